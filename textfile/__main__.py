@@ -1,0 +1,3 @@
+from textfile.cli import main
+
+main()

@@ -1,0 +1,50 @@
+"""Typed errors of the core. Only the CLI turns them into messages and exit codes."""
+
+
+class TextfileError(Exception):
+    "Something the user asked for cannot be done."
+
+    exit_code = 1
+
+
+class ArchiveNotFound(TextfileError):
+    "No archive at that location (run `textfile init`)."
+
+
+class ArchiveExists(TextfileError):
+    "An archive already exists at that location."
+
+
+class InvalidInput(TextfileError):
+    "An argument's value is not acceptable."
+
+
+class InvalidHandle(InvalidInput):
+    "A phone number or email address is not valid."
+
+
+class NotFound(TextfileError):
+    "A client, matter or conversation of that name does not exist."
+
+
+class Conflict(TextfileError):
+    "The change would contradict what the archive already holds."
+
+
+class ImportFailed(TextfileError):
+    "A source file cannot be imported; the archive is unchanged."
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class UnsupportedFormat(ImportFailed):
+    "No importer recognizes the file."
+
+
+class IntegrityError(TextfileError):
+    "The archive's hashes or audit chain do not check out."
+
+    exit_code = 3

@@ -1,0 +1,119 @@
+"""The plain records that flow from an importer to the ingest pipeline.
+
+Importers are generators of these records and never touch the archive; `ingest.py` normalizes
+handles and instants, computes identities and writes them. All datetimes are timezone-aware.
+
+A record stream may contain, in any order:
+  - `Message`   a message, a call event or a system line, with its `Conversation`;
+  - `Reaction`  a tapback or emoji reaction aimed at another message of the same source;
+  - `Skipped`   a piece of the source that was deliberately not imported, with the reason;
+  - `Notice`    a warning or an assumption the importer made, shown to the user and recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+DIRECTIONS = ("in", "out", "system")
+KINDS = ("message", "call")
+
+
+@dataclass(frozen=True)
+class Participant:
+    handle: str  # E.164 phone, lower-cased email, or a WhatsApp name as written
+    display_name: str | None = None
+    is_owner: bool = False
+
+
+@dataclass(frozen=True)
+class Conversation:
+    platform: str  # "imessage" | "android" | "whatsapp"
+    source_key: str  # stable across exports: chat guid, sorted participants, chat name + owner
+    title: str | None = None
+    is_group: bool = False
+    participants: tuple[Participant, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file_name: str | None
+    mime: str | None = None
+    data: bytes | None = None  # None when the export does not carry the file
+    missing_reason: str | None = None  # why `data` is None ("omitted by export", "file not found", ...)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A prior version of an edited message (oldest first in `Message.versions`)."""
+
+    body: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    conversation: Conversation
+    # What makes this message itself within its conversation, as JSON-able values
+    # (already normalized: use phones.normalize_handle on addresses). DESIGN.md, "Identity".
+    identity: tuple
+    sent_at: datetime
+    direction: str  # "in" | "out" | "system"
+    sender: Participant | None = None  # None for system lines without an author
+    body: str = ""
+    source_zone: str | None = None  # IANA zone or "+HH:MM" the source's clock was in; "UTC" if UTC
+    service: str | None = None  # iMessage / SMS / MMS / RCS / WhatsApp
+    kind: str = "message"  # "message" | "call"
+    status: str | None = None  # draft/failed/queued/outbox/...; for calls missed/voicemail/rejected
+    delivered_at: datetime | None = None
+    read_at: datetime | None = None
+    duration_s: int | None = None  # calls
+    flags: frozenset[str] = field(default_factory=frozenset)  # edited, deleted, unsent, empty_body, ...
+    source_id: str | None = None  # the source's own id (iMessage guid) for replies and reactions
+    reply_to: str | None = None  # source_id of the message this one replies to
+    versions: tuple[Version, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    source_ref: str = ""  # where in the source: "ROWID 12", "element 40", "line 7"
+
+
+@dataclass(frozen=True)
+class Reaction:
+    conversation: Conversation
+    target_source_id: str  # source_id of the message reacted to
+    sender: Participant | None
+    kind: str  # loved, liked, disliked, laughed, emphasized, questioned, emoji, sticker
+    at: datetime
+    emoji: str | None = None
+    removed: bool = False
+    source_id: str | None = None
+    source_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: str
+    source_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    kind: str = "warning"  # "warning" | "assumption"
+
+
+Record = Message | Reaction | Skipped | Notice
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What an importer may know about the archive it is importing into."""
+
+    tz: str  # IANA zone for sources whose clocks carry no zone
+    region: str  # default phone region (ISO 3166 alpha-2)
+    owner_name: str
+    owner_handles: frozenset[str] = frozenset()  # normalized
+    me: str | None = None  # --me: the owner's name or number as the source writes it
+    date_order: str | None = None  # --date-order (WhatsApp): "dmy" | "mdy" | "ymd"
+    conversation: str | None = None  # --conversation (WhatsApp)
+    attachments_root: Path | None = None  # --attachments-root (iMessage)

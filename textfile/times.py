@@ -1,0 +1,105 @@
+"""Source clocks to UTC instants, and instants back to wall clocks with their offset.
+
+Stored form: ISO 8601 in UTC with milliseconds and a `Z` ("2024-03-01T17:05:09.000Z"), so that
+text order is time order. Wall-clock times without a zone (WhatsApp) are placed in an IANA zone;
+a time in a DST gap or overlap is resolved the same way every time and reported, never dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as dateparser
+
+from textfile.errors import InvalidInput
+
+UTC = timezone.utc
+APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
+_APPLE_EPOCH_UNIX = 978307200
+
+
+def zone(name: str) -> ZoneInfo:
+    """An IANA zone by name; a clear error for anything else."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInput(f"unknown time zone {name!r} (use an IANA name such as America/New_York)") from None
+
+
+def from_unix_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def from_unix_s(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def from_apple(value: int | float) -> datetime | None:
+    """Apple's 2001-01-01 UTC epoch, in seconds (old systems) or nanoseconds; decided per value."""
+    if not value:
+        return None
+    seconds = value / 1e9 if abs(value) > 1e11 else value
+    return datetime.fromtimestamp(_APPLE_EPOCH_UNIX + seconds, UTC)
+
+
+def localize(wall: datetime, tz: ZoneInfo) -> tuple[datetime, str | None]:
+    """Place a naive wall-clock time in `tz`.
+
+    Returns the aware datetime and a flag: "time_nonexistent" for a time in a DST gap (read with
+    the offset before the gap, i.e. as the clock would have shown had it not jumped) or
+    "time_ambiguous" for a time that occurs twice (the first occurrence, fold=0). None otherwise.
+    """
+    first = wall.replace(tzinfo=tz, fold=0)
+    second = wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first, None
+    # Round-trip through UTC: a time that does not exist changes on the way back.
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        return first, "time_nonexistent"
+    return first, "time_ambiguous"
+
+
+def to_iso(instant: datetime) -> str:
+    """An aware datetime as stored: UTC, milliseconds, Z."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime")
+    u = instant.astimezone(UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond // 1000:03d}Z"
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def now_iso() -> str:
+    return to_iso(datetime.now(UTC))
+
+
+def display(stored: str, tz: ZoneInfo) -> str:
+    """A stored instant as a wall clock in `tz` with its UTC offset: 2024-03-01 12:05:09 -05:00."""
+    local = from_iso(stored).astimezone(tz)
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+
+
+def parse_user_instant(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> str:
+    """A date or date-time typed by the user (--from/--until) to a stored instant.
+
+    A date alone means the start of that day in `tz`, or with `end_of_day` the last millisecond of
+    it, so `--until 2024-03-01` includes the whole of March 1st. A time without an offset is in `tz`.
+    """
+    raw = text.strip()
+    try:
+        if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+            day = date.fromisoformat(raw)
+            if end_of_day:
+                wall = datetime.combine(day + timedelta(days=1), time()) - timedelta(milliseconds=1)
+            else:
+                wall = datetime.combine(day, time())
+            return to_iso(localize(wall, tz)[0])
+        parsed = dateparser.isoparse(raw)
+    except ValueError:
+        raise InvalidInput(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][±HH:MM])") from None
+    if parsed.tzinfo is None:
+        parsed = localize(parsed, tz)[0]
+    return to_iso(parsed)
