@@ -1,0 +1,218 @@
+"""The archive: one SQLite file that is the whole record.
+
+`Archive` opens or creates the file, applies pending migrations on open, and gives the core one
+connection with WAL, foreign keys and a busy timeout (a second process waits for the first
+instead of failing). Writes go through `transaction()`, which takes the write lock up front
+(BEGIN IMMEDIATE) so that a long import and a second command never deadlock half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from textfile import audit, times
+from textfile.errors import ArchiveExists, ArchiveNotFound, InvalidInput, TextfileError
+from textfile.migrations import migrations
+from textfile.phones import normalize_email, normalize_phone, validate_region
+
+BUSY_TIMEOUT_S = 60
+ENV_VAR = "TEXTFILE_ARCHIVE"
+
+
+def default_path() -> Path:
+    """The platform's user data directory: XDG on Linux, Application Support on macOS."""
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "textfile" / "archive.db"
+
+
+def resolve_path(explicit: str | os.PathLike | None) -> Path:
+    """`--archive PATH`, else $TEXTFILE_ARCHIVE, else the user data directory."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    return default_path()
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive_id: str
+    owner_name: str
+    tz: str
+    region: str
+    bates_prefix: str
+    created_at: str
+    owner_handles: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "archive_id": self.archive_id,
+            "owner_name": self.owner_name,
+            "tz": self.tz,
+            "region": self.region,
+            "bates_prefix": self.bates_prefix,
+            "created_at": self.created_at,
+            "owner_handles": list(self.owner_handles),
+        }
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class Archive:
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self.db = Database(conn)
+        self._depth = 0
+        self._settings: Settings | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike,
+        *,
+        owner_name: str,
+        tz: str,
+        region: str,
+        bates_prefix: str,
+        phones: list[str] | tuple[str, ...] = (),
+        emails: list[str] | tuple[str, ...] = (),
+    ) -> "Archive":
+        """Create a new archive; refuses to touch an existing file."""
+        path = Path(path).expanduser()
+        owner_name = owner_name.strip()
+        if not owner_name:
+            raise InvalidInput("the owner's name must not be empty")
+        times.zone(tz)
+        region = validate_region(region)
+        prefix = bates_prefix.strip()
+        if not prefix or not all(c.isalnum() or c in "-_" for c in prefix):
+            raise InvalidInput(f"invalid Bates prefix {bates_prefix!r} (letters, digits, - and _ only)")
+        handles = [(normalize_phone(n, region), "phone") for n in phones]
+        handles += [(normalize_email(e), "email") for e in emails]
+        if path.exists() or Path(f"{path}-wal").exists():
+            raise ArchiveExists(f"{path}: an archive already exists there; it was left untouched")
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True)
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            raise ArchiveExists(f"{path}: an archive already exists there; it was left untouched") from None
+        except OSError as exc:
+            raise InvalidInput(f"{path}: cannot create the archive: {exc.strerror}") from None
+        os.close(fd)
+        try:
+            archive = cls(path, _connect(path))
+            migrations.apply(archive.db)
+            with archive.transaction():
+                archive.conn.execute(
+                    "INSERT INTO settings (id, archive_id, owner_name, tz, region, bates_prefix, created_at)"
+                    " VALUES (1, ?, ?, ?, ?, ?, ?)",
+                    (str(uuid.uuid4()), owner_name, tz, region, prefix, times.now_iso()),
+                )
+                archive.conn.executemany(
+                    "INSERT OR IGNORE INTO owner_handles (handle, kind) VALUES (?, ?)", handles
+                )
+                audit.append(
+                    archive.conn,
+                    "init",
+                    {"owner": owner_name, "handles": [h for h, _ in handles], "tz": tz, "region": region, "bates_prefix": prefix},
+                )
+        except BaseException:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            raise
+        return archive
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Archive":
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise ArchiveNotFound(f"no archive at {path} (create one with `textfile init`, or pass --archive)")
+        try:
+            archive = cls(path, _connect(path))
+            migrations.apply(archive.db)
+            archive.settings
+        except sqlite3.DatabaseError as exc:
+            raise InvalidInput(f"{path}: not a textfile archive ({exc})") from None
+        return archive
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction; nested uses join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            self._settings = None
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            row = self.conn.execute("SELECT * FROM settings WHERE id = 1").fetchone()
+            if row is None:
+                raise TextfileError(f"{self.path}: not a textfile archive (no settings)")
+            handles = tuple(r[0] for r in self.conn.execute("SELECT handle FROM owner_handles ORDER BY handle"))
+            self._settings = Settings(
+                archive_id=row["archive_id"],
+                owner_name=row["owner_name"],
+                tz=row["tz"],
+                region=row["region"],
+                bates_prefix=row["bates_prefix"],
+                created_at=row["created_at"],
+                owner_handles=handles,
+            )
+        return self._settings
+
+    def table_counts(self) -> dict[str, int]:
+        names = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'messages_fts%' AND name NOT LIKE 'sqlite_%'")]
+        return {name: self.conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}

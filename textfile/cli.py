@@ -1,0 +1,467 @@
+"""The command line: parse arguments, call one function of the core, print.
+
+Errors from the core are typed (textfile.errors); only here do they become a one-line
+`Error: …` on stderr and an exit code (1 error, 2 usage, 3 integrity). No traceback reaches a
+user: anything unexpected is reported the same way (set TEXTFILE_DEBUG=1 to see the traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from textfile import __version__, audit, filing, times
+from textfile.archive import Archive, resolve_path
+from textfile.errors import ImportFailed, TextfileError
+
+app = typer.Typer(
+    name="textfile",
+    help="Archive client text messages (iMessage, Android, WhatsApp) under clients and matters, for the file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+client_app = typer.Typer(help="Clients and the phone numbers and emails they text from.", no_args_is_help=True)
+matter_app = typer.Typer(help="Matters: what a client's conversations are filed under.", no_args_is_help=True)
+app.add_typer(client_app, name="client")
+app.add_typer(matter_app, name="matter")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+
+class State:
+    archive_path: Path | None = None
+
+
+state = State()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"Error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def command(fn):
+    """Turn the core's typed errors into `Error: …` and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TextfileError as exc:
+            raise fail(str(exc), exc.exit_code) from None
+        except typer.Exit:
+            raise
+        except Exception as exc:
+            if os.environ.get("TEXTFILE_DEBUG"):
+                raise
+            raise fail(f"internal error: {type(exc).__name__}: {exc}") from None
+
+    return wrapper
+
+
+def open_archive() -> Archive:
+    return Archive.open(resolve_path(state.archive_path))
+
+
+def emit_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def show(stored: str | None, tz) -> str:
+    return times.display(stored, tz) if stored else ""
+
+
+def progress_bar(quiet: bool, description: str):
+    """A rich progress display on a terminal; None (no output) under --quiet or when piped."""
+    if quiet or not err.is_terminal:
+        return None
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+@app.callback()
+def main_options(
+    archive: Annotated[Optional[Path], typer.Option("--archive", help="The archive file. Default: $TEXTFILE_ARCHIVE, else the user data directory.", show_default=False)] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    state.archive_path = archive
+    if version:
+        typer.echo(f"textfile {__version__}")
+        raise typer.Exit(0)
+
+
+# -- init ------------------------------------------------------------------------------------
+
+
+@app.command()
+@command
+def init(
+    owner: Annotated[str, typer.Option(help="The owner's name as it appears in exports (WhatsApp uses it to find your messages).")],
+    tz: Annotated[str, typer.Option(help="Your IANA time zone, e.g. America/New_York.")],
+    region: Annotated[str, typer.Option(help="Default phone region for numbers without a country code, e.g. US.")],
+    bates_prefix: Annotated[str, typer.Option(help="Prefix of the Bates numbers on transcripts, e.g. SMITH.")],
+    phone: Annotated[Optional[list[str]], typer.Option(help="One of your own phone numbers (repeatable).")] = None,
+    email: Annotated[Optional[list[str]], typer.Option(help="One of your own iMessage emails (repeatable).")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Create a new archive (readable by you only). Refuses to overwrite an existing one."""
+    path = resolve_path(state.archive_path)
+    with Archive.create(path, owner_name=owner, phones=phone or [], emails=email or [], tz=tz, region=region, bates_prefix=bates_prefix) as archive:
+        settings = archive.settings.as_dict()
+    if json_:
+        emit_json({"archive": str(path), **settings})
+    elif not quiet:
+        out.print(f"Created archive {path} for {settings['owner_name']} ({settings['tz']}, region {settings['region']}, Bates prefix {settings['bates_prefix']}).", markup=False)
+
+
+# -- clients ---------------------------------------------------------------------------------
+
+
+@client_app.command("add")
+@command
+def client_add(
+    name: Annotated[str, typer.Argument(help="The client's name.")],
+    phone: Annotated[Optional[list[str]], typer.Option(help="A phone number the client texts from (repeatable).")] = None,
+    email: Annotated[Optional[list[str]], typer.Option(help="An email the client uses for iMessage (repeatable).")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Add a client with the numbers and emails they text from (numbers are stored in E.164)."""
+    with open_archive() as archive, archive.transaction() as conn:
+        added = filing.add_client(conn, name, phone or [], email or [], archive.settings.region)
+    if json_:
+        emit_json(added)
+    elif not quiet:
+        handles = ", ".join(h["handle"] for h in added["handles"]) or "no handles"
+        out.print(f"Added client {added['name']} ({handles}).", markup=False)
+
+
+@client_app.command("list")
+@command
+def client_list(json_: Json = False, quiet: Quiet = False) -> None:
+    """List clients with their handles and matters."""
+    with open_archive() as archive:
+        clients = filing.list_clients(archive.conn)
+    if json_:
+        return emit_json(clients)
+    if quiet:
+        return
+    table = Table("Client", "Handles", "Matters (open)")
+    for c in clients:
+        table.add_row(c["name"], "\n".join(c["handles"]), f"{c['matters']} ({c['open_matters']})")
+    out.print(table)
+
+
+@client_app.command("show")
+@command
+def client_show(name: Annotated[str, typer.Argument(help="The client's name.")], json_: Json = False, quiet: Quiet = False) -> None:
+    """Show a client: handles, matters and conversations."""
+    with open_archive() as archive:
+        found = filing.client(archive.conn, name)
+        tz = times.zone(archive.settings.tz)
+    if json_:
+        return emit_json(found)
+    if quiet:
+        return
+    out.print(f"[bold]{found['name']}[/bold]  (client since {show(found['created_at'], tz)})")
+    out.print("Handles: " + (", ".join(h["handle"] for h in found["handles"]) or "none"), markup=False)
+    _matters_table(found["matters"], tz)
+    _conversations_table(found["conversations"], tz)
+
+
+# -- matters ---------------------------------------------------------------------------------
+
+
+def _matters_table(matters: list[dict], tz) -> None:
+    table = Table("Matter", "Client", "Title", "Opened", "Status", "Conversations", "Messages")
+    for m in matters:
+        status = m["status"] + (", legal hold" if m["legal_hold"] else "")
+        table.add_row(m["reference"], m["client"], m["title"], show(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
+    out.print(table)
+
+
+@matter_app.command("open")
+@command
+def matter_open(
+    reference: Annotated[str, typer.Argument(help="The matter's reference, e.g. 2026-014.")],
+    client: Annotated[str, typer.Option(help="The client the matter belongs to.")],
+    title: Annotated[str, typer.Option(help="A short title.")],
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Open a matter for a client; their unfiled conversations are filed to it if it is their only open matter."""
+    with open_archive() as archive, archive.transaction() as conn:
+        opened = filing.open_matter(conn, reference, client, title)
+    if json_:
+        return emit_json(opened)
+    if not quiet:
+        out.print(f"Opened matter {opened['reference']} for {opened['client']}: {opened['title']}.", markup=False)
+        for f in opened["filed"]:
+            out.print(f"  filed conversation {f['conversation']} to {f['matter']}", markup=False)
+
+
+def _matter_state(reference: str, action: str, json_: bool, quiet: bool, said: str) -> None:
+    with open_archive() as archive, archive.transaction() as conn:
+        changed = filing.set_matter_state(conn, reference, action)
+    if json_:
+        emit_json(changed)
+    elif not quiet:
+        out.print(f"Matter {changed['reference']} {said}.", markup=False)
+
+
+@matter_app.command("close")
+@command
+def matter_close(reference: Annotated[str, typer.Argument(help="The matter's reference.")], json_: Json = False, quiet: Quiet = False) -> None:
+    """Close a matter: no new conversation is filed to it automatically."""
+    _matter_state(reference, "close", json_, quiet, "closed")
+
+
+@matter_app.command("hold")
+@command
+def matter_hold(reference: Annotated[str, typer.Argument(help="The matter's reference.")], json_: Json = False, quiet: Quiet = False) -> None:
+    """Put a matter under legal hold."""
+    _matter_state(reference, "hold", json_, quiet, "is under legal hold")
+
+
+@matter_app.command("release")
+@command
+def matter_release(reference: Annotated[str, typer.Argument(help="The matter's reference.")], json_: Json = False, quiet: Quiet = False) -> None:
+    """Release a matter's legal hold."""
+    _matter_state(reference, "release", json_, quiet, "is released from legal hold")
+
+
+@matter_app.command("list")
+@command
+def matter_list(json_: Json = False, quiet: Quiet = False) -> None:
+    """List matters with their client, status and what is filed to them."""
+    with open_archive() as archive:
+        matters = filing.list_matters(archive.conn)
+        tz = times.zone(archive.settings.tz)
+    if json_:
+        return emit_json(matters)
+    if not quiet:
+        _matters_table(matters, tz)
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@app.command("import")
+@command
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Export files or folders, any mix of formats.", show_default=False)],
+    format: Annotated[Optional[str], typer.Option("--format", help="Skip detection: imessage, android or whatsapp.")] = None,
+    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in the export (WhatsApp). Default: the archive's.")] = None,
+    region: Annotated[Optional[str], typer.Option(help="Phone region for numbers without a country code. Default: the archive's.")] = None,
+    me: Annotated[Optional[str], typer.Option(help="Your name or number as the export writes it.")] = None,
+    date_order: Annotated[Optional[str], typer.Option(help="Date order of a WhatsApp export: dmy, mdy or ymd.")] = None,
+    conversation: Annotated[Optional[str], typer.Option(help="The chat's name, when the file name does not say it (WhatsApp).")] = None,
+    attachments_root: Annotated[Optional[Path], typer.Option(help="Home folder that iMessage attachment paths (~/Library/…) refer to.")] = None,
+    custodian: Annotated[Optional[str], typer.Option(help="Whose phone the export came from (recorded on the import).")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import phone exports. Each file goes in whole or not at all; importing it again adds only what is new."""
+    from textfile.ingest import import_path
+
+    results, failed = [], 0
+    with open_archive() as archive:
+        for path in paths:
+            bar = progress_bar(quiet or json_, f"Importing {path.name}")
+            try:
+                if bar:
+                    with bar:
+                        task = bar.add_task(f"Importing {path.name}", total=None)
+                        result = import_path(archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order,
+                                             conversation=conversation, attachments_root=attachments_root, custodian=custodian,
+                                             progress=lambda n: bar.update(task, completed=n))
+                else:
+                    result = import_path(archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order,
+                                         conversation=conversation, attachments_root=attachments_root, custodian=custodian)
+            except ImportFailed as exc:
+                err.print(f"Error: {exc}", markup=False)
+                failed += 1
+                continue
+            results.append(result)
+            if not quiet and not json_:
+                _print_import(result)
+    if json_:
+        emit_json([r.as_dict() for r in results])
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_import(r) -> None:
+    skipped = sum(r.skipped.values())
+    out.print(f"{r.path}: {r.format}, added {r.added:,}, already present {r.already_present:,}, updated {r.updated:,}, skipped {skipped:,}", markup=False)
+    for reason, count in r.skipped.items():
+        out.print(f"  skipped {count:,}: {reason}", markup=False)
+    for text in r.assumptions:
+        out.print(f"  assumed: {text}", markup=False)
+    for text in r.warnings[:10]:
+        out.print(f"  warning: {text}", markup=False)
+    if len(r.warnings) > 10:
+        out.print(f"  … and {len(r.warnings) - 10:,} more warnings (textfile log --json shows the import)", markup=False)
+    for f in r.filed:
+        out.print(f"  filed conversation {f['conversation']} to {f['matter']}", markup=False)
+
+
+# -- conversations and filing ------------------------------------------------------------------
+
+
+def _conversations_table(conversations: list[dict], tz) -> None:
+    table = Table("#", "Platform", "Participants", "Messages", "First", "Last", "Matter", "Unfiled")
+    for c in conversations:
+        people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
+        if c["title"]:
+            people = f"{c['title']}: {people}" if people else c["title"]
+        table.add_row(str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz), show(c["last"], tz),
+                      ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
+    out.print(table)
+
+
+@app.command()
+@command
+def conversations(
+    unfiled: Annotated[bool, typer.Option("--unfiled", help="Only conversations with messages no matter covers.")] = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """List archived conversations: participants, message count, first/last message, matter."""
+    with open_archive() as archive:
+        found = filing.list_conversations(archive.conn, unfiled_only=unfiled)
+        tz = times.zone(archive.settings.tz)
+    if json_:
+        return emit_json(found)
+    if not quiet:
+        _conversations_table(found, tz)
+
+
+@app.command("file")
+@command
+def file_(
+    conversation: Annotated[int, typer.Argument(help="The conversation's number (see `textfile conversations`).")],
+    matter: Annotated[str, typer.Option(help="The matter to file it under.")],
+    from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on (archive's zone unless an offset is given).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """File a conversation, or the part of it between --from and --until, under a matter."""
+    with open_archive() as archive:
+        tz = times.zone(archive.settings.tz)
+        start = times.parse_user_instant(from_, tz) if from_ else None
+        end = times.parse_user_instant(until, tz, end_of_day=True) if until else None
+        with archive.transaction() as conn:
+            done = filing.file_conversation(conn, conversation, matter, start, end)
+    if json_:
+        return emit_json(done)
+    if not quiet:
+        window = ""
+        if start or end:
+            window = f" from {show(start, tz) or 'the start'} until {show(end, tz) or 'now'}"
+        out.print(f"Filed conversation {done['conversation']}{window} to {done['matter']} ({done['messages']:,} messages).", markup=False)
+
+
+# -- search, log, verify -----------------------------------------------------------------------
+
+
+@app.command()
+@command
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find (a trailing * matches a prefix).")],
+    client: Annotated[Optional[str], typer.Option(help="Only this client's conversations.")] = None,
+    matter: Annotated[Optional[str], typer.Option(help="Only what is filed to this matter.")] = None,
+    from_: Annotated[Optional[str], typer.Option("--from", help="From this date or time on.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Up to this date (inclusive) or time.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many messages.")] = 100,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Search message text across the archive."""
+    from textfile.search import search as run_search
+
+    with open_archive() as archive:
+        tz = times.zone(archive.settings.tz)
+        found = run_search(
+            archive.conn, text, client=client, matter=matter,
+            from_at=times.parse_user_instant(from_, tz) if from_ else None,
+            until_at=times.parse_user_instant(until, tz, end_of_day=True) if until else None,
+            limit=limit,
+        )
+    if json_:
+        return emit_json(found)
+    if quiet:
+        return
+    table = Table("When", "Conversation", "From", "Message")
+    for r in found:
+        sender = "me" if r["direction"] == "out" else (r["sender"] or "system")
+        table.add_row(show(r["sent_at"], tz), f"{r['conversation']} {r['conversation_title'] or ''}".strip(), sender, r["snippet"])
+    out.print(table)
+    out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
+
+
+@app.command()
+@command
+def log(
+    limit: Annotated[Optional[int], typer.Option(help="Only the last N entries.")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Show the audit log: every change to the archive, hash-chained."""
+    with open_archive() as archive:
+        entries = audit.entries(archive.conn, limit)
+        tz = times.zone(archive.settings.tz)
+    if json_:
+        return emit_json(entries)
+    if quiet:
+        return
+    table = Table("#", "When", "Command", "Details", "Hash")
+    for e in entries:
+        details = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in e["details"].items())
+        table.add_row(str(e["id"]), show(e["at"], tz), e["command"], details, e["hash"][:12])
+    out.print(table)
+
+
+@app.command()
+@command
+def verify(json_: Json = False, quiet: Quiet = False) -> None:
+    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain. Exit 3 on any problem."""
+    from textfile.integrity import check_archive
+
+    with open_archive() as archive:
+        report = check_archive(archive.conn)
+    if json_:
+        emit_json(report)
+    elif not quiet:
+        if report["ok"]:
+            out.print(f"Archive verified: {report['messages']:,} messages, {report['blobs']:,} attachments, {report['audit_entries']:,} audit entries: all hashes match.", markup=False)
+    for problem in report["problems"]:
+        err.print(f"Error: {problem}", markup=False)
+    if not report["ok"]:
+        raise typer.Exit(3)
+
+
+def main() -> None:
+    os.umask(0o077)  # every file textfile writes is readable by its owner only
+    app(prog_name="textfile")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""Clients, matters, their handles, and which conversation belongs where.
+
+The automatic rule: a conversation with no filing yet, whose participants include the handle of
+a client, is filed to that client's only open matter. If the participants' clients have no open
+matter, or several between them, the conversation waits in the unfiled queue for a person to
+decide (`textfile file`). The rule runs after every import for the conversations it touched, and
+again for a client whenever one of their matters is opened.
+
+A filing covers a conversation, or the part of it between `from_at` and `until_at` (inclusive).
+A message is unfiled while no filing covers it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textfile import audit, times
+from textfile.errors import Conflict, InvalidInput, NotFound
+from textfile.phones import normalize_client_handle
+
+COVERED = (
+    "EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = m.conversation_id"
+    " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
+)
+
+
+# -- clients ---------------------------------------------------------------------------------
+
+
+def _handles(values: list[str], region: str, kind: str) -> list[tuple[str, str]]:
+    return [(normalize_client_handle(v, region), kind) for v in values]
+
+
+def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: list[str], region: str) -> dict:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a client needs a name")
+    handles = _handles(phones, region, "phone") + _handles(emails, region, "email")
+    if conn.execute("SELECT 1 FROM clients WHERE name = ?", (name,)).fetchone():
+        raise Conflict(f"a client named {name!r} already exists")
+    for handle, _kind in handles:
+        row = conn.execute(
+            "SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
+        ).fetchone()
+        if row:
+            raise Conflict(f"{handle} already belongs to client {row[0]!r}; one handle cannot belong to two clients")
+        if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
+            raise Conflict(f"{handle} is one of the archive owner's own handles")
+    client_id = conn.execute("INSERT INTO clients (name, created_at) VALUES (?, ?)", (name, times.now_iso())).lastrowid
+    conn.executemany(
+        "INSERT INTO client_handles (handle, client_id, kind) VALUES (?, ?, ?)", [(h, client_id, k) for h, k in dict(handles).items()]
+    )
+    audit.append(conn, "client add", {"client": name, "handles": [h for h, _ in handles]})
+    return client(conn, name)
+
+
+def _client_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM clients WHERE name = ?", (name.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no client named {name!r} (see `textfile client list`)")
+    return row
+
+
+def client(conn: sqlite3.Connection, name: str) -> dict:
+    row = _client_row(conn, name)
+    handles = [dict(r) for r in conn.execute("SELECT handle, kind FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (row["id"],))]
+    matters = [m for m in list_matters(conn) if m["client"] == row["name"]]
+    conversations = [
+        c for c in list_conversations(conn)
+        if set(c["handles"]) & {h["handle"] for h in handles} or set(c["matters"]) & {m["reference"] for m in matters}
+    ]
+    return {"id": row["id"], "name": row["name"], "created_at": row["created_at"], "handles": handles, "matters": matters, "conversations": conversations}
+
+
+def list_clients(conn: sqlite3.Connection) -> list[dict]:
+    out = []
+    for row in conn.execute("SELECT * FROM clients ORDER BY name"):
+        handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (row["id"],))]
+        counts = conn.execute(
+            "SELECT count(*), sum(closed_at IS NULL) FROM matters WHERE client_id = ?", (row["id"],)
+        ).fetchone()
+        out.append({"name": row["name"], "handles": handles, "matters": counts[0], "open_matters": counts[1] or 0, "created_at": row["created_at"]})
+    return out
+
+
+# -- matters ---------------------------------------------------------------------------------
+
+
+def _matter_row(conn: sqlite3.Connection, reference: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM matters WHERE reference = ?", (reference.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no matter {reference!r} (see `textfile matter list`)")
+    return row
+
+
+def open_matter(conn: sqlite3.Connection, reference: str, client_name: str, title: str) -> dict:
+    reference = reference.strip()
+    if not reference:
+        raise InvalidInput("a matter needs a reference")
+    if not title.strip():
+        raise InvalidInput("a matter needs a title")
+    client_row = _client_row(conn, client_name)
+    if conn.execute("SELECT 1 FROM matters WHERE reference = ?", (reference,)).fetchone():
+        raise Conflict(f"a matter {reference!r} already exists")
+    conn.execute(
+        "INSERT INTO matters (client_id, reference, title, opened_at) VALUES (?, ?, ?, ?)",
+        (client_row["id"], reference, title.strip(), times.now_iso()),
+    )
+    audit.append(conn, "matter open", {"matter": reference, "client": client_row["name"], "title": title.strip()})
+    filed = auto_file(conn, client_id=client_row["id"])
+    return {**matter(conn, reference), "filed": filed}
+
+
+def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> dict:
+    row = _matter_row(conn, reference)
+    if action == "close":
+        if row["closed_at"]:
+            raise Conflict(f"matter {row['reference']!r} is already closed (since {row['closed_at']})")
+        conn.execute("UPDATE matters SET closed_at = ? WHERE id = ?", (times.now_iso(), row["id"]))
+    elif action in ("hold", "release"):
+        wanted = 1 if action == "hold" else 0
+        if row["legal_hold"] == wanted:
+            raise Conflict(f"matter {row['reference']!r} is {'already' if wanted else 'not'} under legal hold")
+        conn.execute("UPDATE matters SET legal_hold = ? WHERE id = ?", (wanted, row["id"]))
+    else:
+        raise InvalidInput(f"unknown matter action {action!r}")
+    audit.append(conn, f"matter {action}", {"matter": row["reference"]})
+    return matter(conn, row["reference"])
+
+
+def matter(conn: sqlite3.Connection, reference: str) -> dict:
+    row = _matter_row(conn, reference)
+    return next(m for m in list_matters(conn) if m["id"] == row["id"])
+
+
+def list_matters(conn: sqlite3.Connection) -> list[dict]:
+    rows = conn.execute(
+        "SELECT mt.*, c.name AS client,"
+        " (SELECT count(DISTINCT conversation_id) FROM filings WHERE matter_id = mt.id) AS conversations"
+        " FROM matters mt JOIN clients c ON c.id = mt.client_id ORDER BY mt.reference"
+    ).fetchall()
+    out = []
+    for r in rows:
+        messages = conn.execute(
+            "SELECT count(*) FROM messages m WHERE EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = ?"
+            " AND f.conversation_id = m.conversation_id AND (f.from_at IS NULL OR m.sent_at >= f.from_at)"
+            " AND (f.until_at IS NULL OR m.sent_at <= f.until_at))",
+            (r["id"],),
+        ).fetchone()[0]
+        out.append({
+            "id": r["id"], "reference": r["reference"], "client": r["client"], "title": r["title"],
+            "opened_at": r["opened_at"], "closed_at": r["closed_at"], "legal_hold": bool(r["legal_hold"]),
+            "status": "closed" if r["closed_at"] else "open", "conversations": r["conversations"], "messages": messages,
+        })
+    return out
+
+
+# -- filing ----------------------------------------------------------------------------------
+
+
+def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = None, client_id: int | None = None) -> list[dict]:
+    """File every unfiled conversation (of those given) whose clients have exactly one open matter."""
+    where, params = [], []
+    if conversation_ids is not None:
+        if not conversation_ids:
+            return []
+        where.append(f"c.id IN ({','.join('?' * len(conversation_ids))})")
+        params += conversation_ids
+    if client_id is not None:
+        where.append("c.id IN (SELECT p2.conversation_id FROM participants p2 JOIN client_handles h2 ON h2.handle = p2.handle WHERE h2.client_id = ?)")
+        params.append(client_id)
+    rows = conn.execute(
+        "SELECT c.id AS conversation_id, min(mt.id) AS matter_id, min(mt.reference) AS reference"
+        " FROM conversations c"
+        " JOIN participants p ON p.conversation_id = c.id AND p.is_owner = 0"
+        " JOIN client_handles h ON h.handle = p.handle"
+        " JOIN matters mt ON mt.client_id = h.client_id AND mt.closed_at IS NULL"
+        " WHERE NOT EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = c.id)"
+        + "".join(f" AND {w}" for w in where)
+        + " GROUP BY c.id HAVING count(DISTINCT mt.id) = 1 ORDER BY c.id",
+        params,
+    ).fetchall()
+    now = times.now_iso()
+    conn.executemany(
+        "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at) VALUES (?, ?, NULL, NULL, 'auto', ?)",
+        [(r["conversation_id"], r["matter_id"], now) for r in rows],
+    )
+    filed = [{"conversation": r["conversation_id"], "matter": r["reference"]} for r in rows]
+    if filed:
+        audit.append(conn, "file (automatic)", {"filed": filed})
+    return filed
+
+
+def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference: str, from_at: str | None, until_at: str | None) -> dict:
+    if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
+        raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
+    mt = _matter_row(conn, reference)
+    if from_at and until_at and from_at > until_at:
+        raise InvalidInput("--from is after --until")
+    if conn.execute(
+        "SELECT 1 FROM filings WHERE conversation_id = ? AND matter_id = ? AND from_at IS ? AND until_at IS ?",
+        (conversation_id, mt["id"], from_at, until_at),
+    ).fetchone():
+        raise Conflict(f"conversation {conversation_id} is already filed to {mt['reference']} for that window")
+    conn.execute(
+        "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at) VALUES (?, ?, ?, ?, 'manual', ?)",
+        (conversation_id, mt["id"], from_at, until_at, times.now_iso()),
+    )
+    covered = conn.execute(
+        "SELECT count(*) FROM messages m WHERE m.conversation_id = ? AND (? IS NULL OR m.sent_at >= ?) AND (? IS NULL OR m.sent_at <= ?)",
+        (conversation_id, from_at, from_at, until_at, until_at),
+    ).fetchone()[0]
+    details = {"conversation": conversation_id, "matter": mt["reference"], "from": from_at, "until": until_at, "messages": covered}
+    audit.append(conn, "file", details)
+    return details
+
+
+# -- conversations ---------------------------------------------------------------------------
+
+
+def list_conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> list[dict]:
+    rows = conn.execute(
+        "SELECT c.id, c.platform, c.title, c.is_group, count(m.id) AS messages, min(m.sent_at) AS first, max(m.sent_at) AS last,"
+        f" coalesce(sum(CASE WHEN m.id IS NOT NULL AND NOT {COVERED} THEN 1 ELSE 0 END), 0) AS unfiled"
+        " FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY c.id"
+    ).fetchall()
+    participants: dict[int, list[dict]] = {}
+    for p in conn.execute("SELECT conversation_id, handle, display_name, is_owner FROM participants ORDER BY is_owner, handle"):
+        participants.setdefault(p["conversation_id"], []).append(
+            {"handle": p["handle"], "name": p["display_name"], "is_owner": bool(p["is_owner"])}
+        )
+    matters: dict[int, list[str]] = {}
+    for f in conn.execute("SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id ORDER BY mt.reference"):
+        matters.setdefault(f["conversation_id"], []).append(f["reference"])
+    out = []
+    for r in rows:
+        if unfiled_only and not (r["unfiled"] or (not r["messages"] and r["id"] not in matters)):
+            continue
+        people = participants.get(r["id"], [])
+        out.append({
+            "id": r["id"], "platform": r["platform"], "title": r["title"], "is_group": bool(r["is_group"]),
+            "participants": [p for p in people if not p["is_owner"]],
+            "handles": [p["handle"] for p in people if not p["is_owner"]],
+            "messages": r["messages"], "first": r["first"], "last": r["last"],
+            "matters": matters.get(r["id"], []), "unfiled": r["unfiled"],
+        })
+    return out

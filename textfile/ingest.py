@@ -1,0 +1,478 @@
+"""Record stream to archive: normalize, identify, deduplicate, keep provenance — one transaction.
+
+An import reads the whole source inside one write transaction: the `imports` row, every new
+message, attachment, version and reaction, a `message_sources` row for every message the source
+contains (new or already known), the automatic filing of what it touched and the audit entry.
+Any exception — a malformed file found at its last byte, a bug, Ctrl-C — rolls all of it back.
+
+Messages are written in batches: for each batch one query finds which ids the archive already
+holds, and `executemany` writes the rest, so a large source costs a few statements per thousand
+messages rather than several per message.
+
+A message whose id is known but whose content hash differs (an edit or an unsend seen in a newer
+copy of the same database, a status that changed) is not duplicated and not silently
+overwritten: its previous state is kept in `message_versions` and the import counts it as updated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textfile import audit, filing, times
+from textfile.archive import Archive
+from textfile.errors import ImportFailed, TextfileError
+from textfile.fingerprint import canonical_json, content_hash, message_id
+from textfile.importers import by_name, detect
+from textfile.model import DIRECTIONS, KINDS, Attachment, ImportOptions, Message, Notice, Reaction, Skipped
+from textfile.phones import normalize_handle, validate_region
+
+BATCH = 2000
+MAX_NOTES = 1000  # warnings/assumptions kept on the import row; the count is always exact
+MAX_REFS = 20  # source references kept per skip reason
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportResult:
+    path: str
+    file_name: str
+    format: str
+    import_id: int
+    size: int
+    sha256: str
+    zone: str
+    added: int = 0
+    already_present: int = 0
+    updated: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    conversations: list[int] = field(default_factory=list)
+    filed: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "file_name": self.file_name,
+            "format": self.format,
+            "import_id": self.import_id,
+            "size": self.size,
+            "sha256": self.sha256,
+            "zone": self.zone,
+            "added": self.added,
+            "already_present": self.already_present,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+            "assumptions": self.assumptions,
+            "conversations": self.conversations,
+            "filed": self.filed,
+        }
+
+
+def source_digest(path: Path) -> tuple[int, str]:
+    """Size and sha256 of a file; for a folder (a phone backup), of the listing of its files
+    with each file's size and modification time (reading every byte of a backup would cost more
+    than the import)."""
+    if path.is_file():
+        digest = hashlib.sha256()
+        size = 0
+        with open(path, "rb") as fp:
+            while chunk := fp.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        return size, digest.hexdigest()
+    listing = []
+    size = 0
+    for root, _dirs, files in sorted(os.walk(path)):
+        for name in sorted(files):
+            full = Path(root) / name
+            st = full.stat()
+            size += st.st_size
+            listing.append([str(full.relative_to(path)), st.st_size, st.st_mtime_ns])
+    return size, hashlib.sha256(canonical_json(listing).encode()).hexdigest()
+
+
+def import_path(
+    archive: Archive,
+    path: str | os.PathLike,
+    *,
+    format: str | None = None,
+    tz: str | None = None,
+    region: str | None = None,
+    me: str | None = None,
+    date_order: str | None = None,
+    conversation: str | None = None,
+    attachments_root: str | os.PathLike | None = None,
+    custodian: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot."""
+    path = Path(path)
+    settings = archive.settings
+    zone_name = tz or settings.tz
+    times.zone(zone_name)
+    region = validate_region(region or settings.region)
+    if date_order is not None and date_order not in ("dmy", "mdy", "ymd"):
+        raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
+    module = by_name(format) if format else detect(path)
+    options = ImportOptions(
+        tz=zone_name,
+        region=region,
+        owner_name=settings.owner_name,
+        owner_handles=frozenset(settings.owner_handles),
+        me=me,
+        date_order=date_order,
+        conversation=conversation,
+        attachments_root=Path(attachments_root).expanduser() if attachments_root else None,
+    )
+    try:
+        size, sha = source_digest(path)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+    recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}
+    source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options)
+    try:
+        return ingest(archive, source, module.read(path, options), progress=progress)
+    except TextfileError as exc:
+        if isinstance(exc, ImportFailed):
+            raise
+        raise ImportFailed(path, str(exc)) from None
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:  # a bug in an importer must not reach the user as a traceback
+        raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the `imports` row says about the source being read."""
+
+    path: str
+    file_name: str
+    size: int
+    sha256: str
+    format: str
+    importer_version: str
+    zone: str
+    region: str
+    custodian: str | None = None
+    options: dict = field(default_factory=dict)
+
+
+def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
+    """Write one source's record stream in one transaction (all of it, or nothing)."""
+    with archive.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, custodian,"
+            " options, started_at, finished_at, added, already_present, updated, skipped)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0, 0, 0)",
+            (source.path, source.file_name, source.size, source.sha256, source.format, source.importer_version,
+             source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso()),
+        )
+        result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
+        writer = _Writer(conn, result, source.region)
+        writer.consume(records, progress)
+        result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
+        conn.execute(
+            "UPDATE imports SET finished_at = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
+            " skipped_reasons = ?, warnings = ?, assumptions = ? WHERE id = ?",
+            (times.now_iso(), result.added, result.already_present, result.updated, sum(result.skipped.values()),
+             canonical_json(writer.skipped_detail), canonical_json(result.warnings[:MAX_NOTES]),
+             canonical_json(result.assumptions[:MAX_NOTES]), result.import_id),
+        )
+        audit.append(conn, "import", {
+            "import_id": result.import_id, "path": source.path, "sha256": source.sha256, "format": source.format,
+            "added": result.added, "already_present": result.already_present, "updated": result.updated,
+            "skipped": sum(result.skipped.values()),
+        })
+    return result
+
+
+def message_content_hash(sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to, attachments) -> str:
+    """What a transcript shows of a message, hashed. `verify` recomputes it from the stored row,
+    so it is built only from stored values. `attachments`: (position, file_name, mime, sha256, missing_reason)."""
+    return content_hash([sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to,
+                         [list(a[1:]) for a in attachments]])
+
+
+@dataclass
+class _Pending:
+    id: str
+    conversation_id: int
+    sender_id: int | None
+    record: Message
+    sent_at: str
+    flags: str
+    content_hash: str
+    attachments: list[tuple]  # (position, file_name, mime, sha256 | None, missing_reason)
+
+
+class _Writer:
+    def __init__(self, conn, result: ImportResult, region: str):
+        self.conn = conn
+        self.result = result
+        self.region = region
+        self.conversations: dict[tuple[str, str], int] = {}
+        self.seen_conversation_objects: dict[int, tuple[object, int]] = {}
+        self.participants: dict[tuple[int, str], int] = {}
+        self.handles: dict[int, str] = {}
+        self.pending: list[_Pending] = []
+        self.reactions: list[Reaction] = []
+        self.batch_ids: dict[str, int] = {}
+        self.skipped_detail: dict[str, dict] = {}
+        self.touched: set[int] = set()
+
+    # -- the stream ------------------------------------------------------------------------
+
+    def consume(self, records: Iterable, progress: Progress | None) -> None:
+        count = 0
+        for record in records:
+            if isinstance(record, Message):
+                self.message(record)
+            elif isinstance(record, Reaction):
+                self.reactions.append(record)
+            elif isinstance(record, Skipped):
+                self.skip(record.reason, record.source_ref)
+            elif isinstance(record, Notice):
+                target = self.result.assumptions if record.kind == "assumption" else self.result.warnings
+                target.append(record.text)
+            else:
+                raise TypeError(f"importer yielded {type(record).__name__}, not a record")
+            count += 1
+            if progress and count % 1000 == 0:
+                progress(count)
+        self.flush()
+        self.write_reactions()
+        self.result.conversations = sorted(self.touched)
+        if progress:
+            progress(count)
+
+    def skip(self, reason: str, ref: str) -> None:
+        self.result.skipped[reason] = self.result.skipped.get(reason, 0) + 1
+        detail = self.skipped_detail.setdefault(reason, {"count": 0, "refs": []})
+        detail["count"] += 1
+        if ref and len(detail["refs"]) < MAX_REFS:
+            detail["refs"].append(ref)
+
+    # -- conversations and participants -----------------------------------------------------
+
+    def conversation_id(self, conv) -> int:
+        seen = self.seen_conversation_objects.get(id(conv))
+        if seen is not None and seen[0] is conv:
+            return seen[1]
+        key = (conv.platform, conv.source_key)
+        conv_id = self.conversations.get(key)
+        if conv_id is None:
+            row = self.conn.execute("SELECT id, title FROM conversations WHERE platform = ? AND source_key = ?", key).fetchone()
+            if row is None:
+                conv_id = self.conn.execute(
+                    "INSERT INTO conversations (platform, source_key, title, is_group, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (conv.platform, conv.source_key, conv.title, int(conv.is_group), times.now_iso()),
+                ).lastrowid
+            else:
+                conv_id = row["id"]
+                if conv.title and not row["title"]:
+                    self.conn.execute("UPDATE conversations SET title = ? WHERE id = ?", (conv.title, conv_id))
+            self.conversations[key] = conv_id
+        for participant in conv.participants:
+            self.participant_id(conv_id, participant)
+        self.seen_conversation_objects[id(conv)] = (conv, conv_id)
+        self.touched.add(conv_id)
+        return conv_id
+
+    def participant_id(self, conv_id: int, participant) -> int:
+        handle = normalize_handle(participant.handle, self.region) or participant.handle
+        key = (conv_id, handle)
+        pid = self.participants.get(key)
+        if pid is not None:
+            return pid
+        row = self.conn.execute(
+            "SELECT id, display_name, is_owner FROM participants WHERE conversation_id = ? AND handle = ?", key
+        ).fetchone()
+        if row is None:
+            pid = self.conn.execute(
+                "INSERT INTO participants (conversation_id, handle, display_name, is_owner) VALUES (?, ?, ?, ?)",
+                (conv_id, handle, participant.display_name, int(participant.is_owner)),
+            ).lastrowid
+        else:
+            pid = row["id"]
+            if participant.display_name and not row["display_name"]:
+                self.conn.execute("UPDATE participants SET display_name = ? WHERE id = ?", (participant.display_name, pid))
+            if participant.is_owner and not row["is_owner"]:
+                self.conn.execute("UPDATE participants SET is_owner = 1 WHERE id = ?", (pid,))
+        self.participants[key] = pid
+        self.handles[pid] = handle
+        return pid
+
+    # -- messages ------------------------------------------------------------------------
+
+    def message(self, m: Message) -> None:
+        if m.direction not in DIRECTIONS:
+            raise ValueError(f"direction {m.direction!r} at {m.source_ref}")
+        if m.kind not in KINDS:
+            raise ValueError(f"kind {m.kind!r} at {m.source_ref}")
+        conv = m.conversation
+        conv_id = self.conversation_id(conv)
+        sender_id = self.participant_id(conv_id, m.sender) if m.sender is not None else None
+        mid = message_id(conv.platform, conv.source_key, m.identity)
+        sent_at = times.to_iso(m.sent_at)
+        attachments = [self.attachment(i, a) for i, a in enumerate(m.attachments)]
+        flags = canonical_json(sorted(m.flags))
+        digest = message_content_hash(
+            sent_at, m.direction, m.kind, self.handles[sender_id] if sender_id else None, m.body, m.status,
+            m.duration_s, flags, m.reply_to, attachments,
+        )
+        self.pending.append(_Pending(mid, conv_id, sender_id, m, sent_at, flags, digest, attachments))
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def attachment(self, position: int, a: Attachment) -> tuple:
+        if a.data is None:
+            return (position, a.file_name, a.mime, None, a.missing_reason or "not included in the export")
+        sha = hashlib.sha256(a.data).hexdigest()
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, mime, data) VALUES (?, ?, ?, ?)", (sha, len(a.data), a.mime, a.data)
+        )
+        return (position, a.file_name, a.mime, sha, None)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        existing = self.existing({p.id for p in pending})
+        import_id = self.result.import_id
+        new_rows, source_rows, attachment_rows, version_rows = [], [], [], []
+        for p in pending:
+            source_rows.append((p.id, import_id, p.record.source_ref))
+            known = existing.get(p.id)
+            if known is None:
+                m = p.record
+                existing[p.id] = {"content_hash": p.content_hash, "version": len(m.versions) + 1, "new": True}
+                new_rows.append((
+                    p.id, p.conversation_id, p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body,
+                    m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
+                    times.to_iso(m.read_at) if m.read_at else None, m.duration_s, p.flags, m.source_id, m.reply_to,
+                    len(m.versions) + 1, p.content_hash, import_id,
+                ))
+                attachment_rows.extend((p.id, *a) for a in p.attachments)
+                version_rows.extend(
+                    (p.id, n, v.body, times.to_iso(v.at) if v.at else None, "edit_history", None, import_id)
+                    for n, v in enumerate(m.versions, 1)
+                )
+                self.result.added += 1
+            elif known["content_hash"] == p.content_hash:
+                self.result.already_present += 1
+                if not known.get("new"):
+                    self.fill_receipts(p)
+            elif known.get("new"):
+                # The same id twice in one source with different content: the source contradicts
+                # itself. Keep the first, record the second as skipped so nothing is silent.
+                self.skip("same message identity twice in this source with different content", p.record.source_ref)
+            else:
+                self.new_version(p, known)
+                existing[p.id] = {"content_hash": p.content_hash, "version": known["version"] + 1, "new": True}
+        c = self.conn
+        c.executemany(
+            "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service,"
+            " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            new_rows,
+        )
+        if attachment_rows:
+            c.executemany(
+                "INSERT INTO message_attachments (message_id, position, file_name, mime, blob_sha256, missing_reason)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                attachment_rows,
+            )
+        if version_rows:
+            c.executemany(
+                "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                version_rows,
+            )
+        c.executemany("INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)", source_rows)
+
+    def existing(self, ids: set[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT id, content_hash, version FROM messages WHERE id IN ({marks})", chunk):
+                found[row[0]] = {"content_hash": row[1], "version": row[2]}
+        return found
+
+    def fill_receipts(self, p: _Pending) -> None:
+        m = p.record
+        if m.delivered_at or m.read_at:
+            self.conn.execute(
+                "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?) WHERE id = ?",
+                (times.to_iso(m.delivered_at) if m.delivered_at else None, times.to_iso(m.read_at) if m.read_at else None, p.id),
+            )
+
+    def new_version(self, p: _Pending, known: dict) -> None:
+        """Same message, different content: keep the old state as a version, then update."""
+        c = self.conn
+        import_id = self.result.import_id
+        old = c.execute("SELECT body, sent_at, content_hash FROM messages WHERE id = ?", (p.id,)).fetchone()
+        stored = {(r["body"], r["at"]) for r in c.execute("SELECT body, at FROM message_versions WHERE message_id = ?", (p.id,))}
+        number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (p.id,)).fetchone()[0]
+        for v in p.record.versions:
+            at = times.to_iso(v.at) if v.at else None
+            if (v.body, at) not in stored:
+                number += 1
+                c.execute(
+                    "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id)"
+                    " VALUES (?, ?, ?, ?, 'edit_history', NULL, ?)",
+                    (p.id, number, v.body, at, import_id),
+                )
+                stored.add((v.body, at))
+        number += 1
+        c.execute(
+            "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id)"
+            " VALUES (?, ?, ?, NULL, 'reimport', ?, ?)",
+            (p.id, number, old["body"], old["content_hash"], import_id),
+        )
+        m = p.record
+        c.execute(
+            "UPDATE messages SET sender_id = ?, direction = ?, kind = ?, sent_at = ?, body = ?, status = ?,"
+            " delivered_at = coalesce(?, delivered_at), read_at = coalesce(?, read_at), duration_s = ?, flags = ?,"
+            " reply_to = ?, version = ?, content_hash = ? WHERE id = ?",
+            (p.sender_id, m.direction, m.kind, p.sent_at, m.body, m.status,
+             times.to_iso(m.delivered_at) if m.delivered_at else None, times.to_iso(m.read_at) if m.read_at else None,
+             m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, p.id),
+        )
+        c.execute("DELETE FROM message_attachments WHERE message_id = ?", (p.id,))
+        c.executemany(
+            "INSERT INTO message_attachments (message_id, position, file_name, mime, blob_sha256, missing_reason)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(p.id, *a) for a in p.attachments],
+        )
+        self.result.updated += 1
+        self.result.warnings.append(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
+
+    # -- reactions -------------------------------------------------------------------------
+
+    def write_reactions(self) -> None:
+        for r in self.reactions:
+            conv_id = self.conversation_id(r.conversation)
+            row = self.conn.execute(
+                "SELECT id FROM messages WHERE conversation_id = ? AND source_id = ?", (conv_id, r.target_source_id)
+            ).fetchone()
+            if row is None:
+                self.skip("reaction to a message that is not in the archive", r.source_ref)
+                continue
+            sender_id = self.participant_id(conv_id, r.sender) if r.sender is not None else None
+            at = times.to_iso(r.at)
+            source_id = r.source_id or content_hash([r.target_source_id, r.sender.handle if r.sender else None, r.kind, r.emoji, at, r.removed])
+            self.conn.execute(
+                "INSERT OR IGNORE INTO reactions (message_id, sender_id, kind, emoji, at, removed, source_id, import_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (row[0], sender_id, r.kind, r.emoji, at, int(r.removed), source_id, self.result.import_id),
+            )

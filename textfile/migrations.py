@@ -1,0 +1,204 @@
+"""The archive's schema, only ever changed through named migrations (sqlite-utils Migrations).
+
+Each migration runs in a transaction with its record in `_sqlite_migrations`. Never change an
+applied migration: add the next one. `tests/test_migrations.py` pins the columns they produce.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("textfile")
+
+
+def _run(db: Database, script: str) -> None:
+    """Run a script statement by statement: executescript() would commit the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement!r}")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE settings (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            archive_id TEXT NOT NULL,
+            owner_name TEXT NOT NULL,
+            tz TEXT NOT NULL,
+            region TEXT NOT NULL,
+            bates_prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE owner_handles (
+            handle TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('phone', 'email'))
+        );
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            format TEXT NOT NULL,
+            importer_version TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            region TEXT NOT NULL,
+            custodian TEXT,
+            options TEXT NOT NULL DEFAULT '{}',
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            added INTEGER NOT NULL,
+            already_present INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            skipped INTEGER NOT NULL,
+            skipped_reasons TEXT NOT NULL DEFAULT '{}',
+            warnings TEXT NOT NULL DEFAULT '[]',
+            assumptions TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            source_key TEXT NOT NULL,
+            title TEXT,
+            is_group INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (platform, source_key)
+        );
+        CREATE TABLE participants (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            handle TEXT NOT NULL,
+            display_name TEXT,
+            is_owner INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (conversation_id, handle)
+        );
+        CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            sender_id INTEGER REFERENCES participants(id),
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'system')),
+            kind TEXT NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'call')),
+            sent_at TEXT NOT NULL,
+            source_zone TEXT,
+            body TEXT NOT NULL DEFAULT '',
+            service TEXT,
+            status TEXT,
+            delivered_at TEXT,
+            read_at TEXT,
+            duration_s INTEGER,
+            flags TEXT NOT NULL DEFAULT '[]',
+            source_id TEXT,
+            reply_to TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            content_hash TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES imports(id)
+        );
+        CREATE INDEX messages_conversation_sent ON messages (conversation_id, sent_at);
+        CREATE INDEX messages_source_id ON messages (conversation_id, source_id);
+        CREATE TABLE message_versions (
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('edit_history', 'reimport')),
+            content_hash TEXT,
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            PRIMARY KEY (message_id, version)
+        );
+        CREATE TABLE reactions (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            sender_id INTEGER REFERENCES participants(id),
+            kind TEXT NOT NULL,
+            emoji TEXT,
+            at TEXT NOT NULL,
+            removed INTEGER NOT NULL DEFAULT 0,
+            source_id TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            UNIQUE (message_id, source_id)
+        );
+        CREATE TABLE message_sources (
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            source_ref TEXT NOT NULL,
+            PRIMARY KEY (message_id, import_id, source_ref)
+        ) WITHOUT ROWID;
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mime TEXT,
+            data BLOB NOT NULL
+        );
+        CREATE TABLE message_attachments (
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            position INTEGER NOT NULL,
+            file_name TEXT,
+            mime TEXT,
+            blob_sha256 TEXT REFERENCES blobs(sha256),
+            missing_reason TEXT,
+            PRIMARY KEY (message_id, position),
+            CHECK ((blob_sha256 IS NULL) <> (missing_reason IS NULL))
+        );
+        CREATE TABLE clients (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE client_handles (
+            handle TEXT PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients(id),
+            kind TEXT NOT NULL CHECK (kind IN ('phone', 'email'))
+        );
+        CREATE TABLE matters (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients(id),
+            reference TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            title TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            closed_at TEXT,
+            legal_hold INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE filings (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            matter_id INTEGER NOT NULL REFERENCES matters(id),
+            from_at TEXT,
+            until_at TEXT,
+            how TEXT NOT NULL CHECK (how IN ('auto', 'manual')),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX filings_conversation ON filings (conversation_id);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            command TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE VIRTUAL TABLE messages_fts USING fts5 (
+            body, content='messages', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+            INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+        END;
+        """
+    )
