@@ -1,0 +1,574 @@
+"""Android "SMS Backup & Restore" XML: SMS, MMS (parts, addresses, group threads) and call logs.
+
+Decisions, and why:
+  - Streamed. Backups reach gigabytes because MMS media travel inside as base64, so the file is
+    fed to lxml's pull parser in 1 MB chunks and every record element is cleared (and its
+    processed siblings deleted) as soon as it has been read: memory does not grow with the file.
+  - The app writes emoji as UTF-16 surrogate halves (`&#55357;&#56832;`), which libxml2 rejects.
+    Each chunk is repaired before the parser sees it: a surrogate pair becomes the one reference
+    it stands for (`&#x1F600;`); a lone surrogate or a reference to a character XML forbids
+    (`&#0;`, `&#1;`) becomes U+FFFD, and so does a raw control byte. Replacements are counted and
+    reported as a warning. A reference split across two chunks is held back until it is whole.
+  - No DTD, no entities: a DOCTYPE is refused before parsing (an entity bomb cannot be defused by
+    a parser that has `huge_tree` on), and the parser never loads anything from the network.
+  - A conversation is keyed by its participants without the owner: the normalized address for
+    one-to-one threads ("+12025550123"), "~"-joined sorted handles for groups. SMS, MMS and calls
+    with the same number land in the same conversation, whichever way the number was written.
+  - Identity (DESIGN.md): SMS by address, date (ms), direction and body; MMS by `m_id` when it has
+    one, else by date, box, sorted addresses and a digest of its parts; calls by number, date,
+    type and duration. Next week's backup, which repeats everything, adds only what is new.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import phonenumbers
+from lxml import etree
+
+from textfile import phones
+from textfile.errors import ImportFailed
+from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
+from textfile.times import from_unix_ms, from_unix_s
+
+FORMAT = "android"
+VERSION = "1"
+
+PLATFORM = "android"
+CHUNK = 1 << 20
+RECORD_TAGS = ("sms", "mms", "call")
+ROOTS = ("smses", "calls")
+
+# <sms type="…">: Telephony.TextBasedSmsColumns.MESSAGE_TYPE_*; MMS msg_box uses the same numbers.
+BOX_STATUS = {1: "received", 2: "sent", 3: "draft", 4: "outbox", 5: "failed", 6: "queued"}
+BOX_FLAGS = {3: frozenset({"draft"}), 5: frozenset({"failed"})}
+# <call type="…">: CallLog.Calls.*_TYPE.
+CALL_STATUS = {1: "incoming", 2: "outgoing", 3: "missed", 4: "voicemail", 5: "rejected", 6: "refused"}
+# <call presentation="…"> for calls without a number: 2 restricted, 3 unknown, 4 payphone.
+CALL_PRESENTATION = {"2": "(private number)", "3": "(unknown number)", "4": "(payphone)"}
+# <addr type="…">: PduHeaders FROM / TO / CC / BCC.
+ADDR_FROM, ADDR_RECIPIENTS = "137", ("151", "130", "129")
+# <part chset="…">: IANA MIBenum of the character set.
+CHARSETS = {106: "utf-8", 3: "us-ascii", 4: "iso-8859-1", 1000: "utf-16", 1013: "utf-16-be", 1014: "utf-16-le",
+            1015: "utf-16", 17: "shift_jis", 2026: "big5", 2025: "gb2312", 113: "gbk", 114: "gb18030", 38: "euc-kr",
+            39: "iso-2022-jp", 2252: "cp1252", 2259: "tis-620"}
+NO_ADDRESS = "(no address)"
+UNKNOWN_NAMES = {"", "null", "(Unknown)", "(unknown)"}
+
+
+# ---------------------------------------------------------------- the byte stream, repaired
+
+# <?xml version='1.0' encoding='UTF-8' standalone='yes' ?>
+# <?xml-stylesheet type="text/xsl" href="sms.xsl"?>
+# <!--File Created By SMS Backup & Restore v10.20.002 on 21/07/2024 11:20:32-->
+# <smses count="58" backup_set="97e66a20-…" backup_date="1721556032311" type="full">
+_PROLOG = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml\b.*?\?>)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<(!DOCTYPE|[A-Za-z_][\w.:-]*)", re.S
+)
+_REF_RUN = re.compile(rb"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});(?:&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});)*")
+_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_REF_WHOLE = re.compile(rb"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
+_REF_PARTIAL = re.compile(rb"&(?:#(?:[xX][0-9a-fA-F]{0,8}|[0-9]{0,10});?)?")
+_RAW_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 13))
+_RAW_CONTROL = re.compile(b"[" + re.escape(_RAW_CONTROLS) + b"]")
+_FFFD_REF = b"&#xFFFD;"
+
+
+def _xml_char(cp: int) -> bool:
+    return cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
+
+
+class _Repair:
+    """Counts what was repaired while rewriting character references chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.pairs = 0  # surrogate pairs joined into one character
+        self.replaced = 0  # lone surrogates, forbidden references and raw control bytes → U+FFFD
+        self.pending = b""
+
+    def _run(self, match: re.Match) -> bytes:
+        run = match.group(0)
+        points = [int(h, 16) if h else int(d) for h, d in _REF.findall(run)]
+        if all(_xml_char(cp) for cp in points):
+            return run
+        out = []
+        i = 0
+        while i < len(points):
+            cp = points[i]
+            if 0xD800 <= cp <= 0xDBFF and i + 1 < len(points) and 0xDC00 <= points[i + 1] <= 0xDFFF:
+                out.append(b"&#x%X;" % (0x10000 + ((cp - 0xD800) << 10) + (points[i + 1] - 0xDC00)))
+                self.pairs += 1
+                i += 2
+                continue
+            if _xml_char(cp):
+                out.append(b"&#x%X;" % cp)
+            else:
+                out.append(_FFFD_REF)
+                self.replaced += 1
+            i += 1
+        return b"".join(out)
+
+    def feed(self, chunk: bytes, final: bool) -> bytes:
+        data = self.pending + chunk if self.pending else chunk
+        if final:
+            self.pending = b""
+        else:
+            # Hold back a trailing (partial) reference and the run of whole references before it:
+            # the next chunk may continue it (the low half of a pair, the rest of "&#5535").
+            cut = end = len(data)
+            while True:
+                amp = data.rfind(b"&", max(0, cut - 16), cut)
+                if amp < 0:
+                    break
+                pattern = _REF_PARTIAL if cut == end else _REF_WHOLE
+                if not pattern.fullmatch(data, amp, cut):
+                    break
+                cut = amp
+            data, self.pending = data[:cut], data[cut:]
+        if len(data.translate(None, _RAW_CONTROLS)) != len(data):
+            data, n = _RAW_CONTROL.subn(b"\xef\xbf\xbd", data)
+            self.replaced += n
+        if b"&#" in data:
+            data = _REF_RUN.sub(self._run, data)
+        return data
+
+
+def _root_name(head: bytes) -> str | None:
+    match = _PROLOG.match(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def detect(path: Path) -> bool:
+    path = Path(path)
+    if not path.is_file():
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    return _root_name(head) in ROOTS
+
+
+# ---------------------------------------------------------------- handles and conversations
+
+
+def _present(value: str | None) -> str | None:
+    """The literal "null" (and an empty string) means absent."""
+    if value is None or value == "null" or value == "":
+        return None
+    return value
+
+
+def _int(value: str | None) -> int | None:
+    value = _present(value)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def _name(value: str | None) -> str | None:
+    if value is None or value.strip() in UNKNOWN_NAMES:
+        return None
+    return value.strip()
+
+
+class _Reader:
+    def __init__(self, path: Path, options: ImportOptions):
+        self.path = path
+        self.region = options.region
+        self.handles: dict[str, str] = {}
+        owners = set(options.owner_handles)
+        me = None
+        if options.me:
+            me = self.handle(options.me)
+            owners.add(me)
+        self.owners = frozenset(owners)
+        phone_owners = sorted(h for h in owners if h.startswith("+"))
+        # The owner as sender of what this phone sent: --me, else the archive's (first) number.
+        self.owner_handle = me or (phone_owners[0] if phone_owners else (sorted(owners)[0] if owners else None))
+        self.owner_name = options.owner_name
+        self.conversations: dict[tuple, Conversation] = {}
+        self.assumed_owner = False
+
+    def handle(self, raw: str) -> str:
+        """A normalized handle. Beyond phones.normalize_handle: a number that is possible but not
+        valid in the region (fictional 555 numbers, test data) still gets its country code, so
+        "1111111111" and "+11111111111" are one handle."""
+        found = self.handles.get(raw)
+        if found is not None:
+            return found
+        value = phones.normalize_handle(raw, self.region)
+        if not value.startswith("+") and "@" not in value and phones._PHONE_CHARS.match(value):
+            try:
+                number = phonenumbers.parse(value, self.region)
+                if phonenumbers.is_possible_number(number):
+                    value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            except phonenumbers.NumberParseException:
+                pass
+        if len(self.handles) < 100_000:
+            self.handles[raw] = value
+        return value
+
+    def owner(self, handle: str | None = None) -> Participant:
+        if handle is None:
+            handle = self.owner_handle
+            if handle is None:
+                self.assumed_owner = True
+                handle = self.owner_name
+        return Participant(handle, self.owner_name, True)
+
+    def conversation(self, others: tuple[str, ...], title: str | None, group: bool, names: dict,
+                     members: tuple[str, ...] = (), own: str | None = None) -> Conversation:
+        """The conversation with `others` (sorted handles without the owner) as its key; `members`
+        are further people seen in it (an RCS group's members), `own` the owner's handle on it."""
+        cache_key = (others, title, members, own)
+        found = self.conversations.get(cache_key)
+        if found is not None:
+            return found
+        key = "~".join(others) if others else NO_ADDRESS
+        people = [Participant(h, names.get(h)) for h in others]
+        people += [Participant(h) for h in members if h not in others]
+        own = own or self.owner_handle
+        if own is not None:
+            people.append(Participant(own, self.owner_name, True))
+        found = Conversation(PLATFORM, key, title, group, tuple(people))
+        if len(self.conversations) > 50_000:
+            self.conversations.clear()
+        self.conversations[cache_key] = found
+        return found
+
+    def one_to_one(self, raw_address: str | None, contact_name: str | None) -> tuple[Conversation, Participant]:
+        address = _present(raw_address)
+        handle = self.handle(address) if address else NO_ADDRESS
+        name = _name(contact_name)
+        conversation = self.conversation((handle,), name, False, {handle: name})
+        return conversation, Participant(handle, name)
+
+    # ------------------------------------------------------------ <sms>
+
+    # <sms protocol="0" address="+12025550123" date="1512226167463" type="1" subject="null" body="Hi"
+    #      toa="null" sc_toa="null" service_center="+12063130004" read="1" status="-1" locked="0"
+    #      date_sent="1512226166000" sub_id="-1" readable_date="Dec 2, 2017 06:49:27" contact_name="Ann" />
+    def sms(self, elem, ref: str) -> Record:
+        get = elem.get
+        date = _int(get("date"))
+        if date is None:
+            return Skipped(f"sms without a valid date ({get('date')!r})", ref)
+        box = _int(get("type"))
+        raw_address = get("address")
+        address = _present(raw_address)
+        if address and ("~" in address or "," in address):
+            others = tuple(sorted({self.handle(a) for a in re.split(r"[~,]", address) if a.strip()} - self.owners))
+            conversation = self.conversation(others, _name(get("contact_name")), len(others) > 1, {})
+            counterpart = Participant(others[0]) if len(others) == 1 else None
+        else:
+            conversation, counterpart = self.one_to_one(raw_address, get("contact_name"))
+        direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "in")
+        status = BOX_STATUS.get(box, f"type {get('type')}")
+        flags = BOX_FLAGS.get(box, frozenset())
+        if box == 2 and _int(get("status")) == 64:  # delivery report: failed
+            status, flags = "delivery failed", frozenset({"failed"})
+        body = get("body")
+        body = "" if body is None or body == "null" else body
+        subject = _present(get("subject"))
+        text = f"Subject: {subject}\n\n{body}" if subject else body
+        if not text:
+            flags = flags | {"empty_body"}
+        return Message(
+            conversation=conversation,
+            identity=("sms", conversation.source_key, date, direction, body),
+            sent_at=from_unix_ms(date),
+            direction=direction,
+            sender=counterpart if direction == "in" else self.owner(),
+            body=text,
+            source_zone="UTC",
+            service="SMS",
+            status=status,
+            flags=flags,
+            source_ref=ref,
+        )
+
+    # ------------------------------------------------------------ <mms>
+
+    # <mms date="1721334048000" msg_box="2" address="+12025550109~+12025550112" m_id="0718…" date_sent="0"
+    #      sub="null" m_type="128" contact_name="Bea, Cy">
+    #   <parts><part seq="-1" ct="application/smil" text="&lt;smil&gt;…" />
+    #          <part seq="0" ct="image/jpeg" name="null" chset="null" cl="image_11.jpg" text="null" data="/9j/4AAQ…" />
+    #          <part seq="0" ct="text/plain" chset="106" cl="text_12.txt" text="Look!" /></parts>
+    #   <addrs><addr address="+12025550107" type="137" charset="106" />
+    #          <addr address="+12025550109" type="151" charset="106" /> …</addrs>
+    # </mms>
+    def mms(self, elem, ref: str) -> Iterator[Record]:
+        get = elem.get
+        date = _int(get("date"))
+        if date is None:
+            yield Skipped(f"mms without a valid date ({get('date')!r})", ref)
+            return
+        box = _int(get("msg_box"))
+        addrs: list[tuple[str, str]] = []  # (type, handle)
+        parts = []
+        for child in elem:
+            if child.tag == "addrs":
+                for addr in child:
+                    raw = _present(addr.get("address"))
+                    if raw and raw != "insert-address-token":
+                        addrs.append((addr.get("type") or "", self.handle(raw)))
+            elif child.tag == "parts":
+                parts.extend(child)
+        sender_handle = next((h for t, h in addrs if t == ADDR_FROM), None)
+        address = _present(get("address"))
+        listed = {self.handle(a) for a in re.split(r"[~,]", address) if a.strip()} if address else set()
+        if box is None:
+            # No msg_box (hand-made backups): from me when the sender is mine or not among the thread's addresses.
+            if sender_handle and (sender_handle in self.owners or (listed and sender_handle not in listed)):
+                box = 2
+            else:
+                box = 1
+            yield Notice(f"{ref}: no msg_box; read as {'sent' if box == 2 else 'received'} from its addresses", "assumption")
+        direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "in")
+        # The owner's own address on this message: the sender of a sent one; on a received one the
+        # "to" that is not one of the thread's addresses (or the only "to" beside a "from"). Only
+        # where that leaves someone else: hand-made backups put the other person in either field.
+        mine = set(self.owners)
+        senders = [h for t, h in addrs if t == ADDR_FROM]
+        to = [h for t, h in addrs if t == "151"]
+        if direction == "out":
+            if len(senders) == 1 and senders[0] not in listed and (listed or len(addrs) > 1):
+                mine.add(senders[0])
+        elif listed:
+            mine.update(h for h in to if h not in listed)
+        elif len(to) == 1 and senders:
+            mine.update(to)
+        # The thread's other people: the `address` attribute, else every address that is not the owner.
+        key = tuple(sorted(listed - self.owners)) if listed else tuple(sorted({h for _, h in addrs} - mine))
+        members = tuple(sorted(({h for _, h in addrs} | set(key)) - mine))
+        contact = _name(get("contact_name"))
+        rcs_key = len(key) == 1 and key[0].endswith("@rcs.google.com")
+        rcs = rcs_key or any(h.endswith("@rcs.google.com") for h in members)
+        group = len(key) > 1 or (rcs_key and len(members) > 1)
+        own = self.owner_handle or next(iter(sorted(mine - set(key))), None)
+        if group:
+            conversation = self.conversation(key, contact, True, {}, members, own)
+        else:
+            handle = key[0] if key else NO_ADDRESS
+            conversation = self.conversation((handle,), contact, False, {handle: contact}, members, own)
+
+        # Sender.
+        if direction == "in":
+            handle = sender_handle or (key[0] if len(key) == 1 else None)
+            sender = Participant(handle, contact if not group else None) if handle else None
+        else:
+            sender = self.owner(sender_handle if sender_handle in mine else None)
+
+        # Body and attachments, in `seq` order (ties keep document order).
+        texts: list[str] = []
+        attachments: list[Attachment] = []
+        digest = hashlib.sha256()
+        notices: list[Record] = []
+        ordered = sorted(enumerate(parts), key=lambda ip: (_int(ip[1].get("seq")) or 0, ip[0]))
+        for position, (_, part) in enumerate(ordered):
+            ct = (_present(part.get("ct")) or "").lower()
+            if ct == "application/smil":
+                continue
+            text = _present(part.get("text"))
+            data = _present(part.get("data"))
+            name = _present(part.get("cl")) or _present(part.get("fn")) or _present(part.get("name"))
+            if ct == "text/plain" and not (name or "").lower().endswith(".vcf"):
+                if text is None and data is not None:
+                    raw, problem = _b64(data)
+                    if raw is not None:
+                        text = raw.decode(CHARSETS.get(_int(part.get("chset")) or 106, "utf-8"), "replace")
+                if text is not None:
+                    texts.append(text)
+                    digest.update(b"t" + text.encode("utf-8", "surrogatepass") + b"\0")
+                continue
+            if data is None:
+                if text is not None:  # e.g. text/x-vCard carried as text
+                    payload = text.encode("utf-8", "surrogatepass")
+                    attachments.append(Attachment(name, ct or None, data=payload))
+                    digest.update(b"a" + hashlib.sha256(payload).digest())
+                else:
+                    attachments.append(Attachment(name, ct or None, missing_reason="not included in the backup"))
+                    digest.update(b"m" + (name or "").encode() + b"\0")
+                continue
+            raw, problem = _b64(data)
+            if raw is None:
+                attachments.append(Attachment(name, ct or None, missing_reason=f"corrupt base64: {problem}"))
+                digest.update(b"c" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).digest())
+                notices.append(Notice(f"{ref}: attachment {name or position + 1} has corrupt base64 ({problem}); kept as missing"))
+            else:
+                attachments.append(Attachment(name, ct or None, data=raw))
+                digest.update(b"a" + hashlib.sha256(raw).digest())
+        body = "\n".join(texts)
+        subject = _present(get("sub"))
+        if subject:
+            body = f"Subject: {subject}\n\n{body}" if body else f"Subject: {subject}"
+        flags = BOX_FLAGS.get(box, frozenset())
+        if not body and not attachments:
+            flags = flags | {"empty_body"}
+        m_id = _present(get("m_id"))
+        if m_id:
+            identity = ("mms", m_id)
+        else:
+            addresses = sorted({h for _, h in addrs} | listed)
+            identity = ("mms", date, box, addresses, digest.hexdigest())
+        yield from notices
+        yield Message(
+            conversation=conversation,
+            identity=identity,
+            sent_at=from_unix_ms(date),
+            direction=direction,
+            sender=sender,
+            body=body,
+            source_zone="UTC",
+            service="RCS" if rcs else "MMS",
+            status=BOX_STATUS.get(box, f"msg_box {get('msg_box')}"),
+            flags=flags,
+            attachments=tuple(attachments),
+            source_ref=ref,
+        )
+
+    # ------------------------------------------------------------ <call>
+
+    # <call number="+12025550123" duration="125" date="1609632000000" type="1" presentation="1"
+    #       subscription_id="1" readable_date="Jan 3, 2021 12:00:00 AM" contact_name="Ann" />
+    def call(self, elem, ref: str) -> Record:
+        get = elem.get
+        date = _int(get("date"))
+        if date is None:
+            return Skipped(f"call without a valid date ({get('date')!r})", ref)
+        kind = _int(get("type"))
+        number = _present(get("number"))
+        if number is not None and number.strip().lstrip("-").isdigit() and int(number) < 0:
+            number = None  # -1 / -2 / -3: no number shown
+        if number is None:
+            number = CALL_PRESENTATION.get(get("presentation") or "", "(unknown number)")
+            conversation = self.conversation((number,), None, False, {})
+            counterpart = Participant(number)
+        else:
+            conversation, counterpart = self.one_to_one(number, get("contact_name"))
+        direction = "out" if kind == 2 else "in"
+        duration = _int(get("duration"))
+        return Message(
+            conversation=conversation,
+            identity=("call", conversation.source_key, date, kind, duration),
+            sent_at=from_unix_ms(date),
+            direction=direction,
+            sender=counterpart if direction == "in" else self.owner(),
+            body="",
+            source_zone="UTC",
+            service="Phone",
+            kind="call",
+            status=CALL_STATUS.get(kind, f"type {get('type')}"),
+            duration_s=duration,
+            source_ref=ref,
+        )
+
+
+def _b64(text: str) -> tuple[bytes | None, str | None]:
+    try:
+        return binascii.a2b_base64(text, strict_mode=True), None
+    except (binascii.Error, ValueError) as exc:
+        first = str(exc)
+    compact = "".join(text.split())
+    if compact != text:
+        try:
+            return binascii.a2b_base64(compact, strict_mode=True), None
+        except (binascii.Error, ValueError) as exc:
+            first = str(exc)
+    return None, first
+
+
+# ---------------------------------------------------------------- the record stream
+
+
+def _clear(elem) -> None:
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
+
+
+def read(path: Path, options: ImportOptions) -> Iterator[Record]:
+    path = Path(path)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+    with fh:
+        yield from _records(path, fh, options)
+
+
+def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
+    head = fh.read(CHUNK)
+    if not head.strip():
+        raise ImportFailed(path, "empty file: not an SMS Backup & Restore backup")
+    root = _root_name(head)
+    if root == "!DOCTYPE":
+        raise ImportFailed(path, "refused: the file declares a DOCTYPE (entities could expand without bound); SMS Backup & Restore backups never do")
+    if root is None:
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            raise ImportFailed(path, "not an SMS Backup & Restore backup: no XML root element at the start of the file")
+        raise ImportFailed(path, "not an SMS Backup & Restore backup: not an XML file")
+    if root not in ROOTS:
+        raise ImportFailed(path, f"not an SMS Backup & Restore backup: the root element is <{root}>, not <smses> or <calls>")
+
+    reader = _Reader(path, options)
+    repair = _Repair()
+    parser = etree.XMLPullParser(
+        events=("end",), tag=RECORD_TAGS, huge_tree=True, resolve_entities=False, no_network=True,
+        load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
+    )
+    ordinals = dict.fromkeys(RECORD_TAGS, 0)
+    total = 0
+    root_elem = closed = None
+    chunk = head
+    while True:
+        following = fh.read(CHUNK) if chunk else b""
+        final = not following
+        try:
+            parser.feed(repair.feed(chunk, final))
+            if final:
+                closed = parser.close()
+        except etree.XMLSyntaxError as exc:
+            where = ""
+            if final:
+                raise ImportFailed(path, f"truncated or malformed XML: {exc.msg}{where}") from None
+            raise ImportFailed(path, f"malformed XML: {exc.msg}{where}") from None
+        for _event, elem in parser.read_events():
+            tag = elem.tag
+            if root_elem is None:
+                root_elem = elem.getparent()
+            if elem.getparent() is not root_elem:
+                continue  # a record nested in a record is not a record of the backup
+            ordinals[tag] += 1
+            total += 1
+            ref = f"{tag} {ordinals[tag]}"
+            if tag == "sms":
+                yield reader.sms(elem, ref)
+            elif tag == "mms":
+                yield from reader.mms(elem, ref)
+            else:
+                yield reader.call(elem, ref)
+            _clear(elem)
+        if final:
+            break
+        chunk = following
+
+    tree_root = root_elem if root_elem is not None else closed
+    declared = _int(tree_root.get("count")) if tree_root is not None else None
+    if declared is not None and declared != total:
+        yield Notice(f"the backup says count=\"{declared}\" but holds {total} records (" + ", ".join(
+            f"{n} {tag}" for tag, n in ordinals.items() if n) + "); imported what is there")
+    if repair.pairs:
+        yield Notice(f"repaired {repair.pairs} emoji written as UTF-16 surrogate-pair references", "assumption")
+    if repair.replaced:
+        yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
+    if reader.assumed_owner:
+        yield Notice(f"the owner's number is unknown (no phone in the archive settings, no --me): messages sent from this phone are attributed to {reader.owner_name!r}", "assumption")
