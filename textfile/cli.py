@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from textfile import __version__, audit, filing, times
 from textfile.archive import Archive, resolve_path
@@ -80,6 +81,18 @@ def emit_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def table(*headers: str) -> Table:
+    t = Table()
+    for h in headers:
+        t.add_column(h, no_wrap=h in ("When", "First", "Last", "Opened", "#"))
+    return t
+
+
+def add_row(rows: Table, *cells) -> None:
+    """Cells are data (message text, names): printed literally, never read as rich markup."""
+    rows.add_row(*(Text(str(c)) for c in cells))
+
+
 def show(stored: str | None, tz) -> str:
     return times.display(stored, tz) if stored else ""
 
@@ -94,15 +107,21 @@ def progress_bar(quiet: bool, description: str):
                     TimeElapsedColumn(), console=err, transient=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"textfile {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main_options(
     archive: Annotated[Optional[Path], typer.Option("--archive", help="The archive file. Default: $TEXTFILE_ARCHIVE, else the user data directory.", show_default=False)] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)] = False,
 ) -> None:
     state.archive_path = archive
-    if version:
-        typer.echo(f"textfile {__version__}")
-        raise typer.Exit(0)
+    for console in (out, err):
+        if not console.is_terminal:  # piped or redirected: do not wrap table rows at 80 columns
+            console.width = int(os.environ.get("COLUMNS") or 200)
 
 
 # -- init ------------------------------------------------------------------------------------
@@ -162,10 +181,10 @@ def client_list(json_: Json = False, quiet: Quiet = False) -> None:
         return emit_json(clients)
     if quiet:
         return
-    table = Table("Client", "Handles", "Matters (open)")
+    rows = table("Client", "Handles", "Matters (open)")
     for c in clients:
-        table.add_row(c["name"], "\n".join(c["handles"]), f"{c['matters']} ({c['open_matters']})")
-    out.print(table)
+        add_row(rows, c["name"], "\n".join(c["handles"]), f"{c['matters']} ({c['open_matters']})")
+    out.print(rows)
 
 
 @client_app.command("show")
@@ -179,7 +198,7 @@ def client_show(name: Annotated[str, typer.Argument(help="The client's name.")],
         return emit_json(found)
     if quiet:
         return
-    out.print(f"[bold]{found['name']}[/bold]  (client since {show(found['created_at'], tz)})")
+    out.print(Text(found["name"], style="bold") + Text(f"  (client since {show(found['created_at'], tz)})"))
     out.print("Handles: " + (", ".join(h["handle"] for h in found["handles"]) or "none"), markup=False)
     _matters_table(found["matters"], tz)
     _conversations_table(found["conversations"], tz)
@@ -189,11 +208,11 @@ def client_show(name: Annotated[str, typer.Argument(help="The client's name.")],
 
 
 def _matters_table(matters: list[dict], tz) -> None:
-    table = Table("Matter", "Client", "Title", "Opened", "Status", "Conversations", "Messages")
+    rows = table("Matter", "Client", "Title", "Opened", "Status", "Conversations", "Messages")
     for m in matters:
         status = m["status"] + (", legal hold" if m["legal_hold"] else "")
-        table.add_row(m["reference"], m["client"], m["title"], show(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
-    out.print(table)
+        add_row(rows, m["reference"], m["client"], m["title"], show(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
+    out.print(rows)
 
 
 @matter_app.command("open")
@@ -326,14 +345,14 @@ def _print_import(r) -> None:
 
 
 def _conversations_table(conversations: list[dict], tz) -> None:
-    table = Table("#", "Platform", "Participants", "Messages", "First", "Last", "Matter", "Unfiled")
+    rows = table("#", "Platform", "Participants", "Messages", "First", "Last", "Matter", "Unfiled")
     for c in conversations:
         people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
         if c["title"]:
             people = f"{c['title']}: {people}" if people else c["title"]
-        table.add_row(str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz), show(c["last"], tz),
+        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz), show(c["last"], tz),
                       ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
-    out.print(table)
+    out.print(rows)
 
 
 @app.command()
@@ -409,11 +428,11 @@ def search(
         return emit_json(found)
     if quiet:
         return
-    table = Table("When", "Conversation", "From", "Message")
+    rows = table("When", "Conversation", "From", "Message")
     for r in found:
         sender = "me" if r["direction"] == "out" else (r["sender"] or "system")
-        table.add_row(show(r["sent_at"], tz), f"{r['conversation']} {r['conversation_title'] or ''}".strip(), sender, r["snippet"])
-    out.print(table)
+        add_row(rows, show(r["sent_at"], tz), f"{r['conversation']} {r['conversation_title'] or ''}".strip(), sender, r["snippet"])
+    out.print(rows)
     out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
 
 
@@ -432,11 +451,11 @@ def log(
         return emit_json(entries)
     if quiet:
         return
-    table = Table("#", "When", "Command", "Details", "Hash")
+    rows = table("#", "When", "Command", "Details", "Hash")
     for e in entries:
         details = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in e["details"].items())
-        table.add_row(str(e["id"]), show(e["at"], tz), e["command"], details, e["hash"][:12])
-    out.print(table)
+        add_row(rows, str(e["id"]), show(e["at"], tz), e["command"], details, e["hash"][:12])
+    out.print(rows)
 
 
 @app.command()

@@ -1,0 +1,100 @@
+"""Shared fixtures: a fresh archive, the CLI bound to it, record builders, table snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from textfile.archive import Archive
+from textfile.cli import app
+from textfile.ingest import Source, ingest
+from textfile.model import Conversation, Message, Participant
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+OWNER = dict(owner_name="Alex Owner", phones=["+12025550100"], emails=["alex@example.com"], tz="America/New_York", region="US", bates_prefix="TF")
+
+
+@pytest.fixture
+def archive_path(tmp_path) -> Path:
+    return tmp_path / "archive.db"
+
+
+@pytest.fixture
+def archive(archive_path):
+    with Archive.create(archive_path, **OWNER) as opened:
+        yield opened
+
+
+@pytest.fixture
+def cli(archive, archive_path):
+    """Run `textfile --archive <the fixture's archive> ARGS…`; returns the click Result."""
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(app, ["--archive", str(archive_path), *map(str, args)], input=input, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def bare_cli(tmp_path, monkeypatch):
+    """The CLI with no archive yet (for init and location tests)."""
+    monkeypatch.delenv("TEXTFILE_ARCHIVE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(app, [*map(str, args)], input=input, catch_exceptions=False)
+
+    return run
+
+
+def snapshot(archive: Archive) -> dict[str, list[tuple]]:
+    """Every row of every table (FTS shadow tables included): equal snapshots = unchanged archive."""
+    conn = archive.conn
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    out = {}
+    for name in names:
+        if name == "messages_fts":
+            continue
+        out[name] = [tuple(r) for r in conn.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2')]
+    return out
+
+
+# -- synthetic records (the ingest pipeline's own tests need no importer) -----------------------
+
+SAM = Participant("+12025550143", "Sam Client")
+ME = Participant("+12025550100", "Alex Owner", is_owner=True)
+SAM_CHAT = Conversation("android", "+12025550143", None, False, (SAM, ME))
+
+
+def msg(n: int, body: str | None = None, *, conversation: Conversation = SAM_CHAT, out: bool = False, **extra) -> Message:
+    sent = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc).timestamp() + n * 60
+    return Message(
+        conversation=conversation,
+        identity=(conversation.source_key, n, body if body is not None else f"message {n}"),
+        sent_at=datetime.fromtimestamp(sent, timezone.utc),
+        direction="out" if out else "in",
+        sender=ME if out else conversation.participants[0],
+        body=body if body is not None else f"message {n}",
+        source_zone="UTC",
+        service="SMS",
+        source_ref=f"element {n}",
+        **extra,
+    )
+
+
+def source(name: str = "sms-test.xml", **extra) -> Source:
+    return Source(path=f"/exports/{name}", file_name=name, size=123, sha256="0" * 64, format="android", importer_version="test",
+                  zone="America/New_York", region="US", **extra)
+
+
+def ingest_records(archive: Archive, records, name: str = "sms-test.xml"):
+    return ingest(archive, source(name), records)

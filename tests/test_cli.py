@@ -1,0 +1,203 @@
+"""Every command through the CLI: output, --json, --quiet, exit codes and one-line errors."""
+
+import json
+import os
+import stat
+import types
+
+import pytest
+
+import textfile.importers
+from textfile.archive import Archive
+from textfile.errors import ImportFailed
+
+from conftest import msg, snapshot
+
+
+def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
+    r = bare_cli("init", "--owner", "Alex Owner", "--phone", "202-555-0100", "--phone", "+44 20 7946 0958", "--email", "alex@example.com",
+                 "--tz", "America/Chicago", "--region", "US", "--bates-prefix", "ALEX")
+    path = tmp_path / "xdg" / "textfile" / "archive.db"
+    assert r.exit_code == 0, r.output
+    assert r.stdout == f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    again = bare_cli("init", "--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
+    assert again.exit_code == 1
+    assert again.stderr == f"Error: {path}: an archive already exists there; it was left untouched\n"
+
+
+def test_init_with_env_var_and_json(bare_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTFILE_ARCHIVE", str(tmp_path / "env.db"))
+    r = bare_cli("init", "--owner", "A", "--tz", "UTC", "--region", "gb", "--bates-prefix", "A", "--json")
+    data = json.loads(r.stdout)
+    assert (data["archive"], data["region"], data["owner_handles"]) == (str(tmp_path / "env.db"), "GB", [])
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--tz", "Nowhere/City"], "Error: unknown time zone 'Nowhere/City' (use an IANA name such as America/New_York)\n"),
+    (["--phone", "12"], "Error: not a valid phone number: '12'\n"),
+    (["--region", "ZZ"], "Error: unknown phone region 'ZZ' (use a two-letter country code such as US or GB)\n"),
+])
+def test_init_errors_are_one_line(bare_cli, tmp_path, args, message):
+    base = {"--owner": "A", "--tz": "UTC", "--region": "US", "--bates-prefix": "A"}
+    for flag, value in zip(args[::2], args[1::2]):
+        base[flag] = value
+    r = bare_cli("--archive", tmp_path / "a.db", "init", *[x for kv in base.items() for x in kv])
+    assert (r.exit_code, r.stderr) == (1, message)
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_usage_errors_exit_2(bare_cli):
+    assert bare_cli("init", "--owner", "A").exit_code == 2
+    assert bare_cli("no-such-command").exit_code == 2
+
+
+def test_commands_without_an_archive_say_how_to_make_one(bare_cli, tmp_path):
+    r = bare_cli("--archive", tmp_path / "missing.db", "client", "list")
+    assert r.exit_code == 1
+    assert r.stderr == f"Error: no archive at {tmp_path / 'missing.db'} (create one with `textfile init`, or pass --archive)\n"
+
+
+def test_clients_and_matters(cli):
+    r = cli("client", "add", "Sam Client", "--phone", "(202) 555-0143", "--email", "Sam@Example.com")
+    assert (r.exit_code, r.stdout) == (0, "Added client Sam Client (sam@example.com, +12025550143).\n")
+    r = cli("client", "add", "Other", "--phone", "+12025550143")
+    assert (r.exit_code, r.stderr) == (1, "Error: +12025550143 already belongs to client 'Sam Client'; one handle cannot belong to two clients\n")
+    r = cli("client", "add", "Bad", "--phone", "555-01")
+    assert (r.exit_code, r.stderr) == (1, "Error: not a valid phone number for region US: '555-01'\n")
+    assert cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Custody").stdout == "Opened matter 2026-014 for Sam Client: Custody.\n"
+    r = cli("matter", "open", "2026-015", "--client", "Nobody", "--title", "X")
+    assert (r.exit_code, r.stderr) == (1, "Error: no client named 'Nobody' (see `textfile client list`)\n")
+    r = cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Again")
+    assert (r.exit_code, r.stderr) == (1, "Error: a matter '2026-014' already exists\n")
+    [c] = json.loads(cli("client", "list", "--json").stdout)
+    assert c == {"name": "Sam Client", "handles": ["sam@example.com", "+12025550143"], "matters": 1, "open_matters": 1, "created_at": c["created_at"]}
+    assert "Sam Client" in cli("client", "list").stdout
+    shown = json.loads(cli("client", "show", "sam client", "--json").stdout)
+    assert [m["reference"] for m in shown["matters"]] == ["2026-014"]
+    assert "2026-014" in cli("client", "show", "Sam Client").stdout
+    assert cli("matter", "hold", "2026-014").stdout == "Matter 2026-014 is under legal hold.\n"
+    assert cli("matter", "release", "2026-014").stdout == "Matter 2026-014 is released from legal hold.\n"
+    assert cli("matter", "close", "2026-014").stdout == "Matter 2026-014 closed.\n"
+    r = cli("matter", "close", "2026-014")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: matter '2026-014' is already closed")
+    [m] = json.loads(cli("matter", "list", "--json").stdout)
+    assert (m["reference"], m["client"], m["title"], m["status"], m["legal_hold"]) == ("2026-014", "Sam Client", "Custody", "closed", False)
+    assert "Custody" in cli("matter", "list").stdout
+    assert cli("client", "add", "Quiet One", "--phone", "2025550199", "--quiet").stdout == ""
+
+
+def test_import_with_no_importer_for_the_file(cli, tmp_path, archive):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("just some notes\n")
+    before = snapshot(archive)
+    r = cli("import", junk)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {junk}: unsupported or unrecognized export\n")
+    r = cli("import", tmp_path / "missing.xml")
+    assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path / 'missing.xml'}: no such file or folder\n")
+    r = cli("import", "--format", "nonesuch", junk)
+    assert r.exit_code == 1 and r.stderr.startswith("Error: nonesuch: no importer for that format")
+    assert snapshot(archive) == before
+
+
+@pytest.fixture
+def test_importer(monkeypatch):
+    """A test-only importer (never part of the product): it reads lines `n body`, and fails on `BOOM`."""
+
+    def read(path, options):
+        for line_no, line in enumerate(path.read_text().splitlines(), 1):
+            if line == "BOOM":
+                raise ImportFailed(path, f"line {line_no}: not a message")
+            n, body = line.split(" ", 1)
+            yield msg(int(n), body)
+
+    module = types.SimpleNamespace(FORMAT="lines", VERSION="1", detect=lambda p: p.suffix == ".lines", read=read)
+    monkeypatch.setattr(textfile.importers, "importers", lambda: {"lines": module})
+    return module
+
+
+def test_import_prints_counts_and_files_and_is_idempotent(cli, tmp_path, test_importer):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "T")
+    export = tmp_path / "week1.lines"
+    export.write_text("1 hello\n2 the offer is attached\n")
+    r = cli("import", export)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == f"{export}: lines, added 2, already present 0, updated 0, skipped 0\n  filed conversation 1 to M-1\n"
+    export.write_text("1 hello\n2 the offer is attached\n3 thanks\n")
+    [result] = json.loads(cli("import", export, "--json").stdout)
+    assert (result["added"], result["already_present"], result["format"], result["filed"]) == (1, 2, "lines", [])
+    assert cli("import", export, "--quiet").stdout == ""
+
+
+def test_a_bad_file_among_good_ones_fails_alone_and_changes_nothing(cli, tmp_path, archive, test_importer):
+    good, bad = tmp_path / "good.lines", tmp_path / "bad.lines"
+    good.write_text("1 hello\n")
+    bad.write_text("2 fine\n3 fine too\nBOOM\n")
+    r = cli("import", bad, good)
+    assert r.exit_code == 1
+    assert r.stderr == f"Error: {bad}: line 3: not a message\n"
+    assert archive.conn.execute("SELECT body FROM messages").fetchall()[0][0] == "hello"
+    assert archive.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 1
+
+
+def test_conversations_file_and_search(cli, tmp_path, test_importer):
+    export = tmp_path / "chat.lines"
+    export.write_text("1 about the settlement\n2 lunch tomorrow?\n3 settlement signed\n")
+    cli("import", export)
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "T")  # files the waiting conversation
+    cli("matter", "open", "M-2", "--client", "Sam", "--title", "T2")
+    [c] = json.loads(cli("conversations", "--json").stdout)
+    assert (c["id"], c["messages"], c["matters"], c["unfiled"]) == (1, 3, ["M-1"], 0)
+    assert json.loads(cli("conversations", "--unfiled", "--json").stdout) == []
+    table = cli("conversations").stdout
+    assert "Sam Client" in table and "2024-03-01 07:01:00 -05:00" in table
+    r = cli("file", "1", "--matter", "M-2", "--from", "2024-03-01T07:02:00", "--until", "2024-03-01")
+    assert (r.exit_code, r.stdout) == (0, "Filed conversation 1 from 2024-03-01 07:02:00 -05:00 until 2024-03-01 23:59:59 -05:00 to M-2 (2 messages).\n")
+    r = cli("file", "7", "--matter", "M-2")
+    assert (r.exit_code, r.stderr) == (1, "Error: no conversation 7 (see `textfile conversations`)\n")
+    r = cli("file", "1", "--matter", "M-2", "--from", "yesterday")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: not a date: 'yesterday'")
+    hits = json.loads(cli("search", "settlement", "--json").stdout)
+    assert [h["body"] for h in hits] == ["about the settlement", "settlement signed"]
+    assert [h["body"] for h in json.loads(cli("search", "settle*", "--matter", "M-2", "--json").stdout)] == ["settlement signed"]
+    assert [h["body"] for h in json.loads(cli("search", "settlement", "--until", "2024-03-01T07:02:30-05:00", "--json").stdout)] == ["about the settlement"]
+    assert json.loads(cli("search", "settlement", "--client", "Sam", "--from", "2024-03-02", "--json").stdout) == []
+    assert json.loads(cli("search", 'AND OR ( "', "--json").stdout) == []  # never an FTS syntax error
+    assert "[settlement]" in cli("search", "settlement").stdout
+    r = cli("search", "x", "--matter", "none")
+    assert (r.exit_code, r.stderr) == (1, "Error: no matter 'none' (see `textfile matter list`)\n")
+
+
+def test_log_and_verify(cli, archive_path):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    entries = json.loads(cli("log", "--json").stdout)
+    assert [e["command"] for e in entries] == ["init", "client add"]
+    assert entries[1]["prev_hash"] == entries[0]["hash"]
+    assert "client add" in cli("log").stdout
+    r = cli("verify")
+    assert (r.exit_code, r.stdout) == (0, "Archive verified: 0 messages, 0 attachments, 2 audit entries: all hashes match.\n")
+    with Archive.open(archive_path) as archive:
+        archive.conn.execute("UPDATE audit_log SET details = replace(details, 'Sam', 'Pam') WHERE id = 2")
+    r = cli("verify")
+    assert r.exit_code == 3
+    assert r.stderr.startswith("Error: audit log entry 2 (client add, ")
+
+
+def test_verify_detects_a_changed_message(cli, archive, archive_path, tmp_path, test_importer):
+    export = tmp_path / "chat.lines"
+    export.write_text("1 I never agreed to that\n")
+    cli("import", export)
+    assert cli("verify").exit_code == 0
+    archive.conn.execute("UPDATE messages SET body = 'I agreed to that'")
+    r = cli("verify", "--json")
+    assert r.exit_code == 3
+    assert json.loads(r.stdout)["problems"][0].endswith("its content no longer matches the hash recorded when it was imported")
+
+
+def test_version(bare_cli):
+    from textfile import __version__
+
+    assert bare_cli("--version").stdout == f"textfile {__version__}\n"

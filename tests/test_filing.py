@@ -1,0 +1,129 @@
+"""Filing rules: automatic filing to a client's only open matter, the unfiled queue, manual filing."""
+
+from dataclasses import replace
+
+import pytest
+
+from textfile import filing
+from textfile.errors import Conflict, NotFound
+from textfile.model import Conversation, Participant
+
+from conftest import ME, SAM_CHAT, ingest_records, msg
+
+KIM = Participant("+12025550177", "Kim")
+KIM_CHAT = Conversation("android", "+12025550177", None, False, (KIM, ME))
+
+
+def add(archive, name, *phones):
+    with archive.transaction() as conn:
+        return filing.add_client(conn, name, list(phones), [], "US")
+
+
+def open_matter(archive, ref, client):
+    with archive.transaction() as conn:
+        return filing.open_matter(conn, ref, client, f"{client} matter {ref}")
+
+
+def filed(archive):
+    return [(r[0], r[1], r[2]) for r in archive.conn.execute(
+        "SELECT f.conversation_id, m.reference, f.how FROM filings f JOIN matters m ON m.id = f.matter_id ORDER BY f.id")]
+
+
+def test_conversation_with_a_clients_handle_goes_to_their_only_open_matter(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    result = ingest_records(archive, [msg(1), msg(2, out=True)])
+    assert result.filed == [{"conversation": 1, "matter": "M-1"}]
+    assert filed(archive) == [(1, "M-1", "auto")]
+    assert filing.list_conversations(archive.conn, unfiled_only=True) == []
+
+
+def test_no_client_or_no_open_matter_goes_to_the_unfiled_queue(archive):
+    add(archive, "Sam", "202-555-0143")
+    ingest_records(archive, [msg(1), msg(1, conversation=KIM_CHAT)])
+    assert filed(archive) == []
+    assert [c["id"] for c in filing.list_conversations(archive.conn, unfiled_only=True)] == [1, 2]
+
+
+def test_several_open_matters_go_to_the_unfiled_queue(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    open_matter(archive, "M-2", "Sam")
+    ingest_records(archive, [msg(1)])
+    assert filed(archive) == []
+
+
+def test_a_group_with_two_clients_each_with_a_matter_waits_for_a_person(archive):
+    add(archive, "Sam", "202-555-0143")
+    add(archive, "Kim", "202-555-0177")
+    open_matter(archive, "M-1", "Sam")
+    open_matter(archive, "M-2", "Kim")
+    group = Conversation("android", "+12025550143~+12025550177", None, True, (SAM_CHAT.participants[0], KIM, ME))
+    ingest_records(archive, [msg(1, conversation=group)])
+    assert filed(archive) == []
+
+
+def test_opening_a_matter_later_files_that_clients_waiting_conversations(archive):
+    add(archive, "Sam", "202-555-0143")
+    ingest_records(archive, [msg(1), msg(1, conversation=KIM_CHAT)])
+    opened = open_matter(archive, "M-1", "Sam")
+    assert opened["filed"] == [{"conversation": 1, "matter": "M-1"}]
+    assert filed(archive) == [(1, "M-1", "auto")]
+    # A closed matter takes nothing new; a new conversation then waits.
+    with archive.transaction() as conn:
+        filing.set_matter_state(conn, "M-1", "close")
+    add(archive, "Kim", "202-555-0177")
+    ingest_records(archive, [msg(2, conversation=KIM_CHAT)])
+    assert filed(archive) == [(1, "M-1", "auto")]
+
+
+def test_an_already_filed_conversation_is_not_refiled(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    ingest_records(archive, [msg(1)])
+    with archive.transaction() as conn:
+        filing.set_matter_state(conn, "M-1", "close")
+    open_matter(archive, "M-2", "Sam")
+    ingest_records(archive, [msg(2)])
+    assert filed(archive) == [(1, "M-1", "auto")]
+
+
+def test_manual_filing_of_part_of_a_conversation(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    open_matter(archive, "M-2", "Sam")
+    ingest_records(archive, [msg(n) for n in range(10)])  # 12:00 … 12:09 UTC
+    with archive.transaction() as conn:
+        done = filing.file_conversation(conn, 1, "M-1", None, "2024-03-01T12:04:59.999Z")
+    assert done == {"conversation": 1, "matter": "M-1", "from": None, "until": "2024-03-01T12:04:59.999Z", "messages": 5}
+    [conv] = filing.list_conversations(archive.conn, unfiled_only=True)
+    assert (conv["unfiled"], conv["matters"]) == (5, ["M-1"])
+    with archive.transaction() as conn:
+        filing.file_conversation(conn, 1, "M-2", "2024-03-01T12:05:00.000Z", None)
+        with pytest.raises(Conflict):
+            filing.file_conversation(conn, 1, "M-2", "2024-03-01T12:05:00.000Z", None)
+        with pytest.raises(NotFound):
+            filing.file_conversation(conn, 99, "M-2", None, None)
+        with pytest.raises(NotFound):
+            filing.file_conversation(conn, 1, "nope", None, None)
+    assert filing.list_conversations(archive.conn, unfiled_only=True) == []
+    assert [(m["reference"], m["messages"]) for m in filing.list_matters(archive.conn)] == [("M-1", 5), ("M-2", 5)]
+
+
+def test_one_handle_cannot_belong_to_two_clients(archive):
+    add(archive, "Sam", "202-555-0143")
+    with pytest.raises(Conflict, match="already belongs to client 'Sam'"):
+        add(archive, "Other", "+1 (202) 555-0143")
+    with pytest.raises(Conflict, match="owner"):
+        add(archive, "Me", "202-555-0100")
+
+
+def test_conversation_listing_is_complete(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    ingest_records(archive, [msg(1), msg(5, out=True)])
+    assert filing.list_conversations(archive.conn) == [{
+        "id": 1, "platform": "android", "title": None, "is_group": False,
+        "participants": [{"handle": "+12025550143", "name": "Sam Client", "is_owner": False}], "handles": ["+12025550143"],
+        "messages": 2, "first": "2024-03-01T12:01:00.000Z", "last": "2024-03-01T12:05:00.000Z", "matters": ["M-1"], "unfiled": 0,
+    }]

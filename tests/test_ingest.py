@@ -1,0 +1,184 @@
+"""The ingest pipeline on synthetic records: identity, idempotence, provenance, versions, rollback."""
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from textfile import fingerprint
+from textfile.model import Attachment, Conversation, Notice, Participant, Reaction, Skipped, Version
+
+from conftest import ME, SAM, SAM_CHAT, ingest_records, msg, snapshot
+
+
+def rows(archive, sql, *params):
+    return [dict(r) for r in archive.conn.execute(sql, params)]
+
+
+def test_a_message_is_stored_complete(archive):
+    m = msg(1, "Can we meet Tuesday?\nAfter 3 works", status="received", delivered_at=datetime(2024, 3, 1, 12, 1, 5, 123000, tzinfo=timezone.utc),
+            flags=frozenset({"edited"}), source_id="guid-1")
+    result = ingest_records(archive, [m])
+    assert (result.added, result.already_present, result.updated) == (1, 0, 0)
+    [stored] = rows(archive, "SELECT * FROM messages")
+    expected_id = fingerprint.message_id("android", "+12025550143", ("+12025550143", 1, "Can we meet Tuesday?\nAfter 3 works"))
+    assert stored == {
+        "id": expected_id, "conversation_id": 1, "sender_id": 1, "direction": "in", "kind": "message",
+        "sent_at": "2024-03-01T12:01:00.000Z", "source_zone": "UTC", "body": "Can we meet Tuesday?\nAfter 3 works",
+        "service": "SMS", "status": "received", "delivered_at": "2024-03-01T12:01:05.123Z", "read_at": None,
+        "duration_s": None, "flags": '["edited"]', "source_id": "guid-1", "reply_to": None, "version": 1,
+        "content_hash": stored["content_hash"], "import_id": 1,
+    }
+    assert len(stored["content_hash"]) == 64
+    assert rows(archive, "SELECT * FROM conversations") == [
+        {"id": 1, "platform": "android", "source_key": "+12025550143", "title": None, "is_group": 0, "created_at": rows(archive, "SELECT created_at FROM conversations")[0]["created_at"]}
+    ]
+    assert rows(archive, "SELECT id, handle, display_name, is_owner FROM participants ORDER BY id") == [
+        {"id": 1, "handle": "+12025550143", "display_name": "Sam Client", "is_owner": 0},
+        {"id": 2, "handle": "+12025550100", "display_name": "Alex Owner", "is_owner": 1},
+    ]
+    assert rows(archive, "SELECT * FROM message_sources") == [{"message_id": expected_id, "import_id": 1, "source_ref": "element 1"}]
+    [imp] = rows(archive, "SELECT * FROM imports")
+    assert {k: imp[k] for k in ("path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "added", "already_present", "updated", "skipped")} == {
+        "path": "/exports/sms-test.xml", "file_name": "sms-test.xml", "size": 123, "sha256": "0" * 64, "format": "android",
+        "importer_version": "test", "zone": "America/New_York", "region": "US", "added": 1, "already_present": 0, "updated": 0, "skipped": 0}
+    assert imp["finished_at"] >= imp["started_at"]
+
+
+def test_handles_are_normalized_to_e164(archive):
+    raw = Conversation("android", "+12025550143", None, False, (Participant("(202) 555-0143", "Sam"),))
+    ingest_records(archive, [replace(msg(1), conversation=raw, sender=Participant("202.555.0143"))])
+    assert [r["handle"] for r in rows(archive, "SELECT handle FROM participants")] == ["+12025550143"]
+
+
+def test_same_records_twice_add_nothing_the_second_time(archive):
+    records = [msg(n) for n in range(50)]
+    first = ingest_records(archive, records)
+    before = snapshot(archive)
+    second = ingest_records(archive, records, name="sms-next-week.xml")
+    assert (first.added, second.added, second.already_present, second.updated) == (50, 0, 50, 0)
+    after = snapshot(archive)
+    for table in after:
+        if table not in ("imports", "message_sources", "audit_log"):
+            assert after[table] == before[table], table
+    # Chain of custody: every message now has two sources.
+    assert archive.conn.execute("SELECT count(DISTINCT import_id) FROM message_sources").fetchone()[0] == 2
+    assert archive.conn.execute("SELECT count(*) FROM message_sources").fetchone()[0] == 100
+
+
+def test_overlapping_export_adds_only_the_new_messages(archive):
+    ingest_records(archive, [msg(n) for n in range(0, 30)])
+    result = ingest_records(archive, [msg(n) for n in range(20, 45)], name="later.xml")
+    assert (result.added, result.already_present) == (15, 10)
+    assert archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 45
+
+
+def test_identical_messages_with_different_identity_stay_two(archive):
+    a = replace(msg(1, "ok"), identity=("k", "12:01", "Sam", "ok", 1))
+    b = replace(msg(1, "ok"), identity=("k", "12:01", "Sam", "ok", 2), source_ref="line 2")
+    assert ingest_records(archive, [a, b]).added == 2
+
+
+def test_the_same_identity_twice_in_one_source_is_one_message_with_two_references(archive):
+    result = ingest_records(archive, [msg(1), replace(msg(1), source_ref="element 99")])
+    assert (result.added, result.already_present) == (1, 1)
+    assert sorted(r["source_ref"] for r in rows(archive, "SELECT source_ref FROM message_sources")) == ["element 1", "element 99"]
+
+
+def test_contradicting_duplicate_in_one_source_is_skipped_with_reason(archive):
+    result = ingest_records(archive, [msg(1), replace(msg(1), status="failed", source_ref="element 7")])
+    assert result.added == 1
+    assert result.skipped == {"same message identity twice in this source with different content": 1}
+
+
+def test_changed_content_becomes_a_new_version_never_a_copy(archive):
+    original = msg(1, "see you at 3", source_id="g1")
+    ingest_records(archive, [original])
+    edited = replace(original, body="see you at 4", flags=frozenset({"edited"}),
+                     versions=(Version("see you at 3", datetime(2024, 3, 1, 12, 1, tzinfo=timezone.utc)),))
+    result = ingest_records(archive, [edited], name="newer.db")
+    assert (result.added, result.already_present, result.updated) == (0, 0, 1)
+    [m] = rows(archive, "SELECT body, version, flags FROM messages")
+    assert m == {"body": "see you at 4", "version": 3, "flags": '["edited"]'}
+    assert rows(archive, "SELECT version, body, at, origin, import_id FROM message_versions ORDER BY version") == [
+        {"version": 1, "body": "see you at 3", "at": "2024-03-01T12:01:00.000Z", "origin": "edit_history", "import_id": 2},
+        {"version": 2, "body": "see you at 3", "at": None, "origin": "reimport", "import_id": 2},
+    ]
+    assert result.warnings and "earlier version is kept" in result.warnings[0]
+    # The search index follows the update.
+    assert archive.conn.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '4'").fetchone()[0] == 1
+    assert archive.conn.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '3'").fetchone()[0] == 0
+
+
+def test_edit_history_of_a_new_message_is_kept(archive):
+    m = msg(1, "final", versions=(Version("first"), Version("second", datetime(2024, 3, 1, 12, 5, tzinfo=timezone.utc))))
+    ingest_records(archive, [m])
+    assert rows(archive, "SELECT version, body, at, origin FROM message_versions ORDER BY version") == [
+        {"version": 1, "body": "first", "at": None, "origin": "edit_history"},
+        {"version": 2, "body": "second", "at": "2024-03-01T12:05:00.000Z", "origin": "edit_history"},
+    ]
+    assert rows(archive, "SELECT version FROM messages") == [{"version": 3}]
+
+
+def test_attachments_are_content_addressed_blobs(archive):
+    png = b"\x89PNG\r\n\x1a\n" + b"x" * 100
+    m1 = msg(1, attachments=(Attachment("a.png", "image/png", png), Attachment("video.mp4", "video/mp4", missing_reason="omitted by export")))
+    m2 = msg(2, attachments=(Attachment("copy.png", "image/png", png),))
+    ingest_records(archive, [m1, m2])
+    sha = fingerprint.hashlib.sha256(png).hexdigest()
+    assert rows(archive, "SELECT sha256, size, mime, data FROM blobs") == [{"sha256": sha, "size": len(png), "mime": "image/png", "data": png}]
+    assert rows(archive, "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments ORDER BY file_name") == [
+        {"position": 0, "file_name": "a.png", "mime": "image/png", "blob_sha256": sha, "missing_reason": None},
+        {"position": 0, "file_name": "copy.png", "mime": "image/png", "blob_sha256": sha, "missing_reason": None},
+        {"position": 1, "file_name": "video.mp4", "mime": "video/mp4", "blob_sha256": None, "missing_reason": "omitted by export"},
+    ]
+
+
+def test_reactions_attach_to_their_message_and_are_not_messages(archive):
+    target = msg(1, "Signed the papers", source_id="G1")
+    like = Reaction(SAM_CHAT, "G1", ME, "liked", datetime(2024, 3, 1, 13, tzinfo=timezone.utc), source_id="R1", source_ref="ROWID 9")
+    orphan = Reaction(SAM_CHAT, "missing", SAM, "loved", datetime(2024, 3, 1, 13, tzinfo=timezone.utc), source_id="R2", source_ref="ROWID 10")
+    result = ingest_records(archive, [like, target, orphan])
+    assert result.added == 1
+    assert rows(archive, "SELECT kind, emoji, at, removed, source_id FROM reactions") == [
+        {"kind": "liked", "emoji": None, "at": "2024-03-01T13:00:00.000Z", "removed": 0, "source_id": "R1"}]
+    assert result.skipped == {"reaction to a message that is not in the archive": 1}
+    again = ingest_records(archive, [target, like])
+    assert archive.conn.execute("SELECT count(*) FROM reactions").fetchone()[0] == 1 and again.added == 0
+
+
+def test_skips_and_notices_are_recorded_on_the_import(archive):
+    result = ingest_records(archive, [Skipped("unparseable line before the first message", "line 1"), Notice("dates read as day/month", "assumption"),
+                                      Notice("2 lone surrogates replaced"), msg(1)])
+    [imp] = rows(archive, "SELECT skipped, skipped_reasons, warnings, assumptions FROM imports")
+    assert imp == {"skipped": 1, "skipped_reasons": '{"unparseable line before the first message":{"count":1,"refs":["line 1"]}}',
+                   "warnings": '["2 lone surrogates replaced"]', "assumptions": '["dates read as day/month"]'}
+    assert result.assumptions == ["dates read as day/month"]
+
+
+def test_a_stream_that_fails_midway_leaves_every_table_unchanged(archive):
+    ingest_records(archive, [msg(n) for n in range(10)])
+    before = snapshot(archive)
+
+    def records():
+        for n in range(10, 5000):  # several batches are flushed before the failure
+            yield msg(n, attachments=(Attachment(f"{n}.bin", "application/octet-stream", bytes([n % 256]) * 10),))
+            if n == 4321:
+                raise ValueError("truncated file")
+
+    with pytest.raises(ValueError):
+        ingest_records(archive, records(), name="broken.xml")
+    assert snapshot(archive) == before
+
+
+def test_batches_larger_than_one_flush_are_deduplicated(archive):
+    records = [msg(n) for n in range(4500)]
+    assert ingest_records(archive, records).added == 4500
+    assert ingest_records(archive, records + [msg(4500)]).added == 1
+
+
+def test_full_text_index_stays_in_step(archive):
+    ingest_records(archive, [msg(1, "the settlement offer"), msg(2, "lunch?")])
+    hits = archive.conn.execute("SELECT m.body FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH 'settlement'").fetchall()
+    assert [h[0] for h in hits] == ["the settlement offer"]
+    assert archive.conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')") is not None
