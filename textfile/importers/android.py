@@ -9,8 +9,9 @@ Decisions, and why:
     it stands for (`&#x1F600;`); a lone surrogate or a reference to a character XML forbids
     (`&#0;`, `&#1;`) becomes U+FFFD, and so does a raw control byte. Replacements are counted and
     reported as a warning. A reference split across two chunks is held back until it is whole.
-  - No DTD, no entities: a DOCTYPE is refused before parsing (an entity bomb cannot be defused by
-    a parser that has `huge_tree` on), and the parser never loads anything from the network.
+  - No DTD, no entities: a DOCTYPE is refused before the parser sees a byte (an entity bomb cannot
+    be defused by a parser that has `huge_tree` on), so only the five predefined entities exist,
+    and the parser loads nothing (no DTD, no network). An undefined `&name;` is a clear error.
   - A conversation is keyed by its participants without the owner: the normalized address for
     one-to-one threads ("+12025550123"), "~"-joined sorted handles for groups. SMS, MMS and calls
     with the same number land in the same conversation, whichever way the number was written.
@@ -40,6 +41,7 @@ VERSION = "1"
 
 PLATFORM = "android"
 CHUNK = 1 << 20
+HEAD = 1 << 16  # the prolog (declaration, stylesheet, comments) must end within this many bytes
 RECORD_TAGS = ("sms", "mms", "call")
 ROOTS = ("smses", "calls")
 
@@ -57,6 +59,7 @@ CHARSETS = {106: "utf-8", 3: "us-ascii", 4: "iso-8859-1", 1000: "utf-16", 1013: 
             1015: "utf-16", 17: "shift_jis", 2026: "big5", 2025: "gb2312", 113: "gbk", 114: "gb18030", 38: "euc-kr",
             39: "iso-2022-jp", 2252: "cp1252", 2259: "tis-620"}
 NO_ADDRESS = "(no address)"
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 UNKNOWN_NAMES = {"", "null", "(Unknown)", "(unknown)"}
 
 
@@ -91,21 +94,20 @@ class _Repair:
         self.pending = b""
 
     def _run(self, match: re.Match) -> bytes:
-        run = match.group(0)
-        points = [int(h, 16) if h else int(d) for h, d in _REF.findall(run)]
-        if all(_xml_char(cp) for cp in points):
-            return run
+        refs = [(m.group(0), int(m.group(1), 16) if m.group(1) else int(m.group(2))) for m in _REF.finditer(match.group(0))]
+        if all(_xml_char(cp) for _, cp in refs):
+            return match.group(0)
         out = []
         i = 0
-        while i < len(points):
-            cp = points[i]
-            if 0xD800 <= cp <= 0xDBFF and i + 1 < len(points) and 0xDC00 <= points[i + 1] <= 0xDFFF:
-                out.append(b"&#x%X;" % (0x10000 + ((cp - 0xD800) << 10) + (points[i + 1] - 0xDC00)))
+        while i < len(refs):
+            text, cp = refs[i]
+            if 0xD800 <= cp <= 0xDBFF and i + 1 < len(refs) and 0xDC00 <= refs[i + 1][1] <= 0xDFFF:
+                out.append(b"&#x%X;" % (0x10000 + ((cp - 0xD800) << 10) + (refs[i + 1][1] - 0xDC00)))
                 self.pairs += 1
                 i += 2
                 continue
             if _xml_char(cp):
-                out.append(b"&#x%X;" % cp)
+                out.append(text)
             else:
                 out.append(_FFFD_REF)
                 self.replaced += 1
@@ -203,7 +205,7 @@ class _Reader:
         if found is not None:
             return found
         value = phones.normalize_handle(raw, self.region)
-        if not value.startswith("+") and "@" not in value and phones._PHONE_CHARS.match(value):
+        if not value.startswith("+") and "@" not in value and _PHONE_LIKE.match(value):
             try:
                 number = phonenumbers.parse(value, self.region)
                 if phonenumbers.is_possible_number(number):
@@ -506,7 +508,8 @@ def read(path: Path, options: ImportOptions) -> Iterator[Record]:
 
 
 def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
-    head = fh.read(CHUNK)
+    head = fh.read(HEAD)
+    fh.seek(0)
     if not head.strip():
         raise ImportFailed(path, "empty file: not an SMS Backup & Restore backup")
     root = _root_name(head)
@@ -522,25 +525,24 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     reader = _Reader(path, options)
     repair = _Repair()
     parser = etree.XMLPullParser(
-        events=("end",), tag=RECORD_TAGS, huge_tree=True, resolve_entities=False, no_network=True,
-        load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
+        events=("end",), tag=RECORD_TAGS, huge_tree=True, no_network=True, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
     )
     ordinals = dict.fromkeys(RECORD_TAGS, 0)
     total = 0
     root_elem = closed = None
-    chunk = head
+    chunk = fh.read(CHUNK)
     while True:
         following = fh.read(CHUNK) if chunk else b""
         final = not following
         try:
             parser.feed(repair.feed(chunk, final))
-            if final:
-                closed = parser.close()
         except etree.XMLSyntaxError as exc:
-            where = ""
-            if final:
-                raise ImportFailed(path, f"truncated or malformed XML: {exc.msg}{where}") from None
-            raise ImportFailed(path, f"malformed XML: {exc.msg}{where}") from None
+            raise ImportFailed(path, f"malformed XML: {exc.msg}") from None
+        if final:
+            try:
+                closed = parser.close()
+            except etree.XMLSyntaxError as exc:
+                raise ImportFailed(path, f"truncated or malformed XML (the file ends before the backup does): {exc.msg}") from None
         for _event, elem in parser.read_events():
             tag = elem.tag
             if root_elem is None:

@@ -1,0 +1,422 @@
+"""Android "SMS Backup & Restore" XML: records, repairs, streaming, identity, bad input, corpus."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, FIXTURES, snapshot
+from textfile.archive import Archive
+from textfile.errors import ImportFailed
+from textfile.importers import android, detect
+from textfile.ingest import import_path
+from textfile.model import Attachment, ImportOptions, Message, Notice, Participant, Skipped
+
+HERE = FIXTURES / "android"
+SMS = HERE / "sms-20240301.xml"
+SMS_NEXT_WEEK = HERE / "sms-20240308.xml"
+CALLS = HERE / "calls-20240301.xml"
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGM4IScHRAwQCgAfJgQRoo8irwAAAABJRU5ErkJggg==")
+
+OWNER = "+12025550100"
+SAM, DANA, LEE = "+12025550143", "+12025550178", "+12025550191"
+GROUP = f"{SAM}~{DANA}~{LEE}"
+OPTIONS = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset({OWNER, "alex@example.com"}))
+ME = Participant(OWNER, "Alex Owner", True)
+SAM_P = Participant(SAM, "Sam Client")
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def records(path: Path, options: ImportOptions = OPTIONS) -> list:
+    return list(android.read(path, options))
+
+
+def messages(path: Path, options: ImportOptions = OPTIONS) -> dict[str, Message]:
+    return {r.source_ref: r for r in records(path, options) if isinstance(r, Message)}
+
+
+def notices(path: Path, options: ImportOptions = OPTIONS) -> list[Notice]:
+    return [r for r in records(path, options) if isinstance(r, Notice)]
+
+
+def shape(m: Message) -> tuple:
+    """Everything a transcript shows of a message."""
+    return (m.conversation.source_key, m.direction, m.sender, m.sent_at, m.body, m.service, m.kind, m.status,
+            m.flags, m.duration_s, m.source_zone, m.attachments)
+
+
+# -- detection ------------------------------------------------------------------------------
+
+
+def test_detects_backups_by_content(tmp_path):
+    renamed = tmp_path / "backup.dat"
+    renamed.write_bytes(SMS.read_bytes())
+    assert android.detect(SMS) and android.detect(CALLS) and android.detect(renamed)
+    assert detect(renamed) is android
+    other = tmp_path / "other.xml"
+    other.write_text("<?xml version='1.0'?><rss><channel/></rss>")
+    text = tmp_path / "chat.txt"
+    text.write_text("12/03/2024, 10:15 - Sam: hi\n")
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(b"")
+    for path in (other, text, binary, empty, tmp_path, tmp_path / "missing.xml"):
+        assert android.detect(path) is False
+
+
+# -- <sms> ----------------------------------------------------------------------------------
+
+
+def test_sms_of_every_type():
+    got = messages(SMS)
+    chat = got["sms 1"].conversation
+    assert chat.platform == "android" and chat.source_key == SAM and not chat.is_group
+    assert chat.title == "Sam Client" and chat.participants == (SAM_P, ME)
+
+    def sms(body, at, direction, status, flags=frozenset(), sender=None):
+        return (SAM, direction, sender or (SAM_P if direction == "in" else ME), at, body, "SMS", "message", status,
+                frozenset(flags), None, "UTC", ())
+
+    assert shape(got["sms 1"]) == sms("Hi Alex, can we talk about the lease? \U0001F600", utc(2024, 3, 1, 17, 0), "in", "received")
+    assert shape(got["sms 2"]) == sms("Sure, call me at 3.", utc(2024, 3, 1, 17, 1), "out", "sent")
+    assert shape(got["sms 3"]) == sms("I also wanted to ask about the deposit", utc(2024, 3, 1, 17, 2), "out", "draft", {"draft"})
+    assert shape(got["sms 4"]) == sms("Sending the signed copy now", utc(2024, 3, 1, 17, 3), "out", "outbox")
+    assert shape(got["sms 5"]) == sms("Did you get my last message?", utc(2024, 3, 1, 17, 4), "out", "failed", {"failed"})
+    assert shape(got["sms 6"]) == sms("Queued while offline", utc(2024, 3, 1, 17, 5), "out", "queued")
+    assert shape(got["sms 10"]) == sms("", utc(2024, 3, 1, 17, 31), "in", "received", {"empty_body"})
+    # Unknown contact, a short code, "null" contact names: no display name.
+    assert shape(got["sms 8"]) == ("72975", "in", Participant("72975"), utc(2024, 3, 1, 17, 7), "Your verification code is 481516",
+                                   "SMS", "message", "received", frozenset(), None, "UTC", ())
+    assert got["sms 7"].sender == Participant(DANA) and got["sms 7"].conversation.title is None
+    assert got["sms 1"].identity == ("sms", SAM, 1709312400000, "in", "Hi Alex, can we talk about the lease? \U0001F600")
+
+
+def test_number_written_three_ways_is_one_conversation():
+    got = messages(SMS)
+    # "+12025550143", "(202) 555-0143", "2025550143"
+    assert {got[f"sms {n}"].conversation.source_key for n in (1, 2, 3)} == {SAM}
+    assert got["sms 2"].conversation is got["sms 1"].conversation
+
+
+def test_surrogate_pairs_repaired_and_bad_references_replaced_and_counted():
+    got = messages(SMS)
+    assert got["sms 1"].body.endswith("\U0001F600")
+    assert got["mms 3"].body == "Works for me \U0001F44D"
+    assert got["sms 7"].body == "Broken \ufffd half and a bell \ufffd in here\nsecond line & more"
+    texts = [(n.kind, n.text) for n in notices(SMS)]
+    assert ("assumption", "repaired 2 emoji written as UTF-16 surrogate-pair references") in texts
+    assert ("warning", "replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD") in texts
+
+
+def test_owner_from_me_when_the_archive_has_no_number():
+    options = ImportOptions(tz="UTC", region="US", owner_name="Alex Owner", me="(202) 555-0100")
+    got = messages(SMS, options)
+    assert got["sms 2"].sender == ME
+    assert ME in got["sms 1"].conversation.participants
+
+
+def test_unknown_owner_is_said():
+    options = ImportOptions(tz="UTC", region="US", owner_name="Alex Owner")
+    got = records(SMS, options)
+    sent = next(r for r in got if isinstance(r, Message) and r.source_ref == "sms 2")
+    assert sent.sender == Participant("Alex Owner", "Alex Owner", True) and sent.direction == "out"
+    assert any(isinstance(r, Notice) and r.kind == "assumption" and "owner's number is unknown" in r.text for r in got)
+    # The conversation key does not depend on knowing the owner.
+    assert sent.conversation.source_key == SAM
+
+
+# -- <mms> ----------------------------------------------------------------------------------
+
+
+def test_mms_with_image_and_text():
+    m = messages(SMS)["mms 1"]
+    assert shape(m) == (SAM, "in", SAM_P, utc(2024, 3, 1, 17, 10), "Photo of the leak under the sink", "MMS", "message",
+                        "received", frozenset(), None, "UTC", (Attachment("leak.png", "image/png", data=PNG),))
+    assert m.identity == ("mms", "mid-0001@mms.example.net")
+    assert m.conversation is messages(SMS)["sms 1"].conversation or m.conversation.source_key == SAM
+
+
+def test_group_mms_is_one_conversation_without_the_owner():
+    got = messages(SMS)
+    sent, received = got["mms 2"], got["mms 3"]
+    for m in (sent, received):
+        assert m.conversation.source_key == GROUP and m.conversation.is_group
+        assert {p.handle for p in m.conversation.participants} == {SAM, DANA, LEE, OWNER}
+        assert [p.handle for p in m.conversation.participants if p.is_owner] == [OWNER]
+    assert shape(sent) == (GROUP, "out", ME, utc(2024, 3, 1, 17, 15), "Can we all meet at 5 to sign?", "MMS", "message", "sent",
+                           frozenset(), None, "UTC", ())
+    assert shape(received) == (GROUP, "in", Participant(DANA), utc(2024, 3, 1, 17, 16), "Works for me \U0001F44D", "MMS", "message",
+                               "received", frozenset(), None, "UTC", ())
+    # No m_id on the sent one: date, box, sorted addresses and a digest of the parts.
+    assert sent.identity[:4] == ("mms", 1709313300000, 2, [OWNER, SAM, DANA, LEE])
+
+
+def test_rcs_group_keeps_its_pseudo_address():
+    m = messages(SMS)["mms 5"]
+    assert m.conversation.source_key == "group_42@rcs.google.com" and m.conversation.is_group
+    assert {p.handle for p in m.conversation.participants} == {"group_42@rcs.google.com", SAM, DANA, OWNER}
+    assert (m.service, m.direction, m.sender, m.body) == ("RCS", "in", Participant(DANA), "Landlord replied, see below")
+
+
+def test_corrupt_base64_keeps_the_message_and_says_so():
+    got = records(SMS)
+    m = next(r for r in got if isinstance(r, Message) and r.source_ref == "mms 4")
+    assert m.body == "Subject: Inspection report\n\nReport attached"
+    assert m.attachments == (Attachment("report.pdf", "application/pdf", missing_reason="corrupt base64: Only base64 data is allowed"),)
+    assert Notice("mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing") in got
+
+
+# -- <call> ---------------------------------------------------------------------------------
+
+
+def test_calls_join_the_conversation_with_that_number():
+    got = messages(CALLS)
+    sms_chat = messages(SMS)["sms 1"].conversation
+
+    def call(key, direction, sender, at, status, seconds):
+        return (key, direction, sender, at, "", "Phone", "call", status, frozenset(), seconds, "UTC", ())
+
+    assert shape(got["call 1"]) == call(SAM, "in", SAM_P, utc(2024, 3, 1, 18, 0), "incoming", 240)
+    assert shape(got["call 2"]) == call(SAM, "out", ME, utc(2024, 3, 1, 18, 10), "outgoing", 75)
+    assert shape(got["call 3"]) == call(SAM, "in", SAM_P, utc(2024, 3, 1, 18, 20), "missed", 0)
+    assert shape(got["call 4"]) == call(SAM, "in", SAM_P, utc(2024, 3, 1, 18, 21), "voicemail", 32)
+    assert shape(got["call 5"]) == call(DANA, "in", Participant(DANA), utc(2024, 3, 1, 18, 22), "rejected", 0)
+    assert shape(got["call 6"]) == call(DANA, "in", Participant(DANA), utc(2024, 3, 1, 18, 23), "refused", 0)
+    assert shape(got["call 7"]) == call("(private number)", "in", Participant("(private number)"), utc(2024, 3, 1, 18, 24), "missed", 0)
+    assert got["call 1"].conversation.source_key == sms_chat.source_key
+    assert got["call 1"].identity == ("call", SAM, 1709316000000, 1, 240)
+
+
+def test_calls_and_texts_share_the_archived_conversation(archive):
+    import_path(archive, SMS)
+    import_path(archive, CALLS)
+    rows = archive.conn.execute(
+        "SELECT m.kind, count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " WHERE c.source_key = ? GROUP BY m.kind ORDER BY m.kind", (SAM,)).fetchall()
+    assert [tuple(r) for r in rows] == [("call", 4), ("message", 11)]
+
+
+# -- the count, streaming, chunk boundaries -------------------------------------------------
+
+
+def test_count_that_disagrees_is_said(tmp_path):
+    path = tmp_path / "sms.xml"
+    path.write_bytes(SMS.read_bytes().replace(b'count="16"', b'count="58"'))
+    assert Notice('the backup says count="58" but holds 16 records (11 sms, 5 mms); imported what is there') in records(path)
+    assert len(messages(path)) == 16
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
+def test_tiny_chunks_give_the_same_records(monkeypatch, chunk):
+    whole = records(SMS)
+    monkeypatch.setattr(android, "CHUNK", chunk)
+    assert records(SMS) == whole
+
+
+def test_repair_is_the_same_wherever_the_chunks_split():
+    text = b'body="a&#55357;&#56832;b&#55357;c&#0;&#x1F600;&#xD83D;&#xDE00;&#10;&amp;&#55357;&#56397;"'
+    expected = _Whole().feed(text)
+    assert expected == b'body="a&#x1F600;b&#xFFFD;c&#xFFFD;&#x1F600;&#x1F600;&#10;&amp;&#x1F44D;"'
+    for cut in range(len(text) + 1):
+        for second in range(cut, len(text) + 1):
+            repair = android._Repair()
+            out = repair.feed(text[:cut], False) + repair.feed(text[cut:second], False) + repair.feed(text[second:], True)
+            assert out == expected, (cut, second)
+            assert (repair.pairs, repair.replaced) == (3, 2)
+
+
+class _Whole:
+    def feed(self, data: bytes) -> bytes:
+        return android._Repair().feed(data, True)
+
+
+def test_processed_records_are_cleared(tmp_path, monkeypatch):
+    """Memory does not grow with the file: the tree never holds more than one chunk's records."""
+    path = tmp_path / "big.xml"
+    row = '<sms protocol="0" address="+12025550143" date="{}" type="1" subject="null" body="message {}" contact_name="Sam Client" />\n'
+    with open(path, "w") as fh:
+        fh.write("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"5000\">\n")
+        for n in range(5000):
+            fh.write(row.format(1709312400000 + n, n))
+        fh.write("</smses>\n")
+    monkeypatch.setattr(android, "CHUNK", 4096)  # ~30 records per chunk
+    held = []
+    original = android._clear
+
+    def watching(elem):
+        original(elem)
+        held.append(len(elem.getparent()))
+
+    monkeypatch.setattr(android, "_clear", watching)
+    assert sum(isinstance(r, Message) for r in android.read(path, OPTIONS)) == 5000
+    assert len(held) == 5000 and max(held) < 40
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE smses [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<smses count="1"><sms address="+12025550143" date="1709312400000" type="1" body="&lol3;" /></smses>
+"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE smses SYSTEM "http://example.com/evil.dtd">
+<smses count="1"><sms address="+12025550143" date="1709312400000" type="1" body="x" /></smses>
+"""
+
+
+def bad_inputs(tmp_path) -> dict[str, tuple[Path, str]]:
+    def write(name, data):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    whole = SMS.read_bytes()
+    return {
+        "truncated": (write("truncated.xml", whole[: len(whole) * 2 // 3]), "truncated or malformed XML (the file ends before the backup does): "),
+        "truncated at the last tag": (write("cut.xml", whole[:-10]), "truncated or malformed XML (the file ends before the backup does): "),
+        "not xml": (write("notes.xml", b"these are my notes, not a backup\n"), "not an SMS Backup & Restore backup: not an XML file"),
+        "other xml": (write("feed.xml", b"<?xml version='1.0'?><rss><channel/></rss>"),
+                      "not an SMS Backup & Restore backup: the root element is <rss>, not <smses> or <calls>"),
+        "entity bomb": (write("bomb.xml", BOMB), "refused: the file declares a DOCTYPE"),
+        "external dtd": (write("external.xml", EXTERNAL), "refused: the file declares a DOCTYPE"),
+        "empty": (write("empty.xml", b""), "empty file: not an SMS Backup & Restore backup"),
+        "undefined entity": (write("entity.xml", b'<smses count="1"><sms address="1" date="1" type="1" body="&nope;"/></smses>'),
+                             "malformed XML: "),
+        "binary": (write("photo.xml", b"\x89PNG\r\n\x1a\n" + bytes(range(256))), "not an SMS Backup & Restore backup: not an XML file"),
+    }
+
+
+@pytest.mark.parametrize("case", ["truncated", "truncated at the last tag", "not xml", "other xml", "entity bomb", "external dtd",
+                                  "empty", "undefined entity", "binary"])
+def test_bad_input_fails_cleanly_and_changes_nothing(archive, cli, tmp_path, case):
+    path, reason = bad_inputs(tmp_path)[case]
+    with pytest.raises(ImportFailed) as failed:
+        list(android.read(path, OPTIONS))
+    assert failed.value.reason.startswith(reason) and "\n" not in failed.value.reason
+    before = snapshot(archive)
+    result = cli("import", path, "--format", "android")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}: {reason}")
+    assert "Traceback" not in result.output
+    assert snapshot(archive) == before
+
+
+def test_truncated_file_rolls_back_what_it_read(archive, tmp_path):
+    """Everything before the cut was yielded and written, and is rolled back."""
+    path, _ = bad_inputs(tmp_path)["truncated at the last tag"]
+    before = snapshot(archive)
+    with pytest.raises(ImportFailed):
+        import_path(archive, path)
+    assert snapshot(archive) == before
+
+
+# -- through the archive: identity, idempotence, next week's backup --------------------------
+
+
+def test_import_twice_adds_nothing(archive):
+    first = import_path(archive, SMS)
+    assert (first.added, first.already_present, first.format) == (16, 0, "android")
+    before = snapshot(archive)
+    second = import_path(archive, SMS)
+    assert (second.added, second.already_present, second.updated) == (0, 16, 0)
+    after = snapshot(archive)
+    for table in set(before) | set(after):
+        if table not in ("imports", "message_sources", "audit_log"):
+            assert after[table] == before[table], table
+
+
+def test_next_weeks_backup_adds_only_the_new_messages(archive):
+    import_path(archive, SMS)
+    result = import_path(archive, SMS_NEXT_WEEK)
+    assert (result.added, result.already_present, result.updated) == (2, 16, 0)
+    # A message in both files: one message, two sources.
+    rows = archive.conn.execute(
+        "SELECT i.file_name, s.source_ref FROM message_sources s JOIN imports i ON i.id = s.import_id"
+        " JOIN messages m ON m.id = s.message_id WHERE m.body = 'Sure, call me at 3.' ORDER BY i.id").fetchall()
+    assert [tuple(r) for r in rows] == [("sms-20240301.xml", "sms 2"), ("sms-20240308.xml", "sms 2")]
+    new = archive.conn.execute("SELECT body FROM messages WHERE sent_at >= '2024-03-08' ORDER BY sent_at").fetchall()
+    assert [r[0] for r in new] == ["The landlord signed. Copy attached to email \U0001F914", "Great news, thank you!"]
+
+
+def test_archived_records(archive):
+    import_path(archive, SMS)
+    conn = archive.conn
+    row = conn.execute(
+        "SELECT m.direction, m.sent_at, m.body, m.service, m.status, m.flags, p.handle, p.is_owner FROM messages m"
+        " JOIN participants p ON p.id = m.sender_id WHERE m.body LIKE 'I also wanted%'").fetchone()
+    assert tuple(row) == ("out", "2024-03-01T17:02:00.000Z", "I also wanted to ask about the deposit", "SMS", "draft", '["draft"]', OWNER, 1)
+    blob = conn.execute("SELECT a.file_name, a.mime, b.data FROM message_attachments a JOIN blobs b ON b.sha256 = a.blob_sha256").fetchall()
+    assert [tuple(r) for r in blob] == [("leak.png", "image/png", PNG)]
+    missing = conn.execute("SELECT file_name, missing_reason FROM message_attachments WHERE blob_sha256 IS NULL").fetchall()
+    assert [tuple(r) for r in missing] == [("report.pdf", "corrupt base64: Only base64 data is allowed")]
+    warnings = json.loads(conn.execute("SELECT warnings FROM imports").fetchone()[0])
+    assert any("U+FFFD" in w for w in warnings) and any("corrupt base64" in w for w in warnings)
+    groups = conn.execute("SELECT source_key, is_group FROM conversations WHERE is_group = 1 ORDER BY source_key").fetchall()
+    assert [tuple(r) for r in groups] == [(GROUP, 1), ("group_42@rcs.google.com", 1)]
+
+
+def test_cli_imports_the_fixtures(cli):
+    result = cli("import", SMS, CALLS, "--json")
+    assert result.exit_code == 0, result.output
+    again = cli("import", SMS, CALLS, "--json")
+    assert again.exit_code == 0 and '"added": 0' in again.output
+
+
+# -- conformance: files nobody on this project wrote ----------------------------------------
+
+CORPUS_FILES = sorted((CORPUS / "android").rglob("*.xml")) if (CORPUS / "android").exists() else []
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus/android not present")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus_file_imports_or_fails_cleanly(tmp_path, path):
+    with Archive.create(tmp_path / "a.db", owner_name="Alex Owner", phones=[], emails=[], tz="UTC", region="US", bates_prefix="TF") as archive:
+        before = snapshot(archive)
+        try:
+            first = import_path(archive, path)
+        except ImportFailed as exc:
+            assert exc.reason and "\n" not in exc.reason and "internal error" not in exc.reason
+            assert snapshot(archive) == before
+            return
+        second = import_path(archive, path)
+        assert second.added == 0 and second.updated == 0
+        assert second.already_present == first.added + first.already_present
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus/android not present")
+def test_corpus_known_outcomes():
+    base = CORPUS / "android"
+    failed = {p.name for p in CORPUS_FILES if _fails(p)}
+    assert failed == {"packages_lib_test-assets_sms_and_mms.xml", "tests_fixtures_malformed.xml"}  # both cut off mid-element
+    ragibson = base / "ragibson_SMS-MMS-deduplication"
+    fixed = [m.body for m in messages(ragibson / "utf16_encoding.xml").values()]
+    assert fixed == [m.body for m in messages(ragibson / "utf16_encoding_corrected.xml").values()] == ["Some text content here \U0001F602"] * 2
+    # "+11111111111" and "1111111111" are one handle (region US) even though the number is fictional.
+    same = messages(ragibson / "missing_country_code.xml")
+    assert {m.conversation.source_key for m in same.values() if m.service == "SMS"} == {"+11111111111"}
+    assert same["mms 1"].identity == same["mms 2"].identity
+    other = messages(ragibson / "alternate_country_code.xml")
+    assert {m.conversation.source_key for m in other.values() if m.service == "SMS"} == {"+21111111111", "+11111111111"}
+    sbv = records(base / "lowcarbdev_sbv" / "backend_testdata_sample_backup.xml")
+    assert Notice('the backup says count="95" but holds 70 records (55 sms, 5 mms, 10 call); imported what is there') in sbv
+    assert not any(isinstance(r, Skipped) for r in sbv)
+
+
+def _fails(path: Path) -> bool:
+    try:
+        records(path)
+    except ImportFailed:
+        return True
+    return False
