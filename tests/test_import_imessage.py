@@ -1,0 +1,364 @@
+import os
+import plistlib
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import imessage_build as build
+from textfile.errors import ImportFailed
+from textfile.importers import detect as detect_any
+from textfile.importers import imessage
+from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped, Version
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "imessage"
+OPTIONS = ImportOptions(
+    tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset({"+12025550100", "alex@example.com"})
+)
+ME = Participant("+12025550100", "Alex Owner", is_owner=True)
+ANA = Participant("+12025550123")
+JAMIE = Participant("jamie@example.com")
+BANK = Participant("+12025550188")
+ONE_TO_ONE = Conversation("imessage", "iMessage;-;+12025550123", None, False, (ANA, ME))
+GROUP = Conversation("imessage", "iMessage;+;chat493827161", "Case 2024-17", True, (ANA, JAMIE, ME))
+SMS = Conversation("imessage", "SMS;-;+12025550188", None, False, (BANK, ME))
+G = "5E1F0000-0000-4000-8000-0000000000"
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def message(n: int, conversation: Conversation, at: str, direction: str, sender, body: str, **extra) -> Message:
+    fields = dict(
+        conversation=conversation,
+        identity=("guid", f"{G}{n:02d}"),
+        sent_at=utc(at),
+        direction=direction,
+        sender=sender,
+        body=body,
+        source_zone="UTC",
+        service="iMessage",
+        source_id=f"{G}{n:02d}",
+        source_ref=f"ROWID {n}",
+    )
+    fields.update(extra)
+    return Message(**fields)
+
+
+def expected_modern(receipt: Attachment, scan_path: str) -> list:
+    return [
+        message(1, ONE_TO_ONE, "2024-03-01T17:05:09", "in", ANA, "Are we still on for Tuesday?", read_at=utc("2024-03-01T17:06:00")),
+        message(2, ONE_TO_ONE, "2024-03-01T17:07:30", "out", ME, "Yes, 3pm at the office.",
+                delivered_at=utc("2024-03-01T17:07:31"), read_at=utc("2024-03-01T17:08:00")),
+        Reaction(ONE_TO_ONE, f"{G}02", ANA, "loved", utc("2024-03-01T17:08:10"), source_id=f"{G}03", source_ref="ROWID 3"),
+        Reaction(ONE_TO_ONE, f"{G}02", ANA, "loved", utc("2024-03-01T17:09:00"), removed=True, source_id=f"{G}04", source_ref="ROWID 4"),
+        Reaction(ONE_TO_ONE, f"{G}01", ME, "emoji", utc("2024-03-01T17:09:30"), emoji="\U0001f389", source_id=f"{G}05", source_ref="ROWID 5"),
+        message(6, ONE_TO_ONE, "2024-03-01T17:10:00", "out", ME, "Actually, 3:30 works better.", flags=frozenset({"edited"}),
+                versions=(Version("Actually, 3 works better.", utc("2024-03-01T17:10:00")),)),
+        message(7, ONE_TO_ONE, "2024-03-01T17:12:00", "in", ANA, "", flags=frozenset({"unsent"})),
+        message(8, ONE_TO_ONE, "2024-03-01T17:13:00", "in", ANA,
+                "Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, "
+                "and the photos of the water damage in the kitchen.", reply_to=f"{G}01"),
+        message(9, ONE_TO_ONE, "2024-03-01T17:14:00", "out", ME, "\ufffcHere is the receipt.", attachments=(receipt,)),
+        message(10, ONE_TO_ONE, "2024-03-01T17:15:00", "in", ANA, "\ufffc",
+                attachments=(Attachment("scan.pdf", "application/pdf", missing_reason=f"file not found: {scan_path}"),)),
+        Notice(f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of the "
+               "90-byte blob; imported with an empty body"),
+        message(11, ONE_TO_ONE, "2024-03-01T17:16:00", "in", ANA, "", flags=frozenset({"empty_body"})),
+        message(12, GROUP, "2024-03-02T09:00:00", "system", ME, "Alex Owner added jamie@example.com"),
+        message(13, GROUP, "2024-03-02T09:01:00", "system", ANA, "+12025550123 named the conversation \u201cCase 2024-17\u201d"),
+        message(14, GROUP, "2024-03-02T09:02:00", "in", JAMIE, "Hi all \U0001f44b"),
+        message(15, GROUP, "2024-03-02T09:03:00", "in", ANA, "Noted.", service="RCS"),
+        message(16, GROUP, "2024-03-02T09:04:00", "system", JAMIE, "jamie@example.com left the conversation"),
+        message(17, GROUP, "2024-03-02T09:05:00", "system", ME, "Alex Owner removed +12025550123"),
+        message(18, SMS, "2024-03-03T12:00:00", "in", BANK, "Your code is 402913", service="SMS"),
+    ]
+
+
+RECEIPT = Attachment("receipt.png", "image/png", data=build.PNG)
+SCAN = "~/Library/Messages/Attachments/cd/02/CD02C0DE-0000-4000-8000-000000000002/scan.pdf"
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "Users" / "alex"
+
+
+@pytest.fixture
+def modern_db(home) -> Path:
+    return build.build_modern(home)
+
+
+def receipt_message(path: Path, options: ImportOptions = OPTIONS) -> Message:
+    return next(r for r in imessage.read(path, options) if isinstance(r, Message) and r.source_ref == "ROWID 9")
+
+
+def files_state(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def test_modern_database_gives_complete_records(modern_db):
+    assert list(imessage.read(modern_db, OPTIONS)) == expected_modern(RECEIPT, SCAN)
+
+
+def test_old_seconds_based_database(tmp_path):
+    db = build.build_old(tmp_path / "old" / "chat.db")
+    jordan = Participant("+12025550147")
+    pat = Participant("pat.client@example.com")
+    sms = Conversation("imessage", "SMS;-;2025550147", None, False, (jordan, ME))
+    imsg = Conversation("imessage", "iMessage;-;pat.client@example.com", None, False, (pat, ME))
+    orphan = Conversation("imessage", "no-chat;+12025550147", "Messages with +12025550147 not in any chat", False, (jordan, ME))
+    guid = "0A1B2C3D-000{0}-4000-8000-00000000000{0}".format
+    form = "~/Library/Messages/Attachments/3f/03/7D8E9F00-0001-4000-8000-0000000000AA/signed-form.pdf"
+
+    def old(n, conversation, at, direction, sender, body, service, **extra):
+        return Message(conversation, ("guid", guid(n)), utc(at), direction, sender, body, "UTC", service,
+                       source_id=guid(n), source_ref=f"ROWID {n}", **extra)
+
+    assert list(imessage.read(db, OPTIONS)) == [
+        old(1, sms, "2015-11-23T19:33:20", "in", jordan, "Hi, this is Jordan. Can I book a session for Thursday?", "SMS",
+            read_at=utc("2015-11-23T19:34:20")),
+        old(2, sms, "2015-11-23T19:38:20", "out", ME, "Thursday 4pm works.", "SMS", delivered_at=utc("2015-11-23T19:38:22")),
+        old(3, imsg, "2015-11-24T23:20:00", "in", pat, "Sending the signed form now.", "iMessage", read_at=utc("2015-11-24T23:21:40")),
+        old(4, imsg, "2015-11-24T23:20:10", "in", pat, "\ufffc", "iMessage",
+            attachments=(Attachment("signed-form.pdf", "application/pdf", missing_reason=f"file not found: {form}"),)),
+        old(5, orphan, "2015-11-26T03:06:40", "in", jordan, "Are you there?", "SMS"),
+    ]
+
+
+def test_iphone_backup_folder_reads_sms_db_and_media_domain_attachments(tmp_path):
+    backup = build.build_backup(tmp_path / "00008030-001A2B3C4D5E6F70")
+    records = list(imessage.read(backup, OPTIONS))
+    scan = SCAN.replace("~/Library/Messages/", "~/Library/SMS/")
+    assert records == expected_modern(RECEIPT, scan)
+
+
+def test_iphone_backup_without_manifest_db_finds_files_by_their_hashed_names(tmp_path):
+    backup = build.build_backup(tmp_path / "backup", manifest_db=False)
+    (backup / "Manifest.plist").unlink()
+    assert imessage.detect(backup)
+    assert receipt_message(backup).attachments == (RECEIPT,)
+
+
+def test_attachments_root_option(tmp_path, modern_db, home):
+    elsewhere = tmp_path / "copied-home"
+    shutil.move(str(home / "Library" / "Messages" / "Attachments"), str(elsewhere / "Library" / "Messages" / "Attachments"))
+    without = receipt_message(modern_db)
+    assert without.attachments[0].missing_reason.startswith("file not found: ~/Library/Messages/Attachments/ab/01/")
+    for root in (elsewhere, elsewhere / "Library" / "Messages", elsewhere / "Library" / "Messages" / "Attachments"):
+        options = ImportOptions(**{**OPTIONS.__dict__, "attachments_root": root})
+        assert receipt_message(modern_db, options).attachments == (RECEIPT,)
+
+
+def test_copied_messages_folder_finds_attachments_beside_the_database(tmp_path, modern_db, home):
+    copy = tmp_path / "from-client"
+    shutil.copytree(home / "Library" / "Messages", copy)
+    shutil.rmtree(home)
+    assert receipt_message(copy / "chat.db").attachments == (RECEIPT,)
+
+
+def test_unknown_item_types_and_oddities_never_crash(tmp_path):
+    db = build.build_modern(tmp_path / "home")
+    conn = sqlite3.connect(db)
+    rows = [
+        {"ROWID": 30, "guid": G + "30", "chat": 2, "handle_id": 2, "item_type": 6, "date": 731005509_000_000_000},
+        {"ROWID": 31, "guid": G + "31", "chat": 1, "handle_id": 1, "associated_message_type": 2001, "associated_message_guid": None, "date": 731005509_000_000_000},
+        {"ROWID": 32, "guid": G + "32", "chat": 1, "handle_id": 1, "text": "no date", "date": 0},
+        {"ROWID": 33, "guid": G + "33", "chat": 99, "handle_id": 77, "text": "unknown chat and handle", "date": 731005509_000_000_000},
+        {"ROWID": 34, "guid": G + "34", "chat": 1, "is_from_me": 1, "text": "not sent", "error": 22, "date": 731005509_000_000_000},
+    ]
+    for row in rows:
+        build.insert_message(conn, row)
+    conn.execute("UPDATE message SET message_summary_info = x'00ff' WHERE ROWID = 1")
+    conn.commit()
+    conn.close()
+    records = list(imessage.read(db, OPTIONS))
+    by_ref = {r.source_ref: r for r in records if isinstance(r, (Message, Skipped))}
+    notices = [r.text for r in records if isinstance(r, Notice)]
+    assert by_ref["ROWID 30"].direction == "system" and by_ref["ROWID 30"].body == "jamie@example.com: Messages event of type 6"
+    assert by_ref["ROWID 31"] == Skipped("tapback that names no message", "ROWID 31")
+    assert by_ref["ROWID 32"].sent_at == utc("2001-01-01T00:00:00")
+    assert f"ROWID 32 ({G}32) has no date; filed at 2001-01-01T00:00:00Z" in notices
+    assert by_ref["ROWID 33"].conversation.source_key == "no-chat;unknown" and by_ref["ROWID 33"].sender is None
+    assert by_ref["ROWID 34"].flags == {"failed"}
+    assert any(n.startswith(f"ROWID 1 ({G}01): its edit history (message_summary_info) cannot be read") for n in notices)
+
+
+# -- the source is never changed -----------------------------------------------------------------
+
+
+def test_reading_writes_nothing_beside_the_database(modern_db):
+    folder = modern_db.parent
+    before = files_state(folder)
+    list(imessage.read(modern_db, OPTIONS))
+    assert imessage.detect(modern_db)
+    assert files_state(folder) == before
+
+
+def test_messages_still_in_the_wal_are_read_and_the_source_is_untouched(modern_db):
+    writer = sqlite3.connect(modern_db)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    build.insert_message(writer, {"ROWID": 40, "guid": G + "40", "chat": 1, "handle_id": 1, "body": "only in the WAL", "date": 731100000_000_000_000})
+    writer.commit()  # the writer stays open, as Messages does: the row lives only in chat.db-wal
+    try:
+        wal = modern_db.with_name("chat.db-wal")
+        assert wal.stat().st_size > 0
+        folder = modern_db.parent
+        before = files_state(folder)
+        records = list(imessage.read(modern_db, OPTIONS))
+        assert files_state(folder) == before
+        last = [r for r in records if isinstance(r, Message)][-1]
+        assert (last.body, last.source_ref) == ("only in the WAL", "ROWID 40")
+        assert Notice("read a copy of chat.db together with its chat.db-wal file, so no recent message is missed", "assumption") in records
+    finally:
+        writer.close()
+
+
+def test_a_database_locked_mid_write_is_read_as_last_committed(modern_db):
+    writer = sqlite3.connect(modern_db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=DELETE")
+    writer.execute("PRAGMA cache_size=1")  # spill the uncommitted change into chat.db itself
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("UPDATE message SET text = 'uncommitted ' || hex(randomblob(400))")
+    try:
+        folder = modern_db.parent
+        before = files_state(folder)
+        bodies = [r.body for r in imessage.read(modern_db, OPTIONS) if isinstance(r, Message)]
+        assert bodies[0] == "Are we still on for Tuesday?"
+        assert not any(body.startswith("uncommitted") for body in bodies)
+        assert files_state(folder) == before
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+def test_encrypted_backup_is_refused_with_what_to_do(tmp_path):
+    backup = build.build_backup(tmp_path / "backup", encrypted=True)
+    with pytest.raises(ImportFailed) as failed:
+        list(imessage.read(backup, OPTIONS))
+    assert failed.value.reason.startswith("this iPhone backup is encrypted; make an unencrypted backup")
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda p: p.write_text("hello, not a database\n"), "not a SQLite database (not a Messages chat.db or sms.db)"),
+        (lambda p: p.write_bytes(b""), "not a SQLite database (not a Messages chat.db or sms.db)"),
+        (lambda p: sqlite3.connect(p).execute("CREATE TABLE notes (x)").connection.commit(),
+         "a SQLite database, but not a Messages database (no message, handle and chat tables)"),
+        (lambda p: p.write_bytes(b"SQLite format 3\x00" + os.urandom(4000)), "corrupt database"),
+    ],
+)
+def test_bad_files_fail_cleanly(tmp_path, make, reason):
+    path = tmp_path / "chat.db"
+    make(path)
+    with pytest.raises(ImportFailed) as failed:
+        list(imessage.read(path, OPTIONS))
+    assert failed.value.reason.startswith(reason)
+    assert failed.value.path == str(path)
+
+
+def test_truncated_database_fails_cleanly_or_reads(tmp_path, modern_db):
+    data = modern_db.read_bytes()
+    for size in (100, 1024, 4096, len(data) // 2, len(data) - 4096):
+        path = tmp_path / f"cut-{size}.db"
+        path.write_bytes(data[:size])
+        try:
+            list(imessage.read(path, OPTIONS))
+        except ImportFailed as failed:
+            assert "\n" not in failed.reason
+
+
+def test_folder_without_messages_database(tmp_path):
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "Manifest.plist").write_bytes(plistlib.dumps({"IsEncrypted": False}))
+    with pytest.raises(ImportFailed, match=r"no Messages database \(Library/SMS/sms.db\) in this folder"):
+        list(imessage.read(folder, OPTIONS))
+
+
+def test_detect(tmp_path, modern_db):
+    old = build.build_old(tmp_path / "old.db")
+    backup = build.build_backup(tmp_path / "backup")
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE message (x)").connection.commit()
+    text = tmp_path / "chat.txt"
+    text.write_text("[3/1/24, 12:05:09 PM] Sam: hi\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert [imessage.detect(p) for p in (modern_db, old, backup)] == [True, True, True]
+    assert [imessage.detect(p) for p in (other, text, empty, tmp_path / "missing")] == [False, False, False, False]
+    assert detect_any(modern_db) is imessage and detect_any(backup) is imessage
+
+
+# -- conformance: ../shared/corpus/imessage --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["plaso_imessage_chat.db", "evantahler_macos-ts_fixture_chat.db", "xevg_imessagedb_tests_chat.db"])
+def test_corpus_databases(name):
+    path = CORPUS / "db" / name
+    if not path.exists():
+        pytest.skip("no ../shared/corpus")
+    assert imessage.detect(path)
+    records = list(imessage.read(path, OPTIONS))
+    messages = [r for r in records if isinstance(r, Message)]
+    assert messages and all(m.identity[0] == "guid" and m.sent_at.tzinfo is not None for m in messages)
+
+
+def test_corpus_database_bodies():
+    if not CORPUS.exists():
+        pytest.skip("no ../shared/corpus")
+    xevg = [r for r in imessage.read(CORPUS / "db" / "xevg_imessagedb_tests_chat.db", OPTIONS) if isinstance(r, Message)]
+    assert xevg[0].body == "iMessagedb test: Let\u2019s set something up "  # only in attributedBody
+    assert xevg[0].conversation.is_group and xevg[0].direction == "out"
+    assert [a.file_name for a in xevg[1].attachments] == ["IMG_4911.heic", "IMG_4868.heic"]
+    assert xevg[1].body.count("\ufffc") == len(xevg[1].attachments)
+    macos_ts = list(imessage.read(CORPUS / "db" / "evantahler_macos-ts_fixture_chat.db", OPTIONS))
+    by_ref = {r.source_ref: r for r in macos_ts if isinstance(r, Message)}
+    assert by_ref["ROWID 6"].flags == {"empty_body"}  # its blobs are not real typedstreams
+    assert by_ref["ROWID 14"].flags == {"empty_body"} and by_ref["ROWID 5"].body == "See you at noon \U0001f355"
+    assert by_ref["ROWID 13"].reply_to == "msg-guid-10"
+    assert by_ref["ROWID 10"].conversation.title == "Weekend Plans"
+    plaso = [r for r in imessage.read(CORPUS / "db" / "plaso_imessage_chat.db", OPTIONS) if isinstance(r, Message)]
+    assert plaso[0].sender == Participant("+447775455555")  # handle "447775455555", country GB
+    assert plaso[0].sent_at == utc("2015-11-22T18:09:46")
+
+
+@pytest.mark.parametrize(
+    "name, flags, versions",
+    [
+        ("Edited.plist", set(), [("First message  ", "2022-11-19T01:17:54.272551"), ("Edit 1", "2022-11-19T01:18:00.468558"),
+                                 ("Edit 2", "2022-11-19T01:18:05.971860")]),
+        ("Deleted.plist", {"unsent"}, []),
+        ("EditedToLink.plist", set(), [("\ufffchere we go!", "2022-11-19T01:26:44.271000")]),
+        ("EditedToLinkAndBack.plist", set(), [("This is a normal message", "2022-11-19T01:40:09.334000"),
+                                              ("Edit to a url https://github.com/ReagentX/imessage-exporter/issues/10", "2022-11-19T01:40:19.877687")]),
+    ],
+)
+def test_corpus_message_summary_info(tmp_path, name, flags, versions):
+    path = CORPUS / "message_summary_info-plists" / name
+    if not path.exists():
+        pytest.skip("no ../shared/corpus")
+    info = plistlib.loads(path.read_bytes())
+    current = {"Edited.plist": "Edited message", "Deleted.plist": "",
+               "EditedToLink.plist": "\ufffchttps://github.com/ReagentX/imessage-exporter/issues/10",
+               "EditedToLinkAndBack.plist": "And edit it back to a normal message..."}[name]
+    db = build.build_modern(tmp_path / "home")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE message SET text = ?, attributedBody = NULL, message_summary_info = ? WHERE ROWID = 1", (current, path.read_bytes()))
+    conn.commit()
+    conn.close()
+    first = next(r for r in imessage.read(db, OPTIONS) if isinstance(r, Message))
+    assert first.flags == flags | ({"edited"} if versions else set())
+    assert [(v.body, v.at) for v in first.versions] == [(body, datetime.fromisoformat(at).replace(tzinfo=timezone.utc)) for body, at in versions]
+    assert "ec" in info or "rp" in info

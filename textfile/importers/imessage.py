@@ -1,0 +1,584 @@
+"""macOS Messages `chat.db` and iPhone-backup `sms.db`.
+
+Decisions:
+- The source is never changed. A database is opened `mode=ro&immutable=1` (no lock, no -shm).
+  When a `-wal` or hot `-journal` file sits beside it, the database and that file are copied into
+  a temporary folder and the copy is read, so messages still in the write-ahead log are not
+  missed and nothing is written next to the source.
+- Columns differ between OS versions: the message query is built from `PRAGMA table_info`.
+- One row at a time, in ROWID order; attachments are merged in from a second cursor in the same
+  order, so memory stays flat however big the database is.
+- Tapbacks become `Reaction`s on the message they point at; group events become system lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import plistlib
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import phonenumbers
+
+from textfile import phones, times
+from textfile.errors import ImportFailed
+from textfile.importers import typedstream
+from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped, Version
+
+FORMAT = "imessage"
+VERSION = "1"
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SMS_DB_HASH = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"  # SHA-1 of "HomeDomain-Library/SMS/sms.db"
+REQUIRED_TABLES = {"message", "handle", "chat"}
+GROUP_STYLE = 43
+TAPBACKS = {0: "loved", 1: "liked", 2: "disliked", 3: "laughed", 4: "emphasized", 5: "questioned", 6: "emoji", 7: "sticker"}
+
+# message columns we read; any the database lacks are read as NULL
+MESSAGE_COLUMNS = (
+    "ROWID", "guid", "text", "attributedBody", "subject", "handle_id", "is_from_me", "service", "error",
+    "date", "date_read", "date_delivered", "date_edited", "date_retracted",
+    "item_type", "group_title", "group_action_type", "other_handle",
+    "associated_message_guid", "associated_message_type", "associated_message_emoji",
+    "thread_originator_guid", "message_summary_info",
+)  # fmt: skip
+ATTACHMENT_COLUMNS = ("ROWID", "guid", "filename", "mime_type", "transfer_name")
+
+
+# --- detection -------------------------------------------------------------------------------
+
+def detect(path: Path) -> bool:
+    path = Path(path)
+    if path.is_dir():
+        return any((path / name).is_file() for name in ("Manifest.db", "Manifest.plist", f"{SMS_DB_HASH[:2]}/{SMS_DB_HASH}", SMS_DB_HASH))
+    if not path.is_file():
+        return False
+    with open(path, "rb") as fp:
+        if fp.read(16) != SQLITE_MAGIC:
+            return False
+    try:
+        conn = sqlite3.connect(_readonly_uri(path), uri=True)
+        try:
+            return REQUIRED_TABLES <= _tables(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def read(path: Path, options: ImportOptions) -> Iterator:
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed(path, "no such file or folder")
+    backup = _Backup(path) if path.is_dir() else None
+    db_path = backup.sms_db if backup else path
+    try:
+        with open(db_path, "rb") as fp:
+            head = fp.read(16)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+    if head != SQLITE_MAGIC:
+        raise ImportFailed(path, "not a SQLite database (not a Messages chat.db or sms.db)")
+    with _snapshot(db_path) as (uri, copied):
+        try:
+            conn = sqlite3.connect(uri, uri=True)
+        except sqlite3.Error as exc:
+            raise ImportFailed(path, _reason(exc)) from None
+        try:
+            if copied:
+                yield Notice(f"read a copy of {db_path.name} together with its {copied} file, so no recent message is missed", kind="assumption")
+            yield from _Reader(conn, path, db_path, options, backup).records()
+        except sqlite3.Error as exc:
+            raise ImportFailed(path, _reason(exc)) from None
+        finally:
+            conn.close()
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "the database is locked by another program; quit Messages or copy the file, then import the copy"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return f"corrupt database ({text})"
+    return f"cannot read the database ({text})"
+
+
+def _readonly_uri(path: Path) -> str:
+    return path.resolve().as_uri() + "?mode=ro&immutable=1"
+
+
+@contextmanager
+def _snapshot(db_path: Path):
+    """(uri to read, name of the side file copied with it or None)."""
+    for suffix in ("-wal", "-journal"):
+        side = db_path.with_name(db_path.name + suffix)
+        try:
+            has_side = side.is_file() and side.stat().st_size > 0
+        except OSError:
+            has_side = False
+        if has_side:
+            with tempfile.TemporaryDirectory(prefix="textfile-imessage-") as tmp:
+                copy = Path(tmp) / "chat.db"
+                shutil.copyfile(db_path, copy)
+                shutil.copyfile(side, Path(tmp) / ("chat.db" + suffix))
+                # Our own copy: opened read-write so SQLite applies the WAL / rolls back the journal.
+                yield copy.as_uri(), side.name
+            return
+    yield _readonly_uri(db_path), None
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+class _Backup:
+    """An unencrypted Finder/iTunes backup folder: sms.db and attachments under SHA-1 names."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        manifest = folder / "Manifest.plist"
+        if manifest.is_file():
+            try:
+                info = plistlib.loads(manifest.read_bytes())
+            except (plistlib.InvalidFileException, ValueError, OSError) as exc:
+                raise ImportFailed(folder, f"Manifest.plist of this iPhone backup cannot be read ({exc})") from None
+            if isinstance(info, dict) and info.get("IsEncrypted"):
+                raise ImportFailed(
+                    folder,
+                    "this iPhone backup is encrypted; make an unencrypted backup (Finder or iTunes: untick "
+                    "\"Encrypt local backup\") and import that",
+                )
+        self.sms_db = self.find("HomeDomain", "Library/SMS/sms.db")
+        if self.sms_db is None:
+            raise ImportFailed(folder, "no Messages database (Library/SMS/sms.db) in this folder")
+
+    def find(self, domain: str, relative: str) -> Path | None:
+        file_id = hashlib.sha1(f"{domain}-{relative}".encode()).hexdigest()
+        for candidate in (self.folder / file_id[:2] / file_id, self.folder / file_id):
+            if candidate.is_file():
+                return candidate
+        return self._from_manifest(domain, relative)
+
+    def _from_manifest(self, domain: str, relative: str) -> Path | None:
+        manifest = self.folder / "Manifest.db"
+        if not manifest.is_file():
+            return None
+        try:
+            conn = sqlite3.connect(_readonly_uri(manifest), uri=True)
+            try:
+                row = conn.execute("SELECT fileID FROM Files WHERE domain = ? AND relativePath = ?", (domain, relative)).fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None
+        if row and row[0]:
+            for candidate in (self.folder / row[0][:2] / row[0], self.folder / row[0]):
+                if candidate.is_file():
+                    return candidate
+        return None
+
+
+class _Reader:
+    def __init__(self, conn, path: Path, db_path: Path, options: ImportOptions, backup: _Backup | None):
+        self.conn = conn
+        self.path = path
+        self.db_path = db_path
+        self.options = options
+        self.backup = backup
+        self.region = options.region
+        owner_handle = sorted(options.owner_handles)[0] if options.owner_handles else "me"
+        self.owner = Participant(handle=owner_handle, display_name=options.owner_name, is_owner=True)
+        self.roots_noted = False
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def records(self) -> Iterator:
+        tables = _tables(self.conn)
+        if not REQUIRED_TABLES <= tables:
+            raise ImportFailed(self.path, "a SQLite database, but not a Messages database (no message, handle and chat tables)")
+        self.handles = self._handles()
+        self.participants = {rowid: Participant(handle=handle) for rowid, handle in self.handles.items()}
+        self.chats = self._chats(tables)
+        self.orphans: dict[str, Conversation] = {}
+        message_columns = _columns(self.conn, "message")
+        select = ", ".join(f"m.{c}" if c in message_columns else f"NULL AS {c}" for c in MESSAGE_COLUMNS)
+        if "chat_message_join" in tables:
+            sql = f"SELECT {select}, cmj.chat_id FROM message m LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID ORDER BY m.ROWID, cmj.chat_id"
+        else:
+            sql = f"SELECT {select}, NULL FROM message m ORDER BY m.ROWID"
+        attachments = self._attachment_rows(tables)
+        pending = next(attachments, None)
+        last_rowid, last_attachments = None, []
+        for row in self.conn.execute(sql):
+            rowid = row[0]
+            if rowid != last_rowid:
+                found = []
+                while pending is not None and pending[0] < rowid:
+                    pending = next(attachments, None)
+                while pending is not None and pending[0] == rowid:
+                    found.append(pending[1:])
+                    pending = next(attachments, None)
+                last_rowid, last_attachments = rowid, found
+            yield from self._record(row, last_attachments)
+
+    def _handles(self) -> dict[int, str]:
+        # handle: (1, "+12025550123", "us", "iMessage") — `country` is the region the device filed the
+        # number under; a number written without its country code is read in that region.
+        country = "country" if "country" in _columns(self.conn, "handle") else "NULL"
+        handles = {}
+        for rowid, raw, region in self.conn.execute(f"SELECT ROWID, id, {country} FROM handle"):
+            if raw:
+                region = str(region).upper() if region else self.region
+                if region not in phonenumbers.SUPPORTED_REGIONS:
+                    region = self.region
+                handles[rowid] = phones.normalize_handle(str(raw), region)
+        return handles
+
+    def _chats(self, tables: set[str]) -> dict[int, Conversation]:
+        columns = _columns(self.conn, "chat")
+        members: dict[int, set[str]] = {}
+        if "chat_handle_join" in tables:
+            for chat_id, handle_id in self.conn.execute("SELECT chat_id, handle_id FROM chat_handle_join"):
+                if handle_id in self.handles:
+                    members.setdefault(chat_id, set()).add(self.handles[handle_id])
+        style = "style" if "style" in columns else "NULL"
+        name = "display_name" if "display_name" in columns else "NULL"
+        chats = {}
+        for rowid, guid, chat_style, display_name in self.conn.execute(f"SELECT ROWID, guid, {style}, {name} FROM chat"):
+            if not guid:
+                continue
+            people = tuple(Participant(handle=h) for h in sorted(members.get(rowid, ()))) + (self.owner,)
+            chats[rowid] = Conversation(
+                platform=FORMAT,
+                source_key=guid,
+                title=display_name or None,
+                is_group=chat_style == GROUP_STYLE or ";+;" in guid,
+                participants=people,
+            )
+        return chats
+
+    def _attachment_rows(self, tables: set[str]):
+        if not {"attachment", "message_attachment_join"} <= tables:
+            return iter(())
+        columns = _columns(self.conn, "attachment")
+        select = ", ".join(f"a.{c}" if c in columns else f"NULL AS {c}" for c in ATTACHMENT_COLUMNS)
+        return iter(
+            self.conn.execute(
+                f"SELECT j.message_id, {select} FROM message_attachment_join j JOIN attachment a ON a.ROWID = j.attachment_id "
+                "ORDER BY j.message_id, a.ROWID"
+            )
+        )
+
+    def _conversation(self, chat_id, sender: Participant | None) -> Conversation:
+        chat = self.chats.get(chat_id)
+        if chat is not None:
+            return chat
+        # A message no chat lists (its chat was deleted on the device): kept, under its other party.
+        handle = sender.handle if sender is not None and not sender.is_owner else "unknown"
+        conversation = self.orphans.get(handle)
+        if conversation is None:
+            conversation = Conversation(
+                platform=FORMAT,
+                source_key=f"no-chat;{handle}",
+                title=f"Messages with {handle} not in any chat",
+                participants=((Participant(handle=handle),) if handle != "unknown" else ()) + (self.owner,),
+            )
+            self.orphans[handle] = conversation
+        return conversation
+
+    # -- one row --------------------------------------------------------------------------------
+
+    def _record(self, row, attachment_rows) -> Iterator:
+        (rowid, guid, text, attributed_body, subject, handle_id, is_from_me, service, error,
+         date, date_read, date_delivered, date_edited, date_retracted,
+         item_type, group_title, group_action_type, other_handle,
+         assoc_guid, assoc_type, assoc_emoji, thread_originator, summary, chat_id) = row  # fmt: skip
+        ref = f"ROWID {rowid}"
+        if is_from_me:
+            sender = self.owner
+        else:
+            sender = self.participants.get(handle_id)
+        conversation = self._conversation(chat_id, sender)
+        if sender is None and not is_from_me and not item_type:
+            others = [p for p in conversation.participants if not p.is_owner]
+            if len(others) == 1:
+                sender = others[0]
+        sent_at = times.from_apple(date or 0)
+        notices = []
+        if sent_at is None:
+            sent_at = times.APPLE_EPOCH
+            notices.append(Notice(f"{ref} ({guid}) has no date; filed at 2001-01-01T00:00:00Z"))
+        if not guid:
+            notices.append(Notice(f"{ref} has no guid; its identity is its ROWID, which a later copy of the database may not keep"))
+        yield from notices
+
+        # A tapback: associated_message_type 2000-2007 (3000-3007 removes it),
+        # associated_message_guid "p:0/5E1F…" (part 0 of the message) or "bp:5E1F…".
+        if assoc_type and (2000 <= assoc_type <= 2007 or 3000 <= assoc_type <= 3007):
+            target = _target_guid(assoc_guid)
+            if not target:
+                yield Skipped("tapback that names no message", ref)
+                return
+            yield Reaction(
+                conversation=conversation,
+                target_source_id=target,
+                sender=sender,
+                kind=TAPBACKS[assoc_type % 1000],
+                at=sent_at,
+                emoji=assoc_emoji or None,
+                removed=assoc_type >= 3000,
+                source_id=guid,
+                source_ref=ref,
+            )
+            return
+
+        flags = set()
+        if item_type:
+            direction = "system"
+            body = self._event(item_type, group_action_type, group_title, other_handle, sender)
+            if text:
+                body = f"{body}: {text}" if body else text
+        else:
+            direction = "out" if is_from_me else "in"
+            if text is not None:
+                body = text
+            elif attributed_body is not None:
+                try:
+                    body = typedstream.decode(attributed_body)
+                except typedstream.TypedstreamError as exc:
+                    body = ""
+                    flags.add("empty_body")
+                    yield Notice(f"{ref} ({guid}): its text (attributedBody) cannot be read: {exc}; imported with an empty body")
+            else:
+                body = ""
+            if subject:
+                body = f"{subject}\n{body}" if body else subject
+        if is_from_me and error:
+            flags.add("failed")
+
+        versions: tuple[Version, ...] = ()
+        info = None
+        if summary:
+            try:
+                info = plistlib.loads(summary)
+            except Exception as exc:  # any malformed plist: plistlib raises several kinds
+                yield Notice(f"{ref} ({guid}): its edit history (message_summary_info) cannot be read: {exc}")
+            if not isinstance(info, dict):
+                info = None
+        if info and isinstance(info.get("ec"), dict) and info["ec"]:
+            versions, problems = _versions(info, body)
+            for problem in problems:
+                yield Notice(f"{ref} ({guid}): {problem}")
+        if date_edited or versions:
+            flags.add("edited")
+        if date_retracted or (info and info.get("rp")):
+            flags.add("unsent")
+
+        attachments = ()
+        if attachment_rows:
+            attachment_rows = list(attachment_rows)
+            order = typedstream.order_by_position(attributed_body, [a[1] or "" for a in attachment_rows])
+            attachments = tuple(self._attachment(attachment_rows[i]) for i in order)
+
+        yield Message(
+            conversation=conversation,
+            identity=("guid", guid) if guid else ("rowid", rowid),
+            sent_at=sent_at,
+            direction=direction,
+            sender=sender,
+            body=body,
+            source_zone="UTC",
+            service=service or None,
+            delivered_at=times.from_apple(date_delivered or 0),
+            read_at=times.from_apple(date_read or 0),
+            flags=frozenset(flags),
+            source_id=guid,
+            reply_to=thread_originator or None,
+            versions=versions,
+            attachments=attachments,
+            source_ref=ref,
+        )
+
+    def _name(self, participant: Participant | None) -> str:
+        if participant is None:
+            return "Someone"
+        if participant.is_owner:
+            return participant.display_name or participant.handle
+        return participant.handle
+
+    def _event(self, item_type, action, group_title, other_handle, actor) -> str:
+        # item_type 1 (action 0 added / 1 removed other_handle), 2 (renamed to group_title),
+        # 3 (action 0 left, 1 changed / 2 removed the group photo)
+        who = self._name(actor)
+        other = self.handles.get(other_handle) or "someone"
+        if item_type == 1:
+            if action == 0:
+                return f"{who} added {other}"
+            if action == 1:
+                return f"{who} removed {other}"
+            return f"{who} changed the members ({other})"
+        if item_type == 2:
+            if group_title:
+                return f"{who} named the conversation \u201c{group_title}\u201d"
+            return f"{who} removed the conversation name"
+        if item_type == 3:
+            if action == 0:
+                return f"{who} left the conversation"
+            if action == 1:
+                return f"{who} changed the group photo"
+            if action == 2:
+                return f"{who} removed the group photo"
+            return f"{who} changed the conversation (group action {action})"
+        if item_type == 4:
+            return f"{who} shared or stopped sharing their location"
+        return f"{who}: Messages event of type {item_type}"
+
+    # -- attachments ----------------------------------------------------------------------------
+
+    def _attachment(self, row) -> Attachment:
+        _rowid, _guid, filename, mime, transfer_name = row
+        name = transfer_name or (Path(filename).name if filename else None)
+        mime = mime or (mimetypes.guess_type(name)[0] if name else None)
+        if not filename:
+            return Attachment(name, mime, missing_reason="no file recorded in the database (never downloaded to this device)")
+        found = self._locate(filename)
+        if found is None:
+            return Attachment(name, mime, missing_reason=f"file not found: {filename}")
+        try:
+            return Attachment(name, mime, data=found.read_bytes())
+        except OSError as exc:
+            return Attachment(name, mime, missing_reason=f"cannot read {found}: {exc.strerror or exc}")
+
+    def _locate(self, filename: str) -> Path | None:
+        # "~/Library/Messages/Attachments/ab/01/AB01…/receipt.png" (Mac),
+        # "/var/mobile/Library/SMS/Attachments/…" or "~/Library/SMS/Attachments/…" (iPhone)
+        tail = _library_tail(filename)
+        if self.backup is not None:
+            return self.backup.find("MediaDomain", tail) if tail else None
+        candidates = []
+        for root in self._roots():
+            if tail:
+                candidates.append(root / tail)
+                for marker in ("Library/Messages/", "Library/SMS/"):
+                    if tail.startswith(marker):
+                        candidates.append(root / tail[len(marker) :])
+                        candidates.append(root / tail[len(marker) + len("Attachments/") :])
+        if filename.startswith("/") and self.options.attachments_root is None:
+            candidates.append(Path(filename))
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _roots(self) -> list[Path]:
+        if self.options.attachments_root is not None:
+            return [Path(self.options.attachments_root).expanduser()]
+        roots = []
+        parent = self.db_path.resolve().parent
+        if parent.name in ("Messages", "SMS") and parent.parent.name == "Library":
+            roots.append(parent.parent.parent)  # the home folder the path implies
+        roots.append(parent)  # a copied Messages folder: chat.db beside Attachments/
+        roots.append(Path.home())
+        return roots
+
+
+def _library_tail(filename: str) -> str | None:
+    """ "Library/…" of an attachment path: after "~/", or after the home folder of an absolute path."""
+    if filename.startswith("~/"):
+        return filename[2:]
+    at = filename.find("/Library/")
+    return filename[at + 1 :] if at >= 0 else None
+
+
+def _target_guid(value: str | None) -> str | None:
+    # "p:0/5E1F…-02" (part 0 of a message), "bp:5E1F…-01" (a message's whole body), or a bare guid
+    if not value:
+        return None
+    if value.startswith("p:") and "/" in value:
+        return value.split("/", 1)[1] or None
+    if value.startswith("bp:"):
+        return value[3:] or None
+    return value
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _utf16_slice(body: str, location: int, length: int) -> str | None:
+    units = body.encode("utf-16-le")[2 * location : 2 * (location + length)]
+    try:
+        return units.decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16_replace(body: str, location: int, length: int, text: str) -> str:
+    units = body.encode("utf-16-le")
+    return (units[: 2 * location] + text.encode("utf-16-le") + units[2 * (location + length) :]).decode("utf-16-le", errors="replace")
+
+
+def _versions(info: dict, body: str) -> tuple[tuple[Version, ...], list[str]]:
+    """Prior versions from message_summary_info: `ec` {"0": [{"t": typedstream, "d": 690513474.27}, …]}.
+
+    Each part's history ends with the part's current text. Where that text is found in the body
+    (at the offset the parts before it add up to; `otr` {"0": {"lo": 0, "le": 1}} gives the length
+    of parts never edited) it is dropped and each earlier entry becomes a version of the whole body
+    with that part as it was. Where it is not found, every entry is kept as written.
+    """
+    problems: list[str] = []
+    ranges = info.get("otr") if isinstance(info.get("otr"), dict) else {}
+    histories: dict[int, list[tuple[datetime | None, str]]] = {}
+    for part, history in info["ec"].items():
+        if not str(part).isdigit() or not isinstance(history, list):
+            problems.append(f"edit history of part {part!r} is not understood; ignored")
+            continue
+        entries = []
+        for entry in history:
+            if not isinstance(entry, dict):
+                continue
+            try:
+                entry_text = typedstream.decode(entry.get("t") or b"")
+            except typedstream.TypedstreamError as exc:
+                problems.append(f"an earlier version (part {part}) cannot be read: {exc}; kept as empty")
+                entry_text = ""
+            seconds = entry.get("d")
+            at = times.from_apple(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and seconds else None
+            entries.append((at, entry_text))
+        entries.sort(key=lambda e: (e[0] is None, e[0] or _EARLIEST))
+        if entries:
+            histories[int(part)] = entries
+    lengths: dict[int, int | None] = {}
+    for key, span in ranges.items():
+        if str(key).isdigit():
+            length = span.get("le") if isinstance(span, dict) else None
+            lengths[int(key)] = length if isinstance(length, int) and not isinstance(length, bool) else None
+    for part, entries in histories.items():
+        lengths[part] = _utf16_length(entries[-1][1])
+    versions: list[Version] = []
+    for part, entries in sorted(histories.items()):
+        before = [lengths[q] for q in lengths if q < part]
+        current = entries[-1][1]
+        offset = sum(before) if None not in before else None
+        if offset is not None and _utf16_slice(body, offset, _utf16_length(current)) == current:
+            for at, entry_text in entries[:-1]:
+                versions.append(Version(_utf16_replace(body, offset, _utf16_length(current), entry_text), at))
+        else:
+            versions.extend(Version(entry_text, at) for at, entry_text in entries)
+    versions.sort(key=lambda v: (v.at is None, v.at or _EARLIEST))
+    return tuple(versions), problems
+
+
+_EARLIEST = datetime.min.replace(tzinfo=times.UTC)
