@@ -362,3 +362,104 @@ def test_corpus_message_summary_info(tmp_path, name, flags, versions):
     assert first.flags == flags | ({"edited"} if versions else set())
     assert [(v.body, v.at) for v in first.versions] == [(body, datetime.fromisoformat(at).replace(tzinfo=timezone.utc)) for body, at in versions]
     assert "ec" in info or "rp" in info
+
+
+# -- into the archive -----------------------------------------------------------------------------
+
+from conftest import snapshot  # noqa: E402
+from textfile.ingest import import_path  # noqa: E402
+
+TABLES_THAT_RECORD_EACH_IMPORT = {"imports", "message_sources", "audit_log"}
+
+
+def rows(archive, sql, *args):
+    return [tuple(r) for r in archive.conn.execute(sql, args)]
+
+
+def test_import_into_archive_and_again_adds_nothing(archive, modern_db):
+    first = import_path(archive, modern_db)
+    assert (first.format, first.added, first.already_present, first.updated, first.skipped) == ("imessage", 15, 0, 0, {})
+    assert first.warnings == [f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of "
+                              "the 90-byte blob; imported with an empty body"]
+    assert rows(archive, "SELECT source_key, title, is_group FROM conversations ORDER BY id") == [
+        ("iMessage;-;+12025550123", None, 0), ("iMessage;+;chat493827161", "Case 2024-17", 1), ("SMS;-;+12025550188", None, 0)]
+    assert rows(archive, "SELECT m.source_id, r.kind, r.emoji, r.removed, r.at FROM reactions r JOIN messages m ON m.id = r.message_id ORDER BY r.at") == [
+        (f"{G}02", "loved", None, 0, "2024-03-01T17:08:10.000Z"),
+        (f"{G}02", "loved", None, 1, "2024-03-01T17:09:00.000Z"),
+        (f"{G}01", "emoji", "\U0001f389", 0, "2024-03-01T17:09:30.000Z"),
+    ]
+    assert rows(archive, "SELECT v.version, v.body, v.at, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id") == [
+        (1, "Actually, 3 works better.", "2024-03-01T17:10:00.000Z", "edit_history")]
+    assert rows(archive, "SELECT a.file_name, a.mime, b.data, a.missing_reason FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256 ORDER BY a.file_name") == [
+        ("receipt.png", "image/png", build.PNG, None), ("scan.pdf", "application/pdf", None, f"file not found: {SCAN}")]
+    assert rows(archive, "SELECT sent_at, direction, body, service, reply_to, flags FROM messages WHERE source_id IN (?, ?, ?)", f"{G}07", f"{G}08", f"{G}13") == [
+        ("2024-03-01T17:12:00.000Z", "in", "", "iMessage", None, '["unsent"]'),
+        ("2024-03-01T17:13:00.000Z", "in", rows(archive, "SELECT body FROM messages WHERE source_id = ?", f"{G}08")[0][0], "iMessage", f"{G}01", "[]"),
+        ("2024-03-02T09:01:00.000Z", "system", "+12025550123 named the conversation \u201cCase 2024-17\u201d", "iMessage", None, "[]"),
+    ]
+    before = snapshot(archive)
+    again = import_path(archive, modern_db)
+    assert (again.added, again.already_present, again.updated) == (0, 15, 0)
+    after = snapshot(archive)
+    assert {k: v for k, v in after.items() if k not in TABLES_THAT_RECORD_EACH_IMPORT} == {
+        k: v for k, v in before.items() if k not in TABLES_THAT_RECORD_EACH_IMPORT}
+
+
+def test_newer_copy_adds_new_messages_and_records_edits_and_unsends_as_versions(archive, tmp_path, modern_db):
+    import_path(archive, modern_db)
+    newer = build.build_modern(tmp_path / "later")
+    conn = sqlite3.connect(newer)
+    later = 731005509_000_000_000 + 86400 * 10**9
+    build.insert_message(conn, {"ROWID": 19, "guid": G + "19", "chat": 1, "handle_id": 1, "body": "See you then.", "date": later})
+    # message 2 edited after the first import; message 14 unsent
+    conn.execute("UPDATE message SET attributedBody = ?, date_edited = ?, message_summary_info = ? WHERE ROWID = 2",
+                 (build.typedstream("Yes, 3:30pm at the office."), later,
+                  build.summary_info([("Yes, 3pm at the office.", 731005650), ("Yes, 3:30pm at the office.", 731092000)])))
+    conn.execute("UPDATE message SET attributedBody = NULL, date_retracted = ?, message_summary_info = ? WHERE ROWID = 14",
+                 (later, build.summary_info(unsent_parts=[0])))
+    conn.commit()
+    conn.close()
+    result = import_path(archive, newer)
+    assert (result.added, result.already_present, result.updated) == (1, 13, 2)
+    assert rows(archive, "SELECT count(*) FROM messages") == [(16,)]
+    assert rows(archive, "SELECT body, flags, version FROM messages WHERE source_id = ?", f"{G}02") == [("Yes, 3:30pm at the office.", '["edited"]', 3)]
+    assert rows(archive, "SELECT v.version, v.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_id = ? ORDER BY v.version", f"{G}02") == [
+        (1, "Yes, 3pm at the office.", "edit_history"), (2, "Yes, 3pm at the office.", "reimport")]
+    assert rows(archive, "SELECT body, flags FROM messages WHERE source_id = ?", f"{G}14") == [("", '["unsent"]')]
+    assert rows(archive, "SELECT v.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_id = ?", f"{G}14") == [
+        ("Hi all \U0001f44b", "reimport")]
+
+
+def test_old_and_backup_and_corpus_import_twice_without_duplicates(archive, tmp_path):
+    sources = [build.build_old(tmp_path / "old" / "chat.db"), build.build_backup(tmp_path / "backup")]
+    if CORPUS.exists():
+        sources += sorted((CORPUS / "db").glob("*.db"))
+    for path in sources:
+        first = import_path(archive, path)
+        assert first.added > 0
+        again = import_path(archive, path)
+        assert (again.added, again.updated) == (0, 0)
+
+
+@pytest.mark.parametrize("kind", ["text", "sqlite", "corrupt", "encrypted"])
+def test_cli_bad_input_exit_1_and_archive_unchanged(cli, archive, tmp_path, kind):
+    path = tmp_path / "chat.db"
+    reason = {
+        "text": "not a SQLite database (not a Messages chat.db or sms.db)",
+        "sqlite": "a SQLite database, but not a Messages database (no message, handle and chat tables)",
+        "corrupt": "corrupt database (file is not a database)",
+        "encrypted": "this iPhone backup is encrypted; make an unencrypted backup (Finder or iTunes: untick \"Encrypt local backup\") and import that",
+    }[kind]
+    if kind == "text":
+        path.write_text("not a database")
+    elif kind == "sqlite":
+        sqlite3.connect(path).execute("CREATE TABLE notes (x)").connection.commit()
+    elif kind == "corrupt":
+        path.write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
+    else:
+        path = build.build_backup(tmp_path / "backup", encrypted=True)
+    before = snapshot(archive)
+    result = cli("import", path, "--format", "imessage")
+    assert result.exit_code == 1
+    assert result.stderr.replace("\n", " ").strip() == f"Error: {path}: {reason}"
+    assert snapshot(archive) == before
