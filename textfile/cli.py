@@ -348,7 +348,7 @@ def _conversations_table(conversations: list[dict], tz) -> None:
     rows = table("#", "Platform", "Participants", "Messages", "First", "Last", "Matter", "Unfiled")
     for c in conversations:
         people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
-        if c["title"]:
+        if c["title"] and c["title"] not in people:
             people = f"{c['title']}: {people}" if people else c["title"]
         add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz), show(c["last"], tz),
                       ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")

@@ -178,7 +178,6 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
         writer = _Writer(conn, result, source.region)
         writer.consume(records, progress)
-        result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
         conn.execute(
             "UPDATE imports SET finished_at = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
             " skipped_reasons = ?, warnings = ?, assumptions = ? WHERE id = ?",
@@ -191,6 +190,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
             "added": result.added, "already_present": result.already_present, "updated": result.updated,
             "skipped": sum(result.skipped.values()),
         })
+        result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
     return result
 
 

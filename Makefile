@@ -1,0 +1,34 @@
+# The whole set-up is `make demo` or `make test`: both install what is missing (system packages,
+# the .venv with the package and its test extras) and do nothing more when it is all there.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench setup system readme clean
+
+setup: system $(STAMP)
+
+system:
+	@scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+test: setup
+	$(BIN)/python -m pytest
+
+demo: setup
+	@PATH="$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+readme: setup
+	$(BIN)/python scripts/readme_help.py --write
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make demo`: a fresh archive in demo/, the bundled sample exports imported into it, and a tour
+# of what textfile does with them. Run by make with .venv/bin first on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf demo
+mkdir -m 700 demo
+export TEXTFILE_ARCHIVE="$PWD/demo/archive.db"
+export COLUMNS="${COLUMNS:-140}"
+
+step() { printf '\n\033[1m$ textfile %s\033[0m\n' "$*"; textfile "$@"; }
+registered() { python -c "import sys; from textfile.importers import REGISTRY; sys.exit('$1' not in REGISTRY)"; }
+
+step init --owner "Alex Owner" --phone "+1 202 555 0100" --email alex@example.com \
+  --tz America/New_York --region US --bates-prefix DEMO
+step client add "Sam Client" --phone "(202) 555-0143" --email sam@example.com
+step client add "Dana Reyes" --phone "202-555-0191"
+step matter open 2026-014 --client "Sam Client" --title "Lease dispute"
+
+if registered android; then
+  step import fixtures/android/sms-20240301.xml fixtures/android/calls-20240301.xml
+  # Next week's backup repeats last week's messages: only the new ones are added.
+  step import fixtures/android/sms-20240308.xml
+fi
+if registered imessage && [ -f fixtures/imessage/build.py ]; then
+  python fixtures/imessage/build.py demo/imessage
+  step import demo/imessage/chat.db
+fi
+if registered whatsapp && [ -d fixtures/whatsapp/demo ]; then
+  step import --tz America/New_York fixtures/whatsapp/demo/*
+fi
+
+step matter open 2026-020 --client "Dana Reyes" --title "Employment contract"
+step conversations
+step conversations --unfiled
+step matter list
+step search lease
+step verify
+step log --limit 10
+printf '\nThe demo archive is %s (try: TEXTFILE_ARCHIVE=%s .venv/bin/textfile --help)\n' "$TEXTFILE_ARCHIVE" "$TEXTFILE_ARCHIVE"
