@@ -195,6 +195,8 @@ class _Reader:
         self.owner_handle = me or (phone_owners[0] if phone_owners else (sorted(owners)[0] if owners else None))
         self.owner_name = options.owner_name
         self.conversations: dict[tuple, Conversation] = {}
+        self.sms_threads: dict[tuple, tuple[Conversation, Participant | None]] = {}
+        self.owners_as_sender: dict[str | None, Participant] = {}
         self.assumed_owner = False
 
     def handle(self, raw: str) -> str:
@@ -217,12 +219,15 @@ class _Reader:
         return value
 
     def owner(self, handle: str | None = None) -> Participant:
-        if handle is None:
-            handle = self.owner_handle
-            if handle is None:
-                self.assumed_owner = True
-                handle = self.owner_name
-        return Participant(handle, self.owner_name, True)
+        found = self.owners_as_sender.get(handle)
+        if found is None:
+            own = handle or self.owner_handle
+            if own is None:
+                own = self.owner_name
+            found = self.owners_as_sender[handle] = Participant(own, self.owner_name, True)
+        if handle is None and self.owner_handle is None:
+            self.assumed_owner = True
+        return found
 
     def conversation(self, others: tuple[str, ...], title: str | None, group: bool, names: dict,
                      members: tuple[str, ...] = (), own: str | None = None) -> Conversation:
@@ -258,18 +263,25 @@ class _Reader:
     #      date_sent="1512226166000" sub_id="-1" readable_date="Dec 2, 2017 06:49:27" contact_name="Ann" />
     def sms(self, elem, ref: str) -> Record:
         get = elem.get
-        date = _int(get("date"))
-        if date is None:
+        try:
+            date = int(get("date"))
+        except (TypeError, ValueError):
             return Skipped(f"sms without a valid date ({get('date')!r})", ref)
         box = _int(get("type"))
-        raw_address = get("address")
-        address = _present(raw_address)
-        if address and ("~" in address or "," in address):
-            others = tuple(sorted({self.handle(a) for a in re.split(r"[~,]", address) if a.strip()} - self.owners))
-            conversation = self.conversation(others, _name(get("contact_name")), len(others) > 1, {})
-            counterpart = Participant(others[0]) if len(others) == 1 else None
-        else:
-            conversation, counterpart = self.one_to_one(raw_address, get("contact_name"))
+        raw_address, contact_name = get("address"), get("contact_name")
+        found = self.sms_threads.get((raw_address, contact_name))
+        if found is None:
+            address = _present(raw_address)
+            if address and "~" in address:
+                others = tuple(sorted({self.handle(a) for a in address.split("~") if a.strip()} - self.owners))
+                conversation = self.conversation(others, _name(contact_name), len(others) > 1, {})
+                found = conversation, (Participant(others[0]) if len(others) == 1 else None)
+            else:
+                found = self.one_to_one(raw_address, contact_name)
+            if len(self.sms_threads) > 100_000:
+                self.sms_threads.clear()
+            self.sms_threads[(raw_address, contact_name)] = found
+        conversation, counterpart = found
         direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "in")
         status = BOX_STATUS.get(box, f"type {get('type')}")
         flags = BOX_FLAGS.get(box, frozenset())
@@ -324,7 +336,7 @@ class _Reader:
                 parts.extend(child)
         sender_handle = next((h for t, h in addrs if t == ADDR_FROM), None)
         address = _present(get("address"))
-        listed = {self.handle(a) for a in re.split(r"[~,]", address) if a.strip()} if address else set()
+        listed = {self.handle(a) for a in address.split("~") if a.strip()} if address else set()
         if box is None:
             # No msg_box (hand-made backups): from me when the sender is mine or not among the thread's addresses.
             if sender_handle and (sender_handle in self.owners or (listed and sender_handle not in listed)):
