@@ -260,6 +260,30 @@ def test_processed_records_are_cleared(tmp_path, monkeypatch):
     assert len(held) == 5000 and max(held) < 40
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_backup_saved_again_as_utf16_reads_the_same(tmp_path, encoding):
+    path = tmp_path / "sms.xml"
+    bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+    path.write_bytes(bom + SMS.read_text("utf-8").replace("encoding='UTF-8'", "encoding='UTF-16'").encode(encoding))
+    assert android.detect(path)
+    assert records(path) == records(SMS)
+
+
+def test_unknown_elements_are_skipped_with_a_reason(tmp_path):
+    path = tmp_path / "sms.xml"
+    path.write_text("<smses count='2'><sms address='+12025550143' date='1709312400000' type='1' body='x'/>"
+                    "<note>hi</note><wrap><sms address='1' date='1' type='1' body='y'/></wrap>"
+                    "<sms address='+12025550143' date='soon' type='1' body='z'/></smses>")
+    got = records(path)
+    assert [r.source_ref for r in got if isinstance(r, Message)] == ["sms 1"]
+    assert [r for r in got if isinstance(r, Skipped)] == [
+        Skipped("<note> is not a record of SMS Backup & Restore (sms, mms, call)", "note 1"),
+        Skipped("<wrap> is not a record of SMS Backup & Restore (sms, mms, call)", "wrap 1"),
+        Skipped("sms without a valid date ('soon')", "sms 2"),
+    ]
+    assert Notice('the backup says count="2" but holds 4 records (2 sms, 1 note, 1 wrap); imported what is there') in got
+
+
 # -- bad input ------------------------------------------------------------------------------
 
 BOMB = b"""<?xml version="1.0"?>

@@ -23,6 +23,7 @@ Decisions, and why:
 from __future__ import annotations
 
 import binascii
+import codecs
 import hashlib
 import re
 from collections.abc import Iterator
@@ -139,6 +140,30 @@ class _Repair:
         return data
 
 
+class _Utf16AsUtf8:
+    """A UTF-16 file (with its BOM) read as UTF-8, its declaration saying so."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.seek(0)
+
+    def seek(self, _offset: int) -> None:
+        self.raw.seek(0)
+        self.decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        self.first = True
+
+    def read(self, size: int) -> bytes:
+        data = self.raw.read(size)
+        text = self.decoder.decode(data, final=not data)
+        out = text.encode("utf-8", "surrogatepass")
+        if self.first and out:
+            self.first = False
+            out = re.sub(rb"\A(\s*<\?xml[^>]*?encoding=)(['\"])[^'\"]*\2", rb"\1\2UTF-8\2", out, count=1)
+        if not out and data:
+            return self.read(size)
+        return out
+
+
 def _root_name(head: bytes) -> str | None:
     match = _PROLOG.match(head)
     return match.group(1).decode("ascii", "replace") if match else None
@@ -150,6 +175,8 @@ def detect(path: Path) -> bool:
         return False
     with open(path, "rb") as fh:
         head = fh.read(8192)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode("utf-8")
     return _root_name(head) in ROOTS
 
 
@@ -522,6 +549,10 @@ def read(path: Path, options: ImportOptions) -> Iterator[Record]:
 def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     head = fh.read(HEAD)
     fh.seek(0)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # saved again as "Unicode" by an editor
+        fh = _Utf16AsUtf8(fh)
+        head = fh.read(HEAD)
+        fh.seek(0)
     if not head.strip():
         raise ImportFailed(path, "empty file: not an SMS Backup & Restore backup")
     root = _root_name(head)
@@ -537,9 +568,10 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     reader = _Reader(path, options)
     repair = _Repair()
     parser = etree.XMLPullParser(
-        events=("end",), tag=RECORD_TAGS, huge_tree=True, no_network=True, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
+        events=("end",), huge_tree=True, no_network=True, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
     )
     ordinals = dict.fromkeys(RECORD_TAGS, 0)
+    others: dict[str, int] = {}
     total = 0
     root_elem = closed = None
     chunk = fh.read(CHUNK)
@@ -556,20 +588,26 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             except etree.XMLSyntaxError as exc:
                 raise ImportFailed(path, f"truncated or malformed XML (the file ends before the backup does): {exc.msg}") from None
         for _event, elem in parser.read_events():
+            parent = elem.getparent()
+            if parent is None:
+                continue  # the root's own end
+            if parent.getparent() is not None:
+                continue  # a part or an address: read with its record
+            root_elem = parent
             tag = elem.tag
-            if root_elem is None:
-                root_elem = elem.getparent()
-            if elem.getparent() is not root_elem:
-                continue  # a record nested in a record is not a record of the backup
-            ordinals[tag] += 1
             total += 1
-            ref = f"{tag} {ordinals[tag]}"
-            if tag == "sms":
-                yield reader.sms(elem, ref)
-            elif tag == "mms":
-                yield from reader.mms(elem, ref)
+            if tag in ordinals:
+                ordinals[tag] += 1
+                ref = f"{tag} {ordinals[tag]}"
+                if tag == "sms":
+                    yield reader.sms(elem, ref)
+                elif tag == "mms":
+                    yield from reader.mms(elem, ref)
+                else:
+                    yield reader.call(elem, ref)
             else:
-                yield reader.call(elem, ref)
+                others[tag] = others.get(tag, 0) + 1
+                yield Skipped(f"<{tag}> is not a record of SMS Backup & Restore (sms, mms, call)", f"{tag} {others[tag]}")
             _clear(elem)
         if final:
             break
@@ -579,7 +617,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     declared = _int(tree_root.get("count")) if tree_root is not None else None
     if declared is not None and declared != total:
         yield Notice(f"the backup says count=\"{declared}\" but holds {total} records (" + ", ".join(
-            f"{n} {tag}" for tag, n in ordinals.items() if n) + "); imported what is there")
+            f"{n} {tag}" for tag, n in (ordinals | others).items() if n) + "); imported what is there")
     if repair.pairs:
         yield Notice(f"repaired {repair.pairs} emoji written as UTF-16 surrogate-pair references", "assumption")
     if repair.replaced:
