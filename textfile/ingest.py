@@ -31,7 +31,7 @@ from textfile.model import DIRECTIONS, KINDS, Attachment, ImportOptions, Message
 from textfile.phones import normalize_handle, validate_region
 
 BATCH = 2000
-MAX_NOTES = 1000  # warnings/assumptions kept on the import row; the count is always exact
+MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 
 Progress = Callable[[int], None]
@@ -182,8 +182,8 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
             "UPDATE imports SET finished_at = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
             " skipped_reasons = ?, warnings = ?, assumptions = ? WHERE id = ?",
             (times.now_iso(), result.added, result.already_present, result.updated, sum(result.skipped.values()),
-             canonical_json(writer.skipped_detail), canonical_json(result.warnings[:MAX_NOTES]),
-             canonical_json(result.assumptions[:MAX_NOTES]), result.import_id),
+             canonical_json(writer.skipped_detail), canonical_json(result.warnings),
+             canonical_json(result.assumptions), result.import_id),
         )
         audit.append(conn, "import", {
             "import_id": result.import_id, "path": source.path, "sha256": source.sha256, "format": source.format,
@@ -240,8 +240,7 @@ class _Writer:
             elif isinstance(record, Skipped):
                 self.skip(record.reason, record.source_ref)
             elif isinstance(record, Notice):
-                target = self.result.assumptions if record.kind == "assumption" else self.result.warnings
-                target.append(record.text)
+                self.note(record.text, record.kind)
             else:
                 raise TypeError(f"importer yielded {type(record).__name__}, not a record")
             count += 1
@@ -252,6 +251,13 @@ class _Writer:
         self.result.conversations = sorted(self.touched)
         if progress:
             progress(count)
+
+    def note(self, text: str, kind: str = "warning") -> None:
+        target = self.result.assumptions if kind == "assumption" else self.result.warnings
+        if len(target) < MAX_NOTES:
+            target.append(text)
+        elif len(target) == MAX_NOTES:
+            target.append("… further notes left out (the counts above are exact)")
 
     def skip(self, reason: str, ref: str) -> None:
         self.result.skipped[reason] = self.result.skipped.get(reason, 0) + 1
@@ -455,7 +461,7 @@ class _Writer:
             [(p.id, *a) for a in p.attachments],
         )
         self.result.updated += 1
-        self.result.warnings.append(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
+        self.note(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
 
     # -- reactions -------------------------------------------------------------------------
 

@@ -1,0 +1,122 @@
+"""Ingest throughput and memory: 1,000,000 generated records into a fresh archive.
+
+Prints records/s of `textfile.ingest.ingest` (normalization, fingerprints, content hashes,
+deduplication, provenance, FTS, filing, audit) beside a raw `sqlite3.executemany` of the same
+message and source rows into the same schema (FTS triggers included), each in its own process
+so that each one's peak RSS is its own. Target: ours >= 50% of the raw rate, peak RSS < 200 MB.
+
+    python benchmarks/ingest.py [--records N] [--runs K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+CONVERSATIONS = 500
+BODIES = ["ok", "Can we move the meeting to Thursday at 3?", "I've sent the signed lease, please confirm you got it.",
+          "Thanks!", "Call me when you can 📞", "The landlord says the deposit will be returned after the inspection.\nIs that normal?"]
+START = datetime(2023, 1, 1, tzinfo=timezone.utc)
+
+
+def records(n: int):
+    from textfile.model import Conversation, Message, Participant
+
+    me = Participant("+12025550100", "Owner", is_owner=True)
+    conversations = []
+    for c in range(CONVERSATIONS):
+        other = Participant(f"+1202555{1000 + c:04d}", f"Client {c}")
+        conversations.append(Conversation("android", other.handle, None, False, (other, me)))
+    for i in range(n):
+        conv = conversations[i % CONVERSATIONS]
+        out = i % 3 == 0
+        body = BODIES[i % len(BODIES)]
+        sent = START + timedelta(seconds=37 * i)
+        yield Message(conversation=conv, identity=(conv.source_key, int(sent.timestamp() * 1000), "out" if out else "in", body),
+                      sent_at=sent, direction="out" if out else "in", sender=me if out else conv.participants[0], body=body,
+                      source_zone="UTC", service="SMS", status="sent" if out else "received", source_ref=f"sms {i}")
+
+
+def raw_rows(n: int):
+    for i in range(n):
+        out = i % 3 == 0
+        sent = START + timedelta(seconds=37 * i)
+        yield (f"{i:064x}", (i % CONVERSATIONS) + 1, 1 if out else 2, "out" if out else "in", "message",
+               sent.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "UTC", BODIES[i % len(BODIES)], "SMS", "sent" if out else "received",
+               None, None, None, "[]", None, None, 1, f"{i:064x}", 1)
+
+
+def child(kind: str, n: int, folder: Path) -> None:
+    from textfile.archive import Archive
+    from textfile.ingest import Source, ingest
+
+    archive = Archive.create(folder / "archive.db", owner_name="Owner", phones=["+12025550100"], tz="UTC", region="US", bates_prefix="B")
+    start = time.perf_counter()
+    if kind == "ours":
+        result = ingest(archive, Source("bench", "bench", 0, "0" * 64, "android", "bench", "UTC", "US"), records(n))
+        assert result.added == n, result
+    else:
+        conn = archive.conn
+        with archive.transaction():
+            conn.execute("INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, started_at, finished_at,"
+                         " added, already_present, updated, skipped) VALUES ('raw', 'raw', 0, '', 'raw', '1', 'UTC', 'US', '', '', 0, 0, 0, 0)")
+            conn.executemany("INSERT INTO conversations (id, platform, source_key, created_at) VALUES (?, 'android', ?, '')",
+                             [(c + 1, f"k{c}") for c in range(CONVERSATIONS)])
+            conn.executemany("INSERT INTO participants (id, conversation_id, handle) VALUES (?, 1, ?)", [(1, "me"), (2, "other")])
+            rows = raw_rows(n)
+            while batch := [r for _, r in zip(range(2000), rows)]:
+                conn.executemany(
+                    "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service, status,"
+                    " delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+                conn.executemany("INSERT INTO message_sources (message_id, import_id, source_ref) VALUES (?, 1, ?)",
+                                 [(r[0], f"sms {i}") for i, r in enumerate(batch)])
+    elapsed = time.perf_counter() - start
+    print(f"{elapsed:.3f}")
+
+
+def run(kind: str, n: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        proc = subprocess.Popen([sys.executable, __file__, "--child", kind, "--records", str(n), "--folder", folder], stdout=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        output = proc.stdout.read()
+        if status != 0:
+            raise SystemExit(f"{kind} run failed")
+        return float(output.strip()), usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child")
+    parser.add_argument("--folder")
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.records, Path(args.folder))
+    n = args.records
+    ours, raw = [], []
+    for _ in range(args.runs):  # interleaved, so both see the same machine
+        ours.append(run("ours", n))
+        raw.append(run("raw", n))
+    ours_s = statistics.median(t for t, _ in ours)
+    raw_s = statistics.median(t for t, _ in raw)
+    ours_rss = max(r for _, r in ours)
+    print(f"ingest of {n:,} records, median of {args.runs} runs")
+    print(f"  textfile ingest: {ours_s:7.2f} s  {n / ours_s:>10,.0f} records/s  peak RSS {ours_rss:6.1f} MB")
+    print(f"  raw executemany: {raw_s:7.2f} s  {n / raw_s:>10,.0f} records/s  peak RSS {max(r for _, r in raw):6.1f} MB")
+    ratio = raw_s / ours_s
+    print(f"  ours / raw rate: {ratio:.0%} (target >= 50%); peak RSS target < 200 MB")
+    if ratio < 0.5 or ours_rss >= 200:
+        print("  TARGET MISSED")
+
+
+if __name__ == "__main__":
+    main()
