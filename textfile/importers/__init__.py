@@ -20,7 +20,7 @@ from types import ModuleType
 from textfile.errors import ImportFailed, UnsupportedFormat
 
 # One line per importer module in textfile.importers, in detection order.
-REGISTRY: tuple[str, ...] = ("android", "imessage")
+REGISTRY: tuple[str, ...] = ("android", "imessage", "whatsapp")
 
 
 def importers() -> dict[str, ModuleType]:

@@ -1,0 +1,620 @@
+"""WhatsApp "Export chat": every header shape, zips with media, owners, identity, bad input."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, FIXTURES, snapshot
+from whatsapp_build import build_zip
+from textfile import times
+from textfile.errors import ImportFailed
+from textfile.importers import whatsapp
+from textfile.model import Attachment, ImportOptions, Message, Notice, Skipped
+
+WA = FIXTURES / "whatsapp"
+SAM = WA / "WhatsApp Chat with Sam Client.txt"
+DANA = WA / "WhatsApp Chat - Dana Reyes.txt"
+JORDAN_SOURCE = WA / "ios-zip-source"
+JORDAN_ZIP = WA / "WhatsApp Chat - Jordan Lee.zip"
+JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+def options(**extra) -> ImportOptions:
+    base = dict(tz="America/New_York", region="US", owner_name="Alex Owner")
+    base.update(extra)
+    return ImportOptions(**base)
+
+
+def records(path: Path, **extra) -> list:
+    return list(whatsapp.read(path, options(**extra)))
+
+
+def messages(path: Path, **extra) -> list[Message]:
+    return [r for r in records(path, **extra) if isinstance(r, Message)]
+
+
+def row(m: Message) -> tuple:
+    """A message as a comparable tuple: where, UTC instant, direction, sender, body, flags, attachments, kind, status."""
+    return (
+        m.source_ref,
+        times.to_iso(m.sent_at),
+        m.direction,
+        m.sender.handle if m.sender else None,
+        m.body,
+        sorted(m.flags),
+        [(a.file_name, a.mime, a.data, a.missing_reason) for a in m.attachments],
+        m.kind,
+        m.status,
+    )
+
+
+def write(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- detection --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(WA.glob("*.txt")) + [JORDAN_ZIP], ids=lambda p: p.name)
+def test_detects_every_fixture(path):
+    assert whatsapp.detect(path)
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("sms.xml", b"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"1\">\n"
+                    b"<sms address=\"+12025550143\" date=\"1710000000000\" type=\"1\" body=\"12/03/2024, 09:00 - x: y\" /></smses>\n"),
+        ("chat.db", b"SQLite format 3\x00" + bytes(200)),
+        ("notes.txt", b"Shopping list\n- milk\n- 12/03/2024 eggs\n"),
+        ("empty.txt", b""),
+        ("junk.bin", bytes(range(256)) * 40),
+        ("other.zip", b"PK\x05\x06" + bytes(18)),
+    ],
+)
+def test_detect_rejects_other_files(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert whatsapp.detect(path) is False
+
+
+def test_detect_is_false_for_folders_and_missing_files(tmp_path):
+    assert whatsapp.detect(tmp_path) is False
+    assert whatsapp.detect(tmp_path / "nope.txt") is False
+
+
+def test_registered_and_found_by_content(tmp_path):
+    from textfile.importers import detect
+
+    renamed = tmp_path / "renamed.log"
+    renamed.write_bytes(SAM.read_bytes())
+    assert detect(renamed).FORMAT == "whatsapp"
+    assert detect(JORDAN_ZIP).FORMAT == "whatsapp"
+
+
+# -- Android, 24-hour, day first: every kind of line ----------------------------------------------
+
+
+def test_android_24h_complete_records():
+    got = records(SAM)
+    assert not [r for r in got if not isinstance(r, Message)]
+    rows = [row(m) for m in got]
+    assert rows == [
+        ("line 1", "2024-03-12T13:00:00.000Z", "system", None,
+         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.",
+         [], [], "message", None),
+        ("line 2", "2024-03-12T13:01:00.000Z", "in", "Sam Client", "Hi Alex, can we talk about the lease?", [], [], "message", None),
+        ("line 3", "2024-03-12T13:02:00.000Z", "out", "Alex Owner", "Sure. Send me the draft.", [], [], "message", None),
+        # a continuation line that starts with a date is text of the message
+        ("line 4", "2024-03-12T13:05:00.000Z", "in", "Sam Client", "Here it is:\nclause 4: rent due on the 1st\n13/03/2024, 10:00 at the office",
+         [], [], "message", None),
+        ("line 7", "2024-03-12T13:06:00.000Z", "in", "Sam Client", "Photo of page 2", [],
+         [(None, None, None, "omitted by export")], "message", None),
+        ("line 9", "2024-03-12T13:07:00.000Z", "in", "Sam Client", "ok", [], [], "message", None),
+        ("line 10", "2024-03-12T13:07:00.000Z", "in", "Sam Client", "ok", [], [], "message", None),
+        ("line 11", "2024-03-12T13:08:00.000Z", "out", "Alex Owner", "This message was deleted", ["deleted"], [], "message", None),
+        ("line 12", "2024-03-12T13:09:00.000Z", "in", "Sam Client", "See you at 3", ["edited"], [], "message", None),
+        ("line 13", "2024-03-12T13:10:00.000Z", "in", "Sam Client", "null", ["view_once"], [], "message", None),
+        ("line 14", "2024-03-12T13:11:00.000Z", "in", "Sam Client", "Missed voice call", [], [], "call", "missed"),
+        # the photo lies beside the chat text: its bytes are read
+        ("line 15", "2024-03-12T13:12:00.000Z", "in", "Sam Client", "Signed copy", [],
+         [("IMG-20240312-WA0001.jpg", "image/jpeg", JPEG, None)], "message", None),
+        ("line 17", "2024-03-12T13:13:00.000Z", "in", "Sam Client", "", [],
+         [("PTT-20240312-WA0002.opus", "audio/ogg", None, "file not found beside the chat text")], "message", None),
+        # 02:30 on 10 March 2024 does not exist in New York; 01:30 on 3 November happens twice
+        ("line 18", "2024-03-10T07:30:00.000Z", "in", "Sam Client", "sent in the DST gap", ["time_nonexistent"], [], "message", None),
+        ("line 19", "2024-11-03T05:30:00.000Z", "in", "Sam Client", "sent in the DST overlap", ["time_ambiguous"], [], "message", None),
+    ]
+    first = got[0]
+    assert all(m.source_zone == "America/New_York" and m.service == "WhatsApp" for m in got)
+    conv = first.conversation
+    assert conv.platform == "whatsapp"
+    assert conv.source_key == "sam client|alex owner"
+    assert conv.title == "Sam Client"
+    assert conv.is_group is False
+    assert [(p.handle, p.display_name, p.is_owner) for p in conv.participants] == [
+        ("Alex Owner", "Alex Owner", True), ("Sam Client", "Sam Client", False)]
+
+
+def test_identical_lines_in_one_minute_stay_two_messages():
+    oks = [m for m in messages(SAM) if m.body == "ok"]
+    assert [m.identity for m in oks] == [("12/3/2024 09:07", "Sam Client", "ok", 0), ("12/3/2024 09:07", "Sam Client", "ok", 1)]
+
+
+def test_identity_is_stable_and_ignores_media_with_or_without(tmp_path):
+    assert [m.identity for m in messages(SAM)] == [m.identity for m in messages(SAM)]
+    with_media = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
+                       "12/03/2024, 09:12 - Sam Client: IMG-20240312-WA0001.jpg (file attached)\nSigned copy\n")
+    other = tmp_path / "without"
+    other.mkdir()
+    without = write(other / "WhatsApp Chat with Sam Client.txt", "12/03/2024, 09:12 - Sam Client: <Media omitted>\nSigned copy\n")
+    a, b = messages(with_media, me="Alex Owner"), messages(without, me="Alex Owner")
+    assert a[0].identity == b[0].identity == ("12/3/2024 09:12", "Sam Client", "\x00media\nSigned copy", 0)
+    assert a[0].conversation.source_key == b[0].conversation.source_key
+
+
+# -- every header shape --------------------------------------------------------------------------
+
+SHAPES = [
+    # file, the messages as (UTC instant, direction, sender, body)
+    ("WhatsApp Chat - Dana Reyes.txt", [  # iOS, 12-hour with U+202F, CRLF, marks
+        ("2024-03-14T13:05:11.000Z", "system", "Dana Reyes",
+         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them."),
+        ("2024-03-14T13:06:00.000Z", "in", "Dana Reyes", "Good morning"),
+        ("2024-03-14T13:07:30.000Z", "out", "Alex Owner", "Morning! Two lines\nsecond line"),
+        ("2024-03-14T13:08:00.000Z", "in", "Dana Reyes", ""),
+        ("2024-03-14T13:09:00.000Z", "in", "Dana Reyes", "Lease.pdf • 3 pages"),
+        ("2024-03-14T16:00:00.000Z", "in", "Dana Reyes", "This message was deleted."),
+        ("2024-03-14T04:30:00.000Z", "out", "Alex Owner", "late night"),
+        ("2024-03-15T17:15:00.000Z", "system", "Dana Reyes", "Your security code with Dana Reyes changed. Tap to learn more."),
+        ("2024-03-15T17:16:00.000Z", "in", "Dana Reyes", "Location: https://maps.google.com/?q=40.7128,-74.0060"),
+    ]),
+    ("Chat de WhatsApp con Lucía Gómez.txt", [  # Android, Spanish, "p. m." with U+00A0
+        ("2024-03-14T13:05:00.000Z", "system", None,
+         "Los mensajes y las llamadas están cifrados de extremo a extremo. Nadie fuera de este chat, ni siquiera WhatsApp, puede leerlos ni escucharlos."),
+        ("2024-03-14T13:06:00.000Z", "in", "Lucía Gómez", "Hola Alex"),
+        ("2024-03-14T16:15:00.000Z", "out", "Alex Owner", "Hola, ¿qué tal?"),
+        ("2024-03-15T01:05:00.000Z", "in", "Lucía Gómez", ""),
+        ("2024-03-15T01:06:00.000Z", "in", "Lucía Gómez", "Se eliminó este mensaje."),
+        ("2024-03-15T01:07:00.000Z", "in", "Lucía Gómez", "Nos vemos mañana"),
+    ]),
+    ("WhatsApp Chat - Mikko.txt", [  # iOS Finnish: "klo" and dotted times, then the newer comma form
+        ("2022-03-12T19:08:18.000Z", "in", "Mikko", "Moi"),
+        ("2022-03-12T19:09:02.000Z", "out", "Alex Owner", "Hei"),
+        ("2026-04-23T00:20:13.000Z", "in", "Mikko", "Uusi muoto"),
+    ]),
+    ("WhatsApp Chat with Ahmed.txt", [  # Android Arabic: Arabic-Indic digits, RLM, ص/م
+        ("2022-04-24T18:07:00.000Z", "in", "Ahmed", "مرحبا"),
+        ("2022-04-24T18:08:00.000Z", "out", "Alex Owner", "Hello Ahmed"),
+        ("2022-04-25T13:30:00.000Z", "in", "Ahmed", "صباح الخير"),
+    ]),
+    ("WhatsApp Chat - Somchai.txt", [  # iOS Buddhist calendar: 2565 BE = 2022
+        ("2022-03-28T01:41:35.000Z", "system", "Somchai",
+         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them."),
+        ("2022-03-28T01:42:00.000Z", "in", "Somchai", "Sawasdee"),
+        ("2022-03-28T01:43:10.000Z", "out", "Alex Owner", "Hello"),
+    ]),
+    ("WhatsApp Chat - Yuki.txt", [  # iOS Japanese era: R4 = Reiwa 4 = 2022
+        ("2022-03-28T01:41:35.000Z", "in", "Yuki", "Konnichiwa"),
+        ("2022-03-28T01:42:00.000Z", "out", "Alex Owner", "Hello"),
+    ]),
+    ("WhatsApp Chat with Kim.txt", [  # Android year first, "-" and "/" separators
+        ("2019-10-20T14:16:00.000Z", "in", "Kim", "Hi"),
+        ("2019-10-20T14:17:00.000Z", "out", "Alex Owner", "Hello Kim"),
+        ("2019-10-21T12:00:00.000Z", "in", "Kim", "other separator"),
+    ]),
+    ("WhatsApp Chat mit Jonas.txt", [  # Android German, dotted date, no comma
+        ("2022-03-23T17:31:00.000Z", "system", None,
+         "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen oder anhören, nicht einmal WhatsApp. Tippe, um mehr zu erfahren."),
+        ("2022-03-23T17:32:00.000Z", "in", "Jonas", "Hallo"),
+        ("2022-03-23T17:33:00.000Z", "in", "Jonas", ""),
+        ("2022-03-23T17:34:00.000Z", "in", "Jonas", "Bildunterschrift"),
+        ("2022-03-23T17:35:00.000Z", "out", "Alex Owner", "Diese Nachricht wurde gelöscht"),
+        ("2022-03-23T17:36:00.000Z", "out", "Alex Owner", "Bis morgen"),
+    ]),
+    ("WhatsApp Chat with Bo.txt", [  # BOM, US 12-hour with U+202F, 12 AM is midnight
+        ("2023-01-05T00:02:00.000Z", "in", "Bo", "Happy new year"),
+        ("2023-01-05T00:03:00.000Z", "out", "Alex Owner", "You too"),
+        ("2023-01-14T05:01:00.000Z", "in", "Bo", "midnight"),
+    ]),
+]
+
+
+@pytest.mark.parametrize("name, expected", SHAPES, ids=[s[0] for s in SHAPES])
+def test_header_shapes(name, expected):
+    got = messages(WA / name)
+    assert [(times.to_iso(m.sent_at), m.direction, m.sender.handle if m.sender else None, m.body) for m in got] == expected
+
+
+def test_flags_and_placeholders_across_locales():
+    dana = messages(DANA)
+    assert [(m.body, sorted(m.flags), [(a.file_name, a.missing_reason) for a in m.attachments]) for m in dana[3:7]] == [
+        ("", [], [(None, "omitted by export")]),
+        ("Lease.pdf • 3 pages", [], [("Lease.pdf", "omitted by export")]),
+        ("This message was deleted.", ["deleted"], []),
+        ("late night", ["edited"], []),
+    ]
+    lucia = messages(WA / "Chat de WhatsApp con Lucía Gómez.txt")
+    assert [(sorted(m.flags), len(m.attachments)) for m in lucia[3:]] == [([], 1), (["deleted"], 0), (["edited"], 0)]
+    jonas = messages(WA / "WhatsApp Chat mit Jonas.txt")
+    assert [(a.file_name, a.missing_reason) for m in jonas for a in m.attachments] == [
+        (None, "omitted by export"), ("IMG-20220323-WA0002.jpg", "file not found beside the chat text")]
+    assert [sorted(m.flags) for m in jonas[4:]] == [["deleted"], ["edited"]]
+
+
+def test_legacy_colon_header_and_its_assumed_date_order():
+    got = records(WA / "WhatsApp Chat with Old Friend.txt", date_order="dmy")
+    assert [(times.to_iso(m.sent_at), m.sender.handle, m.body) for m in got] == [
+        ("2013-08-06T23:55:10.000Z", "Old Friend", "hi there"),
+        ("2013-08-06T23:56:00.000Z", "Alex Owner", "long time"),
+    ]
+
+
+# -- day/month order -----------------------------------------------------------------------------
+
+
+def test_undecidable_date_order_is_an_assumption_and_can_be_overridden():
+    pat = WA / "WhatsApp Chat with Pat.txt"
+    got = records(pat)
+    notices = [r for r in got if isinstance(r, Notice)]
+    assert len(notices) == 1 and notices[0].kind == "assumption"
+    assert "month/day/year" in notices[0].text and "--date-order dmy" in notices[0].text
+    assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)] == [
+        "2024-01-02T15:00:00.000Z", "2024-01-02T16:00:00.000Z", "2024-03-02T14:00:00.000Z"]
+    # a non-US region assumes day first
+    got = records(pat, region="GB", tz="Europe/London")
+    assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)][0] == "2024-02-01T10:00:00.000Z"
+    # --date-order: no assumption
+    got = records(pat, date_order="dmy")
+    assert not [r for r in got if isinstance(r, Notice)]
+    assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)] == [
+        "2024-02-01T15:00:00.000Z", "2024-02-01T16:00:00.000Z", "2024-02-03T14:00:00.000Z"]
+
+
+def test_a_component_over_12_decides_the_order_for_the_whole_file(tmp_path):
+    # the first line alone is ambiguous; the last decides: day first
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
+                 "01/02/24, 10:00 - Pat: a\n05/02/24, 10:00 - Alex Owner: b\n25/02/24, 10:00 - Pat: c\n")
+    got = records(chat)
+    assert not [r for r in got if isinstance(r, Notice)]
+    assert [times.to_iso(m.sent_at)[:10] for m in got] == ["2024-02-01", "2024-02-05", "2024-02-25"]
+
+
+def test_advancing_dates_decide_the_order(tmp_path):
+    # read as day/month these advance (1 Feb … 1 Mar … 1 Apr); as month/day they jump back and forth
+    lines = ["01/02/24, 10:00 - Pat: a", "05/02/24, 10:00 - Pat: b", "10/02/24, 10:00 - Pat: c", "01/03/24, 10:00 - Pat: d",
+             "05/03/24, 10:00 - Alex Owner: e", "10/03/24, 10:00 - Pat: f", "01/04/24, 10:00 - Pat: g"]
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt", "\n".join(lines) + "\n")
+    got = records(chat)
+    assert not [r for r in got if isinstance(r, Notice)]
+    assert [times.to_iso(m.sent_at)[:10] for m in got][:4] == ["2024-02-01", "2024-02-05", "2024-02-10", "2024-03-01"]
+
+
+# -- senders, groups, owners ---------------------------------------------------------------------
+
+
+def test_group_names_with_colons_phone_senders_and_system_lines():
+    got = messages(WA / "WhatsApp Chat with Lease Committee.txt")
+    assert [(m.direction, m.sender.handle if m.sender else None, m.sender.display_name if m.sender else None, m.body) for m in got] == [
+        ("system", None, None, 'Alex Owner created group "Lease Committee"'),
+        ("system", None, None, "Alex Owner added +1 202-555-0147"),
+        ("in", "Dr: Smith", "Dr: Smith", "Welcome everyone"),
+        ("in", "+12025550147", "+1 202 555\u20110147", "Thanks: glad to be here"),
+        ("in", "Dr: Smith", "Dr: Smith", "Agenda: rent"),
+        ("out", "Alex Owner", "Alex Owner", "Note: meeting at 7"),
+        ("in", "~ Maija", "~ Maija", "hello"),
+        ("system", None, None, 'Alex Owner changed the subject from "Lease" to "Lease: 2024"'),
+        ("in", "Dr: Smith", "Dr: Smith", "Rent is due"),
+    ]
+    conv = got[0].conversation
+    assert conv.is_group is True
+    assert sorted(p.handle for p in conv.participants) == ["+12025550147", "Alex Owner", "Dr: Smith", "~ Maija"]
+
+
+def test_owner_not_found_lists_the_senders():
+    with pytest.raises(ImportFailed) as failed:
+        records(SAM, owner_name="Someone Else")
+    assert failed.value.reason == (
+        "none of the senders is the archive's owner 'Someone Else'; senders found: 'Alex Owner', 'Sam Client'; "
+        "pass --me NAME to say which one is you")
+
+
+def test_me_names_the_owner_case_and_space_insensitively():
+    got = messages(SAM, owner_name="Someone Else", me="  sam   CLIENT ")
+    assert {m.sender.handle: m.direction for m in got if m.sender} == {"Sam Client": "out", "Alex Owner": "in"}
+    assert got[0].conversation.source_key == "sam client|sam client"
+
+
+def test_me_by_phone_number():
+    got = messages(WA / "WhatsApp Chat with Lease Committee.txt", me="(202) 555-0147")
+    assert {m.sender.handle: m.direction for m in got if m.sender}["+12025550147"] == "out"
+
+
+def test_me_that_matches_nobody_is_a_warning_not_a_guess():
+    got = records(SAM, me="Nobody Here")
+    warnings = [r for r in got if isinstance(r, Notice) and r.kind == "warning"]
+    assert warnings and "matches no sender" in warnings[0].text
+    assert {m.direction for m in got if isinstance(m, Message)} == {"in", "system"}
+
+
+# -- chat names and the conversation key ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "file_name, chat",
+    [
+        ("WhatsApp Chat with Sam Client.txt", "Sam Client"),
+        ("WhatsApp Chat with Sam Client (2).txt", "Sam Client"),
+        ("WhatsApp Chat - Sam.zip", "Sam"),
+        ("WhatsApp Chat mit Jonas.txt", "Jonas"),
+        ("Chat de WhatsApp con Lucía Gómez.txt", "Lucía Gómez"),
+        ("Discussion WhatsApp avec Chloé.txt", "Chloé"),
+        ("Conversa do WhatsApp com Ana.txt", "Ana"),
+        ("WhatsApp-chat met Daan.txt", "Daan"),
+        ("Chat WhatsApp s\u00a0uživatelem Dmitry S.txt", "Dmitry S"),
+        ("Чат WhatsApp с\u00a0контактом Дмитрий.txt", "Дмитрий"),
+        ("Czat WhatsApp z Kasia.txt", "Kasia"),
+        ("Ayşe ile WhatsApp Sohbeti.txt", "Ayşe"),
+        ("notes.txt", None),
+        ("_chat.txt", None),
+    ],
+)
+def test_chat_name_from_file_names(file_name, chat):
+    assert whatsapp.chat_name_from_file(file_name) == chat
+
+
+def test_conversation_option_overrides_the_file_name():
+    got = messages(SAM, conversation="Sam (lease)")
+    assert got[0].conversation.source_key == "sam (lease)|alex owner"
+    assert got[0].conversation.title == "Sam (lease)"
+
+
+def test_a_file_name_without_a_chat_name(tmp_path):
+    plain = write(tmp_path / "sam-lease.txt", SAM.read_text())
+    got = records(plain)
+    assumption = [r for r in got if isinstance(r, Notice)]
+    assert assumption[0].kind == "assumption" and "'sam-lease'" in assumption[0].text
+    bare = write(tmp_path / "_chat.txt", SAM.read_text())
+    with pytest.raises(ImportFailed, match="pass --conversation NAME"):
+        records(bare)
+    assert messages(bare, conversation="Sam Client")[0].conversation.source_key == "sam client|alex owner"
+
+
+# -- zips ----------------------------------------------------------------------------------------
+
+
+def test_committed_zip_is_built_from_its_readable_source(tmp_path):
+    assert build_zip(JORDAN_SOURCE, tmp_path / "x.zip").read_bytes() == JORDAN_ZIP.read_bytes()
+
+
+def test_ios_zip_with_media_complete_records():
+    got = records(JORDAN_ZIP)
+    assert [row(m) for m in got] == [
+        ("line 1", "2024-03-20T14:00:00.000Z", "system", "Jordan Lee",
+         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+         [], [], "message", None),
+        ("line 2", "2024-03-20T14:00:05.000Z", "in", "Jordan Lee", "Here are the photos", [], [], "message", None),
+        ("line 3", "2024-03-20T14:00:10.000Z", "in", "Jordan Lee", "", [],
+         [("00000003-PHOTO-2024-03-20-10-00-10.jpg", "image/jpeg", JPEG, None)], "message", None),
+        ("line 4", "2024-03-20T14:00:20.000Z", "out", "Alex Owner", "Contract.pdf • 2 pages", [],
+         [("00000004-Contract.pdf", "application/pdf", b"%PDF-1.4\n% tiny contract\n%%EOF\n", None)], "message", None),
+        ("line 5", "2024-03-20T14:00:30.000Z", "in", "Jordan Lee", "", [],
+         [("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", None, "not in the zip")], "message", None),
+        ("line 6", "2024-03-20T14:01:00.000Z", "out", "Alex Owner", "Thanks, got them", [], [], "message", None),
+    ]
+    assert got[0].conversation.source_key == "jordan lee|alex owner"
+
+
+def test_chat_txt_in_a_renamed_zip_takes_the_zip_name(tmp_path):
+    zipped = build_zip(JORDAN_SOURCE, tmp_path / "WhatsApp Chat - Sam.zip")
+    assert messages(zipped)[0].conversation.source_key == "sam|alex owner"
+
+
+def test_zip_members_are_read_never_written(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    source = work / "src"
+    source.mkdir()
+    (source / "_chat.txt").write_text("[20.03.24, 10:00:00] Alex Owner: \u200e<attached: evil.jpg>\r\n", encoding="utf-8")
+    zipped = build_zip(source, work / "WhatsApp Chat - Eve.zip", extra={"../../evil.jpg": b"EVIL", "/abs/evil2.jpg": b"X"})
+    before = sorted(p for p in tmp_path.rglob("*"))
+    got = messages(zipped)
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+    assert [(a.file_name, a.data) for a in got[0].attachments] == [("evil.jpg", b"EVIL")]
+
+
+def test_zip_bomb_is_refused_before_reading(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "_chat.txt").write_text("[20.03.24, 10:00:00] Alex Owner: hi\r\n", encoding="utf-8")
+    zipped = build_zip(source, tmp_path / "WhatsApp Chat - Bomb.zip", extra={"00000002-PHOTO.jpg": bytes(8 << 20)})
+    with pytest.raises(ImportFailed, match="zip bomb"):
+        records(zipped)
+
+
+def test_zip_member_that_lies_about_its_size_is_refused(tmp_path):
+    path = build_zip(JORDAN_SOURCE, tmp_path / "WhatsApp Chat - Liar.zip")
+    # shrink the declared size of the photo in both headers: reading stops at the declared size and the CRC fails
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("00000003-PHOTO-2024-03-20-10-00-10.jpg")
+
+    local = info.header_offset
+    struct.pack_into("<I", data, local + 22, 5)
+    for offset in range(len(data) - 46):
+        if data[offset:offset + 4] == b"PK\x01\x02" and struct.unpack_from("<I", data, offset + 42)[0] == local:
+            struct.pack_into("<I", data, offset + 24, 5)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportFailed):
+        records(path)
+
+
+def test_zip_without_a_chat(tmp_path):
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("IMG-1.jpg", JPEG)
+        zf.writestr("readme.txt", "just notes\n")
+    with pytest.raises(ImportFailed) as failed:
+        records(path)
+    assert failed.value.reason == "the zip holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')"
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("junk.txt", bytes(range(256)) * 8, "not a WhatsApp chat export (binary data)"),
+        ("notes.txt", b"Dear Sam,\nthe lease is attached.\n", "not a WhatsApp chat export (no line starts with a WhatsApp date and time)"),
+        ("latin1.txt", "12/03/2024, 09:01 - Sam Client: caf\u00e9 au lait\n".encode("latin-1"),
+         "not UTF-8 text (undecodable byte 0xe9); WhatsApp exports are UTF-8"),
+        ("broken.zip", b"PK\x03\x04" + bytes(40), None),
+    ],
+)
+def test_bad_input_fails_with_a_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ImportFailed) as failed:
+        records(path)
+    assert failed.value.path == str(path)
+    assert "\n" not in failed.value.reason
+    if reason:
+        assert failed.value.reason == reason
+
+
+def test_lines_before_the_first_message_are_skipped_with_their_line_number(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
+                 "exported by a helper app\n\nversion 2\n12/03/2024, 09:01 - Sam Client: hi\n13/03/2024, 09:02 - Alex Owner: hello\n")
+    got = records(chat)
+    assert [r for r in got if isinstance(r, Skipped)] == [
+        Skipped("unparseable line before the first message", "line 1"),
+        Skipped("unparseable line before the first message", "line 3"),
+    ]
+    assert [(m.source_ref, m.body) for m in got if isinstance(m, Message)] == [("line 4", "hi"), ("line 5", "hello")]
+
+
+def test_a_header_of_another_style_is_text_of_the_message(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
+                 "12/03/2024, 09:01 - Sam Client: forwarded:\n[12/03/2024, 08:00:00] Someone: quoted\n13/03/2024, 09:02 - Alex Owner: ok\n")
+    assert [m.body for m in messages(chat)] == ["forwarded:\n[12/03/2024, 08:00:00] Someone: quoted", "ok"]
+
+
+# -- through the archive -------------------------------------------------------------------------
+
+
+def test_import_twice_adds_nothing_the_second_time(archive):
+    from textfile.ingest import import_path
+
+    first = import_path(archive, SAM)
+    assert (first.added, first.already_present, first.format) == (15, 0, "whatsapp")
+    before = snapshot(archive)
+    second = import_path(archive, SAM)
+    assert (second.added, second.already_present, second.updated) == (0, 15, 0)
+    after = snapshot(archive)
+    for table in after:
+        if table not in ("imports", "message_sources", "audit_log"):
+            assert after[table] == before[table], table
+
+
+def test_next_weeks_longer_export_adds_only_the_new_messages(archive, tmp_path):
+    from textfile.ingest import import_path
+
+    import_path(archive, SAM)
+    (tmp_path / "IMG-20240312-WA0001.jpg").write_bytes(JPEG)  # the export's media, beside it as before
+    longer = tmp_path / SAM.name
+    longer.write_text(SAM.read_text(encoding="utf-8") + "19/03/2024, 10:00 - Sam Client: ok\n19/03/2024, 10:01 - Alex Owner: new week\n",
+                      encoding="utf-8")
+    result = import_path(archive, longer)
+    assert (result.added, result.already_present, result.updated) == (2, 15, 0)
+    assert archive.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
+
+
+def test_zip_media_are_stored_as_blobs_linked_by_name(archive):
+    from textfile.ingest import import_path
+
+    result = import_path(archive, JORDAN_ZIP)
+    assert result.added == 6
+    rows = archive.conn.execute(
+        "SELECT a.file_name, a.mime, a.blob_sha256 IS NOT NULL, a.missing_reason, b.size FROM message_attachments a"
+        " LEFT JOIN blobs b ON b.sha256 = a.blob_sha256 ORDER BY a.file_name").fetchall()
+    assert [tuple(r) for r in rows] == [
+        ("00000003-PHOTO-2024-03-20-10-00-10.jpg", "image/jpeg", 1, None, len(JPEG)),
+        ("00000004-Contract.pdf", "application/pdf", 1, None, 31),
+        ("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", 0, "not in the zip", None),
+    ]
+
+
+def test_assumption_is_recorded_on_the_import(archive):
+    from textfile.ingest import import_path
+
+    result = import_path(archive, WA / "WhatsApp Chat with Pat.txt")
+    assert len(result.assumptions) == 1 and "month/day/year" in result.assumptions[0]
+    stored = archive.conn.execute("SELECT assumptions FROM imports WHERE id = ?", (result.import_id,)).fetchone()[0]
+    assert json.loads(stored) == result.assumptions
+
+
+def test_cli_import_and_clean_errors(cli, archive, tmp_path):
+    ok = cli("import", SAM, "--quiet")
+    assert ok.exit_code == 0, ok.output
+    before = snapshot(archive)
+    bad = tmp_path / "junk.txt"
+    bad.write_bytes(bytes(range(256)) * 8)
+    failed = cli("import", bad, "--format", "whatsapp")
+    assert failed.exit_code == 1
+    assert f"Error: {bad}: not a WhatsApp chat export (binary data)" in failed.output
+    owner = cli("import", WA / "WhatsApp Chat with Sam Client.txt", "--format", "whatsapp", "--me", "Sam Client", "--quiet")
+    assert owner.exit_code == 0
+    after = snapshot(archive)
+    assert after["messages"] != before["messages"]  # --me makes another conversation (owner is part of the key)
+
+
+def test_cli_failure_leaves_the_archive_unchanged(cli, archive, tmp_path):
+    before = snapshot(archive)
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", SAM.read_text(encoding="utf-8").replace("Alex Owner", "Alexandra"))
+    result = cli("import", chat)
+    assert result.exit_code == 1
+    assert "senders found: 'Alexandra', 'Sam Client'; pass --me NAME" in result.output
+    assert snapshot(archive) == before
+
+
+# -- conformance: real exports nobody on this project wrote ----------------------------------------
+
+CORPUS_FILES = sorted(p for p in (CORPUS / "whatsapp").rglob("*") if p.is_file() and p.suffix in (".txt", ".zip")) if (CORPUS / "whatsapp").exists() else []
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus/whatsapp not present")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus_file_imports_or_fails_cleanly(path):
+    opts = options(tz="Europe/Berlin", region="DE", owner_name="Nobody In These Files")
+    try:
+        list(whatsapp.read(path, opts))
+    except ImportFailed as failed:
+        assert "\n" not in failed.reason
+        if "senders found" not in failed.reason:
+            raise
+        # a well-formed export: it imports once we say who the owner is
+        first = failed.reason.split("senders found: '", 1)[1].split("'", 1)[0]
+        got = list(whatsapp.read(path, options(tz="Europe/Berlin", region="DE", owner_name="x", me=first)))
+        msgs = [r for r in got if isinstance(r, Message)]
+        assert msgs and any(m.direction == "out" for m in msgs)
+        assert len({(m.conversation.source_key, m.identity) for m in msgs}) == len(msgs)
+
+
+@pytest.mark.skipif(not (CORPUS / "whatsapp" / "chat-miner" / "target.json").exists(), reason="corpus not present")
+@pytest.mark.parametrize("name", ["test_ddmmyy_24hrs.txt", "test_mmddyy_24hrs.txt", "test_[mmddyy]_24hrs.txt",
+                                  "test_yyyymmdd_24hrs.txt", "test_mmddyyyy_12hrs.txt"])
+def test_corpus_chat_miner_shapes_match_their_expected_parse(name):
+    folder = CORPUS / "whatsapp" / "chat-miner"
+    target = json.loads((folder / "target.json").read_text(encoding="utf-8"))
+    got = messages(folder / name, me="John Doe", tz="UTC")
+    ours = {(m.sent_at.strftime("%Y-%m-%dT%H:%M:%S"), m.sender.display_name, m.body.replace("\n", " ")) for m in got if m.sender}
+    for expected in target:
+        assert (expected["timestamp"], expected["author"], expected["message"]) in ours

@@ -1,0 +1,1005 @@
+"""WhatsApp "Export chat": the .txt, or the .zip with the chat text and its media.
+
+Decisions:
+- The file is read twice, streamed in chunks, never held whole: the first pass surveys it (the
+  header style, which day/month order its dates allow, who writes), the second yields messages.
+  Memory stays flat however long the chat; zip members are streamed the same way, never extracted.
+- Headers are found by one regex anchored at the start of a line, over whole chunks; the date and
+  time are taken apart by hand (no strptime per line). A line that looks like a header but is not
+  one of the file's own style, or whose date is impossible, is text of the message before it.
+- Identity (DESIGN.md): the time as written (its components in written order, the year made
+  Gregorian, the hour made 24-hour), the sender as written (normalized), the text with WhatsApp's
+  invisible marks removed and media placeholders reduced to one token (so an export with media and
+  one without give the same identities), and the occurrence of that tuple within the export.
+- The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
+  name, `--conversation`) and the owner: next week's longer export lands in the same conversation.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import mimetypes
+import re
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator
+
+from textfile import phones, times
+from textfile.errors import ImportFailed, TextfileError
+from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
+
+FORMAT = "whatsapp"
+VERSION = "1"
+
+CHUNK = 1 << 20  # characters per read; headers are matched over whole chunks
+MAX_LINE = 64 << 20  # a "line" longer than this is not text
+DETECT_BYTES = 64 << 10
+
+# Zip limits: refuse before reading anything (declared sizes), and never read more than declared.
+MAX_CHAT_BYTES = 1 << 30
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 8 << 30
+MAX_RATIO = 200  # uncompressed/compressed for members over 1 MiB; real media barely compress
+
+# --------------------------------------------------------------------------------------------
+# The header. Examples (invisible characters written out):
+#   iOS      \u200e[3/14/26, 9:05:11\u202fPM] Sam: text        [20.06.19, 15:58:47] Loris: text
+#            [12.3.2022 klo 14.08.18] Name: text                 [\u200f27\u200f/3\u200f/2022\u060c 21:41:35] …
+#            [3/27/2565 BE, 21:41:35] …   [3/27/R4, 21:41:35] …  [3/18/22 14:56:00] …
+#   Android  18/03/2022, 14:56 - Name: text    1/4/23, 7:02\u202fPM - …    20/6/2017 8:28 p.\u00a0m. - …
+#            23.03.22 13:31 - …   2019-10-20, 10:16 - …   ٢٤\u200f/٤\u200f/٢٠٢٢، ٢:٠٧ م - …
+#   legacy   06.08.13, 19:55:10: Name: text    3/24/14, 1:59:59 PM: Name: text
+# --------------------------------------------------------------------------------------------
+
+_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u061c\u200b"
+_M = f"[{_MARKS}]*"
+_SP = "[ \u00a0\u202f\u2009]"
+
+# Morning / afternoon words, normalized (case-folded, dots and spaces removed) -> hours to add.
+_AMPM = {
+    "am": 0, "pm": 12, "ص": 0, "م": 12, "午前": 0, "午後": 12, "上午": 0, "下午": 12, "오전": 0, "오후": 12,
+    "πμ": 0, "μμ": 12, "قظ": 0, "بظ": 12, "ap": 0, "ip": 12, "fm": 0, "em": 12, "fh": 0, "eh": 12,
+    "дп": 0, "пп": 12, "sa": 0, "ch": 12, "vorm": 0, "nachm": 12, "पूर्वाह्न": 0, "अपराह्न": 12,
+    "ก่อนเที่ยง": 0, "หลังเที่ยง": 12, "sn": 0, "ch.": 12, "পূর্বাহ্ণ": 0, "অপরাহ্ণ": 12,
+}
+_AP_WORDS = (
+    rf"(?i:[ap]\.?{_SP}?m\.?)|ص|م|午前|午後|上午|下午|오전|오후|π\.?{_SP}?μ\.?|μ\.?{_SP}?μ\.?|ق\.?ظ\.?|ب\.?ظ\.?"
+    r"|(?i:ap\.|ip\.|fm|em|f\.h\.|e\.h\.|дп|пп|sa|ch|sn|vorm\.|nachm\.)|पूर्वाह्न|अपराह्न|ก่อนเที่ยง|หลังเที่ยง|পূর্বাহ্ণ|অপরাহ্ণ"
+)
+
+HEADER = re.compile(
+    rf"^{_M}(?P<br>\[)?{_M}"
+    # date: three numbers, the same separator twice; a Japanese era letter or Buddhist "BE"
+    rf"(?P<d1>\d{{1,4}}){_M}(?P<sep>[./\-]){_SP}?{_M}(?P<d2>\d{{1,2}}){_M}(?P=sep){_SP}?{_M}"
+    rf"(?P<era>[RHST])?(?P<d3>\d{{1,4}})\.?(?:{_SP}?(?P<be>BE))?"
+    # between date and time: a comma (Latin or Arabic) and/or spaces, maybe a word ("klo")
+    rf"{_M}(?:[,\u060c]{_SP}*|{_SP}+)(?:(?:klo|à|kl\.?|um|alle|às|om|в){_SP}+)?{_M}"
+    rf"(?:(?P<ap0>上午|下午|午前|午後|오전|오후){_SP}?)?"
+    rf"(?P<H>\d{{1,2}})[:.](?P<M>\d{{2}})(?:[:.](?P<S>\d{{2}}))?"
+    rf"(?:{_SP}*{_M}(?P<ap>{_AP_WORDS}))?{_M}"
+    # end: "] " (iOS), " - " (Android), ": " (legacy)
+    rf"(?(br)\]{_SP}?|(?P<tr>{_SP}[-–]{_SP}|:{_SP}))",
+    re.M,
+)
+
+_ERAS = {"R": 2018, "H": 1988, "S": 1925, "T": 1911}
+_DIGITS = {ord(c): None for c in _MARKS}
+_INVISIBLE = str.maketrans({**{c: None for c in _MARKS}})
+_MARK_START = ("\u200e", "\u200f")
+
+
+def _style(m: re.Match) -> str:
+    if m.group("br"):
+        return "bracket"
+    return "dash" if m.group("tr").strip(" \u00a0\u202f\u2009") != ":" else "colon"
+
+
+def _year(era: str | None, d3: str, be: str | None) -> int:
+    year = int(d3)
+    if era:
+        return _ERAS[era] + year
+    if len(d3) <= 2:
+        return 2000 + year
+    if be or year > 2400:  # Buddhist era
+        return year - 543
+    return year
+
+
+def _hour(H: str, ap: str | None, ap0: str | None) -> int:
+    hour = int(H)
+    word = ap or ap0
+    if word is None:
+        return hour
+    add = _AMPM.get(word.casefold().replace(".", "").replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
+    if add is None or hour > 12:  # "23:59 PM" (seen in hand-edited files): the hour is already 24-hour
+        return hour
+    return hour % 12 + add
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the source: a .txt (with its media maybe beside it) or a .zip (chat text + media)
+# --------------------------------------------------------------------------------------------
+
+_CHAT_MEMBER = re.compile(r"(?i)(^|/)(_chat\.txt|[^/]*whatsapp[^/]*\.txt|[^/]*\.txt)$")
+
+
+@dataclass
+class _Source:
+    path: Path
+    open_text: Callable[[], io.TextIOBase]
+    chat_file_name: str  # name of the chat text (member name inside a zip)
+    container_name: str | None  # the zip's file name
+    media: Callable[[str], bytes | None]
+    has_media_store: bool
+    close: Callable[[], None] = lambda: None
+
+
+def _encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def _looks_like_chat(head: bytes) -> bool:
+    """Does this start of a file begin like a WhatsApp chat? (first non-empty lines)"""
+    if b"\x00" in head[:4096] and not (head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE)):
+        return False
+    text = head.decode(_encoding(head), errors="replace").replace("\r\n", "\n")
+    lines = [line for line in text.split("\n")[:50] if line.strip(" \t\r" + _MARKS)]
+    for line in lines[:3]:
+        m = HEADER.match(line)
+        if m and _valid_components(m):
+            return True
+    return False
+
+
+def _valid_components(m: re.Match) -> bool:
+    try:
+        a, b, H, M = int(m.group("d1")), int(m.group("d2")), int(m.group("H")), int(m.group("M"))
+    except ValueError:
+        return False
+    if len(m.group("d1")) >= 3:
+        return 1 <= b <= 12 and 1 <= int(m.group("d3")) <= 31 and H <= 24 and M <= 59
+    return 1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12) and H <= 24 and M <= 59
+
+
+def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    candidates = []
+    for info in zf.infolist():
+        name = info.filename
+        base = name.rsplit("/", 1)[-1]
+        if info.is_dir() or name.startswith("__MACOSX/") or base.startswith("._") or not base.lower().endswith(".txt"):
+            continue
+        if info.file_size > MAX_CHAT_BYTES:
+            continue
+        with zf.open(info) as fp:
+            head = fp.read(DETECT_BYTES)
+        if not _looks_like_chat(head):
+            continue
+        rank = 0 if base == "_chat.txt" else 1 if "whatsapp" in base.lower() else 2
+        candidates.append((rank, -info.file_size, name, info))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: c[:3])[3]
+
+
+def detect(path: Path) -> bool:
+    path = Path(path)
+    try:
+        if not path.is_file():
+            return False
+        with open(path, "rb") as fp:
+            head = fp.read(DETECT_BYTES)
+        if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    return _zip_chat_member(zf) is not None
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError, EOFError):
+                return False
+        return _looks_like_chat(head)
+    except (OSError, ValueError):
+        return False
+
+
+def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
+    total = 0
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        total += info.file_size
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ImportFailed(path, f"refusing zip: member {info.filename!r} declares {info.file_size} bytes (limit {MAX_MEMBER_BYTES})")
+        if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ImportFailed(path, f"refusing zip: member {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}x (a zip bomb?)")
+    if total > MAX_TOTAL_BYTES:
+        raise ImportFailed(path, f"refusing zip: it declares {total} bytes uncompressed (limit {MAX_TOTAL_BYTES})")
+
+
+def _open_source(path: Path) -> _Source:
+    try:
+        with open(path, "rb") as fp:
+            head = fp.read(DETECT_BYTES)
+    except IsADirectoryError:
+        raise ImportFailed(path, "is a folder, not a WhatsApp export (.txt or .zip)") from None
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+    if not head:
+        raise ImportFailed(path, "the file is empty")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ImportFailed(path, f"not a readable zip ({exc})") from None
+        try:
+            _check_zip(path, zf)
+            info = _zip_chat_member(zf)
+        except ImportFailed:
+            zf.close()
+            raise
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError, EOFError) as exc:
+            zf.close()
+            raise ImportFailed(path, f"not a readable zip ({exc})") from None
+        if info is None:
+            zf.close()
+            raise ImportFailed(path, "the zip holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
+        with zf.open(info) as fp:
+            enc = _encoding(fp.read(4))
+        members: dict[str, zipfile.ZipInfo] = {}
+        for member in zf.infolist():
+            if member.is_dir() or member.filename.startswith("__MACOSX/") or member is info:
+                continue
+            base = member.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            members.setdefault(unicodedata.normalize("NFC", base), member)
+
+        def open_text() -> io.TextIOBase:
+            return io.TextIOWrapper(zf.open(info), encoding=enc, errors="strict", newline="")
+
+        def media(name: str) -> bytes | None:
+            member = members.get(unicodedata.normalize("NFC", name))
+            if member is None:
+                return None
+            try:
+                with zf.open(member) as fp:  # ZipExtFile stops at the declared (checked) size
+                    data = fp.read(member.file_size + 1)
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as exc:
+                raise ImportFailed(path, f"cannot read {member.filename!r} from the zip ({exc})") from None
+            if len(data) > member.file_size:
+                raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
+            return data
+
+        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, media, True, zf.close)
+
+    if not _looks_like_chat(head):
+        if b"\x00" in head[:4096]:
+            raise ImportFailed(path, "not a WhatsApp chat export (binary data)")
+        raise ImportFailed(path, "not a WhatsApp chat export (no line starts with a WhatsApp date and time)")
+    enc = _encoding(head)
+    folder = path.parent
+
+    def open_text() -> io.TextIOBase:
+        return open(path, "r", encoding=enc, errors="strict", newline="")
+
+    def media(name: str) -> bytes | None:
+        # only a plain file name, directly beside the chat text
+        if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
+            return None
+        candidate = folder / name
+        try:
+            if candidate.is_file() and candidate.resolve().parent == folder.resolve():
+                return candidate.read_bytes()
+        except OSError:
+            return None
+        return None
+
+    return _Source(path, open_text, path.name, None, media, False)
+
+
+def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
+    """The text in pieces that end at line ends."""
+    carry = ""
+    try:
+        while True:
+            piece = stream.read(CHUNK)
+            if not piece:
+                break
+            text = carry + piece
+            cut = text.rfind("\n")
+            if cut < 0:
+                if len(text) > MAX_LINE:
+                    raise ImportFailed(path, "not a WhatsApp chat export (a line longer than 64 MB)")
+                carry = text
+                continue
+            carry = text[cut + 1:]
+            yield text[: cut + 1]
+        if carry:
+            yield carry
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(path, f"not UTF-8 text (undecodable byte 0x{exc.object[exc.start]:02x}); WhatsApp exports are UTF-8") from None
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Pass 1: survey
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Survey:
+    styles: dict = field(default_factory=dict)  # style -> count
+    year_first: int = 0
+    first_over_12: int = 0
+    second_over_12: int = 0
+    ambiguous: int = 0  # dates where either order is possible and they differ
+    back_dmy: int = 0
+    back_mdy: int = 0
+    prev_dmy: tuple | None = None
+    prev_mdy: tuple | None = None
+    prefixes: dict = field(default_factory=dict)  # candidate sender -> count (first ": ")
+    longer: dict = field(default_factory=dict)  # (first, longer) -> count
+    first_author: str | None = None
+    first_author_system: bool = False
+    headers: int = 0
+    group_hint: bool = False  # a system line speaks of a group
+
+
+def _survey(source: _Source) -> _Survey:
+    s = _Survey()
+    styles = s.styles
+    prefixes = s.prefixes
+    longer = s.longer
+    with source.open_text() as stream:
+        for chunk in _chunks(source.path, stream):
+            for m in HEADER.finditer(chunk):
+                d1, d2, d3 = m.group("d1", "d2", "d3")
+                if not _valid_components(m):
+                    continue
+                style = _style(m)
+                styles[style] = styles.get(style, 0) + 1
+                s.headers += 1
+                if len(d1) >= 3:
+                    s.year_first += 1
+                else:
+                    a, b = int(d1), int(d2)
+                    if a > 12:
+                        s.first_over_12 += 1
+                    elif b > 12:
+                        s.second_over_12 += 1
+                    elif a != b:
+                        s.ambiguous += 1
+                    y = int(d3)
+                    key_dmy, key_mdy = (y, b, a), (y, a, b)
+                    if s.prev_dmy is not None:
+                        if key_dmy < s.prev_dmy:
+                            s.back_dmy += 1
+                        if key_mdy < s.prev_mdy:
+                            s.back_mdy += 1
+                    s.prev_dmy, s.prev_mdy = key_dmy, key_mdy
+                end = chunk.find("\n", m.end())
+                line = chunk[m.end(): end if end >= 0 else len(chunk)]
+                cut = line.find(": ")
+                if cut < 0:
+                    if s.headers == 1:
+                        s.first_author = None
+                    if not s.group_hint and _GROUP_WORDS.search(line):
+                        s.group_hint = True
+                    continue
+                first = line[:cut]
+                prefixes[first] = prefixes.get(first, 0) + 1
+                if s.headers == 1:
+                    s.first_author = first
+                    s.first_author_system = line[cut + 2: cut + 3] in _MARK_START and m.group(0)[:1] not in _MARK_START
+                more = line.find(": ", cut + 2)
+                hops = 0
+                while more >= 0 and more <= 80 and hops < 3:
+                    key = (first, line[:more])
+                    longer[key] = longer.get(key, 0) + 1
+                    more = line.find(": ", more + 2)
+                    hops += 1
+    return s
+
+
+def _unbalanced(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("\u201c") != text.count("\u201d") or text.count("«") != text.count("»")
+
+
+def _senders(s: _Survey) -> dict[str, str]:
+    """first-colon prefix -> the sender name it stands for.
+
+    Names may contain ': ' ("Dr: Smith: hello"): a longer prefix stands for the sender when
+    nearly every line with the shorter one continues the same way. A prefix with an unbalanced
+    quote is a system line quoting text ('X changed the subject to "Trip: Rome"'), not a sender.
+    """
+    resolved = {p: p for p in s.prefixes if not _unbalanced(p)}
+    for (first, candidate), count in s.longer.items():
+        base = s.prefixes.get(first, 0)
+        if first in resolved and count >= 2 and count * 10 >= base * 9:
+            current = resolved.get(first, first)
+            if len(candidate) > len(current):
+                resolved[first] = candidate
+    return resolved
+
+
+_GROUP_WORDS = re.compile(
+    r"(?i)\bgroup|gruppe|grupo|groupe|gruppo|groep|grupa|grupy|группу|группы|групу|групи|skupin|grubu|grup\b|ryhmä|grupp"
+    r"|ομάδα|קבוצה|مجموعة|グループ|群组|群組|그룹|กลุ่ม|समूह"
+)
+_MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
+
+
+def _date_order(path: Path, s: _Survey, options: ImportOptions) -> tuple[str, Notice | None]:
+    if options.date_order:
+        return options.date_order, None
+    if s.first_over_12 and s.second_over_12:
+        order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
+        other = s.second_over_12 if order == "dmy" else s.first_over_12
+        return order, Notice(
+            f"dates read as {'day/month' if order == 'dmy' else 'month/day'}/year; {other} header lines fit only the other "
+            "order and were kept as text of the message before them (pass --date-order to choose)"
+        )
+    if s.first_over_12:
+        return "dmy", None
+    if s.second_over_12:
+        return "mdy", None
+    if s.back_dmy != s.back_mdy and s.ambiguous:
+        return ("dmy" if s.back_dmy < s.back_mdy else "mdy"), None
+    order = "mdy" if options.region.upper() in _MDY_REGIONS else "dmy"
+    if not s.ambiguous:
+        return order, None
+    words = "month/day/year" if order == "mdy" else "day/month/year"
+    return order, Notice(
+        f"{path.name}: nothing in the file tells day/month from month/day order; dates were read as {words} "
+        f"(the usual order for region {options.region.upper()}); pass --date-order {'dmy' if order == 'mdy' else 'mdy'} if that is wrong",
+        kind="assumption",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Names: chats, senders, owners
+# --------------------------------------------------------------------------------------------
+
+_COPY_SUFFIX = re.compile(r"\s*\(\d{1,3}\)$")
+_CHAT_NAME_PATTERNS = [
+    re.compile(p, re.I)
+    for p in (
+        r"^WhatsApp[\s\u00a0]+Chat[\s\u00a0]*[-–][\s\u00a0]*(?P<name>.+)$",  # iOS, every language
+        # Android: "<words with WhatsApp> <connector> <name>"
+        r"^(?:\S+[\s\u00a0]+){0,2}WhatsApp(?:[\s\u00a0-]\S+)?[\s\u00a0]+"
+        r"(?:s[\s\u00a0]+uživatelem|с[\s\u00a0]+контактом|з[\s\u00a0]+контактом|z[\s\u00a0]+użytkownikiem|s[\s\u00a0]+používateľom|"
+        r"with|mit|con|avec|com|met|med|z|ze|s|с|з|dengan|cu|με|mat|ar|su|kanssa|عم|مع|עם)"
+        r"[\s\u00a0]+(?P<name>.+)$",
+        r"^WhatsApp[\s\u00a0-]*\S*[\s\u00a0]*[:：][\s\u00a0]*(?P<name>.+)$",
+        r"^(?P<name>.+?)[\s\u00a0]+(?:ile|के[\s\u00a0]+साथ|との|와의|과의)[\s\u00a0]*WhatsApp.*$",
+    )
+]
+_GENERIC_STEMS = {"_chat", "chat", "whatsapp chat", "whatsapp", "chat export", "export"}
+
+
+def normalize_name(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def chat_name_from_file(file_name: str) -> str | None:
+    """The chat's name in WhatsApp's own file name ("WhatsApp Chat with Sam.txt" -> "Sam")."""
+    stem = file_name.rsplit("/", 1)[-1]
+    for ext in (".txt", ".zip"):
+        if stem.lower().endswith(ext):
+            stem = stem[: -len(ext)]
+    stem = _COPY_SUFFIX.sub("", normalize_name(stem))
+    for pattern in _CHAT_NAME_PATTERNS:
+        m = pattern.match(stem)
+        if m and m.group("name").strip():
+            return m.group("name").strip()
+    return None
+
+
+def _fallback_stem(file_name: str | None) -> str | None:
+    if not file_name:
+        return None
+    stem = file_name.rsplit("/", 1)[-1]
+    for ext in (".txt", ".zip"):
+        if stem.lower().endswith(ext):
+            stem = stem[: -len(ext)]
+    stem = _COPY_SUFFIX.sub("", normalize_name(stem))
+    if not stem or stem.casefold() in _GENERIC_STEMS:
+        return None
+    return stem
+
+
+def _fold(text: str) -> str:
+    return normalize_name(text).casefold()
+
+
+# --------------------------------------------------------------------------------------------
+# Message text: placeholders, deletions, edits, calls
+# --------------------------------------------------------------------------------------------
+
+
+def _phrase(text: str) -> str:
+    """A short text folded for comparing with known phrases: no marks, accents, case or final stop."""
+    folded = unicodedata.normalize("NFD", _fold(text))
+    return "".join(c for c in folded if not unicodedata.combining(c)).rstrip(".。!")
+
+
+def _folded_set(*items: str) -> frozenset[str]:
+    return frozenset(_phrase(i) for i in items)
+
+
+_DELETED = _folded_set(
+    "This message was deleted", "You deleted this message", "This message was deleted by admin",
+    "Diese Nachricht wurde gelöscht", "Du hast diese Nachricht gelöscht", "Sie haben diese Nachricht gelöscht",
+    "Ce message a été supprimé", "Vous avez supprimé ce message", "Se eliminó este mensaje", "Eliminaste este mensaje",
+    "Este mensaje fue eliminado", "Mensagem apagada", "Você apagou esta mensagem", "Esta mensagem foi apagada",
+    "Questo messaggio è stato eliminato", "Hai eliminato questo messaggio", "Dit bericht is verwijderd",
+    "Je hebt dit bericht verwijderd", "U heeft dit bericht verwijderd", "Данное сообщение удалено",
+    "Вы удалили данное сообщение", "Это сообщение удалено", "Сообщение удалено", "Вы удалили это сообщение",
+    "Tato zpráva byla odstraněna", "Tuto zprávu jste odstranili", "Odstranili jste tuto zprávu",
+    "Ta wiadomość została usunięta", "Usunięto tę wiadomość", "Usunąłeś tę wiadomość", "Bu mesaj silindi",
+    "Bu mesajı sildiniz", "تم حذف هذه الرسالة", "لقد حذفت هذه الرسالة", "Pesan ini telah dihapus", "Anda menghapus pesan ini",
+    "Pesan ini dihapus", "このメッセージは削除されました", "メッセージを削除しました", "ข้อความนี้ถูกลบแล้ว", "คุณลบข้อความนี้แล้ว",
+    "यह मैसेज हटा दिया गया था", "आपने यह मैसेज हटा दिया", "Tämä viesti poistettiin", "Poistit tämän viestin",
+    "Det här meddelandet raderades", "Du raderade det här meddelandet", "Denne besked blev slettet", "Du slettede denne besked",
+    "Denne meldingen ble slettet", "Du slettet denne meldingen", "Αυτό το μήνυμα διαγράφηκε", "Διαγράψατε αυτό το μήνυμα",
+    "Це повідомлення видалено", "Ви видалили це повідомлення", "Acest mesaj a fost șters", "Ai șters acest mesaj",
+    "Ez az üzenet törölve lett", "Törölted ezt az üzenetet", "이 메시지는 삭제되었습니다", "메시지를 삭제했습니다",
+    "此消息已删除", "你删除了此消息", "這則訊息已被刪除", "你刪除了這則訊息", "Tin nhắn này đã bị xóa", "Bạn đã xóa tin nhắn này",
+    "הודעה זו נמחקה", "מחקת את ההודעה הזו", "Aquesta missatge s'ha suprimit", "S'ha suprimit aquest missatge",
+    "このメッセージを削除しました", "คุณได้ลบข้อความนี้", "आपने यह मैसेज डिलीट किया", "यह मैसेज डिलीट कर दिया गया है",
+    "Tuto zprávu jste odstranil/a", "Вы удалили это сообщение", "Ви видалили це повідомлення",
+)
+_EDITED_WORDS = re.compile(
+    r"(?i)edit|bearbeit|modifi|bewerkt|изменен|змінен|upraven|düzenlen|diedit|muokat|redigera|redigert|redigeret|επεξεργ|編集|编辑|編輯|수정|แก้ไข|संपादित|נערכה|تعديل|editad|szerkeszt|zmieniona|edytowan"
+)
+_EDITED_TAIL = re.compile(rf"[ \u00a0\u202f]*{_M}<([^<>\n]{{3,60}})>{_M}$")
+_OMITTED_ANDROID = _folded_set(
+    "<Media omitted>", "<Medien ausgeschlossen>", "<Médias omis>", "<Multimedia omitido>", "<Archivo omitido>",
+    "<Mídia oculta>", "<Arquivo de mídia oculto>", "<Media omessi>", "<Media weggelaten>", "<Без медиафайлов>",
+    "<Média vynechány>", "<Pominięto multimedia>", "<Medya dahil edilmedi>", "<Media tidak disertakan>",
+    "<Media jätetty pois>", "<Media utelatt>", "<Medier udeladt>", "<Media utelämnad>", "<Πολυμέσα παραλείφθηκαν>",
+    "<Медіафайли пропущено>", "<Fișier media omis>", "<Média elhagyva>", "<미디어 파일 생략>", "<省略了媒体>", "<メディアは含まれていません>",
+    "<ไม่รวมสื่อ>", "<मीडिया हटाया गया>", "<המדיה הושמטה>", "<تم استبعاد الوسائط>", "<الوسائط محذوفة>",
+)
+_OMITTED_WORDS = re.compile(r"(?i)^<[^<>]*(?:media|medien|médias|mídia|multimedia|медиа|média|medya|mediat|medier|πολυμέσ|медіа|미디어|媒体|メディア|สื่อ|मीडिया|מדיה|وسائط)[^<>]*>$")
+_ATTACHED_IOS = re.compile(rf"{_M}<([^<>:]{{2,30}}):{_SP}?{_M}([^<>/\\\n]+?){_M}>$")
+_FILE_ATTACHED_ANDROID = re.compile(rf"^{_M}([^/\\\n]+?\.[0-9A-Za-z]{{1,8}}){_SP}\(([^()\n]{{3,40}})\)$")
+_ANDROID_ATTACHED_WORDS = _folded_set(
+    "file attached", "Datei angehängt", "soubor byl přiložen", "файл добавлен", "archivo adjunto", "fichier joint",
+    "arquivo anexado", "file allegato", "bestand bijgevoegd", "plik załączony", "dosya ekli", "berkas terlampir",
+    "tiedosto liitetty", "fil bifogad", "fil vedhæftet", "fil vedlagt", "επισυνάπτεται αρχείο", "файл додано",
+    "fișier atașat", "fájl csatolva", "파일 첨부됨", "附件", "ファイル添付", "ไฟล์แนบ", "फ़ाइल संलग्न है", "קובץ מצורף", "ملف مرفق",
+)
+_OMITTED_IOS = _folded_set(
+    "image omitted", "video omitted", "audio omitted", "sticker omitted", "GIF omitted", "Contact card omitted",
+    "document omitted", "Bild weggelassen", "Video weggelassen", "Audio weggelassen", "Sticker weggelassen",
+    "GIF weggelassen", "Kontaktkarte ausgelassen", "Dokument weggelassen", "image absente", "vidéo absente", "audio omis",
+    "sticker omis", "GIF retiré", "Fiche contact manquante", "document manquant", "imagen omitida", "video omitido",
+    "audio omitido", "sticker omitido", "GIF omitido", "tarjeta de contacto omitida", "documento omitido",
+    "imagem ocultada", "vídeo ocultado", "áudio ocultado", "figurinha omitida", "immagine omessa", "video omesso",
+    "audio omesso", "afbeelding weggelaten", "video weggelaten", "audio weggelaten",
+    "изображение отсутствует", "видео отсутствует", "аудиофайл отсутствует", "стикер не добавлен", "GIF отсутствует",
+    "Карточка контакта отсутствует", "документ отсутствует",
+)
+_WA_MEDIA_NAME = re.compile(r"^(?:IMG|VID|PTT|AUD|STK|DOC|PHOTO)-\d{8}-WA\d{4,}\.\w+$|^\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-")
+_MISSED_CALLS = _folded_set(
+    "Missed voice call", "Missed video call", "Missed group voice call", "Missed group video call",
+    "Verpasster Sprachanruf", "Verpasster Videoanruf", "Appel vocal manqué", "Appel vidéo manqué",
+    "Llamada de voz perdida", "Videollamada perdida", "Chamada de voz perdida", "Chamada de vídeo perdida",
+    "Chiamata vocale persa", "Videochiamata persa", "Gemiste spraakoproep", "Gemiste video-oproep",
+    "Пропущенный аудиозвонок", "Пропущенный видеозвонок", "Zmeškaný hlasový hovor", "Zmeškaný videohovor",
+)
+_CALLS = _folded_set("Voice call", "Video call", "Sprachanruf", "Videoanruf", "Appel vocal", "Appel vidéo", "Llamada de voz", "Videollamada")
+_MIME_EXTRA = {".opus": "audio/ogg", ".webp": "image/webp", ".vcf": "text/vcard", ".m4a": "audio/mp4", ".ogg": "audio/ogg"}
+
+
+def _mime(name: str | None) -> str | None:
+    if not name:
+        return None
+    dot = name.rfind(".")
+    ext = name[dot:].lower() if dot >= 0 else ""
+    if ext in _MIME_EXTRA:
+        return _MIME_EXTRA[ext]
+    return mimetypes.guess_type(name, strict=False)[0]
+
+
+def _clean(text: str) -> str:
+    return text.translate(_INVISIBLE)
+
+
+@dataclass
+class _Text:
+    body: str
+    identity_body: str
+    flags: set
+    attachments: list  # (file_name | None, omitted: bool)
+    kind: str = "message"
+    status: str | None = None
+
+
+def _interpret(text: str, line_marked: bool) -> _Text:
+    """A message's text (all its lines, invisible marks as written) → body, attachments, flags."""
+    flags: set = set()
+    attachments: list = []
+    first, _, rest = text.partition("\n")
+    # "… <This message was edited>" at the very end (localized)
+    tail_line = text.rsplit("\n", 1)[-1]
+    em = _EDITED_TAIL.search(tail_line)
+    if em and _EDITED_WORDS.search(em.group(1)):
+        flags.add("edited")
+        text = text[: len(text) - len(tail_line) + em.start()]
+        first, _, rest = text.partition("\n")
+    clean_first = _clean(first).strip()
+    folded_first = _phrase(clean_first) if len(clean_first) < 80 else ""
+    caption = rest
+    media = False
+    kind, status = "message", None
+
+    # Android: "<Media omitted>" then the caption on the next lines
+    if folded_first in _OMITTED_ANDROID or (clean_first[:1] == "<" and _OMITTED_WORDS.match(clean_first)):
+        attachments.append((None, True))
+        media = True
+    # iOS with media: "\u200e<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>", "Some file.txt \u200e<attached: 00000046-Some file.txt>"
+    elif (am := _ATTACHED_IOS.search(first)) is not None:
+        attachments.append((_clean(am.group(2)).strip(), False))
+        before = _clean(first[: am.start()]).strip()
+        caption = before + ("\n" + rest if rest else "") if before else rest
+        media = True
+    # Android with media: "IMG-20220323-WA0002.jpg (file attached)" then the caption
+    elif (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None and (
+        _phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1)))
+    ):
+        attachments.append((_clean(fm.group(1)).strip(), False))
+        media = True
+    elif folded_first in _OMITTED_IOS:
+        attachments.append((None, True))
+        media = True
+    elif folded_first in _DELETED and not rest:
+        flags.add("deleted")
+        caption = None
+    elif folded_first in _MISSED_CALLS and not rest:
+        kind, status, caption = "call", "missed", None
+    elif folded_first in _CALLS and not rest:
+        kind, caption = "call", None
+    # iOS without media: the line starts with a mark and the text ends with "\u200eimage omitted",
+    # "Some file.txt \u200edocument omitted" (localized)
+    elif line_marked and ("\u200e" in first or "\u200f" in first):
+        cut = max(first.rfind("\u200e"), first.rfind("\u200f"))
+        placeholder = _clean(first[cut:]).strip()
+        before = _clean(first[:cut]).strip()
+        if placeholder:
+            name = None
+            if before:
+                title = before.split(" • ")[0].strip()
+                if re.search(r"\.[0-9A-Za-z]{1,8}$", title):
+                    name = title
+            attachments.append((name, True))
+            caption = before + ("\n" + rest if rest else "") if before else rest
+            media = True
+    elif clean_first == "null" and not rest:
+        flags.add("view_once")
+
+    if caption is None:
+        body = _clean(text).strip()
+    else:
+        body = _clean(caption).strip("\n").rstrip()
+        if not media:
+            body = _clean(text).rstrip()
+    identity_body = ("\x00media\n" if media else "") + body
+    if not body and not attachments and kind == "message":
+        flags.add("empty_body")
+    return _Text(body, identity_body, flags, attachments, kind, status)
+
+
+# --------------------------------------------------------------------------------------------
+# read()
+# --------------------------------------------------------------------------------------------
+
+
+def read(path: Path, options: ImportOptions) -> Iterator[Record]:
+    path = Path(path)
+    source = _open_source(path)
+    try:
+        yield from _read(source, options)
+    finally:
+        source.close()
+
+
+def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
+    path = source.path
+    survey = _survey(source)
+    if not survey.headers:
+        raise ImportFailed(path, "not a WhatsApp chat export (no line starts with a WhatsApp date and time)")
+    style = max(survey.styles, key=lambda k: survey.styles[k])
+    if survey.year_first * 2 > survey.headers:
+        order, notice = "ymd", None
+        if options.date_order and options.date_order != "ymd":
+            order = options.date_order
+    else:
+        order, notice = _date_order(path, survey, options)
+    try:
+        tz = times.zone(options.tz)
+    except TextfileError as exc:
+        raise ImportFailed(path, str(exc)) from None
+    region = options.region
+
+    # senders and the owner
+    resolved = _senders(survey)
+    senders: dict[str, int] = {}
+    for prefix, name in resolved.items():
+        senders[name] = senders.get(name, 0) + survey.prefixes[prefix]
+
+    # the chat's name
+    chat_name = None
+    if options.conversation:
+        chat_name = normalize_name(options.conversation)
+    inner = chat_name_from_file(source.chat_file_name)
+    outer = chat_name_from_file(source.container_name) if source.container_name else None
+    ios_author = survey.first_author if survey.first_author_system and style == "bracket" else None
+    file_chat_name = inner or outer or ios_author
+    name_notice = None
+    if chat_name is None:
+        chat_name = file_chat_name
+    if chat_name is None:
+        stem = _fallback_stem(source.container_name) or _fallback_stem(source.chat_file_name)
+        if stem is None:
+            raise ImportFailed(path, "cannot tell which chat this is from its file name; pass --conversation NAME")
+        chat_name = stem
+        name_notice = Notice(
+            f"{path.name}: the chat's name {stem!r} was taken from the file name; import later exports of this chat "
+            f"under the same name or with --conversation {stem!r}",
+            kind="assumption",
+        )
+    system_authors = {_fold(n) for n in (file_chat_name, ios_author, chat_name) if n}
+
+    owner_raw = None
+    owner_notice = None
+    owner_handles = set(options.owner_handles)
+    if options.me:
+        want = _fold(options.me)
+        want_handle = phones.normalize_handle(options.me, region)
+        for name in senders:
+            if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
+                owner_raw = name
+                break
+        if owner_raw is None:
+            owner_raw = normalize_name(options.me)
+            listed = ", ".join(sorted(senders)[:20]) or "none"
+            owner_notice = Notice(f"{path.name}: --me {options.me!r} matches no sender in this export (senders: {listed})")
+    else:
+        want = _fold(options.owner_name) if options.owner_name else None
+        for name in senders:
+            if (want and _fold(name) == want) or phones.normalize_handle(name, region) in owner_handles:
+                owner_raw = name
+                break
+        if owner_raw is None:
+            real = [n for n in senders if _fold(n) not in system_authors or senders[n] > 0]
+            if real:
+                listed = ", ".join(repr(n) for n in sorted(real)[:20])
+                more = f" and {len(real) - 20} more" if len(real) > 20 else ""
+                raise ImportFailed(
+                    path,
+                    f"none of the senders is the archive's owner {options.owner_name!r}; senders found: {listed}{more}; "
+                    "pass --me NAME to say which one is you",
+                )
+            owner_raw = normalize_name(options.owner_name or "owner")
+
+    owner_fold = _fold(owner_raw)
+    owner_key = _fold(phones.normalize_handle(owner_raw, region))
+    source_key = f"{_fold(chat_name)}|{owner_key}"
+
+    participants: dict[str, Participant] = {}
+    for name in senders:
+        raw = normalize_name(name)
+        is_owner = _fold(name) == owner_fold
+        participants[name] = Participant(phones.normalize_handle(name, region), raw, is_owner)
+    if not any(p.is_owner for p in participants.values()):
+        participants["\x00owner"] = Participant(phones.normalize_handle(owner_raw, region), normalize_name(owner_raw), True)
+    others = [p for p in participants.values() if not p.is_owner and _fold(p.display_name or "") not in system_authors]
+    is_group = len(others) > 1 or survey.group_hint
+    conversation = Conversation(
+        platform=FORMAT,
+        source_key=source_key,
+        title=chat_name,
+        is_group=is_group,
+        participants=tuple(participants[k] for k in sorted(participants)),
+    )
+
+    if notice is not None:
+        yield notice
+    if name_notice is not None:
+        yield name_notice
+    if owner_notice is not None:
+        yield owner_notice
+
+    yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors)
+
+
+def _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors) -> Iterator[Record]:
+    path = source.path
+    zone_name = options.tz
+    region = options.region
+    wall_cache: dict = {}
+    seen: set[int] = set()
+    dups: dict = {}
+    line_no = 1
+    pending = None  # (header info tuple, [body parts])
+    parts: list[str] = []
+    prelude_done = False
+
+    def finish(head, text: str):
+        return _build(head, text, source, conversation, participants, resolved, tz, zone_name, region, wall_cache, seen, dups, system_authors)
+
+    with source.open_text() as stream:
+        for chunk in _chunks(path, stream):
+            pos = 0
+            count_from = 0
+            for m in HEADER.finditer(chunk):
+                if _style(m) != style:
+                    continue
+                head = _header(m, order)
+                if head is None:
+                    continue
+                line_no += chunk.count("\n", count_from, m.start())
+                count_from = m.start()
+                parts.append(chunk[pos: m.start()])
+                if pending is not None:
+                    record = finish(pending, "".join(parts))
+                    if record is not None:
+                        yield record
+                elif not prelude_done:
+                    yield from _prelude("".join(parts))
+                prelude_done = True
+                pending = (*head, line_no, m.group(0)[:1] in _MARK_START)
+                parts = []
+                pos = m.end()
+            line_no += chunk.count("\n", count_from)
+            parts.append(chunk[pos:])
+        if pending is not None:
+            record = finish(pending, "".join(parts))
+            if record is not None:
+                yield record
+        elif parts:
+            yield from _prelude("".join(parts))
+
+
+def _prelude(text: str) -> Iterator[Skipped]:
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.strip(" \t\r" + _MARKS):
+            yield Skipped("unparseable line before the first message", f"line {n}")
+
+
+def _header(m: re.Match, order: str):
+    d1, d2, era, d3, be, ap0, H, M, S, ap = m.group("d1", "d2", "era", "d3", "be", "ap0", "H", "M", "S", "ap")
+    try:
+        if order == "ymd" or len(d1) >= 3:
+            if len(d1) < 3:
+                return None
+            year, month, day = _year(None, d1, None), int(d2), int(d3)
+        else:
+            year = _year(era, d3, be)
+            a, b = int(d1), int(d2)
+            day, month = (a, b) if order == "dmy" else (b, a)
+        hour = _hour(H, ap, ap0)
+        minute = int(M)
+        second = int(S) if S else 0
+        if hour == 24 and minute == 0:
+            return None
+        wall = (year, month, day, hour, minute, second)
+        datetime(*wall)  # validates
+    except (ValueError, OverflowError):
+        return None
+    # the time as written, normalized: components in written order, Gregorian year, 24-hour clock
+    written = f"{int(d1)}/{int(d2)}/{year if len(d1) < 3 else int(d3)} {hour:02d}:{minute:02d}" + (f":{second:02d}" if S else "")
+    return wall, written
+
+
+def _build(head, text, source, conversation, participants, resolved, tz, zone_name, region, wall_cache, seen, dups, system_authors):
+    wall, written, line_no, line_marked = head
+    if text.endswith("\n"):
+        text = text[:-1]
+    if text.endswith("\r"):
+        text = text[:-1]
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    cut = first.find(": ")
+    sender = None
+    if cut >= 0 and first[:cut] in resolved:
+        prefix = first[:cut]
+        name = resolved[prefix]
+        if name != prefix and text.startswith(name + ": "):
+            cut = len(name)
+        else:
+            name = prefix
+        sender = participants.get(name)
+        content = text[cut + 2:]
+        if sender is None:  # a sender the survey did not see (should not happen)
+            sender = Participant(phones.normalize_handle(name, region), normalize_name(name), False)
+    else:
+        name = None
+        content = text
+        colon = first.find(":")
+        # "01/20/19, 11:23 - John Doe:." (no space after the colon) from a known sender
+        if colon > 0 and first[:colon] in participants and (cut < 0 or colon < cut):
+            name = first[:colon]
+            sender = participants[name]
+            content = text[colon + 1:]
+
+    cached = wall_cache.get(wall)
+    if cached is None:
+        if len(wall_cache) > 8192:
+            wall_cache.clear()
+        cached = times.localize(datetime(*wall), tz)
+        wall_cache[wall] = cached
+    sent_at, time_flag = cached
+
+    interpreted = _interpret(content, line_marked)
+    direction = "in"
+    # iOS system lines: the chat's name as author, text starting with a mark, the line itself unmarked
+    if sender is not None and not line_marked and content[:1] in _MARK_START and _fold(name) in system_authors and not sender.is_owner:
+        if not interpreted.flags & {"deleted", "edited"} and not interpreted.attachments and interpreted.kind == "message" and "://" not in content:
+            direction = "system"
+    if sender is None:
+        direction = "system"
+    elif direction != "system":
+        direction = "out" if sender.is_owner else "in"
+    author = sender  # iOS system lines keep their author as written (the chat's name)
+    identity_sender = sender.handle if sender is not None else None
+    if direction == "system" and sender is not None:
+        body = _clean(content).strip()
+        flags = set()
+        attachments = ()
+        ident_body = body
+        kind, status = "message", None
+    else:
+        body, flags, ident_body = interpreted.body, interpreted.flags, interpreted.identity_body
+        kind, status = interpreted.kind, interpreted.status
+        attachments = tuple(_attachment(source, name_, omitted) for name_, omitted in interpreted.attachments)
+        if direction == "system":
+            body = _clean(content).strip()
+            ident_body = body
+    if time_flag:
+        flags = set(flags)
+        flags.add(time_flag)
+
+    key = (written, identity_sender, ident_body)
+    digest = int.from_bytes(hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+    if digest in seen:
+        occurrence = dups.get(key, 0) + 1
+        dups[key] = occurrence
+    else:
+        seen.add(digest)
+        occurrence = 0
+
+    return Message(
+        conversation=conversation,
+        identity=(written, identity_sender, ident_body, occurrence),
+        sent_at=sent_at,
+        direction=direction,
+        sender=author,
+        body=body,
+        source_zone=zone_name,
+        service="WhatsApp",
+        kind=kind,
+        status=status,
+        flags=frozenset(flags),
+        attachments=attachments,
+        source_ref=f"line {line_no}",
+    )
+
+
+def _attachment(source: _Source, name: str | None, omitted: bool) -> Attachment:
+    if omitted or not name:
+        return Attachment(name, _mime(name), missing_reason="omitted by export")
+    data = source.media(name)
+    if data is None:
+        reason = "not in the zip" if source.has_media_store else "file not found beside the chat text"
+        return Attachment(name, _mime(name), missing_reason=reason)
+    return Attachment(name, _mime(name), data=data)
