@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from textfile import audit, times
-from textfile.errors import ArchiveExists, ArchiveNotFound, InvalidInput, TextfileError
+from textfile.errors import ArchiveBusy, ArchiveExists, ArchiveNotFound, InvalidInput, TextfileError
 from textfile.migrations import migrations
 from textfile.phones import normalize_email, normalize_phone, validate_region
 
@@ -181,7 +181,14 @@ class Archive:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ArchiveBusy(
+                    f"{self.path}: another textfile command has been writing to the archive for over {BUSY_TIMEOUT_S} s; try again when it has finished"
+                ) from None
+            raise
         self._depth = 1
         try:
             yield self.conn

@@ -15,6 +15,10 @@ class ArchiveExists(TextfileError):
     "An archive already exists at that location."
 
 
+class ArchiveBusy(TextfileError):
+    "Another process held the archive's write lock for longer than the busy timeout."
+
+
 class InvalidInput(TextfileError):
     "An argument's value is not acceptable."
 
