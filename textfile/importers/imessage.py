@@ -21,6 +21,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
@@ -49,6 +50,18 @@ MESSAGE_COLUMNS = (
     "thread_originator_guid", "message_summary_info",
 )  # fmt: skip
 ATTACHMENT_COLUMNS = ("ROWID", "guid", "filename", "mime_type", "transfer_name")
+_NO_FLAGS: frozenset[str] = frozenset()
+
+# Message(...) by position costs half what 16 keywords do (a large database makes millions).
+_MESSAGE_ORDER = ("conversation", "identity", "sent_at", "direction", "sender", "body", "source_zone", "service", "kind",
+                  "status", "delivered_at", "read_at", "duration_s", "flags", "source_id", "reply_to", "versions",
+                  "attachments", "source_ref")  # fmt: skip
+if tuple(f.name for f in fields(Message)) == _MESSAGE_ORDER:
+    _message = Message
+else:  # the model changed: still correct, by keyword
+
+    def _message(*values):
+        return Message(**dict(zip(_MESSAGE_ORDER, values)))
 
 
 # --- detection -------------------------------------------------------------------------------
@@ -215,12 +228,14 @@ class _Reader:
         message_columns = _columns(self.conn, "message")
         select = ", ".join(f"m.{c}" if c in message_columns else f"NULL AS {c}" for c in MESSAGE_COLUMNS)
         if "chat_message_join" in tables:
-            sql = f"SELECT {select}, cmj.chat_id FROM message m LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID ORDER BY m.ROWID, cmj.chat_id"
+            sql = f"SELECT {select}, cmj.chat_id FROM message m LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID ORDER BY m.ROWID"
         else:
             sql = f"SELECT {select}, NULL FROM message m ORDER BY m.ROWID"
         attachments = self._attachment_rows(tables)
         pending = next(attachments, None)
         last_rowid, last_attachments = None, []
+        out: list = []
+        record = self._record
         for row in self.conn.execute(sql):
             rowid = row[0]
             if rowid != last_rowid:
@@ -231,7 +246,12 @@ class _Reader:
                     found.append(pending[1:])
                     pending = next(attachments, None)
                 last_rowid, last_attachments = rowid, found
-            yield from self._record(row, last_attachments)
+            record(row, last_attachments, out)
+            if len(out) == 1:
+                yield out[0]
+            else:
+                yield from out
+            out.clear()
 
     def _handles(self) -> dict[int, str]:
         # handle: (1, "+12025550123", "us", "iMessage") — `country` is the region the device filed the
@@ -300,7 +320,8 @@ class _Reader:
 
     # -- one row --------------------------------------------------------------------------------
 
-    def _record(self, row, attachment_rows) -> Iterator:
+    def _record(self, row, attachment_rows, out: list) -> None:
+        """The records of one message row, appended to `out` (usually one; a list avoids a generator per row)."""
         (rowid, guid, text, attributed_body, subject, handle_id, is_from_me, service, error,
          date, date_read, date_delivered, date_edited, date_retracted,
          item_type, group_title, group_action_type, other_handle,
@@ -310,28 +331,26 @@ class _Reader:
             sender = self.owner
         else:
             sender = self.participants.get(handle_id)
-        conversation = self._conversation(chat_id, sender)
+        conversation = self.chats.get(chat_id) or self._conversation(chat_id, sender)
         if sender is None and not is_from_me and not item_type:
             others = [p for p in conversation.participants if not p.is_owner]
             if len(others) == 1:
                 sender = others[0]
-        sent_at = times.from_apple(date or 0)
-        notices = []
+        sent_at = times.from_apple(date) if date else None
         if sent_at is None:
             sent_at = times.APPLE_EPOCH
-            notices.append(Notice(f"{ref} ({guid}) has no date; filed at 2001-01-01T00:00:00Z"))
+            out.append(Notice(f"{ref} ({guid}) has no date; filed at 2001-01-01T00:00:00Z"))
         if not guid:
-            notices.append(Notice(f"{ref} has no guid; its identity is its ROWID, which a later copy of the database may not keep"))
-        yield from notices
+            out.append(Notice(f"{ref} has no guid; its identity is its ROWID, which a later copy of the database may not keep"))
 
         # A tapback: associated_message_type 2000-2007 (3000-3007 removes it),
         # associated_message_guid "p:0/5E1F…" (part 0 of the message) or "bp:5E1F…".
         if assoc_type and (2000 <= assoc_type <= 2007 or 3000 <= assoc_type <= 3007):
             target = _target_guid(assoc_guid)
             if not target:
-                yield Skipped("tapback that names no message", ref)
+                out.append(Skipped("tapback that names no message", ref))
                 return
-            yield Reaction(
+            out.append(Reaction(
                 conversation=conversation,
                 target_source_id=target,
                 sender=sender,
@@ -341,7 +360,7 @@ class _Reader:
                 removed=assoc_type >= 3000,
                 source_id=guid,
                 source_ref=ref,
-            )
+            ))
             return
 
         flags = set()
@@ -360,7 +379,7 @@ class _Reader:
                 except typedstream.TypedstreamError as exc:
                     body = ""
                     flags.add("empty_body")
-                    yield Notice(f"{ref} ({guid}): its text (attributedBody) cannot be read: {exc}; imported with an empty body")
+                    out.append(Notice(f"{ref} ({guid}): its text (attributedBody) cannot be read: {exc}; imported with an empty body"))
             else:
                 body = ""
             if subject:
@@ -374,13 +393,13 @@ class _Reader:
             try:
                 info = plistlib.loads(summary)
             except Exception as exc:  # any malformed plist: plistlib raises several kinds
-                yield Notice(f"{ref} ({guid}): its edit history (message_summary_info) cannot be read: {exc}")
+                out.append(Notice(f"{ref} ({guid}): its edit history (message_summary_info) cannot be read: {exc}"))
             if not isinstance(info, dict):
                 info = None
         if info and isinstance(info.get("ec"), dict) and info["ec"]:
             versions, problems = _versions(info, body)
             for problem in problems:
-                yield Notice(f"{ref} ({guid}): {problem}")
+                out.append(Notice(f"{ref} ({guid}): {problem}"))
         if date_edited or versions:
             flags.add("edited")
         if date_retracted or (info and info.get("rp")):
@@ -392,24 +411,27 @@ class _Reader:
             order = typedstream.order_by_position(attributed_body, [a[1] or "" for a in attachment_rows])
             attachments = tuple(self._attachment(attachment_rows[i]) for i in order)
 
-        yield Message(
-            conversation=conversation,
-            identity=("guid", guid) if guid else ("rowid", rowid),
-            sent_at=sent_at,
-            direction=direction,
-            sender=sender,
-            body=body,
-            source_zone="UTC",
-            service=service or None,
-            delivered_at=times.from_apple(date_delivered or 0),
-            read_at=times.from_apple(date_read or 0),
-            flags=frozenset(flags),
-            source_id=guid,
-            reply_to=thread_originator or None,
-            versions=versions,
-            attachments=attachments,
-            source_ref=ref,
-        )
+        out.append(_message(
+            conversation,
+            ("guid", guid) if guid else ("rowid", rowid),  # identity
+            sent_at,
+            direction,
+            sender,
+            body,
+            "UTC",  # source_zone
+            service or None,
+            "message",  # kind
+            None,  # status
+            times.from_apple(date_delivered) if date_delivered else None,
+            times.from_apple(date_read) if date_read else None,
+            None,  # duration_s
+            frozenset(flags) if flags else _NO_FLAGS,
+            guid,  # source_id
+            thread_originator or None,  # reply_to
+            versions,
+            attachments,
+            ref,  # source_ref
+        ))
 
     def _name(self, participant: Participant | None) -> str:
         if participant is None:
