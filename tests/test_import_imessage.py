@@ -48,8 +48,13 @@ def message(n: int, conversation: Conversation, at: str, direction: str, sender,
     return Message(**fields)
 
 
-def expected_modern(receipt: Attachment, scan_path: str) -> list:
-    return [
+def roots_notice(*roots: Path) -> Notice:
+    where = ", ".join(str(r) for r in (*roots, Path.home()))
+    return Notice(f"attachment files (~/Library/Messages/\u2026) looked for under: {where}", "assumption")
+
+
+def expected_modern(receipt: Attachment, scan_path: str, notice: Notice | None = None) -> list:
+    return [r for r in [
         message(1, ONE_TO_ONE, "2024-03-01T17:05:09", "in", ANA, "Are we still on for Tuesday?", read_at=utc("2024-03-01T17:06:00")),
         message(2, ONE_TO_ONE, "2024-03-01T17:07:30", "out", ME, "Yes, 3pm at the office.",
                 delivered_at=utc("2024-03-01T17:07:31"), read_at=utc("2024-03-01T17:08:00")),
@@ -62,6 +67,7 @@ def expected_modern(receipt: Attachment, scan_path: str) -> list:
         message(8, ONE_TO_ONE, "2024-03-01T17:13:00", "in", ANA,
                 "Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, "
                 "and the photos of the water damage in the kitchen.", reply_to=f"{G}01"),
+        notice,
         message(9, ONE_TO_ONE, "2024-03-01T17:14:00", "out", ME, "\ufffcHere is the receipt.", attachments=(receipt,)),
         message(10, ONE_TO_ONE, "2024-03-01T17:15:00", "in", ANA, "\ufffc",
                 attachments=(Attachment("scan.pdf", "application/pdf", missing_reason=f"file not found: {scan_path}"),)),
@@ -75,7 +81,7 @@ def expected_modern(receipt: Attachment, scan_path: str) -> list:
         message(16, GROUP, "2024-03-02T09:04:00", "system", JAMIE, "jamie@example.com left the conversation"),
         message(17, GROUP, "2024-03-02T09:05:00", "system", ME, "Alex Owner removed +12025550123"),
         message(18, SMS, "2024-03-03T12:00:00", "in", BANK, "Your code is 402913", service="SMS"),
-    ]
+    ] if r is not None]
 
 
 RECEIPT = Attachment("receipt.png", "image/png", data=build.PNG)
@@ -103,8 +109,8 @@ def files_state(folder: Path) -> dict:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def test_modern_database_gives_complete_records(modern_db):
-    assert list(imessage.read(modern_db, OPTIONS)) == expected_modern(RECEIPT, SCAN)
+def test_modern_database_gives_complete_records(modern_db, home):
+    assert list(imessage.read(modern_db, OPTIONS)) == expected_modern(RECEIPT, SCAN, roots_notice(home, home / "Library" / "Messages"))
 
 
 def test_old_seconds_based_database(tmp_path):
@@ -126,6 +132,7 @@ def test_old_seconds_based_database(tmp_path):
             read_at=utc("2015-11-23T19:34:20")),
         old(2, sms, "2015-11-23T19:38:20", "out", ME, "Thursday 4pm works.", "SMS", delivered_at=utc("2015-11-23T19:38:22")),
         old(3, imsg, "2015-11-24T23:20:00", "in", pat, "Sending the signed form now.", "iMessage", read_at=utc("2015-11-24T23:21:40")),
+        roots_notice(db.parent),
         old(4, imsg, "2015-11-24T23:20:10", "in", pat, "\ufffc", "iMessage",
             attachments=(Attachment("signed-form.pdf", "application/pdf", missing_reason=f"file not found: {form}"),)),
         old(5, orphan, "2015-11-26T03:06:40", "in", jordan, "Are you there?", "SMS"),
@@ -188,6 +195,36 @@ def test_unknown_item_types_and_oddities_never_crash(tmp_path):
     assert by_ref["ROWID 33"].conversation.source_key == "no-chat;unknown" and by_ref["ROWID 33"].sender is None
     assert by_ref["ROWID 34"].flags == {"failed"}
     assert any(n.startswith(f"ROWID 1 ({G}01): its edit history (message_summary_info) cannot be read") for n in notices)
+
+
+def test_recently_deleted_messages_stay_in_their_chat_flagged_deleted(modern_db):
+    conn = sqlite3.connect(modern_db)
+    conn.execute("CREATE TABLE chat_recoverable_message_join (chat_id INTEGER, message_id INTEGER, delete_date INTEGER,"
+                 " ck_sync_state INTEGER DEFAULT 0, PRIMARY KEY (chat_id, message_id), CHECK (delete_date != 0))")
+    conn.execute("DELETE FROM chat_message_join WHERE message_id = 14")
+    conn.execute("INSERT INTO chat_recoverable_message_join (chat_id, message_id, delete_date) VALUES (2, 14, 731100000000000000)")
+    conn.commit()
+    conn.close()
+    records = [r for r in imessage.read(modern_db, OPTIONS) if isinstance(r, Message)]
+    deleted = next(r for r in records if r.source_ref == "ROWID 14")
+    assert deleted == message(14, GROUP, "2024-03-02T09:02:00", "in", JAMIE, "Hi all \U0001f44b", flags=frozenset({"deleted"}))
+    assert sum(1 for r in records if "deleted" in r.flags) == 1
+
+
+def test_new_database_whose_tables_are_only_in_its_wal_is_detected(tmp_path):
+    db = tmp_path / "chat.db"
+    writer = sqlite3.connect(db)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.executescript((build.FIXTURES / "modern_schema.sql").read_text())
+    try:
+        before = files_state(tmp_path)
+        assert imessage.detect(db)
+        assert list(imessage.read(db, OPTIONS)) == [
+            Notice("read a copy of chat.db together with its chat.db-wal file, so no recent message is missed", "assumption")]
+        assert files_state(tmp_path) == before
+    finally:
+        writer.close()
 
 
 # -- the source is never changed -----------------------------------------------------------------

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
@@ -76,13 +77,22 @@ def detect(path: Path) -> bool:
         if fp.read(16) != SQLITE_MAGIC:
             return False
     try:
-        conn = sqlite3.connect(_readonly_uri(path), uri=True)
-        try:
-            return REQUIRED_TABLES <= _tables(conn)
-        finally:
-            conn.close()
+        if _has_tables(_readonly_uri(path)):
+            return True
+        if not path.with_name(path.name + "-wal").is_file():
+            return False
+        with _snapshot(path) as (uri, _copied):  # a new database whose tables are still only in its WAL
+            return _has_tables(uri)
     except sqlite3.Error:
         return False
+
+
+def _has_tables(uri: str) -> bool:
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        return REQUIRED_TABLES <= _tables(conn)
+    finally:
+        conn.close()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -227,10 +237,18 @@ class _Reader:
         self.orphans: dict[str, Conversation] = {}
         message_columns = _columns(self.conn, "message")
         select = ", ".join(f"m.{c}" if c in message_columns else f"NULL AS {c}" for c in MESSAGE_COLUMNS)
-        if "chat_message_join" in tables:
-            sql = f"SELECT {select}, cmj.chat_id FROM message m LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID ORDER BY m.ROWID"
+        if "chat_message_join" in tables and "chat_recoverable_message_join" in tables:
+            # iOS 16 / macOS Ventura "Recently Deleted": the message left chat_message_join for this table.
+            sql = (
+                f"SELECT {select}, coalesce(cmj.chat_id, crj.chat_id), crj.delete_date FROM message m"
+                " LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID"
+                " LEFT JOIN chat_recoverable_message_join crj ON cmj.chat_id IS NULL AND crj.message_id = m.ROWID"
+                " ORDER BY m.ROWID"
+            )
+        elif "chat_message_join" in tables:
+            sql = f"SELECT {select}, cmj.chat_id, NULL FROM message m LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID ORDER BY m.ROWID"
         else:
-            sql = f"SELECT {select}, NULL FROM message m ORDER BY m.ROWID"
+            sql = f"SELECT {select}, NULL, NULL FROM message m ORDER BY m.ROWID"
         attachments = self._attachment_rows(tables)
         pending = next(attachments, None)
         last_rowid, last_attachments = None, []
@@ -325,7 +343,7 @@ class _Reader:
         (rowid, guid, text, attributed_body, subject, handle_id, is_from_me, service, error,
          date, date_read, date_delivered, date_edited, date_retracted,
          item_type, group_title, group_action_type, other_handle,
-         assoc_guid, assoc_type, assoc_emoji, thread_originator, summary, chat_id) = row  # fmt: skip
+         assoc_guid, assoc_type, assoc_emoji, thread_originator, summary, chat_id, deleted_at) = row  # fmt: skip
         ref = f"ROWID {rowid}"
         if is_from_me:
             sender = self.owner
@@ -386,6 +404,8 @@ class _Reader:
                 body = f"{subject}\n{body}" if body else subject
         if is_from_me and error:
             flags.add("failed")
+        if deleted_at:
+            flags.add("deleted")
 
         versions: tuple[Version, ...] = ()
         info = None
@@ -407,6 +427,10 @@ class _Reader:
 
         attachments = ()
         if attachment_rows:
+            if not self.roots_noted and self.backup is None:
+                self.roots_noted = True
+                where = ", ".join(str(root) for root in self.roots)
+                out.append(Notice(f"attachment files (~/Library/Messages/…) looked for under: {where}", kind="assumption"))
             attachment_rows = list(attachment_rows)
             order = typedstream.order_by_position(attributed_body, [a[1] or "" for a in attachment_rows])
             attachments = tuple(self._attachment(attachment_rows[i]) for i in order)
@@ -490,7 +514,7 @@ class _Reader:
         if self.backup is not None:
             return self.backup.find("MediaDomain", tail) if tail else None
         candidates = []
-        for root in self._roots():
+        for root in self.roots:
             if tail:
                 candidates.append(root / tail)
                 for marker in ("Library/Messages/", "Library/SMS/"):
@@ -504,7 +528,8 @@ class _Reader:
                 return candidate
         return None
 
-    def _roots(self) -> list[Path]:
+    @cached_property
+    def roots(self) -> list[Path]:
         if self.options.attachments_root is not None:
             return [Path(self.options.attachments_root).expanduser()]
         roots = []
@@ -512,7 +537,8 @@ class _Reader:
         if parent.name in ("Messages", "SMS") and parent.parent.name == "Library":
             roots.append(parent.parent.parent)  # the home folder the path implies
         roots.append(parent)  # a copied Messages folder: chat.db beside Attachments/
-        roots.append(Path.home())
+        if Path.home() not in roots:
+            roots.append(Path.home())
         return roots
 
 
