@@ -170,6 +170,14 @@ def test_copied_messages_folder_finds_attachments_beside_the_database(tmp_path, 
     assert receipt_message(copy / "chat.db").attachments == (RECEIPT,)
 
 
+def test_copied_messages_folder_can_be_given_as_a_folder(tmp_path, modern_db, home):
+    copy = tmp_path / "Messages"
+    shutil.copytree(home / "Library" / "Messages", copy)
+    shutil.rmtree(home)
+    assert imessage.detect(copy)
+    assert receipt_message(copy).attachments == (RECEIPT,)
+
+
 def test_unknown_item_types_and_oddities_never_crash(tmp_path):
     db = build.build_modern(tmp_path / "home")
     conn = sqlite3.connect(db)
@@ -284,6 +292,14 @@ def test_encrypted_backup_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(ImportFailed) as failed:
         list(imessage.read(backup, OPTIONS))
     assert failed.value.reason.startswith("this iPhone backup is encrypted; make an unencrypted backup")
+
+
+def test_backup_whose_files_are_encrypted_without_a_manifest_saying_so(tmp_path):
+    backup = build.build_backup(tmp_path / "backup")
+    (backup / "Manifest.plist").unlink()
+    (backup / "3d" / build.SMS_DB_HASH).write_bytes(os.urandom(8192))
+    with pytest.raises(ImportFailed, match=r"the backup's sms.db is not a readable database \(is the backup encrypted"):
+        list(imessage.read(backup, OPTIONS))
 
 
 @pytest.mark.parametrize(

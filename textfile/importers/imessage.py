@@ -39,6 +39,7 @@ VERSION = "1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SMS_DB_HASH = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"  # SHA-1 of "HomeDomain-Library/SMS/sms.db"
 REQUIRED_TABLES = {"message", "handle", "chat"}
+BACKUP_MARKERS = ("Manifest.db", "Manifest.plist", f"{SMS_DB_HASH[:2]}/{SMS_DB_HASH}", SMS_DB_HASH)
 GROUP_STYLE = 43
 TAPBACKS = {0: "loved", 1: "liked", 2: "disliked", 3: "laughed", 4: "emphasized", 5: "questioned", 6: "emoji", 7: "sticker"}
 
@@ -70,7 +71,9 @@ else:  # the model changed: still correct, by keyword
 def detect(path: Path) -> bool:
     path = Path(path)
     if path.is_dir():
-        return any((path / name).is_file() for name in ("Manifest.db", "Manifest.plist", f"{SMS_DB_HASH[:2]}/{SMS_DB_HASH}", SMS_DB_HASH))
+        if any((path / name).is_file() for name in BACKUP_MARKERS):
+            return True
+        return (path / "chat.db").is_file() and detect(path / "chat.db")  # a copied ~/Library/Messages folder
     if not path.is_file():
         return False
     with open(path, "rb") as fp:
@@ -101,14 +104,22 @@ def read(path: Path, options: ImportOptions) -> Iterator:
     path = Path(path)
     if not path.exists():
         raise ImportFailed(path, "no such file or folder")
-    backup = _Backup(path) if path.is_dir() else None
-    db_path = backup.sms_db if backup else path
+    backup = None
+    db_path = path
+    if path.is_dir():
+        if (path / "chat.db").is_file() and not any((path / name).is_file() for name in BACKUP_MARKERS):
+            db_path = path / "chat.db"  # a copied ~/Library/Messages folder, Attachments/ beside it
+        else:
+            backup = _Backup(path)
+            db_path = backup.sms_db
     try:
         with open(db_path, "rb") as fp:
             head = fp.read(16)
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     if head != SQLITE_MAGIC:
+        if backup is not None:
+            raise ImportFailed(path, "the backup's sms.db is not a readable database (is the backup encrypted? make an unencrypted one)")
         raise ImportFailed(path, "not a SQLite database (not a Messages chat.db or sms.db)")
     with _snapshot(db_path) as (uri, copied):
         try:
