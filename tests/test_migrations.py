@@ -5,11 +5,13 @@ from textfile.migrations import migrations
 EXPECTED = {
     "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],
     "audit_log": ["id", "at", "command", "details", "prev_hash", "hash"],
+    "bates_counters": ["prefix", "next_number"],
     "blobs": ["sha256", "size", "mime", "data"],
     "client_handles": ["handle", "client_id", "kind"],
     "clients": ["id", "name", "created_at"],
     "conversations": ["id", "platform", "source_key", "title", "is_group", "created_at"],
     "filings": ["id", "conversation_id", "matter_id", "from_at", "until_at", "how", "created_at"],
+    "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],
     "imports": ["id", "path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "custodian", "options",
                 "started_at", "finished_at", "added", "already_present", "updated", "skipped", "skipped_reasons", "warnings", "assumptions"],
     "matters": ["id", "client_id", "reference", "title", "opened_at", "closed_at", "legal_hold"],
@@ -22,6 +24,9 @@ EXPECTED = {
     "participants": ["id", "conversation_id", "handle", "display_name", "is_owner"],
     "reactions": ["id", "message_id", "sender_id", "kind", "emoji", "at", "removed", "source_id", "import_id"],
     "settings": ["id", "archive_id", "owner_name", "tz", "region", "bates_prefix", "created_at"],
+    "transcript_messages": ["transcript_id", "position", "message_id", "content_hash"],
+    "transcripts": ["id", "uuid", "matter_id", "client_id", "scope", "from_at", "until_at", "zone", "path", "pdf_sha256", "manifest_sha256",
+                    "pages", "messages", "bates_prefix", "bates_first", "bates_last", "created_at"],
 }
 
 

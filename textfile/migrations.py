@@ -202,3 +202,69 @@ def m001_initial(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m002_transcripts(db: Database) -> None:
+    """Transcripts: every PDF produced, the messages it shows (with their content hashes at the
+    time) and the next free Bates number per prefix. `transcript_messages.message_id` has no
+    foreign key on purpose: the record of what was produced must outlive any change to the
+    archive, so that `textfile verify FILE.pdf` can say which message went missing."""
+    _run(
+        db,
+        """
+        CREATE TABLE transcripts (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            matter_id INTEGER REFERENCES matters(id),
+            client_id INTEGER REFERENCES clients(id),
+            scope TEXT NOT NULL,
+            from_at TEXT,
+            until_at TEXT,
+            zone TEXT NOT NULL,
+            path TEXT NOT NULL,
+            pdf_sha256 TEXT NOT NULL,
+            manifest_sha256 TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            messages INTEGER NOT NULL,
+            bates_prefix TEXT NOT NULL,
+            bates_first INTEGER NOT NULL,
+            bates_last INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            CHECK (matter_id IS NOT NULL OR client_id IS NOT NULL)
+        );
+        CREATE INDEX transcripts_manifest ON transcripts (manifest_sha256);
+        CREATE TABLE transcript_messages (
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id),
+            position INTEGER NOT NULL,
+            message_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            PRIMARY KEY (transcript_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX transcript_messages_message ON transcript_messages (message_id);
+        CREATE TABLE bates_counters (
+            prefix TEXT PRIMARY KEY,
+            next_number INTEGER NOT NULL CHECK (next_number >= 1)
+        );
+        """
+    )
+
+
+@migrations()
+def m003_inbox(db: Database) -> None:
+    """What `textfile archive` has already taken from an inbox: a file whose path, size and
+    modification time are unchanged is skipped without being read; one whose bytes were already
+    imported (same sha256) is recorded without being parsed again."""
+    _run(
+        db,
+        """
+        CREATE TABLE inbox_files (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            import_id INTEGER REFERENCES imports(id),
+            seen_at TEXT NOT NULL
+        );
+        """
+    )

@@ -1,0 +1,127 @@
+"""The weekly run's import side and its lock: known files skipped unread, new ones imported once,
+files still being written left alone, a bad file reported without stopping the rest."""
+
+import os
+import shutil
+import threading
+import time
+
+import pytest
+
+from textfile import weekly
+from textfile.errors import ArchiveBusy
+
+from conftest import FIXTURES, snapshot
+
+HOUR_AGO = time.time() - 3600
+
+
+def settled(path):
+    os.utime(path, (HOUR_AGO, HOUR_AGO))
+    return path
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    folder = tmp_path / "inbox"
+    (folder / "android").mkdir(parents=True)
+    for name in ("sms-20240301.xml", "calls-20240301.xml"):
+        settled(shutil.copy(FIXTURES / "android" / name, folder / "android" / name))
+    return folder
+
+
+def run(archive, inbox, tmp_path, **kw):
+    return weekly.archive_inbox(archive, inbox, tmp_path / "out", render=None, **kw)
+
+
+def test_second_run_over_the_same_inbox_reads_nothing(archive, inbox, tmp_path, monkeypatch):
+    first = run(archive, inbox, tmp_path)
+    assert [os.path.basename(r["path"]) for r in first.imported] == ["calls-20240301.xml", "sms-20240301.xml"]
+    assert (first.already_archived, first.failed, first.exit_code) == (0, [], 0)
+    before = snapshot(archive)
+    # A known file must not even be opened: make reading it fail.
+    monkeypatch.setattr(weekly, "source_digest", lambda path: pytest.fail(f"{path} was read"))
+    second = run(archive, inbox, tmp_path)
+    assert (second.imported, second.already_archived, second.same_bytes, second.exit_code) == ([], 2, [], 0)
+    assert snapshot(archive) == before
+
+
+def test_next_weeks_export_adds_only_its_new_messages(archive, inbox, tmp_path):
+    run(archive, inbox, tmp_path)
+    settled(shutil.copy(FIXTURES / "android" / "sms-20240308.xml", inbox / "android" / "sms-20240308.xml"))
+    report = run(archive, inbox, tmp_path)
+    [imported] = report.imported
+    assert (imported["added"], imported["already_present"]) == (2, 16)
+    assert report.already_archived == 2
+
+
+def test_a_copy_under_another_name_is_recorded_without_parsing(archive, inbox, tmp_path, monkeypatch):
+    run(archive, inbox, tmp_path)
+    settled(shutil.copy(inbox / "android" / "sms-20240301.xml", inbox / "copy.xml"))
+    monkeypatch.setattr(weekly, "import_path", lambda *a, **k: pytest.fail("parsed again"))
+    report = run(archive, inbox, tmp_path)
+    assert report.same_bytes == [str(inbox / "copy.xml")]
+    assert archive.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 2
+
+
+def test_a_file_still_being_written_waits_for_the_next_run(archive, inbox, tmp_path):
+    fresh = shutil.copy(FIXTURES / "android" / "sms-20240308.xml", inbox / "sms-new.xml")
+    report = run(archive, inbox, tmp_path)
+    assert report.waiting == [str(fresh)]
+    assert len(report.imported) == 2
+    settled(fresh)
+    assert [os.path.basename(r["path"]) for r in run(archive, inbox, tmp_path).imported] == ["sms-new.xml"]
+
+
+def test_one_bad_file_does_not_stop_the_rest(archive, inbox, tmp_path):
+    (inbox / "android" / "aaa-truncated.xml").write_bytes((FIXTURES / "android" / "sms-20240301.xml").read_bytes()[:3000])
+    settled(inbox / "android" / "aaa-truncated.xml")
+    (inbox / "notes.txt").write_text("remember to call Sam\n")
+    settled(inbox / "notes.txt")
+    report = run(archive, inbox, tmp_path)
+    assert len(report.imported) == 2
+    assert [(os.path.basename(f["path"]), f["reason"].split(":")[0]) for f in report.failed] == [
+        ("aaa-truncated.xml", "truncated or malformed XML (the file ends before the backup does)"),
+        ("notes.txt", "unsupported or unrecognized export"),
+    ]
+    assert report.exit_code == 1
+    # Failed files are tried again next time (they are not recorded as archived).
+    assert len(run(archive, inbox, tmp_path).failed) == 2
+
+
+def test_hidden_files_are_passed_over(archive, inbox, tmp_path):
+    (inbox / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    settled(inbox / ".DS_Store")
+    assert run(archive, inbox, tmp_path).failed == []
+
+
+def test_a_second_run_waits_or_says_why_it_cannot_start(archive_path):
+    with weekly.run_lock(archive_path, wait=False):
+        with pytest.raises(ArchiveBusy, match="another `textfile archive` run is in progress"):
+            with weekly.run_lock(archive_path, wait=False):
+                pass
+        started = []
+
+        def second():
+            with weekly.run_lock(archive_path, wait=True):
+                started.append(time.monotonic())
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.3)
+        assert not started
+        released = time.monotonic()
+    thread.join(5)
+    assert started and started[0] >= released
+    assert oct(os.stat(f"{archive_path}.lock").st_mode & 0o777) == "0o600"
+
+
+def test_the_log_file_beside_the_archive_is_appended_and_private(archive, archive_path, inbox, tmp_path):
+    report = run(archive, inbox, tmp_path)
+    weekly.append_log(archive_path, weekly.log_lines(report))
+    weekly.append_log(archive_path, weekly.log_lines(run(archive, inbox, tmp_path)))
+    log = weekly.log_path(archive_path)
+    lines = log.read_text().splitlines()
+    assert "2 imported, 0 already archived" in lines[0]
+    assert any("0 imported, 2 already archived" in line for line in lines[1:])
+    assert oct(os.stat(log).st_mode & 0o777) == "0o600"

@@ -1,0 +1,337 @@
+"""The weekly routine: `textfile archive INBOX --out DIR` for cron, and `textfile deletable`.
+
+`archive_inbox` imports every export under the inbox that the archive has not already taken,
+then renders a new transcript for each matter whose messages are not all in a transcript yet.
+Both are derived from the archive itself, never from memory of the last run, so a run killed
+at any moment leaves nothing half-done: each file's import and its `inbox_files` row commit
+together, and a matter whose transcript was not recorded is simply still "not transcribed" and
+is rendered by the next run — exactly once.
+
+A known file (same path, size and modification time) is skipped without being read. A changed
+or new one is hashed; bytes the archive has already imported (the same export copied or
+renamed) are recorded without being parsed again. A file modified within the last minute may
+still be being written, and is left for the next run.
+
+`deletable` answers, per conversation, how far it is safe to delete it from the phone: every
+archived message up to that instant is in a transcript whose file still exists, still has the
+recorded sha256, and still shows the message's current content.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from textfile import audit, importers, times
+from textfile.archive import Archive
+from textfile.errors import ArchiveBusy, ImportFailed, TextfileError
+from textfile.filing import COVERED
+from textfile.ingest import import_path, source_digest
+
+SETTLE_S = 60
+
+
+# -- the run lock and the log ------------------------------------------------------------------
+
+
+@contextmanager
+def run_lock(archive_path: Path, *, wait: bool):
+    """One `textfile archive` run at a time per archive: a second one waits, or (without wait) says so."""
+    lock_path = Path(f"{archive_path}.lock")
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise ArchiveBusy(f"another `textfile archive` run is in progress on {archive_path}; it holds {lock_path} (use --wait to wait for it)") from None
+            raise
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def log_path(archive_path: Path) -> Path:
+    return archive_path.with_name(archive_path.name + ".log")
+
+
+def append_log(archive_path: Path, lines: list[str]) -> None:
+    fd = os.open(log_path(archive_path), os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fp:
+        stamp = times.now_iso()
+        for line in lines:
+            fp.write(f"{stamp} {line}\n")
+
+
+# -- the inbox ---------------------------------------------------------------------------------
+
+
+def candidates(inbox: Path) -> list[Path]:
+    """Files under the inbox, recursively, in name order; a folder an importer recognizes as a
+    whole (an iPhone backup) is one candidate. Hidden files and folders are passed over."""
+    found: list[Path] = []
+    registered = importers.importers().values()
+
+    def walk(folder: Path) -> None:
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                if any(_detects(m, entry) for m in registered):
+                    found.append(entry)
+                else:
+                    walk(entry)
+            elif entry.is_file():
+                found.append(entry)
+
+    walk(inbox)
+    return found
+
+
+def _detects(module, path: Path) -> bool:
+    try:
+        return bool(module.detect(path))
+    except OSError:
+        return False
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    """Size and newest modification time (ns) of a file, or of everything in a folder."""
+    if path.is_file():
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    size, newest = 0, path.stat().st_mtime_ns
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            st = (Path(root) / name).stat()
+            size += st.st_size
+            newest = max(newest, st.st_mtime_ns)
+    return size, newest
+
+
+@dataclass
+class RunReport:
+    inbox: str
+    imported: list[dict] = field(default_factory=list)
+    already_archived: int = 0  # known path, size and mtime: not read
+    same_bytes: list[str] = field(default_factory=list)  # new path, bytes already imported: not parsed
+    waiting: list[str] = field(default_factory=list)  # modified within the last minute
+    failed: list[dict] = field(default_factory=list)
+    rendered: list[dict] = field(default_factory=list)
+    render_failed: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return 3
+        return 1 if self.failed or self.render_failed else 0
+
+    def as_dict(self) -> dict:
+        return {
+            "inbox": self.inbox, "imported": self.imported, "already_archived": self.already_archived,
+            "same_bytes": self.same_bytes, "waiting": self.waiting, "failed": self.failed, "rendered": self.rendered,
+            "render_failed": self.render_failed, "problems": self.problems, "exit_code": self.exit_code,
+        }
+
+
+Renderer = Callable[[Archive, str, Path], dict]
+
+
+def archive_inbox(
+    archive: Archive,
+    inbox: Path,
+    out_dir: Path,
+    *,
+    render: Renderer | None,
+    settle_s: float = SETTLE_S,
+    now: float | None = None,
+    on_file: Callable[[Path, str], None] | None = None,
+    **import_options,
+) -> RunReport:
+    """Import what is new under `inbox`, then render the matters that have untranscribed messages."""
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise TextfileError(f"{inbox}: not a folder")
+    report = RunReport(str(inbox))
+    now = time.time() if now is None else now
+    conn = archive.conn
+    for path in candidates(inbox):
+        key = str(path.resolve())
+        try:
+            size, mtime_ns = _stat(path)
+        except OSError as exc:
+            report.failed.append({"path": str(path), "reason": f"cannot read: {exc.strerror or exc}"})
+            continue
+        row = conn.execute("SELECT size, mtime_ns FROM inbox_files WHERE path = ?", (key,)).fetchone()
+        if row is not None and (row["size"], row["mtime_ns"]) == (size, mtime_ns):
+            report.already_archived += 1
+            continue
+        if now - mtime_ns / 1e9 < settle_s:
+            report.waiting.append(str(path))
+            continue
+        if on_file:
+            on_file(path, "importing")
+        try:
+            with archive.transaction():
+                _, sha = source_digest(path)
+                prior = conn.execute("SELECT id FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
+                if prior is not None:
+                    import_id = prior["id"]
+                    report.same_bytes.append(str(path))
+                else:
+                    result = import_path(archive, path, **import_options)
+                    import_id = result.import_id
+                    report.imported.append(result.as_dict())
+                conn.execute(
+                    "INSERT INTO inbox_files (path, size, mtime_ns, sha256, import_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
+                    " sha256 = excluded.sha256, import_id = excluded.import_id, seen_at = excluded.seen_at",
+                    (key, size, mtime_ns, sha, import_id, times.now_iso()),
+                )
+        except ImportFailed as exc:
+            report.failed.append({"path": str(path), "reason": exc.reason})
+        except OSError as exc:
+            report.failed.append({"path": str(path), "reason": f"cannot read: {exc.strerror or exc}"})
+    if render is not None:
+        for reference in stale_matters(conn):
+            if on_file:
+                on_file(Path(reference), "rendering")
+            try:
+                report.rendered.append(render(archive, reference, out_dir))
+            except TextfileError as exc:
+                report.render_failed.append({"matter": reference, "reason": str(exc)})
+    report.problems = audit.verify(conn)
+    return report
+
+
+def stale_matters(conn) -> list[str]:
+    """Matters with a filed message that no transcript of theirs shows in its current content."""
+    rows = conn.execute(
+        "SELECT mt.reference FROM matters mt WHERE EXISTS ("
+        " SELECT 1 FROM filings f JOIN messages m ON m.conversation_id = f.conversation_id"
+        " WHERE f.matter_id = mt.id AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at)"
+        " AND NOT EXISTS (SELECT 1 FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id"
+        "   WHERE t.matter_id = mt.id AND tm.message_id = m.id AND tm.content_hash = m.content_hash))"
+        " ORDER BY mt.reference"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+# -- deletable ---------------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fp:
+            while chunk := fp.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def transcript_states(conn) -> dict[int, dict]:
+    """Every recorded transcript: does its file still exist with the recorded sha256?"""
+    states = {}
+    for t in conn.execute("SELECT id, path, pdf_sha256, matter_id, created_at FROM transcripts ORDER BY id"):
+        sha = file_sha256(Path(t["path"]))
+        state = "ok" if sha == t["pdf_sha256"] else ("missing" if sha is None else "altered")
+        states[t["id"]] = {"id": t["id"], "path": t["path"], "state": state, "matter_id": t["matter_id"], "created_at": t["created_at"]}
+    return states
+
+
+def deletable(archive: Archive) -> list[dict]:
+    conn = archive.conn
+    states = transcript_states(conn)
+    good = [tid for tid, s in states.items() if s["state"] == "ok"]
+    covered: set[tuple[str, str]] = set()
+    for start in range(0, len(good), 500):
+        chunk = good[start:start + 500]
+        covered.update(
+            (r[0], r[1]) for r in conn.execute(
+                f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({','.join('?' * len(chunk))})", chunk)
+        )
+    broken_by_conversation: dict[int, list[dict]] = {}
+    for s in states.values():
+        if s["state"] != "ok" and s["matter_id"] is not None:
+            for (conv_id,) in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (s["matter_id"],)):
+                broken_by_conversation.setdefault(conv_id, []).append(s)
+    out = []
+    conversations = conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall()
+    for c in conversations:
+        messages = conn.execute(
+            f"SELECT m.id, m.sent_at, m.content_hash, {COVERED} AS filed FROM messages m WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
+            (c["id"],),
+        ).fetchall()
+        people = [r[0] for r in conn.execute(
+            "SELECT coalesce(display_name, handle) FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (c["id"],))]
+        sources = [
+            {"file_name": r["file_name"], "imported_at": r["finished_at"], "last_message": r["last"]}
+            for r in conn.execute(
+                "SELECT i.file_name, i.finished_at, max(m.sent_at) AS last FROM message_sources s JOIN messages m ON m.id = s.message_id"
+                " JOIN imports i ON i.id = s.import_id WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id", (c["id"],))
+        ]
+        entry = {
+            "conversation": c["id"], "platform": c["platform"], "title": c["title"], "participants": people,
+            "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None, "sources": sources,
+            "safe_until": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
+            "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
+        }
+        first_gap = next((i for i, m in enumerate(messages) if (m["id"], m["content_hash"]) not in covered), len(messages))
+        if first_gap:
+            entry["safe_until"] = messages[first_gap - 1]["sent_at"]
+        entry["untranscribed"] = len(messages) - first_gap
+        entry["verdict"], entry["safe"] = _verdict(entry, archive)
+        out.append(entry)
+    return out
+
+
+def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
+    tz = times.zone(archive.settings.tz)
+    if not e["messages"]:
+        return "nothing archived yet", False
+    if e["unfiled"]:
+        return (f"not safe: {e['unfiled']} message{'s are' if e['unfiled'] != 1 else ' is'} filed to no matter; "
+                f"file them (textfile file {e['conversation']} --matter REF), then render a transcript"), False
+    broken = "; ".join(f"transcript {b['path']} is {b['state']}" for b in e["broken_transcripts"])
+    if not e["untranscribed"]:
+        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}"
+        return (f"{verdict} (note: {broken})" if broken else verdict), True
+    after = f" after {times.display(e['safe_until'], tz)}" if e["safe_until"] else ""
+    verdict = f"not yet: {e['untranscribed']} message{'s' if e['untranscribed'] != 1 else ''}{after} {'are' if e['untranscribed'] != 1 else 'is'} in no transcript"
+    if e["safe_until"]:
+        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}; " + verdict
+    if broken:
+        verdict += f" ({broken}: render the matter again)"
+    return verdict, False
+
+
+def log_lines(report: RunReport) -> list[str]:
+    """What a run did, one line per event, for the terminal and the log file beside the archive."""
+    lines = [f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
+             f" {len(report.same_bytes)} copies of archived exports, {len(report.waiting)} still being written,"
+             f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"]
+    for r in report.imported:
+        lines.append(f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}")
+    for path in report.same_bytes:
+        lines.append(f"  already archived under another name: {path}")
+    for path in report.waiting:
+        lines.append(f"  left for the next run (modified within the last minute): {path}")
+    for f in report.failed:
+        lines.append(f"  FAILED {f['path']}: {f['reason']}")
+    for r in report.rendered:
+        lines.append(f"  rendered {r['matter']}: {r['path']}")
+    for f in report.render_failed:
+        lines.append(f"  FAILED transcript of {f['matter']}: {f['reason']}")
+    for p in report.problems:
+        lines.append(f"  INTEGRITY {p}")
+    return lines
