@@ -21,9 +21,9 @@ ME = Participant("+12025550100", "Alex Owner", is_owner=True)
 ANA = Participant("+12025550123")
 JAMIE = Participant("jamie@example.com")
 BANK = Participant("+12025550188")
-ONE_TO_ONE = Conversation("imessage", "iMessage;-;+12025550123", None, False, (ANA, ME))
-GROUP = Conversation("imessage", "iMessage;+;chat493827161", "Case 2024-17", True, (ANA, JAMIE, ME))
-SMS = Conversation("imessage", "SMS;-;+12025550188", None, False, (BANK, ME))
+ONE_TO_ONE = Conversation("imessage", "-;+12025550123", None, False, (ANA, ME))
+GROUP = Conversation("imessage", "+;chat493827161", "Case 2024-17", True, (ANA, JAMIE, ME))
+SMS = Conversation("imessage", "-;+12025550188", None, False, (BANK, ME))
 G = "5E1F0000-0000-4000-8000-0000000000"
 
 
@@ -117,9 +117,8 @@ def test_old_seconds_based_database(tmp_path):
     db = build.build_old(tmp_path / "old" / "chat.db")
     jordan = Participant("+12025550147")
     pat = Participant("pat.client@example.com")
-    sms = Conversation("imessage", "SMS;-;2025550147", None, False, (jordan, ME))
-    imsg = Conversation("imessage", "iMessage;-;pat.client@example.com", None, False, (pat, ME))
-    orphan = Conversation("imessage", "no-chat;+12025550147", "Messages with +12025550147 not in any chat", False, (jordan, ME))
+    sms = Conversation("imessage", "-;+12025550147", None, False, (jordan, ME))
+    imsg = Conversation("imessage", "-;pat.client@example.com", None, False, (pat, ME))
     guid = "0A1B2C3D-000{0}-4000-8000-00000000000{0}".format
     form = "~/Library/Messages/Attachments/3f/03/7D8E9F00-0001-4000-8000-0000000000AA/signed-form.pdf"
 
@@ -135,7 +134,9 @@ def test_old_seconds_based_database(tmp_path):
         roots_notice(db.parent),
         old(4, imsg, "2015-11-24T23:20:10", "in", pat, "\ufffc", "iMessage",
             attachments=(Attachment("signed-form.pdf", "application/pdf", missing_reason=f"file not found: {form}"),)),
-        old(5, orphan, "2015-11-26T03:06:40", "in", jordan, "Are you there?", "SMS"),
+        Notice("ROWID 5 and possibly others belong to no chat (deleted on the device); each is filed under the person or "
+               "group it was exchanged with", "assumption"),
+        old(5, sms, "2015-11-26T03:06:40", "in", jordan, "Are you there?", "SMS"),  # its chat was deleted: filed by its party
     ]
 
 
@@ -233,6 +234,34 @@ def test_new_database_whose_tables_are_only_in_its_wal_is_detected(tmp_path):
         assert files_state(tmp_path) == before
     finally:
         writer.close()
+
+
+@pytest.mark.parametrize(
+    "guid, key",
+    [
+        ("iMessage;-;+12025550123", "-;+12025550123"),
+        ("SMS;-;+12025550123", "-;+12025550123"),
+        ("any;-;+12025550123", "-;+12025550123"),  # macOS 26
+        ("RCS;-;(202) 555-0123", "-;+12025550123"),
+        ("iMessage;-;Pat@Example.com", "-;pat@example.com"),
+        ("iMessage;+;chat493827161", "+;chat493827161"),
+        ("any;+;chat493827161", "+;chat493827161"),
+        ("odd-guid-without-parts", "odd-guid-without-parts"),
+    ],
+)
+def test_conversation_key_is_the_same_on_every_device_and_service(guid, key):
+    assert imessage.conversation_key(guid, "US") == key
+
+
+def test_orphan_group_messages_go_to_their_group_by_room_name(modern_db):
+    conn = sqlite3.connect(modern_db)
+    build.insert_message(conn, {"ROWID": 50, "guid": G + "50", "handle_id": 2, "text": "group, chat deleted", "cache_roomnames": "chat493827161", "date": 731100000_000_000_000})
+    build.insert_message(conn, {"ROWID": 51, "guid": G + "51", "handle_id": 2, "text": "gone group", "cache_roomnames": "chat111", "date": 731100001_000_000_000})
+    conn.commit()
+    conn.close()
+    by_ref = {r.source_ref: r for r in imessage.read(modern_db, OPTIONS) if isinstance(r, Message)}
+    assert by_ref["ROWID 50"].conversation is by_ref["ROWID 14"].conversation
+    assert by_ref["ROWID 51"].conversation == Conversation("imessage", "+;chat111", None, True, (ME,))
 
 
 # -- the source is never changed -----------------------------------------------------------------
@@ -435,7 +464,7 @@ def test_import_into_archive_and_again_adds_nothing(archive, modern_db):
     assert first.warnings == [f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of "
                               "the 90-byte blob; imported with an empty body"]
     assert rows(archive, "SELECT source_key, title, is_group FROM conversations ORDER BY id") == [
-        ("iMessage;-;+12025550123", None, 0), ("iMessage;+;chat493827161", "Case 2024-17", 1), ("SMS;-;+12025550188", None, 0)]
+        ("-;+12025550123", None, 0), ("+;chat493827161", "Case 2024-17", 1), ("-;+12025550188", None, 0)]
     assert rows(archive, "SELECT m.source_id, r.kind, r.emoji, r.removed, r.at FROM reactions r JOIN messages m ON m.id = r.message_id ORDER BY r.at") == [
         (f"{G}02", "loved", None, 0, "2024-03-01T17:08:10.000Z"),
         (f"{G}02", "loved", None, 1, "2024-03-01T17:09:00.000Z"),

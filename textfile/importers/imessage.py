@@ -49,7 +49,7 @@ MESSAGE_COLUMNS = (
     "date", "date_read", "date_delivered", "date_edited", "date_retracted",
     "item_type", "group_title", "group_action_type", "other_handle",
     "associated_message_guid", "associated_message_type", "associated_message_emoji",
-    "thread_originator_guid", "message_summary_info",
+    "thread_originator_guid", "message_summary_info", "cache_roomnames",
 )  # fmt: skip
 ATTACHMENT_COLUMNS = ("ROWID", "guid", "filename", "mime_type", "transfer_name")
 _NO_FLAGS: frozenset[str] = frozenset()
@@ -246,6 +246,7 @@ class _Reader:
         self.participants = {rowid: Participant(handle=handle) for rowid, handle in self.handles.items()}
         self.chats = self._chats(tables)
         self.orphans: dict[str, Conversation] = {}
+        self.orphans_noted = False
         message_columns = _columns(self.conn, "message")
         select = ", ".join(f"m.{c}" if c in message_columns else f"NULL AS {c}" for c in MESSAGE_COLUMNS)
         if "chat_message_join" in tables and "chat_recoverable_message_join" in tables:
@@ -311,11 +312,14 @@ class _Reader:
             people = tuple(Participant(handle=h) for h in sorted(members.get(rowid, ()))) + (self.owner,)
             chats[rowid] = Conversation(
                 platform=FORMAT,
-                source_key=guid,
+                source_key=conversation_key(guid, self.region),
                 title=display_name or None,
                 is_group=chat_style == GROUP_STYLE or ";+;" in guid,
                 participants=people,
             )
+        self.by_key = {}
+        for chat in chats.values():
+            self.by_key.setdefault(chat.source_key, chat)
         return chats
 
     def _attachment_rows(self, tables: set[str]):
@@ -330,21 +334,29 @@ class _Reader:
             )
         )
 
-    def _conversation(self, chat_id, sender: Participant | None) -> Conversation:
-        chat = self.chats.get(chat_id)
-        if chat is not None:
-            return chat
-        # A message no chat lists (its chat was deleted on the device): kept, under its other party.
-        handle = sender.handle if sender is not None and not sender.is_owner else "unknown"
-        conversation = self.orphans.get(handle)
+    def _orphan(self, handle_id, room_names: str | None, ref: str, out: list) -> Conversation:
+        """The conversation of a message no chat lists (its chat was deleted on the device), by the
+        key its chat had: the group's room name (cache_roomnames "chat493827161"), else the other party."""
+        handle = self.handles.get(handle_id)
+        if room_names:
+            key = "+;" + room_names.split(",")[0]
+        elif handle:
+            key = "-;" + handle
+        else:
+            key = "no-chat;unknown"
+        conversation = self.by_key.get(key) or self.orphans.get(key)
         if conversation is None:
             conversation = Conversation(
                 platform=FORMAT,
-                source_key=f"no-chat;{handle}",
-                title=f"Messages with {handle} not in any chat",
-                participants=((Participant(handle=handle),) if handle != "unknown" else ()) + (self.owner,),
+                source_key=key,
+                is_group=key.startswith("+;"),
+                participants=((Participant(handle=handle),) if handle and not room_names else ()) + (self.owner,),
             )
-            self.orphans[handle] = conversation
+            self.orphans[key] = conversation
+        if not self.orphans_noted:
+            self.orphans_noted = True
+            out.append(Notice(f"{ref} and possibly others belong to no chat (deleted on the device); each is filed under the "
+                              "person or group it was exchanged with", kind="assumption"))
         return conversation
 
     # -- one row --------------------------------------------------------------------------------
@@ -354,13 +366,13 @@ class _Reader:
         (rowid, guid, text, attributed_body, subject, handle_id, is_from_me, service, error,
          date, date_read, date_delivered, date_edited, date_retracted,
          item_type, group_title, group_action_type, other_handle,
-         assoc_guid, assoc_type, assoc_emoji, thread_originator, summary, chat_id, deleted_at) = row  # fmt: skip
+         assoc_guid, assoc_type, assoc_emoji, thread_originator, summary, room_names, chat_id, deleted_at) = row  # fmt: skip
         ref = f"ROWID {rowid}"
         if is_from_me:
             sender = self.owner
         else:
             sender = self.participants.get(handle_id)
-        conversation = self.chats.get(chat_id) or self._conversation(chat_id, sender)
+        conversation = self.chats.get(chat_id) or self._orphan(handle_id, room_names, ref, out)
         if sender is None and not is_from_me and not item_type:
             others = [p for p in conversation.participants if not p.is_owner]
             if len(others) == 1:
@@ -551,6 +563,24 @@ class _Reader:
         if Path.home() not in roots:
             roots.append(Path.home())
         return roots
+
+
+def conversation_key(guid: str, region: str) -> str:
+    """A chat's guid without its service, the other party's number normalized.
+
+    # chat: ("iMessage;-;+12025550123", 45), ("SMS;-;+12025550123", 45), ("any;-;+12025550123", 45) (macOS 26),
+    #       ("iMessage;+;chat493827161", 43)
+    The same conversation has a different service prefix on an iPhone, on a Mac before and after
+    macOS 26, and as iMessage or SMS; keyed by the full guid, one conversation would be archived
+    twice. "-;+12025550123" (one-to-one) and "+;chat493827161" (group) stay the same everywhere.
+    """
+    _service, sep, rest = guid.partition(";")
+    kind, sep2, identifier = rest.partition(";")
+    if not sep or not sep2 or kind not in ("-", "+") or not identifier:
+        return guid
+    if kind == "-":
+        identifier = phones.normalize_handle(identifier, region)
+    return f"{kind};{identifier}"
 
 
 def _library_tail(filename: str) -> str | None:
