@@ -361,6 +361,28 @@ def test_truncated_database_fails_cleanly_or_reads(tmp_path, modern_db):
             assert "\n" not in failed.reason
 
 
+def test_unreadable_database_says_how_to_get_at_it(tmp_path, modern_db, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(imessage, "open", denied, raising=False)
+    with pytest.raises(ImportFailed) as failed:
+        list(imessage.read(modern_db, OPTIONS))
+    assert failed.value.reason == ("cannot read: Operation not permitted (on a Mac, give the terminal Full Disk Access in "
+                                   "System Settings \u203a Privacy & Security, or copy the file first)")
+
+
+def test_wal_that_cannot_be_copied_fails_cleanly(modern_db, monkeypatch):
+    modern_db.with_name("chat.db-wal").write_bytes(b"\0" * 100)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(imessage.shutil, "copyfile", full)
+    with pytest.raises(ImportFailed, match="cannot copy the database and its write-ahead log to a temporary folder: No space left on device"):
+        list(imessage.read(modern_db, OPTIONS))
+
+
 def test_folder_without_messages_database(tmp_path):
     folder = tmp_path / "backup"
     folder.mkdir()

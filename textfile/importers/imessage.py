@@ -20,7 +20,6 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import fields
 from functools import cached_property
 from datetime import datetime
@@ -84,8 +83,11 @@ def detect(path: Path) -> bool:
             return True
         if not path.with_name(path.name + "-wal").is_file():
             return False
-        with _snapshot(path) as (uri, _copied):  # a new database whose tables are still only in its WAL
-            return _has_tables(uri)
+        snapshot = _Snapshot(path)  # a new database whose tables are still only in its WAL
+        try:
+            return _has_tables(snapshot.uri)
+        finally:
+            snapshot.close()
     except sqlite3.Error:
         return False
 
@@ -116,24 +118,38 @@ def read(path: Path, options: ImportOptions) -> Iterator:
         with open(db_path, "rb") as fp:
             head = fp.read(16)
     except OSError as exc:
-        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+        raise ImportFailed(path, _os_reason(exc)) from None
     if head != SQLITE_MAGIC:
         if backup is not None:
             raise ImportFailed(path, "the backup's sms.db is not a readable database (is the backup encrypted? make an unencrypted one)")
         raise ImportFailed(path, "not a SQLite database (not a Messages chat.db or sms.db)")
-    with _snapshot(db_path) as (uri, copied):
+    try:
+        snapshot = _Snapshot(db_path)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot copy the database and its write-ahead log to a temporary folder: {exc.strerror or exc}") from None
+    try:
         try:
-            conn = sqlite3.connect(uri, uri=True)
+            conn = sqlite3.connect(snapshot.uri, uri=True)
         except sqlite3.Error as exc:
             raise ImportFailed(path, _reason(exc)) from None
         try:
-            if copied:
-                yield Notice(f"read a copy of {db_path.name} together with its {copied} file, so no recent message is missed", kind="assumption")
+            if snapshot.copied:
+                yield Notice(f"read a copy of {db_path.name} together with its {snapshot.copied} file, so no recent message is missed",
+                             kind="assumption")
             yield from _Reader(conn, path, db_path, options, backup).records()
         except sqlite3.Error as exc:
             raise ImportFailed(path, _reason(exc)) from None
         finally:
             conn.close()
+    finally:
+        snapshot.close()
+
+
+def _os_reason(exc: OSError) -> str:
+    reason = f"cannot read: {exc.strerror or exc}"
+    if isinstance(exc, PermissionError):
+        reason += " (on a Mac, give the terminal Full Disk Access in System Settings \u203a Privacy & Security, or copy the file first)"
+    return reason
 
 
 def _reason(exc: sqlite3.Error) -> str:
@@ -149,24 +165,35 @@ def _readonly_uri(path: Path) -> str:
     return path.resolve().as_uri() + "?mode=ro&immutable=1"
 
 
-@contextmanager
-def _snapshot(db_path: Path):
-    """(uri to read, name of the side file copied with it or None)."""
-    for suffix in ("-wal", "-journal"):
-        side = db_path.with_name(db_path.name + suffix)
-        try:
-            has_side = side.is_file() and side.stat().st_size > 0
-        except OSError:
-            has_side = False
-        if has_side:
-            with tempfile.TemporaryDirectory(prefix="textfile-imessage-") as tmp:
-                copy = Path(tmp) / "chat.db"
-                shutil.copyfile(db_path, copy)
-                shutil.copyfile(side, Path(tmp) / ("chat.db" + suffix))
-                # Our own copy: opened read-write so SQLite applies the WAL / rolls back the journal.
-                yield copy.as_uri(), side.name
-            return
-    yield _readonly_uri(db_path), None
+class _Snapshot:
+    """What to open: the database itself (immutable), or, when a -wal or hot -journal file sits
+    beside it, a copy of both in a temporary folder, opened read-write so SQLite applies the WAL or
+    rolls the journal back in our copy. `copied` names the side file; `close()` removes the copy."""
+
+    def __init__(self, db_path: Path):
+        self.uri, self.copied, self._tmp = _readonly_uri(db_path), None, None
+        for suffix in ("-wal", "-journal"):
+            side = db_path.with_name(db_path.name + suffix)
+            try:
+                has_side = side.is_file() and side.stat().st_size > 0
+            except OSError:
+                has_side = False
+            if has_side:
+                self._tmp = tempfile.TemporaryDirectory(prefix="textfile-imessage-")
+                try:
+                    copy = Path(self._tmp.name) / "chat.db"
+                    shutil.copyfile(db_path, copy)
+                    shutil.copyfile(side, Path(self._tmp.name) / ("chat.db" + suffix))
+                except OSError:
+                    self.close()
+                    raise
+                self.uri, self.copied = copy.as_uri(), side.name
+                return
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -412,7 +439,7 @@ class _Reader:
                 body = f"{body}: {text}" if body else text
         else:
             direction = "out" if is_from_me else "in"
-            if text is not None:
+            if text or (text is not None and attributed_body is None):
                 body = text
             elif attributed_body is not None:
                 try:
