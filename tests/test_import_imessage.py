@@ -567,3 +567,30 @@ def test_cli_bad_input_exit_1_and_archive_unchanged(cli, archive, tmp_path, kind
     assert result.exit_code == 1
     assert result.stderr.replace("\n", " ").strip() == f"Error: {path}: {reason}"
     assert snapshot(archive) == before
+
+
+def test_corpus_attributed_bodies_through_the_importer(tmp_path):
+    blobs = CORPUS / "attributedBody-blobs"
+    if not blobs.exists():
+        pytest.skip("no ../shared/corpus")
+    db = build.build_modern(tmp_path / "home")
+    conn = sqlite3.connect(db)
+    names = sorted(p.name for p in blobs.iterdir())
+    for n, name in enumerate(names, start=60):
+        conn.execute("INSERT INTO message (ROWID, guid, attributedBody, handle_id, service, date) VALUES (?, ?, ?, 1, 'iMessage', ?)",
+                     (n, f"CORPUS-{name}", (blobs / name).read_bytes(), 731100000_000_000_000 + n))
+        conn.execute("INSERT INTO chat_message_join (chat_id, message_id) VALUES (1, ?)", (n,))
+    conn.commit()
+    conn.close()
+    records = list(imessage.read(db, OPTIONS))
+    bodies = {r.source_id[len("CORPUS-"):]: (r.body, r.flags) for r in records if isinstance(r, Message) and r.source_id.startswith("CORPUS-")}
+    assert bodies == {
+        "AttributedBodyTextOnly": ("Noter test", frozenset()),
+        "AttributedBodyTextOnly2": ("Test 3", frozenset()),
+        "Blank": ("", frozenset()),
+        "ExtraData": ("", frozenset({"empty_body"})),
+        "MultiPart": ("\ufffctest 1\ufffctest 2 \ufffctest 3", frozenset()),
+        "URL": ("https://github.com/ReagentX/Logria", frozenset()),
+        "WeirdText": ("\U0001d58d\U0001d58a\U0001d591\U0001d591\U0001d594 \U0001d59c\U0001d594\U0001d597\U0001d591\U0001d589", frozenset()),
+    }
+    assert any(isinstance(r, Notice) and "CORPUS-ExtraData" in r.text and "string length 157 runs past the end" in r.text for r in records)
