@@ -18,6 +18,7 @@ Decisions:
 from __future__ import annotations
 
 import codecs
+from array import array
 import hashlib
 import io
 import mimetypes
@@ -25,7 +26,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
@@ -37,7 +38,7 @@ from textfile.model import Attachment, Conversation, ImportOptions, Message, Not
 FORMAT = "whatsapp"
 VERSION = "1"
 
-CHUNK = 1 << 20  # characters per read; headers are matched over whole chunks
+CHUNK = 1 << 18  # characters per read; headers are matched over whole chunks
 MAX_LINE = 64 << 20  # a "line" longer than this is not text
 DETECT_BYTES = 64 << 10
 
@@ -92,12 +93,17 @@ _ERAS = {"R": 2018, "H": 1988, "S": 1925, "T": 1911}
 _DIGITS = {ord(c): None for c in _MARKS}
 _INVISIBLE = str.maketrans({**{c: None for c in _MARKS}})
 _MARK_START = ("\u200e", "\u200f")
+_HAS_MARK = re.compile(f"[{_MARKS}]").search
+
+
+def _clean(text: str) -> str:
+    return text.translate(_INVISIBLE) if _HAS_MARK(text) else text
 
 
 def _style(m: re.Match) -> str:
     if m.group("br"):
         return "bracket"
-    return "dash" if m.group("tr").strip(" \u00a0\u202f\u2009") != ":" else "colon"
+    return "colon" if m.group("tr")[0] == ":" else "dash"
 
 
 def _year(era: str | None, d3: str, be: str | None) -> int:
@@ -339,8 +345,6 @@ class _Survey:
     ambiguous: int = 0  # dates where either order is possible and they differ
     back_dmy: int = 0
     back_mdy: int = 0
-    prev_dmy: tuple | None = None
-    prev_mdy: tuple | None = None
     prefixes: dict = field(default_factory=dict)  # candidate sender -> count (first ": ")
     longer: dict = field(default_factory=dict)  # (first, longer) -> count
     first_author: str | None = None
@@ -349,59 +353,85 @@ class _Survey:
     group_hint: bool = False  # a system line speaks of a group
 
 
+def _date_facts(d1: str, d2: str, d3: str, H: str, M: str):
+    """What one header's date says about the file's date order; None if it is no date at all."""
+    try:
+        a, b, y, hour, minute = int(d1), int(d2), int(d3), int(H), int(M)
+    except ValueError:
+        return None
+    if hour > 24 or minute > 59:
+        return None
+    if len(d1) >= 3:
+        return ("ymd", None, None) if 1 <= b <= 12 and 1 <= y <= 31 else None
+    if not (1 <= a <= 31 and 1 <= b <= 31) or (a > 12 and b > 12):
+        return None
+    kind = "first" if a > 12 else "second" if b > 12 else "ambiguous" if a != b else "same"
+    return kind, (y, b, a), (y, a, b)
+
+
 def _survey(source: _Source) -> _Survey:
+    """Pass 1: header styles, what the dates say about day/month order, sender name candidates."""
     s = _Survey()
     styles = s.styles
     prefixes = s.prefixes
     longer = s.longer
+    facts_cache: dict = {}
+    counts = {"ymd": 0, "first": 0, "second": 0, "ambiguous": 0, "same": 0}
+    prev_dmy = prev_mdy = None
+    back_dmy = back_mdy = 0
+    headers = 0
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream):
             for m in HEADER.finditer(chunk):
-                d1, d2, d3 = m.group("d1", "d2", "d3")
-                if not _valid_components(m):
+                br, d1, _sep, d2, _era, d3, _be, _ap0, H, M, _S, _ap, tr = m.groups()
+                key = (d1, d2, d3, H, M)
+                facts = facts_cache.get(key, False)
+                if facts is False:
+                    facts = _date_facts(d1, d2, d3, H, M)
+                    if len(facts_cache) > 4096:
+                        facts_cache.clear()
+                    facts_cache[key] = facts
+                if facts is None:
                     continue
-                style = _style(m)
+                style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
                 styles[style] = styles.get(style, 0) + 1
-                s.headers += 1
-                if len(d1) >= 3:
-                    s.year_first += 1
-                else:
-                    a, b = int(d1), int(d2)
-                    if a > 12:
-                        s.first_over_12 += 1
-                    elif b > 12:
-                        s.second_over_12 += 1
-                    elif a != b:
-                        s.ambiguous += 1
-                    y = int(d3)
-                    key_dmy, key_mdy = (y, b, a), (y, a, b)
-                    if s.prev_dmy is not None:
-                        if key_dmy < s.prev_dmy:
-                            s.back_dmy += 1
-                        if key_mdy < s.prev_mdy:
-                            s.back_mdy += 1
-                    s.prev_dmy, s.prev_mdy = key_dmy, key_mdy
-                end = chunk.find("\n", m.end())
-                line = chunk[m.end(): end if end >= 0 else len(chunk)]
-                cut = line.find(": ")
+                headers += 1
+                kind, key_dmy, key_mdy = facts
+                counts[kind] += 1
+                if key_dmy is not None:
+                    if prev_dmy is not None:
+                        if key_dmy < prev_dmy:
+                            back_dmy += 1
+                        if key_mdy < prev_mdy:
+                            back_mdy += 1
+                    prev_dmy, prev_mdy = key_dmy, key_mdy
+                start = m.end()
+                end = chunk.find("\n", start)
+                if end < 0:
+                    end = len(chunk)
+                cut = chunk.find(": ", start, end)
                 if cut < 0:
-                    if s.headers == 1:
+                    if headers == 1:
                         s.first_author = None
-                    if not s.group_hint and _GROUP_WORDS.search(line):
+                    if not s.group_hint and _GROUP_WORDS.search(chunk, start, end):
                         s.group_hint = True
                     continue
-                first = line[:cut]
+                first = chunk[start:cut]
                 prefixes[first] = prefixes.get(first, 0) + 1
-                if s.headers == 1:
+                if headers == 1:
                     s.first_author = first
-                    s.first_author_system = line[cut + 2: cut + 3] in _MARK_START and m.group(0)[:1] not in _MARK_START
-                more = line.find(": ", cut + 2)
+                    s.first_author_system = chunk[cut + 2: cut + 3] in _MARK_START and m.group(0)[:1] not in _MARK_START
+                limit = min(end, start + 80)
+                more = chunk.find(": ", cut + 2, limit)
                 hops = 0
-                while more >= 0 and more <= 80 and hops < 3:
-                    key = (first, line[:more])
-                    longer[key] = longer.get(key, 0) + 1
-                    more = line.find(": ", more + 2)
+                while more >= 0 and hops < 3:
+                    pair = (first, chunk[start:more])
+                    longer[pair] = longer.get(pair, 0) + 1
+                    more = chunk.find(": ", more + 2, limit)
                     hops += 1
+    s.headers = headers
+    s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = counts["ymd"], counts["first"], counts["second"], counts["ambiguous"]
+    s.back_dmy, s.back_mdy = back_dmy, back_mdy
     return s
 
 
@@ -523,9 +553,8 @@ def _fold(text: str) -> str:
 
 
 def _phrase(text: str) -> str:
-    """A short text folded for comparing with known phrases: no marks, accents, case or final stop."""
-    folded = unicodedata.normalize("NFD", _fold(text))
-    return "".join(c for c in folded if not unicodedata.combining(c)).rstrip(".。!")
+    """A short text folded for comparing with known phrases: no marks, case, extra spaces or final stop."""
+    return " ".join(_clean(text).casefold().split()).rstrip(".。!")
 
 
 def _folded_set(*items: str) -> frozenset[str]:
@@ -552,7 +581,7 @@ _DELETED = _folded_set(
     "此消息已删除", "你删除了此消息", "這則訊息已被刪除", "你刪除了這則訊息", "Tin nhắn này đã bị xóa", "Bạn đã xóa tin nhắn này",
     "הודעה זו נמחקה", "מחקת את ההודעה הזו", "Aquesta missatge s'ha suprimit", "S'ha suprimit aquest missatge",
     "このメッセージを削除しました", "คุณได้ลบข้อความนี้", "आपने यह मैसेज डिलीट किया", "यह मैसेज डिलीट कर दिया गया है",
-    "Tuto zprávu jste odstranil/a", "Вы удалили это сообщение", "Ви видалили це повідомлення",
+    "Tuto zprávu jste odstranil/a", "Вы удалили это сообщение", "Ви видалили це повідомлення", "لقد حذَفت هذه الرسالة",
 )
 _EDITED_WORDS = re.compile(
     r"(?i)edit|bearbeit|modifi|bewerkt|изменен|змінен|upraven|düzenlen|diedit|muokat|redigera|redigert|redigeret|επεξεργ|編集|编辑|編輯|수정|แก้ไข|संपादित|נערכה|تعديل|editad|szerkeszt|zmieniona|edytowan"
@@ -608,34 +637,43 @@ def _mime(name: str | None) -> str | None:
     return mimetypes.guess_type(name, strict=False)[0]
 
 
-def _clean(text: str) -> str:
-    return text.translate(_INVISIBLE)
+_TAIL_STRIP = " \u00a0\u202f" + _MARKS
+_NO_FLAGS: frozenset = frozenset()
+_PHRASES = None  # filled below: every short phrase any rule looks for
+_DOC_TITLE = re.compile(r"\.[0-9A-Za-z]{1,8}$")
 
 
-@dataclass
-class _Text:
-    body: str
-    identity_body: str
-    flags: set
-    attachments: list  # (file_name | None, omitted: bool)
-    kind: str = "message"
-    status: str | None = None
+def _interpret(text: str, line_marked: bool) -> tuple:
+    """A message's text (all its lines, invisible marks as written) →
+    (body, identity body, flags, attachments [(file name, omitted)], kind, status)."""
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    tail = text.rstrip(_TAIL_STRIP)[-1:]
+    first_tail = tail if first_end < 0 else first.rstrip(_TAIL_STRIP)[-1:]
+    # the common case: plain text, nothing any rule below looks for
+    if (
+        not line_marked
+        and tail != ">"
+        and first_tail != ">"
+        and first_tail != ")"
+        and (len(first) > 80 or _phrase(first) not in _PHRASES)
+        and first[:1] != "<"
+    ):
+        body = _clean(text).rstrip()
+        return body, body, (_NO_FLAGS if body else frozenset(("empty_body",))), (), "message", None
 
-
-def _interpret(text: str, line_marked: bool) -> _Text:
-    """A message's text (all its lines, invisible marks as written) → body, attachments, flags."""
     flags: set = set()
     attachments: list = []
-    first, _, rest = text.partition("\n")
     # "… <This message was edited>" at the very end (localized)
-    tail_line = text.rsplit("\n", 1)[-1]
-    em = _EDITED_TAIL.search(tail_line)
-    if em and _EDITED_WORDS.search(em.group(1)):
-        flags.add("edited")
-        text = text[: len(text) - len(tail_line) + em.start()]
-        first, _, rest = text.partition("\n")
+    if tail == ">":
+        tail_line = text if first_end < 0 else text[text.rfind("\n") + 1:]
+        em = _EDITED_TAIL.search(tail_line)
+        if em and _EDITED_WORDS.search(em.group(1)):
+            flags.add("edited")
+            text = text[: len(text) - len(tail_line) + em.start()]
+    first, _, rest = text.partition("\n")
     clean_first = _clean(first).strip()
-    folded_first = _phrase(clean_first) if len(clean_first) < 80 else ""
+    folded_first = _phrase(clean_first) if len(clean_first) <= 80 else ""
     caption = rest
     media = False
     kind, status = "message", None
@@ -645,13 +683,13 @@ def _interpret(text: str, line_marked: bool) -> _Text:
         attachments.append((None, True))
         media = True
     # iOS with media: "\u200e<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>", "Some file.txt \u200e<attached: 00000046-Some file.txt>"
-    elif (am := _ATTACHED_IOS.search(first)) is not None:
+    elif clean_first[-1:] == ">" and (am := _ATTACHED_IOS.search(first)) is not None:
         attachments.append((_clean(am.group(2)).strip(), False))
         before = _clean(first[: am.start()]).strip()
         caption = before + ("\n" + rest if rest else "") if before else rest
         media = True
     # Android with media: "IMG-20220323-WA0002.jpg (file attached)" then the caption
-    elif (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None and (
+    elif clean_first[-1:] == ")" and (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None and (
         _phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1)))
     ):
         attachments.append((_clean(fm.group(1)).strip(), False))
@@ -676,7 +714,7 @@ def _interpret(text: str, line_marked: bool) -> _Text:
             name = None
             if before:
                 title = before.split(" • ")[0].strip()
-                if re.search(r"\.[0-9A-Za-z]{1,8}$", title):
+                if _DOC_TITLE.search(title):
                     name = title
             attachments.append((name, True))
             caption = before + ("\n" + rest if rest else "") if before else rest
@@ -686,14 +724,17 @@ def _interpret(text: str, line_marked: bool) -> _Text:
 
     if caption is None:
         body = _clean(text).strip()
-    else:
+    elif media:
         body = _clean(caption).strip("\n").rstrip()
-        if not media:
-            body = _clean(text).rstrip()
+    else:
+        body = _clean(text).rstrip()
     identity_body = ("\x00media\n" if media else "") + body
     if not body and not attachments and kind == "message":
         flags.add("empty_body")
-    return _Text(body, identity_body, flags, attachments, kind, status)
+    return body, identity_body, frozenset(flags), attachments, kind, status
+
+
+_PHRASES = _OMITTED_ANDROID | _OMITTED_IOS | _DELETED | _MISSED_CALLS | _CALLS | {"null"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -820,50 +861,173 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors)
 
 
+class _Digests:
+    """A set of 64-bit digests at 16 bytes each (a set of ints costs ~70): open addressing."""
+
+    def __init__(self) -> None:
+        self.mask = (1 << 12) - 1
+        self.table = array("Q", bytes(8 * (self.mask + 1)))
+        self.size = 0
+
+    def add(self, digest: int) -> bool:
+        """True if the digest is new."""
+        digest |= 1  # 0 marks a free slot
+        table, mask = self.table, self.mask
+        i = digest & mask
+        while True:
+            value = table[i]
+            if value == 0:
+                table[i] = digest
+                self.size += 1
+                if self.size * 2 > mask:
+                    self._grow()
+                return True
+            if value == digest:
+                return False
+            i = (i + 1) & mask
+
+    def _grow(self) -> None:
+        old = self.table
+        self.mask = self.mask * 2 + 1
+        self.table = array("Q", bytes(8 * (self.mask + 1)))
+        self.size = 0
+        for value in old:
+            if value:
+                self.add(value)
+
+
 def _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors) -> Iterator[Record]:
+    """Pass 2: the records. Written for speed: one regex pass per chunk, caches for dates,
+    times and UTC offsets, and no per-line work for the lines inside a message."""
     path = source.path
     zone_name = options.tz
-    region = options.region
-    wall_cache: dict = {}
-    seen: set[int] = set()
+    want_bracket = style == "bracket"
+    want_colon = style == "colon"
+    dates: dict = {}
+    clock: dict = {}
+    offsets: dict = {}
+    seen = _Digests()
+    seen_add = seen.add
     dups: dict = {}
     line_no = 1
-    pending = None  # (header info tuple, [body parts])
+    pending = None
     parts: list[str] = []
     prelude_done = False
+    make = _message
+    blake2b = hashlib.blake2b
+    from_bytes = int.from_bytes
+    mark_start = _MARK_START
+    fold = _fold
+    interpret = _interpret
+    participants_get = participants.get
 
-    def finish(head, text: str):
-        return _build(head, text, source, conversation, participants, resolved, tz, zone_name, region, wall_cache, seen, dups, system_authors)
+    def build(head, text: str) -> Message:
+        wall, written, line_no, line_marked = head
+        if text[-1:] == "\n":
+            text = text[:-1]
+        if text[-1:] == "\r":
+            text = text[:-1]
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        first_end = text.find("\n")
+        first = text if first_end < 0 else text[:first_end]
+        cut = first.find(": ")
+        sender = None
+        name = None
+        if cut >= 0 and (resolved_name := resolved.get(first[:cut])) is not None:
+            name = resolved_name
+            if len(name) != cut:
+                if text.startswith(name + ": "):
+                    cut = len(name)
+                else:
+                    name = first[:cut]
+            sender = participants_get(name)
+            content = text[cut + 2:]
+            if sender is None:  # a prefix the survey did not resolve to this name
+                sender = Participant(phones.normalize_handle(name, options.region), normalize_name(name), False)
+        else:
+            content = text
+            colon = first.find(":")
+            # "01/20/19, 11:23 - John Doe:." (no space after the colon) from a known sender
+            if colon > 0 and first[:colon] in participants and (cut < 0 or colon < cut):
+                name = first[:colon]
+                sender = participants[name]
+                content = text[colon + 1:]
+
+        sent_at, time_flag = _instant(wall, tz, offsets)
+        body, ident_body, flags, attachments, kind, status = interpret(content, line_marked)
+        if sender is None:
+            direction = "system"
+        elif (
+            # iOS system lines: the chat's name as author, text starting with a mark, the line unmarked
+            content[:1] in mark_start and not line_marked and not sender.is_owner and fold(name) in system_authors
+            and not flags and not attachments and kind == "message" and "://" not in content
+        ):
+            direction = "system"
+        else:
+            direction = "out" if sender.is_owner else "in"
+        if direction == "system":
+            body = ident_body = _clean(content).strip()
+            flags, attachments, kind, status = _NO_FLAGS, (), "message", None
+        elif attachments:
+            attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments)
+        if time_flag:
+            flags = flags | {time_flag}
+        identity_sender = sender.handle if sender is not None else None
+
+        key = f"{written}\x1f{identity_sender}\x1f{ident_body}"
+        digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+        if seen_add(digest):
+            occurrence = 0
+        else:  # the same time, sender and text again: count exactly (rare, so kept whole)
+            occurrence = dups.get(key, 0) + 1
+            dups[key] = occurrence
+        return make(conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender, body,
+                    zone_name, kind, status, flags, attachments, f"line {line_no}")
 
     with source.open_text() as stream:
         for chunk in _chunks(path, stream):
             pos = 0
             count_from = 0
             for m in HEADER.finditer(chunk):
-                if _style(m) != style:
+                br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, tr = m.groups()
+                if want_bracket:
+                    if br is None:
+                        continue
+                elif br is not None or (tr[0] == ":") != want_colon:
                     continue
-                head = _header(m, order)
-                if head is None:
+                date = dates.get((d1, d2, era, d3, be))
+                if date is None:
+                    date = _date(d1, d2, era, d3, be, order)
+                    if len(dates) > 4096:
+                        dates.clear()
+                    dates[(d1, d2, era, d3, be)] = date
+                if not date:
                     continue
-                line_no += chunk.count("\n", count_from, m.start())
-                count_from = m.start()
-                parts.append(chunk[pos: m.start()])
+                time_of_day = clock.get((H, M, S, ap, ap0))
+                if time_of_day is None:
+                    time_of_day = _time(H, M, S, ap, ap0)
+                    if len(clock) > 20_000:
+                        clock.clear()
+                    clock[(H, M, S, ap, ap0)] = time_of_day
+                if not time_of_day:
+                    continue
+                start = m.start()
+                line_no += chunk.count("\n", count_from, start)
+                count_from = start
+                parts.append(chunk[pos:start])
                 if pending is not None:
-                    record = finish(pending, "".join(parts))
-                    if record is not None:
-                        yield record
+                    yield build(pending, "".join(parts) if len(parts) > 1 else parts[0])
                 elif not prelude_done:
                     yield from _prelude("".join(parts))
                 prelude_done = True
-                pending = (*head, line_no, m.group(0)[:1] in _MARK_START)
+                pending = (date[0] + time_of_day[0], date[1] + time_of_day[1], line_no, m.group(0)[:1] in mark_start)
                 parts = []
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
             parts.append(chunk[pos:])
         if pending is not None:
-            record = finish(pending, "".join(parts))
-            if record is not None:
-                yield record
+            yield build(pending, "".join(parts))
         elif parts:
             yield from _prelude("".join(parts))
 
@@ -874,125 +1038,67 @@ def _prelude(text: str) -> Iterator[Skipped]:
             yield Skipped("unparseable line before the first message", f"line {n}")
 
 
-def _header(m: re.Match, order: str):
-    d1, d2, era, d3, be, ap0, H, M, S, ap = m.group("d1", "d2", "era", "d3", "be", "ap0", "H", "M", "S", "ap")
+def _date(d1, d2, era, d3, be, order) -> tuple | bool:
+    """((year, month, day), "d1/d2/year as written") or False when it is not a date in `order`."""
     try:
         if order == "ymd" or len(d1) >= 3:
             if len(d1) < 3:
-                return None
+                return False
             year, month, day = _year(None, d1, None), int(d2), int(d3)
+            written = f"{year}/{month}/{day}"
         else:
             year = _year(era, d3, be)
             a, b = int(d1), int(d2)
             day, month = (a, b) if order == "dmy" else (b, a)
-        hour = _hour(H, ap, ap0)
-        minute = int(M)
-        second = int(S) if S else 0
-        if hour == 24 and minute == 0:
-            return None
-        wall = (year, month, day, hour, minute, second)
-        datetime(*wall)  # validates
+            written = f"{a}/{b}/{year}"
+        datetime(year, month, day)
     except (ValueError, OverflowError):
-        return None
-    # the time as written, normalized: components in written order, Gregorian year, 24-hour clock
-    written = f"{int(d1)}/{int(d2)}/{year if len(d1) < 3 else int(d3)} {hour:02d}:{minute:02d}" + (f":{second:02d}" if S else "")
-    return wall, written
+        return False
+    return (year, month, day), written
 
 
-def _build(head, text, source, conversation, participants, resolved, tz, zone_name, region, wall_cache, seen, dups, system_authors):
-    wall, written, line_no, line_marked = head
-    if text.endswith("\n"):
-        text = text[:-1]
-    if text.endswith("\r"):
-        text = text[:-1]
-    if "\r\n" in text:
-        text = text.replace("\r\n", "\n")
-    first_end = text.find("\n")
-    first = text if first_end < 0 else text[:first_end]
-    cut = first.find(": ")
-    sender = None
-    if cut >= 0 and first[:cut] in resolved:
-        prefix = first[:cut]
-        name = resolved[prefix]
-        if name != prefix and text.startswith(name + ": "):
-            cut = len(name)
-        else:
-            name = prefix
-        sender = participants.get(name)
-        content = text[cut + 2:]
-        if sender is None:  # a sender the survey did not see (should not happen)
-            sender = Participant(phones.normalize_handle(name, region), normalize_name(name), False)
-    else:
-        name = None
-        content = text
-        colon = first.find(":")
-        # "01/20/19, 11:23 - John Doe:." (no space after the colon) from a known sender
-        if colon > 0 and first[:colon] in participants and (cut < 0 or colon < cut):
-            name = first[:colon]
-            sender = participants[name]
-            content = text[colon + 1:]
+def _time(H, M, S, ap, ap0) -> tuple | bool:
+    """((hour, minute, second), " HH:MM[:SS]" in 24 hours) or False."""
+    hour, minute, second = _hour(H, ap, ap0), int(M), int(S) if S else 0
+    if hour > 23 or minute > 59 or second > 59:
+        return False
+    return (hour, minute, second), f" {hour:02d}:{minute:02d}" + (f":{second:02d}" if S else "")
 
-    cached = wall_cache.get(wall)
-    if cached is None:
-        if len(wall_cache) > 8192:
-            wall_cache.clear()
-        cached = times.localize(datetime(*wall), tz)
-        wall_cache[wall] = cached
-    sent_at, time_flag = cached
 
-    interpreted = _interpret(content, line_marked)
-    direction = "in"
-    # iOS system lines: the chat's name as author, text starting with a mark, the line itself unmarked
-    if sender is not None and not line_marked and content[:1] in _MARK_START and _fold(name) in system_authors and not sender.is_owner:
-        if not interpreted.flags & {"deleted", "edited"} and not interpreted.attachments and interpreted.kind == "message" and "://" not in content:
-            direction = "system"
-    if sender is None:
-        direction = "system"
-    elif direction != "system":
-        direction = "out" if sender.is_owner else "in"
-    author = sender  # iOS system lines keep their author as written (the chat's name)
-    identity_sender = sender.handle if sender is not None else None
-    if direction == "system" and sender is not None:
-        body = _clean(content).strip()
-        flags = set()
-        attachments = ()
-        ident_body = body
-        kind, status = "message", None
-    else:
-        body, flags, ident_body = interpreted.body, interpreted.flags, interpreted.identity_body
-        kind, status = interpreted.kind, interpreted.status
-        attachments = tuple(_attachment(source, name_, omitted) for name_, omitted in interpreted.attachments)
-        if direction == "system":
-            body = _clean(content).strip()
-            ident_body = body
-    if time_flag:
-        flags = set(flags)
-        flags.add(time_flag)
+def _instant(wall: tuple, tz, offsets: dict) -> tuple:
+    """A wall clock in `tz` as a UTC instant and its DST flag; one zone lookup per hour of the clock."""
+    hour_key = wall[:4]
+    known = offsets.get(hour_key)
+    if known is None:
+        start, flag_start = times.localize(datetime(*hour_key), tz)
+        end, flag_end = times.localize(datetime(*hour_key, 59, 59), tz)
+        known = start.utcoffset() if start.utcoffset() == end.utcoffset() and not flag_start and not flag_end else False
+        if len(offsets) > 4096:
+            offsets.clear()
+        offsets[hour_key] = known
+    if known is False:  # an hour with a DST change: each time on its own
+        local, flag = times.localize(datetime(*wall), tz)
+        return local.astimezone(times.UTC), flag
+    return datetime(*wall, tzinfo=times.UTC) - known, None
 
-    key = (written, identity_sender, ident_body)
-    digest = int.from_bytes(hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-    if digest in seen:
-        occurrence = dups.get(key, 0) + 1
-        dups[key] = occurrence
-    else:
-        seen.add(digest)
-        occurrence = 0
 
-    return Message(
-        conversation=conversation,
-        identity=(written, identity_sender, ident_body, occurrence),
-        sent_at=sent_at,
-        direction=direction,
-        sender=author,
-        body=body,
-        source_zone=zone_name,
-        service="WhatsApp",
-        kind=kind,
-        status=status,
-        flags=frozenset(flags),
-        attachments=attachments,
-        source_ref=f"line {line_no}",
-    )
+_MESSAGE_DEFAULTS = {f.name: (f.default_factory() if f.default_factory is not MISSING else f.default)
+                     for f in fields(Message) if f.default is not MISSING or f.default_factory is not MISSING}
+# Building a frozen dataclass runs object.__setattr__ per field; a chat of 200,000 messages feels
+# it. The same instance, built directly, when the class allows it (no __slots__, no __post_init__).
+_FAST_MESSAGES = "__slots__" not in Message.__dict__ and not hasattr(Message, "__post_init__")
+
+
+def _message(conversation, identity, sent_at, direction, sender, body, zone, kind, status, flags, attachments, ref) -> Message:
+    values = dict(_MESSAGE_DEFAULTS)
+    values.update(conversation=conversation, identity=identity, sent_at=sent_at, direction=direction, sender=sender, body=body,
+                  source_zone=zone, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
+                  source_ref=ref)
+    if _FAST_MESSAGES:
+        message = object.__new__(Message)
+        message.__dict__.update(values)
+        return message
+    return Message(**values)
 
 
 def _attachment(source: _Source, name: str | None, omitted: bool) -> Attachment:
