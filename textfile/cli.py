@@ -460,8 +460,17 @@ def log(
 
 @app.command()
 @command
-def verify(json_: Json = False, quiet: Quiet = False) -> None:
-    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain. Exit 3 on any problem."""
+def verify(
+    pdfs: Annotated[Optional[list[Path]], typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False)] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain. Exit 3 on any problem.
+
+    With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows).
+    """
+    if pdfs:
+        return _verify_pdfs(pdfs, json_, quiet)
     from textfile.integrity import check_archive
 
     with open_archive() as archive:
@@ -475,6 +484,63 @@ def verify(json_: Json = False, quiet: Quiet = False) -> None:
         err.print(f"Error: {problem}", markup=False)
     if not report["ok"]:
         raise typer.Exit(3)
+
+
+def _verify_pdfs(pdfs: list[Path], json_: bool, quiet: bool) -> None:
+    from textfile.transcript import verify_pdfs
+
+    with open_archive() as archive:
+        reports = verify_pdfs(archive, pdfs)
+    if json_:
+        emit_json(reports)
+    for r in reports:
+        if r["ok"] and not quiet and not json_:
+            bates = r["bates"]
+            out.print(f"{r['path']}: matches the archive (transcript {r['transcript']}, {r['messages']:,} messages, {r['pages']:,} pages,"
+                      f" Bates {bates['first']} to {bates['last']}).", markup=False)
+        for problem in r["problems"]:
+            err.print(f"Error: {r['path']}: {problem}", markup=False)
+    if not all(r["ok"] for r in reports):
+        raise typer.Exit(3)
+
+
+# -- transcripts -----------------------------------------------------------------------------
+
+
+@app.command()
+@command
+def transcript(
+    reference: Annotated[Optional[str], typer.Argument(help="The matter's reference (or --client).", show_default=False)] = None,
+    client: Annotated[Optional[str], typer.Option(help="A client's transcript instead: their matters and conversations.")] = None,
+    from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    tz: Annotated[Optional[str], typer.Option(help="Zone to show times in. Default: the archive's.")] = None,
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="The PDF to write (never overwritten).", show_default=False)] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(help="Folder for YYYY-MM-DD_<client>_<matter>_transcript.pdf. Default: here.", show_default=False)] = None,
+    bates_prefix: Annotated[Optional[str], typer.Option(help="Bates prefix. Default: the archive's.")] = None,
+    bates_start: Annotated[Optional[int], typer.Option(help="First Bates number. Default: the prefix's next free number.")] = None,
+    no_media: Annotated[bool, typer.Option("--no-media", help="List images instead of showing them.")] = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Render a matter's messages as a dated PDF/A with page and Bates numbers, recorded so `textfile verify FILE.pdf` can prove it."""
+    from textfile.transcript import make_transcript
+
+    options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir,
+                   bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
+    with open_archive() as archive:
+        bar = progress_bar(quiet or json_, "Rendering transcript")
+        if bar:
+            with bar:
+                task = bar.add_task("Rendering transcript", total=None)
+                made = make_transcript(archive, **options, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            made = make_transcript(archive, **options)
+    if json_:
+        emit_json(made)
+    elif not quiet:
+        out.print(f"Wrote {made['path']}: {made['messages']:,} messages, {made['pages']:,} pages, Bates {made['bates_first']} to {made['bates_last']}.",
+                  markup=False)
 
 
 def main() -> None:

@@ -1,0 +1,241 @@
+"""Transcripts: a dated PDF of a matter (or a client) that can be proven to match the archive.
+
+`make_transcript` is the one function the CLI calls. It reads the plan (which messages, in what
+order, with which content hashes), has the chunks rendered in parallel (`render.py`), renders the
+cover last (it states the page count and Bates range), joins and stamps the parts (`pdf.py`),
+attaches the manifest (`manifest.py`) and then, in one write transaction, takes the Bates numbers,
+records the transcript and its messages, appends the audit entry and puts the file in place.
+The Bates counter is checked again inside that transaction, so two productions made at the same
+time can never both use a number: the second is refused and writes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from textfile import __version__, audit, times
+from textfile.archive import Archive
+from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
+
+CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each process near 200 MB)
+SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
+MANIFEST_DESCRIPTION = "textfile manifest: scope, Bates range, every message id and content hash in transcript order"
+
+
+def default_name(day: str, client: str, matter: str | None) -> str:
+    def clean(text: str) -> str:
+        return re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-.") or "x"
+
+    parts = [day, clean(client)] + ([clean(matter)] if matter else [])
+    return "_".join(parts) + "_transcript.pdf"
+
+
+def next_bates(conn, prefix: str) -> int:
+    row = conn.execute("SELECT next_number FROM bates_counters WHERE prefix = ?", (prefix,)).fetchone()
+    return row[0] if row else 1
+
+
+def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | None, name: str) -> Path:
+    if out and out_dir:
+        raise InvalidInput("give --out or --out-dir, not both")
+    if out:
+        path = Path(out).expanduser()
+        if path.exists():
+            raise Conflict(f"{path} already exists; a transcript is never overwritten (choose another --out)")
+        if not path.parent.is_dir():
+            raise InvalidInput(f"{path.parent} is not a folder")
+        return path.absolute()
+    folder = Path(out_dir or ".").expanduser()
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+    elif not folder.is_dir():
+        raise InvalidInput(f"{folder} is not a folder")
+    path = folder / name
+    n = 2
+    while path.exists():
+        path = folder / name.replace("_transcript.pdf", f"_transcript-{n}.pdf")
+        n += 1
+    return path.absolute()
+
+
+def make_transcript(
+    archive: Archive,
+    *,
+    matter: str | None = None,
+    client: str | None = None,
+    from_: str | None = None,
+    until: str | None = None,
+    tz: str | None = None,
+    out: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike | None = None,
+    bates_prefix: str | None = None,
+    bates_start: int | None = None,
+    media: bool = True,
+    workers: int | None = None,
+    chunk_size: int = CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Render, record and write one transcript; returns what was made."""
+    from textfile.transcript import content, manifest, pdf, render
+
+    started = time.monotonic()
+    conn = archive.conn
+    settings = archive.settings
+    zone_name = tz or settings.tz
+    zone = times.zone(zone_name)
+    from_at = times.parse_user_instant(from_, zone) if from_ else None
+    until_at = times.parse_user_instant(until, zone, end_of_day=True) if until else None
+    prefix = content.ensure_ascii_prefix(bates_prefix or settings.bates_prefix)
+    if bates_start is not None and bates_start < 1:
+        raise InvalidInput("--bates-start must be 1 or more")
+
+    conn.execute("BEGIN")  # one consistent snapshot for the plan and the cover
+    try:
+        scope = content.resolve_scope(conn, matter, client, from_at, until_at)
+        free = next_bates(conn, prefix)
+        if bates_start is not None and bates_start < free:
+            raise Conflict(f"Bates numbers up to {pdf.bates(prefix, free - 1)} are already used; the next free number is {free}")
+        first_number = bates_start or free
+        plan = content.plan(conn, scope)
+        if not plan.rows:
+            what = f"matter {scope.matter}" if scope.matter else f"client {scope.client}"
+            window = f" between {from_ or 'the start'} and {until or 'now'}" if (from_ or until) else ""
+            raise NotFound(f"{what} has no messages{window}: nothing to transcribe")
+        cover_facts = content.cover(conn, scope, plan, zone)
+        client_handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (scope.client_id,))]
+    finally:
+        conn.execute("COMMIT")
+
+    now = times.now_iso()
+    today = times.from_iso(now).astimezone(zone).strftime("%Y-%m-%d")
+    path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter))
+    transcript_id = str(uuid.uuid4())
+    header = f"{scope.client} — {scope.matter} {scope.matter_title}" if scope.matter else f"{scope.client} — all matters"
+    ctx = {"archive": str(Path(archive.path).absolute()), "tz": zone_name, "media": media, "owner": settings.owner_name,
+           "header": header, "title": f"Transcript: {header}", "page_size": render.page_size(settings.region)}
+
+    total = len(plan.rows)
+    workers = workers or render.default_workers()
+    size = chunk_size if total > SMALL else total
+    if total > SMALL and workers > 1:
+        size = max(100, min(chunk_size, math.ceil(total / workers)))
+    jobs = content.jobs(plan, size)
+    results = render.render_jobs(ctx, jobs, workers if total > SMALL else 1,
+                                 (lambda done: progress(done, total)) if progress else None)
+    read = [h for r in results for h in r["hashes"]]
+    if read != [(r[1], r[3]) for r in plan.rows]:
+        raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
+
+    # The cover comes first and states the page count and Bates range: render it until its own
+    # length is known (a long list of sources can take it to a second page).
+    if not render._state:
+        render.init_worker(ctx)
+    body_pages = sum(r["pages"] for r in results)
+    cover_pages, cover = 1, None
+    for _ in range(4):
+        pages = cover_pages + body_pages
+        last_number = first_number + pages - 1
+        window = "all messages filed to the matter" if scope.matter else "all messages filed to the client's matters or in the client's conversations"
+        if from_at or until_at:
+            window += f", from {content.fmt_time(from_at, zone) or 'the start'} until {content.fmt_time(until_at, zone) or 'the end'}"
+        html = render.cover_html({
+            "header": header, "title": ctx["title"], "page_size": ctx["page_size"], "scope": scope.as_dict(), "c": cover_facts,
+            "client_handles": client_handles, "owner": settings.owner_name, "owner_handles": list(settings.owner_handles),
+            "window": window, "total": total, "zone": zone_name, "generated_local": times.display(now, zone), "generated_utc": now,
+            "version": __version__, "pages": pages, "bates_first": pdf.bates(prefix, first_number),
+            "bates_last": pdf.bates(prefix, last_number), "transcript_id": transcript_id})
+        cover, rendered_pages, _marks, _refused = render.render_html(html)
+        if rendered_pages == cover_pages:
+            break
+        cover_pages = rendered_pages
+    else:
+        raise TextfileError("the cover's length did not settle; please report this")
+
+    scope_record = {**scope.as_dict(), "zone": zone_name, "media": media}
+    manifest_bytes = manifest.build(
+        transcript_id=transcript_id, archive_id=settings.archive_id, generated_at=now, version=__version__, scope=scope_record,
+        zone=zone_name, media=media, pages=pages, bates_prefix=prefix, bates_first=first_number, bates_last=last_number,
+        messages=read)
+    document = pdf.assemble(cover, [r["pdf"] for r in results])
+    marks, offset = [(1, "Cover", 0)], cover_pages
+    for r in results:
+        marks += [(level, label, page + offset) for level, label, page in r["bookmarks"]]
+        offset += r["pages"]
+    pdf.bookmarks(document, marks)
+    pdf.stamp(document, prefix, first_number)
+    pdf.attach(document, manifest.NAME, manifest_bytes, MANIFEST_DESCRIPTION)
+
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    placed = False
+    try:
+        with os.fdopen(fd, "wb") as fp:
+            pdf.save(document, fp)
+            fp.flush()
+            os.fsync(fp.fileno())
+        document.close()
+        pdf_sha = manifest.file_sha256(partial)
+        manifest_sha = manifest.sha256(manifest_bytes)
+        with archive.transaction() as w:
+            if next_bates(w, prefix) > first_number:
+                raise Conflict(f"another transcript took Bates numbers from {pdf.bates(prefix, first_number)} on while this one was made;"
+                               " nothing was written (run it again)")
+            cur = w.execute(
+                "INSERT INTO transcripts (uuid, matter_id, client_id, scope, from_at, until_at, zone, path, pdf_sha256, manifest_sha256,"
+                " pages, messages, bates_prefix, bates_first, bates_last, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (transcript_id, scope.matter_id, scope.client_id, manifest_json(scope_record), from_at, until_at, zone_name, str(path),
+                 pdf_sha, manifest_sha, pages, total, prefix, first_number, last_number, now))
+            w.executemany("INSERT INTO transcript_messages (transcript_id, position, message_id, content_hash) VALUES (?, ?, ?, ?)",
+                          ((cur.lastrowid, i, mid, digest) for i, (mid, digest) in enumerate(read, 1)))
+            w.execute("INSERT INTO bates_counters (prefix, next_number) VALUES (?, ?)"
+                      " ON CONFLICT (prefix) DO UPDATE SET next_number = excluded.next_number", (prefix, last_number + 1))
+            audit.append(w, "transcript", {
+                "transcript": transcript_id, "matter": scope.matter, "client": scope.client, "from": from_at, "until": until_at,
+                "path": str(path), "pdf_sha256": pdf_sha, "manifest_sha256": manifest_sha, "pages": pages, "messages": total,
+                "bates_first": pdf.bates(prefix, first_number), "bates_last": pdf.bates(prefix, last_number)})
+            _place(partial, path)
+            placed = True
+    except BaseException:
+        if placed:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+    return {
+        "path": str(path), "transcript": transcript_id, "matter": scope.matter, "client": scope.client, "from": from_at, "until": until_at,
+        "zone": zone_name, "messages": total, "conversations": len(plan.conversations), "pages": pages,
+        "bates_first": pdf.bates(prefix, first_number), "bates_last": pdf.bates(prefix, last_number),
+        "pdf_sha256": pdf_sha, "manifest_sha256": manifest_sha, "chunks": len(jobs),
+        "refused_urls": [u for r in results for u in r["refused"]], "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+def manifest_json(value) -> str:
+    from textfile.fingerprint import canonical_json
+
+    return canonical_json(value)
+
+
+def _place(partial: Path, path: Path) -> None:
+    """Give the finished file its name without ever replacing a file of that name."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise Conflict(f"{path} appeared while the transcript was being made; nothing was written") from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise Conflict(f"{path} appeared while the transcript was being made; nothing was written") from None
+        os.replace(partial, path)
+
+
+def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
+    """Each transcript file checked against the archive (manifest.verify_pdf)."""
+    from textfile.transcript.manifest import verify_pdf
+
+    return [verify_pdf(archive.conn, archive.settings.archive_id, p) for p in paths]

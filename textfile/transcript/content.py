@@ -1,0 +1,338 @@
+"""What a transcript shows, read from the archive as plain data.
+
+The main process reads the plan: which messages are in the window, in transcript order, with
+their content hashes (the manifest) and enough to number them and resolve "in reply to #n".
+Each rendering worker then reads the full content of its own chunk of messages by rowid, through
+its own read-only connection, so no process holds a whole large matter in memory. A worker
+returns the content hashes it read; if the archive changed in between, the transcript is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from textfile import times
+from textfile.errors import InvalidInput, NotFound
+
+DIRECTION_WORDS = {"in": "incoming", "out": "outgoing", "system": "system"}
+STATUS_MARKS = {
+    "draft": "DRAFT (never sent)",
+    "failed": "FAILED (not delivered)",
+    "outbox": "QUEUED (sending not confirmed)",
+    "queued": "QUEUED (sending not confirmed)",
+}
+FLAG_MARKS = {
+    "deleted": "DELETED",
+    "unsent": "UNSENT",
+    "edited": "EDITED",
+    "draft": None,  # said by the status
+    "failed": None,
+    "empty_body": "no text",
+    "view_once": "VIEW ONCE (content not in the export)",
+    "time_ambiguous": "time ambiguous: clock went back (DST), first occurrence assumed",
+    "time_nonexistent": "time did not exist: clock jumped forward (DST), read with the earlier offset",
+}
+REACTION_WORDS = {"loved": "❤", "liked": "👍", "disliked": "👎", "laughed": "😂", "emphasized": "‼", "questioned": "?"}
+RENDERABLE_IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff")
+
+
+@dataclass
+class Scope:
+    matter_id: int | None
+    matter: str | None
+    matter_title: str | None
+    client_id: int
+    client: str
+    from_at: str | None
+    until_at: str | None
+
+    def where(self) -> tuple[str, list]:
+        """SQL condition on `messages m` selecting the scope's messages, and its parameters."""
+        if self.matter_id is not None:
+            cond = ("EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = ? AND f.conversation_id = m.conversation_id"
+                    " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))")
+            params: list = [self.matter_id]
+        else:
+            # A client's transcript: what is filed to any of their matters, and every conversation
+            # they take part in through one of their handles.
+            cond = ("(EXISTS (SELECT 1 FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE mt.client_id = ?"
+                    " AND f.conversation_id = m.conversation_id"
+                    " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
+                    " OR m.conversation_id IN (SELECT p.conversation_id FROM participants p JOIN client_handles h ON h.handle = p.handle"
+                    " WHERE h.client_id = ? AND p.is_owner = 0))")
+            params = [self.client_id, self.client_id]
+        if self.from_at:
+            cond += " AND m.sent_at >= ?"
+            params.append(self.from_at)
+        if self.until_at:
+            cond += " AND m.sent_at <= ?"
+            params.append(self.until_at)
+        return cond, params
+
+    def as_dict(self) -> dict:
+        return {"matter": self.matter, "matter_title": self.matter_title, "client": self.client,
+                "from": self.from_at, "until": self.until_at}
+
+
+def resolve_scope(conn: sqlite3.Connection, matter: str | None, client: str | None, from_at: str | None, until_at: str | None) -> Scope:
+    if bool(matter) == bool(client):
+        raise InvalidInput("name a matter (REF) or a client (--client NAME), not both" if matter else "name a matter (REF) or a client (--client NAME)")
+    if from_at and until_at and from_at > until_at:
+        raise InvalidInput("--from is after --until")
+    if matter:
+        row = conn.execute(
+            "SELECT mt.id, mt.reference, mt.title, c.id AS client_id, c.name FROM matters mt JOIN clients c ON c.id = mt.client_id"
+            " WHERE mt.reference = ?", (matter.strip(),)).fetchone()
+        if row is None:
+            raise NotFound(f"no matter {matter!r} (see `textfile matter list`)")
+        return Scope(row["id"], row["reference"], row["title"], row["client_id"], row["name"], from_at, until_at)
+    row = conn.execute("SELECT id, name FROM clients WHERE name = ?", (client.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no client named {client!r} (see `textfile client list`)")
+    return Scope(None, None, None, row["id"], row["name"], from_at, until_at)
+
+
+@dataclass
+class Plan:
+    """The messages of a transcript in order: (rowid, id, conversation_id, content_hash, service, sent_at)."""
+
+    rows: list[tuple]
+    reply_seq: dict[int, int] = field(default_factory=dict)  # position (0-based) -> sequence number replied to (1-based)
+    reply_outside: set[int] = field(default_factory=set)  # positions replying to a message not in the transcript
+    conversations: list[int] = field(default_factory=list)  # in transcript order
+
+
+def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
+    cond, params = scope.where()
+    rows = conn.execute(
+        "SELECT m.rowid, m.id, m.conversation_id, m.content_hash, m.service, m.sent_at, m.source_id, m.reply_to"
+        f" FROM messages m WHERE {cond} ORDER BY m.conversation_id, m.sent_at, m.rowid", params).fetchall()
+    first: dict[int, str] = {}
+    for r in rows:
+        first.setdefault(r[2], r[5])
+    order = sorted(first, key=lambda c: (first[c], c))
+    rank = {c: i for i, c in enumerate(order)}
+    rows.sort(key=lambda r: rank[r[2]])  # stable: keeps time order within each conversation
+    result = Plan([(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows], conversations=order)
+    by_source: dict[tuple[int, str], int] = {}
+    for pos, r in enumerate(rows):
+        if r[6]:
+            by_source.setdefault((r[2], r[6]), pos + 1)
+    for pos, r in enumerate(rows):
+        if r[7]:
+            target = by_source.get((r[2], r[7]))
+            if target:
+                result.reply_seq[pos] = target
+            else:
+                result.reply_outside.add(pos)
+    return result
+
+
+# -- the chunks -----------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One chunk for a rendering worker: consecutive positions of the plan."""
+
+    index: int
+    start: int  # position of the first message (0-based); its sequence number is start + 1
+    rowids: list[int]
+    replies: dict[int, int]  # position -> sequence number replied to
+    outside: list[int]
+    continues_from: str | None = None  # sent_at of the message before, when the chunk starts mid-conversation
+
+
+def jobs(p: Plan, size: int) -> list[Job]:
+    out = []
+    for i, start in enumerate(range(0, len(p.rows), size)):
+        stop = min(start + size, len(p.rows))
+        before = p.rows[start - 1] if start else None
+        out.append(Job(i, start, [r[0] for r in p.rows[start:stop]],
+                       {k: v for k, v in p.reply_seq.items() if start <= k < stop},
+                       [k for k in p.reply_outside if start <= k < stop],
+                       before[5] if before and before[2] == p.rows[start][2] else None))
+    return out
+
+
+def fmt_time(stored: str | None, tz: ZoneInfo) -> str:
+    return times.display(stored, tz) if stored else ""
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    h, rest = divmod(int(seconds), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
+
+
+def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, owner_name: str) -> dict:
+    """Everything a chunk shows, as plain data for the template, and the hashes that were read."""
+    marks = ",".join("?" * len(job.rowids))
+    rows = conn.execute(
+        "SELECT m.rowid, m.*, p.handle AS sender_handle, p.display_name AS sender_name, p.is_owner AS sender_is_owner"
+        f" FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.rowid IN ({marks})", job.rowids).fetchall()
+    by_rowid = {r["rowid"]: r for r in rows}
+    ordered = [by_rowid[rid] for rid in job.rowids if rid in by_rowid]
+    ids = [r["id"] for r in ordered]
+    id_marks = ",".join("?" * len(ids))
+    versions: dict[str, list] = {}
+    for v in conn.execute(f"SELECT * FROM message_versions WHERE message_id IN ({id_marks}) ORDER BY message_id, version", ids):
+        versions.setdefault(v["message_id"], []).append(v)
+    reactions: dict[str, list] = {}
+    for x in conn.execute(
+            "SELECT x.*, p.handle, p.display_name FROM reactions x LEFT JOIN participants p ON p.id = x.sender_id"
+            f" WHERE x.message_id IN ({id_marks}) ORDER BY x.message_id, x.at, x.id", ids):
+        reactions.setdefault(x["message_id"], []).append(x)
+    attachments: dict[str, list] = {}
+    for a in conn.execute(
+            "SELECT a.*, b.size FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256"
+            f" WHERE a.message_id IN ({id_marks}) ORDER BY a.message_id, a.position", ids):
+        attachments.setdefault(a["message_id"], []).append(a)
+    conversation_ids = sorted({r["conversation_id"] for r in ordered})
+    conversations = conversation_info(conn, conversation_ids)
+
+    messages = []
+    conversation = ordered[0]["conversation_id"] if ordered and job.continues_from else None
+    day = times.from_iso(job.continues_from).astimezone(tz).strftime("%A, %-d %B %Y") if conversation else None
+    for offset, r in enumerate(ordered):
+        pos = job.start + offset
+        local = times.from_iso(r["sent_at"]).astimezone(tz)
+        flags = json.loads(r["flags"] or "[]")
+        item = {
+            "seq": pos + 1,
+            "conversation": r["conversation_id"],
+            "day": local.strftime("%A, %-d %B %Y"),
+            "time": fmt_time(r["sent_at"], tz),
+            "direction": r["direction"],
+            "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
+            "kind": r["kind"],
+            "service": r["service"] or "",
+            "sender_name": (r["sender_name"] or (owner_name if r["sender_is_owner"] else "")) if r["sender_handle"] else "",
+            "sender_handle": r["sender_handle"] or "",
+            "body": r["body"] or "",
+            "marks": _marks(r["status"], flags, r["kind"]),
+            "call": _call(r) if r["kind"] == "call" else "",
+            "delivered": fmt_time(r["delivered_at"], tz),
+            "read": fmt_time(r["read_at"], tz),
+            "reply_to": job.replies.get(pos),
+            "reply_outside": pos in job.outside,
+            "versions": [{"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"],
+                          "origin": "edit history" if v["origin"] == "edit_history" else "earlier import"}
+                         for v in versions.get(r["id"], [])],
+            "reactions": [_reaction(x, tz) for x in reactions.get(r["id"], [])],
+            "attachments": [_attachment(a, media) for a in attachments.get(r["id"], [])],
+        }
+        if r["conversation_id"] != conversation:
+            conversation, day = r["conversation_id"], None
+        item["new_day"] = item["day"] != day or offset == 0
+        item["day_continued"] = item["day"] == day and offset == 0
+        item["continued"] = offset == 0 and job.continues_from is not None
+        day = item["day"]
+        messages.append(item)
+    return {"messages": messages, "conversations": conversations,
+            "hashes": [(r["id"], r["content_hash"]) for r in ordered], "missing": len(job.rowids) - len(ordered)}
+
+
+def _marks(status: str | None, flags: list[str], kind: str) -> list[str]:
+    out = []
+    if kind != "call" and status in STATUS_MARKS:
+        out.append(STATUS_MARKS[status])
+    for f in flags:
+        word = FLAG_MARKS.get(f, f.replace("_", " "))
+        if word and word not in out:
+            out.append(word)
+    return out
+
+
+def _call(r) -> str:
+    status = r["status"] or ("outgoing" if r["direction"] == "out" else "incoming")
+    text = f"Call: {status}"
+    if r["duration_s"]:
+        text += f", {duration(r['duration_s'])}"
+    return text
+
+
+def _reaction(x, tz) -> dict:
+    symbol = x["emoji"] or REACTION_WORDS.get(x["kind"], "")
+    who = x["display_name"] or x["handle"] or "unknown"
+    if x["display_name"] and x["handle"] and x["display_name"] != x["handle"]:
+        who = f"{x['display_name']} ({x['handle']})"
+    return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz), "removed": bool(x["removed"])}
+
+
+def _attachment(a, media: bool) -> dict:
+    mime = (a["mime"] or "").lower()
+    item = {"name": a["file_name"] or "(no name)", "mime": a["mime"] or "unknown type", "size": a["size"],
+            "sha256": a["blob_sha256"], "missing": a["missing_reason"], "inline": False, "omitted": None}
+    if a["blob_sha256"] and mime in RENDERABLE_IMAGES:
+        if media:
+            item["inline"] = True
+        else:
+            item["omitted"] = "image not shown (--no-media)"
+    return item
+
+
+def conversation_info(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    out = {r["id"]: {"id": r["id"], "platform": r["platform"], "title": r["title"], "is_group": bool(r["is_group"]), "participants": []}
+           for r in conn.execute(f"SELECT * FROM conversations WHERE id IN ({marks})", ids)}
+    for p in conn.execute(f"SELECT * FROM participants WHERE conversation_id IN ({marks}) ORDER BY is_owner, handle", ids):
+        out[p["conversation_id"]]["participants"].append(
+            {"handle": p["handle"], "name": p["display_name"] if p["display_name"] != p["handle"] else None, "is_owner": bool(p["is_owner"])})
+    return out
+
+
+# -- the cover ------------------------------------------------------------------------------
+
+PLATFORM_NAMES = {"android": "Android (SMS Backup & Restore)", "imessage": "iMessage / SMS (Apple Messages)", "whatsapp": "WhatsApp (Export chat)"}
+
+
+def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo) -> dict:
+    """The cover page's facts: counts per conversation and service, sources, method and limits."""
+    cond, params = scope.where()
+    counts: dict[int, dict[str, int]] = {}
+    for r in p.rows:
+        per = counts.setdefault(r[2], {})
+        per[r[4] or "unknown"] = per.get(r[4] or "unknown", 0) + 1
+    convs = conversation_info(conn, p.conversations)
+    spans = {r[0]: (r[1], r[2]) for r in conn.execute(
+        f"SELECT m.conversation_id, min(m.sent_at), max(m.sent_at) FROM messages m WHERE {cond} GROUP BY m.conversation_id", params)}
+    conversations = []
+    for n, cid in enumerate(p.conversations, 1):
+        c = convs[cid]
+        first, last = spans.get(cid, (None, None))
+        conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
+                              "first": fmt_time(first, tz), "last": fmt_time(last, tz)})
+    sources = [dict(r) for r in conn.execute(
+        "SELECT i.id, i.file_name, i.size, i.sha256, i.format, i.zone, i.custodian, i.started_at, count(*) AS messages"
+        f" FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id IN (SELECT m.id FROM messages m WHERE {cond})"
+        " GROUP BY i.id ORDER BY i.id", params)]
+    for s in sources:
+        s["imported"] = fmt_time(s["started_at"], tz)
+    services: dict[str, int] = {}
+    for per in counts.values():
+        for service, n in per.items():
+            services[service] = services.get(service, 0) + n
+    platforms = sorted({c["platform"] for c in convs.values()})
+    wa_zones = sorted({s["zone"] for s in sources if s["format"] == "whatsapp"})
+    first_all = min((s[0] for s in spans.values()), default=None)
+    last_all = max((s[1] for s in spans.values()), default=None)
+    return {"conversations": conversations, "sources": sources, "services": sorted(services.items()),
+            "custodians": sorted({s["custodian"] for s in sources if s["custodian"]}),
+            "platforms": [PLATFORM_NAMES.get(x, x) for x in platforms], "whatsapp": "whatsapp" in platforms, "whatsapp_zones": wa_zones,
+            "android": "android" in platforms, "imessage": "imessage" in platforms,
+            "first": fmt_time(first_all, tz), "last": fmt_time(last_all, tz)}
+
+
+def ensure_ascii_prefix(prefix: str) -> str:
+    prefix = prefix.strip()
+    if not prefix or not all(c.isascii() and (c.isalnum() or c in "-_") for c in prefix):
+        raise InvalidInput(f"invalid Bates prefix {prefix!r} (ASCII letters, digits, - and _ only)")
+    return prefix

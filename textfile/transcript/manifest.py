@@ -1,0 +1,147 @@
+"""The manifest embedded in every transcript, and checking a transcript against the archive.
+
+The manifest (`textfile-manifest.json`, attached to the PDF) says what the transcript is: its id,
+the archive it came from, its scope and window, its Bates range, and the id and content hash of
+every message in transcript order. The archive records the transcript with the sha256 of the
+PDF file and of the manifest. `verify_pdf` reads the manifest back and reports, in words, every
+way the file and the archive disagree: the file was altered, the manifest was altered, a message
+changed or is missing, or the archive never made this transcript.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+from textfile.fingerprint import canonical_json
+
+NAME = "textfile-manifest.json"
+FORMAT = "textfile-transcript-manifest"
+MAX_PROBLEMS = 50
+
+
+def build(*, transcript_id: str, archive_id: str, generated_at: str, version: str, scope: dict, zone: str, media: bool,
+          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages: list[tuple[str, str]]) -> bytes:
+    from textfile.transcript.pdf import bates
+
+    manifest = {
+        "format": FORMAT, "format_version": 1,
+        "transcript": transcript_id, "archive": archive_id, "generated_at": generated_at, "textfile_version": version,
+        "scope": scope, "zone": zone, "media": media, "pages": pages,
+        "bates": {"prefix": bates_prefix, "first": bates(bates_prefix, bates_first), "last": bates(bates_prefix, bates_last),
+                  "first_number": bates_first, "last_number": bates_last},
+        "message_count": len(messages),
+        "messages": [[mid, digest] for mid, digest in messages],
+    }
+    return (canonical_json(manifest) + "\n").encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fp:
+        while chunk := fp.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read(path: str | Path) -> bytes | None:
+    """The embedded manifest's bytes; None when the file is not a PDF or carries none."""
+    from textfile.transcript.pdf import read_attachment
+
+    try:
+        return read_attachment(path, NAME)
+    except Exception:  # not a PDF, or damaged beyond reading
+        return None
+
+
+def _current_hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """id -> (stored content hash, hash recomputed from the stored row, sent_at)."""
+    from textfile.ingest import message_content_hash
+
+    out = {}
+    for start in range(0, len(ids), 900):
+        batch = ids[start:start + 900]
+        marks = ",".join("?" * len(batch))
+        attachments: dict[str, list[tuple]] = {}
+        for a in conn.execute(f"SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments"
+                              f" WHERE message_id IN ({marks}) ORDER BY message_id, position", batch):
+            attachments.setdefault(a[0], []).append(tuple(a)[1:])
+        for m in conn.execute(
+                "SELECT m.id, m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to, m.content_hash"
+                f" FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id IN ({marks})", batch):
+            recomputed = message_content_hash(m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], attachments.get(m[0], []))
+            out[m[0]] = (m[10], recomputed, m[1])
+    return out
+
+
+def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> dict:
+    """Check one transcript file against the archive. {'path', 'ok', 'problems', …}."""
+    path = Path(path)
+    report: dict = {"path": str(path), "ok": False, "problems": [], "transcript": None}
+    problems: list[str] = report["problems"]
+    if not path.is_file():
+        problems.append("no such file")
+        return report
+    actual_sha = file_sha256(path)
+    raw = read(path)
+    if raw is None:
+        row = conn.execute("SELECT * FROM transcripts WHERE pdf_sha256 = ?", (actual_sha,)).fetchone()
+        if row is None:
+            by_path = conn.execute("SELECT * FROM transcripts WHERE path = ?", (str(path.resolve()),)).fetchone()
+            if by_path is not None:
+                problems.append(f"the file was altered: it is no longer the transcript {by_path['uuid']} recorded at this path"
+                                " (its sha256 differs and its embedded manifest cannot be read)")
+            else:
+                problems.append("unknown transcript: the file carries no textfile manifest that can be read")
+        return report
+    try:
+        manifest = json.loads(raw)
+        assert manifest.get("format") == FORMAT
+        messages = [(str(mid), str(digest)) for mid, digest in manifest["messages"]]
+    except Exception:
+        problems.append("the embedded manifest is damaged or not a textfile manifest")
+        return report
+    report["transcript"] = manifest.get("transcript")
+    report["bates"] = manifest.get("bates")
+    report["scope"] = manifest.get("scope")
+    report["messages"] = len(messages)
+    report["pages"] = manifest.get("pages")
+    if manifest.get("archive") != archive_id:
+        problems.append(f"unknown transcript: it was made from another archive ({manifest.get('archive')})")
+        return report
+    row = conn.execute("SELECT * FROM transcripts WHERE uuid = ?", (manifest.get("transcript"),)).fetchone()
+    if row is None:
+        problems.append(f"unknown transcript: this archive has no record of transcript {manifest.get('transcript')}")
+        return report
+    report["recorded_path"] = row["path"]
+    if sha256(raw) != row["manifest_sha256"]:
+        problems.append("the embedded manifest was altered: its sha256 differs from the one recorded when the transcript was made")
+    if actual_sha != row["pdf_sha256"]:
+        problems.append(f"the file was altered: its sha256 is {actual_sha}, the archive recorded {row['pdf_sha256']}")
+    recorded = [(r[0], r[1]) for r in conn.execute(
+        "SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id = ? ORDER BY position", (row["id"],))]
+    if recorded != messages:
+        problems.append("the manifest's messages differ from those the archive recorded for this transcript")
+    current = _current_hashes(conn, [mid for mid, _ in recorded])
+    changed = 0
+    for seq, (mid, digest) in enumerate(recorded, 1):
+        now = current.get(mid)
+        if now is None:
+            text = f"message #{seq} ({mid[:16]}…) is missing from the archive"
+        elif now[1] != digest or now[0] != digest:
+            text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript"
+        else:
+            continue
+        changed += 1
+        if changed <= MAX_PROBLEMS:
+            problems.append(text)
+    if changed > MAX_PROBLEMS:
+        problems.append(f"… and {changed - MAX_PROBLEMS:,} more messages changed or missing")
+    report["ok"] = not problems
+    return report

@@ -1,0 +1,186 @@
+"""Joining the rendered parts into one PDF/A-3b file (pikepdf), with page and Bates numbers.
+
+The cover is rendered last and comes first: its catalog (XMP metadata declaring PDF/A-3b, the
+sRGB output intent) is the document's; the chunks contribute their pages. "Page X of Y" and the
+Bates number are drawn on every page afterwards, with a small embedded subset of DejaVu Sans
+holding only printable ASCII (a Bates prefix is ASCII; the numbers are digits), so the chunks
+never need to know where they start and drawing 1,000 footers costs milliseconds, not a render.
+The manifest is attached as an associated file (/AF, relationship Data), as PDF/A-3 asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import io
+import subprocess
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+STAMP_FONT_NAME = "TFStamp"
+STAMP_SIZE = 8.0
+STAMP_FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+                         "/Library/Fonts/DejaVuSans.ttf")
+
+
+def _font_path() -> str:
+    for candidate in STAMP_FONT_CANDIDATES:
+        if Path(candidate).is_file():
+            return candidate
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        found = ""
+    if found and found.lower().endswith(".ttf") and Path(found).is_file():
+        return found
+    raise RuntimeError("DejaVu Sans is not installed (scripts/system-deps.sh installs fonts-dejavu-core)")
+
+
+@lru_cache(maxsize=1)
+def _stamp_font() -> tuple[bytes, list[int], dict]:
+    """A subset of DejaVu Sans with printable ASCII: the TrueType bytes, widths (1/1000 em) for
+    32..126, and the descriptor's metrics."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(_font_path())
+    options = subset.Options()
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM"]
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=range(32, 127))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    scale = 1000 / font["head"].unitsPerEm
+    cmap = font.getBestCmap()
+    hmtx = font["hmtx"]
+    widths = [round(hmtx[cmap[c]][0] * scale) if c in cmap else 0 for c in range(32, 127)]
+    head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
+    metrics = {
+        "bbox": [round(head.xMin * scale), round(head.yMin * scale), round(head.xMax * scale), round(head.yMax * scale)],
+        "ascent": round(hhea.ascent * scale), "descent": round(hhea.descent * scale),
+        "cap_height": round(getattr(os2, "sCapHeight", 729) * scale),
+    }
+    return out.getvalue(), widths, metrics
+
+
+def text_width(text: str, size: float = STAMP_SIZE) -> float:
+    _, widths, _ = _stamp_font()
+    return sum(widths[ord(c) - 32] for c in text) * size / 1000
+
+
+def _font_object(pdf):
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
+
+    data, widths, m = _stamp_font()
+    tag = "TFSTMP+DejaVuSans"
+    file = pikepdf.Stream(pdf, data)
+    file.Length1 = len(data)
+    descriptor = pdf.make_indirect(Dictionary(
+        Type=Name.FontDescriptor, FontName=Name("/" + tag), Flags=32, FontBBox=Array(m["bbox"]), ItalicAngle=0,
+        Ascent=m["ascent"], Descent=m["descent"], CapHeight=m["cap_height"], StemV=80, FontFile2=pdf.make_indirect(file)))
+    return pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.TrueType, BaseFont=Name("/" + tag), FirstChar=32, LastChar=126,
+        Widths=Array(widths), Encoding=Name.WinAnsiEncoding, FontDescriptor=descriptor))
+
+
+def _pdf_string(text: str) -> bytes:
+    return b"(" + text.encode("ascii").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def bates(prefix: str, number: int) -> str:
+    return f"{prefix}-{number:06d}"
+
+
+def assemble(cover: bytes, parts: list[bytes]):
+    """The cover's document with every part's pages appended."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(cover))
+    for part in parts:
+        src = pikepdf.open(io.BytesIO(part))
+        pdf.pages.extend(src.pages)
+    for key in ("/Outlines", "/PageLabels"):
+        if key in pdf.Root:
+            del pdf.Root[key]
+    return pdf
+
+
+def stamp(pdf, prefix: str, first_number: int) -> None:
+    """'Page X of Y' at the bottom left and the Bates number at the bottom right of every page."""
+    import pikepdf
+    from pikepdf import Dictionary, Name
+
+    font = _font_object(pdf)
+    total = len(pdf.pages)
+    for i, page in enumerate(pdf.pages):
+        x0, y0, x1, _y1 = (float(v) for v in page.mediabox)
+        margin = 0.75 * 72
+        y = y0 + 0.45 * 72
+        label = f"Page {i + 1:,} of {total:,}"
+        number = bates(prefix, first_number + i)
+        right = x1 - margin - text_width(number, STAMP_SIZE + 1)
+        ops = (b"q 0.1 0.1 0.1 rg BT /" + STAMP_FONT_NAME.encode() + f" {STAMP_SIZE:g} Tf 1 0 0 1 {x0 + margin:.2f} {y:.2f} Tm ".encode()
+               + _pdf_string(label) + b" Tj ET BT /" + STAMP_FONT_NAME.encode()
+               + f" {STAMP_SIZE + 1:g} Tf 1 0 0 1 {right:.2f} {y:.2f} Tm ".encode() + _pdf_string(number) + b" Tj ET Q\n")
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + ops))
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            page.obj.Resources = resources = Dictionary()
+        fonts = resources.get("/Font")
+        if fonts is None:
+            resources.Font = fonts = Dictionary()
+        fonts[Name("/" + STAMP_FONT_NAME)] = font
+
+
+def bookmarks(pdf, marks: list[tuple[int, str, int]]) -> None:
+    """Outline entries [(level, label, page index)]: conversations, and their days under them."""
+    from pikepdf import OutlineItem
+
+    with pdf.open_outline() as outline:
+        outline.root.clear()
+        parents: list = []
+        for level, label, page in marks:
+            item = OutlineItem(label, page)
+            while len(parents) >= level:
+                parents.pop()
+            (parents[-1].children if parents else outline.root).append(item)
+            parents.append(item)
+
+
+def attach(pdf, name: str, data: bytes, description: str) -> None:
+    """An associated file of the document (PDF/A-3): pikepdf files it under /Names /EmbeddedFiles and
+    in the catalog's /AF with /AFRelationship /Data, with its checksum, size and MIME subtype."""
+    import pikepdf
+    from pikepdf import Array, Name
+
+    when = datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+    pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, data, description=description, filename=name, mime_type="application/json",
+                                                     creation_date=when, mod_date=when, relationship=Name.Data)
+    spec = pdf.attachments[name].obj
+    if "/AF" not in pdf.Root:
+        pdf.Root.AF = Array([spec])
+
+
+def read_attachment(path: str | Path, name: str) -> bytes | None:
+    """The bytes of an attached file, or None when the file has none by that name."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        attached = pdf.attachments.get(name)
+        if attached is None:
+            return None
+        return attached.get_file().read_bytes()
+
+
+def save(pdf, fileobj) -> None:
+    import pikepdf
+
+    pdf.save(fileobj, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)

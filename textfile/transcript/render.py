@@ -1,0 +1,259 @@
+"""Messages to HTML (jinja2, autoescaped) to PDF (WeasyPrint), in chunks, in parallel.
+
+WeasyPrint lays out one document in time and memory that grow with its length (MEASURED.md:
+20,000 messages in one document take 98 s and 1.76 GB). A transcript is therefore rendered as
+chunks of about a thousand messages, each a document of its own, by a pool of worker processes
+(one per core); `pdf.py` joins them and stamps "Page X of Y" and the Bates number on every page
+afterwards, so the chunks never need to know where they start.
+
+A document may load nothing but the archive's own images (prepared by the worker, served from
+memory) and the package's own files: `ArchiveFetcher` refuses every other URL, so a message body
+that somehow became markup still could not reach the network or the file system.
+WeasyPrint is imported here only, never when the CLI starts.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import logging
+import multiprocessing
+import os
+import re
+import sqlite3
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from textfile.transcript.content import Job, load_chunk
+
+TEMPLATES = Path(str(resources.files("textfile.transcript") / "templates"))
+BLOB_SCHEME = "textfile-blob:"
+PACKAGE_SCHEME = "textfile-package:"
+IMAGE_MAX_PX = 900  # longest side of an inline image: 3 in at 300 dpi
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def css_string(text: str) -> Markup:
+    """A CSS string literal for any text: everything but letters, digits and spaces as \\hex escapes."""
+    out = []
+    for ch in str(text):
+        if ch.isascii() and (ch.isalnum() or ch == " "):
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):x} ")
+    return Markup('"' + "".join(out) + '"')
+
+
+def printable(text: str) -> str:
+    """Control characters as their visible Control Pictures (a bell prints as ␇), CR LF as a line break."""
+    text = text.replace("\r\n", "\n")
+    return _CONTROL.sub(lambda m: chr(0x2421) if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), text)
+
+
+_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d")
+
+
+def nowrap_times(text: str) -> Markup:
+    """Text with every displayed time kept on one line."""
+    out, last = [], 0
+    for m in _TIME.finditer(text):
+        out += [Markup.escape(text[last:m.start()]), Markup('<span class="nw">'), Markup.escape(m.group()), Markup("</span>")]
+        last = m.end()
+    out.append(Markup.escape(text[last:]))
+    return Markup("").join(out)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=False)
+    env.filters["css_string"] = css_string
+    env.filters["nowrap_times"] = nowrap_times
+    return env
+
+
+def page_size(region: str) -> str:
+    return "letter" if region.upper() in ("US", "CA", "MX", "PH", "CL", "CO", "VE") else "A4"
+
+
+# -- what a document may load ---------------------------------------------------------------
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ArchiveFetcher(URLFetcher):
+        """Serves prepared archive images and the package's own files; refuses everything else."""
+
+        def __init__(self, images: dict[str, tuple[bytes, str]] | None = None):
+            super().__init__(allowed_protocols=())
+            self.images = images if images is not None else {}
+            self.refused: list[str] = []
+            self.served: list[str] = []
+
+        def fetch(self, url, headers=None):
+            if url.startswith(BLOB_SCHEME) and url[len(BLOB_SCHEME):] in self.images:
+                data, mime = self.images[url[len(BLOB_SCHEME):]]
+                self.served.append(url)
+                return URLFetcherResponse(url, data, {"Content-Type": mime})
+            if url.startswith(PACKAGE_SCHEME):
+                name = url[len(PACKAGE_SCHEME):]
+                if name in {p.name for p in TEMPLATES.iterdir()} and "/" not in name:
+                    self.served.append(url)
+                    return URLFetcherResponse(url, (TEMPLATES / name).read_bytes(), {"Content-Type": "text/css"})
+            self.refused.append(url)
+            raise ValueError(f"textfile transcripts load nothing from outside the archive: {url[:80]}")
+
+    return ArchiveFetcher
+
+
+def archive_fetcher(images: dict | None = None):
+    return _fetcher_class()(images)
+
+
+# -- images ---------------------------------------------------------------------------------
+
+
+def prepare_image(data: bytes) -> tuple[bytes, str] | None:
+    """An image reduced to IMAGE_MAX_PX on its longest side, re-encoded (JPEG, or PNG with alpha);
+    None when it cannot be decoded. WeasyPrint only ever sees images made here."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.draft("RGB", (IMAGE_MAX_PX, IMAGE_MAX_PX))
+            im.seek(0)
+            im.thumbnail((IMAGE_MAX_PX, IMAGE_MAX_PX))
+            out = io.BytesIO()
+            if im.mode in ("RGBA", "LA", "P") and ("transparency" in im.info or im.mode != "P"):
+                im.convert("RGBA").save(out, "PNG", optimize=False)
+                return out.getvalue(), "image/png"
+            im.convert("RGB").save(out, "JPEG", quality=85)
+            return out.getvalue(), "image/jpeg"
+    except Exception:
+        return None
+
+
+# -- one process's rendering state ------------------------------------------------------------
+
+_state: dict = {}
+
+
+def init_worker(ctx: dict) -> None:
+    """Per process: a read-only connection, the fonts and the parsed stylesheet, made once."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    conn = None
+    if ctx.get("archive"):
+        conn = sqlite3.connect(Path(ctx["archive"]).as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout = 60000")
+    fonts = FontConfiguration()
+    fetcher = archive_fetcher()
+    css = CSS(string=(TEMPLATES / "transcript.css").read_text(), font_config=fonts, url_fetcher=fetcher)
+    _state.clear()
+    _state.update(ctx=ctx, conn=conn, fonts=fonts, css=css, tz=ZoneInfo(ctx["tz"]))
+
+
+def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
+    """One document to PDF: (bytes, pages, bookmarks [(level, label, page)], refused URLs)."""
+    from weasyprint import HTML
+
+    fetcher = archive_fetcher(images)
+    enabled = gc.isenabled()
+    gc.disable()  # layout allocates many small objects and frees them all at the end (MEASURED: -20%)
+    try:
+        document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+            font_config=_state["fonts"], stylesheets=[_state["css"]])
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b" if variant else None)
+        pages = len(document.pages)
+        marks = []
+
+        def walk(tree, level):
+            for label, (page, _x, _y), children, _state_ in tree:
+                marks.append((level, label, page))
+                walk(children, level + 1)
+
+        walk(document.make_bookmark_tree(), 1)
+        del document
+    finally:
+        if enabled:
+            gc.enable()
+    gc.collect()
+    return pdf, pages, marks, fetcher.refused
+
+
+def chunk_html(data: dict, ctx: dict) -> str:
+    parts = []
+    for m in data["messages"]:
+        m["body"] = printable(m["body"])
+        for v in m["versions"]:
+            v["body"] = printable(v["body"])
+        if not parts or parts[-1]["conv"]["id"] != m["conversation"]:
+            conv = data["conversations"][m["conversation"]]
+            parts.append({"conv": conv, "continued": m["continued"], "messages": []})
+        parts[-1]["messages"].append(m)
+    return environment().get_template("transcript.html.j2").render(
+        cover=False, parts=parts, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
+
+
+def render_job(job: Job) -> dict:
+    ctx = _state["ctx"]
+    data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
+    images = {}
+    if ctx["media"]:
+        wanted = {a["sha256"] for m in data["messages"] for a in m["attachments"] if a["inline"]}
+        for sha in wanted:
+            row = _state["conn"].execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+            prepared = prepare_image(row[0]) if row else None
+            if prepared:
+                images[sha] = prepared
+        for m in data["messages"]:
+            for a in m["attachments"]:
+                if a["inline"] and a["sha256"] not in images:
+                    a["inline"] = False
+                    a["omitted"] = "image could not be decoded; not shown"
+    html = chunk_html(data, ctx)
+    pdf, pages, marks, refused = render_html(html, images)
+    return {"index": job.index, "pdf": pdf, "pages": pages, "bookmarks": marks, "hashes": data["hashes"],
+            "missing": data["missing"], "refused": refused, "messages": len(job.rowids)}
+
+
+def render_jobs(ctx: dict, jobs: list[Job], workers: int, progress: Callable[[int], None] | None = None) -> list[dict]:
+    """Render every chunk, in order; in this process when there is one, else in a pool."""
+    done = 0
+    results: list[dict] = []
+    if len(jobs) <= 1 or workers <= 1:
+        init_worker(ctx)
+        for job in jobs:
+            results.append(render_job(job))
+            done += len(job.rowids)
+            if progress:
+                progress(done)
+        return results
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    mp = multiprocessing.get_context(method)
+    if method == "forkserver":
+        mp.set_forkserver_preload(["textfile.transcript.render", "weasyprint"])
+    with mp.Pool(min(workers, len(jobs)), initializer=init_worker, initargs=(ctx,), maxtasksperchild=None) as pool:
+        for result in pool.imap(render_job, jobs):
+            results.append(result)
+            done += result["messages"]
+            if progress:
+                progress(done)
+    return results
+
+
+def cover_html(context: dict) -> str:
+    return environment().get_template("transcript.html.j2").render(cover=True, **context)
+
+
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8))
