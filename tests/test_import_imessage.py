@@ -200,7 +200,7 @@ def test_unknown_item_types_and_oddities_never_crash(tmp_path):
     assert by_ref["ROWID 30"].direction == "system" and by_ref["ROWID 30"].body == "jamie@example.com: Messages event of type 6"
     assert by_ref["ROWID 31"] == Skipped("tapback that names no message", "ROWID 31")
     assert by_ref["ROWID 32"].sent_at == utc("2001-01-01T00:00:00")
-    assert f"ROWID 32 ({G}32) has no date; filed at 2001-01-01T00:00:00Z" in notices
+    assert f"ROWID 32 ({G}32) has no usable date (0); filed at 2001-01-01T00:00:00Z" in notices
     assert by_ref["ROWID 33"].conversation.source_key == "no-chat;unknown" and by_ref["ROWID 33"].sender is None
     assert by_ref["ROWID 34"].flags == {"failed"}
     assert any(n.startswith(f"ROWID 1 ({G}01): its edit history (message_summary_info) cannot be read") for n in notices)

@@ -51,6 +51,30 @@ MESSAGE_COLUMNS = (
     "thread_originator_guid", "message_summary_info", "cache_roomnames",
 )  # fmt: skip
 ATTACHMENT_COLUMNS = ("ROWID", "guid", "filename", "mime_type", "transfer_name")
+# SQLite lets any column hold any type: numbers and texts are read through CAST, so a damaged row
+# yields 0 or a string rather than a value of the wrong type.
+INTEGER_COLUMNS = {"handle_id", "is_from_me", "error", "date", "date_read", "date_delivered", "date_edited", "date_retracted",
+                   "item_type", "group_action_type", "other_handle", "associated_message_type"}  # fmt: skip
+TEXT_COLUMNS = {"guid", "text", "subject", "service", "group_title", "associated_message_guid", "associated_message_emoji",
+                "thread_originator_guid", "cache_roomnames", "filename", "mime_type", "transfer_name"}  # fmt: skip
+
+
+def _column(alias: str, name: str, present: set[str]) -> str:
+    if name not in present:
+        return f"NULL AS {name}"
+    if name in INTEGER_COLUMNS:
+        return f"CAST({alias}.{name} AS INTEGER)"
+    if name in TEXT_COLUMNS:
+        return f"CAST({alias}.{name} AS TEXT)"
+    return f"{alias}.{name}"
+
+
+def _apple(value) -> datetime | None:
+    """times.from_apple, or None for a value no clock can show (a damaged row)."""
+    try:
+        return times.from_apple(value) if value else None
+    except (OverflowError, OSError, ValueError, TypeError):
+        return None
 _NO_FLAGS: frozenset[str] = frozenset()
 
 # Message(...) by position costs half what 16 keywords do (a large database makes millions).
@@ -137,7 +161,7 @@ def read(path: Path, options: ImportOptions) -> Iterator:
                 yield Notice(f"read a copy of {db_path.name} together with its {snapshot.copied} file, so no recent message is missed",
                              kind="assumption")
             yield from _Reader(conn, path, db_path, options, backup).records()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # SQLite's message about a damaged schema may not be UTF-8
             raise ImportFailed(path, _reason(exc)) from None
         finally:
             conn.close()
@@ -152,8 +176,10 @@ def _os_reason(exc: OSError) -> str:
     return reason
 
 
-def _reason(exc: sqlite3.Error) -> str:
-    text = str(exc)
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "corrupt database (its schema is not readable text)"
+    text = "".join(c if c.isprintable() else "?" for c in str(exc))[:200]
     if "locked" in text or "busy" in text:
         return "the database is locked by another program; quit Messages or copy the file, then import the copy"
     if "not a database" in text or "malformed" in text or "corrupt" in text:
@@ -262,6 +288,16 @@ class _Reader:
         owner_handle = sorted(options.owner_handles)[0] if options.owner_handles else "me"
         self.owner = Participant(handle=owner_handle, display_name=options.owner_name, is_owner=True)
         self.roots_noted = False
+        self.undecodable = 0
+        conn.text_factory = self._text
+
+    def _text(self, raw: bytes) -> str:
+        """TEXT values: UTF-8; bytes that are not are shown as U+FFFD and reported, never a crash."""
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.undecodable += 1
+            return raw.decode("utf-8", errors="replace")
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -275,7 +311,7 @@ class _Reader:
         self.orphans: dict[str, Conversation] = {}
         self.orphans_noted = False
         message_columns = _columns(self.conn, "message")
-        select = ", ".join(f"m.{c}" if c in message_columns else f"NULL AS {c}" for c in MESSAGE_COLUMNS)
+        select = ", ".join(_column("m", c, message_columns) for c in MESSAGE_COLUMNS)
         if "chat_message_join" in tables and "chat_recoverable_message_join" in tables:
             # iOS 16 / macOS Ventura "Recently Deleted": the message left chat_message_join for this table.
             sql = (
@@ -288,6 +324,9 @@ class _Reader:
             sql = f"SELECT {select}, cmj.chat_id, NULL FROM message m LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID ORDER BY m.ROWID"
         else:
             sql = f"SELECT {select}, NULL, NULL FROM message m ORDER BY m.ROWID"
+        if self.undecodable:
+            self.undecodable = 0
+            yield Notice("some handles or chat names are not valid UTF-8; the undecodable bytes are shown as U+FFFD")
         attachments = self._attachment_rows(tables)
         pending = next(attachments, None)
         last_rowid, last_attachments = None, []
@@ -304,6 +343,10 @@ class _Reader:
                     pending = next(attachments, None)
                 last_rowid, last_attachments = rowid, found
             record(row, last_attachments, out)
+            if self.undecodable:
+                self.undecodable = 0
+                out.append(Notice(f"ROWID {rowid} (or its attachments) holds text that is not valid UTF-8; the undecodable bytes "
+                                  "are shown as U+FFFD"))
             if len(out) == 1:
                 yield out[0]
             else:
@@ -315,7 +358,7 @@ class _Reader:
         # number under; a number written without its country code is read in that region.
         country = "country" if "country" in _columns(self.conn, "handle") else "NULL"
         handles = {}
-        for rowid, raw, region in self.conn.execute(f"SELECT ROWID, id, {country} FROM handle"):
+        for rowid, raw, region in self.conn.execute(f"SELECT ROWID, CAST(id AS TEXT), CAST({country} AS TEXT) FROM handle"):
             if raw:
                 region = str(region).upper() if region else self.region
                 if region not in phonenumbers.SUPPORTED_REGIONS:
@@ -333,7 +376,9 @@ class _Reader:
         style = "style" if "style" in columns else "NULL"
         name = "display_name" if "display_name" in columns else "NULL"
         chats = {}
-        for rowid, guid, chat_style, display_name in self.conn.execute(f"SELECT ROWID, guid, {style}, {name} FROM chat"):
+        for rowid, guid, chat_style, display_name in self.conn.execute(
+            f"SELECT ROWID, CAST(guid AS TEXT), CAST({style} AS INTEGER), CAST({name} AS TEXT) FROM chat"
+        ):
             if not guid:
                 continue
             people = tuple(Participant(handle=h) for h in sorted(members.get(rowid, ()))) + (self.owner,)
@@ -353,10 +398,11 @@ class _Reader:
         if not {"attachment", "message_attachment_join"} <= tables:
             return iter(())
         columns = _columns(self.conn, "attachment")
-        select = ", ".join(f"a.{c}" if c in columns else f"NULL AS {c}" for c in ATTACHMENT_COLUMNS)
+        select = ", ".join(_column("a", c, columns) for c in ATTACHMENT_COLUMNS)
         return iter(
             self.conn.execute(
-                f"SELECT j.message_id, {select} FROM message_attachment_join j JOIN attachment a ON a.ROWID = j.attachment_id "
+                f"SELECT j.message_id, {select} FROM message_attachment_join j JOIN attachment a ON a.ROWID = j.attachment_id"
+                " WHERE typeof(j.message_id) = 'integer' "
                 "ORDER BY j.message_id, a.ROWID"
             )
         )
@@ -404,10 +450,10 @@ class _Reader:
             others = [p for p in conversation.participants if not p.is_owner]
             if len(others) == 1:
                 sender = others[0]
-        sent_at = times.from_apple(date) if date else None
+        sent_at = _apple(date)
         if sent_at is None:
             sent_at = times.APPLE_EPOCH
-            out.append(Notice(f"{ref} ({guid}) has no date; filed at 2001-01-01T00:00:00Z"))
+            out.append(Notice(f"{ref} ({guid}) has no usable date ({date!r}); filed at 2001-01-01T00:00:00Z"))
         if not guid:
             out.append(Notice(f"{ref} has no guid; its identity is its ROWID, which a later copy of the database may not keep"))
 
@@ -496,8 +542,8 @@ class _Reader:
             service or None,
             "message",  # kind
             None,  # status
-            times.from_apple(date_delivered) if date_delivered else None,
-            times.from_apple(date_read) if date_read else None,
+            _apple(date_delivered),
+            _apple(date_read),
             None,  # duration_s
             frozenset(flags) if flags else _NO_FLAGS,
             guid,  # source_id
@@ -671,7 +717,7 @@ def _versions(info: dict, body: str) -> tuple[tuple[Version, ...], list[str]]:
                 problems.append(f"an earlier version (part {part}) cannot be read: {exc}; kept as empty")
                 entry_text = ""
             seconds = entry.get("d")
-            at = times.from_apple(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and seconds else None
+            at = _apple(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None
             entries.append((at, entry_text))
         entries.sort(key=lambda e: (e[0] is None, e[0] or _EARLIEST))
         if entries:
