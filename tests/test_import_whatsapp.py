@@ -389,8 +389,18 @@ def test_a_file_name_without_a_chat_name(tmp_path):
 # -- zips ----------------------------------------------------------------------------------------
 
 
-def test_committed_zip_is_built_from_its_readable_source(tmp_path):
-    assert build_zip(JORDAN_SOURCE, tmp_path / "x.zip").read_bytes() == JORDAN_ZIP.read_bytes()
+@pytest.mark.parametrize("source, committed", [(JORDAN_SOURCE, JORDAN_ZIP),
+                                               (WA / "demo-zip-source", WA / "demo" / "WhatsApp Chat - Dana Reyes.zip")])
+def test_committed_zips_are_built_from_their_readable_sources(tmp_path, source, committed):
+    assert build_zip(source, tmp_path / "x.zip").read_bytes() == committed.read_bytes()
+
+
+def test_demo_exports_import_without_assumptions(archive):
+    from textfile.ingest import import_path
+
+    for path in sorted((WA / "demo").iterdir()):
+        result = import_path(archive, path)
+        assert result.added > 0 and not result.assumptions and not result.warnings and not result.skipped, path.name
 
 
 def test_ios_zip_with_media_complete_records():
@@ -499,6 +509,22 @@ def test_lines_before_the_first_message_are_skipped_with_their_line_number(tmp_p
         Skipped("unparseable line before the first message", "line 3"),
     ]
     assert [(m.source_ref, m.body) for m in got if isinstance(m, Message)] == [("line 4", "hi"), ("line 5", "hello")]
+
+
+def test_utf16_with_bom(tmp_path):
+    chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    chat.write_bytes("12/03/2024, 09:01 - Sam Client: héllo\n13/03/2024, 09:02 - Alex Owner: ok\n".encode("utf-16"))
+    assert whatsapp.detect(chat)
+    assert [(m.sender.handle, m.body) for m in messages(chat)] == [("Sam Client", "héllo"), ("Alex Owner", "ok")]
+
+
+def test_a_long_preface_is_skipped_when_the_format_is_given(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
+                 "".join(f"preface {n}\n" for n in range(5)) + "12/03/2024, 09:01 - Sam Client: hi\n13/03/2024, 09:02 - Alex Owner: ok\n")
+    assert not whatsapp.detect(chat)  # detection looks at the first lines only
+    got = records(chat)
+    assert [r.source_ref for r in got if isinstance(r, Skipped)] == [f"line {n}" for n in range(1, 6)]
+    assert [m.source_ref for m in got if isinstance(m, Message)] == ["line 6", "line 7"]
 
 
 def test_a_header_of_another_style_is_text_of_the_message(tmp_path):

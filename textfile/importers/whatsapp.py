@@ -281,11 +281,11 @@ def _open_source(path: Path) -> _Source:
 
         return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, media, True, zf.close)
 
-    if not _looks_like_chat(head):
-        if b"\x00" in head[:4096]:
-            raise ImportFailed(path, "not a WhatsApp chat export (binary data)")
-        raise ImportFailed(path, "not a WhatsApp chat export (no line starts with a WhatsApp date and time)")
     enc = _encoding(head)
+    if b"\x00" in head[:4096] and enc != "utf-16":
+        raise ImportFailed(path, "not a WhatsApp chat export (binary data)")
+    # Lines before the first header are reported as skipped; a file with no header at all fails
+    # after the first pass.
     folder = path.parent
 
     def open_text() -> io.TextIOBase:
@@ -353,13 +353,11 @@ class _Survey:
     group_hint: bool = False  # a system line speaks of a group
 
 
-def _date_facts(d1: str, d2: str, d3: str, H: str, M: str):
+def _date_facts(d1: str, d2: str, d3: str):
     """What one header's date says about the file's date order; None if it is no date at all."""
     try:
-        a, b, y, hour, minute = int(d1), int(d2), int(d3), int(H), int(M)
+        a, b, y = int(d1), int(d2), int(d3)
     except ValueError:
-        return None
-    if hour > 24 or minute > 59:
         return None
     if len(d1) >= 3:
         return ("ymd", None, None) if 1 <= b <= 12 and 1 <= y <= 31 else None
@@ -376,6 +374,7 @@ def _survey(source: _Source) -> _Survey:
     prefixes = s.prefixes
     longer = s.longer
     facts_cache: dict = {}
+    clock_cache: dict = {}
     counts = {"ymd": 0, "first": 0, "second": 0, "ambiguous": 0, "same": 0}
     prev_dmy = prev_mdy = None
     back_dmy = back_mdy = 0
@@ -384,14 +383,19 @@ def _survey(source: _Source) -> _Survey:
         for chunk in _chunks(source.path, stream):
             for m in HEADER.finditer(chunk):
                 br, d1, _sep, d2, _era, d3, _be, _ap0, H, M, _S, _ap, tr = m.groups()
-                key = (d1, d2, d3, H, M)
+                key = (d1, d2, d3)
                 facts = facts_cache.get(key, False)
                 if facts is False:
-                    facts = _date_facts(d1, d2, d3, H, M)
+                    facts = _date_facts(d1, d2, d3)
                     if len(facts_cache) > 4096:
                         facts_cache.clear()
                     facts_cache[key] = facts
                 if facts is None:
+                    continue
+                clock_ok = clock_cache.get((H, M))
+                if clock_ok is None:
+                    clock_ok = clock_cache[(H, M)] = int(H) <= 24 and int(M) <= 59
+                if not clock_ok:
                     continue
                 style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
                 styles[style] = styles.get(style, 0) + 1
@@ -1066,7 +1070,19 @@ def _time(H, M, S, ap, ap0) -> tuple | bool:
 
 
 def _instant(wall: tuple, tz, offsets: dict) -> tuple:
-    """A wall clock in `tz` as a UTC instant and its DST flag; one zone lookup per hour of the clock."""
+    """A wall clock in `tz` as a UTC instant and its DST flag; one zone lookup per day, or per
+    hour on a day when the offset changes."""
+    day_key = wall[:3]
+    known = offsets.get(day_key)
+    if known is None:
+        start, flag_start = times.localize(datetime(*day_key), tz)
+        end, flag_end = times.localize(datetime(*day_key, 23, 59, 59), tz)
+        known = start.utcoffset() if start.utcoffset() == end.utcoffset() and not flag_start and not flag_end else False
+        if len(offsets) > 4096:
+            offsets.clear()
+        offsets[day_key] = known
+    if known is not False:
+        return datetime(*wall, tzinfo=times.UTC) - known, None
     hour_key = wall[:4]
     known = offsets.get(hour_key)
     if known is None:
