@@ -594,3 +594,38 @@ def test_corpus_attributed_bodies_through_the_importer(tmp_path):
         "WeirdText": ("\U0001d58d\U0001d58a\U0001d591\U0001d591\U0001d594 \U0001d59c\U0001d594\U0001d597\U0001d591\U0001d589", frozenset()),
     }
     assert any(isinstance(r, Notice) and "CORPUS-ExtraData" in r.text and "string length 157 runs past the end" in r.text for r in records)
+
+
+def test_damaged_values_are_reported_not_fatal(modern_db):
+    conn = sqlite3.connect(modern_db)
+    conn.execute("UPDATE message SET text = CAST(x'48690a' || x'ff' || x'21' AS TEXT) WHERE ROWID = 1")  # "Hi\n\xff!"
+    conn.execute("UPDATE message SET date = -99999999999999999999 WHERE ROWID = 2")  # before year 1
+    conn.execute("UPDATE message SET associated_message_type = 'x', item_type = 'two' WHERE ROWID = 14")
+    conn.commit()
+    conn.close()
+    records = list(imessage.read(modern_db, OPTIONS))
+    by_ref = {r.source_ref: r for r in records if isinstance(r, Message)}
+    notices = [r.text for r in records if isinstance(r, Notice)]
+    assert by_ref["ROWID 1"].body == "Hi\n\ufffd!"
+    assert "ROWID 1 (or its attachments) holds text that is not valid UTF-8; the undecodable bytes are shown as U+FFFD" in notices
+    assert by_ref["ROWID 2"].sent_at == utc("2001-01-01T00:00:00")
+    assert any(n.startswith(f"ROWID 2 ({G}02) has no usable date (") for n in notices)
+    assert (by_ref["ROWID 14"].direction, by_ref["ROWID 14"].body) == ("in", "Hi all \U0001f44b")
+
+
+def test_randomly_damaged_databases_import_or_fail_cleanly(tmp_path, modern_db):
+    import random
+
+    data = modern_db.read_bytes()
+    rng = random.Random(5)
+    for i in range(120):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 30)):
+            damaged[rng.randrange(100, len(damaged))] = rng.randrange(256)
+        path = tmp_path / f"damaged-{i}.db"
+        path.write_bytes(bytes(damaged))
+        try:
+            list(imessage.read(path, OPTIONS))
+        except ImportFailed as failed:
+            assert failed.reason and "\n" not in failed.reason
+        path.unlink()
