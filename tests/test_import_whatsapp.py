@@ -644,3 +644,43 @@ def test_corpus_chat_miner_shapes_match_their_expected_parse(name):
     ours = {(m.sent_at.strftime("%Y-%m-%dT%H:%M:%S"), m.sender.display_name, m.body.replace("\n", " ")) for m in got if m.sender}
     for expected in target:
         assert (expected["timestamp"], expected["author"], expected["message"]) in ours
+
+
+# -- damaged exports: import or fail cleanly, never crash ------------------------------------------
+
+
+def test_damaged_exports_import_or_fail_cleanly(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    sources = sorted(p for p in WA.rglob("*") if p.is_file() and p.suffix in (".txt", ".zip"))
+    inserts = [b"\n", b"\r\n", b": ", b" - ", b"[", b"]", "\u200e".encode(), "\u202f".encode(), b"12/13/2024, 25:61 - ",
+               b"<Media omitted>", b"(file attached)", b"\x00", b"\xff"]
+    for n in range(80):
+        source = sources[n % len(sources)]
+        data = bytearray(source.read_bytes())
+        for _ in range(rng.randint(1, 6)):
+            if not data:
+                break
+            pos = rng.randrange(len(data))
+            op = rng.random()
+            if op < 0.35:
+                data[pos] = rng.randrange(256)
+            elif op < 0.55:
+                del data[pos:pos + rng.randint(1, 40)]
+            elif op < 0.8:
+                data[pos:pos] = rng.choice(inserts)
+            else:
+                start = rng.randrange(len(data))
+                data[pos:pos] = data[start:start + rng.randint(1, 120)]
+        damaged = tmp_path / f"{n}" / source.name
+        damaged.parent.mkdir()
+        damaged.write_bytes(bytes(data))
+        whatsapp.detect(damaged)  # never raises
+        try:
+            got = [m for m in whatsapp.read(damaged, options(me="Alex Owner")) if isinstance(m, Message)]
+        except ImportFailed as failed:
+            assert "\n" not in failed.reason
+            continue
+        identities = [m.identity for m in got]
+        assert len(identities) == len(set(identities)), source.name

@@ -24,6 +24,7 @@ import io
 import mimetypes
 import re
 import unicodedata
+import struct
 import zipfile
 import zlib
 from dataclasses import MISSING, dataclass, field, fields
@@ -132,6 +133,10 @@ def _hour(H: str, ap: str | None, ap0: str | None) -> int:
 # Reading the source: a .txt (with its media maybe beside it) or a .zip (chat text + media)
 # --------------------------------------------------------------------------------------------
 
+# Everything reading a damaged zip can raise (zipfile lets zlib's and struct's errors through).
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+               RuntimeError, KeyError, IndexError, struct.error, UnicodeDecodeError)
+
 _CHAT_MEMBER = re.compile(r"(?i)(^|/)(_chat\.txt|[^/]*whatsapp[^/]*\.txt|[^/]*\.txt)$")
 
 
@@ -206,7 +211,7 @@ def detect(path: Path) -> bool:
             try:
                 with zipfile.ZipFile(path) as zf:
                     return _zip_chat_member(zf) is not None
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError, EOFError):
+            except _ZIP_ERRORS:
                 return False
         return _looks_like_chat(head)
     except (OSError, ValueError):
@@ -240,7 +245,7 @@ def _open_source(path: Path) -> _Source:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         try:
             zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise ImportFailed(path, f"not a readable zip ({exc})") from None
         try:
             _check_zip(path, zf)
@@ -248,14 +253,18 @@ def _open_source(path: Path) -> _Source:
         except ImportFailed:
             zf.close()
             raise
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             zf.close()
             raise ImportFailed(path, f"not a readable zip ({exc})") from None
         if info is None:
             zf.close()
             raise ImportFailed(path, "the zip holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
-        with zf.open(info) as fp:
-            enc = _encoding(fp.read(4))
+        try:
+            with zf.open(info) as fp:
+                enc = _encoding(fp.read(4))
+        except _ZIP_ERRORS as exc:
+            zf.close()
+            raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
         members: dict[str, zipfile.ZipInfo] = {}
         for member in zf.infolist():
             if member.is_dir() or member.filename.startswith("__MACOSX/") or member is info:
@@ -264,7 +273,10 @@ def _open_source(path: Path) -> _Source:
             members.setdefault(unicodedata.normalize("NFC", base), member)
 
         def open_text() -> io.TextIOBase:
-            return io.TextIOWrapper(zf.open(info), encoding=enc, errors="strict", newline="")
+            try:
+                return io.TextIOWrapper(zf.open(info), encoding=enc, errors="strict", newline="")
+            except _ZIP_ERRORS as exc:
+                raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
         def media(name: str) -> bytes | None:
             member = members.get(unicodedata.normalize("NFC", name))
@@ -273,7 +285,7 @@ def _open_source(path: Path) -> _Source:
             try:
                 with zf.open(member) as fp:  # ZipExtFile stops at the declared (checked) size
                     data = fp.read(member.file_size + 1)
-            except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as exc:
+            except _ZIP_ERRORS as exc:
                 raise ImportFailed(path, f"cannot read {member.filename!r} from the zip ({exc})") from None
             if len(data) > member.file_size:
                 raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
@@ -327,7 +339,7 @@ def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
             yield carry
     except UnicodeDecodeError as exc:
         raise ImportFailed(path, f"not UTF-8 text (undecodable byte 0x{exc.object[exc.start]:02x}); WhatsApp exports are UTF-8") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except _ZIP_ERRORS as exc:
         raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
 
