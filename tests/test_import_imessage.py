@@ -629,3 +629,15 @@ def test_randomly_damaged_databases_import_or_fail_cleanly(tmp_path, modern_db):
         except ImportFailed as failed:
             assert failed.reason and "\n" not in failed.reason
         path.unlink()
+
+
+def test_edit_history_edge_cases():
+    ts = build.typedstream
+    info = {"ec": {"0": [{"t": ts("first"), "d": 1e300}, {"t": b"garbage", "d": 5.0}, {"t": ts("now"), "d": 6.0}], "x": "odd"}}
+    versions, problems = imessage._versions(info, "now")
+    assert versions == (Version("first", None), Version("", utc("2001-01-01T00:00:05")))
+    assert problems == ["an earlier version (part 0) cannot be read: not a typedstream (no streamtyped header); kept as empty",
+                        "edit history of part 'x' is not understood; ignored"]
+    # the current text is not where the history says: every entry is kept
+    versions, _ = imessage._versions({"ec": {"0": [{"t": ts("a"), "d": 1.0}, {"t": ts("b"), "d": 2.0}]}}, "something else")
+    assert [v.body for v in versions] == ["a", "b"]

@@ -719,8 +719,7 @@ def _versions(info: dict, body: str) -> tuple[tuple[Version, ...], list[str]]:
             seconds = entry.get("d")
             at = _apple(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None
             entries.append((at, entry_text))
-        entries.sort(key=lambda e: (e[0] is None, e[0] or _EARLIEST))
-        if entries:
+        if entries:  # in the order Messages wrote them: oldest first, the current text last
             histories[int(part)] = entries
     lengths: dict[int, int | None] = {}
     for key, span in ranges.items():
@@ -739,8 +738,7 @@ def _versions(info: dict, body: str) -> tuple[tuple[Version, ...], list[str]]:
                 versions.append(Version(_utf16_replace(body, offset, _utf16_length(current), entry_text), at))
         else:
             versions.extend(Version(entry_text, at) for at, entry_text in entries)
-    versions.sort(key=lambda v: (v.at is None, v.at or _EARLIEST))
+    if all(v.at is not None for v in versions):
+        versions.sort(key=lambda v: v.at)  # several parts edited: their edits interleave in time
     return tuple(versions), problems
 
-
-_EARLIEST = datetime.min.replace(tzinfo=times.UTC)
