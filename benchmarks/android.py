@@ -45,7 +45,7 @@ def xml_attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "&#10;")
 
 
-def generate(path: Path, n_sms: int, n_mms: int, image_bytes: int, seed: int = 4) -> None:
+def generate(path: Path, n_sms: int, n_mms: int, image_bytes: int, seed: int = 4, burst: int = 1) -> None:
     """A realistic backup: ~300 contacts written in a few styles, interleaved SMS and MMS, some
     multi-line bodies and emoji, group MMS, distinct (incompressible) images."""
     rng = random.Random(seed)
@@ -55,7 +55,7 @@ def generate(path: Path, n_sms: int, n_mms: int, image_bytes: int, seed: int = 4
         styles = [f"+1{national}", national, f"({national[:3]}) {national[3:6]}-{national[6:]}"]
         contacts.append((styles[i % 3], f"{rng.choice(FIRST)} {rng.choice(LAST)}"))
     owner = "+12025550100"
-    mms_every = max(1, n_sms // max(1, n_mms))
+    mms_every = max(1, n_sms * burst // max(1, n_mms))
     date = 1_600_000_000_000
     total = n_sms + n_mms
     with open(path, "w", encoding="utf-8", newline="\n") as out:
@@ -79,10 +79,11 @@ def generate(path: Path, n_sms: int, n_mms: int, image_bytes: int, seed: int = 4
                 f'toa="null" sc_toa="null" service_center="{"+12063130004" if kind == 1 else "null"}" read="1" status="-1" '
                 f'locked="0" date_sent="{sent}" sub_id="1" readable_date="Sep 13, 2020 12:26:40 PM" contact_name="{xml_attr(name)}" />\n'
             )
-            if (n + 1) % mms_every == 0 and mms_done < n_mms:
-                mms_done += 1
-                date += rng.randint(1_000, 60_000)
-                write_mms(out, rng, contacts, owner, date, mms_done, image_bytes)
+            if (n + 1) % mms_every == 0:
+                for _ in range(min(burst, n_mms - mms_done)):
+                    mms_done += 1
+                    date += rng.randint(1_000, 60_000)
+                    write_mms(out, rng, contacts, owner, date, mms_done, image_bytes)
         while mms_done < n_mms:
             mms_done += 1
             date += 1000
@@ -204,6 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 SMS + 2,000 MMS (default 1)")
     parser.add_argument("--image-kb", type=int, default=300)
+    parser.add_argument("--mms-burst", type=int, default=1, help="MMS come in runs of this many (a photo album sent at once)")
     parser.add_argument("--dir", default=None, help="where to generate (default: a temporary folder, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--no-half", action="store_true", help="skip the half-size run")
@@ -224,7 +226,7 @@ def main() -> None:
             path = work / f"sms-{label}.xml"
             if not path.exists():
                 t = time.perf_counter()
-                generate(path, sms, mms, args.image_kb * 1024)
+                generate(path, sms, mms, args.image_kb * 1024, burst=args.mms_burst)
                 print(f"generated {path} ({sms:,} SMS + {mms:,} MMS, {path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
             runs = {"ours": measure("ours", path, work / "archive.db")}
             if label == "full":

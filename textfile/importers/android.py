@@ -71,7 +71,7 @@ UNKNOWN_NAMES = {"", "null", "(Unknown)", "(unknown)"}
 # <!--File Created By SMS Backup & Restore v10.20.002 on 21/07/2024 11:20:32-->
 # <smses count="58" backup_set="97e66a20-…" backup_date="1721556032311" type="full">
 _PROLOG = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml\b.*?\?>)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<(!DOCTYPE|[A-Za-z_][\w.:-]*)", re.S
+    rb"\A(?:\xef\xbb\xbf)?(?:<\?xml\b.*?\?>)?(?:\s|<\?.*?\?>|<!--.*?-->)*<(!DOCTYPE|[A-Za-z_][\w.:-]*)", re.S
 )
 _REF_RUN = re.compile(rb"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});(?:&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});)*")
 _REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
