@@ -9,6 +9,12 @@ Decisions:
 - One row at a time, in ROWID order; attachments are merged in from a second cursor in the same
   order, so memory stays flat however big the database is.
 - Tapbacks become `Reaction`s on the message they point at; group events become system lines.
+- A conversation's key is its chat guid without the service ("iMessage;-;+1202…", "SMS;-;+1202…"
+  and macOS 26's "any;-;+1202…" are all "-;+12025550123"), so the same conversation read from an
+  iPhone, a Mac or after an OS upgrade is one conversation. A message no chat lists (its chat was
+  deleted) is filed by the key its chat had; one in "Recently Deleted" stays in its chat, flagged.
+- Nothing in a damaged database raises anything but ImportFailed: numbers and texts are read
+  through CAST, undecodable text and unreadable blobs become warnings.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import fields
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import phonenumbers
@@ -75,6 +81,8 @@ def _apple(value) -> datetime | None:
         return times.from_apple(value) if value else None
     except (OverflowError, OSError, ValueError, TypeError):
         return None
+
+
 _NO_FLAGS: frozenset[str] = frozenset()
 
 # Message(...) by position costs half what 16 keywords do (a large database makes millions).
@@ -112,7 +120,7 @@ def detect(path: Path) -> bool:
             return _has_tables(snapshot.uri)
         finally:
             snapshot.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return False
 
 
