@@ -277,6 +277,22 @@ def test_undecidable_date_order_is_an_assumption_and_can_be_overridden():
         "2024-02-01T15:00:00.000Z", "2024-02-01T16:00:00.000Z", "2024-02-03T14:00:00.000Z"]
 
 
+def test_a_date_order_that_contradicts_the_file_is_warned_about_and_nothing_is_dropped(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "12/03/2024, 09:01 - Sam Client: a\n13/03/2024, 09:02 - Alex Owner: b\n")
+    got = records(chat, date_order="mdy")
+    assert [r.text for r in got if isinstance(r, Notice)] == [
+        "WhatsApp Chat with Sam Client.txt: 1 lines look like message headers but their dates are impossible in "
+        "--date-order mdy; they were kept as text of the message before them"]
+    assert [(times.to_iso(m.sent_at), m.body) for m in got if isinstance(m, Message)] == [
+        ("2024-12-03T14:01:00.000Z", "a\n13/03/2024, 09:02 - Alex Owner: b")]
+
+
+def test_no_valid_date_in_the_given_order_fails(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "13/03/2024, 09:01 - Sam Client: hi\n14/03/2024, 09:02 - Alex Owner: ok\n")
+    with pytest.raises(ImportFailed, match="no line has a valid date when read in mdy order"):
+        records(chat, date_order="mdy")
+
+
 def test_a_component_over_12_decides_the_order_for_the_whole_file(tmp_path):
     # the first line alone is ambiguous; the last decides: day first
     chat = write(tmp_path / "WhatsApp Chat with Pat.txt",

@@ -18,15 +18,15 @@ Decisions:
 from __future__ import annotations
 
 import codecs
-from array import array
 import hashlib
 import io
 import mimetypes
 import re
-import unicodedata
 import struct
+import unicodedata
 import zipfile
 import zlib
+from array import array
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
@@ -68,11 +68,11 @@ _AMPM = {
     "am": 0, "pm": 12, "ص": 0, "م": 12, "午前": 0, "午後": 12, "上午": 0, "下午": 12, "오전": 0, "오후": 12,
     "πμ": 0, "μμ": 12, "قظ": 0, "بظ": 12, "ap": 0, "ip": 12, "fm": 0, "em": 12, "fh": 0, "eh": 12,
     "дп": 0, "пп": 12, "sa": 0, "ch": 12, "vorm": 0, "nachm": 12, "पूर्वाह्न": 0, "अपराह्न": 12,
-    "ก่อนเที่ยง": 0, "หลังเที่ยง": 12, "sn": 0, "ch.": 12, "পূর্বাহ্ণ": 0, "অপরাহ্ণ": 12,
+    "ก่อนเที่ยง": 0, "หลังเที่ยง": 12, "পূর্বাহ্ণ": 0, "অপরাহ্ণ": 12,
 }
 _AP_WORDS = (
     rf"(?i:[ap]\.?{_SP}?m\.?)|ص|م|午前|午後|上午|下午|오전|오후|π\.?{_SP}?μ\.?|μ\.?{_SP}?μ\.?|ق\.?ظ\.?|ب\.?ظ\.?"
-    r"|(?i:ap\.|ip\.|fm|em|f\.h\.|e\.h\.|дп|пп|sa|ch|sn|vorm\.|nachm\.)|पूर्वाह्न|अपराह्न|ก่อนเที่ยง|หลังเที่ยง|পূর্বাহ্ণ|অপরাহ্ণ"
+    r"|(?i:ap\.|ip\.|fm|em|f\.h\.|e\.h\.|дп|пп|sa|ch|vorm\.|nachm\.)|पूर्वाह्न|अपराह्न|ก่อนเที่ยง|หลังเที่ยง|পূর্বাহ্ণ|অপরাহ্ণ"
 )
 
 HEADER = re.compile(
@@ -91,7 +91,6 @@ HEADER = re.compile(
 )
 
 _ERAS = {"R": 2018, "H": 1988, "S": 1925, "T": 1911}
-_DIGITS = {ord(c): None for c in _MARKS}
 _INVISIBLE = str.maketrans({**{c: None for c in _MARKS}})
 _MARK_START = ("\u200e", "\u200f")
 _HAS_MARK = re.compile(f"[{_MARKS}]").search
@@ -99,12 +98,6 @@ _HAS_MARK = re.compile(f"[{_MARKS}]").search
 
 def _clean(text: str) -> str:
     return text.translate(_INVISIBLE) if _HAS_MARK(text) else text
-
-
-def _style(m: re.Match) -> str:
-    if m.group("br"):
-        return "bracket"
-    return "colon" if m.group("tr")[0] == ":" else "dash"
 
 
 def _year(era: str | None, d3: str, be: str | None) -> int:
@@ -136,8 +129,6 @@ def _hour(H: str, ap: str | None, ap0: str | None) -> int:
 # Everything reading a damaged zip can raise (zipfile lets zlib's and struct's errors through).
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
                RuntimeError, KeyError, IndexError, struct.error, UnicodeDecodeError)
-
-_CHAT_MEMBER = re.compile(r"(?i)(^|/)(_chat\.txt|[^/]*whatsapp[^/]*\.txt|[^/]*\.txt)$")
 
 
 @dataclass
@@ -481,7 +472,13 @@ _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW"
 
 def _date_order(path: Path, s: _Survey, options: ImportOptions) -> tuple[str, Notice | None]:
     if options.date_order:
-        return options.date_order, None
+        misfits = {"dmy": s.second_over_12, "mdy": s.first_over_12}.get(options.date_order, 0)
+        if not misfits:
+            return options.date_order, None
+        return options.date_order, Notice(
+            f"{path.name}: {misfits} lines look like message headers but their dates are impossible in "
+            f"--date-order {options.date_order}; they were kept as text of the message before them"
+        )
     if s.first_over_12 and s.second_over_12:
         order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
         other = s.second_over_12 if order == "dmy" else s.first_over_12
@@ -835,9 +832,9 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
                 owner_raw = name
                 break
         if owner_raw is None:
-            real = [n for n in senders if _fold(n) not in system_authors or senders[n] > 0]
+            real = sorted(senders)
             if real:
-                listed = ", ".join(repr(n) for n in sorted(real)[:20])
+                listed = ", ".join(repr(n) for n in real[:20])
                 more = f" and {len(real) - 20} more" if len(real) > 20 else ""
                 raise ImportFailed(
                     path,
@@ -1044,8 +1041,8 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             parts.append(chunk[pos:])
         if pending is not None:
             yield build(pending, "".join(parts))
-        elif parts:
-            yield from _prelude("".join(parts))
+        else:
+            raise ImportFailed(path, f"no line has a valid date when read in {order} order (check --date-order)")
 
 
 def _prelude(text: str) -> Iterator[Skipped]:
