@@ -233,6 +233,16 @@ def test_repair_is_the_same_wherever_the_chunks_split():
             assert (repair.pairs, repair.replaced) == (3, 2)
 
 
+def test_repair_holds_back_little_however_long_the_run_of_references():
+    repair = android._Repair()
+    held = []
+    for _ in range(200):
+        repair.feed(b"&#10;" * 999 + b"&#5", False)
+        held.append(len(repair.pending))
+    assert max(held) <= 16
+    assert repair.feed(b"5357;&#56832;", True).endswith(b"&#10;&#x1F600;") and repair.pairs == 1
+
+
 class _Whole:
     def feed(self, data: bytes) -> bytes:
         return android._Repair().feed(data, True)

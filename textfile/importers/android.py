@@ -120,17 +120,16 @@ class _Repair:
         if final:
             self.pending = b""
         else:
-            # Hold back a trailing (partial) reference and the run of whole references before it:
-            # the next chunk may continue it (the low half of a pair, the rest of "&#5535").
+            # Hold back a reference cut in two ("&#5535") and the whole reference before it, or
+            # else the last whole reference: the next chunk may hold the other half of its pair.
             cut = end = len(data)
-            while True:
-                amp = data.rfind(b"&", max(0, cut - 16), cut)
-                if amp < 0:
-                    break
-                pattern = _REF_PARTIAL if cut == end else _REF_WHOLE
-                if not pattern.fullmatch(data, amp, cut):
-                    break
+            amp = data.rfind(b"&", max(0, end - 16), end)
+            if amp >= 0 and _REF_PARTIAL.fullmatch(data, amp, end):
                 cut = amp
+                if not data.endswith(b";"):
+                    before = data.rfind(b"&", max(0, cut - 16), cut)
+                    if before >= 0 and _REF_WHOLE.fullmatch(data, before, cut):
+                        cut = before
             data, self.pending = data[:cut], data[cut:]
         if len(data.translate(None, _RAW_CONTROLS)) != len(data):
             data, n = _RAW_CONTROL.subn(b"\xef\xbf\xbd", data)
