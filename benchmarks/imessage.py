@@ -109,23 +109,23 @@ def _flush(conn, batch, joins) -> None:
     joins.clear()
 
 
-def run_import(workdir: Path, db: Path) -> tuple[float, int, str]:
-    """Seconds and peak RSS (KiB) of `textfile import` in its own process."""
+def run_import(workdir: Path, db: Path) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (KiB) of `textfile import` in its own process."""
     textfile = [sys.executable, "-m", "textfile", "--archive", str(workdir / "archive.db")]
     archive = workdir / "archive.db"
     for leftover in workdir.glob("archive.db*"):
         leftover.unlink()
     subprocess.run(textfile + ["init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US",
                                "--bates-prefix", "TF", "--phone", "+12025550100", "--quiet"], check=True)
-    command = ["/usr/bin/time", "-f", "%M"] + textfile + ["import", str(db), "--quiet", "--json"]
+    command = ["/usr/bin/time", "-f", "%M %U %S"] + textfile + ["import", str(db), "--quiet", "--json"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"import failed: {done.stderr}")
-    rss_kib = int(done.stderr.strip().splitlines()[-1])
+    rss_kib, user, system = done.stderr.strip().splitlines()[-1].split()
     assert archive.exists()
-    return seconds, rss_kib, done.stdout
+    return seconds, float(user) + float(system), int(rss_kib), done.stdout
 
 
 def run_reader(db: Path) -> tuple[float, int]:
@@ -161,10 +161,11 @@ def main() -> None:
                 print(f"reader only: {records:,} records in {seconds:.2f} s ({cpu:.2f} s CPU) = {records / seconds:,.0f} records/s, "
                       f"peak RSS {rss / 1024:.0f} MB")
                 continue
-            seconds, rss, _ = run_import(workdir, db)
+            seconds, cpu, rss, _ = run_import(workdir, db)
             rate = count / seconds
             verdict = "OK" if rate >= TARGET else f"BELOW the {TARGET:,}/s target"
-            print(f"textfile import: {count:,} messages in {seconds:.2f} s = {rate:,.0f} messages/s ({verdict}), peak RSS {rss / 1024:.0f} MB")
+            print(f"textfile import: {count:,} messages in {seconds:.2f} s = {rate:,.0f} messages/s ({verdict}); "
+                  f"{cpu:.2f} s CPU = {count / cpu:,.0f} messages per CPU-second; peak RSS {rss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":
