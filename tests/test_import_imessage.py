@@ -641,3 +641,14 @@ def test_edit_history_edge_cases():
     # the current text is not where the history says: every entry is kept
     versions, _ = imessage._versions({"ec": {"0": [{"t": ts("a"), "d": 1.0}, {"t": ts("b"), "d": 2.0}]}}, "something else")
     assert [v.body for v in versions] == ["a", "b"]
+
+
+def test_backup_with_absolute_var_mobile_attachment_paths(tmp_path):
+    backup = build.build_backup(tmp_path / "backup")
+    sms_db = backup / "3d" / build.SMS_DB_HASH
+    conn = sqlite3.connect(sms_db)
+    conn.execute("UPDATE attachment SET filename = replace(filename, '~/', '/var/mobile/')")
+    conn.commit()
+    conn.close()
+    scan = "/var/mobile/Library/SMS/Attachments/cd/02/CD02C0DE-0000-4000-8000-000000000002/scan.pdf"
+    assert list(imessage.read(backup, OPTIONS)) == expected_modern(RECEIPT, scan)
