@@ -142,9 +142,11 @@ def test_old_seconds_based_database(tmp_path):
 
 def test_iphone_backup_folder_reads_sms_db_and_media_domain_attachments(tmp_path):
     backup = build.build_backup(tmp_path / "00008030-001A2B3C4D5E6F70")
+    before = files_state(backup)
     records = list(imessage.read(backup, OPTIONS))
     scan = SCAN.replace("~/Library/Messages/", "~/Library/SMS/")
     assert records == expected_modern(RECEIPT, scan)
+    assert files_state(backup) == before
 
 
 def test_iphone_backup_without_manifest_db_finds_files_by_their_hashed_names(tmp_path):
