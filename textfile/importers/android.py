@@ -120,16 +120,17 @@ class _Repair:
         if final:
             self.pending = b""
         else:
-            # Hold back a reference cut in two ("&#5535") and the whole reference before it, or
-            # else the last whole reference: the next chunk may hold the other half of its pair.
+            # Hold back a reference cut in two ("&#5535"), and a whole reference to a high surrogate
+            # just before the cut: the next chunk may hold the low half of its pair.
             cut = end = len(data)
             amp = data.rfind(b"&", max(0, end - 16), end)
-            if amp >= 0 and _REF_PARTIAL.fullmatch(data, amp, end):
+            if amp >= 0 and not data.endswith(b";") and _REF_PARTIAL.fullmatch(data, amp, end):
                 cut = amp
-                if not data.endswith(b";"):
-                    before = data.rfind(b"&", max(0, cut - 16), cut)
-                    if before >= 0 and _REF_WHOLE.fullmatch(data, before, cut):
-                        cut = before
+            if data[cut - 1:cut] == b";":
+                amp = data.rfind(b"&", max(0, cut - 16), cut)
+                whole = _REF.fullmatch(data, amp, cut) if amp >= 0 else None
+                if whole and 0xD800 <= (int(whole.group(1), 16) if whole.group(1) else int(whole.group(2))) <= 0xDBFF:
+                    cut = amp
             data, self.pending = data[:cut], data[cut:]
         if len(data.translate(None, _RAW_CONTROLS)) != len(data):
             data, n = _RAW_CONTROL.subn(b"\xef\xbf\xbd", data)
