@@ -654,3 +654,15 @@ def test_backup_with_absolute_var_mobile_attachment_paths(tmp_path):
     conn.close()
     scan = "/var/mobile/Library/SMS/Attachments/cd/02/CD02C0DE-0000-4000-8000-000000000002/scan.pdf"
     assert list(imessage.read(backup, OPTIONS)) == expected_modern(RECEIPT, scan)
+
+
+def test_cli_import_with_attachments_root(cli, archive, tmp_path, modern_db, home):
+    elsewhere = tmp_path / "usb-copy"
+    shutil.move(str(home / "Library"), str(elsewhere / "Library"))
+    db = elsewhere / "Library" / "Messages" / "chat.db"
+    moved = tmp_path / "chat.db"
+    shutil.copyfile(db, moved)
+    result = cli("import", moved, "--attachments-root", elsewhere, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert rows(archive, "SELECT a.file_name, b.data FROM message_attachments a JOIN blobs b ON b.sha256 = a.blob_sha256") == [
+        ("receipt.png", build.PNG)]
