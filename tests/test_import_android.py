@@ -233,6 +233,24 @@ def test_repair_is_the_same_wherever_the_chunks_split():
             assert (repair.pairs, repair.replaced) == (3, 2)
 
 
+def test_repair_random_texts_random_chunks():
+    import random
+
+    rng = random.Random(7)
+    pieces = [b"&#55357;", b"&#56832;", b"&#xD83D;", b"&#xDE00;", b"&#0;", b"&#10;", b"&#x1F600;", b"&amp;", b"a", b" ", b";", b"&", b"\x01"]
+    for _ in range(300):
+        text = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        expected = android._Repair().feed(text, True)
+        repair = android._Repair()
+        cuts = sorted(rng.randint(0, len(text)) for _ in range(rng.randint(1, 6)))
+        out, start = [], 0
+        for cut in cuts:
+            out.append(repair.feed(text[start:cut], False))
+            start = cut
+        out.append(repair.feed(text[start:], True))
+        assert b"".join(out) == expected, (text, cuts)
+
+
 def test_repair_holds_back_little_however_long_the_run_of_references():
     repair = android._Repair()
     held = []
