@@ -237,7 +237,7 @@ class _Reader:
         if not value.startswith("+") and "@" not in value and _PHONE_LIKE.match(value):
             try:
                 number = phonenumbers.parse(value, self.region)
-                if phonenumbers.is_possible_number(number):
+                if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:
                     value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             except phonenumbers.NumberParseException:
                 pass
