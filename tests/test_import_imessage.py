@@ -194,6 +194,8 @@ def test_unknown_item_types_and_oddities_never_crash(tmp_path):
     for row in rows:
         build.insert_message(conn, row)
     conn.execute("UPDATE message SET message_summary_info = x'00ff' WHERE ROWID = 1")
+    conn.execute("UPDATE message SET balloon_bundle_id = 'com.apple.Handwriting.HandwritingProvider' WHERE ROWID = 14")
+    conn.execute("UPDATE message SET balloon_bundle_id = 'com.apple.messages.URLBalloonProvider' WHERE ROWID = 8")
     conn.commit()
     conn.close()
     records = list(imessage.read(db, OPTIONS))
@@ -206,6 +208,8 @@ def test_unknown_item_types_and_oddities_never_crash(tmp_path):
     assert by_ref["ROWID 33"].conversation.source_key == "no-chat;unknown" and by_ref["ROWID 33"].sender is None
     assert by_ref["ROWID 34"].flags == {"failed"}
     assert any(n.startswith(f"ROWID 1 ({G}01): its edit history (message_summary_info) cannot be read") for n in notices)
+    assert [n for n in notices if "app message" in n] == [
+        f"ROWID 14 ({G}14): an iMessage app message (com.apple.Handwriting.HandwritingProvider); only its text and attachments are imported"]
 
 
 def test_recently_deleted_messages_stay_in_their_chat_flagged_deleted(modern_db):

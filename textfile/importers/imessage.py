@@ -46,6 +46,7 @@ SMS_DB_HASH = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"  # SHA-1 of "HomeDomain
 REQUIRED_TABLES = {"message", "handle", "chat"}
 BACKUP_MARKERS = ("Manifest.db", "Manifest.plist", f"{SMS_DB_HASH[:2]}/{SMS_DB_HASH}", SMS_DB_HASH)
 GROUP_STYLE = 43
+URL_PREVIEW = "com.apple.messages.URLBalloonProvider"  # a link preview: the text is the link itself
 TAPBACKS = {0: "loved", 1: "liked", 2: "disliked", 3: "laughed", 4: "emphasized", 5: "questioned", 6: "emoji", 7: "sticker"}
 
 # message columns we read; any the database lacks are read as NULL
@@ -54,7 +55,7 @@ MESSAGE_COLUMNS = (
     "date", "date_read", "date_delivered", "date_edited", "date_retracted",
     "item_type", "group_title", "group_action_type", "other_handle",
     "associated_message_guid", "associated_message_type", "associated_message_emoji",
-    "thread_originator_guid", "message_summary_info", "cache_roomnames",
+    "thread_originator_guid", "message_summary_info", "cache_roomnames", "balloon_bundle_id",
 )  # fmt: skip
 ATTACHMENT_COLUMNS = ("ROWID", "guid", "filename", "mime_type", "transfer_name")
 # SQLite lets any column hold any type: numbers and texts are read through CAST, so a damaged row
@@ -62,7 +63,7 @@ ATTACHMENT_COLUMNS = ("ROWID", "guid", "filename", "mime_type", "transfer_name")
 INTEGER_COLUMNS = {"handle_id", "is_from_me", "error", "date", "date_read", "date_delivered", "date_edited", "date_retracted",
                    "item_type", "group_action_type", "other_handle", "associated_message_type"}  # fmt: skip
 TEXT_COLUMNS = {"guid", "text", "subject", "service", "group_title", "associated_message_guid", "associated_message_emoji",
-                "thread_originator_guid", "cache_roomnames", "filename", "mime_type", "transfer_name"}  # fmt: skip
+                "thread_originator_guid", "cache_roomnames", "balloon_bundle_id", "filename", "mime_type", "transfer_name"}  # fmt: skip
 
 
 def _column(alias: str, name: str, present: set[str]) -> str:
@@ -447,7 +448,7 @@ class _Reader:
         (rowid, guid, text, attributed_body, subject, handle_id, is_from_me, service, error,
          date, date_read, date_delivered, date_edited, date_retracted,
          item_type, group_title, group_action_type, other_handle,
-         assoc_guid, assoc_type, assoc_emoji, thread_originator, summary, room_names, chat_id, deleted_at) = row  # fmt: skip
+         assoc_guid, assoc_type, assoc_emoji, thread_originator, summary, room_names, app, chat_id, deleted_at) = row  # fmt: skip
         ref = f"ROWID {rowid}"
         if is_from_me:
             sender = self.owner
@@ -508,6 +509,10 @@ class _Reader:
                 body = f"{subject}\n{body}" if body else subject
         if is_from_me and error:
             flags.add("failed")
+        if app and app != URL_PREVIEW:
+            # Apple Pay, polls, Digital Touch, handwriting, other iMessage apps: their content is an
+            # archived object in payload_data that this importer does not render.
+            out.append(Notice(f"{ref} ({guid}): an iMessage app message ({app}); only its text and attachments are imported"))
         if deleted_at:
             flags.add("deleted")
 
