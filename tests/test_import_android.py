@@ -174,6 +174,29 @@ def test_corrupt_base64_keeps_the_message_and_says_so():
     assert Notice("mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing") in got
 
 
+def test_mms_parts_in_every_shape(tmp_path):
+    """A text part carried as base64 `data` in its charset, a vCard, a part the backup left out."""
+    latin = base64.b64encode("Señal débil".encode("iso-8859-1")).decode()
+    vcard = "BEGIN:VCARD&#10;VERSION:3.0&#10;FN:Lee Park&#10;TEL:+12025550191&#10;END:VCARD"
+    path = tmp_path / "sms.xml"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count='1'>"
+        f"<mms date='1709313000000' msg_box='1' address='+12025550143' m_id='null' sub='null' contact_name='Sam Client'><parts>"
+        f"<part seq='2' ct='text/x-vCard' name='Lee.vcf' chset='106' cl='Lee.vcf' text='{vcard}' />"
+        f"<part seq='0' ct='text/plain' chset='4' cl='text_0.txt' text='null' data='{latin}' />"
+        "<part seq='1' ct='video/mp4' cl='clip.mp4' text='null' />"
+        "<part seq='-1' ct='application/smil' cl='smil.xml' text='&lt;smil/&gt;' />"
+        "</parts><addrs><addr address='+12025550143' type='137' charset='106' /><addr address='+12025550100' type='151' charset='106' /></addrs>"
+        "</mms></smses>", encoding="utf-8")
+    (m,) = messages(path).values()
+    assert m.body == "Señal débil"
+    assert m.attachments == (
+        Attachment("clip.mp4", "video/mp4", missing_reason="not included in the backup"),
+        Attachment("Lee.vcf", "text/x-vcard", data=b"BEGIN:VCARD\nVERSION:3.0\nFN:Lee Park\nTEL:+12025550191\nEND:VCARD"),
+    )
+    assert m.identity[:4] == ("mms", 1709313000000, 1, [OWNER, SAM])
+
+
 # -- <call> ---------------------------------------------------------------------------------
 
 

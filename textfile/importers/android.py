@@ -35,7 +35,7 @@ from lxml import etree
 from textfile import phones
 from textfile.errors import ImportFailed
 from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
-from textfile.times import from_unix_ms, from_unix_s
+from textfile.times import from_unix_ms
 
 FORMAT = "android"
 VERSION = "1"
