@@ -232,6 +232,33 @@ def test_header_shapes(name, expected):
     assert [(times.to_iso(m.sent_at), m.direction, m.sender.handle if m.sender else None, m.body) for m in got] == expected
 
 
+LINES = [
+    # one header line as phones write it -> the wall clock it stands for (read in UTC)
+    ("2022. 3. 27. 오후 9:41 - 김민준: 안녕하세요", "2022-03-27T21:41:00"),  # Korean Android
+    ("2022/3/27 下午9:41 - 王伟: 你好", "2022-03-27T21:41:00"),  # Chinese Android
+    ("[2022/3/27 午後9:41:35] 佐藤: こんにちは", "2022-03-27T21:41:35"),  # Japanese iOS, 12-hour
+    ("[27/03/2022, 9:41:35\u202fp.m.] Ana: hola", "2022-03-27T21:41:35"),
+    ("27/03/2022 à 21:41 - Chloé: salut", "2022-03-27T21:41:00"),  # French Android
+    ("27-03-2022 21:41 - Daan: hoi", "2022-03-27T21:41:00"),  # Dutch Android
+    ("[2022-03-27, 21:41:35] Kim: hi", "2022-03-27T21:41:35"),
+    ("[27/03/2022 21.41.35] Mikko: moi", "2022-03-27T21:41:35"),
+    ("27.03.22, 9:41\u00a0nachm. - Jonas: hallo", "2022-03-27T21:41:00"),
+    ("27/3/2022, 9:41 μ.μ. - Νίκος: γεια", "2022-03-27T21:41:00"),  # Greek
+    ("۱۴۰۱/۱/۷, ۹:۴۱ ب.ظ. - علی: سلام", "2022-03-27T21:41:00"),  # Persian digits, Solar Hijri year
+    ("\u200e[27.03.22, 12:05:00 AM] Bob: midnight", "2022-03-27T00:05:00"),
+    ("3/27/22, 12:05 PM - Sam: noon", "2022-03-27T12:05:00"),
+    ("\ufeff27/03/2022, 21:41 - Sam: bom", "2022-03-27T21:41:00"),
+]
+
+
+@pytest.mark.parametrize("line, wall", LINES, ids=[f"{n}-{wall}" for n, (_line, wall) in enumerate(LINES)])
+def test_single_header_lines(tmp_path, line, wall):
+    chat = write(tmp_path / "WhatsApp Chat with Someone.txt", line + "\n")
+    got = messages(chat, tz="UTC", me="nobody")
+    assert [(m.sent_at.strftime("%Y-%m-%dT%H:%M:%S"), m.direction) for m in got] == [(wall, "in")]
+    assert got[0].body and ": " not in got[0].body[:3]
+
+
 def test_flags_and_placeholders_across_locales():
     dana = messages(DANA)
     assert [(m.body, sorted(m.flags), [(a.file_name, a.missing_reason) for a in m.attachments]) for m in dana[3:7]] == [

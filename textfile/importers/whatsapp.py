@@ -1059,6 +1059,10 @@ def _date(d1, d2, era, d3, be, order) -> tuple | bool:
                 return False
             year, month, day = _year(None, d1, None), int(d2), int(d3)
             written = f"{year}/{month}/{day}"
+            if 1300 <= year <= 1500:  # Solar Hijri (Iranian phones): ۱۴۰۱/۱/۷
+                if not (1 <= month <= 12 and 1 <= day <= (31 if month <= 6 else 30)):
+                    return False
+                year, month, day = _jalali_to_gregorian(year, month, day)
         else:
             year = _year(era, d3, be)
             a, b = int(d1), int(d2)
@@ -1068,6 +1072,32 @@ def _date(d1, d2, era, d3, be, order) -> tuple | bool:
     except (ValueError, OverflowError):
         return False
     return (year, month, day), written
+
+
+def _jalali_to_gregorian(jy: int, jm: int, jd: int) -> tuple[int, int, int]:
+    """Solar Hijri to Gregorian (the arithmetic of the 33-year cycle, as in jdf)."""
+    jy += 1595
+    days = -355668 + 365 * jy + (jy // 33) * 8 + ((jy % 33) + 3) // 4 + jd + ((jm - 1) * 31 if jm < 7 else (jm - 7) * 30 + 186)
+    gy = 400 * (days // 146097)
+    days %= 146097
+    if days > 36524:
+        days -= 1
+        gy += 100 * (days // 36524)
+        days %= 36524
+        if days >= 365:
+            days += 1
+    gy += 4 * (days // 1461)
+    days %= 1461
+    if days > 365:
+        gy += (days - 1) // 365
+        days = (days - 1) % 365
+    gd = days + 1
+    leap = (gy % 4 == 0 and gy % 100 != 0) or gy % 400 == 0
+    for gm, length in enumerate((31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1):
+        if gd <= length:
+            return gy, gm, gd
+        gd -= length
+    raise ValueError("day out of range")
 
 
 def _time(H, M, S, ap, ap0) -> tuple | bool:
