@@ -72,6 +72,11 @@ def test_detects_backups_by_content(tmp_path):
         assert android.detect(path) is False
 
 
+def test_does_not_claim_other_formats():
+    others = [p for p in FIXTURES.rglob("*") if p.is_file() and "android" not in p.parts]
+    assert others and not [p for p in others if android.detect(p)]
+
+
 # -- <sms> ----------------------------------------------------------------------------------
 
 
@@ -447,6 +452,21 @@ def test_cli_imports_the_fixtures(cli):
     assert result.exit_code == 0, result.output
     again = cli("import", SMS, CALLS, "--json")
     assert again.exit_code == 0 and '"added": 0' in again.output
+
+
+def test_cli_me_names_the_owner(tmp_path):
+    from typer.testing import CliRunner
+
+    from textfile.cli import app
+
+    db = tmp_path / "a.db"
+    Archive.create(db, owner_name="Alex Owner", phones=[], emails=[], tz="UTC", region="US", bates_prefix="TF").close()
+    result = CliRunner().invoke(app, ["--archive", str(db), "import", str(SMS), "--me", "202-555-0100"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with Archive.open(db) as archive:
+        row = archive.conn.execute("SELECT p.handle, p.is_owner FROM messages m JOIN participants p ON p.id = m.sender_id"
+                                   " WHERE m.body = 'Sure, call me at 3.'").fetchone()
+    assert tuple(row) == (OWNER, 1)
 
 
 # -- conformance: files nobody on this project wrote ----------------------------------------
