@@ -84,7 +84,7 @@ def test_detect_rejects_other_files(tmp_path, name, content):
     assert whatsapp.detect(path) is False
 
 
-def test_detect_is_false_for_folders_and_missing_files(tmp_path):
+def test_detect_is_false_for_other_folders_and_missing_files(tmp_path):
     assert whatsapp.detect(tmp_path) is False
     assert whatsapp.detect(tmp_path / "nope.txt") is False
 
@@ -467,6 +467,29 @@ def test_ios_zip_with_media_complete_records():
 def test_chat_txt_in_a_renamed_zip_takes_the_zip_name(tmp_path):
     zipped = build_zip(JORDAN_SOURCE, tmp_path / "WhatsApp Chat - Sam.zip")
     assert messages(zipped)[0].conversation.source_key == "sam|alex owner"
+
+
+def test_an_unzipped_export_folder_and_its_chat_text(tmp_path):
+    import shutil
+
+    folder = tmp_path / "WhatsApp Chat - Jordan Lee"
+    shutil.copytree(JORDAN_SOURCE, folder)
+    assert whatsapp.detect(folder)
+    from_folder = messages(folder)
+    from_zip = messages(JORDAN_ZIP)
+    assert [row(m)[1:] for m in from_folder] == [row(m)[1:] for m in from_zip[:4]] + [
+        row(from_zip[4])[1:6] + ([("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", None, "file not found beside the chat text")],
+                                 "message", None),
+        row(from_zip[5])[1:]]
+    assert [m.identity for m in from_folder] == [m.identity for m in from_zip]
+    assert from_folder[0].conversation.source_key == from_zip[0].conversation.source_key == "jordan lee|alex owner"
+    # the chat text alone, inside that folder, takes the folder's name too
+    assert messages(folder / "_chat.txt")[0].conversation.source_key == "jordan lee|alex owner"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert not whatsapp.detect(empty)
+    with pytest.raises(ImportFailed, match="the folder holds no WhatsApp chat text"):
+        records(empty)
 
 
 def test_zip_members_are_read_never_written(tmp_path):

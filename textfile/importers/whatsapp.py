@@ -191,9 +191,25 @@ def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     return min(candidates, key=lambda c: c[:3])[3]
 
 
+def _folder_chat(folder: Path) -> Path | None:
+    """The chat text in an unzipped export folder ("WhatsApp Chat - Sam/_chat.txt" and its media)."""
+    candidates = []
+    for child in folder.iterdir():
+        if not child.name.lower().endswith(".txt") or child.name.startswith("._") or not child.is_file():
+            continue
+        with open(child, "rb") as fp:
+            if not _looks_like_chat(fp.read(DETECT_BYTES)):
+                continue
+        rank = 0 if child.name == "_chat.txt" else 1 if "whatsapp" in child.name.lower() else 2
+        candidates.append((rank, -child.stat().st_size, child.name, child))
+    return min(candidates)[3] if candidates else None
+
+
 def detect(path: Path) -> bool:
     path = Path(path)
     try:
+        if path.is_dir():
+            return _folder_chat(path) is not None
         if not path.is_file():
             return False
         with open(path, "rb") as fp:
@@ -224,11 +240,15 @@ def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
 
 
 def _open_source(path: Path) -> _Source:
+    container = None
     try:
+        if path.is_dir():
+            chat = _folder_chat(path)
+            if chat is None:
+                raise ImportFailed(path, "the folder holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
+            container, path = path, chat
         with open(path, "rb") as fp:
             head = fp.read(DETECT_BYTES)
-    except IsADirectoryError:
-        raise ImportFailed(path, "is a folder, not a WhatsApp export (.txt or .zip)") from None
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     if not head:
@@ -306,7 +326,10 @@ def _open_source(path: Path) -> _Source:
             return None
         return None
 
-    return _Source(path, open_text, path.name, None, media, False)
+    # a chat text in an unzipped export folder takes the folder's name ("WhatsApp Chat - Sam/_chat.txt")
+    folder_name = (container or path.parent).name
+    named = container is not None or chat_name_from_file(folder_name) is not None
+    return _Source(container or path, open_text, path.name, folder_name if named else None, media, False)
 
 
 def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
