@@ -329,7 +329,7 @@ class _Writer:
         mid = message_id(conv.platform, conv.source_key, m.identity)
         sent_at = times.to_iso(m.sent_at)
         attachments = [self.attachment(i, a) for i, a in enumerate(m.attachments)]
-        flags = canonical_json(sorted(m.flags))
+        flags = canonical_json(sorted(m.flags)) if m.flags else "[]"
         digest = message_content_hash(
             sent_at, m.direction, m.kind, self.handles[sender_id] if sender_id else None, m.body, m.status,
             m.duration_s, flags, m.reply_to, attachments,
@@ -384,12 +384,15 @@ class _Writer:
                 self.new_version(p, known)
                 existing[p.id] = {"content_hash": p.content_hash, "version": known["version"] + 1, "new": True}
         c = self.conn
+        last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
         c.executemany(
             "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service,"
             " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             new_rows,
         )
+        if new_rows:  # the full-text index, in bulk (see migration m004)
+            c.execute("INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,))
         if attachment_rows:
             c.executemany(
                 "INSERT INTO message_attachments (message_id, position, file_name, mime, blob_sha256, missing_reason)"
