@@ -492,6 +492,23 @@ def test_an_unzipped_export_folder_and_its_chat_text(tmp_path):
         records(empty)
 
 
+def test_several_chats_in_one_folder_or_zip_are_not_guessed_between(tmp_path):
+    with pytest.raises(ImportFailed, match=r"the folder holds several WhatsApp chats \('Chat de WhatsApp con Lucía Gómez.txt', "):
+        records(WA)
+    assert whatsapp.detect(WA)
+    zipped = tmp_path / "chats.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(SAM, SAM.name)
+        zf.write(DANA, DANA.name)
+    with pytest.raises(ImportFailed, match="the zip holds several WhatsApp chats"):
+        records(zipped)
+    # iOS: _chat.txt is the export's own even beside a chat someone sent as a document
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(JORDAN_SOURCE / "_chat.txt", "_chat.txt")
+        zf.write(SAM, "00000009-WhatsApp Chat with Sam Client.txt")
+    assert messages(zipped, conversation="Jordan Lee")[1].body == "Here are the photos"
+
+
 def test_zip_members_are_read_never_written(tmp_path):
     work = tmp_path / "work"
     work.mkdir()

@@ -184,11 +184,27 @@ def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
             head = fp.read(DETECT_BYTES)
         if not _looks_like_chat(head):
             continue
-        rank = 0 if base == "_chat.txt" else 1 if "whatsapp" in base.lower() else 2
-        candidates.append((rank, -info.file_size, name, info))
+        candidates.append((_chat_rank(base), name, info))
+    return _pick(candidates)
+
+
+def _chat_rank(name: str) -> int:
+    return 0 if name == "_chat.txt" else 1 if chat_name_from_file(name) or "whatsapp" in name.lower() else 2
+
+
+class _SeveralChats(Exception):
+    "More than one chat text, none of them clearly the export's own."
+
+
+def _pick(candidates: list[tuple]):
+    """The chat text among (rank, name, item) candidates: the only one of the best rank."""
     if not candidates:
         return None
-    return min(candidates, key=lambda c: c[:3])[3]
+    best = min(c[0] for c in candidates)
+    top = sorted(c for c in candidates if c[0] == best)
+    if len(top) > 1:
+        raise _SeveralChats(", ".join(repr(c[1]) for c in top[:5]) + (" …" if len(top) > 5 else ""))
+    return top[0][-1]
 
 
 def _folder_chat(folder: Path) -> Path | None:
@@ -200,16 +216,18 @@ def _folder_chat(folder: Path) -> Path | None:
         with open(child, "rb") as fp:
             if not _looks_like_chat(fp.read(DETECT_BYTES)):
                 continue
-        rank = 0 if child.name == "_chat.txt" else 1 if "whatsapp" in child.name.lower() else 2
-        candidates.append((rank, -child.stat().st_size, child.name, child))
-    return min(candidates)[3] if candidates else None
+        candidates.append((_chat_rank(child.name), child.name, child))
+    return _pick(candidates)
 
 
 def detect(path: Path) -> bool:
     path = Path(path)
     try:
         if path.is_dir():
-            return _folder_chat(path) is not None
+            try:
+                return _folder_chat(path) is not None
+            except _SeveralChats:
+                return True
         if not path.is_file():
             return False
         with open(path, "rb") as fp:
@@ -218,6 +236,8 @@ def detect(path: Path) -> bool:
             try:
                 with zipfile.ZipFile(path) as zf:
                     return _zip_chat_member(zf) is not None
+            except _SeveralChats:
+                return True
             except _ZIP_ERRORS:
                 return False
         return _looks_like_chat(head)
@@ -243,7 +263,10 @@ def _open_source(path: Path) -> _Source:
     container = None
     try:
         if path.is_dir():
-            chat = _folder_chat(path)
+            try:
+                chat = _folder_chat(path)
+            except _SeveralChats as several:
+                raise ImportFailed(path, f"the folder holds several WhatsApp chats ({several}); import each one's file") from None
             if chat is None:
                 raise ImportFailed(path, "the folder holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
             container, path = path, chat
@@ -264,6 +287,9 @@ def _open_source(path: Path) -> _Source:
         except ImportFailed:
             zf.close()
             raise
+        except _SeveralChats as several:
+            zf.close()
+            raise ImportFailed(path, f"the zip holds several WhatsApp chats ({several}); import each chat's own export") from None
         except _ZIP_ERRORS as exc:
             zf.close()
             raise ImportFailed(path, f"not a readable zip ({exc})") from None
