@@ -360,6 +360,15 @@ def test_group_names_with_colons_phone_senders_and_system_lines():
     assert sorted(p.handle for p in conv.participants) == ["+12025550147", "Alex Owner", "Dr: Smith", "~ Maija"]
 
 
+def test_a_long_system_line_with_a_colon_is_not_a_sender(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
+                 "12/03/2024, 09:01 - Sam Client: hi\n"
+                 "13/03/2024, 09:02 - Sam Client turned on disappearing messages for this chat: 7 days\n"
+                 "13/03/2024, 09:03 - Alex Owner: ok\n")
+    got = messages(chat)
+    assert [(m.direction, m.sender.handle if m.sender else None) for m in got] == [("in", "Sam Client"), ("system", None), ("out", "Alex Owner")]
+
+
 def test_owner_not_found_lists_the_senders():
     with pytest.raises(ImportFailed) as failed:
         records(SAM, owner_name="Someone Else")

@@ -500,9 +500,10 @@ def _senders(s: _Survey) -> dict[str, str]:
 
     Names may contain ': ' ("Dr: Smith: hello"): a longer prefix stands for the sender when
     nearly every line with the shorter one continues the same way. A prefix with an unbalanced
-    quote is a system line quoting text ('X changed the subject to "Trip: Rome"'), not a sender.
+    quote is a system line quoting text ('X changed the subject to "Trip: Rome"'), and so is one
+    longer than a name seen once ("Sam turned on disappearing messages for this chat: 7 days").
     """
-    resolved = {p: p for p in s.prefixes if not _unbalanced(p)}
+    resolved = {p: p for p, count in s.prefixes.items() if not _unbalanced(p) and (len(p) <= 40 or count > 1)}
     for (first, candidate), count in s.longer.items():
         base = s.prefixes.get(first, 0)
         if first in resolved and count >= 2 and count * 10 >= base * 9:
