@@ -182,3 +182,25 @@ def test_full_text_index_stays_in_step(archive):
     hits = archive.conn.execute("SELECT m.body FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH 'settlement'").fetchall()
     assert [h[0] for h in hits] == ["the settlement offer"]
     assert archive.conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')") is not None
+
+
+def test_a_later_copy_without_the_attachment_file_keeps_the_stored_bytes(archive):
+    png = b"\x89PNG\r\n\x1a\n" + b"y" * 50
+    with_file = msg(1, "photo", attachments=(Attachment("IMG_1.png", "image/png", png),))
+    without = msg(1, "photo", attachments=(Attachment("IMG_1.png", "image/png", missing_reason="file not found: ~/Library/SMS/Attachments/IMG_1.png"),))
+    ingest_records(archive, [with_file])
+    again = ingest_records(archive, [without], name="iphone-backup")
+    assert (again.added, again.already_present, again.updated) == (0, 1, 0)
+    assert rows(archive, "SELECT file_name, blob_sha256 IS NOT NULL AS has_bytes, missing_reason FROM message_attachments") == [
+        {"file_name": "IMG_1.png", "has_bytes": 1, "missing_reason": None}]
+    # and the other way round: bytes arriving later for an attachment first seen missing are a new version
+    ingest_records(archive, [replace(without, identity=("x",), source_ref="2")])
+    later = ingest_records(archive, [replace(with_file, identity=("x",), source_ref="2")])
+    assert later.updated == 1
+
+
+def test_missing_attachment_wording_does_not_change_identity_or_content(archive):
+    a = msg(1, attachments=(Attachment("v.mp4", "video/mp4", missing_reason="file not found: ~/Library/Messages/Attachments/v.mp4"),))
+    b = msg(1, attachments=(Attachment("v.mp4", "video/mp4", missing_reason="file not found: /var/mobile/Library/SMS/Attachments/v.mp4"),))
+    ingest_records(archive, [a])
+    assert ingest_records(archive, [b]).already_present == 1

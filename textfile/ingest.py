@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -197,8 +197,10 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
 def message_content_hash(sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to, attachments) -> str:
     """What a transcript shows of a message, hashed. `verify` recomputes it from the stored row,
     so it is built only from stored values. `attachments`: (position, file_name, mime, sha256, missing_reason)."""
+    # An attachment counts by name, type and bytes; why bytes are missing is device-specific
+    # wording (the same message from a Mac and from an iPhone backup), so it is not hashed.
     return content_hash([sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to,
-                         [list(a[1:]) for a in attachments]])
+                         [list(a[1:4]) for a in attachments]])
 
 
 @dataclass
@@ -334,7 +336,9 @@ class _Writer:
             sent_at, m.direction, m.kind, self.handles[sender_id] if sender_id else None, m.body, m.status,
             m.duration_s, flags, m.reply_to, attachments,
         )
-        self.pending.append(_Pending(mid, conv_id, sender_id, m, sent_at, flags, digest, attachments))
+        # The attachment bytes are in the blob store now: the pending batch keeps only their hashes.
+        record = replace(m, attachments=()) if m.attachments else m
+        self.pending.append(_Pending(mid, conv_id, sender_id, record, sent_at, flags, digest, attachments))
         if len(self.pending) >= BATCH:
             self.flush()
 
@@ -380,6 +384,9 @@ class _Writer:
                 # The same id twice in one source with different content: the source contradicts
                 # itself. Keep the first, record the second as skipped so nothing is silent.
                 self.skip("same message identity twice in this source with different content", p.record.source_ref)
+            elif self.keep_stored_attachments(p) == known["content_hash"]:
+                self.result.already_present += 1
+                self.fill_receipts(p)
             else:
                 self.new_version(p, known)
                 existing[p.id] = {"content_hash": p.content_hash, "version": known["version"] + 1, "new": True}
@@ -416,6 +423,25 @@ class _Writer:
             for row in self.conn.execute(f"SELECT id, content_hash, version FROM messages WHERE id IN ({marks})", chunk):
                 found[row[0]] = {"content_hash": row[1], "version": row[2]}
         return found
+
+    def keep_stored_attachments(self, p: _Pending) -> str:
+        """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made
+        without the attachments folder) does not take away the bytes the archive already holds:
+        the stored attachment stands in for the missing one. Returns the resulting content hash."""
+        if not any(a[3] is None for a in p.attachments):
+            return p.content_hash
+        stored = {r[0]: tuple(r) for r in self.conn.execute(
+            "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ?", (p.id,))}
+        merged = []
+        for a in p.attachments:
+            old = stored.get(a[0])
+            merged.append(old if a[3] is None and old is not None and old[3] is not None and old[1] == a[1] else a)
+        if merged != p.attachments:
+            m = p.record
+            p.attachments = merged
+            p.content_hash = message_content_hash(p.sent_at, m.direction, m.kind, self.handles[p.sender_id] if p.sender_id else None,
+                                                  m.body, m.status, m.duration_s, p.flags, m.reply_to, merged)
+        return p.content_hash
 
     def fill_receipts(self, p: _Pending) -> None:
         m = p.record

@@ -63,7 +63,12 @@ def normalize_phone(text: str, region: str) -> str:
 
 @lru_cache(maxsize=262144)
 def normalize_handle(text: str, region: str) -> str:
-    """E.164 for valid phone numbers, lower case for emails, anything else trimmed as written."""
+    """E.164 for phone numbers, lower case for emails, anything else trimmed as written.
+
+    Lenient where `normalize_phone` is strict: a number that is possible but not valid in the
+    region (fictional 555 numbers, numbers from test data, newly allocated ranges) still gets its
+    country code, so "1111111111" and "+11111111111" are one handle. Short codes ("72975") and
+    alphanumeric senders stay as written."""
     value = clean(text)
     if "@" in value and is_email(value):
         return value.lower()
@@ -71,7 +76,13 @@ def normalize_handle(text: str, region: str) -> str:
         try:
             return normalize_phone(value, region)
         except InvalidHandle:
+            pass
+        try:
+            number = phonenumbers.parse("+" + value[2:] if value.startswith("00") else value, region)
+        except phonenumbers.NumberParseException:
             return value
+        if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return value
 
 

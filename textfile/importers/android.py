@@ -29,7 +29,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import phonenumbers
 from lxml import etree
 
 from textfile import phones
@@ -60,7 +59,6 @@ CHARSETS = {106: "utf-8", 3: "us-ascii", 4: "iso-8859-1", 1000: "utf-16", 1013: 
             1015: "utf-16", 17: "shift_jis", 2026: "big5", 2025: "gb2312", 113: "gbk", 114: "gb18030", 38: "euc-kr",
             39: "iso-2022-jp", 2252: "cp1252", 2259: "tis-620"}
 NO_ADDRESS = "(no address)"
-_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 UNKNOWN_NAMES = {"", "null", "(Unknown)", "(unknown)"}
 
 
@@ -227,20 +225,11 @@ class _Reader:
         self.assumed_owner = False
 
     def handle(self, raw: str) -> str:
-        """A normalized handle. Beyond phones.normalize_handle: a number that is possible but not
-        valid in the region (fictional 555 numbers, test data) still gets its country code, so
-        "1111111111" and "+11111111111" are one handle."""
+        """A normalized handle (phones.normalize_handle), cached per raw spelling."""
         found = self.handles.get(raw)
         if found is not None:
             return found
         value = phones.normalize_handle(raw, self.region)
-        if not value.startswith("+") and "@" not in value and _PHONE_LIKE.match(value):
-            try:
-                number = phonenumbers.parse(value, self.region)
-                if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:
-                    value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            except phonenumbers.NumberParseException:
-                pass
         if len(self.handles) < 100_000:
             self.handles[raw] = value
         return value
