@@ -355,6 +355,8 @@ def test_group_names_with_colons_phone_senders_and_system_lines():
         ("system", None, None, 'Alex Owner changed the subject from "Lease" to "Lease: 2024"'),
         ("in", "Dr: Smith", "Dr: Smith", "Rent is due"),
     ]
+    # identities keep the number as written (not E.164): phone-number metadata updates cannot change them
+    assert got[3].identity == ("5/2/2024 18:02", "+1 202 555-0147", "Thanks: glad to be here", 0)
     conv = got[0].conversation
     assert conv.is_group is True
     assert sorted(p.handle for p in conv.participants) == ["+12025550147", "Alex Owner", "Dr: Smith", "~ Maija"]

@@ -8,7 +8,8 @@ Decisions:
   time are taken apart by hand (no strptime per line). A line that looks like a header but is not
   one of the file's own style, or whose date is impossible, is text of the message before it.
 - Identity (DESIGN.md): the time as written (its components in written order, the year made
-  Gregorian, the hour made 24-hour), the sender as written (normalized), the text with WhatsApp's
+  Gregorian, the hour made 24-hour), the sender as written (marks and odd spaces removed, but not
+  made E.164, which would change with phone-number metadata), the text with WhatsApp's
   invisible marks removed and media placeholders reduced to one token (so an export with media and
   one without give the same identities), and the occurrence of that tuple within the export.
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
@@ -606,6 +607,13 @@ def _fallback_stem(file_name: str | None) -> str | None:
     return stem
 
 
+def _as_written(name: str) -> str:
+    """A sender as written, without the marks and odd spaces phones add: "\u202a+34\u00a0662\u202c" -> "+34 662".
+
+    Identities use this rather than E.164: it cannot change when phone-number metadata does."""
+    return " ".join(unicodedata.normalize("NFC", phones.clean(name)).split())
+
+
 def _fold(text: str) -> str:
     return normalize_name(text).casefold()
 
@@ -894,7 +902,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
             owner_raw = normalize_name(options.owner_name or "owner")
 
     owner_fold = _fold(owner_raw)
-    owner_key = _fold(phones.normalize_handle(owner_raw, region))
+    owner_key = _fold(_as_written(owner_raw))
     source_key = f"{_fold(chat_name)}|{owner_key}"
 
     participants: dict[str, Participant] = {}
@@ -969,6 +977,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     dates: dict = {}
     clock: dict = {}
     offsets: dict = {}
+    written_names: dict[str, str] = {}
     seen = _Digests()
     seen_add = seen.add
     dups: dict = {}
@@ -1036,7 +1045,12 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments)
         if time_flag:
             flags = flags | {time_flag}
-        identity_sender = sender.handle if sender is not None else None
+        if name is None:
+            identity_sender = None
+        else:
+            identity_sender = written_names.get(name)
+            if identity_sender is None:
+                identity_sender = written_names[name] = _as_written(name)
 
         key = f"{written}\x1f{identity_sender}\x1f{ident_body}"
         digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
