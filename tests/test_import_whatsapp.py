@@ -275,6 +275,20 @@ def test_flags_and_placeholders_across_locales():
     assert [sorted(m.flags) for m in jonas[4:]] == [["deleted"], ["edited"]]
 
 
+def test_ios_call_lines(tmp_path):
+    chat = tmp_path / "WhatsApp Chat - Sam Client.txt"
+    chat.write_text("[3/14/24, 9:05:11\u202fAM] Sam Client: hi\r\n"
+                    "\u200e[3/14/24, 9:06:00\u202fAM] Sam Client: \u200eMissed voice call, \u200eTap to call back\r\n"
+                    "\u200e[3/14/24, 9:07:00\u202fAM] Alex Owner: \u200eVoice call, \u200e12 min\r\n"
+                    "\u200e[3/14/24, 9:30:00\u202fAM] Sam Client: \u200eVideo call\r\n", encoding="utf-8")
+    got = messages(chat)
+    assert [(m.kind, m.status, m.duration_s, m.body, m.attachments, m.direction) for m in got[1:]] == [
+        ("call", "missed", None, "Missed voice call, Tap to call back", (), "in"),
+        ("call", None, 720, "Voice call, 12 min", (), "out"),
+        ("call", None, None, "Video call", (), "in"),
+    ]
+
+
 def test_legacy_colon_header_and_its_assumed_date_order():
     got = records(WA / "WhatsApp Chat with Old Friend.txt", date_order="dmy")
     assert [(times.to_iso(m.sent_at), m.sender.handle, m.body) for m in got] == [

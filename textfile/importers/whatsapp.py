@@ -695,6 +695,8 @@ _MISSED_CALLS = _folded_set(
     "Пропущенный аудиозвонок", "Пропущенный видеозвонок", "Zmeškaný hlasový hovor", "Zmeškaný videohovor",
 )
 _CALLS = _folded_set("Voice call", "Video call", "Sprachanruf", "Videoanruf", "Appel vocal", "Appel vidéo", "Llamada de voz", "Videollamada")
+_CALL_LENGTH = re.compile(r",\s*(\d+)\s*(h|hr|min|sec|s)\b")
+_CALL_UNITS = {"h": 3600, "m": 60, "s": 1}
 _MIME_EXTRA = {".opus": "audio/ogg", ".webp": "image/webp", ".vcf": "text/vcard", ".m4a": "audio/mp4", ".ogg": "audio/ogg"}
 
 
@@ -731,10 +733,11 @@ def _interpret(text: str, line_marked: bool) -> tuple:
         and first[:1] != "<"
     ):
         body = _clean(text).rstrip()
-        return body, body, (_NO_FLAGS if body else frozenset(("empty_body",))), (), "message", None
+        return body, body, (_NO_FLAGS if body else frozenset(("empty_body",))), (), "message", None, None
 
     flags: set = set()
     attachments: list = []
+    call_seconds = None
     # "… <This message was edited>" at the very end (localized)
     if tail == ">":
         tail_line = text if first_end < 0 else text[text.rfind("\n") + 1:]
@@ -771,10 +774,15 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     elif folded_first in _DELETED and not rest:
         flags.add("deleted")
         caption = None
-    elif folded_first in _MISSED_CALLS and not rest:
+    elif not rest and (folded_first in _MISSED_CALLS or folded_first.split(",")[0] in _MISSED_CALLS):
+        # "Missed voice call", iOS "\u200eMissed voice call, \u200eTap to call back"
         kind, status, caption = "call", "missed", None
-    elif folded_first in _CALLS and not rest:
+    elif not rest and (folded_first in _CALLS or folded_first.split(",")[0] in _CALLS):
+        # iOS "\u200eVoice call, \u200e12 min"
         kind, caption = "call", None
+        duration = _CALL_LENGTH.search(folded_first)
+        if duration:
+            call_seconds = int(duration.group(1)) * _CALL_UNITS[duration.group(2)[:1]]
     # iOS without media: the line starts with a mark and the text ends with "\u200eimage omitted",
     # "Some file.txt \u200edocument omitted" (localized)
     elif line_marked and ("\u200e" in first or "\u200f" in first):
@@ -802,7 +810,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     identity_body = ("\x00media\n" if media else "") + body
     if not body and not attachments and kind == "message":
         flags.add("empty_body")
-    return body, identity_body, frozenset(flags), attachments, kind, status
+    return body, identity_body, frozenset(flags), attachments, kind, status, call_seconds
 
 
 _PHRASES = _OMITTED_ANDROID | _OMITTED_IOS | _DELETED | _MISSED_CALLS | _CALLS | {"null"}
@@ -1027,7 +1035,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 content = text[colon + 1:]
 
         sent_at, time_flag = _instant(wall, tz, offsets)
-        body, ident_body, flags, attachments, kind, status = interpret(content, line_marked)
+        body, ident_body, flags, attachments, kind, status, duration = interpret(content, line_marked)
         if sender is None:
             direction = "system"
         elif (
@@ -1040,9 +1048,9 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             direction = "out" if sender.is_owner else "in"
         if direction == "system":
             body = ident_body = _clean(content).strip()
-            flags, attachments, kind, status = _NO_FLAGS, (), "message", None
-        elif attachments:
-            attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments)
+            flags, attachments, kind, status, duration = _NO_FLAGS, (), "message", None, None
+        else:
+            attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments) if attachments else ()
         if time_flag:
             flags = flags | {time_flag}
         if name is None:
@@ -1060,7 +1068,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             occurrence = dups.get(key, 0) + 1
             dups[key] = occurrence
         return make(conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender, body,
-                    zone_name, kind, status, flags, attachments, f"line {line_no}")
+                    zone_name, kind, status, flags, attachments, f"line {line_no}", duration)
 
     with source.open_text() as stream:
         for chunk in _chunks(path, stream):
@@ -1208,11 +1216,12 @@ _MESSAGE_DEFAULTS = {f.name: (f.default_factory() if f.default_factory is not MI
 _FAST_MESSAGES = "__slots__" not in Message.__dict__ and not hasattr(Message, "__post_init__")
 
 
-def _message(conversation, identity, sent_at, direction, sender, body, zone, kind, status, flags, attachments, ref) -> Message:
+def _message(conversation, identity, sent_at, direction, sender, body, zone, kind, status, flags, attachments, ref,
+             duration=None) -> Message:
     values = dict(_MESSAGE_DEFAULTS)
     values.update(conversation=conversation, identity=identity, sent_at=sent_at, direction=direction, sender=sender, body=body,
                   source_zone=zone, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
-                  source_ref=ref)
+                  source_ref=ref, duration_s=duration)
     if _FAST_MESSAGES:
         message = object.__new__(Message)
         message.__dict__.update(values)
