@@ -792,3 +792,19 @@ def test_damaged_exports_import_or_fail_cleanly(tmp_path):
             continue
         identities = [m.identity for m in got]
         assert len(identities) == len(set(identities)), source.name
+
+
+def test_cli_options_reach_the_importer(cli, archive):
+    result = cli("import", WA / "WhatsApp Chat with Pat.txt", "--date-order", "dmy", "--conversation", "Pat (tenant)",
+                 "--tz", "Europe/London", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)[0]
+    assert (report["format"], report["added"], report["assumptions"], report["zone"]) == ("whatsapp", 3, [], "Europe/London")
+    rows = archive.conn.execute(
+        "SELECT c.source_key, c.title, m.sent_at, m.source_zone FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " ORDER BY m.sent_at").fetchall()
+    assert [tuple(r) for r in rows] == [
+        ("pat (tenant)|alex owner", "Pat (tenant)", "2024-02-01T10:00:00.000Z", "Europe/London"),
+        ("pat (tenant)|alex owner", "Pat (tenant)", "2024-02-01T11:00:00.000Z", "Europe/London"),
+        ("pat (tenant)|alex owner", "Pat (tenant)", "2024-02-03T09:00:00.000Z", "Europe/London"),
+    ]
