@@ -543,6 +543,66 @@ def transcript(
                   markup=False)
 
 
+# -- the weekly routine ------------------------------------------------------------------------
+
+
+@app.command("archive")
+@command
+def archive_(
+    inbox: Annotated[Path, typer.Argument(help="Folder of exports (searched recursively, any mix of formats).", show_default=False)],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new transcripts.", show_default=False)],
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="If another run is going: wait for it, or exit at once.")] = False,
+    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in WhatsApp exports. Default: the archive's.")] = None,
+    me: Annotated[Optional[str], typer.Option(help="Your name or number as the exports write it.")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """The weekly run, for cron: import every new export under INBOX, render a transcript for each matter that gained messages, report.
+
+    Exit 0 when everything went in, 1 when a file or a transcript failed (the rest still went in), 3 when an integrity check failed.
+    """
+    from textfile import weekly
+
+    path = resolve_path(state.archive_path)
+    with open_archive() as archive, weekly.run_lock(path, wait=wait):
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        report = weekly.archive_inbox(archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me)
+        weekly.append_log(path, weekly.log_lines(report))
+    if json_:
+        emit_json(report.as_dict())
+    elif not quiet:
+        for line in weekly.log_lines(report):
+            out.print(line, markup=False)
+    for failure in report.failed:
+        err.print(f"Error: {failure['path']}: {failure['reason']}", markup=False)
+    for failure in report.render_failed:
+        err.print(f"Error: transcript of {failure['matter']}: {failure['reason']}", markup=False)
+    for problem in report.problems:
+        err.print(f"Error: {problem}", markup=False)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@command
+def deletable(json_: Json = False, quiet: Quiet = False) -> None:
+    """Per conversation: how far it is safe to delete it from the phone (every message up to then is in a verified transcript)."""
+    from textfile import weekly
+
+    with open_archive() as archive:
+        verdicts = weekly.deletable(archive)
+        tz = times.zone(archive.settings.tz)
+    if json_:
+        return emit_json(verdicts)
+    if quiet:
+        return
+    rows = table("#", "Platform", "Participants", "Messages", "Last archived", "Verdict")
+    for v in verdicts:
+        people = ", ".join(v["participants"]) or (v["title"] or "")
+        add_row(rows, v["conversation"], v["platform"], people, v["messages"], show(v["last_archived"], tz), v["verdict"])
+    out.print(rows)
+
+
 def main() -> None:
     os.umask(0o077)  # every file textfile writes is readable by its owner only
     app(prog_name="textfile")

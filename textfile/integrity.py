@@ -38,4 +38,8 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         blobs += 1
     problems += audit.verify(conn)
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-    return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "problems": problems}
+    from textfile.weekly import transcript_states
+
+    transcripts = transcript_states(conn)
+    problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
+    return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "transcripts": len(transcripts), "problems": problems}

@@ -145,6 +145,15 @@ class RunReport:
 Renderer = Callable[[Archive, str, Path], dict]
 
 
+def render_matter(archive: Archive, reference: str, out_dir: Path) -> dict:
+    """A new dated transcript of the whole matter in `out_dir` (WeasyPrint is loaded only here)."""
+    from textfile.transcript import make_transcript
+
+    made = make_transcript(archive, matter=reference, out_dir=out_dir)
+    return {"matter": reference, "path": made["path"], "messages": made["messages"], "pages": made["pages"],
+            "bates_first": made["bates_first"], "bates_last": made["bates_last"]}
+
+
 def archive_inbox(
     archive: Archive,
     inbox: Path,
@@ -213,14 +222,21 @@ def archive_inbox(
 
 
 def stale_matters(conn) -> list[str]:
-    """Matters with a filed message that no transcript of theirs shows in its current content."""
+    """Matters with a filed message that no transcript of theirs shows in its current content.
+
+    A transcript whose file is gone does not count, so the next run renders its matter again. An
+    altered file is found by `deletable` and `verify` (which hash every transcript); this check
+    runs every week and only asks whether the files exist."""
+    gone = [t["id"] for t in conn.execute("SELECT id, path FROM transcripts") if not Path(t["path"]).is_file()]
+    excluded = f" AND t.id NOT IN ({','.join('?' * len(gone))})" if gone else ""
     rows = conn.execute(
         "SELECT mt.reference FROM matters mt WHERE EXISTS ("
         " SELECT 1 FROM filings f JOIN messages m ON m.conversation_id = f.conversation_id"
         " WHERE f.matter_id = mt.id AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at)"
         " AND NOT EXISTS (SELECT 1 FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id"
-        "   WHERE t.matter_id = mt.id AND tm.message_id = m.id AND tm.content_hash = m.content_hash))"
-        " ORDER BY mt.reference"
+        f"   WHERE t.matter_id = mt.id AND tm.message_id = m.id AND tm.content_hash = m.content_hash{excluded}))"
+        " ORDER BY mt.reference",
+        gone,
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -1,0 +1,174 @@
+"""`textfile archive` and `textfile deletable` as cron and a user run them, transcripts included."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from textfile.archive import Archive
+
+from conftest import FIXTURES
+
+HOUR_AGO = time.time() - 3600
+
+
+def drop(inbox: Path, name: str, source: Path | None = None) -> Path:
+    target = inbox / name
+    shutil.copy(source or FIXTURES / "android" / name, target)
+    os.utime(target, (HOUR_AGO, HOUR_AGO))
+    return target
+
+
+@pytest.fixture
+def office(cli, tmp_path):
+    """An archive with two clients, each with one open matter, and an inbox with last week's backups."""
+    cli("client", "add", "Sam Client", "--phone", "202-555-0143")
+    cli("client", "add", "Lee Park", "--phone", "202-555-0178")
+    cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
+    cli("matter", "open", "M-2", "--client", "Lee Park", "--title", "Deposit")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "sms-20240301.xml")
+    drop(inbox, "calls-20240301.xml")
+    return inbox
+
+
+def transcripts(archive_path):
+    with Archive.open(archive_path) as archive:
+        return [tuple(r) for r in archive.conn.execute(
+            "SELECT m.reference, t.path FROM transcripts t JOIN matters m ON m.id = t.matter_id ORDER BY t.id")]
+
+
+def test_two_runs_then_next_weeks_export(cli, office, tmp_path, archive_path):
+    out = tmp_path / "out"
+    first = cli("archive", office, "--out", out, "--json")
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert len(report["imported"]) == 2 and report["failed"] == []
+    assert sorted(r["matter"] for r in report["rendered"]) == ["M-1", "M-2"]
+    for r in report["rendered"]:
+        assert Path(r["path"]).parent == out and oct(os.stat(r["path"]).st_mode & 0o777) == "0o600"
+    # The second run over the same inbox adds nothing and renders nothing.
+    second = cli("archive", office, "--out", out, "--json")
+    assert json.loads(second.stdout) | {} == {**json.loads(second.stdout), "imported": [], "rendered": [], "already_archived": 2}
+    assert len(transcripts(archive_path)) == 2
+    # Next week's backup repeats everything and adds two messages with Sam: only M-1 is rendered again.
+    drop(office, "sms-20240308.xml")
+    third = json.loads(cli("archive", office, "--out", out, "--json").stdout)
+    assert [r["added"] for r in third["imported"]] == [2]
+    assert [r["matter"] for r in third["rendered"]] == ["M-1"]
+    assert cli("archive", office, "--out", out, "--quiet").stdout == ""
+    log = Path(f"{archive_path}.log").read_text()
+    assert log.count("archive ") == 4 and "rendered M-1" in log
+
+
+def test_a_corrupt_file_among_good_ones(cli, office, tmp_path, archive_path):
+    bad = office / "sms-broken.xml"
+    bad.write_bytes((FIXTURES / "android" / "sms-20240308.xml").read_bytes()[:2500])
+    os.utime(bad, (HOUR_AGO, HOUR_AGO))
+    r = cli("archive", office, "--out", tmp_path / "out")
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"Error: {bad}: truncated or malformed XML")
+    assert "2 imported" in r.stdout and "1 failed" in r.stdout
+    assert len(transcripts(archive_path)) == 2
+
+
+def test_a_second_run_while_one_is_going(cli, office, archive_path, tmp_path):
+    from textfile import weekly
+
+    with weekly.run_lock(archive_path, wait=False):
+        r = cli("archive", office, "--out", tmp_path / "out")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: another `textfile archive` run is in progress")
+
+
+def run_cli(archive_path, *args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "textfile", "--archive", str(archive_path), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def state(archive_path) -> dict:
+    """What must be the same however the runs were interrupted."""
+    with Archive.open(archive_path) as archive:
+        c = archive.conn
+        return {
+            "messages": sorted(tuple(r) for r in c.execute("SELECT id, content_hash, version FROM messages")),
+            "sources": sorted(tuple(r) for r in c.execute(
+                "SELECT s.message_id, i.sha256, s.source_ref FROM message_sources s JOIN imports i ON i.id = s.import_id")),
+            "imports": sorted(r[0] for r in c.execute("SELECT sha256 FROM imports")),
+            "inbox": sorted(tuple(r) for r in c.execute("SELECT path, sha256 FROM inbox_files")),
+            "filings": sorted(tuple(r) for r in c.execute("SELECT conversation_id, matter_id, how FROM filings")),
+            "transcribed": sorted(tuple(r) for r in c.execute(
+                "SELECT t.matter_id, tm.message_id, tm.content_hash FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id")),
+            "bates": [tuple(r) for r in c.execute("SELECT * FROM bates_counters")],
+            "integrity": c.execute("PRAGMA integrity_check").fetchone()[0],
+        }
+
+
+def test_concurrent_runs_and_runs_killed_midway_end_like_one_clean_run(cli, office, tmp_path, archive_path):
+    reference_path = tmp_path / "reference.db"
+    shutil.copy(archive_path, reference_path)
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{archive_path}{suffix}").exists():
+            shutil.copy(f"{archive_path}{suffix}", f"{reference_path}{suffix}")
+    done = run_cli(reference_path, "archive", office, "--out", tmp_path / "ref-out", "--quiet")
+    assert done.wait(120) == 0, done.stderr.read()
+    expected = state(reference_path)
+
+    # Killed with SIGKILL at several points (start-up, importing, rendering), then run again.
+    for delay in (0.3, 1.0, 1.8, 2.6):
+        proc = run_cli(archive_path, "archive", office, "--out", tmp_path / "out", "--quiet")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    # Two runs at once: the second waits for the first, then finds nothing left to do.
+    runs = [run_cli(archive_path, "archive", office, "--out", tmp_path / "out", "--wait", "--json") for _ in range(2)]
+    outcomes = [(p.wait(180), p.stdout.read(), p.stderr.read()) for p in runs]
+    assert [code for code, _, _ in outcomes] == [0, 0], outcomes
+    assert "database is locked" not in "".join(err for _, _, err in outcomes)
+    final = state(archive_path)
+    assert final == expected
+    assert cli("verify").exit_code == 0
+
+
+def test_deletable_follows_the_transcripts(cli, office, tmp_path, archive_path):
+    cli("import", office / "sms-20240301.xml")
+
+    def verdicts():
+        r = cli("deletable", "--json")
+        assert r.exit_code == 0, r.output
+        return {v["conversation"]: v for v in json.loads(r.stdout)}
+
+    sam = next(v for v in verdicts().values() if v["participants"] == ["Sam Client"])
+    assert (sam["safe"], sam["safe_until"]) == (False, None)
+    assert sam["verdict"].startswith(f"not yet: {sam['messages']} messages are in no transcript")
+    assert sam["sources"][0]["file_name"] == "sms-20240301.xml"
+    unfiled = next(v for v in verdicts().values() if v["unfiled"])
+    assert unfiled["verdict"].startswith("not safe:") and "textfile file" in unfiled["verdict"]
+
+    rendered = json.loads(cli("archive", office, "--out", tmp_path / "out", "--json").stdout)["rendered"]
+    sam = verdicts()[sam["conversation"]]
+    assert sam["safe"] and sam["safe_until"] == sam["last_archived"]
+    assert sam["verdict"].startswith("safe to delete from the phone up to ")
+    assert "deletable" not in cli("deletable").stderr
+
+    m1 = next(r["path"] for r in rendered if r["matter"] == "M-1")
+    data = bytearray(Path(m1).read_bytes())
+    data[len(data) // 2] ^= 1
+    Path(m1).write_bytes(bytes(data))
+    sam = verdicts()[sam["conversation"]]
+    assert not sam["safe"] and f"transcript {m1} is altered" in sam["verdict"]
+    r = cli("verify")
+    assert r.exit_code == 3 and f"transcript {m1}" in r.stderr
+    Path(m1).unlink()
+    assert f"transcript {m1} is missing" in verdicts()[sam["conversation"]]["verdict"]
+    # The next run renders the matter again, and the conversation is safe again.
+    again = json.loads(cli("archive", office, "--out", tmp_path / "out", "--json").stdout)
+    assert [r["matter"] for r in again["rendered"]] == ["M-1"]
+    assert verdicts()[sam["conversation"]]["safe"]
