@@ -35,6 +35,15 @@ step conversations
 step conversations --unfiled
 step matter list
 step search lease
+# A transcript of every matter that has messages: dated PDF/A files, Bates-numbered, recorded in the archive.
+for ref in $(textfile matter list --json | python -c 'import json, sys; print(" ".join(m["reference"] for m in json.load(sys.stdin) if m["messages"]))'); do
+  step transcript "$ref" --out-dir demo/transcripts
+done
+if compgen -G "demo/transcripts/*.pdf" >/dev/null; then
+  step verify demo/transcripts/*.pdf
+  printf '\nThe transcripts are in %s:\n' "$PWD/demo/transcripts"
+  ls -l demo/transcripts
+fi
 step verify
 step log --limit 10
 printf '\nThe demo archive is %s (try: TEXTFILE_ARCHIVE=%s .venv/bin/textfile --help)\n' "$TEXTFILE_ARCHIVE" "$TEXTFILE_ARCHIVE"

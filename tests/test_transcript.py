@@ -367,3 +367,29 @@ def test_markup_reaching_weasyprint_loads_nothing(monkeypatch):
     assert events == []
     assert pages == 1
     assert {"http://127.0.0.1:9/evil.css", "file:///etc/passwd", "file:///etc/shadow"} <= set(refused)
+
+
+def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path):
+    """Chunks of 12 messages, two worker processes: one production, numbered as if one document."""
+    from textfile.transcript import make_transcript
+
+    archive_path, _ = copy
+    with Archive.open(archive_path) as archive:
+        made = make_transcript(archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "chunked.pdf", workers=2, chunk_size=12)
+    assert (made["chunks"], made["render"]["processes"]) == (2, 2)
+    pages = pages_text(tmp_path / "chunked.pdf")
+    first = int(made["bates_first"].split("-")[1])
+    for n, page in enumerate(pages, 1):
+        assert f"Page {n} of {len(pages)}" in page and f"TF-{first + n - 1:06d}" in page
+    text = re.sub(r"\s+", " ", "\n".join(pages))
+    assert "Conversation 1: Sam Client (continued)" in text or "Conversation 1 (continued)" in text
+    assert "Friday, 1 March 2024 (continued)" in text
+    positions = [text.index(f"#{n} ") for n in range(1, made["messages"] + 1)]
+    assert positions == sorted(positions)
+    r = run(archive_path, "verify", tmp_path / "chunked.pdf")
+    assert r.exit_code == 0, r.output
+    import pikepdf
+
+    with pikepdf.open(tmp_path / "chunked.pdf") as pdf, pdf.open_outline() as outline:
+        assert [item.title for item in outline.root][:2] == ["Cover", "Conversation 1"]
+        assert len(outline.root) == 3  # cover and the two conversations; continued headings add none

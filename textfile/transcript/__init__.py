@@ -122,40 +122,51 @@ def make_transcript(
 
     total = len(plan.rows)
     workers = workers or render.default_workers()
-    size = chunk_size if total > SMALL else total
-    if total > SMALL and workers > 1:
-        size = max(100, min(chunk_size, math.ceil(total / workers)))
+    in_process = total <= min(SMALL, chunk_size) or workers <= 1
+    size = total if in_process else min(chunk_size, math.ceil(total / workers))
     jobs = content.jobs(plan, size)
-    results = render.render_jobs(ctx, jobs, workers if total > SMALL else 1,
-                                 (lambda done: progress(done, total)) if progress else None)
-    read = [h for r in results for h in r["hashes"]]
-    if read != [(r[1], r[3]) for r in plan.rows]:
-        raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
+    window = "all messages filed to the matter" if scope.matter else "all messages filed to the client's matters or in the client's conversations"
+    if from_at or until_at:
+        window += f", from {content.fmt_time(from_at, zone) or 'the start'} until {content.fmt_time(until_at, zone) or 'the end'}"
 
-    # The cover comes first and states the page count and Bates range: render it until its own
-    # length is known (a long list of sources can take it to a second page).
-    if not render._state:
-        render.init_worker(ctx)
-    body_pages = sum(r["pages"] for r in results)
-    cover_pages, cover = 1, None
-    for _ in range(4):
-        pages = cover_pages + body_pages
-        last_number = first_number + pages - 1
-        window = "all messages filed to the matter" if scope.matter else "all messages filed to the client's matters or in the client's conversations"
-        if from_at or until_at:
-            window += f", from {content.fmt_time(from_at, zone) or 'the start'} until {content.fmt_time(until_at, zone) or 'the end'}"
+    def cover_for(pages: int) -> tuple[bytes, int]:
         html = render.cover_html({
             "header": header, "title": ctx["title"], "page_size": ctx["page_size"], "scope": scope.as_dict(), "c": cover_facts,
             "client_handles": client_handles, "owner": settings.owner_name, "owner_handles": list(settings.owner_handles),
             "window": window, "total": total, "zone": zone_name, "generated_local": times.display(now, zone), "generated_utc": now,
             "version": __version__, "pages": pages, "bates_first": pdf.bates(prefix, first_number),
-            "bates_last": pdf.bates(prefix, last_number), "transcript_id": transcript_id})
-        cover, rendered_pages, _marks, _refused = render.render_html(html)
+            "bates_last": pdf.bates(prefix, first_number + pages - 1), "transcript_id": transcript_id})
+        rendered, count, _marks, _refused = render.render_html(html)
+        return rendered, count
+
+    draft: list[int] = []
+
+    def draft_cover() -> None:  # while the chunks render: how many pages the cover takes
+        if not render._state:
+            render.init_worker(ctx)
+        draft.append(cover_for(len(jobs) * 70)[1])
+
+    planned = time.monotonic()
+    results = render.render_jobs(ctx, jobs, 1 if in_process else workers,
+                                 (lambda done: progress(done, total)) if progress else None, meanwhile=draft_cover)
+    read = [h for r in results for h in r["hashes"]]
+    if read != [(r[1], r[3]) for r in plan.rows]:
+        raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
+
+    rendered = time.monotonic()
+    # The cover comes first and states the page count and Bates range; its own length is known
+    # from the draft (numbers of another length could, in theory, change it: then again).
+    body_pages = sum(r["pages"] for r in results)
+    cover_pages = draft[0]
+    for _ in range(4):
+        pages = cover_pages + body_pages
+        cover, rendered_pages = cover_for(pages)
         if rendered_pages == cover_pages:
             break
         cover_pages = rendered_pages
     else:
         raise TextfileError("the cover's length did not settle; please report this")
+    last_number = first_number + pages - 1
 
     scope_record = {**scope.as_dict(), "zone": zone_name, "media": media}
     manifest_bytes = manifest.build(
@@ -213,6 +224,9 @@ def make_transcript(
         "bates_first": pdf.bates(prefix, first_number), "bates_last": pdf.bates(prefix, last_number),
         "pdf_sha256": pdf_sha, "manifest_sha256": manifest_sha, "chunks": len(jobs),
         "refused_urls": [u for r in results for u in r["refused"]], "seconds": round(time.monotonic() - started, 2),
+        "phases_s": {"plan": round(planned - started, 2), "render": round(rendered - planned, 2), "finish": round(time.monotonic() - rendered, 2)},
+        "render": {"processes": len({r["pid"] for r in results}), "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
+                   "cpu_s": round(sum({r["pid"]: r["cpu_s"] for r in results}.values()), 1)},
     }
 
 

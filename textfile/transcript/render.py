@@ -20,7 +20,9 @@ import logging
 import multiprocessing
 import os
 import re
+import resource
 import sqlite3
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -162,8 +164,11 @@ def init_worker(ctx: dict) -> None:
     _state.update(ctx=ctx, conn=conn, fonts=fonts, css=css, tz=ZoneInfo(ctx["tz"]))
 
 
-def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
-    """One document to PDF: (bytes, pages, bookmarks [(level, label, page)], refused URLs)."""
+def render_html(html: str, images: dict | None = None, variant: bool = True, collect: bool = True) -> tuple[bytes, int, list, list[str]]:
+    """One document to PDF: (bytes, pages, bookmarks [(level, label, page)], refused URLs).
+
+    The garbage collector is off while WeasyPrint works; with `collect` False the document's
+    garbage is left for the process's exit (a pool worker renders one chunk and ends)."""
     from weasyprint import HTML
 
     fetcher = archive_fetcher(images)
@@ -184,9 +189,10 @@ def render_html(html: str, images: dict | None = None, variant: bool = True) -> 
         walk(document.make_bookmark_tree(), 1)
         del document
     finally:
-        if enabled:
+        if enabled and collect:
             gc.enable()
-    gc.collect()
+    if collect:
+        gc.collect()
     return pdf, pages, marks, fetcher.refused
 
 
@@ -204,8 +210,9 @@ def chunk_html(data: dict, ctx: dict) -> str:
         cover=False, parts=parts, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
 
 
-def render_job(job: Job) -> dict:
+def render_job(job: Job, collect: bool = True) -> dict:
     ctx = _state["ctx"]
+    cpu_before = time.process_time()
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
     images = {}
     if ctx["media"]:
@@ -221,17 +228,30 @@ def render_job(job: Job) -> dict:
                     a["inline"] = False
                     a["omitted"] = "image could not be decoded; not shown"
     html = chunk_html(data, ctx)
-    pdf, pages, marks, refused = render_html(html, images)
+    cpu_html = time.process_time()
+    pdf, pages, marks, refused = render_html(html, images, collect=collect)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"index": job.index, "pdf": pdf, "pages": pages, "bookmarks": marks, "hashes": data["hashes"],
-            "missing": data["missing"], "refused": refused, "messages": len(job.rowids)}
+            "missing": data["missing"], "refused": refused, "messages": len(job.rowids), "pid": os.getpid(),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime,
+            "cpu_before_s": round(cpu_before, 2), "cpu_read_s": round(cpu_html - cpu_before, 2), "cpu_render_s": round(time.process_time() - cpu_html, 2)}
 
 
-def render_jobs(ctx: dict, jobs: list[Job], workers: int, progress: Callable[[int], None] | None = None) -> list[dict]:
-    """Render every chunk, in order; in this process when there is one, else in a pool."""
+def _pool_job(job: Job) -> dict:
+    return render_job(job, collect=False)
+
+
+def render_jobs(ctx: dict, jobs: list[Job], workers: int, progress: Callable[[int], None] | None = None,
+                meanwhile: Callable[[], None] | None = None) -> list[dict]:
+    """Render every chunk, in order: in this process when there is one, else in a pool of
+    processes that each render one chunk and exit (no collection, memory returned at once).
+    `meanwhile` runs in this process while the pool works."""
     done = 0
     results: list[dict] = []
     if len(jobs) <= 1 or workers <= 1:
         init_worker(ctx)
+        if meanwhile:
+            meanwhile()
         for job in jobs:
             results.append(render_job(job))
             done += len(job.rowids)
@@ -241,9 +261,14 @@ def render_jobs(ctx: dict, jobs: list[Job], workers: int, progress: Callable[[in
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     mp = multiprocessing.get_context(method)
     if method == "forkserver":
-        mp.set_forkserver_preload(["textfile.transcript.render", "weasyprint"])
-    with mp.Pool(min(workers, len(jobs)), initializer=init_worker, initargs=(ctx,), maxtasksperchild=None) as pool:
-        for result in pool.imap(render_job, jobs):
+        # The server imports these once and forks a worker per chunk; "__main__" keeps each worker
+        # from importing the main script (the CLI and all it imports) again.
+        mp.set_forkserver_preload(["__main__", "textfile.transcript.render", "weasyprint"])
+    with mp.Pool(min(workers, len(jobs)), initializer=init_worker, initargs=(ctx,), maxtasksperchild=1) as pool:
+        pending = pool.imap(_pool_job, jobs)
+        if meanwhile:
+            meanwhile()
+        for result in pending:
             results.append(result)
             done += result["messages"]
             if progress:
