@@ -19,15 +19,18 @@ step matter open 2026-014 --client "Sam Client" --title "Lease dispute"
 
 if registered android; then
   step import fixtures/android/sms-20240301.xml fixtures/android/calls-20240301.xml
-  # Next week's backup repeats last week's messages: only the new ones are added.
-  step import fixtures/android/sms-20240308.xml
 fi
-if registered imessage && [ -f fixtures/imessage/build.py ]; then
-  python fixtures/imessage/build.py demo/imessage
-  step import demo/imessage/chat.db
+if registered imessage; then
+  # The iMessage samples are SQL and Python in fixtures/imessage/, built into real databases here:
+  # an old (seconds-based) chat.db, a modern Mac one with attachments, and an iPhone backup folder.
+  python tests/imessage_build.py demo/imessage >/dev/null
+  step import demo/imessage/old/chat.db demo/imessage/mac-home/Library/Messages/chat.db demo/imessage/iphone-backup
 fi
 if registered whatsapp && [ -d fixtures/whatsapp/demo ]; then
   step import --tz America/New_York fixtures/whatsapp/demo/*
+  # WhatsApp names chats after the contact, not the number: filing them is a person's decision.
+  sam=$(textfile conversations --json | python -c 'import json, sys; print(next(c["id"] for c in json.load(sys.stdin) if c["platform"] == "whatsapp" and c["title"] == "Sam Client"))')
+  step file "$sam" --matter 2026-014
 fi
 
 step matter open 2026-020 --client "Dana Reyes" --title "Employment contract"
@@ -44,6 +47,13 @@ if compgen -G "demo/transcripts/*.pdf" >/dev/null; then
   printf '\nThe transcripts are in %s:\n' "$PWD/demo/transcripts"
   ls -l demo/transcripts
 fi
+# The weekly routine, as cron runs it: an inbox holding this week's exports (next week's Android
+# backup among them, which repeats the old messages and adds two) and the ones already archived.
+mkdir -p demo/inbox
+cp fixtures/android/*.xml fixtures/whatsapp/demo/* demo/inbox/
+touch -d "1 hour ago" demo/inbox/*  # settled: files changed within the last minute wait for the next run
+step archive demo/inbox --out demo/transcripts --tz America/New_York
+step deletable
 step verify
 step log --limit 10
 printf '\nThe demo archive is %s (try: TEXTFILE_ARCHIVE=%s .venv/bin/textfile --help)\n' "$TEXTFILE_ARCHIVE" "$TEXTFILE_ARCHIVE"
