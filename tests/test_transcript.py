@@ -207,7 +207,8 @@ def test_every_script_and_emoji_gets_a_real_font(made):
         assert body in text
 
 
-def test_hostile_bodies_print_literally(made):
+def test_hostile_bodies_print_literally_and_ask_for_nothing(made):
+    assert made[1]["refused_urls"] == []  # the bodies never became markup, so WeasyPrint never saw a URL
     text = re.sub(r"\s+", " ", "\n".join(made[3]))
     for body in HOSTILE:
         assert body in text
@@ -308,12 +309,16 @@ def test_bates_numbers_continue_and_are_never_reused(copy, tmp_path):
     assert "TF-{:06d}".format(last + 1) in pages_text(tmp_path / "x.pdf")[0]
     r = run(archive_path, "transcript", "2026-014", "--until", "2024-03-01T07:01", "--out", tmp_path / "x.pdf")
     assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path / 'x.pdf'} already exists; a transcript is never overwritten (choose another --out)\n")
-    r = run(archive_path, "transcript", "2026-014", "--until", "2024-03-01T07:01", "--bates-prefix", "OTHER", "--bates-start", 500,
-            "--no-media", "--out", tmp_path / "y.pdf")
+    r = run(archive_path, "transcript", "--client", "Sam Client", "--until", "2024-03-01T07:03", "--bates-prefix", "OTHER", "--bates-start", 500,
+            "--no-media", "--out-dir", tmp_path)
     assert r.exit_code == 0, r.output
-    assert r.stdout == f"Wrote {tmp_path / 'y.pdf'}: 1 messages, 2 pages, Bates OTHER-000500 to OTHER-000501.\n"
+    [y] = tmp_path.glob("*_Sam-Client_transcript.pdf")
+    pages = pages_text(y)
+    assert r.stdout == f"Wrote {y}: 3 messages, {len(pages)} pages, Bates OTHER-000500 to OTHER-{499 + len(pages):06d}.\n"
+    assert "Sam Client — all matters" in pages[0] and "image not shown (--no-media)" in re.sub(r"\s+", " ", "\n".join(pages))
+    assert "TF-" not in "\n".join(pages)
     with Archive.open(archive_path) as archive:
-        assert dict(archive.conn.execute("SELECT prefix, next_number FROM bates_counters")) == {"TF": last + 3, "OTHER": 502}
+        assert dict(archive.conn.execute("SELECT prefix, next_number FROM bates_counters")) == {"TF": last + 3, "OTHER": 500 + len(pages)}
         assert [e["command"] for e in __import__("textfile.audit").audit.entries(archive.conn)][-3:] == ["transcript"] * 3
 
 
