@@ -64,8 +64,8 @@ def to_iso(instant: datetime) -> str:
     """An aware datetime as stored: UTC, milliseconds, Z."""
     if instant.tzinfo is None:
         raise ValueError("naive datetime")
-    u = instant.astimezone(UTC)
-    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond // 1000:03d}Z"
+    u = instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+    return u.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
 
 
 def from_iso(text: str) -> datetime:
