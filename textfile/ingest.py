@@ -392,15 +392,10 @@ class _Writer:
                 existing[p.id] = {"content_hash": p.content_hash, "version": known["version"] + 1, "new": True}
         c = self.conn
         last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
-        # The rowid keeps the source's order (it breaks ties between equal timestamps); the rows are
-        # written in id order, so that each batch sweeps the id index once instead of landing at
-        # random in it (ids are hashes): far fewer page-cache misses as the archive grows.
-        new_rows = [(row[0], last_rowid + n, *row[1:]) for n, row in enumerate(new_rows, 1)]
-        source_rows.sort()
-        c.executemany(
-            "INSERT INTO messages (id, rowid, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service,"
+        c.executemany(  # in source order: the rowid breaks ties between equal timestamps
+            "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service,"
             " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             new_rows,
         )
         if new_rows:  # the full-text index, in bulk (see migration m004)
