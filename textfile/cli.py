@@ -97,14 +97,15 @@ def show(stored: str | None, tz) -> str:
     return times.display(stored, tz) if stored else ""
 
 
-def progress_bar(quiet: bool, description: str):
+def progress_bar(quiet: bool, description: str, unit: str = "records"):
     """A rich progress display on a terminal; None (no output) under --quiet or when piped."""
     if quiet or not err.is_terminal:
         return None
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
-                    TimeElapsedColumn(), console=err, transient=True)
+    # File names are data: never read as markup ("test_[mmddyy].txt").
+    return Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False, style="bold"), BarColumn(),
+                    TextColumn(f"{{task.completed:,}} {unit}"), TimeElapsedColumn(), console=err, transient=True)
 
 
 def _print_version(value: bool) -> None:
@@ -474,7 +475,13 @@ def verify(
     from textfile.integrity import check_archive
 
     with open_archive() as archive:
-        report = check_archive(archive.conn)
+        bar = progress_bar(quiet or json_, "Verifying", "messages")
+        if bar:
+            with bar:
+                task = bar.add_task("Verifying", total=None)
+                report = check_archive(archive.conn, progress=lambda n: bar.update(task, completed=n))
+        else:
+            report = check_archive(archive.conn)
     if json_:
         emit_json(report)
     elif not quiet:
@@ -566,7 +573,15 @@ def archive_(
     path = resolve_path(state.archive_path)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
         out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        report = weekly.archive_inbox(archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me)
+        bar = progress_bar(quiet or json_, "Archiving", "files")
+        if bar:
+            with bar:
+                task = bar.add_task("Archiving", total=None)
+                report = weekly.archive_inbox(
+                    archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me,
+                    on_file=lambda p, what: bar.update(task, advance=1, description=f"{what.capitalize()} {p.name}"))
+        else:
+            report = weekly.archive_inbox(archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me)
         weekly.append_log(path, weekly.log_lines(report))
     if json_:
         emit_json(report.as_dict())
