@@ -203,7 +203,7 @@ def message_content_hash(sent_at, direction, kind, sender_handle, body, status, 
                          [list(a[1:4]) for a in attachments]])
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     id: str
     conversation_id: int
@@ -370,11 +370,13 @@ class _Writer:
                     times.to_iso(m.read_at) if m.read_at else None, m.duration_s, p.flags, m.source_id, m.reply_to,
                     len(m.versions) + 1, p.content_hash, import_id,
                 ))
-                attachment_rows.extend((p.id, *a) for a in p.attachments)
-                version_rows.extend(
-                    (p.id, n, v.body, times.to_iso(v.at) if v.at else None, "edit_history", None, import_id)
-                    for n, v in enumerate(m.versions, 1)
-                )
+                if p.attachments:
+                    attachment_rows.extend((p.id, *a) for a in p.attachments)
+                if m.versions:
+                    version_rows.extend(
+                        (p.id, n, v.body, times.to_iso(v.at) if v.at else None, "edit_history", None, import_id)
+                        for n, v in enumerate(m.versions, 1)
+                    )
                 self.result.added += 1
             elif known["content_hash"] == p.content_hash:
                 self.result.already_present += 1
