@@ -108,6 +108,16 @@ def progress_bar(quiet: bool, description: str, unit: str = "records"):
                     TextColumn(f"{{task.completed:,}} {unit}"), TimeElapsedColumn(), console=err, transient=True)
 
 
+def with_progress(quiet: bool, description: str, unit: str, work):
+    """Run `work(progress)` with a progress display when one is wanted; `progress` is None otherwise."""
+    bar = progress_bar(quiet, description, unit)
+    if bar is None:
+        return work(None)
+    with bar:
+        task = bar.add_task(description, total=None)
+        return work(lambda n: bar.update(task, completed=n))
+
+
 def _print_version(value: bool) -> None:
     if value:
         typer.echo(f"textfile {__version__}")
@@ -303,17 +313,10 @@ def import_(
     results, failed = [], 0
     with open_archive() as archive:
         for path in paths:
-            bar = progress_bar(quiet or json_, f"Importing {path.name}")
             try:
-                if bar:
-                    with bar:
-                        task = bar.add_task(f"Importing {path.name}", total=None)
-                        result = import_path(archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order,
-                                             conversation=conversation, attachments_root=attachments_root, custodian=custodian,
-                                             progress=lambda n: bar.update(task, completed=n))
-                else:
-                    result = import_path(archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order,
-                                         conversation=conversation, attachments_root=attachments_root, custodian=custodian)
+                result = with_progress(quiet or json_, f"Importing {path.name}", "records", lambda progress: import_path(
+                    archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation,
+                    attachments_root=attachments_root, custodian=custodian, progress=progress))
             except ImportFailed as exc:
                 err.print(f"Error: {exc}", markup=False)
                 failed += 1
@@ -475,13 +478,7 @@ def verify(
     from textfile.integrity import check_archive
 
     with open_archive() as archive:
-        bar = progress_bar(quiet or json_, "Verifying", "messages")
-        if bar:
-            with bar:
-                task = bar.add_task("Verifying", total=None)
-                report = check_archive(archive.conn, progress=lambda n: bar.update(task, completed=n))
-        else:
-            report = check_archive(archive.conn)
+        report = with_progress(quiet or json_, "Verifying", "messages", lambda progress: check_archive(archive.conn, progress=progress))
     if json_:
         emit_json(report)
     elif not quiet:
