@@ -16,6 +16,7 @@ import os
 import re
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -82,6 +83,41 @@ def make_transcript(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Render, record and write one transcript; returns what was made."""
+    options = dict(matter=matter, client=client, from_=from_, until=until, tz=tz, out=out, out_dir=out_dir, bates_prefix=bates_prefix,
+                   bates_start=bates_start, media=media, workers=workers, chunk_size=chunk_size, progress=progress)
+    with _small_page_cache(archive.conn):
+        return _make_transcript(archive, **options)
+
+
+@contextmanager
+def _small_page_cache(conn):
+    """A transcript reads every message of a matter once: a small page cache is enough, and keeps
+    this process small for 100,000 messages (the archive's connection otherwise caches 64 MiB)."""
+    size = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute("PRAGMA cache_size = -8192")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(size)}")
+
+
+def _make_transcript(
+    archive: Archive,
+    *,
+    matter: str | None = None,
+    client: str | None = None,
+    from_: str | None = None,
+    until: str | None = None,
+    tz: str | None = None,
+    out: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike | None = None,
+    bates_prefix: str | None = None,
+    bates_start: int | None = None,
+    media: bool = True,
+    workers: int | None = None,
+    chunk_size: int = CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
     from textfile.transcript import content, manifest, pdf, render
 
     started = time.monotonic()
@@ -149,8 +185,8 @@ def make_transcript(
     planned = time.monotonic()
     results = render.render_jobs(ctx, jobs, 1 if in_process else workers,
                                  (lambda done: progress(done, total)) if progress else None, meanwhile=draft_cover)
-    read = [h for r in results for h in r["hashes"]]
-    if read != [(r[1], r[3]) for r in plan.rows]:
+    if any(r["digest"] != content.digest((row[1], row[3]) for row in plan.rows[job.start:job.start + len(job.rowids)])
+           for r, job in zip(results, jobs)):
         raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
 
     rendered = time.monotonic()
@@ -172,7 +208,7 @@ def make_transcript(
     manifest_bytes = manifest.build(
         transcript_id=transcript_id, archive_id=settings.archive_id, generated_at=now, version=__version__, scope=scope_record,
         zone=zone_name, media=media, pages=pages, bates_prefix=prefix, bates_first=first_number, bates_last=last_number,
-        messages=read)
+        messages=((row[1], row[3]) for row in plan.rows))
     document = pdf.assemble(cover, [r["pdf"] for r in results])
     marks, offset = [(1, "Cover", 0)], cover_pages
     for r in results:
@@ -203,7 +239,7 @@ def make_transcript(
                 (transcript_id, scope.matter_id, scope.client_id, manifest_json(scope_record), from_at, until_at, zone_name, str(path),
                  pdf_sha, manifest_sha, pages, total, prefix, first_number, last_number, now))
             w.executemany("INSERT INTO transcript_messages (transcript_id, position, message_id, content_hash) VALUES (?, ?, ?, ?)",
-                          ((cur.lastrowid, i, mid, digest) for i, (mid, digest) in enumerate(read, 1)))
+                          ((cur.lastrowid, i, row[1], row[3]) for i, row in enumerate(plan.rows, 1)))
             w.execute("INSERT INTO bates_counters (prefix, next_number) VALUES (?, ?)"
                       " ON CONFLICT (prefix) DO UPDATE SET next_number = excluded.next_number", (prefix, last_number + 1))
             audit.append(w, "transcript", {

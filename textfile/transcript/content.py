@@ -9,6 +9,7 @@ returns the content hashes it read; if the archive changed in between, the trans
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ def resolve_scope(conn: sqlite3.Connection, matter: str | None, client: str | No
 
 @dataclass
 class Plan:
-    """The messages of a transcript in order: (rowid, id, conversation_id, content_hash, service, sent_at)."""
+    """The messages of a transcript in order: (rowid, id, conversation_id, content_hash, service)."""
 
     rows: list[tuple]
     reply_seq: dict[int, int] = field(default_factory=dict)  # position (0-based) -> sequence number replied to (1-based)
@@ -106,28 +107,40 @@ class Plan:
 
 
 def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
+    """Read row by row (a 100,000-message matter must not cost a list of full rows): conversations
+    in the order of their first message, each in time order."""
     cond, params = scope.where()
-    rows = conn.execute(
-        "SELECT m.rowid, m.id, m.conversation_id, m.content_hash, m.service, m.sent_at, m.source_id, m.reply_to"
-        f" FROM messages m WHERE {cond} ORDER BY m.conversation_id, m.sent_at, m.rowid", params).fetchall()
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    groups: dict[int, list[tuple]] = {}
     first: dict[int, str] = {}
-    for r in rows:
-        first.setdefault(r[2], r[5])
-    order = sorted(first, key=lambda c: (first[c], c))
-    rank = {c: i for i, c in enumerate(order)}
-    rows.sort(key=lambda r: rank[r[2]])  # stable: keeps time order within each conversation
-    result = Plan([(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows], conversations=order)
-    by_source: dict[tuple[int, str], int] = {}
-    for pos, r in enumerate(rows):
-        if r[6]:
-            by_source.setdefault((r[2], r[6]), pos + 1)
-    for pos, r in enumerate(rows):
-        if r[7]:
-            target = by_source.get((r[2], r[7]))
-            if target:
-                result.reply_seq[pos] = target
-            else:
-                result.reply_outside.add(pos)
+    sources: dict[tuple[int, str], int] = {}  # (conversation, source id) -> index in its group
+    replies: list[tuple[int, int, str]] = []  # (conversation, index in its group, source id replied to)
+    services: dict[str, str] = {}
+    for rowid, mid, conv, digest, service, sent_at, source_id, reply_to in cursor.execute(
+            "SELECT m.rowid, m.id, m.conversation_id, m.content_hash, m.service, m.sent_at, m.source_id, m.reply_to"
+            f" FROM messages m WHERE {cond} ORDER BY m.conversation_id, m.sent_at, m.rowid", params):
+        group = groups.get(conv)
+        if group is None:
+            group = groups[conv] = []
+            first[conv] = sent_at
+        if source_id:
+            sources.setdefault((conv, source_id), len(group))
+        if reply_to:
+            replies.append((conv, len(group), reply_to))
+        group.append((rowid, mid, conv, digest, services.setdefault(service, service) if service else service))
+    order = sorted(groups, key=lambda c: (first[c], c))
+    offset, at = {}, 0
+    for c in order:
+        offset[c] = at
+        at += len(groups[c])
+    result = Plan([row for c in order for row in groups.pop(c)], conversations=order)
+    for conv, index, target in replies:
+        found = sources.get((conv, target))
+        if found is not None:
+            result.reply_seq[offset[conv] + index] = offset[conv] + found + 1
+        else:
+            result.reply_outside.add(offset[conv] + index)
     return result
 
 
@@ -143,7 +156,7 @@ class Job:
     rowids: list[int]
     replies: dict[int, int]  # position -> sequence number replied to
     outside: list[int]
-    continues_from: str | None = None  # sent_at of the message before, when the chunk starts mid-conversation
+    continues_from: int | None = None  # rowid of the message before, when the chunk starts mid-conversation
 
 
 def jobs(p: Plan, size: int) -> list[Job]:
@@ -154,7 +167,7 @@ def jobs(p: Plan, size: int) -> list[Job]:
         out.append(Job(i, start, [r[0] for r in p.rows[start:stop]],
                        {k: v for k, v in p.reply_seq.items() if start <= k < stop},
                        [k for k in p.reply_outside if start <= k < stop],
-                       before[5] if before and before[2] == p.rows[start][2] else None))
+                       before[0] if before and before[2] == p.rows[start][2] else None))
     return out
 
 
@@ -171,7 +184,7 @@ def duration(seconds: int | None) -> str:
 
 
 def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, owner_name: str) -> dict:
-    """Everything a chunk shows, as plain data for the template, and the hashes that were read."""
+    """Everything a chunk shows, as plain data for the template, and a digest of the hashes that were read."""
     marks = ",".join("?" * len(job.rowids))
     rows = conn.execute(
         "SELECT m.rowid, m.*, p.handle AS sender_handle, p.display_name AS sender_name, p.is_owner AS sender_is_owner"
@@ -198,7 +211,10 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
 
     messages = []
     conversation = ordered[0]["conversation_id"] if ordered and job.continues_from else None
-    day = times.from_iso(job.continues_from).astimezone(tz).strftime("%A, %-d %B %Y") if conversation else None
+    day = None
+    if conversation:
+        before = conn.execute("SELECT sent_at FROM messages WHERE rowid = ?", (job.continues_from,)).fetchone()[0]
+        day = times.from_iso(before).astimezone(tz).strftime("%A, %-d %B %Y")
     for offset, r in enumerate(ordered):
         pos = job.start + offset
         local = times.from_iso(r["sent_at"]).astimezone(tz)
@@ -235,7 +251,15 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         day = item["day"]
         messages.append(item)
     return {"messages": messages, "conversations": conversations,
-            "hashes": [(r["id"], r["content_hash"]) for r in ordered], "missing": len(job.rowids) - len(ordered)}
+            "digest": digest((r["id"], r["content_hash"]) for r in ordered), "missing": len(job.rowids) - len(ordered)}
+
+
+def digest(pairs) -> str:
+    """One sha256 over (message id, content hash) pairs: what a worker read, compared with the plan."""
+    h = hashlib.sha256()
+    for mid, content_hash in pairs:
+        h.update(f"{mid} {content_hash}\n".encode())
+    return h.hexdigest()
 
 
 def _marks(status: str | None, flags: list[str], kind: str) -> list[str]:

@@ -23,7 +23,9 @@ MAX_PROBLEMS = 50
 
 
 def build(*, transcript_id: str, archive_id: str, generated_at: str, version: str, scope: dict, zone: str, media: bool,
-          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages: list[tuple[str, str]]) -> bytes:
+          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages) -> bytes:
+    """The manifest's bytes: JSON without spaces, its keys sorted, then `messages` last, written
+    straight from the (id, content hash) pairs so that 100,000 messages cost no list of lists."""
     from textfile.transcript.pdf import bates
 
     manifest = {
@@ -32,10 +34,11 @@ def build(*, transcript_id: str, archive_id: str, generated_at: str, version: st
         "scope": scope, "zone": zone, "media": media, "pages": pages,
         "bates": {"prefix": bates_prefix, "first": bates(bates_prefix, bates_first), "last": bates(bates_prefix, bates_last),
                   "first_number": bates_first, "last_number": bates_last},
-        "message_count": len(messages),
-        "messages": [[mid, digest] for mid, digest in messages],
     }
-    return (canonical_json(manifest) + "\n").encode("utf-8")
+    pairs = [json.dumps([mid, digest], separators=(",", ":")) for mid, digest in messages]
+    head = canonical_json({**manifest, "message_count": len(pairs)})
+    # every key in canonical order, then the long list of messages last
+    return (head[:-1] + ',"messages":[' + ",".join(pairs) + "]}\n").encode("utf-8")
 
 
 def sha256(data: bytes) -> str:

@@ -10,7 +10,6 @@ The manifest is attached as an associated file (/AF, relationship Data), as PDF/
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import io
 import subprocess

@@ -231,7 +231,7 @@ def render_job(job: Job, collect: bool = True) -> dict:
     cpu_html = time.process_time()
     pdf, pages, marks, refused = render_html(html, images, collect=collect)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"index": job.index, "pdf": pdf, "pages": pages, "bookmarks": marks, "hashes": data["hashes"],
+    return {"index": job.index, "pdf": pdf, "pages": pages, "bookmarks": marks, "digest": data["digest"],
             "missing": data["missing"], "refused": refused, "messages": len(job.rowids), "pid": os.getpid(),
             "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime,
             "cpu_before_s": round(cpu_before, 2), "cpu_read_s": round(cpu_html - cpu_before, 2), "cpu_render_s": round(time.process_time() - cpu_html, 2)}
