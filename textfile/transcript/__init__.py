@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -85,8 +86,8 @@ def make_transcript(
     """Render, record and write one transcript; returns what was made."""
     options = dict(matter=matter, client=client, from_=from_, until=until, tz=tz, out=out, out_dir=out_dir, bates_prefix=bates_prefix,
                    bates_start=bates_start, media=media, workers=workers, chunk_size=chunk_size, progress=progress)
-    with _small_page_cache(archive.conn):
-        return _make_transcript(archive, **options)
+    with _small_page_cache(archive.conn), tempfile.TemporaryDirectory(prefix="textfile-transcript-") as parts:  # mode 0700
+        return _make_transcript(archive, parts=parts, **options)
 
 
 @contextmanager
@@ -104,6 +105,7 @@ def _small_page_cache(conn):
 def _make_transcript(
     archive: Archive,
     *,
+    parts: str,
     matter: str | None = None,
     client: str | None = None,
     from_: str | None = None,
@@ -153,7 +155,7 @@ def _make_transcript(
     path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter))
     transcript_id = str(uuid.uuid4())
     header = f"{scope.client} — {scope.matter} {scope.matter_title}" if scope.matter else f"{scope.client} — all matters"
-    ctx = {"archive": str(Path(archive.path).absolute()), "tz": zone_name, "media": media, "owner": settings.owner_name,
+    ctx = {"parts": parts, "archive": str(Path(archive.path).absolute()), "tz": zone_name, "media": media, "owner": settings.owner_name,
            "header": header, "title": f"Transcript: {header}", "page_size": render.page_size(settings.region)}
 
     total = len(plan.rows)
@@ -209,7 +211,7 @@ def _make_transcript(
         transcript_id=transcript_id, archive_id=settings.archive_id, generated_at=now, version=__version__, scope=scope_record,
         zone=zone_name, media=media, pages=pages, bates_prefix=prefix, bates_first=first_number, bates_last=last_number,
         messages=((row[1], row[3]) for row in plan.rows))
-    document = pdf.assemble(cover, [r["pdf"] for r in results])
+    document = pdf.assemble(cover, [r["part"] for r in results])
     marks, offset = [(1, "Cover", 0)], cover_pages
     for r in results:
         marks += [(level, label, page + offset) for level, label, page in r["bookmarks"]]

@@ -97,13 +97,14 @@ def bates(prefix: str, number: int) -> str:
     return f"{prefix}-{number:06d}"
 
 
-def assemble(cover: bytes, parts: list[bytes]):
-    """The cover's document with every part's pages appended."""
+def assemble(cover: bytes, parts: list[str]):
+    """The cover's document with every part's pages appended (the part files stay open, and are
+    read, lazily, until the document is saved)."""
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(cover))
     for part in parts:
-        src = pikepdf.open(io.BytesIO(part))
+        src = pikepdf.open(part)
         pdf.pages.extend(src.pages)
     for key in ("/Outlines", "/PageLabels"):
         if key in pdf.Root:

@@ -230,8 +230,13 @@ def render_job(job: Job, collect: bool = True) -> dict:
     html = chunk_html(data, ctx)
     cpu_html = time.process_time()
     pdf, pages, marks, refused = render_html(html, images, collect=collect)
+    part = Path(ctx["parts"]) / f"part-{job.index:05d}.pdf"  # to disk: the main process reads parts lazily when joining
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fp:
+        fp.write(pdf)
+    del pdf
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"index": job.index, "pdf": pdf, "pages": pages, "bookmarks": marks, "digest": data["digest"],
+    return {"index": job.index, "part": str(part), "pages": pages, "bookmarks": marks, "digest": data["digest"],
             "missing": data["missing"], "refused": refused, "messages": len(job.rowids), "pid": os.getpid(),
             "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime,
             "cpu_before_s": round(cpu_before, 2), "cpu_read_s": round(cpu_html - cpu_before, 2), "cpu_render_s": round(time.process_time() - cpu_html, 2)}
