@@ -533,7 +533,7 @@ def transcript(
     options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir,
                    bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
     with open_archive() as archive:
-        bar = progress_bar(quiet or json_, "Rendering transcript")
+        bar = progress_bar(quiet or json_, "Rendering transcript", "messages")
         if bar:
             with bar:
                 task = bar.add_task("Rendering transcript", total=None)
