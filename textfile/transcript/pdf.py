@@ -118,6 +118,7 @@ def stamp(pdf, prefix: str, first_number: int) -> None:
     from pikepdf import Dictionary, Name
 
     font = _font_object(pdf)
+    save_state = pdf.make_indirect(pikepdf.Stream(pdf, b"q\n"))  # one object shared by every page
     total = len(pdf.pages)
     for i, page in enumerate(pdf.pages):
         x0, y0, x1, _y1 = (float(v) for v in page.mediabox)
@@ -129,7 +130,7 @@ def stamp(pdf, prefix: str, first_number: int) -> None:
         ops = (b"q 0.1 0.1 0.1 rg BT /" + STAMP_FONT_NAME.encode() + f" {STAMP_SIZE:g} Tf 1 0 0 1 {x0 + margin:.2f} {y:.2f} Tm ".encode()
                + _pdf_string(label) + b" Tj ET BT /" + STAMP_FONT_NAME.encode()
                + f" {STAMP_SIZE + 1:g} Tf 1 0 0 1 {right:.2f} {y:.2f} Tm ".encode() + _pdf_string(number) + b" Tj ET Q\n")
-        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(save_state, prepend=True)
         page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + ops))
         resources = page.obj.get("/Resources")
         if resources is None:
