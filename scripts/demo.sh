@@ -34,6 +34,10 @@ if registered whatsapp && [ -d fixtures/whatsapp/demo ]; then
 fi
 
 step matter open 2026-020 --client "Dana Reyes" --title "Employment contract"
+if registered whatsapp && [ -d fixtures/whatsapp/demo ]; then
+  dana=$(textfile conversations --json | python -c 'import json, sys; print(next(c["id"] for c in json.load(sys.stdin) if c["platform"] == "whatsapp" and c["title"] == "Dana Reyes"))')
+  step file "$dana" --matter 2026-020
+fi
 step conversations
 step conversations --unfiled
 step matter list
