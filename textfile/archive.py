@@ -220,7 +220,3 @@ class Archive:
                 owner_handles=handles,
             )
         return self._settings
-
-    def table_counts(self) -> dict[str, int]:
-        names = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'messages_fts%' AND name NOT LIKE 'sqlite_%'")]
-        return {name: self.conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}

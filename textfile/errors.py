@@ -1,4 +1,5 @@
-"""Typed errors of the core. Only the CLI turns them into messages and exit codes."""
+"""Typed errors of the core. Only the CLI turns them into messages and exit codes (1 for these;
+integrity failures, found by `verify`, exit 3)."""
 
 
 class TextfileError(Exception):
@@ -46,9 +47,3 @@ class ImportFailed(TextfileError):
 
 class UnsupportedFormat(ImportFailed):
     "No importer recognizes the file."
-
-
-class IntegrityError(TextfileError):
-    "The archive's hashes or audit chain do not check out."
-
-    exit_code = 3
