@@ -66,26 +66,9 @@ def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | Non
     return path.absolute()
 
 
-def make_transcript(
-    archive: Archive,
-    *,
-    matter: str | None = None,
-    client: str | None = None,
-    from_: str | None = None,
-    until: str | None = None,
-    tz: str | None = None,
-    out: str | os.PathLike | None = None,
-    out_dir: str | os.PathLike | None = None,
-    bates_prefix: str | None = None,
-    bates_start: int | None = None,
-    media: bool = True,
-    workers: int | None = None,
-    chunk_size: int = CHUNK,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict:
-    """Render, record and write one transcript; returns what was made."""
-    options = dict(matter=matter, client=client, from_=from_, until=until, tz=tz, out=out, out_dir=out_dir, bates_prefix=bates_prefix,
-                   bates_start=bates_start, media=media, workers=workers, chunk_size=chunk_size, progress=progress)
+def make_transcript(archive: Archive, **options) -> dict:
+    """Render, record and write one transcript; returns what was made. Options: those of
+    `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…)."""
     with _small_page_cache(archive.conn), tempfile.TemporaryDirectory(prefix="textfile-transcript-") as parts:  # mode 0700
         return _make_transcript(archive, parts=parts, **options)
 
