@@ -204,3 +204,13 @@ def test_missing_attachment_wording_does_not_change_identity_or_content(archive)
     b = msg(1, attachments=(Attachment("v.mp4", "video/mp4", missing_reason="file not found: /var/mobile/Library/SMS/Attachments/v.mp4"),))
     ingest_records(archive, [a])
     assert ingest_records(archive, [b]).already_present == 1
+
+
+def test_a_receipt_that_arrives_later_is_filled_in_once_and_never_changed(archive):
+    first_read = datetime(2024, 3, 1, 13, 0, tzinfo=timezone.utc)
+    ingest_records(archive, [msg(1, out=True)])
+    again = ingest_records(archive, [msg(1, out=True, read_at=first_read)], name="later-copy.db")
+    assert (again.added, again.already_present, again.updated) == (0, 1, 0)
+    assert rows(archive, "SELECT read_at FROM messages") == [{"read_at": "2024-03-01T13:00:00.000Z"}]
+    ingest_records(archive, [msg(1, out=True, read_at=datetime(2024, 3, 2, tzinfo=timezone.utc))], name="other.db")
+    assert rows(archive, "SELECT read_at FROM messages") == [{"read_at": "2024-03-01T13:00:00.000Z"}]

@@ -357,7 +357,7 @@ class _Writer:
         pending, self.pending = self.pending, []
         existing = self.existing({p.id for p in pending})
         import_id = self.result.import_id
-        new_rows, source_rows, attachment_rows, version_rows = [], [], [], []
+        new_rows, source_rows, attachment_rows, version_rows, receipt_rows = [], [], [], [], []
         for p in pending:
             source_rows.append((p.id, import_id, p.record.source_ref))
             known = existing.get(p.id)
@@ -381,14 +381,14 @@ class _Writer:
             elif known["content_hash"] == p.content_hash:
                 self.result.already_present += 1
                 if not known.get("new"):
-                    self.fill_receipts(p)
+                    self.fill_receipts(p, known, receipt_rows)
             elif known.get("new"):
                 # The same id twice in one source with different content: the source contradicts
                 # itself. Keep the first, record the second as skipped so nothing is silent.
                 self.skip("same message identity twice in this source with different content", p.record.source_ref)
             elif self.keep_stored_attachments(p) == known["content_hash"]:
                 self.result.already_present += 1
-                self.fill_receipts(p)
+                self.fill_receipts(p, known, receipt_rows)
             else:
                 self.new_version(p, known)
                 existing[p.id] = {"content_hash": p.content_hash, "version": known["version"] + 1, "new": True}
@@ -415,6 +415,10 @@ class _Writer:
                 version_rows,
             )
         c.executemany("INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)", source_rows)
+        if receipt_rows:
+            c.executemany(
+                "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?) WHERE id = ?", receipt_rows
+            )
 
     def existing(self, ids: set[str]) -> dict[str, dict]:
         found: dict[str, dict] = {}
@@ -422,8 +426,8 @@ class _Writer:
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
             marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT id, content_hash, version FROM messages WHERE id IN ({marks})", chunk):
-                found[row[0]] = {"content_hash": row[1], "version": row[2]}
+            for row in self.conn.execute(f"SELECT id, content_hash, version, delivered_at, read_at FROM messages WHERE id IN ({marks})", chunk):
+                found[row[0]] = {"content_hash": row[1], "version": row[2], "delivered_at": row[3], "read_at": row[4]}
         return found
 
     def keep_stored_attachments(self, p: _Pending) -> str:
@@ -445,13 +449,14 @@ class _Writer:
                                                   m.body, m.status, m.duration_s, p.flags, m.reply_to, merged)
         return p.content_hash
 
-    def fill_receipts(self, p: _Pending) -> None:
+    def fill_receipts(self, p: _Pending, known: dict, receipts: list) -> None:
+        """A receipt the archive lacks (read later than the first import) is filled in; one it has is
+        never changed. Only real fill-ins are written, in one statement per batch."""
         m = p.record
-        if m.delivered_at or m.read_at:
-            self.conn.execute(
-                "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?) WHERE id = ?",
-                (times.to_iso(m.delivered_at) if m.delivered_at else None, times.to_iso(m.read_at) if m.read_at else None, p.id),
-            )
+        delivered = times.to_iso(m.delivered_at) if m.delivered_at and not known.get("delivered_at") else None
+        read = times.to_iso(m.read_at) if m.read_at and not known.get("read_at") else None
+        if delivered or read:
+            receipts.append((delivered, read, p.id))
 
     def new_version(self, p: _Pending, known: dict) -> None:
         """Same message, different content: keep the old state as a version, then update."""
