@@ -125,3 +125,13 @@ def test_the_log_file_beside_the_archive_is_appended_and_private(archive, archiv
     assert "2 imported, 0 already archived" in lines[0]
     assert any("0 imported, 2 already archived" in line for line in lines[1:])
     assert oct(os.stat(log).st_mode & 0o777) == "0o600"
+
+
+def test_a_new_file_is_hashed_once_and_parsed_once(archive, inbox, tmp_path, monkeypatch):
+    hashed = []
+    real = weekly.source_digest
+    monkeypatch.setattr(weekly, "source_digest", lambda path: hashed.append(path.name) or real(path))
+    monkeypatch.setattr("textfile.ingest.source_digest", lambda path: pytest.fail(f"{path} hashed a second time"))
+    report = run(archive, inbox, tmp_path)
+    assert sorted(hashed) == ["calls-20240301.xml", "sms-20240301.xml"]
+    assert [r["sha256"] for r in report.imported] == [real(inbox / "android" / n)[1] for n in ("calls-20240301.xml", "sms-20240301.xml")]

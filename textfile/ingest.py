@@ -111,8 +111,10 @@ def import_path(
     attachments_root: str | os.PathLike | None = None,
     custodian: str | None = None,
     progress: Progress | None = None,
+    digest: tuple[int, str] | None = None,
 ) -> ImportResult:
-    """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot."""
+    """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot.
+    `digest` is the source's (size, sha256) when the caller has just computed it (no second read)."""
     path = Path(path)
     settings = archive.settings
     zone_name = tz or settings.tz
@@ -132,7 +134,7 @@ def import_path(
         attachments_root=Path(attachments_root).expanduser() if attachments_root else None,
     )
     try:
-        size, sha = source_digest(path)
+        size, sha = digest or source_digest(path)
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}

@@ -190,13 +190,14 @@ def archive_inbox(
             on_file(path, "importing")
         try:
             with archive.transaction():
-                _, sha = source_digest(path)
+                digest = source_digest(path)
+                sha = digest[1]
                 prior = conn.execute("SELECT id FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
                 if prior is not None:
                     import_id = prior["id"]
                     report.same_bytes.append(str(path))
                 else:
-                    result = import_path(archive, path, **import_options)
+                    result = import_path(archive, path, digest=digest, **import_options)
                     import_id = result.import_id
                     report.imported.append(result.as_dict())
                 conn.execute(
