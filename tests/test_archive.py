@@ -94,6 +94,20 @@ def test_open_missing_and_non_archive(tmp_path):
         Archive.open(other)
 
 
+def test_another_programs_database_is_left_untouched(tmp_path):
+    chat = tmp_path / "chat.db"
+    conn = sqlite3.connect(chat)
+    conn.execute("CREATE TABLE message (ROWID INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("INSERT INTO message (text) VALUES ('hello')")
+    conn.commit()
+    conn.close()
+    before = chat.read_bytes()
+    with pytest.raises(InvalidInput, match="not a textfile archive .*left untouched"):
+        Archive.open(chat)
+    assert chat.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.db"]
+
+
 def test_location_flag_then_environment_then_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("TEXTFILE_ARCHIVE", str(tmp_path / "env.db"))
     assert resolve_path(tmp_path / "flag.db") == tmp_path / "flag.db"

@@ -80,6 +80,26 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _check_is_archive(path: Path) -> None:
+    """Before anything writes (WAL mode, migrations): is this file a textfile archive? Looked at
+    read-only (`mode=ro` still reads an archive's WAL), so another program's database passed by
+    mistake (a Messages chat.db) is left byte for byte as it was."""
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            known = probe.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+            ).fetchone() and probe.execute(
+                "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'textfile' LIMIT 1"
+            ).fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(f"{path}: not a textfile archive ({exc})") from None
+    if not known:
+        raise InvalidInput(f"{path}: not a textfile archive (another program's SQLite database?); it was left untouched")
+
+
 class Archive:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
@@ -153,6 +173,7 @@ class Archive:
         path = Path(path).expanduser()
         if not path.is_file():
             raise ArchiveNotFound(f"no archive at {path} (create one with `textfile init`, or pass --archive)")
+        _check_is_archive(path)
         try:
             archive = cls(path, _connect(path))
             migrations.apply(archive.db)
