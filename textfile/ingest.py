@@ -226,6 +226,7 @@ class _Writer:
         self.seen_conversation_objects: dict[int, tuple[object, int]] = {}
         self.participants: dict[tuple[int, str], int] = {}
         self.handles: dict[int, str] = {}
+        self.senders: dict[tuple[int, int], tuple] = {}  # (conversation, id(Participant)) -> (it, participant id, handle)
         self.pending: list[_Pending] = []
         self.reactions: list[Reaction] = []
         self.batch_ids: dict[str, int] = {}
@@ -329,14 +330,26 @@ class _Writer:
             raise ValueError(f"kind {m.kind!r} at {m.source_ref}")
         conv = m.conversation
         conv_id = self.conversation_id(conv)
-        sender_id = self.participant_id(conv_id, m.sender) if m.sender is not None else None
+        sender = m.sender
+        if sender is None:
+            sender_id = handle = None
+        else:
+            # Importers reuse one Participant object per sender: known objects skip normalization.
+            cached = self.senders.get((conv_id, id(sender)))
+            if cached is not None and cached[0] is sender:
+                sender_id, handle = cached[1], cached[2]
+            else:
+                sender_id = self.participant_id(conv_id, sender)
+                handle = self.handles[sender_id]
+                if len(self.senders) >= 65536:  # an importer that makes a new object per message
+                    self.senders.clear()
+                self.senders[(conv_id, id(sender))] = (sender, sender_id, handle)
         mid = message_id(conv.platform, conv.source_key, m.identity)
         sent_at = times.to_iso(m.sent_at)
-        attachments = [self.attachment(i, a) for i, a in enumerate(m.attachments)]
+        attachments = [self.attachment(i, a) for i, a in enumerate(m.attachments)] if m.attachments else []
         flags = canonical_json(sorted(m.flags)) if m.flags else "[]"
         digest = message_content_hash(
-            sent_at, m.direction, m.kind, self.handles[sender_id] if sender_id else None, m.body, m.status,
-            m.duration_s, flags, m.reply_to, attachments,
+            sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments,
         )
         # The attachment bytes are in the blob store now: the pending batch keeps only their hashes.
         record = replace(m, attachments=()) if m.attachments else m
@@ -358,14 +371,25 @@ class _Writer:
             return
         pending, self.pending = self.pending, []
         existing = self.existing({p.id for p in pending})
+        written: dict[str, str] = {}  # id -> content hash of what this batch writes (new or updated)
         import_id = self.result.import_id
+        added = already = 0
         new_rows, source_rows, attachment_rows, version_rows, receipt_rows = [], [], [], [], []
         for p in pending:
             source_rows.append((p.id, import_id, p.record.source_ref))
+            mine = written.get(p.id)
+            if mine is not None:
+                if mine == p.content_hash:
+                    already += 1
+                else:
+                    # The same id twice in one source with different content: the source contradicts
+                    # itself. Keep the first, record the second as skipped so nothing is silent.
+                    self.skip("same message identity twice in this source with different content", p.record.source_ref)
+                continue
             known = existing.get(p.id)
             if known is None:
                 m = p.record
-                existing[p.id] = {"content_hash": p.content_hash, "version": len(m.versions) + 1, "new": True}
+                written[p.id] = p.content_hash
                 new_rows.append((
                     p.id, p.conversation_id, p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body,
                     m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
@@ -379,21 +403,15 @@ class _Writer:
                         (p.id, n, v.body, times.to_iso(v.at) if v.at else None, "edit_history", None, import_id)
                         for n, v in enumerate(m.versions, 1)
                     )
-                self.result.added += 1
-            elif known["content_hash"] == p.content_hash:
-                self.result.already_present += 1
-                if not known.get("new"):
-                    self.fill_receipts(p, known, receipt_rows)
-            elif known.get("new"):
-                # The same id twice in one source with different content: the source contradicts
-                # itself. Keep the first, record the second as skipped so nothing is silent.
-                self.skip("same message identity twice in this source with different content", p.record.source_ref)
-            elif self.keep_stored_attachments(p) == known["content_hash"]:
-                self.result.already_present += 1
+                added += 1
+            elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p) == known["content_hash"]:
+                already += 1
                 self.fill_receipts(p, known, receipt_rows)
             else:
                 self.new_version(p, known)
-                existing[p.id] = {"content_hash": p.content_hash, "version": known["version"] + 1, "new": True}
+                written[p.id] = p.content_hash
+        self.result.added += added
+        self.result.already_present += already
         c = self.conn
         last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
         c.executemany(  # in source order: the rowid breaks ties between equal timestamps
