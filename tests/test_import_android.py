@@ -294,8 +294,8 @@ class _Whole:
         return android._Repair().feed(data, True)
 
 
-def test_processed_records_are_cleared(tmp_path, monkeypatch):
-    """Memory does not grow with the file: the tree never holds more than one chunk's records."""
+def test_processed_records_are_released(tmp_path, monkeypatch):
+    """Memory does not grow with the file: the parser never holds more than one chunk's records."""
     path = tmp_path / "big.xml"
     row = '<sms protocol="0" address="+12025550143" date="{}" type="1" subject="null" body="message {}" contact_name="Sam Client" />\n'
     with open(path, "w") as fh:
@@ -305,15 +305,15 @@ def test_processed_records_are_cleared(tmp_path, monkeypatch):
         fh.write("</smses>\n")
     monkeypatch.setattr(android, "CHUNK", 4096)  # ~30 records per chunk
     held = []
-    original = android._clear
+    original = android._Backup.end
 
-    def watching(elem):
-        original(elem)
-        held.append(len(elem.getparent()))
+    def watching(backup, tag):
+        original(backup, tag)
+        held.append(len(backup.records))
 
-    monkeypatch.setattr(android, "_clear", watching)
+    monkeypatch.setattr(android._Backup, "end", watching)
     assert sum(isinstance(r, Message) for r in android.read(path, OPTIONS)) == 5000
-    assert len(held) == 5000 and max(held) < 40
+    assert len(held) == 5001 and max(held) < 40  # every <sms>, then the root
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
