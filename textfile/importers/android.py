@@ -43,7 +43,6 @@ VERSION = "1"
 PLATFORM = "android"
 CHUNK = 1 << 20
 HEAD = 1 << 16  # the prolog (declaration, stylesheet, comments) must end within this many bytes
-RECORD_TAGS = ("sms", "mms", "call")
 ROOTS = ("smses", "calls")
 
 # <sms type="…">: Telephony.TextBasedSmsColumns.MESSAGE_TYPE_*; MMS msg_box uses the same numbers.
@@ -456,7 +455,9 @@ class _Reader:
         # Body and attachments, in `seq` order (ties keep document order).
         texts: list[str] = []
         attachments: list[Attachment] = []
-        digest = hashlib.sha256()
+        m_id = _present(get("m_id"))
+        # A digest of the parts identifies an MMS without m_id; with one, its parts need no hashing.
+        digest = None if m_id else hashlib.sha256()
         notices: list[Record] = []
         ordered = sorted(enumerate(parts), key=lambda ip: (_int(ip[1].get("seq")) or 0, ip[0]))
         for position, (_, part) in enumerate(ordered):
@@ -473,25 +474,30 @@ class _Reader:
                         text = raw.decode(CHARSETS.get(_int(part.get("chset")) or 106, "utf-8"), "replace")
                 if text is not None:
                     texts.append(text)
-                    digest.update(b"t" + text.encode("utf-8", "surrogatepass") + b"\0")
+                    if digest is not None:
+                        digest.update(b"t" + text.encode("utf-8", "surrogatepass") + b"\0")
                 continue
             if data is None:
                 if text is not None:  # e.g. text/x-vCard carried as text
                     payload = text.encode("utf-8", "surrogatepass")
                     attachments.append(Attachment(name, ct or None, data=payload))
-                    digest.update(b"a" + hashlib.sha256(payload).digest())
+                    if digest is not None:
+                        digest.update(b"a" + hashlib.sha256(payload).digest())
                 else:
                     attachments.append(Attachment(name, ct or None, missing_reason="not included in the backup"))
-                    digest.update(b"m" + (name or "").encode() + b"\0")
+                    if digest is not None:
+                        digest.update(b"m" + (name or "").encode() + b"\0")
                 continue
             raw, problem = _b64(data)
             if raw is None:
                 attachments.append(Attachment(name, ct or None, missing_reason=f"corrupt base64: {problem}"))
-                digest.update(b"c" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).digest())
+                if digest is not None:
+                    digest.update(b"c" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).digest())
                 notices.append(Notice(f"{ref}: attachment {name or position + 1} has corrupt base64 ({problem}); kept as missing"))
             else:
                 attachments.append(Attachment(name, ct or None, data=raw))
-                digest.update(b"a" + hashlib.sha256(raw).digest())
+                if digest is not None:
+                    digest.update(b"a" + hashlib.sha256(raw).digest())
         body = "\n".join(texts)
         subject = _present(get("sub"))
         if subject:
@@ -499,7 +505,6 @@ class _Reader:
         flags = BOX_FLAGS.get(box, frozenset())
         if not body and not attachments:
             flags = flags | {"empty_body"}
-        m_id = _present(get("m_id"))
         if m_id:
             identity = ("mms", m_id)
         else:
@@ -648,7 +653,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     parser = etree.XMLParser(
         target=backup, huge_tree=True, no_network=True, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
     )
-    ordinals = dict.fromkeys(RECORD_TAGS, 0)
+    n_sms = n_mms = n_calls = 0
     others: dict[str, int] = {}
     total = 0
     chunk = fh.read(CHUNK)
@@ -668,14 +673,14 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
         total += len(closed)
         for tag, attrib, children in closed:
             if tag == "sms":
-                ordinals["sms"] += 1
-                yield reader.sms(attrib, f"sms {ordinals['sms']}")
+                n_sms += 1
+                yield reader.sms(attrib, f"sms {n_sms}")
             elif tag == "mms":
-                ordinals["mms"] += 1
-                yield from reader.mms(attrib, children, f"mms {ordinals['mms']}")
+                n_mms += 1
+                yield from reader.mms(attrib, children, f"mms {n_mms}")
             elif tag == "call":
-                ordinals["call"] += 1
-                yield reader.call(attrib, f"call {ordinals['call']}")
+                n_calls += 1
+                yield reader.call(attrib, f"call {n_calls}")
             else:
                 others[tag] = others.get(tag, 0) + 1
                 yield Skipped(f"<{tag}> is not a record of SMS Backup & Restore (sms, mms, call)", f"{tag} {others[tag]}")
@@ -685,6 +690,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
         chunk = following
 
     declared = _int(backup.root.get("count")) if backup.root is not None else None
+    ordinals = {"sms": n_sms, "mms": n_mms, "call": n_calls}
     if declared is not None and declared != total:
         yield Notice(f"the backup says count=\"{declared}\" but holds {total} records (" + ", ".join(
             f"{n} {tag}" for tag, n in (ordinals | others).items() if n) + "); imported what is there")
