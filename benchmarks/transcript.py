@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -108,14 +109,37 @@ def one_document_html(archive_path: Path) -> str:
     return html.replace('src="textfile-blob:', 'data-src="')  # images are the chunks' business; keep the text work equal
 
 
+def _become_subreaper() -> bool:
+    """Orphaned descendants (the pool's forkserver, and through it the workers) are reparented to
+    this process instead of init, so their CPU time is counted when they are reaped (Linux only)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+SUBREAPER = _become_subreaper()
+
+
 def timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds of it and its children, peak RSS MB of the largest of them)."""
+    """(wall seconds, CPU seconds of it and every descendant, peak RSS MB of the main process).
+    Without SUBREAPER, the CPU time of the pool's forkserver and workers is missing."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(stdout or os.devnull, "w") as sink:
         r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", *cmd], stdout=sink, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
+    while SUBREAPER:  # the forkserver ends soon after the main process; reap it (and so count its workers)
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, user, system, rss = r.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(user) + float(system), int(rss) / 1024
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) if SUBREAPER else float(user) + float(system)
+    return float(wall), cpu, int(rss) / 1024
 
 
 def main(argv=None) -> None:
@@ -146,7 +170,7 @@ def main(argv=None) -> None:
                 print(f"          phases {made['phases_s']}, {workers['processes']} rendering processes, largest {workers['peak_rss_mb']} MB",
                       file=sys.stderr, flush=True)
                 walls.append(wall)
-                cpus.append(cpu + workers["cpu_s"])  # pool workers are the forkserver's children, not ours
+                cpus.append(cpu if SUBREAPER else cpu + workers["cpu_s"])  # else: the forkserver's children are not counted
                 rss = max(rss, workers["peak_rss_mb"])
                 rsss.append(rss)
                 pages = int(subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0])

@@ -150,43 +150,35 @@ def _make_transcript(
     if from_at or until_at:
         window += f", from {content.fmt_time(from_at, zone) or 'the start'} until {content.fmt_time(until_at, zone) or 'the end'}"
 
-    def cover_for(pages: int) -> tuple[bytes, int]:
-        html = render.cover_html({
+    def cover_html(pages: int) -> str:
+        return render.cover_html({
             "header": header, "title": ctx["title"], "page_size": ctx["page_size"], "scope": scope.as_dict(), "c": cover_facts,
             "client_handles": client_handles, "owner": settings.owner_name, "owner_handles": list(settings.owner_handles),
             "window": window, "total": total, "zone": zone_name, "generated_local": times.display(now, zone), "generated_utc": now,
             "version": __version__, "pages": pages, "bates_first": pdf.bates(prefix, first_number),
             "bates_last": pdf.bates(prefix, first_number + pages - 1), "transcript_id": transcript_id})
-        rendered, count, _marks, _refused = render.render_html(html)
-        return rendered, count
-
-    draft: list[int] = []
-
-    def draft_cover() -> None:  # while the chunks render: how many pages the cover takes
-        if not render._state:
-            render.init_worker(ctx)
-        draft.append(cover_for(len(jobs) * 70)[1])
 
     planned = time.monotonic()
-    results = render.render_jobs(ctx, jobs, 1 if in_process else workers,
-                                 (lambda done: progress(done, total)) if progress else None, meanwhile=draft_cover)
-    if any(r["digest"] != content.digest((row[1], row[3]) for row in plan.rows[job.start:job.start + len(job.rowids)])
-           for r, job in zip(results, jobs)):
-        raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
-
-    rendered = time.monotonic()
-    # The cover comes first and states the page count and Bates range; its own length is known
-    # from the draft (numbers of another length could, in theory, change it: then again).
-    body_pages = sum(r["pages"] for r in results)
-    cover_pages = draft[0]
-    for _ in range(4):
-        pages = cover_pages + body_pages
-        cover, rendered_pages = cover_for(pages)
-        if rendered_pages == cover_pages:
-            break
-        cover_pages = rendered_pages
-    else:
-        raise TextfileError("the cover's length did not settle; please report this")
+    with render.Renderer(ctx, 1 if in_process else min(workers, len(jobs))) as renderer:
+        # The cover comes first and states the page count and Bates range; how many pages it takes
+        # itself is drafted while the chunks render (numbers of another length could, in theory,
+        # change it: then it is rendered again).
+        draft = renderer.document(cover_html(len(jobs) * 70))
+        results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
+        if any(r["digest"] != content.digest((row[1], row[3]) for row in plan.rows[job.start:job.start + len(job.rowids)])
+               for r, job in zip(results, jobs)):
+            raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
+        rendered = time.monotonic()
+        body_pages = sum(r["pages"] for r in results)
+        cover_pages = draft.get()[1]
+        for _ in range(4):
+            pages = cover_pages + body_pages
+            cover, rendered_pages = renderer.document(cover_html(pages)).get()
+            if rendered_pages == cover_pages:
+                break
+            cover_pages = rendered_pages
+        else:
+            raise TextfileError("the cover's length did not settle; please report this")
     last_number = first_number + pages - 1
 
     scope_record = {**scope.as_dict(), "zone": zone_name, "media": media}

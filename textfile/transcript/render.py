@@ -164,11 +164,10 @@ def init_worker(ctx: dict) -> None:
     _state.update(ctx=ctx, conn=conn, fonts=fonts, css=css, tz=ZoneInfo(ctx["tz"]))
 
 
-def render_html(html: str, images: dict | None = None, variant: bool = True, collect: bool = True) -> tuple[bytes, int, list, list[str]]:
+def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
     """One document to PDF: (bytes, pages, bookmarks [(level, label, page)], refused URLs).
 
-    The garbage collector is off while WeasyPrint works; with `collect` False the document's
-    garbage is left for the process's exit (a pool worker renders one chunk and ends)."""
+    The garbage collector is off while WeasyPrint works and collects the document's garbage after."""
     from weasyprint import HTML
 
     fetcher = archive_fetcher(images)
@@ -189,10 +188,9 @@ def render_html(html: str, images: dict | None = None, variant: bool = True, col
         walk(document.make_bookmark_tree(), 1)
         del document
     finally:
-        if enabled and collect:
+        if enabled:
             gc.enable()
-    if collect:
-        gc.collect()
+    gc.collect()
     return pdf, pages, marks, fetcher.refused
 
 
@@ -210,7 +208,7 @@ def chunk_html(data: dict, ctx: dict) -> str:
         cover=False, parts=parts, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
 
 
-def render_job(job: Job, collect: bool = True) -> dict:
+def render_job(job: Job) -> dict:
     ctx = _state["ctx"]
     cpu_before = time.process_time()
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
@@ -229,7 +227,7 @@ def render_job(job: Job, collect: bool = True) -> dict:
                     a["omitted"] = "image could not be decoded; not shown"
     html = chunk_html(data, ctx)
     cpu_html = time.process_time()
-    pdf, pages, marks, refused = render_html(html, images, collect=collect)
+    pdf, pages, marks, refused = render_html(html, images)
     part = Path(ctx["parts"]) / f"part-{job.index:05d}.pdf"  # to disk: the main process reads parts lazily when joining
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fp:
@@ -242,43 +240,69 @@ def render_job(job: Job, collect: bool = True) -> dict:
             "cpu_before_s": round(cpu_before, 2), "cpu_read_s": round(cpu_html - cpu_before, 2), "cpu_render_s": round(time.process_time() - cpu_html, 2)}
 
 
-def _pool_job(job: Job) -> dict:
-    return render_job(job, collect=False)
+class Renderer:
+    """Where the documents of a transcript are rendered: in this process (a small transcript, or one
+    worker), or by a pool of worker processes (one per core) that each render chunk after chunk.
 
+    A worker lives for the whole transcript: its fonts, Pango's caches and WeasyPrint's are warm
+    from its second chunk on (a fresh process per chunk cost ~0.5 s of CPU each), and this process
+    never imports WeasyPrint when there is a pool: the cover is rendered by a worker too."""
 
-def render_jobs(ctx: dict, jobs: list[Job], workers: int, progress: Callable[[int], None] | None = None,
-                meanwhile: Callable[[], None] | None = None) -> list[dict]:
-    """Render every chunk, in order: in this process when there is one, else in a pool of
-    processes that each render one chunk and exit (no collection, memory returned at once).
-    `meanwhile` runs in this process while the pool works."""
-    done = 0
-    results: list[dict] = []
-    if len(jobs) <= 1 or workers <= 1:
-        init_worker(ctx)
-        if meanwhile:
-            meanwhile()
-        for job in jobs:
-            results.append(render_job(job))
-            done += len(job.rowids)
-            if progress:
-                progress(done)
-        return results
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    mp = multiprocessing.get_context(method)
-    if method == "forkserver":
-        # The server imports these once and forks a worker per chunk; "__main__" keeps each worker
-        # from importing the main script (the CLI and all it imports) again.
-        mp.set_forkserver_preload(["__main__", "textfile.transcript.render", "weasyprint"])
-    with mp.Pool(min(workers, len(jobs)), initializer=init_worker, initargs=(ctx,), maxtasksperchild=1) as pool:
-        pending = pool.imap(_pool_job, jobs)
-        if meanwhile:
-            meanwhile()
-        for result in pending:
+    def __init__(self, ctx: dict, workers: int):
+        self.pool = None
+        if workers <= 1:
+            init_worker(ctx)
+            return
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        mp = multiprocessing.get_context(method)
+        if method == "forkserver":
+            # The server imports these once and forks the workers; "__main__" keeps each worker
+            # from importing the main script (the CLI and all it imports) again.
+            mp.set_forkserver_preload(["__main__", "textfile.transcript.render", "weasyprint"])
+        self.pool = mp.Pool(workers, initializer=_init_pool_worker, initargs=(ctx,))
+
+    def __enter__(self) -> "Renderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def document(self, html: str):
+        """Start rendering one document (the cover); `.get()` gives (pdf bytes, pages)."""
+        if self.pool is None:
+            return _Done(_render_document(html))
+        return self.pool.apply_async(_render_document, (html,))
+
+    def chunks(self, jobs: list[Job], progress: Callable[[int], None] | None = None) -> list[dict]:
+        """Every chunk rendered, results in order."""
+        done = 0
+        results: list[dict] = []
+        for result in (map(render_job, jobs) if self.pool is None else self.pool.imap(render_job, jobs)):
             results.append(result)
             done += result["messages"]
             if progress:
                 progress(done)
-    return results
+        return results
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+def _init_pool_worker(ctx: dict) -> None:
+    init_worker(ctx)
+    gc.freeze()  # what a worker holds for its life is no garbage: the collection after each chunk skips it
+
+
+def _render_document(html: str) -> tuple[bytes, int]:
+    pdf, pages, _marks, _refused = render_html(html)
+    return pdf, pages
 
 
 def cover_html(context: dict) -> str:
