@@ -259,6 +259,49 @@ def test_single_header_lines(tmp_path, line, wall):
     assert got[0].body and ": " not in got[0].body[:3]
 
 
+def test_the_scanner_reads_every_header_as_header_does():
+    """Long texts are scanned with the common shape tried before HEADER: on every line, whichever
+    alternative matches must give HEADER's own reading. Lines near the common shape: every line
+    that differs from it in one or two pieces, and random mixtures of pieces."""
+    import itertools
+    import random
+
+    pieces = [
+        ["", "\u200e", "[", "\u200e[", "x", "\u202a"],
+        ["18", "1", "2022", "١٨", "123", "x"], ["/", ".", "-", ":", ","], ["", " ", "\u200f"], ["03", "3", "٣", "13"],
+        ["/", ".", "-", ":", "/ "], ["2022", "22", "R4", "2565 BE", "20222", "22.", "2022 BE"],
+        [", ", " ", ",  ", "\u060c ", " klo ", ",", ",\u00a0", ", \u200e", ",\t"],
+        ["14:56", "2:56", "14.56", "14:56:07", "9:41\u202fPM", "12:05 am", "下午9:41", "1:5", "14:56.07", "99:99", "14:56:7"],
+        [" - ", ": ", "] ", " – ", "\u00a0- ", " -", "", "\u200e - ", " -\u00a0", "  - ", " - \u200e", " -\t"],
+        ["Sam: hi", " - Sam: hi", "PM - Sam: hi", "am - x", "- y", ""],
+    ]
+    lines = set()
+    for a, b in itertools.combinations(range(len(pieces)), 2):
+        for x, y in itertools.product(pieces[a], pieces[b]):
+            line = [options[0] for options in pieces]
+            line[a], line[b] = x, y
+            lines.add("".join(line))
+    rng = random.Random(3)
+    lines.update("".join(rng.choice(options) for options in pieces) for _ in range(5000))
+    common = header = 0
+    for line in sorted(lines):
+        expected = whatsapp.HEADER.match(line)
+        got = whatsapp._AFTER_NEWLINE.match("\n" + line)
+        assert (got is None) == (expected is None), line
+        if got is None:
+            continue
+        assert got.end() - 1 == expected.end(), line
+        g = got.groups()
+        if g[0] is not None:
+            common += 1
+            d1, sep, d2, d3, H, M, S = g[:7]
+            assert expected.groups() == (None, d1, sep, d2, None, d3, None, None, H, M, S, None, " - "), line
+        else:
+            header += 1
+            assert g[7:] == expected.groups(), line
+    assert common > 100 and header > 500
+
+
 def test_flags_and_placeholders_across_locales():
     dana = messages(DANA)
     assert [(m.body, sorted(m.flags), [(a.file_name, a.missing_reason) for a in m.attachments]) for m in dana[3:7]] == [

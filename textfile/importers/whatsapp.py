@@ -91,6 +91,16 @@ HEADER = re.compile(
     re.M,
 )
 
+# Finding headers in a long text: the same HEADER after a "\n" (the chunks begin with one, see
+# _chunks), so that the regex engine jumps from line end to line end instead of trying `^` at every
+# character. The shape most exports have, `18/03/2022, 14:56 - ` (Android), is tried first: it is
+# HEADER with every optional part left out (marks, "[", a space after a separator, era letter,
+# "BE", ".", a word before the time, am/pm), and where it matches none of those parts could have
+# (the characters there are the digits and the punctuation it requires), so HEADER would match the
+# same text with the same numbers. Its groups are 1-7 (d1, sep, d2, d3, H, M, S); HEADER's follow.
+_COMMON = r"(\d{1,4})([./\-])(\d{1,2})\2(\d{1,4}), (\d{1,2})[:.](\d{2})(?:[:.](\d{2}))? - "
+_AFTER_NEWLINE = re.compile(f"\n(?:{_COMMON}|{HEADER.pattern[1:]})")
+
 _ERAS = {"R": 2018, "H": 1988, "S": 1925, "T": 1911}
 _INVISIBLE = str.maketrans({**{c: None for c in _MARKS}})
 _MARK_START = ("\u200e", "\u200f")
@@ -360,8 +370,9 @@ def _open_source(path: Path) -> _Source:
 
 
 def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
-    """The text in pieces that end at line ends."""
-    carry = ""
+    """The text in pieces that each begin with a "\n": the one that ended the piece before, or for
+    the first piece one added (not part of the text). Every line start is then right after a "\n"."""
+    carry = "\n"
     try:
         while True:
             piece = stream.read(CHUNK)
@@ -369,15 +380,14 @@ def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
                 break
             text = carry + piece
             cut = text.rfind("\n")
-            if cut < 0:
+            if cut <= 0:
                 if len(text) > MAX_LINE:
                     raise ImportFailed(path, "not a WhatsApp chat export (a line longer than 64 MB)")
                 carry = text
                 continue
-            carry = text[cut + 1:]
-            yield text[: cut + 1]
-        if carry:
-            yield carry
+            carry = text[cut:]
+            yield text[:cut]
+        yield carry
     except UnicodeDecodeError as exc:
         raise ImportFailed(path, f"not UTF-8 text (undecodable byte 0x{exc.object[exc.start]:02x}); WhatsApp exports are UTF-8") from None
     except _ZIP_ERRORS as exc:
@@ -430,12 +440,19 @@ def _survey(source: _Source) -> _Survey:
     clock_cache: dict = {}
     counts = {"ymd": 0, "first": 0, "second": 0, "ambiguous": 0, "same": 0}
     prev_dmy = prev_mdy = None
+    prev_facts = None
     back_dmy = back_mdy = 0
     headers = 0
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream):
-            for m in HEADER.finditer(chunk):
-                br, d1, _sep, d2, _era, d3, _be, _ap0, H, M, _S, _ap, tr = m.groups()
+            for m in _AFTER_NEWLINE.finditer(chunk):
+                g = m.groups()
+                if g[0] is not None:  # the common shape (groups 1-7)
+                    d1, d2, d3, H, M = g[0], g[2], g[3], g[4], g[5]
+                    style = "dash"
+                else:
+                    br, d1, _sep, d2, _era, d3, _be, _ap0, H, M, _S, _ap, tr = g[7:]
+                    style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
                 key = (d1, d2, d3)
                 facts = facts_cache.get(key, False)
                 if facts is False:
@@ -450,18 +467,18 @@ def _survey(source: _Source) -> _Survey:
                     clock_ok = clock_cache[(H, M)] = int(H) <= 24 and int(M) <= 59
                 if not clock_ok:
                     continue
-                style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
                 styles[style] = styles.get(style, 0) + 1
                 headers += 1
                 kind, key_dmy, key_mdy = facts
                 counts[kind] += 1
-                if key_dmy is not None:
+                if key_dmy is not None and facts is not prev_facts:  # (the same date again changes nothing)
                     if prev_dmy is not None:
                         if key_dmy < prev_dmy:
                             back_dmy += 1
                         if key_mdy < prev_mdy:
                             back_mdy += 1
                     prev_dmy, prev_mdy = key_dmy, key_mdy
+                prev_facts = facts
                 start = m.end()
                 end = chunk.find("\n", start)
                 if end < 0:
@@ -477,7 +494,7 @@ def _survey(source: _Source) -> _Survey:
                 prefixes[first] = prefixes.get(first, 0) + 1
                 if headers == 1:
                     s.first_author = first
-                    s.first_author_system = chunk[cut + 2: cut + 3] in _MARK_START and m.group(0)[:1] not in _MARK_START
+                    s.first_author_system = chunk[cut + 2: cut + 3] in _MARK_START and m.group(0)[1:2] not in _MARK_START
                 limit = min(end, start + 80)
                 more = chunk.find(": ", cut + 2, limit)
                 hops = 0
@@ -989,7 +1006,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     seen = _Digests()
     seen_add = seen.add
     dups: dict = {}
-    line_no = 1
+    line_no = 0  # (the first chunk's own "\n" counts as the end of line 0)
     pending = None
     parts: list[str] = []
     prelude_done = False
@@ -1003,8 +1020,6 @@ def _messages(source, options, conversation, participants, resolved, style, orde
 
     def build(head, text: str) -> Message:
         wall, written, line_no, line_marked = head
-        if text[-1:] == "\n":
-            text = text[:-1]
         if text[-1:] == "\r":
             text = text[:-1]
         if "\r" in text:
@@ -1071,16 +1086,25 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                     zone_name, kind, status, flags, attachments, f"line {line_no}", duration)
 
     with source.open_text() as stream:
+        pos = 1  # the first chunk's "\n" is not text
         for chunk in _chunks(path, stream):
-            pos = 0
             count_from = 0
-            for m in HEADER.finditer(chunk):
-                br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, tr = m.groups()
-                if want_bracket:
-                    if br is None:
+            for m in _AFTER_NEWLINE.finditer(chunk):
+                g = m.groups()
+                if g[0] is not None:  # the common shape (groups 1-7): a dash header, no marks
+                    if want_bracket or want_colon:
                         continue
-                elif br is not None or (tr[0] == ":") != want_colon:
-                    continue
+                    d1, d2, d3, H, M, S = g[0], g[2], g[3], g[4], g[5], g[6]
+                    era = be = ap0 = ap = None
+                    marked = False
+                else:
+                    br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, tr = g[7:]
+                    if want_bracket:
+                        if br is None:
+                            continue
+                    elif br is not None or (tr[0] == ":") != want_colon:
+                        continue
+                    marked = m.group(0)[1:2] in mark_start
                 date = dates.get((d1, d2, era, d3, be))
                 if date is None:
                     date = _date(d1, d2, era, d3, be, order)
@@ -1097,22 +1121,24 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                     clock[(H, M, S, ap, ap0)] = time_of_day
                 if not time_of_day:
                     continue
-                start = m.start()
-                line_no += chunk.count("\n", count_from, start)
-                count_from = start
-                parts.append(chunk[pos:start])
+                end = m.start()  # the "\n" before the header: the text before it is the last message's
+                line_no += chunk.count("\n", count_from, end + 1)
+                count_from = end + 1
+                parts.append(chunk[pos:end])
                 if pending is not None:
                     yield build(pending, "".join(parts) if len(parts) > 1 else parts[0])
                 elif not prelude_done:
                     yield from _prelude("".join(parts))
                 prelude_done = True
-                pending = (date[0] + time_of_day[0], date[1] + time_of_day[1], line_no, m.group(0)[:1] in mark_start)
+                pending = (date[0] + time_of_day[0], date[1] + time_of_day[1], line_no, marked)
                 parts = []
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
             parts.append(chunk[pos:])
+            pos = 0
         if pending is not None:
-            yield build(pending, "".join(parts))
+            text = "".join(parts)
+            yield build(pending, text[:-1] if text[-1:] == "\n" else text)
         else:
             raise ImportFailed(path, f"no line has a valid date when read in {order} order (check --date-order)")
 
