@@ -17,20 +17,26 @@ overwritten: its previous state is kept in `message_versions` and the import cou
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
+import resource
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from textfile import audit, filing, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, message_id
 from textfile.importers import by_name, detect
-from textfile.model import DIRECTIONS, KINDS, Attachment, ImportOptions, Message, Notice, Reaction, Skipped
+from textfile.model import DIRECTIONS, KINDS, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped
 from textfile.phones import normalize_handle, validate_region
 
 BATCH = 2000
+# Sources at least this big are read by a second process (`ReaderProcess`); a smaller one is
+# read faster than that process starts.
+PARALLEL_MIN_BYTES = 8 << 20
 MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 
@@ -54,6 +60,7 @@ class ImportResult:
     assumptions: list[str] = field(default_factory=list)
     conversations: list[int] = field(default_factory=list)
     filed: list[dict] = field(default_factory=list)
+    reader: dict | None = None  # a second reading process's CPU time and peak RSS (benchmarks)
 
     def as_dict(self) -> dict:
         return {
@@ -140,6 +147,12 @@ def import_path(
     recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}
     source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options)
     try:
+        if size >= PARALLEL_MIN_BYTES and ReaderProcess.available(module):
+            reader = ReaderProcess(module.__name__, path, options)
+            with reader as records:
+                result = ingest(archive, source, records, progress=progress)
+            result.reader = reader.stats
+            return result
         return ingest(archive, source, module.read(path, options), progress=progress)
     except TextfileError as exc:
         if isinstance(exc, ImportFailed):
@@ -149,6 +162,113 @@ def import_path(
         raise
     except Exception as exc:  # a bug in an importer must not reach the user as a traceback
         raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
+
+
+class ReaderProcess:
+    """Reads and prepares a large source in a second process while this one writes.
+
+    Parsing, normalizing and hashing a message cost about as much as storing it, and SQLite
+    takes one writer: on a machine with two cores the importer and `prepare` run in a child
+    process and hand this one batches of `Prepared` messages (and the other records) through a
+    pipe. The pipe holds little, so the reader waits when the writer is behind: memory stays flat.
+    The child never touches the archive; the import stays one transaction in this process, and
+    whatever stops it (an error in the source, Ctrl-C, a bug) rolls back the same way. An error the
+    child meets is raised here as the same one-line error.
+    """
+
+    BATCH_ITEMS = 1000
+    BATCH_BYTES = 8 << 20  # attachment bytes per batch: a batch of photos stays small
+
+    def __init__(self, module_name: str, path: Path, options: ImportOptions):
+        self.module_name, self.path, self.options = module_name, path, options
+        self.process = None
+        self.connection = None
+        self.stats: dict = {}  # the reading process's own CPU time and peak RSS, when it finished
+
+    @staticmethod
+    def available(module) -> bool:
+        """Two cores, a clean way to start a process, and an importer the child can import."""
+        import multiprocessing
+
+        name = getattr(module, "__name__", None)
+        return ((os.cpu_count() or 1) > 1 and "forkserver" in multiprocessing.get_all_start_methods()
+                and name is not None and sys.modules.get(name) is module)
+
+    def __enter__(self):
+        import multiprocessing
+
+        context = multiprocessing.get_context("forkserver")
+        receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_reader_main, args=(self.module_name, str(self.path), self.options, sender), daemon=True,
+            name="textfile-reader",
+        )
+        self.process.start()
+        sender.close()
+        self.connection = receiver
+        return self._records()
+
+    def _records(self):
+        while True:
+            try:
+                tag, payload = self.connection.recv()
+            except EOFError:
+                raise ImportFailed(self.path, "internal error: the reading process ended without a word; nothing was imported") from None
+            if tag == "records":
+                for record in payload:
+                    yield Prepared._make(record) if type(record) is tuple else record
+            elif tag == "done":
+                self.stats = payload
+                return
+            elif tag == "failed":
+                raise ImportFailed(self.path, payload)
+            elif tag == "error":
+                raise TextfileError(payload)
+            else:
+                raise ImportFailed(self.path, f"internal error while importing ({payload}); nothing was imported")
+
+    def __exit__(self, *exc_info):
+        self.connection.close()  # a child still sending gets a broken pipe and ends
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        return False
+
+
+def _reader_main(module_name: str, path: str, options: ImportOptions, connection) -> None:
+    """The reading process: the importer's records, messages prepared, sent in batches."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle; it ends us
+    try:
+        module = sys.modules.get(module_name) or importlib.import_module(module_name)
+        batch, size = [], 0
+        for record in module.read(Path(path), options):
+            if isinstance(record, Message):
+                record = prepare(record, options.region)
+                size += sum(len(b[2]) for b in record.blobs)
+                record = tuple(record)  # a plain tuple pickles in half the time of a NamedTuple
+            batch.append(record)
+            if len(batch) >= ReaderProcess.BATCH_ITEMS or size >= ReaderProcess.BATCH_BYTES:
+                connection.send(("records", batch))
+                batch, size = [], 0
+        connection.send(("records", batch))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        connection.send(("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the writer stopped first
+    except ImportFailed as exc:
+        connection.send(("failed", exc.reason))
+    except TextfileError as exc:
+        connection.send(("error", str(exc)))
+    except BaseException as exc:  # noqa: BLE001 — reported to the writer, which fails the import
+        try:
+            connection.send(("crashed", f"{type(exc).__name__}: {exc}"))
+        except OSError:
+            pass
+    finally:
+        connection.close()
 
 
 @dataclass(frozen=True)
@@ -205,12 +325,71 @@ def message_content_hash(sent_at, direction, kind, sender_handle, body, status, 
                          [list(a[1:4]) for a in attachments]])
 
 
+class Prepared(NamedTuple):
+    """A message made ready for the archive without touching it: normalized, identified, hashed,
+    its attachments hashed. Plain values, cheap to pickle: a reading process can prepare messages
+    while the writing process stores the previous ones (see `ReaderProcess`)."""
+
+    id: str
+    conversation: Conversation
+    sender: Participant | None
+    handle: str | None  # the sender's normalized handle
+    sent_at: str
+    direction: str
+    kind: str
+    source_zone: str | None
+    body: str
+    service: str | None
+    status: str | None
+    delivered_at: str | None
+    read_at: str | None
+    duration_s: int | None
+    flags: str  # canonical JSON
+    source_id: str | None
+    reply_to: str | None
+    versions: tuple  # ((body, at | None), ...) oldest first
+    content_hash: str
+    attachments: tuple  # ((position, file_name, mime, sha256 | None, missing_reason | None), ...)
+    blobs: tuple  # ((sha256, mime, data), ...): bytes still to be stored
+    source_ref: str
+
+
+def prepare(m: Message, region: str) -> Prepared:
+    """Everything about a message that does not need the archive."""
+    if m.direction not in DIRECTIONS:
+        raise ValueError(f"direction {m.direction!r} at {m.source_ref}")
+    if m.kind not in KINDS:
+        raise ValueError(f"kind {m.kind!r} at {m.source_ref}")
+    conv = m.conversation
+    sender = m.sender
+    # The same normalization as the participant rows get (`_Writer.participant_id`).
+    handle = None if sender is None else (normalize_handle(sender.handle, region) or sender.handle)
+    sent_at = times.to_iso(m.sent_at)
+    attachments, blobs = [], []
+    for position, a in enumerate(m.attachments):
+        if a.data is None:
+            attachments.append((position, a.file_name, a.mime, None, a.missing_reason or "not included in the export"))
+        else:
+            sha = hashlib.sha256(a.data).hexdigest()
+            attachments.append((position, a.file_name, a.mime, sha, None))
+            blobs.append((sha, a.mime, a.data))
+    flags = canonical_json(sorted(m.flags)) if m.flags else "[]"
+    digest = message_content_hash(sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments)
+    return Prepared(
+        message_id(conv.platform, conv.source_key, m.identity), conv, sender, handle, sent_at, m.direction, m.kind,
+        m.source_zone, m.body, m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
+        times.to_iso(m.read_at) if m.read_at else None, m.duration_s, flags, m.source_id, m.reply_to,
+        tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions), digest, tuple(attachments),
+        tuple(blobs), m.source_ref,
+    )
+
+
 @dataclass(slots=True)
 class _Pending:
     id: str
     conversation_id: int
     sender_id: int | None
-    record: Message
+    record: Prepared  # without its blobs (stored on arrival)
     sent_at: str
     flags: str
     content_hash: str
@@ -226,7 +405,7 @@ class _Writer:
         self.seen_conversation_objects: dict[int, tuple[object, int]] = {}
         self.participants: dict[tuple[int, str], int] = {}
         self.handles: dict[int, str] = {}
-        self.senders: dict[tuple[int, int], tuple] = {}  # (conversation, id(Participant)) -> (it, participant id, handle)
+        self.senders: dict[tuple[int, int], tuple] = {}  # (conversation, id(Participant)) -> (it, participant id)
         self.pending: list[_Pending] = []
         self.reactions: list[Reaction] = []
         self.batch_ids: dict[str, int] = {}
@@ -238,8 +417,10 @@ class _Writer:
     def consume(self, records: Iterable, progress: Progress | None) -> None:
         count = 0
         for record in records:
-            if isinstance(record, Message):
-                self.message(record)
+            if type(record) is Prepared:
+                self.accept(record)
+            elif isinstance(record, Message):
+                self.accept(prepare(record, self.region))
             elif isinstance(record, Reaction):
                 self.reactions.append(record)
             elif isinstance(record, Skipped):
@@ -323,48 +504,28 @@ class _Writer:
 
     # -- messages ------------------------------------------------------------------------
 
-    def message(self, m: Message) -> None:
-        if m.direction not in DIRECTIONS:
-            raise ValueError(f"direction {m.direction!r} at {m.source_ref}")
-        if m.kind not in KINDS:
-            raise ValueError(f"kind {m.kind!r} at {m.source_ref}")
-        conv = m.conversation
-        conv_id = self.conversation_id(conv)
-        sender = m.sender
+    def accept(self, p: Prepared) -> None:
+        conv_id = self.conversation_id(p.conversation)
+        sender = p.sender
         if sender is None:
-            sender_id = handle = None
+            sender_id = None
         else:
-            # Importers reuse one Participant object per sender: known objects skip normalization.
+            # Importers reuse one Participant object per sender: known objects skip the lookup.
             cached = self.senders.get((conv_id, id(sender)))
             if cached is not None and cached[0] is sender:
-                sender_id, handle = cached[1], cached[2]
+                sender_id = cached[1]
             else:
                 sender_id = self.participant_id(conv_id, sender)
-                handle = self.handles[sender_id]
-                if len(self.senders) >= 65536:  # an importer that makes a new object per message
+                if len(self.senders) >= 65536:  # objects that arrive new with every batch
                     self.senders.clear()
-                self.senders[(conv_id, id(sender))] = (sender, sender_id, handle)
-        mid = message_id(conv.platform, conv.source_key, m.identity)
-        sent_at = times.to_iso(m.sent_at)
-        attachments = [self.attachment(i, a) for i, a in enumerate(m.attachments)] if m.attachments else []
-        flags = canonical_json(sorted(m.flags)) if m.flags else "[]"
-        digest = message_content_hash(
-            sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments,
-        )
-        # The attachment bytes are in the blob store now: the pending batch keeps only their hashes.
-        record = replace(m, attachments=()) if m.attachments else m
-        self.pending.append(_Pending(mid, conv_id, sender_id, record, sent_at, flags, digest, attachments))
+                self.senders[(conv_id, id(sender))] = (sender, sender_id)
+        if p.blobs:  # the bytes go to the blob store now: the pending batch keeps only their hashes
+            for sha, mime, data in p.blobs:
+                self.conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, mime, data) VALUES (?, ?, ?, ?)", (sha, len(data), mime, data))
+            p = p._replace(blobs=())
+        self.pending.append(_Pending(p.id, conv_id, sender_id, p, p.sent_at, p.flags, p.content_hash, list(p.attachments)))
         if len(self.pending) >= BATCH:
             self.flush()
-
-    def attachment(self, position: int, a: Attachment) -> tuple:
-        if a.data is None:
-            return (position, a.file_name, a.mime, None, a.missing_reason or "not included in the export")
-        sha = hashlib.sha256(a.data).hexdigest()
-        self.conn.execute(
-            "INSERT OR IGNORE INTO blobs (sha256, size, mime, data) VALUES (?, ?, ?, ?)", (sha, len(a.data), a.mime, a.data)
-        )
-        return (position, a.file_name, a.mime, sha, None)
 
     def flush(self) -> None:
         if not self.pending:
@@ -392,16 +553,14 @@ class _Writer:
                 written[p.id] = p.content_hash
                 new_rows.append((
                     p.id, p.conversation_id, p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body,
-                    m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
-                    times.to_iso(m.read_at) if m.read_at else None, m.duration_s, p.flags, m.source_id, m.reply_to,
+                    m.service, m.status, m.delivered_at, m.read_at, m.duration_s, p.flags, m.source_id, m.reply_to,
                     len(m.versions) + 1, p.content_hash, import_id,
                 ))
                 if p.attachments:
                     attachment_rows.extend((p.id, *a) for a in p.attachments)
                 if m.versions:
                     version_rows.extend(
-                        (p.id, n, v.body, times.to_iso(v.at) if v.at else None, "edit_history", None, import_id)
-                        for n, v in enumerate(m.versions, 1)
+                        (p.id, n, body, at, "edit_history", None, import_id) for n, (body, at) in enumerate(m.versions, 1)
                     )
                 added += 1
             elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p) == known["content_hash"]:
@@ -465,16 +624,16 @@ class _Writer:
         if merged != p.attachments:
             m = p.record
             p.attachments = merged
-            p.content_hash = message_content_hash(p.sent_at, m.direction, m.kind, self.handles[p.sender_id] if p.sender_id else None,
-                                                  m.body, m.status, m.duration_s, p.flags, m.reply_to, merged)
+            p.content_hash = message_content_hash(p.sent_at, m.direction, m.kind, m.handle, m.body, m.status, m.duration_s,
+                                                  p.flags, m.reply_to, merged)
         return p.content_hash
 
     def fill_receipts(self, p: _Pending, known: dict, receipts: list) -> None:
         """A receipt the archive lacks (read later than the first import) is filled in; one it has is
         never changed. Only real fill-ins are written, in one statement per batch."""
         m = p.record
-        delivered = times.to_iso(m.delivered_at) if m.delivered_at and not known.get("delivered_at") else None
-        read = times.to_iso(m.read_at) if m.read_at and not known.get("read_at") else None
+        delivered = m.delivered_at if not known.get("delivered_at") else None
+        read = m.read_at if not known.get("read_at") else None
         if delivered or read:
             receipts.append((delivered, read, p.id))
 
@@ -485,16 +644,15 @@ class _Writer:
         old = c.execute("SELECT body, sent_at, content_hash FROM messages WHERE id = ?", (p.id,)).fetchone()
         stored = {(r["body"], r["at"]) for r in c.execute("SELECT body, at FROM message_versions WHERE message_id = ?", (p.id,))}
         number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (p.id,)).fetchone()[0]
-        for v in p.record.versions:
-            at = times.to_iso(v.at) if v.at else None
-            if (v.body, at) not in stored:
+        for body, at in p.record.versions:
+            if (body, at) not in stored:
                 number += 1
                 c.execute(
                     "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id)"
                     " VALUES (?, ?, ?, ?, 'edit_history', NULL, ?)",
-                    (p.id, number, v.body, at, import_id),
+                    (p.id, number, body, at, import_id),
                 )
-                stored.add((v.body, at))
+                stored.add((body, at))
         number += 1
         c.execute(
             "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id)"
@@ -507,8 +665,7 @@ class _Writer:
             " delivered_at = coalesce(?, delivered_at), read_at = coalesce(?, read_at), duration_s = ?, flags = ?,"
             " reply_to = ?, version = ?, content_hash = ? WHERE id = ?",
             (p.sender_id, m.direction, m.kind, p.sent_at, m.body, m.status,
-             times.to_iso(m.delivered_at) if m.delivered_at else None, times.to_iso(m.read_at) if m.read_at else None,
-             m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, p.id),
+             m.delivered_at, m.read_at, m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, p.id),
         )
         c.execute("DELETE FROM message_attachments WHERE message_id = ?", (p.id,))
         c.executemany(

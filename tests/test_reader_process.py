@@ -1,0 +1,128 @@
+"""Large sources are read and prepared in a second process (`ingest.ReaderProcess`) while this
+one writes. Whatever path a source takes, the archive must end up exactly the same, errors must
+read the same and leave the archive unchanged, and no reading process may outlive its import."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+
+import pytest
+
+import imessage_build as build
+from conftest import FIXTURES, OWNER, snapshot
+from textfile import ingest
+from textfile.archive import Archive
+from textfile.errors import ImportFailed
+from textfile.ingest import ReaderProcess, import_path
+
+pytestmark = pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver here")
+
+# What an import writes, without what differs between two imports of the same file into two
+# archives (import ids, their timestamps, the audit chain that hashes them).
+CONTENT = {
+    "conversations": "SELECT platform, source_key, title, is_group FROM conversations ORDER BY id",
+    "participants": "SELECT conversation_id, handle, display_name, is_owner FROM participants ORDER BY id",
+    "messages": "SELECT rowid, id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service, status,"
+                " delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash FROM messages ORDER BY rowid",
+    "attachments": "SELECT * FROM message_attachments ORDER BY 1, 2",
+    "versions": "SELECT message_id, version, body, at, origin, content_hash FROM message_versions ORDER BY 1, 2",
+    "reactions": "SELECT message_id, sender_id, kind, emoji, at, removed, source_id FROM reactions ORDER BY 1, 7",
+    "sources": "SELECT message_id, source_ref FROM message_sources ORDER BY 1, 2",
+    "blobs": "SELECT sha256, size, mime, data FROM blobs ORDER BY 1",
+    "search": "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'the' ORDER BY rowid",
+    "imports": "SELECT file_name, format, added, already_present, updated, skipped, skipped_reasons, warnings, assumptions FROM imports ORDER BY id",
+}
+
+
+def content(archive: Archive) -> dict:
+    return {name: [tuple(r) for r in archive.conn.execute(sql)] for name, sql in CONTENT.items()}
+
+
+def import_both_ways(tmp_path, monkeypatch, path, **options) -> tuple[dict, dict, list]:
+    results = {}
+    for way, threshold in (("here", 1 << 62), ("reader", 0)):
+        monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", threshold)
+        with Archive.create(tmp_path / f"{way}.db", **OWNER) as archive:
+            made = [import_path(archive, path, **options)]
+            made.append(import_path(archive, path, **options))  # and again: nothing new
+            results[way] = (content(archive), made)
+    (here, made_here), (there, made_there) = results["here"], results["reader"]
+    assert made_there[0].reader and made_there[0].reader["peak_rss_mb"] > 0  # it did go through the second process
+    assert made_here[0].reader is None
+    return here, there, [(a.added, a.already_present, a.updated, a.skipped, a.warnings, a.assumptions,
+                          b.added, b.already_present, b.updated, b.skipped, b.warnings, b.assumptions)
+                         for a, b in zip(made_here, made_there)]
+
+
+def assert_same(here, there, counts):
+    assert there == here
+    for row in counts:
+        assert row[:6] == row[6:]
+    assert here["messages"], "the fixture imported nothing: the comparison would prove nothing"
+
+
+@pytest.mark.parametrize("name", ["sms-20240301.xml", "sms-20240308.xml", "calls-20240301.xml"])
+def test_android_same_archive_either_way(tmp_path, monkeypatch, name):
+    assert_same(*import_both_ways(tmp_path, monkeypatch, FIXTURES / "android" / name))
+
+
+@pytest.mark.parametrize("name", ["WhatsApp Chat with Lease Committee.txt", "WhatsApp Chat - Jordan Lee.zip",
+                                  "WhatsApp Chat with Sam Client.txt"])
+def test_whatsapp_same_archive_either_way(tmp_path, monkeypatch, name):
+    assert_same(*import_both_ways(tmp_path, monkeypatch, FIXTURES / "whatsapp" / name, me="Alex Owner"))
+
+
+def test_imessage_same_archive_either_way(tmp_path, monkeypatch):
+    db = build.build_modern(tmp_path / "Users" / "alex")
+    here, there, counts = import_both_ways(tmp_path, monkeypatch, db)
+    assert_same(here, there, counts)
+    assert here["reactions"] and here["versions"] and here["blobs"]  # the hard parts were exercised
+
+
+def test_errors_read_the_same_and_change_nothing(tmp_path, monkeypatch, archive):
+    good = FIXTURES / "android" / "sms-20240301.xml"
+    truncated = tmp_path / "sms-truncated.xml"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size * 2 // 3])
+    import_path(archive, FIXTURES / "android" / "sms-20240308.xml")
+    before = snapshot(archive)
+    messages = []
+    for threshold in (1 << 62, 0):
+        monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", threshold)
+        with pytest.raises(ImportFailed) as failed:
+            import_path(archive, truncated)
+        messages.append(str(failed.value))
+        assert snapshot(archive) == before
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"{truncated}: ")
+
+
+def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypatch, archive):
+    """A failure on the writing side (here: the archive refuses a row) must not leave the reader
+    running or blocked on a full pipe."""
+    big = tmp_path / "WhatsApp Chat with Lease Committee.txt"
+    shutil.copy(FIXTURES / "whatsapp" / big.name, big)
+    started = []
+    real_enter = ReaderProcess.__enter__
+
+    def enter(self):
+        started.append(self)
+        return real_enter(self)
+
+    def refuse(self, record):
+        raise RuntimeError("the writer stops here")
+
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ReaderProcess, "__enter__", enter)
+    monkeypatch.setattr(ingest._Writer, "accept", refuse)
+    before = snapshot(archive)
+    with pytest.raises(ImportFailed, match="internal error while importing"):
+        import_path(archive, big, me="Alex Owner")
+    assert snapshot(archive) == before
+    assert started and not started[0].process.is_alive()
+    assert started[0].process.exitcode is not None
+
+
+def test_small_sources_are_read_here():
+    """Starting a process costs more than reading a small export: the threshold is a size."""
+    assert ingest.PARALLEL_MIN_BYTES >= 1 << 20
