@@ -79,7 +79,7 @@ class ImportResult:
             "assumptions": self.assumptions,
             "conversations": self.conversations,
             "filed": self.filed,
-        }
+        } | ({"reader": self.reader} if self.reader else {})
 
 
 def source_digest(path: Path) -> tuple[int, str]:
