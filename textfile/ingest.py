@@ -34,9 +34,9 @@ from textfile.model import DIRECTIONS, KINDS, Conversation, ImportOptions, Messa
 from textfile.phones import normalize_handle, validate_region
 
 BATCH = 2000
-# Sources at least this big are read by a second process (`ReaderProcess`); a smaller one is
-# read faster than that process starts.
-PARALLEL_MIN_BYTES = 8 << 20
+# Sources at least this big (~30,000 WhatsApp messages) are read by a second process (`ReaderProcess`);
+# a smaller one is read in less time than that process takes to start.
+PARALLEL_MIN_BYTES = 4 << 20
 MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 
