@@ -587,6 +587,8 @@ class _Backup:
     every element as it starts, and a record is complete when its element ends. `records` holds
     the records closed since it was last emptied (one chunk's worth); deeper elements are kept
     only as far as a record reads them (an MMS's <parts><part …> and <addrs><addr …>).
+    Measured cheaper than a pull parser's tree read with elem.get and cleared element by element:
+    no element proxies, no clearing, plain dict lookups.
     """
 
     def __init__(self) -> None:
