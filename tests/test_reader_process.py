@@ -126,3 +126,30 @@ def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypa
 def test_small_sources_are_read_here():
     """Starting a process costs more than reading a small export: the threshold is a size."""
     assert ingest.PARALLEL_MIN_BYTES >= 1 << 20
+
+
+def test_object_caches_stay_bounded_when_every_batch_brings_copies(monkeypatch, archive):
+    """From a reading process, conversations and senders arrive as new objects with every batch;
+    the writer's by-identity caches must not keep them all."""
+    import copy
+
+    from conftest import SAM_CHAT, msg
+
+    writers = []
+    real_consume = ingest._Writer.consume
+
+    def consume(self, records, progress):
+        writers.append(self)
+        return real_consume(self, records, progress)
+
+    monkeypatch.setattr(ingest, "OBJECT_CACHE", 8)
+    monkeypatch.setattr(ingest._Writer, "consume", consume)
+    records = []
+    for n in range(100):
+        conv = copy.deepcopy(SAM_CHAT)  # a new object each time, as after unpickling
+        records.append(msg(n, conversation=conv))
+    result = ingest.ingest(archive, ingest.Source("/x/sms.xml", "sms.xml", 1, "0" * 64, "android", "t", "UTC", "US"), records)
+    assert result.added == 100
+    (writer,) = writers
+    assert len(writer.seen_conversation_objects) <= 8 and len(writer.senders) <= 8
+    assert tuple(archive.conn.execute("SELECT count(DISTINCT conversation_id), count(DISTINCT sender_id) FROM messages").fetchone()) == (1, 1)

@@ -37,6 +37,10 @@ BATCH = 2000
 # Sources at least this big (~30,000 WhatsApp messages) are read by a second process (`ReaderProcess`);
 # a smaller one is read in less time than that process takes to start.
 PARALLEL_MIN_BYTES = 4 << 20
+# Conversation and sender objects recognized by identity (importers reuse them). From a reading
+# process they arrive as new objects with every batch: the caches are bounded, or they would
+# hold every batch's copies.
+OBJECT_CACHE = 4096
 MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 
@@ -474,6 +478,8 @@ class _Writer:
             self.conversations[key] = conv_id
         for participant in conv.participants:
             self.participant_id(conv_id, participant)
+        if len(self.seen_conversation_objects) >= OBJECT_CACHE:  # objects that arrive new with every batch
+            self.seen_conversation_objects.clear()
         self.seen_conversation_objects[id(conv)] = (conv, conv_id)
         self.touched.add(conv_id)
         return conv_id
@@ -516,7 +522,7 @@ class _Writer:
                 sender_id = cached[1]
             else:
                 sender_id = self.participant_id(conv_id, sender)
-                if len(self.senders) >= 65536:  # objects that arrive new with every batch
+                if len(self.senders) >= OBJECT_CACHE:
                     self.senders.clear()
                 self.senders[(conv_id, id(sender))] = (sender, sender_id)
         if p.blobs:  # the bytes go to the blob store now: the pending batch keeps only their hashes
