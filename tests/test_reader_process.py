@@ -153,3 +153,16 @@ def test_object_caches_stay_bounded_when_every_batch_brings_copies(monkeypatch, 
     (writer,) = writers
     assert len(writer.seen_conversation_objects) <= 8 and len(writer.senders) <= 8
     assert tuple(archive.conn.execute("SELECT count(DISTINCT conversation_id), count(DISTINCT sender_id) FROM messages").fetchone()) == (1, 1)
+
+
+def test_a_reader_that_cannot_start_means_reading_here(monkeypatch, archive):
+    """No temporary folder for the forkserver's socket, a process limit: the import still happens."""
+    from multiprocessing.process import BaseProcess
+
+    def refuse(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(BaseProcess, "start", refuse)
+    result = import_path(archive, FIXTURES / "android" / "sms-20240301.xml")
+    assert result.added > 0 and result.reader is None

@@ -151,13 +151,13 @@ def import_path(
     recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}
     source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options)
     try:
-        if size >= PARALLEL_MIN_BYTES and ReaderProcess.available(module):
-            reader = ReaderProcess(module.__name__, path, options)
-            with reader as records:
-                result = ingest(archive, source, records, progress=progress)
-            result.reader = reader.stats
-            return result
-        return ingest(archive, source, module.read(path, options), progress=progress)
+        reader = ReaderProcess.start(module, path, options) if size >= PARALLEL_MIN_BYTES else None
+        if reader is None:
+            return ingest(archive, source, module.read(path, options), progress=progress)
+        with reader as records:
+            result = ingest(archive, source, records, progress=progress)
+        result.reader = reader.stats
+        return result
     except TextfileError as exc:
         if isinstance(exc, ImportFailed):
             raise
@@ -189,27 +189,34 @@ class ReaderProcess:
         self.connection = None
         self.stats: dict = {}  # the reading process's own CPU time and peak RSS, when it finished
 
-    @staticmethod
-    def available(module) -> bool:
-        """Two cores, a clean way to start a process, and an importer the child can import."""
+    @classmethod
+    def start(cls, module, path: Path, options: ImportOptions) -> ReaderProcess | None:
+        """A running reader, or None where there is no second core, no clean way to start a
+        process (forkserver), an importer the child cannot import, or the start fails (then
+        the source is simply read in this process)."""
         import multiprocessing
 
         name = getattr(module, "__name__", None)
-        return ((os.cpu_count() or 1) > 1 and "forkserver" in multiprocessing.get_all_start_methods()
-                and name is not None and sys.modules.get(name) is module)
-
-    def __enter__(self):
-        import multiprocessing
-
+        if ((os.cpu_count() or 1) < 2 or "forkserver" not in multiprocessing.get_all_start_methods()
+                or name is None or sys.modules.get(name) is not module):
+            return None
+        reader = cls(name, path, options)
         context = multiprocessing.get_context("forkserver")
         receiver, sender = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=_reader_main, args=(self.module_name, str(self.path), self.options, sender), daemon=True,
-            name="textfile-reader",
-        )
-        self.process.start()
-        sender.close()
-        self.connection = receiver
+        try:
+            reader.process = context.Process(
+                target=_reader_main, args=(name, str(path), options, sender), daemon=True, name="textfile-reader",
+            )
+            reader.process.start()
+        except OSError:
+            receiver.close()
+            return None
+        finally:
+            sender.close()
+        reader.connection = receiver
+        return reader
+
+    def __enter__(self):
         return self._records()
 
     def _records(self):
