@@ -398,3 +398,28 @@ def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path
     with pikepdf.open(tmp_path / "chunked.pdf") as pdf, pdf.open_outline() as outline:
         assert [item.title for item in outline.root][:2] == ["Cover", "Conversation 1"]
         assert len(outline.root) == 3  # cover and the two conversations; continued headings add none
+
+
+@pytest.mark.parametrize("workers, chunk_size", [(1, 7), (2, 7)])
+def test_chunks_are_shared_evenly_and_one_process_renders_chunk_after_chunk(copy, tmp_path, workers, chunk_size):
+    """One worker renders a long matter chunk after chunk (never as one huge document); a pool gets
+    as many chunks for every worker, so none renders the last one alone."""
+    import math
+
+    from textfile.transcript import make_transcript
+
+    archive_path, _ = copy
+    with Archive.open(archive_path) as archive:
+        made = make_transcript(archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "chunks.pdf",
+                               workers=workers, chunk_size=chunk_size)
+    expected = math.ceil(made["messages"] / chunk_size)
+    assert made["chunks"] == math.ceil(expected / workers) * workers
+    assert made["render"]["processes"] == workers
+    pages = pages_text(tmp_path / "chunks.pdf")
+    first = int(made["bates_first"].split("-")[1])
+    for n, page in enumerate(pages, 1):
+        assert f"Page {n} of {len(pages)}" in page and f"TF-{first + n - 1:06d}" in page
+    text = re.sub(r"\s+", " ", "\n".join(pages))
+    positions = [text.index(f"#{n} ") for n in range(1, made["messages"] + 1)]
+    assert positions == sorted(positions)
+    assert run(archive_path, "verify", tmp_path / "chunks.pdf").exit_code == 0

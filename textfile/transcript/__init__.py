@@ -144,8 +144,10 @@ def _make_transcript(
     total = len(plan.rows)
     workers = workers or render.default_workers()
     in_process = total <= min(SMALL, chunk_size) or workers <= 1
-    size = total if in_process else min(chunk_size, math.ceil(total / workers))
-    jobs = content.jobs(plan, size)
+    chunks = math.ceil(total / chunk_size)
+    if not in_process:
+        chunks = math.ceil(chunks / workers) * workers  # as many chunks for every worker: none renders the last one alone
+    jobs = content.jobs(plan, math.ceil(total / chunks))
     window = "all messages filed to the matter" if scope.matter else "all messages filed to the client's matters or in the client's conversations"
     if from_at or until_at:
         window += f", from {content.fmt_time(from_at, zone) or 'the start'} until {content.fmt_time(until_at, zone) or 'the end'}"
@@ -160,6 +162,7 @@ def _make_transcript(
 
     planned = time.monotonic()
     with render.Renderer(ctx, 1 if in_process else min(workers, len(jobs))) as renderer:
+        pdf.stamp_font()  # while the pool's server starts (it imports WeasyPrint), not after the last chunk
         # The cover comes first and states the page count and Bates range; how many pages it takes
         # itself is drafted while the chunks render (numbers of another length could, in theory,
         # change it: then it is rendered again).

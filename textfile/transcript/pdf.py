@@ -37,7 +37,7 @@ def _font_path() -> str:
 
 
 @lru_cache(maxsize=1)
-def _stamp_font() -> tuple[bytes, list[int], dict]:
+def stamp_font() -> tuple[bytes, list[int], dict]:
     """A subset of DejaVu Sans with printable ASCII: the TrueType bytes, widths (1/1000 em) for
     32..126, and the descriptor's metrics."""
     from fontTools import subset
@@ -69,7 +69,7 @@ def _stamp_font() -> tuple[bytes, list[int], dict]:
 
 
 def text_width(text: str, size: float = STAMP_SIZE) -> float:
-    _, widths, _ = _stamp_font()
+    _, widths, _ = stamp_font()
     return sum(widths[ord(c) - 32] for c in text) * size / 1000
 
 
@@ -77,7 +77,7 @@ def _font_object(pdf):
     import pikepdf
     from pikepdf import Array, Dictionary, Name
 
-    data, widths, m = _stamp_font()
+    data, widths, m = stamp_font()
     tag = "TFSTMP+DejaVuSans"
     file = pikepdf.Stream(pdf, data)
     file.Length1 = len(data)
