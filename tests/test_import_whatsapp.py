@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import zipfile
@@ -145,6 +146,32 @@ def test_android_24h_complete_records():
 def test_identical_lines_in_one_minute_stay_two_messages():
     oks = [m for m in messages(SAM) if m.body == "ok"]
     assert [m.identity for m in oks] == [("12/3/2024 09:07", "Sam Client", "ok", 0), ("12/3/2024 09:07", "Sam Client", "ok", 1)]
+
+
+@pytest.mark.parametrize("lines, expected", [
+    # in time order: the same time written two ways is one time
+    (["[1/2/22, 10:00:00] Sam: hi", "[01/02/2022, 10:00:00] Sam: hi", "[1/2/22, 10:00:01] Sam: hi", "[1/2/22, 10:00:00] Sam: hi"],
+     [("1/2/2022 10:00:00", 0), ("1/2/2022 10:00:00", 1), ("1/2/2022 10:00:01", 0), ("1/2/2022 10:00:00", 2)]),
+    (["1/2/22, 9:05 PM - Sam: hi", "1/2/22, 9:05 PM - Sam: hi", "1/2/22, 9:06 PM - Sam: hi"],
+     [("1/2/2022 21:05", 0), ("1/2/2022 21:05", 1), ("1/2/2022 21:06", 0)]),
+    # the clock goes back: a repeat far from the first is still a repeat
+    (["02/01/2022, 10:00 - Sam: hi", "02/01/2022, 10:05 - Sam: other", "02/01/2022, 10:00 - Sam: hi", "01/01/2022, 10:00 - Sam: hi",
+      "02/01/2022, 10:00 - Sam: hi"],
+     [("2/1/2022 10:00", 0), ("2/1/2022 10:05", 0), ("2/1/2022 10:00", 1), ("1/1/2022 10:00", 0), ("2/1/2022 10:00", 2)]),
+])
+def test_repeats_are_counted_over_the_whole_file(tmp_path, lines, expected):
+    chat = write(tmp_path / "WhatsApp Chat with Sam.txt", "\n".join(lines) + "\n")
+    got = messages(chat, me="Alex Owner", date_order="dmy")
+    assert [(m.identity[0], m.identity[3]) for m in got] == expected
+
+
+def test_a_file_that_changes_between_the_two_readings_fails(tmp_path):
+    readings = iter(["18/03/2022, 14:56 - Sam: a\n18/03/2022, 14:57 - Sam: b\n",
+                     "18/03/2022, 14:57 - Sam: b\n18/03/2022, 14:56 - Sam: a\n"])
+    source = whatsapp._Source(tmp_path / "WhatsApp Chat with Sam.txt", lambda: io.StringIO(next(readings)),
+                              "WhatsApp Chat with Sam.txt", None, lambda name: None, False)
+    with pytest.raises(ImportFailed, match="changed while it was being read"):
+        list(whatsapp._read(source, options(me="Alex Owner")))
 
 
 def test_identity_is_stable_and_ignores_media_with_or_without(tmp_path):

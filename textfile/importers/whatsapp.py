@@ -29,7 +29,7 @@ import zipfile
 import zlib
 from array import array
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -108,7 +108,9 @@ _HAS_MARK = re.compile(f"[{_MARKS}]").search
 
 
 def _clean(text: str) -> str:
-    return text.translate(_INVISIBLE) if _HAS_MARK(text) else text
+    if text.isascii() or not _HAS_MARK(text):  # (every mark is outside ASCII; isascii() costs nothing)
+        return text
+    return text.translate(_INVISIBLE)
 
 
 def _year(era: str | None, d3: str, be: str | None) -> int:
@@ -414,6 +416,8 @@ class _Survey:
     first_author_system: bool = False
     headers: int = 0
     group_hint: bool = False  # a system line speaks of a group
+    # Date orders in which some header's time is earlier than the one before it (see _messages)
+    out_of_order: set = field(default_factory=set)
 
 
 def _date_facts(d1: str, d2: str, d3: str):
@@ -430,42 +434,77 @@ def _date_facts(d1: str, d2: str, d3: str):
     return kind, (y, b, a), (y, a, b)
 
 
+def _survey_date(d1, d2, era, d3, be) -> tuple:
+    """What the date says about the order (_date_facts), then for each of dmy, mdy and ymd its
+    midnight in seconds (_day_start), or None where pass 2 would not read it as a date."""
+    facts = _date_facts(d1, d2, d3)
+    if facts is None:
+        return (None,)
+    return (facts,) + tuple(_day_start(_date(d1, d2, era, d3, be, order)) for order in ("dmy", "mdy", "ymd"))
+
+
+def _survey_clock(H, M, S, ap, ap0) -> int | bool:
+    """A header's time of day in seconds (_time_of_day); -1 if pass 2 would not read it as a time;
+    False if the survey does not count the header at all."""
+    if not (int(H) <= 24 and int(M) <= 59):
+        return False
+    return _time_of_day(_time(H, M, S, ap, ap0))
+
+
+# Headers ordered by time: _day_start(date) + _time_of_day(time), in seconds.
+def _day_start(day: tuple | bool) -> int | None:
+    return date(*day[0]).toordinal() * 86400 if day else None
+
+
+def _time_of_day(clock_time: tuple | bool) -> int:
+    if not clock_time:
+        return -1
+    hour, minute, second = clock_time[0]
+    return hour * 3600 + minute * 60 + second
+
+
 def _survey(source: _Source) -> _Survey:
     """Pass 1: header styles, what the dates say about day/month order, sender name candidates."""
     s = _Survey()
     styles = s.styles
     prefixes = s.prefixes
     longer = s.longer
-    facts_cache: dict = {}
-    clock_cache: dict = {}
+    out_of_order = s.out_of_order
+    dates: dict = {}
+    clocks: dict = {}
     counts = {"ymd": 0, "first": 0, "second": 0, "ambiguous": 0, "same": 0}
     prev_dmy = prev_mdy = None
     prev_facts = None
     back_dmy = back_mdy = 0
+    last_dmy = last_mdy = last_ymd = -1
     headers = 0
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream):
             for m in _AFTER_NEWLINE.finditer(chunk):
                 g = m.groups()
                 if g[0] is not None:  # the common shape (groups 1-7)
-                    d1, d2, d3, H, M = g[0], g[2], g[3], g[4], g[5]
+                    d1, d2, d3, H, M, S = g[0], g[2], g[3], g[4], g[5], g[6]
+                    era = be = ap0 = ap = None
                     style = "dash"
                 else:
-                    br, d1, _sep, d2, _era, d3, _be, _ap0, H, M, _S, _ap, tr = g[7:]
+                    br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, tr = g[7:]
                     style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
-                key = (d1, d2, d3)
-                facts = facts_cache.get(key, False)
-                if facts is False:
-                    facts = _date_facts(d1, d2, d3)
-                    if len(facts_cache) > 4096:
-                        facts_cache.clear()
-                    facts_cache[key] = facts
+                day = dates.get((d1, d2, era, d3, be))
+                if day is None:
+                    day = _survey_date(d1, d2, era, d3, be)
+                    if len(dates) > 4096:
+                        dates.clear()
+                    dates[(d1, d2, era, d3, be)] = day
+                facts = day[0]
                 if facts is None:
                     continue
-                clock_ok = clock_cache.get((H, M))
-                if clock_ok is None:
-                    clock_ok = clock_cache[(H, M)] = int(H) <= 24 and int(M) <= 59
-                if not clock_ok:
+                seconds = clocks.get((H, M, S, ap, ap0))
+                if seconds is None:
+                    seconds = _survey_clock(H, M, S, ap, ap0)
+                    if len(clocks) > 20_000:
+                        clocks.clear()
+                    clocks[(H, M, S, ap, ap0)] = seconds
+                if seconds is False:
                     continue
                 styles[style] = styles.get(style, 0) + 1
                 headers += 1
@@ -479,6 +518,20 @@ def _survey(source: _Source) -> _Survey:
                             back_mdy += 1
                     prev_dmy, prev_mdy = key_dmy, key_mdy
                 prev_facts = facts
+                # does the time ever go back, in each order (among the headers pass 2 can read in it)?
+                if seconds >= 0:
+                    if day[1] is not None:
+                        if day[1] + seconds < last_dmy:
+                            out_of_order.add("dmy")
+                        last_dmy = day[1] + seconds
+                    if day[2] is not None:
+                        if day[2] + seconds < last_mdy:
+                            out_of_order.add("mdy")
+                        last_mdy = day[2] + seconds
+                    if day[3] is not None:
+                        if day[3] + seconds < last_ymd:
+                            out_of_order.add("ymd")
+                        last_ymd = day[3] + seconds
                 start = m.end()
                 end = chunk.find("\n", start)
                 if end < 0:
@@ -495,7 +548,7 @@ def _survey(source: _Source) -> _Survey:
                 if headers == 1:
                     s.first_author = first
                     s.first_author_system = chunk[cut + 2: cut + 3] in _MARK_START and m.group(0)[1:2] not in _MARK_START
-                limit = min(end, start + 80)
+                limit = start + 80 if start + 80 < end else end
                 more = chunk.find(": ", cut + 2, limit)
                 hops = 0
                 while more >= 0 and hops < 3:
@@ -954,7 +1007,8 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     if owner_notice is not None:
         yield owner_notice
 
-    yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors)
+    yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
+                         order not in survey.out_of_order)
 
 
 class _Digests:
@@ -992,7 +1046,8 @@ class _Digests:
                 self.add(value)
 
 
-def _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors) -> Iterator[Record]:
+def _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
+              in_order) -> Iterator[Record]:
     """Pass 2: the records. Written for speed: one regex pass per chunk, caches for dates,
     times and UTC offsets, and no per-line work for the lines inside a message."""
     path = source.path
@@ -1003,6 +1058,12 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     clock: dict = {}
     offsets: dict = {}
     written_names: dict[str, str] = {}
+    # Which messages are the same time, sender and text again (identity's occurrence): when the
+    # survey found the headers in time order, counted among the messages of one time (run_keys);
+    # otherwise over the whole file, by 64-bit digest (_Digests, flat memory) and exactly for the
+    # keys seen twice (dups).
+    run = [-1]  # the current time (_day_start + _time_of_day)
+    run_keys: dict[str, int] = {}
     seen = _Digests()
     seen_add = seen.add
     dups: dict = {}
@@ -1010,8 +1071,11 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     pending = None
     parts: list[str] = []
     prelude_done = False
-    make = _message
     blake2b = hashlib.blake2b
+    new = object.__new__
+    fast_messages = _FAST_MESSAGES
+    other_fields = _MESSAGE_OTHER_FIELDS
+    resolved_get = resolved.get
     from_bytes = int.from_bytes
     mark_start = _MARK_START
     fold = _fold
@@ -1019,37 +1083,42 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     participants_get = participants.get
 
     def build(head, text: str) -> Message:
-        wall, written, line_no, line_marked = head
+        day, clock_time, line_no, line_marked = head
         if text[-1:] == "\r":
             text = text[:-1]
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         first_end = text.find("\n")
-        first = text if first_end < 0 else text[:first_end]
-        cut = first.find(": ")
+        if first_end < 0:
+            first_end = len(text)
+        cut = text.find(": ", 0, first_end)  # (in the first line)
         sender = None
         name = None
-        if cut >= 0 and (resolved_name := resolved.get(first[:cut])) is not None:
+        if cut >= 0 and (resolved_name := resolved_get(text[:cut])) is not None:
             name = resolved_name
             if len(name) != cut:
                 if text.startswith(name + ": "):
                     cut = len(name)
                 else:
-                    name = first[:cut]
+                    name = text[:cut]
             sender = participants_get(name)
             content = text[cut + 2:]
             if sender is None:  # a prefix the survey did not resolve to this name
                 sender = Participant(phones.normalize_handle(name, options.region), normalize_name(name), False)
         else:
             content = text
-            colon = first.find(":")
+            colon = text.find(":", 0, first_end)
             # "01/20/19, 11:23 - John Doe:." (no space after the colon) from a known sender
-            if colon > 0 and first[:colon] in participants and (cut < 0 or colon < cut):
-                name = first[:colon]
+            if colon > 0 and text[:colon] in participants and (cut < 0 or colon < cut):
+                name = text[:colon]
                 sender = participants[name]
                 content = text[colon + 1:]
 
-        sent_at, time_flag = _instant(wall, tz, offsets)
+        written = day[1] + clock_time[1]
+        if day[2] is not None:  # the day has one UTC offset: its UTC midnight + the time of day
+            sent_at, time_flag = day[2] + clock_time[2], None
+        else:
+            sent_at, time_flag = _instant(day[0] + clock_time[0], tz, offsets)
         body, ident_body, flags, attachments, kind, status, duration = interpret(content, line_marked)
         if sender is None:
             direction = "system"
@@ -1064,8 +1133,10 @@ def _messages(source, options, conversation, participants, resolved, style, orde
         if direction == "system":
             body = ident_body = _clean(content).strip()
             flags, attachments, kind, status, duration = _NO_FLAGS, (), "message", None, None
+        elif attachments:
+            attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments)
         else:
-            attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments) if attachments else ()
+            attachments = ()
         if time_flag:
             flags = flags | {time_flag}
         if name is None:
@@ -1076,14 +1147,35 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 identity_sender = written_names[name] = _as_written(name)
 
         key = f"{written}\x1f{identity_sender}\x1f{ident_body}"
-        digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-        if seen_add(digest):
-            occurrence = 0
-        else:  # the same time, sender and text again: count exactly (rare, so kept whole)
-            occurrence = dups.get(key, 0) + 1
-            dups[key] = occurrence
-        return make(conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender, body,
-                    zone_name, kind, status, flags, attachments, f"line {line_no}", duration)
+        if in_order:
+            # Times never go back (the survey saw to it): a key seen before has this very time, so
+            # the messages of the current time are all there is to count among.
+            at = day[3] + clock_time[3]
+            if at != run[0]:
+                if at < run[0]:
+                    raise ImportFailed(path, "the file changed while it was being read; import it again")
+                run[0] = at
+                run_keys.clear()
+            occurrence = run_keys.get(key, -1) + 1
+            run_keys[key] = occurrence
+        else:
+            digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+            if seen_add(digest):
+                occurrence = 0
+            else:  # the same time, sender and text again: count exactly (rare, so kept whole)
+                occurrence = dups.get(key, 0) + 1
+                dups[key] = occurrence
+        values = {
+            "conversation": conversation, "identity": (written, identity_sender, ident_body, occurrence), "sent_at": sent_at,
+            "direction": direction, "sender": sender, "body": body, "source_zone": zone_name, "service": "WhatsApp",
+            "kind": kind, "status": status, "flags": flags, "attachments": attachments, "source_ref": f"line {line_no}",
+            "duration_s": duration, **other_fields,
+        }
+        if fast_messages:
+            message = new(Message)
+            message.__dict__.update(values)
+            return message
+        return Message(**values)
 
     with source.open_text() as stream:
         pos = 1  # the first chunk's "\n" is not text
@@ -1105,21 +1197,26 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                     elif br is not None or (tr[0] == ":") != want_colon:
                         continue
                     marked = m.group(0)[1:2] in mark_start
-                date = dates.get((d1, d2, era, d3, be))
-                if date is None:
-                    date = _date(d1, d2, era, d3, be, order)
+                day = dates.get((d1, d2, era, d3, be))
+                if day is None:
+                    day = _date(d1, d2, era, d3, be, order)
+                    if day:  # + the day's UTC midnight when the whole day has one offset, + _day_start
+                        day += (_utc_midnight(day[0], tz, offsets), _day_start(day))
                     if len(dates) > 4096:
                         dates.clear()
-                    dates[(d1, d2, era, d3, be)] = date
-                if not date:
+                    dates[(d1, d2, era, d3, be)] = day
+                if not day:
                     continue
-                time_of_day = clock.get((H, M, S, ap, ap0))
-                if time_of_day is None:
-                    time_of_day = _time(H, M, S, ap, ap0)
+                clock_time = clock.get((H, M, S, ap, ap0))
+                if clock_time is None:
+                    clock_time = _time(H, M, S, ap, ap0)
+                    if clock_time:  # + the time of day as a timedelta, + _time_of_day
+                        hour, minute, second = clock_time[0]
+                        clock_time += (timedelta(hours=hour, minutes=minute, seconds=second), _time_of_day(clock_time))
                     if len(clock) > 20_000:
                         clock.clear()
-                    clock[(H, M, S, ap, ap0)] = time_of_day
-                if not time_of_day:
+                    clock[(H, M, S, ap, ap0)] = clock_time
+                if not clock_time:
                     continue
                 end = m.start()  # the "\n" before the header: the text before it is the last message's
                 line_no += chunk.count("\n", count_from, end + 1)
@@ -1130,7 +1227,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 elif not prelude_done:
                     yield from _prelude("".join(parts))
                 prelude_done = True
-                pending = (date[0] + time_of_day[0], date[1] + time_of_day[1], line_no, marked)
+                pending = (day, clock_time, line_no, marked)
                 parts = []
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
@@ -1206,6 +1303,16 @@ def _time(H, M, S, ap, ap0) -> tuple | bool:
     return (hour, minute, second), f" {hour:02d}:{minute:02d}" + (f":{second:02d}" if S else "")
 
 
+def _utc_midnight(day: tuple, tz, offsets: dict) -> datetime | None:
+    """The UTC instant of 00:00 on `day` in `tz` when the whole day has one UTC offset (then a
+    time that day is this + the time of day, as _instant would give), else None."""
+    _instant(day + (0, 0, 0), tz, offsets)  # fills offsets[day]
+    known = offsets.get(day)
+    if known is None or known is False:
+        return None
+    return datetime(*day, tzinfo=times.UTC) - known
+
+
 def _instant(wall: tuple, tz, offsets: dict) -> tuple:
     """A wall clock in `tz` as a UTC instant and its DST flag; one zone lookup per day, or per
     hour on a day when the offset changes."""
@@ -1240,6 +1347,12 @@ _MESSAGE_DEFAULTS = {f.name: (f.default_factory() if f.default_factory is not MI
 # Building a frozen dataclass runs object.__setattr__ per field; a chat of 200,000 messages feels
 # it. The same instance, built directly, when the class allows it (no __slots__, no __post_init__).
 _FAST_MESSAGES = "__slots__" not in Message.__dict__ and not hasattr(Message, "__post_init__")
+
+
+# The fields _messages does not set, with their defaults.
+_MESSAGE_OTHER_FIELDS = {name: value for name, value in _MESSAGE_DEFAULTS.items() if name not in {
+    "conversation", "identity", "sent_at", "direction", "sender", "body", "source_zone", "service", "kind", "status",
+    "flags", "attachments", "source_ref", "duration_s"}}
 
 
 def _message(conversation, identity, sent_at, direction, sender, body, zone, kind, status, flags, attachments, ref,
