@@ -1,3 +1,4 @@
 from textfile.cli import main
 
-main()
+if __name__ == "__main__":  # never when a worker process imports it
+    main()
