@@ -289,6 +289,16 @@ def test_repair_holds_back_little_however_long_the_run_of_references():
     assert repair.feed(b"5357;&#56832;", True) == b"&#x1F600;" and repair.pairs == 1
 
 
+def test_repair_counts_every_repeat_of_the_same_reference():
+    """Runs of references are repaired once and remembered; each repeat still counts."""
+    repair = android._Repair()
+    text = b'a="&#55357;&#56832;" b="&#55357;&#56832;" c="&#0;" d="&#0;&#10;" e="&#0;" f="&#10;"'
+    assert repair.feed(text, True) == b'a="&#x1F600;" b="&#x1F600;" c="&#xFFFD;" d="&#xFFFD;&#10;" e="&#xFFFD;" f="&#10;"'
+    assert (repair.pairs, repair.replaced) == (2, 3)
+    assert repair.feed(text, True) == _Whole().feed(text)
+    assert (repair.pairs, repair.replaced) == (4, 6)
+
+
 class _Whole:
     def feed(self, data: bytes) -> bytes:
         return android._Repair().feed(data, True)
