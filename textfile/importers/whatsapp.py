@@ -4,9 +4,10 @@ Decisions:
 - The file is read twice, streamed in chunks, never held whole: the first pass surveys it (the
   header style, which day/month order its dates allow, who writes), the second yields messages.
   Memory stays flat however long the chat; zip members are streamed the same way, never extracted.
-- Headers are found by one regex anchored at the start of a line, over whole chunks; the date and
-  time are taken apart by hand (no strptime per line). A line that looks like a header but is not
-  one of the file's own style, or whose date is impossible, is text of the message before it.
+- Headers are found by one regex over whole chunks, each header right after a "\n" (the common
+  Android shape tried first, see _AFTER_NEWLINE); the date and time are taken apart by hand (no
+  strptime per line) and cached. A line that looks like a header but is not one of the file's own
+  style, or whose date is impossible, is text of the message before it.
 - Identity (DESIGN.md): the time as written (its components in written order, the year made
   Gregorian, the hour made 24-hour), the sender as written (marks and odd spaces removed, but not
   made E.164, which would change with phone-number metadata), the text with WhatsApp's
@@ -799,8 +800,8 @@ def _interpret(text: str, line_marked: bool) -> tuple:
         and tail != ">"
         and first_tail != ">"
         and first_tail != ")"
-        and (len(first) > 80 or _phrase(first) not in _PHRASES)
         and first[:1] != "<"
+        and (len(first) > 80 or _phrase(first) not in _PHRASES)
     ):
         body = _clean(text).rstrip()
         return body, body, (_NO_FLAGS if body else frozenset(("empty_body",))), (), "message", None, None
@@ -1048,8 +1049,9 @@ class _Digests:
 
 def _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
               in_order) -> Iterator[Record]:
-    """Pass 2: the records. Written for speed: one regex pass per chunk, caches for dates,
-    times and UTC offsets, and no per-line work for the lines inside a message."""
+    """Pass 2: the records. Written for speed: one regex pass per chunk, caches for dates (with
+    their UTC midnight) and times, no per-line work for the lines inside a message, and repeats
+    counted without a digest table when the survey found the file in time order (`in_order`)."""
     path = source.path
     zone_name = options.tz
     want_bracket = style == "bracket"
@@ -1221,14 +1223,17 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 end = m.start()  # the "\n" before the header: the text before it is the last message's
                 line_no += chunk.count("\n", count_from, end + 1)
                 count_from = end + 1
-                parts.append(chunk[pos:end])
+                text = chunk[pos:end]
+                if parts:  # the text began in an earlier chunk
+                    parts.append(text)
+                    text = "".join(parts)
+                    parts = []
                 if pending is not None:
-                    yield build(pending, "".join(parts) if len(parts) > 1 else parts[0])
+                    yield build(pending, text)
                 elif not prelude_done:
-                    yield from _prelude("".join(parts))
+                    yield from _prelude(text)
                 prelude_done = True
                 pending = (day, clock_time, line_no, marked)
-                parts = []
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
             parts.append(chunk[pos:])
