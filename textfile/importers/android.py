@@ -117,7 +117,7 @@ class _Repair:
         self.pairs = 0  # surrogate pairs joined into one character
         self.replaced = 0  # lone surrogates, forbidden references and raw control bytes → U+FFFD
         self.pending = b""
-        self.runs: dict[bytes, tuple[bytes, int, int]] = {}  # _repair_run, for the runs a backup repeats (`&#10;`, one emoji)
+        self.runs: dict[bytes, tuple[bytes, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
 
     def _references(self, data: bytes) -> bytes:
         """`data` with each run of character references repaired. A reference is found by its "#":
@@ -127,7 +127,8 @@ class _Repair:
         done = 0
         at = data.find(b"#")
         while at >= 0:
-            run = _REF_RUN.match(data, at - 1) if at and data[at - 1] == 38 else None  # 38: "&"
+            amp = at - 1
+            run = _REF_RUN.match(data, amp) if amp >= 0 and data[amp] == 38 else None  # 38: "&"
             if run is None:
                 at = data.find(b"#", at + 1)
                 continue
@@ -136,13 +137,13 @@ class _Repair:
             found = self.runs.get(text)
             if found is None:
                 found = _repair_run(text)
-                if len(self.runs) < 10_000:
+                if len(text) <= 64 and len(self.runs) < 10_000:
                     self.runs[text] = found
             fixed, pairs, replaced = found
             if pairs or replaced:
                 self.pairs += pairs
                 self.replaced += replaced
-                pieces.append(data[done:at - 1])
+                pieces.append(data[done:amp])
                 pieces.append(fixed)
                 done = end
             at = data.find(b"#", end)
@@ -362,7 +363,7 @@ class _Reader:
         box = _int(raw_type)
         direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "in")
         found = box, direction, BOX_STATUS.get(box, f"type {raw_type}"), BOX_FLAGS.get(box, frozenset())
-        if len(self.sms_types) < 1000:
+        if len(self.sms_types) < 1000 and len(raw_type or "") <= 16:
             self.sms_types[raw_type] = found
         return found
 
