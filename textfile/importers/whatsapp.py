@@ -478,6 +478,7 @@ def _survey(source: _Source) -> _Survey:
     prev_facts = None
     back_dmy = back_mdy = 0
     last_dmy = last_mdy = last_ymd = -1
+    last_date_key = day = None
     headers = 0
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream):
@@ -490,12 +491,15 @@ def _survey(source: _Source) -> _Survey:
                 else:
                     br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, tr = g[7:]
                     style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
-                day = dates.get((d1, d2, era, d3, be))
-                if day is None:
-                    day = _survey_date(d1, d2, era, d3, be)
-                    if len(dates) > 4096:
-                        dates.clear()
-                    dates[(d1, d2, era, d3, be)] = day
+                date_key = (d1, d2, era, d3, be)
+                if date_key != last_date_key:  # (most headers have the date of the one before)
+                    day = dates.get(date_key)
+                    if day is None:
+                        day = _survey_date(d1, d2, era, d3, be)
+                        if len(dates) > 4096:
+                            dates.clear()
+                        dates[date_key] = day
+                    last_date_key = date_key
                 facts = day[0]
                 if facts is None:
                     continue
@@ -1057,6 +1061,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     want_bracket = style == "bracket"
     want_colon = style == "colon"
     dates: dict = {}
+    last_date_key = day = None
     clock: dict = {}
     offsets: dict = {}
     written_names: dict[str, str] = {}
@@ -1199,14 +1204,17 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                     elif br is not None or (tr[0] == ":") != want_colon:
                         continue
                     marked = m.group(0)[1:2] in mark_start
-                day = dates.get((d1, d2, era, d3, be))
-                if day is None:
-                    day = _date(d1, d2, era, d3, be, order)
-                    if day:  # + the day's UTC midnight when the whole day has one offset, + _day_start
-                        day += (_utc_midnight(day[0], tz, offsets), _day_start(day))
-                    if len(dates) > 4096:
-                        dates.clear()
-                    dates[(d1, d2, era, d3, be)] = day
+                date_key = (d1, d2, era, d3, be)
+                if date_key != last_date_key:  # (most headers have the date of the one before)
+                    day = dates.get(date_key)
+                    if day is None:
+                        day = _date(d1, d2, era, d3, be, order)
+                        if day:  # + the day's UTC midnight when the whole day has one offset, + _day_start
+                            day += (_utc_midnight(day[0], tz, offsets), _day_start(day))
+                        if len(dates) > 4096:
+                            dates.clear()
+                        dates[date_key] = day
+                    last_date_key = date_key
                 if not day:
                     continue
                 clock_time = clock.get((H, M, S, ap, ap0))
