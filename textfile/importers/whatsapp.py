@@ -1368,19 +1368,6 @@ _MESSAGE_OTHER_FIELDS = {name: value for name, value in _MESSAGE_DEFAULTS.items(
     "flags", "attachments", "source_ref", "duration_s"}}
 
 
-def _message(conversation, identity, sent_at, direction, sender, body, zone, kind, status, flags, attachments, ref,
-             duration=None) -> Message:
-    values = dict(_MESSAGE_DEFAULTS)
-    values.update(conversation=conversation, identity=identity, sent_at=sent_at, direction=direction, sender=sender, body=body,
-                  source_zone=zone, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
-                  source_ref=ref, duration_s=duration)
-    if _FAST_MESSAGES:
-        message = object.__new__(Message)
-        message.__dict__.update(values)
-        return message
-    return Message(**values)
-
-
 def _attachment(source: _Source, name: str | None, omitted: bool) -> Attachment:
     if omitted or not name:
         return Attachment(name, _mime(name), missing_reason="omitted by export")
