@@ -147,6 +147,33 @@ def test_reactions_attach_to_their_message_and_are_not_messages(archive):
     assert archive.conn.execute("SELECT count(*) FROM reactions").fetchone()[0] == 1 and again.added == 0
 
 
+def test_reactions_are_written_batch_by_batch_and_early_ones_wait_for_their_message(archive, monkeypatch):
+    """Memory must not grow with the number of reactions: each batch's reactions are written with
+    it; one that comes before its message waits for it, and one whose message never comes is skipped."""
+    from textfile import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "BATCH", 2)
+    at = datetime(2024, 3, 1, 13, tzinfo=timezone.utc)
+    early = Reaction(SAM_CHAT, "G5", ME, "loved", at, source_id="R-early", source_ref="ROWID 1")
+    late = Reaction(SAM_CHAT, "G1", SAM, "liked", at, source_id="R-late", source_ref="ROWID 4")
+    orphan = Reaction(SAM_CHAT, "nowhere", SAM, "laughed", at, source_id="R-orphan", source_ref="ROWID 9")
+    written_during = []
+    real = ingest_module._Writer.write_reactions
+
+    def spy(self, final=True):
+        real(self, final)
+        if not final:
+            written_during.append(self.conn.execute("SELECT count(*) FROM reactions").fetchone()[0])
+
+    monkeypatch.setattr(ingest_module._Writer, "write_reactions", spy)
+    stream = [early, msg(1, source_id="G1"), msg(2), late, msg(3), msg(4), orphan, msg(5, source_id="G5"), msg(6)]
+    result = ingest_records(archive, stream)
+    assert result.added == 6 and result.skipped == {"reaction to a message that is not in the archive": 1}
+    assert rows(archive, "SELECT r.source_id, m.body FROM reactions r JOIN messages m ON m.id = r.message_id ORDER BY r.source_id") == [
+        {"source_id": "R-early", "body": "message 5"}, {"source_id": "R-late", "body": "message 1"}]
+    assert written_during == [0, 1, 1]  # "late" written with its batch; "early" and the orphan waited for the end
+
+
 def test_skips_and_notices_are_recorded_on_the_import(archive):
     result = ingest_records(archive, [Skipped("unparseable line before the first message", "line 1"), Notice("dates read as day/month", "assumption"),
                                       Notice("2 lone surrogates replaced"), msg(1)])

@@ -430,7 +430,8 @@ class _Writer:
         self.handles: dict[int, str] = {}
         self.senders: dict[tuple[int, int], tuple] = {}  # (conversation, id(Participant)) -> (it, participant id)
         self.pending: list[_Pending] = []
-        self.reactions: list[Reaction] = []
+        self.reactions: list[Reaction] = []  # arrived since the last batch was written
+        self.waiting: list[Reaction] = []  # their message had not been written yet
         self.batch_ids: dict[str, int] = {}
         self.skipped_detail: dict[str, dict] = {}
         self.touched: set[int] = set()
@@ -623,6 +624,8 @@ class _Writer:
             c.executemany(
                 "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?) WHERE id = ?", receipt_rows
             )
+        if self.reactions:
+            self.write_reactions(final=False)
 
     def existing(self, ids: set[str]) -> dict[str, dict]:
         found: dict[str, dict] = {}
@@ -703,9 +706,15 @@ class _Writer:
 
     # -- reactions -------------------------------------------------------------------------
 
-    def write_reactions(self) -> None:
-        """Reactions point at their message by the source's id: looked up in chunks, written at once."""
-        aimed = [(self.conversation_id(r.conversation), r) for r in self.reactions]
+    def write_reactions(self, final: bool = True) -> None:
+        """Reactions point at their message by the source's id: looked up in chunks, written at once.
+        After each batch of messages, the reactions that arrived with it are written when their
+        message is in the archive (memory stays flat however many there are); one whose message
+        has not come yet waits for the end of the source, and is skipped only if it never comes."""
+        pending, self.reactions = self.reactions, []
+        if final:
+            pending, self.waiting = self.waiting + pending, []
+        aimed = [(self.conversation_id(r.conversation), r) for r in pending]
         targets: dict[tuple[int, str], str] = {}
         by_conversation: dict[int, set[str]] = {}
         for conv_id, r in aimed:
@@ -723,7 +732,10 @@ class _Writer:
         for conv_id, r in aimed:
             mid = targets.get((conv_id, r.target_source_id))
             if mid is None:
-                self.skip("reaction to a message that is not in the archive", r.source_ref)
+                if final:
+                    self.skip("reaction to a message that is not in the archive", r.source_ref)
+                else:
+                    self.waiting.append(r)
                 continue
             sender_id = self.participant_id(conv_id, r.sender) if r.sender is not None else None
             at = times.to_iso(r.at)
