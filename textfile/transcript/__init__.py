@@ -76,7 +76,7 @@ def make_transcript(archive: Archive, **options) -> dict:
 @contextmanager
 def _small_page_cache(conn):
     """A transcript reads every message of a matter once: a small page cache is enough, and keeps
-    this process small for 100,000 messages (the archive's connection otherwise caches 64 MiB)."""
+    this process small for 100,000 messages (the archive's connection otherwise caches 32 MiB)."""
     size = conn.execute("PRAGMA cache_size").fetchone()[0]
     conn.execute("PRAGMA cache_size = -8192")
     try:
