@@ -5,7 +5,13 @@ read the same and leave the archive unchanged, and no reading process may outliv
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +172,63 @@ def test_a_reader_that_cannot_start_means_reading_here(monkeypatch, archive):
     monkeypatch.setattr(BaseProcess, "start", refuse)
     result = import_path(archive, FIXTURES / "android" / "sms-20240301.xml")
     assert result.added > 0 and result.reader is None
+
+
+def big_whatsapp(path, lines: int = 60_000):
+    """A plain Android export well over PARALLEL_MIN_BYTES (a second process reads it)."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("01/01/2021, 00:00 - Messages and calls are end-to-end encrypted.\n")
+        for n in range(lines):
+            day, minute = divmod(n, 1440)
+            out.write(f"{day % 28 + 1:02d}/{day // 28 % 12 + 1:02d}/{2021 + day // 336}, {minute // 60:02d}:{minute % 60:02d} - "
+                      f"{'Sam Client' if n % 3 else 'Alex Owner'}: message number {n} about the lease and the deposit, "
+                      f"with enough words to look like a real one\n")
+    assert path.stat().st_size > ingest.PARALLEL_MIN_BYTES
+    return path
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_an_import_stopped_midway_leaves_nothing_and_no_process(tmp_path, archive_path, archive, how):
+    """Ctrl-C reaches the whole foreground group (the writer and its reader); SIGKILL only the
+    writer. Either way: the archive as it was, and the reading process gone soon after."""
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")
+    before = snapshot(archive)
+    archive.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "textfile", "--archive", str(archive_path), "import", str(export), "--me", "Alex Owner", "--quiet"],
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    session = proc.pid
+    deadline = time.monotonic() + 60
+    while len(in_session(session)) < 3:  # the writer, the forkserver, the reader: mid-import
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    if how == signal.SIGINT:
+        os.killpg(session, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGKILL)
+    code = proc.wait(30)
+    assert code == (130 if how == signal.SIGINT else -signal.SIGKILL)
+    gone_by = time.monotonic() + 15
+    while in_session(session) and time.monotonic() < gone_by:
+        time.sleep(0.1)
+    assert in_session(session) == []
+    with Archive.open(archive_path) as again:
+        assert snapshot(again) == before
+        assert again.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def in_session(session: int) -> list[int]:
+    """Live (not zombie) processes of a session."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":  # fields: state, ppid, pgrp, session
+                alive.append(int(entry.name))
+    return alive
