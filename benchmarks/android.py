@@ -238,7 +238,7 @@ def run_ours(path: Path, db: Path) -> dict:
 
     with Archive.create(db, owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York", region="US",
                         bates_prefix="TF") as archive:
-        result = import_path(archive, path)
+        result = import_path(archive, path, parallel=True)
     return {"messages": result.added + result.already_present, "added": result.added, "warnings": result.warnings[:5],
             "reader": result.reader}
 

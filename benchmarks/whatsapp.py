@@ -89,7 +89,7 @@ def run_ours(path: Path, db: Path) -> dict:
 
     with Archive.create(db, owner_name=OWNER, phones=["+12025550100"], emails=[], tz="Europe/London", region="GB",
                         bates_prefix="TF") as archive:
-        result = import_path(archive, path)
+        result = import_path(archive, path, parallel=True)
     return {"messages": result.added + result.already_present, "added": result.added, "skipped": result.skipped,
             "reader": result.reader}
 

@@ -46,12 +46,16 @@ def content(archive: Archive) -> dict:
 
 
 def import_both_ways(tmp_path, monkeypatch, path, **options) -> tuple[dict, dict, list]:
+    # Tiny batches, so that a fixture crosses many pipe messages and many writer batches: objects
+    # arrive as new copies with every batch, reactions meet their messages batches later.
+    monkeypatch.setattr(ReaderProcess, "BATCH_ITEMS", 3)
+    monkeypatch.setattr(ingest, "BATCH", 4)
     results = {}
     for way, threshold in (("here", 1 << 62), ("reader", 0)):
         monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", threshold)
         with Archive.create(tmp_path / f"{way}.db", **OWNER) as archive:
-            made = [import_path(archive, path, **options)]
-            made.append(import_path(archive, path, **options))  # and again: nothing new
+            made = [import_path(archive, path, parallel=True, **options)]
+            made.append(import_path(archive, path, parallel=True, **options))  # and again: nothing new
             results[way] = (content(archive), made)
     (here, made_here), (there, made_there) = results["here"], results["reader"]
     assert made_there[0].reader and made_there[0].reader["peak_rss_mb"] > 0  # it did go through the second process
@@ -93,10 +97,12 @@ def test_errors_read_the_same_and_change_nothing(tmp_path, monkeypatch, archive)
     import_path(archive, FIXTURES / "android" / "sms-20240308.xml")
     before = snapshot(archive)
     messages = []
+    monkeypatch.setattr(ReaderProcess, "BATCH_ITEMS", 2)  # the failure comes after batches were sent and written
+    monkeypatch.setattr(ingest, "BATCH", 3)
     for threshold in (1 << 62, 0):
         monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", threshold)
         with pytest.raises(ImportFailed) as failed:
-            import_path(archive, truncated)
+            import_path(archive, truncated, parallel=True)
         messages.append(str(failed.value))
         assert snapshot(archive) == before
     assert messages[0] == messages[1]
@@ -104,29 +110,70 @@ def test_errors_read_the_same_and_change_nothing(tmp_path, monkeypatch, archive)
 
 
 def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypatch, archive):
-    """A failure on the writing side (here: the archive refuses a row) must not leave the reader
-    running or blocked on a full pipe."""
-    big = tmp_path / "WhatsApp Chat with Lease Committee.txt"
-    shutil.copy(FIXTURES / "whatsapp" / big.name, big)
+    """A failure on the writing side must not leave the reader running or blocked on a full pipe:
+    closing the pipe ends it (a broken pipe, exit 0), without waiting to be terminated."""
+    big = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")  # far more than the pipe holds
     started = []
-    real_enter = ReaderProcess.__enter__
+    real_start = ReaderProcess.start.__func__
 
-    def enter(self):
-        started.append(self)
-        return real_enter(self)
+    def start(cls, *args):
+        reader = real_start(cls, *args)
+        started.append(reader)
+        return reader
+
+    calls = []
 
     def refuse(self, record):
-        raise RuntimeError("the writer stops here")
+        calls.append(1)
+        if len(calls) == 2000:
+            raise RuntimeError("the writer stops here")
 
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(ReaderProcess, "__enter__", enter)
+    monkeypatch.setattr(ReaderProcess, "start", classmethod(start))
     monkeypatch.setattr(ingest._Writer, "accept", refuse)
     before = snapshot(archive)
+    began = time.monotonic()
     with pytest.raises(ImportFailed, match="internal error while importing"):
-        import_path(archive, big, me="Alex Owner")
+        import_path(archive, big, me="Alex Owner", parallel=True)
+    assert time.monotonic() - began < 4  # not the 5 s wait before terminate()
     assert snapshot(archive) == before
-    assert started and not started[0].process.is_alive()
-    assert started[0].process.exitcode is not None
+    (reader,) = started
+    assert not reader.process.is_alive() and reader.process.exitcode == 0
+
+
+def test_a_reader_that_dies_fails_the_import_cleanly(tmp_path, monkeypatch, archive):
+    big = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")
+    started = []
+    real_start = ReaderProcess.start.__func__
+
+    def start(cls, *args):
+        reader = real_start(cls, *args)
+        started.append(reader)
+        return reader
+
+    real_accept = ingest._Writer.accept
+
+    def accept(self, record):
+        if started and started[0].process.is_alive():
+            os.kill(started[0].process.pid, signal.SIGKILL)
+            started[0].process.join()
+        real_accept(self, record)
+
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ReaderProcess, "start", classmethod(start))
+    monkeypatch.setattr(ingest._Writer, "accept", accept)
+    before = snapshot(archive)
+    with pytest.raises(ImportFailed, match="the reading process ended without a word; nothing was imported"):
+        import_path(archive, big, me="Alex Owner", parallel=True)
+    assert snapshot(archive) == before
+
+
+def test_library_callers_read_in_their_own_process(tmp_path, monkeypatch, archive):
+    """The forkserver imports the caller's main script again: only callers that say so (the CLI,
+    whose script is guarded) get a reading process."""
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    assert import_path(archive, FIXTURES / "android" / "sms-20240301.xml").reader is None
+    assert import_path(archive, FIXTURES / "android" / "sms-20240308.xml", parallel=True).reader is not None
 
 
 def test_small_sources_are_read_here():
@@ -170,7 +217,7 @@ def test_a_reader_that_cannot_start_means_reading_here(monkeypatch, archive):
 
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(BaseProcess, "start", refuse)
-    result = import_path(archive, FIXTURES / "android" / "sms-20240301.xml")
+    result = import_path(archive, FIXTURES / "android" / "sms-20240301.xml", parallel=True)
     assert result.added > 0 and result.reader is None
 
 

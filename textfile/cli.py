@@ -316,7 +316,7 @@ def import_(
             try:
                 result = with_progress(quiet or json_, f"Importing {path.name}", "records", lambda progress: import_path(
                     archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation,
-                    attachments_root=attachments_root, custodian=custodian, progress=progress))
+                    attachments_root=attachments_root, custodian=custodian, progress=progress, parallel=True))
             except ImportFailed as exc:
                 err.print(f"Error: {exc}", markup=False)
                 failed += 1
@@ -575,10 +575,10 @@ def archive_(
             with bar:
                 task = bar.add_task("Archiving", total=None)
                 report = weekly.archive_inbox(
-                    archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me,
+                    archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me, parallel=True,
                     on_file=lambda p, what: bar.update(task, advance=1, description=f"{what.capitalize()} {p.name}"))
         else:
-            report = weekly.archive_inbox(archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me)
+            report = weekly.archive_inbox(archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me, parallel=True)
         weekly.append_log(path, weekly.log_lines(report))
     if json_:
         emit_json(report.as_dict())

@@ -123,9 +123,13 @@ def import_path(
     custodian: str | None = None,
     progress: Progress | None = None,
     digest: tuple[int, str] | None = None,
+    parallel: bool = False,
 ) -> ImportResult:
     """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot.
-    `digest` is the source's (size, sha256) when the caller has just computed it (no second read)."""
+    `digest` is the source's (size, sha256) when the caller has just computed it (no second read).
+    `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
+    whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
+    starts that process imports the main script again."""
     path = Path(path)
     settings = archive.settings
     zone_name = tz or settings.tz
@@ -151,7 +155,7 @@ def import_path(
     recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}
     source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options)
     try:
-        reader = ReaderProcess.start(module, path, options) if size >= PARALLEL_MIN_BYTES else None
+        reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
         if reader is None:
             return ingest(archive, source, module.read(path, options), progress=progress)
         with reader as records:
@@ -206,10 +210,11 @@ class ReaderProcess:
         _widen(receiver)
         try:
             reader.process = context.Process(
-                target=_reader_main, args=(name, str(path), options, sender), daemon=True, name="textfile-reader",
+                target=_reader_main, args=(name, str(path), options, sender, cls.BATCH_ITEMS, cls.BATCH_BYTES),
+                daemon=True, name="textfile-reader",
             )
             reader.process.start()
-        except OSError:
+        except Exception:  # noqa: BLE001 — no socket folder, a process limit, a dead forkserver: read here
             receiver.close()
             return None
         finally:
@@ -243,7 +248,10 @@ class ReaderProcess:
         self.connection.close()  # a child still sending gets a broken pipe and ends
         self.process.join(timeout=5)
         if self.process.is_alive():
-            self.process.terminate()
+            self.process.terminate()  # SIGTERM: it cleans up on the way out
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
             self.process.join()
         return False
 
@@ -259,11 +267,14 @@ def _widen(connection) -> None:
         pass
 
 
-def _reader_main(module_name: str, path: str, options: ImportOptions, connection) -> None:
+def _reader_main(module_name: str, path: str, options: ImportOptions, connection, batch_items: int, batch_bytes: int) -> None:
     """The reading process: the importer's records, messages prepared, sent in batches."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle; it ends us
+    # Terminated by the writer: leave as an exception, so that `finally` blocks run (the iMessage
+    # importer's temporary copy of the database is removed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         module = sys.modules.get(module_name) or importlib.import_module(module_name)
         batch, size = [], 0
@@ -273,7 +284,7 @@ def _reader_main(module_name: str, path: str, options: ImportOptions, connection
                 size += sum(len(b[2]) for b in record.blobs)
                 record = tuple(record)  # a plain tuple pickles in half the time of a NamedTuple
             batch.append(record)
-            if len(batch) >= ReaderProcess.BATCH_ITEMS or size >= ReaderProcess.BATCH_BYTES:
+            if len(batch) >= batch_items or size >= batch_bytes:
                 connection.send(("records", batch))
                 batch, size = [], 0
         connection.send(("records", batch))
@@ -282,16 +293,22 @@ def _reader_main(module_name: str, path: str, options: ImportOptions, connection
     except (BrokenPipeError, ConnectionResetError):
         pass  # the writer stopped first
     except ImportFailed as exc:
-        connection.send(("failed", exc.reason))
+        _tell(connection, ("failed", exc.reason))
     except TextfileError as exc:
-        connection.send(("error", str(exc)))
+        _tell(connection, ("error", str(exc)))
+    except SystemExit:
+        pass  # terminated
     except BaseException as exc:  # noqa: BLE001 — reported to the writer, which fails the import
-        try:
-            connection.send(("crashed", f"{type(exc).__name__}: {exc}"))
-        except OSError:
-            pass
+        _tell(connection, ("crashed", f"{type(exc).__name__}: {exc}"))
     finally:
         connection.close()
+
+
+def _tell(connection, message) -> None:
+    try:
+        connection.send(message)
+    except OSError:
+        pass  # the writer is gone: nobody to tell
 
 
 @dataclass(frozen=True)
