@@ -109,18 +109,25 @@ def test_errors_read_the_same_and_change_nothing(tmp_path, monkeypatch, archive)
     assert messages[0].startswith(f"{truncated}: ")
 
 
-def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypatch, archive):
-    """A failure on the writing side must not leave the reader running or blocked on a full pipe:
-    closing the pipe ends it (a broken pipe, exit 0), without waiting to be terminated."""
-    big = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")  # far more than the pipe holds
-    started = []
+@pytest.fixture
+def started(monkeypatch) -> list:
+    """Every ReaderProcess started during the test, in order."""
+    readers = []
     real_start = ReaderProcess.start.__func__
 
     def start(cls, *args):
         reader = real_start(cls, *args)
-        started.append(reader)
+        readers.append(reader)
         return reader
 
+    monkeypatch.setattr(ReaderProcess, "start", classmethod(start))
+    return readers
+
+
+def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypatch, archive, started):
+    """A failure on the writing side must not leave the reader running or blocked on a full pipe:
+    closing the pipe ends it (a broken pipe, exit 0), without waiting to be terminated."""
+    big = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")  # far more than the pipe holds
     calls = []
 
     def refuse(self, record):
@@ -129,7 +136,6 @@ def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypa
             raise RuntimeError("the writer stops here")
 
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(ReaderProcess, "start", classmethod(start))
     monkeypatch.setattr(ingest._Writer, "accept", refuse)
     before = snapshot(archive)
     began = time.monotonic()
@@ -141,16 +147,8 @@ def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypa
     assert not reader.process.is_alive() and reader.process.exitcode == 0
 
 
-def test_a_reader_that_dies_fails_the_import_cleanly(tmp_path, monkeypatch, archive):
+def test_a_reader_that_dies_fails_the_import_cleanly(tmp_path, monkeypatch, archive, started):
     big = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")
-    started = []
-    real_start = ReaderProcess.start.__func__
-
-    def start(cls, *args):
-        reader = real_start(cls, *args)
-        started.append(reader)
-        return reader
-
     real_accept = ingest._Writer.accept
 
     def accept(self, record):
@@ -160,7 +158,6 @@ def test_a_reader_that_dies_fails_the_import_cleanly(tmp_path, monkeypatch, arch
         real_accept(self, record)
 
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(ReaderProcess, "start", classmethod(start))
     monkeypatch.setattr(ingest._Writer, "accept", accept)
     before = snapshot(archive)
     with pytest.raises(ImportFailed, match="the reading process ended without a word; nothing was imported"):

@@ -21,7 +21,7 @@ import importlib
 import os
 import resource
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
@@ -37,10 +37,7 @@ BATCH = 2000
 # Sources at least this big (~30,000 WhatsApp messages) are read by a second process (`ReaderProcess`);
 # a smaller one is read in less time than that process takes to start.
 PARALLEL_MIN_BYTES = 4 << 20
-# Conversation and sender objects recognized by identity (importers reuse them). From a reading
-# process they arrive as new objects with every batch: the caches are bounded, or they would
-# hold every batch's copies.
-OBJECT_CACHE = 4096
+OBJECT_CACHE = 4096  # objects `_ByIdentity` keeps (see there)
 MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 
@@ -187,10 +184,8 @@ class ReaderProcess:
     BATCH_ITEMS = 500
     BATCH_BYTES = 8 << 20  # attachment bytes per batch: a batch of photos stays small
 
-    def __init__(self, module_name: str, path: Path, options: ImportOptions):
-        self.module_name, self.path, self.options = module_name, path, options
-        self.process = None
-        self.connection = None
+    def __init__(self, path: Path, process, connection):
+        self.path, self.process, self.connection = path, process, connection
         self.stats: dict = {}  # the reading process's own CPU time and peak RSS, when it finished
 
     @classmethod
@@ -204,23 +199,21 @@ class ReaderProcess:
         if ((os.cpu_count() or 1) < 2 or "forkserver" not in multiprocessing.get_all_start_methods()
                 or name is None or sys.modules.get(name) is not module):
             return None
-        reader = cls(name, path, options)
         context = multiprocessing.get_context("forkserver")
         receiver, sender = context.Pipe(duplex=False)
         _widen(receiver)
         try:
-            reader.process = context.Process(
+            process = context.Process(
                 target=_reader_main, args=(name, str(path), options, sender, cls.BATCH_ITEMS, cls.BATCH_BYTES),
                 daemon=True, name="textfile-reader",
             )
-            reader.process.start()
+            process.start()
         except Exception:  # noqa: BLE001 — no socket folder, a process limit, a dead forkserver: read here
             receiver.close()
             return None
         finally:
             sender.close()
-        reader.connection = receiver
-        return reader
+        return cls(path, process, receiver)
 
     def __enter__(self):
         return self._records()
@@ -276,7 +269,7 @@ def _reader_main(module_name: str, path: str, options: ImportOptions, connection
     # importer's temporary copy of the database is removed).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        module = sys.modules.get(module_name) or importlib.import_module(module_name)
+        module = importlib.import_module(module_name)
         batch, size = [], 0
         for record in module.read(Path(path), options):
             if isinstance(record, Message):
@@ -426,14 +419,48 @@ def prepare(m: Message, region: str) -> Prepared:
 
 @dataclass(slots=True)
 class _Pending:
-    id: str
+    """A prepared message in the batch, with its archive ids; `keep_stored_attachments` may change
+    its attachments and content hash."""
+
+    record: Prepared  # without its blobs (stored on arrival)
     conversation_id: int
     sender_id: int | None
-    record: Prepared  # without its blobs (stored on arrival)
-    sent_at: str
-    flags: str
     content_hash: str
     attachments: list[tuple]  # (position, file_name, mime, sha256 | None, missing_reason)
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def sent_at(self) -> str:
+        return self.record.sent_at
+
+    @property
+    def flags(self) -> str:
+        return self.record.flags
+
+
+class _ByIdentity:
+    """Values for objects recognized by identity (importers reuse one Conversation or Participant
+    object for many messages), keyed by id(obj) plus a context. The object is kept beside its
+    value so that a recycled id() never matches; bounded, since from a reading process every
+    batch brings new copies."""
+
+    def __init__(self):
+        self.items: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def get(self, obj, context=None):
+        hit = self.items.get((id(obj), context))
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def put(self, obj, value, context=None) -> None:
+        if len(self.items) >= OBJECT_CACHE:
+            self.items.clear()
+        self.items[(id(obj), context)] = (obj, value)
 
 
 class _Writer:
@@ -442,14 +469,12 @@ class _Writer:
         self.result = result
         self.region = region
         self.conversations: dict[tuple[str, str], int] = {}
-        self.seen_conversation_objects: dict[int, tuple[object, int]] = {}
+        self.seen_conversation_objects = _ByIdentity()  # Conversation -> conversation id
         self.participants: dict[tuple[int, str], int] = {}
-        self.handles: dict[int, str] = {}
-        self.senders: dict[tuple[int, int], tuple] = {}  # (conversation, id(Participant)) -> (it, participant id)
+        self.senders = _ByIdentity()  # Participant, in a conversation -> participant id
         self.pending: list[_Pending] = []
         self.reactions: list[Reaction] = []  # arrived since the last batch was written
         self.waiting: list[Reaction] = []  # their message had not been written yet
-        self.batch_ids: dict[str, int] = {}
         self.skipped_detail: dict[str, dict] = {}
         self.touched: set[int] = set()
 
@@ -496,9 +521,9 @@ class _Writer:
     # -- conversations and participants -----------------------------------------------------
 
     def conversation_id(self, conv) -> int:
-        seen = self.seen_conversation_objects.get(id(conv))
-        if seen is not None and seen[0] is conv:
-            return seen[1]
+        seen = self.seen_conversation_objects.get(conv)
+        if seen is not None:
+            return seen
         key = (conv.platform, conv.source_key)
         conv_id = self.conversations.get(key)
         if conv_id is None:
@@ -515,9 +540,7 @@ class _Writer:
             self.conversations[key] = conv_id
         for participant in conv.participants:
             self.participant_id(conv_id, participant)
-        if len(self.seen_conversation_objects) >= OBJECT_CACHE:  # objects that arrive new with every batch
-            self.seen_conversation_objects.clear()
-        self.seen_conversation_objects[id(conv)] = (conv, conv_id)
+        self.seen_conversation_objects.put(conv, conv_id)
         self.touched.add(conv_id)
         return conv_id
 
@@ -542,7 +565,6 @@ class _Writer:
             if participant.is_owner and not row["is_owner"]:
                 self.conn.execute("UPDATE participants SET is_owner = 1 WHERE id = ?", (pid,))
         self.participants[key] = pid
-        self.handles[pid] = handle
         return pid
 
     # -- messages ------------------------------------------------------------------------
@@ -550,23 +572,15 @@ class _Writer:
     def accept(self, p: Prepared) -> None:
         conv_id = self.conversation_id(p.conversation)
         sender = p.sender
-        if sender is None:
-            sender_id = None
-        else:
-            # Importers reuse one Participant object per sender: known objects skip the lookup.
-            cached = self.senders.get((conv_id, id(sender)))
-            if cached is not None and cached[0] is sender:
-                sender_id = cached[1]
-            else:
-                sender_id = self.participant_id(conv_id, sender)
-                if len(self.senders) >= OBJECT_CACHE:
-                    self.senders.clear()
-                self.senders[(conv_id, id(sender))] = (sender, sender_id)
+        sender_id = None if sender is None else self.senders.get(sender, conv_id)
+        if sender is not None and sender_id is None:
+            sender_id = self.participant_id(conv_id, sender)
+            self.senders.put(sender, sender_id, conv_id)
         if p.blobs:  # the bytes go to the blob store now: the pending batch keeps only their hashes
             for sha, mime, data in p.blobs:
                 self.conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, mime, data) VALUES (?, ?, ?, ?)", (sha, len(data), mime, data))
             p = p._replace(blobs=())
-        self.pending.append(_Pending(p.id, conv_id, sender_id, p, p.sent_at, p.flags, p.content_hash, list(p.attachments)))
+        self.pending.append(_Pending(p, conv_id, sender_id, p.content_hash, list(p.attachments)))
         if len(self.pending) >= BATCH:
             self.flush()
 
