@@ -29,7 +29,7 @@ import unicodedata
 import zipfile
 import zlib
 from array import array
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
@@ -1079,9 +1079,6 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     parts: list[str] = []
     prelude_done = False
     blake2b = hashlib.blake2b
-    new = object.__new__
-    fast_messages = _FAST_MESSAGES
-    other_fields = _MESSAGE_OTHER_FIELDS
     resolved_get = resolved.get
     from_bytes = int.from_bytes
     mark_start = _MARK_START
@@ -1172,17 +1169,11 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             else:  # the same time, sender and text again: count exactly (rare, so kept whole)
                 occurrence = dups.get(key, 0) + 1
                 dups[key] = occurrence
-        values = {
-            "conversation": conversation, "identity": (written, identity_sender, ident_body, occurrence), "sent_at": sent_at,
-            "direction": direction, "sender": sender, "body": body, "source_zone": zone_name, "service": "WhatsApp",
-            "kind": kind, "status": status, "flags": flags, "attachments": attachments, "source_ref": f"line {line_no}",
-            "duration_s": duration, **other_fields,
-        }
-        if fast_messages:
-            message = new(Message)
-            message.__dict__.update(values)
-            return message
-        return Message(**values)
+        return Message(
+            conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender=sender, body=body,
+            source_zone=zone_name, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
+            source_ref=f"line {line_no}", duration_s=duration,
+        )
 
     with source.open_text() as stream:
         pos = 1  # the first chunk's "\n" is not text
@@ -1353,19 +1344,6 @@ def _instant(wall: tuple, tz, offsets: dict) -> tuple:
         local, flag = times.localize(datetime(*wall), tz)
         return local.astimezone(times.UTC), flag
     return datetime(*wall, tzinfo=times.UTC) - known, None
-
-
-_MESSAGE_DEFAULTS = {f.name: (f.default_factory() if f.default_factory is not MISSING else f.default)
-                     for f in fields(Message) if f.default is not MISSING or f.default_factory is not MISSING}
-# Building a frozen dataclass runs object.__setattr__ per field; a chat of 200,000 messages feels
-# it. The same instance, built directly, when the class allows it (no __slots__, no __post_init__).
-_FAST_MESSAGES = "__slots__" not in Message.__dict__ and not hasattr(Message, "__post_init__")
-
-
-# The fields _messages does not set, with their defaults.
-_MESSAGE_OTHER_FIELDS = {name: value for name, value in _MESSAGE_DEFAULTS.items() if name not in {
-    "conversation", "identity", "sent_at", "direction", "sender", "body", "source_zone", "service", "kind", "status",
-    "flags", "attachments", "source_ref", "duration_s"}}
 
 
 def _attachment(source: _Source, name: str | None, omitted: bool) -> Attachment:
