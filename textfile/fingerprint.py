@@ -30,6 +30,21 @@ def canonical_json(value) -> str:
     return _ENCODER.encode(value)
 
 
+def file_digest(path) -> tuple[int, str]:
+    """Size and sha256 of a file, read in 1 MiB chunks (the size counted as read)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fp:
+        while chunk := fp.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def file_sha256(path) -> str:
+    return file_digest(path)[1]
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -28,7 +28,7 @@ from typing import Callable, Iterable, NamedTuple
 from textfile import audit, filing, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
-from textfile.fingerprint import canonical_json, content_hash, message_id
+from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id
 from textfile.importers import by_name, detect
 from textfile.model import DIRECTIONS, KINDS, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped
 from textfile.phones import normalize_handle, validate_region
@@ -88,13 +88,7 @@ def source_digest(path: Path) -> tuple[int, str]:
     with each file's size and modification time (reading every byte of a backup would cost more
     than the import)."""
     if path.is_file():
-        digest = hashlib.sha256()
-        size = 0
-        with open(path, "rb") as fp:
-            while chunk := fp.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-        return size, digest.hexdigest()
+        return file_digest(path)
     listing = []
     size = 0
     for root, _dirs, files in sorted(os.walk(path)):

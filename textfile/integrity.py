@@ -1,14 +1,17 @@
 """Checks that the archive is what it says it is: SQLite's own integrity check, every message's
-content hash recomputed from its stored row, every blob's sha256, and the audit chain.
+content hash recomputed from its stored row, every blob's sha256, the audit chain, and every
+recorded transcript file.
 Problems are returned as sentences; the CLI exits 3 when there are any."""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+from pathlib import Path
 from typing import Callable
 
 from textfile import audit
+from textfile.fingerprint import file_sha256
 from textfile.ingest import message_content_hash
 
 
@@ -38,8 +41,19 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         blobs += 1
     problems += audit.verify(conn)
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-    from textfile.weekly import transcript_states
-
     transcripts = transcript_states(conn)
     problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
     return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "transcripts": len(transcripts), "problems": problems}
+
+
+def transcript_states(conn: sqlite3.Connection) -> dict[int, dict]:
+    """Every recorded transcript: does its file still exist with the recorded sha256?"""
+    states = {}
+    for t in conn.execute("SELECT id, path, pdf_sha256, matter_id, created_at FROM transcripts ORDER BY id"):
+        try:
+            sha = file_sha256(Path(t["path"]))
+        except OSError:
+            sha = None
+        state = "ok" if sha == t["pdf_sha256"] else ("missing" if sha is None else "altered")
+        states[t["id"]] = {"id": t["id"], "path": t["path"], "state": state, "matter_id": t["matter_id"], "created_at": t["created_at"]}
+    return states

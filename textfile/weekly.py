@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import os
 import time
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from textfile.archive import Archive
 from textfile.errors import ArchiveBusy, ImportFailed, TextfileError
 from textfile.filing import COVERED
 from textfile.ingest import import_path, source_digest
+from textfile.integrity import transcript_states
 
 SETTLE_S = 60
 
@@ -243,27 +243,6 @@ def stale_matters(conn) -> list[str]:
 
 
 # -- deletable ---------------------------------------------------------------------------------
-
-
-def file_sha256(path: Path) -> str | None:
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fp:
-            while chunk := fp.read(1 << 20):
-                digest.update(chunk)
-        return digest.hexdigest()
-    except OSError:
-        return None
-
-
-def transcript_states(conn) -> dict[int, dict]:
-    """Every recorded transcript: does its file still exist with the recorded sha256?"""
-    states = {}
-    for t in conn.execute("SELECT id, path, pdf_sha256, matter_id, created_at FROM transcripts ORDER BY id"):
-        sha = file_sha256(Path(t["path"]))
-        state = "ok" if sha == t["pdf_sha256"] else ("missing" if sha is None else "altered")
-        states[t["id"]] = {"id": t["id"], "path": t["path"], "state": state, "matter_id": t["matter_id"], "created_at": t["created_at"]}
-    return states
 
 
 def deletable(archive: Archive) -> list[dict]:

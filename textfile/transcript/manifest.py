@@ -15,7 +15,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from textfile.fingerprint import canonical_json
+from textfile.fingerprint import canonical_json, file_sha256  # noqa: F401 — manifest.file_sha256 for callers
 
 NAME = "textfile-manifest.json"
 FORMAT = "textfile-transcript-manifest"
@@ -43,14 +43,6 @@ def build(*, transcript_id: str, archive_id: str, generated_at: str, version: st
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fp:
-        while chunk := fp.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read(path: str | Path) -> bytes | None:
