@@ -109,13 +109,15 @@ def progress_bar(quiet: bool, description: str, unit: str = "records"):
 
 
 def with_progress(quiet: bool, description: str, unit: str, work):
-    """Run `work(progress)` with a progress display when one is wanted; `progress` is None otherwise."""
+    """Run `work(progress)` with a progress display when one is wanted; `progress` is None otherwise.
+    `progress(n)` sets the count done; keywords go to the display as they are (total=, advance=,
+    description=)."""
     bar = progress_bar(quiet, description, unit)
     if bar is None:
         return work(None)
     with bar:
         task = bar.add_task(description, total=None)
-        return work(lambda n: bar.update(task, completed=n))
+        return work(lambda completed=None, **fields: bar.update(task, completed=completed, **fields))
 
 
 def _print_version(value: bool) -> None:
@@ -533,13 +535,8 @@ def transcript(
     options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir,
                    bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
     with open_archive() as archive:
-        bar = progress_bar(quiet or json_, "Rendering transcript", "messages")
-        if bar:
-            with bar:
-                task = bar.add_task("Rendering transcript", total=None)
-                made = make_transcript(archive, **options, progress=lambda done, total: bar.update(task, completed=done, total=total))
-        else:
-            made = make_transcript(archive, **options)
+        made = with_progress(quiet or json_, "Rendering transcript", "messages", lambda progress: make_transcript(
+            archive, **options, progress=progress and (lambda done, total: progress(done, total=total))))
     if json_:
         emit_json(made)
     elif not quiet:
@@ -570,15 +567,9 @@ def archive_(
     path = resolve_path(state.archive_path)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
         out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        bar = progress_bar(quiet or json_, "Archiving", "files")
-        if bar:
-            with bar:
-                task = bar.add_task("Archiving", total=None)
-                report = weekly.archive_inbox(
-                    archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me, parallel=True,
-                    on_file=lambda p, what: bar.update(task, advance=1, description=f"{what.capitalize()} {p.name}"))
-        else:
-            report = weekly.archive_inbox(archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me, parallel=True)
+        report = with_progress(quiet or json_, "Archiving", "files", lambda progress: weekly.archive_inbox(
+            archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me, parallel=True,
+            on_file=progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))))
         weekly.append_log(path, weekly.log_lines(report))
     if json_:
         emit_json(report.as_dict())
