@@ -22,7 +22,6 @@ import os
 import re
 import resource
 import sqlite3
-import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -211,7 +210,6 @@ def chunk_html(data: dict, ctx: dict) -> str:
 
 def render_job(job: Job) -> dict:
     ctx = _state["ctx"]
-    cpu_before = time.process_time()
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
     images = {}
     if ctx["media"]:
@@ -227,7 +225,6 @@ def render_job(job: Job) -> dict:
                     a["inline"] = False
                     a["omitted"] = "image could not be decoded; not shown"
     html = chunk_html(data, ctx)
-    cpu_html = time.process_time()
     pdf, pages, marks, refused = render_html(html, images)
     part = Path(ctx["parts"]) / f"part-{job.index:05d}.pdf"  # to disk: the main process reads parts lazily when joining
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -237,8 +234,7 @@ def render_job(job: Job) -> dict:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"index": job.index, "part": str(part), "pages": pages, "bookmarks": marks, "digest": data["digest"],
             "missing": data["missing"], "refused": refused, "messages": len(job.rowids), "pid": os.getpid(),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime,
-            "cpu_before_s": round(cpu_before, 2), "cpu_read_s": round(cpu_html - cpu_before, 2), "cpu_render_s": round(time.process_time() - cpu_html, 2)}
+            "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 class Renderer:
