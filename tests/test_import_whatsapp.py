@@ -878,3 +878,16 @@ def test_cli_options_reach_the_importer(cli, archive):
         ("pat (tenant)|alex owner", "Pat (tenant)", "2024-02-01T11:00:00.000Z", "Europe/London"),
         ("pat (tenant)|alex owner", "Pat (tenant)", "2024-02-03T09:00:00.000Z", "Europe/London"),
     ]
+
+
+def test_a_time_outside_the_calendar_fails_cleanly(tmp_path):
+    """Year 1 in a zone east of UTC: 10:00 is still a UTC instant, 01:00 is not (it would be in
+    year 0). The first imports; the second is a one-line error naming the line, never an OverflowError."""
+    fits = tmp_path / "WhatsApp Chat with Bob.txt"
+    fits.write_text("01/01/0001, 10:00 - Bob: hi\n01/01/0001, 11:00 - Alex Owner: yo\n")
+    got = [r for r in records(fits, tz="Asia/Tokyo", me="Alex Owner") if isinstance(r, Message)]
+    assert [times.to_iso(m.sent_at) for m in got] == ["0001-01-01T00:41:01.000Z", "0001-01-01T01:41:01.000Z"]
+    too_early = tmp_path / "WhatsApp Chat with Bo.txt"
+    too_early.write_text("01/01/0001, 01:00 - Bob: hi\n")
+    with pytest.raises(ImportFailed, match="line 1: .* is outside the dates a clock can hold"):
+        records(too_early, tz="Asia/Tokyo", me="Alex Owner")

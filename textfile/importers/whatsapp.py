@@ -1019,10 +1019,15 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
 class _Digests:
     """A set of 64-bit digests at 16 bytes each (a set of ints costs ~70): open addressing."""
 
-    def __init__(self) -> None:
-        self.mask = (1 << 12) - 1
+    def __init__(self, bits: int = 12) -> None:
+        self.mask = (1 << bits) - 1
         self.table = array("Q", bytes(8 * (self.mask + 1)))
         self.size = 0
+
+    def clear(self) -> None:
+        """Empty again, at a small size (the digests of one time are few)."""
+        if self.size:
+            self.__init__(4)
 
     def add(self, digest: int) -> bool:
         """True if the digest is new."""
@@ -1055,7 +1060,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
               in_order) -> Iterator[Record]:
     """Pass 2: the records. Written for speed: one regex pass per chunk, caches for dates (with
     their UTC midnight) and times, no per-line work for the lines inside a message, and repeats
-    counted without a digest table when the survey found the file in time order (`in_order`)."""
+    counted among the messages of one time when the survey found the file in time order (`in_order`)."""
     path = source.path
     zone_name = options.tz
     want_bracket = style == "bracket"
@@ -1065,12 +1070,11 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     clock: dict = {}
     offsets: dict = {}
     written_names: dict[str, str] = {}
-    # Which messages are the same time, sender and text again (identity's occurrence): when the
-    # survey found the headers in time order, counted among the messages of one time (run_keys);
-    # otherwise over the whole file, by 64-bit digest (_Digests, flat memory) and exactly for the
-    # keys seen twice (dups).
+    # Which messages are the same time, sender and text again (identity's occurrence): by 64-bit
+    # digest (_Digests, 16 bytes a message) and exactly for the keys seen twice (dups); when the
+    # survey found the headers in time order, among the messages of one time only (both are
+    # emptied when the time changes), else over the whole file.
     run = [-1]  # the current time (_day_start + _time_of_day)
-    run_keys: dict[str, int] = {}
     seen = _Digests()
     seen_add = seen.add
     dups: dict = {}
@@ -1119,10 +1123,13 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 content = text[colon + 1:]
 
         written = day[1] + clock_time[1]
-        if day[2] is not None:  # the day has one UTC offset: its UTC midnight + the time of day
-            sent_at, time_flag = day[2] + clock_time[2], None
-        else:
-            sent_at, time_flag = _instant(day[0] + clock_time[0], tz, offsets)
+        try:
+            if day[2] is not None:  # the day has one UTC offset: its UTC midnight + the time of day
+                sent_at, time_flag = day[2] + clock_time[2], None
+            else:
+                sent_at, time_flag = _instant(day[0] + clock_time[0], tz, offsets)
+        except OverflowError:
+            raise ImportFailed(path, f"line {line_no}: {written.strip()} in {zone_name} is outside the dates a clock can hold") from None
         body, ident_body, flags, attachments, kind, status, duration = interpret(content, line_marked)
         if sender is None:
             direction = "system"
@@ -1159,16 +1166,14 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 if at < run[0]:
                     raise ImportFailed(path, "the file changed while it was being read; import it again")
                 run[0] = at
-                run_keys.clear()
-            occurrence = run_keys.get(key, -1) + 1
-            run_keys[key] = occurrence
-        else:
-            digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-            if seen_add(digest):
-                occurrence = 0
-            else:  # the same time, sender and text again: count exactly (rare, so kept whole)
-                occurrence = dups.get(key, 0) + 1
-                dups[key] = occurrence
+                seen.clear()
+                dups.clear()
+        digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+        if seen_add(digest):
+            occurrence = 0
+        else:  # the same time, sender and text again: count exactly (rare, so kept whole)
+            occurrence = dups.get(key, 0) + 1
+            dups[key] = occurrence
         return Message(
             conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender=sender, body=body,
             source_zone=zone_name, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
@@ -1310,11 +1315,12 @@ def _time(H, M, S, ap, ap0) -> tuple | bool:
 def _utc_midnight(day: tuple, tz, offsets: dict) -> datetime | None:
     """The UTC instant of 00:00 on `day` in `tz` when the whole day has one UTC offset (then a
     time that day is this + the time of day, as _instant would give), else None."""
-    _instant(day + (0, 0, 0), tz, offsets)  # fills offsets[day]
-    known = offsets.get(day)
-    if known is None or known is False:
+    try:
+        _instant(day + (0, 0, 0), tz, offsets)  # fills offsets[day]
+        known = offsets.get(day)
+        return None if known is None or known is False else datetime(*day, tzinfo=times.UTC) - known
+    except OverflowError:  # a day at the calendar's edge: each time on its own (_instant)
         return None
-    return datetime(*day, tzinfo=times.UTC) - known
 
 
 def _instant(wall: tuple, tz, offsets: dict) -> tuple:
