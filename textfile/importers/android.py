@@ -73,7 +73,6 @@ _PROLOG = re.compile(
 )
 _REF_RUN = re.compile(rb"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});(?:&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});)*")
 _REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
-_REF_WHOLE = re.compile(rb"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 _REF_PARTIAL = re.compile(rb"&(?:#(?:[xX][0-9a-fA-F]{0,8}|[0-9]{0,10});?)?")
 _RAW_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 13))
 _RAW_CONTROL = re.compile(b"[" + re.escape(_RAW_CONTROLS) + b"]")
@@ -606,7 +605,7 @@ class _Backup:
             self.current = (tag, attrib, [])
         elif depth == 3:
             self.container = tag
-        elif depth == 4:
+        elif depth == 4 and self.current[0] == "mms":  # only an MMS reads what is inside it
             self.current[2].append((self.container, attrib))
         elif depth == 1:
             self.root = attrib
