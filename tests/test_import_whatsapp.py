@@ -891,3 +891,13 @@ def test_a_time_outside_the_calendar_fails_cleanly(tmp_path):
     too_early.write_text("01/01/0001, 01:00 - Bob: hi\n")
     with pytest.raises(ImportFailed, match="line 1: .* is outside the dates a clock can hold"):
         records(too_early, tz="Asia/Tokyo", me="Alex Owner")
+
+
+def test_repeats_in_one_minute_are_counted_past_the_whole_key_limit(tmp_path, monkeypatch):
+    """Within one time, the first RUN_KEYS keys are counted whole and the rest by digest: both
+    must count the same (memory stays flat for a file written in one minute)."""
+    monkeypatch.setattr(whatsapp, "RUN_KEYS", 3)
+    path = tmp_path / "WhatsApp Chat with Bob.txt"
+    path.write_text("".join(f"12/01/2020, 10:00 - Bob: text {n % 5}\n" for n in range(15)) + "12/01/2020, 10:01 - Bob: text 0\n")
+    got = [r.identity[2:] for r in records(path, me="Alex Owner") if isinstance(r, Message)]
+    assert got == [(f"text {n % 5}", n // 5) for n in range(15)] + [("text 0", 0)]

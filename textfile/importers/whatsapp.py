@@ -1016,6 +1016,9 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
                          order not in survey.out_of_order)
 
 
+RUN_KEYS = 1000  # whole keys kept for the messages of one time (see _messages)
+
+
 class _Digests:
     """A set of 64-bit digests at 16 bytes each (a set of ints costs ~70): open addressing."""
 
@@ -1070,11 +1073,13 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     clock: dict = {}
     offsets: dict = {}
     written_names: dict[str, str] = {}
-    # Which messages are the same time, sender and text again (identity's occurrence): by 64-bit
-    # digest (_Digests, 16 bytes a message) and exactly for the keys seen twice (dups); when the
-    # survey found the headers in time order, among the messages of one time only (both are
-    # emptied when the time changes), else over the whole file.
+    # Which messages are the same time, sender and text again (identity's occurrence). When the
+    # survey found the headers in time order, only the messages of one time count: the first
+    # RUN_KEYS of a time by their whole key (run_keys, cheapest), any more like the rest. The rest:
+    # by 64-bit digest (_Digests, 16 bytes a message) and exactly for the keys seen twice (dups),
+    # over the whole file when it is not in time order. Memory stays flat either way.
     run = [-1]  # the current time (_day_start + _time_of_day)
+    run_keys: dict[str, int] = {}
     seen = _Digests()
     seen_add = seen.add
     dups: dict = {}
@@ -1166,14 +1171,23 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 if at < run[0]:
                     raise ImportFailed(path, "the file changed while it was being read; import it again")
                 run[0] = at
+                run_keys.clear()
                 seen.clear()
                 dups.clear()
-        digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-        if seen_add(digest):
-            occurrence = 0
-        else:  # the same time, sender and text again: count exactly (rare, so kept whole)
-            occurrence = dups.get(key, 0) + 1
-            dups[key] = occurrence
+            occurrence = run_keys.get(key)
+            if occurrence is not None:
+                occurrence = run_keys[key] = occurrence + 1
+            elif len(run_keys) < RUN_KEYS:
+                occurrence = run_keys[key] = 0
+        else:
+            occurrence = None
+        if occurrence is None:
+            digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+            if seen_add(digest):
+                occurrence = 0
+            else:  # the same time, sender and text again: count exactly (rare, so kept whole)
+                occurrence = dups.get(key, 0) + 1
+                dups[key] = occurrence
         return Message(
             conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender=sender, body=body,
             source_zone=zone_name, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
