@@ -4,7 +4,8 @@ Generates a macOS Sonoma-style chat.db (fixtures/imessage/modern_schema.sql) wit
 200 chats (20 of them groups): 90% with their text only in attributedBody (typedstream), 10% in
 `text`, 3% tapbacks, 1% replies, a few edits and unsends; then times `textfile import` in a fresh
 process and reports messages/s and that process's peak RSS. Run at two sizes to see whether RSS
-stays flat as the database grows.
+stays flat as the database grows. Beside it, the floor: how fast SQLite alone stores the rows the
+import stored (benchmarks/floor.py), which no importer can beat.
 
     .venv/bin/python benchmarks/imessage.py                 # 500,000 messages (and 125,000 for the RSS slope)
     .venv/bin/python benchmarks/imessage.py --scale 0.1     # 50,000 (and 12,500)
@@ -139,6 +140,11 @@ def run_reader(db: Path) -> tuple[float, int]:
     return time.perf_counter() - started, time.process_time() - cpu, count
 
 
+def store_floor(archive: Path) -> dict:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(archive)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of 500,000 messages (default 1)")
@@ -170,6 +176,9 @@ def main() -> None:
             print(f"textfile import: {count:,} messages in {seconds:.2f} s = {rate:,.0f} messages/s ({verdict}); "
                   f"{cpu:.2f} s CPU in all = {count / cpu:,.0f} messages per CPU-second; peak RSS {rss / 1024:.0f} MB"
                   + (f" writing, {reader['peak_rss_mb']:.0f} MB reading" if reader else ""))
+            floor = store_floor(workdir / "archive.db")
+            print(f"floor: SQLite alone stores the same rows in {floor['seconds']:.2f} s = {count / floor['seconds']:,.0f} messages/s "
+                  f"(INSERT … SELECT into a fresh archive, no reading, no Python per row; one writer, so no second core helps)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ own process (so peak RSS is its own), all in the same run on the same files:
                both files are over 4 MiB, so the importer runs in a second, reading process);
   - read:      our importer alone (the record stream, consumed and dropped);
   - whatstk:   `WhatsAppChat.from_source(path, hformat=…)`, parse only;
-  - chatminer: `WhatsAppParser(path).parse_file()` + `get_df()`, parse only.
+  - chatminer: `WhatsAppParser(path).parse_file()` + `get_df()`, parse only;
+  - floor:     SQLite alone storing the rows ours stored (benchmarks/floor.py): no parsing, no
+               Python per row, timed from BEGIN to COMMIT.
 The peers run from their own virtual environment (default /tmp/bench-peers; created with
 `python3 -m venv` and `pip install whatstk chat-miner` when missing), never the project's.
 Targets (issue 3): our full import faster than either peer's parse alone; our peak RSS flat
@@ -145,6 +147,13 @@ def child(args) -> None:
     print(json.dumps(info))
 
 
+def store_floor(archive: Path) -> dict:
+    done = subprocess.run([PYTHON, str(ROOT / "benchmarks" / "floor.py"), str(archive)], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"floor failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def measure(what: str, path: Path, db: Path | None = None) -> dict:
     if db is not None:
         for suffix in ("", "-wal", "-shm"):
@@ -212,23 +221,27 @@ def main() -> None:
                 print(f"generated {path} ({n:,} messages, {path.stat().st_size / 1e6:,.1f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
             if args.generate_only:
                 continue
-            runs = {"ours": measure("ours", path, work / "archive.db"), "read": measure("read", path)}
+            runs = {"ours": measure("ours", path, work / "archive.db")}
+            floor = store_floor(work / "archive.db")
+            runs["read"] = measure("read", path)
             if peers:
                 runs["whatstk"] = measure("whatstk", path)
                 runs["chatminer"] = measure("chatminer", path)
-            report[label] = (n, runs)
+            report[label] = (n, runs, floor)
             for what, r in runs.items():
                 reader = r.get("reader")
                 print(f"  {n:>7,} {what:9}: {r['seconds']:6.2f} s work, {r['process_seconds']:6.2f} s whole process, "
                       f"{r['messages']:>7,} messages, peak RSS {r['peak_rss_mb']:5.0f} MB"
                       + (f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.2f} s CPU)" if reader else ""),
                       flush=True)
+            print(f"  {n:>7,} {'floor':9}: {floor['seconds']:6.2f} s for SQLite alone to store the rows ours stored "
+                  f"(INSERT … SELECT into a fresh archive, no Python per row; benchmarks/floor.py)", flush=True)
         if args.generate_only:
             return
         print()
         if peers:
             print(f"peers: {versions()} (from {PEERS})")
-        for label, (n, runs) in report.items():
+        for label, (n, runs, floor) in report.items():
             ours = runs["ours"]["process_seconds"]
             line = (f"{n:,} messages: ours {ours:.2f} s (whole process: parse + store; the importer alone "
                     f"{runs['read']['seconds']:.2f} s)")
@@ -237,6 +250,10 @@ def main() -> None:
                     p = runs[peer]["seconds"]
                     line += f"; {peer} parse alone {p:.2f} s → {'OK' if ours < p else 'MISSED'} ({p / ours:.1f}×)"
             print(line)
+            if "whatstk" in runs:
+                print(f"  storing alone (floor) {floor['seconds']:.2f} s = {floor['seconds'] / runs['whatstk']['seconds']:.0%} of "
+                      f"whatstk's parse, before a byte is parsed (SQLite has one writer; the rows are what DESIGN.md keeps: "
+                      f"fingerprint ids, content hashes, provenance, full-text index)")
         for what, title in (("ours", "our import, writing process"), ("ours-reader", "our import, reading process"),
                             ("read", "the importer alone")):
             def rss(label):
