@@ -5,7 +5,7 @@ Generates a macOS Sonoma-style chat.db (fixtures/imessage/modern_schema.sql) wit
 `text`, 3% tapbacks, 1% replies, a few edits and unsends; then times `textfile import` in a fresh
 process and reports messages/s and that process's peak RSS. Run at two sizes to see whether RSS
 stays flat as the database grows. Beside it, the floor: how fast SQLite alone stores the rows the
-import stored (benchmarks/floor.py), which no importer can beat.
+import stored (benchmarks/support/floor.py), which no importer can beat.
 
     .venv/bin/python benchmarks/imessage.py                 # 500,000 messages (and 125,000 for the RSS slope)
     .venv/bin/python benchmarks/imessage.py --scale 0.1     # 50,000 (and 12,500)
@@ -141,7 +141,7 @@ def run_reader(db: Path) -> tuple[float, int]:
 
 
 def store_floor(archive: Path) -> dict:
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(archive)], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -9,7 +9,7 @@ own process (so peak RSS is its own), all in the same run on the same files:
   - read:      our importer alone (the record stream, consumed and dropped);
   - whatstk:   `WhatsAppChat.from_source(path, hformat=…)`, parse only;
   - chatminer: `WhatsAppParser(path).parse_file()` + `get_df()`, parse only;
-  - floor:     SQLite alone storing the rows ours stored (benchmarks/floor.py): no parsing, no
+  - floor:     SQLite alone storing the rows ours stored (benchmarks/support/floor.py): no parsing, no
                Python per row, timed from BEGIN to COMMIT.
 The peers run from their own virtual environment (default /tmp/bench-peers; created with
 `python3 -m venv` and `pip install whatstk chat-miner` when missing), never the project's.
@@ -148,7 +148,7 @@ def child(args) -> None:
 
 
 def store_floor(archive: Path) -> dict:
-    done = subprocess.run([PYTHON, str(ROOT / "benchmarks" / "floor.py"), str(archive)], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([PYTHON, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)], capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"floor failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -235,7 +235,7 @@ def main() -> None:
                       + (f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.2f} s CPU)" if reader else ""),
                       flush=True)
             print(f"  {n:>7,} {'floor':9}: {floor['seconds']:6.2f} s for SQLite alone to store the rows ours stored "
-                  f"(INSERT … SELECT into a fresh archive, no Python per row; benchmarks/floor.py)", flush=True)
+                  f"(INSERT … SELECT into a fresh archive, no Python per row; benchmarks/support/floor.py)", flush=True)
         if args.generate_only:
             return
         print()

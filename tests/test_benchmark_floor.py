@@ -1,0 +1,35 @@
+"""The floor the import benchmarks print (benchmarks/support/floor.py) must copy every row an
+import stores: a table it forgot would make the floor look cheaper than storing really is."""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+
+from conftest import FIXTURES, ROOT
+from textfile.ingest import import_path
+
+SETUP_TABLES = {"_sqlite_migrations", "settings", "owner_handles", "audit_log"}  # written by `init`, not by an import
+
+
+def load_floor():
+    spec = importlib.util.spec_from_file_location("floor", ROOT / "benchmarks" / "support" / "floor.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_floor_copies_every_row_an_import_stored(archive, archive_path):
+    import_path(archive, FIXTURES / "android" / "sms-20240301.xml")
+    import_path(archive, FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip", me="Alex Owner")
+    archive.close()
+    with sqlite3.connect(archive_path) as conn:
+        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'messages_fts%'")]
+        stored = {t: n for t in tables if t not in SETUP_TABLES and (n := conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0])}
+    assert {"messages", "message_sources", "blobs", "message_attachments"} <= stored.keys()
+
+    floor = load_floor().store_floor(archive_path)
+
+    assert floor["rows"] == {t: stored.get(t, 0) for t in floor["rows"]}
+    assert stored.keys() <= floor["rows"].keys()
+    assert floor["messages"] == stored["messages"] and floor["seconds"] > 0
