@@ -177,7 +177,7 @@ def main() -> None:
                   f"{cpu:.2f} s CPU in all = {count / cpu:,.0f} messages per CPU-second; peak RSS {rss / 1024:.0f} MB"
                   + (f" writing, {reader['peak_rss_mb']:.0f} MB reading" if reader else ""))
             floor = store_floor(workdir / "archive.db")
-            print(f"floor: SQLite alone stores the same rows in {floor['seconds']:.2f} s = {count / floor['seconds']:,.0f} messages/s "
+            print(f"floor: SQLite alone stores the same rows in {floor['seconds']:.2f} s (median of 3) = {count / floor['seconds']:,.0f} messages/s "
                   f"(INSERT … SELECT into a fresh archive, no reading, no Python per row; one writer, so no second core helps)")
 
 

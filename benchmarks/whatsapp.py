@@ -235,7 +235,7 @@ def main() -> None:
                       + (f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.2f} s CPU)" if reader else ""),
                       flush=True)
             print(f"  {n:>7,} {'floor':9}: {floor['seconds']:6.2f} s for SQLite alone to store the rows ours stored "
-                  f"(INSERT … SELECT into a fresh archive, no Python per row; benchmarks/support/floor.py)", flush=True)
+                  f"(median of 3; INSERT … SELECT into a fresh archive, no Python per row; benchmarks/support/floor.py)", flush=True)
         if args.generate_only:
             return
         print()
