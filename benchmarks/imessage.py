@@ -179,6 +179,11 @@ def main() -> None:
             floor = store_floor(workdir / "archive.db")
             print(f"floor: SQLite alone stores the same rows in {floor['seconds']:.2f} s (median of 3) = {count / floor['seconds']:,.0f} messages/s "
                   f"(INSERT … SELECT into a fresh archive, no reading, no Python per row; one writer, so no second core helps)")
+            _, read_cpu, _ = run_reader(db)
+            best = max(floor["seconds"], (read_cpu + floor["seconds"]) / 2)
+            print(f"bound: the importer alone needs {read_cpu:.2f} s of CPU; beside storing at the floor, with nothing else "
+                  f"(no hashing, no rows moved between processes) and two cores perfectly shared: at least {best:.2f} s "
+                  f"= at most {count / best:,.0f} messages/s")
 
 
 if __name__ == "__main__":
