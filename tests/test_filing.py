@@ -1,6 +1,8 @@
 """Filing rules: automatic filing to a client's only open matter, the unfiled queue, manual filing."""
 
+import json
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -81,11 +83,45 @@ def test_an_already_filed_conversation_is_not_refiled(archive):
     add(archive, "Sam", "202-555-0143")
     open_matter(archive, "M-1", "Sam")
     ingest_records(archive, [msg(1)])
-    with archive.transaction() as conn:
-        filing.set_matter_state(conn, "M-1", "close")
-    open_matter(archive, "M-2", "Sam")
     ingest_records(archive, [msg(2)])
     assert filed(archive) == [(1, "M-1", "auto")]
+
+
+def test_closing_a_matter_ends_its_filings_and_the_clients_next_matter_takes_over(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    ingest_records(archive, [msg(1)])
+    with archive.transaction() as conn:
+        closed = filing.set_matter_state(conn, "M-1", "close")
+    ends = closed["closed_at"]
+    assert [tuple(r) for r in archive.conn.execute("SELECT from_at, until_at FROM filings")] == [(None, ends)]
+    assert json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC").fetchone()[0]) == {
+        "matter": "M-1", "filings_end": ends, "conversations": [1]}
+    # A message sent before the close (a late backup) still belongs to M-1; one sent after is unfiled.
+    later = replace(msg(3), sent_at=datetime.now(timezone.utc) + timedelta(hours=1), identity=("later",))
+    ingest_records(archive, [msg(2), later])
+    [conv] = filing.list_conversations(archive.conn, unfiled_only=True)
+    assert (conv["id"], conv["unfiled"]) == (1, 1)
+    # The client's next matter continues the conversation from the close on.
+    opened = open_matter(archive, "M-2", "Sam")
+    assert opened["filed"] == [{"conversation": 1, "matter": "M-2", "from": ends}]
+    assert filed(archive) == [(1, "M-1", "auto"), (1, "M-2", "auto")]
+    assert filing.list_conversations(archive.conn, unfiled_only=True) == []
+    assert [(m["reference"], m["messages"]) for m in filing.list_matters(archive.conn)] == [("M-1", 2), ("M-2", 1)]
+
+
+def test_a_person_s_window_is_not_continued_automatically(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    open_matter(archive, "M-2", "Sam")
+    ingest_records(archive, [msg(n) for n in range(4)])
+    with archive.transaction() as conn:
+        filing.file_conversation(conn, 1, "M-1", None, "2024-03-01T12:01:59.999Z")
+        filing.set_matter_state(conn, "M-2", "close")
+    # M-1 is the only open matter, but a person chose its window: the rest waits for a person.
+    assert filing.auto_file(archive.conn, client_id=1) == []
+    [conv] = filing.list_conversations(archive.conn, unfiled_only=True)
+    assert conv["unfiled"] == 2
 
 
 def test_manual_filing_of_part_of_a_conversation(archive):

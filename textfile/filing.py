@@ -4,7 +4,8 @@ The automatic rule: a conversation with no filing yet, whose participants includ
 a client, is filed to that client's only open matter. If the participants' clients have no open
 matter, or several between them, the conversation waits in the unfiled queue for a person to
 decide (`textfile file`). The rule runs after every import for the conversations it touched, and
-again for a client whenever one of their matters is opened.
+again for a client whenever one of their matters is opened. Closing a matter ends its filings
+at that moment: later messages are unfiled, or continue in the client's next open matter.
 
 A filing covers a conversation, or the part of it between `from_at` and `until_at` (inclusive).
 A message is unfiled while no filing covers it.
@@ -116,7 +117,14 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> d
     if action == "close":
         if row["closed_at"]:
             raise Conflict(f"matter {row['reference']!r} is already closed (since {row['closed_at']})")
-        conn.execute("UPDATE matters SET closed_at = ? WHERE id = ?", (times.now_iso(), row["id"]))
+        closed_at = times.now_iso()
+        conn.execute("UPDATE matters SET closed_at = ? WHERE id = ?", (closed_at, row["id"]))
+        # A closed matter takes no new messages: its open-ended filings end now. What is sent
+        # later is unfiled until a person files it, or until the client's next matter opens.
+        bounded = [r[0] for r in conn.execute(
+            "UPDATE filings SET until_at = ? WHERE matter_id = ? AND until_at IS NULL RETURNING conversation_id", (closed_at, row["id"]))]
+        audit.append(conn, "matter close", {"matter": row["reference"], "filings_end": closed_at, "conversations": sorted(bounded)})
+        return matter(conn, row["reference"])
     elif action in ("hold", "release"):
         wanted = 1 if action == "hold" else 0
         if row["legal_hold"] == wanted:
@@ -159,7 +167,10 @@ def list_matters(conn: sqlite3.Connection) -> list[dict]:
 
 
 def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = None, client_id: int | None = None) -> list[dict]:
-    """File every unfiled conversation (of those given) whose clients have exactly one open matter."""
+    """File every unfiled conversation (of those given) whose clients have exactly one open matter.
+
+    A conversation whose every filing belongs to a closed matter continues in the open matter
+    from where the last one ended (closing a matter ends its filings)."""
     where, params = [], []
     if conversation_ids is not None:
         if not conversation_ids:
@@ -170,22 +181,25 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
         where.append("c.id IN (SELECT p2.conversation_id FROM participants p2 JOIN client_handles h2 ON h2.handle = p2.handle WHERE h2.client_id = ?)")
         params.append(client_id)
     rows = conn.execute(
-        "SELECT c.id AS conversation_id, min(mt.id) AS matter_id, min(mt.reference) AS reference"
+        "SELECT c.id AS conversation_id, min(mt.id) AS matter_id, min(mt.reference) AS reference,"
+        " (SELECT max(f.until_at) FROM filings f WHERE f.conversation_id = c.id) AS from_at"
         " FROM conversations c"
         " JOIN participants p ON p.conversation_id = c.id AND p.is_owner = 0"
         " JOIN client_handles h ON h.handle = p.handle"
         " JOIN matters mt ON mt.client_id = h.client_id AND mt.closed_at IS NULL"
-        " WHERE NOT EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = c.id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id"
+        "                   WHERE f.conversation_id = c.id AND (f.until_at IS NULL OR fm.closed_at IS NULL))"
         + "".join(f" AND {w}" for w in where)
         + " GROUP BY c.id HAVING count(DISTINCT mt.id) = 1 ORDER BY c.id",
         params,
     ).fetchall()
     now = times.now_iso()
     conn.executemany(
-        "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at) VALUES (?, ?, NULL, NULL, 'auto', ?)",
-        [(r["conversation_id"], r["matter_id"], now) for r in rows],
+        "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at) VALUES (?, ?, ?, NULL, 'auto', ?)",
+        [(r["conversation_id"], r["matter_id"], r["from_at"], now) for r in rows],
     )
-    filed = [{"conversation": r["conversation_id"], "matter": r["reference"]} for r in rows]
+    filed = [{"conversation": r["conversation_id"], "matter": r["reference"], **({"from": r["from_at"]} if r["from_at"] else {})}
+             for r in rows]
     if filed:
         audit.append(conn, "file (automatic)", {"filed": filed})
     return filed
