@@ -172,3 +172,20 @@ def test_deletable_follows_the_transcripts(cli, office, tmp_path, archive_path):
     again = json.loads(cli("archive", office, "--out", tmp_path / "out", "--json").stdout)
     assert [r["matter"] for r in again["rendered"]] == ["M-1"]
     assert verdicts()[sam["conversation"]]["safe"]
+
+
+def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
+    def sam():
+        verdicts = json.loads(cli("deletable", "--json").stdout)
+        return next(v for v in verdicts if v["participants"] == ["Sam Client"])
+
+    cli("archive", office, "--out", tmp_path / "out", "--quiet")
+    assert sam()["safe"] and sam()["legal_hold"] == []
+    assert cli("matter", "hold", "M-1").exit_code == 0
+    held = sam()
+    assert (held["safe"], held["legal_hold"]) == (False, ["M-1"])
+    assert held["verdict"] == ("not safe: under legal hold (matter M-1); keep it on the phone until the hold is released"
+                               " (textfile matter release REF)")
+    assert "legal hold" in cli("deletable").stdout
+    assert cli("matter", "release", "M-1").exit_code == 0
+    assert sam()["safe"]

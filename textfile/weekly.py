@@ -261,6 +261,11 @@ def deletable(archive: Archive) -> list[dict]:
         if s["state"] != "ok" and s["matter_id"] is not None:
             for (conv_id,) in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (s["matter_id"],)):
                 broken_by_conversation.setdefault(conv_id, []).append(s)
+    holds: dict[int, list[str]] = {}
+    for conv_id, reference in conn.execute(
+            "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+            " WHERE mt.legal_hold = 1 ORDER BY mt.reference"):
+        holds.setdefault(conv_id, []).append(reference)
     out = []
     conversations = conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall()
     for c in conversations:
@@ -281,6 +286,7 @@ def deletable(archive: Archive) -> list[dict]:
             "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None, "sources": sources,
             "safe_until": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
             "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
+            "legal_hold": holds.get(c["id"], []),
         }
         first_gap = next((i for i, m in enumerate(messages) if (m["id"], m["content_hash"]) not in covered), len(messages))
         if first_gap:
@@ -293,6 +299,11 @@ def deletable(archive: Archive) -> list[dict]:
 
 def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     tz = times.zone(archive.settings.tz)
+    if e["legal_hold"]:
+        # Preserving evidence includes the phone's copy: nothing under a hold is deleted anywhere.
+        matters = ", ".join(e["legal_hold"])
+        return (f"not safe: under legal hold (matter {matters}); keep it on the phone until the hold is released"
+                f" (textfile matter release REF)"), False
     if not e["messages"]:
         return "nothing archived yet", False
     if e["unfiled"]:
