@@ -197,7 +197,42 @@ def test_verify_detects_a_changed_message(cli, archive, archive_path, tmp_path, 
     assert json.loads(r.stdout)["problems"][0].endswith("its content no longer matches the hash recorded when it was imported")
 
 
+
+def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
+    export = tmp_path / "chat.lines"
+    export.write_text("1 I never agreed to that\n2 Thanks, got it.\n")
+    cli("import", export)
+    assert cli("verify").exit_code == 0
+    # Deleted with its provenance rows too, foreign keys off: only the import's count can tell.
+    archive.conn.execute("PRAGMA foreign_keys = OFF")
+    gone = archive.conn.execute("SELECT id FROM messages WHERE body = 'Thanks, got it.'").fetchone()[0]
+    archive.conn.execute("DELETE FROM message_sources WHERE message_id = ?", (gone,))
+    archive.conn.execute("DELETE FROM messages WHERE id = ?", (gone,))
+    r = cli("verify", "--json")
+    assert r.exit_code == 3
+    assert json.loads(r.stdout)["problems"] == ["the imports added 2 messages, but the archive holds 1: messages were deleted outside textfile"]
+
+
+def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
+    export = tmp_path / "chat.lines"
+    export.write_text("1 I never agreed to that\n")
+    cli("import", export)
+    archive.conn.execute("PRAGMA foreign_keys = OFF")
+    archive.conn.execute("DELETE FROM messages")
+    problems = json.loads(cli("verify", "--json").stdout)["problems"]
+    assert problems == ["the imports added 1 message, but the archive holds 0: messages were deleted outside textfile",
+                        "1 row of message_sources points at messages rows that are no longer in the archive"]
+
+
 def test_version(bare_cli):
     from textfile import __version__
 
     assert bare_cli("--version").stdout == f"textfile {__version__}\n"
+
+
+def test_verify_of_a_path_that_is_no_pdf_file_is_a_usage_mistake_not_a_failed_check(cli, tmp_path):
+    missing = tmp_path / "nope.pdf"
+    r = cli("verify", missing)
+    assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {missing}: no such file")
+    r = cli("verify", tmp_path)
+    assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {tmp_path}: not a file (a transcript is a PDF file)")

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from textfile import __version__, audit, filing, times
 from textfile.archive import Archive, resolve_path
-from textfile.errors import ImportFailed, TextfileError
+from textfile.errors import ImportFailed, InvalidInput, NotFound, TextfileError
 
 app = typer.Typer(
     name="textfile",
@@ -260,14 +260,14 @@ def _matter_state(reference: str, action: str, json_: bool, quiet: bool, said: s
 @matter_app.command("close")
 @command
 def matter_close(reference: Annotated[str, typer.Argument(help="The matter's reference.")], json_: Json = False, quiet: Quiet = False) -> None:
-    """Close a matter: no new conversation is filed to it automatically."""
+    """Close a matter: its filings end now; later messages go to the client's next open matter, or wait unfiled."""
     _matter_state(reference, "close", json_, quiet, "closed")
 
 
 @matter_app.command("hold")
 @command
 def matter_hold(reference: Annotated[str, typer.Argument(help="The matter's reference.")], json_: Json = False, quiet: Quiet = False) -> None:
-    """Put a matter under legal hold."""
+    """Put a matter under legal hold: its conversations are never reported safe to delete from the phone."""
     _matter_state(reference, "hold", json_, quiet, "is under legal hold")
 
 
@@ -495,6 +495,11 @@ def verify(
 def _verify_pdfs(pdfs: list[Path], json_: bool, quiet: bool) -> None:
     from textfile.transcript import verify_pdfs
 
+    for pdf in pdfs:  # a wrong path is a mistake in the command (exit 1), not a failed check (exit 3)
+        if not pdf.exists():
+            raise NotFound(f"{pdf}: no such file")
+        if not pdf.is_file():
+            raise InvalidInput(f"{pdf}: not a file (a transcript is a PDF file)")
     with open_archive() as archive:
         reports = verify_pdfs(archive, pdfs)
     if json_:

@@ -34,6 +34,21 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         checked += 1
         if progress and checked % 10000 == 0:
             progress(checked)
+    # Rows deleted behind textfile's back: every message an import added is still here, and
+    # nothing points at a row that is gone (sources, attachments, transcripts' message lists).
+    added = conn.execute("SELECT coalesce(sum(added), 0) FROM imports").fetchone()[0]
+    if added != checked:
+        problems.append(f"the imports added {_count(added, 'message')}, but the archive holds {checked:,}: "
+                        f"{'messages were deleted' if checked < added else 'messages were added'} outside textfile")
+    dangling: dict[tuple[str, str], int] = {}
+    for table, _rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
+        dangling[table, parent] = dangling.get((table, parent), 0) + 1
+    for (table, parent), n in sorted(dangling.items()):
+        problems.append(f"{_count(n, 'row')} of {table} point{'s' if n == 1 else ''} at {parent} rows that are no longer in the archive")
+    for transcript_id, n in conn.execute(
+            "SELECT tm.transcript_id, count(*) FROM transcript_messages tm WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = tm.message_id)"
+            " GROUP BY tm.transcript_id ORDER BY tm.transcript_id"):
+        problems.append(f"transcript {transcript_id} shows {_count(n, 'message')} that {'are' if n != 1 else 'is'} no longer in the archive")
     blobs = 0
     for b in conn.execute("SELECT sha256, size, data FROM blobs"):
         if hashlib.sha256(b["data"]).hexdigest() != b["sha256"] or len(b["data"]) != b["size"]:
@@ -44,6 +59,10 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
     transcripts = transcript_states(conn)
     problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
     return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "transcripts": len(transcripts), "problems": problems}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def transcript_states(conn: sqlite3.Connection) -> dict[int, dict]:
