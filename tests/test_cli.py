@@ -2,8 +2,10 @@
 
 import json
 import os
+import shutil
 import stat
 import types
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,7 @@ import textfile.importers
 from textfile.archive import Archive
 from textfile.errors import ImportFailed
 
-from conftest import msg, snapshot
+from conftest import FIXTURES, msg, snapshot
 
 
 def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
@@ -236,3 +238,19 @@ def test_verify_of_a_path_that_is_no_pdf_file_is_a_usage_mistake_not_a_failed_ch
     assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {missing}: no such file")
     r = cli("verify", tmp_path)
     assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {tmp_path}: not a file (a transcript is a PDF file)")
+
+
+def test_import_of_a_folder_of_exports_reads_each_one(cli, tmp_path):
+    folder = tmp_path / "week47"
+    folder.mkdir()
+    for source in (FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", FIXTURES / "android" / "sms-20240301.xml",
+                   FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip", FIXTURES / "whatsapp" / "IMG-20240312-WA0001.jpg"):
+        shutil.copy(source, folder / source.name)
+    r = cli("import", folder, "--me", "Alex Owner", "--json")
+    assert r.exit_code == 0, r.output
+    assert sorted((Path(i["path"]).name, i["format"]) for i in json.loads(r.stdout)) == [
+        ("WhatsApp Chat - Jordan Lee.zip", "whatsapp"), ("WhatsApp Chat with Kim.txt", "whatsapp"), ("sms-20240301.xml", "android")]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = cli("import", empty)
+    assert r.exit_code == 1 and r.stderr.startswith(f"Error: {empty}: ")

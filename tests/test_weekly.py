@@ -95,6 +95,31 @@ def test_hidden_files_are_passed_over(archive, inbox, tmp_path):
     assert run(archive, inbox, tmp_path).failed == []
 
 
+
+def test_media_the_output_folder_and_the_archive_s_own_files_are_passed_over(archive, archive_path, inbox, tmp_path):
+    # An Android "export with media" leaves the photos beside the chat; transcripts rendered
+    # into a folder inside the inbox; the archive itself kept in the inbox.
+    settled(shutil.copy(FIXTURES / "whatsapp" / "IMG-20240312-WA0001.jpg", inbox / "IMG-20240312-WA0001.jpg"))
+    out = inbox / "transcripts"
+    out.mkdir()
+    settled(shutil.copy(FIXTURES / "android" / "sms-20240308.xml", out / "not-read.xml"))
+    (inbox / "voice.opus").write_bytes(b"OggS")
+    settled(inbox / "voice.opus")
+    report = weekly.archive_inbox(archive, inbox, out, render=None)
+    assert (report.failed, len(report.imported), report.exit_code) == ([], 2, 0)
+    in_inbox = weekly.archive_inbox(archive, archive_path.parent, out, render=None)
+    seen = in_inbox.waiting + [f["path"] for f in in_inbox.failed] + [r["path"] for r in in_inbox.imported]
+    assert archive_path.exists() and not [p for p in seen if p.startswith(str(archive_path))]  # nor its -wal, -shm
+
+
+def test_a_modification_time_in_the_future_is_a_clock_s_mistake_not_a_write(archive, inbox, tmp_path):
+    future = shutil.copy(FIXTURES / "android" / "sms-20240308.xml", inbox / "sms-new.xml")
+    next_year = time.time() + 365 * 86400
+    os.utime(future, (next_year, next_year))
+    report = run(archive, inbox, tmp_path)
+    assert report.waiting == [] and len(report.imported) == 3
+
+
 def test_a_second_run_waits_or_says_why_it_cannot_start(archive_path):
     with weekly.run_lock(archive_path, wait=False):
         with pytest.raises(ArchiveBusy, match="another `textfile archive` run is in progress"):

@@ -311,10 +311,11 @@ def import_(
 ) -> None:
     """Import phone exports. Each file goes in whole or not at all; importing it again adds only what is new."""
     from textfile.ingest import import_path
+    from textfile.weekly import expand
 
     results, failed = [], 0
     with open_archive() as archive:
-        for path in paths:
+        for path in expand(paths):
             try:
                 result = with_progress(quiet or json_, f"Importing {path.name}", "records", lambda progress: import_path(
                     archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation,

@@ -73,26 +73,56 @@ def append_log(archive_path: Path, lines: list[str]) -> None:
 # -- the inbox ---------------------------------------------------------------------------------
 
 
-def candidates(inbox: Path) -> list[Path]:
+# What phones save beside an export (WhatsApp's media, the photos of an "export with media") and
+# what textfile itself writes: never an export, so a folder walk passes them over instead of
+# failing on them every week. A file named explicitly is always tried.
+MEDIA_SUFFIXES = frozenset(
+    ".jpg .jpeg .png .gif .webp .heic .heif .bmp .tif .tiff .mp4 .mov .3gp .m4v .avi .mkv .webm .opus .ogg .m4a .aac .mp3 "
+    ".amr .wav .caf .vcf .pdf .doc .docx .xls .xlsx .ppt .pptx .log .lock .db-wal .db-shm".split()
+)
+
+
+def candidates(inbox: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
     """Files under the inbox, recursively, in name order; a folder an importer recognizes as a
-    whole (an iPhone backup) is one candidate. Hidden files and folders are passed over."""
+    whole (an iPhone backup, an unzipped WhatsApp export) is one candidate. Hidden files and
+    folders, media files and the paths in `skip` (the output folder, the archive's own files)
+    are passed over."""
     found: list[Path] = []
     registered = importers.importers().values()
+    skipped = {p.resolve() for p in skip}
 
     def walk(folder: Path) -> None:
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or entry.resolve() in skipped:
                 continue
             if entry.is_dir():
                 if any(_detects(m, entry) for m in registered):
                     found.append(entry)
                 else:
                     walk(entry)
-            elif entry.is_file():
+            elif entry.is_file() and not is_media(entry):
                 found.append(entry)
 
     walk(inbox)
     return found
+
+
+def is_media(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(suffix) for suffix in MEDIA_SUFFIXES)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """What `textfile import PATH…` reads: a file as named; a folder that an importer takes
+    whole, as one; any other folder, walked like an inbox."""
+    registered = importers.importers().values()
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not any(_detects(m, path) for m in registered):
+            out += candidates(path) or [path]  # nothing in it: the folder's own error says so
+        else:
+            out.append(path)
+    return out
 
 
 def _detects(module, path: Path) -> bool:
@@ -172,7 +202,8 @@ def archive_inbox(
     report = RunReport(str(inbox))
     now = time.time() if now is None else now
     conn = archive.conn
-    for path in candidates(inbox):
+    own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock")]
+    for path in candidates(inbox, skip=(Path(out_dir), *own)):
         key = str(path.resolve())
         try:
             size, mtime_ns = _stat(path)
@@ -183,7 +214,9 @@ def archive_inbox(
         if row is not None and (row["size"], row["mtime_ns"]) == (size, mtime_ns):
             report.already_archived += 1
             continue
-        if now - mtime_ns / 1e9 < settle_s:
+        # Changed within the last minute: may still be being written. A time further ahead than
+        # that is a clock's mistake (a copy from another machine), not a write in progress.
+        if abs(now - mtime_ns / 1e9) < settle_s:
             report.waiting.append(str(path))
             continue
         if on_file:
