@@ -254,3 +254,12 @@ def test_import_of_a_folder_of_exports_reads_each_one(cli, tmp_path):
     empty.mkdir()
     r = cli("import", empty)
     assert r.exit_code == 1 and r.stderr.startswith(f"Error: {empty}: ")
+
+
+@pytest.mark.parametrize("command", [("search", "lease"), ("transcript", "M-1")])
+def test_a_date_at_the_edge_of_the_calendar_is_a_one_line_error(cli, command):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    r = cli(*command, "--until", "9999-12-31")
+    assert (r.exit_code, r.stderr) == (1, "Error: '9999-12-31' is at the edge of the calendar, where a date in America/New_York"
+                                          " cannot be converted to UTC; use an earlier date\n")

@@ -98,8 +98,11 @@ def parse_user_instant(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> 
                 wall = datetime.combine(day, time())
             return to_iso(localize(wall, tz)[0])
         parsed = dateparser.isoparse(raw)
+        if parsed.tzinfo is None:
+            parsed = localize(parsed, tz)[0]
+        return to_iso(parsed)
+    except OverflowError:  # 9999-12-31 in a zone west of UTC, or its day after
+        raise InvalidInput(f"{text!r} is at the edge of the calendar, where a date in {tz.key} cannot be converted to UTC;"
+                           f" use an earlier date") from None
     except ValueError:
         raise InvalidInput(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][±HH:MM])") from None
-    if parsed.tzinfo is None:
-        parsed = localize(parsed, tz)[0]
-    return to_iso(parsed)
