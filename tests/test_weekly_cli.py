@@ -189,3 +189,13 @@ def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
     assert "legal hold" in cli("deletable").stdout
     assert cli("matter", "release", "M-1").exit_code == 0
     assert sam()["safe"]
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_one_line_error_and_logged(cli, office, archive_path):
+    in_the_way = office / "sms-20240301.xml"
+    r = cli("archive", office, "--out", in_the_way)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {in_the_way}: a file is in the way; --out must be a folder\n")
+    r = cli("archive", office, "--out", "/proc/textfile-out")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: /proc/textfile-out: cannot create the folder (")
+    log = archive_path.with_name(archive_path.name + ".log").read_text()
+    assert f"archive {office}: not run: {in_the_way}: a file is in the way" in log

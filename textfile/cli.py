@@ -572,7 +572,11 @@ def archive_(
 
     path = resolve_path(state.archive_path)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
-        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            weekly.output_folder(out_dir)
+        except TextfileError as exc:
+            weekly.append_log(path, [f"archive {inbox}: not run: {exc}"])  # cron's only trace
+            raise
         report = with_progress(quiet or json_, "Archiving", "files", lambda progress: weekly.archive_inbox(
             archive, inbox, out_dir, render=weekly.render_matter, tz=tz, me=me, parallel=True,
             on_file=progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))))

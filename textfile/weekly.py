@@ -175,6 +175,16 @@ class RunReport:
 Renderer = Callable[[Archive, str, Path], dict]
 
 
+def output_folder(out_dir: Path) -> None:
+    """The folder for new transcripts, created private if missing."""
+    try:
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        raise TextfileError(f"{out_dir}: a file is in the way; --out must be a folder") from None
+    except OSError as exc:
+        raise TextfileError(f"{out_dir}: cannot create the folder ({exc.strerror or exc})") from None
+
+
 def render_matter(archive: Archive, reference: str, out_dir: Path) -> dict:
     """A new dated transcript of the whole matter in `out_dir` (WeasyPrint is loaded only here)."""
     from textfile.transcript import make_transcript
