@@ -17,7 +17,7 @@ import re
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -38,24 +38,48 @@ def default_name(day: str, client: str, matter: str | None) -> str:
     return "_".join(parts) + "_transcript.pdf"
 
 
-def next_bates(conn, prefix: str) -> int:
-    row = conn.execute("SELECT next_number FROM bates_counters WHERE prefix = ?", (prefix,)).fetchone()
-    return row[0] if row else 1
+def bates_series(conn, prefix: str, archive_prefix: str) -> tuple[str, int]:
+    """The spelling and the next free number of the Bates series that `prefix` names.
+
+    Prefixes that differ only in case are one series (GAP-000201 and gap-000201 would be two pages
+    with one number): one counter, spelled as the series was first used, or as the archive's own
+    prefix, so a production never switches between GAP and gap. An archive written before may hold
+    a counter per spelling: the series is used up to the highest of them."""
+    rows = conn.execute("SELECT prefix, next_number FROM bates_counters WHERE prefix = ? COLLATE NOCASE ORDER BY rowid", (prefix,)).fetchall()
+    if rows:
+        return rows[0][0], max(row[1] for row in rows)
+    return (archive_prefix if prefix.lower() == archive_prefix.lower() else prefix), 1
+
+
+def _take_bates(conn, prefix: str, next_number: int) -> None:
+    """Move the series' counter (every spelling of it) on to `next_number`."""
+    if not conn.execute("UPDATE bates_counters SET next_number = ? WHERE prefix = ? COLLATE NOCASE", (next_number, prefix)).rowcount:
+        conn.execute("INSERT INTO bates_counters (prefix, next_number) VALUES (?, ?)", (prefix, next_number))
 
 
 def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | None, name: str) -> Path:
     if out and out_dir:
         raise InvalidInput("give --out or --out-dir, not both")
     if out:
-        path = Path(out).expanduser()
-        if path.exists():
+        given = os.fspath(out)
+        if given.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+            raise InvalidInput(f"{given} ends in {given[-1]}, so it names a folder: give the PDF's file name, or use --out-dir {given}")
+        path = Path(given).expanduser()
+        if path.is_dir():
+            raise InvalidInput(f"{path} is a folder: give the PDF's file name, or use --out-dir {path}")
+        if path.exists() or path.is_symlink():
             raise Conflict(f"{path} already exists; a transcript is never overwritten (choose another --out)")
+        if not path.parent.exists():
+            raise InvalidInput(f"cannot write {path}: the folder {path.parent} does not exist")
         if not path.parent.is_dir():
-            raise InvalidInput(f"{path.parent} is not a folder")
+            raise InvalidInput(f"cannot write {path}: {path.parent} is not a folder")
         return path.absolute()
     folder = Path(out_dir or ".").expanduser()
     if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
+        try:
+            folder.mkdir(mode=0o700, parents=True)
+        except OSError as exc:
+            raise InvalidInput(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
     elif not folder.is_dir():
         raise InvalidInput(f"{folder} is not a folder")
     path = folder / name
@@ -66,11 +90,27 @@ def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | Non
     return path.absolute()
 
 
+@contextmanager
+def _partial_file(path: Path):
+    """The hidden file the PDF is written to before it takes its name, made before any rendering:
+    a place that cannot be written is refused at once, not after minutes of work. Removed at the end."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        yield partial
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def make_transcript(archive: Archive, **options) -> dict:
     """Render, record and write one transcript; returns what was made. Options: those of
     `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…)."""
-    with _small_page_cache(archive.conn), tempfile.TemporaryDirectory(prefix="textfile-transcript-") as parts:  # mode 0700
-        return _make_transcript(archive, parts=parts, **options)
+    with (_small_page_cache(archive.conn), tempfile.TemporaryDirectory(prefix="textfile-transcript-") as parts,  # mode 0700
+          ExitStack() as cleanup):
+        return _make_transcript(archive, parts=parts, cleanup=cleanup, **options)
 
 
 @contextmanager
@@ -89,6 +129,7 @@ def _make_transcript(
     archive: Archive,
     *,
     parts: str,
+    cleanup: ExitStack,
     matter: str | None = None,
     client: str | None = None,
     from_: str | None = None,
@@ -119,7 +160,7 @@ def _make_transcript(
     conn.execute("BEGIN")  # one consistent snapshot for the plan and the cover
     try:
         scope = content.resolve_scope(conn, matter, client, from_at, until_at)
-        free = next_bates(conn, prefix)
+        prefix, free = bates_series(conn, prefix, settings.bates_prefix)
         if bates_start is not None and bates_start < free:
             raise Conflict(f"Bates numbers up to {pdf.bates(prefix, free - 1)} are already used; the next free number is {free}")
         first_number = bates_start or free
@@ -136,6 +177,7 @@ def _make_transcript(
     now = times.now_iso()
     today = times.from_iso(now).astimezone(zone).strftime("%Y-%m-%d")
     path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter))
+    partial = cleanup.enter_context(_partial_file(path))
     transcript_id = str(uuid.uuid4())
     header = f"{scope.client} — {scope.matter} {scope.matter_title}" if scope.matter else f"{scope.client} — all matters"
     ctx = {"parts": parts, "archive": str(Path(archive.path).absolute()), "tz": zone_name, "media": media, "owner": settings.owner_name,
@@ -197,19 +239,20 @@ def _make_transcript(
     pdf.stamp(document, prefix, first_number)
     pdf.attach(document, manifest.NAME, manifest_bytes, MANIFEST_DESCRIPTION)
 
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     placed = False
     try:
-        with os.fdopen(fd, "wb") as fp:
-            pdf.save(document, fp)
-            fp.flush()
-            os.fsync(fp.fileno())
+        try:
+            with open(partial, "wb") as fp:
+                pdf.save(document, fp)
+                fp.flush()
+                os.fsync(fp.fileno())
+        except OSError as exc:  # the disk filled up, the folder went away…
+            raise TextfileError(f"cannot write {path}: {exc.strerror or exc}") from None
         document.close()
         pdf_sha = manifest.file_sha256(partial)
         manifest_sha = manifest.sha256(manifest_bytes)
         with archive.transaction() as w:
-            if next_bates(w, prefix) > first_number:
+            if bates_series(w, prefix, settings.bates_prefix)[1] > first_number:
                 raise Conflict(f"another transcript took Bates numbers from {pdf.bates(prefix, first_number)} on while this one was made;"
                                " nothing was written (run it again)")
             cur = w.execute(
@@ -219,8 +262,7 @@ def _make_transcript(
                  pdf_sha, manifest_sha, pages, total, prefix, first_number, last_number, now))
             w.executemany("INSERT INTO transcript_messages (transcript_id, position, message_id, content_hash) VALUES (?, ?, ?, ?)",
                           ((cur.lastrowid, i, row[1], row[3]) for i, row in enumerate(plan.rows, 1)))
-            w.execute("INSERT INTO bates_counters (prefix, next_number) VALUES (?, ?)"
-                      " ON CONFLICT (prefix) DO UPDATE SET next_number = excluded.next_number", (prefix, last_number + 1))
+            _take_bates(w, prefix, last_number + 1)
             audit.append(w, "transcript", {
                 "transcript": transcript_id, "matter": scope.matter, "client": scope.client, "from": from_at, "until": until_at,
                 "path": str(path), "pdf_sha256": pdf_sha, "manifest_sha256": manifest_sha, "pages": pages, "messages": total,
@@ -231,8 +273,6 @@ def _make_transcript(
         if placed:
             path.unlink(missing_ok=True)
         raise
-    finally:
-        partial.unlink(missing_ok=True)
     return {
         "path": str(path), "transcript": transcript_id, "matter": scope.matter, "client": scope.client, "from": from_at, "until": until_at,
         "zone": zone_name, "messages": total, "conversations": len(plan.conversations), "pages": pages,

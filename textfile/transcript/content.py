@@ -332,8 +332,10 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo) -> dict
     for n, cid in enumerate(p.conversations, 1):
         c = convs[cid]
         first, last = spans.get(cid, (None, None))
+        # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.
+        title = c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
-                              "first": fmt_time(first, tz), "last": fmt_time(last, tz)})
+                              "first": fmt_time(first, tz), "last": fmt_time(last, tz), "cover_title": title})
     sources = [dict(r) for r in conn.execute(
         "SELECT i.id, i.file_name, i.size, i.sha256, i.format, i.zone, i.custodian, i.started_at, count(*) AS messages"
         f" FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id IN (SELECT m.id FROM messages m WHERE {cond})"
@@ -359,4 +361,6 @@ def ensure_ascii_prefix(prefix: str) -> str:
     prefix = prefix.strip()
     if not prefix or not all(c.isascii() and (c.isalnum() or c in "-_") for c in prefix):
         raise InvalidInput(f"invalid Bates prefix {prefix!r} (ASCII letters, digits, - and _ only)")
+    if prefix.endswith("-"):  # the number is joined with a hyphen already: SMITH- would print SMITH--000001
+        raise InvalidInput(f"invalid Bates prefix {prefix!r}: leave out the final - (numbers are written {prefix.rstrip('-') or 'SMITH'}-000001)")
     return prefix

@@ -18,6 +18,7 @@ import gc
 import io
 import logging
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import resource
@@ -160,8 +161,18 @@ def init_worker(ctx: dict) -> None:
     fonts = FontConfiguration()
     fetcher = archive_fetcher()
     css = CSS(string=(TEMPLATES / "transcript.css").read_text(), font_config=fonts, url_fetcher=fetcher)
-    _state.clear()
+    close_worker()
     _state.update(ctx=ctx, conn=conn, fonts=fonts, css=css, tz=ZoneInfo(ctx["tz"]))
+
+
+def close_worker() -> None:
+    """Close this process's connection and forget its state. Until every connection to the archive
+    is closed, SQLite does not fold the WAL back into the archive: the file alone would lack the
+    transcript just recorded."""
+    conn = _state.get("conn")
+    _state.clear()
+    if conn is not None:
+        conn.close()
 
 
 def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
@@ -261,8 +272,13 @@ class Renderer:
     def __enter__(self) -> "Renderer":
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
+    def __exit__(self, exc_type, *exc) -> None:
+        if self.pool is None:
+            close_worker()
+        elif exc_type is None:
+            self.pool.close()  # the workers exit normally, closing their connections
+            self.pool.join()
+        else:  # a killed worker's read-only connection leaves nothing behind; the main process's closes last
             self.pool.terminate()
             self.pool.join()
 
@@ -294,6 +310,7 @@ class _Done:
 
 def _init_pool_worker(ctx: dict) -> None:
     init_worker(ctx)
+    multiprocessing.util.Finalize(None, close_worker, exitpriority=10)  # run when the worker exits
     gc.freeze()  # what a worker holds for its life is no garbage: the collection after each chunk skips it
 
 
