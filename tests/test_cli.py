@@ -263,3 +263,14 @@ def test_a_date_at_the_edge_of_the_calendar_is_a_one_line_error(cli, command):
     r = cli(*command, "--until", "9999-12-31")
     assert (r.exit_code, r.stderr) == (1, "Error: '9999-12-31' is at the edge of the calendar, where a date in America/New_York"
                                           " cannot be converted to UTC; use an earlier date\n")
+
+
+def test_the_same_whatsapp_bytes_under_a_copy_s_name_land_in_the_same_chat(cli, tmp_path):
+    original = FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip"
+    first = json.loads(cli("import", original, "--json").stdout)[0]
+    for name in ("WhatsApp Chat - Jordan Lee copy.zip", "WhatsApp Chat - Jordan Lee 2.zip"):
+        shutil.copy(original, tmp_path / name)
+        again = json.loads(cli("import", tmp_path / name, "--json").stdout)[0]
+        assert (again["added"], again["already_present"]) == (0, first["added"])
+    conversations = json.loads(cli("conversations", "--json").stdout)
+    assert [c["title"] for c in conversations] == ["Jordan Lee"]

@@ -21,6 +21,7 @@ import importlib
 import os
 import resource
 import sys
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
@@ -144,6 +145,13 @@ def import_path(
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}
+    same_chat = _chat_of_same_bytes(archive, module.FORMAT, sha) if conversation is None else None
+    if same_chat is not None:
+        # WhatsApp names a chat after its file: the same bytes under a copy's name ("… copy.zip",
+        # "… 2.zip") must land in the chat they landed in before, not in a second one.
+        title, earlier = same_chat
+        options = dataclasses.replace(options, conversation=title)
+        recorded_options |= {"conversation": title, "same_bytes_as": earlier}
     source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options)
     try:
         reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
@@ -161,6 +169,19 @@ def import_path(
         raise
     except Exception as exc:  # a bug in an importer must not reach the user as a traceback
         raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
+
+
+def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
+    """The chat an earlier import of these exact bytes went into, for a format whose conversation
+    key comes from the file's name (WhatsApp), with that import's file name."""
+    if format != "whatsapp":
+        return None
+    row = archive.conn.execute(
+        "SELECT c.title, i.file_name FROM imports i JOIN message_sources s ON s.import_id = i.id JOIN messages m ON m.id = s.message_id"
+        " JOIN conversations c ON c.id = m.conversation_id WHERE i.sha256 = ? AND i.format = ? ORDER BY i.id LIMIT 1",
+        (sha, format),
+    ).fetchone()
+    return (row[0], row[1]) if row is not None and row[0] else None
 
 
 class ReaderProcess:
