@@ -525,3 +525,199 @@ def _fails(path: Path) -> bool:
     except ImportFailed:
         return True
     return False
+
+
+# -- --me, dates a clock cannot hold, an <sms> of no known type -------------------------------
+
+TABLES_OF_RECORDS = ("conversations", "participants", "messages", "message_versions", "reactions", "message_attachments", "blobs")
+
+
+def _records_tables(archive: Archive) -> dict:
+    """The archived records, without when the import ran (a conversation's created_at)."""
+    every = snapshot(archive)
+    tables = {table: every[table] for table in TABLES_OF_RECORDS}
+    tables["conversations"] = [row[:-1] for row in tables["conversations"]]
+    return tables
+
+
+def _warnings(result) -> list[str]:
+    return [w for w in result.warnings if "changed since it was archived" in w]
+
+
+def test_me_as_a_name_is_not_the_owners_number(cli, archive):
+    """--me meant for a WhatsApp file in the same command: the Android backup reads as without it."""
+    whatsapp = FIXTURES / "whatsapp" / "WhatsApp Chat with Sam Client.txt"
+    first = cli("import", SMS, whatsapp, "--me", "Alex Owner")
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith(f"{SMS}: android, added 16, already present 0, updated 0, skipped 0\n")
+    after_first = _records_tables(archive)
+    result = cli("import", SMS_NEXT_WEEK)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{SMS_NEXT_WEEK}: android, added 2, already present 16, updated 0, skipped 0\n")
+    assert "changed since it was archived" not in result.output
+    assert archive.conn.execute("SELECT count(*) FROM message_versions").fetchone()[0] == 0
+    owners = archive.conn.execute("SELECT c.source_key, p.handle FROM participants p JOIN conversations c ON c.id = p.conversation_id"
+                                  " WHERE p.is_owner = 1 AND c.platform = 'android' ORDER BY c.source_key").fetchall()
+    assert [tuple(r) for r in owners] == [(k, OWNER) for k in sorted({SAM, DANA, "72975", GROUP, "group_42@rcs.google.com"})]
+    assert after_first["messages"] == [r for r in _records_tables(archive)["messages"] if r in after_first["messages"]]
+
+
+@pytest.mark.parametrize("me", ["Alex Owner", "(202) 555-0100", "+1 202 555 0101", "ALEX@example.com", "  "])
+def test_same_backup_same_records_with_or_without_me(tmp_path, me):
+    """A name is not an address; one of the archive's own numbers or emails changes nothing."""
+    def archived(name: str, **options) -> dict:
+        with Archive.create(tmp_path / name, owner_name="Alex Owner", phones=["+12025550100", "+12025550101"],
+                            emails=["alex@example.com"], tz="UTC", region="US", bates_prefix="TF") as archive:
+            first = import_path(archive, SMS, **options)
+            second = import_path(archive, SMS_NEXT_WEEK)
+            assert (first.added, second.added, second.already_present, second.updated, _warnings(second)) == (16, 2, 16, 0, [])
+            return _records_tables(archive)
+
+    assert archived("with.db", me=me) == archived("without.db")
+    options = ImportOptions(tz="UTC", region="US", owner_name="Alex Owner",
+                            owner_handles=frozenset({OWNER, "+12025550101", "alex@example.com"}), me=me)
+    assert records(SMS, options) == records(SMS, ImportOptions(tz="UTC", region="US", owner_name="Alex Owner",
+                                                               owner_handles=options.owner_handles))
+
+
+def test_me_names_the_owner_only_when_it_is_an_address():
+    name_only = ImportOptions(tz="UTC", region="US", owner_name="Alex Owner", me="Alex Owner")
+    got = records(SMS, name_only)
+    sent = next(r for r in got if isinstance(r, Message) and r.source_ref == "sms 2")
+    assert sent.sender == Participant("Alex Owner", "Alex Owner", True)  # the owner's name, as with no --me at all
+    assert got == records(SMS, ImportOptions(tz="UTC", region="US", owner_name="Alex Owner"))
+    email = ImportOptions(tz="UTC", region="US", owner_name="Alex Owner", me=" Alex@Example.com ")
+    assert messages(SMS, email)["sms 2"].sender == Participant("alex@example.com", "Alex Owner", True)
+
+
+def test_me_that_is_not_one_of_the_archives_numbers_is_said():
+    """The archive's number stays the sender (a backup reads the same whatever --me says); the other
+    number still counts as the owner's."""
+    options = ImportOptions(tz="UTC", region="US", owner_name="Alex Owner", owner_handles=frozenset({OWNER}), me="202-555-0177")
+    got = records(SMS, options)
+    assert [r for r in got if isinstance(r, Message)] == [r for r in records(SMS) if isinstance(r, Message)]
+    assert Notice("--me '202-555-0177' (+12025550177) is not one of the archive's own numbers or emails: it counts as yours,"
+                  " but what this phone sent is attributed to the archive's number +12025550100", "assumption") in got
+
+
+def _with(tmp_path, old: bytes, new: bytes, source: Path = SMS) -> Path:
+    data = source.read_bytes()
+    assert data.count(old) == 1
+    path = tmp_path / source.name
+    path.write_bytes(data.replace(old, new))
+    return path
+
+
+DATES_NO_CLOCK_HOLDS = ["300000000000000", "99999999999999999999", "-99999999999999999999", "9" * 400]
+
+
+@pytest.mark.parametrize("date", DATES_NO_CLOCK_HOLDS)
+@pytest.mark.parametrize("element, old, ref, count", [
+    ("sms", b'date="1709312520000"', "sms 3", (10, 5)),
+    ("mms", b'<mms date="1709313300000"', "mms 2", (11, 4)),
+    ("call", b'date="1709317200000"', "call 3", (0, 6)),
+])
+def test_a_date_no_clock_holds_skips_that_record(tmp_path, date, element, old, ref, count):
+    new = old.replace(old.split(b'"')[1], date.encode())
+    path = _with(tmp_path, old, new, CALLS if element == "call" else SMS)
+    got = records(path)
+    assert [r for r in got if isinstance(r, Skipped)] == [Skipped(f"{element} date {date} is outside the dates a clock can hold", ref)]
+    kept = [r for r in got if isinstance(r, Message)]
+    assert ref not in {m.source_ref for m in kept}
+    assert (sum(m.service == "SMS" for m in kept), sum(m.service in ("MMS", "RCS", "Phone") for m in kept)) == count
+    whole = messages(CALLS if element == "call" else SMS)
+    assert {m.source_ref: m for m in kept} == {k: m for k, m in whole.items() if k != ref}
+
+
+def test_a_date_no_clock_holds_is_reported_and_the_rest_imported(cli, archive, tmp_path):
+    path = _with(tmp_path, b'date="1709312520000"', b'date="300000000000000"')
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{path}: android, added 15, already present 0, updated 0, skipped 1\n"
+                                    "  skipped 1: sms date 300000000000000 is outside the dates a clock can hold\n")
+    row = archive.conn.execute("SELECT added, skipped_reasons FROM imports").fetchone()
+    assert row[0] == 15
+    assert json.loads(row[1]) == {"sms date 300000000000000 is outside the dates a clock can hold": {"count": 1, "refs": ["sms 3"]}}
+
+
+@pytest.mark.parametrize("old, new, status, said", [
+    (b'type="3"', b"", "no type", "no type"),
+    (b'type="3"', b'type="99"', "type 99", 'type="99", which is not one Android writes (1 received, 2 sent, 3 draft, 4 outbox, 5 failed, 6 queued)'),
+    (b'type="3"', b'type="null"', "no type", "no type"),
+])
+def test_sms_of_no_known_type_is_kept_without_a_direction_and_said(tmp_path, old, new, status, said):
+    path = _with(tmp_path, old, new)
+    got = records(path)
+    m = next(r for r in got if isinstance(r, Message) and r.source_ref == "sms 3")
+    assert shape(m) == (SAM, "system", None, utc(2024, 3, 1, 17, 2), "I also wanted to ask about the deposit", "SMS", "message",
+                        status, frozenset({"direction_unknown"}), None, "UTC", ())
+    assert m.conversation == messages(SMS)["sms 1"].conversation
+    assert m.identity == ("sms", SAM, 1709312520000, status, "I also wanted to ask about the deposit")
+    assert Notice(f"sms 3: {said}: whether it was sent or received is unknown; kept with no sender and no direction"
+                  " (a system line, marked direction unknown)") in got
+    assert [r.source_ref for r in got if isinstance(r, Message)] == list(messages(SMS))
+
+
+def test_sms_of_no_known_type_through_the_cli(cli, archive, tmp_path):
+    path = _with(tmp_path, b'type="3"', b'type="99"')
+    result = cli("import", path)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{path}: android, added 16, already present 0, updated 0, skipped 0\n")
+    assert ("  warning: sms 3: type=\"99\", which is not one Android writes (1 received, 2 sent, 3 draft, 4 outbox, 5 failed,"
+            " 6 queued): whether it was sent or received is unknown; kept with no sender and no direction (a system line,"
+            " marked direction unknown)\n") in result.output
+    row = archive.conn.execute("SELECT direction, sender_id, status, flags FROM messages WHERE body LIKE 'I also wanted%'").fetchone()
+    assert tuple(row) == ("system", None, "type 99", '["direction_unknown"]')
+
+
+def test_mms_of_no_known_box_is_read_from_its_sender_and_said(tmp_path):
+    path = _with(tmp_path, b'msg_box="2"', b'msg_box="99"')
+    got = records(path)
+    m = next(r for r in got if isinstance(r, Message) and r.source_ref == "mms 2")
+    whole = messages(SMS)["mms 2"]
+    assert (m.direction, m.sender, m.status, m.flags, m.conversation) == ("out", ME, "msg_box 99", frozenset(), whole.conversation)
+    assert m.identity[:3] == ("mms", 1709313300000, 99)
+    assert Notice('mms 2: msg_box="99", which is not one Android writes (1 received, 2 sent, 3 draft, 4 outbox, 5 failed,'
+                  " 6 queued); read as sent from its addresses", "assumption") in got
+
+
+@pytest.mark.parametrize("box, status, said", [
+    ("", "no msg_box", "no msg_box"),
+    ("msg_box='7'", "msg_box 7", "msg_box=\"7\", which is not one Android writes (1 received, 2 sent, 3 draft, 4 outbox, 5 failed, 6 queued)"),
+])
+def test_mms_of_no_known_box_and_no_sender_has_no_direction(tmp_path, box, status, said):
+    path = tmp_path / "sms.xml"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count='1'>"
+        f"<mms date='1709313000000' {box} address='+12025550143' m_id='mid-9' contact_name='Sam Client'>"
+        "<parts><part seq='0' ct='text/plain' chset='106' text='Who wrote this?' /></parts>"
+        "<addrs><addr address='+12025550143' type='151' charset='106' /></addrs></mms></smses>", encoding="utf-8")
+    got = records(path)
+    (m,) = [r for r in got if isinstance(r, Message)]
+    assert shape(m) == (SAM, "system", None, utc(2024, 3, 1, 17, 10), "Who wrote this?", "MMS", "message", status,
+                        frozenset({"direction_unknown"}), None, "UTC", ())
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        f"mms 1: {said} and no sender address: whether it was sent or received is unknown; kept with no sender and no"
+        " direction (a system line, marked direction unknown)")]
+
+
+@pytest.mark.parametrize("new, status, said", [
+    (b"", "no type", "no type"),
+    (b'type="42"', "type 42", 'type="42", which is not one Android writes'),
+])
+def test_call_of_no_known_type_is_kept_without_a_direction_and_said(tmp_path, new, status, said):
+    path = _with(tmp_path, b'date="1709317200000" type="3"', b'date="1709317200000" ' + new, CALLS)
+    got = records(path)
+    m = next(r for r in got if isinstance(r, Message) and r.source_ref == "call 3")
+    assert shape(m) == (SAM, "system", None, utc(2024, 3, 1, 18, 20), "", "Phone", "call", status, frozenset({"direction_unknown"}),
+                        0, "UTC", ())
+    assert m.identity == ("call", SAM, 1709317200000, None if status == "no type" else 42, 0)
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        f"call 3: {said}: whether the call was made or received is unknown; kept with no caller and no direction"
+        " (a system line, marked direction unknown)")]
+
+
+def test_call_answered_on_another_device_is_incoming(tmp_path):
+    path = _with(tmp_path, b'type="1"', b'type="7"', CALLS)
+    m = messages(path)["call 1"]
+    assert (m.direction, m.sender, m.status, m.flags) == ("in", SAM_P, "answered on another device", frozenset())

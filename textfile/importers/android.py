@@ -19,6 +19,13 @@ Decisions, and why:
   - Identity (DESIGN.md): SMS by address, date (ms), direction and body; MMS by `m_id` when it has
     one, else by date, box, sorted addresses and a digest of its parts; calls by number, date,
     type and duration. Next week's backup, which repeats everything, adds only what is new.
+  - What this phone sent is from the archive's (first) number, whatever `--me` says: the sender is
+    part of a message's content hash, so an option that varies between imports must not change it.
+    `--me` counts only as an address (a name is meant for a WhatsApp file in the same command) and
+    stands in for the number only when the archive has none.
+  - An <sms> with no type, or a type Android does not write, is kept, but neither "in" nor "out"
+    (either says who wrote it, which the backup does not): a system line with no sender, flagged
+    direction_unknown, and a warning. A date no clock holds (year 11476) skips the record, with why.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import codecs
 import hashlib
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
@@ -48,8 +56,10 @@ ROOTS = ("smses", "calls")
 # <sms type="…">: Telephony.TextBasedSmsColumns.MESSAGE_TYPE_*; MMS msg_box uses the same numbers.
 BOX_STATUS = {1: "received", 2: "sent", 3: "draft", 4: "outbox", 5: "failed", 6: "queued"}
 BOX_FLAGS = {3: frozenset({"draft"}), 5: frozenset({"failed"})}
+KNOWN_BOXES = ", ".join(f"{n} {status}" for n, status in BOX_STATUS.items())
 # <call type="…">: CallLog.Calls.*_TYPE.
-CALL_STATUS = {1: "incoming", 2: "outgoing", 3: "missed", 4: "voicemail", 5: "rejected", 6: "refused"}
+CALL_STATUS = {1: "incoming", 2: "outgoing", 3: "missed", 4: "voicemail", 5: "rejected", 6: "refused",
+               7: "answered on another device"}
 # <call presentation="…"> for calls without a number: 2 restricted, 3 unknown, 4 payphone.
 CALL_PRESENTATION = {"2": "(private number)", "3": "(unknown number)", "4": "(payphone)"}
 # <addr type="…">: PduHeaders FROM / TO / CC / BCC.
@@ -235,6 +245,19 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _instant(ms: int) -> datetime | None:
+    """Unix milliseconds as a UTC instant; None for a number no clock holds (before year 1, after
+    9999: fromtimestamp raises ValueError, OverflowError or OSError by how far out it is)."""
+    try:
+        return from_unix_ms(ms)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _beyond_clocks(element: str, date: int, ref: str) -> Skipped:
+    return Skipped(f"{element} date {date} is outside the dates a clock can hold", ref)
+
+
 def _name(value: str | None) -> str | None:
     if value is None or value.strip() in UNKNOWN_NAMES:
         return None
@@ -246,15 +269,27 @@ class _Reader:
         self.path = path
         self.region = options.region
         self.handles: dict[str, str] = {}
-        owners = set(options.owner_handles)
-        me = None
-        if options.me:
-            me = self.handle(options.me)
-            owners.add(me)
-        self.owners = frozenset(owners)
-        phone_owners = sorted(h for h in owners if h.startswith("+"))
-        # The owner as sender of what this phone sent: --me, else the archive's (first) number.
-        self.owner_handle = me or (phone_owners[0] if phone_owners else (sorted(owners)[0] if owners else None))
+        self.notices: list[Notice] = []  # said before the records, or after the record they are about
+        archived = frozenset(options.owner_handles)
+        # --me counts here only as an address (the number of the phone the backup came from): the
+        # same command may carry the owner's name for a WhatsApp file beside this backup.
+        me = self.handle(options.me) if options.me else None
+        if me is not None and not (me.startswith("+") or phones.is_email(me)):
+            me = None
+        self.owners = archived | {me} if me else archived
+        # The owner as sender of what this phone sent: the archive's (first) number, so that a
+        # backup reads the same whatever --me says (the sender is part of each message's content
+        # hash: next week's import without --me must not "change" every sent message); --me only
+        # where the archive has no number.
+        archived_phones = sorted(h for h in archived if h.startswith("+"))
+        if archived_phones:
+            self.owner_handle = archived_phones[0]
+            if me is not None and me not in archived:
+                self.notices.append(Notice(
+                    f"--me {options.me!r} ({me}) is not one of the archive's own numbers or emails: it counts as yours, but what this"
+                    f" phone sent is attributed to the archive's number {self.owner_handle}", "assumption"))
+        else:
+            self.owner_handle = me or (sorted(archived)[0] if archived else None)
         self.owner_name = options.owner_name
         self.conversations: dict[tuple, Conversation] = {}
         self.sms_threads: dict[tuple, tuple[Conversation, Participant | None]] = {}
@@ -321,6 +356,9 @@ class _Reader:
             date = int(get("date"))
         except (TypeError, ValueError):
             return Skipped(f"sms without a valid date ({get('date')!r})", ref)
+        sent_at = _instant(date)
+        if sent_at is None:
+            return _beyond_clocks("sms", date, ref)
         raw_type = get("type")
         box_type = self.sms_types.get(raw_type)
         if box_type is None:
@@ -343,12 +381,21 @@ class _Reader:
             text = body
             if not text:
                 flags = flags | {"empty_body"}
+        if direction == "in":
+            sender = counterpart
+        elif direction == "out":
+            sender = self.owner()
+        else:
+            sender = None
+            said = f'type="{raw_type}", which is not one Android writes ({KNOWN_BOXES})' if status != "no type" else status
+            self.notices.append(Notice(f"{ref}: {said}: whether it was sent or received is unknown; kept with no sender"
+                                       " and no direction (a system line, marked direction unknown)"))
         return Message(
             conversation=conversation,
-            identity=("sms", conversation.source_key, date, direction, body),
-            sent_at=from_unix_ms(date),
+            identity=("sms", conversation.source_key, date, direction if direction != "system" else status, body),
+            sent_at=sent_at,
             direction=direction,
-            sender=counterpart if direction == "in" else self.owner(),
+            sender=sender,
             body=text,
             source_zone="UTC",
             service="SMS",
@@ -358,10 +405,16 @@ class _Reader:
         )
 
     def sms_type(self, raw_type: str | None) -> tuple[int | None, str, str, frozenset]:
-        """(box, direction, status, flags) of an <sms type="…">, cached per spelling."""
+        """(box, direction, status, flags) of an <sms type="…">, cached per spelling.
+
+        No type, or one Android does not write: neither "in" nor "out" (either would say who wrote
+        it); the archive has no "unknown" direction, so it is a system line marked direction_unknown."""
         box = _int(raw_type)
-        direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "in")
-        found = box, direction, BOX_STATUS.get(box, f"type {raw_type}"), BOX_FLAGS.get(box, frozenset())
+        if box in BOX_STATUS:
+            found = box, "in" if box == 1 else "out", BOX_STATUS[box], BOX_FLAGS.get(box, frozenset())
+        else:
+            status = "no type" if box is None and _present(raw_type) is None else f"type {raw_type}"
+            found = box, "system", status, frozenset({"direction_unknown"})
         if len(self.sms_types) < 1000 and len(raw_type or "") <= 16:
             self.sms_types[raw_type] = found
         return found
@@ -397,7 +450,11 @@ class _Reader:
         if date is None:
             yield Skipped(f"mms without a valid date ({get('date')!r})", ref)
             return
-        box = _int(get("msg_box"))
+        sent_at = _instant(date)
+        if sent_at is None:
+            yield _beyond_clocks("mms", date, ref)
+            return
+        written = box = _int(get("msg_box"))
         addrs: list[tuple[str, str]] = []  # (type, handle)
         parts = []
         for container, child in children:
@@ -410,14 +467,22 @@ class _Reader:
         sender_handle = next((h for t, h in addrs if t == ADDR_FROM), None)
         address = _present(get("address"))
         listed = {self.handle(a) for a in address.split("~") if a.strip()} if address else set()
-        if box is None:
-            # No msg_box (hand-made backups): from me when the sender is mine or not among the thread's addresses.
-            if sender_handle and (sender_handle in self.owners or (listed and sender_handle not in listed)):
-                box = 2
+        status = BOX_STATUS.get(box)
+        flags = BOX_FLAGS.get(box, frozenset())
+        if status is None:
+            # No msg_box (hand-made backups) or one Android does not write: from me when the sender
+            # is mine or not among the thread's addresses; with no sender, no direction (as an <sms>).
+            said = "no msg_box" if box is None else f'msg_box="{get("msg_box")}", which is not one Android writes ({KNOWN_BOXES})'
+            written_status = "no msg_box" if box is None else f"msg_box {get('msg_box')}"
+            if sender_handle is None:
+                box, status, flags = None, written_status, frozenset({"direction_unknown"})
+                yield Notice(f"{ref}: {said} and no sender address: whether it was sent or received is unknown; kept with"
+                             " no sender and no direction (a system line, marked direction unknown)")
             else:
-                box = 1
-            yield Notice(f"{ref}: no msg_box; read as {'sent' if box == 2 else 'received'} from its addresses", "assumption")
-        direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "in")
+                box = 2 if sender_handle in self.owners or (listed and sender_handle not in listed) else 1
+                status = BOX_STATUS[box] if written is None else written_status
+                yield Notice(f"{ref}: {said}; read as {'sent' if box == 2 else 'received'} from its addresses", "assumption")
+        direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "system")
         # The owner's own address on this message: the sender of a sent one; on a received one the
         # "to" that is not one of the thread's addresses (or the only "to" beside a "from"). Only
         # where that leaves someone else: hand-made backups put the other person in either field.
@@ -449,8 +514,10 @@ class _Reader:
         if direction == "in":
             handle = sender_handle or (key[0] if len(key) == 1 else None)
             sender = Participant(handle, contact if not group else None) if handle else None
-        else:
+        elif direction == "out":
             sender = self.owner(sender_handle if sender_handle in mine else None)
+        else:
+            sender = None
 
         # Body and attachments, in `seq` order (ties keep document order).
         texts: list[str] = []
@@ -502,25 +569,24 @@ class _Reader:
         subject = _present(get("sub"))
         if subject:
             body = f"Subject: {subject}\n\n{body}" if body else f"Subject: {subject}"
-        flags = BOX_FLAGS.get(box, frozenset())
         if not body and not attachments:
             flags = flags | {"empty_body"}
         if m_id:
             identity = ("mms", m_id)
         else:
             addresses = sorted({h for _, h in addrs} | listed)
-            identity = ("mms", date, box, addresses, digest.hexdigest())
+            identity = ("mms", date, box if written is None else written, addresses, digest.hexdigest())
         yield from notices
         yield Message(
             conversation=conversation,
             identity=identity,
-            sent_at=from_unix_ms(date),
+            sent_at=sent_at,
             direction=direction,
             sender=sender,
             body=body,
             source_zone="UTC",
             service="RCS" if rcs else "MMS",
-            status=BOX_STATUS.get(box, f"msg_box {get('msg_box')}"),
+            status=status,
             flags=flags,
             attachments=tuple(attachments),
             source_ref=ref,
@@ -535,6 +601,9 @@ class _Reader:
         date = _int(get("date"))
         if date is None:
             return Skipped(f"call without a valid date ({get('date')!r})", ref)
+        sent_at = _instant(date)
+        if sent_at is None:
+            return _beyond_clocks("call", date, ref)
         kind = _int(get("type"))
         number = _present(get("number"))
         if number is not None and number.strip().lstrip("-").isdigit() and int(number) < 0:
@@ -545,19 +614,31 @@ class _Reader:
             counterpart = Participant(number)
         else:
             conversation, counterpart = self.one_to_one(number, get("contact_name"))
-        direction = "out" if kind == 2 else "in"
+        status = CALL_STATUS.get(kind)
+        flags = frozenset()
+        if status is None:  # as an <sms> of no known type: who called whom is unknown
+            direction, sender, flags = "system", None, frozenset({"direction_unknown"})
+            status = "no type" if kind is None and _present(get("type")) is None else f"type {get('type')}"
+            said = status if status == "no type" else f'type="{get("type")}", which is not one Android writes'
+            self.notices.append(Notice(f"{ref}: {said}: whether the call was made or received is unknown; kept with no"
+                                       " caller and no direction (a system line, marked direction unknown)"))
+        elif kind == 2:
+            direction, sender = "out", self.owner()
+        else:
+            direction, sender = "in", counterpart
         duration = _int(get("duration"))
         return Message(
             conversation=conversation,
             identity=("call", conversation.source_key, date, kind, duration),
-            sent_at=from_unix_ms(date),
+            sent_at=sent_at,
             direction=direction,
-            sender=counterpart if direction == "in" else self.owner(),
+            sender=sender,
             body="",
             source_zone="UTC",
             service="Phone",
             kind="call",
-            status=CALL_STATUS.get(kind, f"type {get('type')}"),
+            status=status,
+            flags=flags,
             duration_s=duration,
             source_ref=ref,
         )
@@ -650,6 +731,8 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
         raise ImportFailed(path, f"not an SMS Backup & Restore backup: the root element is <{root}>, not <smses> or <calls>")
 
     reader = _Reader(path, options)
+    yield from reader.notices
+    reader.notices.clear()
     repair = _Repair()
     backup = _Backup()
     parser = etree.XMLParser(
@@ -677,12 +760,18 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             if tag == "sms":
                 n_sms += 1
                 yield reader.sms(attrib, f"sms {n_sms}")
+                if reader.notices:
+                    yield from reader.notices
+                    reader.notices.clear()
             elif tag == "mms":
                 n_mms += 1
                 yield from reader.mms(attrib, children, f"mms {n_mms}")
             elif tag == "call":
                 n_calls += 1
                 yield reader.call(attrib, f"call {n_calls}")
+                if reader.notices:
+                    yield from reader.notices
+                    reader.notices.clear()
             else:
                 others[tag] = others.get(tag, 0) + 1
                 yield Skipped(f"<{tag}> is not a record of SMS Backup & Restore (sms, mms, call)", f"{tag} {others[tag]}")
