@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import struct
 import zipfile
 from pathlib import Path
@@ -281,7 +282,7 @@ LINES = [
 @pytest.mark.parametrize("line, wall", LINES, ids=[f"{n}-{wall}" for n, (_line, wall) in enumerate(LINES)])
 def test_single_header_lines(tmp_path, line, wall):
     chat = write(tmp_path / "WhatsApp Chat with Someone.txt", line + "\n")
-    got = messages(chat, tz="UTC", me="nobody")
+    got = messages(chat, tz="UTC", me="Alex Owner")  # (the owner, who never wrote here)
     assert [(m.sent_at.strftime("%Y-%m-%dT%H:%M:%S"), m.direction) for m in got] == [(wall, "in")]
     assert got[0].body and ": " not in got[0].body[:3]
 
@@ -474,11 +475,52 @@ def test_me_by_phone_number():
     assert {m.sender.handle: m.direction for m in got if m.sender}["+12025550147"] == "out"
 
 
-def test_me_that_matches_nobody_is_a_warning_not_a_guess():
-    got = records(SAM, me="Nobody Here")
-    warnings = [r for r in got if isinstance(r, Notice) and r.kind == "warning"]
-    assert warnings and "matches no sender" in warnings[0].text
-    assert {m.direction for m in got if isinstance(m, Message)} == {"in", "system"}
+def test_me_that_matches_nobody_is_an_error_listing_the_senders():
+    """A mistyped --me would make a second conversation of the same chat (the owner is in its key)."""
+    with pytest.raises(ImportFailed) as failed:
+        records(SAM, me="Alex Ownr")
+    assert failed.value.reason == (
+        "--me 'Alex Ownr' matches none of the senders found: 'Alex Owner', 'Sam Client'; pass one of them as written, "
+        "or the archive's owner 'Alex Owner' for a chat in which you never wrote")
+
+
+def test_me_as_the_archive_owner_who_never_wrote_keeps_the_owner_key(tmp_path):
+    only_sam = write(tmp_path / SAM.name, "20/03/2024, 09:01 - Sam Client: Still there?\n")
+    with pytest.raises(ImportFailed, match="none of the senders is the archive's owner 'Alex Owner'; senders found: 'Sam Client'"):
+        records(only_sam)
+    got = records(only_sam, me="  alex   OWNER ")
+    assert [(type(r).__name__, r.direction, r.sender.handle, r.body) for r in got] == [
+        ("Message", "in", "Sam Client", "Still there?")]
+    conversation = got[0].conversation
+    assert conversation.source_key == messages(SAM)[0].conversation.source_key == "sam client|alex owner"
+    assert [(p.handle, p.display_name, p.is_owner) for p in conversation.participants] == [
+        ("Alex Owner", "Alex Owner", True), ("Sam Client", "Sam Client", False)]
+    # --me as the owner's name is read as no --me at all: an owner writing as a number is still found by it
+    by_number = write(tmp_path / "WhatsApp Chat with Pat.txt", "20/03/2024, 09:01 - Pat: hi\n20/03/2024, 09:02 - +1 202-555-0100: hello\n")
+    plain = messages(by_number, owner_handles=frozenset({"+12025550100"}))
+    named = messages(by_number, owner_handles=frozenset({"+12025550100"}), me="Alex Owner")
+    assert [(m.direction, m.sender.handle) for m in named] == [("in", "Pat"), ("out", "+12025550100")]
+    assert named[0].conversation == plain[0].conversation
+    assert named[0].conversation.source_key == "pat|+1 202-555-0100"
+
+
+def test_cli_a_mistyped_me_fails_and_adds_no_second_conversation(cli, archive, tmp_path):
+    first = cli("import", SAM, "--me", "Alex Owner", "--quiet")
+    assert first.exit_code == 0, first.output
+    before = snapshot(archive)
+    typo = cli("import", SAM, "--me", "Alex Ownr", "--quiet")
+    assert typo.exit_code == 1
+    assert typo.output.strip().splitlines() == [
+        f"Error: {SAM}: --me 'Alex Ownr' matches none of the senders found: 'Alex Owner', 'Sam Client'; pass one of them "
+        "as written, or the archive's owner 'Alex Owner' for a chat in which you never wrote"]
+    assert snapshot(archive) == before
+    # the owner who never wrote in the chat: the same conversation as the owner's later export
+    only_sam = write(tmp_path / SAM.name, "12/03/2024, 09:01 - Sam Client: Hi Alex, can we talk about the lease?\n"
+                                           "20/03/2024, 09:01 - Sam Client: Still there?\n")
+    again = cli("import", only_sam, "--me", "alex owner", "--json")
+    assert again.exit_code == 0, again.output
+    assert (json.loads(again.output)[0]["added"], json.loads(again.output)[0]["already_present"]) == (1, 1)
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_key FROM conversations")] == [("sam client|alex owner",)]
 
 
 # -- chat names and the conversation key ----------------------------------------------------------
@@ -590,7 +632,7 @@ def test_an_unzipped_export_folder_and_its_chat_text(tmp_path):
 def test_several_chats_in_one_folder_or_zip_are_not_guessed_between(tmp_path):
     with pytest.raises(ImportFailed, match=r"the folder holds several WhatsApp chats \('Chat de WhatsApp con Lucía Gómez.txt', "):
         records(WA)
-    assert whatsapp.detect(WA)
+    assert whatsapp.detect(WA) is False  # not one export: whoever walks the folder imports each chat
     zipped = tmp_path / "chats.zip"
     with zipfile.ZipFile(zipped, "w") as zf:
         zf.write(SAM, SAM.name)
@@ -602,6 +644,96 @@ def test_several_chats_in_one_folder_or_zip_are_not_guessed_between(tmp_path):
         zf.write(JORDAN_SOURCE / "_chat.txt", "_chat.txt")
         zf.write(SAM, "00000009-WhatsApp Chat with Sam Client.txt")
     assert messages(zipped, conversation="Jordan Lee")[1].body == "Here are the photos"
+
+
+def export_folder(tmp_path: Path, *extra: Path) -> Path:
+    """An unzipped iOS export (ios-zip-source) with `extra` files copied beside its chat text."""
+    folder = tmp_path / "WhatsApp Chat - Jordan Lee"
+    shutil.copytree(JORDAN_SOURCE, folder)
+    for path in extra:
+        shutil.copy(path, folder)
+    return folder
+
+
+def test_an_inbox_folder_with_one_chat_and_other_exports_is_not_an_export(tmp_path):
+    """Taken as one export, the folder's other exports were never read."""
+    folder = tmp_path / "inbox" / "week47"
+    folder.mkdir(parents=True)
+    for path in (WA / "WhatsApp Chat with Kim.txt", FIXTURES / "android" / "sms-20240301.xml", JORDAN_ZIP):
+        shutil.copy(path, folder)
+    assert whatsapp.detect(folder) is False
+    assert whatsapp.detect(folder.parent) is False
+    with pytest.raises(ImportFailed) as failed:
+        records(folder)
+    assert failed.value.reason == (
+        "not one unzipped WhatsApp export: beside the chat text 'WhatsApp Chat with Kim.txt' the folder holds "
+        "'WhatsApp Chat - Jordan Lee.zip', 'sms-20240301.xml', which the chat does not name as its media; import each file on its own")
+    # each file on its own is still what it was
+    assert whatsapp.detect(folder / "WhatsApp Chat with Kim.txt") and whatsapp.detect(folder / JORDAN_ZIP.name)
+
+
+def test_a_folder_with_two_chats_is_not_an_export_and_detect_does_not_raise(tmp_path):
+    folder = tmp_path / "chats"
+    folder.mkdir()
+    shutil.copy(SAM, folder)
+    shutil.copy(WA / "WhatsApp Chat with Kim.txt", folder)
+    assert whatsapp.detect(folder) is False
+    with pytest.raises(ImportFailed) as failed:
+        records(folder)
+    assert failed.value.reason == (
+        "the folder holds several WhatsApp chats ('WhatsApp Chat with Kim.txt', 'WhatsApp Chat with Sam Client.txt'); "
+        "it is not one unzipped export: import each chat's file on its own")
+
+
+@pytest.mark.parametrize("name, content, listed", [
+    ("WhatsApp Chat with Sam Client.txt", SAM.read_bytes(), "'WhatsApp Chat with Sam Client.txt'"),  # another chat
+    ("notes.txt", b"just notes\n", "'notes.txt'"),  # a text the chat does not name
+    ("chat.db", b"SQLite format 3\x00" + bytes(200), "'chat.db'"),
+    ("sms.xml", (FIXTURES / "android" / "sms-20240301.xml").read_bytes(), "'sms.xml'"),
+    ("Jordan again.zip", JORDAN_ZIP.read_bytes(), "'Jordan again.zip'"),
+    ("week47/", None, "'week47/'"),  # a subfolder (with an export in it)
+])
+def test_an_export_folder_with_anything_but_its_media_is_not_an_export(tmp_path, name, content, listed):
+    folder = export_folder(tmp_path)
+    if content is None:
+        (folder / name).mkdir()
+        shutil.copy(SAM, folder / name)
+    else:
+        (folder / name).write_bytes(content)
+    assert whatsapp.detect(folder) is False
+    with pytest.raises(ImportFailed) as failed:
+        records(folder)
+    assert failed.value.reason == (
+        f"not one unzipped WhatsApp export: beside the chat text '_chat.txt' the folder holds {listed}, "
+        "which the chat does not name as its media; import each file on its own")
+
+
+def test_an_export_folder_with_its_media_and_the_litter_of_unzipping_is_one_export(tmp_path):
+    folder = export_folder(tmp_path)
+    # media WhatsApp exports, named or not by this chat; a file of any kind the chat names; the macOS litter
+    for name in ("00000005-AUDIO-2024-03-20-10-00-30.opus", "00000007-Sam.vcf", "00000008-Lease.docx", "IMG-20240320-WA0009.jpeg",
+                 "00000009-VIDEO-2024-03-20-10-02-00.mp4", ".DS_Store", "._chat.txt"):
+        (folder / name).write_bytes(b"\x00media")
+    (folder / "__MACOSX").mkdir()
+    (folder / "__MACOSX" / "._chat.txt").write_bytes(b"\x00")
+    (folder / "00000010-old chat.zip").write_bytes(JORDAN_ZIP.read_bytes())
+    (folder / "00000011-WhatsApp Chat with Sam Client.txt").write_bytes(SAM.read_bytes())  # a chat sent as a document
+    chat = folder / "_chat.txt"
+    chat.write_bytes(chat.read_bytes() + "[20.03.24, 10:02:00] Jordan Lee: \u200e<attached: 00000010-old chat.zip>\r\n"
+                     "[20.03.24, 10:03:00] Jordan Lee: \u200e<attached: 00000011-WhatsApp Chat with Sam Client.txt>\r\n".encode())
+    assert whatsapp.detect(folder) is True
+    got = messages(folder)
+    assert [m.attachments[0].file_name for m in got if m.attachments] == [
+        "00000003-PHOTO-2024-03-20-10-00-10.jpg", "00000004-Contract.pdf", "00000005-AUDIO-2024-03-20-10-00-30.opus",
+        "00000010-old chat.zip", "00000011-WhatsApp Chat with Sam Client.txt"]
+    assert all(a.data is not None for m in got for a in m.attachments)
+    assert got[0].conversation.source_key == "jordan lee|alex owner"
+
+
+@pytest.mark.parametrize("source", [JORDAN_SOURCE, WA / "demo-zip-source"], ids=lambda p: p.name)
+def test_the_committed_export_folders_are_exports(source):
+    assert whatsapp.detect(source) is True
+    assert messages(source, conversation="Jordan Lee")
 
 
 def test_zip_members_are_read_never_written(tmp_path):
@@ -709,6 +841,80 @@ def test_a_header_of_another_style_is_text_of_the_message(tmp_path):
     chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
                  "12/03/2024, 09:01 - Sam Client: forwarded:\n[12/03/2024, 08:00:00] Someone: quoted\n13/03/2024, 09:02 - Alex Owner: ok\n")
     assert [m.body for m in messages(chat)] == ["forwarded:\n[12/03/2024, 08:00:00] Someone: quoted", "ok"]
+
+
+SAM_TRUNCATED_REASON = ("line 4: the export ends in the middle of a message header ('12/03/2024, 0'): "
+                        "the file looks truncated; export the chat again")
+
+
+def test_a_truncated_export_is_refused(tmp_path):
+    """The cut line used to be glued to the message before it: the complete export then added that message again."""
+    cut = tmp_path / SAM.name
+    cut.write_bytes(SAM.read_bytes()[:300])
+    assert cut.read_bytes().endswith(b"draft.\n12/03/2024, 0")
+    with pytest.raises(ImportFailed) as failed:
+        records(cut)
+    assert failed.value.reason == SAM_TRUNCATED_REASON
+
+
+def test_a_truncated_chat_in_a_zip_is_refused(tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(JORDAN_SOURCE, source)
+    chat = source / "_chat.txt"
+    text = chat.read_bytes()
+    chat.write_bytes(text[: text.index(b"[20.03.24, 10:00:30") + len(b"[20.03.24, 10:0")])
+    zipped = build_zip(source, tmp_path / JORDAN_ZIP.name)
+    with pytest.raises(ImportFailed) as failed:
+        records(zipped)
+    assert failed.value.reason == ("line 5: the export ends in the middle of a message header ('[20.03.24, 10:0'): "
+                                   "the file looks truncated; export the chat again")
+
+
+@pytest.mark.parametrize("tail, line", [
+    ("12/03/2024", "12/03/2024"),
+    ("12/03/2024, 09:1", "12/03/2024, 09:1"),
+    ("12/03/2024, 09:13 -", "12/03/2024, 09:13 -"),
+    ("12/03/2024, 09:13 - ", "12/03/2024, 09:13 - "),  # the header whole, not a word of the message
+    ("12/03/2024, 09:13 - Sam Cl", "12/03/2024, 09:13 - Sam Cl"),  # cut inside the sender's name
+    ("12/03/2024, 09:13 - Sam Client:", "12/03/2024, 09:13 - Sam Client:"),
+    ("\r\n12/", "12/"),
+])
+def test_an_export_cut_anywhere_in_a_header_is_refused(tmp_path, tail, line):
+    chat = write(tmp_path / SAM.name, "12/03/2024, 09:01 - Sam Client: hi\n12/03/2024, 09:02 - Alex Owner: hello" +
+                 ("\n" if tail[:1] != "\r" else "") + tail)
+    with pytest.raises(ImportFailed) as failed:
+        records(chat)
+    assert failed.value.reason == (f"line 3: the export ends in the middle of a message header ({line!r}): "
+                                   "the file looks truncated; export the chat again")
+
+
+@pytest.mark.parametrize("tail, body", [
+    ("12/03/2024, 09:13 - Sam Client: ok", None),  # a whole message, no final line break
+    ("12/03/2024, 09:13 - Sam Client: 12/03/2024, 0", None),
+    ("see you at", "hello\nsee you at"),  # a line of the message before
+    ("12", "hello\n12"),  # digits alone are as likely text as a cut date
+    ("12/03/2024 is the date", "hello\n12/03/2024 is the date"),
+    ("[12/03/2024, 09:1", "hello\n[12/03/2024, 09:1"),  # a header of another style is text
+])
+def test_an_export_without_a_final_line_break_ending_in_text_is_accepted(tmp_path, tail, body):
+    chat = write(tmp_path / SAM.name, "12/03/2024, 09:01 - Sam Client: hi\n12/03/2024, 09:02 - Alex Owner: hello\n" + tail)
+    got = messages(chat)
+    if body is None:
+        assert [m.body for m in got] == ["hi", "hello", tail.split(": ", 1)[1]]
+    else:
+        assert [m.body for m in got] == ["hi", body]
+
+
+def test_cli_a_truncated_export_fails_and_the_archive_is_unchanged(cli, archive, tmp_path):
+    before = snapshot(archive)
+    cut = tmp_path / SAM.name
+    cut.write_bytes(SAM.read_bytes()[:300])
+    result = cli("import", cut, "--quiet")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: {cut}: {SAM_TRUNCATED_REASON}"]
+    assert snapshot(archive) == before
+    whole = cli("import", SAM, "--json")
+    assert json.loads(whole.output)[0]["added"] == 15
 
 
 # -- through the archive -------------------------------------------------------------------------

@@ -221,17 +221,76 @@ def _pick(candidates: list[tuple]):
     return top[0][-1]
 
 
-def _folder_chat(folder: Path) -> Path | None:
-    """The chat text in an unzipped export folder ("WhatsApp Chat - Sam/_chat.txt" and its media)."""
-    candidates = []
-    for child in folder.iterdir():
-        if not child.name.lower().endswith(".txt") or child.name.startswith("._") or not child.is_file():
+# What an unzipped export holds beside its chat text, besides files the chat names: the media and
+# documents WhatsApp exports ("00000004-Contract.pdf", "PTT-20240312-WA0002.opus", "Sam.vcf").
+_MEDIA_EXTENSIONS = frozenset(
+    ".jpg .jpeg .png .gif .webp .heic .heif .bmp .tif .tiff .mp4 .3gp .mov .m4v .avi .mkv .webm .opus .ogg .oga .mp3 .m4a"
+    " .aac .amr .wav .flac .vcf .pdf .doc .docx .xls .xlsx .ppt .pptx .odt .ods .odp .rtf .pages .numbers .key".split()
+)
+# Left by unzipping or browsing a folder; never part of an export, never one.
+_FOLDER_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX"})
+
+
+class _NotOneExport(Exception):
+    "The folder is not one unzipped WhatsApp export (the message says why)."
+
+
+def _export_folder(folder: Path) -> Path:
+    """The chat text of an unzipped export folder ("WhatsApp Chat - Sam/_chat.txt" and its media).
+
+    A folder is one export only when everything in it but the chat text is that chat's media: a
+    folder holding a chat beside other exports is read file by file, or the others would never be."""
+    chats, others, folders = [], [], []
+    for child in sorted(folder.iterdir()):
+        name = child.name
+        if name in _FOLDER_LITTER or name.startswith("._"):
             continue
-        with open(child, "rb") as fp:
-            if not _looks_like_chat(fp.read(DETECT_BYTES)):
-                continue
-        candidates.append((_chat_rank(child.name), child.name, child))
-    return _pick(candidates)
+        if child.is_dir():
+            folders.append(name + "/")
+            continue
+        if name.lower().endswith(".txt") and child.is_file():
+            with open(child, "rb") as fp:
+                if _looks_like_chat(fp.read(DETECT_BYTES)):
+                    chats.append((_chat_rank(name), name, child))
+                    continue
+        others.append(name)
+    try:
+        chat = _pick(chats)
+    except _SeveralChats as several:
+        raise _NotOneExport(
+            f"the folder holds several WhatsApp chats ({several}); it is not one unzipped export: import each chat's file on its own"
+        ) from None
+    if chat is None:
+        raise _NotOneExport("the folder holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
+    # a chat text of lower rank may still be a document sent in this chat (iOS "00000011-WhatsApp Chat with Sam.txt")
+    others += [name for _rank, name, path in chats if path != chat]
+    strangers = [name for name in others if name[name.rfind("."):].lower() not in _MEDIA_EXTENSIONS]
+    strangers = sorted(folders + _not_named(chat, strangers))
+    if strangers:
+        listed = ", ".join(repr(name) for name in strangers[:5]) + (" …" if len(strangers) > 5 else "")
+        raise _NotOneExport(
+            f"not one unzipped WhatsApp export: beside the chat text {chat.name!r} the folder holds {listed}, "
+            "which the chat does not name as its media; import each file on its own"
+        )
+    return chat
+
+
+def _not_named(chat: Path, names: list[str]) -> list[str]:
+    """Those of `names` the chat text never mentions (an attachment is written by its file name)."""
+    if not names:
+        return []
+    forms = {name: {unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name)} for name in names}
+    longest = max(len(form) for both in forms.values() for form in both)
+    with open(chat, "rb") as fp:
+        encoding = _encoding(fp.read(4))
+    carry = ""
+    with open(chat, encoding=encoding, errors="replace") as stream:
+        while forms and (piece := stream.read(CHUNK)):
+            text = carry + piece
+            for name in [name for name, both in forms.items() if any(form in text for form in both)]:
+                del forms[name]
+            carry = text[-longest:]
+    return list(forms)
 
 
 def detect(path: Path) -> bool:
@@ -239,9 +298,10 @@ def detect(path: Path) -> bool:
     try:
         if path.is_dir():
             try:
-                return _folder_chat(path) is not None
-            except _SeveralChats:
+                _export_folder(path)
                 return True
+            except _NotOneExport:
+                return False
         if not path.is_file():
             return False
         with open(path, "rb") as fp:
@@ -278,11 +338,9 @@ def _open_source(path: Path) -> _Source:
     try:
         if path.is_dir():
             try:
-                chat = _folder_chat(path)
-            except _SeveralChats as several:
-                raise ImportFailed(path, f"the folder holds several WhatsApp chats ({several}); import each one's file") from None
-            if chat is None:
-                raise ImportFailed(path, "the folder holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
+                chat = _export_folder(path)
+            except _NotOneExport as reason:
+                raise ImportFailed(path, str(reason)) from None
             container, path = path, chat
         with open(path, "rb") as fp:
             head = fp.read(DETECT_BYTES)
@@ -952,10 +1010,15 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
         )
     system_authors = {_fold(n) for n in (file_chat_name, ios_author, chat_name) if n}
 
+    # The owner: the conversation key holds the owner's name, so a --me that named nobody would file
+    # the same chat under a second key. --me must be a sender, or the archive's owner (who may never
+    # have written in the chat), and then it is read exactly as when no --me is given.
     owner_raw = None
-    owner_notice = None
     owner_handles = set(options.owner_handles)
-    if options.me:
+    real = sorted(senders)
+    listed = (", ".join(repr(n) for n in real[:20]) + (f" and {len(real) - 20} more" if len(real) > 20 else "")) or "none"
+    me_is_owner = bool(options.me and options.owner_name and _fold(options.me) == _fold(options.owner_name))
+    if options.me and not me_is_owner:
         want = _fold(options.me)
         want_handle = phones.normalize_handle(options.me, region)
         for name in senders:
@@ -963,9 +1026,11 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
                 owner_raw = name
                 break
         if owner_raw is None:
-            owner_raw = normalize_name(options.me)
-            listed = ", ".join(sorted(senders)[:20]) or "none"
-            owner_notice = Notice(f"{path.name}: --me {options.me!r} matches no sender in this export (senders: {listed})")
+            raise ImportFailed(
+                path,
+                f"--me {options.me!r} matches none of the senders found: {listed}; pass one of them as written, "
+                f"or the archive's owner {options.owner_name!r} for a chat in which you never wrote",
+            )
     else:
         want = _fold(options.owner_name) if options.owner_name else None
         for name in senders:
@@ -973,13 +1038,10 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
                 owner_raw = name
                 break
         if owner_raw is None:
-            real = sorted(senders)
-            if real:
-                listed = ", ".join(repr(n) for n in real[:20])
-                more = f" and {len(real) - 20} more" if len(real) > 20 else ""
+            if real and not me_is_owner:
                 raise ImportFailed(
                     path,
-                    f"none of the senders is the archive's owner {options.owner_name!r}; senders found: {listed}{more}; "
+                    f"none of the senders is the archive's owner {options.owner_name!r}; senders found: {listed}; "
                     "pass --me NAME to say which one is you",
                 )
             owner_raw = normalize_name(options.owner_name or "owner")
@@ -1009,8 +1071,6 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
         yield notice
     if name_notice is not None:
         yield name_notice
-    if owner_notice is not None:
-        yield owner_notice
 
     yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
                          order not in survey.out_of_order)
@@ -1252,15 +1312,54 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                     yield from _prelude(text)
                 prelude_done = True
                 pending = (day, clock_time, line_no, marked)
+                pending_header = m
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
             parts.append(chunk[pos:])
             pos = 0
         if pending is not None:
             text = "".join(parts)
+            if text[-1:] != "\n":
+                header = pending_header.group(0)[1:]
+                names = [name for name in participants if name != "\x00owner"] + [p.display_name for p in participants.values() if p.is_owner]
+                cut = _cut_header(header, text, names)
+                if cut is not None:
+                    at = line_no if "\n" in text else pending[2]
+                    raise ImportFailed(path, f"line {at}: the export ends in the middle of a message header ({_clean(cut)!r}): "
+                                             "the file looks truncated; export the chat again")
             yield build(pending, text[:-1] if text[-1:] == "\n" else text)
         else:
             raise ImportFailed(path, f"no line has a valid date when read in {order} order (check --date-order)")
+
+
+def _cut_header(header: str, text: str, names: list[str]) -> str | None:
+    """The file's last line when it stops inside a message header, else None. `header` is the
+    file's last header as written ("12/03/2024, 09:05 - "), `text` what follows it to the end of
+    the file, which has no final line break (real exports end with one; a copy cut short may not).
+
+    Cut inside the next header ("12/03/2024, 0"): the last line is a header of this file's shape
+    once the rest of `header` is put after it. It must hold at least the first number of the date
+    and its separator: digits alone are as likely the last words of a message. Cut inside the
+    sender's name ("12/03/2024, 09:05 - Sam Cl"): what follows the last header falls short of
+    "<a sender>: ". Either way the cut line would be imported as (part of) a message, and the
+    complete export would later add the real one beside it."""
+    if "\n" not in text:
+        if not text or any(len(text) < len(name) + 2 and (name + ": ").startswith(text) for name in names):
+            return header + text
+        return None
+    line = text[text.rfind("\n") + 1:]
+    whole = HEADER.match(header)
+    if whole is None:  # (HEADER matches every header the scanner finds)
+        return None
+    style = (whole.group("br") is None, (whole.group("tr") or "")[:1])
+    for start in range(len(header)):
+        m = HEADER.match(line + header[start:])
+        if (
+            m and m.end() == len(line) + len(header) - start and m.end("sep") <= len(line)
+            and (m.group("br") is None, (m.group("tr") or "")[:1]) == style and _valid_components(m)
+        ):
+            return line
+    return None
 
 
 def _prelude(text: str) -> Iterator[Skipped]:
