@@ -274,3 +274,26 @@ def test_the_same_whatsapp_bytes_under_a_copy_s_name_land_in_the_same_chat(cli, 
         assert (again["added"], again["already_present"]) == (0, first["added"])
     conversations = json.loads(cli("conversations", "--json").stdout)
     assert [c["title"] for c in conversations] == ["Jordan Lee"]
+
+
+def test_init_over_a_file_that_is_no_archive_or_a_folder_says_what_is_there(bare_cli, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"junk\n")
+    args = ("--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
+    r = bare_cli("--archive", junk, "init", *args)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {junk}: a file that is not a textfile archive already exists there; it was left untouched\n")
+    assert junk.read_bytes() == b"junk\n"
+    r = bare_cli("--archive", tmp_path, "init", *args)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path}: is a folder; give the archive a file name (e.g. {tmp_path / 'archive.db'})\n")
+
+
+def test_an_empty_file_a_damaged_zip_and_a_bad_email_are_named_as_such(cli, archive, tmp_path):
+    (tmp_path / "empty.xml").write_bytes(b"")
+    (tmp_path / "cut.zip").write_bytes((FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip").read_bytes()[:200])
+    before = snapshot(archive)
+    for name, reason in (("empty.xml", "the file is empty"), ("cut.zip", "a damaged or truncated zip file")):
+        r = cli("import", tmp_path / name)
+        assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path / name}: {reason}\n")
+    assert snapshot(archive) == before
+    r = cli("client", "add", "X", "--email", "foo")
+    assert (r.exit_code, r.stderr) == (1, "Error: not a valid email address: 'foo'\n")

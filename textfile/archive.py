@@ -12,7 +12,7 @@ import os
 import sqlite3
 import sys
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,14 +137,16 @@ class Archive:
             raise InvalidInput(f"invalid Bates prefix {bates_prefix!r} (letters, digits, - and _ only)")
         handles = [(normalize_phone(n, region), "phone") for n in phones]
         handles += [(normalize_email(e), "email") for e in emails]
+        if path.is_dir():
+            raise ArchiveExists(f"{path}: is a folder; give the archive a file name (e.g. {path / 'archive.db'})")
         if path.exists() or Path(f"{path}-wal").exists():
-            raise ArchiveExists(f"{path}: an archive already exists there; it was left untouched")
+            raise ArchiveExists(f"{path}: {_what_is_there(path)} already exists there; it was left untouched")
         if not path.parent.exists():
             path.parent.mkdir(mode=0o700, parents=True)
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
-            raise ArchiveExists(f"{path}: an archive already exists there; it was left untouched") from None
+            raise ArchiveExists(f"{path}: {_what_is_there(path)} already exists there; it was left untouched") from None
         except OSError as exc:
             raise InvalidInput(f"{path}: cannot create the archive: {exc.strerror}") from None
         os.close(fd)
@@ -244,3 +246,13 @@ class Archive:
                 owner_handles=handles,
             )
         return self._settings
+
+
+def _what_is_there(path: Path) -> str:
+    """"an archive", or what else a file in the way is (read-only: it is never changed)."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            conn.execute("SELECT 1 FROM settings WHERE id = 1").fetchone()
+        return "an archive"
+    except sqlite3.Error:
+        return "a file that is not a textfile archive"

@@ -17,7 +17,7 @@ import sqlite3
 
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
-from textfile.phones import normalize_client_handle
+from textfile.phones import normalize_client_handle, normalize_email
 
 COVERED = (
     "EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = m.conversation_id"
@@ -29,7 +29,8 @@ COVERED = (
 
 
 def _handles(values: list[str], region: str, kind: str) -> list[tuple[str, str]]:
-    return [(normalize_client_handle(v, region), kind) for v in values]
+    normalize = (lambda v, _region: normalize_email(v.strip())) if kind == "email" else normalize_client_handle
+    return [(normalize(v, region), kind) for v in values]
 
 
 def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: list[str], region: str) -> dict:

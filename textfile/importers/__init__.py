@@ -37,7 +37,30 @@ def detect(path: Path) -> ModuleType:
                 return module
         except OSError as exc:
             raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
-    raise UnsupportedFormat(path, "unsupported or unrecognized export")
+    raise UnsupportedFormat(path, _why_unrecognized(path))
+
+
+def _why_unrecognized(path: Path) -> str:
+    """As precise a reason as the first bytes allow, for a file no importer took."""
+    if path.is_dir():
+        return "unsupported or unrecognized export (a folder that is neither an iPhone backup nor an unzipped WhatsApp export)"
+    try:
+        with open(path, "rb") as fp:
+            head = fp.read(4)
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"PK"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path):
+                pass
+        except (zipfile.BadZipFile, OSError):
+            return "a damaged or truncated zip file"
+        return "a zip file without a WhatsApp chat in it"
+    return "unsupported or unrecognized export"
 
 
 def by_name(name: str) -> ModuleType:
