@@ -276,7 +276,7 @@ class _Reader:
         me = self.handle(options.me) if options.me else None
         if me is not None and not (me.startswith("+") or phones.is_email(me)):
             me = None
-        self.owners = archived | {me} if me else archived
+        self.owners = (archived | {me}) if me else archived
         # The owner as sender of what this phone sent: the archive's (first) number, so that a
         # backup reads the same whatever --me says (the sender is part of each message's content
         # hash: next week's import without --me must not "change" every sent message); --me only
