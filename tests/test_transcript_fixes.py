@@ -207,7 +207,6 @@ def test_out_ending_in_a_separator_names_a_folder_and_is_refused(archive_path, t
     assert state(archive_path) == before and not (tmp_path / "adirx").exists()
 
 
-@pytest.mark.xfail(reason="cli.py turns --out into a Path, which drops the trailing / before make_transcript sees it", strict=False)
 def test_cli_out_ending_in_a_separator_is_refused(archive_path, tmp_path):
     before = state(archive_path)
     r = run(archive_path, "transcript", "2026-014", "--out", f"{tmp_path}/adirx/")

@@ -132,9 +132,7 @@ class Archive:
             raise InvalidInput("the owner's name must not be empty")
         times.zone(tz)
         region = validate_region(region)
-        prefix = bates_prefix.strip()
-        if not prefix or not all(c.isalnum() or c in "-_" for c in prefix):
-            raise InvalidInput(f"invalid Bates prefix {bates_prefix!r} (letters, digits, - and _ only)")
+        prefix = validate_bates_prefix(bates_prefix)
         handles = [(normalize_phone(n, region), "phone") for n in phones]
         handles += [(normalize_email(e), "email") for e in emails]
         if path.is_dir():
@@ -256,3 +254,14 @@ def _what_is_there(path: Path) -> str:
         return "an archive"
     except sqlite3.Error:
         return "a file that is not a textfile archive"
+
+
+def validate_bates_prefix(prefix: str) -> str:
+    """ASCII letters, digits, - and _ (the page stamp's font holds ASCII), not ending in the - that
+    joins it to the number."""
+    prefix = prefix.strip()
+    if not prefix or not all(c.isascii() and (c.isalnum() or c in "-_") for c in prefix):
+        raise InvalidInput(f"invalid Bates prefix {prefix!r} (ASCII letters, digits, - and _ only)")
+    if prefix.endswith("-"):  # SMITH- would print SMITH--000001
+        raise InvalidInput(f"invalid Bates prefix {prefix!r}: leave out the final - (numbers are written {prefix.rstrip('-') or 'SMITH'}-000001)")
+    return prefix

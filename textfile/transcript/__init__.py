@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from textfile import __version__, audit, times
-from textfile.archive import Archive
+from textfile.archive import Archive, validate_bates_prefix
 from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 
 CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each process near 200 MB)
@@ -153,7 +153,7 @@ def _make_transcript(
     zone = times.zone(zone_name)
     from_at = times.parse_user_instant(from_, zone) if from_ else None
     until_at = times.parse_user_instant(until, zone, end_of_day=True) if until else None
-    prefix = content.ensure_ascii_prefix(bates_prefix or settings.bates_prefix)
+    prefix = validate_bates_prefix(bates_prefix or settings.bates_prefix)
     if bates_start is not None and bates_start < 1:
         raise InvalidInput("--bates-start must be 1 or more")
 

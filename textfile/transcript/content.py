@@ -355,12 +355,3 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo) -> dict
             "platforms": [PLATFORM_NAMES.get(x, x) for x in platforms], "whatsapp": "whatsapp" in platforms, "whatsapp_zones": wa_zones,
             "android": "android" in platforms, "imessage": "imessage" in platforms,
             "first": fmt_time(first_all, tz), "last": fmt_time(last_all, tz)}
-
-
-def ensure_ascii_prefix(prefix: str) -> str:
-    prefix = prefix.strip()
-    if not prefix or not all(c.isascii() and (c.isalnum() or c in "-_") for c in prefix):
-        raise InvalidInput(f"invalid Bates prefix {prefix!r} (ASCII letters, digits, - and _ only)")
-    if prefix.endswith("-"):  # the number is joined with a hyphen already: SMITH- would print SMITH--000001
-        raise InvalidInput(f"invalid Bates prefix {prefix!r}: leave out the final - (numbers are written {prefix.rstrip('-') or 'SMITH'}-000001)")
-    return prefix
