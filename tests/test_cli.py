@@ -129,6 +129,11 @@ def test_import_prints_counts_and_files_and_is_idempotent(cli, tmp_path, test_im
     assert r.stdout == f"{export}: lines, added 2, already present 0, updated 0, skipped 0\n  filed conversation 1 to M-1\n"
     export.write_text("1 hello\n2 the offer is attached\n3 thanks\n")
     [result] = json.loads(cli("import", export, "--json").stdout)
+    (tmp_path / "bad.lines").write_text("BOOM\n")
+    r = cli("import", tmp_path / "bad.lines", export, "--json")
+    assert r.exit_code == 1
+    assert [(Path(e["path"]).name, e.get("failed"), e.get("added")) for e in json.loads(r.stdout)] == [
+        ("bad.lines", "line 1: not a message", None), ("week1.lines", None, 0)]
     assert (result["added"], result["already_present"], result["format"], result["filed"]) == (1, 2, "lines", [])
     assert cli("import", export, "--quiet").stdout == ""
 
@@ -169,6 +174,13 @@ def test_conversations_file_and_search(cli, tmp_path, test_importer):
     assert json.loads(cli("search", "settlement", "--client", "Sam", "--from", "2024-03-02", "--json").stdout) == []
     assert json.loads(cli("search", 'AND OR ( "', "--json").stdout) == []  # never an FTS syntax error
     assert "[settlement]" in cli("search", "settlement").stdout
+    # No word in it (an emoji is not in the full-text index): found by a plain scan.
+    export.with_name("more.lines").write_text("4 deal 👍 done\n")
+    cli("import", export.with_name("more.lines"))
+    [hit] = json.loads(cli("search", "👍", "--json").stdout)
+    assert (hit["body"], hit["snippet"]) == ("deal 👍 done", "deal [👍] done")
+    assert cli("search", "   ").exit_code == 1
+    assert cli("search", "settlement", "--limit", "0").exit_code == 2
     r = cli("search", "x", "--matter", "none")
     assert (r.exit_code, r.stderr) == (1, "Error: no matter 'none' (see `textfile matter list`)\n")
 

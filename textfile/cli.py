@@ -323,12 +323,13 @@ def import_(
             except ImportFailed as exc:
                 err.print(f"Error: {exc}", markup=False)
                 failed += 1
+                results.append({"path": str(path), "failed": exc.reason})
                 continue
             results.append(result)
             if not quiet and not json_:
                 _print_import(result)
-    if json_:
-        emit_json([r.as_dict() for r in results])
+    if json_:  # every path, in order: what it added, or why it failed (nothing of it imported)
+        emit_json([r if isinstance(r, dict) else r.as_dict() for r in results])
     if failed:
         raise typer.Exit(1)
 
@@ -416,7 +417,7 @@ def search(
     matter: Annotated[Optional[str], typer.Option(help="Only what is filed to this matter.")] = None,
     from_: Annotated[Optional[str], typer.Option("--from", help="From this date or time on.")] = None,
     until: Annotated[Optional[str], typer.Option(help="Up to this date (inclusive) or time.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many messages.")] = 100,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many messages.")] = 100,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:

@@ -33,8 +33,13 @@ def search(
     until_at: str | None = None,
     limit: int = 100,
 ) -> list[dict]:
-    where = ["messages_fts MATCH ?"]
-    params: list = [fts_query(text)]
+    # Words go through the full-text index; text with no word in it (an emoji, "?!") is not in
+    # the index (its tokenizer keeps letters and digits), so it is found by a plain scan.
+    words = bool(_WORD.search(text))
+    if not words and not text.strip():
+        raise InvalidInput(f"nothing to search for in {text!r}")
+    where = ["messages_fts MATCH ?" if words else "instr(m.body, ?) > 0"]
+    params: list = [fts_query(text) if words else text.strip()]
     if client:
         row = _client_row(conn, client)
         where.append(
@@ -59,9 +64,9 @@ def search(
     params.append(int(limit))
     rows = conn.execute(
         "SELECT m.id, m.conversation_id, c.title, m.sent_at, m.direction, m.source_zone, p.handle, p.display_name, m.body,"
-        " snippet(messages_fts, 0, '[', ']', '…', 16) AS snippet"
-        " FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid"
-        " JOIN conversations c ON c.id = m.conversation_id LEFT JOIN participants p ON p.id = m.sender_id"
+        + (" snippet(messages_fts, 0, '[', ']', '…', 16) AS snippet FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid"
+           if words else " NULL AS snippet FROM messages m")
+        + " JOIN conversations c ON c.id = m.conversation_id LEFT JOIN participants p ON p.id = m.sender_id"
         f" WHERE {' AND '.join(where)} ORDER BY m.sent_at LIMIT ?",
         params,
     ).fetchall()
@@ -69,10 +74,14 @@ def search(
         {
             "id": r["id"], "conversation": r["conversation_id"], "conversation_title": r["title"], "sent_at": r["sent_at"],
             "direction": r["direction"], "sender": r["display_name"] or r["handle"], "handle": r["handle"],
-            "body": r["body"], "snippet": r["snippet"],
+            "body": r["body"], "snippet": r["snippet"] if words else _snippet(r["body"], text.strip()),
         }
         for r in rows
     ]
 
 
-
+def _snippet(body: str, found: str, around: int = 40) -> str:
+    """Like FTS5's snippet(): the match in [brackets], with some text either side."""
+    at = body.find(found)
+    start, end = max(0, at - around), min(len(body), at + len(found) + around)
+    return (("…" if start else "") + body[start:at] + f"[{found}]" + body[at + len(found):end] + ("…" if end < len(body) else ""))
