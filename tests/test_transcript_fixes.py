@@ -238,8 +238,30 @@ def test_a_whatsapp_sender_is_named_once_and_an_android_sender_with_the_number(a
     pages = pages_text(tmp_path / "sms.pdf")
     text = "\n".join(pages)
     assert re.search(r"^1 +android Sam Client \+12025550143; Alex Owner \+12025550100 +MMS 2, SMS 9 ", pages[0], re.M)  # no "Sam Client:" title
-    assert re.search(r"^4 +android Sam Client, Dana Reyes, Lee Park: \+12025550143; ", pages[0], re.M)  # a title of its own stays
+    assert re.search(r"^4 +android Sam Client, Dana Reyes, Lee Park: Sam Client \+12025550143; ", pages[0], re.M)  # a title of its own stays; the client file names the number
     assert "#1 2024-03-01 12:00:00 -05:00 Sam Client +12025550143 · incoming · SMS" in text
     assert "#2 2024-03-01 12:01:00 -05:00 Alex Owner +12025550100 · outgoing · SMS" in text
     assert "android. Participants: Sam Client +12025550143; Alex Owner +12025550100 (owner)" in text
     assert made["messages"] == 15
+
+
+# -- 5. a number the export names nobody for is shown with the client's name -----------------------
+
+
+def test_an_imessage_number_is_shown_with_the_clients_name(tmp_path):
+    from imessage_build import build_modern
+
+    chat_db = build_modern(tmp_path / "home")
+    path = tmp_path / "im.db"
+    for args in (["init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "IM", "--phone", "(202) 555-0100"],
+                 ["client", "add", "Jordan Client", "--phone", "(202) 555-0123"],
+                 ["matter", "open", "IM-1", "--client", "Jordan Client", "--title", "Texts"],
+                 ["import", chat_db, "--attachments-root", tmp_path / "home"]):
+        r = run(path, *args)
+        assert r.exit_code == 0, r.output
+    out = tmp_path / "im.pdf"
+    assert run(path, "transcript", "IM-1", "--out", out).exit_code == 0
+    text = "\n".join(pages_text(out))
+    assert "Participants: Jordan Client +12025550123;" in text
+    headers = [line for line in text.splitlines() if re.match(r"\s*#\d+ ", line) and "+12025550123" in line]
+    assert headers and all("-05:00 Jordan Client +12025550123" in h for h in headers), headers

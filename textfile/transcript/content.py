@@ -208,6 +208,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         attachments.setdefault(a["message_id"], []).append(a)
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
     conversations = conversation_info(conn, conversation_ids)
+    clients = client_names(conn)
 
     messages = []
     conversation = ordered[0]["conversation_id"] if ordered and job.continues_from else None
@@ -228,7 +229,8 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
             "kind": r["kind"],
             "service": r["service"] or "",
-            "sender_name": (r["sender_name"] or (owner_name if r["sender_is_owner"] else "")) if r["sender_handle"] else "",
+            "sender_name": (r["sender_name"] or (owner_name if r["sender_is_owner"] else clients.get(r["sender_handle"], "")))
+                           if r["sender_handle"] else "",
             "sender_handle": r["sender_handle"] or "",
             "body": r["body"] or "",
             "marks": _marks(r["status"], flags, r["kind"]),
@@ -240,7 +242,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "versions": [{"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"],
                           "origin": "edit history" if v["origin"] == "edit_history" else "earlier import"}
                          for v in versions.get(r["id"], [])],
-            "reactions": [_reaction(x, tz) for x in reactions.get(r["id"], [])],
+            "reactions": [_reaction(x, tz, clients) for x in reactions.get(r["id"], [])],
             "attachments": [_attachment(a, media) for a in attachments.get(r["id"], [])],
         }
         if r["conversation_id"] != conversation:
@@ -281,11 +283,12 @@ def _call(r) -> str:
     return text
 
 
-def _reaction(x, tz) -> dict:
+def _reaction(x, tz, clients: dict[str, str]) -> dict:
     symbol = x["emoji"] or REACTION_WORDS.get(x["kind"], "")
-    who = x["display_name"] or x["handle"] or "unknown"
-    if x["display_name"] and x["handle"] and x["display_name"] != x["handle"]:
-        who = f"{x['display_name']} ({x['handle']})"
+    name = x["display_name"] or clients.get(x["handle"])
+    who = name or x["handle"] or "unknown"
+    if name and x["handle"] and name != x["handle"]:
+        who = f"{name} ({x['handle']})"
     return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz), "removed": bool(x["removed"])}
 
 
@@ -307,10 +310,18 @@ def conversation_info(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dic
     marks = ",".join("?" * len(ids))
     out = {r["id"]: {"id": r["id"], "platform": r["platform"], "title": r["title"], "is_group": bool(r["is_group"]), "participants": []}
            for r in conn.execute(f"SELECT * FROM conversations WHERE id IN ({marks})", ids)}
+    clients = client_names(conn)
     for p in conn.execute(f"SELECT * FROM participants WHERE conversation_id IN ({marks}) ORDER BY is_owner, handle", ids):
+        name = p["display_name"] or (None if p["is_owner"] else clients.get(p["handle"]))
         out[p["conversation_id"]]["participants"].append(
-            {"handle": p["handle"], "name": p["display_name"] if p["display_name"] != p["handle"] else None, "is_owner": bool(p["is_owner"])})
+            {"handle": p["handle"], "name": name if name != p["handle"] else None, "is_owner": bool(p["is_owner"])})
     return out
+
+
+def client_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Client names by handle: the name for a number the export gives none (iMessage and SMS
+    databases hold numbers only; the archive's client file says whose number it is)."""
+    return dict(conn.execute("SELECT h.handle, c.name FROM client_handles h JOIN clients c ON c.id = h.client_id"))
 
 
 # -- the cover ------------------------------------------------------------------------------
