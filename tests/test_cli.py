@@ -309,3 +309,14 @@ def test_an_empty_file_a_damaged_zip_and_a_bad_email_are_named_as_such(cli, arch
     assert snapshot(archive) == before
     r = cli("client", "add", "X", "--email", "foo")
     assert (r.exit_code, r.stderr) == (1, "Error: not a valid email address: 'foo'\n")
+
+
+def test_another_person_s_phone_is_refused_rather_than_attributed_to_the_owner(cli, archive):
+    before = snapshot(archive)
+    r = cli("import", FIXTURES / "android" / "sms-20240301.xml", "--custodian", "Sam Client")
+    assert r.exit_code == 1
+    assert r.stderr == (f"Error: {FIXTURES / 'android' / 'sms-20240301.xml'}: --custodian 'Sam Client' is not the archive's owner"
+                        " 'Alex Owner': what that phone sent would be attributed to the owner; textfile does not yet archive another"
+                        " person's phone (android); nothing was imported\n")
+    assert snapshot(archive) == before
+    assert cli("import", FIXTURES / "android" / "sms-20240301.xml", "--custodian", "alex owner").exit_code == 0

@@ -130,6 +130,12 @@ def import_path(
     if date_order is not None and date_order not in ("dmy", "mdy", "ymd"):
         raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
     module = by_name(format) if format else detect(path)
+    if custodian and module.FORMAT in PHONE_OWNER_FORMATS and custodian.strip().casefold() != settings.owner_name.casefold():
+        # These exports say "sent by this phone", not by whom: the importers attribute it to the
+        # archive's owner. From someone else's phone that would put their words in the owner's mouth.
+        raise ImportFailed(path, f"--custodian {custodian.strip()!r} is not the archive's owner {settings.owner_name!r}: what that phone sent"
+                                 " would be attributed to the owner; textfile does not yet archive another person's phone"
+                                 f" ({module.FORMAT}); nothing was imported")
     options = ImportOptions(
         tz=zone_name,
         region=region,
@@ -169,6 +175,11 @@ def import_path(
         raise
     except Exception as exc:  # a bug in an importer must not reach the user as a traceback
         raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
+
+
+# Formats whose sent messages are "sent by this phone" (is_from_me, type=2): their sender is the
+# archive's owner by construction.
+PHONE_OWNER_FORMATS = ("android", "imessage")
 
 
 def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
