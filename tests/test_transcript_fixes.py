@@ -265,3 +265,35 @@ def test_an_imessage_number_is_shown_with_the_clients_name(tmp_path):
     assert "Participants: Jordan Client +12025550123;" in text
     headers = [line for line in text.splitlines() if re.match(r"\s*#\d+ ", line) and "+12025550123" in line]
     assert headers and all("-05:00 Jordan Client +12025550123" in h for h in headers), headers
+
+
+# -- 6. a transcript moved or renamed: its new place can be recorded --------------------------------
+
+
+def test_a_moved_transcript_can_be_recorded_where_it_is_now(archive_path, tmp_path):
+    first = tmp_path / "t.pdf"
+    assert run(archive_path, "transcript", "2026-014", "--out", first).exit_code == 0
+    moved = tmp_path / "filed" / "exhibit-7.pdf"
+    moved.parent.mkdir()
+    first.rename(moved)
+    r = run(archive_path, "verify")
+    assert r.exit_code == 3 and f"transcript {first} " in r.stderr
+    r = run(archive_path, "verify", moved)
+    assert r.exit_code == 0
+    assert f"the archive records it at {first}, where it is gone: if it was moved, record its new place with textfile verify --moved {moved}" in r.stdout
+    before = state(archive_path)
+    r = run(archive_path, "verify", "--moved", moved, "--json")
+    [report] = json.loads(r.stdout)
+    assert (r.exit_code, report["ok"], report["moved_from"]) == (0, True, str(first))
+    after = state(archive_path)
+    assert [t for t in after["transcripts"] if t not in before["transcripts"]] and run(archive_path, "verify").exit_code == 0
+    with sqlite3.connect(archive_path) as conn:
+        assert conn.execute("SELECT path FROM transcripts").fetchall() == [(str(moved),)]
+        assert json.loads(conn.execute("SELECT details FROM audit_log ORDER BY id DESC").fetchone()[0])["to"] == str(moved)
+    # A copy beside an original still in place moves nothing.
+    copy = tmp_path / "copy.pdf"
+    shutil.copy(moved, copy)
+    r = run(archive_path, "verify", "--moved", copy, "--json")
+    assert json.loads(r.stdout)[0]["moved_from"] is None
+    with sqlite3.connect(archive_path) as conn:
+        assert conn.execute("SELECT path FROM transcripts").fetchall() == [(str(moved),)]

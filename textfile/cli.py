@@ -470,6 +470,7 @@ def log(
 @command
 def verify(
     pdfs: Annotated[Optional[list[Path]], typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False)] = None,
+    moved: Annotated[bool, typer.Option("--moved", help="A PDF that verifies where its recorded file is gone was moved or renamed: record where it is now.")] = False,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -478,7 +479,9 @@ def verify(
     With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows).
     """
     if pdfs:
-        return _verify_pdfs(pdfs, json_, quiet)
+        return _verify_pdfs(pdfs, moved, json_, quiet)
+    if moved:
+        raise InvalidInput("--moved needs the transcript PDFs that were moved: textfile verify --moved FILE.pdf")
     from textfile.integrity import check_archive
 
     with open_archive() as archive:
@@ -494,8 +497,8 @@ def verify(
         raise typer.Exit(3)
 
 
-def _verify_pdfs(pdfs: list[Path], json_: bool, quiet: bool) -> None:
-    from textfile.transcript import verify_pdfs
+def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:
+    from textfile.transcript import record_moves, verify_pdfs
 
     for pdf in pdfs:  # a wrong path is a mistake in the command (exit 1), not a failed check (exit 3)
         if not pdf.exists():
@@ -504,6 +507,9 @@ def _verify_pdfs(pdfs: list[Path], json_: bool, quiet: bool) -> None:
             raise InvalidInput(f"{pdf}: not a file (a transcript is a PDF file)")
     with open_archive() as archive:
         reports = verify_pdfs(archive, pdfs)
+        moves = {m["transcript"]: m for m in record_moves(archive, reports)} if moved else {}
+    for r in reports:
+        r["moved_from"] = moves[r["transcript"]]["from"] if r.get("transcript") in moves else None
     if json_:
         emit_json(reports)
     for r in reports:
@@ -511,6 +517,11 @@ def _verify_pdfs(pdfs: list[Path], json_: bool, quiet: bool) -> None:
             bates = r["bates"]
             out.print(f"{r['path']}: matches the archive (transcript {r['transcript']}, {r['messages']:,} messages, {r['pages']:,} pages,"
                       f" Bates {bates['first']} to {bates['last']}).", markup=False)
+            if r["moved_from"]:
+                out.print(f"  recorded as moved here from {r['moved_from']}", markup=False)
+            elif r.get("recorded_path") and r["recorded_path"] != str(Path(r["path"]).resolve()) and not Path(r["recorded_path"]).is_file():
+                out.print(f"  the archive records it at {r['recorded_path']}, where it is gone: if it was moved, "
+                          f"record its new place with textfile verify --moved {r['path']}", markup=False)
         for problem in r["problems"]:
             err.print(f"Error: {r['path']}: {problem}", markup=False)
     if not all(r["ok"] for r in reports):

@@ -352,7 +352,8 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     if e["unfiled"]:
         return (f"not safe: {e['unfiled']} message{'s are' if e['unfiled'] != 1 else ' is'} filed to no matter; "
                 f"file them (textfile file {e['conversation']} --matter REF), then render a transcript"), False
-    broken = "; ".join(f"transcript {b['path']} is {b['state']}" for b in e["broken_transcripts"])
+    broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
+                       for b in e["broken_transcripts"])
     if not e["untranscribed"]:
         verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True

@@ -308,3 +308,30 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
     from textfile.transcript.manifest import verify_pdf
 
     return [verify_pdf(archive.conn, archive.settings.archive_id, p) for p in paths]
+
+
+def record_moves(archive: Archive, reports: list[dict]) -> list[dict]:
+    """For each transcript that verified at a new place while its recorded file is gone (moved or
+    renamed), record where it is now, audited. A copy beside an original still in place moves nothing."""
+    from textfile.fingerprint import file_sha256
+
+    moves = []
+    with archive.transaction() as conn:
+        for r in reports:
+            if not r["ok"] or not r.get("recorded_path"):
+                continue
+            new, old = str(Path(r["path"]).resolve()), r["recorded_path"]
+            row = conn.execute("SELECT pdf_sha256 FROM transcripts WHERE uuid = ?", (r["transcript"],)).fetchone()
+            if new == old or row is None:
+                continue
+            try:
+                still_there = file_sha256(old) == row["pdf_sha256"]
+            except OSError:
+                still_there = False
+            if still_there:
+                continue
+            conn.execute("UPDATE transcripts SET path = ? WHERE uuid = ?", (new, r["transcript"]))
+            move = {"transcript": r["transcript"], "from": old, "to": new}
+            audit.append(conn, "transcript moved", move)
+            moves.append(move)
+    return moves
