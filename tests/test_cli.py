@@ -320,3 +320,12 @@ def test_another_person_s_phone_is_refused_rather_than_attributed_to_the_owner(c
                         " person's phone (android); nothing was imported\n")
     assert snapshot(archive) == before
     assert cli("import", FIXTURES / "android" / "sms-20240301.xml", "--custodian", "alex owner").exit_code == 0
+
+
+def test_a_failing_command_with_json_says_why_on_stdout_too(cli):
+    r = cli("search", "x", "--matter", "none", "--json")
+    assert r.exit_code == 1
+    assert r.stderr == "Error: no matter 'none' (see `textfile matter list`)\n"
+    assert json.loads(r.stdout) == {"error": "no matter 'none' (see `textfile matter list`)", "exit_code": 1}
+    r = cli("search", "x", "--matter", "none")
+    assert r.stdout == ""

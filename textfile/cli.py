@@ -62,13 +62,16 @@ def command(fn):
         try:
             return fn(*args, **kwargs)
         except TextfileError as exc:
-            raise fail(str(exc), exc.exit_code) from None
+            failure = (str(exc), exc.exit_code)
         except typer.Exit:
             raise
         except Exception as exc:
             if os.environ.get("TEXTFILE_DEBUG"):
                 raise
-            raise fail(f"internal error: {type(exc).__name__}: {exc}") from None
+            failure = (f"internal error: {type(exc).__name__}: {exc}", 1)
+        if kwargs.get("json_"):  # a script reading stdout learns why there is no data
+            emit_json({"error": failure[0], "exit_code": failure[1]})
+        raise fail(*failure) from None
 
     return wrapper
 
