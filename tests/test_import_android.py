@@ -652,7 +652,7 @@ def test_sms_of_no_known_type_is_kept_without_a_direction_and_said(tmp_path, old
     assert shape(m) == (SAM, "system", None, utc(2024, 3, 1, 17, 2), "I also wanted to ask about the deposit", "SMS", "message",
                         status, frozenset({"direction_unknown"}), None, "UTC", ())
     assert m.conversation == messages(SMS)["sms 1"].conversation
-    assert m.identity == ("sms", SAM, 1709312520000, status, "I also wanted to ask about the deposit")
+    assert m.identity == ("sms", SAM, 1709312520000, "in", "I also wanted to ask about the deposit")  # as earlier versions keyed it
     assert Notice(f"sms 3: {said}: whether it was sent or received is unknown; kept with no sender and no direction"
                   " (a system line, marked direction unknown)") in got
     assert [r.source_ref for r in got if isinstance(r, Message)] == list(messages(SMS))
@@ -721,3 +721,16 @@ def test_call_answered_on_another_device_is_incoming(tmp_path):
     path = _with(tmp_path, b'type="1"', b'type="7"', CALLS)
     m = messages(path)["call 1"]
     assert (m.direction, m.sender, m.status, m.flags) == ("in", SAM_P, "answered on another device", frozenset())
+
+
+def test_an_mms_with_no_box_no_sender_and_no_m_id_keeps_the_identity_earlier_versions_gave_it(tmp_path):
+    # Earlier versions read it as received (box 1) and keyed it so: the same backup imported again
+    # into an archive they made must find it, not add a second copy.
+    path = tmp_path / "sms.xml"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count='1'>"
+        "<mms date='1709313000000' address='+12025550143' contact_name='Sam Client'>"
+        "<parts><part seq='0' ct='text/plain' chset='106' text='Who wrote this?' /></parts>"
+        "<addrs><addr address='+12025550143' type='151' charset='106' /></addrs></mms></smses>", encoding="utf-8")
+    (m,) = [r for r in records(path) if isinstance(r, Message)]
+    assert (m.direction, m.identity[:3]) == ("system", ("mms", 1709313000000, 1))

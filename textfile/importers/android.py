@@ -392,7 +392,9 @@ class _Reader:
                                        " and no direction (a system line, marked direction unknown)"))
         return Message(
             conversation=conversation,
-            identity=("sms", conversation.source_key, date, direction if direction != "system" else status, body),
+            # Identity as earlier versions keyed it (they read an unknown type as "in"): an archive
+            # made by them must not get a second copy of the message when it is imported again.
+            identity=("sms", conversation.source_key, date, direction if direction != "system" else "in", body),
             sent_at=sent_at,
             direction=direction,
             sender=sender,
@@ -575,7 +577,9 @@ class _Reader:
             identity = ("mms", m_id)
         else:
             addresses = sorted({h for _, h in addrs} | listed)
-            identity = ("mms", date, box if written is None else written, addresses, digest.hexdigest())
+            # As earlier versions keyed it: the written msg_box, else the box read from the
+            # addresses, else 1 (they read an MMS with no box and no sender as received).
+            identity = ("mms", date, written if written is not None else (box if box is not None else 1), addresses, digest.hexdigest())
         yield from notices
         yield Message(
             conversation=conversation,
