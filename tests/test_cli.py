@@ -5,6 +5,7 @@ import os
 import shutil
 import stat
 import types
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -329,3 +330,34 @@ def test_a_failing_command_with_json_says_why_on_stdout_too(cli):
     assert json.loads(r.stdout) == {"error": "no matter 'none' (see `textfile matter list`)", "exit_code": 1}
     r = cli("search", "x", "--matter", "none")
     assert r.stdout == ""
+
+
+def test_a_folder_with_a_chat_db_and_other_exports_is_walked_and_conversation_needs_one_file(cli, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(FIXTURES.parent / "tests"))
+    from imessage_build import build_modern
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(build_modern(tmp_path / "home"), folder / "chat.db")
+    shutil.copy(FIXTURES / "android" / "sms-20240301.xml", folder)
+    (folder / "self").symlink_to(folder)  # a loop: walked once
+    r = cli("import", folder, "--json")
+    assert r.exit_code == 0, r.output
+    assert sorted((Path(i["path"]).name, i["format"]) for i in json.loads(r.stdout)) == [("chat.db", "imessage"), ("sms-20240301.xml", "android")]
+    r = cli("import", folder, "--conversation", "Kim")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: --conversation names one chat: give it with one export, not 2 (")
+
+
+def test_init_over_another_program_s_wal_database_leaves_nothing_beside_it(bare_cli, tmp_path):
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE t (x)")
+    before = other.read_bytes()
+    r = bare_cli("--archive", other, "init", "--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
+    assert r.exit_code == 1 and "a file that is not a textfile archive already exists there" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"] and other.read_bytes() == before

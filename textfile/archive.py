@@ -249,7 +249,7 @@ class Archive:
 def _what_is_there(path: Path) -> str:
     """"an archive", or what else a file in the way is (read-only: it is never changed)."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as conn:  # immutable: no -wal/-shm made
             conn.execute("SELECT 1 FROM settings WHERE id = 1").fetchone()
         return "an archive"
     except sqlite3.Error:

@@ -317,8 +317,11 @@ def import_(
     from textfile.weekly import expand
 
     results, failed = [], 0
+    sources = expand(paths)
+    if conversation and len(sources) > 1:
+        raise InvalidInput(f"--conversation names one chat: give it with one export, not {len(sources)} ({', '.join(p.name for p in sources[:3])}…)")
     with open_archive() as archive:
-        for path in expand(paths):
+        for path in sources:
             try:
                 result = with_progress(quiet or json_, f"Importing {path.name}", "records", lambda progress: import_path(
                     archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation,

@@ -90,12 +90,16 @@ def candidates(inbox: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
     found: list[Path] = []
     registered = importers.importers().values()
     skipped = {p.resolve() for p in skip}
+    seen = {inbox.resolve()}  # a folder reached twice (a link to itself or a parent) is walked once
 
     def walk(folder: Path) -> None:
         for entry in sorted(folder.iterdir()):
             if entry.name.startswith(".") or entry.resolve() in skipped:
                 continue
             if entry.is_dir():
+                if entry.resolve() in seen:
+                    continue
+                seen.add(entry.resolve())
                 if any(_detects(m, entry) for m in registered):
                     found.append(entry)
                 else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import plistlib
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -105,7 +106,10 @@ def detect(path: Path) -> bool:
     if path.is_dir():
         if any((path / name).is_file() for name in BACKUP_MARKERS):
             return True
-        return (path / "chat.db").is_file() and detect(path / "chat.db")  # a copied ~/Library/Messages folder
+        # A copied ~/Library/Messages folder: chat.db (with its -wal/-shm), Messages' own databases
+        # and caches, Attachments/. A folder with anything else in it (another export beside a
+        # chat.db) is not one export: it is walked, file by file, so nothing beside it is passed over.
+        return (path / "chat.db").is_file() and _only_messages_files(path) and detect(path / "chat.db")
     if not path.is_file():
         return False
     with open(path, "rb") as fp:
@@ -123,6 +127,13 @@ def detect(path: Path) -> bool:
             snapshot.close()
     except (sqlite3.Error, UnicodeDecodeError):
         return False
+
+
+MESSAGES_FOLDER_FILES = re.compile(r"(?i)^(\.ds_store|.*\.db(-wal|-shm|-journal)?|.*\.plist)$")
+
+
+def _only_messages_files(folder: Path) -> bool:
+    return all(child.is_dir() or MESSAGES_FOLDER_FILES.match(child.name) for child in folder.iterdir())
 
 
 def _has_tables(uri: str) -> bool:
