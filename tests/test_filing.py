@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from textfile import filing
+from textfile import audit, filing
 from textfile.errors import Conflict, NotFound
 from textfile.model import Conversation, Participant
 
@@ -104,7 +104,8 @@ def test_closing_a_matter_ends_its_filings_and_the_clients_next_matter_takes_ove
     assert (conv["id"], conv["unfiled"]) == (1, 1)
     # The client's next matter continues the conversation from the close on.
     opened = open_matter(archive, "M-2", "Sam")
-    assert opened["filed"] == [{"conversation": 1, "matter": "M-2", "from": ends}]
+    starts = (datetime.fromisoformat(ends.replace("Z", "+00:00")) + timedelta(milliseconds=1)).isoformat(timespec="milliseconds")[:-6] + "Z"
+    assert opened["filed"] == [{"conversation": 1, "matter": "M-2", "from": starts}]  # bounds are inclusive: no overlap
     assert filed(archive) == [(1, "M-1", "auto"), (1, "M-2", "auto")]
     assert filing.list_conversations(archive.conn, unfiled_only=True) == []
     assert [(m["reference"], m["messages"]) for m in filing.list_matters(archive.conn)] == [("M-1", 2), ("M-2", 1)]
@@ -163,3 +164,37 @@ def test_conversation_listing_is_complete(archive):
         "participants": [{"handle": "+12025550143", "name": "Sam Client", "is_owner": False}], "handles": ["+12025550143"],
         "messages": 2, "first": "2024-03-01T12:01:00.000Z", "last": "2024-03-01T12:05:00.000Z", "matters": ["M-1"], "unfiled": 0,
     }]
+
+
+def test_a_window_a_person_chose_in_a_closed_matter_is_not_continued(archive):
+    add(archive, "Other", "202-555-0177")
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "O-1", "Other")
+    ingest_records(archive, [msg(n) for n in range(12)])
+    with archive.transaction() as conn:
+        filing.file_conversation(conn, 1, "O-1", "2024-03-01T12:05:00.000Z", "2024-03-01T12:10:00.000Z")
+        filing.set_matter_state(conn, "O-1", "close")
+    assert open_matter(archive, "S-1", "Sam")["filed"] == []
+    assert [(m["reference"], m["messages"]) for m in filing.list_matters(archive.conn)] == [("O-1", 6), ("S-1", 0)]
+
+
+def test_matters_closed_before_the_upgrade_get_their_filings_ended(archive_path):
+    from textfile.archive import Archive
+    from conftest import OWNER
+
+    with Archive.create(archive_path, **OWNER) as archive:
+        add(archive, "Sam", "202-555-0143")
+        open_matter(archive, "M-1", "Sam")
+        ingest_records(archive, [msg(1)])
+        with archive.transaction() as conn:
+            filing.set_matter_state(conn, "M-1", "close")
+            # As an archive closed by an earlier version left it: the filing still open, m006 not applied.
+            conn.execute("UPDATE filings SET until_at = NULL")
+            conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_end_filings_of_closed_matters'")
+            closed_at = conn.execute("SELECT closed_at FROM matters").fetchone()[0]
+    with Archive.open(archive_path) as archive:
+        assert [tuple(r) for r in archive.conn.execute("SELECT until_at FROM filings")] == [(closed_at,)]
+        last = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC").fetchone()
+        assert last[0] == "migration: filings of closed matters ended"
+        assert json.loads(last[1]) == {"filings": [{"conversation": 1, "matter": "M-1", "until": closed_at}]}
+        assert audit.verify(archive.conn) == []

@@ -14,6 +14,7 @@ A message is unfiled while no filing covers it.
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
@@ -190,6 +191,11 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
         " JOIN matters mt ON mt.client_id = h.client_id AND mt.closed_at IS NULL"
         " WHERE NOT EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id"
         "                   WHERE f.conversation_id = c.id AND (f.until_at IS NULL OR fm.closed_at IS NULL))"
+        # ... and the filing that ends last was ended by its matter's closing (a window a person
+        # chose ends where they said; what follows it waits for a person)
+        " AND (NOT EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = c.id)"
+        "      OR EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id WHERE f.conversation_id = c.id"
+        "                 AND f.until_at = fm.closed_at AND f.until_at = (SELECT max(f2.until_at) FROM filings f2 WHERE f2.conversation_id = c.id)))"
         + "".join(f" AND {w}" for w in where)
         + " GROUP BY c.id HAVING count(DISTINCT mt.id) = 1 ORDER BY c.id",
         params,
@@ -197,13 +203,19 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
     now = times.now_iso()
     conn.executemany(
         "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at) VALUES (?, ?, ?, NULL, 'auto', ?)",
-        [(r["conversation_id"], r["matter_id"], r["from_at"], now) for r in rows],
+        [(r["conversation_id"], r["matter_id"], _after(r["from_at"]), now) for r in rows],
     )
-    filed = [{"conversation": r["conversation_id"], "matter": r["reference"], **({"from": r["from_at"]} if r["from_at"] else {})}
+    filed = [{"conversation": r["conversation_id"], "matter": r["reference"], **({"from": _after(r["from_at"])} if r["from_at"] else {})}
              for r in rows]
     if filed:
         audit.append(conn, "file (automatic)", {"filed": filed})
     return filed
+
+
+def _after(instant: str | None) -> str | None:
+    """The next millisecond: filings' bounds are inclusive, and a message at the instant a matter
+    closed belongs to that matter alone."""
+    return times.to_iso(times.from_iso(instant) + timedelta(milliseconds=1)) if instant else None
 
 
 def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference: str, from_at: str | None, until_at: str | None) -> dict:

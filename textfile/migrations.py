@@ -285,3 +285,21 @@ def m005_partial_source_id_index(db: Database) -> None:
         DROP INDEX messages_source_id;
         CREATE INDEX messages_source_id ON messages (conversation_id, source_id) WHERE source_id IS NOT NULL;
     """)
+
+
+@migrations()
+def m006_end_filings_of_closed_matters(db: Database) -> None:
+    """Closing a matter now ends its open filings at that moment (messages sent later no longer go
+    into it). Matters closed before this version get the same: their open filings end when they
+    closed, audited. Nothing is deleted; later messages become unfiled, or continue in the client's
+    next open matter when it opens."""
+    from textfile import audit
+
+    rows = db.execute(
+        "SELECT f.id, f.conversation_id, m.reference, m.closed_at FROM filings f JOIN matters m ON m.id = f.matter_id"
+        " WHERE f.until_at IS NULL AND m.closed_at IS NOT NULL ORDER BY f.id").fetchall()
+    if not rows:
+        return
+    db.conn.executemany("UPDATE filings SET until_at = ? WHERE id = ?", [(closed_at, fid) for fid, _, _, closed_at in rows])
+    audit.append(db.conn, "migration: filings of closed matters ended", {
+        "filings": [{"conversation": conv, "matter": ref, "until": closed_at} for _, conv, ref, closed_at in rows]})
