@@ -138,6 +138,16 @@ def test_a_prefix_ending_in_a_hyphen_is_refused(archive_path, tmp_path):
     assert state(archive_path) == before and not (tmp_path / "a.pdf").exists()
 
 
+def test_an_archive_made_with_a_prefix_ending_in_a_hyphen_goes_on_with_its_series(archive_path, tmp_path):
+    with sqlite3.connect(archive_path) as conn:  # as `init` accepted it before the rule
+        conn.execute("UPDATE settings SET bates_prefix = 'SMITH-'")
+    r = run(archive_path, "transcript", "2026-014", "--out", tmp_path / "a.pdf", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["bates_first"] == "SMITH--000001"
+    r = run(archive_path, "transcript", "2026-014", "--bates-prefix", "SMITH-", "--out", tmp_path / "b.pdf")
+    assert r.exit_code == 1  # typed anew, the rule holds
+
+
 # -- 2. no connection left open: the archive alone is the whole record -----------------------------
 
 

@@ -256,12 +256,13 @@ def _what_is_there(path: Path) -> str:
         return "a file that is not a textfile archive"
 
 
-def validate_bates_prefix(prefix: str) -> str:
+def validate_bates_prefix(prefix: str, *, stored: bool = False) -> str:
     """ASCII letters, digits, - and _ (the page stamp's font holds ASCII), not ending in the - that
-    joins it to the number."""
+    joins it to the number. `stored`: the archive's own prefix, which an archive made before the
+    last rule may end in - (its series, SMITH--000001 on, goes on as it began)."""
     prefix = prefix.strip()
     if not prefix or not all(c.isascii() and (c.isalnum() or c in "-_") for c in prefix):
         raise InvalidInput(f"invalid Bates prefix {prefix!r} (ASCII letters, digits, - and _ only)")
-    if prefix.endswith("-"):  # SMITH- would print SMITH--000001
+    if prefix.endswith("-") and not stored:  # SMITH- would print SMITH--000001
         raise InvalidInput(f"invalid Bates prefix {prefix!r}: leave out the final - (numbers are written {prefix.rstrip('-') or 'SMITH'}-000001)")
     return prefix

@@ -153,7 +153,7 @@ def _make_transcript(
     zone = times.zone(zone_name)
     from_at = times.parse_user_instant(from_, zone) if from_ else None
     until_at = times.parse_user_instant(until, zone, end_of_day=True) if until else None
-    prefix = validate_bates_prefix(bates_prefix or settings.bates_prefix)
+    prefix = validate_bates_prefix(bates_prefix) if bates_prefix else validate_bates_prefix(settings.bates_prefix, stored=True)
     if bates_start is not None and bates_start < 1:
         raise InvalidInput("--bates-start must be 1 or more")
 
