@@ -336,19 +336,26 @@ def test_a_folder_with_a_chat_db_and_other_exports_is_walked_and_conversation_ne
     import sys
 
     sys.path.insert(0, str(FIXTURES.parent / "tests"))
-    from imessage_build import build_modern
+    from imessage_build import build_modern, build_old
 
-    folder = tmp_path / "mixed"
-    folder.mkdir()
-    shutil.copy(build_modern(tmp_path / "home"), folder / "chat.db")
-    shutil.copy(FIXTURES / "android" / "sms-20240301.xml", folder)
+    # A copied Messages folder (its own files and caches, read through chat.db) with other exports
+    # dropped into it and beside it: the folder is one export, everything else is read on its own.
+    folder = tmp_path / "Messages"
+    shutil.copytree(build_modern(tmp_path / "home").parent, folder)
+    (folder / "prewarmsg.db").write_bytes(b"")
+    (folder / "com.apple.messages.plist").write_bytes(b"bplist00")
+    (folder / "Attachments" / "aa").mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", folder / "Attachments" / "aa")  # sent as a file: not a chat of ours
+    shutil.copy(build_old(tmp_path / "old"), folder / "chat-oldmac.db")
+    (folder / "android").mkdir()
+    shutil.copy(FIXTURES / "android" / "sms-20240301.xml", folder / "android")
     (folder / "self").symlink_to(folder)  # a loop: walked once
     r = cli("import", folder, "--json")
     assert r.exit_code == 0, r.output
-    assert sorted((Path(i["path"]).name, i["format"]) for i in json.loads(r.stdout)) == [("chat.db", "imessage"), ("sms-20240301.xml", "android")]
+    assert [(Path(i["path"]).relative_to(tmp_path).as_posix(), i["format"]) for i in json.loads(r.stdout)] == [
+        ("Messages", "imessage"), ("Messages/android/sms-20240301.xml", "android"), ("Messages/chat-oldmac.db", "imessage")]
     r = cli("import", folder, "--conversation", "Kim")
-    assert r.exit_code == 1 and r.stderr.startswith("Error: --conversation names one chat: give it with one export, not 2 (")
-
+    assert r.exit_code == 1 and r.stderr.startswith("Error: --conversation names one chat: give it with one export, not 3 (")
 
 def test_init_over_another_program_s_wal_database_leaves_nothing_beside_it(bare_cli, tmp_path):
     import sqlite3

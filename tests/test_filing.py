@@ -190,10 +190,13 @@ def test_matters_closed_before_the_upgrade_get_their_filings_ended(archive_path)
             filing.set_matter_state(conn, "M-1", "close")
             # As an archive closed by an earlier version left it: the filing still open, m006 not applied.
             conn.execute("UPDATE filings SET until_at = NULL")
+            # and a filing a person made into the closed matter afterwards, from a later day on
+            conn.execute("INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at)"
+                         " VALUES (1, 1, '2999-01-01T00:00:00.000Z', NULL, 'manual', '2999-01-01T00:00:00.000Z')")
             conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_end_filings_of_closed_matters'")
             closed_at = conn.execute("SELECT closed_at FROM matters").fetchone()[0]
     with Archive.open(archive_path) as archive:
-        assert [tuple(r) for r in archive.conn.execute("SELECT until_at FROM filings")] == [(closed_at,)]
+        assert [tuple(r) for r in archive.conn.execute("SELECT until_at FROM filings ORDER BY id")] == [(closed_at,), (None,)]
         last = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC").fetchone()
         assert last[0] == "migration: filings of closed matters ended"
         assert json.loads(last[1]) == {"filings": [{"conversation": 1, "matter": "M-1", "until": closed_at}]}

@@ -1108,15 +1108,3 @@ def test_repeats_in_one_minute_are_counted_past_the_whole_key_limit(tmp_path, mo
     got = [r.identity[2:] for r in records(path, me="Alex Owner") if isinstance(r, Message)]
     assert got == [(f"text {n % 5}", n // 5) for n in range(15)] + [("text 0", 0)]
 
-
-def test_me_as_one_of_the_owners_numbers_reads_as_no_me(tmp_path):
-    # `import chat.txt backup.xml --me +12025550100`: the number is meant for the Android backup.
-    from textfile.archive import Archive
-    from textfile.ingest import import_path
-
-    with Archive.create(tmp_path / "a.db", owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York",
-                        region="US", bates_prefix="TF") as archive:
-        chat = FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt"
-        with_number = import_path(archive, chat, me="+1 202 555 0100")
-        again = import_path(archive, chat)
-    assert (with_number.added, again.added, again.already_present) == (with_number.added, 0, with_number.added)

@@ -84,30 +84,39 @@ MEDIA_SUFFIXES = frozenset(
 
 def candidates(inbox: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
     """Files under the inbox, recursively, in name order; a folder an importer recognizes as a
-    whole (an iPhone backup, an unzipped WhatsApp export) is one candidate. Hidden files and
-    folders, media files and the paths in `skip` (the output folder, the archive's own files)
-    are passed over."""
+    whole (an iPhone backup, an unzipped WhatsApp export, a Messages folder) is one candidate,
+    and what else it holds that is not part of it is read on its own. Hidden files and folders,
+    media files and the paths in `skip` (the output folder, the archive's own files) are passed over."""
+    return _collect(sorted(Path(inbox).iterdir()), skip=skip, seen={Path(inbox).resolve()})
+
+
+def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), seen: set[Path] | None = None) -> list[Path]:
     found: list[Path] = []
     registered = importers.importers().values()
     skipped = {p.resolve() for p in skip}
-    seen = {inbox.resolve()}  # a folder reached twice (a link to itself or a parent) is walked once
+    seen = set() if seen is None else seen  # a folder reached twice (a link to itself or a parent) is walked once
 
-    def walk(folder: Path) -> None:
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.resolve() in skipped:
-                continue
-            if entry.is_dir():
-                if entry.resolve() in seen:
-                    continue
-                seen.add(entry.resolve())
-                if any(_detects(m, entry) for m in registered):
-                    found.append(entry)
-                else:
-                    walk(entry)
-            elif entry.is_file() and not is_media(entry):
-                found.append(entry)
+    def visit(entry: Path) -> None:
+        if entry.name.startswith(".") or entry.resolve() in skipped:
+            return
+        if entry.is_dir():
+            if entry.resolve() in seen:
+                return
+            seen.add(entry.resolve())
+            whole = next((m for m in registered if _detects(m, entry)), None)
+            if whole is None:
+                for child in sorted(entry.iterdir()):
+                    visit(child)
+                return
+            found.append(entry)
+            # What else such a folder holds (an export dropped beside a chat.db) is read on its own.
+            for extra in getattr(whole, "foreign_entries", lambda _folder: [])(entry):
+                visit(extra)
+        elif entry.is_file() and not is_media(entry):
+            found.append(entry)
 
-    walk(inbox)
+    for entry in entries:
+        visit(entry)
     return found
 
 
@@ -119,11 +128,10 @@ def is_media(path: Path) -> bool:
 def expand(paths: list[Path]) -> list[Path]:
     """What `textfile import PATH…` reads: a file as named; a folder that an importer takes
     whole, as one; any other folder, walked like an inbox."""
-    registered = importers.importers().values()
     out: list[Path] = []
     for path in paths:
-        if path.is_dir() and not any(_detects(m, path) for m in registered):
-            out += candidates(path) or [path]  # nothing in it: the folder's own error says so
+        if path.is_dir():
+            out += _collect([path]) or [path]  # nothing in it: the folder's own error says so
         else:
             out.append(path)
     return out

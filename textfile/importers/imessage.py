@@ -106,10 +106,7 @@ def detect(path: Path) -> bool:
     if path.is_dir():
         if any((path / name).is_file() for name in BACKUP_MARKERS):
             return True
-        # A copied ~/Library/Messages folder: chat.db (with its -wal/-shm), Messages' own databases
-        # and caches, Attachments/. A folder with anything else in it (another export beside a
-        # chat.db) is not one export: it is walked, file by file, so nothing beside it is passed over.
-        return (path / "chat.db").is_file() and _only_messages_files(path) and detect(path / "chat.db")
+        return (path / "chat.db").is_file() and detect(path / "chat.db")  # a copied ~/Library/Messages folder
     if not path.is_file():
         return False
     with open(path, "rb") as fp:
@@ -129,11 +126,26 @@ def detect(path: Path) -> bool:
         return False
 
 
-MESSAGES_FOLDER_FILES = re.compile(r"(?i)^(\.ds_store|.*\.db(-wal|-shm|-journal)?|.*\.plist)$")
+# What a copied ~/Library/Messages folder holds of its own: the database and its journals,
+# Messages' other databases and settings, and its caches; Attachments/ is read through chat.db.
+MESSAGES_OWN_FILES = re.compile(r"(?i)^(\.ds_store|(chat|prewarmsg)\.db(-wal|-shm|-journal)?|.*\.plist)$")
+MESSAGES_OWN_FOLDERS = frozenset(n.casefold() for n in ("Attachments", "StickerCache", "NickNameCache", "CollaborationNoticeCache",
+                                                         "CloudKitMetaData", "Archive", "Caches"))
 
 
-def _only_messages_files(folder: Path) -> bool:
-    return all(child.is_dir() or MESSAGES_FOLDER_FILES.match(child.name) for child in folder.iterdir())
+def foreign_entries(folder: Path) -> list[Path]:
+    """What a folder taken whole as a Messages folder also holds that is not Messages' own (another
+    export dropped beside chat.db, say): the caller reads those on their own, so nothing is passed
+    over. An iPhone backup is its own world: nothing in it is foreign."""
+    if any((folder / name).is_file() for name in BACKUP_MARKERS):
+        return []
+    return sorted(child for child in folder.iterdir() if not _messages_own(child))
+
+
+def _messages_own(child: Path) -> bool:
+    if child.is_dir():
+        return child.name.casefold() in MESSAGES_OWN_FOLDERS
+    return bool(MESSAGES_OWN_FILES.match(child.name))
 
 
 def _has_tables(uri: str) -> bool:

@@ -1017,10 +1017,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     owner_handles = set(options.owner_handles)
     real = sorted(senders)
     listed = (", ".join(repr(n) for n in real[:20]) + (f" and {len(real) - 20} more" if len(real) > 20 else "")) or "none"
-    # The archive's owner, by name or by one of the owner's numbers (the same command may carry
-    # the number for an Android backup beside this chat).
-    me_is_owner = bool(options.me and ((options.owner_name and _fold(options.me) == _fold(options.owner_name))
-                                       or phones.normalize_handle(options.me, region) in owner_handles))
+    me_is_owner = bool(options.me and options.owner_name and _fold(options.me) == _fold(options.owner_name))
     if options.me and not me_is_owner:
         want = _fold(options.me)
         want_handle = phones.normalize_handle(options.me, region)
