@@ -368,3 +368,23 @@ def test_init_over_another_program_s_wal_database_leaves_nothing_beside_it(bare_
     r = bare_cli("--archive", other, "init", "--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
     assert r.exit_code == 1 and "a file that is not a textfile archive already exists there" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"] and other.read_bytes() == before
+
+
+def test_a_named_hidden_messages_folder_with_a_dangling_link_and_a_second_database(cli, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(FIXTURES.parent / "tests"))
+    from imessage_build import build_backup, build_modern, build_old
+
+    folder = tmp_path / ".Messages"  # named by the user: not passed over for its dot
+    shutil.copytree(build_modern(tmp_path / "home").parent, folder)
+    shutil.copy(build_old(tmp_path / "old"), folder / "Chat.db")  # another database, not Messages' chat.db
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", folder)
+    backup = build_backup(tmp_path / "backup")
+    shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", backup)  # dropped into a backup folder
+    r = cli("import", folder, backup, "--json")
+    assert r.exit_code == 0, r.output  # a dangling link holds nothing to read, and does not stop the folder
+    assert [(Path(i["path"]).name, i["format"]) for i in json.loads(r.stdout)] == [
+        (".Messages", "imessage"), ("Chat.db", "imessage"), ("WhatsApp Chat with Kim.txt", "whatsapp"),
+        ("backup", "imessage"), ("WhatsApp Chat with Pat.txt", "whatsapp")]

@@ -201,3 +201,13 @@ def test_matters_closed_before_the_upgrade_get_their_filings_ended(archive_path)
         assert last[0] == "migration: filings of closed matters ended"
         assert json.loads(last[1]) == {"filings": [{"conversation": 1, "matter": "M-1", "until": closed_at}]}
         assert audit.verify(archive.conn) == []
+
+
+def test_closing_ends_a_filing_that_starts_later_too(archive):
+    add(archive, "Sam", "202-555-0143")
+    open_matter(archive, "M-1", "Sam")
+    ingest_records(archive, [msg(1)])
+    with archive.transaction() as conn:
+        filing.file_conversation(conn, 1, "M-1", "2999-01-01T00:00:00.000Z", None)
+        closed = filing.set_matter_state(conn, "M-1", "close")
+    assert [tuple(r) for r in archive.conn.execute("SELECT until_at FROM filings ORDER BY id")] == [(closed["closed_at"],)] * 2

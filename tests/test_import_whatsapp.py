@@ -1108,3 +1108,22 @@ def test_repeats_in_one_minute_are_counted_past_the_whole_key_limit(tmp_path, mo
     got = [r.identity[2:] for r in records(path, me="Alex Owner") if isinstance(r, Message)]
     assert got == [(f"text {n % 5}", n // 5) for n in range(15)] + [("text 0", 0)]
 
+
+
+def test_me_as_one_of_the_owners_numbers_is_for_a_phone_backup_and_the_chat_reads_as_without_it(tmp_path):
+    # `archive INBOX --me +12025550100` with a WhatsApp chat and an Android backup in the inbox.
+    from textfile.archive import Archive
+    from textfile.errors import ImportFailed
+    from textfile.ingest import import_path
+
+    with Archive.create(tmp_path / "a.db", owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York",
+                        region="US", bates_prefix="TF") as archive:
+        chat = FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt"
+        with_number = import_path(archive, chat, me="+1 202 555 0100")
+        again = import_path(archive, chat)
+        assert (with_number.added, again.added, again.already_present) == (3, 0, 3)
+        # The owner writing under another name: the safeguard of a chat without --me still holds.
+        renamed = tmp_path / "WhatsApp Chat with Pat.txt"
+        renamed.write_text(chat.read_text(encoding="utf-8").replace("Alex Owner:", "Alex:"), encoding="utf-8")
+        with pytest.raises(ImportFailed, match="none of the senders is the archive's owner 'Alex Owner'"):
+            import_path(archive, renamed, me="+12025550100")

@@ -160,3 +160,23 @@ def test_a_new_file_is_hashed_once_and_parsed_once(archive, inbox, tmp_path, mon
     report = run(archive, inbox, tmp_path)
     assert sorted(hashed) == ["calls-20240301.xml", "sms-20240301.xml"]
     assert [r["sha256"] for r in report.imported] == [real(inbox / "android" / n)[1] for n in ("calls-20240301.xml", "sms-20240301.xml")]
+
+
+def test_an_inbox_that_is_a_messages_folder_is_one_export(archive, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(FIXTURES.parent / "tests"))
+    from imessage_build import build_modern
+
+    inbox = tmp_path / "Messages"
+    shutil.copytree(build_modern(tmp_path / "home").parent, inbox)
+    (inbox / "prewarmsg.db").write_bytes(b"")
+    (inbox / "com.apple.messages.plist").write_bytes(b"bplist00")
+    (inbox / "Attachments" / "bb").mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", inbox / "Attachments" / "bb")  # an attachment, not a chat
+    for path in [inbox, *inbox.rglob("*")]:
+        settled(path)
+    first = run(archive, inbox, tmp_path)
+    assert ([(os.path.basename(r["path"]), r["format"]) for r in first.imported], first.failed) == ([("Messages", "imessage")], [])
+    second = run(archive, inbox, tmp_path)
+    assert (second.imported, second.failed, second.already_archived) == ([], [], 1)

@@ -124,8 +124,7 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> d
         # A closed matter takes no new messages: its open-ended filings end now. What is sent
         # later is unfiled until a person files it, or until the client's next matter opens.
         bounded = [r[0] for r in conn.execute(
-            "UPDATE filings SET until_at = ? WHERE matter_id = ? AND until_at IS NULL AND (from_at IS NULL OR from_at <= ?)"
-            " RETURNING conversation_id", (closed_at, row["id"], closed_at))]
+            "UPDATE filings SET until_at = ? WHERE matter_id = ? AND until_at IS NULL RETURNING conversation_id", (closed_at, row["id"]))]
         audit.append(conn, "matter close", {"matter": row["reference"], "filings_end": closed_at, "conversations": sorted(bounded)})
         return matter(conn, row["reference"])
     elif action in ("hold", "release"):

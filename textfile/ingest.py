@@ -95,7 +95,7 @@ def source_digest(path: Path) -> tuple[int, str]:
     for root, _dirs, files in sorted(os.walk(path)):
         for name in sorted(files):
             full = Path(root) / name
-            st = full.stat()
+            st = full.stat() if full.exists() else full.lstat()  # a dangling link is listed as itself
             size += st.st_size
             listing.append([str(full.relative_to(path)), st.st_size, st.st_mtime_ns])
     return size, hashlib.sha256(canonical_json(listing).encode()).hexdigest()

@@ -297,7 +297,7 @@ def m006_end_filings_of_closed_matters(db: Database) -> None:
 
     rows = db.execute(
         "SELECT f.id, f.conversation_id, m.reference, m.closed_at FROM filings f JOIN matters m ON m.id = f.matter_id"
-        " WHERE f.until_at IS NULL AND m.closed_at IS NOT NULL AND (f.from_at IS NULL OR f.from_at <= m.closed_at)"
+        " WHERE f.until_at IS NULL AND m.closed_at IS NOT NULL AND f.created_at <= m.closed_at"
         " ORDER BY f.id").fetchall()  # a filing a person made into the matter after it closed is theirs: left as it is
     if not rows:
         return

@@ -87,7 +87,7 @@ def candidates(inbox: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
     whole (an iPhone backup, an unzipped WhatsApp export, a Messages folder) is one candidate,
     and what else it holds that is not part of it is read on its own. Hidden files and folders,
     media files and the paths in `skip` (the output folder, the archive's own files) are passed over."""
-    return _collect(sorted(Path(inbox).iterdir()), skip=skip, seen={Path(inbox).resolve()})
+    return _collect([Path(inbox)], skip=skip)
 
 
 def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), seen: set[Path] | None = None) -> list[Path]:
@@ -96,8 +96,9 @@ def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), seen: set[Path
     skipped = {p.resolve() for p in skip}
     seen = set() if seen is None else seen  # a folder reached twice (a link to itself or a parent) is walked once
 
-    def visit(entry: Path) -> None:
-        if entry.name.startswith(".") or entry.resolve() in skipped:
+    def visit(entry: Path, named: bool = False) -> None:
+        # Hidden entries are passed over when found, never when named (`import .Messages`, `..`).
+        if (entry.name.startswith(".") and not named) or entry.resolve() in skipped:
             return
         if entry.is_dir():
             if entry.resolve() in seen:
@@ -116,7 +117,7 @@ def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), seen: set[Path
             found.append(entry)
 
     for entry in entries:
-        visit(entry)
+        visit(entry, named=True)
     return found
 
 
@@ -152,7 +153,8 @@ def _stat(path: Path) -> tuple[int, int]:
     size, newest = 0, path.stat().st_mtime_ns
     for root, _dirs, files in os.walk(path):
         for name in files:
-            st = (Path(root) / name).stat()
+            full = Path(root) / name
+            st = full.stat() if full.exists() else full.lstat()  # a dangling link: as itself
             size += st.st_size
             newest = max(newest, st.st_mtime_ns)
     return size, newest

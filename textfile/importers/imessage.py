@@ -128,23 +128,26 @@ def detect(path: Path) -> bool:
 
 # What a copied ~/Library/Messages folder holds of its own: the database and its journals,
 # Messages' other databases and settings, and its caches; Attachments/ is read through chat.db.
-MESSAGES_OWN_FILES = re.compile(r"(?i)^(\.ds_store|(chat|prewarmsg)\.db(-wal|-shm|-journal)?|.*\.plist)$")
-MESSAGES_OWN_FOLDERS = frozenset(n.casefold() for n in ("Attachments", "StickerCache", "NickNameCache", "CollaborationNoticeCache",
-                                                         "CloudKitMetaData", "Archive", "Caches"))
+# Exact names, as Messages writes them (a "Chat.db" beside "chat.db" is another database).
+MESSAGES_OWN_FILES = re.compile(r"^(\.DS_Store|(chat|prewarmsg)\.db(-wal|-shm|-journal)?|.*\.plist)$")
+MESSAGES_OWN_FOLDERS = frozenset(("Attachments", "StickerCache", "NickNameCache", "CollaborationNoticeCache", "CloudKitMetaData",
+                                  "Archive", "Caches"))
+# An unencrypted iPhone backup: Manifest.db/.plist, Info.plist, Status.plist, and 256 folders 00…ff.
+BACKUP_OWN = re.compile(r"^(\.DS_Store|Manifest\.(db|plist|mbdb|mbdx)(-wal|-shm)?|Info\.plist|Status\.plist|[0-9a-f]{2}|[0-9a-f]{40})$")
 
 
 def foreign_entries(folder: Path) -> list[Path]:
     """What a folder taken whole as a Messages folder also holds that is not Messages' own (another
     export dropped beside chat.db, say): the caller reads those on their own, so nothing is passed
-    over. An iPhone backup is its own world: nothing in it is foreign."""
+    over. In an iPhone backup, what is not the backup's own (its manifests and 00…ff folders)."""
     if any((folder / name).is_file() for name in BACKUP_MARKERS):
-        return []
+        return sorted(child for child in folder.iterdir() if not BACKUP_OWN.match(child.name))
     return sorted(child for child in folder.iterdir() if not _messages_own(child))
 
 
 def _messages_own(child: Path) -> bool:
     if child.is_dir():
-        return child.name.casefold() in MESSAGES_OWN_FOLDERS
+        return child.name in MESSAGES_OWN_FOLDERS
     return bool(MESSAGES_OWN_FILES.match(child.name))
 
 

@@ -1017,10 +1017,16 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     owner_handles = set(options.owner_handles)
     real = sorted(senders)
     listed = (", ".join(repr(n) for n in real[:20]) + (f" and {len(real) - 20} more" if len(real) > 20 else "")) or "none"
-    me_is_owner = bool(options.me and options.owner_name and _fold(options.me) == _fold(options.owner_name))
-    if options.me and not me_is_owner:
-        want = _fold(options.me)
-        want_handle = phones.normalize_handle(options.me, region)
+    me = options.me
+    if me and phones.normalize_handle(me, region) in owner_handles and not any(
+            phones.normalize_handle(name, region) in owner_handles for name in senders):
+        # One of the owner's own numbers that no sender of this chat is: meant for a phone backup
+        # in the same command. The chat's owner is found as without --me (and it fails as then).
+        me = None
+    me_is_owner = bool(me and options.owner_name and _fold(me) == _fold(options.owner_name))
+    if me and not me_is_owner:
+        want = _fold(me)
+        want_handle = phones.normalize_handle(me, region)
         for name in senders:
             if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
                 owner_raw = name
