@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
@@ -39,6 +41,18 @@ def file_digest(path) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
+
+
+def tree_listing(folder: Path) -> list[tuple[str, int, int]]:
+    """(relative path, size, modification time ns) of every file under a folder, in a stable
+    order. A dangling link is listed as itself (its target is nothing to read)."""
+    listing = []
+    for root, _dirs, files in sorted(os.walk(folder)):
+        for name in sorted(files):
+            full = Path(root) / name
+            st = full.stat() if full.exists() else full.lstat()
+            listing.append((str(full.relative_to(folder)), st.st_size, st.st_mtime_ns))
+    return listing
 
 
 def file_sha256(path) -> str:

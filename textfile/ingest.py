@@ -21,15 +21,14 @@ import importlib
 import os
 import resource
 import sys
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
 from textfile import audit, filing, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
-from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id
+from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
 from textfile.importers import by_name, detect
 from textfile.model import DIRECTIONS, KINDS, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped
 from textfile.phones import normalize_handle, validate_region
@@ -90,14 +89,8 @@ def source_digest(path: Path) -> tuple[int, str]:
     than the import)."""
     if path.is_file():
         return file_digest(path)
-    listing = []
-    size = 0
-    for root, _dirs, files in sorted(os.walk(path)):
-        for name in sorted(files):
-            full = Path(root) / name
-            st = full.stat() if full.exists() else full.lstat()  # a dangling link is listed as itself
-            size += st.st_size
-            listing.append([str(full.relative_to(path)), st.st_size, st.st_mtime_ns])
+    listing = tree_listing(path)  # a tuple encodes as the list it was: digests of archived folders unchanged
+    size = sum(entry[1] for entry in listing)
     return size, hashlib.sha256(canonical_json(listing).encode()).hexdigest()
 
 
@@ -130,7 +123,7 @@ def import_path(
     if date_order is not None and date_order not in ("dmy", "mdy", "ymd"):
         raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
     module = by_name(format) if format else detect(path)
-    if custodian and module.FORMAT in PHONE_OWNER_FORMATS and custodian.strip().casefold() != settings.owner_name.casefold():
+    if custodian and getattr(module, "SENT_BY_THE_PHONE", False) and custodian.strip().casefold() != settings.owner_name.casefold():
         # These exports say "sent by this phone", not by whom: the importers attribute it to the
         # archive's owner. From someone else's phone that would put their words in the owner's mouth.
         raise ImportFailed(path, f"--custodian {custodian.strip()!r} is not the archive's owner {settings.owner_name!r}: what that phone sent"
@@ -151,12 +144,12 @@ def import_path(
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}
-    same_chat = _chat_of_same_bytes(archive, module.FORMAT, sha) if conversation is None else None
+    same_chat = _chat_of_same_bytes(archive, module.FORMAT, sha) if conversation is None and getattr(module, "CHAT_NAMED_BY_FILE", False) else None
     if same_chat is not None:
         # WhatsApp names a chat after its file: the same bytes under a copy's name ("… copy.zip",
         # "… 2.zip") must land in the chat they landed in before, not in a second one.
         title, earlier = same_chat
-        options = dataclasses.replace(options, conversation=title)
+        options = replace(options, conversation=title)
         recorded_options |= {"conversation": title, "same_bytes_as": earlier}
     source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options)
     try:
@@ -177,16 +170,8 @@ def import_path(
         raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
 
 
-# Formats whose sent messages are "sent by this phone" (is_from_me, type=2): their sender is the
-# archive's owner by construction.
-PHONE_OWNER_FORMATS = ("android", "imessage")
-
-
 def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
-    """The chat an earlier import of these exact bytes went into, for a format whose conversation
-    key comes from the file's name (WhatsApp), with that import's file name."""
-    if format != "whatsapp":
-        return None
+    """The chat an earlier import of these exact bytes went into, with that import's file name."""
     row = archive.conn.execute(
         "SELECT c.title, i.file_name FROM imports i JOIN message_sources s ON s.import_id = i.id JOIN messages m ON m.id = s.message_id"
         " JOIN conversations c ON c.id = m.conversation_id WHERE i.sha256 = ? AND i.format = ? ORDER BY i.id LIMIT 1",

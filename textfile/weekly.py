@@ -32,6 +32,7 @@ from textfile import audit, importers, times
 from textfile.archive import Archive
 from textfile.errors import ArchiveBusy, ImportFailed, TextfileError
 from textfile.filing import COVERED
+from textfile.fingerprint import tree_listing
 from textfile.ingest import import_path, source_digest
 from textfile.integrity import transcript_states
 
@@ -150,14 +151,8 @@ def _stat(path: Path) -> tuple[int, int]:
     if path.is_file():
         st = path.stat()
         return st.st_size, st.st_mtime_ns
-    size, newest = 0, path.stat().st_mtime_ns
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            full = Path(root) / name
-            st = full.stat() if full.exists() else full.lstat()  # a dangling link: as itself
-            size += st.st_size
-            newest = max(newest, st.st_mtime_ns)
-    return size, newest
+    listing = tree_listing(path)
+    return sum(size for _, size, _ in listing), max([path.stat().st_mtime_ns, *(mtime for _, _, mtime in listing)])
 
 
 @dataclass

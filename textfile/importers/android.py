@@ -47,6 +47,7 @@ from textfile.times import from_unix_ms
 
 FORMAT = "android"
 VERSION = "1"
+SENT_BY_THE_PHONE = True  # "sent" means sent by the phone's owner, not by a named sender (see ingest)
 
 PLATFORM = "android"
 CHUNK = 1 << 20

@@ -41,6 +41,7 @@ from textfile.model import Attachment, Conversation, ImportOptions, Message, Not
 
 FORMAT = "imessage"
 VERSION = "1"
+SENT_BY_THE_PHONE = True  # is_from_me: sent by the phone's owner, not by a named sender (see ingest)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SMS_DB_HASH = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"  # SHA-1 of "HomeDomain-Library/SMS/sms.db"
