@@ -74,10 +74,10 @@ def append_log(archive_path: Path, lines: list[str]) -> None:
 # -- the inbox ---------------------------------------------------------------------------------
 
 
-# What phones save beside an export (WhatsApp's media, the photos of an "export with media") and
-# what textfile itself writes: never an export, so a folder walk passes them over instead of
-# failing on them every week. A file named explicitly is always tried.
-MEDIA_SUFFIXES = frozenset(
+# What phones save beside an export (WhatsApp's media, the photos of an "export with media"), and
+# logs, locks and SQLite's side files: never an export, so a folder walk passes them over instead
+# of failing on them every week. A file named explicitly is always tried.
+NOT_EXPORTS = frozenset(
     ".jpg .jpeg .png .gif .webp .heic .heif .bmp .tif .tiff .mp4 .mov .3gp .m4v .avi .mkv .webm .opus .ogg .m4a .aac .mp3 "
     ".amr .wav .caf .vcf .pdf .doc .docx .xls .xlsx .ppt .pptx .log .lock .db-wal .db-shm".split()
 )
@@ -91,11 +91,11 @@ def candidates(inbox: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
     return _collect([Path(inbox)], skip=skip)
 
 
-def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), seen: set[Path] | None = None) -> list[Path]:
+def _collect(entries: list[Path], *, skip: tuple[Path, ...] = ()) -> list[Path]:
     found: list[Path] = []
     registered = importers.importers().values()
     skipped = {p.resolve() for p in skip}
-    seen = set() if seen is None else seen  # a folder reached twice (a link to itself or a parent) is walked once
+    seen: set[Path] = set()  # a folder reached twice (a link to itself or a parent) is walked once
 
     def visit(entry: Path, named: bool = False) -> None:
         # Hidden entries are passed over when found, never when named (`import .Messages`, `..`).
@@ -114,7 +114,7 @@ def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), seen: set[Path
             # What else such a folder holds (an export dropped beside a chat.db) is read on its own.
             for extra in getattr(whole, "foreign_entries", lambda _folder: [])(entry):
                 visit(extra)
-        elif entry.is_file() and not is_media(entry):
+        elif entry.is_file() and not never_an_export(entry):
             found.append(entry)
 
     for entry in entries:
@@ -122,9 +122,9 @@ def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), seen: set[Path
     return found
 
 
-def is_media(path: Path) -> bool:
+def never_an_export(path: Path) -> bool:
     name = path.name.lower()
-    return any(name.endswith(suffix) for suffix in MEDIA_SUFFIXES)
+    return any(name.endswith(suffix) for suffix in NOT_EXPORTS)
 
 
 def expand(paths: list[Path]) -> list[Path]:
