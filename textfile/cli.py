@@ -21,7 +21,7 @@ from rich.text import Text
 
 from textfile import __version__, audit, filing, times
 from textfile.archive import Archive, resolve_path
-from textfile.errors import ImportFailed, InvalidInput, NotFound, TextfileError
+from textfile.errors import ImportFailed, InvalidInput, TextfileError
 
 app = typer.Typer(
     name="textfile",
@@ -506,11 +506,6 @@ def verify(
 def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:
     from textfile.transcript import record_moves, verify_pdfs
 
-    for pdf in pdfs:  # a wrong path is a mistake in the command (exit 1), not a failed check (exit 3)
-        if not pdf.exists():
-            raise NotFound(f"{pdf}: no such file")
-        if not pdf.is_file():
-            raise InvalidInput(f"{pdf}: not a file (a transcript is a PDF file)")
     with open_archive() as archive:
         reports = verify_pdfs(archive, pdfs)
         moves = {m["transcript"]: m for m in record_moves(archive, reports)} if moved else {}
@@ -525,7 +520,7 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
                       f" Bates {bates['first']} to {bates['last']}).", markup=False)
             if r["moved_from"]:
                 out.print(f"  recorded as moved here from {r['moved_from']}", markup=False)
-            elif r.get("recorded_path") and r["recorded_path"] != str(Path(r["path"]).resolve()) and not Path(r["recorded_path"]).is_file():
+            elif r.get("recorded_gone"):
                 out.print(f"  the archive records it at {r['recorded_path']}, where it is gone: if it was moved, "
                           f"record its new place with textfile verify --moved {r['path']}", markup=False)
         for problem in r["problems"]:

@@ -304,32 +304,35 @@ def _place(partial: Path, path: Path) -> None:
 
 
 def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
-    """Each transcript file checked against the archive (manifest.verify_pdf)."""
+    """Each transcript file checked against the archive (manifest.verify_pdf). A path that is no
+    file is a mistake in the command (NotFound / InvalidInput: exit 1), not a failed check (exit 3).
+    `recorded_gone`: the archive records the transcript at another path, where it no longer is
+    (nothing there, or another file)."""
+    from textfile.fingerprint import file_sha256
     from textfile.transcript.manifest import verify_pdf
 
-    return [verify_pdf(archive.conn, archive.settings.archive_id, p) for p in paths]
+    for path in map(Path, paths):
+        if not path.exists():
+            raise NotFound(f"{path}: no such file")
+        if not path.is_file():
+            raise InvalidInput(f"{path}: not a file (a transcript is a PDF file)")
+    reports = [verify_pdf(archive.conn, archive.settings.archive_id, p) for p in paths]
+    for r in reports:
+        recorded, here = r.get("recorded_path"), Path(r["path"])
+        r["recorded_gone"] = bool(recorded and recorded != str(here.resolve()) and (
+            not Path(recorded).is_file() or file_sha256(recorded) != file_sha256(here)))
+    return reports
 
 
 def record_moves(archive: Archive, reports: list[dict]) -> list[dict]:
     """For each transcript that verified at a new place while its recorded file is gone (moved or
     renamed), record where it is now, audited. A copy beside an original still in place moves nothing."""
-    from textfile.fingerprint import file_sha256
-
     moves = []
     with archive.transaction() as conn:
         for r in reports:
-            if not r["ok"] or not r.get("recorded_path"):
+            if not r["ok"] or not r["recorded_gone"]:
                 continue
             new, old = str(Path(r["path"]).resolve()), r["recorded_path"]
-            row = conn.execute("SELECT pdf_sha256 FROM transcripts WHERE uuid = ?", (r["transcript"],)).fetchone()
-            if new == old or row is None:
-                continue
-            try:
-                still_there = file_sha256(old) == row["pdf_sha256"]
-            except OSError:
-                still_there = False
-            if still_there:
-                continue
             conn.execute("UPDATE transcripts SET path = ? WHERE uuid = ?", (new, r["transcript"]))
             move = {"transcript": r["transcript"], "from": old, "to": new}
             audit.append(conn, "transcript moved", move)
