@@ -207,8 +207,8 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             f" WHERE a.message_id IN ({id_marks}) ORDER BY a.message_id, a.position", ids):
         attachments.setdefault(a["message_id"], []).append(a)
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
-    conversations = conversation_info(conn, conversation_ids)
     clients = client_names(conn)
+    conversations = conversation_info(conn, conversation_ids, clients)
 
     messages = []
     conversation = ordered[0]["conversation_id"] if ordered and job.continues_from else None
@@ -304,13 +304,13 @@ def _attachment(a, media: bool) -> dict:
     return item
 
 
-def conversation_info(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
+def conversation_info(conn: sqlite3.Connection, ids: list[int], clients: dict[str, str] | None = None) -> dict[int, dict]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
     out = {r["id"]: {"id": r["id"], "platform": r["platform"], "title": r["title"], "is_group": bool(r["is_group"]), "participants": []}
            for r in conn.execute(f"SELECT * FROM conversations WHERE id IN ({marks})", ids)}
-    clients = client_names(conn)
+    clients = client_names(conn) if clients is None else clients
     for p in conn.execute(f"SELECT * FROM participants WHERE conversation_id IN ({marks}) ORDER BY is_owner, handle", ids):
         name = p["display_name"] or (None if p["is_owner"] else clients.get(p["handle"]))
         out[p["conversation_id"]]["participants"].append(
