@@ -298,6 +298,11 @@ class _Reader:
         self.owners_as_sender: dict[str | None, Participant] = {}
         self.assumed_owner = False
 
+    def said(self) -> list[Notice]:
+        """The notices gathered so far, handed over once."""
+        notices, self.notices = self.notices, []
+        return notices
+
     def handle(self, raw: str) -> str:
         """A normalized handle (phones.normalize_handle), cached per raw spelling."""
         found = self.handles.get(raw)
@@ -736,8 +741,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
         raise ImportFailed(path, f"not an SMS Backup & Restore backup: the root element is <{root}>, not <smses> or <calls>")
 
     reader = _Reader(path, options)
-    yield from reader.notices
-    reader.notices.clear()
+    yield from reader.said()
     repair = _Repair()
     backup = _Backup()
     parser = etree.XMLParser(
@@ -765,21 +769,17 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             if tag == "sms":
                 n_sms += 1
                 yield reader.sms(attrib, f"sms {n_sms}")
-                if reader.notices:
-                    yield from reader.notices
-                    reader.notices.clear()
             elif tag == "mms":
                 n_mms += 1
                 yield from reader.mms(attrib, children, f"mms {n_mms}")
             elif tag == "call":
                 n_calls += 1
                 yield reader.call(attrib, f"call {n_calls}")
-                if reader.notices:
-                    yield from reader.notices
-                    reader.notices.clear()
             else:
                 others[tag] = others.get(tag, 0) + 1
                 yield Skipped(f"<{tag}> is not a record of SMS Backup & Restore (sms, mms, call)", f"{tag} {others[tag]}")
+            if reader.notices:  # what reading the record found to say, after it
+                yield from reader.said()
         del closed
         if final:
             break
