@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -98,3 +99,17 @@ def source(name: str = "sms-test.xml", **extra) -> Source:
 
 def ingest_records(archive: Archive, records, name: str = "sms-test.xml"):
     return ingest(archive, source(name), records)
+
+
+def messages_folder(tmp_path: Path, name: str) -> Path:
+    """A copied ~/Library/Messages folder: the modern fixture's chat.db, Messages' other database
+    and settings, and a chat text that came as an attachment (part of a message, not an export)."""
+    from imessage_build import build_modern
+
+    folder = tmp_path / name
+    shutil.copytree(build_modern(tmp_path / "home").parent, folder)
+    (folder / "prewarmsg.db").write_bytes(b"")
+    (folder / "com.apple.messages.plist").write_bytes(b"bplist00")
+    (folder / "Attachments" / "aa").mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", folder / "Attachments" / "aa")
+    return folder

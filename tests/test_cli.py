@@ -14,7 +14,7 @@ import textfile.importers
 from textfile.archive import Archive
 from textfile.errors import ImportFailed
 
-from conftest import FIXTURES, msg, snapshot
+from conftest import FIXTURES, messages_folder, msg, snapshot
 
 
 def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
@@ -201,11 +201,17 @@ def test_log_and_verify(cli, archive_path):
     assert r.stderr.startswith("Error: audit log entry 2 (client add, ")
 
 
-def test_verify_detects_a_changed_message(cli, archive, archive_path, tmp_path, test_importer):
+def imported_lines(cli, tmp_path, text: str):
+    """A `.lines` export (the test importer's) imported; the archive verifies before the test tampers."""
     export = tmp_path / "chat.lines"
-    export.write_text("1 I never agreed to that\n")
+    export.write_text(text)
     cli("import", export)
     assert cli("verify").exit_code == 0
+    return export
+
+
+def test_verify_detects_a_changed_message(cli, archive, archive_path, tmp_path, test_importer):
+    imported_lines(cli, tmp_path, "1 I never agreed to that\n")
     archive.conn.execute("UPDATE messages SET body = 'I agreed to that'")
     r = cli("verify", "--json")
     assert r.exit_code == 3
@@ -214,10 +220,7 @@ def test_verify_detects_a_changed_message(cli, archive, archive_path, tmp_path, 
 
 
 def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
-    export = tmp_path / "chat.lines"
-    export.write_text("1 I never agreed to that\n2 Thanks, got it.\n")
-    cli("import", export)
-    assert cli("verify").exit_code == 0
+    imported_lines(cli, tmp_path, "1 I never agreed to that\n2 Thanks, got it.\n")
     # Deleted with its provenance rows too, foreign keys off: only the import's count can tell.
     archive.conn.execute("PRAGMA foreign_keys = OFF")
     gone = archive.conn.execute("SELECT id FROM messages WHERE body = 'Thanks, got it.'").fetchone()[0]
@@ -229,9 +232,7 @@ def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, 
 
 
 def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
-    export = tmp_path / "chat.lines"
-    export.write_text("1 I never agreed to that\n")
-    cli("import", export)
+    imported_lines(cli, tmp_path, "1 I never agreed to that\n")
     archive.conn.execute("PRAGMA foreign_keys = OFF")
     archive.conn.execute("DELETE FROM messages")
     problems = json.loads(cli("verify", "--json").stdout)["problems"]
@@ -333,19 +334,11 @@ def test_a_failing_command_with_json_says_why_on_stdout_too(cli):
 
 
 def test_a_folder_with_a_chat_db_and_other_exports_is_walked_and_conversation_needs_one_file(cli, tmp_path):
-    import sys
-
-    sys.path.insert(0, str(FIXTURES.parent / "tests"))
-    from imessage_build import build_modern, build_old
+    from imessage_build import build_old
 
     # A copied Messages folder (its own files and caches, read through chat.db) with other exports
     # dropped into it and beside it: the folder is one export, everything else is read on its own.
-    folder = tmp_path / "Messages"
-    shutil.copytree(build_modern(tmp_path / "home").parent, folder)
-    (folder / "prewarmsg.db").write_bytes(b"")
-    (folder / "com.apple.messages.plist").write_bytes(b"bplist00")
-    (folder / "Attachments" / "aa").mkdir(parents=True, exist_ok=True)
-    shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", folder / "Attachments" / "aa")  # sent as a file: not a chat of ours
+    folder = messages_folder(tmp_path, "Messages")
     shutil.copy(build_old(tmp_path / "old"), folder / "chat-oldmac.db")
     (folder / "android").mkdir()
     shutil.copy(FIXTURES / "android" / "sms-20240301.xml", folder / "android")
@@ -371,9 +364,6 @@ def test_init_over_another_program_s_wal_database_leaves_nothing_beside_it(bare_
 
 
 def test_a_named_hidden_messages_folder_with_a_dangling_link_and_a_second_database(cli, tmp_path):
-    import sys
-
-    sys.path.insert(0, str(FIXTURES.parent / "tests"))
     from imessage_build import build_backup, build_modern, build_old
 
     folder = tmp_path / ".Messages"  # named by the user: not passed over for its dot

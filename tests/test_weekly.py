@@ -11,7 +11,7 @@ import pytest
 from textfile import weekly
 from textfile.errors import ArchiveBusy
 
-from conftest import FIXTURES, snapshot
+from conftest import FIXTURES, messages_folder, snapshot
 
 HOUR_AGO = time.time() - 3600
 
@@ -163,17 +163,7 @@ def test_a_new_file_is_hashed_once_and_parsed_once(archive, inbox, tmp_path, mon
 
 
 def test_an_inbox_that_is_a_messages_folder_is_one_export(archive, tmp_path):
-    import sys
-
-    sys.path.insert(0, str(FIXTURES.parent / "tests"))
-    from imessage_build import build_modern
-
-    inbox = tmp_path / "Messages"
-    shutil.copytree(build_modern(tmp_path / "home").parent, inbox)
-    (inbox / "prewarmsg.db").write_bytes(b"")
-    (inbox / "com.apple.messages.plist").write_bytes(b"bplist00")
-    (inbox / "Attachments" / "bb").mkdir(parents=True, exist_ok=True)
-    shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", inbox / "Attachments" / "bb")  # an attachment, not a chat
+    inbox = messages_folder(tmp_path, "Messages")
     for path in [inbox, *inbox.rglob("*")]:
         settled(path)
     first = run(archive, inbox, tmp_path)
