@@ -308,7 +308,6 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
     file is a mistake in the command (NotFound / InvalidInput: exit 1), not a failed check (exit 3).
     `recorded_gone`: the archive records the transcript at another path, where it no longer is
     (nothing there, or another file)."""
-    from textfile.fingerprint import file_sha256
     from textfile.transcript.manifest import verify_pdf
 
     for path in map(Path, paths):
@@ -318,10 +317,19 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
             raise InvalidInput(f"{path}: not a file (a transcript is a PDF file)")
     reports = [verify_pdf(archive.conn, archive.settings.archive_id, p) for p in paths]
     for r in reports:
-        recorded, here = r.get("recorded_path"), Path(r["path"])
-        r["recorded_gone"] = bool(recorded and recorded != str(here.resolve()) and (
-            not Path(recorded).is_file() or file_sha256(recorded) != file_sha256(here)))
+        recorded = r.get("recorded_path")
+        r["recorded_gone"] = bool(recorded and recorded != str(Path(r["path"]).resolve()) and not _holds(recorded, r["sha256"]))
     return reports
+
+
+def _holds(path: str, sha: str) -> bool:
+    """Whether the file at `path` has this sha256 (an unreadable or missing file does not)."""
+    from textfile.fingerprint import file_sha256
+
+    try:
+        return file_sha256(path) == sha
+    except OSError:
+        return False
 
 
 def record_moves(archive: Archive, reports: list[dict]) -> list[dict]:

@@ -83,7 +83,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     if not path.is_file():
         problems.append("no such file")
         return report
-    actual_sha = file_sha256(path)
+    actual_sha = report["sha256"] = file_sha256(path)
     raw = read(path)
     if raw is None:
         row = conn.execute("SELECT * FROM transcripts WHERE pdf_sha256 = ?", (actual_sha,)).fetchone()
