@@ -170,3 +170,20 @@ def test_an_inbox_that_is_a_messages_folder_is_one_export(archive, tmp_path):
     assert ([(os.path.basename(r["path"]), r["format"]) for r in first.imported], first.failed) == ([("Messages", "imessage")], [])
     second = run(archive, inbox, tmp_path)
     assert (second.imported, second.failed, second.already_archived) == ([], [], 1)
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_and_the_rest_goes_in(archive, inbox, tmp_path, monkeypatch):
+    locked = inbox / "locked"
+    locked.mkdir()
+    settled(locked)
+    real_iterdir = type(locked).iterdir
+
+    def iterdir(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(type(locked), "iterdir", iterdir)
+    report = run(archive, inbox, tmp_path)
+    assert len(report.imported) == 2
+    assert [os.path.basename(f["path"]) for f in report.failed] == ["locked"] and report.exit_code == 1

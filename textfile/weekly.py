@@ -107,7 +107,12 @@ def _collect(entries: list[Path], *, skip: tuple[Path, ...] = ()) -> list[Path]:
             seen.add(entry.resolve())
             whole = next((m for m in registered if _detects(m, entry)), None)
             if whole is None:
-                for child in sorted(entry.iterdir()):
+                try:
+                    children = sorted(entry.iterdir())
+                except OSError:  # unreadable: the folder itself is tried, and fails with its reason
+                    found.append(entry)
+                    return
+                for child in children:
                     visit(child)
                 return
             found.append(entry)
