@@ -105,7 +105,12 @@ def test_registered_and_found_by_content(tmp_path):
 
 def test_android_24h_complete_records():
     got = records(SAM)
-    assert not [r for r in got if not isinstance(r, Message)]
+    # every header date reads either way (12/03, 10/03, 03/11): the attachment names settle it
+    assert [r for r in got if not isinstance(r, Message)] == [Notice(
+        "WhatsApp Chat with Sam Client.txt: dates read as day/month/year: no header date has a number above 12, and the dated "
+        "attachment names fit that order only (2 names: 'IMG-20240312-WA0001.jpg' at line 15, header date 12/03/2024; "
+        "'PTT-20240312-WA0002.opus' at line 17, header date 12/03/2024); pass --date-order mdy if that is wrong", kind="assumption")]
+    got = got[1:]
     rows = [row(m) for m in got]
     assert rows == [
         ("line 1", "2024-03-12T13:00:00.000Z", "system", None,
@@ -394,7 +399,7 @@ def test_a_date_order_that_contradicts_the_file_is_warned_about_and_nothing_is_d
     got = records(chat, date_order="mdy")
     assert [r.text for r in got if isinstance(r, Notice)] == [
         "WhatsApp Chat with Sam Client.txt: 1 lines look like message headers but their dates are impossible in "
-        "--date-order mdy; they were kept as text of the message before them"]
+        "--date-order mdy (the first at line 2); they were kept as text of the message before them"]
     assert [(times.to_iso(m.sent_at), m.body) for m in got if isinstance(m, Message)] == [
         ("2024-12-03T14:01:00.000Z", "a\n13/03/2024, 09:02 - Alex Owner: b")]
 
@@ -420,7 +425,12 @@ def test_advancing_dates_decide_the_order(tmp_path):
              "05/03/24, 10:00 - Alex Owner: e", "10/03/24, 10:00 - Pat: f", "01/04/24, 10:00 - Pat: g"]
     chat = write(tmp_path / "WhatsApp Chat with Pat.txt", "\n".join(lines) + "\n")
     got = records(chat)
-    assert not [r for r in got if isinstance(r, Notice)]
+    # an inference, not a proof: said, with what it rested on
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        "WhatsApp Chat with Pat.txt: dates read as day/month/year: no header date has a number above 12, and the dates go back "
+        "from one header to the next 0 times read so, 2 times read as month/day/year; pass --date-order mdy if that is wrong",
+        kind="assumption")]
+    got = got[1:]
     assert [times.to_iso(m.sent_at)[:10] for m in got][:4] == ["2024-02-01", "2024-02-05", "2024-02-10", "2024-03-01"]
 
 
@@ -558,8 +568,8 @@ def test_conversation_option_overrides_the_file_name():
 def test_a_file_name_without_a_chat_name(tmp_path):
     plain = write(tmp_path / "sam-lease.txt", SAM.read_text())
     got = records(plain)
-    assumption = [r for r in got if isinstance(r, Notice)]
-    assert assumption[0].kind == "assumption" and "'sam-lease'" in assumption[0].text
+    assumption = [r for r in got if isinstance(r, Notice) and "'sam-lease'" in r.text]
+    assert assumption[0].kind == "assumption"
     bare = write(tmp_path / "_chat.txt", SAM.read_text())
     with pytest.raises(ImportFailed, match="pass --conversation NAME"):
         records(bare)
@@ -915,6 +925,58 @@ def test_cli_a_truncated_export_fails_and_the_archive_is_unchanged(cli, archive,
     assert snapshot(archive) == before
     whole = cli("import", SAM, "--json")
     assert json.loads(whole.output)[0]["added"] == 15
+
+
+# -- day/month order from what the file itself says (issue 13, point 8) -----------------------------------
+
+
+@pytest.mark.parametrize("lines, evidence", [
+    # Android: the day the phone saved the file; a message a minute before midnight, saved after it
+    (["09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)", "09/10/23, 23:59 - Pat: VID-20231010-WA0002.mp4 (file attached)",
+      "10/10/23, 08:00 - Alex Owner: ok"],
+     "2 names: 'IMG-20231009-WA0001.jpg' at line 1, header date 09/10/23; 'VID-20231010-WA0002.mp4' at line 2, header date 09/10/23"),
+    # iOS: the message's own time
+    (["[09/10/23, 10:00:00] Pat: \u200e<attached: 00000001-PHOTO-2023-10-09-10-00-00.jpg>",
+      "[09/10/23, 23:59:00] Pat: caption \u200e<attached: 00000002-AUDIO-2023-10-09-23-59-00.opus>", "[10/10/23, 08:00:00] Alex Owner: ok"],
+     "2 names: '00000001-PHOTO-2023-10-09-10-00-00.jpg' at line 1, header date 09/10/23; '00000002-AUDIO-2023-10-09-23-59-00.opus' at "
+     "line 2, header date 09/10/23"),
+], ids=["android", "ios"])
+def test_dated_attachment_names_settle_the_day_month_order(tmp_path, lines, evidence):
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt", "\n".join(lines) + "\n")
+    got = records(chat)  # region US: month first, were nothing to tell
+    assert got[0] == Notice(
+        "WhatsApp Chat with Pat.txt: dates read as day/month/year: no header date has a number above 12, and the dated attachment "
+        f"names fit that order only ({evidence}); pass --date-order mdy if that is wrong", kind="assumption")
+    assert [(times.to_iso(m.sent_at), m.sender.handle, [a.file_name for a in m.attachments]) for m in got[1:]] == [
+        ("2023-10-09T14:00:00.000Z", "Pat", [evidence.split("'")[1]]),
+        ("2023-10-10T03:59:00.000Z", "Pat", [evidence.split("'")[3]]),
+        ("2023-10-10T12:00:00.000Z", "Alex Owner", []),
+    ]
+
+
+def test_attachment_names_that_disagree_settle_nothing_and_the_notice_says_so(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
+                 "09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)\n09/10/23, 10:05 - Alex Owner: ok\n"
+                 "09/10/23, 10:10 - Pat: IMG-20230910-WA0002.jpg (file attached)\n")
+    got = records(chat)
+    assert got[0] == Notice(
+        "WhatsApp Chat with Pat.txt: dates read as month/day/year, the usual order for region US: no header date has a number above 12, "
+        "the dates advance alike in both orders, its dated attachment names disagree (day/month/year fits 1 name: "
+        "'IMG-20231009-WA0001.jpg' at line 1, header date 09/10/23; month/day/year fits 1 name: 'IMG-20230910-WA0002.jpg' at line 3, "
+        "header date 09/10/23); pass --date-order dmy if that is wrong", kind="assumption")
+    assert [times.to_iso(m.sent_at)[:10] for m in got[1:]] == ["2023-09-10"] * 3
+
+
+def test_headers_that_contradict_each_other_name_the_lines(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
+                 "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n")
+    got = records(chat)
+    assert got[0] == Notice(
+        "WhatsApp Chat with Pat.txt: dates read as day/month/year: 2 header dates have a first number above 12 (the first at line 2), "
+        "1 a second one (the first at line 4); the 1 that fit only month/day/year were kept as text of the message before them "
+        "(pass --date-order to choose)")
+    assert [(times.to_iso(m.sent_at)[:10], m.body) for m in got[1:]] == [
+        ("2024-02-01", "a"), ("2024-02-25", "b"), ("2024-02-26", "c\n02/27/24, 10:00 - Pat: d")]
 
 
 # -- through the archive -------------------------------------------------------------------------

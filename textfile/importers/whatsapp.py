@@ -467,6 +467,8 @@ class _Survey:
     year_first: int = 0
     first_over_12: int = 0
     second_over_12: int = 0
+    first_over_12_line: int = 0  # the line of the first such header
+    second_over_12_line: int = 0
     ambiguous: int = 0  # dates where either order is possible and they differ
     back_dmy: int = 0
     back_mdy: int = 0
@@ -539,6 +541,7 @@ def _survey(source: _Source) -> _Survey:
     last_dmy = last_mdy = last_ymd = -1
     last_date_key = day = None
     headers = 0
+    lines_before = 0  # line breaks in the chunks before this one (a header's line: see _messages)
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream):
             for m in _AFTER_NEWLINE.finditer(chunk):
@@ -574,6 +577,8 @@ def _survey(source: _Source) -> _Survey:
                 headers += 1
                 kind, key_dmy, key_mdy = facts
                 counts[kind] += 1
+                if counts[kind] == 1 and kind in ("first", "second"):  # where the evidence is, for the notices
+                    setattr(s, f"{kind}_over_12_line", lines_before + chunk.count("\n", 0, m.start() + 1))
                 if key_dmy is not None and facts is not prev_facts:  # (the same date again changes nothing)
                     if prev_dmy is not None:
                         if key_dmy < prev_dmy:
@@ -620,6 +625,7 @@ def _survey(source: _Source) -> _Survey:
                     longer[pair] = longer.get(pair, 0) + 1
                     more = chunk.find(": ", more + 2, limit)
                     hops += 1
+            lines_before += chunk.count("\n")
     s.headers = headers
     s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = counts["ymd"], counts["first"], counts["second"], counts["ambiguous"]
     s.back_dmy, s.back_mdy = back_dmy, back_mdy
@@ -655,37 +661,126 @@ _GROUP_WORDS = re.compile(
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
 
 
-def _date_order(path: Path, s: _Survey, options: ImportOptions) -> tuple[str, Notice | None]:
+_ORDER_WORDS = {"dmy": "day/month/year", "mdy": "month/day/year"}
+_OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}
+
+
+def _date_order(source: _Source, s: _Survey, options: ImportOptions) -> tuple[str, Notice | None]:
+    """The file's day/month order, and a notice naming what it rested on wherever the headers do
+    not prove it. In turn: --date-order; a first or second number above 12 (proof, said only when
+    both occur); the dated attachment names (_dated_names); the order in which the dates advance;
+    last, the usual order of the region, and only then "nothing in the file tells"."""
+    name = source.path.name
     if options.date_order:
-        misfits = {"dmy": s.second_over_12, "mdy": s.first_over_12}.get(options.date_order, 0)
+        misfits, line = {"dmy": (s.second_over_12, s.second_over_12_line),
+                         "mdy": (s.first_over_12, s.first_over_12_line)}.get(options.date_order, (0, 0))
         if not misfits:
             return options.date_order, None
         return options.date_order, Notice(
-            f"{path.name}: {misfits} lines look like message headers but their dates are impossible in "
-            f"--date-order {options.date_order}; they were kept as text of the message before them"
+            f"{name}: {misfits} lines look like message headers but their dates are impossible in "
+            f"--date-order {options.date_order} (the first at line {line}); they were kept as text of the message before them"
         )
     if s.first_over_12 and s.second_over_12:
         order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
-        other = s.second_over_12 if order == "dmy" else s.first_over_12
+        misfits = s.second_over_12 if order == "dmy" else s.first_over_12
         return order, Notice(
-            f"dates read as {'day/month' if order == 'dmy' else 'month/day'}/year; {other} header lines fit only the other "
-            "order and were kept as text of the message before them (pass --date-order to choose)"
+            f"{name}: dates read as {_ORDER_WORDS[order]}: {s.first_over_12} header dates have a first number above 12 "
+            f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
+            f"the {misfits} that fit only {_ORDER_WORDS[_OTHER_ORDER[order]]} were kept as text of the message before them "
+            "(pass --date-order to choose)"
         )
     if s.first_over_12:
         return "dmy", None
     if s.second_over_12:
         return "mdy", None
-    if s.back_dmy != s.back_mdy and s.ambiguous:
-        return ("dmy" if s.back_dmy < s.back_mdy else "mdy"), None
-    order = "mdy" if options.region.upper() in _MDY_REGIONS else "dmy"
-    if not s.ambiguous:
-        return order, None
-    words = "month/day/year" if order == "mdy" else "day/month/year"
-    return order, Notice(
-        f"{path.name}: nothing in the file tells day/month from month/day order; dates were read as {words} "
-        f"(the usual order for region {options.region.upper()}); pass --date-order {'dmy' if order == 'mdy' else 'mdy'} if that is wrong",
-        kind="assumption",
-    )
+    region = options.region.upper()
+    if not s.ambiguous:  # every date reads the same in either order
+        return ("mdy" if region in _MDY_REGIONS else "dmy"), None
+    names = _dated_names(source)
+    back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
+    disagree = (f", its dated attachment names disagree ({_ORDER_WORDS['dmy']} fits {_listed(names['dmy'])}; "
+                f"{_ORDER_WORDS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
+    if bool(names["dmy"]) != bool(names["mdy"]):
+        order = "dmy" if names["dmy"] else "mdy"
+        other = _OTHER_ORDER[order]
+        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12, and the dated attachment names "
+                f"fit that order only ({_listed(names[order])})")
+        if back[order] > back[other]:
+            text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}"
+    elif s.back_dmy != s.back_mdy:
+        order = "dmy" if s.back_dmy < s.back_mdy else "mdy"
+        other = _OTHER_ORDER[order]
+        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12{disagree}, and the dates go back "
+                f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}")
+    else:
+        order = "mdy" if region in _MDY_REGIONS else "dmy"
+        other = _OTHER_ORDER[order]
+        if disagree:
+            text = (f"dates read as {_ORDER_WORDS[order]}, the usual order for region {region}: no header date has a number above 12, "
+                    f"the dates advance alike in both orders{disagree}")
+        else:
+            text = ("nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
+                    f"alike in both orders, no dated attachment name fits one order only); dates were read as {_ORDER_WORDS[order]} "
+                    f"(the usual order for region {region})")
+    return order, Notice(f"{name}: {text}; pass --date-order {other} if that is wrong", kind="assumption")
+
+
+# The attachment names that carry a date: Android's, the day the phone saved the file, and iOS's,
+# the message's own time, both on the phone's clock:
+#   IMG-20230922-WA0006.jpg (file attached)      ‎<attached: 00000010-PHOTO-2020-11-02-21-49-51.jpg>
+_DATED_NAME = re.compile(
+    r"\b(?:IMG|VID|PTT|AUD|STK|DOC)-(\d{4})(\d\d)(\d\d)-WA\d+\.\w+"
+    r"|\b\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-(\d{4})-(\d\d)-(\d\d)-\d\d-\d\d-\d\d\.\w+"
+)
+
+
+def _dated_names(source: _Source) -> dict[str, list]:
+    """The dated attachment names on the first line of a message whose header's date reads either
+    way, by the order they fit: {"dmy": [(line, name, header date as written)], "mdy": [...]}.
+
+    A name fits an order when its date is within a day of the header's date read in that order (a
+    message near midnight, a file saved on the next day) and more than a day from it read in the
+    other. A third reading of the file, made only when the headers leave the order open (a file
+    whose dates all have both numbers at most 12, so a short one)."""
+    fits: dict[str, list] = {"dmy": [], "mdy": []}
+    line_no = 0
+    with source.open_text() as stream:
+        for chunk in _chunks(source.path, stream):
+            count_from = 0
+            for m in _AFTER_NEWLINE.finditer(chunk):
+                end = chunk.find("\n", m.end())
+                found = list(_DATED_NAME.finditer(chunk, m.end(), len(chunk) if end < 0 else end))
+                if not found:
+                    continue
+                g = m.groups()
+                d1, sep, d2, era, d3, be = (g[0], g[1], g[2], None, g[3], None) if g[0] is not None else g[8:14]
+                line_no += chunk.count("\n", count_from, m.start() + 1)
+                count_from = m.start() + 1
+                facts = _date_facts(d1, d2, d3)
+                if facts is None or facts[0] != "ambiguous":
+                    continue
+                readings = {order: _date(d1, d2, era, d3, be, order) for order in ("dmy", "mdy")}
+                for found_name in found:
+                    y, mo, d = [int(n) for n in found_name.groups() if n is not None]
+                    try:
+                        named = date(y, mo, d)
+                    except ValueError:
+                        continue
+                    near = {order: bool(day) and abs((named - date(*day[0])).days) <= 1 for order, day in readings.items()}
+                    for order, other in _OTHER_ORDER.items():
+                        if near[order] and not near[other]:
+                            fits[order].append((line_no, found_name.group(0), f"{d1}{sep}{d2}{sep}{d3}"))
+            line_no += chunk.count("\n", count_from)
+    return fits
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _listed(names: list) -> str:
+    shown = "; ".join(f"{name!r} at line {line}, header date {written}" for line, name, written in names[:3])
+    return f"{len(names)} name{'s' if len(names) != 1 else ''}: {shown}" + (f"; and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -975,7 +1070,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
         if options.date_order and options.date_order != "ymd":
             order = options.date_order
     else:
-        order, notice = _date_order(path, survey, options)
+        order, notice = _date_order(source, survey, options)
     try:
         tz = times.zone(options.tz)
     except TextfileError as exc:
