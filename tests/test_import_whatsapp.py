@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -16,7 +17,7 @@ from whatsapp_build import build_zip
 from textfile import times
 from textfile.errors import ImportFailed
 from textfile.importers import whatsapp
-from textfile.model import Attachment, ImportOptions, Message, Notice, Skipped
+from textfile.model import Attachment, ChatFile, ImportOptions, Message, Notice, Skipped
 
 WA = FIXTURES / "whatsapp"
 SAM = WA / "WhatsApp Chat with Sam Client.txt"
@@ -175,7 +176,7 @@ def test_a_file_that_changes_between_the_two_readings_fails(tmp_path):
     readings = iter(["18/03/2022, 14:56 - Sam: a\n18/03/2022, 14:57 - Sam: b\n",
                      "18/03/2022, 14:57 - Sam: b\n18/03/2022, 14:56 - Sam: a\n"])
     source = whatsapp._Source(tmp_path / "WhatsApp Chat with Sam.txt", lambda: io.StringIO(next(readings)),
-                              "WhatsApp Chat with Sam.txt", None, lambda name: None, False)
+                              "WhatsApp Chat with Sam.txt", None, None, False)
     with pytest.raises(ImportFailed, match="changed while it was being read"):
         list(whatsapp._read(source, options(me="Alex Owner")))
 
@@ -925,6 +926,134 @@ def test_cli_a_truncated_export_fails_and_the_archive_is_unchanged(cli, archive,
     assert snapshot(archive) == before
     whole = cli("import", SAM, "--json")
     assert json.loads(whole.output)[0]["added"] == 15
+
+
+# -- media no line names exactly (issue 13, point 7) -------------------------------------------------
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+ANDROID_MEDIA_CHAT = ("22/09/2023, 10:00 - Sam Client: IMG-20230922-WA0006.jpg (file attached)\nSigned copy\n"
+                      "22/09/2023, 10:01 - Alex Owner: PTT-20230922-WA0007.opus (file attached)\n"
+                      "22/09/2023, 10:02 - Sam Client: thanks\n")
+
+
+def android_export(tmp_path: Path, files: dict[str, bytes], *, zipped: bool = True) -> Path:
+    """An Android export of ANDROID_MEDIA_CHAT with `files` beside its chat text: zipped, or an export folder."""
+    folder = tmp_path / "WhatsApp Chat with Sam Client"
+    folder.mkdir()
+    write(folder / "WhatsApp Chat with Sam Client.txt", ANDROID_MEDIA_CHAT)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return build_zip(folder, tmp_path / "WhatsApp Chat with Sam Client.zip") if zipped else folder
+
+
+@pytest.mark.parametrize("zipped", [True, False], ids=["zip", "folder"])
+def test_media_named_with_an_extension_the_phone_added_are_the_files_the_lines_name(tmp_path, zipped):
+    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "PTT-20230922-WA0007.opus.ogg": b"OggS voice"}, zipped=zipped)
+    got = records(export)
+    assert [row(m) for m in got if isinstance(m, Message)] == [
+        ("line 1", "2023-09-22T14:00:00.000Z", "in", "Sam Client", "Signed copy", [],
+         [("IMG-20230922-WA0006.jpg.png", "image/png", PNG, None)], "message", None),
+        ("line 3", "2023-09-22T14:01:00.000Z", "out", "Alex Owner", "", [],
+         [("PTT-20230922-WA0007.opus.ogg", "audio/ogg", b"OggS voice", None)], "message", None),
+        ("line 4", "2023-09-22T14:02:00.000Z", "in", "Sam Client", "thanks", [], [], "message", None),
+    ]
+    assert [r for r in got if not isinstance(r, Message)] == [Notice(
+        f"{export.name}: 2 attachments found under the name the chat gives plus an extension the phone added "
+        "(line 1 names 'IMG-20230922-WA0006.jpg', the file is 'IMG-20230922-WA0006.jpg.png'; "
+        "line 3 names 'PTT-20230922-WA0007.opus', the file is 'PTT-20230922-WA0007.opus.ogg')", kind="assumption")]
+    # identity: as without the files (the same export as a lone text, media left out)
+    alone = write(tmp_path / "WhatsApp Chat with Sam Client.txt", ANDROID_MEDIA_CHAT)
+    assert [m.identity for m in got if isinstance(m, Message)] == [m.identity for m in messages(alone)]
+
+
+def test_beside_a_lone_chat_text_a_converted_file_is_found_and_nothing_else_is_taken(tmp_path):
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    chat = write(folder / "WhatsApp Chat with Sam Client.txt", ANDROID_MEDIA_CHAT)
+    (folder / "IMG-20230922-WA0006.jpg.png").write_bytes(PNG)
+    (folder / "holiday.jpg").write_bytes(JPEG)  # anybody's: a lone chat text does not own its folder
+    got = records(chat)
+    assert [row(m)[6] for m in got if isinstance(m, Message)] == [
+        [("IMG-20230922-WA0006.jpg.png", "image/png", PNG, None)],
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "file not found beside the chat text")], []]
+    assert [type(r).__name__ for r in got if not isinstance(r, Message)] == ["Notice"]
+
+
+def test_two_files_that_could_be_the_one_a_line_names_are_neither_taken_and_both_kept(tmp_path):
+    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "IMG-20230922-WA0006.jpg.webp": b"RIFF webp"})
+    got = records(export)
+    conversation = got[0].conversation
+    assert [row(m)[6] for m in got if isinstance(m, Message)] == [
+        [("IMG-20230922-WA0006.jpg", "image/jpeg", None,
+          "not in the zip under this name; 2 files are this name with one more extension "
+          "('IMG-20230922-WA0006.jpg.png', 'IMG-20230922-WA0006.jpg.webp'): none was taken")],
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "not in the zip")], []]
+    assert [r for r in got if not isinstance(r, Message)] == [
+        ChatFile(conversation, "IMG-20230922-WA0006.jpg.png", "image/png", PNG, "IMG-20230922-WA0006.jpg.png"),
+        ChatFile(conversation, "IMG-20230922-WA0006.jpg.webp", "image/webp", b"RIFF webp", "IMG-20230922-WA0006.jpg.webp"),
+        Notice(f"{export.name}: 2 files in the export named by no message ('IMG-20230922-WA0006.jpg.png', "
+               "'IMG-20230922-WA0006.jpg.webp'): kept as files of the chat, with no time or sender; transcripts list them at the end"),
+    ]
+
+
+@pytest.mark.parametrize("zipped", [True, False], ids=["zip", "folder"])
+def test_files_no_line_names_are_kept_as_files_of_the_chat_and_litter_is_accounted_for(tmp_path, zipped):
+    files = {"IMG-20230922-WA0006.jpg": JPEG, "IMG-20230921-WA0001.jpg": b"\xff\xd8 earlier", "Lease.pdf": b"%PDF-1.4 lease",
+             ".DS_Store": b"\x00\x00\x00\x01Bud1", "._IMG-20230922-WA0006.jpg": b"\x00\x05\x16\x07"}
+    export = android_export(tmp_path, files, zipped=zipped)
+    got = records(export)
+    conversation = got[0].conversation
+    assert [row(m)[6] for m in got if isinstance(m, Message)] == [
+        [("IMG-20230922-WA0006.jpg", "image/jpeg", JPEG, None)],
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "not in the zip" if zipped else "file not found beside the chat text")], []]
+    assert [r for r in got if not isinstance(r, Message)] == [
+        ChatFile(conversation, "IMG-20230921-WA0001.jpg", "image/jpeg", b"\xff\xd8 earlier", "IMG-20230921-WA0001.jpg"),
+        ChatFile(conversation, "Lease.pdf", "application/pdf", b"%PDF-1.4 lease", "Lease.pdf"),
+        Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", ".DS_Store"),
+        Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it",
+                "._IMG-20230922-WA0006.jpg"),
+        Notice(f"{export.name}: 2 files in the export named by no message ('IMG-20230921-WA0001.jpg', 'Lease.pdf'): "
+               "kept as files of the chat, with no time or sender; transcripts list them at the end"),
+    ]
+
+
+def test_files_no_message_names_are_stored_once_and_the_transcript_lists_them(cli, archive, tmp_path):
+    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg": JPEG, "IMG-20230921-WA0001.jpg": b"\xff\xd8 earlier"})
+    first = cli("import", export, "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)[0]["warnings"] == [
+        f"{export.name}: 1 file in the export named by no message ('IMG-20230921-WA0001.jpg'): kept as files of the chat, "
+        "with no time or sender; transcripts list them at the end"]
+    sha = hashlib.sha256(b"\xff\xd8 earlier").hexdigest()
+    stored = lambda: [tuple(r) for r in archive.conn.execute(  # noqa: E731
+        "SELECT c.title, f.file_name, f.mime, f.blob_sha256, f.import_id, b.size, b.data FROM conversation_files f"
+        " JOIN conversations c ON c.id = f.conversation_id JOIN blobs b ON b.sha256 = f.blob_sha256")]
+    assert stored() == [("Sam Client", "IMG-20230921-WA0001.jpg", "image/jpeg", sha, 1, 10, b"\xff\xd8 earlier")]
+    before = snapshot(archive)
+    again = cli("import", export, "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)[0]["added"] == 0
+    after = snapshot(archive)
+    for table in after:
+        if table not in ("imports", "message_sources", "audit_log"):
+            assert after[table] == before[table], table
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    import subprocess
+
+    for args in (["client", "add", "Sam Client", "--phone", "(202) 555-0143"], ["matter", "open", "2026-020", "--client", "Sam Client", "--title", "Lease"],
+                 ["file", "1", "--matter", "2026-020"], ["transcript", "2026-020", "--out", tmp_path / "t.pdf"]):
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    section = " ".join(text[text.index("Files in the export that no message names"):].split())
+    listed, footer = section.split(" sha256 ")
+    assert listed == (
+        "Files in the export that no message names The exports held these files, but no message names them: nothing says when "
+        "or by whom they were sent. They are listed, not shown, whatever the transcript's window. Conversation 1: Sam Client "
+        "IMG-20230921-WA0001.jpg, image/jpeg, 10 bytes,")
+    assert footer.replace(" ", "").startswith(sha + "Page2of2")  # (the sha256 may wrap)
 
 
 # -- day/month order from what the file itself says (issue 13, point 8) -----------------------------------

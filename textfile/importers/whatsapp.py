@@ -36,7 +36,7 @@ from typing import Callable, Iterator
 
 from textfile import phones, times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
+from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
 
 FORMAT = "whatsapp"
 VERSION = "1"
@@ -152,8 +152,8 @@ class _Source:
     open_text: Callable[[], io.TextIOBase]
     chat_file_name: str  # name of the chat text (member name inside a zip)
     container_name: str | None  # the zip's file name
-    media: Callable[[str], bytes | None]
-    has_media_store: bool
+    media: _Media | None  # the files beside the chat text (None: none looked for)
+    has_media_store: bool  # the media are in the zip (not beside the chat text)
     close: Callable[[], None] = lambda: None
 
 
@@ -230,6 +230,74 @@ _MEDIA_EXTENSIONS = frozenset(
 )
 # Left by unzipping or browsing a folder; never part of an export, never one.
 _FOLDER_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX"})
+
+
+# Extensions a phone adds when it converts a file it exports ("IMG-20230922-WA0006.jpg.png", "….opus.ogg").
+_ADDED_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .webp .heic .heif .mp4 .3gp .mov .m4v .webm .opus .ogg .oga .mp3 .m4a .aac .amr .wav".split())
+
+
+@dataclass(eq=False)
+class _File:
+    name: str  # as the zip or the folder writes it
+    read: Callable[[], bytes | None]  # None: not to be read (a link out of the export folder, unreadable)
+
+
+def _is_litter(name: str) -> bool:
+    base = name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base in _FOLDER_LITTER or base.startswith("._")
+
+
+class _Media:
+    """The files an export holds beside its chat text: the one each attachment line names, and the rest.
+
+    A line names a file by its exact name (Unicode-normalized), or else by that name plus one
+    extension the phone added when it converted the file ("IMG-20230922-WA0006.jpg.png" for a line
+    naming "IMG-20230922-WA0006.jpg"): an image, audio or video extension (_ADDED_EXTENSIONS), and
+    only one file may fit; of two, neither is taken (nothing says which is meant). Listed on first
+    use, so a chat without attachments never lists the folder of a lone chat text."""
+
+    def __init__(self, listing: Callable[[], tuple[list[_File], list[str]]], missing: str, whole_export: bool):
+        self.listing = listing  # -> (files, names of the litter of zipping or unzipping)
+        self.missing = missing  # why a named file is not there: "not in the zip", …
+        # A zip or an export folder is the export: the files no line names are kept (ChatFile).
+        # Beside a lone chat text, they may be anybody's.
+        self.whole_export = whole_export
+        self.files: list[_File] | None = None
+        self.litter: list[str] = []
+        self.exact: dict[str, _File] = {}
+        self.longer: dict[str, list[_File]] = {}  # a name -> the files named it plus one added extension
+        self.used: set[int] = set()  # ids of the files a line named
+        self.converted: list[tuple[int, str, str]] = []  # (line, name written, file taken) by an added extension
+
+    def index(self) -> list[_File]:
+        if self.files is None:
+            self.files, self.litter = self.listing()
+            for f in self.files:
+                key = unicodedata.normalize("NFC", f.name.replace("\\", "/").rsplit("/", 1)[-1])
+                self.exact.setdefault(key, f)
+                stem, _dot, extension = key.rpartition(".")
+                if stem and "." + extension.lower() in _ADDED_EXTENSIONS:
+                    self.longer.setdefault(stem, []).append(f)
+        return self.files
+
+    def find(self, name: str, line: int) -> tuple[_File, str] | str:
+        """The file a line's attachment name stands for and the name to record it by (the line's,
+        or the file's own when the phone added an extension), or why there is none."""
+        self.index()
+        key = unicodedata.normalize("NFC", name)
+        found = self.exact.get(key)
+        if found is None:
+            fits = self.longer.get(key, ())
+            if len(fits) != 1:
+                if not fits:
+                    return self.missing
+                listed = ", ".join(repr(f.name) for f in fits[:3]) + (" …" if len(fits) > 3 else "")
+                return f"{self.missing} under this name; {len(fits)} files are this name with one more extension ({listed}): none was taken"
+            found = fits[0]
+            self.converted.append((line, name, found.name))
+            name = found.name.replace("\\", "/").rsplit("/", 1)[-1]
+        self.used.add(id(found))
+        return found, name
 
 
 class _NotOneExport(Exception):
@@ -375,12 +443,6 @@ def _open_source(path: Path) -> _Source:
         except _ZIP_ERRORS as exc:
             zf.close()
             raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
-        members: dict[str, zipfile.ZipInfo] = {}
-        for member in zf.infolist():
-            if member.is_dir() or member.filename.startswith("__MACOSX/") or member is info:
-                continue
-            base = member.filename.replace("\\", "/").rsplit("/", 1)[-1]
-            members.setdefault(unicodedata.normalize("NFC", base), member)
 
         def open_text() -> io.TextIOBase:
             try:
@@ -388,10 +450,18 @@ def _open_source(path: Path) -> _Source:
             except _ZIP_ERRORS as exc:
                 raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
-        def media(name: str) -> bytes | None:
-            member = members.get(unicodedata.normalize("NFC", name))
-            if member is None:
-                return None
+        def members() -> tuple[list[_File], list[str]]:
+            files, litter = [], []
+            for member in zf.infolist():
+                if member.is_dir() or member is info:
+                    continue
+                if _is_litter(member.filename):
+                    litter.append(member.filename)
+                else:
+                    files.append(_File(member.filename, lambda member=member: read(member)))
+            return files, litter
+
+        def read(member: zipfile.ZipInfo) -> bytes:
             try:
                 with zf.open(member) as fp:  # ZipExtFile stops at the declared (checked) size
                     data = fp.read(member.file_size + 1)
@@ -401,7 +471,7 @@ def _open_source(path: Path) -> _Source:
                 raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
             return data
 
-        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, media, True, zf.close)
+        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close)
 
     enc = _encoding(head)
     if b"\x00" in head[:4096] and enc != "utf-16":
@@ -413,11 +483,23 @@ def _open_source(path: Path) -> _Source:
     def open_text() -> io.TextIOBase:
         return open(path, "r", encoding=enc, errors="strict", newline="")
 
-    def media(name: str) -> bytes | None:
-        # only a plain file name, directly beside the chat text
-        if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
-            return None
-        candidate = folder / name
+    def beside() -> tuple[list[_File], list[str]]:
+        files, litter = [], []
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            return files, litter
+        for child in children:
+            if child.name == path.name:
+                continue
+            if _is_litter(child.name):
+                litter.append(child.name)
+            elif child.is_file():
+                files.append(_File(child.name, lambda child=child: read(child)))
+        return files, litter
+
+    def read(candidate: Path) -> bytes | None:
+        # only a file directly beside the chat text, not one a link leads to elsewhere
         try:
             if candidate.is_file() and candidate.resolve().parent == folder.resolve():
                 return candidate.read_bytes()
@@ -428,6 +510,7 @@ def _open_source(path: Path) -> _Source:
     # a chat text in an unzipped export folder takes the folder's name ("WhatsApp Chat - Sam/_chat.txt")
     folder_name = (container or path.parent).name
     named = container is not None or chat_name_from_file(folder_name) is not None
+    media = _Media(beside, "file not found beside the chat text", container is not None)
     return _Source(container or path, open_text, path.name, folder_name if named else None, media, False)
 
 
@@ -1176,6 +1259,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
 
     yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
                          order not in survey.out_of_order)
+    yield from _media_records(source, conversation)
 
 
 RUN_KEYS = 1000  # whole keys kept for the messages of one time (see _messages)
@@ -1312,7 +1396,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             body = ident_body = _clean(content).strip()
             flags, attachments, kind, status, duration = _NO_FLAGS, (), "message", None, None
         elif attachments:
-            attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments)
+            attachments = tuple(_attachment(source, file_name, omitted, line_no) for file_name, omitted in attachments)
         else:
             attachments = ()
         if time_flag:
@@ -1567,11 +1651,47 @@ def _instant(wall: tuple, tz, offsets: dict) -> tuple:
     return datetime(*wall, tzinfo=times.UTC) - known, None
 
 
-def _attachment(source: _Source, name: str | None, omitted: bool) -> Attachment:
+def _attachment(source: _Source, name: str | None, omitted: bool, line: int) -> Attachment:
     if omitted or not name:
         return Attachment(name, _mime(name), missing_reason="omitted by export")
-    data = source.media(name)
+    found = source.media.find(name, line) if source.media is not None else "file not found beside the chat text"
+    if isinstance(found, str):
+        return Attachment(name, _mime(name), missing_reason=found)
+    data = found[0].read()
     if data is None:
-        reason = "not in the zip" if source.has_media_store else "file not found beside the chat text"
-        return Attachment(name, _mime(name), missing_reason=reason)
-    return Attachment(name, _mime(name), data=data)
+        return Attachment(name, _mime(name), missing_reason=source.media.missing)
+    return Attachment(found[1], _mime(found[1]), data=data)
+
+
+def _media_records(source: _Source, conversation: Conversation) -> Iterator[Record]:
+    """After the messages: a notice of the attachments found under a name with an extension the
+    phone added, and for a whole export (a zip, an export folder) the files no line names, kept as
+    files of the chat (no time and no sender: nothing says when or by whom they were sent), and the
+    litter of zipping, each skipped by name. No file of an export goes unaccounted for."""
+    media = source.media
+    if media is None:
+        return
+    name = source.path.name
+    if media.converted:
+        shown = "; ".join(f"line {line} names {written!r}, the file is {taken!r}" for line, written, taken in media.converted[:3])
+        more = f"; and {len(media.converted) - 3} more" if len(media.converted) > 3 else ""
+        yield Notice(f"{name}: {len(media.converted)} attachment{'s' if len(media.converted) != 1 else ''} found under the name "
+                     f"the chat gives plus an extension the phone added ({shown}{more})", kind="assumption")
+    if not media.whole_export:
+        return
+    kept = []
+    for f in media.index():
+        if id(f) in media.used:
+            continue
+        data = f.read()
+        if data is None:
+            yield Skipped("file in the export folder that cannot be read, or a link to a file outside it", f.name)
+            continue
+        kept.append(f.name)
+        yield ChatFile(conversation, f.name, _mime(f.name), data, f.name)
+    for litter in media.litter:
+        yield Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", litter)
+    if kept:
+        listed = ", ".join(repr(n) for n in kept[:5]) + (f" and {len(kept) - 5} more" if len(kept) > 5 else "")
+        yield Notice(f"{name}: {len(kept)} file{'s' if len(kept) != 1 else ''} in the export named by no message ({listed}): "
+                     "kept as files of the chat, with no time or sender; transcripts list them at the end")
