@@ -15,6 +15,13 @@ Decisions:
   one without give the same identities), and the occurrence of that tuple within the export.
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
   name, `--conversation`) and the owner: next week's longer export lands in the same conversation.
+- Day/month order: a date with a number above 12 proves it. Else, in turn, the dated attachment
+  names (a third, cold reading: only such a file, a short one), the order in which the dates
+  advance, the region's usual order; an order not proven is an assumption naming what it rested on.
+- Media: a line names a file by its exact name, or by that name plus one extension the phone added
+  ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
+  no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
+  zipping is skipped by name, so no file of an export goes unaccounted for.
 """
 
 from __future__ import annotations
