@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -16,7 +17,7 @@ from whatsapp_build import build_zip
 from textfile import times
 from textfile.errors import ImportFailed
 from textfile.importers import whatsapp
-from textfile.model import Attachment, ImportOptions, Message, Notice, Skipped
+from textfile.model import Attachment, ChatFile, ImportOptions, Message, Notice, Skipped
 
 WA = FIXTURES / "whatsapp"
 SAM = WA / "WhatsApp Chat with Sam Client.txt"
@@ -105,7 +106,12 @@ def test_registered_and_found_by_content(tmp_path):
 
 def test_android_24h_complete_records():
     got = records(SAM)
-    assert not [r for r in got if not isinstance(r, Message)]
+    # every header date reads either way (12/03, 10/03, 03/11): the attachment names settle it
+    assert [r for r in got if not isinstance(r, Message)] == [Notice(
+        "WhatsApp Chat with Sam Client.txt: dates read as day/month/year: no header date has a number above 12, and the dated "
+        "attachment names fit that order only (2 names: 'IMG-20240312-WA0001.jpg' at line 15, header date 12/03/2024; "
+        "'PTT-20240312-WA0002.opus' at line 17, header date 12/03/2024); pass --date-order mdy if that is wrong", kind="assumption")]
+    got = got[1:]
     rows = [row(m) for m in got]
     assert rows == [
         ("line 1", "2024-03-12T13:00:00.000Z", "system", None,
@@ -170,7 +176,7 @@ def test_a_file_that_changes_between_the_two_readings_fails(tmp_path):
     readings = iter(["18/03/2022, 14:56 - Sam: a\n18/03/2022, 14:57 - Sam: b\n",
                      "18/03/2022, 14:57 - Sam: b\n18/03/2022, 14:56 - Sam: a\n"])
     source = whatsapp._Source(tmp_path / "WhatsApp Chat with Sam.txt", lambda: io.StringIO(next(readings)),
-                              "WhatsApp Chat with Sam.txt", None, lambda name: None, False)
+                              "WhatsApp Chat with Sam.txt", None, None, False)
     with pytest.raises(ImportFailed, match="changed while it was being read"):
         list(whatsapp._read(source, options(me="Alex Owner")))
 
@@ -394,7 +400,7 @@ def test_a_date_order_that_contradicts_the_file_is_warned_about_and_nothing_is_d
     got = records(chat, date_order="mdy")
     assert [r.text for r in got if isinstance(r, Notice)] == [
         "WhatsApp Chat with Sam Client.txt: 1 lines look like message headers but their dates are impossible in "
-        "--date-order mdy; they were kept as text of the message before them"]
+        "--date-order mdy (the first at line 2); they were kept as text of the message before them"]
     assert [(times.to_iso(m.sent_at), m.body) for m in got if isinstance(m, Message)] == [
         ("2024-12-03T14:01:00.000Z", "a\n13/03/2024, 09:02 - Alex Owner: b")]
 
@@ -420,7 +426,12 @@ def test_advancing_dates_decide_the_order(tmp_path):
              "05/03/24, 10:00 - Alex Owner: e", "10/03/24, 10:00 - Pat: f", "01/04/24, 10:00 - Pat: g"]
     chat = write(tmp_path / "WhatsApp Chat with Pat.txt", "\n".join(lines) + "\n")
     got = records(chat)
-    assert not [r for r in got if isinstance(r, Notice)]
+    # an inference, not a proof: said, with what it rested on
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        "WhatsApp Chat with Pat.txt: dates read as day/month/year: no header date has a number above 12, and the dates go back "
+        "from one header to the next 0 times read so, 2 times read as month/day/year; pass --date-order mdy if that is wrong",
+        kind="assumption")]
+    got = got[1:]
     assert [times.to_iso(m.sent_at)[:10] for m in got][:4] == ["2024-02-01", "2024-02-05", "2024-02-10", "2024-03-01"]
 
 
@@ -558,8 +569,8 @@ def test_conversation_option_overrides_the_file_name():
 def test_a_file_name_without_a_chat_name(tmp_path):
     plain = write(tmp_path / "sam-lease.txt", SAM.read_text())
     got = records(plain)
-    assumption = [r for r in got if isinstance(r, Notice)]
-    assert assumption[0].kind == "assumption" and "'sam-lease'" in assumption[0].text
+    assumption = [r for r in got if isinstance(r, Notice) and "'sam-lease'" in r.text]
+    assert assumption[0].kind == "assumption"
     bare = write(tmp_path / "_chat.txt", SAM.read_text())
     with pytest.raises(ImportFailed, match="pass --conversation NAME"):
         records(bare)
@@ -915,6 +926,186 @@ def test_cli_a_truncated_export_fails_and_the_archive_is_unchanged(cli, archive,
     assert snapshot(archive) == before
     whole = cli("import", SAM, "--json")
     assert json.loads(whole.output)[0]["added"] == 15
+
+
+# -- media no line names exactly (issue 13, point 7) -------------------------------------------------
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+ANDROID_MEDIA_CHAT = ("22/09/2023, 10:00 - Sam Client: IMG-20230922-WA0006.jpg (file attached)\nSigned copy\n"
+                      "22/09/2023, 10:01 - Alex Owner: PTT-20230922-WA0007.opus (file attached)\n"
+                      "22/09/2023, 10:02 - Sam Client: thanks\n")
+
+
+def android_export(tmp_path: Path, files: dict[str, bytes], *, zipped: bool = True) -> Path:
+    """An Android export of ANDROID_MEDIA_CHAT with `files` beside its chat text: zipped, or an export folder."""
+    folder = tmp_path / "WhatsApp Chat with Sam Client"
+    folder.mkdir()
+    write(folder / "WhatsApp Chat with Sam Client.txt", ANDROID_MEDIA_CHAT)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return build_zip(folder, tmp_path / "WhatsApp Chat with Sam Client.zip") if zipped else folder
+
+
+@pytest.mark.parametrize("zipped", [True, False], ids=["zip", "folder"])
+def test_media_named_with_an_extension_the_phone_added_are_the_files_the_lines_name(tmp_path, zipped):
+    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "PTT-20230922-WA0007.opus.ogg": b"OggS voice"}, zipped=zipped)
+    got = records(export)
+    assert [row(m) for m in got if isinstance(m, Message)] == [
+        ("line 1", "2023-09-22T14:00:00.000Z", "in", "Sam Client", "Signed copy", [],
+         [("IMG-20230922-WA0006.jpg.png", "image/png", PNG, None)], "message", None),
+        ("line 3", "2023-09-22T14:01:00.000Z", "out", "Alex Owner", "", [],
+         [("PTT-20230922-WA0007.opus.ogg", "audio/ogg", b"OggS voice", None)], "message", None),
+        ("line 4", "2023-09-22T14:02:00.000Z", "in", "Sam Client", "thanks", [], [], "message", None),
+    ]
+    assert [r for r in got if not isinstance(r, Message)] == [Notice(
+        f"{export.name}: 2 attachments found under the name the chat gives plus an extension the phone added "
+        "(line 1 names 'IMG-20230922-WA0006.jpg', the file is 'IMG-20230922-WA0006.jpg.png'; "
+        "line 3 names 'PTT-20230922-WA0007.opus', the file is 'PTT-20230922-WA0007.opus.ogg')", kind="assumption")]
+    # identity: as without the files (the same export as a lone text, media left out)
+    alone = write(tmp_path / "WhatsApp Chat with Sam Client.txt", ANDROID_MEDIA_CHAT)
+    assert [m.identity for m in got if isinstance(m, Message)] == [m.identity for m in messages(alone)]
+
+
+def test_beside_a_lone_chat_text_a_converted_file_is_found_and_nothing_else_is_taken(tmp_path):
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    chat = write(folder / "WhatsApp Chat with Sam Client.txt", ANDROID_MEDIA_CHAT)
+    (folder / "IMG-20230922-WA0006.jpg.png").write_bytes(PNG)
+    (folder / "holiday.jpg").write_bytes(JPEG)  # anybody's: a lone chat text does not own its folder
+    got = records(chat)
+    assert [row(m)[6] for m in got if isinstance(m, Message)] == [
+        [("IMG-20230922-WA0006.jpg.png", "image/png", PNG, None)],
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "file not found beside the chat text")], []]
+    assert [type(r).__name__ for r in got if not isinstance(r, Message)] == ["Notice"]
+
+
+def test_two_files_that_could_be_the_one_a_line_names_are_neither_taken_and_both_kept(tmp_path):
+    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "IMG-20230922-WA0006.jpg.webp": b"RIFF webp"})
+    got = records(export)
+    conversation = got[0].conversation
+    assert [row(m)[6] for m in got if isinstance(m, Message)] == [
+        [("IMG-20230922-WA0006.jpg", "image/jpeg", None,
+          "not in the zip under this name; 2 files are this name with one more extension "
+          "('IMG-20230922-WA0006.jpg.png', 'IMG-20230922-WA0006.jpg.webp'): none was taken")],
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "not in the zip")], []]
+    assert [r for r in got if not isinstance(r, Message)] == [
+        ChatFile(conversation, "IMG-20230922-WA0006.jpg.png", "image/png", PNG, "IMG-20230922-WA0006.jpg.png"),
+        ChatFile(conversation, "IMG-20230922-WA0006.jpg.webp", "image/webp", b"RIFF webp", "IMG-20230922-WA0006.jpg.webp"),
+        Notice(f"{export.name}: 2 files in the export named by no message ('IMG-20230922-WA0006.jpg.png', "
+               "'IMG-20230922-WA0006.jpg.webp'): kept as files of the chat, with no time or sender; transcripts list them at the end"),
+    ]
+
+
+@pytest.mark.parametrize("zipped", [True, False], ids=["zip", "folder"])
+def test_files_no_line_names_are_kept_as_files_of_the_chat_and_litter_is_accounted_for(tmp_path, zipped):
+    files = {"IMG-20230922-WA0006.jpg": JPEG, "IMG-20230921-WA0001.jpg": b"\xff\xd8 earlier", "Lease.pdf": b"%PDF-1.4 lease",
+             ".DS_Store": b"\x00\x00\x00\x01Bud1", "._IMG-20230922-WA0006.jpg": b"\x00\x05\x16\x07"}
+    export = android_export(tmp_path, files, zipped=zipped)
+    got = records(export)
+    conversation = got[0].conversation
+    assert [row(m)[6] for m in got if isinstance(m, Message)] == [
+        [("IMG-20230922-WA0006.jpg", "image/jpeg", JPEG, None)],
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "not in the zip" if zipped else "file not found beside the chat text")], []]
+    assert [r for r in got if not isinstance(r, Message)] == [
+        ChatFile(conversation, "IMG-20230921-WA0001.jpg", "image/jpeg", b"\xff\xd8 earlier", "IMG-20230921-WA0001.jpg"),
+        ChatFile(conversation, "Lease.pdf", "application/pdf", b"%PDF-1.4 lease", "Lease.pdf"),
+        Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", ".DS_Store"),
+        Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it",
+                "._IMG-20230922-WA0006.jpg"),
+        Notice(f"{export.name}: 2 files in the export named by no message ('IMG-20230921-WA0001.jpg', 'Lease.pdf'): "
+               "kept as files of the chat, with no time or sender; transcripts list them at the end"),
+    ]
+
+
+def test_files_no_message_names_are_stored_once_and_the_transcript_lists_them(cli, archive, tmp_path):
+    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg": JPEG, "IMG-20230921-WA0001.jpg": b"\xff\xd8 earlier"})
+    first = cli("import", export, "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)[0]["warnings"] == [
+        f"{export.name}: 1 file in the export named by no message ('IMG-20230921-WA0001.jpg'): kept as files of the chat, "
+        "with no time or sender; transcripts list them at the end"]
+    sha = hashlib.sha256(b"\xff\xd8 earlier").hexdigest()
+    stored = lambda: [tuple(r) for r in archive.conn.execute(  # noqa: E731
+        "SELECT c.title, f.file_name, f.mime, f.blob_sha256, f.import_id, b.size, b.data FROM conversation_files f"
+        " JOIN conversations c ON c.id = f.conversation_id JOIN blobs b ON b.sha256 = f.blob_sha256")]
+    assert stored() == [("Sam Client", "IMG-20230921-WA0001.jpg", "image/jpeg", sha, 1, 10, b"\xff\xd8 earlier")]
+    before = snapshot(archive)
+    again = cli("import", export, "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)[0]["added"] == 0
+    after = snapshot(archive)
+    for table in after:
+        if table not in ("imports", "message_sources", "audit_log"):
+            assert after[table] == before[table], table
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    import subprocess
+
+    for args in (["client", "add", "Sam Client", "--phone", "(202) 555-0143"], ["matter", "open", "2026-020", "--client", "Sam Client", "--title", "Lease"],
+                 ["file", "1", "--matter", "2026-020"], ["transcript", "2026-020", "--out", tmp_path / "t.pdf"]):
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    section = " ".join(text[text.index("Files in the export that no message names"):].split())
+    listed, footer = section.split(" sha256 ")
+    assert listed == (
+        "Files in the export that no message names The exports held these files, but no message names them: nothing says when "
+        "or by whom they were sent. They are listed, not shown, whatever the transcript's window. Conversation 1: Sam Client "
+        "IMG-20230921-WA0001.jpg, image/jpeg, 10 bytes,")
+    assert footer.replace(" ", "").startswith(sha + "Page2of2")  # (the sha256 may wrap)
+
+
+# -- day/month order from what the file itself says (issue 13, point 8) -----------------------------------
+
+
+@pytest.mark.parametrize("lines, evidence", [
+    # Android: the day the phone saved the file; a message a minute before midnight, saved after it
+    (["09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)", "09/10/23, 23:59 - Pat: VID-20231010-WA0002.mp4 (file attached)",
+      "10/10/23, 08:00 - Alex Owner: ok"],
+     "2 names: 'IMG-20231009-WA0001.jpg' at line 1, header date 09/10/23; 'VID-20231010-WA0002.mp4' at line 2, header date 09/10/23"),
+    # iOS: the message's own time
+    (["[09/10/23, 10:00:00] Pat: \u200e<attached: 00000001-PHOTO-2023-10-09-10-00-00.jpg>",
+      "[09/10/23, 23:59:00] Pat: caption \u200e<attached: 00000002-AUDIO-2023-10-09-23-59-00.opus>", "[10/10/23, 08:00:00] Alex Owner: ok"],
+     "2 names: '00000001-PHOTO-2023-10-09-10-00-00.jpg' at line 1, header date 09/10/23; '00000002-AUDIO-2023-10-09-23-59-00.opus' at "
+     "line 2, header date 09/10/23"),
+], ids=["android", "ios"])
+def test_dated_attachment_names_settle_the_day_month_order(tmp_path, lines, evidence):
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt", "\n".join(lines) + "\n")
+    got = records(chat)  # region US: month first, were nothing to tell
+    assert got[0] == Notice(
+        "WhatsApp Chat with Pat.txt: dates read as day/month/year: no header date has a number above 12, and the dated attachment "
+        f"names fit that order only ({evidence}); pass --date-order mdy if that is wrong", kind="assumption")
+    assert [(times.to_iso(m.sent_at), m.sender.handle, [a.file_name for a in m.attachments]) for m in got[1:]] == [
+        ("2023-10-09T14:00:00.000Z", "Pat", [evidence.split("'")[1]]),
+        ("2023-10-10T03:59:00.000Z", "Pat", [evidence.split("'")[3]]),
+        ("2023-10-10T12:00:00.000Z", "Alex Owner", []),
+    ]
+
+
+def test_attachment_names_that_disagree_settle_nothing_and_the_notice_says_so(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
+                 "09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)\n09/10/23, 10:05 - Alex Owner: ok\n"
+                 "09/10/23, 10:10 - Pat: IMG-20230910-WA0002.jpg (file attached)\n")
+    got = records(chat)
+    assert got[0] == Notice(
+        "WhatsApp Chat with Pat.txt: dates read as month/day/year, the usual order for region US: no header date has a number above 12, "
+        "the dates advance alike in both orders, its dated attachment names disagree (day/month/year fits 1 name: "
+        "'IMG-20231009-WA0001.jpg' at line 1, header date 09/10/23; month/day/year fits 1 name: 'IMG-20230910-WA0002.jpg' at line 3, "
+        "header date 09/10/23); pass --date-order dmy if that is wrong", kind="assumption")
+    assert [times.to_iso(m.sent_at)[:10] for m in got[1:]] == ["2023-09-10"] * 3
+
+
+def test_headers_that_contradict_each_other_name_the_lines(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
+                 "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n")
+    got = records(chat)
+    assert got[0] == Notice(
+        "WhatsApp Chat with Pat.txt: dates read as day/month/year: 2 header dates have a first number above 12 (the first at line 2), "
+        "1 a second one (the first at line 4); the 1 that fit only month/day/year were kept as text of the message before them "
+        "(pass --date-order to choose)")
+    assert [(times.to_iso(m.sent_at)[:10], m.body) for m in got[1:]] == [
+        ("2024-02-01", "a"), ("2024-02-25", "b"), ("2024-02-26", "c\n02/27/24, 10:00 - Pat: d")]
 
 
 # -- through the archive -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ EXPECTED = {
     "blobs": ["sha256", "size", "mime", "data"],
     "client_handles": ["handle", "client_id", "kind"],
     "clients": ["id", "name", "created_at"],
+    "conversation_files": ["conversation_id", "file_name", "mime", "blob_sha256", "import_id"],
     "conversations": ["id", "platform", "source_key", "title", "is_group", "created_at"],
     "filings": ["id", "conversation_id", "matter_id", "from_at", "until_at", "how", "created_at"],
     "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],

@@ -36,6 +36,7 @@ CONTENT = {
     "reactions": "SELECT message_id, sender_id, kind, emoji, at, removed, source_id FROM reactions ORDER BY 1, 7",
     "sources": "SELECT message_id, source_ref FROM message_sources ORDER BY 1, 2",
     "blobs": "SELECT sha256, size, mime, data FROM blobs ORDER BY 1",
+    "files": "SELECT conversation_id, file_name, mime, blob_sha256 FROM conversation_files ORDER BY 1, 2, 3",
     "search": "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'the' ORDER BY rowid",
     "imports": "SELECT file_name, format, added, already_present, updated, skipped, skipped_reasons, warnings, assumptions FROM imports ORDER BY id",
 }
@@ -81,6 +82,20 @@ def test_android_same_archive_either_way(tmp_path, monkeypatch, name):
                                   "WhatsApp Chat with Sam Client.txt"])
 def test_whatsapp_same_archive_either_way(tmp_path, monkeypatch, name):
     assert_same(*import_both_ways(tmp_path, monkeypatch, FIXTURES / "whatsapp" / name, me="Alex Owner"))
+
+
+def test_whatsapp_files_no_line_names_are_kept_the_same_either_way(tmp_path, monkeypatch):
+    from whatsapp_build import build_zip
+
+    source = tmp_path / "src"
+    shutil.copytree(FIXTURES / "whatsapp" / "ios-zip-source", source)
+    (source / "00000009-PHOTO-2024-03-20-10-09-00.jpg").write_bytes(b"\xff\xd8 named by no line")
+    (source / "00000003-PHOTO-2024-03-20-10-00-10.jpg").rename(source / "00000003-PHOTO-2024-03-20-10-00-10.jpg.png")
+    zipped = build_zip(source, tmp_path / "WhatsApp Chat - Jordan Lee.zip", extra={"__MACOSX/._chat.txt": b"\x00"})
+    here, there, counts = import_both_ways(tmp_path, monkeypatch, zipped, me="Alex Owner")
+    assert_same(here, there, counts)
+    assert [row[1] for row in here["files"]] == ["00000009-PHOTO-2024-03-20-10-09-00.jpg"]
+    assert "00000003-PHOTO-2024-03-20-10-00-10.jpg.png" in [row[2] for row in here["attachments"]]
 
 
 def test_imessage_same_archive_either_way(tmp_path, monkeypatch):

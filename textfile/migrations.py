@@ -304,3 +304,20 @@ def m006_end_filings_of_closed_matters(db: Database) -> None:
     db.conn.executemany("UPDATE filings SET until_at = ? WHERE id = ?", [(closed_at, fid) for fid, _, _, closed_at in rows])
     audit.append(db.conn, "migration: filings of closed matters ended", {
         "filings": [{"conversation": conv, "matter": ref, "until": closed_at} for _, conv, ref, closed_at in rows]})
+
+
+@migrations()
+def m009_conversation_files(db: Database) -> None:
+    """Files an export holds that no message names (media in a WhatsApp zip the chat text never
+    mentions) are kept as files of their conversation: no time and no sender, which nothing gives;
+    the bytes in `blobs`; the import that first brought each. The same file again adds nothing."""
+    _run(db, """
+        CREATE TABLE conversation_files (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            file_name TEXT NOT NULL,
+            mime TEXT,
+            blob_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            PRIMARY KEY (conversation_id, file_name, blob_sha256)
+        ) WITHOUT ROWID;
+    """)

@@ -7,7 +7,8 @@ A record stream may contain, in any order:
   - `Message`   a message, a call event or a system line, with its `Conversation`;
   - `Reaction`  a tapback or emoji reaction aimed at another message of the same source;
   - `Skipped`   a piece of the source that was deliberately not imported, with the reason;
-  - `Notice`    a warning or an assumption the importer made, shown to the user and recorded.
+  - `Notice`    a warning or an assumption the importer made, shown to the user and recorded;
+  - `ChatFile`  a file the export holds that no message names, kept with its conversation.
 """
 
 from __future__ import annotations
@@ -116,7 +117,19 @@ class Notice:
     kind: str = "warning"  # "warning" | "assumption"
 
 
-Record = Message | Reaction | Skipped | Notice
+@dataclass(frozen=True)
+class ChatFile:
+    """A file of an export that no message names (media in a WhatsApp zip the chat text never
+    mentions): kept as a file of the conversation, with no time and no sender, which nothing gives."""
+
+    conversation: Conversation
+    file_name: str  # as the export writes it (a zip member's name)
+    mime: str | None
+    data: bytes
+    source_ref: str = ""
+
+
+Record = Message | Reaction | Skipped | Notice | ChatFile
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,13 @@ Decisions:
   one without give the same identities), and the occurrence of that tuple within the export.
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
   name, `--conversation`) and the owner: next week's longer export lands in the same conversation.
+- Day/month order: a date with a number above 12 proves it. Else, in turn, the dated attachment
+  names (a third, cold reading: only such a file, a short one), the order in which the dates
+  advance, the region's usual order; an order not proven is an assumption naming what it rested on.
+- Media: a line names a file by its exact name, or by that name plus one extension the phone added
+  ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
+  no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
+  zipping is skipped by name, so no file of an export goes unaccounted for.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from typing import Callable, Iterator
 
 from textfile import phones, times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
+from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
 
 FORMAT = "whatsapp"
 VERSION = "1"
@@ -152,8 +159,8 @@ class _Source:
     open_text: Callable[[], io.TextIOBase]
     chat_file_name: str  # name of the chat text (member name inside a zip)
     container_name: str | None  # the zip's file name
-    media: Callable[[str], bytes | None]
-    has_media_store: bool
+    media: _Media | None  # the files beside the chat text (None: none looked for)
+    has_media_store: bool  # the media are in the zip (not beside the chat text)
     close: Callable[[], None] = lambda: None
 
 
@@ -230,6 +237,74 @@ _MEDIA_EXTENSIONS = frozenset(
 )
 # Left by unzipping or browsing a folder; never part of an export, never one.
 _FOLDER_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX"})
+
+
+# Extensions a phone adds when it converts a file it exports ("IMG-20230922-WA0006.jpg.png", "….opus.ogg").
+_ADDED_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .webp .heic .heif .mp4 .3gp .mov .m4v .webm .opus .ogg .oga .mp3 .m4a .aac .amr .wav".split())
+
+
+@dataclass(eq=False)
+class _File:
+    name: str  # as the zip or the folder writes it
+    read: Callable[[], bytes | None]  # None: not to be read (a link out of the export folder, unreadable)
+
+
+def _is_litter(name: str) -> bool:
+    base = name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base in _FOLDER_LITTER or base.startswith("._")
+
+
+class _Media:
+    """The files an export holds beside its chat text: the one each attachment line names, and the rest.
+
+    A line names a file by its exact name (Unicode-normalized), or else by that name plus one
+    extension the phone added when it converted the file ("IMG-20230922-WA0006.jpg.png" for a line
+    naming "IMG-20230922-WA0006.jpg"): an image, audio or video extension (_ADDED_EXTENSIONS), and
+    only one file may fit; of two, neither is taken (nothing says which is meant). Listed on first
+    use, so a chat without attachments never lists the folder of a lone chat text."""
+
+    def __init__(self, listing: Callable[[], tuple[list[_File], list[str]]], missing: str, whole_export: bool):
+        self.listing = listing  # -> (files, names of the litter of zipping or unzipping)
+        self.missing = missing  # why a named file is not there: "not in the zip", …
+        # A zip or an export folder is the export: the files no line names are kept (ChatFile).
+        # Beside a lone chat text, they may be anybody's.
+        self.whole_export = whole_export
+        self.files: list[_File] | None = None
+        self.litter: list[str] = []
+        self.exact: dict[str, _File] = {}
+        self.longer: dict[str, list[_File]] = {}  # a name -> the files named it plus one added extension
+        self.used: set[int] = set()  # ids of the files a line named
+        self.converted: list[tuple[int, str, str]] = []  # (line, name written, file taken) by an added extension
+
+    def index(self) -> list[_File]:
+        if self.files is None:
+            self.files, self.litter = self.listing()
+            for f in self.files:
+                key = unicodedata.normalize("NFC", f.name.replace("\\", "/").rsplit("/", 1)[-1])
+                self.exact.setdefault(key, f)
+                stem, _dot, extension = key.rpartition(".")
+                if stem and "." + extension.lower() in _ADDED_EXTENSIONS:
+                    self.longer.setdefault(stem, []).append(f)
+        return self.files
+
+    def find(self, name: str, line: int) -> tuple[_File, str] | str:
+        """The file a line's attachment name stands for and the name to record it by (the line's,
+        or the file's own when the phone added an extension), or why there is none."""
+        self.index()
+        key = unicodedata.normalize("NFC", name)
+        found = self.exact.get(key)
+        if found is None:
+            fits = self.longer.get(key, ())
+            if len(fits) != 1:
+                if not fits:
+                    return self.missing
+                listed = ", ".join(repr(f.name) for f in fits[:3]) + (" …" if len(fits) > 3 else "")
+                return f"{self.missing} under this name; {len(fits)} files are this name with one more extension ({listed}): none was taken"
+            found = fits[0]
+            self.converted.append((line, name, found.name))
+            name = found.name.replace("\\", "/").rsplit("/", 1)[-1]
+        self.used.add(id(found))
+        return found, name
 
 
 class _NotOneExport(Exception):
@@ -375,12 +450,6 @@ def _open_source(path: Path) -> _Source:
         except _ZIP_ERRORS as exc:
             zf.close()
             raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
-        members: dict[str, zipfile.ZipInfo] = {}
-        for member in zf.infolist():
-            if member.is_dir() or member.filename.startswith("__MACOSX/") or member is info:
-                continue
-            base = member.filename.replace("\\", "/").rsplit("/", 1)[-1]
-            members.setdefault(unicodedata.normalize("NFC", base), member)
 
         def open_text() -> io.TextIOBase:
             try:
@@ -388,10 +457,18 @@ def _open_source(path: Path) -> _Source:
             except _ZIP_ERRORS as exc:
                 raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
-        def media(name: str) -> bytes | None:
-            member = members.get(unicodedata.normalize("NFC", name))
-            if member is None:
-                return None
+        def members() -> tuple[list[_File], list[str]]:
+            files, litter = [], []
+            for member in zf.infolist():
+                if member.is_dir() or member is info:
+                    continue
+                if _is_litter(member.filename):
+                    litter.append(member.filename)
+                else:
+                    files.append(_File(member.filename, lambda member=member: read(member)))
+            return files, litter
+
+        def read(member: zipfile.ZipInfo) -> bytes:
             try:
                 with zf.open(member) as fp:  # ZipExtFile stops at the declared (checked) size
                     data = fp.read(member.file_size + 1)
@@ -401,7 +478,7 @@ def _open_source(path: Path) -> _Source:
                 raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
             return data
 
-        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, media, True, zf.close)
+        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close)
 
     enc = _encoding(head)
     if b"\x00" in head[:4096] and enc != "utf-16":
@@ -413,11 +490,23 @@ def _open_source(path: Path) -> _Source:
     def open_text() -> io.TextIOBase:
         return open(path, "r", encoding=enc, errors="strict", newline="")
 
-    def media(name: str) -> bytes | None:
-        # only a plain file name, directly beside the chat text
-        if not name or "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
-            return None
-        candidate = folder / name
+    def beside() -> tuple[list[_File], list[str]]:
+        files, litter = [], []
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            return files, litter
+        for child in children:
+            if child.name == path.name:
+                continue
+            if _is_litter(child.name):
+                litter.append(child.name)
+            elif child.is_file():
+                files.append(_File(child.name, lambda child=child: read(child)))
+        return files, litter
+
+    def read(candidate: Path) -> bytes | None:
+        # only a file directly beside the chat text, not one a link leads to elsewhere
         try:
             if candidate.is_file() and candidate.resolve().parent == folder.resolve():
                 return candidate.read_bytes()
@@ -428,6 +517,7 @@ def _open_source(path: Path) -> _Source:
     # a chat text in an unzipped export folder takes the folder's name ("WhatsApp Chat - Sam/_chat.txt")
     folder_name = (container or path.parent).name
     named = container is not None or chat_name_from_file(folder_name) is not None
+    media = _Media(beside, "file not found beside the chat text", container is not None)
     return _Source(container or path, open_text, path.name, folder_name if named else None, media, False)
 
 
@@ -467,6 +557,8 @@ class _Survey:
     year_first: int = 0
     first_over_12: int = 0
     second_over_12: int = 0
+    first_over_12_line: int = 0  # the line of the first such header
+    second_over_12_line: int = 0
     ambiguous: int = 0  # dates where either order is possible and they differ
     back_dmy: int = 0
     back_mdy: int = 0
@@ -539,6 +631,7 @@ def _survey(source: _Source) -> _Survey:
     last_dmy = last_mdy = last_ymd = -1
     last_date_key = day = None
     headers = 0
+    lines_before = 0  # line breaks in the chunks before this one (a header's line: see _messages)
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream):
             for m in _AFTER_NEWLINE.finditer(chunk):
@@ -574,6 +667,8 @@ def _survey(source: _Source) -> _Survey:
                 headers += 1
                 kind, key_dmy, key_mdy = facts
                 counts[kind] += 1
+                if counts[kind] == 1 and kind in ("first", "second"):  # where the evidence is, for the notices
+                    setattr(s, f"{kind}_over_12_line", lines_before + chunk.count("\n", 0, m.start() + 1))
                 if key_dmy is not None and facts is not prev_facts:  # (the same date again changes nothing)
                     if prev_dmy is not None:
                         if key_dmy < prev_dmy:
@@ -620,6 +715,7 @@ def _survey(source: _Source) -> _Survey:
                     longer[pair] = longer.get(pair, 0) + 1
                     more = chunk.find(": ", more + 2, limit)
                     hops += 1
+            lines_before += chunk.count("\n")
     s.headers = headers
     s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = counts["ymd"], counts["first"], counts["second"], counts["ambiguous"]
     s.back_dmy, s.back_mdy = back_dmy, back_mdy
@@ -655,37 +751,126 @@ _GROUP_WORDS = re.compile(
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
 
 
-def _date_order(path: Path, s: _Survey, options: ImportOptions) -> tuple[str, Notice | None]:
+_ORDER_WORDS = {"dmy": "day/month/year", "mdy": "month/day/year"}
+_OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}
+
+
+def _date_order(source: _Source, s: _Survey, options: ImportOptions) -> tuple[str, Notice | None]:
+    """The file's day/month order, and a notice naming what it rested on wherever the headers do
+    not prove it. In turn: --date-order; a first or second number above 12 (proof, said only when
+    both occur); the dated attachment names (_dated_names); the order in which the dates advance;
+    last, the usual order of the region, and only then "nothing in the file tells"."""
+    name = source.path.name
     if options.date_order:
-        misfits = {"dmy": s.second_over_12, "mdy": s.first_over_12}.get(options.date_order, 0)
+        misfits, line = {"dmy": (s.second_over_12, s.second_over_12_line),
+                         "mdy": (s.first_over_12, s.first_over_12_line)}.get(options.date_order, (0, 0))
         if not misfits:
             return options.date_order, None
         return options.date_order, Notice(
-            f"{path.name}: {misfits} lines look like message headers but their dates are impossible in "
-            f"--date-order {options.date_order}; they were kept as text of the message before them"
+            f"{name}: {misfits} lines look like message headers but their dates are impossible in "
+            f"--date-order {options.date_order} (the first at line {line}); they were kept as text of the message before them"
         )
     if s.first_over_12 and s.second_over_12:
         order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
-        other = s.second_over_12 if order == "dmy" else s.first_over_12
+        misfits = s.second_over_12 if order == "dmy" else s.first_over_12
         return order, Notice(
-            f"dates read as {'day/month' if order == 'dmy' else 'month/day'}/year; {other} header lines fit only the other "
-            "order and were kept as text of the message before them (pass --date-order to choose)"
+            f"{name}: dates read as {_ORDER_WORDS[order]}: {s.first_over_12} header dates have a first number above 12 "
+            f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
+            f"the {misfits} that fit only {_ORDER_WORDS[_OTHER_ORDER[order]]} were kept as text of the message before them "
+            "(pass --date-order to choose)"
         )
     if s.first_over_12:
         return "dmy", None
     if s.second_over_12:
         return "mdy", None
-    if s.back_dmy != s.back_mdy and s.ambiguous:
-        return ("dmy" if s.back_dmy < s.back_mdy else "mdy"), None
-    order = "mdy" if options.region.upper() in _MDY_REGIONS else "dmy"
-    if not s.ambiguous:
-        return order, None
-    words = "month/day/year" if order == "mdy" else "day/month/year"
-    return order, Notice(
-        f"{path.name}: nothing in the file tells day/month from month/day order; dates were read as {words} "
-        f"(the usual order for region {options.region.upper()}); pass --date-order {'dmy' if order == 'mdy' else 'mdy'} if that is wrong",
-        kind="assumption",
-    )
+    region = options.region.upper()
+    if not s.ambiguous:  # every date reads the same in either order
+        return ("mdy" if region in _MDY_REGIONS else "dmy"), None
+    names = _dated_names(source)
+    back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
+    disagree = (f", its dated attachment names disagree ({_ORDER_WORDS['dmy']} fits {_listed(names['dmy'])}; "
+                f"{_ORDER_WORDS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
+    if bool(names["dmy"]) != bool(names["mdy"]):
+        order = "dmy" if names["dmy"] else "mdy"
+        other = _OTHER_ORDER[order]
+        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12, and the dated attachment names "
+                f"fit that order only ({_listed(names[order])})")
+        if back[order] > back[other]:
+            text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}"
+    elif s.back_dmy != s.back_mdy:
+        order = "dmy" if s.back_dmy < s.back_mdy else "mdy"
+        other = _OTHER_ORDER[order]
+        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12{disagree}, and the dates go back "
+                f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}")
+    else:
+        order = "mdy" if region in _MDY_REGIONS else "dmy"
+        other = _OTHER_ORDER[order]
+        if disagree:
+            text = (f"dates read as {_ORDER_WORDS[order]}, the usual order for region {region}: no header date has a number above 12, "
+                    f"the dates advance alike in both orders{disagree}")
+        else:
+            text = ("nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
+                    f"alike in both orders, no dated attachment name fits one order only); dates were read as {_ORDER_WORDS[order]} "
+                    f"(the usual order for region {region})")
+    return order, Notice(f"{name}: {text}; pass --date-order {other} if that is wrong", kind="assumption")
+
+
+# The attachment names that carry a date: Android's, the day the phone saved the file, and iOS's,
+# the message's own time, both on the phone's clock:
+#   IMG-20230922-WA0006.jpg (file attached)      ‎<attached: 00000010-PHOTO-2020-11-02-21-49-51.jpg>
+_DATED_NAME = re.compile(
+    r"\b(?:IMG|VID|PTT|AUD|STK|DOC)-(\d{4})(\d\d)(\d\d)-WA\d+\.\w+"
+    r"|\b\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-(\d{4})-(\d\d)-(\d\d)-\d\d-\d\d-\d\d\.\w+"
+)
+
+
+def _dated_names(source: _Source) -> dict[str, list]:
+    """The dated attachment names on the first line of a message whose header's date reads either
+    way, by the order they fit: {"dmy": [(line, name, header date as written)], "mdy": [...]}.
+
+    A name fits an order when its date is within a day of the header's date read in that order (a
+    message near midnight, a file saved on the next day) and more than a day from it read in the
+    other. A third reading of the file, made only when the headers leave the order open (a file
+    whose dates all have both numbers at most 12, so a short one)."""
+    fits: dict[str, list] = {"dmy": [], "mdy": []}
+    line_no = 0
+    with source.open_text() as stream:
+        for chunk in _chunks(source.path, stream):
+            count_from = 0
+            for m in _AFTER_NEWLINE.finditer(chunk):
+                end = chunk.find("\n", m.end())
+                found = list(_DATED_NAME.finditer(chunk, m.end(), len(chunk) if end < 0 else end))
+                if not found:
+                    continue
+                g = m.groups()
+                d1, sep, d2, era, d3, be = (g[0], g[1], g[2], None, g[3], None) if g[0] is not None else g[8:14]
+                line_no += chunk.count("\n", count_from, m.start() + 1)
+                count_from = m.start() + 1
+                facts = _date_facts(d1, d2, d3)
+                if facts is None or facts[0] != "ambiguous":
+                    continue
+                readings = {order: _date(d1, d2, era, d3, be, order) for order in ("dmy", "mdy")}
+                for found_name in found:
+                    y, mo, d = [int(n) for n in found_name.groups() if n is not None]
+                    try:
+                        named = date(y, mo, d)
+                    except ValueError:
+                        continue
+                    near = {order: bool(day) and abs((named - date(*day[0])).days) <= 1 for order, day in readings.items()}
+                    for order, other in _OTHER_ORDER.items():
+                        if near[order] and not near[other]:
+                            fits[order].append((line_no, found_name.group(0), f"{d1}{sep}{d2}{sep}{d3}"))
+            line_no += chunk.count("\n", count_from)
+    return fits
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _listed(names: list) -> str:
+    shown = "; ".join(f"{name!r} at line {line}, header date {written}" for line, name, written in names[:3])
+    return f"{len(names)} name{'s' if len(names) != 1 else ''}: {shown}" + (f"; and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -975,7 +1160,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
         if options.date_order and options.date_order != "ymd":
             order = options.date_order
     else:
-        order, notice = _date_order(path, survey, options)
+        order, notice = _date_order(source, survey, options)
     try:
         tz = times.zone(options.tz)
     except TextfileError as exc:
@@ -1081,6 +1266,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
 
     yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
                          order not in survey.out_of_order)
+    yield from _media_records(source, conversation)
 
 
 RUN_KEYS = 1000  # whole keys kept for the messages of one time (see _messages)
@@ -1217,7 +1403,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             body = ident_body = _clean(content).strip()
             flags, attachments, kind, status, duration = _NO_FLAGS, (), "message", None, None
         elif attachments:
-            attachments = tuple(_attachment(source, file_name, omitted) for file_name, omitted in attachments)
+            attachments = tuple(_attachment(source, file_name, omitted, line_no) for file_name, omitted in attachments)
         else:
             attachments = ()
         if time_flag:
@@ -1472,11 +1658,47 @@ def _instant(wall: tuple, tz, offsets: dict) -> tuple:
     return datetime(*wall, tzinfo=times.UTC) - known, None
 
 
-def _attachment(source: _Source, name: str | None, omitted: bool) -> Attachment:
+def _attachment(source: _Source, name: str | None, omitted: bool, line: int) -> Attachment:
     if omitted or not name:
         return Attachment(name, _mime(name), missing_reason="omitted by export")
-    data = source.media(name)
+    found = source.media.find(name, line) if source.media is not None else "file not found beside the chat text"
+    if isinstance(found, str):
+        return Attachment(name, _mime(name), missing_reason=found)
+    data = found[0].read()
     if data is None:
-        reason = "not in the zip" if source.has_media_store else "file not found beside the chat text"
-        return Attachment(name, _mime(name), missing_reason=reason)
-    return Attachment(name, _mime(name), data=data)
+        return Attachment(name, _mime(name), missing_reason=source.media.missing)
+    return Attachment(found[1], _mime(found[1]), data=data)
+
+
+def _media_records(source: _Source, conversation: Conversation) -> Iterator[Record]:
+    """After the messages: a notice of the attachments found under a name with an extension the
+    phone added, and for a whole export (a zip, an export folder) the files no line names, kept as
+    files of the chat (no time and no sender: nothing says when or by whom they were sent), and the
+    litter of zipping, each skipped by name. No file of an export goes unaccounted for."""
+    media = source.media
+    if media is None:
+        return
+    name = source.path.name
+    if media.converted:
+        shown = "; ".join(f"line {line} names {written!r}, the file is {taken!r}" for line, written, taken in media.converted[:3])
+        more = f"; and {len(media.converted) - 3} more" if len(media.converted) > 3 else ""
+        yield Notice(f"{name}: {len(media.converted)} attachment{'s' if len(media.converted) != 1 else ''} found under the name "
+                     f"the chat gives plus an extension the phone added ({shown}{more})", kind="assumption")
+    if not media.whole_export:
+        return
+    kept = []
+    for f in media.index():
+        if id(f) in media.used:
+            continue
+        data = f.read()
+        if data is None:
+            yield Skipped("file in the export folder that cannot be read, or a link to a file outside it", f.name)
+            continue
+        kept.append(f.name)
+        yield ChatFile(conversation, f.name, _mime(f.name), data, f.name)
+    for litter in media.litter:
+        yield Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", litter)
+    if kept:
+        listed = ", ".join(repr(n) for n in kept[:5]) + (f" and {len(kept) - 5} more" if len(kept) > 5 else "")
+        yield Notice(f"{name}: {len(kept)} file{'s' if len(kept) != 1 else ''} in the export named by no message ({listed}): "
+                     "kept as files of the chat, with no time or sender; transcripts list them at the end")

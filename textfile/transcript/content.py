@@ -157,6 +157,7 @@ class Job:
     replies: dict[int, int]  # position -> sequence number replied to
     outside: list[int]
     continues_from: int | None = None  # rowid of the message before, when the chunk starts mid-conversation
+    files_of: list[int] = field(default_factory=list)  # the last chunk: the conversations whose files it lists at its end
 
 
 def jobs(p: Plan, size: int) -> list[Job]:
@@ -167,7 +168,8 @@ def jobs(p: Plan, size: int) -> list[Job]:
         out.append(Job(i, start, [r[0] for r in p.rows[start:stop]],
                        {k: v for k, v in p.reply_seq.items() if start <= k < stop},
                        [k for k in p.reply_outside if start <= k < stop],
-                       before[0] if before and before[2] == p.rows[start][2] else None))
+                       before[0] if before and before[2] == p.rows[start][2] else None,
+                       p.conversations if stop == len(p.rows) else []))
     return out
 
 
@@ -252,8 +254,25 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         item["continued"] = offset == 0 and job.continues_from is not None
         day = item["day"]
         messages.append(item)
-    return {"messages": messages, "conversations": conversations,
+    return {"messages": messages, "conversations": conversations, "files": conversation_files(conn, job.files_of, clients),
             "digest": digest((r["id"], r["content_hash"]) for r in ordered), "missing": len(job.rowids) - len(ordered)}
+
+
+def conversation_files(conn: sqlite3.Connection, ids: list[int], clients: dict[str, str]) -> list[dict]:
+    """The files the exports of these conversations held that no message names (m009), by
+    conversation in transcript order: listed, never shown (no image is drawn), since nothing says
+    when or by whom they were sent, they are listed whatever the transcript's window."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    found: dict[int, list] = {}
+    for f in conn.execute(
+            "SELECT f.conversation_id, f.file_name, f.mime, f.blob_sha256, b.size FROM conversation_files f"
+            f" JOIN blobs b ON b.sha256 = f.blob_sha256 WHERE f.conversation_id IN ({marks}) ORDER BY f.file_name, f.blob_sha256", ids):
+        found.setdefault(f["conversation_id"], []).append(
+            {"name": f["file_name"], "mime": f["mime"] or "unknown type", "size": f["size"], "sha256": f["blob_sha256"]})
+    convs = conversation_info(conn, [c for c in ids if c in found], clients)
+    return [{"conv": convs[c], "files": found[c]} for c in ids if c in found]
 
 
 def digest(pairs) -> str:

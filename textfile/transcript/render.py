@@ -216,7 +216,7 @@ def chunk_html(data: dict, ctx: dict) -> str:
             parts.append({"conv": conv, "continued": m["continued"], "messages": []})
         parts[-1]["messages"].append(m)
     return environment().get_template("transcript.html.j2").render(
-        cover=False, parts=parts, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
+        cover=False, parts=parts, files=data.get("files", []), header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
 
 
 def render_job(job: Job) -> dict:
