@@ -41,6 +41,7 @@ from textfile.model import Attachment, Conversation, ImportOptions, Message, Not
 FORMAT = "whatsapp"
 VERSION = "1"
 CHAT_NAMED_BY_FILE = True  # the conversation key comes from the file's name (see ingest)
+EDITS_CHANGE_IDENTITY = True  # the text is part of a message's identity: an edit between exports is folded (see ingest)
 
 CHUNK = 1 << 18  # characters per read; headers are matched over whole chunks
 MAX_LINE = 64 << 20  # a "line" longer than this is not text
