@@ -118,6 +118,14 @@ WEEK2_ROW = ("2024-03-20T14:00:00.000Z", SAM, "Running late, sorry", "[]", 1, "A
 WEEK3_ROW = ("2024-03-27T15:00:00.000Z", ALEX, "Thanks for today", "[]", 1, "America/New_York")
 
 
+def one_edited_message(archive, shape: Shape) -> str:
+    """Weeks 1 and 2 archived, in either order: Alex's message once, with its text before the edit; its id."""
+    rows = week1_rows(shape)
+    assert chat(archive) == rows[:2] + [EDITED_ROW] + rows[3:] + [WEEK2_ROW]
+    assert versions(archive) == [("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, None, None)]
+    return message_id(archive, "Thursday 3:30 pm works.")
+
+
 def assert_verified(archive) -> None:
     report = check_archive(archive.conn)
     assert report["problems"] == [] and report["ok"]
@@ -133,10 +141,7 @@ def test_an_edit_between_two_exports_is_a_new_version_of_the_archived_message(ar
     original = message_id(archive, "Thursday 3 pm works.")
     result = import_path(archive, week2)
     assert counts(result) == (1, 3, 1)
-    rows = week1_rows(shape)
-    assert chat(archive) == rows[:2] + [EDITED_ROW] + rows[3:] + [WEEK2_ROW]
-    assert versions(archive) == [("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, None, None)]
-    assert message_id(archive, "Thursday 3:30 pm works.") == original  # the archived message, not a new one
+    assert one_edited_message(archive, shape) == original  # the archived message, not a new one
     [(alias, target, import_id, rule)] = aliases(archive)
     assert (target, import_id, rule) == (original, 2, "edited") and alias != original
     assert sources(archive, original) == [(1, "line 3"), (2, "line 3")]
@@ -196,10 +201,7 @@ def test_the_earlier_export_imported_after_the_later_one_gives_the_edit_its_earl
     edited = message_id(archive, "Thursday 3:30 pm works.")
     result = import_path(archive, week1)
     assert counts(result) == (0, 3, 1)
-    rows = week1_rows(shape)
-    assert chat(archive) == rows[:2] + [EDITED_ROW] + rows[3:] + [WEEK2_ROW]
-    assert versions(archive) == [("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, None, None)]
-    assert message_id(archive, "Thursday 3:30 pm works.") == edited
+    assert one_edited_message(archive, shape) == edited
     assert [a[1:] for a in aliases(archive)] == [(edited, 2, "earlier")]
     assert sources(archive, edited) == [(1, "line 3"), (2, "line 3")]
     assert result.warnings == [f"line 3: the text before the message archived from line 3 of {shape.file_name} (import 1) was edited:"
