@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -219,8 +221,10 @@ ORDERS = list(itertools.permutations((0, 1, 2)))
 @pytest.mark.parametrize("order", ORDERS, ids=lambda o: "-".join(f"week{i + 1}" for i in o))
 def test_two_edits_over_three_weeks_in_any_order_are_one_message_with_its_versions_in_time_order(archive, tmp_path, order):
     exports = weeks(tmp_path, ANDROID)
-    for n in order:
-        import_path(archive, exports[n])
+    results = [import_path(archive, exports[n]) for n in order]
+    if order == (0, 1, 2):  # the second edit replaces the text week 2 showed
+        assert results[2].warnings == [f"line 3: edited since line 3 of {ANDROID.file_name} (import 2): kept as a new version of that"
+                                       " message, not as a second message"]
     rows = week1_rows()
     final = ("2024-03-13T13:05:00.000Z", ALEX, "Thursday 4 pm works.", '["edited"]', 3, "America/New_York")
     assert chat(archive) == rows[:2] + [final] + rows[3:] + [WEEK2_ROW, WEEK3_ROW]
@@ -358,5 +362,45 @@ def test_a_corrected_zone_for_the_earlier_export_moves_a_message_folded_from_it(
     assert [v[1:] for v in versions(archive) if v[0] == "Thursday 3:30 pm works."] == [
         (1, "Thursday 3 pm works.", None, "export", 2, None, None),
         (2, "Thursday 3:30 pm works.", None, "reimport", 3, "2024-03-13T13:05:00.000Z", "America/New_York"),
+    ]
+    assert_verified(archive)
+
+
+def test_the_weekly_run_refuses_another_zone_and_takes_a_correction(cli, archive, tmp_path):
+    week1, week2, _ = weeks(tmp_path, ANDROID)
+    assert cli("import", week1, "--quiet").exit_code == 0
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    copied = shutil.copy(week2, inbox)
+    hour_ago = time.time() - 3600
+    for path in (copied, inbox):  # (a folder of one chat is an unzipped export: it must have settled too)
+        os.utime(path, (hour_ago, hour_ago))
+    refused = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris")
+    assert refused.exit_code == 1
+    assert f"Error: {inbox}: line 1: archived as read in America/New_York" in refused.output
+    assert {r[5] for r in chat(archive)} == {"America/New_York"}
+    done = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris", "--corrects-tz")
+    assert done.exit_code == 0, done.output
+    assert [r[0] for r in chat(archive)] == ["2024-03-13T08:00:00.000Z", "2024-03-13T08:01:00.000Z", "2024-03-13T08:05:00.000Z",
+                                             "2024-03-13T08:06:00.000Z", "2024-03-20T09:00:00.000Z"]
+    # the edit first seen in the correcting export is folded into the message still at its earlier reading
+    assert versions(archive)[2] == ("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2,
+                                    "2024-03-13T13:05:00.000Z", "America/New_York")
+    assert tuple(archive.conn.execute("SELECT added, already_present, updated FROM imports WHERE id = 2").fetchone()) == (1, 0, 4)
+    assert_verified(archive)
+
+
+def test_a_correcting_export_older_than_the_archived_edit_gives_it_its_earlier_text_and_its_earlier_reading(archive, tmp_path):
+    week1, week2, _ = weeks(tmp_path, ANDROID)
+    import_path(archive, week2)
+    result = import_path(archive, week1, tz="Europe/Paris", corrects_tz=True)
+    assert counts(result) == (0, 0, 4)
+    assert result.warnings[-1] == ("4 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
+                                   " each keeps its earlier time as a version")
+    assert [r for r in chat(archive) if r[1] == ALEX] == [
+        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, "Europe/Paris")]
+    assert [v[1:] for v in versions(archive) if v[0] == "Thursday 3:30 pm works."] == [
+        (1, "Thursday 3 pm works.", None, "export", 2, None, None),
+        (2, "Thursday 3:30 pm works.", None, "reimport", 2, "2024-03-13T13:05:00.000Z", "America/New_York"),
     ]
     assert_verified(archive)

@@ -446,6 +446,11 @@ def _flags_json(flags) -> str:
     return canonical_json(sorted(flags)) if flags else "[]"
 
 
+def _retimed_flags(flags_json: str, reading) -> str:
+    """A message's flags with those its earlier reading gave (TIME_FLAGS) replaced by those of the new `reading`."""
+    return _flags_json([f for f in json.loads(flags_json) if f not in TIME_FLAGS] + [f for f in reading if f in TIME_FLAGS])
+
+
 def _form(flags_json: str) -> int:
     """Which form of a message its flags say it is: 2 deleted, 1 edited, 0 neither (`_Writer.fold`)."""
     return 2 if '"deleted"' in flags_json else 1 if '"edited"' in flags_json else 0
@@ -531,7 +536,8 @@ class _Writer:
         self.skipped_detail: dict[str, dict] = {}
         self.touched: set[int] = set()
         self.created: set[int] = set()  # conversations this import created: nothing archived there to fold into
-        self.pairs: list[tuple[tuple, tuple]] = []  # (added message, archived message): maybe two forms of one (`fold`)
+        self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
+        self.added_here: list[tuple] = []  # with `corrects_tz`: what was added, to look for at earlier readings
         self.has_aliases = conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
         self.retimed: dict[str, int] = {}  # earlier zone -> messages whose time this import corrected
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
@@ -558,6 +564,8 @@ class _Writer:
                 progress(count)
         self.flush()
         self.write_reactions()
+        if self.added_here and self.retimed:
+            self.find_pairs_in_corrected_zones()
         if self.pairs:
             self.fold()
         if self.retimed:
@@ -836,8 +844,7 @@ class _Writer:
         attachments = _filled_in(stored, p.attachments, add=True)
         changes = {}
         if moved:
-            kept = [f for f in json.loads(row["flags"]) if f not in TIME_FLAGS]
-            changes = {"sent_at": p.sent_at, "source_zone": m.source_zone, "flags": _flags_json(kept + [f for f in m.flags if f in TIME_FLAGS])}
+            changes = {"sent_at": p.sent_at, "source_zone": m.source_zone, "flags": _retimed_flags(row["flags"], m.flags)}
         if not changes and attachments == stored:
             return False
         self.restate(row, changes, attachments, "reimport")
@@ -902,6 +909,8 @@ class _Writer:
         for r in new_rows:  # (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, …, flags at 13, …)
             if r[1] not in self.created and r[3] != "system" and r[4] == "message":
                 at_time.setdefault((r[1], r[5]), []).append(r)
+                if self.corrects_tz:
+                    self.added_here.append(((r[0], r[2], r[3], r[4], r[13]), r[1], r[5], r[6]))
         by_conversation: dict[int, list[str]] = {}
         for conv_id, sent_at in at_time:
             by_conversation.setdefault(conv_id, []).append(sent_at)
@@ -909,13 +918,32 @@ class _Writer:
             for start in range(0, len(instants), 900):
                 chunk = instants[start:start + 900]
                 for o in self.conn.execute(
-                        "SELECT id, sender_id, direction, kind, sent_at, source_zone, flags FROM messages"
+                        "SELECT id, sender_id, direction, kind, flags, sent_at, source_zone FROM messages"
                         f" WHERE conversation_id = ? AND sent_at IN ({','.join('?' * len(chunk))}) AND import_id <> ?",
                         [conv_id, *chunk, self.result.import_id]):
-                    for n in at_time[(conv_id, o[4])]:
-                        forms = (_form(n[13]), _form(o[6]))
-                        if (n[2], n[3], n[4], n[6]) == (o[1], o[2], o[3], o[5]) and max(forms) > 0 and forms != (2, 2):
-                            self.pairs.append((n[0], o[0]))
+                    for r in at_time[(conv_id, o[5])]:
+                        if r[6] == o[6]:
+                            self.pair((r[0], r[2], r[3], r[4], r[13]), o[:5])
+
+    def find_pairs_in_corrected_zones(self) -> None:
+        """An import that corrects an earlier reading's zone (`changed`) moves only the messages it
+        holds: an archived message it does not hold, the one an edit replaced, is still at its
+        earlier reading. The time as written of what this import added is looked for there too."""
+        for earlier in map(times.zone, self.retimed):
+            for n, conv_id, sent_at, zone in self.added_here:
+                wall = times.from_iso(sent_at).astimezone(times.zone(zone)).replace(tzinfo=None)
+                for o in self.conn.execute(
+                        "SELECT id, sender_id, direction, kind, flags FROM messages WHERE conversation_id = ? AND sent_at = ?"
+                        " AND source_zone = ? AND import_id <> ?",
+                        (conv_id, times.to_iso(times.localize(wall, earlier)[0]), earlier.key, self.result.import_id)):
+                    self.pair(n, tuple(o))
+
+    def pair(self, n: tuple, o: tuple) -> None:
+        """An added message and an archived one at the same time as written, each (id, sender_id, direction, kind,
+        flags): a pair for `fold` when they have the same sender, one is edited or deleted, and not both deleted."""
+        forms = _form(n[4]), _form(o[4])
+        if n[1:4] == o[1:4] and max(forms) > 0 and forms != (2, 2):
+            self.pairs.append((n[0], o[0]))
 
     def fold(self) -> None:
         """An edit or a deletion seen between two exports of a WhatsApp chat: one message, not two.
@@ -924,8 +952,9 @@ class _Writer:
         deleted one as "This message was deleted", at the time it was first sent; its identity (which
         holds the text) is therefore new. A message this import added and an archived one are two
         forms of one message when: same conversation, same sender and direction, the same time as
-        written (same instant read in the same zone), one of them flagged edited or deleted (not
-        both deleted), and this export does not hold the archived one. An export holds every message
+        written (the same instant read in the same zone; in an import that corrects the zone, also
+        the same wall clock at the earlier reading), one of them flagged edited or deleted (not both
+        deleted), and this export does not hold the archived one. An export holds every message
         of its chat up to when it was made, and the flagged one shows it covers that minute, so the
         archived message is missing from it because it is the one that changed.
         Only a one-to-one pair is folded; where several messages of that sender at that time could
@@ -975,12 +1004,18 @@ class _Writer:
         old = c.execute("SELECT * FROM messages WHERE id = ?", (o,)).fetchone()
         where, earlier = self.reference(n, import_id), self.reference(o)
         new_attachments, old_attachments = self.attachments_of(n), self.attachments_of(o)
+        if old["sent_at"] != new["sent_at"]:  # still at a reading this import corrects (find_pairs_in_corrected_zones)
+            self.retimed[old["source_zone"]] += 1
         if self.later(new, old):
             rule = "deleted" if _form(new["flags"]) == 2 else "edited"
             self.restate(old, {k: new[k] for k in STATE}, _filled_in(new_attachments, old_attachments, add=True), "export")
             self.note(f"{where}: {rule} since {earlier}: kept as a new version of that message, not as a second message")
         else:
             rule = "earlier"
+            if old["sent_at"] != new["sent_at"]:
+                self.restate(old, {"sent_at": new["sent_at"], "source_zone": new["source_zone"],
+                                   "flags": _retimed_flags(old["flags"], json.loads(new["flags"]))}, old_attachments, "reimport")
+                old = c.execute("SELECT * FROM messages WHERE id = ?", (o,)).fetchone()
             number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (o,)).fetchone()[0] + 1
             if _form(new["flags"]) == 0 and number > 1:  # the text before any edit: the first version
                 c.execute("UPDATE message_versions SET version = -version - 1 WHERE message_id = ?", (o,))
@@ -999,7 +1034,6 @@ class _Writer:
         c.execute("DELETE FROM message_versions WHERE message_id = ?", (n,))
         c.execute("DELETE FROM messages WHERE id = ?", (n,))
         c.execute("INSERT INTO message_aliases (alias_id, message_id, import_id, rule) VALUES (?, ?, ?, ?)", (n, o, import_id, rule))
-        self.has_aliases = True
         self.result.added -= 1
         self.result.updated += 1
         self.changes.setdefault("folded", []).append({"message": o, "alias": n, "rule": rule, "source_ref": where})
@@ -1025,12 +1059,12 @@ class _Writer:
             [conv_id, *import_ids]).fetchone()[0]
 
     def reference(self, mid: str, import_id: int | None = None) -> str:
-        """Where a message is in a source: "line 12" in this import's, else "line 12 of <file> (import 3)" (where it was first seen)."""
+        """Where a message is in a source: "line 12" in this import's, else "line 12 of <file> (import 3)", the latest that held it."""
         if import_id is not None:
             return self.conn.execute("SELECT min(source_ref) FROM message_sources WHERE message_id = ? AND import_id = ?", (mid, import_id)).fetchone()[0]
         ref, name, first = self.conn.execute(
             "SELECT s.source_ref, i.file_name, i.id FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id = ?"
-            " ORDER BY s.import_id, s.source_ref LIMIT 1", (mid,)).fetchone()
+            " ORDER BY s.import_id DESC, s.source_ref LIMIT 1", (mid,)).fetchone()
         return f"{ref} of {name} (import {first})"
 
     # -- reactions -------------------------------------------------------------------------
