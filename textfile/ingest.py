@@ -663,7 +663,7 @@ class _Writer:
         if not self.pending:
             return
         pending, self.pending = self.pending, []
-        existing = self.existing({p.id for p in pending})
+        existing = self.existing(pending)
         written: dict[str, str] = {}  # id -> content hash of what this batch writes (new or updated)
         import_id = self.result.import_id
         added = already = 0
@@ -737,22 +737,23 @@ class _Writer:
         if self.fold_edits and new_rows:
             self.find_pairs(new_rows)
 
-    def existing(self, ids: set[str]) -> dict[str, dict]:
-        """The archived message of each id the archive knows, as itself or as an alias of another
-        message (`fold`); "id" is the message's own."""
+    def existing(self, pending: list[_Pending]) -> dict[str, dict]:
+        """The archived message of each pending id the archive knows, as itself or as an alias of
+        another message (`fold`; none in a conversation this import created); "id" is the message's own."""
         found: dict[str, dict] = {}
-        queries = [("SELECT id, id, content_hash, version, delivered_at, read_at, sent_at, source_zone FROM messages WHERE id IN ({})", list(ids))]
+        self.look_up(found, "SELECT id, id, {} FROM messages WHERE id IN ({})", {p.id for p in pending})
         if self.has_aliases:
-            queries.append(("SELECT a.alias_id, m.id, m.content_hash, m.version, m.delivered_at, m.read_at, m.sent_at, m.source_zone"
-                            " FROM message_aliases a JOIN messages m ON m.id = a.message_id WHERE a.alias_id IN ({})", None))
-        for sql, wanted in queries:
-            wanted = wanted if wanted is not None else [i for i in ids if i not in found]
-            for start in range(0, len(wanted), 900):
-                chunk = wanted[start:start + 900]
-                for row in self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk):
-                    found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5],
-                                     "sent_at": row[6], "source_zone": row[7]}
+            self.look_up(found, "SELECT a.alias_id, m.id, {} FROM message_aliases a JOIN messages m ON m.id = a.message_id"
+                                " WHERE a.alias_id IN ({})", {p.id for p in pending if p.id not in found and p.conversation_id not in self.created})
         return found
+
+    def look_up(self, found: dict, sql: str, ids: set[str]) -> None:
+        ids = list(ids)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at, sent_at, source_zone", ",".join("?" * len(chunk))), chunk):
+                found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5],
+                                 "sent_at": row[6], "source_zone": row[7]}
 
     def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
         """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made
