@@ -751,9 +751,8 @@ class _Writer:
         ids = list(ids)
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
-            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at, sent_at, source_zone", ",".join("?" * len(chunk))), chunk):
-                found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5],
-                                 "sent_at": row[6], "source_zone": row[7]}
+            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at", ",".join("?" * len(chunk))), chunk):
+                found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5]}
 
     def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
         """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made
@@ -790,15 +789,15 @@ class _Writer:
         - Otherwise the message changed in the source: `new_version`.
         """
         m = p.record
-        moved = known["sent_at"] != p.sent_at and known["source_zone"] != m.source_zone
-        if moved and not self.corrects_tz:
-            old, new = known["source_zone"], m.source_zone
-            raise TextfileError(
-                f"{m.source_ref}: archived as read in {old} ({_wall(known['sent_at'], old)}); read in {new} it would move to"
-                f" {_wall(p.sent_at, new)}, and so would every message read that way. Pass --tz {old} to read this export as"
-                f" before, or --corrects-tz if {new} corrects the earlier reading")
         mid = known["id"]
         row = self.conn.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone()
+        moved = row["sent_at"] != p.sent_at and row["source_zone"] != m.source_zone
+        if moved and not self.corrects_tz:
+            old, new = row["source_zone"], m.source_zone
+            raise TextfileError(
+                f"{m.source_ref}: archived as read in {old} ({_wall(row['sent_at'], old)}); read in {new} it would move to"
+                f" {_wall(p.sent_at, new)}, and so would every message read that way. Pass --tz {old} to read this export as"
+                f" before, or --corrects-tz if {new} corrects the earlier reading")
         if row["body"] != m.body and (mid != p.id or self.conn.execute(
                 "SELECT 1 FROM message_aliases WHERE message_id = ?", (mid,)).fetchone() is not None):
             return self.other_form(p, row, moved)
