@@ -1,6 +1,10 @@
 """A fresh archive has exactly these tables and columns: a change to the schema must come as a new migration."""
 
+from textfile.archive import Archive
 from textfile.migrations import migrations
+from textfile.model import Version
+
+from conftest import ingest_records, msg
 
 EXPECTED = {
     "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],
@@ -16,9 +20,10 @@ EXPECTED = {
     "imports": ["id", "path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "custodian", "options",
                 "started_at", "finished_at", "added", "already_present", "updated", "skipped", "skipped_reasons", "warnings", "assumptions"],
     "matters": ["id", "client_id", "reference", "title", "opened_at", "closed_at", "legal_hold"],
+    "message_aliases": ["alias_id", "message_id", "import_id", "rule"],
     "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
     "message_sources": ["message_id", "import_id", "source_ref"],
-    "message_versions": ["message_id", "version", "body", "at", "origin", "content_hash", "import_id"],
+    "message_versions": ["message_id", "version", "body", "at", "origin", "content_hash", "import_id", "sent_at", "source_zone"],
     "messages": ["id", "conversation_id", "sender_id", "direction", "kind", "sent_at", "source_zone", "body", "service", "status",
                  "delivered_at", "read_at", "duration_s", "flags", "source_id", "reply_to", "version", "content_hash", "import_id"],
     "owner_handles": ["handle", "kind"],
@@ -47,3 +52,18 @@ def test_every_migration_is_recorded_and_reopening_applies_nothing(archive):
     applied = [r[0] for r in archive.conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'textfile' ORDER BY id")]
     assert applied == [m.name for m in migrations._migrations]
     assert migrations.pending(archive.db) == []
+
+
+def test_m007_keeps_the_versions_an_archive_made_before_it_holds(archive, archive_path):
+    ingest_records(archive, [msg(1, "final", versions=(Version("first"), Version("second")))])
+    with archive.transaction() as conn:  # as an archive made before m007 left it
+        conn.execute("ALTER TABLE message_versions DROP COLUMN sent_at")
+        conn.execute("ALTER TABLE message_versions DROP COLUMN source_zone")
+        conn.execute("DROP TABLE message_aliases")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_whatsapp_edits_and_tz_corrections'")
+    before = [tuple(r) for r in archive.conn.execute("SELECT * FROM message_versions ORDER BY version")]
+    archive.close()
+    with Archive.open(archive_path) as reopened:
+        after = [tuple(r) for r in reopened.conn.execute("SELECT * FROM message_versions ORDER BY version")]
+        assert after == [row + (None, None) for row in before] and len(after) == 2
+        assert reopened.conn.execute("SELECT count(*) FROM message_aliases").fetchone()[0] == 0

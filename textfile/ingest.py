@@ -12,12 +12,18 @@ messages rather than several per message.
 A message whose id is known but whose content hash differs (an edit or an unsend seen in a newer
 copy of the same database, a status that changed) is not duplicated and not silently
 overwritten: its previous state is kept in `message_versions` and the import counts it as updated.
+Where a format's identity holds the text (WhatsApp), an edit or a deletion between two exports
+arrives as a new identity: at the end of the import it is folded into the archived message
+(`_Writer.fold`), and its identity recorded as an alias that later imports find. A known message
+that a new reading of a wall clock in another zone would move is refused unless the import says
+it corrects the earlier reading (`_Writer.changed`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import resource
 import sys
@@ -40,6 +46,8 @@ PARALLEL_MIN_BYTES = 4 << 20
 OBJECT_CACHE = 4096  # objects `_ByIdentity` keeps (see there)
 MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
+STATE = ("sent_at", "source_zone", "body", "kind", "status", "duration_s", "flags", "reply_to")  # what a version replaces
+TIME_FLAGS = ("time_ambiguous", "time_nonexistent")  # flags that come with a reading of a wall clock in a zone
 
 Progress = Callable[[int], None]
 
@@ -109,9 +117,11 @@ def import_path(
     progress: Progress | None = None,
     digest: tuple[int, str] | None = None,
     parallel: bool = False,
+    corrects_tz: bool = False,
 ) -> ImportResult:
     """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot.
     `digest` is the source's (size, sha256) when the caller has just computed it (no second read).
+    `corrects_tz`: `tz` corrects the zone an earlier import read the same messages in (see _Writer.changed).
     `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
     whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
     starts that process imports the main script again."""
@@ -143,7 +153,8 @@ def import_path(
         size, sha = digest or source_digest(path)
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
-    recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None}.items() if v}
+    recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None,
+                                          "corrects_tz": corrects_tz}.items() if v}
     same_chat = _chat_of_same_bytes(archive, module.FORMAT, sha) if conversation is None and getattr(module, "CHAT_NAMED_BY_FILE", False) else None
     if same_chat is not None:
         # WhatsApp names a chat after its file: the same bytes under a copy's name ("… copy.zip",
@@ -151,7 +162,8 @@ def import_path(
         title, earlier = same_chat
         options = replace(options, conversation=title)
         recorded_options |= {"conversation": title, "same_bytes_as": earlier}
-    source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options)
+    source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options,
+                    fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), corrects_tz=corrects_tz)
     try:
         reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
         if reader is None:
@@ -331,6 +343,8 @@ class Source:
     region: str
     custodian: str | None = None
     options: dict = field(default_factory=dict)
+    fold_edits: bool = False  # the format's identity holds the text: an edit between exports is a new identity (_Writer.fold)
+    corrects_tz: bool = False
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
@@ -344,7 +358,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
              source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso()),
         )
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
-        writer = _Writer(conn, result, source.region)
+        writer = _Writer(conn, result, source.region, fold_edits=source.fold_edits, corrects_tz=source.corrects_tz)
         writer.consume(records, progress)
         conn.execute(
             "UPDATE imports SET finished_at = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
@@ -357,7 +371,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
             "import_id": result.import_id, "path": source.path, "sha256": source.sha256, "format": source.format,
             "added": result.added, "already_present": result.already_present, "updated": result.updated,
             "skipped": sum(result.skipped.values()),
-        })
+        } | writer.changes)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
     return result
 
@@ -419,7 +433,7 @@ def prepare(m: Message, region: str) -> Prepared:
             sha = hashlib.sha256(a.data).hexdigest()
             attachments.append((position, a.file_name, a.mime, sha, None))
             blobs.append((sha, a.mime, a.data))
-    flags = canonical_json(sorted(m.flags)) if m.flags else "[]"
+    flags = _flags_json(m.flags)
     digest = message_content_hash(sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments)
     return Prepared(
         message_id(conv.platform, conv.source_key, m.identity), conv, sender, handle, sent_at, m.direction, m.kind,
@@ -428,6 +442,37 @@ def prepare(m: Message, region: str) -> Prepared:
         tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions), digest, tuple(attachments),
         tuple(blobs), m.source_ref,
     )
+
+
+def _flags_json(flags) -> str:
+    return canonical_json(sorted(flags)) if flags else "[]"
+
+
+def _retimed_flags(flags_json: str, reading) -> str:
+    """A message's flags with those its earlier reading gave (TIME_FLAGS) replaced by those of the new `reading`."""
+    return _flags_json([f for f in json.loads(flags_json) if f not in TIME_FLAGS] + [f for f in reading if f in TIME_FLAGS])
+
+
+def _form(flags_json: str) -> int:
+    """Which form of a message its flags say it is: 2 deleted, 1 edited, 0 neither (`_Writer.fold`)."""
+    return 2 if '"deleted"' in flags_json else 1 if '"edited"' in flags_json else 0
+
+
+def _filled_in(attachments, other, *, add: bool = False) -> list[tuple]:
+    """`attachments` ((position, file_name, mime, sha256 | None, missing_reason), …) with each one whose bytes
+    are missing taken from `other` where that has the same file's bytes at the same position; with `add`,
+    also the positions only `other` has (an attachment an edit or a deletion left out was still sent)."""
+    by_position = {a[0]: a for a in other}
+    merged = [b if a[3] is None and (b := by_position.get(a[0])) is not None and b[3] is not None and b[1] == a[1] else a
+              for a in attachments]
+    if add:
+        have = {a[0] for a in attachments}
+        merged = sorted(merged + [b for b in other if b[0] not in have])
+    return merged
+
+
+def _wall(stored: str, zone: str | None) -> str:
+    return times.display(stored, times.zone(zone)) if zone else stored
 
 
 @dataclass(slots=True)
@@ -477,10 +522,12 @@ class _ByIdentity:
 
 
 class _Writer:
-    def __init__(self, conn, result: ImportResult, region: str):
+    def __init__(self, conn, result: ImportResult, region: str, *, fold_edits: bool = False, corrects_tz: bool = False):
         self.conn = conn
         self.result = result
         self.region = region
+        self.fold_edits = fold_edits
+        self.corrects_tz = corrects_tz
         self.conversations: dict[tuple[str, str], int] = {}
         self.seen_conversation_objects = _ByIdentity()  # Conversation -> conversation id
         self.participants: dict[tuple[int, str], int] = {}
@@ -490,6 +537,12 @@ class _Writer:
         self.waiting: list[Reaction] = []  # their message had not been written yet
         self.skipped_detail: dict[str, dict] = {}
         self.touched: set[int] = set()
+        self.created: set[int] = set()  # conversations this import created: nothing archived there to fold into
+        self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
+        self.added_here: list[tuple] = []  # with `corrects_tz`: what was added, to look for at earlier readings
+        self.has_aliases = conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
+        self.retimed: dict[str, int] = {}  # earlier zone -> messages whose time this import corrected
+        self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -515,6 +568,16 @@ class _Writer:
                 progress(count)
         self.flush()
         self.write_reactions()
+        if self.added_here and self.retimed:
+            self.find_pairs_in_corrected_zones()
+        if self.pairs:
+            self.fold()
+        if self.retimed:
+            zone = self.result.zone
+            for earlier, n in sorted(self.retimed.items()):
+                self.note(f"{n:,} message{'s' if n != 1 else ''} archived as read in {earlier} now read in {zone} (--corrects-tz):"
+                          " each keeps its earlier time as a version")
+            self.changes["tz_corrected"] = {"to": zone, "from": dict(sorted(self.retimed.items()))}
         self.result.conversations = sorted(self.touched)
         if progress:
             progress(count)
@@ -548,6 +611,7 @@ class _Writer:
                     "INSERT INTO conversations (platform, source_key, title, is_group, created_at) VALUES (?, ?, ?, ?, ?)",
                     (conv.platform, conv.source_key, conv.title, int(conv.is_group), times.now_iso()),
                 ).lastrowid
+                self.created.add(conv_id)
             else:
                 conv_id = row["id"]
                 if conv.title and not row["title"]:
@@ -617,14 +681,16 @@ class _Writer:
         if not self.pending:
             return
         pending, self.pending = self.pending, []
-        existing = self.existing({p.id for p in pending})
+        existing = self.existing(pending)
         written: dict[str, str] = {}  # id -> content hash of what this batch writes (new or updated)
         import_id = self.result.import_id
         added = already = 0
         new_rows, source_rows, attachment_rows, version_rows, receipt_rows = [], [], [], [], []
         for p in pending:
-            source_rows.append((p.id, import_id, p.record.source_ref))
-            mine = written.get(p.id)
+            known = existing.get(p.id)
+            mid = p.id if known is None else known["id"]  # (an alias's message, see `fold`)
+            source_rows.append((mid, import_id, p.record.source_ref))
+            mine = written.get(mid)
             if mine is not None:
                 if mine == p.content_hash:
                     already += 1
@@ -633,7 +699,6 @@ class _Writer:
                     # itself. Keep the first, record the second as skipped so nothing is silent.
                     self.skip("same message identity twice in this source with different content", p.record.source_ref)
                 continue
-            known = existing.get(p.id)
             if known is None:
                 m = p.record
                 written[p.id] = p.content_hash
@@ -649,12 +714,13 @@ class _Writer:
                         (p.id, n, body, at, "edit_history", None, import_id) for n, (body, at) in enumerate(m.versions, 1)
                     )
                 added += 1
-            elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p) == known["content_hash"]:
+            elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p, mid) == known["content_hash"]:
                 already += 1
-                self.fill_receipts(p, known, receipt_rows)
+                self.fill_receipts(p, mid, known, receipt_rows)
+            elif self.changed(p, known):
+                written[mid] = p.content_hash
             else:
-                self.new_version(p, known)
-                written[p.id] = p.content_hash
+                already += 1
         self.result.added += added
         self.result.already_present += already
         c = self.conn
@@ -686,29 +752,33 @@ class _Writer:
             )
         if self.reactions:
             self.write_reactions(final=False)
+        if self.fold_edits and new_rows:
+            self.find_pairs(new_rows)
 
-    def existing(self, ids: set[str]) -> dict[str, dict]:
+    def existing(self, pending: list[_Pending]) -> dict[str, dict]:
+        """The archived message of each pending id the archive knows, as itself or as an alias of
+        another message (`fold`; none in a conversation this import created); "id" is the message's own."""
         found: dict[str, dict] = {}
+        self.look_up(found, "SELECT id, id, {} FROM messages WHERE id IN ({})", {p.id for p in pending})
+        if self.has_aliases:
+            self.look_up(found, "SELECT a.alias_id, m.id, {} FROM message_aliases a JOIN messages m ON m.id = a.message_id"
+                                " WHERE a.alias_id IN ({})", {p.id for p in pending if p.id not in found and p.conversation_id not in self.created})
+        return found
+
+    def look_up(self, found: dict, sql: str, ids: set[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT id, content_hash, version, delivered_at, read_at FROM messages WHERE id IN ({marks})", chunk):
-                found[row[0]] = {"content_hash": row[1], "version": row[2], "delivered_at": row[3], "read_at": row[4]}
-        return found
+            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at", ",".join("?" * len(chunk))), chunk):
+                found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5]}
 
-    def keep_stored_attachments(self, p: _Pending) -> str:
+    def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
         """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made
         without the attachments folder) does not take away the bytes the archive already holds:
         the stored attachment stands in for the missing one. Returns the resulting content hash."""
         if not any(a[3] is None for a in p.attachments):
             return p.content_hash
-        stored = {r[0]: tuple(r) for r in self.conn.execute(
-            "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ?", (p.id,))}
-        merged = []
-        for a in p.attachments:
-            old = stored.get(a[0])
-            merged.append(old if a[3] is None and old is not None and old[3] is not None and old[1] == a[1] else a)
+        merged = _filled_in(p.attachments, self.attachments_of(mid))
         if merged != p.attachments:
             m = p.record
             p.attachments = merged
@@ -716,53 +786,304 @@ class _Writer:
                                                   p.flags, m.reply_to, merged)
         return p.content_hash
 
-    def fill_receipts(self, p: _Pending, known: dict, receipts: list) -> None:
+    def fill_receipts(self, p: _Pending, mid: str, known: dict, receipts: list) -> None:
         """A receipt the archive lacks (read later than the first import) is filled in; one it has is
         never changed. Only real fill-ins are written, in one statement per batch."""
         m = p.record
         delivered = m.delivered_at if not known.get("delivered_at") else None
         read = m.read_at if not known.get("read_at") else None
         if delivered or read:
-            receipts.append((delivered, read, p.id))
+            receipts.append((delivered, read, mid))
 
-    def new_version(self, p: _Pending, known: dict) -> None:
+    def changed(self, p: _Pending, known: dict) -> bool:
+        """A known message whose content differs from the archived one; False when nothing changes.
+
+        - Its time moved because this import reads the export's wall clock in another zone than
+          the one it was archived in: refused, unless `corrects_tz` says that this zone corrects
+          the earlier reading (then the earlier time is kept with the earlier version).
+        - It is another form of a message folded before (`fold`): the text an export showed before
+          the edit, or an edited text that a later edit or deletion replaced. That text is a version
+          already; only a corrected time and attachment bytes the archive lacks are taken from it.
+        - Otherwise the message changed in the source: `new_version`.
+        """
+        m = p.record
+        mid = known["id"]
+        row = self.conn.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone()
+        moved = row["sent_at"] != p.sent_at and row["source_zone"] != m.source_zone
+        if moved and not self.corrects_tz:
+            old, new = row["source_zone"], m.source_zone
+            raise TextfileError(
+                f"{m.source_ref}: archived as read in {old} ({_wall(row['sent_at'], old)}); read in {new} it would move to"
+                f" {_wall(p.sent_at, new)}, and so would every message read that way. Pass --tz {old} to read this export as"
+                f" before, or --corrects-tz if {new} corrects the earlier reading")
+        if row["body"] != m.body and (mid != p.id or self.conn.execute(
+                "SELECT 1 FROM message_aliases WHERE message_id = ?", (mid,)).fetchone() is not None):
+            return self.other_form(p, row, moved)
+        self.new_version(p, mid, moved)
+        return True
+
+    def new_version(self, p: _Pending, mid: str, moved: bool) -> None:
         """Same message, different content: keep the old state as a version, then update."""
         c = self.conn
         import_id = self.result.import_id
-        old = c.execute("SELECT body, sent_at, content_hash FROM messages WHERE id = ?", (p.id,)).fetchone()
-        stored = {(r["body"], r["at"]) for r in c.execute("SELECT body, at FROM message_versions WHERE message_id = ?", (p.id,))}
-        number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (p.id,)).fetchone()[0]
+        old = c.execute("SELECT body, sent_at, source_zone, content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
+        stored = {(r["body"], r["at"]) for r in c.execute("SELECT body, at FROM message_versions WHERE message_id = ?", (mid,))}
+        number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0]
         for body, at in p.record.versions:
             if (body, at) not in stored:
                 number += 1
                 c.execute(
                     "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id)"
                     " VALUES (?, ?, ?, ?, 'edit_history', NULL, ?)",
-                    (p.id, number, body, at, import_id),
+                    (mid, number, body, at, import_id),
                 )
                 stored.add((body, at))
         number += 1
-        c.execute(
-            "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id)"
-            " VALUES (?, ?, ?, NULL, 'reimport', ?, ?)",
-            (p.id, number, old["body"], old["content_hash"], import_id),
-        )
+        self.keep_version(mid, number, old, "reimport", p.sent_at)
         m = p.record
         c.execute(
-            "UPDATE messages SET sender_id = ?, direction = ?, kind = ?, sent_at = ?, body = ?, status = ?,"
+            "UPDATE messages SET sender_id = ?, direction = ?, kind = ?, sent_at = ?, source_zone = ?, body = ?, status = ?,"
             " delivered_at = coalesce(?, delivered_at), read_at = coalesce(?, read_at), duration_s = ?, flags = ?,"
             " reply_to = ?, version = ?, content_hash = ? WHERE id = ?",
-            (p.sender_id, m.direction, m.kind, p.sent_at, m.body, m.status,
-             m.delivered_at, m.read_at, m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, p.id),
+            (p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body, m.status,
+             m.delivered_at, m.read_at, m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, mid),
         )
-        c.execute("DELETE FROM message_attachments WHERE message_id = ?", (p.id,))
-        c.executemany(
+        self.set_attachments(mid, p.attachments)
+        self.result.updated += 1
+        if moved:
+            self.retimed[old["source_zone"]] = self.retimed.get(old["source_zone"], 0) + 1
+        else:
+            self.note(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
+
+    def other_form(self, p: _Pending, row, moved: bool) -> bool:
+        """See `changed`: what another form of a folded message still brings."""
+        m = p.record
+        stored = self.attachments_of(row["id"])
+        attachments = _filled_in(stored, p.attachments, add=True)
+        changes = {}
+        if moved:
+            changes = {"sent_at": p.sent_at, "source_zone": m.source_zone, "flags": _retimed_flags(row["flags"], m.flags)}
+        if not changes and attachments == stored:
+            return False
+        self.restate(row, changes, attachments, "reimport")
+        self.result.updated += 1
+        if moved:
+            self.retimed[row["source_zone"]] = self.retimed.get(row["source_zone"], 0) + 1
+        else:
+            self.note(f"{m.source_ref}: an earlier form of a message edited since brought attachment bytes the archive lacked;"
+                      " the earlier version is kept")
+        return True
+
+    def keep_version(self, mid: str, number: int, old, origin: str, sent_at: str) -> None:
+        """`old` (a message's state: body, sent_at, source_zone, content_hash) as version `number`
+        of message `mid`; with its time, when the state that follows it (at `sent_at`) moved it."""
+        moved = old["sent_at"] != sent_at
+        self.conn.execute(
+            "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id, sent_at, source_zone)"
+            " VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+            (mid, number, old["body"], origin, old["content_hash"], self.result.import_id,
+             old["sent_at"] if moved else None, old["source_zone"] if moved else None),
+        )
+
+    def restate(self, row, changes: dict, attachments: list[tuple], origin: str) -> None:
+        """Keep a message's current state (`row`) as its next version, then give it `changes` (values
+        of the STATE columns) and `attachments`, with the content hash recomputed from them."""
+        mid = row["id"]
+        state = {k: row[k] for k in STATE} | changes
+        number = self.conn.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0] + 1
+        self.keep_version(mid, number, row, origin, state["sent_at"])
+        self.conn.execute(
+            f"UPDATE messages SET {', '.join(f'{k} = ?' for k in STATE)}, version = ?, content_hash = ? WHERE id = ?",
+            (*state.values(), number + 1, self.content_hash_of(row, state, attachments), mid))
+        self.set_attachments(mid, attachments)
+
+    def content_hash_of(self, row, state: dict, attachments: list[tuple]) -> str:
+        """`message_content_hash` of message `row` with `state` and `attachments` (stored values, as `verify` reads them)."""
+        handle = None if row["sender_id"] is None else self.conn.execute(
+            "SELECT handle FROM participants WHERE id = ?", (row["sender_id"],)).fetchone()[0]
+        return message_content_hash(state["sent_at"], row["direction"], state["kind"], handle, state["body"], state["status"],
+                                    state["duration_s"], state["flags"], state["reply_to"], attachments)
+
+    def attachments_of(self, mid: str) -> list[tuple]:
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ? ORDER BY position", (mid,))]
+
+    def set_attachments(self, mid: str, attachments) -> None:
+        self.conn.execute("DELETE FROM message_attachments WHERE message_id = ?", (mid,))
+        self.conn.executemany(
             "INSERT INTO message_attachments (message_id, position, file_name, mime, blob_sha256, missing_reason)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [(p.id, *a) for a in p.attachments],
+            [(mid, *a) for a in attachments],
         )
+
+    # -- edits and deletions between exports (formats whose identity holds the text) -------
+
+    def find_pairs(self, new_rows: list[tuple]) -> None:
+        """For the messages a batch added to a conversation that was archived before: the archived
+        messages of the same sender at the same instant, where one of the two is flagged edited or
+        deleted (and not both deleted). `fold` decides at the end of the import, when it is known
+        which archived messages this export does not hold."""
+        at_time: dict[tuple[int, str], list[tuple]] = {}
+        for r in new_rows:  # (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, …, flags at 13, …)
+            if r[1] not in self.created and r[3] != "system" and r[4] == "message":
+                at_time.setdefault((r[1], r[5]), []).append(r)
+                if self.corrects_tz:
+                    self.added_here.append(((r[0], r[2], r[3], r[4], r[13]), r[1], r[5], r[6]))
+        by_conversation: dict[int, list[str]] = {}
+        for conv_id, sent_at in at_time:
+            by_conversation.setdefault(conv_id, []).append(sent_at)
+        for conv_id, instants in by_conversation.items():
+            for start in range(0, len(instants), 900):
+                chunk = instants[start:start + 900]
+                for o in self.conn.execute(
+                        "SELECT id, sender_id, direction, kind, flags, sent_at, source_zone FROM messages"
+                        f" WHERE conversation_id = ? AND sent_at IN ({','.join('?' * len(chunk))}) AND import_id <> ?",
+                        [conv_id, *chunk, self.result.import_id]):
+                    for r in at_time[(conv_id, o[5])]:
+                        if r[6] == o[6]:
+                            self.pair((r[0], r[2], r[3], r[4], r[13]), o[:5])
+
+    def find_pairs_in_corrected_zones(self) -> None:
+        """An import that corrects an earlier reading's zone (`changed`) moves only the messages it
+        holds: an archived message it does not hold, the one an edit replaced, is still at its
+        earlier reading. The time as written of what this import added is looked for there too."""
+        for earlier in map(times.zone, self.retimed):
+            for n, conv_id, sent_at, zone in self.added_here:
+                wall = times.from_iso(sent_at).astimezone(times.zone(zone)).replace(tzinfo=None)
+                for o in self.conn.execute(
+                        "SELECT id, sender_id, direction, kind, flags FROM messages WHERE conversation_id = ? AND sent_at = ?"
+                        " AND source_zone = ? AND import_id <> ?",
+                        (conv_id, times.to_iso(times.localize(wall, earlier)[0]), earlier.key, self.result.import_id)):
+                    self.pair(n, tuple(o))
+
+    def pair(self, n: tuple, o: tuple) -> None:
+        """An added message and an archived one at the same time as written, each (id, sender_id, direction, kind,
+        flags): a pair for `fold` when they have the same sender, one is edited or deleted, and not both deleted."""
+        forms = _form(n[4]), _form(o[4])
+        if n[1:4] == o[1:4] and max(forms) > 0 and forms != (2, 2):
+            self.pairs.append((n[0], o[0]))
+
+    def fold(self) -> None:
+        """An edit or a deletion seen between two exports of a WhatsApp chat: one message, not two.
+
+        WhatsApp writes an edited message with its new text and "<This message was edited>", and a
+        deleted one as "This message was deleted", at the time it was first sent; its identity (which
+        holds the text) is therefore new. A message this import added and an archived one are two
+        forms of one message when: same conversation, same sender and direction, the same time as
+        written (the same instant read in the same zone; in an import that corrects the zone, also
+        the same wall clock at the earlier reading), one of them flagged edited or deleted (not both
+        deleted), and this export does not hold the archived one. An export holds every message
+        of its chat up to when it was made, and the flagged one shows it covers that minute, so the
+        archived message is missing from it because it is the one that changed.
+        Only a one-to-one pair is folded; where several messages of that sender at that time could
+        pair, which is which cannot be told: nothing is folded and a warning names them all.
+        The later form is the message's text (deleted after edited after neither; of two edited
+        forms, the one from the export whose chat runs later); the earlier form becomes a version
+        (an unedited text the first one). The archived message keeps its id; the added one becomes
+        an alias of it (`message_aliases`), so that importing that export again adds nothing.
+        """
+        c = self.conn
+        import_id = self.result.import_id
+        absent: dict[str, bool] = {}
+        graph: dict[tuple[str, str], list] = {}  # ("new" | "old", id) -> the other side's nodes it may pair with
+        for n, o in self.pairs:
+            if o not in absent:
+                absent[o] = not c.execute("SELECT 1 FROM message_sources WHERE message_id = ? AND import_id = ?", (o, import_id)).fetchone()
+            if absent[o]:
+                graph.setdefault(("new", n), []).append(("old", o))
+                graph.setdefault(("old", o), []).append(("new", n))
+        seen: set = set()
+        for node in graph:
+            if node in seen:
+                continue
+            group, todo = [], [node]
+            while todo:
+                item = todo.pop()
+                if item not in seen:
+                    seen.add(item)
+                    group.append(item)
+                    todo.extend(graph[item])
+            new = [mid for side, mid in group if side == "new"]
+            old = [mid for side, mid in group if side == "old"]
+            if len(new) == len(old) == 1:
+                self.fold_pair(new[0], old[0])
+                continue
+            refs = sorted(self.reference(mid, import_id) for mid in new)
+            self.note(f"{', '.join(refs)}: the same sender at the same time as archived {', '.join(sorted(self.reference(mid) for mid in old))},"
+                      " edited or deleted between the exports, and which message is which cannot be told: none was taken as another"
+                      " form of another; each is kept as a message of its own")
+            self.changes["not_folded"] = self.changes.get("not_folded", 0) + len(new)
+
+    def fold_pair(self, n: str, o: str) -> None:
+        """Message `n` (added by this import) into archived message `o`, of which it is another form (`fold`)."""
+        c = self.conn
+        import_id = self.result.import_id
+        new = c.execute("SELECT * FROM messages WHERE id = ?", (n,)).fetchone()
+        old = c.execute("SELECT * FROM messages WHERE id = ?", (o,)).fetchone()
+        where, earlier = self.reference(n, import_id), self.reference(o)
+        new_attachments, old_attachments = self.attachments_of(n), self.attachments_of(o)
+        if old["sent_at"] != new["sent_at"]:  # still at a reading this import corrects (find_pairs_in_corrected_zones)
+            self.retimed[old["source_zone"]] += 1
+        if self.later(new, old):
+            rule = "deleted" if _form(new["flags"]) == 2 else "edited"
+            self.restate(old, {k: new[k] for k in STATE}, _filled_in(new_attachments, old_attachments, add=True), "export")
+            self.note(f"{where}: {rule} since {earlier}: kept as a new version of that message, not as a second message")
+        else:
+            rule = "earlier"
+            if old["sent_at"] != new["sent_at"]:
+                self.restate(old, {"sent_at": new["sent_at"], "source_zone": new["source_zone"],
+                                   "flags": _retimed_flags(old["flags"], json.loads(new["flags"]))}, old_attachments, "reimport")
+                old = c.execute("SELECT * FROM messages WHERE id = ?", (o,)).fetchone()
+            number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (o,)).fetchone()[0] + 1
+            if _form(new["flags"]) == 0 and number > 1:  # the text before any edit: the first version
+                c.execute("UPDATE message_versions SET version = -version - 1 WHERE message_id = ?", (o,))
+                c.execute("UPDATE message_versions SET version = -version WHERE message_id = ?", (o,))
+                number = 1
+            self.keep_version(o, number, new, "export", new["sent_at"])
+            attachments = _filled_in(old_attachments, new_attachments, add=True)
+            digest = old["content_hash"] if attachments == old_attachments else self.content_hash_of(old, dict(old), attachments)
+            c.execute("UPDATE messages SET version = version + 1, content_hash = ? WHERE id = ?", (digest, o))
+            if attachments != old_attachments:
+                self.set_attachments(o, attachments)
+            self.note(f"{where}: the text before the message archived from {earlier} was {'deleted' if _form(old['flags']) == 2 else 'edited'}:"
+                      " kept as its earlier version, not as a second message")
+        c.execute("UPDATE message_sources SET message_id = ? WHERE message_id = ?", (o, n))
+        c.execute("DELETE FROM message_attachments WHERE message_id = ?", (n,))
+        c.execute("DELETE FROM message_versions WHERE message_id = ?", (n,))
+        c.execute("DELETE FROM messages WHERE id = ?", (n,))
+        c.execute("INSERT INTO message_aliases (alias_id, message_id, import_id, rule) VALUES (?, ?, ?, ?)", (n, o, import_id, rule))
+        self.result.added -= 1
         self.result.updated += 1
-        self.note(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
+        self.changes.setdefault("folded", []).append({"message": o, "alias": n, "rule": rule, "source_ref": where})
+
+    def later(self, new, old) -> bool:
+        """Is `new` (added by this import) a later form than `old`? See `fold`."""
+        forms = _form(new["flags"]), _form(old["flags"])
+        if forms[0] != forms[1]:
+            return forms[0] > forms[1]
+        conv_id = old["conversation_id"]
+        theirs = [r[0] for r in self.conn.execute("SELECT DISTINCT import_id FROM message_sources WHERE message_id = ?", (old["id"],))]
+        mine, earlier = self.export_end(conv_id, [self.result.import_id]), self.export_end(conv_id, theirs)
+        if mine == earlier:
+            self.note(f"{self.reference(new['id'], self.result.import_id)}: this export and the earlier one end at the same time;"
+                      " its edited text was taken as the later one because it was imported later", kind="assumption")
+        return mine >= earlier
+
+    def export_end(self, conv_id: int, import_ids: list[int]) -> str:
+        """The time of the last message of a conversation that any of these imports held."""
+        return self.conn.execute(
+            "SELECT m.sent_at FROM messages m WHERE m.conversation_id = ? AND EXISTS (SELECT 1 FROM message_sources s"
+            f" WHERE s.message_id = m.id AND s.import_id IN ({','.join('?' * len(import_ids))})) ORDER BY m.sent_at DESC LIMIT 1",
+            [conv_id, *import_ids]).fetchone()[0]
+
+    def reference(self, mid: str, import_id: int | None = None) -> str:
+        """Where a message is in a source: "line 12" in this import's, else "line 12 of <file> (import 3)", the latest that held it."""
+        if import_id is not None:
+            return self.conn.execute("SELECT min(source_ref) FROM message_sources WHERE message_id = ? AND import_id = ?", (mid, import_id)).fetchone()[0]
+        ref, name, first = self.conn.execute(
+            "SELECT s.source_ref, i.file_name, i.id FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id = ?"
+            " ORDER BY s.import_id DESC, s.source_ref LIMIT 1", (mid,)).fetchone()
+        return f"{ref} of {name} (import {first})"
 
     # -- reactions -------------------------------------------------------------------------
 

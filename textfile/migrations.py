@@ -307,6 +307,40 @@ def m006_end_filings_of_closed_matters(db: Database) -> None:
 
 
 @migrations()
+def m007_whatsapp_edits_and_tz_corrections(db: Database) -> None:
+    """A WhatsApp message edited or deleted between two exports comes back under another identity
+    (its text is part of it): the import folds it into the archived message as a new version and
+    records the other identity as an alias of it, so that importing that export again finds the
+    message. A version may come from an earlier export (origin 'export'), and keeps the time it
+    had when a later reading of the export moved it (`--corrects-tz`: its sent_at and zone)."""
+    _run(db, """
+        CREATE TABLE message_aliases (
+            alias_id TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            rule TEXT NOT NULL CHECK (rule IN ('edited', 'deleted', 'earlier'))
+        );
+        CREATE INDEX message_aliases_message ON message_aliases (message_id);
+        CREATE TABLE message_versions_m007 (
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('edit_history', 'reimport', 'export')),
+            content_hash TEXT,
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            sent_at TEXT,
+            source_zone TEXT,
+            PRIMARY KEY (message_id, version)
+        );
+        INSERT INTO message_versions_m007 (message_id, version, body, at, origin, content_hash, import_id)
+            SELECT message_id, version, body, at, origin, content_hash, import_id FROM message_versions;
+        DROP TABLE message_versions;
+        ALTER TABLE message_versions_m007 RENAME TO message_versions;
+    """)
+
+
+@migrations()
 def m009_conversation_files(db: Database) -> None:
     """Files an export holds that no message names (media in a WhatsApp zip the chat text never
     mentions) are kept as files of their conversation: no time and no sender, which nothing gives;

@@ -13,6 +13,8 @@ Decisions:
   made E.164, which would change with phone-number metadata), the text with WhatsApp's
   invisible marks removed and media placeholders reduced to one token (so an export with media and
   one without give the same identities), and the occurrence of that tuple within the export.
+  An edit or a deletion between two exports therefore changes a message's identity: ingest folds
+  the new form into the archived message (`EDITS_CHANGE_IDENTITY`, `ingest._Writer.fold`).
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
   name, `--conversation`) and the owner: next week's longer export lands in the same conversation.
 - Day/month order: a date with a number above 12 proves it. Else, in turn, the dated attachment
@@ -48,6 +50,7 @@ from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Me
 FORMAT = "whatsapp"
 VERSION = "1"
 CHAT_NAMED_BY_FILE = True  # the conversation key comes from the file's name (see ingest)
+EDITS_CHANGE_IDENTITY = True  # the text is part of a message's identity: an edit between exports is folded (see ingest)
 
 CHUNK = 1 << 18  # characters per read; headers are matched over whole chunks
 MAX_LINE = 64 << 20  # a "line" longer than this is not text

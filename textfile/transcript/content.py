@@ -36,6 +36,7 @@ FLAG_MARKS = {
     "time_ambiguous": "time ambiguous: clock went back (DST), first occurrence assumed",
     "time_nonexistent": "time did not exist: clock jumped forward (DST), read with the earlier offset",
 }
+VERSION_ORIGINS = {"edit_history": "edit history", "reimport": "earlier import", "export": "earlier export"}
 REACTION_WORDS = {"loved": "❤", "liked": "👍", "disliked": "👎", "laughed": "😂", "emphasized": "‼", "questioned": "?"}
 RENDERABLE_IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff")
 
@@ -241,9 +242,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "read": fmt_time(r["read_at"], tz),
             "reply_to": job.replies.get(pos),
             "reply_outside": pos in job.outside,
-            "versions": [{"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"],
-                          "origin": "edit history" if v["origin"] == "edit_history" else "earlier import"}
-                         for v in versions.get(r["id"], [])],
+            "versions": [_version(v, tz) for v in versions.get(r["id"], [])],
             "reactions": [_reaction(x, tz, clients) for x in reactions.get(r["id"], [])],
             "attachments": [_attachment(a, media) for a in attachments.get(r["id"], [])],
         }
@@ -281,6 +280,14 @@ def digest(pairs) -> str:
     for mid, content_hash in pairs:
         h.update(f"{mid} {content_hash}\n".encode())
     return h.hexdigest()
+
+
+def _version(v, tz: ZoneInfo) -> dict:
+    """An earlier version; `reading`: its time where a later reading of the source moved it, in the zone it was read in."""
+    zone = v["source_zone"]
+    reading = f"{fmt_time(v['sent_at'], times.zone(zone))} in {zone}" if v["sent_at"] and zone else fmt_time(v["sent_at"], tz)
+    return {"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"], "origin": VERSION_ORIGINS.get(v["origin"], v["origin"]),
+            "reading": reading}
 
 
 def _marks(status: str | None, flags: list[str], kind: str) -> list[str]:
