@@ -400,6 +400,18 @@ def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path
         assert len(outline.root) == 3  # cover and the two conversations; continued headings add none
 
 
+def test_a_worker_that_rendered_its_share_is_replaced_by_a_fresh_one(copy, tmp_path, monkeypatch):
+    """A worker ends after CHUNKS_PER_WORKER documents; the chunks left, and the cover, go to fresh ones."""
+    from textfile.transcript import make_transcript, render
+
+    monkeypatch.setattr(render, "CHUNKS_PER_WORKER", 2)
+    archive_path, _ = copy
+    with Archive.open(archive_path) as archive:
+        made = make_transcript(archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "fresh.pdf", workers=2, chunk_size=3)
+    assert made["chunks"] >= 6 and made["chunks"] // 2 <= made["render"]["processes"] <= made["chunks"]  # fresh ones took over
+    assert run(archive_path, "verify", tmp_path / "fresh.pdf").exit_code == 0
+
+
 @pytest.mark.parametrize("workers, chunk_size", [(1, 7), (2, 7)])
 def test_chunks_are_shared_evenly_and_one_process_renders_chunk_after_chunk(copy, tmp_path, workers, chunk_size):
     """One worker renders a long matter chunk after chunk (never as one huge document); a pool gets

@@ -36,6 +36,10 @@ class Conflict(TextfileError):
     "The change would contradict what the archive already holds."
 
 
+class ProcessFailed(TextfileError):
+    "A process started for part of the work (a rendering worker) could not start, or ended before it was done."
+
+
 class ImportFailed(TextfileError):
     "A source file cannot be imported; the archive is unchanged."
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
-from textfile import audit, filing, times
+from textfile import audit, filing, processes, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
@@ -230,7 +230,7 @@ class ReaderProcess:
                 target=_reader_main, args=(name, str(path), options, sender, cls.BATCH_ITEMS, cls.BATCH_BYTES),
                 daemon=True, name="textfile-reader",
             )
-            process.start()
+            processes.start(process)
         except Exception:  # noqa: BLE001 — no socket folder, a process limit, a dead forkserver: read here
             receiver.close()
             return None

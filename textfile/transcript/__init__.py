@@ -204,7 +204,7 @@ def _make_transcript(
 
     planned = time.monotonic()
     with render.Renderer(ctx, 1 if in_process else min(workers, len(jobs))) as renderer:
-        pdf.stamp_font()  # while the pool's server starts (it imports WeasyPrint), not after the last chunk
+        pdf.stamp_font()  # while the workers set up, not after the last chunk
         results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
         if any(r["digest"] != content.digest((row[1], row[3]) for row in plan.rows[job.start:job.start + len(job.rowids)])
                for r, job in zip(results, jobs)):
@@ -213,11 +213,11 @@ def _make_transcript(
         body_pages = sum(r["pages"] for r in results)
         # The cover comes first and states the page count and Bates range, so its own length must
         # be known: render it for one page, again if it takes more (a long list of sources). The
-        # chunks are the pool's first tasks, so every worker starts on one.
+        # chunks are the workers' first documents, so every worker starts on one.
         cover_pages = 1
         for _ in range(4):
             pages = cover_pages + body_pages
-            cover, rendered_pages = renderer.document(cover_html(pages)).get()
+            cover, rendered_pages = renderer.document(cover_html(pages))
             if rendered_pages == cover_pages:
                 break
             cover_pages = rendered_pages
