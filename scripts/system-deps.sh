@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install, only when missing, the Debian packages textfile needs outside Python:
 # WeasyPrint's text stack (pango, harfbuzz, fontconfig), fonts covering Latin, Greek, Cyrillic,
-# Arabic, Hebrew, Devanagari, Thai, CJK and colour emoji, and poppler-utils (pdftotext/pdftoppm,
-# used by the tests to read transcripts back). A second run only asks dpkg and exits.
+# Arabic, Hebrew, Devanagari, Thai, CJK and colour emoji, and the tools the tests read transcripts
+# back with: poppler-utils (pdftotext/pdftoppm) and fontconfig (fc-list, which names the installed
+# file each embedded font came from). A second run only asks dpkg and exits.
 set -euo pipefail
 packages=(
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 shared-mime-info
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fontconfig shared-mime-info
   fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji fonts-noto-cjk
   poppler-utils
 )

@@ -10,6 +10,11 @@ A document may load nothing but the archive's own images (prepared by the worker
 memory) and the package's own files: `ArchiveFetcher` refuses every other URL, so a message body
 that somehow became markup still could not reach the network or the file system.
 WeasyPrint is imported here only, never when the CLI starts.
+
+Fonts: the stylesheet names no emoji font and fontconfig falls back per character. A PDF font is
+keyed by the face its glyphs come from (`key_fonts_by_face`), not by WeasyPrint's description of
+the style asked for, so a face fontconfig lends to a style its family lacks (italic Arabic from
+DejaVu Sans Book) is never drawn with another face's file; such a run prints upright or regular.
 """
 
 from __future__ import annotations
@@ -145,6 +150,53 @@ def prepare_image(data: bytes) -> tuple[bytes, str] | None:
         return None
 
 
+# -- fonts ------------------------------------------------------------------------------------
+
+
+def key_fonts_by_face() -> None:
+    """Make WeasyPrint tell the fonts of a document apart by the face their glyphs come from.
+
+    WeasyPrint keys a PDF font by the Pango description of the font used, size left out. When a
+    family's face of the style asked for lacks a character, fontconfig lends another face of the
+    family and describes it in that style: DejaVu Sans Oblique has no Arabic, so italic Arabic is
+    shaped with DejaVu Sans Book described as "DejaVu Sans Oblique" (bold "fancy" letters 𝖲𝖺𝗋𝖺𝗁
+    likewise as "DejaVu Sans Bold"). Beside a run of the real face, both became one PDF font: one
+    file, drawn with the other face's glyph numbers, so italic Arabic printed as emoji faces and
+    symbols (glyph 5284 is an Arabic letter form in the Book face, a cat face in the Oblique one)
+    while the text layer stayed right. Keyed by the face (its own description, with the font's
+    variations), each glyph is drawn from the file it was shaped with, and a lent face shares its
+    subset instead of embedding a copy. WeasyPrint does not slant or embolden a lent face: such a
+    run prints upright or regular, in its own letters."""
+    from weasyprint.pdf import stream
+    from weasyprint.text.ffi import ffi, pango
+
+    by_description = getattr(stream, "get_pango_font_key", None)
+    if by_description is None or getattr(by_description, "by_face", False) or pango.pango_version() < 14600:
+        return  # done; or a WeasyPrint that keys fonts otherwise, or a Pango without faces (tests/test_glyphs.py checks)
+    ffi.cdef("""
+        typedef struct _PangoFontFace PangoFontFace;
+        PangoFontFace * pango_font_get_face (PangoFont *font);
+        PangoFontDescription * pango_font_face_describe (PangoFontFace *face);
+    """, override=True)
+
+    def by_face(pango_font):
+        key, description, size = by_description(pango_font)
+        face = pango.pango_font_get_face(pango_font)
+        if face == ffi.NULL:
+            return key, description, size
+        own = ffi.gc(pango.pango_font_face_describe(face), pango.pango_font_description_free)
+        if ffi.string(pango.pango_font_description_get_family(own)) != ffi.string(pango.pango_font_description_get_family(description)):
+            return key, description, size  # not the family Pango drew with: keep WeasyPrint's key
+        variations = pango.pango_font_description_get_variations(description)
+        if variations != ffi.NULL:
+            pango.pango_font_description_set_variations(own, variations)
+        pango.pango_font_description_unset_fields(own, pango.PANGO_FONT_MASK_SIZE + pango.PANGO_FONT_MASK_GRAVITY)
+        return pango.pango_font_description_hash(own), own, size
+
+    by_face.by_face = True
+    stream.get_pango_font_key = by_face
+
+
 # -- one process's rendering state ------------------------------------------------------------
 
 _state: dict = {}
@@ -155,6 +207,7 @@ def init_worker(ctx: dict) -> None:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    key_fonts_by_face()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     conn = None
     if ctx.get("archive"):
