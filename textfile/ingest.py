@@ -245,7 +245,7 @@ class ReaderProcess:
         while True:
             try:
                 tag, payload = self.connection.recv()
-            except EOFError:
+            except (EOFError, OSError):  # (OSError: it died in the middle of sending a batch)
                 raise ImportFailed(self.path, "internal error: the reading process ended without a word; nothing was imported") from None
             if tag == "records":
                 for record in payload:
