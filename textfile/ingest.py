@@ -355,6 +355,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
             "import_id": result.import_id, "path": source.path, "sha256": source.sha256, "format": source.format,
             "added": result.added, "already_present": result.already_present, "updated": result.updated,
             "skipped": sum(result.skipped.values()),
+            **({"moved": sum(writer.moved.values())} if writer.moved else {}),  # to the conversation this source reads them in
         })
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
     return result
@@ -420,7 +421,7 @@ def prepare(m: Message, region: str) -> Prepared:
     flags = canonical_json(sorted(m.flags)) if m.flags else "[]"
     digest = message_content_hash(sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments)
     return Prepared(
-        message_id(conv.platform, conv.source_key, m.identity), conv, sender, handle, sent_at, m.direction, m.kind,
+        message_id(conv.platform, m.identity_key or conv.source_key, m.identity), conv, sender, handle, sent_at, m.direction, m.kind,
         m.source_zone, m.body, m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
         times.to_iso(m.read_at) if m.read_at else None, m.duration_s, flags, m.source_id, m.reply_to,
         tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions), digest, tuple(attachments),
@@ -488,6 +489,7 @@ class _Writer:
         self.waiting: list[Reaction] = []  # their message had not been written yet
         self.skipped_detail: dict[str, dict] = {}
         self.touched: set[int] = set()
+        self.moved: dict[tuple[int, int], int] = {}  # (from, to) conversation ids -> messages moved
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -511,6 +513,9 @@ class _Writer:
                 progress(count)
         self.flush()
         self.write_reactions()
+        for (before, after), n in self.moved.items():
+            self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before} moved to conversation {after},"
+                      " where this source reads them (see the importer's notices)")
         self.result.conversations = sorted(self.touched)
         if progress:
             progress(count)
@@ -616,6 +621,8 @@ class _Writer:
                     self.skip("same message identity twice in this source with different content", p.record.source_ref)
                 continue
             known = existing.get(p.id)
+            if known is not None and known["conversation_id"] != p.conversation_id:
+                self.move(p, known["conversation_id"])
             if known is None:
                 m = p.record
                 written[p.id] = p.content_hash
@@ -675,8 +682,10 @@ class _Writer:
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
             marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT id, content_hash, version, delivered_at, read_at FROM messages WHERE id IN ({marks})", chunk):
-                found[row[0]] = {"content_hash": row[1], "version": row[2], "delivered_at": row[3], "read_at": row[4]}
+            for row in self.conn.execute(
+                    f"SELECT id, content_hash, version, delivered_at, read_at, conversation_id FROM messages WHERE id IN ({marks})", chunk):
+                found[row[0]] = {"content_hash": row[1], "version": row[2], "delivered_at": row[3], "read_at": row[4],
+                                 "conversation_id": row[5]}
         return found
 
     def keep_stored_attachments(self, p: _Pending) -> str:
@@ -706,6 +715,14 @@ class _Writer:
         read = m.read_at if not known.get("read_at") else None
         if delivered or read:
             receipts.append((delivered, read, p.id))
+
+    def move(self, p: _Pending, archived_in: int) -> None:
+        """A message whose id does not follow its conversation (`Message.identity_key`: an Android
+        number the backup joined with its international form) is where this source reads it: moved
+        there, its sender with it, and said."""
+        self.conn.execute("UPDATE messages SET conversation_id = ?, sender_id = ? WHERE id = ?", (p.conversation_id, p.sender_id, p.id))
+        self.moved[(archived_in, p.conversation_id)] = self.moved.get((archived_in, p.conversation_id), 0) + 1
+        self.touched.add(archived_in)
 
     def new_version(self, p: _Pending, known: dict) -> None:
         """Same message, different content: keep the old state as a version, then update."""
