@@ -918,7 +918,7 @@ def archived_by_the_old_release(tmp_path: Path, *paths: Path) -> Path:
 
 
 def archived_by_the_old_reading(tmp_path: Path, *paths: Path) -> Path:
-    """The same, without git: today's code with the old reading of numbers (phones.handle_key)."""
+    """The same, without git: today's code with the old reading of numbers (phones.handle_key) and dates (all milliseconds)."""
     from textfile import ingest, phones
 
     db = tmp_path / "old.db"
@@ -926,6 +926,7 @@ def archived_by_the_old_reading(tmp_path: Path, *paths: Path) -> Path:
         patch.setattr(phones, "normalize_handle", phones.handle_key)
         patch.setattr(ingest, "normalize_handle", phones.handle_key)
         patch.setattr(phones, "written_without_code", lambda *_: False)
+        patch.setattr(android, "SECONDS_BELOW", 0)
         with Archive.create(db, owner_name="Alex Owner", phones=[OWNER], emails=["alex@example.com"], tz="America/New_York", region="US",
                             bates_prefix="TF") as archive:
             for path in paths:
@@ -999,4 +1000,50 @@ def test_next_weeks_backup_that_shows_the_international_form_joins_the_conversat
     assert [r[2:6] for r in rows] == [(CLAIRE, CLAIRE, "Bonjour, c'est Claire", "[]"), (CLAIRE, OWNER, "Hi Claire", "[]"),
                                       (CLAIRE, CLAIRE, "Photo du bail", "[]"), (CLAIRE, CLAIRE, "Je suis en France cette semaine", "[]")]
     assert len({r[1] for r in rows}) == 1
+
+
+# -- dates in seconds (issue 13, point 5) ---------------------------------------------------
+
+
+def test_dates_written_in_seconds_are_read_as_seconds_and_said(tmp_path):
+    path = backup(
+        tmp_path / "sms.xml",
+        sms_line(SAM, T0, 1, "in milliseconds"),
+        # Written in seconds by some backup tools: read by magnitude, readable_date agrees.
+        sms_line(SAM, T0 // 1000 + 60, 1, "in seconds").replace("Mar 1, 2024 12:00:00 PM", "1 mars 2024 18:01:00"),
+        sms_line(SAM, T0 // 1000 + 120, 2, "in seconds, no readable date").replace(' readable_date="Mar 1, 2024 12:00:00 PM"', ""),
+        mms_line(SAM, T0 // 1000 + 180, "an mms in seconds", m_id="mid-s-1", sender=SAM),  # its date_sent is seconds anyway
+        # A small value whose readable_date says 1970: milliseconds after all.
+        sms_line(SAM, 86_400_000, 1, "a day after the epoch").replace("Mar 1, 2024 12:00:00 PM", "Jan 2, 1970 1:00:00 AM"),
+        '  <call number="+12025550143" duration="60" date="1709312640" type="1" presentation="1" readable_date="Mar 1, 2024"'
+        ' contact_name="Sam Client" />\n',
+    )
+    got = records(path)
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    assert {ref: (m.sent_at, m.body) for ref, m in msgs.items()} == {
+        "sms 1": (utc(2024, 3, 1, 17, 0), "in milliseconds"),
+        "sms 2": (utc(2024, 3, 1, 17, 1), "in seconds"),
+        "sms 3": (utc(2024, 3, 1, 17, 2), "in seconds, no readable date"),
+        "mms 1": (utc(2024, 3, 1, 17, 3), "an mms in seconds"),
+        "sms 4": (utc(1970, 1, 2), "a day after the epoch"),
+        "call 1": (utc(2024, 3, 1, 17, 4), ""),
+    }
+    # The identity keeps the value as written (an archive that holds the 1970 reading finds the message).
+    assert msgs["sms 2"].identity == ("sms", SAM, T0 // 1000 + 60, "in", "in seconds")
+    assert [r for r in got if isinstance(r, Notice)] == [
+        Notice("read 4 dates as seconds, not milliseconds (sms 2, sms 3, mms 1, call 1): a value below 100,000,000,000 is before"
+               " March 1973 in milliseconds; readable_date agrees for 3", "assumption"),
+        Notice("read 1 date small enough to be seconds as milliseconds (sms 4): their readable_date says so", "assumption")]
+
+
+@pytest.mark.parametrize("made_by", [archived_by_the_old_release, archived_by_the_old_reading], ids=["old release", "old reading"])
+def test_a_date_in_seconds_archived_in_1970_is_corrected_as_a_new_version(tmp_path, made_by):
+    path = backup(tmp_path / "sms.xml", sms_line(SAM, T0 // 1000, 1, "in seconds"))
+    db = made_by(tmp_path, path)
+    with Archive.open(db) as archive:
+        assert archive.conn.execute("SELECT sent_at FROM messages").fetchone()[0] == "1970-01-20T18:48:32.400Z"
+        result = import_path(archive, path)
+        assert (result.added, result.updated) == (0, 1)
+        row = archive.conn.execute("SELECT m.sent_at, m.version, v.origin FROM messages m JOIN message_versions v ON v.message_id = m.id").fetchone()
+        assert tuple(row) == ("2024-03-01T17:00:00.000Z", 2, "reimport")
 

@@ -23,15 +23,19 @@ Decisions, and why:
     such numbers fit (a French and a Dutch 06…), neither is chosen. Which numbers the backup writes
     is learnt by reading it for its addresses alone, once, when the first such number turns up
     (`_international_forms`): a backup without one is read once.
-  - Identity (DESIGN.md): SMS by address, date (ms), direction and body; MMS by `m_id` when it
+  - Identity (DESIGN.md): SMS by address, date as written, direction and body; MMS by `m_id` when it
     has one, else by date, box, sorted addresses and a digest of its parts; calls by number, date,
     type and duration. Next week's backup, which repeats everything, adds only what is new. The
     addresses in an identity, and the conversation key it is computed under, are those earlier
     versions used ("+10669462731" for the number above; a key, never shown): a backup imported
-    again into an archive they made finds every message, what reads differently now (the number)
-    becomes a new version, and a message of a number joined with its international form
+    again into an archive they made finds every message, what reads differently now (the number,
+    the date) becomes a new version, and a message of a number joined with its international form
     moves to that number's conversation (ingest says so). A conversation is keyed the same way,
     except a joined number's, which is keyed by its international form (`_Address`).
+  - `date` is Unix milliseconds, but some writers put seconds: a value below 10^11 (before March
+    1973 in milliseconds, when no SMS existed) is read as seconds unless the year in its
+    `readable_date` says milliseconds; how many were read so is said once. (An MMS's `date_sent`
+    is in seconds by format; it is not read.)
   - What this phone sent is from the archive's (first) number, whatever `--me` says: the sender is
     part of a message's content hash, so an option that varies between imports must not change it.
     `--me` counts only as an address (a name is meant for a WhatsApp file in the same command) and
@@ -67,6 +71,8 @@ SENT_BY_THE_PHONE = True  # "sent" means sent by the phone's owner, not by a nam
 
 PLATFORM = "android"
 CHUNK = 1 << 20
+SECONDS_BELOW = 10 ** 11  # a `date` below this is in seconds (Reader.instant)
+_YEAR = re.compile(r"(?<!\d)(?:19|2\d)\d\d(?!\d)")  # the year in readable_date="Dec 2, 2017 06:49:27"
 SCAN_CHUNK = 1 << 22  # reading a backup for its addresses only (_international_forms)
 SCAN_TAIL = 1 << 16  # what of a read is read again with the next (a value cut in two)
 HEAD = 1 << 16  # the prolog (declaration, stylesheet, comments) must end within this many bytes
@@ -400,6 +406,9 @@ class _Reader:
         self.addresses: dict[str, _Address] = {}
         self.forms: dict[str, set[str]] | None = None  # international numbers in this backup, by national digits
         self.spelled: dict[_Address, _Refs] = {}  # an address kept as written or joined -> the records naming it
+        # Reader.instant: dates read as seconds; of those, where readable_date agrees or names another
+        # year; dates small enough to be seconds that readable_date says are milliseconds.
+        self.in_seconds, self.readable_agrees, self.readable_disagrees, self.ms_by_readable = _Refs(), _Refs(), _Refs(), _Refs()
         self.notices: list[Notice] = []  # said before the records, or after the record they are about
         archived = frozenset(options.owner_handles)
         # --me counts here only as an address (the number of the phone the backup came from): the
@@ -460,6 +469,39 @@ class _Reader:
             self.forms = _international_forms(self.path, self.region)
         found = self.forms.get(digits, ())
         return next(iter(found)) if len(found) == 1 else None
+
+    def instant(self, date: int, readable: str | None, ref: str) -> datetime | None:
+        """A `date` as an instant: milliseconds, or seconds where the value is too small for
+        milliseconds (some writers put seconds): below 10^11, which in milliseconds is before March
+        1973 (no SMS is that old) and in seconds any date up to the year 5138. The year in
+        `readable_date` (the app's own rendering, in the phone's zone and language), where it has
+        one, settles it: a value it says is milliseconds is read so. Counted, and said once."""
+        if not 0 < date < SECONDS_BELOW:
+            return _instant(date)
+        as_seconds = _instant(date * 1000)
+        match = _YEAR.search(readable) if readable else None
+        if match is not None:
+            year = int(match.group(0))
+            as_ms = _instant(date)
+            if abs(year - as_seconds.year) > 1 and as_ms is not None and abs(year - as_ms.year) <= 1:
+                self.ms_by_readable.add(ref)
+                return as_ms
+            (self.readable_agrees if abs(year - as_seconds.year) <= 1 else self.readable_disagrees).add(ref)
+        self.in_seconds.add(ref)
+        return as_seconds
+
+    def date_notices(self) -> Iterator[Notice]:
+        seconds, agree, disagree, ms = self.in_seconds, self.readable_agrees, self.readable_disagrees, self.ms_by_readable
+        if seconds:
+            said = [f"readable_date agrees for {agree.count}"] if agree else []
+            if disagree:
+                said.append(f"readable_date names another year for {disagree.count} ({disagree}), read as seconds all the same")
+            yield Notice(f"read {seconds.count} date{'s' if seconds.count > 1 else ''} as seconds, not milliseconds ({seconds}):"
+                         " a value below 100,000,000,000 is before March 1973 in milliseconds"
+                         + ("; " + "; ".join(said) if said else ""), "assumption")
+        if ms:
+            yield Notice(f"read {ms.count} date{'s' if ms.count > 1 else ''} small enough to be seconds as milliseconds ({ms}):"
+                         " their readable_date says so", "assumption")
 
     def spelled_in(self, addresses, ref: str) -> frozenset:
         """Counts a record that names an address kept as written or joined; its flags (a joined
@@ -545,7 +587,7 @@ class _Reader:
             date = int(get("date"))
         except (TypeError, ValueError):
             return Skipped(f"sms without a valid date ({get('date')!r})", ref)
-        sent_at = _instant(date)
+        sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
             return _beyond_clocks("sms", date, ref)
         raw_type = get("type")
@@ -647,7 +689,7 @@ class _Reader:
         if date is None:
             yield Skipped(f"mms without a valid date ({get('date')!r})", ref)
             return
-        sent_at = _instant(date)
+        sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
             yield _beyond_clocks("mms", date, ref)
             return
@@ -820,7 +862,7 @@ class _Reader:
         date = _int(get("date"))
         if date is None:
             return Skipped(f"call without a valid date ({get('date')!r})", ref)
-        sent_at = _instant(date)
+        sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
             return _beyond_clocks("call", date, ref)
         kind = _int(get("type"))
@@ -1005,5 +1047,6 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     if repair.replaced:
         yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
     yield from reader.spelling_notices()
+    yield from reader.date_notices()
     if reader.assumed_owner:
         yield Notice(f"the owner's number is unknown (no phone in the archive settings, no --me): messages sent from this phone are attributed to {reader.owner_name!r}", "assumption")
