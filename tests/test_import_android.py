@@ -1047,3 +1047,58 @@ def test_a_date_in_seconds_archived_in_1970_is_corrected_as_a_new_version(tmp_pa
         row = archive.conn.execute("SELECT m.sent_at, m.version, v.origin FROM messages m JOIN message_versions v ON v.message_id = m.id").fetchone()
         assert tuple(row) == ("2024-03-01T17:00:00.000Z", 2, "reimport")
 
+
+# -- line breaks inside XML attributes (issue 13, point 6) -----------------------------------
+
+RAW_BREAKS = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
+    '<!-- a writer\'s "comment"\n  over two lines -->\n'
+    '<smses count="4">\n'
+    '\t<sms protocol="0" address="+12025550143" date="1709312400000" type="1" subject="null"\n'
+    '\t     body="First line\nsecond line\r\nthird\tcolumn > done\n" contact_name="Sam Client" />\r\n'
+    "  <sms protocol='0' address='+12025550143' date='1709312460000' type='2' body='it\"s\n\"quoted\"\n' />\n"
+    '  <mms date="1709312520000" msg_box="1" address="+12025550143" m_id="mid-raw-1" contact_name="Sam Client">\n'
+    '    <parts>\n      <part seq="0" ct="text/plain" chset="106" text="Photo caption\nline 2" />\n    </parts>\n'
+    '    <addrs>\n      <addr address="+12025550143" type="137" charset="106" />\n    </addrs>\n  </mms>\n'
+    '  <sms address="+12025550143" date="1709312580000" type="1" body="no break &amp; &#10; escaped" />\n'
+    "</smses>\n")
+RAW_BODIES = {"sms 1": "First line\nsecond line\r\nthird\tcolumn > done\n", "sms 2": 'it"s\n"quoted"\n', "mms 1": "Photo caption\nline 2",
+              "sms 3": "no break & \n escaped"}
+
+
+def test_line_breaks_written_raw_inside_attributes_are_kept(tmp_path):
+    path = tmp_path / "sms.xml"
+    path.write_bytes(RAW_BREAKS.encode())
+    got = records(path)
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    assert {ref: m.body for ref, m in msgs.items()} == RAW_BODIES
+    assert shape(msgs["sms 1"]) == (SAM, "in", SAM_P, utc(2024, 3, 1, 17, 0), RAW_BODIES["sms 1"], "SMS", "message", "received",
+                                    frozenset(), None, "UTC", ())
+    assert [r for r in got if isinstance(r, Notice)] == [
+        Notice("kept 8 line breaks and tabs written raw inside attribute values as they are (an XML parser reads each as a space)",
+               "assumption")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_raw_line_breaks_are_kept_wherever_the_chunks_split(tmp_path, monkeypatch, encoding):
+    path = tmp_path / "sms.xml"
+    text = RAW_BREAKS if encoding == "utf-8" else RAW_BREAKS.replace("encoding='UTF-8'", "encoding='UTF-16'")
+    path.write_bytes(text.encode("utf-8") if encoding == "utf-8" else b"\xff\xfe" + text.encode(encoding))
+    whole = records(path)
+    assert {r.source_ref: r.body for r in whole if isinstance(r, Message)} == RAW_BODIES
+    # (A UTF-16 file's declaration is rewritten in its first read, which must hold it whole.)
+    for chunk in range(1, 80) if encoding == "utf-8" else range(128, 400, 3):
+        monkeypatch.setattr(android, "CHUNK", chunk)
+        assert records(path) == whole, chunk
+
+
+def test_line_break_repair_places_every_byte_wherever_the_data_is_cut():
+    text = (b'<a x="1\n2" y=\'3\n"4\'\n  z="5>\n6"/>\n<!-- "\n --><b c="\r\n\t"/>\t\n<c\n d="7"\n/>')
+    expected = (b'<a x="1&#10;2" y=\'3&#10;"4\'\n  z="5>&#10;6"/>\n<!-- "\n --><b c="&#13;&#10;&#9;"/>\t\n<c\n d="7"\n/>')
+    assert android._Repair().feed(text, True) == expected
+    for cut in range(len(text) + 1):
+        for second in range(cut, len(text) + 1):
+            repair = android._Repair()
+            out = repair.feed(text[:cut], False) + repair.feed(text[cut:second], False) + repair.feed(text[second:], True)
+            assert out == expected, (cut, second)
+            assert repair.line_breaks == 6

@@ -10,6 +10,10 @@ Decisions, and why:
     it stands for (`&#x1F600;`); a lone surrogate or a reference to a character XML forbids
     (`&#0;`, `&#1;`) becomes U+FFFD, and so does a raw control byte. Replacements are counted and
     reported as a warning. A reference split across two chunks is held back until it is whole.
+  - Line breaks and tabs some writers leave raw inside attribute values (`body="line one
+    line two"`) are the phone's text, but XML reads each as a space: the same stage writes them as
+    references (`&#10;`), which the parser keeps, and says how many. Only those inside a quoted
+    value: the file's own layout between records and attributes is left alone (`_Repair._line_breaks`).
   - No DTD, no entities: a DOCTYPE is refused before the parser sees a byte (an entity bomb cannot
     be defused by a parser that has `huge_tree` on), so only the five predefined entities exist,
     and the parser loads nothing (no DTD, no network). An undefined `&name;` is a clear error.
@@ -115,6 +119,43 @@ _RAW_CONTROL_BYTES = tuple(bytes([b]) for b in _RAW_CONTROLS)
 _FFFD_REF = b"&#xFFFD;"
 
 
+# Where a byte stands, for _Repair._line_breaks: outside any tag (text, a comment, an end tag), in
+# a start tag between attributes, or in an attribute value (then the state is its quote).
+_OUTSIDE, _IN_TAG, _AFTER_LT = b"", b"<", b"<<"  # _AFTER_LT: a "<" ends the data; what follows it says which
+_LINE_BREAK_BYTES = (b"\n", b"\r", b"\t")
+_LINE_BREAK_REFERENCES = {10: b"&#10;", 13: b"&#13;", 9: b"&#9;"}
+_NOT_IN_VALUE = re.compile(rb"[ \t\r\n]*<")
+_TAG_STOP = re.compile(rb"[\"'>]")
+
+
+def _walk(data: bytes, at: int, end: int, state: bytes) -> bytes:
+    """The state at `end`, from `state` at `at`; data[at:end] holds no "<"."""
+    while state != _OUTSIDE:
+        if state == _AFTER_LT:
+            if at >= end:
+                return state
+            state = _OUTSIDE if data[at] in b"!?/" else _IN_TAG  # a comment, a processing instruction, an end tag
+        elif state == _IN_TAG:
+            stop = _TAG_STOP.search(data, at, end)
+            if stop is None:
+                return state
+            at = stop.end()
+            state = _OUTSIDE if data[at - 1] == 62 else data[at - 1:at]  # 62: ">"
+        else:
+            close = data.find(state, at, end)
+            if close < 0:
+                return state
+            state, at = _IN_TAG, close + 1
+    return state
+
+
+#  <sms protocol="0" address="+12025550123" … body="line one
+# line two" … />
+def _tag_state(data: bytes, lt: int, end: int) -> bytes:
+    """The state at `end` of the tag that opens at data[lt] ("<"), which holds no "<" before `end`."""
+    return _walk(data, lt + 1, end, _AFTER_LT)
+
+
 def _xml_char(cp: int) -> bool:
     return cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
 
@@ -152,6 +193,8 @@ class _Repair:
         self.replaced = 0  # lone surrogates, forbidden references and raw control bytes → U+FFFD
         self.pending = b""
         self.runs: dict[bytes, tuple[bytes, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
+        self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, kept as references
+        self.state = _OUTSIDE  # where the data fed so far ends: _OUTSIDE, _IN_TAG, _AFTER_LT or in a value (its quote)
 
     def _references(self, data: bytes) -> bytes:
         """`data` with each run of character references repaired. A reference is found by its "#":
@@ -207,7 +250,43 @@ class _Repair:
         if any(control in data for control in _RAW_CONTROL_BYTES):
             data, n = _RAW_CONTROL.subn(b"\xef\xbf\xbd", data)
             self.replaced += n
-        return self._references(data)
+        return self._line_breaks(self._references(data))
+
+    def _line_breaks(self, data: bytes) -> bytes:
+        """`data` with each raw CR, LF and TAB inside an attribute value written as a character
+        reference (`&#10;`), which the parser keeps; raw, XML makes each one a space. Most line
+        breaks are the file's own layout: one followed by blanks and a "<" is never in a value (a
+        value cannot hold "<"), which one regular expression match tells. The others are placed
+        exactly: from the last "<" before them (or from where the previous data ended), the tag's
+        attributes are read to see whether the line break is inside a quoted value."""
+        unplaced = []
+        size = len(data)
+        for byte in _LINE_BREAK_BYTES:
+            at = data.find(byte)
+            while at >= 0:
+                # The layout of SMS Backup & Restore (a record per line, indented by two spaces)
+                # told by comparing three bytes; anything else by the regular expression.
+                if not (at + 3 < size and data[at + 3] == 60 and data[at + 1] == 32 == data[at + 2]) \
+                        and _NOT_IN_VALUE.match(data, at + 1) is None:
+                    unplaced.append(at)
+                at = data.find(byte, at + 1)
+        state, done = self.state, 0
+        pieces = []
+        kept = 0  # data[:kept] is in pieces
+        for at in sorted(unplaced):
+            lt = data.rfind(b"<", done, at)
+            state = _tag_state(data, lt, at) if lt >= 0 else _walk(data, done, at, state)
+            done = at
+            if state == b'"' or state == b"'":
+                pieces += (data[kept:at], _LINE_BREAK_REFERENCES[data[at]])
+                kept = at + 1
+        lt = data.rfind(b"<", done)
+        self.state = _tag_state(data, lt, len(data)) if lt >= 0 else _walk(data, done, len(data), state)
+        if not pieces:
+            return data
+        self.line_breaks += len(pieces) // 2
+        pieces.append(data[kept:])
+        return b"".join(pieces)
 
 
 class _Utf16AsUtf8:
@@ -1044,6 +1123,9 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             f"{n} {tag}" for tag, n in (ordinals | others).items() if n) + "); imported what is there")
     if repair.pairs:
         yield Notice(f"repaired {repair.pairs} emoji written as UTF-16 surrogate-pair references", "assumption")
+    if repair.line_breaks:
+        yield Notice(f"kept {repair.line_breaks} line break{'s' if repair.line_breaks > 1 else ''} and tabs written raw inside"
+                     " attribute values as they are (an XML parser reads each as a space)", "assumption")
     if repair.replaced:
         yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
     yield from reader.spelling_notices()
