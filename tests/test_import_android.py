@@ -508,12 +508,16 @@ def test_corpus_known_outcomes():
     ragibson = base / "ragibson_SMS-MMS-deduplication"
     fixed = [m.body for m in messages(ragibson / "utf16_encoding.xml").values()]
     assert fixed == [m.body for m in messages(ragibson / "utf16_encoding_corrected.xml").values()] == ["Some text content here \U0001F602"] * 2
-    # "+11111111111" and "1111111111" are one handle (region US) even though the number is fictional.
+    # "1111111111" is no US number (no area code begins with 1): "+11111111111" in the same backup
+    # is its international form, so the two are one handle; with "+21111111111" beside it instead,
+    # it is kept as written (its conversation keyed as earlier versions keyed it).
     same = messages(ragibson / "missing_country_code.xml")
-    assert {m.conversation.source_key for m in same.values() if m.service == "SMS"} == {"+11111111111"}
+    assert {(m.conversation.source_key, m.sender.handle, m.flags) for m in same.values() if m.service == "SMS"} == {
+        ("+11111111111", "+11111111111", frozenset())}
     assert same["mms 1"].identity == same["mms 2"].identity
     other = messages(ragibson / "alternate_country_code.xml")
-    assert {m.conversation.source_key for m in other.values() if m.service == "SMS"} == {"+21111111111", "+11111111111"}
+    assert {(m.conversation.source_key, m.sender.handle, m.flags) for m in other.values() if m.service == "SMS"} == {
+        ("+21111111111", "+21111111111", frozenset()), ("+11111111111", "1111111111", frozenset({"number_as_written"}))}
     sbv = records(base / "lowcarbdev_sbv" / "backend_testdata_sample_backup.xml")
     assert Notice('the backup says count="95" but holds 70 records (55 sms, 5 mms, 10 call); imported what is there') in sbv
     assert not any(isinstance(r, Skipped) for r in sbv)
@@ -876,7 +880,7 @@ def test_the_international_form_is_found_wherever_the_reads_cut_it(tmp_path, mon
     at = data.index(CLAIRE.encode())
     for size in sorted({1, 2, 3, 5, 8, 13, 64, 100, 4096} | {at - data.rfind(b"\n", 0, at) + k for k in range(-12, 14)}):
         monkeypatch.setattr(android, "SCAN_CHUNK", size)
-        assert android._international_forms(path, "US") == {CLAIRE_HERE: {CLAIRE}, "2025550100": {OWNER}}, size
+        assert android._international_forms(path, "US", "smses") == {CLAIRE_HERE: {CLAIRE}, "2025550100": {OWNER}}, size
 
 
 # -- archives made before numbers were kept as written ----------------------------------------
@@ -1102,3 +1106,20 @@ def test_line_break_repair_places_every_byte_wherever_the_data_is_cut():
             out = repair.feed(text[:cut], False) + repair.feed(text[cut:second], False) + repair.feed(text[second:], True)
             assert out == expected, (cut, second)
             assert repair.line_breaks == 6
+
+
+def test_a_call_log_joins_the_national_and_international_forms_of_a_number(tmp_path):
+    path = tmp_path / "calls.xml"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<calls count=\"2\">\n"
+        '  <call number="06 69 46 27 31" duration="60" date="1709312400000" type="1" presentation="1" contact_name="Claire Martin" />\n'
+        '  <call number="+33669462731" duration="0" date="1709316000000" type="2" presentation="1" contact_name="Claire Martin" />\n'
+        "</calls>\n", encoding="utf-8")
+    got = records(path)
+    calls = [r for r in got if isinstance(r, Message)]
+    assert [(m.conversation.source_key, m.sender, m.identity, m.identity_key, m.flags) for m in calls] == [
+        (CLAIRE, CLAIRE_P, ("call", CLAIRE_INVENTED, 1709312400000, 1, 60), CLAIRE_INVENTED, frozenset()),
+        (CLAIRE, ME, ("call", CLAIRE, 1709316000000, 2, 0), None, frozenset())]
+    assert [r.text for r in got if isinstance(r, Notice)] == [
+        "0669462731 (call 1) is read as +33669462731: it has no country code and is not a number of region US, it is how"
+        " +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle"]

@@ -78,7 +78,7 @@ CHUNK = 1 << 20
 SECONDS_BELOW = 10 ** 11  # a `date` below this is in seconds (Reader.instant)
 _YEAR = re.compile(r"(?<!\d)(?:19|2\d)\d\d(?!\d)")  # the year in readable_date="Dec 2, 2017 06:49:27"
 SCAN_CHUNK = 1 << 22  # reading a backup for its addresses only (_international_forms)
-SCAN_TAIL = 1 << 16  # what of a read is read again with the next (a value cut in two)
+SCAN_TAIL = 1 << 16  # how far back from the end of a read a value cut in two is looked for
 HEAD = 1 << 16  # the prolog (declaration, stylesheet, comments) must end within this many bytes
 ROOTS = ("smses", "calls")
 
@@ -439,31 +439,32 @@ def _country(international: str) -> str:
 
 
 # <sms … address="+33669462731" …>, <addr address="0669462731" …>, <call number="+33669462731" …>
-_ADDRESS_VALUES = [(b'address="', re.compile(rb'address="([^"<]*)"')), (b"address='", re.compile(rb"address='([^'<]*)'")),
-                   (b'number="', re.compile(rb'number="([^"<]*)"')), (b"number='", re.compile(rb"number='([^'<]*)'"))]
+_ADDRESS_VALUE = {name: re.compile(name + rb"""=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
 
 
-def _international_forms(path: Path, region: str) -> dict[str, set[str]]:
-    """Every international number the backup writes (an address or a call's number that reads as
+def _international_forms(path: Path, region: str, root: str) -> dict[str, set[str]]:
+    """Every international number the backup writes (an address, or a call's number, that reads as
     E.164), by the digits it is dialed with in its own country: "0669462731" -> {"+33669462731"}.
     One pass over the raw bytes, without the XML parser: the attribute values as written, their
-    character references read (a value split between two reads is read whole from the next)."""
+    character references read. A value a read cuts in two is read whole with the next read."""
+    name = b"number" if root == "calls" else b"address"
+    pattern = _ADDRESS_VALUE[name]
     values: set[bytes] = set()
     with open(path, "rb") as raw:
         fh = _Utf16AsUtf8(raw) if raw.read(2) in (b"\xff\xfe", b"\xfe\xff") else raw
         fh.seek(0)
         tail = b""
-        while True:
-            chunk = fh.read(SCAN_CHUNK)
+        while chunk := fh.read(SCAN_CHUNK):
             data = tail + chunk if tail else chunk
-            for needle, pattern in _ADDRESS_VALUES:
-                if needle in data:
-                    values.update(pattern.findall(data))
-            if not chunk:
-                break
-            # The last element, which may go on in the next read (an attribute never holds "<"); of
-            # a long one (an image's base64) only its end, where a value the read cut can only be short.
-            tail = data[max(data.rfind(b"<"), len(data) - SCAN_TAIL, 0):]
+            for double, single in pattern.findall(data):
+                values.add(double or single)
+            # Read again with the next: the last value if it is not whole, else what could begin
+            # the attribute's name.
+            last = data.rfind(name + b"=", max(0, len(data) - SCAN_TAIL))
+            whole = last >= 0 and pattern.match(data, last) is not None
+            tail = data[last:] if last >= 0 and not whole else data[-len(name) - 1:]
+        for double, single in pattern.findall(tail):
+            values.add(double or single)
     forms: dict[str, set[str]] = {}
     for value in values:
         text = value.decode("utf-8", "replace")
@@ -479,8 +480,9 @@ def _international_forms(path: Path, region: str) -> dict[str, set[str]]:
 
 
 class _Reader:
-    def __init__(self, path: Path, options: ImportOptions):
+    def __init__(self, path: Path, options: ImportOptions, root: str = "smses"):
         self.path = path
+        self.root = root  # smses or calls: which attribute holds the numbers
         self.region = options.region
         self.addresses: dict[str, _Address] = {}
         self.forms: dict[str, set[str]] | None = None  # international numbers in this backup, by national digits
@@ -545,7 +547,7 @@ class _Reader:
         backup is read for its addresses once, when the first number written without a country
         code that is not the region's turns up (a backup with none is never read twice)."""
         if self.forms is None:
-            self.forms = _international_forms(self.path, self.region)
+            self.forms = _international_forms(self.path, self.region, self.root)
         found = self.forms.get(digits, ())
         return next(iter(found)) if len(found) == 1 else None
 
@@ -1071,7 +1073,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     if root not in ROOTS:
         raise ImportFailed(path, f"not an SMS Backup & Restore backup: the root element is <{root}>, not <smses> or <calls>")
 
-    reader = _Reader(path, options)
+    reader = _Reader(path, options, root)
     yield from reader.said()
     repair = _Repair()
     backup = _Backup()
