@@ -73,7 +73,7 @@ def test_detects_backups_by_content(tmp_path):
 
 
 def test_does_not_claim_other_formats():
-    others = [p for p in FIXTURES.rglob("*") if p.is_file() and "android" not in p.parts]
+    others = [p for p in FIXTURES.rglob("*") if p.is_file() and "android" not in p.relative_to(FIXTURES).parts]
     assert others and not [p for p in others if android.detect(p)]
 
 
@@ -508,12 +508,16 @@ def test_corpus_known_outcomes():
     ragibson = base / "ragibson_SMS-MMS-deduplication"
     fixed = [m.body for m in messages(ragibson / "utf16_encoding.xml").values()]
     assert fixed == [m.body for m in messages(ragibson / "utf16_encoding_corrected.xml").values()] == ["Some text content here \U0001F602"] * 2
-    # "+11111111111" and "1111111111" are one handle (region US) even though the number is fictional.
+    # "1111111111" is no US number (no area code begins with 1): "+11111111111" in the same backup
+    # is its international form, so the two are one handle; with "+21111111111" beside it instead,
+    # it is kept as written (its conversation keyed as earlier versions keyed it).
     same = messages(ragibson / "missing_country_code.xml")
-    assert {m.conversation.source_key for m in same.values() if m.service == "SMS"} == {"+11111111111"}
+    assert {(m.conversation.source_key, m.sender.handle, m.flags) for m in same.values() if m.service == "SMS"} == {
+        ("+11111111111", "+11111111111", frozenset())}
     assert same["mms 1"].identity == same["mms 2"].identity
     other = messages(ragibson / "alternate_country_code.xml")
-    assert {m.conversation.source_key for m in other.values() if m.service == "SMS"} == {"+21111111111", "+11111111111"}
+    assert {(m.conversation.source_key, m.sender.handle, m.flags) for m in other.values() if m.service == "SMS"} == {
+        ("+21111111111", "+21111111111", frozenset()), ("+11111111111", "1111111111", frozenset({"number_as_written"}))}
     sbv = records(base / "lowcarbdev_sbv" / "backend_testdata_sample_backup.xml")
     assert Notice('the backup says count="95" but holds 70 records (55 sms, 5 mms, 10 call); imported what is there') in sbv
     assert not any(isinstance(r, Skipped) for r in sbv)
@@ -734,3 +738,388 @@ def test_an_mms_with_no_box_no_sender_and_no_m_id_keeps_the_identity_earlier_ver
         "<addrs><addr address='+12025550143' type='151' charset='106' /></addrs></mms></smses>", encoding="utf-8")
     (m,) = [r for r in records(path) if isinstance(r, Message)]
     assert (m.direction, m.identity[:3]) == ("system", ("mms", 1709313000000, 1))
+
+
+# -- a number is never invented (issue 13, point 4) ------------------------------------------
+# A French mobile written as France dials it ("0669462731") in a backup read with region US: no US
+# number begins with 0, so it is kept as written, never "+10669462731"; where the same backup also
+# writes "+33669462731", the two are one handle.
+
+CLAIRE, CLAIRE_HERE, CLAIRE_INVENTED = "+33669462731", "0669462731", "+10669462731"
+HEAD = ("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<!--File Created By SMS Backup & Restore v10.20.002-->\n"
+        '<smses count="{n}" backup_set="0b8f3c1e-5d2a-4c1e-9b7a-3e2f1d0c9b8a" backup_date="1709400000000" type="full">\n')
+
+
+def sms_line(address: str, date: int, kind: int, body: str, name: str = "Claire Martin") -> str:
+    return (f'  <sms protocol="0" address="{address}" date="{date}" type="{kind}" subject="null" body="{body}" toa="null"'
+            f' sc_toa="null" service_center="null" read="1" status="-1" locked="0" date_sent="0" sub_id="1"'
+            f' readable_date="Mar 1, 2024 12:00:00 PM" contact_name="{name}" />\n')
+
+
+def mms_line(address: str, date: int, text: str, m_id: str = "null", sender: str | None = None, to=(OWNER,)) -> str:
+    addrs = "".join(f'      <addr address="{a}" type="{t}" charset="106" />\n'
+                    for a, t in [(sender or address, "137")] + [(a, "151") for a in to])
+    return (f'  <mms date="{date}" rr="129" sub="null" ct_t="application/vnd.wap.multipart.related" msg_box="1" address="{address}"'
+            f' m_id="{m_id}" date_sent="{date // 1000}" read="1" m_type="132" readable_date="Mar 1, 2024 12:00:00 PM" contact_name="Claire Martin">\n'
+            f'    <parts>\n      <part seq="0" ct="text/plain" name="null" chset="106" cd="null" fn="null" cid="&lt;text_0&gt;" cl="text_0.txt"'
+            f' ctt_s="null" ctt_t="null" text="{text}" />\n    </parts>\n    <addrs>\n{addrs}    </addrs>\n  </mms>\n')
+
+
+def backup(path: Path, *lines: str) -> Path:
+    path.write_text(HEAD.format(n=len(lines)) + "".join(lines) + "</smses>\n", encoding="utf-8")
+    return path
+
+
+T0 = 1709312400000  # 2024-03-01 17:00 UTC
+FRANCE_NATIONAL = (sms_line(CLAIRE_HERE, T0, 1, "Bonjour, c'est Claire"), sms_line("06 69 46 27 31", T0 + 60_000, 2, "Hi Claire"),
+                   mms_line("06 69 46 27 31", T0 + 120_000, "Photo du bail", m_id="mid-fr-1"))
+FRANCE_INTERNATIONAL = (sms_line(CLAIRE, T0 + 3_600_000, 1, "Je suis en France cette semaine"),)
+CLAIRE_P = Participant(CLAIRE, "Claire Martin")
+
+
+def test_a_foreign_number_written_nationally_is_kept_as_written(tmp_path):
+    got = records(backup(tmp_path / "sms.xml", *FRANCE_NATIONAL))
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    kept = Participant(CLAIRE_HERE, "Claire Martin")
+    # The conversation key is the one earlier versions computed (a key, never shown): an archive
+    # they made goes on with the same conversation. Every number shown is the number as written.
+    chat = msgs["sms 1"].conversation
+    assert (chat.source_key, chat.participants) == (CLAIRE_INVENTED, (kept, ME))
+    assert chat is msgs["sms 2"].conversation and msgs["mms 1"].conversation.participants == (kept, ME)
+    flag = frozenset({"number_as_written"})
+    assert shape(msgs["sms 1"]) == (CLAIRE_INVENTED, "in", kept, utc(2024, 3, 1, 17, 0), "Bonjour, c'est Claire", "SMS", "message",
+                                    "received", flag, None, "UTC", ())
+    assert shape(msgs["sms 2"]) == (CLAIRE_INVENTED, "out", ME, utc(2024, 3, 1, 17, 1), "Hi Claire", "SMS", "message", "sent", flag,
+                                    None, "UTC", ())
+    assert shape(msgs["mms 1"]) == (CLAIRE_INVENTED, "in", kept, utc(2024, 3, 1, 17, 2), "Photo du bail", "MMS", "message",
+                                    "received", flag, None, "UTC", ())
+    assert [(m.identity, m.identity_key) for m in msgs.values()] == [
+        (("sms", CLAIRE_INVENTED, T0, "in", "Bonjour, c'est Claire"), None),
+        (("sms", CLAIRE_INVENTED, T0 + 60_000, "out", "Hi Claire"), None),
+        (("mms", "mid-fr-1"), None)]
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        '0669462731 (sms 1, sms 2, mms 1) has no country code and is not a number of region US: kept as written,'
+        ' not given +1 (flagged "number as written")')]
+
+
+def test_the_number_kept_as_written_is_the_handle_in_the_archive(archive, tmp_path):
+    result = import_path(archive, backup(tmp_path / "sms.xml", *FRANCE_NATIONAL))
+    assert (result.added, result.warnings) == (3, [
+        '0669462731 (sms 1, sms 2, mms 1) has no country code and is not a number of region US: kept as written,'
+        ' not given +1 (flagged "number as written")'])
+    rows = archive.conn.execute(
+        "SELECT c.source_key, m.direction, p.handle, m.body, m.flags FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at").fetchall()
+    assert [tuple(r) for r in rows] == [
+        (CLAIRE_INVENTED, "in", CLAIRE_HERE, "Bonjour, c'est Claire", '["number_as_written"]'),
+        (CLAIRE_INVENTED, "out", OWNER, "Hi Claire", '["number_as_written"]'),
+        (CLAIRE_INVENTED, "in", CLAIRE_HERE, "Photo du bail", '["number_as_written"]')]
+    handles = archive.conn.execute("SELECT handle, display_name, is_owner FROM participants ORDER BY handle").fetchall()
+    assert [tuple(r) for r in handles] == [(OWNER, "Alex Owner", 1), (CLAIRE_HERE, "Claire Martin", 0)]
+
+
+@pytest.mark.parametrize("order", ["international last", "international first", "only in a group mms"])
+@pytest.mark.parametrize("chunk", [CHUNK_DEFAULT := android.CHUNK, 64])
+def test_national_and_international_forms_in_one_backup_are_one_handle(tmp_path, monkeypatch, order, chunk):
+    monkeypatch.setattr(android, "CHUNK", chunk)
+    monkeypatch.setattr(android, "SCAN_CHUNK", chunk)
+    group = mms_line(f"{CLAIRE}~+12025550143", T0 + 7_200_000, "Rendez-vous", m_id="mid-group-1", sender="+12025550143",
+                     to=(OWNER, CLAIRE))
+    lines = {"international last": FRANCE_NATIONAL + FRANCE_INTERNATIONAL,
+             "international first": FRANCE_INTERNATIONAL + FRANCE_NATIONAL,
+             "only in a group mms": FRANCE_NATIONAL + (group,)}[order]
+    got = records(backup(tmp_path / "sms.xml", *lines))
+    msgs = {m.body: m for m in got if isinstance(m, Message)}
+    chat = msgs["Bonjour, c'est Claire"].conversation
+    assert (chat.source_key, chat.participants) == (CLAIRE, (CLAIRE_P, ME))
+    for body in ("Bonjour, c'est Claire", "Hi Claire", "Photo du bail", "Je suis en France cette semaine"):
+        if body in msgs:
+            m = msgs[body]
+            assert (m.conversation, m.flags) == (chat, frozenset())
+            assert m.sender == (ME if m.direction == "out" else CLAIRE_P)
+    # Ids as before the join: the national form's messages keep the key earlier versions gave them.
+    assert [(m.identity, m.identity_key) for m in msgs.values() if m.identity_key] == [
+        (("sms", CLAIRE_INVENTED, T0, "in", "Bonjour, c'est Claire"), CLAIRE_INVENTED),
+        (("sms", CLAIRE_INVENTED, T0 + 60_000, "out", "Hi Claire"), CLAIRE_INVENTED),
+        (("mms", "mid-fr-1"), CLAIRE_INVENTED)]
+    if "Je suis en France cette semaine" in msgs:
+        assert msgs["Je suis en France cette semaine"].identity == ("sms", CLAIRE, T0 + 3_600_000, "in", "Je suis en France cette semaine")
+    first = "sms 1, sms 2, mms 1" if order != "international first" else "sms 2, sms 3, mms 1"
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        f"0669462731 ({first}) is read as +33669462731: it has no country code and is not a number of region US,"
+        " it is how +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle",
+        "assumption")]
+
+
+def test_a_national_number_two_countries_could_own_is_joined_with_neither(tmp_path):
+    """06 12 34 56 78 is a French mobile as France writes it and a Dutch one as the Netherlands does."""
+    path = backup(tmp_path / "sms.xml", sms_line("0612345678", T0, 1, "Hallo?", "(Unknown)"),
+                  sms_line("+33612345678", T0 + 1000, 1, "Allô?", "(Unknown)"), sms_line("+31612345678", T0 + 2000, 1, "Hoi", "(Unknown)"))
+    got = records(path)
+    msgs = [r for r in got if isinstance(r, Message)]
+    assert [(m.conversation.source_key, m.sender, m.flags) for m in msgs] == [
+        ("+10612345678", Participant("0612345678"), frozenset({"number_as_written"})),
+        ("+33612345678", Participant("+33612345678"), frozenset()),
+        ("+31612345678", Participant("+31612345678"), frozenset())]
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        "0612345678 (sms 1) has no country code and is not a number of region US: kept as written, not given +1; it could be"
+        ' +31612345678 or +33612345678, all written in this backup, so it is joined with none (flagged "number as written")')]
+
+
+def test_a_backup_without_such_numbers_is_read_once(tmp_path, monkeypatch):
+    def no_second_pass(*_args):
+        raise AssertionError("read twice")
+
+    monkeypatch.setattr(android, "_international_forms", no_second_pass)
+    assert len(messages(SMS)) == 16
+
+
+def test_the_international_form_is_found_wherever_the_reads_cut_it(tmp_path, monkeypatch):
+    path = backup(tmp_path / "sms.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL)
+    data = path.read_bytes()
+    at = data.index(CLAIRE.encode())
+    for size in sorted({1, 2, 3, 5, 8, 13, 64, 100, 4096} | {at - data.rfind(b"\n", 0, at) + k for k in range(-12, 14)}):
+        monkeypatch.setattr(android, "SCAN_CHUNK", size)
+        assert android._international_forms(path, "US", "smses") == {CLAIRE_HERE: {CLAIRE}, "2025550100": {OWNER}}, size
+
+
+# -- archives made before numbers were kept as written ----------------------------------------
+# The release before this change (main at 9218d53) stored "+10669462731". The same backup imported
+# again must find every message (ids are computed from the key that release used) and make no
+# second conversation; what it now reads differently is recorded as a new version of each message.
+
+OLD_RELEASE = "9218d53"
+OLD_IMPORT = """
+import sys
+from textfile.archive import Archive
+from textfile.ingest import import_path
+with Archive.create(sys.argv[1], owner_name="Alex Owner", phones=["+12025550100"], emails=["alex@example.com"],
+                    tz="America/New_York", region="US", bates_prefix="TF") as archive:
+    for path in sys.argv[2:]:
+        import_path(archive, path)
+"""
+
+
+def archived_by_the_old_release(tmp_path: Path, *paths: Path) -> Path:
+    """An archive made by the release's own code, run from its commit in this repository."""
+    import io
+    import subprocess
+    import sys
+    import tarfile
+
+    root = Path(__file__).resolve().parents[1]
+    code = subprocess.run(["git", "-C", str(root), "archive", OLD_RELEASE, "textfile"], capture_output=True)
+    if code.returncode:
+        pytest.skip(f"commit {OLD_RELEASE} is not in this clone")
+    old = tmp_path / "old-release"
+    with tarfile.open(fileobj=io.BytesIO(code.stdout)) as tar:
+        tar.extractall(old, filter="data")
+    db = tmp_path / "old.db"
+    done = subprocess.run([sys.executable, "-c", OLD_IMPORT, str(db), *map(str, paths)], capture_output=True, text=True, cwd=old,
+                          env={"PYTHONPATH": str(old), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    return db
+
+
+def archived_by_the_old_reading(tmp_path: Path, *paths: Path) -> Path:
+    """The same, without git: today's code with the old reading of numbers (phones.handle_key) and dates (all milliseconds)."""
+    from textfile import ingest, phones
+
+    db = tmp_path / "old.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(phones, "normalize_handle", phones.handle_key)
+        patch.setattr(ingest, "normalize_handle", phones.handle_key)
+        patch.setattr(phones, "written_without_code", lambda *_: False)
+        patch.setattr(android, "SECONDS_BELOW", 0)
+        with Archive.create(db, owner_name="Alex Owner", phones=[OWNER], emails=["alex@example.com"], tz="America/New_York", region="US",
+                            bates_prefix="TF") as archive:
+            for path in paths:
+                import_path(archive, path)
+    return db
+
+
+def _archived(archive: Archive) -> list[tuple]:
+    return [tuple(r) for r in archive.conn.execute(
+        "SELECT m.id, c.id, c.source_key, p.handle, m.body, m.flags, m.version FROM messages m JOIN conversations c"
+        " ON c.id = m.conversation_id LEFT JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at")]
+
+
+@pytest.mark.parametrize("made_by", [archived_by_the_old_release, archived_by_the_old_reading], ids=["old release", "old reading"])
+def test_reimporting_into_an_archive_that_holds_the_invented_number(tmp_path, made_by):
+    path = backup(tmp_path / "sms.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL)
+    db = made_by(tmp_path, path)
+    with Archive.open(db) as archive:
+        before = _archived(archive)
+        conversations = [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")]
+        assert conversations == [(1, CLAIRE_INVENTED), (2, CLAIRE)]  # the split the old release made
+        assert [(r[1], r[3]) for r in before] == [(1, CLAIRE_INVENTED), (1, OWNER), (1, CLAIRE_INVENTED), (2, CLAIRE)]
+        result = import_path(archive, path)
+        assert (result.added, result.already_present, result.updated) == (0, 2, 2)
+        assert "3 messages archived in conversation 1 moved to conversation 2, where this source reads them (see the importer's" \
+               " notices)" in result.warnings
+        audited = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY rowid DESC LIMIT 1").fetchone()[0])
+        assert (audited["updated"], audited["moved"]) == (2, 3)
+        # No second copy, no new conversation: the same ids, all now with Claire's one number.
+        assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == conversations
+        after = _archived(archive)
+        assert [r[0] for r in after] == [r[0] for r in before]
+        assert [r[1:] for r in after] == [
+            (2, CLAIRE, CLAIRE, "Bonjour, c'est Claire", "[]", 2),
+            (2, CLAIRE, OWNER, "Hi Claire", "[]", 1),  # the same content, in its conversation
+            (2, CLAIRE, CLAIRE, "Photo du bail", "[]", 2),
+            (2, CLAIRE, CLAIRE, "Je suis en France cette semaine", "[]", 1)]
+        versions = archive.conn.execute("SELECT m.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id"
+                                        " ORDER BY m.sent_at").fetchall()
+        assert [tuple(r) for r in versions] == [("Bonjour, c'est Claire", "reimport"), ("Photo du bail", "reimport")]
+        settled = snapshot(archive)
+        again = import_path(archive, path)
+        assert (again.added, again.already_present, again.updated) == (0, 4, 0)
+        assert {t: rows for t, rows in snapshot(archive).items() if t not in ("imports", "message_sources", "audit_log")} == \
+               {t: rows for t, rows in settled.items() if t not in ("imports", "message_sources", "audit_log")}
+
+
+@pytest.mark.parametrize("made_by", [archived_by_the_old_release, archived_by_the_old_reading], ids=["old release", "old reading"])
+def test_reimporting_a_number_kept_as_written_into_such_an_archive(tmp_path, made_by):
+    path = backup(tmp_path / "sms.xml", *FRANCE_NATIONAL)
+    db = made_by(tmp_path, path)
+    with Archive.open(db) as archive:
+        before = _archived(archive)
+        assert [(r[2], r[3]) for r in before] == [(CLAIRE_INVENTED, CLAIRE_INVENTED), (CLAIRE_INVENTED, OWNER),
+                                                  (CLAIRE_INVENTED, CLAIRE_INVENTED)]
+        result = import_path(archive, path)
+        assert (result.added, result.already_present, result.updated) == (0, 0, 3)
+        assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations")] == [(1, CLAIRE_INVENTED)]
+        after = _archived(archive)
+        assert [r[:3] for r in after] == [r[:3] for r in before]  # same ids, same conversation
+        assert [r[3:] for r in after] == [(CLAIRE_HERE, "Bonjour, c'est Claire", '["number_as_written"]', 2),
+                                          (OWNER, "Hi Claire", '["number_as_written"]', 2),
+                                          (CLAIRE_HERE, "Photo du bail", '["number_as_written"]', 2)]
+
+
+def test_next_weeks_backup_that_shows_the_international_form_joins_the_conversation(archive, tmp_path):
+    first = import_path(archive, backup(tmp_path / "week1.xml", *FRANCE_NATIONAL))
+    second = import_path(archive, backup(tmp_path / "week2.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL))
+    assert (first.added, second.added, second.already_present, second.updated) == (3, 1, 0, 3)
+    rows = _archived(archive)
+    assert [r[2:6] for r in rows] == [(CLAIRE, CLAIRE, "Bonjour, c'est Claire", "[]"), (CLAIRE, OWNER, "Hi Claire", "[]"),
+                                      (CLAIRE, CLAIRE, "Photo du bail", "[]"), (CLAIRE, CLAIRE, "Je suis en France cette semaine", "[]")]
+    assert len({r[1] for r in rows}) == 1
+
+
+# -- dates in seconds (issue 13, point 5) ---------------------------------------------------
+
+
+def test_dates_written_in_seconds_are_read_as_seconds_and_said(tmp_path):
+    path = backup(
+        tmp_path / "sms.xml",
+        sms_line(SAM, T0, 1, "in milliseconds"),
+        # Written in seconds by some backup tools: read by magnitude, readable_date agrees.
+        sms_line(SAM, T0 // 1000 + 60, 1, "in seconds").replace("Mar 1, 2024 12:00:00 PM", "1 mars 2024 18:01:00"),
+        sms_line(SAM, T0 // 1000 + 120, 2, "in seconds, no readable date").replace(' readable_date="Mar 1, 2024 12:00:00 PM"', ""),
+        mms_line(SAM, T0 // 1000 + 180, "an mms in seconds", m_id="mid-s-1", sender=SAM),  # its date_sent is seconds anyway
+        # A small value whose readable_date says 1970: milliseconds after all.
+        sms_line(SAM, 86_400_000, 1, "a day after the epoch").replace("Mar 1, 2024 12:00:00 PM", "Jan 2, 1970 1:00:00 AM"),
+        '  <call number="+12025550143" duration="60" date="1709312640" type="1" presentation="1" readable_date="Mar 1, 2024"'
+        ' contact_name="Sam Client" />\n',
+    )
+    got = records(path)
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    assert {ref: (m.sent_at, m.body) for ref, m in msgs.items()} == {
+        "sms 1": (utc(2024, 3, 1, 17, 0), "in milliseconds"),
+        "sms 2": (utc(2024, 3, 1, 17, 1), "in seconds"),
+        "sms 3": (utc(2024, 3, 1, 17, 2), "in seconds, no readable date"),
+        "mms 1": (utc(2024, 3, 1, 17, 3), "an mms in seconds"),
+        "sms 4": (utc(1970, 1, 2), "a day after the epoch"),
+        "call 1": (utc(2024, 3, 1, 17, 4), ""),
+    }
+    # The identity keeps the value as written (an archive that holds the 1970 reading finds the message).
+    assert msgs["sms 2"].identity == ("sms", SAM, T0 // 1000 + 60, "in", "in seconds")
+    assert [r for r in got if isinstance(r, Notice)] == [
+        Notice("read 4 dates as seconds, not milliseconds (sms 2, sms 3, mms 1, call 1): a value below 100,000,000,000 is before"
+               " March 1973 in milliseconds; readable_date agrees for 3", "assumption"),
+        Notice("read 1 date small enough to be seconds as milliseconds (sms 4): their readable_date says so", "assumption")]
+
+
+@pytest.mark.parametrize("made_by", [archived_by_the_old_release, archived_by_the_old_reading], ids=["old release", "old reading"])
+def test_a_date_in_seconds_archived_in_1970_is_corrected_as_a_new_version(tmp_path, made_by):
+    path = backup(tmp_path / "sms.xml", sms_line(SAM, T0 // 1000, 1, "in seconds"))
+    db = made_by(tmp_path, path)
+    with Archive.open(db) as archive:
+        assert archive.conn.execute("SELECT sent_at FROM messages").fetchone()[0] == "1970-01-20T18:48:32.400Z"
+        result = import_path(archive, path)
+        assert (result.added, result.updated) == (0, 1)
+        row = archive.conn.execute("SELECT m.sent_at, m.version, v.origin FROM messages m JOIN message_versions v ON v.message_id = m.id").fetchone()
+        assert tuple(row) == ("2024-03-01T17:00:00.000Z", 2, "reimport")
+
+
+# -- line breaks inside XML attributes (issue 13, point 6) -----------------------------------
+
+RAW_BREAKS = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
+    '<!-- a writer\'s "comment"\n  over two lines -->\n'
+    '<smses count="4">\n'
+    '\t<sms protocol="0" address="+12025550143" date="1709312400000" type="1" subject="null"\n'
+    '\t     body="First line\nsecond line\r\nthird\tcolumn > done\n" contact_name="Sam Client" />\r\n'
+    "  <sms protocol='0' address='+12025550143' date='1709312460000' type='2' body='it\"s\n\"quoted\"\n' />\n"
+    '  <mms date="1709312520000" msg_box="1" address="+12025550143" m_id="mid-raw-1" contact_name="Sam Client">\n'
+    '    <parts>\n      <part seq="0" ct="text/plain" chset="106" text="Photo caption\nline 2" />\n    </parts>\n'
+    '    <addrs>\n      <addr address="+12025550143" type="137" charset="106" />\n    </addrs>\n  </mms>\n'
+    '  <sms address="+12025550143" date="1709312580000" type="1" body="no break &amp; &#10; escaped" />\n'
+    "</smses>\n")
+RAW_BODIES = {"sms 1": "First line\nsecond line\r\nthird\tcolumn > done\n", "sms 2": 'it"s\n"quoted"\n', "mms 1": "Photo caption\nline 2",
+              "sms 3": "no break & \n escaped"}
+
+
+def test_line_breaks_written_raw_inside_attributes_are_kept(tmp_path):
+    path = tmp_path / "sms.xml"
+    path.write_bytes(RAW_BREAKS.encode())
+    got = records(path)
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    assert {ref: m.body for ref, m in msgs.items()} == RAW_BODIES
+    assert shape(msgs["sms 1"]) == (SAM, "in", SAM_P, utc(2024, 3, 1, 17, 0), RAW_BODIES["sms 1"], "SMS", "message", "received",
+                                    frozenset(), None, "UTC", ())
+    assert [r for r in got if isinstance(r, Notice)] == [
+        Notice("kept 8 line breaks and tabs written raw inside attribute values as they are (an XML parser reads each as a space)",
+               "assumption")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_raw_line_breaks_are_kept_wherever_the_chunks_split(tmp_path, monkeypatch, encoding):
+    path = tmp_path / "sms.xml"
+    text = RAW_BREAKS if encoding == "utf-8" else RAW_BREAKS.replace("encoding='UTF-8'", "encoding='UTF-16'")
+    path.write_bytes(text.encode("utf-8") if encoding == "utf-8" else b"\xff\xfe" + text.encode(encoding))
+    whole = records(path)
+    assert {r.source_ref: r.body for r in whole if isinstance(r, Message)} == RAW_BODIES
+    # (A UTF-16 file's declaration is rewritten in its first read, which must hold it whole.)
+    for chunk in range(1, 80) if encoding == "utf-8" else range(128, 400, 3):
+        monkeypatch.setattr(android, "CHUNK", chunk)
+        assert records(path) == whole, chunk
+
+
+def test_line_break_repair_places_every_byte_wherever_the_data_is_cut():
+    text = (b'<a x="1\n2" y=\'3\n"4\'\n  z="5>\n6"/>\n<!-- "\n --><b c="\r\n\t"/>\t\n<c\n d="7"\n/>')
+    expected = (b'<a x="1&#10;2" y=\'3&#10;"4\'\n  z="5>&#10;6"/>\n<!-- "\n --><b c="&#13;&#10;&#9;"/>\t\n<c\n d="7"\n/>')
+    assert android._Repair().feed(text, True) == expected
+    for cut in range(len(text) + 1):
+        for second in range(cut, len(text) + 1):
+            repair = android._Repair()
+            out = repair.feed(text[:cut], False) + repair.feed(text[cut:second], False) + repair.feed(text[second:], True)
+            assert out == expected, (cut, second)
+            assert repair.line_breaks == 6
+
+
+def test_a_call_log_joins_the_national_and_international_forms_of_a_number(tmp_path):
+    path = tmp_path / "calls.xml"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<calls count=\"2\">\n"
+        '  <call number="06 69 46 27 31" duration="60" date="1709312400000" type="1" presentation="1" contact_name="Claire Martin" />\n'
+        '  <call number="+33669462731" duration="0" date="1709316000000" type="2" presentation="1" contact_name="Claire Martin" />\n'
+        "</calls>\n", encoding="utf-8")
+    got = records(path)
+    calls = [r for r in got if isinstance(r, Message)]
+    assert [(m.conversation.source_key, m.sender, m.identity, m.identity_key, m.flags) for m in calls] == [
+        (CLAIRE, CLAIRE_P, ("call", CLAIRE_INVENTED, 1709312400000, 1, 60), CLAIRE_INVENTED, frozenset()),
+        (CLAIRE, ME, ("call", CLAIRE, 1709316000000, 2, 0), None, frozenset())]
+    assert [r.text for r in got if isinstance(r, Notice)] == [
+        "0669462731 (call 1) is read as +33669462731: it has no country code and is not a number of region US, it is how"
+        " +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle"]

@@ -436,7 +436,7 @@ def prepare(m: Message, region: str) -> Prepared:
     flags = _flags_json(m.flags)
     digest = message_content_hash(sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments)
     return Prepared(
-        message_id(conv.platform, conv.source_key, m.identity), conv, sender, handle, sent_at, m.direction, m.kind,
+        message_id(conv.platform, m.identity_key or conv.source_key, m.identity), conv, sender, handle, sent_at, m.direction, m.kind,
         m.source_zone, m.body, m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
         times.to_iso(m.read_at) if m.read_at else None, m.duration_s, flags, m.source_id, m.reply_to,
         tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions), digest, tuple(attachments),
@@ -543,6 +543,7 @@ class _Writer:
         self.has_aliases = conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
         self.retimed: dict[str, int] = {}  # earlier zone -> messages whose time this import corrected
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
+        self.moved: dict[tuple[int, int], int] = {}  # (from, to) conversation ids -> messages moved
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -578,6 +579,11 @@ class _Writer:
                 self.note(f"{n:,} message{'s' if n != 1 else ''} archived as read in {earlier} now read in {zone} (--corrects-tz):"
                           " each keeps its earlier time as a version")
             self.changes["tz_corrected"] = {"to": zone, "from": dict(sorted(self.retimed.items()))}
+        for (before, after), n in self.moved.items():
+            self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before} moved to conversation {after},"
+                      " where this source reads them (see the importer's notices)")
+        if self.moved:
+            self.changes["moved"] = sum(self.moved.values())
         self.result.conversations = sorted(self.touched)
         if progress:
             progress(count)
@@ -699,6 +705,8 @@ class _Writer:
                     # itself. Keep the first, record the second as skipped so nothing is silent.
                     self.skip("same message identity twice in this source with different content", p.record.source_ref)
                 continue
+            if known is not None and known["conversation_id"] != p.conversation_id:
+                self.move(p, mid, known["conversation_id"])
             if known is None:
                 m = p.record
                 written[p.id] = p.content_hash
@@ -769,8 +777,9 @@ class _Writer:
         ids = list(ids)
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
-            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at", ",".join("?" * len(chunk))), chunk):
-                found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5]}
+            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at, conversation_id", ",".join("?" * len(chunk))), chunk):
+                found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5],
+                                 "conversation_id": row[6]}
 
     def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
         """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made
@@ -794,6 +803,14 @@ class _Writer:
         read = m.read_at if not known.get("read_at") else None
         if delivered or read:
             receipts.append((delivered, read, mid))
+
+    def move(self, p: _Pending, mid: str, archived_in: int) -> None:
+        """A message whose id does not follow its conversation (`Message.identity_key`: an Android
+        number the backup joined with its international form) is where this source reads it: moved
+        there, its sender with it, and said."""
+        self.conn.execute("UPDATE messages SET conversation_id = ?, sender_id = ? WHERE id = ?", (p.conversation_id, p.sender_id, mid))
+        self.moved[(archived_in, p.conversation_id)] = self.moved.get((archived_in, p.conversation_id), 0) + 1
+        self.touched.add(archived_in)
 
     def changed(self, p: _Pending, known: dict) -> bool:
         """A known message whose content differs from the archived one; False when nothing changes.

@@ -10,15 +10,36 @@ Decisions, and why:
     it stands for (`&#x1F600;`); a lone surrogate or a reference to a character XML forbids
     (`&#0;`, `&#1;`) becomes U+FFFD, and so does a raw control byte. Replacements are counted and
     reported as a warning. A reference split across two chunks is held back until it is whole.
+  - Line breaks and tabs some writers leave raw inside attribute values (`body="line one
+    line two"`) are the phone's text, but XML reads each as a space: the same stage writes them as
+    references (`&#10;`), which the parser keeps, and says how many. Only those inside a quoted
+    value: the file's own layout between records and attributes is left alone (`_Repair._line_breaks`).
   - No DTD, no entities: a DOCTYPE is refused before the parser sees a byte (an entity bomb cannot
     be defused by a parser that has `huge_tree` on), so only the five predefined entities exist,
     and the parser loads nothing (no DTD, no network). An undefined `&name;` is a clear error.
   - A conversation is keyed by its participants without the owner: the normalized address for
     one-to-one threads ("+12025550123"), "~"-joined sorted handles for groups. SMS, MMS and calls
     with the same number land in the same conversation, whichever way the number was written.
-  - Identity (DESIGN.md): SMS by address, date (ms), direction and body; MMS by `m_id` when it has
-    one, else by date, box, sorted addresses and a digest of its parts; calls by number, date,
-    type and duration. Next week's backup, which repeats everything, adds only what is new.
+  - No number is invented (phones.py): a number with no country code that is not the region's
+    ("0669462731", a French mobile, in a US archive) is kept as written, flagged
+    "number_as_written" and said. Where this same backup writes a number whose national form it is
+    ("+33669462731"), the two are one handle, the international one, and that is said; where two
+    such numbers fit (a French and a Dutch 06…), neither is chosen. Which numbers the backup writes
+    is learnt by reading it for its addresses alone, once, when the first such number turns up
+    (`_international_forms`): a backup without one is read once.
+  - Identity (DESIGN.md): SMS by address, date as written, direction and body; MMS by `m_id` when it
+    has one, else by date, box, sorted addresses and a digest of its parts; calls by number, date,
+    type and duration. Next week's backup, which repeats everything, adds only what is new. The
+    addresses in an identity, and the conversation key it is computed under, are those earlier
+    versions used ("+10669462731" for the number above; a key, never shown): a backup imported
+    again into an archive they made finds every message, what reads differently now (the number,
+    the date) becomes a new version, and a message of a number joined with its international form
+    moves to that number's conversation (ingest says so). A conversation is keyed the same way,
+    except a joined number's, which is keyed by its international form (`_Address`).
+  - `date` is Unix milliseconds, but some writers put seconds: a value below 10^11 (before March
+    1973 in milliseconds, when no SMS existed) is read as seconds unless the year in its
+    `readable_date` says milliseconds; how many were read so is said once. (An MMS's `date_sent`
+    is in seconds by format; it is not read.)
   - What this phone sent is from the archive's (first) number, whatever `--me` says: the sender is
     part of a message's content hash, so an option that varies between imports must not change it.
     `--me` counts only as an address (a name is meant for a WhatsApp file in the same command) and
@@ -33,11 +54,14 @@ from __future__ import annotations
 import binascii
 import codecs
 import hashlib
+import html
 import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
+import phonenumbers
 from lxml import etree
 
 from textfile import phones
@@ -51,6 +75,10 @@ SENT_BY_THE_PHONE = True  # "sent" means sent by the phone's owner, not by a nam
 
 PLATFORM = "android"
 CHUNK = 1 << 20
+SECONDS_BELOW = 10 ** 11  # a `date` below this is in seconds (Reader.instant)
+_YEAR = re.compile(r"(?<!\d)(?:19|2\d)\d\d(?!\d)")  # the year in readable_date="Dec 2, 2017 06:49:27"
+SCAN_CHUNK = 1 << 22  # reading a backup for its addresses only (_international_forms)
+SCAN_TAIL = 1 << 16  # how far back from the end of a read a value cut in two is looked for
 HEAD = 1 << 16  # the prolog (declaration, stylesheet, comments) must end within this many bytes
 ROOTS = ("smses", "calls")
 
@@ -91,6 +119,43 @@ _RAW_CONTROL_BYTES = tuple(bytes([b]) for b in _RAW_CONTROLS)
 _FFFD_REF = b"&#xFFFD;"
 
 
+# Where a byte stands, for _Repair._line_breaks: outside any tag (text, a comment, an end tag), in
+# a start tag between attributes, or in an attribute value (then the state is its quote).
+_OUTSIDE, _IN_TAG, _AFTER_LT = b"", b"<", b"<<"  # _AFTER_LT: a "<" ends the data; what follows it says which
+_LINE_BREAK_BYTES = (b"\n", b"\r", b"\t")
+_LINE_BREAK_REFERENCES = {10: b"&#10;", 13: b"&#13;", 9: b"&#9;"}
+_NOT_IN_VALUE = re.compile(rb"[ \t\r\n]*<")
+_TAG_STOP = re.compile(rb"[\"'>]")
+
+
+def _walk(data: bytes, at: int, end: int, state: bytes) -> bytes:
+    """The state at `end`, from `state` at `at`; data[at:end] holds no "<"."""
+    while state != _OUTSIDE:
+        if state == _AFTER_LT:
+            if at >= end:
+                return state
+            state = _OUTSIDE if data[at] in b"!?/" else _IN_TAG  # a comment, a processing instruction, an end tag
+        elif state == _IN_TAG:
+            stop = _TAG_STOP.search(data, at, end)
+            if stop is None:
+                return state
+            at = stop.end()
+            state = _OUTSIDE if data[at - 1] == 62 else data[at - 1:at]  # 62: ">"
+        else:
+            close = data.find(state, at, end)
+            if close < 0:
+                return state
+            state, at = _IN_TAG, close + 1
+    return state
+
+
+#  <sms protocol="0" address="+12025550123" … body="line one
+# line two" … />
+def _tag_state(data: bytes, lt: int, end: int) -> bytes:
+    """The state at `end` of the tag that opens at data[lt] ("<"), which holds no "<" before `end`."""
+    return _walk(data, lt + 1, end, _AFTER_LT)
+
+
 def _xml_char(cp: int) -> bool:
     return cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
 
@@ -128,6 +193,8 @@ class _Repair:
         self.replaced = 0  # lone surrogates, forbidden references and raw control bytes → U+FFFD
         self.pending = b""
         self.runs: dict[bytes, tuple[bytes, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
+        self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, kept as references
+        self.state = _OUTSIDE  # where the data fed so far ends: _OUTSIDE, _IN_TAG, _AFTER_LT or in a value (its quote)
 
     def _references(self, data: bytes) -> bytes:
         """`data` with each run of character references repaired. A reference is found by its "#":
@@ -183,7 +250,43 @@ class _Repair:
         if any(control in data for control in _RAW_CONTROL_BYTES):
             data, n = _RAW_CONTROL.subn(b"\xef\xbf\xbd", data)
             self.replaced += n
-        return self._references(data)
+        return self._line_breaks(self._references(data))
+
+    def _line_breaks(self, data: bytes) -> bytes:
+        """`data` with each raw CR, LF and TAB inside an attribute value written as a character
+        reference (`&#10;`), which the parser keeps; raw, XML makes each one a space. Most line
+        breaks are the file's own layout: one followed by blanks and a "<" is never in a value (a
+        value cannot hold "<"), which one regular expression match tells. The others are placed
+        exactly: from the last "<" before them (or from where the previous data ended), the tag's
+        attributes are read to see whether the line break is inside a quoted value."""
+        unplaced = []
+        size = len(data)
+        for byte in _LINE_BREAK_BYTES:
+            at = data.find(byte)
+            while at >= 0:
+                # The layout of SMS Backup & Restore (a record per line, indented by two spaces)
+                # told by comparing three bytes; anything else by the regular expression.
+                if not (at + 3 < size and data[at + 3] == 60 and data[at + 1] == 32 == data[at + 2]) \
+                        and _NOT_IN_VALUE.match(data, at + 1) is None:
+                    unplaced.append(at)
+                at = data.find(byte, at + 1)
+        state, done = self.state, 0
+        pieces = []
+        kept = 0  # data[:kept] is in pieces
+        for at in sorted(unplaced):
+            lt = data.rfind(b"<", done, at)
+            state = _tag_state(data, lt, at) if lt >= 0 else _walk(data, done, at, state)
+            done = at
+            if state == b'"' or state == b"'":
+                pieces += (data[kept:at], _LINE_BREAK_REFERENCES[data[at]])
+                kept = at + 1
+        lt = data.rfind(b"<", done)
+        self.state = _tag_state(data, lt, len(data)) if lt >= 0 else _walk(data, done, len(data), state)
+        if not pieces:
+            return data
+        self.line_breaks += len(pieces) // 2
+        pieces.append(data[kept:])
+        return b"".join(pieces)
 
 
 class _Utf16AsUtf8:
@@ -255,6 +358,25 @@ def _instant(ms: int) -> datetime | None:
         return None
 
 
+class _Refs:
+    """How many records, and the first few of them, for a notice."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: list[str] = []
+
+    def add(self, ref: str) -> None:
+        self.count += 1
+        if len(self.first) < 5:
+            self.first.append(ref)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __str__(self) -> str:
+        return ", ".join(self.first) + (f" and {self.count - 5} more" if self.count > 5 else "")
+
+
 def _beyond_clocks(element: str, date: int, ref: str) -> Skipped:
     return Skipped(f"{element} date {date} is outside the dates a clock can hold", ref)
 
@@ -265,16 +387,114 @@ def _name(value: str | None) -> str | None:
     return value.strip()
 
 
+class _Address(NamedTuple):
+    """An address as this backup's records write it, read three ways.
+
+    `handle` is what the archive shows: phones.normalize_handle, except that a number with no
+    country code that is not the region's ("0669462731" in a US archive) becomes the international
+    number this same backup writes whose national form it is ("+33669462731"), when there is
+    exactly one (`flag` "joined"); with none it stays as written (`flag` "number_as_written", which
+    its records carry). `legacy` is the handle earlier versions gave it (phones.handle_key,
+    "+10669462731"): message identities are computed from it, so a backup imported again into an
+    archive they made finds every message, and a joined number keeps the ids it had before it was
+    joined. `key` is its part of the conversation key: `legacy` (so such an archive's conversation
+    goes on), except that a joined number is keyed by its international form, the conversation it
+    shares with the records that write it so. Keys and legacy handles are hash inputs, never shown."""
+
+    handle: str
+    key: str
+    legacy: str
+    flag: str | None = None
+    written: str | None = None  # the number as written (normalize_handle), for a flagged address
+
+
+class _Thread(NamedTuple):
+    conversation: Conversation
+    counterpart: Participant | None
+    legacy: str  # the conversation key earlier versions computed: the identity's key
+    spelled: tuple  # the flagged addresses in it (_Address.flag)
+
+    @property
+    def identity_key(self) -> str | None:
+        """Message.identity_key: the legacy key where the conversation's own differs (a joined number)."""
+        return self.legacy if self.legacy != self.conversation.source_key else None
+
+
+def _key(addresses, others: tuple[str, ...]) -> str | None:
+    """The conversation key of `others` (handles) from their addresses' key parts; None when it is
+    the handles themselves."""
+    parts: dict[str, str] = {}
+    for a in addresses:
+        if a.handle in others and a.key != a.handle:
+            parts[a.handle] = min(parts.get(a.handle, a.key), a.key)
+    if not parts:
+        return None
+    return "~".join(sorted(parts.get(h, h) for h in others))
+
+
+def _country(international: str) -> str:
+    number = phonenumbers.parse(international, None)
+    region = phonenumbers.region_code_for_number(number)
+    return f"{region} (+{number.country_code})" if region else f"its country (+{number.country_code})"
+
+
+# <sms … address="+33669462731" …>, <addr address="0669462731" …>, <call number="+33669462731" …>
+_ADDRESS_VALUE = {name: re.compile(name + rb"""=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
+
+
+def _international_forms(path: Path, region: str, root: str) -> dict[str, set[str]]:
+    """Every international number the backup writes (an address, or a call's number, that reads as
+    E.164), by the digits it is dialed with in its own country: "0669462731" -> {"+33669462731"}.
+    One pass over the raw bytes, without the XML parser: the attribute values as written, their
+    character references read. A value a read cuts in two is read whole with the next read."""
+    name = b"number" if root == "calls" else b"address"
+    pattern = _ADDRESS_VALUE[name]
+    values: set[bytes] = set()
+    with open(path, "rb") as raw:
+        fh = _Utf16AsUtf8(raw) if raw.read(2) in (b"\xff\xfe", b"\xfe\xff") else raw
+        fh.seek(0)
+        tail = b""
+        while chunk := fh.read(SCAN_CHUNK):
+            data = tail + chunk if tail else chunk
+            for double, single in pattern.findall(data):
+                values.add(double or single)
+            # Read again with the next: the last value if it is not whole, else what could begin
+            # the attribute's name.
+            last = data.rfind(name + b"=", max(0, len(data) - SCAN_TAIL))
+            whole = last >= 0 and pattern.match(data, last) is not None
+            tail = data[last:] if last >= 0 and not whole else data[-len(name) - 1:]
+        for double, single in pattern.findall(tail):
+            values.add(double or single)
+    forms: dict[str, set[str]] = {}
+    for value in values:
+        text = value.decode("utf-8", "replace")
+        if "&" in text:
+            text = html.unescape(text)
+        for raw_address in text.split("~"):
+            handle = phones.normalize_handle(raw_address, region) if raw_address.strip() else ""
+            if handle.startswith("+"):
+                digits = phones.national_digits(handle)
+                if digits:
+                    forms.setdefault(digits, set()).add(handle)
+    return forms
+
+
 class _Reader:
-    def __init__(self, path: Path, options: ImportOptions):
+    def __init__(self, path: Path, options: ImportOptions, root: str = "smses"):
         self.path = path
+        self.root = root  # smses or calls: which attribute holds the numbers
         self.region = options.region
-        self.handles: dict[str, str] = {}
+        self.addresses: dict[str, _Address] = {}
+        self.forms: dict[str, set[str]] | None = None  # international numbers in this backup, by national digits
+        self.spelled: dict[_Address, _Refs] = {}  # an address kept as written or joined -> the records naming it
+        # Reader.instant: dates read as seconds; of those, where readable_date agrees or names another
+        # year; dates small enough to be seconds that readable_date says are milliseconds.
+        self.in_seconds, self.readable_agrees, self.readable_disagrees, self.ms_by_readable = _Refs(), _Refs(), _Refs(), _Refs()
         self.notices: list[Notice] = []  # said before the records, or after the record they are about
         archived = frozenset(options.owner_handles)
         # --me counts here only as an address (the number of the phone the backup came from): the
         # same command may carry the owner's name for a WhatsApp file beside this backup.
-        me = self.handle(options.me) if options.me else None
+        me = phones.normalize_handle(options.me, self.region) if options.me else None
         if me is not None and not (me.startswith("+") or phones.is_email(me)):
             me = None
         self.owners = (archived | {me}) if me else archived
@@ -303,15 +523,98 @@ class _Reader:
         notices, self.notices = self.notices, []
         return notices
 
-    def handle(self, raw: str) -> str:
-        """A normalized handle (phones.normalize_handle), cached per raw spelling."""
-        found = self.handles.get(raw)
+    def address(self, raw: str) -> _Address:
+        """How an address as written is read (see _Address), cached per raw spelling."""
+        found = self.addresses.get(raw)
         if found is not None:
             return found
-        value = phones.normalize_handle(raw, self.region)
-        if len(self.handles) < 100_000:
-            self.handles[raw] = value
-        return value
+        handle = phones.normalize_handle(raw, self.region)
+        key = phones.handle_key(raw, self.region)
+        if phones.written_without_code(handle, self.region):
+            international = self.international(handle)
+            if international is not None:
+                found = _Address(international, international, key, "joined", handle)
+            else:
+                found = _Address(handle, key, key, "number_as_written", handle)
+        else:
+            found = _Address(handle, key, key)
+        if len(self.addresses) < 100_000:
+            self.addresses[raw] = found
+        return found
+
+    def international(self, digits: str) -> str | None:
+        """The one international number this backup writes whose national form is `digits`. The
+        backup is read for its addresses once, when the first number written without a country
+        code that is not the region's turns up (a backup with none is never read twice)."""
+        if self.forms is None:
+            self.forms = _international_forms(self.path, self.region, self.root)
+        found = self.forms.get(digits, ())
+        return next(iter(found)) if len(found) == 1 else None
+
+    def instant(self, date: int, readable: str | None, ref: str) -> datetime | None:
+        """A `date` as an instant: milliseconds, or seconds where the value is too small for
+        milliseconds (some writers put seconds): below 10^11, which in milliseconds is before March
+        1973 (no SMS is that old) and in seconds any date up to the year 5138. The year in
+        `readable_date` (the app's own rendering, in the phone's zone and language), where it has
+        one, settles it: a value it says is milliseconds is read so. Counted, and said once."""
+        if not 0 < date < SECONDS_BELOW:
+            return _instant(date)
+        as_seconds = _instant(date * 1000)
+        match = _YEAR.search(readable) if readable else None
+        if match is not None:
+            year = int(match.group(0))
+            as_ms = _instant(date)
+            if abs(year - as_seconds.year) > 1 and as_ms is not None and abs(year - as_ms.year) <= 1:
+                self.ms_by_readable.add(ref)
+                return as_ms
+            (self.readable_agrees if abs(year - as_seconds.year) <= 1 else self.readable_disagrees).add(ref)
+        self.in_seconds.add(ref)
+        return as_seconds
+
+    def date_notices(self) -> Iterator[Notice]:
+        seconds, agree, disagree, ms = self.in_seconds, self.readable_agrees, self.readable_disagrees, self.ms_by_readable
+        if seconds:
+            said = [f"readable_date agrees for {agree.count}"] if agree else []
+            if disagree:
+                said.append(f"readable_date names another year for {disagree.count} ({disagree}), read as seconds all the same")
+            yield Notice(f"read {seconds.count} date{'s' if seconds.count > 1 else ''} as seconds, not milliseconds ({seconds}):"
+                         " a value below 100,000,000,000 is before March 1973 in milliseconds"
+                         + ("; " + "; ".join(said) if said else ""), "assumption")
+        if ms:
+            yield Notice(f"read {ms.count} date{'s' if ms.count > 1 else ''} small enough to be seconds as milliseconds ({ms}):"
+                         " their readable_date says so", "assumption")
+
+    def spelled_in(self, addresses, ref: str) -> frozenset:
+        """Counts a record that names an address kept as written or joined; its flags (a joined
+        number has none: the record shows the number the backup itself writes elsewhere, and two
+        copies of one message, one written each way, must not differ)."""
+        flags = set()
+        for address in addresses:
+            if address.flag is not None:
+                if address.flag == "number_as_written":
+                    flags.add(address.flag)
+                seen = self.spelled.get(address)
+                if seen is None:
+                    seen = self.spelled[address] = _Refs()
+                seen.add(ref)
+        return frozenset(flags)
+
+    def spelling_notices(self) -> Iterator[Notice]:
+        """What was kept as written and what was joined with what, and why: one notice per number."""
+        code = phonenumbers.country_code_for_region(self.region)
+        for address, where in self.spelled.items():
+            written = address.written
+            if address.flag == "joined":
+                yield Notice(
+                    f"{written} ({where}) is read as {address.handle}: it has no country code and is not a number of region"
+                    f" {self.region}, it is how {address.handle} is written within {_country(address.handle)}, and this backup"
+                    f" also writes {address.handle}: the two are one handle", "assumption")
+                continue
+            candidates = sorted((self.forms or {}).get(written, ()))
+            also = (f"; it could be {' or '.join(candidates)}, all written in this backup, so it is joined with none"
+                    if len(candidates) > 1 else "")
+            yield Notice(f"{written} ({where}) has no country code and is not a number of region {self.region}: kept as written,"
+                         f" not given +{code}{also} (flagged \"number as written\")")
 
     def owner(self, handle: str | None = None) -> Participant:
         found = self.owners_as_sender.get(handle)
@@ -325,14 +628,16 @@ class _Reader:
         return found
 
     def conversation(self, others: tuple[str, ...], title: str | None, group: bool, names: dict,
-                     members: tuple[str, ...] = (), own: str | None = None) -> Conversation:
-        """The conversation with `others` (sorted handles without the owner) as its key; `members`
-        are further people seen in it (an RCS group's members), `own` the owner's handle on it."""
-        cache_key = (others, title, members, own)
+                     members: tuple[str, ...] = (), own: str | None = None, key: str | None = None) -> Conversation:
+        """The conversation with `others` (sorted handles without the owner); `members` are further
+        people seen in it (an RCS group's members), `own` the owner's handle on it. Its key is
+        `others` joined by "~", unless `key` says otherwise (a number kept as written: _Address)."""
+        cache_key = (others, title, members, own, key)
         found = self.conversations.get(cache_key)
         if found is not None:
             return found
-        key = "~".join(others) if others else NO_ADDRESS
+        if key is None:
+            key = "~".join(others) if others else NO_ADDRESS
         people = [Participant(h, names.get(h)) for h in others]
         people += [Participant(h) for h in members if h not in others]
         own = own or self.owner_handle
@@ -344,12 +649,13 @@ class _Reader:
         self.conversations[cache_key] = found
         return found
 
-    def one_to_one(self, raw_address: str | None, contact_name: str | None) -> tuple[Conversation, Participant]:
+    def one_to_one(self, raw_address: str | None, contact_name: str | None) -> _Thread:
         address = _present(raw_address)
-        handle = self.handle(address) if address else NO_ADDRESS
+        found = self.address(address) if address else _Address(NO_ADDRESS, NO_ADDRESS, NO_ADDRESS)
+        handle = found.handle
         name = _name(contact_name)
-        conversation = self.conversation((handle,), name, False, {handle: name})
-        return conversation, Participant(handle, name)
+        conversation = self.conversation((handle,), name, False, {handle: name}, key=found.key)
+        return _Thread(conversation, Participant(handle, name), found.legacy, (found,) if found.flag else ())
 
     # ------------------------------------------------------------ <sms>
 
@@ -362,7 +668,7 @@ class _Reader:
             date = int(get("date"))
         except (TypeError, ValueError):
             return Skipped(f"sms without a valid date ({get('date')!r})", ref)
-        sent_at = _instant(date)
+        sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
             return _beyond_clocks("sms", date, ref)
         raw_type = get("type")
@@ -371,12 +677,14 @@ class _Reader:
             box_type = self.sms_type(raw_type)
         box, direction, status, flags = box_type
         raw_address, contact_name = get("address"), get("contact_name")
-        found = self.sms_threads.get((raw_address, contact_name))
-        if found is None:
-            found = self.sms_thread(raw_address, contact_name)
-        conversation, counterpart = found
+        thread = self.sms_threads.get((raw_address, contact_name))
+        if thread is None:
+            thread = self.sms_thread(raw_address, contact_name)
+        conversation, counterpart = thread.conversation, thread.counterpart
+        if thread.spelled:
+            flags = flags | self.spelled_in(thread.spelled, ref)
         if box == 2 and _int(get("status")) == 64:  # delivery report: failed
-            status, flags = "delivery failed", frozenset({"failed"})
+            status, flags = "delivery failed", flags | {"failed"}
         body = get("body")
         if body is None or body == "null":
             body = ""
@@ -400,7 +708,7 @@ class _Reader:
             conversation=conversation,
             # Identity as earlier versions keyed it (they read an unknown type as "in"): an archive
             # made by them must not get a second copy of the message when it is imported again.
-            identity=("sms", conversation.source_key, date, direction if direction != "system" else "in", body),
+            identity=("sms", thread.legacy, date, direction if direction != "system" else "in", body),
             sent_at=sent_at,
             direction=direction,
             sender=sender,
@@ -410,6 +718,7 @@ class _Reader:
             status=status,
             flags=flags,
             source_ref=ref,
+            identity_key=thread.identity_key,
         )
 
     def sms_type(self, raw_type: str | None) -> tuple[int | None, str, str, frozenset]:
@@ -427,13 +736,16 @@ class _Reader:
             self.sms_types[raw_type] = found
         return found
 
-    def sms_thread(self, raw_address: str | None, contact_name: str | None) -> tuple[Conversation, Participant | None]:
+    def sms_thread(self, raw_address: str | None, contact_name: str | None) -> _Thread:
         """The conversation of an <sms> and the other person in it, cached per (address, contact_name) as written."""
         address = _present(raw_address)
         if address and "~" in address:
-            others = tuple(sorted({self.handle(a) for a in address.split("~") if a.strip()} - self.owners))
-            conversation = self.conversation(others, _name(contact_name), len(others) > 1, {})
-            found = conversation, (Participant(others[0]) if len(others) == 1 else None)
+            spelled = {self.address(a) for a in address.split("~") if a.strip()}
+            others = tuple(sorted({a.handle for a in spelled} - self.owners))
+            conversation = self.conversation(others, _name(contact_name), len(others) > 1, {}, key=_key(spelled, others))
+            legacy = "~".join(sorted({a.legacy for a in spelled} - self.owners)) or NO_ADDRESS
+            found = _Thread(conversation, Participant(others[0]) if len(others) == 1 else None, legacy,
+                            tuple(a for a in spelled if a.flag))
         else:
             found = self.one_to_one(raw_address, contact_name)
         if len(self.sms_threads) > 100_000:
@@ -458,23 +770,25 @@ class _Reader:
         if date is None:
             yield Skipped(f"mms without a valid date ({get('date')!r})", ref)
             return
-        sent_at = _instant(date)
+        sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
             yield _beyond_clocks("mms", date, ref)
             return
         written = box = _int(get("msg_box"))
-        addrs: list[tuple[str, str]] = []  # (type, handle)
+        typed: list[tuple[str, _Address]] = []  # (type, address) of each <addr>
         parts = []
         for container, child in children:
             if container == "addrs":
                 raw = _present(child.get("address"))
                 if raw and raw != "insert-address-token":
-                    addrs.append((child.get("type") or "", self.handle(raw)))
+                    typed.append((child.get("type") or "", self.address(raw)))
             elif container == "parts":
                 parts.append(child)
+        addrs = [(t, a.handle) for t, a in typed]
         sender_handle = next((h for t, h in addrs if t == ADDR_FROM), None)
         address = _present(get("address"))
-        listed = {self.handle(a) for a in address.split("~") if a.strip()} if address else set()
+        threaded = [self.address(a) for a in address.split("~") if a.strip()] if address else []
+        listed = {a.handle for a in threaded}
         status = BOX_STATUS.get(box)
         flags = BOX_FLAGS.get(box, frozenset())
         if status is None:
@@ -491,32 +805,28 @@ class _Reader:
                 status = BOX_STATUS[box] if written is None else written_status
                 yield Notice(f"{ref}: {said}; read as {'sent' if box == 2 else 'received'} from its addresses", "assumption")
         direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "system")
-        # The owner's own address on this message: the sender of a sent one; on a received one the
-        # "to" that is not one of the thread's addresses (or the only "to" beside a "from"). Only
-        # where that leaves someone else: hand-made backups put the other person in either field.
-        mine = set(self.owners)
-        senders = [h for t, h in addrs if t == ADDR_FROM]
-        to = [h for t, h in addrs if t == "151"]
-        if direction == "out":
-            if len(senders) == 1 and senders[0] not in listed and (listed or len(addrs) > 1):
-                mine.add(senders[0])
-        elif listed:
-            mine.update(h for h in to if h not in listed)
-        elif len(to) == 1 and senders:
-            mine.update(to)
-        # The thread's other people: the `address` attribute, else every address that is not the owner.
-        key = tuple(sorted(listed - self.owners)) if listed else tuple(sorted({h for _, h in addrs} - mine))
-        members = tuple(sorted(({h for _, h in addrs} | set(key)) - mine))
+        key, members, mine = self.mms_people(direction, addrs, listed)
+        spelled = {a for _, a in typed} | set(threaded)
+        # A number kept as written or joined (_Address): the conversation's key and the identity
+        # are those earlier versions computed from the same addresses, read as they read them.
+        odd = any(a.flag or a.key != a.handle or a.legacy != a.handle for a in spelled)
+        if odd:
+            was, _, _ = self.mms_people(direction, [(t, a.legacy) for t, a in typed], {a.legacy for a in threaded})
+            legacy = "~".join(was) if was else NO_ADDRESS
+            flags = flags | self.spelled_in(spelled, ref)
         contact = _name(get("contact_name"))
         rcs_key = len(key) == 1 and key[0].endswith("@rcs.google.com")
         rcs = rcs_key or any(h.endswith("@rcs.google.com") for h in members)
         group = len(key) > 1 or (rcs_key and len(members) > 1)
         own = self.owner_handle or next(iter(sorted(mine - set(key))), None)
+        conversation_key = _key(spelled, key) if odd else None
         if group:
-            conversation = self.conversation(key, contact, True, {}, members, own)
+            conversation = self.conversation(key, contact, True, {}, members, own, conversation_key)
         else:
             handle = key[0] if key else NO_ADDRESS
-            conversation = self.conversation((handle,), contact, False, {handle: contact}, members, own)
+            conversation = self.conversation((handle,), contact, False, {handle: contact}, members, own, conversation_key)
+        if not odd:
+            legacy = conversation.source_key
 
         # Sender.
         if direction == "in":
@@ -582,7 +892,7 @@ class _Reader:
         if m_id:
             identity = ("mms", m_id)
         else:
-            addresses = sorted({h for _, h in addrs} | listed)
+            addresses = sorted({a.legacy for a in spelled})
             # As earlier versions keyed it: the written msg_box, else the box read from the
             # addresses, else 1 (they read an MMS with no box and no sender as received).
             identity = ("mms", date, written if written is not None else (box if box is not None else 1), addresses, digest.hexdigest())
@@ -600,7 +910,29 @@ class _Reader:
             flags=flags,
             attachments=tuple(attachments),
             source_ref=ref,
+            identity_key=legacy if legacy != conversation.source_key else None,
         )
+
+    def mms_people(self, direction: str, addrs: list[tuple[str, str]], listed: set[str]) -> tuple[tuple, tuple, set]:
+        """(the thread's other people: the conversation key; everyone else seen in it; the owner's
+        own addresses on this message) from an MMS's (type, handle) addresses and its `address` list."""
+        # The owner's own address on this message: the sender of a sent one; on a received one the
+        # "to" that is not one of the thread's addresses (or the only "to" beside a "from"). Only
+        # where that leaves someone else: hand-made backups put the other person in either field.
+        mine = set(self.owners)
+        senders = [h for t, h in addrs if t == ADDR_FROM]
+        to = [h for t, h in addrs if t == "151"]
+        if direction == "out":
+            if len(senders) == 1 and senders[0] not in listed and (listed or len(addrs) > 1):
+                mine.add(senders[0])
+        elif listed:
+            mine.update(h for h in to if h not in listed)
+        elif len(to) == 1 and senders:
+            mine.update(to)
+        # The thread's other people: the `address` attribute, else every address that is not the owner.
+        key = tuple(sorted(listed - self.owners)) if listed else tuple(sorted({h for _, h in addrs} - mine))
+        members = tuple(sorted(({h for _, h in addrs} | set(key)) - mine))
+        return key, members, mine
 
     # ------------------------------------------------------------ <call>
 
@@ -611,7 +943,7 @@ class _Reader:
         date = _int(get("date"))
         if date is None:
             return Skipped(f"call without a valid date ({get('date')!r})", ref)
-        sent_at = _instant(date)
+        sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
             return _beyond_clocks("call", date, ref)
         kind = _int(get("type"))
@@ -620,14 +952,14 @@ class _Reader:
             number = None  # -1 / -2 / -3: no number shown
         if number is None:
             number = CALL_PRESENTATION.get(get("presentation") or "", "(unknown number)")
-            conversation = self.conversation((number,), None, False, {})
-            counterpart = Participant(number)
+            thread = _Thread(self.conversation((number,), None, False, {}), Participant(number), number, ())
         else:
-            conversation, counterpart = self.one_to_one(number, get("contact_name"))
+            thread = self.one_to_one(number, get("contact_name"))
+        conversation, counterpart = thread.conversation, thread.counterpart
         status = CALL_STATUS.get(kind)
-        flags = frozenset()
+        flags = self.spelled_in(thread.spelled, ref) if thread.spelled else frozenset()
         if status is None:  # as an <sms> of no known type: who called whom is unknown
-            direction, sender, flags = "system", None, frozenset({"direction_unknown"})
+            direction, sender, flags = "system", None, flags | {"direction_unknown"}
             status = "no type" if kind is None and _present(get("type")) is None else f"type {get('type')}"
             said = status if status == "no type" else f'type="{get("type")}", which is not one Android writes'
             self.notices.append(Notice(f"{ref}: {said}: whether the call was made or received is unknown; kept with no"
@@ -639,7 +971,7 @@ class _Reader:
         duration = _int(get("duration"))
         return Message(
             conversation=conversation,
-            identity=("call", conversation.source_key, date, kind, duration),
+            identity=("call", thread.legacy, date, kind, duration),
             sent_at=sent_at,
             direction=direction,
             sender=sender,
@@ -651,6 +983,7 @@ class _Reader:
             flags=flags,
             duration_s=duration,
             source_ref=ref,
+            identity_key=thread.identity_key,
         )
 
 
@@ -740,7 +1073,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     if root not in ROOTS:
         raise ImportFailed(path, f"not an SMS Backup & Restore backup: the root element is <{root}>, not <smses> or <calls>")
 
-    reader = _Reader(path, options)
+    reader = _Reader(path, options, root)
     yield from reader.said()
     repair = _Repair()
     backup = _Backup()
@@ -792,7 +1125,12 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             f"{n} {tag}" for tag, n in (ordinals | others).items() if n) + "); imported what is there")
     if repair.pairs:
         yield Notice(f"repaired {repair.pairs} emoji written as UTF-16 surrogate-pair references", "assumption")
+    if repair.line_breaks:
+        yield Notice(f"kept {repair.line_breaks} line break{'s' if repair.line_breaks > 1 else ''} and tabs written raw inside"
+                     " attribute values as they are (an XML parser reads each as a space)", "assumption")
     if repair.replaced:
         yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
+    yield from reader.spelling_notices()
+    yield from reader.date_notices()
     if reader.assumed_owner:
         yield Notice(f"the owner's number is unknown (no phone in the archive settings, no --me): messages sent from this phone are attributed to {reader.owner_name!r}", "assumption")
