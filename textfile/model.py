@@ -75,19 +75,20 @@ class Message:
     versions: tuple[Version, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     source_ref: str = ""  # where in the source: "ROWID 12", "element 40", "line 7"
+    time_precision: str | None = None  # "minute" | "second" when the source writes its time no finer; None: to the millisecond or finer
 
     # The generated __init__ of a frozen dataclass sets each field with object.__setattr__: for 19
     # fields ~5 µs, a third of an importer's work per SMS. This one takes the same arguments and
     # defaults (tests/test_model.py holds it to the fields) and fills the instance in one step.
     def __init__(self, conversation, identity, sent_at, direction, sender=None, body="", source_zone=None, service=None,
                  kind="message", status=None, delivered_at=None, read_at=None, duration_s=None, flags=frozenset(),
-                 source_id=None, reply_to=None, versions=(), attachments=(), source_ref=""):
+                 source_id=None, reply_to=None, versions=(), attachments=(), source_ref="", time_precision=None):
         object.__setattr__(self, "__dict__", {
             "conversation": conversation, "identity": identity, "sent_at": sent_at, "direction": direction,
             "sender": sender, "body": body, "source_zone": source_zone, "service": service, "kind": kind,
             "status": status, "delivered_at": delivered_at, "read_at": read_at, "duration_s": duration_s,
             "flags": flags, "source_id": source_id, "reply_to": reply_to, "versions": versions,
-            "attachments": attachments, "source_ref": source_ref,
+            "attachments": attachments, "source_ref": source_ref, "time_precision": time_precision,
         })
 
 
