@@ -384,7 +384,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             "custodians": sorted({c for s in sources for c in s["custodians"]}),
             "platforms": [PLATFORM_NAMES.get(x, x) for x in platforms], "whatsapp": "whatsapp" in platforms, "whatsapp_zones": wa_zones,
             "android": "android" in platforms, "imessage": "imessage" in platforms,
-            "minute_conversations": [cid for cid in p.conversations if precision_of.get(cid) == "minute"],
+            "minute_conversations": sorted(cid for cid in p.conversations if precision_of.get(cid) == "minute"),
             "first": fmt_time(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
             "last": fmt_time(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
             "disclosures": disclosures}
