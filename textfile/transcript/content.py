@@ -5,6 +5,12 @@ their content hashes (the manifest) and enough to number them and resolve "in re
 Each rendering worker then reads the full content of its own chunk of messages by rowid, through
 its own read-only connection, so no process holds a whole large matter in memory. A worker
 returns the content hashes it read; if the archive changed in between, the transcript is refused.
+
+The cover's facts include everything that shaped the evidence without being in it: each source
+once with whose phone it came from and what was given or assumed when it was read, how each
+conversation came into the matter (by hand: by whom and when), characters the source could not
+decode, and times a DST change made ambiguous or impossible, with the time as the export wrote it
+(recomputed from the stored instant and the source's zone, never stored twice).
 """
 
 from __future__ import annotations

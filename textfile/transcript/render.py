@@ -4,7 +4,10 @@ WeasyPrint lays out one document in time and memory that grow with its length (M
 20,000 messages in one document take 98 s and 1.76 GB). A transcript is therefore rendered as
 chunks of about a thousand messages, each a document of its own, by a pool of worker processes
 (one per core); `pdf.py` joins them and stamps "Page X of Y" and the Bates number on every page
-afterwards, so the chunks never need to know where they start.
+afterwards, so the chunks never need to know where they start. A chunk followed by another ends
+on a page of its own: when that page would be mostly blank, the chunk's last few pages are laid
+out again with their breaks placed so that each holds about as much (`_balanced`); the gap is
+shared among them instead of left at one boundary, and the pages before are drawn as laid out.
 
 A document may load nothing but the archive's own images (prepared by the worker, served from
 memory) and the package's own files: `ArchiveFetcher` refuses every other URL, so a message body
