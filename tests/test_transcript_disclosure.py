@@ -5,8 +5,9 @@ imported twice is listed once.
 The matter is made the way a user makes one, with the CLI: the Android fixture (auto-filed, plus a
 conversation whose text holds characters the backup could not decode, filed by hand), a group
 thread whose incoming messages name no sender, a WhatsApp chat with Sam written across both DST
-changes (imported twice), and the WhatsApp chat with Pat, whose dates are ambiguous, imported with
---me and filed by hand before textfile recorded who files.
+changes (imported twice), the WhatsApp chat with Pat, whose dates are ambiguous, imported with --me
+and filed by hand before textfile recorded who files, and the chat with Bo, read with --date-order and
+filed from a date on.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def made(tmp_path_factory):
                  ["import", group, "--custodian", "Alex Owner"],
                  ["import", sam_chat, "--tz", "America/New_York"],
                  ["import", sam_chat],  # the same file again: one source
-                 ["import", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", "--me", "Alex Owner"]):
+                 ["import", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", "--me", "Alex Owner"],
+                 ["import", FIXTURES / "whatsapp" / "WhatsApp Chat with Bo.txt", "--date-order", "mdy"]):
         r = run(path, *args)
         assert r.exit_code == 0, r.output
     with sqlite3.connect(path) as conn:
@@ -86,6 +88,8 @@ def made(tmp_path_factory):
     for title in ("+12025550178", "Sam Client", "Pat"):
         r = run(path, "file", ids[title], "--matter", "2026-014")
         assert r.exit_code == 0, r.output
+    r = run(path, "file", ids["Bo"], "--matter", "2026-014", "--from", "2023-01-05")  # its messages from then on
+    assert r.exit_code == 0, r.output
     with sqlite3.connect(path) as conn:  # Pat's chat was filed by an earlier version, which did not record who
         if "filed_by" in {c[1] for c in conn.execute("PRAGMA table_info(filings)")}:  # (a version that has no column records nobody)
             conn.execute("UPDATE filings SET filed_by = NULL WHERE conversation_id = ?", (ids["Pat"],))
@@ -126,15 +130,19 @@ def test_whatsapp_zone_date_order_and_who_me_was_are_on_the_cover(made):
             " assumed on import: nothing in the file tells day/month from month/day order; dates were read as month/day/year"
             " (the usual order for region US); pass --date-order dmy if that is wrong.") in cover
     assert "• sms-20240301.xml: assumed on import: repaired 2 emoji written as UTF-16 surrogate-pair references." in cover
+    assert ("• WhatsApp Chat with Bo.txt: times read as wall-clock times in America/New_York (the archive's zone); dates read as"
+            " month/day/year, as --date-order mdy said; the messages written by 'Alex Owner' are the owner's: the archive's owner"
+            " has that name.") in cover
 
 
 def test_who_filed_by_hand_and_when_and_what_was_filed_automatically(made):
     cover, ids = cover_text(made), made[4]
     assert (f"• Filed to 2026-014 by hand, by paralegal3: conversation {ids['+12025550178']} on {filed_at(made, ids['+12025550178'])};"
-            f" conversation {ids['Sam Client']} on {filed_at(made, ids['Sam Client'])}.") in cover
+            f" conversation {ids['Sam Client']} on {filed_at(made, ids['Sam Client'])}; conversation {ids['Bo']} (its messages from"
+            f" 2023-01-05 00:00:00 -05:00 until the end) on {filed_at(made, ids['Bo'])}.") in cover
     assert (f"• Filed to 2026-014 by hand, by unknown (filed before this was recorded): conversation {ids['Pat']}"
             f" on {filed_at(made, ids['Pat'])}.") in cover
-    auto = sorted(c for t, c in ids.items() if t not in ("+12025550178", "Sam Client", "Pat", "72975"))
+    auto = sorted(c for t, c in ids.items() if t not in ("+12025550178", "Sam Client", "Pat", "Bo", "72975"))
     assert len(auto) == 4
     assert (f"• Conversations {', '.join(map(str, auto))} were filed automatically: one of their participants is a number or address"
             " of the client's, and the client had one open matter.") in cover
@@ -225,9 +233,12 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
                       "the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"]}
     assert [f for f in disclosures["filings"] if f["how"] == "manual"] == [
         {"conversation": f["conversation_id"], "matter": "2026-014", "how": "manual", "by": f["filed_by"], "at": f["created_at"],
-         "at_local": times.display(f["created_at"], NEW_YORK), "from": None, "until": None, "from_local": "", "until_local": ""}
+         "at_local": times.display(f["created_at"], NEW_YORK), "from": f["from_at"], "until": None,
+         "from_local": times.display(f["from_at"], NEW_YORK) if f["from_at"] else "", "until_local": ""}
         for f in filings if f["how"] == "manual"]
-    assert [f["by"] for f in disclosures["filings"] if f["how"] == "manual"] == ["paralegal3", "paralegal3", None]
+    assert [(f["conversation"], f["by"], f["from"]) for f in disclosures["filings"] if f["how"] == "manual"] == [
+        (ids["+12025550178"], "paralegal3", None), (ids["Sam Client"], "paralegal3", None), (ids["Pat"], None, None),
+        (ids["Bo"], "paralegal3", "2023-01-05T05:00:00.000Z")]
     with sqlite3.connect(made[0]) as conn:  # (a message's number is its position in the transcript)
         gap_seq, twice_seq = (conn.execute("SELECT position FROM transcript_messages WHERE message_id = ?", (m[0],)).fetchone()[0]
                               for m in (gap, twice))
@@ -239,7 +250,7 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
          "written": "2024-11-03 01:30", "shown": "2024-11-03 01:30 -04:00", "resolved": "2024-11-03 01:30 -04:00"}]
     assert [u["characters"] for u in disclosures["undecodable"]] == [2, 3]
     assert {(p["conversation"], p["precision"]) for p in disclosures["time_precision"] if p["precision"] == "minute"} == {
-        (ids["Sam Client"], "minute"), (ids["Pat"], "minute")}
+        (ids["Sam Client"], "minute"), (ids["Pat"], "minute"), (ids["Bo"], "minute")}
     assert {p["conversation"]: p["messages"] for p in disclosures["time_precision"] if p["precision"] == "minute"}[ids["Sam Client"]] == 10
 
 
@@ -251,11 +262,12 @@ def test_whatsapp_times_print_without_seconds_the_export_never_had(made):
     assert re.search(r"^#\d+ 2024-03-10 01:55 -05:00 Sam Client · incoming · WhatsApp\nAre you awake\?$", text, re.M)
     assert re.search(r"^#\d+ 2024-03-13 10:00 -04:00 Alex Owner · outgoing · WhatsApp\nGot it$", text, re.M)
     whatsapp = [line for line in text.splitlines() if re.match(r"#\d+[ –]", line) and ("· WhatsApp" in line or "(written in" in line)]
-    assert len(whatsapp) == 11 and not [line for line in whatsapp if re.match(r"#[\d–#]+ [\d-]+ \d\d:\d\d:\d\d", line)]
+    assert len(whatsapp) == 12 and not [line for line in whatsapp if re.match(r"#[\d–#]+ [\d-]+ \d\d:\d\d:\d\d", line)]
     assert re.search(r"^#\d+ 2024-03-01 12:00:00 -05:00 Sam Client \+12025550143 · incoming · SMS$", text, re.M)  # an SMS keeps its seconds
     sam = made[4]["Sam Client"]
     assert f" {sam} whatsapp Sam Client; Alex Owner (owner) WhatsApp 10 2024-03-10 01:50 -05:00 (total 10) 2024-11-03 01:30 -04:00 " in cover
-    assert f"to the minute in conversations {min(sam, made[4]['Pat'])}, {max(sam, made[4]['Pat'])}, whose export wrote no seconds" in cover
+    minute = ", ".join(map(str, sorted((sam, made[4]["Pat"], made[4]["Bo"]))))
+    assert f"to the minute in conversations {minute}, whose export wrote no seconds" in cover
 
 
 def test_precision_is_stored_per_message_and_not_hashed(made, tmp_path):
@@ -280,7 +292,8 @@ def test_precision_is_stored_per_message_and_not_hashed(made, tmp_path):
     conn.close()
     assert {precision for platform, _title, precision, _n in rows if platform == "android"} == {None}  # (a clock to the millisecond)
     assert [row for row in rows if row[0] == "whatsapp"] == [
-        ("whatsapp", "Dana Reyes", "second", 9), ("whatsapp", "Pat", "minute", 3), ("whatsapp", "Sam Client", "minute", 10)]
+        ("whatsapp", "Bo", "minute", 3), ("whatsapp", "Dana Reyes", "second", 9), ("whatsapp", "Pat", "minute", 3),
+        ("whatsapp", "Sam Client", "minute", 10)]
     assert message_content_hash(*stored[:9], []) == stored[9]
 
 

@@ -109,7 +109,8 @@ def test_no_page_is_left_mostly_blank_where_a_rendered_chunk_ends(tmp_path):
     """Messages of one size: a page holds P of them. Chunks of 5⅓ pages each once ended on a page
     holding a third of that; now every page but the last holds at least three quarters of a page."""
     body = "the lease deposit landlord signed copy tomorrow meeting court filing agreement clause rent payment " * 2
-    path = archive_with(tmp_path / "archive.db", [msg(n, f"{body}{n}") for n in range(400)])
+    start = datetime(2024, 3, 1, 14, tzinfo=timezone.utc)
+    path = archive_with(tmp_path / "archive.db", [replace(msg(n, f"{body}{n}"), sent_at=start + timedelta(hours=3 * n)) for n in range(400)])
     counted = [len(re.findall(r"^#\d+ ", page, re.M)) for page in transcript(path, tmp_path / "whole.pdf", workers=1)[1:]]
     full = max(counted)
     assert counted[1] == full  # a page of the middle holds P
@@ -117,10 +118,17 @@ def test_no_page_is_left_mostly_blank_where_a_rendered_chunk_ends(tmp_path):
     pages = transcript(path, tmp_path / "chunked.pdf", workers=1, chunk_size=size)
     body_pages = pages[cover_pages(pages):]
     counts = [len(re.findall(r"^#\d+ ", page, re.M)) for page in body_pages]
-    assert sum(counts) == 400 and len([p for p in body_pages if "(continued)" in p]) == 400 // size  # the chunks were there
+    assert sum(counts) == 400 and len([p for p in body_pages if "(continued)" in p]) == -(-400 // size) - 1  # the chunks were there
     assert all(n >= 0.75 * full - 2 for n in counts[:-1]), (full, counts)  # (a page that opens with headings holds a message or two less)
     seqs = [int(n) for page in body_pages for n in re.findall(r"^#(\d+) ", page, re.M)]
     assert seqs == list(range(1, 401))
+    import pikepdf
+
+    with pikepdf.open(tmp_path / "chunked.pdf") as pdf, pdf.open_outline() as outline:
+        # every day under its conversation, those after a chunk's end too
+        assert [item.title for item in outline.root] == ["Cover", "Conversation 1"]
+        days = [item.title for item in outline.root[1].children]
+        assert len(days) == 51 and days[0] == "Friday, 1 March 2024" and days[-1] == "Saturday, 20 April 2024"
 
 
 def test_a_tiny_image_is_shown_at_least_an_inch_with_its_pixels_kept_sharp(tmp_path):

@@ -214,17 +214,11 @@ def _layout(html: str, fetcher):
 
 
 def _bookmarks(document, offset: int = 0, before: int | None = None) -> list:
-    """The document's outline as [(level, label, page + offset)], for its pages before `before`."""
-    marks = []
-
-    def walk(tree, level):
-        for label, (page, _x, _y), children, _state_ in tree:
-            if before is None or page < before:
-                marks.append((level, label, page + offset))
-            walk(children, level + 1)
-
-    walk(document.make_bookmark_tree(), 1)
-    return marks
+    """The document's outline entries as [(level, label, page + offset)], for its pages before
+    `before`, each at its own bookmark level: a day in a chunk that continues a conversation goes
+    under that conversation when the parts are joined (a tree made per chunk would lift it to the top)."""
+    return [(level, label, n + offset) for n, page in enumerate(document.pages[:before])
+            for level, label, _position, _state in page.bookmarks]
 
 
 def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
