@@ -214,7 +214,7 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
     return filed
 
 
-def operator() -> str:
+def current_user() -> str:
     """Who is filing by hand: the operating-system user running textfile (transcripts print it)."""
     try:
         return getpass.getuser()
@@ -239,16 +239,16 @@ def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference:
         (conversation_id, mt["id"], from_at, until_at),
     ).fetchone():
         raise Conflict(f"conversation {conversation_id} is already filed to {mt['reference']} for that window")
+    by = current_user()
     conn.execute(
         "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at, filed_by) VALUES (?, ?, ?, ?, 'manual', ?, ?)",
-        (conversation_id, mt["id"], from_at, until_at, times.now_iso(), operator()),
+        (conversation_id, mt["id"], from_at, until_at, times.now_iso(), by),
     )
     covered = conn.execute(
         "SELECT count(*) FROM messages m WHERE m.conversation_id = ? AND (? IS NULL OR m.sent_at >= ?) AND (? IS NULL OR m.sent_at <= ?)",
         (conversation_id, from_at, from_at, until_at, until_at),
     ).fetchone()[0]
-    details = {"conversation": conversation_id, "matter": mt["reference"], "from": from_at, "until": until_at, "messages": covered,
-               "by": operator()}
+    details = {"conversation": conversation_id, "matter": mt["reference"], "from": from_at, "until": until_at, "messages": covered, "by": by}
     audit.append(conn, "file", details)
     return details
 

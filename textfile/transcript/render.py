@@ -244,7 +244,7 @@ def undecodable(text: str) -> str | Markup:
 
 def _omission(m: dict) -> tuple | None:
     """What makes a message one of a run shown as one line: nothing but one attachment the export
-    left out and named not (WhatsApp's "<Media omitted>"), the same sender at the same time."""
+    left out without a name (WhatsApp's "<Media omitted>"), from the same sender at the same time."""
     if (m["body"] or m["marks"] or m["call"] or m["versions"] or m["reactions"] or m["delivered"] or m["read"] or m["reply_to"]
             or m["reply_outside"] or m["written"] or len(m["attachments"]) != 1):
         return None
