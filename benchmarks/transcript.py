@@ -106,7 +106,8 @@ def one_document_html(archive_path: Path) -> str:
         plan = content.plan(archive.conn, scope)
         [job] = content.jobs(plan, len(plan.rows))
         data = content.load_chunk(archive.conn, job, ZoneInfo("America/New_York"), True, "Alex Owner")
-    html = render.chunk_html(data, {"header": "Client — BENCH-1 Benchmark", "title": "Benchmark", "page_size": "letter"})
+    html = render.chunk_html(render.shown(data), data["conversations"],
+                             {"header": "Client — BENCH-1 Benchmark", "title": "Benchmark", "page_size": "letter"})
     return html.replace('src="textfile-blob:', 'data-src="')  # images are the chunks' business; keep the text work equal
 
 

@@ -125,14 +125,16 @@ def test_a_person_s_window_is_not_continued_automatically(archive):
     assert conv["unfiled"] == 2
 
 
-def test_manual_filing_of_part_of_a_conversation(archive):
+def test_manual_filing_of_part_of_a_conversation(archive, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "paralegal3")  # who files by hand is recorded (getpass reads LOGNAME first)
     add(archive, "Sam", "202-555-0143")
     open_matter(archive, "M-1", "Sam")
     open_matter(archive, "M-2", "Sam")
     ingest_records(archive, [msg(n) for n in range(10)])  # 12:00 … 12:09 UTC
     with archive.transaction() as conn:
         done = filing.file_conversation(conn, 1, "M-1", None, "2024-03-01T12:04:59.999Z")
-    assert done == {"conversation": 1, "matter": "M-1", "from": None, "until": "2024-03-01T12:04:59.999Z", "messages": 5}
+    assert done == {"conversation": 1, "matter": "M-1", "from": None, "until": "2024-03-01T12:04:59.999Z", "messages": 5, "by": "paralegal3"}
+    assert [tuple(r) for r in archive.conn.execute("SELECT how, filed_by FROM filings")] == [("manual", "paralegal3")]
     [conv] = filing.list_conversations(archive.conn, unfiled_only=True)
     assert (conv["unfiled"], conv["matters"]) == (5, ["M-1"])
     with archive.transaction() as conn:

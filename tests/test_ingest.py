@@ -27,7 +27,7 @@ def test_a_message_is_stored_complete(archive):
         "sent_at": "2024-03-01T12:01:00.000Z", "source_zone": "UTC", "body": "Can we meet Tuesday?\nAfter 3 works",
         "service": "SMS", "status": "received", "delivered_at": "2024-03-01T12:01:05.123Z", "read_at": None,
         "duration_s": None, "flags": '["edited"]', "source_id": "guid-1", "reply_to": None, "version": 1,
-        "content_hash": stored["content_hash"], "import_id": 1,
+        "content_hash": stored["content_hash"], "import_id": 1, "time_precision": None,
     }
     assert len(stored["content_hash"]) == 64
     assert rows(archive, "SELECT * FROM conversations") == [

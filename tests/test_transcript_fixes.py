@@ -235,9 +235,9 @@ def test_a_whatsapp_sender_is_named_once_and_an_android_sender_with_the_number(a
     pages = pages_text(tmp_path / "wa.pdf")
     text = "\n".join(pages)
     assert "Sam Client Sam Client" not in text and "Alex Owner Alex Owner" not in text
-    assert "#3 2024-03-12 09:01:00 -04:00 Sam Client · incoming · WhatsApp\nHi Alex, can we talk about the lease?" in text
-    assert "#4 2024-03-12 09:02:00 -04:00 Alex Owner · outgoing · WhatsApp\nSure. Send me the draft." in text
-    assert "#2 2024-03-12 09:00:00 -04:00 (no sender) · system · WhatsApp" in text
+    assert "#3 2024-03-12 09:01 -04:00 Sam Client · incoming · WhatsApp\nHi Alex, can we talk about the lease?" in text
+    assert "#4 2024-03-12 09:02 -04:00 Alex Owner · outgoing · WhatsApp\nSure. Send me the draft." in text
+    assert "#2 2024-03-12 09:00 -04:00 (no sender) · system · WhatsApp" in text
     assert "whatsapp. Participants: Sam Client; Alex Owner (owner)" in text
     cover = re.sub(r"\s+", " ", pages[0])
     assert re.search(r"# Source Participants Messages First and last \d+ whatsapp Sam Client; Alex Owner \(owner\) WhatsApp 15 \(total 15\) ", cover)

@@ -412,6 +412,7 @@ class Prepared(NamedTuple):
     attachments: tuple  # ((position, file_name, mime, sha256 | None, missing_reason | None), ...)
     blobs: tuple  # ((sha256, mime, data), ...): bytes still to be stored
     source_ref: str
+    time_precision: str | None = None  # not hashed: a transcript prints the time no finer than the source wrote it
 
 
 def prepare(m: Message, region: str) -> Prepared:
@@ -440,7 +441,7 @@ def prepare(m: Message, region: str) -> Prepared:
         m.source_zone, m.body, m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
         times.to_iso(m.read_at) if m.read_at else None, m.duration_s, flags, m.source_id, m.reply_to,
         tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions), digest, tuple(attachments),
-        tuple(blobs), m.source_ref,
+        tuple(blobs), m.source_ref, m.time_precision,
     )
 
 
@@ -713,7 +714,7 @@ class _Writer:
                 new_rows.append((
                     p.id, p.conversation_id, p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body,
                     m.service, m.status, m.delivered_at, m.read_at, m.duration_s, p.flags, m.source_id, m.reply_to,
-                    len(m.versions) + 1, p.content_hash, import_id,
+                    len(m.versions) + 1, p.content_hash, import_id, m.time_precision,
                 ))
                 if p.attachments:
                     attachment_rows.extend((p.id, *a) for a in p.attachments)
@@ -735,8 +736,8 @@ class _Writer:
         last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
         c.executemany(  # in source order: the rowid breaks ties between equal timestamps
             "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service,"
-            " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id, time_precision)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             new_rows,
         )
         if new_rows:  # the full-text index, in bulk (see migration m004)

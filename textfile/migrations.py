@@ -341,6 +341,30 @@ def m007_whatsapp_edits_and_tz_corrections(db: Database) -> None:
 
 
 @migrations()
+def m008_time_precision_and_who_filed(db: Database) -> None:
+    """Two facts a transcript discloses. `messages.time_precision`: how finely the source wrote the
+    time ("minute" for WhatsApp's Android-style headers, "second" for its iPhone-style ones; NULL:
+    a clock to the millisecond or finer), so a transcript never prints seconds the source did not
+    have. It is not part of the content hash: ids, hashes and verified transcripts stay as they were.
+    `filings.filed_by`: the person (the operating-system user) who filed a conversation by hand.
+
+    Rows archived before this version: a WhatsApp message whose import wrote every one of its new
+    messages at :00.000 is inferred to be to the minute (an Android-style export; an iPhone-style
+    one has seconds, and a whole export landing on :00 is taken to be none), every other WhatsApp
+    message to the second. Earlier filings keep `filed_by` NULL: who made them was never recorded,
+    and transcripts say so."""
+    _run(db, """
+        ALTER TABLE messages ADD COLUMN time_precision TEXT CHECK (time_precision IN ('minute', 'second'));
+        ALTER TABLE filings ADD COLUMN filed_by TEXT;
+        UPDATE messages SET time_precision = CASE WHEN import_id IN (
+                SELECT m.import_id FROM messages m JOIN imports i ON i.id = m.import_id WHERE i.format = 'whatsapp'
+                GROUP BY m.import_id HAVING max(substr(m.sent_at, 18) <> '00.000Z') = 0)
+            THEN 'minute' ELSE 'second' END
+        WHERE conversation_id IN (SELECT id FROM conversations WHERE platform = 'whatsapp');
+    """)
+
+
+@migrations()
 def m009_conversation_files(db: Database) -> None:
     """Files an export holds that no message names (media in a WhatsApp zip the chat text never
     mentions) are kept as files of their conversation: no time and no sender, which nothing gives;

@@ -80,19 +80,22 @@ class Message:
     # a message whose number the backup joined with its international form keeps the id earlier
     # readings gave it). A key, never shown. None: the conversation's source_key.
     identity_key: str | None = None
+    time_precision: str | None = None  # "minute" | "second" when the source writes its time no finer; None: to the millisecond or finer
 
     # The generated __init__ of a frozen dataclass sets each field with object.__setattr__: for 19
     # fields ~5 µs, a third of an importer's work per SMS. This one takes the same arguments and
     # defaults (tests/test_model.py holds it to the fields) and fills the instance in one step.
     def __init__(self, conversation, identity, sent_at, direction, sender=None, body="", source_zone=None, service=None,
                  kind="message", status=None, delivered_at=None, read_at=None, duration_s=None, flags=frozenset(),
-                 source_id=None, reply_to=None, versions=(), attachments=(), source_ref="", identity_key=None):
+                 source_id=None, reply_to=None, versions=(), attachments=(), source_ref="", identity_key=None,
+                 time_precision=None):
         object.__setattr__(self, "__dict__", {
             "conversation": conversation, "identity": identity, "sent_at": sent_at, "direction": direction,
             "sender": sender, "body": body, "source_zone": source_zone, "service": service, "kind": kind,
             "status": status, "delivered_at": delivered_at, "read_at": read_at, "duration_s": duration_s,
             "flags": flags, "source_id": source_id, "reply_to": reply_to, "versions": versions,
             "attachments": attachments, "source_ref": source_ref, "identity_key": identity_key,
+            "time_precision": time_precision,
         })
 
 

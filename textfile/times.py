@@ -76,10 +76,26 @@ def now_iso() -> str:
     return to_iso(datetime.now(UTC))
 
 
-def display(stored: str, tz: ZoneInfo) -> str:
-    """A stored instant as a wall clock in `tz` with its UTC offset: 2024-03-01 12:05:09 -05:00."""
+def display(stored: str, tz: ZoneInfo, precision: str | None = None) -> str:
+    """A stored instant as a wall clock in `tz` with its UTC offset: 2024-03-01 12:05:09 -05:00, or
+    2024-03-01 12:05 -05:00 for a source that wrote its time to the minute (precision "minute")."""
     local = from_iso(stored).astimezone(tz)
-    return local.strftime("%Y-%m-%d %H:%M:%S ") + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+    offset = local.strftime("%z")
+    return local.strftime("%Y-%m-%d %H:%M " if precision == "minute" else "%Y-%m-%d %H:%M:%S ") + offset[:3] + ":" + offset[3:]
+
+
+def written_wall(stored: str, tz: ZoneInfo, flag: str) -> datetime | None:
+    """The wall-clock time a source wrote for an instant that `localize` placed in `tz` with `flag`
+    ("time_nonexistent" or "time_ambiguous"): the one wall time that `localize` turns into this
+    instant with this flag (the offsets in force around the instant are tried). None if there is none."""
+    instant = from_iso(stored)
+    offsets = {(instant + timedelta(hours=h)).astimezone(tz).utcoffset() for h in (-48, -24, -6, 0, 6, 24, 48)}
+    for offset in sorted(offsets):
+        wall = (instant + offset).replace(tzinfo=None)
+        placed, placed_flag = localize(wall, tz)
+        if placed_flag == flag and to_iso(placed) == to_iso(instant):  # (times in a DST change never compare equal across zones)
+            return wall
+    return None
 
 
 def parse_user_instant(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> str:

@@ -1447,7 +1447,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
         return Message(
             conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender=sender, body=body,
             source_zone=zone_name, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
-            source_ref=f"line {line_no}", duration_s=duration,
+            source_ref=f"line {line_no}", duration_s=duration, time_precision="minute" if len(clock_time[1]) == 6 else "second",
         )
 
     with source.open_text() as stream:

@@ -27,6 +27,7 @@ from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 
 CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each process near 200 MB)
 SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
+COVER_SPILL = 0.25  # a cover's last page filled less than this is a spill: the cover is set tighter to save it
 MANIFEST_DESCRIPTION = "textfile manifest: scope, Bates range, every message id and content hash in transcript order"
 
 
@@ -169,7 +170,7 @@ def _make_transcript(
             what = f"matter {scope.matter}" if scope.matter else f"client {scope.client}"
             window = f" between {from_ or 'the start'} and {until or 'now'}" if (from_ or until) else ""
             raise NotFound(f"{what} has no messages{window}: nothing to transcribe")
-        cover_facts = content.cover(conn, scope, plan, zone)
+        cover_facts = content.cover(conn, scope, plan, zone, settings.owner_name, settings.tz)
         client_handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (scope.client_id,))]
     finally:
         conn.execute("COMMIT")
@@ -194,8 +195,8 @@ def _make_transcript(
     if from_at or until_at:
         window += f", from {content.fmt_time(from_at, zone) or 'the start'} until {content.fmt_time(until_at, zone) or 'the end'}"
 
-    def cover_html(pages: int) -> str:
-        return render.cover_html({
+    def cover_html(pages: int, compact: bool) -> str:
+        return render.cover_html({"compact": compact,
             "header": header, "title": ctx["title"], "page_size": ctx["page_size"], "scope": scope.as_dict(), "c": cover_facts,
             "client_handles": client_handles, "owner": settings.owner_name, "owner_handles": list(settings.owner_handles),
             "window": window, "total": total, "zone": zone_name, "generated_local": times.display(now, zone), "generated_utc": now,
@@ -212,12 +213,16 @@ def _make_transcript(
         rendered = time.monotonic()
         body_pages = sum(r["pages"] for r in results)
         # The cover comes first and states the page count and Bates range, so its own length must
-        # be known: render it for one page, again if it takes more (a long list of sources). The
+        # be known: render it for one page, again if it takes more (a long list of sources). A few
+        # lines spilled onto a page of their own are drawn in again: the cover is set tighter. The
         # chunks are the workers' first documents, so every worker starts on one.
-        cover_pages = 1
-        for _ in range(4):
+        cover_pages, compact = 1, False
+        for _ in range(6):
             pages = cover_pages + body_pages
-            cover, rendered_pages = renderer.document(cover_html(pages))
+            cover, rendered_pages, last_fill = renderer.document(cover_html(pages, compact))
+            if rendered_pages > 1 and last_fill < COVER_SPILL and not compact:
+                compact = True
+                continue
             if rendered_pages == cover_pages:
                 break
             cover_pages = rendered_pages
@@ -229,8 +234,8 @@ def _make_transcript(
     manifest_bytes = manifest.build(
         transcript_id=transcript_id, archive_id=settings.archive_id, generated_at=now, version=__version__, scope=scope_record,
         zone=zone_name, media=media, pages=pages, bates_prefix=prefix, bates_first=first_number, bates_last=last_number,
-        messages=((row[1], row[3]) for row in plan.rows))
-    document = pdf.assemble(cover, [r["part"] for r in results])
+        disclosures=cover_facts["disclosures"], messages=((row[1], row[3]) for row in plan.rows))
+    document = pdf.assemble(cover, [part for r in results for part in r["parts"]])
     marks, offset = [(1, "Cover", 0)], cover_pages
     for r in results:
         marks += [(level, label, page + offset) for level, label, page in r["bookmarks"]]

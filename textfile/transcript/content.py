@@ -5,6 +5,12 @@ their content hashes (the manifest) and enough to number them and resolve "in re
 Each rendering worker then reads the full content of its own chunk of messages by rowid, through
 its own read-only connection, so no process holds a whole large matter in memory. A worker
 returns the content hashes it read; if the archive changed in between, the transcript is refused.
+
+The cover's facts include everything that shaped the evidence without being in it: each source
+once with whose phone it came from and what was given or assumed when it was read, how each
+conversation came into the matter (by hand: by whom and when), characters the source could not
+decode, and times a DST change made ambiguous or impossible, with the time as the export wrote it
+(recomputed from the stored instant and the source's zone, never stored twice).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ FLAG_MARKS = {
     "time_ambiguous": "time ambiguous: clock went back (DST), first occurrence assumed",
     "time_nonexistent": "time did not exist: clock jumped forward (DST), read with the earlier offset",
 }
+DST_FLAGS = ("time_nonexistent", "time_ambiguous")
 VERSION_ORIGINS = {"edit_history": "edit history", "reimport": "earlier import", "export": "earlier export"}
 REACTION_WORDS = {"loved": "❤", "liked": "👍", "disliked": "👎", "laughed": "😂", "emphasized": "‼", "questioned": "?"}
 RENDERABLE_IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff")
@@ -158,6 +165,7 @@ class Job:
     replies: dict[int, int]  # position -> sequence number replied to
     outside: list[int]
     continues_from: int | None = None  # rowid of the message before, when the chunk starts mid-conversation
+    balance: bool = False  # another chunk follows on a new page: share a mostly blank last page among the last ones
     files_of: list[int] = field(default_factory=list)  # the last chunk: the conversations whose files it lists at its end
 
 
@@ -169,13 +177,13 @@ def jobs(p: Plan, size: int) -> list[Job]:
         out.append(Job(i, start, [r[0] for r in p.rows[start:stop]],
                        {k: v for k, v in p.reply_seq.items() if start <= k < stop},
                        [k for k in p.reply_outside if start <= k < stop],
-                       before[0] if before and before[2] == p.rows[start][2] else None,
+                       before[0] if before and before[2] == p.rows[start][2] else None, stop < len(p.rows),
                        p.conversations if stop == len(p.rows) else []))
     return out
 
 
-def fmt_time(stored: str | None, tz: ZoneInfo) -> str:
-    return times.display(stored, tz) if stored else ""
+def fmt_time(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
+    return times.display(stored, tz, precision) if stored else ""
 
 
 def duration(seconds: int | None) -> str:
@@ -227,7 +235,8 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "seq": pos + 1,
             "conversation": r["conversation_id"],
             "day": local.strftime("%A, %-d %B %Y"),
-            "time": fmt_time(r["sent_at"], tz),
+            "time": fmt_time(r["sent_at"], tz, r["time_precision"]),
+            "written": next((written_time(r["sent_at"], r["source_zone"], f, r["time_precision"]) for f in flags if f in DST_FLAGS), ""),
             "direction": r["direction"],
             "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
             "kind": r["kind"],
@@ -355,40 +364,203 @@ def client_names(conn: sqlite3.Connection) -> dict[str, str]:
 PLATFORM_NAMES = {"android": "Android (SMS Backup & Restore)", "imessage": "iMessage / SMS (Apple Messages)", "whatsapp": "WhatsApp (Export chat)"}
 
 
-def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo) -> dict:
-    """The cover page's facts: counts per conversation and service, sources, method and limits."""
+def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_name: str = "", archive_zone: str = "") -> dict:
+    """The cover page's facts: counts per conversation and service, sources, method and limits, and
+    every assumption that shaped what is shown (`disclosures`, which the manifest carries too)."""
     cond, params = scope.where()
     counts: dict[int, dict[str, int]] = {}
     for r in p.rows:
         per = counts.setdefault(r[2], {})
         per[r[4] or "unknown"] = per.get(r[4] or "unknown", 0) + 1
     convs = conversation_info(conn, p.conversations)
-    spans = {r[0]: (r[1], r[2]) for r in conn.execute(
-        f"SELECT m.conversation_id, min(m.sent_at), max(m.sent_at) FROM messages m WHERE {cond} GROUP BY m.conversation_id", params)}
+    spans: dict[int, list] = {}  # conversation -> [first, last, {precision: messages}]
+    for cid, precision, first, last, n in conn.execute(
+            "SELECT m.conversation_id, m.time_precision, min(m.sent_at), max(m.sent_at), count(*) FROM messages m"
+            f" WHERE {cond} GROUP BY m.conversation_id, m.time_precision", params):
+        span = spans.setdefault(cid, [first, last, {}])
+        span[0], span[1] = min(span[0], first), max(span[1], last)
+        span[2][precision] = n
+    precision_of = {cid: _coarsest(span[2]) for cid, span in spans.items()}
     conversations = []
     for n, cid in enumerate(p.conversations, 1):
         c = convs[cid]
-        first, last = spans.get(cid, (None, None))
+        first, last, _ = spans.get(cid, (None, None, None))
         # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.
         title = c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
-                              "first": fmt_time(first, tz), "last": fmt_time(last, tz), "cover_title": title})
-    sources = [dict(r) for r in conn.execute(
-        "SELECT i.id, i.file_name, i.size, i.sha256, i.format, i.zone, i.custodian, i.started_at, count(*) AS messages"
-        f" FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id IN (SELECT m.id FROM messages m WHERE {cond})"
-        " GROUP BY i.id ORDER BY i.id", params)]
-    for s in sources:
-        s["imported"] = fmt_time(s["started_at"], tz)
+                              "first": fmt_time(first, tz, precision_of.get(cid)), "last": fmt_time(last, tz, precision_of.get(cid)),
+                              "cover_title": title})
+    sources = _sources(conn, cond, params, convs, tz, owner_name, archive_zone)
     services: dict[str, int] = {}
     for per in counts.values():
         for service, n in per.items():
             services[service] = services.get(service, 0) + n
     platforms = sorted({c["platform"] for c in convs.values()})
-    wa_zones = sorted({s["zone"] for s in sources if s["format"] == "whatsapp"})
-    first_all = min((s[0] for s in spans.values()), default=None)
-    last_all = max((s[1] for s in spans.values()), default=None)
+    wa_zones = sorted({z for s in sources if s["format"] == "whatsapp" for z in s["zones"]})
+    first_conv = min(spans, key=lambda c: spans[c][0], default=None)
+    last_conv = max(spans, key=lambda c: spans[c][1], default=None)
+    disclosures = {
+        "sources": [{k: v for k, v in s.items() if k not in ("imported", "assumptions_shown", "assumptions_more")} for s in sources],
+        "time_precision": [{"conversation": cid, "precision": precision or "millisecond", "messages": n}
+                           for cid in p.conversations for precision, n in sorted(spans[cid][2].items(), key=lambda x: x[0] or "")],
+        "filings": _filings(conn, scope, p, tz),
+        **_marked_messages(conn, cond, params, p, tz),
+    }
+    by_hand: dict[tuple, list] = {}
+    for f in disclosures["filings"]:
+        if f["how"] == "manual":
+            by_hand.setdefault((f["matter"], f["by"]), []).append(f)
     return {"conversations": conversations, "sources": sources, "services": sorted(services.items()),
-            "custodians": sorted({s["custodian"] for s in sources if s["custodian"]}),
+            "filed_by_hand": [{"matter": matter, "by": by, "filings": found} for (matter, by), found in by_hand.items()],
+            "filed_automatically": sorted({f["conversation"] for f in disclosures["filings"] if f["how"] == "auto"}),
+            "custodians": sorted({c for s in sources for c in s["custodians"]}),
             "platforms": [PLATFORM_NAMES.get(x, x) for x in platforms], "whatsapp": "whatsapp" in platforms, "whatsapp_zones": wa_zones,
             "android": "android" in platforms, "imessage": "imessage" in platforms,
-            "first": fmt_time(first_all, tz), "last": fmt_time(last_all, tz)}
+            "minute_conversations": sorted(cid for cid in p.conversations if precision_of.get(cid) == "minute"),
+            "first": fmt_time(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
+            "last": fmt_time(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
+            "disclosures": disclosures}
+
+
+def _coarsest(precisions: dict) -> str | None:
+    """The precision to print a span of messages at: "minute" only when every one of them is to the minute."""
+    return "minute" if set(precisions) == {"minute"} else None
+
+
+DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
+COVER_ASSUMPTIONS = 5  # per source; the manifest holds every one
+
+
+def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_name: str, archive_zone: str) -> list[dict]:
+    """Each source once, however often its bytes were imported (same sha256 and format), with every
+    import's date, whose phone it came from, and what was assumed or given when it was read."""
+    per_import: dict[int, dict[int, int]] = {}  # import -> conversation -> messages
+    for import_id, cid, n in conn.execute(
+            "SELECT s.import_id, m.conversation_id, count(DISTINCT s.message_id) FROM message_sources s JOIN messages m ON m.id = s.message_id"
+            f" WHERE {cond} GROUP BY s.import_id, m.conversation_id", params):
+        per_import.setdefault(import_id, {})[cid] = n
+    if not per_import:
+        return []
+    marks = ",".join("?" * len(per_import))
+    sources: dict[tuple[str, str], dict] = {}
+    for i in conn.execute(f"SELECT * FROM imports WHERE id IN ({marks}) ORDER BY id", list(per_import)):
+        s = sources.get((i["sha256"], i["format"]))
+        if s is None:
+            s = sources[(i["sha256"], i["format"])] = {
+                "sha256": i["sha256"], "format": i["format"], "size": i["size"], "file_names": [], "imports": [], "imported": [],
+                "messages": 0, "zones": [], "custodians": [], "phone": "", "conversations": [], "assumptions": [], "decisions": []}
+        options = json.loads(i["options"] or "{}")
+        assumptions = json.loads(i["assumptions"] or "[]")
+        s["imports"].append({"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": i["zone"],
+                             "custodian": i["custodian"], "options": options, "assumptions": assumptions})
+        s["imported"].append(fmt_time(i["started_at"], tz))
+        for key, value in (("file_names", i["file_name"]), ("zones", i["zone"]), ("custodians", i["custodian"])):
+            if value and value not in s[key]:
+                s[key].append(value)
+        s["messages"] = max(s["messages"], sum(per_import[i["id"]].values()))
+        for cid in per_import[i["id"]]:
+            if cid not in s["conversations"]:
+                s["conversations"].append(cid)
+        for text in assumptions:
+            if text not in s["assumptions"]:
+                s["assumptions"].append(text)
+        for text in _given(i, options, convs, per_import[i["id"]], owner_name, archive_zone):
+            if text not in s["decisions"]:
+                s["decisions"].append(text)
+    for s in sources.values():
+        if s["custodians"]:
+            s["phone"] = f"{', '.join(s['custodians'])} (the custodian named when it was imported)"
+        else:
+            s["phone"] = f"{owner_name}, the archive's owner (no custodian was named when it was imported)"
+        # (a notice that opens with the file's name says it once)
+        s["assumptions_shown"] = [_after_prefix(text, f"{s['file_names'][0]}: ") for text in s["assumptions"][:COVER_ASSUMPTIONS]]
+        s["assumptions_more"] = len(s["assumptions"]) - len(s["assumptions_shown"])
+    return list(sources.values())
+
+
+def _after_prefix(text: str, prefix: str) -> str:
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, archive_zone: str) -> list[str]:
+    """What a person gave, or textfile settled, when the source was read, in words: the zone of a
+    clock without one, the day/month order, who the owner is in a chat that names people by name."""
+    out = []
+    if i["format"] != "whatsapp":
+        return out
+    out.append(f"times read as wall-clock times in {i['zone']}" + (" (the archive's zone)" if i["zone"] == archive_zone else ""))
+    if options.get("date_order"):
+        out.append(f"dates read as {DATE_ORDERS.get(options['date_order'], options['date_order'])}, as --date-order {options['date_order']} said")
+    owners = [p for cid in conversations for p in convs.get(cid, {}).get("participants", []) if p["is_owner"]]
+    for p in owners:
+        written = p["name"] or p["handle"]
+        if options.get("me"):
+            out.append(f"--me {options['me']!r} given: the messages written by {written!r} are the owner's ({owner_name})")
+        elif _fold(written) == _fold(owner_name):
+            out.append(f"the messages written by {written!r} are the owner's: the archive's owner has that name")
+        else:
+            out.append(f"the messages written by {written!r} are the owner's ({owner_name}): it is one of the owner's numbers")
+    if options.get("conversation") and not options.get("same_bytes_as"):  # (the same bytes again went where they went before)
+        out.append(f"read as the chat {options['conversation']!r}, as --conversation said")
+    return out
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo) -> list[dict]:
+    """How each conversation came into the transcript's matter(s): automatically or by hand, by whom, when."""
+    if not p.conversations:
+        return []
+    marks = ",".join("?" * len(p.conversations))
+    if scope.matter_id is not None:
+        which, args = "f.matter_id = ?", [scope.matter_id]
+    else:
+        which, args = "mt.client_id = ?", [scope.client_id]
+    return [{"conversation": r["conversation_id"], "matter": r["reference"], "how": r["how"], "by": r["filed_by"], "at": r["created_at"],
+             "at_local": fmt_time(r["created_at"], tz), "from": r["from_at"], "until": r["until_at"],
+             "from_local": fmt_time(r["from_at"], tz), "until_local": fmt_time(r["until_at"], tz)}
+            for r in conn.execute(
+                "SELECT f.*, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+                f" WHERE {which} AND f.conversation_id IN ({marks}) ORDER BY f.conversation_id, f.id", [*args, *p.conversations])]
+
+
+def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo) -> dict:
+    """Messages holding characters the source could not decode (U+FFFD), and times a DST change
+    forced textfile to resolve, with their numbers in the transcript."""
+    hits = conn.execute(
+        "SELECT m.rowid, m.id, m.body, m.flags, m.sent_at, m.source_zone, m.time_precision,"
+        " (SELECT coalesce(sum(length(v.body) - length(replace(v.body, char(65533), ''))), 0) FROM message_versions v"
+        "  WHERE v.message_id = m.id) AS in_versions"
+        f" FROM messages m WHERE {cond} AND (instr(m.body, char(65533)) OR m.flags LIKE '%\"time\\_%' ESCAPE '\\'"
+        "  OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND instr(v.body, char(65533))))", params).fetchall()
+    if not hits:
+        return {"undecodable": [], "dst": []}
+    wanted = {h["rowid"] for h in hits}
+    seq = {row[0]: n for n, row in enumerate(p.rows, 1) if row[0] in wanted}
+    undecodable, dst = [], []
+    for h in sorted(hits, key=lambda h: seq.get(h["rowid"], 0)):
+        if h["rowid"] not in seq:
+            continue
+        count = h["body"].count("\ufffd") + h["in_versions"]
+        if count:
+            undecodable.append({"seq": seq[h["rowid"]], "message": h["id"], "characters": count})
+        for flag in DST_FLAGS:
+            if flag in json.loads(h["flags"]):
+                written = written_time(h["sent_at"], h["source_zone"], flag, h["time_precision"])
+                dst.append({"seq": seq[h["rowid"]], "message": h["id"], "flag": flag, "zone": h["source_zone"], "sent_at": h["sent_at"],
+                            "written": written, "shown": fmt_time(h["sent_at"], tz, h["time_precision"]),
+                            "resolved": fmt_time(h["sent_at"], times.zone(h["source_zone"]), h["time_precision"]) if written else ""})
+    return {"undecodable": undecodable, "dst": dst}
+
+
+def written_time(stored: str, zone_name: str | None, flag: str, precision: str | None) -> str:
+    """The time as the export wrote it, for a message whose time a DST change made textfile resolve."""
+    try:
+        wall = times.written_wall(stored, times.zone(zone_name or ""), flag)
+    except InvalidInput:  # a source zone that is an offset, not a zone: no DST there
+        return ""
+    if wall is None:
+        return ""
+    return wall.strftime("%Y-%m-%d %H:%M" if precision == "minute" else "%Y-%m-%d %H:%M:%S")

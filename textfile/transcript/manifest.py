@@ -23,15 +23,18 @@ MAX_PROBLEMS = 50
 
 
 def build(*, transcript_id: str, archive_id: str, generated_at: str, version: str, scope: dict, zone: str, media: bool,
-          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages) -> bytes:
+          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages, disclosures: dict | None = None) -> bytes:
     """The manifest's bytes: JSON without spaces, its keys sorted, then `messages` last, written
-    straight from the (id, content hash) pairs so that 100,000 messages cost no list of lists."""
+    straight from the (id, content hash) pairs so that 100,000 messages cost no list of lists.
+    `disclosures`: what the cover discloses, as data (sources with whose phone and what was assumed
+    or given when each was read, how each conversation was filed and by whom, the precision of the
+    times, characters the source could not decode, times a DST change made textfile resolve)."""
     from textfile.transcript.pdf import bates
 
     manifest = {
         "format": FORMAT, "format_version": 1,
         "transcript": transcript_id, "archive": archive_id, "generated_at": generated_at, "textfile_version": version,
-        "scope": scope, "zone": zone, "media": media, "pages": pages,
+        "scope": scope, "zone": zone, "media": media, "pages": pages, "disclosures": disclosures or {},
         "bates": {"prefix": bates_prefix, "first": bates(bates_prefix, bates_first), "last": bates(bates_prefix, bates_last),
                   "first_number": bates_first, "last_number": bates_last},
     }

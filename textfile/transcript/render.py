@@ -4,7 +4,10 @@ WeasyPrint lays out one document in time and memory that grow with its length (M
 20,000 messages in one document take 98 s and 1.76 GB). A transcript is therefore rendered as
 chunks of about a thousand messages, each a document of its own, by a pool of worker processes
 (one per core); `pdf.py` joins them and stamps "Page X of Y" and the Bates number on every page
-afterwards, so the chunks never need to know where they start.
+afterwards, so the chunks never need to know where they start. A chunk followed by another ends
+on a page of its own: when that page would be mostly blank, the chunk's last few pages are laid
+out again with their breaks placed so that each holds about as much (`_balanced`); the gap is
+shared among them instead of left at one boundary, and the pages before are drawn as laid out.
 
 A document may load nothing but the archive's own images (prepared by the worker, served from
 memory) and the package's own files: `ArchiveFetcher` refuses every other URL, so a message body
@@ -22,6 +25,7 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -29,6 +33,7 @@ import re
 import resource
 import signal
 import sqlite3
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -47,6 +52,7 @@ BLOB_SCHEME = "textfile-blob:"
 PACKAGE_SCHEME = "textfile-package:"
 CHUNKS_PER_WORKER = 25  # then a fresh worker: its caches grow a little, then level off (187 -> 191 MB over 14 chunks)
 IMAGE_MAX_PX = 900  # longest side of an inline image: 3 in at 300 dpi
+IMAGE_MIN_PX = 96  # CSS px (1 in): a smaller image is shown this big on its longest side, its pixels enlarged, not smoothed
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -67,7 +73,7 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: chr(0x2421) if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), text)
 
 
-_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d")
+_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)? [+-]\d\d:\d\d")
 
 
 def nowrap_times(text: str) -> Markup:
@@ -85,6 +91,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=False)
     env.filters["css_string"] = css_string
     env.filters["nowrap_times"] = nowrap_times
+    env.filters["undecodable"] = undecodable
     return env
 
 
@@ -130,9 +137,9 @@ def archive_fetcher(images: dict | None = None):
 # -- images ---------------------------------------------------------------------------------
 
 
-def prepare_image(data: bytes) -> tuple[bytes, str] | None:
-    """An image reduced to IMAGE_MAX_PX on its longest side, re-encoded (JPEG, or PNG with alpha);
-    None when it cannot be decoded. WeasyPrint only ever sees images made here."""
+def prepare_image(data: bytes) -> tuple[bytes, str, tuple[int, int]] | None:
+    """An image reduced to IMAGE_MAX_PX on its longest side, re-encoded (JPEG, or PNG with alpha),
+    with its size in pixels; None when it cannot be decoded. WeasyPrint only ever sees images made here."""
     from PIL import Image
 
     try:
@@ -143,11 +150,22 @@ def prepare_image(data: bytes) -> tuple[bytes, str] | None:
             out = io.BytesIO()
             if im.mode in ("RGBA", "LA", "P") and ("transparency" in im.info or im.mode != "P"):
                 im.convert("RGBA").save(out, "PNG", optimize=False)
-                return out.getvalue(), "image/png"
+                return out.getvalue(), "image/png", im.size
+            if max(im.size) < IMAGE_MIN_PX:  # enlarged on the page: PNG keeps its few pixels sharp (JPEG would blur them)
+                im.convert("RGB").save(out, "PNG", optimize=False)
+                return out.getvalue(), "image/png", im.size
             im.convert("RGB").save(out, "JPEG", quality=85)
-            return out.getvalue(), "image/jpeg"
+            return out.getvalue(), "image/jpeg", im.size
     except Exception:
         return None
+
+
+def display_width(size: tuple[int, int]) -> int | None:
+    """The CSS width (px) that shows a tiny image at IMAGE_MIN_PX on its longest side (its height
+    follows, its proportions kept); None for an image big enough as it is."""
+    width, height = size
+    longest = max(width, height, 1)
+    return math.ceil(width * IMAGE_MIN_PX / longest) if longest < IMAGE_MIN_PX else None
 
 
 # -- fonts ------------------------------------------------------------------------------------
@@ -231,76 +249,228 @@ def close_worker() -> None:
         conn.close()
 
 
-def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
-    """One document to PDF: (bytes, pages, bookmarks [(level, label, page)], refused URLs).
-
-    The garbage collector is off while WeasyPrint works and collects the document's garbage after."""
-    from weasyprint import HTML
-
-    fetcher = archive_fetcher(images)
+@contextmanager
+def _collector_off():
+    """The garbage collector is off while WeasyPrint works (layout allocates many small objects and
+    frees them all at the end, MEASURED: -20%) and collects the document's garbage after."""
     enabled = gc.isenabled()
-    gc.disable()  # layout allocates many small objects and frees them all at the end (MEASURED: -20%)
+    gc.disable()
     try:
-        document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
-            font_config=_state["fonts"], stylesheets=[_state["css"]])
-        pdf = document.write_pdf(pdf_variant="pdf/a-3b" if variant else None)
-        pages = len(document.pages)
-        marks = []
-
-        def walk(tree, level):
-            for label, (page, _x, _y), children, _state_ in tree:
-                marks.append((level, label, page))
-                walk(children, level + 1)
-
-        walk(document.make_bookmark_tree(), 1)
-        del document
+        yield
     finally:
         if enabled:
             gc.enable()
     gc.collect()
+
+
+def _layout(html: str, fetcher):
+    from weasyprint import HTML
+
+    return HTML(string=html, url_fetcher=fetcher, base_url=None).render(font_config=_state["fonts"], stylesheets=[_state["css"]])
+
+
+def _bookmarks(document, offset: int = 0, before: int | None = None) -> list:
+    """The document's outline entries as [(level, label, page + offset)], for its pages before
+    `before`, each at its own bookmark level: a day in a chunk that continues a conversation goes
+    under that conversation when the parts are joined (a tree made per chunk would lift it to the top)."""
+    return [(level, label, n + offset) for n, page in enumerate(document.pages[:before])
+            for level, label, _position, _state in page.bookmarks]
+
+
+def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
+    """One document to PDF: (bytes, pages, bookmarks [(level, label, page)], refused URLs)."""
+    fetcher = archive_fetcher(images)
+    with _collector_off():
+        document = _layout(html, fetcher)
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b" if variant else None)
+        pages, marks = len(document.pages), _bookmarks(document)
+        del document
     return pdf, pages, marks, fetcher.refused
 
 
-def chunk_html(data: dict, ctx: dict) -> str:
-    parts = []
+# -- what a chunk shows -----------------------------------------------------------------------
+
+
+def undecodable(text: str) -> str | Markup:
+    """Text with every U+FFFD (a character the source could not decode) marked where it stands."""
+    if "\ufffd" not in text:
+        return text
+    return Markup('<span class="bad">\ufffd</span>').join(Markup.escape(part) for part in text.split("\ufffd"))
+
+
+def _omission(m: dict) -> tuple | None:
+    """What makes a message one of a run shown as one line: nothing but one attachment the export
+    left out without a name (WhatsApp's "<Media omitted>"), from the same sender at the same time."""
+    if (m["body"] or m["marks"] or m["call"] or m["versions"] or m["reactions"] or m["delivered"] or m["read"] or m["reply_to"]
+            or m["reply_outside"] or m["written"] or len(m["attachments"]) != 1):
+        return None
+    a = m["attachments"][0]
+    if a["name"] != "(no name)" or not a["missing"] or a["sha256"]:
+        return None
+    return (m["conversation"], m["direction"], m["sender_handle"], m["sender_name"], m["service"], m["time"], a["mime"], a["missing"])
+
+
+def shown(data: dict) -> list[dict]:
+    """The chunk's messages as the template shows them: text made printable and undecodable characters
+    marked, a run of consecutive messages that are each one omitted, unnamed attachment (same sender,
+    same time) as one line with their numbers; `i` is each one's index in the list."""
+    out: list[dict] = []
+    run_key = None
     for m in data["messages"]:
-        m["body"] = printable(m["body"])
+        key = _omission(m)
+        if key is not None and key == run_key and not m["new_day"] and not m["continued"]:
+            out[-1]["seq_last"] = m["seq"]
+            out[-1]["omitted_run"] += 1
+            continue
+        run_key = key
+        m["body"] = undecodable(printable(m["body"]))
         for v in m["versions"]:
-            v["body"] = printable(v["body"])
-        if not parts or parts[-1]["conv"]["id"] != m["conversation"]:
-            conv = data["conversations"][m["conversation"]]
-            parts.append({"conv": conv, "continued": m["continued"], "messages": []})
+            v["body"] = undecodable(printable(v["body"]))
+        m["seq_last"], m["omitted_run"], m["i"] = None, 1, len(out)
+        out.append(m)
+    return out
+
+
+def chunk_html(messages: list[dict], conversations: dict, ctx: dict, files: list = (), start: int = 0, breaks: frozenset = frozenset()) -> str:
+    """The chunk's document, or (`start`) the part of it from that message on, with a page break
+    before each message in `breaks`; `files`: the conversations' files no message names (the last chunk)."""
+    parts = []
+    for m in messages[start:]:
+        first_of_part = not parts or parts[-1]["conv"]["id"] != m["conversation"]
+        if first_of_part:
+            conv = conversations[m["conversation"]]
+            # a part that starts with the chunk's document starts a section; one cut from its middle goes on without a heading
+            bare = not parts and start > 0 and messages[start - 1]["conversation"] == m["conversation"]
+            parts.append({"conv": conv, "continued": m["continued"], "bare": bare, "messages": [],
+                          "break": m["i"] in breaks and not bare})
+        m["break"] = "" if m["i"] not in breaks or parts[-1]["break"] else ("day" if m["new_day"] else "message")
         parts[-1]["messages"].append(m)
     return environment().get_template("transcript.html.j2").render(
-        cover=False, parts=parts, files=data.get("files", []), header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
+        cover=False, parts=parts, files=files, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
+
+
+# -- a chunk's last pages, filled evenly -------------------------------------------------------------
+
+GAP_OK = 0.15  # of a page left blank at a page's foot: no more than a long message pushed over leaves
+BALANCE_PAGES = 6  # the most pages of a chunk's end laid out again to share its last page's gap
+
+
+def _units(page) -> list[tuple[int, float, float]] | None:
+    """(message index, top, bottom) of every message on a laid-out page, a message's headings counted
+    with it (they are kept with it); None when the page is not laid out as a chunk's pages are."""
+    try:
+        body = page._page_box.children[0].children[0]
+        out: list[tuple[int, float, float]] = []
+        for section in body.children:
+            heading_top = None
+            for box in section.children:
+                index = box.element.get("data-i") if box.element is not None and box.element_tag == "p" else None
+                if index is None:
+                    heading_top = box.position_y if heading_top is None else heading_top
+                    continue
+                out.append((int(index), box.position_y if heading_top is None else heading_top, box.position_y + box.margin_height()))
+                heading_top = None
+            if heading_top is not None:  # a heading at the foot of the page
+                return None
+        return out
+    except (AttributeError, IndexError, ValueError):
+        return None
+
+
+def _capacity(page) -> tuple[float, float]:
+    box = page._page_box
+    return box.content_box_y(), box.height
+
+
+def _shares(heights: list[float], pages: int, capacity: float) -> list[int] | None:
+    """Where pages 2…`pages` start (indices into `heights`) so that every page holds about as much; None if they cannot."""
+    breaks, start, remaining = [], 0, sum(heights)
+    for k in range(pages - 1):
+        target, used, i = remaining / (pages - k), 0.0, start
+        while i < len(heights) and used + heights[i] <= capacity and (i == start or used + heights[i] / 2 <= target):
+            used += heights[i]
+            i += 1
+        if i == start or i >= len(heights):
+            return None
+        breaks.append(i)
+        remaining -= used
+        start = i
+    return breaks if remaining <= capacity else None
+
+
+def _balanced(document, messages: list[dict], conversations: dict, ctx: dict, files: list, fetcher) -> list | None:
+    """A chunk that ends on a page left mostly blank (the next chunk starts on a new page) has its
+    last few pages laid out again with the breaks placed so that each holds about as much: the gap
+    is shared among them, each a little shorter, as a long message pushed over would leave. The pages
+    before them stand as laid out. Returns [(document, pages to take)], or None to keep it as it is."""
+    pages = document.pages
+    if len(pages) < 2:
+        return None
+    last = _units(pages[-1])
+    if not last:
+        return None
+    top, height = _capacity(pages[-1])
+    gap = 1 - (last[-1][2] - top) / height
+    if gap <= GAP_OK:
+        return None
+    count = min(len(pages), BALANCE_PAGES, max(2, math.ceil(gap / 0.1)))
+    units: list[tuple[int, float, float]] = []
+    for page in pages[-count:]:
+        found = _units(page)
+        if not found or (units and found[0][0] <= units[-1][0]):  # a message split over two pages: leave it
+            return None
+        units += found
+    heights = []
+    for n, (_i, t, b) in enumerate(units):
+        nxt = units[n + 1] if n + 1 < len(units) else None
+        heights.append(nxt[1] - t if nxt is not None and nxt[1] > t else b - t)
+    shares = _shares(heights, count, height - 12)  # (a forced break keeps nothing of a top margin: see .pb; 12 px to spare)
+    if shares is None:
+        return None
+    tail = _layout(chunk_html(messages, conversations, ctx, files, units[0][0], frozenset(units[n][0] for n in shares)), fetcher)
+    if len(tail.pages) != count:
+        return None
+    return [(document, len(pages) - count), (tail, count)]
 
 
 def render_job(job: Job) -> dict:
     ctx = _state["ctx"]
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
-    images = {}
+    images, widths = {}, {}
     if ctx["media"]:
         wanted = {a["sha256"] for m in data["messages"] for a in m["attachments"] if a["inline"]}
         for sha in wanted:
             row = _state["conn"].execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
             prepared = prepare_image(row[0]) if row else None
             if prepared:
-                images[sha] = prepared
+                images[sha] = prepared[:2]
+                widths[sha] = display_width(prepared[2])
         for m in data["messages"]:
             for a in m["attachments"]:
                 if a["inline"] and a["sha256"] not in images:
                     a["inline"] = False
                     a["omitted"] = "image could not be decoded; not shown"
-    html = chunk_html(data, ctx)
-    pdf, pages, marks, refused = render_html(html, images)
-    part = Path(ctx["parts"]) / f"part-{job.index:05d}.pdf"  # to disk: the main process reads parts lazily when joining
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fp:
-        fp.write(pdf)
-    del pdf
+                a["width"] = widths.get(a["sha256"])
+    messages = shown(data)
+    fetcher = archive_fetcher(images)
+    parts, marks, pages = [], [], 0
+    with _collector_off():
+        document = _layout(chunk_html(messages, data["conversations"], ctx, data["files"]), fetcher)
+        pieces = ((_balanced(document, messages, data["conversations"], ctx, data["files"], fetcher) if job.balance else None)
+                  or [(document, len(document.pages))])
+        for n, (laid_out, take) in enumerate(pieces):
+            selected = laid_out if take == len(laid_out.pages) else laid_out.copy(laid_out.pages[:take])
+            part = Path(ctx["parts"]) / f"part-{job.index:05d}-{n}.pdf"  # to disk: the main process reads parts lazily when joining
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fp:
+                fp.write(selected.write_pdf(pdf_variant="pdf/a-3b"))
+            parts.append(str(part))
+            marks += _bookmarks(laid_out, pages, take)
+            pages += take
+        del document, pieces, laid_out, selected
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"index": job.index, "part": str(part), "pages": pages, "bookmarks": marks, "digest": data["digest"],
-            "missing": data["missing"], "refused": refused, "messages": len(job.rowids), "pid": os.getpid(),
+    return {"index": job.index, "parts": parts, "pages": pages, "bookmarks": marks, "digest": data["digest"],
+            "missing": data["missing"], "refused": fetcher.refused, "messages": len(job.rowids), "pid": os.getpid(),
             "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
@@ -485,9 +655,25 @@ def _serve(conn, ctx: dict, limit: int) -> None:
         close_worker()
 
 
-def _render_document(html: str) -> tuple[bytes, int]:
-    pdf, pages, _marks, _refused = render_html(html)
-    return pdf, pages
+def _render_document(html: str) -> tuple[bytes, int, float]:
+    """(PDF, pages, how much of its last page it fills: 0 to 1)."""
+    fetcher = archive_fetcher()
+    with _collector_off():
+        document = _layout(html, fetcher)
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b")
+        pages, fill = len(document.pages), _fill(document.pages[-1])
+        del document
+    return pdf, pages, fill
+
+
+def _fill(page) -> float:
+    """How much of a laid-out page its content fills (1 when that cannot be told)."""
+    try:
+        top, height = _capacity(page)
+        body = page._page_box.children[0].children[0]
+        return (max((box.position_y + box.margin_height() for box in body.children), default=top) - top) / height
+    except (AttributeError, IndexError, ZeroDivisionError):
+        return 1.0
 
 
 def cover_html(context: dict) -> str:

@@ -1,0 +1,323 @@
+"""What a transcript discloses (issue 13, points 9 and 10): every assumption that shaped the evidence
+is on the cover and in the manifest, times print at the precision the source has, and a source
+imported twice is listed once.
+
+The matter is made the way a user makes one, with the CLI: the Android fixture (auto-filed, plus a
+conversation whose text holds characters the backup could not decode, filed by hand), a group
+thread whose incoming messages name no sender, a WhatsApp chat with Sam written across both DST
+changes (imported twice), the WhatsApp chat with Pat, whose dates are ambiguous, imported with --me
+and filed by hand before textfile recorded who files, and the chat with Bo, read with --date-order and
+filed from a date on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURES
+from textfile import times
+from textfile.archive import Archive
+from textfile.cli import app
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+
+NEW_YORK = times.zone("America/New_York")
+SAM_CHAT = "\n".join([
+    "10/03/2024, 01:50 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+    "10/03/2024, 01:55 - Sam Client: Are you awake?",
+    "10/03/2024, 02:30 - Sam Client: It is half past two here",  # a time that did not exist in New York
+    "10/03/2024, 03:05 - Alex Owner: The clocks jumped, it is past three",
+    "12/03/2024, 09:00 - Sam Client: <Media omitted>",
+    "12/03/2024, 09:00 - Sam Client: <Media omitted>",
+    "12/03/2024, 09:00 - Sam Client: <Media omitted>",
+    "12/03/2024, 09:01 - Sam Client: The scan reads caf\ufffd and na\ufffd\ufffdve",
+    "13/03/2024, 10:00 - Alex Owner: Got it",
+    "03/11/2024, 01:30 - Sam Client: Back an hour",  # a time that occurred twice
+]) + "\n"
+GROUP_SMS = """<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>
+<smses count="2">
+  <sms protocol="0" address="+12025550143~+12025550191" date="1709400000000" type="1" body="Who sent this?" read="1" status="-1" />
+  <sms protocol="0" address="+12025550143~+12025550191" date="1709400060000" type="1" body="And this?" read="1" status="-1" />
+</smses>
+"""
+
+
+def run(archive_path: Path, *args, user: str = "paralegal3"):
+    return CliRunner().invoke(app, ["--archive", str(archive_path), *map(str, args)], env={"LOGNAME": user}, catch_exceptions=False)
+
+
+def pages_text(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """(archive path, transcript result, page texts, manifest, folder)."""
+    folder = tmp_path_factory.mktemp("disclosure")
+    path = folder / "archive.db"
+    sam_chat = folder / "WhatsApp Chat with Sam Client.txt"
+    sam_chat.write_text(SAM_CHAT, encoding="utf-8")
+    group = folder / "sms-group.xml"
+    group.write_text(GROUP_SMS, encoding="utf-8")
+    for args in (["init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "DIS"],
+                 ["client", "add", "Sam Client", "--phone", "(202) 555-0143"],
+                 ["matter", "open", "2026-014", "--client", "Sam Client", "--title", "Lease dispute"],
+                 ["import", FIXTURES / "android" / "sms-20240301.xml"],
+                 ["import", group, "--custodian", "Alex Owner"],
+                 ["import", sam_chat, "--tz", "America/New_York"],
+                 ["import", sam_chat],  # the same file again: one source
+                 ["import", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", "--me", "Alex Owner"],
+                 ["import", FIXTURES / "whatsapp" / "WhatsApp Chat with Bo.txt", "--date-order", "mdy"]):
+        r = run(path, *args)
+        assert r.exit_code == 0, r.output
+    with sqlite3.connect(path) as conn:
+        ids = dict(conn.execute("SELECT CASE platform WHEN 'whatsapp' THEN title ELSE source_key END, id FROM conversations"))
+    for title in ("+12025550178", "Sam Client", "Pat"):
+        r = run(path, "file", ids[title], "--matter", "2026-014")
+        assert r.exit_code == 0, r.output
+    r = run(path, "file", ids["Bo"], "--matter", "2026-014", "--from", "2023-01-05")  # its messages from then on
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(path) as conn:  # Pat's chat was filed by an earlier version, which did not record who
+        if "filed_by" in {c[1] for c in conn.execute("PRAGMA table_info(filings)")}:  # (a version that has no column records nobody)
+            conn.execute("UPDATE filings SET filed_by = NULL WHERE conversation_id = ?", (ids["Pat"],))
+    conn.close()
+    r = run(path, "transcript", "2026-014", "--out", folder / "t.pdf", "--json")
+    assert r.exit_code == 0, r.output
+    from textfile.transcript import manifest
+
+    return path, json.loads(r.stdout), pages_text(folder / "t.pdf"), json.loads(manifest.read(folder / "t.pdf")), ids
+
+
+def cover_text(made) -> str:
+    pages = made[2]
+    end = next(n for n, page in enumerate(pages) if "Method and limits" in page)
+    return flat("\n".join(pages[:end + 1]))
+
+
+def body_text(made) -> str:
+    return "\n".join(made[2])
+
+
+def filed_at(made, conversation: int) -> str:
+    with sqlite3.connect(made[0]) as conn:
+        [(at,)] = conn.execute("SELECT created_at FROM filings WHERE conversation_id = ? AND how = 'manual'", (conversation,))
+    conn.close()
+    return times.display(at, NEW_YORK)
+
+
+# -- 9. every assumption on the cover ---------------------------------------------------------------
+
+
+def test_whatsapp_zone_date_order_and_who_me_was_are_on_the_cover(made):
+    cover = cover_text(made)
+    assert ("• WhatsApp Chat with Sam Client.txt: times read as wall-clock times in America/New_York (the archive's zone);"
+            " the messages written by 'Alex Owner' are the owner's: the archive's owner has that name.") in cover
+    assert ("• WhatsApp Chat with Pat.txt: times read as wall-clock times in America/New_York (the archive's zone);"
+            " --me 'Alex Owner' given: the messages written by 'Alex Owner' are the owner's (Alex Owner);"
+            " assumed on import: nothing in the file tells day/month from month/day order (no header date has a number above 12,"
+            " the dates advance alike in both orders, no dated attachment name fits one order only); dates were read as"
+            " month/day/year (the usual order for region US); pass --date-order dmy if that is wrong.") in cover
+    assert "• sms-20240301.xml: assumed on import: repaired 2 emoji written as UTF-16 surrogate-pair references." in cover
+    assert ("• WhatsApp Chat with Bo.txt: times read as wall-clock times in America/New_York (the archive's zone); dates read as"
+            " month/day/year, as --date-order mdy said; the messages written by 'Alex Owner' are the owner's: the archive's owner"
+            " has that name.") in cover
+
+
+def test_who_filed_by_hand_and_when_and_what_was_filed_automatically(made):
+    cover, ids = cover_text(made), made[4]
+    assert (f"• Filed to 2026-014 by hand, by paralegal3: conversation {ids['+12025550178']} on {filed_at(made, ids['+12025550178'])};"
+            f" conversation {ids['Sam Client']} on {filed_at(made, ids['Sam Client'])}; conversation {ids['Bo']} (its messages from"
+            f" 2023-01-05 00:00:00 -05:00 until the end) on {filed_at(made, ids['Bo'])}.") in cover
+    assert (f"• Filed to 2026-014 by hand, by unknown (filed before this was recorded): conversation {ids['Pat']}"
+            f" on {filed_at(made, ids['Pat'])}.") in cover
+    auto = sorted(c for t, c in ids.items() if t not in ("+12025550178", "Sam Client", "Pat", "Bo", "72975"))
+    assert len(auto) == 4
+    assert (f"• Conversations {', '.join(map(str, auto))} were filed automatically: one of their participants is a number or address"
+            " of the client's, and the client had one open matter.") in cover
+
+
+def test_undecodable_characters_are_counted_on_the_cover_and_marked_where_they_stand(made):
+    text = body_text(made)
+    seq = {int(n): body for n, body in re.findall(r"^#(\d+) [^\n]*\n([^\n]*)", text, re.M)}
+    broken = next(n for n, body in seq.items() if body.startswith("Broken"))
+    scan = next(n for n, body in seq.items() if body.startswith("The scan"))
+    assert (f"• 5 characters in messages #{min(broken, scan)} ({2 if broken < scan else 3}), #{max(broken, scan)}"
+            f" ({3 if broken < scan else 2}) could not be decoded by the source and stand as U+FFFD, marked \ufffd where they stand;"
+            " the text is otherwise as the source holds it.") in cover_text(made)
+    assert seq[scan] == "The scan reads caf\ufffd and na\ufffd\ufffdve"  # the text itself unchanged
+
+
+def test_the_mark_is_drawn_around_each_undecodable_character():
+    from textfile.transcript import render
+
+    assert str(render.undecodable("caf\ufffd <b>&")) == 'caf<span class="bad">\ufffd</span> &lt;b&gt;&amp;'
+    assert render.undecodable("plain <b>") == "plain <b>"  # (escaped by the template, as every other text)
+    css = (Path(render.TEMPLATES) / "transcript.css").read_text()
+    assert re.search(r"^\.bad \{ background: #ffd54a; outline: 0\.5pt solid #000; \}$", css, re.M)
+
+
+def test_dst_times_print_as_the_export_wrote_them_beside_the_instant(made):
+    text, cover = body_text(made), cover_text(made)
+    gap = re.search(r"^#(\d+) 2024-03-10 03:30 -04:00 \(written in the export as 2024-03-10 02:30\) Sam Client · incoming ·", text, re.M)
+    twice = re.search(r"^#(\d+) 2024-11-03 01:30 -04:00 \(written in the export as 2024-11-03 01:30\) Sam Client · incoming ·", text, re.M)
+    assert gap and twice
+    assert (f"• #{gap.group(1)}: the export wrote 2024-03-10 02:30, which did not exist in America/New_York (the clocks jumped"
+            " forward); it was read with the offset before the change, as 2024-03-10 03:30 -04:00.") in cover
+    assert (f"• #{twice.group(1)}: the export wrote 2024-11-03 01:30, which occurred twice in America/New_York (the clocks went"
+            " back); the first, 2024-11-03 01:30 -04:00, was assumed.") in cover
+
+
+@pytest.mark.parametrize("zone, wall, flag", [
+    ("America/New_York", (2024, 3, 10, 2, 30), "time_nonexistent"), ("America/New_York", (2024, 11, 3, 1, 30, 15), "time_ambiguous"),
+    ("Europe/Berlin", (2024, 3, 31, 2, 0), "time_nonexistent"), ("Europe/Berlin", (2024, 10, 27, 2, 59, 59), "time_ambiguous"),
+    ("Australia/Lord_Howe", (2024, 10, 6, 2, 15), "time_nonexistent"), ("Australia/Lord_Howe", (2024, 4, 7, 1, 45), "time_ambiguous"),
+])
+def test_the_written_wall_time_is_derived_exactly_from_the_instant_and_the_zone(zone, wall, flag):
+    from datetime import datetime
+
+    tz = times.zone(zone)
+    placed, found = times.localize(datetime(*wall), tz)
+    assert found == flag
+    assert times.written_wall(times.to_iso(placed), tz, flag) == datetime(*wall)
+    assert times.written_wall(times.to_iso(placed), tz, "time_nonexistent" if flag == "time_ambiguous" else "time_ambiguous") is None
+
+
+def test_each_source_once_with_every_import_and_whose_phone(made):
+    cover = cover_text(made)
+    with sqlite3.connect(made[0]) as conn:
+        imports = {name: [(at, sha, size) for at, sha, size in conn.execute(
+            "SELECT started_at, sha256, size FROM imports WHERE file_name = ? ORDER BY id", (name,))]
+            for name in ("WhatsApp Chat with Sam Client.txt", "sms-group.xml")}
+    conn.close()
+    (first, sha, size), (second, _, _) = imports["WhatsApp Chat with Sam Client.txt"]
+    assert cover.count("WhatsApp Chat with Sam Client.txt whatsapp") == 1
+    # (the second import's date is the cell's second line: pdftotext -layout puts it after the row's first line)
+    assert (f"WhatsApp Chat with Sam Client.txt whatsapp {size} bytes {times.display(first, NEW_YORK)} 10 {times.display(second, NEW_YORK)}"
+            " From the phone of Alex Owner, the archive's owner (no custodian was named when it was imported)."
+            f" sha256 {sha}") in cover
+    [(at, sha, size)] = imports["sms-group.xml"]
+    assert (f"sms-group.xml android {size} bytes {times.display(at, NEW_YORK)} 2"
+            f" From the phone of Alex Owner (the custodian named when it was imported). sha256 {sha}") in cover
+
+
+def test_the_manifest_carries_what_the_cover_discloses(made):
+    disclosures, ids = made[3]["disclosures"], made[4]
+    with sqlite3.connect(made[0]) as conn:
+        conn.row_factory = sqlite3.Row
+        imports = [dict(r) for r in conn.execute("SELECT * FROM imports WHERE file_name = 'WhatsApp Chat with Sam Client.txt' ORDER BY id")]
+        filings = [dict(r) for r in conn.execute("SELECT f.*, m.reference FROM filings f JOIN matters m ON m.id = f.matter_id ORDER BY conversation_id, f.id")]
+        gap = conn.execute("SELECT id, sent_at FROM messages WHERE body = 'It is half past two here'").fetchone()
+        twice = conn.execute("SELECT id, sent_at FROM messages WHERE body = 'Back an hour'").fetchone()
+    conn.close()
+    [sam] = [s for s in disclosures["sources"] if s["file_names"] == ["WhatsApp Chat with Sam Client.txt"]]
+    assert [json.loads(i["options"]) for i in imports] == [{}, {"conversation": "Sam Client", "same_bytes_as": "WhatsApp Chat with Sam Client.txt"}]
+    assert sam == {
+        "sha256": imports[0]["sha256"], "format": "whatsapp", "size": imports[0]["size"], "file_names": ["WhatsApp Chat with Sam Client.txt"],
+        "imports": [{"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": "America/New_York",
+                     "custodian": None, "options": json.loads(i["options"]), "assumptions": []} for i in imports],
+        "messages": 10, "zones": ["America/New_York"], "custodians": [], "conversations": [ids["Sam Client"]],
+        "phone": "Alex Owner, the archive's owner (no custodian was named when it was imported)", "assumptions": [],
+        "decisions": ["times read as wall-clock times in America/New_York (the archive's zone)",
+                      "the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"]}
+    assert [f for f in disclosures["filings"] if f["how"] == "manual"] == [
+        {"conversation": f["conversation_id"], "matter": "2026-014", "how": "manual", "by": f["filed_by"], "at": f["created_at"],
+         "at_local": times.display(f["created_at"], NEW_YORK), "from": f["from_at"], "until": None,
+         "from_local": times.display(f["from_at"], NEW_YORK) if f["from_at"] else "", "until_local": ""}
+        for f in filings if f["how"] == "manual"]
+    assert [(f["conversation"], f["by"], f["from"]) for f in disclosures["filings"] if f["how"] == "manual"] == [
+        (ids["+12025550178"], "paralegal3", None), (ids["Sam Client"], "paralegal3", None), (ids["Pat"], None, None),
+        (ids["Bo"], "paralegal3", "2023-01-05T05:00:00.000Z")]
+    with sqlite3.connect(made[0]) as conn:  # (a message's number is its position in the transcript)
+        gap_seq, twice_seq = (conn.execute("SELECT position FROM transcript_messages WHERE message_id = ?", (m[0],)).fetchone()[0]
+                              for m in (gap, twice))
+    conn.close()
+    assert disclosures["dst"] == [
+        {"seq": gap_seq, "message": gap[0], "flag": "time_nonexistent", "zone": "America/New_York", "sent_at": gap[1],
+         "written": "2024-03-10 02:30", "shown": "2024-03-10 03:30 -04:00", "resolved": "2024-03-10 03:30 -04:00"},
+        {"seq": twice_seq, "message": twice[0], "flag": "time_ambiguous", "zone": "America/New_York", "sent_at": twice[1],
+         "written": "2024-11-03 01:30", "shown": "2024-11-03 01:30 -04:00", "resolved": "2024-11-03 01:30 -04:00"}]
+    assert [u["characters"] for u in disclosures["undecodable"]] == [2, 3]
+    assert {(p["conversation"], p["precision"]) for p in disclosures["time_precision"] if p["precision"] == "minute"} == {
+        (ids["Sam Client"], "minute"), (ids["Pat"], "minute"), (ids["Bo"], "minute")}
+    assert {p["conversation"]: p["messages"] for p in disclosures["time_precision"] if p["precision"] == "minute"}[ids["Sam Client"]] == 10
+
+
+# -- 10. times at the source's precision ------------------------------------------------------------
+
+
+def test_whatsapp_times_print_without_seconds_the_export_never_had(made):
+    text, cover = body_text(made), cover_text(made)
+    assert re.search(r"^#\d+ 2024-03-10 01:55 -05:00 Sam Client · incoming · WhatsApp\nAre you awake\?$", text, re.M)
+    assert re.search(r"^#\d+ 2024-03-13 10:00 -04:00 Alex Owner · outgoing · WhatsApp\nGot it$", text, re.M)
+    whatsapp = [line for line in text.splitlines() if re.match(r"#\d+[ –]", line) and ("· WhatsApp" in line or "(written in" in line)]
+    assert len(whatsapp) == 12 and not [line for line in whatsapp if re.match(r"#[\d–#]+ [\d-]+ \d\d:\d\d:\d\d", line)]
+    assert re.search(r"^#\d+ 2024-03-01 12:00:00 -05:00 Sam Client \+12025550143 · incoming · SMS$", text, re.M)  # an SMS keeps its seconds
+    sam = made[4]["Sam Client"]
+    assert f" {sam} whatsapp Sam Client; Alex Owner (owner) WhatsApp 10 2024-03-10 01:50 -05:00 (total 10) 2024-11-03 01:30 -04:00 " in cover
+    minute = ", ".join(map(str, sorted((sam, made[4]["Pat"], made[4]["Bo"]))))
+    assert f"to the minute in conversations {minute}, whose export wrote no seconds" in cover
+
+
+def test_precision_is_stored_per_message_and_not_hashed(made, tmp_path):
+    """An iPhone-style export keeps its seconds; the precision is no part of the content hash, so a
+    message's id and hash are what they were before the precision was recorded."""
+    from textfile.ingest import message_content_hash
+
+    path = tmp_path / "archive.db"
+    with sqlite3.connect(made[0]) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    r = run(path, "import", FIXTURES / "whatsapp" / "WhatsApp Chat - Dana Reyes.txt", "--json")
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT c.platform, c.title, m.time_precision, count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall()
+        stored = conn.execute(
+            "SELECT m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to, m.content_hash"
+            " FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.body = 'Are you awake?'").fetchone()
+    conn.close()
+    assert {precision for platform, _title, precision, _n in rows if platform == "android"} == {None}  # (a clock to the millisecond)
+    assert [row for row in rows if row[0] == "whatsapp"] == [
+        ("whatsapp", "Bo", "minute", 3), ("whatsapp", "Dana Reyes", "second", 9), ("whatsapp", "Pat", "minute", 3),
+        ("whatsapp", "Sam Client", "minute", 10)]
+    assert message_content_hash(*stored[:9], []) == stored[9]
+
+
+def test_archives_made_before_get_their_whatsapp_precision_inferred_and_imports_add_nothing(made, tmp_path):
+    """m008 on an archive that never had the column: an Android-style import (every time :00) is to
+    the minute, an iPhone-style one to the second; importing the same exports again adds nothing."""
+    path = tmp_path / "archive.db"
+    with sqlite3.connect(made[0]) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    assert run(path, "import", FIXTURES / "whatsapp" / "WhatsApp Chat - Dana Reyes.txt").exit_code == 0
+    with sqlite3.connect(path) as conn:
+        before = conn.execute("SELECT id, content_hash, time_precision FROM messages ORDER BY id").fetchall()
+        conn.execute("ALTER TABLE messages DROP COLUMN time_precision")
+        conn.execute("ALTER TABLE filings DROP COLUMN filed_by")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_time_precision_and_who_filed'")
+    conn.close()
+    with Archive.open(path) as archive:
+        after = archive.conn.execute("SELECT id, content_hash, time_precision FROM messages ORDER BY id").fetchall()
+        assert [tuple(r) for r in after] == before
+        assert archive.conn.execute("SELECT count(*) FROM filings WHERE filed_by IS NOT NULL").fetchone()[0] == 0
+    for export in (FIXTURES / "whatsapp" / "WhatsApp Chat - Dana Reyes.txt", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt"):
+        r = run(path, "import", export, "--me", "Alex Owner", "--json")
+        assert r.exit_code == 0, r.output
+        assert (json.loads(r.stdout)[0]["added"], json.loads(r.stdout)[0]["updated"]) == (0, 0)
