@@ -1,5 +1,6 @@
 """The ingest pipeline on synthetic records: identity, idempotence, provenance, versions, rollback."""
 
+import subprocess
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -108,6 +109,32 @@ def test_changed_content_becomes_a_new_version_never_a_copy(archive):
     # The search index follows the update.
     assert archive.conn.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '4'").fetchone()[0] == 1
     assert archive.conn.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '3'").fetchone()[0] == 0
+
+
+def test_a_version_records_what_else_the_earlier_state_was(archive, cli, tmp_path):
+    """A corrected reading that leaves the text as it was (an earlier release's number for the
+    sender, a status) is a version that says what changed, not the same text again unexplained."""
+    invented = Participant("+10669462731", None)
+    chat = Conversation("android", "0669462731", None, False, (invented, ME))
+    first = msg(1, "bonjour", conversation=chat, status="queued")
+    ingest_records(archive, [first])
+    as_written = Participant("0669462731", None)
+    ingest_records(archive, [replace(first, sender=as_written, status=None, flags=frozenset({"number_as_written"}),
+                                     conversation=replace(chat, participants=(as_written, ME)))], name="newer.xml")
+    assert rows(archive, "SELECT version, body, origin, earlier FROM message_versions") == [
+        {"version": 1, "body": "bonjour", "origin": "reimport",
+         "earlier": '{"flags":"[]","sender":"+10669462731","status":"queued"}'}]
+    # a change of text alone records nothing more
+    ingest_records(archive, [replace(msg(2, "a"), body="b")], name="one.xml")
+    ingest_records(archive, [replace(msg(2, "a"), body="c")], name="two.xml")
+    assert rows(archive, "SELECT body, earlier FROM message_versions WHERE body = 'b'") == [{"body": "b", "earlier": None}]
+    cli("client", "add", "Marie", "--phone", "+12025550143")
+    cli("matter", "open", "M-1", "--client", "Marie", "--title", "Test")
+    [conv] = [r[0] for r in archive.conn.execute("SELECT id FROM conversations WHERE source_key = '0669462731'")]
+    assert cli("file", conv, "--matter", "M-1").exit_code == 0
+    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "earlier version 1, from the earlier import (no marks; sender +10669462731; status queued): bonjour" in text
 
 
 def test_edit_history_of_a_new_message_is_kept(archive):

@@ -23,7 +23,8 @@ EXPECTED = {
     "message_aliases": ["alias_id", "message_id", "import_id", "rule"],
     "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
     "message_sources": ["message_id", "import_id", "source_ref"],
-    "message_versions": ["message_id", "version", "body", "at", "origin", "content_hash", "import_id", "sent_at", "source_zone"],
+    "message_versions": ["message_id", "version", "body", "at", "origin", "content_hash", "import_id", "sent_at", "source_zone",
+                         "earlier"],
     "messages": ["id", "conversation_id", "sender_id", "direction", "kind", "sent_at", "source_zone", "body", "service", "status",
                  "delivered_at", "read_at", "duration_s", "flags", "source_id", "reply_to", "version", "content_hash", "import_id",
                  "time_precision"],
@@ -61,10 +62,11 @@ def test_m007_keeps_the_versions_an_archive_made_before_it_holds(archive, archiv
         conn.execute("ALTER TABLE message_versions DROP COLUMN sent_at")
         conn.execute("ALTER TABLE message_versions DROP COLUMN source_zone")
         conn.execute("DROP TABLE message_aliases")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_whatsapp_edits_and_tz_corrections'")
+        conn.execute("ALTER TABLE message_versions DROP COLUMN earlier")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m007_whatsapp_edits_and_tz_corrections', 'm010_what_a_version_was')")
     before = [tuple(r) for r in archive.conn.execute("SELECT * FROM message_versions ORDER BY version")]
     archive.close()
     with Archive.open(archive_path) as reopened:
         after = [tuple(r) for r in reopened.conn.execute("SELECT * FROM message_versions ORDER BY version")]
-        assert after == [row + (None, None) for row in before] and len(after) == 2
+        assert after == [row + (None, None, None) for row in before] and len(after) == 2
         assert reopened.conn.execute("SELECT count(*) FROM message_aliases").fetchone()[0] == 0

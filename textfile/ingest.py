@@ -48,6 +48,10 @@ MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 STATE = ("sent_at", "source_zone", "body", "kind", "status", "duration_s", "flags", "reply_to")  # what a version replaces
 TIME_FLAGS = ("time_ambiguous", "time_nonexistent")  # flags that come with a reading of a wall clock in a zone
+# What a version records of the state it was, beside its text and time, where the state that replaced
+# it differs (`message_versions.earlier`): a transcript says what changed, not just "the same text again".
+EDITS = {"edited", "deleted", "unsent"}
+SHOWN = ("sender", "direction", "kind", "status", "duration_s", "flags", "reply_to", "attachments")
 
 Progress = Callable[[int], None]
 
@@ -472,6 +476,20 @@ def _filled_in(attachments, other, *, add: bool = False) -> list[tuple]:
     return merged
 
 
+def _earlier(before: dict, after: dict) -> str | None:
+    """The values of `before` (a message's state, `_Writer.state_of`) that `after` (the state that replaced
+    it) does not have, among SHOWN, as canonical JSON; None when only its text or time differ."""
+    was = {k: before[k] for k in SHOWN if before[k] != after[k]}
+    if "flags" in was and _flags_json(set(json.loads(before["flags"])) - EDITS) == _flags_json(set(json.loads(after["flags"])) - EDITS):
+        del was["flags"]  # that an edit or a deletion marks the next state is said by that state
+    return canonical_json(was) if was else None
+
+
+def _listed(attachments) -> list:
+    """Attachments as a version records them: [file name, sha256 or None], in order."""
+    return [[a[1], a[3]] for a in sorted(attachments)]
+
+
 def _wall(stored: str, zone: str | None) -> str:
     return times.display(stored, times.zone(zone)) if zone else stored
 
@@ -845,6 +863,10 @@ class _Writer:
         c = self.conn
         import_id = self.result.import_id
         old = c.execute("SELECT body, sent_at, source_zone, content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
+        before = self.state_of(mid)
+        m = p.record
+        after = {"sender": m.handle, "direction": m.direction, "kind": m.kind, "status": m.status, "duration_s": m.duration_s,
+                 "flags": p.flags, "reply_to": m.reply_to, "attachments": _listed(p.attachments)}
         stored = {(r["body"], r["at"]) for r in c.execute("SELECT body, at FROM message_versions WHERE message_id = ?", (mid,))}
         number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0]
         for body, at in p.record.versions:
@@ -857,8 +879,7 @@ class _Writer:
                 )
                 stored.add((body, at))
         number += 1
-        self.keep_version(mid, number, old, "reimport", p.sent_at)
-        m = p.record
+        self.keep_version(mid, number, old, "reimport", p.sent_at, _earlier(before, after))
         c.execute(
             "UPDATE messages SET sender_id = ?, direction = ?, kind = ?, sent_at = ?, source_zone = ?, body = ?, status = ?,"
             " delivered_at = coalesce(?, delivered_at), read_at = coalesce(?, read_at), duration_s = ?, flags = ?,"
@@ -892,16 +913,24 @@ class _Writer:
                       " the earlier version is kept")
         return True
 
-    def keep_version(self, mid: str, number: int, old, origin: str, sent_at: str) -> None:
+    def keep_version(self, mid: str, number: int, old, origin: str, sent_at: str, earlier: str | None) -> None:
         """`old` (a message's state: body, sent_at, source_zone, content_hash) as version `number`
-        of message `mid`; with its time, when the state that follows it (at `sent_at`) moved it."""
+        of message `mid`; with its time, when the state that follows it (at `sent_at`) moved it, and
+        `earlier`, what else of it that state changed (`_earlier`)."""
         moved = old["sent_at"] != sent_at
         self.conn.execute(
-            "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id, sent_at, source_zone)"
-            " VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+            "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id, sent_at, source_zone, earlier)"
+            " VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
             (mid, number, old["body"], origin, old["content_hash"], self.result.import_id,
-             old["sent_at"] if moved else None, old["source_zone"] if moved else None),
+             old["sent_at"] if moved else None, old["source_zone"] if moved else None, earlier),
         )
+
+    def state_of(self, mid: str) -> dict:
+        """A stored message's SHOWN values (the sender as its handle, attachments as `_listed`)."""
+        row = self.conn.execute(
+            "SELECT p.handle AS sender, m.direction, m.kind, m.status, m.duration_s, m.flags, m.reply_to FROM messages m"
+            " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?", (mid,)).fetchone()
+        return dict(row) | {"attachments": _listed(self.attachments_of(mid))}
 
     def restate(self, row, changes: dict, attachments: list[tuple], origin: str) -> None:
         """Keep a message's current state (`row`) as its next version, then give it `changes` (values
@@ -909,7 +938,9 @@ class _Writer:
         mid = row["id"]
         state = {k: row[k] for k in STATE} | changes
         number = self.conn.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0] + 1
-        self.keep_version(mid, number, row, origin, state["sent_at"])
+        before = self.state_of(mid)
+        after = before | {k: state[k] for k in SHOWN if k in state} | {"attachments": _listed(attachments)}
+        self.keep_version(mid, number, row, origin, state["sent_at"], _earlier(before, after))
         self.conn.execute(
             f"UPDATE messages SET {', '.join(f'{k} = ?' for k in STATE)}, version = ?, content_hash = ? WHERE id = ?",
             (*state.values(), number + 1, self.content_hash_of(row, state, attachments), mid))
@@ -1057,7 +1088,7 @@ class _Writer:
                 c.execute("UPDATE message_versions SET version = -version - 1 WHERE message_id = ?", (o,))
                 c.execute("UPDATE message_versions SET version = -version WHERE message_id = ?", (o,))
                 number = 1
-            self.keep_version(o, number, new, "export", new["sent_at"])
+            self.keep_version(o, number, new, "export", new["sent_at"], _earlier(self.state_of(n), self.state_of(o)))
             attachments = _filled_in(old_attachments, new_attachments, add=True)
             digest = old["content_hash"] if attachments == old_attachments else self.content_hash_of(old, dict(old), attachments)
             c.execute("UPDATE messages SET version = version + 1, content_hash = ? WHERE id = ?", (digest, o))

@@ -379,3 +379,12 @@ def m009_conversation_files(db: Database) -> None:
             PRIMARY KEY (conversation_id, file_name, blob_sha256)
         ) WITHOUT ROWID;
     """)
+
+
+@migrations()
+def m010_what_a_version_was(db: Database) -> None:
+    """`message_versions.earlier`: what else an earlier state of a message was, where the state that
+    replaced it differs beside its text and time (its sender's number as an earlier reading gave it,
+    its status, its marks, its attachments): canonical JSON of those values, NULL when only the text
+    or the time changed. Versions kept before this version say nothing more than they did."""
+    _run(db, "ALTER TABLE message_versions ADD COLUMN earlier TEXT;")

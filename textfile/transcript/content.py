@@ -296,7 +296,30 @@ def _version(v, tz: ZoneInfo) -> dict:
     zone = v["source_zone"]
     reading = f"{fmt_time(v['sent_at'], times.zone(zone))} in {zone}" if v["sent_at"] and zone else fmt_time(v["sent_at"], tz)
     return {"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"], "origin": VERSION_ORIGINS.get(v["origin"], v["origin"]),
-            "reading": reading}
+            "reading": reading, "was": _was(json.loads(v["earlier"])) if v["earlier"] else []}
+
+
+def _was(earlier: dict) -> list[str]:
+    """What else an earlier version was (`message_versions.earlier`), in words."""
+    words = []
+    for key, value in earlier.items():
+        if key == "sender":
+            words.append(f"sender {value}" if value else "no sender")
+        elif key == "direction":
+            words.append(DIRECTION_WORDS.get(value, value))
+        elif key == "flags":
+            marks = [m for m in _marks(None, json.loads(value), "message")]
+            words.append(f"marked {', '.join(marks)}" if marks else "no marks")
+        elif key == "attachments":
+            names = [f"{name or '(no name)'}{'' if sha else ' (bytes not in the export)'}" for name, sha in value]
+            words.append(f"attachments {', '.join(names)}" if names else "no attachments")
+        elif key == "duration_s":
+            words.append(f"call length {duration(value)}" if value else "no call length")
+        elif key == "reply_to":
+            words.append("a reply to another message" if value else "not a reply")
+        else:  # kind, status
+            words.append(f"{key} {value}" if value else f"no {key}")
+    return words
 
 
 def _marks(status: str | None, flags: list[str], kind: str) -> list[str]:
