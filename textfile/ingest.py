@@ -563,6 +563,7 @@ class _Writer:
         self.retimed: dict[str, int] = {}  # earlier zone -> messages whose time this import corrected
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.moved: dict[tuple[int, int], int] = {}  # (from, to) conversation ids -> messages moved
+        self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -826,7 +827,8 @@ class _Writer:
     def move(self, p: _Pending, mid: str, archived_in: int) -> None:
         """A message whose id does not follow its conversation (`Message.identity_key`: an Android
         number the backup joined with its international form) is where this source reads it: moved
-        there, its sender with it, and said."""
+        there, its sender with it, and said. The version `new_version` keeps says which sender it had."""
+        self.unmoved[mid] = self.state_of(mid)
         self.conn.execute("UPDATE messages SET conversation_id = ?, sender_id = ? WHERE id = ?", (p.conversation_id, p.sender_id, mid))
         self.moved[(archived_in, p.conversation_id)] = self.moved.get((archived_in, p.conversation_id), 0) + 1
         self.touched.add(archived_in)
@@ -863,7 +865,7 @@ class _Writer:
         c = self.conn
         import_id = self.result.import_id
         old = c.execute("SELECT body, sent_at, source_zone, content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
-        before = self.state_of(mid)
+        before = self.unmoved.pop(mid, None) or self.state_of(mid)
         m = p.record
         after = {"sender": m.handle, "direction": m.direction, "kind": m.kind, "status": m.status, "duration_s": m.duration_s,
                  "flags": p.flags, "reply_to": m.reply_to, "attachments": _listed(p.attachments)}
@@ -1079,21 +1081,20 @@ class _Writer:
             self.note(f"{where}: {rule} since {earlier}: kept as a new version of that message, not as a second message")
         else:
             rule = "earlier"
-            if old["sent_at"] != new["sent_at"]:
-                self.restate(old, {"sent_at": new["sent_at"], "source_zone": new["source_zone"],
-                                   "flags": _retimed_flags(old["flags"], json.loads(new["flags"]))}, old_attachments, "reimport")
-                old = c.execute("SELECT * FROM messages WHERE id = ?", (o,)).fetchone()
+            # A corrected time, or attachment bytes only the earlier form brought: the state they
+            # replace is kept as a version too (a transcript made before shows it).
+            retimed = {"sent_at": new["sent_at"], "source_zone": new["source_zone"],
+                       "flags": _retimed_flags(old["flags"], json.loads(new["flags"]))} if old["sent_at"] != new["sent_at"] else {}
+            attachments = _filled_in(old_attachments, new_attachments, add=True)
+            if retimed or attachments != old_attachments:
+                self.restate(old, retimed, attachments, "reimport")
             number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (o,)).fetchone()[0] + 1
             if _form(new["flags"]) == 0 and number > 1:  # the text before any edit: the first version
                 c.execute("UPDATE message_versions SET version = -version - 1 WHERE message_id = ?", (o,))
                 c.execute("UPDATE message_versions SET version = -version WHERE message_id = ?", (o,))
                 number = 1
             self.keep_version(o, number, new, "export", new["sent_at"], _earlier(self.state_of(n), self.state_of(o)))
-            attachments = _filled_in(old_attachments, new_attachments, add=True)
-            digest = old["content_hash"] if attachments == old_attachments else self.content_hash_of(old, dict(old), attachments)
-            c.execute("UPDATE messages SET version = version + 1, content_hash = ? WHERE id = ?", (digest, o))
-            if attachments != old_attachments:
-                self.set_attachments(o, attachments)
+            c.execute("UPDATE messages SET version = version + 1 WHERE id = ?", (o,))
             self.note(f"{where}: the text before the message archived from {earlier} was {'deleted' if _form(old['flags']) == 2 else 'edited'}:"
                       " kept as its earlier version, not as a second message")
         c.execute("UPDATE message_sources SET message_id = ? WHERE message_id = ?", (o, n))

@@ -14,7 +14,12 @@ still be being written, and is left for the next run.
 
 `deletable` answers, per conversation, how far it is safe to delete it from the phone: every
 archived message up to that instant is in a transcript whose file still exists, still has the
-recorded sha256, and still shows the message's current content.
+recorded sha256, and still shows the message's current content, or the same content as an earlier
+reading gave it (a zone corrected, a number read anew: the phone holds what the transcript shows,
+proven by hashing the current message with that reading, `integrity.earlier_state`). A message the
+transcript shows as it was before a later import changed what it says (an edit or a deletion in a
+later export, a change in the source) is "changed since its transcript", not covered: the phone
+holds its new state and no transcript does yet; the next weekly run renders the matter again.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from textfile.errors import ArchiveBusy, ImportFailed, TextfileError
 from textfile.filing import COVERED
 from textfile.fingerprint import tree_listing
 from textfile.ingest import import_path, source_digest
-from textfile.integrity import transcript_states
+from textfile.integrity import earlier_state, transcript_states
 
 SETTLE_S = 60
 
@@ -306,13 +311,23 @@ def deletable(archive: Archive) -> list[dict]:
     conn = archive.conn
     states = transcript_states(conn)
     good = [tid for tid, s in states.items() if s["state"] == "ok"]
-    covered: set[tuple[str, str]] = set()
+    transcribed: dict[str, set[str]] = {}  # message id -> the content hashes verified transcripts show of it
     for start in range(0, len(good), 500):
         chunk = good[start:start + 500]
-        covered.update(
-            (r[0], r[1]) for r in conn.execute(
-                f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({','.join('?' * len(chunk))})", chunk)
-        )
+        for mid, digest in conn.execute(
+                f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({','.join('?' * len(chunk))})", chunk):
+            transcribed.setdefault(mid, set()).add(digest)
+    audited: dict = {}
+
+    def coverage(m) -> str:
+        """"covered" (a verified transcript shows it as it is, or as an earlier reading of the same thing),
+        "changed" (it shows a state a later import replaced: the new state is in no transcript), or "none"."""
+        shown = transcribed.get(m["id"], ())
+        if m["content_hash"] in shown:
+            return "covered"
+        states = [s for s in (earlier_state(conn, m["id"], digest, audited) for digest in shown) if s and not s["problems"]]
+        return "covered" if any(s["reading_only"] for s in states) else "changed" if states else "none"
+
     broken_by_conversation: dict[int, list[dict]] = {}
     for s in states.values():
         if s["state"] != "ok" and s["matter_id"] is not None:
@@ -345,10 +360,12 @@ def deletable(archive: Archive) -> list[dict]:
             "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
             "legal_hold": holds.get(c["id"], []),
         }
-        first_gap = next((i for i, m in enumerate(messages) if (m["id"], m["content_hash"]) not in covered), len(messages))
+        covered = [coverage(m) for m in messages]
+        first_gap = next((i for i, c in enumerate(covered) if c != "covered"), len(messages))
         if first_gap:
             entry["safe_until"] = messages[first_gap - 1]["sent_at"]
-        entry["untranscribed"] = len(messages) - first_gap
+        entry["untranscribed"] = covered[first_gap:].count("none")
+        entry["changed_since_transcript"] = covered[first_gap:].count("changed")
         entry["verdict"], entry["safe"] = _verdict(entry, archive)
         out.append(entry)
     return out
@@ -368,15 +385,24 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
                 f"file them (textfile file {e['conversation']} --matter REF), then render a transcript"), False
     broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
                        for b in e["broken_transcripts"])
-    if not e["untranscribed"]:
+    changed, untranscribed = e["changed_since_transcript"], e["untranscribed"]
+    if not untranscribed and not changed:
         verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True
     after = f" after {times.display(e['safe_until'], tz)}" if e["safe_until"] else ""
-    verdict = f"not yet: {e['untranscribed']} message{'s' if e['untranscribed'] != 1 else ''}{after} {'are' if e['untranscribed'] != 1 else 'is'} in no transcript"
+    parts = []
+    if changed:  # a transcript shows it as it was before a later import changed it; the phone holds the new state
+        parts.append(f"{changed} message{'s' if changed != 1 else ''}{after} changed since {'their' if changed != 1 else 'its'} transcript")
+    if untranscribed:
+        parts.append(f"{untranscribed}{'' if parts else ' message' + ('s' if untranscribed != 1 else '') + after}"
+                     f" {'are' if untranscribed != 1 else 'is'} in no transcript")
+    verdict = "not yet: " + " and ".join(parts)
     if e["safe_until"]:
         verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
+    elif changed:
+        verdict += " (render the matter again)"
     return verdict, False
 
 

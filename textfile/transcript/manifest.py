@@ -5,7 +5,11 @@ the archive it came from, its scope and window, its Bates range, and the id and 
 every message in transcript order. The archive records the transcript with the sha256 of the
 PDF file and of the manifest. `verify_pdf` reads the manifest back and reports, in words, every
 way the file and the archive disagree: the file was altered, the manifest was altered, a message
-changed or is missing, or the archive never made this transcript.
+changed or is missing, or the archive never made this transcript. A message a later import changed
+(an edit or a deletion seen in a later export, a corrected zone, a number read anew, a change in the
+source) is no disagreement when the transcript shows a state the archive keeps as a version of it,
+vouched for by that import (`integrity.earlier_state`): the transcript matches the archive as it
+was, and the report names each such message and what changed it (`earlier`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import sqlite3
 from pathlib import Path
 
 from textfile.fingerprint import canonical_json, file_sha256  # noqa: F401 — manifest.file_sha256 for callers
+from textfile.integrity import earlier_state
 
 NAME = "textfile-manifest.json"
 FORMAT = "textfile-transcript-manifest"
@@ -110,6 +115,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     report["scope"] = manifest.get("scope")
     report["messages"] = len(messages)
     report["pages"] = manifest.get("pages")
+    report["zone"] = manifest.get("zone")
     if manifest.get("archive") != archive_id:
         problems.append(f"unknown transcript: it was made from another archive ({manifest.get('archive')})")
         return report
@@ -127,14 +133,24 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     if recorded != messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
     current = _current_hashes(conn, [mid for mid, _ in recorded])
-    changed = 0
+    changed, audited = 0, {}
+    report["earlier"] = []  # messages the transcript shows in a state a later import replaced (`integrity.earlier_state`)
     for seq, (mid, digest) in enumerate(recorded, 1):
         now = current.get(mid)
         if now is None:
             text = f"message #{seq} ({mid[:16]}…) is missing from the archive"
-        elif now[1] != digest or now[0] != digest:
+        elif now[0] == now[1] == digest:
+            continue
+        elif now[0] != now[1] or now[0] == digest:  # the row no longer matches its own hash
             text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript"
+        elif (state := earlier_state(conn, mid, digest, audited)) is None:
+            text = (f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript,"
+                    " nor does any earlier version of it the archive recorded")
+        elif state["problems"]:
+            text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed, and the earlier version the transcript shows is not vouched for: " + \
+                "; ".join(state["problems"])
         else:
+            report["earlier"].append({"message": seq, "id": mid, **{k: v for k, v in state.items() if k != "problems"}})
             continue
         changed += 1
         if changed <= MAX_PROBLEMS:
@@ -142,4 +158,5 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     if changed > MAX_PROBLEMS:
         problems.append(f"… and {changed - MAX_PROBLEMS:,} more messages changed or missing")
     report["ok"] = not problems
+    report["matches"] = None if problems else "the archive as it was" if report["earlier"] else "the archive"
     return report
