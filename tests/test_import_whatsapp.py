@@ -123,7 +123,7 @@ def test_android_24h_complete_records():
         ("line 4", "2024-03-12T13:05:00.000Z", "in", "Sam Client", "Here it is:\nclause 4: rent due on the 1st\n13/03/2024, 10:00 at the office",
          [], [], "message", None),
         ("line 7", "2024-03-12T13:06:00.000Z", "in", "Sam Client", "Photo of page 2", [],
-         [(None, None, None, "omitted by export")], "message", None),
+         [(None, None, None, 'media omitted by export, which does not say what kind (the export wrote "<Media omitted>")')], "message", None),
         ("line 9", "2024-03-12T13:07:00.000Z", "in", "Sam Client", "ok", [], [], "message", None),
         ("line 10", "2024-03-12T13:07:00.000Z", "in", "Sam Client", "ok", [], [], "message", None),
         ("line 11", "2024-03-12T13:08:00.000Z", "out", "Alex Owner", "This message was deleted", ["deleted"], [], "message", None),
@@ -339,16 +339,19 @@ def test_the_scanner_reads_every_header_as_header_does():
 def test_flags_and_placeholders_across_locales():
     dana = messages(DANA)
     assert [(m.body, sorted(m.flags), [(a.file_name, a.missing_reason) for a in m.attachments]) for m in dana[3:7]] == [
-        ("", [], [(None, "omitted by export")]),
-        ("Lease.pdf • 3 pages", [], [("Lease.pdf", "omitted by export")]),
+        ("", [], [(None, 'image omitted by export (the export wrote "image omitted")')]),
+        ("Lease.pdf • 3 pages", [], [("Lease.pdf", 'document omitted by export (the export wrote "document omitted")')]),
         ("This message was deleted.", ["deleted"], []),
         ("late night", ["edited"], []),
     ]
     lucia = messages(WA / "Chat de WhatsApp con Lucía Gómez.txt")
-    assert [(sorted(m.flags), len(m.attachments)) for m in lucia[3:]] == [([], 1), (["deleted"], 0), (["edited"], 0)]
+    assert [(sorted(m.flags), [a.missing_reason for a in m.attachments]) for m in lucia[3:]] == [
+        ([], ['media omitted by export, which does not say what kind (the export wrote "<Multimedia omitido>")']), (["deleted"], []),
+        (["edited"], [])]
     jonas = messages(WA / "WhatsApp Chat mit Jonas.txt")
     assert [(a.file_name, a.missing_reason) for m in jonas for a in m.attachments] == [
-        (None, "omitted by export"), ("IMG-20220323-WA0002.jpg", "file not found beside the chat text")]
+        (None, 'media omitted by export, which does not say what kind (the export wrote "<Medien ausgeschlossen>")'),
+        ("IMG-20220323-WA0002.jpg", "file not found beside the chat text")]
     assert [sorted(m.flags) for m in jonas[4:]] == [["deleted"], ["edited"]]
 
 
@@ -1318,3 +1321,69 @@ def test_me_as_one_of_the_owners_numbers_is_for_a_phone_backup_and_the_chat_read
         renamed.write_text(chat.read_text(encoding="utf-8").replace("Alex Owner:", "Alex:"), encoding="utf-8")
         with pytest.raises(ImportFailed, match="none of the senders is the archive's owner 'Alex Owner'"):
             import_path(archive, renamed, me="+12025550100")
+
+
+# -- media the export left out: the kind it names is kept (walk report, defect 3) ------------------
+
+OMITTED_IOS_CHAT = (
+    "[3/14/25, 9:05:11\u202fAM] Sam Client: Hello\r\n"
+    "\u200e[3/14/25, 9:05:20\u202fAM] Sam Client: \u200eimage omitted\r\n"
+    "\u200e[3/14/25, 9:05:30\u202fAM] Sam Client: \u200evideo omitted\r\n"
+    "\u200e[3/14/25, 9:05:40\u202fAM] Sam Client: \u200eaudio omitted\r\n"
+    "\u200e[3/14/25, 9:05:50\u202fAM] Sam Client: \u200esticker omitted\r\n"
+    "\u200e[3/14/25, 9:06:00\u202fAM] Sam Client: \u200eContact card omitted\r\n"
+    "\u200e[3/14/25, 9:06:10\u202fAM] Sam Client: \u200eGIF omitted\r\n"
+    "\u200e[3/14/25, 9:06:20\u202fAM] Sam Client: \u200edocument omitted\r\n"
+    "\u200e[3/14/25, 9:06:30\u202fAM] Sam Client: Lease.pdf \u2022 3 pages \u200edocument omitted\r\n"
+    "\u200e[3/14/25, 9:06:40\u202fAM] Sam Client: \u200eBild weggelassen\r\n"
+    "\u200e[3/14/25, 9:06:50\u202fAM] Alex Owner: \u200eDokument weggelassen\r\n"
+)
+
+
+def test_omitted_media_keep_the_kind_the_export_names_and_its_words(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat - Sam Client.txt", OMITTED_IOS_CHAT)
+    got = [(m.source_ref, m.body, [(a.file_name, a.mime, a.data, a.missing_reason) for a in m.attachments]) for m in messages(chat)]
+    assert got == [
+        ("line 1", "Hello", []),
+        ("line 2", "", [(None, None, None, 'image omitted by export (the export wrote "image omitted")')]),
+        ("line 3", "", [(None, None, None, 'video omitted by export (the export wrote "video omitted")')]),
+        ("line 4", "", [(None, None, None, 'audio omitted by export (the export wrote "audio omitted")')]),
+        ("line 5", "", [(None, None, None, 'sticker omitted by export (the export wrote "sticker omitted")')]),
+        ("line 6", "", [(None, None, None, 'contact card omitted by export (the export wrote "Contact card omitted")')]),
+        ("line 7", "", [(None, None, None, 'GIF omitted by export (the export wrote "GIF omitted")')]),
+        ("line 8", "", [(None, None, None, 'document omitted by export (the export wrote "document omitted")')]),
+        ("line 9", "Lease.pdf \u2022 3 pages",
+         [("Lease.pdf", "application/pdf", None, 'document omitted by export (the export wrote "document omitted")')]),
+        ("line 10", "", [(None, None, None, 'image omitted by export (the export wrote "Bild weggelassen")')]),
+        ("line 11", "", [(None, None, None, 'document omitted by export (the export wrote "Dokument weggelassen")')]),
+    ]
+    android = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
+                    "12/03/2024, 09:12 - Sam Client: <Media omitted>\n12/03/2024, 09:13 - Sam Client: <Medien ausgeschlossen>\nSigned\n"
+                    "12/03/2024, 09:14 - Alex Owner: ok\n")
+    assert [(m.body, [(a.file_name, a.mime, a.missing_reason) for a in m.attachments]) for m in messages(android)] == [
+        ("", [(None, None, 'media omitted by export, which does not say what kind (the export wrote "<Media omitted>")')]),
+        ("Signed", [(None, None, 'media omitted by export, which does not say what kind (the export wrote "<Medien ausgeschlossen>")')]),
+        ("ok", []),
+    ]
+
+
+def test_an_archive_that_stored_omitted_media_without_their_kind_gains_nothing_from_the_same_export(archive, tmp_path):
+    """Archives made before the kind was kept hold "omitted by export": the same export imported again
+    adds nothing and changes no message, no content hash (the missing reason is not hashed)."""
+    from dataclasses import replace
+
+    from textfile.ingest import Source, import_path, ingest, source_digest
+
+    chat = write(tmp_path / "WhatsApp Chat - Sam Client.txt", OMITTED_IOS_CHAT)
+    size, sha = source_digest(chat)
+    before_kinds = [replace(r, attachments=tuple(replace(a, missing_reason="omitted by export") for a in r.attachments))
+                    if isinstance(r, Message) else r for r in records(chat, owner_name="Alex Owner")]
+    ingest(archive, Source(str(chat), chat.name, size, sha, "whatsapp", "1", "America/New_York", "US", fold_edits=True), before_kinds)
+    before = snapshot(archive)
+    assert {r[-1] for r in before["message_attachments"]} == {"omitted by export"}
+    again = import_path(archive, chat)
+    assert (again.added, again.already_present, again.updated, again.warnings) == (0, 11, 0, [])
+    after = snapshot(archive)
+    for table in after:
+        if table not in ("imports", "message_sources", "audit_log"):
+            assert after[table] == before[table], table

@@ -24,6 +24,13 @@ Decisions:
   ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
   no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
   zipping is skipped by name, so no file of an export goes unaccounted for.
+- Media the export left out: iOS says what kind ("image omitted", "Bild weggelassen"), Android's
+  "<Media omitted>" does not. The attachment's missing reason keeps the kind in English and the
+  placeholder as the export wrote it ('image omitted by export (the export wrote "Bild
+  weggelassen")'), or says the export names no kind. Not its `mime`: that would claim a file type
+  nobody saw, and it is hashed. The reason is in no identity or content hash, so a message archived
+  when the reason was only "omitted by export" is the same message, with the same hash (its stored
+  reason stays as it was).
 """
 
 from __future__ import annotations
@@ -997,17 +1004,22 @@ _ANDROID_ATTACHED_WORDS = _folded_set(
     "tiedosto liitetty", "fil bifogad", "fil vedhæftet", "fil vedlagt", "επισυνάπτεται αρχείο", "файл додано",
     "fișier atașat", "fájl csatolva", "파일 첨부됨", "附件", "ファイル添付", "ไฟล์แนบ", "फ़ाइल संलग्न है", "קובץ מצורף", "ملف مرفق",
 )
-_OMITTED_IOS = _folded_set(
-    "image omitted", "video omitted", "audio omitted", "sticker omitted", "GIF omitted", "Contact card omitted",
-    "document omitted", "Bild weggelassen", "Video weggelassen", "Audio weggelassen", "Sticker weggelassen",
-    "GIF weggelassen", "Kontaktkarte ausgelassen", "Dokument weggelassen", "image absente", "vidéo absente", "audio omis",
-    "sticker omis", "GIF retiré", "Fiche contact manquante", "document manquant", "imagen omitida", "video omitido",
-    "audio omitido", "sticker omitido", "GIF omitido", "tarjeta de contacto omitida", "documento omitido",
-    "imagem ocultada", "vídeo ocultado", "áudio ocultado", "figurinha omitida", "immagine omessa", "video omesso",
-    "audio omesso", "afbeelding weggelaten", "video weggelaten", "audio weggelaten",
-    "изображение отсутствует", "видео отсутствует", "аудиофайл отсутствует", "стикер не добавлен", "GIF отсутствует",
-    "Карточка контакта отсутствует", "документ отсутствует",
-)
+# iOS writes what kind of media it left out ("\u200eimage omitted", localized): the kind is kept in the
+# attachment's missing reason (`_omitted`), with the placeholder as the export wrote it.
+_OMITTED_KINDS = {
+    "image": ("image omitted", "Bild weggelassen", "image absente", "imagen omitida", "imagem ocultada", "immagine omessa",
+              "afbeelding weggelaten", "изображение отсутствует"),
+    "video": ("video omitted", "Video weggelassen", "vidéo absente", "video omitido", "vídeo ocultado", "video omesso",
+              "video weggelaten", "видео отсутствует"),
+    "audio": ("audio omitted", "Audio weggelassen", "audio omis", "audio omitido", "áudio ocultado", "audio omesso",
+              "audio weggelaten", "аудиофайл отсутствует"),
+    "sticker": ("sticker omitted", "Sticker weggelassen", "sticker omis", "sticker omitido", "figurinha omitida", "стикер не добавлен"),
+    "GIF": ("GIF omitted", "GIF weggelassen", "GIF retiré", "GIF omitido", "GIF отсутствует"),
+    "contact card": ("Contact card omitted", "Kontaktkarte ausgelassen", "Fiche contact manquante", "tarjeta de contacto omitida",
+                     "Карточка контакта отсутствует"),
+    "document": ("document omitted", "Dokument weggelassen", "document manquant", "documento omitido", "документ отсутствует"),
+}
+_OMITTED_IOS = {_phrase(placeholder): kind for kind, placeholders in _OMITTED_KINDS.items() for placeholder in placeholders}
 _WA_MEDIA_NAME = re.compile(r"^(?:IMG|VID|PTT|AUD|STK|DOC|PHOTO)-\d{8}-WA\d{4,}\.\w+$|^\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-")
 _MISSED_CALLS = _folded_set(
     "Missed voice call", "Missed video call", "Missed group voice call", "Missed group video call",
@@ -1038,9 +1050,19 @@ _PHRASES = None  # filled below: every short phrase any rule looks for
 _DOC_TITLE = re.compile(r"\.[0-9A-Za-z]{1,8}$")
 
 
+def _omitted(placeholder: str, kind: str | None) -> str:
+    """Why an attachment is missing, for media the export left out: the kind of media its placeholder
+    names (None: Android's "<Media omitted>" names none; "": a placeholder textfile does not know),
+    and the placeholder as the export wrote it. Not part of identity or content hash (`ingest.message_content_hash`)."""
+    said = f'the export wrote "{placeholder}"'
+    if kind is None:
+        return f"media omitted by export, which does not say what kind ({said})"
+    return f"{kind} omitted by export ({said})" if kind else f"omitted by export ({said})"
+
+
 def _interpret(text: str, line_marked: bool) -> tuple:
     """A message's text (all its lines, invisible marks as written) →
-    (body, identity body, flags, attachments [(file name, omitted)], kind, status)."""
+    (body, identity body, flags, attachments [(file name, why the export left it out | None)], kind, status)."""
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
     tail = text.rstrip(_TAIL_STRIP)[-1:]
@@ -1076,11 +1098,11 @@ def _interpret(text: str, line_marked: bool) -> tuple:
 
     # Android: "<Media omitted>" then the caption on the next lines
     if folded_first in _OMITTED_ANDROID or (clean_first[:1] == "<" and _OMITTED_WORDS.match(clean_first)):
-        attachments.append((None, True))
+        attachments.append((None, _omitted(clean_first, None)))
         media = True
     # iOS with media: "\u200e<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>", "Some file.txt \u200e<attached: 00000046-Some file.txt>"
     elif clean_first[-1:] == ">" and (am := _ATTACHED_IOS.search(first)) is not None:
-        attachments.append((_clean(am.group(2)).strip(), False))
+        attachments.append((_clean(am.group(2)).strip(), None))
         before = _clean(first[: am.start()]).strip()
         caption = before + ("\n" + rest if rest else "") if before else rest
         media = True
@@ -1088,10 +1110,10 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     elif clean_first[-1:] == ")" and (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None and (
         _phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1)))
     ):
-        attachments.append((_clean(fm.group(1)).strip(), False))
+        attachments.append((_clean(fm.group(1)).strip(), None))
         media = True
     elif folded_first in _OMITTED_IOS:
-        attachments.append((None, True))
+        attachments.append((None, _omitted(clean_first, _OMITTED_IOS[folded_first])))
         media = True
     elif folded_first in _DELETED and not rest:
         flags.add("deleted")
@@ -1117,7 +1139,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
                 title = before.split(" • ")[0].strip()
                 if _DOC_TITLE.search(title):
                     name = title
-            attachments.append((name, True))
+            attachments.append((name, _omitted(placeholder, _OMITTED_IOS.get(_phrase(placeholder), ""))))
             caption = before + ("\n" + rest if rest else "") if before else rest
             media = True
     elif clean_first == "null" and not rest:
@@ -1135,7 +1157,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     return body, identity_body, frozenset(flags), attachments, kind, status, call_seconds
 
 
-_PHRASES = _OMITTED_ANDROID | _OMITTED_IOS | _DELETED | _MISSED_CALLS | _CALLS | {"null"}
+_PHRASES = _OMITTED_ANDROID | frozenset(_OMITTED_IOS) | _DELETED | _MISSED_CALLS | _CALLS | {"null"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1661,9 +1683,9 @@ def _instant(wall: tuple, tz, offsets: dict) -> tuple:
     return datetime(*wall, tzinfo=times.UTC) - known, None
 
 
-def _attachment(source: _Source, name: str | None, omitted: bool, line: int) -> Attachment:
+def _attachment(source: _Source, name: str | None, omitted: str | None, line: int) -> Attachment:
     if omitted or not name:
-        return Attachment(name, _mime(name), missing_reason="omitted by export")
+        return Attachment(name, _mime(name), missing_reason=omitted or "omitted by export")
     found = source.media.find(name, line) if source.media is not None else "file not found beside the chat text"
     if isinstance(found, str):
         return Attachment(name, _mime(name), missing_reason=found)
