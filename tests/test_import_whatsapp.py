@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import struct
 import zipfile
@@ -808,8 +809,6 @@ def test_zip_without_a_chat(tmp_path):
         ("empty.txt", b"", "the file is empty"),
         ("junk.txt", bytes(range(256)) * 8, "not a WhatsApp chat export (binary data)"),
         ("notes.txt", b"Dear Sam,\nthe lease is attached.\n", "not a WhatsApp chat export (no line starts with a WhatsApp date and time)"),
-        ("latin1.txt", "12/03/2024, 09:01 - Sam Client: caf\u00e9 au lait\n".encode("latin-1"),
-         "not UTF-8 text (undecodable byte 0xe9); WhatsApp exports are UTF-8"),
         ("broken.zip", b"PK\x03\x04" + bytes(40), None),
     ],
 )
@@ -1387,3 +1386,81 @@ def test_an_archive_that_stored_omitted_media_without_their_kind_gains_nothing_f
     for table in after:
         if table not in ("imports", "message_sources", "audit_log"):
             assert after[table] == before[table], table
+
+
+# -- bytes that are not text: read as U+FFFD and named, never the whole chat refused (walk report, defect 9) --
+
+BAD_BYTES_CHAT = (
+    "12/03/2024, 09:01 - Sam Client: caf".encode() + b"\xe9 au lait\n"  # Latin-1 "é", as a Windows editor saves it
+    + "12/03/2024, 09:02 - Alex Owner: caf\u00e9 \U0001F600 ok\n".encode()  # valid UTF-8 stays as it is
+    + b"12/03/2024, 09:03 - Sam Client: " + bytes(range(0xf0, 0x100)) + b"\n"
+    + b"12/03/2024, 09:04 - Sam Client: two lines\nand \xc3\x28 a broken pair, \xe2\x82 a cut one\n"
+    + b"".join(b"12/03/2024, 09:%02d - Sam Client: x\x80\n" % minute for minute in range(5, 10))
+)
+
+
+def test_bytes_that_are_not_utf8_are_read_as_u_fffd_and_each_line_is_named(tmp_path, archive):
+    from textfile.ingest import import_path
+
+    chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    chat.write_bytes(BAD_BYTES_CHAT)
+    got = records(chat)
+    assert got[0] == Notice(
+        "WhatsApp Chat with Sam Client.txt: 25 bytes that are not UTF-8 text, each read as U+FFFD (transcripts mark it where it stands):"
+        " line 1 (0xe9); line 3 (0xf0 0xf1 0xf2 0xf3 0xf4 0xf5 0xf6 0xf7 …); line 5 (0xc3 0xe2 0x82); line 6 (0x80); line 7 (0x80);"
+        " and on 3 more lines."
+        " WhatsApp writes UTF-8: another program re-saved this file, or it is damaged; which characters were meant is not guessed,"
+        " and the import's sha256 identifies the bytes as they are")
+    assert [(m.source_ref, m.body) for m in got if isinstance(m, Message)] == [
+        ("line 1", "caf\ufffd au lait"),
+        ("line 2", "caf\u00e9 \U0001F600 ok"),
+        ("line 3", "\ufffd" * 16),
+        ("line 4", "two lines\nand \ufffd( a broken pair, \ufffd\ufffd a cut one"),
+        *((f"line {n}", "x\ufffd") for n in range(6, 11)),
+    ]
+    first = import_path(archive, chat)
+    assert (first.added, first.warnings) == (9, [got[0].text])
+    again = import_path(archive, chat)  # the same text as read, the same identities
+    assert (again.added, again.already_present) == (0, 9)
+
+
+@pytest.mark.parametrize("chunk", [None, 7, 1000, 8191])
+@pytest.mark.parametrize("zipped", [False, True], ids=["txt", "zip"])
+def test_undecodable_bytes_read_the_same_wherever_the_reads_cut_the_text(tmp_path, monkeypatch, chunk, zipped):
+    """The chat is read in pieces (`whatsapp.CHUNK` characters, the decoder's 8 KiB): a character or an
+    undecodable sequence cut by a piece's end reads as when the file is decoded whole."""
+    pieces = [b"caf\xc3\xa9 ", "\U0001F600".encode(), b" \xe2\x82 cut", b" \xe9", b" \xf0\x9f\x98 three of four", b"\r\nsecond line \xff"]
+    bodies, lines = [], []
+    for n in range(600):
+        body = b"".join(pieces[(n + k) % len(pieces)] for k in range(n % 4 + 1)) + b"x" * (n % 13)
+        lines.append(b"12/03/2024, %02d:%02d - %s: %s" % (n // 60, n % 60, b"Sam Client" if n % 3 else b"Alex Owner", body))
+        bodies.append(re.sub("[\udc80-\udcff]", "\ufffd", body.decode("utf-8", "surrogateescape")).replace("\r\n", "\n").rstrip())
+    raw = b"\n".join(lines) + b"\n"
+    chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    chat.write_bytes(raw)
+    if zipped:
+        chat = tmp_path / "WhatsApp Chat - Sam Client.zip"
+        with zipfile.ZipFile(chat, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("_chat.txt", raw)
+    if chunk:
+        monkeypatch.setattr(whatsapp, "CHUNK", chunk)
+    got = records(chat)
+    assert [m.body for m in got if isinstance(m, Message)] == bodies
+    # where the bytes are, found line by line (a line break ends any sequence)
+    bad = {n: [ord(c) - 0xDC00 for c in re.findall("[\udc80-\udcff]", line.decode("utf-8", "surrogateescape"))]
+           for n, line in enumerate(raw.split(b"\n"), 1)}
+    bad = {n: values for n, values in bad.items() if values}
+    shown = "; ".join(f"line {n} ({' '.join(f'0x{b:02x}' for b in values)})" for n, values in list(bad.items())[:5])
+    assert got[0] == Notice(
+        f"{chat.name}: {sum(map(len, bad.values()))} bytes that are not UTF-8 text, each read as U+FFFD (transcripts mark it where it"
+        f" stands): {shown}; and on {len(bad) - 5} more lines. WhatsApp writes UTF-8: another program re-saved this file, or it is"
+        " damaged; which characters were meant is not guessed, and the import's sha256 identifies the bytes as they are")
+
+
+def test_utf16_units_that_are_not_text_are_read_as_u_fffd(tmp_path):
+    chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    chat.write_bytes("12/03/2024, 09:01 - Sam Client: a\ud800b\n13/03/2024, 09:02 - Alex Owner: ok\n".encode("utf-16", "surrogatepass"))
+    got = records(chat)
+    assert got[0].text.startswith("WhatsApp Chat with Sam Client.txt: 2 bytes that are not UTF-16 text, each read as U+FFFD"
+                                  " (transcripts mark it where it stands): line 1 (0x00 0xd8). WhatsApp writes UTF-16:")
+    assert [m.body for m in got if isinstance(m, Message)] == ["a\ufffd\ufffdb", "ok"]

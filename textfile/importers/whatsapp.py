@@ -31,6 +31,15 @@ Decisions:
   nobody saw, and it is hashed. The reason is in no identity or content hash, so a message archived
   when the reason was only "omitted by export" is the same message, with the same hash (its stored
   reason stays as it was).
+- Bytes that are not text: WhatsApp writes UTF-8 (UTF-16 with a BOM on some old phones). A byte
+  the encoding cannot decode (the file re-saved by an editor as Latin-1, damage) is read as U+FFFD,
+  one for each byte, and a warning names the lines and the byte values; the chat is not refused
+  for it. No other encoding is guessed, even for a file that decodes as cp1252 throughout: 0xE9 is
+  "é" in cp1252, "й" in cp1251, "È" in Mac Roman, "ι" in cp1253, and nothing in the bytes says which, so
+  a guess would put characters in the record that the file does not prove. U+FFFD marks the place
+  (transcripts show it and count it), and the import's sha256 identifies the bytes as they are.
+  It is part of the text as read: the same file gives the same identities every time. The file is
+  decoded in a stream (`_chunks`): a character cut by a read is whole, as in a decoding at once.
 """
 
 from __future__ import annotations
@@ -172,6 +181,14 @@ class _Source:
     media: _Media | None  # the files beside the chat text (None: none looked for)
     has_media_store: bool  # the media are in the zip (not beside the chat text)
     close: Callable[[], None] = lambda: None
+    encoding: str = "utf-8-sig"
+
+
+# A byte the chat text's encoding cannot decode is read as U+DC00 + its value (a lone surrogate, which
+# no decoding yields), so that `_chunks` can say where it stood before it puts U+FFFD in its place.
+_BYTES = "textfile-whatsapp-bytes"
+codecs.register_error(_BYTES, lambda exc: ("".join(chr(0xDC00 + b) for b in exc.object[exc.start:exc.end]), exc.end))
+_ESCAPED = re.compile("[\udc00-\udcff]")
 
 
 def _encoding(head: bytes) -> str:
@@ -463,7 +480,7 @@ def _open_source(path: Path) -> _Source:
 
         def open_text() -> io.TextIOBase:
             try:
-                return io.TextIOWrapper(zf.open(info), encoding=enc, errors="strict", newline="")
+                return io.TextIOWrapper(zf.open(info), encoding=enc, errors=_BYTES, newline="")
             except _ZIP_ERRORS as exc:
                 raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
@@ -488,7 +505,8 @@ def _open_source(path: Path) -> _Source:
                 raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
             return data
 
-        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close)
+        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close,
+                       enc)
 
     enc = _encoding(head)
     if b"\x00" in head[:4096] and enc != "utf-16":
@@ -498,7 +516,7 @@ def _open_source(path: Path) -> _Source:
     folder = path.parent
 
     def open_text() -> io.TextIOBase:
-        return open(path, "r", encoding=enc, errors="strict", newline="")
+        return open(path, "r", encoding=enc, errors=_BYTES, newline="")
 
     def beside() -> tuple[list[_File], list[str]]:
         files, litter = [], []
@@ -528,18 +546,66 @@ def _open_source(path: Path) -> _Source:
     folder_name = (container or path.parent).name
     named = container is not None or chat_name_from_file(folder_name) is not None
     media = _Media(beside, "file not found beside the chat text", container is not None)
-    return _Source(container or path, open_text, path.name, folder_name if named else None, media, False)
+    return _Source(container or path, open_text, path.name, folder_name if named else None, media, False, encoding=enc)
 
 
-def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
+class _Undecodable:
+    """The bytes of the chat text its encoding cannot decode, each read as U+FFFD (`_chunks`): how
+    many, on how many lines, and the values on the first lines, for a warning (`notice`)."""
+
+    SHOWN_LINES = 5
+    SHOWN_BYTES = 8  # per line
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lines = 0
+        self.last_line = 0
+        self.shown: dict[int, list[int]] = {}
+
+    def add(self, piece: str, lines_before: int) -> None:
+        line, pos = lines_before + 1, 0
+        for m in _ESCAPED.finditer(piece):
+            line += piece.count("\n", pos, m.start())
+            pos = m.start()
+            self.count += 1
+            if line != self.last_line:
+                self.lines += 1
+                self.last_line = line
+                if len(self.shown) < self.SHOWN_LINES:
+                    self.shown[line] = []
+            values = self.shown.get(line)
+            if values is not None and len(values) <= self.SHOWN_BYTES:
+                values.append(ord(m.group()) - 0xDC00)
+
+    def notice(self, name: str, encoding: str) -> Notice:
+        text = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        where = "; ".join(f"line {line} ({' '.join(f'0x{b:02x}' for b in values[:self.SHOWN_BYTES])}{' …' if len(values) > self.SHOWN_BYTES else ''})"
+                          for line, values in self.shown.items())
+        more = self.lines - len(self.shown)
+        return Notice(
+            f"{name}: {self.count} byte{'s that are' if self.count != 1 else ' that is'} not {text} text, each read as U+FFFD (transcripts mark it where"
+            f" it stands): {where}{f'; and on {more} more line' + ('s' if more != 1 else '') if more else ''}. WhatsApp writes {text}: another"
+            " program re-saved this file, or it is damaged; which characters were meant is not guessed, and the import's sha256"
+            " identifies the bytes as they are")
+
+
+def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None = None) -> Iterator[str]:
     """The text in pieces that each begin with a "\n": the one that ended the piece before, or for
-    the first piece one added (not part of the text). Every line start is then right after a "\n"."""
+    the first piece one added (not part of the text). Every line start is then right after a "\n".
+    A byte the encoding cannot decode is U+FFFD, counted in `undecodable` (with its line) when given."""
     carry = "\n"
+    lines = 0  # (counted only for `undecodable`)
     try:
         while True:
             piece = stream.read(CHUNK)
             if not piece:
                 break
+            if not piece.isascii() and _ESCAPED.search(piece) is not None:
+                if undecodable is not None:
+                    undecodable.add(piece, lines)
+                piece = _ESCAPED.sub("\ufffd", piece)
+            if undecodable is not None:
+                lines += piece.count("\n")
             text = carry + piece
             cut = text.rfind("\n")
             if cut <= 0:
@@ -550,8 +616,6 @@ def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
             carry = text[cut:]
             yield text[:cut]
         yield carry
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(path, f"not UTF-8 text (undecodable byte 0x{exc.object[exc.start]:02x}); WhatsApp exports are UTF-8") from None
     except _ZIP_ERRORS as exc:
         raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
@@ -580,6 +644,7 @@ class _Survey:
     group_hint: bool = False  # a system line speaks of a group
     # Date orders in which some header's time is earlier than the one before it (see _messages)
     out_of_order: set = field(default_factory=set)
+    undecodable: _Undecodable = field(default_factory=_Undecodable)
 
 
 def _date_facts(d1: str, d2: str, d3: str):
@@ -643,7 +708,7 @@ def _survey(source: _Source) -> _Survey:
     headers = 0
     lines_before = 0  # line breaks in the chunks before this one (a header's line: see _messages)
     with source.open_text() as stream:
-        for chunk in _chunks(source.path, stream):
+        for chunk in _chunks(source.path, stream, s.undecodable):
             for m in _AFTER_NEWLINE.finditer(chunk):
                 g = m.groups()
                 if g[0] is not None:  # the common shape (groups 1-7)
@@ -1284,6 +1349,8 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
         participants=tuple(participants[k] for k in sorted(participants)),
     )
 
+    if survey.undecodable.count:
+        yield survey.undecodable.notice(path.name, source.encoding)
     if notice is not None:
         yield notice
     if name_notice is not None:
