@@ -111,8 +111,12 @@ def test_android_24h_complete_records():
     assert [r for r in got if not isinstance(r, Message)] == [Notice(
         "WhatsApp Chat with Sam Client.txt: dates read as day/month/year: no header date has a number above 12, and the dated "
         "attachment names fit that order only (2 names: 'IMG-20240312-WA0001.jpg' at line 15, header date 12/03/2024; "
-        "'PTT-20240312-WA0002.opus' at line 17, header date 12/03/2024); pass --date-order mdy if that is wrong", kind="assumption")]
-    got = got[1:]
+        "'PTT-20240312-WA0002.opus' at line 17, header date 12/03/2024); pass --date-order mdy if that is wrong", kind="assumption"),
+        Notice("WhatsApp Chat with Sam Client.txt: 2 times as written did not exist or occurred twice in America/New_York (daylight"
+               " saving time): 1 did not exist (the clocks jumped forward) and was read with the offset before the change: line 18"
+               ' (written "10/03/2024, 02:30", read as 2024-03-10 03:30 -04:00); 1 occurred twice (the clocks went back) and was read'
+               ' as the first of the two: line 19 (written "03/11/2024, 01:30", read as 2024-11-03 01:30 -04:00)', kind="assumption")]
+    got = [r for r in got if isinstance(r, Message)]
     rows = [row(m) for m in got]
     assert rows == [
         ("line 1", "2024-03-12T13:00:00.000Z", "system", None,
@@ -1464,3 +1468,27 @@ def test_utf16_units_that_are_not_text_are_read_as_u_fffd(tmp_path):
     assert got[0].text.startswith("WhatsApp Chat with Sam Client.txt: 2 bytes that are not UTF-16 text, each read as U+FFFD"
                                   " (transcripts mark it where it stands): line 1 (0x00 0xd8). WhatsApp writes UTF-16:")
     assert [m.body for m in got if isinstance(m, Message)] == ["a\ufffd\ufffdb", "ok"]
+
+
+# -- times a DST change made impossible or ambiguous are said at import (walk report, defect 10) -----
+
+
+def test_the_import_says_how_each_time_a_dst_change_left_open_was_read(cli, archive, tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "".join(
+        ["[2/28/25, 9:00:00\u202fPM] Sam Client: before\r\n", "[3/9/25, 2:30:00\u202fAM] Sam Client: in the gap\r\n"]
+        + [f"[11/2/25, 1:{minute:02d}:00\u202fAM] Sam Client: in the overlap {minute}\r\n" for minute in range(0, 60, 10)]
+        + ["[11/2/25, 10:05:00\u202fAM] Alex Owner: Noted.\r\n"]))
+    notice = ("WhatsApp Chat with Sam Client.txt: 7 times as written did not exist or occurred twice in America/New_York (daylight"
+              " saving time): 1 did not exist (the clocks jumped forward) and was read with the offset before the change: line 2"
+              ' (written "3/9/25, 2:30:00\u202fAM", read as 2025-03-09 03:30:00 -04:00); 6 occurred twice (the clocks went back) and'
+              ' were read as the first of the two: line 3 (written "11/2/25, 1:00:00\u202fAM", read as 2025-11-02 01:00:00 -04:00),'
+              ' line 4 (written "11/2/25, 1:10:00\u202fAM", read as 2025-11-02 01:10:00 -04:00), line 5 (written "11/2/25,'
+              ' 1:20:00\u202fAM", read as 2025-11-02 01:20:00 -04:00), line 6 (written "11/2/25, 1:30:00\u202fAM", read as'
+              ' 2025-11-02 01:30:00 -04:00), line 7 (written "11/2/25, 1:40:00\u202fAM", read as 2025-11-02 01:40:00 -04:00), and 1 more')
+    done = cli("import", chat)
+    assert done.exit_code == 0, done.output
+    assert done.output == f"{chat}: whatsapp, added 9, already present 0, updated 0, skipped 0\n  assumed: {notice}\n"
+    again = cli("import", chat, "--json")
+    [report] = json.loads(again.stdout)
+    assert (report["added"], report["assumptions"], report["warnings"]) == (0, [notice], [])
+    assert json.loads(archive.conn.execute("SELECT assumptions FROM imports WHERE id = 1").fetchone()[0]) == [notice]

@@ -20,6 +20,9 @@ Decisions:
 - Day/month order: a date with a number above 12 proves it. Else, in turn, the dated attachment
   names (a third, cold reading: only such a file, a short one), the order in which the dates
   advance, the region's usual order; an order not proven is an assumption naming what it rested on.
+- A time as written that a DST change made impossible or ambiguous in the zone is read as
+  `times.localize` says and flagged on its message; an assumption of the import says how many
+  were read how, naming the first lines of each with the time as written and as read (`_Resolved`).
 - Media: a line names a file by its exact name, or by that name plus one extension the phone added
   ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
   no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
@@ -1428,8 +1431,9 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     seen = _Digests()
     seen_add = seen.add
     dups: dict = {}
+    dst = _Resolved()
     line_no = 0  # (the first chunk's own "\n" counts as the end of line 0)
-    pending = None
+    pending = pending_header = None
     parts: list[str] = []
     prelude_done = False
     blake2b = hashlib.blake2b
@@ -1500,6 +1504,9 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             attachments = ()
         if time_flag:
             flags = flags | {time_flag}
+            # (the header of the message being built: `pending_header`)
+            dst.add(time_flag, line_no, _clean(pending_header.group(0)).strip(" []-–:\u00a0\u202f\n"), sent_at,
+                    "minute" if len(clock_time[1]) == 6 else "second")
         if name is None:
             identity_sender = None
         else:
@@ -1615,6 +1622,40 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             yield build(pending, text[:-1] if text[-1:] == "\n" else text)
         else:
             raise ImportFailed(path, f"no line has a valid date when read in {order} order (check --date-order)")
+    if dst.counts:
+        yield dst.notice(path.name, zone_name, tz)
+
+
+class _Resolved:
+    """The times as written that a DST change made impossible or ambiguous in the zone (`_instant`'s
+    flags), for an assumption that says how each was read: how many, and the first lines of each."""
+
+    SHOWN = 5
+    HOW = {"time_nonexistent": ("did not exist (the clocks jumped forward)", "read with the offset before the change"),
+           "time_ambiguous": ("occurred twice (the clocks went back)", "read as the first of the two")}
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.shown: dict[str, list] = {}
+
+    def add(self, flag: str, line: int, written: str, sent_at: datetime, precision: str) -> None:
+        self.counts[flag] = self.counts.get(flag, 0) + 1
+        shown = self.shown.setdefault(flag, [])
+        if len(shown) < self.SHOWN:
+            shown.append((line, written, sent_at, precision))
+
+    def notice(self, name: str, zone_name: str, tz) -> Notice:
+        parts = []
+        for flag, (what, how) in self.HOW.items():
+            n = self.counts.get(flag)
+            if n:
+                lines = ", ".join(f"line {line} (written \"{written}\", read as {times.display(times.to_iso(at), tz, precision)})"
+                                  for line, written, at, precision in self.shown[flag])
+                more = f", and {n - self.SHOWN} more" if n > self.SHOWN else ""
+                parts.append(f"{n} {what} and {'was' if n == 1 else 'were'} {how}: {lines}{more}")
+        total = sum(self.counts.values())
+        return Notice(f"{name}: {total} time{'s' if total != 1 else ''} as written did not exist or occurred twice in {zone_name}"
+                      f" (daylight saving time): {'; '.join(parts)}", kind="assumption")
 
 
 def _cut_header(header: str, text: str, names: list[str]) -> str | None:
