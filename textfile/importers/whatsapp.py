@@ -20,6 +20,10 @@ Decisions:
 - Day/month order: a date with a number above 12 proves it. Else, in turn, the dated attachment
   names (a third, cold reading: only such a file, a short one), the order in which the dates
   advance, the region's usual order; an order not proven is an assumption naming what it rested on.
+- The zone of the wall clock: --tz; without it, for a chat the archive holds, the zone it was
+  last read in (`ImportOptions.chat_zones`, by conversation key, which only the survey settles:
+  no second reading), with an assumption saying so and a `Zone` record that the import records;
+  else the archive's. A --tz that moves archived messages is refused by ingest unless it corrects.
 - A time as written that a DST change made impossible or ambiguous in the zone is read as
   `times.localize` says and flagged on its message; an assumption of the import says how many
   were read how, naming the first lines of each with the time as written and as read (`_Resolved`).
@@ -57,19 +61,20 @@ import unicodedata
 import zipfile
 import zlib
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
 from textfile import phones, times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
+from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped, Zone
 
 FORMAT = "whatsapp"
 VERSION = "1"
 CHAT_NAMED_BY_FILE = True  # the conversation key comes from the file's name (see ingest)
 EDITS_CHANGE_IDENTITY = True  # the text is part of a message's identity: an edit between exports is folded (see ingest)
+WALL_CLOCK = True  # times carry no zone: read in --tz, or a chat the archive holds in the zone it was last read in (`ImportOptions.chat_zones`)
 
 CHUNK = 1 << 18  # characters per read; headers are matched over whole chunks
 MAX_LINE = 64 << 20  # a "line" longer than this is not text
@@ -1254,10 +1259,6 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
             order = options.date_order
     else:
         order, notice = _date_order(source, survey, options)
-    try:
-        tz = times.zone(options.tz)
-    except TextfileError as exc:
-        raise ImportFailed(path, str(exc)) from None
     region = options.region
 
     # senders and the owner
@@ -1334,6 +1335,19 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     owner_fold = _fold(owner_raw)
     owner_key = _fold(_as_written(owner_raw))
     source_key = f"{_fold(chat_name)}|{owner_key}"
+
+    # The zone: --tz, the zone this chat was last read in (no --tz given), or the archive's.
+    read_in = options.chat_zones.get(source_key)
+    if read_in and read_in != options.tz:
+        yield Zone(read_in)
+        yield Notice(f"{path.name}: times read as wall-clock times in {read_in}, the zone this chat's messages were last read in,"
+                     f" not the archive's {options.tz}; pass --tz to read the export in another zone (with --corrects-tz if that"
+                     " zone corrects the earlier reading)", kind="assumption")
+        options = replace(options, tz=read_in)
+    try:
+        tz = times.zone(options.tz)
+    except TextfileError as exc:
+        raise ImportFailed(path, str(exc)) from None
 
     participants: dict[str, Participant] = {}
     for name in senders:
