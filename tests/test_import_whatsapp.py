@@ -1340,6 +1340,10 @@ OMITTED_IOS_CHAT = (
     "\u200e[3/14/25, 9:06:30\u202fAM] Sam Client: Lease.pdf \u2022 3 pages \u200edocument omitted\r\n"
     "\u200e[3/14/25, 9:06:40\u202fAM] Sam Client: \u200eBild weggelassen\r\n"
     "\u200e[3/14/25, 9:06:50\u202fAM] Alex Owner: \u200eDokument weggelassen\r\n"
+    "\u200e[3/14/25, 9:07:00\u202fAM] Sam Client: \u200eGIF \u091b\u094b\u095c\u093e \u0917\u092f\u093e\r\n"  # Hindi, "\u095c" precomposed
+    "\u200e[3/14/25, 9:07:10\u202fAM] Sam Client: \u200e\u753b\u50cf\u306f\u542b\u307e\u308c\u3066\u3044\u307e\u305b\u3093\r\n"
+    # the same words typed as a message (no mark before them): text, as it always was
+    "[3/14/25, 9:07:20\u202fAM] Sam Client: \u753b\u50cf\u306f\u542b\u307e\u308c\u3066\u3044\u307e\u305b\u3093\r\n"
 )
 
 
@@ -1359,6 +1363,9 @@ def test_omitted_media_keep_the_kind_the_export_names_and_its_words(tmp_path):
          [("Lease.pdf", "application/pdf", None, 'document omitted by export (the export wrote "document omitted")')]),
         ("line 10", "", [(None, None, None, 'image omitted by export (the export wrote "Bild weggelassen")')]),
         ("line 11", "", [(None, None, None, 'document omitted by export (the export wrote "Dokument weggelassen")')]),
+        ("line 12", "", [(None, None, None, 'GIF omitted by export (the export wrote "GIF \u091b\u094b\u095c\u093e \u0917\u092f\u093e")')]),
+        ("line 13", "", [(None, None, None, 'image omitted by export (the export wrote "\u753b\u50cf\u306f\u542b\u307e\u308c\u3066\u3044\u307e\u305b\u3093")')]),
+        ("line 14", "\u753b\u50cf\u306f\u542b\u307e\u308c\u3066\u3044\u307e\u305b\u3093", []),
     ]
     android = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
                     "12/03/2024, 09:12 - Sam Client: <Media omitted>\n12/03/2024, 09:13 - Sam Client: <Medien ausgeschlossen>\nSigned\n"
@@ -1385,7 +1392,7 @@ def test_an_archive_that_stored_omitted_media_without_their_kind_gains_nothing_f
     before = snapshot(archive)
     assert {r[-1] for r in before["message_attachments"]} == {"omitted by export"}
     again = import_path(archive, chat)
-    assert (again.added, again.already_present, again.updated, again.warnings) == (0, 11, 0, [])
+    assert (again.added, again.already_present, again.updated, again.warnings) == (0, 14, 0, [])
     after = snapshot(archive)
     for table in after:
         if table not in ("imports", "message_sources", "audit_log"):

@@ -1093,6 +1093,20 @@ _OMITTED_KINDS = {
     "document": ("document omitted", "Dokument weggelassen", "document manquant", "documento omitido", "документ отсутствует"),
 }
 _OMITTED_IOS = {_phrase(placeholder): kind for kind, placeholders in _OMITTED_KINDS.items() for placeholder in placeholders}
+# More languages, known by the mark that starts them ("\u200e画像は含まれていません"), not as a line's whole text:
+# only the kind is read from them, so that no message's identity changes.
+_MORE_KINDS = {
+    "image": ("لم يتم إدراج الصورة", "फ़ोटो हटाई गई", "画像は含まれていません", "ไม่มีรูปภาพ"),
+    "video": ("لم يتم إدراج الفيديوهات", "वीडियो छोड़ा गया", "ビデオは含まれていません", "วิดีโอถูกลบ"),
+    "audio": ("لم يتم إدراج المقاطع الصوتية", "ऑडियो हटाई गयी", "音声は含まれていません", "ไม่มีไฟล์เสียง"),
+    "sticker": ("تم حذف الملصقات", "स्टिकर छोड़ा गया", "スタンプは含まれていません", "ไม่มีสติกเกอร์"),
+    "GIF": ("لم يتم إدراج صورة GIF", "GIF छोड़ा गया", "GIFは含まれていません", "ละเว้น GIF"),
+    "contact card": ("لم يتم إدراج بطاقة جهة اتصال", "कॉन्टैक्ट कार्ड छोड़ा गया", "連絡先カードを省略", "บัตรรายชื่อที่ละเว้น"),
+    "document": ("لم يتم إدراج المستند", "डॉक्यूमेंट छोड़ा गया", "ドキュメントは含まれていません", "ละเว้นเอกสาร"),
+}
+# (looked up in NFC: Hindi is written with "\u095c" or "\u0921\u093c" alike)
+_OMITTED_KIND = {unicodedata.normalize("NFC", _phrase(placeholder)): kind
+                 for kinds in (_OMITTED_KINDS, _MORE_KINDS) for kind, placeholders in kinds.items() for placeholder in placeholders}
 _WA_MEDIA_NAME = re.compile(r"^(?:IMG|VID|PTT|AUD|STK|DOC|PHOTO)-\d{8}-WA\d{4,}\.\w+$|^\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-")
 _MISSED_CALLS = _folded_set(
     "Missed voice call", "Missed video call", "Missed group voice call", "Missed group video call",
@@ -1212,7 +1226,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
                 title = before.split(" • ")[0].strip()
                 if _DOC_TITLE.search(title):
                     name = title
-            attachments.append((name, _omitted(placeholder, _OMITTED_IOS.get(_phrase(placeholder), ""))))
+            attachments.append((name, _omitted(placeholder, _OMITTED_KIND.get(unicodedata.normalize("NFC", _phrase(placeholder)), ""))))
             caption = before + ("\n" + rest if rest else "") if before else rest
             media = True
     elif clean_first == "null" and not rest:
