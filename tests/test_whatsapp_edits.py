@@ -120,6 +120,18 @@ WEEK2_ROW = ("2024-03-20T14:00:00.000Z", SAM, "Running late, sorry", "[]", 1, "A
 WEEK3_ROW = ("2024-03-27T15:00:00.000Z", ALEX, "Thanks for today", "[]", 1, "America/New_York")
 
 
+def read_in_paris(week2_version: int) -> list[tuple]:
+    """Weeks 1 and 2 (Alex's message edited) as the archive holds them once read in Europe/Paris."""
+    paris = "Europe/Paris"
+    return [
+        ("2024-03-13T08:00:00.000Z", None, ENCRYPTED, "[]", 2, paris),
+        ("2024-03-13T08:01:00.000Z", SAM, "Can we meet this week?", "[]", 2, paris),
+        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, paris),
+        ("2024-03-13T08:06:00.000Z", SAM, "Great, see you then", "[]", 2, paris),
+        ("2024-03-20T09:00:00.000Z", SAM, "Running late, sorry", "[]", week2_version, paris),
+    ]
+
+
 def one_edited_message(archive, shape: Shape) -> str:
     """Weeks 1 and 2 archived, in either order: Alex's message once, with its text before the edit; its id."""
     rows = week1_rows(shape)
@@ -320,13 +332,7 @@ def test_a_corrected_zone_moves_the_messages_and_keeps_each_earlier_time_as_a_ve
     assert report["warnings"] == ["5 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
                                   " each keeps its earlier time as a version"]
     paris = "Europe/Paris"
-    assert chat(archive) == [
-        ("2024-03-13T08:00:00.000Z", None, ENCRYPTED, "[]", 2, paris),
-        ("2024-03-13T08:01:00.000Z", SAM, "Can we meet this week?", "[]", 2, paris),
-        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, paris),
-        ("2024-03-13T08:06:00.000Z", SAM, "Great, see you then", "[]", 2, paris),
-        ("2024-03-20T09:00:00.000Z", SAM, "Running late, sorry", "[]", 2, paris),
-    ]
+    assert chat(archive) == read_in_paris(week2_version=2)
     ny = "America/New_York"
     assert versions(archive) == [
         (ENCRYPTED, 1, ENCRYPTED, None, "reimport", 3, "2024-03-13T13:00:00.000Z", ny),
@@ -389,13 +395,7 @@ def test_with_no_tz_a_chat_is_read_in_the_zone_it_was_last_read_in(cli, archive,
                            "  warning: line 3: edited since line 3 of WhatsApp Chat with Sam Client.txt (import 2): kept as a new version"
                            " of that message, not as a second message\n")
     paris = "Europe/Paris"
-    assert chat(archive) == [
-        ("2024-03-13T08:00:00.000Z", None, ENCRYPTED, "[]", 2, paris),
-        ("2024-03-13T08:01:00.000Z", SAM, "Can we meet this week?", "[]", 2, paris),
-        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, paris),
-        ("2024-03-13T08:06:00.000Z", SAM, "Great, see you then", "[]", 2, paris),
-        ("2024-03-20T09:00:00.000Z", SAM, "Running late, sorry", "[]", 1, paris),
-    ]
+    assert chat(archive) == read_in_paris(week2_version=1)
     assert [(r[0], r[1], json.loads(r[2])) for r in archive.conn.execute("SELECT id, zone, assumptions FROM imports ORDER BY id")] == [
         (1, "America/New_York", []), (2, paris, []), (3, paris, [assumed])]
     # the same through a second reading process, which hands the zone over with the records
