@@ -120,11 +120,17 @@ def filed_at(made, conversation: int) -> str:
 
 # -- 9. every assumption on the cover ---------------------------------------------------------------
 
+# what the import said of the times a DST change left open in the Sam Client chat (and the cover repeats)
+SAM_DST = ("2 times as written did not exist or occurred twice in America/New_York (daylight saving time): 1 did not exist (the clocks"
+           ' jumped forward) and was read with the offset before the change: line 3 (written "10/03/2024, 02:30", read as 2024-03-10'
+           ' 03:30 -04:00); 1 occurred twice (the clocks went back) and was read as the first of the two: line 10 (written'
+           ' "03/11/2024, 01:30", read as 2024-11-03 01:30 -04:00)')
+
 
 def test_whatsapp_zone_date_order_and_who_me_was_are_on_the_cover(made):
     cover = cover_text(made)
     assert ("• WhatsApp Chat with Sam Client.txt: times read as wall-clock times in America/New_York (the archive's zone);"
-            " the messages written by 'Alex Owner' are the owner's: the archive's owner has that name.") in cover
+            f" the messages written by 'Alex Owner' are the owner's: the archive's owner has that name; assumed on import: {SAM_DST}.") in cover
     assert ("• WhatsApp Chat with Pat.txt: times read as wall-clock times in America/New_York (the archive's zone);"
             " --me 'Alex Owner' given: the messages written by 'Alex Owner' are the owner's (Alex Owner);"
             " assumed on import: nothing in the file tells day/month from month/day order (no header date has a number above 12,"
@@ -227,9 +233,11 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
     assert sam == {
         "sha256": imports[0]["sha256"], "format": "whatsapp", "size": imports[0]["size"], "file_names": ["WhatsApp Chat with Sam Client.txt"],
         "imports": [{"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": "America/New_York",
-                     "custodian": None, "options": json.loads(i["options"]), "assumptions": []} for i in imports],
+                     "custodian": None, "options": json.loads(i["options"]),
+                     "assumptions": [f"WhatsApp Chat with Sam Client.txt: {SAM_DST}"]} for i in imports],
         "messages": 10, "zones": ["America/New_York"], "custodians": [], "conversations": [ids["Sam Client"]],
-        "phone": "Alex Owner, the archive's owner (no custodian was named when it was imported)", "assumptions": [],
+        "phone": "Alex Owner, the archive's owner (no custodian was named when it was imported)",
+        "assumptions": [f"WhatsApp Chat with Sam Client.txt: {SAM_DST}"],
         "decisions": ["times read as wall-clock times in America/New_York (the archive's zone)",
                       "the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"]}
     assert [f for f in disclosures["filings"] if f["how"] == "manual"] == [

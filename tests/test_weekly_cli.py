@@ -199,3 +199,54 @@ def test_an_output_folder_that_cannot_be_made_is_a_one_line_error_and_logged(cli
     assert r.exit_code == 1 and r.stderr.startswith("Error: /proc/textfile-out: cannot create the folder (")
     log = archive_path.with_name(archive_path.name + ".log").read_text()
     assert f"archive {office}: not run: {in_the_way}: a file is in the way" in log
+
+
+def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archive_path, tmp_path):
+    """A chat corrected to Europe/London is read there every week with no --tz, and says so in the run's log;
+    a new chat from the owner's own phone is read in the archive's zone (walk report, defect 7)."""
+
+    def chat(folder: Path, name: str, lines: list[str]) -> Path:
+        folder.mkdir(exist_ok=True)
+        path = folder / name
+        path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        os.utime(path, (HOUR_AGO, HOUR_AGO))
+        return path
+
+    group = "WhatsApp Chat with Chen Estate Heirs.txt"
+    lines = ["14/05/2024, 09:00 - Sam Client: The will is in the safe", "14/05/2024, 09:05 - Dana Reyes: Which safe?",
+             "14/05/2024, 09:06 - Alex Owner: Let me check", "21/05/2024, 10:00 - Alex Owner: The one at the office",
+             "28/05/2024, 11:00 - Sam Client: Found it"]
+    assert cli("import", chat(tmp_path / "w1", group, lines[:3]), "--quiet").exit_code == 0
+    assert cli("import", chat(tmp_path / "w2", group, lines[:4]), "--tz", "Europe/London", "--corrects-tz", "--quiet").exit_code == 0
+    inbox = tmp_path / "inbox"
+    week3 = chat(inbox, group, lines)
+    mine = chat(inbox, "WhatsApp Chat with Maria Lopez.txt", ["15/05/2024, 16:00 - Maria Lopez: New chat from my other phone",
+                                                               "15/05/2024, 16:02 - Alex Owner: Got it"])
+    run = cli("archive", inbox, "--out", tmp_path / "out", "--quiet")
+    assert (run.exit_code, run.output) == (0, "")
+    with Archive.open(archive_path) as archive:
+        rows = [tuple(r) for r in archive.conn.execute(
+            "SELECT c.title, m.sent_at, m.source_zone, p.display_name, m.body, m.version FROM messages m JOIN conversations c"
+            " ON c.id = m.conversation_id JOIN participants p ON p.id = m.sender_id ORDER BY c.id, m.sent_at")]
+        zones = [tuple(r) for r in archive.conn.execute("SELECT id, file_name, zone FROM imports ORDER BY id")]
+    london, new_york = "Europe/London", "America/New_York"
+    assert rows == [
+        ("Chen Estate Heirs", "2024-05-14T08:00:00.000Z", london, "Sam Client", "The will is in the safe", 2),
+        ("Chen Estate Heirs", "2024-05-14T08:05:00.000Z", london, "Dana Reyes", "Which safe?", 2),
+        ("Chen Estate Heirs", "2024-05-14T08:06:00.000Z", london, "Alex Owner", "Let me check", 2),
+        ("Chen Estate Heirs", "2024-05-21T09:00:00.000Z", london, "Alex Owner", "The one at the office", 1),
+        ("Chen Estate Heirs", "2024-05-28T10:00:00.000Z", london, "Sam Client", "Found it", 1),
+        ("Maria Lopez", "2024-05-15T20:00:00.000Z", new_york, "Maria Lopez", "New chat from my other phone", 1),
+        ("Maria Lopez", "2024-05-15T20:02:00.000Z", new_york, "Alex Owner", "Got it", 1),
+    ]
+    assert zones == [(1, group, new_york), (2, group, london), (3, group, london), (4, mine.name, new_york)]
+    log = (tmp_path / "archive.db.log").read_text(encoding="utf-8").splitlines()
+    assert [line.split(" ", 1)[1] for line in log[-4:]] == [
+        f"archive {inbox}: 2 imported, 0 already archived, 0 copies of archived exports, 0 still being written, 0 failed,"
+        " 0 transcripts rendered",
+        f"  imported {week3}: whatsapp, added 1, already present 4, updated 0",
+        f"    assumed: {group}: times read as wall-clock times in Europe/London, the zone this chat's messages were last read in, not"
+        " the archive's America/New_York; pass --tz to read the export in another zone (with --corrects-tz if that zone corrects"
+        " the earlier reading)",
+        f"  imported {mine}: whatsapp, added 2, already present 0, updated 0",
+    ]

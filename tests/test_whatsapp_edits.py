@@ -120,6 +120,18 @@ WEEK2_ROW = ("2024-03-20T14:00:00.000Z", SAM, "Running late, sorry", "[]", 1, "A
 WEEK3_ROW = ("2024-03-27T15:00:00.000Z", ALEX, "Thanks for today", "[]", 1, "America/New_York")
 
 
+def read_in_paris(week2_version: int) -> list[tuple]:
+    """Weeks 1 and 2 (Alex's message edited) as the archive holds them once read in Europe/Paris."""
+    paris = "Europe/Paris"
+    return [
+        ("2024-03-13T08:00:00.000Z", None, ENCRYPTED, "[]", 2, paris),
+        ("2024-03-13T08:01:00.000Z", SAM, "Can we meet this week?", "[]", 2, paris),
+        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, paris),
+        ("2024-03-13T08:06:00.000Z", SAM, "Great, see you then", "[]", 2, paris),
+        ("2024-03-20T09:00:00.000Z", SAM, "Running late, sorry", "[]", week2_version, paris),
+    ]
+
+
 def one_edited_message(archive, shape: Shape) -> str:
     """Weeks 1 and 2 archived, in either order: Alex's message once, with its text before the edit; its id."""
     rows = week1_rows(shape)
@@ -320,13 +332,7 @@ def test_a_corrected_zone_moves_the_messages_and_keeps_each_earlier_time_as_a_ve
     assert report["warnings"] == ["5 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
                                   " each keeps its earlier time as a version"]
     paris = "Europe/Paris"
-    assert chat(archive) == [
-        ("2024-03-13T08:00:00.000Z", None, ENCRYPTED, "[]", 2, paris),
-        ("2024-03-13T08:01:00.000Z", SAM, "Can we meet this week?", "[]", 2, paris),
-        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, paris),
-        ("2024-03-13T08:06:00.000Z", SAM, "Great, see you then", "[]", 2, paris),
-        ("2024-03-20T09:00:00.000Z", SAM, "Running late, sorry", "[]", 2, paris),
-    ]
+    assert chat(archive) == read_in_paris(week2_version=2)
     ny = "America/New_York"
     assert versions(archive) == [
         (ENCRYPTED, 1, ENCRYPTED, None, "reimport", 3, "2024-03-13T13:00:00.000Z", ny),
@@ -340,10 +346,12 @@ def test_a_corrected_zone_moves_the_messages_and_keeps_each_earlier_time_as_a_ve
     assert details["tz_corrected"] == {"to": paris, "from": {ny: 5}}
     stored = json.loads(archive.conn.execute("SELECT options FROM imports WHERE id = 3").fetchone()[0])
     assert stored["corrects_tz"] is True
-    # week 1 read in the corrected zone too: its text before the edit changes nothing; read as before, it is refused
+    # week 1 read in the corrected zone too: its text before the edit changes nothing; with no --tz it is read in the
+    # zone the chat was last read in (Paris); read in New York as before, it is refused
     assert counts(import_path(archive, week1, tz=paris, corrects_tz=True)) == (0, 4, 0)
+    assert counts(import_path(archive, week1)) == (0, 4, 0)
     with pytest.raises(ImportFailed, match="archived as read in Europe/Paris"):
-        import_path(archive, week1)
+        import_path(archive, week1, tz=ny)
     assert_verified(archive)
     text = transcript_text(cli, archive, tmp_path) if shutil.which("pdftotext") else None
     if text is not None:
@@ -363,6 +371,42 @@ def test_a_corrected_zone_for_the_earlier_export_moves_a_message_folded_from_it(
         (1, "Thursday 3 pm works.", None, "export", 2, None, None),
         (2, "Thursday 3:30 pm works.", None, "reimport", 3, "2024-03-13T13:05:00.000Z", "America/New_York"),
     ]
+    assert_verified(archive)
+
+
+def test_with_no_tz_a_chat_is_read_in_the_zone_it_was_last_read_in(cli, archive, tmp_path, monkeypatch):
+    """After --corrects-tz, the chat's next export needs no --tz (walk report, defect 7); another chat still
+    reads in the archive's zone, and a --tz that differs from the chat's is refused as before."""
+    from textfile import ingest
+
+    week1, week2, _ = weeks(tmp_path, ANDROID)
+    assert cli("import", week1, "--quiet").exit_code == 0
+    assert cli("import", week1, "--tz", "Europe/Paris", "--corrects-tz", "--quiet").exit_code == 0
+    before = snapshot(archive)
+    refused = cli("import", week2, "--tz", "America/New_York")
+    assert refused.exit_code == 1 and "line 1: archived as read in Europe/Paris (2024-03-13 09:00:00 +01:00)" in refused.output
+    assert snapshot(archive) == before
+    assumed = ("WhatsApp Chat with Sam Client.txt: times read as wall-clock times in Europe/Paris, the zone this chat's messages"
+               " were last read in, not the archive's America/New_York; pass --tz to read the export in another zone (with"
+               " --corrects-tz if that zone corrects the earlier reading)")
+    done = cli("import", week2)
+    assert done.exit_code == 0, done.output
+    assert done.output == (f"{week2}: whatsapp, added 1, already present 3, updated 1, skipped 0\n  assumed: {assumed}\n"
+                           "  warning: line 3: edited since line 3 of WhatsApp Chat with Sam Client.txt (import 2): kept as a new version"
+                           " of that message, not as a second message\n")
+    paris = "Europe/Paris"
+    assert chat(archive) == read_in_paris(week2_version=1)
+    assert [(r[0], r[1], json.loads(r[2])) for r in archive.conn.execute("SELECT id, zone, assumptions FROM imports ORDER BY id")] == [
+        (1, "America/New_York", []), (2, paris, []), (3, paris, [assumed])]
+    # the same through a second reading process, which hands the zone over with the records
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    again = import_path(archive, week2, parallel=True)
+    assert (counts(again), again.zone, again.assumptions) == ((0, 5, 0), paris, [assumed])
+    # another chat has never been read anywhere else: the archive's zone, and nothing to say
+    other = export(tmp_path / "other", Shape("android", "WhatsApp Chat with Lee Park.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
+                   [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", ALEX, "Hi")])
+    fresh = import_path(archive, other)
+    assert (fresh.zone, fresh.assumptions, fresh.added) == ("America/New_York", [], 2)
     assert_verified(archive)
 
 

@@ -304,7 +304,7 @@ def matter_list(json_: Json = False, quiet: Quiet = False) -> None:
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Export files or folders, any mix of formats.", show_default=False)],
     format: Annotated[Optional[str], typer.Option("--format", help="Skip detection: imessage, android or whatsapp.")] = None,
-    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in the export (WhatsApp). Default: the archive's.")] = None,
+    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in the export (WhatsApp). Default: the zone the chat was last read in, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
     region: Annotated[Optional[str], typer.Option(help="Phone region for numbers without a country code. Default: the archive's.")] = None,
     me: Annotated[Optional[str], typer.Option(help="You in the export: your name as a WhatsApp chat writes it (one of its senders), or the number of the phone an Android backup came from.")] = None,
@@ -607,7 +607,7 @@ def archive_(
     inbox: Annotated[Path, typer.Argument(help="Folder of exports (searched recursively, any mix of formats).", show_default=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new transcripts.", show_default=False)],
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="If another run is going: wait for it, or exit at once.")] = False,
-    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in WhatsApp exports. Default: the archive's.")] = None,
+    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in every WhatsApp export. Default: each chat's zone as last read, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
     me: Annotated[Optional[str], typer.Option(help="You in the exports: your name as WhatsApp chats write it, or the number of the phone an Android backup came from.")] = None,
     json_: Json = False,

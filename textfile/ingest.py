@@ -16,7 +16,8 @@ Where a format's identity holds the text (WhatsApp), an edit or a deletion betwe
 arrives as a new identity: at the end of the import it is folded into the archived message
 (`_Writer.fold`), and its identity recorded as an alias that later imports find. A known message
 that a new reading of a wall clock in another zone would move is refused unless the import says
-it corrects the earlier reading (`_Writer.changed`).
+it corrects the earlier reading (`_Writer.changed`). Given no zone, an importer of wall clocks
+reads a chat the archive holds in the zone it was last read in (`_chat_zones`), and says which (`Zone`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
 from textfile.importers import by_name, detect
-from textfile.model import DIRECTIONS, KINDS, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped
+from textfile.model import DIRECTIONS, KINDS, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped, Zone
 from textfile.phones import normalize_handle, validate_region
 
 BATCH = 2000
@@ -152,6 +153,9 @@ def import_path(
         date_order=date_order,
         conversation=conversation,
         attachments_root=Path(attachments_root).expanduser() if attachments_root else None,
+        # With no --tz, a chat the archive holds is read in the zone it was last read in (the importer
+        # knows which chat a source is only once it has read it); --corrects-tz corrects to the zone given.
+        chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and not corrects_tz and getattr(module, "WALL_CLOCK", False) else {},
     )
     try:
         size, sha = digest or source_digest(path)
@@ -184,6 +188,14 @@ def import_path(
         raise
     except Exception as exc:  # a bug in an importer must not reach the user as a traceback
         raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
+
+
+def _chat_zones(archive: Archive, platform: str, zone: str) -> dict[str, str]:
+    """The zone each conversation of `platform` was last read in (that of its latest message), where it
+    is not `zone`, by conversation key (`ImportOptions.chat_zones`)."""
+    return {key: read_in for key, read_in in archive.conn.execute(
+        "SELECT c.source_key, (SELECT m.source_zone FROM messages m WHERE m.conversation_id = c.id"
+        " ORDER BY m.sent_at DESC, m.rowid DESC LIMIT 1) FROM conversations c WHERE c.platform = ?", (platform,)) if read_in and read_in != zone}
 
 
 def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
@@ -365,9 +377,9 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         writer = _Writer(conn, result, source.region, fold_edits=source.fold_edits, corrects_tz=source.corrects_tz)
         writer.consume(records, progress)
         conn.execute(
-            "UPDATE imports SET finished_at = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
+            "UPDATE imports SET finished_at = ?, zone = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
             " skipped_reasons = ?, warnings = ?, assumptions = ? WHERE id = ?",
-            (times.now_iso(), result.added, result.already_present, result.updated, sum(result.skipped.values()),
+            (times.now_iso(), result.zone, result.added, result.already_present, result.updated, sum(result.skipped.values()),
              canonical_json(writer.skipped_detail), canonical_json(result.warnings),
              canonical_json(result.assumptions), result.import_id),
         )
@@ -582,6 +594,8 @@ class _Writer:
                 self.note(record.text, record.kind)
             elif isinstance(record, ChatFile):
                 self.chat_file(record)
+            elif isinstance(record, Zone):
+                self.result.zone = record.name
             else:
                 raise TypeError(f"importer yielded {type(record).__name__}, not a record")
             count += 1

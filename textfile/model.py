@@ -8,7 +8,8 @@ A record stream may contain, in any order:
   - `Reaction`  a tapback or emoji reaction aimed at another message of the same source;
   - `Skipped`   a piece of the source that was deliberately not imported, with the reason;
   - `Notice`    a warning or an assumption the importer made, shown to the user and recorded;
-  - `ChatFile`  a file the export holds that no message names, kept with its conversation.
+  - `ChatFile`  a file the export holds that no message names, kept with its conversation;
+  - `Zone`      the zone the importer read the source's wall clocks in, when not `ImportOptions.tz`.
 """
 
 from __future__ import annotations
@@ -136,7 +137,16 @@ class ChatFile:
     source_ref: str = ""
 
 
-Record = Message | Reaction | Skipped | Notice | ChatFile
+@dataclass(frozen=True)
+class Zone:
+    """The zone the source's wall clocks were read in where the importer chose it rather than
+    `ImportOptions.tz`: a chat the archive holds, read in the zone it was last read in
+    (`ImportOptions.chat_zones`). Before the messages; the import records it as its zone."""
+
+    name: str
+
+
+Record = Message | Reaction | Skipped | Notice | ChatFile | Zone
 
 
 @dataclass(frozen=True)
@@ -151,3 +161,6 @@ class ImportOptions:
     date_order: str | None = None  # --date-order (WhatsApp): "dmy" | "mdy" | "ymd"
     conversation: str | None = None  # --conversation (WhatsApp)
     attachments_root: Path | None = None  # --attachments-root (iMessage)
+    # With no --tz: the zone each conversation of the importer's format was last read in, by its
+    # `source_key`, where that is not `tz`; an export of such a chat is read in its zone (WhatsApp).
+    chat_zones: dict[str, str] = field(default_factory=dict)

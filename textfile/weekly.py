@@ -42,6 +42,7 @@ from textfile.ingest import import_path, source_digest
 from textfile.integrity import earlier_state, transcript_states
 
 SETTLE_S = 60
+MAX_WARNINGS = 10  # per import, in the run's report (all are on the import's record)
 
 
 # -- the run lock and the log ------------------------------------------------------------------
@@ -413,6 +414,10 @@ def log_lines(report: RunReport) -> list[str]:
              f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"]
     for r in report.imported:
         lines.append(f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}")
+        # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
+        lines += [f"    assumed: {text}" for text in r["assumptions"]] + [f"    warning: {text}" for text in r["warnings"][:MAX_WARNINGS]]
+        if len(r["warnings"]) > MAX_WARNINGS:
+            lines.append(f"    … and {len(r['warnings']) - MAX_WARNINGS:,} more warnings (textfile log --json shows the import)")
     for path in report.same_bytes:
         lines.append(f"  already archived under another name: {path}")
     for path in report.waiting:

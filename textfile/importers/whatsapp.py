@@ -20,10 +20,33 @@ Decisions:
 - Day/month order: a date with a number above 12 proves it. Else, in turn, the dated attachment
   names (a third, cold reading: only such a file, a short one), the order in which the dates
   advance, the region's usual order; an order not proven is an assumption naming what it rested on.
+- The zone of the wall clock: --tz; without it, for a chat the archive holds, the zone it was
+  last read in (`ImportOptions.chat_zones`, by conversation key, which only the survey settles:
+  no second reading), with an assumption saying so and a `Zone` record that the import records;
+  else the archive's. A --tz that moves archived messages is refused by ingest unless it corrects.
+- A time as written that a DST change made impossible or ambiguous in the zone is read as
+  `times.localize` says and flagged on its message; an assumption of the import says how many
+  were read how, naming the first lines of each with the time as written and as read (`_Resolved`).
 - Media: a line names a file by its exact name, or by that name plus one extension the phone added
   ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
   no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
   zipping is skipped by name, so no file of an export goes unaccounted for.
+- Media the export left out: iOS says what kind ("image omitted", "Bild weggelassen"), Android's
+  "<Media omitted>" does not. The attachment's missing reason keeps the kind in English and the
+  placeholder as the export wrote it ('image omitted by export (the export wrote "Bild
+  weggelassen")'), or says the export names no kind. Not its `mime`: that would claim a file type
+  nobody saw, and it is hashed. The reason is in no identity or content hash, so a message archived
+  when the reason was only "omitted by export" is the same message, with the same hash (its stored
+  reason stays as it was).
+- Bytes that are not text: WhatsApp writes UTF-8 (UTF-16 with a BOM on some old phones). A byte
+  the encoding cannot decode (the file re-saved by an editor as Latin-1, damage) is read as U+FFFD,
+  one for each byte, and a warning names the lines and the byte values; the chat is not refused
+  for it. No other encoding is guessed, even for a file that decodes as cp1252 throughout: 0xE9 is
+  "é" in cp1252, "й" in cp1251, "È" in Mac Roman, "ι" in cp1253, and nothing in the bytes says which, so
+  a guess would put characters in the record that the file does not prove. U+FFFD marks the place
+  (transcripts show it and count it), and the import's sha256 identifies the bytes as they are.
+  It is part of the text as read: the same file gives the same identities every time. The file is
+  decoded in a stream (`_chunks`): a character cut by a read is whole, as in a decoding at once.
 """
 
 from __future__ import annotations
@@ -38,19 +61,20 @@ import unicodedata
 import zipfile
 import zlib
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
 from textfile import phones, times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped
+from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped, Zone
 
 FORMAT = "whatsapp"
 VERSION = "1"
 CHAT_NAMED_BY_FILE = True  # the conversation key comes from the file's name (see ingest)
 EDITS_CHANGE_IDENTITY = True  # the text is part of a message's identity: an edit between exports is folded (see ingest)
+WALL_CLOCK = True  # times carry no zone: read in --tz, or a chat the archive holds in the zone it was last read in (`ImportOptions.chat_zones`)
 
 CHUNK = 1 << 18  # characters per read; headers are matched over whole chunks
 MAX_LINE = 64 << 20  # a "line" longer than this is not text
@@ -165,6 +189,14 @@ class _Source:
     media: _Media | None  # the files beside the chat text (None: none looked for)
     has_media_store: bool  # the media are in the zip (not beside the chat text)
     close: Callable[[], None] = lambda: None
+    encoding: str = "utf-8-sig"
+
+
+# A byte the chat text's encoding cannot decode is read as U+DC00 + its value (a lone surrogate, which
+# no decoding yields), so that `_chunks` can say where it stood before it puts U+FFFD in its place.
+_BYTES = "textfile-whatsapp-bytes"
+codecs.register_error(_BYTES, lambda exc: ("".join(chr(0xDC00 + b) for b in exc.object[exc.start:exc.end]), exc.end))
+_ESCAPED = re.compile("[\udc00-\udcff]")
 
 
 def _encoding(head: bytes) -> str:
@@ -456,7 +488,7 @@ def _open_source(path: Path) -> _Source:
 
         def open_text() -> io.TextIOBase:
             try:
-                return io.TextIOWrapper(zf.open(info), encoding=enc, errors="strict", newline="")
+                return io.TextIOWrapper(zf.open(info), encoding=enc, errors=_BYTES, newline="")
             except _ZIP_ERRORS as exc:
                 raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
@@ -481,7 +513,8 @@ def _open_source(path: Path) -> _Source:
                 raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
             return data
 
-        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close)
+        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close,
+                       enc)
 
     enc = _encoding(head)
     if b"\x00" in head[:4096] and enc != "utf-16":
@@ -491,7 +524,7 @@ def _open_source(path: Path) -> _Source:
     folder = path.parent
 
     def open_text() -> io.TextIOBase:
-        return open(path, "r", encoding=enc, errors="strict", newline="")
+        return open(path, "r", encoding=enc, errors=_BYTES, newline="")
 
     def beside() -> tuple[list[_File], list[str]]:
         files, litter = [], []
@@ -521,18 +554,66 @@ def _open_source(path: Path) -> _Source:
     folder_name = (container or path.parent).name
     named = container is not None or chat_name_from_file(folder_name) is not None
     media = _Media(beside, "file not found beside the chat text", container is not None)
-    return _Source(container or path, open_text, path.name, folder_name if named else None, media, False)
+    return _Source(container or path, open_text, path.name, folder_name if named else None, media, False, encoding=enc)
 
 
-def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
+class _Undecodable:
+    """The bytes of the chat text its encoding cannot decode, each read as U+FFFD (`_chunks`): how
+    many, on how many lines, and the values on the first lines, for a warning (`notice`)."""
+
+    SHOWN_LINES = 5
+    SHOWN_BYTES = 8  # per line
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lines = 0
+        self.last_line = 0
+        self.shown: dict[int, list[int]] = {}
+
+    def add(self, piece: str, lines_before: int) -> None:
+        line, pos = lines_before + 1, 0
+        for m in _ESCAPED.finditer(piece):
+            line += piece.count("\n", pos, m.start())
+            pos = m.start()
+            self.count += 1
+            if line != self.last_line:
+                self.lines += 1
+                self.last_line = line
+                if len(self.shown) < self.SHOWN_LINES:
+                    self.shown[line] = []
+            values = self.shown.get(line)
+            if values is not None and len(values) <= self.SHOWN_BYTES:
+                values.append(ord(m.group()) - 0xDC00)
+
+    def notice(self, name: str, encoding: str) -> Notice:
+        text = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        where = "; ".join(f"line {line} ({' '.join(f'0x{b:02x}' for b in values[:self.SHOWN_BYTES])}{' …' if len(values) > self.SHOWN_BYTES else ''})"
+                          for line, values in self.shown.items())
+        more = self.lines - len(self.shown)
+        return Notice(
+            f"{name}: {self.count} byte{'s that are' if self.count != 1 else ' that is'} not {text} text, each read as U+FFFD (transcripts mark it where"
+            f" it stands): {where}{f'; and on {more} more line' + ('s' if more != 1 else '') if more else ''}. WhatsApp writes {text}: another"
+            " program re-saved this file, or it is damaged; which characters were meant is not guessed, and the import's sha256"
+            " identifies the bytes as they are")
+
+
+def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None = None) -> Iterator[str]:
     """The text in pieces that each begin with a "\n": the one that ended the piece before, or for
-    the first piece one added (not part of the text). Every line start is then right after a "\n"."""
+    the first piece one added (not part of the text). Every line start is then right after a "\n".
+    A byte the encoding cannot decode is U+FFFD, counted in `undecodable` (with its line) when given."""
     carry = "\n"
+    lines = 0  # (counted only for `undecodable`)
     try:
         while True:
             piece = stream.read(CHUNK)
             if not piece:
                 break
+            if not piece.isascii() and _ESCAPED.search(piece) is not None:
+                if undecodable is not None:
+                    undecodable.add(piece, lines)
+                piece = _ESCAPED.sub("\ufffd", piece)
+            if undecodable is not None:
+                lines += piece.count("\n")
             text = carry + piece
             cut = text.rfind("\n")
             if cut <= 0:
@@ -543,8 +624,6 @@ def _chunks(path: Path, stream: io.TextIOBase) -> Iterator[str]:
             carry = text[cut:]
             yield text[:cut]
         yield carry
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(path, f"not UTF-8 text (undecodable byte 0x{exc.object[exc.start]:02x}); WhatsApp exports are UTF-8") from None
     except _ZIP_ERRORS as exc:
         raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
@@ -573,6 +652,7 @@ class _Survey:
     group_hint: bool = False  # a system line speaks of a group
     # Date orders in which some header's time is earlier than the one before it (see _messages)
     out_of_order: set = field(default_factory=set)
+    undecodable: _Undecodable = field(default_factory=_Undecodable)
 
 
 def _date_facts(d1: str, d2: str, d3: str):
@@ -636,7 +716,7 @@ def _survey(source: _Source) -> _Survey:
     headers = 0
     lines_before = 0  # line breaks in the chunks before this one (a header's line: see _messages)
     with source.open_text() as stream:
-        for chunk in _chunks(source.path, stream):
+        for chunk in _chunks(source.path, stream, s.undecodable):
             for m in _AFTER_NEWLINE.finditer(chunk):
                 g = m.groups()
                 if g[0] is not None:  # the common shape (groups 1-7)
@@ -997,17 +1077,36 @@ _ANDROID_ATTACHED_WORDS = _folded_set(
     "tiedosto liitetty", "fil bifogad", "fil vedhæftet", "fil vedlagt", "επισυνάπτεται αρχείο", "файл додано",
     "fișier atașat", "fájl csatolva", "파일 첨부됨", "附件", "ファイル添付", "ไฟล์แนบ", "फ़ाइल संलग्न है", "קובץ מצורף", "ملف مرفق",
 )
-_OMITTED_IOS = _folded_set(
-    "image omitted", "video omitted", "audio omitted", "sticker omitted", "GIF omitted", "Contact card omitted",
-    "document omitted", "Bild weggelassen", "Video weggelassen", "Audio weggelassen", "Sticker weggelassen",
-    "GIF weggelassen", "Kontaktkarte ausgelassen", "Dokument weggelassen", "image absente", "vidéo absente", "audio omis",
-    "sticker omis", "GIF retiré", "Fiche contact manquante", "document manquant", "imagen omitida", "video omitido",
-    "audio omitido", "sticker omitido", "GIF omitido", "tarjeta de contacto omitida", "documento omitido",
-    "imagem ocultada", "vídeo ocultado", "áudio ocultado", "figurinha omitida", "immagine omessa", "video omesso",
-    "audio omesso", "afbeelding weggelaten", "video weggelaten", "audio weggelaten",
-    "изображение отсутствует", "видео отсутствует", "аудиофайл отсутствует", "стикер не добавлен", "GIF отсутствует",
-    "Карточка контакта отсутствует", "документ отсутствует",
-)
+# iOS writes what kind of media it left out ("\u200eimage omitted", localized): the kind is kept in the
+# attachment's missing reason (`_omitted`), with the placeholder as the export wrote it.
+_OMITTED_KINDS = {
+    "image": ("image omitted", "Bild weggelassen", "image absente", "imagen omitida", "imagem ocultada", "immagine omessa",
+              "afbeelding weggelaten", "изображение отсутствует"),
+    "video": ("video omitted", "Video weggelassen", "vidéo absente", "video omitido", "vídeo ocultado", "video omesso",
+              "video weggelaten", "видео отсутствует"),
+    "audio": ("audio omitted", "Audio weggelassen", "audio omis", "audio omitido", "áudio ocultado", "audio omesso",
+              "audio weggelaten", "аудиофайл отсутствует"),
+    "sticker": ("sticker omitted", "Sticker weggelassen", "sticker omis", "sticker omitido", "figurinha omitida", "стикер не добавлен"),
+    "GIF": ("GIF omitted", "GIF weggelassen", "GIF retiré", "GIF omitido", "GIF отсутствует"),
+    "contact card": ("Contact card omitted", "Kontaktkarte ausgelassen", "Fiche contact manquante", "tarjeta de contacto omitida",
+                     "Карточка контакта отсутствует"),
+    "document": ("document omitted", "Dokument weggelassen", "document manquant", "documento omitido", "документ отсутствует"),
+}
+_OMITTED_IOS = {_phrase(placeholder): kind for kind, placeholders in _OMITTED_KINDS.items() for placeholder in placeholders}
+# More languages, known by the mark that starts them ("\u200e画像は含まれていません"), not as a line's whole text:
+# only the kind is read from them, so that no message's identity changes.
+_MORE_KINDS = {
+    "image": ("لم يتم إدراج الصورة", "फ़ोटो हटाई गई", "画像は含まれていません", "ไม่มีรูปภาพ"),
+    "video": ("لم يتم إدراج الفيديوهات", "वीडियो छोड़ा गया", "ビデオは含まれていません", "วิดีโอถูกลบ"),
+    "audio": ("لم يتم إدراج المقاطع الصوتية", "ऑडियो हटाई गयी", "音声は含まれていません", "ไม่มีไฟล์เสียง"),
+    "sticker": ("تم حذف الملصقات", "स्टिकर छोड़ा गया", "スタンプは含まれていません", "ไม่มีสติกเกอร์"),
+    "GIF": ("لم يتم إدراج صورة GIF", "GIF छोड़ा गया", "GIFは含まれていません", "ละเว้น GIF"),
+    "contact card": ("لم يتم إدراج بطاقة جهة اتصال", "कॉन्टैक्ट कार्ड छोड़ा गया", "連絡先カードを省略", "บัตรรายชื่อที่ละเว้น"),
+    "document": ("لم يتم إدراج المستند", "डॉक्यूमेंट छोड़ा गया", "ドキュメントは含まれていません", "ละเว้นเอกสาร"),
+}
+# (looked up in NFC: Hindi is written with "\u095c" or "\u0921\u093c" alike)
+_OMITTED_KIND = {unicodedata.normalize("NFC", _phrase(placeholder)): kind
+                 for kinds in (_OMITTED_KINDS, _MORE_KINDS) for kind, placeholders in kinds.items() for placeholder in placeholders}
 _WA_MEDIA_NAME = re.compile(r"^(?:IMG|VID|PTT|AUD|STK|DOC|PHOTO)-\d{8}-WA\d{4,}\.\w+$|^\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-")
 _MISSED_CALLS = _folded_set(
     "Missed voice call", "Missed video call", "Missed group voice call", "Missed group video call",
@@ -1038,9 +1137,19 @@ _PHRASES = None  # filled below: every short phrase any rule looks for
 _DOC_TITLE = re.compile(r"\.[0-9A-Za-z]{1,8}$")
 
 
+def _omitted(placeholder: str, kind: str | None) -> str:
+    """Why an attachment is missing, for media the export left out: the kind of media its placeholder
+    names (None: Android's "<Media omitted>" names none; "": a placeholder textfile does not know),
+    and the placeholder as the export wrote it. Not part of identity or content hash (`ingest.message_content_hash`)."""
+    said = f'the export wrote "{placeholder}"'
+    if kind is None:
+        return f"media omitted by export, which does not say what kind ({said})"
+    return f"{kind} omitted by export ({said})" if kind else f"omitted by export ({said})"
+
+
 def _interpret(text: str, line_marked: bool) -> tuple:
     """A message's text (all its lines, invisible marks as written) →
-    (body, identity body, flags, attachments [(file name, omitted)], kind, status)."""
+    (body, identity body, flags, attachments [(file name, why the export left it out | None)], kind, status)."""
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
     tail = text.rstrip(_TAIL_STRIP)[-1:]
@@ -1076,11 +1185,11 @@ def _interpret(text: str, line_marked: bool) -> tuple:
 
     # Android: "<Media omitted>" then the caption on the next lines
     if folded_first in _OMITTED_ANDROID or (clean_first[:1] == "<" and _OMITTED_WORDS.match(clean_first)):
-        attachments.append((None, True))
+        attachments.append((None, _omitted(clean_first, None)))
         media = True
     # iOS with media: "\u200e<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>", "Some file.txt \u200e<attached: 00000046-Some file.txt>"
     elif clean_first[-1:] == ">" and (am := _ATTACHED_IOS.search(first)) is not None:
-        attachments.append((_clean(am.group(2)).strip(), False))
+        attachments.append((_clean(am.group(2)).strip(), None))
         before = _clean(first[: am.start()]).strip()
         caption = before + ("\n" + rest if rest else "") if before else rest
         media = True
@@ -1088,10 +1197,10 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     elif clean_first[-1:] == ")" and (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None and (
         _phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1)))
     ):
-        attachments.append((_clean(fm.group(1)).strip(), False))
+        attachments.append((_clean(fm.group(1)).strip(), None))
         media = True
     elif folded_first in _OMITTED_IOS:
-        attachments.append((None, True))
+        attachments.append((None, _omitted(clean_first, _OMITTED_IOS[folded_first])))
         media = True
     elif folded_first in _DELETED and not rest:
         flags.add("deleted")
@@ -1117,7 +1226,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
                 title = before.split(" • ")[0].strip()
                 if _DOC_TITLE.search(title):
                     name = title
-            attachments.append((name, True))
+            attachments.append((name, _omitted(placeholder, _OMITTED_KIND.get(unicodedata.normalize("NFC", _phrase(placeholder)), ""))))
             caption = before + ("\n" + rest if rest else "") if before else rest
             media = True
     elif clean_first == "null" and not rest:
@@ -1135,7 +1244,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     return body, identity_body, frozenset(flags), attachments, kind, status, call_seconds
 
 
-_PHRASES = _OMITTED_ANDROID | _OMITTED_IOS | _DELETED | _MISSED_CALLS | _CALLS | {"null"}
+_PHRASES = _OMITTED_ANDROID | frozenset(_OMITTED_IOS) | _DELETED | _MISSED_CALLS | _CALLS | {"null"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1164,10 +1273,6 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
             order = options.date_order
     else:
         order, notice = _date_order(source, survey, options)
-    try:
-        tz = times.zone(options.tz)
-    except TextfileError as exc:
-        raise ImportFailed(path, str(exc)) from None
     region = options.region
 
     # senders and the owner
@@ -1245,6 +1350,19 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     owner_key = _fold(_as_written(owner_raw))
     source_key = f"{_fold(chat_name)}|{owner_key}"
 
+    # The zone: --tz, the zone this chat was last read in (no --tz given), or the archive's.
+    read_in = options.chat_zones.get(source_key)
+    if read_in and read_in != options.tz:
+        yield Zone(read_in)
+        yield Notice(f"{path.name}: times read as wall-clock times in {read_in}, the zone this chat's messages were last read in,"
+                     f" not the archive's {options.tz}; pass --tz to read the export in another zone (with --corrects-tz if that"
+                     " zone corrects the earlier reading)", kind="assumption")
+        options = replace(options, tz=read_in)
+    try:
+        tz = times.zone(options.tz)
+    except TextfileError as exc:
+        raise ImportFailed(path, str(exc)) from None
+
     participants: dict[str, Participant] = {}
     for name in senders:
         raw = normalize_name(name)
@@ -1262,6 +1380,8 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
         participants=tuple(participants[k] for k in sorted(participants)),
     )
 
+    if survey.undecodable.count:
+        yield survey.undecodable.notice(path.name, source.encoding)
     if notice is not None:
         yield notice
     if name_notice is not None:
@@ -1339,8 +1459,9 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     seen = _Digests()
     seen_add = seen.add
     dups: dict = {}
+    dst = _Resolved()
     line_no = 0  # (the first chunk's own "\n" counts as the end of line 0)
-    pending = None
+    pending = pending_header = None
     parts: list[str] = []
     prelude_done = False
     blake2b = hashlib.blake2b
@@ -1411,6 +1532,9 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             attachments = ()
         if time_flag:
             flags = flags | {time_flag}
+            # (the header of the message being built: `pending_header`)
+            dst.add(time_flag, line_no, _clean(pending_header.group(0)).strip(" []-–:\u00a0\u202f\n"), sent_at,
+                    "minute" if len(clock_time[1]) == 6 else "second")
         if name is None:
             identity_sender = None
         else:
@@ -1526,6 +1650,40 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             yield build(pending, text[:-1] if text[-1:] == "\n" else text)
         else:
             raise ImportFailed(path, f"no line has a valid date when read in {order} order (check --date-order)")
+    if dst.counts:
+        yield dst.notice(path.name, zone_name, tz)
+
+
+class _Resolved:
+    """The times as written that a DST change made impossible or ambiguous in the zone (`_instant`'s
+    flags), for an assumption that says how each was read: how many, and the first lines of each."""
+
+    SHOWN = 5
+    HOW = {"time_nonexistent": ("did not exist (the clocks jumped forward)", "read with the offset before the change"),
+           "time_ambiguous": ("occurred twice (the clocks went back)", "read as the first of the two")}
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.shown: dict[str, list] = {}
+
+    def add(self, flag: str, line: int, written: str, sent_at: datetime, precision: str) -> None:
+        self.counts[flag] = self.counts.get(flag, 0) + 1
+        shown = self.shown.setdefault(flag, [])
+        if len(shown) < self.SHOWN:
+            shown.append((line, written, sent_at, precision))
+
+    def notice(self, name: str, zone_name: str, tz) -> Notice:
+        parts = []
+        for flag, (what, how) in self.HOW.items():
+            n = self.counts.get(flag)
+            if n:
+                lines = ", ".join(f"line {line} (written \"{written}\", read as {times.display(times.to_iso(at), tz, precision)})"
+                                  for line, written, at, precision in self.shown[flag])
+                more = f", and {n - self.SHOWN} more" if n > self.SHOWN else ""
+                parts.append(f"{n} {what} and {'was' if n == 1 else 'were'} {how}: {lines}{more}")
+        total = sum(self.counts.values())
+        return Notice(f"{name}: {total} time{'s' if total != 1 else ''} as written did not exist or occurred twice in {zone_name}"
+                      f" (daylight saving time): {'; '.join(parts)}", kind="assumption")
 
 
 def _cut_header(header: str, text: str, names: list[str]) -> str | None:
@@ -1661,9 +1819,9 @@ def _instant(wall: tuple, tz, offsets: dict) -> tuple:
     return datetime(*wall, tzinfo=times.UTC) - known, None
 
 
-def _attachment(source: _Source, name: str | None, omitted: bool, line: int) -> Attachment:
+def _attachment(source: _Source, name: str | None, omitted: str | None, line: int) -> Attachment:
     if omitted or not name:
-        return Attachment(name, _mime(name), missing_reason="omitted by export")
+        return Attachment(name, _mime(name), missing_reason=omitted or "omitted by export")
     found = source.media.find(name, line) if source.media is not None else "file not found beside the chat text"
     if isinstance(found, str):
         return Attachment(name, _mime(name), missing_reason=found)
