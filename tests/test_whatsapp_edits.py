@@ -299,8 +299,8 @@ def test_reading_an_archived_export_in_another_zone_is_refused(cli, archive, tmp
     refused = cli("import", week1, "--tz", "Europe/Paris")
     assert refused.exit_code == 1
     assert refused.output == (
-        f"Error: {week1}: line 1: archived as read in America/New_York (2024-03-13 09:00:00 -04:00); read in Europe/Paris it would"
-        " move to 2024-03-13 09:00:00 +01:00, and so would every message read that way. Pass --tz America/New_York to read this"
+        f"Error: {week1}: line 1: archived as read in America/New_York (2024-03-13 09:00 -04:00); read in Europe/Paris it would"
+        " move to 2024-03-13 09:00 +01:00, and so would every message read that way. Pass --tz America/New_York to read this"
         " export as before, or --corrects-tz if Europe/Paris corrects the earlier reading\n")
     assert snapshot(archive) == before
     with pytest.raises(ImportFailed):

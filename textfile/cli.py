@@ -369,7 +369,7 @@ def _conversations_table(conversations: list[dict], tz) -> None:
         people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
         if c["title"] and c["title"] not in people:
             people = f"{c['title']}: {people}" if people else c["title"]
-        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz), show(c["last"], tz),
+        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz, c["first_precision"]), show(c["last"], tz, c["last_precision"]),
                       ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
     out.print(rows)
 
@@ -636,7 +636,7 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
     rows = table("#", "Platform", "Participants", "Messages", "Last archived", "Verdict")
     for v in verdicts:
         people = ", ".join(v["participants"]) or (v["title"] or "")
-        add_row(rows, v["conversation"], v["platform"], people, v["messages"], show(v["last_archived"], tz), v["verdict"])
+        add_row(rows, v["conversation"], v["platform"], people, v["messages"], show(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
     out.print(rows)
 
 

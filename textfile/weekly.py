@@ -327,7 +327,8 @@ def deletable(archive: Archive) -> list[dict]:
     conversations = conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall()
     for c in conversations:
         messages = conn.execute(
-            f"SELECT m.id, m.sent_at, m.content_hash, {COVERED} AS filed FROM messages m WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
+            f"SELECT m.id, m.sent_at, coalesce(m.time_precision, 'millisecond') AS time_precision, m.content_hash, {COVERED} AS filed"
+            " FROM messages m WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
             (c["id"],),
         ).fetchall()
         people = [r[0] for r in conn.execute(
@@ -340,14 +341,15 @@ def deletable(archive: Archive) -> list[dict]:
         ]
         entry = {
             "conversation": c["id"], "platform": c["platform"], "title": c["title"], "participants": people,
-            "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None, "sources": sources,
-            "safe_until": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
+            "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None,
+            "last_archived_precision": messages[-1]["time_precision"] if messages else None, "sources": sources,
+            "safe_until": None, "safe_until_precision": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
             "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
             "legal_hold": holds.get(c["id"], []),
         }
         first_gap = next((i for i, m in enumerate(messages) if (m["id"], m["content_hash"]) not in covered), len(messages))
         if first_gap:
-            entry["safe_until"] = messages[first_gap - 1]["sent_at"]
+            entry["safe_until"], entry["safe_until_precision"] = messages[first_gap - 1]["sent_at"], messages[first_gap - 1]["time_precision"]
         entry["untranscribed"] = len(messages) - first_gap
         entry["verdict"], entry["safe"] = _verdict(entry, archive)
         out.append(entry)
@@ -368,13 +370,14 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
                 f"file them (textfile file {e['conversation']} --matter REF), then render a transcript"), False
     broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
                        for b in e["broken_transcripts"])
+    until = times.display(e["safe_until"], tz, e["safe_until_precision"]) if e["safe_until"] else None  # (a message's time)
     if not e["untranscribed"]:
-        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}"
+        verdict = f"safe to delete from the phone up to {until}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True
-    after = f" after {times.display(e['safe_until'], tz)}" if e["safe_until"] else ""
+    after = f" after {until}" if until else ""
     verdict = f"not yet: {e['untranscribed']} message{'s' if e['untranscribed'] != 1 else ''}{after} {'are' if e['untranscribed'] != 1 else 'is'} in no transcript"
-    if e["safe_until"]:
-        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}; " + verdict
+    if until:
+        verdict = f"safe to delete from the phone up to {until}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
     return verdict, False
