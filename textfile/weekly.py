@@ -8,8 +8,8 @@ together, and a matter whose transcript was not recorded is simply still "not tr
 is rendered by the next run — exactly once.
 
 A known file (same path, size and modification time) is skipped without being read. A changed
-or new one is hashed; bytes the archive has already imported (the same export copied or
-renamed) are recorded without being parsed again. A file modified within the last minute may
+or new one is hashed; bytes the archive has already imported (the same export imported by
+hand, copied or renamed) are recorded without being parsed again, with the import that took them. A file modified within the last minute may
 still be being written, and is left for the next run.
 
 `deletable` answers, per conversation, how far it is safe to delete it from the phone: every
@@ -165,12 +165,13 @@ class RunReport:
     inbox: str
     imported: list[dict] = field(default_factory=list)
     already_archived: int = 0  # known path, size and mtime: not read
-    same_bytes: list[str] = field(default_factory=list)  # new path, bytes already imported: not parsed
+    same_bytes: list[dict] = field(default_factory=list)  # new path or changed file, bytes already imported: not parsed
     waiting: list[str] = field(default_factory=list)  # modified within the last minute
     failed: list[dict] = field(default_factory=list)
     rendered: list[dict] = field(default_factory=list)
     render_failed: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    zone: str = "UTC"  # the archive's: log_lines prints the dates of earlier imports in it
 
     @property
     def exit_code(self) -> int:
@@ -223,7 +224,7 @@ def archive_inbox(
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise TextfileError(f"{inbox}: not a folder")
-    report = RunReport(str(inbox))
+    report = RunReport(str(inbox), zone=archive.settings.tz)
     now = time.time() if now is None else now
     conn = archive.conn
     own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock")]
@@ -249,10 +250,11 @@ def archive_inbox(
             with archive.transaction():
                 digest = source_digest(path)
                 sha = digest[1]
-                prior = conn.execute("SELECT id FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
+                prior = conn.execute("SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
                 if prior is not None:
                     import_id = prior["id"]
-                    report.same_bytes.append(str(path))
+                    report.same_bytes.append({"path": str(path), "import": import_id, "imported_at": prior["started_at"],
+                                              "file_name": prior["file_name"], "imported_from": prior["path"]})
                 else:
                     result = import_path(archive, path, digest=digest, **import_options)
                     import_id = result.import_id
@@ -386,12 +388,16 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
 def log_lines(report: RunReport) -> list[str]:
     """What a run did, one line per event, for the terminal and the log file beside the archive."""
     lines = [f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
-             f" {len(report.same_bytes)} copies of archived exports, {len(report.waiting)} still being written,"
+             f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
              f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"]
     for r in report.imported:
         lines.append(f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}")
-    for path in report.same_bytes:
-        lines.append(f"  already archived under another name: {path}")
+    for s in report.same_bytes:
+        # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
+        when = f"on {times.display(s['imported_at'], times.zone(report.zone))} (import {s['import']})"
+        renamed = Path(s["path"]).name != s["file_name"]
+        lines.append(f"  already archived under another name, {s['file_name']}, {when}: {s['path']}" if renamed
+                     else f"  already imported {when}: {s['path']}")
     for path in report.waiting:
         lines.append(f"  left for the next run (modified within the last minute): {path}")
     for f in report.failed:
