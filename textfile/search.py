@@ -14,6 +14,7 @@ of a chat a version, and scanning 200,000 versions took 0.5-1.8 s per search aga
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -49,28 +50,28 @@ def search(
     query = fts_query(text) if words else text.strip()
     scope, params = _scope(conn, client, matter, from_at, until_at)
     if words:
-        current = "SELECT m.rowid FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH ?"
+        current = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
         earlier = ("SELECT m.rowid FROM message_versions_fts JOIN message_versions v ON v.rowid = message_versions_fts.rowid"
-                   " JOIN messages m ON m.id = v.message_id WHERE message_versions_fts MATCH ? AND v.body <> m.body")
-        snippet = f"(SELECT {SNIPPET.format('messages_fts')} FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.rowid)"
+                   " JOIN messages m ON m.id = v.message_id WHERE message_versions_fts MATCH ?")
     else:
-        current = "SELECT m.rowid FROM messages m WHERE instr(m.body, ?) > 0"
-        earlier = "SELECT m.rowid FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE instr(v.body, ?) > 0 AND v.body <> m.body"
-        snippet = "NULL"
+        current = "SELECT rowid FROM messages WHERE instr(body, ?) > 0"
+        earlier = "SELECT m.rowid FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE instr(v.body, ?) > 0"
+    # (A version with the current text matches only where the current text does: it adds no message.)
+    found = f"SELECT m.rowid FROM messages m WHERE m.rowid IN ({current} UNION {earlier}){scope} ORDER BY m.sent_at, m.rowid LIMIT ?"
     rows = conn.execute(
-        f"SELECT m.id, m.conversation_id, c.title, m.sent_at, m.time_precision, m.direction, p.handle, p.display_name, m.body, {snippet} AS snippet"
-        " FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN participants p ON p.id = m.sender_id"
-        f" WHERE m.rowid IN ({current}{scope} UNION {earlier}{scope}) ORDER BY m.sent_at, m.rowid LIMIT ?",
-        ([query] if words else []) + [query, *params, query, *params, int(limit)],
+        "SELECT m.rowid, m.id, m.conversation_id, c.title, m.sent_at, m.time_precision, m.direction, p.handle, p.display_name, m.body"
+        f" FROM ({found}) AS hit JOIN messages m ON m.rowid = hit.rowid JOIN conversations c ON c.id = m.conversation_id"
+        " LEFT JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at, m.rowid",
+        [query, query, *params, int(limit)],
     ).fetchall()
+    snippets = _snippets(conn, "messages", [r["rowid"] for r in rows], query, words)
     versions = _versions(conn, [r["id"] for r in rows], query, words)
     return [
         {
             "id": r["id"], "conversation": r["conversation_id"], "conversation_title": r["title"], "sent_at": r["sent_at"],
             "time_precision": r["time_precision"] or "millisecond",
             "direction": r["direction"], "sender": r["display_name"] or r["handle"], "handle": r["handle"], "body": r["body"],
-            "snippet": r["snippet"] if words else (_snippet(r["body"], query) if query in r["body"] else None),
-            "versions": versions.get(r["id"], []),
+            "snippet": snippets.get(r["rowid"]), "versions": versions.get(r["id"], []),
         }
         for r in rows
     ]
@@ -106,25 +107,32 @@ def _scope(conn, client: str | None, matter: str | None, from_at: str | None, un
 
 def _versions(conn, ids: list[str], query: str, words: bool) -> dict[str, list[dict]]:
     """The earlier versions of these messages that match, each not the message's current text, oldest first."""
+    rows = conn.execute(
+        "SELECT v.rowid, v.message_id, v.version, v.origin, v.import_id, i.file_name, v.at, v.sent_at, v.source_zone, v.body"
+        " FROM message_versions v JOIN imports i ON i.id = v.import_id JOIN messages m ON m.id = v.message_id"
+        " WHERE v.message_id IN (SELECT value FROM json_each(?)) AND v.body <> m.body ORDER BY v.message_id, v.version",
+        (json.dumps(ids),)).fetchall()
+    snippets = _snippets(conn, "message_versions", [v["rowid"] for v in rows], query, words)
     found: dict[str, list[dict]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for v in conn.execute(
-                "SELECT v.message_id, v.version, v.origin, v.import_id, i.file_name, v.at, v.sent_at, v.source_zone, v.body,"
-                + (f" {SNIPPET.format('message_versions_fts')} AS snippet FROM message_versions_fts"
-                   " JOIN message_versions v ON v.rowid = message_versions_fts.rowid JOIN imports i ON i.id = v.import_id"
-                   " WHERE message_versions_fts MATCH ?"
-                   if words else " NULL AS snippet FROM message_versions v JOIN imports i ON i.id = v.import_id WHERE instr(v.body, ?) > 0")
-                + f" AND v.message_id IN ({marks}) AND v.body <> (SELECT body FROM messages WHERE id = v.message_id)"
-                " ORDER BY v.message_id, v.version",
-                [query, *chunk]):
+    for v in rows:
+        if v["rowid"] in snippets:
             found.setdefault(v["message_id"], []).append({
                 "version": v["version"], "origin": v["origin"], "import": v["import_id"], "import_file": v["file_name"],
-                "at": v["at"], "sent_at": v["sent_at"], "source_zone": v["source_zone"], "body": v["body"],
-                "snippet": v["snippet"] if words else _snippet(v["body"], query),
+                "at": v["at"], "sent_at": v["sent_at"], "source_zone": v["source_zone"], "body": v["body"], "snippet": snippets[v["rowid"]],
             })
     return found
+
+
+def _snippets(conn, table: str, rowids: list[int], query: str, words: bool) -> dict[int, str]:
+    """The text of each of these rows of `table` (messages or message_versions) that matches, the match in
+    [brackets]; the rows that do not match are left out. One pass over the index: a MATCH per row would
+    set the query up (a prefix's terms) again for each."""
+    if words:
+        return dict(conn.execute(
+            f"SELECT rowid, {SNIPPET.format(table + '_fts')} FROM {table}_fts WHERE {table}_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))",
+            (query, json.dumps(rowids))))
+    return {rowid: _snippet(body, query) for rowid, body in conn.execute(
+        f"SELECT rowid, body FROM {table} WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(body, ?) > 0", (json.dumps(rowids), query))}
 
 
 def _snippet(body: str, found: str, around: int = 40) -> str:
