@@ -10,6 +10,7 @@ from textfile.archive import Archive
 from textfile.model import Version
 
 from conftest import ingest_records, msg
+from imessage_build import build_modern
 
 # The same chat exported twice, in Android's shape: by the second export Alex had edited the 09:05
 # message and Sam had deleted the 09:07 one.
@@ -59,20 +60,21 @@ def test_text_a_later_export_shows_deleted_or_edited_is_still_found(cli, tmp_pat
     assert (hit["snippet"], hit["versions"]) == ("This message was [deleted]", [])
 
 
-def test_an_imessage_edits_first_text_is_found(cli, archive):
-    ingest_records(archive, [msg(1, "see you at the courthouse", versions=(Version("see you at the office"),)),
-                             msg(2, "agreed", versions=(Version("agreed 👍"),))])
-    [hit] = json.loads(cli("search", "office", "--json").stdout)
-    assert (hit["body"], hit["snippet"], hit["versions"]) == ("see you at the courthouse", None, [
-        {"version": 1, "origin": "edit_history", "import": 1, "import_file": "sms-test.xml", "at": None, "sent_at": None,
-         "source_zone": None, "body": "see you at the office", "snippet": "see you at the [office]"}])
-    assert cli("search", "office").stdout.splitlines()[3:] == [
-        "│ 2024-03-01 07:01:00 -05:00 │ 1            │ Sam Client │ now: see you at the courthouse                                                      │",
-        "│                            │              │            │ earlier version 1, from the edit history, kept by import 1: see you at the [office] │",
-        "└────────────────────────────┴──────────────┴────────────┴─────────────────────────────────────────────────────────────────────────────────────┘",
+def test_an_imessage_edits_first_text_is_found_beside_the_edited_one(cli, archive, tmp_path):
+    chat_db = build_modern(tmp_path / "home")  # Alex wrote "Actually, 3 works better.", then edited it
+    assert cli("import", chat_db, "--attachments-root", tmp_path / "home", "--quiet").exit_code == 0
+    assert cli("search", "works better").stdout.splitlines()[3:] == [
+        "│ 2024-03-01 12:10:00 -05:00 │ 1            │ me   │ now: Actually, 3:30 [works] [better].                                                     │",
+        "│                            │              │      │ earlier version 1, from the edit history, kept by import 1: Actually, 3 [works] [better]. │",
+        "└────────────────────────────┴──────────────┴──────┴───────────────────────────────────────────────────────────────────────────────────────────┘",
         "1 message",
     ]
+    [hit] = json.loads(cli("search", "works better", "--json").stdout)
+    assert (hit["body"], hit["snippet"], hit["versions"]) == ("Actually, 3:30 works better.", "Actually, 3:30 [works] [better].", [
+        {"version": 1, "origin": "edit_history", "import": 1, "import_file": "chat.db", "at": "2024-03-01T17:10:00.000Z", "sent_at": None,
+         "source_zone": None, "body": "Actually, 3 works better.", "snippet": "Actually, 3 [works] [better]."}])
     # Text with no word in it (not in the index) is looked for in earlier versions too.
+    ingest_records(archive, [msg(1, "agreed", versions=(Version("agreed 👍"),))])
     [hit] = json.loads(cli("search", "👍", "--json").stdout)
     assert (hit["body"], hit["snippet"], [(v["version"], v["snippet"]) for v in hit["versions"]]) == ("agreed", None, [(1, "agreed [👍]")])
 
