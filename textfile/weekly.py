@@ -9,8 +9,9 @@ is rendered by the next run — exactly once.
 
 A known file (same path, size and modification time) is skipped without being read. A changed
 or new one is hashed; bytes the archive has already imported (the same export imported by
-hand, copied or renamed) are recorded without being parsed again, with the import that took them. A file modified within the last minute may
-still be being written, and is left for the next run.
+hand, copied or renamed) are recorded without being parsed again, and the run names the import
+that took them. A file modified within the last minute may still be being written, and is left
+for the next run.
 
 `deletable` answers, per conversation, how far it is safe to delete it from the phone: every
 archived message up to that instant is in a transcript whose file still exists, still has the
@@ -372,14 +373,13 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
                 f"file them (textfile file {e['conversation']} --matter REF), then render a transcript"), False
     broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
                        for b in e["broken_transcripts"])
-    until = times.display(e["safe_until"], tz, e["safe_until_precision"]) if e["safe_until"] else None  # (a message's time)
     if not e["untranscribed"]:
-        verdict = f"safe to delete from the phone up to {until}"
+        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz, e['safe_until_precision'])}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True
-    after = f" after {until}" if until else ""
+    after = f" after {times.display(e['safe_until'], tz, e['safe_until_precision'])}" if e["safe_until"] else ""
     verdict = f"not yet: {e['untranscribed']} message{'s' if e['untranscribed'] != 1 else ''}{after} {'are' if e['untranscribed'] != 1 else 'is'} in no transcript"
-    if until:
-        verdict = f"safe to delete from the phone up to {until}; " + verdict
+    if e["safe_until"]:
+        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz, e['safe_until_precision'])}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
     return verdict, False
