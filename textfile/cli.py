@@ -369,8 +369,8 @@ def _conversations_table(conversations: list[dict], tz) -> None:
         people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
         if c["title"] and c["title"] not in people:
             people = f"{c['title']}: {people}" if people else c["title"]
-        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz, c["first_precision"]), show(c["last"], tz, c["last_precision"]),
-                      ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
+        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz, c["first_precision"]),
+                show(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
     out.print(rows)
 
 

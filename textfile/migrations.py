@@ -397,7 +397,8 @@ def m014_earlier_versions_searchable(db: Database) -> None:
     Same tokenizer as `messages_fts`. Versions are far fewer than messages and come one at a time
     (an edit, a fold, a correction), so triggers keep the index wherever a version is written;
     a version's number may change (`fold` renumbers), its text never does. Versions archived
-    before this one are indexed here."""
+    before this one are indexed here. The index points at `message_versions` rowids: a migration
+    that rebuilds that table (as m007 did) must rebuild this index and its triggers."""
     _run(db, """
         CREATE VIRTUAL TABLE message_versions_fts USING fts5 (
             body, content='message_versions', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
