@@ -378,3 +378,33 @@ def test_a_named_hidden_messages_folder_with_a_dangling_link_and_a_second_databa
     assert [(Path(i["path"]).name, i["format"]) for i in json.loads(r.stdout)] == [
         (".Messages", "imessage"), ("Chat.db", "imessage"), ("WhatsApp Chat with Kim.txt", "whatsapp"),
         ("backup", "imessage"), ("WhatsApp Chat with Pat.txt", "whatsapp")]
+
+
+def test_a_message_s_time_prints_at_the_precision_its_source_wrote(cli, tmp_path):
+    """WhatsApp Android-style exports write minutes: no command prints seconds the source never had."""
+    chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    chat.write_text("13/03/2024, 09:05 - Sam Client: Can we meet this week?\n13/03/2024, 09:07 - Alex Owner: Thursday 3 pm works.\n",
+                    encoding="utf-8")
+    cli("import", chat, "--quiet")
+    cli("client", "add", "Sam Client", "--quiet")
+    cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease", "--quiet")
+    assert cli("file", "1", "--matter", "M-1", "--quiet").exit_code == 0
+    assert cli("conversations").stdout.splitlines()[3] == (
+        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:05 -04:00 │ 2024-03-13 09:07 -04:00 │ M-1    │         │")
+    [c] = json.loads(cli("conversations", "--json").stdout)
+    assert {k: c[k] for k in ("first", "first_precision", "last", "last_precision")} == {
+        "first": "2024-03-13T13:05:00.000Z", "first_precision": "minute", "last": "2024-03-13T13:07:00.000Z", "last_precision": "minute"}
+    assert cli("search", "Thursday").stdout.splitlines()[3] == (
+        "│ 2024-03-13 09:07 -04:00 │ 1 Sam Client │ me   │ [Thursday] 3 pm works. │")
+    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf", "--quiet").exit_code == 0
+    assert cli("deletable").stdout.splitlines()[3] == (
+        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:07 -04:00 │ safe to delete from the phone up to 2024-03-13 09:07 -04:00 │")
+    [v] = json.loads(cli("deletable", "--json").stdout)
+    assert {k: v[k] for k in ("last_archived", "last_archived_precision", "safe_until", "safe_until_precision")} == {
+        "last_archived": "2024-03-13T13:07:00.000Z", "last_archived_precision": "minute",
+        "safe_until": "2024-03-13T13:07:00.000Z", "safe_until_precision": "minute"}
+    r = cli("import", chat, "--tz", "Europe/London")
+    assert (r.exit_code, r.stderr) == (1, f"Error: {chat}: line 1: archived as read in America/New_York (2024-03-13 09:05 -04:00);"
+                                          " read in Europe/London it would move to 2024-03-13 09:05 +00:00, and so would every message"
+                                          " read that way. Pass --tz America/New_York to read this export as before, or --corrects-tz"
+                                          " if Europe/London corrects the earlier reading\n")

@@ -164,7 +164,8 @@ def test_conversation_listing_is_complete(archive):
     assert filing.list_conversations(archive.conn) == [{
         "id": 1, "platform": "android", "title": None, "is_group": False,
         "participants": [{"handle": "+12025550143", "name": "Sam Client", "is_owner": False}], "handles": ["+12025550143"],
-        "messages": 2, "first": "2024-03-01T12:01:00.000Z", "last": "2024-03-01T12:05:00.000Z", "matters": ["M-1"], "unfiled": 0,
+        "messages": 2, "first": "2024-03-01T12:01:00.000Z", "first_precision": "millisecond", "last": "2024-03-01T12:05:00.000Z",
+        "last_precision": "millisecond", "matters": ["M-1"], "unfiled": 0,
     }]
 
 

@@ -40,7 +40,7 @@ EXPECTED = {
 
 def test_fresh_archive_has_exactly_these_columns(archive):
     tables = [r[0] for r in archive.conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'messages_fts%' ORDER BY name")]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY name")]
     assert {t: [c[1] for c in archive.conn.execute(f'PRAGMA table_info("{t}")')] for t in tables} == EXPECTED
 
 
@@ -48,6 +48,8 @@ def test_full_text_index_and_its_triggers_exist(archive):
     names = {r[0] for r in archive.conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
     assert {"messages_fts", "messages_fts_delete", "messages_fts_update"} <= names
     assert "messages_fts_insert" not in names  # ingest indexes new messages in bulk (m004)
+    # Earlier versions are searchable too (m014), their index kept by triggers.
+    assert {"message_versions_fts", "message_versions_fts_insert", "message_versions_fts_delete", "message_versions_fts_update"} <= names
 
 
 def test_every_migration_is_recorded_and_reopening_applies_nothing(archive):

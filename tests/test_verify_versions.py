@@ -106,8 +106,8 @@ def test_a_transcript_made_before_an_edit_or_a_deletion_in_a_later_export_matche
     # The phone now holds a text no transcript shows: not covered until the matter is rendered again.
     v = verdict(cli)
     assert (v["safe"], v["safe_until"], v["changed_since_transcript"], v["untranscribed"]) == (False, "2024-03-13T13:01:00.000Z", 1, 1)
-    assert v["verdict"] == ("safe to delete from the phone up to 2024-03-13 09:01:00 -04:00; not yet: 1 message after 2024-03-13"
-                            " 09:01:00 -04:00 changed since its transcript and 1 is in no transcript (render the matter again)")
+    assert v["verdict"] == ("safe to delete from the phone up to 2024-03-13 09:01 -04:00; not yet: 1 message after 2024-03-13"
+                            " 09:01 -04:00 changed since its transcript and 1 is in no transcript (render the matter again)")
     assert cli("verify").exit_code == 0
 
 
@@ -129,7 +129,7 @@ def test_a_transcript_made_before_a_corrected_zone_matches_and_still_covers_the_
     # The same messages, read in another zone: what the phone holds is in the transcript.
     v = verdict(cli)
     assert (v["safe"], v["changed_since_transcript"], v["untranscribed"]) == (True, 0, 0)
-    assert v["verdict"] == f"safe to delete from the phone up to {times.display(v['last_archived'], NY)}"
+    assert v["verdict"] == f"safe to delete from the phone up to {times.display(v['last_archived'], NY, v['last_archived_precision'])}"
 
 
 def test_a_transcript_made_before_a_number_was_read_in_its_international_form_matches(cli, archive, tmp_path):

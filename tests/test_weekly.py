@@ -60,7 +60,9 @@ def test_a_copy_under_another_name_is_recorded_without_parsing(archive, inbox, t
     settled(shutil.copy(inbox / "android" / "sms-20240301.xml", inbox / "copy.xml"))
     monkeypatch.setattr(weekly, "import_path", lambda *a, **k: pytest.fail("parsed again"))
     report = run(archive, inbox, tmp_path)
-    assert report.same_bytes == [str(inbox / "copy.xml")]
+    [started_at] = archive.conn.execute("SELECT started_at FROM imports WHERE file_name = 'sms-20240301.xml'").fetchone()
+    assert report.same_bytes == [{"path": str(inbox / "copy.xml"), "import": 2, "imported_at": started_at, "file_name": "sms-20240301.xml",
+                                  "imported_from": str(inbox / "android" / "sms-20240301.xml")}]
     assert archive.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 2
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from textfile import times
 from textfile.archive import Archive
 
 from conftest import FIXTURES
@@ -242,7 +243,7 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
     assert zones == [(1, group, new_york), (2, group, london), (3, group, london), (4, mine.name, new_york)]
     log = (tmp_path / "archive.db.log").read_text(encoding="utf-8").splitlines()
     assert [line.split(" ", 1)[1] for line in log[-4:]] == [
-        f"archive {inbox}: 2 imported, 0 already archived, 0 copies of archived exports, 0 still being written, 0 failed,"
+        f"archive {inbox}: 2 imported, 0 already archived, 0 identical to an earlier import, 0 still being written, 0 failed,"
         " 0 transcripts rendered",
         f"  imported {week3}: whatsapp, added 1, already present 4, updated 0",
         f"    assumed: {group}: times read as wall-clock times in Europe/London, the zone this chat's messages were last read in, not"
@@ -250,3 +251,36 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
         " the earlier reading)",
         f"  imported {mine}: whatsapp, added 2, already present 0, updated 0",
     ]
+
+
+def test_a_file_imported_by_hand_is_said_to_be_imported_not_renamed(cli, office, tmp_path, archive_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("import", "inbox/sms-20240301.xml", "--quiet").exit_code == 0  # the inbox's own file, its path given relatively
+    assert cli("import", FIXTURES / "android" / "calls-20240301.xml", "--quiet").exit_code == 0  # the same name in another folder
+    assert cli("import", FIXTURES / "android" / "sms-20240308.xml", "--quiet").exit_code == 0
+    drop(office, "sms-renamed.xml", FIXTURES / "android" / "sms-20240308.xml")  # the same bytes under another name
+    with Archive.open(archive_path) as archive:
+        when = {i: times.display(at, times.zone(archive.settings.tz)) for i, at in archive.conn.execute("SELECT id, started_at FROM imports")}
+    r = cli("archive", office, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[:4] == [
+        f"archive {office}: 0 imported, 0 already archived, 3 identical to an earlier import, 0 still being written, 0 failed,"
+        " 2 transcripts rendered",
+        f"  already imported on {when[2]} (import 2): {office / 'calls-20240301.xml'}",
+        f"  already imported on {when[1]} (import 1): {office / 'sms-20240301.xml'}",
+        f"  already archived under another name, sms-20240308.xml, on {when[3]} (import 3): {office / 'sms-renamed.xml'}",
+    ]
+    # Touched since: read again, and found to be the same bytes again.
+    for path in office.iterdir():
+        os.utime(path, (HOUR_AGO - 60, HOUR_AGO - 60))
+    report = json.loads(cli("archive", office, "--out", tmp_path / "out", "--json").stdout)
+    assert report["same_bytes"] == [
+        {"path": str(office / "calls-20240301.xml"), "import": 2, "imported_at": report["same_bytes"][0]["imported_at"],
+         "file_name": "calls-20240301.xml", "imported_from": str(FIXTURES / "android" / "calls-20240301.xml")},
+        {"path": str(office / "sms-20240301.xml"), "import": 1, "imported_at": report["same_bytes"][1]["imported_at"],
+         "file_name": "sms-20240301.xml", "imported_from": "inbox/sms-20240301.xml"},
+        {"path": str(office / "sms-renamed.xml"), "import": 3, "imported_at": report["same_bytes"][2]["imported_at"],
+         "file_name": "sms-20240308.xml", "imported_from": str(FIXTURES / "android" / "sms-20240308.xml")},
+    ]
+    with Archive.open(archive_path) as archive:
+        assert [times.display(s["imported_at"], times.zone(archive.settings.tz)) for s in report["same_bytes"]] == [when[2], when[1], when[3]]

@@ -311,8 +311,8 @@ def test_reading_an_archived_export_in_another_zone_is_refused(cli, archive, tmp
     refused = cli("import", week1, "--tz", "Europe/Paris")
     assert refused.exit_code == 1
     assert refused.output == (
-        f"Error: {week1}: line 1: archived as read in America/New_York (2024-03-13 09:00:00 -04:00); read in Europe/Paris it would"
-        " move to 2024-03-13 09:00:00 +01:00, and so would every message read that way. Pass --tz America/New_York to read this"
+        f"Error: {week1}: line 1: archived as read in America/New_York (2024-03-13 09:00 -04:00); read in Europe/Paris it would"
+        " move to 2024-03-13 09:00 +01:00, and so would every message read that way. Pass --tz America/New_York to read this"
         " export as before, or --corrects-tz if Europe/Paris corrects the earlier reading\n")
     assert snapshot(archive) == before
     with pytest.raises(ImportFailed):
@@ -384,7 +384,7 @@ def test_with_no_tz_a_chat_is_read_in_the_zone_it_was_last_read_in(cli, archive,
     assert cli("import", week1, "--tz", "Europe/Paris", "--corrects-tz", "--quiet").exit_code == 0
     before = snapshot(archive)
     refused = cli("import", week2, "--tz", "America/New_York")
-    assert refused.exit_code == 1 and "line 1: archived as read in Europe/Paris (2024-03-13 09:00:00 +01:00)" in refused.output
+    assert refused.exit_code == 1 and "line 1: archived as read in Europe/Paris (2024-03-13 09:00 +01:00)" in refused.output
     assert snapshot(archive) == before
     assumed = ("WhatsApp Chat with Sam Client.txt: times read as wall-clock times in Europe/Paris, the zone this chat's messages"
                " were last read in, not the archive's America/New_York; pass --tz to read the export in another zone (with"

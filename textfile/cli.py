@@ -98,8 +98,9 @@ def add_row(rows: Table, *cells) -> None:
     rows.add_row(*(Text(str(c)) for c in cells))
 
 
-def show(stored: str | None, tz) -> str:
-    return times.display(stored, tz) if stored else ""
+def show(stored: str | None, tz, precision: str | None = None) -> str:
+    """A stored instant in the archive's zone; a message's time at its `precision` (times.display)."""
+    return times.display(stored, tz, precision) if stored else ""
 
 
 def progress_bar(quiet: bool, description: str, unit: str = "records"):
@@ -368,8 +369,8 @@ def _conversations_table(conversations: list[dict], tz) -> None:
         people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
         if c["title"] and c["title"] not in people:
             people = f"{c['title']}: {people}" if people else c["title"]
-        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz), show(c["last"], tz),
-                      ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
+        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz, c["first_precision"]),
+                show(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
     out.print(rows)
 
 
@@ -431,8 +432,9 @@ def search(
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """Search message text across the archive."""
+    """Search message text across the archive, earlier versions included (text since edited or deleted)."""
     from textfile.search import search as run_search
+    from textfile.transcript.content import VERSION_ORIGINS  # (the transcript's words for where a version came from)
 
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
@@ -449,7 +451,11 @@ def search(
     rows = table("When", "Conversation", "From", "Message")
     for r in found:
         sender = "me" if r["direction"] == "out" else (r["sender"] or "system")
-        add_row(rows, show(r["sent_at"], tz), f"{r['conversation']} {r['conversation_title'] or ''}".strip(), sender, r["snippet"])
+        text = r["snippet"] or r["body"]
+        if r["versions"]:  # the hit is (also) in an earlier text: that one beside the current one
+            text = "\n".join([f"now: {text}"] + [f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])},"
+                                                  f" kept by import {v['import']}: {v['snippet']}" for v in r["versions"]])
+        add_row(rows, show(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_title'] or ''}".strip(), sender, text)
     out.print(rows)
     out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
 
@@ -661,7 +667,7 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
     rows = table("#", "Platform", "Participants", "Messages", "Last archived", "Verdict")
     for v in verdicts:
         people = ", ".join(v["participants"]) or (v["title"] or "")
-        add_row(rows, v["conversation"], v["platform"], people, v["messages"], show(v["last_archived"], tz), v["verdict"])
+        add_row(rows, v["conversation"], v["platform"], people, v["messages"], show(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
     out.print(rows)
 
 

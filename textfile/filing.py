@@ -256,9 +256,15 @@ def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference:
 # -- conversations ---------------------------------------------------------------------------
 
 
+# The precision a conversation's first or last message wrote its time at (`times.display`).
+PRECISION_OF = "SELECT coalesce(f.time_precision, 'millisecond') FROM messages f WHERE f.conversation_id = c.id"
+
+
 def list_conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> list[dict]:
     rows = conn.execute(
         "SELECT c.id, c.platform, c.title, c.is_group, count(m.id) AS messages, min(m.sent_at) AS first, max(m.sent_at) AS last,"
+        f" ({PRECISION_OF} ORDER BY f.sent_at, f.rowid LIMIT 1) AS first_precision,"
+        f" ({PRECISION_OF} ORDER BY f.sent_at DESC, f.rowid DESC LIMIT 1) AS last_precision,"
         f" coalesce(sum(CASE WHEN m.id IS NOT NULL AND NOT {COVERED} THEN 1 ELSE 0 END), 0) AS unfiled"
         " FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY c.id"
     ).fetchall()
@@ -279,7 +285,8 @@ def list_conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) 
             "id": r["id"], "platform": r["platform"], "title": r["title"], "is_group": bool(r["is_group"]),
             "participants": [p for p in people if not p["is_owner"]],
             "handles": [p["handle"] for p in people if not p["is_owner"]],
-            "messages": r["messages"], "first": r["first"], "last": r["last"],
+            "messages": r["messages"], "first": r["first"], "first_precision": r["first_precision"],
+            "last": r["last"], "last_precision": r["last_precision"],
             "matters": matters.get(r["id"], []), "unfiled": r["unfiled"],
         })
     return out

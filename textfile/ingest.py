@@ -502,8 +502,8 @@ def _listed(attachments) -> list:
     return [[a[1], a[3]] for a in sorted(attachments)]
 
 
-def _wall(stored: str, zone: str | None) -> str:
-    return times.display(stored, times.zone(zone)) if zone else stored
+def _wall(stored: str, zone: str | None, precision: str | None) -> str:
+    return times.display(stored, times.zone(zone), precision) if zone else stored
 
 
 @dataclass(slots=True)
@@ -865,8 +865,8 @@ class _Writer:
         if moved and not self.corrects_tz:
             old, new = row["source_zone"], m.source_zone
             raise TextfileError(
-                f"{m.source_ref}: archived as read in {old} ({_wall(row['sent_at'], old)}); read in {new} it would move to"
-                f" {_wall(p.sent_at, new)}, and so would every message read that way. Pass --tz {old} to read this export as"
+                f"{m.source_ref}: archived as read in {old} ({_wall(row['sent_at'], old, row['time_precision'])}); read in {new} it would move to"
+                f" {_wall(p.sent_at, new, m.time_precision)}, and so would every message read that way. Pass --tz {old} to read this export as"
                 f" before, or --corrects-tz if {new} corrects the earlier reading")
         if row["body"] != m.body and (mid != p.id or self.conn.execute(
                 "SELECT 1 FROM message_aliases WHERE message_id = ?", (mid,)).fetchone() is not None):

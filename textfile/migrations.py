@@ -388,3 +388,30 @@ def m010_what_a_version_was(db: Database) -> None:
     its status, its marks, its attachments): canonical JSON of those values, NULL when only the text
     or the time changed. Versions kept before this version say nothing more than they did."""
     _run(db, "ALTER TABLE message_versions ADD COLUMN earlier TEXT;")
+
+
+@migrations()
+def m014_earlier_versions_searchable(db: Database) -> None:
+    """Every earlier version of a message is searchable (`message_versions_fts`): the text a later
+    export shows deleted or edited, an iMessage edit's first text, what a correction replaced.
+    Same tokenizer as `messages_fts`. Versions are far fewer than messages and come one at a time
+    (an edit, a fold, a correction), so triggers keep the index wherever a version is written;
+    a version's number may change (`fold` renumbers), its text never does. Versions archived
+    before this one are indexed here. The index points at `message_versions` rowids: a migration
+    that rebuilds that table (as m007 did) must rebuild this index and its triggers."""
+    _run(db, """
+        CREATE VIRTUAL TABLE message_versions_fts USING fts5 (
+            body, content='message_versions', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER message_versions_fts_insert AFTER INSERT ON message_versions BEGIN
+            INSERT INTO message_versions_fts (rowid, body) VALUES (new.rowid, new.body);
+        END;
+        CREATE TRIGGER message_versions_fts_delete AFTER DELETE ON message_versions BEGIN
+            INSERT INTO message_versions_fts (message_versions_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+        END;
+        CREATE TRIGGER message_versions_fts_update AFTER UPDATE OF body ON message_versions BEGIN
+            INSERT INTO message_versions_fts (message_versions_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+            INSERT INTO message_versions_fts (rowid, body) VALUES (new.rowid, new.body);
+        END;
+        INSERT INTO message_versions_fts (message_versions_fts) VALUES ('rebuild');
+    """)

@@ -1,12 +1,20 @@
-"""Full-text search over message bodies (SQLite FTS5), narrowed by client, matter and window.
+"""Full-text search over message texts (SQLite FTS5), narrowed by client, matter and window.
 
 What the user types is searched as words, not as FTS5 syntax: each word is quoted, so a query
 such as `don't "call"` or `AND OR (` can never be a syntax error. A trailing `*` on a word keeps
 its prefix meaning (`settle*`).
+
+A message is found by its current text or by any earlier version of it (`message_versions_fts`,
+m014): the text a later export shows deleted or edited is what a reader most needs to find. A hit
+is one message, with its current text and each earlier version that matched (one whose text is
+not the current text), said to be an earlier version, which one, how it was kept and by which
+import. Versions are indexed, not scanned: a zone correction (`--corrects-tz`) makes every message
+of a chat a version, and scanning 200,000 versions took 0.5-1.8 s per search against 5 ms indexed.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
@@ -14,6 +22,7 @@ from textfile.errors import InvalidInput
 from textfile.filing import _client_row, _matter_row
 
 _WORD = re.compile(r"\w+\*?", re.UNICODE)
+SNIPPET = "snippet({}, 0, '[', ']', '…', 16)"
 
 
 def fts_query(text: str) -> str:
@@ -33,13 +42,45 @@ def search(
     until_at: str | None = None,
     limit: int = 100,
 ) -> list[dict]:
-    # Words go through the full-text index; text with no word in it (an emoji, "?!") is not in
-    # the index (its tokenizer keeps letters and digits), so it is found by a plain scan.
+    # Words go through the full-text indexes; text with no word in it (an emoji, "?!") is not in
+    # them (their tokenizer keeps letters and digits), so it is found by a plain scan.
     words = bool(_WORD.search(text))
     if not words and not text.strip():
         raise InvalidInput(f"nothing to search for in {text!r}")
-    where = ["messages_fts MATCH ?" if words else "instr(m.body, ?) > 0"]
-    params: list = [fts_query(text) if words else text.strip()]
+    query = fts_query(text) if words else text.strip()
+    scope, params = _scope(conn, client, matter, from_at, until_at)
+    if words:
+        current = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
+        earlier = ("SELECT m.rowid FROM message_versions_fts JOIN message_versions v ON v.rowid = message_versions_fts.rowid"
+                   " JOIN messages m ON m.id = v.message_id WHERE message_versions_fts MATCH ?")
+    else:
+        current = "SELECT rowid FROM messages WHERE instr(body, ?) > 0"
+        earlier = "SELECT m.rowid FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE instr(v.body, ?) > 0"
+    # (A version with the current text matches only where the current text does: it adds no message.)
+    found = f"SELECT m.rowid FROM messages m WHERE m.rowid IN ({current} UNION {earlier}){scope} ORDER BY m.sent_at, m.rowid LIMIT ?"
+    rows = conn.execute(
+        "SELECT m.rowid, m.id, m.conversation_id, c.title, m.sent_at, m.time_precision, m.direction, p.handle, p.display_name, m.body"
+        f" FROM ({found}) AS hit JOIN messages m ON m.rowid = hit.rowid JOIN conversations c ON c.id = m.conversation_id"
+        " LEFT JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at, m.rowid",
+        [query, query, *params, int(limit)],
+    ).fetchall()
+    snippets = _snippets(conn, "messages", [r["rowid"] for r in rows], query, words)
+    versions = _versions(conn, [r["id"] for r in rows], query, words)
+    return [
+        {
+            "id": r["id"], "conversation": r["conversation_id"], "conversation_title": r["title"], "sent_at": r["sent_at"],
+            "time_precision": r["time_precision"] or "millisecond",
+            "direction": r["direction"], "sender": r["display_name"] or r["handle"], "handle": r["handle"], "body": r["body"],
+            "snippet": snippets.get(r["rowid"]), "versions": versions.get(r["id"], []),
+        }
+        for r in rows
+    ]
+
+
+def _scope(conn, client: str | None, matter: str | None, from_at: str | None, until_at: str | None) -> tuple[str, list]:
+    """The conditions on message `m` that --client, --matter, --from and --until set, and their parameters."""
+    where: list[str] = []
+    params: list = []
     if client:
         row = _client_row(conn, client)
         where.append(
@@ -61,23 +102,37 @@ def search(
     if until_at:
         where.append("m.sent_at <= ?")
         params.append(until_at)
-    params.append(int(limit))
+    return "".join(f" AND {w}" for w in where), params
+
+
+def _versions(conn, ids: list[str], query: str, words: bool) -> dict[str, list[dict]]:
+    """The earlier versions of these messages that match, each not the message's current text, oldest first."""
     rows = conn.execute(
-        "SELECT m.id, m.conversation_id, c.title, m.sent_at, m.direction, m.source_zone, p.handle, p.display_name, m.body,"
-        + (" snippet(messages_fts, 0, '[', ']', '…', 16) AS snippet FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid"
-           if words else " NULL AS snippet FROM messages m")
-        + " JOIN conversations c ON c.id = m.conversation_id LEFT JOIN participants p ON p.id = m.sender_id"
-        f" WHERE {' AND '.join(where)} ORDER BY m.sent_at LIMIT ?",
-        params,
-    ).fetchall()
-    return [
-        {
-            "id": r["id"], "conversation": r["conversation_id"], "conversation_title": r["title"], "sent_at": r["sent_at"],
-            "direction": r["direction"], "sender": r["display_name"] or r["handle"], "handle": r["handle"],
-            "body": r["body"], "snippet": r["snippet"] if words else _snippet(r["body"], text.strip()),
-        }
-        for r in rows
-    ]
+        "SELECT v.rowid, v.message_id, v.version, v.origin, v.import_id, i.file_name, v.at, v.sent_at, v.source_zone, v.body"
+        " FROM message_versions v JOIN imports i ON i.id = v.import_id JOIN messages m ON m.id = v.message_id"
+        " WHERE v.message_id IN (SELECT value FROM json_each(?)) AND v.body <> m.body ORDER BY v.message_id, v.version",
+        (json.dumps(ids),)).fetchall()
+    snippets = _snippets(conn, "message_versions", [v["rowid"] for v in rows], query, words)
+    found: dict[str, list[dict]] = {}
+    for v in rows:
+        if v["rowid"] in snippets:
+            found.setdefault(v["message_id"], []).append({
+                "version": v["version"], "origin": v["origin"], "import": v["import_id"], "import_file": v["file_name"],
+                "at": v["at"], "sent_at": v["sent_at"], "source_zone": v["source_zone"], "body": v["body"], "snippet": snippets[v["rowid"]],
+            })
+    return found
+
+
+def _snippets(conn, table: str, rowids: list[int], query: str, words: bool) -> dict[int, str]:
+    """The text of each of these rows of `table` (messages or message_versions) that matches, the match in
+    [brackets]; the rows that do not match are left out. One pass over the index: a MATCH per row would
+    set the query up (a prefix's terms) again for each."""
+    if words:
+        return dict(conn.execute(
+            f"SELECT rowid, {SNIPPET.format(table + '_fts')} FROM {table}_fts WHERE {table}_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))",
+            (query, json.dumps(rowids))))
+    return {rowid: _snippet(body, query) for rowid, body in conn.execute(
+        f"SELECT rowid, body FROM {table} WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(body, ?) > 0", (json.dumps(rowids), query))}
 
 
 def _snippet(body: str, found: str, around: int = 40) -> str:

@@ -8,9 +8,10 @@ together, and a matter whose transcript was not recorded is simply still "not tr
 is rendered by the next run — exactly once.
 
 A known file (same path, size and modification time) is skipped without being read. A changed
-or new one is hashed; bytes the archive has already imported (the same export copied or
-renamed) are recorded without being parsed again. A file modified within the last minute may
-still be being written, and is left for the next run.
+or new one is hashed; bytes the archive has already imported (the same export imported by
+hand, copied or renamed) are recorded without being parsed again, and the run names the import
+that took them. A file modified within the last minute may still be being written, and is left
+for the next run.
 
 `deletable` answers, per conversation, how far it is safe to delete it from the phone: every
 archived message up to that instant is in a transcript whose file still exists, still has the
@@ -171,12 +172,13 @@ class RunReport:
     inbox: str
     imported: list[dict] = field(default_factory=list)
     already_archived: int = 0  # known path, size and mtime: not read
-    same_bytes: list[str] = field(default_factory=list)  # new path, bytes already imported: not parsed
+    same_bytes: list[dict] = field(default_factory=list)  # new path or changed file, bytes already imported: not parsed
     waiting: list[str] = field(default_factory=list)  # modified within the last minute
     failed: list[dict] = field(default_factory=list)
     rendered: list[dict] = field(default_factory=list)
     render_failed: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    zone: str = "UTC"  # the archive's: log_lines prints the dates of earlier imports in it
 
     @property
     def exit_code(self) -> int:
@@ -229,7 +231,7 @@ def archive_inbox(
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise TextfileError(f"{inbox}: not a folder")
-    report = RunReport(str(inbox))
+    report = RunReport(str(inbox), zone=archive.settings.tz)
     now = time.time() if now is None else now
     conn = archive.conn
     own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock")]
@@ -255,10 +257,11 @@ def archive_inbox(
             with archive.transaction():
                 digest = source_digest(path)
                 sha = digest[1]
-                prior = conn.execute("SELECT id FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
+                prior = conn.execute("SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
                 if prior is not None:
                     import_id = prior["id"]
-                    report.same_bytes.append(str(path))
+                    report.same_bytes.append({"path": str(path), "import": import_id, "imported_at": prior["started_at"],
+                                              "file_name": prior["file_name"], "imported_from": prior["path"]})
                 else:
                     result = import_path(archive, path, digest=digest, **import_options)
                     import_id = result.import_id
@@ -343,7 +346,8 @@ def deletable(archive: Archive) -> list[dict]:
     conversations = conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall()
     for c in conversations:
         messages = conn.execute(
-            f"SELECT m.id, m.sent_at, m.content_hash, {COVERED} AS filed FROM messages m WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
+            f"SELECT m.id, m.sent_at, coalesce(m.time_precision, 'millisecond') AS time_precision, m.content_hash, {COVERED} AS filed"
+            " FROM messages m WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
             (c["id"],),
         ).fetchall()
         people = [r[0] for r in conn.execute(
@@ -356,15 +360,16 @@ def deletable(archive: Archive) -> list[dict]:
         ]
         entry = {
             "conversation": c["id"], "platform": c["platform"], "title": c["title"], "participants": people,
-            "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None, "sources": sources,
-            "safe_until": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
+            "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None,
+            "last_archived_precision": messages[-1]["time_precision"] if messages else None, "sources": sources,
+            "safe_until": None, "safe_until_precision": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
             "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
             "legal_hold": holds.get(c["id"], []),
         }
         covered = [coverage(m) for m in messages]
         first_gap = next((i for i, c in enumerate(covered) if c != "covered"), len(messages))
         if first_gap:
-            entry["safe_until"] = messages[first_gap - 1]["sent_at"]
+            entry["safe_until"], entry["safe_until_precision"] = messages[first_gap - 1]["sent_at"], messages[first_gap - 1]["time_precision"]
         entry["untranscribed"] = covered[first_gap:].count("none")
         entry["changed_since_transcript"] = covered[first_gap:].count("changed")
         entry["verdict"], entry["safe"] = _verdict(entry, archive)
@@ -387,10 +392,11 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
                        for b in e["broken_transcripts"])
     changed, untranscribed = e["changed_since_transcript"], e["untranscribed"]
+    safe_until = times.display(e["safe_until"], tz, e["safe_until_precision"]) if e["safe_until"] else None
     if not untranscribed and not changed:
-        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}"
+        verdict = f"safe to delete from the phone up to {safe_until}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True
-    after = f" after {times.display(e['safe_until'], tz)}" if e["safe_until"] else ""
+    after = f" after {safe_until}" if e["safe_until"] else ""
     parts = []
     if changed:  # a transcript shows it as it was before a later import changed it; the phone holds the new state
         parts.append(f"{changed} message{'s' if changed != 1 else ''}{after} changed since {'their' if changed != 1 else 'its'} transcript")
@@ -399,7 +405,7 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
                      f" {'are' if untranscribed != 1 else 'is'} in no transcript")
     verdict = "not yet: " + " and ".join(parts)
     if e["safe_until"]:
-        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz)}; " + verdict
+        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz, e['safe_until_precision'])}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
     elif changed:
@@ -410,7 +416,7 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
 def log_lines(report: RunReport) -> list[str]:
     """What a run did, one line per event, for the terminal and the log file beside the archive."""
     lines = [f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
-             f" {len(report.same_bytes)} copies of archived exports, {len(report.waiting)} still being written,"
+             f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
              f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"]
     for r in report.imported:
         lines.append(f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}")
@@ -418,8 +424,12 @@ def log_lines(report: RunReport) -> list[str]:
         lines += [f"    assumed: {text}" for text in r["assumptions"]] + [f"    warning: {text}" for text in r["warnings"][:MAX_WARNINGS]]
         if len(r["warnings"]) > MAX_WARNINGS:
             lines.append(f"    … and {len(r['warnings']) - MAX_WARNINGS:,} more warnings (textfile log --json shows the import)")
-    for path in report.same_bytes:
-        lines.append(f"  already archived under another name: {path}")
+    for s in report.same_bytes:
+        # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
+        when = f"on {times.display(s['imported_at'], times.zone(report.zone))} (import {s['import']})"
+        renamed = Path(s["path"]).name != s["file_name"]
+        lines.append(f"  already archived under another name, {s['file_name']}, {when}: {s['path']}" if renamed
+                     else f"  already imported {when}: {s['path']}")
     for path in report.waiting:
         lines.append(f"  left for the next run (modified within the last minute): {path}")
     for f in report.failed:
