@@ -78,6 +78,27 @@ def _current_hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
     return out
 
 
+CHANGES = {"text": "text", "time": "time", "sender": "sender", "direction": "direction", "kind": "kind", "status": "status",
+           "duration_s": "duration", "flags": "marks", "reply_to": "reply", "attachments": "attachments"}
+
+
+def _since(conn: sqlite3.Connection, mid: str, digest: str) -> str | None:
+    """What a later import changed in a message a transcript shows as a version the archive keeps
+    (`message_versions`, with what else that version was in `earlier`); None when it keeps none."""
+    kept = conn.execute("SELECT version, body, sent_at, earlier, import_id FROM message_versions WHERE message_id = ? AND content_hash = ?"
+                        " ORDER BY version DESC LIMIT 1", (mid, digest)).fetchone()
+    if kept is None:
+        return None
+    after = conn.execute("SELECT body FROM message_versions WHERE message_id = ? AND version = ?", (mid, kept["version"] + 1)).fetchone() \
+        or conn.execute("SELECT body FROM messages WHERE id = ?", (mid,)).fetchone()
+    earlier = json.loads(kept["earlier"]) if kept["earlier"] else {}
+    changed = ["text"] * (kept["body"] != after["body"]) + ["time"] * (kept["sent_at"] is not None) + [k for k in CHANGES if k in earlier]
+    said = [CHANGES[k] + (f" ({earlier['sender']} in the transcript)" if k == "sender" and earlier["sender"] else "") for k in changed]
+    name = conn.execute("SELECT file_name FROM imports WHERE id = ?", (kept["import_id"],)).fetchone()[0]
+    return (f"the transcript shows version {kept['version']} of it, which the archive keeps; import {kept['import_id']} ({name}) has"
+            f" since changed its {', '.join(said[:-1]) + ' and ' + said[-1] if len(said) > 1 else (said or ['content'])[0]}")
+
+
 def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> dict:
     """Check one transcript file against the archive. {'path', 'ok', 'problems', …}."""
     path = Path(path)
@@ -133,7 +154,8 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
         if now is None:
             text = f"message #{seq} ({mid[:16]}…) is missing from the archive"
         elif now[1] != digest or now[0] != digest:
-            text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript"
+            since = _since(conn, mid, digest) if now[0] == now[1] else None
+            text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed: " + (since or "the archive's content no longer matches the transcript")
         else:
             continue
         changed += 1
