@@ -156,12 +156,13 @@ def test_group_mms_is_one_conversation_without_the_owner():
     sent, received = got["mms 2"], got["mms 3"]
     for m in (sent, received):
         assert m.conversation.source_key == GROUP and m.conversation.is_group
-        assert {p.handle for p in m.conversation.participants} == {SAM, DANA, LEE, OWNER}
-        assert [p.handle for p in m.conversation.participants if p.is_owner] == [OWNER]
+        # Each named as contact_name gives them, one name per address in the order of `address` (walk report defect 16).
+        assert set(m.conversation.participants) == {Participant(SAM, "Sam Client"), Participant(DANA, "Dana Reyes"),
+                                                    Participant(LEE, "Lee Park"), ME}
     assert shape(sent) == (GROUP, "out", ME, utc(2024, 3, 1, 17, 15), "Can we all meet at 5 to sign?", "MMS", "message", "sent",
                            frozenset(), None, "UTC", ())
-    assert shape(received) == (GROUP, "in", Participant(DANA), utc(2024, 3, 1, 17, 16), "Works for me \U0001F44D", "MMS", "message",
-                               "received", frozenset(), None, "UTC", ())
+    assert shape(received) == (GROUP, "in", Participant(DANA, "Dana Reyes"), utc(2024, 3, 1, 17, 16), "Works for me \U0001F44D", "MMS",
+                               "message", "received", frozenset(), None, "UTC", ())
     # No m_id on the sent one: date, box, sorted addresses and a digest of the parts.
     assert sent.identity[:4] == ("mms", 1709313300000, 2, [OWNER, SAM, DANA, LEE])
 
@@ -758,11 +759,11 @@ def sms_line(address: str, date: int, kind: int, body: str, name: str = "Claire 
             f' readable_date="Mar 1, 2024 12:00:00 PM" contact_name="{name}" />\n')
 
 
-def mms_line(address: str, date: int, text: str, m_id: str = "null", sender: str | None = None, to=(OWNER,)) -> str:
+def mms_line(address: str, date: int, text: str, m_id: str = "null", sender: str | None = None, to=(OWNER,), name="Claire Martin") -> str:
     addrs = "".join(f'      <addr address="{a}" type="{t}" charset="106" />\n'
                     for a, t in [(sender or address, "137")] + [(a, "151") for a in to])
     return (f'  <mms date="{date}" rr="129" sub="null" ct_t="application/vnd.wap.multipart.related" msg_box="1" address="{address}"'
-            f' m_id="{m_id}" date_sent="{date // 1000}" read="1" m_type="132" readable_date="Mar 1, 2024 12:00:00 PM" contact_name="Claire Martin">\n'
+            f' m_id="{m_id}" date_sent="{date // 1000}" read="1" m_type="132" readable_date="Mar 1, 2024 12:00:00 PM" contact_name="{name}">\n'
             f'    <parts>\n      <part seq="0" ct="text/plain" name="null" chset="106" cd="null" fn="null" cid="&lt;text_0&gt;" cl="text_0.txt"'
             f' ctt_s="null" ctt_t="null" text="{text}" />\n    </parts>\n    <addrs>\n{addrs}    </addrs>\n  </mms>\n')
 
@@ -1208,6 +1209,66 @@ def test_other_keys_of_a_thread_with_several_joined_numbers():
     assert android._other_keys((a, b, plain), key, "+10612345678~+10669462731~+12025550143") == (
         "+10612345678~+10669462731~+12025550143", "+10612345678~+12025550143~+33669462731", "+10669462731~+12025550143~+33612345678")
     assert android._other_keys((plain,), "+12025550143", "+12025550143") == ()
+
+
+# -- a group's names (walk report defect 16) ------------------------------------------------
+# The app writes a group MMS's contact_name as one name per address of its `address` list, in order.
+
+
+@pytest.mark.parametrize("contact_name, names", [
+    ("Maria Lopez, Pierre Dubois", {"+12025550143": "Maria Lopez", CLAIRE: "Pierre Dubois"}),
+    ("Maria Lopez, (Unknown)", {"+12025550143": "Maria Lopez"}),
+    ("Maria Lopez, 0669462731", {"+12025550143": "Maria Lopez"}),  # the number itself names no one
+    ("0669462731, Maria Lopez", {}),  # a number in another's place: the names are not in that order
+    ("Maria Lopez, Pierre Dubois, +2 more", {}),  # cut short by the app
+    ("Lopez, Maria, Pierre Dubois", {}),  # a name holding ", " itself: more names than addresses
+    ("Les voisins", {}),  # one name for the whole group
+])
+def test_a_group_mms_names_each_member_where_contact_name_gives_one_per_address(tmp_path, contact_name, names):
+    path = backup(tmp_path / "sms.xml", mms_line(f"+12025550143~{CLAIRE_HERE}", T0, "Rendez-vous", m_id="g1", sender=CLAIRE,
+                                                 to=(OWNER, "+12025550143"), name=contact_name), *FRANCE_INTERNATIONAL)
+    [m] = [r for r in records(path) if isinstance(r, Message) and r.body == "Rendez-vous"]
+    assert m.conversation.title == contact_name
+    assert m.conversation.participants == (Participant("+12025550143", names.get("+12025550143")), Participant(CLAIRE, names.get(CLAIRE)), ME)
+    assert m.sender == Participant(CLAIRE, names.get(CLAIRE))
+
+
+def test_a_group_transcript_names_every_member_the_export_names(cli, archive, tmp_path):
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    path = backup(tmp_path / "sms.xml",
+                  mms_line(f"+12025550143~{CLAIRE_HERE}", T0, "Rendez-vous", m_id="g1", sender=CLAIRE, to=(OWNER, "+12025550143"),
+                           name="Maria Lopez, Pierre Dubois"),
+                  mms_line(f"+12025550177~+12025550191", T0 + 60_000, "Qui?", m_id="g2", sender="+12025550191",
+                           to=(OWNER, "+12025550177"), name="Les voisins"), *FRANCE_INTERNATIONAL)
+    assert cli("import", path).exit_code == 0
+    cli("client", "add", "Kim", "--phone", "+12025550199")
+    cli("matter", "open", "M1", "--client", "Kim", "--title", "Test")
+    groups = [r[0] for r in archive.conn.execute("SELECT id FROM conversations WHERE is_group = 1 ORDER BY id")]
+    for conversation in groups:
+        assert cli("file", conversation, "--matter", "M1").exit_code == 0
+    assert cli("transcript", "M1", "--out", tmp_path / "t.pdf").exit_code == 0
+    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    # The sender's line exactly as drawn (one space before a number with no name); the participants, wherever lines wrap.
+    assert [line for line in text.splitlines() if line[:1] == "#" and line[1:2].isdigit()] == [
+        "#1 2024-03-01 12:00:00 -05:00 Pierre Dubois +33669462731 · incoming · MMS",
+        "#2 2024-03-01 12:01:00 -05:00 +12025550191 · incoming · MMS"]
+    # ... and as laid out: the gap before the bare number is one space, as between the other words of the line.
+    bbox = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    words = [(float(x0), float(y0), float(x1), w) for x0, y0, x1, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox)]
+    line = [w for w in words if w[1] == next(y for _, y, _, t in words if t == "#2")]
+    assert [w[3] for w in line[:5]] == ["#2", "2024-03-01", "12:01:00", "-05:00", "+12025550191"]
+    gaps = [b[0] - a[2] for a, b in zip(line[:4], line[1:5])]
+    assert max(gaps) - min(gaps) < 0.5, gaps
+    flat = " ".join(text.split())
+    assert "Conversation 1: Maria Lopez, Pierre Dubois android, group. Participants: Maria Lopez +12025550143; Pierre Dubois" \
+           " +33669462731; Alex Owner +12025550100 (owner)" in flat
+    assert "Conversation 2: Les voisins android, group. Participants: +12025550177; +12025550191; Alex Owner +12025550100 (owner)" in flat
 
 
 # -- dates in seconds (issue 13, point 5) ---------------------------------------------------

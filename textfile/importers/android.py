@@ -663,7 +663,7 @@ class _Reader:
         people seen in it (an RCS group's members), `own` the owner's handle on it. Its key is
         `others` joined by "~", unless `key` says otherwise (a number kept as written: _Address);
         `other_keys` are those of the same thread read another way (`_other_keys`)."""
-        cache_key = (others, title, members, own, key, other_keys)
+        cache_key = (others, title, members, own, key, other_keys, tuple(names.items()))
         found = self.conversations.get(cache_key)
         if found is not None:
             return found
@@ -679,6 +679,31 @@ class _Reader:
             self.conversations.clear()
         self.conversations[cache_key] = found
         return found
+
+    # <mms … address="+12025550109~+12025550112" contact_name="Bea, Cy">
+    def names(self, listed: list[_Address], contact_name: str | None) -> dict[str, str]:
+        """The name of each person of a group thread, where `contact_name` gives them: the app writes
+        one name per address of the `address` list, in its order, joined by ", ". Only where there
+        are exactly as many names as addresses: a list the app cut short ("Emily, Lisa, +2 more"), one
+        name for the whole group, or a name holding ", " itself names nobody (no name is guessed;
+        the list as written stays the conversation's title).
+        A place holding the number itself (or "(Unknown)") names no one; one holding another number
+        shows the names are not in that order: then none is taken. Two names for one handle: neither."""
+        parts = contact_name.split(", ") if contact_name else []
+        if len(listed) < 2 or len(parts) != len(listed):
+            return {}
+        names: dict[str, str | None] = {}
+        for address, part in zip(listed, parts):
+            name = _name(part)
+            if name is None:
+                continue
+            read = self.address(name)
+            if read.handle.startswith("+") or read.handle.isdigit():  # a number, not a name
+                if address.handle not in (read.handle, read.written):
+                    return {}
+                continue
+            names[address.handle] = name if names.get(address.handle, name) == name else None
+        return {handle: name for handle, name in names.items() if name is not None and handle not in self.owners}
 
     def one_to_one(self, raw_address: str | None, contact_name: str | None) -> _Thread:
         address = _present(raw_address)
@@ -772,11 +797,12 @@ class _Reader:
         """The conversation of an <sms> and the other person in it, cached per (address, contact_name) as written."""
         address = _present(raw_address)
         if address and "~" in address:
-            spelled = {self.address(a) for a in address.split("~") if a.strip()}
+            listed = [self.address(a) for a in address.split("~") if a.strip()]
+            spelled = set(listed)
             others = tuple(sorted({a.handle for a in spelled} - self.owners))
             key = _key(spelled, others) or _joined(others)
             legacy = "~".join(sorted({a.legacy for a in spelled} - self.owners)) or NO_ADDRESS
-            conversation = self.conversation(others, _name(contact_name), len(others) > 1, {}, key=key,
+            conversation = self.conversation(others, _name(contact_name), len(others) > 1, self.names(listed, contact_name), key=key,
                                              other_keys=_other_keys(spelled, key, legacy))
             found = _Thread(conversation, Participant(others[0]) if len(others) == 1 else None, legacy,
                             tuple(a for a in spelled if a.flag))
@@ -855,8 +881,9 @@ class _Reader:
         own = self.owner_handle or next(iter(sorted(mine - set(key))), None)
         conversation_key = (_key(spelled, key) or _joined(key)) if odd else None
         other_keys = _other_keys(spelled, conversation_key, legacy) if odd else ()
+        names = self.names(threaded, get("contact_name")) if group else {}
         if group:
-            conversation = self.conversation(key, contact, True, {}, members, own, conversation_key, other_keys)
+            conversation = self.conversation(key, contact, True, names, members, own, conversation_key, other_keys)
         else:
             handle = key[0] if key else NO_ADDRESS
             conversation = self.conversation((handle,), contact, False, {handle: contact}, members, own, conversation_key, other_keys)
@@ -866,7 +893,7 @@ class _Reader:
         # Sender.
         if direction == "in":
             handle = sender_handle or (key[0] if len(key) == 1 else None)
-            sender = Participant(handle, contact if not group else None) if handle else None
+            sender = Participant(handle, names.get(handle) if group else contact) if handle else None
         elif direction == "out":
             sender = self.owner(sender_handle if sender_handle in mine else None)
         else:
