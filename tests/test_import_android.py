@@ -1199,6 +1199,24 @@ def test_a_group_with_a_joined_number_names_the_key_it_has_as_written(tmp_path):
     assert msgs["Je suis en France cette semaine"].conversation.other_keys == ()
 
 
+def test_a_group_with_a_number_kept_as_written_goes_on_when_next_week_joins_it(archive, tmp_path):
+    group = mms_line(f"+12025550143~{CLAIRE_HERE}", T0, "Rendez-vous", m_id="g1", sender="+12025550143", to=(OWNER, CLAIRE_HERE),
+                     name="Maria Lopez, Claire Martin")
+    import_path(archive, backup(tmp_path / "week1.xml", group))
+    result = import_path(archive, backup(tmp_path / "week2.xml", group, *FRANCE_INTERNATIONAL))
+    assert result.warnings[0] == (
+        "conversation 1 (+12025550143, 0669462731) is the thread this source writes with +12025550143, +33669462731 (the same people,"
+        " see the importer's notices): it goes on under +12025550143, +33669462731, the same conversation with its filings and"
+        " messages, not a new one")
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [
+        (1, f"+12025550143~{CLAIRE}"), (2, CLAIRE)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, rule FROM conversation_keys")] == [
+        (f"{CLAIRE_INVENTED}~+12025550143", 1, "rekeyed")]
+    assert [tuple(r) for r in archive.conn.execute("SELECT handle, display_name FROM participants WHERE conversation_id = 1 ORDER BY id")] \
+        == [("+12025550143", "Maria Lopez"), (CLAIRE_HERE, "Claire Martin"), (OWNER, "Alex Owner"), (CLAIRE, "Claire Martin")]
+    assert [r[1:3] for r in _archived(archive)] == [(1, f"+12025550143~{CLAIRE}"), (2, CLAIRE)]
+
+
 def test_other_keys_of_a_thread_with_several_joined_numbers():
     def joined(handle, legacy):
         return android._Address(handle, handle, legacy, "joined", "0" + handle[3:])

@@ -820,8 +820,9 @@ class _Writer:
         who = _people(now["handles"])
         if len(before) == 1:
             was = before[conv_id]
-            self.note(f"conversation {conv_id} ({_people(was['handles'])}{_filed(was['matters'], ', ')}) is the thread this source writes with"
-                      f" {who} (the same number, see the importer's notices): it goes on under {who}, the same conversation with its"
+            same = "number" if len(now["handles"]) == 1 else "people"
+            self.note(f"conversation {conv_id} ({_people(was['handles'])}{_filed(was['matters'], ', ')}) is the thread this source writes"
+                      f" with {who} (the same {same}, see the importer's notices): it goes on under {who}, the same conversation with its"
                       " filings and messages, not a new one")
             self.changes.setdefault("rekeyed", []).append({"conversation": conv_id, "was": was["handles"], "now": now["handles"]})
             return
