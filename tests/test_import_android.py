@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from conftest import CORPUS, FIXTURES, snapshot
 from textfile.archive import Archive
 from textfile.errors import ImportFailed
 from textfile.importers import android, detect
+from textfile.integrity import check_archive
 from textfile.ingest import import_path
 from textfile.model import Attachment, ImportOptions, Message, Notice, Participant, Skipped
 
@@ -154,12 +156,13 @@ def test_group_mms_is_one_conversation_without_the_owner():
     sent, received = got["mms 2"], got["mms 3"]
     for m in (sent, received):
         assert m.conversation.source_key == GROUP and m.conversation.is_group
-        assert {p.handle for p in m.conversation.participants} == {SAM, DANA, LEE, OWNER}
-        assert [p.handle for p in m.conversation.participants if p.is_owner] == [OWNER]
+        # Each named as contact_name gives them, one name per address in the order of `address` (walk report defect 16).
+        assert set(m.conversation.participants) == {Participant(SAM, "Sam Client"), Participant(DANA, "Dana Reyes"),
+                                                    Participant(LEE, "Lee Park"), ME}
     assert shape(sent) == (GROUP, "out", ME, utc(2024, 3, 1, 17, 15), "Can we all meet at 5 to sign?", "MMS", "message", "sent",
                            frozenset(), None, "UTC", ())
-    assert shape(received) == (GROUP, "in", Participant(DANA), utc(2024, 3, 1, 17, 16), "Works for me \U0001F44D", "MMS", "message",
-                               "received", frozenset(), None, "UTC", ())
+    assert shape(received) == (GROUP, "in", Participant(DANA, "Dana Reyes"), utc(2024, 3, 1, 17, 16), "Works for me \U0001F44D", "MMS",
+                               "message", "received", frozenset(), None, "UTC", ())
     # No m_id on the sent one: date, box, sorted addresses and a digest of the parts.
     assert sent.identity[:4] == ("mms", 1709313300000, 2, [OWNER, SAM, DANA, LEE])
 
@@ -756,11 +759,11 @@ def sms_line(address: str, date: int, kind: int, body: str, name: str = "Claire 
             f' readable_date="Mar 1, 2024 12:00:00 PM" contact_name="{name}" />\n')
 
 
-def mms_line(address: str, date: int, text: str, m_id: str = "null", sender: str | None = None, to=(OWNER,)) -> str:
+def mms_line(address: str, date: int, text: str, m_id: str = "null", sender: str | None = None, to=(OWNER,), name="Claire Martin") -> str:
     addrs = "".join(f'      <addr address="{a}" type="{t}" charset="106" />\n'
                     for a, t in [(sender or address, "137")] + [(a, "151") for a in to])
     return (f'  <mms date="{date}" rr="129" sub="null" ct_t="application/vnd.wap.multipart.related" msg_box="1" address="{address}"'
-            f' m_id="{m_id}" date_sent="{date // 1000}" read="1" m_type="132" readable_date="Mar 1, 2024 12:00:00 PM" contact_name="Claire Martin">\n'
+            f' m_id="{m_id}" date_sent="{date // 1000}" read="1" m_type="132" readable_date="Mar 1, 2024 12:00:00 PM" contact_name="{name}">\n'
             f'    <parts>\n      <part seq="0" ct="text/plain" name="null" chset="106" cd="null" fn="null" cid="&lt;text_0&gt;" cl="text_0.txt"'
             f' ctt_s="null" ctt_t="null" text="{text}" />\n    </parts>\n    <addrs>\n{addrs}    </addrs>\n  </mms>\n')
 
@@ -835,8 +838,13 @@ def test_national_and_international_forms_in_one_backup_are_one_handle(tmp_path,
     for body in ("Bonjour, c'est Claire", "Hi Claire", "Photo du bail", "Je suis en France cette semaine"):
         if body in msgs:
             m = msgs[body]
-            assert (m.conversation, m.flags) == (chat, frozenset())
+            assert (replace(m.conversation, other_keys=()), m.flags) == (replace(chat, other_keys=()), frozenset())
             assert m.sender == (ME if m.direction == "out" else CLAIRE_P)
+    # What is written nationally names the key its conversation has where it is read as written
+    # (ingest finds a conversation archived under it and re-keys it).
+    assert {body: m.conversation.other_keys for body, m in msgs.items()} == {
+        "Bonjour, c'est Claire": (CLAIRE_INVENTED,), "Hi Claire": (CLAIRE_INVENTED,), "Photo du bail": (CLAIRE_INVENTED,),
+        **({"Je suis en France cette semaine": ()} if order != "only in a group mms" else {"Rendez-vous": ()})}
     # Ids as before the join: the national form's messages keep the key earlier versions gave them.
     assert [(m.identity, m.identity_key) for m in msgs.values() if m.identity_key] == [
         (("sms", CLAIRE_INVENTED, T0, "in", "Bonjour, c'est Claire"), CLAIRE_INVENTED),
@@ -944,8 +952,14 @@ def _archived(archive: Archive) -> list[tuple]:
         " ON c.id = m.conversation_id LEFT JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at")]
 
 
+@pytest.mark.parametrize("filed", [{}, {1: "M1"}, {1: "M1", 2: "M1"}, {1: "M1", 2: "M2"}], ids=["unfiled", "one filed", "both to one matter",
+                                                                                           "to two matters"])
 @pytest.mark.parametrize("made_by", [archived_by_the_old_release, archived_by_the_old_reading], ids=["old release", "old reading"])
-def test_reimporting_into_an_archive_that_holds_the_invented_number(tmp_path, made_by):
+def test_reimporting_into_an_archive_that_holds_the_invented_number(tmp_path, made_by, filed):
+    """The old release split Claire's thread in two: the import that joins her numbers merges them into one conversation, which
+    keeps every filing of both, says so, and says so plainly where that files the thread to two matters."""
+    from textfile import filing
+
     path = backup(tmp_path / "sms.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL)
     db = made_by(tmp_path, path)
     with Archive.open(db) as archive:
@@ -953,14 +967,40 @@ def test_reimporting_into_an_archive_that_holds_the_invented_number(tmp_path, ma
         conversations = [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")]
         assert conversations == [(1, CLAIRE_INVENTED), (2, CLAIRE)]  # the split the old release made
         assert [(r[1], r[3]) for r in before] == [(1, CLAIRE_INVENTED), (1, OWNER), (1, CLAIRE_INVENTED), (2, CLAIRE)]
+        with archive.transaction() as conn:
+            filing.add_client(conn, "Maria Lopez", ["+12025550143"], [], "US")
+            for reference in sorted(set(filed.values())):
+                filing.open_matter(conn, reference, "Maria Lopez", "Lease")
+            for conversation, reference in filed.items():
+                filing.file_conversation(conn, conversation, reference, None, None)
+        filings = [tuple(r) for r in archive.conn.execute("SELECT id, matter_id, how, created_at, filed_by FROM filings ORDER BY id")]
         result = import_path(archive, path)
         assert (result.added, result.already_present, result.updated) == (0, 2, 2)
-        assert "3 messages archived in conversation 1 moved to conversation 2, where this source reads them (see the importer's" \
-               " notices)" in result.warnings
-        audited = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY rowid DESC LIMIT 1").fetchone()[0])
-        assert (audited["updated"], audited["moved"]) == (2, 3)
-        # No second copy, no new conversation: the same ids, all now with Claire's one number.
-        assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == conversations
+        said = {1: "", 2: ""} | {n: f", filed to {m}" for n, m in filed.items()}
+        two_matters = ". The whole thread is now filed to M1 and M2: each matter's transcripts will show the messages that were filed to the" \
+                      " other only" if len(set(filed.values())) > 1 else ""
+        assert result.warnings == [
+            f"conversations 1 (+10669462731, 3 messages{said[1]}), 2 (+33669462731, 1 message{said[2]}) are one thread, which this source"
+            " writes with +33669462731: merged into conversation 2, with every message and every filing of each; conversation 1 no longer"
+            f" exists{two_matters}",
+            "sms 1: changed since it was archived; the earlier version is kept",
+            "mms 1: changed since it was archived; the earlier version is kept",
+            "conversation 2: every message from +10669462731 is now from +33669462731; +10669462731 is no longer listed among its people,"
+            " and each of those messages keeps it as the sender of its earlier version"]
+        audited = _last_audit(archive)
+        assert (audited["updated"], audited["merged"], audited["participants_replaced"], "moved" in audited) == (2, [{
+            "conversation": 2, "now": [CLAIRE], "from": [
+                {"conversation": 1, "handles": [CLAIRE_INVENTED], "matters": [filed[1]] if 1 in filed else []},
+                {"conversation": 2, "handles": [CLAIRE], "matters": [filed[2]] if 2 in filed else []}]}],
+            [{"conversation": 2, "was": CLAIRE_INVENTED, "now": [CLAIRE]}], False)
+        # No second copy, one conversation: the same ids, all now with Claire's one number; every filing kept, as it was made.
+        assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [(2, CLAIRE)]
+        assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, rule FROM conversation_keys")] == [
+            (CLAIRE_INVENTED, 2, "merged")]
+        assert [tuple(r) for r in archive.conn.execute("SELECT id, matter_id, how, created_at, filed_by FROM filings ORDER BY id")] == filings
+        assert {r[0] for r in archive.conn.execute("SELECT conversation_id FROM filings")} <= {2}
+        assert [tuple(r) for r in archive.conn.execute("SELECT handle, display_name, is_owner FROM participants ORDER BY handle")] == [
+            (OWNER, "Alex Owner", 1), (CLAIRE, "Claire Martin", 0)]
         after = _archived(archive)
         assert [r[0] for r in after] == [r[0] for r in before]
         assert [r[1:] for r in after] == [
@@ -968,12 +1008,14 @@ def test_reimporting_into_an_archive_that_holds_the_invented_number(tmp_path, ma
             (2, CLAIRE, OWNER, "Hi Claire", "[]", 1),  # the same content, in its conversation
             (2, CLAIRE, CLAIRE, "Photo du bail", "[]", 2),
             (2, CLAIRE, CLAIRE, "Je suis en France cette semaine", "[]", 1)]
-        versions = archive.conn.execute("SELECT m.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id"
+        versions = archive.conn.execute("SELECT m.body, v.origin, v.earlier FROM message_versions v JOIN messages m ON m.id = v.message_id"
                                         " ORDER BY m.sent_at").fetchall()
-        assert [tuple(r) for r in versions] == [("Bonjour, c'est Claire", "reimport"), ("Photo du bail", "reimport")]
+        assert [tuple(r) for r in versions] == [("Bonjour, c'est Claire", "reimport", '{"sender":"+10669462731"}'),
+                                                ("Photo du bail", "reimport", '{"sender":"+10669462731"}')]
+        assert check_archive(archive.conn)["problems"] == []
         settled = snapshot(archive)
         again = import_path(archive, path)
-        assert (again.added, again.already_present, again.updated) == (0, 4, 0)
+        assert (again.added, again.already_present, again.updated, again.warnings) == (0, 4, 0, [])
         assert {t: rows for t, rows in snapshot(archive).items() if t not in ("imports", "message_sources", "audit_log")} == \
                {t: rows for t, rows in settled.items() if t not in ("imports", "message_sources", "audit_log")}
 
@@ -1004,6 +1046,244 @@ def test_next_weeks_backup_that_shows_the_international_form_joins_the_conversat
     assert [r[2:6] for r in rows] == [(CLAIRE, CLAIRE, "Bonjour, c'est Claire", "[]"), (CLAIRE, OWNER, "Hi Claire", "[]"),
                                       (CLAIRE, CLAIRE, "Photo du bail", "[]"), (CLAIRE, CLAIRE, "Je suis en France cette semaine", "[]")]
     assert len({r[1] for r in rows}) == 1
+
+
+# -- one thread, one conversation, whichever way its number was read --------------------------
+# Week 1's backup writes Pierre only as 0669462731: a conversation keyed as written, filed to M1 by
+# hand, transcribed. Week 2's also writes +33669462731, so the two are one handle: the conversation
+# must go on (re-keyed in place), never be emptied into a new one behind its filing's back.
+
+PIERRE, PIERRE_HERE = "+33669462731", "0669462731"
+WEEK1 = (sms_line(PIERRE_HERE, 1761760800000, 1, "Bonjour Maître, je suis Pierre.", "Pierre Dubois"),
+         sms_line(PIERRE_HERE, 1761761400000, 2, "Merci Pierre.", "Pierre Dubois"))
+WEEK2 = WEEK1 + (sms_line(PIERRE, 1762351200000, 1, "Attestation envoyée.", "Pierre Dubois"),)
+REKEYED = ("conversation 1 (0669462731, filed to M1) is the thread this source writes with +33669462731 (the same number, see the"
+           " importer's notices): it goes on under +33669462731, the same conversation with its filings and messages, not a new one")
+REPLACED = ("conversation 1: every message from 0669462731 is now from +33669462731; 0669462731 is no longer listed among its people,"
+            " and each of those messages keeps it as the sender of its earlier version")
+
+
+def _last_audit(archive: Archive) -> dict:
+    return json.loads(archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0])
+
+
+def test_a_filed_conversation_goes_on_when_next_weeks_backup_joins_its_number(cli, archive, tmp_path):
+    """The walk's repro/3, through the CLI."""
+    week1, week2 = backup(tmp_path / "sms-week1.xml", *WEEK1), backup(tmp_path / "sms-week2.xml", *WEEK2)
+    assert cli("import", week1).exit_code == 0
+    cli("client", "add", "Maria Lopez", "--phone", "+12025550143")
+    cli("matter", "open", "M1", "--client", "Maria Lopez", "--title", "Lease")
+    assert cli("file", "1", "--matter", "M1").exit_code == 0
+    assert cli("transcript", "M1", "--out", tmp_path / "t1.pdf").exit_code == 0
+    r = cli("import", week2)
+    assert r.exit_code == 0
+    assert r.stdout.splitlines() == [
+        f"{week2}: android, added 1, already present 0, updated 2, skipped 0",
+        "  assumed: 0669462731 (sms 1, sms 2) is read as +33669462731: it has no country code and is not a number of region US, it is"
+        " how +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle",
+        f"  warning: {REKEYED}",
+        "  warning: sms 1: changed since it was archived; the earlier version is kept",
+        "  warning: sms 2: changed since it was archived; the earlier version is kept",
+        f"  warning: {REPLACED}"]
+    # The same conversation, still filed to M1, now under the number the backup gives it, with all three messages.
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations")] == [(1, PIERRE)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT platform, source_key, conversation_id, import_id, rule FROM conversation_keys")] \
+        == [("android", CLAIRE_INVENTED, 1, 2, "rekeyed")]
+    assert [tuple(r) for r in archive.conn.execute(
+        "SELECT f.conversation_id, m.reference, f.how FROM filings f JOIN matters m ON m.id = f.matter_id")] == [(1, "M1", "manual")]
+    assert [tuple(r) for r in archive.conn.execute("SELECT handle, display_name, is_owner FROM participants ORDER BY id")] == [
+        (OWNER, "Alex Owner", 1), (PIERRE, "Pierre Dubois", 0)]
+    assert [r[1:] for r in _archived(archive)] == [
+        (1, PIERRE, PIERRE, "Bonjour Maître, je suis Pierre.", "[]", 2), (1, PIERRE, OWNER, "Merci Pierre.", "[]", 2),
+        (1, PIERRE, PIERRE, "Attestation envoyée.", "[]", 1)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT v.version, m.body, v.origin, v.import_id, v.earlier FROM message_versions v"
+                                                   " JOIN messages m ON m.id = v.message_id ORDER BY m.sent_at")] == [
+        (1, "Bonjour Maître, je suis Pierre.", "reimport", 2, '{"flags":"[\\"number_as_written\\"]","sender":"0669462731"}'),
+        (1, "Merci Pierre.", "reimport", 2, '{"flags":"[\\"number_as_written\\"]"}')]
+    audited = _last_audit(archive)
+    assert (audited["rekeyed"], audited["participants_replaced"], "moved" in audited) == (
+        [{"conversation": 1, "was": [PIERRE_HERE], "now": [PIERRE]}], [{"conversation": 1, "was": PIERRE_HERE, "now": [PIERRE]}], False)
+    listed = json.loads(cli("matter", "list", "--json").stdout)
+    assert [(m["reference"], m["conversations"], m["messages"]) for m in listed] == [("M1", 1, 3)]
+    # M1's transcript goes on, with week 2's message; the week-1 transcript says what changed since, and by which import.
+    made = json.loads(cli("transcript", "M1", "--out", tmp_path / "t2.pdf", "--json").stdout)
+    assert made["messages"] == 3
+    shown = [r[0] for r in archive.conn.execute("SELECT m.body FROM transcript_messages t JOIN messages m ON m.id = t.message_id"
+                                                " WHERE t.transcript_id = 2 ORDER BY t.position")]
+    assert shown == ["Bonjour Maître, je suis Pierre.", "Merci Pierre.", "Attestation envoyée."]
+    r = cli("verify", tmp_path / "t1.pdf")
+    assert r.exit_code == 0 and "t1.pdf: matches the archive as it was (transcript " in r.stdout
+    said = [line.split("): ", 1)[1] for line in r.stdout.splitlines() if line.startswith("  #")]
+    assert said == ["number re-read: 0669462731, now +33669462731", "the conversation's number re-read"]
+    assert cli("verify", tmp_path / "t2.pdf").exit_code == 0
+    # Next week's backup again: nothing changes.
+    settled = snapshot(archive)
+    again = cli("import", week2)
+    assert again.stdout.splitlines()[0] == f"{week2}: android, added 0, already present 3, updated 0, skipped 0"
+    assert {t: rows for t, rows in snapshot(archive).items() if t not in ("imports", "message_sources", "audit_log")} == \
+           {t: rows for t, rows in settled.items() if t not in ("imports", "message_sources", "audit_log")}
+
+
+@pytest.mark.parametrize("first", ["as written", "international first"])
+def test_next_weeks_backup_that_writes_the_international_form_first_goes_on_in_the_same_conversation(archive, tmp_path, first):
+    """However the records of week 2 are ordered (the international form may come first, before anything says the
+    national one is the same number), week 1's filed conversation goes on, and no other one is left behind."""
+    from textfile import filing
+
+    import_path(archive, backup(tmp_path / "week1.xml", *WEEK1))
+    with archive.transaction() as conn:
+        filing.add_client(conn, "Maria Lopez", ["+12025550143"], [], "US")
+        filing.open_matter(conn, "M1", "Maria Lopez", "Lease")
+        filing.file_conversation(conn, 1, "M1", None, None)
+    lines = WEEK2 if first == "as written" else WEEK2[2:] + WEEK1
+    result = import_path(archive, backup(tmp_path / "week2.xml", *lines))
+    assert (result.added, result.already_present, result.updated, result.conversations) == (1, 0, 2, [1])
+    assert result.warnings[0] == REKEYED and result.warnings[-1] == REPLACED and len(result.warnings) == 4
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations")] == [(1, PIERRE)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, rule FROM conversation_keys")] == [
+        (CLAIRE_INVENTED, 1, "rekeyed")]
+    assert [r[1:4] + r[4:6] for r in _archived(archive)] == [
+        (1, PIERRE, PIERRE, "Bonjour Maître, je suis Pierre.", "[]"), (1, PIERRE, OWNER, "Merci Pierre.", "[]"),
+        (1, PIERRE, PIERRE, "Attestation envoyée.", "[]")]
+    assert [tuple(r) for r in archive.conn.execute("SELECT handle FROM participants ORDER BY id")] == [(OWNER,), (PIERRE,)]
+    assert _last_audit(archive)["rekeyed"] == [{"conversation": 1, "was": [PIERRE_HERE], "now": [PIERRE]}]
+    assert check_archive(archive.conn)["problems"] == []
+
+
+def test_a_joined_number_written_only_nationally_the_next_week_stays_in_its_conversation(archive, tmp_path):
+    """Week 1 writes both forms (one conversation, under the international number); week 2 only the national one: the
+    archive knows that thread under that key too, so its messages stay where they are (no new conversation, no move)."""
+    first = import_path(archive, backup(tmp_path / "week1.xml", *WEEK2))
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, import_id, rule FROM conversation_keys")] == [
+        (CLAIRE_INVENTED, 1, 1, "named")]
+    second = import_path(archive, backup(tmp_path / "week2.xml", *WEEK1))
+    assert (first.added, second.added, second.already_present, second.updated, second.conversations) == (3, 0, 0, 2, [1])
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations")] == [(1, PIERRE)]
+    # This backup reads the number as written: that is what each of its messages now says (a new version), in the same place.
+    assert [r[1:6] for r in _archived(archive)] == [
+        (1, PIERRE, PIERRE_HERE, "Bonjour Maître, je suis Pierre.", '["number_as_written"]'),
+        (1, PIERRE, OWNER, "Merci Pierre.", '["number_as_written"]'), (1, PIERRE, PIERRE, "Attestation envoyée.", "[]")]
+    assert not any("moved" in w or "conversation" in w for w in second.warnings)
+    assert "moved" not in _last_audit(archive) and "rekeyed" not in _last_audit(archive)
+
+
+def test_a_national_number_one_backup_joins_with_one_country_and_the_next_with_another(archive, tmp_path):
+    """06 12 34 56 78 is French in week 1's backup (which writes +33612345678) and Dutch in week 2's (+31612345678): the
+    French conversation is not re-keyed to the Dutch number; where week 2 reads the message is said, with its filings."""
+    import_path(archive, backup(tmp_path / "week1.xml", sms_line("0612345678", T0, 1, "Bonjour", "X"),
+                                sms_line("+33612345678", T0 + 1000, 1, "Allô", "X")))
+    second = import_path(archive, backup(tmp_path / "week2.xml", sms_line("0612345678", T0, 1, "Bonjour", "X"),
+                                         sms_line("+31612345678", T0 + 2000, 1, "Hoi", "X")))
+    assert second.warnings == [
+        "conversation 1 (+33612345678) is where an earlier import put a number that this source reads as +31612345678 (see the"
+        " importer's notices): it is left as it is",
+        "sms 1: changed since it was archived; the earlier version is kept",
+        "1 message archived in conversation 1 moved to conversation 2 (filed to no matter), where this source reads them (see the"
+        " importer's notices)"]
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [
+        (1, "+33612345678"), (2, "+31612345678")]
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, rule FROM conversation_keys")] == [
+        ("+10612345678", 1, "named")]
+
+
+def test_a_group_with_a_joined_number_names_the_key_it_has_as_written(tmp_path):
+    group = mms_line(f"{CLAIRE_HERE}~+12025550143", T0 + 7_200_000, "Rendez-vous", m_id="mid-group-2", sender="+12025550143",
+                     to=(OWNER, CLAIRE_HERE))
+    msgs = {m.body: m for m in records(backup(tmp_path / "sms.xml", group, *FRANCE_INTERNATIONAL)) if isinstance(m, Message)}
+    chat = msgs["Rendez-vous"].conversation
+    assert (chat.source_key, chat.other_keys, msgs["Rendez-vous"].identity_key) == (
+        f"+12025550143~{CLAIRE}", (f"{CLAIRE_INVENTED}~+12025550143",), f"{CLAIRE_INVENTED}~+12025550143")
+    assert msgs["Je suis en France cette semaine"].conversation.other_keys == ()
+
+
+def test_a_group_with_a_number_kept_as_written_goes_on_when_next_week_joins_it(archive, tmp_path):
+    group = mms_line(f"+12025550143~{CLAIRE_HERE}", T0, "Rendez-vous", m_id="g1", sender="+12025550143", to=(OWNER, CLAIRE_HERE),
+                     name="Maria Lopez, Claire Martin")
+    import_path(archive, backup(tmp_path / "week1.xml", group))
+    result = import_path(archive, backup(tmp_path / "week2.xml", group, *FRANCE_INTERNATIONAL))
+    assert result.warnings[0] == (
+        "conversation 1 (+12025550143, 0669462731) is the thread this source writes with +12025550143, +33669462731 (the same people,"
+        " see the importer's notices): it goes on under +12025550143, +33669462731, the same conversation with its filings and"
+        " messages, not a new one")
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [
+        (1, f"+12025550143~{CLAIRE}"), (2, CLAIRE)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, rule FROM conversation_keys")] == [
+        (f"{CLAIRE_INVENTED}~+12025550143", 1, "rekeyed")]
+    assert [tuple(r) for r in archive.conn.execute("SELECT handle, display_name FROM participants WHERE conversation_id = 1 ORDER BY id")] \
+        == [("+12025550143", "Maria Lopez"), (CLAIRE_HERE, "Claire Martin"), (OWNER, "Alex Owner"), (CLAIRE, "Claire Martin")]
+    assert [r[1:3] for r in _archived(archive)] == [(1, f"+12025550143~{CLAIRE}"), (2, CLAIRE)]
+
+
+def test_other_keys_of_a_thread_with_several_joined_numbers():
+    def joined(handle, legacy):
+        return android._Address(handle, handle, legacy, "joined", "0" + handle[3:])
+
+    a, b = joined("+33669462731", "+10669462731"), joined("+33612345678", "+10612345678")
+    plain = android._Address("+12025550143", "+12025550143", "+12025550143")
+    key = "+12025550143~+33612345678~+33669462731"
+    assert android._other_keys((a, b, plain), key, "+10612345678~+10669462731~+12025550143") == (
+        "+10612345678~+10669462731~+12025550143", "+10612345678~+12025550143~+33669462731", "+10669462731~+12025550143~+33612345678")
+    assert android._other_keys((plain,), "+12025550143", "+12025550143") == ()
+
+
+# -- a group's names (walk report defect 16) ------------------------------------------------
+# The app writes a group MMS's contact_name as one name per address of its `address` list, in order.
+
+
+@pytest.mark.parametrize("contact_name, names", [
+    ("Maria Lopez, Pierre Dubois", {"+12025550143": "Maria Lopez", CLAIRE: "Pierre Dubois"}),
+    ("Maria Lopez, (Unknown)", {"+12025550143": "Maria Lopez"}),
+    ("Maria Lopez, 0669462731", {"+12025550143": "Maria Lopez"}),  # the number itself names no one
+    ("0669462731, Maria Lopez", {}),  # a number in another's place: the names are not in that order
+    ("Maria Lopez, Pierre Dubois, +2 more", {}),  # cut short by the app
+    ("Lopez, Maria, Pierre Dubois", {}),  # a name holding ", " itself: more names than addresses
+    ("Les voisins", {}),  # one name for the whole group
+])
+def test_a_group_mms_names_each_member_where_contact_name_gives_one_per_address(tmp_path, contact_name, names):
+    path = backup(tmp_path / "sms.xml", mms_line(f"+12025550143~{CLAIRE_HERE}", T0, "Rendez-vous", m_id="g1", sender=CLAIRE,
+                                                 to=(OWNER, "+12025550143"), name=contact_name), *FRANCE_INTERNATIONAL)
+    [m] = [r for r in records(path) if isinstance(r, Message) and r.body == "Rendez-vous"]
+    assert m.conversation.title == contact_name
+    assert m.conversation.participants == (Participant("+12025550143", names.get("+12025550143")), Participant(CLAIRE, names.get(CLAIRE)), ME)
+    assert m.sender == Participant(CLAIRE, names.get(CLAIRE))
+
+
+def test_a_group_transcript_names_every_member_the_export_names(cli, archive, tmp_path):
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    path = backup(tmp_path / "sms.xml",
+                  mms_line(f"+12025550143~{CLAIRE_HERE}", T0, "Rendez-vous", m_id="g1", sender=CLAIRE, to=(OWNER, "+12025550143"),
+                           name="Maria Lopez, Pierre Dubois"),
+                  mms_line(f"+12025550177~+12025550191", T0 + 60_000, "Qui?", m_id="g2", sender="+12025550191",
+                           to=(OWNER, "+12025550177"), name="Les voisins"), *FRANCE_INTERNATIONAL)
+    assert cli("import", path).exit_code == 0
+    cli("client", "add", "Kim", "--phone", "+12025550199")
+    cli("matter", "open", "M1", "--client", "Kim", "--title", "Test")
+    groups = [r[0] for r in archive.conn.execute("SELECT id FROM conversations WHERE is_group = 1 ORDER BY id")]
+    for conversation in groups:
+        assert cli("file", conversation, "--matter", "M1").exit_code == 0
+    assert cli("transcript", "M1", "--out", tmp_path / "t.pdf").exit_code == 0
+    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    # The sender's line exactly as drawn (one space before a number with no name); the participants, wherever lines wrap.
+    assert [line for line in text.splitlines() if line[:1] == "#" and line[1:2].isdigit()] == [
+        "#1 2024-03-01 12:00:00 -05:00 Pierre Dubois +33669462731 · incoming · MMS",
+        "#2 2024-03-01 12:01:00 -05:00 +12025550191 · incoming · MMS"]
+    # ... and as laid out: the gap before the bare number is one space, as between the other words of the line.
+    bbox = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    words = [(float(x0), float(y0), float(x1), w) for x0, y0, x1, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox)]
+    line = [w for w in words if w[1] == next(y for _, y, _, t in words if t == "#2")]
+    assert [w[3] for w in line[:5]] == ["#2", "2024-03-01", "12:01:00", "-05:00", "+12025550191"]
+    gaps = [b[0] - a[2] for a, b in zip(line[:4], line[1:5])]
+    assert max(gaps) - min(gaps) < 0.5, gaps
+    flat = " ".join(text.split())
+    assert "Conversation 1: Maria Lopez, Pierre Dubois android, group. Participants: Maria Lopez +12025550143; Pierre Dubois" \
+           " +33669462731; Alex Owner +12025550100 (owner)" in flat
+    assert "Conversation 2: Les voisins android, group. Participants: +12025550177; +12025550191; Alex Owner +12025550100 (owner)" in flat
 
 
 # -- dates in seconds (issue 13, point 5) ---------------------------------------------------

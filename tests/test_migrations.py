@@ -14,6 +14,7 @@ EXPECTED = {
     "client_handles": ["handle", "client_id", "kind"],
     "clients": ["id", "name", "created_at"],
     "conversation_files": ["conversation_id", "file_name", "mime", "blob_sha256", "import_id"],
+    "conversation_keys": ["platform", "source_key", "conversation_id", "import_id", "rule"],
     "conversations": ["id", "platform", "source_key", "title", "is_group", "created_at"],
     "filings": ["id", "conversation_id", "matter_id", "from_at", "until_at", "how", "created_at", "filed_by"],
     "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],

@@ -247,7 +247,7 @@ def test_a_whatsapp_sender_is_named_once_and_an_android_sender_with_the_number(a
     assert r.exit_code == 0, r.output
     pages = pages_text(tmp_path / "sms.pdf")
     text = "\n".join(pages)
-    assert re.search(r"^1 +android Sam Client \+12025550143; Alex Owner \+12025550100 +MMS 2, SMS 9 ", pages[0], re.M)  # no "Sam Client:" title
+    assert re.search(r"^1 +android Sam Client \+12025550143; Alex Owner \+12025550100( \(owner\))? +MMS 2, SMS 9 ", pages[0], re.M)  # no "Sam Client:" title
     assert re.search(r"^4 +android Sam Client, Dana Reyes, Lee Park: Sam Client \+12025550143; ", pages[0], re.M)  # a title of its own stays; the client file names the number
     assert "#1 2024-03-01 12:00:00 -05:00 Sam Client +12025550143 · incoming · SMS" in text
     assert "#2 2024-03-01 12:01:00 -05:00 Alex Owner +12025550100 · outgoing · SMS" in text

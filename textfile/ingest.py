@@ -18,6 +18,13 @@ arrives as a new identity: at the end of the import it is folded into the archiv
 that a new reading of a wall clock in another zone would move is refused unless the import says
 it corrects the earlier reading (`_Writer.changed`). Given no zone, an importer of wall clocks
 reads a chat the archive holds in the zone it was last read in (`_chat_zones`), and says which (`Zone`).
+
+A conversation is found by its key, and by the other keys an importer names for the same thread
+read another way (an Android number kept as written one week, joined with its international form
+the next): the archived conversation is re-keyed in place, keeping its number, filings, transcripts
+and messages, and where an earlier reading split the thread in two they are merged into one that
+keeps every filing of both (`_Writer.resolve`). The keys it had stay in `conversation_keys`, so a
+later export that reads the thread either way finds it. Each re-keying and merge is said and audited.
 """
 
 from __future__ import annotations
@@ -502,6 +509,18 @@ def _listed(attachments) -> list:
     return [[a[1], a[3]] for a in sorted(attachments)]
 
 
+def _people(handles) -> str:
+    return ", ".join(handles) or "no one but the owner"
+
+
+def _filed(matters, before: str = "", after: str = "", none: str = "") -> str:
+    return f"{before}filed to {', '.join(matters)}{after}" if matters else none
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _wall(stored: str, zone: str | None, precision: str | None) -> str:
     return times.display(stored, times.zone(zone), precision) if zone else stored
 
@@ -572,10 +591,15 @@ class _Writer:
         self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
         self.added_here: list[tuple] = []  # with `corrects_tz`: what was added, to look for at earlier readings
         self.has_aliases = conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
+        self.has_other_keys = conn.execute("SELECT EXISTS (SELECT 1 FROM conversation_keys)").fetchone()[0]  # (`resolve`)
         self.retimed: dict[str, int] = {}  # earlier zone -> messages whose time this import corrected
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.moved: dict[tuple[int, int], int] = {}  # (from, to) conversation ids -> messages moved
         self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
+        self.resolved: set[tuple] = set()  # (platform, source_key, other_keys) looked up (`resolve`)
+        self.rejoined: set[int] = set()  # conversations this import re-keyed or merged into (`resolve`)
+        self.left_alone: set[int] = set()  # conversations under a key of another reading of a number (`resolve`)
+        self.replaced: set[int] = set()  # participants a new version took a message from (`drop_replaced`)
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -613,9 +637,12 @@ class _Writer:
                 self.note(f"{n:,} message{'s' if n != 1 else ''} archived as read in {earlier} now read in {zone} (--corrects-tz):"
                           " each keeps its earlier time as a version")
             self.changes["tz_corrected"] = {"to": zone, "from": dict(sorted(self.retimed.items()))}
+        if self.replaced:
+            self.drop_replaced()
         for (before, after), n in self.moved.items():
-            self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before} moved to conversation {after},"
-                      " where this source reads them (see the importer's notices)")
+            self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before}{_filed(self.matters_of(before), ' (', ')')}"
+                      f" moved to conversation {after}{_filed(self.matters_of(after), ' (', ')', ' (filed to no matter)')}, where this source"
+                      " reads them (see the importer's notices)")
         if self.moved:
             self.changes["moved"] = sum(self.moved.values())
         self.result.conversations = sorted(self.touched)
@@ -644,24 +671,190 @@ class _Writer:
             return seen
         key = (conv.platform, conv.source_key)
         conv_id = self.conversations.get(key)
-        if conv_id is None:
-            row = self.conn.execute("SELECT id, title FROM conversations WHERE platform = ? AND source_key = ?", key).fetchone()
-            if row is None:
+        if conv_id is None or (conv.other_keys and (*key, conv.other_keys) not in self.resolved):
+            if conv.other_keys or self.has_other_keys:
+                conv_id = self.resolve(conv)
+            else:
+                row = self.conn.execute("SELECT id FROM conversations WHERE platform = ? AND source_key = ?", key).fetchone()
+                conv_id = None if row is None else row[0]
+            if conv_id is None:
                 conv_id = self.conn.execute(
                     "INSERT INTO conversations (platform, source_key, title, is_group, created_at) VALUES (?, ?, ?, ?, ?)",
                     (conv.platform, conv.source_key, conv.title, int(conv.is_group), times.now_iso()),
                 ).lastrowid
                 self.created.add(conv_id)
-            else:
-                conv_id = row["id"]
-                if conv.title and not row["title"]:
-                    self.conn.execute("UPDATE conversations SET title = ? WHERE id = ?", (conv.title, conv_id))
+                self.name_keys(conv, conv_id)
+            elif conv.title:
+                self.conn.execute("UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL", (conv.title, conv_id))
             self.conversations[key] = conv_id
+            self.resolved.add((*key, conv.other_keys))
         for participant in conv.participants:
             self.participant_id(conv_id, participant)
         self.seen_conversation_objects.put(conv, conv_id)
         self.touched.add(conv_id)
         return conv_id
+
+    # -- one thread, one conversation, whichever way it was read -----------------------------
+
+    def resolve(self, conv) -> int | None:
+        """The archived conversation that `conv` goes on, found under its key, under one of its other
+        keys (`Conversation.other_keys`: the same thread read another way) or under a key recorded in
+        `conversation_keys`; None when there is none (then it is created).
+
+        One archived conversation under another key of the thread is re-keyed in place: the same
+        number, filings, transcripts and messages, under the key this source gives it (its earlier
+        key kept as one of its other keys). Two or more (a thread an earlier reading split) are merged
+        into one (`merge`). A conversation found only under one of the other keys, as another key of
+        its own, is a number an earlier import read as another (a national number joined with another
+        country's form of it): it is left as it is, and said."""
+        platform, key = conv.platform, conv.source_key
+        keys = (key, *conv.other_keys)
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(
+            f"SELECT source_key, id, 1 FROM conversations WHERE platform = ? AND source_key IN ({marks})"
+            f" UNION ALL SELECT source_key, conversation_id, 0 FROM conversation_keys WHERE platform = ? AND source_key IN ({marks})",
+            (platform, *keys, platform, *keys)).fetchall()
+        same = {cid for k, cid, own in rows if own or k == key}
+        for cid in sorted({cid for _, cid, _ in rows} - same - self.left_alone):
+            self.left_alone.add(cid)
+            self.note(f"conversation {cid} ({_people(self.described(cid)['handles'])}) is where an earlier import put a number that this"
+                      f" source reads as {_people(self.described(None, conv)['handles'])} (see the importer's notices): it is left as it is")
+        if not same:
+            return None
+        archived = same - self.created
+        # The conversation archived last goes on (SQLite gives a new conversation the highest number
+        # plus one: merging that one away would hand its number to the next); one this import made
+        # (and nobody has seen) goes into an archived one.
+        conv_id = max(archived) if archived else min(same)
+        before = {cid: self.described(cid) for cid in sorted(archived)}
+        for other in sorted(same - {conv_id}):
+            self.merge(other, conv_id)
+        own_key = self.conn.execute("SELECT source_key FROM conversations WHERE id = ?", (conv_id,)).fetchone()[0]
+        rekeyed = own_key != key and not any(k == key and not own for k, _, own in rows)
+        if rekeyed:
+            self.conn.execute("DELETE FROM conversation_keys WHERE platform = ? AND source_key = ?", (platform, key))
+            self.conn.execute("UPDATE conversations SET source_key = ? WHERE id = ?", (key, conv_id))
+            self.add_key(platform, own_key, conv_id, "rekeyed")
+        if rekeyed or len(same) > 1:
+            self.rejoined.add(conv_id)
+            if len(before) > 1 or (rekeyed and before):
+                self.say_rejoined(conv_id, before, self.described(None, conv))
+        self.name_keys(conv, conv_id)
+        return conv_id
+
+    def name_keys(self, conv, conv_id: int) -> None:
+        """Record the other keys of `conv` that no archived conversation holds as keys of `conv_id`."""
+        for key in conv.other_keys:
+            if not self.conn.execute("SELECT 1 FROM conversations WHERE platform = ? AND source_key = ? UNION ALL SELECT 1 FROM"
+                                     " conversation_keys WHERE platform = ? AND source_key = ?", (conv.platform, key) * 2).fetchone():
+                self.add_key(conv.platform, key, conv_id, "named")
+
+    def add_key(self, platform: str, key: str, conv_id: int, rule: str) -> None:
+        self.conn.execute("INSERT INTO conversation_keys (platform, source_key, conversation_id, import_id, rule) VALUES (?, ?, ?, ?, ?)",
+                          (platform, key, conv_id, self.result.import_id, rule))
+        self.has_other_keys = True
+
+    def merge(self, other: int, into: int) -> None:
+        """Conversation `other` into `into`, the same thread: its messages, participants (one row per
+        handle), filings (every one kept), files and keys; then `other` is removed. This import's own
+        state (pending messages, caches) follows."""
+        c = self.conn
+        same_person: dict[int, int] = {}
+        for p in c.execute("SELECT id, handle, display_name, is_owner FROM participants WHERE conversation_id = ?", (other,)).fetchall():
+            kept = c.execute("SELECT id FROM participants WHERE conversation_id = ? AND handle = ?", (into, p["handle"])).fetchone()
+            if kept is None:
+                c.execute("UPDATE participants SET conversation_id = ? WHERE id = ?", (into, p["id"]))
+                continue
+            same_person[p["id"]] = kept[0]
+            c.execute("UPDATE participants SET display_name = coalesce(display_name, ?), is_owner = max(is_owner, ?) WHERE id = ?",
+                      (p["display_name"], p["is_owner"], kept[0]))
+        for was, now in same_person.items():
+            c.execute("UPDATE messages SET sender_id = ? WHERE sender_id = ?", (now, was))
+            c.execute("UPDATE reactions SET sender_id = ? WHERE sender_id = ?", (now, was))
+            c.execute("DELETE FROM participants WHERE id = ?", (was,))
+        c.execute("UPDATE messages SET conversation_id = ? WHERE conversation_id = ?", (into, other))
+        c.execute("UPDATE filings SET conversation_id = ? WHERE conversation_id = ?", (into, other))
+        c.execute("INSERT OR IGNORE INTO conversation_files (conversation_id, file_name, mime, blob_sha256, import_id)"
+                  " SELECT ?, file_name, mime, blob_sha256, import_id FROM conversation_files WHERE conversation_id = ?", (into, other))
+        c.execute("DELETE FROM conversation_files WHERE conversation_id = ?", (other,))
+        c.execute("UPDATE conversation_keys SET conversation_id = ? WHERE conversation_id = ?", (into, other))
+        gone = c.execute("SELECT platform, source_key, title FROM conversations WHERE id = ?", (other,)).fetchone()
+        c.execute("UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL", (gone["title"], into))
+        c.execute("DELETE FROM conversations WHERE id = ?", (other,))
+        self.add_key(gone["platform"], gone["source_key"], into, "merged")
+        for p in self.pending:
+            if p.conversation_id == other:
+                p.conversation_id, p.sender_id = into, same_person.get(p.sender_id, p.sender_id)
+        self.conversations = {k: into if v == other else v for k, v in self.conversations.items()}
+        self.moved = {(into if a == other else a, into if b == other else b): n for (a, b), n in self.moved.items()}
+        self.seen_conversation_objects, self.senders = _ByIdentity(), _ByIdentity()
+        self.participants.clear()
+        self.touched.discard(other)
+        self.touched.add(into)
+        if other not in self.created:
+            self.created.discard(into)
+        self.created.discard(other)
+
+    def described(self, conv_id: int | None, conv=None) -> dict:
+        """An archived conversation's (or, with `conv`, a record's) people other than the owner, and the matters it is filed to."""
+        if conv is not None:
+            return {"handles": sorted({normalize_handle(p.handle, self.region) or p.handle for p in conv.participants if not p.is_owner})}
+        return {"handles": [r[0] for r in self.conn.execute(
+            "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (conv_id,))],
+            "matters": self.matters_of(conv_id),
+            "messages": self.conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (conv_id,)).fetchone()[0]}
+
+    def drop_replaced(self) -> None:
+        """A participant of a conversation this import re-keyed or merged whose every message it read
+        with another sender (a number as written, or as earlier versions read it, that this source
+        joins with its international form) names nothing any more: it is removed, and said. Each of
+        its messages keeps it as the sender of its earlier version (`message_versions.earlier`)."""
+        c = self.conn
+        for pid in sorted(self.replaced):
+            row = c.execute("SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 0", (pid,)).fetchone()
+            if row is None or c.execute("SELECT 1 FROM messages WHERE sender_id = ? UNION ALL SELECT 1 FROM reactions WHERE sender_id = ?",
+                                        (pid, pid)).fetchone():
+                continue
+            now = c.execute(
+                "SELECT DISTINCT p.handle FROM message_versions v JOIN messages m ON m.id = v.message_id JOIN participants p ON p.id = m.sender_id"
+                " WHERE v.import_id = ? AND m.conversation_id = ? AND json_extract(v.earlier, '$.sender') = ? ORDER BY p.handle",
+                (self.result.import_id, row["conversation_id"], row["handle"])).fetchall()
+            c.execute("DELETE FROM participants WHERE id = ?", (pid,))
+            self.note(f"conversation {row['conversation_id']}: every message from {row['handle']} is now from {_people(r[0] for r in now)};"
+                      f" {row['handle']} is no longer listed among its people, and each of those messages keeps it as the sender of its"
+                      " earlier version")
+            self.changes.setdefault("participants_replaced", []).append(
+                {"conversation": row["conversation_id"], "was": row["handle"], "now": [r[0] for r in now]})
+
+    def matters_of(self, conv_id: int) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT m.reference FROM filings f JOIN matters m ON m.id = f.matter_id"
+                                                " WHERE f.conversation_id = ? ORDER BY m.reference", (conv_id,))]
+
+    def say_rejoined(self, conv_id: int, before: dict[int, dict], now: dict) -> None:
+        """The notice and the audit record of a conversation re-keyed or merged (`resolve`)."""
+        who = _people(now["handles"])
+        if len(before) == 1:
+            was = before[conv_id]
+            same = "number" if len(now["handles"]) == 1 else "people"
+            self.note(f"conversation {conv_id} ({_people(was['handles'])}{_filed(was['matters'], ', ')}) is the thread this source writes"
+                      f" with {who} (the same {same}, see the importer's notices): it goes on under {who}, the same conversation with its"
+                      " filings and messages, not a new one")
+            self.changes.setdefault("rekeyed", []).append({"conversation": conv_id, "was": was["handles"], "now": now["handles"]})
+            return
+        merged = [cid for cid in before if cid != conv_id]
+        matters = sorted({m for d in before.values() for m in d["matters"]})
+        parts = ", ".join(f"{cid} ({_people(d['handles'])}, {_count(d['messages'], 'message')}{_filed(d['matters'], ', ')})"
+                          for cid, d in before.items())
+        text = (f"conversations {parts} are one thread, which this source writes with {who}: merged into conversation {conv_id},"
+                f" with every message and every filing of each; conversation{'s' if len(merged) > 1 else ''}"
+                f" {', '.join(map(str, merged))} no longer exist{'s' if len(merged) == 1 else ''}")
+        if len({tuple(d["matters"]) for d in before.values()}) > 1 and len(matters) > 1:
+            text += (f". The whole thread is now filed to {' and '.join(matters)}: each matter's transcripts will show the messages"
+                     " that were filed to the other only")
+        self.note(text)
+        self.changes.setdefault("merged", []).append({
+            "conversation": conv_id, "now": now["handles"],
+            "from": [{"conversation": cid, "handles": d["handles"], "matters": d["matters"]} for cid, d in before.items()]})
 
     def participant_id(self, conv_id: int, participant) -> int:
         handle = normalize_handle(participant.handle, self.region) or participant.handle
@@ -840,9 +1033,10 @@ class _Writer:
 
     def move(self, p: _Pending, mid: str, archived_in: int) -> None:
         """A message whose id does not follow its conversation (`Message.identity_key`: an Android
-        number the backup joined with its international form) is where this source reads it: moved
-        there, its sender with it, and said. The version `new_version` keeps says which sender it had."""
-        self.unmoved[mid] = self.state_of(mid)
+        number the backup joined with its international form) that `resolve` did not bring along (an
+        earlier import joined that number with another country's form) is where this source reads it:
+        moved there, its sender with it, and said, with the matters each conversation is filed to."""
+        self.unmoved[mid] = self.state_of(mid)  # the version `new_version` keeps says which sender it had
         self.conn.execute("UPDATE messages SET conversation_id = ?, sender_id = ? WHERE id = ?", (p.conversation_id, p.sender_id, mid))
         self.moved[(archived_in, p.conversation_id)] = self.moved.get((archived_in, p.conversation_id), 0) + 1
         self.touched.add(archived_in)
@@ -878,7 +1072,9 @@ class _Writer:
         """Same message, different content: keep the old state as a version, then update."""
         c = self.conn
         import_id = self.result.import_id
-        old = c.execute("SELECT body, sent_at, source_zone, content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
+        old = c.execute("SELECT body, sent_at, source_zone, content_hash, sender_id FROM messages WHERE id = ?", (mid,)).fetchone()
+        if old["sender_id"] not in (None, p.sender_id) and p.conversation_id in self.rejoined:
+            self.replaced.add(old["sender_id"])
         before = self.unmoved.pop(mid, None) or self.state_of(mid)
         m = p.record
         after = {"sender": m.handle, "direction": m.direction, "kind": m.kind, "status": m.status, "duration_s": m.duration_s,

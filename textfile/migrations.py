@@ -391,6 +391,29 @@ def m010_what_a_version_was(db: Database) -> None:
 
 
 @migrations()
+def m011_conversation_keys(db: Database) -> None:
+    """`conversation_keys`: the other keys a conversation is known under. A thread an importer reads
+    one way one week and another way the next (an Android number kept as written, then joined with
+    its international form by a backup that writes both) is the same conversation: the import that
+    learns the new key re-keys the archived conversation in place (same id, filings, transcripts and
+    messages; rule 'rekeyed': the key it had), or merges two archived ones (rule 'merged': the key of
+    the one merged into it), or records the keys the importer names for a conversation it creates
+    (rule 'named'), so that a later import reading the thread either way finds it. A key here is
+    never a conversation's own `source_key` too."""
+    _run(db, """
+        CREATE TABLE conversation_keys (
+            platform TEXT NOT NULL,
+            source_key TEXT NOT NULL,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            rule TEXT NOT NULL CHECK (rule IN ('rekeyed', 'merged', 'named')),
+            PRIMARY KEY (platform, source_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX conversation_keys_conversation ON conversation_keys (conversation_id);
+    """)
+
+
+@migrations()
 def m014_earlier_versions_searchable(db: Database) -> None:
     """Every earlier version of a message is searchable (`message_versions_fts`): the text a later
     export shows deleted or edited, an iMessage edit's first text, what a correction replaced.

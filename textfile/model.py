@@ -36,6 +36,10 @@ class Conversation:
     title: str | None = None
     is_group: bool = False
     participants: tuple[Participant, ...] = ()
+    # Keys the same thread has where it was read another way (Android: a number the backup joined
+    # with its international form, as written or as earlier versions read it). An archived
+    # conversation under one of them is this one: re-keyed, or merged when there are two (ingest).
+    other_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

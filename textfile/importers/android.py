@@ -32,10 +32,12 @@ Decisions, and why:
     type and duration. Next week's backup, which repeats everything, adds only what is new. The
     addresses in an identity, and the conversation key it is computed under, are those earlier
     versions used ("+10669462731" for the number above; a key, never shown): a backup imported
-    again into an archive they made finds every message, what reads differently now (the number,
-    the date) becomes a new version, and a message of a number joined with its international form
-    moves to that number's conversation (ingest says so). A conversation is keyed the same way,
-    except a joined number's, which is keyed by its international form (`_Address`).
+    again into an archive they made finds every message, and what reads differently now (the number,
+    the date) becomes a new version. A conversation is keyed the same way, except a joined number's,
+    which is keyed by its international form (`_Address`); such a conversation also names the keys
+    the same thread has where the number is read as written, by this version or earlier ones
+    (`_other_keys`), so that ingest re-keys the conversation archived under one of them in place
+    (same number, filings and messages) or merges the two an earlier reading split.
   - `date` is Unix milliseconds, but some writers put seconds: a value below 10^11 (before March
     1973 in milliseconds, when no SMS existed) is read as seconds unless the year in its
     `readable_date` says milliseconds; how many were read so is said once. (An MMS's `date_sent`
@@ -55,6 +57,7 @@ import binascii
 import codecs
 import hashlib
 import html
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -432,6 +435,32 @@ def _key(addresses, others: tuple[str, ...]) -> str | None:
     return "~".join(sorted(parts.get(h, h) for h in others))
 
 
+def _other_keys(addresses, key: str, legacy: str) -> tuple[str, ...]:
+    """The keys the thread keyed `key` has where a number this backup joins with its international
+    form (_Address "joined") was read as written: by this version, from a backup that does not write
+    the international form (a number kept as written is keyed by its legacy handle), or by earlier
+    versions (`legacy`). Each joined number either way, in every combination (up to three joined
+    numbers in one thread; beyond, `legacy` alone). Keys, never shown: ingest finds the archived
+    conversation under any of them and re-keys it (model.Conversation.other_keys)."""
+    swaps: dict[str, set[str]] = {}
+    for a in addresses:
+        if a.flag == "joined":
+            swaps.setdefault(a.handle, set()).add(a.legacy)
+    if not swaps:
+        return ()
+    keys = {legacy}
+    if len(swaps) <= 3:
+        parts = [(part, *sorted(swaps.get(part, ()))) for part in key.split("~")]
+        keys.update("~".join(sorted(choice)) for choice in itertools.product(*parts))
+    keys.discard(key)
+    return tuple(sorted(keys))
+
+
+def _joined(handles: tuple[str, ...]) -> str:
+    """The conversation key of these handles: "~"-joined (they are sorted)."""
+    return "~".join(handles) if handles else NO_ADDRESS
+
+
 def _country(international: str) -> str:
     number = phonenumbers.parse(international, None)
     region = phonenumbers.region_code_for_number(number)
@@ -628,33 +657,61 @@ class _Reader:
         return found
 
     def conversation(self, others: tuple[str, ...], title: str | None, group: bool, names: dict,
-                     members: tuple[str, ...] = (), own: str | None = None, key: str | None = None) -> Conversation:
+                     members: tuple[str, ...] = (), own: str | None = None, key: str | None = None,
+                     other_keys: tuple[str, ...] = ()) -> Conversation:
         """The conversation with `others` (sorted handles without the owner); `members` are further
         people seen in it (an RCS group's members), `own` the owner's handle on it. Its key is
-        `others` joined by "~", unless `key` says otherwise (a number kept as written: _Address)."""
-        cache_key = (others, title, members, own, key)
+        `others` joined by "~", unless `key` says otherwise (a number kept as written: _Address);
+        `other_keys` are those of the same thread read another way (`_other_keys`)."""
+        cache_key = (others, title, members, own, key, other_keys, tuple(names.items()))
         found = self.conversations.get(cache_key)
         if found is not None:
             return found
         if key is None:
-            key = "~".join(others) if others else NO_ADDRESS
+            key = _joined(others)
         people = [Participant(h, names.get(h)) for h in others]
         people += [Participant(h) for h in members if h not in others]
         own = own or self.owner_handle
         if own is not None:
             people.append(Participant(own, self.owner_name, True))
-        found = Conversation(PLATFORM, key, title, group, tuple(people))
+        found = Conversation(PLATFORM, key, title, group, tuple(people), other_keys)
         if len(self.conversations) > 50_000:
             self.conversations.clear()
         self.conversations[cache_key] = found
         return found
+
+    # <mms … address="+12025550109~+12025550112" contact_name="Bea, Cy">
+    def names(self, listed: list[_Address], contact_name: str | None) -> dict[str, str]:
+        """The name of each person of a group thread, where `contact_name` gives them: the app writes
+        one name per address of the `address` list, in its order, joined by ", ". Only where there
+        are exactly as many names as addresses: a list the app cut short ("Emily, Lisa, +2 more"), one
+        name for the whole group, or a name holding ", " itself names nobody (no name is guessed;
+        the list as written stays the conversation's title).
+        A place holding the number itself (or "(Unknown)") names no one; one holding another number
+        shows the names are not in that order: then none is taken. Two names for one handle: neither."""
+        parts = contact_name.split(", ") if contact_name else []
+        if len(listed) < 2 or len(parts) != len(listed):
+            return {}
+        names: dict[str, str | None] = {}
+        for address, part in zip(listed, parts):
+            name = _name(part)
+            if name is None:
+                continue
+            read = self.address(name)
+            if read.handle.startswith("+") or read.handle.isdigit():  # a number, not a name
+                if address.handle not in (read.handle, read.written):
+                    return {}
+                continue
+            names[address.handle] = name if names.get(address.handle, name) == name else None
+        return {handle: name for handle, name in names.items() if name is not None and handle not in self.owners}
 
     def one_to_one(self, raw_address: str | None, contact_name: str | None) -> _Thread:
         address = _present(raw_address)
         found = self.address(address) if address else _Address(NO_ADDRESS, NO_ADDRESS, NO_ADDRESS)
         handle = found.handle
         name = _name(contact_name)
-        conversation = self.conversation((handle,), name, False, {handle: name}, key=found.key)
+        conversation = self.conversation((handle,), name, False, {handle: name}, key=found.key,
+                                         other_keys=_other_keys((found,), found.key, found.legacy) if found.flag else ())
         return _Thread(conversation, Participant(handle, name), found.legacy, (found,) if found.flag else ())
 
     # ------------------------------------------------------------ <sms>
@@ -740,10 +797,13 @@ class _Reader:
         """The conversation of an <sms> and the other person in it, cached per (address, contact_name) as written."""
         address = _present(raw_address)
         if address and "~" in address:
-            spelled = {self.address(a) for a in address.split("~") if a.strip()}
+            listed = [self.address(a) for a in address.split("~") if a.strip()]
+            spelled = set(listed)
             others = tuple(sorted({a.handle for a in spelled} - self.owners))
-            conversation = self.conversation(others, _name(contact_name), len(others) > 1, {}, key=_key(spelled, others))
+            key = _key(spelled, others) or _joined(others)
             legacy = "~".join(sorted({a.legacy for a in spelled} - self.owners)) or NO_ADDRESS
+            conversation = self.conversation(others, _name(contact_name), len(others) > 1, self.names(listed, contact_name), key=key,
+                                             other_keys=_other_keys(spelled, key, legacy))
             found = _Thread(conversation, Participant(others[0]) if len(others) == 1 else None, legacy,
                             tuple(a for a in spelled if a.flag))
         else:
@@ -819,19 +879,21 @@ class _Reader:
         rcs = rcs_key or any(h.endswith("@rcs.google.com") for h in members)
         group = len(key) > 1 or (rcs_key and len(members) > 1)
         own = self.owner_handle or next(iter(sorted(mine - set(key))), None)
-        conversation_key = _key(spelled, key) if odd else None
+        conversation_key = (_key(spelled, key) or _joined(key)) if odd else None
+        other_keys = _other_keys(spelled, conversation_key, legacy) if odd else ()
+        names = self.names(threaded, get("contact_name")) if group else {}
         if group:
-            conversation = self.conversation(key, contact, True, {}, members, own, conversation_key)
+            conversation = self.conversation(key, contact, True, names, members, own, conversation_key, other_keys)
         else:
             handle = key[0] if key else NO_ADDRESS
-            conversation = self.conversation((handle,), contact, False, {handle: contact}, members, own, conversation_key)
+            conversation = self.conversation((handle,), contact, False, {handle: contact}, members, own, conversation_key, other_keys)
         if not odd:
             legacy = conversation.source_key
 
         # Sender.
         if direction == "in":
             handle = sender_handle or (key[0] if len(key) == 1 else None)
-            sender = Participant(handle, contact if not group else None) if handle else None
+            sender = Participant(handle, names.get(handle) if group else contact) if handle else None
         elif direction == "out":
             sender = self.owner(sender_handle if sender_handle in mine else None)
         else:
