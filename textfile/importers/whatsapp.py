@@ -538,10 +538,10 @@ def _open_source(path: Path) -> _Source:
             if _is_litter(child.name):
                 litter.append(child.name)
             elif child.is_file():
-                files.append(_File(child.name, lambda child=child: read(child)))
+                files.append(_File(child.name, lambda child=child: read_beside(child)))
         return files, litter
 
-    def read(candidate: Path) -> bytes | None:
+    def read_beside(candidate: Path) -> bytes | None:
         # only a file directly beside the chat text, not one a link leads to elsewhere
         try:
             if candidate.is_file() and candidate.resolve().parent == folder.resolve():
