@@ -388,3 +388,12 @@ def m010_what_a_version_was(db: Database) -> None:
     its status, its marks, its attachments): canonical JSON of those values, NULL when only the text
     or the time changed. Versions kept before this version say nothing more than they did."""
     _run(db, "ALTER TABLE message_versions ADD COLUMN earlier TEXT;")
+
+
+@migrations()
+def m012_who_imported(db: Database) -> None:
+    """`imports.imported_by`: the person (the operating-system user) who ran the import. Reading an
+    export again in another zone (`--corrects-tz`) is a person's decision, which a transcript
+    discloses with who made it, as it does for a conversation filed by hand. Imports made before
+    this version keep NULL: who ran them was never recorded, and transcripts say so."""
+    _run(db, "ALTER TABLE imports ADD COLUMN imported_by TEXT;")
