@@ -197,17 +197,18 @@ def _make_transcript(
         precision = cover_facts["precision"]
         window += (f", from {content.fmt_bound(from_at, zone, precision) or 'the start'}"
                    f" until {content.fmt_bound(until_at, zone, precision) or 'the end'}")
-    widest = 10 ** max(7, len(str(first_number)) + 1) - 1  # the slots' widths (em): more pages than there can be
-    jobs[0].cover = {
-        "scope": scope.as_dict(), "c": cover_facts, "client_handles": client_handles, "owner": settings.owner_name,
-        "owner_handles": list(settings.owner_handles), "window": window, "total": total, "zone": zone_name,
-        "generated_local": times.display(now, zone), "generated_utc": now, "version": __version__,
-        "bates_first": pdf.bates(prefix, first_number), "transcript_id": transcript_id,
-        "slots": {"pages": round(pdf.text_width(f"{widest:,}", 1), 3), "bates_last": round(pdf.text_width(pdf.bates(prefix, widest), 1), 3)}}
+    widest = 10 ** max(7, len(str(first_number)) + 1) - 1  # the slots' widths: more pages than there can be
 
     planned = time.monotonic()
     with render.Renderer(ctx, 1 if in_process else min(workers, len(jobs))) as renderer:
-        pdf.stamp_font()  # while the workers set up, not after the last chunk
+        # (the stamp's font measures the slots while the workers set up)
+        jobs[0].cover = {
+            "scope": scope.as_dict(), "c": cover_facts, "client_handles": client_handles, "owner": settings.owner_name,
+            "owner_handles": list(settings.owner_handles), "window": window, "total": total, "zone": zone_name,
+            "generated_local": times.display(now, zone), "generated_utc": now, "version": __version__,
+            "bates_first": pdf.bates(prefix, first_number), "transcript_id": transcript_id,
+            "slots": {"pages": round(pdf.text_width(f"{widest:,}", 1), 3),  # (em)
+                      "bates_last": round(pdf.text_width(pdf.bates(prefix, widest), 1), 3)}}
         results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
         if any(r["digest"] != content.digest((row[1], row[3]) for row in plan.rows[job.start:job.start + len(job.rowids)])
                for r, job in zip(results, jobs)):
@@ -215,6 +216,9 @@ def _make_transcript(
         rendered = time.monotonic()
     pages = sum(r["pages"] for r in results)
     last_number = first_number + pages - 1
+    if set(results[0]["slots"]) != set(render.SLOTS):  # (the cover would not say how many pages it has)
+        raise TextfileError(f"the cover's fields {', '.join(sorted(set(render.SLOTS) - set(results[0]['slots'])))} were not laid out;"
+                            " please report this")
 
     scope_record = {**scope.as_dict(), "zone": zone_name, "media": media}
     manifest_bytes = manifest.build(

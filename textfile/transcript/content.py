@@ -540,11 +540,13 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
     for s in sources.values():
         same_name = f" (sha256 {s['sha256'][:12]})" if any(named[name] > 1 for name in s["file_names"]) else ""
         s["name"], s["names"] = s["file_names"][0] + same_name, ", ".join(s["file_names"]) + same_name
-        readings = s.pop("readings")
-        if len({text for _, _, text in readings}) > 1:  # imports that read it differently: each says how
-            s["decisions"][:0] = [f"import {n} ({at}): {text}" for n, at, text in readings]
-        elif readings:
-            s["decisions"].insert(0, readings[0][2])
+        by_reading: dict[str, list[str]] = {}  # imports that read it alike, by how they read it
+        for n, at, text in s.pop("readings"):
+            by_reading.setdefault(text, []).append(f"{n} ({at})")
+        if len(by_reading) > 1:  # imports that read it differently: each says how
+            s["decisions"][:0] = [f"import{'s' if len(which) > 1 else ''} {', '.join(which)}: {text}" for text, which in by_reading.items()]
+        elif by_reading:
+            s["decisions"].insert(0, next(iter(by_reading)))
         if s["custodians"]:
             s["phone"] = f"{', '.join(s['custodians'])} (the custodian named when it was imported)"
         else:

@@ -4,7 +4,9 @@ WeasyPrint lays out one document in time and memory that grow with its length (M
 20,000 messages in one document take 98 s and 1.76 GB). A transcript is therefore rendered as
 chunks of about a thousand messages, each a document of its own, by a pool of worker processes
 (one per core); `pdf.py` joins them and stamps "Page X of Y" and the Bates number on every page
-afterwards, so the chunks never need to know where they start. A chunk followed by another ends
+afterwards, so the chunks never need to know where they start. The first chunk opens with the
+cover, whose page count and last Bates number are left as blank slots (`_slots` says where they
+were laid out) and stamped in the same way. A chunk followed by another ends
 on a page of its own: when that page would be mostly blank, the chunk's last few pages are laid
 out again with their breaks placed so that each holds about as much (`_balanced`); the gap is
 shared among them instead of left at one boundary, and the pages before are drawn as laid out.
