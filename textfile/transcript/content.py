@@ -7,10 +7,15 @@ its own read-only connection, so no process holds a whole large matter in memory
 returns the content hashes it read; if the archive changed in between, the transcript is refused.
 
 The cover's facts include everything that shaped the evidence without being in it: each source
-once with whose phone it came from and what was given or assumed when it was read, how each
-conversation came into the matter (by hand: by whom and when), characters the source could not
-decode, and times a DST change made ambiguous or impossible, with the time as the export wrote it
-(recomputed from the stored instant and the source's zone, never stored twice).
+once with whose phone it came from and what was given or assumed when it was read (the zone each
+import read a clock without one in, and whether a later correction superseded that reading), each
+zone correction (--corrects-tz: by whom, which import, from which zone to which, how many of the
+transcript's messages it moved, counted from the versions it kept), how each conversation came into
+the matter (by hand: by whom and when), characters the source could not decode, and times a DST
+change made ambiguous or impossible, with the time as the export wrote it (recomputed from the
+stored instant and the source's zone, never stored twice). Every time of a message is printed at
+its precision: its receipts, reactions and earlier readings too, and a window's bounds where that
+loses nothing.
 """
 
 from __future__ import annotations
