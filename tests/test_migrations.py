@@ -19,7 +19,8 @@ EXPECTED = {
     "filings": ["id", "conversation_id", "matter_id", "from_at", "until_at", "how", "created_at", "filed_by"],
     "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],
     "imports": ["id", "path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "custodian", "options",
-                "started_at", "finished_at", "added", "already_present", "updated", "skipped", "skipped_reasons", "warnings", "assumptions"],
+                "started_at", "finished_at", "added", "already_present", "updated", "skipped", "skipped_reasons", "warnings", "assumptions",
+                "imported_by"],
     "matters": ["id", "client_id", "reference", "title", "opened_at", "closed_at", "legal_hold"],
     "message_aliases": ["alias_id", "message_id", "import_id", "rule"],
     "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
@@ -73,3 +74,15 @@ def test_m007_keeps_the_versions_an_archive_made_before_it_holds(archive, archiv
         after = [tuple(r) for r in reopened.conn.execute("SELECT * FROM message_versions ORDER BY version")]
         assert after == [row + (None, None, None) for row in before] and len(after) == 2
         assert reopened.conn.execute("SELECT count(*) FROM message_aliases").fetchone()[0] == 0
+
+
+def test_m012_leaves_who_made_earlier_imports_unknown(archive, archive_path):
+    ingest_records(archive, [msg(1)])
+    assert archive.conn.execute("SELECT imported_by FROM imports").fetchone()[0]  # (an import now records who ran it)
+    with archive.transaction() as conn:  # as an archive made before m012 left it
+        conn.execute("ALTER TABLE imports DROP COLUMN imported_by")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_who_imported'")
+    before = [tuple(r) for r in archive.conn.execute("SELECT * FROM imports")]
+    archive.close()
+    with Archive.open(archive_path) as reopened:
+        assert [tuple(r) for r in reopened.conn.execute("SELECT * FROM imports")] == [row + (None,) for row in before]

@@ -146,7 +146,7 @@ def test_who_filed_by_hand_and_when_and_what_was_filed_automatically(made):
     cover, ids = cover_text(made), made[4]
     assert (f"• Filed to 2026-014 by hand, by paralegal3: conversation {ids['+12025550178']} on {filed_at(made, ids['+12025550178'])};"
             f" conversation {ids['Sam Client']} on {filed_at(made, ids['Sam Client'])}; conversation {ids['Bo']} (its messages from"
-            f" 2023-01-05 00:00:00 -05:00 until the end) on {filed_at(made, ids['Bo'])}.") in cover
+            f" 2023-01-05 00:00 -05:00 until the end) on {filed_at(made, ids['Bo'])}.") in cover  # (at the precision of the chat's times)
     assert (f"• Filed to 2026-014 by hand, by unknown (filed before this was recorded): conversation {ids['Pat']}"
             f" on {filed_at(made, ids['Pat'])}.") in cover
     auto = sorted(c for t, c in ids.items() if t not in ("+12025550178", "Sam Client", "Pat", "Bo", "72975"))
@@ -204,18 +204,19 @@ def test_the_written_wall_time_is_derived_exactly_from_the_instant_and_the_zone(
 def test_each_source_once_with_every_import_and_whose_phone(made):
     cover = cover_text(made)
     with sqlite3.connect(made[0]) as conn:
-        imports = {name: [(at, sha, size) for at, sha, size in conn.execute(
-            "SELECT started_at, sha256, size FROM imports WHERE file_name = ? ORDER BY id", (name,))]
+        imports = {name: [(n, at, sha, size) for n, at, sha, size in conn.execute(
+            "SELECT id, started_at, sha256, size FROM imports WHERE file_name = ? ORDER BY id", (name,))]
             for name in ("WhatsApp Chat with Sam Client.txt", "sms-group.xml")}
     conn.close()
-    (first, sha, size), (second, _, _) = imports["WhatsApp Chat with Sam Client.txt"]
+    (one, first, sha, size), (two, second, _, _) = imports["WhatsApp Chat with Sam Client.txt"]
     assert cover.count("WhatsApp Chat with Sam Client.txt whatsapp") == 1
     # (the second import's date is the cell's second line: pdftotext -layout puts it after the row's first line)
-    assert (f"WhatsApp Chat with Sam Client.txt whatsapp {size} bytes {times.display(first, NEW_YORK)} 10 {times.display(second, NEW_YORK)}"
+    assert (f"WhatsApp Chat with Sam Client.txt whatsapp {size} import {one}, {times.display(first, NEW_YORK)} 10"
+            f" import {two}, {times.display(second, NEW_YORK)}"
             " From the phone of Alex Owner, the archive's owner (no custodian was named when it was imported)."
             f" sha256 {sha}") in cover
-    [(at, sha, size)] = imports["sms-group.xml"]
-    assert (f"sms-group.xml android {size} bytes {times.display(at, NEW_YORK)} 2"
+    [(n, at, sha, size)] = imports["sms-group.xml"]
+    assert (f"sms-group.xml android {size} import {n}, {times.display(at, NEW_YORK)} 2"
             f" From the phone of Alex Owner (the custodian named when it was imported). sha256 {sha}") in cover
 
 
@@ -234,7 +235,7 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
         "sha256": imports[0]["sha256"], "format": "whatsapp", "size": imports[0]["size"], "file_names": ["WhatsApp Chat with Sam Client.txt"],
         "imports": [{"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": "America/New_York",
                      "custodian": None, "options": json.loads(i["options"]),
-                     "assumptions": [f"WhatsApp Chat with Sam Client.txt: {SAM_DST}"]} for i in imports],
+                     "assumptions": [f"WhatsApp Chat with Sam Client.txt: {SAM_DST}"], "imported_by": "paralegal3"} for i in imports],
         "messages": 10, "zones": ["America/New_York"], "custodians": [], "conversations": [ids["Sam Client"]],
         "phone": "Alex Owner, the archive's owner (no custodian was named when it was imported)",
         "assumptions": [f"WhatsApp Chat with Sam Client.txt: {SAM_DST}"],
@@ -243,7 +244,7 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
     assert [f for f in disclosures["filings"] if f["how"] == "manual"] == [
         {"conversation": f["conversation_id"], "matter": "2026-014", "how": "manual", "by": f["filed_by"], "at": f["created_at"],
          "at_local": times.display(f["created_at"], NEW_YORK), "from": f["from_at"], "until": None,
-         "from_local": times.display(f["from_at"], NEW_YORK) if f["from_at"] else "", "until_local": ""}
+         "from_local": times.display(f["from_at"], NEW_YORK, "minute") if f["from_at"] else "", "until_local": ""}  # (Bo's chat: to the minute)
         for f in filings if f["how"] == "manual"]
     assert [(f["conversation"], f["by"], f["from"]) for f in disclosures["filings"] if f["how"] == "manual"] == [
         (ids["+12025550178"], "paralegal3", None), (ids["Sam Client"], "paralegal3", None), (ids["Pat"], None, None),
@@ -329,3 +330,111 @@ def test_archives_made_before_get_their_whatsapp_precision_inferred_and_imports_
         r = run(path, "import", export, "--me", "Alex Owner", "--json")
         assert r.exit_code == 0, r.output
         assert (json.loads(r.stdout)[0]["added"], json.loads(r.stdout)[0]["updated"]) == (0, 0)
+
+
+# -- a zone corrected (--corrects-tz), and two exports of one name -------------------------------
+
+NOA_CHAT = ("13/11/2025, 08:00 - Noa Levi: Good morning, the estate papers are ready.\n"
+            "13/11/2025, 08:02 - Alex Owner: Thanks, I will read them tonight.\n"
+            "13/11/2025, 08:05 - Noa Levi: IMG-20251113-WA0002.jpg (file attached)\n")
+
+
+@pytest.fixture(scope="module")
+def corrected(tmp_path_factory):
+    """Week 1's export read in New York (the archive's zone), then again as Europe/London with
+    --corrects-tz; week 2's export (the same file name, one more message) read as Europe/London.
+    (archive path, page texts of a transcript from 13 to 14 November, manifest, imports)."""
+    folder = tmp_path_factory.mktemp("corrected")
+    path = folder / "archive.db"
+    for week, extra in (("w1", ""), ("w2", "14/11/2025, 09:00 - Noa Levi: Did you read them?\n")):
+        (folder / week).mkdir()
+        (folder / week / "WhatsApp Chat with Noa Levi.txt").write_text(NOA_CHAT + extra, encoding="utf-8")
+    for args in (["init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "NOA"],
+                 ["import", folder / "w1" / "WhatsApp Chat with Noa Levi.txt"],
+                 ["import", folder / "w1" / "WhatsApp Chat with Noa Levi.txt", "--tz", "Europe/London", "--corrects-tz"],
+                 ["import", folder / "w2" / "WhatsApp Chat with Noa Levi.txt", "--tz", "Europe/London"],
+                 ["client", "add", "Noa Levi"], ["matter", "open", "2026-020", "--client", "Noa Levi", "--title", "Estate"],
+                 ["file", "1", "--matter", "2026-020"],
+                 ["transcript", "2026-020", "--out", folder / "t.pdf", "--from", "2025-11-13", "--until", "2025-11-14"]):
+        r = run(path, *args)
+        assert r.exit_code == 0, r.output
+    with sqlite3.connect(path) as conn:
+        conn.row_factory = sqlite3.Row
+        imports = [dict(r) for r in conn.execute("SELECT * FROM imports ORDER BY id")]
+    conn.close()
+    from textfile.transcript import manifest
+
+    return path, pages_text(folder / "t.pdf"), json.loads(manifest.read(folder / "t.pdf")), imports
+
+
+def test_a_corrected_zone_is_disclosed_with_who_when_which_import_and_how_many_messages(corrected):
+    """Issue 13 points 9 and 10: each import's bullet names the zone it read in, says when no message
+    is shown at that reading any more, and the correction is a decision of its own, by whom."""
+    path, pages, manifest, imports = corrected
+    cover = cover_text((None, None, pages)).replace("/ ", "/")  # (a line may break after the / of a zone's name)
+    one, two, three = (times.display(i["started_at"], NEW_YORK) for i in imports)
+    week1, week2 = (f"WhatsApp Chat with Noa Levi.txt (sha256 {imports[n]['sha256'][:12]})" for n in (0, 2))
+    assert (f"• {week1}: import 1 ({one}): times read as wall-clock times in America/New_York (the archive's zone), since"
+            " superseded: none of its messages is shown at that reading (another import corrected the zone, below); import 2"
+            f" ({two}): times read as wall-clock times in Europe/London, correcting an earlier reading (--corrects-tz); the messages"
+            " written by 'Alex Owner' are the owner's: the archive's owner has that name.") in cover
+    assert (f"• {week2}: times read as wall-clock times in Europe/London; the messages written by 'Alex Owner' are the owner's:"
+            " the archive's owner has that name.") in cover
+    assert (f"• The zone was corrected by paralegal3 on {two}: import 2, {week1}, was read in Europe/London with --corrects-tz,"
+            " replacing the earlier reading in America/New_York; it moved 3 messages of this transcript, each shown at its"
+            " Europe/London time with the America/New_York reading kept as an earlier version.") in cover
+    assert "they are shown as read in Europe/London, after the zone corrections above." in flat("\n".join(pages))
+    assert "times read as wall-clock times in America/New_York (the archive's zone);" not in cover  # (never without "superseded")
+    assert manifest["disclosures"]["zone_corrections"] == [
+        {"import": 2, "source": week1, "sha256": imports[0]["sha256"], "file_name": "WhatsApp Chat with Noa Levi.txt",
+         "started_at": imports[1]["started_at"], "at_local": two, "by": "paralegal3", "from_zone": "America/New_York",
+         "to_zone": "Europe/London", "messages": 3}]
+    assert [i["imported_by"] for i in imports] == ["paralegal3"] * 3
+
+
+def test_who_corrected_the_zone_is_unknown_for_an_import_made_before_it_was_recorded(corrected, tmp_path):
+    path = tmp_path / "archive.db"
+    with sqlite3.connect(corrected[0]) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+        dst.execute("UPDATE imports SET imported_by = NULL WHERE id = 2")  # as m012 leaves an import made before it
+    src.close()
+    dst.close()
+    r = run(path, "transcript", "2026-020", "--out", tmp_path / "t.pdf")
+    assert r.exit_code == 0, r.output
+    two = times.display(corrected[3][1]["started_at"], NEW_YORK)
+    assert f"• The zone was corrected by unknown (imported before this was recorded) on {two}: import 2," in cover_text(
+        (None, None, pages_text(tmp_path / "t.pdf")))
+
+
+def test_two_sources_of_one_file_name_are_told_apart_on_the_table_and_in_the_bullets(corrected):
+    cover, imports = cover_text((None, None, corrected[1])), corrected[3]
+    one, two, three = (times.display(i["started_at"], NEW_YORK) for i in imports)
+    # (pdftotext -layout writes the rest of a cell after the row's first line)
+    assert (f"WhatsApp Chat with Noa Levi.txt whatsapp {imports[0]['size']} import 1, {one} 3 (sha256 {imports[0]['sha256'][:12]})"
+            f" import 2, {two} From the phone of Alex Owner") in cover
+    assert (f"WhatsApp Chat with Noa Levi.txt whatsapp {imports[2]['size']} import 3, {three} 4 (sha256 {imports[2]['sha256'][:12]})"
+            " From the phone of Alex Owner") in cover
+    assert cover.count("• WhatsApp Chat with Noa Levi.txt (sha256 ") == 2 and "• WhatsApp Chat with Noa Levi.txt:" not in cover
+
+
+def test_an_unchanged_text_is_not_repeated_and_attachments_print_with_the_message_as_it_is(corrected):
+    """Issue 13 point 10 (and the walk's 13): after --corrects-tz each message keeps its earlier reading as a
+    version; the version says "same text" instead of the text again, and comes after the attachment lines."""
+    body = "\n".join(corrected[1])
+    assert ("#1 2025-11-13 03:00 -05:00 Noa Levi · incoming · WhatsApp\n"
+            "Good morning, the estate papers are ready.\n"
+            "earlier version 1, from the earlier import, earlier reading: 2025-11-13 08:00 -05:00 in America/New_York (same text)\n") in body
+    assert ("#3 2025-11-13 03:05 -05:00 Noa Levi · incoming · WhatsApp\n"
+            "Attachment 1: IMG-20251113-WA0002.jpg, image/jpeg — not in the archive: file not found beside the chat text\n"
+            "earlier version 1, from the earlier import, earlier reading: 2025-11-13 08:05 -05:00 in America/New_York (no text)\n") in body
+    assert "#4 2025-11-14 04:00 -05:00 Noa Levi · incoming · WhatsApp\nDid you read them?\n" in body
+
+
+def test_every_time_printed_is_at_the_precision_of_the_messages_it_belongs_to(corrected):
+    """Earlier readings and the window of a chat written to the minute print no seconds (main printed
+    "earlier reading: 2025-11-13 08:00:00 -05:00" and a window "from 2025-11-13 00:00:00 -05:00")."""
+    text = "\n".join(corrected[1])
+    assert re.findall(r"earlier reading: (\S+ \S+ \S+)", text) == ["2025-11-13 08:00 -05:00", "2025-11-13 08:02 -05:00", "2025-11-13 08:05 -05:00"]
+    assert ("Window all messages filed to the matter, from 2025-11-13 00:00 -05:00 until 2025-11-14 23:59 -05:00"
+            " Messages shown 4 in 1 conversation, from 2025-11-13 03:00 -05:00 to 2025-11-14 04:00 -05:00") in flat(text)
+    assert not re.search(r"\d\d:\d\d:\d\d [+-]\d\d:\d\d", text.split("Method and limits")[1])  # no time with seconds after the cover's facts

@@ -1,11 +1,12 @@
-"""Pages a paralegal would not retouch (issue 13, point 11): a cover that does not spill a few lines
-onto a page of their own, conversations sharing pages, no page left mostly blank where one rendered
-chunk ends and the next begins, tiny images shown big enough to see, a run of omitted attachments on
+"""Pages a paralegal would not retouch (issue 13, point 11): the messages beginning on the cover's
+last page (no cover spilling a few lines onto a page of their own), conversations sharing pages,
+no page left mostly blank where one rendered chunk ends and the next begins, tiny images shown big enough to see, a run of omitted attachments on
 one line, and an incoming message whose export names no sender saying so in plain words.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -22,7 +23,7 @@ from conftest import ME, OWNER, SAM, SAM_CHAT, msg, source
 from textfile import filing
 from textfile.archive import Archive
 from textfile.ingest import ingest
-from textfile.model import Attachment, Conversation, Participant
+from textfile.model import Attachment, Conversation, Participant, Reaction
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 
@@ -61,38 +62,39 @@ def png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def test_a_cover_that_would_spill_a_few_lines_stays_on_one_page(tmp_path, monkeypatch):
-    """The client's handles lengthen the cover a quarter line at a time: with the cover as it was
-    set (no tightening), find the fewest that push it onto a second page, a line or so; that cover
-    is then set tighter and fits on one."""
-    from textfile import transcript as module
-
+def test_the_messages_begin_on_the_covers_last_page_however_long_the_cover_is(tmp_path):
+    """The client's handles lengthen the cover a quarter line at a time: find the fewest that take its
+    end onto a second page. Main left those few lines alone on a page (or set the cover tighter) and
+    began the conversations on the page after; now they begin under the cover's end, there and with
+    twenty handles more, and the page count and Bates range drawn into the cover are the document's."""
     path = archive_with(tmp_path / "archive.db", [msg(n) for n in range(3)])
 
-    made: dict[tuple, list[str]] = {}
+    made: dict[int, list[str]] = {}
 
-    def pages_with(handles: int, spill: float) -> list[str]:
-        if (handles, spill) in made:
-            return made[(handles, spill)]
-        with sqlite3.connect(path) as conn:
-            conn.execute("DELETE FROM client_handles WHERE kind = 'email'")
-            conn.executemany("INSERT INTO client_handles (handle, client_id, kind) VALUES (?, 1, 'email')",
-                             [(f"sam.client.{n:03d}@example.com",) for n in range(handles)])
-        conn.close()
-        monkeypatch.setattr(module, "COVER_SPILL", spill, raising=False)
-        made[(handles, spill)] = transcript(path, tmp_path / f"t-{handles}-{spill}.pdf")
-        return made[(handles, spill)]
+    def pages_with(handles: int) -> list[str]:
+        if handles not in made:
+            with sqlite3.connect(path) as conn:
+                conn.execute("DELETE FROM client_handles WHERE kind = 'email'")
+                conn.executemany("INSERT INTO client_handles (handle, client_id, kind) VALUES (?, 1, 'email')",
+                                 [(f"sam.client.{n:03d}@example.com",) for n in range(handles)])
+            conn.close()
+            made[handles] = transcript(path, tmp_path / f"t-{handles}.pdf")
+        return made[handles]
+
+    def cover_end(pages: list[str]) -> int:
+        return next(n for n, page in enumerate(pages) if "textfile verify checks this file against the archive." in re.sub(r"\s+", " ", page))
 
     low, high = 0, 240  # 240 handles take the cover well past one page
-    assert cover_pages(pages_with(low, 0)) == 1 and cover_pages(pages_with(high, 0)) > 1
+    assert cover_end(pages_with(low)) == 0 and cover_end(pages_with(high)) > 0
     while high - low > 1:
         middle = (low + high) // 2
-        low, high = (middle, high) if cover_pages(pages_with(middle, 0)) == 1 else (low, middle)
-    spilled = pages_with(high, 0)
-    assert cover_pages(spilled) == 2 and len([line for line in spilled[1].splitlines() if line.strip()]) <= 5  # header, a line or so, footer
-    pages = pages_with(high, 0.25)
-    assert cover_pages(pages) == 1
-    assert "textfile verify checks this file against the archive." in re.sub(r"\s+", " ", pages[0])
+        low, high = (middle, high) if cover_end(pages_with(middle)) == 0 else (low, middle)
+    for handles in (high, high + 20):
+        pages = pages_with(handles)
+        assert cover_end(pages) == 1 and cover_pages(pages) == 1 and len(pages) == 2, handles
+        assert [int(n) for n in re.findall(r"^#(\d+) ", pages[1], re.M)] == [1, 2, 3]
+        footers = [re.findall(r"TF-\d{6}", page)[-1] for page in pages]  # (each transcript takes the next numbers)
+        assert re.search(r"^Pages +2$", pages[0], re.M) and re.search(rf"^Bates numbers +{footers[0]} to {footers[1]}$", pages[0], re.M)
 
 
 def test_conversations_share_a_page_each_under_its_heading(tmp_path):
@@ -168,3 +170,88 @@ def test_an_incoming_group_message_with_no_sender_says_so_in_plain_words(tmp_pat
     text = "\n".join(pages[cover_pages(pages):])
     assert "#1 2024-03-01 07:01:00 -05:00 sender not named in the export · incoming · SMS\nWho sent this?\n" in text
     assert "(no sender)" not in text and text.count("sender not named") == 1
+
+
+def test_receipts_and_reactions_print_at_the_precision_of_their_message(tmp_path):
+    at = datetime(2024, 3, 1, 12, 5, tzinfo=timezone.utc)
+    records = [replace(msg(1, "A clock to the minute"), sent_at=at, time_precision="minute", source_id="m1",
+                       delivered_at=at + timedelta(minutes=1), read_at=at + timedelta(minutes=2)),
+               Reaction(SAM_CHAT, "m1", ME, "liked", at + timedelta(minutes=3))]
+    pages = transcript(archive_with(tmp_path / "archive.db", records), tmp_path / "t.pdf")
+    assert ("#1 2024-03-01 07:05 -05:00 Sam Client +12025550143 · incoming · SMS\nA clock to the minute\n"
+            "reaction: liked 👍 by Alex Owner (+12025550100) at 2024-03-01 07:08 -05:00\n"
+            "delivered 2024-03-01 07:06 -05:00, read 2024-03-01 07:07 -05:00\n") in "\n".join(pages)
+
+
+def test_an_imessage_message_that_is_only_its_attachments_shows_their_lines_alone(tmp_path):
+    """iMessage writes U+FFFC where each attachment stands: a text of nothing but one for each
+    attachment is not printed as a line of its own (main printed an empty-looking line above the
+    attachment); any other U+FFFC is printed where it stands, and the method section says so."""
+    chat = Conversation("imessage", "iMessage;-;+12025550143", None, False, (SAM, ME))
+    photo = (Attachment("IMG_0001.png", "image/png", png(40, 30)),)
+    two = (Attachment("IMG_0002.png", "image/png", png(41, 30)), Attachment("IMG_0003.png", "image/png", png(42, 30)))
+    records = [replace(msg(1, "\ufffc", conversation=chat, attachments=photo), service="iMessage"),
+               replace(msg(2, "\ufffc\ufffc", conversation=chat, attachments=two), service="iMessage"),
+               replace(msg(3, "Look \ufffc", conversation=chat, attachments=photo), service="iMessage"),
+               replace(msg(4, "\ufffc\ufffc", conversation=chat, attachments=photo), service="iMessage")]
+    pages = transcript(archive_with(tmp_path / "archive.db", records), tmp_path / "t.pdf", media=False)
+    text = "\n".join(pages)
+    lines = {int(n): following for n, following in re.findall(r"^#(\d+) [^\n]*· iMessage\n([^\n]*)", text, re.M)}
+    assert lines[1].startswith("Attachment 1: IMG_0001.png, image/png,") and lines[2].startswith("Attachment 1: IMG_0002.png, image/png,")
+    # (not one for each attachment: printed as it stands, outlined; pdftotext writes the outline's room as a space)
+    assert lines[3] == "Look \ufffc" and lines[4].replace(" ", "") == "\ufffc\ufffc"
+    assert ("a message whose text is nothing but one such character for each of its attachments is shown by its attachment lines"
+            " alone (the characters stay in the archive and in its content hash); any other U+FFFC is printed where it stands,"
+            " outlined, since fonts draw nothing for it.") in re.sub(r"\s+", " ", text)
+
+
+def words(pdf: Path) -> list[list[tuple[float, float, float, str]]]:
+    """Per page, every word pdftotext finds: (top, left, right, text)."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [[(float(y), float(x0), float(x1), html.unescape(w)) for x0, y, x1, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page)]
+        for page in xml.split("<page ")[1:]]
+
+
+def line_after(found: list, first: str, below: int = 0) -> list[tuple[float, float, float, str]]:
+    """The words of the line that holds the word `first` (or of the `below`-th line under it), left to right."""
+    top = next(y for y, _x0, _x1, w in found if w == first)
+    tops = sorted({y for y, *_ in found if y >= top - 0.5})
+    return sorted((w for w in found if abs(w[0] - tops[below]) < 0.5), key=lambda w: w[1])
+
+
+def test_right_to_left_texts_take_their_own_direction_and_names_keep_their_separators(tmp_path):
+    """Each body's direction is its first strong character's: a Hebrew or Arabic body is a right-to-left
+    paragraph (its final period at its left end, its first word at the right margin); names in a list
+    are each a run of their own ("דוד כהן; محمد علي" keeps the Hebrew name first). No character is added."""
+    from typer.testing import CliRunner
+
+    from textfile.cli import app
+
+    chat = tmp_path / "WhatsApp Chat with Family.txt"
+    chat.write_text("13/11/2025, 08:00 - דוד כהן: שלום לכולם, זו הקבוצה לענייני הירושה.\n"
+                    "13/11/2025, 08:01 - محمد علي: مرحبا بالجميع.\n"
+                    "13/11/2025, 08:02 - Alex Owner: Hello both.\n", encoding="utf-8")
+    path = tmp_path / "archive.db"
+    for args in (["init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "FAM"],
+                 ["import", chat], ["client", "add", "Family"], ["matter", "open", "2026-014", "--client", "Family", "--title", "Estate"],
+                 ["file", "1", "--matter", "2026-014"], ["transcript", "2026-014", "--out", tmp_path / "t.pdf"]):
+        r = CliRunner().invoke(app, ["--archive", str(path), *map(str, args)], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+    page = next(found for found in words(tmp_path / "t.pdf") if any(w[3] == "Hello" for w in found))  # (the cover says "#1" too)
+    right_margin = 8.5 * 72 - 0.75 * 72
+
+    def letters(text: str) -> list[str]:
+        return sorted(text.replace(" ", ""))
+
+    meta = line_after(page, "Participants:")
+    hebrew = [w for w in meta if any("\u0590" <= c <= "\u05ff" for c in w[3])]
+    arabic = [w for w in meta if any("\u0600" <= c <= "\u06ff" for c in w[3])]
+    assert hebrew and arabic and max(w[2] for w in hebrew) < min(w[1] for w in arabic)
+    assert letters("".join(w[3] for w in meta)) == letters("whatsapp, group. Participants: דוד כהן; محمد علي; Alex Owner (owner)")
+    for seq, body in (("#1", "שלום לכולם, זו הקבוצה לענייני הירושה."), ("#2", "مرحبا بالجميع.")):
+        line = line_after(page, seq, below=1)
+        assert letters("".join(w[3] for w in line)) == letters(body)  # every character, none added
+        assert "." in line[0][3] and right_margin - 2 < line[-1][2] <= right_margin + 1  # the period leftmost; flush right
+    english = line_after(page, "#3", below=1)
+    assert [w[3] for w in english] == ["Hello", "both."] and english[0][1] < 60  # (a left-to-right body as before)

@@ -375,10 +375,10 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
     with archive.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, custodian,"
-            " options, started_at, finished_at, added, already_present, updated, skipped)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0, 0, 0)",
+            " options, started_at, finished_at, added, already_present, updated, skipped, imported_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?)",
             (source.path, source.file_name, source.size, source.sha256, source.format, source.importer_version,
-             source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso()),
+             source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso(), filing.current_user()),
         )
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
         writer = _Writer(conn, result, source.region, fold_edits=source.fold_edits, corrects_tz=source.corrects_tz)

@@ -414,6 +414,15 @@ def m011_conversation_keys(db: Database) -> None:
 
 
 @migrations()
+def m012_who_imported(db: Database) -> None:
+    """`imports.imported_by`: the person (the operating-system user) who ran the import. Reading an
+    export again in another zone (`--corrects-tz`) is a person's decision, which a transcript
+    discloses with who made it, as it does for a conversation filed by hand. Imports made before
+    this version keep NULL: who ran them was never recorded, and transcripts say so."""
+    _run(db, "ALTER TABLE imports ADD COLUMN imported_by TEXT;")
+
+
+@migrations()
 def m014_earlier_versions_searchable(db: Database) -> None:
     """Every earlier version of a message is searchable (`message_versions_fts`): the text a later
     export shows deleted or edited, an iMessage edit's first text, what a correction replaced.

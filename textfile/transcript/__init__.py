@@ -1,8 +1,10 @@
 """Transcripts: a dated PDF of a matter (or a client) that can be proven to match the archive.
 
 `make_transcript` is the one function the CLI calls. It reads the plan (which messages, in what
-order, with which content hashes), has the chunks rendered in parallel (`render.py`), renders the
-cover last (it states the page count and Bates range), joins and stamps the parts (`pdf.py`),
+order, with which content hashes), has the chunks rendered in parallel (`render.py`), the first
+one opening with the cover, so that the messages begin on the cover's last page however long the
+cover is (no page holds a few lines of it alone); joins the parts and stamps on them the page and
+Bates numbers, and the cover's page count and Bates range, known only then (`pdf.py`),
 attaches the manifest (`manifest.py`) and then, in one write transaction, takes the Bates numbers,
 records the transcript and its messages, appends the audit entry and puts the file in place.
 The Bates counter is checked again inside that transaction, so two productions made at the same
@@ -27,7 +29,6 @@ from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 
 CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each process near 200 MB)
 SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
-COVER_SPILL = 0.25  # a cover's last page filled less than this is a spill: the cover is set tighter to save it
 MANIFEST_DESCRIPTION = "textfile manifest: scope, Bates range, every message id and content hash in transcript order"
 
 
@@ -193,55 +194,45 @@ def _make_transcript(
     jobs = content.jobs(plan, math.ceil(total / chunks))
     window = "all messages filed to the matter" if scope.matter else "all messages filed to the client's matters or in the client's conversations"
     if from_at or until_at:
-        window += f", from {content.fmt_time(from_at, zone) or 'the start'} until {content.fmt_time(until_at, zone) or 'the end'}"
-
-    def cover_html(pages: int, compact: bool) -> str:
-        return render.cover_html({"compact": compact,
-            "header": header, "title": ctx["title"], "page_size": ctx["page_size"], "scope": scope.as_dict(), "c": cover_facts,
-            "client_handles": client_handles, "owner": settings.owner_name, "owner_handles": list(settings.owner_handles),
-            "window": window, "total": total, "zone": zone_name, "generated_local": times.display(now, zone), "generated_utc": now,
-            "version": __version__, "pages": pages, "bates_first": pdf.bates(prefix, first_number),
-            "bates_last": pdf.bates(prefix, first_number + pages - 1), "transcript_id": transcript_id})
+        precision = cover_facts["precision"]
+        window += (f", from {content.fmt_bound(from_at, zone, precision) or 'the start'}"
+                   f" until {content.fmt_bound(until_at, zone, precision) or 'the end'}")
+    widest = 10 ** max(7, len(str(first_number)) + 1) - 1  # the slots' widths: more pages than there can be
 
     planned = time.monotonic()
     with render.Renderer(ctx, 1 if in_process else min(workers, len(jobs))) as renderer:
-        pdf.stamp_font()  # while the workers set up, not after the last chunk
+        # (the stamp's font measures the slots while the workers set up)
+        jobs[0].cover = {
+            "scope": scope.as_dict(), "c": cover_facts, "client_handles": client_handles, "owner": settings.owner_name,
+            "owner_handles": list(settings.owner_handles), "window": window, "total": total, "zone": zone_name,
+            "generated_local": times.display(now, zone), "generated_utc": now, "version": __version__,
+            "bates_first": pdf.bates(prefix, first_number), "transcript_id": transcript_id,
+            "slots": {"pages": round(pdf.text_width(f"{widest:,}", 1), 3),  # (em)
+                      "bates_last": round(pdf.text_width(pdf.bates(prefix, widest), 1), 3)}}
         results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
         if any(r["digest"] != content.digest((row[1], row[3]) for row in plan.rows[job.start:job.start + len(job.rowids)])
                for r, job in zip(results, jobs)):
             raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
         rendered = time.monotonic()
-        body_pages = sum(r["pages"] for r in results)
-        # The cover comes first and states the page count and Bates range, so its own length must
-        # be known: render it for one page, again if it takes more (a long list of sources). A few
-        # lines spilled onto a page of their own are drawn in again: the cover is set tighter. The
-        # chunks are the workers' first documents, so every worker starts on one.
-        cover_pages, compact = 1, False
-        for _ in range(6):
-            pages = cover_pages + body_pages
-            cover, rendered_pages, last_fill = renderer.document(cover_html(pages, compact))
-            if rendered_pages > 1 and last_fill < COVER_SPILL and not compact:
-                compact = True
-                continue
-            if rendered_pages == cover_pages:
-                break
-            cover_pages = rendered_pages
-        else:
-            raise TextfileError("the cover's length did not settle; please report this")
+    pages = sum(r["pages"] for r in results)
     last_number = first_number + pages - 1
+    if set(results[0]["slots"]) != set(render.SLOTS):  # (the cover would not say how many pages it has)
+        raise TextfileError(f"the cover's fields {', '.join(sorted(set(render.SLOTS) - set(results[0]['slots'])))} were not laid out;"
+                            " please report this")
 
     scope_record = {**scope.as_dict(), "zone": zone_name, "media": media}
     manifest_bytes = manifest.build(
         transcript_id=transcript_id, archive_id=settings.archive_id, generated_at=now, version=__version__, scope=scope_record,
         zone=zone_name, media=media, pages=pages, bates_prefix=prefix, bates_first=first_number, bates_last=last_number,
         disclosures=cover_facts["disclosures"], messages=((row[1], row[3]) for row in plan.rows))
-    document = pdf.assemble(cover, [part for r in results for part in r["parts"]])
-    marks, offset = [(1, "Cover", 0)], cover_pages
+    document = pdf.assemble([part for r in results for part in r["parts"]])
+    marks, offset = [(1, "Cover", 0)], 0
     for r in results:
         marks += [(level, label, page + offset) for level, label, page in r["bookmarks"]]
         offset += r["pages"]
     pdf.bookmarks(document, marks)
-    pdf.stamp(document, prefix, first_number)
+    drawn = {"pages": f"{pages:,}", "bates-last": pdf.bates(prefix, last_number)}
+    pdf.stamp(document, prefix, first_number, [(where, drawn[name]) for name, where in results[0]["slots"].items()])
     pdf.attach(document, manifest.NAME, manifest_bytes, MANIFEST_DESCRIPTION)
 
     placed = False

@@ -7,10 +7,15 @@ its own read-only connection, so no process holds a whole large matter in memory
 returns the content hashes it read; if the archive changed in between, the transcript is refused.
 
 The cover's facts include everything that shaped the evidence without being in it: each source
-once with whose phone it came from and what was given or assumed when it was read, how each
-conversation came into the matter (by hand: by whom and when), characters the source could not
-decode, and times a DST change made ambiguous or impossible, with the time as the export wrote it
-(recomputed from the stored instant and the source's zone, never stored twice).
+once with whose phone it came from and what was given or assumed when it was read (the zone each
+import read a clock without one in, and whether a later correction superseded that reading), each
+zone correction (--corrects-tz: by whom, which import, from which zone to which, how many of the
+transcript's messages it moved, counted from the versions it kept), how each conversation came into
+the matter (by hand: by whom and when), characters the source could not decode, and times a DST
+change made ambiguous or impossible, with the time as the export wrote it (recomputed from the
+stored instant and the source's zone, never stored twice). Every time of a message is printed at
+its precision: its receipts, reactions and earlier readings too, and a window's bounds where that
+loses nothing.
 """
 
 from __future__ import annotations
@@ -167,6 +172,7 @@ class Job:
     continues_from: int | None = None  # rowid of the message before, when the chunk starts mid-conversation
     balance: bool = False  # another chunk follows on a new page: share a mostly blank last page among the last ones
     files_of: list[int] = field(default_factory=list)  # the last chunk: the conversations whose files it lists at its end
+    cover: dict | None = None  # the first chunk: the cover's facts, laid out before its messages
 
 
 def jobs(p: Plan, size: int) -> list[Job]:
@@ -184,6 +190,14 @@ def jobs(p: Plan, size: int) -> list[Job]:
 
 def fmt_time(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
     return times.display(stored, tz, precision) if stored else ""
+
+
+def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:
+    """A bound of a window (--from/--until, a filing's from/until) at the precision of the messages it
+    bounds where that loses nothing: on a whole minute, or an inclusive end at a minute's last millisecond."""
+    if stored and precision == "minute" and stored[17:23] not in ("00.000", "59.999"):
+        precision = None
+    return fmt_time(stored, tz, precision)
 
 
 def duration(seconds: int | None) -> str:
@@ -231,12 +245,14 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         pos = job.start + offset
         local = times.from_iso(r["sent_at"]).astimezone(tz)
         flags = json.loads(r["flags"] or "[]")
+        precision = r["time_precision"]
+        found = attachments.get(r["id"], [])
         item = {
             "seq": pos + 1,
             "conversation": r["conversation_id"],
             "day": local.strftime("%A, %-d %B %Y"),
-            "time": fmt_time(r["sent_at"], tz, r["time_precision"]),
-            "written": next((written_time(r["sent_at"], r["source_zone"], f, r["time_precision"]) for f in flags if f in DST_FLAGS), ""),
+            "time": fmt_time(r["sent_at"], tz, precision),
+            "written": next((written_time(r["sent_at"], r["source_zone"], f, precision) for f in flags if f in DST_FLAGS), ""),
             "direction": r["direction"],
             "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
             "kind": r["kind"],
@@ -244,16 +260,16 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "sender_name": (r["sender_name"] or (owner_name if r["sender_is_owner"] else clients.get(r["sender_handle"], "")))
                            if r["sender_handle"] else "",
             "sender_handle": r["sender_handle"] or "",
-            "body": r["body"] or "",
+            "body": "" if stands_for_attachments(r["body"], len(found)) else r["body"] or "",
             "marks": _marks(r["status"], flags, r["kind"]),
             "call": _call(r) if r["kind"] == "call" else "",
-            "delivered": fmt_time(r["delivered_at"], tz),
-            "read": fmt_time(r["read_at"], tz),
+            "delivered": fmt_time(r["delivered_at"], tz, precision),
+            "read": fmt_time(r["read_at"], tz, precision),
             "reply_to": job.replies.get(pos),
             "reply_outside": pos in job.outside,
-            "versions": [_version(v, tz) for v in versions.get(r["id"], [])],
-            "reactions": [_reaction(x, tz, clients) for x in reactions.get(r["id"], [])],
-            "attachments": [_attachment(a, media) for a in attachments.get(r["id"], [])],
+            "versions": _versions(versions.get(r["id"], []), r["body"], tz, precision),
+            "reactions": [_reaction(x, tz, clients, precision) for x in reactions.get(r["id"], [])],
+            "attachments": [_attachment(a, media) for a in found],
         }
         if r["conversation_id"] != conversation:
             conversation, day = r["conversation_id"], None
@@ -291,10 +307,29 @@ def digest(pairs) -> str:
     return h.hexdigest()
 
 
-def _version(v, tz: ZoneInfo) -> dict:
-    """An earlier version; `reading`: its time where a later reading of the source moved it, in the zone it was read in."""
+def stands_for_attachments(body: str | None, attachments: int) -> bool:
+    """Whether a message's text is nothing but object replacement characters (U+FFFC), one for each
+    of its attachments: iMessage's text for a message that is only its attachments, each character
+    standing where one was. The transcript then shows the attachment lines in its place (the stored
+    text, its hash and the manifest keep it); any other U+FFFC is printed where it stands."""
+    return bool(body) and attachments == len(body) and not body.strip("\ufffc")
+
+
+def _versions(rows: list, body: str | None, tz: ZoneInfo, precision: str | None) -> list[dict]:
+    """A message's earlier versions, oldest first; `same`: its text is the text of the state that
+    followed it (the next version, or the message as it is), so only what else differed is shown."""
+    out = [_version(v, tz, precision) for v in rows]
+    for v, after in zip(out, [v["body"] for v in rows[1:]] + [body]):
+        v["same"] = v["body"] == (after or "")
+    return out
+
+
+def _version(v, tz: ZoneInfo, precision: str | None) -> dict:
+    """An earlier version; `reading`: its time where a later reading of the source moved it, in the
+    zone it was read in, at the message's precision (`at`, when an edit was made, is the source's own clock)."""
     zone = v["source_zone"]
-    reading = f"{fmt_time(v['sent_at'], times.zone(zone))} in {zone}" if v["sent_at"] and zone else fmt_time(v["sent_at"], tz)
+    reading = (f"{fmt_time(v['sent_at'], times.zone(zone), precision)} in {zone}" if v["sent_at"] and zone
+               else fmt_time(v["sent_at"], tz, precision))
     return {"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"], "origin": VERSION_ORIGINS.get(v["origin"], v["origin"]),
             "reading": reading, "was": _was(json.loads(v["earlier"])) if v["earlier"] else []}
 
@@ -341,13 +376,13 @@ def _call(r) -> str:
     return text
 
 
-def _reaction(x, tz, clients: dict[str, str]) -> dict:
+def _reaction(x, tz, clients: dict[str, str], precision: str | None) -> dict:
     symbol = x["emoji"] or REACTION_WORDS.get(x["kind"], "")
     name = x["display_name"] or clients.get(x["handle"])
     who = name or x["handle"] or "unknown"
     if name and x["handle"] and name != x["handle"]:
         who = f"{name} ({x['handle']})"
-    return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz), "removed": bool(x["removed"])}
+    return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz, precision), "removed": bool(x["removed"])}
 
 
 def _attachment(a, media: bool) -> dict:
@@ -419,14 +454,18 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         for service, n in per.items():
             services[service] = services.get(service, 0) + n
     platforms = sorted({c["platform"] for c in convs.values()})
-    wa_zones = sorted({z for s in sources if s["format"] == "whatsapp" for z in s["zones"]})
+    wa_zones = [z for (z,) in conn.execute(  # the readings the messages are shown at (a corrected one is not)
+        "SELECT DISTINCT m.source_zone FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        f" WHERE {cond} AND c.platform = 'whatsapp' ORDER BY 1", params) if z]
     first_conv = min(spans, key=lambda c: spans[c][0], default=None)
     last_conv = max(spans, key=lambda c: spans[c][1], default=None)
     disclosures = {
-        "sources": [{k: v for k, v in s.items() if k not in ("imported", "assumptions_shown", "assumptions_more")} for s in sources],
+        "sources": [{k: v for k, v in s.items() if k not in ("imported", "assumptions_shown", "assumptions_more", "name", "names")}
+                    for s in sources],
+        "zone_corrections": _corrections(conn, cond, params, sources, tz),
         "time_precision": [{"conversation": cid, "precision": precision or "millisecond", "messages": n}
                            for cid in p.conversations for precision, n in sorted(spans[cid][2].items(), key=lambda x: x[0] or "")],
-        "filings": _filings(conn, scope, p, tz),
+        "filings": _filings(conn, scope, p, tz, precision_of),
         **_marked_messages(conn, cond, params, p, tz),
     }
     by_hand: dict[tuple, list] = {}
@@ -440,6 +479,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             "platforms": [PLATFORM_NAMES.get(x, x) for x in platforms], "whatsapp": "whatsapp" in platforms, "whatsapp_zones": wa_zones,
             "android": "android" in platforms, "imessage": "imessage" in platforms,
             "minute_conversations": sorted(cid for cid in p.conversations if precision_of.get(cid) == "minute"),
+            "precision": _coarsest({precision for span in spans.values() for precision in span[2]}),
             "first": fmt_time(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
             "last": fmt_time(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
             "disclosures": disclosures}
@@ -456,12 +496,17 @@ COVER_ASSUMPTIONS = 5  # per source; the manifest holds every one
 
 def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_name: str, archive_zone: str) -> list[dict]:
     """Each source once, however often its bytes were imported (same sha256 and format), with every
-    import's date, whose phone it came from, and what was assumed or given when it was read."""
+    import's date, whose phone it came from, and what was assumed or given when it was read. A source
+    whose file name another source has too is named with the start of its sha256 as well (`name`)."""
     per_import: dict[int, dict[int, int]] = {}  # import -> conversation -> messages
-    for import_id, cid, n in conn.execute(
-            "SELECT s.import_id, m.conversation_id, count(DISTINCT s.message_id) FROM message_sources s JOIN messages m ON m.id = s.message_id"
-            f" WHERE {cond} GROUP BY s.import_id, m.conversation_id", params):
-        per_import.setdefault(import_id, {})[cid] = n
+    shown_in: dict[int, dict[str, int]] = {}  # import -> zone its messages are shown at -> messages
+    for import_id, cid, zone, n in conn.execute(
+            "SELECT s.import_id, m.conversation_id, m.source_zone, count(DISTINCT s.message_id) FROM message_sources s"
+            f" JOIN messages m ON m.id = s.message_id WHERE {cond} GROUP BY s.import_id, m.conversation_id, m.source_zone", params):
+        per = per_import.setdefault(import_id, {})
+        per[cid] = per.get(cid, 0) + n
+        zones = shown_in.setdefault(import_id, {})
+        zones[zone] = zones.get(zone, 0) + n
     if not per_import:
         return []
     marks = ",".join("?" * len(per_import))
@@ -471,12 +516,13 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
         if s is None:
             s = sources[(i["sha256"], i["format"])] = {
                 "sha256": i["sha256"], "format": i["format"], "size": i["size"], "file_names": [], "imports": [], "imported": [],
-                "messages": 0, "zones": [], "custodians": [], "phone": "", "conversations": [], "assumptions": [], "decisions": []}
+                "messages": 0, "zones": [], "custodians": [], "phone": "", "conversations": [], "assumptions": [], "decisions": [],
+                "readings": []}
         options = json.loads(i["options"] or "{}")
         assumptions = json.loads(i["assumptions"] or "[]")
         s["imports"].append({"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": i["zone"],
-                             "custodian": i["custodian"], "options": options, "assumptions": assumptions})
-        s["imported"].append(fmt_time(i["started_at"], tz))
+                             "custodian": i["custodian"], "options": options, "assumptions": assumptions, "imported_by": i["imported_by"]})
+        s["imported"].append((fmt_time(i["started_at"], tz), i["id"]))
         for key, value in (("file_names", i["file_name"]), ("zones", i["zone"]), ("custodians", i["custodian"])):
             if value and value not in s[key]:
                 s[key].append(value)
@@ -487,10 +533,25 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
         for text in assumptions:
             if text not in s["assumptions"]:
                 s["assumptions"].append(text)
-        for text in _given(i, options, convs, per_import[i["id"]], owner_name, archive_zone):
+        if i["format"] == "whatsapp":
+            s["readings"].append((i["id"], s["imported"][-1][0], _reading(i["zone"], options, shown_in[i["id"]], archive_zone)))
+        for text in _given(i, options, convs, per_import[i["id"]], owner_name):
             if text not in s["decisions"]:
                 s["decisions"].append(text)
+    named: dict[str, int] = {}
     for s in sources.values():
+        for name in s["file_names"]:
+            named[name] = named.get(name, 0) + 1
+    for s in sources.values():
+        same_name = f" (sha256 {s['sha256'][:12]})" if any(named[name] > 1 for name in s["file_names"]) else ""
+        s["name"], s["names"] = s["file_names"][0] + same_name, ", ".join(s["file_names"]) + same_name
+        by_reading: dict[str, list[str]] = {}  # imports that read it alike, by how they read it
+        for n, at, text in s.pop("readings"):
+            by_reading.setdefault(text, []).append(f"{n} ({at})")
+        if len(by_reading) > 1:  # imports that read it differently: each says how
+            s["decisions"][:0] = [f"import{'s' if len(which) > 1 else ''} {', '.join(which)}: {text}" for text, which in by_reading.items()]
+        elif by_reading:
+            s["decisions"].insert(0, next(iter(by_reading)))
         if s["custodians"]:
             s["phone"] = f"{', '.join(s['custodians'])} (the custodian named when it was imported)"
         else:
@@ -501,17 +562,54 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
     return list(sources.values())
 
 
+def _reading(zone: str, options: dict, shown_in: dict[str, int], archive_zone: str) -> str:
+    """The zone an import read a clock without one in, and whether its messages are still shown at
+    that reading: another import that corrected the zone (--corrects-tz) moved them to its own."""
+    text = f"times read as wall-clock times in {zone}" + (" (the archive's zone)" if zone == archive_zone else "")
+    if options.get("corrects_tz"):
+        text += ", correcting an earlier reading (--corrects-tz)"
+    total = sum(shown_in.values())
+    moved = total - shown_in.get(zone, 0)
+    if moved == total:
+        text += ", since superseded: none of its messages is shown at that reading (another import corrected the zone, below)"
+    elif moved:
+        text += f", since superseded for {moved} of its {total} messages (another import corrected the zone, below)"
+    return text
+
+
+def _corrections(conn, cond: str, params: list, sources: list[dict], tz: ZoneInfo) -> list[dict]:
+    """Every import that corrected the zone an earlier reading of a clock without one used
+    (--corrects-tz): by whom and when, from which zone to which, and how many of the transcript's
+    messages it moved (each keeps its earlier reading as a version that this import made)."""
+    imports = {i["import"]: (s, i) for s in sources for i in s["imports"] if i["options"].get("corrects_tz")}
+    if not imports:
+        return []
+    moved: dict[tuple[int, str], set] = {}
+    marks = ",".join("?" * len(imports))
+    for import_id, zone, mid in conn.execute(
+            "SELECT v.import_id, v.source_zone, v.message_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
+            f" WHERE {cond} AND v.import_id IN ({marks}) AND v.sent_at IS NOT NULL AND v.source_zone IS NOT NULL", [*params, *imports]):
+        if zone != imports[import_id][1]["zone"]:
+            moved.setdefault((import_id, zone), set()).add(mid)
+    out = []
+    for (import_id, zone), ids in sorted(moved.items()):
+        s, i = imports[import_id]
+        out.append({"import": import_id, "source": s["name"], "sha256": s["sha256"], "file_name": i["file_name"],
+                    "started_at": i["started_at"], "at_local": fmt_time(i["started_at"], tz), "by": i["imported_by"],
+                    "from_zone": zone, "to_zone": i["zone"], "messages": len(ids)})
+    return out
+
+
 def _after_prefix(text: str, prefix: str) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
-def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, archive_zone: str) -> list[str]:
-    """What a person gave, or textfile settled, when the source was read, in words: the zone of a
-    clock without one, the day/month order, who the owner is in a chat that names people by name."""
+def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str) -> list[str]:
+    """What a person gave, or textfile settled, when the source was read, in words, beside the zone
+    (`_reading`): the day/month order, who the owner is in a chat that names people by name."""
     out = []
     if i["format"] != "whatsapp":
         return out
-    out.append(f"times read as wall-clock times in {i['zone']}" + (" (the archive's zone)" if i["zone"] == archive_zone else ""))
     if options.get("date_order"):
         out.append(f"dates read as {DATE_ORDERS.get(options['date_order'], options['date_order'])}, as --date-order {options['date_order']} said")
     owners = [p for cid in conversations for p in convs.get(cid, {}).get("participants", []) if p["is_owner"]]
@@ -532,8 +630,9 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo) -> list[dict]:
-    """How each conversation came into the transcript's matter(s): automatically or by hand, by whom, when."""
+def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo, precision_of: dict[int, str | None]) -> list[dict]:
+    """How each conversation came into the transcript's matter(s): automatically or by hand, by whom,
+    when (the filing's own clock), and for which of its messages (at their precision)."""
     if not p.conversations:
         return []
     marks = ",".join("?" * len(p.conversations))
@@ -543,7 +642,8 @@ def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo) -> list[dict]:
         which, args = "mt.client_id = ?", [scope.client_id]
     return [{"conversation": r["conversation_id"], "matter": r["reference"], "how": r["how"], "by": r["filed_by"], "at": r["created_at"],
              "at_local": fmt_time(r["created_at"], tz), "from": r["from_at"], "until": r["until_at"],
-             "from_local": fmt_time(r["from_at"], tz), "until_local": fmt_time(r["until_at"], tz)}
+             "from_local": fmt_bound(r["from_at"], tz, precision_of.get(r["conversation_id"])),
+             "until_local": fmt_bound(r["until_at"], tz, precision_of.get(r["conversation_id"]))}
             for r in conn.execute(
                 "SELECT f.*, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
                 f" WHERE {which} AND f.conversation_id IN ({marks}) ORDER BY f.conversation_id, f.id", [*args, *p.conversations])]

@@ -1,10 +1,12 @@
 """Joining the rendered parts into one PDF/A-3b file (pikepdf), with page and Bates numbers.
 
-The cover is rendered last and comes first: its catalog (XMP metadata declaring PDF/A-3b, the
-sRGB output intent) is the document's; the chunks contribute their pages. "Page X of Y" and the
-Bates number are drawn on every page afterwards, with a small embedded subset of DejaVu Sans
-holding only printable ASCII (a Bates prefix is ASCII; the numbers are digits), so the chunks
-never need to know where they start and drawing 1,000 footers costs milliseconds, not a render.
+The first part (the cover, and the first chunk's messages from its last page on) gives the
+document its catalog (XMP metadata declaring PDF/A-3b, the sRGB output intent); the others
+contribute their pages. "Page X of Y" and the Bates number are drawn on every page afterwards,
+and so are the cover's page count and last Bates number, into the blank slots the cover left for
+them, with a small embedded subset of DejaVu Sans holding only printable ASCII (a Bates prefix is
+ASCII; the numbers are digits): no part needs to know the total, the cover is laid out once, and
+drawing 1,000 footers costs milliseconds, not a render.
 The manifest is attached as an associated file (/AF, relationship Data), as PDF/A-3 asks.
 """
 
@@ -97,13 +99,13 @@ def bates(prefix: str, number: int) -> str:
     return f"{prefix}-{number:06d}"
 
 
-def assemble(cover: bytes, parts: list[str]):
-    """The cover's document with every part's pages appended (the part files stay open, and are
-    read, lazily, until the document is saved)."""
+def assemble(parts: list[str]):
+    """The first part's document with every other part's pages appended (the part files stay open,
+    and are read, lazily, until the document is saved)."""
     import pikepdf
 
-    pdf = pikepdf.open(io.BytesIO(cover))
-    for part in parts:
+    pdf = pikepdf.open(parts[0])
+    for part in parts[1:]:
         src = pikepdf.open(part)
         pdf.pages.extend(src.pages)
     for key in ("/Outlines", "/PageLabels"):
@@ -112,8 +114,9 @@ def assemble(cover: bytes, parts: list[str]):
     return pdf
 
 
-def stamp(pdf, prefix: str, first_number: int) -> None:
-    """'Page X of Y' at the bottom left and the Bates number at the bottom right of every page."""
+def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[tuple[int, float, float, float], str]] = ()) -> None:
+    """'Page X of Y' at the bottom left and the Bates number at the bottom right of every page, and
+    each of `fields`: ((page index, x, baseline y from the page's top, size), text), in points."""
     import pikepdf
     from pikepdf import Dictionary, Name
 
@@ -121,7 +124,7 @@ def stamp(pdf, prefix: str, first_number: int) -> None:
     save_state = pdf.make_indirect(pikepdf.Stream(pdf, b"q\n"))  # one object shared by every page
     total = len(pdf.pages)
     for i, page in enumerate(pdf.pages):
-        x0, y0, x1, _y1 = (float(v) for v in page.mediabox)
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
         margin = 0.75 * 72
         y = y0 + 0.45 * 72
         label = f"Page {i + 1:,} of {total:,}"
@@ -130,6 +133,9 @@ def stamp(pdf, prefix: str, first_number: int) -> None:
         ops = (b"q 0.1 0.1 0.1 rg BT /" + STAMP_FONT_NAME.encode() + f" {STAMP_SIZE:g} Tf 1 0 0 1 {x0 + margin:.2f} {y:.2f} Tm ".encode()
                + _pdf_string(label) + b" Tj ET BT /" + STAMP_FONT_NAME.encode()
                + f" {STAMP_SIZE + 1:g} Tf 1 0 0 1 {right:.2f} {y:.2f} Tm ".encode() + _pdf_string(number) + b" Tj ET Q\n")
+        for (_page, x, top, size), text in (f for f in fields if f[0][0] == i):
+            ops += (b"q 0 0 0 rg BT /" + STAMP_FONT_NAME.encode() + f" {size:g} Tf 1 0 0 1 {x0 + x:.2f} {y1 - top:.2f} Tm ".encode()
+                    + _pdf_string(text) + b" Tj ET Q\n")
         page.contents_add(save_state, prepend=True)
         page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + ops))
         resources = page.obj.get("/Resources")

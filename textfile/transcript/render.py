@@ -4,7 +4,9 @@ WeasyPrint lays out one document in time and memory that grow with its length (M
 20,000 messages in one document take 98 s and 1.76 GB). A transcript is therefore rendered as
 chunks of about a thousand messages, each a document of its own, by a pool of worker processes
 (one per core); `pdf.py` joins them and stamps "Page X of Y" and the Bates number on every page
-afterwards, so the chunks never need to know where they start. A chunk followed by another ends
+afterwards, so the chunks never need to know where they start. The first chunk opens with the
+cover, whose page count and last Bates number are left as blank slots (`_slots` says where they
+were laid out) and stamped in the same way. A chunk followed by another ends
 on a page of its own: when that page would be mostly blank, the chunk's last few pages are laid
 out again with their breaks placed so that each holds about as much (`_balanced`); the gap is
 shared among them instead of left at one boundary, and the pages before are drawn as laid out.
@@ -33,6 +35,7 @@ import re
 import resource
 import signal
 import sqlite3
+import unicodedata
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
@@ -50,6 +53,7 @@ from textfile.transcript.content import Job, load_chunk
 TEMPLATES = Path(str(resources.files("textfile.transcript") / "templates"))
 BLOB_SCHEME = "textfile-blob:"
 PACKAGE_SCHEME = "textfile-package:"
+SLOTS = ("pages", "bates-last")  # the cover's fields drawn in when the page count is known (the template's `slot-…` elements)
 CHUNKS_PER_WORKER = 25  # then a fresh worker: its caches grow a little, then level off (187 -> 191 MB over 14 chunks)
 IMAGE_MAX_PX = 900  # longest side of an inline image: 3 in at 300 dpi
 IMAGE_MIN_PX = 96  # CSS px (1 in): a smaller image is shown this big on its longest side, its pixels enlarged, not smoothed
@@ -92,6 +96,7 @@ def environment() -> Environment:
     env.filters["css_string"] = css_string
     env.filters["nowrap_times"] = nowrap_times
     env.filters["undecodable"] = undecodable
+    env.filters["isolated"] = isolated
     return env
 
 
@@ -291,11 +296,42 @@ def render_html(html: str, images: dict | None = None, variant: bool = True) -> 
 # -- what a chunk shows -----------------------------------------------------------------------
 
 
+_MARKED = re.compile("([\ufffc\ufffd])")
+
+
 def undecodable(text: str) -> str | Markup:
-    """Text with every U+FFFD (a character the source could not decode) marked where it stands."""
-    if "\ufffd" not in text:
+    """Text with every U+FFFD (a character the source could not decode) marked where it stands, and
+    every U+FFFC (an object replacement character: where the source had an object, an attachment)
+    outlined: fonts draw no visible glyph for it, and it must not go unseen."""
+    if "\ufffd" not in text and "\ufffc" not in text:
         return text
-    return Markup('<span class="bad">\ufffd</span>').join(Markup.escape(part) for part in text.split("\ufffd"))
+    return Markup("").join(Markup(f'<span class="{"bad" if part == chr(0xfffd) else "obj"}">{part}</span>') if _MARKED.fullmatch(part)
+                           else Markup.escape(part) for part in _MARKED.split(text))
+
+
+def direction(text: str) -> str:
+    """"rtl" when the text's first strong character is right-to-left (Hebrew, Arabic…), "" when it is
+    left-to-right or there is none: Unicode's rule P2, as `dir="auto"` decides (what stands between an
+    isolate initiator and its PDI is skipped). WeasyPrint has no `dir="auto"` and no `unicode-bidi`:
+    the template gives such a text its direction itself, never by adding a character to it."""
+    depth = 0
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("LRI", "RLI", "FSI"):
+            depth += 1
+        elif kind == "PDI":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and kind in ("L", "R", "AL"):
+            return "" if kind == "L" else "rtl"
+    return ""
+
+
+def isolated(text: str) -> Markup:
+    """A name or title as a run of its own, in its own direction: WeasyPrint shapes each element's
+    text apart and places the runs of a line in order, so an element isolates what it holds (the
+    separators of "דוד כהן; محمد علي" stay between the names) and dir="rtl" gives it its direction."""
+    marked = Markup.escape(undecodable(text))
+    return Markup('<span dir="rtl">') + marked + Markup("</span>") if direction(text) else marked
 
 
 def _omission(m: dict) -> tuple | None:
@@ -323,17 +359,21 @@ def shown(data: dict) -> list[dict]:
             out[-1]["omitted_run"] += 1
             continue
         run_key = key
+        m["dir"] = direction(m["body"])
         m["body"] = undecodable(printable(m["body"]))
         for v in m["versions"]:
+            v["dir"] = direction(v["body"])
             v["body"] = undecodable(printable(v["body"]))
         m["seq_last"], m["omitted_run"], m["i"] = None, 1, len(out)
         out.append(m)
     return out
 
 
-def chunk_html(messages: list[dict], conversations: dict, ctx: dict, files: list = (), start: int = 0, breaks: frozenset = frozenset()) -> str:
+def chunk_html(messages: list[dict], conversations: dict, ctx: dict, files: list = (), start: int = 0, breaks: frozenset = frozenset(),
+               cover: dict | None = None) -> str:
     """The chunk's document, or (`start`) the part of it from that message on, with a page break
-    before each message in `breaks`; `files`: the conversations' files no message names (the last chunk)."""
+    before each message in `breaks`; `files`: the conversations' files no message names (the last
+    chunk); `cover`: the cover's facts (the first chunk: its messages begin on the cover's last page)."""
     parts = []
     for m in messages[start:]:
         first_of_part = not parts or parts[-1]["conv"]["id"] != m["conversation"]
@@ -346,7 +386,7 @@ def chunk_html(messages: list[dict], conversations: dict, ctx: dict, files: list
         m["break"] = "" if m["i"] not in breaks or parts[-1]["break"] else ("day" if m["new_day"] else "message")
         parts[-1]["messages"].append(m)
     return environment().get_template("transcript.html.j2").render(
-        cover=False, parts=parts, files=files, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
+        cover=cover if not start else None, parts=parts, files=files, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
 
 
 # -- a chunk's last pages, filled evenly -------------------------------------------------------------
@@ -433,6 +473,23 @@ def _balanced(document, messages: list[dict], conversations: dict, ctx: dict, fi
     return [(document, len(pages) - count), (tail, count)]
 
 
+def _slots(document) -> dict[str, tuple[int, float, float, float]]:
+    """Where the cover's slots are (`slot-…` elements, empty inline blocks whose foot is on the baseline):
+    {name: (page index, x, baseline y from the page's top, font size)}, in PDF points."""
+    found: dict[str, tuple[int, float, float, float]] = {}
+    for n, page in enumerate(document.pages):
+        todo = [page._page_box]
+        while todo and len(found) < len(SLOTS):
+            box = todo.pop()
+            element = box.element
+            if element is not None and (element.get("id") or "").startswith("slot-") and box.element_tag == "span":
+                found[element.get("id")[5:]] = (n, box.position_x * 0.75, (box.position_y + box.margin_height()) * 0.75,
+                                                box.style["font_size"] * 0.75)
+            else:
+                todo.extend(getattr(box, "children", ()))
+    return found
+
+
 def render_job(job: Job) -> dict:
     ctx = _state["ctx"]
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
@@ -455,7 +512,8 @@ def render_job(job: Job) -> dict:
     fetcher = archive_fetcher(images)
     parts, marks, pages = [], [], 0
     with _collector_off():
-        document = _layout(chunk_html(messages, data["conversations"], ctx, data["files"]), fetcher)
+        document = _layout(chunk_html(messages, data["conversations"], ctx, data["files"], cover=job.cover), fetcher)
+        slots = _slots(document) if job.cover else {}
         pieces = ((_balanced(document, messages, data["conversations"], ctx, data["files"], fetcher) if job.balance else None)
                   or [(document, len(document.pages))])
         for n, (laid_out, take) in enumerate(pieces):
@@ -469,7 +527,7 @@ def render_job(job: Job) -> dict:
             pages += take
         del document, pieces, laid_out, selected
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"index": job.index, "parts": parts, "pages": pages, "bookmarks": marks, "digest": data["digest"],
+    return {"index": job.index, "parts": parts, "pages": pages, "bookmarks": marks, "slots": slots, "digest": data["digest"],
             "missing": data["missing"], "refused": fetcher.refused, "messages": len(job.rowids), "pid": os.getpid(),
             "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime}
 
@@ -481,7 +539,7 @@ class Renderer:
     A worker renders up to CHUNKS_PER_WORKER documents, then ends and the next document goes to a
     fresh one: its fonts, Pango's caches and WeasyPrint's are warm from its second chunk on (a
     fresh process per chunk cost ~0.5 s of CPU each), and this process never imports WeasyPrint
-    when there are workers: the cover is rendered by a worker too.
+    when there are workers: the cover is the first chunk's beginning.
 
     The workers are started here rather than by `multiprocessing.Pool`, which starts a new worker
     for every one that dies, for ever: a worker that could not start (a package it could not
@@ -576,12 +634,6 @@ class Renderer:
                 yield results.pop(given)
                 given += 1
 
-    def document(self, html: str) -> tuple[bytes, int]:
-        """One document (the cover) rendered: (pdf bytes, pages)."""
-        if self.mp is None:
-            return _render_document(html)
-        return next(self._map(_render_document, [html]))
-
     def chunks(self, jobs: list[Job], progress: Callable[[int], None] | None = None) -> list[dict]:
         """Every chunk rendered, results in order."""
         done = 0
@@ -653,31 +705,6 @@ def _serve(conn, ctx: dict, limit: int) -> None:
             conn.send(result)
     finally:
         close_worker()
-
-
-def _render_document(html: str) -> tuple[bytes, int, float]:
-    """(PDF, pages, how much of its last page it fills: 0 to 1)."""
-    fetcher = archive_fetcher()
-    with _collector_off():
-        document = _layout(html, fetcher)
-        pdf = document.write_pdf(pdf_variant="pdf/a-3b")
-        pages, fill = len(document.pages), _fill(document.pages[-1])
-        del document
-    return pdf, pages, fill
-
-
-def _fill(page) -> float:
-    """How much of a laid-out page its content fills (1 when that cannot be told)."""
-    try:
-        top, height = _capacity(page)
-        body = page._page_box.children[0].children[0]
-        return (max((box.position_y + box.margin_height() for box in body.children), default=top) - top) / height
-    except (AttributeError, IndexError, ZeroDivisionError):
-        return 1.0
-
-
-def cover_html(context: dict) -> str:
-    return environment().get_template("transcript.html.j2").render(cover=True, **context)
 
 
 def default_workers() -> int:
