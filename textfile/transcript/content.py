@@ -258,8 +258,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
             "kind": r["kind"],
             "service": r["service"] or "",
-            "sender_name": (r["sender_name"] or (owner_name if r["sender_is_owner"] else clients.get(r["sender_handle"], "")))
-                           if r["sender_handle"] else "",
+            "sender_name": sender_name(r["sender_name"], r["sender_handle"], r["sender_is_owner"], owner_name, clients),
             "sender_handle": r["sender_handle"] or "",
             "body": "" if stands_for_attachments(r["body"], len(found)) else r["body"] or "",
             "marks": _marks(r["status"], flags, r["kind"], "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"])),
@@ -412,6 +411,18 @@ def conversation_info(conn: sqlite3.Connection, ids: list[int], clients: dict[st
     return out
 
 
+def sender_name(name: str | None, handle: str | None, is_owner: bool, owner_name: str, clients: dict[str, str]) -> str:
+    """The name a transcript gives a message's sender: the export's, else the owner's, or the client's
+    whose number or address it is (`client_names`); "" for a message with no sender."""
+    return (name or (owner_name if is_owner else clients.get(handle, ""))) if handle else ""
+
+
+def own_title(c: dict) -> str | None:
+    """A conversation's title (`conversation_info`) where it is more than one of its participants'
+    names (a WhatsApp chat is named after the other person), else None."""
+    return c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
+
+
 def client_names(conn: sqlite3.Connection) -> dict[str, str]:
     """Client names by handle: the name for a number the export gives none (iMessage and SMS
     databases hold numbers only; the archive's client file says whose number it is)."""
@@ -445,7 +456,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         c = convs[cid]
         first, last, _ = spans.get(cid, (None, None, None))
         # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.
-        title = c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
+        title = own_title(c)
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
                               "first": fmt_time(first, tz, precision_of.get(cid)), "last": fmt_time(last, tz, precision_of.get(cid)),
                               "cover_title": title})
