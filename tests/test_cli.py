@@ -395,7 +395,7 @@ def test_a_message_s_time_prints_at_the_precision_its_source_wrote(cli, tmp_path
     assert {k: c[k] for k in ("first", "first_precision", "last", "last_precision")} == {
         "first": "2024-03-13T13:05:00.000Z", "first_precision": "minute", "last": "2024-03-13T13:07:00.000Z", "last_precision": "minute"}
     assert cli("search", "Thursday").stdout.splitlines()[3] == (
-        "│ 2024-03-13 09:07 -04:00 │ 1 Sam Client │ me   │ [Thursday] 3 pm works. │")
+        "│ 2024-03-13 09:07 -04:00 │ 1 Sam Client │ Alex Owner │ [Thursday] 3 pm works. │")  # (the owner by name, as transcripts say)
     assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf", "--quiet").exit_code == 0
     assert cli("deletable").stdout.splitlines()[3] == (
         "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:07 -04:00 │ safe to delete from the phone up to 2024-03-13 09:07 -04:00 │")

@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -1499,3 +1500,260 @@ def test_the_import_says_how_each_time_a_dst_change_left_open_was_read(cli, arch
     [report] = json.loads(again.stdout)
     assert (report["added"], report["assumptions"], report["warnings"]) == (0, [notice], [])
     assert json.loads(archive.conn.execute("SELECT assumptions FROM imports WHERE id = 1").fetchone()[0]) == [notice]
+
+
+# -- the night the clocks go back: the order of the lines shows which occurrence (walk report 2, defect 1) -----
+
+# The walk report's export exactly (repro 5): C and D were written after the clocks went back.
+DAVID = (
+    "11/1/25, 11:50\u202fPM - David Chen: before midnight\n"
+    "11/2/25, 1:30\u202fAM - David Chen: A first (EDT)\n"
+    "11/2/25, 1:50\u202fAM - David Chen: B second (EDT)\n"
+    "11/2/25, 1:10\u202fAM - David Chen: C third (clock went back, so EST)\n"
+    "11/2/25, 1:40\u202fAM - Alex Rivera: D fourth (EST)\n"
+    "11/2/25, 2:10\u202fAM - Alex Rivera: E fifth\n"
+)
+DAVID_DST = (
+    "WhatsApp Chat with David Chen.txt: 4 times as written did not exist or occurred twice in America/New_York (daylight saving"
+    " time): 4 occurred twice (the clocks went back): 2 were read as the first of the two, as a later line of that hour goes back"
+    ' in time (the clocks going back): line 2 (written "11/2/25, 1:30\u202fAM", read as 2025-11-02 01:30 -04:00), line 3 (written'
+    ' "11/2/25, 1:50\u202fAM", read as 2025-11-02 01:50 -04:00); 2 were read as the second of the two, from the line of that hour'
+    " that goes back in time on, the lines of that day being otherwise in time order: line 4 (written \"11/2/25, 1:10\u202fAM\","
+    ' read as 2025-11-02 01:10 -05:00: it goes back from line 3, written "11/2/25, 1:50\u202fAM"), line 5 (written'
+    ' "11/2/25, 1:40\u202fAM", read as 2025-11-02 01:40 -05:00: after line 4)'
+)
+
+
+def dst_rows(zone: str, walls: list) -> list[str]:
+    """The UTC instants of wall clocks in `zone`, each (year, month, day, hour, minute, fold): fold 1 is the second occurrence."""
+    tz = times.zone(zone)
+    return [times.to_iso(datetime(*wall[:5], tzinfo=tz, fold=wall[5])) for wall in walls]
+
+
+def test_the_night_the_clocks_go_back_the_lines_going_back_in_the_repeated_hour_are_its_second_occurrence(tmp_path, monkeypatch):
+    chat = write(tmp_path / "WhatsApp Chat with David Chen.txt", DAVID)
+    got = records(chat, owner_name="Alex Rivera")
+    found = [m for m in got if isinstance(m, Message)]
+    twice = ["time_ambiguous"]
+    at = dst_rows("America/New_York", [(2025, 11, 1, 23, 50, 0), (2025, 11, 2, 1, 30, 0), (2025, 11, 2, 1, 50, 0),
+                                       (2025, 11, 2, 1, 10, 1), (2025, 11, 2, 1, 40, 1), (2025, 11, 2, 2, 10, 0)])
+    assert at == ["2025-11-02T03:50:00.000Z", "2025-11-02T05:30:00.000Z", "2025-11-02T05:50:00.000Z", "2025-11-02T06:10:00.000Z",
+                  "2025-11-02T06:40:00.000Z", "2025-11-02T07:10:00.000Z"]  # (in the export's order)
+    assert [row(m) for m in found] == [
+        ("line 1", at[0], "in", "David Chen", "before midnight", [], [], "message", None),
+        ("line 2", at[1], "in", "David Chen", "A first (EDT)", twice, [], "message", None),
+        ("line 3", at[2], "in", "David Chen", "B second (EDT)", twice, [], "message", None),
+        ("line 4", at[3], "in", "David Chen", "C third (clock went back, so EST)", twice, [], "message", None),
+        ("line 5", at[4], "out", "Alex Rivera", "D fourth (EST)", twice, [], "message", None),
+        ("line 6", at[5], "out", "Alex Rivera", "E fifth", [], [], "message", None),
+    ]
+    assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [DAVID_DST]
+    assert [m.sent_at.utcoffset() for m in found] == [timedelta(0)] * 6
+    # A message's identity holds the time as written, not the instant: the same as when each was read as the first.
+    monkeypatch.setattr(whatsapp, "_fall_backs", lambda days, tz: set())
+    before = [m for m in records(chat, owner_name="Alex Rivera") if isinstance(m, Message)]
+    assert [m.identity for m in before] == [m.identity for m in found]
+    assert [m.identity[0] for m in found] == ["11/1/2025 23:50", "11/2/2025 01:30", "11/2/2025 01:50", "11/2/2025 01:10",
+                                              "11/2/2025 01:40", "11/2/2025 02:10"]
+    assert [times.to_iso(m.sent_at) for m in before][3:5] == ["2025-11-02T05:10:00.000Z", "2025-11-02T05:40:00.000Z"]
+
+
+def test_us_spring_and_fall_in_one_export_a_go_back_on_another_day_does_not_count(tmp_path):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "".join([
+        "[3/9/25, 1:59:00\u202fAM] Sam Client: before the clocks jump\r\n",
+        "[3/9/25, 3:05:00\u202fAM] Alex Owner: after they jumped\r\n",
+        "[3/9/25, 3:01:00\u202fAM] Sam Client: late, sent before the reply\r\n",  # (the lines go back on another day)
+        "[11/2/25, 12:59:00\u202fAM] Sam Client: before the hour\r\n",
+        "[11/2/25, 1:59:30\u202fAM] Sam Client: the first 1:59\r\n",
+        "[11/2/25, 1:00:00\u202fAM] Alex Owner: the second 1:00\r\n",
+        "[11/2/25, 1:59:30\u202fAM] Sam Client: the second 1:59\r\n",
+        "[11/2/25, 2:00:00\u202fAM] Alex Owner: after the hour\r\n",
+    ]))
+    got = records(chat)
+    at = dst_rows("America/New_York", [(2025, 3, 9, 1, 59, 0), (2025, 3, 9, 3, 5, 0), (2025, 3, 9, 3, 1, 0), (2025, 11, 2, 0, 59, 0),
+                                       (2025, 11, 2, 1, 59, 0), (2025, 11, 2, 1, 0, 1), (2025, 11, 2, 1, 59, 1), (2025, 11, 2, 2, 0, 0)])
+    at[4], at[6] = at[4][:17] + "30.000Z", at[6][:17] + "30.000Z"
+    twice = ["time_ambiguous"]
+    assert [row(m) for m in got if isinstance(m, Message)] == [
+        ("line 1", at[0], "in", "Sam Client", "before the clocks jump", [], [], "message", None),
+        ("line 2", at[1], "out", "Alex Owner", "after they jumped", [], [], "message", None),
+        ("line 3", at[2], "in", "Sam Client", "late, sent before the reply", [], [], "message", None),
+        ("line 4", at[3], "in", "Sam Client", "before the hour", [], [], "message", None),
+        ("line 5", at[4], "in", "Sam Client", "the first 1:59", twice, [], "message", None),
+        ("line 6", at[5], "out", "Alex Owner", "the second 1:00", twice, [], "message", None),
+        ("line 7", at[6], "in", "Sam Client", "the second 1:59", twice, [], "message", None),
+        ("line 8", at[7], "out", "Alex Owner", "after the hour", [], [], "message", None),
+    ]
+    assert at[4:8] == ["2025-11-02T05:59:30.000Z", "2025-11-02T06:00:00.000Z", "2025-11-02T06:59:30.000Z", "2025-11-02T07:00:00.000Z"]
+    assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
+        "WhatsApp Chat with Sam Client.txt: 3 times as written did not exist or occurred twice in America/New_York (daylight saving"
+        " time): 3 occurred twice (the clocks went back): 1 was read as the first of the two, as a later line of that hour goes back"
+        ' in time (the clocks going back): line 5 (written "11/2/25, 1:59:30\u202fAM", read as 2025-11-02 01:59:30 -04:00); 2 were'
+        " read as the second of the two, from the line of that hour that goes back in time on, the lines of that day being otherwise"
+        ' in time order: line 6 (written "11/2/25, 1:00:00\u202fAM", read as 2025-11-02 01:00:00 -05:00: it goes back from line 5,'
+        ' written "11/2/25, 1:59:30\u202fAM"), line 7 (written "11/2/25, 1:59:30\u202fAM", read as 2025-11-02 01:59:30 -05:00:'
+        " after line 6)"]
+    # The same time, sender and text twice (the first and the second 1:59 of one sender) would be two messages: the
+    # occurrence in the identity counts them, as before.
+    same = write(tmp_path / "WhatsApp Chat with Sam Client.txt", chat.read_text().replace("the second 1:59", "the first 1:59"))
+    found = [m for m in records(same) if isinstance(m, Message)]
+    assert [(m.identity[3], times.to_iso(m.sent_at)) for m in found[4:7:2]] == [(0, at[4]), (1, at[6])]
+
+
+@pytest.mark.parametrize("zone, region, lines, walls", [
+    # Sydney: on 6 April 2025 at 03:00 the clocks went back to 02:00; on 5 October at 02:00 forward to 03:00
+    ("Australia/Sydney", "AU",
+     ["06/04/2025, 01:50 - Sam Client: a", "06/04/2025, 02:20 - Sam Client: b", "06/04/2025, 02:50 - Alex Owner: c",
+      "06/04/2025, 02:10 - Sam Client: d", "06/04/2025, 02:40 - Alex Owner: e", "06/04/2025, 03:05 - Sam Client: f",
+      "05/10/2025, 01:50 - Sam Client: g", "05/10/2025, 03:10 - Alex Owner: h"],
+     [(2025, 4, 6, 1, 50, 0), (2025, 4, 6, 2, 20, 0), (2025, 4, 6, 2, 50, 0), (2025, 4, 6, 2, 10, 1), (2025, 4, 6, 2, 40, 1),
+      (2025, 4, 6, 3, 5, 0), (2025, 10, 5, 1, 50, 0), (2025, 10, 5, 3, 10, 0)]),
+    # Santiago: on Saturday 5 April 2025 at midnight the clocks went back to 23:00 (the repeated hour ends the day)
+    ("America/Santiago", "CL",
+     ["05/04/2025, 22:50 - Sam Client: a", "05/04/2025, 23:30 - Sam Client: b", "05/04/2025, 23:55 - Alex Owner: c",
+      "05/04/2025, 23:05 - Sam Client: d", "05/04/2025, 23:45 - Alex Owner: e", "06/04/2025, 00:10 - Sam Client: f"],
+     [(2025, 4, 5, 22, 50, 0), (2025, 4, 5, 23, 30, 0), (2025, 4, 5, 23, 55, 0), (2025, 4, 5, 23, 5, 1), (2025, 4, 5, 23, 45, 1),
+      (2025, 4, 6, 0, 10, 0)]),
+])
+def test_the_southern_hemisphere_clocks_go_back_in_april(tmp_path, zone, region, lines, walls):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
+    got = records(chat, tz=zone, region=region)
+    at = dst_rows(zone, walls)
+    assert at == sorted(at)
+    flags = [["time_ambiguous"] if 1 <= n <= 4 else [] for n in range(len(lines))]
+    assert [row(m) for m in got if isinstance(m, Message)] == [
+        (f"line {n}", at[n - 1], "out" if "Alex Owner" in line else "in", "Alex Owner" if "Alex Owner" in line else "Sam Client",
+         line[-1], flags[n - 1], [], "message", None) for n, line in enumerate(lines, 1)]
+    first, second = (", ".join(f'line {n} (written "{lines[n - 1][:17]}", read as {times.display(at[n - 1], times.zone(zone), "minute")}'
+                               + (f': it goes back from line 3, written "{lines[2][:17]}")' if n == 4 else ": after line 4)" if n == 5 else ")")
+                               for n in numbers) for numbers in ((2, 3), (4, 5)))
+    assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
+        f"WhatsApp Chat with Sam Client.txt: 4 times as written did not exist or occurred twice in {zone} (daylight saving time): 4"
+        " occurred twice (the clocks went back): 2 were read as the first of the two, as a later line of that hour goes back in time"
+        f" (the clocks going back): {first}; 2 were read as the second of the two, from the line of that hour that goes back in time"
+        f" on, the lines of that day being otherwise in time order: {second}"]
+
+
+@pytest.mark.parametrize("lines, back", [
+    # the day's lines go back twice: a late message before the hour, and in the hour
+    (["11/2/25, 12:40 AM - Sam Client: one", "11/2/25, 12:30 AM - Sam Client: late", "11/2/25, 1:30 AM - Sam Client: two",
+      "11/2/25, 1:50 AM - Sam Client: three", "11/2/25, 1:10 AM - Alex Owner: four", "11/2/25, 2:10 AM - Alex Owner: five"], (5, 4)),
+    # the line goes back into the hour from a time after it: the second reading would not put it in order either
+    (["11/2/25, 12:40 AM - Sam Client: one", "11/2/25, 12:50 AM - Sam Client: two", "11/2/25, 1:30 AM - Sam Client: three",
+      "11/2/25, 2:10 AM - Sam Client: after the hour", "11/2/25, 1:10 AM - Alex Owner: four", "11/2/25, 2:20 AM - Alex Owner: five"],
+     (5, 3)),
+])
+def test_lines_out_of_order_for_another_reason_show_nothing_and_the_first_is_assumed(tmp_path, lines, back):
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
+    got = records(chat)
+    tz = times.zone("America/New_York")
+    ambiguous = [n for n, line in enumerate(lines, 1) if " 1:" in line]
+    assert [row(m) for m in got if isinstance(m, Message)] == [
+        (f"line {n}", times.to_iso(times.localize(datetime.strptime(line[:18].strip(" -"), "%m/%d/%y, %I:%M %p"), tz)[0]),
+         "out" if "Alex Owner" in line else "in", "Alex Owner" if "Alex Owner" in line else "Sam Client", line.split(": ", 1)[1],
+         ["time_ambiguous"] if n in ambiguous else [], [], "message", None) for n, line in enumerate(lines, 1)]
+    shown = ", ".join(f'line {n} (written "{lines[n - 1][:16].strip(" -")}", read as 2025-11-02 {lines[n - 1][9:13].strip().zfill(5)} -04:00)'
+                      for n in ambiguous)
+    assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
+        f"WhatsApp Chat with Sam Client.txt: {len(ambiguous)} times as written did not exist or occurred twice in America/New_York"
+        f" (daylight saving time): {len(ambiguous)} occurred twice (the clocks went back) and were read as the first of the two:"
+        f" {shown} (line {back[0]} has an earlier time of that hour than line {back[1]} before it, but that day's lines do not go back"
+        " in time just once, within that hour, so their order does not show which)"]
+
+
+def test_two_nights_one_shown_by_the_lines_one_assumed_and_a_file_out_of_order_on_too_many_days(tmp_path, monkeypatch):
+    lines = ["11/3/24, 1:20 AM - Sam Client: 2024, one", "11/3/24, 1:40 AM - Alex Owner: 2024, two",  # (nothing shows which)
+             "11/2/25, 1:30 AM - Sam Client: 2025, one", "11/2/25, 1:50 AM - Sam Client: 2025, two",
+             "11/2/25, 1:10 AM - Alex Owner: 2025, three"]
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
+    at = dst_rows("America/New_York", [(2024, 11, 3, 1, 20, 0), (2024, 11, 3, 1, 40, 0), (2025, 11, 2, 1, 30, 0), (2025, 11, 2, 1, 50, 0),
+                                       (2025, 11, 2, 1, 10, 1)])
+    got = records(chat)
+    assert [row(m) for m in got if isinstance(m, Message)] == [
+        (f"line {n}", at[n - 1], "out" if "Alex Owner" in line else "in", "Alex Owner" if "Alex Owner" in line else "Sam Client",
+         line.split(": ", 1)[1], ["time_ambiguous"], [], "message", None) for n, line in enumerate(lines, 1)]
+    assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
+        "WhatsApp Chat with Sam Client.txt: 5 times as written did not exist or occurred twice in America/New_York (daylight saving"
+        " time): 5 occurred twice (the clocks went back): 2 were read as the first of the two, as a later line of that hour goes back"
+        ' in time (the clocks going back): line 3 (written "11/2/25, 1:30 AM", read as 2025-11-02 01:30 -04:00), line 4 (written'
+        ' "11/2/25, 1:50 AM", read as 2025-11-02 01:50 -04:00); 1 was read as the second of the two, from the line of that hour that'
+        " goes back in time on, the lines of that day being otherwise in time order: line 5 (written \"11/2/25, 1:10 AM\", read as"
+        ' 2025-11-02 01:10 -05:00: it goes back from line 4, written "11/2/25, 1:50 AM"); 2 were read as the first of the two, where'
+        ' the order of the lines does not show which: line 1 (written "11/3/24, 1:20 AM", read as 2024-11-03 01:20 -04:00), line 2'
+        ' (written "11/3/24, 1:40 AM", read as 2024-11-03 01:40 -04:00)']
+    # The survey keeps the go-backs of so many days, no more: past that, the order of the lines is evidence of nothing.
+    monkeypatch.setattr(whatsapp, "MAX_BACK_DAYS", 1)
+    late = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "3/1/25, 9:00 AM - Sam Client: x\n3/1/25, 8:00 AM - Sam Client: y\n"
+                                                                  + "\n".join(lines) + "\n")
+    got = records(late)
+    assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)][2:] == at[:4] + [
+        dst_rows("America/New_York", [(2025, 11, 2, 1, 10, 0)])[0]]
+    assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text][0].endswith(
+        ' line 7 (written "11/2/25, 1:10 AM", read as 2025-11-02 01:10 -04:00) (line 7 has an earlier time of that hour than line 6'
+        " before it, but the file's lines go back in time on too many days to be counted, so their order does not show which)")
+
+
+def test_reimporting_an_export_read_before_keeps_the_first_reading_as_a_version(cli, archive, tmp_path, monkeypatch):
+    chat = write(tmp_path / "WhatsApp Chat with David Chen.txt", DAVID.replace("Alex Rivera", "Alex Owner"))
+    with monkeypatch.context() as before:  # as textfile read it before the order of the lines was evidence: every time the first
+        before.setattr(whatsapp, "_fall_backs", lambda days, tz: set())
+        assert cli("import", chat, "--quiet").exit_code == 0
+    archived = {r["body"]: dict(r) for r in archive.conn.execute("SELECT id, body, sent_at, flags, version FROM messages")}
+    done = cli("import", chat, "--json")
+    assert done.exit_code == 0, done.output
+    [report] = json.loads(done.stdout)
+    assert (report["added"], report["already_present"], report["updated"]) == (0, 4, 2)
+    assert report["warnings"] == ["line 4: changed since it was archived; the earlier version is kept",
+                                  "line 5: changed since it was archived; the earlier version is kept"]
+    now = {r["body"]: dict(r) for r in archive.conn.execute("SELECT id, body, sent_at, flags, version FROM messages")}
+    assert {body: r["id"] for body, r in now.items()} == {body: r["id"] for body, r in archived.items()}  # the same messages
+    moved = {"C third (clock went back, so EST)": "2025-11-02T06:10:00.000Z", "D fourth (EST)": "2025-11-02T06:40:00.000Z"}
+    assert {body: (r["sent_at"], r["version"]) for body, r in now.items()} == {
+        body: (moved.get(body, r["sent_at"]), 2 if body in moved else r["version"]) for body, r in archived.items()}
+    assert [tuple(v) for v in archive.conn.execute(
+        "SELECT m.body, v.version, v.origin, v.body, v.sent_at, v.source_zone FROM message_versions v JOIN messages m ON m.id = v.message_id"
+        " ORDER BY m.sent_at")] == [
+        (body, 1, "reimport", body, archived[body]["sent_at"], "America/New_York") for body in moved]
+    assert [archived[body]["sent_at"] for body in moved] == ["2025-11-02T05:10:00.000Z", "2025-11-02T05:40:00.000Z"]
+    again = cli("import", chat, "--json")
+    assert json.loads(again.stdout)[0]["updated"] == 0
+
+
+def test_the_transcript_says_which_occurrence_was_taken(cli, tmp_path):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    import subprocess
+
+    chat = write(tmp_path / "WhatsApp Chat with David Chen.txt", DAVID.replace("Alex Rivera", "Alex Owner"))
+    for args in (["import", chat], ["client", "add", "David Chen"], ["matter", "open", "M", "--client", "David Chen", "--title", "E"],
+                 ["file", "1", "--matter", "M"], ["transcript", "M", "--out", tmp_path / "t.pdf"]):
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout.split())
+    first = "[time ambiguous: clock went back (DST), first occurrence assumed]"
+    second = "[time ambiguous: clock went back (DST), second occurrence taken: the export's lines go back in time within that hour]"
+    assert re.findall(r"#(\d) (2025-11-0\d \d\d:\d\d -0\d:00)(?: \(written in the export as ([\d: -]+)\))? (?:David Chen|Alex Owner)"
+                      r" · \w+ · WhatsApp( \[[^]]+\])? (\w)", text) == [
+        ("1", "2025-11-01 23:50 -04:00", "", "", "b"),
+        ("2", "2025-11-02 01:30 -04:00", "2025-11-02 01:30", f" {first}", "A"),
+        ("3", "2025-11-02 01:50 -04:00", "2025-11-02 01:50", f" {first}", "B"),
+        ("4", "2025-11-02 01:10 -05:00", "2025-11-02 01:10", f" {second}", "C"),
+        ("5", "2025-11-02 01:40 -05:00", "2025-11-02 01:40", f" {second}", "D"),
+        ("6", "2025-11-02 02:10 -05:00", "", "", "E"),
+    ]
+    assert ("• #4: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+            " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour.") in text
+    assert ("• #2: the export wrote 2025-11-02 01:30, which occurred twice in America/New_York (the clocks went back); the first,"
+            " 2025-11-02 01:30 -04:00, was assumed.") in text
+    assert DAVID_DST.split(": ", 1)[1].replace("\u202f", " ") in text.replace("\u202f", " ")
+
+
+@pytest.mark.parametrize("zone, wall", [("America/New_York", (2025, 11, 2, 1, 10)), ("Australia/Sydney", (2025, 4, 6, 2, 59, 59)),
+                                        ("Australia/Lord_Howe", (2025, 4, 6, 1, 45))])
+def test_the_written_time_of_a_second_occurrence_is_derived_from_its_instant(zone, wall):
+    tz = times.zone(zone)
+    first, second = (times.to_iso(datetime(*wall, tzinfo=tz, fold=fold)) for fold in (0, 1))
+    assert first != second
+    assert [times.second_occurrence(at, tz) for at in (first, second)] == [False, True]
+    assert [times.written_wall(at, tz, "time_ambiguous") for at in (first, second)] == [datetime(*wall)] * 2
+    assert times.written_wall(second, tz, "time_nonexistent") is None

@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from textfile.archive import Archive
-from textfile.model import Version
+from textfile.model import Conversation, Participant, Version
 
 from conftest import ingest_records, msg
 from imessage_build import build_modern
@@ -48,7 +53,7 @@ def test_text_a_later_export_shows_deleted_or_edited_is_still_found(cli, tmp_pat
     ]
     [hit] = json.loads(cli("search", "sister says", "--json").stdout)
     assert hit == {
-        "id": hit["id"], "conversation": 1, "conversation_title": "Sam Client", "sent_at": "2024-03-13T13:07:00.000Z",
+        "id": hit["id"], "conversation": 1, "conversation_title": "Sam Client", "conversation_name": "Sam Client", "sent_at": "2024-03-13T13:07:00.000Z",
         "time_precision": "minute", "direction": "in", "sender": "Sam Client", "handle": "Sam Client",
         "body": "This message was deleted", "snippet": None,
         "versions": [{"version": 1, "origin": "export", "import": 2, "import_file": "WhatsApp Chat with Sam Client.txt",
@@ -63,11 +68,10 @@ def test_text_a_later_export_shows_deleted_or_edited_is_still_found(cli, tmp_pat
 def test_an_imessage_edits_first_text_is_found_beside_the_edited_one(cli, archive, tmp_path):
     chat_db = build_modern(tmp_path / "home")  # Alex wrote "Actually, 3 works better.", then edited it
     assert cli("import", chat_db, "--attachments-root", tmp_path / "home", "--quiet").exit_code == 0
-    assert cli("search", "works better").stdout.splitlines()[3:] == [
-        "│ 2024-03-01 12:10:00 -05:00 │ 1            │ me   │ now: Actually, 3:30 [works] [better].                                                     │",
-        "│                            │              │      │ earlier version 1, from the edit history, kept by import 1: Actually, 3 [works] [better]. │",
-        "└────────────────────────────┴──────────────┴──────┴───────────────────────────────────────────────────────────────────────────────────────────┘",
-        "1 message",
+    # (the owner by name and number, as transcripts name the sender: walk report 2, defect 15)
+    assert [[cell.strip() for cell in line.split("│")[1:-1]] for line in cli("search", "works better").stdout.splitlines()[3:-2]] == [
+        ["2024-03-01 12:10:00 -05:00", "1 +12025550123", "Alex Owner +12025550100", "now: Actually, 3:30 [works] [better]."],
+        ["", "", "", "earlier version 1, from the edit history, kept by import 1: Actually, 3 [works] [better]."],
     ]
     [hit] = json.loads(cli("search", "works better", "--json").stdout)
     assert (hit["body"], hit["snippet"], hit["versions"]) == ("Actually, 3:30 works better.", "Actually, 3:30 [works] [better].", [
@@ -91,3 +95,50 @@ def test_versions_archived_before_they_were_searchable_are_found_after_the_upgra
         pass
     [hit] = json.loads(cli("search", "draft", "--json").stdout)
     assert (hit["body"], [v["snippet"] for v in hit["versions"]]) == ("final", ["first [draft]"])
+
+
+def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, archive, tmp_path):
+    """Walk report 2, defect 15: search said "me" for the owner and "1" for the client's untitled iMessage thread."""
+    chat_db = build_modern(tmp_path / "home")
+    for args in (["import", chat_db, "--attachments-root", tmp_path / "home", "--quiet"], ["client", "add", "Sam Client", "--phone", "+12025550123"],
+                 ["matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"]):
+        assert cli(*args).exit_code == 0
+    # A backup that names nobody: the owner's number with no name, a sender the export leaves out, a system line.
+    owner = Participant("+12025550100", None, is_owner=True)
+    group = Conversation("android", "group-1", None, True, (Participant("+12025550177", None), owner))
+    ingest_records(archive, [replace(msg(n, body, conversation=group), direction=direction, sender=sender) for n, body, direction, sender in (
+        (1, "owner wrote this lease note", "out", owner), (2, "lease note from nobody named", "in", None),
+        (3, "lease note of the system", "system", None))])
+
+    def rows(text: str) -> list[list[str]]:
+        return [[cell.strip() for cell in line.split("│")[1:-1]] for line in cli("search", text).stdout.splitlines()[3:-2]]
+
+    assert rows("Tuesday") == [
+        ["2024-03-01 12:05:09 -05:00", "1 Sam Client +12025550123", "Sam Client +12025550123", "Are we still on for [Tuesday]?"],
+        ["2024-03-01 12:13:00 -05:00", "1 Sam Client +12025550123", "Sam Client +12025550123",
+         "…yes, [Tuesday]. I will bring the lease, the two letters from the landlord, and the photos…"]]
+    assert rows("works better")[0][:3] == ["2024-03-01 12:10:00 -05:00", "1 Sam Client +12025550123", "Alex Owner +12025550100"]
+    assert rows("Noted") == [["2024-03-02 04:03:00 -05:00", "2 Case 2024-17: Sam Client +12025550123; jamie@example.com",
+                              "Sam Client +12025550123", "[Noted]."]]
+    assert rows("lease note") == [
+        ["2024-03-01 07:01:00 -05:00", "4 +12025550177", "Alex Owner +12025550100", "owner wrote this [lease] [note]"],
+        ["2024-03-01 07:02:00 -05:00", "4 +12025550177", "sender not named in the export", "[lease] [note] from nobody named"],
+        ["2024-03-01 07:03:00 -05:00", "4 +12025550177", "(no sender)", "[lease] [note] of the system"]]
+    [hit] = json.loads(cli("search", "Noted", "--json").stdout)
+    assert hit == {
+        "id": hit["id"], "conversation": 2, "conversation_title": "Case 2024-17",
+        "conversation_name": "Case 2024-17: Sam Client +12025550123; jamie@example.com", "sent_at": "2024-03-02T09:03:00.000Z",
+        "time_precision": "millisecond", "direction": "in", "sender": "Sam Client", "handle": "+12025550123", "body": "Noted.",
+        "snippet": "[Noted].", "versions": []}
+    [hit] = json.loads(cli("search", "owner wrote", "--json").stdout)
+    assert (hit["sender"], hit["handle"], hit["conversation_name"]) == ("Alex Owner", "+12025550100", "+12025550177")
+
+    # The transcript says the same: the sender of each message, the conversation's participants.
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "#1 2024-03-01 12:05:09 -05:00 Sam Client +12025550123 · incoming · iMessage Are we still on for Tuesday?" in text
+    assert "2024-03-01 12:10:00 -05:00 Alex Owner +12025550100 · outgoing · iMessage [EDITED] Actually, 3:30 works better." in text
+    assert "Conversation 2: Case 2024-17 imessage, group. Participants: Sam Client +12025550123; jamie@example.com; Alex Owner" in text
+    assert "2024-03-02 04:03:00 -05:00 Sam Client +12025550123 · incoming · RCS Noted." in text

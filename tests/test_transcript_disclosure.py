@@ -255,9 +255,9 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
     conn.close()
     assert disclosures["dst"] == [
         {"seq": gap_seq, "message": gap[0], "flag": "time_nonexistent", "zone": "America/New_York", "sent_at": gap[1],
-         "written": "2024-03-10 02:30", "shown": "2024-03-10 03:30 -04:00", "resolved": "2024-03-10 03:30 -04:00"},
+         "written": "2024-03-10 02:30", "shown": "2024-03-10 03:30 -04:00", "second": False, "resolved": "2024-03-10 03:30 -04:00"},
         {"seq": twice_seq, "message": twice[0], "flag": "time_ambiguous", "zone": "America/New_York", "sent_at": twice[1],
-         "written": "2024-11-03 01:30", "shown": "2024-11-03 01:30 -04:00", "resolved": "2024-11-03 01:30 -04:00"}]
+         "written": "2024-11-03 01:30", "shown": "2024-11-03 01:30 -04:00", "second": False, "resolved": "2024-11-03 01:30 -04:00"}]
     assert [u["characters"] for u in disclosures["undecodable"]] == [2, 3]
     assert {(p["conversation"], p["precision"]) for p in disclosures["time_precision"] if p["precision"] == "minute"} == {
         (ids["Sam Client"], "minute"), (ids["Pat"], "minute"), (ids["Bo"], "minute")}

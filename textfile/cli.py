@@ -441,7 +441,7 @@ def search(
             archive.conn, text, client=client, matter=matter,
             from_at=times.parse_user_instant(from_, tz) if from_ else None,
             until_at=times.parse_user_instant(until, tz, end_of_day=True) if until else None,
-            limit=limit,
+            limit=limit, owner_name=archive.settings.owner_name,
         )
     if json_:
         return emit_json(found)
@@ -449,12 +449,14 @@ def search(
         return
     rows = table("When", "Conversation", "From", "Message")
     for r in found:
-        sender = "me" if r["direction"] == "out" else (r["sender"] or "system")
+        # (as a transcript names the sender: name and number, or what it says when the export names nobody)
+        sender = (f"{r['sender']} {r['handle']}" if r["sender"] != r["handle"] else r["handle"]) if r["handle"] else (
+            "sender not named in the export" if r["direction"] == "in" else "(no sender)")
         text = r["snippet"] or r["body"]
         if r["versions"]:  # the hit is (also) in an earlier text: that one beside the current one
             text = "\n".join([f"now: {text}"] + [f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])},"
                                                   f" kept by import {v['import']}: {v['snippet']}" for v in r["versions"]])
-        add_row(rows, show(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_title'] or ''}".strip(), sender, text)
+        add_row(rows, show(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_name']}".strip(), sender, text)
     out.print(rows)
     out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
 

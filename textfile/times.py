@@ -87,8 +87,12 @@ def display(stored: str, tz: ZoneInfo, precision: str | None = None) -> str:
 def written_wall(stored: str, tz: ZoneInfo, flag: str) -> datetime | None:
     """The wall-clock time a source wrote for an instant that `localize` placed in `tz` with `flag`
     ("time_nonexistent" or "time_ambiguous"): the one wall time that `localize` turns into this
-    instant with this flag (the offsets in force around the instant are tried). None if there is none."""
+    instant with this flag (the offsets in force around the instant are tried), or whose second
+    occurrence it is (`second_occurrence`). None if there is none."""
     instant = from_iso(stored)
+    if flag == "time_ambiguous" and second_occurrence(stored, tz):  # (read as the second: see the WhatsApp importer)
+        wall = instant.astimezone(tz).replace(tzinfo=None)
+        return wall if localize(wall, tz)[1] == flag else None
     offsets = {(instant + timedelta(hours=h)).astimezone(tz).utcoffset() for h in (-48, -24, -6, 0, 6, 24, 48)}
     for offset in sorted(offsets):
         wall = (instant + offset).replace(tzinfo=None)
@@ -96,6 +100,12 @@ def written_wall(stored: str, tz: ZoneInfo, flag: str) -> datetime | None:
         if placed_flag == flag and to_iso(placed) == to_iso(instant):  # (times in a DST change never compare equal across zones)
             return wall
     return None
+
+
+def second_occurrence(stored: str, tz: ZoneInfo) -> bool:
+    """Whether an instant is the second of the two times a wall clock in `tz` showed twice (the
+    clocks went back): `localize` reads the first; an importer takes the second where its source shows it."""
+    return from_iso(stored).astimezone(tz).fold == 1
 
 
 def parse_user_instant(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> str:

@@ -47,6 +47,7 @@ FLAG_MARKS = {
     "time_ambiguous": "time ambiguous: clock went back (DST), first occurrence assumed",
     "time_nonexistent": "time did not exist: clock jumped forward (DST), read with the earlier offset",
 }
+SECOND_OCCURRENCE = "time ambiguous: clock went back (DST), second occurrence taken: the export's lines go back in time within that hour"
 DST_FLAGS = ("time_nonexistent", "time_ambiguous")
 VERSION_ORIGINS = {"edit_history": "edit history", "reimport": "earlier import", "export": "earlier export"}
 REACTION_WORDS = {"loved": "❤", "liked": "👍", "disliked": "👎", "laughed": "😂", "emphasized": "‼", "questioned": "?"}
@@ -257,11 +258,10 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
             "kind": r["kind"],
             "service": r["service"] or "",
-            "sender_name": (r["sender_name"] or (owner_name if r["sender_is_owner"] else clients.get(r["sender_handle"], "")))
-                           if r["sender_handle"] else "",
+            "sender_name": sender_name(r["sender_name"], r["sender_handle"], r["sender_is_owner"], owner_name, clients),
             "sender_handle": r["sender_handle"] or "",
             "body": "" if stands_for_attachments(r["body"], len(found)) else r["body"] or "",
-            "marks": _marks(r["status"], flags, r["kind"]),
+            "marks": _marks(r["status"], flags, r["kind"], "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"])),
             "call": _call(r) if r["kind"] == "call" else "",
             "delivered": fmt_time(r["delivered_at"], tz, precision),
             "read": fmt_time(r["read_at"], tz, precision),
@@ -357,12 +357,12 @@ def _was(earlier: dict) -> list[str]:
     return words
 
 
-def _marks(status: str | None, flags: list[str], kind: str) -> list[str]:
+def _marks(status: str | None, flags: list[str], kind: str, second: bool = False) -> list[str]:
     out = []
     if kind != "call" and status in STATUS_MARKS:
         out.append(STATUS_MARKS[status])
     for f in flags:
-        word = FLAG_MARKS.get(f, f.replace("_", " "))
+        word = SECOND_OCCURRENCE if second and f == "time_ambiguous" else FLAG_MARKS.get(f, f.replace("_", " "))
         if word and word not in out:
             out.append(word)
     return out
@@ -411,6 +411,18 @@ def conversation_info(conn: sqlite3.Connection, ids: list[int], clients: dict[st
     return out
 
 
+def sender_name(name: str | None, handle: str | None, is_owner: bool, owner_name: str, clients: dict[str, str]) -> str:
+    """The name a transcript gives a message's sender: the export's, else the owner's, or the client's
+    whose number or address it is (`client_names`); "" for a message with no sender."""
+    return (name or (owner_name if is_owner else clients.get(handle, ""))) if handle else ""
+
+
+def own_title(c: dict) -> str | None:
+    """A conversation's title (`conversation_info`) where it is more than one of its participants'
+    names (a WhatsApp chat is named after the other person), else None."""
+    return c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
+
+
 def client_names(conn: sqlite3.Connection) -> dict[str, str]:
     """Client names by handle: the name for a number the export gives none (iMessage and SMS
     databases hold numbers only; the archive's client file says whose number it is)."""
@@ -444,7 +456,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         c = convs[cid]
         first, last, _ = spans.get(cid, (None, None, None))
         # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.
-        title = c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
+        title = own_title(c)
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
                               "first": fmt_time(first, tz, precision_of.get(cid)), "last": fmt_time(last, tz, precision_of.get(cid)),
                               "cover_title": title})
@@ -674,8 +686,17 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo) -> di
                 written = written_time(h["sent_at"], h["source_zone"], flag, h["time_precision"])
                 dst.append({"seq": seq[h["rowid"]], "message": h["id"], "flag": flag, "zone": h["source_zone"], "sent_at": h["sent_at"],
                             "written": written, "shown": fmt_time(h["sent_at"], tz, h["time_precision"]),
+                            "second": flag == "time_ambiguous" and second_occurrence(h["sent_at"], h["source_zone"]),
                             "resolved": fmt_time(h["sent_at"], times.zone(h["source_zone"]), h["time_precision"]) if written else ""})
     return {"undecodable": undecodable, "dst": dst}
+
+
+def second_occurrence(stored: str, zone_name: str | None) -> bool:
+    """Whether a time a DST change made ambiguous was read as the second of the two (`times.second_occurrence`)."""
+    try:
+        return times.second_occurrence(stored, times.zone(zone_name or ""))
+    except InvalidInput:  # a source zone that is an offset, not a zone: no DST there
+        return False
 
 
 def written_time(stored: str, zone_name: str | None, flag: str, precision: str | None) -> str:
