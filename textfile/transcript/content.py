@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -252,6 +253,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "conversation": r["conversation_id"],
             "day": local.strftime("%A, %-d %B %Y"),
             "time": fmt_time(r["sent_at"], tz, precision),
+            "sent_at": r["sent_at"],
             "written": next((written_time(r["sent_at"], r["source_zone"], f, precision) for f in flags if f in DST_FLAGS), ""),
             "direction": r["direction"],
             "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
@@ -385,9 +387,16 @@ def _reaction(x, tz, clients: dict[str, str], precision: str | None) -> dict:
     return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz, precision), "removed": bool(x["removed"])}
 
 
+# 'image omitted by export (the export wrote "Bild weggelassen")': the kind an iPhone export names (whatsapp.py `_omitted`)
+_KIND_OMITTED = re.compile(r"(\w[\w ]*?) omitted by export \(")
+
+
 def _attachment(a, media: bool) -> dict:
+    """An attachment line's facts. Its type: the MIME type, else the kind of media an export named
+    where it left the file out ("image"), else "unknown type"."""
     mime = (a["mime"] or "").lower()
-    item = {"name": a["file_name"] or "(no name)", "mime": a["mime"] or "unknown type", "size": a["size"],
+    kind = _KIND_OMITTED.match(a["missing_reason"] or "")
+    item = {"name": a["file_name"] or "(no name)", "mime": a["mime"] or (kind.group(1) if kind else "unknown type"), "size": a["size"],
             "sha256": a["blob_sha256"], "missing": a["missing_reason"], "inline": False, "omitted": None}
     if a["blob_sha256"] and mime in RENDERABLE_IMAGES:
         if media:
