@@ -160,9 +160,14 @@ def test_undecodable_characters_are_counted_on_the_cover_and_marked_where_they_s
     seq = {int(n): body for n, body in re.findall(r"^#(\d+) [^\n]*\n([^\n]*)", text, re.M)}
     broken = next(n for n, body in seq.items() if body.startswith("Broken"))
     scan = next(n for n, body in seq.items() if body.startswith("The scan"))
-    assert (f"• 5 characters in messages #{min(broken, scan)} ({2 if broken < scan else 3}), #{max(broken, scan)}"
-            f" ({3 if broken < scan else 2}) could not be decoded by the source and stand as U+FFFD, marked \ufffd where they stand;"
-            " the text is otherwise as the source holds it.") in cover_text(made)
+    assert broken < scan  # (the Android thread comes first)
+    assert (f"• 5 characters in messages #{broken} (2), #{scan} (3) are U+FFFD, the replacement character, marked \ufffd where they"
+            " stand; the text is otherwise as the source holds it. A source or an import puts U+FFFD where it could not decode a"
+            " character, but a message may also hold one as it was sent: the archive does not record which of them an import put in."
+            f" ◦ import 1, sms-20240301.xml, which holds #{broken} (sms 7), reported: replaced 2 invalid character references or control"
+            " characters (lone surrogates, &#0; …) with U+FFFD."
+            f" ◦ #{scan}: its U+FFFD were in the source's text as it was imported: no import that holds it reported a character it"
+            " could not decode.") in cover_text(made)
     assert seq[scan] == "The scan reads caf\ufffd and na\ufffd\ufffdve"  # the text itself unchanged
 
 
@@ -240,7 +245,8 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
         "phone": "Alex Owner, the archive's owner (no custodian was named when it was imported)",
         "assumptions": [f"WhatsApp Chat with Sam Client.txt: {SAM_DST}"],
         "decisions": ["times read as wall-clock times in America/New_York (the archive's zone)",
-                      "the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"]}
+                      "the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"],
+        "by_import": []}  # (both imports read it alike)
     assert [f for f in disclosures["filings"] if f["how"] == "manual"] == [
         {"conversation": f["conversation_id"], "matter": "2026-014", "how": "manual", "by": f["filed_by"], "at": f["created_at"],
          "at_local": times.display(f["created_at"], NEW_YORK), "from": f["from_at"], "until": None,
@@ -374,21 +380,22 @@ def test_a_corrected_zone_is_disclosed_with_who_when_which_import_and_how_many_m
     cover = cover_text((None, None, pages)).replace("/ ", "/")  # (a line may break after the / of a zone's name)
     one, two, three = (times.display(i["started_at"], NEW_YORK) for i in imports)
     week1, week2 = (f"WhatsApp Chat with Noa Levi.txt (sha256 {imports[n]['sha256'][:12]})" for n in (0, 2))
-    assert (f"• {week1}: import 1 ({one}): times read as wall-clock times in America/New_York (the archive's zone), since"
-            " superseded: none of its messages is shown at that reading (another import corrected the zone, below); import 2"
-            f" ({two}): times read as wall-clock times in Europe/London, correcting an earlier reading (--corrects-tz); the messages"
-            " written by 'Alex Owner' are the owner's: the archive's owner has that name.") in cover
+    assert (f"• {week1}: the messages written by 'Alex Owner' are the owner's: the archive's owner has that name. By import:"
+            f" ◦ import 1 ({one}): times read as wall-clock times in America/New_York (the archive's zone), since superseded: none of"
+            " its messages is shown at that reading (another import corrected the zone, below)."
+            f" ◦ import 2 ({two}): times read as wall-clock times in Europe/London, correcting an earlier reading (below).") in cover
     assert (f"• {week2}: times read as wall-clock times in Europe/London; the messages written by 'Alex Owner' are the owner's:"
             " the archive's owner has that name.") in cover
-    assert (f"• The zone was corrected by paralegal3 on {two}: import 2, {week1}, was read in Europe/London with --corrects-tz,"
-            " replacing the earlier reading in America/New_York; it moved 3 messages of this transcript, each shown at its"
-            " Europe/London time with the America/New_York reading kept as an earlier version.") in cover
-    assert "they are shown as read in Europe/London, after the zone corrections above." in flat("\n".join(pages))
+    assert (f"• The reading of {week1} was corrected by paralegal3 on {two} (import 2): zone America/New_York → Europe/London;"
+            " it moved 3 messages of this transcript, each shown at its new time with the earlier reading kept as an earlier"
+            " version.") in cover
+    assert "they are shown as read in Europe/London, after the corrections above." in flat("\n".join(pages))
     assert "times read as wall-clock times in America/New_York (the archive's zone);" not in cover  # (never without "superseded")
-    assert manifest["disclosures"]["zone_corrections"] == [
+    assert manifest["disclosures"]["corrections"] == [
         {"import": 2, "source": week1, "sha256": imports[0]["sha256"], "file_name": "WhatsApp Chat with Noa Levi.txt",
          "started_at": imports[1]["started_at"], "at_local": two, "by": "paralegal3", "from_zone": "America/New_York",
-         "to_zone": "Europe/London", "messages": 3}]
+         "to_zone": "Europe/London", "from_order": None, "to_order": None, "messages": 3,  # (the dates prove their order: no notice)
+         "what": "zone America/New_York → Europe/London"}]
     assert [i["imported_by"] for i in imports] == ["paralegal3"] * 3
 
 
@@ -402,7 +409,7 @@ def test_who_corrected_the_zone_is_unknown_for_an_import_made_before_it_was_reco
     r = run(path, "transcript", "2026-020", "--out", tmp_path / "t.pdf")
     assert r.exit_code == 0, r.output
     two = times.display(corrected[3][1]["started_at"], NEW_YORK)
-    assert f"• The zone was corrected by unknown (imported before this was recorded) on {two}: import 2," in cover_text(
+    assert f" was corrected by unknown (imported before this was recorded) on {two} (import 2):" in cover_text(
         (None, None, pages_text(tmp_path / "t.pdf")))
 
 
@@ -438,3 +445,221 @@ def test_every_time_printed_is_at_the_precision_of_the_messages_it_belongs_to(co
     assert ("Window all messages filed to the matter, from 2025-11-13 00:00 -05:00 until 2025-11-14 23:59 -05:00"
             " Messages shown 4 in 1 conversation, from 2025-11-13 03:00 -05:00 to 2025-11-14 04:00 -05:00") in flat(text)
     assert not re.search(r"\d\d:\d\d:\d\d [+-]\d\d:\d\d", text.split("Method and limits")[1])  # no time with seconds after the cover's facts
+
+
+# -- what the archive proves of a correction, of U+FFFD, of a pairing; each import's own reading (walk report 2) -------
+
+
+def matter_transcript(path: Path, folder: Path, client: str, chats: int = 1) -> tuple[list[str], dict]:
+    """A matter for the client holding the archive's first `chats` conversations, its transcript: (page texts
+    without each page's running header and its page and Bates line, manifest)."""
+    from textfile.transcript import manifest
+
+    for args in (["client", "add", client], ["matter", "open", "2026-030", "--client", client, "--title", "Walk"],
+                 *(["file", n, "--matter", "2026-030"] for n in range(1, chats + 1)),
+                 ["transcript", "2026-030", "--out", folder / "t.pdf"]):
+        r = run(path, *args)
+        assert r.exit_code == 0, r.output
+    pages = ["\n".join(line for n, line in enumerate(page.splitlines()) if n and not re.match(r"Page \d+ of \d+ +\S+$", line))
+             for page in pages_text(folder / "t.pdf")]
+    return pages, json.loads(manifest.read(folder / "t.pdf"))
+
+
+def test_an_import_that_moved_nothing_is_not_said_to_have_corrected_a_reading(tmp_path):
+    """Defect 6: --corrects-tz on a chat's first import, or with no --tz, corrected nothing (no message
+    moved, no version kept), yet the cover said the times were read "correcting an earlier reading".
+    (Both imports recorded the flag, as main at df97f02 accepted it; whether such an import is refused
+    now is ingest's to say: the cover states a correction only where versions prove one.)"""
+    path = tmp_path / "archive.db"
+    (tmp_path / "WhatsApp Chat with Noa Levi.txt").write_text(NOA_CHAT, encoding="utf-8")
+    (tmp_path / "WhatsApp Chat with Ruth Levi.txt").write_text(NOA_CHAT.replace("Noa", "Ruth"), encoding="utf-8")
+    for args in (["init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "NOA"],
+                 ["import", tmp_path / "WhatsApp Chat with Noa Levi.txt", "--tz", "Europe/London"],
+                 ["import", tmp_path / "WhatsApp Chat with Ruth Levi.txt"]):
+        assert run(path, *args).exit_code == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("""UPDATE imports SET options = '{"corrects_tz":true}'""")
+    conn.close()
+    pages, manifest = matter_transcript(path, tmp_path, "Noa Levi", chats=2)
+    cover = cover_text((None, None, pages))
+    assert ("• WhatsApp Chat with Noa Levi.txt: times read as wall-clock times in Europe/London; the messages written by 'Alex Owner'"
+            " are the owner's: the archive's owner has that name.") in cover
+    assert ("• WhatsApp Chat with Ruth Levi.txt: times read as wall-clock times in America/New_York (the archive's zone); the messages"
+            " written by 'Alex Owner' are the owner's: the archive's owner has that name.") in cover
+    assert "correct" not in cover.split("Assumed or decided")[1].split("Method and limits")[0]
+    assert manifest["disclosures"]["corrections"] == []
+
+
+BO_CHAT = ("01/11/2025, 09:31 - Alex Owner: Can we meet Thursday?\n"  # dates that read alike in neither order, nothing to tell which
+           "01/11/2025, 09:35 - Bo Chen: Thursday 3 pm works.\n")
+
+
+def test_a_corrected_day_month_order_is_disclosed_like_a_corrected_zone(tmp_path, monkeypatch):
+    """Defect 5's cover side, told as defect 6 asks: a second reading in the other day/month order
+    moved every message; the cover said "as --date-order dmy said" and never that a reading was corrected."""
+    import inspect
+
+    from textfile.ingest import import_path
+
+    path = tmp_path / "archive.db"
+    chat = tmp_path / "WhatsApp Chat with Bo Chen.txt"
+    chat.write_text(BO_CHAT, encoding="utf-8")
+    assert run(path, "init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "BO").exit_code == 0
+    assert run(path, "import", chat).exit_code == 0  # read as month/day/year, the region's order: 1 November
+    monkeypatch.setenv("LOGNAME", "paralegal3")
+    # (the import says it corrects the earlier reading where ingest asks it to)
+    says = {"corrects_reading": True} if "corrects_reading" in inspect.signature(import_path).parameters else {}
+    with Archive.open(path) as archive:
+        import_path(archive, chat, date_order="dmy", **says)  # 11 January
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    with sqlite3.connect(path) as conn:
+        (at,) = conn.execute("SELECT started_at FROM imports WHERE id = 2").fetchone()
+    conn.close()
+    cover = cover_text((None, None, pages))
+    assert ("• The reading of WhatsApp Chat with Bo Chen.txt was corrected by paralegal3 on"
+            f" {times.display(at, NEW_YORK)} (import 2): day/month order mdy → dmy; it moved 2 messages of this transcript, each shown"
+            " at its new time with the earlier reading kept as an earlier version.") in cover
+    assert "dates read as day/month/year, as --date-order dmy said, correcting an earlier reading (below)." in cover
+    assert manifest["disclosures"]["corrections"] == [
+        {"import": 2, "from_zone": "America/New_York", "to_zone": "America/New_York", "from_order": "mdy", "to_order": "dmy",
+         "messages": 2, "source": "WhatsApp Chat with Bo Chen.txt", "sha256": manifest["disclosures"]["sources"][0]["sha256"],
+         "file_name": "WhatsApp Chat with Bo Chen.txt", "started_at": at, "at_local": times.display(at, NEW_YORK), "by": "paralegal3",
+         "what": "day/month order mdy → dmy"}]
+
+
+def test_a_replacement_character_is_not_said_to_be_undecodable_when_the_archive_cannot_tell(tmp_path):
+    """Defect 7: a U+FFFD the sender pasted (valid UTF-8, no warning) and a byte the import could not
+    decode (0xE9, warned about) were both "could not be decoded by the source". The cover now says what
+    U+FFFD is, which messages no reporting import holds (their U+FFFD came with the text), and quotes what
+    each import that read something as U+FFFD reported, beside each message's line in it."""
+    path = tmp_path / "archive.db"
+    (tmp_path / "WhatsApp Chat with Fatima Haddad.txt").write_bytes(
+        b"10/28/25, 9:00 AM - Fatima Haddad: Replacement char already in text: \xef\xbf\xbd (copied from an email)\n"
+        b"10/28/25, 9:01 AM - Fatima Haddad: caf\xe9 at noon\n"
+        b"10/28/25, 9:02 AM - Alex Owner: ok\n")
+    (tmp_path / "WhatsApp Chat with Omar Haddad.txt").write_bytes(
+        b"10/29/25, 9:00 AM - Omar Haddad: The form says \xef\xbf\xbd\xef\xbf\xbd where my name was\n"
+        b"10/29/25, 9:05 AM - Alex Owner: I see\n")
+    assert run(path, "init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "FH").exit_code == 0
+    for name in ("WhatsApp Chat with Fatima Haddad.txt", "WhatsApp Chat with Omar Haddad.txt"):
+        assert run(path, "import", tmp_path / name).exit_code == 0
+    pages, manifest = matter_transcript(path, tmp_path, "Fatima Haddad", chats=2)
+    cover = cover_text((None, None, pages))
+    assert ("• 4 characters in messages #1, #2, #4 (2) are U+FFFD, the replacement character, marked \ufffd where they stand; the text"
+            " is otherwise as the source holds it. A source or an import puts U+FFFD where it could not decode a character, but a"
+            " message may also hold one as it was sent: the archive does not record which of them an import put in."
+            " ◦ import 1, WhatsApp Chat with Fatima Haddad.txt, which holds #1 (line 1), #2 (line 2), reported: 1 byte that is not"
+            " UTF-8 text, each read as U+FFFD (transcripts mark it where it stands): line 2 (0xe9)."
+            " ◦ #4: its U+FFFD were in the source's text as it was imported: no import that holds it reported a character it could"
+            " not decode.") in cover
+    assert "could not be decoded by the source" not in cover
+    d = manifest["disclosures"]
+    assert [{k: v for k, v in u.items() if k != "message"} for u in d["undecodable"]] == [
+        {"seq": 1, "characters": 1, "reported_by": [{"import": 1, "ref": "line 1"}]},
+        {"seq": 2, "characters": 1, "reported_by": [{"import": 1, "ref": "line 2"}]},
+        {"seq": 4, "characters": 2, "reported_by": []}]
+    with sqlite3.connect(path) as conn:
+        (warnings,) = conn.execute("SELECT warnings FROM imports WHERE id = 1").fetchone()
+    conn.close()
+    assert d["undecodable_reports"] == [{"import": 1, "source": "WhatsApp Chat with Fatima Haddad.txt",
+                                        "file_name": "WhatsApp Chat with Fatima Haddad.txt", "warnings": json.loads(warnings)}]
+
+
+PAIRED_WEEK1 = ("11/1/25, 09:31 - Alex Owner: Can we meet Thursday?\n"
+                "11/1/25, 09:35 - Bo Chen: Thursday 3 pm works.\n"
+                "11/1/25, 09:40 - Bo Chen: My sister says the second page is missing.\n")
+PAIRED_WEEK2 = ("11/1/25, 09:31 - Alex Owner: Can we meet Thursday?\n"
+                "11/1/25, 09:35 - Bo Chen: Thursday 3:30 pm works. <This message was edited>\n"
+                "11/1/25, 09:40 - Bo Chen: This message was deleted\n"
+                "11/8/25, 10:00 - Bo Chen: Running late\n")
+
+
+def test_which_text_was_taken_for_an_edit_or_a_deletion_of_which_is_disclosed(tmp_path):
+    """Defect 8: the pairing of an edited or deleted WhatsApp message with its earlier text (ingest's
+    fold) was printed as fact; the cover states the rule once and which line of which import was taken
+    for which, and the manifest carries every pair."""
+    path = tmp_path / "archive.db"
+    for week, text in (("w1", PAIRED_WEEK1), ("w2", PAIRED_WEEK2)):
+        (tmp_path / week).mkdir()
+        (tmp_path / week / "WhatsApp Chat with Bo Chen.txt").write_text(text, encoding="utf-8")
+    assert run(path, "init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "BO").exit_code == 0
+    for week in ("w1", "w2"):
+        assert run(path, "import", tmp_path / week / "WhatsApp Chat with Bo Chen.txt").exit_code == 0
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    with sqlite3.connect(path) as conn:
+        sha = [s for (s,) in conn.execute("SELECT substr(sha256, 1, 12) FROM imports ORDER BY id")]
+        ids = [m for (m,) in conn.execute("SELECT message_id FROM message_aliases ORDER BY alias_id")]
+    conn.close()
+    one, two = (f"WhatsApp Chat with Bo Chen.txt (sha256 {s}; import {n}" for n, s in ((1, sha[0]), (2, sha[1])))
+    assert ("• Edits and deletions between WhatsApp exports were matched by textfile: an export writes a message edited or deleted"
+            ' since an earlier export with its new text (or "This message was deleted") at the time it was first sent, and nothing'
+            " else ties it to the text it replaced. A message an import brought was taken for another form of an archived message when"
+            " both are of the same chat and the same sender at the same time as written, one of them is marked edited or deleted, and"
+            " that import's export did not hold the archived message; both texts are kept, the earlier as an earlier version. A message"
+            ' removed with "Delete for me", or several messages of one sender within that minute, can make such a match wrong:'
+            f" ◦ #2: the edited text in {two}, line 2) was taken for a later form of the message at the same time from the same sender"
+            f" in {one}, line 2), which import 2's export did not hold."
+            f" ◦ #3: the message shown deleted in {two}, line 3) was taken for a later form of the message at the same time from the"
+            f" same sender in {one}, line 3), which import 2's export did not hold.") in cover_text((None, None, pages))
+    assert sorted(manifest["disclosures"]["pairings"], key=lambda x: x["seq"]) == [
+        {"seq": seq, "message": mid, "rule": rule, "import": 2, "source": f"WhatsApp Chat with Bo Chen.txt (sha256 {sha[1]})",
+         "line": f"line {seq}", "paired_import": 1, "paired_source": f"WhatsApp Chat with Bo Chen.txt (sha256 {sha[0]})",
+         "paired_line": f"line {seq}"}
+        for seq, rule, mid in ((2, "edited", manifest["messages"][1][0]), (3, "deleted", manifest["messages"][2][0]))]
+    assert sorted(ids) == sorted(m for m, _ in manifest["messages"][1:3])
+
+
+def test_many_pairs_between_two_imports_are_told_in_one_line():
+    from textfile.transcript.content import _pairings_said
+
+    source = {"name": "chat.txt", "file_names": ["chat.txt"], "sha256": "0" * 64}
+    pairs = [{"seq": n, "rule": "edited", "import": 2, "line": f"line {n}", "paired_import": 1, "paired_line": f"line {n}"}
+             for n in (3, 4, 5, 9)]
+    assert _pairings_said(pairs, {1: source, 2: source}) == [
+        "#3–#5, #9 (4 messages): the edited texts in chat.txt (import 2) were taken for later forms of messages at the same time"
+        " from the same senders in chat.txt (import 1), which import 2's export did not hold (each pair's lines are in the manifest)"]
+
+
+TWICE_CHAT = ("1/11/2025, 09:00 - Noa Levi: The papers are ready.\n"  # (dates with a number above 12 settle the day/month order)
+              "2/11/2025, 01:30 - Noa Levi: Awake? The clocks went back tonight.\n"  # (twice in New York, once in London and Paris)
+              "13/11/2025, 08:00 - Alex Owner: Thanks, I will read them tonight.\n")
+
+
+def test_each_imports_reading_and_assumptions_stay_with_that_import_after_two_corrections(tmp_path):
+    """Defect 14: after two zone corrections, one bullet ran import 1's New York DST assumption into
+    import 3's London reading. What every import of a source shared is said once; what each read
+    otherwise is a line of its own under it."""
+    path = tmp_path / "archive.db"
+    chat = tmp_path / "WhatsApp Chat with Noa Levi.txt"
+    chat.write_text(TWICE_CHAT, encoding="utf-8")
+    for args in (["init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "NOA"],
+                 ["import", chat], ["import", chat, "--tz", "Europe/London", "--corrects-tz"],
+                 ["import", chat],  # (read in the zone the chat was last read in, and says so)
+                 ["import", chat, "--tz", "Europe/Paris", "--corrects-tz"]):
+        r = run(path, *args)
+        assert r.exit_code == 0, r.output
+    pages, manifest = matter_transcript(path, tmp_path, "Noa Levi")
+    with sqlite3.connect(path) as conn:
+        imports = [(n, times.display(at, NEW_YORK), [text.split(": ", 1)[1] for text in json.loads(said)])
+                   for n, at, said in conn.execute("SELECT id, started_at, assumptions FROM imports ORDER BY id")]
+    conn.close()
+    (_, one, dst), (_, two, none), (_, three, zone), (_, four, _) = imports
+    assert none == [] and len(dst) == 1 and len(zone) == 1  # import 1 assumed a DST reading, import 3 the chat's zone
+    cover = cover_text((None, None, pages)).replace("/ ", "/")  # (a line may break after the / of a zone's name)
+    assert ("• WhatsApp Chat with Noa Levi.txt: the messages written by 'Alex Owner' are the owner's: the archive's owner has that name."
+            f" By import: ◦ import 1 ({one}): times read as wall-clock times in America/New_York (the archive's zone), since superseded:"
+            " none of its messages is shown at that reading (another import corrected the zone, below); assumed on import:"
+            f" {dst[0]}. ◦ import 2 ({two}): times read as wall-clock times in Europe/London, correcting an earlier reading (below),"
+            " since superseded: none of its messages is shown at that reading (another import corrected the zone, below)."
+            f" ◦ import 3 ({three}): times read as wall-clock times in Europe/London, since superseded: none of its messages is shown"
+            f" at that reading (another import corrected the zone, below); assumed on import: {zone[0]}."
+            f" ◦ import 4 ({four}): times read as wall-clock times in Europe/Paris, correcting an earlier reading (below).") in cover
+    assert (f"• The reading of WhatsApp Chat with Noa Levi.txt was corrected by paralegal3 on {two} (import 2): zone America/New_York →"
+            " Europe/London; it moved 3 messages of this transcript, each shown at its new time with the earlier reading kept as an"
+            " earlier version.") in cover
+    assert (f"• The reading of WhatsApp Chat with Noa Levi.txt was corrected by paralegal3 on {four} (import 4): zone Europe/London →"
+            " Europe/Paris; it moved 3 messages of this transcript, each shown at its new time with the earlier reading kept as an"
+            " earlier version.") in cover
+    [source] = manifest["disclosures"]["sources"]
+    assert (source["decisions"], source["assumptions"]) == (["the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"], [])
+    assert [(g["imports"], len(g["decisions"]), len(g["assumptions"])) for g in source["by_import"]] == [([1], 1, 1), ([2], 1, 0), ([3], 1, 1), ([4], 1, 0)]

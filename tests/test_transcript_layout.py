@@ -154,13 +154,14 @@ def test_a_run_of_omitted_unnamed_attachments_is_one_line(tmp_path):
     omitted = (Attachment(None, None, None, "omitted by export"),)
     at = datetime(2024, 3, 1, 12, 30, tzinfo=timezone.utc)
     records = [msg(1, "Photos coming")] + [replace(msg(n, ""), sent_at=at, attachments=omitted, identity=("media", n)) for n in (2, 3, 4)]
-    records.append(replace(msg(5, ""), sent_at=at + timedelta(minutes=1), attachments=omitted, identity=("media", 5)))
+    # (more than five minutes after the run: a message of its own)
+    records.append(replace(msg(5, ""), sent_at=at + timedelta(minutes=6), attachments=omitted, identity=("media", 5)))
     pages = transcript(archive_with(tmp_path / "archive.db", records), tmp_path / "t.pdf")
     text = "\n".join(pages[cover_pages(pages):])
     assert ("#2–#4 2024-03-01 07:30:00 -05:00 Sam Client +12025550143 · incoming · SMS\n"
             "3 attachments, one in each message, unnamed in the export — not in the archive: omitted by export\n") in text
     assert text.count("omitted by export") == 2 and text.count("Attachment 1: (no name)") == 1
-    assert ("#5 2024-03-01 07:31:00 -05:00 Sam Client +12025550143 · incoming · SMS\n"
+    assert ("#5 2024-03-01 07:36:00 -05:00 Sam Client +12025550143 · incoming · SMS\n"
             "Attachment 1: (no name), unknown type — not in the archive: omitted by export\n") in text
 
 
@@ -255,3 +256,49 @@ def test_right_to_left_texts_take_their_own_direction_and_names_keep_their_separ
         assert "." in line[0][3] and right_margin - 2 < line[-1][2] <= right_margin + 1  # the period leftmost; flush right
     english = line_after(page, "#3", below=1)
     assert [w[3] for w in english] == ["Hello", "both."] and english[0][1] < 60  # (a left-to-right body as before)
+
+
+# an iPhone export without media: a dozen photos two seconds apart, then one more after a reply
+FATIMA_CHAT = "\r\n".join(
+    ["\u200e[10/28/25, 9:02:13\u202fAM] Fatima Haddad: The photos of the contract"]
+    + [f"\u200e[10/28/25, 9:03:{s:02d}\u202fAM] Fatima Haddad: \u200eimage omitted" for s in range(0, 24, 2)]
+    + ["[10/28/25, 9:10:05\u202fAM] Alex Owner: Thank you, I received 12 photos.",
+       "\u200e[10/28/25, 9:11:00\u202fAM] Fatima Haddad: \u200eimage omitted",
+       "\u200e[10/28/25, 9:12:00\u202fAM] Fatima Haddad: \u200evideo omitted"]) + "\r\n"
+
+
+@pytest.fixture(scope="module")
+def fatima(tmp_path_factory) -> str:
+    """The messages' pages of a transcript of FATIMA_CHAT, imported as a user does."""
+    from textfile.ingest import import_path
+
+    folder = tmp_path_factory.mktemp("fatima")
+    chat = folder / "WhatsApp Chat - Fatima Haddad.txt"
+    chat.write_text(FATIMA_CHAT, encoding="utf-8")
+    with Archive.create(folder / "archive.db", **OWNER) as archive:
+        import_path(archive, chat)
+        with archive.transaction() as conn:
+            filing.add_client(conn, "Fatima Haddad", [], [], "US")
+            filing.open_matter(conn, "2026-014", "Fatima Haddad", "Employment")
+            filing.file_conversation(conn, 1, "2026-014", None, None)
+    pages = transcript(folder / "archive.db", folder / "t.pdf")
+    return "\n".join(pages[cover_pages(pages):])
+
+
+def test_an_omitted_attachment_of_a_kind_the_export_named_prints_that_kind_not_unknown_type(fatima):
+    """Walk report 2, defect 12: "(no name), unknown type — not in the archive: image omitted by export"."""
+    assert ("#15 2025-10-28 09:11:00 -04:00 Fatima Haddad · incoming · WhatsApp\n"
+            'Attachment 1: (no name), image — not in the archive: image omitted by export (the export wrote "image omitted")\n'
+            "#16 2025-10-28 09:12:00 -04:00 Fatima Haddad · incoming · WhatsApp\n"
+            'Attachment 1: (no name), video — not in the archive: video omitted by export (the export wrote "video omitted")\n') in fatima
+    assert "unknown type" not in fatima
+
+
+def test_a_burst_of_omitted_images_seconds_apart_is_one_line_with_every_number_and_the_first_and_last_time(fatima):
+    """Walk report 2, defect 13: an iPhone export's times have seconds, so twelve "image omitted" two
+    seconds apart printed twelve lines; they are one, numbered #2–#13, from the first time to the last."""
+    assert ("#1 2025-10-28 09:02:13 -04:00 Fatima Haddad · incoming · WhatsApp The photos of the contract"
+            " #2–#13 2025-10-28 09:03:00–09:03:22 -04:00 Fatima Haddad · incoming · WhatsApp"
+            " 12 attachments, one in each message, unnamed in the export, image — not in the archive: image omitted by export"
+            ' (the export wrote "image omitted") #14 2025-10-28 09:10:05 -04:00 Alex Owner · outgoing · WhatsApp') in " ".join(fatima.split())
+    assert re.findall(r"^#[\d–#]+", fatima, re.M) == ["#1", "#2–#13", "#14", "#15", "#16"]  # every number, once

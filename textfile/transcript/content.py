@@ -7,21 +7,27 @@ its own read-only connection, so no process holds a whole large matter in memory
 returns the content hashes it read; if the archive changed in between, the transcript is refused.
 
 The cover's facts include everything that shaped the evidence without being in it: each source
-once with whose phone it came from and what was given or assumed when it was read (the zone each
-import read a clock without one in, and whether a later correction superseded that reading), each
-zone correction (--corrects-tz: by whom, which import, from which zone to which, how many of the
-transcript's messages it moved, counted from the versions it kept), how each conversation came into
-the matter (by hand: by whom and when), characters the source could not decode, and times a DST
-change made ambiguous or impossible, with the time as the export wrote it (recomputed from the
-stored instant and the source's zone, never stored twice). Every time of a message is printed at
-its precision: its receipts, reactions and earlier readings too, and a window's bounds where that
-loses nothing.
+once with whose phone it came from and what was given or assumed when it was read (what every
+import of it shared, then what each import read otherwise: its zone, a notice of its own, so that
+one import's reading is never told as another's; and whether a later correction superseded that
+reading), each correction of an earlier reading, as far as the archive proves one: the versions an
+import kept with their earlier time (by whom, which import, the zone and day/month order before and
+after, how many of the transcript's messages it moved; an import given --corrects-tz that moved
+nothing corrected nothing), how each conversation came into the matter (by hand: by whom and when),
+each WhatsApp message that textfile took for another form of a message of another export (an edit
+or a deletion between exports: the rule once, which line of which import was taken for which), the
+U+FFFD the messages hold (never said to be undecodable: which messages no import that reported
+undecodable bytes holds, and what each import that did reported), and times a DST change made
+ambiguous or impossible, with the time as the export wrote it (recomputed from the stored instant
+and the source's zone, never stored twice). Every time of a message is printed at its precision:
+its receipts, reactions and earlier readings too, and a window's bounds where that loses nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -253,6 +259,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "conversation": r["conversation_id"],
             "day": local.strftime("%A, %-d %B %Y"),
             "time": fmt_time(r["sent_at"], tz, precision),
+            "sent_at": r["sent_at"],
             "written": next((written_time(r["sent_at"], r["source_zone"], f, precision) for f in flags if f in DST_FLAGS), ""),
             "direction": r["direction"],
             "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
@@ -385,9 +392,16 @@ def _reaction(x, tz, clients: dict[str, str], precision: str | None) -> dict:
     return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz, precision), "removed": bool(x["removed"])}
 
 
+# 'image omitted by export (the export wrote "Bild weggelassen")': the kind an iPhone export names (whatsapp.py `_omitted`)
+_KIND_OMITTED = re.compile(r"(\w[\w ]*?) omitted by export \(")
+
+
 def _attachment(a, media: bool) -> dict:
+    """An attachment line's facts. Its type: the MIME type, else the kind of media an export named
+    where it left the file out ("image"), else "unknown type"."""
     mime = (a["mime"] or "").lower()
-    item = {"name": a["file_name"] or "(no name)", "mime": a["mime"] or "unknown type", "size": a["size"],
+    kind = _KIND_OMITTED.match(a["missing_reason"] or "")
+    item = {"name": a["file_name"] or "(no name)", "mime": a["mime"] or (kind.group(1) if kind else "unknown type"), "size": a["size"],
             "sha256": a["blob_sha256"], "missing": a["missing_reason"], "inline": False, "omitted": None}
     if a["blob_sha256"] and mime in RENDERABLE_IMAGES:
         if media:
@@ -460,7 +474,8 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
                               "first": fmt_time(first, tz, precision_of.get(cid)), "last": fmt_time(last, tz, precision_of.get(cid)),
                               "cover_title": title})
-    sources = _sources(conn, cond, params, convs, tz, owner_name, archive_zone)
+    moves = _moves(conn, cond, params)
+    sources = _sources(conn, cond, params, convs, tz, owner_name, archive_zone, moves)
     services: dict[str, int] = {}
     for per in counts.values():
         for service, n in per.items():
@@ -471,14 +486,16 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         f" WHERE {cond} AND c.platform = 'whatsapp' ORDER BY 1", params) if z]
     first_conv = min(spans, key=lambda c: spans[c][0], default=None)
     last_conv = max(spans, key=lambda c: spans[c][1], default=None)
+    of_import = {i["import"]: s for s in sources for i in s["imports"]}
+    names = {n: s["name"] for n, s in of_import.items()}
     disclosures = {
-        "sources": [{k: v for k, v in s.items() if k not in ("imported", "assumptions_shown", "assumptions_more", "name", "names")}
-                    for s in sources],
-        "zone_corrections": _corrections(conn, cond, params, sources, tz),
+        "sources": [{k: v for k, v in s.items() if k not in COVER_ONLY} for s in sources],
+        "corrections": _corrections(moves, sources, tz),
         "time_precision": [{"conversation": cid, "precision": precision or "millisecond", "messages": n}
                            for cid in p.conversations for precision, n in sorted(spans[cid][2].items(), key=lambda x: x[0] or "")],
         "filings": _filings(conn, scope, p, tz, precision_of),
-        **_marked_messages(conn, cond, params, p, tz),
+        "pairings": _pairings(conn, cond, params, p, names),
+        **_marked_messages(conn, cond, params, p, tz, names),
     }
     by_hand: dict[tuple, list] = {}
     for f in disclosures["filings"]:
@@ -494,6 +511,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             "precision": _coarsest({precision for span in spans.values() for precision in span[2]}),
             "first": fmt_time(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
             "last": fmt_time(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
+            "pairings": _pairings_said(disclosures["pairings"], of_import), "undecodable": _undecodable_said(disclosures),
             "disclosures": disclosures}
 
 
@@ -503,13 +521,18 @@ def _coarsest(precisions: dict) -> str | None:
 
 
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
-COVER_ASSUMPTIONS = 5  # per source; the manifest holds every one
+OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}  # the two orders a date with both numbers up to 12 can be read in
+COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
+COVER_ONLY = ("imported", "assumptions_shown", "assumptions_more", "name", "names", "shown_by_import")
 
 
-def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_name: str, archive_zone: str) -> list[dict]:
+def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_name: str, archive_zone: str, moves: list[dict]) -> list[dict]:
     """Each source once, however often its bytes were imported (same sha256 and format), with every
-    import's date, whose phone it came from, and what was assumed or given when it was read. A source
-    whose file name another source has too is named with the start of its sha256 as well (`name`)."""
+    import's date, whose phone it came from, and what was assumed or given when it was read: what
+    every import of it shared (`decisions`, `assumptions`), then what each import read otherwise
+    (`by_import`: a zone, a notice of its own), so that one import's reading is never told as
+    another's. A source whose file name another source has too is named with the start of its sha256
+    as well (`name`)."""
     per_import: dict[int, dict[int, int]] = {}  # import -> conversation -> messages
     shown_in: dict[int, dict[str, int]] = {}  # import -> zone its messages are shown at -> messages
     for import_id, cid, zone, n in conn.execute(
@@ -521,6 +544,12 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
         zones[zone] = zones.get(zone, 0) + n
     if not per_import:
         return []
+    corrected: dict[int, set[str]] = {}  # import -> what it corrected in the transcript's messages ("zone", "date_order")
+    for move in moves:
+        corrected.setdefault(move["import"], set()).update(
+            what for what, changed in (("zone", move["from_zone"] != move["to_zone"]),
+                                       ("date_order", None not in (move["from_order"], move["to_order"]) and move["from_order"] != move["to_order"]))
+            if changed)
     marks = ",".join("?" * len(per_import))
     sources: dict[tuple[str, str], dict] = {}
     for i in conn.execute(f"SELECT * FROM imports WHERE id IN ({marks}) ORDER BY id", list(per_import)):
@@ -528,8 +557,7 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
         if s is None:
             s = sources[(i["sha256"], i["format"])] = {
                 "sha256": i["sha256"], "format": i["format"], "size": i["size"], "file_names": [], "imports": [], "imported": [],
-                "messages": 0, "zones": [], "custodians": [], "phone": "", "conversations": [], "assumptions": [], "decisions": [],
-                "readings": []}
+                "messages": 0, "zones": [], "custodians": [], "phone": "", "conversations": [], "read": []}
         options = json.loads(i["options"] or "{}")
         assumptions = json.loads(i["assumptions"] or "[]")
         s["imports"].append({"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": i["zone"],
@@ -542,14 +570,10 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
         for cid in per_import[i["id"]]:
             if cid not in s["conversations"]:
                 s["conversations"].append(cid)
-        for text in assumptions:
-            if text not in s["assumptions"]:
-                s["assumptions"].append(text)
-        if i["format"] == "whatsapp":
-            s["readings"].append((i["id"], s["imported"][-1][0], _reading(i["zone"], options, shown_in[i["id"]], archive_zone)))
-        for text in _given(i, options, convs, per_import[i["id"]], owner_name):
-            if text not in s["decisions"]:
-                s["decisions"].append(text)
+        fixed = corrected.get(i["id"], set())
+        decisions = [_reading(i["zone"], "zone" in fixed, shown_in[i["id"]], archive_zone)] if i["format"] == "whatsapp" else []
+        decisions += _given(i, options, convs, per_import[i["id"]], owner_name, "date_order" in fixed)
+        s["read"].append((i["id"], s["imported"][-1][0], decisions, assumptions))
     named: dict[str, int] = {}
     for s in sources.values():
         for name in s["file_names"]:
@@ -557,29 +581,46 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
     for s in sources.values():
         same_name = f" (sha256 {s['sha256'][:12]})" if any(named[name] > 1 for name in s["file_names"]) else ""
         s["name"], s["names"] = s["file_names"][0] + same_name, ", ".join(s["file_names"]) + same_name
-        by_reading: dict[str, list[str]] = {}  # imports that read it alike, by how they read it
-        for n, at, text in s.pop("readings"):
-            by_reading.setdefault(text, []).append(f"{n} ({at})")
-        if len(by_reading) > 1:  # imports that read it differently: each says how
-            s["decisions"][:0] = [f"import{'s' if len(which) > 1 else ''} {', '.join(which)}: {text}" for text, which in by_reading.items()]
-        elif by_reading:
-            s["decisions"].insert(0, next(iter(by_reading)))
+        read = s.pop("read")
+        s["decisions"] = _shared([decisions for _, _, decisions, _ in read])
+        s["assumptions"] = _shared([assumptions for _, _, _, assumptions in read])
+        own: dict[tuple, list[tuple[int, str]]] = {}  # what imports read otherwise than the others -> those imports
+        for n, at, decisions, assumptions in read:
+            key = (tuple(t for t in decisions if t not in s["decisions"]), tuple(t for t in assumptions if t not in s["assumptions"]))
+            if key != ((), ()):
+                own.setdefault(key, []).append((n, at))
+        s["by_import"] = [{"imports": [n for n, _ in which], "decisions": list(decisions), "assumptions": list(assumptions)}
+                          for (decisions, assumptions), which in own.items()]
         if s["custodians"]:
             s["phone"] = f"{', '.join(s['custodians'])} (the custodian named when it was imported)"
         else:
             s["phone"] = f"{owner_name}, the archive's owner (no custodian was named when it was imported)"
-        # (a notice that opens with the file's name says it once)
-        s["assumptions_shown"] = [_after_prefix(text, f"{s['file_names'][0]}: ") for text in s["assumptions"][:COVER_ASSUMPTIONS]]
-        s["assumptions_more"] = len(s["assumptions"]) - len(s["assumptions_shown"])
+        prefix = f"{s['file_names'][0]}: "  # (a notice that opens with the file's name says it once)
+        s["assumptions_shown"], s["assumptions_more"] = _cover_assumptions(s["assumptions"], prefix)
+        s["shown_by_import"] = [
+            {"label": f"import{'s' if len(which) > 1 else ''} {', '.join(f'{n} ({at})' for n, at in which)}", "decisions": list(decisions),
+             **dict(zip(("assumptions_shown", "assumptions_more"), _cover_assumptions(list(assumptions), prefix)))}
+            for (decisions, assumptions), which in own.items()]
     return list(sources.values())
 
 
-def _reading(zone: str, options: dict, shown_in: dict[str, int], archive_zone: str) -> str:
-    """The zone an import read a clock without one in, and whether its messages are still shown at
-    that reading: another import that corrected the zone (--corrects-tz) moved them to its own."""
+def _shared(lists: list[list[str]]) -> list[str]:
+    """The texts every list holds, in the order of the first."""
+    return [t for t in lists[0] if all(t in other for other in lists[1:])] if lists else []
+
+
+def _cover_assumptions(texts: list[str], prefix: str) -> tuple[list[str], int]:
+    shown = [_after_prefix(text, prefix) for text in texts[:COVER_ASSUMPTIONS]]
+    return shown, len(texts) - len(shown)
+
+
+def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone: str) -> str:
+    """The zone an import read a clock without one in, whether that reading corrected an earlier one
+    (it moved messages: `_moves`, never merely because --corrects-tz was given), and whether its
+    messages are still shown at that reading: another import that corrected the zone moved them to its own."""
     text = f"times read as wall-clock times in {zone}" + (" (the archive's zone)" if zone == archive_zone else "")
-    if options.get("corrects_tz"):
-        text += ", correcting an earlier reading (--corrects-tz)"
+    if corrected:
+        text += ", correcting an earlier reading (below)"
     total = sum(shown_in.values())
     moved = total - shown_in.get(zone, 0)
     if moved == total:
@@ -589,26 +630,69 @@ def _reading(zone: str, options: dict, shown_in: dict[str, int], archive_zone: s
     return text
 
 
-def _corrections(conn, cond: str, params: list, sources: list[dict], tz: ZoneInfo) -> list[dict]:
-    """Every import that corrected the zone an earlier reading of a clock without one used
-    (--corrects-tz): by whom and when, from which zone to which, and how many of the transcript's
-    messages it moved (each keeps its earlier reading as a version that this import made)."""
-    imports = {i["import"]: (s, i) for s in sources for i in s["imports"] if i["options"].get("corrects_tz")}
-    if not imports:
+_ORDER_SAID = re.compile(r"dates (?:were )?read as (day/month/year|month/day/year|year/month/day)")
+
+
+def _moves(conn, cond: str, params: list) -> list[dict]:
+    """Every reading an import corrected among the transcript's messages, as the archive proves it:
+    the versions that import kept with their earlier time (`message_versions.sent_at`, kept only when
+    the state it replaced was at another time). By import: the zone and day/month order of the
+    earlier reading (the version's zone; the order of the latest import before it that held the
+    message) and of its own, and how many messages moved. An import given --corrects-tz that moved
+    nothing corrected nothing, and is not here."""
+    found: dict[tuple, set[str]] = {}
+    for import_id, zone, earlier, mid in conn.execute(
+            "SELECT v.import_id, v.source_zone, (SELECT max(s.import_id) FROM message_sources s WHERE s.message_id = v.message_id"
+            " AND s.import_id < v.import_id), v.message_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
+            f" WHERE {cond} AND v.sent_at IS NOT NULL", params):
+        found.setdefault((import_id, zone, earlier), set()).add(mid)
+    if not found:
         return []
-    moved: dict[tuple[int, str], set] = {}
-    marks = ",".join("?" * len(imports))
-    for import_id, zone, mid in conn.execute(
-            "SELECT v.import_id, v.source_zone, v.message_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
-            f" WHERE {cond} AND v.import_id IN ({marks}) AND v.sent_at IS NOT NULL AND v.source_zone IS NOT NULL", [*params, *imports]):
-        if zone != imports[import_id][1]["zone"]:
-            moved.setdefault((import_id, zone), set()).add(mid)
+    wanted = sorted({n for key in found for n in (key[0], key[2]) if n is not None})
+    imports = {i["id"]: i for i in conn.execute(
+        f"SELECT id, format, zone, options, assumptions, warnings FROM imports WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+    moved: dict[tuple, set[str]] = {}
+    for (n, zone, earlier), ids in found.items():
+        i = imports[n]
+        before, after = _order(imports.get(earlier)), _order(i)
+        if i["format"] == "whatsapp" and (zone or i["zone"]) == i["zone"] and (before is None) != (after is None):
+            # the same zone, and the times moved: the dates were read in the other of the two orders they can be read in
+            before, after = before or OTHER_ORDER.get(after), after or OTHER_ORDER.get(before)
+        moved.setdefault((n, zone or i["zone"], before, i["zone"], after), set()).update(ids)
+    return [{"import": n, "from_zone": from_zone, "to_zone": to_zone, "from_order": from_order, "to_order": to_order, "messages": len(ids)}
+            for (n, from_zone, from_order, to_zone, to_order), ids in sorted(moved.items(), key=lambda x: (x[0][0], str(x[0][1:])))]
+
+
+def _order(i) -> str | None:
+    """The day/month order a WhatsApp import read its dates in, where it says: --date-order, or the
+    notice that it assumed one (whatsapp.py; where the dates prove the order, no reading can move them)."""
+    if i is None or i["format"] != "whatsapp":
+        return None
+    given = json.loads(i["options"] or "{}").get("date_order")
+    if given:
+        return given
+    for text in json.loads(i["assumptions"] or "[]") + json.loads(i["warnings"] or "[]"):
+        found = _ORDER_SAID.search(text)
+        if found:
+            return next(code for code, words in DATE_ORDERS.items() if words == found.group(1))
+    return None
+
+
+def _corrections(moves: list[dict], sources: list[dict], tz: ZoneInfo) -> list[dict]:
+    """Every correction of an earlier reading (`_moves`): by whom and when, which import of which
+    source, what it changed (the zone, the day/month order) and how many of the transcript's
+    messages it moved (each keeps its earlier reading as a version that this import made)."""
+    imports = {i["import"]: (s, i) for s in sources for i in s["imports"]}
     out = []
-    for (import_id, zone), ids in sorted(moved.items()):
-        s, i = imports[import_id]
-        out.append({"import": import_id, "source": s["name"], "sha256": s["sha256"], "file_name": i["file_name"],
-                    "started_at": i["started_at"], "at_local": fmt_time(i["started_at"], tz), "by": i["imported_by"],
-                    "from_zone": zone, "to_zone": i["zone"], "messages": len(ids)})
+    for move in moves:
+        s, i = imports[move["import"]]
+        what = []
+        if move["from_zone"] != move["to_zone"]:
+            what.append(f"zone {move['from_zone']} → {move['to_zone']}")
+        if None not in (move["from_order"], move["to_order"]) and move["from_order"] != move["to_order"]:
+            what.append(f"day/month order {move['from_order']} → {move['to_order']}")
+        out.append({**move, "source": s["name"], "sha256": s["sha256"], "file_name": i["file_name"], "started_at": i["started_at"],
+                    "at_local": fmt_time(i["started_at"], tz), "by": i["imported_by"], "what": " and ".join(what) or "times read anew"})
     return out
 
 
@@ -616,14 +700,16 @@ def _after_prefix(text: str, prefix: str) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
-def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str) -> list[str]:
+def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, corrected: bool = False) -> list[str]:
     """What a person gave, or textfile settled, when the source was read, in words, beside the zone
-    (`_reading`): the day/month order, who the owner is in a chat that names people by name."""
+    (`_reading`): the day/month order (and whether it corrected an earlier one: it moved messages),
+    who the owner is in a chat that names people by name."""
     out = []
     if i["format"] != "whatsapp":
         return out
     if options.get("date_order"):
-        out.append(f"dates read as {DATE_ORDERS.get(options['date_order'], options['date_order'])}, as --date-order {options['date_order']} said")
+        out.append(f"dates read as {DATE_ORDERS.get(options['date_order'], options['date_order'])}, as --date-order {options['date_order']} said"
+                   + (", correcting an earlier reading (below)" if corrected else ""))
     owners = [p for cid in conversations for p in convs.get(cid, {}).get("participants", []) if p["is_owner"]]
     for p in owners:
         written = p["name"] or p["handle"]
@@ -661,9 +747,95 @@ def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo, precision_of: dict[int, 
                 f" WHERE {which} AND f.conversation_id IN ({marks}) ORDER BY f.conversation_id, f.id", [*args, *p.conversations])]
 
 
-def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo) -> dict:
-    """Messages holding characters the source could not decode (U+FFFD), and times a DST change
-    forced textfile to resolve, with their numbers in the transcript."""
+def _numbered(p: Plan, rowids) -> dict[int, int]:
+    """rowid -> the message's number in the transcript, for these rowids (those in it)."""
+    wanted = set(rowids)
+    return {row[0]: n for n, row in enumerate(p.rows, 1) if row[0] in wanted}
+
+
+def _pairings(conn, cond: str, params: list, p: Plan, names: dict[int, str]) -> list[dict]:
+    """The transcript's messages whose versions come from two WhatsApp exports that textfile took for
+    one message (ingest's fold: an edit or a deletion between exports; `message_aliases`). Each pair:
+    the import that made it (`import`, its line), its rule (edited, deleted: that import brought the
+    later form; earlier: it brought the earlier one), and the archived message it was taken for, as
+    the latest import before it that held that message had it (`paired_import`, its line)."""
+    rows = conn.execute(
+        "SELECT m.rowid, a.message_id, a.import_id, a.rule,"
+        " (SELECT min(s.source_ref) FROM message_sources s WHERE s.message_id = a.message_id AND s.import_id = a.import_id),"
+        " (SELECT max(s.import_id) FROM message_sources s WHERE s.message_id = a.message_id AND s.import_id < a.import_id)"
+        f" FROM message_aliases a JOIN messages m ON m.id = a.message_id WHERE {cond}", params).fetchall()
+    seq = _numbered(p, (r[0] for r in rows))
+    out = []
+    for rowid, mid, import_id, rule, line, paired in rows:
+        if rowid not in seq:
+            continue
+        paired_line = paired and conn.execute("SELECT min(source_ref) FROM message_sources WHERE message_id = ? AND import_id = ?",
+                                              (mid, paired)).fetchone()[0]
+        out.append({"seq": seq[rowid], "message": mid, "rule": rule, "import": import_id, "source": names.get(import_id), "line": line,
+                    "paired_import": paired, "paired_source": names.get(paired), "paired_line": paired_line})
+    return sorted(out, key=lambda x: (x["seq"], x["import"]))
+
+
+PAIRED_EACH = 3  # pairs of one kind between two imports told one by one on the cover; more are told together (the manifest lists each)
+PAIRED_WORDS = {  # rule -> (what the import brought, what it was taken for), one and several
+    "edited": (("the edited text", "a later form of the message"), ("the edited texts", "later forms of messages")),
+    "deleted": (("the message shown deleted", "a later form of the message"), ("the messages shown deleted", "later forms of messages")),
+    "earlier": (("the text", "an earlier form of the message"), ("the texts", "earlier forms of messages")),
+}
+
+
+def _pairings_said(pairings: list[dict], of_import: dict[int, dict]) -> list[str]:
+    """The cover's lines for `_pairings`: one per message, or one for many pairs of one kind between two imports."""
+    groups: dict[tuple, list[dict]] = {}
+    for x in pairings:
+        groups.setdefault((x["rule"], x["import"], x["paired_import"]), []).append(x)
+    out = []
+    for (rule, n, paired), found in sorted(groups.items(), key=lambda g: g[1][0]["seq"]):
+        one, many = PAIRED_WORDS.get(rule, (("the text", "another form of the message"), ("the texts", "other forms of messages")))
+        if len(found) <= PAIRED_EACH:
+            for x in found:
+                there = f" in {_where(of_import[paired], paired, x['paired_line'])}" if paired is not None else " archived before"
+                out.append(f"#{x['seq']}: {one[0]} in {_where(of_import[n], n, x['line'])} was taken for {one[1]} at the same"
+                           f" time from the same sender{there}, which import {n}'s export did not hold")
+        else:
+            there = f" in {_where(of_import[paired], paired)}" if paired is not None else " archived before"
+            out.append(f"{_numbers([x['seq'] for x in found])} ({len(found)} messages): {many[0]} in {_where(of_import[n], n)} were"
+                       f" taken for {many[1]} at the same time from the same senders{there}, which import {n}'s export did not hold"
+                       " (each pair's lines are in the manifest)")
+    return out
+
+
+def _where(source: dict, n: int, line: str | None = None) -> str:
+    """A source, an import of it and a line in it: "chat.zip (import 2, line 8)", "chat.zip (sha256 43d223389ed7; import 2, line 8)"."""
+    name = source["file_names"][0]
+    same_name = f"sha256 {source['sha256'][:12]}; " if source["name"] != name else ""
+    return f"{name} ({same_name}import {n}{f', {line}' if line else ''})"
+
+
+def _numbers(seqs: list[int]) -> str:
+    """Message numbers in order, a run of consecutive ones as "#3–#7"."""
+    runs: list[list[int]] = []
+    for n in sorted(seqs):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"#{r[0]}–#{r[-1]}" if len(r) > 2 else ", ".join(f"#{n}" for n in r) for r in runs)
+
+
+def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names: dict[int, str]) -> dict:
+    """Messages holding U+FFFD, and times a DST change forced textfile to resolve, with their numbers
+    in the transcript.
+
+    A U+FFFD is what a source or an import puts where it could not decode a character, but a message
+    may also hold one as it was sent (pasted from a broken e-mail), and the archive does not record
+    which of a message's U+FFFD an import put in. What it does record: the imports that hold each
+    message, and each import's warnings, where every importer reports what it read as U+FFFD (a
+    WhatsApp chat's bytes, an Android backup's lone surrogates, an iMessage row's text). A message no
+    such import holds had its U+FFFD in the source's text as it was read (`reported_by` empty); for
+    the others, the cover names the imports that reported and quotes what they said (which lines),
+    beside the message's own line in each, and claims no more: tying a U+FFFD to a reported byte
+    would take each byte's place in the text, which no warning keeps (WhatsApp's names five lines)."""
     hits = conn.execute(
         "SELECT m.rowid, m.id, m.body, m.flags, m.sent_at, m.source_zone, m.time_precision,"
         " (SELECT coalesce(sum(length(v.body) - length(replace(v.body, char(65533), ''))), 0) FROM message_versions v"
@@ -671,16 +843,18 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo) -> di
         f" FROM messages m WHERE {cond} AND (instr(m.body, char(65533)) OR m.flags LIKE '%\"time\\_%' ESCAPE '\\'"
         "  OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND instr(v.body, char(65533))))", params).fetchall()
     if not hits:
-        return {"undecodable": [], "dst": []}
-    wanted = {h["rowid"] for h in hits}
-    seq = {row[0]: n for n, row in enumerate(p.rows, 1) if row[0] in wanted}
+        return {"undecodable": [], "undecodable_reports": [], "dst": []}
+    seq = _numbered(p, (h["rowid"] for h in hits))
     undecodable, dst = [], []
     for h in sorted(hits, key=lambda h: seq.get(h["rowid"], 0)):
         if h["rowid"] not in seq:
             continue
         count = h["body"].count("\ufffd") + h["in_versions"]
         if count:
-            undecodable.append({"seq": seq[h["rowid"]], "message": h["id"], "characters": count})
+            held = conn.execute("SELECT import_id, min(source_ref) FROM message_sources WHERE message_id = ? GROUP BY import_id ORDER BY import_id",
+                                (h["id"],)).fetchall()
+            undecodable.append({"seq": seq[h["rowid"]], "message": h["id"], "characters": count,
+                                "reported_by": [{"import": n, "ref": ref} for n, ref in held]})
         for flag in DST_FLAGS:
             if flag in json.loads(h["flags"]):
                 written = written_time(h["sent_at"], h["source_zone"], flag, h["time_precision"])
@@ -688,7 +862,46 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo) -> di
                             "written": written, "shown": fmt_time(h["sent_at"], tz, h["time_precision"]),
                             "second": flag == "time_ambiguous" and second_occurrence(h["sent_at"], h["source_zone"]),
                             "resolved": fmt_time(h["sent_at"], times.zone(h["source_zone"]), h["time_precision"]) if written else ""})
-    return {"undecodable": undecodable, "dst": dst}
+    holding = sorted({x["import"] for u in undecodable for x in u["reported_by"]})
+    reports = []
+    for i in conn.execute(f"SELECT id, file_name, warnings, assumptions FROM imports WHERE id IN ({','.join('?' * len(holding))}) ORDER BY id",
+                          holding) if holding else ():
+        said = [text for text in json.loads(i["warnings"] or "[]") + json.loads(i["assumptions"] or "[]") if "U+FFFD" in text]
+        if said:
+            reports.append({"import": i["id"], "source": names.get(i["id"], i["file_name"]), "file_name": i["file_name"], "warnings": said})
+    reporting = {r["import"] for r in reports}
+    for u in undecodable:
+        u["reported_by"] = [x for x in u["reported_by"] if x["import"] in reporting]
+    return {"undecodable": undecodable, "undecodable_reports": reports, "dst": dst}
+
+
+COVER_REPORTS = 3  # warnings quoted per import; COVER_HELD: messages named per import
+COVER_HELD = 10
+
+
+def _undecodable_said(d: dict) -> list[str]:
+    """The cover's lines under the U+FFFD count: the messages whose U+FFFD were in the source's text
+    as it was read, then each import that reported characters it could not decode, what it said and
+    which of those messages it holds (at which line)."""
+    out: list[tuple[int, str]] = []  # (the first message a line names, the line)
+    clean = [u for u in d["undecodable"] if not u["reported_by"]]
+    if clean:
+        one, many = len(clean) == 1, sum(u["characters"] for u in clean) > 1
+        out.append((clean[0]["seq"], f"{_numbers([u['seq'] for u in clean])}: {'its' if one else 'their'} U+FFFD {'were' if many else 'was'}"
+                                     f" in the source's text as it was imported: no import that holds {'it' if one else 'them'}"
+                                     " reported a character it could not decode"))
+    for r in d["undecodable_reports"]:
+        held = [(u["seq"], x["ref"]) for u in d["undecodable"] for x in u["reported_by"] if x["import"] == r["import"]]
+        named = ", ".join(f"#{n} ({ref})" for n, ref in held[:COVER_HELD]) + (f" and {len(held) - COVER_HELD} more" if len(held) > COVER_HELD else "")
+        quoted = "; ".join(_first_sentence(_after_prefix(text, f"{r['file_name']}: ")) for text in r["warnings"][:COVER_REPORTS])
+        more = f" (and {len(r['warnings']) - COVER_REPORTS} more, in the manifest)" if len(r["warnings"]) > COVER_REPORTS else ""
+        out.append((held[0][0], f"import {r['import']}, {r['source']}, which holds {named}, reported: {quoted}{more}"))
+    return [line for _, line in sorted(out, key=lambda x: x[0])]
+
+
+def _first_sentence(text: str) -> str:
+    end = text.find(". ")
+    return text if end < 0 else text[:end]
 
 
 def second_occurrence(stored: str, zone_name: str | None) -> bool:

@@ -32,8 +32,10 @@ def build(*, transcript_id: str, archive_id: str, generated_at: str, version: st
     """The manifest's bytes: JSON without spaces, its keys sorted, then `messages` last, written
     straight from the (id, content hash) pairs so that 100,000 messages cost no list of lists.
     `disclosures`: what the cover discloses, as data (sources with whose phone and what was assumed
-    or given when each was read, how each conversation was filed and by whom, the precision of the
-    times, characters the source could not decode, times a DST change made textfile resolve)."""
+    or given when each was read, shared and by import; the corrections of a reading the archive
+    proves; how each conversation was filed and by whom; the precision of the times; each WhatsApp
+    message taken for another form of a message of another export, with both lines; the U+FFFD in
+    each message and what the imports that hold it reported; times a DST change made textfile resolve)."""
     from textfile.transcript.pdf import bates
 
     manifest = {

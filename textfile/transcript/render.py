@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from textfile import processes
+from textfile import processes, times
 from textfile.errors import ProcessFailed
 from textfile.transcript.content import Job, load_chunk
 
@@ -334,29 +334,46 @@ def isolated(text: str) -> Markup:
     return Markup('<span dir="rtl">') + marked + Markup("</span>") if direction(text) else marked
 
 
+OMITTED_RUN_GAP_S = 300  # the most between two messages of one run of omitted attachments (`shown`): sent in one go
+
+
 def _omission(m: dict) -> tuple | None:
     """What makes a message one of a run shown as one line: nothing but one attachment the export
-    left out without a name (WhatsApp's "<Media omitted>"), from the same sender at the same time."""
+    left out without a name (WhatsApp's "<Media omitted>", an iPhone export's "image omitted"), from
+    the same sender, of the same kind and left out for the same reason."""
     if (m["body"] or m["marks"] or m["call"] or m["versions"] or m["reactions"] or m["delivered"] or m["read"] or m["reply_to"]
             or m["reply_outside"] or m["written"] or len(m["attachments"]) != 1):
         return None
     a = m["attachments"][0]
     if a["name"] != "(no name)" or not a["missing"] or a["sha256"]:
         return None
-    return (m["conversation"], m["direction"], m["sender_handle"], m["sender_name"], m["service"], m["time"], a["mime"], a["missing"])
+    return (m["conversation"], m["direction"], m["sender_handle"], m["sender_name"], m["service"], a["mime"], a["missing"])
+
+
+def _time_span(first: str, last: str) -> str:
+    """Two displayed times as one span: "2025-10-28 09:03:00–09:03:22 -04:00" on one day at one offset."""
+    if first == last:
+        return first
+    if first[:11] == last[:11] and first[-6:] == last[-6:]:
+        return f"{first[:-7]}–{last[11:]}"
+    return f"{first} – {last}"
 
 
 def shown(data: dict) -> list[dict]:
     """The chunk's messages as the template shows them: text made printable and undecodable characters
-    marked, a run of consecutive messages that are each one omitted, unnamed attachment (same sender,
-    same time) as one line with their numbers; `i` is each one's index in the list."""
+    marked, and a run of consecutive messages that are each one omitted, unnamed attachment (same
+    sender, kind and reason, on one day, each within OMITTED_RUN_GAP_S of the one before, no other
+    message between: a burst of photos an export left out) as one line with their numbers and the
+    first and last time; `i` is each one's index in the list."""
     out: list[dict] = []
     run_key = None
     for m in data["messages"]:
         key = _omission(m)
-        if key is not None and key == run_key and not m["new_day"] and not m["continued"]:
-            out[-1]["seq_last"] = m["seq"]
-            out[-1]["omitted_run"] += 1
+        if (key is not None and key == run_key and not m["new_day"] and not m["continued"]
+                and (times.from_iso(m["sent_at"]) - times.from_iso(out[-1]["sent_last"])).total_seconds() <= OMITTED_RUN_GAP_S):
+            run = out[-1]
+            run["seq_last"], run["sent_last"], run["omitted_run"] = m["seq"], m["sent_at"], run["omitted_run"] + 1
+            run["time"] = _time_span(run["time_first"], m["time"])
             continue
         run_key = key
         m["dir"] = direction(m["body"])
@@ -364,7 +381,7 @@ def shown(data: dict) -> list[dict]:
         for v in m["versions"]:
             v["dir"] = direction(v["body"])
             v["body"] = undecodable(printable(v["body"]))
-        m["seq_last"], m["omitted_run"], m["i"] = None, 1, len(out)
+        m["seq_last"], m["omitted_run"], m["i"], m["time_first"], m["sent_last"] = None, 1, len(out), m["time"], m["sent_at"]
         out.append(m)
     return out
 
