@@ -1177,10 +1177,13 @@ def test_cli_import_and_clean_errors(cli, archive, tmp_path):
     failed = cli("import", bad, "--format", "whatsapp")
     assert failed.exit_code == 1
     assert f"Error: {bad}: not a WhatsApp chat export (binary data)" in failed.output
-    owner = cli("import", WA / "WhatsApp Chat with Sam Client.txt", "--format", "whatsapp", "--me", "Sam Client", "--quiet")
-    assert owner.exit_code == 0
-    after = snapshot(archive)
-    assert after["messages"] != before["messages"]  # --me makes another conversation (owner is part of the key)
+    # another --me for a chat the archive holds would make a second conversation of it (the owner is part of the key): refused
+    owner = cli("import", SAM, "--format", "whatsapp", "--me", "Sam Client", "--quiet")
+    assert owner.exit_code == 1
+    assert owner.output == (f"Error: {SAM}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read with"
+                            " 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
+                            " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another chat\n")
+    assert snapshot(archive) == before
 
 
 def test_cli_failure_leaves_the_archive_unchanged(cli, archive, tmp_path):
