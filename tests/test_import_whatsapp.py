@@ -1178,10 +1178,13 @@ def test_cli_import_and_clean_errors(cli, archive, tmp_path):
     failed = cli("import", bad, "--format", "whatsapp")
     assert failed.exit_code == 1
     assert f"Error: {bad}: not a WhatsApp chat export (binary data)" in failed.output
-    owner = cli("import", WA / "WhatsApp Chat with Sam Client.txt", "--format", "whatsapp", "--me", "Sam Client", "--quiet")
-    assert owner.exit_code == 0
-    after = snapshot(archive)
-    assert after["messages"] != before["messages"]  # --me makes another conversation (owner is part of the key)
+    # another --me for a chat the archive holds would make a second conversation of it (the owner is part of the key): refused
+    owner = cli("import", SAM, "--format", "whatsapp", "--me", "Sam Client", "--quiet")
+    assert owner.exit_code == 1
+    assert owner.output == (f"Error: {SAM}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read with"
+                            " 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
+                            " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another chat\n")
+    assert snapshot(archive) == before
 
 
 def test_cli_failure_leaves_the_archive_unchanged(cli, archive, tmp_path):
@@ -1703,8 +1706,9 @@ def test_reimporting_an_export_read_before_keeps_the_first_reading_as_a_version(
     assert done.exit_code == 0, done.output
     [report] = json.loads(done.stdout)
     assert (report["added"], report["already_present"], report["updated"]) == (0, 4, 2)
-    assert report["warnings"] == ["line 4: changed since it was archived; the earlier version is kept",
-                                  "line 5: changed since it was archived; the earlier version is kept"]
+    assert report["warnings"] == ["2 messages of an hour the clocks repeated in America/New_York now read as the other of its two"
+                                  " occurrences, as the export's line order shows (see the assumption): each keeps its earlier time"
+                                  " as a version"]
     now = {r["body"]: dict(r) for r in archive.conn.execute("SELECT id, body, sent_at, flags, version FROM messages")}
     assert {body: r["id"] for body, r in now.items()} == {body: r["id"] for body, r in archived.items()}  # the same messages
     moved = {"C third (clock went back, so EST)": "2025-11-02T06:10:00.000Z", "D fourth (EST)": "2025-11-02T06:40:00.000Z"}

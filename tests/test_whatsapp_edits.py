@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import snapshot
-from textfile.errors import ImportFailed
+from textfile.errors import ImportFailed, TextfileError
 from textfile.ingest import import_path
 from textfile.integrity import check_archive
 
@@ -138,6 +138,14 @@ def one_edited_message(archive, shape: Shape) -> str:
     assert chat(archive) == rows[:2] + [EDITED_ROW] + rows[3:] + [WEEK2_ROW]
     assert versions(archive) == [("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, None, None)]
     return message_id(archive, "Thursday 3:30 pm works.")
+
+
+def imported(cli, *args) -> dict:
+    """`textfile import ARGS --json`, which must succeed: the one import's report."""
+    done = cli("import", *args, "--json")
+    assert done.exit_code == 0, done.output
+    [report] = json.loads(done.stdout)
+    return report
 
 
 def assert_verified(archive) -> None:
@@ -325,9 +333,7 @@ def test_a_corrected_zone_moves_the_messages_and_keeps_each_earlier_time_as_a_ve
     week1, week2, _ = weeks(tmp_path, ANDROID)
     assert cli("import", week1, "--quiet").exit_code == 0
     assert cli("import", week2, "--quiet").exit_code == 0
-    done = cli("import", week2, "--tz", "Europe/Paris", "--corrects-tz", "--json")
-    assert done.exit_code == 0, done.output
-    [report] = json.loads(done.stdout)
+    report = imported(cli, week2, "--tz", "Europe/Paris", "--corrects-tz")
     assert (report["added"], report["already_present"], report["updated"]) == (0, 0, 5)
     assert report["warnings"] == ["5 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
                                   " each keeps its earlier time as a version"]
@@ -448,4 +454,263 @@ def test_a_correcting_export_older_than_the_archived_edit_gives_it_its_earlier_t
         (1, "Thursday 3 pm works.", None, "export", 2, None, None),
         (2, "Thursday 3:30 pm works.", None, "reimport", 2, "2024-03-13T13:05:00.000Z", "America/New_York"),
     ]
+    assert_verified(archive)
+
+
+# -- another reading of the same wall clock: the date order, and any other (walk report 2, defects 5 and 6) ----------
+
+US_CHAT = "WhatsApp Chat with Sam Client.txt"
+US_WEEK1 = "11/1/25, 9:31\u202fAM - Alex Owner: Can we meet Thursday?\n11/1/25, 9:35\u202fAM - Sam Client: Thursday 3 pm works.\n"
+US_WEEK2 = US_WEEK1 + "12/1/25, 10:00\u202fAM - Sam Client: See you then\n"  # (advances alike in both orders: still ambiguous)
+
+
+def us_export(folder: Path, text: str) -> Path:
+    """A chat whose every date reads either way (11/1/25: 1 November or 11 January), as a US phone writes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / US_CHAT
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def options_of(archive, import_id: int) -> dict:
+    return json.loads(archive.conn.execute("SELECT options FROM imports WHERE id = ?", (import_id,)).fetchone()[0])
+
+
+def settled_inbox(tmp_path: Path, *paths: Path) -> Path:
+    """An inbox for `archive` holding copies of `paths`, older than a minute (a file still being written is left for later)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    hour_ago = time.time() - 3600
+    for path in paths:
+        os.utime(shutil.copy(path, inbox), (hour_ago, hour_ago))
+    os.utime(inbox, (hour_ago, hour_ago))
+    return inbox
+
+
+def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it_corrects_the_reading(cli, archive, tmp_path):
+    week1 = us_export(tmp_path / "week1", US_WEEK1)
+    assert cli("import", week1, "--quiet").exit_code == 0  # read as month/day/year, the usual order for region US
+    ny = "America/New_York"
+    as_read = [("2025-11-01T13:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 1, ny),
+               ("2025-11-01T13:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 1, ny)]
+    assert chat(archive) == as_read
+    before = snapshot(archive)
+    refusal = (f"Error: {week1}: line 1: archived with its date read as month/day/year (2025-11-01 09:31 -04:00); read as day/month/year"
+               " it would move to 2025-01-11 09:31 -05:00, and so would every message read that way. Pass --date-order mdy to read this"
+               " export as before, or --corrects-reading if day/month/year corrects the earlier reading\n")
+    for flags in ((), ("--corrects-tz",)):  # (--corrects-tz corrects a zone, not a date order)
+        refused = cli("import", week1, "--date-order", "dmy", *flags)
+        assert (refused.exit_code, refused.output) == (1, refusal)
+        assert snapshot(archive) == before
+    report = imported(cli, week1, "--date-order", "dmy", "--corrects-reading")
+    assert (report["added"], report["already_present"], report["updated"]) == (0, 0, 2)
+    assert report["warnings"] == ["2 messages archived with dates read as month/day/year now read as day/month/year (--corrects-reading):"
+                                  " each keeps its earlier time as a version"]
+    corrected = [("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
+                 ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 2, ny)]
+    assert chat(archive) == corrected
+    assert versions(archive) == [
+        ("Can we meet Thursday?", 1, "Can we meet Thursday?", None, "reimport", 2, "2025-11-01T13:31:00.000Z", ny),
+        ("Thursday 3 pm works.", 1, "Thursday 3 pm works.", None, "reimport", 2, "2025-11-01T13:35:00.000Z", ny),
+    ]
+    # what was corrected, for the cover: from which order to which, how many messages; and in the audit trail
+    same_bytes = {"conversation": "Sam Client", "same_bytes_as": US_CHAT}
+    assert options_of(archive, 2) == same_bytes | {"date_order": "dmy", "corrects_reading": True,
+                                                   "corrected": {"date_order": {"from": {"mdy": 2}, "to": "dmy"}}}
+    details = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0])
+    assert details["date_order_corrected"] == {"from": {"mdy": 2}, "to": "dmy"}
+    assert_verified(archive)
+    # with no --date-order the chat is read as it was corrected, and the import says so
+    assumed = ("dates read as day/month/year, as import 2 corrected this chat's reading: no header date has a number above 12;"
+               " pass --date-order mdy if that is wrong")
+    again = import_path(archive, week1)
+    assert (counts(again), again.assumptions, again.warnings) == ((0, 2, 0), [f"{US_CHAT}: {assumed}"], [])
+    assert options_of(archive, 3) == same_bytes
+    # so does the weekly run, which takes no --date-order: next week's export goes on from the corrected reading
+    week2 = us_export(tmp_path / "week2", US_WEEK2)
+    weekly = cli("archive", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
+    assert weekly.exit_code == 0, weekly.output
+    [taken] = json.loads(weekly.stdout)["imported"]
+    # (a folder holding one chat text is an unzipped export: the notices name the folder)
+    assert ((taken["added"], taken["already_present"], taken["updated"]), taken["assumptions"]) == ((1, 2, 0), [f"inbox: {assumed}"])
+    assert chat(archive) == corrected + [("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny)]
+
+
+def test_a_chat_imported_with_a_date_order_is_read_in_it_by_the_weekly_run(cli, archive, tmp_path):
+    """`archive` takes no --date-order: a chat a person read as day/month/year must not be read otherwise next week."""
+    assert cli("import", us_export(tmp_path / "week1", US_WEEK1), "--date-order", "dmy", "--quiet").exit_code == 0
+    weekly = cli("archive", settled_inbox(tmp_path, us_export(tmp_path / "week2", US_WEEK2)), "--out", tmp_path / "out", "--json")
+    assert weekly.exit_code == 0, weekly.output
+    [taken] = json.loads(weekly.stdout)["imported"]
+    assert (taken["added"], taken["already_present"], taken["updated"]) == (1, 2, 0)
+    assert taken["assumptions"] == ["inbox: dates read as day/month/year, as --date-order dmy said for this chat in import 1: no"
+                                       " header date has a number above 12; pass --date-order mdy if that is wrong"]
+    ny = "America/New_York"
+    assert chat(archive) == [("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 1, ny),
+                             ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 1, ny),
+                             ("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny)]
+    # a --date-order given again is the chat's order from then on; one that would move its messages is refused
+    with pytest.raises(ImportFailed, match="archived with its date read as day/month/year"):
+        import_path(archive, us_export(tmp_path / "week2", US_WEEK2), date_order="mdy")
+
+
+def test_any_other_reading_of_a_known_time_as_written_is_refused_unless_it_corrects_the_earlier(archive):
+    """The same time as written (the identity holds it), in the same zone and date order, at another instant: a DST hour
+    read as its other occurrence, say, by a newer reading. Refused like a zone, naming both readings."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from conftest import msg, source
+    from textfile.ingest import ingest
+
+    hello = replace(msg(1, "Hello", time_precision="minute"), source_zone="America/New_York")
+    ingest(archive, source(wall_clock=True), [hello])
+    before = snapshot(archive)
+    later = replace(hello, sent_at=hello.sent_at + timedelta(hours=1))
+    with pytest.raises(TextfileError) as refused:
+        ingest(archive, source(wall_clock=True), [later])
+    assert str(refused.value) == ("element 1: archived as 2024-03-01 07:01 -05:00 (read in America/New_York); this import reads the same"
+                                  " time as written as 2024-03-01 08:01 -05:00, and so would it read every message written that way. Pass"
+                                  " --corrects-reading if this reading corrects the earlier one")
+    assert snapshot(archive) == before
+    result = ingest(archive, source(wall_clock=True, corrects_reading=True, options={"corrects_reading": True}), [later])
+    assert counts(result) == (0, 0, 1)
+    assert result.warnings == ["1 message archived at another reading of their time as written in America/New_York now read as this"
+                               " import reads it (--corrects-reading): each keeps its earlier time as a version"]
+    assert options_of(archive, 2) == {"corrects_reading": True, "corrected": {"reading": {"from": {"America/New_York": 1}}}}
+    assert [tuple(r) for r in archive.conn.execute("SELECT version, sent_at, source_zone, origin, import_id FROM message_versions")] == [
+        (1, "2024-03-01T12:01:00.000Z", "America/New_York", "reimport", 2)]
+
+
+def test_a_correction_that_corrects_nothing_is_said_and_not_recorded(cli, archive, tmp_path):
+    """--corrects-tz on a chat's first import, or with no --tz, moves nothing: the import says so, and records no
+    correction, so that no transcript can claim one (walk report 2, defect 6)."""
+    week1, week2, _ = weeks(tmp_path, ANDROID)
+    report = imported(cli, week1, "--tz", "Europe/London", "--corrects-tz")
+    assert (report["added"], report["updated"]) == (4, 0)
+    assert report["warnings"] == ["--corrects-tz: no archived message was read in another zone than Europe/London; nothing was corrected"]
+    assert options_of(archive, 1) == {}
+    # no --tz: the chat is read in the zone it was last read in, so nothing moves either
+    again = import_path(archive, week2, corrects_tz=True)
+    assert (counts(again), again.zone) == ((1, 3, 1), "Europe/London")
+    assert again.warnings[-1] == "--corrects-tz: no archived message was read in another zone than Europe/London; nothing was corrected"
+    assert options_of(archive, 2) == {}
+    nothing = import_path(archive, week2, corrects_reading=True)
+    assert counts(nothing) == (0, 5, 0)
+    assert nothing.warnings == ["--corrects-reading: no archived message was read otherwise; nothing was corrected"]
+    assert options_of(archive, 3) == {"conversation": "Sam Client", "same_bytes_as": ANDROID.file_name}  # (week 2's bytes again)
+    assert versions(archive) == [("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, None, None)]
+    details = [json.loads(r[0]) for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id")]
+    assert not any(k.endswith("_corrected") for d in details for k in d)
+    if shutil.which("pdftotext"):
+        text = transcript_text(cli, archive, tmp_path)
+        assert "times read as wall-clock times in Europe/London;" in text and "correcting" not in text and "corrected" not in text
+
+
+# -- another person as the owner of an archived chat (walk report 2, defect 3) -------------------------------------------
+
+
+def test_another_me_for_a_chat_the_archive_holds_is_refused(cli, archive, tmp_path):
+    """The conversation key holds the owner: another --me would archive every message again, reversed."""
+    week1, week2, _ = weeks(tmp_path, ANDROID)
+    assert cli("import", week1, "--quiet").exit_code == 0
+    before = snapshot(archive)
+    for path in (week1, week2):  # the same bytes again, and next week's export
+        refused = cli("import", path, "--me", SAM)
+        assert refused.exit_code == 1
+        assert refused.output == (f"Error: {path}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read"
+                                  " with 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
+                                  " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another"
+                                  " chat\n")
+        assert snapshot(archive) == before
+    # the ways out: the owner as before; another chat under another name
+    assert counts(import_path(archive, week2, me=ALEX)) == (1, 3, 1)
+    other = import_path(archive, week1, me=SAM, conversation="Sam Client (from Sam's phone)")
+    assert (counts(other), other.conversations) == ((4, 0, 0), [2])
+    # a chat first read with --me is refused without it, naming that --me
+    lee = export(tmp_path / "lee", Shape("android", "WhatsApp Chat with Lee Park.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
+                 [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", "Alex", "Hi")])
+    assert counts(import_path(archive, lee, me="Alex")) == (2, 0, 0)
+    with pytest.raises(ImportFailed) as refused:
+        import_path(archive, lee, me="Lee Park")
+    assert refused.value.reason == ("the chat 'Lee Park' is archived with 'Alex' as the owner (conversation 3); read with 'Lee Park' as the"
+                                    " owner (--me 'Lee Park'), every message would be archived again, in a second conversation. Pass --me"
+                                    " 'Alex' to read it as before, or --conversation NAME if this is another chat")
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [
+        (1, "sam client|alex owner"), (2, "sam client (from sam's phone)|sam client"), (3, "lee park|alex")]
+
+
+# -- versions in the order the exports prove (walk report 2, defect 9) ----------------------------------------------------
+
+WEEK4_NEW = [("29", "12:00", SAM, "See you Thursday")]
+WEEK4_ROW = ("2024-03-29T16:00:00.000Z", SAM, "See you Thursday", "[]", 1, "America/New_York")
+TEXTS = ["Thursday 3 pm works.", "Thursday 3:30 pm works.", "Thursday 3:45 pm works.", "You deleted this message"]
+
+
+def four_weeks(tmp_path: Path) -> list[Path]:
+    """Week 1: Alex's 09:05 message; week 2: edited; week 3: edited again; week 4: deleted. Each export adds a message."""
+    edited = ANDROID.edited
+    return [export(tmp_path / "week1", ANDROID, WEEK1),
+            export(tmp_path / "week2", ANDROID, replaced(WEEK1, "09:05", TEXTS[1] + edited) + WEEK2_NEW),
+            export(tmp_path / "week3", ANDROID, replaced(WEEK1, "09:05", TEXTS[2] + edited) + WEEK2_NEW + WEEK3_NEW),
+            export(tmp_path / "week4", ANDROID, replaced(WEEK1, "09:05", ANDROID.you_deleted) + WEEK2_NEW + WEEK3_NEW + WEEK4_NEW)]
+
+
+def kept_by(order: tuple) -> list[int]:
+    """The import that keeps each earlier text (weeks 1 to 3) as a version, imported in `order`: the later form's import where
+    that form replaced the text; the text's own import where it came after a later form."""
+    import_of = {week: n for n, week in enumerate(order, 1)}
+    kept, current = {}, None
+    for week in order:
+        if current is None or week > current:
+            if current is not None:
+                kept[current] = import_of[week]
+            current = week
+        else:
+            kept[week] = import_of[week]
+    return [kept[week] for week in range(3)]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))), ids=lambda o: "-".join(f"week{i + 1}" for i in o))
+def test_a_message_edited_twice_then_deleted_keeps_its_versions_in_the_order_the_exports_prove(archive, tmp_path, order):
+    exports = four_weeks(tmp_path)
+    for n in order:
+        import_path(archive, exports[n])
+    rows = week1_rows()
+    now = ("2024-03-13T13:05:00.000Z", ALEX, TEXTS[3], '["deleted"]', 4, "America/New_York")
+    assert chat(archive) == rows[:2] + [now] + rows[3:] + [WEEK2_ROW, WEEK3_ROW, WEEK4_ROW]
+    assert versions(archive) == [(TEXTS[3], n, TEXTS[n - 1], None, "export", import_id, None, None)
+                                 for n, import_id in enumerate(kept_by(order), 1)]
+    assert archive.conn.execute("SELECT count(*) FROM message_aliases").fetchone()[0] == 3
+    assert all(counts(import_path(archive, path))[0] == 0 for path in exports)
+    assert_verified(archive)
+
+
+def test_the_transcript_lists_the_versions_of_exports_imported_newest_first_in_the_order_they_were_made(cli, archive, tmp_path):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    for path in reversed(four_weeks(tmp_path)):
+        assert cli("import", path, "--quiet").exit_code == 0
+    text = transcript_text(cli, archive, tmp_path)
+    assert (f"{TEXTS[3]} earlier version 1, from the earlier export: {TEXTS[0]} earlier version 2, from the earlier export: {TEXTS[1]}"
+            f" earlier version 3, from the earlier export: {TEXTS[2]}") in text
+
+
+def test_an_edit_first_seen_in_the_export_that_corrects_the_date_order_is_folded_at_the_earlier_reading(archive, tmp_path):
+    import_path(archive, us_export(tmp_path / "week1", US_WEEK1))
+    edited = US_WEEK2.replace("Thursday 3 pm works.", "Thursday 3:30 pm works. <This message was edited>")
+    result = import_path(archive, us_export(tmp_path / "week2", edited), date_order="dmy", corrects_reading=True)
+    assert counts(result) == (1, 0, 2)
+    assert result.warnings == [
+        f"line 2: edited since line 2 of {US_CHAT} (import 1): kept as a new version of that message, not as a second message",
+        "2 messages archived with dates read as month/day/year now read as day/month/year (--corrects-reading): each keeps its"
+        " earlier time as a version"]
+    ny = "America/New_York"
+    assert chat(archive) == [("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
+                             ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3:30 pm works.", '["edited"]', 2, ny),
+                             ("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny)]
+    assert versions(archive) == [
+        ("Can we meet Thursday?", 1, "Can we meet Thursday?", None, "reimport", 2, "2025-11-01T13:31:00.000Z", ny),
+        ("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, "2025-11-01T13:35:00.000Z", ny)]
+    assert options_of(archive, 2)["corrected"] == {"date_order": {"from": {"mdy": 2}, "to": "dmy"}}
     assert_verified(archive)

@@ -41,6 +41,10 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 CorrectsTz = Annotated[bool, typer.Option("--corrects-tz", help="--tz corrects the zone an earlier import read these messages in:"
                                           " move them, keeping each earlier time as a version (without it, such an import is refused).")]
+CorrectsReading = Annotated[bool, typer.Option("--corrects-reading", help="This import's reading of the export's wall clock (its zone,"
+                                               " its --date-order, how it reads a time as written) corrects an earlier import's reading of"
+                                               " these messages: move them, keeping each earlier time as a version (without it, such an"
+                                               " import is refused).")]
 
 
 class State:
@@ -306,6 +310,7 @@ def import_(
     format: Annotated[Optional[str], typer.Option("--format", help="Skip detection: imessage, android or whatsapp.")] = None,
     tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in the export (WhatsApp). Default: the zone the chat was last read in, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
+    corrects_reading: CorrectsReading = False,
     region: Annotated[Optional[str], typer.Option(help="Phone region for numbers without a country code. Default: the archive's.")] = None,
     me: Annotated[Optional[str], typer.Option(help="You in the export: your name as a WhatsApp chat writes it (one of its senders), or the number of the phone an Android backup came from.")] = None,
     date_order: Annotated[Optional[str], typer.Option(help="Date order of a WhatsApp export: dmy, mdy or ymd.")] = None,
@@ -329,7 +334,7 @@ def import_(
                 result = with_progress(quiet or json_, f"Importing {path.name}", "records", lambda progress: import_path(
                     archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation,
                     attachments_root=attachments_root, custodian=custodian, progress=progress, parallel=True,
-                    corrects_tz=corrects_tz))
+                    corrects_tz=corrects_tz, corrects_reading=corrects_reading))
             except ImportFailed as exc:
                 err.print(f"Error: {exc}", markup=False)
                 failed += 1
@@ -616,6 +621,7 @@ def archive_(
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="If another run is going: wait for it, or exit at once.")] = False,
     tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in every WhatsApp export. Default: each chat's zone as last read, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
+    corrects_reading: CorrectsReading = False,
     me: Annotated[Optional[str], typer.Option(help="You in the exports: your name as WhatsApp chats write it, or the number of the phone an Android backup came from.")] = None,
     json_: Json = False,
     quiet: Quiet = False,
@@ -634,7 +640,8 @@ def archive_(
             weekly.append_log(path, [f"archive {inbox}: not run: {exc}"])  # cron's only trace
             raise
         report = with_progress(quiet or json_, "Archiving", "files", lambda progress: weekly.archive_inbox(
-            archive, inbox, out_dir, render=weekly.render_matter, tz=tz, corrects_tz=corrects_tz, me=me, parallel=True,
+            archive, inbox, out_dir, render=weekly.render_matter, tz=tz, corrects_tz=corrects_tz,
+            corrects_reading=corrects_reading, me=me, parallel=True,
             on_file=progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))))
         weekly.append_log(path, weekly.log_lines(report))
     if json_:

@@ -14,10 +14,20 @@ copy of the same database, a status that changed) is not duplicated and not sile
 overwritten: its previous state is kept in `message_versions` and the import counts it as updated.
 Where a format's identity holds the text (WhatsApp), an edit or a deletion between two exports
 arrives as a new identity: at the end of the import it is folded into the archived message
-(`_Writer.fold`), and its identity recorded as an alias that later imports find. A known message
-that a new reading of a wall clock in another zone would move is refused unless the import says
-it corrects the earlier reading (`_Writer.changed`). Given no zone, an importer of wall clocks
-reads a chat the archive holds in the zone it was last read in (`_chat_zones`), and says which (`Zone`).
+(`_Writer.fold`), and its identity recorded as an alias that later imports find; its earlier texts
+stay in the order the exports prove, whatever order they were imported in (`_Writer.place`).
+
+Where the identity holds the time as written (WhatsApp's wall clocks), a known message that this
+import's reading would move to another instant is a re-reading of that wall clock: in another zone,
+with day and month the other way round, or otherwise. It is refused, naming the earlier reading and
+the ways out, unless the import says it corrects the earlier reading (`--corrects-tz` for a zone,
+`--corrects-reading` for any); then every earlier time is kept as a version, and the import records
+what it corrected, from which reading to which, for how many messages (its options' "corrected"), so
+that a transcript can say it. A flag that corrected nothing is said and not recorded (`_Writer.changed`,
+`say_corrections`). Given no zone, an importer of wall clocks reads a chat the archive holds in the zone
+it was last read in (`_chat_zones`), and says which (`Zone`); given no day/month order, in the order a
+person last gave for it (`_chat_date_orders`); and it refuses to read a chat the archive holds with
+another person as its owner (`_chat_owners`: the key holds the owner, so it would be a second copy).
 
 A conversation is found by its key, and by the other keys an importer names for the same thread
 read another way (an Android number kept as written one week, joined with its international form
@@ -44,7 +54,8 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
 from textfile.importers import by_name, detect
-from textfile.model import DIRECTIONS, KINDS, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped, Zone
+from textfile.model import (DATE_ORDERS, DIRECTIONS, KINDS, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant,
+                            Reaction, Skipped, Zone)
 from textfile.phones import normalize_handle, validate_region
 
 BATCH = 2000
@@ -130,10 +141,13 @@ def import_path(
     digest: tuple[int, str] | None = None,
     parallel: bool = False,
     corrects_tz: bool = False,
+    corrects_reading: bool = False,
 ) -> ImportResult:
     """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot.
     `digest` is the source's (size, sha256) when the caller has just computed it (no second read).
-    `corrects_tz`: `tz` corrects the zone an earlier import read the same messages in (see _Writer.changed).
+    `corrects_tz`: `tz` corrects the zone an earlier import read the same messages in; `corrects_reading`:
+    this import's reading of the wall clock (its zone, its date order, how it reads a time as written)
+    corrects an earlier import's reading of the same messages (see _Writer.changed).
     `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
     whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
     starts that process imports the main script again."""
@@ -151,6 +165,7 @@ def import_path(
         raise ImportFailed(path, f"--custodian {custodian.strip()!r} is not the archive's owner {settings.owner_name!r}: what that phone sent"
                                  " would be attributed to the owner; textfile does not yet archive another person's phone"
                                  f" ({module.FORMAT}); nothing was imported")
+    wall_clock = getattr(module, "WALL_CLOCK", False)
     options = ImportOptions(
         tz=zone_name,
         region=region,
@@ -160,16 +175,19 @@ def import_path(
         date_order=date_order,
         conversation=conversation,
         attachments_root=Path(attachments_root).expanduser() if attachments_root else None,
-        # With no --tz, a chat the archive holds is read in the zone it was last read in (the importer
-        # knows which chat a source is only once it has read it); --corrects-tz corrects to the zone given.
-        chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and not corrects_tz and getattr(module, "WALL_CLOCK", False) else {},
+        # With no --tz, a chat the archive holds is read in the zone it was last read in, with no
+        # --date-order in the order a person gave for it (the importer knows which chat a source is only
+        # once it has read it); a correction corrects to the zone and the order given.
+        chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and wall_clock else {},
+        chat_date_orders=_chat_date_orders(archive, module.FORMAT) if date_order is None and wall_clock else {},
+        chat_owners=_chat_owners(archive, module.FORMAT) if getattr(module, "CHAT_NAMED_BY_FILE", False) else {},
     )
     try:
         size, sha = digest or source_digest(path)
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None,
-                                          "corrects_tz": corrects_tz}.items() if v}
+                                          "corrects_tz": corrects_tz, "corrects_reading": corrects_reading}.items() if v}
     same_chat = _chat_of_same_bytes(archive, module.FORMAT, sha) if conversation is None and getattr(module, "CHAT_NAMED_BY_FILE", False) else None
     if same_chat is not None:
         # WhatsApp names a chat after its file: the same bytes under a copy's name ("… copy.zip",
@@ -178,7 +196,8 @@ def import_path(
         options = replace(options, conversation=title)
         recorded_options |= {"conversation": title, "same_bytes_as": earlier}
     source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options,
-                    fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), corrects_tz=corrects_tz)
+                    fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), wall_clock=wall_clock, corrects_tz=corrects_tz,
+                    corrects_reading=corrects_reading)
     try:
         reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
         if reader is None:
@@ -203,6 +222,31 @@ def _chat_zones(archive: Archive, platform: str, zone: str) -> dict[str, str]:
     return {key: read_in for key, read_in in archive.conn.execute(
         "SELECT c.source_key, (SELECT m.source_zone FROM messages m WHERE m.conversation_id = c.id"
         " ORDER BY m.sent_at DESC, m.rowid DESC LIMIT 1) FROM conversations c WHERE c.platform = ?", (platform,)) if read_in and read_in != zone}
+
+
+def _chat_date_orders(archive: Archive, platform: str) -> dict[str, tuple[str, str]]:
+    """The day/month order a person last gave for each conversation of `platform` (`--date-order`, or a
+    correction of the reading to another order), by conversation key, with where it was said
+    (`ImportOptions.chat_date_orders`). An import that read a chat by this memory says nothing new: the
+    import that was told is still the one found."""
+    found = {}
+    for key, given, corrected, import_id in archive.conn.execute(
+            "SELECT (SELECT c.source_key FROM message_sources s JOIN messages m ON m.id = s.message_id JOIN conversations c"
+            " ON c.id = m.conversation_id WHERE s.import_id = i.id LIMIT 1), json_extract(i.options, '$.date_order'),"
+            " json_extract(i.options, '$.corrected.date_order.to'), i.id FROM imports i WHERE i.format = ? AND"
+            " (json_extract(i.options, '$.date_order') IS NOT NULL OR json_extract(i.options, '$.corrected.date_order') IS NOT NULL)"
+            " ORDER BY i.id", (platform,)):
+        if key is not None:
+            found[key] = ((corrected, f"as import {import_id} corrected this chat's reading") if corrected
+                          else (given, f"as --date-order {given} said for this chat in import {import_id}"))
+    return found
+
+
+def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
+    """Every conversation of `platform` by its key: the owner's name as archived, and its number (`ImportOptions.chat_owners`)."""
+    return {key: (name, conv_id) for key, name, conv_id in archive.conn.execute(
+        "SELECT c.source_key, (SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
+        " ORDER BY p.id LIMIT 1), c.id FROM conversations c WHERE c.platform = ?", (platform,)) if name is not None}
 
 
 def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
@@ -367,7 +411,9 @@ class Source:
     custodian: str | None = None
     options: dict = field(default_factory=dict)
     fold_edits: bool = False  # the format's identity holds the text: an edit between exports is a new identity (_Writer.fold)
-    corrects_tz: bool = False
+    wall_clock: bool = False  # the format's identity holds the time as written: a known message at another instant is a re-reading
+    corrects_tz: bool = False  # --corrects-tz (_Writer.changed)
+    corrects_reading: bool = False  # --corrects-reading (_Writer.changed)
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
@@ -381,14 +427,15 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
              source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso(), filing.current_user()),
         )
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
-        writer = _Writer(conn, result, source.region, fold_edits=source.fold_edits, corrects_tz=source.corrects_tz)
+        writer = _Writer(conn, result, source.region, fold_edits=source.fold_edits, wall_clock=source.wall_clock,
+                         corrects_tz=source.corrects_tz, corrects_reading=source.corrects_reading, options=source.options)
         writer.consume(records, progress)
         conn.execute(
             "UPDATE imports SET finished_at = ?, zone = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
-            " skipped_reasons = ?, warnings = ?, assumptions = ? WHERE id = ?",
+            " skipped_reasons = ?, warnings = ?, assumptions = ?, options = ? WHERE id = ?",
             (times.now_iso(), result.zone, result.added, result.already_present, result.updated, sum(result.skipped.values()),
              canonical_json(writer.skipped_detail), canonical_json(result.warnings),
-             canonical_json(result.assumptions), result.import_id),
+             canonical_json(result.assumptions), canonical_json(writer.options), result.import_id),
         )
         audit.append(conn, "import", {
             "import_id": result.import_id, "path": source.path, "sha256": source.sha256, "format": source.format,
@@ -525,6 +572,24 @@ def _wall(stored: str, zone: str | None, precision: str | None) -> str:
     return times.display(stored, times.zone(zone), precision) if zone else stored
 
 
+_OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}
+
+
+def _rereading(sent_at: str, zone: str, new_sent_at: str, new_zone: str) -> list[str]:
+    """How the reading of a time as written that gives `new_sent_at` in `new_zone` differs from the one that
+    gave `sent_at` in `zone` (`_Writer.changed`): "tz" (another zone), "date_order" (the wall clock's day and
+    month the other way round), "occurrence" (in the same zone, the same wall clock at its other instant:
+    an hour the clocks repeated, read as the other of its two occurrences on the export's own line order,
+    which the importer states as an assumption), else "reading" (another reading of a time as written)."""
+    was, now = (times.from_iso(t).astimezone(times.zone(z)).replace(tzinfo=None) for t, z in ((sent_at, zone), (new_sent_at, new_zone)))
+    if zone == new_zone and was == now:
+        return ["occurrence"]
+    kinds = ["tz"] if zone != new_zone else []
+    if was.date() != now.date() and (was.year, was.month, was.day) == (now.year, now.day, now.month):
+        kinds.append("date_order")
+    return kinds or ["reading"]
+
+
 @dataclass(slots=True)
 class _Pending:
     """A prepared message in the batch, with its archive ids; `keep_stored_attachments` may change
@@ -572,12 +637,17 @@ class _ByIdentity:
 
 
 class _Writer:
-    def __init__(self, conn, result: ImportResult, region: str, *, fold_edits: bool = False, corrects_tz: bool = False):
+    def __init__(self, conn, result: ImportResult, region: str, *, fold_edits: bool = False, wall_clock: bool = False,
+                 corrects_tz: bool = False, corrects_reading: bool = False, options: dict | None = None):
         self.conn = conn
         self.result = result
         self.region = region
         self.fold_edits = fold_edits
+        self.wall_clock = wall_clock
         self.corrects_tz = corrects_tz
+        self.corrects_reading = corrects_reading
+        self.options = dict(options or {})  # the import row's options, with what a correction corrected (`say_corrections`)
+        self.date_order: str | None = None  # the order the importer read dates in (`DateOrder`)
         self.conversations: dict[tuple[str, str], int] = {}
         self.seen_conversation_objects = _ByIdentity()  # Conversation -> conversation id
         self.participants: dict[tuple[int, str], int] = {}
@@ -589,10 +659,12 @@ class _Writer:
         self.touched: set[int] = set()
         self.created: set[int] = set()  # conversations this import created: nothing archived there to fold into
         self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
-        self.added_here: list[tuple] = []  # with `corrects_tz`: what was added, to look for at earlier readings
+        self.added_here: list[tuple] = []  # in an import that may correct a reading: what was added, to look for at earlier readings
         self.has_aliases = conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
         self.has_other_keys = conn.execute("SELECT EXISTS (SELECT 1 FROM conversation_keys)").fetchone()[0]  # (`resolve`)
-        self.retimed: dict[str, int] = {}  # earlier zone -> messages whose time this import corrected
+        # "tz" | "date_order" | "reading" -> the earlier reading (a zone, an order) -> messages this import moved from it (`changed`)
+        self.reread: dict[str, dict[str, int]] = {}
+        self.earlier_readings: set[tuple[str, bool]] = set()  # (zone, day and month swapped) of what was corrected
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.moved: dict[tuple[int, int], int] = {}  # (from, to) conversation ids -> messages moved
         self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
@@ -620,6 +692,8 @@ class _Writer:
                 self.chat_file(record)
             elif isinstance(record, Zone):
                 self.result.zone = record.name
+            elif isinstance(record, DateOrder):
+                self.date_order = record.order
             else:
                 raise TypeError(f"importer yielded {type(record).__name__}, not a record")
             count += 1
@@ -627,16 +701,12 @@ class _Writer:
                 progress(count)
         self.flush()
         self.write_reactions()
-        if self.added_here and self.retimed:
-            self.find_pairs_in_corrected_zones()
+        if self.added_here and self.earlier_readings:
+            self.find_pairs_at_earlier_readings()
         if self.pairs:
             self.fold()
-        if self.retimed:
-            zone = self.result.zone
-            for earlier, n in sorted(self.retimed.items()):
-                self.note(f"{n:,} message{'s' if n != 1 else ''} archived as read in {earlier} now read in {zone} (--corrects-tz):"
-                          " each keeps its earlier time as a version")
-            self.changes["tz_corrected"] = {"to": zone, "from": dict(sorted(self.retimed.items()))}
+        if self.corrects_tz or self.corrects_reading or self.reread:
+            self.say_corrections()
         if self.replaced:
             self.drop_replaced()
         for (before, after), n in self.moved.items():
@@ -1044,9 +1114,12 @@ class _Writer:
     def changed(self, p: _Pending, known: dict) -> bool:
         """A known message whose content differs from the archived one; False when nothing changes.
 
-        - Its time moved because this import reads the export's wall clock in another zone than
-          the one it was archived in: refused, unless `corrects_tz` says that this zone corrects
-          the earlier reading (then the earlier time is kept with the earlier version).
+        - Its time moved: where the identity holds the time as written (`wall_clock`), this import reads
+          that wall clock otherwise than the import that archived it: in another zone, with day and month
+          the other way round (another date order), or otherwise (how a time as written is read). Refused
+          (`refusal`), unless the import says it corrects the earlier reading: `corrects_tz` for a zone,
+          `corrects_reading` for any of them. Then the earlier time is kept with the earlier version, and
+          what was corrected is said and recorded (`say_corrections`).
         - It is another form of a message folded before (`fold`): the text an export showed before
           the edit, or an edited text that a later edit or deletion replaced. That text is a version
           already; only a corrected time and attachment bytes the archive lacks are taken from it.
@@ -1055,18 +1128,77 @@ class _Writer:
         m = p.record
         mid = known["id"]
         row = self.conn.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone()
-        moved = row["sent_at"] != p.sent_at and row["source_zone"] != m.source_zone
-        if moved and not self.corrects_tz:
-            old, new = row["source_zone"], m.source_zone
-            raise TextfileError(
-                f"{m.source_ref}: archived as read in {old} ({_wall(row['sent_at'], old, row['time_precision'])}); read in {new} it would move to"
-                f" {_wall(p.sent_at, new, m.time_precision)}, and so would every message read that way. Pass --tz {old} to read this export as"
-                f" before, or --corrects-tz if {new} corrects the earlier reading")
+        moved = self.wall_clock and row["sent_at"] != p.sent_at
+        if moved:
+            for kind in _rereading(row["sent_at"], row["source_zone"], p.sent_at, m.source_zone):
+                if not (kind == "occurrence" or self.corrects_reading or (kind == "tz" and self.corrects_tz)):
+                    raise TextfileError(self.refusal(kind, row, p))
         if row["body"] != m.body and (mid != p.id or self.conn.execute(
                 "SELECT 1 FROM message_aliases WHERE message_id = ?", (mid,)).fetchone() is not None):
             return self.other_form(p, row, moved)
         self.new_version(p, mid, moved)
         return True
+
+    def refusal(self, kind: str, row, p: _Pending) -> str:
+        """Why a known message cannot move to this import's reading of its time as written (`changed`), and the ways out."""
+        m = p.record
+        old, new = row["source_zone"], m.source_zone
+        was, now = _wall(row["sent_at"], old, row["time_precision"]), _wall(p.sent_at, new, m.time_precision)
+        if kind == "tz":
+            return (f"{m.source_ref}: archived as read in {old} ({was}); read in {new} it would move to {now}, and so would every message"
+                    f" read that way. Pass --tz {old} to read this export as before, or --corrects-tz if {new} corrects the earlier reading")
+        if kind == "date_order" and self.date_order in _OTHER_ORDER:
+            order, earlier = self.date_order, _OTHER_ORDER[self.date_order]
+            return (f"{m.source_ref}: archived with its date read as {DATE_ORDERS[earlier]} ({was}); read as {DATE_ORDERS[order]} it would"
+                    f" move to {now}, and so would every message read that way. Pass --date-order {earlier} to read this export as before,"
+                    f" or --corrects-reading if {DATE_ORDERS[order]} corrects the earlier reading")
+        return (f"{m.source_ref}: archived as {was} (read in {old}); this import reads the same time as written as {now}, and so would it"
+                " read every message written that way. Pass --corrects-reading if this reading corrects the earlier one")
+
+    def count_reread(self, sent_at: str, zone: str, new_sent_at: str, new_zone: str) -> None:
+        """A message this import moved from one reading of its time as written to another (`changed`)."""
+        kinds = _rereading(sent_at, zone, new_sent_at, new_zone)
+        for kind in kinds:
+            earlier = _OTHER_ORDER.get(self.date_order or "", "another order") if kind == "date_order" else zone
+            counts = self.reread.setdefault(kind, {})
+            counts[earlier] = counts.get(earlier, 0) + 1
+        self.earlier_readings.add((zone, "date_order" in kinds))
+
+    def say_corrections(self) -> None:
+        """The notices, the audit record and the import's options of what a correcting import corrected:
+        each kind of reading, from which earlier reading, to which, how many messages. A flag given that
+        corrected nothing is said, and not recorded: nothing may claim a correction the archive cannot show."""
+        zone, order = self.result.zone, self.date_order
+        flag = "--corrects-tz" if self.corrects_tz else "--corrects-reading"
+        corrected = {}
+        for kind, counts in sorted(self.reread.items()):
+            counts = dict(sorted(counts.items()))
+            if kind == "occurrence":  # the export's own evidence, not a person's correction (see `_rereading`)
+                n = sum(counts.values())
+                self.note(f"{_count(n, 'message')} of an hour the clocks repeated in {', '.join(counts)} now read as the other of its two"
+                          " occurrences, as the export's line order shows (see the assumption): each keeps its earlier time as a version")
+                self.changes["occurrence_reread"] = {"from": counts}
+                continue
+            for earlier, n in counts.items():
+                if kind == "tz":
+                    self.note(f"{_count(n, 'message')} archived as read in {earlier} now read in {zone} ({flag}): each keeps its earlier"
+                              " time as a version")
+                elif kind == "date_order":
+                    self.note(f"{_count(n, 'message')} archived with dates read as {DATE_ORDERS.get(earlier, earlier)} now read as"
+                              f" {DATE_ORDERS.get(order, order)} (--corrects-reading): each keeps its earlier time as a version")
+                else:
+                    self.note(f"{_count(n, 'message')} archived at another reading of their time as written in {earlier} now read as this"
+                              " import reads it (--corrects-reading): each keeps its earlier time as a version")
+            corrected[kind] = {"from": counts} | ({"to": zone} if kind == "tz" else {"to": order} if kind == "date_order" else {})
+            self.changes[f"{kind}_corrected"] = corrected[kind]
+        if corrected:
+            self.options["corrected"] = corrected
+        if self.corrects_tz and "tz" not in self.reread:
+            self.note(f"--corrects-tz: no archived message was read in another zone than {zone}; nothing was corrected")
+            self.options.pop("corrects_tz", None)
+        if self.corrects_reading and not set(self.reread) - {"occurrence"}:
+            self.note("--corrects-reading: no archived message was read otherwise; nothing was corrected")
+            self.options.pop("corrects_reading", None)
 
     def new_version(self, p: _Pending, mid: str, moved: bool) -> None:
         """Same message, different content: keep the old state as a version, then update."""
@@ -1102,7 +1234,7 @@ class _Writer:
         self.set_attachments(mid, p.attachments)
         self.result.updated += 1
         if moved:
-            self.retimed[old["source_zone"]] = self.retimed.get(old["source_zone"], 0) + 1
+            self.count_reread(old["sent_at"], old["source_zone"], p.sent_at, m.source_zone)
         else:
             self.note(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
 
@@ -1119,7 +1251,7 @@ class _Writer:
         self.restate(row, changes, attachments, "reimport")
         self.result.updated += 1
         if moved:
-            self.retimed[row["source_zone"]] = self.retimed.get(row["source_zone"], 0) + 1
+            self.count_reread(row["sent_at"], row["source_zone"], p.sent_at, m.source_zone)
         else:
             self.note(f"{m.source_ref}: an earlier form of a message edited since brought attachment bytes the archive lacked;"
                       " the earlier version is kept")
@@ -1188,7 +1320,7 @@ class _Writer:
         for r in new_rows:  # (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, …, flags at 13, …)
             if r[1] not in self.created and r[3] != "system" and r[4] == "message":
                 at_time.setdefault((r[1], r[5]), []).append(r)
-                if self.corrects_tz:
+                if self.corrects_tz or self.corrects_reading:
                     self.added_here.append(((r[0], r[2], r[3], r[4], r[13]), r[1], r[5], r[6]))
         by_conversation: dict[int, list[str]] = {}
         for conv_id, sent_at in at_time:
@@ -1204,13 +1336,20 @@ class _Writer:
                         if r[6] == o[6]:
                             self.pair((r[0], r[2], r[3], r[4], r[13]), o[:5])
 
-    def find_pairs_in_corrected_zones(self) -> None:
-        """An import that corrects an earlier reading's zone (`changed`) moves only the messages it
-        holds: an archived message it does not hold, the one an edit replaced, is still at its
-        earlier reading. The time as written of what this import added is looked for there too."""
-        for earlier in map(times.zone, self.retimed):
+    def find_pairs_at_earlier_readings(self) -> None:
+        """An import that corrects an earlier reading (its zone, its date order: `changed`) moves only
+        the messages it holds: an archived message it does not hold, the one an edit replaced, is
+        still at its earlier reading. The time as written of what this import added is looked for there too."""
+        for zone_name, swapped in self.earlier_readings:
+            earlier = times.zone(zone_name)
             for n, conv_id, sent_at, zone in self.added_here:
+                if zone == earlier.key and not swapped:
+                    continue  # (the same reading: `find_pairs` looked)
                 wall = times.from_iso(sent_at).astimezone(times.zone(zone)).replace(tzinfo=None)
+                if swapped:
+                    if wall.day > 12:
+                        continue
+                    wall = wall.replace(month=wall.day, day=wall.month)
                 for o in self.conn.execute(
                         "SELECT id, sender_id, direction, kind, flags FROM messages WHERE conversation_id = ? AND sent_at = ?"
                         " AND source_zone = ? AND import_id <> ?",
@@ -1239,8 +1378,8 @@ class _Writer:
         Only a one-to-one pair is folded; where several messages of that sender at that time could
         pair, which is which cannot be told: nothing is folded and a warning names them all.
         The later form is the message's text (deleted after edited after neither; of two edited
-        forms, the one from the export whose chat runs later); the earlier form becomes a version
-        (an unedited text the first one). The archived message keeps its id; the added one becomes
+        forms, the one from the export whose chat runs later); the earlier form becomes a version,
+        in the order the exports prove (`place`: an unedited text the first one). The archived message keeps its id; the added one becomes
         an alias of it (`message_aliases`), so that importing that export again adds nothing.
         """
         c = self.conn
@@ -1283,8 +1422,8 @@ class _Writer:
         old = c.execute("SELECT * FROM messages WHERE id = ?", (o,)).fetchone()
         where, earlier = self.reference(n, import_id), self.reference(o)
         new_attachments, old_attachments = self.attachments_of(n), self.attachments_of(o)
-        if old["sent_at"] != new["sent_at"]:  # still at a reading this import corrects (find_pairs_in_corrected_zones)
-            self.retimed[old["source_zone"]] += 1
+        if old["sent_at"] != new["sent_at"]:  # still at a reading this import corrects (find_pairs_at_earlier_readings)
+            self.count_reread(old["sent_at"], old["source_zone"], new["sent_at"], new["source_zone"])
         if self.later(new, old):
             rule = "deleted" if _form(new["flags"]) == 2 else "edited"
             self.restate(old, {k: new[k] for k in STATE}, _filled_in(new_attachments, old_attachments, add=True), "export")
@@ -1298,11 +1437,7 @@ class _Writer:
             attachments = _filled_in(old_attachments, new_attachments, add=True)
             if retimed or attachments != old_attachments:
                 self.restate(old, retimed, attachments, "reimport")
-            number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (o,)).fetchone()[0] + 1
-            if _form(new["flags"]) == 0 and number > 1:  # the text before any edit: the first version
-                c.execute("UPDATE message_versions SET version = -version - 1 WHERE message_id = ?", (o,))
-                c.execute("UPDATE message_versions SET version = -version WHERE message_id = ?", (o,))
-                number = 1
+            number = self.place(o, old["conversation_id"], _form(new["flags"]))
             self.keep_version(o, number, new, "export", new["sent_at"], _earlier(self.state_of(n), self.state_of(o)))
             c.execute("UPDATE messages SET version = version + 1 WHERE id = ?", (o,))
             self.note(f"{where}: the text before the message archived from {earlier} was {'deleted' if _form(old['flags']) == 2 else 'edited'}:"
@@ -1315,6 +1450,38 @@ class _Writer:
         self.result.added -= 1
         self.result.updated += 1
         self.changes.setdefault("folded", []).append({"message": o, "alias": n, "rule": rule, "source_ref": where})
+
+    def place(self, mid: str, conv_id: int, form: int) -> int:
+        """The version number that an earlier form of message `mid` (`fold`), from this import's export, takes
+        among its versions, which stay in the order the exports prove whatever order they were imported in:
+        the text before any edit first; an edited text after every version from an export that ends no later
+        than this one (`later`). A version that is another reading of the state after it (origin "reimport")
+        goes with that state. The versions from that number on move up one."""
+        c = self.conn
+        number = 1
+        if form > 0:
+            mine = self.export_end(conv_id, [self.result.import_id])
+            for v in c.execute("SELECT v.version, v.origin, v.import_id, a.rule FROM message_versions v LEFT JOIN message_aliases a"
+                               " ON a.message_id = v.message_id AND a.import_id = v.import_id WHERE v.message_id = ? ORDER BY v.version",
+                               (mid,)).fetchall():
+                shown = self.shown_by(mid, v) if v["origin"] == "export" else None
+                if shown is not None and self.export_end(conv_id, [shown]) <= mine:
+                    number = v["version"] + 1
+        c.execute("UPDATE message_versions SET version = -version - 1 WHERE message_id = ? AND version >= ?", (mid, number))
+        c.execute("UPDATE message_versions SET version = -version WHERE message_id = ? AND version < 0", (mid,))
+        return number
+
+    def shown_by(self, mid: str, v) -> int | None:
+        """An import whose export showed the text of version `v` (origin "export") of message `mid`: the
+        import that kept it as an earlier form (alias rule "earlier"); else, for the state a later form
+        replaced (rule "edited" or "deleted"), the import that had made it the message's text."""
+        if v["rule"] == "earlier":
+            return v["import_id"]
+        if v["rule"] is None:
+            return None
+        made = self.conn.execute("SELECT max(import_id) FROM message_aliases WHERE message_id = ? AND rule IN ('edited', 'deleted')"
+                                 " AND import_id < ?", (mid, v["import_id"])).fetchone()[0]
+        return made if made is not None else self.conn.execute("SELECT import_id FROM messages WHERE id = ?", (mid,)).fetchone()[0]
 
     def later(self, new, old) -> bool:
         """Is `new` (added by this import) a later form than `old`? See `fold`."""

@@ -150,7 +150,20 @@ class Zone:
     name: str
 
 
-Record = Message | Reaction | Skipped | Notice | ChatFile | Zone
+DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """The day/month order the importer read the source's dates in ("dmy", "mdy", "ymd"), however it
+    was decided, for a chat the archive holds (WhatsApp; `ImportOptions.chat_owners`). Before the
+    messages: ingest names it where this reading would move archived messages, and records it as the
+    order a correction of the reading read them in."""
+
+    order: str
+
+
+Record = Message | Reaction | Skipped | Notice | ChatFile | Zone | DateOrder
 
 
 @dataclass(frozen=True)
@@ -168,3 +181,9 @@ class ImportOptions:
     # With no --tz: the zone each conversation of the importer's format was last read in, by its
     # `source_key`, where that is not `tz`; an export of such a chat is read in its zone (WhatsApp).
     chat_zones: dict[str, str] = field(default_factory=dict)
+    # With no --date-order: the order a person gave for each conversation of the importer's format
+    # (--date-order, or a correction of the reading), by `source_key`: (order, where it was said).
+    chat_date_orders: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Every archived conversation of a format whose key holds the owner as the chat writes them
+    # (WhatsApp), by `source_key`: (the owner's name as archived, conversation id).
+    chat_owners: dict[str, tuple[str, int]] = field(default_factory=dict)

@@ -17,9 +17,16 @@ Decisions:
   the new form into the archived message (`EDITS_CHANGE_IDENTITY`, `ingest._Writer.fold`).
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
   name, `--conversation`) and the owner: next week's longer export lands in the same conversation.
-- Day/month order: a date with a number above 12 proves it. Else, in turn, the dated attachment
-  names (a third, cold reading: only such a file, a short one), the order in which the dates
-  advance, the region's usual order; an order not proven is an assumption naming what it rested on.
+  A chat the archive holds under another owner (another --me, or none where one was given) is
+  refused (`_same_chat_same_owner`): it would be a second copy of the chat with another person's
+  messages as the owner's; `--conversation` names another chat of the same name.
+- Day/month order: a date with a number above 12 proves it. Else, in turn, the order a person gave
+  for this chat before (`ImportOptions.chat_date_orders`: --date-order, or a correction; so the
+  weekly run, which takes no --date-order, reads it alike), the dated attachment names (a third,
+  cold reading: only such a file, a short one), the order in which the dates advance, the region's
+  usual order; an order not proven is an assumption naming what it rested on. For a chat the
+  archive holds, the order is told to ingest (`DateOrder`), which refuses an order that would move
+  its messages unless the import corrects the earlier reading.
 - The zone of the wall clock: --tz; without it, for a chat the archive holds, the zone it was
   last read in (`ImportOptions.chat_zones`, by conversation key, which only the survey settles:
   no second reading), with an assumption saying so and a `Zone` record that the import records;
@@ -77,7 +84,7 @@ from typing import Callable, Iterator
 
 from textfile import phones, times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.model import Attachment, ChatFile, Conversation, ImportOptions, Message, Notice, Participant, Record, Skipped, Zone
+from textfile.model import DATE_ORDERS, Attachment, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant, Record, Skipped, Zone
 
 FORMAT = "whatsapp"
 VERSION = "1"
@@ -871,15 +878,17 @@ _GROUP_WORDS = re.compile(
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
 
 
-_ORDER_WORDS = {"dmy": "day/month/year", "mdy": "month/day/year"}
+_ORDER_WORDS = DATE_ORDERS
 _OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}
 
 
-def _date_order(source: _Source, s: _Survey, options: ImportOptions) -> tuple[str, Notice | None]:
+def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
     not prove it. In turn: --date-order; a first or second number above 12 (proof, said only when
-    both occur); the dated attachment names (_dated_names); the order in which the dates advance;
-    last, the usual order of the region, and only then "nothing in the file tells"."""
+    both occur); the order a person gave for this chat before (`said`: `ImportOptions.chat_date_orders`),
+    so that a chat read by a person's word is read alike next week with no flag; the dated attachment
+    names (_dated_names); the order in which the dates advance; last, the usual order of the region,
+    and only then "nothing in the file tells"."""
     name = source.path.name
     if options.date_order:
         misfits, line = {"dmy": (s.second_over_12, s.second_over_12_line),
@@ -906,6 +915,10 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions) -> tuple[st
     region = options.region.upper()
     if not s.ambiguous:  # every date reads the same in either order
         return ("mdy" if region in _MDY_REGIONS else "dmy"), None
+    if said is not None and said[0] in _OTHER_ORDER:
+        order, where = said
+        return order, Notice(f"{name}: dates read as {_ORDER_WORDS[order]}, {where}: no header date has a number above 12;"
+                             f" pass --date-order {_OTHER_ORDER[order]} if that is wrong", kind="assumption")
     names = _dated_names(source)
     back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
     disagree = (f", its dated attachment names disagree ({_ORDER_WORDS['dmy']} fits {_listed(names['dmy'])}; "
@@ -1044,6 +1057,22 @@ def _fallback_stem(file_name: str | None) -> str | None:
     if not stem or stem.casefold() in _GENERIC_STEMS:
         return None
     return stem
+
+
+def _same_chat_same_owner(path: Path, chat_name: str, source_key: str, owner: str, options: ImportOptions) -> None:
+    """Refuse to read a chat the archive holds with another sender as the owner (another --me, or none
+    where one was given before): its key holds the owner, so every message would be archived again,
+    in a second conversation in which another person's messages are the owner's."""
+    if source_key in options.chat_owners:
+        return
+    prefix = f"{_fold(chat_name)}|"
+    archived = sorted((conv_id, name) for key, (name, conv_id) in options.chat_owners.items() if key.startswith(prefix))
+    if archived:
+        conv_id, earlier = archived[0]
+        given = f"--me {options.me!r}" if options.me else "no --me given"
+        raise ImportFailed(path, f"the chat {chat_name!r} is archived with {earlier!r} as the owner (conversation {conv_id}); read with"
+                                 f" {owner!r} as the owner ({given}), every message would be archived again, in a second conversation."
+                                 f" Pass --me {earlier!r} to read it as before, or --conversation NAME if this is another chat")
 
 
 def _as_written(name: str) -> str:
@@ -1304,12 +1333,6 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     if not survey.headers:
         raise ImportFailed(path, "not a WhatsApp chat export (no line starts with a WhatsApp date and time)")
     style = max(survey.styles, key=lambda k: survey.styles[k])
-    if survey.year_first * 2 > survey.headers:
-        order, notice = "ymd", None
-        if options.date_order and options.date_order != "ymd":
-            order = options.date_order
-    else:
-        order, notice = _date_order(source, survey, options)
     region = options.region
 
     # senders and the owner
@@ -1386,6 +1409,16 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     owner_fold = _fold(owner_raw)
     owner_key = _fold(_as_written(owner_raw))
     source_key = f"{_fold(chat_name)}|{owner_key}"
+    _same_chat_same_owner(path, chat_name, source_key, normalize_name(owner_raw), options)
+
+    if survey.year_first * 2 > survey.headers:
+        order, notice = "ymd", None
+        if options.date_order and options.date_order != "ymd":
+            order = options.date_order
+    else:
+        order, notice = _date_order(source, survey, options, options.chat_date_orders.get(source_key))
+    if source_key in options.chat_owners:  # (a chat the archive holds: ingest names the order where it would move its messages)
+        yield DateOrder(order)
 
     # The zone: --tz, the zone this chat was last read in (no --tz given), or the archive's.
     read_in = options.chat_zones.get(source_key)
