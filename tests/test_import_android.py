@@ -16,7 +16,7 @@ from textfile.errors import ImportFailed
 from textfile.importers import android, detect
 from textfile.integrity import check_archive
 from textfile.ingest import import_path
-from textfile.model import Attachment, ImportOptions, Message, Notice, Participant, Skipped
+from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Skipped
 
 HERE = FIXTURES / "android"
 SMS = HERE / "sms-20240301.xml"
@@ -29,6 +29,9 @@ SAM, DANA, LEE = "+12025550143", "+12025550178", "+12025550191"
 GROUP = f"{SAM}~{DANA}~{LEE}"
 OPTIONS = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset({OWNER, "alex@example.com"}))
 ME = Participant(OWNER, "Alex Owner", True)
+# What a backup with no MMS naming the phone's own number says of the owner's only number (issue 13, defect 4 of the second walk).
+TAKEN = Notice("this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is attributed"
+               " to it: no MMS of this backup names the phone's own number, and --me did not", "assumption")
 SAM_P = Participant(SAM, "Sam Client")
 
 
@@ -569,9 +572,10 @@ def test_me_as_a_name_is_not_the_owners_number(cli, archive):
     assert after_first["messages"] == [r for r in _records_tables(archive)["messages"] if r in after_first["messages"]]
 
 
-@pytest.mark.parametrize("me", ["Alex Owner", "(202) 555-0100", "+1 202 555 0101", "ALEX@example.com", "  "])
+@pytest.mark.parametrize("me", ["Alex Owner", "(202) 555-0100", "ALEX@example.com", "  "])
 def test_same_backup_same_records_with_or_without_me(tmp_path, me):
-    """A name is not an address; one of the archive's own numbers or emails changes nothing."""
+    """A name is not an address; an email, or the number the backup itself names as the phone's, changes no record
+    (--me with another of the owner's numbers decides: test_me_names_which_of_the_owners_numbers_the_phone_had)."""
     def archived(name: str, **options) -> dict:
         with Archive.create(tmp_path / name, owner_name="Alex Owner", phones=["+12025550100", "+12025550101"],
                             emails=["alex@example.com"], tz="UTC", region="US", bates_prefix="TF") as archive:
@@ -583,8 +587,8 @@ def test_same_backup_same_records_with_or_without_me(tmp_path, me):
     assert archived("with.db", me=me) == archived("without.db")
     options = ImportOptions(tz="UTC", region="US", owner_name="Alex Owner",
                             owner_handles=frozenset({OWNER, "+12025550101", "alex@example.com"}), me=me)
-    assert records(SMS, options) == records(SMS, ImportOptions(tz="UTC", region="US", owner_name="Alex Owner",
-                                                               owner_handles=options.owner_handles))
+    assert messages(SMS, options) == messages(SMS, ImportOptions(tz="UTC", region="US", owner_name="Alex Owner",
+                                                                 owner_handles=options.owner_handles))
 
 
 def test_me_names_the_owner_only_when_it_is_an_address():
@@ -705,7 +709,7 @@ def test_mms_of_no_known_box_and_no_sender_has_no_direction(tmp_path, box, statu
                         frozenset({"direction_unknown"}), None, "UTC", ())
     assert [r for r in got if isinstance(r, Notice)] == [Notice(
         f"mms 1: {said} and no sender address: whether it was sent or received is unknown; kept with no sender and no"
-        " direction (a system line, marked direction unknown)")]
+        " direction (a system line, marked direction unknown)"), TAKEN]
 
 
 @pytest.mark.parametrize("new, status, said", [
@@ -721,7 +725,7 @@ def test_call_of_no_known_type_is_kept_without_a_direction_and_said(tmp_path, ne
     assert m.identity == ("call", SAM, 1709317200000, None if status == "no type" else 42, 0)
     assert [r for r in got if isinstance(r, Notice)] == [Notice(
         f"call 3: {said}: whether the call was made or received is unknown; kept with no caller and no direction"
-        " (a system line, marked direction unknown)")]
+        " (a system line, marked direction unknown)"), TAKEN]
 
 
 def test_call_answered_on_another_device_is_incoming(tmp_path):
@@ -871,7 +875,7 @@ def test_a_national_number_two_countries_could_own_is_joined_with_neither(tmp_pa
         ("+31612345678", Participant("+31612345678"), frozenset())]
     assert [r for r in got if isinstance(r, Notice)] == [Notice(
         "0612345678 (sms 1) has no country code and is not a number of region US: kept as written, not given +1; it could be"
-        ' +31612345678 or +33612345678, all written in this backup, so it is joined with none (flagged "number as written")')]
+        ' +31612345678 or +33612345678, all written in this backup, so it is joined with none (flagged "number as written")'), TAKEN]
 
 
 def test_a_backup_without_such_numbers_is_read_once(tmp_path, monkeypatch):
@@ -1081,6 +1085,7 @@ def test_a_filed_conversation_goes_on_when_next_weeks_backup_joins_its_number(cl
         f"{week2}: android, added 1, already present 0, updated 2, skipped 0",
         "  assumed: 0669462731 (sms 1, sms 2) is read as +33669462731: it has no country code and is not a number of region US, it is"
         " how +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle",
+        f"  assumed: {TAKEN.text}",
         f"  warning: {REKEYED}",
         "  warning: sms 1: changed since it was archived; the earlier version is kept",
         "  warning: sms 2: changed since it was archived; the earlier version is kept",
@@ -1152,17 +1157,23 @@ def test_next_weeks_backup_that_writes_the_international_form_first_goes_on_in_t
 
 def test_a_joined_number_written_only_nationally_the_next_week_stays_in_its_conversation(archive, tmp_path):
     """Week 1 writes both forms (one conversation, under the international number); week 2 only the national one: the
-    archive knows that thread under that key too, so its messages stay where they are (no new conversation, no move)."""
+    archive joined the two, so week 2 reads the number as the international one (said, with the import that joined
+    them) and its messages stay as they are (no new conversation, no move, no new version)."""
     first = import_path(archive, backup(tmp_path / "week1.xml", *WEEK2))
     assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, import_id, rule FROM conversation_keys")] == [
         (CLAIRE_INVENTED, 1, 1, "named")]
+    before = _archived(archive)
     second = import_path(archive, backup(tmp_path / "week2.xml", *WEEK1))
-    assert (first.added, second.added, second.already_present, second.updated, second.conversations) == (3, 0, 0, 2, [1])
+    assert (first.added, second.added, second.already_present, second.updated, second.conversations) == (3, 0, 2, 0, [1])
     assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations")] == [(1, PIERRE)]
-    # This backup reads the number as written: that is what each of its messages now says (a new version), in the same place.
-    assert [r[1:6] for r in _archived(archive)] == [
-        (1, PIERRE, PIERRE_HERE, "Bonjour Maître, je suis Pierre.", '["number_as_written"]'),
-        (1, PIERRE, OWNER, "Merci Pierre.", '["number_as_written"]'), (1, PIERRE, PIERRE, "Attestation envoyée.", "[]")]
+    assert _archived(archive) == before
+    assert [r[1:6] for r in before] == [
+        (1, PIERRE, PIERRE, "Bonjour Maître, je suis Pierre.", "[]"), (1, PIERRE, OWNER, "Merci Pierre.", "[]"),
+        (1, PIERRE, PIERRE, "Attestation envoyée.", "[]")]
+    assert second.assumptions[0] == (
+        "0669462731 (sms 1, sms 2) is read as +33669462731: it has no country code and is not a number of region US, it is how"
+        " +33669462731 is written within FR (+33), and an earlier import (import 1 of week1.xml) read a backup that writes both and"
+        " joined them (this one writes only 0669462731): the two are one handle")
     assert not any("moved" in w or "conversation" in w for w in second.warnings)
     assert "moved" not in _last_audit(archive) and "rekeyed" not in _last_audit(archive)
 
@@ -1316,7 +1327,7 @@ def test_dates_written_in_seconds_are_read_as_seconds_and_said(tmp_path):
     assert msgs["sms 2"].identity == ("sms", SAM, T0 // 1000 + 60, "in", "in seconds")
     assert [r for r in got if isinstance(r, Notice)] == [
         Notice("read 4 dates as seconds, not milliseconds (sms 2, sms 3, mms 1, call 1): a value below 100,000,000,000 is before"
-               " March 1973 in milliseconds; readable_date agrees for 3", "assumption"),
+               " March 1973 in milliseconds; readable_date agrees for 3 (sms 2, mms 1, call 1), is absent for 1 (sms 3)", "assumption"),
         Notice("read 1 date small enough to be seconds as milliseconds (sms 4): their readable_date says so", "assumption")]
 
 
@@ -1360,7 +1371,7 @@ def test_line_breaks_written_raw_inside_attributes_are_kept(tmp_path):
                                     frozenset(), None, "UTC", ())
     assert [r for r in got if isinstance(r, Notice)] == [
         Notice("kept 8 line breaks and tabs written raw inside attribute values as they are (an XML parser reads each as a space)",
-               "assumption")]
+               "assumption"), TAKEN]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
@@ -1402,4 +1413,328 @@ def test_a_call_log_joins_the_national_and_international_forms_of_a_number(tmp_p
         (CLAIRE, ME, ("call", CLAIRE, 1709316000000, 2, 0), None, frozenset())]
     assert [r.text for r in got if isinstance(r, Notice)] == [
         "0669462731 (call 1) is read as +33669462731: it has no country code and is not a number of region US, it is how"
-        " +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle"]
+        " +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle", TAKEN.text]
+
+
+# -- the phone's own number (second walk, defect 4) ---------------------------------------------
+
+WORK, HOME = "+12025550101", "+12025550100"
+MARIA = Participant("+12025550143", "Maria Lopez")
+RIVERA_WITH_NO_NUMBER = Participant("Alex Rivera", "Alex Rivera", True)
+# The walk's repro/7: a backup of the owner's work phone (+1 202 555 0101), which names no number of its own.
+WORK_PHONE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<smses count="{count}">\n'
+    '<sms protocol="0" address="+12025550143" date="1761652800000" type="1" body="Hi, on your work phone?" read="1" status="-1"'
+    ' locked="0" date_sent="0" readable_date="Oct 28, 2025 8:00:00 AM" contact_name="Maria Lopez" />\n'
+    '<sms protocol="0" address="+12025550143" date="1761652860000" type="2" body="Yes, this is my work phone." read="1" status="-1"'
+    ' locked="0" date_sent="0" readable_date="Oct 28, 2025 8:01:00 AM" contact_name="Maria Lopez" />\n'
+    "{mms}</smses>\n")
+TWO_PHONES = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Rivera", owner_handles=frozenset({WORK, HOME}))
+
+
+def _work_phone(tmp_path: Path, *mms: str) -> Path:
+    path = tmp_path / "sms-workphone.xml"
+    path.write_text(WORK_PHONE.format(count=2 + len(mms), mms="".join(mms)), encoding="utf-8")
+    return path
+
+
+def _two_phones(tmp_path: Path) -> Archive:
+    return Archive.create(tmp_path / "two.db", owner_name="Alex Rivera", phones=["+1 202 555 0101", "+1 202 555 0100"], emails=[],
+                          tz="America/New_York", region="US", bates_prefix="R")
+
+
+def _senders(archive: Archive) -> list[tuple]:
+    return [tuple(r) for r in archive.conn.execute(
+        "SELECT m.direction, p.handle, p.display_name, p.is_owner, m.body, m.version FROM messages m JOIN participants p"
+        " ON p.id = m.sender_id ORDER BY m.sent_at")]
+
+
+def _people(archive: Archive) -> list[tuple]:
+    return [tuple(r) for r in archive.conn.execute("SELECT conversation_id, handle, display_name, is_owner FROM participants ORDER BY id")]
+
+
+def test_me_names_which_of_the_owners_numbers_the_phone_had(tmp_path):
+    """The walk's repro/7: --me with one of the owner's two numbers is the phone's number, not the lowest-sorted one."""
+    with _two_phones(tmp_path) as archive:
+        result = import_path(archive, _work_phone(tmp_path), me="+1 202 555 0101")
+        assert (result.added, result.warnings, result.assumptions) == (2, [], [
+            "this phone's number is +12025550101, as --me says (the owner's numbers are +12025550100, +12025550101): what it sent is"
+            " attributed to it"])
+        assert _senders(archive) == [("in", MARIA.handle, "Maria Lopez", 0, "Hi, on your work phone?", 1),
+                                     ("out", WORK, "Alex Rivera", 1, "Yes, this is my work phone.", 1)]
+        assert _people(archive) == [(1, MARIA.handle, "Maria Lopez", 0), (1, WORK, "Alex Rivera", 1)]
+
+
+def test_an_owner_with_two_numbers_and_nothing_to_tell_which_sends_with_no_number(tmp_path):
+    """No --me, no MMS: the owner sent it, from a number nothing names. The identity is the one it always had (no
+    sender in it); the owner is in no conversation key."""
+    got = records(_work_phone(tmp_path), TWO_PHONES)
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    chat = Conversation("android", MARIA.handle, "Maria Lopez", False, (MARIA,))
+    assert (msgs["sms 1"].conversation, msgs["sms 2"].conversation) == (chat, chat)
+    assert (msgs["sms 1"].sender, msgs["sms 2"].sender) == (MARIA, RIVERA_WITH_NO_NUMBER)
+    assert msgs["sms 2"].identity == ("sms", MARIA.handle, 1761652860000, "out", "Yes, this is my work phone.")
+    assert [r for r in got if not isinstance(r, Message)] == [Notice(
+        "which of the owner's numbers (+12025550100, +12025550101) this phone had is not known: no MMS of this backup names the"
+        " phone's own number, and --me did not; what it sent is attributed to Alex Rivera, with no number (--me with the phone's"
+        " number names it)", "assumption")]
+
+
+def _mms(date: int, box: int, sender: str, to: tuple, sim: str = "1") -> str:
+    addrs = "".join(f'<addr address="{a}" type="{t}" charset="106" />' for a, t in [(sender, "137"), *((a, "151") for a in to)])
+    return (f'<mms date="{date}" msg_box="{box}" address="+12025550143" m_id="mid-{date}" sub_id="{sim}" contact_name="Maria Lopez">'
+            f'<parts><part seq="0" ct="text/plain" chset="106" text="mms {date}" /></parts><addrs>{addrs}</addrs></mms>\n')
+
+
+RECEIVED_AT_WORK = _mms(1761652900000, 1, "+12025550143", (WORK,))
+SENT_FROM_HOME = _mms(1761652960000, 2, HOME, ("+12025550143",))
+
+
+@pytest.mark.parametrize("mms, sender, said", [
+    ((RECEIVED_AT_WORK,), Participant(WORK, "Alex Rivera", True),
+     "this phone's number is +12025550101: its MMS name it as the phone's own (mms 1), and none names the owner's other number"
+     " (+12025550100); what it sent is attributed to +12025550101"),
+    ((RECEIVED_AT_WORK, SENT_FROM_HOME), RIVERA_WITH_NO_NUMBER,
+     "which of the owner's numbers (+12025550100, +12025550101) this phone had is not known: its MMS name more than one as the"
+     " phone's own (+12025550100: mms 2; +12025550101: mms 1); what it sent is attributed to Alex Rivera, with no number (--me with"
+     " the phone's number names it)"),
+    ((RECEIVED_AT_WORK, _mms(1761652960000, 1, "+12025550143", (WORK,), sim="2")), RIVERA_WITH_NO_NUMBER,
+     "which of the owner's numbers (+12025550100, +12025550101) this phone had is not known: its records were sent and received"
+     " with 2 SIMs (sub_id 1, 2), and an MMS names the number of its own SIM only; what it sent is attributed to Alex Rivera, with"
+     " no number (--me with the phone's number names it)"),
+], ids=["one number", "two numbers", "two SIMs"])
+def test_the_backups_mms_name_the_phones_number(tmp_path, mms, sender, said):
+    """A received MMS's "to" (or a sent one's "from") that is one of the owner's numbers is the phone's own: where exactly
+    one is, and the phone had one SIM, what the backup's SMS sent is from it. A sent MMS keeps the sender it names."""
+    got = records(_work_phone(tmp_path, *mms), TWO_PHONES)
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    assert msgs["sms 2"].sender == sender
+    # The owner's number an MMS names as its recipient is the one it lists (not the lowest-sorted of the owner's).
+    assert msgs["mms 1"].conversation.participants == (MARIA, Participant(WORK, "Alex Rivera", True))
+    if "mms 2" in msgs and msgs["mms 2"].direction == "out":
+        assert msgs["mms 2"].sender == Participant(HOME, "Alex Rivera", True)
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(said, "assumption")]
+
+
+def test_me_that_is_none_of_two_numbers_names_no_number(tmp_path):
+    got = records(_work_phone(tmp_path), replace(TWO_PHONES, me="202-555-0177"))
+    assert messages(_work_phone(tmp_path), replace(TWO_PHONES, me="202-555-0177"))["sms 2"].sender == RIVERA_WITH_NO_NUMBER
+    assert [r.text for r in got if isinstance(r, Notice)][0] == (
+        "--me '202-555-0177' (+12025550177) is not one of the archive's own numbers or emails: it counts as yours, but not as this"
+        " phone's number")
+
+
+def test_me_against_the_backups_own_mms_is_said(tmp_path):
+    """--me decides for what the backup does not say; where its MMS name another of the owner's numbers, that is a warning,
+    and each MMS keeps the number it names."""
+    options = replace(TWO_PHONES, owner_name="Alex Owner", me=WORK)
+    got = records(SMS, options)
+    msgs = {r.source_ref: r for r in got if isinstance(r, Message)}
+    assert (msgs["sms 2"].sender, msgs["mms 2"].sender) == (Participant(WORK, "Alex Owner", True), ME)
+    assert [r for r in got if isinstance(r, Notice)][-1] == Notice(
+        "--me says this phone's number is +12025550101, but its MMS name +12025550100 (mms 1, mms 2, mms 3, mms 4, mms 5) as the"
+        " phone's own: what it sent is attributed to +12025550101, as --me says, except an MMS that names its sender")
+
+
+def test_a_number_me_gave_is_kept_when_the_next_import_names_none(tmp_path):
+    """The same backup next week without --me says less, not something else: the number --me gave stays, and it is said;
+    the owner with no number is not left among the conversation's people."""
+    path = _work_phone(tmp_path)
+    with _two_phones(tmp_path) as archive:
+        import_path(archive, path, me=WORK)
+        before = _records_tables(archive)
+        again = import_path(archive, path)
+        assert (again.added, again.already_present, again.updated) == (0, 2, 0)
+        assert again.warnings == ["1 message this source reads as sent by the owner with no number keeps +12025550101, which --me gave"
+                                  " when an earlier import read them"]
+        assert _records_tables(archive) == before
+        assert _senders(archive)[1] == ("out", WORK, "Alex Rivera", 1, "Yes, this is my work phone.", 1)
+
+
+def test_a_single_number_owners_records_are_as_before(tmp_path):
+    """The owner's only number stays the sender, whatever --me says; where nothing in the backup names it, that is said."""
+    single = replace(TWO_PHONES, owner_handles=frozenset({HOME}))
+    path = _work_phone(tmp_path)
+    for me in (None, HOME, WORK, "Alex Rivera"):
+        assert messages(path, replace(single, me=me))["sms 2"].sender == Participant(HOME, "Alex Rivera", True)
+    assert notices(path, single) == [Notice(TAKEN.text, "assumption")]
+    assert notices(_work_phone(tmp_path, _mms(1761652900000, 1, "+12025550143", (HOME,))), single) == []
+
+
+# -- a number an earlier import joined (second walk, defect 10) --------------------------------
+
+_WALK = ("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<?xml-stylesheet type=\"text/xsl\" href=\"sms.xsl\"?>\n"
+         "<!--File Created By SMS Backup & Restore v10.22.002 on 2025-11-02 18:30:00-->\n"
+         '<smses count="{n}" backup_set="6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" backup_date="1762126200000" type="full">\n{lines}</smses>\n')
+
+
+def _pierre(address: str, date: int, kind: int, body: str) -> str:
+    return (f'  <sms protocol="0" address="{address}" date="{date}" type="{kind}" subject="null" body="{body}" toa="null" sc_toa="null"'
+            ' service_center="null" read="1" status="-1" locked="0" date_sent="0" sub_id="1" readable_date="null"'
+            ' contact_name="Pierre Dubois" />\n')
+
+
+# The walk's repro/3: case B (both forms, then the national one only) and case D (national only, then international only).
+B_WEEK1 = (_pierre(PIERRE_HERE, 1761760800000, 1, "Bonjour, national form"), _pierre(PIERRE, 1761761400000, 2, "Merci (intl form)"))
+B_WEEK2 = (_pierre(PIERRE_HERE, 1762351200000, 1, "Week 2, national form only"),)
+D_WEEK1 = (_pierre(PIERRE_HERE, 1761760800000, 1, "Bonjour, national form"),)
+D_WEEK2 = (_pierre(PIERRE, 1762351800000, 2, "Week 2, intl only"),)
+
+
+def _walk(path: Path, lines) -> Path:
+    path.write_text(_WALK.format(n=len(lines), lines="".join(lines)), encoding="utf-8")
+    return path
+
+
+def test_a_number_an_earlier_import_joined_is_read_so_when_a_backup_writes_only_its_national_form(cli, archive, tmp_path):
+    """Case B: week 2's message is from +33669462731 (the number week 1 joined), not a second Pierre "as written"."""
+    week1, week2 = _walk(tmp_path / "B-w1.xml", B_WEEK1), _walk(tmp_path / "B-w2.xml", B_WEEK2)
+    assert cli("import", week1).exit_code == 0
+    r = cli("import", week2)
+    assert r.stdout.splitlines() == [
+        f"{week2}: android, added 1, already present 0, updated 0, skipped 0",
+        "  assumed: 0669462731 (sms 1) is read as +33669462731: it has no country code and is not a number of region US, it is how"
+        " +33669462731 is written within FR (+33), and an earlier import (import 1 of B-w1.xml) read a backup that writes both and"
+        " joined them (this one writes only 0669462731): the two are one handle",
+        f"  assumed: {TAKEN.text}"]
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations")] == [(1, PIERRE)]
+    assert _people(archive) == [(1, PIERRE, "Pierre Dubois", 0), (1, OWNER, "Alex Owner", 1)]
+    assert [r[1:] for r in _archived(archive)] == [
+        (1, PIERRE, PIERRE, "Bonjour, national form", "[]", 1), (1, PIERRE, OWNER, "Merci (intl form)", "[]", 1),
+        (1, PIERRE, PIERRE, "Week 2, national form only", "[]", 1)]
+    # The id is the one the number as written gives it (identity_key): week 2 read as before (kept as written) is the same message.
+    (week2_record,) = [m for m in records(week2) if isinstance(m, Message)]
+    assert week2_record.identity == ("sms", CLAIRE_INVENTED, 1762351200000, "in", "Week 2, national form only")
+    assert _archived(archive)[2][0] == _archived_id(week2_record)
+
+
+def _archived_id(m: Message) -> str:
+    from textfile.fingerprint import message_id
+
+    return message_id("android", m.identity_key or m.conversation.source_key, m.identity)
+
+
+@pytest.mark.parametrize("first, second, said, conversations", [
+    (D_WEEK1, D_WEEK2,
+     "+33669462731, which this backup writes, is 0669462731 as written within FR (+33): conversation 1 has 0669462731, with no"
+     " country code. It may be the same person, but neither this backup nor an earlier one writes both, so they are not joined (a"
+     " backup that writes both joins them)", [(1, CLAIRE_INVENTED), (2, PIERRE)]),
+    (D_WEEK2, D_WEEK1,
+     "0669462731 (sms 1) has no country code and is not a number of region US: kept as written, not given +1; conversation 1 has"
+     " +33669462731, which is written so within FR (+33): it may be the same person, but neither this backup nor an earlier one"
+     ' writes both, so they are not joined (a backup that writes both joins them) (flagged "number as written")',
+     [(1, PIERRE), (2, CLAIRE_INVENTED)]),
+], ids=["national, then international", "international, then national"])
+def test_a_number_an_archived_conversation_has_written_the_other_way_is_said(cli, archive, tmp_path, first, second, said, conversations):
+    """Case D (national only, then international only), and the other way round: two conversations (nothing proves they
+    are one number), and the second import says which conversation may be the same person."""
+    assert cli("import", _walk(tmp_path / "D-w1.xml", first)).exit_code == 0
+    week2 = _walk(tmp_path / "D-w2.xml", second)
+    assert cli("import", week2).stdout.splitlines() == [
+        f"{week2}: android, added 1, already present 0, updated 0, skipped 0", f"  assumed: {TAKEN.text}", f"  warning: {said}"]
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == conversations
+
+
+# -- dates that contradict their readable_date, and no date (second walk, defect 11) ------------
+
+# The walk's repro/10.
+SECONDS_AND_ZERO = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<smses count="4">\n'
+    '<sms protocol="0" address="+12025550143" date="1761652800" type="1" body="seconds, no readable" read="1" status="-1" locked="0"'
+    ' date_sent="0" contact_name="Maria Lopez" />\n'
+    '<sms protocol="0" address="+12025550143" date="1761652860" type="1" body="seconds, readable disagrees" read="1" status="-1"'
+    ' locked="0" date_sent="0" readable_date="Oct 29, 2025 8:01:00 AM" contact_name="Maria Lopez" />\n'
+    '<sms protocol="0" address="+12025550143" date="1761652920000" type="1" body="ms" read="1" status="-1" locked="0" date_sent="0"'
+    ' readable_date="Oct 28, 2025 8:02:00 AM" contact_name="Maria Lopez" />\n'
+    '<sms protocol="0" address="+12025550143" date="0" type="1" body="zero date" read="1" status="-1" locked="0" date_sent="0"'
+    ' readable_date="Jan 1, 1970 12:00:00 AM" contact_name="Maria Lopez" />\n'
+    "</smses>\n")
+
+
+def test_a_readable_date_that_contradicts_the_date_is_named_and_a_date_of_0_is_no_date(archive, tmp_path):
+    path = tmp_path / "s.xml"
+    path.write_text(SECONDS_AND_ZERO, encoding="utf-8")
+    result = import_path(archive, path)
+    assert (result.added, result.skipped) == (3, {
+        'sms with date="0", which is no date (Android writes 0 where it has none): not archived, since no date is invented for it': 1})
+    assert [tuple(r) for r in archive.conn.execute("SELECT sent_at, body FROM messages ORDER BY sent_at")] == [
+        ("2025-10-28T12:00:00.000Z", "seconds, no readable"), ("2025-10-28T12:01:00.000Z", "seconds, readable disagrees"),
+        ("2025-10-28T12:02:00.000Z", "ms")]
+    assert result.assumptions == [
+        "read 2 dates as seconds, not milliseconds (sms 1, sms 2): a value below 100,000,000,000 is before March 1973 in milliseconds;"
+        " readable_date contradicts it for 1 (named below), is absent for 1 (sms 1)", TAKEN.text]
+    assert result.warnings == [
+        'readable_date contradicts the date for 1 record: sms 2: date="1761652860" read as seconds is 2025-10-28 12:01:00 UTC,'
+        ' readable_date="Oct 29, 2025 8:01:00 AM". A readable_date is the phone\'s clock, at most 12 hours behind and 14 hours ahead'
+        " of UTC (whatever its zone), to the second, minute or day it writes: each record keeps its date as read"]
+    detail = json.loads(archive.conn.execute("SELECT skipped_reasons FROM imports").fetchone()[0])
+    assert [d["refs"] for d in detail.values()] == [["sms 4"]]
+
+
+@pytest.mark.parametrize("readable, said", [
+    ("Oct 29, 2025 2:01:00 AM", "agrees"),  # 14 hours ahead of UTC (Kiribati)
+    ("Oct 28, 2025 12:01:00 AM", "agrees"),  # 12 hours behind (Baker Island)
+    ("28 Oct 2025 08:01", "agrees"),  # to the minute
+    ("Oct 28, 2025", "agrees"),  # to the day
+    ("28/10/2025 08:01", "agrees in its year (a form read no further)"),  # day and month in an order not told
+    ("Oct 29, 2025 2:01:01 AM", "contradicts it"),  # a second more than 14 hours ahead
+    ("Oct 27, 2025 11:59:00 PM", "contradicts it"),  # two minutes more than 12 hours behind
+    ("2025-10-29 08:01:00", "contradicts it"),
+    ("someday", "names no year"),
+])
+def test_a_readable_date_agrees_within_every_zone_and_what_it_writes(tmp_path, readable, said):
+    path = backup(tmp_path / "sms.xml", sms_line(SAM, 1761652860, 1, "in seconds").replace("Mar 1, 2024 12:00:00 PM", readable))
+    got = records(path)
+    assert [m.sent_at for m in got if isinstance(m, Message)] == [utc(2025, 10, 28, 12, 1)]
+    details = ('sms 1: date="1761652860" read as seconds is 2025-10-28 12:01:00 UTC, readable_date="' + readable + '"'
+               if said == "contradicts it" else None)
+    assert notices(path)[0] == Notice(
+        "read 1 date as seconds, not milliseconds (sms 1): a value below 100,000,000,000 is before March 1973 in milliseconds;"
+        f" readable_date {said} for 1 ({'named below' if details else 'sms 1'})", "assumption")
+    assert [n.text.split(". A readable_date")[0] for n in notices(path) if n.kind == "warning"] == (
+        [f"readable_date contradicts the date for 1 record: {details}"] if details else [])
+
+
+def test_an_archive_made_before_reads_the_owners_number_anew(tmp_path, monkeypatch):
+    """An archive made before this rule gave what the work phone sent the lowest-sorted of the owner's numbers, proven by
+    nothing: read again, it is the owner with no number (a new version), then --me's number (another); the owner with no
+    number, who names nothing any more, is not left among the people. (The lowest-sorted number stays listed: an owner's
+    number in a conversation is not taken away, since a backup of that phone may list it there.)"""
+    path = _work_phone(tmp_path)
+    with _two_phones(tmp_path) as archive:
+        with monkeypatch.context() as before:
+            before.setattr(android._Reader, "phone_number", lambda self, *args: (HOME, "only"))
+            import_path(archive, path, me=WORK)
+        assert _senders(archive)[1] == ("out", HOME, "Alex Rivera", 1, "Yes, this is my work phone.", 1)
+        unproven = import_path(archive, path)
+        assert (unproven.already_present, unproven.updated) == (1, 1)
+        assert _senders(archive)[1] == ("out", "Alex Rivera", "Alex Rivera", 1, "Yes, this is my work phone.", 2)
+        told = import_path(archive, path, me=WORK)
+        assert (told.already_present, told.updated) == (1, 1)
+        assert told.warnings[-1] == (
+            "conversation 1: every message sent by the owner with no number (Alex Rivera) is now from a number of the owner's; that"
+            " entry is no longer listed among its people, and each of those messages keeps it as the sender of its earlier version")
+        assert _senders(archive)[1] == ("out", WORK, "Alex Rivera", 1, "Yes, this is my work phone.", 3)
+        assert _people(archive) == [(1, MARIA.handle, "Maria Lopez", 0), (1, HOME, "Alex Rivera", 1), (1, WORK, "Alex Rivera", 1)]
+        assert check_archive(archive.conn)["problems"] == []
+
+
+def test_an_archive_made_before_reads_week_2_with_the_number_week_1_joined(archive, tmp_path, monkeypatch):
+    """Case B in an archive made before: week 2's message was archived from 0669462731 as written. Read again, it is from
+    +33669462731 (a new version), and 0669462731, which names nothing any more, is no longer listed."""
+    from textfile import ingest
+
+    week1, week2 = _walk(tmp_path / "B-w1.xml", B_WEEK1), _walk(tmp_path / "B-w2.xml", B_WEEK2)
+    import_path(archive, week1)
+    with monkeypatch.context() as before:
+        before.setattr(ingest, "_numbers_read_before", lambda *args: {})
+        import_path(archive, week2)
+    assert _archived(archive)[2][1:] == (1, PIERRE, PIERRE_HERE, "Week 2, national form only", '["number_as_written"]', 1)
+    again = import_path(archive, week2)
+    assert (again.already_present, again.updated) == (0, 1)
+    assert again.warnings == ["sms 1: changed since it was archived; the earlier version is kept",
+                              "conversation 1: every message from 0669462731 is now from +33669462731; 0669462731 is no longer listed"
+                              " among its people, and each of those messages keeps it as the sender of its earlier version"]
+    assert _archived(archive)[2][1:] == (1, PIERRE, PIERRE, "Week 2, national form only", "[]", 2)
+    assert _people(archive) == [(1, PIERRE, "Pierre Dubois", 0), (1, OWNER, "Alex Owner", 1)]
+    assert check_archive(archive.conn)["problems"] == []

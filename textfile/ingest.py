@@ -181,6 +181,7 @@ def import_path(
         chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and wall_clock else {},
         chat_date_orders=_chat_date_orders(archive, module.FORMAT) if date_order is None and wall_clock else {},
         chat_owners=_chat_owners(archive, module.FORMAT) if getattr(module, "CHAT_NAMED_BY_FILE", False) else {},
+        **(_numbers_read_before(archive, module.FORMAT) if getattr(module, "JOINS_NUMBERS", False) else {}),
     )
     try:
         size, sha = digest or source_digest(path)
@@ -247,6 +248,21 @@ def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
     return {key: (name, conv_id) for key, name, conv_id in archive.conn.execute(
         "SELECT c.source_key, (SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
         " ORDER BY p.id LIMIT 1), c.id FROM conversations c WHERE c.platform = ?", (platform,)) if name is not None}
+
+
+def _numbers_read_before(archive: Archive, platform: str) -> dict:
+    """What the archive knows of the numbers of `platform`'s conversations: the keys each is known
+    under besides its own, with the import that recorded them, and its people's numbers
+    (`ImportOptions.joined_keys`, `.archived_numbers`)."""
+    joined = {key: (own, f"import {import_id} of {file_name}") for key, own, import_id, file_name in archive.conn.execute(
+        "SELECT k.source_key, c.source_key, k.import_id, i.file_name FROM conversation_keys k JOIN conversations c ON c.id = k.conversation_id"
+        " JOIN imports i ON i.id = k.import_id WHERE k.platform = ?", (platform,))}
+    numbers: dict[str, tuple[int, ...]] = {}
+    for handle, conv_id in archive.conn.execute(
+            "SELECT DISTINCT p.handle, p.conversation_id FROM participants p JOIN conversations c ON c.id = p.conversation_id"
+            " WHERE c.platform = ? AND p.is_owner = 0 AND (p.handle GLOB '[0-9]*' OR p.handle GLOB '+[0-9]*') ORDER BY 2", (platform,)):
+        numbers[handle] = (*numbers.get(handle, ()), conv_id)
+    return {"joined_keys": joined, "archived_numbers": numbers}
 
 
 def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
@@ -672,6 +688,10 @@ class _Writer:
         self.rejoined: set[int] = set()  # conversations this import re-keyed or merged into (`resolve`)
         self.left_alone: set[int] = set()  # conversations under a key of another reading of a number (`resolve`)
         self.replaced: set[int] = set()  # participants a new version took a message from (`drop_replaced`)
+        self.owner_numbers_kept: dict[str, int] = {}  # the owner's number --me gave -> messages read with none (`keep_owner_number`)
+        # The owner with no number, whom this import's reading (False) or an earlier one (True) gave messages that now have a
+        # number of the owner's: listed no more where they name nothing.
+        self.unnamed_owners: dict[int, bool] = {}
 
     # -- the stream ------------------------------------------------------------------------
 
@@ -709,6 +729,20 @@ class _Writer:
             self.say_corrections()
         if self.replaced:
             self.drop_replaced()
+        for number, n in sorted(self.owner_numbers_kept.items()):
+            self.note(f"{_count(n, 'message')} this source reads as sent by the owner with no number keep{'s' if n == 1 else ''} {number},"
+                      " which --me gave when an earlier import read them")
+        for pid, earlier in self.unnamed_owners.items():
+            row = self.conn.execute("SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 1 AND handle NOT LIKE '+%'"
+                                    " AND handle NOT LIKE '%@%'", (pid,)).fetchone()
+            if row is None or self.conn.execute("SELECT 1 FROM messages WHERE sender_id = ? UNION ALL SELECT 1 FROM reactions"
+                                                " WHERE sender_id = ?", (pid, pid)).fetchone():
+                continue
+            self.conn.execute("DELETE FROM participants WHERE id = ?", (pid,))
+            if earlier:
+                self.note(f"conversation {row['conversation_id']}: every message sent by the owner with no number ({row['handle']}) is now"
+                          " from a number of the owner's; that entry is no longer listed among its people, and each of those messages keeps"
+                          " it as the sender of its earlier version")
         for (before, after), n in self.moved.items():
             self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before}{_filed(self.matters_of(before), ' (', ')')}"
                       f" moved to conversation {after}{_filed(self.matters_of(after), ' (', ')', ' (filed to no matter)')}, where this source"
@@ -1019,7 +1053,8 @@ class _Writer:
                         (p.id, n, body, at, "edit_history", None, import_id) for n, (body, at) in enumerate(m.versions, 1)
                     )
                 added += 1
-            elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p, mid) == known["content_hash"]:
+            elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p, mid) == known["content_hash"] \
+                    or self.keep_owner_number(p, mid) == known["content_hash"]:
                 already += 1
                 self.fill_receipts(p, mid, known, receipt_rows)
             elif self.changed(p, known):
@@ -1091,6 +1126,28 @@ class _Writer:
             p.content_hash = message_content_hash(p.sent_at, m.direction, m.kind, m.handle, m.body, m.status, m.duration_s,
                                                   p.flags, m.reply_to, merged)
         return p.content_hash
+
+    def keep_owner_number(self, p: _Pending, mid: str) -> str | None:
+        """A reading that says a message was sent by the owner without saying from which of their
+        numbers (an Android backup that names none, read without --me) does not take away the number
+        an earlier import was told with --me: where that alone differs, the archived sender stands,
+        and it is said. Returns the content hash with the archived sender, or None."""
+        m = p.record
+        if m.direction != "out" or m.sender is None or not m.sender.is_owner or m.handle.startswith("+") or "@" in m.handle:
+            return None
+        row = self.conn.execute("SELECT p.id, p.handle FROM messages m JOIN participants p ON p.id = m.sender_id"
+                                " WHERE m.id = ? AND p.is_owner = 1", (mid,)).fetchone()
+        if row is None or not row["handle"].startswith("+") or not any(
+                normalize_handle(json.loads(options).get("me") or "", self.region) == row["handle"] for (options,) in self.conn.execute(
+                    "SELECT i.options FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id = ?", (mid,))):
+            return None
+        digest = message_content_hash(p.sent_at, m.direction, m.kind, row["handle"], m.body, m.status, m.duration_s, p.flags, m.reply_to,
+                                      p.attachments)
+        if digest == self.conn.execute("SELECT content_hash FROM messages WHERE id = ?", (mid,)).fetchone()[0]:
+            self.unnamed_owners.setdefault(p.sender_id, False)
+            p.sender_id, p.content_hash = row["id"], digest
+            self.owner_numbers_kept[row["handle"]] = self.owner_numbers_kept.get(row["handle"], 0) + 1
+        return digest
 
     def fill_receipts(self, p: _Pending, mid: str, known: dict, receipts: list) -> None:
         """A receipt the archive lacks (read later than the first import) is filled in; one it has is
@@ -1205,8 +1262,11 @@ class _Writer:
         c = self.conn
         import_id = self.result.import_id
         old = c.execute("SELECT body, sent_at, source_zone, content_hash, sender_id FROM messages WHERE id = ?", (mid,)).fetchone()
-        if old["sender_id"] not in (None, p.sender_id) and p.conversation_id in self.rejoined:
-            self.replaced.add(old["sender_id"])
+        if old["sender_id"] not in (None, p.sender_id):
+            if p.conversation_id in self.rejoined or p.record.conversation.other_keys:
+                self.replaced.add(old["sender_id"])
+            elif p.record.sender is not None and p.record.sender.is_owner:
+                self.unnamed_owners[old["sender_id"]] = True
         before = self.unmoved.pop(mid, None) or self.state_of(mid)
         m = p.record
         after = {"sender": m.handle, "direction": m.direction, "kind": m.kind, "status": m.status, "duration_s": m.duration_s,

@@ -187,3 +187,12 @@ class ImportOptions:
     # Every archived conversation of a format whose key holds the owner as the chat writes them
     # (WhatsApp), by `source_key`: (the owner's name as archived, conversation id).
     chat_owners: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # The other keys archived conversations of the importer's format are known under (`conversation_keys`:
+    # the thread read another way), each with the conversation's own key and the import that recorded it
+    # ("import 3 of sms-20240308.xml"): a number an earlier backup joined with its international form is
+    # read as that form where a backup writes only the number (Android).
+    joined_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The numbers (digits, with or without "+") the people of archived conversations of the importer's
+    # format have, each with those conversations' numbers: a backup that writes one of them another way
+    # says so, and joins nothing by it (Android).
+    archived_numbers: dict[str, tuple[int, ...]] = field(default_factory=dict)

@@ -26,7 +26,13 @@ Decisions, and why:
     ("+33669462731"), the two are one handle, the international one, and that is said; where two
     such numbers fit (a French and a Dutch 06…), neither is chosen. Which numbers the backup writes
     is learnt by reading it for its addresses alone, once, when the first such number turns up
-    (`_international_forms`): a backup without one is read once.
+    (`_international_forms`): a backup without one is read once. Where this backup does not write
+    the international form but an earlier import joined the two (the archive's own evidence: a
+    conversation keyed by the international number is known too under the number's key as
+    written, `ImportOptions.joined_keys`), the number is read as that one handle too, and the
+    notice names that import; nothing else joins a number. Where an archived conversation has a
+    number this backup writes the other way (national only, then international only), they may be
+    one person, which is said, and not joined (`ImportOptions.archived_numbers`).
   - Identity (DESIGN.md): SMS by address, date as written, direction and body; MMS by `m_id` when it
     has one, else by date, box, sorted addresses and a digest of its parts; calls by number, date,
     type and duration. Next week's backup, which repeats everything, adds only what is new. The
@@ -39,16 +45,32 @@ Decisions, and why:
     (`_other_keys`), so that ingest re-keys the conversation archived under one of them in place
     (same number, filings and messages) or merges the two an earlier reading split.
   - `date` is Unix milliseconds, but some writers put seconds: a value below 10^11 (before March
-    1973 in milliseconds, when no SMS existed) is read as seconds unless the year in its
-    `readable_date` says milliseconds; how many were read so is said once. (An MMS's `date_sent`
-    is in seconds by format; it is not read.)
-  - What this phone sent is from the archive's (first) number, whatever `--me` says: the sender is
-    part of a message's content hash, so an option that varies between imports must not change it.
-    `--me` counts only as an address (a name is meant for a WhatsApp file in the same command) and
-    stands in for the number only when the archive has none.
+    1973 in milliseconds, when no SMS existed) is read as seconds unless its `readable_date` says
+    milliseconds; how many were read so, and what their readable_date says, is said once. A
+    readable_date is the phone's clock with no zone: it agrees with an instant when it is no more
+    than 12 hours behind and 14 ahead of UTC (every zone in use), to what it writes (a second, a
+    minute, a day); it is read where its form is unambiguous (a month by name, or year-month-day),
+    else by its year alone. One that fits neither reading contradicts the date: each such record is
+    named, with both values (the first five, then how many more), and keeps its date as read.
+    (An MMS's `date_sent` is in seconds by format; it is not read.)
+  - A `date` of 0 or below is no date (Android writes 0 where it has none; read, it would be
+    1 January 1970): the record is skipped with why, as one no clock holds (year 11476) is. No date
+    is invented, and a message placed at one it never had would head every transcript; a skip is
+    counted and named on the import (its element), whose file hash identifies the backup holding it.
+  - A backup names no number of its own: an <sms> has no sender address. What this phone sent is
+    from the one of the owner's numbers `--me` gives; else, where the owner has one number, from
+    it (as before); else from the one the backup proves, where its MMS name exactly one of the
+    owner's numbers as the phone's own (the sender of one it sent, a recipient of one it received)
+    and its records come from one SIM (`sub_id`): one SIM's MMS say nothing of another's number;
+    else from the owner with no number (`Participant(owner name)`, as for an owner with no number
+    at all): the identity holds no sender, so the message is the same one, and its content hash
+    says what the transcript shows. The import says which number it took and why (for an owner with
+    one number, only where no MMS names it); an MMS keeps the sender it names. A later reading with
+    no number does not take away the number --me gave (ingest). `--me` counts only as an address (a
+    name is meant for a WhatsApp file in the same command).
   - An <sms> with no type, or a type Android does not write, is kept, but neither "in" nor "out"
     (either says who wrote it, which the backup does not): a system line with no sender, flagged
-    direction_unknown, and a warning. A date no clock holds (year 11476) skips the record, with why.
+    direction_unknown, and a warning.
 """
 
 from __future__ import annotations
@@ -60,7 +82,7 @@ import html
 import itertools
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -74,12 +96,23 @@ from textfile.times import from_unix_ms
 
 FORMAT = "android"
 VERSION = "1"
+JOINS_NUMBERS = True  # reads ImportOptions.joined_keys and .archived_numbers (ingest gives them)
 SENT_BY_THE_PHONE = True  # "sent" means sent by the phone's owner, not by a named sender (see ingest)
 
 PLATFORM = "android"
 CHUNK = 1 << 20
 SECONDS_BELOW = 10 ** 11  # a `date` below this is in seconds (Reader.instant)
 _YEAR = re.compile(r"(?<!\d)(?:19|2\d)\d\d(?!\d)")  # the year in readable_date="Dec 2, 2017 06:49:27"
+# readable_date="Dec 2, 2017 06:49:27", "Oct 29, 2025 8:01:00 AM", "2 Dec 2017 06:49", "2017-12-02 06:49:27", "Mar 1, 2024"
+_READABLE_DATE = re.compile(r"\s*(?:([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2}),?|(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?,?)\s+((?:19|2\d)\d\d)(?!\d)"
+                            r"|\s*((?:19|2\d)\d\d)-(\d\d)-(\d\d)(?!\d)")
+_READABLE_TIME = re.compile(r"[\sT,]+(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s*([AaPp])\.?\s?[Mm]\.?)?\s*")
+_MONTHS = {name: n for n, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# What a readable_date says of a date read as seconds (Reader.instant), in the order said.
+CONTRADICTS = "contradicts it"
+READABLE = ("agrees", "agrees in its year (a form read no further)", CONTRADICTS, "is absent", "names no year")
+# The phone's clock is UTC plus an offset between these (UTC-12:00 to UTC+14:00, every zone in use).
+BEHIND_UTC, AHEAD_OF_UTC = timedelta(hours=12), timedelta(hours=14)
 SCAN_CHUNK = 1 << 22  # reading a backup for its addresses only (_international_forms)
 SCAN_TAIL = 1 << 16  # how far back from the end of a read a value cut in two is looked for
 HEAD = 1 << 16  # the prolog (declaration, stylesheet, comments) must end within this many bytes
@@ -364,9 +397,10 @@ def _instant(ms: int) -> datetime | None:
 class _Refs:
     """How many records, and the first few of them, for a notice."""
 
-    def __init__(self) -> None:
+    def __init__(self, separator: str = ", ") -> None:
         self.count = 0
         self.first: list[str] = []
+        self.separator = separator
 
     def add(self, ref: str) -> None:
         self.count += 1
@@ -377,11 +411,65 @@ class _Refs:
         return self.count > 0
 
     def __str__(self) -> str:
-        return ", ".join(self.first) + (f" and {self.count - 5} more" if self.count > 5 else "")
+        return self.separator.join(self.first) + (f" and {self.count - 5} more" if self.count > 5 else "")
 
 
-def _beyond_clocks(element: str, date: int, ref: str) -> Skipped:
+def _undated(element: str, date: int, ref: str) -> Skipped:
+    """A record whose `date` names no instant: 0 or below (what Android stores where it has no time;
+    read, it would be 1 January 1970), or beyond what a clock holds (year 11476). Skipped, with why:
+    no date is invented, and a message placed at one it never had would stand first in every
+    transcript, at a time the evidence does not give."""
+    if date <= 0 and _instant(date) is not None:
+        return Skipped(f"{element} with date=\"{date}\", which is no date (Android writes 0 where it has none): not archived,"
+                       " since no date is invented for it", ref)
     return Skipped(f"{element} date {date} is outside the dates a clock can hold", ref)
+
+
+def _wall(readable: str) -> tuple[datetime, timedelta] | None:
+    """A `readable_date` as the wall-clock time it writes and how finely (a second, a minute, or a
+    day where it has no time), where it is written in a form read unambiguously: a month by its
+    name's first three letters (English, and those of the languages where they name the same
+    month), or year-month-day. None for any other (02/03/2024 could be either month)."""
+    date = _READABLE_DATE.match(readable)
+    if date is None:
+        return None
+    if date.group(6):
+        year, month, day = int(date.group(6)), int(date.group(7)), int(date.group(8))
+    else:
+        month = _MONTHS.get((date.group(1) or date.group(4)).lower())
+        if month is None:
+            return None
+        year, day = int(date.group(5)), int(date.group(2) or date.group(3))
+    hour = minute = second = 0
+    precision = timedelta(days=1)
+    rest = readable[date.end():]
+    if rest.strip():
+        time = _READABLE_TIME.fullmatch(rest)
+        if time is None:
+            return None
+        hour, minute, second = int(time.group(1)), int(time.group(2)), int(time.group(3) or 0)
+        if time.group(4):
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if time.group(4) in "Pp" else 0)
+        precision = timedelta(seconds=1) if time.group(3) else timedelta(minutes=1)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc), precision
+    except ValueError:
+        return None
+
+
+def _agrees(instant: datetime | None, readable: tuple[datetime, timedelta] | int) -> bool:
+    """Whether a `readable_date` (`_wall`, or the year it names) can be `instant` on a phone's
+    clock: its wall time at most 12 hours behind or 14 ahead of UTC, within what the readable_date
+    writes (its second, minute or day). A year alone agrees within a year (the clock's zone can
+    put the last hours of a year in the next)."""
+    if instant is None:
+        return False
+    if isinstance(readable, int):
+        return abs(readable - instant.year) <= 1
+    wall, precision = readable
+    return wall - AHEAD_OF_UTC <= instant < wall + precision + BEHIND_UTC
 
 
 def _name(value: str | None) -> str | None:
@@ -409,6 +497,7 @@ class _Address(NamedTuple):
     legacy: str
     flag: str | None = None
     written: str | None = None  # the number as written (normalize_handle), for a flagged address
+    joined_by: str | None = None  # for one joined by what an earlier import read ("import 3, sms-….xml"), not by this backup
 
 
 class _Thread(NamedTuple):
@@ -461,6 +550,11 @@ def _joined(handles: tuple[str, ...]) -> str:
     return "~".join(handles) if handles else NO_ADDRESS
 
 
+def _conversations(numbers: tuple[int, ...]) -> str:
+    numbers = sorted(set(numbers))
+    return f"conversation{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+
+
 def _country(international: str) -> str:
     number = phonenumbers.parse(international, None)
     region = phonenumbers.region_code_for_number(number)
@@ -471,6 +565,16 @@ def _country(international: str) -> str:
 _ADDRESS_VALUE = {name: re.compile(name + rb"""=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
 
 
+def _raw_reads(path: Path) -> Iterator[bytes]:
+    """The backup's bytes (a UTF-16 one's as UTF-8), SCAN_CHUNK at a time: for the passes that
+    read it without the XML parser (`_international_forms`, `_own_numbers_in`)."""
+    with open(path, "rb") as raw:
+        fh = _Utf16AsUtf8(raw) if raw.read(2) in (b"\xff\xfe", b"\xfe\xff") else raw
+        fh.seek(0)
+        while chunk := fh.read(SCAN_CHUNK):
+            yield chunk
+
+
 def _international_forms(path: Path, region: str, root: str) -> dict[str, set[str]]:
     """Every international number the backup writes (an address, or a call's number, that reads as
     E.164), by the digits it is dialed with in its own country: "0669462731" -> {"+33669462731"}.
@@ -479,21 +583,18 @@ def _international_forms(path: Path, region: str, root: str) -> dict[str, set[st
     name = b"number" if root == "calls" else b"address"
     pattern = _ADDRESS_VALUE[name]
     values: set[bytes] = set()
-    with open(path, "rb") as raw:
-        fh = _Utf16AsUtf8(raw) if raw.read(2) in (b"\xff\xfe", b"\xfe\xff") else raw
-        fh.seek(0)
-        tail = b""
-        while chunk := fh.read(SCAN_CHUNK):
-            data = tail + chunk if tail else chunk
-            for double, single in pattern.findall(data):
-                values.add(double or single)
-            # Read again with the next: the last value if it is not whole, else what could begin
-            # the attribute's name.
-            last = data.rfind(name + b"=", max(0, len(data) - SCAN_TAIL))
-            whole = last >= 0 and pattern.match(data, last) is not None
-            tail = data[last:] if last >= 0 and not whole else data[-len(name) - 1:]
-        for double, single in pattern.findall(tail):
+    tail = b""
+    for chunk in _raw_reads(path):
+        data = tail + chunk if tail else chunk
+        for double, single in pattern.findall(data):
             values.add(double or single)
+        # Read again with the next: the last value if it is not whole, else what could begin
+        # the attribute's name.
+        last = data.rfind(name + b"=", max(0, len(data) - SCAN_TAIL))
+        whole = last >= 0 and pattern.match(data, last) is not None
+        tail = data[last:] if last >= 0 and not whole else data[-len(name) - 1:]
+    for double, single in pattern.findall(tail):
+        values.add(double or single)
     forms: dict[str, set[str]] = {}
     for value in values:
         text = value.decode("utf-8", "replace")
@@ -508,6 +609,75 @@ def _international_forms(path: Path, region: str, root: str) -> dict[str, set[st
     return forms
 
 
+
+def _own_numbers(direction: str, addrs, numbers: frozenset[str]) -> list[str]:
+    """The owner's `numbers` an MMS names as this phone's own: its sender (137) on one the phone
+    sent, a "to" (151) on one it received. (Not the reverse: the owner's other phone may be the
+    one that sent it, or another recipient of a group message.)"""
+    own = ADDR_FROM if direction == "out" else "151"
+    return [h for t, h in addrs if t == own and h in numbers]
+
+
+# <mms … msg_box="2" … sub_id="1"> … <addr address="+12025550101" type="137" charset="106" /> …
+# <sms … sub_id="1" … />, <call … sub_id="2" … />
+_OWN_TAG = re.compile(rb"""<(mms|addr|sms|call)\b((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+_TAG_VALUE = {name: re.compile(rb"\s" + name + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')""") for name in (b"msg_box", b"sub_id", b"address", b"type")}
+
+
+def _value(name: bytes, attributes: bytes) -> str | None:
+    match = _TAG_VALUE[name].search(attributes)
+    if match is None:
+        return None
+    text = (match.group(1) if match.group(1) is not None else match.group(2)).decode("utf-8", "replace")
+    return html.unescape(text) if "&" in text else text
+
+
+def _own_numbers_in(path: Path, region: str, numbers: frozenset[str]) -> tuple[dict[str, _Refs], set[str]]:
+    """Which of the owner's `numbers` the backup's MMS name as the phone's own (`_own_numbers`),
+    each with the MMS that name it, and the SIMs (`sub_id` 0 and above) its records were sent or
+    received with. One pass over the raw bytes without the XML parser, as `_international_forms`:
+    read before the records, whose sender it decides. A start tag holds no "<", so every tag that
+    begins before the last "<" of a read ends within it; the rest is read with the next."""
+    named: dict[str, _Refs] = {}
+    sims: set[str] = set()
+    n_mms = 0
+    direction, addrs = None, []  # of the MMS being read
+
+    def close_mms() -> None:
+        for number in _own_numbers(direction, addrs, numbers) if direction else ():
+            named.setdefault(number, _Refs()).add(f"mms {n_mms}")
+
+    def read(data: bytes, end: int) -> None:
+        nonlocal n_mms, direction, addrs
+        for match in _OWN_TAG.finditer(data, 0, end):
+            tag, attributes = match.groups()
+            if tag == b"addr":
+                address, kind = _value(b"address", attributes), _value(b"type", attributes)
+                if address and kind:
+                    addrs.append((kind, phones.normalize_handle(address, region)))
+                continue
+            close_mms()
+            direction, addrs = None, []
+            sim = _value(b"sub_id", attributes)
+            if sim is not None and sim.strip().isdigit():
+                sims.add(sim.strip())
+            if tag == b"mms":
+                n_mms += 1
+                box = _int(_value(b"msg_box", attributes))
+                direction = "in" if box == 1 else ("out" if box in BOX_STATUS else None)
+
+    tail = b""
+    for chunk in _raw_reads(path):
+        data = tail + chunk if tail else chunk
+        cut = data.rfind(b"<", max(0, len(data) - SCAN_TAIL))
+        cut = len(data) if cut < 0 else cut
+        read(data, cut)
+        tail = data[cut:]
+    read(tail, len(tail))
+    close_mms()
+    return named, sims
+
+
 class _Reader:
     def __init__(self, path: Path, options: ImportOptions, root: str = "smses"):
         self.path = path
@@ -515,10 +685,16 @@ class _Reader:
         self.region = options.region
         self.addresses: dict[str, _Address] = {}
         self.forms: dict[str, set[str]] | None = None  # international numbers in this backup, by national digits
+        self.joined_keys = options.joined_keys
+        self.joins: dict[str, dict[str, str]] | None = None  # what earlier imports joined (`joined_before`)
+        self.archived_numbers = options.archived_numbers
+        self.archived_as_written = {n: held for n, held in options.archived_numbers.items() if n.isdigit()}
+        self.maybe_same: dict[str, tuple[str, tuple[int, ...]]] = {}  # (`written_elsewhere`)
         self.spelled: dict[_Address, _Refs] = {}  # an address kept as written or joined -> the records naming it
-        # Reader.instant: dates read as seconds; of those, where readable_date agrees or names another
-        # year; dates small enough to be seconds that readable_date says are milliseconds.
-        self.in_seconds, self.readable_agrees, self.readable_disagrees, self.ms_by_readable = _Refs(), _Refs(), _Refs(), _Refs()
+        # Reader.instant: dates read as seconds, and what the readable_date of each says (READABLE: a
+        # contradiction with both values); dates small enough to be seconds that readable_date says are milliseconds.
+        self.in_seconds, self.ms_by_readable = _Refs(), _Refs()
+        self.readable = {how: _Refs("; " if how == CONTRADICTS else ", ") for how in READABLE}
         self.notices: list[Notice] = []  # said before the records, or after the record they are about
         archived = frozenset(options.owner_handles)
         # --me counts here only as an address (the number of the phone the backup came from): the
@@ -527,25 +703,74 @@ class _Reader:
         if me is not None and not (me.startswith("+") or phones.is_email(me)):
             me = None
         self.owners = (archived | {me}) if me else archived
-        # The owner as sender of what this phone sent: the archive's (first) number, so that a
-        # backup reads the same whatever --me says (the sender is part of each message's content
-        # hash: next week's import without --me must not "change" every sent message); --me only
-        # where the archive has no number.
-        archived_phones = sorted(h for h in archived if h.startswith("+"))
-        if archived_phones:
-            self.owner_handle = archived_phones[0]
-            if me is not None and me not in archived:
-                self.notices.append(Notice(
-                    f"--me {options.me!r} ({me}) is not one of the archive's own numbers or emails: it counts as yours, but what this"
-                    f" phone sent is attributed to the archive's number {self.owner_handle}", "assumption"))
-        else:
-            self.owner_handle = me or (sorted(archived)[0] if archived else None)
         self.owner_name = options.owner_name
+        self.numbers = frozenset(h for h in archived if h.startswith("+"))  # the owner's phone numbers (settings)
+        self.owned: dict[str, _Refs] = {}  # those the MMS read so far name as this phone's (`_own_numbers`)
+        self.owner_handle, self.owner_by = self.phone_number(archived, me, options.me)
         self.conversations: dict[tuple, Conversation] = {}
         self.sms_threads: dict[tuple, tuple[Conversation, Participant | None]] = {}
         self.sms_types: dict[str | None, tuple] = {}
         self.owners_as_sender: dict[str | None, Participant] = {}
         self.assumed_owner = False
+
+    def phone_number(self, archived: frozenset[str], me: str | None, me_as_given: str | None) -> tuple[str | None, str]:
+        """This phone's number, the sender of what it sent, and what says so: "--me" (one of the
+        owner's numbers), "only" (the owner has one number), "backup" (of the owner's numbers, its
+        MMS name exactly one as the phone's own), "none" (the owner has several and nothing says
+        which: what it sent is the owner's, with no number), "archive" (the owner has no number:
+        --me, else the archive's first address, as earlier versions did). A backup says nothing
+        else of its own number: an <sms> has no sender address. Said, except where --me or the
+        backup prove it (`owner_notices` says the rest once the backup is read)."""
+        numbers = sorted(self.numbers)
+        if not numbers:
+            return me or (sorted(archived)[0] if archived else None), "archive"
+        if me is not None and me not in archived:
+            but = f"but what this phone sent is attributed to the archive's number {numbers[0]}" if len(numbers) == 1 else \
+                "but not as this phone's number"
+            self.notices.append(Notice(f"--me {me_as_given!r} ({me}) is not one of the archive's own numbers or emails: it counts as"
+                                       f" yours, {but}", "assumption"))
+        if me in self.numbers:
+            if len(numbers) > 1:
+                self.notices.append(Notice(f"this phone's number is {me}, as --me says (the owner's numbers are {', '.join(numbers)}):"
+                                           " what it sent is attributed to it", "assumption"))
+            return me, "--me"
+        if len(numbers) == 1:
+            return numbers[0], "only"
+        named, sims = _own_numbers_in(self.path, self.region, self.numbers)
+        if len(named) == 1 and len(sims) <= 1:
+            (number, refs), = named.items()
+            others = ", ".join(n for n in numbers if n != number)
+            self.notices.append(Notice(f"this phone's number is {number}: its MMS name it as the phone's own ({refs}), and none names"
+                                       f" the owner's other number{'s' if len(numbers) > 2 else ''} ({others}); what it sent is"
+                                       f" attributed to {number}", "assumption"))
+            return number, "backup"
+        if len(sims) > 1 and named:
+            why = (f"its records were sent and received with {len(sims)} SIMs (sub_id {', '.join(sorted(sims, key=int))}), and an MMS"
+                   " names the number of its own SIM only")
+        elif named:
+            why = "its MMS name more than one as the phone's own (" + "; ".join(f"{n}: {refs}" for n, refs in sorted(named.items())) + ")"
+        else:
+            why = "no MMS of this backup names the phone's own number, and --me did not"
+        self.notices.append(Notice(f"which of the owner's numbers ({', '.join(numbers)}) this phone had is not known: {why}; what it"
+                                   f" sent is attributed to {self.owner_name}, with no number (--me with the phone's number names it)",
+                                   "assumption"))
+        return None, "none"
+
+    def owner_notices(self, read_any: bool) -> Iterator[Notice]:
+        """What the backup, once read, says of the number `phone_number` took."""
+        if self.owner_by == "only" and read_any and self.owner_handle not in self.owned:
+            yield Notice(f"this phone's number is taken to be {self.owner_handle}, the owner's only number in the archive, and what it sent"
+                         " is attributed to it: no MMS of this backup names the phone's own number, and --me did not", "assumption")
+        elif self.owner_by == "--me" and len(self.numbers) > 1:
+            others = {n: refs for n, refs in self.owned.items() if n != self.owner_handle}
+            if others:
+                yield Notice(f"--me says this phone's number is {self.owner_handle}, but its MMS name "
+                             + "; ".join(f"{n} ({refs})" for n, refs in sorted(others.items()))
+                             + f" as the phone's own: what it sent is attributed to {self.owner_handle}, as --me says, except an MMS"
+                             " that names its sender")
+        elif self.owner_by == "archive" and self.assumed_owner:
+            yield Notice(f"the owner's number is unknown (no phone in the archive settings, no --me): messages sent from this phone are"
+                         f" attributed to {self.owner_name!r}", "assumption")
 
     def said(self) -> list[Notice]:
         """The notices gathered so far, handed over once."""
@@ -563,13 +788,42 @@ class _Reader:
             international = self.international(handle)
             if international is not None:
                 found = _Address(international, international, key, "joined", handle)
+            elif not self.forms.get(handle) and len(earlier := self.joined_before().get(handle, {})) == 1:
+                (international, where), = earlier.items()
+                found = _Address(international, international, key, "joined", handle, where)
             else:
                 found = _Address(handle, key, key, "number_as_written", handle)
         else:
             found = _Address(handle, key, key)
+            if self.archived_as_written and handle.startswith("+") and handle not in self.archived_numbers:
+                self.written_elsewhere(handle)
         if len(self.addresses) < 100_000:
             self.addresses[raw] = found
         return found
+
+    def joined_before(self) -> dict[str, dict[str, str]]:
+        """The numbers earlier imports joined with their international form (`ImportOptions.joined_keys`:
+        a conversation keyed by the international number, known too under the key the number has as
+        written), by the number as written: {"0669462731": {"+33669462731": "import 1 of sms.xml"}}.
+        Worked out once, when a number written without a country code that this backup does not
+        join turns up."""
+        if self.joins is None:
+            self.joins = {}
+            for other, (own, where) in self.joined_keys.items():
+                was, now = set(other.split("~")), set(own.split("~"))
+                for number in now - was:
+                    digits = phones.national_digits(number) if number.startswith("+") else None
+                    if digits and phones.handle_key(digits, self.region) in was - now:
+                        self.joins.setdefault(digits, {})[number] = where
+        return self.joins
+
+    def written_elsewhere(self, international: str) -> None:
+        """Notes an international number of another country whose national form the people of an
+        archived conversation have as written: maybe one person, which nothing proves (`spelling_notices`)."""
+        digits = phones.national_digits(international)
+        held = self.archived_as_written.get(digits) if digits else None
+        if held:
+            self.maybe_same[international] = (digits, held)
 
     def international(self, digits: str) -> str | None:
         """The one international number this backup writes whose national form is `digits`. The
@@ -581,34 +835,44 @@ class _Reader:
         return next(iter(found)) if len(found) == 1 else None
 
     def instant(self, date: int, readable: str | None, ref: str) -> datetime | None:
-        """A `date` as an instant: milliseconds, or seconds where the value is too small for
-        milliseconds (some writers put seconds): below 10^11, which in milliseconds is before March
-        1973 (no SMS is that old) and in seconds any date up to the year 5138. The year in
-        `readable_date` (the app's own rendering, in the phone's zone and language), where it has
-        one, settles it: a value it says is milliseconds is read so. Counted, and said once."""
-        if not 0 < date < SECONDS_BELOW:
-            return _instant(date)
+        """A `date` below 10^11 as an instant (None for 0 and below: no date, `_undated`). In
+        milliseconds it would be before March 1973 (no SMS is that old); some writers put seconds,
+        which reach the year 5138: it is read as seconds, unless its `readable_date` (the app's own
+        rendering of the date, in the phone's zone and language) says milliseconds (`_agrees`).
+        A readable_date that fits neither reading contradicts the date: the record is named, with
+        both values, and keeps the date as read. Counted, and said once (`date_notices`)."""
+        if date <= 0:
+            return None
         as_seconds = _instant(date * 1000)
-        match = _YEAR.search(readable) if readable else None
-        if match is not None:
-            year = int(match.group(0))
-            as_ms = _instant(date)
-            if abs(year - as_seconds.year) > 1 and as_ms is not None and abs(year - as_ms.year) <= 1:
-                self.ms_by_readable.add(ref)
-                return as_ms
-            (self.readable_agrees if abs(year - as_seconds.year) <= 1 else self.readable_disagrees).add(ref)
+        read, detail = _wall(readable) if readable else None, ref
+        if read is None and readable:
+            match = _YEAR.search(readable)
+            read = int(match.group(0)) if match is not None else None
+        if read is None:
+            how = "names no year" if readable else "is absent"
+        elif _agrees(as_seconds, read):
+            how = "agrees" if isinstance(read, tuple) else "agrees in its year (a form read no further)"
+        elif _agrees(as_ms := _instant(date), read):
+            self.ms_by_readable.add(ref)
+            return as_ms
+        else:
+            how = CONTRADICTS
+            detail = f'{ref}: date="{date}" read as seconds is {as_seconds:%Y-%m-%d %H:%M:%S} UTC, readable_date="{readable}"'
+        self.readable[how].add(detail)
         self.in_seconds.add(ref)
         return as_seconds
 
     def date_notices(self) -> Iterator[Notice]:
-        seconds, agree, disagree, ms = self.in_seconds, self.readable_agrees, self.readable_disagrees, self.ms_by_readable
+        seconds, ms, contradicts = self.in_seconds, self.ms_by_readable, self.readable[CONTRADICTS]
         if seconds:
-            said = [f"readable_date agrees for {agree.count}"] if agree else []
-            if disagree:
-                said.append(f"readable_date names another year for {disagree.count} ({disagree}), read as seconds all the same")
+            said = [f"{how} for {refs.count} ({refs if how != CONTRADICTS else 'named below'})" for how, refs in self.readable.items() if refs]
             yield Notice(f"read {seconds.count} date{'s' if seconds.count > 1 else ''} as seconds, not milliseconds ({seconds}):"
                          " a value below 100,000,000,000 is before March 1973 in milliseconds"
-                         + ("; " + "; ".join(said) if said else ""), "assumption")
+                         + ("; readable_date " + ", ".join(said) if said else ""), "assumption")
+        if contradicts:
+            yield Notice(f"readable_date contradicts the date for {contradicts.count} record{'s' if contradicts.count > 1 else ''}:"
+                         f" {contradicts}. A readable_date is the phone's clock, at most 12 hours behind and 14 hours ahead of UTC"
+                         " (whatever its zone), to the second, minute or day it writes: each record keeps its date as read")
         if ms:
             yield Notice(f"read {ms.count} date{'s' if ms.count > 1 else ''} small enough to be seconds as milliseconds ({ms}):"
                          " their readable_date says so", "assumption")
@@ -634,16 +898,39 @@ class _Reader:
         for address, where in self.spelled.items():
             written = address.written
             if address.flag == "joined":
+                why = (f"this backup also writes {address.handle}" if address.joined_by is None else
+                       f"an earlier import ({address.joined_by}) read a backup that writes both and joined them (this one writes only"
+                       f" {written})")
                 yield Notice(
                     f"{written} ({where}) is read as {address.handle}: it has no country code and is not a number of region"
-                    f" {self.region}, it is how {address.handle} is written within {_country(address.handle)}, and this backup"
-                    f" also writes {address.handle}: the two are one handle", "assumption")
+                    f" {self.region}, it is how {address.handle} is written within {_country(address.handle)}, and {why}:"
+                    " the two are one handle", "assumption")
                 continue
             candidates = sorted((self.forms or {}).get(written, ()))
             also = (f"; it could be {' or '.join(candidates)}, all written in this backup, so it is joined with none"
-                    if len(candidates) > 1 else "")
+                    if len(candidates) > 1 else self.archived_forms(written))
             yield Notice(f"{written} ({where}) has no country code and is not a number of region {self.region}: kept as written,"
                          f" not given +{code}{also} (flagged \"number as written\")")
+        joined = {a.handle for a in self.spelled if a.flag == "joined"}
+        for international, (written, held) in self.maybe_same.items():
+            if international in joined:  # (this backup writes both: said above)
+                continue
+            yield Notice(f"{international}, which this backup writes, is {written} as written within {_country(international)}:"
+                         f" {_conversations(held)} {'has' if len(held) == 1 else 'have'} {written}, with no country code. It may be"
+                         " the same person, but neither this backup nor an earlier one writes both, so they are not joined (a backup"
+                         " that writes both joins them)")
+
+    def archived_forms(self, written: str) -> str:
+        """What the notice of a number kept as written says of the archived conversations with an
+        international number whose national form it is: maybe the same person, not joined."""
+        held = sorted({(n, c) for n, convs in self.archived_numbers.items() if n.startswith("+") and n.endswith(written[-4:])
+                       and phones.national_digits(n) == written for c in convs})
+        if not held:
+            return ""
+        numbers = sorted({n for n, _ in held})
+        return (f"; {_conversations(tuple(c for _, c in held))} {'has' if len(held) == 1 else 'have'} {' or '.join(numbers)},"
+                f" which is written so within {_country(numbers[0])}: it may be the same person, but neither this backup nor an earlier"
+                " one writes both, so they are not joined (a backup that writes both joins them)")
 
     def owner(self, handle: str | None = None) -> Participant:
         found = self.owners_as_sender.get(handle)
@@ -727,7 +1014,7 @@ class _Reader:
             return Skipped(f"sms without a valid date ({get('date')!r})", ref)
         sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
-            return _beyond_clocks("sms", date, ref)
+            return _undated("sms", date, ref)
         raw_type = get("type")
         box_type = self.sms_types.get(raw_type)
         if box_type is None:
@@ -832,7 +1119,7 @@ class _Reader:
             return
         sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
-            yield _beyond_clocks("mms", date, ref)
+            yield _undated("mms", date, ref)
             return
         written = box = _int(get("msg_box"))
         typed: list[tuple[str, _Address]] = []  # (type, address) of each <addr>
@@ -866,6 +1153,9 @@ class _Reader:
                 yield Notice(f"{ref}: {said}; read as {'sent' if box == 2 else 'received'} from its addresses", "assumption")
         direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "system")
         key, members, mine = self.mms_people(direction, addrs, listed)
+        if self.owner_by in ("only", "--me") and written in BOX_STATUS:  # (what `phone_number` read before, for the others)
+            for number in _own_numbers(direction, addrs, self.numbers):
+                self.owned.setdefault(number, _Refs()).add(ref)
         spelled = {a for _, a in typed} | set(threaded)
         # A number kept as written or joined (_Address): the conversation's key and the identity
         # are those earlier versions computed from the same addresses, read as they read them.
@@ -878,7 +1168,7 @@ class _Reader:
         rcs_key = len(key) == 1 and key[0].endswith("@rcs.google.com")
         rcs = rcs_key or any(h.endswith("@rcs.google.com") for h in members)
         group = len(key) > 1 or (rcs_key and len(members) > 1)
-        own = self.owner_handle or next(iter(sorted(mine - set(key))), None)
+        own = self.owner_handle or next(iter(sorted(mine.intersection(h for _, h in addrs) - set(key))), None)  # (one it names)
         conversation_key = (_key(spelled, key) or _joined(key)) if odd else None
         other_keys = _other_keys(spelled, conversation_key, legacy) if odd else ()
         names = self.names(threaded, get("contact_name")) if group else {}
@@ -1007,7 +1297,7 @@ class _Reader:
             return Skipped(f"call without a valid date ({get('date')!r})", ref)
         sent_at = _instant(date) if date >= SECONDS_BELOW else self.instant(date, get("readable_date"), ref)
         if sent_at is None:
-            return _beyond_clocks("call", date, ref)
+            return _undated("call", date, ref)
         kind = _int(get("type"))
         number = _present(get("number"))
         if number is not None and number.strip().lstrip("-").isdigit() and int(number) < 0:
@@ -1194,5 +1484,4 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
         yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
     yield from reader.spelling_notices()
     yield from reader.date_notices()
-    if reader.assumed_owner:
-        yield Notice(f"the owner's number is unknown (no phone in the archive settings, no --me): messages sent from this phone are attributed to {reader.owner_name!r}", "assumption")
+    yield from reader.owner_notices(total > 0)
