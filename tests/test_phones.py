@@ -86,3 +86,10 @@ def test_written_without_code(handle, region, expected):
 ])
 def test_national_digits(international, digits):
     assert phones.national_digits(international) == digits
+
+
+@pytest.mark.parametrize("written", ["24/7", "3.14", "1-2-3", "(12) 34"])
+def test_a_sender_that_is_no_number_stays_exactly_as_written(written):
+    """Fewer than five digits is no number anywhere: no character of it is dropped (an Android address
+    or a WhatsApp sender like this is shown as the phone showed it)."""
+    assert phones.normalize_handle(written, "US") == written

@@ -126,8 +126,9 @@ def _read(text: str, region: str, earlier: bool) -> str:
     try:
         number = phonenumbers.parse("+" + value[2:] if value.startswith("00") else value, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
-        return kept
-    if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE and (
+        return value  # not a number phonenumbers can read: exactly as written
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible == phonenumbers.ValidationResult.IS_POSSIBLE and (
             earlier or number.country_code_source != phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY or _outline_of(number, region)):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return kept
@@ -146,9 +147,10 @@ def _outline_of(number: phonenumbers.PhoneNumber, region: str) -> bool:
 
 def as_written(value: str) -> str:
     """A number kept as written: its digits, after a leading "+" if written; formatting dropped.
-    Values with fewer than three digits (not numbers) stay as they are."""
+    Values with fewer than five digits ("24/7", "3.14": not numbers; short codes have no formatting)
+    stay exactly as they are."""
     digits = value.translate(_FORMATTING)
-    return digits if sum(c.isdigit() for c in digits) >= 3 else value
+    return digits if sum(c.isdigit() for c in digits) >= 5 else value
 
 
 @lru_cache(maxsize=65536)
