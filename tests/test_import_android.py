@@ -1195,6 +1195,7 @@ def test_a_national_number_one_backup_joins_with_one_country_and_the_next_with_a
         (1, "+33612345678"), (2, "+31612345678")]
     assert [tuple(r) for r in archive.conn.execute("SELECT source_key, conversation_id, rule FROM conversation_keys")] == [
         ("+10612345678", 1, "named")]
+    assert _last_audit(archive)["moved"] == [{"from": 1, "to": 2, "messages": 1}]
 
 
 def test_a_group_with_a_joined_number_names_the_key_it_has_as_written(tmp_path):
@@ -1716,6 +1717,8 @@ def test_an_archive_made_before_reads_the_owners_number_anew(tmp_path, monkeypat
             " entry is no longer listed among its people, and each of those messages keeps it as the sender of its earlier version")
         assert _senders(archive)[1] == ("out", WORK, "Alex Rivera", 1, "Yes, this is my work phone.", 3)
         assert _people(archive) == [(1, MARIA.handle, "Maria Lopez", 0), (1, HOME, "Alex Rivera", 1), (1, WORK, "Alex Rivera", 1)]
+        assert _last_audit(archive)["participants_replaced"] == [
+            {"conversation": 1, "was": "Alex Rivera", "now": "a number of the owner's"}]  # audited, like every removal
         assert check_archive(archive.conn)["problems"] == []
 
 

@@ -1761,3 +1761,22 @@ def test_the_written_time_of_a_second_occurrence_is_derived_from_its_instant(zon
     assert [times.second_occurrence(at, tz) for at in (first, second)] == [False, True]
     assert [times.written_wall(at, tz, "time_ambiguous") for at in (first, second)] == [datetime(*wall)] * 2
     assert times.written_wall(second, tz, "time_nonexistent") is None
+
+
+def test_a_precision_m008_inferred_wrongly_follows_the_export_when_it_is_imported_again(archive):
+    """m008 had to infer the precision of messages archived before it was recorded; the next import of the
+    export states it (not hashed): the archive follows, says how many, and audits it."""
+    from textfile.ingest import import_path
+
+    chat = WA / "WhatsApp Chat with Sam Client.txt"
+    import_path(archive, chat, me="Alex Owner")
+    with archive.transaction() as conn:  # as m008 would have left an import it read as having seconds
+        conn.execute("UPDATE messages SET time_precision = 'second'")
+    again = import_path(archive, chat, me="Alex Owner")
+    held = archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert (again.added, again.updated) == (0, 0)
+    assert [r[0] for r in archive.conn.execute("SELECT DISTINCT time_precision FROM messages")] == ["minute"]
+    assert again.warnings[-1] == (f"{held} messages archived with another precision of its time (second: {held}) now print at the"
+                                  " precision this export writes its times in")
+    details = json.loads(archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC").fetchone()[0])
+    assert details["time_precision_set"] == {"second": held}

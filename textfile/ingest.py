@@ -54,7 +54,7 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
 from textfile.importers import by_name, detect
-from textfile.model import (DATE_ORDERS, DIRECTIONS, KINDS, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant,
+from textfile.model import (DATE_ORDERS, OTHER_ORDER, DIRECTIONS, KINDS, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant,
                             Reaction, Skipped, Zone)
 from textfile.phones import normalize_handle, validate_region
 
@@ -156,7 +156,7 @@ def import_path(
     zone_name = tz or settings.tz
     times.zone(zone_name)
     region = validate_region(region or settings.region)
-    if date_order is not None and date_order not in ("dmy", "mdy", "ymd"):
+    if date_order is not None and date_order not in DATE_ORDERS:
         raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
     module = by_name(format) if format else detect(path)
     if custodian and getattr(module, "SENT_BY_THE_PHONE", False) and custodian.strip().casefold() != settings.owner_name.casefold():
@@ -198,7 +198,7 @@ def import_path(
         recorded_options |= {"conversation": title, "same_bytes_as": earlier}
     source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options,
                     fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), wall_clock=wall_clock, corrects_tz=corrects_tz,
-                    corrects_reading=corrects_reading)
+                    corrects_reading=corrects_reading, owner_numbers=getattr(module, "JOINS_NUMBERS", False))
     try:
         reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
         if reader is None:
@@ -430,6 +430,7 @@ class Source:
     wall_clock: bool = False  # the format's identity holds the time as written: a known message at another instant is a re-reading
     corrects_tz: bool = False  # --corrects-tz (_Writer.changed)
     corrects_reading: bool = False  # --corrects-reading (_Writer.changed)
+    owner_numbers: bool = False  # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
@@ -443,8 +444,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
              source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso(), filing.current_user()),
         )
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
-        writer = _Writer(conn, result, source.region, fold_edits=source.fold_edits, wall_clock=source.wall_clock,
-                         corrects_tz=source.corrects_tz, corrects_reading=source.corrects_reading, options=source.options)
+        writer = _Writer(conn, result, source)
         writer.consume(records, progress)
         conn.execute(
             "UPDATE imports SET finished_at = ?, zone = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
@@ -588,9 +588,6 @@ def _wall(stored: str, zone: str | None, precision: str | None) -> str:
     return times.display(stored, times.zone(zone), precision) if zone else stored
 
 
-_OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}
-
-
 def _rereading(sent_at: str, zone: str, new_sent_at: str, new_zone: str) -> list[str]:
     """How the reading of a time as written that gives `new_sent_at` in `new_zone` differs from the one that
     gave `sent_at` in `zone` (`_Writer.changed`): "tz" (another zone), "date_order" (the wall clock's day and
@@ -653,16 +650,14 @@ class _ByIdentity:
 
 
 class _Writer:
-    def __init__(self, conn, result: ImportResult, region: str, *, fold_edits: bool = False, wall_clock: bool = False,
-                 corrects_tz: bool = False, corrects_reading: bool = False, options: dict | None = None):
+    def __init__(self, conn, result: ImportResult, source: Source):
         self.conn = conn
         self.result = result
-        self.region = region
-        self.fold_edits = fold_edits
-        self.wall_clock = wall_clock
-        self.corrects_tz = corrects_tz
-        self.corrects_reading = corrects_reading
-        self.options = dict(options or {})  # the import row's options, with what a correction corrected (`say_corrections`)
+        self.source = source
+        self.region = source.region
+        self.fold_edits, self.wall_clock = source.fold_edits, source.wall_clock
+        self.corrects_tz, self.corrects_reading = source.corrects_tz, source.corrects_reading
+        self.options = dict(source.options)  # the import row's options, with what a correction corrected (`say_corrections`)
         self.date_order: str | None = None  # the order the importer read dates in (`DateOrder`)
         self.conversations: dict[tuple[str, str], int] = {}
         self.seen_conversation_objects = _ByIdentity()  # Conversation -> conversation id
@@ -682,7 +677,8 @@ class _Writer:
         self.reread: dict[str, dict[str, int]] = {}
         self.earlier_readings: set[tuple[str, bool]] = set()  # (zone, day and month swapped) of what was corrected
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
-        self.moved: dict[tuple[int, int], int] = {}  # (from, to) conversation ids -> messages moved
+        self.moved: dict[tuple[int, int], int] = {}
+        self.precision_set: dict[str | None, int] = {}  # the precision a known message had -> how many now have the source's  # (from, to) conversation ids -> messages moved
         self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
         self.resolved: set[tuple] = set()  # (platform, source_key, other_keys) looked up (`resolve`)
         self.rejoined: set[int] = set()  # conversations this import re-keyed or merged into (`resolve`)
@@ -735,10 +731,9 @@ class _Writer:
         for pid, earlier in self.unnamed_owners.items():
             row = self.conn.execute("SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 1 AND handle NOT LIKE '+%'"
                                     " AND handle NOT LIKE '%@%'", (pid,)).fetchone()
-            if row is None or self.conn.execute("SELECT 1 FROM messages WHERE sender_id = ? UNION ALL SELECT 1 FROM reactions"
-                                                " WHERE sender_id = ?", (pid, pid)).fetchone():
+            if row is None or not self.forget_participant(pid, {"conversation": row["conversation_id"], "was": row["handle"],
+                                                                "now": "a number of the owner's"}):
                 continue
-            self.conn.execute("DELETE FROM participants WHERE id = ?", (pid,))
             if earlier:
                 self.note(f"conversation {row['conversation_id']}: every message sent by the owner with no number ({row['handle']}) is now"
                           " from a number of the owner's; that entry is no longer listed among its people, and each of those messages keeps"
@@ -747,8 +742,13 @@ class _Writer:
             self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before}{_filed(self.matters_of(before), ' (', ')')}"
                       f" moved to conversation {after}{_filed(self.matters_of(after), ' (', ')', ' (filed to no matter)')}, where this source"
                       " reads them (see the importer's notices)")
-        if self.moved:
-            self.changes["moved"] = sum(self.moved.values())
+        if self.precision_set:
+            was = ", ".join(f"{k or 'none'}: {n:,}" for k, n in sorted(self.precision_set.items(), key=str))
+            self.note(f"{_count(sum(self.precision_set.values()), 'message')} archived with another precision of its time ({was})"
+                      " now print at the precision this export writes its times in")
+            self.changes["time_precision_set"] = {str(k): n for k, n in self.precision_set.items()}
+        if self.moved:  # which filing a message belongs to follows its conversation: the audit says from where to where
+            self.changes["moved"] = [{"from": before, "to": after, "messages": n} for (before, after), n in sorted(self.moved.items())]
         self.result.conversations = sorted(self.touched)
         if progress:
             progress(count)
@@ -916,19 +916,27 @@ class _Writer:
         c = self.conn
         for pid in sorted(self.replaced):
             row = c.execute("SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 0", (pid,)).fetchone()
-            if row is None or c.execute("SELECT 1 FROM messages WHERE sender_id = ? UNION ALL SELECT 1 FROM reactions WHERE sender_id = ?",
-                                        (pid, pid)).fetchone():
+            if row is None:
                 continue
-            now = c.execute(
+            now = [r[0] for r in c.execute(
                 "SELECT DISTINCT p.handle FROM message_versions v JOIN messages m ON m.id = v.message_id JOIN participants p ON p.id = m.sender_id"
                 " WHERE v.import_id = ? AND m.conversation_id = ? AND json_extract(v.earlier, '$.sender') = ? ORDER BY p.handle",
-                (self.result.import_id, row["conversation_id"], row["handle"])).fetchall()
-            c.execute("DELETE FROM participants WHERE id = ?", (pid,))
-            self.note(f"conversation {row['conversation_id']}: every message from {row['handle']} is now from {_people(r[0] for r in now)};"
-                      f" {row['handle']} is no longer listed among its people, and each of those messages keeps it as the sender of its"
-                      " earlier version")
-            self.changes.setdefault("participants_replaced", []).append(
-                {"conversation": row["conversation_id"], "was": row["handle"], "now": [r[0] for r in now]})
+                (self.result.import_id, row["conversation_id"], row["handle"]))]
+            if self.forget_participant(pid, {"conversation": row["conversation_id"], "was": row["handle"], "now": now}):
+                self.note(f"conversation {row['conversation_id']}: every message from {row['handle']} is now from {_people(now)};"
+                          f" {row['handle']} is no longer listed among its people, and each of those messages keeps it as the sender of"
+                          " its earlier version")
+
+    def forget_participant(self, pid: int, said: dict) -> bool:
+        """Remove a participant no message or reaction names any more (a reading of the sender this
+        import replaced), recording `said` (conversation, was, now) for the audit entry; False when
+        something still names it."""
+        if self.conn.execute("SELECT 1 FROM messages WHERE sender_id = ? UNION ALL SELECT 1 FROM reactions WHERE sender_id = ?",
+                             (pid, pid)).fetchone():
+            return False
+        self.conn.execute("DELETE FROM participants WHERE id = ?", (pid,))
+        self.changes.setdefault("participants_replaced", []).append(said)
+        return True
 
     def matters_of(self, conv_id: int) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT m.reference FROM filings f JOIN matters m ON m.id = f.matter_id"
@@ -1054,7 +1062,7 @@ class _Writer:
                     )
                 added += 1
             elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p, mid) == known["content_hash"] \
-                    or self.keep_owner_number(p, mid) == known["content_hash"]:
+                    or self.keep_owner_number(p, mid, known["content_hash"]) == known["content_hash"]:
                 already += 1
                 self.fill_receipts(p, mid, known, receipt_rows)
             elif self.changed(p, known):
@@ -1088,7 +1096,8 @@ class _Writer:
         c.executemany("INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)", source_rows)
         if receipt_rows:
             c.executemany(
-                "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?) WHERE id = ?", receipt_rows
+                "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?),"
+                " time_precision = coalesce(?, time_precision) WHERE id = ?", receipt_rows
             )
         if self.reactions:
             self.write_reactions(final=False)
@@ -1109,9 +1118,10 @@ class _Writer:
         ids = list(ids)
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
-            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at, conversation_id", ",".join("?" * len(chunk))), chunk):
+            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at, conversation_id, time_precision",
+                                                    ",".join("?" * len(chunk))), chunk):
                 found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5],
-                                 "conversation_id": row[6]}
+                                 "conversation_id": row[6], "time_precision": row[7]}
 
     def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
         """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made
@@ -1127,13 +1137,14 @@ class _Writer:
                                                   p.flags, m.reply_to, merged)
         return p.content_hash
 
-    def keep_owner_number(self, p: _Pending, mid: str) -> str | None:
+    def keep_owner_number(self, p: _Pending, mid: str, known_hash: str) -> str | None:
         """A reading that says a message was sent by the owner without saying from which of their
         numbers (an Android backup that names none, read without --me) does not take away the number
         an earlier import was told with --me: where that alone differs, the archived sender stands,
         and it is said. Returns the content hash with the archived sender, or None."""
         m = p.record
-        if m.direction != "out" or m.sender is None or not m.sender.is_owner or m.handle.startswith("+") or "@" in m.handle:
+        if (not self.source.owner_numbers or m.direction != "out" or m.sender is None or not m.sender.is_owner
+                or m.handle.startswith("+") or "@" in m.handle):
             return None
         row = self.conn.execute("SELECT p.id, p.handle FROM messages m JOIN participants p ON p.id = m.sender_id"
                                 " WHERE m.id = ? AND p.is_owner = 1", (mid,)).fetchone()
@@ -1143,7 +1154,7 @@ class _Writer:
             return None
         digest = message_content_hash(p.sent_at, m.direction, m.kind, row["handle"], m.body, m.status, m.duration_s, p.flags, m.reply_to,
                                       p.attachments)
-        if digest == self.conn.execute("SELECT content_hash FROM messages WHERE id = ?", (mid,)).fetchone()[0]:
+        if digest == known_hash:
             self.unnamed_owners.setdefault(p.sender_id, False)
             p.sender_id, p.content_hash = row["id"], digest
             self.owner_numbers_kept[row["handle"]] = self.owner_numbers_kept.get(row["handle"], 0) + 1
@@ -1151,12 +1162,17 @@ class _Writer:
 
     def fill_receipts(self, p: _Pending, mid: str, known: dict, receipts: list) -> None:
         """A receipt the archive lacks (read later than the first import) is filled in; one it has is
-        never changed. Only real fill-ins are written, in one statement per batch."""
+        never changed. The precision of the time, which the source states and the content hash leaves
+        out, follows the source (m008 had to infer it for messages archived before it was recorded).
+        Only real fill-ins are written, in one statement per batch."""
         m = p.record
         delivered = m.delivered_at if not known.get("delivered_at") else None
         read = m.read_at if not known.get("read_at") else None
-        if delivered or read:
-            receipts.append((delivered, read, mid))
+        precision = m.time_precision if m.time_precision and m.time_precision != known.get("time_precision") else None
+        if precision:
+            self.precision_set[known.get("time_precision")] = self.precision_set.get(known.get("time_precision"), 0) + 1
+        if delivered or read or precision:
+            receipts.append((delivered, read, precision, mid))
 
     def move(self, p: _Pending, mid: str, archived_in: int) -> None:
         """A message whose id does not follow its conversation (`Message.identity_key`: an Android
@@ -1204,8 +1220,8 @@ class _Writer:
         if kind == "tz":
             return (f"{m.source_ref}: archived as read in {old} ({was}); read in {new} it would move to {now}, and so would every message"
                     f" read that way. Pass --tz {old} to read this export as before, or --corrects-tz if {new} corrects the earlier reading")
-        if kind == "date_order" and self.date_order in _OTHER_ORDER:
-            order, earlier = self.date_order, _OTHER_ORDER[self.date_order]
+        if kind == "date_order" and self.date_order in OTHER_ORDER:
+            order, earlier = self.date_order, OTHER_ORDER[self.date_order]
             return (f"{m.source_ref}: archived with its date read as {DATE_ORDERS[earlier]} ({was}); read as {DATE_ORDERS[order]} it would"
                     f" move to {now}, and so would every message read that way. Pass --date-order {earlier} to read this export as before,"
                     f" or --corrects-reading if {DATE_ORDERS[order]} corrects the earlier reading")
@@ -1216,7 +1232,7 @@ class _Writer:
         """A message this import moved from one reading of its time as written to another (`changed`)."""
         kinds = _rereading(sent_at, zone, new_sent_at, new_zone)
         for kind in kinds:
-            earlier = _OTHER_ORDER.get(self.date_order or "", "another order") if kind == "date_order" else zone
+            earlier = OTHER_ORDER.get(self.date_order or "", "another order") if kind == "date_order" else zone
             counts = self.reread.setdefault(kind, {})
             counts[earlier] = counts.get(earlier, 0) + 1
         self.earlier_readings.add((zone, "date_order" in kinds))
@@ -1287,9 +1303,9 @@ class _Writer:
         c.execute(
             "UPDATE messages SET sender_id = ?, direction = ?, kind = ?, sent_at = ?, source_zone = ?, body = ?, status = ?,"
             " delivered_at = coalesce(?, delivered_at), read_at = coalesce(?, read_at), duration_s = ?, flags = ?,"
-            " reply_to = ?, version = ?, content_hash = ? WHERE id = ?",
+            " reply_to = ?, version = ?, content_hash = ?, time_precision = coalesce(?, time_precision) WHERE id = ?",
             (p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body, m.status,
-             m.delivered_at, m.read_at, m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, mid),
+             m.delivered_at, m.read_at, m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, m.time_precision, mid),
         )
         self.set_attachments(mid, p.attachments)
         self.result.updated += 1

@@ -151,6 +151,7 @@ class Zone:
 
 
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
+OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}  # the order an ambiguous date has read the other way round
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ from typing import Callable, Iterator
 
 from textfile import phones, times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.model import DATE_ORDERS, Attachment, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant, Record, Skipped, Zone
+from textfile.model import DATE_ORDERS, OTHER_ORDER, Attachment, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant, Record, Skipped, Zone
 
 FORMAT = "whatsapp"
 VERSION = "1"
@@ -879,7 +879,6 @@ _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW"
 
 
 _ORDER_WORDS = DATE_ORDERS
-_OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}
 
 
 def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None) -> tuple[str, Notice | None]:
@@ -905,7 +904,7 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
         return order, Notice(
             f"{name}: dates read as {_ORDER_WORDS[order]}: {s.first_over_12} header dates have a first number above 12 "
             f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
-            f"the {misfits} that fit only {_ORDER_WORDS[_OTHER_ORDER[order]]} were kept as text of the message before them "
+            f"the {misfits} that fit only {_ORDER_WORDS[OTHER_ORDER[order]]} were kept as text of the message before them "
             "(pass --date-order to choose)"
         )
     if s.first_over_12:
@@ -915,29 +914,29 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
     region = options.region.upper()
     if not s.ambiguous:  # every date reads the same in either order
         return ("mdy" if region in _MDY_REGIONS else "dmy"), None
-    if said is not None and said[0] in _OTHER_ORDER:
+    if said is not None and said[0] in OTHER_ORDER:
         order, where = said
         return order, Notice(f"{name}: dates read as {_ORDER_WORDS[order]}, {where}: no header date has a number above 12;"
-                             f" pass --date-order {_OTHER_ORDER[order]} if that is wrong", kind="assumption")
+                             f" pass --date-order {OTHER_ORDER[order]} if that is wrong", kind="assumption")
     names = _dated_names(source)
     back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
     disagree = (f", its dated attachment names disagree ({_ORDER_WORDS['dmy']} fits {_listed(names['dmy'])}; "
                 f"{_ORDER_WORDS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
     if bool(names["dmy"]) != bool(names["mdy"]):
         order = "dmy" if names["dmy"] else "mdy"
-        other = _OTHER_ORDER[order]
+        other = OTHER_ORDER[order]
         text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12, and the dated attachment names "
                 f"fit that order only ({_listed(names[order])})")
         if back[order] > back[other]:
             text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}"
     elif s.back_dmy != s.back_mdy:
         order = "dmy" if s.back_dmy < s.back_mdy else "mdy"
-        other = _OTHER_ORDER[order]
+        other = OTHER_ORDER[order]
         text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12{disagree}, and the dates go back "
                 f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}")
     else:
         order = "mdy" if region in _MDY_REGIONS else "dmy"
-        other = _OTHER_ORDER[order]
+        other = OTHER_ORDER[order]
         if disagree:
             text = (f"dates read as {_ORDER_WORDS[order]}, the usual order for region {region}: no header date has a number above 12, "
                     f"the dates advance alike in both orders{disagree}")
@@ -990,7 +989,7 @@ def _dated_names(source: _Source) -> dict[str, list]:
                     except ValueError:
                         continue
                     near = {order: bool(day) and abs((named - date(*day[0])).days) <= 1 for order, day in readings.items()}
-                    for order, other in _OTHER_ORDER.items():
+                    for order, other in OTHER_ORDER.items():
                         if near[order] and not near[other]:
                             fits[order].append((line_no, found_name.group(0), f"{d1}{sep}{d2}{sep}{d3}"))
             line_no += chunk.count("\n", count_from)
