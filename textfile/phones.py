@@ -48,7 +48,6 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 _SPACES = {ord("\u00a0"): " ", ord("\u202f"): " ", ord("\u2011"): "-", ord("\u2010"): "-"}
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
 _FORMATTING = dict.fromkeys(map(ord, " ().-/"))
-_GENERAL: dict[str, re.Pattern] = {}  # region -> the general pattern of its national numbers
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -136,13 +135,15 @@ def _read(text: str, region: str, earlier: bool) -> str:
 
 def _outline_of(number: phonenumbers.PhoneNumber, region: str) -> bool:
     """Whether the number (read in `region`) fits the general pattern of the region's numbers."""
-    pattern = _GENERAL.get(region)
-    if pattern is None:
-        metadata = PhoneMetadata.metadata_for_region(region)
-        general = metadata.general_desc.national_number_pattern if metadata and metadata.general_desc else None
-        pattern = _GENERAL[region] = re.compile(general) if general else re.compile(r"(?!)")
-    return pattern.fullmatch(phonenumbers.national_significant_number(number)) is not None
+    return _general_pattern(region).fullmatch(phonenumbers.national_significant_number(number)) is not None
 
+
+@lru_cache(maxsize=None)
+def _general_pattern(region: str) -> re.Pattern:
+    """The general pattern of `region`'s national numbers (one that matches nothing where the metadata has none)."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    general = metadata.general_desc.national_number_pattern if metadata and metadata.general_desc else None
+    return re.compile(general) if general else re.compile(r"(?!)")
 
 
 def as_written(value: str) -> str:
