@@ -7,13 +7,24 @@ Entries are written inside the same transaction as the change they describe.
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sqlite3
 
 from textfile import times
 from textfile.fingerprint import canonical_json, sha256_text
 
 GENESIS = "0" * 64
+
+
+def current_user() -> str:
+    """Who is making a change: the operating-system user running textfile (recorded with filings by
+    hand and with imports; transcripts print it)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in the environment and none in the user database (some containers)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown user"
 
 
 def entry_hash(prev_hash: str, at: str, command: str, details_json: str) -> str:

@@ -13,8 +13,6 @@ A message is unfiled while no filing covers it.
 
 from __future__ import annotations
 
-import getpass
-import os
 import sqlite3
 from datetime import timedelta
 
@@ -214,14 +212,6 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
     return filed
 
 
-def current_user() -> str:
-    """Who is filing by hand: the operating-system user running textfile (transcripts print it)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in the environment and none in the user database (some containers)
-        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown user"
-
-
 def _after(instant: str | None) -> str | None:
     """The next millisecond: filings' bounds are inclusive, and a message at the instant a matter
     closed belongs to that matter alone."""
@@ -239,7 +229,7 @@ def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference:
         (conversation_id, mt["id"], from_at, until_at),
     ).fetchone():
         raise Conflict(f"conversation {conversation_id} is already filed to {mt['reference']} for that window")
-    by = current_user()
+    by = audit.current_user()
     conn.execute(
         "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at, filed_by) VALUES (?, ?, ?, ?, 'manual', ?, ?)",
         (conversation_id, mt["id"], from_at, until_at, times.now_iso(), by),

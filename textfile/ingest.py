@@ -441,7 +441,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
             " options, started_at, finished_at, added, already_present, updated, skipped, imported_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?)",
             (source.path, source.file_name, source.size, source.sha256, source.format, source.importer_version,
-             source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso(), filing.current_user()),
+             source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso(), audit.current_user()),
         )
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
         writer = _Writer(conn, result, source)
