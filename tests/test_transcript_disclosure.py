@@ -663,3 +663,44 @@ def test_each_imports_reading_and_assumptions_stay_with_that_import_after_two_co
     [source] = manifest["disclosures"]["sources"]
     assert (source["decisions"], source["assumptions"]) == (["the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"], [])
     assert [(g["imports"], len(g["decisions"]), len(g["assumptions"])) for g in source["by_import"]] == [([1], 1, 1), ([2], 1, 0), ([3], 1, 1), ([4], 1, 0)]
+
+
+# -- what ingest recorded, not what the versions suggest (review of the transcript, A1-A4) ------------------------
+
+ONE_LATE = ("11/2/25, 1:10 AM - Bo Chen: C after change\n"  # (twice in New York: read as the first, nothing tells otherwise)
+            "11/13/25, 9:00 AM - Alex Owner: later\n")  # (a number above 12: the dates prove month/day/year)
+ONE_LATE_AGAIN = ("11/2/25, 1:30 AM - Alex Owner: A\n"
+                  "11/2/25, 1:50 AM - Bo Chen: B\n"
+                  "11/2/25, 1:10 AM - Bo Chen: C after change\n"  # (goes back in time: the second 1:10, as the export's lines show)
+                  "11/13/25, 9:00 AM - Alex Owner: later\n")
+
+
+def bo_weeks(folder: Path, *weeks: tuple[str, list]) -> Path:
+    """An archive (New York, region US) with each week's export of the chat with Bo Chen imported with its own options."""
+    path = folder / "archive.db"
+    assert run(path, "init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "BO").exit_code == 0
+    for n, (text, options) in enumerate(weeks, 1):
+        chat = folder / f"w{n}" / "WhatsApp Chat with Bo Chen.txt"
+        chat.parent.mkdir()
+        chat.write_text(text, encoding="utf-8")
+        r = run(path, "import", chat, *options)
+        assert r.exit_code == 0, r.output
+    return path
+
+
+def test_a_date_order_given_that_moved_nothing_is_no_corrected_order(tmp_path):
+    """Review A2: an export read with --date-order mdy after one whose dates proved month/day/year moved a
+    message only as a DST re-read (ingest recorded no correction); the cover guessed from notice prose and
+    the other of two orders that the dates had been read day/month ("day/month order dmy → mdy") and that
+    --date-order corrected an earlier reading."""
+    path = bo_weeks(tmp_path, (ONE_LATE, []), (ONE_LATE_AGAIN, ["--date-order", "mdy"]))
+    with sqlite3.connect(path) as conn:
+        assert [json.loads(o) for (o,) in conn.execute("SELECT options FROM imports ORDER BY id")] == [{}, {"date_order": "mdy"}]
+        (sha,) = conn.execute("SELECT substr(sha256, 1, 12) FROM imports WHERE id = 2").fetchone()
+    conn.close()
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    cover = cover_text((None, None, pages))
+    assert (f"• WhatsApp Chat with Bo Chen.txt (sha256 {sha}): times read as wall-clock times in America/New_York (the archive's"
+            " zone); dates read as month/day/year, as --date-order mdy said; the messages written by 'Alex Owner' are the owner's:") in cover
+    assert "day/month order" not in cover and "correcting an earlier reading" not in cover
+    assert [(c["from_order"], c["to_order"]) for c in manifest["disclosures"]["corrections"]] in ([], [(None, None)])

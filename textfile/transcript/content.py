@@ -521,7 +521,6 @@ def _coarsest(precisions: dict) -> str | None:
 
 
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
-OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}  # the two orders a date with both numbers up to 12 can be read in
 COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
 COVER_ONLY = ("imported", "assumptions_shown", "assumptions_more", "name", "names", "shown_by_import")
 
@@ -630,52 +629,30 @@ def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone:
     return text
 
 
-_ORDER_SAID = re.compile(r"dates (?:were )?read as (day/month/year|month/day/year|year/month/day)")
-
-
 def _moves(conn, cond: str, params: list) -> list[dict]:
     """Every reading an import corrected among the transcript's messages, as the archive proves it:
     the versions that import kept with their earlier time (`message_versions.sent_at`, kept only when
-    the state it replaced was at another time). By import: the zone and day/month order of the
-    earlier reading (the version's zone; the order of the latest import before it that held the
-    message) and of its own, and how many messages moved. An import given --corrects-tz that moved
-    nothing corrected nothing, and is not here."""
+    the state it replaced was at another time). By import: the zone of the earlier reading (the
+    version's) and of its own, the day/month order it corrected from and to, as ingest recorded it
+    (`say_corrections`: the import's options' "corrected"), and how many messages moved. An import
+    given --corrects-tz that moved nothing corrected nothing, and is not here."""
     found: dict[tuple, set[str]] = {}
-    for import_id, zone, earlier, mid in conn.execute(
-            "SELECT v.import_id, v.source_zone, (SELECT max(s.import_id) FROM message_sources s WHERE s.message_id = v.message_id"
-            " AND s.import_id < v.import_id), v.message_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
+    for import_id, zone, mid in conn.execute(
+            "SELECT v.import_id, v.source_zone, v.message_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
             f" WHERE {cond} AND v.sent_at IS NOT NULL", params):
-        found.setdefault((import_id, zone, earlier), set()).add(mid)
+        found.setdefault((import_id, zone), set()).add(mid)
     if not found:
         return []
-    wanted = sorted({n for key in found for n in (key[0], key[2]) if n is not None})
-    imports = {i["id"]: i for i in conn.execute(
-        f"SELECT id, format, zone, options, assumptions, warnings FROM imports WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+    wanted = sorted({n for n, _ in found})
+    imports = {i["id"]: i for i in conn.execute(f"SELECT id, zone, options FROM imports WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
     moved: dict[tuple, set[str]] = {}
-    for (n, zone, earlier), ids in found.items():
+    for (n, zone), ids in found.items():
         i = imports[n]
-        before, after = _order(imports.get(earlier)), _order(i)
-        if i["format"] == "whatsapp" and (zone or i["zone"]) == i["zone"] and (before is None) != (after is None):
-            # the same zone, and the times moved: the dates were read in the other of the two orders they can be read in
-            before, after = before or OTHER_ORDER.get(after), after or OTHER_ORDER.get(before)
+        order = json.loads(i["options"] or "{}").get("corrected", {}).get("date_order")
+        before, after = (", ".join(sorted(order["from"])), order.get("to")) if order else (None, None)
         moved.setdefault((n, zone or i["zone"], before, i["zone"], after), set()).update(ids)
     return [{"import": n, "from_zone": from_zone, "to_zone": to_zone, "from_order": from_order, "to_order": to_order, "messages": len(ids)}
             for (n, from_zone, from_order, to_zone, to_order), ids in sorted(moved.items(), key=lambda x: (x[0][0], str(x[0][1:])))]
-
-
-def _order(i) -> str | None:
-    """The day/month order a WhatsApp import read its dates in, where it says: --date-order, or the
-    notice that it assumed one (whatsapp.py; where the dates prove the order, no reading can move them)."""
-    if i is None or i["format"] != "whatsapp":
-        return None
-    given = json.loads(i["options"] or "{}").get("date_order")
-    if given:
-        return given
-    for text in json.loads(i["assumptions"] or "[]") + json.loads(i["warnings"] or "[]"):
-        found = _ORDER_SAID.search(text)
-        if found:
-            return next(code for code, words in DATE_ORDERS.items() if words == found.group(1))
-    return None
 
 
 def _corrections(moves: list[dict], sources: list[dict], tz: ZoneInfo) -> list[dict]:
@@ -702,7 +679,7 @@ def _after_prefix(text: str, prefix: str) -> str:
 
 def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, corrected: bool = False) -> list[str]:
     """What a person gave, or textfile settled, when the source was read, in words, beside the zone
-    (`_reading`): the day/month order (and whether it corrected an earlier one: it moved messages),
+    (`_reading`): the day/month order (and whether it corrected an earlier one: ingest recorded that it did, `_moves`),
     who the owner is in a chat that names people by name."""
     out = []
     if i["format"] != "whatsapp":
