@@ -703,4 +703,56 @@ def test_a_date_order_given_that_moved_nothing_is_no_corrected_order(tmp_path):
     assert (f"• WhatsApp Chat with Bo Chen.txt (sha256 {sha}): times read as wall-clock times in America/New_York (the archive's"
             " zone); dates read as month/day/year, as --date-order mdy said; the messages written by 'Alex Owner' are the owner's:") in cover
     assert "day/month order" not in cover and "correcting an earlier reading" not in cover
-    assert [(c["from_order"], c["to_order"]) for c in manifest["disclosures"]["corrections"]] in ([], [(None, None)])
+    assert manifest["disclosures"]["corrections"] == []
+
+
+def test_a_dst_reread_on_the_exports_line_order_is_no_persons_correction(tmp_path):
+    """Review A1: a later export whose lines go back within the hour the clocks repeated moved an archived
+    message to the second occurrence. Ingest audits that as "occurrence_reread", "not a person's correction",
+    and records no correction; the cover said "The reading of … was corrected by paralegal3 … (import 2):
+    times read anew; it moved 1 message". The DST line discloses it: the second occurrence was taken."""
+    path = bo_weeks(tmp_path, (ONE_LATE, []), (ONE_LATE_AGAIN, []))
+    with sqlite3.connect(path) as conn:
+        (options,) = conn.execute("SELECT options FROM imports WHERE id = 2").fetchone()
+        (details,) = conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert (json.loads(options), json.loads(details)["occurrence_reread"]) == ({}, {"from": {"America/New_York": 1}})
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    cover = cover_text((None, None, pages))
+    assert "was corrected by" not in cover and "correcting an earlier reading" not in cover
+    assert ("• #3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+            " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour.") in cover
+    assert manifest["disclosures"]["corrections"] == []
+    assert [(d["seq"], d["flag"], d["written"], d["shown"], d["second"]) for d in manifest["disclosures"]["dst"]] == [
+        (1, "time_ambiguous", "2025-11-02 01:30", "2025-11-02 01:30 -04:00", False),
+        (2, "time_ambiguous", "2025-11-02 01:50", "2025-11-02 01:50 -04:00", False),
+        (3, "time_ambiguous", "2025-11-02 01:10", "2025-11-02 01:10 -05:00", True)]
+
+
+def test_a_zone_correction_is_told_and_a_later_dst_reread_of_the_same_message_is_not(tmp_path):
+    """Review A1, with a person's correction beside the export's own evidence: the chat read in London, then
+    corrected to New York (--corrects-tz), then a later export re-read one message as the second 1:10 of
+    the night the clocks went back. The correction is told with every message it moved (whatever moved
+    them since); the re-read is a DST line, and no import is said to have corrected anything else."""
+    path = bo_weeks(tmp_path, (ONE_LATE, ["--tz", "Europe/London"]), (ONE_LATE, ["--tz", "America/New_York", "--corrects-tz"]),
+                    (ONE_LATE_AGAIN, []))
+    with sqlite3.connect(path) as conn:
+        imports = [(n, at, sha, json.loads(o)) for n, at, sha, o in conn.execute("SELECT id, started_at, sha256, options FROM imports ORDER BY id")]
+    conn.close()
+    assert [i[3] for i in imports] == [{}, {"conversation": "Bo Chen", "corrected": {"tz": {"from": {"Europe/London": 2}, "to": "America/New_York"}},
+                                           "corrects_tz": True,
+                                           "same_bytes_as": "WhatsApp Chat with Bo Chen.txt"}, {}]
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    cover = cover_text((None, None, pages)).replace("/ ", "/")  # (a line may break after the / of a zone's name)
+    two = times.display(imports[1][1], NEW_YORK)
+    week1 = f"WhatsApp Chat with Bo Chen.txt (sha256 {imports[0][2][:12]})"
+    assert (f"• The reading of {week1} was corrected by paralegal3 on {two} (import 2): zone Europe/London → America/New_York; it moved"
+            " 2 messages of this transcript, each shown at its new time with the earlier reading kept as an earlier version.") in cover
+    assert cover.count("was corrected by") == 1 and cover.count("correcting an earlier reading") == 1
+    assert f" ◦ import 2 ({two}): times read as wall-clock times in America/New_York (the archive's zone), correcting an earlier reading (below)" in cover
+    assert ("• #3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+            " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour.") in cover
+    assert manifest["disclosures"]["corrections"] == [
+        {"import": 2, "from_zone": "Europe/London", "to_zone": "America/New_York", "from_order": None, "to_order": None, "messages": 2,
+         "source": week1, "sha256": imports[0][2], "file_name": "WhatsApp Chat with Bo Chen.txt", "started_at": imports[1][1], "at_local": two,
+         "by": "paralegal3", "what": "zone Europe/London → America/New_York"}]

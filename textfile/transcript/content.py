@@ -10,10 +10,12 @@ The cover's facts include everything that shaped the evidence without being in i
 once with whose phone it came from and what was given or assumed when it was read (what every
 import of it shared, then what each import read otherwise: its zone, a notice of its own, so that
 one import's reading is never told as another's; and whether a later correction superseded that
-reading), each correction of an earlier reading, as far as the archive proves one: the versions an
-import kept with their earlier time (by whom, which import, the zone and day/month order before and
-after, how many of the transcript's messages it moved; an import given --corrects-tz that moved
-nothing corrected nothing), how each conversation came into the matter (by hand: by whom and when),
+reading), each correction of an earlier reading as ingest recorded it (by whom, which import, the
+zone and day/month order before and after) and how many of the transcript's messages it moved, as
+the versions it kept with their earlier time prove (an import given --corrects-tz that moved nothing
+corrected nothing; a message moved to the other occurrence of an hour the clocks repeated, on the
+export's own line order, was corrected by nobody: the DST lines say it), how each conversation came
+into the matter (by hand: by whom and when),
 each WhatsApp message that textfile took for another form of a message of another export (an edit
 or a deletion between exports: the rule once, which line of which import was taken for which), the
 U+FFFD the messages hold (never said to be undecodable: which messages no import that reported
@@ -630,27 +632,33 @@ def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone:
 
 
 def _moves(conn, cond: str, params: list) -> list[dict]:
-    """Every reading an import corrected among the transcript's messages, as the archive proves it:
-    the versions that import kept with their earlier time (`message_versions.sent_at`, kept only when
-    the state it replaced was at another time). By import: the zone of the earlier reading (the
-    version's) and of its own, the day/month order it corrected from and to, as ingest recorded it
-    (`say_corrections`: the import's options' "corrected"), and how many messages moved. An import
-    given --corrects-tz that moved nothing corrected nothing, and is not here."""
-    found: dict[tuple, set[str]] = {}
-    for import_id, zone, mid in conn.execute(
-            "SELECT v.import_id, v.source_zone, v.message_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
-            f" WHERE {cond} AND v.sent_at IS NOT NULL", params):
-        found.setdefault((import_id, zone), set()).add(mid)
-    if not found:
+    """Every correction of an earlier reading among the transcript's messages. What was corrected is
+    what ingest recorded (`say_corrections`: the import's options' "corrected", by kind: "tz",
+    "date_order", "reading", from which reading to which); the messages it moved are what the archive
+    proves: the versions that import kept with their earlier time (`message_versions.sent_at`, kept
+    only when the state it replaced was at another time), each read against the state after it by
+    ingest's rule (`_rereading`). A message an import moved for no kind it recorded (the other
+    occurrence of an hour the clocks repeated, on the export's own line order, which the DST lines
+    disclose) was corrected by nobody; an import given --corrects-tz that moved nothing corrected
+    nothing. By import: the zone and the day/month order before and after, and how many messages moved."""
+    corrected = {n: json.loads(options)["corrected"] for n, options in conn.execute(
+        "SELECT id, options FROM imports WHERE json_extract(options, '$.corrected') IS NOT NULL")}
+    if not corrected:
         return []
-    wanted = sorted({n for n, _ in found})
-    imports = {i["id"]: i for i in conn.execute(f"SELECT id, zone, options FROM imports WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+    from textfile.ingest import _rereading  # (the one rule of how two readings of a time as written differ)
+
     moved: dict[tuple, set[str]] = {}
-    for (n, zone), ids in found.items():
-        i = imports[n]
-        order = json.loads(i["options"] or "{}").get("corrected", {}).get("date_order")
-        before, after = (", ".join(sorted(order["from"])), order.get("to")) if order else (None, None)
-        moved.setdefault((n, zone or i["zone"], before, i["zone"], after), set()).update(ids)
+    after = (None, None, None)  # (message, time, zone) of the state after the version at hand
+    for mid, n, sent_at, zone, now_at, now_zone in conn.execute(
+            "SELECT v.message_id, v.import_id, v.sent_at, v.source_zone, m.sent_at, m.source_zone FROM message_versions v"
+            f" JOIN messages m ON m.id = v.message_id WHERE {cond} AND v.sent_at IS NOT NULL ORDER BY v.message_id, v.version DESC", params):
+        _, after_at, after_zone = after if after[0] == mid else (mid, now_at, now_zone)
+        after = (mid, sent_at, zone)
+        kinds = set(_rereading(sent_at, zone, after_at, after_zone)).intersection(corrected.get(n, ())) if zone and after_zone else ()
+        if kinds:
+            order = corrected[n]["date_order"] if "date_order" in kinds else None
+            before, to = (", ".join(sorted(order["from"])), order.get("to")) if order else (None, None)
+            moved.setdefault((n, zone, before, after_zone, to), set()).add(mid)
     return [{"import": n, "from_zone": from_zone, "to_zone": to_zone, "from_order": from_order, "to_order": to_order, "messages": len(ids)}
             for (n, from_zone, from_order, to_zone, to_order), ids in sorted(moved.items(), key=lambda x: (x[0][0], str(x[0][1:])))]
 
