@@ -756,3 +756,29 @@ def test_a_zone_correction_is_told_and_a_later_dst_reread_of_the_same_message_is
         {"import": 2, "from_zone": "Europe/London", "to_zone": "America/New_York", "from_order": None, "to_order": None, "messages": 2,
          "source": week1, "sha256": imports[0][2], "file_name": "WhatsApp Chat with Bo Chen.txt", "started_at": imports[1][1], "at_local": two,
          "by": "paralegal3", "what": "zone Europe/London → America/New_York"}]
+
+
+FFFD_WEEK1 = ("11/1/25, 09:35 - Bo Chen: Thursday caf\ufffd works.\n"  # (U+FFFD as the export wrote it: valid UTF-8, nothing reported)
+              "11/1/25, 09:40 - Bo Chen: bad \ufffd char\n"
+              "11/1/25, 09:45 - Alex Owner: ok\n")
+FFFD_WEEK2 = FFFD_WEEK1.replace("Thursday caf\ufffd works.", "Thursday café works. <This message was edited>")
+
+
+def test_a_replacement_character_is_counted_once_however_many_versions_keep_the_same_text(tmp_path):
+    """Review A3: after a zone correction each message keeps its earlier reading as a version with the same
+    text, and the cover counted every U+FFFD once more for it ("2 characters in message #1" for one). A
+    version is counted only where its text differs from the state after it, as the transcript shows it
+    ("same text"): an edited text that held U+FFFD counts, the same text kept for its earlier time does not."""
+    path = bo_weeks(tmp_path, (FFFD_WEEK1, ["--tz", "Europe/London"]), (FFFD_WEEK1, ["--tz", "America/New_York", "--corrects-tz"]),
+                    (FFFD_WEEK2, []))
+    with sqlite3.connect(path) as conn:
+        kept = conn.execute("SELECT m.body, v.version, v.body, v.import_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
+                            " ORDER BY m.sent_at, v.version").fetchall()
+    conn.close()
+    assert kept == [("Thursday café works.", 1, "Thursday caf\ufffd works.", 2), ("Thursday café works.", 2, "Thursday caf\ufffd works.", 3),
+                    ("bad \ufffd char", 1, "bad \ufffd char", 2), ("ok", 1, "ok", 2)]
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    assert [{k: v for k, v in u.items() if k != "message"} for u in manifest["disclosures"]["undecodable"]] == [
+        {"seq": 1, "characters": 1, "reported_by": []}, {"seq": 2, "characters": 1, "reported_by": []}]  # (main: 2 and 2)
+    assert ("• 2 characters in messages #1, #2 are U+FFFD, the replacement character, marked \ufffd where they stand;"
+            in cover_text((None, None, pages)))

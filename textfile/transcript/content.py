@@ -821,25 +821,30 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names
     the others, the cover names the imports that reported and quotes what they said (which lines),
     beside the message's own line in each, and claims no more: tying a U+FFFD to a reported byte
     would take each byte's place in the text, which no warning keeps (WhatsApp's names five lines)."""
+    marked = "(instr(m.body, char(65533)) OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND instr(v.body, char(65533))))"
+    # A version's U+FFFD count where its text is not the text of the state after it (the next version, or the
+    # message as it is): the same text kept for an earlier time, sender or marks is shown as "same text" (`_versions`).
     hits = conn.execute(
         "SELECT m.rowid, m.id, m.body, m.flags, m.sent_at, m.source_zone, m.time_precision,"
         " (SELECT coalesce(sum(length(v.body) - length(replace(v.body, char(65533), ''))), 0) FROM message_versions v"
-        "  WHERE v.message_id = m.id) AS in_versions"
-        f" FROM messages m WHERE {cond} AND (instr(m.body, char(65533)) OR m.flags LIKE '%\"time\\_%' ESCAPE '\\'"
-        "  OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND instr(v.body, char(65533))))", params).fetchall()
+        "  WHERE v.message_id = m.id AND v.body != coalesce((SELECT w.body FROM message_versions w WHERE w.message_id = m.id"
+        "   AND w.version > v.version ORDER BY w.version LIMIT 1), m.body)) AS in_versions"
+        f" FROM messages m WHERE {cond} AND ({marked} OR m.flags LIKE '%\"time\\_%' ESCAPE '\\')", params).fetchall()
     if not hits:
         return {"undecodable": [], "undecodable_reports": [], "dst": []}
     seq = _numbered(p, (h["rowid"] for h in hits))
+    held: dict[str, list[dict]] = {}  # message -> the imports that hold it, with its line in each
+    for mid, n, ref in conn.execute(
+            "SELECT s.message_id, s.import_id, min(s.source_ref) FROM message_sources s JOIN messages m ON m.id = s.message_id"
+            f" WHERE {cond} AND {marked} GROUP BY s.message_id, s.import_id ORDER BY s.message_id, s.import_id", params):
+        held.setdefault(mid, []).append({"import": n, "ref": ref})
     undecodable, dst = [], []
     for h in sorted(hits, key=lambda h: seq.get(h["rowid"], 0)):
         if h["rowid"] not in seq:
             continue
         count = h["body"].count("\ufffd") + h["in_versions"]
         if count:
-            held = conn.execute("SELECT import_id, min(source_ref) FROM message_sources WHERE message_id = ? GROUP BY import_id ORDER BY import_id",
-                                (h["id"],)).fetchall()
-            undecodable.append({"seq": seq[h["rowid"]], "message": h["id"], "characters": count,
-                                "reported_by": [{"import": n, "ref": ref} for n, ref in held]})
+            undecodable.append({"seq": seq[h["rowid"]], "message": h["id"], "characters": count, "reported_by": held.get(h["id"], [])})
         for flag in DST_FLAGS:
             if flag in json.loads(h["flags"]):
                 written = written_time(h["sent_at"], h["source_zone"], flag, h["time_precision"])
