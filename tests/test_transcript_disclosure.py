@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -782,3 +783,19 @@ def test_a_replacement_character_is_counted_once_however_many_versions_keep_the_
         {"seq": 1, "characters": 1, "reported_by": []}, {"seq": 2, "characters": 1, "reported_by": []}]  # (main: 2 and 2)
     assert ("• 2 characters in messages #1, #2 are U+FFFD, the replacement character, marked \ufffd where they stand;"
             in cover_text((None, None, pages)))
+
+
+def test_an_owner_found_by_name_is_said_so_whatever_the_names_unicode_form(tmp_path):
+    """Review A4: the archive's owner given decomposed ("Jose" + U+0301) and written composed by the chat
+    ("José") is the same name to the importer (whatsapp.py's fold: NFC, no invisible marks, case), which
+    found the owner by it; the cover folded otherwise and gave a false reason: "it is one of the owner's numbers"."""
+    path = tmp_path / "archive.db"
+    chat = tmp_path / "WhatsApp Chat with David Chen.txt"
+    chat.write_text("13/01/24, 09:00 - David Chen: hi\n13/01/24, 09:05 - Jos\u00e9 Rivera: ok\n", encoding="utf-8")
+    for args in (["init", "--owner", "Jose\u0301 Rivera", "--tz", "Europe/London", "--region", "GB", "--bates-prefix", "DC"], ["import", chat]):
+        assert run(path, *args).exit_code == 0
+    pages, manifest = matter_transcript(path, tmp_path, "David Chen")
+    said = "the messages written by 'Jos\u00e9 Rivera' are the owner's: the archive's owner has that name"
+    cover = unicodedata.normalize("NFC", cover_text((None, None, pages)))  # (pdftotext writes the é decomposed)
+    assert f"• WhatsApp Chat with David Chen.txt: times read as wall-clock times in Europe/London (the archive's zone); {said}." in cover
+    assert manifest["disclosures"]["sources"][0]["decisions"] == ["times read as wall-clock times in Europe/London (the archive's zone)", said]

@@ -689,6 +689,8 @@ def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, 
     """What a person gave, or textfile settled, when the source was read, in words, beside the zone
     (`_reading`): the day/month order (and whether it corrected an earlier one: ingest recorded that it did, `_moves`),
     who the owner is in a chat that names people by name."""
+    from textfile.importers.whatsapp import _fold as fold_name  # (the importer's rule for the same name)
+
     out = []
     if i["format"] != "whatsapp":
         return out
@@ -700,17 +702,13 @@ def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, 
         written = p["name"] or p["handle"]
         if options.get("me"):
             out.append(f"--me {options['me']!r} given: the messages written by {written!r} are the owner's ({owner_name})")
-        elif _fold(written) == _fold(owner_name):
+        elif fold_name(written) == fold_name(owner_name):  # (as the importer found it: else by one of the owner's numbers)
             out.append(f"the messages written by {written!r} are the owner's: the archive's owner has that name")
         else:
             out.append(f"the messages written by {written!r} are the owner's ({owner_name}): it is one of the owner's numbers")
     if options.get("conversation") and not options.get("same_bytes_as"):  # (the same bytes again went where they went before)
         out.append(f"read as the chat {options['conversation']!r}, as --conversation said")
     return out
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo, precision_of: dict[int, str | None]) -> list[dict]:
