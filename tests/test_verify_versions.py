@@ -152,6 +152,24 @@ def test_a_transcript_made_before_a_number_was_read_in_its_international_form_ma
         "flags": '["number_as_written"]', "sender": CLAIRE_HERE}
 
 
+def test_the_lines_naming_the_earlier_states_a_transcript_shows_are_the_cores(cli, archive, tmp_path):
+    """Review B1: the CLI grouped verify's `earlier` into lines itself; the core says them
+    (`manifest.earlier_lines`, one line per run of messages the same imports changed for the same reasons)."""
+    from textfile.transcript.manifest import earlier_lines
+
+    assert cli("import", backup(tmp_path / "week1.xml", *FRANCE_NATIONAL), "--quiet").exit_code == 0
+    pdf = transcript(cli, tmp_path, "Claire Martin", CLAIRE)
+    assert cli("import", backup(tmp_path / "week2.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL), "--quiet").exit_code == 0
+    report, out = verified(cli, pdf)
+    incoming = f"number re-read: {CLAIRE_HERE}, now {CLAIRE}"
+    assert earlier_lines(report["earlier"], report["zone"]) == [
+        "  3 of its messages were changed since by a later import; the archive keeps the state they show as versions:",
+        f"  #1, #3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}",
+        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read"]
+    assert out == head(report, pdf) + "".join(f"{line}\n" for line in earlier_lines(report["earlier"], report["zone"]))
+    assert earlier_lines([], report["zone"]) == []
+
+
 def test_a_transcript_made_before_an_android_message_changed_in_the_source_matches(cli, archive, tmp_path):
     sent = sms_line("+12025550143", 1709312400000, 2, "The signed lease is attached", "Sam Client")
     assert cli("import", backup(tmp_path / "week1.xml", sent), "--quiet").exit_code == 0

@@ -521,6 +521,7 @@ def verify(
 
 def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:
     from textfile.transcript import record_moves, verify_pdfs
+    from textfile.transcript.manifest import earlier_lines
 
     with open_archive() as archive:
         reports = verify_pdfs(archive, pdfs)
@@ -534,7 +535,7 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
             bates = r["bates"]
             out.print(f"{r['path']}: matches {r['matches']} (transcript {r['transcript']}, {r['messages']:,} messages, {r['pages']:,} pages,"
                       f" Bates {bates['first']} to {bates['last']}).", markup=False)
-            for line in _earlier_lines(r["earlier"], times.zone(r["zone"])):
+            for line in earlier_lines(r["earlier"], r["zone"]):
                 out.print(line, markup=False)
             if r["moved_from"]:
                 out.print(f"  recorded as moved here from {r['moved_from']}", markup=False)
@@ -545,35 +546,6 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
             err.print(f"Error: {r['path']}: {problem}", markup=False)
     if not all(r["ok"] for r in reports):
         raise typer.Exit(3)
-
-
-def _earlier_lines(earlier: list[dict], tz) -> list[str]:
-    """The messages a verified transcript shows as they were before a later import changed them, one
-    line per run of messages that the same imports changed for the same reasons."""
-    if not earlier:
-        return []
-    n = len(earlier)
-    lines = [f"  {n:,} of its messages {'were' if n != 1 else 'was'} changed since by a later import; the archive keeps the state"
-             f" {'they show' if n != 1 else 'it shows'} as {'versions' if n != 1 else 'a version'}:"]
-    groups: dict[tuple, list[int]] = {}
-    for e in earlier:
-        key = (e["version"], e["current_version"], tuple((c["import"], c["file_name"], c["imported_at"], tuple(c["why"])) for c in e["changes"]))
-        groups.setdefault(key, []).append(e["message"])
-    for (version, now, changes), numbers in groups.items():
-        by = "; then ".join(f"by import {i} ({name}, imported {show(at, tz)}): {', '.join(why)}" for i, name, at, why in changes)
-        lines.append(f"  {_numbers(numbers)}: shown as version {version}, now version {now}; changed {by}")
-    return lines
-
-
-def _numbers(numbers: list[int]) -> str:
-    """#3, #7–#12: message numbers, runs of three or more joined."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return ", ".join(f"#{r[0]}–#{r[-1]}" if len(r) > 2 else ", ".join(f"#{n}" for n in r) for r in runs)
 
 
 # -- transcripts -----------------------------------------------------------------------------

@@ -782,7 +782,7 @@ def _pairings_said(pairings: list[dict], of_import: dict[int, dict]) -> list[str
                            f" time from the same sender{there}, which import {n}'s export did not hold")
         else:
             there = f" in {_where(of_import[paired], paired)}" if paired is not None else " archived before"
-            out.append(f"{_numbers([x['seq'] for x in found])} ({len(found)} messages): {many[0]} in {_where(of_import[n], n)} were"
+            out.append(f"{message_numbers([x['seq'] for x in found])} ({len(found)} messages): {many[0]} in {_where(of_import[n], n)} were"
                        f" taken for {many[1]} at the same time from the same senders{there}, which import {n}'s export did not hold"
                        " (each pair's lines are in the manifest)")
     return out
@@ -795,7 +795,7 @@ def _where(source: dict, n: int, line: str | None = None) -> str:
     return f"{name} ({same_name}import {n}{f', {line}' if line else ''})"
 
 
-def _numbers(seqs: list[int]) -> str:
+def message_numbers(seqs: list[int]) -> str:
     """Message numbers in order, a run of consecutive ones as "#3–#7"."""
     runs: list[list[int]] = []
     for n in sorted(seqs):
@@ -875,7 +875,7 @@ def _undecodable_said(d: dict) -> list[str]:
     clean = [u for u in d["undecodable"] if not u["reported_by"]]
     if clean:
         one, many = len(clean) == 1, sum(u["characters"] for u in clean) > 1
-        out.append((clean[0]["seq"], f"{_numbers([u['seq'] for u in clean])}: {'its' if one else 'their'} U+FFFD {'were' if many else 'was'}"
+        out.append((clean[0]["seq"], f"{message_numbers([u['seq'] for u in clean])}: {'its' if one else 'their'} U+FFFD {'were' if many else 'was'}"
                                      f" in the source's text as it was imported: no import that holds {'it' if one else 'them'}"
                                      " reported a character it could not decode"))
     for r in d["undecodable_reports"]:
