@@ -799,3 +799,11 @@ def test_an_owner_found_by_name_is_said_so_whatever_the_names_unicode_form(tmp_p
     cover = unicodedata.normalize("NFC", cover_text((None, None, pages)))  # (pdftotext writes the é decomposed)
     assert f"• WhatsApp Chat with David Chen.txt: times read as wall-clock times in Europe/London (the archive's zone); {said}." in cover
     assert manifest["disclosures"]["sources"][0]["decisions"] == ["times read as wall-clock times in Europe/London (the archive's zone)", said]
+
+
+def test_the_cover_names_a_date_order_in_the_models_words():
+    """Review B2: the transcript kept a copy of model.DATE_ORDERS; one table, the model's."""
+    from textfile import model
+    from textfile.transcript import content
+
+    assert content.DATE_ORDERS is model.DATE_ORDERS

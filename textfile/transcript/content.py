@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import InvalidInput, NotFound
+from textfile.model import DATE_ORDERS
 
 DIRECTION_WORDS = {"in": "incoming", "out": "outgoing", "system": "system"}
 STATUS_MARKS = {
@@ -522,7 +523,6 @@ def _coarsest(precisions: dict) -> str | None:
     return "minute" if set(precisions) == {"minute"} else None
 
 
-DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
 COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
 COVER_ONLY = ("imported", "assumptions_shown", "assumptions_more", "name", "names", "shown_by_import")
 
