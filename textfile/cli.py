@@ -350,16 +350,14 @@ def import_(
 
 
 def _print_import(r) -> None:
+    from textfile.weekly import import_notes
+
     skipped = sum(r.skipped.values())
     out.print(f"{r.path}: {r.format}, added {r.added:,}, already present {r.already_present:,}, updated {r.updated:,}, skipped {skipped:,}", markup=False)
     for reason, count in r.skipped.items():
         out.print(f"  skipped {count:,}: {reason}", markup=False)
-    for text in r.assumptions:
-        out.print(f"  assumed: {text}", markup=False)
-    for text in r.warnings[:10]:
-        out.print(f"  warning: {text}", markup=False)
-    if len(r.warnings) > 10:
-        out.print(f"  … and {len(r.warnings) - 10:,} more warnings (textfile log --json shows the import)", markup=False)
+    for line in import_notes(r.assumptions, r.warnings):
+        out.print(f"  {line}", markup=False)
     for f in r.filed:
         out.print(f"  filed conversation {f['conversation']} to {f['matter']}", markup=False)
 

@@ -43,7 +43,7 @@ from textfile.ingest import import_path, source_digest
 from textfile.integrity import earlier_state, transcript_states
 
 SETTLE_S = 60
-MAX_WARNINGS = 10  # per import, in the run's report (all are on the import's record)
+MAX_WARNINGS = 10  # per import, in the run's report and `textfile import`'s (all are on the import's record)
 
 
 # -- the run lock and the log ------------------------------------------------------------------
@@ -413,6 +413,15 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     return verdict, False
 
 
+def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
+    """What an import assumed and warned of, a line each, as `textfile import` and the run's report
+    print them: every assumption, the first MAX_WARNINGS warnings and how many more its record holds."""
+    lines = [f"assumed: {text}" for text in assumptions] + [f"warning: {text}" for text in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        lines.append(f"… and {len(warnings) - MAX_WARNINGS:,} more warnings (textfile log --json shows the import)")
+    return lines
+
+
 def log_lines(report: RunReport) -> list[str]:
     """What a run did, one line per event, for the terminal and the log file beside the archive."""
     lines = [f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
@@ -421,9 +430,7 @@ def log_lines(report: RunReport) -> list[str]:
     for r in report.imported:
         lines.append(f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}")
         # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
-        lines += [f"    assumed: {text}" for text in r["assumptions"]] + [f"    warning: {text}" for text in r["warnings"][:MAX_WARNINGS]]
-        if len(r["warnings"]) > MAX_WARNINGS:
-            lines.append(f"    … and {len(r['warnings']) - MAX_WARNINGS:,} more warnings (textfile log --json shows the import)")
+        lines += [f"    {line}" for line in import_notes(r["assumptions"], r["warnings"])]
     for s in report.same_bytes:
         # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
         when = f"on {times.display(s['imported_at'], times.zone(report.zone))} (import {s['import']})"
