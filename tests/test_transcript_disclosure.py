@@ -807,3 +807,15 @@ def test_the_cover_names_a_date_order_in_the_models_words():
     from textfile.transcript import content
 
     assert content.DATE_ORDERS is model.DATE_ORDERS
+
+
+def test_an_instant_the_archive_does_not_hold_prints_as_nothing():
+    """Review (minor): cli.show and content.fmt_time were the same function twice (times.display, or "" for
+    no instant: a receipt never read, a filing with no end); times.display says it once, for both."""
+    from textfile import cli
+    from textfile.transcript import content
+
+    assert [times.display(at, NEW_YORK, precision) for at, precision in ((None, None), ("", "minute"), ("2024-03-01T17:05:09.000Z", None),
+                                                                         ("2024-03-01T17:05:09.000Z", "minute"))] == [
+        "", "", "2024-03-01 12:05:09 -05:00", "2024-03-01 12:05 -05:00"]
+    assert not hasattr(cli, "show") and not hasattr(content, "fmt_time")

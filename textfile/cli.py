@@ -101,11 +101,6 @@ def add_row(rows: Table, *cells) -> None:
     rows.add_row(*(Text(str(c)) for c in cells))
 
 
-def show(stored: str | None, tz, precision: str | None = None) -> str:
-    """A stored instant in the archive's zone; a message's time at its `precision` (times.display)."""
-    return times.display(stored, tz, precision) if stored else ""
-
-
 def progress_bar(quiet: bool, description: str, unit: str = "records"):
     """A rich progress display on a terminal; None (no output) under --quiet or when piped."""
     if quiet or not err.is_terminal:
@@ -220,7 +215,7 @@ def client_show(name: Annotated[str, typer.Argument(help="The client's name.")],
         return emit_json(found)
     if quiet:
         return
-    out.print(Text(found["name"], style="bold") + Text(f"  (client since {show(found['created_at'], tz)})"))
+    out.print(Text(found["name"], style="bold") + Text(f"  (client since {times.display(found['created_at'], tz)})"))
     out.print("Handles: " + (", ".join(h["handle"] for h in found["handles"]) or "none"), markup=False)
     _matters_table(found["matters"], tz)
     _conversations_table(found["conversations"], tz)
@@ -233,7 +228,7 @@ def _matters_table(matters: list[dict], tz) -> None:
     rows = table("Matter", "Client", "Title", "Opened", "Status", "Conversations", "Messages")
     for m in matters:
         status = m["status"] + (", legal hold" if m["legal_hold"] else "")
-        add_row(rows, m["reference"], m["client"], m["title"], show(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
+        add_row(rows, m["reference"], m["client"], m["title"], times.display(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
     out.print(rows)
 
 
@@ -371,8 +366,8 @@ def _conversations_table(conversations: list[dict], tz) -> None:
         people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
         if c["title"] and c["title"] not in people:
             people = f"{c['title']}: {people}" if people else c["title"]
-        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz, c["first_precision"]),
-                show(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
+        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), times.display(c["first"], tz, c["first_precision"]),
+                times.display(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
     out.print(rows)
 
 
@@ -415,7 +410,7 @@ def file_(
     if not quiet:
         window = ""
         if start or end:
-            window = f" from {show(start, tz) or 'the start'} until {show(end, tz) or 'now'}"
+            window = f" from {times.display(start, tz) or 'the start'} until {times.display(end, tz) or 'now'}"
         out.print(f"Filed conversation {done['conversation']}{window} to {done['matter']} ({done['messages']:,} messages).", markup=False)
 
 
@@ -459,7 +454,7 @@ def search(
         if r["versions"]:  # the hit is (also) in an earlier text: that one beside the current one
             text = "\n".join([f"now: {text}"] + [f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])},"
                                                   f" kept by import {v['import']}: {v['snippet']}" for v in r["versions"]])
-        add_row(rows, show(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_name']}".strip(), sender, text)
+        add_row(rows, times.display(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_name']}".strip(), sender, text)
     out.print(rows)
     out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
 
@@ -482,7 +477,7 @@ def log(
     rows = table("#", "When", "Command", "Details", "Hash")
     for e in entries:
         details = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in e["details"].items())
-        add_row(rows, str(e["id"]), show(e["at"], tz), e["command"], details, e["hash"][:12])
+        add_row(rows, str(e["id"]), times.display(e["at"], tz), e["command"], details, e["hash"][:12])
     out.print(rows)
 
 
@@ -645,7 +640,7 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
     rows = table("#", "Platform", "Participants", "Messages", "Last archived", "Verdict")
     for v in verdicts:
         people = ", ".join(v["participants"]) or (v["title"] or "")
-        add_row(rows, v["conversation"], v["platform"], people, v["messages"], show(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
+        add_row(rows, v["conversation"], v["platform"], people, v["messages"], times.display(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
     out.print(rows)
 
 

@@ -198,16 +198,12 @@ def jobs(p: Plan, size: int) -> list[Job]:
     return out
 
 
-def fmt_time(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
-    return times.display(stored, tz, precision) if stored else ""
-
-
 def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:
     """A bound of a window (--from/--until, a filing's from/until) at the precision of the messages it
     bounds where that loses nothing: on a whole minute, or an inclusive end at a minute's last millisecond."""
     if stored and precision == "minute" and stored[17:23] not in ("00.000", "59.999"):
         precision = None
-    return fmt_time(stored, tz, precision)
+    return times.display(stored, tz, precision)
 
 
 def duration(seconds: int | None) -> str:
@@ -261,7 +257,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "seq": pos + 1,
             "conversation": r["conversation_id"],
             "day": local.strftime("%A, %-d %B %Y"),
-            "time": fmt_time(r["sent_at"], tz, precision),
+            "time": times.display(r["sent_at"], tz, precision),
             "sent_at": r["sent_at"],
             "written": next((written_time(r["sent_at"], r["source_zone"], f, precision) for f in flags if f in DST_FLAGS), ""),
             "direction": r["direction"],
@@ -273,8 +269,8 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "body": "" if stands_for_attachments(r["body"], len(found)) else r["body"] or "",
             "marks": _marks(r["status"], flags, r["kind"], "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"])),
             "call": _call(r) if r["kind"] == "call" else "",
-            "delivered": fmt_time(r["delivered_at"], tz, precision),
-            "read": fmt_time(r["read_at"], tz, precision),
+            "delivered": times.display(r["delivered_at"], tz, precision),
+            "read": times.display(r["read_at"], tz, precision),
             "reply_to": job.replies.get(pos),
             "reply_outside": pos in job.outside,
             "versions": _versions(versions.get(r["id"], []), r["body"], tz, precision),
@@ -338,9 +334,9 @@ def _version(v, tz: ZoneInfo, precision: str | None) -> dict:
     """An earlier version; `reading`: its time where a later reading of the source moved it, in the
     zone it was read in, at the message's precision (`at`, when an edit was made, is the source's own clock)."""
     zone = v["source_zone"]
-    reading = (f"{fmt_time(v['sent_at'], times.zone(zone), precision)} in {zone}" if v["sent_at"] and zone
-               else fmt_time(v["sent_at"], tz, precision))
-    return {"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"], "origin": VERSION_ORIGINS.get(v["origin"], v["origin"]),
+    reading = (f"{times.display(v['sent_at'], times.zone(zone), precision)} in {zone}" if v["sent_at"] and zone
+               else times.display(v["sent_at"], tz, precision))
+    return {"n": v["version"], "at": times.display(v["at"], tz), "body": v["body"], "origin": VERSION_ORIGINS.get(v["origin"], v["origin"]),
             "reading": reading, "was": _was(json.loads(v["earlier"])) if v["earlier"] else []}
 
 
@@ -392,7 +388,7 @@ def _reaction(x, tz, clients: dict[str, str], precision: str | None) -> dict:
     who = name or x["handle"] or "unknown"
     if name and x["handle"] and name != x["handle"]:
         who = f"{name} ({x['handle']})"
-    return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz, precision), "removed": bool(x["removed"])}
+    return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": times.display(x["at"], tz, precision), "removed": bool(x["removed"])}
 
 
 # 'image omitted by export (the export wrote "Bild weggelassen")': the kind an iPhone export names (whatsapp.py `_omitted`)
@@ -475,7 +471,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.
         title = own_title(c)
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
-                              "first": fmt_time(first, tz, precision_of.get(cid)), "last": fmt_time(last, tz, precision_of.get(cid)),
+                              "first": times.display(first, tz, precision_of.get(cid)), "last": times.display(last, tz, precision_of.get(cid)),
                               "cover_title": title})
     moves = _moves(conn, cond, params)
     sources = _sources(conn, cond, params, convs, tz, owner_name, archive_zone, moves)
@@ -512,8 +508,8 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             "android": "android" in platforms, "imessage": "imessage" in platforms,
             "minute_conversations": sorted(cid for cid in p.conversations if precision_of.get(cid) == "minute"),
             "precision": _coarsest({precision for span in spans.values() for precision in span[2]}),
-            "first": fmt_time(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
-            "last": fmt_time(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
+            "first": times.display(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
+            "last": times.display(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
             "pairings": _pairings_said(disclosures["pairings"], of_import), "undecodable": _undecodable_said(disclosures),
             "disclosures": disclosures}
 
@@ -563,7 +559,7 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
         assumptions = json.loads(i["assumptions"] or "[]")
         s["imports"].append({"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": i["zone"],
                              "custodian": i["custodian"], "options": options, "assumptions": assumptions, "imported_by": i["imported_by"]})
-        s["imported"].append((fmt_time(i["started_at"], tz), i["id"]))
+        s["imported"].append((times.display(i["started_at"], tz), i["id"]))
         for key, value in (("file_names", i["file_name"]), ("zones", i["zone"]), ("custodians", i["custodian"])):
             if value and value not in s[key]:
                 s[key].append(value)
@@ -677,7 +673,7 @@ def _corrections(moves: list[dict], sources: list[dict], tz: ZoneInfo) -> list[d
         if None not in (move["from_order"], move["to_order"]) and move["from_order"] != move["to_order"]:
             what.append(f"day/month order {move['from_order']} → {move['to_order']}")
         out.append({**move, "source": s["name"], "sha256": s["sha256"], "file_name": i["file_name"], "started_at": i["started_at"],
-                    "at_local": fmt_time(i["started_at"], tz), "by": i["imported_by"], "what": " and ".join(what) or "times read anew"})
+                    "at_local": times.display(i["started_at"], tz), "by": i["imported_by"], "what": " and ".join(what) or "times read anew"})
     return out
 
 
@@ -722,7 +718,7 @@ def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo, precision_of: dict[int, 
     else:
         which, args = "mt.client_id = ?", [scope.client_id]
     return [{"conversation": r["conversation_id"], "matter": r["reference"], "how": r["how"], "by": r["filed_by"], "at": r["created_at"],
-             "at_local": fmt_time(r["created_at"], tz), "from": r["from_at"], "until": r["until_at"],
+             "at_local": times.display(r["created_at"], tz), "from": r["from_at"], "until": r["until_at"],
              "from_local": fmt_bound(r["from_at"], tz, precision_of.get(r["conversation_id"])),
              "until_local": fmt_bound(r["until_at"], tz, precision_of.get(r["conversation_id"]))}
             for r in conn.execute(
@@ -847,9 +843,9 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names
             if flag in json.loads(h["flags"]):
                 written = written_time(h["sent_at"], h["source_zone"], flag, h["time_precision"])
                 dst.append({"seq": seq[h["rowid"]], "message": h["id"], "flag": flag, "zone": h["source_zone"], "sent_at": h["sent_at"],
-                            "written": written, "shown": fmt_time(h["sent_at"], tz, h["time_precision"]),
+                            "written": written, "shown": times.display(h["sent_at"], tz, h["time_precision"]),
                             "second": flag == "time_ambiguous" and second_occurrence(h["sent_at"], h["source_zone"]),
-                            "resolved": fmt_time(h["sent_at"], times.zone(h["source_zone"]), h["time_precision"]) if written else ""})
+                            "resolved": times.display(h["sent_at"], times.zone(h["source_zone"]), h["time_precision"]) if written else ""})
     holding = sorted({x["import"] for u in undecodable for x in u["reported_by"]})
     reports = []
     for i in conn.execute(f"SELECT id, file_name, warnings, assumptions FROM imports WHERE id IN ({','.join('?' * len(holding))}) ORDER BY id",

@@ -102,7 +102,7 @@ def earlier_lines(earlier: list[dict], zone: str) -> list[str]:
         key = (e["version"], e["current_version"], tuple((c["import"], c["file_name"], c["imported_at"], tuple(c["why"])) for c in e["changes"]))
         groups.setdefault(key, []).append(e["message"])
     for (version, now, changes), numbers in groups.items():
-        by = "; then ".join(f"by import {i} ({name}, imported {times.display(at, tz) if at else ''}): {', '.join(why)}"
+        by = "; then ".join(f"by import {i} ({name}, imported {times.display(at, tz)}): {', '.join(why)}"
                             for i, name, at, why in changes)
         lines.append(f"  {message_numbers(numbers)}: shown as version {version}, now version {now}; changed {by}")
     return lines
