@@ -392,11 +392,11 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
                        for b in e["broken_transcripts"])
     changed, untranscribed = e["changed_since_transcript"], e["untranscribed"]
-    safe_until = times.display(e["safe_until"], tz, e["safe_until_precision"]) if e["safe_until"] else None
+    safe_until = times.display(e["safe_until"], tz, e["safe_until_precision"])
     if not untranscribed and not changed:
         verdict = f"safe to delete from the phone up to {safe_until}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True
-    after = f" after {safe_until}" if e["safe_until"] else ""
+    after = f" after {safe_until}" if safe_until else ""
     parts = []
     if changed:  # a transcript shows it as it was before a later import changed it; the phone holds the new state
         parts.append(f"{changed} message{'s' if changed != 1 else ''}{after} changed since {'their' if changed != 1 else 'its'} transcript")
@@ -404,8 +404,8 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
         parts.append(f"{untranscribed}{'' if parts else ' message' + ('s' if untranscribed != 1 else '') + after}"
                      f" {'are' if untranscribed != 1 else 'is'} in no transcript")
     verdict = "not yet: " + " and ".join(parts)
-    if e["safe_until"]:
-        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz, e['safe_until_precision'])}; " + verdict
+    if safe_until:
+        verdict = f"safe to delete from the phone up to {safe_until}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
     elif changed:
