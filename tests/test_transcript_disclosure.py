@@ -819,3 +819,13 @@ def test_an_instant_the_archive_does_not_hold_prints_as_nothing():
                                                                          ("2024-03-01T17:05:09.000Z", "minute"))] == [
         "", "", "2024-03-01 12:05:09 -05:00", "2024-03-01 12:05 -05:00"]
     assert not hasattr(cli, "show") and not hasattr(content, "fmt_time")
+
+
+def test_an_earlier_versions_marks_are_said_in_the_transcripts_words():
+    """What else an earlier version was (message_versions.earlier): its flags in the words the
+    transcript marks a message with, each once; none said as "no marks"."""
+    from textfile.transcript import content
+
+    assert content._was({"flags": '["edited","deleted","draft","edited"]', "sender": None, "status": "queued"}) == [
+        "marked EDITED, DELETED", "no sender", "status queued"]
+    assert content._was({"flags": "[]"}) == ["no marks"]

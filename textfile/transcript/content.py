@@ -349,7 +349,7 @@ def _was(earlier: dict) -> list[str]:
         elif key == "direction":
             words.append(DIRECTION_WORDS.get(value, value))
         elif key == "flags":
-            marks = [m for m in _marks(None, json.loads(value), "message")]
+            marks = _marks(None, json.loads(value), "message")
             words.append(f"marked {', '.join(marks)}" if marks else "no marks")
         elif key == "attachments":
             names = [f"{name or '(no name)'}{'' if sha else ' (bytes not in the export)'}" for name, sha in value]
