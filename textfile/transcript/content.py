@@ -430,10 +430,10 @@ def sender_name(name: str | None, handle: str | None, is_owner: bool, owner_name
     return (name or (owner_name if is_owner else clients.get(handle, ""))) if handle else ""
 
 
-def own_title(c: dict) -> str | None:
-    """A conversation's title (`conversation_info`) where it is more than one of its participants'
-    names (a WhatsApp chat is named after the other person), else None."""
-    return c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
+def own_title(title: str | None, names) -> str | None:
+    """A conversation's title where it is more than one of its participants' `names` (each one's name,
+    else its number or address: a WhatsApp chat is named after the other person), else None."""
+    return title if title not in set(names) else None
 
 
 def client_names(conn: sqlite3.Connection) -> dict[str, str]:
@@ -469,7 +469,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         c = convs[cid]
         first, last, _ = spans.get(cid, (None, None, None))
         # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.
-        title = own_title(c)
+        title = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"]))
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
                               "first": times.display(first, tz, precision_of.get(cid)), "last": times.display(last, tz, precision_of.get(cid)),
                               "cover_title": title})
