@@ -147,8 +147,9 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
 
 def test_a_titled_group_is_one_line_of_a_table_named_by_its_title(cli, monkeypatch):
     """Review (minor): at 80 columns every row of `search` listed each member of a titled group with
-    their number, four lines a hit. A hit names such a conversation by its title alone (the cover's
-    rule: a title that is no participant's name); --json still lists the participants."""
+    their number, four lines a hit; `deletable` listed them without the title, `conversations` after it.
+    A table names such a conversation by its title alone (the cover's rule: a title that is no
+    participant's name); --json still lists the participants."""
     assert cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Lease Committee.txt", "--tz", "America/New_York", "--quiet").exit_code == 0
     monkeypatch.setenv("COLUMNS", "80")
     assert cli("search", "rent").stdout.splitlines() == [
@@ -161,3 +162,16 @@ def test_a_titled_group_is_one_line_of_a_table_named_by_its_title(cli, monkeypat
         "2 messages"]
     assert [(h["conversation_name"], h["conversation_participants"]) for h in json.loads(cli("search", "rent", "--json").stdout)] == [
         ("Lease Committee", ["+1 202 555\u20110147 +12025550147", "Dr: Smith", "~ Maija"])] * 2
+    assert [line.split("│")[3].strip() for line in cli("deletable").stdout.splitlines()[3:-1]] == ["Lease Committee", "", "", "", "", "", "", "", ""]
+    [v] = json.loads(cli("deletable", "--json").stdout)
+    assert (v["title"], v["participants"]) == ("Lease Committee", ["+1 202 555\u20110147", "Dr: Smith", "~ Maija"])
+    # `conversations` and `client show` (its table, wider: at 80 columns it has no room for any name)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert cli("client", "add", "Pat Member", "--phone", "+1 202 555 0147", "--quiet").exit_code == 0
+    for args in (["conversations"], ["client", "show", "Pat Member"]):
+        assert cli(*args).stdout.splitlines()[-2:] == [
+            "│ 1 │ whatsapp │ Lease Committee │ 9        │ 2024-02-05 18:00 -05:00 │ 2024-02-14 09:00 -05:00 │ —      │ 9       │",
+            "└───┴──────────┴─────────────────┴──────────┴─────────────────────────┴─────────────────────────┴────────┴─────────┘"]
+    [c] = json.loads(cli("conversations", "--json").stdout)
+    assert (c["title"], [(p["name"], p["handle"]) for p in c["participants"]]) == (
+        "Lease Committee", [("+1 202 555\u20110147", "+12025550147"), ("Dr: Smith", "Dr: Smith"), ("~ Maija", "~ Maija")])

@@ -361,11 +361,14 @@ def _print_import(r) -> None:
 
 
 def _conversations_table(conversations: list[dict], tz) -> None:
-    rows = table("#", "Platform", "Participants", "Messages", "First", "Last", "Matter", "Unfiled")
+    from textfile.transcript.content import own_title
+
+    # A conversation by its own title alone where it has one (a group's members made its row as tall
+    # as the group is large; --json lists them), else by its participants.
+    rows = table("#", "Platform", "Conversation", "Messages", "First", "Last", "Matter", "Unfiled")
     for c in conversations:
-        people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
-        if c["title"] and c["title"] not in people:
-            people = f"{c['title']}: {people}" if people else c["title"]
+        people = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or ", ".join(
+            f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
         add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), times.display(c["first"], tz, c["first_precision"]),
                 times.display(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
     out.print(rows)
@@ -637,9 +640,11 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
         return emit_json(verdicts)
     if quiet:
         return
-    rows = table("#", "Platform", "Participants", "Messages", "Last archived", "Verdict")
-    for v in verdicts:
-        people = ", ".join(v["participants"]) or (v["title"] or "")
+    from textfile.transcript.content import own_title
+
+    rows = table("#", "Platform", "Conversation", "Messages", "Last archived", "Verdict")
+    for v in verdicts:  # (named as `conversations` names it)
+        people = own_title(v["title"], v["participants"]) or ", ".join(v["participants"])
         add_row(rows, v["conversation"], v["platform"], people, v["messages"], times.display(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
     out.print(rows)
 
