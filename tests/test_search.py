@@ -14,7 +14,7 @@ import pytest
 from textfile.archive import Archive
 from textfile.model import Conversation, Participant, Version
 
-from conftest import ingest_records, msg
+from conftest import FIXTURES, ingest_records, msg
 from imessage_build import build_modern
 
 # The same chat exported twice, in Android's shape: by the second export Alex had edited the 09:05
@@ -53,7 +53,8 @@ def test_text_a_later_export_shows_deleted_or_edited_is_still_found(cli, tmp_pat
     ]
     [hit] = json.loads(cli("search", "sister says", "--json").stdout)
     assert hit == {
-        "id": hit["id"], "conversation": 1, "conversation_title": "Sam Client", "conversation_name": "Sam Client", "sent_at": "2024-03-13T13:07:00.000Z",
+        "id": hit["id"], "conversation": 1, "conversation_title": "Sam Client", "conversation_name": "Sam Client",
+        "conversation_participants": ["Sam Client"], "sent_at": "2024-03-13T13:07:00.000Z",
         "time_precision": "minute", "direction": "in", "sender": "Sam Client", "handle": "Sam Client",
         "body": "This message was deleted", "snippet": None,
         "versions": [{"version": 1, "origin": "export", "import": 2, "import_file": "WhatsApp Chat with Sam Client.txt",
@@ -118,8 +119,7 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
         ["2024-03-01 12:13:00 -05:00", "1 Sam Client +12025550123", "Sam Client +12025550123",
          "…yes, [Tuesday]. I will bring the lease, the two letters from the landlord, and the photos…"]]
     assert rows("works better")[0][:3] == ["2024-03-01 12:10:00 -05:00", "1 Sam Client +12025550123", "Alex Owner +12025550100"]
-    assert rows("Noted") == [["2024-03-02 04:03:00 -05:00", "2 Case 2024-17: Sam Client +12025550123; jamie@example.com",
-                              "Sam Client +12025550123", "[Noted]."]]
+    assert rows("Noted") == [["2024-03-02 04:03:00 -05:00", "2 Case 2024-17", "Sam Client +12025550123", "[Noted]."]]  # (its title alone)
     assert rows("lease note") == [
         ["2024-03-01 07:01:00 -05:00", "4 +12025550177", "Alex Owner +12025550100", "owner wrote this [lease] [note]"],
         ["2024-03-01 07:02:00 -05:00", "4 +12025550177", "sender not named in the export", "[lease] [note] from nobody named"],
@@ -127,7 +127,8 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
     [hit] = json.loads(cli("search", "Noted", "--json").stdout)
     assert hit == {
         "id": hit["id"], "conversation": 2, "conversation_title": "Case 2024-17",
-        "conversation_name": "Case 2024-17: Sam Client +12025550123; jamie@example.com", "sent_at": "2024-03-02T09:03:00.000Z",
+        "conversation_name": "Case 2024-17", "conversation_participants": ["Sam Client +12025550123", "jamie@example.com"],
+        "sent_at": "2024-03-02T09:03:00.000Z",
         "time_precision": "millisecond", "direction": "in", "sender": "Sam Client", "handle": "+12025550123", "body": "Noted.",
         "snippet": "[Noted].", "versions": []}
     [hit] = json.loads(cli("search", "owner wrote", "--json").stdout)
@@ -142,3 +143,35 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
     assert "2024-03-01 12:10:00 -05:00 Alex Owner +12025550100 · outgoing · iMessage [EDITED] Actually, 3:30 works better." in text
     assert "Conversation 2: Case 2024-17 imessage, group. Participants: Sam Client +12025550123; jamie@example.com; Alex Owner" in text
     assert "2024-03-02 04:03:00 -05:00 Sam Client +12025550123 · incoming · RCS Noted." in text
+
+
+def test_a_titled_group_is_one_line_of_a_table_named_by_its_title(cli, monkeypatch):
+    """Review (minor): at 80 columns every row of `search` listed each member of a titled group with
+    their number, four lines a hit; `deletable` listed them without the title, `conversations` after it.
+    A table names such a conversation by its title alone (the cover's rule: a title that is no
+    participant's name); --json still lists the participants."""
+    assert cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Lease Committee.txt", "--tz", "America/New_York", "--quiet").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli("search", "rent").stdout.splitlines() == [
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┓",
+        "┃ When                    ┃ Conversation      ┃ From      ┃ Message        ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━┩",
+        "│ 2024-02-05 18:03 -05:00 │ 1 Lease Committee │ Dr: Smith │ Agenda: [rent] │",
+        "│ 2024-02-14 09:00 -05:00 │ 1 Lease Committee │ Dr: Smith │ [Rent] is due  │",
+        "└─────────────────────────┴───────────────────┴───────────┴────────────────┘",
+        "2 messages"]
+    assert [(h["conversation_name"], h["conversation_participants"]) for h in json.loads(cli("search", "rent", "--json").stdout)] == [
+        ("Lease Committee", ["+1 202 555\u20110147 +12025550147", "Dr: Smith", "~ Maija"])] * 2
+    assert [line.split("│")[3].strip() for line in cli("deletable").stdout.splitlines()[3:-1]] == ["Lease Committee", "", "", "", "", "", "", "", ""]
+    [v] = json.loads(cli("deletable", "--json").stdout)
+    assert (v["title"], v["participants"]) == ("Lease Committee", ["+1 202 555\u20110147", "Dr: Smith", "~ Maija"])
+    # `conversations` and `client show` (its table, wider: at 80 columns it has no room for any name)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert cli("client", "add", "Pat Member", "--phone", "+1 202 555 0147", "--quiet").exit_code == 0
+    for args in (["conversations"], ["client", "show", "Pat Member"]):
+        assert cli(*args).stdout.splitlines()[-2:] == [
+            "│ 1 │ whatsapp │ Lease Committee │ 9        │ 2024-02-05 18:00 -05:00 │ 2024-02-14 09:00 -05:00 │ —      │ 9       │",
+            "└───┴──────────┴─────────────────┴──────────┴─────────────────────────┴─────────────────────────┴────────┴─────────┘"]
+    [c] = json.loads(cli("conversations", "--json").stdout)
+    assert (c["title"], [(p["name"], p["handle"]) for p in c["participants"]]) == (
+        "Lease Committee", [("+1 202 555\u20110147", "+12025550147"), ("Dr: Smith", "Dr: Smith"), ("~ Maija", "~ Maija")])

@@ -365,13 +365,16 @@ def test_markup_reaching_weasyprint_loads_nothing(monkeypatch):
     html = ('<html><head><link rel="stylesheet" href="http://127.0.0.1:9/evil.css"></head><body>'
             '<img src="file:///etc/passwd"><p style="background: url(file:///etc/shadow)">x</p>'
             '<object data="http://127.0.0.1:9/x"></object><iframe src="/etc/passwd"></iframe></body></html>')
+    fetcher = render.archive_fetcher()
     try:
-        _pdf, pages, _marks, refused = render.render_html(html, variant=False)
+        with render._collector_off():  # (as a rendering worker lays out and writes a chunk: render_job)
+            document = render._layout(html, fetcher)
+            document.write_pdf(pdf_variant="pdf/a-3b")
     finally:
         watching[0] = False
     assert events == []
-    assert pages == 1
-    assert {"http://127.0.0.1:9/evil.css", "file:///etc/passwd", "file:///etc/shadow"} <= set(refused)
+    assert len(document.pages) == 1
+    assert {"http://127.0.0.1:9/evil.css", "file:///etc/passwd", "file:///etc/shadow"} <= set(fetcher.refused)
 
 
 def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path):

@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -663,3 +664,168 @@ def test_each_imports_reading_and_assumptions_stay_with_that_import_after_two_co
     [source] = manifest["disclosures"]["sources"]
     assert (source["decisions"], source["assumptions"]) == (["the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"], [])
     assert [(g["imports"], len(g["decisions"]), len(g["assumptions"])) for g in source["by_import"]] == [([1], 1, 1), ([2], 1, 0), ([3], 1, 1), ([4], 1, 0)]
+
+
+# -- what ingest recorded, not what the versions suggest (review of the transcript, A1-A4) ------------------------
+
+ONE_LATE = ("11/2/25, 1:10 AM - Bo Chen: C after change\n"  # (twice in New York: read as the first, nothing tells otherwise)
+            "11/13/25, 9:00 AM - Alex Owner: later\n")  # (a number above 12: the dates prove month/day/year)
+ONE_LATE_AGAIN = ("11/2/25, 1:30 AM - Alex Owner: A\n"
+                  "11/2/25, 1:50 AM - Bo Chen: B\n"
+                  "11/2/25, 1:10 AM - Bo Chen: C after change\n"  # (goes back in time: the second 1:10, as the export's lines show)
+                  "11/13/25, 9:00 AM - Alex Owner: later\n")
+
+
+def bo_weeks(folder: Path, *weeks: tuple[str, list]) -> Path:
+    """An archive (New York, region US) with each week's export of the chat with Bo Chen imported with its own options."""
+    path = folder / "archive.db"
+    assert run(path, "init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "BO").exit_code == 0
+    for n, (text, options) in enumerate(weeks, 1):
+        chat = folder / f"w{n}" / "WhatsApp Chat with Bo Chen.txt"
+        chat.parent.mkdir()
+        chat.write_text(text, encoding="utf-8")
+        r = run(path, "import", chat, *options)
+        assert r.exit_code == 0, r.output
+    return path
+
+
+def test_a_date_order_given_that_moved_nothing_is_no_corrected_order(tmp_path):
+    """Review A2: an export read with --date-order mdy after one whose dates proved month/day/year moved a
+    message only as a DST re-read (ingest recorded no correction); the cover guessed from notice prose and
+    the other of two orders that the dates had been read day/month ("day/month order dmy → mdy") and that
+    --date-order corrected an earlier reading."""
+    path = bo_weeks(tmp_path, (ONE_LATE, []), (ONE_LATE_AGAIN, ["--date-order", "mdy"]))
+    with sqlite3.connect(path) as conn:
+        assert [json.loads(o) for (o,) in conn.execute("SELECT options FROM imports ORDER BY id")] == [{}, {"date_order": "mdy"}]
+        (sha,) = conn.execute("SELECT substr(sha256, 1, 12) FROM imports WHERE id = 2").fetchone()
+    conn.close()
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    cover = cover_text((None, None, pages))
+    assert (f"• WhatsApp Chat with Bo Chen.txt (sha256 {sha}): times read as wall-clock times in America/New_York (the archive's"
+            " zone); dates read as month/day/year, as --date-order mdy said; the messages written by 'Alex Owner' are the owner's:") in cover
+    assert "day/month order" not in cover and "correcting an earlier reading" not in cover
+    assert manifest["disclosures"]["corrections"] == []
+
+
+def test_a_dst_reread_on_the_exports_line_order_is_no_persons_correction(tmp_path):
+    """Review A1: a later export whose lines go back within the hour the clocks repeated moved an archived
+    message to the second occurrence. Ingest audits that as "occurrence_reread", "not a person's correction",
+    and records no correction; the cover said "The reading of … was corrected by paralegal3 … (import 2):
+    times read anew; it moved 1 message". The DST line discloses it: the second occurrence was taken."""
+    path = bo_weeks(tmp_path, (ONE_LATE, []), (ONE_LATE_AGAIN, []))
+    with sqlite3.connect(path) as conn:
+        (options,) = conn.execute("SELECT options FROM imports WHERE id = 2").fetchone()
+        (details,) = conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert (json.loads(options), json.loads(details)["occurrence_reread"]) == ({}, {"from": {"America/New_York": 1}})
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    cover = cover_text((None, None, pages))
+    assert "was corrected by" not in cover and "correcting an earlier reading" not in cover
+    assert ("• #3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+            " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour.") in cover
+    assert manifest["disclosures"]["corrections"] == []
+    assert [(d["seq"], d["flag"], d["written"], d["shown"], d["second"]) for d in manifest["disclosures"]["dst"]] == [
+        (1, "time_ambiguous", "2025-11-02 01:30", "2025-11-02 01:30 -04:00", False),
+        (2, "time_ambiguous", "2025-11-02 01:50", "2025-11-02 01:50 -04:00", False),
+        (3, "time_ambiguous", "2025-11-02 01:10", "2025-11-02 01:10 -05:00", True)]
+
+
+def test_a_zone_correction_is_told_and_a_later_dst_reread_of_the_same_message_is_not(tmp_path):
+    """Review A1, with a person's correction beside the export's own evidence: the chat read in London, then
+    corrected to New York (--corrects-tz), then a later export re-read one message as the second 1:10 of
+    the night the clocks went back. The correction is told with every message it moved (whatever moved
+    them since); the re-read is a DST line, and no import is said to have corrected anything else."""
+    path = bo_weeks(tmp_path, (ONE_LATE, ["--tz", "Europe/London"]), (ONE_LATE, ["--tz", "America/New_York", "--corrects-tz"]),
+                    (ONE_LATE_AGAIN, []))
+    with sqlite3.connect(path) as conn:
+        imports = [(n, at, sha, json.loads(o)) for n, at, sha, o in conn.execute("SELECT id, started_at, sha256, options FROM imports ORDER BY id")]
+    conn.close()
+    assert [i[3] for i in imports] == [{}, {"conversation": "Bo Chen", "corrected": {"tz": {"from": {"Europe/London": 2}, "to": "America/New_York"}},
+                                           "corrects_tz": True,
+                                           "same_bytes_as": "WhatsApp Chat with Bo Chen.txt"}, {}]
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    cover = cover_text((None, None, pages)).replace("/ ", "/")  # (a line may break after the / of a zone's name)
+    two = times.display(imports[1][1], NEW_YORK)
+    week1 = f"WhatsApp Chat with Bo Chen.txt (sha256 {imports[0][2][:12]})"
+    assert (f"• The reading of {week1} was corrected by paralegal3 on {two} (import 2): zone Europe/London → America/New_York; it moved"
+            " 2 messages of this transcript, each shown at its new time with the earlier reading kept as an earlier version.") in cover
+    assert cover.count("was corrected by") == 1 and cover.count("correcting an earlier reading") == 1
+    assert f" ◦ import 2 ({two}): times read as wall-clock times in America/New_York (the archive's zone), correcting an earlier reading (below)" in cover
+    assert ("• #3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+            " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour.") in cover
+    assert manifest["disclosures"]["corrections"] == [
+        {"import": 2, "from_zone": "Europe/London", "to_zone": "America/New_York", "from_order": None, "to_order": None, "messages": 2,
+         "source": week1, "sha256": imports[0][2], "file_name": "WhatsApp Chat with Bo Chen.txt", "started_at": imports[1][1], "at_local": two,
+         "by": "paralegal3", "what": "zone Europe/London → America/New_York"}]
+
+
+FFFD_WEEK1 = ("11/1/25, 09:35 - Bo Chen: Thursday caf\ufffd works.\n"  # (U+FFFD as the export wrote it: valid UTF-8, nothing reported)
+              "11/1/25, 09:40 - Bo Chen: bad \ufffd char\n"
+              "11/1/25, 09:45 - Alex Owner: ok\n")
+FFFD_WEEK2 = FFFD_WEEK1.replace("Thursday caf\ufffd works.", "Thursday café works. <This message was edited>")
+
+
+def test_a_replacement_character_is_counted_once_however_many_versions_keep_the_same_text(tmp_path):
+    """Review A3: after a zone correction each message keeps its earlier reading as a version with the same
+    text, and the cover counted every U+FFFD once more for it ("2 characters in message #1" for one). A
+    version is counted only where its text differs from the state after it, as the transcript shows it
+    ("same text"): an edited text that held U+FFFD counts, the same text kept for its earlier time does not."""
+    path = bo_weeks(tmp_path, (FFFD_WEEK1, ["--tz", "Europe/London"]), (FFFD_WEEK1, ["--tz", "America/New_York", "--corrects-tz"]),
+                    (FFFD_WEEK2, []))
+    with sqlite3.connect(path) as conn:
+        kept = conn.execute("SELECT m.body, v.version, v.body, v.import_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
+                            " ORDER BY m.sent_at, v.version").fetchall()
+    conn.close()
+    assert kept == [("Thursday café works.", 1, "Thursday caf\ufffd works.", 2), ("Thursday café works.", 2, "Thursday caf\ufffd works.", 3),
+                    ("bad \ufffd char", 1, "bad \ufffd char", 2), ("ok", 1, "ok", 2)]
+    pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
+    assert [{k: v for k, v in u.items() if k != "message"} for u in manifest["disclosures"]["undecodable"]] == [
+        {"seq": 1, "characters": 1, "reported_by": []}, {"seq": 2, "characters": 1, "reported_by": []}]  # (main: 2 and 2)
+    assert ("• 2 characters in messages #1, #2 are U+FFFD, the replacement character, marked \ufffd where they stand;"
+            in cover_text((None, None, pages)))
+
+
+def test_an_owner_found_by_name_is_said_so_whatever_the_names_unicode_form(tmp_path):
+    """Review A4: the archive's owner given decomposed ("Jose" + U+0301) and written composed by the chat
+    ("José") is the same name to the importer (whatsapp.py's fold: NFC, no invisible marks, case), which
+    found the owner by it; the cover folded otherwise and gave a false reason: "it is one of the owner's numbers"."""
+    path = tmp_path / "archive.db"
+    chat = tmp_path / "WhatsApp Chat with David Chen.txt"
+    chat.write_text("13/01/24, 09:00 - David Chen: hi\n13/01/24, 09:05 - Jos\u00e9 Rivera: ok\n", encoding="utf-8")
+    for args in (["init", "--owner", "Jose\u0301 Rivera", "--tz", "Europe/London", "--region", "GB", "--bates-prefix", "DC"], ["import", chat]):
+        assert run(path, *args).exit_code == 0
+    pages, manifest = matter_transcript(path, tmp_path, "David Chen")
+    said = "the messages written by 'Jos\u00e9 Rivera' are the owner's: the archive's owner has that name"
+    cover = unicodedata.normalize("NFC", cover_text((None, None, pages)))  # (pdftotext writes the é decomposed)
+    assert f"• WhatsApp Chat with David Chen.txt: times read as wall-clock times in Europe/London (the archive's zone); {said}." in cover
+    assert manifest["disclosures"]["sources"][0]["decisions"] == ["times read as wall-clock times in Europe/London (the archive's zone)", said]
+
+
+def test_the_cover_names_a_date_order_in_the_models_words():
+    """Review B2: the transcript kept a copy of model.DATE_ORDERS; one table, the model's."""
+    from textfile import model
+    from textfile.transcript import content
+
+    assert content.DATE_ORDERS is model.DATE_ORDERS
+
+
+def test_an_instant_the_archive_does_not_hold_prints_as_nothing():
+    """Review (minor): cli.show and content.fmt_time were the same function twice (times.display, or "" for
+    no instant: a receipt never read, a filing with no end); times.display says it once, for both."""
+    from textfile import cli
+    from textfile.transcript import content
+
+    assert [times.display(at, NEW_YORK, precision) for at, precision in ((None, None), ("", "minute"), ("2024-03-01T17:05:09.000Z", None),
+                                                                         ("2024-03-01T17:05:09.000Z", "minute"))] == [
+        "", "", "2024-03-01 12:05:09 -05:00", "2024-03-01 12:05 -05:00"]
+    assert not hasattr(cli, "show") and not hasattr(content, "fmt_time")
+
+
+def test_an_earlier_versions_marks_are_said_in_the_transcripts_words():
+    """What else an earlier version was (message_versions.earlier): its flags in the words the
+    transcript marks a message with, each once; none said as "no marks"."""
+    from textfile.transcript import content
+
+    assert content._was({"flags": '["edited","deleted","draft","edited"]', "sender": None, "status": "queued"}) == [
+        "marked EDITED, DELETED", "no sender", "status queued"]
+    assert content._was({"flags": "[]"}) == ["no marks"]

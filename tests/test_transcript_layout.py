@@ -302,3 +302,16 @@ def test_a_burst_of_omitted_images_seconds_apart_is_one_line_with_every_number_a
             " 12 attachments, one in each message, unnamed in the export, image — not in the archive: image omitted by export"
             ' (the export wrote "image omitted") #14 2025-10-28 09:10:05 -04:00 Alex Owner · outgoing · WhatsApp') in " ".join(fatima.split())
     assert re.findall(r"^#[\d–#]+", fatima, re.M) == ["#1", "#2–#13", "#14", "#15", "#16"]  # every number, once
+
+
+def test_the_files_no_message_names_are_listed_with_their_names_marked_as_attachment_lines_are():
+    """Review (minor): the section of files no message names printed a file's name and the chat's title as
+    they are, where an attachment line marks a U+FFFD in a name and a title takes its own direction."""
+    from textfile.transcript import render
+
+    files = [{"conv": {"id": 3, "title": "\u05d3\u05d5\u05d3 \u05db\u05d4\u05df", "platform": "whatsapp", "is_group": False, "participants": []},
+              "files": [{"name": "caf\ufffd.jpg", "mime": "image/jpeg", "size": 10, "sha256": "ab" * 32}]}]
+    html = render.chunk_html([], {}, {"header": "", "title": "", "page_size": "A4"}, files)
+    section = html[html.index('<section class="files">'):]
+    assert ('<b>Conversation 3: <span dir="rtl">\u05d3\u05d5\u05d3 \u05db\u05d4\u05df</span></b>'
+            '\n<span class="a">caf<span class="bad">\ufffd</span>.jpg, image/jpeg, 10 bytes, sha256 <span class="sha">' + "ab" * 32) in section

@@ -89,7 +89,8 @@ def verdict(cli, conversation: int = 1) -> dict:
 
 
 @pytest.mark.parametrize("rule, text", [("edited", EDITED), ("deleted", ANDROID.deleted)])
-def test_a_transcript_made_before_an_edit_or_a_deletion_in_a_later_export_matches_the_archive_as_it_was(cli, archive, tmp_path, rule, text):
+def test_a_transcript_made_before_an_edit_or_a_deletion_in_a_later_export_matches_the_archive_as_it_was(cli, archive, tmp_path, monkeypatch,
+                                                                                                       rule, text):
     assert cli("import", export(tmp_path / "week1", ANDROID, WEEK1), "--quiet").exit_code == 0
     pdf = transcript(cli, tmp_path)
     before = message(archive, "Thursday 3 pm works.")
@@ -104,7 +105,10 @@ def test_a_transcript_made_before_an_edit_or_a_deletion_in_a_later_export_matche
         "  1 of its messages was changed since by a later import; the archive keeps the state it shows as a version:\n"
         f"  #{n}: shown as version 1, now version 2; changed by {said(archive, 2)}: {rule} in a later export\n")
     # The phone now holds a text no transcript shows: not covered until the matter is rendered again.
+    shown = []  # the verdict names the time it is safe up to twice, displayed once (review: it was formatted twice)
+    monkeypatch.setattr(times, "display", lambda stored, *rest, display=times.display: shown.append(stored) or display(stored, *rest))
     v = verdict(cli)
+    assert shown.count("2024-03-13T13:01:00.000Z") == 1
     assert (v["safe"], v["safe_until"], v["changed_since_transcript"], v["untranscribed"]) == (False, "2024-03-13T13:01:00.000Z", 1, 1)
     assert v["verdict"] == ("safe to delete from the phone up to 2024-03-13 09:01 -04:00; not yet: 1 message after 2024-03-13"
                             " 09:01 -04:00 changed since its transcript and 1 is in no transcript (render the matter again)")
@@ -150,6 +154,24 @@ def test_a_transcript_made_before_a_number_was_read_in_its_international_form_ma
     # the number the transcript shows is kept with the version
     assert json.loads(archive.conn.execute("SELECT earlier FROM message_versions WHERE message_id = ?", (shown[0],)).fetchone()[0]) == {
         "flags": '["number_as_written"]', "sender": CLAIRE_HERE}
+
+
+def test_the_lines_naming_the_earlier_states_a_transcript_shows_are_the_cores(cli, archive, tmp_path):
+    """Review B1: the CLI grouped verify's `earlier` into lines itself; the core says them
+    (`manifest.earlier_lines`, one line per run of messages the same imports changed for the same reasons)."""
+    from textfile.transcript.manifest import earlier_lines
+
+    assert cli("import", backup(tmp_path / "week1.xml", *FRANCE_NATIONAL), "--quiet").exit_code == 0
+    pdf = transcript(cli, tmp_path, "Claire Martin", CLAIRE)
+    assert cli("import", backup(tmp_path / "week2.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL), "--quiet").exit_code == 0
+    report, out = verified(cli, pdf)
+    incoming = f"number re-read: {CLAIRE_HERE}, now {CLAIRE}"
+    assert earlier_lines(report["earlier"], report["zone"]) == [
+        "  3 of its messages were changed since by a later import; the archive keeps the state they show as versions:",
+        f"  #1, #3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}",
+        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read"]
+    assert out == head(report, pdf) + "".join(f"{line}\n" for line in earlier_lines(report["earlier"], report["zone"]))
+    assert earlier_lines([], report["zone"]) == []
 
 
 def test_a_transcript_made_before_an_android_message_changed_in_the_source_matches(cli, archive, tmp_path):

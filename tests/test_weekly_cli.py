@@ -284,3 +284,40 @@ def test_a_file_imported_by_hand_is_said_to_be_imported_not_renamed(cli, office,
     ]
     with Archive.open(archive_path) as archive:
         assert [times.display(s["imported_at"], times.zone(archive.settings.tz)) for s in report["same_bytes"]] == [when[2], when[1], when[3]]
+
+
+def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the_weekly_run(tmp_path):
+    """Review B4: `textfile import` and the weekly run's report each built the lines of what an import assumed
+    and warned of, and the "… and N more warnings" line (one with MAX_WARNINGS, one with a literal 10);
+    both now print `weekly.import_notes`. Twelve sent messages whose delivery failed since the first backup:
+    twelve warnings, ten of them printed."""
+    from typer.testing import CliRunner
+
+    from test_import_android import backup, sms_line
+    from textfile import weekly
+    from textfile.cli import app
+
+    sent = [sms_line("+12025550143", 1709312400000 + n * 60_000, 2, f"Reminder {n}", "Sam Client") for n in range(12)]
+    for how in ("import", "archive"):
+        path, inbox = tmp_path / how / "archive.db", tmp_path / how / "inbox"
+        inbox.mkdir(parents=True)
+
+        def run(*args):
+            return CliRunner().invoke(app, ["--archive", str(path), *map(str, args)], catch_exceptions=False)
+
+        assert run("init", "--owner", "Alex Owner", "--phone", "+12025550100", "--tz", "America/New_York", "--region", "US",
+                   "--bates-prefix", "TF").exit_code == 0
+        assert run("import", backup(tmp_path / how / "week1.xml", *sent)).exit_code == 0
+        week2 = backup(inbox / "week2.xml", *(line.replace('status="-1"', 'status="64"') for line in sent))
+        os.utime(week2, (HOUR_AGO, HOUR_AGO))
+        r = run("import", week2) if how == "import" else run("archive", inbox, "--out", tmp_path / how / "out")
+        assert r.exit_code == 0, r.output
+        with Archive.open(path) as archive:
+            assumptions, warnings = (json.loads(said) for said in archive.conn.execute(
+                "SELECT assumptions, warnings FROM imports WHERE id = 2").fetchone())
+        assert warnings == [f"sms {n}: changed since it was archived; the earlier version is kept" for n in range(1, 13)]
+        notes = weekly.import_notes(assumptions, warnings)
+        assert len(assumptions) == 1 and notes == [f"assumed: {assumptions[0]}"] + [f"warning: {text}" for text in warnings[:10]] + [
+            "… and 2 more warnings (textfile log --json shows the import)"]
+        indent = "  " if how == "import" else "    "
+        assert "".join(f"{indent}{line}\n" for line in notes) in r.stdout

@@ -101,11 +101,6 @@ def add_row(rows: Table, *cells) -> None:
     rows.add_row(*(Text(str(c)) for c in cells))
 
 
-def show(stored: str | None, tz, precision: str | None = None) -> str:
-    """A stored instant in the archive's zone; a message's time at its `precision` (times.display)."""
-    return times.display(stored, tz, precision) if stored else ""
-
-
 def progress_bar(quiet: bool, description: str, unit: str = "records"):
     """A rich progress display on a terminal; None (no output) under --quiet or when piped."""
     if quiet or not err.is_terminal:
@@ -220,7 +215,7 @@ def client_show(name: Annotated[str, typer.Argument(help="The client's name.")],
         return emit_json(found)
     if quiet:
         return
-    out.print(Text(found["name"], style="bold") + Text(f"  (client since {show(found['created_at'], tz)})"))
+    out.print(Text(found["name"], style="bold") + Text(f"  (client since {times.display(found['created_at'], tz)})"))
     out.print("Handles: " + (", ".join(h["handle"] for h in found["handles"]) or "none"), markup=False)
     _matters_table(found["matters"], tz)
     _conversations_table(found["conversations"], tz)
@@ -233,7 +228,7 @@ def _matters_table(matters: list[dict], tz) -> None:
     rows = table("Matter", "Client", "Title", "Opened", "Status", "Conversations", "Messages")
     for m in matters:
         status = m["status"] + (", legal hold" if m["legal_hold"] else "")
-        add_row(rows, m["reference"], m["client"], m["title"], show(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
+        add_row(rows, m["reference"], m["client"], m["title"], times.display(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
     out.print(rows)
 
 
@@ -350,16 +345,14 @@ def import_(
 
 
 def _print_import(r) -> None:
+    from textfile.weekly import import_notes
+
     skipped = sum(r.skipped.values())
     out.print(f"{r.path}: {r.format}, added {r.added:,}, already present {r.already_present:,}, updated {r.updated:,}, skipped {skipped:,}", markup=False)
     for reason, count in r.skipped.items():
         out.print(f"  skipped {count:,}: {reason}", markup=False)
-    for text in r.assumptions:
-        out.print(f"  assumed: {text}", markup=False)
-    for text in r.warnings[:10]:
-        out.print(f"  warning: {text}", markup=False)
-    if len(r.warnings) > 10:
-        out.print(f"  … and {len(r.warnings) - 10:,} more warnings (textfile log --json shows the import)", markup=False)
+    for line in import_notes(r.assumptions, r.warnings):
+        out.print(f"  {line}", markup=False)
     for f in r.filed:
         out.print(f"  filed conversation {f['conversation']} to {f['matter']}", markup=False)
 
@@ -368,13 +361,16 @@ def _print_import(r) -> None:
 
 
 def _conversations_table(conversations: list[dict], tz) -> None:
-    rows = table("#", "Platform", "Participants", "Messages", "First", "Last", "Matter", "Unfiled")
+    from textfile.transcript.content import own_title
+
+    # A conversation by its own title alone where it has one (a group's members made its row as tall
+    # as the group is large; --json lists them), else by its participants.
+    rows = table("#", "Platform", "Conversation", "Messages", "First", "Last", "Matter", "Unfiled")
     for c in conversations:
-        people = ", ".join(f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
-        if c["title"] and c["title"] not in people:
-            people = f"{c['title']}: {people}" if people else c["title"]
-        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), show(c["first"], tz, c["first_precision"]),
-                show(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
+        people = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or ", ".join(
+            f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
+        add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), times.display(c["first"], tz, c["first_precision"]),
+                times.display(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
     out.print(rows)
 
 
@@ -417,7 +413,7 @@ def file_(
     if not quiet:
         window = ""
         if start or end:
-            window = f" from {show(start, tz) or 'the start'} until {show(end, tz) or 'now'}"
+            window = f" from {times.display(start, tz) or 'the start'} until {times.display(end, tz) or 'now'}"
         out.print(f"Filed conversation {done['conversation']}{window} to {done['matter']} ({done['messages']:,} messages).", markup=False)
 
 
@@ -461,7 +457,7 @@ def search(
         if r["versions"]:  # the hit is (also) in an earlier text: that one beside the current one
             text = "\n".join([f"now: {text}"] + [f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])},"
                                                   f" kept by import {v['import']}: {v['snippet']}" for v in r["versions"]])
-        add_row(rows, show(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_name']}".strip(), sender, text)
+        add_row(rows, times.display(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_name']}".strip(), sender, text)
     out.print(rows)
     out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
 
@@ -484,7 +480,7 @@ def log(
     rows = table("#", "When", "Command", "Details", "Hash")
     for e in entries:
         details = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in e["details"].items())
-        add_row(rows, str(e["id"]), show(e["at"], tz), e["command"], details, e["hash"][:12])
+        add_row(rows, str(e["id"]), times.display(e["at"], tz), e["command"], details, e["hash"][:12])
     out.print(rows)
 
 
@@ -521,6 +517,7 @@ def verify(
 
 def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:
     from textfile.transcript import record_moves, verify_pdfs
+    from textfile.transcript.manifest import earlier_lines
 
     with open_archive() as archive:
         reports = verify_pdfs(archive, pdfs)
@@ -534,7 +531,7 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
             bates = r["bates"]
             out.print(f"{r['path']}: matches {r['matches']} (transcript {r['transcript']}, {r['messages']:,} messages, {r['pages']:,} pages,"
                       f" Bates {bates['first']} to {bates['last']}).", markup=False)
-            for line in _earlier_lines(r["earlier"], times.zone(r["zone"])):
+            for line in earlier_lines(r["earlier"], r["zone"]):
                 out.print(line, markup=False)
             if r["moved_from"]:
                 out.print(f"  recorded as moved here from {r['moved_from']}", markup=False)
@@ -545,35 +542,6 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
             err.print(f"Error: {r['path']}: {problem}", markup=False)
     if not all(r["ok"] for r in reports):
         raise typer.Exit(3)
-
-
-def _earlier_lines(earlier: list[dict], tz) -> list[str]:
-    """The messages a verified transcript shows as they were before a later import changed them, one
-    line per run of messages that the same imports changed for the same reasons."""
-    if not earlier:
-        return []
-    n = len(earlier)
-    lines = [f"  {n:,} of its messages {'were' if n != 1 else 'was'} changed since by a later import; the archive keeps the state"
-             f" {'they show' if n != 1 else 'it shows'} as {'versions' if n != 1 else 'a version'}:"]
-    groups: dict[tuple, list[int]] = {}
-    for e in earlier:
-        key = (e["version"], e["current_version"], tuple((c["import"], c["file_name"], c["imported_at"], tuple(c["why"])) for c in e["changes"]))
-        groups.setdefault(key, []).append(e["message"])
-    for (version, now, changes), numbers in groups.items():
-        by = "; then ".join(f"by import {i} ({name}, imported {show(at, tz)}): {', '.join(why)}" for i, name, at, why in changes)
-        lines.append(f"  {_numbers(numbers)}: shown as version {version}, now version {now}; changed {by}")
-    return lines
-
-
-def _numbers(numbers: list[int]) -> str:
-    """#3, #7–#12: message numbers, runs of three or more joined."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return ", ".join(f"#{r[0]}–#{r[-1]}" if len(r) > 2 else ", ".join(f"#{n}" for n in r) for r in runs)
 
 
 # -- transcripts -----------------------------------------------------------------------------
@@ -672,10 +640,12 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
         return emit_json(verdicts)
     if quiet:
         return
-    rows = table("#", "Platform", "Participants", "Messages", "Last archived", "Verdict")
-    for v in verdicts:
-        people = ", ".join(v["participants"]) or (v["title"] or "")
-        add_row(rows, v["conversation"], v["platform"], people, v["messages"], show(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
+    from textfile.transcript.content import own_title
+
+    rows = table("#", "Platform", "Conversation", "Messages", "Last archived", "Verdict")
+    for v in verdicts:  # (named as `conversations` names it)
+        people = own_title(v["title"], v["participants"]) or ", ".join(v["participants"])
+        add_row(rows, v["conversation"], v["platform"], people, v["messages"], times.display(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
     out.print(rows)
 
 

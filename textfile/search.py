@@ -12,9 +12,11 @@ import. Versions are indexed, not scanned: a zone correction (`--corrects-tz`) m
 of a chat a version, and scanning 200,000 versions took 0.5-1.8 s per search against 5 ms indexed.
 
 A hit names its sender and its conversation as transcripts do (`transcript.content`'s helpers): the
-owner by the owner's name, a number or address of a client's by the client's name; a conversation
-by its title where that says more than a participant's name, and by its participants other than the
-owner, as the cover lists them.
+owner by the owner's name, a number or address of a client's by the client's name. Its conversation
+is named by its title alone where that says more than a participant's name (a group's members, each
+with a number, made every row of the 80-column table as tall as the group is large), else by its
+participants other than the owner, as the cover lists them; the participants are listed either way
+(`conversation_participants`).
 """
 
 from __future__ import annotations
@@ -75,11 +77,12 @@ def search(
     snippets = _snippets(conn, "messages", [r["rowid"] for r in rows], query, words)
     versions = _versions(conn, [r["id"] for r in rows], query, words)
     clients = client_names(conn)
-    names = {cid: _conversation_name(c) for cid, c in conversation_info(conn, sorted({r["conversation_id"] for r in rows}), clients).items()}
+    named = {cid: _named(c) for cid, c in conversation_info(conn, sorted({r["conversation_id"] for r in rows}), clients).items()}
     return [
         {
             "id": r["id"], "conversation": r["conversation_id"], "conversation_title": r["title"],
-            "conversation_name": names[r["conversation_id"]], "sent_at": r["sent_at"], "time_precision": r["time_precision"] or "millisecond",
+            "conversation_name": named[r["conversation_id"]][0], "conversation_participants": named[r["conversation_id"]][1],
+            "sent_at": r["sent_at"], "time_precision": r["time_precision"] or "millisecond",
             "direction": r["direction"], "sender": sender_name(r["display_name"], r["handle"], r["is_owner"], owner_name, clients) or r["handle"],
             "handle": r["handle"], "body": r["body"],
             "snippet": snippets.get(r["rowid"]), "versions": versions.get(r["id"], []),
@@ -88,12 +91,11 @@ def search(
     ]
 
 
-def _conversation_name(c: dict) -> str:
-    """A conversation as the transcript's cover names it, without the owner: its own title, then each
-    other participant's name and number or address ("Case 2024-17: Sam Client +12025550123; jamie@example.com")."""
-    people = "; ".join(f"{p['name']} {p['handle']}" if p["name"] else p["handle"] for p in c["participants"] if not p["is_owner"])
-    title = own_title(c)
-    return f"{title}: {people}" if title and people else title or people
+def _named(c: dict) -> tuple[str, list[str]]:
+    """A conversation's name in a hit: its own title alone ("Case 2024-17"), else its participants other
+    than the owner as the cover lists them ("Sam Client +12025550123; jamie@example.com"); and those participants."""
+    people = [f"{p['name']} {p['handle']}" if p["name"] else p["handle"] for p in c["participants"] if not p["is_owner"]]
+    return own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or "; ".join(people), people
 
 
 def _scope(conn, client: str | None, matter: str | None, from_at: str | None, until_at: str | None) -> tuple[str, list]:

@@ -76,9 +76,12 @@ def now_iso() -> str:
     return to_iso(datetime.now(UTC))
 
 
-def display(stored: str, tz: ZoneInfo, precision: str | None = None) -> str:
+def display(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
     """A stored instant as a wall clock in `tz` with its UTC offset: 2024-03-01 12:05:09 -05:00, or
-    2024-03-01 12:05 -05:00 for a source that wrote its time to the minute (precision "minute")."""
+    2024-03-01 12:05 -05:00 for a source that wrote its time to the minute (precision "minute");
+    "" where there is none (a receipt never read, a filing with no end)."""
+    if not stored:
+        return ""
     local = from_iso(stored).astimezone(tz)
     offset = local.strftime("%z")
     return local.strftime("%Y-%m-%d %H:%M " if precision == "minute" else "%Y-%m-%d %H:%M:%S ") + offset[:3] + ":" + offset[3:]

@@ -43,7 +43,7 @@ from textfile.ingest import import_path, source_digest
 from textfile.integrity import earlier_state, transcript_states
 
 SETTLE_S = 60
-MAX_WARNINGS = 10  # per import, in the run's report (all are on the import's record)
+MAX_WARNINGS = 10  # per import, in the run's report and `textfile import`'s (all are on the import's record)
 
 
 # -- the run lock and the log ------------------------------------------------------------------
@@ -392,11 +392,11 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
                        for b in e["broken_transcripts"])
     changed, untranscribed = e["changed_since_transcript"], e["untranscribed"]
-    safe_until = times.display(e["safe_until"], tz, e["safe_until_precision"]) if e["safe_until"] else None
+    safe_until = times.display(e["safe_until"], tz, e["safe_until_precision"])
     if not untranscribed and not changed:
         verdict = f"safe to delete from the phone up to {safe_until}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True
-    after = f" after {safe_until}" if e["safe_until"] else ""
+    after = f" after {safe_until}" if safe_until else ""
     parts = []
     if changed:  # a transcript shows it as it was before a later import changed it; the phone holds the new state
         parts.append(f"{changed} message{'s' if changed != 1 else ''}{after} changed since {'their' if changed != 1 else 'its'} transcript")
@@ -404,13 +404,22 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
         parts.append(f"{untranscribed}{'' if parts else ' message' + ('s' if untranscribed != 1 else '') + after}"
                      f" {'are' if untranscribed != 1 else 'is'} in no transcript")
     verdict = "not yet: " + " and ".join(parts)
-    if e["safe_until"]:
-        verdict = f"safe to delete from the phone up to {times.display(e['safe_until'], tz, e['safe_until_precision'])}; " + verdict
+    if safe_until:
+        verdict = f"safe to delete from the phone up to {safe_until}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
     elif changed:
         verdict += " (render the matter again)"
     return verdict, False
+
+
+def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
+    """What an import assumed and warned of, a line each, as `textfile import` and the run's report
+    print them: every assumption, the first MAX_WARNINGS warnings and how many more its record holds."""
+    lines = [f"assumed: {text}" for text in assumptions] + [f"warning: {text}" for text in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        lines.append(f"… and {len(warnings) - MAX_WARNINGS:,} more warnings (textfile log --json shows the import)")
+    return lines
 
 
 def log_lines(report: RunReport) -> list[str]:
@@ -421,9 +430,7 @@ def log_lines(report: RunReport) -> list[str]:
     for r in report.imported:
         lines.append(f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}")
         # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
-        lines += [f"    assumed: {text}" for text in r["assumptions"]] + [f"    warning: {text}" for text in r["warnings"][:MAX_WARNINGS]]
-        if len(r["warnings"]) > MAX_WARNINGS:
-            lines.append(f"    … and {len(r['warnings']) - MAX_WARNINGS:,} more warnings (textfile log --json shows the import)")
+        lines += [f"    {line}" for line in import_notes(r["assumptions"], r["warnings"])]
     for s in report.same_bytes:
         # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
         when = f"on {times.display(s['imported_at'], times.zone(report.zone))} (import {s['import']})"

@@ -10,10 +10,12 @@ The cover's facts include everything that shaped the evidence without being in i
 once with whose phone it came from and what was given or assumed when it was read (what every
 import of it shared, then what each import read otherwise: its zone, a notice of its own, so that
 one import's reading is never told as another's; and whether a later correction superseded that
-reading), each correction of an earlier reading, as far as the archive proves one: the versions an
-import kept with their earlier time (by whom, which import, the zone and day/month order before and
-after, how many of the transcript's messages it moved; an import given --corrects-tz that moved
-nothing corrected nothing), how each conversation came into the matter (by hand: by whom and when),
+reading), each correction of an earlier reading as ingest recorded it (by whom, which import, the
+zone and day/month order before and after) and how many of the transcript's messages it moved, as
+the versions it kept with their earlier time prove (an import given --corrects-tz that moved nothing
+corrected nothing; a message moved to the other occurrence of an hour the clocks repeated, on the
+export's own line order, was corrected by nobody: the DST lines say it), how each conversation came
+into the matter (by hand: by whom and when),
 each WhatsApp message that textfile took for another form of a message of another export (an edit
 or a deletion between exports: the rule once, which line of which import was taken for which), the
 U+FFFD the messages hold (never said to be undecodable: which messages no import that reported
@@ -34,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import InvalidInput, NotFound
+from textfile.model import DATE_ORDERS
 
 DIRECTION_WORDS = {"in": "incoming", "out": "outgoing", "system": "system"}
 STATUS_MARKS = {
@@ -195,16 +198,12 @@ def jobs(p: Plan, size: int) -> list[Job]:
     return out
 
 
-def fmt_time(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
-    return times.display(stored, tz, precision) if stored else ""
-
-
 def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:
     """A bound of a window (--from/--until, a filing's from/until) at the precision of the messages it
     bounds where that loses nothing: on a whole minute, or an inclusive end at a minute's last millisecond."""
     if stored and precision == "minute" and stored[17:23] not in ("00.000", "59.999"):
         precision = None
-    return fmt_time(stored, tz, precision)
+    return times.display(stored, tz, precision)
 
 
 def duration(seconds: int | None) -> str:
@@ -258,7 +257,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "seq": pos + 1,
             "conversation": r["conversation_id"],
             "day": local.strftime("%A, %-d %B %Y"),
-            "time": fmt_time(r["sent_at"], tz, precision),
+            "time": times.display(r["sent_at"], tz, precision),
             "sent_at": r["sent_at"],
             "written": next((written_time(r["sent_at"], r["source_zone"], f, precision) for f in flags if f in DST_FLAGS), ""),
             "direction": r["direction"],
@@ -270,8 +269,8 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "body": "" if stands_for_attachments(r["body"], len(found)) else r["body"] or "",
             "marks": _marks(r["status"], flags, r["kind"], "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"])),
             "call": _call(r) if r["kind"] == "call" else "",
-            "delivered": fmt_time(r["delivered_at"], tz, precision),
-            "read": fmt_time(r["read_at"], tz, precision),
+            "delivered": times.display(r["delivered_at"], tz, precision),
+            "read": times.display(r["read_at"], tz, precision),
             "reply_to": job.replies.get(pos),
             "reply_outside": pos in job.outside,
             "versions": _versions(versions.get(r["id"], []), r["body"], tz, precision),
@@ -335,9 +334,9 @@ def _version(v, tz: ZoneInfo, precision: str | None) -> dict:
     """An earlier version; `reading`: its time where a later reading of the source moved it, in the
     zone it was read in, at the message's precision (`at`, when an edit was made, is the source's own clock)."""
     zone = v["source_zone"]
-    reading = (f"{fmt_time(v['sent_at'], times.zone(zone), precision)} in {zone}" if v["sent_at"] and zone
-               else fmt_time(v["sent_at"], tz, precision))
-    return {"n": v["version"], "at": fmt_time(v["at"], tz), "body": v["body"], "origin": VERSION_ORIGINS.get(v["origin"], v["origin"]),
+    reading = (f"{times.display(v['sent_at'], times.zone(zone), precision)} in {zone}" if v["sent_at"] and zone
+               else times.display(v["sent_at"], tz, precision))
+    return {"n": v["version"], "at": times.display(v["at"], tz), "body": v["body"], "origin": VERSION_ORIGINS.get(v["origin"], v["origin"]),
             "reading": reading, "was": _was(json.loads(v["earlier"])) if v["earlier"] else []}
 
 
@@ -350,7 +349,7 @@ def _was(earlier: dict) -> list[str]:
         elif key == "direction":
             words.append(DIRECTION_WORDS.get(value, value))
         elif key == "flags":
-            marks = [m for m in _marks(None, json.loads(value), "message")]
+            marks = _marks(None, json.loads(value), "message")
             words.append(f"marked {', '.join(marks)}" if marks else "no marks")
         elif key == "attachments":
             names = [f"{name or '(no name)'}{'' if sha else ' (bytes not in the export)'}" for name, sha in value]
@@ -389,7 +388,7 @@ def _reaction(x, tz, clients: dict[str, str], precision: str | None) -> dict:
     who = name or x["handle"] or "unknown"
     if name and x["handle"] and name != x["handle"]:
         who = f"{name} ({x['handle']})"
-    return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": fmt_time(x["at"], tz, precision), "removed": bool(x["removed"])}
+    return {"text": f"{x['kind']} {symbol}".strip(), "by": who, "at": times.display(x["at"], tz, precision), "removed": bool(x["removed"])}
 
 
 # 'image omitted by export (the export wrote "Bild weggelassen")': the kind an iPhone export names (whatsapp.py `_omitted`)
@@ -431,10 +430,10 @@ def sender_name(name: str | None, handle: str | None, is_owner: bool, owner_name
     return (name or (owner_name if is_owner else clients.get(handle, ""))) if handle else ""
 
 
-def own_title(c: dict) -> str | None:
-    """A conversation's title (`conversation_info`) where it is more than one of its participants'
-    names (a WhatsApp chat is named after the other person), else None."""
-    return c["title"] if c["title"] not in {p["name"] or p["handle"] for p in c["participants"]} else None
+def own_title(title: str | None, names) -> str | None:
+    """A conversation's title where it is more than one of its participants' `names` (each one's name,
+    else its number or address: a WhatsApp chat is named after the other person), else None."""
+    return title if title not in set(names) else None
 
 
 def client_names(conn: sqlite3.Connection) -> dict[str, str]:
@@ -470,9 +469,9 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         c = convs[cid]
         first, last, _ = spans.get(cid, (None, None, None))
         # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.
-        title = own_title(c)
+        title = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"]))
         conversations.append({**c, "counts": sorted(counts.get(cid, {}).items()), "total": sum(counts.get(cid, {}).values()),
-                              "first": fmt_time(first, tz, precision_of.get(cid)), "last": fmt_time(last, tz, precision_of.get(cid)),
+                              "first": times.display(first, tz, precision_of.get(cid)), "last": times.display(last, tz, precision_of.get(cid)),
                               "cover_title": title})
     moves = _moves(conn, cond, params)
     sources = _sources(conn, cond, params, convs, tz, owner_name, archive_zone, moves)
@@ -509,8 +508,8 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             "android": "android" in platforms, "imessage": "imessage" in platforms,
             "minute_conversations": sorted(cid for cid in p.conversations if precision_of.get(cid) == "minute"),
             "precision": _coarsest({precision for span in spans.values() for precision in span[2]}),
-            "first": fmt_time(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
-            "last": fmt_time(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
+            "first": times.display(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
+            "last": times.display(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
             "pairings": _pairings_said(disclosures["pairings"], of_import), "undecodable": _undecodable_said(disclosures),
             "disclosures": disclosures}
 
@@ -520,8 +519,6 @@ def _coarsest(precisions: dict) -> str | None:
     return "minute" if set(precisions) == {"minute"} else None
 
 
-DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
-OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}  # the two orders a date with both numbers up to 12 can be read in
 COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
 COVER_ONLY = ("imported", "assumptions_shown", "assumptions_more", "name", "names", "shown_by_import")
 
@@ -562,7 +559,7 @@ def _sources(conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_nam
         assumptions = json.loads(i["assumptions"] or "[]")
         s["imports"].append({"import": i["id"], "started_at": i["started_at"], "file_name": i["file_name"], "zone": i["zone"],
                              "custodian": i["custodian"], "options": options, "assumptions": assumptions, "imported_by": i["imported_by"]})
-        s["imported"].append((fmt_time(i["started_at"], tz), i["id"]))
+        s["imported"].append((times.display(i["started_at"], tz), i["id"]))
         for key, value in (("file_names", i["file_name"]), ("zones", i["zone"]), ("custodians", i["custodian"])):
             if value and value not in s[key]:
                 s[key].append(value)
@@ -630,52 +627,36 @@ def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone:
     return text
 
 
-_ORDER_SAID = re.compile(r"dates (?:were )?read as (day/month/year|month/day/year|year/month/day)")
-
-
 def _moves(conn, cond: str, params: list) -> list[dict]:
-    """Every reading an import corrected among the transcript's messages, as the archive proves it:
-    the versions that import kept with their earlier time (`message_versions.sent_at`, kept only when
-    the state it replaced was at another time). By import: the zone and day/month order of the
-    earlier reading (the version's zone; the order of the latest import before it that held the
-    message) and of its own, and how many messages moved. An import given --corrects-tz that moved
-    nothing corrected nothing, and is not here."""
-    found: dict[tuple, set[str]] = {}
-    for import_id, zone, earlier, mid in conn.execute(
-            "SELECT v.import_id, v.source_zone, (SELECT max(s.import_id) FROM message_sources s WHERE s.message_id = v.message_id"
-            " AND s.import_id < v.import_id), v.message_id FROM message_versions v JOIN messages m ON m.id = v.message_id"
-            f" WHERE {cond} AND v.sent_at IS NOT NULL", params):
-        found.setdefault((import_id, zone, earlier), set()).add(mid)
-    if not found:
+    """Every correction of an earlier reading among the transcript's messages. What was corrected is
+    what ingest recorded (`say_corrections`: the import's options' "corrected", by kind: "tz",
+    "date_order", "reading", from which reading to which); the messages it moved are what the archive
+    proves: the versions that import kept with their earlier time (`message_versions.sent_at`, kept
+    only when the state it replaced was at another time), each read against the state after it by
+    ingest's rule (`_rereading`). A message an import moved for no kind it recorded (the other
+    occurrence of an hour the clocks repeated, on the export's own line order, which the DST lines
+    disclose) was corrected by nobody; an import given --corrects-tz that moved nothing corrected
+    nothing. By import: the zone and the day/month order before and after, and how many messages moved."""
+    corrected = {n: json.loads(options)["corrected"] for n, options in conn.execute(
+        "SELECT id, options FROM imports WHERE json_extract(options, '$.corrected') IS NOT NULL")}
+    if not corrected:
         return []
-    wanted = sorted({n for key in found for n in (key[0], key[2]) if n is not None})
-    imports = {i["id"]: i for i in conn.execute(
-        f"SELECT id, format, zone, options, assumptions, warnings FROM imports WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+    from textfile.ingest import _rereading  # (the one rule of how two readings of a time as written differ)
+
     moved: dict[tuple, set[str]] = {}
-    for (n, zone, earlier), ids in found.items():
-        i = imports[n]
-        before, after = _order(imports.get(earlier)), _order(i)
-        if i["format"] == "whatsapp" and (zone or i["zone"]) == i["zone"] and (before is None) != (after is None):
-            # the same zone, and the times moved: the dates were read in the other of the two orders they can be read in
-            before, after = before or OTHER_ORDER.get(after), after or OTHER_ORDER.get(before)
-        moved.setdefault((n, zone or i["zone"], before, i["zone"], after), set()).update(ids)
+    after = (None, None, None)  # (message, time, zone) of the state after the version at hand
+    for mid, n, sent_at, zone, now_at, now_zone in conn.execute(
+            "SELECT v.message_id, v.import_id, v.sent_at, v.source_zone, m.sent_at, m.source_zone FROM message_versions v"
+            f" JOIN messages m ON m.id = v.message_id WHERE {cond} AND v.sent_at IS NOT NULL ORDER BY v.message_id, v.version DESC", params):
+        _, after_at, after_zone = after if after[0] == mid else (mid, now_at, now_zone)
+        after = (mid, sent_at, zone)
+        kinds = set(_rereading(sent_at, zone, after_at, after_zone)).intersection(corrected.get(n, ())) if zone and after_zone else ()
+        if kinds:
+            order = corrected[n]["date_order"] if "date_order" in kinds else None
+            before, to = (", ".join(sorted(order["from"])), order.get("to")) if order else (None, None)
+            moved.setdefault((n, zone, before, after_zone, to), set()).add(mid)
     return [{"import": n, "from_zone": from_zone, "to_zone": to_zone, "from_order": from_order, "to_order": to_order, "messages": len(ids)}
             for (n, from_zone, from_order, to_zone, to_order), ids in sorted(moved.items(), key=lambda x: (x[0][0], str(x[0][1:])))]
-
-
-def _order(i) -> str | None:
-    """The day/month order a WhatsApp import read its dates in, where it says: --date-order, or the
-    notice that it assumed one (whatsapp.py; where the dates prove the order, no reading can move them)."""
-    if i is None or i["format"] != "whatsapp":
-        return None
-    given = json.loads(i["options"] or "{}").get("date_order")
-    if given:
-        return given
-    for text in json.loads(i["assumptions"] or "[]") + json.loads(i["warnings"] or "[]"):
-        found = _ORDER_SAID.search(text)
-        if found:
-            return next(code for code, words in DATE_ORDERS.items() if words == found.group(1))
-    return None
 
 
 def _corrections(moves: list[dict], sources: list[dict], tz: ZoneInfo) -> list[dict]:
@@ -692,7 +673,7 @@ def _corrections(moves: list[dict], sources: list[dict], tz: ZoneInfo) -> list[d
         if None not in (move["from_order"], move["to_order"]) and move["from_order"] != move["to_order"]:
             what.append(f"day/month order {move['from_order']} → {move['to_order']}")
         out.append({**move, "source": s["name"], "sha256": s["sha256"], "file_name": i["file_name"], "started_at": i["started_at"],
-                    "at_local": fmt_time(i["started_at"], tz), "by": i["imported_by"], "what": " and ".join(what) or "times read anew"})
+                    "at_local": times.display(i["started_at"], tz), "by": i["imported_by"], "what": " and ".join(what) or "times read anew"})
     return out
 
 
@@ -702,8 +683,10 @@ def _after_prefix(text: str, prefix: str) -> str:
 
 def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, corrected: bool = False) -> list[str]:
     """What a person gave, or textfile settled, when the source was read, in words, beside the zone
-    (`_reading`): the day/month order (and whether it corrected an earlier one: it moved messages),
+    (`_reading`): the day/month order (and whether it corrected an earlier one: ingest recorded that it did, `_moves`),
     who the owner is in a chat that names people by name."""
+    from textfile.importers.whatsapp import _fold as fold_name  # (the importer's rule for the same name)
+
     out = []
     if i["format"] != "whatsapp":
         return out
@@ -715,17 +698,13 @@ def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, 
         written = p["name"] or p["handle"]
         if options.get("me"):
             out.append(f"--me {options['me']!r} given: the messages written by {written!r} are the owner's ({owner_name})")
-        elif _fold(written) == _fold(owner_name):
+        elif fold_name(written) == fold_name(owner_name):  # (as the importer found it: else by one of the owner's numbers)
             out.append(f"the messages written by {written!r} are the owner's: the archive's owner has that name")
         else:
             out.append(f"the messages written by {written!r} are the owner's ({owner_name}): it is one of the owner's numbers")
     if options.get("conversation") and not options.get("same_bytes_as"):  # (the same bytes again went where they went before)
         out.append(f"read as the chat {options['conversation']!r}, as --conversation said")
     return out
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo, precision_of: dict[int, str | None]) -> list[dict]:
@@ -739,7 +718,7 @@ def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo, precision_of: dict[int, 
     else:
         which, args = "mt.client_id = ?", [scope.client_id]
     return [{"conversation": r["conversation_id"], "matter": r["reference"], "how": r["how"], "by": r["filed_by"], "at": r["created_at"],
-             "at_local": fmt_time(r["created_at"], tz), "from": r["from_at"], "until": r["until_at"],
+             "at_local": times.display(r["created_at"], tz), "from": r["from_at"], "until": r["until_at"],
              "from_local": fmt_bound(r["from_at"], tz, precision_of.get(r["conversation_id"])),
              "until_local": fmt_bound(r["until_at"], tz, precision_of.get(r["conversation_id"]))}
             for r in conn.execute(
@@ -799,7 +778,7 @@ def _pairings_said(pairings: list[dict], of_import: dict[int, dict]) -> list[str
                            f" time from the same sender{there}, which import {n}'s export did not hold")
         else:
             there = f" in {_where(of_import[paired], paired)}" if paired is not None else " archived before"
-            out.append(f"{_numbers([x['seq'] for x in found])} ({len(found)} messages): {many[0]} in {_where(of_import[n], n)} were"
+            out.append(f"{message_numbers([x['seq'] for x in found])} ({len(found)} messages): {many[0]} in {_where(of_import[n], n)} were"
                        f" taken for {many[1]} at the same time from the same senders{there}, which import {n}'s export did not hold"
                        " (each pair's lines are in the manifest)")
     return out
@@ -812,7 +791,7 @@ def _where(source: dict, n: int, line: str | None = None) -> str:
     return f"{name} ({same_name}import {n}{f', {line}' if line else ''})"
 
 
-def _numbers(seqs: list[int]) -> str:
+def message_numbers(seqs: list[int]) -> str:
     """Message numbers in order, a run of consecutive ones as "#3–#7"."""
     runs: list[list[int]] = []
     for n in sorted(seqs):
@@ -836,32 +815,37 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names
     the others, the cover names the imports that reported and quotes what they said (which lines),
     beside the message's own line in each, and claims no more: tying a U+FFFD to a reported byte
     would take each byte's place in the text, which no warning keeps (WhatsApp's names five lines)."""
+    marked = "(instr(m.body, char(65533)) OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND instr(v.body, char(65533))))"
+    # A version's U+FFFD count where its text is not the text of the state after it (the next version, or the
+    # message as it is): the same text kept for an earlier time, sender or marks is shown as "same text" (`_versions`).
     hits = conn.execute(
         "SELECT m.rowid, m.id, m.body, m.flags, m.sent_at, m.source_zone, m.time_precision,"
         " (SELECT coalesce(sum(length(v.body) - length(replace(v.body, char(65533), ''))), 0) FROM message_versions v"
-        "  WHERE v.message_id = m.id) AS in_versions"
-        f" FROM messages m WHERE {cond} AND (instr(m.body, char(65533)) OR m.flags LIKE '%\"time\\_%' ESCAPE '\\'"
-        "  OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND instr(v.body, char(65533))))", params).fetchall()
+        "  WHERE v.message_id = m.id AND v.body != coalesce((SELECT w.body FROM message_versions w WHERE w.message_id = m.id"
+        "   AND w.version > v.version ORDER BY w.version LIMIT 1), m.body)) AS in_versions"
+        f" FROM messages m WHERE {cond} AND ({marked} OR m.flags LIKE '%\"time\\_%' ESCAPE '\\')", params).fetchall()
     if not hits:
         return {"undecodable": [], "undecodable_reports": [], "dst": []}
     seq = _numbered(p, (h["rowid"] for h in hits))
+    held: dict[str, list[dict]] = {}  # message -> the imports that hold it, with its line in each
+    for mid, n, ref in conn.execute(
+            "SELECT s.message_id, s.import_id, min(s.source_ref) FROM message_sources s JOIN messages m ON m.id = s.message_id"
+            f" WHERE {cond} AND {marked} GROUP BY s.message_id, s.import_id ORDER BY s.message_id, s.import_id", params):
+        held.setdefault(mid, []).append({"import": n, "ref": ref})
     undecodable, dst = [], []
     for h in sorted(hits, key=lambda h: seq.get(h["rowid"], 0)):
         if h["rowid"] not in seq:
             continue
         count = h["body"].count("\ufffd") + h["in_versions"]
         if count:
-            held = conn.execute("SELECT import_id, min(source_ref) FROM message_sources WHERE message_id = ? GROUP BY import_id ORDER BY import_id",
-                                (h["id"],)).fetchall()
-            undecodable.append({"seq": seq[h["rowid"]], "message": h["id"], "characters": count,
-                                "reported_by": [{"import": n, "ref": ref} for n, ref in held]})
+            undecodable.append({"seq": seq[h["rowid"]], "message": h["id"], "characters": count, "reported_by": held.get(h["id"], [])})
         for flag in DST_FLAGS:
             if flag in json.loads(h["flags"]):
                 written = written_time(h["sent_at"], h["source_zone"], flag, h["time_precision"])
                 dst.append({"seq": seq[h["rowid"]], "message": h["id"], "flag": flag, "zone": h["source_zone"], "sent_at": h["sent_at"],
-                            "written": written, "shown": fmt_time(h["sent_at"], tz, h["time_precision"]),
+                            "written": written, "shown": times.display(h["sent_at"], tz, h["time_precision"]),
                             "second": flag == "time_ambiguous" and second_occurrence(h["sent_at"], h["source_zone"]),
-                            "resolved": fmt_time(h["sent_at"], times.zone(h["source_zone"]), h["time_precision"]) if written else ""})
+                            "resolved": times.display(h["sent_at"], times.zone(h["source_zone"]), h["time_precision"]) if written else ""})
     holding = sorted({x["import"] for u in undecodable for x in u["reported_by"]})
     reports = []
     for i in conn.execute(f"SELECT id, file_name, warnings, assumptions FROM imports WHERE id IN ({','.join('?' * len(holding))}) ORDER BY id",
@@ -887,7 +871,7 @@ def _undecodable_said(d: dict) -> list[str]:
     clean = [u for u in d["undecodable"] if not u["reported_by"]]
     if clean:
         one, many = len(clean) == 1, sum(u["characters"] for u in clean) > 1
-        out.append((clean[0]["seq"], f"{_numbers([u['seq'] for u in clean])}: {'its' if one else 'their'} U+FFFD {'were' if many else 'was'}"
+        out.append((clean[0]["seq"], f"{message_numbers([u['seq'] for u in clean])}: {'its' if one else 'their'} U+FFFD {'were' if many else 'was'}"
                                      f" in the source's text as it was imported: no import that holds {'it' if one else 'them'}"
                                      " reported a character it could not decode"))
     for r in d["undecodable_reports"]:

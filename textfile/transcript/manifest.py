@@ -85,6 +85,29 @@ def _current_hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
     return out
 
 
+def earlier_lines(earlier: list[dict], zone: str) -> list[str]:
+    """What `verify_pdf` found of the messages a transcript shows as they were before a later import
+    changed them (its `earlier`), in words: one line per run of messages that the same imports changed
+    for the same reasons, the imports' dates in `zone` (the transcript's)."""
+    from textfile import times
+    from textfile.transcript.content import message_numbers
+
+    if not earlier:
+        return []
+    n, tz = len(earlier), times.zone(zone)
+    lines = [f"  {n:,} of its messages {'were' if n != 1 else 'was'} changed since by a later import; the archive keeps the state"
+             f" {'they show' if n != 1 else 'it shows'} as {'versions' if n != 1 else 'a version'}:"]
+    groups: dict[tuple, list[int]] = {}
+    for e in earlier:
+        key = (e["version"], e["current_version"], tuple((c["import"], c["file_name"], c["imported_at"], tuple(c["why"])) for c in e["changes"]))
+        groups.setdefault(key, []).append(e["message"])
+    for (version, now, changes), numbers in groups.items():
+        by = "; then ".join(f"by import {i} ({name}, imported {times.display(at, tz)}): {', '.join(why)}"
+                            for i, name, at, why in changes)
+        lines.append(f"  {message_numbers(numbers)}: shown as version {version}, now version {now}; changed {by}")
+    return lines
+
+
 def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> dict:
     """Check one transcript file against the archive. {'path', 'ok', 'problems', …}."""
     path = Path(path)

@@ -282,17 +282,6 @@ def _bookmarks(document, offset: int = 0, before: int | None = None) -> list:
             for level, label, _position, _state in page.bookmarks]
 
 
-def render_html(html: str, images: dict | None = None, variant: bool = True) -> tuple[bytes, int, list, list[str]]:
-    """One document to PDF: (bytes, pages, bookmarks [(level, label, page)], refused URLs)."""
-    fetcher = archive_fetcher(images)
-    with _collector_off():
-        document = _layout(html, fetcher)
-        pdf = document.write_pdf(pdf_variant="pdf/a-3b" if variant else None)
-        pages, marks = len(document.pages), _bookmarks(document)
-        del document
-    return pdf, pages, marks, fetcher.refused
-
-
 # -- what a chunk shows -----------------------------------------------------------------------
 
 
