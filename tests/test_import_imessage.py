@@ -1,3 +1,5 @@
+import hashlib
+import json
 import os
 import plistlib
 import shutil
@@ -670,3 +672,180 @@ def test_cli_import_with_attachments_root(cli, archive, tmp_path, modern_db, hom
     assert result.exit_code == 0, result.stderr
     assert rows(archive, "SELECT a.file_name, b.data FROM message_attachments a JOIN blobs b ON b.sha256 = a.blob_sha256") == [
         ("receipt.png", build.PNG)]
+
+
+# -- attachment paths are confined to the attachments folders -----------------------------------
+# A crafted chat.db names any file as an attachment ("/etc/passwd" as "invoice.pdf"): only files inside
+# Messages' attachments folders (or --attachments-root, or the backup's own files) are read, however
+# `..` and links resolve; anything else is recorded missing with the reason, and counted in a warning.
+
+SECRET = b"SECRET: not an attachment\n"
+INVOICE_DIR = "~/Library/Messages/Attachments/ee/05/EE05C0DE-0000-4000-8000-000000000005"
+
+
+def outside(filename: str, where: str = "attachments folder") -> Attachment:
+    return Attachment("invoice.pdf", "application/pdf", missing_reason=f"not read: {filename} leads outside the {where}")
+
+
+def outside_notice(count: int = 1, first: str = "ROWID 9", where: str = "attachments folders") -> Notice:
+    return Notice(f"{count} attachment path{'s' if count != 1 else ''} {'leads' if count == 1 else 'lead'} outside the {where} "
+                  f"(the first at {first}): not read, recorded as missing with the reason")
+
+
+def set_receipt(db: Path, filename: str) -> None:
+    """The receipt (ROWID 9's attachment) renamed invoice.pdf and pointed at `filename`."""
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE attachment SET filename = ?, transfer_name = 'invoice.pdf', mime_type = 'application/pdf' WHERE ROWID = 1",
+                 (filename,))
+    conn.commit()
+    conn.close()
+
+
+def crafted_home(tmp_path: Path, home: Path) -> None:
+    """A secret file beside the home, and links inside its Attachments folder that lead to it."""
+    (tmp_path / "secret.txt").write_bytes(SECRET)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "invoice.pdf").write_bytes(SECRET)
+    invoice_dir = home / INVOICE_DIR[2:]
+    invoice_dir.mkdir(parents=True)
+    (invoice_dir / "invoice.pdf").symlink_to(tmp_path / "secret.txt")
+    (home / "Library" / "Messages" / "Attachments" / "ff").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+
+
+LEADING_OUT = [
+    "/etc/passwd",
+    "/proc/self/environ",
+    "~/Library/Messages/Attachments/../../../../../secret.txt",  # from home/Library/Messages/Attachments up to tmp_path
+    "/Users/alex/Library/Messages/Attachments/ab/../../../../../../secret.txt",
+    "x/Library/Messages/Attachments/../../../../../secret.txt",  # relative, with ..
+    "Attachments/../../../secret.txt",
+    "../../secret.txt",
+    f"{INVOICE_DIR}/invoice.pdf",  # a link inside the Attachments folder to the secret
+    "~/Library/Messages/Attachments/ff/invoice.pdf",  # a linked folder inside the Attachments folder
+    "~/Library/Messages/chat.db",  # the Messages folder, but not its attachments
+    "~/.ssh/id_rsa",
+]
+
+
+@pytest.mark.parametrize("root", [None, "home", "attachments"])
+@pytest.mark.parametrize("filename", LEADING_OUT)
+def test_attachment_paths_leading_outside_the_attachments_folders_are_not_read(tmp_path, modern_db, home, filename, root):
+    crafted_home(tmp_path, home)
+    set_receipt(modern_db, filename)
+    options, roots = OPTIONS, roots_notice(home, home / "Library" / "Messages")
+    if root is not None:
+        folder = home if root == "home" else home / "Library" / "Messages" / "Attachments"
+        options = ImportOptions(**{**OPTIONS.__dict__, "attachments_root": folder})
+        roots = Notice(f"attachment files (~/Library/Messages/\u2026) looked for under: {folder}", "assumption")
+    assert list(imessage.read(modern_db, options)) == expected_modern(outside(filename), SCAN, roots) + [outside_notice()]
+
+
+def test_the_folder_holding_chat_db_is_not_taken_for_the_attachments_folder(tmp_path, modern_db, home):
+    # chat.db saved straight into a home: "~/Library/Messages/Attachments/.ssh/id_rsa" must not read ~/.ssh/id_rsa
+    bob = tmp_path / "bob"
+    (bob / ".ssh").mkdir(parents=True)
+    (bob / ".ssh" / "id_rsa").write_bytes(SECRET)
+    db = bob / "chat.db"
+    shutil.copyfile(modern_db, db)
+    set_receipt(db, "~/Library/Messages/Attachments/.ssh/id_rsa")
+    for root in (None, bob):
+        options = ImportOptions(**{**OPTIONS.__dict__, "attachments_root": root})
+        assert receipt_message(db, options).attachments == (
+            Attachment("invoice.pdf", "application/pdf", missing_reason="file not found: ~/Library/Messages/Attachments/.ssh/id_rsa"),)
+
+
+def test_links_that_stay_inside_the_attachments_folder_are_followed(tmp_path, modern_db, home):
+    attachments = home / "Library" / "Messages" / "Attachments"
+    (attachments / "ee").mkdir()
+    (attachments / "ee" / "again.png").symlink_to(attachments / "ab" / "01" / "AB01C0DE-0000-4000-8000-000000000001" / "receipt.png")
+    set_receipt(modern_db, "~/Library/Messages/Attachments/ee/again.png")
+    assert receipt_message(modern_db).attachments == (Attachment("invoice.pdf", "application/pdf", data=build.PNG),)
+    # the Attachments folder itself moved to another disk and linked back, as people do to save space
+    shutil.move(str(attachments), str(tmp_path / "external"))
+    attachments.symlink_to(tmp_path / "external", target_is_directory=True)
+    set_receipt(modern_db, "~/Library/Messages/Attachments/ab/01/AB01C0DE-0000-4000-8000-000000000001/receipt.png")
+    assert receipt_message(modern_db).attachments == (Attachment("invoice.pdf", "application/pdf", data=build.PNG),)
+
+
+def test_a_link_swapped_in_after_the_check_is_caught_when_the_file_is_opened(tmp_path, modern_db, home, monkeypatch):
+    crafted_home(tmp_path, home)
+    real_realpath = os.path.realpath
+
+    def before_the_swap(path, *args, **kwargs):  # the check sees no link: it is put there just after
+        return os.path.abspath(path) if str(tmp_path) in os.fspath(path) else real_realpath(path, *args, **kwargs)
+
+    monkeypatch.setattr(imessage.os.path, "realpath", before_the_swap)
+    for filename in (f"{INVOICE_DIR}/invoice.pdf", "~/Library/Messages/Attachments/ff/invoice.pdf"):
+        set_receipt(modern_db, filename)
+        assert receipt_message(modern_db).attachments == (outside(filename),)
+
+
+def crafted_backup(tmp_path: Path, how: str) -> Path:
+    """A backup whose receipt is a link out of the backup, or that Manifest.db maps outside it."""
+    backup = build.build_backup(tmp_path / "backup")
+    (tmp_path / "secret.txt").write_bytes(SECRET)
+    relative = "Library/SMS/Attachments/ab/01/AB01C0DE-0000-4000-8000-000000000001/receipt.png"
+    file_id = hashlib.sha1(f"MediaDomain-{relative}".encode()).hexdigest()
+    hashed = backup / file_id[:2] / file_id
+    hashed.unlink()
+    if how == "link":
+        hashed.symlink_to(tmp_path / "secret.txt")
+    else:
+        conn = sqlite3.connect(backup / "Manifest.db")
+        conn.execute("UPDATE Files SET fileID = ? WHERE fileID = ?", ({"relative": "../secret.txt", "absolute": str(tmp_path / "secret.txt")}[how], file_id))
+        conn.commit()
+        conn.close()
+    conn = sqlite3.connect(backup / "3d" / build.SMS_DB_HASH)
+    conn.execute("UPDATE attachment SET transfer_name = 'invoice.pdf', mime_type = 'application/pdf' WHERE ROWID = 1")
+    conn.commit()
+    conn.close()
+    return backup
+
+
+@pytest.mark.parametrize("how", ["link", "relative", "absolute"])
+def test_backup_files_leading_outside_the_backup_are_not_read(tmp_path, how):
+    backup = crafted_backup(tmp_path, how)
+    receipt = "~/Library/SMS/Attachments/ab/01/AB01C0DE-0000-4000-8000-000000000001/receipt.png"
+    assert list(imessage.read(backup, OPTIONS)) == expected_modern(outside(receipt, "backup folder"), SCAN.replace("/Messages/", "/SMS/")) + [
+        outside_notice()]
+
+
+@pytest.mark.parametrize("filename", ["/etc/passwd", "~/Library/SMS/Attachments/../../../../secret.txt", "../../secret.txt"])
+def test_backup_attachment_paths_leading_outside_the_attachments_folders(tmp_path, filename):
+    backup = build.build_backup(tmp_path / "backup")
+    set_receipt(backup / "3d" / build.SMS_DB_HASH, filename)
+    assert list(imessage.read(backup, OPTIONS)) == expected_modern(outside(filename), SCAN.replace("/Messages/", "/SMS/")) + [
+        outside_notice()]
+
+
+def test_backup_whose_sms_db_leads_outside_it_is_refused(tmp_path, modern_db):
+    backup = build.build_backup(tmp_path / "backup")
+    sms_db = backup / "3d" / build.SMS_DB_HASH
+    sms_db.unlink()
+    sms_db.symlink_to(modern_db)
+    with pytest.raises(ImportFailed) as failed:
+        list(imessage.read(backup, OPTIONS))
+    assert failed.value.reason == "the backup's Messages database (Library/SMS/sms.db) leads outside the backup folder; not read"
+
+
+def test_cli_import_records_attachments_leading_outside_as_missing(cli, archive, tmp_path, modern_db, home):
+    crafted_home(tmp_path, home)
+    conn = sqlite3.connect(modern_db)
+    conn.execute("UPDATE attachment SET filename = '/etc/passwd', transfer_name = 'invoice.pdf', mime_type = 'application/pdf' WHERE ROWID = 1")
+    conn.execute("UPDATE attachment SET filename = ?, transfer_name = 'scan.pdf' WHERE ROWID = 2", (f"{INVOICE_DIR}/invoice.pdf",))
+    conn.commit()
+    conn.close()
+    result = cli("import", modern_db, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert rows(archive, "SELECT m.source_id, a.position, a.file_name, a.mime, a.blob_sha256, a.missing_reason FROM message_attachments a"
+                " JOIN messages m ON m.id = a.message_id ORDER BY m.source_id") == [
+        (f"{G}09", 0, "invoice.pdf", "application/pdf", None, "not read: /etc/passwd leads outside the attachments folder"),
+        (f"{G}10", 0, "scan.pdf", "application/pdf", None, f"not read: {INVOICE_DIR}/invoice.pdf leads outside the attachments folder"),
+    ]
+    assert rows(archive, "SELECT count(*) FROM blobs") == [(0,)]
+    assert rows(archive, "SELECT body FROM messages WHERE source_id IN (?, ?) ORDER BY source_id", f"{G}09", f"{G}10") == [
+        ("\ufffcHere is the receipt.",), ("\ufffc",)]
+    assert rows(archive, "SELECT added FROM imports") == [(15,)]
+    [summary] = json.loads(result.stdout)
+    warnings = summary["warnings"]
+    assert outside_notice(2).text in warnings

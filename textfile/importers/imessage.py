@@ -15,16 +15,26 @@ Decisions:
   deleted) is filed by the key its chat had; one in "Recently Deleted" stays in its chat, flagged.
 - Nothing in a damaged database raises anything but ImportFailed: numbers and texts are read
   through CAST, undecodable text and unreadable blobs become warnings.
+- An attachment is read only from an attachments folder (Attachments/ or StickerCache/ of a Messages
+  folder: the home's, the one chat.db sits in, or --attachments-root) or from the backup's own files,
+  with `..` and links resolved, and checked again as the file is opened (not through a link, and where
+  the system says the open file is), so a link swapped in meanwhile cannot lead out. A crafted path
+  ("/etc/passwd", "…/Attachments/../../.ssh/id_rsa", a link to outside, a Manifest.db entry naming
+  another place) is recorded as a missing attachment saying so, and counted in a warning.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import mimetypes
+import os
 import plistlib
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import fields
@@ -49,6 +59,10 @@ REQUIRED_TABLES = {"message", "handle", "chat"}
 BACKUP_MARKERS = ("Manifest.db", "Manifest.plist", f"{SMS_DB_HASH[:2]}/{SMS_DB_HASH}", SMS_DB_HASH)
 GROUP_STYLE = 43
 URL_PREVIEW = "com.apple.messages.URLBalloonProvider"  # a link preview: the text is the link itself
+# "~/Library/Messages/Attachments/ab/01/AB01…/receipt.png" (Mac), "/var/mobile/Library/SMS/Attachments/…" or
+# "~/Library/SMS/Attachments/…" (iPhone), "/Users/alex/Library/Messages/StickerCache/8e68…/289D….heic" (a sticker):
+# (home, "Messages" or "SMS", the attachments folder, the path inside it)
+ATTACHMENT_PATH = re.compile(r"(.*?)/Library/(Messages|SMS)/(Attachments|StickerCache)/([^\0]+)", re.DOTALL)
 TAPBACKS = {0: "loved", 1: "liked", 2: "disliked", 3: "laughed", 4: "emphasized", 5: "questioned", 6: "emoji", 7: "sticker"}
 
 # message columns we read; any the database lacks are read as NULL
@@ -266,6 +280,50 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
+class _Outside(Exception):
+    """A path that leads outside the folder it must stay in (through `..`, a link, or by naming another place)."""
+
+
+def _inside(path: Path, folder: Path) -> str | None:
+    """The real path of the file `path` names, None when no file is there; raises _Outside when, `..` and
+    links resolved, it is not in `folder` (resolved too: a folder linked elsewhere as a whole is fine)."""
+    if not os.path.isfile(path):
+        return None
+    real = os.path.realpath(path)
+    if not Path(real).is_relative_to(os.path.realpath(folder)):
+        raise _Outside(path)
+    return real
+
+
+def _read_inside(path: Path, folder: Path) -> bytes | None:
+    """The bytes of the file `path` names inside `folder` (`_inside`), checked again as it is opened: not
+    through a link (O_NOFOLLOW), a regular file, and where the system says the open file is still in
+    `folder`, so a link swapped in after the check cannot lead out."""
+    real = _inside(path, folder)
+    if real is None:
+        return None
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a link now stands where the check found a file
+            raise _Outside(path) from None
+        raise
+    with os.fdopen(fd, "rb") as fp:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or not Path(_opened(fd, real)).is_relative_to(os.path.realpath(folder)):
+            raise _Outside(path)
+        return fp.read()
+
+
+def _opened(fd: int, path: str) -> str:
+    """Where the file open as `fd` is, as macOS or Linux says; elsewhere, `path` resolved again."""
+    if hasattr(fcntl, "F_GETPATH"):  # macOS
+        return os.fsdecode(fcntl.fcntl(fd, fcntl.F_GETPATH, bytes(1024)).split(b"\0", 1)[0])
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+
+
 class _Backup:
     """An unencrypted Finder/iTunes backup folder: sms.db and attachments under SHA-1 names."""
 
@@ -283,34 +341,48 @@ class _Backup:
                     "this iPhone backup is encrypted; make an unencrypted backup (Finder or iTunes: untick "
                     "\"Encrypt local backup\") and import that",
                 )
-        self.sms_db = self.find("HomeDomain", "Library/SMS/sms.db")
+        try:
+            self.sms_db = self.find("HomeDomain", "Library/SMS/sms.db")
+        except _Outside:
+            raise ImportFailed(folder, "the backup's Messages database (Library/SMS/sms.db) leads outside the backup folder; not read") from None
         if self.sms_db is None:
             raise ImportFailed(folder, "no Messages database (Library/SMS/sms.db) in this folder")
 
     def find(self, domain: str, relative: str) -> Path | None:
-        file_id = hashlib.sha1(f"{domain}-{relative}".encode()).hexdigest()
-        for candidate in (self.folder / file_id[:2] / file_id, self.folder / file_id):
-            if candidate.is_file():
-                return candidate
-        return self._from_manifest(domain, relative)
+        """The file of `relative` in `domain` (under its hashed name, else where Manifest.db maps it), when
+        it is inside the backup folder; raises _Outside when the only file there leads outside it."""
+        leads_out = None
+        for candidate in self.candidates(domain, relative):
+            try:
+                if _inside(candidate, self.folder):
+                    return candidate
+            except _Outside as exc:
+                leads_out = exc
+        if leads_out is not None:
+            raise leads_out
+        return None
 
-    def _from_manifest(self, domain: str, relative: str) -> Path | None:
+    def candidates(self, domain: str, relative: str) -> Iterator[Path]:
+        """Where the file of `relative` in `domain` may be: under its hashed name, else where Manifest.db says."""
+        file_id = hashlib.sha1(f"{domain}-{relative}".encode()).hexdigest()
+        yield from (self.folder / file_id[:2] / file_id, self.folder / file_id)
+        file_id = self._from_manifest(domain, relative)  # asked only when the hashed name is not there
+        if file_id:
+            yield from (self.folder / file_id[:2] / file_id, self.folder / file_id)
+
+    def _from_manifest(self, domain: str, relative: str) -> str | None:
         manifest = self.folder / "Manifest.db"
         if not manifest.is_file():
             return None
         try:
             conn = sqlite3.connect(_readonly_uri(manifest), uri=True)
             try:
-                row = conn.execute("SELECT fileID FROM Files WHERE domain = ? AND relativePath = ?", (domain, relative)).fetchone()
+                row = conn.execute("SELECT CAST(fileID AS TEXT) FROM Files WHERE domain = ? AND relativePath = ?", (domain, relative)).fetchone()
             finally:
                 conn.close()
         except sqlite3.Error:
             return None
-        if row and row[0]:
-            for candidate in (self.folder / row[0][:2] / row[0], self.folder / row[0]):
-                if candidate.is_file():
-                    return candidate
-        return None
+        return row[0] if row else None
 
 
 class _Reader:
@@ -324,6 +396,7 @@ class _Reader:
         owner_handle = sorted(options.owner_handles)[0] if options.owner_handles else "me"
         self.owner = Participant(handle=owner_handle, display_name=options.owner_name, is_owner=True)
         self.roots_noted = False
+        self.leading_out: list[str] = []  # the ROWIDs of attachments whose path leads outside the attachments folders
         self.undecodable = 0
         conn.text_factory = self._text
 
@@ -388,6 +461,10 @@ class _Reader:
             else:
                 yield from out
             out.clear()
+        if self.leading_out:
+            n = len(self.leading_out)
+            yield Notice(f"{n} attachment path{'s' if n != 1 else ''} {'leads' if n == 1 else 'lead'} outside the attachments folders "
+                         f"(the first at {self.leading_out[0]}): not read, recorded as missing with the reason")
 
     def _handles(self) -> dict[int, str]:
         # handle: (1, "+12025550123", "us", "iMessage") — `country` is the region the device filed the
@@ -569,7 +646,7 @@ class _Reader:
                 out.append(Notice(f"attachment files (~/Library/Messages/…) looked for under: {where}", kind="assumption"))
             attachment_rows = list(attachment_rows)
             order = typedstream.order_by_position(attributed_body, [a[1] or "" for a in attachment_rows])
-            attachments = tuple(self._attachment(attachment_rows[i]) for i in order)
+            attachments = tuple(self._attachment(attachment_rows[i], ref) for i in order)
 
         out.append(_message(
             conversation,
@@ -629,40 +706,51 @@ class _Reader:
 
     # -- attachments ----------------------------------------------------------------------------
 
-    def _attachment(self, row) -> Attachment:
+    def _attachment(self, row, ref: str) -> Attachment:
         _rowid, _guid, filename, mime, transfer_name = row
         name = transfer_name or (Path(filename).name if filename else None)
         mime = mime or (mimetypes.guess_type(name)[0] if name else None)
         if not filename:
             return Attachment(name, mime, missing_reason="no file recorded in the database (never downloaded to this device)")
-        found = self._locate(filename)
-        if found is None:
-            return Attachment(name, mime, missing_reason=f"file not found: {filename}")
-        try:
-            return Attachment(name, mime, data=found.read_bytes())
-        except OSError as exc:
-            return Attachment(name, mime, missing_reason=f"cannot read {found}: {exc.strerror or exc}")
+        parts = ATTACHMENT_PATH.fullmatch(filename)
+        if parts is None or ".." in parts[4].split("/"):
+            return self._leading_out(name, mime, filename, ref, "attachments folder")
+        leads_out = False
+        for candidate, folder in self._candidates(*parts.groups()):
+            try:
+                data = _read_inside(candidate, folder)
+            except _Outside:
+                leads_out = True
+                continue
+            except OSError as exc:
+                return Attachment(name, mime, missing_reason=f"cannot read {candidate}: {exc.strerror or exc}")
+            if data is not None:
+                return Attachment(name, mime, data=data)
+        if leads_out:
+            return self._leading_out(name, mime, filename, ref, "attachments folder" if self.backup is None else "backup folder")
+        return Attachment(name, mime, missing_reason=f"file not found: {filename}")
 
-    def _locate(self, filename: str) -> Path | None:
-        # "~/Library/Messages/Attachments/ab/01/AB01…/receipt.png" (Mac),
-        # "/var/mobile/Library/SMS/Attachments/…" or "~/Library/SMS/Attachments/…" (iPhone)
-        tail = _library_tail(filename)
+    def _leading_out(self, name, mime, filename: str, ref: str, where: str) -> Attachment:
+        self.leading_out.append(ref)
+        return Attachment(name, mime, missing_reason=f"not read: {filename} leads outside the {where}")
+
+    def _candidates(self, home: str, messages: str, kind: str, inside: str) -> Iterator[tuple[Path, Path]]:
+        """Where the file may be, each with the folder it must stay in: in a backup, its files (in the backup
+        folder); else in the attachments folder `kind` ("Attachments" or "StickerCache") of
+        each root taken as a home and as a Messages folder (and --attachments-root as the Attachments folder
+        itself when it is one, by its name: any other folder, a home, would let "Attachments/.ssh/id_rsa" in),
+        and in the home an absolute path names."""
         if self.backup is not None:
-            return self.backup.find("MediaDomain", tail) if tail else None
-        candidates = []
-        for root in self.roots:
-            if tail:
-                candidates.append(root / tail)
-                for marker in ("Library/Messages/", "Library/SMS/"):
-                    if tail.startswith(marker):
-                        candidates.append(root / tail[len(marker) :])
-                        candidates.append(root / tail[len(marker) + len("Attachments/") :])
-        if filename.startswith("/") and self.options.attachments_root is None:
-            candidates.append(Path(filename))
-        for candidate in candidates:
-            if candidate.is_file():
-                return candidate
-        return None
+            for candidate in self.backup.candidates("MediaDomain", f"Library/{messages}/{kind}/{inside}"):
+                yield candidate, self.backup.folder
+            return
+        given = self.options.attachments_root
+        roots = [*self.roots, Path(home)] if home.startswith("/") and given is None else self.roots
+        for root in roots:
+            for folder in (root / "Library" / messages / kind, root / kind):
+                yield folder / inside, folder
+            if given is not None and kind == "Attachments" and root.name.casefold() == "attachments":
+                yield root / inside, root  # --attachments-root …/Attachments
 
     @cached_property
     def roots(self) -> list[Path]:
@@ -694,14 +782,6 @@ def conversation_key(guid: str, region: str) -> str:
     if kind == "-":
         identifier = phones.normalize_handle(identifier, region)
     return f"{kind};{identifier}"
-
-
-def _library_tail(filename: str) -> str | None:
-    """ "Library/…" of an attachment path: after "~/", or after the home folder of an absolute path."""
-    if filename.startswith("~/"):
-        return filename[2:]
-    at = filename.find("/Library/")
-    return filename[at + 1 :] if at >= 0 else None
 
 
 def _target_guid(value: str | None) -> str | None:
