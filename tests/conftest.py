@@ -64,6 +64,7 @@ def bare_cli(tmp_path, monkeypatch):
     """The CLI with no archive yet (for init and location tests)."""
     monkeypatch.delenv("TEXTFILE_ARCHIVE", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     runner = CliRunner()
 

@@ -22,9 +22,15 @@ def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
                  "--tz", "America/Chicago", "--region", "US", "--bates-prefix", "ALEX")
     path = tmp_path / "xdg" / "textfile" / "archive.db"
     assert r.exit_code == 0, r.output
-    assert r.stdout == f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    key = tmp_path / "config" / "textfile" / "key"
+    with Archive.open(path) as made:
+        kid = made.settings.key_id
+    assert r.stdout == (f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
+                        f"Its audit log is sealed with the key in {key} (id {kid}): keep a copy of that file apart from the archive;"
+                        " `textfile verify` needs it to prove the log was not rewritten.\n")
+    for made in (path, key):
+        assert stat.S_IMODE(os.stat(made).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(made.parent).st_mode) == 0o700
     again = bare_cli("init", "--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
     assert again.exit_code == 1
     assert again.stderr == f"Error: {path}: an archive already exists there; it was left untouched\n"

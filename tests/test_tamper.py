@@ -5,7 +5,10 @@ import's messages and versions add up to the digest its sealed audit entry recor
 from __future__ import annotations
 
 import json
+import os
+import time
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -167,3 +170,35 @@ def test_an_archive_made_before_digests_gets_them_when_first_opened(own_config, 
         assert entries[-1]["details"]["digests"]["1"]["messages"] == 2
         assert audit.verify(reopened.conn) == [] and audit.check_digests(reopened.conn) == []
         assert (own_config / "key").exists() and audit.head_path(reopened.settings.archive_id).exists()
+
+
+# -- the head kept outside the archive: transcripts and the weekly log -----------------------------
+
+
+def test_a_transcript_and_the_weekly_log_catch_entries_cut_from_the_end(own_config, cli, archive_path, tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / SMS_WEEK1.name).write_bytes(SMS_WEEK1.read_bytes())
+    os.utime(inbox / SMS_WEEK1.name, (time.time() - 3600,) * 2)  # (a file still being written waits for the next run)
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    r = cli("archive", inbox, "--out", out, "--json")
+    assert r.exit_code == 0, r.output
+    run = json.loads(r.stdout)
+    [pdf] = [Path(x["path"]) for x in run["rendered"]]
+    log = archive_path.with_name(archive_path.name + ".log")
+    assert log.read_text().splitlines()[-1].endswith(f"  audit log: entry {run['audit_head']['entry']}, hash {run['audit_head']['hash']}")
+    manifest_head = json.loads(__import__("textfile.transcript.manifest", fromlist=["read"]).read(pdf))["audit_head"]
+    assert cli("verify").exit_code == 0 and cli("verify", pdf).exit_code == 0
+    conn = sqlite3.connect(archive_path)
+    conn.execute("DELETE FROM audit_log WHERE id >= ?", (manifest_head["entry"],))  # the transcript's own entry and all after
+    conn.commit()
+    audit.head_path(conn.execute("SELECT archive_id FROM settings").fetchone()[0]).unlink()  # and this machine's record too
+    last = manifest_head["entry"] - 1
+    r = cli("verify", pdf, "--json")
+    assert r.exit_code == 3 and json.loads(r.stdout)[0]["problems"][0] == (
+        f"its manifest records audit entry {manifest_head['entry']}, but the audit log ends at entry {last}: entries were removed"
+        " (or this is an older copy of the archive)")
+    found = problems(cli)
+    assert f"the weekly log ({log}, line {len(log.read_text().splitlines())}) records audit entry {run['audit_head']['entry']}, but the" \
+           f" audit log ends at entry {last}: entries were removed (or this is an older copy of the archive)" in found

@@ -56,6 +56,7 @@ class Settings:
     bates_prefix: str
     created_at: str
     owner_handles: tuple[str, ...]
+    key_id: str | None = None  # the key that seals the audit log (audit.py); None before the archive's first change sealed it
 
     def as_dict(self) -> dict:
         return {
@@ -66,6 +67,7 @@ class Settings:
             "bates_prefix": self.bates_prefix,
             "created_at": self.created_at,
             "owner_handles": list(self.owner_handles),
+            "key_id": self.key_id,
         }
 
 
@@ -250,6 +252,7 @@ class Archive:
                 bates_prefix=row["bates_prefix"],
                 created_at=row["created_at"],
                 owner_handles=handles,
+                key_id=row["key_id"],
             )
         return self._settings
 

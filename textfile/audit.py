@@ -33,6 +33,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sqlite3
 import sys
@@ -309,6 +310,23 @@ def record_head(conn: sqlite3.Connection, archive_path: Path) -> None:
         partial.unlink(missing_ok=True)
         raise TextfileError(f"{path}: the change was saved, but this machine's record of the audit log's last entry could not be"
                             f" written ({exc.strerror}); `textfile verify` cannot catch entries removed after it") from None
+
+
+_HEAD_LINE = re.compile(r"audit log: entry (\d+), hash ([0-9a-f]{64})$")
+
+
+def head_line(anchor: dict) -> str:
+    """The line a run's log ends with: the entry the archive's audit log ended at."""
+    return f"audit log: entry {anchor['entry']}, hash {anchor['hash']}"
+
+
+def heads_in_log(path: Path) -> list[tuple[int, dict]]:
+    """(line number, {'entry', 'hash'}) of each `head_line` in a log file (none when there is no file)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [(n, {"entry": int(m[1]), "hash": m[2]}) for n, line in enumerate(text.splitlines(), 1) if (m := _HEAD_LINE.search(line))]
 
 
 def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str]:

@@ -25,7 +25,8 @@ from textfile.fingerprint import file_sha256
 from textfile.ingest import EDITS, TIME_FLAGS, message_content_hash
 
 
-def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> dict:
+def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None, log: Path | None = None) -> dict:
+    """`log`: the weekly run's log beside the archive, whose lines record the audit log's last entry."""
     problems: list[str] = []
     result = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in result] != ["ok"]:
@@ -66,6 +67,9 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         blobs += 1
     problems += audit.verify(conn)
     problems += audit.check_digests(conn)
+    if log is not None:
+        for line, anchor in audit.heads_in_log(log):
+            problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     transcripts = transcript_states(conn)
     problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
