@@ -21,6 +21,22 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 OWNER = dict(owner_name="Alex Owner", phones=["+12025550100"], emails=["alex@example.com"], tz="America/New_York", region="US", bates_prefix="TF")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_config(tmp_path_factory):
+    """The session's config folder (the key that seals audit logs, the heads beside it), never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        patch.delenv("TEXTFILE_KEY", raising=False)
+        yield
+
+
+@pytest.fixture
+def own_config(tmp_path, monkeypatch) -> Path:
+    """A config folder of the test's own, for tests that take the key away: ask for it before the archive."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path / "config" / "textfile"
+
+
 @pytest.fixture
 def archive_path(tmp_path) -> Path:
     return tmp_path / "archive.db"
@@ -48,6 +64,7 @@ def bare_cli(tmp_path, monkeypatch):
     """The CLI with no archive yet (for init and location tests)."""
     monkeypatch.delenv("TEXTFILE_ARCHIVE", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     runner = CliRunner()
 

@@ -22,9 +22,15 @@ def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
                  "--tz", "America/Chicago", "--region", "US", "--bates-prefix", "ALEX")
     path = tmp_path / "xdg" / "textfile" / "archive.db"
     assert r.exit_code == 0, r.output
-    assert r.stdout == f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    key = tmp_path / "config" / "textfile" / "key"
+    with Archive.open(path) as made:
+        kid = made.settings.key_id
+    assert r.stdout == (f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
+                        f"Its audit log is sealed with the key in {key} (id {kid}): keep a copy of that file apart from the archive;"
+                        " `textfile verify` needs it to prove the log was not rewritten.\n")
+    for made in (path, key):
+        assert stat.S_IMODE(os.stat(made).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(made.parent).st_mode) == 0o700
     again = bare_cli("init", "--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
     assert again.exit_code == 1
     assert again.stderr == f"Error: {path}: an archive already exists there; it was left untouched\n"
@@ -219,6 +225,10 @@ def test_verify_detects_a_changed_message(cli, archive, archive_path, tmp_path, 
 
 
 
+DIGEST_BROKEN = ("import {}: its messages and versions no longer add up to what the audit log recorded ({}): they were changed, deleted"
+                 " or added outside textfile")
+
+
 def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
     imported_lines(cli, tmp_path, "1 I never agreed to that\n2 Thanks, got it.\n")
     # Deleted with its provenance rows too, foreign keys off: only the import's count can tell.
@@ -228,7 +238,8 @@ def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, 
     archive.conn.execute("DELETE FROM messages WHERE id = ?", (gone,))
     r = cli("verify", "--json")
     assert r.exit_code == 3
-    assert json.loads(r.stdout)["problems"] == ["the imports added 2 messages, but the archive holds 1: messages were deleted outside textfile"]
+    assert json.loads(r.stdout)["problems"] == ["the imports added 2 messages, but the archive holds 1: messages were deleted outside textfile",
+                                                DIGEST_BROKEN.format(1, "2 messages recorded, 1 now")]
 
 
 def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
@@ -237,7 +248,8 @@ def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive
     archive.conn.execute("DELETE FROM messages")
     problems = json.loads(cli("verify", "--json").stdout)["problems"]
     assert problems == ["the imports added 1 message, but the archive holds 0: messages were deleted outside textfile",
-                        "1 row of message_sources points at messages rows that are no longer in the archive"]
+                        "1 row of message_sources points at messages rows that are no longer in the archive",
+                        DIGEST_BROKEN.format(1, "1 message recorded, 0 now")]
 
 
 def test_version(bare_cli):

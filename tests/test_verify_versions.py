@@ -224,7 +224,7 @@ def folded(cli, archive, tmp_path):
 
 
 def rewrite(archive, row, body: str) -> str:
-    """Change a message's text behind textfile's back, its content hash recomputed to match (issue 14: unseen by `verify` alone)."""
+    """Change a message's text behind textfile's back, its content hash recomputed to match (seen by its import's digest, issue 14)."""
     handle = archive.conn.execute("SELECT handle FROM participants WHERE id = ?", (row["sender_id"],)).fetchone()[0]
     digest = message_content_hash(row["sent_at"], row["direction"], row["kind"], handle, body, row["status"], row["duration_s"],
                                   row["flags"], row["reply_to"], [])
@@ -243,8 +243,13 @@ def failed(cli, pdf: Path) -> list[str]:
 def test_a_hash_that_matches_no_recorded_version_still_fails(cli, archive, folded):
     pdf, _, other = folded
     rewrite(archive, other, "Can we never meet?")
-    assert cli("verify").exit_code == 0  # the row matches its own (recomputed) hash
     n = position(archive, pdf, other["id"])
+    # The row matches its own (recomputed) hash, but not what its import recorded, nor what the transcript recorded.
+    r = cli("verify", "--json")
+    assert r.exit_code == 3 and json.loads(r.stdout)["problems"] == [
+        f"import {other['import_id']}: its messages and versions no longer add up to what the audit log recorded (same number, other"
+        " content): they were changed, deleted or added outside textfile",
+        f"transcript 1 shows 1 message (#{n}) in a state the archive no longer holds: changed outside textfile"]
     assert failed(cli, pdf) == [f"message #{n} ({other['sent_at']}, {other['id'][:16]}…) changed: the archive's content no longer matches the"
                                 " transcript, nor does any earlier version of it the archive recorded"]
     r = cli("verify", pdf)

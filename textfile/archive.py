@@ -56,6 +56,7 @@ class Settings:
     bates_prefix: str
     created_at: str
     owner_handles: tuple[str, ...]
+    key_id: str | None = None  # the key that seals the audit log (audit.py); None before the archive's first change sealed it
 
     def as_dict(self) -> dict:
         return {
@@ -66,6 +67,7 @@ class Settings:
             "bates_prefix": self.bates_prefix,
             "created_at": self.created_at,
             "owner_handles": list(self.owner_handles),
+            "key_id": self.key_id,
         }
 
 
@@ -151,11 +153,12 @@ class Archive:
         try:
             archive = cls(path, _connect(path))
             migrations.apply(archive.db)
+            audit.watch(archive.conn)
             with archive.transaction():
                 archive.conn.execute(
-                    "INSERT INTO settings (id, archive_id, owner_name, tz, region, bates_prefix, created_at)"
-                    " VALUES (1, ?, ?, ?, ?, ?, ?)",
-                    (str(uuid.uuid4()), owner_name, tz, region, prefix, times.now_iso()),
+                    "INSERT INTO settings (id, archive_id, owner_name, tz, region, bates_prefix, created_at, key_id)"
+                    " VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+                    (str(uuid.uuid4()), owner_name, tz, region, prefix, times.now_iso(), audit.key_id(audit.make_key())),
                 )
                 archive.conn.executemany(
                     "INSERT OR IGNORE INTO owner_handles (handle, kind) VALUES (?, ?)", handles
@@ -179,10 +182,14 @@ class Archive:
         _check_is_archive(path)
         try:
             archive = cls(path, _connect(path))
+            before = audit.head(archive.conn)
             migrations.apply(archive.db)
             archive.settings
         except sqlite3.DatabaseError as exc:
             raise InvalidInput(f"{path}: not a textfile archive ({exc})") from None
+        audit.watch(archive.conn)
+        if audit.head(archive.conn) != before:  # a migration audited a change
+            audit.record_head(archive.conn, path)
         return archive
 
     def close(self) -> None:
@@ -215,15 +222,18 @@ class Archive:
                 ) from None
             raise
         self._depth = 1
+        before = audit.head(self.conn)
         try:
             yield self.conn
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("ROLLBACK")  # (the terms `audit.watch` collected too: the temp table is in the transaction)
             self._settings = None
             raise
         self._depth = 0
         self.conn.execute("COMMIT")
+        if audit.head(self.conn) != before:
+            audit.record_head(self.conn, self.path)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -242,6 +252,7 @@ class Archive:
                 bates_prefix=row["bates_prefix"],
                 created_at=row["created_at"],
                 owner_handles=handles,
+                key_id=row["key_id"],
             )
         return self._settings
 

@@ -1,21 +1,54 @@
-"""The audit log: every command that changed the archive appends one entry, chained by sha256.
+"""The audit log: every command that changed the archive appends one entry, chained by sha256,
+sealed with a key kept outside the archive, and anchored where the archive cannot reach.
 
 Each entry's hash covers the previous entry's hash and its own time, command and details, so
 altering, removing or reordering any entry breaks the chain from that point on (`verify`).
 Entries are written inside the same transaction as the change they describe.
+
+A chain of plain hashes proves nothing to someone who can rewrite it: recomputing every later
+hash is one loop. So three things hold it from outside the archive:
+- **The key.** Each entry is sealed with HMAC-SHA256 under a key in the user's config folder
+  (`key_path`, 0600, made by `init` or by the first change to an archive made before keys). The
+  archive records only the key's id. An entry rewritten without the key has a seal that fails;
+  a key that is missing or another is said by `verify` (exit 3), and refused by every change.
+- **The head.** After each change, this machine writes the last entry's number and hash to
+  `heads/<archive id>.json` beside the key; transcripts' manifests and the weekly log's lines carry
+  it too. Entries removed from the end (or all of them) are caught by any of them.
+- **The digests.** Each entry that changed messages records, per import, a digest of the messages
+  and versions that import brought as they now stand (`digests`: a multiset hash, so a change adds
+  and subtracts terms without reading the rest). `verify` recomputes them from the rows: a message
+  deleted, added or edited outside textfile (even with its content hash recomputed) no longer adds
+  up to what its import's sealed entry says. The terms are collected by temporary triggers of
+  textfile's own connection (`watch`), so every writer, migrations included, is counted.
+
+What someone holding only `archive.db` (not the key, the head file, the transcripts or the weekly
+log) can still do: delete the whole file, or put back an older copy of it — which the head file
+and every later transcript show as entries missing — and read it (it is not encrypted).
 """
 
 from __future__ import annotations
 
 import getpass
+import hashlib
+import hmac
 import json
 import os
+import re
+import secrets
 import sqlite3
+import sys
+from pathlib import Path
 
 from textfile import times
+from textfile.errors import TextfileError
 from textfile.fingerprint import canonical_json, sha256_text
 
 GENESIS = "0" * 64
+KEY_ENV = "TEXTFILE_KEY"
+
+
+class KeyMissing(TextfileError):
+    "The archive is sealed with a key that is not where textfile looks for it (or is another key)."
 
 
 def current_user() -> str:
@@ -32,16 +65,281 @@ def entry_hash(prev_hash: str, at: str, command: str, details_json: str) -> str:
 
 
 def append(conn: sqlite3.Connection, command: str, details: dict) -> str:
+    """Append an entry for a change made in this transaction, with the digests of the imports whose
+    messages it changed and, from the archive's first sealed entry on, its seal."""
+    sealing = _sealing(conn)
+    if sealing and sealing[1] is None:  # an archive made before keys: its first change seals it from here on
+        key, _ = sealing
+        conn.execute("UPDATE settings SET key_id = ?", (key_id(key),))
+        _append(conn, "audit log sealed", {"key": key_id(key), "unsealed_entries": conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]},
+                key)
+    changed = pending_digests(conn)
+    if changed:
+        details = details | {"digests": changed}
+    return _append(conn, command, details, sealing[0] if sealing else None)
+
+
+def _append(conn: sqlite3.Connection, command: str, details: dict, key: bytes | None) -> str:
     row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     prev = row[0] if row else GENESIS
     at = times.now_iso()
     details_json = canonical_json(details)
     digest = entry_hash(prev, at, command, details_json)
-    conn.execute(
-        "INSERT INTO audit_log (at, command, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
-        (at, command, details_json, prev, digest),
-    )
+    if key is None:  # (a migration before m015 added the seal column)
+        conn.execute("INSERT INTO audit_log (at, command, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+                     (at, command, details_json, prev, digest))
+    else:
+        conn.execute("INSERT INTO audit_log (at, command, details, prev_hash, hash, seal) VALUES (?, ?, ?, ?, ?, ?)",
+                     (at, command, details_json, prev, digest, seal(key, _archive_id(conn), digest)))
     return digest
+
+
+# -- the key --------------------------------------------------------------------------------------
+
+
+def config_dir() -> Path:
+    """The platform's per-user config folder for textfile (XDG on Linux)."""
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif os.name == "nt":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "textfile"
+
+
+def key_path() -> Path:
+    """$TEXTFILE_KEY, else `key` in the config folder."""
+    return Path(os.environ[KEY_ENV]).expanduser() if os.environ.get(KEY_ENV) else config_dir() / "key"
+
+
+def key_id(key: bytes) -> str:
+    return hmac.new(key, b"textfile key id", hashlib.sha256).hexdigest()[:16]
+
+
+def seal(key: bytes, archive_id: str, entry_hash_: str) -> str:
+    return hmac.new(key, f"{archive_id}:{entry_hash_}".encode(), hashlib.sha256).hexdigest()
+
+
+def read_key() -> bytes | None:
+    """This user's key, or None when there is none yet."""
+    path = key_path()
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeError) as exc:
+        raise KeyMissing(f"{path}: cannot read the key that seals the audit log: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise KeyMissing(f"{path}: not a textfile key (64 hex digits)")
+    return key
+
+
+def make_key() -> bytes:
+    """This user's key: read, or made (32 random bytes, a 0600 file in a 0700 folder) when there is none."""
+    key = read_key()
+    if key is not None:
+        return key
+    path = key_path()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fp:
+            fp.write(key.hex() + "\n")
+    except FileExistsError:  # another process made it first
+        return make_key()
+    except OSError as exc:
+        raise KeyMissing(f"{path}: cannot write the key that seals the audit log: {exc.strerror}") from None
+    return key
+
+
+def _sealing(conn: sqlite3.Connection) -> tuple[bytes, str | None] | None:
+    """(the key, the archive's recorded key id or None) for a change; None before m015 made seals."""
+    if "seal" not in {r[1] for r in conn.execute("PRAGMA table_info(audit_log)")}:
+        return None
+    row = conn.execute("SELECT key_id FROM settings").fetchone()
+    recorded = row[0] if row else None
+    key = make_key() if recorded is None else read_key()
+    if recorded is not None and (key is None or key_id(key) != recorded):
+        raise KeyMissing(f"{key_path()}: {'no key is there' if key is None else 'that is another key (id ' + key_id(key) + ')'}, but this"
+                         f" archive's audit log is sealed with key {recorded}: copy that key file from the machine that made the archive,"
+                         f" or set {KEY_ENV} to where it is. Nothing was changed")
+    return key, recorded
+
+
+def _archive_id(conn: sqlite3.Connection) -> str:
+    return conn.execute("SELECT archive_id FROM settings").fetchone()[0]
+
+
+# -- the digests of what each import brought ------------------------------------------------------
+
+# A term of an import's digest: a message as it stands (its id and content hash), or a version of
+# one (what it keeps of the earlier state; a version's number is left out: a fold renumbers).
+TERMS = {"messages": ("m", "json_array(id, content_hash)"),
+         "message_versions": ("v", "json_array(message_id, origin, body, content_hash, at, sent_at, source_zone, earlier)")}
+_MOD = 1 << 2048  # a sum of 2048-bit terms: no set of rows an attacker can choose sums to another's
+
+
+def term(kind: str, parts: str) -> int:
+    return int.from_bytes(hashlib.shake_256((kind + parts).encode()).digest(256), "big")
+
+
+def watch(conn: sqlite3.Connection) -> None:
+    """Collect, in this connection only, the terms every write to messages and versions adds or
+    removes (temporary triggers: nothing in the archive file)."""
+    statements = ["CREATE TEMP TABLE IF NOT EXISTS digest_changes (import_id INTEGER, kind TEXT, sign INTEGER, parts TEXT)"]
+    for table, (kind, parts) in TERMS.items():
+        new, old = parts.replace("(", "(new.", 1).replace(", ", ", new."), parts.replace("(", "(old.", 1).replace(", ", ", old.")
+        statements += [
+            f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_insert AFTER INSERT ON main.{table} BEGIN"
+            f" INSERT INTO digest_changes VALUES (new.import_id, '{kind}', 1, {new}); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_delete AFTER DELETE ON main.{table} BEGIN"
+            f" INSERT INTO digest_changes VALUES (old.import_id, '{kind}', -1, {old}); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_update AFTER UPDATE ON main.{table}"
+            f" WHEN old.import_id IS NOT new.import_id OR {old} IS NOT {new} BEGIN"
+            f" INSERT INTO digest_changes VALUES (old.import_id, '{kind}', -1, {old});"
+            f" INSERT INTO digest_changes VALUES (new.import_id, '{kind}', 1, {new}); END",
+        ]
+    for statement in statements:
+        conn.execute(statement)
+
+
+def recorded_digests(conn: sqlite3.Connection) -> dict[int, dict]:
+    """Each import's digest as the last entry that changed its messages recorded it."""
+    recorded: dict[int, dict] = {}
+    for (details,) in conn.execute("SELECT details FROM audit_log WHERE details LIKE '%\"digests\":%' ORDER BY id"):
+        for import_id, digest in (json.loads(details).get("digests") or {}).items():
+            recorded[int(import_id)] = digest
+    return recorded
+
+
+def pending_digests(conn: sqlite3.Connection) -> dict[str, dict]:
+    """The digests of the imports whose messages or versions changed since the last entry, as they now
+    stand (the terms `watch` collected, added to what the audit log last recorded of each)."""
+    try:
+        rows = conn.execute("SELECT import_id, kind, sign, parts FROM temp.digest_changes").fetchall()
+    except sqlite3.OperationalError:  # not watched (a migration's own connection before m015)
+        return {}
+    if not rows:
+        return {}
+    conn.execute("DELETE FROM temp.digest_changes")
+    recorded = recorded_digests(conn)
+    sums: dict[int, list[int]] = {}
+    for import_id, kind, sign, parts in rows:
+        if import_id not in sums:
+            was = recorded.get(import_id, EMPTY)
+            sums[import_id] = [int(was["digest"], 16), was["messages"], was["versions"]]
+        at = sums[import_id]
+        at[0] = (at[0] + sign * term(kind, parts)) % _MOD
+        at[1 if kind == "m" else 2] += sign
+    return {str(i): _said(*at) for i, at in sorted(sums.items()) if _said(*at) != recorded.get(i)}
+
+
+EMPTY = {"digest": "0", "messages": 0, "versions": 0}
+
+
+def _said(total: int, messages: int, versions: int) -> dict:
+    return {"digest": f"{total:0512x}", "messages": messages, "versions": versions}
+
+
+def current_digests(conn: sqlite3.Connection) -> dict[int, dict]:
+    """Each import's digest computed from the rows as they are."""
+    sums: dict[int, list[int]] = {}
+    for table, (kind, parts) in TERMS.items():
+        slot = 1 if kind == "m" else 2
+        for import_id, row in conn.execute(f"SELECT import_id, {parts} FROM main.{table}"):
+            at = sums.setdefault(import_id, [0, 0, 0])
+            at[0] = (at[0] + term(kind, row)) % _MOD
+            at[slot] += 1
+    return {i: _said(*at) for i, at in sums.items()}
+
+
+def check_digests(conn: sqlite3.Connection) -> list[str]:
+    """Every import's messages and versions against what the audit log last recorded of them."""
+    recorded, current = recorded_digests(conn), current_digests(conn)
+    problems = []
+    for import_id in sorted(set(recorded) | set(current)):
+        was, now = recorded.get(import_id, EMPTY), current.get(import_id, EMPTY)
+        if import_id not in recorded and import_id in current:
+            problems.append(f"import {import_id}: the archive holds {_n(now['messages'], 'message')} and {_n(now['versions'], 'version')} from it"
+                            " that no audit entry records: they were written outside textfile")
+        elif was != now and not (was["messages"] == now["messages"] == 0 and was["versions"] == now["versions"] == 0):
+            counts = [f"{_n(w, noun)} recorded, {n:,} now" for noun, w, n in (("message", was["messages"], now["messages"]),
+                                                                               ("version", was["versions"], now["versions"])) if w != n]
+            problems.append(f"import {import_id}: its messages and versions no longer add up to what the audit log recorded"
+                            f" ({'; '.join(counts) or 'same number, other content'}): they were changed, deleted or added outside textfile")
+    return problems
+
+
+def _n(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+# -- the head, kept outside the archive -----------------------------------------------------------
+
+
+def head(conn: sqlite3.Connection) -> dict | None:
+    """The last entry: {'entry', 'hash'}."""
+    row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return {"entry": row[0], "hash": row[1]} if row else None
+
+
+def head_path(archive_id: str) -> Path:
+    return key_path().parent / "heads" / f"{archive_id}.json"
+
+
+def record_head(conn: sqlite3.Connection, archive_path: Path) -> None:
+    """After a change is committed: this machine's record of the archive's last entry."""
+    last = head(conn)
+    if last is None:
+        return
+    path = head_path(_archive_id(conn))
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fp:
+            fp.write(canonical_json(last | {"archive": str(archive_path), "at": times.now_iso()}) + "\n")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise TextfileError(f"{path}: the change was saved, but this machine's record of the audit log's last entry could not be"
+                            f" written ({exc.strerror}); `textfile verify` cannot catch entries removed after it") from None
+
+
+_HEAD_LINE = re.compile(r"audit log: entry (\d+), hash ([0-9a-f]{64})$")
+
+
+def head_line(anchor: dict) -> str:
+    """The line a run's log ends with: the entry the archive's audit log ended at."""
+    return f"audit log: entry {anchor['entry']}, hash {anchor['hash']}"
+
+
+def heads_in_log(path: Path) -> list[tuple[int, dict]]:
+    """(line number, {'entry', 'hash'}) of each `head_line` in a log file (none when there is no file)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [(n, {"entry": int(m[1]), "hash": m[2]}) for n, line in enumerate(text.splitlines(), 1) if (m := _HEAD_LINE.search(line))]
+
+
+def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str]:
+    """An entry recorded outside the archive ({'entry', 'hash'}) is still in its chain, as it was."""
+    row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (anchor["entry"],)).fetchone()
+    if row is None:
+        last = head(conn)
+        return [f"{where} records audit entry {anchor['entry']}, but the audit log ends at "
+                f"{'entry ' + str(last['entry']) if last else 'no entry at all'}: entries were removed (or this is an older copy of the archive)"]
+    if row[0] != anchor["hash"]:
+        return [f"{where} records audit entry {anchor['entry']} with hash {anchor['hash'][:12]}…, but the archive's entry"
+                f" {anchor['entry']} has {row[0][:12]}…: the audit log was rewritten"]
+    return []
 
 
 def entries(conn: sqlite3.Connection, limit: int | None = None) -> list[dict]:
@@ -55,13 +353,51 @@ def entries(conn: sqlite3.Connection, limit: int | None = None) -> list[dict]:
 
 
 def verify(conn: sqlite3.Connection) -> list[str]:
-    """Problems found walking the chain (empty when it holds)."""
+    """Problems found walking the chain, checking its seals and this machine's record of its head
+    (empty when it holds)."""
     problems = []
     prev = GENESIS
-    for r in conn.execute("SELECT id, at, command, details, prev_hash, hash FROM audit_log ORDER BY id"):
+    recorded = conn.execute("SELECT key_id FROM settings").fetchone()[0]
+    key = _checking_key(recorded, problems)
+    archive_id = _archive_id(conn)
+    sealed = False
+    for r in conn.execute("SELECT id, at, command, details, prev_hash, hash, seal FROM audit_log ORDER BY id"):
         if r["prev_hash"] != prev:
             problems.append(f"audit log entry {r['id']}: does not follow the entry before it (an entry was removed or altered)")
         if entry_hash(r["prev_hash"], r["at"], r["command"], r["details"]) != r["hash"]:
             problems.append(f"audit log entry {r['id']} ({r['command']}, {r['at']}): its content does not match its hash")
+        if r["seal"] is None and sealed:
+            problems.append(f"audit log entry {r['id']} ({r['command']}, {r['at']}): not sealed, though the entries before it are:"
+                            " it was written outside textfile")
+        elif r["seal"] is not None:
+            sealed = True
+            if key is not None and not hmac.compare_digest(r["seal"], seal(key, archive_id, r["hash"])):
+                problems.append(f"audit log entry {r['id']} ({r['command']}, {r['at']}): its seal does not match: it was written or"
+                                " rewritten without the archive's key")
         prev = r["hash"]
+    if recorded is not None and not sealed:
+        problems.append(f"the archive is sealed with key {recorded}, but no audit entry carries a seal: the entries were removed or rewritten")
+    try:
+        anchor = json.loads(head_path(archive_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        anchor = None
+    if anchor is not None:
+        problems += check_anchor(conn, anchor, f"this machine ({head_path(archive_id)}, {anchor.get('at', '')})")
     return problems
+
+
+def _checking_key(recorded: str | None, problems: list[str]) -> bytes | None:
+    """The key to check seals with, or None (and why, in `problems`, when the archive has one)."""
+    if recorded is None:
+        return None
+    try:
+        key = read_key()
+    except KeyMissing as exc:
+        problems.append(f"{exc}: the audit log's seals cannot be checked")
+        return None
+    if key is None or key_id(key) != recorded:
+        problems.append(f"{key_path()}: {'no key is there' if key is None else 'another key is there (id ' + key_id(key) + ')'}; the archive is"
+                        f" sealed with key {recorded} (set {KEY_ENV} to where it is): without it, entries rewritten with their hashes"
+                        " recomputed cannot be told from real ones")
+        return None
+    return key

@@ -156,14 +156,18 @@ def init(
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """Create a new archive (readable by you only). Refuses to overwrite an existing one."""
+    """Create a new archive (readable by you only), its audit log sealed with your key (made if you have none). Refuses to overwrite an existing one."""
+    from textfile import audit
+
     path = resolve_path(state.archive_path)
     with Archive.create(path, owner_name=owner, phones=phone or [], emails=email or [], tz=tz, region=region, bates_prefix=bates_prefix) as archive:
         settings = archive.settings.as_dict()
     if json_:
-        emit_json({"archive": str(path), **settings})
+        emit_json({"archive": str(path), **settings, "key": str(audit.key_path())})
     elif not quiet:
         out.print(f"Created archive {path} for {settings['owner_name']} ({settings['tz']}, region {settings['region']}, Bates prefix {settings['bates_prefix']}).", markup=False)
+        out.print(f"Its audit log is sealed with the key in {audit.key_path()} (id {settings['key_id']}): keep a copy of that file apart"
+                  " from the archive; `textfile verify` needs it to prove the log was not rewritten.", markup=False)
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -492,7 +496,7 @@ def verify(
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain. Exit 3 on any problem.
+    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain with its seals and recorded heads, every import's digest, every transcript. Exit 3 on any problem.
 
     With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows).
     """
@@ -500,10 +504,12 @@ def verify(
         return _verify_pdfs(pdfs, moved, json_, quiet)
     if moved:
         raise InvalidInput("--moved needs the transcript PDFs that were moved: textfile verify --moved FILE.pdf")
+    from textfile import weekly
     from textfile.integrity import check_archive
 
     with open_archive() as archive:
-        report = with_progress(quiet or json_, "Verifying", "messages", lambda progress: check_archive(archive.conn, progress=progress))
+        log = weekly.log_path(archive.path)
+        report = with_progress(quiet or json_, "Verifying", "messages", lambda progress: check_archive(archive.conn, progress=progress, log=log))
     if json_:
         emit_json(report)
     elif not quiet:

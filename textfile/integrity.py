@@ -25,7 +25,8 @@ from textfile.fingerprint import file_sha256
 from textfile.ingest import EDITS, TIME_FLAGS, message_content_hash
 
 
-def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> dict:
+def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None, log: Path | None = None) -> dict:
+    """`log`: the weekly run's log beside the archive, whose lines record the audit log's last entry."""
     problems: list[str] = []
     result = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in result] != ["ok"]:
@@ -65,10 +66,30 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
             problems.append(f"attachment blob {b['sha256'][:16]}…: its bytes no longer match their hash")
         blobs += 1
     problems += audit.verify(conn)
+    problems += audit.check_digests(conn)
+    if log is not None:
+        for line, anchor in audit.heads_in_log(log):
+            problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     transcripts = transcript_states(conn)
     problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
+    problems += _shown_states(conn)
     return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "transcripts": len(transcripts), "problems": problems}
+
+
+def _shown_states(conn: sqlite3.Connection) -> list[str]:
+    """Every message a recorded transcript shows is in the archive as it showed it: its current state,
+    or an earlier one the archive keeps as a version that an import vouches for (`earlier_state`)."""
+    unproven: dict[int, list[int]] = {}
+    audited: dict[int, tuple] = {}
+    for transcript_id, position, message_id, digest in conn.execute(
+            "SELECT tm.transcript_id, tm.position, tm.message_id, tm.content_hash FROM transcript_messages tm"
+            " JOIN messages m ON m.id = tm.message_id WHERE m.content_hash <> tm.content_hash ORDER BY tm.transcript_id, tm.position"):
+        state = earlier_state(conn, message_id, digest, audited)
+        if state is None or state["problems"]:
+            unproven.setdefault(transcript_id, []).append(position)
+    return [f"transcript {t} shows {_count(len(shown), 'message')} (#{', #'.join(map(str, shown[:10]))}{', …' if len(shown) > 10 else ''})"
+            " in a state the archive no longer holds: changed outside textfile" for t, shown in unproven.items()]
 
 
 def _count(n: int, noun: str) -> str:

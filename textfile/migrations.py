@@ -447,3 +447,24 @@ def m014_earlier_versions_searchable(db: Database) -> None:
         END;
         INSERT INTO message_versions_fts (message_versions_fts) VALUES ('rebuild');
     """)
+
+
+@migrations()
+def m015_sealed_audit_log_and_digests(db: Database) -> None:
+    """The audit log's entries are sealed (`audit_log.seal`: HMAC-SHA256 under a key kept outside the
+    archive, whose id is `settings.key_id`), and each import's messages and versions are summed into
+    a digest its entries record (audit.py). Entries written before this version stay unsealed: the
+    first sealed entry's hash covers them all. An archive made before this version gets its first
+    digests here, of its messages as they are now: a change made outside textfile before this
+    version cannot be told apart from what its imports wrote, and that entry says so."""
+    from textfile import audit
+    _run(db, """
+        ALTER TABLE audit_log ADD COLUMN seal TEXT;
+        ALTER TABLE settings ADD COLUMN key_id TEXT;
+    """)
+    if db.execute("SELECT 1 FROM settings").fetchone() is None:  # a new archive: `Archive.create` seals it
+        return
+    digests = audit.current_digests(db.conn)
+    audit.append(db.conn, "migration: message digests recorded", {
+        "digests": {str(i): d for i, d in sorted(digests.items())},
+        "note": "digests of the messages and versions as they were when this version first opened the archive"})

@@ -178,6 +178,7 @@ class RunReport:
     rendered: list[dict] = field(default_factory=list)
     render_failed: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    head: dict | None = None  # the audit log's last entry when the run ended (audit.head): the log keeps it outside the archive
     zone: str = "UTC"  # the archive's: log_lines prints the dates of earlier imports in it
 
     @property
@@ -190,7 +191,7 @@ class RunReport:
         return {
             "inbox": self.inbox, "imported": self.imported, "already_archived": self.already_archived,
             "same_bytes": self.same_bytes, "waiting": self.waiting, "failed": self.failed, "rendered": self.rendered,
-            "render_failed": self.render_failed, "problems": self.problems, "exit_code": self.exit_code,
+            "render_failed": self.render_failed, "problems": self.problems, "audit_head": self.head, "exit_code": self.exit_code,
         }
 
 
@@ -285,6 +286,7 @@ def archive_inbox(
             except TextfileError as exc:
                 report.render_failed.append({"matter": reference, "reason": str(exc)})
     report.problems = audit.verify(conn)
+    report.head = audit.head(conn)
     return report
 
 
@@ -447,4 +449,6 @@ def log_lines(report: RunReport) -> list[str]:
         lines.append(f"  FAILED transcript of {f['matter']}: {f['reason']}")
     for p in report.problems:
         lines.append(f"  INTEGRITY {p}")
+    if report.head:
+        lines.append(f"  {audit.head_line(report.head)}")
     return lines

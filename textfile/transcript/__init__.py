@@ -224,7 +224,7 @@ def _make_transcript(
     manifest_bytes = manifest.build(
         transcript_id=transcript_id, archive_id=settings.archive_id, generated_at=now, version=__version__, scope=scope_record,
         zone=zone_name, media=media, pages=pages, bates_prefix=prefix, bates_first=first_number, bates_last=last_number,
-        disclosures=cover_facts["disclosures"], messages=((row[1], row[3]) for row in plan.rows))
+        disclosures=cover_facts["disclosures"], messages=((row[1], row[3]) for row in plan.rows), audit_head=audit.head(archive.conn))
     document = pdf.assemble([part for r in results for part in r["parts"]])
     marks, offset = [(1, "Cover", 0)], 0
     for r in results:

@@ -19,6 +19,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state
 
@@ -28,20 +29,23 @@ MAX_PROBLEMS = 50
 
 
 def build(*, transcript_id: str, archive_id: str, generated_at: str, version: str, scope: dict, zone: str, media: bool,
-          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages, disclosures: dict | None = None) -> bytes:
+          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages, disclosures: dict | None = None,
+          audit_head: dict | None = None) -> bytes:
     """The manifest's bytes: JSON without spaces, its keys sorted, then `messages` last, written
     straight from the (id, content hash) pairs so that 100,000 messages cost no list of lists.
     `disclosures`: what the cover discloses, as data (sources with whose phone and what was assumed
     or given when each was read, shared and by import; the corrections of a reading the archive
     proves; how each conversation was filed and by whom; the precision of the times; each WhatsApp
     message taken for another form of a message of another export, with both lines; the U+FFFD in
-    each message and what the imports that hold it reported; times a DST change made textfile resolve)."""
+    each message and what the imports that hold it reported; times a DST change made textfile resolve).
+    `audit_head`: the archive's last audit entry when the transcript was made ({'entry', 'hash'}),
+    which `verify FILE.pdf` finds in the chain: entries removed or rewritten since are caught."""
     from textfile.transcript.pdf import bates
 
     manifest = {
         "format": FORMAT, "format_version": 1,
         "transcript": transcript_id, "archive": archive_id, "generated_at": generated_at, "textfile_version": version,
-        "scope": scope, "zone": zone, "media": media, "pages": pages, "disclosures": disclosures or {},
+        "scope": scope, "zone": zone, "media": media, "pages": pages, "disclosures": disclosures or {}, "audit_head": audit_head,
         "bates": {"prefix": bates_prefix, "first": bates(bates_prefix, bates_first), "last": bates(bates_prefix, bates_last),
                   "first_number": bates_first, "last_number": bates_last},
     }
@@ -144,6 +148,12 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     if manifest.get("archive") != archive_id:
         problems.append(f"unknown transcript: it was made from another archive ({manifest.get('archive')})")
         return report
+    anchor = manifest.get("audit_head")
+    if anchor is not None:  # (transcripts made before it was recorded have none)
+        if isinstance(anchor, dict) and type(anchor.get("entry")) is int and isinstance(anchor.get("hash"), str):
+            problems += audit.check_anchor(conn, anchor, "its manifest")
+        else:
+            problems.append("the embedded manifest's record of the audit log (audit_head) is damaged")
     row = conn.execute("SELECT * FROM transcripts WHERE uuid = ?", (manifest.get("transcript"),)).fetchone()
     if row is None:
         problems.append(f"unknown transcript: this archive has no record of transcript {manifest.get('transcript')}")

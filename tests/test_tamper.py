@@ -1,0 +1,204 @@
+"""Issue 14, point 2: messages changed, deleted or added outside textfile are caught by `verify`,
+even when the person doing it recomputes the content hash with textfile's own function: each
+import's messages and versions add up to the digest its sealed audit entry recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from textfile import audit
+from textfile.archive import Archive
+from textfile.ingest import message_content_hash
+
+from conftest import FIXTURES
+
+SMS_WEEK1, SMS_WEEK2 = FIXTURES / "android" / "sms-20240301.xml", FIXTURES / "android" / "sms-20240308.xml"
+KIM = FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt"
+
+
+@pytest.fixture
+def imported(cli, archive_path):
+    for export in (SMS_WEEK1, SMS_WEEK2, KIM):
+        assert cli("import", export, "--quiet").exit_code == 0
+    assert cli("verify").exit_code == 0
+    return sqlite3.connect(archive_path)  # the tamperer's own connection: none of textfile's
+
+
+def problems(cli) -> list[str]:
+    r = cli("verify", "--json")
+    assert r.exit_code == 3, r.output
+    return json.loads(r.stdout)["problems"]
+
+
+def broken(import_id: int, counts: str) -> str:
+    return (f"import {import_id}: its messages and versions no longer add up to what the audit log recorded ({counts}): they were"
+            " changed, deleted or added outside textfile")
+
+
+def recompute(conn, message_id: str) -> None:
+    """What someone holding the archive and textfile's public function does after editing a row."""
+    row = conn.execute("SELECT m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to"
+                       " FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?", (message_id,)).fetchone()
+    attachments = conn.execute("SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ?"
+                               " ORDER BY position", (message_id,)).fetchall()
+    conn.execute("UPDATE messages SET content_hash = ? WHERE id = ?", (message_content_hash(*row, attachments), message_id))
+    conn.commit()
+
+
+def test_every_import_records_the_digest_of_what_it_brought(cli, archive_path, imported):
+    with Archive.open(archive_path) as archive:
+        entries = [e for e in audit.entries(archive.conn) if e["command"] == "import"]
+        assert [sorted(e["details"]["digests"]) for e in entries] == [["1"], ["1", "2"], ["3"]] or \
+               [sorted(e["details"]["digests"]) for e in entries] == [["1"], ["2"], ["3"]]
+        current = audit.current_digests(archive.conn)
+        assert audit.recorded_digests(archive.conn) == current
+        counts = {i: archive.conn.execute("SELECT count(*) FROM messages WHERE import_id = ?", (i,)).fetchone()[0] for i in current}
+        assert {i: d["messages"] for i, d in current.items()} == counts and all(len(d["digest"]) == 512 for d in current.values())
+
+
+def test_a_message_deleted_with_its_rows_and_the_count_lowered_is_caught(cli, imported):
+    conn = imported
+    gone, import_id = conn.execute("SELECT id, import_id FROM messages WHERE body LIKE '%' ORDER BY sent_at LIMIT 1").fetchone()
+    for table, column in (("message_sources", "message_id"), ("message_attachments", "message_id"), ("reactions", "message_id"),
+                          ("message_versions", "message_id"), ("message_aliases", "message_id"), ("messages", "id")):
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (gone,))
+    conn.execute("UPDATE imports SET added = added - 1 WHERE id = ?", (import_id,))
+    conn.commit()
+    n = conn.execute("SELECT count(*) FROM messages WHERE import_id = ?", (import_id,)).fetchone()[0]
+    assert problems(cli) == [broken(import_id, f"{n + 1} messages recorded, {n:,} now")]
+
+
+def test_a_body_edited_with_its_content_hash_recomputed_is_caught(cli, imported):
+    conn = imported
+    target, import_id = conn.execute("SELECT id, import_id FROM messages WHERE body <> '' ORDER BY sent_at DESC LIMIT 1").fetchone()
+    conn.execute("UPDATE messages SET body = 'I will give you custody' WHERE id = ?", (target,))
+    recompute(conn, target)
+    assert problems(cli) == [broken(import_id, "same number, other content")]
+
+
+def test_a_message_moved_to_another_import_is_caught(cli, imported):
+    conn = imported
+    target = conn.execute("SELECT id FROM messages WHERE import_id = 3 LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE messages SET import_id = 1 WHERE id = ?", (target,))
+    conn.commit()
+    assert [p.split(":")[0] for p in problems(cli)] == ["import 1", "import 3"]
+
+
+def test_a_forged_message_with_its_sources_and_count_is_caught(cli, imported):
+    conn = imported
+    row = conn.execute("SELECT * FROM messages WHERE import_id = 3 LIMIT 1").fetchone()
+    columns = [c[1] for c in conn.execute("PRAGMA table_info(messages)")]
+    forged = dict(zip(columns, row), id="f" * 64, body="You can have the house", sent_at="2024-03-05T10:00:00.000Z")
+    conn.execute(f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", [forged[c] for c in columns])
+    conn.execute("INSERT INTO message_sources VALUES (?, 3, 'forged')", (forged["id"],))
+    conn.execute("UPDATE imports SET added = added + 1 WHERE id = 3")
+    conn.commit()
+    recompute(conn, forged["id"])
+    n = conn.execute("SELECT count(*) FROM messages WHERE import_id = 3").fetchone()[0]
+    assert problems(cli) == [broken(3, f"{n - 1} messages recorded, {n:,} now")]
+
+
+def export_text(lines) -> str:
+    return "".join(f"{at} - {who}: {text}\n" for at, who, text in lines)
+
+
+@pytest.fixture
+def edited(cli, tmp_path, archive_path):
+    """A WhatsApp chat exported twice, one message edited between the exports, then read again in
+    another zone (--corrects-tz): versions from two imports."""
+    first = tmp_path / "WhatsApp Chat with Sam.txt"
+    first.write_text(export_text([("3/1/24, 09:00", "Sam", "Can we meet Tuesday?"), ("3/1/24, 09:05", "Alex Owner", "Yes")]))
+    assert cli("import", first, "--me", "Alex Owner", "--tz", "America/New_York", "--quiet").exit_code == 0
+    second = tmp_path / "week2" / first.name
+    second.parent.mkdir()
+    second.write_text(export_text([("3/1/24, 09:00", "Sam", "Can we meet Wednesday? <This message was edited>"),
+                                   ("3/1/24, 09:05", "Alex Owner", "Yes"), ("3/2/24, 10:00", "Sam", "Thanks")]))
+    assert cli("import", second, "--quiet").exit_code == 0
+    assert cli("import", second, "--tz", "America/Chicago", "--corrects-tz", "--quiet").exit_code == 0
+    return sqlite3.connect(archive_path)
+
+
+def test_the_digests_hold_through_versions_and_corrections(cli, archive_path, edited):
+    with Archive.open(archive_path) as archive:
+        assert {r[0] for r in archive.conn.execute("SELECT import_id FROM message_versions")} == {2, 3}
+        assert audit.recorded_digests(archive.conn) == audit.current_digests(archive.conn)
+        digested = [sorted(e["details"].get("digests", {})) for e in audit.entries(archive.conn) if e["command"] == "import"]
+        assert digested == [["1"], ["1", "2"], ["1", "2", "3"]]  # each names the imports whose messages or versions it changed
+    r = cli("verify")
+    assert r.exit_code == 0, r.output
+
+
+def test_an_earlier_version_edited_is_caught(cli, edited):
+    conn = edited
+    message_id, version, import_id = conn.execute("SELECT message_id, version, import_id FROM message_versions ORDER BY rowid").fetchone()
+    conn.execute("UPDATE message_versions SET body = 'nothing was said' WHERE message_id = ? AND version = ?", (message_id, version))
+    conn.commit()
+    assert problems(cli) == [broken(import_id, "same number, other content")]
+
+
+def test_an_archive_made_before_digests_gets_them_when_first_opened(own_config, archive, archive_path):
+    from conftest import ingest_records, msg
+
+    ingest_records(archive, [msg(1, "one"), msg(2, "two")])
+    with archive.transaction() as conn:  # as an archive made before m015 left it
+        for (trigger,) in conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f"DROP TRIGGER temp.{trigger}")
+        conn.execute("ALTER TABLE audit_log DROP COLUMN seal")
+        conn.execute("ALTER TABLE settings DROP COLUMN key_id")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm015_sealed_audit_log_and_digests'")
+        entries = conn.execute("SELECT id, at, command, details FROM audit_log ORDER BY id").fetchall()
+        conn.execute("DELETE FROM audit_log")
+        prev = audit.GENESIS
+        for e in entries:  # the entries as that version wrote them: no digests
+            details = json.dumps({k: v for k, v in json.loads(e["details"]).items() if k != "digests"}, separators=(",", ":"))
+            digest = audit.entry_hash(prev, e["at"], e["command"], details)
+            conn.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)", (e["id"], e["at"], e["command"], details, prev, digest))
+            prev = digest
+    archive.close()
+    import shutil
+    shutil.rmtree(own_config)
+    with Archive.open(archive_path) as reopened:
+        entries = audit.entries(reopened.conn)
+        assert [e["command"] for e in entries][-2:] == ["audit log sealed", "migration: message digests recorded"]
+        assert entries[-1]["details"]["digests"] == {"1": audit.current_digests(reopened.conn)[1]}
+        assert entries[-1]["details"]["digests"]["1"]["messages"] == 2
+        assert audit.verify(reopened.conn) == [] and audit.check_digests(reopened.conn) == []
+        assert (own_config / "key").exists() and audit.head_path(reopened.settings.archive_id).exists()
+
+
+# -- the head kept outside the archive: transcripts and the weekly log -----------------------------
+
+
+def test_a_transcript_and_the_weekly_log_catch_entries_cut_from_the_end(own_config, cli, archive_path, tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / SMS_WEEK1.name).write_bytes(SMS_WEEK1.read_bytes())
+    os.utime(inbox / SMS_WEEK1.name, (time.time() - 3600,) * 2)  # (a file still being written waits for the next run)
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    r = cli("archive", inbox, "--out", out, "--json")
+    assert r.exit_code == 0, r.output
+    run = json.loads(r.stdout)
+    [pdf] = [Path(x["path"]) for x in run["rendered"]]
+    log = archive_path.with_name(archive_path.name + ".log")
+    assert log.read_text().splitlines()[-1].endswith(f"  audit log: entry {run['audit_head']['entry']}, hash {run['audit_head']['hash']}")
+    manifest_head = json.loads(__import__("textfile.transcript.manifest", fromlist=["read"]).read(pdf))["audit_head"]
+    assert cli("verify").exit_code == 0 and cli("verify", pdf).exit_code == 0
+    conn = sqlite3.connect(archive_path)
+    conn.execute("DELETE FROM audit_log WHERE id >= ?", (manifest_head["entry"],))  # the transcript's own entry and all after
+    conn.commit()
+    audit.head_path(conn.execute("SELECT archive_id FROM settings").fetchone()[0]).unlink()  # and this machine's record too
+    last = manifest_head["entry"] - 1
+    r = cli("verify", pdf, "--json")
+    assert r.exit_code == 3 and json.loads(r.stdout)[0]["problems"][0] == (
+        f"its manifest records audit entry {manifest_head['entry']}, but the audit log ends at entry {last}: entries were removed"
+        " (or this is an older copy of the archive)")
+    found = problems(cli)
+    assert f"the weekly log ({log}, line {len(log.read_text().splitlines())}) records audit entry {run['audit_head']['entry']}, but the" \
+           f" audit log ends at entry {last}: entries were removed (or this is an older copy of the archive)" in found
