@@ -179,9 +179,11 @@ def _archive_id(conn: sqlite3.Connection) -> str:
 # -- the digests of what each import brought ------------------------------------------------------
 
 # A term of an import's digest: a message as it stands (its id and content hash), or a version of
-# one (what it keeps of the earlier state; a version's number is left out: a fold renumbers).
-TERMS = {"messages": ("m", "json_array(id, content_hash)"),
-         "message_versions": ("v", "json_array(message_id, origin, body, content_hash, at, sent_at, source_zone, earlier)")}
+# one (what it keeps of the earlier state; a version's number is left out: a fold renumbers). Each
+# is the SQL of its term's text for a row prefix ("new.", "old.", "").
+TERMS = {"messages": ("m", lambda r: f"{r}id || ':' || {r}content_hash"),
+         "message_versions": ("v", lambda r: f"json_array({r}message_id, {r}origin, {r}body, {r}content_hash, {r}at, {r}sent_at,"
+                                             f" {r}source_zone, {r}earlier)")}
 _MOD = 1 << 2048  # a sum of 2048-bit terms: no set of rows an attacker can choose sums to another's
 
 
@@ -191,13 +193,17 @@ def term(kind: str, parts: str) -> int:
 
 def watch(conn: sqlite3.Connection) -> None:
     """Collect, in this connection only, the terms every write to messages and versions adds or
-    removes (temporary triggers: nothing in the archive file)."""
-    statements = ["CREATE TEMP TABLE IF NOT EXISTS digest_changes (import_id INTEGER, kind TEXT, sign INTEGER, parts TEXT)"]
+    removes (temporary triggers: nothing in the archive file). New messages are the exception:
+    their one writer counts them in bulk (`count_new_messages`), as a trigger per row made an
+    import of 200,000 messages ~20% slower."""
+    statements = ["CREATE TEMP TABLE IF NOT EXISTS digest_changes (import_id INTEGER, kind TEXT, sign INTEGER, parts TEXT)",
+                  "CREATE TEMP TABLE IF NOT EXISTS digest_sums (import_id INTEGER, kind TEXT, count INTEGER, total TEXT)"]
     for table, (kind, parts) in TERMS.items():
-        new, old = parts.replace("(", "(new.", 1).replace(", ", ", new."), parts.replace("(", "(old.", 1).replace(", ", ", old.")
+        new, old = parts("new."), parts("old.")
+        if table != "messages":
+            statements.append(f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_insert AFTER INSERT ON main.{table} BEGIN"
+                              f" INSERT INTO digest_changes VALUES (new.import_id, '{kind}', 1, {new}); END")
         statements += [
-            f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_insert AFTER INSERT ON main.{table} BEGIN"
-            f" INSERT INTO digest_changes VALUES (new.import_id, '{kind}', 1, {new}); END",
             f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_delete AFTER DELETE ON main.{table} BEGIN"
             f" INSERT INTO digest_changes VALUES (old.import_id, '{kind}', -1, {old}); END",
             f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_update AFTER UPDATE ON main.{table}"
@@ -207,6 +213,17 @@ def watch(conn: sqlite3.Connection) -> None:
         ]
     for statement in statements:
         conn.execute(statement)
+
+
+def count_new_messages(conn: sqlite3.Connection, rows) -> None:
+    """The terms of messages just inserted: (import id, message id, content hash) each."""
+    sums: dict[int, list[int]] = {}
+    for import_id, message_id, content_hash in rows:
+        at = sums.setdefault(import_id, [0, 0])
+        at[0] += term("m", f"{message_id}:{content_hash}")
+        at[1] += 1
+    conn.executemany("INSERT INTO temp.digest_sums VALUES (?, 'm', ?, ?)",
+                     [(i, n, format(total % _MOD, "x")) for i, (total, n) in sums.items()])
 
 
 def recorded_digests(conn: sqlite3.Connection) -> dict[int, dict]:
@@ -220,24 +237,35 @@ def recorded_digests(conn: sqlite3.Connection) -> dict[int, dict]:
 
 def pending_digests(conn: sqlite3.Connection) -> dict[str, dict]:
     """The digests of the imports whose messages or versions changed since the last entry, as they now
-    stand (the terms `watch` collected, added to what the audit log last recorded of each)."""
+    stand (the terms `watch` and `count_new_messages` collected, added to what the audit log last
+    recorded of each)."""
     try:
-        rows = conn.execute("SELECT import_id, kind, sign, parts FROM temp.digest_changes").fetchall()
+        changed = conn.execute("SELECT import_id FROM temp.digest_changes UNION SELECT import_id FROM temp.digest_sums").fetchall()
     except sqlite3.OperationalError:  # not watched (a migration's own connection before m015)
         return {}
-    if not rows:
+    if not changed:
         return {}
-    conn.execute("DELETE FROM temp.digest_changes")
     recorded = recorded_digests(conn)
     sums: dict[int, list[int]] = {}
-    for import_id, kind, sign, parts in rows:
+
+    def at(import_id: int) -> list[int]:
         if import_id not in sums:
             was = recorded.get(import_id, EMPTY)
             sums[import_id] = [int(was["digest"], 16), was["messages"], was["versions"]]
-        at = sums[import_id]
-        at[0] = (at[0] + sign * term(kind, parts)) % _MOD
-        at[1 if kind == "m" else 2] += sign
-    return {str(i): _said(*at) for i, at in sorted(sums.items()) if _said(*at) != recorded.get(i)}
+        return sums[import_id]
+
+    for import_id, kind, sign, parts in conn.execute("SELECT import_id, kind, sign, parts FROM temp.digest_changes"):
+        row = at(import_id)
+        row[0] += sign * term(kind, parts)
+        row[1 if kind == "m" else 2] += sign
+    for import_id, kind, count, total in conn.execute("SELECT import_id, kind, count, total FROM temp.digest_sums"):
+        row = at(import_id)
+        row[0] += int(total, 16)
+        row[1 if kind == "m" else 2] += count
+    conn.execute("DELETE FROM temp.digest_changes")
+    conn.execute("DELETE FROM temp.digest_sums")
+    said = {i: _said(total % _MOD, messages, versions) for i, (total, messages, versions) in sums.items()}
+    return {str(i): d for i, d in sorted(said.items()) if d != recorded.get(i)}
 
 
 EMPTY = {"digest": "0", "messages": 0, "versions": 0}
@@ -252,7 +280,7 @@ def current_digests(conn: sqlite3.Connection) -> dict[int, dict]:
     sums: dict[int, list[int]] = {}
     for table, (kind, parts) in TERMS.items():
         slot = 1 if kind == "m" else 2
-        for import_id, row in conn.execute(f"SELECT import_id, {parts} FROM main.{table}"):
+        for import_id, row in conn.execute(f"SELECT import_id, {parts('')} FROM main.{table}"):
             at = sums.setdefault(import_id, [0, 0, 0])
             at[0] = (at[0] + term(kind, row)) % _MOD
             at[slot] += 1

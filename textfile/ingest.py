@@ -1079,6 +1079,7 @@ class _Writer:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             new_rows,
         )
+        audit.count_new_messages(c, ((row[18], row[0], row[17]) for row in new_rows))  # (their import's digest: audit.py)
         if new_rows:  # the full-text index, in bulk (see migration m004)
             c.execute("INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,))
         if attachment_rows:
