@@ -51,9 +51,9 @@ def started(pid: int) -> int | None:
         return 0
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+        return None if fields[0] in ("Z", "X") else int(fields[19])  # (field 3 is the state, field 22 the start)
+    except (OSError, IndexError, ValueError):
         return None
-    return None if fields[0] in ("Z", "X") else int(fields[19])  # (field 3 is the state, field 22 the start)
 
 
 def owner() -> str:
