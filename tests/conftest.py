@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,6 +58,15 @@ def cli(archive, archive_path):
         return runner.invoke(app, ["--archive", str(archive_path), *map(str, args)], input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def temp_root():
+    """A TMPDIR for commands run as processes: empty, and short (the forkserver's socket is made in
+    it, and a socket's path must fit in 107 bytes)."""
+    folder = Path(tempfile.mkdtemp(prefix="tf-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

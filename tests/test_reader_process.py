@@ -247,21 +247,26 @@ def big_whatsapp(path, lines: int = 60_000):
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
-def test_an_import_stopped_midway_leaves_nothing_and_no_process(tmp_path, archive_path, archive, how):
+def test_an_import_stopped_midway_leaves_nothing_and_no_process(tmp_path, archive_path, archive, temp_root, how):
     """Ctrl-C reaches the whole foreground group (the writer and its reader); SIGKILL only the
-    writer. Either way: the archive as it was, and the reading process gone soon after."""
+    writer. Either way: the archive as it was, the reading process gone soon after without a word
+    (it writes to the same terminal), and nothing left in the temporary folder after the next command."""
     export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")
     before = snapshot(archive)
     archive.close()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "textfile", "--archive", str(archive_path), "import", str(export), "--me", "Alex Owner", "--quiet"],
-        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    command = [sys.executable, "-m", "textfile", "--archive", str(archive_path)]
+    env = dict(os.environ, TMPDIR=str(temp_root))
+    stderr = tmp_path / "stderr"
+    with open(stderr, "w") as err:
+        proc = subprocess.Popen(
+            [*command, "import", str(export), "--me", "Alex Owner", "--quiet"], env=env,
+            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            stdout=subprocess.PIPE, stderr=err, text=True,
+        )
     session = proc.pid
     deadline = time.monotonic() + 60
     while len(in_session(session)) < 3:  # the writer, the forkserver, the reader: mid-import
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        assert proc.poll() is None and time.monotonic() < deadline, stderr.read_text()
         time.sleep(0.05)
     time.sleep(0.5)
     if how == signal.SIGINT:
@@ -274,9 +279,12 @@ def test_an_import_stopped_midway_leaves_nothing_and_no_process(tmp_path, archiv
     while in_session(session) and time.monotonic() < gone_by:
         time.sleep(0.1)
     assert in_session(session) == []
+    assert stderr.read_text() == ""
     with Archive.open(archive_path) as again:
         assert snapshot(again) == before
         assert again.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert subprocess.run([*command, "client", "list", "--json"], env=env, capture_output=True).returncode == 0
+    assert [p.name for p in temp_root.rglob("*")] == [f"textfile-{os.getuid()}"]
 
 
 def in_session(session: int) -> list[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from textfile import __version__, audit, filing, times
+from textfile import __version__, audit, filing, scratch, times
 from textfile.archive import Archive, resolve_path
 from textfile.errors import ImportFailed, InvalidInput, TextfileError
 
@@ -657,7 +658,13 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
 
 def main() -> None:
     os.umask(0o077)  # every file textfile writes is readable by its owner only
-    app(prog_name="textfile")
+    with ExitStack() as run:
+        try:
+            run.enter_context(scratch.run_folder())  # every temporary file of this run, removed at its end
+        except TextfileError as exc:
+            err.print(f"Error: {exc}", markup=False)
+            raise SystemExit(1) from None
+        app(prog_name="textfile")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Starting the processes textfile uses for part of its work (a transcript's rendering workers, an
-import's reading process), so that they run the installed textfile and nothing else.
+import's reading process), so that they run the installed textfile and nothing else, and keep
+their temporary files in the run's folder.
 
 multiprocessing starts its forkserver (which forks the workers) and, with the spawn method, each
 child with `python -c …`: the current directory is first on that interpreter's `sys.path`, and
@@ -7,24 +8,40 @@ Python 3.11's forkserver never applies the parent's path (CPython gh-117378). Ru
 holding a `textfile/` folder (a clone in $HOME, where cron starts), the server imported the
 rendering modules from there, every worker it forked failed to import textfile, and the pool
 started another, for ever. So every child starts with PYTHONSAFEPATH=1 (Python >= 3.11: the
-current directory is not on its path). The variable is set for the start only: this process's
-environment is left as it was, and so is that of anything it starts later.
+current directory is not on its path), and, under the command line, with the run's folder
+(`scratch.py`) as its TMPDIR; multiprocessing's own folder (the forkserver's socket) is that
+folder too, instead of a `pymp-*` folder that a killed run would leave behind. The variables are
+set for the start only: this process's environment is left as it was, and so is that of
+anything it starts later.
 """
 
 from __future__ import annotations
 
 import os
 
+from textfile import scratch
+
 
 def start(process) -> None:
     """Start a multiprocessing process (and the forkserver or resource tracker it may need first)
-    with the current directory off the new interpreter's path."""
-    before = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
+    with the current directory off the new interpreter's path, in the run's temporary folder."""
+    import multiprocessing.process
+
+    run = scratch.current()
+    settings = {"PYTHONSAFEPATH": "1"}
+    if run is not None:
+        settings["TMPDIR"] = str(run)
+        # What multiprocessing.util.get_temp_dir() returns; set, multiprocessing makes no folder
+        # of its own and registers no removal of it at exit (which printed a traceback when the
+        # folder had gone). The run removes it.
+        multiprocessing.process.current_process()._config.setdefault("tempdir", str(run))
+    before = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         process.start()
     finally:
-        if before is None:
-            del os.environ["PYTHONSAFEPATH"]
-        else:
-            os.environ["PYTHONSAFEPATH"] = before
+        for name, value in before.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value

@@ -16,14 +16,13 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Callable
 
-from textfile import __version__, audit, times
+from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive, validate_bates_prefix
 from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 
@@ -95,8 +94,10 @@ def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | Non
 @contextmanager
 def _partial_file(path: Path):
     """The hidden file the PDF is written to before it takes its name, made before any rendering:
-    a place that cannot be written is refused at once, not after minutes of work. Removed at the end."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    a place that cannot be written is refused at once, not after minutes of work. Removed at the
+    end; those a killed transcript left in the folder are removed first (`scratch`)."""
+    scratch.remove_dead_partials(path.parent)
+    partial = scratch.partial_path(path)
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as exc:
@@ -110,7 +111,7 @@ def _partial_file(path: Path):
 def make_transcript(archive: Archive, **options) -> dict:
     """Render, record and write one transcript; returns what was made. Options: those of
     `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…)."""
-    with (_small_page_cache(archive.conn), tempfile.TemporaryDirectory(prefix="textfile-transcript-") as parts,  # mode 0700
+    with (_small_page_cache(archive.conn), scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
           ExitStack() as cleanup):
         return _make_transcript(archive, parts=parts, cleanup=cleanup, **options)
 

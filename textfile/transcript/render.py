@@ -692,13 +692,13 @@ def _serve(conn, ctx: dict, limit: int) -> None:
     `limit` documents or is told there is nothing more (its pipe closed)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it ends us
     try:
-        init_worker(ctx)
-    except Exception as exc:  # fonts, a library WeasyPrint needs, the archive: the reason, in one line
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
-        return
-    gc.freeze()  # what a worker holds for its life is no garbage: the collection after each chunk skips it
-    conn.send(("ready", None))
-    try:
+        try:
+            init_worker(ctx)
+        except Exception as exc:  # fonts, a library WeasyPrint needs, the archive: the reason, in one line
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+            return
+        gc.freeze()  # what a worker holds for its life is no garbage: the collection after each chunk skips it
+        conn.send(("ready", None))
         for _ in range(limit):
             try:
                 function, item = conn.recv()
@@ -709,6 +709,8 @@ def _serve(conn, ctx: dict, limit: int) -> None:
             except Exception as exc:
                 result = ("error", exc)
             conn.send(result)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the main process is gone (killed): nobody to tell, nothing left to do; no traceback on its terminal
     finally:
         close_worker()
 
