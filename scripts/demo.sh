@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 rm -rf demo
 mkdir -m 700 demo
 export TEXTFILE_ARCHIVE="$PWD/demo/archive.db"
+export TEXTFILE_KEY="$PWD/demo/key"  # the key that seals the demo's audit log (yours is ~/.config/textfile/key)
 export COLUMNS="${COLUMNS:-140}"
 
 step() { printf '\n\033[1m$ textfile %s\033[0m\n' "$*"; textfile "$@"; }
@@ -60,4 +61,22 @@ step archive demo/inbox --out demo/transcripts --tz America/New_York
 step deletable
 step verify
 step log --limit 10
+# Tamper evidence: someone with write access to a copy of the archive rewrites a message, recomputes
+# its content hash with textfile's own function, and cuts the last audit entry. verify catches both
+# (the import's digest in its sealed entry, and the head recorded outside the archive): exit 3.
+cp demo/archive.db demo/tampered.db
+python - demo/tampered.db <<'PY'
+import sqlite3, sys
+from textfile.ingest import message_content_hash
+conn = sqlite3.connect(sys.argv[1])
+mid, *row = conn.execute("SELECT m.id, m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to"
+                         " FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.body LIKE '%lease%' LIMIT 1").fetchone()
+row[4] = row[4].replace("lease", "house")
+conn.execute("UPDATE messages SET body = ?, content_hash = ? WHERE id = ?", (row[4], message_content_hash(*row, []), mid))
+conn.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
+conn.commit()
+PY
+printf '
+\033[1m$ textfile --archive demo/tampered.db verify\033[0m   (a copy, edited behind textfile'"'"'s back)\n'
+textfile --archive demo/tampered.db verify || printf '(exit %s: the edit and the missing entry are caught)\n' "$?"
 printf '\nThe demo archive is %s (try: TEXTFILE_ARCHIVE=%s .venv/bin/textfile --help)\n' "$TEXTFILE_ARCHIVE" "$TEXTFILE_ARCHIVE"
