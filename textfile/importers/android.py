@@ -12,8 +12,16 @@ Decisions, and why:
     reported as a warning. A reference split across two chunks is held back until it is whole.
   - Line breaks and tabs some writers leave raw inside attribute values (`body="line one
     line two"`) are the phone's text, but XML reads each as a space: the same stage writes them as
-    references (`&#10;`), which the parser keeps, and says how many. Only those inside a quoted
-    value: the file's own layout between records and attributes is left alone (`_Repair._line_breaks`).
+    references the parser keeps, and says how many. Only those inside a quoted value: the file's own
+    layout between records and attributes is left alone (`_Repair._line_breaks`). Earlier versions
+    read them as spaces (a raw CRLF as one), and a message's body is part of its identity: the
+    identity is still computed from the body as they read it, so an archive they made finds the
+    message again, and its kept line breaks are a new version of it. So the reader must tell a raw
+    line break from one the file writes as `&#10;` (always read as a line break): raw ones are
+    written as references to noncharacters no phone writes (U+FDD0 CR, U+FDD1 LF, U+FDD2 TAB), which
+    the parser's target reads back (`_Repair.unmark`). A file that holds one of U+FDD0-U+FDD3 itself
+    (raw or as a reference) has each written after U+FDD3, which says the next is the file's own:
+    read back as written, never as a line break.
   - No DTD, no entities: a DOCTYPE is refused before the parser sees a byte (an entity bomb cannot
     be defused by a parser that has `huge_tree` on), so only the five predefined entities exist,
     and the parser loads nothing (no DTD, no network). An undefined `&name;` is a clear error.
@@ -159,7 +167,13 @@ _FFFD_REF = b"&#xFFFD;"
 # a start tag between attributes, or in an attribute value (then the state is its quote).
 _OUTSIDE, _IN_TAG, _AFTER_LT = b"", b"<", b"<<"  # _AFTER_LT: a "<" ends the data; what follows it says which
 _LINE_BREAK_BYTES = (b"\n", b"\r", b"\t")
-_LINE_BREAK_REFERENCES = {10: b"&#10;", 13: b"&#13;", 9: b"&#9;"}
+# A raw CR, LF, TAB inside a value, written as a reference to a noncharacter (_Repair.unmark reads it back).
+_LINE_BREAK_REFERENCES = {13: b"&#xFDD0;", 10: b"&#xFDD1;", 9: b"&#xFDD2;"}
+_OWN_MARK = b"&#xFDD3;"  # written before the file's own U+FDD0-U+FDD3: the next character is the file's
+_OWN_RAW = re.compile(rb"\xef\xb7[\x90-\x93]")  # U+FDD0-U+FDD3 in UTF-8 (0xEF is never a continuation byte)
+_MARKED = re.compile("\ufdd3(.)|\ufdd0\ufdd1|[\ufdd0-\ufdd2]", re.S)
+_AS_WRITTEN = {"\ufdd0": "\r", "\ufdd1": "\n", "\ufdd2": "\t", "\ufdd0\ufdd1": "\r\n"}
+READ_BEFORE = "\0read before"  # the key of a record's values as earlier versions read them (no XML name holds "\0")
 _NOT_IN_VALUE = re.compile(rb"[ \t\r\n]*<")
 _TAG_STOP = re.compile(rb"[\"'>]")
 
@@ -196,14 +210,14 @@ def _xml_char(cp: int) -> bool:
     return cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
 
 
-def _repair_run(run: bytes) -> tuple[bytes, int, int]:
+def _repair_run(run: bytes) -> tuple[bytes, int, int, int]:
     """A run of adjacent character references repaired: (the run as the parser gets it, surrogate
-    pairs joined, references replaced by U+FFFD)."""
+    pairs joined, references replaced by U+FFFD, references to U+FDD0-U+FDD3 written after _OWN_MARK)."""
     refs = [(m.group(0), int(m.group(1), 16) if m.group(1) else int(m.group(2))) for m in _REF.finditer(run)]
-    if all(_xml_char(cp) for _, cp in refs):
-        return run, 0, 0
+    if all(_xml_char(cp) and not 0xFDD0 <= cp <= 0xFDD3 for _, cp in refs):
+        return run, 0, 0, 0
     out = []
-    pairs = replaced = 0
+    pairs = replaced = own = 0
     i = 0
     while i < len(refs):
         text, cp = refs[i]
@@ -212,13 +226,16 @@ def _repair_run(run: bytes) -> tuple[bytes, int, int]:
             pairs += 1
             i += 2
             continue
-        if _xml_char(cp):
+        if 0xFDD0 <= cp <= 0xFDD3:
+            out += (_OWN_MARK, text)
+            own += 1
+        elif _xml_char(cp):
             out.append(text)
         else:
             out.append(_FFFD_REF)
             replaced += 1
         i += 1
-    return b"".join(out), pairs, replaced
+    return b"".join(out), pairs, replaced, own
 
 
 class _Repair:
@@ -228,8 +245,9 @@ class _Repair:
         self.pairs = 0  # surrogate pairs joined into one character
         self.replaced = 0  # lone surrogates, forbidden references and raw control bytes → U+FFFD
         self.pending = b""
-        self.runs: dict[bytes, tuple[bytes, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
-        self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, kept as references
+        self.runs: dict[bytes, tuple[bytes, int, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
+        self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, written as references to U+FDD0-U+FDD2
+        self.marked = False  # whether any were, or the file's own U+FDD0-U+FDD3 were written after _OWN_MARK (`unmark`)
         self.state = _OUTSIDE  # where the data fed so far ends: _OUTSIDE, _IN_TAG, _AFTER_LT or in a value (its quote)
 
     def _references(self, data: bytes) -> bytes:
@@ -252,10 +270,11 @@ class _Repair:
                 found = _repair_run(text)
                 if len(text) <= 64 and len(self.runs) < 10_000:
                     self.runs[text] = found
-            fixed, pairs, replaced = found
-            if pairs or replaced:
+            fixed, pairs, replaced, own = found
+            if pairs or replaced or own:
                 self.pairs += pairs
                 self.replaced += replaced
+                self.marked = self.marked or own > 0
                 pieces.append(data[done:amp])
                 pieces.append(fixed)
                 done = end
@@ -281,12 +300,18 @@ class _Repair:
                 whole = _REF.fullmatch(data, amp, cut) if amp >= 0 else None
                 if whole and 0xD800 <= (int(whole.group(1), 16) if whole.group(1) else int(whole.group(2))) <= 0xDBFF:
                     cut = amp
+            elif data[cut - 1:cut] == b"\xef" or data[cut - 2:cut] == b"\xef\xb7":  # maybe U+FDD0-U+FDD3 cut in two
+                cut = data.rindex(b"\xef", max(0, cut - 2), cut)
             data, self.pending = data[:cut], data[cut:]
         # One bytes.find (memchr) per control byte: several times faster than a pass of translate().
         if any(control in data for control in _RAW_CONTROL_BYTES):
             data, n = _RAW_CONTROL.subn(b"\xef\xbf\xbd", data)
             self.replaced += n
-        return self._line_breaks(self._references(data))
+        data = self._references(data)
+        if b"\xef\xb7" in data:  # (after the references: the marks written are references to U+FDD3)
+            data, n = _OWN_RAW.subn(_OWN_MARK + rb"\g<0>", data)
+            self.marked = self.marked or n > 0
+        return self._line_breaks(data)
 
     def _line_breaks(self, data: bytes) -> bytes:
         """`data` with each raw CR, LF and TAB inside an attribute value written as a character
@@ -321,8 +346,40 @@ class _Repair:
         if not pieces:
             return data
         self.line_breaks += len(pieces) // 2
+        self.marked = True
         pieces.append(data[kept:])
         return b"".join(pieces)
+
+    def unmark(self, attrib: dict) -> None:
+        """An element's attributes read back (the parser's target calls it once anything was marked):
+        each raw line break as written (CR, LF, TAB; a CR and an LF one after the other are a CRLF),
+        the file's own U+FDD0-U+FDD3 as themselves; and under READ_BEFORE, the values that held a raw
+        line break as earlier versions read them: each a space (a CRLF one space, as XML reads it)."""
+        before = None
+        for name, value in attrib.items():
+            if value.isascii() or _MARKED.search(value) is None:
+                continue
+            if before is None:
+                before = {}
+            before[name] = _MARKED.sub(_as_read_before, value)
+            attrib[name] = _MARKED.sub(_as_written, value)
+        if before is not None:
+            attrib[READ_BEFORE] = before
+
+
+def _as_written(mark: re.Match) -> str:
+    return mark.group(1) or _AS_WRITTEN[mark.group(0)]
+
+
+def _as_read_before(mark: re.Match) -> str:
+    return mark.group(1) or " "
+
+
+def _read_before(attrib: dict, name: str, value: str | None) -> str | None:
+    """`value`, attribute `name` as read now, as earlier versions read it (raw line breaks as spaces,
+    _Repair.unmark): what a message's identity is computed from."""
+    before = attrib.get(READ_BEFORE)
+    return before.get(name, value) if before is not None else value
 
 
 class _Utf16AsUtf8:
@@ -1052,7 +1109,7 @@ class _Reader:
             conversation=conversation,
             # Identity as earlier versions keyed it (they read an unknown type as "in"): an archive
             # made by them must not get a second copy of the message when it is imported again.
-            identity=("sms", thread.legacy, date, direction if direction != "system" else "in", body),
+            identity=("sms", thread.legacy, date, direction if direction != "system" else "in", _read_before(attrib, "body", body)),
             sent_at=sent_at,
             direction=direction,
             sender=sender,
@@ -1212,14 +1269,14 @@ class _Reader:
                 if text is not None:
                     texts.append(text)
                     if digest is not None:
-                        digest.update(b"t" + text.encode("utf-8", "surrogatepass") + b"\0")
+                        digest.update(b"t" + _read_before(part, "text", text).encode("utf-8", "surrogatepass") + b"\0")
                 continue
             if data is None:
                 if text is not None:  # e.g. text/x-vCard carried as text
                     payload = text.encode("utf-8", "surrogatepass")
                     attachments.append(Attachment(name, ct or None, data=payload))
                     if digest is not None:
-                        digest.update(b"a" + hashlib.sha256(payload).digest())
+                        digest.update(b"a" + hashlib.sha256(_read_before(part, "text", text).encode("utf-8", "surrogatepass")).digest())
                 else:
                     attachments.append(Attachment(name, ct or None, missing_reason="not included in the backup"))
                     if digest is not None:
@@ -1229,7 +1286,7 @@ class _Reader:
             if raw is None:
                 attachments.append(Attachment(name, ct or None, missing_reason=f"corrupt base64: {problem}"))
                 if digest is not None:
-                    digest.update(b"c" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).digest())
+                    digest.update(b"c" + hashlib.sha256(_read_before(part, "data", data).encode("utf-8", "surrogatepass")).digest())
                 notices.append(Notice(f"{ref}: attachment {name or position + 1} has corrupt base64 ({problem}); kept as missing"))
             else:
                 attachments.append(Attachment(name, ct or None, data=raw))
@@ -1367,7 +1424,8 @@ class _Backup:
     no element proxies, no clearing, plain dict lookups.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, repair: _Repair) -> None:
+        self.repair = repair  # what was written before the parser saw it, read back (`_Repair.unmark`)
         self.depth = 0
         self.root: dict | None = None  # the root's attributes (its declared count)
         self.records: list[tuple[str, dict, list]] = []  # (tag, attributes, [(container tag, attributes)])
@@ -1375,6 +1433,8 @@ class _Backup:
         self.container = ""
 
     def start(self, tag: str, attrib: dict) -> None:
+        if self.repair.marked:
+            self.repair.unmark(attrib)
         self.depth += 1
         depth = self.depth
         if depth == 2:
@@ -1428,7 +1488,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     reader = _Reader(path, options, root)
     yield from reader.said()
     repair = _Repair()
-    backup = _Backup()
+    backup = _Backup(repair)
     parser = etree.XMLParser(
         target=backup, huge_tree=True, no_network=True, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
     )
