@@ -1372,8 +1372,23 @@ def test_line_breaks_written_raw_inside_attributes_are_kept(tmp_path):
     assert shape(msgs["sms 1"]) == (SAM, "in", SAM_P, utc(2024, 3, 1, 17, 0), RAW_BODIES["sms 1"], "SMS", "message", "received",
                                     frozenset(), None, "UTC", ())
     assert [r for r in got if isinstance(r, Notice)] == [
-        Notice("kept 8 line breaks and tabs written raw inside attribute values as they are (an XML parser reads each as a space)",
-               "assumption"), TAKEN]
+        Notice("kept 5 line breaks, 1 CRLF line break and 1 tab written raw inside attribute values as they are (an XML parser reads"
+               " each as a space, and earlier versions did: each message is still identified by that reading)", "assumption"), TAKEN]
+
+
+@pytest.mark.parametrize(("bodies", "kept"), [
+    (["a\tb\tc"], "2 tabs"),
+    (["one\rtwo"], "1 carriage return (CR)"),
+    (["one\r\ntwo", "three\r\nfour\r\n"], "3 CRLF line breaks"),
+    (["a\nb", "c\r\nd\re\tf\ng"], "2 line breaks, 1 CRLF line break, 1 carriage return (CR) and 1 tab"),
+], ids=["tabs only", "a lone CR", "CRLF only", "every kind"])
+def test_the_notice_names_each_kind_of_raw_line_break_kept(tmp_path, bodies, kept):
+    """Review C5: a tab is no line break, a CRLF is one line break (not two), each kind is counted by its name."""
+    got = records(backup(tmp_path / "sms.xml", *(sms_line(SAM, T0 + i * 60_000, 1, body) for i, body in enumerate(bodies))))
+    assert [m.body for m in got if isinstance(m, Message)] == bodies
+    assert [r for r in got if isinstance(r, Notice)][0] == Notice(
+        f"kept {kept} written raw inside attribute values as they are (an XML parser reads each as a space, and earlier versions"
+        " did: each message is still identified by that reading)", "assumption")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])

@@ -173,6 +173,9 @@ _OWN_MARK = b"&#xFDD3;"  # written before the file's own U+FDD0-U+FDD3: the next
 _OWN_RAW = re.compile(rb"\xef\xb7[\x90-\x93]")  # U+FDD0-U+FDD3 in UTF-8 (0xEF is never a continuation byte)
 _MARKED = re.compile("\ufdd3(.)|\ufdd0\ufdd1|[\ufdd0-\ufdd2]", re.S)
 _AS_WRITTEN = {"\ufdd0": "\r", "\ufdd1": "\n", "\ufdd2": "\t", "\ufdd0\ufdd1": "\r\n"}
+# What each is called in the notice that says how many were kept (singular, plural).
+_KEPT_NAMES = {"\ufdd1": ("line break", "line breaks"), "\ufdd0\ufdd1": ("CRLF line break", "CRLF line breaks"),
+               "\ufdd0": ("carriage return (CR)", "carriage returns (CR)"), "\ufdd2": ("tab", "tabs")}
 READ_BEFORE = "\0read before"  # the key of a record's values as earlier versions read them (no XML name holds "\0")
 _NOT_IN_VALUE = re.compile(rb"[ \t\r\n]*<")
 _TAG_STOP = re.compile(rb"[\"'>]")
@@ -248,6 +251,7 @@ class _Repair:
         self.runs: dict[bytes, tuple[bytes, int, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
         self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, written as references to U+FDD0-U+FDD2
         self.marked = False  # whether any were, or the file's own U+FDD0-U+FDD3 were written after _OWN_MARK (`unmark`)
+        self.kept: dict[str, int] = {}  # the raw line breaks `unmark` read back, by mark (a CRLF as one: _KEPT_NAMES)
         self.state = _OUTSIDE  # where the data fed so far ends: _OUTSIDE, _IN_TAG, _AFTER_LT or in a value (its quote)
 
     def _references(self, data: bytes) -> bytes:
@@ -362,13 +366,24 @@ class _Repair:
             if before is None:
                 before = {}
             before[name] = _MARKED.sub(_as_read_before, value)
-            attrib[name] = _MARKED.sub(_as_written, value)
+            attrib[name] = _MARKED.sub(self._as_written, value)
         if before is not None:
             attrib[READ_BEFORE] = before
 
+    def _as_written(self, mark: re.Match) -> str:
+        if mark.group(1):
+            return mark.group(1)
+        self.kept[mark.group(0)] = self.kept.get(mark.group(0), 0) + 1
+        return _AS_WRITTEN[mark.group(0)]
 
-def _as_written(mark: re.Match) -> str:
-    return mark.group(1) or _AS_WRITTEN[mark.group(0)]
+    def kept_notice(self) -> Notice | None:
+        """What raw line breaks were kept, each kind by its name ("5 line breaks, 1 CRLF line break and 1 tab")."""
+        said = [f"{n} {names[n > 1]}" for mark, names in _KEPT_NAMES.items() if (n := self.kept.get(mark))]
+        if not said:
+            return None
+        listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+        return Notice(f"kept {listed} written raw inside attribute values as they are (an XML parser reads each as a space, and"
+                      " earlier versions did: each message is still identified by that reading)", "assumption")
 
 
 def _as_read_before(mark: re.Match) -> str:
@@ -1537,9 +1552,8 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             f"{n} {tag}" for tag, n in (ordinals | others).items() if n) + "); imported what is there")
     if repair.pairs:
         yield Notice(f"repaired {repair.pairs} emoji written as UTF-16 surrogate-pair references", "assumption")
-    if repair.line_breaks:
-        yield Notice(f"kept {repair.line_breaks} line break{'s' if repair.line_breaks > 1 else ''} and tabs written raw inside"
-                     " attribute values as they are (an XML parser reads each as a space)", "assumption")
+    if (kept := repair.kept_notice()) is not None:
+        yield kept
     if repair.replaced:
         yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
     yield from reader.spelling_notices()
