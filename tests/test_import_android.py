@@ -1629,6 +1629,38 @@ def test_the_backups_mms_name_the_phones_number(tmp_path, mms, sender, said):
     assert [r for r in got if isinstance(r, Notice)] == [Notice(said, "assumption")]
 
 
+def test_the_phones_number_is_read_wherever_the_reads_cut_the_backup(tmp_path, monkeypatch):
+    """Review B2: the pass for the phone's own number jumps from MMS to MMS and reads sub_id per read; what it finds is the
+    same wherever a read ends (inside the media, a tag, a value), and a value that says sub_id= or type= is no attribute."""
+    media = base64.b64encode(bytes(range(256)) * 3).decode()
+    photo = RECEIVED_AT_WORK.replace("</parts>", f'<part seq="1" ct="image/jpeg" cl="a.jpg" data="{media}" /></parts>')
+    draft = '<mms date="1761652990000" msg_box="3" address="+12025550143" sub_id="1" />\n'
+    sent = _mms(1761653000000, 2, WORK, ("+12025550143",)).replace('sub_id="1"', "sub_id = '1'").replace(
+        "</addrs>", f'<addr address="{HOME}" contact_name=" type=\'137\'" type="151" /></addrs>')  # the owner's other phone got it
+    path = _work_phone(tmp_path, photo, draft, sent)
+    path.write_text(path.read_text().replace('body="Hi, on your work phone?"', 'body="Hi, sub_id=\'2\' on your work phone?" sub_id="1"'))
+    data = path.read_bytes()
+    for size in [android.SCAN_CHUNK, *range(1, len(data) + 1)]:
+        monkeypatch.setattr(android, "SCAN_CHUNK", size)
+        named, sims = android._own_numbers_in(path, "US", frozenset({WORK, HOME}))
+        assert ({n: str(refs) for n, refs in named.items()}, sims) == ({WORK: "mms 1, mms 3"}, {"1"}), size
+
+
+def test_a_call_log_is_not_read_for_the_phones_number(tmp_path, monkeypatch):
+    """A call log has no MMS: it names no number as the phone's own, without reading it once more for one (review B2)."""
+    path = tmp_path / "calls.xml"
+    path.write_text("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<calls count=\"1\">\n"
+                    '  <call number="+12025550143" duration="60" date="1761652800000" type="2" sub_id="1" contact_name="Maria Lopez" />\n'
+                    "</calls>\n", encoding="utf-8")
+    monkeypatch.setattr(android, "_own_numbers_in", lambda *_: pytest.fail("a call log read for the phone's number"))
+    got = records(path, TWO_PHONES)
+    assert [m.sender for m in got if isinstance(m, Message)] == [RIVERA_WITH_NO_NUMBER]
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        "which of the owner's numbers (+12025550100, +12025550101) this phone had is not known: no MMS of this backup names the"
+        " phone's own number, and --me did not; what it sent is attributed to Alex Rivera, with no number (--me with the phone's"
+        " number names it)", "assumption")]
+
+
 def test_me_that_is_none_of_two_numbers_names_no_number(tmp_path):
     got = records(_work_phone(tmp_path), replace(TWO_PHONES, me="202-555-0177"))
     assert messages(_work_phone(tmp_path), replace(TWO_PHONES, me="202-555-0177"))["sms 2"].sender == RIVERA_WITH_NO_NUMBER

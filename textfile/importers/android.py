@@ -647,6 +647,11 @@ def _raw_reads(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return html.unescape(text) if "&" in text else text
+
+
 def _international_forms(path: Path, region: str, root: str) -> dict[str, set[str]]:
     """Every international number the backup writes (an address, or a call's number, that reads as
     E.164), by the digits it is dialed with in its own country: "0669462731" -> {"+33669462731"}.
@@ -669,10 +674,7 @@ def _international_forms(path: Path, region: str, root: str) -> dict[str, set[st
         values.add(double or single)
     forms: dict[str, set[str]] = {}
     for value in values:
-        text = value.decode("utf-8", "replace")
-        if "&" in text:
-            text = html.unescape(text)
-        for raw_address in text.split("~"):
+        for raw_address in _text(value).split("~"):
             handle = phones.normalize_handle(raw_address, region) if raw_address.strip() else ""
             if handle.startswith("+"):
                 digits = phones.national_digits(handle)
@@ -690,53 +692,84 @@ def _own_numbers(direction: str, addrs, numbers: frozenset[str]) -> list[str]:
     return [h for t, h in addrs if t == own and h in numbers]
 
 
-# <mms … msg_box="2" … sub_id="1"> … <addr address="+12025550101" type="137" charset="106" /> …
-# <sms … sub_id="1" … />, <call … sub_id="2" … />
-_OWN_TAG = re.compile(rb"""<(mms|addr|sms|call)\b((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
-_TAG_VALUE = {name: re.compile(rb"\s" + name + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')""") for name in (b"msg_box", b"sub_id", b"address", b"type")}
+# <mms … msg_box="2" …> … <addr address="+12025550101" type="137" charset="106" /> … </mms>
+_OWN_TAG = re.compile(rb"""<(mms|addr)\b((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>""")
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# <sms … sub_id="1" … />, <mms … sub_id="1">, <call … sub_id="2" … />: a record's sub_id, the values
+# before it skipped whole (a body may say sub_id=); _ANY_SIM finds each, and maybe more (in a body).
+_SIM = re.compile(rb"""<(?:sms|mms|call)\b(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*?\s+sub_id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ANY_SIM = re.compile(rb"""sub_id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def _value(name: bytes, attributes: bytes) -> str | None:
-    match = _TAG_VALUE[name].search(attributes)
-    if match is None:
-        return None
-    text = (match.group(1) if match.group(1) is not None else match.group(2)).decode("utf-8", "replace")
-    return html.unescape(text) if "&" in text else text
+def _values(attributes: bytes) -> dict[bytes, bytes]:
+    """The attributes of a tag _OWN_TAG matched, by name (each value read whole: a value cannot pass for an attribute)."""
+    return {name: double or single for name, double, single in _ATTRIBUTE.findall(attributes)}
 
 
 def _own_numbers_in(path: Path, region: str, numbers: frozenset[str]) -> tuple[dict[str, _Refs], set[str]]:
     """Which of the owner's `numbers` the backup's MMS name as the phone's own (`_own_numbers`),
     each with the MMS that name it, and the SIMs (`sub_id` 0 and above) its records were sent or
     received with. One pass over the raw bytes without the XML parser, as `_international_forms`:
-    read before the records, whose sender it decides. A start tag holds no "<", so every tag that
-    begins before the last "<" of a read ends within it; the rest is read with the next."""
+    read before the records, whose sender it decides. Cheap beside the parse: a regular expression
+    per read finds the sub_id values, and bytes.find jumps from an MMS to its <addr> and its end,
+    past the media, then to the next MMS; an address is normalized once. A start
+    tag holds no "<", so every tag that begins before the last "<" of a read ends within it; the rest
+    is read with the next."""
     named: dict[str, _Refs] = {}
-    sims: set[str] = set()
+    sims: set[bytes] = set()  # every sub_id as written
+    handles: dict[bytes, str] = {}  # an address as written -> normalized
     n_mms = 0
-    direction, addrs = None, []  # of the MMS being read
+    direction, addrs, in_mms = None, [], False  # of the MMS being read
 
     def close_mms() -> None:
+        nonlocal direction, in_mms
         for number in _own_numbers(direction, addrs, numbers) if direction else ():
             named.setdefault(number, _Refs()).add(f"mms {n_mms}")
+        direction, in_mms = None, False
+
+    def sub_ids(data: bytes, start: int, stop: int) -> None:
+        # A backup writes one or two sub_id values a million times: where _ANY_SIM finds none but
+        # those already read, _SIM (several times slower) has nothing to add.
+        if not sims.issuperset(double or single for double, single in _ANY_SIM.findall(data, start, stop)):
+            sims.update(double or single for double, single in _SIM.findall(data, start, stop))
 
     def read(data: bytes, end: int) -> None:
-        nonlocal n_mms, direction, addrs
-        for match in _OWN_TAG.finditer(data, 0, end):
-            tag, attributes = match.groups()
-            if tag == b"addr":
-                address, kind = _value(b"address", attributes), _value(b"type", attributes)
-                if address and kind:
-                    addrs.append((kind, phones.normalize_handle(address, region)))
-                continue
-            close_mms()
-            direction, addrs = None, []
-            sim = _value(b"sub_id", attributes)
-            if sim is not None and sim.strip().isdigit():
-                sims.add(sim.strip())
-            if tag == b"mms":
+        nonlocal n_mms, direction, addrs, in_mms
+        at = 0
+        while True:
+            if not in_mms:  # the records up to the next MMS, then its start tag
+                lt = data.find(b"<mms", at, end)
+                sub_ids(data, at, end if lt < 0 else lt)
+                if lt < 0:
+                    return
+                tag = _OWN_TAG.match(data, lt, end)
+                if tag is None or tag.group(1) != b"mms":
+                    at = lt + 4
+                    continue
+                sub_ids(data, lt, tag.end())
                 n_mms += 1
-                box = _int(_value(b"msg_box", attributes))
-                direction = "in" if box == 1 else ("out" if box in BOX_STATUS else None)
+                box = _int(_text(_values(tag.group(2)).get(b"msg_box", b"")))
+                direction, addrs, in_mms = "in" if box == 1 else ("out" if box in BOX_STATUS else None), [], True
+                at = tag.end()
+                if tag.group(3):  # <mms … />: nothing inside
+                    close_mms()
+                    continue
+            # Inside an MMS, from "<" to "<" (memchr: past the media in one step) to its end.
+            lt = data.find(b"<", at, end)
+            while lt >= 0 and not data.startswith(b"</mms", lt):
+                tag = _OWN_TAG.match(data, lt, end) if data.startswith(b"<addr", lt) else None
+                if tag is not None and tag.group(1) == b"addr":
+                    values = _values(tag.group(2))
+                    address, kind = values.get(b"address"), values.get(b"type")
+                    if address and kind:
+                        if address not in handles:
+                            handles[address] = phones.normalize_handle(_text(address), region)
+                        addrs.append((_text(kind), handles[address]))
+                lt = data.find(b"<", lt + 1, end)
+            if lt < 0:
+                return
+            close_mms()
+            at = lt + 5
 
     tail = b""
     for chunk in _raw_reads(path):
@@ -746,8 +779,9 @@ def _own_numbers_in(path: Path, region: str, numbers: frozenset[str]) -> tuple[d
         read(data, cut)
         tail = data[cut:]
     read(tail, len(tail))
-    close_mms()
-    return named, sims
+    if in_mms:
+        close_mms()
+    return named, {sim for sim in (_text(raw).strip() for raw in sims) if sim.isdigit()}
 
 
 class _Reader:
@@ -808,7 +842,8 @@ class _Reader:
             return me, "--me"
         if len(numbers) == 1:
             return numbers[0], "only"
-        named, sims = _own_numbers_in(self.path, self.region, self.numbers)
+        # (A call log names no number as the phone's own: it has no MMS.)
+        named, sims = _own_numbers_in(self.path, self.region, self.numbers) if self.root != "calls" else ({}, set())
         if len(named) == 1 and len(sims) <= 1:
             (number, refs), = named.items()
             others = ", ".join(n for n in numbers if n != number)
