@@ -46,7 +46,10 @@ Decisions:
 - Media: a line names a file by its exact name, or by that name plus one extension the phone added
   ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
   no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
-  zipping is skipped by name, so no file of an export goes unaccounted for.
+  zipping is skipped by name, so no file of an export goes unaccounted for. A member that cannot
+  be read (damaged, encrypted) does not cost the chat: a line's attachment is missing with the
+  reason, and said; a file no line names is skipped with it. A member holding more than it
+  declares refuses the zip, as the declared sizes are what its limits were checked on (`_member`).
 - Media the export left out: iOS says what kind ("image omitted", "Bild weggelassen"), Android's
   "<Media omitted>" does not. The attachment's missing reason keeps the kind in English and the
   placeholder as the export wrote it ('image omitted by export (the export wrote "Bild
@@ -68,8 +71,10 @@ Decisions:
 from __future__ import annotations
 
 import codecs
+import copy
 import hashlib
 import io
+import lzma
 import mimetypes
 import re
 import struct
@@ -191,9 +196,45 @@ def _hour(H: str, ap: str | None, ap0: str | None) -> int:
 # Reading the source: a .txt (with its media maybe beside it) or a .zip (chat text + media)
 # --------------------------------------------------------------------------------------------
 
-# Everything reading a damaged zip can raise (zipfile lets zlib's and struct's errors through).
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+# Everything reading a damaged zip can raise (zipfile lets zlib's, lzma's and struct's errors through).
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, NotImplementedError,
                RuntimeError, KeyError, IndexError, struct.error, UnicodeDecodeError)
+
+
+class _Unreadable(Exception):
+    "A zip member that cannot be read as the zip declares it (the message says why: 'encrypted …', 'damaged …')."
+
+
+class _LargerThanDeclared(_Unreadable):
+    "A zip member that holds more than the size the zip declares (a zip bomb's way past the limits): the zip is refused."
+
+
+def _member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, keep: bool = True) -> bytes:
+    """A zip member's bytes (b"" unless `keep`), read to the end and checked, or _Unreadable saying
+    what is wrong. zipfile stops at the declared size and calls what it cut off a "Bad CRC-32":
+    the member is read one byte past it instead, its CRC-32 checked here, so the two are told apart."""
+    if member.flag_bits & 1:
+        raise _Unreadable("encrypted (a password is needed to read it)")
+    probe = copy.copy(member)
+    probe.file_size = member.file_size + 1
+    del probe.CRC  # (zipfile checks none)
+    kept, size, crc = [], 0, 0
+    try:
+        with zf.open(probe) as fp:
+            while piece := fp.read(1 << 20):
+                size += len(piece)
+                crc = zlib.crc32(piece, crc)
+                if keep:
+                    kept.append(piece)
+    except NotImplementedError as exc:  # (zipfile's words: "That compression method is not supported")
+        raise _Unreadable(f"compressed in a way that cannot be read here ({exc})") from None
+    except _ZIP_ERRORS as exc:
+        raise _Unreadable(f"damaged ({exc})") from None
+    if size > member.file_size:
+        raise _LargerThanDeclared(f"larger than it declares ({member.file_size:,} bytes)")
+    if crc != member.CRC:
+        raise _Unreadable("damaged (its content does not match its CRC-32)")
+    return b"".join(kept)
 
 
 @dataclass
@@ -297,7 +338,7 @@ _ADDED_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .webp .heic .heif .mp4 .3gp 
 @dataclass(eq=False)
 class _File:
     name: str  # as the zip or the folder writes it
-    read: Callable[[], bytes | None]  # None: not to be read (a link out of the export folder, unreadable)
+    read: Callable[[], bytes | None]  # None: not to be read (a link out of the export folder, unreadable); raises _Unreadable
 
 
 def _is_litter(name: str) -> bool:
@@ -326,6 +367,7 @@ class _Media:
         self.longer: dict[str, list[_File]] = {}  # a name -> the files named it plus one added extension
         self.used: set[int] = set()  # ids of the files a line named
         self.converted: list[tuple[int, str, str]] = []  # (line, name written, file taken) by an added extension
+        self.unreadable: list[tuple[int, str, str]] = []  # (line, file, why) of a file a line names that cannot be read
 
     def index(self) -> list[_File]:
         if self.files is None:
@@ -521,13 +563,9 @@ def _open_source(path: Path) -> _Source:
 
         def read(member: zipfile.ZipInfo) -> bytes:
             try:
-                with zf.open(member) as fp:  # ZipExtFile stops at the declared (checked) size
-                    data = fp.read(member.file_size + 1)
-            except _ZIP_ERRORS as exc:
-                raise ImportFailed(path, f"cannot read {member.filename!r} from the zip ({exc})") from None
-            if len(data) > member.file_size:
-                raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
-            return data
+                return _member(zf, member)
+            except _LargerThanDeclared as why:
+                raise ImportFailed(path, f"refusing zip: member {member.filename!r} is {why}") from None
 
         return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close,
                        enc)
@@ -1996,7 +2034,11 @@ def _attachment(source: _Source, name: str | None, omitted: str | None, line: in
     found = source.media.find(name, line) if source.media is not None else "file not found beside the chat text"
     if isinstance(found, str):
         return Attachment(name, _mime(name), missing_reason=found)
-    data = found[0].read()
+    try:
+        data = found[0].read()
+    except _Unreadable as why:
+        source.media.unreadable.append((line, found[0].name, str(why)))
+        return Attachment(name, _mime(name), missing_reason=f"in the zip, but {why}")
     if data is None:
         return Attachment(name, _mime(name), missing_reason=source.media.missing)
     return Attachment(found[1], _mime(found[1]), data=data)
@@ -2016,13 +2058,19 @@ def _media_records(source: _Source, conversation: Conversation) -> Iterator[Reco
         more = f"; and {len(media.converted) - 3} more" if len(media.converted) > 3 else ""
         yield Notice(f"{name}: {len(media.converted)} attachment{'s' if len(media.converted) != 1 else ''} found under the name "
                      f"the chat gives plus an extension the phone added ({shown}{more})", kind="assumption")
+    for line, file_name, why in media.unreadable:
+        yield Notice(f"{name}: {file_name!r}, which line {line} attaches, is {why}: the attachment is recorded as missing")
     if not media.whole_export:
         return
     kept = []
     for f in media.index():
         if id(f) in media.used:
             continue
-        data = f.read()
+        try:
+            data = f.read()
+        except _Unreadable as why:
+            yield Skipped(f"{f.name!r}, named by no message, cannot be read from the zip: it is {why}", f.name)
+            continue
         if data is None:
             yield Skipped("file in the export folder that cannot be read, or a link to a file outside it", f.name)
             continue
