@@ -25,6 +25,8 @@ Decisions, and why:
   - No DTD, no entities: a DOCTYPE is refused before the parser sees a byte (an entity bomb cannot
     be defused by a parser that has `huge_tree` on), so only the five predefined entities exist,
     and the parser loads nothing (no DTD, no network). An undefined `&name;` is a clear error.
+    `detect` takes a backup with a DOCTYPE for one (`_DOCTYPE_BACKUP`), so that this refusal is
+    what the user reads, not "unrecognized export".
   - A conversation is keyed by its participants without the owner: the normalized address for
     one-to-one threads ("+12025550123"), "~"-joined sorted handles for groups. SMS, MMS and calls
     with the same number land in the same conversation, whichever way the number was written.
@@ -426,6 +428,11 @@ def _root_name(head: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
+# <!DOCTYPE smses [ <!ENTITY lol "lol"> … ]> or <!DOCTYPE lolz […]><smses count="1">: a backup with a
+# DOCTYPE, for `read` to refuse by name (an entity bomb is not "an unrecognized export").
+_DOCTYPE_BACKUP = re.compile(rb"<!DOCTYPE\s+(?:smses|calls)\b|<(?:smses|calls)[\s/>]")
+
+
 def detect(path: Path) -> bool:
     path = Path(path)
     if not path.is_file():
@@ -434,7 +441,8 @@ def detect(path: Path) -> bool:
         head = fh.read(8192)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "replace").encode("utf-8")
-    return _root_name(head) in ROOTS
+    root = _root_name(head)
+    return root in ROOTS or (root == "!DOCTYPE" and _DOCTYPE_BACKUP.search(head) is not None)
 
 
 # ---------------------------------------------------------------- handles and conversations

@@ -50,6 +50,8 @@ Decisions:
   be read (damaged, encrypted) does not cost the chat: a line's attachment is missing with the
   reason, and said; a file no line names is skipped with it. A member holding more than it
   declares refuses the zip, as the declared sizes are what its limits were checked on (`_member`).
+  A chat text that cannot be read is refused as such (encrypted, larger than it declares, damaged),
+  not as a zip without a chat (`_zip_chat_member`).
 - Media the export left out: iOS says what kind ("image omitted", "Bild weggelassen"), Android's
   "<Media omitted>" does not. The attachment's missing reason keeps the kind in English and the
   placeholder as the export wrote it ('image omitted by export (the export wrote "Bild
@@ -285,8 +287,14 @@ def _valid_components(m: re.Match) -> bool:
     return 1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12) and H <= 24 and M <= 59
 
 
+class _UnreadableChat(Exception):
+    "The zip's chat text (by its name) cannot be read: (member name, why)."
+
+
 def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
-    candidates = []
+    """The zip's chat text. A text named as one ("_chat.txt", "WhatsApp Chat with Sam.txt") that
+    cannot be read is still the chat: _UnreadableChat says why, where it is the one to take."""
+    candidates, unreadable = [], {}
     for info in zf.infolist():
         name = info.filename
         base = name.rsplit("/", 1)[-1]
@@ -294,12 +302,27 @@ def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
             continue
         if info.file_size > MAX_CHAT_BYTES:
             continue
-        with zf.open(info) as fp:
-            head = fp.read(DETECT_BYTES)
+        rank = _chat_rank(base)
+        try:
+            with zf.open(info) as fp:
+                head = fp.read(DETECT_BYTES)
+        except _ZIP_ERRORS as exc:
+            if rank == 2:  # a text of any name that cannot be read: nothing says it is a chat
+                continue
+            try:
+                _member(zf, info, keep=False)
+                unreadable[name] = f"unreadable ({exc})"
+            except _Unreadable as why:
+                unreadable[name] = str(why)
+            candidates.append((rank, name, info))
+            continue
         if not _looks_like_chat(head):
             continue
-        candidates.append((_chat_rank(base), name, info))
-    return _pick(candidates)
+        candidates.append((rank, name, info))
+    chat = _pick(candidates)
+    if chat is not None and chat.filename in unreadable:
+        raise _UnreadableChat(chat.filename, unreadable[chat.filename])
+    return chat
 
 
 def _chat_rank(name: str) -> int:
@@ -479,7 +502,7 @@ def detect(path: Path) -> bool:
             try:
                 with zipfile.ZipFile(path) as zf:
                     return _zip_chat_member(zf) is not None
-            except _SeveralChats:
+            except (_SeveralChats, _UnreadableChat):
                 return True
             except _ZIP_ERRORS:
                 return False
@@ -531,6 +554,10 @@ def _open_source(path: Path) -> _Source:
         except _SeveralChats as several:
             zf.close()
             raise ImportFailed(path, f"the zip holds several WhatsApp chats ({several}); import each chat's own export") from None
+        except _UnreadableChat as unreadable:
+            zf.close()
+            name, why = unreadable.args
+            raise ImportFailed(path, f"cannot read the chat text {name!r} from the zip: it is {why}") from None
         except _ZIP_ERRORS as exc:
             zf.close()
             raise ImportFailed(path, f"not a readable zip ({exc})") from None
