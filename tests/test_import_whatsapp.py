@@ -183,7 +183,7 @@ def test_a_file_that_changes_between_the_two_readings_fails(tmp_path):
     readings = iter(["18/03/2022, 14:56 - Sam: a\n18/03/2022, 14:57 - Sam: b\n",
                      "18/03/2022, 14:57 - Sam: b\n18/03/2022, 14:56 - Sam: a\n"])
     source = whatsapp._Source(tmp_path / "WhatsApp Chat with Sam.txt", lambda: io.StringIO(next(readings)),
-                              "WhatsApp Chat with Sam.txt", None, None, False)
+                              "WhatsApp Chat with Sam.txt", None, whatsapp._Media(lambda: ([], []), "file not found beside the chat text", False))
     with pytest.raises(ImportFailed, match="changed while it was being read"):
         list(whatsapp._read(source, options(me="Alex Owner")))
 

@@ -245,8 +245,7 @@ class _Source:
     open_text: Callable[[], io.TextIOBase]
     chat_file_name: str  # name of the chat text (member name inside a zip)
     container_name: str | None  # the zip's file name
-    media: _Media | None  # the files beside the chat text (None: none looked for)
-    has_media_store: bool  # the media are in the zip (not beside the chat text)
+    media: _Media  # the files of the export beside the chat text (in the zip, the folder)
     close: Callable[[], None] = lambda: None
     encoding: str = "utf-8-sig"
 
@@ -594,7 +593,7 @@ def _open_source(path: Path) -> _Source:
             except _LargerThanDeclared as why:
                 raise ImportFailed(path, f"refusing zip: member {member.filename!r} is {why}") from None
 
-        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close,
+        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), zf.close,
                        enc)
 
     enc = _encoding(head)
@@ -635,7 +634,7 @@ def _open_source(path: Path) -> _Source:
     folder_name = (container or path.parent).name
     named = container is not None or chat_name_from_file(folder_name) is not None
     media = _Media(beside, "file not found beside the chat text", container is not None)
-    return _Source(container or path, open_text, path.name, folder_name if named else None, media, False, encoding=enc)
+    return _Source(container or path, open_text, path.name, folder_name if named else None, media, encoding=enc)
 
 
 class _Undecodable:
@@ -2058,7 +2057,7 @@ def _instant(wall: tuple, tz, offsets: dict) -> tuple:
 def _attachment(source: _Source, name: str | None, omitted: str | None, line: int) -> Attachment:
     if omitted or not name:
         return Attachment(name, _mime(name), missing_reason=omitted or "omitted by export")
-    found = source.media.find(name, line) if source.media is not None else "file not found beside the chat text"
+    found = source.media.find(name, line)
     if isinstance(found, str):
         return Attachment(name, _mime(name), missing_reason=found)
     try:
@@ -2077,8 +2076,6 @@ def _media_records(source: _Source, conversation: Conversation) -> Iterator[Reco
     files of the chat (no time and no sender: nothing says when or by whom they were sent), and the
     litter of zipping, each skipped by name. No file of an export goes unaccounted for."""
     media = source.media
-    if media is None:
-        return
     name = source.path.name
     if media.converted:
         shown = "; ".join(f"line {line} names {written!r}, the file is {taken!r}" for line, written, taken in media.converted[:3])
