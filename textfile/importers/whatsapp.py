@@ -1594,7 +1594,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     dups: dict = {}
     dst = _Resolved(tz, fall_backs)
     line_no = 0  # (the first chunk's own "\n" counts as the end of line 0)
-    pending = pending_header = None
+    pending = None  # the message being built: (day, clock_time, line_no, line marked, its header's match)
     parts: list[str] = []
     prelude_done = False
     blake2b = hashlib.blake2b
@@ -1606,7 +1606,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     participants_get = participants.get
 
     def build(head, text: str) -> Message:
-        day, clock_time, line_no, line_marked = head
+        day, clock_time, line_no, line_marked, header_match = head
         if text[-1:] == "\r":
             text = text[:-1]
         if "\r" in text:
@@ -1665,13 +1665,11 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             attachments = ()
         if time_flag:
             flags = flags | {time_flag}
-            # (the header of the message being built: `pending_header`)
-            header = _clean(pending_header.group(0)).strip(" []-–:\u00a0\u202f\n")
-            precision = "minute" if len(clock_time[1]) == 6 else "second"
+            header = _clean(header_match.group(0)).strip(" []-–:\u00a0\u202f\n")
             if time_flag == "time_ambiguous":
-                sent_at = dst.twice(day[3], clock_time[3], day[0] + clock_time[0], line_no, header, sent_at, precision)
+                sent_at = dst.twice(day[3], clock_time[3], day[0] + clock_time[0], line_no, header, sent_at, clock_time[4])
             else:
-                dst.add(time_flag, (line_no, header, sent_at, precision))
+                dst.add(time_flag, (line_no, header, sent_at, clock_time[4]))
         if name is None:
             identity_sender = None
         else:
@@ -1708,7 +1706,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
         return Message(
             conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender=sender, body=body,
             source_zone=zone_name, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
-            source_ref=f"line {line_no}", duration_s=duration, time_precision="minute" if len(clock_time[1]) == 6 else "second",
+            source_ref=f"line {line_no}", duration_s=duration, time_precision=clock_time[4],
         )
 
     with source.open_text() as stream:
@@ -1747,9 +1745,10 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 clock_time = clock.get((H, M, S, ap, ap0))
                 if clock_time is None:
                     clock_time = _time(H, M, S, ap, ap0)
-                    if clock_time:  # + the time of day as a timedelta, + _time_of_day
+                    if clock_time:  # + the time of day as a timedelta, + _time_of_day, + its precision (as written)
                         hour, minute, second = clock_time[0]
-                        clock_time += (timedelta(hours=hour, minutes=minute, seconds=second), _time_of_day(clock_time))
+                        clock_time += (timedelta(hours=hour, minutes=minute, seconds=second), _time_of_day(clock_time),
+                                       "second" if S else "minute")
                     if len(clock) > 20_000:
                         clock.clear()
                     clock[(H, M, S, ap, ap0)] = clock_time
@@ -1768,8 +1767,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 elif not prelude_done:
                     yield from _prelude(text)
                 prelude_done = True
-                pending = (day, clock_time, line_no, marked)
-                pending_header = m
+                pending = (day, clock_time, line_no, marked, m)
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
             parts.append(chunk[pos:])
@@ -1777,7 +1775,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
         if pending is not None:
             text = "".join(parts)
             if text[-1:] != "\n":
-                header = pending_header.group(0)[1:]
+                header = pending[4].group(0)[1:]
                 names = [name for name in participants if name != "\x00owner"] + [p.display_name for p in participants.values() if p.is_owner]
                 cut = _cut_header(header, text, names)
                 if cut is not None:
