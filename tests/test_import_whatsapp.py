@@ -1141,7 +1141,10 @@ def test_attachment_names_that_disagree_settle_nothing_and_the_notice_says_so(tm
     assert [times.to_iso(m.sent_at)[:10] for m in got[1:]] == ["2023-09-10"] * 3
 
 
-def test_headers_that_contradict_each_other_name_the_lines(tmp_path):
+@pytest.mark.parametrize("chunk", [None, 1, 5, 30])
+def test_headers_that_contradict_each_other_name_the_lines(tmp_path, monkeypatch, chunk):
+    if chunk:  # (the lines are counted chunk by chunk)
+        monkeypatch.setattr(whatsapp, "CHUNK", chunk)
     chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
                  "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n")
     got = records(chat)

@@ -434,7 +434,7 @@ def _export_folder(folder: Path) -> Path:
     chats, others, folders = [], [], []
     for child in sorted(folder.iterdir()):
         name = child.name
-        if name in _FOLDER_LITTER or name.startswith("._"):
+        if _is_litter(name):
             continue
         if child.is_dir():
             folders.append(name + "/")
@@ -649,6 +649,7 @@ class _Undecodable:
         self.lines = 0
         self.last_line = 0
         self.shown: dict[int, list[int]] = {}
+        self.line_breaks = 0  # in the text read before (`_chunks` counts them)
 
     def add(self, piece: str, lines_before: int) -> None:
         line, pos = lines_before + 1, 0
@@ -680,20 +681,18 @@ class _Undecodable:
 def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None = None) -> Iterator[str]:
     """The text in pieces that each begin with a "\n": the one that ended the piece before, or for
     the first piece one added (not part of the text). Every line start is then right after a "\n".
-    A byte the encoding cannot decode is U+FFFD, counted in `undecodable` (with its line) when given."""
+    A byte the encoding cannot decode is U+FFFD, counted in `undecodable` (with its line) when given;
+    its `line_breaks` is then the "\n" in the chunks before the one being read (the survey's lines)."""
     carry = "\n"
-    lines = 0  # (counted only for `undecodable`)
     try:
         while True:
             piece = stream.read(CHUNK)
             if not piece:
                 break
             if not piece.isascii() and _ESCAPED.search(piece) is not None:
-                if undecodable is not None:
-                    undecodable.add(piece, lines)
+                if undecodable is not None:  # (the carry holds one "\n", the last of the chunks yielded)
+                    undecodable.add(piece, undecodable.line_breaks)
                 piece = _ESCAPED.sub("\ufffd", piece)
-            if undecodable is not None:
-                lines += piece.count("\n")
             text = carry + piece
             cut = text.rfind("\n")
             if cut <= 0:
@@ -702,7 +701,10 @@ def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None 
                 carry = text
                 continue
             carry = text[cut:]
-            yield text[:cut]
+            chunk = text[:cut]
+            yield chunk
+            if undecodable is not None:
+                undecodable.line_breaks += chunk.count("\n")
         yield carry
     except _ZIP_ERRORS as exc:
         raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
@@ -816,7 +818,6 @@ def _survey(source: _Source) -> _Survey:
     last_dmy = last_mdy = last_ymd = -1
     last_date_key = day = None
     headers = 0
-    lines_before = 0  # line breaks in the chunks before this one (a header's line: see _messages)
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream, s.undecodable):
             for m in _AFTER_NEWLINE.finditer(chunk):
@@ -853,7 +854,8 @@ def _survey(source: _Source) -> _Survey:
                 kind, key_dmy, key_mdy = facts
                 counts[kind] += 1
                 if counts[kind] == 1 and kind in ("first", "second"):  # where the evidence is, for the notices
-                    setattr(s, f"{kind}_over_12_line", lines_before + chunk.count("\n", 0, m.start() + 1))
+                    # (its line: the line breaks in the chunks before, and in this one up to it, see _messages)
+                    setattr(s, f"{kind}_over_12_line", s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1))
                 if key_dmy is not None and facts is not prev_facts:  # (the same date again changes nothing)
                     if prev_dmy is not None:
                         if key_dmy < prev_dmy:
@@ -906,7 +908,6 @@ def _survey(source: _Source) -> _Survey:
                     longer[pair] = longer.get(pair, 0) + 1
                     more = chunk.find(": ", more + 2, limit)
                     hops += 1
-            lines_before += chunk.count("\n")
     s.headers = headers
     s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = counts["ymd"], counts["first"], counts["second"], counts["ambiguous"]
     s.back_dmy, s.back_mdy = back_dmy, back_mdy
@@ -942,9 +943,6 @@ _GROUP_WORDS = re.compile(
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
 
 
-_ORDER_WORDS = DATE_ORDERS
-
-
 def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
     not prove it. In turn: --date-order; a first or second number above 12 (proof, said only when
@@ -966,9 +964,9 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
         order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
         misfits = s.second_over_12 if order == "dmy" else s.first_over_12
         return order, Notice(
-            f"{name}: dates read as {_ORDER_WORDS[order]}: {s.first_over_12} header dates have a first number above 12 "
+            f"{name}: dates read as {DATE_ORDERS[order]}: {s.first_over_12} header dates have a first number above 12 "
             f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
-            f"the {misfits} that fit only {_ORDER_WORDS[OTHER_ORDER[order]]} were kept as text of the message before them "
+            f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
             "(pass --date-order to choose)"
         )
     if s.first_over_12:
@@ -980,33 +978,33 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
         return ("mdy" if region in _MDY_REGIONS else "dmy"), None
     if said is not None and said[0] in OTHER_ORDER:
         order, where = said
-        return order, Notice(f"{name}: dates read as {_ORDER_WORDS[order]}, {where}: no header date has a number above 12;"
+        return order, Notice(f"{name}: dates read as {DATE_ORDERS[order]}, {where}: no header date has a number above 12;"
                              f" pass --date-order {OTHER_ORDER[order]} if that is wrong", kind="assumption")
     names = _dated_names(source)
     back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
-    disagree = (f", its dated attachment names disagree ({_ORDER_WORDS['dmy']} fits {_listed(names['dmy'])}; "
-                f"{_ORDER_WORDS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
+    disagree = (f", its dated attachment names disagree ({DATE_ORDERS['dmy']} fits {_listed(names['dmy'])}; "
+                f"{DATE_ORDERS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
     if bool(names["dmy"]) != bool(names["mdy"]):
         order = "dmy" if names["dmy"] else "mdy"
         other = OTHER_ORDER[order]
-        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12, and the dated attachment names "
+        text = (f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12, and the dated attachment names "
                 f"fit that order only ({_listed(names[order])})")
         if back[order] > back[other]:
-            text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}"
+            text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}"
     elif s.back_dmy != s.back_mdy:
         order = "dmy" if s.back_dmy < s.back_mdy else "mdy"
         other = OTHER_ORDER[order]
-        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12{disagree}, and the dates go back "
-                f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}")
+        text = (f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12{disagree}, and the dates go back "
+                f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}")
     else:
         order = "mdy" if region in _MDY_REGIONS else "dmy"
         other = OTHER_ORDER[order]
         if disagree:
-            text = (f"dates read as {_ORDER_WORDS[order]}, the usual order for region {region}: no header date has a number above 12, "
+            text = (f"dates read as {DATE_ORDERS[order]}, the usual order for region {region}: no header date has a number above 12, "
                     f"the dates advance alike in both orders{disagree}")
         else:
             text = ("nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
-                    f"alike in both orders, no dated attachment name fits one order only); dates were read as {_ORDER_WORDS[order]} "
+                    f"alike in both orders, no dated attachment name fits one order only); dates were read as {DATE_ORDERS[order]} "
                     f"(the usual order for region {region})")
     return order, Notice(f"{name}: {text}; pass --date-order {other} if that is wrong", kind="assumption")
 
