@@ -896,6 +896,17 @@ def test_the_international_form_is_found_wherever_the_reads_cut_it(tmp_path, mon
         assert android._international_forms(path, "US", "smses") == {CLAIRE_HERE: {CLAIRE}, "2025550100": {OWNER}}, size
 
 
+@pytest.mark.parametrize("attribute", ['xaddress="+33669462731"', "contact_address='+33669462731'"])
+def test_an_attribute_whose_name_ends_in_address_names_no_number(tmp_path, monkeypatch, attribute):
+    """Review C8: only an attribute named address (number in a call log) is read for the international forms a backup
+    writes: the national number stays as written, as in the same backup without that attribute."""
+    plain = records(backup(tmp_path / "plain.xml", *FRANCE_NATIONAL))
+    for size in (android.SCAN_CHUNK, 7, 9, 16):
+        monkeypatch.setattr(android, "SCAN_CHUNK", size)
+        assert records(backup(tmp_path / "sms.xml", *(line.replace(' date="', f' {attribute} date="', 1) for line in FRANCE_NATIONAL))) == plain
+        assert android._international_forms(tmp_path / "sms.xml", "US", "smses") == {"2025550100": {OWNER}}
+
+
 # -- archives made before numbers were kept as written ----------------------------------------
 # The release before this change (main at 9218d53) stored "+10669462731". The same backup imported
 # again must find every message (ids are computed from the key that release used) and make no

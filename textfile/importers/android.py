@@ -642,7 +642,8 @@ def _country(international: str) -> str:
 
 
 # <sms … address="+33669462731" …>, <addr address="0669462731" …>, <call number="+33669462731" …>
-_ADDRESS_VALUE = {name: re.compile(name + rb"""=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
+# (The name found first, then the blank before it: as fast as the name alone, and "xaddress=" is no address.)
+_ADDRESS_VALUE = {name: re.compile(name + rb"(?<=\s" + name + rb""")=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
 
 
 def _raw_reads(path: Path) -> Iterator[bytes]:
@@ -673,11 +674,11 @@ def _international_forms(path: Path, region: str, root: str) -> dict[str, set[st
         data = tail + chunk if tail else chunk
         for double, single in pattern.findall(data):
             values.add(double or single)
-        # Read again with the next: the last value if it is not whole, else what could begin
-        # the attribute's name.
-        last = data.rfind(name + b"=", max(0, len(data) - SCAN_TAIL))
+        # Read again with the next: the last value if it is not whole (with the blank before its
+        # name), else what could begin the attribute's name.
+        last = data.rfind(name + b"=", max(1, len(data) - SCAN_TAIL))
         whole = last >= 0 and pattern.match(data, last) is not None
-        tail = data[last:] if last >= 0 and not whole else data[-len(name) - 1:]
+        tail = data[last - 1:] if last >= 0 and not whole else data[-len(name) - 1:]
     for double, single in pattern.findall(tail):
         values.add(double or single)
     forms: dict[str, set[str]] = {}
