@@ -11,6 +11,8 @@ carrying ~300 KB images, then measures, each in its own process so peak RSS is i
   - read:     our importer alone (the record stream, consumed and dropped);
   - ours:     `textfile import` of the file into a fresh archive (importer + ingest);
   - ours/2:   the same at half the size (memory must not grow with the file).
+With --owner-numbers 2 the owner has two numbers and no --me: the importer also reads the backup
+for which of them this phone had (its MMS, its SIMs), as such an owner's imports do.
 Targets (issue 4): ours >= 50% of the same-rows floor's throughput; peak RSS < 150 MB at full and half size.
 
     .venv/bin/python benchmarks/android.py                 # full size (~1.3 GB file)
@@ -221,22 +223,25 @@ def run_floor_rows(path: Path, db: Path) -> dict:
     return {"messages": n, "timed_seconds": seconds}
 
 
-def run_read(path: Path) -> dict:
+OWNER_NUMBERS = ["+12025550100", "+12025550101"]
+
+
+def run_read(path: Path, numbers: int) -> dict:
     from textfile.importers import android
     from textfile.model import ImportOptions, Message
 
-    options = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset({"+12025550100"}))
+    options = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset(OWNER_NUMBERS[:numbers]))
     n = 0
     for record in android.read(path, options):
         n += isinstance(record, Message)
     return {"messages": n}
 
 
-def run_ours(path: Path, db: Path) -> dict:
+def run_ours(path: Path, db: Path, numbers: int) -> dict:
     from textfile.archive import Archive
     from textfile.ingest import import_path
 
-    with Archive.create(db, owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York", region="US",
+    with Archive.create(db, owner_name="Alex Owner", phones=OWNER_NUMBERS[:numbers], emails=[], tz="America/New_York", region="US",
                         bates_prefix="TF") as archive:
         result = import_path(archive, path, parallel=True)
     return {"messages": result.added + result.already_present, "added": result.added, "warnings": result.warnings[:5],
@@ -251,19 +256,19 @@ def child(args) -> None:
     elif args.child == "floor-rows":
         info = run_floor_rows(path, db)
     elif args.child == "read":
-        info = run_read(path)
+        info = run_read(path, args.owner_numbers)
     else:
-        info = run_ours(path, db)
+        info = run_ours(path, db, args.owner_numbers)
     info["seconds"] = info.pop("timed_seconds", None) or time.perf_counter() - start
     info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(info))
 
 
-def measure(what: str, path: Path, db: Path | None) -> dict:
+def measure(what: str, path: Path, db: Path | None, numbers: int) -> dict:
     if db is not None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
-    cmd = [PYTHON, __file__, "--child", what, "--file", str(path)] + (["--db", str(db)] if db else [])
+    cmd = [PYTHON, __file__, "--child", what, "--file", str(path), "--owner-numbers", str(numbers)] + (["--db", str(db)] if db else [])
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"{what} failed:\n{done.stderr}")
@@ -278,6 +283,8 @@ def main() -> None:
     parser.add_argument("--dir", default=None, help="where to generate (default: a temporary folder, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--no-half", action="store_true", help="skip the half-size run")
+    parser.add_argument("--owner-numbers", type=int, choices=(1, 2), default=1,
+                        help="the owner's phone numbers in the archive (2: no --me, so the backup is read for which this phone had)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -297,11 +304,11 @@ def main() -> None:
                 t = time.perf_counter()
                 generate(path, sms, mms, args.image_kb * 1024, burst=args.mms_burst)
                 print(f"generated {path} ({sms:,} SMS + {mms:,} MMS, {path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
-            runs = {"ours": measure("ours", path, work / "archive.db")}
+            runs = {"ours": measure("ours", path, work / "archive.db", args.owner_numbers)}
             if label == "full":
-                runs["floor"] = measure("floor", path, work / "floor.db")
-                runs["rows"] = measure("floor-rows", path, work / "floor-rows.db")
-                runs["read"] = measure("read", path, None)
+                runs["floor"] = measure("floor", path, work / "floor.db", args.owner_numbers)
+                runs["rows"] = measure("floor-rows", path, work / "floor-rows.db", args.owner_numbers)
+                runs["read"] = measure("read", path, None, args.owner_numbers)
             report[label] = (sms + mms, path.stat().st_size, runs)
             for what, r in runs.items():
                 reader = r.get("reader")

@@ -15,6 +15,7 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed
 
 from conftest import FIXTURES, messages_folder, msg, snapshot
+from whatsapp_build import build_zip, damage, declare_size, encrypt
 
 
 def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
@@ -323,6 +324,41 @@ def test_an_empty_file_a_damaged_zip_and_a_bad_email_are_named_as_such(cli, arch
     assert snapshot(archive) == before
     r = cli("client", "add", "X", "--email", "foo")
     assert (r.exit_code, r.stderr) == (1, "Error: not a valid email address: 'foo'\n")
+
+
+BACKUP = '<smses count="1"><sms address="+12025550143" date="1709312400000" type="1" body="{}" /></smses>\n'
+DOCTYPE = "refused: the file declares a DOCTYPE (entities could expand without bound); SMS Backup & Restore backups never do"
+CHAT_TEXT = "cannot read the chat text '_chat.txt' from the zip: it is "
+JORDAN = FIXTURES / "whatsapp" / "ios-zip-source"
+
+
+def _zip(tmp_path: Path, spoil, *args) -> Path:
+    return spoil(build_zip(JORDAN, tmp_path / "WhatsApp Chat - Jordan Lee.zip"), "_chat.txt", *args)
+
+
+@pytest.mark.parametrize("made, reason", [
+    (lambda tmp: _zip(tmp, encrypt), CHAT_TEXT + "encrypted (a password is needed to read it)"),
+    (lambda tmp: _zip(tmp, declare_size, 40), CHAT_TEXT + "larger than it declares (40 bytes)"),
+    (lambda tmp: _zip(tmp, damage), CHAT_TEXT + "damaged (its content does not match its CRC-32)"),
+    (lambda tmp: _write(tmp / "bomb.xml", '<?xml version="1.0"?>\n<!DOCTYPE smses [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;&lol;">\n]>\n'
+                        + BACKUP.format("&lol2;")), DOCTYPE),
+    (lambda tmp: _write(tmp / "lolz.xml", '<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n' + BACKUP.format("&lol;")), DOCTYPE),
+    (lambda tmp: _write(tmp / "external.xml", "\ufeff<!DOCTYPE calls SYSTEM 'http://example.com/calls.dtd'>\n<calls count='0' />\n",
+                        "utf-16"), DOCTYPE),
+], ids=["encrypted chat", "chat larger than declared", "damaged chat", "entity bomb", "another doctype name", "utf-16 external dtd"])
+def test_a_refusal_names_the_real_reason(cli, archive, tmp_path, made, reason):
+    """Issue 14, point 8: an encrypted or lying chat member is not "a zip file without a WhatsApp chat in it", a backup with a
+    DOCTYPE is not "unsupported or unrecognized export": the importer's own refusal is reached, and nothing is changed."""
+    path = made(tmp_path)
+    before = snapshot(archive)
+    r = cli("import", path)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {path}: {reason}\n")
+    assert snapshot(archive) == before
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
 
 
 def test_another_person_s_phone_is_refused_rather_than_attributed_to_the_owner(cli, archive):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -895,6 +896,17 @@ def test_the_international_form_is_found_wherever_the_reads_cut_it(tmp_path, mon
         assert android._international_forms(path, "US", "smses") == {CLAIRE_HERE: {CLAIRE}, "2025550100": {OWNER}}, size
 
 
+@pytest.mark.parametrize("attribute", ['xaddress="+33669462731"', "contact_address='+33669462731'"])
+def test_an_attribute_whose_name_ends_in_address_names_no_number(tmp_path, monkeypatch, attribute):
+    """Review C8: only an attribute named address (number in a call log) is read for the international forms a backup
+    writes: the national number stays as written, as in the same backup without that attribute."""
+    plain = records(backup(tmp_path / "plain.xml", *FRANCE_NATIONAL))
+    for size in (android.SCAN_CHUNK, 7, 9, 16):
+        monkeypatch.setattr(android, "SCAN_CHUNK", size)
+        assert records(backup(tmp_path / "sms.xml", *(line.replace(' date="', f' {attribute} date="', 1) for line in FRANCE_NATIONAL))) == plain
+        assert android._international_forms(tmp_path / "sms.xml", "US", "smses") == {"2025550100": {OWNER}}
+
+
 # -- archives made before numbers were kept as written ----------------------------------------
 # The release before this change (main at 9218d53) stored "+10669462731". The same backup imported
 # again must find every message (ids are computed from the key that release used) and make no
@@ -1371,8 +1383,23 @@ def test_line_breaks_written_raw_inside_attributes_are_kept(tmp_path):
     assert shape(msgs["sms 1"]) == (SAM, "in", SAM_P, utc(2024, 3, 1, 17, 0), RAW_BODIES["sms 1"], "SMS", "message", "received",
                                     frozenset(), None, "UTC", ())
     assert [r for r in got if isinstance(r, Notice)] == [
-        Notice("kept 8 line breaks and tabs written raw inside attribute values as they are (an XML parser reads each as a space)",
-               "assumption"), TAKEN]
+        Notice("kept 5 line breaks, 1 CRLF line break and 1 tab written raw inside attribute values as they are (an XML parser reads"
+               " each as a space, and earlier versions did: each message is still identified by that reading)", "assumption"), TAKEN]
+
+
+@pytest.mark.parametrize(("bodies", "kept"), [
+    (["a\tb\tc"], "2 tabs"),
+    (["one\rtwo"], "1 carriage return (CR)"),
+    (["one\r\ntwo", "three\r\nfour\r\n"], "3 CRLF line breaks"),
+    (["a\nb", "c\r\nd\re\tf\ng"], "2 line breaks, 1 CRLF line break, 1 carriage return (CR) and 1 tab"),
+], ids=["tabs only", "a lone CR", "CRLF only", "every kind"])
+def test_the_notice_names_each_kind_of_raw_line_break_kept(tmp_path, bodies, kept):
+    """Review C5: a tab is no line break, a CRLF is one line break (not two), each kind is counted by its name."""
+    got = records(backup(tmp_path / "sms.xml", *(sms_line(SAM, T0 + i * 60_000, 1, body) for i, body in enumerate(bodies))))
+    assert [m.body for m in got if isinstance(m, Message)] == bodies
+    assert [r for r in got if isinstance(r, Notice)][0] == Notice(
+        f"kept {kept} written raw inside attribute values as they are (an XML parser reads each as a space, and earlier versions"
+        " did: each message is still identified by that reading)", "assumption")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
@@ -1390,7 +1417,8 @@ def test_raw_line_breaks_are_kept_wherever_the_chunks_split(tmp_path, monkeypatc
 
 def test_line_break_repair_places_every_byte_wherever_the_data_is_cut():
     text = (b'<a x="1\n2" y=\'3\n"4\'\n  z="5>\n6"/>\n<!-- "\n --><b c="\r\n\t"/>\t\n<c\n d="7"\n/>')
-    expected = (b'<a x="1&#10;2" y=\'3&#10;"4\'\n  z="5>&#10;6"/>\n<!-- "\n --><b c="&#13;&#10;&#9;"/>\t\n<c\n d="7"\n/>')
+    # (raw CR, LF, TAB as references to U+FDD0, U+FDD1, U+FDD2: told apart from a `&#10;` the file writes, A1 of the review)
+    expected = (b'<a x="1&#xFDD1;2" y=\'3&#xFDD1;"4\'\n  z="5>&#xFDD1;6"/>\n<!-- "\n --><b c="&#xFDD0;&#xFDD1;&#xFDD2;"/>\t\n<c\n d="7"\n/>')
     assert android._Repair().feed(text, True) == expected
     for cut in range(len(text) + 1):
         for second in range(cut, len(text) + 1):
@@ -1399,6 +1427,101 @@ def test_line_break_repair_places_every_byte_wherever_the_data_is_cut():
             assert out == expected, (cut, second)
             assert repair.line_breaks == 6
 
+
+
+# -- raw line breaks and the identity earlier versions gave (review of issue 13, A1) ------------
+# Earlier versions read a raw line break or tab inside a value as a space (a raw CRLF as one), and
+# the body is part of an SMS's identity and of an MMS's without m_id: those are computed from the
+# body as they read it, so that their archives find the message again; the body keeps the breaks.
+
+RAW_MMS = ('  <mms date="1709312640000" msg_box="1" address="+12025550143" contact_name="Sam Client">\n'
+           '    <parts>\n      <part seq="0" ct="text/plain" chset="106" text="Caption\r\nwith\tbreaks &#10; and one escaped" />\n'
+           '      <part seq="1" ct="text/x-vCard" name="Sam.vcf" text="BEGIN:VCARD\nFN:Sam\nEND:VCARD" />\n    </parts>\n'
+           '    <addrs>\n      <addr address="+12025550143" type="137" charset="106" />\n    </addrs>\n  </mms>\n')
+RAW_WITH_MMS = RAW_BREAKS.replace('<smses count="4">', '<smses count="5">').replace("</smses>", RAW_MMS + "</smses>")
+# What earlier versions read (XML: each raw CR, LF, TAB a space, a raw CRLF one; `&#10;` a line break).
+READ_BEFORE = {"sms 1": "First line second line third column > done ", "sms 2": 'it"s "quoted" ', "mms 1": "Photo caption line 2",
+               "sms 3": "no break & \n escaped", "mms 2": "Caption with breaks \n and one escaped"}
+SAM_CARD, SAM_CARD_BEFORE = b"BEGIN:VCARD\nFN:Sam\nEND:VCARD", b"BEGIN:VCARD FN:Sam END:VCARD"
+
+
+def _identities_read_before() -> dict[str, tuple]:
+    digest = hashlib.sha256(b"t" + READ_BEFORE["mms 2"].encode() + b"\0" + b"a" + hashlib.sha256(SAM_CARD_BEFORE).digest())
+    return {"sms 1": ("sms", SAM, 1709312400000, "in", READ_BEFORE["sms 1"]), "sms 2": ("sms", SAM, 1709312460000, "out", READ_BEFORE["sms 2"]),
+            "mms 1": ("mms", "mid-raw-1"), "sms 3": ("sms", SAM, 1709312580000, "in", READ_BEFORE["sms 3"]),
+            "mms 2": ("mms", 1709312640000, 1, [SAM], digest.hexdigest())}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le"])
+def test_raw_line_breaks_keep_the_identity_earlier_versions_gave_wherever_the_chunks_split(tmp_path, monkeypatch, encoding):
+    path = tmp_path / "sms.xml"
+    text = RAW_WITH_MMS if encoding == "utf-8" else RAW_WITH_MMS.replace("encoding='UTF-8'", "encoding='UTF-16'")
+    path.write_bytes(text.encode("utf-8") if encoding == "utf-8" else b"\xff\xfe" + text.encode(encoding))
+    expected = _identities_read_before()
+    for chunk in [android.CHUNK, *(range(1, 90) if encoding == "utf-8" else range(128, 400, 7))]:
+        monkeypatch.setattr(android, "CHUNK", chunk)
+        msgs = messages(path)
+        assert {ref: m.identity for ref, m in msgs.items()} == expected, chunk
+        assert {ref: m.body for ref, m in msgs.items()} == RAW_BODIES | {"mms 2": "Caption\r\nwith\tbreaks \n and one escaped"}, chunk
+        assert msgs["mms 2"].attachments == (Attachment("Sam.vcf", "text/x-vcard", data=SAM_CARD),), chunk
+
+
+def test_the_files_own_noncharacters_are_kept_and_never_read_as_line_breaks(tmp_path, monkeypatch):
+    """The marks of raw line breaks are references to U+FDD0-U+FDD2: a file that holds those (or
+    U+FDD3) itself, raw or as references, keeps each as it is, in the body and in the identity."""
+    path = tmp_path / "sms.xml"
+    body = 'a\ufdd0b&#xFDD1;c&#64978;d\ufdd3\ufdd1e\nf&#xfdd3;&#xFDD0;\r\ng\ufdd2'
+    path.write_bytes(("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"2\">\n"
+                      f'  <sms address="+12025550143" date="1709312400000" type="1" body="{body}" />\n'
+                      '  <sms address="+12025550143" date="1709312460000" type="1" body="only \ufdd1 its own" />\n</smses>\n').encode())
+    written = "a\ufdd0b\ufdd1c\ufdd2d\ufdd3\ufdd1e\nf\ufdd3\ufdd0\r\ng\ufdd2"
+    for chunk in [android.CHUNK, *range(1, 40)]:
+        monkeypatch.setattr(android, "CHUNK", chunk)
+        msgs = messages(path)
+        assert [(m.body, m.identity[-1]) for m in msgs.values()] == [
+            (written, written.replace("\n", " ", 1).replace("\r\n", " ")), ("only \ufdd1 its own", "only \ufdd1 its own")], chunk
+    data = path.read_bytes()
+    repair = android._Repair()
+    assert repair.feed(data[:data.index(b"\xb7\x90")], False) + repair.feed(data[data.index(b"\xb7\x90"):], True) == \
+        android._Repair().feed(data, True)
+
+
+def test_a_fresh_archive_finds_every_message_with_raw_line_breaks_again(archive, tmp_path, monkeypatch):
+    path = tmp_path / "sms.xml"
+    path.write_text(RAW_WITH_MMS, encoding="utf-8", newline="")
+    first = import_path(archive, path)
+    assert (first.added, first.already_present, first.updated) == (5, 0, 0)
+    settled = snapshot(archive)
+    monkeypatch.setattr(android, "CHUNK", 37)  # other chunk boundaries, the same identities
+    again = import_path(archive, path)
+    assert (again.added, again.already_present, again.updated) == (0, 5, 0)
+    assert {t: rows for t, rows in snapshot(archive).items() if t not in ("imports", "message_sources", "audit_log")} == \
+           {t: rows for t, rows in settled.items() if t not in ("imports", "message_sources", "audit_log")}
+
+
+def test_reimporting_raw_line_breaks_into_an_archive_the_old_release_made(tmp_path):
+    """The old release (9218d53) read the raw line breaks as spaces: the same backup imported again finds every message (no
+    second copy), and the line breaks it keeps now are a new version of each, the spaces kept as the earlier one."""
+    path = tmp_path / "sms.xml"
+    path.write_text(RAW_WITH_MMS, encoding="utf-8", newline="")
+    db = archived_by_the_old_release(tmp_path, path)
+    with Archive.open(db) as archive:
+        before = _archived(archive)
+        assert [r[4] for r in before] == list(READ_BEFORE.values())
+        result = import_path(archive, path)
+        assert (result.added, result.already_present, result.updated) == (0, 1, 4)
+        after = _archived(archive)
+        assert [r[0] for r in after] == [r[0] for r in before]  # the same messages, no second copy
+        assert [(r[4], r[6]) for r in after] == [(RAW_BODIES["sms 1"], 2), (RAW_BODIES["sms 2"], 2), (RAW_BODIES["mms 1"], 2),
+                                                 (RAW_BODIES["sms 3"], 1), ("Caption\r\nwith\tbreaks \n and one escaped", 2)]
+        versions = archive.conn.execute("SELECT v.version, v.origin, v.body, v.earlier FROM message_versions v JOIN messages m"
+                                        " ON m.id = v.message_id ORDER BY m.sent_at").fetchall()
+        card = json.dumps({"attachments": [["Sam.vcf", hashlib.sha256(SAM_CARD_BEFORE).hexdigest()]]}, separators=(",", ":"))
+        assert [tuple(r) for r in versions] == [(1, "reimport", READ_BEFORE[ref], None) for ref in ("sms 1", "sms 2", "mms 1")] + [
+            (1, "reimport", READ_BEFORE["mms 2"], card)]  # the card as the old release read it, kept with its earlier version
+        assert check_archive(archive.conn)["problems"] == []
+        again = import_path(archive, path)
+        assert (again.added, again.already_present, again.updated) == (0, 5, 0)
 
 def test_a_call_log_joins_the_national_and_international_forms_of_a_number(tmp_path):
     path = tmp_path / "calls.xml"
@@ -1515,6 +1638,38 @@ def test_the_backups_mms_name_the_phones_number(tmp_path, mms, sender, said):
     if "mms 2" in msgs and msgs["mms 2"].direction == "out":
         assert msgs["mms 2"].sender == Participant(HOME, "Alex Rivera", True)
     assert [r for r in got if isinstance(r, Notice)] == [Notice(said, "assumption")]
+
+
+def test_the_phones_number_is_read_wherever_the_reads_cut_the_backup(tmp_path, monkeypatch):
+    """Review B2: the pass for the phone's own number jumps from MMS to MMS and reads sub_id per read; what it finds is the
+    same wherever a read ends (inside the media, a tag, a value), and a value that says sub_id= or type= is no attribute."""
+    media = base64.b64encode(bytes(range(256)) * 3).decode()
+    photo = RECEIVED_AT_WORK.replace("</parts>", f'<part seq="1" ct="image/jpeg" cl="a.jpg" data="{media}" /></parts>')
+    draft = '<mms date="1761652990000" msg_box="3" address="+12025550143" sub_id="1" />\n'
+    sent = _mms(1761653000000, 2, WORK, ("+12025550143",)).replace('sub_id="1"', "sub_id = '1'").replace(
+        "</addrs>", f'<addr address="{HOME}" contact_name=" type=\'137\'" type="151" /></addrs>')  # the owner's other phone got it
+    path = _work_phone(tmp_path, photo, draft, sent)
+    path.write_text(path.read_text().replace('body="Hi, on your work phone?"', 'body="Hi, sub_id=\'2\' on your work phone?" sub_id="1"'))
+    data = path.read_bytes()
+    for size in [android.SCAN_CHUNK, *range(1, len(data) + 1)]:
+        monkeypatch.setattr(android, "SCAN_CHUNK", size)
+        named, sims = android._own_numbers_in(path, "US", frozenset({WORK, HOME}))
+        assert ({n: str(refs) for n, refs in named.items()}, sims) == ({WORK: "mms 1, mms 3"}, {"1"}), size
+
+
+def test_a_call_log_is_not_read_for_the_phones_number(tmp_path, monkeypatch):
+    """A call log has no MMS: it names no number as the phone's own, without reading it once more for one (review B2)."""
+    path = tmp_path / "calls.xml"
+    path.write_text("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<calls count=\"1\">\n"
+                    '  <call number="+12025550143" duration="60" date="1761652800000" type="2" sub_id="1" contact_name="Maria Lopez" />\n'
+                    "</calls>\n", encoding="utf-8")
+    monkeypatch.setattr(android, "_own_numbers_in", lambda *_: pytest.fail("a call log read for the phone's number"))
+    got = records(path, TWO_PHONES)
+    assert [m.sender for m in got if isinstance(m, Message)] == [RIVERA_WITH_NO_NUMBER]
+    assert [r for r in got if isinstance(r, Notice)] == [Notice(
+        "which of the owner's numbers (+12025550100, +12025550101) this phone had is not known: no MMS of this backup names the"
+        " phone's own number, and --me did not; what it sent is attributed to Alex Rivera, with no number (--me with the phone's"
+        " number names it)", "assumption")]
 
 
 def test_me_that_is_none_of_two_numbers_names_no_number(tmp_path):

@@ -9,13 +9,14 @@ import re
 import shutil
 import struct
 import zipfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS, FIXTURES, snapshot
-from whatsapp_build import build_zip
+from whatsapp_build import build_zip, damage, declare_size, encrypt
 from textfile import times
 from textfile.errors import ImportFailed
 from textfile.importers import whatsapp
@@ -182,7 +183,7 @@ def test_a_file_that_changes_between_the_two_readings_fails(tmp_path):
     readings = iter(["18/03/2022, 14:56 - Sam: a\n18/03/2022, 14:57 - Sam: b\n",
                      "18/03/2022, 14:57 - Sam: b\n18/03/2022, 14:56 - Sam: a\n"])
     source = whatsapp._Source(tmp_path / "WhatsApp Chat with Sam.txt", lambda: io.StringIO(next(readings)),
-                              "WhatsApp Chat with Sam.txt", None, None, False)
+                              "WhatsApp Chat with Sam.txt", None, whatsapp._Media(lambda: ([], []), "file not found beside the chat text", False))
     with pytest.raises(ImportFailed, match="changed while it was being read"):
         list(whatsapp._read(source, options(me="Alex Owner")))
 
@@ -779,20 +780,57 @@ def test_zip_bomb_is_refused_before_reading(tmp_path):
 
 
 def test_zip_member_that_lies_about_its_size_is_refused(tmp_path):
-    path = build_zip(JORDAN_SOURCE, tmp_path / "WhatsApp Chat - Liar.zip")
-    # shrink the declared size of the photo in both headers: reading stops at the declared size and the CRC fails
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo("00000003-PHOTO-2024-03-20-10-00-10.jpg")
-
-    local = info.header_offset
-    struct.pack_into("<I", data, local + 22, 5)
-    for offset in range(len(data) - 46):
-        if data[offset:offset + 4] == b"PK\x01\x02" and struct.unpack_from("<I", data, offset + 42)[0] == local:
-            struct.pack_into("<I", data, offset + 24, 5)
-    path.write_bytes(bytes(data))
-    with pytest.raises(ImportFailed):
+    """A member holding more than it declares is how a zip bomb gets past the declared limits: the zip is refused, named so
+    (zipfile alone stops at the declared size and calls the rest a bad CRC)."""
+    path = declare_size(build_zip(JORDAN_SOURCE, tmp_path / "WhatsApp Chat - Liar.zip"), "00000003-PHOTO-2024-03-20-10-00-10.jpg", 5)
+    with pytest.raises(ImportFailed) as failed:
         records(path)
+    assert failed.value.reason == "refusing zip: member '00000003-PHOTO-2024-03-20-10-00-10.jpg' is larger than it declares (5 bytes)"
+
+
+# -- a zip member that cannot be read (review B3): the chat is imported, the member accounted for --
+
+STRAY = "00000009-PHOTO-2024-03-20-10-09-00.jpg"  # in the zip, named by no line
+PHOTO = "00000003-PHOTO-2024-03-20-10-00-10.jpg"  # the attachment of line 3
+UNREADABLE = [(lambda path, name: damage(path, name, at=0.0), {STRAY: "damaged (Error -3 while decompressing data: invalid code lengths set)",
+                                                              PHOTO: "damaged (Error -3 while decompressing data: too many length or distance symbols)"}),
+              (damage, {PHOTO: "damaged (its content does not match its CRC-32)"}),
+              (encrypt, {STRAY: "encrypted (a password is needed to read it)", PHOTO: "encrypted (a password is needed to read it)"})]
+
+
+def _with_stray(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    return build_zip(JORDAN_SOURCE, folder / JORDAN_ZIP.name, extra={STRAY: bytes(range(256)) * 8})
+
+
+@pytest.mark.parametrize("spoil, why", [(spoil, why[STRAY]) for spoil, why in UNREADABLE if STRAY in why], ids=["deflate", "encrypted"])
+def test_a_member_no_line_names_that_cannot_be_read_is_skipped_and_the_chat_imported(tmp_path, spoil, why):
+    intact = records(_with_stray(tmp_path / "intact"))
+    got = records(spoil(_with_stray(tmp_path), STRAY))
+    assert [r for r in got if isinstance(r, Message)] == [r for r in intact if isinstance(r, Message)]
+    assert [r for r in got if not isinstance(r, Message)] == [
+        Skipped(f"'{STRAY}', named by no message, cannot be read from the zip: it is {why}", STRAY)]
+
+
+@pytest.mark.parametrize("spoil, why", [(spoil, why[PHOTO]) for spoil, why in UNREADABLE], ids=["deflate", "crc", "encrypted"])
+def test_a_member_a_line_attaches_that_cannot_be_read_is_a_missing_attachment_with_the_reason(tmp_path, spoil, why):
+    intact = records(_with_stray(tmp_path / "intact"))
+    got = records(spoil(_with_stray(tmp_path), PHOTO))
+    photo = Attachment(PHOTO, "image/jpeg", missing_reason=f"in the zip, but {why}")
+    assert [r for r in got if not isinstance(r, Notice)] == [replace(r, attachments=(photo,)) if getattr(r, "source_ref", "") == "line 3"
+                                                             else r for r in intact if not isinstance(r, Notice)]
+    kept = [r for r in intact if isinstance(r, Notice)]
+    assert kept[-1].text.startswith(f"{JORDAN_ZIP.name}: 1 file in the export named by no message")
+    assert [r for r in got if isinstance(r, Notice)] == kept[:-1] + [Notice(
+        f"{JORDAN_ZIP.name}: '{PHOTO}', which line 3 attaches, is {why}: the attachment is recorded as missing"), kept[-1]]
+
+
+def test_a_member_that_cannot_be_read_is_imported_past_and_said(cli, archive, tmp_path):
+    zipped = damage(_with_stray(tmp_path), STRAY, at=0.0)
+    r = cli("import", zipped, "--tz", "America/New_York")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert f"  skipped 1: '{STRAY}', named by no message, cannot be read from the zip: it is {UNREADABLE[0][1][STRAY]}" in r.stdout.splitlines()
+    assert archive.conn.execute("SELECT added, skipped FROM imports").fetchone()[:] == (6, 1)
 
 
 def test_zip_without_a_chat(tmp_path):
@@ -1103,7 +1141,10 @@ def test_attachment_names_that_disagree_settle_nothing_and_the_notice_says_so(tm
     assert [times.to_iso(m.sent_at)[:10] for m in got[1:]] == ["2023-09-10"] * 3
 
 
-def test_headers_that_contradict_each_other_name_the_lines(tmp_path):
+@pytest.mark.parametrize("chunk", [None, 1, 5, 30])
+def test_headers_that_contradict_each_other_name_the_lines(tmp_path, monkeypatch, chunk):
+    if chunk:  # (the lines are counted chunk by chunk)
+        monkeypatch.setattr(whatsapp, "CHUNK", chunk)
     chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
                  "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n")
     got = records(chat)

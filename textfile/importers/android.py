@@ -12,11 +12,21 @@ Decisions, and why:
     reported as a warning. A reference split across two chunks is held back until it is whole.
   - Line breaks and tabs some writers leave raw inside attribute values (`body="line one
     line two"`) are the phone's text, but XML reads each as a space: the same stage writes them as
-    references (`&#10;`), which the parser keeps, and says how many. Only those inside a quoted
-    value: the file's own layout between records and attributes is left alone (`_Repair._line_breaks`).
+    references the parser keeps, and says how many. Only those inside a quoted value: the file's own
+    layout between records and attributes is left alone (`_Repair._line_breaks`). Earlier versions
+    read them as spaces (a raw CRLF as one), and a message's body is part of its identity: the
+    identity is still computed from the body as they read it, so an archive they made finds the
+    message again, and its kept line breaks are a new version of it. So the reader must tell a raw
+    line break from one the file writes as `&#10;` (always read as a line break): raw ones are
+    written as references to noncharacters no phone writes (U+FDD0 CR, U+FDD1 LF, U+FDD2 TAB), which
+    the parser's target reads back (`_Repair.unmark`). A file that holds one of U+FDD0-U+FDD3 itself
+    (raw or as a reference) has each written after U+FDD3, which says the next is the file's own:
+    read back as written, never as a line break.
   - No DTD, no entities: a DOCTYPE is refused before the parser sees a byte (an entity bomb cannot
     be defused by a parser that has `huge_tree` on), so only the five predefined entities exist,
     and the parser loads nothing (no DTD, no network). An undefined `&name;` is a clear error.
+    `detect` takes a backup with a DOCTYPE for one (`_DOCTYPE_BACKUP`), so that this refusal is
+    what the user reads, not "unrecognized export".
   - A conversation is keyed by its participants without the owner: the normalized address for
     one-to-one threads ("+12025550123"), "~"-joined sorted handles for groups. SMS, MMS and calls
     with the same number land in the same conversation, whichever way the number was written.
@@ -159,7 +169,16 @@ _FFFD_REF = b"&#xFFFD;"
 # a start tag between attributes, or in an attribute value (then the state is its quote).
 _OUTSIDE, _IN_TAG, _AFTER_LT = b"", b"<", b"<<"  # _AFTER_LT: a "<" ends the data; what follows it says which
 _LINE_BREAK_BYTES = (b"\n", b"\r", b"\t")
-_LINE_BREAK_REFERENCES = {10: b"&#10;", 13: b"&#13;", 9: b"&#9;"}
+# A raw CR, LF, TAB inside a value, written as a reference to a noncharacter (_Repair.unmark reads it back).
+_LINE_BREAK_REFERENCES = {13: b"&#xFDD0;", 10: b"&#xFDD1;", 9: b"&#xFDD2;"}
+_OWN_MARK = b"&#xFDD3;"  # written before the file's own U+FDD0-U+FDD3: the next character is the file's
+_OWN_RAW = re.compile(rb"\xef\xb7[\x90-\x93]")  # U+FDD0-U+FDD3 in UTF-8 (0xEF is never a continuation byte)
+_MARKED = re.compile("\ufdd3(.)|\ufdd0\ufdd1|[\ufdd0-\ufdd2]", re.S)
+_AS_WRITTEN = {"\ufdd0": "\r", "\ufdd1": "\n", "\ufdd2": "\t", "\ufdd0\ufdd1": "\r\n"}
+# What each is called in the notice that says how many were kept (singular, plural).
+_KEPT_NAMES = {"\ufdd1": ("line break", "line breaks"), "\ufdd0\ufdd1": ("CRLF line break", "CRLF line breaks"),
+               "\ufdd0": ("carriage return (CR)", "carriage returns (CR)"), "\ufdd2": ("tab", "tabs")}
+READ_BEFORE = "\0read before"  # the key of a record's values as earlier versions read them (no XML name holds "\0")
 _NOT_IN_VALUE = re.compile(rb"[ \t\r\n]*<")
 _TAG_STOP = re.compile(rb"[\"'>]")
 
@@ -196,14 +215,14 @@ def _xml_char(cp: int) -> bool:
     return cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
 
 
-def _repair_run(run: bytes) -> tuple[bytes, int, int]:
+def _repair_run(run: bytes) -> tuple[bytes, int, int, int]:
     """A run of adjacent character references repaired: (the run as the parser gets it, surrogate
-    pairs joined, references replaced by U+FFFD)."""
+    pairs joined, references replaced by U+FFFD, references to U+FDD0-U+FDD3 written after _OWN_MARK)."""
     refs = [(m.group(0), int(m.group(1), 16) if m.group(1) else int(m.group(2))) for m in _REF.finditer(run)]
-    if all(_xml_char(cp) for _, cp in refs):
-        return run, 0, 0
+    if all(_xml_char(cp) and not 0xFDD0 <= cp <= 0xFDD3 for _, cp in refs):
+        return run, 0, 0, 0
     out = []
-    pairs = replaced = 0
+    pairs = replaced = own = 0
     i = 0
     while i < len(refs):
         text, cp = refs[i]
@@ -212,13 +231,16 @@ def _repair_run(run: bytes) -> tuple[bytes, int, int]:
             pairs += 1
             i += 2
             continue
-        if _xml_char(cp):
+        if 0xFDD0 <= cp <= 0xFDD3:
+            out += (_OWN_MARK, text)
+            own += 1
+        elif _xml_char(cp):
             out.append(text)
         else:
             out.append(_FFFD_REF)
             replaced += 1
         i += 1
-    return b"".join(out), pairs, replaced
+    return b"".join(out), pairs, replaced, own
 
 
 class _Repair:
@@ -228,8 +250,10 @@ class _Repair:
         self.pairs = 0  # surrogate pairs joined into one character
         self.replaced = 0  # lone surrogates, forbidden references and raw control bytes → U+FFFD
         self.pending = b""
-        self.runs: dict[bytes, tuple[bytes, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
-        self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, kept as references
+        self.runs: dict[bytes, tuple[bytes, int, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
+        self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, written as references to U+FDD0-U+FDD2
+        self.marked = False  # whether any were, or the file's own U+FDD0-U+FDD3 were written after _OWN_MARK (`unmark`)
+        self.kept: dict[str, int] = {}  # the raw line breaks `unmark` read back, by mark (a CRLF as one: _KEPT_NAMES)
         self.state = _OUTSIDE  # where the data fed so far ends: _OUTSIDE, _IN_TAG, _AFTER_LT or in a value (its quote)
 
     def _references(self, data: bytes) -> bytes:
@@ -252,10 +276,11 @@ class _Repair:
                 found = _repair_run(text)
                 if len(text) <= 64 and len(self.runs) < 10_000:
                     self.runs[text] = found
-            fixed, pairs, replaced = found
-            if pairs or replaced:
+            fixed, pairs, replaced, own = found
+            if pairs or replaced or own:
                 self.pairs += pairs
                 self.replaced += replaced
+                self.marked = self.marked or own > 0
                 pieces.append(data[done:amp])
                 pieces.append(fixed)
                 done = end
@@ -281,12 +306,18 @@ class _Repair:
                 whole = _REF.fullmatch(data, amp, cut) if amp >= 0 else None
                 if whole and 0xD800 <= (int(whole.group(1), 16) if whole.group(1) else int(whole.group(2))) <= 0xDBFF:
                     cut = amp
+            elif data[cut - 1:cut] == b"\xef" or data[cut - 2:cut] == b"\xef\xb7":  # maybe U+FDD0-U+FDD3 cut in two
+                cut = data.rindex(b"\xef", max(0, cut - 2), cut)
             data, self.pending = data[:cut], data[cut:]
         # One bytes.find (memchr) per control byte: several times faster than a pass of translate().
         if any(control in data for control in _RAW_CONTROL_BYTES):
             data, n = _RAW_CONTROL.subn(b"\xef\xbf\xbd", data)
             self.replaced += n
-        return self._line_breaks(self._references(data))
+        data = self._references(data)
+        if b"\xef\xb7" in data:  # (after the references: the marks written are references to U+FDD3)
+            data, n = _OWN_RAW.subn(_OWN_MARK + rb"\g<0>", data)
+            self.marked = self.marked or n > 0
+        return self._line_breaks(data)
 
     def _line_breaks(self, data: bytes) -> bytes:
         """`data` with each raw CR, LF and TAB inside an attribute value written as a character
@@ -321,8 +352,51 @@ class _Repair:
         if not pieces:
             return data
         self.line_breaks += len(pieces) // 2
+        self.marked = True
         pieces.append(data[kept:])
         return b"".join(pieces)
+
+    def unmark(self, attrib: dict) -> None:
+        """An element's attributes read back (the parser's target calls it once anything was marked):
+        each raw line break as written (CR, LF, TAB; a CR and an LF one after the other are a CRLF),
+        the file's own U+FDD0-U+FDD3 as themselves; and under READ_BEFORE, the values that held a raw
+        line break as earlier versions read them: each a space (a CRLF one space, as XML reads it)."""
+        before = None
+        for name, value in attrib.items():
+            if value.isascii() or _MARKED.search(value) is None:
+                continue
+            if before is None:
+                before = {}
+            before[name] = _MARKED.sub(_as_read_before, value)
+            attrib[name] = _MARKED.sub(self._as_written, value)
+        if before is not None:
+            attrib[READ_BEFORE] = before
+
+    def _as_written(self, mark: re.Match) -> str:
+        if mark.group(1):
+            return mark.group(1)
+        self.kept[mark.group(0)] = self.kept.get(mark.group(0), 0) + 1
+        return _AS_WRITTEN[mark.group(0)]
+
+    def kept_notice(self) -> Notice | None:
+        """What raw line breaks were kept, each kind by its name ("5 line breaks, 1 CRLF line break and 1 tab")."""
+        said = [f"{n} {names[n > 1]}" for mark, names in _KEPT_NAMES.items() if (n := self.kept.get(mark))]
+        if not said:
+            return None
+        listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+        return Notice(f"kept {listed} written raw inside attribute values as they are (an XML parser reads each as a space, and"
+                      " earlier versions did: each message is still identified by that reading)", "assumption")
+
+
+def _as_read_before(mark: re.Match) -> str:
+    return mark.group(1) or " "
+
+
+def _read_before(attrib: dict, name: str, value: str | None) -> str | None:
+    """`value`, attribute `name` as read now, as earlier versions read it (raw line breaks as spaces,
+    _Repair.unmark): what a message's identity is computed from."""
+    before = attrib.get(READ_BEFORE)
+    return before.get(name, value) if before is not None else value
 
 
 class _Utf16AsUtf8:
@@ -354,6 +428,11 @@ def _root_name(head: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
+# <!DOCTYPE smses [ <!ENTITY lol "lol"> … ]> or <!DOCTYPE lolz […]><smses count="1">: a backup with a
+# DOCTYPE, for `read` to refuse by name (an entity bomb is not "an unrecognized export").
+_DOCTYPE_BACKUP = re.compile(rb"<!DOCTYPE\s+(?:smses|calls)\b|<(?:smses|calls)[\s/>]")
+
+
 def detect(path: Path) -> bool:
     path = Path(path)
     if not path.is_file():
@@ -362,7 +441,8 @@ def detect(path: Path) -> bool:
         head = fh.read(8192)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "replace").encode("utf-8")
-    return _root_name(head) in ROOTS
+    root = _root_name(head)
+    return root in ROOTS or (root == "!DOCTYPE" and _DOCTYPE_BACKUP.search(head) is not None)
 
 
 # ---------------------------------------------------------------- handles and conversations
@@ -562,7 +642,8 @@ def _country(international: str) -> str:
 
 
 # <sms … address="+33669462731" …>, <addr address="0669462731" …>, <call number="+33669462731" …>
-_ADDRESS_VALUE = {name: re.compile(name + rb"""=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
+# (The name found first, then the blank before it: as fast as the name alone, and "xaddress=" is no address.)
+_ADDRESS_VALUE = {name: re.compile(name + rb"(?<=\s" + name + rb""")=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
 
 
 def _raw_reads(path: Path) -> Iterator[bytes]:
@@ -573,6 +654,11 @@ def _raw_reads(path: Path) -> Iterator[bytes]:
         fh.seek(0)
         while chunk := fh.read(SCAN_CHUNK):
             yield chunk
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return html.unescape(text) if "&" in text else text
 
 
 def _international_forms(path: Path, region: str, root: str) -> dict[str, set[str]]:
@@ -588,19 +674,16 @@ def _international_forms(path: Path, region: str, root: str) -> dict[str, set[st
         data = tail + chunk if tail else chunk
         for double, single in pattern.findall(data):
             values.add(double or single)
-        # Read again with the next: the last value if it is not whole, else what could begin
-        # the attribute's name.
-        last = data.rfind(name + b"=", max(0, len(data) - SCAN_TAIL))
+        # Read again with the next: the last value if it is not whole (with the blank before its
+        # name), else what could begin the attribute's name.
+        last = data.rfind(name + b"=", max(1, len(data) - SCAN_TAIL))
         whole = last >= 0 and pattern.match(data, last) is not None
-        tail = data[last:] if last >= 0 and not whole else data[-len(name) - 1:]
+        tail = data[last - 1:] if last >= 0 and not whole else data[-len(name) - 1:]
     for double, single in pattern.findall(tail):
         values.add(double or single)
     forms: dict[str, set[str]] = {}
     for value in values:
-        text = value.decode("utf-8", "replace")
-        if "&" in text:
-            text = html.unescape(text)
-        for raw_address in text.split("~"):
+        for raw_address in _text(value).split("~"):
             handle = phones.normalize_handle(raw_address, region) if raw_address.strip() else ""
             if handle.startswith("+"):
                 digits = phones.national_digits(handle)
@@ -618,53 +701,84 @@ def _own_numbers(direction: str, addrs, numbers: frozenset[str]) -> list[str]:
     return [h for t, h in addrs if t == own and h in numbers]
 
 
-# <mms … msg_box="2" … sub_id="1"> … <addr address="+12025550101" type="137" charset="106" /> …
-# <sms … sub_id="1" … />, <call … sub_id="2" … />
-_OWN_TAG = re.compile(rb"""<(mms|addr|sms|call)\b((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
-_TAG_VALUE = {name: re.compile(rb"\s" + name + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')""") for name in (b"msg_box", b"sub_id", b"address", b"type")}
+# <mms … msg_box="2" …> … <addr address="+12025550101" type="137" charset="106" /> … </mms>
+_OWN_TAG = re.compile(rb"""<(mms|addr)\b((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>""")
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# <sms … sub_id="1" … />, <mms … sub_id="1">, <call … sub_id="2" … />: a record's sub_id, the values
+# before it skipped whole (a body may say sub_id=); _ANY_SIM finds each, and maybe more (in a body).
+_SIM = re.compile(rb"""<(?:sms|mms|call)\b(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*?\s+sub_id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ANY_SIM = re.compile(rb"""sub_id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def _value(name: bytes, attributes: bytes) -> str | None:
-    match = _TAG_VALUE[name].search(attributes)
-    if match is None:
-        return None
-    text = (match.group(1) if match.group(1) is not None else match.group(2)).decode("utf-8", "replace")
-    return html.unescape(text) if "&" in text else text
+def _values(attributes: bytes) -> dict[bytes, bytes]:
+    """The attributes of a tag _OWN_TAG matched, by name (each value read whole: a value cannot pass for an attribute)."""
+    return {name: double or single for name, double, single in _ATTRIBUTE.findall(attributes)}
 
 
 def _own_numbers_in(path: Path, region: str, numbers: frozenset[str]) -> tuple[dict[str, _Refs], set[str]]:
     """Which of the owner's `numbers` the backup's MMS name as the phone's own (`_own_numbers`),
     each with the MMS that name it, and the SIMs (`sub_id` 0 and above) its records were sent or
     received with. One pass over the raw bytes without the XML parser, as `_international_forms`:
-    read before the records, whose sender it decides. A start tag holds no "<", so every tag that
-    begins before the last "<" of a read ends within it; the rest is read with the next."""
+    read before the records, whose sender it decides. Cheap beside the parse: a regular expression
+    per read finds the sub_id values, and bytes.find jumps from an MMS to its <addr> and its end,
+    past the media, then to the next MMS; an address is normalized once. A start
+    tag holds no "<", so every tag that begins before the last "<" of a read ends within it; the rest
+    is read with the next."""
     named: dict[str, _Refs] = {}
-    sims: set[str] = set()
+    sims: set[bytes] = set()  # every sub_id as written
+    handles: dict[bytes, str] = {}  # an address as written -> normalized
     n_mms = 0
-    direction, addrs = None, []  # of the MMS being read
+    direction, addrs, in_mms = None, [], False  # of the MMS being read
 
     def close_mms() -> None:
+        nonlocal direction, in_mms
         for number in _own_numbers(direction, addrs, numbers) if direction else ():
             named.setdefault(number, _Refs()).add(f"mms {n_mms}")
+        direction, in_mms = None, False
+
+    def sub_ids(data: bytes, start: int, stop: int) -> None:
+        # A backup writes one or two sub_id values a million times: where _ANY_SIM finds none but
+        # those already read, _SIM (several times slower) has nothing to add.
+        if not sims.issuperset(double or single for double, single in _ANY_SIM.findall(data, start, stop)):
+            sims.update(double or single for double, single in _SIM.findall(data, start, stop))
 
     def read(data: bytes, end: int) -> None:
-        nonlocal n_mms, direction, addrs
-        for match in _OWN_TAG.finditer(data, 0, end):
-            tag, attributes = match.groups()
-            if tag == b"addr":
-                address, kind = _value(b"address", attributes), _value(b"type", attributes)
-                if address and kind:
-                    addrs.append((kind, phones.normalize_handle(address, region)))
-                continue
-            close_mms()
-            direction, addrs = None, []
-            sim = _value(b"sub_id", attributes)
-            if sim is not None and sim.strip().isdigit():
-                sims.add(sim.strip())
-            if tag == b"mms":
+        nonlocal n_mms, direction, addrs, in_mms
+        at = 0
+        while True:
+            if not in_mms:  # the records up to the next MMS, then its start tag
+                lt = data.find(b"<mms", at, end)
+                sub_ids(data, at, end if lt < 0 else lt)
+                if lt < 0:
+                    return
+                tag = _OWN_TAG.match(data, lt, end)
+                if tag is None or tag.group(1) != b"mms":
+                    at = lt + 4
+                    continue
+                sub_ids(data, lt, tag.end())
                 n_mms += 1
-                box = _int(_value(b"msg_box", attributes))
-                direction = "in" if box == 1 else ("out" if box in BOX_STATUS else None)
+                box = _int(_text(_values(tag.group(2)).get(b"msg_box", b"")))
+                direction, addrs, in_mms = "in" if box == 1 else ("out" if box in BOX_STATUS else None), [], True
+                at = tag.end()
+                if tag.group(3):  # <mms … />: nothing inside
+                    close_mms()
+                    continue
+            # Inside an MMS, from "<" to "<" (memchr: past the media in one step) to its end.
+            lt = data.find(b"<", at, end)
+            while lt >= 0 and not data.startswith(b"</mms", lt):
+                tag = _OWN_TAG.match(data, lt, end) if data.startswith(b"<addr", lt) else None
+                if tag is not None and tag.group(1) == b"addr":
+                    values = _values(tag.group(2))
+                    address, kind = values.get(b"address"), values.get(b"type")
+                    if address and kind:
+                        if address not in handles:
+                            handles[address] = phones.normalize_handle(_text(address), region)
+                        addrs.append((_text(kind), handles[address]))
+                lt = data.find(b"<", lt + 1, end)
+            if lt < 0:
+                return
+            close_mms()
+            at = lt + 5
 
     tail = b""
     for chunk in _raw_reads(path):
@@ -674,8 +788,9 @@ def _own_numbers_in(path: Path, region: str, numbers: frozenset[str]) -> tuple[d
         read(data, cut)
         tail = data[cut:]
     read(tail, len(tail))
-    close_mms()
-    return named, sims
+    if in_mms:
+        close_mms()
+    return named, {sim for sim in (_text(raw).strip() for raw in sims) if sim.isdigit()}
 
 
 class _Reader:
@@ -736,7 +851,8 @@ class _Reader:
             return me, "--me"
         if len(numbers) == 1:
             return numbers[0], "only"
-        named, sims = _own_numbers_in(self.path, self.region, self.numbers)
+        # (A call log names no number as the phone's own: it has no MMS.)
+        named, sims = _own_numbers_in(self.path, self.region, self.numbers) if self.root != "calls" else ({}, set())
         if len(named) == 1 and len(sims) <= 1:
             (number, refs), = named.items()
             others = ", ".join(n for n in numbers if n != number)
@@ -1052,7 +1168,7 @@ class _Reader:
             conversation=conversation,
             # Identity as earlier versions keyed it (they read an unknown type as "in"): an archive
             # made by them must not get a second copy of the message when it is imported again.
-            identity=("sms", thread.legacy, date, direction if direction != "system" else "in", body),
+            identity=("sms", thread.legacy, date, direction if direction != "system" else "in", _read_before(attrib, "body", body)),
             sent_at=sent_at,
             direction=direction,
             sender=sender,
@@ -1212,14 +1328,14 @@ class _Reader:
                 if text is not None:
                     texts.append(text)
                     if digest is not None:
-                        digest.update(b"t" + text.encode("utf-8", "surrogatepass") + b"\0")
+                        digest.update(b"t" + _read_before(part, "text", text).encode("utf-8", "surrogatepass") + b"\0")
                 continue
             if data is None:
                 if text is not None:  # e.g. text/x-vCard carried as text
                     payload = text.encode("utf-8", "surrogatepass")
                     attachments.append(Attachment(name, ct or None, data=payload))
                     if digest is not None:
-                        digest.update(b"a" + hashlib.sha256(payload).digest())
+                        digest.update(b"a" + hashlib.sha256(_read_before(part, "text", text).encode("utf-8", "surrogatepass")).digest())
                 else:
                     attachments.append(Attachment(name, ct or None, missing_reason="not included in the backup"))
                     if digest is not None:
@@ -1229,7 +1345,7 @@ class _Reader:
             if raw is None:
                 attachments.append(Attachment(name, ct or None, missing_reason=f"corrupt base64: {problem}"))
                 if digest is not None:
-                    digest.update(b"c" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).digest())
+                    digest.update(b"c" + hashlib.sha256(_read_before(part, "data", data).encode("utf-8", "surrogatepass")).digest())
                 notices.append(Notice(f"{ref}: attachment {name or position + 1} has corrupt base64 ({problem}); kept as missing"))
             else:
                 attachments.append(Attachment(name, ct or None, data=raw))
@@ -1367,7 +1483,8 @@ class _Backup:
     no element proxies, no clearing, plain dict lookups.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, repair: _Repair) -> None:
+        self.repair = repair  # what was written before the parser saw it, read back (`_Repair.unmark`)
         self.depth = 0
         self.root: dict | None = None  # the root's attributes (its declared count)
         self.records: list[tuple[str, dict, list]] = []  # (tag, attributes, [(container tag, attributes)])
@@ -1375,6 +1492,8 @@ class _Backup:
         self.container = ""
 
     def start(self, tag: str, attrib: dict) -> None:
+        if self.repair.marked:
+            self.repair.unmark(attrib)
         self.depth += 1
         depth = self.depth
         if depth == 2:
@@ -1428,7 +1547,7 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     reader = _Reader(path, options, root)
     yield from reader.said()
     repair = _Repair()
-    backup = _Backup()
+    backup = _Backup(repair)
     parser = etree.XMLParser(
         target=backup, huge_tree=True, no_network=True, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
     )
@@ -1477,9 +1596,8 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             f"{n} {tag}" for tag, n in (ordinals | others).items() if n) + "); imported what is there")
     if repair.pairs:
         yield Notice(f"repaired {repair.pairs} emoji written as UTF-16 surrogate-pair references", "assumption")
-    if repair.line_breaks:
-        yield Notice(f"kept {repair.line_breaks} line break{'s' if repair.line_breaks > 1 else ''} and tabs written raw inside"
-                     " attribute values as they are (an XML parser reads each as a space)", "assumption")
+    if (kept := repair.kept_notice()) is not None:
+        yield kept
     if repair.replaced:
         yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
     yield from reader.spelling_notices()

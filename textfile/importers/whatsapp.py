@@ -46,7 +46,12 @@ Decisions:
 - Media: a line names a file by its exact name, or by that name plus one extension the phone added
   ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
   no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
-  zipping is skipped by name, so no file of an export goes unaccounted for.
+  zipping is skipped by name, so no file of an export goes unaccounted for. A member that cannot
+  be read (damaged, encrypted) does not cost the chat: a line's attachment is missing with the
+  reason, and said; a file no line names is skipped with it. A member holding more than it
+  declares refuses the zip, as the declared sizes are what its limits were checked on (`_member`).
+  A chat text that cannot be read is refused as such (encrypted, larger than it declares, damaged),
+  not as a zip without a chat (`_zip_chat_member`).
 - Media the export left out: iOS says what kind ("image omitted", "Bild weggelassen"), Android's
   "<Media omitted>" does not. The attachment's missing reason keeps the kind in English and the
   placeholder as the export wrote it ('image omitted by export (the export wrote "Bild
@@ -68,8 +73,10 @@ Decisions:
 from __future__ import annotations
 
 import codecs
+import copy
 import hashlib
 import io
+import lzma
 import mimetypes
 import re
 import struct
@@ -191,9 +198,45 @@ def _hour(H: str, ap: str | None, ap0: str | None) -> int:
 # Reading the source: a .txt (with its media maybe beside it) or a .zip (chat text + media)
 # --------------------------------------------------------------------------------------------
 
-# Everything reading a damaged zip can raise (zipfile lets zlib's and struct's errors through).
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+# Everything reading a damaged zip can raise (zipfile lets zlib's, lzma's and struct's errors through).
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, NotImplementedError,
                RuntimeError, KeyError, IndexError, struct.error, UnicodeDecodeError)
+
+
+class _Unreadable(Exception):
+    "A zip member that cannot be read as the zip declares it (the message says why: 'encrypted …', 'damaged …')."
+
+
+class _LargerThanDeclared(_Unreadable):
+    "A zip member that holds more than the size the zip declares (a zip bomb's way past the limits): the zip is refused."
+
+
+def _member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, keep: bool = True) -> bytes:
+    """A zip member's bytes (b"" unless `keep`), read to the end and checked, or _Unreadable saying
+    what is wrong. zipfile stops at the declared size and calls what it cut off a "Bad CRC-32":
+    the member is read one byte past it instead, its CRC-32 checked here, so the two are told apart."""
+    if member.flag_bits & 1:
+        raise _Unreadable("encrypted (a password is needed to read it)")
+    probe = copy.copy(member)
+    probe.file_size = member.file_size + 1
+    del probe.CRC  # (zipfile checks none)
+    kept, size, crc = [], 0, 0
+    try:
+        with zf.open(probe) as fp:
+            while piece := fp.read(1 << 20):
+                size += len(piece)
+                crc = zlib.crc32(piece, crc)
+                if keep:
+                    kept.append(piece)
+    except NotImplementedError as exc:  # (zipfile's words: "That compression method is not supported")
+        raise _Unreadable(f"compressed in a way that cannot be read here ({exc})") from None
+    except _ZIP_ERRORS as exc:
+        raise _Unreadable(f"damaged ({exc})") from None
+    if size > member.file_size:
+        raise _LargerThanDeclared(f"larger than it declares ({member.file_size:,} bytes)")
+    if crc != member.CRC:
+        raise _Unreadable("damaged (its content does not match its CRC-32)")
+    return b"".join(kept)
 
 
 @dataclass
@@ -202,8 +245,7 @@ class _Source:
     open_text: Callable[[], io.TextIOBase]
     chat_file_name: str  # name of the chat text (member name inside a zip)
     container_name: str | None  # the zip's file name
-    media: _Media | None  # the files beside the chat text (None: none looked for)
-    has_media_store: bool  # the media are in the zip (not beside the chat text)
+    media: _Media  # the files of the export beside the chat text (in the zip, the folder)
     close: Callable[[], None] = lambda: None
     encoding: str = "utf-8-sig"
 
@@ -244,8 +286,14 @@ def _valid_components(m: re.Match) -> bool:
     return 1 <= a <= 31 and 1 <= b <= 31 and (a <= 12 or b <= 12) and H <= 24 and M <= 59
 
 
+class _UnreadableChat(Exception):
+    "The zip's chat text (by its name) cannot be read: (member name, why)."
+
+
 def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
-    candidates = []
+    """The zip's chat text. A text named as one ("_chat.txt", "WhatsApp Chat with Sam.txt") that
+    cannot be read is still the chat: _UnreadableChat says why, where it is the one to take."""
+    candidates, unreadable = [], {}
     for info in zf.infolist():
         name = info.filename
         base = name.rsplit("/", 1)[-1]
@@ -253,12 +301,27 @@ def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
             continue
         if info.file_size > MAX_CHAT_BYTES:
             continue
-        with zf.open(info) as fp:
-            head = fp.read(DETECT_BYTES)
+        rank = _chat_rank(base)
+        try:
+            with zf.open(info) as fp:
+                head = fp.read(DETECT_BYTES)
+        except _ZIP_ERRORS as exc:
+            if rank == 2:  # a text of any name that cannot be read: nothing says it is a chat
+                continue
+            try:
+                _member(zf, info, keep=False)
+                unreadable[name] = f"unreadable ({exc})"
+            except _Unreadable as why:
+                unreadable[name] = str(why)
+            candidates.append((rank, name, info))
+            continue
         if not _looks_like_chat(head):
             continue
-        candidates.append((_chat_rank(base), name, info))
-    return _pick(candidates)
+        candidates.append((rank, name, info))
+    chat = _pick(candidates)
+    if chat is not None and chat.filename in unreadable:
+        raise _UnreadableChat(chat.filename, unreadable[chat.filename])
+    return chat
 
 
 def _chat_rank(name: str) -> int:
@@ -297,7 +360,7 @@ _ADDED_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .webp .heic .heif .mp4 .3gp 
 @dataclass(eq=False)
 class _File:
     name: str  # as the zip or the folder writes it
-    read: Callable[[], bytes | None]  # None: not to be read (a link out of the export folder, unreadable)
+    read: Callable[[], bytes | None]  # None: not to be read (a link out of the export folder, unreadable); raises _Unreadable
 
 
 def _is_litter(name: str) -> bool:
@@ -326,6 +389,7 @@ class _Media:
         self.longer: dict[str, list[_File]] = {}  # a name -> the files named it plus one added extension
         self.used: set[int] = set()  # ids of the files a line named
         self.converted: list[tuple[int, str, str]] = []  # (line, name written, file taken) by an added extension
+        self.unreadable: list[tuple[int, str, str]] = []  # (line, file, why) of a file a line names that cannot be read
 
     def index(self) -> list[_File]:
         if self.files is None:
@@ -370,7 +434,7 @@ def _export_folder(folder: Path) -> Path:
     chats, others, folders = [], [], []
     for child in sorted(folder.iterdir()):
         name = child.name
-        if name in _FOLDER_LITTER or name.startswith("._"):
+        if _is_litter(name):
             continue
         if child.is_dir():
             folders.append(name + "/")
@@ -437,7 +501,7 @@ def detect(path: Path) -> bool:
             try:
                 with zipfile.ZipFile(path) as zf:
                     return _zip_chat_member(zf) is not None
-            except _SeveralChats:
+            except (_SeveralChats, _UnreadableChat):
                 return True
             except _ZIP_ERRORS:
                 return False
@@ -489,6 +553,10 @@ def _open_source(path: Path) -> _Source:
         except _SeveralChats as several:
             zf.close()
             raise ImportFailed(path, f"the zip holds several WhatsApp chats ({several}); import each chat's own export") from None
+        except _UnreadableChat as unreadable:
+            zf.close()
+            name, why = unreadable.args
+            raise ImportFailed(path, f"cannot read the chat text {name!r} from the zip: it is {why}") from None
         except _ZIP_ERRORS as exc:
             zf.close()
             raise ImportFailed(path, f"not a readable zip ({exc})") from None
@@ -521,15 +589,11 @@ def _open_source(path: Path) -> _Source:
 
         def read(member: zipfile.ZipInfo) -> bytes:
             try:
-                with zf.open(member) as fp:  # ZipExtFile stops at the declared (checked) size
-                    data = fp.read(member.file_size + 1)
-            except _ZIP_ERRORS as exc:
-                raise ImportFailed(path, f"cannot read {member.filename!r} from the zip ({exc})") from None
-            if len(data) > member.file_size:
-                raise ImportFailed(path, f"refusing zip: member {member.filename!r} is larger than it declares")
-            return data
+                return _member(zf, member)
+            except _LargerThanDeclared as why:
+                raise ImportFailed(path, f"refusing zip: member {member.filename!r} is {why}") from None
 
-        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), True, zf.close,
+        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), zf.close,
                        enc)
 
     enc = _encoding(head)
@@ -570,7 +634,7 @@ def _open_source(path: Path) -> _Source:
     folder_name = (container or path.parent).name
     named = container is not None or chat_name_from_file(folder_name) is not None
     media = _Media(beside, "file not found beside the chat text", container is not None)
-    return _Source(container or path, open_text, path.name, folder_name if named else None, media, False, encoding=enc)
+    return _Source(container or path, open_text, path.name, folder_name if named else None, media, encoding=enc)
 
 
 class _Undecodable:
@@ -585,6 +649,7 @@ class _Undecodable:
         self.lines = 0
         self.last_line = 0
         self.shown: dict[int, list[int]] = {}
+        self.line_breaks = 0  # in the text read before (`_chunks` counts them)
 
     def add(self, piece: str, lines_before: int) -> None:
         line, pos = lines_before + 1, 0
@@ -616,20 +681,18 @@ class _Undecodable:
 def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None = None) -> Iterator[str]:
     """The text in pieces that each begin with a "\n": the one that ended the piece before, or for
     the first piece one added (not part of the text). Every line start is then right after a "\n".
-    A byte the encoding cannot decode is U+FFFD, counted in `undecodable` (with its line) when given."""
+    A byte the encoding cannot decode is U+FFFD, counted in `undecodable` (with its line) when given;
+    its `line_breaks` is then the "\n" in the chunks before the one being read (the survey's lines)."""
     carry = "\n"
-    lines = 0  # (counted only for `undecodable`)
     try:
         while True:
             piece = stream.read(CHUNK)
             if not piece:
                 break
             if not piece.isascii() and _ESCAPED.search(piece) is not None:
-                if undecodable is not None:
-                    undecodable.add(piece, lines)
+                if undecodable is not None:  # (the carry holds one "\n", the last of the chunks yielded)
+                    undecodable.add(piece, undecodable.line_breaks)
                 piece = _ESCAPED.sub("\ufffd", piece)
-            if undecodable is not None:
-                lines += piece.count("\n")
             text = carry + piece
             cut = text.rfind("\n")
             if cut <= 0:
@@ -638,7 +701,10 @@ def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None 
                 carry = text
                 continue
             carry = text[cut:]
-            yield text[:cut]
+            chunk = text[:cut]
+            yield chunk
+            if undecodable is not None:
+                undecodable.line_breaks += chunk.count("\n")
         yield carry
     except _ZIP_ERRORS as exc:
         raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
@@ -752,7 +818,6 @@ def _survey(source: _Source) -> _Survey:
     last_dmy = last_mdy = last_ymd = -1
     last_date_key = day = None
     headers = 0
-    lines_before = 0  # line breaks in the chunks before this one (a header's line: see _messages)
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream, s.undecodable):
             for m in _AFTER_NEWLINE.finditer(chunk):
@@ -789,7 +854,8 @@ def _survey(source: _Source) -> _Survey:
                 kind, key_dmy, key_mdy = facts
                 counts[kind] += 1
                 if counts[kind] == 1 and kind in ("first", "second"):  # where the evidence is, for the notices
-                    setattr(s, f"{kind}_over_12_line", lines_before + chunk.count("\n", 0, m.start() + 1))
+                    # (its line: the line breaks in the chunks before, and in this one up to it, see _messages)
+                    setattr(s, f"{kind}_over_12_line", s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1))
                 if key_dmy is not None and facts is not prev_facts:  # (the same date again changes nothing)
                     if prev_dmy is not None:
                         if key_dmy < prev_dmy:
@@ -842,7 +908,6 @@ def _survey(source: _Source) -> _Survey:
                     longer[pair] = longer.get(pair, 0) + 1
                     more = chunk.find(": ", more + 2, limit)
                     hops += 1
-            lines_before += chunk.count("\n")
     s.headers = headers
     s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = counts["ymd"], counts["first"], counts["second"], counts["ambiguous"]
     s.back_dmy, s.back_mdy = back_dmy, back_mdy
@@ -878,9 +943,6 @@ _GROUP_WORDS = re.compile(
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
 
 
-_ORDER_WORDS = DATE_ORDERS
-
-
 def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
     not prove it. In turn: --date-order; a first or second number above 12 (proof, said only when
@@ -902,9 +964,9 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
         order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
         misfits = s.second_over_12 if order == "dmy" else s.first_over_12
         return order, Notice(
-            f"{name}: dates read as {_ORDER_WORDS[order]}: {s.first_over_12} header dates have a first number above 12 "
+            f"{name}: dates read as {DATE_ORDERS[order]}: {s.first_over_12} header dates have a first number above 12 "
             f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
-            f"the {misfits} that fit only {_ORDER_WORDS[OTHER_ORDER[order]]} were kept as text of the message before them "
+            f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
             "(pass --date-order to choose)"
         )
     if s.first_over_12:
@@ -916,33 +978,33 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
         return ("mdy" if region in _MDY_REGIONS else "dmy"), None
     if said is not None and said[0] in OTHER_ORDER:
         order, where = said
-        return order, Notice(f"{name}: dates read as {_ORDER_WORDS[order]}, {where}: no header date has a number above 12;"
+        return order, Notice(f"{name}: dates read as {DATE_ORDERS[order]}, {where}: no header date has a number above 12;"
                              f" pass --date-order {OTHER_ORDER[order]} if that is wrong", kind="assumption")
     names = _dated_names(source)
     back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
-    disagree = (f", its dated attachment names disagree ({_ORDER_WORDS['dmy']} fits {_listed(names['dmy'])}; "
-                f"{_ORDER_WORDS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
+    disagree = (f", its dated attachment names disagree ({DATE_ORDERS['dmy']} fits {_listed(names['dmy'])}; "
+                f"{DATE_ORDERS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
     if bool(names["dmy"]) != bool(names["mdy"]):
         order = "dmy" if names["dmy"] else "mdy"
         other = OTHER_ORDER[order]
-        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12, and the dated attachment names "
+        text = (f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12, and the dated attachment names "
                 f"fit that order only ({_listed(names[order])})")
         if back[order] > back[other]:
-            text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}"
+            text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}"
     elif s.back_dmy != s.back_mdy:
         order = "dmy" if s.back_dmy < s.back_mdy else "mdy"
         other = OTHER_ORDER[order]
-        text = (f"dates read as {_ORDER_WORDS[order]}: no header date has a number above 12{disagree}, and the dates go back "
-                f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {_ORDER_WORDS[other]}")
+        text = (f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12{disagree}, and the dates go back "
+                f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}")
     else:
         order = "mdy" if region in _MDY_REGIONS else "dmy"
         other = OTHER_ORDER[order]
         if disagree:
-            text = (f"dates read as {_ORDER_WORDS[order]}, the usual order for region {region}: no header date has a number above 12, "
+            text = (f"dates read as {DATE_ORDERS[order]}, the usual order for region {region}: no header date has a number above 12, "
                     f"the dates advance alike in both orders{disagree}")
         else:
             text = ("nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
-                    f"alike in both orders, no dated attachment name fits one order only); dates were read as {_ORDER_WORDS[order]} "
+                    f"alike in both orders, no dated attachment name fits one order only); dates were read as {DATE_ORDERS[order]} "
                     f"(the usual order for region {region})")
     return order, Notice(f"{name}: {text}; pass --date-order {other} if that is wrong", kind="assumption")
 
@@ -1530,7 +1592,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     dups: dict = {}
     dst = _Resolved(tz, fall_backs)
     line_no = 0  # (the first chunk's own "\n" counts as the end of line 0)
-    pending = pending_header = None
+    pending = None  # the message being built: (day, clock_time, line_no, line marked, its header's match)
     parts: list[str] = []
     prelude_done = False
     blake2b = hashlib.blake2b
@@ -1542,7 +1604,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
     participants_get = participants.get
 
     def build(head, text: str) -> Message:
-        day, clock_time, line_no, line_marked = head
+        day, clock_time, line_no, line_marked, header_match = head
         if text[-1:] == "\r":
             text = text[:-1]
         if "\r" in text:
@@ -1601,13 +1663,11 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             attachments = ()
         if time_flag:
             flags = flags | {time_flag}
-            # (the header of the message being built: `pending_header`)
-            header = _clean(pending_header.group(0)).strip(" []-–:\u00a0\u202f\n")
-            precision = "minute" if len(clock_time[1]) == 6 else "second"
+            header = _clean(header_match.group(0)).strip(" []-–:\u00a0\u202f\n")
             if time_flag == "time_ambiguous":
-                sent_at = dst.twice(day[3], clock_time[3], day[0] + clock_time[0], line_no, header, sent_at, precision)
+                sent_at = dst.twice(day[3], clock_time[3], day[0] + clock_time[0], line_no, header, sent_at, clock_time[4])
             else:
-                dst.add(time_flag, (line_no, header, sent_at, precision))
+                dst.add(time_flag, (line_no, header, sent_at, clock_time[4]))
         if name is None:
             identity_sender = None
         else:
@@ -1644,7 +1704,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
         return Message(
             conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender=sender, body=body,
             source_zone=zone_name, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
-            source_ref=f"line {line_no}", duration_s=duration, time_precision="minute" if len(clock_time[1]) == 6 else "second",
+            source_ref=f"line {line_no}", duration_s=duration, time_precision=clock_time[4],
         )
 
     with source.open_text() as stream:
@@ -1683,9 +1743,10 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 clock_time = clock.get((H, M, S, ap, ap0))
                 if clock_time is None:
                     clock_time = _time(H, M, S, ap, ap0)
-                    if clock_time:  # + the time of day as a timedelta, + _time_of_day
+                    if clock_time:  # + the time of day as a timedelta, + _time_of_day, + its precision (as written)
                         hour, minute, second = clock_time[0]
-                        clock_time += (timedelta(hours=hour, minutes=minute, seconds=second), _time_of_day(clock_time))
+                        clock_time += (timedelta(hours=hour, minutes=minute, seconds=second), _time_of_day(clock_time),
+                                       "second" if S else "minute")
                     if len(clock) > 20_000:
                         clock.clear()
                     clock[(H, M, S, ap, ap0)] = clock_time
@@ -1704,8 +1765,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 elif not prelude_done:
                     yield from _prelude(text)
                 prelude_done = True
-                pending = (day, clock_time, line_no, marked)
-                pending_header = m
+                pending = (day, clock_time, line_no, marked, m)
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
             parts.append(chunk[pos:])
@@ -1713,7 +1773,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
         if pending is not None:
             text = "".join(parts)
             if text[-1:] != "\n":
-                header = pending_header.group(0)[1:]
+                header = pending[4].group(0)[1:]
                 names = [name for name in participants if name != "\x00owner"] + [p.display_name for p in participants.values() if p.is_owner]
                 cut = _cut_header(header, text, names)
                 if cut is not None:
@@ -1993,10 +2053,14 @@ def _instant(wall: tuple, tz, offsets: dict) -> tuple:
 def _attachment(source: _Source, name: str | None, omitted: str | None, line: int) -> Attachment:
     if omitted or not name:
         return Attachment(name, _mime(name), missing_reason=omitted or "omitted by export")
-    found = source.media.find(name, line) if source.media is not None else "file not found beside the chat text"
+    found = source.media.find(name, line)
     if isinstance(found, str):
         return Attachment(name, _mime(name), missing_reason=found)
-    data = found[0].read()
+    try:
+        data = found[0].read()
+    except _Unreadable as why:
+        source.media.unreadable.append((line, found[0].name, str(why)))
+        return Attachment(name, _mime(name), missing_reason=f"in the zip, but {why}")
     if data is None:
         return Attachment(name, _mime(name), missing_reason=source.media.missing)
     return Attachment(found[1], _mime(found[1]), data=data)
@@ -2008,21 +2072,25 @@ def _media_records(source: _Source, conversation: Conversation) -> Iterator[Reco
     files of the chat (no time and no sender: nothing says when or by whom they were sent), and the
     litter of zipping, each skipped by name. No file of an export goes unaccounted for."""
     media = source.media
-    if media is None:
-        return
     name = source.path.name
     if media.converted:
         shown = "; ".join(f"line {line} names {written!r}, the file is {taken!r}" for line, written, taken in media.converted[:3])
         more = f"; and {len(media.converted) - 3} more" if len(media.converted) > 3 else ""
         yield Notice(f"{name}: {len(media.converted)} attachment{'s' if len(media.converted) != 1 else ''} found under the name "
                      f"the chat gives plus an extension the phone added ({shown}{more})", kind="assumption")
+    for line, file_name, why in media.unreadable:
+        yield Notice(f"{name}: {file_name!r}, which line {line} attaches, is {why}: the attachment is recorded as missing")
     if not media.whole_export:
         return
     kept = []
     for f in media.index():
         if id(f) in media.used:
             continue
-        data = f.read()
+        try:
+            data = f.read()
+        except _Unreadable as why:
+            yield Skipped(f"{f.name!r}, named by no message, cannot be read from the zip: it is {why}", f.name)
+            continue
         if data is None:
             yield Skipped("file in the export folder that cannot be read, or a link to a file outside it", f.name)
             continue
