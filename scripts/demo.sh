@@ -2,6 +2,7 @@
 # `make demo`: a fresh archive in demo/, the bundled sample exports imported into it, and a tour
 # of what textfile does with them. Run by make with .venv/bin first on PATH.
 set -euo pipefail
+umask 077  # the demo holds (sample) client messages: private like every archive
 cd "$(dirname "$0")/.."
 rm -rf demo
 mkdir -m 700 demo

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import sqlite3
 from pathlib import Path
@@ -202,3 +203,10 @@ def test_a_transcript_and_the_weekly_log_catch_entries_cut_from_the_end(own_conf
     found = problems(cli)
     assert f"the weekly log ({log}, line {len(log.read_text().splitlines())}) records audit entry {run['audit_head']['entry']}, but the" \
            f" audit log ends at entry {last}: entries were removed (or this is an older copy of the archive)" in found
+
+
+def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
+    table = re.sub(r"\s*│\s*", " ", cli("log").stdout)  # (the cells of a row, wrapped: joined)
+    assert re.search(r"digests=\{import 3: \d+ messages, 0 versions, [0-9a-f]{12}…\}", table) and not re.search(r"[0-9a-f]{65}", table)
+    [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["details"].get("import_id") == 3]
+    assert len(entry["details"]["digests"]["3"]["digest"]) == 512
