@@ -24,24 +24,24 @@ def test_an_intact_chain_verifies(logged):
     entries = audit.entries(logged.conn)
     assert [e["command"] for e in entries] == ["init", "client add", "client add", "client add"]
     assert [e["prev_hash"] for e in entries[1:]] == [e["hash"] for e in entries[:-1]]
-    assert audit.verify(logged.conn) == []
+    assert audit.verify(logged.conn, logged.path) == []
 
 
 def test_an_edited_entry_is_detected(logged):
     logged.conn.execute("UPDATE audit_log SET details = '{\"client\":\"Z\",\"handles\":[]}' WHERE id = 3")
-    assert audit.verify(logged.conn) == [f"audit log entry 3 (client add, {audit.entries(logged.conn)[2]['at']}): its content does not match its hash"]
+    assert audit.verify(logged.conn, logged.path) == [f"audit log entry 3 (client add, {audit.entries(logged.conn)[2]['at']}): its content does not match its hash"]
 
 
 def test_a_removed_entry_is_detected(logged):
     logged.conn.execute("DELETE FROM audit_log WHERE id = 2")
-    assert audit.verify(logged.conn) == ["audit log entry 3: does not follow the entry before it (an entry was removed or altered)"]
+    assert audit.verify(logged.conn, logged.path) == ["audit log entry 3: does not follow the entry before it (an entry was removed or altered)"]
 
 
 def test_a_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link(logged):
     row = logged.conn.execute("SELECT * FROM audit_log WHERE id = 2").fetchone()
     forged = audit.entry_hash(row["prev_hash"], row["at"], "client add", '{"client":"Forged"}')
     logged.conn.execute("UPDATE audit_log SET details = '{\"client\":\"Forged\"}', hash = ? WHERE id = 2", (forged,))
-    assert audit.verify(logged.conn) == [
+    assert audit.verify(logged.conn, logged.path) == [
         f"audit log entry 2 (client add, {row['at']}): its seal does not match: it was written or rewritten without the archive's key",
         "audit log entry 3: does not follow the entry before it (an entry was removed or altered)"]
 
@@ -80,7 +80,7 @@ def _rechain(conn, start: int = 1) -> None:
 
 
 def _head_file(archive) -> str:
-    return str(audit.head_path(archive.settings.archive_id))
+    return str(audit.head_path(archive.settings.archive_id, archive.path))
 
 
 def test_init_makes_a_private_key_and_seals_every_entry(logged, own_config):
@@ -102,18 +102,18 @@ def test_the_head_is_recorded_outside_the_archive_after_each_change(logged, arch
 
 def test_the_last_entry_removed_is_caught(logged):
     logged.conn.execute("DELETE FROM audit_log WHERE id = 4")
-    assert audit.verify(logged.conn) == [
+    assert audit.verify(logged.conn, logged.path) == [
         f"this machine ({_head_file(logged)}, {json.loads(open(_head_file(logged)).read())['at']}) records audit entry 4, but the audit"
-        " log ends at entry 3: entries were removed (or this is an older copy of the archive)"]
+        " log ends at entry 3: entries were removed (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)"]
 
 
 def test_every_entry_removed_is_caught(logged):
     logged.conn.execute("DELETE FROM audit_log")
-    problems = audit.verify(logged.conn)
+    problems = audit.verify(logged.conn, logged.path)
     assert problems[0] == f"the archive is sealed with key {logged.conn.execute('SELECT key_id FROM settings').fetchone()[0]}, but no audit" \
                           " entry carries a seal: the entries were removed or rewritten"
     assert problems[1].endswith("records audit entry 4, but the audit log ends at no entry at all: entries were removed"
-                                " (or this is an older copy of the archive)") and len(problems) == 2
+                                " (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)") and len(problems) == 2
 
 
 def test_an_entry_rewritten_with_every_later_hash_recomputed_is_caught(logged):
@@ -121,7 +121,7 @@ def test_an_entry_rewritten_with_every_later_hash_recomputed_is_caught(logged):
     _rechain(logged.conn, 2)
     at = {r[0]: r[1] for r in logged.conn.execute("SELECT id, at FROM audit_log")}
     new_head = logged.conn.execute("SELECT hash FROM audit_log WHERE id = 4").fetchone()[0]
-    assert audit.verify(logged.conn) == [
+    assert audit.verify(logged.conn, logged.path) == [
         f"audit log entry {i} (client add, {at[i]}): its seal does not match: it was written or rewritten without the archive's key"
         for i in (2, 3, 4)] + [
         f"this machine ({_head_file(logged)}, {json.loads(open(_head_file(logged)).read())['at']}) records audit entry 4 with hash"
@@ -133,29 +133,32 @@ def test_seals_stripped_and_the_key_forgotten_are_still_caught_by_the_head(logge
     logged.conn.execute("UPDATE settings SET key_id = NULL")
     logged.conn.execute("UPDATE audit_log SET details = '{\"client\":\"Forged\",\"handles\":[]}' WHERE id = 3")
     _rechain(logged.conn, 3)
-    problems = audit.verify(logged.conn)
-    assert len(problems) == 1 and problems[0].endswith("the audit log was rewritten")
+    problems = audit.verify(logged.conn, logged.path)
+    kid = json.loads(open(_head_file(logged)).read())["key"]
+    assert problems[0] == f"this machine ({_head_file(logged)}) recorded the archive as sealed with key {kid}, but it now records no key:" \
+                          " its record of the key was changed"
+    assert len(problems) == 2 and problems[1].endswith("the audit log was rewritten")
 
 
 def test_an_unsealed_entry_after_sealed_ones_is_caught(logged):
     logged.conn.execute("UPDATE audit_log SET seal = NULL WHERE id = 3")
     at = logged.conn.execute("SELECT at FROM audit_log WHERE id = 3").fetchone()[0]
-    assert audit.verify(logged.conn) == [f"audit log entry 3 (client add, {at}): not sealed, though the entries before it are: it was written"
+    assert audit.verify(logged.conn, logged.path) == [f"audit log entry 3 (client add, {at}): not sealed, though the entries before it are: it was written"
                                          " outside textfile"]
 
 
 def test_verify_says_plainly_when_the_key_is_missing_or_another(logged, own_config, monkeypatch):
     kid = logged.conn.execute("SELECT key_id FROM settings").fetchone()[0]
     (own_config / "key").rename(own_config / "key.moved")
-    assert audit.verify(logged.conn) == [
+    assert audit.verify(logged.conn, logged.path) == [
         f"{own_config / 'key'}: no key is there; the archive is sealed with key {kid} (set TEXTFILE_KEY to where it is): without it,"
         " entries rewritten with their hashes recomputed cannot be told from real ones"]
     monkeypatch.setenv("TEXTFILE_KEY", str(own_config / "key.moved"))
-    assert audit.verify(logged.conn) == []
+    assert audit.verify(logged.conn, logged.path) == []
     other = own_config / "other.key"
     other.write_text("11" * 32)
     monkeypatch.setenv("TEXTFILE_KEY", str(other))
-    assert audit.verify(logged.conn)[0].startswith(f"{other}: another key is there (id {audit.key_id(bytes.fromhex('11' * 32))});")
+    assert audit.verify(logged.conn, logged.path)[0].startswith(f"{other}: another key is there (id {audit.key_id(bytes.fromhex('11' * 32))});")
 
 
 def test_a_change_without_the_key_is_refused_and_changes_nothing(logged, own_config):
@@ -174,14 +177,14 @@ def test_an_archive_made_before_keys_is_sealed_by_its_first_change(logged, own_c
     logged.conn.execute("UPDATE settings SET key_id = NULL")
     for leftover in (own_config / "key", own_config / "heads"):
         os.system(f"rm -rf '{leftover}'")
-    assert audit.verify(logged.conn) == []
+    assert audit.verify(logged.conn, logged.path) == []
     with logged.transaction() as conn:
         filing.add_client(conn, "D", [], [], "US")
     entries = audit.entries(logged.conn)
     assert [e["command"] for e in entries][-2:] == ["audit log sealed", "client add"]
     assert entries[-2]["details"] == {"key": audit.key_id(bytes.fromhex((own_config / "key").read_text())), "unsealed_entries": 4}
     assert [r[0] is not None for r in logged.conn.execute("SELECT seal FROM audit_log ORDER BY id")] == [False] * 4 + [True] * 2
-    assert audit.verify(logged.conn) == []
+    assert audit.verify(logged.conn, logged.path) == []
     logged.conn.execute("UPDATE audit_log SET details = '{\"client\":\"Forged\",\"handles\":[]}' WHERE id = 2")
     _rechain(logged.conn, 2)  # an entry before the first seal is covered by that seal's hash
-    assert any("entry 5 (audit log sealed" in p and "seal does not match" in p for p in audit.verify(logged.conn))
+    assert any("entry 5 (audit log sealed" in p and "seal does not match" in p for p in audit.verify(logged.conn, logged.path))

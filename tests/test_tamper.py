@@ -170,7 +170,7 @@ def test_an_archive_made_before_digests_gets_them_when_first_opened(own_config, 
         assert entries[-1]["details"]["digests"] == {"1": audit.current_digests(reopened.conn)[1]}
         assert entries[-1]["details"]["digests"]["1"]["messages"] == 2
         assert audit.verify(reopened.conn) == [] and audit.check_digests(reopened.conn) == []
-        assert (own_config / "key").exists() and audit.head_path(reopened.settings.archive_id).exists()
+        assert (own_config / "key").exists() and audit.head_path(reopened.settings.archive_id, archive_path).exists()
 
 
 # -- the head kept outside the archive: transcripts and the weekly log -----------------------------
@@ -188,21 +188,22 @@ def test_a_transcript_and_the_weekly_log_catch_entries_cut_from_the_end(own_conf
     run = json.loads(r.stdout)
     [pdf] = [Path(x["path"]) for x in run["rendered"]]
     log = archive_path.with_name(archive_path.name + ".log")
-    assert log.read_text().splitlines()[-1].endswith(f"  audit log: entry {run['audit_head']['entry']}, hash {run['audit_head']['hash']}")
+    assert log.read_text().splitlines()[-1].endswith(f"  audit log of archive {run['audit_head']['archive']}: entry {run['audit_head']['entry']},"
+                                                     f" hash {run['audit_head']['hash']}")
     manifest_head = json.loads(__import__("textfile.transcript.manifest", fromlist=["read"]).read(pdf))["audit_head"]
     assert cli("verify").exit_code == 0 and cli("verify", pdf).exit_code == 0
     conn = sqlite3.connect(archive_path)
     conn.execute("DELETE FROM audit_log WHERE id >= ?", (manifest_head["entry"],))  # the transcript's own entry and all after
     conn.commit()
-    audit.head_path(conn.execute("SELECT archive_id FROM settings").fetchone()[0]).unlink()  # and this machine's record too
+    audit.head_path(conn.execute("SELECT archive_id FROM settings").fetchone()[0], archive_path).unlink()  # and this machine's record too
     last = manifest_head["entry"] - 1
     r = cli("verify", pdf, "--json")
     assert r.exit_code == 3 and json.loads(r.stdout)[0]["problems"][0] == (
         f"its manifest records audit entry {manifest_head['entry']}, but the audit log ends at entry {last}: entries were removed"
-        " (or this is an older copy of the archive)")
+        " (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)")
     found = problems(cli)
     assert f"the weekly log ({log}, line {len(log.read_text().splitlines())}) records audit entry {run['audit_head']['entry']}, but the" \
-           f" audit log ends at entry {last}: entries were removed (or this is an older copy of the archive)" in found
+           f" audit log ends at entry {last}: entries were removed (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)" in found
 
 
 def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
@@ -214,3 +215,114 @@ def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
         f"{{import 3: {entry['details']['added']} messages, 0 versions, {entry['details']['digests']['3']['digest'][:12]}…}}"
     [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["details"].get("import_id") == 3]
     assert len(entry["details"]["digests"]["3"]["digest"]) == 512
+
+
+# -- the second reader's walk: what an ordinary change, a cleared record or a rewritten row must not hide --
+
+
+def test_an_ordinary_change_after_entries_were_cut_does_not_clear_them(cli, archive_path, imported):
+    conn = imported
+    assert cli("client", "add", "Zed", "--phone", "+12025550166").exit_code == 0  # entry 5, then cut (a backup from before it put back)
+    conn.execute("DELETE FROM client_handles WHERE client_id = (SELECT id FROM clients WHERE name = 'Zed')")
+    conn.execute("DELETE FROM clients WHERE name = 'Zed'")
+    conn.execute("DELETE FROM audit_log WHERE id = 5")
+    conn.commit()
+    assert any("entries were removed" in p for p in problems(cli))
+    assert cli("client", "add", "Pat", "--phone", "+12025550177").exit_code == 0  # a week's ordinary work goes on
+    # and the loss is still said: entry 5 is now another entry
+    found = problems(cli)
+    assert any("records audit entry 5 with hash" in p and p.endswith("the audit log was rewritten") for p in found), found
+    r = cli("verify", "--accept-older-copy")  # until a person records it as an older copy put back
+    assert r.exit_code == 0 and r.stdout.startswith("Recorded in the audit log: this archive is an older copy put back on purpose")
+    assert cli("verify").exit_code == 0
+    [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["command"] == "older copy accepted"]
+    assert [m["entry"] for m in entry["details"]["missing"]] == [5] and entry["details"]["by"]
+
+
+def test_the_archives_record_of_its_key_cleared_or_its_id_changed_is_caught(cli, archive_path, imported):
+    conn = imported
+    kid = conn.execute("SELECT key_id FROM settings").fetchone()[0]
+    conn.execute("UPDATE settings SET key_id = NULL")
+    conn.commit()
+    found = problems(cli)
+    assert "audit entries carry seals, but the archive records no key: its record of the key was removed" in found
+    assert any(p.endswith(f"recorded the archive as sealed with key {kid}, but it now records no key: its record of the key was changed")
+               for p in found)
+    conn.execute("UPDATE settings SET key_id = ?, archive_id = 'another-archive'", (kid,))
+    conn.commit()
+    assert any("its identity was changed, or another file was put in its place" in p for p in problems(cli))
+
+
+def test_a_transcript_row_rewritten_to_match_an_altered_file_is_caught(cli, archive_path, tmp_path):
+    assert cli("import", SMS_WEEK1, "--quiet").exit_code == 0
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    made = json.loads(cli("transcript", "2026-001", "--out-dir", tmp_path, "--json").stdout)
+    pdf = Path(made["path"])
+    pdf.write_bytes(pdf.read_bytes().replace(b"%%EOF", b"%%EOF\n% altered"))
+    from textfile.fingerprint import file_sha256
+
+    conn = sqlite3.connect(archive_path)
+    conn.execute("UPDATE transcripts SET pdf_sha256 = ?", (file_sha256(pdf),))
+    conn.commit()
+    said = "transcript 1 ({}): its pdf_sha256 differ from what its audit entry recorded: the record was changed outside textfile"
+    assert said.format(pdf) in problems(cli)
+    r = cli("verify", pdf, "--json")
+    assert r.exit_code == 3 and said.format(pdf) in json.loads(r.stdout)[0]["problems"]
+
+
+def test_verify_of_a_transcript_fails_when_the_archives_own_record_does_not_hold(own_config, cli, archive_path, tmp_path):
+    assert cli("import", SMS_WEEK1, "--quiet").exit_code == 0
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    pdf = json.loads(cli("transcript", "2026-001", "--out-dir", tmp_path, "--json").stdout)["path"]
+    assert cli("verify", pdf).exit_code == 0
+    (own_config / "key").rename(own_config / "elsewhere")
+    r = cli("verify", pdf, "--json")
+    [report] = json.loads(r.stdout)
+    assert r.exit_code == 3 and report["matches"] is None and report["problems"][0].startswith(f"the archive's audit log: {own_config / 'key'}: no key")
+
+
+def test_without_the_key_a_transcript_is_refused_before_it_is_rendered(own_config, cli, archive_path, tmp_path, monkeypatch):
+    assert cli("import", SMS_WEEK1, "--quiet").exit_code == 0
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    (own_config / "key").unlink()
+    from textfile.transcript import content
+
+    monkeypatch.setattr(content, "plan", lambda *a, **k: pytest.fail("the matter was read before the key was looked for"))
+    r = cli("transcript", "2026-001", "--out-dir", tmp_path / "out")
+    assert r.exit_code == 1 and r.stderr.startswith(f"Error: {own_config / 'key'}: no key is there") and not (tmp_path / "out").exists()
+
+
+def test_a_new_archive_where_another_was_inherits_nothing_of_it(bare_cli, tmp_path, monkeypatch):
+    where = tmp_path / "office" / "archive.db"
+    monkeypatch.setenv("TEXTFILE_ARCHIVE", str(where))
+    init = ("init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US", "--bates-prefix", "A")
+    assert bare_cli(*init).exit_code == 0
+    assert bare_cli("client", "add", "Sam", "--phone", "+12025550143").exit_code == 0
+    with open(f"{where}.log", "a") as log:  # as a weekly run of the old archive left it
+        log.write("2026-12-01T00:00:00.000Z   audit log of archive 0000: entry 9, hash " + "a" * 64 + "\n")
+    where.unlink()
+    assert bare_cli(*init).exit_code == 0
+    r = bare_cli("verify")
+    assert r.exit_code == 0, r.output
+
+
+def test_a_damaged_head_file_is_said_not_crashed_on(cli, archive_path, imported):
+    from textfile.archive import Archive
+
+    with Archive.open(archive_path) as archive:
+        path = audit.head_path(archive.settings.archive_id, archive_path)
+    path.write_text('{"entry": "x"}')
+    assert problems(cli) == [f"{path}: this machine's record of the audit log's last entry cannot be read"]
+
+
+def test_the_weekly_run_adds_up_every_imports_digest(cli, archive_path, imported, tmp_path):
+    conn = imported
+    conn.execute("UPDATE messages SET body = 'x', content_hash = content_hash WHERE rowid = (SELECT min(rowid) FROM messages)")
+    target = conn.execute("SELECT id FROM messages WHERE rowid = (SELECT min(rowid) FROM messages)").fetchone()[0]
+    recompute(conn, target)
+    (tmp_path / "inbox").mkdir()
+    r = cli("archive", tmp_path / "inbox", "--out", tmp_path / "out", "--json")
+    assert r.exit_code == 3 and any("no longer add up" in p for p in json.loads(r.stdout)["problems"])

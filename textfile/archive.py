@@ -151,6 +151,7 @@ class Archive:
             raise InvalidInput(f"{path}: cannot create the archive: {exc.strerror}") from None
         os.close(fd)
         try:
+            audit.forget_heads_at(path)  # (this machine's records of an archive that was at this path before)
             archive = cls(path, _connect(path))
             migrations.apply(archive.db)
             audit.watch(archive.conn)

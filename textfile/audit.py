@@ -158,6 +158,12 @@ def make_key() -> bytes:
     return key
 
 
+def require_key(conn: sqlite3.Connection) -> None:
+    """Before long work that ends in a change (an import, a transcript): the key the change needs is
+    there (KeyMissing now rather than after the work)."""
+    _sealing(conn)
+
+
 def _sealing(conn: sqlite3.Connection) -> tuple[bytes, str | None] | None:
     """(the key, the archive's recorded key id or None) for a change; None before m015 made seals."""
     if "seal" not in {r[1] for r in conn.execute("PRAGMA table_info(audit_log)")}:
@@ -317,22 +323,53 @@ def head(conn: sqlite3.Connection) -> dict | None:
     return {"entry": row[0], "hash": row[1]} if row else None
 
 
-def head_path(archive_id: str) -> Path:
-    return key_path().parent / "heads" / f"{archive_id}.json"
+def head_path(archive_id: str, archive_path: Path) -> Path:
+    """This machine's record of the archive `archive_id` at `archive_path`: a copy of it elsewhere,
+    used on its own, has its own record; an archive put in its place (another id, or an older copy)
+    is checked against this one."""
+    where = hashlib.sha256(str(Path(archive_path).resolve()).encode()).hexdigest()[:12]
+    return key_path().parent / "heads" / f"{archive_id}-{where}.json"
+
+
+def _read_head(path: Path) -> dict | None:
+    """A head file's record, or None when there is none or it cannot be read as one."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and _is_anchor(found) else None
+
+
+def _is_anchor(value) -> bool:
+    return isinstance(value, dict) and type(value.get("entry")) is int and isinstance(value.get("hash"), str)
 
 
 def record_head(conn: sqlite3.Connection, archive_path: Path) -> None:
-    """After a change is committed: this machine's record of the archive's last entry."""
+    """After a change is committed: this machine's record of the archive's last entry and key. A
+    head recorded before that the chain no longer holds (entries cut, or an older copy put back) is
+    kept in the record's `missing`, so that `verify` says it until the loss is accepted (`accept_missing`):
+    an ordinary change never clears it."""
     last = head(conn)
     if last is None:
         return
-    path = head_path(_archive_id(conn))
+    path = head_path(_archive_id(conn), archive_path)
+    was = _read_head(path)
+    missing = [m for m in (was or {}).get("missing", []) if _is_anchor(m)]
+    if was is not None and check_anchor(conn, was, "") and not any(_same(was, m) for m in missing):
+        missing.append({"entry": was["entry"], "hash": was["hash"], "at": was.get("at", "")})
+    accepted = _accepted(conn)
+    missing = [m for m in missing if not any(_same(m, a) for a in accepted)]
+    try:
+        row = conn.execute("SELECT key_id FROM settings").fetchone()
+    except sqlite3.OperationalError:  # (a schema before m015)
+        row = None
+    record = last | {"archive": str(Path(archive_path).resolve()), "at": times.now_iso(), "key": row[0] if row else None, "missing": missing}
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fp:
-            fp.write(canonical_json(last | {"archive": str(archive_path), "at": times.now_iso()}) + "\n")
+            fp.write(canonical_json(record) + "\n")
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -340,21 +377,60 @@ def record_head(conn: sqlite3.Connection, archive_path: Path) -> None:
                             f" written ({exc.strerror}); `textfile verify` cannot catch entries removed after it") from None
 
 
-_HEAD_LINE = re.compile(r"audit log: entry (\d+), hash ([0-9a-f]{64})$")
+def forget_heads_at(archive_path: Path) -> None:
+    """`init` makes a new archive at `archive_path`: the heads this machine recorded of an archive
+    that was there before are no longer about that file."""
+    where = str(Path(archive_path).resolve())
+    for found in (key_path().parent / "heads").glob("*.json"):
+        if (_read_head(found) or {}).get("archive") == where:
+            found.unlink(missing_ok=True)
 
 
-def head_line(anchor: dict) -> str:
+def _same(a: dict, b: dict) -> bool:
+    return a["entry"] == b["entry"] and a["hash"] == b["hash"]
+
+
+def _accepted(conn: sqlite3.Connection) -> list[dict]:
+    """The heads a person accepted as lost (entries an older copy of the archive does not hold)."""
+    return [m for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'older copy accepted'")
+            for m in json.loads(details).get("missing", []) if _is_anchor(m)]
+
+
+def missing_heads(conn: sqlite3.Connection, archive_path: Path) -> list[dict]:
+    """The heads this machine recorded that the chain no longer holds and no one accepted."""
+    found = _read_head(head_path(_archive_id(conn), archive_path))
+    if found is None:
+        return []
+    accepted = _accepted(conn)
+    return [m for m in [found, *[m for m in found.get("missing", []) if _is_anchor(m)]]
+            if check_anchor(conn, m, "") and not any(_same(m, a) for a in accepted)]
+
+
+def accept_missing(conn: sqlite3.Connection, archive_path: Path) -> list[dict]:
+    """A person says the archive is an older copy put back on purpose (a restored backup): the heads
+    it lacks are recorded in an audit entry as accepted losses, and `verify` no longer reports them."""
+    lost = [{"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in missing_heads(conn, archive_path)]
+    if lost:
+        append(conn, "older copy accepted", {"missing": lost, "by": current_user()})
+    return lost
+
+
+_HEAD_LINE = re.compile(r"audit log of archive (\S+): entry (\d+), hash ([0-9a-f]{64})$")
+
+
+def head_line(archive_id: str, anchor: dict) -> str:
     """The line a run's log ends with: the entry the archive's audit log ended at."""
-    return f"audit log: entry {anchor['entry']}, hash {anchor['hash']}"
+    return f"audit log of archive {archive_id}: entry {anchor['entry']}, hash {anchor['hash']}"
 
 
-def heads_in_log(path: Path) -> list[tuple[int, dict]]:
-    """(line number, {'entry', 'hash'}) of each `head_line` in a log file (none when there is no file)."""
+def heads_in_log(path: Path, archive_id: str) -> list[tuple[int, dict]]:
+    """(line number, {'entry', 'hash'}) of each `head_line` of this archive in a log file (none when there is no file)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return [(n, {"entry": int(m[1]), "hash": m[2]}) for n, line in enumerate(text.splitlines(), 1) if (m := _HEAD_LINE.search(line))]
+    return [(n, {"entry": int(m[2]), "hash": m[3]}) for n, line in enumerate(text.splitlines(), 1)
+            if (m := _HEAD_LINE.search(line)) and m[1] == archive_id]
 
 
 def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str]:
@@ -363,7 +439,8 @@ def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str
     if row is None:
         last = head(conn)
         return [f"{where} records audit entry {anchor['entry']}, but the audit log ends at "
-                f"{'entry ' + str(last['entry']) if last else 'no entry at all'}: entries were removed (or this is an older copy of the archive)"]
+                f"{'entry ' + str(last['entry']) if last else 'no entry at all'}: entries were removed (or this is an older copy of the archive:"
+                " if it was put back on purpose, `textfile verify --accept-older-copy` records that)"]
     if row[0] != anchor["hash"]:
         return [f"{where} records audit entry {anchor['entry']} with hash {anchor['hash'][:12]}…, but the archive's entry"
                 f" {anchor['entry']} has {row[0][:12]}…: the audit log was rewritten"]
@@ -380,9 +457,9 @@ def entries(conn: sqlite3.Connection, limit: int | None = None) -> list[dict]:
     ]
 
 
-def verify(conn: sqlite3.Connection) -> list[str]:
-    """Problems found walking the chain, checking its seals and this machine's record of its head
-    (empty when it holds)."""
+def verify(conn: sqlite3.Connection, archive_path: Path | None = None) -> list[str]:
+    """Problems found walking the chain, checking its seals and this machine's records of its head
+    (of the archive at `archive_path`; empty when it holds)."""
     problems = []
     prev = GENESIS
     recorded = conn.execute("SELECT key_id FROM settings").fetchone()[0]
@@ -405,12 +482,35 @@ def verify(conn: sqlite3.Connection) -> list[str]:
         prev = r["hash"]
     if recorded is not None and not sealed:
         problems.append(f"the archive is sealed with key {recorded}, but no audit entry carries a seal: the entries were removed or rewritten")
-    try:
-        anchor = json.loads(head_path(archive_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        anchor = None
-    if anchor is not None:
-        problems += check_anchor(conn, anchor, f"this machine ({head_path(archive_id)}, {anchor.get('at', '')})")
+    if recorded is None and sealed:
+        problems.append("audit entries carry seals, but the archive records no key: its record of the key was removed")
+    if archive_path is not None:
+        problems += _check_heads(conn, archive_path, archive_id, recorded)
+    return problems
+
+
+def _check_heads(conn: sqlite3.Connection, archive_path: Path, archive_id: str, recorded: str | None) -> list[str]:
+    """This machine's records of the archive (by its id, and of any archive at its path) against it."""
+    problems = []
+    where = str(Path(archive_path).resolve())
+    for found in sorted((key_path().parent / "heads").glob("*.json")):
+        other = _read_head(found)
+        if other is not None and other.get("archive") == where and not found.stem.startswith(archive_id + "-"):
+            problems.append(f"this machine recorded another archive ({found.stem[:-13]}) at {where} ({found}), and no `textfile init` made"
+                            f" this one ({archive_id}) there since: its identity was changed, or another file was put in its place")
+    path = head_path(archive_id, archive_path)
+    anchor = _read_head(path)
+    if anchor is None:
+        if path.exists():
+            problems.append(f"{path}: this machine's record of the audit log's last entry cannot be read")
+        return problems
+    if anchor.get("key") and anchor["key"] != recorded:
+        problems.append(f"this machine ({path}) recorded the archive as sealed with key {anchor['key']}, but it now records"
+                        f" {recorded or 'no key'}: its record of the key was changed")
+    accepted = _accepted(conn)
+    for m in [anchor, *[m for m in anchor.get("missing", []) if _is_anchor(m)]]:
+        if not any(_same(m, a) for a in accepted):
+            problems += check_anchor(conn, m, f"this machine ({path}, {m.get('at', '')})")
     return problems
 
 

@@ -500,6 +500,7 @@ def _digests_said(digests: dict) -> str:
 def verify(
     pdfs: Annotated[Optional[list[Path]], typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False)] = None,
     moved: Annotated[bool, typer.Option("--moved", help="A PDF that verifies where its recorded file is gone was moved or renamed: record where it is now.")] = False,
+    accept_older_copy: Annotated[bool, typer.Option("--accept-older-copy", help="The archive is an older copy put back on purpose (a restored backup): record, in the audit log, the entries it lacks, which verify then no longer reports.")] = False,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -511,12 +512,15 @@ def verify(
         return _verify_pdfs(pdfs, moved, json_, quiet)
     if moved:
         raise InvalidInput("--moved needs the transcript PDFs that were moved: textfile verify --moved FILE.pdf")
+    if accept_older_copy:
+        return _accept_older_copy(json_, quiet)
     from textfile import weekly
     from textfile.integrity import check_archive
 
     with open_archive() as archive:
         log = weekly.log_path(archive.path)
-        report = with_progress(quiet or json_, "Verifying", "messages", lambda progress: check_archive(archive.conn, progress=progress, log=log))
+        report = with_progress(quiet or json_, "Verifying", "messages",
+                               lambda progress: check_archive(archive.conn, progress=progress, log=log, archive_path=archive.path))
     if json_:
         emit_json(report)
     elif not quiet:
@@ -526,6 +530,19 @@ def verify(
         err.print(f"Error: {problem}", markup=False)
     if not report["ok"]:
         raise typer.Exit(3)
+
+
+def _accept_older_copy(json_: bool, quiet: bool) -> None:
+    from textfile import audit
+
+    with open_archive() as archive, archive.transaction() as conn:
+        lost = audit.accept_missing(conn, archive.path)
+    if json_:
+        return emit_json({"accepted": lost})
+    if not quiet:
+        out.print(f"Recorded in the audit log: this archive is an older copy put back on purpose; it lacks audit entries from"
+                  f" {', '.join(str(m['entry']) for m in lost)} on." if lost else "Nothing to accept: the archive holds every audit entry"
+                  " this machine recorded.", markup=False)
 
 
 def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:

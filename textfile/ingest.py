@@ -436,6 +436,7 @@ class Source:
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
     """Write one source's record stream in one transaction (all of it, or nothing)."""
     with archive.transaction() as conn:
+        audit.require_key(conn)  # (refused before the source is read, not after)
         cur = conn.execute(
             "INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, custodian,"
             " options, started_at, finished_at, added, already_present, updated, skipped, imported_by)"

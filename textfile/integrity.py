@@ -25,8 +25,10 @@ from textfile.fingerprint import file_sha256
 from textfile.ingest import EDITS, TIME_FLAGS, message_content_hash
 
 
-def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None, log: Path | None = None) -> dict:
-    """`log`: the weekly run's log beside the archive, whose lines record the audit log's last entry."""
+def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None, log: Path | None = None,
+                  archive_path: Path | None = None) -> dict:
+    """`log`: the weekly run's log beside the archive, whose lines record the audit log's last entry;
+    `archive_path`: where the archive is (this machine's records of its head are checked)."""
     problems: list[str] = []
     result = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in result] != ["ok"]:
@@ -65,16 +67,41 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         if hashlib.sha256(b["data"]).hexdigest() != b["sha256"] or len(b["data"]) != b["size"]:
             problems.append(f"attachment blob {b['sha256'][:16]}…: its bytes no longer match their hash")
         blobs += 1
-    problems += audit.verify(conn)
+    problems += audit.verify(conn, archive_path)
     problems += audit.check_digests(conn)
     if log is not None:
-        for line, anchor in audit.heads_in_log(log):
+        for line, anchor in audit.heads_in_log(log, conn.execute("SELECT archive_id FROM settings").fetchone()[0]):
             problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     transcripts = transcript_states(conn)
     problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
+    problems += transcript_records(conn)
     problems += _shown_states(conn)
     return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "transcripts": len(transcripts), "problems": problems}
+
+
+# What a transcript's row says that its sealed audit entry recorded too (the row's column: the entry's key).
+_RECORDED = {"pdf_sha256": "pdf_sha256", "manifest_sha256": "manifest_sha256", "pages": "pages", "messages": "messages"}
+
+
+def transcript_records(conn: sqlite3.Connection, uuid: str | None = None) -> list[str]:
+    """Every transcript's row (or the one of `uuid`) as the audit entry made with it recorded it: a
+    row rewritten to match an altered file, or made outside textfile, is caught."""
+    entries = {}
+    for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'transcript'"):
+        d = json.loads(details)
+        entries[d.get("transcript")] = d
+    problems = []
+    for row in conn.execute("SELECT * FROM transcripts" + (" WHERE uuid = ?" if uuid else "") + " ORDER BY id", (uuid,) if uuid else ()):
+        entry = entries.get(row["uuid"])
+        if entry is None:
+            problems.append(f"transcript {row['id']} ({row['path']}): no audit entry records it: it was written outside textfile")
+            continue
+        changed = [column for column, key in _RECORDED.items() if entry.get(key) != row[column]]
+        if changed:
+            problems.append(f"transcript {row['id']} ({row['path']}): its {', '.join(changed)} differ from what its audit entry recorded:"
+                            " the record was changed outside textfile")
+    return problems
 
 
 def _shown_states(conn: sqlite3.Connection) -> list[str]:

@@ -232,6 +232,7 @@ def archive_inbox(
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise TextfileError(f"{inbox}: not a folder")
+    audit.require_key(archive.conn)  # (a run that could change nothing is refused before it reads anything)
     report = RunReport(str(inbox), zone=archive.settings.tz)
     now = time.time() if now is None else now
     conn = archive.conn
@@ -285,8 +286,8 @@ def archive_inbox(
                 report.rendered.append(render(archive, reference, out_dir))
             except TextfileError as exc:
                 report.render_failed.append({"matter": reference, "reason": str(exc)})
-    report.problems = audit.verify(conn)
-    report.head = audit.head(conn)
+    report.problems = audit.verify(conn, archive.path) + audit.check_digests(conn)
+    report.head = audit.head(conn) | {"archive": archive.settings.archive_id}
     return report
 
 
@@ -450,5 +451,5 @@ def log_lines(report: RunReport) -> list[str]:
     for p in report.problems:
         lines.append(f"  INTEGRITY {p}")
     if report.head:
-        lines.append(f"  {audit.head_line(report.head)}")
+        lines.append(f"  {audit.head_line(report.head['archive'], report.head)}")
     return lines

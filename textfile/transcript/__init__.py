@@ -151,6 +151,7 @@ def _make_transcript(
 
     started = time.monotonic()
     conn = archive.conn
+    audit.require_key(conn)  # (refused before the matter is rendered, not after)
     settings = archive.settings
     zone_name = tz or settings.tz
     zone = times.zone(zone_name)
@@ -313,7 +314,11 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
         if not path.is_file():
             raise InvalidInput(f"{path}: not a file (a transcript is a PDF file)")
     reports = [verify_pdf(archive.conn, archive.settings.archive_id, p) for p in paths]
+    chain = [f"the archive's audit log: {problem}" for problem in audit.verify(archive.conn, archive.path)]
     for r in reports:
+        if chain:  # a transcript matches only an archive whose record of its changes holds
+            r["problems"] += chain
+            r["ok"], r["matches"] = False, None
         recorded = r.get("recorded_path")
         r["recorded_gone"] = bool(recorded and recorded != str(Path(r["path"]).resolve()) and not _holds(recorded, r["sha256"]))
     return reports

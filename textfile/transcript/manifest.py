@@ -21,7 +21,7 @@ from pathlib import Path
 
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256  # noqa: F401 — manifest.file_sha256 for callers
-from textfile.integrity import earlier_state
+from textfile.integrity import earlier_state, transcript_records
 
 NAME = "textfile-manifest.json"
 FORMAT = "textfile-transcript-manifest"
@@ -159,6 +159,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
         problems.append(f"unknown transcript: this archive has no record of transcript {manifest.get('transcript')}")
         return report
     report["recorded_path"] = row["path"]
+    problems += transcript_records(conn, row["uuid"])
     if sha256(raw) != row["manifest_sha256"]:
         problems.append("the embedded manifest was altered: its sha256 differs from the one recorded when the transcript was made")
     if actual_sha != row["pdf_sha256"]:
