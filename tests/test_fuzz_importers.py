@@ -2,16 +2,18 @@
 the file; never a traceback; after a refusal the archive exactly as it was; after an import, the
 same import again adds nothing; every import done within the deadline.
 
-A fast run, the same every time (a fixed seed) (settings profile `fuzz-ci`, ~30 examples per format): `make fuzz`
-(benchmarks/fuzz.py) runs the same properties with thousands. A failure hypothesis finds is kept
-in .hypothesis/ and replayed first on the next run."""
+Here a fast run, the same every time (settings profile `fuzz-ci`: 30 examples per format, a fixed
+seed); `make fuzz` (benchmarks/fuzz.py) runs the same property with thousands. A failure hypothesis
+finds is kept in .hypothesis/ and replayed first on the next run."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
-from fuzz_build import STRATEGIES, ChatText, Repeat, attempt, make_template, prove
+from conftest import FIXTURES
+from fuzz_build import STRATEGIES, ChatText, ChatZip, Member, Repeat, attempt, make_template, prove
 
 CI = settings.get_profile("fuzz-ci")
 
@@ -21,32 +23,12 @@ def template(tmp_path_factory):
     return make_template(tmp_path_factory.mktemp("fuzz"))
 
 
+@pytest.mark.parametrize("fmt", list(STRATEGIES))
 @CI
 @seed(14)
-@given(export=STRATEGIES["whatsapp-txt"])
-def test_whatsapp_text_is_imported_or_refused_in_one_line(template, export):
-    prove(attempt(export, template))
-
-
-@CI
-@seed(14)
-@given(export=STRATEGIES["whatsapp-zip"])
-def test_whatsapp_zip_is_imported_or_refused_in_one_line(template, export):
-    prove(attempt(export, template))
-
-
-@CI
-@seed(14)
-@given(export=STRATEGIES["android"])
-def test_android_backup_is_imported_or_refused_in_one_line(template, export):
-    prove(attempt(export, template))
-
-
-@CI
-@seed(14)
-@given(export=STRATEGIES["imessage"])
-def test_imessage_database_is_imported_or_refused_in_one_line(template, export):
-    prove(attempt(export, template))
+@given(data=st.data())
+def test_an_export_is_imported_or_refused_in_one_line(template, fmt, data):
+    prove(attempt(data.draw(STRATEGIES[fmt], label="export"), template))
 
 
 @settings(CI, max_examples=4)
@@ -66,3 +48,10 @@ def test_the_command_itself_never_prints_a_traceback(template, export):
 def test_a_line_of_direction_marks_is_read_in_time(template):
     chat = ChatText("WhatsApp Chat with Sam.txt", ("3/1/24, 9:00 AM - Sam: hi", Repeat("\u202e", 100_000)), args=("--me", "Sam"))
     prove(attempt(chat, template, deadline=5))
+
+
+@pytest.mark.xfail(strict=True, reason="whatsapp.py _pick: two zip members of one name that both read as the chat text tie on"
+                   " (rank, name), and sorted() compares their ZipInfo: TypeError (an 'internal error' naming no file)")
+def test_a_zip_holding_its_chat_text_twice_under_one_name_is_read_or_refused_in_one_line(template):
+    chat = Member("_chat.txt", (FIXTURES / "whatsapp" / "ios-zip-source" / "_chat.txt").read_bytes())
+    prove(attempt(ChatZip("WhatsApp Chat - Jordan Lee.zip", (chat, chat)), template))
