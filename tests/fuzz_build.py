@@ -35,7 +35,7 @@ import traceback
 import warnings
 import zipfile
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
