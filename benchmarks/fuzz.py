@@ -18,6 +18,7 @@ the minimal export and the traceback are printed. Exit 1 when any promise broke.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import sys
@@ -98,6 +99,8 @@ def main() -> int:
 
     rows, reasons, failures = [], defaultdict(Counter), []
     with tempfile.TemporaryDirectory(prefix="textfile-fuzz-template-") as tmp:
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):  # the user's own config and data folders are never used
+            os.environ[name] = str(Path(tmp) / name.lower())
         template = make_template(Path(tmp))
         for fmt in formats:
             started = time.monotonic()

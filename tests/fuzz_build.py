@@ -650,7 +650,10 @@ def attempt(export, template: Path, *, deadline: float = 10.0, process: bool = F
         (folder / "in" / "home").mkdir(parents=True)
         path = export.write(folder / "in")
         before = _TEMPLATE_DUMPS.get(template) or _TEMPLATE_DUMPS.setdefault(template, dump(template))
-        env = {"TEXTFILE_DEBUG": "1", "HOME": str(folder / "in" / "home"), "TEXTFILE_ARCHIVE": None}
+        # Attachment paths (~/…) are looked for in the export's own home, never the user's; the config
+        # folder stays the one the template was made with.
+        env = {"TEXTFILE_DEBUG": "1", "TEXTFILE_ARCHIVE": None, "HOME": str(folder / "in" / "home"),
+               "XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")}
         command = ["--archive", str(archive), "import", str(path), *export.args]
 
         def outcome(status: str, detail: str = "") -> Outcome:
