@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench setup system readme clean
+.PHONY: demo test bench fuzz setup system readme clean
 
 setup: system $(STAMP)
 
@@ -25,7 +25,11 @@ demo: setup
 	@PATH="$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
 
 bench: setup
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/*.py; do [ $$b = benchmarks/fuzz.py ] && continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Thousands of hostile exports per importer (minutes): `make fuzz FUZZ_ARGS="--examples 200 --format android"`.
+fuzz: setup
+	$(BIN)/python benchmarks/fuzz.py $(FUZZ_ARGS)
 
 readme: setup
 	$(BIN)/python scripts/readme_help.py --write

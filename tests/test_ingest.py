@@ -92,6 +92,29 @@ def test_contradicting_duplicate_in_one_source_is_skipped_with_reason(archive):
     assert result.skipped == {"same message identity twice in this source with different content": 1}
 
 
+@pytest.mark.parametrize("batch", [2000, 1], ids=["one batch", "a batch each"])
+def test_a_source_that_contradicts_itself_reads_the_same_every_time(archive, monkeypatch, batch):
+    """Found by the fuzzer (a chat.db whose rows share one guid): the same source imported again found
+    the first of two records with the same identity already present, then took the second for an edit
+    of it, and a third import the first again: a new version of the message every week. Read again,
+    the source is what it was: the first is present, the second skipped, nothing changes. Alike
+    whether the two are flushed in one batch or in two."""
+    from textfile import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "BATCH", batch)
+    source = [msg(1, "as sent"), replace(msg(1, "as sent"), body="as contradicted", source_ref="element 7"), msg(2)]
+    first = ingest_records(archive, source)
+    stored = snapshot(archive)
+    again = [ingest_records(archive, source, name=f"sms-again-{n}.xml") for n in (1, 2)]
+
+    skipped = {"same message identity twice in this source with different content": 1}
+    assert [(r.added, r.already_present, r.updated, r.skipped) for r in (first, *again)] == [(2, 0, 0, skipped), (0, 2, 0, skipped), (0, 2, 0, skipped)]
+    assert rows(archive, "SELECT body, version FROM messages ORDER BY sent_at") == [{"body": "as sent", "version": 1}, {"body": "message 2", "version": 1}]
+    now = snapshot(archive)
+    assert {t: now[t] for t in now if t not in ("imports", "message_sources", "audit_log")} == \
+        {t: stored[t] for t in stored if t not in ("imports", "message_sources", "audit_log")}
+
+
 def test_changed_content_becomes_a_new_version_never_a_copy(archive):
     original = msg(1, "see you at 3", source_id="g1")
     ingest_records(archive, [original])

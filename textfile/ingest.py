@@ -12,6 +12,10 @@ messages rather than several per message.
 A message whose id is known but whose content hash differs (an edit or an unsend seen in a newer
 copy of the same database, a status that changed) is not duplicated and not silently
 overwritten: its previous state is kept in `message_versions` and the import counts it as updated.
+Two records of one source with one id and different content are the source contradicting itself:
+the first stands, the second is skipped with that reason, whichever batches they fall in (a second
+query per batch finds the ids an earlier batch of the source gave), so that the same source read
+again changes nothing.
 Where a format's identity holds the text (WhatsApp), an edit or a deletion between two exports
 arrives as a new identity: at the end of the import it is folded into the archived message
 (`_Writer.fold`), and its identity recorded as an alias that later imports find; its earlier texts
@@ -1028,7 +1032,12 @@ class _Writer:
             return
         pending, self.pending = self.pending, []
         existing = self.existing(pending)
-        written: dict[str, str] = {}  # id -> content hash of what this batch writes (new or updated)
+        # id -> the content hash this source gave it first: what this batch writes (new or updated) or
+        # found already present; for an id an earlier batch of this source gave, what the archive holds
+        # now. A later record of the same id with other content is the source contradicting itself
+        # (skipped), not an edit: the same source read again then changes nothing.
+        given = self.given_before(existing)
+        written: dict[str, str] = {known["id"]: known["content_hash"] for known in existing.values() if known["id"] in given}
         import_id = self.result.import_id
         added = already = 0
         new_rows, source_rows, attachment_rows, version_rows, receipt_rows = [], [], [], [], []
@@ -1065,11 +1074,13 @@ class _Writer:
             elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p, mid) == known["content_hash"] \
                     or self.keep_owner_number(p, mid, known["content_hash"]) == known["content_hash"]:
                 already += 1
+                written[mid] = known["content_hash"]
                 self.fill_receipts(p, mid, known, receipt_rows)
             elif self.changed(p, known):
                 written[mid] = p.content_hash
             else:
                 already += 1
+                written[mid] = known["content_hash"]
         self.result.added += added
         self.result.already_present += already
         c = self.conn
@@ -1105,6 +1116,15 @@ class _Writer:
             self.write_reactions(final=False)
         if self.fold_edits and new_rows:
             self.find_pairs(new_rows)
+
+    def given_before(self, existing: dict[str, dict]) -> set[str]:
+        """Of these archived messages, those an earlier batch of this source gave (a source row of this import)."""
+        ids, found = sorted({known["id"] for known in existing.values()}), set()
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            found.update(r[0] for r in self.conn.execute(f"SELECT message_id FROM message_sources WHERE import_id = ? AND message_id IN"
+                                                          f" ({','.join('?' * len(chunk))})", [self.result.import_id, *chunk]))
+        return found
 
     def existing(self, pending: list[_Pending]) -> dict[str, dict]:
         """The archived message of each pending id the archive knows, as itself or as an alias of
