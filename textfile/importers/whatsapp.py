@@ -120,7 +120,7 @@ MAX_RATIO = 200  # uncompressed/compressed for members over 1 MiB; real media ba
 # --------------------------------------------------------------------------------------------
 
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u061c\u200b"
-_M = f"[{_MARKS}]*"
+_M = f"[{_MARKS}]*+"  # possessive: a line of nothing but marks is read in time linear in its length (fuzz finding)
 _SP = "[ \u00a0\u202f\u2009]"
 
 # Morning / afternoon words, normalized (case-folded, dots and spaces removed) -> hours to add.
@@ -337,7 +337,7 @@ def _pick(candidates: list[tuple]):
     if not candidates:
         return None
     best = min(c[0] for c in candidates)
-    top = sorted(c for c in candidates if c[0] == best)
+    top = sorted((c for c in candidates if c[0] == best), key=lambda c: c[:2])  # (two members of one name: their items have no order)
     if len(top) > 1:
         raise _SeveralChats(", ".join(repr(c[1]) for c in top[:5]) + (" …" if len(top) > 5 else ""))
     return top[0][-1]
