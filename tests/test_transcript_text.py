@@ -31,10 +31,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import msg
+from conftest import ME, msg
 from test_transcript_layout import archive_with
 from textfile.archive import Archive
-from textfile.model import INVISIBLE
+from textfile.model import INVISIBLE, Attachment, Conversation, Participant, Version
 from textfile.transcript.manifest import read as manifest_bytes
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
@@ -61,6 +61,9 @@ BODIES = {
     "arabic": "\u0645\u0631\u062d\u0628\u0627\u060c \u0647\u0644 \u0627\u0633\u062a\u0644\u0645\u062a \u0627\u0644\u0639\u0642\u062f\u061f"
               " \u0633\u0623\u0631\u0633\u0644\u0647 \u063a\u062f\u0627",
 }
+
+
+NAMED = Conversation("android", "+12025550178", None, False, (Participant("+12025550178", "Lee \u202eeeL"), ME))
 
 
 def printed(body: str) -> str:
@@ -103,7 +106,12 @@ def made(tmp_path_factory):
     from textfile.transcript import make_transcript
 
     folder = tmp_path_factory.mktemp("text")
-    path = archive_with(folder / "archive.db", [msg(n, body) for n, body in enumerate(BODIES.values())])
+    records = [msg(n, body) for n, body in enumerate(BODIES.values())]
+    # and one whose attachment's name and earlier text hold them: the legend counts what is printed
+    records.append(msg(len(records), "see the file", versions=(Version("see the \u2066file\u2069"),),
+                       attachments=(Attachment("invoice\u202efdp.exe", "application/pdf", b"%PDF-1.4"),)))
+    records.append(msg(len(records), "hello", conversation=NAMED))  # (a name holds one: counted apart)
+    path = archive_with(folder / "archive.db", records)
     out = folder / "transcript.pdf"
     with Archive.open(path) as archive:
         make_transcript(archive, matter="2026-014", out=out)
@@ -122,7 +130,7 @@ def test_every_character_of_every_message_is_in_the_pdfs_text_in_order_and_no_wo
     at = 0
     for n, (name, body) in enumerate(BODIES.items(), 1):
         start = text.index(f"#{n}2024-03-01", at)
-        end = text.index(f"#{n + 1}2024-03-01", start) if n < len(BODIES) else len(text)
+        end = text.index(f"#{n + 1}2024-03-01", start)
         shown = text[start:end]
         expected = comparable(printed(body))
         if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in body):
@@ -171,17 +179,20 @@ def test_the_cover_explains_each_mark_that_occurs_with_counts_and_the_manifest_l
     disclosures name each message that holds any, with how many of each."""
     text = " ".join(content_words(made))
     seq = {name: n for n, name in enumerate(BODIES, 1)}
-    assert (f"Messages #{seq['rlo']}–#{seq['hidden']} hold characters that are not seen but change how the text around them is displayed,"
+    last = len(BODIES) + 1  # (its attachment's name and its earlier text)
+    assert (f"Messages #{seq['rlo']}–#{seq['hidden']}, #{last} hold characters that are not seen but change how the text around them is displayed,"
             " or hide in it. The archive keeps them as sent; this transcript prints each as a mark where it stands and does not apply"
             " it, so the text reads in the order it was written") in text
     legend = re.findall(r"◦ (⟦\w+⟧ [^◦]*?\.)(?= ◦| Method and limits)", text)
     assert legend == [
         f"⟦PDF⟧ pop directional formatting (U+202C): ends the run an embedding or an override began; 1 in #{seq['custody']}.",
-        f"⟦RLO⟧ right-to-left override (U+202E): reverses how the text after it is displayed, letter by letter; 2 in #{seq['rlo']}, #{seq['custody']}.",
+        f"⟦RLO⟧ right-to-left override (U+202E): reverses how the text after it is displayed, letter by letter; 3 in #{seq['rlo']}, #{seq['custody']},"
+        f" #{last}; 1 in the names of conversations or their people.",
+        f"⟦LRI⟧ left-to-right isolate (U+2066): displays the text after it left to right, apart from the text around it, up to a PDI; 1 in #{last}.",
         f"⟦RLI⟧ right-to-left isolate (U+2067): displays the text after it right to left, apart from the text around it, up to a PDI; 1 in #{seq['isolates']}.",
         "⟦FSI⟧ first strong isolate (U+2068): displays the text after it in the direction of its first letter, apart from the text around"
         f" it, up to a PDI; 1 in #{seq['isolates']}.",
-        f"⟦PDI⟧ pop directional isolate (U+2069): ends an isolate; 2 in #{seq['isolates']}.",
+        f"⟦PDI⟧ pop directional isolate (U+2069): ends an isolate; 3 in #{seq['isolates']}, #{last}.",
         "⟦LRM⟧ left-to-right mark (U+200E): an invisible left-to-right letter: it moves the digits and punctuation beside it;"
         f" 2 in #{seq['lrm']}.",
         "⟦RLM⟧ right-to-left mark (U+200F): an invisible right-to-left letter: it moves the digits and punctuation beside it;"
@@ -195,5 +206,6 @@ def test_the_cover_explains_each_mark_that_occurs_with_counts_and_the_manifest_l
     manifest = json.loads(manifest_bytes(made))
     assert [(m["seq"], m["characters"]) for m in manifest["disclosures"]["invisible"]] == [
         (seq["rlo"], {"U+202E": 1}), (seq["custody"], {"U+202C": 1, "U+202E": 1}), (seq["lrm"], {"U+200E": 2, "U+200F": 2}),
-        (seq["isolates"], {"U+2067": 1, "U+2068": 1, "U+2069": 2}), (seq["hidden"], {"U+061C": 1, "U+200B": 1, "U+FEFF": 1})]
+        (seq["isolates"], {"U+2067": 1, "U+2068": 1, "U+2069": 2}), (seq["hidden"], {"U+061C": 1, "U+200B": 1, "U+FEFF": 1}),
+        (last, {"U+202E": 1, "U+2066": 1, "U+2069": 1})]
     assert all(len(m["message"]) == 64 for m in manifest["disclosures"]["invisible"])

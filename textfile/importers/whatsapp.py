@@ -13,6 +13,8 @@ Decisions:
   made E.164, which would change with phone-number metadata), the text with WhatsApp's
   invisible marks removed and media placeholders reduced to one token (so an export with media and
   one without give the same identities), and the occurrence of that tuple within the export.
+  The body keeps those marks as written (`_interpret`): they are evidence, and can reverse what a
+  phone displays. Versions before kept none; their identities are the same.
   An edit or a deletion between two exports therefore changes a message's identity: ingest folds
   the new form into the archived message (`EDITS_CHANGE_IDENTITY`, `ingest._Writer.fold`).
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's

@@ -19,7 +19,8 @@ into the matter (by hand: by whom and when),
 each WhatsApp message that textfile took for another form of a message of another export (an edit
 or a deletion between exports: the rule once, which line of which import was taken for which), the
 U+FFFD the messages hold (never said to be undecodable: which messages no import that reported
-undecodable bytes holds, and what each import that did reported), and times a DST change made
+undecodable bytes holds, and what each import that did reported), the characters that change how
+text is displayed which the transcript prints as marks (`invisible`), and times a DST change made
 ambiguous or impossible, with the time as the export wrote it (recomputed from the stored instant
 and the source's zone, never stored twice). Every time of a message is printed at its precision:
 its receipts, reactions and earlier readings too, and a window's bounds where that loses nothing.
@@ -887,17 +888,22 @@ def invisible(conn, cond: str, params: list, p: Plan, convs: dict) -> dict:
     manifest); and per character, how many, in which messages and in the names of the conversations and
     their people (`legend`, for the cover: only those that occur)."""
     found = f"GLOB '*[{''.join(INVISIBLE)}]*'"
-    rows = conn.execute(
-        "SELECT m.rowid, m.id, m.body FROM messages m"
-        f" WHERE {cond} AND (m.body {found} OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND v.body {found})"
-        f" OR EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.file_name {found}))", params).fetchall()
+    holding = (f"SELECT m.id FROM messages m WHERE {cond} AND (m.body {found}"
+               f" OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND v.body {found})"
+               f" OR EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.file_name {found}))")
+    rows = conn.execute(f"SELECT m.rowid, m.id, m.body FROM messages m WHERE m.id IN ({holding})", params).fetchall()
+    versions: dict[str, list] = {}
+    for mid, body in conn.execute(f"SELECT message_id, body FROM message_versions WHERE message_id IN ({holding}) ORDER BY message_id, version", params):
+        versions.setdefault(mid, []).append(body)
+    names: dict[str, list] = {}
+    for mid, name in conn.execute(f"SELECT message_id, file_name FROM message_attachments WHERE message_id IN ({holding}) AND file_name {found}", params):
+        names.setdefault(mid, []).append(name)
     seq = _numbered(p, (r["rowid"] for r in rows))
     messages = []
     for r in sorted((r for r in rows if r["rowid"] in seq), key=lambda r: seq[r["rowid"]]):
-        versions = [v for (v,) in conn.execute("SELECT body FROM message_versions WHERE message_id = ? ORDER BY version", (r["id"],))]
-        shown = [v for v, after in zip(versions, versions[1:] + [r["body"]]) if v != (after or "")]  # (`_versions`: "same text" is not printed)
-        names = [a for (a,) in conn.execute("SELECT file_name FROM message_attachments WHERE message_id = ?", (r["id"],)) if a]
-        counts = _counted("".join([r["body"] or "", *(v or "" for v in shown), *names]))
+        earlier = versions.get(r["id"], [])
+        shown = [v for v, after in zip(earlier, earlier[1:] + [r["body"]]) if v != (after or "")]  # (`_versions`: "same text" is not printed)
+        counts = _counted("".join([r["body"] or "", *(v or "" for v in shown), *names.get(r["id"], [])]))
         if counts:
             messages.append({"seq": seq[r["rowid"]], "message": r["id"], "characters": counts})
     in_names = _counted("".join(c["title"] or "" for c in convs.values())
