@@ -329,21 +329,23 @@ def visible(text: str) -> str | Markup:
             continue
         for k, piece in enumerate(_RUN.split(part)):
             if k % 2:
-                out.append(Markup('<span class="run">') + _pieces(_breakable(piece)) + Markup("</span>"))
+                out.append(_pieces(_breakable(piece), Markup('<span class="run">')))
             elif piece:
                 out.append(_pieces(piece))
     return Markup("").join(out)
 
 
-def _pieces(text: str) -> Markup:
-    """Text of more than SLICE characters as elements of at most SLICE, each ending after a place to break."""
-    if len(text) <= SLICE:
+def _pieces(text: str, element: Markup | None = None) -> Markup:
+    """Text of more than SLICE characters as elements of at most SLICE, each ending after a place to
+    break; `element`: the one each piece is, also when there is one (side by side, never nested:
+    WeasyPrint copies what is left of an element's children for every line it breaks from it)."""
+    if len(text) <= SLICE and element is None:
         return Markup.escape(text)
     out, at = [], 0
     while at < len(text):
         piece = _PIECE.match(text, at) if len(text) - at > SLICE else None
         end = piece.end() if piece else min(at + SLICE, len(text))
-        out.append(Markup("<span>") + Markup.escape(text[at:end]) + Markup("</span>"))
+        out.append((element or Markup("<span>")) + Markup.escape(text[at:end]) + Markup("</span>"))
         at = end
     return Markup("").join(out)
 
