@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -924,23 +925,23 @@ with Archive.create(sys.argv[1], owner_name="Alex Owner", phones=["+12025550100"
 """
 
 
-def archived_by_the_old_release(tmp_path: Path, *paths: Path) -> Path:
-    """An archive made by the release's own code, run from its commit in this repository."""
+def archived_by_the_old_release(tmp_path: Path, *paths: Path, commit: str = OLD_RELEASE) -> Path:
+    """An archive made by the release's own code (or another commit's), run from its commit in this repository."""
     import io
     import subprocess
     import sys
     import tarfile
 
     root = Path(__file__).resolve().parents[1]
-    code = subprocess.run(["git", "-C", str(root), "archive", OLD_RELEASE, "textfile"], capture_output=True)
+    code = subprocess.run(["git", "-C", str(root), "archive", commit, "textfile"], capture_output=True)
     if code.returncode:
-        pytest.skip(f"commit {OLD_RELEASE} is not in this clone")
+        pytest.skip(f"commit {commit} is not in this clone")
     old = tmp_path / "old-release"
     with tarfile.open(fileobj=io.BytesIO(code.stdout)) as tar:
         tar.extractall(old, filter="data")
     db = tmp_path / "old.db"
     done = subprocess.run([sys.executable, "-c", OLD_IMPORT, str(db), *map(str, paths)], capture_output=True, text=True, cwd=old,
-                          env={"PYTHONPATH": str(old), "PATH": "/usr/bin:/bin"})
+                          env={"PYTHONPATH": str(old), "PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"]})  # (the session's key)
     assert done.returncode == 0, done.stderr
     return db
 
@@ -1896,3 +1897,21 @@ def test_an_archive_made_before_reads_week_2_with_the_number_week_1_joined(archi
     assert _archived(archive)[2][1:] == (1, PIERRE, PIERRE, "Week 2, national form only", "[]", 2)
     assert _people(archive) == [(1, PIERRE, "Pierre Dubois", 0), (1, OWNER, "Alex Owner", 1)]
     assert check_archive(archive.conn)["problems"] == []
+
+
+# "invoice\u202efdp.exe" (the phone displays "invoiceexe.pdf"), an isolate, a mark: kept as sent (issue 14, point 4)
+HIDDEN = "invoice\u202efdp.exe from @\u2067\u05d3\u05d5\u05d3\u2069 \u200eok"
+
+
+@pytest.mark.parametrize("written", ["as characters", "as references"])
+def test_a_body_keeps_the_characters_that_change_how_it_is_displayed_byte_for_byte(archive, tmp_path, written):
+    body = HIDDEN if written == "as characters" else "".join(f"&#{ord(c)};" if ord(c) > 127 else c for c in HIDDEN)
+    path = tmp_path / "sms.xml"
+    path.write_bytes(("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count='2'>"
+                      f"<sms protocol='0' address='{SAM}' date='1709312400000' type='1' body='{body}' read='1' status='-1' />"
+                      f"<mms date='1709312460000' msg_box='1' m_type='132' address='{SAM}'><parts>"
+                      f"<part seq='0' ct='text/plain' text='{body}' /></parts>"
+                      f"<addrs><addr address='{SAM}' type='137' /><addr address='{OWNER}' type='151' /></addrs></mms></smses>").encode())
+    assert [m.body.encode() for m in messages(path).values()] == [HIDDEN.encode()] * 2
+    import_path(archive, path)
+    assert [r[0].encode() for r in archive.conn.execute("SELECT body FROM messages ORDER BY sent_at")] == [HIDDEN.encode()] * 2

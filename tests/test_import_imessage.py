@@ -849,3 +849,22 @@ def test_cli_import_records_attachments_leading_outside_as_missing(cli, archive,
     [summary] = json.loads(result.stdout)
     warnings = summary["warnings"]
     assert outside_notice(2).text in warnings
+
+
+# "invoice\u202efdp.exe" (the phone displays "invoiceexe.pdf"), an isolate, a mark: kept as sent (issue 14, point 4)
+HIDDEN = "invoice\u202efdp.exe from @\u2067\u05d3\u05d5\u05d3\u2069 \u200eok"
+
+
+@pytest.mark.parametrize("column", ["text", "body"], ids=["text", "attributedBody"])
+def test_a_body_keeps_the_characters_that_change_how_it_is_displayed_byte_for_byte(archive, tmp_path, column):
+    from textfile.ingest import import_path
+
+    db = build.build_modern(tmp_path / "home")
+    with sqlite3.connect(db) as conn:
+        build.insert_message(conn, {"ROWID": 40, "guid": G + "40", "chat": 1, "handle_id": 1, column: HIDDEN, "date": 731005509_000_000_000})
+    conn.close()
+    [m] = [r for r in imessage.read(db, OPTIONS) if isinstance(r, Message) and r.source_ref == "ROWID 40"]
+    assert m.body.encode() == HIDDEN.encode()
+    import_path(archive, db)
+    stored = archive.conn.execute("SELECT m.body FROM messages m JOIN message_sources s ON s.message_id = m.id WHERE s.source_ref = 'ROWID 40'")
+    assert [r[0].encode() for r in stored] == [HIDDEN.encode()]

@@ -210,11 +210,11 @@ SHAPES = [
         ("2024-03-14T13:06:00.000Z", "in", "Dana Reyes", "Good morning"),
         ("2024-03-14T13:07:30.000Z", "out", "Alex Owner", "Morning! Two lines\nsecond line"),
         ("2024-03-14T13:08:00.000Z", "in", "Dana Reyes", ""),
-        ("2024-03-14T13:09:00.000Z", "in", "Dana Reyes", "Lease.pdf • 3 pages"),
+        ("2024-03-14T13:09:00.000Z", "in", "Dana Reyes", "Lease.pdf \u200e• \u200e3 pages"),  # (the export's marks, as written)
         ("2024-03-14T16:00:00.000Z", "in", "Dana Reyes", "This message was deleted."),
         ("2024-03-14T04:30:00.000Z", "out", "Alex Owner", "late night"),
-        ("2024-03-15T17:15:00.000Z", "system", "Dana Reyes", "Your security code with Dana Reyes changed. Tap to learn more."),
-        ("2024-03-15T17:16:00.000Z", "in", "Dana Reyes", "Location: https://maps.google.com/?q=40.7128,-74.0060"),
+        ("2024-03-15T17:15:00.000Z", "system", "Dana Reyes", "Your security code with Dana Reyes changed. \u200eTap to learn more."),
+        ("2024-03-15T17:16:00.000Z", "in", "Dana Reyes", "\u200eLocation: https://maps.google.com/?q=40.7128,-74.0060"),
     ]),
     ("Chat de WhatsApp con Lucía Gómez.txt", [  # Android, Spanish, "p. m." with U+00A0
         ("2024-03-14T13:05:00.000Z", "system", None,
@@ -347,7 +347,7 @@ def test_flags_and_placeholders_across_locales():
     dana = messages(DANA)
     assert [(m.body, sorted(m.flags), [(a.file_name, a.missing_reason) for a in m.attachments]) for m in dana[3:7]] == [
         ("", [], [(None, 'image omitted by export (the export wrote "image omitted")')]),
-        ("Lease.pdf • 3 pages", [], [("Lease.pdf", 'document omitted by export (the export wrote "document omitted")')]),
+        ("Lease.pdf \u200e• \u200e3 pages", [], [("Lease.pdf", 'document omitted by export (the export wrote "document omitted")')]),
         ("This message was deleted.", ["deleted"], []),
         ("late night", ["edited"], []),
     ]
@@ -452,7 +452,7 @@ def test_group_names_with_colons_phone_senders_and_system_lines():
     got = messages(WA / "WhatsApp Chat with Lease Committee.txt")
     assert [(m.direction, m.sender.handle if m.sender else None, m.sender.display_name if m.sender else None, m.body) for m in got] == [
         ("system", None, None, 'Alex Owner created group "Lease Committee"'),
-        ("system", None, None, "Alex Owner added +1 202-555-0147"),
+        ("system", None, None, "Alex Owner added \u202a+1 202-555-0147\u202c"),
         ("in", "Dr: Smith", "Dr: Smith", "Welcome everyone"),
         ("in", "+12025550147", "+1 202 555\u20110147", "Thanks: glad to be here"),
         ("in", "Dr: Smith", "Dr: Smith", "Agenda: rent"),
@@ -613,7 +613,7 @@ def test_ios_zip_with_media_complete_records():
         ("line 2", "2024-03-20T14:00:05.000Z", "in", "Jordan Lee", "Here are the photos", [], [], "message", None),
         ("line 3", "2024-03-20T14:00:10.000Z", "in", "Jordan Lee", "", [],
          [("00000003-PHOTO-2024-03-20-10-00-10.jpg", "image/jpeg", JPEG, None)], "message", None),
-        ("line 4", "2024-03-20T14:00:20.000Z", "out", "Alex Owner", "Contract.pdf • 2 pages", [],
+        ("line 4", "2024-03-20T14:00:20.000Z", "out", "Alex Owner", "Contract.pdf \u200e• \u200e2 pages", [],
          [("00000004-Contract.pdf", "application/pdf", b"%PDF-1.4\n% tiny contract\n%%EOF\n", None)], "message", None),
         ("line 5", "2024-03-20T14:00:30.000Z", "in", "Jordan Lee", "", [],
          [("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", None, "not in the zip")], "message", None),

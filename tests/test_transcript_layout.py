@@ -314,4 +314,4 @@ def test_the_files_no_message_names_are_listed_with_their_names_marked_as_attach
     html = render.chunk_html([], {}, {"header": "", "title": "", "page_size": "A4"}, files)
     section = html[html.index('<section class="files">'):]
     assert ('<b>Conversation 3: <span dir="rtl">\u05d3\u05d5\u05d3 \u05db\u05d4\u05df</span></b>'
-            '\n<span class="a">caf<span class="bad">\ufffd</span>.jpg, image/jpeg, 10 bytes, sha256 <span class="sha">' + "ab" * 32) in section
+            '\n<span class="a">caf<span class="bad">\ufffd\u200b</span>.jpg, image/jpeg, 10 bytes, sha256 <span class="sha">' + "ab" * 32) in section

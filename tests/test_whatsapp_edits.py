@@ -714,3 +714,87 @@ def test_an_edit_first_seen_in_the_export_that_corrects_the_date_order_is_folded
         ("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, "2025-11-01T13:35:00.000Z", ny)]
     assert options_of(archive, 2)["corrected"] == {"date_order": {"from": {"mdy": 2}, "to": "dmy"}}
     assert_verified(archive)
+
+
+# -- characters that change how text is displayed ---------------------------------------------------------
+
+STRIPPED_BY = "48b4ca6"  # the last commit whose WhatsApp importer removed them from a message's text
+HIDDEN = [  # (issue 14, point 4) what the phone displayed: "I will not give you custody", "invoiceexe.pdf"
+    ("13", "09:10", SAM, "I will \u202eton\u202c give you custody"),
+    ("13", "09:11", SAM, "invoice\u202efdp.exe"),
+    ("13", "09:12", ALEX, "ask @\u2068Dana Reyes\u2069 and \u2067\u05e2\u05d1\u05e8\u05d9\u05ea\u2069 \u200eok\u200f \u061c zero\u200bwidth \ufeffbom"),
+]
+
+
+def without_invisible(messages: list[tuple]) -> list[tuple]:
+    from textfile.model import INVISIBLE
+
+    return [(d, t, who, text.translate(str.maketrans(dict.fromkeys(INVISIBLE)))) for d, t, who, text in messages]
+
+
+def hidden_rows(version: int) -> list[tuple]:
+    ny = "America/New_York"
+    return [("2024-03-13T13:10:00.000Z", SAM, HIDDEN[0][3], "[]", version, ny), ("2024-03-13T13:11:00.000Z", SAM, HIDDEN[1][3], "[]", version, ny),
+            ("2024-03-13T13:12:00.000Z", ALEX, HIDDEN[2][3], "[]", version, ny)]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=repr)
+def test_a_message_keeps_the_characters_that_change_how_it_is_displayed_and_its_identity_is_as_before(archive, tmp_path, shape):
+    """Main removed U+202A-202E, U+2066-2069, U+200E/F, U+200B, U+FEFF and U+061C from a message's text:
+    the archive held "I will ton give you custody" for what the phone displayed as "I will not give you
+    custody". The text is kept as sent; its identity is the text without them, as before, so an
+    archive made before holds the same messages (next test)."""
+    from textfile.archive import Archive
+
+    result = import_path(archive, export(tmp_path / "marked", shape, WEEK1 + HIDDEN))
+    assert counts(result) == (7, 0, 0) and result.warnings == []
+    assert chat(archive) == week1_rows(shape) + hidden_rows(1)
+    with Archive.create(tmp_path / "plain.db", owner_name=ALEX, phones=["+12025550100"], emails=[], tz="America/New_York", region="US",
+                        bates_prefix="TF") as plain:
+        import_path(plain, export(tmp_path / "plain", shape, WEEK1 + without_invisible(HIDDEN)))
+        ids = [r[0] for r in plain.conn.execute("SELECT id FROM messages ORDER BY sent_at")]
+    assert [r[0] for r in archive.conn.execute("SELECT id FROM messages ORDER BY sent_at")] == ids
+
+
+def archived_stripped(tmp_path: Path, path: Path) -> Path:
+    """An archive made by today's code reading such a text as the earlier importer did: without them."""
+    from textfile.archive import Archive
+    from textfile.importers import whatsapp
+
+    interpret = whatsapp._interpret
+    db = tmp_path / "old.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(whatsapp, "_interpret", lambda text, marked: (lambda r: (r[1].removeprefix("\x00media\n"), *r[1:]))(interpret(text, marked)))
+        with Archive.create(db, owner_name=ALEX, phones=["+12025550100"], emails=["alex@example.com"], tz="America/New_York", region="US",
+                            bates_prefix="TF") as archive:
+            import_path(archive, path)
+    return db
+
+
+def archived_by_the_release_that_stripped_them(tmp_path: Path, path: Path) -> Path:
+    from test_import_android import archived_by_the_old_release
+
+    return archived_by_the_old_release(tmp_path, path, commit=STRIPPED_BY)
+
+
+@pytest.mark.parametrize("made_by", [archived_by_the_release_that_stripped_them, archived_stripped], ids=["old release", "old reading"])
+@pytest.mark.parametrize("shape", SHAPES, ids=repr)
+def test_an_archive_made_without_them_gets_them_as_a_new_version_of_each_message_and_no_second_message(tmp_path, shape, made_by):
+    from textfile.archive import Archive
+
+    path = export(tmp_path / "week1", shape, WEEK1 + HIDDEN)
+    with Archive.open(made_by(tmp_path, path)) as archive:
+        assert chat(archive) == week1_rows(shape) + [row[:2] + (text,) + row[3:] for row, (*_, text) in zip(hidden_rows(1), without_invisible(HIDDEN))]
+        result = import_path(archive, path)
+        assert counts(result) == (0, 4, 3)
+        assert result.warnings == [
+            "3 messages archived by an earlier textfile without the invisible characters in their text that change how text is displayed"
+            " (direction marks, overrides and isolates, zero-width spaces) now hold them as sent; the text as archived before is kept as each"
+            " one earlier version (line 5, line 6, line 7)"]
+        assert chat(archive) == week1_rows(shape) + hidden_rows(2)
+        assert versions(archive) == [(text, 1, plain, None, "reimport", 2, None, None)
+                                     for (*_, text), (*_, plain) in zip(HIDDEN, without_invisible(HIDDEN))]
+        [details] = [json.loads(r[0]) for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1")]
+        assert (details["added"], details["updated"], details["invisible_kept"]) == (0, 3, 3)
+        assert counts(import_path(archive, path)) == (0, 7, 0)  # and again: nothing new
+        assert_verified(archive)

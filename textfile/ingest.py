@@ -58,8 +58,8 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
 from textfile.importers import by_name, detect
-from textfile.model import (DATE_ORDERS, OTHER_ORDER, DIRECTIONS, KINDS, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant,
-                            Reaction, Skipped, Zone)
+from textfile.model import (DATE_ORDERS, INVISIBLE, OTHER_ORDER, DIRECTIONS, KINDS, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice,
+                            Participant, Reaction, Skipped, Zone)
 from textfile.phones import normalize_handle, validate_region
 
 BATCH = 2000
@@ -585,6 +585,15 @@ def _filed(matters, before: str = "", after: str = "", none: str = "") -> str:
     return f"{before}filed to {', '.join(matters)}{after}" if matters else none
 
 
+_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
+
+
+def _without_invisible(text: str | None) -> str:
+    """A text without the characters of `INVISIBLE`, and the white space at its ends: what an earlier
+    WhatsApp import stored of it (it removed them)."""
+    return (text or "").translate(_INVISIBLE).strip()
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -685,6 +694,7 @@ class _Writer:
         self.moved: dict[tuple[int, int], int] = {}
         self.precision_set: dict[str | None, int] = {}  # the precision a known message had -> how many now have the source's  # (from, to) conversation ids -> messages moved
         self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
+        self.invisible_kept: list[str] = []  # messages archived without the invisible characters their text holds (`new_version`)
         self.resolved: set[tuple] = set()  # (platform, source_key, other_keys) looked up (`resolve`)
         self.rejoined: set[int] = set()  # conversations this import re-keyed or merged into (`resolve`)
         self.left_alone: set[int] = set()  # conversations under a key of another reading of a number (`resolve`)
@@ -747,6 +757,13 @@ class _Writer:
             self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before}{_filed(self.matters_of(before), ' (', ')')}"
                       f" moved to conversation {after}{_filed(self.matters_of(after), ' (', ')', ' (filed to no matter)')}, where this source"
                       " reads them (see the importer's notices)")
+        if self.invisible_kept:
+            n, refs = len(self.invisible_kept), self.invisible_kept
+            self.note(f"{_count(n, 'message')} archived by an earlier textfile without the invisible characters in {'its' if n == 1 else 'their'}"
+                      " text that change how text is displayed (direction marks, overrides and isolates, zero-width spaces) now"
+                      f" hold{'s' if n == 1 else ''} them as sent; the text as archived before is kept as {'its' if n == 1 else 'each one'}"
+                      f" earlier version ({', '.join(refs[:MAX_REFS])}{f' and {n - MAX_REFS} more' if n > MAX_REFS else ''})")
+            self.changes["invisible_kept"] = n
         if self.precision_set:
             was = ", ".join(f"{k or 'none'}: {n:,}" for k, n in sorted(self.precision_set.items(), key=str))
             self.note(f"{_count(sum(self.precision_set.values()), 'message')} archived with another precision of its time ({was})"
@@ -1333,6 +1350,8 @@ class _Writer:
         self.result.updated += 1
         if moved:
             self.count_reread(old["sent_at"], old["source_zone"], p.sent_at, m.source_zone)
+        elif _without_invisible(m.body) == _without_invisible(old["body"]) and (m.body or "") != (old["body"] or ""):
+            self.invisible_kept.append(m.source_ref or p.id[:12])  # (said once, `consume`)
         else:
             self.note(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
 

@@ -21,6 +21,22 @@ from pathlib import Path
 DIRECTIONS = ("in", "out", "system")
 KINDS = ("message", "call")
 
+# Characters that are not seen but change how the text around them is displayed, or hide in it:
+# Unicode's direction embeddings, overrides and isolates (which can show "invoice\u202efdp.exe" as
+# "invoiceexe.pdf"), the direction marks, the zero-width space and the byte order mark. A message's
+# text keeps them as sent; a transcript shows each as a mark where it stands and never applies it.
+# character -> (short name, name)
+INVISIBLE = {
+    "\u202a": ("LRE", "left-to-right embedding"), "\u202b": ("RLE", "right-to-left embedding"),
+    "\u202c": ("PDF", "pop directional formatting"), "\u202d": ("LRO", "left-to-right override"),
+    "\u202e": ("RLO", "right-to-left override"), "\u2066": ("LRI", "left-to-right isolate"),
+    "\u2067": ("RLI", "right-to-left isolate"), "\u2068": ("FSI", "first strong isolate"),
+    "\u2069": ("PDI", "pop directional isolate"), "\u200e": ("LRM", "left-to-right mark"),
+    "\u200f": ("RLM", "right-to-left mark"), "\u061c": ("ALM", "Arabic letter mark"),
+    "\u200b": ("ZWSP", "zero-width space"), "\ufeff": ("BOM", "zero-width no-break space, or byte order mark"),
+}
+REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # of those, the ones that can reorder whole words
+
 
 @dataclass(frozen=True)
 class Participant:

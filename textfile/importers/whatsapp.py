@@ -13,6 +13,8 @@ Decisions:
   made E.164, which would change with phone-number metadata), the text with WhatsApp's
   invisible marks removed and media placeholders reduced to one token (so an export with media and
   one without give the same identities), and the occurrence of that tuple within the export.
+  The body keeps those marks as written (`_interpret`): they are evidence, and can reverse what a
+  phone displays. Versions before kept none; their identities are the same.
   An edit or a deletion between two exports therefore changes a message's identity: ingest folds
   the new form into the archived message (`EDITS_CHANGE_IDENTITY`, `ingest._Writer.fold`).
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
@@ -1276,7 +1278,10 @@ def _omitted(placeholder: str, kind: str | None) -> str:
 
 def _interpret(text: str, line_marked: bool) -> tuple:
     """A message's text (all its lines, invisible marks as written) →
-    (body, identity body, flags, attachments [(file name, why the export left it out | None)], kind, status)."""
+    (body, identity body, flags, attachments [(file name, why the export left it out | None)], kind, status).
+    The body keeps every character of the text as written; the marks the export writes as part of what
+    is read from it (a placeholder, the edited tail, WhatsApp's own words for a deletion or a call) go
+    with it. The identity body is the text without the marks (`_clean`), as every version read it."""
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
     tail = text.rstrip(_TAIL_STRIP)[-1:]
@@ -1291,7 +1296,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
         and (len(first) > 80 or _phrase(first) not in _PHRASES)
     ):
         body = _clean(text).rstrip()
-        return body, body, (_NO_FLAGS if body else frozenset(("empty_body",))), (), "message", None, None
+        return text.rstrip(), body, (_NO_FLAGS if body else frozenset(("empty_body",))), (), "message", None, None
 
     flags: set = set()
     attachments: list = []
@@ -1306,7 +1311,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     first, _, rest = text.partition("\n")
     clean_first = _clean(first).strip()
     folded_first = _phrase(clean_first) if len(clean_first) <= 80 else ""
-    caption = rest
+    caption = kept = rest  # (kept: the caption with its marks)
     media = False
     kind, status = "message", None
 
@@ -1317,8 +1322,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     # iOS with media: "\u200e<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>", "Some file.txt \u200e<attached: 00000046-Some file.txt>"
     elif clean_first[-1:] == ">" and (am := _ATTACHED_IOS.search(first)) is not None:
         attachments.append((_clean(am.group(2)).strip(), None))
-        before = _clean(first[: am.start()]).strip()
-        caption = before + ("\n" + rest if rest else "") if before else rest
+        caption, kept = _caption(_clean(first[: am.start()]), rest), _caption(first[: am.start()], rest)
         media = True
     # Android with media: "IMG-20220323-WA0002.jpg (file attached)" then the caption
     elif clean_first[-1:] == ")" and (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None and (
@@ -1354,21 +1358,27 @@ def _interpret(text: str, line_marked: bool) -> tuple:
                 if _DOC_TITLE.search(title):
                     name = title
             attachments.append((name, _omitted(placeholder, _OMITTED_KIND.get(unicodedata.normalize("NFC", _phrase(placeholder)), ""))))
-            caption = before + ("\n" + rest if rest else "") if before else rest
+            caption, kept = _caption(before, rest), _caption(first[:cut], rest)
             media = True
     elif clean_first == "null" and not rest:
         flags.add("view_once")
 
-    if caption is None:
-        body = _clean(text).strip()
+    if caption is None:  # WhatsApp's own words
+        body = kept = _clean(text).strip()
     elif media:
-        body = _clean(caption).strip("\n").rstrip()
+        body, kept = _clean(caption).strip("\n").rstrip(), kept.strip("\n").rstrip()
     else:
-        body = _clean(text).rstrip()
+        body, kept = _clean(text).rstrip(), text.rstrip()
     identity_body = ("\x00media\n" if media else "") + body
     if not body and not attachments and kind == "message":
         flags.add("empty_body")
-    return body, identity_body, frozenset(flags), attachments, kind, status, call_seconds
+    return kept, identity_body, frozenset(flags), attachments, kind, status, call_seconds
+
+
+def _caption(first: str, rest: str) -> str:
+    """A caption: the first line's text before a placeholder, then the lines after it."""
+    first = first.strip()
+    return first + ("\n" + rest if rest else "") if first else rest
 
 
 _PHRASES = _OMITTED_ANDROID | frozenset(_OMITTED_IOS) | _DELETED | _MISSED_CALLS | _CALLS | {"null"}
@@ -1652,10 +1662,11 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             and not flags and not attachments and kind == "message" and "://" not in content
         ):
             direction = "system"
+            content = content.lstrip("\u200e\u200f")  # (the marks that, with the author, make it a system line)
         else:
             direction = "out" if sender.is_owner else "in"
         if direction == "system":
-            body = ident_body = _clean(content).strip()
+            body, ident_body = content.strip(), _clean(content).strip()
             flags, attachments, kind, status, duration = _NO_FLAGS, (), "message", None, None
         elif attachments:
             attachments = tuple(_attachment(source, file_name, omitted, line_no) for file_name, omitted in attachments)

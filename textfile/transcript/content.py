@@ -19,7 +19,8 @@ into the matter (by hand: by whom and when),
 each WhatsApp message that textfile took for another form of a message of another export (an edit
 or a deletion between exports: the rule once, which line of which import was taken for which), the
 U+FFFD the messages hold (never said to be undecodable: which messages no import that reported
-undecodable bytes holds, and what each import that did reported), and times a DST change made
+undecodable bytes holds, and what each import that did reported), the characters that change how
+text is displayed which the transcript prints as marks (`invisible`), and times a DST change made
 ambiguous or impossible, with the time as the export wrote it (recomputed from the stored instant
 and the source's zone, never stored twice). Every time of a message is printed at its precision:
 its receipts, reactions and earlier readings too, and a window's bounds where that loses nothing.
@@ -36,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import InvalidInput, NotFound
-from textfile.model import DATE_ORDERS
+from textfile.model import DATE_ORDERS, INVISIBLE
 
 DIRECTION_WORDS = {"in": "incoming", "out": "outgoing", "system": "system"}
 STATUS_MARKS = {
@@ -496,6 +497,8 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         "pairings": _pairings(conn, cond, params, p, names),
         **_marked_messages(conn, cond, params, p, tz, names),
     }
+    shown_invisible = invisible(conn, cond, params, p, convs)
+    disclosures["invisible"] = shown_invisible["messages"]
     by_hand: dict[tuple, list] = {}
     for f in disclosures["filings"]:
         if f["how"] == "manual":
@@ -511,6 +514,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             "first": times.display(spans[first_conv][0], tz, precision_of[first_conv]) if first_conv is not None else "",
             "last": times.display(spans[last_conv][1], tz, precision_of[last_conv]) if last_conv is not None else "",
             "pairings": _pairings_said(disclosures["pairings"], of_import), "undecodable": _undecodable_said(disclosures),
+            "invisible": shown_invisible["legend"], "invisible_in": _numbers_said([m["seq"] for m in shown_invisible["messages"]]),
             "disclosures": disclosures}
 
 
@@ -857,6 +861,74 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names
     for u in undecodable:
         u["reported_by"] = [x for x in u["reported_by"] if x["import"] in reporting]
     return {"undecodable": undecodable, "undecodable_reports": reports, "dst": dst}
+
+
+# What each character of `INVISIBLE` does where it is applied: the cover's legend of their marks (`invisible`).
+INVISIBLE_EFFECTS = {
+    "LRE": "displays the text after it as a left-to-right run, up to a PDF",
+    "RLE": "displays the text after it as a right-to-left run, up to a PDF",
+    "PDF": "ends the run an embedding or an override began",
+    "LRO": "displays the text after it left to right, letter by letter, whatever its script",
+    "RLO": "reverses how the text after it is displayed, letter by letter",
+    "LRI": "displays the text after it left to right, apart from the text around it, up to a PDI",
+    "RLI": "displays the text after it right to left, apart from the text around it, up to a PDI",
+    "FSI": "displays the text after it in the direction of its first letter, apart from the text around it, up to a PDI",
+    "PDI": "ends an isolate",
+    "LRM": "an invisible left-to-right letter: it moves the digits and punctuation beside it",
+    "RLM": "an invisible right-to-left letter: it moves the digits and punctuation beside it",
+    "ALM": "an invisible Arabic letter: it moves the digits and punctuation beside it",
+    "ZWSP": "an invisible space: it can split a word so that a search no longer finds it",
+    "BOM": "an invisible character (at the start of a file, its byte order mark)",
+}
+
+
+def invisible(conn, cond: str, params: list, p: Plan, convs: dict) -> dict:
+    """The characters of `INVISIBLE` in what the transcript prints: each message whose text, an earlier
+    text shown with it, or an attachment's name holds any, with how many of each (`messages`, for the
+    manifest); and per character, how many, in which messages and in the names of the conversations and
+    their people (`legend`, for the cover: only those that occur)."""
+    found = f"GLOB '*[{''.join(INVISIBLE)}]*'"
+    holding = (f"SELECT m.id FROM messages m WHERE {cond} AND (m.body {found}"
+               f" OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND v.body {found})"
+               f" OR EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.file_name {found}))")
+    rows = conn.execute(f"SELECT m.rowid, m.id, m.body FROM messages m WHERE m.id IN ({holding})", params).fetchall()
+    versions: dict[str, list] = {}
+    for mid, body in conn.execute(f"SELECT message_id, body FROM message_versions WHERE message_id IN ({holding}) ORDER BY message_id, version", params):
+        versions.setdefault(mid, []).append(body)
+    names: dict[str, list] = {}
+    for mid, name in conn.execute(f"SELECT message_id, file_name FROM message_attachments WHERE message_id IN ({holding}) AND file_name {found}", params):
+        names.setdefault(mid, []).append(name)
+    seq = _numbered(p, (r["rowid"] for r in rows))
+    messages = []
+    for r in sorted((r for r in rows if r["rowid"] in seq), key=lambda r: seq[r["rowid"]]):
+        earlier = versions.get(r["id"], [])
+        shown = [v for v, after in zip(earlier, earlier[1:] + [r["body"]]) if v != (after or "")]  # (`_versions`: "same text" is not printed)
+        counts = _counted("".join([r["body"] or "", *(v or "" for v in shown), *names.get(r["id"], [])]))
+        if counts:
+            messages.append({"seq": seq[r["rowid"]], "message": r["id"], "characters": counts})
+    in_names = _counted("".join(c["title"] or "" for c in convs.values())
+                        + "".join(f"{x['name'] or ''}{x['handle']}" for c in convs.values() for x in c["participants"]))
+    legend = []
+    for ch, (short, name) in INVISIBLE.items():
+        code = f"U+{ord(ch):04X}"
+        holding = [m["seq"] for m in messages if code in m["characters"]]
+        if holding or code in in_names:
+            n = sum(m["characters"].get(code, 0) for m in messages)
+            said = [f"{n:,} in {_numbers_said(holding)}"] if holding else []
+            said += [f"{in_names[code]:,} in the names of conversations or their people"] if code in in_names else []
+            legend.append({"char": ch, "mark": short, "name": name, "code": code, "effect": INVISIBLE_EFFECTS[short], "said": "; ".join(said)})
+    return {"messages": messages, "legend": legend}
+
+
+def _numbers_said(seqs: list[int]) -> str:
+    """Message numbers for the cover: the first COVER_HELD, then how many more (the manifest lists each)."""
+    more = len(seqs) - COVER_HELD
+    return message_numbers(seqs[:COVER_HELD]) + (f" and {more:,} more messages" if more > 0 else "")
+
+
+def _counted(text: str) -> dict[str, int]:
+    """How many of each character of `INVISIBLE` a text holds, by code point ("U+202E")."""
+    return {f"U+{ord(ch):04X}": n for ch in INVISIBLE if (n := text.count(ch))}
 
 
 COVER_REPORTS = 3  # warnings quoted per import; COVER_HELD: messages named per import
