@@ -84,6 +84,13 @@ def bare_cli(tmp_path, monkeypatch):
     return run
 
 
+def unwatch(conn) -> None:
+    """Drop audit.watch's temporary triggers (they name today's columns): for a test that turns the
+    archive back into what an earlier version made."""
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER temp.{trigger}")
+
+
 def snapshot(archive: Archive) -> dict[str, list[tuple]]:
     """Every row of every table (FTS shadow tables included): equal snapshots = unchanged archive."""
     conn = archive.conn

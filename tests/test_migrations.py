@@ -4,7 +4,7 @@ from textfile.archive import Archive
 from textfile.migrations import migrations
 from textfile.model import Version
 
-from conftest import ingest_records, msg
+from conftest import ingest_records, msg, unwatch
 
 EXPECTED = {
     "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],
@@ -63,8 +63,7 @@ def test_every_migration_is_recorded_and_reopening_applies_nothing(archive):
 def test_m007_keeps_the_versions_an_archive_made_before_it_holds(archive, archive_path):
     ingest_records(archive, [msg(1, "final", versions=(Version("first"), Version("second")))])
     with archive.transaction() as conn:  # as an archive made before m007 left it
-        for (trigger,) in conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall():
-            conn.execute(f"DROP TRIGGER temp.{trigger}")  # (audit.watch's, which name today's columns)
+        unwatch(conn)
         conn.execute("ALTER TABLE message_versions DROP COLUMN sent_at")
         conn.execute("ALTER TABLE message_versions DROP COLUMN source_zone")
         conn.execute("DROP TABLE message_aliases")
@@ -82,6 +81,7 @@ def test_m012_leaves_who_made_earlier_imports_unknown(archive, archive_path):
     ingest_records(archive, [msg(1)])
     assert archive.conn.execute("SELECT imported_by FROM imports").fetchone()[0]  # (an import now records who ran it)
     with archive.transaction() as conn:  # as an archive made before m012 left it
+        unwatch(conn)
         conn.execute("ALTER TABLE imports DROP COLUMN imported_by")
         conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm012_who_imported'")
     before = [tuple(r) for r in archive.conn.execute("SELECT * FROM imports")]

@@ -42,6 +42,10 @@ def broken(import_id: int, counts: str) -> str:
             " changed, deleted or added outside textfile")
 
 
+def records_broken(table: str, counts: str) -> str:
+    return f"the archive's {table} no longer add up to what the audit log recorded ({counts}): changed outside textfile"
+
+
 def recompute(conn, message_id: str) -> None:
     """What someone holding the archive and textfile's public function does after editing a row."""
     row = conn.execute("SELECT m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to"
@@ -72,7 +76,7 @@ def test_a_message_deleted_with_its_rows_and_the_count_lowered_is_caught(cli, im
     conn.execute("UPDATE imports SET added = added - 1 WHERE id = ?", (import_id,))
     conn.commit()
     n = conn.execute("SELECT count(*) FROM messages WHERE import_id = ?", (import_id,)).fetchone()[0]
-    assert problems(cli) == [broken(import_id, f"{n + 1} messages recorded, {n:,} now")]
+    assert problems(cli) == [broken(import_id, f"{n + 1} messages recorded, {n:,} now"), records_broken("imports", "same number of rows, other content")]
 
 
 def test_a_body_edited_with_its_content_hash_recomputed_is_caught(cli, imported):
@@ -102,7 +106,7 @@ def test_a_forged_message_with_its_sources_and_count_is_caught(cli, imported):
     conn.commit()
     recompute(conn, forged["id"])
     n = conn.execute("SELECT count(*) FROM messages WHERE import_id = 3").fetchone()[0]
-    assert problems(cli) == [broken(3, f"{n - 1} messages recorded, {n:,} now")]
+    assert problems(cli) == [broken(3, f"{n - 1} messages recorded, {n:,} now"), records_broken("imports", "same number of rows, other content")]
 
 
 def export_text(lines) -> str:
@@ -144,12 +148,11 @@ def test_an_earlier_version_edited_is_caught(cli, edited):
 
 
 def test_an_archive_made_before_digests_gets_them_when_first_opened(own_config, archive, archive_path):
-    from conftest import ingest_records, msg
+    from conftest import ingest_records, msg, unwatch
 
     ingest_records(archive, [msg(1, "one"), msg(2, "two")])
     with archive.transaction() as conn:  # as an archive made before m015 left it
-        for (trigger,) in conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall():
-            conn.execute(f"DROP TRIGGER temp.{trigger}")
+        unwatch(conn)
         conn.execute("ALTER TABLE audit_log DROP COLUMN seal")
         conn.execute("ALTER TABLE settings DROP COLUMN key_id")
         conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm015_sealed_audit_log_and_digests'")
@@ -326,3 +329,20 @@ def test_the_weekly_run_adds_up_every_imports_digest(cli, archive_path, imported
     (tmp_path / "inbox").mkdir()
     r = cli("archive", tmp_path / "inbox", "--out", tmp_path / "out", "--json")
     assert r.exit_code == 3 and any("no longer add up" in p for p in json.loads(r.stdout)["problems"])
+
+
+def test_a_legal_hold_lifted_or_a_filing_removed_outside_textfile_is_caught(cli, archive_path, imported):
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("matter", "hold", "2026-001").exit_code == 0
+    assert cli("verify").exit_code == 0
+    conn = imported
+    conn.execute("UPDATE matters SET legal_hold = 0")
+    conn.commit()
+    assert problems(cli) == [records_broken("matters", "same number of rows, other content")]
+    conn.execute("UPDATE matters SET legal_hold = 1")
+    filed = conn.execute("SELECT count(*) FROM filings").fetchone()[0]
+    assert filed >= 1
+    conn.execute("DELETE FROM filings")
+    conn.commit()
+    assert problems(cli) == [records_broken("filings", f"{filed:,} row{'s' if filed != 1 else ''} recorded, 0 now")]

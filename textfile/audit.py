@@ -76,6 +76,9 @@ def append(conn: sqlite3.Connection, command: str, details: dict) -> str:
     changed = pending_digests(conn)
     if changed:
         details = details | {"digests": changed}
+    records = pending_records(conn)
+    if records:
+        details = details | {"records": records}
     return _append(conn, command, details, sealing[0] if sealing else None)
 
 
@@ -217,8 +220,95 @@ def watch(conn: sqlite3.Connection) -> None:
             f" INSERT INTO digest_changes VALUES (old.import_id, '{kind}', -1, {old});"
             f" INSERT INTO digest_changes VALUES (new.import_id, '{kind}', 1, {new}); END",
         ]
+    statements.append("CREATE TEMP TABLE IF NOT EXISTS record_changes (tab TEXT, sign INTEGER, parts TEXT)")
+    for table in RECORDS:
+        new, old = _row_parts(conn, table, "new."), _row_parts(conn, table, "old.")
+        statements += [
+            f"CREATE TEMP TRIGGER IF NOT EXISTS record_{table}_insert AFTER INSERT ON main.{table} BEGIN"
+            f" INSERT INTO record_changes VALUES ('{table}', 1, {new}); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS record_{table}_delete AFTER DELETE ON main.{table} BEGIN"
+            f" INSERT INTO record_changes VALUES ('{table}', -1, {old}); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS record_{table}_update AFTER UPDATE ON main.{table} WHEN {old} IS NOT {new} BEGIN"
+            f" INSERT INTO record_changes VALUES ('{table}', -1, {old}); INSERT INTO record_changes VALUES ('{table}', 1, {new}); END",
+        ]
     for statement in statements:
         conn.execute(statement)
+
+
+# The archive's other records, which decide what a transcript shows, what is filed where, what is on
+# hold and what may be deleted: each table summed into a digest of all its rows' columns, kept like
+# the imports'. Left out: blobs (each checked against its sha256), message_sources (one per message
+# read: the foreign keys and the imports' counts check them), inbox_files (the weekly run's note of
+# what it has seen, kept without an entry: a file it wrongly skips is still read by `import`), the
+# audit log itself.
+RECORDS = ("settings", "owner_handles", "clients", "client_handles", "matters", "filings", "conversations", "participants",
+           "conversation_keys", "conversation_files", "message_aliases", "message_attachments", "reactions", "imports", "transcripts",
+           "transcript_messages", "bates_counters")
+
+
+def _row_parts(conn: sqlite3.Connection, table: str, prefix: str) -> str:
+    """The SQL of a row's term text: every column, as JSON."""
+    return "json_array(" + ", ".join(f"{prefix}\"{c[1]}\"" for c in conn.execute(f"PRAGMA main.table_info({table})")) + ")"
+
+
+def recorded_records(conn: sqlite3.Connection) -> dict[str, dict] | None:
+    """Each table's digest as the last entry that changed it recorded it; None before any entry did."""
+    recorded: dict[str, dict] | None = None
+    for (details,) in conn.execute("SELECT details FROM audit_log WHERE details LIKE '%\"records\":%' ORDER BY id"):
+        found = json.loads(details).get("records")
+        if isinstance(found, dict):
+            recorded = (recorded or {}) | found
+    return recorded
+
+
+def current_records(conn: sqlite3.Connection) -> dict[str, dict]:
+    """Each table's digest computed from its rows as they are."""
+    out = {}
+    for table in RECORDS:
+        total = rows = 0
+        for (parts,) in conn.execute(f"SELECT {_row_parts(conn, table, '')} FROM main.{table}"):
+            total += term(table, parts)
+            rows += 1
+        out[table] = {"digest": f"{total % _MOD:0512x}", "rows": rows}
+    return out
+
+
+def pending_records(conn: sqlite3.Connection) -> dict[str, dict]:
+    """The digests of the tables this transaction changed (all of them, the first time: then the
+    archive's records as they stand are the start)."""
+    try:
+        if conn.execute("SELECT 1 FROM temp.record_changes LIMIT 1").fetchone() is None:
+            return {}
+    except sqlite3.OperationalError:  # not watched (a migration before m015)
+        return {}
+    recorded = recorded_records(conn)
+    if recorded is None:
+        conn.execute("DELETE FROM temp.record_changes")
+        return current_records(conn)
+    sums = {}
+    for table, sign, parts in conn.execute("SELECT tab, sign, parts FROM temp.record_changes"):
+        if table not in sums:
+            was = recorded.get(table, {"digest": "0", "rows": 0})
+            sums[table] = [int(was["digest"], 16), was["rows"]]
+        sums[table][0] += sign * term(table, parts)
+        sums[table][1] += sign
+    conn.execute("DELETE FROM temp.record_changes")
+    said = {t: {"digest": f"{total % _MOD:0512x}", "rows": rows} for t, (total, rows) in sums.items()}
+    return {t: d for t, d in sorted(said.items()) if d != recorded.get(t)}
+
+
+def check_records(conn: sqlite3.Connection) -> list[str]:
+    """Every table of records against what the audit log last recorded of it."""
+    recorded = recorded_records(conn)
+    if recorded is None:
+        return []
+    problems = []
+    for table, now in current_records(conn).items():
+        was = recorded.get(table)
+        if was is not None and was != now:
+            counts = f"{_n(was['rows'], 'row')} recorded, {now['rows']:,} now" if was["rows"] != now["rows"] else "same number of rows, other content"
+            problems.append(f"the archive's {table} no longer add up to what the audit log recorded ({counts}): changed outside textfile")
+    return problems
 
 
 def count_new_messages(conn: sqlite3.Connection, rows) -> None:

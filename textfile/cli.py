@@ -484,15 +484,16 @@ def log(
         return
     rows = table("#", "When", "Command", "Details", "Hash")
     for e in entries:
-        details = ", ".join(f"{k}={_digests_said(v) if k == 'digests' else json.dumps(v, ensure_ascii=False)}" for k, v in e["details"].items())
+        details = ", ".join(f"{k}={_digests_said(v) if k in ('digests', 'records') else json.dumps(v, ensure_ascii=False)}"
+                            for k, v in e["details"].items())
         add_row(rows, str(e["id"]), times.display(e["at"], tz), e["command"], details, e["hash"][:12])
     out.print(rows)
 
 
 def _digests_said(digests: dict) -> str:
-    """An entry's digests in a table: per import, its counts and the digest's first 12 digits (--json has them whole)."""
-    return "{" + ", ".join(f"import {i}: {d['messages']:,} messages, {d['versions']:,} versions, {d['digest'][:12]}…"
-                           for i, d in digests.items()) + "}"
+    """An entry's digests in a table: per import (or table of records), its counts and the digest's first 12 digits (--json has them whole)."""
+    return "{" + ", ".join(f"import {i}: {d['messages']:,} messages, {d['versions']:,} versions, {d['digest'][:12]}…" if "messages" in d
+                           else f"{i}: {d['rows']:,} rows, {d['digest'][:12]}…" for i, d in digests.items()) + "}"
 
 
 @app.command()

@@ -69,6 +69,7 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         blobs += 1
     problems += audit.verify(conn, archive_path)
     problems += audit.check_digests(conn)
+    problems += audit.check_records(conn)
     if log is not None:
         for line, anchor in audit.heads_in_log(log, conn.execute("SELECT archive_id FROM settings").fetchone()[0]):
             problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")

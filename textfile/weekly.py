@@ -286,7 +286,7 @@ def archive_inbox(
                 report.rendered.append(render(archive, reference, out_dir))
             except TextfileError as exc:
                 report.render_failed.append({"matter": reference, "reason": str(exc)})
-    report.problems = audit.verify(conn, archive.path) + audit.check_digests(conn)
+    report.problems = audit.verify(conn, archive.path) + audit.check_digests(conn) + audit.check_records(conn)
     report.head = audit.head(conn) | {"archive": archive.settings.archive_id}
     return report
 
