@@ -11,15 +11,17 @@ hash is one loop. So three things hold it from outside the archive:
   (`key_path`, 0600, made by `init` or by the first change to an archive made before keys). The
   archive records only the key's id. An entry rewritten without the key has a seal that fails;
   a key that is missing or another is said by `verify` (exit 3), and refused by every change.
-- **The head.** After each change, this machine writes the last entry's number and hash to
-  `heads/<archive id>.json` beside the key; transcripts' manifests and the weekly log's lines carry
-  it too. Entries removed from the end (or all of them) are caught by any of them.
+- **The head.** After each change, this machine writes the last entry's number and hash (and the
+  key's id) to `heads/<archive id>-<path>.json` beside the key; transcripts' manifests and the
+  weekly log's lines carry it too. Entries removed from the end (or all of them) are caught by any
+  of them; a head the chain lost stays recorded until `accept_missing` says why.
 - **The digests.** Each entry that changed messages records, per import, a digest of the messages
   and versions that import brought as they now stand (`digests`: a multiset hash, so a change adds
   and subtracts terms without reading the rest). `verify` recomputes them from the rows: a message
   deleted, added or edited outside textfile (even with its content hash recomputed) no longer adds
-  up to what its import's sealed entry says. The terms are collected by temporary triggers of
-  textfile's own connection (`watch`), so every writer, migrations included, is counted.
+  up to what its import's sealed entry says. The archive's other records (`RECORDS`: matters and
+  their holds, filings, transcripts' rows…) are summed per table the same way. The terms are
+  collected by temporary triggers of textfile's own connection (`watch`), so every writer is counted.
 
 What someone holding only `archive.db` (not the key, the head file, the transcripts or the weekly
 log) can still do: delete the whole file, or put back an older copy of it — which the head file
