@@ -62,10 +62,12 @@ step archive demo/inbox --out demo/transcripts --tz America/New_York
 step deletable
 step verify
 step log --limit 10
-# Tamper evidence: someone with write access to a copy of the archive rewrites a message, recomputes
-# its content hash with textfile's own function, and cuts the last audit entry. verify catches both
-# (the import's digest in its sealed entry, and the head recorded outside the archive): exit 3.
+# Tamper evidence: a copy of the archive gets a matter of its own (this machine records its audit
+# log's last entry), then someone with write access rewrites a message, recomputes its content hash
+# with textfile's own function, and cuts that last entry. verify catches both (the import's digest
+# in its sealed entry, and the head recorded outside the archive): exit 3.
 cp demo/archive.db demo/tampered.db
+textfile --archive demo/tampered.db matter open 2026-099 --client "Dana Reyes" --title "Severance" --quiet
 python - demo/tampered.db <<'PY'
 import sqlite3, sys
 from textfile.ingest import message_content_hash
