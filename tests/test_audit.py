@@ -135,9 +135,11 @@ def test_seals_stripped_and_the_key_forgotten_are_still_caught_by_the_head(logge
     _rechain(logged.conn, 3)
     problems = audit.verify(logged.conn, logged.path)
     kid = json.loads(open(_head_file(logged)).read())["key"]
-    assert problems[0] == f"this machine ({_head_file(logged)}) recorded the archive as sealed with key {kid}, but it now records no key:" \
-                          " its record of the key was changed"
-    assert len(problems) == 2 and problems[1].endswith("the audit log was rewritten")
+    assert problems[:2] == ["the archive records no key, but it was sealed (its audit entries carry seals, or this version opened it): its"
+                            " record of the key was removed",
+                            f"this machine ({_head_file(logged)}) recorded the archive as sealed with key {kid}, but it now records no key:"
+                            " its record of the key was changed"]
+    assert len(problems) == 3 and problems[2].endswith("the audit log was rewritten")
 
 
 def test_an_unsealed_entry_after_sealed_ones_is_caught(logged):
@@ -175,6 +177,7 @@ def test_a_change_without_the_key_is_refused_and_changes_nothing(logged, own_con
 def test_an_archive_made_before_keys_is_sealed_by_its_first_change(logged, own_config, archive_path):
     logged.conn.execute("UPDATE audit_log SET seal = NULL")
     logged.conn.execute("UPDATE settings SET key_id = NULL")
+    logged.conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (audit.SEALING_MIGRATION,))  # (as m015 itself sees it)
     for leftover in (own_config / "key", own_config / "heads"):
         os.system(f"rm -rf '{leftover}'")
     assert audit.verify(logged.conn, logged.path) == []
@@ -188,3 +191,15 @@ def test_an_archive_made_before_keys_is_sealed_by_its_first_change(logged, own_c
     logged.conn.execute("UPDATE audit_log SET details = '{\"client\":\"Forged\",\"handles\":[]}' WHERE id = 2")
     _rechain(logged.conn, 2)  # an entry before the first seal is covered by that seal's hash
     assert any("entry 5 (audit log sealed" in p and "seal does not match" in p for p in audit.verify(logged.conn, logged.path))
+
+
+def test_a_key_record_cleared_after_sealing_is_refused_not_sealed_anew(logged):
+    from conftest import snapshot
+
+    logged.conn.execute("UPDATE audit_log SET seal = NULL")
+    logged.conn.execute("UPDATE settings SET key_id = NULL")
+    before = snapshot(logged)
+    with pytest.raises(audit.KeyMissing, match="the archive's record of the key that seals its audit log was removed"):
+        with logged.transaction() as conn:
+            filing.add_client(conn, "D", [], [], "US")
+    assert snapshot(logged) == before

@@ -169,9 +169,11 @@ def test_an_archive_made_before_digests_gets_them_when_first_opened(own_config, 
     shutil.rmtree(own_config)
     with Archive.open(archive_path) as reopened:
         entries = audit.entries(reopened.conn)
-        assert [e["command"] for e in entries][-2:] == ["audit log sealed", "migration: message digests recorded"]
-        assert entries[-1]["details"]["digests"] == {"1": audit.current_digests(reopened.conn)[1]}
-        assert entries[-1]["details"]["digests"]["1"]["messages"] == 2
+        assert [e["command"] for e in entries][-3:] == ["audit log sealed", "migration: message digests recorded",
+                                                        "migration: record digests recorded"]
+        assert entries[-2]["details"]["digests"] == {"1": audit.current_digests(reopened.conn)[1]}
+        assert entries[-2]["details"]["digests"]["1"]["messages"] == 2
+        assert entries[-1]["details"]["records"] == audit.current_records(reopened.conn)
         assert audit.verify(reopened.conn) == [] and audit.check_digests(reopened.conn) == []
         assert (own_config / "key").exists() and audit.head_path(reopened.settings.archive_id, archive_path).exists()
 
@@ -236,7 +238,7 @@ def test_an_ordinary_change_after_entries_were_cut_does_not_clear_them(cli, arch
     found = problems(cli)
     assert any("records audit entry 5 with hash" in p and p.endswith("the audit log was rewritten") for p in found), found
     r = cli("verify", "--accept-older-copy")  # until a person records it as an older copy put back
-    assert r.exit_code == 0 and r.stdout.startswith("Recorded in the audit log: this archive is an older copy put back on purpose")
+    assert r.exit_code == 0 and r.stdout.startswith("Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit entry 5 as recorded before.")
     assert cli("verify").exit_code == 0
     [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["command"] == "older copy accepted"]
     assert [m["entry"] for m in entry["details"]["missing"]] == [5] and entry["details"]["by"]
@@ -248,7 +250,8 @@ def test_the_archives_record_of_its_key_cleared_or_its_id_changed_is_caught(cli,
     conn.execute("UPDATE settings SET key_id = NULL")
     conn.commit()
     found = problems(cli)
-    assert "audit entries carry seals, but the archive records no key: its record of the key was removed" in found
+    assert "the archive records no key, but it was sealed (its audit entries carry seals, or this version opened it): its record of" \
+           " the key was removed" in found
     assert any(p.endswith(f"recorded the archive as sealed with key {kid}, but it now records no key: its record of the key was changed")
                for p in found)
     conn.execute("UPDATE settings SET key_id = ?, archive_id = 'another-archive'", (kid,))
@@ -268,7 +271,7 @@ def test_a_transcript_row_rewritten_to_match_an_altered_file_is_caught(cli, arch
     conn = sqlite3.connect(archive_path)
     conn.execute("UPDATE transcripts SET pdf_sha256 = ?", (file_sha256(pdf),))
     conn.commit()
-    said = "transcript 1 ({}): its pdf_sha256 differ from what its audit entry recorded: the record was changed outside textfile"
+    said = "transcript 1 ({}): its pdf_sha256 differs from what its audit entry recorded: the record was changed outside textfile"
     assert said.format(pdf) in problems(cli)
     r = cli("verify", pdf, "--json")
     assert r.exit_code == 3 and said.format(pdf) in json.loads(r.stdout)[0]["problems"]
@@ -346,3 +349,48 @@ def test_a_legal_hold_lifted_or_a_filing_removed_outside_textfile_is_caught(cli,
     conn.execute("DELETE FROM filings")
     conn.commit()
     assert problems(cli) == [records_broken("filings", f"{filed:,} row{'s' if filed != 1 else ''} recorded, 0 now")]
+
+
+def _weekly(cli, tmp_path, export):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(exist_ok=True)
+    (inbox / export.name).write_bytes(export.read_bytes())
+    os.utime(inbox / export.name, (time.time() - 3600,) * 2)
+    return cli("archive", inbox, "--out", tmp_path / "out", "--json")
+
+
+def test_a_restored_backup_is_accepted_with_the_weekly_logs_heads_and_then_the_weekly_run_goes_on(cli, archive_path, tmp_path):
+    assert cli("import", SMS_WEEK1, "--quiet").exit_code == 0
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(archive_path) as src, sqlite3.connect(backup) as dst:
+        src.backup(dst)
+    assert _weekly(cli, tmp_path, SMS_WEEK2).exit_code == 0  # a week's run: the log and this machine record its head
+    for suffix in ("-wal", "-shm"):
+        Path(f"{archive_path}{suffix}").unlink(missing_ok=True)
+    backup.replace(archive_path)  # the backup from before it put back
+    run = _weekly(cli, tmp_path, KIM)
+    assert run.exit_code == 3 and json.loads(run.stdout)["imported"] == []  # nothing new goes into a rolled-back archive
+    assert json.loads(run.stdout)["problems"][0].startswith("nothing was imported or rendered: the archive fails its checks")
+    assert any("the weekly log" in p for p in problems(cli))
+    assert cli("verify", "--accept-older-copy").exit_code == 0
+    assert cli("verify").exit_code == 0
+    assert _weekly(cli, tmp_path, KIM).exit_code == 0 and cli("verify").exit_code == 0
+
+
+def test_a_rewritten_log_or_a_removed_key_record_is_not_accepted_as_an_older_copy(cli, archive_path, imported):
+    conn = imported
+    conn.execute("UPDATE audit_log SET details = replace(details, 'sms-', 'xxx-') WHERE id = 2")
+    rows = conn.execute("SELECT id, at, command, details FROM audit_log ORDER BY id").fetchall()
+    prev = audit.GENESIS
+    for i, at, command, details in rows:  # every hash recomputed, seals left as they were
+        digest = audit.entry_hash(prev, at, command, details)
+        conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, i))
+        prev = digest
+    conn.commit()
+    r = cli("verify", "--accept-older-copy")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: not accepted: the archive fails more than missing entries (")
+    conn.execute("UPDATE audit_log SET seal = NULL")
+    conn.execute("UPDATE settings SET key_id = NULL")
+    conn.commit()
+    r = cli("verify", "--accept-older-copy")
+    assert r.exit_code == 1 and "not accepted" in r.stderr and problems(cli)

@@ -175,12 +175,23 @@ def _sealing(conn: sqlite3.Connection) -> tuple[bytes, str | None] | None:
         return None
     row = conn.execute("SELECT key_id FROM settings").fetchone()
     recorded = row[0] if row else None
+    if row is not None and recorded is None and made_sealed(conn):
+        raise KeyMissing("the archive's record of the key that seals its audit log was removed (every archive this version opened"
+                         " has one): it was changed outside textfile; see `textfile verify`. Nothing was changed")
     key = make_key() if recorded is None else read_key()
     if recorded is not None and (key is None or key_id(key) != recorded):
         raise KeyMissing(f"{key_path()}: {'no key is there' if key is None else 'that is another key (id ' + key_id(key) + ')'}, but this"
                          f" archive's audit log is sealed with key {recorded}: copy that key file from the machine that made the archive,"
                          f" or set {KEY_ENV} to where it is. Nothing was changed")
     return key, recorded
+
+
+SEALING_MIGRATION = "m015_sealed_audit_log_and_digests"
+
+
+def made_sealed(conn: sqlite3.Connection) -> bool:
+    """Whether the migration that seals audit logs ran on this archive (from then on it always records its key)."""
+    return conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'textfile' AND name = ?", (SEALING_MIGRATION,)).fetchone() is not None
 
 
 def _archive_id(conn: sqlite3.Connection) -> str:
@@ -482,29 +493,51 @@ def _same(a: dict, b: dict) -> bool:
     return a["entry"] == b["entry"] and a["hash"] == b["hash"]
 
 
+def accepted_heads(conn: sqlite3.Connection) -> list[dict]:
+    """The heads a person accepted as lost, as {'entry', 'hash'}."""
+    return [{"entry": m["entry"], "hash": m["hash"]} for m in _accepted(conn)]
+
+
 def _accepted(conn: sqlite3.Connection) -> list[dict]:
     """The heads a person accepted as lost (entries an older copy of the archive does not hold)."""
     return [m for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'older copy accepted'")
             for m in json.loads(details).get("missing", []) if _is_anchor(m)]
 
 
-def missing_heads(conn: sqlite3.Connection, archive_path: Path) -> list[dict]:
-    """The heads this machine recorded that the chain no longer holds and no one accepted."""
+def missing_heads(conn: sqlite3.Connection, archive_path: Path, log: Path | None = None) -> list[dict]:
+    """The heads recorded outside the archive (this machine's, the weekly log's) that the chain no
+    longer holds and no one accepted."""
     found = _read_head(head_path(_archive_id(conn), archive_path))
-    if found is None:
-        return []
-    accepted = _accepted(conn)
-    return [m for m in [found, *[m for m in found.get("missing", []) if _is_anchor(m)]]
-            if check_anchor(conn, m, "") and not any(_same(m, a) for a in accepted)]
+    anchors = [found, *[m for m in found.get("missing", []) if _is_anchor(m)]] if found else []
+    if log is not None:
+        anchors += [anchor for _, anchor in heads_in_log(log, _archive_id(conn))]
+    accepted, out = _accepted(conn), []
+    for m in anchors:
+        if check_anchor(conn, m, "") and not any(_same(m, a) for a in accepted + out):
+            out.append(m)
+    return out
 
 
-def accept_missing(conn: sqlite3.Connection, archive_path: Path) -> list[dict]:
+def accept_missing(conn: sqlite3.Connection, archive_path: Path, log: Path | None = None) -> list[dict]:
     """A person says the archive is an older copy put back on purpose (a restored backup): the heads
-    it lacks are recorded in an audit entry as accepted losses, and `verify` no longer reports them."""
-    lost = [{"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in missing_heads(conn, archive_path)]
-    if lost:
-        append(conn, "older copy accepted", {"missing": lost, "by": current_user()})
-    return lost
+    it lacks are recorded in an audit entry as accepted losses, and `verify` no longer reports them.
+    Refused while anything else fails (a seal, the key's record, the chain, another archive's place),
+    and for a head whose entry the archive holds with another hash from before that head was recorded:
+    that is a rewritten log, not an older copy (entries made after a restore are later than it)."""
+    lost = missing_heads(conn, archive_path, log)
+    others = [p for p in verify(conn, archive_path)
+              if not any(f"records audit entry {m['entry']}," in p or f"records audit entry {m['entry']} with" in p for m in lost)]
+    if others:
+        raise TextfileError(f"not accepted: the archive fails more than missing entries ({others[0]}); nothing was recorded")
+    for m in lost:
+        row = conn.execute("SELECT at FROM audit_log WHERE id = ?", (m["entry"],)).fetchone()
+        if row is not None and not m.get("at", "") < row[0]:
+            raise TextfileError(f"not accepted: the archive's audit entry {m['entry']} differs from the one recorded ({m.get('at', '')}) and"
+                                " is not later than it: the log was rewritten, not restored from an older copy; nothing was recorded")
+    said = [{"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in lost]
+    if said:
+        append(conn, "older copy accepted", {"missing": said, "by": current_user()})
+    return said
 
 
 _HEAD_LINE = re.compile(r"audit log of archive (\S+): entry (\d+), hash ([0-9a-f]{64})$")
@@ -516,12 +549,12 @@ def head_line(archive_id: str, anchor: dict) -> str:
 
 
 def heads_in_log(path: Path, archive_id: str) -> list[tuple[int, dict]]:
-    """(line number, {'entry', 'hash'}) of each `head_line` of this archive in a log file (none when there is no file)."""
+    """(line number, {'entry', 'hash', 'at'}) of each `head_line` of this archive in a log file (none when there is no file)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return [(n, {"entry": int(m[2]), "hash": m[3]}) for n, line in enumerate(text.splitlines(), 1)
+    return [(n, {"entry": int(m[2]), "hash": m[3], "at": line.split(" ", 1)[0]}) for n, line in enumerate(text.splitlines(), 1)
             if (m := _HEAD_LINE.search(line)) and m[1] == archive_id]
 
 
@@ -574,8 +607,9 @@ def verify(conn: sqlite3.Connection, archive_path: Path | None = None) -> list[s
         prev = r["hash"]
     if recorded is not None and not sealed:
         problems.append(f"the archive is sealed with key {recorded}, but no audit entry carries a seal: the entries were removed or rewritten")
-    if recorded is None and sealed:
-        problems.append("audit entries carry seals, but the archive records no key: its record of the key was removed")
+    if recorded is None and (sealed or made_sealed(conn)):
+        problems.append("the archive records no key, but it was sealed (its audit entries carry seals, or this version opened it):"
+                        " its record of the key was removed")
     if archive_path is not None:
         problems += _check_heads(conn, archive_path, archive_id, recorded)
     return problems

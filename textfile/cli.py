@@ -536,14 +536,16 @@ def verify(
 def _accept_older_copy(json_: bool, quiet: bool) -> None:
     from textfile import audit
 
+    from textfile import weekly
+
     with open_archive() as archive, archive.transaction() as conn:
-        lost = audit.accept_missing(conn, archive.path)
+        lost = audit.accept_missing(conn, archive.path, weekly.log_path(archive.path))
     if json_:
         return emit_json({"accepted": lost})
     if not quiet:
-        out.print(f"Recorded in the audit log: this archive is an older copy put back on purpose; it lacks audit entries from"
-                  f" {', '.join(str(m['entry']) for m in lost)} on." if lost else "Nothing to accept: the archive holds every audit entry"
-                  " this machine recorded.", markup=False)
+        out.print(f"Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit"
+                  f" entr{'ies' if len(lost) > 1 else 'y'} {', '.join(str(m['entry']) for m in lost)} as recorded before." if lost
+                  else "Nothing to accept: the archive holds every audit entry recorded outside it.", markup=False)
 
 
 def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:

@@ -71,8 +71,10 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
     problems += audit.check_digests(conn)
     problems += audit.check_records(conn)
     if log is not None:
+        accepted = audit.accepted_heads(conn)
         for line, anchor in audit.heads_in_log(log, conn.execute("SELECT archive_id FROM settings").fetchone()[0]):
-            problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
+            if not any(a["entry"] == anchor["entry"] and a["hash"] == anchor["hash"] for a in accepted):
+                problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     transcripts = transcript_states(conn)
     problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
@@ -100,7 +102,7 @@ def transcript_records(conn: sqlite3.Connection, uuid: str | None = None) -> lis
             continue
         changed = [column for column, key in _RECORDED.items() if entry.get(key) != row[column]]
         if changed:
-            problems.append(f"transcript {row['id']} ({row['path']}): its {', '.join(changed)} differ from what its audit entry recorded:"
+            problems.append(f"transcript {row['id']} ({row['path']}): its {', '.join(changed)} differ{'s' if len(changed) == 1 else ''} from what its audit entry recorded:"
                             " the record was changed outside textfile")
     return problems
 

@@ -468,3 +468,7 @@ def m015_sealed_audit_log_and_digests(db: Database) -> None:
     audit.append(db.conn, "migration: message digests recorded", {
         "digests": {str(i): d for i, d in sorted(digests.items())},
         "note": "digests of the messages and versions as they were when this version first opened the archive"})
+    # (after that entry sealed the archive: its settings now hold the key's id)
+    audit.append(db.conn, "migration: record digests recorded", {
+        "records": audit.current_records(db.conn),
+        "note": "digests of the other records (matters, filings, transcripts…) as they were when this version first opened the archive"})

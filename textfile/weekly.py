@@ -234,6 +234,12 @@ def archive_inbox(
         raise TextfileError(f"{inbox}: not a folder")
     audit.require_key(archive.conn)  # (a run that could change nothing is refused before it reads anything)
     report = RunReport(str(inbox), zone=archive.settings.tz)
+    failing = audit.verify(archive.conn, archive.path)  # (a restored or altered archive gets nothing new until a person looks)
+    if failing:
+        report.problems = ["nothing was imported or rendered: the archive fails its checks (`textfile verify` says which; after"
+                           " restoring a backup on purpose, `textfile verify --accept-older-copy`)"] + failing
+        report.head = audit.head(archive.conn) | {"archive": archive.settings.archive_id}
+        return report
     now = time.time() if now is None else now
     conn = archive.conn
     own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock")]
