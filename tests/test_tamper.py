@@ -394,3 +394,17 @@ def test_a_rewritten_log_or_a_removed_key_record_is_not_accepted_as_an_older_cop
     conn.commit()
     r = cli("verify", "--accept-older-copy")
     assert r.exit_code == 1 and "not accepted" in r.stderr and problems(cli)
+
+
+def test_deletable_says_nothing_is_safe_on_an_archive_that_fails_its_checks(cli, archive_path, imported):
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("matter", "hold", "2026-001").exit_code == 0
+    assert cli("deletable").exit_code == 0
+    conn = imported
+    conn.execute("UPDATE matters SET legal_hold = 0")
+    conn.commit()
+    r = cli("deletable")
+    assert r.exit_code == 3 and r.stdout == "" and r.stderr.startswith(
+        f"Error: the archive fails its checks ({records_broken('matters', 'same number of rows, other content')}): nothing can be said"
+        " safe to delete until `textfile verify` passes")

@@ -36,6 +36,12 @@ class Conflict(TextfileError):
     "The change would contradict what the archive already holds."
 
 
+class IntegrityFailed(TextfileError):
+    "The archive fails its checks, and the answer asked for would rest on it (which phone threads are safe to delete)."
+
+    exit_code = 3
+
+
 class ProcessFailed(TextfileError):
     "A process started for part of the work (a rendering worker) could not start, or ended before it was done."
 

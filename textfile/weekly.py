@@ -36,7 +36,7 @@ from typing import Callable
 
 from textfile import audit, importers, times
 from textfile.archive import Archive
-from textfile.errors import ArchiveBusy, ImportFailed, TextfileError
+from textfile.errors import ArchiveBusy, ImportFailed, IntegrityFailed, TextfileError
 from textfile.filing import COVERED
 from textfile.fingerprint import tree_listing
 from textfile.ingest import import_path, source_digest
@@ -322,6 +322,12 @@ def stale_matters(conn) -> list[str]:
 
 def deletable(archive: Archive) -> list[dict]:
     conn = archive.conn
+    # A verdict rests on the filings, holds and transcripts the archive records: none is given when
+    # its record of them does not hold (a hold lifted or a filing removed outside textfile).
+    failing = audit.verify(conn, archive.path) + audit.check_records(conn)
+    if failing:
+        raise IntegrityFailed(f"the archive fails its checks ({failing[0]}{' …' if len(failing) > 1 else ''}): nothing can be said safe to"
+                              " delete until `textfile verify` passes")
     states = transcript_states(conn)
     good = [tid for tid, s in states.items() if s["state"] == "ok"]
     transcribed: dict[str, set[str]] = {}  # message id -> the content hashes verified transcripts show of it
