@@ -334,14 +334,19 @@ def test_the_weekly_run_adds_up_every_imports_digest(cli, archive_path, imported
     assert r.exit_code == 3 and any("no longer add up" in p for p in json.loads(r.stdout)["problems"])
 
 
-def test_a_legal_hold_lifted_or_a_filing_removed_outside_textfile_is_caught(cli, archive_path, imported):
+def lift_the_hold_behind_textfiles_back(cli, conn, check: str) -> None:
+    """Sam's matter on legal hold, `check` passing, then the hold lifted with sqlite3."""
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
     assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
     assert cli("matter", "hold", "2026-001").exit_code == 0
-    assert cli("verify").exit_code == 0
-    conn = imported
+    assert cli(check).exit_code == 0
     conn.execute("UPDATE matters SET legal_hold = 0")
     conn.commit()
+
+
+def test_a_legal_hold_lifted_or_a_filing_removed_outside_textfile_is_caught(cli, archive_path, imported):
+    conn = imported
+    lift_the_hold_behind_textfiles_back(cli, conn, "verify")
     assert problems(cli) == [records_broken("matters", "same number of rows, other content")]
     conn.execute("UPDATE matters SET legal_hold = 1")
     filed = conn.execute("SELECT count(*) FROM filings").fetchone()[0]
@@ -397,13 +402,7 @@ def test_a_rewritten_log_or_a_removed_key_record_is_not_accepted_as_an_older_cop
 
 
 def test_deletable_says_nothing_is_safe_on_an_archive_that_fails_its_checks(cli, archive_path, imported):
-    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
-    assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
-    assert cli("matter", "hold", "2026-001").exit_code == 0
-    assert cli("deletable").exit_code == 0
-    conn = imported
-    conn.execute("UPDATE matters SET legal_hold = 0")
-    conn.commit()
+    lift_the_hold_behind_textfiles_back(cli, imported, "deletable")
     r = cli("deletable")
     assert r.exit_code == 3 and r.stdout == "" and r.stderr.startswith(
         f"Error: the archive fails its checks ({records_broken('matters', 'same number of rows, other content')}): nothing can be said"
