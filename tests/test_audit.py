@@ -125,7 +125,8 @@ def test_an_entry_rewritten_with_every_later_hash_recomputed_is_caught(logged):
         f"audit log entry {i} (client add, {at[i]}): its seal does not match: it was written or rewritten without the archive's key"
         for i in (2, 3, 4)] + [
         f"this machine ({_head_file(logged)}, {json.loads(open(_head_file(logged)).read())['at']}) records audit entry 4 with hash"
-        f" {json.loads(open(_head_file(logged)).read())['hash'][:12]}…, but the archive's entry 4 has {new_head[:12]}…: the audit log was rewritten"]
+        f" {json.loads(open(_head_file(logged)).read())['hash'][:12]}…, but the archive's entry 4 has {new_head[:12]}…: the audit log was rewritten"
+        " (or an older copy of the archive was put back and changed since: if so, `textfile verify --accept-older-copy` records that)"]
 
 
 def test_seals_stripped_and_the_key_forgotten_are_still_caught_by_the_head(logged):
@@ -139,7 +140,7 @@ def test_seals_stripped_and_the_key_forgotten_are_still_caught_by_the_head(logge
                             " record of the key was removed",
                             f"this machine ({_head_file(logged)}) recorded the archive as sealed with key {kid}, but it now records no key:"
                             " its record of the key was changed"]
-    assert len(problems) == 3 and problems[2].endswith("the audit log was rewritten")
+    assert len(problems) == 3 and "the audit log was rewritten" in problems[2]
 
 
 def test_an_unsealed_entry_after_sealed_ones_is_caught(logged):

@@ -310,6 +310,26 @@ def pending_records(conn: sqlite3.Connection) -> dict[str, dict]:
     return {t: d for t, d in sorted(said.items()) if d != recorded.get(t)}
 
 
+def check_holds(conn: sqlite3.Connection) -> list[str]:
+    """Every matter's legal hold as the audit log's last word on it says (`matter hold` / `matter
+    release`): caught even when the records' digests were first taken after the change (an archive
+    changed outside textfile before this version opened it)."""
+    said: dict[str, tuple[int, int]] = {}
+    for entry, command, details in conn.execute("SELECT id, command, details FROM audit_log WHERE command IN ('matter hold', 'matter release')"
+                                                " ORDER BY id"):
+        reference = json.loads(details).get("matter")
+        if isinstance(reference, str):
+            said[reference.casefold()] = (entry, 1 if command == "matter hold" else 0)
+    problems = []
+    for reference, hold in conn.execute("SELECT reference, legal_hold FROM matters ORDER BY reference"):
+        entry, expected = said.get(reference.casefold(), (None, 0))
+        if hold != expected:
+            problems.append(f"matter {reference} is {'on' if hold else 'not on'} legal hold, but the audit log "
+                            + (f"put it {'on hold' if expected else 'off hold'} last (entry {entry})" if entry else "never put it on hold")
+                            + ": changed outside textfile")
+    return problems
+
+
 def check_records(conn: sqlite3.Connection) -> list[str]:
     """Every table of records against what the audit log last recorded of it."""
     recorded = recorded_records(conn)
@@ -523,7 +543,8 @@ def accept_missing(conn: sqlite3.Connection, archive_path: Path, log: Path | Non
     it lacks are recorded in an audit entry as accepted losses, and `verify` no longer reports them.
     Refused while anything else fails (a seal, the key's record, the chain, another archive's place),
     and for a head whose entry the archive holds with another hash from before that head was recorded:
-    that is a rewritten log, not an older copy (entries made after a restore are later than it)."""
+    that is a rewritten log, not an older copy (entries made after a restore are later than it). Only
+    the times tell: someone holding the key can rewrite entries and date the last one later."""
     lost = missing_heads(conn, archive_path, log)
     others = [p for p in verify(conn, archive_path)
               if not any(f"records audit entry {m['entry']}," in p or f"records audit entry {m['entry']} with" in p for m in lost)]
@@ -534,7 +555,7 @@ def accept_missing(conn: sqlite3.Connection, archive_path: Path, log: Path | Non
         if row is not None and not m.get("at", "") < row[0]:
             raise TextfileError(f"not accepted: the archive's audit entry {m['entry']} differs from the one recorded ({m.get('at', '')}) and"
                                 " is not later than it: the log was rewritten, not restored from an older copy; nothing was recorded")
-    said = [{"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in lost]
+    said = sorted(({"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in lost), key=lambda m: m["entry"])
     if said:
         append(conn, "older copy accepted", {"missing": said, "by": current_user()})
     return said
@@ -568,7 +589,8 @@ def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str
                 " if it was put back on purpose, `textfile verify --accept-older-copy` records that)"]
     if row[0] != anchor["hash"]:
         return [f"{where} records audit entry {anchor['entry']} with hash {anchor['hash'][:12]}…, but the archive's entry"
-                f" {anchor['entry']} has {row[0][:12]}…: the audit log was rewritten"]
+                f" {anchor['entry']} has {row[0][:12]}…: the audit log was rewritten (or an older copy of the archive was put back and"
+                " changed since: if so, `textfile verify --accept-older-copy` records that)"]
     return []
 
 

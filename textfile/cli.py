@@ -526,7 +526,9 @@ def verify(
         emit_json(report)
     elif not quiet:
         if report["ok"]:
-            out.print(f"Archive verified: {report['messages']:,} messages, {report['blobs']:,} attachments, {report['audit_entries']:,} audit entries: all hashes match.", markup=False)
+            counts = ", ".join(f"{n:,} {noun}{'' if n == 1 else 's'}" for n, noun in ((report["messages"], "message"), (report["blobs"], "attachment"),
+                                                                                   (report["audit_entries"], "audit entry")))
+            out.print(f"Archive verified: {counts.replace('audit entrys', 'audit entries')}: all hashes match.", markup=False)
     for problem in report["problems"]:
         err.print(f"Error: {problem}", markup=False)
     if not report["ok"]:

@@ -69,7 +69,7 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         blobs += 1
     problems += audit.verify(conn, archive_path)
     problems += audit.check_digests(conn)
-    problems += audit.check_records(conn)
+    problems += audit.check_records(conn) + audit.check_holds(conn)
     if log is not None:
         accepted = audit.accepted_heads(conn)
         for line, anchor in audit.heads_in_log(log, conn.execute("SELECT archive_id FROM settings").fetchone()[0]):

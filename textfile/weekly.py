@@ -324,7 +324,7 @@ def deletable(archive: Archive) -> list[dict]:
     conn = archive.conn
     # A verdict rests on the filings, holds and transcripts the archive records: none is given when
     # its record of them does not hold (a hold lifted or a filing removed outside textfile).
-    failing = audit.verify(conn, archive.path) + audit.check_records(conn)
+    failing = audit.verify(conn, archive.path) + audit.check_records(conn) + audit.check_holds(conn)
     if failing:
         raise IntegrityFailed(f"the archive fails its checks ({failing[0]}{' …' if len(failing) > 1 else ''}): nothing can be said safe to"
                               " delete until `textfile verify` passes")
