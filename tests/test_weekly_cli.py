@@ -324,3 +324,13 @@ def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the
             "… and 2 more warnings (textfile log --json shows the import)"]
         indent = "  " if how == "import" else "    "
         assert "".join(f"{indent}{line}\n" for line in notes) in r.stdout
+
+
+def test_the_weekly_runs_snapshots_spend_no_number_of_the_production_series(cli, office, tmp_path, archive_path):
+    """Issue 15: snapshots are numbered TF-SNAP-…; a production of the matter afterwards starts at TF-000001."""
+    out = tmp_path / "out"
+    run = json.loads(cli("archive", office, "--out", out, "--json").stdout)
+    assert [(r["matter"], r["bates_first"]) for r in run["rendered"]] == [("M-1", "TF-SNAP-000001"), ("M-2", "TF-SNAP-000003")]
+    made = json.loads(cli("transcript", "M-1", "--out-dir", tmp_path / "production", "--json").stdout)
+    assert made["bates_first"] == "TF-000001"
+    assert cli("verify").exit_code == 0

@@ -626,6 +626,7 @@ def archive_(
     corrects_tz: CorrectsTz = False,
     corrects_reading: CorrectsReading = False,
     me: Annotated[Optional[str], typer.Option(help="You in the exports: your name as WhatsApp chats write it, or the number of the phone an Android backup came from.")] = None,
+    bates_prefix: Annotated[Optional[str], typer.Option(help="Bates prefix of the run's transcripts. Default: the snapshots' own series, <archive prefix>-SNAP, so that productions' numbers stay unbroken.")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -643,7 +644,7 @@ def archive_(
             weekly.append_log(path, [f"archive {inbox}: not run: {exc}"])  # cron's only trace
             raise
         report = with_progress(quiet or json_, "Archiving", "files", lambda progress: weekly.archive_inbox(
-            archive, inbox, out_dir, render=weekly.render_matter, tz=tz, corrects_tz=corrects_tz,
+            archive, inbox, out_dir, render=functools.partial(weekly.render_matter, bates_prefix=bates_prefix), tz=tz, corrects_tz=corrects_tz,
             corrects_reading=corrects_reading, me=me, parallel=True,
             on_file=progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))))
         weekly.append_log(path, weekly.log_lines(report))

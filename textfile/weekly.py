@@ -208,11 +208,21 @@ def output_folder(out_dir: Path) -> None:
         raise TextfileError(f"{out_dir}: cannot create the folder ({exc.strerror or exc})") from None
 
 
-def render_matter(archive: Archive, reference: str, out_dir: Path) -> dict:
-    """A new dated transcript of the whole matter in `out_dir` (WeasyPrint is loaded only here)."""
+SNAPSHOT_SERIES = "{prefix}-SNAP"  # the weekly run's own Bates series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
+
+
+def snapshot_prefix(archive: Archive) -> str:
+    """The Bates prefix of the weekly run's transcripts: archival snapshots, numbered in a series of
+    their own so that they spend no number of the series productions are numbered in."""
+    return SNAPSHOT_SERIES.format(prefix=archive.settings.bates_prefix.rstrip("-"))
+
+
+def render_matter(archive: Archive, reference: str, out_dir: Path, bates_prefix: str | None = None) -> dict:
+    """A new dated transcript of the whole matter in `out_dir` (WeasyPrint is loaded only here),
+    numbered in the snapshots' series unless `bates_prefix` says another."""
     from textfile.transcript import make_transcript
 
-    made = make_transcript(archive, matter=reference, out_dir=out_dir)
+    made = make_transcript(archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive))
     return {"matter": reference, "path": made["path"], "messages": made["messages"], "pages": made["pages"],
             "bates_first": made["bates_first"], "bates_last": made["bates_last"]}
 
