@@ -334,3 +334,19 @@ def test_the_weekly_runs_snapshots_spend_no_number_of_the_production_series(cli,
     made = json.loads(cli("transcript", "M-1", "--out-dir", tmp_path / "production", "--json").stdout)
     assert made["bates_first"] == "TF-000001"
     assert cli("verify").exit_code == 0
+
+
+def test_the_weekly_run_takes_a_date_order_like_import(cli, tmp_path, archive_path):
+    """Issue 15: `archive --date-order` reads the inbox's WhatsApp exports in that order, as `import --date-order` does."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    chat = inbox / "WhatsApp Chat with Sam Client.txt"
+    chat.write_text("01/02/24, 09:00 - Sam Client: Can we meet?\n03/02/24, 10:00 - Alex Owner: Yes\n", encoding="utf-8")
+    os.utime(chat, (HOUR_AGO, HOUR_AGO))
+    os.utime(inbox, (HOUR_AGO, HOUR_AGO))  # (an inbox holding one chat text is read as the chat's folder: issue 15, the terminal)
+    r = cli("archive", inbox, "--out", tmp_path / "out", "--date-order", "dmy", "--json")
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["imported"]) == 1, r.output
+    with Archive.open(archive_path) as archive:
+        options, = archive.conn.execute("SELECT options FROM imports").fetchone()
+        sent = [r[0] for r in archive.conn.execute("SELECT sent_at FROM messages ORDER BY sent_at")]
+    assert json.loads(options)["date_order"] == "dmy" and sent == ["2024-02-01T14:00:00.000Z", "2024-02-03T15:00:00.000Z"]

@@ -626,6 +626,7 @@ def archive_(
     corrects_tz: CorrectsTz = False,
     corrects_reading: CorrectsReading = False,
     me: Annotated[Optional[str], typer.Option(help="You in the exports: your name as WhatsApp chats write it, or the number of the phone an Android backup came from.")] = None,
+    date_order: Annotated[Optional[str], typer.Option(help="Date order of every WhatsApp export in the inbox: dmy, mdy or ymd. Default: each chat's as last read, else what its dates prove.")] = None,
     bates_prefix: Annotated[Optional[str], typer.Option(help="Bates prefix of the run's transcripts. Default: the snapshots' own series, <archive prefix>-SNAP, so that productions' numbers stay unbroken.")] = None,
     json_: Json = False,
     quiet: Quiet = False,
@@ -645,7 +646,7 @@ def archive_(
             raise
         report = with_progress(quiet or json_, "Archiving", "files", lambda progress: weekly.archive_inbox(
             archive, inbox, out_dir, render=functools.partial(weekly.render_matter, bates_prefix=bates_prefix), tz=tz, corrects_tz=corrects_tz,
-            corrects_reading=corrects_reading, me=me, parallel=True,
+            corrects_reading=corrects_reading, me=me, date_order=date_order, parallel=True,
             on_file=progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))))
         weekly.append_log(path, weekly.log_lines(report))
     if json_:
