@@ -2,12 +2,10 @@
 (another client's matter, a closed matter, an empty window). Every change audited, `verify` clean."""
 
 import json
-from dataclasses import replace
-from datetime import datetime, timezone
 
 from textfile.model import Conversation, Participant
 
-from conftest import ME, SAM_CHAT, ingest_records, msg, snapshot
+from conftest import ME, ingest_records, msg, snapshot
 
 DANA = Participant("+15559876543", "Dana")  # a fictional 555 number, as a backup holds it: phonenumbers calls it invalid
 DANA_CHAT = Conversation("android", "+15559876543", None, False, (DANA, ME))
@@ -177,4 +175,21 @@ def test_filing_into_a_closed_matter_warns_and_an_empty_window_is_an_error(cli, 
     closed_at = archive.conn.execute("SELECT closed_at FROM matters").fetchone()[0]
     assert r.stderr == f"Warning: matter M-1 is closed (since {closed_at})\n"
     assert records(archive)["filings"] == [(1, "M-1", None, None, "manual")]
+    assert verified(cli)
+
+
+def test_a_held_matter_keeps_its_reference_and_its_conversations(cli, archive):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    ingest_records(archive, [msg(1)])
+    cli("matter", "hold", "M-1")
+    before = snapshot(archive)
+    r = cli("unfile", "1")
+    assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 is filed to M-1, under legal hold: release the hold first\n")
+    r = cli("matter", "edit", "M-1", "--reference", "M-9")
+    assert (r.exit_code, r.stderr) == (1, "Error: matter M-1 is under legal hold, which the audit log records under its reference:"
+                                          " release it, change the reference, and put it on hold again\n")
+    assert snapshot(archive) == before
+    assert cli("matter", "edit", "M-1", "--title", "Lease (held)").exit_code == 0  # the title is free to change
+    assert records(archive)["matters"] == [("M-1", 1, "Lease (held)", 0)]
     assert verified(cli)

@@ -9,6 +9,17 @@ at that moment: later messages are unfiled, or continue in the client's next ope
 
 A filing covers a conversation, or the part of it between `from_at` and `until_at` (inclusive).
 A message is unfiled while no filing covers it.
+
+Corrections: a client is renamed or given or relieved of a handle (`edit_client`), and then the
+automatic rule runs again for them, filing what the change made unambiguous; a matter's title or
+reference changes (`edit_matter`; never the reference of a held matter, since the audit log
+records holds by reference). `unfile` deletes filings: the audit entry keeps each one whole
+(matter, window, how, who filed it, when), transcripts made from it stay as they were, and the
+conversation is never filed automatically again (a person took it out; a person files it). Filing by
+hand refuses a window with no message in it, and a conversation already under another client's
+matter unless told `also` (a privilege risk); into a closed matter it files, with a warning.
+A number a client is given must be valid for the region, or be a handle an import already
+archived (a fictional 555 number a backup holds): the conversations are keyed by it either way.
 """
 
 from __future__ import annotations
@@ -205,6 +216,9 @@ def edit_matter(conn: sqlite3.Connection, reference: str, *, title: str | None =
             raise InvalidInput("a matter needs a reference")
         if conn.execute("SELECT 1 FROM matters WHERE reference = ? AND id <> ?", (new_reference, row["id"])).fetchone():
             raise Conflict(f"a matter {new_reference!r} already exists")
+        if row["legal_hold"]:  # (the audit log records a hold by the matter's reference: `audit.check_holds`)
+            raise Conflict(f"matter {row['reference']} is under legal hold, which the audit log records under its reference:"
+                           f" release it, change the reference, and put it on hold again")
         details["reference"] = {"from": row["reference"], "to": new_reference}
     if title is not None and title.strip() != row["title"]:
         if not title.strip():
@@ -351,6 +365,11 @@ def unfile(conn: sqlite3.Connection, conversation_id: int, reference: str | None
     if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
         raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
     matter_id = _matter_row(conn, reference)["id"] if reference else None
+    held = conn.execute(
+        "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE f.conversation_id = ? AND (? IS NULL OR mt.id = ?)"
+        " AND mt.legal_hold = 1 ORDER BY mt.reference", (conversation_id, matter_id, matter_id)).fetchall()
+    if held:  # (what is filed to a held matter is never reported safe to delete: taking it out would lift that)
+        raise Conflict(f"conversation {conversation_id} is filed to {', '.join(r[0] for r in held)}, under legal hold: release the hold first")
     rows = conn.execute(
         "DELETE FROM filings WHERE conversation_id = ? AND (? IS NULL OR matter_id = ?)"
         " RETURNING id, matter_id, from_at, until_at, how, created_at, filed_by", (conversation_id, matter_id, matter_id)).fetchall()
