@@ -210,7 +210,8 @@ def test_matters_closed_before_the_upgrade_get_their_filings_ended(archive_path)
 def test_closing_ends_a_filing_that_starts_later_too(archive):
     add(archive, "Sam", "202-555-0143")
     open_matter(archive, "M-1", "Sam")
-    ingest_records(archive, [msg(1)])
+    # (a window must hold a message: one from the far future, as a phone with a wrong clock writes)
+    ingest_records(archive, [msg(1), replace(msg(3), sent_at=datetime(2999, 1, 2, tzinfo=timezone.utc), identity=("later",))])
     with archive.transaction() as conn:
         filing.file_conversation(conn, 1, "M-1", "2999-01-01T00:00:00.000Z", None)
         closed = filing.set_matter_state(conn, "M-1", "close")

@@ -40,6 +40,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Reason = Annotated[Optional[str], typer.Option("--reason", help="Why (recorded in the audit log).")]
 CorrectsTz = Annotated[bool, typer.Option("--corrects-tz", help="--tz corrects the zone an earlier import read these messages in:"
                                           " move them, keeping each earlier time as a version (without it, such an import is refused).")]
 CorrectsReading = Annotated[bool, typer.Option("--corrects-reading", help="This import's reading of the export's wall clock (its zone,"
@@ -193,6 +194,33 @@ def client_add(
         out.print(f"Added client {added['name']} ({handles}).", markup=False)
 
 
+
+@client_app.command("edit")
+@command
+def client_edit(
+    name: Annotated[str, typer.Argument(help="The client's name.")],
+    new_name: Annotated[Optional[str], typer.Option("--name", help="The client's new name.")] = None,
+    add_phone: Annotated[Optional[list[str]], typer.Option("--add-phone", help="A phone number to add (repeatable).")] = None,
+    remove_phone: Annotated[Optional[list[str]], typer.Option("--remove-phone", help="A phone number to remove (repeatable).")] = None,
+    add_email: Annotated[Optional[list[str]], typer.Option("--add-email", help="An email to add (repeatable).")] = None,
+    remove_email: Annotated[Optional[list[str]], typer.Option("--remove-email", help="An email to remove (repeatable).")] = None,
+    reason: Reason = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Correct a client: rename, add or remove a number or email (audited); then file what the change makes unambiguous."""
+    with open_archive() as archive, archive.transaction() as conn:
+        edited = filing.edit_client(conn, name, new_name=new_name, add_phones=add_phone or [], remove_phones=remove_phone or [],
+                                    add_emails=add_email or [], remove_emails=remove_email or [], region=archive.settings.region, reason=reason)
+    if json_:
+        return emit_json(edited)
+    if not quiet:
+        handles = ", ".join(h["handle"] for h in edited["handles"]) or "no handles"
+        out.print(f"Client {edited['name']} ({handles}).", markup=False)
+        for f in edited["filed"]:
+            out.print(f"  filed conversation {f['conversation']} to {f['matter']}", markup=False)
+
+
 @client_app.command("list")
 @command
 def client_list(json_: Json = False, quiet: Quiet = False) -> None:
@@ -285,6 +313,25 @@ def matter_hold(reference: Annotated[str, typer.Argument(help="The matter's refe
 def matter_release(reference: Annotated[str, typer.Argument(help="The matter's reference.")], json_: Json = False, quiet: Quiet = False) -> None:
     """Release a matter's legal hold."""
     _matter_state(reference, "release", json_, quiet, "is released from legal hold")
+
+
+@matter_app.command("edit")
+@command
+def matter_edit(
+    reference: Annotated[str, typer.Argument(help="The matter's reference.")],
+    title: Annotated[Optional[str], typer.Option(help="The matter's new title.")] = None,
+    new_reference: Annotated[Optional[str], typer.Option("--reference", help="The matter's new reference.")] = None,
+    reason: Reason = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Correct a matter's title or reference (audited)."""
+    with open_archive() as archive, archive.transaction() as conn:
+        edited = filing.edit_matter(conn, reference, title=title, new_reference=new_reference, reason=reason)
+    if json_:
+        return emit_json(edited)
+    if not quiet:
+        out.print(f"Matter {edited['reference']} for {edited['client']}: {edited['title']}.", markup=False)
 
 
 @matter_app.command("list")
@@ -403,6 +450,7 @@ def file_(
     matter: Annotated[str, typer.Option(help="The matter to file it under.")],
     from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on (archive's zone unless an offset is given).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    also: Annotated[bool, typer.Option("--also", help="File it under this matter although another client's matter holds it too.")] = False,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -412,7 +460,9 @@ def file_(
         start = times.parse_user_instant(from_, tz) if from_ else None
         end = times.parse_user_instant(until, tz, end_of_day=True) if until else None
         with archive.transaction() as conn:
-            done = filing.file_conversation(conn, conversation, matter, start, end)
+            done = filing.file_conversation(conn, conversation, matter, start, end, also=also)
+    for warning in done.get("warnings", []):
+        err.print(f"Warning: {warning}", markup=False)
     if json_:
         return emit_json(done)
     if not quiet:
@@ -420,6 +470,26 @@ def file_(
         if start or end:
             window = f" from {times.display(start, tz) or 'the start'} until {times.display(end, tz) or 'now'}"
         out.print(f"Filed conversation {done['conversation']}{window} to {done['matter']} ({done['messages']:,} messages).", markup=False)
+
+
+
+@app.command("unfile")
+@command
+def unfile(
+    conversation: Annotated[int, typer.Argument(help="The conversation's number (see `textfile conversations`).")],
+    matter: Annotated[Optional[str], typer.Option(help="Only its filings under this matter. Default: all of them.")] = None,
+    reason: Reason = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Take a conversation out of its matter(s): the removed filings are kept whole in the audit log; transcripts made stay as they are."""
+    with open_archive() as archive, archive.transaction() as conn:
+        done = filing.unfile(conn, conversation, matter, reason)
+    if json_:
+        return emit_json(done)
+    if not quiet:
+        matters = ", ".join(dict.fromkeys(f["matter"] for f in done["removed"]))
+        out.print(f"Unfiled conversation {done['conversation']} from {matters} ({len(done['removed'])} filing{'s' if len(done['removed']) != 1 else ''}).", markup=False)
 
 
 # -- search, log, verify -----------------------------------------------------------------------

@@ -9,6 +9,17 @@ at that moment: later messages are unfiled, or continue in the client's next ope
 
 A filing covers a conversation, or the part of it between `from_at` and `until_at` (inclusive).
 A message is unfiled while no filing covers it.
+
+Corrections: a client is renamed or given or relieved of a handle (`edit_client`), and then the
+automatic rule runs again for them, filing what the change made unambiguous; a matter's title or
+reference changes (`edit_matter`; never the reference of a held matter, since the audit log
+records holds by reference). `unfile` deletes filings: the audit entry keeps each one whole
+(matter, window, how, who filed it, when), transcripts made from it stay as they were, and the
+conversation is never filed automatically again (a person took it out; a person files it). Filing by
+hand refuses a window with no message in it, and a conversation already under another client's
+matter unless told `also` (a privilege risk); into a closed matter it files, with a warning.
+A number a client is given must be valid for the region, or be a handle an import already
+archived (a fictional 555 number a backup holds): the conversations are keyed by it either way.
 """
 
 from __future__ import annotations
@@ -17,8 +28,8 @@ import sqlite3
 from datetime import timedelta
 
 from textfile import audit, times
-from textfile.errors import Conflict, InvalidInput, NotFound
-from textfile.phones import normalize_client_handle, normalize_email
+from textfile.errors import Conflict, InvalidHandle, InvalidInput, NotFound
+from textfile.phones import normalize_client_handle, normalize_email, normalize_handle
 
 COVERED = (
     "EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = m.conversation_id"
@@ -29,26 +40,44 @@ COVERED = (
 # -- clients ---------------------------------------------------------------------------------
 
 
-def _handles(values: list[str], region: str, kind: str) -> list[tuple[str, str]]:
-    normalize = (lambda v, _region: normalize_email(v.strip())) if kind == "email" else normalize_client_handle
-    return [(normalize(v, region), kind) for v in values]
+def _handles(conn: sqlite3.Connection, values: list[str], region: str, kind: str) -> list[tuple[str, str]]:
+    if kind == "email":
+        return [(normalize_email(v.strip()), kind) for v in values]
+    return [(_client_phone(conn, v, region), kind) for v in values]
+
+
+def _client_phone(conn: sqlite3.Connection, value: str, region: str) -> str:
+    """A valid number in E.164, or one an import already archived: a participant's handle that the
+    number reads as (`normalize_handle`), such as a fictional +15559876543 a backup holds, which
+    phonenumbers calls invalid but which is the handle the client's conversations are keyed by."""
+    try:
+        return normalize_client_handle(value, region)
+    except InvalidHandle:
+        held = normalize_handle(value, region)
+        if "@" not in held and conn.execute("SELECT 1 FROM participants WHERE handle = ? LIMIT 1", (held,)).fetchone():
+            return held
+        raise
+
+
+def _check_free(conn: sqlite3.Connection, handle: str) -> None:
+    row = conn.execute(
+        "SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
+    ).fetchone()
+    if row:
+        raise Conflict(f"{handle} already belongs to client {row[0]!r}; one handle cannot belong to two clients")
+    if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
+        raise Conflict(f"{handle} is one of the archive owner's own handles")
 
 
 def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: list[str], region: str) -> dict:
     name = name.strip()
     if not name:
         raise InvalidInput("a client needs a name")
-    handles = _handles(phones, region, "phone") + _handles(emails, region, "email")
+    handles = _handles(conn, phones, region, "phone") + _handles(conn, emails, region, "email")
     if conn.execute("SELECT 1 FROM clients WHERE name = ?", (name,)).fetchone():
         raise Conflict(f"a client named {name!r} already exists")
     for handle, _kind in handles:
-        row = conn.execute(
-            "SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
-        ).fetchone()
-        if row:
-            raise Conflict(f"{handle} already belongs to client {row[0]!r}; one handle cannot belong to two clients")
-        if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
-            raise Conflict(f"{handle} is one of the archive owner's own handles")
+        _check_free(conn, handle)
     client_id = conn.execute("INSERT INTO clients (name, created_at) VALUES (?, ?)", (name, times.now_iso())).lastrowid
     conn.executemany(
         "INSERT INTO client_handles (handle, client_id, kind) VALUES (?, ?, ?)", [(h, client_id, k) for h, k in dict(handles).items()]
@@ -62,6 +91,44 @@ def _client_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
     if row is None:
         raise NotFound(f"no client named {name!r} (see `textfile client list`)")
     return row
+
+
+def edit_client(conn: sqlite3.Connection, name: str, *, new_name: str | None = None, add_phones: list[str] = (),
+                remove_phones: list[str] = (), add_emails: list[str] = (), remove_emails: list[str] = (),
+                region: str, reason: str | None = None) -> dict:
+    """Rename a client, add or remove their handles (one audit entry with the reason), then file what
+    the correction makes unambiguous (`auto_file`, its own entry)."""
+    row = _client_row(conn, name)
+    details: dict = {"client": row["name"]}
+    if new_name is not None and new_name.strip() != row["name"]:
+        new_name = new_name.strip()
+        if not new_name:
+            raise InvalidInput("a client needs a name")
+        other = conn.execute("SELECT name FROM clients WHERE name = ? AND id <> ?", (new_name, row["id"])).fetchone()
+        if other:
+            raise Conflict(f"a client named {other[0]!r} already exists")
+        conn.execute("UPDATE clients SET name = ? WHERE id = ?", (new_name, row["id"]))
+        details["renamed_to"] = new_name
+    removed = []
+    for handle, _kind in _removed_handles(phones=remove_phones, emails=remove_emails, region=region):
+        if conn.execute("DELETE FROM client_handles WHERE handle = ? AND client_id = ? RETURNING handle", (handle, row["id"])).fetchone() is None:
+            raise NotFound(f"{handle} is not one of {row['name']!r}'s handles (see `textfile client show`)")
+        removed.append(handle)
+    added = _handles(conn, list(add_phones), region, "phone") + _handles(conn, list(add_emails), region, "email")
+    for handle, kind in dict(added).items():
+        _check_free(conn, handle)
+        conn.execute("INSERT INTO client_handles (handle, client_id, kind) VALUES (?, ?, ?)", (handle, row["id"], kind))
+    if len(details) == 1 and not added and not removed:
+        raise InvalidInput("nothing to change: give --name, --add-phone, --remove-phone, --add-email or --remove-email")
+    details |= {"added": list(dict(added)), "removed": removed, "reason": reason}
+    audit.append(conn, "client edit", details)
+    filed = auto_file(conn, client_id=row["id"])
+    return {**client(conn, details.get("renamed_to", row["name"])), "changed": details, "filed": filed}
+
+
+def _removed_handles(*, phones: list[str], emails: list[str], region: str) -> list[tuple[str, str]]:
+    """The handles to remove, read as they were stored: what a number reads as, valid or not."""
+    return [(normalize_handle(v, region), "phone") for v in phones] + [(normalize_email(v.strip()), "email") for v in emails]
 
 
 def client(conn: sqlite3.Connection, name: str) -> dict:
@@ -138,6 +205,33 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> d
     return matter(conn, row["reference"])
 
 
+def edit_matter(conn: sqlite3.Connection, reference: str, *, title: str | None = None, new_reference: str | None = None,
+                reason: str | None = None) -> dict:
+    """Change a matter's title or reference (one audit entry, with the reason)."""
+    row = _matter_row(conn, reference)
+    details: dict = {"matter": row["reference"]}
+    if new_reference is not None and new_reference.strip() != row["reference"]:
+        new_reference = new_reference.strip()
+        if not new_reference:
+            raise InvalidInput("a matter needs a reference")
+        if conn.execute("SELECT 1 FROM matters WHERE reference = ? AND id <> ?", (new_reference, row["id"])).fetchone():
+            raise Conflict(f"a matter {new_reference!r} already exists")
+        if row["legal_hold"]:  # (the audit log records a hold by the matter's reference: `audit.check_holds`)
+            raise Conflict(f"matter {row['reference']} is under legal hold, which the audit log records under its reference:"
+                           f" release it, change the reference, and put it on hold again")
+        details["reference"] = {"from": row["reference"], "to": new_reference}
+    if title is not None and title.strip() != row["title"]:
+        if not title.strip():
+            raise InvalidInput("a matter needs a title")
+        details["title"] = {"from": row["title"], "to": title.strip()}
+    if len(details) == 1:
+        raise InvalidInput("nothing to change: give --title or --reference with a new value")
+    conn.execute("UPDATE matters SET reference = ?, title = ? WHERE id = ?",
+                 (details.get("reference", {}).get("to", row["reference"]), details.get("title", {}).get("to", row["title"]), row["id"]))
+    audit.append(conn, "matter edit", details | {"reason": reason})
+    return matter(conn, details.get("reference", {}).get("to", row["reference"]))
+
+
 def matter(conn: sqlite3.Connection, reference: str) -> dict:
     row = _matter_row(conn, reference)
     return next(m for m in list_matters(conn) if m["id"] == row["id"])
@@ -172,7 +266,8 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
     """File every unfiled conversation (of those given) whose clients have exactly one open matter.
 
     A conversation whose every filing belongs to a closed matter continues in the open matter
-    from where the last one ended (closing a matter ends its filings)."""
+    from where the last one ended (closing a matter ends its filings). One a person unfiled
+    (`unfile`, in the audit log) is never filed automatically again: a person files it."""
     where, params = [], []
     if conversation_ids is not None:
         if not conversation_ids:
@@ -196,6 +291,7 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
         " AND (NOT EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = c.id)"
         "      OR EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id WHERE f.conversation_id = c.id"
         "                 AND f.until_at = fm.closed_at AND f.until_at = (SELECT max(f2.until_at) FROM filings f2 WHERE f2.conversation_id = c.id)))"
+        " AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.command = 'unfile' AND json_extract(a.details, '$.conversation') = c.id)"
         + "".join(f" AND {w}" for w in where)
         + " GROUP BY c.id HAVING count(DISTINCT mt.id) = 1 ORDER BY c.id",
         params,
@@ -218,7 +314,12 @@ def _after(instant: str | None) -> str | None:
     return times.to_iso(times.from_iso(instant) + timedelta(milliseconds=1)) if instant else None
 
 
-def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference: str, from_at: str | None, until_at: str | None) -> dict:
+def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference: str, from_at: str | None, until_at: str | None,
+                      *, also: bool = False) -> dict:
+    """File a conversation (or its window) under a matter by hand. Refused: a window that holds no
+    message, and, without `also`, a conversation filed under another client's matter (one thread in
+    two clients' files risks one's privileged messages reaching the other). Filing into a closed
+    matter is allowed (a late backup of the matter's own messages) with a warning."""
     if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
         raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
     mt = _matter_row(conn, reference)
@@ -229,17 +330,56 @@ def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference:
         (conversation_id, mt["id"], from_at, until_at),
     ).fetchone():
         raise Conflict(f"conversation {conversation_id} is already filed to {mt['reference']} for that window")
+    covered = conn.execute(
+        "SELECT count(*) FROM messages m WHERE m.conversation_id = ? AND (? IS NULL OR m.sent_at >= ?) AND (? IS NULL OR m.sent_at <= ?)",
+        (conversation_id, from_at, from_at, until_at, until_at),
+    ).fetchone()[0]
+    if not covered:
+        raise InvalidInput(f"conversation {conversation_id} holds no message {'in that window' if from_at or until_at else 'yet'}: nothing to file")
+    others = conn.execute(
+        "SELECT DISTINCT mt.reference, c.name FROM filings f JOIN matters mt ON mt.id = f.matter_id JOIN clients c ON c.id = mt.client_id"
+        " WHERE f.conversation_id = ? AND mt.client_id <> ? ORDER BY mt.reference", (conversation_id, mt["client_id"])).fetchall()
+    if others and not also:
+        said = ", ".join(f"{r['reference']} ({r['name']})" for r in others)
+        raise Conflict(f"conversation {conversation_id} is already filed under another client's matter: {said}; filing it under"
+                       f" {mt['reference']} too puts one client's messages in another's file (a privilege risk): give --also if it belongs to both")
     by = audit.current_user()
     conn.execute(
         "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at, filed_by) VALUES (?, ?, ?, ?, 'manual', ?, ?)",
         (conversation_id, mt["id"], from_at, until_at, times.now_iso(), by),
     )
-    covered = conn.execute(
-        "SELECT count(*) FROM messages m WHERE m.conversation_id = ? AND (? IS NULL OR m.sent_at >= ?) AND (? IS NULL OR m.sent_at <= ?)",
-        (conversation_id, from_at, from_at, until_at, until_at),
-    ).fetchone()[0]
     details = {"conversation": conversation_id, "matter": mt["reference"], "from": from_at, "until": until_at, "messages": covered, "by": by}
+    if others:
+        details["also_filed_under"] = [r["reference"] for r in others]
     audit.append(conn, "file", details)
+    warnings = [f"matter {mt['reference']} is closed (since {mt['closed_at']})"] if mt["closed_at"] else []
+    if others:
+        warnings.append(f"conversation {conversation_id} is now filed under more than one client's matters: {', '.join([*details['also_filed_under'], mt['reference']])}")
+    return details | ({"warnings": warnings} if warnings else {})
+
+
+def unfile(conn: sqlite3.Connection, conversation_id: int, reference: str | None = None, reason: str | None = None) -> dict:
+    """Remove a conversation's filings (all, or those into `reference`). The audit entry keeps each
+    removed filing whole (matter, window, how, who filed it and when), so the record of it survives;
+    transcripts already made stay as they are."""
+    if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
+        raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
+    matter_id = _matter_row(conn, reference)["id"] if reference else None
+    held = conn.execute(
+        "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE f.conversation_id = ? AND (? IS NULL OR mt.id = ?)"
+        " AND mt.legal_hold = 1 ORDER BY mt.reference", (conversation_id, matter_id, matter_id)).fetchall()
+    if held:  # (what is filed to a held matter is never reported safe to delete: taking it out would lift that)
+        raise Conflict(f"conversation {conversation_id} is filed to {', '.join(r[0] for r in held)}, under legal hold: release the hold first")
+    rows = conn.execute(
+        "DELETE FROM filings WHERE conversation_id = ? AND (? IS NULL OR matter_id = ?)"
+        " RETURNING id, matter_id, from_at, until_at, how, created_at, filed_by", (conversation_id, matter_id, matter_id)).fetchall()
+    if not rows:
+        raise NotFound(f"conversation {conversation_id} is not filed{' to ' + reference if reference else ''}")
+    refs = dict(conn.execute("SELECT id, reference FROM matters"))
+    removed = [{"matter": refs[r["matter_id"]], "from": r["from_at"], "until": r["until_at"], "how": r["how"],
+                "filed_at": r["created_at"], "by": r["filed_by"]} for r in sorted(rows, key=lambda r: r["id"])]
+    details = {"conversation": conversation_id, "removed": removed, "reason": reason}
+    audit.append(conn, "unfile", details)
     return details
 
 

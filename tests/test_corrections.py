@@ -1,0 +1,195 @@
+"""Correcting mistakes: client and matter edits, unfiling, and the checks filing by hand makes
+(another client's matter, a closed matter, an empty window). Every change audited, `verify` clean."""
+
+import json
+
+from textfile.model import Conversation, Participant
+
+from conftest import ME, ingest_records, msg, snapshot
+
+DANA = Participant("+15559876543", "Dana")  # a fictional 555 number, as a backup holds it: phonenumbers calls it invalid
+DANA_CHAT = Conversation("android", "+15559876543", None, False, (DANA, ME))
+
+
+def records(archive) -> dict:
+    conn = archive.conn
+    return {
+        "clients": [tuple(r) for r in conn.execute("SELECT id, name FROM clients ORDER BY id")],
+        "client_handles": [tuple(r) for r in conn.execute("SELECT handle, client_id, kind FROM client_handles ORDER BY handle")],
+        "matters": [tuple(r) for r in conn.execute("SELECT reference, client_id, title, closed_at IS NOT NULL FROM matters ORDER BY id")],
+        "filings": [tuple(r) for r in conn.execute(
+            "SELECT f.conversation_id, m.reference, f.from_at, f.until_at, f.how FROM filings f JOIN matters m ON m.id = f.matter_id ORDER BY f.id")],
+    }
+
+
+def audited(archive, n: int) -> list[tuple[str, dict]]:
+    """The last n audit entries: command and details (without the digests of records, audit.py's own)."""
+    rows = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC LIMIT ?", (n,)).fetchall()
+    return [(c, {k: v for k, v in json.loads(d).items() if k != "records"}) for c, d in reversed(rows)]
+
+
+def verified(cli) -> bool:
+    r = cli("verify")
+    return r.exit_code == 0 and r.stderr == ""
+
+
+def test_a_number_an_import_holds_can_be_given_to_a_client_even_if_invalid_for_the_region(cli, archive):
+    before = snapshot(archive)
+    r = cli("client", "add", "Dana", "--phone", "555-987-6543")  # nothing archived has it: still refused
+    assert (r.exit_code, r.stderr) == (1, "Error: not a valid phone number for region US: '555-987-6543'\n")
+    assert snapshot(archive) == before
+    ingest_records(archive, [msg(1, conversation=DANA_CHAT)])
+    r = cli("client", "add", "Dana", "--phone", "555-987-6543")
+    assert (r.exit_code, r.stdout) == (0, "Added client Dana (+15559876543).\n")
+    assert records(archive)["client_handles"] == [("+15559876543", 1, "phone")]
+    assert audited(archive, 1) == [("client add", {"client": "Dana", "handles": ["+15559876543"]})]
+    assert verified(cli)
+
+
+def test_client_edit_add_phone_files_what_it_makes_unambiguous(cli, archive):
+    cli("client", "add", "Dana", "--email", "dana@example.com")
+    cli("matter", "open", "D-1", "--client", "Dana", "--title", "Lease")
+    ingest_records(archive, [msg(1, conversation=DANA_CHAT), msg(2, conversation=DANA_CHAT)])
+    assert records(archive)["filings"] == []
+    r = cli("client", "edit", "Dana", "--add-phone", "+1 555 987 6543", "--reason", "her new phone")
+    assert (r.exit_code, r.stdout) == (0, "Client Dana (dana@example.com, +15559876543).\n  filed conversation 1 to D-1\n")
+    assert records(archive) == {
+        "clients": [(1, "Dana")],
+        "client_handles": [("+15559876543", 1, "phone"), ("dana@example.com", 1, "email")],
+        "matters": [("D-1", 1, "Lease", 0)],
+        "filings": [(1, "D-1", None, None, "auto")],
+    }
+    assert audited(archive, 2) == [
+        ("client edit", {"client": "Dana", "added": ["+15559876543"], "removed": [], "reason": "her new phone"}),
+        ("file (automatic)", {"filed": [{"conversation": 1, "matter": "D-1"}]}),
+    ]
+    assert verified(cli)
+
+
+def test_client_edit_renames_and_removes_a_handle(cli, archive):
+    cli("client", "add", "Sam", "--phone", "202-555-0143", "--email", "sam@example.com")
+    cli("client", "add", "Kim", "--phone", "202-555-0177")
+    r = cli("client", "edit", "Sam", "--name", "Sam Rivera", "--remove-phone", "(202) 555-0143", "--remove-email", "SAM@example.com", "--json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["changed"] == {"client": "Sam", "renamed_to": "Sam Rivera", "added": [], "removed": ["+12025550143", "sam@example.com"],
+                                               "reason": None}
+    assert records(archive)["clients"] == [(1, "Sam Rivera"), (2, "Kim")]
+    assert records(archive)["client_handles"] == [("+12025550177", 2, "phone")]
+    assert audited(archive, 1) == [("client edit", {"client": "Sam", "renamed_to": "Sam Rivera", "added": [],
+                                                    "removed": ["+12025550143", "sam@example.com"], "reason": None})]
+    before = snapshot(archive)
+    for args, message in (
+        (("Sam Rivera", "--remove-phone", "202-555-0177"), "+12025550177 is not one of 'Sam Rivera''s handles (see `textfile client show`)"),
+        (("Sam Rivera", "--add-phone", "202-555-0177"), "+12025550177 already belongs to client 'Kim'; one handle cannot belong to two clients"),
+        (("Sam Rivera", "--name", "kim"), "a client named 'Kim' already exists"),
+        (("Sam Rivera",), "nothing to change: give --name, --add-phone, --remove-phone, --add-email or --remove-email"),
+        (("Nobody", "--name", "X"), "no client named 'Nobody' (see `textfile client list`)"),
+    ):
+        r = cli("client", "edit", *args)
+        assert (r.exit_code, r.stderr) == (1, f"Error: {message}\n")
+    assert snapshot(archive) == before
+    assert verified(cli)
+
+
+def test_matter_edit_changes_title_and_reference(cli, archive):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Leese")
+    cli("matter", "open", "M-2", "--client", "Sam", "--title", "Other")
+    r = cli("matter", "edit", "M-1", "--title", "Lease", "--reference", "2026-014", "--reason", "typo")
+    assert (r.exit_code, r.stdout) == (0, "Matter 2026-014 for Sam: Lease.\n")
+    assert records(archive)["matters"] == [("2026-014", 1, "Lease", 0), ("M-2", 1, "Other", 0)]
+    assert audited(archive, 1) == [("matter edit", {"matter": "M-1", "reference": {"from": "M-1", "to": "2026-014"},
+                                                    "title": {"from": "Leese", "to": "Lease"}, "reason": "typo"})]
+    before = snapshot(archive)
+    for args, message in ((("2026-014", "--reference", "m-2"), "a matter 'm-2' already exists"),
+                          (("2026-014", "--title", "Lease"), "nothing to change: give --title or --reference with a new value"),
+                          (("M-1", "--title", "X"), "no matter 'M-1' (see `textfile matter list`)")):
+        r = cli("matter", "edit", *args)
+        assert (r.exit_code, r.stderr) == (1, f"Error: {message}\n")
+    assert snapshot(archive) == before
+    assert verified(cli)
+
+
+def test_unfile_removes_filings_keeps_them_in_the_audit_log_and_transcripts_stay(cli, archive, tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGNAME", "paralegal3")
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    ingest_records(archive, [msg(n) for n in range(4)])  # filed to M-1 automatically
+    cli("matter", "open", "M-2", "--client", "Sam", "--title", "Other")
+    assert cli("file", "1", "--matter", "M-2", "--from", "2024-03-01T07:02:00").exit_code == 0
+    assert cli("transcript", "M-2", "--out", tmp_path / "t.pdf", "--quiet").exit_code == 0
+    [(filed_at,)] = archive.conn.execute("SELECT created_at FROM filings WHERE how = 'manual'").fetchall()
+    r = cli("unfile", "1", "--matter", "M-2", "--reason", "misfiled")
+    assert (r.exit_code, r.stdout) == (0, "Unfiled conversation 1 from M-2 (1 filing).\n")
+    assert records(archive)["filings"] == [(1, "M-1", None, None, "auto")]
+    assert audited(archive, 1) == [("unfile", {"conversation": 1, "removed": [
+        {"matter": "M-2", "from": "2024-03-01T12:02:00.000Z", "until": None, "how": "manual", "filed_at": filed_at, "by": "paralegal3"}],
+        "reason": "misfiled"})]
+    assert verified(cli)
+    assert cli("verify", tmp_path / "t.pdf").exit_code == 0  # the transcript made before stays as it was
+    r = cli("unfile", "1", "--json")
+    assert r.exit_code == 0 and [f["matter"] for f in json.loads(r.stdout)["removed"]] == ["M-1"]
+    assert records(archive)["filings"] == []
+    r = cli("unfile", "1")
+    assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 is not filed\n")
+    # A conversation a person unfiled is not filed again automatically when it grows.
+    ingest_records(archive, [msg(9)], name="later.xml")
+    cli("matter", "close", "M-2")
+    ingest_records(archive, [msg(10)], name="later2.xml")
+    assert records(archive)["filings"] == []
+    assert verified(cli)
+
+
+def test_filing_under_another_clients_matter_needs_also(cli, archive):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("client", "add", "Kim", "--phone", "202-555-0177")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    cli("matter", "open", "K-1", "--client", "Kim", "--title", "Estate")
+    ingest_records(archive, [msg(1), msg(2)])  # Sam's chat, filed to M-1
+    before = snapshot(archive)
+    r = cli("file", "1", "--matter", "K-1")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == ("Error: conversation 1 is already filed under another client's matter: M-1 (Sam); filing it under K-1 too puts one"
+                        " client's messages in another's file (a privilege risk): give --also if it belongs to both\n")
+    assert snapshot(archive) == before
+    r = cli("file", "1", "--matter", "K-1", "--also")
+    assert r.exit_code == 0
+    assert r.stderr == "Warning: conversation 1 is now filed under more than one client's matters: M-1, K-1\n"
+    assert records(archive)["filings"] == [(1, "M-1", None, None, "auto"), (1, "K-1", None, None, "manual")]
+    [(command, details)] = audited(archive, 1)
+    assert (command, details["matter"], details["messages"], details["also_filed_under"]) == ("file", "K-1", 2, ["M-1"])
+    assert verified(cli)
+
+
+def test_filing_into_a_closed_matter_warns_and_an_empty_window_is_an_error(cli, archive):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    cli("matter", "close", "M-1")
+    ingest_records(archive, [msg(1)])
+    before = snapshot(archive)
+    r = cli("file", "1", "--matter", "M-1", "--from", "2030-01-01")
+    assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 holds no message in that window: nothing to file\n")
+    assert snapshot(archive) == before
+    r = cli("file", "1", "--matter", "M-1")
+    assert r.exit_code == 0 and r.stdout == "Filed conversation 1 to M-1 (1 messages).\n"
+    closed_at = archive.conn.execute("SELECT closed_at FROM matters").fetchone()[0]
+    assert r.stderr == f"Warning: matter M-1 is closed (since {closed_at})\n"
+    assert records(archive)["filings"] == [(1, "M-1", None, None, "manual")]
+    assert verified(cli)
+
+
+def test_a_held_matter_keeps_its_reference_and_its_conversations(cli, archive):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    ingest_records(archive, [msg(1)])
+    cli("matter", "hold", "M-1")
+    before = snapshot(archive)
+    r = cli("unfile", "1")
+    assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 is filed to M-1, under legal hold: release the hold first\n")
+    r = cli("matter", "edit", "M-1", "--reference", "M-9")
+    assert (r.exit_code, r.stderr) == (1, "Error: matter M-1 is under legal hold, which the audit log records under its reference:"
+                                          " release it, change the reference, and put it on hold again\n")
+    assert snapshot(archive) == before
+    assert cli("matter", "edit", "M-1", "--title", "Lease (held)").exit_code == 0  # the title is free to change
+    assert records(archive)["matters"] == [("M-1", 1, "Lease (held)", 0)]
+    assert verified(cli)
