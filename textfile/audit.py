@@ -312,13 +312,20 @@ def pending_records(conn: sqlite3.Connection) -> dict[str, dict]:
 
 def check_holds(conn: sqlite3.Connection) -> list[str]:
     """Every matter's legal hold as the audit log's last word on it says (`matter hold` / `matter
-    release`): caught even when the records' digests were first taken after the change (an archive
+    release`, following `matter edit`'s new references): caught even when the records' digests were first taken after the change (an archive
     changed outside textfile before this version opened it)."""
     said: dict[str, tuple[int, int]] = {}
-    for entry, command, details in conn.execute("SELECT id, command, details FROM audit_log WHERE command IN ('matter hold', 'matter release')"
-                                                " ORDER BY id"):
-        reference = json.loads(details).get("matter")
-        if isinstance(reference, str):
+    for entry, command, details in conn.execute("SELECT id, command, details FROM audit_log WHERE command IN"
+                                                " ('matter hold', 'matter release', 'matter edit') ORDER BY id"):
+        found = json.loads(details)
+        reference = found.get("matter")
+        if not isinstance(reference, str):
+            continue
+        if command == "matter edit":  # a new reference: what was said of the matter goes with it
+            renamed = found.get("reference")
+            if isinstance(renamed, dict) and isinstance(renamed.get("to"), str) and reference.casefold() in said:
+                said[renamed["to"].casefold()] = said.pop(reference.casefold())
+        else:
             said[reference.casefold()] = (entry, 1 if command == "matter hold" else 0)
     problems = []
     for reference, hold in conn.execute("SELECT reference, legal_hold FROM matters ORDER BY reference"):

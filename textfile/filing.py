@@ -216,9 +216,6 @@ def edit_matter(conn: sqlite3.Connection, reference: str, *, title: str | None =
             raise InvalidInput("a matter needs a reference")
         if conn.execute("SELECT 1 FROM matters WHERE reference = ? AND id <> ?", (new_reference, row["id"])).fetchone():
             raise Conflict(f"a matter {new_reference!r} already exists")
-        if row["legal_hold"]:  # (the audit log records a hold by the matter's reference: `audit.check_holds`)
-            raise Conflict(f"matter {row['reference']} is under legal hold, which the audit log records under its reference:"
-                           f" release it, change the reference, and put it on hold again")
         details["reference"] = {"from": row["reference"], "to": new_reference}
     if title is not None and title.strip() != row["title"]:
         if not title.strip():
