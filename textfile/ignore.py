@@ -38,7 +38,7 @@ def said(record: dict, tz) -> str:
 
 
 def _reason(reason: str | None) -> str | None:
-    return reason.strip() or None if reason is not None else None
+    return (reason.strip() or None) if reason is not None else None
 
 
 def ignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason: str | None, force: bool = False) -> dict:
@@ -73,14 +73,14 @@ def unignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason
     return record
 
 
-def _handle(conn: sqlite3.Connection, text: str, region: str) -> str:
+def _handle(text: str, region: str) -> str:
     if not clean(text):
         raise InvalidInput("a handle is needed (a phone number, short code, email or sender name)")
     return normalize_handle(text, region) or clean(text)
 
 
 def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> dict:
-    handle = _handle(conn, text, region)
+    handle = _handle(text, region)
     row = conn.execute("SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)).fetchone()
     if row:
         raise Conflict(f"{handle} belongs to client {row[0]!r}: a client's handle is never ignored")
@@ -96,7 +96,7 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
 
 
 def unignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> dict:
-    handle = _handle(conn, text, region)
+    handle = _handle(text, region)
     row = conn.execute("SELECT * FROM ignored_handles WHERE handle = ?", (handle,)).fetchone()
     if row is None:
         raise Conflict(f"{handle} is not ignored")
