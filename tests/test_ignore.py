@@ -7,10 +7,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from typer.testing import CliRunner
 
 from textfile import audit, times
+from textfile.cli import app
 
 from conftest import FIXTURES, snapshot
+from test_import_android import OLD_RELEASE, archived_by_the_old_release
 
 SMS = FIXTURES / "android" / "sms-20240301.xml"
 TODAY = datetime.now(ZoneInfo("America/New_York")).date().isoformat()  # (the archive's zone: conftest.OWNER)
@@ -202,3 +205,22 @@ def test_an_ignore_removed_outside_textfile_is_caught(cli, office, archive_path)
     r = cli("verify")
     assert r.exit_code == 3
     assert "the archive's conversation_ignores no longer add up to what the audit log recorded (1 row recorded, 0 now)" in r.output
+
+
+@pytest.mark.parametrize("commit", [OLD_RELEASE, "fdefd30"], ids=["old release", "before m016"])
+def test_an_archive_made_before_ignoring_existed_takes_it(tmp_path, commit):
+    """m016 on an archive an earlier version made (m015 summing its records first, when that version was older still):
+    conversations are ignored and verify passes."""
+    db = archived_by_the_old_release(tmp_path, SMS, commit=commit)
+    runner = CliRunner()
+
+    def cli(*args):
+        return runner.invoke(app, ["--archive", str(db), *map(str, args)], catch_exceptions=False)
+
+    verified(cli)
+    r = cli("conversation", "ignore", "3", "--reason", "2FA codes")
+    assert (r.exit_code, r.stdout) == (0, "Ignored conversation 3: 2FA codes.\n")
+    assert cli("handle", "ignore", "72975").exit_code == 0
+    verified(cli)
+    verdicts = json.loads(cli("deletable", "--json").stdout)
+    assert verdicts[-1]["conversation"] == 3 and verdicts[-1]["verdict"].startswith("not client-related (ignored on ")
