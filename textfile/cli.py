@@ -732,7 +732,8 @@ def archive_(
 @app.command()
 @command
 def deletable(json_: Json = False, quiet: Quiet = False) -> None:
-    """Per conversation: how far it is safe to delete it from the phone (every message up to then is in a verified transcript)."""
+    """Per conversation: how far it is safe to delete it from the phone (every message up to then is in a verified transcript);
+    conversations set aside as not client-related (`conversation ignore`) come last."""
     from textfile import weekly
 
     with open_archive() as archive:
