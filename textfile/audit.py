@@ -256,7 +256,7 @@ def watch(conn: sqlite3.Connection) -> None:
 # audit log itself.
 RECORDS = ("settings", "owner_handles", "clients", "client_handles", "matters", "filings", "conversations", "participants",
            "conversation_keys", "conversation_files", "message_aliases", "message_attachments", "reactions", "imports", "transcripts",
-           "transcript_messages", "bates_counters")
+           "transcript_messages", "bates_counters", "conversation_ignores", "ignored_handles")
 
 
 def _row_parts(conn: sqlite3.Connection, table: str, prefix: str) -> str:
@@ -277,7 +277,7 @@ def recorded_records(conn: sqlite3.Connection) -> dict[str, dict] | None:
 def current_records(conn: sqlite3.Connection) -> dict[str, dict]:
     """Each table's digest computed from its rows as they are."""
     out = {}
-    for table in RECORDS:
+    for table in (t for t in RECORDS if conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (t,)).fetchone()):
         total = rows = 0
         for (parts,) in conn.execute(f"SELECT {_row_parts(conn, table, '')} FROM main.{table}"):
             total += term(table, parts)

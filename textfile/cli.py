@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from textfile import __version__, audit, filing, scratch, times
+from textfile import __version__, audit, filing, ignore, scratch, times
 from textfile.archive import Archive, resolve_path
 from textfile.errors import ImportFailed, InvalidInput, TextfileError
 
@@ -34,6 +34,10 @@ client_app = typer.Typer(help="Clients and the phone numbers and emails they tex
 matter_app = typer.Typer(help="Matters: what a client's conversations are filed under.", no_args_is_help=True)
 app.add_typer(client_app, name="client")
 app.add_typer(matter_app, name="matter")
+conversation_app = typer.Typer(help="One conversation: set it aside as not client-related, or take it back.", no_args_is_help=True)
+handle_app = typer.Typer(help="Handles (a bank's short code, a 2FA sender) whose new threads are set aside as they arrive.", no_args_is_help=True)
+app.add_typer(conversation_app, name="conversation")
+app.add_typer(handle_app, name="handle")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -421,8 +425,9 @@ def _conversations_table(conversations: list[dict], tz) -> None:
     for c in conversations:
         people = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or ", ".join(
             f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
+        matters = ", ".join(c["matters"] + (["ignored"] if c.get("ignored") else [])) or "—"  # (set aside: `conversation ignore`)
         add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), times.display(c["first"], tz, c["first_precision"]),
-                times.display(c["last"], tz, c["last_precision"]), ", ".join(c["matters"]) or "—", str(c["unfiled"]) if c["unfiled"] else "")
+                times.display(c["last"], tz, c["last_precision"]), matters, str(c["unfiled"]) if c["unfiled"] else "")
     out.print(rows)
 
 
@@ -435,12 +440,74 @@ def conversations(
 ) -> None:
     """List archived conversations: participants, message count, first/last message, matter."""
     with open_archive() as archive:
-        found = filing.list_conversations(archive.conn, unfiled_only=unfiled)
+        found = ignore.conversations(archive.conn, unfiled_only=unfiled)
         tz = times.zone(archive.settings.tz)
     if json_:
         return emit_json(found)
     if not quiet:
         _conversations_table(found, tz)
+
+
+Reason = Annotated[Optional[str], typer.Option("--reason", help="Why (kept in the audit log).")]
+Force = Annotated[bool, typer.Option("--force", help="Ignore it even though it is filed or holds a client's handle.")]
+ConversationNumber = Annotated[int, typer.Argument(help="The conversation's number (see `textfile conversations`).")]
+HandleArg = Annotated[str, typer.Argument(help="A phone number, short code, email or sender name, as a conversation shows it.")]
+
+
+def _ignore_change(change, json_: bool, quiet: bool, said: str) -> None:
+    """Run one change of what is ignored in a transaction and say what it did."""
+    with open_archive() as archive, archive.transaction() as conn:
+        done = change(conn, archive.settings.region)
+    if json_:
+        emit_json(done)
+    elif not quiet:
+        out.print(said.format(**done) + (f": {done['reason']}" if done["reason"] else "") + ".", markup=False)
+
+
+@conversation_app.command("ignore")
+@command
+def conversation_ignore(conversation: ConversationNumber, reason: Reason = None, force: Force = False, json_: Json = False,
+                        quiet: Quiet = False) -> None:
+    """Set a conversation aside as not client-related: never filed automatically; deletable lists it last."""
+    _ignore_change(lambda conn, _region: ignore.ignore_conversation(conn, conversation, reason, force), json_, quiet,
+                   "Ignored conversation {conversation}")
+
+
+@conversation_app.command("unignore")
+@command
+def conversation_unignore(conversation: ConversationNumber, reason: Reason = None, json_: Json = False, quiet: Quiet = False) -> None:
+    """Take back an ignored conversation: filed and judged like any other again."""
+    _ignore_change(lambda conn, _region: ignore.unignore_conversation(conn, conversation, reason), json_, quiet,
+                   "Conversation {conversation} is no longer ignored")
+
+
+@handle_app.command("ignore")
+@command
+def handle_ignore(handle: HandleArg, reason: Reason = None, json_: Json = False, quiet: Quiet = False) -> None:
+    """Ignore a handle: each new conversation with it alone (besides you) is ignored as it is imported."""
+    _ignore_change(lambda conn, region: ignore.ignore_handle(conn, handle, reason, region), json_, quiet, "Ignored handle {handle}")
+
+
+@handle_app.command("unignore")
+@command
+def handle_unignore(handle: HandleArg, reason: Reason = None, json_: Json = False, quiet: Quiet = False) -> None:
+    """Stop ignoring a handle (conversations already ignored stay so: `conversation unignore N`)."""
+    _ignore_change(lambda conn, region: ignore.unignore_handle(conn, handle, reason, region), json_, quiet,
+                   "Handle {handle} is no longer ignored")
+
+
+@handle_app.command("list")
+@command
+def handle_list(json_: Json = False, quiet: Quiet = False) -> None:
+    """List ignored handles: when, why and by whom."""
+    with open_archive() as archive:
+        handles = ignore.list_handles(archive.conn)
+        tz = times.zone(archive.settings.tz)
+    if json_:
+        return emit_json(handles)
+    if not quiet:
+        for h in handles:
+            out.print(f"{h['handle']}: {ignore.said(h, tz)} (by {h['by']})", markup=False)
 
 
 @app.command("file")
@@ -737,7 +804,8 @@ def archive_(
 @app.command()
 @command
 def deletable(json_: Json = False, quiet: Quiet = False) -> None:
-    """Per conversation: how far it is safe to delete it from the phone (every message up to then is in a verified transcript)."""
+    """Per conversation: how far it is safe to delete it from the phone (every message up to then is in a verified transcript);
+    conversations set aside as not client-related (`conversation ignore`) come last."""
     from textfile import weekly
 
     with open_archive() as archive:

@@ -281,7 +281,8 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
         " JOIN participants p ON p.conversation_id = c.id AND p.is_owner = 0"
         " JOIN client_handles h ON h.handle = p.handle"
         " JOIN matters mt ON mt.client_id = h.client_id AND mt.closed_at IS NULL"
-        " WHERE NOT EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id"
+        " WHERE c.id NOT IN (SELECT conversation_id FROM conversation_ignores)"  # set aside by a person (ignore.py)
+        " AND NOT EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id"
         "                   WHERE f.conversation_id = c.id AND (f.until_at IS NULL OR fm.closed_at IS NULL))"
         # ... and the filing that ends last was ended by its matter's closing (a window a person
         # chose ends where they said; what follows it waits for a person)

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
-from textfile import audit, filing, processes, times
+from textfile import audit, filing, ignore, processes, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
@@ -451,6 +451,12 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
         writer = _Writer(conn, result, source)
         writer.consume(records, progress)
+        # A new thread from handles a person ignored (a bank's short code) is set aside as it arrives.
+        arrived = ignore.on_arrival(conn, [c for c in result.conversations if c in writer.created], times.zone(archive.settings.tz))
+        for a in arrived:
+            writer.note(f"conversation {a['conversation']} ({', '.join(a['handles'])}) ignored on arrival: {a['reason']}")
+        if arrived:
+            writer.changes["ignored_on_arrival"] = arrived
         conn.execute(
             "UPDATE imports SET finished_at = ?, zone = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
             " skipped_reasons = ?, warnings = ?, assumptions = ?, options = ? WHERE id = ?",

@@ -472,3 +472,28 @@ def m015_sealed_audit_log_and_digests(db: Database) -> None:
     audit.append(db.conn, "migration: record digests recorded", {
         "records": audit.current_records(db.conn),
         "note": "digests of the other records (matters, filings, transcripts…) as they were when this version first opened the archive"})
+
+
+@migrations()
+def m016_ignored_conversations_and_handles(db: Database) -> None:
+    """Personal threads set aside (`conversation ignore`, `handle ignore`: ignore.py). A row of
+    `conversation_ignores` says a conversation is not client-related: never filed automatically,
+    and `deletable` says so at the end of its list. A row of `ignored_handles` ignores each new
+    conversation whose participants other than the owner are all ignored handles, as it arrives.
+    Tables of their own, not columns of `conversations`: the records' digests of the tables already
+    sealed (audit.RECORDS) stay as they were. Unignoring deletes the row; the audit log keeps who
+    ignored what, when and why."""
+    _run(db, """
+        CREATE TABLE conversation_ignores (
+            conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id),
+            reason TEXT,
+            ignored_at TEXT NOT NULL,
+            ignored_by TEXT NOT NULL
+        );
+        CREATE TABLE ignored_handles (
+            handle TEXT PRIMARY KEY,
+            reason TEXT,
+            ignored_at TEXT NOT NULL,
+            ignored_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+    """)

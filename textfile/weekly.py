@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from textfile import audit, importers, times
+from textfile import audit, ignore, importers, times
 from textfile.archive import Archive
 from textfile.errors import ArchiveBusy, ImportFailed, IntegrityFailed, TextfileError
 from textfile.filing import COVERED
@@ -367,6 +367,7 @@ def deletable(archive: Archive) -> list[dict]:
             "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
             " WHERE mt.legal_hold = 1 ORDER BY mt.reference"):
         holds.setdefault(conv_id, []).append(reference)
+    ignored = ignore.ignored(conn)
     out = []
     conversations = conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall()
     for c in conversations:
@@ -389,7 +390,7 @@ def deletable(archive: Archive) -> list[dict]:
             "last_archived_precision": messages[-1]["time_precision"] if messages else None, "sources": sources,
             "safe_until": None, "safe_until_precision": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
             "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
-            "legal_hold": holds.get(c["id"], []),
+            "legal_hold": holds.get(c["id"], []), "ignored": ignored.get(c["id"]),
         }
         covered = [coverage(m) for m in messages]
         first_gap = next((i for i, c in enumerate(covered) if c != "covered"), len(messages))
@@ -399,7 +400,8 @@ def deletable(archive: Archive) -> list[dict]:
         entry["changed_since_transcript"] = covered[first_gap:].count("changed")
         entry["verdict"], entry["safe"] = _verdict(entry, archive)
         out.append(entry)
-    return out
+    # Threads a person set aside come last, so the verdicts that matter come first.
+    return sorted(out, key=lambda e: e["ignored"] is not None and not e["legal_hold"])
 
 
 def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
@@ -409,6 +411,8 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
         matters = ", ".join(e["legal_hold"])
         return (f"not safe: under legal hold (matter {matters}); keep it on the phone until the hold is released"
                 f" (textfile matter release REF)"), False
+    if e["ignored"]:
+        return f"not client-related ({ignore.said(e['ignored'], tz)}) — delete when you like", True
     if not e["messages"]:
         return "nothing archived yet", False
     if e["unfiled"]:

@@ -1,0 +1,226 @@
+"""Personal threads set aside: `conversation ignore`/`unignore`, `handle ignore`/`unignore`/`list`,
+and what they change in automatic filing, imports, `conversations` and `deletable`."""
+
+import json
+import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from textfile import audit, times
+from textfile.cli import app
+
+from conftest import FIXTURES, snapshot
+from test_import_android import OLD_RELEASE, archived_by_the_old_release
+
+SMS = FIXTURES / "android" / "sms-20240301.xml"
+TODAY = datetime.now(ZoneInfo("America/New_York")).date().isoformat()  # (the archive's zone: conftest.OWNER)
+
+
+def last_entry(archive) -> tuple[str, dict]:
+    """The last audit entry, its records' digests named by table (the tables the change was summed into)."""
+    command, details = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC").fetchone()
+    details = json.loads(details)
+    return command, details | {"records": sorted(details.get("records", {}))}
+
+
+def ignores(archive) -> list[tuple]:
+    return [tuple(r) for r in archive.conn.execute("SELECT * FROM conversation_ignores ORDER BY conversation_id")]
+
+
+def verified(cli) -> None:
+    r = cli("verify")
+    assert r.exit_code == 0, r.output
+
+
+@pytest.fixture
+def office(cli):
+    """Sam is a client with one open matter; last week's backup is imported (conversation 1 is Sam's,
+    2 is +12025550178 alone, 3 the short code 72975, 4 and 5 groups with Sam)."""
+    cli("client", "add", "Sam Client", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
+    assert cli("import", SMS, "--quiet").exit_code == 0
+
+
+def test_ignore_and_unignore_a_personal_thread(cli, office, archive):
+    me = audit.current_user()
+    r = cli("conversation", "ignore", "2", "--reason", " personal ")
+    assert (r.exit_code, r.stdout) == (0, "Ignored conversation 2: personal.\n")
+    [(conversation, reason, at, by)] = ignores(archive)
+    assert (conversation, reason, by) == (2, "personal", me) and times.from_iso(at).tzinfo is not None
+    assert last_entry(archive) == ("conversation ignore", {"conversation": 2, "reason": "personal", "at": at, "by": me,
+                                                                   "records": ["conversation_ignores"]})
+    verified(cli)
+
+    listed = {c["id"]: c for c in json.loads(cli("conversations", "--json").stdout)}
+    assert listed[2]["ignored"] == {"at": at, "reason": "personal", "by": me}
+    assert [listed[n]["ignored"] for n in (1, 3, 4, 5)] == [None] * 4
+    # Waiting for nobody: --unfiled leaves it out (the short code 72975 is still waiting).
+    assert [c["id"] for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)] == [3]
+    row = next(line for line in cli("conversations").stdout.splitlines() if "+12025550178 " in line and "│ 2 " in line)
+    assert "ignored" in row
+
+    again = cli("conversation", "ignore", "2")
+    assert (again.exit_code, again.stderr) == (1, "Error: conversation 2 is already ignored\n")
+
+    r = cli("conversation", "unignore", "2", "--reason", "it was Lee's work number")
+    assert (r.exit_code, r.stdout) == (0, "Conversation 2 is no longer ignored: it was Lee's work number.\n")
+    assert ignores(archive) == []
+    assert last_entry(archive) == ("conversation unignore", {
+        "conversation": 2, "reason": "it was Lee's work number", "was": {"at": at, "reason": "personal", "by": me},
+        "records": ["conversation_ignores"]})
+    assert [c["id"] for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)] == [2, 3]
+    verified(cli)
+    r = cli("conversation", "unignore", "2")
+    assert (r.exit_code, r.stderr) == (1, "Error: conversation 2 is not ignored\n")
+    r = cli("conversation", "ignore", "99")
+    assert (r.exit_code, r.stderr) == (1, "Error: no conversation 99 (see `textfile conversations`)\n")
+
+
+def test_a_client_related_thread_is_ignored_only_with_force(cli, office, archive):
+    before = snapshot(archive)
+    r = cli("conversation", "ignore", "1", "--reason", "personal")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "Error: conversation 1 looks client-related (it is filed to M-1; it holds the"
+                                                        " handle of client Sam Client): give --force to ignore it all the same\n")
+    assert snapshot(archive) == before
+    r = cli("conversation", "ignore", "1", "--reason", "personal", "--force", "--json")
+    assert r.exit_code == 0
+    done = json.loads(r.stdout)
+    assert done == {"conversation": 1, "reason": "personal", "at": done["at"], "by": audit.current_user()}
+    assert last_entry(archive) == ("conversation ignore", done | {"forced": {"matters": ["M-1"], "clients": ["Sam Client"]},
+                                                                          "records": ["conversation_ignores"]})
+    # Its filing stays as it was: ignoring takes nothing out of a matter.
+    assert [tuple(r) for r in archive.conn.execute("SELECT conversation_id, how FROM filings WHERE conversation_id = 1")] == [(1, "auto")]
+    verified(cli)
+
+
+def test_automatic_filing_skips_an_ignored_conversation(cli, archive):
+    cli("client", "add", "Sam Client", "--phone", "202-555-0143")
+    cli("client", "add", "Lee Park", "--phone", "202-555-0178")
+    assert cli("import", SMS, "--quiet").exit_code == 0  # no matter open yet: nothing filed
+    # Lee's number is also a family member's phone: conversation 2 is personal.
+    r = cli("conversation", "ignore", "2", "--reason", "family, not Lee's matter")
+    assert r.exit_code == 1 and "--force" in r.stderr
+    assert cli("conversation", "ignore", "2", "--reason", "family, not Lee's matter", "--force").exit_code == 0
+    r = json.loads(cli("matter", "open", "M-2", "--client", "Lee Park", "--title", "Deposit", "--json").stdout)
+    assert r["filed"] == [{"conversation": 4, "matter": "M-2"}, {"conversation": 5, "matter": "M-2"}]  # (the groups with Lee in them)
+    assert archive.conn.execute("SELECT count(*) FROM filings WHERE conversation_id = 2").fetchone()[0] == 0
+    # Taken back, it is filed the next time the rule runs for Lee.
+    assert cli("conversation", "unignore", "2").exit_code == 0
+    cli("matter", "close", "M-2")
+    r = json.loads(cli("matter", "open", "M-3", "--client", "Lee Park", "--title", "Repairs", "--json").stdout)
+    assert r["filed"][0] == {"conversation": 2, "matter": "M-3"} and [f["conversation"] for f in r["filed"]] == [2, 4, 5]
+    verified(cli)
+
+
+def test_deletable_says_ignored_threads_last_on_one_line(cli, office, archive, tmp_path):
+    assert cli("conversation", "ignore", "2", "--reason", "personal").exit_code == 0
+    verdicts = json.loads(cli("deletable", "--json").stdout)
+    assert [v["conversation"] for v in verdicts] == [1, 3, 4, 5, 2]
+    last = verdicts[-1]
+    assert (last["verdict"], last["safe"]) == (f"not client-related (ignored on {TODAY}: personal) — delete when you like", True)
+    assert last["ignored"]["reason"] == "personal" and [v["ignored"] for v in verdicts[:-1]] == [None] * 4
+    assert verdicts[1]["verdict"] == ("not safe: 1 message is filed to no matter; file them (textfile file 3 --matter REF),"
+                                      " then render a transcript")
+    shown = [line for line in cli("deletable").stdout.splitlines() if line.startswith("│ ") and line[2].isdigit()]
+    assert [line.split("│")[1].strip() for line in shown] == ["1", "3", "4", "5", "2"]
+    # Without a reason, the date alone.
+    assert cli("conversation", "unignore", "2").exit_code == 0
+    assert cli("conversation", "ignore", "2").exit_code == 0
+    assert json.loads(cli("deletable", "--json").stdout)[-1]["verdict"] == f"not client-related (ignored on {TODAY}) — delete when you like"
+
+
+def test_a_legal_hold_outranks_ignoring(cli, office, archive):
+    assert cli("conversation", "ignore", "1", "--force").exit_code == 0
+    assert cli("matter", "hold", "M-1").exit_code == 0
+    verdicts = json.loads(cli("deletable", "--json").stdout)
+    assert verdicts[0]["conversation"] == 1 and verdicts[0]["verdict"].startswith("not safe: under legal hold (matter M-1)")
+
+
+def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
+    me = audit.current_user()
+    cli("client", "add", "Sam Client", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
+    r = cli("handle", "ignore", "72975", "--reason", "2FA codes")
+    assert (r.exit_code, r.stdout) == (0, "Ignored handle 72975: 2FA codes.\n")
+    # Normalized as participants are: (202) 555-0178 is +12025550178.
+    assert cli("handle", "ignore", "(202) 555-0178", "--reason", "bank").stdout == "Ignored handle +12025550178: bank.\n"
+    handles = json.loads(cli("handle", "list", "--json").stdout)
+    assert [(h["handle"], h["reason"], h["by"]) for h in handles] == [("+12025550178", "bank", me), ("72975", "2FA codes", me)]
+    assert last_entry(archive) == ("handle ignore", {"handle": "+12025550178", "reason": "bank", "at": handles[0]["at"], "by": me,
+                                                    "records": ["ignored_handles"]})
+    assert cli("handle", "list").stdout == f"+12025550178: ignored on {TODAY}: bank (by {me})\n72975: ignored on {TODAY}: 2FA codes (by {me})\n"
+    verified(cli)
+
+    r = cli("import", SMS)
+    assert r.exit_code == 0
+    assert f"  warning: conversation 2 (+12025550178) ignored on arrival: handle ignored on {TODAY}: bank\n" in r.stdout
+    assert f"  warning: conversation 3 (72975) ignored on arrival: handle ignored on {TODAY}: 2FA codes\n" in r.stdout
+    rows = ignores(archive)
+    assert [(c, reason, by) for c, reason, _at, by in rows] == [
+        (2, f"handle ignored on {TODAY}: bank", me), (3, f"handle ignored on {TODAY}: 2FA codes", me)]
+    command, entry = archive.conn.execute("SELECT command, details FROM audit_log WHERE command = 'import'").fetchone()
+    assert json.loads(entry)["ignored_on_arrival"] == [
+        {"conversation": 2, "handles": ["+12025550178"], "reason": f"handle ignored on {TODAY}: bank"},
+        {"conversation": 3, "handles": ["72975"], "reason": f"handle ignored on {TODAY}: 2FA codes"}]
+    warnings = json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0])
+    assert f"conversation 3 (72975) ignored on arrival: handle ignored on {TODAY}: 2FA codes" in warnings
+    # The groups (with Sam in them) arrive as any other thread does.
+    assert [tuple(r) for r in archive.conn.execute("SELECT DISTINCT conversation_id FROM filings ORDER BY 1")] == [(1,), (4,), (5,)]
+    verified(cli)
+    # Importing the backup again ignores nothing anew (those conversations are not new).
+    assert cli("conversation", "unignore", "3").exit_code == 0
+    again = cli("import", SMS, "--json")
+    assert again.exit_code == 0 and "ignored on arrival" not in again.stdout
+    assert [r[0] for r in ignores(archive)] == [2]
+
+    r = cli("handle", "unignore", "72975", "--reason", "codes for a client's portal")
+    assert (r.exit_code, r.stdout) == (0, "Handle 72975 is no longer ignored: codes for a client's portal.\n")
+    assert last_entry(archive) == ("handle unignore", {
+        "handle": "72975", "reason": "codes for a client's portal", "was": {"at": handles[1]["at"], "reason": "2FA codes", "by": me},
+        "records": ["ignored_handles"]})
+    verified(cli)
+
+
+def test_a_clients_or_the_owners_handle_is_never_ignored(cli, archive):
+    cli("client", "add", "Sam Client", "--phone", "202-555-0143")
+    before = snapshot(archive)
+    r = cli("handle", "ignore", "+1 202 555 0143")
+    assert (r.exit_code, r.stderr) == (1, "Error: +12025550143 belongs to client 'Sam Client': a client's handle is never ignored\n")
+    r = cli("handle", "ignore", "202-555-0100")
+    assert (r.exit_code, r.stderr) == (1, "Error: +12025550100 is one of the archive owner's own handles\n")
+    r = cli("handle", "unignore", "72975")
+    assert (r.exit_code, r.stderr) == (1, "Error: 72975 is not ignored\n")
+    assert snapshot(archive) == before
+
+
+def test_an_ignore_removed_outside_textfile_is_caught(cli, office, archive_path):
+    assert cli("conversation", "ignore", "2", "--reason", "personal").exit_code == 0
+    assert cli("handle", "ignore", "72975").exit_code == 0
+    verified(cli)
+    with sqlite3.connect(archive_path) as conn:
+        conn.execute("DELETE FROM conversation_ignores")
+    r = cli("verify")
+    assert r.exit_code == 3
+    assert "the archive's conversation_ignores no longer add up to what the audit log recorded (1 row recorded, 0 now)" in r.output
+
+
+@pytest.mark.parametrize("commit", [OLD_RELEASE, "fdefd30"], ids=["old release", "before m016"])
+def test_an_archive_made_before_ignoring_existed_takes_it(tmp_path, commit):
+    """m016 on an archive an earlier version made (m015 summing its records first, when that version was older still):
+    conversations are ignored and verify passes."""
+    db = archived_by_the_old_release(tmp_path, SMS, commit=commit)
+    runner = CliRunner()
+
+    def cli(*args):
+        return runner.invoke(app, ["--archive", str(db), *map(str, args)], catch_exceptions=False)
+
+    verified(cli)
+    r = cli("conversation", "ignore", "3", "--reason", "2FA codes")
+    assert (r.exit_code, r.stdout) == (0, "Ignored conversation 3: 2FA codes.\n")
+    assert cli("handle", "ignore", "72975").exit_code == 0
+    verified(cli)
+    verdicts = json.loads(cli("deletable", "--json").stdout)
+    assert verdicts[-1]["conversation"] == 3 and verdicts[-1]["verdict"].startswith("not client-related (ignored on ")

@@ -1,0 +1,138 @@
+"""Personal threads set aside: conversations and handles a person says are not client-related.
+
+An ignored conversation (`conversation_ignores`) is never filed automatically (filing.auto_file),
+and `deletable` says "not client-related (ignored on DATE: reason) — delete when you like" after
+the verdicts that matter. Ignoring one that is filed, or whose participants include a client's
+handle, is a person overruling the archive: it takes `force` (its filings stay as they are).
+
+An ignored handle (`ignored_handles`: a bank's short code, a 2FA sender) ignores each conversation
+an import creates whose participants other than the owner are all ignored handles, in the import's
+transaction (`on_arrival`), and the import says so. Conversations archived before the handle was
+ignored are left as they are: each is one `conversation ignore` away. A handle is normalized as a
+participant's is (`phones.normalize_handle`, lenient: a short code stays as written), so it
+matches the participant rows; a client's or the owner's handle is refused.
+
+Every change is one audit entry with the reason given; unignoring deletes the row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textfile import audit, times
+from textfile.errors import Conflict, InvalidInput, NotFound
+from textfile.filing import list_conversations
+from textfile.phones import clean, normalize_handle
+
+
+def ignored(conn: sqlite3.Connection) -> dict[int, dict]:
+    """Each ignored conversation's record: {at, reason, by}."""
+    return {r["conversation_id"]: {"at": r["ignored_at"], "reason": r["reason"], "by": r["ignored_by"]}
+            for r in conn.execute("SELECT * FROM conversation_ignores")}
+
+
+def said(record: dict, tz) -> str:
+    """"ignored on 2026-12-05: personal" (the date in the archive's zone)."""
+    on = times.from_iso(record["at"]).astimezone(tz).date().isoformat()
+    return f"ignored on {on}" + (f": {record['reason']}" if record["reason"] else "")
+
+
+def _reason(reason: str | None) -> str | None:
+    return (reason.strip() or None) if reason is not None else None
+
+
+def ignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason: str | None, force: bool = False) -> dict:
+    if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
+        raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
+    if conversation_id in ignored(conn):
+        raise Conflict(f"conversation {conversation_id} is already ignored")
+    filed = [r[0] for r in conn.execute(
+        "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE f.conversation_id = ? ORDER BY 1",
+        (conversation_id,))]
+    clients = [r[0] for r in conn.execute(
+        "SELECT DISTINCT c.name FROM participants p JOIN client_handles h ON h.handle = p.handle JOIN clients c ON c.id = h.client_id"
+        " WHERE p.conversation_id = ? AND p.is_owner = 0 ORDER BY 1", (conversation_id,))]
+    if (filed or clients) and not force:
+        why = "; ".join(([f"it is filed to {', '.join(filed)}"] if filed else [])
+                        + ([f"it holds the handle of client {', '.join(clients)}"] if clients else []))
+        raise Conflict(f"conversation {conversation_id} looks client-related ({why}): give --force to ignore it all the same")
+    record = {"conversation": conversation_id, "reason": _reason(reason), "at": times.now_iso(), "by": audit.current_user()}
+    conn.execute("INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
+                 (conversation_id, record["reason"], record["at"], record["by"]))
+    audit.append(conn, "conversation ignore", record | ({"forced": {"matters": filed, "clients": clients}} if filed or clients else {}))
+    return record
+
+
+def unignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason: str | None) -> dict:
+    was = ignored(conn).get(conversation_id)
+    if was is None:
+        raise Conflict(f"conversation {conversation_id} is not ignored")
+    conn.execute("DELETE FROM conversation_ignores WHERE conversation_id = ?", (conversation_id,))
+    record = {"conversation": conversation_id, "reason": _reason(reason), "was": was}
+    audit.append(conn, "conversation unignore", record)
+    return record
+
+
+def _handle(text: str, region: str) -> str:
+    if not clean(text):
+        raise InvalidInput("a handle is needed (a phone number, short code, email or sender name)")
+    return normalize_handle(text, region) or clean(text)
+
+
+def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> dict:
+    handle = _handle(text, region)
+    row = conn.execute("SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)).fetchone()
+    if row:
+        raise Conflict(f"{handle} belongs to client {row[0]!r}: a client's handle is never ignored")
+    if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
+        raise Conflict(f"{handle} is one of the archive owner's own handles")
+    if conn.execute("SELECT 1 FROM ignored_handles WHERE handle = ?", (handle,)).fetchone():
+        raise Conflict(f"{handle} is already ignored")
+    record = {"handle": handle, "reason": _reason(reason), "at": times.now_iso(), "by": audit.current_user()}
+    conn.execute("INSERT INTO ignored_handles (handle, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
+                 (handle, record["reason"], record["at"], record["by"]))
+    audit.append(conn, "handle ignore", record)
+    return record
+
+
+def unignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> dict:
+    handle = _handle(text, region)
+    row = conn.execute("SELECT * FROM ignored_handles WHERE handle = ?", (handle,)).fetchone()
+    if row is None:
+        raise Conflict(f"{handle} is not ignored")
+    conn.execute("DELETE FROM ignored_handles WHERE handle = ?", (handle,))
+    record = {"handle": handle, "reason": _reason(reason), "was": {"at": row["ignored_at"], "reason": row["reason"], "by": row["ignored_by"]}}
+    audit.append(conn, "handle unignore", record)
+    return record
+
+
+def list_handles(conn: sqlite3.Connection) -> list[dict]:
+    return [{"handle": r["handle"], "reason": r["reason"], "at": r["ignored_at"], "by": r["ignored_by"]}
+            for r in conn.execute("SELECT * FROM ignored_handles ORDER BY handle")]
+
+
+def on_arrival(conn: sqlite3.Connection, conversation_ids: list[int], tz) -> list[dict]:
+    """Ignore each of these new conversations whose participants other than the owner are all
+    ignored handles; the caller records them in its own audit entry (the import's)."""
+    handles = {h["handle"]: h for h in list_handles(conn)}
+    if not handles:
+        return []
+    out, by, now = [], audit.current_user(), times.now_iso()
+    for conversation_id in sorted(conversation_ids):
+        people = [r[0] for r in conn.execute(
+            "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (conversation_id,))]
+        if not people or not all(p in handles for p in people):
+            continue
+        reason = "; ".join(f"handle {'' if len(people) == 1 else p + ' '}{said(handles[p], tz)}" for p in people)
+        conn.execute("INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
+                     (conversation_id, reason, now, by))
+        out.append({"conversation": conversation_id, "handles": people, "reason": reason})
+    return out
+
+
+def conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> list[dict]:
+    """`filing.list_conversations` with each one's `ignored` record (or None); an ignored
+    conversation is never waiting to be filed, so `unfiled_only` leaves it out."""
+    marks = ignored(conn)
+    return [c | {"ignored": marks.get(c["id"])} for c in list_conversations(conn, unfiled_only=unfiled_only)
+            if not (unfiled_only and c["id"] in marks)]
