@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperOption
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -28,6 +29,11 @@ from rich.text import Text
 from textfile import __version__, audit, filing, scratch, times
 from textfile.archive import Archive, resolve_path
 from textfile.errors import ImportFailed, InvalidInput, TextfileError
+
+# typer's rich help (seen in 0.29) prints a flag's type, `--json <bool>`, as if it took a value (its
+# plain help does not): a flag, --help among them, shows as a flag. (Older typer has no such method.)
+if _type_shown := getattr(TyperOption, "display_type_rich", None):
+    TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag and not self.count else _type_shown(self, ctx)
 
 app = typer.Typer(
     name="textfile",
