@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperOption
+from typer.core import TyperCommand, TyperOption
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -70,6 +70,19 @@ state = State()
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"Error: {message}", markup=False)
     return typer.Exit(code)
+
+
+class NamesEveryMissingOption(TyperCommand):
+    """A command with several required options names every one that is missing, in one `Error:`
+    line (exit 2, a usage error), where click stops at the first."""
+
+    def parse_args(self, ctx, args):
+        if not ctx.resilient_parsing:
+            given, _, _ = self.make_parser(ctx).parse_args(args=list(args))
+            missing = [p.opts[0] for p in self.get_params(ctx) if p.param_type_name == "option" and p.required and given.get(p.name) is None]
+            if missing and not given.get("help"):
+                raise fail(f"missing option{'s' if len(missing) > 1 else ''} {', '.join(missing)} (see {ctx.command_path} --help)", 2)
+        return super().parse_args(ctx, args)
 
 
 def command(fn):
@@ -207,7 +220,7 @@ def main_options(
 # -- init ------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=NamesEveryMissingOption)
 @command
 def init(
     owner: Annotated[str, typer.Option(help="The owner's name as it appears in exports (WhatsApp uses it to find your messages).")],
@@ -300,7 +313,7 @@ def _matters_table(matters: list[dict], tz) -> None:
     out.print(rows)
 
 
-@matter_app.command("open")
+@matter_app.command("open", cls=NamesEveryMissingOption)
 @command
 def matter_open(
     reference: Annotated[str, typer.Argument(help="The matter's reference, e.g. 2026-014.")],
