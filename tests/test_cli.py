@@ -63,6 +63,22 @@ def test_usage_errors_exit_2(bare_cli):
     assert bare_cli("no-such-command").exit_code == 2
 
 
+def test_init_names_every_missing_option_at_once(bare_cli, tmp_path):
+    """Issue 15: `init` said one missing option at a time (fix it, run again, the next one). Every one
+    missing is named in one Error line, a usage error (exit 2); nothing is created."""
+    r = bare_cli("--archive", tmp_path / "a.db", "init", "--tz", "UTC")
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", "Error: missing options --owner, --region, --bates-prefix (see textfile init --help)\n")
+    r = bare_cli("--archive", tmp_path / "a.db", "init", "--owner", "A", "--tz", "UTC", "--region", "US")
+    assert (r.exit_code, r.stderr) == (2, "Error: missing option --bates-prefix (see textfile init --help)\n")
+    assert not (tmp_path / "a.db").exists()
+    assert "Usage: textfile init" in bare_cli("init", "--help").stdout  # help still wins over what is missing
+
+
+def test_matter_open_names_every_missing_option_at_once(cli):
+    r = cli("matter", "open", "2026-001")
+    assert (r.exit_code, r.stderr) == (2, "Error: missing options --client, --title (see textfile matter open --help)\n")
+
+
 def test_commands_without_an_archive_say_how_to_make_one(bare_cli, tmp_path):
     r = bare_cli("--archive", tmp_path / "missing.db", "client", "list")
     assert r.exit_code == 1

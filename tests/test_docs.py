@@ -24,3 +24,15 @@ def test_every_command_has_help():
 def test_readme_shows_the_two_setup_commands():
     text = (ROOT / "README.md").read_text()
     assert "make demo" in text and "make test" in text
+
+
+def test_a_flag_shows_as_a_flag_in_help():
+    """Issue 15: every flag's help said `--json <bool>`, as if it took a value (typer's rich help
+    printed a flag's type; its plain help does not). An option that takes a value still shows it."""
+    deletable = readme_help.help_text(["deletable"])
+    assert [" ".join(line.strip("│ ").split()) for line in deletable.splitlines() if line.startswith("│")] == [
+        "--json Print the result as JSON.", "--quiet -q Print nothing but errors.", "--help Show this message and exit."]
+    for path in readme_help.command_paths():
+        assert "<bool>" not in readme_help.help_text(path), path
+    assert "│ --limit <int range> [x>=1] At most this many messages. [default: 100] │" in " ".join(readme_help.help_text(["search"]).split())
+    assert "│ --wait --no-wait If another run is going: wait for it, or exit at │" in " ".join(readme_help.help_text(["archive"]).split())

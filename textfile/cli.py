@@ -3,6 +3,10 @@
 Errors from the core are typed (textfile.errors); only here do they become a one-line
 `Error: …` on stderr and an exit code (1 error, 2 usage, 3 integrity). No traceback reaches a
 user: anything unexpected is reported the same way (set TEXTFILE_DEBUG=1 to see the traceback).
+
+Tables fit the terminal they are printed on (`Rows`): a narrow one leaves out the columns that
+give way first and says which under the table; a number, handle, reference or date is never
+wrapped or cut to "…", a name never broken. Piped, a table is as wide as $COLUMNS, else 200.
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ import functools
 import json
 import os
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand, TyperOption
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +29,11 @@ from rich.text import Text
 from textfile import __version__, audit, filing, ignore, scratch, times
 from textfile.archive import Archive, resolve_path
 from textfile.errors import ImportFailed, InvalidInput, TextfileError
+
+# typer's rich help (seen in 0.29) prints a flag's type, `--json <bool>`, as if it took a value (its
+# plain help does not): a flag, --help among them, shows as a flag. (Older typer has no such method.)
+if _type_shown := getattr(TyperOption, "display_type_rich", None):
+    TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag and not self.count else _type_shown(self, ctx)
 
 app = typer.Typer(
     name="textfile",
@@ -65,6 +77,19 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+class NamesEveryMissingOption(TyperCommand):
+    """A command with several required options names every one that is missing, in one `Error:`
+    line (exit 2, a usage error), where click stops at the first."""
+
+    def parse_args(self, ctx, args):
+        if not ctx.resilient_parsing:
+            given, _, _ = self.make_parser(ctx).parse_args(args=list(args))
+            missing = [p.opts[0] for p in self.get_params(ctx) if p.param_type_name == "option" and p.required and given.get(p.name) is None]
+            if missing and not given.get("help"):
+                raise fail(f"missing option{'s' if len(missing) > 1 else ''} {', '.join(missing)} (see {ctx.command_path} --help)", 2)
+        return super().parse_args(ctx, args)
+
+
 def command(fn):
     """Turn the core's typed errors into `Error: …` and an exit code."""
 
@@ -95,16 +120,66 @@ def emit_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def table(*headers: str) -> Table:
-    t = Table()
-    for h in headers:
-        t.add_column(h, no_wrap=h in ("When", "First", "Last", "Opened", "#"))
-    return t
+@dataclass(frozen=True)
+class Col:
+    """A table column. `whole`: its values (numbers, handles, references, dates) are never wrapped
+    or cut, so the column is as wide as its widest value. Otherwise its text wraps at spaces, never
+    narrower than `min_width`, or than its longest word when `min_width` is None (names, handles:
+    never broken); a word longer than the column folds onto the next line, never "…". `drop`: which
+    columns give way when the terminal is too narrow for all of them, 1 first, then 2…; 0 never."""
+
+    header: str
+    whole: bool = False
+    drop: int = 0
+    min_width: int | None = None
 
 
-def add_row(rows: Table, *cells) -> None:
+class Rows:
+    """A table that fits the terminal it is printed on: at its width, the columns that give way
+    first are left out until the rest fit at their minimum widths, and a line under the table says
+    which were (--json has everything); the room left goes to the wrapping columns. Never a column
+    of zero width, never a value cut to "…"."""
+
+    def __init__(self, columns: list[Col]):
+        self.columns = columns
+        self.rows: list[list[Text]] = []
+
+    def __rich_console__(self, console, options):
+        widths = []  # (minimum, natural) of each column's text, padding not counted
+        for i, col in enumerate(self.columns):
+            texts = [col.header, *(row[i].plain for row in self.rows)]
+            natural = max(cell_len(line) for t in texts for line in t.split("\n"))
+            word = max((cell_len(w) for t in texts for w in t.split()), default=0)
+            header_word = max((cell_len(w) for w in col.header.split()), default=0)
+            widths.append((natural if col.whole else max(header_word, min(natural, col.min_width or word)), natural))
+        kept = list(range(len(self.columns)))
+        room = lambda: options.max_width - 3 * len(kept) - 1  # each column's padding and border, and the last border
+        for i in sorted((i for i, c in enumerate(self.columns) if c.drop), key=lambda i: self.columns[i].drop):
+            if sum(widths[k][0] for k in kept) <= room():
+                break
+            kept.remove(i)
+        width = {i: widths[i][0] for i in kept}
+        growing = [i for i in kept if not self.columns[i].whole]
+        while sum(width.values()) < room() and (wanting := [i for i in growing if width[i] < widths[i][1]]):
+            width[min(wanting, key=lambda i: width[i])] += 1  # the narrowest first: the room shared evenly
+        table = Table()
+        for i in kept:
+            table.add_column(self.columns[i].header, width=width[i], overflow="fold")
+        for row in self.rows:
+            table.add_row(*(row[i] for i in kept))
+        yield table
+        if left_out := [c.header for i, c in enumerate(self.columns) if i not in kept]:
+            yield Text(f"(columns left out at {options.max_width} columns: {', '.join(left_out)}; --json has everything)",
+                       no_wrap=False, overflow="fold")  # (wrapped at the terminal width even where the console soft-wraps)
+
+
+def table(*columns: str | Col) -> Rows:
+    return Rows([c if isinstance(c, Col) else Col(c) for c in columns])
+
+
+def add_row(rows: Rows, *cells) -> None:
     """Cells are data (message text, names): printed literally, never read as rich markup."""
-    rows.add_row(*(Text(str(c)) for c in cells))
+    rows.rows.append([c if isinstance(c, Text) else Text(str(c)) for c in cells])
 
 
 def progress_bar(quiet: bool, description: str, unit: str = "records"):
@@ -150,7 +225,7 @@ def main_options(
 # -- init ------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=NamesEveryMissingOption)
 @command
 def init(
     owner: Annotated[str, typer.Option(help="The owner's name as it appears in exports (WhatsApp uses it to find your messages).")],
@@ -235,7 +310,7 @@ def client_list(json_: Json = False, quiet: Quiet = False) -> None:
         return emit_json(clients)
     if quiet:
         return
-    rows = table("Client", "Handles", "Matters (open)")
+    rows = table(Col("Client"), Col("Handles", whole=True), Col("Matters (open)", whole=True, drop=1))
     for c in clients:
         add_row(rows, c["name"], "\n".join(c["handles"]), f"{c['matters']} ({c['open_matters']})")
     out.print(rows)
@@ -262,14 +337,15 @@ def client_show(name: Annotated[str, typer.Argument(help="The client's name.")],
 
 
 def _matters_table(matters: list[dict], tz) -> None:
-    rows = table("Matter", "Client", "Title", "Opened", "Status", "Conversations", "Messages")
+    rows = table(Col("Matter", whole=True), Col("Client", drop=4), Col("Title", min_width=12), Col("Opened", whole=True, drop=1), Col("Status", min_width=6, drop=5),
+                 Col("Conversations", whole=True, drop=2), Col("Messages", whole=True, drop=3))
     for m in matters:
         status = m["status"] + (", legal hold" if m["legal_hold"] else "")
         add_row(rows, m["reference"], m["client"], m["title"], times.display(m["opened_at"], tz), status, str(m["conversations"]), str(m["messages"]))
     out.print(rows)
 
 
-@matter_app.command("open")
+@matter_app.command("open", cls=NamesEveryMissingOption)
 @command
 def matter_open(
     reference: Annotated[str, typer.Argument(help="The matter's reference, e.g. 2026-014.")],
@@ -421,7 +497,8 @@ def _conversations_table(conversations: list[dict], tz) -> None:
 
     # A conversation by its own title alone where it has one (a group's members made its row as tall
     # as the group is large; --json lists them), else by its participants.
-    rows = table("#", "Platform", "Conversation", "Messages", "First", "Last", "Matter", "Unfiled")
+    rows = table(Col("#", whole=True), Col("Platform", whole=True, drop=2), Col("Conversation"), Col("Messages", whole=True, drop=3),
+                 Col("First", whole=True, drop=1), Col("Last", whole=True, drop=4), Col("Matter"), Col("Unfiled", whole=True, drop=5))
     for c in conversations:
         people = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or ", ".join(
             f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
@@ -590,7 +667,7 @@ def search(
         return emit_json(found)
     if quiet:
         return
-    rows = table("When", "Conversation", "From", "Message")
+    rows = table(Col("When", whole=True), Col("Conversation", drop=2), Col("From", drop=1), Col("Message", min_width=16))
     for r in found:
         # (as a transcript names the sender: name and number, or what it says when the export names nobody)
         sender = (f"{r['sender']} {r['handle']}" if r["sender"] != r["handle"] else r["handle"]) if r["handle"] else (
@@ -619,7 +696,7 @@ def log(
         return emit_json(entries)
     if quiet:
         return
-    rows = table("#", "When", "Command", "Details", "Hash")
+    rows = table(Col("#", whole=True), Col("When", whole=True, drop=2), Col("Command"), Col("Details", min_width=20), Col("Hash", whole=True, drop=1))
     for e in entries:
         details = ", ".join(f"{k}={_digests_said(v) if k in ('digests', 'records') else json.dumps(v, ensure_ascii=False)}"
                             for k, v in e["details"].items())
@@ -817,7 +894,8 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
         return
     from textfile.transcript.content import own_title
 
-    rows = table("#", "Platform", "Conversation", "Messages", "Last archived", "Verdict")
+    rows = table(Col("#", whole=True), Col("Platform", whole=True, drop=2), Col("Conversation"), Col("Messages", whole=True, drop=3),
+                 Col("Last archived", whole=True, drop=1), Col("Verdict", min_width=20))
     for v in verdicts:  # (named as `conversations` names it)
         people = own_title(v["title"], v["participants"]) or ", ".join(v["participants"])
         add_row(rows, v["conversation"], v["platform"], people, v["messages"], times.display(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
