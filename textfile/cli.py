@@ -154,10 +154,17 @@ class Rows:
             widths.append((natural if col.whole else max(header_word, min(natural, col.min_width or word)), natural))
         kept = list(range(len(self.columns)))
         room = lambda: options.max_width - 3 * len(kept) - 1  # each column's padding and border, and the last border
+        dropped = []
         for i in sorted((i for i, c in enumerate(self.columns) if c.drop), key=lambda i: self.columns[i].drop):
             if sum(widths[k][0] for k in kept) <= room():
                 break
             kept.remove(i)
+            dropped.append(i)
+        for i in reversed(dropped[:-1]):  # a column left out before a wide one was may fit now that it is gone
+            kept.append(i)
+            if sum(widths[k][0] for k in kept) > room():
+                kept.remove(i)
+        kept.sort()
         width = {i: widths[i][0] for i in kept}
         growing = [i for i in kept if not self.columns[i].whole]
         while sum(width.values()) < room() and (wanting := [i for i in growing if width[i] < widths[i][1]]):
