@@ -424,11 +424,10 @@ def test_the_weekly_run_refuses_another_zone_and_takes_a_correction(cli, archive
     inbox.mkdir()
     copied = shutil.copy(week2, inbox)
     hour_ago = time.time() - 3600
-    for path in (copied, inbox):  # (a folder of one chat is an unzipped export: it must have settled too)
-        os.utime(path, (hour_ago, hour_ago))
+    os.utime(copied, (hour_ago, hour_ago))  # (an inbox holding one chat is an inbox: its folder's time does not count)
     refused = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris")
     assert refused.exit_code == 1
-    assert f"Error: {inbox}: line 1: archived as read in America/New_York" in refused.output
+    assert f"Error: {copied}: line 1: archived as read in America/New_York" in refused.output
     assert {r[5] for r in chat(archive)} == {"America/New_York"}
     done = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris", "--corrects-tz")
     assert done.exit_code == 0, done.output
@@ -483,7 +482,6 @@ def settled_inbox(tmp_path: Path, *paths: Path) -> Path:
     hour_ago = time.time() - 3600
     for path in paths:
         os.utime(shutil.copy(path, inbox), (hour_ago, hour_ago))
-    os.utime(inbox, (hour_ago, hour_ago))
     return inbox
 
 
@@ -531,19 +529,20 @@ def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it
     weekly = cli("archive", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
     assert weekly.exit_code == 0, weekly.output
     [taken] = json.loads(weekly.stdout)["imported"]
-    # (a folder holding one chat text is an unzipped export: the notices name the folder)
-    assert ((taken["added"], taken["already_present"], taken["updated"]), taken["assumptions"]) == ((1, 2, 0), [f"inbox: {assumed}"])
+    # (an inbox holding one chat text is an inbox: the notices name the chat's file)
+    assert ((taken["added"], taken["already_present"], taken["updated"]), taken["assumptions"]) == ((1, 2, 0), [f"{week2.name}: {assumed}"])
     assert chat(archive) == corrected + [("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny)]
 
 
 def test_a_chat_imported_with_a_date_order_is_read_in_it_by_the_weekly_run(cli, archive, tmp_path):
     """`archive` takes no --date-order: a chat a person read as day/month/year must not be read otherwise next week."""
     assert cli("import", us_export(tmp_path / "week1", US_WEEK1), "--date-order", "dmy", "--quiet").exit_code == 0
-    weekly = cli("archive", settled_inbox(tmp_path, us_export(tmp_path / "week2", US_WEEK2)), "--out", tmp_path / "out", "--json")
+    week2 = us_export(tmp_path / "week2", US_WEEK2)
+    weekly = cli("archive", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
     assert weekly.exit_code == 0, weekly.output
     [taken] = json.loads(weekly.stdout)["imported"]
     assert (taken["added"], taken["already_present"], taken["updated"]) == (1, 2, 0)
-    assert taken["assumptions"] == ["inbox: dates read as day/month/year, as --date-order dmy said for this chat in import 1: no"
+    assert taken["assumptions"] == [f"{week2.name}: dates read as day/month/year, as --date-order dmy said for this chat in import 1: no"
                                        " header date has a number above 12; pass --date-order mdy if that is wrong"]
     ny = "America/New_York"
     assert chat(archive) == [("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 1, ny),

@@ -94,11 +94,22 @@ def candidates(inbox: Path, *, skip: tuple[Path, ...] = ()) -> list[Path]:
     """Files under the inbox, recursively, in name order; a folder an importer recognizes as a
     whole (an iPhone backup, an unzipped WhatsApp export, a Messages folder) is one candidate,
     and what else it holds that is not part of it is read on its own. Hidden files and folders,
-    media files and the paths in `skip` (the output folder, the archive's own files) are passed over."""
-    return _collect([Path(inbox)], skip=skip)
+    media files and the paths in `skip` (the output folder, the archive's own files) are passed over.
+    An inbox holding a single WhatsApp chat text (and its media) is an inbox like any other, not an
+    unzipped export: its chat is read as a file (the media beside it found as they would be). An
+    inbox that is a Messages folder or an iPhone backup is that export."""
+    inbox = Path(inbox)
+    whatsapp = importers.importers().get("whatsapp")
+    if not inbox.is_dir() or whatsapp is None or not _detects(whatsapp, inbox):
+        return _collect([inbox], skip=skip)
+    try:
+        children = sorted(inbox.iterdir())
+    except OSError:  # unreadable: the inbox itself is tried, and fails with its reason
+        return [inbox]
+    return _collect(children, skip=skip, named=False)
 
 
-def _collect(entries: list[Path], *, skip: tuple[Path, ...] = ()) -> list[Path]:
+def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), named: bool = True) -> list[Path]:
     found: list[Path] = []
     registered = importers.importers().values()
     skipped = {p.resolve() for p in skip}
@@ -130,7 +141,7 @@ def _collect(entries: list[Path], *, skip: tuple[Path, ...] = ()) -> list[Path]:
             found.append(entry)
 
     for entry in entries:
-        visit(entry, named=True)
+        visit(entry, named=named)
     return found
 
 
