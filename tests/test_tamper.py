@@ -422,3 +422,13 @@ def test_a_hold_is_checked_against_the_audit_logs_last_word_on_it(cli, archive_p
     assert cli("matter", "hold", "2026-001").exit_code == 0 and cli("matter", "release", "2026-001").exit_code == 0
     # (held and released by hand: the log's last word agrees again)
     assert audit.check_holds(sqlite3.connect(archive_path)) == []
+
+
+@pytest.mark.parametrize("details", ["[1]", '{"digests": 5, "records": "x"}', '{"digests": {"1": {"digest": "zz"}}, "missing": 3}', "not json"])
+def test_details_written_outside_textfile_are_said_not_crashed_on(cli, imported, details):
+    conn = imported
+    conn.execute("UPDATE audit_log SET details = ? WHERE id = (SELECT max(id) FROM audit_log)", (details,))
+    conn.commit()
+    r = cli("verify")
+    assert r.exit_code == 3 and "its content does not match its hash" in r.stderr and "internal error" not in r.output
+    assert cli("verify", "--accept-older-copy").exit_code == 1

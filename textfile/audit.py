@@ -62,6 +62,16 @@ def current_user() -> str:
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown user"
 
 
+def details_of(text: str) -> dict:
+    """An entry's details as a dict; {} for details that are not one (an entry written outside
+    textfile: its hash or seal says so, and reading it must not stop `verify` saying it)."""
+    try:
+        found = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def entry_hash(prev_hash: str, at: str, command: str, details_json: str) -> str:
     return sha256_text(canonical_json([prev_hash, at, command, details_json]))
 
@@ -268,10 +278,18 @@ def recorded_records(conn: sqlite3.Connection) -> dict[str, dict] | None:
     """Each table's digest as the last entry that changed it recorded it; None before any entry did."""
     recorded: dict[str, dict] | None = None
     for (details,) in conn.execute("SELECT details FROM audit_log WHERE details LIKE '%\"records\":%' ORDER BY id"):
-        found = json.loads(details).get("records")
+        found = details_of(details).get("records")
         if isinstance(found, dict):
-            recorded = (recorded or {}) | found
+            recorded = (recorded or {}) | {t: d for t, d in found.items() if _is_digest(d, "rows")}
     return recorded
+
+
+def _is_digest(value, *counts: str) -> bool:
+    """A recorded digest as textfile writes it: {'digest': hex, count: int…}."""
+    try:
+        return isinstance(value, dict) and int(value["digest"], 16) >= 0 and all(type(value[c]) is int for c in counts)
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def current_records(conn: sqlite3.Connection) -> dict[str, dict]:
@@ -317,7 +335,7 @@ def check_holds(conn: sqlite3.Connection) -> list[str]:
     said: dict[str, tuple[int, int]] = {}
     for entry, command, details in conn.execute("SELECT id, command, details FROM audit_log WHERE command IN"
                                                 " ('matter hold', 'matter release', 'matter edit') ORDER BY id"):
-        found = json.loads(details)
+        found = details_of(details)
         reference = found.get("matter")
         if not isinstance(reference, str):
             continue
@@ -366,8 +384,10 @@ def recorded_digests(conn: sqlite3.Connection) -> dict[int, dict]:
     """Each import's digest as the last entry that changed its messages recorded it."""
     recorded: dict[int, dict] = {}
     for (details,) in conn.execute("SELECT details FROM audit_log WHERE details LIKE '%\"digests\":%' ORDER BY id"):
-        for import_id, digest in (json.loads(details).get("digests") or {}).items():
-            recorded[int(import_id)] = digest
+        digests = details_of(details).get("digests")
+        for import_id, digest in (digests.items() if isinstance(digests, dict) else ()):
+            if str(import_id).isdigit() and _is_digest(digest, "messages", "versions"):
+                recorded[int(import_id)] = digest
     return recorded
 
 
@@ -528,7 +548,7 @@ def accepted_heads(conn: sqlite3.Connection) -> list[dict]:
 def _accepted(conn: sqlite3.Connection) -> list[dict]:
     """The heads a person accepted as lost (entries an older copy of the archive does not hold)."""
     return [m for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'older copy accepted'")
-            for m in json.loads(details).get("missing", []) if _is_anchor(m)]
+            for m in (details_of(details).get("missing") or []) if _is_anchor(m)]
 
 
 def missing_heads(conn: sqlite3.Connection, archive_path: Path, log: Path | None = None) -> list[dict]:

@@ -92,7 +92,7 @@ def transcript_records(conn: sqlite3.Connection, uuid: str | None = None) -> lis
     row rewritten to match an altered file, or made outside textfile, is caught."""
     entries = {}
     for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'transcript'"):
-        d = json.loads(details)
+        d = audit.details_of(details)
         entries[d.get("transcript")] = d
     problems = []
     for row in conn.execute("SELECT * FROM transcripts" + (" WHERE uuid = ?" if uuid else "") + " ORDER BY id", (uuid,) if uuid else ()):
@@ -226,7 +226,7 @@ def _unvouched(conn: sqlite3.Connection, message_id: str, import_id: int, audite
     if import_id not in audited:
         entry = conn.execute("SELECT details FROM audit_log WHERE command = 'import' AND json_extract(details, '$.import_id') = ?",
                              (import_id,)).fetchone()
-        audited[import_id] = (json.loads(entry[0]).get("updated") if entry else None, conn.execute(
+        audited[import_id] = (audit.details_of(entry[0]).get("updated") if entry else None, conn.execute(
             "SELECT count(DISTINCT message_id) FROM message_versions WHERE import_id = ? AND content_hash IS NOT NULL", (import_id,)).fetchone()[0])
     updated, versioned = audited[import_id]
     if updated is None or versioned > updated:
