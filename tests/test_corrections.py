@@ -1,9 +1,12 @@
 """Correcting mistakes: client and matter edits, unfiling, and the checks filing by hand makes
 (another client's matter, a closed matter, an empty window). Every change audited, `verify` clean."""
 
+import getpass
 import json
 
+from textfile import times
 from textfile.model import Conversation, Participant
+from textfile.transcript import manifest
 
 from conftest import ME, ingest_records, msg, snapshot
 
@@ -42,7 +45,7 @@ def test_a_number_an_import_holds_can_be_given_to_a_client_even_if_invalid_for_t
     r = cli("client", "add", "Dana", "--phone", "555-987-6543")
     assert (r.exit_code, r.stdout) == (0, "Added client Dana (+15559876543).\n")
     assert records(archive)["client_handles"] == [("+15559876543", 1, "phone")]
-    assert audited(archive, 1) == [("client add", {"client": "Dana", "handles": ["+15559876543"]})]
+    assert audited(archive, 1) == [("client add", {"client": "Dana", "handles": ["+15559876543"], "by": getpass.getuser()})]
     assert verified(cli)
 
 
@@ -52,7 +55,7 @@ def test_client_edit_add_phone_files_what_it_makes_unambiguous(cli, archive):
     ingest_records(archive, [msg(1, conversation=DANA_CHAT), msg(2, conversation=DANA_CHAT)])
     assert records(archive)["filings"] == []
     r = cli("client", "edit", "Dana", "--add-phone", "+1 555 987 6543", "--reason", "her new phone")
-    assert (r.exit_code, r.stdout) == (0, "Client Dana (dana@example.com, +15559876543).\n  filed conversation 1 to D-1\n")
+    assert (r.exit_code, r.stdout) == (0, "Client Dana (dana@example.com, +15559876543): added +15559876543.\n  filed conversation 1 to D-1\n")
     assert records(archive) == {
         "clients": [(1, "Dana")],
         "client_handles": [("+15559876543", 1, "phone"), ("dana@example.com", 1, "email")],
@@ -60,7 +63,7 @@ def test_client_edit_add_phone_files_what_it_makes_unambiguous(cli, archive):
         "filings": [(1, "D-1", None, None, "auto")],
     }
     assert audited(archive, 2) == [
-        ("client edit", {"client": "Dana", "added": ["+15559876543"], "removed": [], "reason": "her new phone"}),
+        ("client edit", {"client": "Dana", "added": ["+15559876543"], "removed": [], "reason": "her new phone", "by": getpass.getuser()}),
         ("file (automatic)", {"filed": [{"conversation": 1, "matter": "D-1"}]}),
     ]
     assert verified(cli)
@@ -72,15 +75,16 @@ def test_client_edit_renames_and_removes_a_handle(cli, archive):
     r = cli("client", "edit", "Sam", "--name", "Sam Rivera", "--remove-phone", "(202) 555-0143", "--remove-email", "SAM@example.com", "--json")
     assert r.exit_code == 0
     assert json.loads(r.stdout)["changed"] == {"client": "Sam", "renamed_to": "Sam Rivera", "added": [], "removed": ["+12025550143", "sam@example.com"],
-                                               "reason": None}
+                                               "reason": None, "by": getpass.getuser()}
     assert records(archive)["clients"] == [(1, "Sam Rivera"), (2, "Kim")]
     assert records(archive)["client_handles"] == [("+12025550177", 2, "phone")]
     assert audited(archive, 1) == [("client edit", {"client": "Sam", "renamed_to": "Sam Rivera", "added": [],
-                                                    "removed": ["+12025550143", "sam@example.com"], "reason": None})]
+                                                    "removed": ["+12025550143", "sam@example.com"], "reason": None, "by": getpass.getuser()})]
     before = snapshot(archive)
     for args, message in (
         (("Sam Rivera", "--remove-phone", "202-555-0177"), "+12025550177 is not one of 'Sam Rivera''s handles (see `textfile client show`)"),
         (("Sam Rivera", "--add-phone", "202-555-0177"), "+12025550177 already belongs to client 'Kim'; one handle cannot belong to two clients"),
+        (("Kim", "--add-phone", "202-555-0177"), "+12025550177 is already one of 'Kim''s handles"),
         (("Sam Rivera", "--name", "kim"), "a client named 'Kim' already exists"),
         (("Sam Rivera",), "nothing to change: give --name, --add-phone, --remove-phone, --add-email or --remove-email"),
         (("Nobody", "--name", "X"), "no client named 'Nobody' (see `textfile client list`)"),
@@ -89,6 +93,58 @@ def test_client_edit_renames_and_removes_a_handle(cli, archive):
         assert (r.exit_code, r.stderr) == (1, f"Error: {message}\n")
     assert snapshot(archive) == before
     assert verified(cli)
+
+
+MOM = Participant("+12025550199", "Mom")
+MOM_CHAT = Conversation("android", "+12025550199", None, False, (MOM, ME))
+
+
+def test_removing_a_mistyped_number_takes_back_the_automatic_filings_it_was_the_only_ground_for(cli, archive, tmp_path):
+    """A number typed wrong filed the owner's mother's thread to the client's matter; removing it
+    takes that filing back (audited with the edit), keeps a filing a person made and names it, and
+    under legal hold refuses the edit."""
+    cli("client", "add", "Jordan", "--phone", "202-555-0199")  # a typo: 0199 is Mom's
+    cli("matter", "open", "J-1", "--client", "Jordan", "--title", "Estate")
+    ingest_records(archive, [msg(1, conversation=MOM_CHAT), msg(2), msg(3, conversation=MOM_CHAT)])
+    assert records(archive)["filings"] == [(1, "J-1", None, None, "auto")]
+    cli("matter", "hold", "J-1")
+    before = snapshot(archive)
+    r = cli("client", "edit", "Jordan", "--remove-phone", "202-555-0199", "--add-phone", "202-555-0143")
+    assert (r.exit_code, r.stderr) == (1, "Error: the number or address removed filed conversation 1 to J-1 (through +12025550199) automatically,"
+                                          " under legal hold: release the hold first\n")
+    assert snapshot(archive) == before
+    cli("matter", "release", "J-1")
+    r = cli("client", "edit", "Jordan", "--remove-phone", "202-555-0199", "--add-phone", "202-555-0143", "--reason", "typo: 0199 is Mom")
+    assert (r.exit_code, r.stdout) == (0, "Client Jordan (+12025550143): removed +12025550199; added +12025550143.\n"
+                                          "  unfiled conversation 1 from J-1: it was filed automatically through +12025550199, no longer the client's\n"
+                                          "  filed conversation 2 to J-1\n")
+    assert records(archive)["filings"] == [(2, "J-1", None, None, "auto")]
+    (edit, edit_details), filed = audited(archive, 2)
+    filed_at = edit_details["unfiled"][0]["filed_at"]
+    assert (edit, edit_details) == ("client edit", {
+        "client": "Jordan", "added": ["+12025550143"], "removed": ["+12025550199"], "reason": "typo: 0199 is Mom", "by": getpass.getuser(),
+        "unfiled": [{"conversation": 1, "matter": "J-1", "through": "+12025550199", "from": None, "until": None, "filed_at": filed_at}]})
+    assert filed == ("file (automatic)", {"filed": [{"conversation": 2, "matter": "J-1"}]})
+    # Mom's thread is now unfiled, and is filed automatically again if the number comes back
+    assert [c["unfiled"] for c in json.loads(cli("conversations", "--json").stdout)] == [2, 0]
+    # a filing a person made stays, and is named
+    cli("file", "1", "--matter", "J-1")
+    cli("client", "edit", "Jordan", "--add-phone", "202-555-0199")
+    r = cli("client", "edit", "Jordan", "--remove-phone", "202-555-0199")
+    assert (r.exit_code, r.stdout) == (0, "Client Jordan (+12025550143): removed +12025550199.\n  conversation 1 stays filed to J-1 (filed by hand),"
+                                          " though it no longer holds a handle of the client's: textfile unfile 1 --matter J-1 if it does not belong there\n")
+    assert records(archive)["filings"] == [(2, "J-1", None, None, "auto"), (1, "J-1", None, None, "manual")]
+    assert verified(cli)
+    # the transcript names the handle an automatic filing rests on, and who gave it to the client, when, and why
+    r = cli("transcript", "J-1", "--out", str(tmp_path / "j1.pdf"), "--json")
+    assert r.exit_code == 0, r.stderr
+    disclosed = json.loads(manifest.read(tmp_path / "j1.pdf"))["disclosures"]["filings"]
+    [(at,)] = archive.conn.execute("SELECT at FROM audit_log WHERE command = 'client edit' AND details LIKE '%typo: 0199 is Mom%'")
+    assert [{k: f[k] for k in ("conversation", "how", "through") if k in f} for f in disclosed] == [
+        {"conversation": 1, "how": "manual"},
+        {"conversation": 2, "how": "auto", "through": [{"handle": "+12025550143", "given_by": "client edit", "at": at,
+                                                        "at_local": times.display(at, times.zone("America/New_York")),
+                                                        "by": getpass.getuser(), "reason": "typo: 0199 is Mom"}]}]
 
 
 def test_matter_edit_changes_title_and_reference(cli, archive):

@@ -152,8 +152,13 @@ def test_who_filed_by_hand_and_when_and_what_was_filed_automatically(made):
             f" on {filed_at(made, ids['Pat'])}.") in cover
     auto = sorted(c for t, c in ids.items() if t not in ("+12025550178", "Sam Client", "Pat", "Bo", "72975"))
     assert len(auto) == 4
-    assert (f"• Conversations {', '.join(map(str, auto))} were filed automatically: one of their participants is a number or address"
-            " of the client's, and the client had one open matter.") in cover
+    added = re.search(r"the client's since textfile client add on (\S+ \S+ \S+) by paralegal3", cover)[1]
+    with sqlite3.connect(made[0]) as conn:
+        [(at,)] = conn.execute("SELECT at FROM audit_log WHERE command = 'client add'")
+    conn.close()
+    assert added == times.display(at, times.zone("America/New_York"))
+    assert (f"• Conversations {', '.join(map(str, auto))} were filed to 2026-014 automatically: their participant +12025550143,"
+            f" the client's since textfile client add on {added} by paralegal3; the client had one open matter.") in cover
 
 
 def test_undecodable_characters_are_counted_on_the_cover_and_marked_where_they_stand(made):

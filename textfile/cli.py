@@ -302,7 +302,16 @@ def client_edit(
         return emit_json(edited)
     if not quiet:
         handles = ", ".join(h["handle"] for h in edited["handles"]) or "no handles"
-        out.print(f"Client {edited['name']} ({handles}).", markup=False)
+        changed = edited["changed"]
+        said = "; ".join([f"renamed from {changed['client']}"] * ("renamed_to" in changed) + [f"removed {', '.join(changed['removed'])}"] * bool(changed["removed"])
+                         + [f"added {', '.join(changed['added'])}"] * bool(changed["added"]))
+        out.print(f"Client {edited['name']} ({handles}): {said}.", markup=False)
+        for f in edited["unfiled"]:
+            out.print(f"  unfiled conversation {f['conversation']} from {f['matter']}: it was filed automatically through {f['through']},"
+                      " no longer the client's", markup=False)
+        for f in edited["kept"]:
+            out.print(f"  conversation {f['conversation']} stays filed to {f['matter']} (filed by hand), though it no longer holds a handle"
+                      f" of the client's: textfile unfile {f['conversation']} --matter {f['matter']} if it does not belong there", markup=False)
         for f in edited["filed"]:
             out.print(f"  filed conversation {f['conversation']} to {f['matter']}", markup=False)
 

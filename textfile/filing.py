@@ -11,7 +11,9 @@ A filing covers a conversation, or the part of it between `from_at` and `until_a
 A message is unfiled while no filing covers it.
 
 Corrections: a client is renamed or given or relieved of a handle (`edit_client`), and then the
-automatic rule runs again for them, filing what the change made unambiguous; a matter's title or
+automatic rule runs again for them, filing what the change made unambiguous (and a removed handle
+takes back the automatic filings it was the only ground for: a mistyped number must not leave a
+stranger's thread in the client's file; filings a person made stay, and are named); a matter's title or
 reference changes (`edit_matter`; never the reference of a held matter, since the audit log
 records holds by reference). `unfile` deletes filings: the audit entry keeps each one whole
 (matter, window, how, who filed it, when), transcripts made from it stay as they were, and the
@@ -59,10 +61,12 @@ def _client_phone(conn: sqlite3.Connection, value: str, region: str) -> str:
         raise
 
 
-def _check_free(conn: sqlite3.Connection, handle: str) -> None:
+def _check_free(conn: sqlite3.Connection, handle: str, client_id: int | None = None) -> None:
     row = conn.execute(
-        "SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
+        "SELECT c.name, c.id FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
     ).fetchone()
+    if row and row[1] == client_id:
+        raise Conflict(f"{handle} is already one of {row[0]!r}'s handles")
     if row:
         raise Conflict(f"{handle} already belongs to client {row[0]!r}; one handle cannot belong to two clients")
     if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
@@ -82,7 +86,7 @@ def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: l
     conn.executemany(
         "INSERT INTO client_handles (handle, client_id, kind) VALUES (?, ?, ?)", [(h, client_id, k) for h, k in dict(handles).items()]
     )
-    audit.append(conn, "client add", {"client": name, "handles": [h for h, _ in handles]})
+    audit.append(conn, "client add", {"client": name, "handles": [h for h, _ in handles], "by": audit.current_user()})
     return client(conn, name)
 
 
@@ -116,14 +120,55 @@ def edit_client(conn: sqlite3.Connection, name: str, *, new_name: str | None = N
         removed.append(handle)
     added = _handles(conn, list(add_phones), region, "phone") + _handles(conn, list(add_emails), region, "email")
     for handle, kind in dict(added).items():
-        _check_free(conn, handle)
+        _check_free(conn, handle, row["id"])
         conn.execute("INSERT INTO client_handles (handle, client_id, kind) VALUES (?, ?, ?)", (handle, row["id"], kind))
     if len(details) == 1 and not added and not removed:
         raise InvalidInput("nothing to change: give --name, --add-phone, --remove-phone, --add-email or --remove-email")
-    details |= {"added": list(dict(added)), "removed": removed, "reason": reason}
+    details |= {"added": list(dict(added)), "removed": removed, "reason": reason, "by": audit.current_user()}
+    unfiled = _unfounded_filings(conn, row["id"], removed) if removed else []
+    if unfiled:
+        details["unfiled"] = unfiled
     audit.append(conn, "client edit", details)
     filed = auto_file(conn, client_id=row["id"])
-    return {**client(conn, details.get("renamed_to", row["name"])), "changed": details, "filed": filed}
+    kept = _kept_by_hand(conn, row["id"], removed) if removed else []
+    return {**client(conn, details.get("renamed_to", row["name"])), "changed": details, "filed": filed, "unfiled": unfiled, "kept": kept}
+
+
+def _unfounded_filings(conn: sqlite3.Connection, client_id: int, removed: list[str]) -> list[dict]:
+    """Take back the automatic filings into the client's matters that a removed handle was the only
+    ground for: the conversation holds none of the client's handles any more (a mistyped number
+    filed the owner's mother's thread; removing it must not leave her texts in the client's file).
+    A filing a person made stays (`_kept_by_hand` names it). One into a matter under legal hold
+    refuses the edit: release the hold first."""
+    rows = conn.execute(
+        "SELECT f.id, f.conversation_id, mt.reference, mt.legal_hold, f.from_at, f.until_at, f.created_at,"
+        f" (SELECT group_concat(p.handle, ', ') FROM participants p WHERE p.conversation_id = f.conversation_id AND p.is_owner = 0"
+        f"  AND p.handle IN ({','.join('?' * len(removed))})) AS through"
+        " FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+        " WHERE mt.client_id = ? AND f.how = 'auto'"
+        " AND NOT EXISTS (SELECT 1 FROM participants p JOIN client_handles h ON h.handle = p.handle"
+        "                 WHERE p.conversation_id = f.conversation_id AND p.is_owner = 0 AND h.client_id = ?)"
+        " ORDER BY f.conversation_id, f.id", (*removed, client_id, client_id)).fetchall()
+    rows = [r for r in rows if r["through"]]
+    held = [r for r in rows if r["legal_hold"]]
+    if held:
+        said = ", ".join(f"conversation {r['conversation_id']} to {r['reference']} (through {r['through']})" for r in held)
+        raise Conflict(f"the number or address removed filed {said} automatically, under legal hold: release the hold first")
+    conn.executemany("DELETE FROM filings WHERE id = ?", [(r["id"],) for r in rows])
+    return [{"conversation": r["conversation_id"], "matter": r["reference"], "through": r["through"], "from": r["from_at"],
+             "until": r["until_at"], "filed_at": r["created_at"]} for r in rows]
+
+
+def _kept_by_hand(conn: sqlite3.Connection, client_id: int, removed: list[str]) -> list[dict]:
+    """Filings a person made into the client's matters of conversations that held a removed handle
+    and now hold none of the client's: kept (a person decided them), named so they can be reviewed."""
+    return [{"conversation": r[0], "matter": r[1]} for r in conn.execute(
+        "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+        " WHERE mt.client_id = ? AND f.how = 'manual'"
+        f" AND EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = f.conversation_id AND p.handle IN ({','.join('?' * len(removed))}))"
+        " AND NOT EXISTS (SELECT 1 FROM participants p JOIN client_handles h ON h.handle = p.handle"
+        "                 WHERE p.conversation_id = f.conversation_id AND p.is_owner = 0 AND h.client_id = ?)"
+        " ORDER BY f.conversation_id, mt.reference", (client_id, *removed, client_id))]
 
 
 def _removed_handles(*, phones: list[str], emails: list[str], region: str) -> list[tuple[str, str]]:

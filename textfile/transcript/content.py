@@ -35,7 +35,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import audit, times
 from textfile.errors import InvalidInput, NotFound
 from textfile.model import DATE_ORDERS, INVISIBLE
 
@@ -505,7 +505,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             by_hand.setdefault((f["matter"], f["by"]), []).append(f)
     return {"conversations": conversations, "sources": sources, "services": sorted(services.items()),
             "filed_by_hand": [{"matter": matter, "by": by, "filings": found} for (matter, by), found in by_hand.items()],
-            "filed_automatically": sorted({f["conversation"] for f in disclosures["filings"] if f["how"] == "auto"}),
+            "filed_automatically": _auto_filings_said(disclosures["filings"]),
             "custodians": sorted({c for s in sources for c in s["custodians"]}),
             "platforms": [PLATFORM_NAMES.get(x, x) for x in platforms], "whatsapp": "whatsapp" in platforms, "whatsapp_zones": wa_zones,
             "android": "android" in platforms, "imessage": "imessage" in platforms,
@@ -721,13 +721,54 @@ def _filings(conn, scope: Scope, p: Plan, tz: ZoneInfo, precision_of: dict[int, 
         which, args = "f.matter_id = ?", [scope.matter_id]
     else:
         which, args = "mt.client_id = ?", [scope.client_id]
+    given = _handles_given(conn, tz)
     return [{"conversation": r["conversation_id"], "matter": r["reference"], "how": r["how"], "by": r["filed_by"], "at": r["created_at"],
              "at_local": times.display(r["created_at"], tz), "from": r["from_at"], "until": r["until_at"],
              "from_local": fmt_bound(r["from_at"], tz, precision_of.get(r["conversation_id"])),
-             "until_local": fmt_bound(r["until_at"], tz, precision_of.get(r["conversation_id"]))}
+             "until_local": fmt_bound(r["until_at"], tz, precision_of.get(r["conversation_id"])),
+             **({"through": [{"handle": h, **given.get(h, {})} for h in r["through"].split("\n")]} if r["how"] == "auto" and r["through"] else {})}
             for r in conn.execute(
-                "SELECT f.*, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+                "SELECT f.*, mt.reference, (SELECT group_concat(h, char(10)) FROM (SELECT DISTINCT p.handle AS h FROM participants p"
+                "  JOIN client_handles ch ON ch.handle = p.handle WHERE p.conversation_id = f.conversation_id AND p.is_owner = 0"
+                "  AND ch.client_id = mt.client_id ORDER BY p.handle)) AS through"
+                " FROM filings f JOIN matters mt ON mt.id = f.matter_id"
                 f" WHERE {which} AND f.conversation_id IN ({marks}) ORDER BY f.conversation_id, f.id", [*args, *p.conversations])]
+
+
+def _handles_given(conn, tz: ZoneInfo) -> dict[str, dict]:
+    """handle -> how it became a client's: the last `client add` or `client edit` that gave it (the
+    command, when, by whom where recorded, the reason given): an automatic filing rests on that decision."""
+    given: dict[str, dict] = {}
+    for at, command, details in conn.execute("SELECT at, command, details FROM audit_log WHERE command IN ('client add', 'client edit') ORDER BY id"):
+        d = audit.details_of(details)
+        for handle in d.get("handles", []) if command == "client add" else d.get("added", []):
+            if isinstance(handle, str):
+                given[handle] = {"given_by": command, "at": at, "at_local": times.display(at, tz), "by": d.get("by"), "reason": d.get("reason")}
+    return given
+
+
+def _auto_filings_said(filings: list[dict]) -> list[str]:
+    """The cover's lines for the automatic filings: per matter and ground, the conversations, the
+    client's handle they hold, and who gave the client that handle, when, and why (the decision the
+    filing rests on)."""
+    groups: dict[tuple, list[int]] = {}
+    for f in filings:
+        if f["how"] != "auto":
+            continue
+        grounds = tuple(f"{t['handle']}, " + ((f"the client's since textfile {t['given_by']} on {t['at_local']}" + (f" by {t['by']}" if t.get("by") else "")
+                                                 + (f" ({t['reason']})" if t.get("reason") else "")) if t.get("given_by") else "a handle of the client's")
+                        for t in f.get("through", []))
+        found = groups.setdefault((f["matter"], grounds), [])
+        if f["conversation"] not in found:
+            found.append(f["conversation"])
+    out = []
+    for (matter, grounds), conversations in groups.items():
+        many = len(conversations) > 1
+        held = (f"{'their' if many else 'its'} participant {'; and '.join(grounds)}" if grounds
+                else f"one of {'their' if many else 'its'} participants was a number or address of the client's")
+        out.append(f"Conversation{'s' if many else ''} {', '.join(map(str, conversations))} {'were' if many else 'was'} filed to {matter}"
+                   f" automatically: {held}; the client had one open matter")
+    return out
 
 
 def _numbered(p: Plan, rowids) -> dict[int, int]:
