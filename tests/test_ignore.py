@@ -87,7 +87,7 @@ def test_a_client_related_thread_is_ignored_only_with_force(cli, office, archive
     assert snapshot(archive) == before
     r = cli("conversation", "ignore", "1", "--reason", "personal", "--force", "--json")
     assert r.exit_code == 0
-    done = json.loads(r.stdout)
+    [done] = json.loads(r.stdout)
     assert done == {"conversation": 1, "reason": "personal", "at": done["at"], "by": audit.current_user()}
     assert last_entry(archive) == ("conversation ignore", done | {"forced": {"matters": ["M-1"], "clients": ["Sam Client"]},
                                                                           "records": ["conversation_ignores"]})
@@ -118,18 +118,58 @@ def test_automatic_filing_skips_an_ignored_conversation(cli, archive):
 def test_deletable_says_ignored_threads_last_on_one_line(cli, office, archive, tmp_path):
     assert cli("conversation", "ignore", "2", "--reason", "personal").exit_code == 0
     verdicts = json.loads(cli("deletable", "--json").stdout)
-    assert [v["conversation"] for v in verdicts] == [1, 3, 4, 5, 2]
+    # what asks something of a person first (not safe, not yet), then the safe, then what was set aside
+    assert [(v["conversation"], v["safe"]) for v in verdicts] == [(1, False), (3, False), (4, False), (5, False), (2, True)]
     last = verdicts[-1]
     assert (last["verdict"], last["safe"]) == (f"not client-related (ignored on {TODAY}: personal) — delete when you like", True)
     assert last["ignored"]["reason"] == "personal" and [v["ignored"] for v in verdicts[:-1]] == [None] * 4
-    assert verdicts[1]["verdict"] == ("not safe: 1 message is filed to no matter; file them (textfile file 3 --matter REF),"
-                                      " then render a transcript")
-    shown = [line for line in cli("deletable").stdout.splitlines() if line.startswith("│ ") and line[2].isdigit()]
-    assert [line.split("│")[1].strip() for line in shown] == ["1", "3", "4", "5", "2"]
+    assert verdicts[1]["verdict"] == ("not safe: 1 message in no matter: textfile file 3 --matter REF (then a transcript), or, if not"
+                                      " client-related, textfile conversation ignore 3")
+    shown = cli("deletable").stdout.splitlines()
+    assert [line.split("│")[1].strip() for line in shown if line.startswith("│ ") and line[2].isdigit()] == ["1", "3", "4", "5"]
+    # the ones set aside: one line each, after the table
+    assert shown[-2:] == ["Not client-related (textfile conversation ignore), 1: delete when you like",
+                          f"  2 +12025550178 (android, 1): ignored on {TODAY}: personal"]
     # Without a reason, the date alone.
     assert cli("conversation", "unignore", "2").exit_code == 0
     assert cli("conversation", "ignore", "2").exit_code == 0
     assert json.loads(cli("deletable", "--json").stdout)[-1]["verdict"] == f"not client-related (ignored on {TODAY}) — delete when you like"
+
+
+def test_several_conversations_are_ignored_at_once_all_or_none(cli, office, archive):
+    before = snapshot(archive)
+    r = cli("conversation", "ignore", "2", "1-3", "--reason", "personal")  # 1 is Sam's: needs --force, so none is ignored
+    assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 looks client-related (it is filed to M-1; it holds the handle of client"
+                                          " Sam Client): give --force to ignore it all the same\n")
+    assert snapshot(archive) == before
+    for bad in ("3-2", "x", "2-"):
+        r = cli("conversation", "ignore", bad)
+        assert (r.exit_code, r.stderr) == (1, f"Error: not a conversation number or range (12, 20-25): {bad!r}\n")
+    r = cli("conversation", "ignore", "3", "2-3", "--reason", "personal")
+    assert (r.exit_code, r.stdout) == (0, "Ignored conversation 3: personal.\nIgnored conversation 2: personal.\n")
+    assert [(c, reason) for c, reason, _at, _by in ignores(archive)] == [(2, "personal"), (3, "personal")]
+    assert [last_entry(archive)[0]] * 2 == [c for (c,) in archive.conn.execute(
+        "SELECT command FROM audit_log ORDER BY id DESC LIMIT 2")] == ["conversation ignore"] * 2
+    verified(cli)
+
+
+def test_ignoring_a_handle_sets_aside_its_archived_threads_too_but_not_a_filed_one(cli, office, archive):
+    me = audit.current_user()
+    assert cli("file", "2", "--matter", "M-1").exit_code == 0  # a person filed +12025550178's thread
+    r = cli("handle", "ignore", "72975", "--reason", "2FA codes")
+    assert (r.exit_code, r.stdout) == (0, "Ignored handle 72975: 2FA codes.\n  ignored conversation 3 (72975)\n")
+    assert [(c, reason) for c, reason, _at, _by in ignores(archive)] == [(3, f"handle ignored on {TODAY}: 2FA codes")]
+    command, details = last_entry(archive)
+    assert (command, details) == ("handle ignore", {
+        "handle": "72975", "reason": "2FA codes", "at": details["at"], "by": me, "kept_filed": [],
+        "conversations": [{"conversation": 3, "handles": ["72975"], "reason": f"handle ignored on {TODAY}: 2FA codes"}],
+        "records": ["conversation_ignores", "ignored_handles"]})
+    r = cli("handle", "ignore", "202-555-0178")
+    assert (r.exit_code, r.stdout) == (0, "Ignored handle +12025550178.\n  conversation 2 is filed: it stays so"
+                                          " (textfile conversation ignore 2 --force sets it aside)\n")
+    assert [c for c, *_ in ignores(archive)] == [3]
+    assert json.loads(cli("deletable", "--json").stdout)[-1]["conversation"] == 3
+    verified(cli)
 
 
 def test_a_legal_hold_outranks_ignoring(cli, office, archive):
@@ -150,7 +190,7 @@ def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
     handles = json.loads(cli("handle", "list", "--json").stdout)
     assert [(h["handle"], h["reason"], h["by"]) for h in handles] == [("+12025550178", "bank", me), ("72975", "2FA codes", me)]
     assert last_entry(archive) == ("handle ignore", {"handle": "+12025550178", "reason": "bank", "at": handles[0]["at"], "by": me,
-                                                    "records": ["ignored_handles"]})
+                                                    "conversations": [], "kept_filed": [], "records": ["ignored_handles"]})
     assert cli("handle", "list").stdout == f"+12025550178: ignored on {TODAY}: bank (by {me})\n72975: ignored on {TODAY}: 2FA codes (by {me})\n"
     verified(cli)
 
@@ -204,7 +244,7 @@ def test_an_ignore_removed_outside_textfile_is_caught(cli, office, archive_path)
         conn.execute("DELETE FROM conversation_ignores")
     r = cli("verify")
     assert r.exit_code == 3
-    assert "the archive's conversation_ignores no longer add up to what the audit log recorded (1 row recorded, 0 now)" in r.output
+    assert "the archive's conversation_ignores no longer add up to what the audit log recorded (2 rows recorded, 0 now)" in r.output  # (2, and 72975's thread 3)
 
 
 @pytest.mark.parametrize("commit", [OLD_RELEASE, "fdefd30"], ids=["old release", "before m016"])

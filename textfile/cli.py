@@ -555,15 +555,41 @@ def _ignore_change(change, json_: bool, quiet: bool, said: str) -> None:
         emit_json(done)
     elif not quiet:
         out.print(said.format(**done) + (f": {done['reason']}" if done["reason"] else "") + ".", markup=False)
+        for c in done.get("conversations", []):  # (handle ignore: the archived conversations it set aside at once)
+            out.print(f"  ignored conversation {c['conversation']} ({', '.join(c['handles'])})", markup=False)
+        for c in done.get("kept_filed", []):
+            out.print(f"  conversation {c} is filed: it stays so (textfile conversation ignore {c} --force sets it aside)", markup=False)
 
 
 @conversation_app.command("ignore")
 @command
-def conversation_ignore(conversation: ConversationNumber, reason: Reason = None, force: Force = False, json_: Json = False,
-                        quiet: Quiet = False) -> None:
-    """Set a conversation aside as not client-related: never filed automatically; deletable lists it last."""
-    _ignore_change(lambda conn, _region: ignore.ignore_conversation(conn, conversation, reason, force), json_, quiet,
-                   "Ignored conversation {conversation}")
+def conversation_ignore(
+    conversations: Annotated[list[str], typer.Argument(help="The conversations' numbers (see `textfile conversations`): 12 14 20-25.",
+                                                       metavar="N…", show_default=False)],
+    reason: Reason = None, force: Force = False, json_: Json = False, quiet: Quiet = False,
+) -> None:
+    """Set conversations aside as not client-related: never filed automatically; deletable lists them last. All or none."""
+    numbers = _numbers(conversations)
+    with open_archive() as archive, archive.transaction() as conn:
+        done = [ignore.ignore_conversation(conn, n, reason, force) for n in numbers]
+    if json_:
+        return emit_json(done)
+    if not quiet:
+        for d in done:
+            out.print(f"Ignored conversation {d['conversation']}" + (f": {d['reason']}" if d["reason"] else "") + ".", markup=False)
+
+
+def _numbers(given: list[str]) -> list[int]:
+    """Conversation numbers as given: 12, or a range 20-25; each once, in order."""
+    out: list[int] = []
+    for text in given:
+        first, dash, last = text.strip().partition("-")
+        if not (first.isdigit() and (not dash or last.isdigit())) or (dash and int(last) < int(first)):
+            raise InvalidInput(f"not a conversation number or range (12, 20-25): {text!r}")
+        for n in range(int(first), int(last if dash else first) + 1):
+            if n not in out:
+                out.append(n)
+    return out
 
 
 @conversation_app.command("unignore")
@@ -577,7 +603,7 @@ def conversation_unignore(conversation: ConversationNumber, reason: Reason = Non
 @handle_app.command("ignore")
 @command
 def handle_ignore(handle: HandleArg, reason: Reason = None, json_: Json = False, quiet: Quiet = False) -> None:
-    """Ignore a handle: each new conversation with it alone (besides you) is ignored as it is imported."""
+    """Ignore a handle: each conversation with it alone (besides you), archived or imported later, is ignored (one filed stays filed)."""
     _ignore_change(lambda conn, region: ignore.ignore_handle(conn, handle, reason, region), json_, quiet, "Ignored handle {handle}")
 
 
@@ -908,14 +934,26 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
         return emit_json(verdicts)
     if quiet:
         return
+    rows = table(Col("#", whole=True), Col("Platform", whole=True, drop=1), Col("Conversation"), Col("Messages", whole=True, drop=2),
+                 Col("Last archived", whole=True, drop=3), Col("Verdict", min_width=30))
+    aside = [v for v in verdicts if v["ignored"] and not v["legal_hold"]]
+    for v in verdicts:  # (named as `conversations` names it)
+        if v not in aside:
+            add_row(rows, v["conversation"], v["platform"], _people(v), v["messages"], times.display(v["last_archived"], tz, v["last_archived_precision"]),
+                    v["verdict"])
+    if len(aside) < len(verdicts):
+        out.print(rows)
+    if aside:  # one line each, after the verdicts that matter
+        out.print(f"Not client-related (textfile conversation ignore), {len(aside)}: delete when you like", markup=False)
+        for v in aside:
+            out.print(f"  {v['conversation']} {_people(v)} ({v['platform']}, {v['messages']}): {ignore.said(v['ignored'], tz)}", markup=False, soft_wrap=True)
+
+
+def _people(v: dict) -> str:
+    """A deletable verdict's conversation, named as `conversations` names it."""
     from textfile.transcript.content import own_title
 
-    rows = table(Col("#", whole=True), Col("Platform", whole=True, drop=2), Col("Conversation"), Col("Messages", whole=True, drop=3),
-                 Col("Last archived", whole=True, drop=1), Col("Verdict", min_width=20))
-    for v in verdicts:  # (named as `conversations` names it)
-        people = own_title(v["title"], v["participants"]) or ", ".join(v["participants"])
-        add_row(rows, v["conversation"], v["platform"], people, v["messages"], times.display(v["last_archived"], tz, v["last_archived_precision"]), v["verdict"])
-    out.print(rows)
+    return own_title(v["title"], v["participants"]) or ", ".join(v["participants"])
 
 
 def main() -> None:

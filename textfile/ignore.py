@@ -7,8 +7,9 @@ handle, is a person overruling the archive: it takes `force` (its filings stay a
 
 An ignored handle (`ignored_handles`: a bank's short code, a 2FA sender) ignores each conversation
 an import creates whose participants other than the owner are all ignored handles, in the import's
-transaction (`on_arrival`), and the import says so. Conversations archived before the handle was
-ignored are left as they are: each is one `conversation ignore` away. A handle is normalized as a
+transaction (`on_arrival`), and the import says so. Ignoring a handle does the same at once for the
+conversations already archived (in its own audit entry), except one that is filed: a person filed it,
+so it is named and stays (`conversation ignore N --force` sets it aside). A handle is normalized as a
 participant's is (`phones.normalize_handle`, lenient: a short code stays as written), so it
 matches the participant rows; a client's or the owner's handle is refused.
 
@@ -91,6 +92,15 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
     record = {"handle": handle, "reason": _reason(reason), "at": times.now_iso(), "by": audit.current_user()}
     conn.execute("INSERT INTO ignored_handles (handle, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
                  (handle, record["reason"], record["at"], record["by"]))
+    holding = [r[0] for r in conn.execute(  # the archived threads it leaves with ignored handles alone (besides the owner)
+        "SELECT DISTINCT p.conversation_id FROM participants p WHERE p.handle = ? AND p.is_owner = 0"
+        " AND p.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
+        " AND NOT EXISTS (SELECT 1 FROM participants o WHERE o.conversation_id = p.conversation_id AND o.is_owner = 0"
+        "                 AND o.handle NOT IN (SELECT handle FROM ignored_handles)) ORDER BY 1", (handle,))]
+    filed = {r[0] for r in conn.execute(f"SELECT DISTINCT conversation_id FROM filings WHERE conversation_id IN ({','.join('?' * len(holding))})", holding)}
+    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    record["conversations"] = _ignore_where_all_ignored(conn, [c for c in holding if c not in filed], tz)
+    record["kept_filed"] = sorted(c for c in holding if c in filed)
     audit.append(conn, "handle ignore", record)
     return record
 
@@ -114,6 +124,12 @@ def list_handles(conn: sqlite3.Connection) -> list[dict]:
 def on_arrival(conn: sqlite3.Connection, conversation_ids: list[int], tz) -> list[dict]:
     """Ignore each of these new conversations whose participants other than the owner are all
     ignored handles; the caller records them in its own audit entry (the import's)."""
+    return _ignore_where_all_ignored(conn, conversation_ids, tz)
+
+
+def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[int], tz) -> list[dict]:
+    """Ignore each of these conversations whose participants other than the owner are all ignored
+    handles (the reason: each handle's); the caller audits them."""
     handles = {h["handle"]: h for h in list_handles(conn)}
     if not handles:
         return []

@@ -411,8 +411,9 @@ def deletable(archive: Archive) -> list[dict]:
         entry["changed_since_transcript"] = covered[first_gap:].count("changed")
         entry["verdict"], entry["safe"] = _verdict(entry, archive)
         out.append(entry)
-    # Threads a person set aside come last, so the verdicts that matter come first.
-    return sorted(out, key=lambda e: e["ignored"] is not None and not e["legal_hold"])
+    # The verdicts that ask something of a person first (a hold, not safe, not yet), then the safe
+    # ones, then the threads a person set aside, so the verdicts that matter come first.
+    return sorted(out, key=lambda e: (e["ignored"] is not None and not e["legal_hold"], e["safe"]))
 
 
 def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
@@ -427,8 +428,8 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     if not e["messages"]:
         return "nothing archived yet", False
     if e["unfiled"]:
-        return (f"not safe: {e['unfiled']} message{'s are' if e['unfiled'] != 1 else ' is'} filed to no matter; "
-                f"file them (textfile file {e['conversation']} --matter REF), then render a transcript"), False
+        return (f"not safe: {e['unfiled']} message{'s' if e['unfiled'] != 1 else ''} in no matter: textfile file {e['conversation']}"
+                f" --matter REF (then a transcript), or, if not client-related, textfile conversation ignore {e['conversation']}"), False
     broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
                        for b in e["broken_transcripts"])
     changed, untranscribed = e["changed_since_transcript"], e["untranscribed"]
