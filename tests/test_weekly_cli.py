@@ -254,7 +254,7 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
         " the earlier reading)",
         f"  imported {mine}: whatsapp, added 2, already present 0, updated 0",
         # (issue 15: the new chat is named with what deals with it; the group, archived before this run, is not new)
-        "  new conversation 2 (Maria Lopez, whatsapp) is not filed: textfile file 2 --matter REF, or textfile conversation ignore 2",
+        "  new conversation 2 (Maria Lopez; whatsapp) is not filed: textfile file 2 --matter REF, or textfile conversation ignore 2",
     ]
 
 

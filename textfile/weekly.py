@@ -528,7 +528,7 @@ def log_lines(report: RunReport) -> list[str]:
         lines.append(f"  already archived under another name, {s['file_name']}, {when}: {s['path']}" if renamed
                      else f"  already imported {when}: {s['path']}")
     for c in report.unfiled:
-        lines.append(f"  new conversation {c['id']} ({c['label']}, {c['platform']}) is not filed: textfile file {c['id']} --matter REF,"
+        lines.append(f"  new conversation {c['id']} ({c['label']}; {c['platform']}) is not filed: textfile file {c['id']} --matter REF,"
                      f" or textfile conversation ignore {c['id']}")
     for path in report.waiting:
         lines.append(f"  left for the next run (modified within the last minute): {path}")
