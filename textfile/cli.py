@@ -1,7 +1,7 @@
 """The command line: parse arguments, call one function of the core, print.
 
 Errors from the core are typed (textfile.errors); only here do they become a one-line
-`Error: …` on stderr and an exit code (1 error, 2 usage, 3 integrity). No traceback reaches a
+`Error: …` on stderr and an exit code (1 error, 2 usage, 3 integrity; `status` exits 4 when something needs a person). No traceback reaches a
 user: anything unexpected is reported the same way (set TEXTFILE_DEBUG=1 to see the traceback).
 
 Tables fit the terminal they are printed on (`Rows`): a narrow one leaves out the columns that
@@ -912,12 +912,11 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
 @app.command()
 @command
 def status(json_: Json = False, quiet: Quiet = False) -> None:
-    """What needs a person this week, each with the command that deals with it: what was imported since the last `archive` run
-    (else in the last 7 days) and what those imports assumed, conversations waiting to be filed, the last run's failures, matters
-    with messages in no transcript, transcripts missing or altered, and how many conversations are safe to delete. Changes nothing.
+    """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status --quiet || mail …`), 3 when an integrity
-    check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
+    What was imported since the last `archive` run (else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on, matters with messages in no transcript, transcripts missing or altered, and how many conversations are safe to delete.
+
+    Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status --quiet || mail …`), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
     """
     from textfile.status import status as read_status
 
