@@ -1,6 +1,6 @@
 """Issue 15, "See what needs attention": `textfile status` answers the weekly question on one screen,
 each item with the command that deals with it; exit 0 when nothing needs a person, 4 when something
-does, 3 on an integrity problem. And the `archive` run names the same things."""
+does, 3 on an integrity problem. (The `archive` run naming the same things: test_weekly_cli.py.)"""
 
 from __future__ import annotations
 
@@ -10,34 +10,18 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
-
 from textfile import times, weekly
 from textfile.archive import Archive
 from textfile.status import status
 
 from conftest import FIXTURES, snapshot
-from test_weekly_cli import HOUR_AGO, drop
+from test_weekly_cli import HOUR_AGO, office  # noqa: F401 (a fixture: two clients, a matter each, an inbox of last week's backups)
 
 CALLS_ASSUMED = ("this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is attributed"
                  " to it: no MMS of this backup names the phone's own number, and --me did not")
 SMS_ASSUMED = "repaired 2 emoji written as UTF-16 surrogate-pair references"
 SMS_WARNED = ["mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
               "replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD"]
-
-
-@pytest.fixture
-def office(cli, tmp_path):
-    """Two clients with a matter each, and an inbox holding last week's Android backup and call log."""
-    cli("client", "add", "Sam Client", "--phone", "202-555-0143")
-    cli("client", "add", "Lee Park", "--phone", "202-555-0178")
-    cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
-    cli("matter", "open", "M-2", "--client", "Lee Park", "--title", "Deposit")
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    drop(inbox, "sms-20240301.xml")
-    drop(inbox, "calls-20240301.xml")
-    return inbox
 
 
 def run_status(cli, *args):
