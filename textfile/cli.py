@@ -955,7 +955,7 @@ def _print_status(s, tz) -> None:
         say(f"Conversations waiting to be filed: {len(s.unfiled)}{f', {new} new' if new else ''}"
             " (textfile file N --matter REF, or textfile conversation ignore N)")
         rows = table(Col("#", whole=True), Col("New", whole=True), Col("Platform", whole=True, drop=2), Col("Conversation"),
-                     Col("Unfiled", whole=True, drop=1), Col("Last", whole=True, drop=3))
+                     Col("Unfiled", whole=True, drop=3), Col("Last", whole=True, drop=1))
         for c in s.unfiled:
             add_row(rows, c["id"], "new" if c["new"] else "", c["platform"], c["label"], f"{c['unfiled']:,}", times.display(c["last"], tz, c["last_precision"]))
         out.print(rows)

@@ -11,7 +11,9 @@ A known file (same path, size and modification time) is skipped without being re
 or new one is hashed; bytes the archive has already imported (the same export imported by
 hand, copied or renamed) are recorded without being parsed again, and the run names the import
 that took them. A file modified within the last minute may still be being written, and is left
-for the next run.
+for the next run. The run names each new conversation no matter took (a person files or ignores
+it), and keeps its own record beside the log (`record_run`: when it started, what failed), which
+`textfile status` reads.
 
 `deletable` answers, per conversation, how far it is safe to delete it from the phone: every
 archived message up to that instant is in a transcript whose file still exists, still has the
