@@ -245,7 +245,7 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
     assert zones == [(1, group, new_york), (2, group, london), (3, group, london), (4, mine.name, new_york)]
     log = (tmp_path / "archive.db.log").read_text(encoding="utf-8").splitlines()
     assert re.fullmatch(r"\S+   audit log of archive \S+: entry \d+, hash [0-9a-f]{64}", log[-1])  # the head, kept outside the archive (audit.py)
-    assert [line.split(" ", 1)[1] for line in log[-5:-1]] == [
+    assert [line.split(" ", 1)[1] for line in log[-6:-1]] == [
         f"archive {inbox}: 2 imported, 0 already archived, 0 identical to an earlier import, 0 still being written, 0 failed,"
         " 0 transcripts rendered",
         f"  imported {week3}: whatsapp, added 1, already present 4, updated 0",
@@ -253,6 +253,8 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
         " the archive's America/New_York; pass --tz to read the export in another zone (with --corrects-tz if that zone corrects"
         " the earlier reading)",
         f"  imported {mine}: whatsapp, added 2, already present 0, updated 0",
+        # (issue 15: the new chat is named with what deals with it; the group, archived before this run, is not new)
+        "  new conversation 2 (Maria Lopez; whatsapp) is not filed: textfile file 2 --matter REF, or textfile conversation ignore 2",
     ]
 
 
@@ -350,3 +352,52 @@ def test_the_weekly_run_takes_a_date_order_like_import(cli, tmp_path, archive_pa
         options, = archive.conn.execute("SELECT options FROM imports").fetchone()
         sent = [r[0] for r in archive.conn.execute("SELECT sent_at FROM messages ORDER BY sent_at")]
     assert json.loads(options)["date_order"] == "dmy" and sent == ["2024-02-01T14:00:00.000Z", "2024-02-03T15:00:00.000Z"]
+
+
+def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli, tmp_path, archive_path):
+    """Issue 15: a new chat waited unfiled while the run said "added 3". The run's output and its log name each
+    new conversation no matter took, with what deals with it; and `--me` reaches every import, each saying what it took it for."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    calls, sms = drop(inbox, "calls-20240301.xml"), drop(inbox, "sms-20240301.xml")
+    cli("client", "add", "Sam Client", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
+    r = cli("archive", inbox, "--out", tmp_path / "out", "--me", "202-555-0199")
+    assert r.exit_code == 0, r.output
+    me = ("assumed: --me '202-555-0199' (+12025550199) is not one of the archive's own numbers or emails: it counts as yours, but what"
+          " this phone sent is attributed to the archive's number +12025550100")
+    new = [(2, "+12025550178"), (3, "(private number)"), (4, "72975")]
+    expected = [
+        f"  imported {calls}: android, added 7, already present 0, updated 0",
+        f"    {me}",
+        "    assumed: this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is"
+        " attributed to it: no MMS of this backup names the phone's own number, and --me did not",
+        f"  imported {sms}: android, added 16, already present 0, updated 0",
+        f"    {me}",
+        "    assumed: repaired 2 emoji written as UTF-16 surrogate-pair references",
+        "    warning: mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
+        "    warning: replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD",
+    ] + [f"  new conversation {n} ({label}; android) is not filed: textfile file {n} --matter REF, or textfile conversation ignore {n}"
+         for n, label in new]
+    assert r.stdout.splitlines()[1:len(expected) + 1] == expected  # (Sam's conversations, 1, 5 and 6, were filed to M-1)
+    log = [line.split(" ", 1)[1] for line in Path(f"{archive_path}.log").read_text(encoding="utf-8").splitlines()]
+    assert log[1:len(expected) + 1] == expected
+    assert [c["id"] for c in json.loads(cli("archive", inbox, "--out", tmp_path / "out", "--json").stdout)["unfiled"]] == []  # (none new)
+
+
+def test_the_weekly_runs_tz_and_date_order_reach_every_import(cli, tmp_path, archive_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("Pat", "Kim"):
+        chat = inbox / f"WhatsApp Chat with {name}.txt"
+        chat.write_text(f"01/02/24, 09:00 - {name}: Can we meet?\n03/02/24, 10:00 - Alex Owner: Yes\n", encoding="utf-8")
+        os.utime(chat, (HOUR_AGO, HOUR_AGO))
+    r = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/London", "--date-order", "dmy", "--json")
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["imported"]) == 2, r.output
+    with Archive.open(archive_path) as archive:
+        imports = [(i["file_name"], i["zone"], json.loads(i["options"])["date_order"]) for i in archive.conn.execute("SELECT * FROM imports ORDER BY id")]
+        sent = [tuple(r) for r in archive.conn.execute("SELECT c.title, m.sent_at FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                                                       " ORDER BY c.title, m.sent_at")]
+    assert imports == [("WhatsApp Chat with Kim.txt", "Europe/London", "dmy"), ("WhatsApp Chat with Pat.txt", "Europe/London", "dmy")]
+    assert sent == [("Kim", "2024-02-01T09:00:00.000Z"), ("Kim", "2024-02-03T10:00:00.000Z"),
+                    ("Pat", "2024-02-01T09:00:00.000Z"), ("Pat", "2024-02-03T10:00:00.000Z")]

@@ -1,7 +1,7 @@
 """The command line: parse arguments, call one function of the core, print.
 
 Errors from the core are typed (textfile.errors); only here do they become a one-line
-`Error: …` on stderr and an exit code (1 error, 2 usage, 3 integrity). No traceback reaches a
+`Error: …` on stderr and an exit code (1 error, 2 usage, 3 integrity; `status` exits 4 when something needs a person). No traceback reaches a
 user: anything unexpected is reported the same way (set TEXTFILE_DEBUG=1 to see the traceback).
 
 Tables fit the terminal they are printed on (`Rows`): a narrow one leaves out the columns that
@@ -509,15 +509,12 @@ def _print_import(r) -> None:
 
 
 def _conversations_table(conversations: list[dict], tz) -> None:
-    from textfile.transcript.content import own_title
-
     # A conversation by its own title alone where it has one (a group's members made its row as tall
     # as the group is large; --json lists them), else by its participants.
     rows = table(Col("#", whole=True), Col("Platform", whole=True, drop=2), Col("Conversation"), Col("Messages", whole=True, drop=3),
                  Col("First", whole=True, drop=1), Col("Last", whole=True, drop=4), Col("Matter"), Col("Unfiled", whole=True, drop=5))
     for c in conversations:
-        people = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or ", ".join(
-            f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in c["participants"])
+        people = filing.label(c)
         matters = ", ".join(c["matters"] + (["ignored"] if c.get("ignored") else [])) or "—"  # (set aside: `conversation ignore`)
         add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), times.display(c["first"], tz, c["first_precision"]),
                 times.display(c["last"], tz, c["last_precision"]), matters, str(c["unfiled"]) if c["unfiled"] else "")
@@ -899,12 +896,15 @@ def archive_(
             weekly.output_folder(out_dir)
         except TextfileError as exc:
             weekly.append_log(path, [f"archive {inbox}: not run: {exc}"])  # cron's only trace
+            weekly.record_run(path, (weekly.last_run(path, archive.settings.archive_id) or {"archive": archive.settings.archive_id, "started_at": None})
+                              | {"not_run": {"at": times.now_iso(), "inbox": str(inbox), "reason": str(exc)}})  # (status says so)
             raise
         report = with_progress(quiet or json_, "Archiving", "files", lambda progress: weekly.archive_inbox(
             archive, inbox, out_dir, render=functools.partial(weekly.render_matter, bates_prefix=bates_prefix), tz=tz, corrects_tz=corrects_tz,
             corrects_reading=corrects_reading, me=me, date_order=date_order, parallel=True,
             on_file=progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))))
         weekly.append_log(path, weekly.log_lines(report))
+        weekly.record_run(path, report.record(archive.settings.archive_id))
     if json_:
         emit_json(report.as_dict())
     elif not quiet:
@@ -954,6 +954,82 @@ def _people(v: dict) -> str:
     from textfile.transcript.content import own_title
 
     return own_title(v["title"], v["participants"]) or ", ".join(v["participants"])
+
+
+@app.command()
+@command
+def status(json_: Json = False, quiet: Quiet = False) -> None:
+    """What needs a person this week, each with the command that deals with it. Changes nothing.
+
+    What was imported since the last `archive` run (else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on, matters with messages in no transcript, transcripts missing or altered, and how many conversations are safe to delete.
+
+    Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status --quiet || mail …`), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
+    """
+    from textfile.status import status as read_status
+
+    with open_archive() as archive:
+        found = read_status(archive)
+        tz = times.zone(archive.settings.tz)
+    if json_:
+        emit_json(found.as_dict())
+    elif not quiet:
+        _print_status(found, tz)
+    if found.exit_code:
+        raise typer.Exit(found.exit_code)
+
+
+def _print_status(s, tz) -> None:
+    say = lambda text: out.print(text, markup=False)  # noqa: E731
+    since = f"since the archive run of {times.display(s.since, tz)}" if s.since_run else "in the last 7 days (no archive run recorded)"
+    if s.imports:
+        say(f"Imported {since}: {len(s.imports)} file{'s' if len(s.imports) != 1 else ''}")
+        rows = table(Col("#", whole=True), Col("File"), Col("Format", whole=True, drop=2), Col("Added", whole=True),
+                     Col("Updated", whole=True, drop=3), Col("Imported", whole=True, drop=1))
+        for i in s.imports:
+            add_row(rows, i["import"], i["file_name"], i["format"], f"{i['added']:,}", f"{i['updated']:,}", times.display(i["started_at"], tz))
+        out.print(rows)
+    else:
+        say(f"Nothing imported {since}.")
+    noted = [i for i in s.imports if i["notes"]]
+    if noted:
+        say("What they assumed and warned of (an assumption wrong? import the file again with --tz, --date-order or --me):")
+        for i in noted:
+            say(f"  import {i['import']}, {i['file_name']}:")
+            for line in i["notes"]:
+                say(f"    {line}")
+    if s.unfiled:
+        new = sum(1 for c in s.unfiled if c["new"])
+        say(f"Conversations waiting to be filed: {len(s.unfiled)}{f', {new} new' if new else ''}"
+            " (textfile file N --matter REF, or textfile conversation ignore N)")
+        rows = table(Col("#", whole=True), Col("New", whole=True), Col("Platform", whole=True, drop=2), Col("Conversation"),
+                     Col("Unfiled", whole=True, drop=3), Col("Last", whole=True, drop=1))
+        for c in s.unfiled:
+            add_row(rows, c["id"], "new" if c["new"] else "", c["platform"], c["label"], f"{c['unfiled']:,}", times.display(c["last"], tz, c["last_precision"]))
+        out.print(rows)
+    if s.not_run:
+        say(f"The archive run of {times.display(s.not_run['at'], tz)} did not run: {s.not_run['reason']}")
+    if s.failed or s.render_failed:
+        say(f"Failed in the last archive run ({times.display(s.last_run['started_at'], tz)}; the next run tries them again):")
+        for f in s.failed:
+            say(f"  {f['path']}: {f['reason']}")
+        for f in s.render_failed:
+            say(f"  transcript of {f['matter']}: {f['reason']} (textfile transcript {f['matter']})")
+    if s.stale_matters:
+        say(f"Matters with messages in no transcript: {', '.join(s.stale_matters)} (the next archive run renders them, or textfile transcript REF)")
+    for t in s.transcripts:
+        said = f"Transcript {t['path']}" + (f" of {t['matter']}" if t["matter"] else "") + f" (made {times.display(t['created_at'], tz)}) is {t['state']}"
+        say(said + (": if it was moved, textfile verify --moved NEW.pdf; else the next archive run renders its matter again"
+                    if t["state"] == "missing" else ": textfile verify says more"))
+    for problem in s.problems:
+        say(f"INTEGRITY {problem} (textfile verify)")
+    if s.safe_to_delete is None:
+        say("Safe to delete from the phone: nothing can be said until textfile verify passes.")
+    elif s.safe_to_delete or s.ignored_safe_to_delete:
+        ignored = f", and {len(s.ignored_safe_to_delete)} set aside as not client-related" if s.ignored_safe_to_delete else ""
+        say(f"Safe to delete from the phone: {len(s.safe_to_delete)} conversation{'s' if len(s.safe_to_delete) != 1 else ''}{ignored}"
+            " (textfile deletable says up to when)")
+    if not s.exit_code:
+        say("Nothing needs you.")
 
 
 def main() -> None:

@@ -433,6 +433,16 @@ def unfile(conn: sqlite3.Connection, conversation_id: int, reference: str | None
 PRECISION_OF = "SELECT coalesce(f.time_precision, 'millisecond') FROM messages f WHERE f.conversation_id = c.id"
 
 
+def label(conversation: dict) -> str:
+    """A conversation (a `list_conversations` row) as `conversations` names it: its own title where it
+    has one (a group's), else its participants, each by name and number."""
+    from textfile.transcript.content import own_title
+
+    people = conversation["participants"]
+    return own_title(conversation["title"], (p["name"] or p["handle"] for p in people)) or ", ".join(
+        f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in people)
+
+
 def list_conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> list[dict]:
     rows = conn.execute(
         "SELECT c.id, c.platform, c.title, c.is_group, count(m.id) AS messages, min(m.sent_at) AS first, max(m.sent_at) AS last,"

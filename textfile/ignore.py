@@ -22,7 +22,7 @@ import sqlite3
 
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
-from textfile.filing import list_conversations
+from textfile.filing import label, list_conversations
 from textfile.phones import clean, normalize_handle
 
 
@@ -152,3 +152,10 @@ def conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> li
     marks = ignored(conn)
     return [c | {"ignored": marks.get(c["id"])} for c in list_conversations(conn, unfiled_only=unfiled_only)
             if not (unfiled_only and c["id"] in marks)]
+
+
+def waiting(conn: sqlite3.Connection, since: str | None) -> list[dict]:
+    """The conversations waiting for a person (`conversations --unfiled`, the ignored left out), each
+    with its `label` and marked `new` when an import since `since` created it (its row's creation)."""
+    created = {r[0] for r in conn.execute("SELECT id FROM conversations WHERE created_at >= ?", (since,))} if since else set()
+    return [c | {"label": label(c), "new": c["id"] in created} for c in conversations(conn, unfiled_only=True)]

@@ -11,7 +11,9 @@ A known file (same path, size and modification time) is skipped without being re
 or new one is hashed; bytes the archive has already imported (the same export imported by
 hand, copied or renamed) are recorded without being parsed again, and the run names the import
 that took them. A file modified within the last minute may still be being written, and is left
-for the next run.
+for the next run. The run names each new conversation no matter took (a person files or ignores
+it), and keeps its own record beside the log (`record_run`: when it started, what failed), which
+`textfile status` reads.
 
 `deletable` answers, per conversation, how far it is safe to delete it from the phone: every
 archived message up to that instant is in a transcript whose file still exists, still has the
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -68,6 +71,34 @@ def run_lock(archive_path: Path, *, wait: bool):
 
 def log_path(archive_path: Path) -> Path:
     return archive_path.with_name(archive_path.name + ".log")
+
+
+def run_path(archive_path: Path) -> Path:
+    """The last run's record beside the log (`record_run`): what `textfile status` reads of it."""
+    return archive_path.with_name(archive_path.name + ".run.json")
+
+
+def record_run(archive_path: Path, run: dict) -> None:
+    """Keep what the last run was and what failed in it, 0600, replaced whole (a reader never sees half).
+
+    A file beside the log, not an audit entry: a failed file leaves nothing in the archive, and a run
+    that finds nothing new changes nothing, so neither is a change to audit; the archive stays as it
+    was. The log holds the same as prose; this is its last run as data, for `status`."""
+    path = run_path(archive_path)
+    partial = path.with_name(f".{path.name}.partial")
+    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fp:
+        json.dump(run, fp, ensure_ascii=False, indent=1)
+    os.replace(partial, path)
+
+
+def last_run(archive_path: Path, archive_id: str) -> dict | None:
+    """The last run's record, or None: no run yet, or a record that is unreadable or of another archive (a copy's)."""
+    try:
+        run = json.loads(run_path(archive_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) and run.get("archive") == archive_id else None
 
 
 def append_log(archive_path: Path, lines: list[str]) -> None:
@@ -191,6 +222,8 @@ class RunReport:
     problems: list[str] = field(default_factory=list)
     head: dict | None = None  # the audit log's last entry when the run ended (audit.head): the log keeps it outside the archive
     zone: str = "UTC"  # the archive's: log_lines prints the dates of earlier imports in it
+    started_at: str = ""
+    unfiled: list[dict] = field(default_factory=list)  # conversations this run's imports created that wait for a person (ignore.waiting)
 
     @property
     def exit_code(self) -> int:
@@ -202,8 +235,15 @@ class RunReport:
         return {
             "inbox": self.inbox, "imported": self.imported, "already_archived": self.already_archived,
             "same_bytes": self.same_bytes, "waiting": self.waiting, "failed": self.failed, "rendered": self.rendered,
-            "render_failed": self.render_failed, "problems": self.problems, "audit_head": self.head, "exit_code": self.exit_code,
+            "render_failed": self.render_failed, "problems": self.problems, "unfiled": self.unfiled, "started_at": self.started_at,
+            "audit_head": self.head, "exit_code": self.exit_code,
         }
+
+    def record(self, archive_id: str) -> dict:
+        """What `record_run` keeps of the run: when it started, the imports it made, what failed."""
+        return {"archive": archive_id, "inbox": self.inbox, "started_at": self.started_at, "finished_at": times.now_iso(),
+                "imports": [r["import_id"] for r in self.imported], "failed": self.failed, "render_failed": self.render_failed,
+                "waiting": self.waiting, "problems": self.problems, "exit_code": self.exit_code}
 
 
 Renderer = Callable[[Archive, str, Path], dict]
@@ -254,7 +294,7 @@ def archive_inbox(
     if not inbox.is_dir():
         raise TextfileError(f"{inbox}: not a folder")
     audit.require_key(archive.conn)  # (a run that could change nothing is refused before it reads anything)
-    report = RunReport(str(inbox), zone=archive.settings.tz)
+    report = RunReport(str(inbox), zone=archive.settings.tz, started_at=times.now_iso())
     failing = audit.verify(archive.conn, archive.path)  # (a restored or altered archive gets nothing new until a person looks)
     if failing:
         report.problems = ["nothing was imported or rendered: the archive fails its checks (`textfile verify` says which; after"
@@ -263,7 +303,7 @@ def archive_inbox(
         return report
     now = time.time() if now is None else now
     conn = archive.conn
-    own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock")]
+    own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock", ".run.json")]
     for path in candidates(inbox, skip=(Path(out_dir), *own)):
         key = str(path.resolve())
         try:
@@ -313,6 +353,7 @@ def archive_inbox(
                 report.rendered.append(render(archive, reference, out_dir))
             except TextfileError as exc:
                 report.render_failed.append({"matter": reference, "reason": str(exc)})
+    report.unfiled = [c for c in ignore.waiting(conn, report.started_at) if c["new"]]
     report.problems = audit.verify(conn, archive.path) + audit.check_digests(conn) + audit.check_records(conn)
     report.head = audit.head(conn) | {"archive": archive.settings.archive_id}
     return report
@@ -342,14 +383,25 @@ def stale_matters(conn) -> list[str]:
 
 
 def deletable(archive: Archive) -> list[dict]:
-    conn = archive.conn
-    # A verdict rests on the filings, holds and transcripts the archive records: none is given when
-    # its record of them does not hold (a hold lifted or a filing removed outside textfile).
-    failing = audit.verify(conn, archive.path) + audit.check_records(conn) + audit.check_holds(conn)
+    failing = failing_checks(archive)
     if failing:
         raise IntegrityFailed(f"the archive fails its checks ({failing[0]}{' …' if len(failing) > 1 else ''}): nothing can be said safe to"
                               " delete until `textfile verify` passes")
-    states = transcript_states(conn)
+    return verdicts(archive)
+
+
+def failing_checks(archive: Archive) -> list[str]:
+    """What a verdict rests on, checked: the filings, holds and transcripts the archive records. None is
+    given when its record of them does not hold (a hold lifted or a filing removed outside textfile)."""
+    conn = archive.conn
+    return audit.verify(conn, archive.path) + audit.check_records(conn) + audit.check_holds(conn)
+
+
+def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[dict]:
+    """`deletable`'s verdicts on an archive whose checks passed (`failing_checks`); `states`: the
+    transcripts' (integrity.transcript_states), when the caller has them already."""
+    conn = archive.conn
+    states = transcript_states(conn) if states is None else states
     good = [tid for tid, s in states.items() if s["state"] == "ok"]
     transcribed: dict[str, set[str]] = {}  # message id -> the content hashes verified transcripts show of it
     for start in range(0, len(good), 500):
@@ -478,6 +530,9 @@ def log_lines(report: RunReport) -> list[str]:
         renamed = Path(s["path"]).name != s["file_name"]
         lines.append(f"  already archived under another name, {s['file_name']}, {when}: {s['path']}" if renamed
                      else f"  already imported {when}: {s['path']}")
+    for c in report.unfiled:
+        lines.append(f"  new conversation {c['id']} ({c['label']}; {c['platform']}) is not filed: textfile file {c['id']} --matter REF,"
+                     f" or textfile conversation ignore {c['id']}")
     for path in report.waiting:
         lines.append(f"  left for the next run (modified within the last minute): {path}")
     for f in report.failed:

@@ -1,0 +1,223 @@
+"""Issue 15, "See what needs attention": `textfile status` answers the weekly question on one screen,
+each item with the command that deals with it; exit 0 when nothing needs a person, 4 when something
+does, 3 on an integrity problem. (The `archive` run naming the same things: test_weekly_cli.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from textfile import times, weekly
+from textfile.archive import Archive
+from textfile.status import status
+
+from conftest import FIXTURES, snapshot
+from test_weekly_cli import HOUR_AGO, office  # noqa: F401 (a fixture: two clients, a matter each, an inbox of last week's backups)
+
+CALLS_ASSUMED = ("this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is attributed"
+                 " to it: no MMS of this backup names the phone's own number, and --me did not")
+SMS_ASSUMED = "repaired 2 emoji written as UTF-16 surrogate-pair references"
+SMS_WARNED = ["mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
+              "replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD"]
+
+
+def run_status(cli, *args):
+    r = cli("status", "--json", *args)
+    return r.exit_code, json.loads(r.stdout)
+
+
+# The office's conversations: 1 Sam (M-1), 2 Lee (M-2), 3 a private number, 4 a short code, 5 and 6 groups with both clients.
+SAM, LEE, PRIVATE, SHORT_CODE, GROUP, RCS_GROUP = range(1, 7)
+
+
+def settle(cli, out: Path, inbox: Path, exit_code: int = 0) -> None:
+    """Set the personal threads aside, file the groups, and run again: nothing is left for a person."""
+    for conversation in (PRIVATE, SHORT_CODE):
+        assert cli("conversation", "ignore", conversation, "--reason", "personal").exit_code == 0
+    for conversation in (GROUP, RCS_GROUP):
+        assert cli("file", conversation, "--matter", "M-1").exit_code == 0
+    assert cli("archive", inbox, "--out", out, "--quiet").exit_code == exit_code
+
+
+def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archive_path):
+    code, empty = run_status(cli)
+    assert code == 0 and (empty["imports"], empty["unfiled"], empty["since_run"], empty["last_run"]) == ([], [], False, None)
+    assert cli("status").stdout == "Nothing imported in the last 7 days (no archive run recorded).\nNothing needs you.\n"
+
+    out = tmp_path / "out"
+    assert cli("archive", office, "--out", out, "--quiet").exit_code == 0
+    run = json.loads(Path(f"{archive_path}.run.json").read_text())
+    assert oct(os.stat(f"{archive_path}.run.json").st_mode & 0o777) == "0o600"
+    code, found = run_status(cli)
+    assert code == 4
+    with Archive.open(archive_path) as archive:
+        imports = {i["id"]: dict(i) for i in archive.conn.execute("SELECT id, path, started_at FROM imports")}
+        archive_id = archive.settings.archive_id
+    assert run == {"archive": archive_id, "inbox": str(office), "started_at": run["started_at"], "finished_at": run["finished_at"],
+                   "imports": [1, 2], "failed": [], "render_failed": [], "waiting": [], "problems": [], "exit_code": 0}
+    assert run["started_at"] <= imports[1]["started_at"] <= imports[2]["started_at"] <= run["finished_at"]
+    waiting = {c["id"]: c for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)}
+    assert found == {
+        "since": run["started_at"], "since_run": True, "last_run": run,
+        "imports": [
+            {"import": 1, "path": str(office / "calls-20240301.xml"), "file_name": "calls-20240301.xml", "format": "android",
+             "started_at": imports[1]["started_at"], "added": 7, "already_present": 0, "updated": 0, "assumptions": [CALLS_ASSUMED],
+             "warnings": [], "notes": [f"assumed: {CALLS_ASSUMED}"]},
+            {"import": 2, "path": str(office / "sms-20240301.xml"), "file_name": "sms-20240301.xml", "format": "android",
+             "started_at": imports[2]["started_at"], "added": 16, "already_present": 0, "updated": 0, "assumptions": [SMS_ASSUMED],
+             "warnings": SMS_WARNED, "notes": [f"assumed: {SMS_ASSUMED}"] + [f"warning: {w}" for w in SMS_WARNED]},
+        ],
+        "unfiled": [waiting[PRIVATE] | {"label": "(private number)", "new": True}, waiting[SHORT_CODE] | {"label": "72975", "new": True},
+                    waiting[GROUP] | {"label": "Sam Client, Dana Reyes, Lee Park", "new": True},
+                    waiting[RCS_GROUP] | {"label": "+12025550143, +12025550178, group_42@rcs.google.com", "new": True}],
+        "failed": [], "render_failed": [], "not_run": None, "stale_matters": [], "transcripts": [],
+        "safe_to_delete": [SAM, LEE], "ignored_safe_to_delete": [], "problems": [],
+        "assumptions": 2, "exit_code": 4,
+    }
+    text = cli("status")
+    assert text.exit_code == 4
+    lines = text.stdout.splitlines()
+    assert lines[0] == f"Imported since the archive run of {times.display(run['started_at'], times.zone('America/New_York'))}: 2 files"
+    assert "\n".join(lines).count("calls-20240301.xml") == 2 and f"    assumed: {CALLS_ASSUMED}" in lines
+    assert "Conversations waiting to be filed: 4, 4 new (textfile file N --matter REF, or textfile conversation ignore N)" in lines
+    assert lines[-1] == "Safe to delete from the phone: 2 conversations (textfile deletable says up to when)"
+
+    # Set aside and run again: nothing new since that run, nothing waiting; the ignored ones counted apart.
+    settle(cli, out, office)
+    code, found = run_status(cli)
+    assert (code, found["imports"], found["unfiled"], found["assumptions"]) == (0, [], [], 0)
+    assert (found["safe_to_delete"], found["ignored_safe_to_delete"]) == ([SAM, LEE, GROUP, RCS_GROUP], [PRIVATE, SHORT_CODE])
+    assert cli("status").stdout.splitlines()[-2:] == [
+        "Safe to delete from the phone: 4 conversations, and 2 set aside as not client-related (textfile deletable says up to when)",
+        "Nothing needs you."]
+    r = cli("status", "--quiet")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", "")
+
+
+def test_a_new_chat_is_new_an_old_one_still_waits(cli, office, tmp_path, archive_path):
+    """An unfiled conversation archived before the last run still waits, unmarked; one the run's imports created is new."""
+    assert cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", "--quiet").exit_code == 0
+    assert cli("archive", office, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    code, found = run_status(cli)
+    assert code == 4 and [(c["label"], c["new"]) for c in found["unfiled"]][:3] == [("Kim", False), ("(private number)", True), ("72975", True)]
+    assert [i["file_name"] for i in found["imports"]] == ["calls-20240301.xml", "sms-20240301.xml"]  # the hand import came before the run
+
+
+def test_without_a_run_new_is_the_last_seven_days(cli, office, archive_path):
+    assert cli("import", office / "sms-20240301.xml", "--quiet").exit_code == 0
+    with Archive.open(archive_path) as archive:
+        now = status(archive)
+        later = status(archive, now=time.time() + 8 * 86400)
+    assert (now.since_run, [i["file_name"] for i in now.imports]) == (False, ["sms-20240301.xml"])
+    assert [(c["id"], c["new"]) for c in now.unfiled] == [(c, True) for c in (PRIVATE, SHORT_CODE, GROUP)]
+    assert (later.since_run, later.imports, [(c["id"], c["new"]) for c in later.unfiled]) == (False, [], [(c["id"], False) for c in now.unfiled])
+
+
+def test_what_the_last_run_failed_on_needs_a_person(cli, office, tmp_path, archive_path):
+    bad = office / "sms-broken.xml"
+    bad.write_bytes((FIXTURES / "android" / "sms-20240308.xml").read_bytes()[:2500])
+    os.utime(bad, (HOUR_AGO, HOUR_AGO))
+    out = tmp_path / "out"
+    assert cli("archive", office, "--out", out, "--quiet").exit_code == 1
+    settle(cli, out, office, exit_code=1)  # (the broken file fails again: it is tried every run)
+    code, found = run_status(cli)
+    reason = json.loads(Path(f"{archive_path}.run.json").read_text())["failed"][0]["reason"]
+    assert reason.startswith("truncated or malformed XML")
+    assert (code, found["failed"], found["last_run"]["exit_code"]) == (4, [{"path": str(bad), "reason": reason}], 1)
+    assert f"  {bad}: {reason}" in cli("status").stdout.splitlines()
+
+    # A run that could not start is said, and what the run before it failed on still is.
+    r = cli("archive", office, "--out", bad)
+    assert r.exit_code == 1
+    code, found = run_status(cli)
+    assert (code, found["failed"], found["not_run"]["reason"]) == (4, [{"path": str(bad), "reason": reason}],
+                                                                    f"{bad}: a file is in the way; --out must be a folder")
+    assert f"did not run: {bad}: a file is in the way; --out must be a folder" in cli("status").stdout
+
+
+def test_a_matter_with_messages_in_no_transcript_and_a_missing_transcript(cli, office, tmp_path, archive_path):
+    out = tmp_path / "out"
+    assert cli("archive", office, "--out", out, "--quiet").exit_code == 0
+    settle(cli, out, office)
+    assert run_status(cli)[0] == 0
+    # A conversation filed by a person after the run: its matter has messages in no transcript.
+    assert cli("conversation", "unignore", PRIVATE).exit_code == 0
+    assert cli("file", PRIVATE, "--matter", "M-2").exit_code == 0
+    code, found = run_status(cli)
+    assert (code, found["stale_matters"], found["unfiled"]) == (4, ["M-2"], [])
+    assert ("Matters with messages in no transcript: M-2 (the next archive run renders them, or textfile transcript REF)"
+            in cli("status").stdout.splitlines())
+    assert cli("transcript", "M-2", "--out-dir", out, "--quiet").exit_code == 0
+    assert run_status(cli)[0] == 0
+    # A transcript whose file is gone: a person moved it, or the next run renders its matter again.
+    with Archive.open(archive_path) as archive:
+        gone, created = archive.conn.execute("SELECT path, created_at FROM transcripts t JOIN matters m ON m.id = t.matter_id"
+                                             " WHERE m.reference = 'M-1' ORDER BY t.id DESC").fetchone()
+    Path(gone).unlink()
+    code, found = run_status(cli)
+    assert (code, found["stale_matters"], found["problems"]) == (4, ["M-1"], [])
+    transcript, = found["transcripts"]
+    assert transcript == {"id": transcript["id"], "path": gone, "state": "missing", "matter_id": transcript["matter_id"],
+                          "created_at": created, "matter": "M-1"}
+    assert (f"Transcript {gone} of M-1 (made {times.display(created, times.zone('America/New_York'))}) is missing: if it was moved,"
+            " textfile verify --moved NEW.pdf; else the next archive run renders its matter again") in cli("status").stdout
+
+
+def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cli, office, tmp_path, archive_path):
+    out = tmp_path / "out"
+    assert cli("archive", office, "--out", out, "--quiet").exit_code == 0
+    settle(cli, out, office)
+    with Archive.open(archive_path) as archive:
+        path, = archive.conn.execute("SELECT path FROM transcripts t JOIN matters m ON m.id = t.matter_id WHERE m.reference = 'M-1'"
+                                     " ORDER BY t.id DESC").fetchone()
+    original = Path(path).read_bytes()
+    data = bytearray(original)
+    data[len(data) // 2] ^= 1
+    Path(path).write_bytes(bytes(data))
+    code, found = run_status(cli)
+    assert (code, [t["state"] for t in found["transcripts"]], found["problems"]) == (3, ["altered"], [])
+    assert found["safe_to_delete"] == [SAM, LEE]  # (the groups are in M-1's second transcript only, the altered one)
+    assert "is altered: textfile verify says more" in cli("status").stdout
+    Path(path).write_bytes(original)
+    assert run_status(cli)[0] == 0
+
+    # A hold lifted behind textfile's back: what deletable rests on fails, so nothing is said safe.
+    assert cli("matter", "hold", "M-1").exit_code == 0
+    conn = sqlite3.connect(archive_path)
+    conn.execute("UPDATE matters SET legal_hold = 0 WHERE reference = 'M-1'")
+    conn.commit()
+    conn.close()
+    code, found = run_status(cli)
+    with Archive.open(archive_path) as archive:
+        assert found["problems"] == weekly.failing_checks(archive) != []
+    assert (code, found["safe_to_delete"], found["ignored_safe_to_delete"]) == (3, None, None)
+    text = cli("status")
+    assert text.exit_code == 3 and "Safe to delete from the phone: nothing can be said until textfile verify passes." in text.stdout
+    assert f"INTEGRITY {found['problems'][0]} (textfile verify)" in text.stdout
+    assert (cli("status", "--quiet").exit_code, cli("status", "--quiet").stdout) == (3, "")
+
+
+def test_status_changes_nothing(cli, office, tmp_path, archive_path):
+    assert cli("archive", office, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+    with Archive.open(archive_path) as archive:
+        before = snapshot(archive)
+    for args in ((), ("--json",), ("--quiet",)):
+        assert cli("status", *args).exit_code == 4
+    with Archive.open(archive_path) as archive:
+        assert snapshot(archive) == before
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*")
+            if p.is_file() and not p.name.endswith(("-wal", "-shm"))} == files
+
+
+def test_status_reads_at_80_columns(cli, office, tmp_path, monkeypatch):
+    assert cli("archive", office, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("status").stdout.splitlines()
+    tables = [line for line in lines if line[:1] in "┏┃┡│└"]
+    assert tables and max(len(line) for line in tables) <= 80
+    assert "│ 1 │ calls-20240301.xml │ android │ 7     │ 0       │" in lines  # (a file name whole; the import time left out)
+    assert "(columns left out at 80 columns: Imported; --json has everything)" in lines

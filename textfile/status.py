@@ -1,0 +1,89 @@
+"""`textfile status`: the weekly question answered on one screen — what needs a person, each item
+with the command that deals with it.
+
+"New" is what was imported since the start of the last `archive` run (that run's imports included,
+and any made by hand since), or, when no run is recorded, in the last 7 days; the status says which.
+The last run is read from its record beside the log (`weekly.record_run`, `<archive>.run.json`):
+when it started, the files that failed, a run that could not start. A run killed midway records
+nothing, so "new" then still counts from the run before it: nothing slips through unseen.
+
+What needs a person (exit 4): a conversation waiting to be filed or set aside, an assumption an
+import since then made, a file or transcript the last run failed on (or a run that did not run),
+a matter with messages in no transcript, a transcript whose file is gone. An integrity problem
+(exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
+audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
+What is safe to delete from the phone is said, counted, and needs no one.
+
+Read-only and fast: nothing is written, no audit entry is made; transcripts are checked by their
+file's sha256 only (`textfile verify FILE.pdf` checks one in depth), messages are not re-hashed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+from textfile import ignore, times, weekly
+from textfile.archive import Archive
+from textfile.integrity import transcript_states
+
+DAYS = 7  # "new" without a recorded run: imports of the last DAYS days
+
+
+@dataclass
+class Status:
+    since: str  # imports started at or after this instant are new
+    since_run: bool  # since the start of the last archive run (else: the last DAYS days)
+    last_run: dict | None
+    imports: list[dict] = field(default_factory=list)
+    unfiled: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    render_failed: list[dict] = field(default_factory=list)
+    not_run: dict | None = None
+    stale_matters: list[str] = field(default_factory=list)
+    transcripts: list[dict] = field(default_factory=list)  # missing or altered
+    safe_to_delete: list[int] | None = None  # None: the archive fails its checks, nothing is said safe
+    ignored_safe_to_delete: list[int] | None = None
+    problems: list[str] = field(default_factory=list)  # the checks deletable rests on, failing (weekly.failing_checks)
+
+    @property
+    def assumptions(self) -> int:
+        return sum(len(i["assumptions"]) for i in self.imports)
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems or any(t["state"] == "altered" for t in self.transcripts):
+            return 3
+        needs = (self.unfiled, self.assumptions, self.failed, self.render_failed, self.not_run, self.stale_matters, self.transcripts)
+        return 4 if any(needs) else 0
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"assumptions": self.assumptions, "exit_code": self.exit_code}
+
+
+def status(archive: Archive, now: float | None = None) -> Status:
+    conn = archive.conn
+    run = weekly.last_run(archive.path, archive.settings.archive_id)
+    since = run and run.get("started_at")
+    week_ago = times.from_unix_s((time.time() if now is None else now) - DAYS * 86400)
+    found = Status(since=since or times.to_iso(week_ago), since_run=bool(since), last_run=run)
+    for i in conn.execute("SELECT * FROM imports WHERE started_at >= ? ORDER BY id", (found.since,)):
+        assumptions, warnings = json.loads(i["assumptions"]), json.loads(i["warnings"])
+        found.imports.append({"import": i["id"], "path": i["path"], "file_name": i["file_name"], "format": i["format"],
+                              "started_at": i["started_at"], "added": i["added"], "already_present": i["already_present"],
+                              "updated": i["updated"], "assumptions": assumptions, "warnings": warnings,
+                              "notes": weekly.import_notes(assumptions, warnings)})
+    found.unfiled = ignore.waiting(conn, found.since)
+    if run:
+        found.failed, found.render_failed, found.not_run = run.get("failed") or [], run.get("render_failed") or [], run.get("not_run")
+    found.stale_matters = weekly.stale_matters(conn)
+    states = transcript_states(conn)
+    matters = dict(conn.execute("SELECT id, reference FROM matters"))
+    found.transcripts = [s | {"matter": matters.get(s["matter_id"])} for s in states.values() if s["state"] != "ok"]
+    found.problems = weekly.failing_checks(archive)
+    if not found.problems:
+        verdicts = weekly.verdicts(archive, states)
+        found.safe_to_delete = [v["conversation"] for v in verdicts if v["safe"] and not v["ignored"]]
+        found.ignored_safe_to_delete = [v["conversation"] for v in verdicts if v["safe"] and v["ignored"]]
+    return found
