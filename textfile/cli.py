@@ -64,6 +64,8 @@ CorrectsReading = Annotated[bool, typer.Option("--corrects-reading", help="This 
                                                " these messages: move them, keeping each earlier time as a version (without it, such an"
                                                " import is refused).")]
 
+MakeFolder = Annotated[bool, typer.Option("--mkdir", help="Make the output folder (readable by you only) if it does not exist; without it, a folder that does not exist is an error.")]
+
 
 class State:
     archive_path: Path | None = None
@@ -813,6 +815,7 @@ def transcript(
     tz: Annotated[Optional[str], typer.Option(help="Zone to show times in. Default: the archive's.")] = None,
     out_path: Annotated[Optional[str], typer.Option("--out", help="The PDF to write (never overwritten).", show_default=False)] = None,
     out_dir: Annotated[Optional[Path], typer.Option(help="Folder for YYYY-MM-DD_<client>_<matter>_transcript.pdf. Default: here.", show_default=False)] = None,
+    mkdir: MakeFolder = False,
     bates_prefix: Annotated[Optional[str], typer.Option(help="Bates prefix. Default: the archive's.")] = None,
     bates_start: Annotated[Optional[int], typer.Option(help="First Bates number. Default: the prefix's next free number.")] = None,
     no_media: Annotated[bool, typer.Option("--no-media", help="List images instead of showing them.")] = False,
@@ -822,7 +825,7 @@ def transcript(
     """Render a matter's messages as a dated PDF/A with page and Bates numbers, recorded so `textfile verify FILE.pdf` can prove it."""
     from textfile.transcript import make_transcript
 
-    options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir,
+    options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir, mkdir=mkdir,
                    bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
     with open_archive() as archive:
         made = with_progress(quiet or json_, "Rendering transcript", "messages", lambda progress: make_transcript(
@@ -842,6 +845,7 @@ def transcript(
 def archive_(
     inbox: Annotated[Path, typer.Argument(help="Folder of exports (searched recursively, any mix of formats).", show_default=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new transcripts.", show_default=False)],
+    mkdir: MakeFolder = False,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="If another run is going: wait for it, or exit at once.")] = False,
     tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in every WhatsApp export. Default: each chat's zone as last read, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
@@ -857,11 +861,12 @@ def archive_(
     Exit 0 when everything went in, 1 when a file or a transcript failed (the rest still went in), 3 when an integrity check failed.
     """
     from textfile import weekly
+    from textfile.transcript import output_folder
 
     path = resolve_path(state.archive_path)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
         try:
-            weekly.output_folder(out_dir)
+            output_folder(out_dir, mkdir, "--out")
         except TextfileError as exc:
             weekly.append_log(path, [f"archive {inbox}: not run: {exc}"])  # cron's only trace
             raise

@@ -209,16 +209,6 @@ class RunReport:
 Renderer = Callable[[Archive, str, Path], dict]
 
 
-def output_folder(out_dir: Path) -> None:
-    """The folder for new transcripts, created private if missing."""
-    try:
-        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except FileExistsError:
-        raise TextfileError(f"{out_dir}: a file is in the way; --out must be a folder") from None
-    except OSError as exc:
-        raise TextfileError(f"{out_dir}: cannot create the folder ({exc.strerror or exc})") from None
-
-
 SNAPSHOT_SERIES = "{prefix}-SNAP"  # the weekly run's own Bates series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
 
 
