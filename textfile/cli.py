@@ -550,6 +550,36 @@ def _ignore_change(change, json_: bool, quiet: bool, said: str) -> None:
         out.print(said.format(**done) + (f": {done['reason']}" if done["reason"] else "") + ".", markup=False)
 
 
+@conversation_app.command("show")
+@command
+def conversation_show(
+    conversation: ConversationNumber,
+    from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Read a conversation as its transcript would show it (senders, times, marks, attachments, reactions, earlier versions),
+    with where it is filed; through a pager when longer than the terminal."""
+    from textfile.thread import lines, thread
+
+    with open_archive() as archive:
+        tz = times.zone(archive.settings.tz)
+        shown = thread(archive.conn, conversation, tz, archive.settings.owner_name,
+                       times.parse_user_instant(from_, tz) if from_ else None,
+                       times.parse_user_instant(until, tz, end_of_day=True) if until else None)
+    if json_:
+        return emit_json(shown)
+    if quiet:
+        return
+    text = Text("\n".join(lines(shown, tz)))  # (message text is data: a Text, never read as markup)
+    if out.is_terminal and len(text.wrap(out, out.width)) > out.height:
+        with out.pager():
+            out.print(text, soft_wrap=False)
+    else:
+        out.print(text)
+
+
 @conversation_app.command("ignore")
 @command
 def conversation_ignore(conversation: ConversationNumber, reason: Reason = None, force: Force = False, json_: Json = False,
