@@ -681,7 +681,7 @@ def unfile(
 @app.command()
 @command
 def search(
-    text: Annotated[str, typer.Argument(help="Words to find (a trailing * matches a prefix).")],
+    text: Annotated[str, typer.Argument(help='Words to find (a trailing * matches a prefix; words in double quotes, \'"the contract"\', a phrase).')],
     client: Annotated[Optional[str], typer.Option(help="Only this client's conversations.")] = None,
     matter: Annotated[Optional[str], typer.Option(help="Only what is filed to this matter.")] = None,
     from_: Annotated[Optional[str], typer.Option("--from", help="From this date or time on.")] = None,
@@ -711,13 +711,30 @@ def search(
         # (as a transcript names the sender: name and number, or what it says when the export names nobody)
         sender = (f"{r['sender']} {r['handle']}" if r["sender"] != r["handle"] else r["handle"]) if r["handle"] else (
             "sender not named in the export" if r["direction"] == "in" else "(no sender)")
-        text = r["snippet"] or r["body"]
+        text = _found(r["snippet_parts"], r["body"])
         if r["versions"]:  # the hit is (also) in an earlier text: that one beside the current one
-            text = "\n".join([f"now: {text}"] + [f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])},"
-                                                  f" kept by import {v['import']}: {v['snippet']}" for v in r["versions"]])
+            text = Text("\n").join([Text("now: ") + text] + [
+                Text(f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])}, kept by import {v['import']}: ")
+                + _found(v["snippet_parts"], v["body"]) for v in r["versions"]])
         add_row(rows, times.display(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_name']}".strip(), sender, text)
     out.print(rows)
     out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
+
+
+def _found(pieces: list | None, body: str) -> Text:
+    """A hit's text as the transcript prints it (`render.plain`), each match highlighted on a terminal,
+    in [brackets] when piped (where a style would be lost); the whole text where nothing matched in it."""
+    from textfile.search import bracketed
+    from textfile.transcript.render import plain
+
+    if pieces is None:
+        return Text(plain(body))
+    if not out.is_terminal:
+        return Text(plain(bracketed(pieces)))
+    found = Text()
+    for piece, matched in pieces:
+        found.append(plain(piece), style="bold reverse" if matched else None)
+    return found
 
 
 @app.command()
