@@ -216,6 +216,36 @@ def test_an_output_folder_that_does_not_exist_is_an_error_unless_mkdir(cli, offi
     assert cli("archive", office, "--out", missing, "--mkdir", "--quiet").exit_code == 0
     assert oct(missing.stat().st_mode & 0o777) == "0o700" and list(missing.glob("*.pdf"))
 
+def test_a_file_imported_by_hand_as_a_copy_and_as_itself_or_as_dot_is_not_another_name(cli, office, tmp_path, archive_path, monkeypatch):
+    """Issue 15: the run named the first import of the same bytes, so a file imported by hand as a copy
+    ("sms copy.xml") and then as itself was "already archived under another name, sms copy.xml"; and a
+    backup imported from inside it (`import .`) was recorded with no file name, which is another
+    name than its folder's. Each is said to be imported, as itself."""
+    import imessage_build
+
+    copy = drop(tmp_path, "sms copy.xml", FIXTURES / "android" / "sms-20240308.xml")
+    own = drop(office, "sms-20240308.xml")
+    backup = imessage_build.build_backup(office / "00008030-001A2B3C4D5E6F70")
+    for path in [backup, *backup.rglob("*")]:
+        os.utime(path, (HOUR_AGO, HOUR_AGO))
+    assert cli("import", copy, "--quiet").exit_code == 0
+    monkeypatch.chdir(office)
+    assert cli("import", own.name, "--quiet").exit_code == 0
+    monkeypatch.chdir(backup)
+    assert cli("import", ".", "--quiet").exit_code == 0
+    with Archive.open(archive_path) as archive:
+        imports = [tuple(r) for r in archive.conn.execute("SELECT id, path, file_name, started_at FROM imports ORDER BY id")]
+    assert [i[:3] for i in imports] == [(1, str(copy), "sms copy.xml"), (2, "sms-20240308.xml", "sms-20240308.xml"),
+                                        (3, ".", "00008030-001A2B3C4D5E6F70")]
+    tz = times.zone("America/New_York")
+    r = cli("archive", office, "--out", tmp_path / "out", "--mkdir")
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.stdout.splitlines() if line.startswith("  already")] == [
+        f"  already imported on {times.display(imports[2][3], tz)} (import 3): {backup}",
+        f"  already imported on {times.display(imports[1][3], tz)} (import 2): {own}",
+    ]
+    assert "another name" not in r.stdout
+
 def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archive_path, tmp_path):
     """A chat corrected to Europe/London is read there every week with no --tz, and says so in the run's log;
     a new chat from the owner's own phone is read in the archive's zone (walk report, defect 7)."""

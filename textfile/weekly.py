@@ -276,7 +276,9 @@ def archive_inbox(
             with archive.transaction():
                 digest = source_digest(path)
                 sha = digest[1]
-                prior = conn.execute("SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
+                # (an import of these bytes under this file's name first: a file imported as a copy and as itself is not "another name")
+                prior = conn.execute("SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY file_name = ? DESC, id LIMIT 1",
+                                     (sha, path.name)).fetchone()
                 if prior is not None:
                     import_id = prior["id"]
                     report.same_bytes.append({"path": str(path), "import": import_id, "imported_at": prior["started_at"],
