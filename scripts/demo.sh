@@ -44,6 +44,9 @@ if registered whatsapp && [ -d fixtures/whatsapp/demo ]; then
 fi
 step conversations
 step conversations --unfiled
+# Read one waiting thread before deciding where it belongs (as its transcript would show it).
+waiting=$(textfile conversations --unfiled --json | python -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+step conversation show "$waiting"
 step matter list
 step search lease
 # A transcript of every matter that has messages: dated PDF/A files, Bates-numbered, recorded in the archive.
