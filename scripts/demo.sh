@@ -10,7 +10,9 @@ export TEXTFILE_ARCHIVE="$PWD/demo/archive.db"
 export TEXTFILE_KEY="$PWD/demo/key"  # the key that seals the demo's audit log (yours is ~/.config/textfile/key)
 export COLUMNS="${COLUMNS:-140}"
 
-step() { printf '\n\033[1m$ textfile %s\033[0m\n' "$*"; textfile "$@"; }
+# Commands in bold on a terminal; piped or in a log (make demo > demo.log), plain text, no escape codes.
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ textfile %s%s\n' "$bold" "$*" "$plain"; textfile "$@"; }
 registered() { python -c "import sys; from textfile.importers import REGISTRY; sys.exit('$1' not in REGISTRY)"; }
 
 step init --owner "Alex Owner" --phone "+1 202 555 0100" --email alex@example.com \
@@ -42,11 +44,14 @@ if registered whatsapp && [ -d fixtures/whatsapp/demo ]; then
 fi
 step conversations
 step conversations --unfiled
+# Read one waiting thread before deciding where it belongs (as its transcript would show it).
+waiting=$(textfile conversations --unfiled --json | python -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+step conversation show "$waiting"
 step matter list
 step search lease
 # A transcript of every matter that has messages: dated PDF/A files, Bates-numbered, recorded in the archive.
 for ref in $(textfile matter list --json | python -c 'import json, sys; print(" ".join(m["reference"] for m in json.load(sys.stdin) if m["messages"]))'); do
-  step transcript "$ref" --out-dir demo/transcripts
+  step transcript "$ref" --out-dir demo/transcripts --mkdir
 done
 if compgen -G "demo/transcripts/*.pdf" >/dev/null; then
   step verify demo/transcripts/*.pdf
@@ -81,7 +86,6 @@ conn.execute("UPDATE messages SET body = ?, content_hash = ? WHERE id = ?", (row
 conn.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
 conn.commit()
 PY
-printf '
-\033[1m$ textfile --archive demo/tampered.db verify\033[0m   (a copy, edited behind textfile'"'"'s back)\n'
+printf '\n%s$ textfile --archive demo/tampered.db verify%s   (a copy, edited behind textfile'"'"'s back)\n' "$bold" "$plain"
 textfile --archive demo/tampered.db verify || printf '(exit %s: the edit and the missing entry are caught)\n' "$?"
-printf '\nThe demo archive is %s (try: TEXTFILE_ARCHIVE=%s .venv/bin/textfile --help)\n' "$TEXTFILE_ARCHIVE" "$TEXTFILE_ARCHIVE"
+printf '\nThe demo archive is %s. To try textfile on it from a shell in %s:\n  export PATH="$PWD/.venv/bin:$PATH" TEXTFILE_ARCHIVE="$PWD/demo/archive.db"\n  textfile conversations\n' "$TEXTFILE_ARCHIVE" "$PWD"

@@ -127,6 +127,26 @@ def test_import_with_no_importer_for_the_file(cli, tmp_path, archive):
     assert snapshot(archive) == before
 
 
+
+def test_import_one_file_of_an_iphone_backup_names_the_backups_folder(cli, tmp_path, archive, monkeypatch):
+    """`import Manifest.db` (or Info.plist, or a file of the backup's 00…ff folders): the backup is
+    read whole, from its folder, which the error names; with --format imessage too (issue 15)."""
+    import imessage_build
+
+    backup = imessage_build.build_backup(tmp_path / "00008030-001A2B3C4D5E6F70")
+    before = snapshot(archive)
+    said = f"this is one file of an iPhone backup: import the backup's folder ({backup})"
+    hashed = next(f for f in backup.glob("[0-9a-f][0-9a-f]/*") if f.parent.name != "3d")
+    for given in (backup / "Manifest.db", backup / "Info.plist", hashed):
+        r = cli("import", given)
+        assert (r.exit_code, r.stderr) == (1, f"Error: {given}: {said}\n")
+    r = cli("import", "--format", "imessage", backup / "Manifest.db")
+    assert (r.exit_code, r.stderr) == (1, f"Error: {backup / 'Manifest.db'}: {said}\n")
+    monkeypatch.chdir(backup)  # a relative path: the folder is named in full
+    r = cli("import", "Manifest.db")
+    assert (r.exit_code, r.stderr) == (1, f"Error: Manifest.db: {said}\n")
+    assert snapshot(archive) == before
+
 @pytest.fixture
 def test_importer(monkeypatch):
     """A test-only importer (never part of the product): it reads lines `n body`, and fails on `BOOM`."""

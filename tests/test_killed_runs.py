@@ -65,7 +65,7 @@ def all_gone(session: int) -> None:
 
 
 def arguments(command: str, office: Path, out: Path) -> list:
-    return ["transcript", "M-1", "--out-dir", out] if command == "transcript" else ["archive", office, "--out", out, "--wait"]
+    return ["transcript", "M-1", "--mkdir", "--out-dir", out] if command == "transcript" else ["archive", "--mkdir", office, "--out", out, "--wait"]
 
 
 def begin(command: str, cli, office: Path, tmp_path: Path, archive_path: Path, temp_root: Path):
@@ -145,7 +145,7 @@ def test_a_run_removes_only_what_runs_that_are_gone_left(cli, tmp_path, archive_
                 (path / "part-00000-0.pdf").write_bytes(b"%PDF")
             else:
                 path.write_bytes(b"%PDF")
-        r = textfile(archive_path, "transcript", "M-1", "--out-dir", out, "--json", cwd=tmp_path, env={"TMPDIR": str(temp_root)})
+        r = textfile(archive_path, "transcript", "M-1", "--mkdir", "--out-dir", out, "--json", cwd=tmp_path, env={"TMPDIR": str(temp_root)})
         assert (r.returncode, r.stderr) == (0, "")
         made = json.loads(r.stdout)["path"]
         assert sorted(p for p in [*runs.iterdir(), *out.iterdir()]) == sorted(kept + [Path(made)])

@@ -56,10 +56,11 @@ def test_text_a_later_export_shows_deleted_or_edited_is_still_found(cli, tmp_pat
         "id": hit["id"], "conversation": 1, "conversation_title": "Sam Client", "conversation_name": "Sam Client",
         "conversation_participants": ["Sam Client"], "sent_at": "2024-03-13T13:07:00.000Z",
         "time_precision": "minute", "direction": "in", "sender": "Sam Client", "handle": "Sam Client",
-        "body": "This message was deleted", "snippet": None,
+        "body": "This message was deleted", "snippet": None, "snippet_parts": None,
         "versions": [{"version": 1, "origin": "export", "import": 2, "import_file": "WhatsApp Chat with Sam Client.txt",
                       "at": None, "sent_at": None, "source_zone": None, "body": "My sister says the second page is missing.",
-                      "snippet": "My [sister] [says] the second page is missing."}],
+                      "snippet": "My [sister] [says] the second page is missing.",
+                      "snippet_parts": [["My ", False], ["sister", True], [" ", False], ["says", True], [" the second page is missing.", False]]}],
     }
     # Only the current text matches: no version is named.
     [hit] = json.loads(cli("search", "deleted", "--json").stdout)
@@ -77,7 +78,8 @@ def test_an_imessage_edits_first_text_is_found_beside_the_edited_one(cli, archiv
     [hit] = json.loads(cli("search", "works better", "--json").stdout)
     assert (hit["body"], hit["snippet"], hit["versions"]) == ("Actually, 3:30 works better.", "Actually, 3:30 [works] [better].", [
         {"version": 1, "origin": "edit_history", "import": 1, "import_file": "chat.db", "at": "2024-03-01T17:10:00.000Z", "sent_at": None,
-         "source_zone": None, "body": "Actually, 3 works better.", "snippet": "Actually, 3 [works] [better]."}])
+         "source_zone": None, "body": "Actually, 3 works better.", "snippet": "Actually, 3 [works] [better].",
+         "snippet_parts": [["Actually, 3 ", False], ["works", True], [" ", False], ["better", True], [".", False]]}])
     # Text with no word in it (not in the index) is looked for in earlier versions too.
     ingest_records(archive, [msg(1, "agreed", versions=(Version("agreed 👍"),))])
     [hit] = json.loads(cli("search", "👍", "--json").stdout)
@@ -130,7 +132,7 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
         "conversation_name": "Case 2024-17", "conversation_participants": ["Sam Client +12025550123", "jamie@example.com"],
         "sent_at": "2024-03-02T09:03:00.000Z",
         "time_precision": "millisecond", "direction": "in", "sender": "Sam Client", "handle": "+12025550123", "body": "Noted.",
-        "snippet": "[Noted].", "versions": []}
+        "snippet": "[Noted].", "snippet_parts": [["Noted", True], [".", False]], "versions": []}
     [hit] = json.loads(cli("search", "owner wrote", "--json").stdout)
     assert (hit["sender"], hit["handle"], hit["conversation_name"]) == ("Alex Owner", "+12025550100", "+12025550177")
 
@@ -176,3 +178,39 @@ def test_a_titled_group_is_one_line_of_a_table_named_by_its_title(cli, monkeypat
     [c] = json.loads(cli("conversations", "--json").stdout)
     assert (c["title"], [(p["name"], p["handle"]) for p in c["participants"]]) == (
         "Lease Committee", [("+1 202 555\u20110147", "+12025550147"), ("Dr: Smith", "Dr: Smith"), ("~ Maija", "~ Maija")])
+
+
+# -- highlighting (issue 15, "The terminal") -------------------------------------------------------
+
+CONTRACT = "[draft] I read the contract. The deal: the contract is void, contract!"
+
+
+def cells(stdout: str) -> list[str]:
+    return [line.split("│")[4].strip() for line in stdout.splitlines()[3:-2]]
+
+
+def test_piped_a_match_is_in_brackets_and_a_phrase_is_one_match(cli, archive):
+    ingest_records(archive, [msg(1, CONTRACT), msg(2, "the deal is off, said the contractor")])
+    assert cells(cli("search", '"the contract"').stdout) == ["[draft] I read [the contract]. The deal: [the contract] is void, contract!"]
+    assert cells(cli("search", "the contract").stdout) == ["[draft] I read [the] [contract]. [The] deal: [the] [contract] is void, [contract]!"]
+    [hit] = json.loads(cli("search", '"the contract"', "--json").stdout)
+    assert (hit["snippet"], hit["snippet_parts"]) == ("[draft] I read [the contract]. The deal: [the contract] is void, contract!", [
+        ["[draft] I read ", False], ["the contract", True], [". The deal: ", False], ["the contract", True], [" is void, contract!", False]])
+    assert len(json.loads(cli("search", '"deal is" contractor', "--json").stdout)) == 1  # (a phrase and a word: both)
+
+
+def test_on_a_terminal_a_match_is_highlighted_with_no_brackets(cli, archive, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from textfile import cli as cli_module
+
+    ingest_records(archive, [msg(1, CONTRACT + " \x1b[2J")])
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_module, "out", Console(file=screen, force_terminal=True, color_system="standard", width=200, highlight=False, soft_wrap=True))
+    assert cli("search", '"the contract"').exit_code == 0
+    shown = screen.getvalue()
+    on, off = "\x1b[1;7m", "\x1b[0m"
+    assert f"[draft] I read {on}the contract{off}. The deal: {on}the contract{off} is void, contract! ␛[2J" in shown
+    assert "[the contract]" not in shown and "\x1b[2J" not in shown  # (the message's own escape code is shown, never sent)

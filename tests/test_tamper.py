@@ -188,7 +188,7 @@ def test_a_transcript_and_the_weekly_log_catch_entries_cut_from_the_end(own_conf
     os.utime(inbox / SMS_WEEK1.name, (time.time() - 3600,) * 2)  # (a file still being written waits for the next run)
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
     assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
-    r = cli("archive", inbox, "--out", out, "--json")
+    r = cli("archive", "--mkdir", inbox, "--out", out, "--json")
     assert r.exit_code == 0, r.output
     run = json.loads(r.stdout)
     [pdf] = [Path(x["path"]) for x in run["rendered"]]
@@ -297,7 +297,7 @@ def test_without_the_key_a_transcript_is_refused_before_it_is_rendered(own_confi
     from textfile.transcript import content
 
     monkeypatch.setattr(content, "plan", lambda *a, **k: pytest.fail("the matter was read before the key was looked for"))
-    r = cli("transcript", "2026-001", "--out-dir", tmp_path / "out")
+    r = cli("transcript", "2026-001", "--mkdir", "--out-dir", tmp_path / "out")
     assert r.exit_code == 1 and r.stderr.startswith(f"Error: {own_config / 'key'}: no key is there") and not (tmp_path / "out").exists()
 
 
@@ -330,7 +330,7 @@ def test_the_weekly_run_adds_up_every_imports_digest(cli, archive_path, imported
     target = conn.execute("SELECT id FROM messages WHERE rowid = (SELECT min(rowid) FROM messages)").fetchone()[0]
     recompute(conn, target)
     (tmp_path / "inbox").mkdir()
-    r = cli("archive", tmp_path / "inbox", "--out", tmp_path / "out", "--json")
+    r = cli("archive", "--mkdir", tmp_path / "inbox", "--out", tmp_path / "out", "--json")
     assert r.exit_code == 3 and any("no longer add up" in p for p in json.loads(r.stdout)["problems"])
 
 
@@ -363,7 +363,7 @@ def _weekly(cli, tmp_path, export):
     inbox.mkdir(exist_ok=True)
     (inbox / export.name).write_bytes(export.read_bytes())
     os.utime(inbox / export.name, (time.time() - 3600,) * 2)
-    return cli("archive", inbox, "--out", tmp_path / "out", "--json")
+    return cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--json")
 
 
 def test_a_restored_backup_is_accepted_with_the_weekly_logs_heads_and_then_the_weekly_run_goes_on(cli, archive_path, tmp_path):

@@ -111,7 +111,7 @@ def made(tmp_path_factory):
     """(archive path, transcript result, pdf path, page texts) for matter 2026-014 until 2024-03-01 18:00 New York."""
     folder = tmp_path_factory.mktemp("transcript")
     build_archive(folder / "archive.db").close()
-    r = run(folder / "archive.db", "transcript", "2026-014", "--until", "2024-03-01T18:00", "--out-dir", folder / "out", "--json")
+    r = run(folder / "archive.db", "transcript", "2026-014", "--until", "2024-03-01T18:00", "--mkdir", "--out-dir", folder / "out", "--json")
     assert r.exit_code == 0, r.output
     result = json.loads(r.stdout)
     pdf = Path(result["path"])

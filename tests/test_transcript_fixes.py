@@ -183,11 +183,11 @@ def test_make_transcript_closes_every_connection_it_opened(archive_path, tmp_pat
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder where no file can be made)")
 @pytest.mark.parametrize("option, where, error", [
     ("--out", "/proc/a.pdf", "Error: cannot write /proc/a.pdf: No such file or directory\n"),
-    ("--out-dir", "/proc/x", "Error: cannot create the folder /proc/x: No such file or directory\n"),
+    ("--out-dir", "/proc/x", "Error: /proc/x: cannot create the folder (No such file or directory)\n"),
 ])
 def test_a_place_that_cannot_be_written_is_one_line_and_records_nothing(archive_path, option, where, error):
     before = state(archive_path)
-    r = run(archive_path, "transcript", "2026-014", option, where)
+    r = run(archive_path, "transcript", "2026-014", option, where, *(["--mkdir"] if option == "--out-dir" else []))
     assert (r.exit_code, r.stderr) == (1, error)
     assert state(archive_path) == before
 
@@ -205,6 +205,21 @@ def test_out_in_a_missing_or_non_folder_says_what_is_wrong(archive_path, tmp_pat
     assert state(archive_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "afile", "archive.db"] and not any((tmp_path / "adir").iterdir())
 
+
+def test_out_dir_that_does_not_exist_is_an_error_unless_mkdir(archive_path, tmp_path):
+    """A mistyped --out-dir made a new folder and the PDF went there unseen (issue 15): it is an
+    error naming the folder, and nothing is recorded; --mkdir makes it, readable by its owner only."""
+    before = state(archive_path)
+    missing = tmp_path / "transcripts" / "2026"
+    r = run(archive_path, "transcript", "2026-014", "--out-dir", missing)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {missing}: no such folder (make it, or give --mkdir to have textfile make it)\n")
+    assert state(archive_path) == before and not (tmp_path / "transcripts").exists()
+    (tmp_path / "afile").write_text("x")
+    r = run(archive_path, "transcript", "2026-014", "--out-dir", tmp_path / "afile", "--mkdir")
+    assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path / 'afile'}: a file is in the way; --out-dir must be a folder\n")
+    made = json.loads(run(archive_path, "transcript", "2026-014", "--out-dir", missing, "--mkdir", "--json").stdout)
+    assert Path(made["path"]).parent == missing and Path(made["path"]).is_file()
+    assert [oct(p.stat().st_mode & 0o777) for p in (tmp_path / "transcripts", missing)] == ["0o700", "0o700"]
 
 def test_out_ending_in_a_separator_names_a_folder_and_is_refused(archive_path, tmp_path):
     from textfile.transcript import make_transcript

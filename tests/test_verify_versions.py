@@ -32,7 +32,7 @@ def transcript(cli, tmp_path: Path, client: str = "Sam Client", phone: str = "+1
     assert cli("client", "add", client, "--phone", phone).exit_code == 0
     assert cli("matter", "open", "2026-030", "--client", client, "--title", "Lease").exit_code == 0
     cli("file", conversation, "--matter", "2026-030")  # (a conversation with the client's number is filed when the matter opens)
-    made = cli("transcript", "2026-030", "--out-dir", tmp_path / "out", "--json")
+    made = cli("transcript", "2026-030", "--mkdir", "--out-dir", tmp_path / "out", "--json")
     assert made.exit_code == 0, made.output
     return Path(json.loads(made.stdout)["path"])
 

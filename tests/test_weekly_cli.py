@@ -49,7 +49,7 @@ def transcripts(archive_path):
 
 def test_two_runs_then_next_weeks_export(cli, office, tmp_path, archive_path):
     out = tmp_path / "out"
-    first = cli("archive", office, "--out", out, "--json")
+    first = cli("archive", "--mkdir", office, "--out", out, "--json")
     assert first.exit_code == 0, first.output
     report = json.loads(first.stdout)
     assert len(report["imported"]) == 2 and report["failed"] == []
@@ -57,15 +57,15 @@ def test_two_runs_then_next_weeks_export(cli, office, tmp_path, archive_path):
     for r in report["rendered"]:
         assert Path(r["path"]).parent == out and oct(os.stat(r["path"]).st_mode & 0o777) == "0o600"
     # The second run over the same inbox adds nothing and renders nothing.
-    second = cli("archive", office, "--out", out, "--json")
+    second = cli("archive", "--mkdir", office, "--out", out, "--json")
     assert json.loads(second.stdout) | {} == {**json.loads(second.stdout), "imported": [], "rendered": [], "already_archived": 2}
     assert len(transcripts(archive_path)) == 2
     # Next week's backup repeats everything and adds two messages with Sam: only M-1 is rendered again.
     drop(office, "sms-20240308.xml")
-    third = json.loads(cli("archive", office, "--out", out, "--json").stdout)
+    third = json.loads(cli("archive", "--mkdir", office, "--out", out, "--json").stdout)
     assert [r["added"] for r in third["imported"]] == [2]
     assert [r["matter"] for r in third["rendered"]] == ["M-1"]
-    assert cli("archive", office, "--out", out, "--quiet").stdout == ""
+    assert cli("archive", "--mkdir", office, "--out", out, "--quiet").stdout == ""
     log = Path(f"{archive_path}.log").read_text()
     runs = [line for line in log.splitlines() if line.split(" ", 1)[1].startswith("archive ")]
     assert len(runs) == 4 and "rendered M-1" in log
@@ -75,7 +75,7 @@ def test_a_corrupt_file_among_good_ones(cli, office, tmp_path, archive_path):
     bad = office / "sms-broken.xml"
     bad.write_bytes((FIXTURES / "android" / "sms-20240308.xml").read_bytes()[:2500])
     os.utime(bad, (HOUR_AGO, HOUR_AGO))
-    r = cli("archive", office, "--out", tmp_path / "out")
+    r = cli("archive", "--mkdir", office, "--out", tmp_path / "out")
     assert r.exit_code == 1
     assert r.stderr.startswith(f"Error: {bad}: truncated or malformed XML")
     assert "2 imported" in r.stdout and "1 failed" in r.stdout
@@ -86,7 +86,7 @@ def test_a_second_run_while_one_is_going(cli, office, archive_path, tmp_path):
     from textfile import weekly
 
     with weekly.run_lock(archive_path, wait=False):
-        r = cli("archive", office, "--out", tmp_path / "out")
+        r = cli("archive", "--mkdir", office, "--out", tmp_path / "out")
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: another `textfile archive` run is in progress")
 
@@ -120,18 +120,18 @@ def test_concurrent_runs_and_runs_killed_midway_end_like_one_clean_run(cli, offi
     for suffix in ("-wal", "-shm"):
         if Path(f"{archive_path}{suffix}").exists():
             shutil.copy(f"{archive_path}{suffix}", f"{reference_path}{suffix}")
-    done = run_cli(reference_path, "archive", office, "--out", tmp_path / "ref-out", "--quiet")
+    done = run_cli(reference_path, "archive", "--mkdir", office, "--out", tmp_path / "ref-out", "--quiet")
     assert done.wait(120) == 0, done.stderr.read()
     expected = state(reference_path)
 
     # Killed with SIGKILL at several points (start-up, importing, rendering), then run again.
     for delay in (0.3, 1.0, 1.8, 2.6):
-        proc = run_cli(archive_path, "archive", office, "--out", tmp_path / "out", "--quiet")
+        proc = run_cli(archive_path, "archive", "--mkdir", office, "--out", tmp_path / "out", "--quiet")
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     # Two runs at once: the second waits for the first, then finds nothing left to do.
-    runs = [run_cli(archive_path, "archive", office, "--out", tmp_path / "out", "--wait", "--json") for _ in range(2)]
+    runs = [run_cli(archive_path, "archive", "--mkdir", office, "--out", tmp_path / "out", "--wait", "--json") for _ in range(2)]
     outcomes = [(p.wait(180), p.stdout.read(), p.stderr.read()) for p in runs]
     assert [code for code, _, _ in outcomes] == [0, 0], outcomes
     assert "database is locked" not in "".join(err for _, _, err in outcomes)
@@ -155,7 +155,7 @@ def test_deletable_follows_the_transcripts(cli, office, tmp_path, archive_path):
     unfiled = next(v for v in verdicts().values() if v["unfiled"])
     assert unfiled["verdict"].startswith("not safe:") and "textfile file" in unfiled["verdict"]
 
-    rendered = json.loads(cli("archive", office, "--out", tmp_path / "out", "--json").stdout)["rendered"]
+    rendered = json.loads(cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--json").stdout)["rendered"]
     sam = verdicts()[sam["conversation"]]
     assert sam["safe"] and sam["safe_until"] == sam["last_archived"]
     assert sam["verdict"].startswith("safe to delete from the phone up to ")
@@ -172,7 +172,7 @@ def test_deletable_follows_the_transcripts(cli, office, tmp_path, archive_path):
     Path(m1).unlink()
     assert f"transcript {m1} is missing" in verdicts()[sam["conversation"]]["verdict"]
     # The next run renders the matter again, and the conversation is safe again.
-    again = json.loads(cli("archive", office, "--out", tmp_path / "out", "--json").stdout)
+    again = json.loads(cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--json").stdout)
     assert [r["matter"] for r in again["rendered"]] == ["M-1"]
     assert verdicts()[sam["conversation"]]["safe"]
 
@@ -182,7 +182,7 @@ def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
         verdicts = json.loads(cli("deletable", "--json").stdout)
         return next(v for v in verdicts if v["participants"] == ["Sam Client"])
 
-    cli("archive", office, "--out", tmp_path / "out", "--quiet")
+    cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--quiet")
     assert sam()["safe"] and sam()["legal_hold"] == []
     assert cli("matter", "hold", "M-1").exit_code == 0
     held = sam()
@@ -196,13 +196,55 @@ def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
 
 def test_an_output_folder_that_cannot_be_made_is_a_one_line_error_and_logged(cli, office, archive_path):
     in_the_way = office / "sms-20240301.xml"
-    r = cli("archive", office, "--out", in_the_way)
+    r = cli("archive", "--mkdir", office, "--out", in_the_way)
     assert (r.exit_code, r.stderr) == (1, f"Error: {in_the_way}: a file is in the way; --out must be a folder\n")
-    r = cli("archive", office, "--out", "/proc/textfile-out")
+    r = cli("archive", "--mkdir", office, "--out", "/proc/textfile-out")
     assert r.exit_code == 1 and r.stderr.startswith("Error: /proc/textfile-out: cannot create the folder (")
     log = archive_path.with_name(archive_path.name + ".log").read_text()
     assert f"archive {office}: not run: {in_the_way}: a file is in the way" in log
 
+
+def test_an_output_folder_that_does_not_exist_is_an_error_unless_mkdir(cli, office, archive_path, tmp_path):
+    """`archive --out` to a folder that does not exist (a typo in a cron line) is an error naming it, in
+    the log too, and nothing is imported; --mkdir makes it, readable by its owner only (issue 15)."""
+    missing = tmp_path / "transcripts"
+    r = cli("archive", office, "--out", missing)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {missing}: no such folder (make it, or give --mkdir to have textfile make it)\n")
+    assert not missing.exists() and json.loads(cli("conversations", "--json").stdout) == []
+    log = archive_path.with_name(archive_path.name + ".log").read_text()
+    assert f"archive {office}: not run: {missing}: no such folder" in log
+    assert cli("archive", office, "--out", missing, "--mkdir", "--quiet").exit_code == 0
+    assert oct(missing.stat().st_mode & 0o777) == "0o700" and list(missing.glob("*.pdf"))
+
+def test_a_file_imported_by_hand_as_a_copy_and_as_itself_or_as_dot_is_not_another_name(cli, office, tmp_path, archive_path, monkeypatch):
+    """Issue 15: the run named the first import of the same bytes, so a file imported by hand as a copy
+    ("sms copy.xml") and then as itself was "already archived under another name, sms copy.xml"; and a
+    backup imported from inside it (`import .`) was recorded with no file name, which is another
+    name than its folder's. Each is said to be imported, as itself."""
+    import imessage_build
+
+    copy = drop(tmp_path, "sms copy.xml", FIXTURES / "android" / "sms-20240308.xml")
+    own = drop(office, "sms-20240308.xml")
+    backup = imessage_build.build_backup(office / "00008030-001A2B3C4D5E6F70")
+    for path in [backup, *backup.rglob("*")]:
+        os.utime(path, (HOUR_AGO, HOUR_AGO))
+    assert cli("import", copy, "--quiet").exit_code == 0
+    monkeypatch.chdir(office)
+    assert cli("import", own.name, "--quiet").exit_code == 0
+    monkeypatch.chdir(backup)
+    assert cli("import", ".", "--quiet").exit_code == 0
+    with Archive.open(archive_path) as archive:
+        imports = [tuple(r) for r in archive.conn.execute("SELECT id, path, file_name, started_at FROM imports ORDER BY id")]
+    assert [i[:3] for i in imports] == [(1, str(copy), "sms copy.xml"), (2, "sms-20240308.xml", "sms-20240308.xml"),
+                                        (3, ".", "00008030-001A2B3C4D5E6F70")]
+    tz = times.zone("America/New_York")
+    r = cli("archive", office, "--out", tmp_path / "out", "--mkdir")
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.stdout.splitlines() if line.startswith("  already")] == [
+        f"  already imported on {times.display(imports[2][3], tz)} (import 3): {backup}",
+        f"  already imported on {times.display(imports[1][3], tz)} (import 2): {own}",
+    ]
+    assert "another name" not in r.stdout
 
 def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archive_path, tmp_path):
     """A chat corrected to Europe/London is read there every week with no --tz, and says so in the run's log;
@@ -225,7 +267,7 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
     week3 = chat(inbox, group, lines)
     mine = chat(inbox, "WhatsApp Chat with Maria Lopez.txt", ["15/05/2024, 16:00 - Maria Lopez: New chat from my other phone",
                                                                "15/05/2024, 16:02 - Alex Owner: Got it"])
-    run = cli("archive", inbox, "--out", tmp_path / "out", "--quiet")
+    run = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--quiet")
     assert (run.exit_code, run.output) == (0, "")
     with Archive.open(archive_path) as archive:
         rows = [tuple(r) for r in archive.conn.execute(
@@ -266,7 +308,7 @@ def test_a_file_imported_by_hand_is_said_to_be_imported_not_renamed(cli, office,
     drop(office, "sms-renamed.xml", FIXTURES / "android" / "sms-20240308.xml")  # the same bytes under another name
     with Archive.open(archive_path) as archive:
         when = {i: times.display(at, times.zone(archive.settings.tz)) for i, at in archive.conn.execute("SELECT id, started_at FROM imports")}
-    r = cli("archive", office, "--out", tmp_path / "out")
+    r = cli("archive", "--mkdir", office, "--out", tmp_path / "out")
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[:4] == [
         f"archive {office}: 0 imported, 0 already archived, 3 identical to an earlier import, 0 still being written, 0 failed,"
@@ -278,7 +320,7 @@ def test_a_file_imported_by_hand_is_said_to_be_imported_not_renamed(cli, office,
     # Touched since: read again, and found to be the same bytes again.
     for path in office.iterdir():
         os.utime(path, (HOUR_AGO - 60, HOUR_AGO - 60))
-    report = json.loads(cli("archive", office, "--out", tmp_path / "out", "--json").stdout)
+    report = json.loads(cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--json").stdout)
     assert report["same_bytes"] == [
         {"path": str(office / "calls-20240301.xml"), "import": 2, "imported_at": report["same_bytes"][0]["imported_at"],
          "file_name": "calls-20240301.xml", "imported_from": str(FIXTURES / "android" / "calls-20240301.xml")},
@@ -315,7 +357,7 @@ def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the
         assert run("import", backup(tmp_path / how / "week1.xml", *sent)).exit_code == 0
         week2 = backup(inbox / "week2.xml", *(line.replace('status="-1"', 'status="64"') for line in sent))
         os.utime(week2, (HOUR_AGO, HOUR_AGO))
-        r = run("import", week2) if how == "import" else run("archive", inbox, "--out", tmp_path / how / "out")
+        r = run("import", week2) if how == "import" else run("archive", "--mkdir", inbox, "--out", tmp_path / how / "out")
         assert r.exit_code == 0, r.output
         with Archive.open(path) as archive:
             assumptions, warnings = (json.loads(said) for said in archive.conn.execute(
@@ -331,9 +373,9 @@ def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the
 def test_the_weekly_runs_snapshots_spend_no_number_of_the_production_series(cli, office, tmp_path, archive_path):
     """Issue 15: snapshots are numbered TF-SNAP-…; a production of the matter afterwards starts at TF-000001."""
     out = tmp_path / "out"
-    run = json.loads(cli("archive", office, "--out", out, "--json").stdout)
+    run = json.loads(cli("archive", "--mkdir", office, "--out", out, "--json").stdout)
     assert [(r["matter"], r["bates_first"]) for r in run["rendered"]] == [("M-1", "TF-SNAP-000001"), ("M-2", "TF-SNAP-000003")]
-    made = json.loads(cli("transcript", "M-1", "--out-dir", tmp_path / "production", "--json").stdout)
+    made = json.loads(cli("transcript", "M-1", "--mkdir", "--out-dir", tmp_path / "production", "--json").stdout)
     assert made["bates_first"] == "TF-000001"
     assert cli("verify").exit_code == 0
 
@@ -346,7 +388,7 @@ def test_the_weekly_run_takes_a_date_order_like_import(cli, tmp_path, archive_pa
     chat = inbox / "WhatsApp Chat with Sam Client.txt"
     chat.write_text("01/02/24, 09:00 - Sam Client: Can we meet?\n03/02/24, 10:00 - Alex Owner: Yes\n", encoding="utf-8")
     os.utime(chat, (HOUR_AGO, HOUR_AGO))
-    r = cli("archive", inbox, "--out", tmp_path / "out", "--date-order", "dmy", "--json")
+    r = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--date-order", "dmy", "--json")
     assert r.exit_code == 0 and len(json.loads(r.stdout)["imported"]) == 1, r.output
     with Archive.open(archive_path) as archive:
         options, = archive.conn.execute("SELECT options FROM imports").fetchone()

@@ -303,7 +303,7 @@ def transcript_text(cli, archive, tmp_path) -> str:
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
     assert cli("matter", "open", "2026-020", "--client", "Sam Client", "--title", "Lease").exit_code == 0
     assert cli("file", conversation, "--matter", "2026-020").exit_code == 0
-    made = cli("transcript", "2026-020", "--out-dir", tmp_path / "out", "--json")
+    made = cli("transcript", "2026-020", "--mkdir", "--out-dir", tmp_path / "out", "--json")
     assert made.exit_code == 0, made.output
     pdf = json.loads(made.stdout)["path"]
     return " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout.split())
@@ -425,11 +425,11 @@ def test_the_weekly_run_refuses_another_zone_and_takes_a_correction(cli, archive
     copied = shutil.copy(week2, inbox)
     hour_ago = time.time() - 3600
     os.utime(copied, (hour_ago, hour_ago))  # (an inbox holding one chat is an inbox: its folder's time does not count)
-    refused = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris")
+    refused = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris")
     assert refused.exit_code == 1
     assert f"Error: {copied}: line 1: archived as read in America/New_York" in refused.output
     assert {r[5] for r in chat(archive)} == {"America/New_York"}
-    done = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris", "--corrects-tz")
+    done = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris", "--corrects-tz")
     assert done.exit_code == 0, done.output
     assert [r[0] for r in chat(archive)] == ["2024-03-13T08:00:00.000Z", "2024-03-13T08:01:00.000Z", "2024-03-13T08:05:00.000Z",
                                              "2024-03-13T08:06:00.000Z", "2024-03-20T09:00:00.000Z"]
@@ -526,7 +526,7 @@ def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it
     assert options_of(archive, 3) == same_bytes
     # so does the weekly run, which takes no --date-order: next week's export goes on from the corrected reading
     week2 = us_export(tmp_path / "week2", US_WEEK2)
-    weekly = cli("archive", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
+    weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
     assert weekly.exit_code == 0, weekly.output
     [taken] = json.loads(weekly.stdout)["imported"]
     # (an inbox holding one chat text is an inbox: the notices name the chat's file)
@@ -538,7 +538,7 @@ def test_a_chat_imported_with_a_date_order_is_read_in_it_by_the_weekly_run(cli, 
     """`archive` takes no --date-order: a chat a person read as day/month/year must not be read otherwise next week."""
     assert cli("import", us_export(tmp_path / "week1", US_WEEK1), "--date-order", "dmy", "--quiet").exit_code == 0
     week2 = us_export(tmp_path / "week2", US_WEEK2)
-    weekly = cli("archive", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
+    weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
     assert weekly.exit_code == 0, weekly.output
     [taken] = json.loads(weekly.stdout)["imported"]
     assert (taken["added"], taken["already_present"], taken["updated"]) == (1, 2, 0)

@@ -114,7 +114,7 @@ def test_the_weekly_run_from_a_folder_holding_textfile(cli, office, home, tmp_pa
     """cron's line: the weekly run from $HOME. (A source big enough for the reading process would
     have started the forkserver without the rendering modules, and hidden the hang.)"""
     out = tmp_path / "transcripts"
-    r = textfile(archive_path, "archive", office, "--out", out, "--wait", "--json", cwd=home)
+    r = textfile(archive_path, "archive", "--mkdir", office, "--out", out, "--wait", "--json", cwd=home)
     assert (r.returncode, r.stderr) == (0, "")
     report = json.loads(r.stdout)
     assert [(Path(i["path"]).name, i["added"]) for i in report["imported"]] == [("sms-20240301.xml", SMALL + 50)]
@@ -151,7 +151,7 @@ def test_a_worker_that_cannot_start_ends_the_transcript(cli, office, tmp_path, a
 def test_a_worker_that_cannot_start_ends_the_weekly_run(cli, office, tmp_path, archive_path, broken_weasyprint):
     out = tmp_path / "transcripts"
     env, cause = broken_weasyprint
-    r = textfile(archive_path, "archive", office, "--out", out, "--wait", "--quiet", cwd=tmp_path, env=env)
+    r = textfile(archive_path, "archive", "--mkdir", office, "--out", out, "--wait", "--quiet", cwd=tmp_path, env=env)
     reason = f"a rendering process could not start ({cause}); nothing was written"
     assert (r.returncode, r.stdout, r.stderr) == (1, "", f"Error: transcript of M-1: {reason}\n")
     assert f"  FAILED transcript of M-1: {reason}\n" in Path(f"{archive_path}.log").read_text()  # cron's only trace
@@ -159,7 +159,7 @@ def test_a_worker_that_cannot_start_ends_the_weekly_run(cli, office, tmp_path, a
     with open(f"{archive_path}.lock") as lock:  # free: the next run need not wait
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     # The export went in; the next run, where WeasyPrint works, renders the matter.
-    r = textfile(archive_path, "archive", office, "--out", out, "--json", cwd=tmp_path)
+    r = textfile(archive_path, "archive", "--mkdir", office, "--out", out, "--json", cwd=tmp_path)
     assert r.returncode == 0 and [x["matter"] for x in json.loads(r.stdout)["rendered"]] == ["M-1"]
 
 

@@ -64,6 +64,8 @@ CorrectsReading = Annotated[bool, typer.Option("--corrects-reading", help="This 
                                                " these messages: move them, keeping each earlier time as a version (without it, such an"
                                                " import is refused).")]
 
+MakeFolder = Annotated[bool, typer.Option("--mkdir", help="Make the output folder (readable by you only) if it does not exist; without it, a folder that does not exist is an error.")]
+
 
 class State:
     archive_path: Path | None = None
@@ -558,6 +560,36 @@ def _ignore_change(change, json_: bool, quiet: bool, said: str) -> None:
             out.print(f"  conversation {c} is filed: it stays so (textfile conversation ignore {c} --force sets it aside)", markup=False)
 
 
+@conversation_app.command("show")
+@command
+def conversation_show(
+    conversation: ConversationNumber,
+    from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+) -> None:
+    """Read a conversation as its transcript would show it (senders, times, marks, attachments, reactions, earlier versions),
+    with where it is filed; through a pager when longer than the terminal."""
+    from textfile.thread import lines, thread
+
+    with open_archive() as archive:
+        tz = times.zone(archive.settings.tz)
+        shown = thread(archive.conn, conversation, tz, archive.settings.owner_name,
+                       times.parse_user_instant(from_, tz) if from_ else None,
+                       times.parse_user_instant(until, tz, end_of_day=True) if until else None)
+    if json_:
+        return emit_json(shown)
+    if quiet:
+        return
+    text = Text("\n".join(lines(shown, tz)))  # (message text is data: a Text, never read as markup)
+    if out.is_terminal and len(text.wrap(out, out.width)) > out.height:
+        with out.pager():
+            out.print(text, soft_wrap=False)
+    else:
+        out.print(text)
+
+
 @conversation_app.command("ignore")
 @command
 def conversation_ignore(
@@ -681,7 +713,7 @@ def unfile(
 @app.command()
 @command
 def search(
-    text: Annotated[str, typer.Argument(help="Words to find (a trailing * matches a prefix).")],
+    text: Annotated[str, typer.Argument(help='Words to find (a trailing * matches a prefix; words in double quotes, \'"the contract"\', a phrase).')],
     client: Annotated[Optional[str], typer.Option(help="Only this client's conversations.")] = None,
     matter: Annotated[Optional[str], typer.Option(help="Only what is filed to this matter.")] = None,
     from_: Annotated[Optional[str], typer.Option("--from", help="From this date or time on.")] = None,
@@ -711,13 +743,30 @@ def search(
         # (as a transcript names the sender: name and number, or what it says when the export names nobody)
         sender = (f"{r['sender']} {r['handle']}" if r["sender"] != r["handle"] else r["handle"]) if r["handle"] else (
             "sender not named in the export" if r["direction"] == "in" else "(no sender)")
-        text = r["snippet"] or r["body"]
+        text = _found(r["snippet_parts"], r["body"])
         if r["versions"]:  # the hit is (also) in an earlier text: that one beside the current one
-            text = "\n".join([f"now: {text}"] + [f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])},"
-                                                  f" kept by import {v['import']}: {v['snippet']}" for v in r["versions"]])
+            text = Text("\n").join([Text("now: ") + text] + [
+                Text(f"earlier version {v['version']}, from the {VERSION_ORIGINS.get(v['origin'], v['origin'])}, kept by import {v['import']}: ")
+                + _found(v["snippet_parts"], v["body"]) for v in r["versions"]])
         add_row(rows, times.display(r["sent_at"], tz, r["time_precision"]), f"{r['conversation']} {r['conversation_name']}".strip(), sender, text)
     out.print(rows)
     out.print(f"{len(found)} message{'s' if len(found) != 1 else ''}", markup=False)
+
+
+def _found(pieces: list | None, body: str) -> Text:
+    """A hit's text as the transcript prints it (`render.plain`), each match highlighted on a terminal,
+    in [brackets] when piped (where a style would be lost); the whole text where nothing matched in it."""
+    from textfile.search import bracketed
+    from textfile.transcript.render import plain
+
+    if pieces is None:
+        return Text(plain(body))
+    if not out.is_terminal:
+        return Text(plain(bracketed(pieces)))
+    found = Text()
+    for piece, matched in pieces:
+        found.append(plain(piece), style="bold reverse" if matched else None)
+    return found
 
 
 @app.command()
@@ -845,6 +894,7 @@ def transcript(
     tz: Annotated[Optional[str], typer.Option(help="Zone to show times in. Default: the archive's.")] = None,
     out_path: Annotated[Optional[str], typer.Option("--out", help="The PDF to write (never overwritten).", show_default=False)] = None,
     out_dir: Annotated[Optional[Path], typer.Option(help="Folder for YYYY-MM-DD_<client>_<matter>_transcript.pdf. Default: here.", show_default=False)] = None,
+    mkdir: MakeFolder = False,
     bates_prefix: Annotated[Optional[str], typer.Option(help="Bates prefix. Default: the archive's.")] = None,
     bates_start: Annotated[Optional[int], typer.Option(help="First Bates number. Default: the prefix's next free number.")] = None,
     no_media: Annotated[bool, typer.Option("--no-media", help="List images instead of showing them.")] = False,
@@ -854,7 +904,7 @@ def transcript(
     """Render a matter's messages as a dated PDF/A with page and Bates numbers, recorded so `textfile verify FILE.pdf` can prove it."""
     from textfile.transcript import make_transcript
 
-    options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir,
+    options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir, mkdir=mkdir,
                    bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
     with open_archive() as archive:
         made = with_progress(quiet or json_, "Rendering transcript", "messages", lambda progress: make_transcript(
@@ -874,6 +924,7 @@ def transcript(
 def archive_(
     inbox: Annotated[Path, typer.Argument(help="Folder of exports (searched recursively, any mix of formats).", show_default=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new transcripts.", show_default=False)],
+    mkdir: MakeFolder = False,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="If another run is going: wait for it, or exit at once.")] = False,
     tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in every WhatsApp export. Default: each chat's zone as last read, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
@@ -889,11 +940,12 @@ def archive_(
     Exit 0 when everything went in, 1 when a file or a transcript failed (the rest still went in), 3 when an integrity check failed.
     """
     from textfile import weekly
+    from textfile.transcript import output_folder
 
     path = resolve_path(state.archive_path)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
         try:
-            weekly.output_folder(out_dir)
+            output_folder(out_dir, mkdir, "--out")
         except TextfileError as exc:
             weekly.append_log(path, [f"archive {inbox}: not run: {exc}"])  # cron's only trace
             weekly.record_run(path, (weekly.last_run(path, archive.settings.archive_id) or {"archive": archive.settings.archive_id, "started_at": None})

@@ -118,6 +118,11 @@ class ImportResult:
         } | ({"reader": self.reader} if self.reader else {})
 
 
+def own_name(path: Path) -> str:
+    """A source's file name as recorded: its own, also where it was given as "." or "backup/.." (whose name is "" or "..")."""
+    return Path(os.path.abspath(path)).name
+
+
 def source_digest(path: Path) -> tuple[int, str]:
     """Size and sha256 of a file; for a folder (a phone backup), of the listing of its files
     with each file's size and modification time (reading every byte of a backup would cost more
@@ -200,7 +205,7 @@ def import_path(
         title, earlier = same_chat
         options = replace(options, conversation=title)
         recorded_options |= {"conversation": title, "same_bytes_as": earlier}
-    source = Source(str(path), path.name, size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options,
+    source = Source(str(path), own_name(path), size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options,
                     fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), wall_clock=wall_clock, corrects_tz=corrects_tz,
                     corrects_reading=corrects_reading, owner_numbers=getattr(module, "JOINS_NUMBERS", False))
     try:

@@ -2,7 +2,12 @@
 
 What the user types is searched as words, not as FTS5 syntax: each word is quoted, so a query
 such as `don't "call"` or `AND OR (` can never be a syntax error. A trailing `*` on a word keeps
-its prefix meaning (`settle*`).
+its prefix meaning (`settle*`). Words in double quotes are one phrase (`"the contract"`): found
+together, and only there highlighted, never each word wherever it stands.
+
+A hit's text says where it matched as pieces (`snippet_parts`: [text, matched]), read from FTS5's
+snippet marked with private-use characters, so a message's own brackets are never taken for a match;
+a terminal highlights the matches with a style, a pipe and --json get them in [brackets] (`snippet`).
 
 A message is found by its current text or by any earlier version of it (`message_versions_fts`,
 m014): the text a later export shows deleted or edited is what a reader most needs to find. A hit
@@ -30,14 +35,35 @@ from textfile.filing import _client_row, _matter_row
 from textfile.transcript.content import client_names, conversation_info, own_title, sender_name
 
 _WORD = re.compile(r"\w+\*?", re.UNICODE)
-SNIPPET = "snippet({}, 0, '[', ']', '…', 16)"
+_PHRASE = re.compile(r'"([^"]*)"')
+# A snippet marks each match between two private-use characters, which `parts` reads: a text's own
+# brackets are never taken for a match. A text that holds one of them has its snippet bracketed, unmarked.
+HIT, END = "\ue000", "\ue001"
 
 
 def fts_query(text: str) -> str:
-    words = _WORD.findall(text)
-    if not words:
+    """The FTS5 query for what the user typed: each word quoted, words in double quotes one phrase
+    (`"the contract"`: those words together, in that order, and only there highlighted)."""
+    terms = []
+    for n, part in enumerate(_PHRASE.split(text)):  # (odd parts: the text between a pair of double quotes)
+        words = _WORD.findall(part)
+        if n % 2 and len(words) > 1:
+            terms.append('"' + " ".join(w.rstrip("*") for w in words) + '"')
+        else:
+            terms += [f'"{w[:-1]}"*' if w.endswith("*") else f'"{w}"' for w in words]
+    if not terms:
         raise InvalidInput(f"nothing to search for in {text!r}")
-    return " ".join(f'"{w[:-1]}"*' if w.endswith("*") else f'"{w}"' for w in words)
+    return " ".join(terms)
+
+
+def parts(snippet: str) -> list[list]:
+    """A snippet as [text, matched] pieces, in order."""
+    return [[piece, bool(n % 2)] for n, piece in enumerate(re.split(f"[{HIT}{END}]", snippet)) if piece]
+
+
+def bracketed(pieces: list[list]) -> str:
+    """A snippet with each match in [brackets] (what --json and a pipe show)."""
+    return "".join(f"[{text}]" if matched else text for text, matched in pieces)
 
 
 def search(
@@ -85,7 +111,7 @@ def search(
             "sent_at": r["sent_at"], "time_precision": r["time_precision"] or "millisecond",
             "direction": r["direction"], "sender": sender_name(r["display_name"], r["handle"], r["is_owner"], owner_name, clients) or r["handle"],
             "handle": r["handle"], "body": r["body"],
-            "snippet": snippets.get(r["rowid"]), "versions": versions.get(r["id"], []),
+            **_snippet_fields(snippets.get(r["rowid"])), "versions": versions.get(r["id"], []),
         }
         for r in rows
     ]
@@ -139,25 +165,40 @@ def _versions(conn, ids: list[str], query: str, words: bool) -> dict[str, list[d
         if v["rowid"] in snippets:
             found.setdefault(v["message_id"], []).append({
                 "version": v["version"], "origin": v["origin"], "import": v["import_id"], "import_file": v["file_name"],
-                "at": v["at"], "sent_at": v["sent_at"], "source_zone": v["source_zone"], "body": v["body"], "snippet": snippets[v["rowid"]],
+                "at": v["at"], "sent_at": v["sent_at"], "source_zone": v["source_zone"], "body": v["body"], **_snippet_fields(snippets[v["rowid"]]),
             })
     return found
 
 
-def _snippets(conn, table: str, rowids: list[int], query: str, words: bool) -> dict[int, str]:
-    """The text of each of these rows of `table` (messages or message_versions) that matches, the match in
-    [brackets]; the rows that do not match are left out. One pass over the index: a MATCH per row would
+def _snippet_fields(pieces: list[list] | None) -> dict:
+    """A hit's `snippet` (the matches in [brackets]) and `snippet_parts` ([text, matched] pieces:
+    what a terminal highlights, unambiguous where the text holds brackets of its own)."""
+    return {"snippet": bracketed(pieces) if pieces is not None else None, "snippet_parts": pieces}
+
+
+def _snippets(conn, table: str, rowids: list[int], query: str, words: bool) -> dict[int, list[list]]:
+    """The text of each of these rows of `table` (messages or message_versions) that matches, as
+    `parts`; the rows that do not match are left out. One pass over the index: a MATCH per row would
     set the query up (a prefix's terms) again for each."""
-    if words:
-        return dict(conn.execute(
-            f"SELECT rowid, {SNIPPET.format(table + '_fts')} FROM {table}_fts WHERE {table}_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))",
-            (query, json.dumps(rowids))))
-    return {rowid: _snippet(body, query) for rowid, body in conn.execute(
-        f"SELECT rowid, body FROM {table} WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(body, ?) > 0", (json.dumps(rowids), query))}
+    if not words:
+        return {rowid: _snippet(body, query) for rowid, body in conn.execute(
+            f"SELECT rowid, body FROM {table} WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(body, ?) > 0", (json.dumps(rowids), query))}
+
+    def snippets(marks: tuple[str, str], ids: list[int]):
+        return conn.execute(f"SELECT rowid, snippet({table}_fts, 0, ?, ?, '…', 16), body FROM {table}_fts WHERE {table}_fts MATCH ?"
+                            " AND +rowid IN (SELECT value FROM json_each(?))", (*marks, query, json.dumps(ids)))
+
+    rows = snippets((HIT, END), rowids).fetchall()
+    found = {rowid: parts(snippet) for rowid, snippet, body in rows if HIT not in body and END not in body}
+    holding = [rowid for rowid, _, _ in rows if rowid not in found]
+    for rowid, snippet, _ in snippets(("[", "]"), holding) if holding else ():
+        found[rowid] = [[snippet, False]]
+    return found
 
 
-def _snippet(body: str, found: str, around: int = 40) -> str:
-    """Like FTS5's snippet(): the match in [brackets], with some text either side."""
+def _snippet(body: str, found: str, around: int = 40) -> list[list]:
+    """Like FTS5's snippet(): the match, with some text either side, as `parts`."""
     at = body.find(found)
     start, end = max(0, at - around), min(len(body), at + len(found) + around)
-    return (("…" if start else "") + body[start:at] + f"[{found}]" + body[at + len(found):end] + ("…" if end < len(body) else ""))
+    return [piece for piece in (["…" * bool(start) + body[start:at], False], [found, True],
+                                [body[at + len(found):end] + "…" * (end < len(body)), False]) if piece[0]]

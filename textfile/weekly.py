@@ -249,16 +249,6 @@ class RunReport:
 Renderer = Callable[[Archive, str, Path], dict]
 
 
-def output_folder(out_dir: Path) -> None:
-    """The folder for new transcripts, created private if missing."""
-    try:
-        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except FileExistsError:
-        raise TextfileError(f"{out_dir}: a file is in the way; --out must be a folder") from None
-    except OSError as exc:
-        raise TextfileError(f"{out_dir}: cannot create the folder ({exc.strerror or exc})") from None
-
-
 SNAPSHOT_SERIES = "{prefix}-SNAP"  # the weekly run's own Bates series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
 
 
@@ -326,7 +316,9 @@ def archive_inbox(
             with archive.transaction():
                 digest = source_digest(path)
                 sha = digest[1]
-                prior = conn.execute("SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1", (sha,)).fetchone()
+                # (an import of these bytes under this file's name first: a file imported as a copy and as itself is not "another name")
+                prior = conn.execute("SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY file_name = ? DESC, id LIMIT 1",
+                                     (sha, path.name)).fetchone()
                 if prior is not None:
                     import_id = prior["id"]
                     report.same_bytes.append({"path": str(path), "import": import_id, "imported_at": prior["started_at"],

@@ -42,6 +42,10 @@ def detect(path: Path) -> ModuleType:
 
 def _why_unrecognized(path: Path) -> str:
     """As precise a reason as the first bytes allow, for a file no importer took."""
+    from textfile.importers.imessage import backup_holding, whole_backup
+
+    if backup_holding(path):  # Manifest.db, Info.plist…: the folder holding it is the export
+        return whole_backup(path)
     if path.is_dir():
         return "unsupported or unrecognized export (a folder that is neither an iPhone backup nor an unzipped WhatsApp export)"
     try:

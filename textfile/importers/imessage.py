@@ -151,6 +151,23 @@ MESSAGES_OWN_FOLDERS = frozenset(("Attachments", "StickerCache", "NickNameCache"
 BACKUP_OWN = re.compile(r"^(\.DS_Store|Manifest\.(db|plist|mbdb|mbdx)(-wal|-shm)?|Info\.plist|Status\.plist|[0-9a-f]{2}|[0-9a-f]{40})$")
 
 
+def backup_holding(path: Path) -> Path | None:
+    """The iPhone backup folder a file given on its own belongs to (its Manifest.db, Info.plist, or a
+    file in one of its 00…ff folders), else None: the backup is read whole, from its folder."""
+    path = Path(path).absolute()
+    if not path.is_file():
+        return None
+    for folder, name in ((path.parent, path.name), (path.parent.parent, path.parent.name)):
+        if BACKUP_OWN.match(name) and any((folder / marker).is_file() for marker in BACKUP_MARKERS):
+            return folder
+    return None
+
+
+def whole_backup(path: Path) -> str:
+    """What to say of a file of an iPhone backup given on its own."""
+    return f"this is one file of an iPhone backup: import the backup's folder ({backup_holding(path)})"
+
+
 def foreign_entries(folder: Path) -> list[Path]:
     """What a folder taken whole as a Messages folder also holds that is not Messages' own (another
     export dropped beside chat.db, say): the caller reads those on their own, so nothing is passed
@@ -413,7 +430,8 @@ class _Reader:
     def records(self) -> Iterator:
         tables = _tables(self.conn)
         if not REQUIRED_TABLES <= tables:
-            raise ImportFailed(self.path, "a SQLite database, but not a Messages database (no message, handle and chat tables)")
+            raise ImportFailed(self.path, whole_backup(self.path) if backup_holding(self.path)
+                               else "a SQLite database, but not a Messages database (no message, handle and chat tables)")
         self.handles = self._handles()
         self.participants = {rowid: Participant(handle=handle) for rowid, handle in self.handles.items()}
         self.chats = self._chats(tables)

@@ -58,7 +58,25 @@ def _take_bates(conn, prefix: str, next_number: int) -> None:
         conn.execute("INSERT INTO bates_counters (prefix, next_number) VALUES (?, ?)", (prefix, next_number))
 
 
-def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | None, name: str) -> Path:
+def output_folder(folder: Path, mkdir: bool, option: str) -> Path:
+    """The folder transcripts are written to, as given with `option`: one that does not exist is an
+    error naming it (a mistyped path would otherwise become a new folder, and the transcripts be
+    looked for elsewhere) unless `mkdir` says to make it, private."""
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise InvalidInput(f"{folder}: a file is in the way; {option} must be a folder")
+    if not mkdir:
+        raise InvalidInput(f"{folder}: no such folder (make it, or give --mkdir to have textfile make it)")
+    try:
+        for missing in reversed([folder, *(p for p in folder.parents if not p.exists())]):  # (each made private, not by umask)
+            missing.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
+    return folder
+
+
+def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | None, name: str, mkdir: bool = False) -> Path:
     if out and out_dir:
         raise InvalidInput("give --out or --out-dir, not both")
     if out:
@@ -75,14 +93,7 @@ def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | Non
         if not path.parent.is_dir():
             raise InvalidInput(f"cannot write {path}: {path.parent} is not a folder")
         return path.absolute()
-    folder = Path(out_dir or ".").expanduser()
-    if not folder.exists():
-        try:
-            folder.mkdir(mode=0o700, parents=True)
-        except OSError as exc:
-            raise InvalidInput(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
-    elif not folder.is_dir():
-        raise InvalidInput(f"{folder} is not a folder")
+    folder = output_folder(Path(out_dir or ".").expanduser(), mkdir, "--out-dir")
     path = folder / name
     n = 2
     while path.exists():
@@ -140,6 +151,7 @@ def _make_transcript(
     tz: str | None = None,
     out: str | os.PathLike | None = None,
     out_dir: str | os.PathLike | None = None,
+    mkdir: bool = False,
     bates_prefix: str | None = None,
     bates_start: int | None = None,
     media: bool = True,
@@ -180,7 +192,7 @@ def _make_transcript(
 
     now = times.now_iso()
     today = times.from_iso(now).astimezone(zone).strftime("%Y-%m-%d")
-    path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter))
+    path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter), mkdir)
     partial = cleanup.enter_context(_partial_file(path))
     transcript_id = str(uuid.uuid4())
     header = f"{scope.client} — {scope.matter} {scope.matter_title}" if scope.matter else f"{scope.client} — all matters"

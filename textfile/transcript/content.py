@@ -73,10 +73,13 @@ class Scope:
     client: str
     from_at: str | None
     until_at: str | None
+    conversation_id: int | None = None  # one conversation, whatever it is filed to (`conversation show`)
 
     def where(self) -> tuple[str, list]:
         """SQL condition on `messages m` selecting the scope's messages, and its parameters."""
-        if self.matter_id is not None:
+        if self.conversation_id is not None:
+            cond, params = "m.conversation_id = ?", [self.conversation_id]
+        elif self.matter_id is not None:
             cond = ("EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = ? AND f.conversation_id = m.conversation_id"
                     " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))")
             params: list = [self.matter_id]

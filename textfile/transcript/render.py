@@ -335,6 +335,16 @@ def visible(text: str) -> str | Markup:
     return Markup("").join(out)
 
 
+_PLAIN_MARKS = str.maketrans({ch: f"⟦{short}⟧" for ch, (short, _) in INVISIBLE.items()})
+
+
+def plain(text: str) -> str:
+    """What a transcript prints of a text (`visible(printable(text))`) as plain text, for a terminal:
+    control characters as their pictures (an escape sequence is shown, never run), each character of
+    `INVISIBLE` as its mark where it stands, not applied; U+FFFD and U+FFFC as they are."""
+    return printable(text).translate(_PLAIN_MARKS)
+
+
 def _pieces(text: str, element: Markup | None = None) -> Markup:
     """Text of more than SLICE characters as elements of at most SLICE, each ending after a place to
     break; `element`: the one each piece is, also when there is one (side by side, never nested:
