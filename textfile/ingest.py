@@ -172,6 +172,9 @@ def import_path(
         # These exports say "sent by this phone", not by whom: from a client's phone, the importer
         # reads "sent" as sent by that client, from the number of theirs the phone had (`_custodian_phone`).
         phone = _custodian_phone(archive, path, module, custodian, me, region)
+        if not getattr(module, "READS_A_CLIENTS_PHONE", False):
+            raise ImportFailed(path, f"--custodian {phone.name!r}: textfile does not yet read a client's own {module.FORMAT} export (what that"
+                                     f" phone sent would be attributed to the owner {settings.owner_name!r}); nothing was imported")
         custodian = phone.name
     wall_clock = getattr(module, "WALL_CLOCK", False)
     options = ImportOptions(

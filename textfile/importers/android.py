@@ -109,6 +109,7 @@ FORMAT = "android"
 VERSION = "1"
 JOINS_NUMBERS = True  # reads ImportOptions.joined_keys and .archived_numbers (ingest gives them)
 SENT_BY_THE_PHONE = True  # "sent" means sent by the phone's owner, not by a named sender (see ingest)
+READS_A_CLIENTS_PHONE = True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader.framed`)
 COPIES_DIFFER = True  # each phone's copy of an SMS has its own date, direction and identity (ingest matches them)
 
 PLATFORM = "android"
