@@ -39,6 +39,18 @@ the next): the archived conversation is re-keyed in place, keeping its number, f
 and messages, and where an earlier reading split the thread in two they are merged into one that
 keeps every filing of both (`_Writer.resolve`). The keys it had stay in `conversation_keys`, so a
 later export that reads the thread either way finds it. Each re-keying and merge is said and audited.
+
+A client's own phone (`--custodian CLIENT`, for a format that says "sent by this phone": Android) is
+read by the importer in the owner's frame (its module docstring): the client must be in the archive,
+and the phone's number is --me, one of theirs, or their only number, taken and said (`_custodian_phone`);
+`import_custodians` records whose phone the import read. An SMS has another date, direction and
+identity on each phone, so where the archive holds another phone's import each new record is matched
+to a message of the same conversation that only other phones gave: same sender, kind, text and
+attachments, within COPY_WITHIN, nearest first (`_Writer.copy_of`). A matched record adds a source to
+that message, never a version (its time and status there are that phone's: kept in `phone_copies`,
+which also finds it again on the next import of that phone). The first copy archived is the message:
+imported in the other order, the same messages result, each with both phones among its sources, at
+the time and status of the copy that came first. How many were matched to which phone's copy is said.
 """
 
 from __future__ import annotations

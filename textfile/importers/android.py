@@ -78,6 +78,16 @@ Decisions, and why:
     one number, only where no MMS names it); an MMS keeps the sender it names. A later reading with
     no number does not take away the number --me gave (ingest). `--me` counts only as an address (a
     name is meant for a WhatsApp file in the same command).
+  - A client's own phone (`ImportOptions.custodian`: ingest checked the client and their number, `me`):
+    "this phone" is the client's, and the archive stays in its owner's frame (`_Reader.framed`). What
+    the phone sent is "in", from the client; what it received from one of the owner's numbers is "out",
+    from the owner; the rest is "in" from its sender. Its threads are keyed by their people without the
+    archive's owner, the client among them, which is the key the owner's phone gives the same thread;
+    a thread the owner is not in (the client and their spouse) is keyed as such ("… without the owner"),
+    apart from the owner's group with the same people. Each identity is the phone's own, with its
+    number: ingest matches it to the other phone's copy. No number is joined to another country's form
+    on such a phone (other_keys are not given), and what the owner's MMS say of the owner's numbers is
+    not read.
   - An <sms> with no type, or a type Android does not write, is kept, but neither "in" nor "out"
     (either says who wrote it, which the backup does not): a system line with no sender, flagged
     direction_unknown, and a warning.
