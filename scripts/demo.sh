@@ -23,6 +23,9 @@ step matter open 2026-014 --client "Sam Client" --title "Lease dispute"
 
 if registered android; then
   step import fixtures/android/sms-20240301.xml fixtures/android/calls-20240301.xml
+  # The client's own phone, as a paralegal receives it: the same thread from Sam's side (matched to the
+  # owner's copy, message by message), a message the owner's backup lacks, and Sam's thread with a third person.
+  step import fixtures/android/client_phone.xml --custodian "Sam Client"
 fi
 if registered imessage; then
   # The iMessage samples are SQL and Python in fixtures/imessage/, built into real databases here:

@@ -266,7 +266,7 @@ def watch(conn: sqlite3.Connection) -> None:
 # audit log itself.
 RECORDS = ("settings", "owner_handles", "clients", "client_handles", "matters", "filings", "conversations", "participants",
            "conversation_keys", "conversation_files", "message_aliases", "message_attachments", "reactions", "imports", "transcripts",
-           "transcript_messages", "bates_counters", "conversation_ignores", "ignored_handles")
+           "transcript_messages", "bates_counters", "conversation_ignores", "ignored_handles", "import_custodians", "phone_copies")
 
 
 def _row_parts(conn: sqlite3.Connection, table: str, prefix: str) -> str:

@@ -39,17 +39,31 @@ the next): the archived conversation is re-keyed in place, keeping its number, f
 and messages, and where an earlier reading split the thread in two they are merged into one that
 keeps every filing of both (`_Writer.resolve`). The keys it had stay in `conversation_keys`, so a
 later export that reads the thread either way finds it. Each re-keying and merge is said and audited.
+
+A client's own phone (`--custodian CLIENT`, for a format that says "sent by this phone": Android) is
+read by the importer in the owner's frame (its module docstring): the client must be in the archive,
+and the phone's number is --me, one of theirs, or their only number, taken and said (`_custodian_phone`);
+`import_custodians` records whose phone the import read. An SMS has another date, direction and
+identity on each phone, so where the archive holds another phone's import each new record is matched
+to a message of the same conversation that only other phones gave: same sender, kind, text and
+attachments, within COPY_WITHIN, nearest first (`_Writer.copy_of`). A matched record adds a source to
+that message, never a version (its time and status there are that phone's: kept in `phone_copies`,
+which also finds it again on the next import of that phone). The first copy archived is the message:
+imported in the other order, the same messages result, each with both phones among its sources, at
+the time and status of the copy that came first. How many were matched to which phone's copy is said.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
 import os
 import resource
 import sys
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
@@ -69,6 +83,8 @@ PARALLEL_MIN_BYTES = 4 << 20
 OBJECT_CACHE = 4096  # objects `_ByIdentity` keeps (see there)
 MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
+COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of one message may be (_Writer.copy_of)
+COPY_RULE = "copy on another phone"  # what `_Writer.existing` calls an id found in `phone_copies`
 STATE = ("sent_at", "source_zone", "body", "kind", "status", "duration_s", "flags", "reply_to")  # what a version replaces
 TIME_FLAGS = ("time_ambiguous", "time_nonexistent")  # flags that come with a reading of a wall clock in a zone
 # What a version records of the state it was, beside its text and time, where the state that replaced
@@ -168,19 +184,24 @@ def import_path(
     if date_order is not None and date_order not in DATE_ORDERS:
         raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
     module = by_name(format) if format else detect(path)
+    phone = None
     if custodian and getattr(module, "SENT_BY_THE_PHONE", False) and custodian.strip().casefold() != settings.owner_name.casefold():
-        # These exports say "sent by this phone", not by whom: the importers attribute it to the
-        # archive's owner. From someone else's phone that would put their words in the owner's mouth.
-        raise ImportFailed(path, f"--custodian {custodian.strip()!r} is not the archive's owner {settings.owner_name!r}: what that phone sent"
-                                 " would be attributed to the owner; textfile does not yet archive another person's phone"
-                                 f" ({module.FORMAT}); nothing was imported")
+        # These exports say "sent by this phone", not by whom: from a client's phone, the importer
+        # reads "sent" as sent by that client, from the number of theirs the phone had (`_custodian_phone`).
+        phone = _custodian_phone(archive, path, module, custodian, me, region)
+        if not getattr(module, "READS_A_CLIENTS_PHONE", False):
+            raise ImportFailed(path, f"--custodian {phone.name!r}: textfile does not yet read a client's own {module.FORMAT} export (what that"
+                                     f" phone sent would be attributed to the owner {settings.owner_name!r}); nothing was imported")
+        custodian = phone.name
     wall_clock = getattr(module, "WALL_CLOCK", False)
     options = ImportOptions(
         tz=zone_name,
         region=region,
         owner_name=settings.owner_name,
         owner_handles=frozenset(settings.owner_handles),
-        me=me,
+        me=phone.number if phone else me,
+        custodian=phone.name if phone else None,
+        custodian_handles=phone.handles if phone else frozenset(),
         date_order=date_order,
         conversation=conversation,
         attachments_root=Path(attachments_root).expanduser() if attachments_root else None,
@@ -207,13 +228,16 @@ def import_path(
         recorded_options |= {"conversation": title, "same_bytes_as": earlier}
     source = Source(str(path), own_name(path), size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options,
                     fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), wall_clock=wall_clock, corrects_tz=corrects_tz,
-                    corrects_reading=corrects_reading, owner_numbers=getattr(module, "JOINS_NUMBERS", False))
+                    corrects_reading=corrects_reading, owner_numbers=getattr(module, "JOINS_NUMBERS", False) and phone is None,
+                    custodian_client=phone.client_id if phone else None, custodian_phone=phone.number if phone else None,
+                    copies_differ=getattr(module, "COPIES_DIFFER", False))
+    said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
     try:
         reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
         if reader is None:
-            return ingest(archive, source, module.read(path, options), progress=progress)
+            return ingest(archive, source, [*said, *module.read(path, options)] if said else module.read(path, options), progress=progress)
         with reader as records:
-            result = ingest(archive, source, records, progress=progress)
+            result = ingest(archive, source, itertools.chain(said, records), progress=progress)
         result.reader = reader.stats
         return result
     except TextfileError as exc:
@@ -224,6 +248,44 @@ def import_path(
         raise
     except Exception as exc:  # a bug in an importer must not reach the user as a traceback
         raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
+
+
+class CustodianPhone(NamedTuple):
+    """A client's phone an import reads (`--custodian CLIENT`): the client, and their number the phone had."""
+
+    client_id: int
+    name: str
+    handles: frozenset[str]
+    number: str
+    assumed: str | None  # what was assumed to find the number (no --me), said as an assumption
+
+
+def _custodian_phone(archive: Archive, path: Path, module, custodian: str, me: str | None, region: str) -> CustodianPhone:
+    """The client `custodian` names (as `client show` finds one) and the number of theirs the phone had:
+    --me, which must be one of theirs; without it, their only handle of the kind the format's phone has
+    (a number; for iMessage also an email), taken and said. No client, a --me not theirs, none or several
+    such handles: ImportFailed, before anything is read."""
+    row = archive.conn.execute("SELECT id, name FROM clients WHERE name = ?", (custodian.strip(),)).fetchone()
+    if row is None:
+        raise ImportFailed(path, f"--custodian {custodian.strip()!r} is not a client of this archive: add them first"
+                                 f" (textfile client add {custodian.strip()!r} --phone …)")
+    held = dict(archive.conn.execute("SELECT handle, kind FROM client_handles WHERE client_id = ? ORDER BY handle", (row["id"],)).fetchall())
+    kinds = ("phone", "email") if module.FORMAT == "imessage" else ("phone",)
+    fitting = [h for h, kind in held.items() if kind in kinds]
+    what = "handle" if len(kinds) > 1 else "number"
+    if me is not None:
+        number = normalize_handle(me, region)
+        if number not in held:
+            raise ImportFailed(path, f"--me {me!r} is not one of {row['name']}'s {what}s ({', '.join(fitting) or 'none'}): it names the"
+                                     f" {what} of the phone this export came from (textfile client edit {row['name']!r} --add-phone …"
+                                     " adds one); nothing was imported")
+        return CustodianPhone(row["id"], row["name"], frozenset(held), number, None)
+    if len(fitting) != 1:
+        has = f"has several {what}s ({', '.join(fitting)})" if fitting else f"has no {what} in this archive"
+        raise ImportFailed(path, f"{row['name']} {has}: give --me with the {what} of the phone this export came from; nothing was imported")
+    return CustodianPhone(row["id"], row["name"], frozenset(held), fitting[0],
+                          f"this is {row['name']}'s phone, as --custodian says: its {what} is taken to be {fitting[0]}, their only"
+                          f" {what} in the archive (--me did not give one); what it sent is attributed to {row['name']}")
 
 
 def _chat_zones(archive: Archive, platform: str, zone: str) -> dict[str, str]:
@@ -440,6 +502,9 @@ class Source:
     corrects_tz: bool = False  # --corrects-tz (_Writer.changed)
     corrects_reading: bool = False  # --corrects-reading (_Writer.changed)
     owner_numbers: bool = False  # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
+    custodian_client: int | None = None  # a client's phone (`import_custodians`); None: the archive owner's
+    custodian_phone: str | None = None  # that client's number the phone had
+    copies_differ: bool = False  # the format gives each phone's copy of a message its own identity (_Writer.copy_of)
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
@@ -454,6 +519,9 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
              source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso(), audit.current_user()),
         )
         result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
+        if source.custodian_client is not None:
+            conn.execute("INSERT INTO import_custodians (import_id, client_id, phone) VALUES (?, ?, ?)",
+                         (result.import_id, source.custodian_client, source.custodian_phone))
         writer = _Writer(conn, result, source)
         writer.consume(records, progress)
         # A new thread from handles a person ignored (a bank's short code) is set aside as it arrives.
@@ -473,7 +541,8 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
             "import_id": result.import_id, "path": source.path, "sha256": source.sha256, "format": source.format,
             "added": result.added, "already_present": result.already_present, "updated": result.updated,
             "skipped": sum(result.skipped.values()),
-        } | writer.changes)
+        } | ({"custodian": source.custodian} if source.custodian else {})
+          | ({"custodian_phone": source.custodian_phone} if source.custodian_phone else {}) | writer.changes)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
     return result
 
@@ -703,6 +772,11 @@ class _Writer:
         self.earlier_readings: set[tuple[str, bool]] = set()  # (zone, day and month swapped) of what was corrected
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.moved: dict[tuple[int, int], int] = {}
+        # Another phone's copies (`copy_of`): looked for only where the archive holds another phone's import.
+        self.copies = source.copies_differ and (source.custodian_client is not None or conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0])
+        self.copy_ids: dict[str, str] = {}  # a record's id -> the message another phone archived it as (this import)
+        self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
         self.precision_set: dict[str | None, int] = {}  # the precision a known message had -> how many now have the source's  # (from, to) conversation ids -> messages moved
         self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
         self.invisible_kept: list[str] = []  # messages archived without the invisible characters their text holds (`new_version`)
@@ -751,6 +825,8 @@ class _Writer:
             self.say_corrections()
         if self.replaced:
             self.drop_replaced()
+        if self.copies_found:
+            self.say_copies()
         for number, n in sorted(self.owner_numbers_kept.items()):
             self.note(f"{_count(n, 'message')} this source reads as sent by the owner with no number keep{'s' if n == 1 else ''} {number},"
                       " which --me gave when an earlier import read them")
@@ -1069,10 +1145,22 @@ class _Writer:
         import_id = self.result.import_id
         added = already = 0
         new_rows, source_rows, attachment_rows, version_rows, receipt_rows = [], [], [], [], []
+        copy_rows = []
         for p in pending:
             known = existing.get(p.id)
-            mid = p.id if known is None else known["id"]  # (an alias's message, see `fold`)
+            copy = None
+            if known is None and self.copies and p.record.sender is not None:
+                copy = self.copy_ids.get(p.id) or self.copy_of(p)
+            mid = copy or (p.id if known is None else known["id"])  # (an alias's message, see `fold`)
             source_rows.append((mid, import_id, p.record.source_ref))
+            if copy is not None or (known is not None and known.get("rule") == COPY_RULE):
+                # Another phone's copy of an archived message (`copy_of`): one message, found on both phones;
+                # what differs between the copies (the time each phone gives it, its status there) is per phone.
+                already += 1
+                if copy is not None and p.id not in self.copy_ids:
+                    self.copy_ids[p.id] = copy
+                    copy_rows.append((p.id, copy, p.record.source_ref, p.sent_at))
+                continue
             mine = written.get(mid)
             if mine is not None:
                 if mine == p.content_hash:
@@ -1135,6 +1223,9 @@ class _Writer:
                 version_rows,
             )
         c.executemany("INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)", source_rows)
+        if copy_rows:
+            c.executemany("INSERT INTO phone_copies (alias_id, message_id, import_id, source_ref, sent_at) VALUES (?, ?, ?, ?, ?)",
+                          [(alias, mid, import_id, ref, at) for alias, mid, ref, at in copy_rows])
         if receipt_rows:
             c.executemany(
                 "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?),"
@@ -1155,12 +1246,16 @@ class _Writer:
         return found
 
     def existing(self, pending: list[_Pending]) -> dict[str, dict]:
-        """The archived message of each pending id the archive knows, as itself or as an alias of
-        another message (`fold`; none in a conversation this import created); "id" is the message's own."""
+        """The archived message of each pending id the archive knows, as itself, as an alias of
+        another message (`fold`) or as another phone's copy of one (`copy_of`), none of them in a
+        conversation this import created; "id" is the message's own."""
         found: dict[str, dict] = {}
         self.look_up(found, "SELECT id, id, {} FROM messages WHERE id IN ({})", {p.id for p in pending})
         if self.has_aliases:
-            self.look_up(found, "SELECT a.alias_id, m.id, {} FROM message_aliases a JOIN messages m ON m.id = a.message_id"
+            self.look_up(found, "SELECT a.alias_id, m.id, {}, a.rule FROM message_aliases a JOIN messages m ON m.id = a.message_id"
+                                " WHERE a.alias_id IN ({})", {p.id for p in pending if p.id not in found and p.conversation_id not in self.created})
+        if self.copies:  # another phone's copy, matched by an earlier import of this phone (`copy_of`)
+            self.look_up(found, f"SELECT a.alias_id, m.id, {{}}, '{COPY_RULE}' FROM phone_copies a JOIN messages m ON m.id = a.message_id"
                                 " WHERE a.alias_id IN ({})", {p.id for p in pending if p.id not in found and p.conversation_id not in self.created})
         return found
 
@@ -1171,7 +1266,43 @@ class _Writer:
             for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at, conversation_id, time_precision",
                                                     ",".join("?" * len(chunk))), chunk):
                 found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5],
-                                 "conversation_id": row[6], "time_precision": row[7]}
+                                 "conversation_id": row[6], "time_precision": row[7], "rule": row[8] if len(row) > 8 else None}
+
+    def copy_of(self, p: _Pending) -> str | None:
+        """The archived message this record is another phone's copy of, or None. An SMS has another date,
+        direction and identity on each phone (the sender's phone dates it when sent, the receiver's when
+        received), so a record of one phone is matched to a message of the same conversation found on
+        another phone only: the same sender, kind and text (for an MMS, the same attachments' bytes
+        too), its time within COPY_WITHIN, not already matched by another record of this phone; the
+        nearest in time first. A record whose text differs is another message. Counted by the phone(s)
+        the message was found on, and said as an assumption (`say_copies`)."""
+        m = p.record
+        at = times.from_iso(p.sent_at)
+        rows = self.conn.execute(
+            "SELECT m.id, m.sent_at FROM messages m WHERE m.conversation_id = ? AND m.sender_id = ? AND m.kind = ? AND m.body = ?"
+            " AND m.sent_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians c"
+            " ON c.import_id = s.import_id WHERE s.message_id = m.id AND c.client_id IS ?)",
+            (p.conversation_id, p.sender_id, m.kind, m.body, times.to_iso(at - COPY_WITHIN), times.to_iso(at + COPY_WITHIN),
+             self.source.custodian_client)).fetchall()
+        taken = set(self.copy_ids.values())
+        attachments = [a[3] for a in sorted(p.attachments)]
+        for row in sorted(rows, key=lambda r: (abs(times.from_iso(r["sent_at"]) - at), r["id"])):
+            if row["id"] in taken or [a[3] for a in self.attachments_of(row["id"])] != attachments:
+                continue
+            phones = ", ".join(f"{name}'s phone" for (name,) in self.conn.execute(
+                "SELECT DISTINCT coalesce(cl.name, (SELECT owner_name FROM settings)) FROM message_sources s"
+                " LEFT JOIN import_custodians c ON c.import_id = s.import_id LEFT JOIN clients cl ON cl.id = c.client_id"
+                " WHERE s.message_id = ? ORDER BY 1", (row["id"],)))
+            self.copies_found[phones] = self.copies_found.get(phones, 0) + 1
+            return row["id"]
+        return None
+
+    def say_copies(self) -> None:
+        """The assumption, and the audit record, of the records matched to another phone's copy (`copy_of`)."""
+        for phones, n in sorted(self.copies_found.items()):
+            self.note(f"{_count(n, 'message')} matched to the copy from {phones} by sender, text and time within"
+                      f" {int(COPY_WITHIN.total_seconds() // 60)} minutes: each is one message, found on both phones", "assumption")
+        self.changes["matched_copies"] = dict(sorted(self.copies_found.items()))
 
     def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
         """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made

@@ -497,3 +497,29 @@ def m016_ignored_conversations_and_handles(db: Database) -> None:
             ignored_by TEXT NOT NULL
         ) WITHOUT ROWID;
     """)
+
+
+@migrations()
+def m017_another_persons_phone(db: Database) -> None:
+    """A client's own phone (`import --custodian CLIENT`). `import_custodians`: whose phone an import
+    read, when it is a client's (no row: the archive owner's), and the client's number the phone had.
+    `phone_copies`: a record of one phone matched to a message another phone's copy archived (an
+    Android SMS has another date, direction and identity on each phone): its own identity, found again
+    when the phone's export is imported again, with the message it is a copy of, where the phone holds
+    it (`source_ref`) and the time the phone gives it (kept here, not on the message). Tables of their
+    own: the records' digests of the tables already sealed (audit.RECORDS) stay as they were."""
+    _run(db, """
+        CREATE TABLE import_custodians (
+            import_id INTEGER PRIMARY KEY REFERENCES imports(id),
+            client_id INTEGER NOT NULL REFERENCES clients(id),
+            phone TEXT NOT NULL
+        );
+        CREATE TABLE phone_copies (
+            alias_id TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            source_ref TEXT NOT NULL,
+            sent_at TEXT NOT NULL
+        );
+        CREATE INDEX phone_copies_message ON phone_copies (message_id);
+    """)

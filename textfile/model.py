@@ -192,6 +192,10 @@ class ImportOptions:
     owner_name: str
     owner_handles: frozenset[str] = frozenset()  # normalized
     me: str | None = None  # --me: the owner's name or number as the source writes it
+    # A client's own phone (`import --custodian CLIENT`): the client's name and handles; `me` is then the
+    # client's number that phone had (ingest checks it is theirs). None: the archive owner's phone.
+    custodian: str | None = None
+    custodian_handles: frozenset[str] = frozenset()  # normalized
     date_order: str | None = None  # --date-order (WhatsApp): "dmy" | "mdy" | "ymd"
     conversation: str | None = None  # --conversation (WhatsApp)
     attachments_root: Path | None = None  # --attachments-root (iMessage)

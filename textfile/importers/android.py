@@ -78,6 +78,16 @@ Decisions, and why:
     one number, only where no MMS names it); an MMS keeps the sender it names. A later reading with
     no number does not take away the number --me gave (ingest). `--me` counts only as an address (a
     name is meant for a WhatsApp file in the same command).
+  - A client's own phone (`ImportOptions.custodian`: ingest checked the client and their number, `me`):
+    "this phone" is the client's, and the archive stays in its owner's frame (`_Reader.framed`). What
+    the phone sent is "in", from the client; what it received from one of the owner's numbers is "out",
+    from the owner; the rest is "in" from its sender. Its threads are keyed by their people without the
+    archive's owner, the client among them, which is the key the owner's phone gives the same thread;
+    a thread the owner is not in (the client and their spouse) is keyed as such ("… without the owner"),
+    apart from the owner's group with the same people. Each identity is the phone's own, with its
+    number: ingest matches it to the other phone's copy. No number is joined to another country's form
+    on such a phone (other_keys are not given), and what the owner's MMS say of the owner's numbers is
+    not read.
   - An <sms> with no type, or a type Android does not write, is kept, but neither "in" nor "out"
     (either says who wrote it, which the backup does not): a system line with no sender, flagged
     direction_unknown, and a warning.
@@ -92,6 +102,7 @@ import html
 import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -108,6 +119,8 @@ FORMAT = "android"
 VERSION = "1"
 JOINS_NUMBERS = True  # reads ImportOptions.joined_keys and .archived_numbers (ingest gives them)
 SENT_BY_THE_PHONE = True  # "sent" means sent by the phone's owner, not by a named sender (see ingest)
+READS_A_CLIENTS_PHONE = True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader.framed`)
+COPIES_DIFFER = True  # each phone's copy of an SMS has its own date, direction and identity (ingest matches them)
 
 PLATFORM = "android"
 CHUNK = 1 << 20
@@ -817,11 +830,22 @@ class _Reader:
         me = phones.normalize_handle(options.me, self.region) if options.me else None
         if me is not None and not (me.startswith("+") or phones.is_email(me)):
             me = None
-        self.owners = (archived | {me}) if me else archived
-        self.owner_name = options.owner_name
-        self.numbers = frozenset(h for h in archived if h.startswith("+"))  # the owner's phone numbers (settings)
+        self.custodian = options.custodian  # a client's name: the phone is theirs (`framed`)
+        self.archive_owner, self.archive_owner_name = archived, options.owner_name
         self.owned: dict[str, _Refs] = {}  # those the MMS read so far name as this phone's (`_own_numbers`)
-        self.owner_handle, self.owner_by = self.phone_number(archived, me, options.me)
+        if self.custodian:
+            # "This phone" is the client's, its number the one of theirs ingest checked (--me): what it
+            # sent is theirs, and the archive owner is one of the people it writes to.
+            self.owners = frozenset(options.custodian_handles) | {me}
+            self.owner_name, self.numbers = self.custodian, frozenset()
+            self.owner_handle, self.owner_by = me, "custodian"
+        else:
+            self.owners = (archived | {me}) if me else archived
+            self.owner_name = options.owner_name
+            self.numbers = frozenset(h for h in archived if h.startswith("+"))  # the owner's phone numbers (settings)
+            self.owner_handle, self.owner_by = self.phone_number(archived, me, options.me)
+        self.in_owner_frame: dict[Conversation, Conversation] = {}  # a conversation of the client's phone -> the archive's (`framed`)
+        self.owner_as_sender: dict[str, Participant] = {}  # the archive owner, by number, on a client's phone
         self.conversations: dict[tuple, Conversation] = {}
         self.sms_threads: dict[tuple, tuple[Conversation, Participant | None]] = {}
         self.sms_types: dict[str | None, tuple] = {}
@@ -1054,7 +1078,7 @@ class _Reader:
             own = handle or self.owner_handle
             if own is None:
                 own = self.owner_name
-            found = self.owners_as_sender[handle] = Participant(own, self.owner_name, True)
+            found = self.owners_as_sender[handle] = Participant(own, self.owner_name, self.custodian is None)
         if handle is None and self.owner_handle is None:
             self.assumed_owner = True
         return found
@@ -1076,7 +1100,7 @@ class _Reader:
         people += [Participant(h) for h in members if h not in others]
         own = own or self.owner_handle
         if own is not None:
-            people.append(Participant(own, self.owner_name, True))
+            people.append(Participant(own, self.owner_name, self.custodian is None))
         found = Conversation(PLATFORM, key, title, group, tuple(people), other_keys)
         if len(self.conversations) > 50_000:
             self.conversations.clear()
@@ -1116,6 +1140,44 @@ class _Reader:
         conversation = self.conversation((handle,), name, False, {handle: name}, key=found.key,
                                          other_keys=_other_keys((found,), found.key, found.legacy) if found.flag else ())
         return _Thread(conversation, Participant(handle, name), found.legacy, (found,) if found.flag else ())
+
+    def framed(self, record: Record) -> Record:
+        """A record of a client's phone as the archive holds it, in its owner's frame (module docstring):
+        what the phone sent is "in", from the client; what it received from one of the owner's numbers
+        is "out", from the owner, as on the owner's phone; anything else is "in" from its sender. The
+        identity is the phone's own (its date, its direction), with the phone's number: ingest matches
+        it to the other phone's copy of the same message."""
+        if self.custodian is None or type(record) is not Message:
+            return record
+        direction, sender = record.direction, record.sender
+        if direction == "out":
+            direction = "in"
+        elif direction == "in" and sender is not None and sender.handle in self.archive_owner:
+            direction, sender = "out", self.owner_as_sender.get(sender.handle) or self.owner_as_sender.setdefault(
+                sender.handle, Participant(sender.handle, self.archive_owner_name, True))
+        return replace(record, conversation=self.owner_frame(record.conversation), direction=direction, sender=sender,
+                       identity=(*record.identity, "on the phone of", self.owner_handle),
+                       identity_key=record.identity_key or record.conversation.source_key)
+
+    def owner_frame(self, conversation: Conversation) -> Conversation:
+        """A conversation of a client's phone as the archive keys it: by its people without the archive's
+        owner (the client among them), as the owner's phone keys the same thread. A thread the owner is
+        not in (the client and their spouse) is a conversation of its own, whose key says so: the owner's
+        group with the same people is another one. Its title is the phone's name for it only then (the
+        owner's copy names the others)."""
+        found = self.in_owner_frame.get(conversation)
+        if found is None:
+            with_owner = any(p.handle in self.archive_owner for p in conversation.participants)
+            people = tuple(Participant(p.handle, self.archive_owner_name, True) if p.handle in self.archive_owner else p
+                           for p in conversation.participants)
+            others = sorted({p.handle for p in people if not p.is_owner})
+            key = "~".join(others) if with_owner else f"{'~'.join(others)} without the owner"
+            found = Conversation(PLATFORM, key, None if with_owner else conversation.title, len(others) > (1 if with_owner else 2),
+                                 people)
+            if len(self.in_owner_frame) > 50_000:
+                self.in_owner_frame.clear()
+            self.in_owner_frame[conversation] = found
+        return found
 
     # ------------------------------------------------------------ <sms>
 
@@ -1572,13 +1634,13 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
         for tag, attrib, children in closed:
             if tag == "sms":
                 n_sms += 1
-                yield reader.sms(attrib, f"sms {n_sms}")
+                yield reader.framed(reader.sms(attrib, f"sms {n_sms}"))
             elif tag == "mms":
                 n_mms += 1
-                yield from reader.mms(attrib, children, f"mms {n_mms}")
+                yield from map(reader.framed, reader.mms(attrib, children, f"mms {n_mms}"))
             elif tag == "call":
                 n_calls += 1
-                yield reader.call(attrib, f"call {n_calls}")
+                yield reader.framed(reader.call(attrib, f"call {n_calls}"))
             else:
                 others[tag] = others.get(tag, 0) + 1
                 yield Skipped(f"<{tag}> is not a record of SMS Backup & Restore (sms, mms, call)", f"{tag} {others[tag]}")

@@ -206,6 +206,8 @@ def _make_transcript(
     if not in_process:
         chunks = math.ceil(chunks / workers) * workers  # as many chunks for every worker: none renders the last one alone
     jobs = content.jobs(plan, math.ceil(total / chunks))
+    for job in jobs:
+        job.found_on = bool(cover_facts["phones"])
     window = "all messages filed to the matter" if scope.matter else "all messages filed to the client's matters or in the client's conversations"
     if from_at or until_at:
         precision = cover_facts["precision"]

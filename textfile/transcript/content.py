@@ -187,6 +187,7 @@ class Job:
     balance: bool = False  # another chunk follows on a new page: share a mostly blank last page among the last ones
     files_of: list[int] = field(default_factory=list)  # the last chunk: the conversations whose files it lists at its end
     cover: dict | None = None  # the first chunk: the cover's facts, laid out before its messages
+    found_on: bool = False  # the transcript's messages come from more than one phone: each says whose (`phones_of`)
 
 
 def jobs(p: Plan, size: int) -> list[Job]:
@@ -243,6 +244,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         attachments.setdefault(a["message_id"], []).append(a)
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
     clients = client_names(conn)
+    phones = phones_of(conn, f"m.id IN ({id_marks})", ids, owner_name) if job.found_on else {}
     conversations = conversation_info(conn, conversation_ids, clients)
 
     messages = []
@@ -280,6 +282,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "versions": _versions(versions.get(r["id"], []), r["body"], tz, precision),
             "reactions": [_reaction(x, tz, clients, precision) for x in reactions.get(r["id"], [])],
             "attachments": [_attachment(a, media) for a in found],
+            "found_on": ", ".join(f"{name}'s phone" for name in phones.get(r["id"], ())),
         }
         if r["conversation_id"] != conversation:
             conversation, day = r["conversation_id"], None
@@ -290,6 +293,30 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         messages.append(item)
     return {"messages": messages, "conversations": conversations, "files": conversation_files(conn, job.files_of, clients),
             "digest": digest((r["id"], r["content_hash"]) for r in ordered), "missing": len(job.rowids) - len(ordered)}
+
+
+def phones_of(conn: sqlite3.Connection, cond: str, params: list, owner_name: str) -> dict[str, list[str]]:
+    """Whose phone(s) each message (of those `cond` selects) was found on, by message id: the client's
+    whose own phone an import read (`import_custodians`), else the archive owner's; sorted by name."""
+    found: dict[str, list[str]] = {}
+    for mid, name in conn.execute(
+            "SELECT DISTINCT s.message_id, coalesce(cl.name, ?) FROM message_sources s JOIN messages m ON m.id = s.message_id"
+            " LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
+            f" WHERE {cond} ORDER BY 1, 2", [owner_name, *params]):
+        found.setdefault(mid, []).append(name)
+    return found
+
+
+def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str) -> list[dict]:
+    """Where the transcript's messages come from more than one phone (a client's own phone beside the
+    owner's), whose phone(s) each was found on, in transcript order; else nothing (the cover says it once)."""
+    if not conn.execute(f"SELECT EXISTS (SELECT 1 FROM import_custodians ic JOIN message_sources s ON s.import_id = ic.import_id"
+                        f" JOIN messages m ON m.id = s.message_id WHERE {cond})", params).fetchone()[0]:
+        return []
+    phones = phones_of(conn, cond, params, owner_name)
+    if len({name for names in phones.values() for name in names}) < 2:
+        return []
+    return [{"seq": n, "message": row[1], "phones": phones.get(row[1], [])} for n, row in enumerate(p.rows, 1)]
 
 
 def conversation_files(conn: sqlite3.Connection, ids: list[int], clients: dict[str, str]) -> list[dict]:
@@ -500,6 +527,9 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         "pairings": _pairings(conn, cond, params, p, names),
         **_marked_messages(conn, cond, params, p, tz, names),
     }
+    found_on = _found_on(conn, cond, params, p, owner_name)
+    if found_on:  # (only then: the manifests of transcripts of one phone stay as they were)
+        disclosures["found_on"] = found_on
     shown_invisible = invisible(conn, cond, params, p, convs)
     disclosures["invisible"] = shown_invisible["messages"]
     by_hand: dict[tuple, list] = {}
@@ -510,6 +540,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
             "filed_by_hand": [{"matter": matter, "by": by, "filings": found} for (matter, by), found in by_hand.items()],
             "filed_automatically": _auto_filings_said(disclosures["filings"]),
             "custodians": sorted({c for s in sources for c in s["custodians"]}),
+            "phones": sorted({name for f in found_on for name in f["phones"]}),
             "platforms": [PLATFORM_NAMES.get(x, x) for x in platforms], "whatsapp": "whatsapp" in platforms, "whatsapp_zones": wa_zones,
             "android": "android" in platforms, "imessage": "imessage" in platforms,
             "minute_conversations": sorted(cid for cid in p.conversations if precision_of.get(cid) == "minute"),
