@@ -96,7 +96,8 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
         "seq": 1, "conversation": n, "day": "Friday, 1 March 2024", "time": "2024-03-01 12:12:00 -05:00", "sent_at": "2024-03-01T17:12:00.000Z",
         "written": "", "direction": "in", "direction_word": "incoming", "kind": "message", "service": "iMessage",
         "sender_name": "Sam Client", "sender_handle": "+12025550123", "body": "", "marks": ["UNSENT"], "call": "",
-        "delivered": "", "read": "", "reply_to": None, "reply_outside": False, "versions": [], "reactions": [], "attachments": []}
+        "delivered": "", "read": "", "reply_to": None, "reply_outside": False, "versions": [], "reactions": [], "attachments": [],
+        "found_on": ""}  # (one phone: said on no message)
 
 
 def test_show_prints_content_as_the_transcript_marks_it_never_as_markup_or_escape_codes(cli, archive):

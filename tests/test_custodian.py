@@ -151,6 +151,20 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
     assert text.count("found on: Sam Client's phone") + text.count("found on: Sam Client’s phone") == 3
 
 
+def test_conversation_show_says_on_whose_phone_each_message_was_found(with_sam, archive):
+    cli = with_sam
+    assert cli("import", OWNER_XML).exit_code == 0
+    before = [line for line in cli("conversation", "show", "1").stdout.splitlines()]
+    assert not [line for line in before if "found on" in line]  # (one phone: said on no message)
+    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
+    shown = cli("conversation", "show", "1").stdout.splitlines()
+    said = [line.strip() for line in shown if line.strip().startswith("found on: ")]
+    assert said == ["found on: " + ("Alex Owner's phone, Sam Client's phone" if phones == BOTH else f"{phones}'s phone")
+                    for key, _, _, _, phones in EXPECTED if key == SAM]
+    assert [m["found_on"] for m in json.loads(cli("conversation", "show", "1", "--json").stdout)["messages"]] == [
+        line.removeprefix("found on: ") for line in said]
+
+
 def test_a_transcript_of_one_phone_says_nothing_per_message(with_sam, archive, tmp_path):
     cli = with_sam
     assert cli("import", OWNER_XML).exit_code == 0

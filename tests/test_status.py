@@ -39,7 +39,7 @@ def settle(cli, out: Path, inbox: Path, exit_code: int = 0) -> None:
         assert cli("conversation", "ignore", conversation, "--reason", "personal").exit_code == 0
     for conversation in (GROUP, RCS_GROUP):
         assert cli("file", conversation, "--matter", "M-1").exit_code == 0
-    assert cli("archive", inbox, "--out", out, "--quiet").exit_code == exit_code
+    assert cli("archive", inbox, "--out", out, "--mkdir", "--quiet").exit_code == exit_code
 
 
 def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archive_path):
@@ -48,7 +48,7 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
     assert cli("status").stdout == "Nothing imported in the last 7 days (no archive run recorded).\nNothing needs you.\n"
 
     out = tmp_path / "out"
-    assert cli("archive", office, "--out", out, "--quiet").exit_code == 0
+    assert cli("archive", office, "--out", out, "--mkdir", "--quiet").exit_code == 0
     run = json.loads(Path(f"{archive_path}.run.json").read_text())
     assert oct(os.stat(f"{archive_path}.run.json").st_mode & 0o777) == "0o600"
     code, found = run_status(cli)
@@ -100,7 +100,7 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
 def test_a_new_chat_is_new_an_old_one_still_waits(cli, office, tmp_path, archive_path):
     """An unfiled conversation archived before the last run still waits, unmarked; one the run's imports created is new."""
     assert cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", "--quiet").exit_code == 0
-    assert cli("archive", office, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    assert cli("archive", office, "--out", tmp_path / "out", "--mkdir", "--quiet").exit_code == 0
     code, found = run_status(cli)
     assert code == 4 and [(c["label"], c["new"]) for c in found["unfiled"]][:3] == [("Kim", False), ("(private number)", True), ("72975", True)]
     assert [i["file_name"] for i in found["imports"]] == ["calls-20240301.xml", "sms-20240301.xml"]  # the hand import came before the run
@@ -121,7 +121,7 @@ def test_what_the_last_run_failed_on_needs_a_person(cli, office, tmp_path, archi
     bad.write_bytes((FIXTURES / "android" / "sms-20240308.xml").read_bytes()[:2500])
     os.utime(bad, (HOUR_AGO, HOUR_AGO))
     out = tmp_path / "out"
-    assert cli("archive", office, "--out", out, "--quiet").exit_code == 1
+    assert cli("archive", office, "--out", out, "--mkdir", "--quiet").exit_code == 1
     settle(cli, out, office, exit_code=1)  # (the broken file fails again: it is tried every run)
     code, found = run_status(cli)
     reason = json.loads(Path(f"{archive_path}.run.json").read_text())["failed"][0]["reason"]
@@ -140,7 +140,7 @@ def test_what_the_last_run_failed_on_needs_a_person(cli, office, tmp_path, archi
 
 def test_a_matter_with_messages_in_no_transcript_and_a_missing_transcript(cli, office, tmp_path, archive_path):
     out = tmp_path / "out"
-    assert cli("archive", office, "--out", out, "--quiet").exit_code == 0
+    assert cli("archive", office, "--out", out, "--mkdir", "--quiet").exit_code == 0
     settle(cli, out, office)
     assert run_status(cli)[0] == 0
     # A conversation filed by a person after the run: its matter has messages in no transcript.
@@ -168,7 +168,7 @@ def test_a_matter_with_messages_in_no_transcript_and_a_missing_transcript(cli, o
 
 def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cli, office, tmp_path, archive_path):
     out = tmp_path / "out"
-    assert cli("archive", office, "--out", out, "--quiet").exit_code == 0
+    assert cli("archive", office, "--out", out, "--mkdir", "--quiet").exit_code == 0
     settle(cli, out, office)
     with Archive.open(archive_path) as archive:
         path, = archive.conn.execute("SELECT path FROM transcripts t JOIN matters m ON m.id = t.matter_id WHERE m.reference = 'M-1'"
@@ -201,7 +201,7 @@ def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cl
 
 
 def test_status_changes_nothing(cli, office, tmp_path, archive_path):
-    assert cli("archive", office, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    assert cli("archive", office, "--out", tmp_path / "out", "--mkdir", "--quiet").exit_code == 0
     files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
     with Archive.open(archive_path) as archive:
         before = snapshot(archive)
@@ -214,7 +214,7 @@ def test_status_changes_nothing(cli, office, tmp_path, archive_path):
 
 
 def test_status_reads_at_80_columns(cli, office, tmp_path, monkeypatch):
-    assert cli("archive", office, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    assert cli("archive", office, "--out", tmp_path / "out", "--mkdir", "--quiet").exit_code == 0
     monkeypatch.setenv("COLUMNS", "80")
     lines = cli("status").stdout.splitlines()
     tables = [line for line in lines if line[:1] in "┏┃┡│└"]

@@ -404,7 +404,7 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
     calls, sms = drop(inbox, "calls-20240301.xml"), drop(inbox, "sms-20240301.xml")
     cli("client", "add", "Sam Client", "--phone", "202-555-0143")
     cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
-    r = cli("archive", inbox, "--out", tmp_path / "out", "--me", "202-555-0199")
+    r = cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--me", "202-555-0199")
     assert r.exit_code == 0, r.output
     me = ("assumed: --me '202-555-0199' (+12025550199) is not one of the archive's own numbers or emails: it counts as yours, but what"
           " this phone sent is attributed to the archive's number +12025550100")
@@ -424,7 +424,7 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
     assert r.stdout.splitlines()[1:len(expected) + 1] == expected  # (Sam's conversations, 1, 5 and 6, were filed to M-1)
     log = [line.split(" ", 1)[1] for line in Path(f"{archive_path}.log").read_text(encoding="utf-8").splitlines()]
     assert log[1:len(expected) + 1] == expected
-    assert [c["id"] for c in json.loads(cli("archive", inbox, "--out", tmp_path / "out", "--json").stdout)["unfiled"]] == []  # (none new)
+    assert [c["id"] for c in json.loads(cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--json").stdout)["unfiled"]] == []  # (none new)
 
 
 def test_the_weekly_runs_tz_and_date_order_reach_every_import(cli, tmp_path, archive_path):
@@ -434,7 +434,7 @@ def test_the_weekly_runs_tz_and_date_order_reach_every_import(cli, tmp_path, arc
         chat = inbox / f"WhatsApp Chat with {name}.txt"
         chat.write_text(f"01/02/24, 09:00 - {name}: Can we meet?\n03/02/24, 10:00 - Alex Owner: Yes\n", encoding="utf-8")
         os.utime(chat, (HOUR_AGO, HOUR_AGO))
-    r = cli("archive", inbox, "--out", tmp_path / "out", "--tz", "Europe/London", "--date-order", "dmy", "--json")
+    r = cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--tz", "Europe/London", "--date-order", "dmy", "--json")
     assert r.exit_code == 0 and len(json.loads(r.stdout)["imported"]) == 2, r.output
     with Archive.open(archive_path) as archive:
         imports = [(i["file_name"], i["zone"], json.loads(i["options"])["date_order"]) for i in archive.conn.execute("SELECT * FROM imports ORDER BY id")]

@@ -38,7 +38,11 @@ def thread(conn: sqlite3.Connection, conversation_id: int, tz: ZoneInfo, owner_n
         " WHERE f.conversation_id = ? ORDER BY mt.reference, f.from_at", (conversation_id,))]
     scope = Scope(None, None, None, 0, "", from_at, until_at, conversation_id=conversation_id)
     messages = []
+    phones = conn.execute(  # copies from more than one phone (a client's own, `--custodian`): each message says whose, as a transcript does
+        "SELECT count(DISTINCT coalesce(c.client_id, 0)) FROM message_sources s JOIN messages m ON m.id = s.message_id"
+        " LEFT JOIN import_custodians c ON c.import_id = s.import_id WHERE m.conversation_id = ?", (conversation_id,)).fetchone()[0]
     for job in jobs(plan(conn, scope), CHUNK):
+        job.found_on = phones > 1
         for m in load_chunk(conn, job, tz, False, owner_name)["messages"]:
             messages.append({k: v for k, v in m.items() if k not in LAYOUT_ONLY})
     conversation = {
@@ -103,6 +107,8 @@ def message_lines(m: dict) -> list[str]:
         under.append(f"Attachment {n}: {plain(a['name'])}, {a['mime']}{stored}" + (f" — not in the archive: {a['missing']}" if a["missing"] else ""))
     for x in m["reactions"]:
         under.append(f"reaction: {x['text']} by {plain(x['by'])}" + (f" at {x['at']}" if x["at"] else "") + (" (removed)" if x["removed"] else ""))
+    if m.get("found_on"):
+        under.append(f"found on: {plain(m['found_on'])}")
     if m["delivered"] or m["read"]:
         under.append(", ".join(([f"delivered {m['delivered']}"] if m["delivered"] else []) + ([f"read {m['read']}"] if m["read"] else [])))
     for v in m["versions"]:
