@@ -229,8 +229,14 @@ def test_filing_into_a_closed_matter_warns_and_an_empty_window_is_an_error(cli, 
     r = cli("file", "1", "--matter", "M-1")
     assert r.exit_code == 0 and r.stdout == "Filed conversation 1 to M-1 (1 messages).\n"
     closed_at = archive.conn.execute("SELECT closed_at FROM matters").fetchone()[0]
-    assert r.stderr == f"Warning: matter M-1 is closed (since {closed_at})\n"
+    assert r.stderr == f"Warning: matter M-1 is closed (since {times.display(closed_at, times.zone('America/New_York'))})\n"
     assert records(archive)["filings"] == [(1, "M-1", None, None, "manual")]
+    # a filing that adds nothing (every message of the window already filed to that matter) is refused
+    before = snapshot(archive)
+    for window, said in (((), "for that window"), (("--from", "2024-03-01", "--until", "2024-03-01"), "for every message in that window: nothing to file")):
+        r = cli("file", "1", "--matter", "M-1", *window)
+        assert (r.exit_code, r.stderr) == (1, f"Error: conversation 1 is already filed to M-1 {said}\n")
+    assert snapshot(archive) == before
     assert verified(cli)
 
 

@@ -208,11 +208,13 @@ def test_matters_closed_before_the_upgrade_get_their_filings_ended(archive_path)
 
 
 def test_closing_ends_a_filing_that_starts_later_too(archive):
-    add(archive, "Sam", "202-555-0143")
+    add(archive, "Sam", "202-555-0199")  # (not the thread's number: nothing is filed automatically)
     open_matter(archive, "M-1", "Sam")
     # (a window must hold a message: one from the far future, as a phone with a wrong clock writes)
     ingest_records(archive, [msg(1), replace(msg(3), sent_at=datetime(2999, 1, 2, tzinfo=timezone.utc), identity=("later",))])
     with archive.transaction() as conn:
+        filing.file_conversation(conn, 1, "M-1", None, "2500-01-01T00:00:00.000Z")
         filing.file_conversation(conn, 1, "M-1", "2999-01-01T00:00:00.000Z", None)
         closed = filing.set_matter_state(conn, "M-1", "close")
-    assert [tuple(r) for r in archive.conn.execute("SELECT until_at FROM filings ORDER BY id")] == [(closed["closed_at"],)] * 2
+    assert [tuple(r) for r in archive.conn.execute("SELECT from_at, until_at FROM filings ORDER BY id")] == [
+        (None, "2500-01-01T00:00:00.000Z"), ("2999-01-01T00:00:00.000Z", closed["closed_at"])]

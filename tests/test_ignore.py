@@ -172,6 +172,27 @@ def test_ignoring_a_handle_sets_aside_its_archived_threads_too_but_not_a_filed_o
     verified(cli)
 
 
+def test_conversations_ignored_lists_what_was_set_aside_when_by_whom_and_why(cli, office, archive, monkeypatch):
+    me = audit.current_user()
+    assert cli("conversations", "--ignored").stdout == "No conversation is set aside.\n"
+    assert cli("conversation", "ignore", "2", "--reason", "family").exit_code == 0
+    assert cli("handle", "ignore", "72975", "--reason", "2FA codes").exit_code == 0
+    listed = json.loads(cli("conversations", "--ignored", "--json").stdout)
+    assert [(c["id"], c["ignored"]["reason"], c["ignored"]["by"]) for c in listed] == [
+        (2, "family", me), (3, f"handle ignored on {TODAY}: 2FA codes", me)]
+    monkeypatch.setenv("COLUMNS", "120")
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in cli("conversations", "--ignored").stdout.splitlines() if line.startswith("│")]
+    assert rows == [["2", "android", "+12025550178", "1", TODAY, me, "family"],
+                    ["3", "android", "72975", "1", TODAY, me, f"handle ignored on {TODAY}: 2FA codes"]]
+    # nothing waits to be filed (2 and 3 set aside, the rest filed): a sentence, not an empty table
+    assert cli("conversations", "--unfiled").stdout == "No conversation waits to be filed.\n"
+    # an ignored conversation's messages are not counted as waiting in the Unfiled column
+    row = next(line for line in cli("conversations").stdout.splitlines() if line.startswith("│ 2 "))
+    assert [cell.strip() for cell in row.split("│")[-3:-1]] == ["ignored", ""]
+    r = cli("conversations", "--unfiled", "--ignored")
+    assert (r.exit_code, r.stderr) == (1, "Error: --unfiled and --ignored list different conversations: give one\n")
+
+
 def test_a_legal_hold_outranks_ignoring(cli, office, archive):
     assert cli("conversation", "ignore", "1", "--force").exit_code == 0
     assert cli("matter", "hold", "M-1").exit_code == 0

@@ -374,10 +374,15 @@ def test_the_weekly_runs_snapshots_spend_no_number_of_the_production_series(cli,
     """Issue 15: snapshots are numbered TF-SNAP-…; a production of the matter afterwards starts at TF-000001."""
     out = tmp_path / "out"
     run = json.loads(cli("archive", "--mkdir", office, "--out", out, "--json").stdout)
-    assert [(r["matter"], r["bates_first"]) for r in run["rendered"]] == [("M-1", "TF-SNAP-000001"), ("M-2", "TF-SNAP-000003")]
+    assert [(r["matter"], r["bates_first"]) for r in run["rendered"]] == [("M-1", "TF-SNAP-000001"), ("M-2", "TF-SNAP-000004")]  # (M-1: 3 pages)
     made = json.loads(cli("transcript", "M-1", "--mkdir", "--out-dir", tmp_path / "production", "--json").stdout)
     assert made["bates_first"] == "TF-000001"
     assert cli("verify").exit_code == 0
+    if shutil.which("pdftotext"):  # the snapshot's cover says what it is; the production's does not
+        said = "An archival snapshot, made by the weekly run (textfile archive)"
+        covers = [" ".join(subprocess.run(["pdftotext", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True).stdout.split())
+                  for path in (run["rendered"][0]["path"], made["path"])]
+        assert [said in cover for cover in covers] == [True, False]
 
 
 def test_the_weekly_run_takes_a_date_order_like_import(cli, tmp_path, archive_path):

@@ -621,13 +621,14 @@ def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str
     return []
 
 
-def entries(conn: sqlite3.Connection, limit: int | None = None) -> list[dict]:
-    sql = "SELECT id, at, command, details, prev_hash, hash FROM audit_log ORDER BY id"
+def entries(conn: sqlite3.Connection, limit: int | None = None, command: str | None = None) -> list[dict]:
+    """The log's entries in order: the last `limit`, of those whose command holds `command` (any case)."""
+    sql = "SELECT id, at, command, details, prev_hash, hash FROM audit_log WHERE instr(lower(command), lower(?)) > 0 ORDER BY id"
     if limit:
         sql = f"SELECT * FROM ({sql} DESC LIMIT {int(limit)}) ORDER BY id"
     return [
-        {"id": r["id"], "at": r["at"], "command": r["command"], "details": json.loads(r["details"]), "prev_hash": r["prev_hash"], "hash": r["hash"]}
-        for r in conn.execute(sql)
+        {"id": r["id"], "at": r["at"], "command": r["command"], "details": details_of(r["details"]), "prev_hash": r["prev_hash"], "hash": r["hash"]}
+        for r in conn.execute(sql, (command or "",))
     ]
 
 

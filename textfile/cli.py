@@ -241,8 +241,8 @@ def init(
     tz: Annotated[str, typer.Option(help="Your IANA time zone, e.g. America/New_York.")],
     region: Annotated[str, typer.Option(help="Default phone region for numbers without a country code, e.g. US.")],
     bates_prefix: Annotated[str, typer.Option(help="Prefix of the Bates numbers on transcripts, e.g. SMITH.")],
-    phone: Annotated[Optional[list[str]], typer.Option(help="One of your own phone numbers (repeatable).")] = None,
-    email: Annotated[Optional[list[str]], typer.Option(help="One of your own iMessage emails (repeatable).")] = None,
+    phone: Annotated[Optional[list[str]], typer.Option(metavar="NUMBER", help="One of your own phone numbers (repeatable).")] = None,
+    email: Annotated[Optional[list[str]], typer.Option(metavar="EMAIL", help="One of your own iMessage emails (repeatable).")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -267,8 +267,8 @@ def init(
 @command
 def client_add(
     name: Annotated[str, typer.Argument(help="The client's name.")],
-    phone: Annotated[Optional[list[str]], typer.Option(help="A phone number the client texts from (repeatable).")] = None,
-    email: Annotated[Optional[list[str]], typer.Option(help="An email the client uses for iMessage (repeatable).")] = None,
+    phone: Annotated[Optional[list[str]], typer.Option(metavar="NUMBER", help="A phone number the client texts from (repeatable).")] = None,
+    email: Annotated[Optional[list[str]], typer.Option(metavar="EMAIL", help="An email the client uses for iMessage (repeatable).")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -288,10 +288,10 @@ def client_add(
 def client_edit(
     name: Annotated[str, typer.Argument(help="The client's name.")],
     new_name: Annotated[Optional[str], typer.Option("--name", help="The client's new name.")] = None,
-    add_phone: Annotated[Optional[list[str]], typer.Option("--add-phone", help="A phone number to add (repeatable).")] = None,
-    remove_phone: Annotated[Optional[list[str]], typer.Option("--remove-phone", help="A phone number to remove (repeatable).")] = None,
-    add_email: Annotated[Optional[list[str]], typer.Option("--add-email", help="An email to add (repeatable).")] = None,
-    remove_email: Annotated[Optional[list[str]], typer.Option("--remove-email", help="An email to remove (repeatable).")] = None,
+    add_phone: Annotated[Optional[list[str]], typer.Option("--add-phone", metavar="NUMBER", help="A phone number to add (repeatable).")] = None,
+    remove_phone: Annotated[Optional[list[str]], typer.Option("--remove-phone", metavar="NUMBER", help="A phone number to remove (repeatable).")] = None,
+    add_email: Annotated[Optional[list[str]], typer.Option("--add-email", metavar="EMAIL", help="An email to add (repeatable).")] = None,
+    remove_email: Annotated[Optional[list[str]], typer.Option("--remove-email", metavar="EMAIL", help="An email to remove (repeatable).")] = None,
     reason: Reason = None,
     json_: Json = False,
     quiet: Quiet = False,
@@ -519,25 +519,45 @@ def _conversations_table(conversations: list[dict], tz) -> None:
         people = filing.label(c)
         matters = ", ".join(c["matters"] + (["ignored"] if c.get("ignored") else [])) or "—"  # (set aside: `conversation ignore`)
         add_row(rows, str(c["id"]), c["platform"], people, str(c["messages"]), times.display(c["first"], tz, c["first_precision"]),
-                times.display(c["last"], tz, c["last_precision"]), matters, str(c["unfiled"]) if c["unfiled"] else "")
+                times.display(c["last"], tz, c["last_precision"]), matters, str(c["unfiled"]) if c["unfiled"] and not c.get("ignored") else "")
+    out.print(rows)
+
+
+def _ignored_table(conversations: list[dict], tz) -> None:
+    """The conversations set aside: when, by whom, why (`conversation ignore`, or a handle's on arrival)."""
+    rows = table(Col("#", whole=True), Col("Platform", whole=True, drop=1), Col("Conversation"), Col("Messages", whole=True, drop=2),
+                 Col("Ignored", whole=True), Col("By", whole=True, drop=3), Col("Reason", min_width=16))
+    for c in conversations:
+        record = c["ignored"]
+        add_row(rows, str(c["id"]), c["platform"], filing.label(c), str(c["messages"]),
+                times.from_iso(record["at"]).astimezone(tz).date().isoformat(), record["by"] or "", record["reason"] or "")
     out.print(rows)
 
 
 @app.command()
 @command
 def conversations(
-    unfiled: Annotated[bool, typer.Option("--unfiled", help="Only conversations with messages no matter covers.")] = False,
+    unfiled: Annotated[bool, typer.Option("--unfiled", help="Only conversations with messages no matter covers (not those set aside).")] = False,
+    ignored: Annotated[bool, typer.Option("--ignored", help="Only conversations set aside as not client-related: when, by whom, why.")] = False,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
     """List archived conversations: participants, message count, first/last message, matter."""
+    if unfiled and ignored:
+        raise InvalidInput("--unfiled and --ignored list different conversations: give one")
     with open_archive() as archive:
         found = ignore.conversations(archive.conn, unfiled_only=unfiled)
         tz = times.zone(archive.settings.tz)
+    if ignored:
+        found = [c for c in found if c["ignored"]]
     if json_:
         return emit_json(found)
-    if not quiet:
-        _conversations_table(found, tz)
+    if quiet:
+        return
+    if not found:
+        return out.print("No conversation waits to be filed." if unfiled else "No conversation is set aside." if ignored
+                         else "No conversation is archived yet.", markup=False)
+    (_ignored_table if ignored else _conversations_table)(found, tz)
 
 
 Reason = Annotated[Optional[str], typer.Option("--reason", help="Why (kept in the audit log).")]
@@ -772,13 +792,14 @@ def _found(pieces: list | None, body: str) -> Text:
 @app.command()
 @command
 def log(
-    limit: Annotated[Optional[int], typer.Option(help="Only the last N entries.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the last N entries (of those --command selects).")] = None,
+    command_: Annotated[Optional[str], typer.Option("--command", help="Only entries whose command holds this text: ignore, client, file, import….")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """Show the audit log: every change to the archive, hash-chained."""
+    """Show the audit log: every change to the archive, hash-chained (the table says the records' digests by table; --json has them whole)."""
     with open_archive() as archive:
-        entries = audit.entries(archive.conn, limit)
+        entries = audit.entries(archive.conn, limit, command=command_)
         tz = times.zone(archive.settings.tz)
     if json_:
         return emit_json(entries)
@@ -786,8 +807,8 @@ def log(
         return
     rows = table(Col("#", whole=True), Col("When", whole=True, drop=2), Col("Command"), Col("Details", min_width=20), Col("Hash", whole=True, drop=1))
     for e in entries:
-        details = ", ".join(f"{k}={_digests_said(v) if k in ('digests', 'records') else json.dumps(v, ensure_ascii=False)}"
-                            for k, v in e["details"].items())
+        details = ", ".join(f"{k}={_digests_said(v) if k == 'digests' else json.dumps(v, ensure_ascii=False)}" if k != "records"
+                            else f"records of {', '.join(v) if isinstance(v, dict) else '?'}" for k, v in e["details"].items())
         add_row(rows, str(e["id"]), times.display(e["at"], tz), e["command"], details, e["hash"][:12])
     out.print(rows)
 

@@ -379,6 +379,13 @@ def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference:
     ).fetchone()[0]
     if not covered:
         raise InvalidInput(f"conversation {conversation_id} holds no message {'in that window' if from_at or until_at else 'yet'}: nothing to file")
+    if not conn.execute(  # every message of the window already filed to that matter: a second filing would add nothing
+        "SELECT count(*) FROM messages m WHERE m.conversation_id = ? AND (? IS NULL OR m.sent_at >= ?) AND (? IS NULL OR m.sent_at <= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = m.conversation_id AND f.matter_id = ?"
+        "                 AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))",
+        (conversation_id, from_at, from_at, until_at, until_at, mt["id"])).fetchone()[0]:
+        raise Conflict(f"conversation {conversation_id} is already filed to {mt['reference']} for every message"
+                       f" {'in that window' if from_at or until_at else 'it holds'}: nothing to file")
     others = conn.execute(
         "SELECT DISTINCT mt.reference, c.name FROM filings f JOIN matters mt ON mt.id = f.matter_id JOIN clients c ON c.id = mt.client_id"
         " WHERE f.conversation_id = ? AND mt.client_id <> ? ORDER BY mt.reference", (conversation_id, mt["client_id"])).fetchall()
@@ -395,7 +402,8 @@ def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference:
     if others:
         details["also_filed_under"] = [r["reference"] for r in others]
     audit.append(conn, "file", details)
-    warnings = [f"matter {mt['reference']} is closed (since {mt['closed_at']})"] if mt["closed_at"] else []
+    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    warnings = [f"matter {mt['reference']} is closed (since {times.display(mt['closed_at'], tz)})"] if mt["closed_at"] else []
     if others:
         warnings.append(f"conversation {conversation_id} is now filed under more than one client's matters: {', '.join([*details['also_filed_under'], mt['reference']])}")
     return details | ({"warnings": warnings} if warnings else {})

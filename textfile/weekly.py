@@ -263,7 +263,7 @@ def render_matter(archive: Archive, reference: str, out_dir: Path, bates_prefix:
     numbered in the snapshots' series unless `bates_prefix` says another."""
     from textfile.transcript import make_transcript
 
-    made = make_transcript(archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive))
+    made = make_transcript(archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive), snapshot=True)
     return {"matter": reference, "path": made["path"], "messages": made["messages"], "pages": made["pages"],
             "bates_first": made["bates_first"], "bates_last": made["bates_last"]}
 

@@ -155,6 +155,7 @@ def _make_transcript(
     bates_prefix: str | None = None,
     bates_start: int | None = None,
     media: bool = True,
+    snapshot: bool = False,
     workers: int | None = None,
     chunk_size: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
@@ -221,7 +222,7 @@ def _make_transcript(
         jobs[0].cover = {
             "scope": scope.as_dict(), "c": cover_facts, "client_handles": client_handles, "owner": settings.owner_name,
             "owner_handles": list(settings.owner_handles), "window": window, "total": total, "zone": zone_name,
-            "generated_local": times.display(now, zone), "generated_utc": now, "version": __version__,
+            "generated_local": times.display(now, zone), "generated_utc": now, "version": __version__, "snapshot": snapshot,
             "bates_first": pdf.bates(prefix, first_number), "transcript_id": transcript_id,
             "slots": {"pages": round(pdf.text_width(f"{widest:,}", 1), 3),  # (em)
                       "bates_last": round(pdf.text_width(pdf.bates(prefix, widest), 1), 3)}}
