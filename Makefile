@@ -33,6 +33,7 @@ fuzz: setup
 
 readme: setup
 	$(BIN)/python scripts/readme_help.py --write
+	$(BIN)/python scripts/readme_loop.py --write
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info

@@ -137,7 +137,7 @@ def test_show_an_unknown_conversation(cli, archive):
     ingest_records(archive, [msg(1)])
     for args in (["7"], ["7", "--json"]):
         r = cli("conversation", "show", *args)
-        assert (r.exit_code, r.stderr) == (1, "Error: no conversation 7 (textfile conversations lists them)\n")
+        assert (r.exit_code, r.stderr) == (1, "Error: no conversation 7 (see `textfile conversations`)\n")
     assert cli("conversation", "show", 1, "--quiet").stdout == ""
 
 

@@ -65,15 +65,15 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
         "imports": [
             {"import": 1, "path": str(office / "calls-20240301.xml"), "file_name": "calls-20240301.xml", "format": "android",
              "started_at": imports[1]["started_at"], "added": 7, "already_present": 0, "updated": 0, "assumptions": [CALLS_ASSUMED],
-             "warnings": [], "notes": [f"assumed: {CALLS_ASSUMED}"]},
+             "warnings": [], "notes": [f"assumed: {CALLS_ASSUMED}"], "seen_before": []},
             {"import": 2, "path": str(office / "sms-20240301.xml"), "file_name": "sms-20240301.xml", "format": "android",
              "started_at": imports[2]["started_at"], "added": 16, "already_present": 0, "updated": 0, "assumptions": [SMS_ASSUMED],
-             "warnings": SMS_WARNED, "notes": [f"assumed: {SMS_ASSUMED}"] + [f"warning: {w}" for w in SMS_WARNED]},
+             "warnings": SMS_WARNED, "notes": [f"assumed: {SMS_ASSUMED}"] + [f"warning: {w}" for w in SMS_WARNED], "seen_before": []},
         ],
         "unfiled": [waiting[PRIVATE] | {"label": "(private number)", "new": True}, waiting[SHORT_CODE] | {"label": "72975", "new": True},
                     waiting[GROUP] | {"label": "Sam Client, Dana Reyes, Lee Park", "new": True},
                     waiting[RCS_GROUP] | {"label": "+12025550143, +12025550178, group_42@rcs.google.com", "new": True}],
-        "failed": [], "render_failed": [], "not_run": None, "stale_matters": [], "transcripts": [],
+        "failed": [], "render_failed": [], "not_run": None, "waiting": [], "stale_matters": [], "transcripts": [],
         "safe_to_delete": [SAM, LEE], "ignored_safe_to_delete": [], "problems": [],
         "assumptions": 2, "exit_code": 4,
     }
@@ -104,6 +104,33 @@ def test_a_new_chat_is_new_an_old_one_still_waits(cli, office, tmp_path, archive
     code, found = run_status(cli)
     assert code == 4 and [(c["label"], c["new"]) for c in found["unfiled"]][:3] == [("Kim", False), ("(private number)", True), ("72975", True)]
     assert [i["file_name"] for i in found["imports"]] == ["calls-20240301.xml", "sms-20240301.xml"]  # the hand import came before the run
+
+
+def test_an_assumption_earlier_imports_made_too_is_listed_and_is_not_news(cli, office, tmp_path, archive_path):
+    """Next week's backup repairs emoji again ("repaired 3 emoji …"): said, marked as made before, and
+    by itself it needs no one (exit 0); a new kind of assumption still does (exit 4). Files the last
+    run left because they were still being written are said, and need no one."""
+    out = tmp_path / "out"
+    assert cli("archive", office, "--out", out, "--mkdir", "--quiet").exit_code == 0
+    settle(cli, out, office)
+    week2 = tmp_path / "week2"
+    week2.mkdir()
+    (week2 / "sms-20240308.xml").write_bytes((FIXTURES / "android" / "sms-20240308.xml").read_bytes())
+    os.utime(week2 / "sms-20240308.xml", (HOUR_AGO, HOUR_AGO))
+    (week2 / "sms-being-written.xml").write_bytes((FIXTURES / "android" / "sms-20240308.xml").read_bytes())
+    assert cli("archive", week2, "--out", out, "--quiet").exit_code == 0
+    code, found = run_status(cli)
+    [week] = found["imports"]
+    assert (week["assumptions"], week["seen_before"]) == (["repaired 3 emoji written as UTF-16 surrogate-pair references"],) * 2
+    assert (code, found["assumptions"], found["unfiled"], found["waiting"]) == (0, 0, [], [str(week2 / "sms-being-written.xml")])
+    lines = cli("status").stdout.splitlines()
+    assert "    assumed, as by earlier imports: repaired 3 emoji written as UTF-16 surrogate-pair references" in lines
+    assert lines[lines.index("Left for the next archive run (modified within a minute of the last one: still being written?): 1 file") + 1] \
+        == f"  {week2 / 'sms-being-written.xml'}"
+    # a kind of assumption no earlier import made needs a person
+    assert cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", "--me", "Alex Owner", "--quiet").exit_code == 0
+    code, found = run_status(cli)
+    assert (code, found["assumptions"], [len(i["seen_before"]) for i in found["imports"]]) == (4, 1, [1, 0])
 
 
 def test_without_a_run_new_is_the_last_seven_days(cli, office, archive_path):

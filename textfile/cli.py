@@ -1014,6 +1014,8 @@ def deletable(json_: Json = False, quiet: Quiet = False) -> None:
         if v not in aside:
             add_row(rows, v["conversation"], v["platform"], _people(v), v["messages"], times.display(v["last_archived"], tz, v["last_archived_precision"]),
                     v["verdict"])
+    if not verdicts:
+        return out.print("No conversation is archived yet.", markup=False)
     if len(aside) < len(verdicts):
         out.print(rows)
     if aside:  # one line each, after the verdicts that matter
@@ -1068,8 +1070,9 @@ def _print_status(s, tz) -> None:
         say("What they assumed and warned of (an assumption wrong? import the file again with --tz, --date-order or --me):")
         for i in noted:
             say(f"  import {i['import']}, {i['file_name']}:")
-            for line in i["notes"]:
-                say(f"    {line}")
+            before = {f"assumed: {a}" for a in i["seen_before"]}
+            for line in i["notes"]:  # (an assumption earlier imports made too: said, and not news)
+                say(f"    {line.replace('assumed: ', 'assumed, as by earlier imports: ', 1) if line in before else line}")
     if s.unfiled:
         new = sum(1 for c in s.unfiled if c["new"])
         say(f"Conversations waiting to be filed: {len(s.unfiled)}{f', {new} new' if new else ''}"
@@ -1087,6 +1090,11 @@ def _print_status(s, tz) -> None:
             say(f"  {f['path']}: {f['reason']}")
         for f in s.render_failed:
             say(f"  transcript of {f['matter']}: {f['reason']} (textfile transcript {f['matter']})")
+    if s.waiting:
+        say(f"Left for the next archive run (modified within a minute of the last one: still being written?): {len(s.waiting)}"
+            f" file{'s' if len(s.waiting) != 1 else ''}")
+        for path in s.waiting:
+            say(f"  {path}")
     if s.stale_matters:
         say(f"Matters with messages in no transcript: {', '.join(s.stale_matters)} (the next archive run renders them, or textfile transcript REF)")
     for t in s.transcripts:

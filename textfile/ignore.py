@@ -98,8 +98,7 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
         " AND NOT EXISTS (SELECT 1 FROM participants o WHERE o.conversation_id = p.conversation_id AND o.is_owner = 0"
         "                 AND o.handle NOT IN (SELECT handle FROM ignored_handles)) ORDER BY 1", (handle,))]
     filed = {r[0] for r in conn.execute(f"SELECT DISTINCT conversation_id FROM filings WHERE conversation_id IN ({','.join('?' * len(holding))})", holding)}
-    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
-    record["conversations"] = _ignore_where_all_ignored(conn, [c for c in holding if c not in filed], tz)
+    record["conversations"] = _ignore_where_all_ignored(conn, [c for c in holding if c not in filed])
     record["kept_filed"] = sorted(c for c in holding if c in filed)
     audit.append(conn, "handle ignore", record)
     return record
@@ -121,13 +120,13 @@ def list_handles(conn: sqlite3.Connection) -> list[dict]:
             for r in conn.execute("SELECT * FROM ignored_handles ORDER BY handle")]
 
 
-def on_arrival(conn: sqlite3.Connection, conversation_ids: list[int], tz) -> list[dict]:
+def on_arrival(conn: sqlite3.Connection, conversation_ids: list[int]) -> list[dict]:
     """Ignore each of these new conversations whose participants other than the owner are all
     ignored handles; the caller records them in its own audit entry (the import's)."""
-    return _ignore_where_all_ignored(conn, conversation_ids, tz)
+    return _ignore_where_all_ignored(conn, conversation_ids)
 
 
-def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[int], tz) -> list[dict]:
+def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[int]) -> list[dict]:
     """Ignore each of these conversations whose participants other than the owner are all ignored
     handles (the reason: each handle's); the caller audits them."""
     handles = {h["handle"]: h for h in list_handles(conn)}
@@ -139,7 +138,9 @@ def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[i
             "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (conversation_id,))]
         if not people or not all(p in handles for p in people):
             continue
-        reason = "; ".join(f"handle {'' if len(people) == 1 else p + ' '}{said(handles[p], tz)}" for p in people)
+        # "handle ignored: bank 2FA codes" (when the handle was ignored: `handle list`; this conversation's own date is its record's)
+        reason = "; ".join(f"handle {'' if len(people) == 1 else p + ' '}ignored" + (f": {handles[p]['reason']}" if handles[p]["reason"] else "")
+                           for p in people)
         conn.execute("INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
                      (conversation_id, reason, now, by))
         out.append({"conversation": conversation_id, "handles": people, "reason": reason})

@@ -525,7 +525,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         writer = _Writer(conn, result, source)
         writer.consume(records, progress)
         # A new thread from handles a person ignored (a bank's short code) is set aside as it arrives.
-        arrived = ignore.on_arrival(conn, [c for c in result.conversations if c in writer.created], times.zone(archive.settings.tz))
+        arrived = ignore.on_arrival(conn, [c for c in result.conversations if c in writer.created])
         for a in arrived:
             writer.note(f"conversation {a['conversation']} ({', '.join(a['handles'])}) ignored on arrival: {a['reason']}")
         if arrived:

@@ -8,7 +8,8 @@ when it started, the files that failed, a run that could not start. A run killed
 nothing, so "new" then still counts from the run before it: nothing slips through unseen.
 
 What needs a person (exit 4): a conversation waiting to be filed or set aside, an assumption an
-import since then made, a file or transcript the last run failed on (or a run that did not run),
+import since then made that no earlier import made (the same words but for their numbers: next week's
+backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on (or a run that did not run),
 a matter with messages in no transcript, a transcript whose file is gone. An integrity problem
 (exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
@@ -21,6 +22,7 @@ file's sha256 only (`textfile verify FILE.pdf` checks one in depth), messages ar
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -41,6 +43,7 @@ class Status:
     failed: list[dict] = field(default_factory=list)
     render_failed: list[dict] = field(default_factory=list)
     not_run: dict | None = None
+    waiting: list[str] = field(default_factory=list)  # files the last run left for the next (still being written): said, needing no one
     stale_matters: list[str] = field(default_factory=list)
     transcripts: list[dict] = field(default_factory=list)  # missing or altered
     safe_to_delete: list[int] | None = None  # None: the archive fails its checks, nothing is said safe
@@ -49,7 +52,8 @@ class Status:
 
     @property
     def assumptions(self) -> int:
-        return sum(len(i["assumptions"]) for i in self.imports)
+        """The assumptions of the new imports that the archive has not seen before (`_seen`): those need a person."""
+        return sum(len(i["assumptions"]) - len(i["seen_before"]) for i in self.imports)
 
     @property
     def exit_code(self) -> int:
@@ -68,15 +72,19 @@ def status(archive: Archive, now: float | None = None) -> Status:
     since = run and run.get("started_at")
     week_ago = times.from_unix_s((time.time() if now is None else now) - DAYS * 86400)
     found = Status(since=since or times.to_iso(week_ago), since_run=bool(since), last_run=run)
+    seen = {_kind(text) for (texts,) in conn.execute("SELECT assumptions FROM imports WHERE started_at < ?", (found.since,))
+            for text in json.loads(texts)}
     for i in conn.execute("SELECT * FROM imports WHERE started_at >= ? ORDER BY id", (found.since,)):
         assumptions, warnings = json.loads(i["assumptions"]), json.loads(i["warnings"])
         found.imports.append({"import": i["id"], "path": i["path"], "file_name": i["file_name"], "format": i["format"],
                               "started_at": i["started_at"], "added": i["added"], "already_present": i["already_present"],
                               "updated": i["updated"], "assumptions": assumptions, "warnings": warnings,
-                              "notes": weekly.import_notes(assumptions, warnings)})
+                              "notes": weekly.import_notes(assumptions, warnings),
+                              "seen_before": [a for a in assumptions if _kind(a) in seen]})
     found.unfiled = ignore.waiting(conn, found.since)
     if run:
         found.failed, found.render_failed, found.not_run = run.get("failed") or [], run.get("render_failed") or [], run.get("not_run")
+        found.waiting = [str(p) for p in run.get("waiting") or []]
     found.stale_matters = weekly.stale_matters(conn)
     states = transcript_states(conn)
     matters = dict(conn.execute("SELECT id, reference FROM matters"))
@@ -87,3 +95,10 @@ def status(archive: Archive, now: float | None = None) -> Status:
         found.safe_to_delete = [v["conversation"] for v in verdicts if v["safe"] and not v["ignored"]]
         found.ignored_safe_to_delete = [v["conversation"] for v in verdicts if v["safe"] and v["ignored"]]
     return found
+
+
+def _kind(assumption: str) -> str:
+    """An assumption's words without its numbers, counts and file names' digits: "repaired 2 emoji …"
+    made again by next week's backup ("repaired 3 emoji …") is one a person has seen (it is listed, and
+    does not by itself need them); a new kind of assumption does."""
+    return re.sub(r"\d+", "#", assumption)

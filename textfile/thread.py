@@ -31,7 +31,7 @@ def thread(conn: sqlite3.Connection, conversation_id: int, tz: ZoneInfo, owner_n
     and its messages between `from_at` and `until_at`, each as a transcript reads it."""
     found = next((c for c in conversations(conn) if c["id"] == conversation_id), None)
     if found is None:
-        raise NotFound(f"no conversation {conversation_id} (textfile conversations lists them)")
+        raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
     info = conversation_info(conn, [conversation_id])[conversation_id]
     filings = [{"matter": r["reference"], "from": r["from_at"], "until": r["until_at"]} for r in conn.execute(
         "SELECT mt.reference, f.from_at, f.until_at FROM filings f JOIN matters mt ON mt.id = f.matter_id"
