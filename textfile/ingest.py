@@ -40,7 +40,7 @@ and messages, and where an earlier reading split the thread in two they are merg
 keeps every filing of both (`_Writer.resolve`). The keys it had stay in `conversation_keys`, so a
 later export that reads the thread either way finds it. Each re-keying and merge is said and audited.
 
-A client's own phone (`--custodian CLIENT`, for a format that says "sent by this phone": Android) is
+A client's own phone (`--custodian CLIENT`, for a format that says "sent by this phone": Android, iMessage) is
 read by the importer in the owner's frame (its module docstring): the client must be in the archive,
 and the phone's number is --me, one of theirs, or their only number, taken and said (`_custodian_phone`);
 `import_custodians` records whose phone the import read. An SMS has another date, direction and
@@ -51,6 +51,12 @@ that message, never a version (its time and status there are that phone's: kept 
 which also finds it again on the next import of that phone). The first copy archived is the message:
 imported in the other order, the same messages result, each with both phones among its sources, at
 the time and status of the copy that came first. How many were matched to which phone's copy is said.
+A format may give only some services' copies identities of each phone's own (iMessage: SMS and RCS,
+`COPIES_DIFFER`); the rest (an iMessage guid) is the same on both phones and found by its identity. Such a
+record that differs from a message archived from another phone only in what is each phone's own (its
+time there, within COPY_WITHIN; deleted or failed there, PER_PHONE_FLAGS; its receipts) is that message,
+as first archived (`_Writer.same_on_another_phone`), said as an assumption; a different text is an edit,
+as on the owner's own phone.
 """
 
 from __future__ import annotations
