@@ -32,6 +32,9 @@ if registered imessage; then
   # an old (seconds-based) chat.db, a modern Mac one with attachments, and an iPhone backup folder.
   python tests/imessage_build.py demo/imessage >/dev/null
   step import demo/imessage/old/chat.db demo/imessage/mac-home/Library/Messages/chat.db demo/imessage/iphone-backup
+  # Jordan's own iPhone: the other side of the Mac's chat (one message each, by its guid), and Jordan's chat with Maria.
+  step client add "Jordan Lee" --phone "+1 202 555 0123"
+  step import demo/imessage/client-home/Library/Messages --custodian "Jordan Lee"
 fi
 if registered whatsapp && [ -d fixtures/whatsapp/demo ]; then
   step import --tz America/New_York fixtures/whatsapp/demo/*

@@ -3,7 +3,7 @@
 - `typedstream(text)` writes an attributedBody the way Messages does (NSAttributedString holding
   an NSString, one message-part attribute run), with 1-byte, 0x81 + uint16 or 0x82 + uint32 lengths.
 - `build_old`, `build_modern`, `build_backup` write chat.db / sms.db files and the attachment files
-  they point at.
+  they point at; `build_client_phone` the chat.db of a client's own phone (the other side of modern's).
 
 Run `python tests/imessage_build.py OUTDIR` to write them all (for `make demo`).
 """
@@ -146,12 +146,13 @@ def insert_message(conn: sqlite3.Connection, row: dict) -> None:
         conn.execute("INSERT INTO message_attachment_join (message_id, attachment_id) VALUES (?, ?)", (row["ROWID"], attachment_id))
 
 
-def build_modern(home: Path, *, sms_paths: bool = False, name: str = "chat.db") -> Path:
+def build_modern(home: Path, *, sms_paths: bool = False, name: str = "chat.db", data: dict | None = None) -> Path:
     """A Sonoma chat.db at home/Library/Messages/chat.db, with the attachment files it names.
 
-    With `sms_paths`, attachment paths read ~/Library/SMS/Attachments/... as on an iPhone.
+    With `sms_paths`, attachment paths read ~/Library/SMS/Attachments/... as on an iPhone. `data`:
+    another phone's rows than modern.py's (`build_client_phone`).
     """
-    data = modern_data()
+    data = data or modern_data()
     db_path = home / "Library" / "Messages" / name
     conn = _create(db_path, "modern_schema.sql")
     for handle in data["HANDLES"]:
@@ -181,6 +182,12 @@ def build_modern(home: Path, *, sms_paths: bool = False, name: str = "chat.db") 
     conn.commit()
     conn.close()
     return db_path
+
+
+def build_client_phone(home: Path) -> Path:
+    """The client's own phone (fixtures/imessage/client_phone.py): the other side of some of modern.py's
+    messages, at home/Library/Messages/chat.db, with its attachment file."""
+    return build_modern(home, data=runpy.run_path(str(FIXTURES / "client_phone.py")))
 
 
 def build_backup(folder: Path, *, encrypted: bool = False, manifest_db: bool = True) -> Path:
@@ -220,6 +227,7 @@ def main(argv: list[str]) -> None:
     print(build_old(out / "old" / "chat.db"))
     print(build_modern(out / "mac-home"))
     print(build_backup(out / "iphone-backup"))
+    print(build_client_phone(out / "client-home"))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,18 @@
-"""A client's own phone (issue 15): `import --custodian CLIENT` reads the client's Android backup in the
-archive owner's frame, keys its threads as the owner's copy keys them, and matches each record to the
+"""A client's own phone (issue 15): `import --custodian CLIENT` reads the client's Android backup, or
+their Messages folder / chat.db, in the archive owner's frame, keys its threads as the owner's copy keys them, and matches each record to the
 other phone's copy of the same message, whichever phone is imported first."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import shutil
 import subprocess
 
 import pytest
 
 from conftest import FIXTURES, snapshot
+from imessage_build import build_client_phone, build_modern, insert_message
 from textfile.transcript import manifest
 
 OWNER_XML = FIXTURES / "android" / "sms-20240301.xml"
@@ -18,13 +20,13 @@ CLIENT_XML = FIXTURES / "android" / "client_phone.xml"
 BOTH = "Alex Owner, Sam Client"
 
 
-def messages(archive) -> list[tuple]:
+def messages(archive, where: str = "c.source_key LIKE '%+12025550143%'") -> list[tuple]:
     """Every message: its conversation's key, sender, direction, text, and whose phones it was found on."""
     return [tuple(r) for r in archive.conn.execute(
         "SELECT c.source_key, p.handle, m.direction, m.body, (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT coalesce(cl.name,"
         " 'Alex Owner') AS name FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl"
         " ON cl.id = ic.client_id WHERE s.message_id = m.id ORDER BY 1)) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        " LEFT JOIN participants p ON p.id = m.sender_id WHERE c.source_key LIKE '%+12025550143%' ORDER BY m.sent_at, m.body")]
+        " LEFT JOIN participants p ON p.id = m.sender_id WHERE " + where + " ORDER BY m.sent_at, m.body")]
 
 
 SAM, OWNER, MARIA, GROUP = "+12025550143", "+12025550100", "+12025550166", "+12025550143~+12025550178~+12025550191"
@@ -191,4 +193,190 @@ def test_an_unknown_custodian_or_an_unknown_phone_number_is_an_error_and_changes
     before = snapshot(archive)
     r = cli("import", CLIENT_XML, *args)
     assert (r.exit_code, r.stderr) == (1, f"Error: {CLIENT_XML}: {reason}\n")
+    assert snapshot(archive) == before
+
+
+# -- a client's own iPhone / Mac (fixtures/imessage/client_phone.py: the other side of modern.py) -------
+
+JORDAN, BOTH_I = "+12025550123", "Alex Owner, Jordan Lee"
+G = "5E1F0000-0000-4000-8000-0000000000"
+IN_I = "c.platform = 'imessage'"
+WITH_MARIA = f"-;{JORDAN}~+12025550166 without the owner"
+CHAT, GROUP_I = f"-;{JORDAN}", "+;chat493827161"
+RECEIPT = "\ufffcHere is the receipt."
+REPLY = ("Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, and the photos of"
+         " the water damage in the kitchen.")
+EXPECTED_I = [  # (in time order: the owner's copy's times where both phones have a message)
+    (CHAT, JORDAN, "in", "Are we still on for Tuesday?", BOTH_I),
+    (CHAT, OWNER, "out", "Yes, 3pm at the office.", BOTH_I),
+    (CHAT, OWNER, "out", "Actually, 3:30 works better.", BOTH_I),
+    (CHAT, JORDAN, "in", "", "Alex Owner"),  # (unsent)
+    (CHAT, JORDAN, "in", REPLY, BOTH_I),
+    (CHAT, OWNER, "out", RECEIPT, BOTH_I),
+    (CHAT, JORDAN, "in", "\ufffc", "Alex Owner"),
+    (CHAT, JORDAN, "in", "", "Alex Owner"),  # (its text cannot be read)
+    (CHAT, JORDAN, "in", "I will bring the originals too.", "Jordan Lee"),
+    (WITH_MARIA, "+12025550166", "in", "Did the lawyer call back?", "Jordan Lee"),
+    (WITH_MARIA, JORDAN, "in", "Yes, we meet Tuesday at 3:30.", "Jordan Lee"),
+    (GROUP_I, OWNER, "system", "Alex Owner added jamie@example.com", BOTH_I),
+    (GROUP_I, JORDAN, "system", f"{JORDAN} named the conversation \u201cCase 2024-17\u201d", BOTH_I),
+    (GROUP_I, "jamie@example.com", "in", "Hi all \U0001F44B", BOTH_I),
+    (GROUP_I, JORDAN, "in", "Noted.", "Alex Owner"),
+    (GROUP_I, "jamie@example.com", "system", "jamie@example.com left the conversation", "Alex Owner"),
+    (GROUP_I, OWNER, "system", f"Alex Owner removed {JORDAN}", "Alex Owner"),
+    ("-;+12025550188", "+12025550188", "in", "Your code is 402913", "Alex Owner"),
+    (CHAT, OWNER, "out", "Parking is behind the building.", "Jordan Lee"),
+]
+
+
+@pytest.fixture
+def phones(tmp_path):
+    """The owner's Mac (modern.py) and the client's own phone (client_phone.py), built as chat.db files."""
+    return build_modern(tmp_path / "owner"), build_client_phone(tmp_path / "client")
+
+
+@pytest.fixture
+def with_jordan(cli):
+    assert cli("client", "add", "Jordan Lee", "--phone", JORDAN).exit_code == 0
+    return cli
+
+
+def test_a_client_s_own_iphone_after_the_owner_s_mac_is_one_archive_of_both(with_jordan, archive, phones):
+    cli, (owner_db, client_db) = with_jordan, phones
+    assert cli("import", owner_db).exit_code == 0
+    r = cli("import", client_db, "--custodian", "Jordan Lee", "--json")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout)[0] if r.stdout.lstrip().startswith("[") else json.loads(r.stdout)
+    assert (result["added"], result["already_present"], result["updated"]) == (4, 8, 0)
+    assert [a for a in result["assumptions"] if not a.startswith("attachment files")] == [
+        f"this is Jordan Lee's phone, as --custodian says: its handle is taken to be {JORDAN}, their only handle in the archive"
+        " (--me did not give one); what it sent is attributed to Jordan Lee",
+        "1 message found on another phone as well differs from that copy only in the time this phone gives it (within 2 minutes):"
+        " each is one message, kept as first archived",
+    ]
+    assert messages(archive, IN_I) == EXPECTED_I
+    c = archive.conn
+    # The chat with the owner's email on the client's phone is the owner's chat with the client; Maria's is the client's own.
+    assert [tuple(p) for p in c.execute("SELECT v.source_key, v.title, v.is_group, p.handle, p.display_name, p.is_owner FROM participants p"
+                                        " JOIN conversations v ON v.id = p.conversation_id WHERE v.source_key IN (?, ?) ORDER BY 1, 4",
+                                        (CHAT, WITH_MARIA))] == [
+        (CHAT, None, 0, OWNER, "Alex Owner", 1), (CHAT, None, 0, JORDAN, "Jordan Lee", 0),
+        (WITH_MARIA, "Maria", 0, JORDAN, "Jordan Lee", 0), (WITH_MARIA, "Maria", 0, "+12025550166", None, 0)]
+    # A message of both phones is the owner's copy as it was: its time (not the client's 350 ms later), receipts, edit history.
+    assert [tuple(r) for r in c.execute("SELECT m.body, m.sent_at, m.delivered_at, m.read_at, m.version FROM messages m WHERE m.source_id IN"
+                                        " (?, ?, ?) ORDER BY m.sent_at", (G + "01", G + "02", G + "06"))] == [
+        ("Are we still on for Tuesday?", "2024-03-01T17:05:09.000Z", None, "2024-03-01T17:06:00.000Z", 1),
+        ("Yes, 3pm at the office.", "2024-03-01T17:07:30.000Z", "2024-03-01T17:07:31.000Z", "2024-03-01T17:08:00.000Z", 1),
+        ("Actually, 3:30 works better.", "2024-03-01T17:10:00.000Z", None, None, 2),
+    ]
+    assert [tuple(r) for r in c.execute("SELECT body, origin, import_id FROM message_versions")] == [("Actually, 3 works better.", "edit_history", 1)]
+    assert c.execute("SELECT count(*) FROM reactions").fetchone()[0] == 3  # (the client's heart is the one the owner's copy has)
+    assert [tuple(r) for r in c.execute("SELECT import_id, client_id, phone FROM import_custodians")] == [(2, 1, JORDAN)]
+    entry = json.loads(c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0])
+    assert (entry["custodian"], entry["custodian_phone"], entry["per_phone_differences"]) == ("Jordan Lee", JORDAN, {"time": 1})
+    # Importing the client's phone again, or the owner's, adds nothing and changes nothing.
+    before = snapshot(archive)
+    assert cli("import", client_db, "--custodian", "Jordan Lee").stdout.startswith(f"{client_db}: imessage, added 0, already present 12, updated 0")
+    assert cli("import", owner_db).stdout.startswith(f"{owner_db}: imessage, added 0, already present 15, updated 0")
+    after = snapshot(archive)
+    for table in ("imports", "message_sources", "audit_log", "import_custodians"):
+        before.pop(table), after.pop(table)
+    assert after == before
+    assert cli("verify").exit_code == 0
+
+
+def test_the_client_s_iphone_first_gives_the_same_messages_each_with_both_phones(with_jordan, archive, phones):
+    cli, (owner_db, client_db) = with_jordan, phones
+    assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
+    r = cli("import", owner_db)
+    assert r.stdout.startswith(f"{owner_db}: imessage, added 7, already present 8, updated 0"), r.output
+    assert sorted(messages(archive, IN_I), key=lambda m: (m[0], m[3], m[4])) == sorted(EXPECTED_I, key=lambda m: (m[0], m[3], m[4]))
+    # The message is the first phone's copy: here the client's time and receipts, and no second version.
+    assert tuple(archive.conn.execute("SELECT sent_at, delivered_at, read_at, version FROM messages WHERE source_id = ?", (G + "02",)).fetchone()) == (
+        "2024-03-01T17:07:30.350Z", None, "2024-03-01T17:07:58.000Z", 1)
+    got = snapshot(archive)
+    assert cli("import", owner_db).stdout.startswith(f"{owner_db}: imessage, added 0, already present 15, updated 0")
+    assert cli("import", client_db, "--custodian", "Jordan Lee").stdout.startswith(f"{client_db}: imessage, added 0, already present 12")
+    again = snapshot(archive)
+    for table in ("imports", "message_sources", "audit_log", "import_custodians"):
+        got.pop(table), again.pop(table)
+    assert again == got
+    assert cli("verify").exit_code == 0
+
+
+def _owner_texts_parking(owner_db) -> None:
+    """The owner's copy of the client's SMS: sent from the owner's Mac 3 s before the client's phone received it, with a guid of its own."""
+    conn = sqlite3.connect(owner_db)
+    insert_message(conn, {"ROWID": 19, "guid": G + "22", "chat": 1, "is_from_me": 1, "text": "Parking is behind the building.",
+                          "service": "SMS", "date": (1709560800 - 978307200) * 1_000_000_000})  # 2024-03-04T14:00:00Z
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("client_first", [False, True])
+def test_an_sms_has_a_guid_of_each_phone_s_own_and_is_matched_by_sender_text_and_time(with_jordan, archive, phones, client_first):
+    cli, (owner_db, client_db) = with_jordan, phones
+    _owner_texts_parking(owner_db)
+    imports = [[client_db, "--custodian", "Jordan Lee"], [owner_db]]
+    for args in imports if client_first else imports[::-1]:
+        r = cli("import", *args)
+        assert r.exit_code == 0, r.output
+    first, then = ("Jordan Lee", "Alex Owner") if client_first else ("Alex Owner", "Jordan Lee")
+    assert ("  assumed: 1 message matched to the copy from " + f"{first}'s phone by sender, text and time within 2 minutes: each is one"
+            " message, found on both phones\n") in r.stdout
+    assert [m for m in messages(archive, IN_I) if m[3].startswith("Parking")] == [(CHAT, OWNER, "out", "Parking is behind the building.", BOTH_I)]
+    at = {"Alex Owner": "2024-03-04T14:00:00.000Z", "Jordan Lee": "2024-03-04T14:00:03.000Z"}
+    assert [tuple(r) for r in archive.conn.execute("SELECT m.sent_at, k.sent_at, k.import_id FROM phone_copies k JOIN messages m ON m.id = k.message_id")] == [
+        (at[first], at[then], 2)]
+    assert [m[4] for m in messages(archive, IN_I)].count(BOTH_I) == 9
+    for args in imports:
+        assert ", added 0, " in cli("import", *args).stdout
+
+
+def test_the_same_guid_with_another_text_is_an_edit_as_on_the_owner_s_phone(with_jordan, archive, phones):
+    cli, (owner_db, client_db) = with_jordan, phones
+    conn = sqlite3.connect(client_db)
+    conn.execute("UPDATE message SET text = 'Are we still on for Tuesday??', error = 1 WHERE guid = ?", (G + "01",))
+    conn.commit()
+    conn.close()
+    assert cli("import", owner_db).exit_code == 0
+    r = cli("import", client_db, "--custodian", "Jordan Lee")
+    assert "added 4, already present 7, updated 1" in r.stdout, r.output
+    assert [tuple(x) for x in archive.conn.execute("SELECT m.body, m.flags, v.body, v.origin FROM messages m JOIN message_versions v"
+                                                   " ON v.message_id = m.id WHERE m.source_id = ?", (G + "01",))] == [
+        ("Are we still on for Tuesday??", '["failed"]', "Are we still on for Tuesday?", "reimport")]
+    assert cli("verify").exit_code == 0
+
+
+def test_a_transcript_of_both_iphones_says_where_each_message_was_found_and_verify_proves_it(with_jordan, archive, phones, tmp_path):
+    cli, (owner_db, client_db) = with_jordan, phones
+    assert cli("import", owner_db).exit_code == 0
+    assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
+    assert cli("matter", "open", "LEE-1", "--client", "Jordan Lee", "--title", "Lease").exit_code == 0
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "LEE-1", "--out", pdf).exit_code == 0, cli
+    found_on = json.loads(manifest.read(pdf))["disclosures"]["found_on"]
+    bodies = dict(archive.conn.execute("SELECT id, body FROM messages"))
+    phones_of = {(body, key): p.split(", ") for key, _, _, body, p in EXPECTED_I}
+    assert len(found_on) == sum(1 for e in EXPECTED_I if e[0] != "-;+12025550188")
+    assert sorted(f["phones"] for f in found_on) == sorted(p.split(", ") for key, *_, p in EXPECTED_I if key != "-;+12025550188")
+    assert all(f["phones"] in [v for (b, _), v in phones_of.items() if b == bodies[f["message"]]] for f in found_on)
+    assert cli("verify", pdf).exit_code == 0
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["--custodian", "Maria"], "--custodian 'Maria' is not a client of this archive: add them first (textfile client add 'Maria' --phone …)"),
+    (["--custodian", "Jordan Lee", "--me", "alex@example.com"],
+     f"--me 'alex@example.com' is not one of Jordan Lee's handles ({JORDAN}, jordan@example.com): it names the handle of the phone this"
+     " export came from (textfile client edit 'Jordan Lee' --add-phone … adds one); nothing was imported"),
+    (["--custodian", "Jordan Lee"], f"Jordan Lee has several handles ({JORDAN}, jordan@example.com): give --me with the handle of the"
+     " phone this export came from; nothing was imported"),
+])
+def test_a_client_s_iphone_with_an_unknown_custodian_or_handle_is_an_error_and_changes_nothing(cli, archive, phones, args, reason):
+    owner_db, client_db = phones
+    assert cli("client", "add", "Jordan Lee", "--phone", JORDAN, "--email", "jordan@example.com").exit_code == 0
+    assert cli("import", owner_db).exit_code == 0
+    before = snapshot(archive)
+    r = cli("import", client_db, *args)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {client_db}: {reason}\n")
     assert snapshot(archive) == before

@@ -461,7 +461,7 @@ def import_(
     date_order: Annotated[Optional[str], typer.Option(help="Date order of a WhatsApp export: dmy, mdy or ymd.")] = None,
     conversation: Annotated[Optional[str], typer.Option(help="The chat's name, when the file name does not say it (WhatsApp).")] = None,
     attachments_root: Annotated[Optional[Path], typer.Option(help="Home folder that iMessage attachment paths (~/Library/…) refer to.")] = None,
-    custodian: Annotated[Optional[str], typer.Option(help="Whose phone the export came from (recorded on the import). An Android backup may come from a client's own phone: name the client (--me: their number the phone had); an iMessage export must come from the archive owner's.")] = None,
+    custodian: Annotated[Optional[str], typer.Option(help="Whose phone the export came from (recorded on the import). An Android backup or an iMessage export may come from a client's own phone: name the client (--me: their number, or for iMessage their email, the phone had).")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:

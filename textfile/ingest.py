@@ -40,7 +40,7 @@ and messages, and where an earlier reading split the thread in two they are merg
 keeps every filing of both (`_Writer.resolve`). The keys it had stay in `conversation_keys`, so a
 later export that reads the thread either way finds it. Each re-keying and merge is said and audited.
 
-A client's own phone (`--custodian CLIENT`, for a format that says "sent by this phone": Android) is
+A client's own phone (`--custodian CLIENT`, for a format that says "sent by this phone": Android, iMessage) is
 read by the importer in the owner's frame (its module docstring): the client must be in the archive,
 and the phone's number is --me, one of theirs, or their only number, taken and said (`_custodian_phone`);
 `import_custodians` records whose phone the import read. An SMS has another date, direction and
@@ -51,6 +51,12 @@ that message, never a version (its time and status there are that phone's: kept 
 which also finds it again on the next import of that phone). The first copy archived is the message:
 imported in the other order, the same messages result, each with both phones among its sources, at
 the time and status of the copy that came first. How many were matched to which phone's copy is said.
+A format may give only some services' copies identities of each phone's own (iMessage: SMS and RCS,
+`COPIES_DIFFER`); the rest (an iMessage guid) is the same on both phones and found by its identity. Such a
+record that differs from a message archived from another phone only in what is each phone's own (its
+time there, within COPY_WITHIN; deleted or failed there, PER_PHONE_FLAGS; its receipts) is that message,
+as first archived (`_Writer.same_on_another_phone`), said as an assumption; a different text is an edit,
+as on the owner's own phone.
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of one message may be (_Writer.copy_of)
 COPY_RULE = "copy on another phone"  # what `_Writer.existing` calls an id found in `phone_copies`
+PER_PHONE_FLAGS = ("deleted", "failed")  # a message's state on one phone, not what it is (`_Writer.same_on_another_phone`)
 STATE = ("sent_at", "source_zone", "body", "kind", "status", "duration_s", "flags", "reply_to")  # what a version replaces
 TIME_FLAGS = ("time_ambiguous", "time_nonexistent")  # flags that come with a reading of a wall clock in a zone
 # What a version records of the state it was, beside its text and time, where the state that replaced
@@ -504,7 +511,9 @@ class Source:
     owner_numbers: bool = False  # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
     custodian_client: int | None = None  # a client's phone (`import_custodians`); None: the archive owner's
     custodian_phone: str | None = None  # that client's number the phone had
-    copies_differ: bool = False  # the format gives each phone's copy of a message its own identity (_Writer.copy_of)
+    # The format gives each phone's copy of a message its own identity (_Writer.copy_of): True for every message,
+    # or the services whose messages it does so for (iMessage: SMS and RCS; an iMessage's guid is the same on both phones).
+    copies_differ: bool | frozenset[str] = False
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
@@ -773,9 +782,11 @@ class _Writer:
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.moved: dict[tuple[int, int], int] = {}
         # Another phone's copies (`copy_of`): looked for only where the archive holds another phone's import.
-        self.copies = source.copies_differ and (source.custodian_client is not None or conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0])
         self.copy_ids: dict[str, str] = {}  # a record's id -> the message another phone archived it as (this import)
+        # A message of the same identity on two phones (an iMessage guid): looked at only where the archive holds a client's phone.
+        self.phones = source.custodian_client is not None or conn.execute("SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0]
+        self.per_phone: dict[str, int] = {}  # what differed only per phone (`same_on_another_phone`) -> how many messages
+        self.copies = source.copies_differ if self.phones else False
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
         self.precision_set: dict[str | None, int] = {}  # the precision a known message had -> how many now have the source's  # (from, to) conversation ids -> messages moved
         self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
@@ -827,6 +838,8 @@ class _Writer:
             self.drop_replaced()
         if self.copies_found:
             self.say_copies()
+        if self.per_phone:
+            self.say_per_phone()
         for number, n in sorted(self.owner_numbers_kept.items()):
             self.note(f"{_count(n, 'message')} this source reads as sent by the owner with no number keep{'s' if n == 1 else ''} {number},"
                       " which --me gave when an earlier import read them")
@@ -1149,7 +1162,7 @@ class _Writer:
         for p in pending:
             known = existing.get(p.id)
             copy = None
-            if known is None and self.copies and p.record.sender is not None:
+            if known is None and self.copies and p.record.sender is not None and (self.copies is True or p.record.service in self.copies):
                 copy = self.copy_ids.get(p.id) or self.copy_of(p)
             mid = copy or (p.id if known is None else known["id"])  # (an alias's message, see `fold`)
             source_rows.append((mid, import_id, p.record.source_ref))
@@ -1192,6 +1205,9 @@ class _Writer:
                 already += 1
                 written[mid] = known["content_hash"]
                 self.fill_receipts(p, mid, known, receipt_rows)
+            elif self.phones and self.same_on_another_phone(p, mid, known):
+                already += 1
+                written[mid] = known["content_hash"]
             elif self.changed(p, known):
                 written[mid] = p.content_hash
             else:
@@ -1304,6 +1320,45 @@ class _Writer:
                       f" {int(COPY_WITHIN.total_seconds() // 60)} minutes: each is one message, found on both phones", "assumption")
         self.changes["matched_copies"] = dict(sorted(self.copies_found.items()))
 
+    def from_another_phone(self, mid: str) -> bool:
+        """Whether the archived message `mid` was archived from another phone than this import's (the
+        owner's, or this client's): its time and status are that phone's."""
+        return not self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM messages m LEFT JOIN import_custodians c ON c.import_id = m.import_id"
+            " WHERE m.id = ? AND c.client_id IS ?)", (mid, self.source.custodian_client)).fetchone()[0]
+
+    def same_on_another_phone(self, p: _Pending, mid: str, known: dict) -> bool:
+        """Whether a record of the same identity as a message archived from another phone (an iMessage guid is
+        the same on the sender's and the receiver's phone) differs from it only in what is each phone's
+        own: the time each phone gives it (within COPY_WITHIN) and PER_PHONE_FLAGS (deleted there, failed
+        to send from there). Then it is the same message: a source, never a version; the message keeps
+        the first phone's time and status, as a message matched by `copy_of` does. Anything else that
+        differs (its text) is what it is on the owner's phone: a new version (`changed`)."""
+        if not self.from_another_phone(mid):
+            return False
+        row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
+        if abs(times.from_iso(row["sent_at"]) - times.from_iso(p.sent_at)) > COPY_WITHIN:
+            return False
+        flags = _flags_json([f for f in json.loads(p.flags) if f not in PER_PHONE_FLAGS]
+                            + [f for f in json.loads(row["flags"]) if f in PER_PHONE_FLAGS])
+        m = p.record
+        if message_content_hash(row["sent_at"], m.direction, m.kind, m.handle, m.body, m.status, m.duration_s, flags, m.reply_to,
+                                p.attachments) != known["content_hash"]:
+            return False
+        what = ("time" if row["sent_at"] != p.sent_at else None, "flags" if flags != p.flags else None)
+        what = " and ".join(w for w in what if w)
+        self.per_phone[what] = self.per_phone.get(what, 0) + 1
+        return True
+
+    def say_per_phone(self) -> None:
+        """The assumption of the records that differed from another phone's copy only in that phone's own facts."""
+        said = {"time": f"the time this phone gives it (within {int(COPY_WITHIN.total_seconds() // 60)} minutes)",
+                "flags": "its state on this phone (deleted or failed there)"}
+        for what, n in sorted(self.per_phone.items()):
+            self.note(f"{_count(n, 'message')} found on another phone as well differ{'s' if n == 1 else ''} from that copy only in "
+                      f"{' and '.join(said[w] for w in what.split(' and '))}: each is one message, kept as first archived", "assumption")
+        self.changes["per_phone_differences"] = dict(sorted(self.per_phone.items()))
+
     def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
         """A later copy that lacks an attachment's file (a phone that offloaded it, a copy made
         without the attachments folder) does not take away the bytes the archive already holds:
@@ -1352,7 +1407,8 @@ class _Writer:
         precision = m.time_precision if m.time_precision and m.time_precision != known.get("time_precision") else None
         if precision:
             self.precision_set[known.get("time_precision")] = self.precision_set.get(known.get("time_precision"), 0) + 1
-        if delivered or read or precision:
+        if (delivered or read or precision) and not (self.phones and self.from_another_phone(mid)):
+            # (another phone's receipts are that phone's: the message keeps those of the phone that gave it first)
             receipts.append((delivered, read, precision, mid))
 
     def move(self, p: _Pending, mid: str, archived_in: int) -> None:

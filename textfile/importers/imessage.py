@@ -13,6 +13,16 @@ Decisions:
   and macOS 26's "any;-;+1202…" are all "-;+12025550123"), so the same conversation read from an
   iPhone, a Mac or after an OS upgrade is one conversation. A message no chat lists (its chat was
   deleted) is filed by the key its chat had; one in "Recently Deleted" stays in its chat, flagged.
+- A client's own Messages folder, chat.db or iPhone backup (`ImportOptions.custodian`: ingest checked the
+  client and their handle, `me`, a number or an email) is read in the archive owner's frame: what the
+  phone sent (is_from_me) is "in", from the client; what came from one of the owner's handles is "out",
+  from the owner (written as the owner's phone writes them); the rest is "in" from its sender. The chat
+  with the owner ("iMessage;-;alex@example.com" there) is the conversation the owner's copy keys by the
+  client's handle ("-;<--me>"); a chat with someone else is the client's own, keyed "… without the owner"
+  so that it is never the owner's chat with that person; a group's guid is the same on every phone. A
+  message's guid is the same on both phones too, so its identity finds the other phone's copy; an SMS or
+  RCS message has a guid of each phone's own, and ingest matches it by sender, text and time
+  (COPIES_DIFFER). Whose phone it is, is recorded by ingest.
 - Nothing in a damaged database raises anything but ImportFailed: numbers and texts are read
   through CAST, undecodable text and unreadable blobs become warnings.
 - An attachment is read only from an attachments folder (Attachments/ or StickerCache/ of a Messages
@@ -52,6 +62,10 @@ from textfile.model import Attachment, Conversation, ImportOptions, Message, Not
 FORMAT = "imessage"
 VERSION = "1"
 SENT_BY_THE_PHONE = True  # is_from_me: sent by the phone's owner, not by a named sender (see ingest)
+READS_A_CLIENTS_PHONE = True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader._conversation`)
+# Each phone's copy of a message of these services has its own guid (an SMS or RCS message goes through the carrier, not
+# Apple: no guid travels with it), so ingest matches it to the other phone's copy; an iMessage's guid is the same on both.
+COPIES_DIFFER = frozenset({"SMS", "RCS"})
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SMS_DB_HASH = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"  # SHA-1 of "HomeDomain-Library/SMS/sms.db"
@@ -411,7 +425,11 @@ class _Reader:
         self.backup = backup
         self.region = options.region
         owner_handle = sorted(options.owner_handles)[0] if options.owner_handles else "me"
-        self.owner = Participant(handle=owner_handle, display_name=options.owner_name, is_owner=True)
+        # The archive's owner, as the owner's phone writes them (one handle, whichever of theirs a chat used).
+        self.archive_owner = Participant(handle=owner_handle, display_name=options.owner_name, is_owner=True)
+        self.custodian = options.custodian  # a client's name: the phone is theirs (module docstring)
+        # "This phone": who is_from_me is. The owner's, or a client's with the handle ingest checked (--me).
+        self.owner = Participant(options.me, options.custodian, False) if self.custodian else self.archive_owner
         self.roots_noted = False
         self.leading_out: list[str] = []  # the ROWIDs of attachments whose path leads outside the attachments folders
         self.undecodable = 0
@@ -433,7 +451,9 @@ class _Reader:
             raise ImportFailed(self.path, whole_backup(self.path) if backup_holding(self.path)
                                else "a SQLite database, but not a Messages database (no message, handle and chat tables)")
         self.handles = self._handles()
-        self.participants = {rowid: Participant(handle=handle) for rowid, handle in self.handles.items()}
+        owners = self.options.owner_handles if self.custodian else frozenset()
+        self.participants = {rowid: self.archive_owner if handle in owners else Participant(handle=handle)
+                             for rowid, handle in self.handles.items()}
         self.chats = self._chats(tables)
         self.orphans: dict[str, Conversation] = {}
         self.orphans_noted = False
@@ -512,18 +532,32 @@ class _Reader:
         ):
             if not guid:
                 continue
-            people = tuple(Participant(handle=h) for h in sorted(members.get(rowid, ()))) + (self.owner,)
-            chats[rowid] = Conversation(
-                platform=FORMAT,
-                source_key=conversation_key(guid, self.region),
-                title=display_name or None,
-                is_group=chat_style == GROUP_STYLE or ";+;" in guid,
-                participants=people,
-            )
+            chats[rowid] = self._conversation(conversation_key(guid, self.region), sorted(members.get(rowid, ())), display_name or None,
+                                              chat_style == GROUP_STYLE or ";+;" in guid)
         self.by_key = {}
         for chat in chats.values():
             self.by_key.setdefault(chat.source_key, chat)
         return chats
+
+    def _conversation(self, key: str, members: list[str], title: str | None, is_group: bool) -> Conversation:
+        """A chat with these other members (normalized handles, sorted), as the archive keys it. On a
+        client's phone, in the owner's frame: the one-to-one chat with one of the owner's handles
+        ("-;alex@example.com") is the conversation the owner's copy keys by the client's handle
+        ("-;<--me>"); a one-to-one chat with anyone else is the client's own thread with that person,
+        keyed so that no chat of the owner's phone has its key ("-;<client>~<other> without the owner");
+        a group keeps its guid, the same on every phone. The owner is among the people as the owner's
+        phone writes them, the client as this phone's own."""
+        if not self.custodian:
+            return Conversation(FORMAT, key, title, is_group, tuple(Participant(handle=h) for h in members) + (self.owner,))
+        owners = self.options.owner_handles
+        people = tuple(self.archive_owner if h in owners else Participant(handle=h) for h in members)
+        if key.startswith("-;"):
+            with_owner = key[2:] in owners
+            if with_owner:
+                key, title, people = f"-;{self.owner.handle}", None, (self.archive_owner,)
+            else:
+                key = f"-;{'~'.join(sorted({self.owner.handle, key[2:]}))} without the owner"
+        return Conversation(FORMAT, key, title, is_group, tuple(dict.fromkeys(people)) + (self.owner,))
 
     def _attachment_rows(self, tables: set[str]):
         if not {"attachment", "message_attachment_join"} <= tables:
@@ -550,12 +584,8 @@ class _Reader:
             key = "no-chat;unknown"
         conversation = self.by_key.get(key) or self.orphans.get(key)
         if conversation is None:
-            conversation = Conversation(
-                platform=FORMAT,
-                source_key=key,
-                is_group=key.startswith("+;"),
-                participants=((Participant(handle=handle),) if handle and not room_names else ()) + (self.owner,),
-            )
+            conversation = self._conversation(key, [handle] if handle and not room_names else [], None, key.startswith("+;"))
+            conversation = self.by_key.get(conversation.source_key) or conversation  # (a client's phone: the key it has there)
             self.orphans[key] = conversation
         if not self.orphans_noted:
             self.orphans_noted = True
@@ -578,7 +608,7 @@ class _Reader:
             sender = self.participants.get(handle_id)
         conversation = self.chats.get(chat_id) or self._orphan(handle_id, room_names, ref, out)
         if sender is None and not is_from_me and not item_type:
-            others = [p for p in conversation.participants if not p.is_owner]
+            others = [p for p in conversation.participants if p is not self.owner]
             if len(others) == 1:
                 sender = others[0]
         sent_at = _apple(date)
@@ -615,7 +645,8 @@ class _Reader:
             if text:
                 body = f"{body}: {text}" if body else text
         else:
-            direction = "out" if is_from_me else "in"
+            # What the archive's owner sent: on their phone, what the phone sent; on a client's, what came from them.
+            direction = "out" if (sender is self.archive_owner if self.custodian else is_from_me) else "in"
             if text or (text is not None and attributed_body is None):
                 body = text
             elif attributed_body is not None:
