@@ -134,15 +134,22 @@ def test_a_record_whose_text_differs_is_another_message(with_sam, archive, tmp_p
 def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_proves_it(with_sam, archive, tmp_path):
     cli = with_sam
     assert cli("import", OWNER_XML).exit_code == 0
-    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
     assert cli("matter", "open", "RIV-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    r = cli("import", CLIENT_XML, "--custodian", "Sam Client")
+    # Sam's thread with their spouse is on Sam's phone only, and the owner is not in it: Sam's number is in every thread of
+    # Sam's phone, so it says nothing of the matter; it waits for a person (walk 15b: it was filed, and produced, unseen).
+    spouse = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SPOUSE,)).fetchone()[0]
+    assert r.exit_code == 0 and r.stdout.splitlines()[-1] == (
+        f"1 conversation of this export waits to be filed: {spouse} (textfile conversations --unfiled; textfile file N --matter REF,"
+        " or textfile conversation ignore N)")
+    assert spouse in [c["id"] for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)]  # (with the owner's own unfiled ones)
     pdf = tmp_path / "t.pdf"
     assert cli("transcript", "RIV-1", "--out", pdf).exit_code == 0
     found_on = json.loads(manifest.read(pdf))["disclosures"]["found_on"]
     bodies = dict(archive.conn.execute("SELECT id, body FROM messages"))
     assert [(f["seq"], bodies[f["message"]], f["phones"]) for f in found_on] == [
         (n, body, phones.split(", ")) for n, (_, _, _, body, phones) in enumerate(
-            [e for e in EXPECTED if e[0] == SAM] + [e for e in EXPECTED if e[0] == GROUP] + [e for e in EXPECTED if e[0] == SPOUSE]
+            [e for e in EXPECTED if e[0] == SAM] + [e for e in EXPECTED if e[0] == GROUP]
             + [(RCS, "+12025550178", "in", "Landlord replied, see below", "Alex Owner")], 1)]
     assert cli("verify", pdf).exit_code == 0
     if shutil.which("pdftotext") is None:
@@ -150,7 +157,7 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "each message says on whose phone(s) it was found" in " ".join(text.split())
     assert text.count("found on: Alex Owner’s phone, Sam Client’s phone") + text.count("found on: Alex Owner's phone, Sam Client's phone") == 6
-    assert text.count("found on: Sam Client's phone") + text.count("found on: Sam Client’s phone") == 3
+    assert text.count("found on: Sam Client's phone") + text.count("found on: Sam Client’s phone") == 1
 
 
 def test_conversation_show_says_on_whose_phone_each_message_was_found(with_sam, archive):
@@ -358,8 +365,8 @@ def test_a_transcript_of_both_iphones_says_where_each_message_was_found_and_veri
     found_on = json.loads(manifest.read(pdf))["disclosures"]["found_on"]
     bodies = dict(archive.conn.execute("SELECT id, body FROM messages"))
     phones_of = {(body, key): p.split(", ") for key, _, _, body, p in EXPECTED_I}
-    assert len(found_on) == sum(1 for e in EXPECTED_I if e[0] != "-;+12025550188")
-    assert sorted(f["phones"] for f in found_on) == sorted(p.split(", ") for key, *_, p in EXPECTED_I if key != "-;+12025550188")
+    assert len(found_on) == sum(1 for e in EXPECTED_I if e[0] not in ("-;+12025550188", WITH_MARIA))  # (Jordan's chat with Maria: unfiled)
+    assert sorted(f["phones"] for f in found_on) == sorted(p.split(", ") for key, *_, p in EXPECTED_I if key not in ("-;+12025550188", WITH_MARIA))
     assert all(f["phones"] in [v for (b, _), v in phones_of.items() if b == bodies[f["message"]]] for f in found_on)
     assert cli("verify", pdf).exit_code == 0
 
@@ -380,3 +387,43 @@ def test_a_client_s_iphone_with_an_unknown_custodian_or_handle_is_an_error_and_c
     r = cli("import", client_db, *args)
     assert (r.exit_code, r.stderr) == (1, f"Error: {client_db}: {reason}\n")
     assert snapshot(archive) == before
+
+
+def test_a_client_s_backup_read_as_the_owner_s_phone_is_refused_and_the_same_bytes_keep_their_phone(with_sam, archive):
+    """Walk 15b: the client's backup imported without --custodian was read as the owner's phone: every message a second
+    time, the client's words to their spouse put in the owner's mouth. Its thread with the owner's own number proves it
+    is not the owner's phone; and bytes imported as one phone's are that phone's again."""
+    cli = with_sam
+    before = snapshot(archive)
+    r = cli("import", CLIENT_XML)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {CLIENT_XML}: it holds a thread with your own number {OWNER} (named 'Alex (lawyer)' there)"
+                                          " as the other party, so it is not your phone: give --custodian with the client whose phone it is (or"
+                                          " --custodian 'Alex Owner' if it is yours, a thread with your other phone); nothing was imported\n")
+    assert snapshot(archive) == before
+    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
+    after = snapshot(archive)
+    for args in ((), ("--custodian", "Alex Owner")):
+        r = cli("import", CLIENT_XML, *args)
+        assert (r.exit_code, r.stderr) == (1, f"Error: {CLIENT_XML}: these bytes were imported before (import 1, client_phone.xml) as Sam"
+                                              " Client's phone (--custodian 'Sam Client'): import them the same way, or not at all; nothing was"
+                                              " imported\n")
+        assert snapshot(archive) == after
+    # the owner's own backup, then the same bytes named as the client's phone: refused too
+    assert cli("import", OWNER_XML).exit_code == 0
+    r = cli("import", OWNER_XML, "--custodian", "Sam Client")
+    assert r.exit_code == 1 and "as your own phone (no --custodian)" in r.stderr
+
+
+def test_deletable_does_not_call_a_thread_found_only_on_the_client_s_phone_safe_to_delete(with_sam, archive):
+    cli = with_sam
+    assert cli("import", OWNER_XML).exit_code == 0
+    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
+    spouse = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SPOUSE,)).fetchone()[0]
+    verdicts = {v["conversation"]: v for v in json.loads(cli("deletable", "--json").stdout)}
+    v = verdicts[spouse]
+    assert (v["verdict"], v["safe"], v["elsewhere"]) == (
+        "not on your phone: found on Sam Client's phone only; nothing of it is yours to delete (the archive keeps it)", False, ["Sam Client"])
+    assert [s["custodian"] for s in v["sources"]] == ["Sam Client"]
+    sam = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SAM,)).fetchone()[0]
+    assert (verdicts[sam]["elsewhere"], [s["custodian"] for s in verdicts[sam]["sources"]]) == ([], [None, "Sam Client"])
+    assert [c for c in verdicts][-1] == spouse  # (after what concerns the owner's phone)

@@ -142,6 +142,11 @@ def test_several_conversations_are_ignored_at_once_all_or_none(cli, office, arch
     assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 looks client-related (it is filed to M-1; it holds the handle of client"
                                           " Sam Client): give --force to ignore it all the same\n")
     assert snapshot(archive) == before
+    r = cli("conversation", "ignore", "1", "3", "99")  # every refusal named at once
+    assert (r.exit_code, r.stderr) == (1, "Error: 2 conversations refused, none ignored: conversation 1 looks client-related (it is filed to"
+                                          " M-1; it holds the handle of client Sam Client): give --force to ignore it all the same; no"
+                                          " conversation 99 (see `textfile conversations`)\n")
+    assert snapshot(archive) == before
     for bad in ("3-2", "x", "2-"):
         r = cli("conversation", "ignore", bad)
         assert (r.exit_code, r.stderr) == (1, f"Error: not a conversation number or range (12, 20-25): {bad!r}\n")

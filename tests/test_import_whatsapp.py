@@ -1539,7 +1539,9 @@ def test_the_import_says_how_each_time_a_dst_change_left_open_was_read(cli, arch
               ' 2025-11-02 01:30:00 -04:00), line 7 (written "11/2/25, 1:40:00\u202fAM", read as 2025-11-02 01:40:00 -04:00), and 1 more')
     done = cli("import", chat)
     assert done.exit_code == 0, done.output
-    assert done.output == f"{chat}: whatsapp, added 9, already present 0, updated 0, skipped 0\n  assumed: {notice}\n"
+    assert done.output == (f"{chat}: whatsapp, added 9, already present 0, updated 0, skipped 0\n  assumed: {notice}\n"
+                           "1 conversation of this export waits to be filed: 1 (textfile conversations --unfiled; textfile file N --matter REF,"
+                           " or textfile conversation ignore N)\n")
     again = cli("import", chat, "--json")
     [report] = json.loads(again.stdout)
     assert (report["added"], report["assumptions"], report["warnings"]) == (0, [notice], [])

@@ -83,7 +83,8 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
     assert lines[0] == f"Imported since the archive run of {times.display(run['started_at'], times.zone('America/New_York'))}: 2 files"
     assert "\n".join(lines).count("calls-20240301.xml") == 2 and f"    assumed: {CALLS_ASSUMED}" in lines
     assert "Conversations waiting to be filed: 4, 4 new (textfile file N --matter REF, or textfile conversation ignore N)" in lines
-    assert lines[-1] == "Safe to delete from the phone: 2 conversations (textfile deletable says up to when)"
+    assert lines[-2:] == ["Safe to delete from the phone: 2 conversations (textfile deletable says up to when)",
+                          "Needs you: 4 conversations to file or set aside; 2 assumptions no earlier import made."]
 
     # Set aside and run again: nothing new since that run, nothing waiting; the ignored ones counted apart.
     settle(cli, out, office)

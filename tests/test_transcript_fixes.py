@@ -195,7 +195,8 @@ def test_a_place_that_cannot_be_written_is_one_line_and_records_nothing(archive_
 def test_out_in_a_missing_or_non_folder_says_what_is_wrong(archive_path, tmp_path):
     before = state(archive_path)
     r = run(archive_path, "transcript", "2026-014", "--out", tmp_path / "other" / "x.pdf")
-    assert (r.exit_code, r.stderr) == (1, f"Error: cannot write {tmp_path / 'other' / 'x.pdf'}: the folder {tmp_path / 'other'} does not exist\n")
+    assert (r.exit_code, r.stderr) == (1, f"Error: cannot write {tmp_path / 'other' / 'x.pdf'}: the folder {tmp_path / 'other'} does not exist"
+                                          " (make it, or give --mkdir to have textfile make it)\n")
     (tmp_path / "afile").write_text("x")
     r = run(archive_path, "transcript", "2026-014", "--out", tmp_path / "afile" / "x.pdf")
     assert (r.exit_code, r.stderr) == (1, f"Error: cannot write {tmp_path / 'afile' / 'x.pdf'}: {tmp_path / 'afile'} is not a folder\n")
@@ -220,6 +221,31 @@ def test_out_dir_that_does_not_exist_is_an_error_unless_mkdir(archive_path, tmp_
     made = json.loads(run(archive_path, "transcript", "2026-014", "--out-dir", missing, "--mkdir", "--json").stdout)
     assert Path(made["path"]).parent == missing and Path(made["path"]).is_file()
     assert [oct(p.stat().st_mode & 0o777) for p in (tmp_path / "transcripts", missing)] == ["0o700", "0o700"]
+    # --out's folder likewise: an error that names --mkdir, which makes it
+    out = tmp_path / "new" / "folder" / "t.pdf"
+    r = run(archive_path, "transcript", "2026-014", "--out", out)
+    assert (r.exit_code, r.stderr) == (1, f"Error: cannot write {out}: the folder {out.parent} does not exist (make it, or give --mkdir to"
+                                          " have textfile make it)\n")
+    assert run(archive_path, "transcript", "2026-014", "--out", out, "--mkdir").exit_code == 0 and out.is_file()
+    assert oct(out.parent.stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_new_transcript_never_takes_the_name_of_a_recorded_one_whose_file_was_moved(archive_path, tmp_path):
+    """Walk 15b: a snapshot moved away, then the next one written under its name, made the first read
+    as altered (exit 3), as if tampered with. The name a transcript is recorded at stays its own."""
+    first = json.loads(run(archive_path, "transcript", "2026-014", "--out-dir", tmp_path, "--json").stdout)["path"]
+    moved = tmp_path / "moved.pdf"
+    Path(first).rename(moved)
+    second = json.loads(run(archive_path, "transcript", "2026-014", "--out-dir", tmp_path, "--json").stdout)["path"]
+    assert second == first.replace("_transcript.pdf", "_transcript-2.pdf")
+    r = run(archive_path, "transcript", "2026-014", "--out", first)
+    assert (r.exit_code, r.stderr) == (1, f"Error: {first} is where the archive records an earlier transcript, whose file is gone (moved?"
+                                          " textfile verify --moved NEW.pdf records where): choose another --out\n")
+    r = run(archive_path, "verify")
+    assert r.exit_code == 3 and "is missing" in r.stderr and "altered" not in r.stderr
+    assert run(archive_path, "verify", "--moved", moved).exit_code == 0
+    assert run(archive_path, "verify").exit_code == 0
+
 
 def test_out_ending_in_a_separator_names_a_folder_and_is_refused(archive_path, tmp_path):
     from textfile.transcript import make_transcript

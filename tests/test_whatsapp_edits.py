@@ -400,7 +400,8 @@ def test_with_no_tz_a_chat_is_read_in_the_zone_it_was_last_read_in(cli, archive,
     assert done.exit_code == 0, done.output
     assert done.output == (f"{week2}: whatsapp, added 1, already present 3, updated 1, skipped 0\n  assumed: {assumed}\n"
                            "  warning: line 3: edited since line 3 of WhatsApp Chat with Sam Client.txt (import 2): kept as a new version"
-                           " of that message, not as a second message\n")
+                           " of that message, not as a second message\n1 conversation of this export waits to be filed: 1 (textfile"
+                           " conversations --unfiled; textfile file N --matter REF, or textfile conversation ignore N)\n")
     paris = "Europe/Paris"
     assert chat(archive) == read_in_paris(week2_version=1)
     assert [(r[0], r[1], json.loads(r[2])) for r in archive.conn.execute("SELECT id, zone, assumptions FROM imports ORDER BY id")] == [

@@ -488,6 +488,12 @@ def import_(
             results.append(result)
             if not quiet and not json_:
                 _print_import(result)
+        touched = {c for r in results if not isinstance(r, dict) for c in r.conversations}
+        waiting = [c for c in ignore.waiting(archive.conn, None) if c["id"] in touched]
+    if waiting and not quiet and not json_:  # (as the weekly run and status name them)
+        out.print(f"{len(waiting)} conversation{'s' if len(waiting) != 1 else ''} of {'these exports' if len(sources) > 1 else 'this export'}"
+                  f" wait{'' if len(waiting) != 1 else 's'} to be filed: {', '.join(str(c['id']) for c in waiting[:12])}{' …' if len(waiting) > 12 else ''}"
+                  " (textfile conversations --unfiled; textfile file N --matter REF, or textfile conversation ignore N)", markup=False)
     if json_:  # every path, in order: what it added, or why it failed (nothing of it imported)
         emit_json([r if isinstance(r, dict) else r.as_dict() for r in results])
     if failed:
@@ -620,7 +626,14 @@ def conversation_ignore(
     """Set conversations aside as not client-related: never filed automatically; deletable lists them last. All or none."""
     numbers = _numbers(conversations)
     with open_archive() as archive, archive.transaction() as conn:
-        done = [ignore.ignore_conversation(conn, n, reason, force) for n in numbers]
+        done, refused = [], []
+        for n in numbers:  # (every refusal named at once; then none is ignored)
+            try:
+                done.append(ignore.ignore_conversation(conn, n, reason, force))
+            except TextfileError as exc:
+                refused.append(str(exc))
+        if refused:
+            raise InvalidInput(refused[0] if len(refused) == 1 else f"{len(refused)} conversations refused, none ignored: {'; '.join(refused)}")
     if json_:
         return emit_json(done)
     if not quiet:
@@ -1038,7 +1051,7 @@ def status(json_: Json = False, quiet: Quiet = False) -> None:
 
     What was imported since the last `archive` run (else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on, matters with messages in no transcript, transcripts missing or altered, and how many conversations are safe to delete.
 
-    Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status --quiet || mail …`), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
+    Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
     """
     from textfile.status import status as read_status
 
@@ -1111,6 +1124,16 @@ def _print_status(s, tz) -> None:
             " (textfile deletable says up to when)")
     if not s.exit_code:
         say("Nothing needs you.")
+    elif s.exit_code == 4:  # (what above needs you, in one line: what cron's mail says first)
+        n = lambda count, one, many: f"{count} {one if count == 1 else many}"  # noqa: E731
+        items = [n(len(s.unfiled), "conversation to file or set aside", "conversations to file or set aside") if s.unfiled else "",
+                 n(s.assumptions, "assumption no earlier import made", "assumptions no earlier import made") if s.assumptions else "",
+                 n(len(s.failed), "failed file", "failed files") if s.failed else "",
+                 n(len(s.render_failed), "failed transcript", "failed transcripts") if s.render_failed else "",
+                 "a run that did not run" if s.not_run else "",
+                 n(len(s.stale_matters), "matter with messages in no transcript", "matters with messages in no transcript") if s.stale_matters else "",
+                 n(len(s.transcripts), "transcript missing", "transcripts missing") if s.transcripts else ""]
+        say(f"Needs you: {'; '.join(filter(None, items))}.")
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Clients, matters, their handles, and which conversation belongs where.
 
 The automatic rule: a conversation with no filing yet, whose participants include the handle of
-a client, is filed to that client's only open matter. If the participants' clients have no open
+a client, is filed to that client's only open matter (except a thread found on a client's own phone
+that the owner is not in: every thread of that phone holds the client's handle; a person files it). If the participants' clients have no open
 matter, or several between them, the conversation waits in the unfiled queue for a person to
 decide (`textfile file`). The rule runs after every import for the conversations it touched, and
 again for a client whenever one of their matters is opened. Closing a matter ends its filings
@@ -66,7 +67,7 @@ def _check_free(conn: sqlite3.Connection, handle: str, client_id: int | None = N
         "SELECT c.name, c.id FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
     ).fetchone()
     if row and row[1] == client_id:
-        raise Conflict(f"{handle} is already one of {row[0]!r}'s handles")
+        raise Conflict(f"{handle} is already one of {row[0]}'s handles")
     if row:
         raise Conflict(f"{handle} already belongs to client {row[0]!r}; one handle cannot belong to two clients")
     if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
@@ -327,6 +328,11 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
         " JOIN client_handles h ON h.handle = p.handle"
         " JOIN matters mt ON mt.client_id = h.client_id AND mt.closed_at IS NULL"
         " WHERE c.id NOT IN (SELECT conversation_id FROM conversation_ignores)"  # set aside by a person (ignore.py)
+        # A thread found on a client's own phone that the owner is not in (the client and their spouse):
+        # the client is in every thread of their phone, so their handle says nothing of the matter; a person decides.
+        " AND (EXISTS (SELECT 1 FROM participants o WHERE o.conversation_id = c.id AND o.is_owner = 1)"
+        "      OR NOT EXISTS (SELECT 1 FROM messages m JOIN message_sources s ON s.message_id = m.id"
+        "                     JOIN import_custodians ic ON ic.import_id = s.import_id WHERE m.conversation_id = c.id))"
         " AND NOT EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id"
         "                   WHERE f.conversation_id = c.id AND (f.until_at IS NULL OR fm.closed_at IS NULL))"
         # ... and the filing that ends last was ended by its matter's closing (a window a person

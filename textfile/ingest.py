@@ -237,8 +237,10 @@ def import_path(
                     fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), wall_clock=wall_clock, corrects_tz=corrects_tz,
                     corrects_reading=corrects_reading, owner_numbers=getattr(module, "JOINS_NUMBERS", False) and phone is None,
                     custodian_client=phone.client_id if phone else None, custodian_phone=phone.number if phone else None,
-                    copies_differ=getattr(module, "COPIES_DIFFER", False))
+                    copies_differ=getattr(module, "COPIES_DIFFER", False), sent_by_the_phone=getattr(module, "SENT_BY_THE_PHONE", False))
     said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
+    if source.sent_by_the_phone:
+        _same_phone_as_before(archive, source)
     try:
         reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
         if reader is None:
@@ -514,6 +516,39 @@ class Source:
     # The format gives each phone's copy of a message its own identity (_Writer.copy_of): True for every message,
     # or the services whose messages it does so for (iMessage: SMS and RCS; an iMessage's guid is the same on both phones).
     copies_differ: bool | frozenset[str] = False
+    sent_by_the_phone: bool = False  # the format says "sent by this phone" (iMessage, Android): whose phone matters (`_not_the_owners`)
+
+
+def _same_phone_as_before(archive: Archive, source: Source) -> None:
+    """Bytes imported before as one phone's (the owner's, or a client's with --custodian) are that
+    phone's again: read as another's, every message would be archived a second time under other senders."""
+    row = archive.conn.execute(
+        "SELECT i.id, i.file_name, ic.client_id, cl.name FROM imports i LEFT JOIN import_custodians ic ON ic.import_id = i.id"
+        " LEFT JOIN clients cl ON cl.id = ic.client_id WHERE i.sha256 = ? ORDER BY i.id DESC LIMIT 1", (source.sha256,)).fetchone()
+    if row is None or row["client_id"] == source.custodian_client:
+        return
+    was = f"{row['name']}'s phone (--custodian {row['name']!r})" if row["name"] else "your own phone (no --custodian)"
+    raise ImportFailed(source.path, f"these bytes were imported before (import {row['id']}, {row['file_name']}) as {was}: import them"
+                                    " the same way, or not at all; nothing was imported")
+
+
+def _not_the_owners(conn, source: Source, result: ImportResult) -> None:
+    """Refuse an export read as the owner's own phone (no --custodian) that holds a thread whose other
+    party is one of the owner's own numbers: a client's phone imported without --custodian, which would
+    put the client's words in the owner's mouth and every message in the archive twice. The owner's own
+    phone texting their other phone says so with `--custodian <owner>`."""
+    if not source.sent_by_the_phone or source.custodian is not None or not result.conversations:
+        return
+    mine = conn.execute(
+        "SELECT p.handle, p.display_name FROM participants p JOIN owner_handles o ON o.handle = p.handle WHERE p.is_owner = 0"
+        f" AND p.conversation_id IN ({','.join('?' * len(result.conversations))}) ORDER BY p.conversation_id LIMIT 1",
+        result.conversations).fetchone()
+    if mine:
+        named = f" (named {mine[1]!r} there)" if mine[1] and mine[1] != mine[0] else ""
+        owner = conn.execute("SELECT owner_name FROM settings").fetchone()[0]
+        raise ImportFailed(source.path, f"it holds a thread with your own number {mine[0]}{named} as the other party, so it is not"
+                                        f" your phone: give --custodian with the client whose phone it is (or --custodian {owner!r} if it"
+                                        " is yours, a thread with your other phone); nothing was imported")
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
@@ -533,6 +568,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
                          (result.import_id, source.custodian_client, source.custodian_phone))
         writer = _Writer(conn, result, source)
         writer.consume(records, progress)
+        _not_the_owners(conn, source, result)
         # A new thread from handles a person ignored (a bank's short code) is set aside as it arrives.
         arrived = ignore.on_arrival(conn, [c for c in result.conversations if c in writer.created])
         for a in arrived:

@@ -433,11 +433,13 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
         ).fetchall()
         people = [r[0] for r in conn.execute(
             "SELECT coalesce(display_name, handle) FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (c["id"],))]
-        sources = [
-            {"file_name": r["file_name"], "imported_at": r["finished_at"], "last_message": r["last"]}
+        sources = [  # (custodian: the client whose own phone the import read; None: the owner's)
+            {"file_name": r["file_name"], "imported_at": r["finished_at"], "last_message": r["last"], "custodian": r["custodian"]}
             for r in conn.execute(
-                "SELECT i.file_name, i.finished_at, max(m.sent_at) AS last FROM message_sources s JOIN messages m ON m.id = s.message_id"
-                " JOIN imports i ON i.id = s.import_id WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id", (c["id"],))
+                "SELECT i.file_name, i.finished_at, max(m.sent_at) AS last, cl.name AS custodian FROM message_sources s"
+                " JOIN messages m ON m.id = s.message_id JOIN imports i ON i.id = s.import_id"
+                " LEFT JOIN import_custodians ic ON ic.import_id = i.id LEFT JOIN clients cl ON cl.id = ic.client_id"
+                " WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id", (c["id"],))
         ]
         entry = {
             "conversation": c["id"], "platform": c["platform"], "title": c["title"], "participants": people,
@@ -446,6 +448,8 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
             "safe_until": None, "safe_until_precision": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
             "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
             "legal_hold": holds.get(c["id"], []), "ignored": ignored.get(c["id"]),
+            # found only on clients' own phones (each source a `--custodian` import): the names of those clients
+            "elsewhere": sorted({x["custodian"] for x in sources}) if sources and all(x["custodian"] for x in sources) else [],
         }
         covered = [coverage(m) for m in messages]
         first_gap = next((i for i, c in enumerate(covered) if c != "covered"), len(messages))
@@ -457,7 +461,7 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
         out.append(entry)
     # The verdicts that ask something of a person first (a hold, not safe, not yet), then the safe
     # ones, then the threads a person set aside, so the verdicts that matter come first.
-    return sorted(out, key=lambda e: (e["ignored"] is not None and not e["legal_hold"], e["safe"]))
+    return sorted(out, key=lambda e: (e["ignored"] is not None and not e["legal_hold"], bool(e["elsewhere"]), e["safe"]))
 
 
 def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
@@ -467,6 +471,10 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
         matters = ", ".join(e["legal_hold"])
         return (f"not safe: under legal hold (matter {matters}); keep it on the phone until the hold is released"
                 f" (textfile matter release REF)"), False
+    if e["elsewhere"]:
+        # Found only on a client's own phone (`--custodian`): not the owner's to delete, whatever is transcribed.
+        return (f"not on your phone: found on {' and '.join(e['elsewhere'])}'s phone only; nothing of it is yours to delete"
+                " (the archive keeps it)"), False
     if e["ignored"]:
         return f"not client-related ({ignore.said(e['ignored'], tz)}) — delete when you like", True
     if not e["messages"]:

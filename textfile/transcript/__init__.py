@@ -76,7 +76,11 @@ def output_folder(folder: Path, mkdir: bool, option: str) -> Path:
     return folder
 
 
-def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | None, name: str, mkdir: bool = False) -> Path:
+def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | None, name: str, mkdir: bool = False,
+                 recorded: frozenset[str] = frozenset()) -> Path:
+    """Where the PDF goes: --out as given, or a free name in --out-dir. Never a file that exists, nor
+    a path the archive records for another transcript whose file is gone (moved away: taking its name
+    would make that one read as altered, and `verify --moved` could no longer tell them apart)."""
     if out and out_dir:
         raise InvalidInput("give --out or --out-dir, not both")
     if out:
@@ -88,15 +92,20 @@ def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | Non
             raise InvalidInput(f"{path} is a folder: give the PDF's file name, or use --out-dir {path}")
         if path.exists() or path.is_symlink():
             raise Conflict(f"{path} already exists; a transcript is never overwritten (choose another --out)")
+        if str(path.absolute()) in recorded:
+            raise Conflict(f"{path} is where the archive records an earlier transcript, whose file is gone (moved? textfile verify"
+                           " --moved NEW.pdf records where): choose another --out")
+        if not path.parent.exists() and mkdir:
+            output_folder(path.parent, mkdir, "--out")
         if not path.parent.exists():
-            raise InvalidInput(f"cannot write {path}: the folder {path.parent} does not exist")
+            raise InvalidInput(f"cannot write {path}: the folder {path.parent} does not exist (make it, or give --mkdir to have textfile make it)")
         if not path.parent.is_dir():
             raise InvalidInput(f"cannot write {path}: {path.parent} is not a folder")
         return path.absolute()
     folder = output_folder(Path(out_dir or ".").expanduser(), mkdir, "--out-dir")
     path = folder / name
     n = 2
-    while path.exists():
+    while path.exists() or str(path.absolute()) in recorded:
         path = folder / name.replace("_transcript.pdf", f"_transcript-{n}.pdf")
         n += 1
     return path.absolute()
@@ -193,7 +202,8 @@ def _make_transcript(
 
     now = times.now_iso()
     today = times.from_iso(now).astimezone(zone).strftime("%Y-%m-%d")
-    path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter), mkdir)
+    path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter), mkdir,
+                        frozenset(p for (p,) in conn.execute("SELECT path FROM transcripts")))
     partial = cleanup.enter_context(_partial_file(path))
     transcript_id = str(uuid.uuid4())
     header = f"{scope.client} — {scope.matter} {scope.matter_title}" if scope.matter else f"{scope.client} — all matters"
