@@ -5,6 +5,7 @@ other phone's copy of the same message, whichever phone is imported first."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import shutil
 import subprocess
@@ -151,11 +152,15 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
         (n, body, phones.split(", ")) for n, (_, _, _, body, phones) in enumerate(
             [e for e in EXPECTED if e[0] == SAM] + [e for e in EXPECTED if e[0] == GROUP]
             + [(RCS, "+12025550178", "in", "Landlord replied, see below", "Alex Owner")], 1)]
+    # the time the other phone recorded, where it is not the one shown, is in the manifest too
+    [(at,)] = archive.conn.execute("SELECT sent_at FROM phone_copies WHERE message_id = ?", (found_on[0]["message"],))
+    assert (found_on[0]["recorded"], at) == ({"Sam Client": at}, "2024-03-01T16:59:58.000Z")
     assert cli("verify", pdf).exit_code == 0
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils (pdftotext) is not installed")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "each message says on whose phone(s) it was found" in " ".join(text.split())
+    assert "(recorded there at 2024-03-01 11:59:58 -05:00)" in " ".join(text.split())
     assert text.count("found on: Alex Owner’s phone, Sam Client’s phone") + text.count("found on: Alex Owner's phone, Sam Client's phone") == 6
     assert text.count("found on: Sam Client's phone") + text.count("found on: Sam Client’s phone") == 1
 
@@ -168,8 +173,11 @@ def test_conversation_show_says_on_whose_phone_each_message_was_found(with_sam, 
     assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
     shown = cli("conversation", "show", "1").stdout.splitlines()
     said = [line.strip() for line in shown if line.strip().startswith("found on: ")]
-    assert said == ["found on: " + ("Alex Owner's phone, Sam Client's phone" if phones == BOTH else f"{phones}'s phone")
-                    for key, _, _, _, phones in EXPECTED if key == SAM]
+    # (where the other phone recorded another time, it is said: Sam's phone sent the first at 11:59:58, the owner's got it at 12:00:00)
+    assert said[0] == "found on: Alex Owner's phone, Sam Client's phone (recorded there at 2024-03-01 11:59:58 -05:00)"
+    assert [re.sub(r" \(recorded there at [^)]*\)", "", line) for line in said] == [
+        "found on: " + ("Alex Owner's phone, Sam Client's phone" if phones == BOTH else f"{phones}'s phone")
+        for key, _, _, _, phones in EXPECTED if key == SAM]
     assert [m["found_on"] for m in json.loads(cli("conversation", "show", "1", "--json").stdout)["messages"]] == [
         line.removeprefix("found on: ") for line in said]
 
@@ -427,3 +435,14 @@ def test_deletable_does_not_call_a_thread_found_only_on_the_client_s_phone_safe_
     sam = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SAM,)).fetchone()[0]
     assert (verdicts[sam]["elsewhere"], [s["custodian"] for s in verdicts[sam]["sources"]]) == ([], [None, "Sam Client"])
     assert [c for c in verdicts][-1] == spouse  # (after what concerns the owner's phone)
+
+
+def test_a_thread_the_owner_is_not_in_is_neither_incoming_nor_outgoing(with_sam, archive):
+    """Walk 15b: on the client's phone, the client's own text to their spouse read "incoming", as did the spouse's."""
+    cli = with_sam
+    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
+    spouse = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SPOUSE,)).fetchone()[0]
+    firsts = [line for line in cli("conversation", "show", spouse).stdout.splitlines() if line.startswith("#")]
+    assert [line.split(" · ")[1] for line in firsts] == ["between others (you are not in this thread)"] * 2
+    sam = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SAM,)).fetchone()[0]
+    assert {line.split(" · ")[1] for line in cli("conversation", "show", sam).stdout.splitlines() if line.startswith("#")} == {"incoming", "outgoing"}

@@ -40,6 +40,7 @@ from textfile.errors import InvalidInput, NotFound
 from textfile.model import DATE_ORDERS, INVISIBLE
 
 DIRECTION_WORDS = {"in": "incoming", "out": "outgoing", "system": "system"}
+NOT_THE_OWNERS = "between others (you are not in this thread)"  # a thread on a client's own phone the owner is not in
 STATUS_MARKS = {
     "draft": "DRAFT (never sent)",
     "failed": "FAILED (not delivered)",
@@ -245,7 +246,13 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
     clients = client_names(conn)
     phones = phones_of(conn, f"m.id IN ({id_marks})", ids, owner_name) if job.found_on else {}
+    elsewhere = times_elsewhere(conn, f"m.id IN ({id_marks})", ids, owner_name) if job.found_on else {}
     conversations = conversation_info(conn, conversation_ids, clients)
+    # A thread found on a client's own phone that the owner is not in (keyed "… without the owner"): its
+    # messages are neither incoming nor outgoing for the owner, whose frame the archive keeps.
+    others = {cid for (cid,) in conn.execute(
+        f"SELECT id FROM conversations WHERE id IN ({','.join('?' * len(conversation_ids))}) AND source_key LIKE '% without the owner'",
+        conversation_ids)}
 
     messages = []
     conversation = ordered[0]["conversation_id"] if ordered and job.continues_from else None
@@ -267,7 +274,8 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "sent_at": r["sent_at"],
             "written": next((written_time(r["sent_at"], r["source_zone"], f, precision) for f in flags if f in DST_FLAGS), ""),
             "direction": r["direction"],
-            "direction_word": DIRECTION_WORDS.get(r["direction"], r["direction"]),
+            "direction_word": NOT_THE_OWNERS if r["conversation_id"] in others and r["direction"] == "in"
+                              else DIRECTION_WORDS.get(r["direction"], r["direction"]),
             "kind": r["kind"],
             "service": r["service"] or "",
             "sender_name": sender_name(r["sender_name"], r["sender_handle"], r["sender_is_owner"], owner_name, clients),
@@ -282,7 +290,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             "versions": _versions(versions.get(r["id"], []), r["body"], tz, precision),
             "reactions": [_reaction(x, tz, clients, precision) for x in reactions.get(r["id"], [])],
             "attachments": [_attachment(a, media) for a in found],
-            "found_on": ", ".join(f"{name}'s phone" for name in phones.get(r["id"], ())),
+            "found_on": found_on_said(phones.get(r["id"], []), elsewhere.get(r["id"], {}), tz, precision),
         }
         if r["conversation_id"] != conversation:
             conversation, day = r["conversation_id"], None
@@ -307,6 +315,25 @@ def phones_of(conn: sqlite3.Connection, cond: str, params: list, owner_name: str
     return found
 
 
+def times_elsewhere(conn: sqlite3.Connection, cond: str, params: list, owner_name: str) -> dict[str, dict[str, str]]:
+    """Per message (of those `cond` selects): the time another phone's copy of it recorded, by whose phone,
+    where it differs from the message's own (that of the phone whose export was imported first; `phone_copies`)."""
+    found: dict[str, dict[str, str]] = {}
+    for mid, name, at in conn.execute(
+            "SELECT pc.message_id, coalesce(cl.name, ?), min(pc.sent_at) FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
+            " LEFT JOIN import_custodians ic ON ic.import_id = pc.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
+            f" WHERE {cond} AND pc.sent_at <> m.sent_at GROUP BY 1, 2 ORDER BY 1, 2", [owner_name, *params]):
+        found.setdefault(mid, {})[name] = at
+    return found
+
+
+def found_on_said(names: list[str], elsewhere: dict[str, str], tz: ZoneInfo, precision: str | None) -> str:
+    """"Alex Owner's phone, Sam Client's phone (recorded there at 12:00:03 -05:00)": whose phones, and the
+    time a phone recorded where it is not the one shown."""
+    return ", ".join(f"{name}'s phone" + (f" (recorded there at {times.display(elsewhere[name], tz, precision)})" if name in elsewhere else "")
+                     for name in names)
+
+
 def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str) -> list[dict]:
     """Where the transcript's messages come from more than one phone (a client's own phone beside the
     owner's), whose phone(s) each was found on, in transcript order; else nothing (the cover says it once)."""
@@ -316,7 +343,9 @@ def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_
     phones = phones_of(conn, cond, params, owner_name)
     if len({name for names in phones.values() for name in names}) < 2:
         return []
-    return [{"seq": n, "message": row[1], "phones": phones.get(row[1], [])} for n, row in enumerate(p.rows, 1)]
+    elsewhere = times_elsewhere(conn, cond, params, owner_name)
+    return [{"seq": n, "message": row[1], "phones": phones.get(row[1], []), **({"recorded": elsewhere[row[1]]} if row[1] in elsewhere else {})}
+            for n, row in enumerate(p.rows, 1)]
 
 
 def conversation_files(conn: sqlite3.Connection, ids: list[int], clients: dict[str, str]) -> list[dict]:
