@@ -12,7 +12,11 @@ export COLUMNS="${COLUMNS:-140}"
 
 # Commands in bold on a terminal; piped or in a log (make demo > demo.log), plain text, no escape codes.
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
-step() { printf '\n%s$ textfile %s%s\n' "$bold" "$*" "$plain"; textfile "$@"; }
+step() {  # the command as one would type it (an argument with a space in quotes), then what it prints
+  local shown="" arg
+  for arg in "$@"; do [[ "$arg" == *[[:space:]]* ]] && shown+=" \"$arg\"" || shown+=" $arg"; done
+  printf '\n%s$ textfile%s%s\n' "$bold" "$shown" "$plain"; textfile "$@"
+}
 registered() { python -c "import sys; from textfile.importers import REGISTRY; sys.exit('$1' not in REGISTRY)"; }
 
 step init --owner "Alex Owner" --phone "+1 202 555 0100" --email alex@example.com \

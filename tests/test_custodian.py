@@ -437,6 +437,24 @@ def test_deletable_does_not_call_a_thread_found_only_on_the_client_s_phone_safe_
     assert [c for c in verdicts][-1] == spouse  # (after what concerns the owner's phone)
 
 
+def test_how_far_the_owner_may_delete_rests_on_what_was_found_on_the_owner_s_phone(with_sam, archive, tmp_path):
+    """Walk 15c: a message found only on the client's phone, later than anything on the owner's, moved the owner's
+    "safe to delete up to" past the owner's own export: what the owner's phone holds after it would be cleared unarchived."""
+    cli = with_sam
+    assert cli("matter", "open", "RIV-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("import", OWNER_XML).exit_code == 0
+    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
+    assert cli("transcript", "RIV-1", "--out", tmp_path / "t.pdf").exit_code == 0
+    sam = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SAM,)).fetchone()[0]
+    owners_last, last = archive.conn.execute(
+        "SELECT max(CASE WHEN EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
+        " WHERE s.message_id = m.id AND ic.import_id IS NULL) THEN m.sent_at END), max(m.sent_at) FROM messages m WHERE m.conversation_id = ?",
+        (sam,)).fetchone()
+    assert owners_last < last  # ("Running 10 minutes late" is on Sam's phone only)
+    v = next(v for v in json.loads(cli("deletable", "--json").stdout) if v["conversation"] == sam)
+    assert (v["safe"], v["safe_until"], v["last_archived"]) == (True, owners_last, owners_last)
+
+
 def test_a_thread_the_owner_is_not_in_is_neither_incoming_nor_outgoing(with_sam, archive):
     """Walk 15b: on the client's phone, the client's own text to their spouse read "incoming", as did the spouse's."""
     cli = with_sam

@@ -19,6 +19,7 @@ EXPECTED = {
     "conversations": ["id", "platform", "source_key", "title", "is_group", "created_at"],
     "filings": ["id", "conversation_id", "matter_id", "from_at", "until_at", "how", "created_at", "filed_by"],
     "import_custodians": ["import_id", "client_id", "phone"],
+    "transcript_retirements": ["transcript_id", "reason", "retired_at", "retired_by"],
     "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],
     "ignored_handles": ["handle", "reason", "ignored_at", "ignored_by"],
     "imports": ["id", "path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "custodian", "options",

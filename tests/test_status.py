@@ -80,7 +80,7 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
     text = cli("status")
     assert text.exit_code == 4
     lines = text.stdout.splitlines()
-    assert lines[0] == f"Imported since the archive run of {times.display(run['started_at'], times.zone('America/New_York'))}: 2 files"
+    assert lines[0] == f"Imported by the archive run of {times.display(run['started_at'], times.zone('America/New_York'))} and since: 2 files"
     assert "\n".join(lines).count("calls-20240301.xml") == 2 and f"    assumed: {CALLS_ASSUMED}" in lines
     assert "Conversations waiting to be filed: 4, 4 new (textfile file N --matter REF, or textfile conversation ignore N)" in lines
     assert lines[-2:] == ["Safe to delete from the phone: 2 conversations (textfile deletable says up to when)",
@@ -191,7 +191,28 @@ def test_a_matter_with_messages_in_no_transcript_and_a_missing_transcript(cli, o
     assert transcript == {"id": transcript["id"], "path": gone, "state": "missing", "matter_id": transcript["matter_id"],
                           "created_at": created, "matter": "M-1"}
     assert (f"Transcript {gone} of M-1 (made {times.display(created, times.zone('America/New_York'))}) is missing: if it was moved,"
-            " textfile verify --moved NEW.pdf; else the next archive run renders its matter again") in cli("status").stdout
+            f" textfile verify --moved NEW.pdf; if it was deleted on purpose, textfile verify --deleted {gone}") in cli("status").stdout
+    # Deleted on purpose (walk 15c: a snapshot thrown away was reported missing, and status exited 4, every week for ever):
+    # recorded, audited with the reason; no longer a problem, and it vouches for nothing any more.
+    assert cli("verify").exit_code == 3
+    r = cli("verify", "--deleted", gone, "--reason", "superseded snapshot")
+    assert (r.exit_code, r.stdout) == (0, f"Recorded: transcript {gone} (made {created}) was deleted on purpose: superseded snapshot;"
+                                          " it vouches for nothing any more.\n")
+    with Archive.open(archive_path) as archive:
+        command, details = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        uuid, = archive.conn.execute("SELECT uuid FROM transcripts WHERE path = ?", (gone,)).fetchone()
+    details = json.loads(details)
+    assert (command, {k: details[k] for k in ("transcript", "path", "made", "reason")}) == (
+        "transcript deleted", {"transcript": uuid, "path": gone, "made": created, "reason": "superseded snapshot"})
+    code, found = run_status(cli)
+    assert (found["transcripts"], found["stale_matters"]) == ([], ["M-1"])  # (its messages are in no transcript now: M-1 is stale)
+    assert cli("verify").exit_code == 0
+    for args, said in (((gone,), f"{gone}: already recorded as deleted on purpose"),
+                       ((tmp_path / "nowhere.pdf",), f"{tmp_path / 'nowhere.pdf'}: no transcript is recorded there (textfile verify names the"
+                                                     " missing ones where they were)"),
+                       ((), "--deleted needs the recorded paths of the transcripts deleted on purpose: textfile verify --deleted FILE.pdf")):
+        r = cli("verify", "--deleted", *args)
+        assert (r.exit_code, r.stderr) == (1, f"Error: {said}\n")
 
 
 def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cli, office, tmp_path, archive_path):
@@ -208,7 +229,9 @@ def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cl
     code, found = run_status(cli)
     assert (code, [t["state"] for t in found["transcripts"]], found["problems"]) == (3, ["altered"], [])
     assert found["safe_to_delete"] == [SAM, LEE]  # (the groups are in M-1's second transcript only, the altered one)
-    assert "is altered: textfile verify says more" in cli("status").stdout
+    assert f"is altered: textfile verify {path} says what differs" in cli("status").stdout
+    r = cli("verify", "--deleted", path)  # (a file still there is not deleted)
+    assert r.exit_code == 1 and "is still there" in r.stderr
     Path(path).write_bytes(original)
     assert run_status(cli)[0] == 0
 

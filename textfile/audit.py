@@ -266,7 +266,8 @@ def watch(conn: sqlite3.Connection) -> None:
 # audit log itself.
 RECORDS = ("settings", "owner_handles", "clients", "client_handles", "matters", "filings", "conversations", "participants",
            "conversation_keys", "conversation_files", "message_aliases", "message_attachments", "reactions", "imports", "transcripts",
-           "transcript_messages", "bates_counters", "conversation_ignores", "ignored_handles", "import_custodians", "phone_copies")
+           "transcript_messages", "bates_counters", "conversation_ignores", "ignored_handles", "import_custodians", "phone_copies",
+           "transcript_retirements")
 
 
 def _row_parts(conn: sqlite3.Connection, table: str, prefix: str) -> str:

@@ -566,7 +566,6 @@ def conversations(
     (_ignored_table if ignored else _conversations_table)(found, tz)
 
 
-Reason = Annotated[Optional[str], typer.Option("--reason", help="Why (kept in the audit log).")]
 Force = Annotated[bool, typer.Option("--force", help="Ignore it even though it is filed or holds a client's handle.")]
 ConversationNumber = Annotated[int, typer.Argument(help="The conversation's number (see `textfile conversations`).")]
 HandleArg = Annotated[str, typer.Argument(help="A phone number, short code, email or sender name, as a conversation shows it.")]
@@ -838,6 +837,8 @@ def verify(
     pdfs: Annotated[Optional[list[Path]], typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False)] = None,
     moved: Annotated[bool, typer.Option("--moved", help="A PDF that verifies where its recorded file is gone was moved or renamed: record where it is now.")] = False,
     accept_older_copy: Annotated[bool, typer.Option("--accept-older-copy", help="The archive is an older copy put back on purpose (a restored backup): record, in the audit log, the entries it lacks, which verify then no longer reports.")] = False,
+    deleted: Annotated[bool, typer.Option("--deleted", help="The PDFs named (their recorded paths) were deleted on purpose: record it (audited, with --reason), so they are no longer reported missing; they then vouch for nothing.")] = False,
+    reason: Reason = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -845,6 +846,8 @@ def verify(
 
     With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows).
     """
+    if deleted:
+        return _record_deleted(pdfs or [], reason, json_, quiet)
     if pdfs:
         return _verify_pdfs(pdfs, moved, json_, quiet)
     if moved:
@@ -884,6 +887,21 @@ def _accept_older_copy(json_: bool, quiet: bool) -> None:
         out.print(f"Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit"
                   f" entr{'ies' if len(lost) > 1 else 'y'} {', '.join(str(m['entry']) for m in lost)} as recorded before." if lost
                   else "Nothing to accept: the archive holds every audit entry recorded outside it.", markup=False)
+
+
+def _record_deleted(paths: list[Path], reason: str | None, json_: bool, quiet: bool) -> None:
+    from textfile.transcript import record_deleted
+
+    if not paths:
+        raise InvalidInput("--deleted needs the recorded paths of the transcripts deleted on purpose: textfile verify --deleted FILE.pdf")
+    with open_archive() as archive:
+        done = record_deleted(archive, paths, reason)
+    if json_:
+        return emit_json(done)
+    if not quiet:
+        for d in done:
+            out.print(f"Recorded: transcript {d['path']} (made {d['made']}) was deleted on purpose"
+                      + (f": {d['reason']}" if d["reason"] else "") + "; it vouches for nothing any more.", markup=False)
 
 
 def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:
@@ -1068,7 +1086,7 @@ def status(json_: Json = False, quiet: Quiet = False) -> None:
 
 def _print_status(s, tz) -> None:
     say = lambda text: out.print(text, markup=False)  # noqa: E731
-    since = f"since the archive run of {times.display(s.since, tz)}" if s.since_run else "in the last 7 days (no archive run recorded)"
+    since = (f"by the archive run of {times.display(s.since, tz)} and since" if s.since_run else "in the last 7 days (no archive run recorded)")
     if s.imports:
         say(f"Imported {since}: {len(s.imports)} file{'s' if len(s.imports) != 1 else ''}")
         rows = table(Col("#", whole=True), Col("File"), Col("Format", whole=True, drop=2), Col("Added", whole=True),
@@ -1112,8 +1130,8 @@ def _print_status(s, tz) -> None:
         say(f"Matters with messages in no transcript: {', '.join(s.stale_matters)} (the next archive run renders them, or textfile transcript REF)")
     for t in s.transcripts:
         said = f"Transcript {t['path']}" + (f" of {t['matter']}" if t["matter"] else "") + f" (made {times.display(t['created_at'], tz)}) is {t['state']}"
-        say(said + (": if it was moved, textfile verify --moved NEW.pdf; else the next archive run renders its matter again"
-                    if t["state"] == "missing" else ": textfile verify says more"))
+        say(said + (f": if it was moved, textfile verify --moved NEW.pdf; if it was deleted on purpose, textfile verify --deleted {t['path']}"
+                    if t["state"] == "missing" else f": textfile verify {t['path']} says what differs"))
     for problem in s.problems:
         say(f"INTEGRITY {problem} (textfile verify)")
     if s.safe_to_delete is None:

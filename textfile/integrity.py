@@ -77,7 +77,7 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
                 problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     transcripts = transcript_states(conn)
-    problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] != "ok"]
+    problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] not in FINE]
     problems += transcript_records(conn)
     problems += _shown_states(conn)
     return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "transcripts": len(transcripts), "problems": problems}
@@ -126,15 +126,21 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+FINE = ("ok", "deleted")  # transcript states that are no problem (a deleted one covers nothing: only "ok" does)
+
+
 def transcript_states(conn: sqlite3.Connection) -> dict[int, dict]:
-    """Every recorded transcript: does its file still exist with the recorded sha256?"""
+    """Every recorded transcript: does its file still exist with the recorded sha256? ("ok", "missing",
+    "altered"; "deleted": a person recorded that they deleted it on purpose, `verify --deleted`, and it
+    vouches for nothing any more.) `FINE`: the states that are no problem."""
     states = {}
+    deleted = {r[0] for r in conn.execute("SELECT transcript_id FROM transcript_retirements")}
     for t in conn.execute("SELECT id, path, pdf_sha256, matter_id, created_at FROM transcripts ORDER BY id"):
         try:
-            sha = file_sha256(Path(t["path"]))
+            sha = file_sha256(Path(t["path"])) if t["id"] not in deleted else None
         except OSError:
             sha = None
-        state = "ok" if sha == t["pdf_sha256"] else ("missing" if sha is None else "altered")
+        state = "deleted" if t["id"] in deleted else "ok" if sha == t["pdf_sha256"] else ("missing" if sha is None else "altered")
         states[t["id"]] = {"id": t["id"], "path": t["path"], "state": state, "matter_id": t["matter_id"], "created_at": t["created_at"]}
     return states
 

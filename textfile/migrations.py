@@ -523,3 +523,20 @@ def m017_another_persons_phone(db: Database) -> None:
         );
         CREATE INDEX phone_copies_message ON phone_copies (message_id);
     """)
+
+
+@migrations()
+def m018_transcripts_deleted_on_purpose(db: Database) -> None:
+    """A transcript whose file a person deleted on purpose (`verify --deleted PATH`): a row of
+    `transcript_retirements`, with when, by whom and why, so that a snapshot thrown away is no longer
+    reported missing every week. Its record and its audit entry stay; it vouches for nothing any more
+    (no message counts as transcribed by it). A table of its own: the records' digests of the tables
+    already sealed (audit.RECORDS) stay as they were."""
+    _run(db, """
+        CREATE TABLE transcript_retirements (
+            transcript_id INTEGER PRIMARY KEY REFERENCES transcripts(id),
+            reason TEXT,
+            retired_at TEXT NOT NULL,
+            retired_by TEXT NOT NULL
+        );
+    """)

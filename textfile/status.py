@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 
 from textfile import ignore, times, weekly
 from textfile.archive import Archive
-from textfile.integrity import transcript_states
+from textfile.integrity import FINE, transcript_states
 
 DAYS = 7  # "new" without a recorded run: imports of the last DAYS days
 
@@ -88,7 +88,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
     found.stale_matters = weekly.stale_matters(conn)
     states = transcript_states(conn)
     matters = dict(conn.execute("SELECT id, reference FROM matters"))
-    found.transcripts = [s | {"matter": matters.get(s["matter_id"])} for s in states.values() if s["state"] != "ok"]
+    found.transcripts = [s | {"matter": matters.get(s["matter_id"])} for s in states.values() if s["state"] not in FINE]
     found.problems = weekly.failing_checks(archive)
     if not found.problems:
         verdicts = weekly.verdicts(archive, states)

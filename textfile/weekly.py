@@ -43,7 +43,7 @@ from textfile.errors import ArchiveBusy, ImportFailed, IntegrityFailed, Textfile
 from textfile.filing import COVERED
 from textfile.fingerprint import tree_listing
 from textfile.ingest import import_path, source_digest
-from textfile.integrity import earlier_state, transcript_states
+from textfile.integrity import FINE, earlier_state, transcript_states
 
 SETTLE_S = 60
 MAX_WARNINGS = 10  # per import, in the run's report and `textfile import`'s (all are on the import's record)
@@ -414,7 +414,7 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
 
     broken_by_conversation: dict[int, list[dict]] = {}
     for s in states.values():
-        if s["state"] != "ok" and s["matter_id"] is not None:
+        if s["state"] not in FINE and s["matter_id"] is not None:
             for (conv_id,) in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (s["matter_id"],)):
                 broken_by_conversation.setdefault(conv_id, []).append(s)
     holds: dict[int, list[str]] = {}
@@ -426,11 +426,6 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
     out = []
     conversations = conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall()
     for c in conversations:
-        messages = conn.execute(
-            f"SELECT m.id, m.sent_at, coalesce(m.time_precision, 'millisecond') AS time_precision, m.content_hash, {COVERED} AS filed"
-            " FROM messages m WHERE m.conversation_id = ? ORDER BY m.sent_at, m.id",
-            (c["id"],),
-        ).fetchall()
         people = [r[0] for r in conn.execute(
             "SELECT coalesce(display_name, handle) FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (c["id"],))]
         sources = [  # (custodian: the client whose own phone the import read; None: the owner's)
@@ -441,6 +436,18 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
                 " LEFT JOIN import_custodians ic ON ic.import_id = i.id LEFT JOIN clients cl ON cl.id = ic.client_id"
                 " WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id", (c["id"],))
         ]
+        # The verdict is about the owner's phone: where a client's phone holds the thread too, only the
+        # messages found on the owner's phone count (one found on the client's alone says nothing of how
+        # far the owner's copy may go: walk 15c).
+        mixed = any(x["custodian"] for x in sources) and not all(x["custodian"] for x in sources)
+        messages = conn.execute(
+            f"SELECT m.id, m.sent_at, coalesce(m.time_precision, 'millisecond') AS time_precision, m.content_hash, {COVERED} AS filed"
+            " FROM messages m WHERE m.conversation_id = ?"
+            + (" AND EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
+               "             WHERE s.message_id = m.id AND ic.import_id IS NULL)" if mixed else "")
+            + " ORDER BY m.sent_at, m.id",
+            (c["id"],),
+        ).fetchall()
         entry = {
             "conversation": c["id"], "platform": c["platform"], "title": c["title"], "participants": people,
             "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None,

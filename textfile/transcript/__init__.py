@@ -359,6 +359,32 @@ def _holds(path: str, sha: str) -> bool:
         return False
 
 
+def record_deleted(archive: Archive, paths: list, reason: str | None) -> list[dict]:
+    """Record that the transcripts recorded at `paths` were deleted on purpose (all or none), audited
+    with the reason: no longer reported missing, and vouching for nothing (integrity.transcript_states).
+    Refused: a path no transcript is recorded at, one whose file is still there, one recorded already."""
+    done = []
+    with archive.transaction() as conn:
+        for given in paths:
+            path = Path(given).expanduser().absolute()
+            row = conn.execute("SELECT t.id, t.uuid, t.created_at, r.transcript_id AS deleted FROM transcripts t"
+                               " LEFT JOIN transcript_retirements r ON r.transcript_id = t.id WHERE t.path = ?", (str(path),)).fetchone()
+            if row is None:
+                raise NotFound(f"{path}: no transcript is recorded there (textfile verify names the missing ones where they were)")
+            if row["deleted"] is not None:
+                raise Conflict(f"{path}: already recorded as deleted on purpose")
+            if path.exists():
+                raise Conflict(f"{path} is still there: a transcript is recorded as deleted once its file is gone (if it was moved"
+                               " elsewhere, textfile verify --moved NEW.pdf records where)")
+            record = {"transcript": row["uuid"], "path": str(path), "made": row["created_at"], "reason": (reason or "").strip() or None,
+                      "at": times.now_iso(), "by": audit.current_user()}
+            conn.execute("INSERT INTO transcript_retirements (transcript_id, reason, retired_at, retired_by) VALUES (?, ?, ?, ?)",
+                         (row["id"], record["reason"], record["at"], record["by"]))
+            audit.append(conn, "transcript deleted", record)
+            done.append(record)
+    return done
+
+
 def record_moves(archive: Archive, reports: list[dict]) -> list[dict]:
     """For each transcript that verified at a new place while its recorded file is gone (moved or
     renamed), record where it is now, audited. A copy beside an original still in place moves nothing."""
