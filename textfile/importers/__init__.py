@@ -58,10 +58,12 @@ def _why_unrecognized(path: Path) -> str:
     if head.startswith(b"PK"):
         import zipfile
 
+        from textfile.importers.whatsapp import _ZIP_ERRORS  # (everything reading a damaged zip raises: a name not the UTF-8 it claims…)
+
         try:
             with zipfile.ZipFile(path):
                 pass
-        except (zipfile.BadZipFile, OSError):
+        except _ZIP_ERRORS:
             return "a damaged or truncated zip file"
         return "a zip file without a WhatsApp chat in it"
     return "unsupported or unrecognized export"
