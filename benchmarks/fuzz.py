@@ -31,9 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hypothesis import Phase, given, seed, settings  # noqa: E402
-
 from fuzz_build import STRATEGIES, attempt, make_template  # noqa: E402
+from hypothesis import Phase, given, seed, settings  # noqa: E402
 
 BROKEN = ("crash", "hang", "changed on refusal", "bad output", "not idempotent")
 

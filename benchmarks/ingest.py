@@ -19,13 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 CONVERSATIONS = 500
 BODIES = ["ok", "Can we move the meeting to Thursday at 3?", "I've sent the signed lease, please confirm you got it.",
           "Thanks!", "Call me when you can 📞", "The landlord says the deposit will be returned after the inspection.\nIs that normal?"]
-START = datetime(2023, 1, 1, tzinfo=timezone.utc)
+START = datetime(2023, 1, 1, tzinfo=UTC)
 
 
 def records(n: int):

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def make_archive(folder: Path, body: str) -> Path:
         old.unlink()
     me, client = Participant("+12025550100", "Alex Owner", is_owner=True), Participant("+12025550200", "Client")
     conv = Conversation("android", client.handle, None, False, (client, me))
-    records = [Message(conversation=conv, identity=(conv.source_key, 0), sent_at=datetime(2024, 3, 1, 12, tzinfo=timezone.utc), direction="in",
+    records = [Message(conversation=conv, identity=(conv.source_key, 0), sent_at=datetime(2024, 3, 1, 12, tzinfo=UTC), direction="in",
                        sender=client, body=body, source_zone="UTC", service="SMS", source_ref="element 0")]
     with Archive.create(path, **OWNER) as archive:
         ingest(archive, Source("/bench/sms.xml", "sms.xml", 1, "0" * 64, "android", "bench", "America/New_York", "US"), records)

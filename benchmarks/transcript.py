@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ def records(n: int, seed: int = 1):
     clients = [Participant(f"+1202555{200 + i:04d}", f"Client {i}") for i in range(3)]
     conversations = [Conversation("android", c.handle, None, False, (c, me)) for c in clients]
     image = photo()
-    start = datetime(2020, 1, 1, 14, tzinfo=timezone.utc)
+    start = datetime(2020, 1, 1, 14, tzinfo=UTC)
     for i in range(n):
         c = i * 3 // n  # three conversations, one after the other
         conv, other = conversations[c], clients[c]
@@ -188,7 +188,7 @@ def main(argv=None) -> None:
                 code = ("import sys; from weasyprint import HTML, CSS; "
                         "HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], stylesheets=[CSS(filename=sys.argv[3])], pdf_variant='pdf/a-3b')")
                 walls, cpus, rsss = [], [], []
-                for run in range(args.runs):
+                for _ in range(args.runs):
                     wall, cpu, rss = timed([sys.executable, "-c", code, str(html), str(folder / f"one-{n}.pdf"), str(css)])
                     walls.append(wall)
                     cpus.append(cpu)

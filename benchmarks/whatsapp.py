@@ -56,7 +56,7 @@ def generate(path: Path, n: int, seed: int = 3) -> None:
              "WhatsApp, can read or listen to them. Tap to learn more."]
     days_before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        for i in range(n - 1):
+        for _ in range(n - 1):
             minute += rng.choice((0, 0, 1, 1, 2, 3, 5, 8, 13, 30, 60, 240))
             day, rem = divmod(minute, 1440)
             year = 2021 + day // 365
@@ -241,7 +241,7 @@ def main() -> None:
         print()
         if peers:
             print(f"peers: {versions()} (from {PEERS})")
-        for label, (n, runs, floor) in report.items():
+        for n, runs, floor in report.values():
             ours = runs["ours"]["process_seconds"]
             line = (f"{n:,} messages: ours {ours:.2f} s (whole process: parse + store; the importer alone "
                     f"{runs['read']['seconds']:.2f} s)")
@@ -261,7 +261,7 @@ def main() -> None:
                       f"({'under' if best < runs['whatstk']['seconds'] else 'over'} whatstk's {runs['whatstk']['seconds']:.2f} s)")
         for what, title in (("ours", "our import, writing process"), ("ours-reader", "our import, reading process"),
                             ("read", "the importer alone")):
-            def rss(label):
+            def rss(label, what=what):
                 r = report[label][1][what.split("-")[0]]
                 return (r.get("reader") or {}).get("peak_rss_mb") if what.endswith("-reader") else r["peak_rss_mb"]
             big, small = rss("big"), rss("small")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -111,11 +111,11 @@ SAM_CHAT = Conversation("android", "+12025550143", None, False, (SAM, ME))
 
 
 def msg(n: int, body: str | None = None, *, conversation: Conversation = SAM_CHAT, out: bool = False, **extra) -> Message:
-    sent = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc).timestamp() + n * 60
+    sent = datetime(2024, 3, 1, 12, 0, tzinfo=UTC).timestamp() + n * 60
     return Message(
         conversation=conversation,
         identity=(conversation.source_key, n, body if body is not None else f"message {n}"),
-        sent_at=datetime.fromtimestamp(sent, timezone.utc),
+        sent_at=datetime.fromtimestamp(sent, UTC),
         direction="out" if out else "in",
         sender=ME if out else conversation.participants[0],
         body=body if body is not None else f"message {n}",

@@ -39,14 +39,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from conftest import FIXTURES, OWNER, ROOT
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
-from typer.testing import CliRunner
-
-from conftest import FIXTURES, OWNER, ROOT
 from imessage_build import build_modern, build_old, typedstream
+from typer.testing import CliRunner
 from whatsapp_build import FIXED_TIME
+
 from textfile.archive import Archive
 from textfile.cli import app
 from textfile.ingest import import_path

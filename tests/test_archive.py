@@ -1,13 +1,12 @@
 import os
-import stat
 import sqlite3
+import stat
 
 import pytest
+from conftest import OWNER
 
 from textfile.archive import Archive, default_path, resolve_path
 from textfile.errors import ArchiveExists, ArchiveNotFound, InvalidHandle, InvalidInput
-
-from conftest import OWNER
 
 
 def mode(path) -> int:

@@ -7,6 +7,7 @@ import importlib.util
 import sqlite3
 
 from conftest import FIXTURES, ROOT
+
 from textfile.ingest import import_path
 
 SETUP_TABLES = {"_sqlite_migrations", "settings", "owner_handles", "audit_log"}  # written by `init`, not by an import

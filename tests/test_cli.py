@@ -9,13 +9,12 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, messages_folder, msg, snapshot
+from whatsapp_build import build_zip, damage, declare_size, encrypt
 
 import textfile.importers
 from textfile.archive import Archive
 from textfile.errors import ImportFailed
-
-from conftest import FIXTURES, messages_folder, msg, snapshot
-from whatsapp_build import build_zip, damage, declare_size, encrypt
 
 
 def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):

@@ -7,10 +7,10 @@ import io
 import json
 import pydoc
 
+import imessage_build
+from conftest import ME, ingest_records, msg
 from rich.console import Console
 
-import imessage_build
-from conftest import ME, SAM_CHAT, ingest_records, msg
 from textfile import cli as cli_module
 from textfile import filing
 from textfile.model import Conversation, Participant

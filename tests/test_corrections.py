@@ -4,11 +4,11 @@
 import getpass
 import json
 
+from conftest import ME, ingest_records, msg, snapshot
+
 from textfile import times
 from textfile.model import Conversation, Participant
 from textfile.transcript import manifest
-
-from conftest import ME, ingest_records, msg, snapshot
 
 DANA = Participant("+15559876543", "Dana")  # a fictional 555 number, as a backup holds it: phonenumbers calls it invalid
 DANA_CHAT = Conversation("android", "+15559876543", None, False, (DANA, ME))

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import shutil
+import sqlite3
 import subprocess
 
 import pytest
-
 from conftest import FIXTURES, snapshot
 from imessage_build import build_client_phone, build_modern, insert_message
+
 from textfile.transcript import manifest
 
 OWNER_XML = FIXTURES / "android" / "sms-20240301.xml"

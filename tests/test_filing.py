@@ -2,15 +2,14 @@
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import ME, SAM_CHAT, ingest_records, msg
 
 from textfile import audit, filing
 from textfile.errors import Conflict, NotFound
 from textfile.model import Conversation, Participant
-
-from conftest import ME, SAM_CHAT, ingest_records, msg
 
 KIM = Participant("+12025550177", "Kim")
 KIM_CHAT = Conversation("android", "+12025550177", None, False, (KIM, ME))
@@ -99,7 +98,7 @@ def test_closing_a_matter_ends_its_filings_and_the_clients_next_matter_takes_ove
     assert sorted(said.pop("records")) == ["filings", "matters"]  # (the digests of the tables it changed: audit.py)
     assert said == {"matter": "M-1", "filings_end": ends, "conversations": [1]}
     # A message sent before the close (a late backup) still belongs to M-1; one sent after is unfiled.
-    later = replace(msg(3), sent_at=datetime.now(timezone.utc) + timedelta(hours=1), identity=("later",))
+    later = replace(msg(3), sent_at=datetime.now(UTC) + timedelta(hours=1), identity=("later",))
     ingest_records(archive, [msg(2), later])
     [conv] = filing.list_conversations(archive.conn, unfiled_only=True)
     assert (conv["id"], conv["unfiled"]) == (1, 1)
@@ -183,8 +182,9 @@ def test_a_window_a_person_chose_in_a_closed_matter_is_not_continued(archive):
 
 
 def test_matters_closed_before_the_upgrade_get_their_filings_ended(archive_path):
-    from textfile.archive import Archive
     from conftest import OWNER
+
+    from textfile.archive import Archive
 
     with Archive.create(archive_path, **OWNER) as archive:
         add(archive, "Sam", "202-555-0143")
@@ -211,7 +211,7 @@ def test_closing_ends_a_filing_that_starts_later_too(archive):
     add(archive, "Sam", "202-555-0199")  # (not the thread's number: nothing is filed automatically)
     open_matter(archive, "M-1", "Sam")
     # (a window must hold a message: one from the far future, as a phone with a wrong clock writes)
-    ingest_records(archive, [msg(1), replace(msg(3), sent_at=datetime(2999, 1, 2, tzinfo=timezone.utc), identity=("later",))])
+    ingest_records(archive, [msg(1), replace(msg(3), sent_at=datetime(2999, 1, 2, tzinfo=UTC), identity=("later",))])
     with archive.transaction() as conn:
         filing.file_conversation(conn, 1, "M-1", None, "2500-01-01T00:00:00.000Z")
         filing.file_conversation(conn, 1, "M-1", "2999-01-01T00:00:00.000Z", None)

@@ -5,7 +5,7 @@ faster implementation must give exactly the same ids and hashes."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -29,7 +29,7 @@ def test_ids_and_hashes_are_pinned():
     [1, "a", None, True, False, 1.5, -0.0, 10**30, {"b": 1, "a": [2, (3,)]}],
     ("x",),
     {"z": 'é\u2028\n"\\\x00\ud800', "a": {"c": None}},
-    [date(2020, 1, 1), datetime(2020, 1, 1, tzinfo=timezone.utc)],
+    [date(2020, 1, 1), datetime(2020, 1, 1, tzinfo=UTC)],
     [float("1e20"), 1e-7],
     [],
     "a plain string",

@@ -9,11 +9,10 @@ finds is kept in .hypothesis/ and replayed first on the next run."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, seed, settings
-from hypothesis import strategies as st
-
 from conftest import FIXTURES
 from fuzz_build import STRATEGIES, ChatText, ChatZip, Member, Repeat, attempt, make_template, prove
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
 CI = settings.get_profile("fuzz-ci")
 

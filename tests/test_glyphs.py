@@ -24,19 +24,18 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import OWNER
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from typer.testing import CliRunner
 
 from textfile.archive import Archive
 from textfile.cli import app
-
-from conftest import OWNER
 
 pytestmark = pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig (fc-list) is not installed")
 
@@ -173,7 +172,7 @@ def installed() -> dict[str, tuple[str, int]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def source(postscript: str) -> tuple[dict[int, int], list[str]]:
     """An installed font's cmap (character -> glyph id) and glyph order."""
     file, index = installed()[postscript]
@@ -181,7 +180,7 @@ def source(postscript: str) -> tuple[dict[int, int], list[str]]:
     return {c: font.getGlyphID(name) for c, name in font.getBestCmap().items()}, font.getGlyphOrder()
 
 
-@lru_cache(maxsize=None)
+@cache
 def reachable(postscript: str, texts: frozenset[str]) -> set[int]:
     """The glyphs the font's GSUB can make of these texts' characters (fontTools' subset closure)."""
     logging.getLogger("fontTools").setLevel(logging.ERROR)

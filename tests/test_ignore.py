@@ -7,13 +7,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import FIXTURES, snapshot
+from test_import_android import OLD_RELEASE, archived_by_the_old_release
 from typer.testing import CliRunner
 
 from textfile import audit, times
 from textfile.cli import app
-
-from conftest import FIXTURES, snapshot
-from test_import_android import OLD_RELEASE, archived_by_the_old_release
 
 SMS = FIXTURES / "android" / "sms-20240301.xml"
 TODAY = datetime.now(ZoneInfo("America/New_York")).date().isoformat()  # (the archive's zone: conftest.OWNER)
@@ -163,11 +162,11 @@ def test_ignoring_a_handle_sets_aside_its_archived_threads_too_but_not_a_filed_o
     assert cli("file", "2", "--matter", "M-1").exit_code == 0  # a person filed +12025550178's thread
     r = cli("handle", "ignore", "72975", "--reason", "2FA codes")
     assert (r.exit_code, r.stdout) == (0, "Ignored handle 72975: 2FA codes.\n  ignored conversation 3 (72975)\n")
-    assert [(c, reason) for c, reason, _at, _by in ignores(archive)] == [(3, f"handle ignored: 2FA codes")]
+    assert [(c, reason) for c, reason, _at, _by in ignores(archive)] == [(3, "handle ignored: 2FA codes")]
     command, details = last_entry(archive)
     assert (command, details) == ("handle ignore", {
         "handle": "72975", "reason": "2FA codes", "at": details["at"], "by": me, "kept_filed": [],
-        "conversations": [{"conversation": 3, "handles": ["72975"], "reason": f"handle ignored: 2FA codes"}],
+        "conversations": [{"conversation": 3, "handles": ["72975"], "reason": "handle ignored: 2FA codes"}],
         "records": ["conversation_ignores", "ignored_handles"]})
     r = cli("handle", "ignore", "202-555-0178")
     assert (r.exit_code, r.stdout) == (0, "Ignored handle +12025550178.\n  conversation 2 is filed: it stays so"
@@ -184,11 +183,11 @@ def test_conversations_ignored_lists_what_was_set_aside_when_by_whom_and_why(cli
     assert cli("handle", "ignore", "72975", "--reason", "2FA codes").exit_code == 0
     listed = json.loads(cli("conversations", "--ignored", "--json").stdout)
     assert [(c["id"], c["ignored"]["reason"], c["ignored"]["by"]) for c in listed] == [
-        (2, "family", me), (3, f"handle ignored: 2FA codes", me)]
+        (2, "family", me), (3, "handle ignored: 2FA codes", me)]
     monkeypatch.setenv("COLUMNS", "120")
     rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in cli("conversations", "--ignored").stdout.splitlines() if line.startswith("│")]
     assert rows == [["2", "android", "+12025550178", "1", TODAY, me, "family"],
-                    ["3", "android", "72975", "1", TODAY, me, f"handle ignored: 2FA codes"]]
+                    ["3", "android", "72975", "1", TODAY, me, "handle ignored: 2FA codes"]]
     # nothing waits to be filed (2 and 3 set aside, the rest filed): a sentence, not an empty table
     assert cli("conversations", "--unfiled").stdout == "No conversation waits to be filed.\n"
     # an ignored conversation's messages are not counted as waiting in the Unfiled column
@@ -222,17 +221,17 @@ def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
 
     r = cli("import", SMS)
     assert r.exit_code == 0
-    assert f"  warning: conversation 2 (+12025550178) ignored on arrival: handle ignored: bank\n" in r.stdout
-    assert f"  warning: conversation 3 (72975) ignored on arrival: handle ignored: 2FA codes\n" in r.stdout
+    assert "  warning: conversation 2 (+12025550178) ignored on arrival: handle ignored: bank\n" in r.stdout
+    assert "  warning: conversation 3 (72975) ignored on arrival: handle ignored: 2FA codes\n" in r.stdout
     rows = ignores(archive)
     assert [(c, reason, by) for c, reason, _at, by in rows] == [
-        (2, f"handle ignored: bank", me), (3, f"handle ignored: 2FA codes", me)]
+        (2, "handle ignored: bank", me), (3, "handle ignored: 2FA codes", me)]
     command, entry = archive.conn.execute("SELECT command, details FROM audit_log WHERE command = 'import'").fetchone()
     assert json.loads(entry)["ignored_on_arrival"] == [
-        {"conversation": 2, "handles": ["+12025550178"], "reason": f"handle ignored: bank"},
-        {"conversation": 3, "handles": ["72975"], "reason": f"handle ignored: 2FA codes"}]
+        {"conversation": 2, "handles": ["+12025550178"], "reason": "handle ignored: bank"},
+        {"conversation": 3, "handles": ["72975"], "reason": "handle ignored: 2FA codes"}]
     warnings = json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0])
-    assert f"conversation 3 (72975) ignored on arrival: handle ignored: 2FA codes" in warnings
+    assert "conversation 3 (72975) ignored on arrival: handle ignored: 2FA codes" in warnings
     # The groups (with Sam in them) arrive as any other thread does.
     assert [tuple(r) for r in archive.conn.execute("SELECT DISTINCT conversation_id FROM filings ORDER BY 1")] == [(1,), (4,), (5,)]
     verified(cli)

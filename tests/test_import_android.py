@@ -7,17 +7,17 @@ import hashlib
 import json
 import os
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, FIXTURES, snapshot
+
 from textfile.archive import Archive
 from textfile.errors import ImportFailed
 from textfile.importers import android, detect
-from textfile.integrity import check_archive
 from textfile.ingest import import_path
+from textfile.integrity import check_archive
 from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Skipped
 
 HERE = FIXTURES / "android"
@@ -38,7 +38,7 @@ SAM_P = Participant(SAM, "Sam Client")
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def records(path: Path, options: ImportOptions = OPTIONS) -> list:
@@ -1283,7 +1283,7 @@ def test_a_group_transcript_names_every_member_the_export_names(cli, archive, tm
     path = backup(tmp_path / "sms.xml",
                   mms_line(f"+12025550143~{CLAIRE_HERE}", T0, "Rendez-vous", m_id="g1", sender=CLAIRE, to=(OWNER, "+12025550143"),
                            name="Maria Lopez, Pierre Dubois"),
-                  mms_line(f"+12025550177~+12025550191", T0 + 60_000, "Qui?", m_id="g2", sender="+12025550191",
+                  mms_line("+12025550177~+12025550191", T0 + 60_000, "Qui?", m_id="g2", sender="+12025550191",
                            to=(OWNER, "+12025550177"), name="Les voisins"), *FRANCE_INTERNATIONAL)
     assert cli("import", path).exit_code == 0
     cli("client", "add", "Kim", "--phone", "+12025550199")

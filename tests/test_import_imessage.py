@@ -4,16 +4,26 @@ import os
 import plistlib
 import shutil
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+import imessage_build as build
 import pytest
 
-import imessage_build as build
 from textfile.errors import ImportFailed
 from textfile.importers import detect as detect_any
 from textfile.importers import imessage
-from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped, Version
+from textfile.model import (
+    Attachment,
+    Conversation,
+    ImportOptions,
+    Message,
+    Notice,
+    Participant,
+    Reaction,
+    Skipped,
+    Version,
+)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "imessage"
 OPTIONS = ImportOptions(
@@ -30,7 +40,7 @@ G = "5E1F0000-0000-4000-8000-0000000000"
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def message(n: int, conversation: Conversation, at: str, direction: str, sender, body: str, **extra) -> Message:
@@ -472,13 +482,14 @@ def test_corpus_message_summary_info(tmp_path, name, flags, versions):
     conn.close()
     first = next(r for r in imessage.read(db, OPTIONS) if isinstance(r, Message))
     assert first.flags == flags | ({"edited"} if versions else set())
-    assert [(v.body, v.at) for v in first.versions] == [(body, datetime.fromisoformat(at).replace(tzinfo=timezone.utc)) for body, at in versions]
+    assert [(v.body, v.at) for v in first.versions] == [(body, datetime.fromisoformat(at).replace(tzinfo=UTC)) for body, at in versions]
     assert "ec" in info or "rp" in info
 
 
 # -- into the archive -----------------------------------------------------------------------------
 
 from conftest import snapshot  # noqa: E402
+
 from textfile.ingest import import_path  # noqa: E402
 
 TABLES_THAT_RECORD_EACH_IMPORT = {"imports", "message_sources", "audit_log"}

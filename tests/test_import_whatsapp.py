@@ -7,16 +7,15 @@ import io
 import json
 import re
 import shutil
-import struct
 import zipfile
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, FIXTURES, snapshot
 from whatsapp_build import build_zip, damage, declare_size, encrypt
+
 from textfile import times
 from textfile.errors import ImportFailed
 from textfile.importers import whatsapp
@@ -1447,7 +1446,7 @@ def test_an_archive_that_stored_omitted_media_without_their_kind_gains_nothing_f
 # -- bytes that are not text: read as U+FFFD and named, never the whole chat refused (walk report, defect 9) --
 
 BAD_BYTES_CHAT = (
-    "12/03/2024, 09:01 - Sam Client: caf".encode() + b"\xe9 au lait\n"  # Latin-1 "é", as a Windows editor saves it
+    b"12/03/2024, 09:01 - Sam Client: caf" + b"\xe9 au lait\n"  # Latin-1 "é", as a Windows editor saves it
     + "12/03/2024, 09:02 - Alex Owner: caf\u00e9 \U0001F600 ok\n".encode()  # valid UTF-8 stays as it is
     + b"12/03/2024, 09:03 - Sam Client: " + bytes(range(0xf0, 0x100)) + b"\n"
     + b"12/03/2024, 09:04 - Sam Client: two lines\nand \xc3\x28 a broken pair, \xe2\x82 a cut one\n"

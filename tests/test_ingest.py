@@ -2,14 +2,13 @@
 
 import subprocess
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import ME, SAM, SAM_CHAT, ingest_records, msg, snapshot
 
 from textfile import fingerprint
 from textfile.model import Attachment, Conversation, Notice, Participant, Reaction, Skipped, Version
-
-from conftest import ME, SAM, SAM_CHAT, ingest_records, msg, snapshot
 
 
 def rows(archive, sql, *params):
@@ -17,7 +16,7 @@ def rows(archive, sql, *params):
 
 
 def test_a_message_is_stored_complete(archive):
-    m = msg(1, "Can we meet Tuesday?\nAfter 3 works", status="received", delivered_at=datetime(2024, 3, 1, 12, 1, 5, 123000, tzinfo=timezone.utc),
+    m = msg(1, "Can we meet Tuesday?\nAfter 3 works", status="received", delivered_at=datetime(2024, 3, 1, 12, 1, 5, 123000, tzinfo=UTC),
             flags=frozenset({"edited"}), source_id="guid-1")
     result = ingest_records(archive, [m])
     assert (result.added, result.already_present, result.updated) == (1, 0, 0)
@@ -119,7 +118,7 @@ def test_changed_content_becomes_a_new_version_never_a_copy(archive):
     original = msg(1, "see you at 3", source_id="g1")
     ingest_records(archive, [original])
     edited = replace(original, body="see you at 4", flags=frozenset({"edited"}),
-                     versions=(Version("see you at 3", datetime(2024, 3, 1, 12, 1, tzinfo=timezone.utc)),))
+                     versions=(Version("see you at 3", datetime(2024, 3, 1, 12, 1, tzinfo=UTC)),))
     result = ingest_records(archive, [edited], name="newer.db")
     assert (result.added, result.already_present, result.updated) == (0, 0, 1)
     [m] = rows(archive, "SELECT body, version, flags FROM messages")
@@ -162,7 +161,7 @@ def test_a_version_records_what_else_the_earlier_state_was(archive, cli, tmp_pat
 
 
 def test_edit_history_of_a_new_message_is_kept(archive):
-    m = msg(1, "final", versions=(Version("first"), Version("second", datetime(2024, 3, 1, 12, 5, tzinfo=timezone.utc))))
+    m = msg(1, "final", versions=(Version("first"), Version("second", datetime(2024, 3, 1, 12, 5, tzinfo=UTC))))
     ingest_records(archive, [m])
     assert rows(archive, "SELECT version, body, at, origin FROM message_versions ORDER BY version") == [
         {"version": 1, "body": "first", "at": None, "origin": "edit_history"},
@@ -187,8 +186,8 @@ def test_attachments_are_content_addressed_blobs(archive):
 
 def test_reactions_attach_to_their_message_and_are_not_messages(archive):
     target = msg(1, "Signed the papers", source_id="G1")
-    like = Reaction(SAM_CHAT, "G1", ME, "liked", datetime(2024, 3, 1, 13, tzinfo=timezone.utc), source_id="R1", source_ref="ROWID 9")
-    orphan = Reaction(SAM_CHAT, "missing", SAM, "loved", datetime(2024, 3, 1, 13, tzinfo=timezone.utc), source_id="R2", source_ref="ROWID 10")
+    like = Reaction(SAM_CHAT, "G1", ME, "liked", datetime(2024, 3, 1, 13, tzinfo=UTC), source_id="R1", source_ref="ROWID 9")
+    orphan = Reaction(SAM_CHAT, "missing", SAM, "loved", datetime(2024, 3, 1, 13, tzinfo=UTC), source_id="R2", source_ref="ROWID 10")
     result = ingest_records(archive, [like, target, orphan])
     assert result.added == 1
     assert rows(archive, "SELECT kind, emoji, at, removed, source_id FROM reactions") == [
@@ -204,7 +203,7 @@ def test_reactions_are_written_batch_by_batch_and_early_ones_wait_for_their_mess
     from textfile import ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "BATCH", 2)
-    at = datetime(2024, 3, 1, 13, tzinfo=timezone.utc)
+    at = datetime(2024, 3, 1, 13, tzinfo=UTC)
     early = Reaction(SAM_CHAT, "G5", ME, "loved", at, source_id="R-early", source_ref="ROWID 1")
     late = Reaction(SAM_CHAT, "G1", SAM, "liked", at, source_id="R-late", source_ref="ROWID 4")
     orphan = Reaction(SAM_CHAT, "nowhere", SAM, "laughed", at, source_id="R-orphan", source_ref="ROWID 9")
@@ -285,10 +284,10 @@ def test_missing_attachment_wording_does_not_change_identity_or_content(archive)
 
 
 def test_a_receipt_that_arrives_later_is_filled_in_once_and_never_changed(archive):
-    first_read = datetime(2024, 3, 1, 13, 0, tzinfo=timezone.utc)
+    first_read = datetime(2024, 3, 1, 13, 0, tzinfo=UTC)
     ingest_records(archive, [msg(1, out=True)])
     again = ingest_records(archive, [msg(1, out=True, read_at=first_read)], name="later-copy.db")
     assert (again.added, again.already_present, again.updated) == (0, 1, 0)
     assert rows(archive, "SELECT read_at FROM messages") == [{"read_at": "2024-03-01T13:00:00.000Z"}]
-    ingest_records(archive, [msg(1, out=True, read_at=datetime(2024, 3, 2, tzinfo=timezone.utc))], name="other.db")
+    ingest_records(archive, [msg(1, out=True, read_at=datetime(2024, 3, 2, tzinfo=UTC))], name="other.db")
     assert rows(archive, "SELECT read_at FROM messages") == [{"read_at": "2024-03-01T13:00:00.000Z"}]

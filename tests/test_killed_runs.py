@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_reader_process import in_session
 from test_worker_start import LIMIT_S, TEXTFILE, android_backup, office, textfile, verified  # noqa: F401 (office: a fixture)
+
 from textfile import scratch
 from textfile.transcript import SMALL, render
 

@@ -1,10 +1,10 @@
 """A fresh archive has exactly these tables and columns: a change to the schema must come as a new migration."""
 
+from conftest import ingest_records, msg, unwatch
+
 from textfile.archive import Archive
 from textfile.migrations import migrations
 from textfile.model import Version
-
-from conftest import ingest_records, msg, unwatch
 
 EXPECTED = {
     "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,7 +28,7 @@ def test_init_takes_exactly_the_fields_with_their_defaults():
 
 def test_a_message_is_frozen_comparable_and_replaceable():
     conv = Conversation("android", "+12025550143")
-    at = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    at = datetime(2024, 3, 1, tzinfo=UTC)
     m = Message(conv, ("x", 1), at, "in", sender=Participant("+12025550143"), body="hi", flags=frozenset({"edited"}))
     assert m == Message(conv, ("x", 1), at, "in", Participant("+12025550143"), "hi", flags=frozenset({"edited"}))
     assert hash(m) == hash(dataclasses.replace(m))

@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import imessage_build as build
+import pytest
 from conftest import FIXTURES, OWNER, snapshot
+
 from textfile import ingest
 from textfile.archive import Archive
 from textfile.errors import ImportFailed

@@ -10,12 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, ingest_records, msg
+from imessage_build import build_modern
 
 from textfile.archive import Archive
 from textfile.model import Conversation, Participant, Version
-
-from conftest import FIXTURES, ingest_records, msg
-from imessage_build import build_modern
 
 # The same chat exported twice, in Android's shape: by the second export Alex had edited the 09:05
 # message and Sam had deleted the 09:07 one.

@@ -10,12 +10,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+from conftest import FIXTURES, snapshot
+from test_weekly_cli import HOUR_AGO, office  # noqa: F401 (a fixture: two clients, a matter each, an inbox of last week's backups)
+
 from textfile import times, weekly
 from textfile.archive import Archive
 from textfile.status import status
-
-from conftest import FIXTURES, snapshot
-from test_weekly_cli import HOUR_AGO, office  # noqa: F401 (a fixture: two clients, a matter each, an inbox of last week's backups)
 
 CALLS_ASSUMED = ("this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is attributed"
                  " to it: no MMS of this backup names the phone's own number, and --me did not")

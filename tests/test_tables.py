@@ -4,9 +4,8 @@ value cut to "…"."""
 
 import json
 
-from rich.cells import cell_len
-
 from conftest import FIXTURES
+from rich.cells import cell_len
 
 # Whole values: never wrapped, never cut (each shows on one line, as at full width).
 WHOLE = {"#", "Platform", "Messages", "First", "Last", "Unfiled", "Last archived", "When", "Hash", "Opened", "Conversations", "Handles",

@@ -7,17 +7,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from textfile import audit
 from textfile.archive import Archive
 from textfile.ingest import message_content_hash
-
-from conftest import FIXTURES
 
 SMS_WEEK1, SMS_WEEK2 = FIXTURES / "android" / "sms-20240301.xml", FIXTURES / "android" / "sms-20240308.xml"
 KIM = FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt"

@@ -18,10 +18,11 @@ import stat
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import ME, OWNER, SAM, SAM_CHAT, msg, source
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -29,8 +30,6 @@ from textfile.archive import Archive
 from textfile.cli import app
 from textfile.ingest import ingest
 from textfile.model import Attachment, Conversation, Message, Participant, Reaction, Version
-
-from conftest import ME, OWNER, SAM, SAM_CHAT, msg, source
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 
@@ -60,7 +59,7 @@ def png(width: int = 1200, height: int = 800) -> bytes:
 
 def records() -> list:
     """A small matter with every kind of thing a transcript must show."""
-    at = lambda n: datetime(2024, 3, 1, 17, 0, tzinfo=timezone.utc) + timedelta(minutes=n)  # noqa: E731
+    at = lambda n: datetime(2024, 3, 1, 17, 0, tzinfo=UTC) + timedelta(minutes=n)  # noqa: E731
     items = [
         msg(1, "Hi Alex, can we talk about the lease?", source_id="s1"),
         msg(2, "Sure.\nCall me at 3,\nor text.", out=True, source_id="s2"),
@@ -306,7 +305,7 @@ def test_bates_numbers_continue_and_are_never_reused(copy, tmp_path):
     r = run(archive_path, "transcript", "2026-014", "--from", "2024-03-01T07:40", "--until", "2024-03-01T07:42", "--out", tmp_path / "x.pdf", "--json")
     made = json.loads(r.stdout)
     assert (made["messages"], made["bates_first"]) == (2, f"TF-{last + 1:06d}")
-    assert "TF-{:06d}".format(last + 1) in pages_text(tmp_path / "x.pdf")[0]
+    assert f"TF-{last + 1:06d}" in pages_text(tmp_path / "x.pdf")[0]
     r = run(archive_path, "transcript", "2026-014", "--until", "2024-03-01T07:01", "--out", tmp_path / "x.pdf")
     assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path / 'x.pdf'} already exists; a transcript is never overwritten (choose another --out)\n")
     r = run(archive_path, "transcript", "--client", "Sam Client", "--until", "2024-03-01T07:03", "--bates-prefix", "OTHER", "--bates-start", 500,

@@ -21,9 +21,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from typer.testing import CliRunner
 
-from conftest import FIXTURES
 from textfile import times
 from textfile.archive import Archive
 from textfile.cli import app

@@ -16,13 +16,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, snapshot
 from typer.testing import CliRunner
 
 from textfile.archive import Archive
 from textfile.cli import app
 from textfile.errors import InvalidInput
-
-from conftest import FIXTURES, snapshot
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 

@@ -13,13 +13,13 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import ME, OWNER, SAM, SAM_CHAT, msg, source
 from PIL import Image
 
-from conftest import ME, OWNER, SAM, SAM_CHAT, msg, source
 from textfile import filing
 from textfile.archive import Archive
 from textfile.ingest import ingest
@@ -111,7 +111,7 @@ def test_no_page_is_left_mostly_blank_where_a_rendered_chunk_ends(tmp_path):
     """Messages of one size: a page holds P of them. Chunks of 5⅓ pages each once ended on a page
     holding a third of that; now every page but the last holds at least three quarters of a page."""
     body = "the lease deposit landlord signed copy tomorrow meeting court filing agreement clause rent payment " * 2
-    start = datetime(2024, 3, 1, 14, tzinfo=timezone.utc)
+    start = datetime(2024, 3, 1, 14, tzinfo=UTC)
     path = archive_with(tmp_path / "archive.db", [replace(msg(n, f"{body}{n}"), sent_at=start + timedelta(hours=3 * n)) for n in range(400)])
     counted = [len(re.findall(r"^#\d+ ", page, re.M)) for page in transcript(path, tmp_path / "whole.pdf", workers=1)[1:]]
     full = max(counted)
@@ -152,7 +152,7 @@ def test_a_tiny_image_is_shown_at_least_an_inch_with_its_pixels_kept_sharp(tmp_p
 
 def test_a_run_of_omitted_unnamed_attachments_is_one_line(tmp_path):
     omitted = (Attachment(None, None, None, "omitted by export"),)
-    at = datetime(2024, 3, 1, 12, 30, tzinfo=timezone.utc)
+    at = datetime(2024, 3, 1, 12, 30, tzinfo=UTC)
     records = [msg(1, "Photos coming")] + [replace(msg(n, ""), sent_at=at, attachments=omitted, identity=("media", n)) for n in (2, 3, 4)]
     # (more than five minutes after the run: a message of its own)
     records.append(replace(msg(5, ""), sent_at=at + timedelta(minutes=6), attachments=omitted, identity=("media", 5)))
@@ -174,7 +174,7 @@ def test_an_incoming_group_message_with_no_sender_says_so_in_plain_words(tmp_pat
 
 
 def test_receipts_and_reactions_print_at_the_precision_of_their_message(tmp_path):
-    at = datetime(2024, 3, 1, 12, 5, tzinfo=timezone.utc)
+    at = datetime(2024, 3, 1, 12, 5, tzinfo=UTC)
     records = [replace(msg(1, "A clock to the minute"), sent_at=at, time_precision="minute", source_id="m1",
                        delivered_at=at + timedelta(minutes=1), read_at=at + timedelta(minutes=2)),
                Reaction(SAM_CHAT, "m1", ME, "liked", at + timedelta(minutes=3))]

@@ -30,9 +30,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import ME, msg
 from test_transcript_layout import archive_with
+
 from textfile.archive import Archive
 from textfile.model import INVISIBLE, Attachment, Conversation, Participant, Version
 from textfile.transcript.manifest import read as manifest_bytes

@@ -2,8 +2,8 @@ import random
 from pathlib import Path
 
 import pytest
-
 from imessage_build import typedstream as encode
+
 from textfile.importers.typedstream import HEADER, TypedstreamError, decode, order_by_position
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "imessage"

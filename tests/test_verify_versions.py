@@ -10,17 +10,15 @@ the transcript shows the same thing read differently, not where the phone now ho
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
-
 from test_import_android import CLAIRE, CLAIRE_HERE, FRANCE_INTERNATIONAL, FRANCE_NATIONAL, backup, sms_line
 from test_whatsapp_edits import ANDROID, WEEK1, WEEK2_NEW, export, replaced
+from whatsapp_build import build_zip
+
 from textfile import times
 from textfile.ingest import message_content_hash
-from whatsapp_build import build_zip
 
 NY = times.zone("America/New_York")
 CHAT = ANDROID.file_name

@@ -7,11 +7,10 @@ import threading
 import time
 
 import pytest
+from conftest import FIXTURES, messages_folder, snapshot
 
 from textfile import weekly
 from textfile.errors import ArchiveBusy
-
-from conftest import FIXTURES, messages_folder, snapshot
 
 HOUR_AGO = time.time() - 3600
 

@@ -11,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from textfile import times
 from textfile.archive import Archive
-
-from conftest import FIXTURES
 
 HOUR_AGO = time.time() - 3600
 
@@ -338,9 +337,9 @@ def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the
     and warned of, and the "… and N more warnings" line (one with MAX_WARNINGS, one with a literal 10);
     both now print `weekly.import_notes`. Twelve sent messages whose delivery failed since the first backup:
     twelve warnings, ten of them printed."""
+    from test_import_android import backup, sms_line
     from typer.testing import CliRunner
 
-    from test_import_android import backup, sms_line
     from textfile import weekly
     from textfile.cli import app
 
@@ -349,7 +348,7 @@ def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the
         path, inbox = tmp_path / how / "archive.db", tmp_path / how / "inbox"
         inbox.mkdir(parents=True)
 
-        def run(*args):
+        def run(*args, path=path):
             return CliRunner().invoke(app, ["--archive", str(path), *map(str, args)], catch_exceptions=False)
 
         assert run("init", "--owner", "Alex Owner", "--phone", "+12025550100", "--tz", "America/New_York", "--region", "US",

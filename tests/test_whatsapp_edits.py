@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import snapshot
+
 from textfile.errors import ImportFailed, TextfileError
 from textfile.ingest import import_path
 from textfile.integrity import check_archive
@@ -561,6 +561,7 @@ def test_any_other_reading_of_a_known_time_as_written_is_refused_unless_it_corre
     from datetime import timedelta
 
     from conftest import msg, source
+
     from textfile.ingest import ingest
 
     hello = replace(msg(1, "Hello", time_precision="minute"), source_zone="America/New_York")

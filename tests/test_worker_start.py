@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_reader_process import in_session
+
 from textfile.archive import Archive
 from textfile.transcript import SMALL, render
 

@@ -126,7 +126,7 @@ class Archive:
         bates_prefix: str,
         phones: list[str] | tuple[str, ...] = (),
         emails: list[str] | tuple[str, ...] = (),
-    ) -> "Archive":
+    ) -> Archive:
         """Create a new archive; refuses to touch an existing file."""
         path = Path(path).expanduser()
         owner_name = owner_name.strip()
@@ -176,7 +176,7 @@ class Archive:
         return archive
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "Archive":
+    def open(cls, path: str | os.PathLike) -> Archive:
         path = Path(path).expanduser()
         if not path.is_file():
             raise ArchiveNotFound(f"no archive at {path} (create one with `textfile init`, or pass --archive)")
@@ -185,7 +185,7 @@ class Archive:
             archive = cls(path, _connect(path))
             before = audit.head(archive.conn)
             migrations.apply(archive.db)
-            archive.settings
+            _ = archive.settings  # (read now: a file that is no archive fails here, inside the try)
         except sqlite3.DatabaseError as exc:
             raise InvalidInput(f"{path}: not a textfile archive ({exc})") from None
         audit.watch(archive.conn)
@@ -196,7 +196,7 @@ class Archive:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,14 +17,14 @@ import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from typer.core import TyperCommand, TyperOption
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperCommand, TyperOption
 
 from textfile import __version__, audit, filing, ignore, scratch, times
 from textfile.archive import Archive, resolve_path
@@ -56,7 +56,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-Reason = Annotated[Optional[str], typer.Option("--reason", help="Why (recorded in the audit log).")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why (recorded in the audit log).")]
 CorrectsTz = Annotated[bool, typer.Option("--corrects-tz", help="--tz corrects the zone an earlier import read these messages in:"
                                           " move them, keeping each earlier time as a version (without it, such an import is refused).")]
 CorrectsReading = Annotated[bool, typer.Option("--corrects-reading", help="This import's reading of the export's wall clock (its zone,"
@@ -155,7 +155,9 @@ class Rows:
             header_word = max((cell_len(w) for w in col.header.split()), default=0)
             widths.append((natural if col.whole else max(header_word, min(natural, col.min_width or word)), natural))
         kept = list(range(len(self.columns)))
-        room = lambda: options.max_width - 3 * len(kept) - 1  # each column's padding and border, and the last border
+        def room() -> int:  # each column's padding and border, and the last border
+            return options.max_width - 3 * len(kept) - 1
+
         dropped = []
         for i in sorted((i for i, c in enumerate(self.columns) if c.drop), key=lambda i: self.columns[i].drop):
             if sum(widths[k][0] for k in kept) <= room():
@@ -222,7 +224,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    archive: Annotated[Optional[Path], typer.Option("--archive", help="The archive file. Default: $TEXTFILE_ARCHIVE, else the user data directory.", show_default=False)] = None,
+    archive: Annotated[Path | None, typer.Option("--archive", help="The archive file. Default: $TEXTFILE_ARCHIVE, else the user data directory.", show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)] = False,
 ) -> None:
     state.archive_path = archive
@@ -241,8 +243,8 @@ def init(
     tz: Annotated[str, typer.Option(help="Your IANA time zone, e.g. America/New_York.")],
     region: Annotated[str, typer.Option(help="Default phone region for numbers without a country code, e.g. US.")],
     bates_prefix: Annotated[str, typer.Option(help="Prefix of the Bates numbers on transcripts, e.g. SMITH.")],
-    phone: Annotated[Optional[list[str]], typer.Option(metavar="NUMBER", help="One of your own phone numbers (repeatable).")] = None,
-    email: Annotated[Optional[list[str]], typer.Option(metavar="EMAIL", help="One of your own iMessage emails (repeatable).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(metavar="NUMBER", help="One of your own phone numbers (repeatable).")] = None,
+    email: Annotated[list[str] | None, typer.Option(metavar="EMAIL", help="One of your own iMessage emails (repeatable).")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -267,8 +269,8 @@ def init(
 @command
 def client_add(
     name: Annotated[str, typer.Argument(help="The client's name.")],
-    phone: Annotated[Optional[list[str]], typer.Option(metavar="NUMBER", help="A phone number the client texts from (repeatable).")] = None,
-    email: Annotated[Optional[list[str]], typer.Option(metavar="EMAIL", help="An email the client uses for iMessage (repeatable).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(metavar="NUMBER", help="A phone number the client texts from (repeatable).")] = None,
+    email: Annotated[list[str] | None, typer.Option(metavar="EMAIL", help="An email the client uses for iMessage (repeatable).")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -287,11 +289,11 @@ def client_add(
 @command
 def client_edit(
     name: Annotated[str, typer.Argument(help="The client's name.")],
-    new_name: Annotated[Optional[str], typer.Option("--name", help="The client's new name.")] = None,
-    add_phone: Annotated[Optional[list[str]], typer.Option("--add-phone", metavar="NUMBER", help="A phone number to add (repeatable).")] = None,
-    remove_phone: Annotated[Optional[list[str]], typer.Option("--remove-phone", metavar="NUMBER", help="A phone number to remove (repeatable).")] = None,
-    add_email: Annotated[Optional[list[str]], typer.Option("--add-email", metavar="EMAIL", help="An email to add (repeatable).")] = None,
-    remove_email: Annotated[Optional[list[str]], typer.Option("--remove-email", metavar="EMAIL", help="An email to remove (repeatable).")] = None,
+    new_name: Annotated[str | None, typer.Option("--name", help="The client's new name.")] = None,
+    add_phone: Annotated[list[str] | None, typer.Option("--add-phone", metavar="NUMBER", help="A phone number to add (repeatable).")] = None,
+    remove_phone: Annotated[list[str] | None, typer.Option("--remove-phone", metavar="NUMBER", help="A phone number to remove (repeatable).")] = None,
+    add_email: Annotated[list[str] | None, typer.Option("--add-email", metavar="EMAIL", help="An email to add (repeatable).")] = None,
+    remove_email: Annotated[list[str] | None, typer.Option("--remove-email", metavar="EMAIL", help="An email to remove (repeatable).")] = None,
     reason: Reason = None,
     json_: Json = False,
     quiet: Quiet = False,
@@ -417,8 +419,8 @@ def matter_release(reference: Annotated[str, typer.Argument(help="The matter's r
 @command
 def matter_edit(
     reference: Annotated[str, typer.Argument(help="The matter's reference.")],
-    title: Annotated[Optional[str], typer.Option(help="The matter's new title.")] = None,
-    new_reference: Annotated[Optional[str], typer.Option("--reference", help="The matter's new reference.")] = None,
+    title: Annotated[str | None, typer.Option(help="The matter's new title.")] = None,
+    new_reference: Annotated[str | None, typer.Option("--reference", help="The matter's new reference.")] = None,
     reason: Reason = None,
     json_: Json = False,
     quiet: Quiet = False,
@@ -452,16 +454,16 @@ def matter_list(json_: Json = False, quiet: Quiet = False) -> None:
 @command
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Export files or folders, any mix of formats.", show_default=False)],
-    format: Annotated[Optional[str], typer.Option("--format", help="Skip detection: imessage, android or whatsapp.")] = None,
-    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in the export (WhatsApp). Default: the zone the chat was last read in, else the archive's.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Skip detection: imessage, android or whatsapp.")] = None,
+    tz: Annotated[str | None, typer.Option(help="Zone of wall-clock times in the export (WhatsApp). Default: the zone the chat was last read in, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
     corrects_reading: CorrectsReading = False,
-    region: Annotated[Optional[str], typer.Option(help="Phone region for numbers without a country code. Default: the archive's.")] = None,
-    me: Annotated[Optional[str], typer.Option(help="You in the export: your name as a WhatsApp chat writes it (one of its senders), or the number of the phone an Android backup came from.")] = None,
-    date_order: Annotated[Optional[str], typer.Option(help="Date order of a WhatsApp export: dmy, mdy or ymd.")] = None,
-    conversation: Annotated[Optional[str], typer.Option(help="The chat's name, when the file name does not say it (WhatsApp).")] = None,
-    attachments_root: Annotated[Optional[Path], typer.Option(help="Home folder that iMessage attachment paths (~/Library/…) refer to.")] = None,
-    custodian: Annotated[Optional[str], typer.Option(help="Whose phone the export came from (recorded on the import). An Android backup or an iMessage export may come from a client's own phone: name the client (--me: their number, or for iMessage their email, the phone had).")] = None,
+    region: Annotated[str | None, typer.Option(help="Phone region for numbers without a country code. Default: the archive's.")] = None,
+    me: Annotated[str | None, typer.Option(help="You in the export: your name as a WhatsApp chat writes it (one of its senders), or the number of the phone an Android backup came from.")] = None,
+    date_order: Annotated[str | None, typer.Option(help="Date order of a WhatsApp export: dmy, mdy or ymd.")] = None,
+    conversation: Annotated[str | None, typer.Option(help="The chat's name, when the file name does not say it (WhatsApp).")] = None,
+    attachments_root: Annotated[Path | None, typer.Option(help="Home folder that iMessage attachment paths (~/Library/…) refer to.")] = None,
+    custodian: Annotated[str | None, typer.Option(help="Whose phone the export came from (recorded on the import). An Android backup or an iMessage export may come from a client's own phone: name the client (--me: their number, or for iMessage their email, the phone had).")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -476,7 +478,7 @@ def import_(
     with open_archive() as archive:
         for path in sources:
             try:
-                result = with_progress(quiet or json_, f"Importing {path.name}", "records", lambda progress: import_path(
+                result = with_progress(quiet or json_, f"Importing {path.name}", "records", lambda progress, path=path: import_path(
                     archive, path, format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation,
                     attachments_root=attachments_root, custodian=custodian, progress=progress, parallel=True,
                     corrects_tz=corrects_tz, corrects_reading=corrects_reading))
@@ -589,8 +591,8 @@ def _ignore_change(change, json_: bool, quiet: bool, said: str) -> None:
 @command
 def conversation_show(
     conversation: ConversationNumber,
-    from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Only messages from this date or time on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -695,8 +697,8 @@ def handle_list(json_: Json = False, quiet: Quiet = False) -> None:
 def file_(
     conversation: Annotated[int, typer.Argument(help="The conversation's number (see `textfile conversations`).")],
     matter: Annotated[str, typer.Option(help="The matter to file it under.")],
-    from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on (archive's zone unless an offset is given).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Only messages from this date or time on (archive's zone unless an offset is given).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
     also: Annotated[bool, typer.Option("--also", help="File it under this matter although another client's matter holds it too.")] = False,
     json_: Json = False,
     quiet: Quiet = False,
@@ -724,7 +726,7 @@ def file_(
 @command
 def unfile(
     conversation: Annotated[int, typer.Argument(help="The conversation's number (see `textfile conversations`).")],
-    matter: Annotated[Optional[str], typer.Option(help="Only its filings under this matter. Default: all of them.")] = None,
+    matter: Annotated[str | None, typer.Option(help="Only its filings under this matter. Default: all of them.")] = None,
     reason: Reason = None,
     json_: Json = False,
     quiet: Quiet = False,
@@ -746,10 +748,10 @@ def unfile(
 @command
 def search(
     text: Annotated[str, typer.Argument(help='Words to find (a trailing * matches a prefix; words in double quotes, \'"the contract"\', a phrase).')],
-    client: Annotated[Optional[str], typer.Option(help="Only this client's conversations.")] = None,
-    matter: Annotated[Optional[str], typer.Option(help="Only what is filed to this matter.")] = None,
-    from_: Annotated[Optional[str], typer.Option("--from", help="From this date or time on.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Up to this date (inclusive) or time.")] = None,
+    client: Annotated[str | None, typer.Option(help="Only this client's conversations.")] = None,
+    matter: Annotated[str | None, typer.Option(help="Only what is filed to this matter.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="From this date or time on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date (inclusive) or time.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many messages.")] = 100,
     json_: Json = False,
     quiet: Quiet = False,
@@ -804,8 +806,8 @@ def _found(pieces: list | None, body: str) -> Text:
 @app.command()
 @command
 def log(
-    limit: Annotated[Optional[int], typer.Option(help="Only the last N entries (of those --command selects).")] = None,
-    command_: Annotated[Optional[str], typer.Option("--command", help="Only entries whose command holds this text: ignore, client, file, import….")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the last N entries (of those --command selects).")] = None,
+    command_: Annotated[str | None, typer.Option("--command", help="Only entries whose command holds this text: ignore, client, file, import….")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
@@ -834,7 +836,7 @@ def _digests_said(digests: dict) -> str:
 @app.command()
 @command
 def verify(
-    pdfs: Annotated[Optional[list[Path]], typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False)] = None,
+    pdfs: Annotated[list[Path] | None, typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False)] = None,
     moved: Annotated[bool, typer.Option("--moved", help="A PDF that verifies where its recorded file is gone was moved or renamed: record where it is now.")] = False,
     accept_older_copy: Annotated[bool, typer.Option("--accept-older-copy", help="The archive is an older copy put back on purpose (a restored backup): record, in the audit log, the entries it lacks, which verify then no longer reports.")] = False,
     deleted: Annotated[bool, typer.Option("--deleted", help="The PDFs named (their recorded paths) were deleted on purpose: record it (audited, with --reason), so they are no longer reported missing; they then vouch for nothing.")] = False,
@@ -875,9 +877,7 @@ def verify(
 
 
 def _accept_older_copy(json_: bool, quiet: bool) -> None:
-    from textfile import audit
-
-    from textfile import weekly
+    from textfile import audit, weekly
 
     with open_archive() as archive, archive.transaction() as conn:
         lost = audit.accept_missing(conn, archive.path, weekly.log_path(archive.path))
@@ -939,16 +939,16 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
 @app.command()
 @command
 def transcript(
-    reference: Annotated[Optional[str], typer.Argument(help="The matter's reference (or --client).", show_default=False)] = None,
-    client: Annotated[Optional[str], typer.Option(help="A client's transcript instead: their matters and conversations.")] = None,
-    from_: Annotated[Optional[str], typer.Option("--from", help="Only messages from this date or time on.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
-    tz: Annotated[Optional[str], typer.Option(help="Zone to show times in. Default: the archive's.")] = None,
-    out_path: Annotated[Optional[str], typer.Option("--out", help="The PDF to write (never overwritten).", show_default=False)] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(help="Folder for YYYY-MM-DD_<client>_<matter>_transcript.pdf. Default: here.", show_default=False)] = None,
+    reference: Annotated[str | None, typer.Argument(help="The matter's reference (or --client).", show_default=False)] = None,
+    client: Annotated[str | None, typer.Option(help="A client's transcript instead: their matters and conversations.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Only messages from this date or time on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only messages up to this date (inclusive) or time.")] = None,
+    tz: Annotated[str | None, typer.Option(help="Zone to show times in. Default: the archive's.")] = None,
+    out_path: Annotated[str | None, typer.Option("--out", help="The PDF to write (never overwritten).", show_default=False)] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="Folder for YYYY-MM-DD_<client>_<matter>_transcript.pdf. Default: here.", show_default=False)] = None,
     mkdir: MakeFolder = False,
-    bates_prefix: Annotated[Optional[str], typer.Option(help="Bates prefix. Default: the archive's.")] = None,
-    bates_start: Annotated[Optional[int], typer.Option(help="First Bates number. Default: the prefix's next free number.")] = None,
+    bates_prefix: Annotated[str | None, typer.Option(help="Bates prefix. Default: the archive's.")] = None,
+    bates_start: Annotated[int | None, typer.Option(help="First Bates number. Default: the prefix's next free number.")] = None,
     no_media: Annotated[bool, typer.Option("--no-media", help="List images instead of showing them.")] = False,
     json_: Json = False,
     quiet: Quiet = False,
@@ -978,12 +978,12 @@ def archive_(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new transcripts.", show_default=False)],
     mkdir: MakeFolder = False,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="If another run is going: wait for it, or exit at once.")] = False,
-    tz: Annotated[Optional[str], typer.Option(help="Zone of wall-clock times in every WhatsApp export. Default: each chat's zone as last read, else the archive's.")] = None,
+    tz: Annotated[str | None, typer.Option(help="Zone of wall-clock times in every WhatsApp export. Default: each chat's zone as last read, else the archive's.")] = None,
     corrects_tz: CorrectsTz = False,
     corrects_reading: CorrectsReading = False,
-    me: Annotated[Optional[str], typer.Option(help="You in the exports: your name as WhatsApp chats write it, or the number of the phone an Android backup came from.")] = None,
-    date_order: Annotated[Optional[str], typer.Option(help="Date order of every WhatsApp export in the inbox: dmy, mdy or ymd. Default: each chat's as last read, else what its dates prove.")] = None,
-    bates_prefix: Annotated[Optional[str], typer.Option(help="Bates prefix of the run's transcripts. Default: the snapshots' own series, <archive prefix>-SNAP, so that productions' numbers stay unbroken.")] = None,
+    me: Annotated[str | None, typer.Option(help="You in the exports: your name as WhatsApp chats write it, or the number of the phone an Android backup came from.")] = None,
+    date_order: Annotated[str | None, typer.Option(help="Date order of every WhatsApp export in the inbox: dmy, mdy or ymd. Default: each chat's as last read, else what its dates prove.")] = None,
+    bates_prefix: Annotated[str | None, typer.Option(help="Bates prefix of the run's transcripts. Default: the snapshots' own series, <archive prefix>-SNAP, so that productions' numbers stay unbroken.")] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:

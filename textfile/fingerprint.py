@@ -13,7 +13,6 @@ import json
 import os
 from pathlib import Path
 
-
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 # The same encoder, made once: `JSONEncoder.encode` builds a new C encoder on every call, which
 # cost more than the encoding (two calls per imported message). Arguments as `JSONEncoder.iterencode`

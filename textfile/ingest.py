@@ -68,18 +68,34 @@ import json
 import os
 import resource
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 from textfile import audit, filing, ignore, processes, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
 from textfile.importers import by_name, detect
-from textfile.model import (DATE_ORDERS, INVISIBLE, OTHER_ORDER, DIRECTIONS, KINDS, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice,
-                            Participant, Reaction, Skipped, Zone)
+from textfile.model import (
+    DATE_ORDERS,
+    DIRECTIONS,
+    INVISIBLE,
+    KINDS,
+    OTHER_ORDER,
+    ChatFile,
+    Conversation,
+    DateOrder,
+    ImportOptions,
+    Message,
+    Notice,
+    Participant,
+    Reaction,
+    Skipped,
+    Zone,
+)
 from textfile.phones import normalize_handle, validate_region
 
 BATCH = 2000

@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from textfile import audit
 from textfile.fingerprint import file_sha256

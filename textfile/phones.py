@@ -37,7 +37,7 @@ what an earlier version archived.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -140,7 +140,7 @@ def _outline_of(number: phonenumbers.PhoneNumber, region: str) -> bool:
     return _general_pattern(region).fullmatch(phonenumbers.national_significant_number(number)) is not None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _general_pattern(region: str) -> re.Pattern:
     """The general pattern of `region`'s national numbers (one that matches nothing where the metadata has none)."""
     metadata = PhoneMetadata.metadata_for_region(region)

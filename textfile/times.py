@@ -7,14 +7,14 @@ a time in a DST gap or overlap is resolved the same way every time and reported,
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateparser
 
 from textfile.errors import InvalidInput
 
-UTC = timezone.utc
+UTC = UTC
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _APPLE_EPOCH_UNIX = 978307200
 

@@ -32,10 +32,10 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from textfile import audit, ignore, importers, times
 from textfile.archive import Archive

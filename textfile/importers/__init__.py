@@ -58,7 +58,9 @@ def _why_unrecognized(path: Path) -> str:
     if head.startswith(b"PK"):
         import zipfile
 
-        from textfile.importers.whatsapp import _ZIP_ERRORS  # (everything reading a damaged zip raises: a name not the UTF-8 it claims…)
+        from textfile.importers.whatsapp import (
+            _ZIP_ERRORS,  # (everything reading a damaged zip raises: a name not the UTF-8 it claims…)
+        )
 
         try:
             with zipfile.ZipFile(path):

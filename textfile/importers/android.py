@@ -103,7 +103,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -547,7 +547,7 @@ def _wall(readable: str) -> tuple[datetime, timedelta] | None:
             hour = hour % 12 + (12 if time.group(4) in "Pp" else 0)
         precision = timedelta(seconds=1) if time.group(3) else timedelta(minutes=1)
     try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc), precision
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC), precision
     except ValueError:
         return None
 

@@ -57,7 +57,17 @@ import phonenumbers
 from textfile import phones, times
 from textfile.errors import ImportFailed
 from textfile.importers import typedstream
-from textfile.model import Attachment, Conversation, ImportOptions, Message, Notice, Participant, Reaction, Skipped, Version
+from textfile.model import (
+    Attachment,
+    Conversation,
+    ImportOptions,
+    Message,
+    Notice,
+    Participant,
+    Reaction,
+    Skipped,
+    Version,
+)
 
 FORMAT = "imessage"
 VERSION = "1"

@@ -86,14 +86,28 @@ import unicodedata
 import zipfile
 import zlib
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 from textfile import phones, times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.model import DATE_ORDERS, OTHER_ORDER, Attachment, ChatFile, Conversation, DateOrder, ImportOptions, Message, Notice, Participant, Record, Skipped, Zone
+from textfile.model import (
+    DATE_ORDERS,
+    OTHER_ORDER,
+    Attachment,
+    ChatFile,
+    Conversation,
+    DateOrder,
+    ImportOptions,
+    Message,
+    Notice,
+    Participant,
+    Record,
+    Skipped,
+    Zone,
+)
 
 FORMAT = "whatsapp"
 VERSION = "1"
@@ -606,7 +620,7 @@ def _open_source(path: Path) -> _Source:
     folder = path.parent
 
     def open_text() -> io.TextIOBase:
-        return open(path, "r", encoding=enc, errors=_BYTES, newline="")
+        return open(path, encoding=enc, errors=_BYTES, newline="")
 
     def beside() -> tuple[list[_File], list[str]]:
         files, litter = [], []

@@ -18,9 +18,9 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Callable
 
 from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive, validate_bates_prefix

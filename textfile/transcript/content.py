@@ -525,7 +525,7 @@ def cover(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_n
         span[2][precision] = n
     precision_of = {cid: _coarsest(span[2]) for cid, span in spans.items()}
     conversations = []
-    for n, cid in enumerate(p.conversations, 1):
+    for cid in p.conversations:
         c = convs[cid]
         first, last, _ = spans.get(cid, (None, None, None))
         # A chat titled with a participant's name (a WhatsApp or contact chat) is named once, by the participant.

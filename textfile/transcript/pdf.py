@@ -12,10 +12,10 @@ The manifest is attached as an associated file (/AF, relationship Data), as PDF/
 
 from __future__ import annotations
 
-import logging
 import io
+import logging
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -168,7 +168,7 @@ def attach(pdf, name: str, data: bytes, description: str) -> None:
     import pikepdf
     from pikepdf import Array, Name
 
-    when = datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+    when = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")
     pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, data, description=description, filename=name, mime_type="application/json",
                                                      creation_date=when, mod_date=when, relationship=Name.Data)
     spec = pdf.attachments[name].obj

@@ -36,11 +36,11 @@ import resource
 import signal
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
@@ -671,7 +671,7 @@ class Renderer:
             self._stop()
             raise
 
-    def __enter__(self) -> "Renderer":
+    def __enter__(self) -> Renderer:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
@@ -685,7 +685,7 @@ class Renderer:
         else:  # a killed worker's read-only connection leaves nothing behind; the main process's closes last
             self._stop()
 
-    def _start(self) -> "_Worker":
+    def _start(self) -> _Worker:
         mine, theirs = self.mp.Pipe()
         process = self.mp.Process(target=_serve, args=(theirs, self.ctx, self.limit), daemon=True, name="textfile-renderer")
         try:
