@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 demo: setup

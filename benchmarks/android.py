@@ -39,16 +39,26 @@ PYTHON = sys.executable
 
 FIRST = ["Sam", "Dana", "Lee", "Ana", "José", "Wei", "Priya", "Olu", "Mara", "Ivan", "Zoë", "Kenji"]
 LAST = ["Client", "Reyes", "Park", "García", "Okafor", "Novak", "Chen", "Singh", "Müller", "Sato"]
-WORDS = ("the lease deposit meeting call later tomorrow signed copy court date please confirm thanks ok "
-         "landlord repair invoice hearing custody schedule pick up school weekend documents email").split()
-EMOJI = ["\U0001F600", "\U0001F44D", "\u2764\ufe0f", "\U0001F602", "\U0001F64F", "\U0001F389"]
-SMIL = ('&lt;smil&gt;&lt;head&gt;&lt;layout&gt;&lt;root-layout/&gt;&lt;region id=&quot;Image&quot; fit=&quot;meet&quot; top=&quot;0&quot; '
-        'left=&quot;0&quot; height=&quot;80%&quot; width=&quot;100%&quot;/&gt;&lt;/layout&gt;&lt;/head&gt;&lt;body&gt;&lt;par dur=&quot;5000ms&quot;&gt;'
-        '&lt;img src=&quot;{name}&quot; region=&quot;Image&quot; /&gt;&lt;/par&gt;&lt;/body&gt;&lt;/smil&gt;')
+WORDS = (
+    "the lease deposit meeting call later tomorrow signed copy court date please confirm thanks ok "
+    "landlord repair invoice hearing custody schedule pick up school weekend documents email"
+).split()
+EMOJI = ["\U0001f600", "\U0001f44d", "\u2764\ufe0f", "\U0001f602", "\U0001f64f", "\U0001f389"]
+SMIL = (
+    "&lt;smil&gt;&lt;head&gt;&lt;layout&gt;&lt;root-layout/&gt;&lt;region id=&quot;Image&quot; fit=&quot;meet&quot; top=&quot;0&quot; "
+    "left=&quot;0&quot; height=&quot;80%&quot; width=&quot;100%&quot;/&gt;&lt;/layout&gt;&lt;/head&gt;&lt;body&gt;&lt;par dur=&quot;5000ms&quot;&gt;"
+    "&lt;img src=&quot;{name}&quot; region=&quot;Image&quot; /&gt;&lt;/par&gt;&lt;/body&gt;&lt;/smil&gt;"
+)
 
 
 def xml_attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "&#10;")
+    return (
+        text.replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", "&#10;")
+    )
 
 
 def generate(path: Path, n_sms: int, n_mms: int, image_bytes: int, seed: int = 4, burst: int = 1) -> None:
@@ -65,9 +75,11 @@ def generate(path: Path, n_sms: int, n_mms: int, image_bytes: int, seed: int = 4
     date = 1_600_000_000_000
     total = n_sms + n_mms
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
-                  '<?xml-stylesheet type="text/xsl" href="sms.xsl"?>\n'
-                  f'<smses count="{total}" backup_set="5c1b1f3e-0000-4000-8000-000000000000" backup_date="{date}" type="full">\n')
+        out.write(
+            "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
+            '<?xml-stylesheet type="text/xsl" href="sms.xsl"?>\n'
+            f'<smses count="{total}" backup_set="5c1b1f3e-0000-4000-8000-000000000000" backup_date="{date}" type="full">\n'
+        )
         mms_done = 0
         for n in range(n_sms):
             date += rng.randint(1_000, 600_000)
@@ -106,7 +118,10 @@ def write_mms(out, rng, contacts, owner, date, n, image_bytes) -> None:
     name = f"IMG_{n:05d}.jpg"
     sender = people[0][0] if box == 1 else owner
     addrs = [f'      <addr address="{sender}" type="137" charset="106" />']
-    addrs += [f'      <addr address="{a}" type="151" charset="106" />' for a in ([owner] + [p[0] for p in people[1:]] if box == 1 else [p[0] for p in people])]
+    addrs += [
+        f'      <addr address="{a}" type="151" charset="106" />'
+        for a in ([owner] + [p[0] for p in people[1:]] if box == 1 else [p[0] for p in people])
+    ]
     text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 12)))
     out.write(
         f'  <mms date="{date}" rr="129" sub="null" ct_t="application/vnd.wap.multipart.related" read_status="null" seen="1" '
@@ -132,14 +147,25 @@ def run_floor(path: Path, db: Path) -> dict:
 
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, address TEXT, date INTEGER, type INTEGER, body TEXT, contact_name TEXT)")
+    conn.execute(
+        "CREATE TABLE messages (id INTEGER PRIMARY KEY, address TEXT, date INTEGER, type INTEGER, body TEXT, contact_name TEXT)"
+    )
     conn.execute("CREATE TABLE blobs (message_id INTEGER, mime TEXT, name TEXT, data BLOB)")
     conn.execute("BEGIN")
     rows, blobs, n = [], [], 0
     for _event, elem in etree.iterparse(str(path), events=("end",), tag=("sms", "mms"), huge_tree=True):
         n += 1
         if elem.tag == "sms":
-            rows.append((n, elem.get("address"), int(elem.get("date")), int(elem.get("type")), elem.get("body"), elem.get("contact_name")))
+            rows.append(
+                (
+                    n,
+                    elem.get("address"),
+                    int(elem.get("date")),
+                    int(elem.get("type")),
+                    elem.get("body"),
+                    elem.get("contact_name"),
+                )
+            )
         else:
             texts = []
             for part in elem.iter("part"):
@@ -147,7 +173,16 @@ def run_floor(path: Path, db: Path) -> dict:
                     texts.append(part.get("text"))
                 elif part.get("data"):
                     blobs.append((n, part.get("ct"), part.get("cl"), binascii.a2b_base64(part.get("data"))))
-            rows.append((n, elem.get("address"), int(elem.get("date")), int(elem.get("msg_box")), "\n".join(texts), elem.get("contact_name")))
+            rows.append(
+                (
+                    n,
+                    elem.get("address"),
+                    int(elem.get("date")),
+                    int(elem.get("msg_box")),
+                    "\n".join(texts),
+                    elem.get("contact_name"),
+                )
+            )
         elem.clear(keep_tail=False)
         while elem.getprevious() is not None:
             del elem.getparent()[0]
@@ -175,28 +210,87 @@ def run_floor_rows(path: Path, db: Path) -> dict:
     from textfile.ingest import import_path
 
     scratch = db.with_name("floor-scratch.db")
-    with Archive.create(scratch, owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York", region="US",
-                        bates_prefix="TF") as archive:
+    with Archive.create(
+        scratch,
+        owner_name="Alex Owner",
+        phones=["+12025550100"],
+        emails=[],
+        tz="America/New_York",
+        region="US",
+        bates_prefix="TF",
+    ) as archive:
         import_path(archive, path)
         c = archive.conn
-        tables = {t: (cols, [tuple(r) for r in c.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY rowid" if t != "message_sources" else f"SELECT {', '.join(cols)} FROM {t}")])
-                  for t, cols in {
-                      "imports": ["id", "path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "started_at",
-                                  "finished_at", "added", "already_present", "updated", "skipped"],
-                      "conversations": ["id", "platform", "source_key", "title", "is_group", "created_at"],
-                      "participants": ["id", "conversation_id", "handle", "display_name", "is_owner"],
-                      "blobs": ["sha256", "size", "mime", "data"],
-                      "messages": ["id", "conversation_id", "sender_id", "direction", "kind", "sent_at", "source_zone", "body", "service",
-                                   "status", "delivered_at", "read_at", "duration_s", "flags", "source_id", "reply_to", "version",
-                                   "content_hash", "import_id"],
-                      "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
-                      "message_sources": ["message_id", "import_id", "source_ref"],
-                  }.items()}
+        tables = {
+            t: (
+                cols,
+                [
+                    tuple(r)
+                    for r in c.execute(
+                        f"SELECT {', '.join(cols)} FROM {t} ORDER BY rowid"
+                        if t != "message_sources"
+                        else f"SELECT {', '.join(cols)} FROM {t}"
+                    )
+                ],
+            )
+            for t, cols in {
+                "imports": [
+                    "id",
+                    "path",
+                    "file_name",
+                    "size",
+                    "sha256",
+                    "format",
+                    "importer_version",
+                    "zone",
+                    "region",
+                    "started_at",
+                    "finished_at",
+                    "added",
+                    "already_present",
+                    "updated",
+                    "skipped",
+                ],
+                "conversations": ["id", "platform", "source_key", "title", "is_group", "created_at"],
+                "participants": ["id", "conversation_id", "handle", "display_name", "is_owner"],
+                "blobs": ["sha256", "size", "mime", "data"],
+                "messages": [
+                    "id",
+                    "conversation_id",
+                    "sender_id",
+                    "direction",
+                    "kind",
+                    "sent_at",
+                    "source_zone",
+                    "body",
+                    "service",
+                    "status",
+                    "delivered_at",
+                    "read_at",
+                    "duration_s",
+                    "flags",
+                    "source_id",
+                    "reply_to",
+                    "version",
+                    "content_hash",
+                    "import_id",
+                ],
+                "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
+                "message_sources": ["message_id", "import_id", "source_ref"],
+            }.items()
+        }
     for suffix in ("", "-wal", "-shm"):
         Path(str(scratch) + suffix).unlink(missing_ok=True)
 
-    archive = Archive.create(db, owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York", region="US",
-                             bates_prefix="TF")
+    archive = Archive.create(
+        db,
+        owner_name="Alex Owner",
+        phones=["+12025550100"],
+        emails=[],
+        tz="America/New_York",
+        region="US",
+        bates_prefix="TF",
+    )
     conn = archive.conn
     start = time.perf_counter()
     n = 0
@@ -215,9 +309,12 @@ def run_floor_rows(path: Path, db: Path) -> dict:
             for at in range(0, len(rows), 2000):
                 if table == "messages":
                     last = conn.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
-                conn.executemany(sql, rows[at:at + 2000])
+                conn.executemany(sql, rows[at : at + 2000])
                 if table == "messages":
-                    conn.execute("INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last,))
+                    conn.execute(
+                        "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?",
+                        (last,),
+                    )
     seconds = time.perf_counter() - start
     archive.close()
     return {"messages": n, "timed_seconds": seconds}
@@ -230,7 +327,9 @@ def run_read(path: Path, numbers: int) -> dict:
     from textfile.importers import android
     from textfile.model import ImportOptions, Message
 
-    options = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset(OWNER_NUMBERS[:numbers]))
+    options = ImportOptions(
+        tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset(OWNER_NUMBERS[:numbers])
+    )
     n = 0
     for record in android.read(path, options):
         n += isinstance(record, Message)
@@ -241,11 +340,22 @@ def run_ours(path: Path, db: Path, numbers: int) -> dict:
     from textfile.archive import Archive
     from textfile.ingest import import_path
 
-    with Archive.create(db, owner_name="Alex Owner", phones=OWNER_NUMBERS[:numbers], emails=[], tz="America/New_York", region="US",
-                        bates_prefix="TF") as archive:
+    with Archive.create(
+        db,
+        owner_name="Alex Owner",
+        phones=OWNER_NUMBERS[:numbers],
+        emails=[],
+        tz="America/New_York",
+        region="US",
+        bates_prefix="TF",
+    ) as archive:
         result = import_path(archive, path, parallel=True)
-    return {"messages": result.added + result.already_present, "added": result.added, "warnings": result.warnings[:5],
-            "reader": result.reader}
+    return {
+        "messages": result.added + result.already_present,
+        "added": result.added,
+        "warnings": result.warnings[:5],
+        "reader": result.reader,
+    }
 
 
 def child(args) -> None:
@@ -268,7 +378,9 @@ def measure(what: str, path: Path, db: Path | None, numbers: int) -> dict:
     if db is not None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
-    cmd = [PYTHON, __file__, "--child", what, "--file", str(path), "--owner-numbers", str(numbers)] + (["--db", str(db)] if db else [])
+    cmd = [PYTHON, __file__, "--child", what, "--file", str(path), "--owner-numbers", str(numbers)] + (
+        ["--db", str(db)] if db else []
+    )
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"{what} failed:\n{done.stderr}")
@@ -279,12 +391,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 SMS + 2,000 MMS (default 1)")
     parser.add_argument("--image-kb", type=int, default=300)
-    parser.add_argument("--mms-burst", type=int, default=1, help="MMS come in runs of this many (a photo album sent at once)")
-    parser.add_argument("--dir", default=None, help="where to generate (default: a temporary folder, removed afterwards)")
+    parser.add_argument(
+        "--mms-burst", type=int, default=1, help="MMS come in runs of this many (a photo album sent at once)"
+    )
+    parser.add_argument(
+        "--dir", default=None, help="where to generate (default: a temporary folder, removed afterwards)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--no-half", action="store_true", help="skip the half-size run")
-    parser.add_argument("--owner-numbers", type=int, choices=(1, 2), default=1,
-                        help="the owner's phone numbers in the archive (2: no --me, so the backup is read for which this phone had)")
+    parser.add_argument(
+        "--owner-numbers",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="the owner's phone numbers in the archive (2: no --me, so the backup is read for which this phone had)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -303,7 +424,10 @@ def main() -> None:
             if not path.exists():
                 t = time.perf_counter()
                 generate(path, sms, mms, args.image_kb * 1024, burst=args.mms_burst)
-                print(f"generated {path} ({sms:,} SMS + {mms:,} MMS, {path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
+                print(
+                    f"generated {path} ({sms:,} SMS + {mms:,} MMS, {path.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s",
+                    flush=True,
+                )
             runs = {"ours": measure("ours", path, work / "archive.db", args.owner_numbers)}
             if label == "full":
                 runs["floor"] = measure("floor", path, work / "floor.db", args.owner_numbers)
@@ -312,8 +436,15 @@ def main() -> None:
             report[label] = (sms + mms, path.stat().st_size, runs)
             for what, r in runs.items():
                 reader = r.get("reader")
-                print(f"  {label:4} {what:5}: {r['seconds']:7.1f} s  {(sms + mms) / r['seconds']:9,.0f} msg/s  peak RSS {r['peak_rss_mb']:6.0f} MB"
-                      + (f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.1f} s CPU)" if reader else ""), flush=True)
+                print(
+                    f"  {label:4} {what:5}: {r['seconds']:7.1f} s  {(sms + mms) / r['seconds']:9,.0f} msg/s  peak RSS {r['peak_rss_mb']:6.0f} MB"
+                    + (
+                        f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.1f} s CPU)"
+                        if reader
+                        else ""
+                    ),
+                    flush=True,
+                )
         total, size, runs = report["full"]
         ratio = runs["rows"]["seconds"] / runs["ours"]["seconds"]
         bare = runs["floor"]["seconds"] / runs["ours"]["seconds"]
@@ -322,12 +453,16 @@ def main() -> None:
         print(f"ours:  {runs['ours']['seconds']:.1f} s (importer alone {runs['read']['seconds']:.1f} s)")
         print(f"floor, the same rows into the archive's schema (parse + executemany): {runs['rows']['seconds']:.1f} s")
         print(f"floor, a bare table (integer key, no index, no FTS, no hashes):       {runs['floor']['seconds']:.1f} s")
-        print(f"throughput vs the same-rows floor: {ratio:.0%} (target >= 50%)  {'OK' if ratio >= 0.5 else 'MISSED'}; vs the bare table: {bare:.0%}")
+        print(
+            f"throughput vs the same-rows floor: {ratio:.0%} (target >= 50%)  {'OK' if ratio >= 0.5 else 'MISSED'}; vs the bare table: {bare:.0%}"
+        )
         for label, (_, _, r) in report.items():
             rss = r["ours"]["peak_rss_mb"]
             reader = (r["ours"].get("reader") or {}).get("peak_rss_mb", 0)
-            print(f"peak RSS ({label}): {rss:.0f} MB writing, {reader:.0f} MB reading (target < 150 MB per process)  "
-                  f"{'OK' if max(rss, reader) < 150 else 'MISSED'}")
+            print(
+                f"peak RSS ({label}): {rss:.0f} MB writing, {reader:.0f} MB reading (target < 150 MB per process)  "
+                f"{'OK' if max(rss, reader) < 150 else 'MISSED'}"
+            )
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(work, ignore_errors=True)

@@ -52,7 +52,9 @@ def explore(fmt: str, examples: int, at_seed: int, deadline: float, process_ever
     @given(export=STRATEGIES[fmt])
     def run(export):
         tried = sum(found["outcomes"].values()) + 1
-        outcome = attempt(export, template, deadline=deadline, process=bool(process_every) and tried % process_every == 0)
+        outcome = attempt(
+            export, template, deadline=deadline, process=bool(process_every) and tried % process_every == 0
+        )
         found["outcomes"][outcome.status] += 1
         if outcome.status == "refused":
             found["reasons"][blur(outcome.detail)] += 1
@@ -88,8 +90,18 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=2000, help="inputs per format (default 2000)")
     parser.add_argument("--format", choices=sorted(STRATEGIES), action="append", help="only this format (repeatable)")
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: a new one, printed)")
-    parser.add_argument("--deadline", type=float, default=10.0, help="seconds an import may take before it counts as a hang (default 10)")
-    parser.add_argument("--process-every", type=int, default=100, help="every Nth input through `python -m textfile` (0: none; default 100)")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=10.0,
+        help="seconds an import may take before it counts as a hang (default 10)",
+    )
+    parser.add_argument(
+        "--process-every",
+        type=int,
+        default=100,
+        help="every Nth input through `python -m textfile` (0: none; default 100)",
+    )
     parser.add_argument("--no-shrink", action="store_true", help="do not rerun a broken promise for its minimal input")
     args = parser.parse_args()
     at_seed = args.seed if args.seed is not None else random.randrange(1 << 32)
@@ -106,18 +118,46 @@ def main() -> int:
             found = explore(fmt, args.examples, at_seed, args.deadline, args.process_every, template)
             outcomes = found["outcomes"]
             other = outcomes["bad output"] + outcomes["not idempotent"]
-            rows.append((fmt, sum(outcomes.values()), outcomes["imported"], outcomes["refused"], outcomes["crash"], outcomes["hang"],
-                         outcomes["changed on refusal"], other, f"{found['slowest'][0]:.2f}", f"{time.monotonic() - started:.0f}"))
+            rows.append(
+                (
+                    fmt,
+                    sum(outcomes.values()),
+                    outcomes["imported"],
+                    outcomes["refused"],
+                    outcomes["crash"],
+                    outcomes["hang"],
+                    outcomes["changed on refusal"],
+                    other,
+                    f"{found['slowest'][0]:.2f}",
+                    f"{time.monotonic() - started:.0f}",
+                )
+            )
             reasons[fmt] = found["reasons"]
             print(f"{fmt}: done, {rows[-1][1]:,} inputs in {rows[-1][-1]} s", flush=True)
             if found["broken"]:
                 failures.append((fmt, found))
 
-        headers = ("format", "tried", "exit 0", "refused", "crashes", "hangs", "changed on refusal", "other broken", "slowest s", "total s")
+        headers = (
+            "format",
+            "tried",
+            "exit 0",
+            "refused",
+            "crashes",
+            "hangs",
+            "changed on refusal",
+            "other broken",
+            "slowest s",
+            "total s",
+        )
         widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
         print()
         for row in [headers, *rows]:
-            print("  ".join(str(cell).rjust(width) if i else str(cell).ljust(width) for i, (cell, width) in enumerate(zip(row, widths))))
+            print(
+                "  ".join(
+                    str(cell).rjust(width) if i else str(cell).ljust(width)
+                    for i, (cell, width) in enumerate(zip(row, widths))
+                )
+            )
         for fmt in formats:
             print(f"\nrefusal reasons seen most, {fmt}:")
             for reason, count in reasons[fmt].most_common(10):
@@ -130,10 +170,16 @@ def main() -> int:
                 print(f"  {status}: {count}")
             for status in statuses:  # the first three of each
                 for outcome, export in [b for b in found["broken"] if b[0].status == status][:3]:
-                    print(f"-- {outcome.status} ({outcome.seconds:.1f} s): {repr(export)[:3000]}\n{outcome.detail[:6000]}")
+                    print(
+                        f"-- {outcome.status} ({outcome.seconds:.1f} s): {repr(export)[:3000]}\n{outcome.detail[:6000]}"
+                    )
             if not args.no_shrink and (to_shrink := set(statuses) - {"hang"}):
                 shrunk = shrink(fmt, to_shrink, args.examples, at_seed, args.deadline, template)
-                print(f"-- shrunk by hypothesis:\n{shrunk}" if shrunk else "-- hypothesis did not find it again from the seed (see above)")
+                print(
+                    f"-- shrunk by hypothesis:\n{shrunk}"
+                    if shrunk
+                    else "-- hypothesis did not find it again from the seed (see above)"
+                )
     return 1 if failures else 0
 
 

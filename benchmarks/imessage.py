@@ -31,8 +31,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from imessage_build import summary_info, typedstream  # noqa: E402
 
 TARGET = 50_000
-WORDS = ("the lease meeting Tuesday office call tomorrow documents signed court hearing thanks please "
-         "yes no maybe later tonight morning invoice payment landlord photos kitchen water damage").split()
+WORDS = (
+    "the lease meeting Tuesday office call tomorrow documents signed court hearing thanks please "
+    "yes no maybe later tonight morning invoice payment landlord photos kitchen water damage"
+).split()
 
 
 def generate(path: Path, count: int, seed: int = 1) -> None:
@@ -89,8 +91,26 @@ def generate(path: Path, count: int, seed: int = 1) -> None:
         if len(recent) > 20:
             recent.pop(0)
         date = base + n * 10**9
-        batch.append((n, guid, text, blob, handle_id, int(from_me), "iMessage", date, date + 10**9 if from_me else 0,
-                      date + 5 * 10**9 if not from_me else 0, assoc_type, assoc_guid, thread, msi, edited, retracted))
+        batch.append(
+            (
+                n,
+                guid,
+                text,
+                blob,
+                handle_id,
+                int(from_me),
+                "iMessage",
+                date,
+                date + 10**9 if from_me else 0,
+                date + 5 * 10**9 if not from_me else 0,
+                assoc_type,
+                assoc_guid,
+                thread,
+                msi,
+                edited,
+                retracted,
+            )
+        )
         joins.append((chat_id, n, date))
         if len(batch) >= 20_000:
             _flush(conn, batch, joins)
@@ -117,8 +137,24 @@ def run_import(workdir: Path, db: Path) -> tuple[float, float, int, str]:
     archive = workdir / "archive.db"
     for leftover in workdir.glob("archive.db*"):
         leftover.unlink()
-    subprocess.run(textfile + ["init", "--owner", "Alex Owner", "--tz", "America/New_York", "--region", "US",
-                               "--bates-prefix", "TF", "--phone", "+12025550100", "--quiet"], check=True)
+    subprocess.run(
+        textfile
+        + [
+            "init",
+            "--owner",
+            "Alex Owner",
+            "--tz",
+            "America/New_York",
+            "--region",
+            "US",
+            "--bates-prefix",
+            "TF",
+            "--phone",
+            "+12025550100",
+            "--quiet",
+        ],
+        check=True,
+    )
     command = ["/usr/bin/time", "-f", "%M %U %S"] + textfile + ["import", str(db), "--quiet", "--json"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -141,7 +177,12 @@ def run_reader(db: Path) -> tuple[float, int]:
 
 
 def store_floor(archive: Path) -> dict:
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -161,29 +202,39 @@ def main() -> None:
             db = workdir / f"chat-{count}.db"
             started = time.perf_counter()
             generate(db, count)
-            print(f"generated {count:,} messages ({db.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+            print(
+                f"generated {count:,} messages ({db.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+            )
             if args.reader_only:
                 seconds, cpu, records = run_reader(db)
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                print(f"reader only: {records:,} records in {seconds:.2f} s ({cpu:.2f} s CPU) = {records / seconds:,.0f} records/s, "
-                      f"peak RSS {rss / 1024:.0f} MB")
+                print(
+                    f"reader only: {records:,} records in {seconds:.2f} s ({cpu:.2f} s CPU) = {records / seconds:,.0f} records/s, "
+                    f"peak RSS {rss / 1024:.0f} MB"
+                )
                 continue
             seconds, cpu, rss, output = run_import(workdir, db)
             reader = json.loads(output)[0].get("reader") or {}  # a large database is read by a second process
             cpu += reader.get("cpu_seconds", 0)
             rate = count / seconds
             verdict = "OK" if rate >= TARGET else f"BELOW the {TARGET:,}/s target"
-            print(f"textfile import: {count:,} messages in {seconds:.2f} s = {rate:,.0f} messages/s ({verdict}); "
-                  f"{cpu:.2f} s CPU in all = {count / cpu:,.0f} messages per CPU-second; peak RSS {rss / 1024:.0f} MB"
-                  + (f" writing, {reader['peak_rss_mb']:.0f} MB reading" if reader else ""))
+            print(
+                f"textfile import: {count:,} messages in {seconds:.2f} s = {rate:,.0f} messages/s ({verdict}); "
+                f"{cpu:.2f} s CPU in all = {count / cpu:,.0f} messages per CPU-second; peak RSS {rss / 1024:.0f} MB"
+                + (f" writing, {reader['peak_rss_mb']:.0f} MB reading" if reader else "")
+            )
             floor = store_floor(workdir / "archive.db")
-            print(f"floor: SQLite alone stores the same rows in {floor['seconds']:.2f} s (median of 3) = {count / floor['seconds']:,.0f} messages/s "
-                  f"(INSERT … SELECT into a fresh archive, no reading, no Python per row; one writer, so no second core helps)")
+            print(
+                f"floor: SQLite alone stores the same rows in {floor['seconds']:.2f} s (median of 3) = {count / floor['seconds']:,.0f} messages/s "
+                f"(INSERT … SELECT into a fresh archive, no reading, no Python per row; one writer, so no second core helps)"
+            )
             _, read_cpu, _ = run_reader(db)
             best = max(floor["seconds"], (read_cpu + floor["seconds"]) / 2)
-            print(f"bound: the importer alone needs {read_cpu:.2f} s of CPU; beside storing at the floor, with nothing else "
-                  f"(no hashing, no rows moved between processes) and two cores perfectly shared: at least {best:.2f} s "
-                  f"= at most {count / best:,.0f} messages/s")
+            print(
+                f"bound: the importer alone needs {read_cpu:.2f} s of CPU; beside storing at the floor, with nothing else "
+                f"(no hashing, no rows moved between processes) and two cores perfectly shared: at least {best:.2f} s "
+                f"= at most {count / best:,.0f} messages/s"
+            )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 CONVERSATIONS = 500
-BODIES = ["ok", "Can we move the meeting to Thursday at 3?", "I've sent the signed lease, please confirm you got it.",
-          "Thanks!", "Call me when you can 📞", "The landlord says the deposit will be returned after the inspection.\nIs that normal?"]
+BODIES = [
+    "ok",
+    "Can we move the meeting to Thursday at 3?",
+    "I've sent the signed lease, please confirm you got it.",
+    "Thanks!",
+    "Call me when you can 📞",
+    "The landlord says the deposit will be returned after the inspection.\nIs that normal?",
+]
 START = datetime(2023, 1, 1, tzinfo=UTC)
 
 
@@ -41,9 +47,18 @@ def records(n: int):
         out = i % 3 == 0
         body = BODIES[i % len(BODIES)]
         sent = START + timedelta(seconds=37 * i)
-        yield Message(conversation=conv, identity=(conv.source_key, int(sent.timestamp() * 1000), "out" if out else "in", body),
-                      sent_at=sent, direction="out" if out else "in", sender=me if out else conv.participants[0], body=body,
-                      source_zone="UTC", service="SMS", status="sent" if out else "received", source_ref=f"sms {i}")
+        yield Message(
+            conversation=conv,
+            identity=(conv.source_key, int(sent.timestamp() * 1000), "out" if out else "in", body),
+            sent_at=sent,
+            direction="out" if out else "in",
+            sender=me if out else conv.participants[0],
+            body=body,
+            source_zone="UTC",
+            service="SMS",
+            status="sent" if out else "received",
+            source_ref=f"sms {i}",
+        )
 
 
 def raw_rows(n: int) -> list[tuple]:
@@ -59,9 +74,29 @@ def raw_rows(n: int) -> list[tuple]:
         conv = m.conversation
         sent_at = times.to_iso(m.sent_at)
         sender = m.sender.handle
-        rows.append((message_id(conv.platform, conv.source_key, m.identity), (i % CONVERSATIONS) + 1, 1 if m.direction == "out" else 2,
-                     m.direction, "message", sent_at, "UTC", m.body, "SMS", m.status, None, None, None, "[]", None, None, 1,
-                     message_content_hash(sent_at, m.direction, "message", sender, m.body, m.status, None, "[]", None, []), 1))
+        rows.append(
+            (
+                message_id(conv.platform, conv.source_key, m.identity),
+                (i % CONVERSATIONS) + 1,
+                1 if m.direction == "out" else 2,
+                m.direction,
+                "message",
+                sent_at,
+                "UTC",
+                m.body,
+                "SMS",
+                m.status,
+                None,
+                None,
+                None,
+                "[]",
+                None,
+                None,
+                1,
+                message_content_hash(sent_at, m.direction, "message", sender, m.body, m.status, None, "[]", None, []),
+                1,
+            )
+        )
     return rows
 
 
@@ -69,7 +104,9 @@ def child(kind: str, n: int, folder: Path) -> None:
     from textfile.archive import Archive
     from textfile.ingest import Source, ingest
 
-    archive = Archive.create(folder / "archive.db", owner_name="Owner", phones=["+12025550100"], tz="UTC", region="US", bates_prefix="B")
+    archive = Archive.create(
+        folder / "archive.db", owner_name="Owner", phones=["+12025550100"], tz="UTC", region="US", bates_prefix="B"
+    )
     prepared = raw_rows(n) if kind == "raw" else None
     start = time.perf_counter()
     if kind == "ours":
@@ -78,28 +115,44 @@ def child(kind: str, n: int, folder: Path) -> None:
     else:
         conn = archive.conn
         with archive.transaction():
-            conn.execute("INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, started_at, finished_at,"
-                         " added, already_present, updated, skipped) VALUES ('raw', 'raw', 0, '', 'raw', '1', 'UTC', 'US', '', '', 0, 0, 0, 0)")
-            conn.executemany("INSERT INTO conversations (id, platform, source_key, created_at) VALUES (?, 'android', ?, '')",
-                             [(c + 1, f"k{c}") for c in range(CONVERSATIONS)])
-            conn.executemany("INSERT INTO participants (id, conversation_id, handle) VALUES (?, 1, ?)", [(1, "me"), (2, "other")])
+            conn.execute(
+                "INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, started_at, finished_at,"
+                " added, already_present, updated, skipped) VALUES ('raw', 'raw', 0, '', 'raw', '1', 'UTC', 'US', '', '', 0, 0, 0, 0)"
+            )
+            conn.executemany(
+                "INSERT INTO conversations (id, platform, source_key, created_at) VALUES (?, 'android', ?, '')",
+                [(c + 1, f"k{c}") for c in range(CONVERSATIONS)],
+            )
+            conn.executemany(
+                "INSERT INTO participants (id, conversation_id, handle) VALUES (?, 1, ?)", [(1, "me"), (2, "other")]
+            )
             for at in range(0, n, 2000):
-                batch = prepared[at:at + 2000]
+                batch = prepared[at : at + 2000]
                 last = conn.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
                 conn.executemany(
                     "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service, status,"
                     " delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
-                conn.execute("INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last,))
-                conn.executemany("INSERT INTO message_sources (message_id, import_id, source_ref) VALUES (?, 1, ?)",
-                                 [(r[0], f"sms {at + i}") for i, r in enumerate(batch)])
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    batch,
+                )
+                conn.execute(
+                    "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last,)
+                )
+                conn.executemany(
+                    "INSERT INTO message_sources (message_id, import_id, source_ref) VALUES (?, 1, ?)",
+                    [(r[0], f"sms {at + i}") for i, r in enumerate(batch)],
+                )
     elapsed = time.perf_counter() - start
     print(f"{elapsed:.3f}")
 
 
 def run(kind: str, n: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as folder:
-        proc = subprocess.Popen([sys.executable, __file__, "--child", kind, "--records", str(n), "--folder", folder], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--child", kind, "--records", str(n), "--folder", folder],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         output = proc.stdout.read()
         if status != 0:
@@ -126,7 +179,9 @@ def main() -> None:
     ours_rss = max(r for _, r in ours)
     print(f"ingest of {n:,} records, median of {args.runs} runs")
     print(f"  textfile ingest: {ours_s:7.2f} s  {n / ours_s:>10,.0f} records/s  peak RSS {ours_rss:6.1f} MB")
-    print(f"  raw executemany: {raw_s:7.2f} s  {n / raw_s:>10,.0f} records/s  peak RSS {max(r for _, r in raw):6.1f} MB (rows prepared in memory)")
+    print(
+        f"  raw executemany: {raw_s:7.2f} s  {n / raw_s:>10,.0f} records/s  peak RSS {max(r for _, r in raw):6.1f} MB (rows prepared in memory)"
+    )
     ratio = raw_s / ours_s
     print(f"  ours / raw rate: {ratio:.0%} (target >= 50%); peak RSS target < 200 MB")
     if ratio < 0.5 or ours_rss >= 200:

@@ -35,7 +35,14 @@ from textfile.archive import Archive  # noqa: E402
 from textfile.ingest import Source, ingest  # noqa: E402
 from textfile.model import Conversation, Message, Participant  # noqa: E402
 
-OWNER = dict(owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York", region="US", bates_prefix="BENCH")
+OWNER = dict(
+    owner_name="Alex Owner",
+    phones=["+12025550100"],
+    emails=[],
+    tz="America/New_York",
+    region="US",
+    bates_prefix="BENCH",
+)
 
 
 def text_of(kind: str, length: int, seed: int = 1) -> str:
@@ -56,10 +63,25 @@ def make_archive(folder: Path, body: str) -> Path:
         old.unlink()
     me, client = Participant("+12025550100", "Alex Owner", is_owner=True), Participant("+12025550200", "Client")
     conv = Conversation("android", client.handle, None, False, (client, me))
-    records = [Message(conversation=conv, identity=(conv.source_key, 0), sent_at=datetime(2024, 3, 1, 12, tzinfo=UTC), direction="in",
-                       sender=client, body=body, source_zone="UTC", service="SMS", source_ref="element 0")]
+    records = [
+        Message(
+            conversation=conv,
+            identity=(conv.source_key, 0),
+            sent_at=datetime(2024, 3, 1, 12, tzinfo=UTC),
+            direction="in",
+            sender=client,
+            body=body,
+            source_zone="UTC",
+            service="SMS",
+            source_ref="element 0",
+        )
+    ]
     with Archive.create(path, **OWNER) as archive:
-        ingest(archive, Source("/bench/sms.xml", "sms.xml", 1, "0" * 64, "android", "bench", "America/New_York", "US"), records)
+        ingest(
+            archive,
+            Source("/bench/sms.xml", "sms.xml", 1, "0" * 64, "android", "bench", "America/New_York", "US"),
+            records,
+        )
         with archive.transaction() as conn:
             filing.add_client(conn, "Client", [client.handle], [], "US")
             filing.open_matter(conn, "BENCH-1", "Client", "Benchmark")
@@ -73,7 +95,11 @@ def render(folder: Path, body: str) -> tuple[float, str]:
     out.unlink(missing_ok=True)
     textfile = str(Path(sys.executable).with_name("textfile"))
     start = time.perf_counter()
-    r = subprocess.run([textfile, "--archive", str(archive), "transcript", "BENCH-1", "--out", str(out), "--quiet"], capture_output=True, text=True)
+    r = subprocess.run(
+        [textfile, "--archive", str(archive), "transcript", "BENCH-1", "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     if r.returncode != 0:
         raise SystemExit(f"transcript failed: {r.stderr[-2000:]}")
@@ -93,14 +119,19 @@ def main(argv=None) -> None:
     try:
         base, _ = render(folder, "ok")
         print(f"a transcript of one short message (the cover, start-up): {base:.1f} s")
-        print(f"{'kind':<6} {'characters':>11} {'wall s':>8} {'pages':>6} {'s per 100k chars':>17}  every character in the PDF's text")
+        print(
+            f"{'kind':<6} {'characters':>11} {'wall s':>8} {'pages':>6} {'s per 100k chars':>17}  every character in the PDF's text"
+        )
         for kind in args.kinds.split(","):
             for n in lengths:
                 body = text_of(kind, n)
                 wall, text = render(folder, body)
                 pages = text.count("\f")
                 found = _in_order(body, text)
-                print(f"{kind:<6} {n:>11,} {wall:>8.1f} {pages:>6} {(wall - base) / n * 100_000:>17.2f}  {'yes' if found else 'NO'}", flush=True)
+                print(
+                    f"{kind:<6} {n:>11,} {wall:>8.1f} {pages:>6} {(wall - base) / n * 100_000:>17.2f}  {'yes' if found else 'NO'}",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

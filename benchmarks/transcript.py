@@ -34,10 +34,19 @@ from textfile.archive import Archive  # noqa: E402
 from textfile.ingest import Source, ingest  # noqa: E402
 from textfile.model import Attachment, Conversation, Message, Participant  # noqa: E402
 
-WORDS = ("the lease deposit landlord signed copy tomorrow meeting court filing agreement clause rent payment "
-         "inspection report photo kitchen sink leak repair schedule evidence email draft review call back thanks").split()
+WORDS = (
+    "the lease deposit landlord signed copy tomorrow meeting court filing agreement clause rent payment "
+    "inspection report photo kitchen sink leak repair schedule evidence email draft review call back thanks"
+).split()
 EXTRA = ["😀", "👍", "🎉", "❤️", "Привет", "مرحبا", "合同", "สวัสดี", "नमस्ते"]
-OWNER = dict(owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York", region="US", bates_prefix="BENCH")
+OWNER = dict(
+    owner_name="Alex Owner",
+    phones=["+12025550100"],
+    emails=[],
+    tz="America/New_York",
+    region="US",
+    bates_prefix="BENCH",
+)
 
 
 def photo() -> bytes:
@@ -75,9 +84,18 @@ def records(n: int, seed: int = 1):
         out = rng.random() < 0.45
         text = body(rng)
         attachments = (Attachment(f"IMG_{i}.jpg", "image/jpeg", image),) if i % 500 == 250 else ()
-        yield Message(conversation=conv, identity=(conv.source_key, i), sent_at=start + timedelta(minutes=36 * i + rng.randint(0, 30)),
-                      direction="out" if out else "in", sender=me if out else other, body=text, source_zone="UTC",
-                      service="MMS" if attachments else "SMS", attachments=attachments, source_ref=f"element {i}")
+        yield Message(
+            conversation=conv,
+            identity=(conv.source_key, i),
+            sent_at=start + timedelta(minutes=36 * i + rng.randint(0, 30)),
+            direction="out" if out else "in",
+            sender=me if out else other,
+            body=text,
+            source_zone="UTC",
+            service="MMS" if attachments else "SMS",
+            attachments=attachments,
+            source_ref=f"element {i}",
+        )
 
 
 def make_archive(folder: Path, n: int) -> Path:
@@ -85,7 +103,11 @@ def make_archive(folder: Path, n: int) -> Path:
     for old in folder.glob(f"archive-{n}.db*"):
         old.unlink()
     archive = Archive.create(path, **OWNER)
-    ingest(archive, Source(f"/bench/sms-{n}.xml", f"sms-{n}.xml", 1, "0" * 64, "android", "bench", "America/New_York", "US"), records(n))
+    ingest(
+        archive,
+        Source(f"/bench/sms-{n}.xml", f"sms-{n}.xml", 1, "0" * 64, "android", "bench", "America/New_York", "US"),
+        records(n),
+    )
     with archive.transaction() as conn:
         filing.add_client(conn, "Client", ["+12025550200"], [], "US")  # Client 0's number
         filing.open_matter(conn, "BENCH-1", "Client", "Benchmark")
@@ -106,9 +128,14 @@ def one_document_html(archive_path: Path) -> str:
         plan = content.plan(archive.conn, scope)
         [job] = content.jobs(plan, len(plan.rows))
         data = content.load_chunk(archive.conn, job, ZoneInfo("America/New_York"), True, "Alex Owner")
-    html = render.chunk_html(render.shown(data), data["conversations"],
-                             {"header": "Client — BENCH-1 Benchmark", "title": "Benchmark", "page_size": "letter"})
-    return html.replace('src="textfile-blob:', 'data-src="')  # images are the chunks' business; keep the text work equal
+    html = render.chunk_html(
+        render.shown(data),
+        data["conversations"],
+        {"header": "Client — BENCH-1 Benchmark", "title": "Benchmark", "page_size": "letter"},
+    )
+    return html.replace(
+        'src="textfile-blob:', 'data-src="'
+    )  # images are the chunks' business; keep the text work equal
 
 
 def _become_subreaper() -> bool:
@@ -140,14 +167,20 @@ def timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, float, flo
             break
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, user, system, rss = r.stderr.strip().splitlines()[-1].split()
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) if SUBREAPER else float(user) + float(system)
+    cpu = (
+        (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        if SUBREAPER
+        else float(user) + float(system)
+    )
     return float(wall), cpu, int(rss) / 1024
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,20000,100000")
-    parser.add_argument("--oneshot", default="1000,20000", help="sizes for which to time one WeasyPrint document too ('' for none)")
+    parser.add_argument(
+        "--oneshot", default="1000,20000", help="sizes for which to time one WeasyPrint document too ('' for none)"
+    )
     parser.add_argument("--runs", type=int, default=1, help="runs per measurement (the median is printed)")
     parser.add_argument("--keep", type=Path, help="keep the generated archives and PDFs in this folder")
     args = parser.parse_args(argv)
@@ -157,7 +190,9 @@ def main(argv=None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     textfile = str(Path(sys.executable).with_name("textfile"))
     css = ROOT / "textfile" / "transcript" / "templates" / "transcript.css"
-    print(f"{'messages':>9} {'how':<34} {'wall s':>8} {'s/1k msgs':>10} {'CPU s':>8} {'peak RSS MB':>12} {'pages':>6}  (load {os.getloadavg()[0]:.1f})")
+    print(
+        f"{'messages':>9} {'how':<34} {'wall s':>8} {'s/1k msgs':>10} {'CPU s':>8} {'peak RSS MB':>12} {'pages':>6}  (load {os.getloadavg()[0]:.1f})"
+    )
     try:
         for n in sizes:
             archive = make_archive(folder, n)
@@ -166,38 +201,65 @@ def main(argv=None) -> None:
                 out = folder / f"transcript-{n}-{run}.pdf"
                 out.unlink(missing_ok=True)
                 report = folder / "report.json"
-                wall, cpu, rss = timed([textfile, "--archive", str(archive), "transcript", "BENCH-1", "--out", str(out), "--json"], stdout=report)
+                wall, cpu, rss = timed(
+                    [textfile, "--archive", str(archive), "transcript", "BENCH-1", "--out", str(out), "--json"],
+                    stdout=report,
+                )
                 made = json.loads(report.read_text())
                 workers = made["render"]
-                print(f"          phases {made['phases_s']}, {workers['processes']} rendering processes, largest {workers['peak_rss_mb']} MB",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"          phases {made['phases_s']}, {workers['processes']} rendering processes, largest {workers['peak_rss_mb']} MB",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 walls.append(wall)
-                cpus.append(cpu if SUBREAPER else cpu + workers["cpu_s"])  # else: the forkserver's children are not counted
+                cpus.append(
+                    cpu if SUBREAPER else cpu + workers["cpu_s"]
+                )  # else: the forkserver's children are not counted
                 rss = max(rss, workers["peak_rss_mb"])
                 rsss.append(rss)
-                pages = int(subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0])
+                pages = int(
+                    subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True)
+                    .stdout.split("Pages:")[1]
+                    .split()[0]
+                )
             wall = statistics.median(walls)
-            print(f"{n:>9,} {'textfile transcript (chunks, pool)':<34} {wall:>8.1f} {wall / n * 1000:>10.2f} {statistics.median(cpus):>8.1f}"
-                  f" {statistics.median(rsss):>12.0f} {pages:>6}  (load {os.getloadavg()[0]:.1f})", flush=True)
+            print(
+                f"{n:>9,} {'textfile transcript (chunks, pool)':<34} {wall:>8.1f} {wall / n * 1000:>10.2f} {statistics.median(cpus):>8.1f}"
+                f" {statistics.median(rsss):>12.0f} {pages:>6}  (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
             cpu = statistics.median(cpus)
-            print(f"          {cpu / n * 1000:.1f} CPU-ms a message, nearly all WeasyPrint's: two cores, perfectly shared, cannot render "
-                  f"these {n:,} in less than {cpu / 2:.0f} s" + (" (target 25 s)" if n == 20_000 else ""), flush=True)
+            print(
+                f"          {cpu / n * 1000:.1f} CPU-ms a message, nearly all WeasyPrint's: two cores, perfectly shared, cannot render "
+                f"these {n:,} in less than {cpu / 2:.0f} s" + (" (target 25 s)" if n == 20_000 else ""),
+                flush=True,
+            )
             if n in oneshot:
                 html = folder / f"one-{n}.html"
                 html.write_text(one_document_html(archive))
-                code = ("import sys; from weasyprint import HTML, CSS; "
-                        "HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], stylesheets=[CSS(filename=sys.argv[3])], pdf_variant='pdf/a-3b')")
+                code = (
+                    "import sys; from weasyprint import HTML, CSS; "
+                    "HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], stylesheets=[CSS(filename=sys.argv[3])], pdf_variant='pdf/a-3b')"
+                )
                 walls, cpus, rsss = [], [], []
                 for _ in range(args.runs):
-                    wall, cpu, rss = timed([sys.executable, "-c", code, str(html), str(folder / f"one-{n}.pdf"), str(css)])
+                    wall, cpu, rss = timed(
+                        [sys.executable, "-c", code, str(html), str(folder / f"one-{n}.pdf"), str(css)]
+                    )
                     walls.append(wall)
                     cpus.append(cpu)
                     rsss.append(rss)
                 wall = statistics.median(walls)
-                print(f"{n:>9,} {'WeasyPrint, one document':<34} {wall:>8.1f} {wall / n * 1000:>10.2f} {statistics.median(cpus):>8.1f}"
-                      f" {statistics.median(rsss):>12.0f}         (load {os.getloadavg()[0]:.1f})", flush=True)
-                print(f"          WeasyPrint, one document: {statistics.median(cpus) / n * 1000:.1f} CPU-ms a message (start-up included)",
-                      flush=True)
+                print(
+                    f"{n:>9,} {'WeasyPrint, one document':<34} {wall:>8.1f} {wall / n * 1000:>10.2f} {statistics.median(cpus):>8.1f}"
+                    f" {statistics.median(rsss):>12.0f}         (load {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
+                print(
+                    f"          WeasyPrint, one document: {statistics.median(cpus) / n * 1000:.1f} CPU-ms a message (start-up included)",
+                    flush=True,
+                )
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

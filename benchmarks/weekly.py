@@ -36,7 +36,11 @@ def make_inbox(folder: Path, files: int, mb: int) -> int:
         with zipfile.ZipFile(path, "w") as zf:
             zf.writestr("_chat.txt", CHAT.format(d=day, n=n), compress_type=zipfile.ZIP_DEFLATED)
             # each export's photo differs (a different first block), as real photos do
-            zf.writestr(f"00000001-PHOTO-2024-03-{day:02d}-09-01-00.jpg", n.to_bytes(4, "big") + photo[4:], compress_type=zipfile.ZIP_STORED)
+            zf.writestr(
+                f"00000001-PHOTO-2024-03-{day:02d}-09-01-00.jpg",
+                n.to_bytes(4, "big") + photo[4:],
+                compress_type=zipfile.ZIP_STORED,
+            )
         old = time.time() - 3600
         os.utime(path, (old, old))
         total += path.stat().st_size
@@ -45,7 +49,11 @@ def make_inbox(folder: Path, files: int, mb: int) -> int:
 
 def textfile(archive: Path, *args) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "textfile", "--archive", str(archive), *map(str, args)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "textfile", "--archive", str(archive), *map(str, args)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -61,7 +69,19 @@ def main() -> None:
         inbox.mkdir()
         size = make_inbox(inbox, args.files, args.mb)
         archive = tmp / "archive.db"
-        textfile(archive, "init", "--owner", "Alex Owner", "--tz", "Europe/Berlin", "--region", "DE", "--bates-prefix", "B", "--quiet")
+        textfile(
+            archive,
+            "init",
+            "--owner",
+            "Alex Owner",
+            "--tz",
+            "Europe/Berlin",
+            "--region",
+            "DE",
+            "--bates-prefix",
+            "B",
+            "--quiet",
+        )
         first = textfile(archive, "archive", inbox, "--out", tmp / "out", "--quiet")
         again = [textfile(archive, "archive", inbox, "--out", tmp / "out", "--quiet") for _ in range(args.runs)]
         idle = [textfile(archive, "--version") for _ in range(args.runs)]

@@ -41,19 +41,31 @@ FILE_NAME = "WhatsApp Chat with Lease Group.txt"
 HFORMAT = "%d/%m/%Y, %H:%M - %name:"
 
 OWNER = "Alex Owner"
-MEMBERS = [OWNER, "Sam Client", "Dana Reyes", "José García", "Priya Singh", "\u202a+1 202-555-0143\u202c",
-           "\u202a+44 7700 900123\u202c", "Zoë Müller"]
-WORDS = ("the lease deposit meeting call later tomorrow signed copy court date please confirm thanks ok "
-         "landlord repair invoice hearing custody schedule pick up school weekend documents email").split()
-EMOJI = ["\U0001F600", "\U0001F44D", "\u2764\ufe0f", "\U0001F602", "\U0001F64F", "\U0001F389"]
+MEMBERS = [
+    OWNER,
+    "Sam Client",
+    "Dana Reyes",
+    "José García",
+    "Priya Singh",
+    "\u202a+1 202-555-0143\u202c",
+    "\u202a+44 7700 900123\u202c",
+    "Zoë Müller",
+]
+WORDS = (
+    "the lease deposit meeting call later tomorrow signed copy court date please confirm thanks ok "
+    "landlord repair invoice hearing custody schedule pick up school weekend documents email"
+).split()
+EMOJI = ["\U0001f600", "\U0001f44d", "\u2764\ufe0f", "\U0001f602", "\U0001f64f", "\U0001f389"]
 
 
 def generate(path: Path, n: int, seed: int = 3) -> None:
     """`n` messages in Android's 24-hour, day-first shape: `18/03/2022, 14:56 - Name: text`."""
     rng = random.Random(seed)
     minute = 0  # minutes since 2021-01-01 00:00
-    lines = ["01/01/2021, 00:00 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even "
-             "WhatsApp, can read or listen to them. Tap to learn more."]
+    lines = [
+        "01/01/2021, 00:00 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even "
+        "WhatsApp, can read or listen to them. Tap to learn more."
+    ]
     days_before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         for _ in range(n - 1):
@@ -89,11 +101,16 @@ def run_ours(path: Path, db: Path) -> dict:
     from textfile.archive import Archive
     from textfile.ingest import import_path
 
-    with Archive.create(db, owner_name=OWNER, phones=["+12025550100"], emails=[], tz="Europe/London", region="GB",
-                        bates_prefix="TF") as archive:
+    with Archive.create(
+        db, owner_name=OWNER, phones=["+12025550100"], emails=[], tz="Europe/London", region="GB", bates_prefix="TF"
+    ) as archive:
         result = import_path(archive, path, parallel=True)
-    return {"messages": result.added + result.already_present, "added": result.added, "skipped": result.skipped,
-            "reader": result.reader}
+    return {
+        "messages": result.added + result.already_present,
+        "added": result.added,
+        "skipped": result.skipped,
+        "reader": result.reader,
+    }
 
 
 def run_read(path: Path) -> dict:
@@ -148,7 +165,12 @@ def child(args) -> None:
 
 
 def store_floor(archive: Path) -> dict:
-    done = subprocess.run([PYTHON, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if done.returncode:
         raise SystemExit(f"floor failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -178,7 +200,9 @@ def ensure_peers() -> bool:
     print(f"installing whatstk and chat-miner into {PEERS} …", flush=True)
     if not python.exists():
         subprocess.run(["python3", "-m", "venv", str(PEERS)], check=True)
-    done = subprocess.run([str(PEERS / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "whatstk", "chat-miner"])
+    done = subprocess.run(
+        [str(PEERS / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "whatstk", "chat-miner"]
+    )
     return done.returncode == 0 and subprocess.run(check, capture_output=True).returncode == 0
 
 
@@ -191,8 +215,12 @@ def versions() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of 200,000 (and 50,000) messages (default 1)")
-    parser.add_argument("--dir", default=None, help="where to generate (default: a temporary folder, removed afterwards)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="fraction of 200,000 (and 50,000) messages (default 1)"
+    )
+    parser.add_argument(
+        "--dir", default=None, help="where to generate (default: a temporary folder, removed afterwards)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--no-peers", action="store_true", help="measure ours only")
     parser.add_argument("--generate-only", action="store_true", help="write the exports and stop")
@@ -218,7 +246,10 @@ def main() -> None:
             if not path.exists():
                 t = time.perf_counter()
                 generate(path, n)
-                print(f"generated {path} ({n:,} messages, {path.stat().st_size / 1e6:,.1f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
+                print(
+                    f"generated {path} ({n:,} messages, {path.stat().st_size / 1e6:,.1f} MB) in {time.perf_counter() - t:.1f} s",
+                    flush=True,
+                )
             if args.generate_only:
                 continue
             runs = {"ours": measure("ours", path, work / "archive.db")}
@@ -230,12 +261,21 @@ def main() -> None:
             report[label] = (n, runs, floor)
             for what, r in runs.items():
                 reader = r.get("reader")
-                print(f"  {n:>7,} {what:9}: {r['seconds']:6.2f} s work, {r['process_seconds']:6.2f} s whole process, "
-                      f"{r['messages']:>7,} messages, peak RSS {r['peak_rss_mb']:5.0f} MB"
-                      + (f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.2f} s CPU)" if reader else ""),
-                      flush=True)
-            print(f"  {n:>7,} {'floor':9}: {floor['seconds']:6.2f} s for SQLite alone to store the rows ours stored "
-                  f"(median of 3; INSERT … SELECT into a fresh archive, no Python per row; benchmarks/support/floor.py)", flush=True)
+                print(
+                    f"  {n:>7,} {what:9}: {r['seconds']:6.2f} s work, {r['process_seconds']:6.2f} s whole process, "
+                    f"{r['messages']:>7,} messages, peak RSS {r['peak_rss_mb']:5.0f} MB"
+                    + (
+                        f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.2f} s CPU)"
+                        if reader
+                        else ""
+                    ),
+                    flush=True,
+                )
+            print(
+                f"  {n:>7,} {'floor':9}: {floor['seconds']:6.2f} s for SQLite alone to store the rows ours stored "
+                f"(median of 3; INSERT … SELECT into a fresh archive, no Python per row; benchmarks/support/floor.py)",
+                flush=True,
+            )
         if args.generate_only:
             return
         print()
@@ -243,35 +283,50 @@ def main() -> None:
             print(f"peers: {versions()} (from {PEERS})")
         for n, runs, floor in report.values():
             ours = runs["ours"]["process_seconds"]
-            line = (f"{n:,} messages: ours {ours:.2f} s (whole process: parse + store; the importer alone "
-                    f"{runs['read']['seconds']:.2f} s)")
+            line = (
+                f"{n:,} messages: ours {ours:.2f} s (whole process: parse + store; the importer alone "
+                f"{runs['read']['seconds']:.2f} s)"
+            )
             for peer in ("whatstk", "chatminer"):
                 if peer in runs:
                     p = runs[peer]["seconds"]
                     line += f"; {peer} parse alone {p:.2f} s → {'OK' if ours < p else 'MISSED'} ({p / ours:.1f}×)"
             print(line)
             if "whatstk" in runs:
-                print(f"  storing alone (floor) {floor['seconds']:.2f} s = {floor['seconds'] / runs['whatstk']['seconds']:.0%} of "
-                      f"whatstk's parse, before a byte is parsed (SQLite has one writer; the rows are what DESIGN.md keeps: "
-                      f"fingerprint ids, content hashes, provenance, full-text index)")
+                print(
+                    f"  storing alone (floor) {floor['seconds']:.2f} s = {floor['seconds'] / runs['whatstk']['seconds']:.0%} of "
+                    f"whatstk's parse, before a byte is parsed (SQLite has one writer; the rows are what DESIGN.md keeps: "
+                    f"fingerprint ids, content hashes, provenance, full-text index)"
+                )
                 read = runs["read"]["seconds"]
                 best = max(floor["seconds"], (read + floor["seconds"]) / 2)
-                print(f"  bound: our importer alone {read:.2f} s beside storing at the floor, with nothing else (no hashing, "
-                      f"no rows moved between processes) and two cores perfectly shared: at least {best:.2f} s "
-                      f"({'under' if best < runs['whatstk']['seconds'] else 'over'} whatstk's {runs['whatstk']['seconds']:.2f} s)")
-        for what, title in (("ours", "our import, writing process"), ("ours-reader", "our import, reading process"),
-                            ("read", "the importer alone")):
+                print(
+                    f"  bound: our importer alone {read:.2f} s beside storing at the floor, with nothing else (no hashing, "
+                    f"no rows moved between processes) and two cores perfectly shared: at least {best:.2f} s "
+                    f"({'under' if best < runs['whatstk']['seconds'] else 'over'} whatstk's {runs['whatstk']['seconds']:.2f} s)"
+                )
+        for what, title in (
+            ("ours", "our import, writing process"),
+            ("ours-reader", "our import, reading process"),
+            ("read", "the importer alone"),
+        ):
+
             def rss(label, what=what):
                 r = report[label][1][what.split("-")[0]]
                 return (r.get("reader") or {}).get("peak_rss_mb") if what.endswith("-reader") else r["peak_rss_mb"]
+
             big, small = rss("big"), rss("small")
             if big is None or small is None:
                 used = [f"{report[label][0]:,}" for label, v in (("small", small), ("big", big)) if v is not None]
-                print(f"peak RSS of {title}: {'used only at ' + used[0] if used else 'not used'} (a file under 4 MiB is read in one process)")
+                print(
+                    f"peak RSS of {title}: {'used only at ' + used[0] if used else 'not used'} (a file under 4 MiB is read in one process)"
+                )
                 continue
             growth = big / small
-            print(f"peak RSS of {title}: {small:.0f} MB at {report['small'][0]:,} → {big:.0f} MB at {report['big'][0]:,} "
-                  f"({growth:.2f}×; target flat, ≤ 1.25×)  {'OK' if growth <= 1.25 else 'MISSED'}")
+            print(
+                f"peak RSS of {title}: {small:.0f} MB at {report['small'][0]:,} → {big:.0f} MB at {report['big'][0]:,} "
+                f"({growth:.2f}×; target flat, ≤ 1.25×)  {'OK' if growth <= 1.25 else 'MISSED'}"
+            )
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(work, ignore_errors=True)

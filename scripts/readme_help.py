@@ -36,7 +36,12 @@ def command_paths() -> list[list[str]]:
 
 
 def help_text(path: list[str]) -> str:
-    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "100", "TERMINAL_WIDTH": "100", "NO_COLOR": "1", "TERM": "dumb"}, prog_name="textfile")
+    result = CliRunner().invoke(
+        app,
+        [*path, "--help"],
+        env={"COLUMNS": "100", "TERMINAL_WIDTH": "100", "NO_COLOR": "1", "TERM": "dumb"},
+        prog_name="textfile",
+    )
     text = "\n".join(line.rstrip() for line in result.output.splitlines()).strip("\n")
     return text
 

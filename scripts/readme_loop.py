@@ -26,8 +26,13 @@ def run() -> list[str]:
     """The script's commands, each with its output, in order (as `$ command` and what followed it)."""
     with tempfile.TemporaryDirectory(prefix="textfile-loop-") as folder:
         env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-        out = subprocess.run(["bash", str(ROOT / "scripts" / "weekly-loop.sh"), f"{folder}/run"], capture_output=True, text=True,
-                             env=env, check=True).stdout.replace(f"{folder}/run/", "")
+        out = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "weekly-loop.sh"), f"{folder}/run"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout.replace(f"{folder}/run/", "")
     out = re.sub(r"^=== week \d\n", "", out, flags=re.M)
     return [part for part in re.split(r"^(?=\$ textfile )", out, flags=re.M) if part.strip()]
 
@@ -59,6 +64,10 @@ def updated_readme(readme: str, new: list[str]) -> str:
 if __name__ == "__main__":
     new = blocks(run())
     if "--write" in sys.argv:
-        README.write_text(updated_readme(README.read_text(), new))
+        readme = README.read_text()
+        if [masked(b) for b in shown(readme)] != [
+            masked(b) for b in new
+        ]:  # (not rewritten for the moment of the run alone)
+            README.write_text(updated_readme(readme, new))
     else:
         print("\n".join(new))

@@ -19,7 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
-OWNER = dict(owner_name="Alex Owner", phones=["+12025550100"], emails=["alex@example.com"], tz="America/New_York", region="US", bates_prefix="TF")
+OWNER = dict(
+    owner_name="Alex Owner",
+    phones=["+12025550100"],
+    emails=["alex@example.com"],
+    tz="America/New_York",
+    region="US",
+    bates_prefix="TF",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -55,7 +62,9 @@ def cli(archive, archive_path):
     runner = CliRunner()
 
     def run(*args, input=None):
-        return runner.invoke(app, ["--archive", str(archive_path), *map(str, args)], input=input, catch_exceptions=False)
+        return runner.invoke(
+            app, ["--archive", str(archive_path), *map(str, args)], input=input, catch_exceptions=False
+        )
 
     return run
 
@@ -94,10 +103,18 @@ def unwatch(conn) -> None:
 def snapshot(archive: Archive) -> dict[str, list[tuple]]:
     """Every row of every table (FTS shadow tables included): equal snapshots = unchanged archive."""
     conn = archive.conn
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     out = {}
     for name in names:
-        if name in ("messages_fts", "message_versions_fts"):  # (their content is their tables'; their shadow tables are kept)
+        if name in (
+            "messages_fts",
+            "message_versions_fts",
+        ):  # (their content is their tables'; their shadow tables are kept)
             continue
         out[name] = [tuple(r) for r in conn.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2')]
     return out
@@ -110,7 +127,9 @@ ME = Participant("+12025550100", "Alex Owner", is_owner=True)
 SAM_CHAT = Conversation("android", "+12025550143", None, False, (SAM, ME))
 
 
-def msg(n: int, body: str | None = None, *, conversation: Conversation = SAM_CHAT, out: bool = False, **extra) -> Message:
+def msg(
+    n: int, body: str | None = None, *, conversation: Conversation = SAM_CHAT, out: bool = False, **extra
+) -> Message:
     sent = datetime(2024, 3, 1, 12, 0, tzinfo=UTC).timestamp() + n * 60
     return Message(
         conversation=conversation,
@@ -127,8 +146,17 @@ def msg(n: int, body: str | None = None, *, conversation: Conversation = SAM_CHA
 
 
 def source(name: str = "sms-test.xml", **extra) -> Source:
-    return Source(path=f"/exports/{name}", file_name=name, size=123, sha256="0" * 64, format="android", importer_version="test",
-                  zone="America/New_York", region="US", **extra)
+    return Source(
+        path=f"/exports/{name}",
+        file_name=name,
+        size=123,
+        sha256="0" * 64,
+        format="android",
+        importer_version="test",
+        zone="America/New_York",
+        region="US",
+        **extra,
+    )
 
 
 def ingest_records(archive: Archive, records, name: str = "sms-test.xml"):

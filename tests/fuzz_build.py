@@ -54,12 +54,24 @@ from textfile.ingest import import_path
 # Settings profiles: `fuzz-ci` runs in `make test` (its tests have a fixed @seed: the same examples every
 # run; a failure found is kept in the worktree's .hypothesis/, ignored by git, and replayed first);
 # `fuzz` is benchmarks/fuzz.py's.
-_SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example, HealthCheck.filter_too_much]
+_SLOW_IS_FINE = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.filter_too_much,
+]
 EXAMPLES = DirectoryBasedExampleDatabase(str(ROOT / ".hypothesis" / "examples"))
-settings.register_profile("fuzz-ci", max_examples=30, deadline=timedelta(seconds=10), database=EXAMPLES,
-                          suppress_health_check=_SLOW_IS_FINE, print_blob=True)
-settings.register_profile("fuzz", max_examples=1000, deadline=None, database=EXAMPLES, suppress_health_check=_SLOW_IS_FINE,
-                          print_blob=True)
+settings.register_profile(
+    "fuzz-ci",
+    max_examples=30,
+    deadline=timedelta(seconds=10),
+    database=EXAMPLES,
+    suppress_health_check=_SLOW_IS_FINE,
+    print_blob=True,
+)
+settings.register_profile(
+    "fuzz", max_examples=1000, deadline=None, database=EXAMPLES, suppress_health_check=_SLOW_IS_FINE, print_blob=True
+)
 
 PROVENANCE = ("audit_log", "imports", "message_sources")  # what importing the same file again may add to
 
@@ -74,15 +86,23 @@ ByteEdit = tuple[int, int, bytes]
 def apply_edits(data: bytes, edits: tuple[ByteEdit, ...]) -> bytes:
     for at, cut, insert in edits:
         at %= len(data) + 1
-        data = data[:at] + insert + data[at + cut:]
+        data = data[:at] + insert + data[at + cut :]
     return data
 
 
 def byte_edits(max_at: int = 1 << 20, max_size: int = 3) -> st.SearchStrategy[tuple[ByteEdit, ...]]:
     edit = st.tuples(
-        st.one_of(st.integers(0, 64), st.integers(0, max_at), st.integers(0, max_at), st.integers(0, max_at // 4096).map(lambda page: page * 4096)),
+        st.one_of(
+            st.integers(0, 64),
+            st.integers(0, max_at),
+            st.integers(0, max_at),
+            st.integers(0, max_at // 4096).map(lambda page: page * 4096),
+        ),
         st.one_of(st.integers(0, 8), st.just(1 << 40)),
-        st.one_of(st.binary(max_size=8), st.sampled_from([b"\x00", b"\xff" * 4, b"\xed\xa0\x80", b"\xef\xbb\xbf", b"\r", b"\x80"])),
+        st.one_of(
+            st.binary(max_size=8),
+            st.sampled_from([b"\x00", b"\xff" * 4, b"\xed\xa0\x80", b"\xef\xbb\xbf", b"\r", b"\x80"]),
+        ),
     )
     return st.lists(edit, max_size=max_size).map(tuple)
 
@@ -102,10 +122,26 @@ class Repeat:
 
 MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u200b\ufeff"
 ODD = "\x00\r\n\t\x0b\x0c\x1b\x7f\x85\u2028\u2029\u00a0\u202f\u2009\ufffd\u0301\ufe0f\u200d:[]-,./<>&\"'"
-PHRASES = ("<Media omitted>", "image omitted", "\u200e<attached: 00000003-PHOTO-2024-03-20-10-00-10.jpg>",
-           "\u200e<attached: ../../../etc/passwd>", "IMG-20240312-WA0001.jpg (file attached)", "This message was deleted",
-           "You deleted this message", "<This message was edited>", "Missed voice call", "Voice call, 2 min", " - ", ": ",
-           "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\u202eevil\u202c", "invoice\u202efdp.exe", "&#55357;", "<b>", "{{ x }}")
+PHRASES = (
+    "<Media omitted>",
+    "image omitted",
+    "\u200e<attached: 00000003-PHOTO-2024-03-20-10-00-10.jpg>",
+    "\u200e<attached: ../../../etc/passwd>",
+    "IMG-20240312-WA0001.jpg (file attached)",
+    "This message was deleted",
+    "You deleted this message",
+    "<This message was edited>",
+    "Missed voice call",
+    "Voice call, 2 min",
+    " - ",
+    ": ",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "\u202eevil\u202c",
+    "invoice\u202efdp.exe",
+    "&#55357;",
+    "<b>",
+    "{{ x }}",
+)
 SURROGATES = st.integers(0xD800, 0xDFFF).map(chr)
 CHARS = st.one_of(st.characters(codec="utf-8"), st.sampled_from(MARKS + ODD), SURROGATES)
 TEXT = st.lists(st.one_of(st.text(CHARS, max_size=12), st.sampled_from(PHRASES)), max_size=5).map("".join)
@@ -115,52 +151,123 @@ TEXT = st.lists(st.one_of(st.text(CHARS, max_size=12), st.sampled_from(PHRASES))
 
 # Header shapes of every locale the importer knows (whatsapp.py's header table), and some it does not.
 HEADER_SHAPES = (
-    "[{a}/{b}/{c}, {H}:{M}:{S}{sp}{ap}] ", "[{a}.{b}.{c}, {H}:{M}:{S}] ", "[{a}.{b}.{c} klo {H}.{M}.{S}] ",
-    "[\u200f{a}\u200f/{b}\u200f/{c}\u060c {H}:{M}:{S}] ", "[{a}/{b}/{c} BE, {H}:{M}:{S}] ", "[{a}/{b}/R{c}, {H}:{M}:{S}] ",
-    "[{a}/{b}/{c} {H}:{M}:{S}] ", "[{a}-{b}-{c} {ap}{H}:{M}:{S}] ", "{a}/{b}/{c}, {H}:{M} - ", "{a}/{b}/{c}, {H}:{M}{sp}{ap} - ",
-    "{a}/{b}/{c} {H}:{M} {ap} - ", "{a}.{b}.{c} {H}:{M} - ", "{a}-{b}-{c}, {H}:{M} - ", "{a}/{b}/{c}، {H}:{M} {ap} - ",
-    "{a}.{b}.{c}, {H}:{M}:{S}: ", "{a}/{b}/{c}, {H}:{M}:{S} {ap}: ", "{a}/{b}/{c}, {H}:{M} \u2013 ", "{a}/{b}/{c} um {H}:{M} - ",
+    "[{a}/{b}/{c}, {H}:{M}:{S}{sp}{ap}] ",
+    "[{a}.{b}.{c}, {H}:{M}:{S}] ",
+    "[{a}.{b}.{c} klo {H}.{M}.{S}] ",
+    "[\u200f{a}\u200f/{b}\u200f/{c}\u060c {H}:{M}:{S}] ",
+    "[{a}/{b}/{c} BE, {H}:{M}:{S}] ",
+    "[{a}/{b}/R{c}, {H}:{M}:{S}] ",
+    "[{a}/{b}/{c} {H}:{M}:{S}] ",
+    "[{a}-{b}-{c} {ap}{H}:{M}:{S}] ",
+    "{a}/{b}/{c}, {H}:{M} - ",
+    "{a}/{b}/{c}, {H}:{M}{sp}{ap} - ",
+    "{a}/{b}/{c} {H}:{M} {ap} - ",
+    "{a}.{b}.{c} {H}:{M} - ",
+    "{a}-{b}-{c}, {H}:{M} - ",
+    "{a}/{b}/{c}، {H}:{M} {ap} - ",
+    "{a}.{b}.{c}, {H}:{M}:{S}: ",
+    "{a}/{b}/{c}, {H}:{M}:{S} {ap}: ",
+    "{a}/{b}/{c}, {H}:{M} \u2013 ",
+    "{a}/{b}/{c} um {H}:{M} - ",
 )
-AM_PM = ("AM", "PM", "am", "a. m.", "p.\u00a0m.", "ص", "م", "午前", "午後", "上午", "오후", "π.μ.", "μ.μ.", "vorm.", "nachm.", "дп",
-         "ก่อนเที่ยง", "XM", "")
+AM_PM = (
+    "AM",
+    "PM",
+    "am",
+    "a. m.",
+    "p.\u00a0m.",
+    "ص",
+    "م",
+    "午前",
+    "午後",
+    "上午",
+    "오후",
+    "π.μ.",
+    "μ.μ.",
+    "vorm.",
+    "nachm.",
+    "дп",
+    "ก่อนเที่ยง",
+    "XM",
+    "",
+)
 DIGITS = ("0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "０１２３４５６７８９", "๐๑๒๓๔๕๖๗๘๙")
 NUMBER = st.one_of(st.integers(1, 12), st.integers(0, 31), st.integers(0, 99), st.integers(0, 99999))
-SENDERS = ("Sam Client", "Alex Owner", "Jordan Lee", "Dr: Smith", "\u202a+1 202-555-0143\u202c", "+12025550143", "", " ",
-           "\u200eSam Client", "Sam Client\u202c", "You", "Meta AI")
+SENDERS = (
+    "Sam Client",
+    "Alex Owner",
+    "Jordan Lee",
+    "Dr: Smith",
+    "\u202a+1 202-555-0143\u202c",
+    "+12025550143",
+    "",
+    " ",
+    "\u200eSam Client",
+    "Sam Client\u202c",
+    "You",
+    "Meta AI",
+)
 
 
 @st.composite
 def headers(draw) -> str:
     shape = draw(st.sampled_from(HEADER_SHAPES))
     width = draw(st.sampled_from(["{}", "{:02d}"]))
-    numbers = {k: width.format(draw(NUMBER if k in "abc" else st.integers(0, 99))) for k in ("a", "b", "c", "H", "M", "S")}
-    text = shape.format(sp=draw(st.sampled_from([" ", "\u202f", "\u00a0", ""])), ap=draw(st.sampled_from(AM_PM)), **numbers)
+    numbers = {
+        k: width.format(draw(NUMBER if k in "abc" else st.integers(0, 99))) for k in ("a", "b", "c", "H", "M", "S")
+    }
+    text = shape.format(
+        sp=draw(st.sampled_from([" ", "\u202f", "\u00a0", ""])), ap=draw(st.sampled_from(AM_PM)), **numbers
+    )
     digits = draw(st.sampled_from(DIGITS))
-    return draw(st.sampled_from(["", "\u200e", "\u200f", "\ufeff"])) + text.translate(str.maketrans("0123456789", digits))
+    return draw(st.sampled_from(["", "\u200e", "\u200f", "\ufeff"])) + text.translate(
+        str.maketrans("0123456789", digits)
+    )
 
 
 LINES = st.one_of(
     st.tuples(headers(), st.one_of(st.sampled_from(SENDERS), TEXT), TEXT).map(lambda t: f"{t[0]}{t[1]}: {t[2]}"),
     st.tuples(headers(), TEXT).map("".join),  # a system line
     TEXT,  # a continuation line
-    st.builds(Repeat, st.sampled_from(["a", "\u202e", "x" * 63 + " ", "\ud83d", "\x00", "12/03/2024, 09:01 - Sam Client: "]),
-              st.integers(1_000, 300_000)),
+    st.builds(
+        Repeat,
+        st.sampled_from(["a", "\u202e", "x" * 63 + " ", "\ud83d", "\x00", "12/03/2024, 09:01 - Sam Client: "]),
+        st.integers(1_000, 300_000),
+    ),
 )
 
 
 def _fixture_chats() -> list[tuple[str, tuple[str, ...]]]:
-    files = sorted(FIXTURES.glob("whatsapp/**/*.txt"), key=lambda p: p.stat().st_size)  # the smallest first: shrinking goes there
+    files = sorted(
+        FIXTURES.glob("whatsapp/**/*.txt"), key=lambda p: p.stat().st_size
+    )  # the smallest first: shrinking goes there
     return [(p.name, tuple(p.read_text(encoding="utf-8-sig", errors="surrogateescape").split("\n"))) for p in files]
 
 
 CHATS = _fixture_chats()
 FIXTURE_LINES = sorted({line for _, lines in CHATS for line in lines})
-CHAT_NAMES = ("WhatsApp Chat with Sam Client.txt", "_chat.txt", "WhatsApp Chat - Jordan Lee.txt", "WhatsApp Chat with \u202eevil.txt",
-              "WhatsApp Chat with " + "x" * 200 + ".txt", "WhatsApp Chat with Sam Client (2).txt", "WhatsApp Chat - .txt", "chat.txt",
-              "WhatsApp Chat with ..txt", "Chat de WhatsApp con Lucía Gómez.txt", "WhatsApp Chat with Sam Client")
+CHAT_NAMES = (
+    "WhatsApp Chat with Sam Client.txt",
+    "_chat.txt",
+    "WhatsApp Chat - Jordan Lee.txt",
+    "WhatsApp Chat with \u202eevil.txt",
+    "WhatsApp Chat with " + "x" * 200 + ".txt",
+    "WhatsApp Chat with Sam Client (2).txt",
+    "WhatsApp Chat - .txt",
+    "chat.txt",
+    "WhatsApp Chat with ..txt",
+    "Chat de WhatsApp con Lucía Gómez.txt",
+    "WhatsApp Chat with Sam Client",
+)
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16-le-bom", "utf-16-be-bom", "utf-16-le", "latin-1")
-WHATSAPP_OPTIONS = (("--me", "Alex Owner"), ("--me", "Sam Client"), ("--date-order", "mdy"), ("--tz", "Asia/Kolkata"),
-                    ("--conversation", "Sam Client"), ("--region", "DE"))
+WHATSAPP_OPTIONS = (
+    ("--me", "Alex Owner"),
+    ("--me", "Sam Client"),
+    ("--date-order", "mdy"),
+    ("--tz", "Asia/Kolkata"),
+    ("--conversation", "Sam Client"),
+    ("--region", "DE"),
+)
 
 
 def encode(text: str, encoding: str) -> bytes:
@@ -176,7 +283,8 @@ def options(fmt: str, choices) -> st.SearchStrategy[tuple[str, ...]]:
     """Up to two of `choices`; half the time `--format fmt` too, so that an export detection would not
     take still reaches its importer."""
     return st.tuples(st.booleans(), st.lists(st.sampled_from(choices), max_size=2, unique=True)).map(
-        lambda t: ("--format", fmt) * t[0] + tuple(a for pair in t[1] for a in pair))
+        lambda t: ("--format", fmt) * t[0] + tuple(a for pair in t[1] for a in pair)
+    )
 
 
 @dataclass(frozen=True)
@@ -205,13 +313,21 @@ class ChatText:
 def chat_texts(draw, name: str | None = None) -> ChatText:
     base_name, base = draw(st.sampled_from(CHATS))
     lines = list(base)
-    for at, op, line in draw(st.lists(st.tuples(st.integers(0, 1 << 16), st.sampled_from(["insert", "replace", "delete"]),
-                                                st.one_of(LINES, st.sampled_from(FIXTURE_LINES))), max_size=6)):
+    for at, op, line in draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 1 << 16),
+                st.sampled_from(["insert", "replace", "delete"]),
+                st.one_of(LINES, st.sampled_from(FIXTURE_LINES)),
+            ),
+            max_size=6,
+        )
+    ):
         at %= len(lines) + 1
         if op == "insert":
             lines.insert(at, line)
         elif at < len(lines):
-            lines[at:at + 1] = [line] if op == "replace" else []
+            lines[at : at + 1] = [line] if op == "replace" else []
     return ChatText(
         name=name or draw(st.one_of(st.just(base_name), st.sampled_from(CHAT_NAMES))),
         lines=tuple(lines),
@@ -236,10 +352,22 @@ class Member:
 
 
 # A header field of one member, set to a value: (member index, "local" | "central" | "both", field, value).
-ZIP_FIELDS = {"flags": (6, "<H", 8, "<H"), "method": (8, "<H", 10, "<H"), "crc": (14, "<I", 16, "<I"), "csize": (18, "<I", 20, "<I"),
-              "usize": (22, "<I", 24, "<I"), "nlen": (26, "<H", 28, "<H")}  # offsets in the local header, in the central entry
-ZIP_VALUES = {"flags": [1, 8, 0x800, 0x41, 0xFFFF], "method": [99, 12, 14, 1, 255, 0, 8], "crc": [0, 0xFFFFFFFF, 1],
-              "csize": [0, 1, 10, 0xFFFFFFFF], "usize": [0, 1, 10, 1 << 31, 0xFFFFFFFF], "nlen": [0, 1, 0xFFFF]}
+ZIP_FIELDS = {
+    "flags": (6, "<H", 8, "<H"),
+    "method": (8, "<H", 10, "<H"),
+    "crc": (14, "<I", 16, "<I"),
+    "csize": (18, "<I", 20, "<I"),
+    "usize": (22, "<I", 24, "<I"),
+    "nlen": (26, "<H", 28, "<H"),
+}  # offsets in the local header, in the central entry
+ZIP_VALUES = {
+    "flags": [1, 8, 0x800, 0x41, 0xFFFF],
+    "method": [99, 12, 14, 1, 255, 0, 8],
+    "crc": [0, 0xFFFFFFFF, 1],
+    "csize": [0, 1, 10, 0xFFFFFFFF],
+    "usize": [0, 1, 10, 1 << 31, 0xFFFFFFFF],
+    "nlen": [0, 1, 0xFFFF],
+}
 
 
 @dataclass(frozen=True)
@@ -292,18 +420,43 @@ def patch_headers(data: bytes, patches) -> bytes:
 
 def _zip_sources() -> list[tuple[str, tuple[Member, ...]]]:
     out = []
-    for folder, name in ((FIXTURES / "whatsapp" / "ios-zip-source", "WhatsApp Chat - Jordan Lee.zip"),
-                         (FIXTURES / "whatsapp" / "demo-zip-source", "WhatsApp Chat - Dana Reyes.zip")):
+    for folder, name in (
+        (FIXTURES / "whatsapp" / "ios-zip-source", "WhatsApp Chat - Jordan Lee.zip"),
+        (FIXTURES / "whatsapp" / "demo-zip-source", "WhatsApp Chat - Dana Reyes.zip"),
+    ):
         out.append((name, tuple(Member(p.name, p.read_bytes()) for p in sorted(folder.iterdir()))))
     return out
 
 
 ZIPS = _zip_sources()
-MEMBER_NAMES = ("../_chat.txt", "/tmp/_chat.txt", "a/../../_chat.txt", "__MACOSX/._chat.txt", "dir/", "_chat.txt", "C:\\evil.jpg",
-                "..", "../00000003-PHOTO-2024-03-20-10-00-10.jpg", "00000003-PHOTO-2024-03-20-10-00-10.jpg", "x" * 300, "inner.zip",
-                "chat/_chat.txt", "WhatsApp Chat with Sam Client.txt", "\u202eevil.txt", "._chat.txt", "/", "a//b.jpg", ".DS_Store")
-ZIP_NAMES = ("WhatsApp Chat - Jordan Lee.zip", "WhatsApp Chat - Dana Reyes.zip", "WhatsApp Chat with Sam Client.zip", "export.zip",
-             "WhatsApp Chat - \u202eevil.zip")
+MEMBER_NAMES = (
+    "../_chat.txt",
+    "/tmp/_chat.txt",
+    "a/../../_chat.txt",
+    "__MACOSX/._chat.txt",
+    "dir/",
+    "_chat.txt",
+    "C:\\evil.jpg",
+    "..",
+    "../00000003-PHOTO-2024-03-20-10-00-10.jpg",
+    "00000003-PHOTO-2024-03-20-10-00-10.jpg",
+    "x" * 300,
+    "inner.zip",
+    "chat/_chat.txt",
+    "WhatsApp Chat with Sam Client.txt",
+    "\u202eevil.txt",
+    "._chat.txt",
+    "/",
+    "a//b.jpg",
+    ".DS_Store",
+)
+ZIP_NAMES = (
+    "WhatsApp Chat - Jordan Lee.zip",
+    "WhatsApp Chat - Dana Reyes.zip",
+    "WhatsApp Chat with Sam Client.zip",
+    "export.zip",
+    "WhatsApp Chat - \u202eevil.zip",
+)
 ZEROS = b"\x00" * (2 << 20)  # 2 MiB that deflate to 2 KiB: over the importer's expansion limit
 
 
@@ -311,12 +464,27 @@ ZEROS = b"\x00" * (2 << 20)  # 2 MiB that deflate to 2 KiB: over the importer's 
 def chat_zips(draw, depth: int = 1) -> ChatZip:
     base_name, base = draw(st.sampled_from(ZIPS))
     members = list(base)
-    data = st.one_of(st.binary(max_size=64), chat_texts(name="_chat.txt"), st.just(ZEROS),
-                     *([chat_zips(depth=depth - 1)] if depth > 0 else []))
-    for at, op, name, value, deflated in draw(st.lists(st.tuples(
-            st.integers(0, 64), st.sampled_from(["add", "rename", "replace", "delete"]),
-            st.one_of(st.sampled_from(MEMBER_NAMES), st.text(CHARS.filter(lambda c: not "\ud800" <= c <= "\udfff"), min_size=1, max_size=12)),
-            data, st.booleans()), max_size=4)):
+    data = st.one_of(
+        st.binary(max_size=64),
+        chat_texts(name="_chat.txt"),
+        st.just(ZEROS),
+        *([chat_zips(depth=depth - 1)] if depth > 0 else []),
+    )
+    for at, op, name, value, deflated in draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 64),
+                st.sampled_from(["add", "rename", "replace", "delete"]),
+                st.one_of(
+                    st.sampled_from(MEMBER_NAMES),
+                    st.text(CHARS.filter(lambda c: not "\ud800" <= c <= "\udfff"), min_size=1, max_size=12),
+                ),
+                data,
+                st.booleans(),
+            ),
+            max_size=4,
+        )
+    ):
         i = at % len(members) if members else 0
         if op == "add" or not members:
             members.insert(i, Member(name, value, deflated))
@@ -326,9 +494,14 @@ def chat_zips(draw, depth: int = 1) -> ChatZip:
             members[i] = Member(members[i].name, value, deflated)
         else:
             del members[i]
-    patch = st.sampled_from(sorted(ZIP_FIELDS)).flatmap(lambda f: st.tuples(
-        st.integers(0, 8), st.sampled_from(["local", "central", "both"]), st.just(f),
-        st.one_of(st.sampled_from(ZIP_VALUES[f]), st.integers(0, 0xFFFF))))
+    patch = st.sampled_from(sorted(ZIP_FIELDS)).flatmap(
+        lambda f: st.tuples(
+            st.integers(0, 8),
+            st.sampled_from(["local", "central", "both"]),
+            st.just(f),
+            st.one_of(st.sampled_from(ZIP_VALUES[f]), st.integers(0, 0xFFFF)),
+        )
+    )
     return ChatZip(
         name=draw(st.one_of(st.just(base_name), st.sampled_from(ZIP_NAMES))),
         members=tuple(members),
@@ -341,18 +514,93 @@ def chat_zips(draw, depth: int = 1) -> ChatZip:
 # -- Android XML ---------------------------------------------------------------------------------
 
 ANDROID_BASES = ("calls-20240301.xml", "sms-20240301.xml", "sms-20240308.xml")
-ATTRIBUTES = ("date", "type", "address", "body", "msg_box", "m_id", "data", "ct", "duration", "number", "readable_date", "date_sent",
-              "sub_id", "text", "chset", "cl", "name", "fn", "count", "protocol", "contact_name", "m_type", "seq", "presentation")
-RAW = ('"', "<", "&", "&#55357;", "&#56832;", "&#55357;&#56832;", "&#0;", "&#1;", "&#x110000;", "&#99999999999999999999;",
-       "&undefined;", "&#xD800;", '"/><sms date="1" ', "\x00", "]]>", "<!--", "&b;", "&amp", "&#", "\udc80")
-NUMBERS = ("0", "-1", "-1709312400000", str(2**63), str(2**64), "1" + "0" * 30, "99999999999999", "253402300799999",
-           "253402300800000", "1e309", "NaN", "inf", "1.5", "0x10", " 17", "٣", "", "null", "1709312400", "1709312400000000")
-DOCTYPES = ("<!DOCTYPE smses>", '<!DOCTYPE smses [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
-            '<!DOCTYPE smses SYSTEM "file:///etc/passwd">', '<!DOCTYPE smses [<!ENTITY x SYSTEM "file:///etc/hostname">]>',
-            "<!doctype smses>", "<!DOCTYPE")
-DECLARATIONS = ("<?xml version='1.0' encoding='UTF-16' standalone='yes' ?>", "<?xml version='1.1'?>",
-                "<?xml version='1.0' encoding='latin-1'?>", "<?xml version='1.0' encoding='bogus'?>", "",
-                "\ufeff<?xml version='1.0' encoding='UTF-8'?>", "<?xml version='1.0' encoding='UTF-8'?><?xml version='1.0'?>")
+ATTRIBUTES = (
+    "date",
+    "type",
+    "address",
+    "body",
+    "msg_box",
+    "m_id",
+    "data",
+    "ct",
+    "duration",
+    "number",
+    "readable_date",
+    "date_sent",
+    "sub_id",
+    "text",
+    "chset",
+    "cl",
+    "name",
+    "fn",
+    "count",
+    "protocol",
+    "contact_name",
+    "m_type",
+    "seq",
+    "presentation",
+)
+RAW = (
+    '"',
+    "<",
+    "&",
+    "&#55357;",
+    "&#56832;",
+    "&#55357;&#56832;",
+    "&#0;",
+    "&#1;",
+    "&#x110000;",
+    "&#99999999999999999999;",
+    "&undefined;",
+    "&#xD800;",
+    '"/><sms date="1" ',
+    "\x00",
+    "]]>",
+    "<!--",
+    "&b;",
+    "&amp",
+    "&#",
+    "\udc80",
+)
+NUMBERS = (
+    "0",
+    "-1",
+    "-1709312400000",
+    str(2**63),
+    str(2**64),
+    "1" + "0" * 30,
+    "99999999999999",
+    "253402300799999",
+    "253402300800000",
+    "1e309",
+    "NaN",
+    "inf",
+    "1.5",
+    "0x10",
+    " 17",
+    "٣",
+    "",
+    "null",
+    "1709312400",
+    "1709312400000000",
+)
+DOCTYPES = (
+    "<!DOCTYPE smses>",
+    '<!DOCTYPE smses [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+    '<!DOCTYPE smses SYSTEM "file:///etc/passwd">',
+    '<!DOCTYPE smses [<!ENTITY x SYSTEM "file:///etc/hostname">]>',
+    "<!doctype smses>",
+    "<!DOCTYPE",
+)
+DECLARATIONS = (
+    "<?xml version='1.0' encoding='UTF-16' standalone='yes' ?>",
+    "<?xml version='1.1'?>",
+    "<?xml version='1.0' encoding='latin-1'?>",
+    "<?xml version='1.0' encoding='bogus'?>",
+    "",
+    "\ufeff<?xml version='1.0' encoding='UTF-8'?>",
+    "<?xml version='1.0' encoding='UTF-8'?><?xml version='1.0'?>",
+)
 ANDROID_OPTIONS = (("--me", "+12025550100"), ("--region", "FR"), ("--me", "+12025550143"))
 
 
@@ -379,7 +627,7 @@ class Backup:
                 found = list(re.finditer(rf'\s{name}="([^"]*)"', text))
                 if found:
                     m = found[k % len(found)]
-                    text = text[:m.start(1)] + value + text[m.end(1):]
+                    text = text[: m.start(1)] + value + text[m.end(1) :]
             elif op == "insert":
                 at, value = rest
                 at %= len(text) + 1
@@ -394,7 +642,7 @@ class Backup:
                 text = f"{first}\n{rest[0]}\n{after}"
             elif op == "declaration":
                 end = text.find("?>")
-                text = rest[0] + text[end + 2 if end >= 0 else 0:]
+                text = rest[0] + text[end + 2 if end >= 0 else 0 :]
         return apply_edits(text.encode("utf-8", errors="surrogatepass"), self.edits)
 
     def write(self, folder: Path) -> Path:
@@ -403,8 +651,13 @@ class Backup:
         return path
 
 
-VALUES = st.one_of(st.sampled_from(NUMBERS), st.integers().map(str), TEXT.map(_xml_escape), st.sampled_from(RAW),
-                   st.builds(Repeat, st.sampled_from(["9", "a", "&#55357;"]), st.integers(1000, 200_000)).map(str))
+VALUES = st.one_of(
+    st.sampled_from(NUMBERS),
+    st.integers().map(str),
+    TEXT.map(_xml_escape),
+    st.sampled_from(RAW),
+    st.builds(Repeat, st.sampled_from(["9", "a", "&#55357;"]), st.integers(1000, 200_000)).map(str),
+)
 ANDROID_OPS = st.one_of(
     st.tuples(st.just("attr"), st.sampled_from(ATTRIBUTES), st.integers(0, 64), VALUES),
     st.tuples(st.just("insert"), st.integers(0, 1 << 14), st.one_of(st.sampled_from(RAW), TEXT)),
@@ -431,38 +684,92 @@ def backups(draw) -> Backup:
 def _columns(schema: str) -> dict[str, tuple[str, ...]]:
     with closing(sqlite3.connect(":memory:")) as conn:
         conn.executescript((FIXTURES / "imessage" / schema).read_text())
-        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            t
+            for (t,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {t: tuple(row[1] for row in conn.execute(f"PRAGMA table_info([{t}])")) for t in tables}
 
 
 COLUMNS = _columns("modern_schema.sql")
 TABLES = tuple(COLUMNS)
 # The columns the importer reads first, then the rest of the schema's.
-READ = ("date", "text", "attributedBody", "handle_id", "is_from_me", "guid", "associated_message_type", "associated_message_guid",
-        "message_summary_info", "date_edited", "date_retracted", "item_type", "group_action_type", "service", "filename",
-        "chat_id", "message_id", "attachment_id", "id", "chat_identifier", "style", "transfer_name", "mime_type", "ROWID")
+READ = (
+    "date",
+    "text",
+    "attributedBody",
+    "handle_id",
+    "is_from_me",
+    "guid",
+    "associated_message_type",
+    "associated_message_guid",
+    "message_summary_info",
+    "date_edited",
+    "date_retracted",
+    "item_type",
+    "group_action_type",
+    "service",
+    "filename",
+    "chat_id",
+    "message_id",
+    "attachment_id",
+    "id",
+    "chat_identifier",
+    "style",
+    "transfer_name",
+    "mime_type",
+    "ROWID",
+)
 # A table (the message table most often) and one of its columns (one the importer reads most often).
-TABLE_COLUMNS = st.sampled_from(("message", "message", "message", *TABLES)).flatmap(lambda table: st.tuples(
-    st.just(table), st.one_of(st.sampled_from([c for c in COLUMNS[table] if c in READ] or COLUMNS[table]), st.sampled_from(COLUMNS[table]))))
+TABLE_COLUMNS = st.sampled_from(("message", "message", "message", *TABLES)).flatmap(
+    lambda table: st.tuples(
+        st.just(table),
+        st.one_of(
+            st.sampled_from([c for c in COLUMNS[table] if c in READ] or COLUMNS[table]), st.sampled_from(COLUMNS[table])
+        ),
+    )
+)
 SQL_VALUES = st.one_of(
-    st.none(), st.integers(-(2**63), 2**63 - 1),
+    st.none(),
+    st.integers(-(2**63), 2**63 - 1),
     st.sampled_from([2**63 - 1, -(2**63), 0, -1, 1, 10**18, 10**17 * 9, 978307200, -978307200, 1 << 53]),
-    st.floats(), TEXT, st.binary(max_size=32), st.sampled_from(["", "2024-03-01", "+12025550123", "chat493827161", "NaN"]),
+    st.floats(),
+    TEXT,
+    st.binary(max_size=32),
+    st.sampled_from(["", "2024-03-01", "+12025550123", "chat493827161", "NaN"]),
 )
 BLOBS = st.one_of(
     st.binary(max_size=64),
-    st.tuples(TEXT.filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t)), st.integers(0, 200)).map(lambda t: typedstream(t[0])[:t[1]]),
-    st.tuples(st.sampled_from(["Hello", "x" * 300, "\u202eabc"]), byte_edits(max_at=200, max_size=2)).map(lambda t: apply_edits(typedstream(t[0]), t[1])),
-    st.sampled_from([b"bplist00", b"bplist00\x00\x00", b"\x04\x0bstreamtyped", b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84"]),
+    st.tuples(TEXT.filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t)), st.integers(0, 200)).map(
+        lambda t: typedstream(t[0])[: t[1]]
+    ),
+    st.tuples(st.sampled_from(["Hello", "x" * 300, "\u202eabc"]), byte_edits(max_at=200, max_size=2)).map(
+        lambda t: apply_edits(typedstream(t[0]), t[1])
+    ),
+    st.sampled_from(
+        [
+            b"bplist00",
+            b"bplist00\x00\x00",
+            b"\x04\x0bstreamtyped",
+            b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84",
+        ]
+    ),
 )
 ROW = st.one_of(st.none(), st.integers(0, 40))  # one row (its index, modulo the table's rows), or every row
 DB_OPS = st.one_of(
     st.tuples(st.just("drop table"), st.sampled_from(TABLES)),
     TABLE_COLUMNS.map(lambda tc: ("drop column", *tc)),
     st.tuples(TABLE_COLUMNS, ROW, SQL_VALUES).map(lambda t: ("set", *t[0], t[1], t[2])),
-    st.tuples(st.sampled_from(["attributedBody", "message_summary_info", "payload_data"]), ROW, BLOBS).map(lambda t: ("set", "message", *t)),
-    st.sampled_from(TABLES).flatmap(lambda table: st.tuples(st.just("insert"), st.just(table),
-                                                            st.dictionaries(st.sampled_from(COLUMNS[table]), SQL_VALUES, max_size=4))),
+    st.tuples(st.sampled_from(["attributedBody", "message_summary_info", "payload_data"]), ROW, BLOBS).map(
+        lambda t: ("set", "message", *t)
+    ),
+    st.sampled_from(TABLES).flatmap(
+        lambda table: st.tuples(
+            st.just("insert"), st.just(table), st.dictionaries(st.sampled_from(COLUMNS[table]), SQL_VALUES, max_size=4)
+        )
+    ),
 )
 
 
@@ -495,13 +802,20 @@ def _apply(conn: sqlite3.Connection, op: tuple) -> None:
         return
     if kind == "set":
         column, row, value = rest
-        where = "" if row is None else f" WHERE rowid = (SELECT rowid FROM [{table}] LIMIT 1 OFFSET {row} % max(1, (SELECT count(*) FROM [{table}])))"
+        where = (
+            ""
+            if row is None
+            else f" WHERE rowid = (SELECT rowid FROM [{table}] LIMIT 1 OFFSET {row} % max(1, (SELECT count(*) FROM [{table}])))"
+        )
         placeholder, parameter = _bind(value)
         sql, parameters = f"UPDATE [{table}] SET [{column}] = {placeholder}{where}", [parameter]
     else:  # insert
         bound = [_bind(value) for value in rest[0].values()]
-        sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in rest[0])}) VALUES ({', '.join(p for p, _ in bound)})" if bound \
+        sql = (
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in rest[0])}) VALUES ({', '.join(p for p, _ in bound)})"
+            if bound
             else f"INSERT INTO [{table}] DEFAULT VALUES"
+        )
         parameters = [parameter for _, parameter in bound]
     try:
         conn.execute(sql, parameters)
@@ -628,7 +942,9 @@ def _run_cli(args: list[str], env: dict, seconds: float) -> _Run:
 def _run_process(args: list[str], env: dict, seconds: float) -> _Run:
     try:
         environment = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
-        done = subprocess.run([sys.executable, "-m", "textfile", *args], env=environment, capture_output=True, timeout=seconds)
+        done = subprocess.run(
+            [sys.executable, "-m", "textfile", *args], env=environment, capture_output=True, timeout=seconds
+        )
     except subprocess.TimeoutExpired:
         raise Hang() from None
     return _Run(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
@@ -652,8 +968,12 @@ def attempt(export, template: Path, *, deadline: float = 10.0, process: bool = F
         before = _TEMPLATE_DUMPS.get(template) or _TEMPLATE_DUMPS.setdefault(template, dump(template))
         # Attachment paths (~/…) are looked for in the export's own home, never the user's; the config
         # folder stays the one the template was made with.
-        env = {"TEXTFILE_DEBUG": "1", "TEXTFILE_ARCHIVE": None, "HOME": str(folder / "in" / "home"),
-               "XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")}
+        env = {
+            "TEXTFILE_DEBUG": "1",
+            "TEXTFILE_ARCHIVE": None,
+            "HOME": str(folder / "in" / "home"),
+            "XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config"),
+        }
         command = ["--archive", str(archive), "import", str(path), *export.args]
 
         def outcome(status: str, detail: str = "") -> Outcome:
@@ -667,23 +987,33 @@ def attempt(export, template: Path, *, deadline: float = 10.0, process: bool = F
             if first.exit_code == 1:
                 lines = first.stderr.splitlines()
                 if len(lines) != 1 or not lines[0].startswith(prefix) or first.stdout:
-                    return outcome("bad output", f"exit 1, stderr {first.stderr[:2000]!r}, stdout {first.stdout[:500]!r}")
+                    return outcome(
+                        "bad output", f"exit 1, stderr {first.stderr[:2000]!r}, stdout {first.stdout[:500]!r}"
+                    )
                 if (after := dump(archive)) != before:
                     return outcome("changed on refusal", f"{lines[0]}: {_difference(before, after)}")
-                return outcome("refused", lines[0][len(prefix):])
+                return outcome("refused", lines[0][len(prefix) :])
             summary = _SUMMARY.match(first.stdout.partition("\n")[0].removeprefix(f"{path}: "))
             if first.exit_code != 0 or first.stderr or not first.stdout.startswith(f"{path}: ") or not summary:
-                return outcome("bad output", f"exit {first.exit_code}, stderr {first.stderr[:2000]!r}, stdout {first.stdout[:500]!r}")
+                return outcome(
+                    "bad output",
+                    f"exit {first.exit_code}, stderr {first.stderr[:2000]!r}, stdout {first.stdout[:500]!r}",
+                )
             added, present, updated, skipped = (int(n.replace(",", "")) for n in summary.groups())
             imported = dump(archive)
             second = run([*command, "--json"], env, deadline)
             if second.error or second.exit_code != 0:
-                return outcome("not idempotent", f"the second import: exit {second.exit_code}, {second.error or second.stderr}")
+                return outcome(
+                    "not idempotent", f"the second import: exit {second.exit_code}, {second.error or second.stderr}"
+                )
             [again] = json.loads(second.stdout)
             counts = (again["added"], again["updated"], again["already_present"], sum(again["skipped"].values()))
             if counts != (0, 0, added + present + updated, skipped):
-                return outcome("not idempotent", f"first added {added}, already present {present}, updated {updated}, skipped {skipped};"
-                                                 f" the second added {counts[0]}, updated {counts[1]}, already present {counts[2]}, skipped {counts[3]}")
+                return outcome(
+                    "not idempotent",
+                    f"first added {added}, already present {present}, updated {updated}, skipped {skipped};"
+                    f" the second added {counts[0]}, updated {counts[1]}, already present {counts[2]}, skipped {counts[3]}",
+                )
             if (after := _without_provenance(dump(archive))) != (kept := _without_provenance(imported)):
                 return outcome("not idempotent", f"the second import changed: {_difference(kept, after)}")
             return outcome("imported")

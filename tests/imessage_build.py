@@ -25,6 +25,7 @@ SMS_DB_HASH = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"  # SHA-1 of "HomeDomain
 
 # --- typedstream -----------------------------------------------------------------------------
 
+
 def ts_int(value: int) -> bytes:
     """A typedstream integer: one signed byte, or 0x81 + int16 LE, or 0x82 + int32 LE."""
     if -110 <= value <= 127:
@@ -95,6 +96,7 @@ PNG = tiny_png()
 
 # --- databases -------------------------------------------------------------------------------
 
+
 def _create(path: Path, schema: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
@@ -141,9 +143,15 @@ def insert_message(conn: sqlite3.Connection, row: dict) -> None:
     columns = ", ".join(row)
     conn.execute(f"INSERT INTO message ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     if chat is not None:
-        conn.execute("INSERT INTO chat_message_join (chat_id, message_id, message_date) VALUES (?, ?, ?)", (chat, row["ROWID"], row["date"]))
+        conn.execute(
+            "INSERT INTO chat_message_join (chat_id, message_id, message_date) VALUES (?, ?, ?)",
+            (chat, row["ROWID"], row["date"]),
+        )
     for attachment_id in attachments:
-        conn.execute("INSERT INTO message_attachment_join (message_id, attachment_id) VALUES (?, ?)", (row["ROWID"], attachment_id))
+        conn.execute(
+            "INSERT INTO message_attachment_join (message_id, attachment_id) VALUES (?, ?)",
+            (row["ROWID"], attachment_id),
+        )
 
 
 def build_modern(home: Path, *, sms_paths: bool = False, name: str = "chat.db", data: dict | None = None) -> Path:
@@ -156,7 +164,9 @@ def build_modern(home: Path, *, sms_paths: bool = False, name: str = "chat.db", 
     db_path = home / "Library" / "Messages" / name
     conn = _create(db_path, "modern_schema.sql")
     for handle in data["HANDLES"]:
-        conn.execute("INSERT INTO handle (ROWID, id, service, country) VALUES (:ROWID, :id, :service, :country)", handle)
+        conn.execute(
+            "INSERT INTO handle (ROWID, id, service, country) VALUES (:ROWID, :id, :service, :country)", handle
+        )
     for chat in data["CHATS"]:
         conn.execute(
             "INSERT INTO chat (ROWID, guid, style, chat_identifier, service_name, display_name) "
@@ -171,7 +181,15 @@ def build_modern(home: Path, *, sms_paths: bool = False, name: str = "chat.db", 
             filename = filename.replace("~/Library/Messages/", "~/Library/SMS/")
         conn.execute(
             "INSERT INTO attachment (ROWID, guid, original_guid, filename, mime_type, transfer_name, total_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (attachment["ROWID"], attachment["guid"], attachment["guid"], filename, attachment["mime_type"], attachment["transfer_name"], len(PNG)),
+            (
+                attachment["ROWID"],
+                attachment["guid"],
+                attachment["guid"],
+                filename,
+                attachment["mime_type"],
+                attachment["transfer_name"],
+                len(PNG),
+            ),
         )
         if attachment["present"] and not sms_paths:
             target = home / filename[2:]
@@ -194,7 +212,13 @@ def build_backup(folder: Path, *, encrypted: bool = False, manifest_db: bool = T
     """An iPhone backup folder: Manifest.plist, Manifest.db, 3d/3d0d7e…(sms.db), the PNG under its MediaDomain hash."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "Manifest.plist").write_bytes(
-        plistlib.dumps({"IsEncrypted": encrypted, "Version": "10.0", "Lockdown": {"DeviceName": "Test iPhone", "ProductVersion": "17.4"}})
+        plistlib.dumps(
+            {
+                "IsEncrypted": encrypted,
+                "Version": "10.0",
+                "Lockdown": {"DeviceName": "Test iPhone", "ProductVersion": "17.4"},
+            }
+        )
     )
     (folder / "Info.plist").write_bytes(plistlib.dumps({"Device Name": "Test iPhone"}))
     staging = folder.parent / (folder.name + "-staging")
@@ -212,7 +236,9 @@ def build_backup(folder: Path, *, encrypted: bool = False, manifest_db: bool = T
             files.append((file_id, "MediaDomain", relative))
     if manifest_db:
         conn = sqlite3.connect(folder / "Manifest.db")
-        conn.execute("CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB)")
+        conn.execute(
+            "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB)"
+        )
         conn.executemany("INSERT INTO Files VALUES (?, ?, ?, 1, NULL)", files)
         conn.commit()
         conn.close()

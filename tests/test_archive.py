@@ -14,8 +14,15 @@ def mode(path) -> int:
 
 
 def test_create_records_settings_and_normalized_owner_handles(tmp_path):
-    with Archive.create(tmp_path / "a.db", owner_name=" Alex Owner ", phones=["(202) 555-0100", "+44 20 7946 0958"],
-                        emails=["Alex@Example.COM"], tz="Europe/London", region="us", bates_prefix="SMITH") as archive:
+    with Archive.create(
+        tmp_path / "a.db",
+        owner_name=" Alex Owner ",
+        phones=["(202) 555-0100", "+44 20 7946 0958"],
+        emails=["Alex@Example.COM"],
+        tz="Europe/London",
+        region="us",
+        bates_prefix="SMITH",
+    ) as archive:
         s = archive.settings
         assert (s.owner_name, s.tz, s.region, s.bates_prefix) == ("Alex Owner", "Europe/London", "US", "SMITH")
         assert s.owner_handles == ("+12025550100", "+442079460958", "alex@example.com")
@@ -69,11 +76,18 @@ def test_refuses_to_overwrite(archive_path, archive):
     assert archive_path.read_bytes() == before
 
 
-@pytest.mark.parametrize("field,value,error", [
-    ("tz", "Mars/Olympus", InvalidInput), ("tz", "EST5EDTX", InvalidInput), ("region", "XX", InvalidInput),
-    ("phones", ["555"], InvalidHandle), ("emails", ["not-an-email"], InvalidHandle), ("bates_prefix", "A B", InvalidInput),
-    ("owner_name", "  ", InvalidInput),
-])
+@pytest.mark.parametrize(
+    "field,value,error",
+    [
+        ("tz", "Mars/Olympus", InvalidInput),
+        ("tz", "EST5EDTX", InvalidInput),
+        ("region", "XX", InvalidInput),
+        ("phones", ["555"], InvalidHandle),
+        ("emails", ["not-an-email"], InvalidHandle),
+        ("bates_prefix", "A B", InvalidInput),
+        ("owner_name", "  ", InvalidInput),
+    ],
+)
 def test_invalid_settings_are_refused_and_no_file_is_left(tmp_path, field, value, error):
     with pytest.raises(error):
         Archive.create(tmp_path / "a.db", **{**OWNER, field: value})

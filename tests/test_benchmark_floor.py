@@ -25,8 +25,14 @@ def test_floor_copies_every_row_an_import_stored(archive, archive_path):
     import_path(archive, FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip", me="Alex Owner")
     archive.close()
     with sqlite3.connect(archive_path) as conn:
-        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%_fts%'")]  # (full-text indexes: rebuilt, not copied)
-        stored = {t: n for t in tables if t not in SETUP_TABLES and (n := conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0])}
+        tables = [
+            t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%_fts%'")
+        ]  # (full-text indexes: rebuilt, not copied)
+        stored = {
+            t: n
+            for t in tables
+            if t not in SETUP_TABLES and (n := conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0])
+        }
     assert {"messages", "message_sources", "blobs", "message_attachments"} <= stored.keys()
 
     floor = load_floor().store_floor(archive_path)

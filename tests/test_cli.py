@@ -18,16 +18,33 @@ from textfile.errors import ImportFailed
 
 
 def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
-    r = bare_cli("init", "--owner", "Alex Owner", "--phone", "202-555-0100", "--phone", "+44 20 7946 0958", "--email", "alex@example.com",
-                 "--tz", "America/Chicago", "--region", "US", "--bates-prefix", "ALEX")
+    r = bare_cli(
+        "init",
+        "--owner",
+        "Alex Owner",
+        "--phone",
+        "202-555-0100",
+        "--phone",
+        "+44 20 7946 0958",
+        "--email",
+        "alex@example.com",
+        "--tz",
+        "America/Chicago",
+        "--region",
+        "US",
+        "--bates-prefix",
+        "ALEX",
+    )
     path = tmp_path / "xdg" / "textfile" / "archive.db"
     assert r.exit_code == 0, r.output
     key = tmp_path / "config" / "textfile" / "key"
     with Archive.open(path) as made:
         kid = made.settings.key_id
-    assert r.stdout == (f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
-                        f"Its audit log is sealed with the key in {key} (id {kid}): keep a copy of that file apart from the archive;"
-                        " `textfile verify` needs it to prove the log was not rewritten.\n")
+    assert r.stdout == (
+        f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
+        f"Its audit log is sealed with the key in {key} (id {kid}): keep a copy of that file apart from the archive;"
+        " `textfile verify` needs it to prove the log was not rewritten.\n"
+    )
     for made in (path, key):
         assert stat.S_IMODE(os.stat(made).st_mode) == 0o600
         assert stat.S_IMODE(os.stat(made.parent).st_mode) == 0o700
@@ -43,11 +60,17 @@ def test_init_with_env_var_and_json(bare_cli, tmp_path, monkeypatch):
     assert (data["archive"], data["region"], data["owner_handles"]) == (str(tmp_path / "env.db"), "GB", [])
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--tz", "Nowhere/City"], "Error: unknown time zone 'Nowhere/City' (use an IANA name such as America/New_York)\n"),
-    (["--phone", "12"], "Error: not a valid phone number: '12'\n"),
-    (["--region", "ZZ"], "Error: unknown phone region 'ZZ' (use a two-letter country code such as US or GB)\n"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["--tz", "Nowhere/City"],
+            "Error: unknown time zone 'Nowhere/City' (use an IANA name such as America/New_York)\n",
+        ),
+        (["--phone", "12"], "Error: not a valid phone number: '12'\n"),
+        (["--region", "ZZ"], "Error: unknown phone region 'ZZ' (use a two-letter country code such as US or GB)\n"),
+    ],
+)
 def test_init_errors_are_one_line(bare_cli, tmp_path, args, message):
     base = {"--owner": "A", "--tz": "UTC", "--region": "US", "--bates-prefix": "A"}
     for flag, value in zip(args[::2], args[1::2]):
@@ -66,7 +89,11 @@ def test_init_names_every_missing_option_at_once(bare_cli, tmp_path):
     """Issue 15: `init` said one missing option at a time (fix it, run again, the next one). Every one
     missing is named in one Error line, a usage error (exit 2); nothing is created."""
     r = bare_cli("--archive", tmp_path / "a.db", "init", "--tz", "UTC")
-    assert (r.exit_code, r.stdout, r.stderr) == (2, "", "Error: missing options --owner, --region, --bates-prefix (see textfile init --help)\n")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        2,
+        "",
+        "Error: missing options --owner, --region, --bates-prefix (see textfile init --help)\n",
+    )
     r = bare_cli("--archive", tmp_path / "a.db", "init", "--owner", "A", "--tz", "UTC", "--region", "US")
     assert (r.exit_code, r.stderr) == (2, "Error: missing option --bates-prefix (see textfile init --help)\n")
     assert not (tmp_path / "a.db").exists()
@@ -75,29 +102,47 @@ def test_init_names_every_missing_option_at_once(bare_cli, tmp_path):
 
 def test_matter_open_names_every_missing_option_at_once(cli):
     r = cli("matter", "open", "2026-001")
-    assert (r.exit_code, r.stderr) == (2, "Error: missing options --client, --title (see textfile matter open --help)\n")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: missing options --client, --title (see textfile matter open --help)\n",
+    )
 
 
 def test_commands_without_an_archive_say_how_to_make_one(bare_cli, tmp_path):
     r = bare_cli("--archive", tmp_path / "missing.db", "client", "list")
     assert r.exit_code == 1
-    assert r.stderr == f"Error: no archive at {tmp_path / 'missing.db'} (create one with `textfile init`, or pass --archive)\n"
+    assert (
+        r.stderr
+        == f"Error: no archive at {tmp_path / 'missing.db'} (create one with `textfile init`, or pass --archive)\n"
+    )
 
 
 def test_clients_and_matters(cli):
     r = cli("client", "add", "Sam Client", "--phone", "(202) 555-0143", "--email", "Sam@Example.com")
     assert (r.exit_code, r.stdout) == (0, "Added client Sam Client (sam@example.com, +12025550143).\n")
     r = cli("client", "add", "Other", "--phone", "+12025550143")
-    assert (r.exit_code, r.stderr) == (1, "Error: +12025550143 already belongs to client 'Sam Client'; one handle cannot belong to two clients\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: +12025550143 already belongs to client 'Sam Client'; one handle cannot belong to two clients\n",
+    )
     r = cli("client", "add", "Bad", "--phone", "555-01")
     assert (r.exit_code, r.stderr) == (1, "Error: not a valid phone number for region US: '555-01'\n")
-    assert cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Custody").stdout == "Opened matter 2026-014 for Sam Client: Custody.\n"
+    assert (
+        cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Custody").stdout
+        == "Opened matter 2026-014 for Sam Client: Custody.\n"
+    )
     r = cli("matter", "open", "2026-015", "--client", "Nobody", "--title", "X")
     assert (r.exit_code, r.stderr) == (1, "Error: no client named 'Nobody' (see `textfile client list`)\n")
     r = cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Again")
     assert (r.exit_code, r.stderr) == (1, "Error: a matter '2026-014' already exists\n")
     [c] = json.loads(cli("client", "list", "--json").stdout)
-    assert c == {"name": "Sam Client", "handles": ["sam@example.com", "+12025550143"], "matters": 1, "open_matters": 1, "created_at": c["created_at"]}
+    assert c == {
+        "name": "Sam Client",
+        "handles": ["sam@example.com", "+12025550143"],
+        "matters": 1,
+        "open_matters": 1,
+        "created_at": c["created_at"],
+    }
     assert "Sam Client" in cli("client", "list").stdout
     shown = json.loads(cli("client", "show", "sam client", "--json").stdout)
     assert [m["reference"] for m in shown["matters"]] == ["2026-014"]
@@ -108,7 +153,13 @@ def test_clients_and_matters(cli):
     r = cli("matter", "close", "2026-014")
     assert r.exit_code == 1 and r.stderr.startswith("Error: matter '2026-014' is already closed")
     [m] = json.loads(cli("matter", "list", "--json").stdout)
-    assert (m["reference"], m["client"], m["title"], m["status"], m["legal_hold"]) == ("2026-014", "Sam Client", "Custody", "closed", False)
+    assert (m["reference"], m["client"], m["title"], m["status"], m["legal_hold"]) == (
+        "2026-014",
+        "Sam Client",
+        "Custody",
+        "closed",
+        False,
+    )
     assert "Custody" in cli("matter", "list").stdout
     assert cli("client", "add", "Quiet One", "--phone", "2025550199", "--quiet").stdout == ""
 
@@ -124,7 +175,6 @@ def test_import_with_no_importer_for_the_file(cli, tmp_path, archive):
     r = cli("import", "--format", "nonesuch", junk)
     assert r.exit_code == 1 and r.stderr.startswith("Error: nonesuch: no importer for that format")
     assert snapshot(archive) == before
-
 
 
 def test_import_one_file_of_an_iphone_backup_names_the_backups_folder(cli, tmp_path, archive, monkeypatch):
@@ -145,6 +195,7 @@ def test_import_one_file_of_an_iphone_backup_names_the_backups_folder(cli, tmp_p
     r = cli("import", "Manifest.db")
     assert (r.exit_code, r.stderr) == (1, f"Error: Manifest.db: {said}\n")
     assert snapshot(archive) == before
+
 
 @pytest.fixture
 def test_importer(monkeypatch):
@@ -169,14 +220,19 @@ def test_import_prints_counts_and_files_and_is_idempotent(cli, tmp_path, test_im
     export.write_text("1 hello\n2 the offer is attached\n")
     r = cli("import", export)
     assert r.exit_code == 0, r.output
-    assert r.stdout == f"{export}: lines, added 2, already present 0, updated 0, skipped 0\n  filed conversation 1 to M-1\n"
+    assert (
+        r.stdout
+        == f"{export}: lines, added 2, already present 0, updated 0, skipped 0\n  filed conversation 1 to M-1\n"
+    )
     export.write_text("1 hello\n2 the offer is attached\n3 thanks\n")
     [result] = json.loads(cli("import", export, "--json").stdout)
     (tmp_path / "bad.lines").write_text("BOOM\n")
     r = cli("import", tmp_path / "bad.lines", export, "--json")
     assert r.exit_code == 1
     assert [(Path(e["path"]).name, e.get("failed"), e.get("added")) for e in json.loads(r.stdout)] == [
-        ("bad.lines", "line 1: not a message", None), ("week1.lines", None, 0)]
+        ("bad.lines", "line 1: not a message", None),
+        ("week1.lines", None, 0),
+    ]
     assert (result["added"], result["already_present"], result["format"], result["filed"]) == (1, 2, "lines", [])
     assert cli("import", export, "--quiet").stdout == ""
 
@@ -205,15 +261,23 @@ def test_conversations_file_and_search(cli, tmp_path, test_importer):
     table = cli("conversations").stdout
     assert "Sam Client" in table and "2024-03-01 07:01:00 -05:00" in table
     r = cli("file", "1", "--matter", "M-2", "--from", "2024-03-01T07:02:00", "--until", "2024-03-01")
-    assert (r.exit_code, r.stdout) == (0, "Filed conversation 1 from 2024-03-01 07:02:00 -05:00 until 2024-03-01 23:59:59 -05:00 to M-2 (2 messages).\n")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Filed conversation 1 from 2024-03-01 07:02:00 -05:00 until 2024-03-01 23:59:59 -05:00 to M-2 (2 messages).\n",
+    )
     r = cli("file", "7", "--matter", "M-2")
     assert (r.exit_code, r.stderr) == (1, "Error: no conversation 7 (see `textfile conversations`)\n")
     r = cli("file", "1", "--matter", "M-2", "--from", "yesterday")
     assert r.exit_code == 1 and r.stderr.startswith("Error: not a date: 'yesterday'")
     hits = json.loads(cli("search", "settlement", "--json").stdout)
     assert [h["body"] for h in hits] == ["about the settlement", "settlement signed"]
-    assert [h["body"] for h in json.loads(cli("search", "settle*", "--matter", "M-2", "--json").stdout)] == ["settlement signed"]
-    assert [h["body"] for h in json.loads(cli("search", "settlement", "--until", "2024-03-01T07:02:30-05:00", "--json").stdout)] == ["about the settlement"]
+    assert [h["body"] for h in json.loads(cli("search", "settle*", "--matter", "M-2", "--json").stdout)] == [
+        "settlement signed"
+    ]
+    assert [
+        h["body"]
+        for h in json.loads(cli("search", "settlement", "--until", "2024-03-01T07:02:30-05:00", "--json").stdout)
+    ] == ["about the settlement"]
     assert json.loads(cli("search", "settlement", "--client", "Sam", "--from", "2024-03-02", "--json").stdout) == []
     assert json.loads(cli("search", 'AND OR ( "', "--json").stdout) == []  # never an FTS syntax error
     assert "[settlement]" in cli("search", "settlement").stdout
@@ -242,7 +306,10 @@ def test_log_and_verify(cli, archive_path):
     # the table names the tables whose records' digests an entry keeps (--json has the digests)
     assert "records of client_handles, clients" in " ".join(cli("log", "--command", "client").stdout.split())
     r = cli("verify")
-    assert (r.exit_code, r.stdout) == (0, "Archive verified: 0 messages, 0 attachments, 3 audit entries: all hashes match.\n")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Archive verified: 0 messages, 0 attachments, 3 audit entries: all hashes match.\n",
+    )
     with Archive.open(archive_path) as archive:
         archive.conn.execute("UPDATE audit_log SET details = replace(details, 'Sam', 'Pam') WHERE id = 2")
     r = cli("verify")
@@ -264,12 +331,15 @@ def test_verify_detects_a_changed_message(cli, archive, archive_path, tmp_path, 
     archive.conn.execute("UPDATE messages SET body = 'I agreed to that'")
     r = cli("verify", "--json")
     assert r.exit_code == 3
-    assert json.loads(r.stdout)["problems"][0].endswith("its content no longer matches the hash recorded when it was imported")
+    assert json.loads(r.stdout)["problems"][0].endswith(
+        "its content no longer matches the hash recorded when it was imported"
+    )
 
 
-
-DIGEST_BROKEN = ("import {}: its messages and versions no longer add up to what the audit log recorded ({}): they were changed, deleted"
-                 " or added outside textfile")
+DIGEST_BROKEN = (
+    "import {}: its messages and versions no longer add up to what the audit log recorded ({}): they were changed, deleted"
+    " or added outside textfile"
+)
 
 
 def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
@@ -281,8 +351,10 @@ def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, 
     archive.conn.execute("DELETE FROM messages WHERE id = ?", (gone,))
     r = cli("verify", "--json")
     assert r.exit_code == 3
-    assert json.loads(r.stdout)["problems"] == ["the imports added 2 messages, but the archive holds 1: messages were deleted outside textfile",
-                                                DIGEST_BROKEN.format(1, "2 messages recorded, 1 now")]
+    assert json.loads(r.stdout)["problems"] == [
+        "the imports added 2 messages, but the archive holds 1: messages were deleted outside textfile",
+        DIGEST_BROKEN.format(1, "2 messages recorded, 1 now"),
+    ]
 
 
 def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
@@ -290,9 +362,11 @@ def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive
     archive.conn.execute("PRAGMA foreign_keys = OFF")
     archive.conn.execute("DELETE FROM messages")
     problems = json.loads(cli("verify", "--json").stdout)["problems"]
-    assert problems == ["the imports added 1 message, but the archive holds 0: messages were deleted outside textfile",
-                        "1 row of message_sources points at messages rows that are no longer in the archive",
-                        DIGEST_BROKEN.format(1, "1 message recorded, 0 now")]
+    assert problems == [
+        "the imports added 1 message, but the archive holds 0: messages were deleted outside textfile",
+        "1 row of message_sources points at messages rows that are no longer in the archive",
+        DIGEST_BROKEN.format(1, "1 message recorded, 0 now"),
+    ]
 
 
 def test_version(bare_cli):
@@ -312,13 +386,20 @@ def test_verify_of_a_path_that_is_no_pdf_file_is_a_usage_mistake_not_a_failed_ch
 def test_import_of_a_folder_of_exports_reads_each_one(cli, tmp_path):
     folder = tmp_path / "week47"
     folder.mkdir()
-    for source in (FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", FIXTURES / "android" / "sms-20240301.xml",
-                   FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip", FIXTURES / "whatsapp" / "IMG-20240312-WA0001.jpg"):
+    for source in (
+        FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt",
+        FIXTURES / "android" / "sms-20240301.xml",
+        FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip",
+        FIXTURES / "whatsapp" / "IMG-20240312-WA0001.jpg",
+    ):
         shutil.copy(source, folder / source.name)
     r = cli("import", folder, "--me", "Alex Owner", "--json")
     assert r.exit_code == 0, r.output
     assert sorted((Path(i["path"]).name, i["format"]) for i in json.loads(r.stdout)) == [
-        ("WhatsApp Chat - Jordan Lee.zip", "whatsapp"), ("WhatsApp Chat with Kim.txt", "whatsapp"), ("sms-20240301.xml", "android")]
+        ("WhatsApp Chat - Jordan Lee.zip", "whatsapp"),
+        ("WhatsApp Chat with Kim.txt", "whatsapp"),
+        ("sms-20240301.xml", "android"),
+    ]
     empty = tmp_path / "empty"
     empty.mkdir()
     r = cli("import", empty)
@@ -330,8 +411,11 @@ def test_a_date_at_the_edge_of_the_calendar_is_a_one_line_error(cli, command):
     cli("client", "add", "Sam", "--phone", "202-555-0143")
     cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
     r = cli(*command, "--until", "9999-12-31")
-    assert (r.exit_code, r.stderr) == (1, "Error: '9999-12-31' is at the edge of the calendar, where a date in America/New_York"
-                                          " cannot be converted to UTC; use an earlier date\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: '9999-12-31' is at the edge of the calendar, where a date in America/New_York"
+        " cannot be converted to UTC; use an earlier date\n",
+    )
 
 
 def test_the_same_whatsapp_bytes_under_a_copy_s_name_land_in_the_same_chat(cli, tmp_path):
@@ -350,10 +434,16 @@ def test_init_over_a_file_that_is_no_archive_or_a_folder_says_what_is_there(bare
     junk.write_bytes(b"junk\n")
     args = ("--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
     r = bare_cli("--archive", junk, "init", *args)
-    assert (r.exit_code, r.stderr) == (1, f"Error: {junk}: a file that is not a textfile archive already exists there; it was left untouched\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {junk}: a file that is not a textfile archive already exists there; it was left untouched\n",
+    )
     assert junk.read_bytes() == b"junk\n"
     r = bare_cli("--archive", tmp_path, "init", *args)
-    assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path}: is a folder; give the archive a file name (e.g. {tmp_path / 'archive.db'})\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {tmp_path}: is a folder; give the archive a file name (e.g. {tmp_path / 'archive.db'})\n",
+    )
 
 
 def test_an_empty_file_a_damaged_zip_and_a_bad_email_are_named_as_such(cli, archive, tmp_path):
@@ -368,8 +458,11 @@ def test_an_empty_file_a_damaged_zip_and_a_bad_email_are_named_as_such(cli, arch
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("x\u00e9.txt", b"hello")
     (tmp_path / "badname.zip").write_bytes(buffer.getvalue().replace("x\u00e9.txt".encode(), b"x\xa0\xa0.txt"))
-    for name, reason in (("empty.xml", "the file is empty"), ("cut.zip", "a damaged or truncated zip file"),
-                         ("badname.zip", "a damaged or truncated zip file")):
+    for name, reason in (
+        ("empty.xml", "the file is empty"),
+        ("cut.zip", "a damaged or truncated zip file"),
+        ("badname.zip", "a damaged or truncated zip file"),
+    ):
         r = cli("import", tmp_path / name)
         assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path / name}: {reason}\n")
     assert snapshot(archive) == before
@@ -378,7 +471,9 @@ def test_an_empty_file_a_damaged_zip_and_a_bad_email_are_named_as_such(cli, arch
 
 
 BACKUP = '<smses count="1"><sms address="+12025550143" date="1709312400000" type="1" body="{}" /></smses>\n'
-DOCTYPE = "refused: the file declares a DOCTYPE (entities could expand without bound); SMS Backup & Restore backups never do"
+DOCTYPE = (
+    "refused: the file declares a DOCTYPE (entities could expand without bound); SMS Backup & Restore backups never do"
+)
 CHAT_TEXT = "cannot read the chat text '_chat.txt' from the zip: it is "
 JORDAN = FIXTURES / "whatsapp" / "ios-zip-source"
 
@@ -387,16 +482,42 @@ def _zip(tmp_path: Path, spoil, *args) -> Path:
     return spoil(build_zip(JORDAN, tmp_path / "WhatsApp Chat - Jordan Lee.zip"), "_chat.txt", *args)
 
 
-@pytest.mark.parametrize("made, reason", [
-    (lambda tmp: _zip(tmp, encrypt), CHAT_TEXT + "encrypted (a password is needed to read it)"),
-    (lambda tmp: _zip(tmp, declare_size, 40), CHAT_TEXT + "larger than it declares (40 bytes)"),
-    (lambda tmp: _zip(tmp, damage), CHAT_TEXT + "damaged (its content does not match its CRC-32)"),
-    (lambda tmp: _write(tmp / "bomb.xml", '<?xml version="1.0"?>\n<!DOCTYPE smses [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;&lol;">\n]>\n'
-                        + BACKUP.format("&lol2;")), DOCTYPE),
-    (lambda tmp: _write(tmp / "lolz.xml", '<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n' + BACKUP.format("&lol;")), DOCTYPE),
-    (lambda tmp: _write(tmp / "external.xml", "\ufeff<!DOCTYPE calls SYSTEM 'http://example.com/calls.dtd'>\n<calls count='0' />\n",
-                        "utf-16"), DOCTYPE),
-], ids=["encrypted chat", "chat larger than declared", "damaged chat", "entity bomb", "another doctype name", "utf-16 external dtd"])
+@pytest.mark.parametrize(
+    "made, reason",
+    [
+        (lambda tmp: _zip(tmp, encrypt), CHAT_TEXT + "encrypted (a password is needed to read it)"),
+        (lambda tmp: _zip(tmp, declare_size, 40), CHAT_TEXT + "larger than it declares (40 bytes)"),
+        (lambda tmp: _zip(tmp, damage), CHAT_TEXT + "damaged (its content does not match its CRC-32)"),
+        (
+            lambda tmp: _write(
+                tmp / "bomb.xml",
+                '<?xml version="1.0"?>\n<!DOCTYPE smses [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;&lol;">\n]>\n'
+                + BACKUP.format("&lol2;"),
+            ),
+            DOCTYPE,
+        ),
+        (
+            lambda tmp: _write(tmp / "lolz.xml", '<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n' + BACKUP.format("&lol;")),
+            DOCTYPE,
+        ),
+        (
+            lambda tmp: _write(
+                tmp / "external.xml",
+                "\ufeff<!DOCTYPE calls SYSTEM 'http://example.com/calls.dtd'>\n<calls count='0' />\n",
+                "utf-16",
+            ),
+            DOCTYPE,
+        ),
+    ],
+    ids=[
+        "encrypted chat",
+        "chat larger than declared",
+        "damaged chat",
+        "entity bomb",
+        "another doctype name",
+        "utf-16 external dtd",
+    ],
+)
 def test_a_refusal_names_the_real_reason(cli, archive, tmp_path, made, reason):
     """Issue 14, point 8: an encrypted or lying chat member is not "a zip file without a WhatsApp chat in it", a backup with a
     DOCTYPE is not "unsupported or unrecognized export": the importer's own refusal is reached, and nothing is changed."""
@@ -417,8 +538,10 @@ def test_the_phone_of_someone_who_is_not_a_client_is_refused_rather_than_attribu
     before = snapshot(archive)
     r = cli("import", FIXTURES / "android" / "sms-20240301.xml", "--custodian", "Sam Client")
     assert r.exit_code == 1
-    assert r.stderr == (f"Error: {FIXTURES / 'android' / 'sms-20240301.xml'}: --custodian 'Sam Client' is not a client of this archive:"
-                        " add them first (textfile client add 'Sam Client' --phone …)\n")
+    assert r.stderr == (
+        f"Error: {FIXTURES / 'android' / 'sms-20240301.xml'}: --custodian 'Sam Client' is not a client of this archive:"
+        " add them first (textfile client add 'Sam Client' --phone …)\n"
+    )
     assert snapshot(archive) == before
     assert cli("import", FIXTURES / "android" / "sms-20240301.xml", "--custodian", "alex owner").exit_code == 0
 
@@ -445,9 +568,15 @@ def test_a_folder_with_a_chat_db_and_other_exports_is_walked_and_conversation_ne
     r = cli("import", folder, "--json")
     assert r.exit_code == 0, r.output
     assert [(Path(i["path"]).relative_to(tmp_path).as_posix(), i["format"]) for i in json.loads(r.stdout)] == [
-        ("Messages", "imessage"), ("Messages/android/sms-20240301.xml", "android"), ("Messages/chat-oldmac.db", "imessage")]
+        ("Messages", "imessage"),
+        ("Messages/android/sms-20240301.xml", "android"),
+        ("Messages/chat-oldmac.db", "imessage"),
+    ]
     r = cli("import", folder, "--conversation", "Kim")
-    assert r.exit_code == 1 and r.stderr.startswith("Error: --conversation names one chat: give it with one export, not 3 (")
+    assert r.exit_code == 1 and r.stderr.startswith(
+        "Error: --conversation names one chat: give it with one export, not 3 ("
+    )
+
 
 def test_init_over_another_program_s_wal_database_leaves_nothing_beside_it(bare_cli, tmp_path):
     import sqlite3
@@ -475,35 +604,54 @@ def test_a_named_hidden_messages_folder_with_a_dangling_link_and_a_second_databa
     r = cli("import", folder, backup, "--json")
     assert r.exit_code == 0, r.output  # a dangling link holds nothing to read, and does not stop the folder
     assert [(Path(i["path"]).name, i["format"]) for i in json.loads(r.stdout)] == [
-        (".Messages", "imessage"), ("Chat.db", "imessage"), ("WhatsApp Chat with Kim.txt", "whatsapp"),
-        ("backup", "imessage"), ("WhatsApp Chat with Pat.txt", "whatsapp")]
+        (".Messages", "imessage"),
+        ("Chat.db", "imessage"),
+        ("WhatsApp Chat with Kim.txt", "whatsapp"),
+        ("backup", "imessage"),
+        ("WhatsApp Chat with Pat.txt", "whatsapp"),
+    ]
 
 
 def test_a_message_s_time_prints_at_the_precision_its_source_wrote(cli, tmp_path):
     """WhatsApp Android-style exports write minutes: no command prints seconds the source never had."""
     chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
-    chat.write_text("13/03/2024, 09:05 - Sam Client: Can we meet this week?\n13/03/2024, 09:07 - Alex Owner: Thursday 3 pm works.\n",
-                    encoding="utf-8")
+    chat.write_text(
+        "13/03/2024, 09:05 - Sam Client: Can we meet this week?\n13/03/2024, 09:07 - Alex Owner: Thursday 3 pm works.\n",
+        encoding="utf-8",
+    )
     cli("import", chat, "--quiet")
     cli("client", "add", "Sam Client", "--quiet")
     cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease", "--quiet")
     assert cli("file", "1", "--matter", "M-1", "--quiet").exit_code == 0
     assert cli("conversations").stdout.splitlines()[3] == (
-        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:05 -04:00 │ 2024-03-13 09:07 -04:00 │ M-1    │         │")
+        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:05 -04:00 │ 2024-03-13 09:07 -04:00 │ M-1    │         │"
+    )
     [c] = json.loads(cli("conversations", "--json").stdout)
     assert {k: c[k] for k in ("first", "first_precision", "last", "last_precision")} == {
-        "first": "2024-03-13T13:05:00.000Z", "first_precision": "minute", "last": "2024-03-13T13:07:00.000Z", "last_precision": "minute"}
+        "first": "2024-03-13T13:05:00.000Z",
+        "first_precision": "minute",
+        "last": "2024-03-13T13:07:00.000Z",
+        "last_precision": "minute",
+    }
     assert cli("search", "Thursday").stdout.splitlines()[3] == (
-        "│ 2024-03-13 09:07 -04:00 │ 1 Sam Client │ Alex Owner │ [Thursday] 3 pm works. │")  # (the owner by name, as transcripts say)
+        "│ 2024-03-13 09:07 -04:00 │ 1 Sam Client │ Alex Owner │ [Thursday] 3 pm works. │"
+    )  # (the owner by name, as transcripts say)
     assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf", "--quiet").exit_code == 0
     assert cli("deletable").stdout.splitlines()[3] == (
-        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:07 -04:00 │ safe to delete from the phone up to 2024-03-13 09:07 -04:00 │")
+        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:07 -04:00 │ safe to delete from the phone up to 2024-03-13 09:07 -04:00 │"
+    )
     [v] = json.loads(cli("deletable", "--json").stdout)
     assert {k: v[k] for k in ("last_archived", "last_archived_precision", "safe_until", "safe_until_precision")} == {
-        "last_archived": "2024-03-13T13:07:00.000Z", "last_archived_precision": "minute",
-        "safe_until": "2024-03-13T13:07:00.000Z", "safe_until_precision": "minute"}
+        "last_archived": "2024-03-13T13:07:00.000Z",
+        "last_archived_precision": "minute",
+        "safe_until": "2024-03-13T13:07:00.000Z",
+        "safe_until_precision": "minute",
+    }
     r = cli("import", chat, "--tz", "Europe/London")
-    assert (r.exit_code, r.stderr) == (1, f"Error: {chat}: line 1: archived as read in America/New_York (2024-03-13 09:05 -04:00);"
-                                          " read in Europe/London it would move to 2024-03-13 09:05 +00:00, and so would every message"
-                                          " read that way. Pass --tz America/New_York to read this export as before, or --corrects-tz"
-                                          " if Europe/London corrects the earlier reading\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {chat}: line 1: archived as read in America/New_York (2024-03-13 09:05 -04:00);"
+        " read in Europe/London it would move to 2024-03-13 09:05 +00:00, and so would every message"
+        " read that way. Pass --tz America/New_York to read this export as before, or --corrects-tz"
+        " if Europe/London corrects the earlier reading\n",
+    )

@@ -66,7 +66,9 @@ def test_show_reads_a_thread_with_the_transcripts_attribution(cli, tmp_path):
 
 def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
     n = one_to_one(cli, tmp_path)
-    assert cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Lease").exit_code == 0  # (files it whole)
+    assert (
+        cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    )  # (files it whole)
     assert cli("unfile", n).exit_code == 0
     assert cli("file", n, "--matter", "2026-014", "--from", "2024-03-01T12:10").exit_code == 0
     r = cli("conversation", "show", n, "--from", "2024-03-01T12:12", "--until", "2024-03-01T12:13")
@@ -81,23 +83,57 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
         "#1 2024-03-01 12:12:00 -05:00 Sam Client +12025550123 · incoming · iMessage [UNSENT]\n"
         "#2 2024-03-01 12:13:00 -05:00 Sam Client +12025550123 · incoming · iMessage in reply to a message outside what is shown\n"
         "    Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, and the photos of the"
-        " water damage in the kitchen.\n")
-    shown = json.loads(cli("conversation", "show", n, "--from", "2024-03-01T12:12", "--until", "2024-03-01T12:12", "--json").stdout)
+        " water damage in the kitchen.\n"
+    )
+    shown = json.loads(
+        cli("conversation", "show", n, "--from", "2024-03-01T12:12", "--until", "2024-03-01T12:12", "--json").stdout
+    )
     assert shown["conversation"] == {
-        "id": n, "platform": "imessage", "title": None, "is_group": False,
-        "participants": [{"handle": "+12025550123", "name": "Sam Client", "is_owner": False},
-                         {"handle": "+12025550100", "name": "Alex Owner", "is_owner": True}],
-        "filings": [{"matter": "2026-014", "from": "2024-03-01T17:10:00.000Z", "until": None}], "ignored": None,
-        "messages": 8, "unfiled": 2, "first": "2024-03-01T17:05:09.000Z", "first_precision": "millisecond",
-        "last": "2024-03-01T17:16:00.000Z", "last_precision": "millisecond",
-        "from": "2024-03-01T17:12:00.000Z", "until": "2024-03-01T17:12:00.000Z"}
+        "id": n,
+        "platform": "imessage",
+        "title": None,
+        "is_group": False,
+        "participants": [
+            {"handle": "+12025550123", "name": "Sam Client", "is_owner": False},
+            {"handle": "+12025550100", "name": "Alex Owner", "is_owner": True},
+        ],
+        "filings": [{"matter": "2026-014", "from": "2024-03-01T17:10:00.000Z", "until": None}],
+        "ignored": None,
+        "messages": 8,
+        "unfiled": 2,
+        "first": "2024-03-01T17:05:09.000Z",
+        "first_precision": "millisecond",
+        "last": "2024-03-01T17:16:00.000Z",
+        "last_precision": "millisecond",
+        "from": "2024-03-01T17:12:00.000Z",
+        "until": "2024-03-01T17:12:00.000Z",
+    }
     [one] = shown["messages"]
     assert one == {
-        "seq": 1, "conversation": n, "day": "Friday, 1 March 2024", "time": "2024-03-01 12:12:00 -05:00", "sent_at": "2024-03-01T17:12:00.000Z",
-        "written": "", "direction": "in", "direction_word": "incoming", "kind": "message", "service": "iMessage",
-        "sender_name": "Sam Client", "sender_handle": "+12025550123", "body": "", "marks": ["UNSENT"], "call": "",
-        "delivered": "", "read": "", "reply_to": None, "reply_outside": False, "versions": [], "reactions": [], "attachments": [],
-        "found_on": ""}  # (one phone: said on no message)
+        "seq": 1,
+        "conversation": n,
+        "day": "Friday, 1 March 2024",
+        "time": "2024-03-01 12:12:00 -05:00",
+        "sent_at": "2024-03-01T17:12:00.000Z",
+        "written": "",
+        "direction": "in",
+        "direction_word": "incoming",
+        "kind": "message",
+        "service": "iMessage",
+        "sender_name": "Sam Client",
+        "sender_handle": "+12025550123",
+        "body": "",
+        "marks": ["UNSENT"],
+        "call": "",
+        "delivered": "",
+        "read": "",
+        "reply_to": None,
+        "reply_outside": False,
+        "versions": [],
+        "reactions": [],
+        "attachments": [],
+        "found_on": "",
+    }  # (one phone: said on no message)
 
 
 def test_show_prints_content_as_the_transcript_marks_it_never_as_markup_or_escape_codes(cli, archive):
@@ -106,10 +142,13 @@ def test_show_prints_content_as_the_transcript_marks_it_never_as_markup_or_escap
     transcript's mark, not applied; a name is data too."""
     mallory = Participant("+12025550166", "[bold red]Mallory[/]")
     chat = Conversation("android", "+12025550166", None, False, (mallory, ME))
-    ingest_records(archive, [
-        msg(1, "[link=https://evil.example]click[/link] invoice\u202efdp.exe", conversation=chat),
-        msg(2, "\x1b[2J\x1b[31mred\rover\u200b", conversation=chat, out=True),
-    ])
+    ingest_records(
+        archive,
+        [
+            msg(1, "[link=https://evil.example]click[/link] invoice\u202efdp.exe", conversation=chat),
+            msg(2, "\x1b[2J\x1b[31mred\rover\u200b", conversation=chat, out=True),
+        ],
+    )
     with archive.transaction() as conn:
         filing.add_client(conn, "Sam Client", ["+12025550143"], [], "US")
     r = cli("conversation", "show", 1)
@@ -144,7 +183,11 @@ def test_show_an_unknown_conversation(cli, archive):
 def terminal(monkeypatch, height: int) -> tuple[io.StringIO, list[str]]:
     """The CLI's console as a terminal `height` lines tall; what the pager was given."""
     screen, paged = io.StringIO(), []
-    monkeypatch.setattr(cli_module, "out", Console(file=screen, force_terminal=True, width=100, height=height, highlight=False, soft_wrap=True))
+    monkeypatch.setattr(
+        cli_module,
+        "out",
+        Console(file=screen, force_terminal=True, width=100, height=height, highlight=False, soft_wrap=True),
+    )
     monkeypatch.setattr(pydoc, "pager", lambda text, *rest: paged.append(text))
     return screen, paged
 

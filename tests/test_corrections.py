@@ -10,7 +10,9 @@ from textfile import times
 from textfile.model import Conversation, Participant
 from textfile.transcript import manifest
 
-DANA = Participant("+15559876543", "Dana")  # a fictional 555 number, as a backup holds it: phonenumbers calls it invalid
+DANA = Participant(
+    "+15559876543", "Dana"
+)  # a fictional 555 number, as a backup holds it: phonenumbers calls it invalid
 DANA_CHAT = Conversation("android", "+15559876543", None, False, (DANA, ME))
 
 
@@ -18,10 +20,19 @@ def records(archive) -> dict:
     conn = archive.conn
     return {
         "clients": [tuple(r) for r in conn.execute("SELECT id, name FROM clients ORDER BY id")],
-        "client_handles": [tuple(r) for r in conn.execute("SELECT handle, client_id, kind FROM client_handles ORDER BY handle")],
-        "matters": [tuple(r) for r in conn.execute("SELECT reference, client_id, title, closed_at IS NOT NULL FROM matters ORDER BY id")],
-        "filings": [tuple(r) for r in conn.execute(
-            "SELECT f.conversation_id, m.reference, f.from_at, f.until_at, f.how FROM filings f JOIN matters m ON m.id = f.matter_id ORDER BY f.id")],
+        "client_handles": [
+            tuple(r) for r in conn.execute("SELECT handle, client_id, kind FROM client_handles ORDER BY handle")
+        ],
+        "matters": [
+            tuple(r)
+            for r in conn.execute("SELECT reference, client_id, title, closed_at IS NOT NULL FROM matters ORDER BY id")
+        ],
+        "filings": [
+            tuple(r)
+            for r in conn.execute(
+                "SELECT f.conversation_id, m.reference, f.from_at, f.until_at, f.how FROM filings f JOIN matters m ON m.id = f.matter_id ORDER BY f.id"
+            )
+        ],
     }
 
 
@@ -45,7 +56,9 @@ def test_a_number_an_import_holds_can_be_given_to_a_client_even_if_invalid_for_t
     r = cli("client", "add", "Dana", "--phone", "555-987-6543")
     assert (r.exit_code, r.stdout) == (0, "Added client Dana (+15559876543).\n")
     assert records(archive)["client_handles"] == [("+15559876543", 1, "phone")]
-    assert audited(archive, 1) == [("client add", {"client": "Dana", "handles": ["+15559876543"], "by": getpass.getuser()})]
+    assert audited(archive, 1) == [
+        ("client add", {"client": "Dana", "handles": ["+15559876543"], "by": getpass.getuser()})
+    ]
     assert verified(cli)
 
 
@@ -55,7 +68,10 @@ def test_client_edit_add_phone_files_what_it_makes_unambiguous(cli, archive):
     ingest_records(archive, [msg(1, conversation=DANA_CHAT), msg(2, conversation=DANA_CHAT)])
     assert records(archive)["filings"] == []
     r = cli("client", "edit", "Dana", "--add-phone", "+1 555 987 6543", "--reason", "her new phone")
-    assert (r.exit_code, r.stdout) == (0, "Client Dana (dana@example.com, +15559876543): added +15559876543.\n  filed conversation 1 to D-1\n")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Client Dana (dana@example.com, +15559876543): added +15559876543.\n  filed conversation 1 to D-1\n",
+    )
     assert records(archive) == {
         "clients": [(1, "Dana")],
         "client_handles": [("+15559876543", 1, "phone"), ("dana@example.com", 1, "email")],
@@ -63,7 +79,16 @@ def test_client_edit_add_phone_files_what_it_makes_unambiguous(cli, archive):
         "filings": [(1, "D-1", None, None, "auto")],
     }
     assert audited(archive, 2) == [
-        ("client edit", {"client": "Dana", "added": ["+15559876543"], "removed": [], "reason": "her new phone", "by": getpass.getuser()}),
+        (
+            "client edit",
+            {
+                "client": "Dana",
+                "added": ["+15559876543"],
+                "removed": [],
+                "reason": "her new phone",
+                "by": getpass.getuser(),
+            },
+        ),
         ("file (automatic)", {"filed": [{"conversation": 1, "matter": "D-1"}]}),
     ]
     assert verified(cli)
@@ -72,18 +97,52 @@ def test_client_edit_add_phone_files_what_it_makes_unambiguous(cli, archive):
 def test_client_edit_renames_and_removes_a_handle(cli, archive):
     cli("client", "add", "Sam", "--phone", "202-555-0143", "--email", "sam@example.com")
     cli("client", "add", "Kim", "--phone", "202-555-0177")
-    r = cli("client", "edit", "Sam", "--name", "Sam Rivera", "--remove-phone", "(202) 555-0143", "--remove-email", "SAM@example.com", "--json")
+    r = cli(
+        "client",
+        "edit",
+        "Sam",
+        "--name",
+        "Sam Rivera",
+        "--remove-phone",
+        "(202) 555-0143",
+        "--remove-email",
+        "SAM@example.com",
+        "--json",
+    )
     assert r.exit_code == 0
-    assert json.loads(r.stdout)["changed"] == {"client": "Sam", "renamed_to": "Sam Rivera", "added": [], "removed": ["+12025550143", "sam@example.com"],
-                                               "reason": None, "by": getpass.getuser()}
+    assert json.loads(r.stdout)["changed"] == {
+        "client": "Sam",
+        "renamed_to": "Sam Rivera",
+        "added": [],
+        "removed": ["+12025550143", "sam@example.com"],
+        "reason": None,
+        "by": getpass.getuser(),
+    }
     assert records(archive)["clients"] == [(1, "Sam Rivera"), (2, "Kim")]
     assert records(archive)["client_handles"] == [("+12025550177", 2, "phone")]
-    assert audited(archive, 1) == [("client edit", {"client": "Sam", "renamed_to": "Sam Rivera", "added": [],
-                                                    "removed": ["+12025550143", "sam@example.com"], "reason": None, "by": getpass.getuser()})]
+    assert audited(archive, 1) == [
+        (
+            "client edit",
+            {
+                "client": "Sam",
+                "renamed_to": "Sam Rivera",
+                "added": [],
+                "removed": ["+12025550143", "sam@example.com"],
+                "reason": None,
+                "by": getpass.getuser(),
+            },
+        )
+    ]
     before = snapshot(archive)
     for args, message in (
-        (("Sam Rivera", "--remove-phone", "202-555-0177"), "+12025550177 is not one of 'Sam Rivera''s handles (see `textfile client show`)"),
-        (("Sam Rivera", "--add-phone", "202-555-0177"), "+12025550177 already belongs to client 'Kim'; one handle cannot belong to two clients"),
+        (
+            ("Sam Rivera", "--remove-phone", "202-555-0177"),
+            "+12025550177 is not one of 'Sam Rivera''s handles (see `textfile client show`)",
+        ),
+        (
+            ("Sam Rivera", "--add-phone", "202-555-0177"),
+            "+12025550177 already belongs to client 'Kim'; one handle cannot belong to two clients",
+        ),
         (("Kim", "--add-phone", "202-555-0177"), "+12025550177 is already one of Kim's handles"),
         (("Sam Rivera", "--name", "kim"), "a client named 'Kim' already exists"),
         (("Sam Rivera",), "nothing to change: give --name, --add-phone, --remove-phone, --add-email or --remove-email"),
@@ -110,20 +169,53 @@ def test_removing_a_mistyped_number_takes_back_the_automatic_filings_it_was_the_
     cli("matter", "hold", "J-1")
     before = snapshot(archive)
     r = cli("client", "edit", "Jordan", "--remove-phone", "202-555-0199", "--add-phone", "202-555-0143")
-    assert (r.exit_code, r.stderr) == (1, "Error: the number or address removed filed conversation 1 to J-1 (through +12025550199) automatically,"
-                                          " under legal hold: release the hold first\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: the number or address removed filed conversation 1 to J-1 (through +12025550199) automatically,"
+        " under legal hold: release the hold first\n",
+    )
     assert snapshot(archive) == before
     cli("matter", "release", "J-1")
-    r = cli("client", "edit", "Jordan", "--remove-phone", "202-555-0199", "--add-phone", "202-555-0143", "--reason", "typo: 0199 is Mom")
-    assert (r.exit_code, r.stdout) == (0, "Client Jordan (+12025550143): removed +12025550199; added +12025550143.\n"
-                                          "  unfiled conversation 1 from J-1: it was filed automatically through +12025550199, no longer the client's\n"
-                                          "  filed conversation 2 to J-1\n")
+    r = cli(
+        "client",
+        "edit",
+        "Jordan",
+        "--remove-phone",
+        "202-555-0199",
+        "--add-phone",
+        "202-555-0143",
+        "--reason",
+        "typo: 0199 is Mom",
+    )
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Client Jordan (+12025550143): removed +12025550199; added +12025550143.\n"
+        "  unfiled conversation 1 from J-1: it was filed automatically through +12025550199, no longer the client's\n"
+        "  filed conversation 2 to J-1\n",
+    )
     assert records(archive)["filings"] == [(2, "J-1", None, None, "auto")]
     (edit, edit_details), filed = audited(archive, 2)
     filed_at = edit_details["unfiled"][0]["filed_at"]
-    assert (edit, edit_details) == ("client edit", {
-        "client": "Jordan", "added": ["+12025550143"], "removed": ["+12025550199"], "reason": "typo: 0199 is Mom", "by": getpass.getuser(),
-        "unfiled": [{"conversation": 1, "matter": "J-1", "through": "+12025550199", "from": None, "until": None, "filed_at": filed_at}]})
+    assert (edit, edit_details) == (
+        "client edit",
+        {
+            "client": "Jordan",
+            "added": ["+12025550143"],
+            "removed": ["+12025550199"],
+            "reason": "typo: 0199 is Mom",
+            "by": getpass.getuser(),
+            "unfiled": [
+                {
+                    "conversation": 1,
+                    "matter": "J-1",
+                    "through": "+12025550199",
+                    "from": None,
+                    "until": None,
+                    "filed_at": filed_at,
+                }
+            ],
+        },
+    )
     assert filed == ("file (automatic)", {"filed": [{"conversation": 2, "matter": "J-1"}]})
     # Mom's thread is now unfiled, and is filed automatically again if the number comes back
     assert [c["unfiled"] for c in json.loads(cli("conversations", "--json").stdout)] == [2, 0]
@@ -131,20 +223,37 @@ def test_removing_a_mistyped_number_takes_back_the_automatic_filings_it_was_the_
     cli("file", "1", "--matter", "J-1")
     cli("client", "edit", "Jordan", "--add-phone", "202-555-0199")
     r = cli("client", "edit", "Jordan", "--remove-phone", "202-555-0199")
-    assert (r.exit_code, r.stdout) == (0, "Client Jordan (+12025550143): removed +12025550199.\n  conversation 1 stays filed to J-1 (filed by hand),"
-                                          " though it no longer holds a handle of the client's: textfile unfile 1 --matter J-1 if it does not belong there\n")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Client Jordan (+12025550143): removed +12025550199.\n  conversation 1 stays filed to J-1 (filed by hand),"
+        " though it no longer holds a handle of the client's: textfile unfile 1 --matter J-1 if it does not belong there\n",
+    )
     assert records(archive)["filings"] == [(2, "J-1", None, None, "auto"), (1, "J-1", None, None, "manual")]
     assert verified(cli)
     # the transcript names the handle an automatic filing rests on, and who gave it to the client, when, and why
     r = cli("transcript", "J-1", "--out", str(tmp_path / "j1.pdf"), "--json")
     assert r.exit_code == 0, r.stderr
     disclosed = json.loads(manifest.read(tmp_path / "j1.pdf"))["disclosures"]["filings"]
-    [(at,)] = archive.conn.execute("SELECT at FROM audit_log WHERE command = 'client edit' AND details LIKE '%typo: 0199 is Mom%'")
+    [(at,)] = archive.conn.execute(
+        "SELECT at FROM audit_log WHERE command = 'client edit' AND details LIKE '%typo: 0199 is Mom%'"
+    )
     assert [{k: f[k] for k in ("conversation", "how", "through") if k in f} for f in disclosed] == [
         {"conversation": 1, "how": "manual"},
-        {"conversation": 2, "how": "auto", "through": [{"handle": "+12025550143", "given_by": "client edit", "at": at,
-                                                        "at_local": times.display(at, times.zone("America/New_York")),
-                                                        "by": getpass.getuser(), "reason": "typo: 0199 is Mom"}]}]
+        {
+            "conversation": 2,
+            "how": "auto",
+            "through": [
+                {
+                    "handle": "+12025550143",
+                    "given_by": "client edit",
+                    "at": at,
+                    "at_local": times.display(at, times.zone("America/New_York")),
+                    "by": getpass.getuser(),
+                    "reason": "typo: 0199 is Mom",
+                }
+            ],
+        },
+    ]
 
 
 def test_matter_edit_changes_title_and_reference(cli, archive):
@@ -154,12 +263,23 @@ def test_matter_edit_changes_title_and_reference(cli, archive):
     r = cli("matter", "edit", "M-1", "--title", "Lease", "--reference", "2026-014", "--reason", "typo")
     assert (r.exit_code, r.stdout) == (0, "Matter 2026-014 for Sam: Lease.\n")
     assert records(archive)["matters"] == [("2026-014", 1, "Lease", 0), ("M-2", 1, "Other", 0)]
-    assert audited(archive, 1) == [("matter edit", {"matter": "M-1", "reference": {"from": "M-1", "to": "2026-014"},
-                                                    "title": {"from": "Leese", "to": "Lease"}, "reason": "typo"})]
+    assert audited(archive, 1) == [
+        (
+            "matter edit",
+            {
+                "matter": "M-1",
+                "reference": {"from": "M-1", "to": "2026-014"},
+                "title": {"from": "Leese", "to": "Lease"},
+                "reason": "typo",
+            },
+        )
+    ]
     before = snapshot(archive)
-    for args, message in ((("2026-014", "--reference", "m-2"), "a matter 'm-2' already exists"),
-                          (("2026-014", "--title", "Lease"), "nothing to change: give --title or --reference with a new value"),
-                          (("M-1", "--title", "X"), "no matter 'M-1' (see `textfile matter list`)")):
+    for args, message in (
+        (("2026-014", "--reference", "m-2"), "a matter 'm-2' already exists"),
+        (("2026-014", "--title", "Lease"), "nothing to change: give --title or --reference with a new value"),
+        (("M-1", "--title", "X"), "no matter 'M-1' (see `textfile matter list`)"),
+    ):
         r = cli("matter", "edit", *args)
         assert (r.exit_code, r.stderr) == (1, f"Error: {message}\n")
     assert snapshot(archive) == before
@@ -178,9 +298,25 @@ def test_unfile_removes_filings_keeps_them_in_the_audit_log_and_transcripts_stay
     r = cli("unfile", "1", "--matter", "M-2", "--reason", "misfiled")
     assert (r.exit_code, r.stdout) == (0, "Unfiled conversation 1 from M-2 (1 filing).\n")
     assert records(archive)["filings"] == [(1, "M-1", None, None, "auto")]
-    assert audited(archive, 1) == [("unfile", {"conversation": 1, "removed": [
-        {"matter": "M-2", "from": "2024-03-01T12:02:00.000Z", "until": None, "how": "manual", "filed_at": filed_at, "by": "paralegal3"}],
-        "reason": "misfiled"})]
+    assert audited(archive, 1) == [
+        (
+            "unfile",
+            {
+                "conversation": 1,
+                "removed": [
+                    {
+                        "matter": "M-2",
+                        "from": "2024-03-01T12:02:00.000Z",
+                        "until": None,
+                        "how": "manual",
+                        "filed_at": filed_at,
+                        "by": "paralegal3",
+                    }
+                ],
+                "reason": "misfiled",
+            },
+        )
+    ]
     assert verified(cli)
     assert cli("verify", tmp_path / "t.pdf").exit_code == 0  # the transcript made before stays as it was
     r = cli("unfile", "1", "--json")
@@ -205,8 +341,10 @@ def test_filing_under_another_clients_matter_needs_also(cli, archive):
     before = snapshot(archive)
     r = cli("file", "1", "--matter", "K-1")
     assert (r.exit_code, r.stdout) == (1, "")
-    assert r.stderr == ("Error: conversation 1 is already filed under another client's matter: M-1 (Sam); filing it under K-1 too puts one"
-                        " client's messages in another's file (a privilege risk): give --also if it belongs to both\n")
+    assert r.stderr == (
+        "Error: conversation 1 is already filed under another client's matter: M-1 (Sam); filing it under K-1 too puts one"
+        " client's messages in another's file (a privilege risk): give --also if it belongs to both\n"
+    )
     assert snapshot(archive) == before
     r = cli("file", "1", "--matter", "K-1", "--also")
     assert r.exit_code == 0
@@ -229,11 +367,17 @@ def test_filing_into_a_closed_matter_warns_and_an_empty_window_is_an_error(cli, 
     r = cli("file", "1", "--matter", "M-1")
     assert r.exit_code == 0 and r.stdout == "Filed conversation 1 to M-1 (1 messages).\n"
     closed_at = archive.conn.execute("SELECT closed_at FROM matters").fetchone()[0]
-    assert r.stderr == f"Warning: matter M-1 is closed (since {times.display(closed_at, times.zone('America/New_York'))})\n"
+    assert (
+        r.stderr
+        == f"Warning: matter M-1 is closed (since {times.display(closed_at, times.zone('America/New_York'))})\n"
+    )
     assert records(archive)["filings"] == [(1, "M-1", None, None, "manual")]
     # a filing that adds nothing (every message of the window already filed to that matter) is refused
     before = snapshot(archive)
-    for window, said in (((), "for that window"), (("--from", "2024-03-01", "--until", "2024-03-01"), "for every message in that window: nothing to file")):
+    for window, said in (
+        ((), "for that window"),
+        (("--from", "2024-03-01", "--until", "2024-03-01"), "for every message in that window: nothing to file"),
+    ):
         r = cli("file", "1", "--matter", "M-1", *window)
         assert (r.exit_code, r.stderr) == (1, f"Error: conversation 1 is already filed to M-1 {said}\n")
     assert snapshot(archive) == before
@@ -247,7 +391,10 @@ def test_a_held_matter_keeps_its_conversations_and_its_hold_follows_a_new_refere
     cli("matter", "hold", "M-1")
     before = snapshot(archive)
     r = cli("unfile", "1")
-    assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 is filed to M-1, under legal hold: release the hold first\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: conversation 1 is filed to M-1, under legal hold: release the hold first\n",
+    )
     assert snapshot(archive) == before
     assert cli("matter", "edit", "M-1", "--title", "Lease (held)", "--reference", "M-9").exit_code == 0
     assert records(archive)["matters"] == [("M-9", 1, "Lease (held)", 0)]

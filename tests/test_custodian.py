@@ -23,18 +23,22 @@ BOTH = "Alex Owner, Sam Client"
 
 def messages(archive, where: str = "c.source_key LIKE '%+12025550143%'") -> list[tuple]:
     """Every message: its conversation's key, sender, direction, text, and whose phones it was found on."""
-    return [tuple(r) for r in archive.conn.execute(
-        "SELECT c.source_key, p.handle, m.direction, m.body, (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT coalesce(cl.name,"
-        " 'Alex Owner') AS name FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl"
-        " ON cl.id = ic.client_id WHERE s.message_id = m.id ORDER BY 1)) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        " LEFT JOIN participants p ON p.id = m.sender_id WHERE " + where + " ORDER BY m.sent_at, m.body")]
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT c.source_key, p.handle, m.direction, m.body, (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT coalesce(cl.name,"
+            " 'Alex Owner') AS name FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl"
+            " ON cl.id = ic.client_id WHERE s.message_id = m.id ORDER BY 1)) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " LEFT JOIN participants p ON p.id = m.sender_id WHERE " + where + " ORDER BY m.sent_at, m.body"
+        )
+    ]
 
 
 SAM, OWNER, MARIA, GROUP = "+12025550143", "+12025550100", "+12025550166", "+12025550143~+12025550178~+12025550191"
 SPOUSE = f"{SAM}~{MARIA} without the owner"
 RCS = "group_42@rcs.google.com"
 EXPECTED = [  # (in time order: the owner's copy's times where both phones have a message)
-    (SAM, SAM, "in", "Hi Alex, can we talk about the lease? \U0001F600", BOTH),
+    (SAM, SAM, "in", "Hi Alex, can we talk about the lease? \U0001f600", BOTH),
     (SAM, OWNER, "out", "Sure, call me at 3.", BOTH),
     (SAM, OWNER, "out", "I also wanted to ask about the deposit", "Alex Owner"),
     (SAM, OWNER, "out", "Sending the signed copy now", "Alex Owner"),
@@ -42,7 +46,7 @@ EXPECTED = [  # (in time order: the owner's copy's times where both phones have 
     (SAM, OWNER, "out", "Queued while offline", "Alex Owner"),
     (SAM, SAM, "in", "Photo of the leak under the sink", BOTH),
     (GROUP, OWNER, "out", "Can we all meet at 5 to sign?", BOTH),
-    (GROUP, "+12025550178", "in", "Works for me \U0001F44D", "Alex Owner"),
+    (GROUP, "+12025550178", "in", "Works for me \U0001f44d", "Alex Owner"),
     (SPOUSE, MARIA, "in", "Did the lawyer answer about the deposit?", "Sam Client"),
     (SPOUSE, SAM, "in", "Not yet, we meet at 5.", "Sam Client"),
     (SAM, SAM, "in", "Subject: Inspection report\n\nReport attached", "Alex Owner"),
@@ -77,14 +81,24 @@ def test_a_client_s_phone_after_the_owner_s_is_one_archive_of_both(with_sam, arc
     assert sorted(got.values(), key=lambda m: [e[3] for e in EXPECTED].index(m[3])) == EXPECTED
     c = archive.conn
     # The spouse's thread is a conversation of its own, with the client and the spouse, not the owner.
-    assert [tuple(p) for p in c.execute("SELECT p.handle, p.display_name, p.is_owner FROM participants p JOIN conversations v"
-                                        " ON v.id = p.conversation_id WHERE v.source_key = ? ORDER BY p.handle", (SPOUSE,))] == [
-        (SAM, "Sam Client", 0), (MARIA, "Maria", 0)]
+    assert [
+        tuple(p)
+        for p in c.execute(
+            "SELECT p.handle, p.display_name, p.is_owner FROM participants p JOIN conversations v"
+            " ON v.id = p.conversation_id WHERE v.source_key = ? ORDER BY p.handle",
+            (SPOUSE,),
+        )
+    ] == [(SAM, "Sam Client", 0), (MARIA, "Maria", 0)]
     # Whose phone, with which number; each matched record's own time on that phone, where it holds it.
     assert [tuple(r) for r in c.execute("SELECT import_id, client_id, phone FROM import_custodians")] == [(2, 1, SAM)]
-    assert [tuple(r) for r in c.execute("SELECT m.body, k.import_id, k.source_ref, k.sent_at FROM phone_copies k JOIN messages m"
-                                        " ON m.id = k.message_id ORDER BY k.sent_at")] == [
-        ("Hi Alex, can we talk about the lease? \U0001F600", 2, "sms 1", "2024-03-01T16:59:58.000Z"),
+    assert [
+        tuple(r)
+        for r in c.execute(
+            "SELECT m.body, k.import_id, k.source_ref, k.sent_at FROM phone_copies k JOIN messages m"
+            " ON m.id = k.message_id ORDER BY k.sent_at"
+        )
+    ] == [
+        ("Hi Alex, can we talk about the lease? \U0001f600", 2, "sms 1", "2024-03-01T16:59:58.000Z"),
         ("Sure, call me at 3.", 2, "sms 2", "2024-03-01T17:01:03.000Z"),
         ("Photo of the leak under the sink", 2, "mms 1", "2024-03-01T17:09:55.000Z"),
         ("Can we all meet at 5 to sign?", 2, "mms 2", "2024-03-01T17:15:02.000Z"),
@@ -94,9 +108,17 @@ def test_a_client_s_phone_after_the_owner_s_is_one_archive_of_both(with_sam, arc
     # A matched message keeps the owner's copy as it was: no version, its time and status the owner's phone's.
     assert c.execute("SELECT count(*) FROM message_versions").fetchone()[0] == 0
     assert tuple(c.execute("SELECT sent_at, status FROM messages WHERE body = 'Sure, call me at 3.'").fetchone()) == (
-        "2024-03-01T17:01:00.000Z", "sent")
-    entry = json.loads(c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0])
-    assert (entry["custodian"], entry["custodian_phone"], entry["matched_copies"]) == ("Sam Client", SAM, {"Alex Owner's phone": 6})
+        "2024-03-01T17:01:00.000Z",
+        "sent",
+    )
+    entry = json.loads(
+        c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    )
+    assert (entry["custodian"], entry["custodian_phone"], entry["matched_copies"]) == (
+        "Sam Client",
+        SAM,
+        {"Alex Owner's phone": 6},
+    )
     # Importing the client's backup again adds nothing.
     before = snapshot(archive)
     again = cli("import", CLIENT_XML, "--custodian", "Sam Client")
@@ -113,12 +135,16 @@ def test_the_client_s_phone_first_gives_the_same_messages_each_with_both_phones(
     assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
     r = cli("import", OWNER_XML)
     assert r.exit_code == 0
-    assert ("  assumed: 6 messages matched to the copy from Sam Client's phone by sender, text and time within 2 minutes: each is one"
-            " message, found on both phones\n") in r.stdout
+    assert (
+        "  assumed: 6 messages matched to the copy from Sam Client's phone by sender, text and time within 2 minutes: each is one"
+        " message, found on both phones\n"
+    ) in r.stdout
     got = messages(archive)
     assert sorted(got, key=lambda m: m[3]) == sorted(EXPECTED, key=lambda m: m[3])
     assert cli("import", OWNER_XML).stdout.startswith(f"{OWNER_XML}: android, added 0, already present 16")
-    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").stdout.startswith(f"{CLIENT_XML}: android, added 0, already present 9")
+    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").stdout.startswith(
+        f"{CLIENT_XML}: android, added 0, already present 9"
+    )
     assert messages(archive) == got
 
 
@@ -129,7 +155,10 @@ def test_a_record_whose_text_differs_is_another_message(with_sam, archive, tmp_p
     edited.write_text(CLIENT_XML.read_text().replace('body="Ok see you at 5"', 'body="Ok see you at 5!"'))
     r = cli("import", edited, "--custodian", "Sam Client", "--me", "(202) 555-0143")
     assert r.exit_code == 0 and "added 4, already present 5" in r.stdout
-    assert [m[4] for m in messages(archive) if m[3].startswith("Ok see you at 5")] == ["Sam Client", "Alex Owner"]  # (the client sent it 2 s before the owner received it)
+    assert [m[4] for m in messages(archive) if m[3].startswith("Ok see you at 5")] == [
+        "Sam Client",
+        "Alex Owner",
+    ]  # (the client sent it 2 s before the owner received it)
 
 
 def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_proves_it(with_sam, archive, tmp_path):
@@ -142,16 +171,24 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
     spouse = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SPOUSE,)).fetchone()[0]
     assert r.exit_code == 0 and r.stdout.splitlines()[-1] == (
         f"1 conversation of this export waits to be filed: {spouse} (textfile conversations --unfiled; textfile file N --matter REF,"
-        " or textfile conversation ignore N)")
-    assert spouse in [c["id"] for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)]  # (with the owner's own unfiled ones)
+        " or textfile conversation ignore N)"
+    )
+    assert spouse in [
+        c["id"] for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)
+    ]  # (with the owner's own unfiled ones)
     pdf = tmp_path / "t.pdf"
     assert cli("transcript", "RIV-1", "--out", pdf).exit_code == 0
     found_on = json.loads(manifest.read(pdf))["disclosures"]["found_on"]
     bodies = dict(archive.conn.execute("SELECT id, body FROM messages"))
     assert [(f["seq"], bodies[f["message"]], f["phones"]) for f in found_on] == [
-        (n, body, phones.split(", ")) for n, (_, _, _, body, phones) in enumerate(
-            [e for e in EXPECTED if e[0] == SAM] + [e for e in EXPECTED if e[0] == GROUP]
-            + [(RCS, "+12025550178", "in", "Landlord replied, see below", "Alex Owner")], 1)]
+        (n, body, phones.split(", "))
+        for n, (_, _, _, body, phones) in enumerate(
+            [e for e in EXPECTED if e[0] == SAM]
+            + [e for e in EXPECTED if e[0] == GROUP]
+            + [(RCS, "+12025550178", "in", "Landlord replied, see below", "Alex Owner")],
+            1,
+        )
+    ]
     # the time the other phone recorded, where it is not the one shown, is in the manifest too
     [(at,)] = archive.conn.execute("SELECT sent_at FROM phone_copies WHERE message_id = ?", (found_on[0]["message"],))
     assert (found_on[0]["recorded"], at) == ({"Sam Client": at}, "2024-03-01T16:59:58.000Z")
@@ -161,7 +198,11 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "each message says on whose phone(s) it was found" in " ".join(text.split())
     assert "(recorded there at 2024-03-01 11:59:58 -05:00)" in " ".join(text.split())
-    assert text.count("found on: Alex Owner’s phone, Sam Client’s phone") + text.count("found on: Alex Owner's phone, Sam Client's phone") == 6
+    assert (
+        text.count("found on: Alex Owner’s phone, Sam Client’s phone")
+        + text.count("found on: Alex Owner's phone, Sam Client's phone")
+        == 6
+    )
     assert text.count("found on: Sam Client's phone") + text.count("found on: Sam Client’s phone") == 1
 
 
@@ -177,9 +218,12 @@ def test_conversation_show_says_on_whose_phone_each_message_was_found(with_sam, 
     assert said[0] == "found on: Alex Owner's phone, Sam Client's phone (recorded there at 2024-03-01 11:59:58 -05:00)"
     assert [re.sub(r" \(recorded there at [^)]*\)", "", line) for line in said] == [
         "found on: " + ("Alex Owner's phone, Sam Client's phone" if phones == BOTH else f"{phones}'s phone")
-        for key, _, _, _, phones in EXPECTED if key == SAM]
+        for key, _, _, _, phones in EXPECTED
+        if key == SAM
+    ]
     assert [m["found_on"] for m in json.loads(cli("conversation", "show", "1", "--json").stdout)["messages"]] == [
-        line.removeprefix("found on: ") for line in said]
+        line.removeprefix("found on: ") for line in said
+    ]
 
 
 def test_a_transcript_of_one_phone_says_nothing_per_message(with_sam, archive, tmp_path):
@@ -191,19 +235,42 @@ def test_a_transcript_of_one_phone_says_nothing_per_message(with_sam, archive, t
     assert "found_on" not in json.loads(manifest.read(pdf))["disclosures"]
 
 
-@pytest.mark.parametrize("args, phones, reason", [
-    (["--custodian", "Maria"], [SAM], "--custodian 'Maria' is not a client of this archive: add them first (textfile client add 'Maria' --phone …)"),
-    (["--custodian", "Sam Client", "--me", "+12025550166"], [SAM],
-     "--me '+12025550166' is not one of Sam Client's numbers (+12025550143): it names the number of the phone this export came from"
-     " (textfile client edit 'Sam Client' --add-phone … adds one); nothing was imported"),
-    (["--custodian", "Sam Client"], [SAM, "+12025550144"],
-     "Sam Client has several numbers (+12025550143, +12025550144): give --me with the number of the phone this export came from;"
-     " nothing was imported"),
-    (["--custodian", "Sam Client"], [],
-     "Sam Client has no number in this archive: give --me with the number of the phone this export came from; nothing was imported"),
-])
-def test_an_unknown_custodian_or_an_unknown_phone_number_is_an_error_and_changes_nothing(cli, archive, args, phones, reason):
-    assert cli("client", "add", "Sam Client", *[a for p in phones for a in ("--phone", p)], "--email", "sam@example.com").exit_code == 0
+@pytest.mark.parametrize(
+    "args, phones, reason",
+    [
+        (
+            ["--custodian", "Maria"],
+            [SAM],
+            "--custodian 'Maria' is not a client of this archive: add them first (textfile client add 'Maria' --phone …)",
+        ),
+        (
+            ["--custodian", "Sam Client", "--me", "+12025550166"],
+            [SAM],
+            "--me '+12025550166' is not one of Sam Client's numbers (+12025550143): it names the number of the phone this export came from"
+            " (textfile client edit 'Sam Client' --add-phone … adds one); nothing was imported",
+        ),
+        (
+            ["--custodian", "Sam Client"],
+            [SAM, "+12025550144"],
+            "Sam Client has several numbers (+12025550143, +12025550144): give --me with the number of the phone this export came from;"
+            " nothing was imported",
+        ),
+        (
+            ["--custodian", "Sam Client"],
+            [],
+            "Sam Client has no number in this archive: give --me with the number of the phone this export came from; nothing was imported",
+        ),
+    ],
+)
+def test_an_unknown_custodian_or_an_unknown_phone_number_is_an_error_and_changes_nothing(
+    cli, archive, args, phones, reason
+):
+    assert (
+        cli(
+            "client", "add", "Sam Client", *[a for p in phones for a in ("--phone", p)], "--email", "sam@example.com"
+        ).exit_code
+        == 0
+    )
     assert cli("import", OWNER_XML).exit_code == 0
     before = snapshot(archive)
     r = cli("import", CLIENT_XML, *args)
@@ -219,8 +286,10 @@ IN_I = "c.platform = 'imessage'"
 WITH_MARIA = f"-;{JORDAN}~+12025550166 without the owner"
 CHAT, GROUP_I = f"-;{JORDAN}", "+;chat493827161"
 RECEIPT = "\ufffcHere is the receipt."
-REPLY = ("Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, and the photos of"
-         " the water damage in the kitchen.")
+REPLY = (
+    "Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, and the photos of"
+    " the water damage in the kitchen."
+)
 EXPECTED_I = [  # (in time order: the owner's copy's times where both phones have a message)
     (CHAT, JORDAN, "in", "Are we still on for Tuesday?", BOTH_I),
     (CHAT, OWNER, "out", "Yes, 3pm at the office.", BOTH_I),
@@ -235,7 +304,7 @@ EXPECTED_I = [  # (in time order: the owner's copy's times where both phones hav
     (WITH_MARIA, JORDAN, "in", "Yes, we meet Tuesday at 3:30.", "Jordan Lee"),
     (GROUP_I, OWNER, "system", "Alex Owner added jamie@example.com", BOTH_I),
     (GROUP_I, JORDAN, "system", f"{JORDAN} named the conversation \u201cCase 2024-17\u201d", BOTH_I),
-    (GROUP_I, "jamie@example.com", "in", "Hi all \U0001F44B", BOTH_I),
+    (GROUP_I, "jamie@example.com", "in", "Hi all \U0001f44b", BOTH_I),
     (GROUP_I, JORDAN, "in", "Noted.", "Alex Owner"),
     (GROUP_I, "jamie@example.com", "system", "jamie@example.com left the conversation", "Alex Owner"),
     (GROUP_I, OWNER, "system", f"Alex Owner removed {JORDAN}", "Alex Owner"),
@@ -272,26 +341,60 @@ def test_a_client_s_own_iphone_after_the_owner_s_mac_is_one_archive_of_both(with
     assert messages(archive, IN_I) == EXPECTED_I
     c = archive.conn
     # The chat with the owner's email on the client's phone is the owner's chat with the client; Maria's is the client's own.
-    assert [tuple(p) for p in c.execute("SELECT v.source_key, v.title, v.is_group, p.handle, p.display_name, p.is_owner FROM participants p"
-                                        " JOIN conversations v ON v.id = p.conversation_id WHERE v.source_key IN (?, ?) ORDER BY 1, 4",
-                                        (CHAT, WITH_MARIA))] == [
-        (CHAT, None, 0, OWNER, "Alex Owner", 1), (CHAT, None, 0, JORDAN, "Jordan Lee", 0),
-        (WITH_MARIA, "Maria", 0, JORDAN, "Jordan Lee", 0), (WITH_MARIA, "Maria", 0, "+12025550166", None, 0)]
+    assert [
+        tuple(p)
+        for p in c.execute(
+            "SELECT v.source_key, v.title, v.is_group, p.handle, p.display_name, p.is_owner FROM participants p"
+            " JOIN conversations v ON v.id = p.conversation_id WHERE v.source_key IN (?, ?) ORDER BY 1, 4",
+            (CHAT, WITH_MARIA),
+        )
+    ] == [
+        (CHAT, None, 0, OWNER, "Alex Owner", 1),
+        (CHAT, None, 0, JORDAN, "Jordan Lee", 0),
+        (WITH_MARIA, "Maria", 0, JORDAN, "Jordan Lee", 0),
+        (WITH_MARIA, "Maria", 0, "+12025550166", None, 0),
+    ]
     # A message of both phones is the owner's copy as it was: its time (not the client's 350 ms later), receipts, edit history.
-    assert [tuple(r) for r in c.execute("SELECT m.body, m.sent_at, m.delivered_at, m.read_at, m.version FROM messages m WHERE m.source_id IN"
-                                        " (?, ?, ?) ORDER BY m.sent_at", (G + "01", G + "02", G + "06"))] == [
+    assert [
+        tuple(r)
+        for r in c.execute(
+            "SELECT m.body, m.sent_at, m.delivered_at, m.read_at, m.version FROM messages m WHERE m.source_id IN"
+            " (?, ?, ?) ORDER BY m.sent_at",
+            (G + "01", G + "02", G + "06"),
+        )
+    ] == [
         ("Are we still on for Tuesday?", "2024-03-01T17:05:09.000Z", None, "2024-03-01T17:06:00.000Z", 1),
-        ("Yes, 3pm at the office.", "2024-03-01T17:07:30.000Z", "2024-03-01T17:07:31.000Z", "2024-03-01T17:08:00.000Z", 1),
+        (
+            "Yes, 3pm at the office.",
+            "2024-03-01T17:07:30.000Z",
+            "2024-03-01T17:07:31.000Z",
+            "2024-03-01T17:08:00.000Z",
+            1,
+        ),
         ("Actually, 3:30 works better.", "2024-03-01T17:10:00.000Z", None, None, 2),
     ]
-    assert [tuple(r) for r in c.execute("SELECT body, origin, import_id FROM message_versions")] == [("Actually, 3 works better.", "edit_history", 1)]
-    assert c.execute("SELECT count(*) FROM reactions").fetchone()[0] == 3  # (the client's heart is the one the owner's copy has)
-    assert [tuple(r) for r in c.execute("SELECT import_id, client_id, phone FROM import_custodians")] == [(2, 1, JORDAN)]
-    entry = json.loads(c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0])
-    assert (entry["custodian"], entry["custodian_phone"], entry["per_phone_differences"]) == ("Jordan Lee", JORDAN, {"time": 1})
+    assert [tuple(r) for r in c.execute("SELECT body, origin, import_id FROM message_versions")] == [
+        ("Actually, 3 works better.", "edit_history", 1)
+    ]
+    assert (
+        c.execute("SELECT count(*) FROM reactions").fetchone()[0] == 3
+    )  # (the client's heart is the one the owner's copy has)
+    assert [tuple(r) for r in c.execute("SELECT import_id, client_id, phone FROM import_custodians")] == [
+        (2, 1, JORDAN)
+    ]
+    entry = json.loads(
+        c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    )
+    assert (entry["custodian"], entry["custodian_phone"], entry["per_phone_differences"]) == (
+        "Jordan Lee",
+        JORDAN,
+        {"time": 1},
+    )
     # Importing the client's phone again, or the owner's, adds nothing and changes nothing.
     before = snapshot(archive)
-    assert cli("import", client_db, "--custodian", "Jordan Lee").stdout.startswith(f"{client_db}: imessage, added 0, already present 12, updated 0")
+    assert cli("import", client_db, "--custodian", "Jordan Lee").stdout.startswith(
+        f"{client_db}: imessage, added 0, already present 12, updated 0"
+    )
     assert cli("import", owner_db).stdout.startswith(f"{owner_db}: imessage, added 0, already present 15, updated 0")
     after = snapshot(archive)
     for table in ("imports", "message_sources", "audit_log", "import_custodians"):
@@ -305,13 +408,20 @@ def test_the_client_s_iphone_first_gives_the_same_messages_each_with_both_phones
     assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
     r = cli("import", owner_db)
     assert r.stdout.startswith(f"{owner_db}: imessage, added 7, already present 8, updated 0"), r.output
-    assert sorted(messages(archive, IN_I), key=lambda m: (m[0], m[3], m[4])) == sorted(EXPECTED_I, key=lambda m: (m[0], m[3], m[4]))
+    assert sorted(messages(archive, IN_I), key=lambda m: (m[0], m[3], m[4])) == sorted(
+        EXPECTED_I, key=lambda m: (m[0], m[3], m[4])
+    )
     # The message is the first phone's copy: here the client's time and receipts, and no second version.
-    assert tuple(archive.conn.execute("SELECT sent_at, delivered_at, read_at, version FROM messages WHERE source_id = ?", (G + "02",)).fetchone()) == (
-        "2024-03-01T17:07:30.350Z", None, "2024-03-01T17:07:58.000Z", 1)
+    assert tuple(
+        archive.conn.execute(
+            "SELECT sent_at, delivered_at, read_at, version FROM messages WHERE source_id = ?", (G + "02",)
+        ).fetchone()
+    ) == ("2024-03-01T17:07:30.350Z", None, "2024-03-01T17:07:58.000Z", 1)
     got = snapshot(archive)
     assert cli("import", owner_db).stdout.startswith(f"{owner_db}: imessage, added 0, already present 15, updated 0")
-    assert cli("import", client_db, "--custodian", "Jordan Lee").stdout.startswith(f"{client_db}: imessage, added 0, already present 12")
+    assert cli("import", client_db, "--custodian", "Jordan Lee").stdout.startswith(
+        f"{client_db}: imessage, added 0, already present 12"
+    )
     again = snapshot(archive)
     for table in ("imports", "message_sources", "audit_log", "import_custodians"):
         got.pop(table), again.pop(table)
@@ -322,14 +432,26 @@ def test_the_client_s_iphone_first_gives_the_same_messages_each_with_both_phones
 def _owner_texts_parking(owner_db) -> None:
     """The owner's copy of the client's SMS: sent from the owner's Mac 3 s before the client's phone received it, with a guid of its own."""
     conn = sqlite3.connect(owner_db)
-    insert_message(conn, {"ROWID": 19, "guid": G + "22", "chat": 1, "is_from_me": 1, "text": "Parking is behind the building.",
-                          "service": "SMS", "date": (1709560800 - 978307200) * 1_000_000_000})  # 2024-03-04T14:00:00Z
+    insert_message(
+        conn,
+        {
+            "ROWID": 19,
+            "guid": G + "22",
+            "chat": 1,
+            "is_from_me": 1,
+            "text": "Parking is behind the building.",
+            "service": "SMS",
+            "date": (1709560800 - 978307200) * 1_000_000_000,
+        },
+    )  # 2024-03-04T14:00:00Z
     conn.commit()
     conn.close()
 
 
 @pytest.mark.parametrize("client_first", [False, True])
-def test_an_sms_has_a_guid_of_each_phone_s_own_and_is_matched_by_sender_text_and_time(with_jordan, archive, phones, client_first):
+def test_an_sms_has_a_guid_of_each_phone_s_own_and_is_matched_by_sender_text_and_time(
+    with_jordan, archive, phones, client_first
+):
     cli, (owner_db, client_db) = with_jordan, phones
     _owner_texts_parking(owner_db)
     imports = [[client_db, "--custodian", "Jordan Lee"], [owner_db]]
@@ -337,12 +459,21 @@ def test_an_sms_has_a_guid_of_each_phone_s_own_and_is_matched_by_sender_text_and
         r = cli("import", *args)
         assert r.exit_code == 0, r.output
     first, then = ("Jordan Lee", "Alex Owner") if client_first else ("Alex Owner", "Jordan Lee")
-    assert ("  assumed: 1 message matched to the copy from " + f"{first}'s phone by sender, text and time within 2 minutes: each is one"
-            " message, found on both phones\n") in r.stdout
-    assert [m for m in messages(archive, IN_I) if m[3].startswith("Parking")] == [(CHAT, OWNER, "out", "Parking is behind the building.", BOTH_I)]
+    assert (
+        "  assumed: 1 message matched to the copy from "
+        + f"{first}'s phone by sender, text and time within 2 minutes: each is one"
+        " message, found on both phones\n"
+    ) in r.stdout
+    assert [m for m in messages(archive, IN_I) if m[3].startswith("Parking")] == [
+        (CHAT, OWNER, "out", "Parking is behind the building.", BOTH_I)
+    ]
     at = {"Alex Owner": "2024-03-04T14:00:00.000Z", "Jordan Lee": "2024-03-04T14:00:03.000Z"}
-    assert [tuple(r) for r in archive.conn.execute("SELECT m.sent_at, k.sent_at, k.import_id FROM phone_copies k JOIN messages m ON m.id = k.message_id")] == [
-        (at[first], at[then], 2)]
+    assert [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.sent_at, k.sent_at, k.import_id FROM phone_copies k JOIN messages m ON m.id = k.message_id"
+        )
+    ] == [(at[first], at[then], 2)]
     assert [m[4] for m in messages(archive, IN_I)].count(BOTH_I) == 9
     for args in imports:
         assert ", added 0, " in cli("import", *args).stdout
@@ -357,13 +488,20 @@ def test_the_same_guid_with_another_text_is_an_edit_as_on_the_owner_s_phone(with
     assert cli("import", owner_db).exit_code == 0
     r = cli("import", client_db, "--custodian", "Jordan Lee")
     assert "added 4, already present 7, updated 1" in r.stdout, r.output
-    assert [tuple(x) for x in archive.conn.execute("SELECT m.body, m.flags, v.body, v.origin FROM messages m JOIN message_versions v"
-                                                   " ON v.message_id = m.id WHERE m.source_id = ?", (G + "01",))] == [
-        ("Are we still on for Tuesday??", '["failed"]', "Are we still on for Tuesday?", "reimport")]
+    assert [
+        tuple(x)
+        for x in archive.conn.execute(
+            "SELECT m.body, m.flags, v.body, v.origin FROM messages m JOIN message_versions v"
+            " ON v.message_id = m.id WHERE m.source_id = ?",
+            (G + "01",),
+        )
+    ] == [("Are we still on for Tuesday??", '["failed"]', "Are we still on for Tuesday?", "reimport")]
     assert cli("verify").exit_code == 0
 
 
-def test_a_transcript_of_both_iphones_says_where_each_message_was_found_and_verify_proves_it(with_jordan, archive, phones, tmp_path):
+def test_a_transcript_of_both_iphones_says_where_each_message_was_found_and_verify_proves_it(
+    with_jordan, archive, phones, tmp_path
+):
     cli, (owner_db, client_db) = with_jordan, phones
     assert cli("import", owner_db).exit_code == 0
     assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
@@ -373,21 +511,38 @@ def test_a_transcript_of_both_iphones_says_where_each_message_was_found_and_veri
     found_on = json.loads(manifest.read(pdf))["disclosures"]["found_on"]
     bodies = dict(archive.conn.execute("SELECT id, body FROM messages"))
     phones_of = {(body, key): p.split(", ") for key, _, _, body, p in EXPECTED_I}
-    assert len(found_on) == sum(1 for e in EXPECTED_I if e[0] not in ("-;+12025550188", WITH_MARIA))  # (Jordan's chat with Maria: unfiled)
-    assert sorted(f["phones"] for f in found_on) == sorted(p.split(", ") for key, *_, p in EXPECTED_I if key not in ("-;+12025550188", WITH_MARIA))
+    assert len(found_on) == sum(
+        1 for e in EXPECTED_I if e[0] not in ("-;+12025550188", WITH_MARIA)
+    )  # (Jordan's chat with Maria: unfiled)
+    assert sorted(f["phones"] for f in found_on) == sorted(
+        p.split(", ") for key, *_, p in EXPECTED_I if key not in ("-;+12025550188", WITH_MARIA)
+    )
     assert all(f["phones"] in [v for (b, _), v in phones_of.items() if b == bodies[f["message"]]] for f in found_on)
     assert cli("verify", pdf).exit_code == 0
 
 
-@pytest.mark.parametrize("args, reason", [
-    (["--custodian", "Maria"], "--custodian 'Maria' is not a client of this archive: add them first (textfile client add 'Maria' --phone …)"),
-    (["--custodian", "Jordan Lee", "--me", "alex@example.com"],
-     f"--me 'alex@example.com' is not one of Jordan Lee's handles ({JORDAN}, jordan@example.com): it names the handle of the phone this"
-     " export came from (textfile client edit 'Jordan Lee' --add-phone … adds one); nothing was imported"),
-    (["--custodian", "Jordan Lee"], f"Jordan Lee has several handles ({JORDAN}, jordan@example.com): give --me with the handle of the"
-     " phone this export came from; nothing was imported"),
-])
-def test_a_client_s_iphone_with_an_unknown_custodian_or_handle_is_an_error_and_changes_nothing(cli, archive, phones, args, reason):
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (
+            ["--custodian", "Maria"],
+            "--custodian 'Maria' is not a client of this archive: add them first (textfile client add 'Maria' --phone …)",
+        ),
+        (
+            ["--custodian", "Jordan Lee", "--me", "alex@example.com"],
+            f"--me 'alex@example.com' is not one of Jordan Lee's handles ({JORDAN}, jordan@example.com): it names the handle of the phone this"
+            " export came from (textfile client edit 'Jordan Lee' --add-phone … adds one); nothing was imported",
+        ),
+        (
+            ["--custodian", "Jordan Lee"],
+            f"Jordan Lee has several handles ({JORDAN}, jordan@example.com): give --me with the handle of the"
+            " phone this export came from; nothing was imported",
+        ),
+    ],
+)
+def test_a_client_s_iphone_with_an_unknown_custodian_or_handle_is_an_error_and_changes_nothing(
+    cli, archive, phones, args, reason
+):
     owner_db, client_db = phones
     assert cli("client", "add", "Jordan Lee", "--phone", JORDAN, "--email", "jordan@example.com").exit_code == 0
     assert cli("import", owner_db).exit_code == 0
@@ -404,17 +559,23 @@ def test_a_client_s_backup_read_as_the_owner_s_phone_is_refused_and_the_same_byt
     cli = with_sam
     before = snapshot(archive)
     r = cli("import", CLIENT_XML)
-    assert (r.exit_code, r.stderr) == (1, f"Error: {CLIENT_XML}: it holds a thread with your own number {OWNER} (named 'Alex (lawyer)' there)"
-                                          " as the other party, so it is not your phone: give --custodian with the client whose phone it is (or"
-                                          " --custodian 'Alex Owner' if it is yours, a thread with your other phone); nothing was imported\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {CLIENT_XML}: it holds a thread with your own number {OWNER} (named 'Alex (lawyer)' there)"
+        " as the other party, so it is not your phone: give --custodian with the client whose phone it is (or"
+        " --custodian 'Alex Owner' if it is yours, a thread with your other phone); nothing was imported\n",
+    )
     assert snapshot(archive) == before
     assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
     after = snapshot(archive)
     for args in ((), ("--custodian", "Alex Owner")):
         r = cli("import", CLIENT_XML, *args)
-        assert (r.exit_code, r.stderr) == (1, f"Error: {CLIENT_XML}: these bytes were imported before (import 1, client_phone.xml) as Sam"
-                                              " Client's phone (--custodian 'Sam Client'): import them the same way, or not at all; nothing was"
-                                              " imported\n")
+        assert (r.exit_code, r.stderr) == (
+            1,
+            f"Error: {CLIENT_XML}: these bytes were imported before (import 1, client_phone.xml) as Sam"
+            " Client's phone (--custodian 'Sam Client'): import them the same way, or not at all; nothing was"
+            " imported\n",
+        )
         assert snapshot(archive) == after
     # the owner's own backup, then the same bytes named as the client's phone: refused too
     assert cli("import", OWNER_XML).exit_code == 0
@@ -430,10 +591,16 @@ def test_deletable_does_not_call_a_thread_found_only_on_the_client_s_phone_safe_
     verdicts = {v["conversation"]: v for v in json.loads(cli("deletable", "--json").stdout)}
     v = verdicts[spouse]
     assert (v["verdict"], v["safe"], v["elsewhere"]) == (
-        "not on your phone: found on Sam Client's phone only; nothing of it is yours to delete (the archive keeps it)", False, ["Sam Client"])
+        "not on your phone: found on Sam Client's phone only; nothing of it is yours to delete (the archive keeps it)",
+        False,
+        ["Sam Client"],
+    )
     assert [s["custodian"] for s in v["sources"]] == ["Sam Client"]
     sam = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SAM,)).fetchone()[0]
-    assert (verdicts[sam]["elsewhere"], [s["custodian"] for s in verdicts[sam]["sources"]]) == ([], [None, "Sam Client"])
+    assert (verdicts[sam]["elsewhere"], [s["custodian"] for s in verdicts[sam]["sources"]]) == (
+        [],
+        [None, "Sam Client"],
+    )
     assert [c for c in verdicts][-1] == spouse  # (after what concerns the owner's phone)
 
 
@@ -449,7 +616,8 @@ def test_how_far_the_owner_may_delete_rests_on_what_was_found_on_the_owner_s_pho
     owners_last, last = archive.conn.execute(
         "SELECT max(CASE WHEN EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
         " WHERE s.message_id = m.id AND ic.import_id IS NULL) THEN m.sent_at END), max(m.sent_at) FROM messages m WHERE m.conversation_id = ?",
-        (sam,)).fetchone()
+        (sam,),
+    ).fetchone()
     assert owners_last < last  # ("Running 10 minutes late" is on Sam's phone only)
     v = next(v for v in json.loads(cli("deletable", "--json").stdout) if v["conversation"] == sam)
     assert (v["safe"], v["safe_until"], v["last_archived"]) == (True, owners_last, owners_last)
@@ -463,4 +631,6 @@ def test_a_thread_the_owner_is_not_in_is_neither_incoming_nor_outgoing(with_sam,
     firsts = [line for line in cli("conversation", "show", spouse).stdout.splitlines() if line.startswith("#")]
     assert [line.split(" · ")[1] for line in firsts] == ["between others (you are not in this thread)"] * 2
     sam = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (SAM,)).fetchone()[0]
-    assert {line.split(" · ")[1] for line in cli("conversation", "show", sam).stdout.splitlines() if line.startswith("#")} == {"incoming", "outgoing"}
+    assert {
+        line.split(" · ")[1] for line in cli("conversation", "show", sam).stdout.splitlines() if line.startswith("#")
+    } == {"incoming", "outgoing"}

@@ -24,8 +24,15 @@ def test_the_demo_written_to_a_file_has_no_escape_codes(tmp_path):
     shutil.copy(ROOT / "tests" / "imessage_build.py", tmp_path / "tests")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "TERM": "xterm-256color"}
     env.pop("COLUMNS", None)
-    done = subprocess.run(["bash", "scripts/demo.sh"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    done = subprocess.run(
+        ["bash", "scripts/demo.sh"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=600,
+    )
     log = done.stdout.decode()
     assert done.returncode == 0, log[-2000:]
     assert "\n$ textfile init --owner" in log and "\n$ textfile --archive demo/tampered.db verify   (a copy" in log
@@ -40,10 +47,25 @@ def test_the_readme_says_how_to_put_textfile_on_the_path_and_it_works_from_a_fre
     assert line == 'export PATH="$PWD/.venv/bin:$PATH"'
     assert readme.index(line) < readme.index("## Quick start")
     env = {"HOME": str(tmp_path), "PATH": "/usr/local/bin:/usr/bin:/bin"}
-    before = subprocess.run(["bash", "--noprofile", "--norc", "-c", "command -v textfile"], cwd=ROOT, env=env, capture_output=True, text=True)
+    before = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-c", "command -v textfile"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert before.stdout == ""  # (not found without it: the test proves the line, not the machine)
-    after = subprocess.run(["bash", "--noprofile", "--norc", "-c", f"{line} && command -v textfile && textfile --version"],
-                           cwd=ROOT, env=env, capture_output=True, text=True)
+    after = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-c", f"{line} && command -v textfile && textfile --version"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     from textfile import __version__
 
-    assert (after.returncode, after.stdout, after.stderr) == (0, f"{ROOT}/.venv/bin/textfile\ntextfile {__version__}\n", "")
+    assert (after.returncode, after.stdout, after.stderr) == (
+        0,
+        f"{ROOT}/.venv/bin/textfile\ntextfile {__version__}\n",
+        "",
+    )

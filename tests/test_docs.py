@@ -31,11 +31,18 @@ def test_a_flag_shows_as_a_flag_in_help():
     printed a flag's type; its plain help does not). An option that takes a value still shows it."""
     deletable = readme_help.help_text(["deletable"])
     assert [" ".join(line.strip("│ ").split()) for line in deletable.splitlines() if line.startswith("│")] == [
-        "--json Print the result as JSON.", "--quiet -q Print nothing but errors.", "--help Show this message and exit."]
+        "--json Print the result as JSON.",
+        "--quiet -q Print nothing but errors.",
+        "--help Show this message and exit.",
+    ]
     for path in readme_help.command_paths():
         assert "<bool>" not in readme_help.help_text(path), path
-    assert "│ --limit <int range> [x>=1] At most this many messages. [default: 100] │" in " ".join(readme_help.help_text(["search"]).split())
-    assert "│ --wait --no-wait If another run is going: wait for it, or exit at │" in " ".join(readme_help.help_text(["archive"]).split())
+    assert "│ --limit <int range> [x>=1] At most this many messages. [default: 100] │" in " ".join(
+        readme_help.help_text(["search"]).split()
+    )
+    assert "│ --wait --no-wait If another run is going: wait for it, or exit at │" in " ".join(
+        readme_help.help_text(["archive"]).split()
+    )
 
 
 def test_the_readme_weekly_loop_is_what_the_commands_print():
@@ -45,11 +52,21 @@ def test_the_readme_weekly_loop_is_what_the_commands_print():
 
     commands = readme_loop.run()
     assert [c.split("\n", 1)[0] for c in commands] == [
-        "$ textfile archive inbox --out transcripts", "$ textfile status",
-        '$ textfile import "inbox/WhatsApp Chat with Sam Client.txt" --me "Alex Owner"', "$ textfile conversation show 2",
-        '$ textfile conversation ignore 2 --reason "my dentist"', '$ textfile handle ignore 72975 --reason "bank 2FA codes"',
-        "$ textfile file 6 --matter 2026-014", "$ textfile archive inbox --out transcripts", "$ textfile status", "$ textfile deletable"]
+        "$ textfile archive inbox --out transcripts",
+        "$ textfile status",
+        '$ textfile import "inbox/WhatsApp Chat with Sam Client.txt" --me "Alex Owner"',
+        "$ textfile conversation show 2",
+        '$ textfile conversation ignore 2 --reason "my dentist"',
+        '$ textfile handle ignore 72975 --reason "bank 2FA codes"',
+        "$ textfile file 6 --matter 2026-014",
+        "$ textfile archive inbox --out transcripts",
+        "$ textfile status",
+        "$ textfile deletable",
+    ]
     shown = readme_loop.shown((ROOT / "README.md").read_text())
-    assert [readme_loop.masked(b) for b in shown] == [readme_loop.masked(b) for b in readme_loop.blocks(commands)], \
+    assert [readme_loop.masked(b) for b in shown] == [readme_loop.masked(b) for b in readme_loop.blocks(commands)], (
         "README.md's weekly loop is out of date: run `make readme`"
-    assert "Nothing needs you." in shown[-1] and "handle ignored: bank 2FA codes" in shown[-1]  # (what the loop ends with)
+    )
+    assert (
+        "Nothing needs you." in shown[-1] and "handle ignored: bank 2FA codes" in shown[-1]
+    )  # (what the loop ends with)

@@ -26,8 +26,12 @@ def open_matter(archive, ref, client):
 
 
 def filed(archive):
-    return [(r[0], r[1], r[2]) for r in archive.conn.execute(
-        "SELECT f.conversation_id, m.reference, f.how FROM filings f JOIN matters m ON m.id = f.matter_id ORDER BY f.id")]
+    return [
+        (r[0], r[1], r[2])
+        for r in archive.conn.execute(
+            "SELECT f.conversation_id, m.reference, f.how FROM filings f JOIN matters m ON m.id = f.matter_id ORDER BY f.id"
+        )
+    ]
 
 
 def test_conversation_with_a_clients_handle_goes_to_their_only_open_matter(archive):
@@ -104,7 +108,9 @@ def test_closing_a_matter_ends_its_filings_and_the_clients_next_matter_takes_ove
     assert (conv["id"], conv["unfiled"]) == (1, 1)
     # The client's next matter continues the conversation from the close on.
     opened = open_matter(archive, "M-2", "Sam")
-    starts = (datetime.fromisoformat(ends.replace("Z", "+00:00")) + timedelta(milliseconds=1)).isoformat(timespec="milliseconds")[:-6] + "Z"
+    starts = (datetime.fromisoformat(ends.replace("Z", "+00:00")) + timedelta(milliseconds=1)).isoformat(
+        timespec="milliseconds"
+    )[:-6] + "Z"
     assert opened["filed"] == [{"conversation": 1, "matter": "M-2", "from": starts}]  # bounds are inclusive: no overlap
     assert filed(archive) == [(1, "M-1", "auto"), (1, "M-2", "auto")]
     assert filing.list_conversations(archive.conn, unfiled_only=True) == []
@@ -133,7 +139,14 @@ def test_manual_filing_of_part_of_a_conversation(archive, monkeypatch):
     ingest_records(archive, [msg(n) for n in range(10)])  # 12:00 … 12:09 UTC
     with archive.transaction() as conn:
         done = filing.file_conversation(conn, 1, "M-1", None, "2024-03-01T12:04:59.999Z")
-    assert done == {"conversation": 1, "matter": "M-1", "from": None, "until": "2024-03-01T12:04:59.999Z", "messages": 5, "by": "paralegal3"}
+    assert done == {
+        "conversation": 1,
+        "matter": "M-1",
+        "from": None,
+        "until": "2024-03-01T12:04:59.999Z",
+        "messages": 5,
+        "by": "paralegal3",
+    }
     assert [tuple(r) for r in archive.conn.execute("SELECT how, filed_by FROM filings")] == [("manual", "paralegal3")]
     [conv] = filing.list_conversations(archive.conn, unfiled_only=True)
     assert (conv["unfiled"], conv["matters"]) == (5, ["M-1"])
@@ -161,12 +174,23 @@ def test_conversation_listing_is_complete(archive):
     add(archive, "Sam", "202-555-0143")
     open_matter(archive, "M-1", "Sam")
     ingest_records(archive, [msg(1), msg(5, out=True)])
-    assert filing.list_conversations(archive.conn) == [{
-        "id": 1, "platform": "android", "title": None, "is_group": False,
-        "participants": [{"handle": "+12025550143", "name": "Sam Client", "is_owner": False}], "handles": ["+12025550143"],
-        "messages": 2, "first": "2024-03-01T12:01:00.000Z", "first_precision": "millisecond", "last": "2024-03-01T12:05:00.000Z",
-        "last_precision": "millisecond", "matters": ["M-1"], "unfiled": 0,
-    }]
+    assert filing.list_conversations(archive.conn) == [
+        {
+            "id": 1,
+            "platform": "android",
+            "title": None,
+            "is_group": False,
+            "participants": [{"handle": "+12025550143", "name": "Sam Client", "is_owner": False}],
+            "handles": ["+12025550143"],
+            "messages": 2,
+            "first": "2024-03-01T12:01:00.000Z",
+            "first_precision": "millisecond",
+            "last": "2024-03-01T12:05:00.000Z",
+            "last_precision": "millisecond",
+            "matters": ["M-1"],
+            "unfiled": 0,
+        }
+    ]
 
 
 def test_a_window_a_person_chose_in_a_closed_matter_is_not_continued(archive):
@@ -195,12 +219,17 @@ def test_matters_closed_before_the_upgrade_get_their_filings_ended(archive_path)
             # As an archive closed by an earlier version left it: the filing still open, m006 not applied.
             conn.execute("UPDATE filings SET until_at = NULL")
             # and a filing a person made into the closed matter afterwards, from a later day on
-            conn.execute("INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at)"
-                         " VALUES (1, 1, '2999-01-01T00:00:00.000Z', NULL, 'manual', '2999-01-01T00:00:00.000Z')")
+            conn.execute(
+                "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at)"
+                " VALUES (1, 1, '2999-01-01T00:00:00.000Z', NULL, 'manual', '2999-01-01T00:00:00.000Z')"
+            )
             conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_end_filings_of_closed_matters'")
             closed_at = conn.execute("SELECT closed_at FROM matters").fetchone()[0]
     with Archive.open(archive_path) as archive:
-        assert [tuple(r) for r in archive.conn.execute("SELECT until_at FROM filings ORDER BY id")] == [(closed_at,), (None,)]
+        assert [tuple(r) for r in archive.conn.execute("SELECT until_at FROM filings ORDER BY id")] == [
+            (closed_at,),
+            (None,),
+        ]
         last = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC").fetchone()
         assert last[0] == "migration: filings of closed matters ended"
         assert json.loads(last[1]) == {"filings": [{"conversation": 1, "matter": "M-1", "until": closed_at}]}
@@ -217,4 +246,6 @@ def test_closing_ends_a_filing_that_starts_later_too(archive):
         filing.file_conversation(conn, 1, "M-1", "2999-01-01T00:00:00.000Z", None)
         closed = filing.set_matter_state(conn, "M-1", "close")
     assert [tuple(r) for r in archive.conn.execute("SELECT from_at, until_at FROM filings ORDER BY id")] == [
-        (None, "2500-01-01T00:00:00.000Z"), ("2999-01-01T00:00:00.000Z", closed["closed_at"])]
+        (None, "2500-01-01T00:00:00.000Z"),
+        ("2999-01-01T00:00:00.000Z", closed["closed_at"]),
+    ]

@@ -44,7 +44,9 @@ def test_the_command_itself_never_prints_a_traceback(template, export):
 def test_a_line_of_direction_marks_is_read_in_time(template):
     """Found by make fuzz: HEADER began with two [marks]* around an optional "[", which backtracked at every line
     start (5,000 marks 1.2 s, 20,000 15 s); the marks are now matched possessively."""
-    chat = ChatText("WhatsApp Chat with Sam.txt", ("3/1/24, 9:00 AM - Sam: hi", Repeat("\u202e", 100_000)), args=("--me", "Sam"))
+    chat = ChatText(
+        "WhatsApp Chat with Sam.txt", ("3/1/24, 9:00 AM - Sam: hi", Repeat("\u202e", 100_000)), args=("--me", "Sam")
+    )
     prove(attempt(chat, template, deadline=5))
 
 

@@ -57,9 +57,19 @@ SCRIPTS = {
 }
 ROUNDS = 4  # the whole set four times: the pooled run renders it as four chunks of about one set each
 EMOJI_FONT = "NotoColorEmoji"
-NOT_FROM = {"ARABIC": ("emoji", "cjk"), "HEBREW": ("emoji", "cjk"), "DEVANAGARI": ("emoji", "cjk"), "THAI": ("emoji", "cjk"),
-            "CJK": ("emoji",), "HIRAGANA": ("emoji",), "KATAKANA": ("emoji",), "HANGUL": ("emoji",),
-            "CYRILLIC": ("emoji",), "GREEK": ("emoji",), "LATIN": ("emoji",)}
+NOT_FROM = {
+    "ARABIC": ("emoji", "cjk"),
+    "HEBREW": ("emoji", "cjk"),
+    "DEVANAGARI": ("emoji", "cjk"),
+    "THAI": ("emoji", "cjk"),
+    "CJK": ("emoji",),
+    "HIRAGANA": ("emoji",),
+    "KATAKANA": ("emoji",),
+    "HANGUL": ("emoji",),
+    "CYRILLIC": ("emoji",),
+    "GREEK": ("emoji",),
+    "LATIN": ("emoji",),
+}
 
 
 def chat_text() -> str:
@@ -84,8 +94,12 @@ def archive_path(tmp_path_factory) -> Path:
     Archive.create(path, **OWNER).close()
     chat = folder / "WhatsApp Chat with Lease group.txt"
     chat.write_text(chat_text(), encoding="utf-8")
-    for args in (["client", "add", "Sam Client", "--phone", "+12025550143"], ["import", chat, "--date-order", "dmy", "-q"],
-                 ["matter", "open", "2026-014", "--client", "Sam Client", "--title", "Lease", "-q"], ["file", "1", "--matter", "2026-014", "-q"]):
+    for args in (
+        ["client", "add", "Sam Client", "--phone", "+12025550143"],
+        ["import", chat, "--date-order", "dmy", "-q"],
+        ["matter", "open", "2026-014", "--client", "Sam Client", "--title", "Lease", "-q"],
+        ["file", "1", "--matter", "2026-014", "-q"],
+    ):
         r = run(path, *args)
         assert r.exit_code == 0, r.output
     return path
@@ -134,7 +148,7 @@ def drawn_glyphs(pdf_path: Path) -> dict[str, dict]:
                         if isinstance(s, pikepdf.String):
                             raw = bytes(s)
                             for i in range(0, len(raw), 2):
-                                current["drawn"].add(int.from_bytes(raw[i:i + 2], "big"))
+                                current["drawn"].add(int.from_bytes(raw[i : i + 2], "big"))
             xobjects = resources.get("/XObject", {}) if resources is not None else {}
             for xobject in xobjects.values():
                 if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
@@ -149,8 +163,13 @@ def drawn_glyphs(pdf_path: Path) -> dict[str, dict]:
             key = f"{font.objgen}"
             if key not in fonts:
                 embedded = TTFont(io.BytesIO(program))
-                fonts[key] = {"base": str(font.BaseFont), "postscript": embedded["name"].getDebugName(6),
-                              "glyphs": embedded["maxp"].numGlyphs, "text": to_unicode(font), "drawn": set()}
+                fonts[key] = {
+                    "base": str(font.BaseFont),
+                    "postscript": embedded["name"].getDebugName(6),
+                    "glyphs": embedded["maxp"].numGlyphs,
+                    "text": to_unicode(font),
+                    "drawn": set(),
+                }
             return fonts[key]
 
         for page in pdf.pages:
@@ -164,7 +183,9 @@ def drawn_glyphs(pdf_path: Path) -> dict[str, dict]:
 @lru_cache(maxsize=1)
 def installed() -> dict[str, tuple[str, int]]:
     """PostScript name -> (file, index in the file), as fontconfig lists them."""
-    listing = subprocess.run(["fc-list", "-f", "%{postscriptname}\t%{file}\t%{index}\n"], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["fc-list", "-f", "%{postscriptname}\t%{file}\t%{index}\n"], capture_output=True, text=True, check=True
+    ).stdout
     out = {}
     for line in listing.splitlines():
         name, file, index = line.split("\t")
@@ -228,7 +249,9 @@ def wrong_glyphs(pdf_path: Path, written: str) -> tuple[list[str], set[str]]:
             if missing:
                 problems.append(f"{label}: {name} has no {missing}")
                 continue
-            if gid not in {cmap[ord(c)] for c in wanted}:  # made by shaping; of a cluster's glyphs only the first has the text
+            if gid not in {
+                cmap[ord(c)] for c in wanted
+            }:  # made by shaping; of a cluster's glyphs only the first has the text
                 shaped.setdefault(name, []).append((label, gid))
             for c in wanted:
                 if unicodedata.category(c).startswith("L") or unicodedata.category(c) == "So":
@@ -244,7 +267,21 @@ def wrong_glyphs(pdf_path: Path, written: str) -> tuple[list[str], set[str]]:
     return problems, scripts
 
 
-EXPECTED_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "EMOJI", "MATHEMATICAL"}
+EXPECTED_SCRIPTS = {
+    "LATIN",
+    "CYRILLIC",
+    "GREEK",
+    "ARABIC",
+    "HEBREW",
+    "DEVANAGARI",
+    "THAI",
+    "CJK",
+    "HIRAGANA",
+    "KATAKANA",
+    "HANGUL",
+    "EMOJI",
+    "MATHEMATICAL",
+}
 
 
 def assert_glyphs_are_the_text(pdf: Path) -> None:
@@ -279,8 +316,9 @@ def test_every_script_prints_as_itself_from_warm_pool_workers(archive_path, tmp_
     from textfile.transcript import make_transcript
 
     with Archive.open(archive_path) as archive:
-        made = make_transcript(archive, matter="2026-014", out=tmp_path / "pool.pdf", workers=2,
-                               chunk_size=2 * len(SCRIPTS) + 1)
+        made = make_transcript(
+            archive, matter="2026-014", out=tmp_path / "pool.pdf", workers=2, chunk_size=2 * len(SCRIPTS) + 1
+        )
     assert (made["chunks"], made["render"]["processes"]) == (ROUNDS, 2)
     assert_glyphs_are_the_text(tmp_path / "pool.pdf")
 

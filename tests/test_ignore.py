@@ -49,8 +49,10 @@ def test_ignore_and_unignore_a_personal_thread(cli, office, archive):
     assert (r.exit_code, r.stdout) == (0, "Ignored conversation 2: personal.\n")
     [(conversation, reason, at, by)] = ignores(archive)
     assert (conversation, reason, by) == (2, "personal", me) and times.from_iso(at).tzinfo is not None
-    assert last_entry(archive) == ("conversation ignore", {"conversation": 2, "reason": "personal", "at": at, "by": me,
-                                                                   "records": ["conversation_ignores"]})
+    assert last_entry(archive) == (
+        "conversation ignore",
+        {"conversation": 2, "reason": "personal", "at": at, "by": me, "records": ["conversation_ignores"]},
+    )
     verified(cli)
 
     listed = {c["id"]: c for c in json.loads(cli("conversations", "--json").stdout)}
@@ -67,9 +69,15 @@ def test_ignore_and_unignore_a_personal_thread(cli, office, archive):
     r = cli("conversation", "unignore", "2", "--reason", "it was Lee's work number")
     assert (r.exit_code, r.stdout) == (0, "Conversation 2 is no longer ignored: it was Lee's work number.\n")
     assert ignores(archive) == []
-    assert last_entry(archive) == ("conversation unignore", {
-        "conversation": 2, "reason": "it was Lee's work number", "was": {"at": at, "reason": "personal", "by": me},
-        "records": ["conversation_ignores"]})
+    assert last_entry(archive) == (
+        "conversation unignore",
+        {
+            "conversation": 2,
+            "reason": "it was Lee's work number",
+            "was": {"at": at, "reason": "personal", "by": me},
+            "records": ["conversation_ignores"],
+        },
+    )
     assert [c["id"] for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)] == [2, 3]
     verified(cli)
     r = cli("conversation", "unignore", "2")
@@ -81,17 +89,25 @@ def test_ignore_and_unignore_a_personal_thread(cli, office, archive):
 def test_a_client_related_thread_is_ignored_only_with_force(cli, office, archive):
     before = snapshot(archive)
     r = cli("conversation", "ignore", "1", "--reason", "personal")
-    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "Error: conversation 1 looks client-related (it is filed to M-1; it holds the"
-                                                        " handle of client Sam Client): give --force to ignore it all the same\n")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        "Error: conversation 1 looks client-related (it is filed to M-1; it holds the"
+        " handle of client Sam Client): give --force to ignore it all the same\n",
+    )
     assert snapshot(archive) == before
     r = cli("conversation", "ignore", "1", "--reason", "personal", "--force", "--json")
     assert r.exit_code == 0
     [done] = json.loads(r.stdout)
     assert done == {"conversation": 1, "reason": "personal", "at": done["at"], "by": audit.current_user()}
-    assert last_entry(archive) == ("conversation ignore", done | {"forced": {"matters": ["M-1"], "clients": ["Sam Client"]},
-                                                                          "records": ["conversation_ignores"]})
+    assert last_entry(archive) == (
+        "conversation ignore",
+        done | {"forced": {"matters": ["M-1"], "clients": ["Sam Client"]}, "records": ["conversation_ignores"]},
+    )
     # Its filing stays as it was: ignoring takes nothing out of a matter.
-    assert [tuple(r) for r in archive.conn.execute("SELECT conversation_id, how FROM filings WHERE conversation_id = 1")] == [(1, "auto")]
+    assert [
+        tuple(r) for r in archive.conn.execute("SELECT conversation_id, how FROM filings WHERE conversation_id = 1")
+    ] == [(1, "auto")]
     verified(cli)
 
 
@@ -104,13 +120,20 @@ def test_automatic_filing_skips_an_ignored_conversation(cli, archive):
     assert r.exit_code == 1 and "--force" in r.stderr
     assert cli("conversation", "ignore", "2", "--reason", "family, not Lee's matter", "--force").exit_code == 0
     r = json.loads(cli("matter", "open", "M-2", "--client", "Lee Park", "--title", "Deposit", "--json").stdout)
-    assert r["filed"] == [{"conversation": 4, "matter": "M-2"}, {"conversation": 5, "matter": "M-2"}]  # (the groups with Lee in them)
+    assert r["filed"] == [
+        {"conversation": 4, "matter": "M-2"},
+        {"conversation": 5, "matter": "M-2"},
+    ]  # (the groups with Lee in them)
     assert archive.conn.execute("SELECT count(*) FROM filings WHERE conversation_id = 2").fetchone()[0] == 0
     # Taken back, it is filed the next time the rule runs for Lee.
     assert cli("conversation", "unignore", "2").exit_code == 0
     cli("matter", "close", "M-2")
     r = json.loads(cli("matter", "open", "M-3", "--client", "Lee Park", "--title", "Repairs", "--json").stdout)
-    assert r["filed"][0] == {"conversation": 2, "matter": "M-3"} and [f["conversation"] for f in r["filed"]] == [2, 4, 5]
+    assert r["filed"][0] == {"conversation": 2, "matter": "M-3"} and [f["conversation"] for f in r["filed"]] == [
+        2,
+        4,
+        5,
+    ]
     verified(cli)
 
 
@@ -118,33 +141,62 @@ def test_deletable_says_ignored_threads_last_on_one_line(cli, office, archive, t
     assert cli("conversation", "ignore", "2", "--reason", "personal").exit_code == 0
     verdicts = json.loads(cli("deletable", "--json").stdout)
     # what asks something of a person first (not safe, not yet), then the safe, then what was set aside
-    assert [(v["conversation"], v["safe"]) for v in verdicts] == [(1, False), (3, False), (4, False), (5, False), (2, True)]
+    assert [(v["conversation"], v["safe"]) for v in verdicts] == [
+        (1, False),
+        (3, False),
+        (4, False),
+        (5, False),
+        (2, True),
+    ]
     last = verdicts[-1]
-    assert (last["verdict"], last["safe"]) == (f"not client-related (ignored on {TODAY}: personal) — delete when you like", True)
+    assert (last["verdict"], last["safe"]) == (
+        f"not client-related (ignored on {TODAY}: personal) — delete when you like",
+        True,
+    )
     assert last["ignored"]["reason"] == "personal" and [v["ignored"] for v in verdicts[:-1]] == [None] * 4
-    assert verdicts[1]["verdict"] == ("not safe: 1 message in no matter: textfile file 3 --matter REF (then a transcript), or, if not"
-                                      " client-related, textfile conversation ignore 3")
+    assert verdicts[1]["verdict"] == (
+        "not safe: 1 message in no matter: textfile file 3 --matter REF (then a transcript), or, if not"
+        " client-related, textfile conversation ignore 3"
+    )
     shown = cli("deletable").stdout.splitlines()
-    assert [line.split("│")[1].strip() for line in shown if line.startswith("│ ") and line[2].isdigit()] == ["1", "3", "4", "5"]
+    assert [line.split("│")[1].strip() for line in shown if line.startswith("│ ") and line[2].isdigit()] == [
+        "1",
+        "3",
+        "4",
+        "5",
+    ]
     # the ones set aside: one line each, after the table
-    assert shown[-2:] == ["Not client-related (textfile conversation ignore), 1: delete when you like",
-                          f"  2 +12025550178 (android, 1): ignored on {TODAY}: personal"]
+    assert shown[-2:] == [
+        "Not client-related (textfile conversation ignore), 1: delete when you like",
+        f"  2 +12025550178 (android, 1): ignored on {TODAY}: personal",
+    ]
     # Without a reason, the date alone.
     assert cli("conversation", "unignore", "2").exit_code == 0
     assert cli("conversation", "ignore", "2").exit_code == 0
-    assert json.loads(cli("deletable", "--json").stdout)[-1]["verdict"] == f"not client-related (ignored on {TODAY}) — delete when you like"
+    assert (
+        json.loads(cli("deletable", "--json").stdout)[-1]["verdict"]
+        == f"not client-related (ignored on {TODAY}) — delete when you like"
+    )
 
 
 def test_several_conversations_are_ignored_at_once_all_or_none(cli, office, archive):
     before = snapshot(archive)
-    r = cli("conversation", "ignore", "2", "1-3", "--reason", "personal")  # 1 is Sam's: needs --force, so none is ignored
-    assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 looks client-related (it is filed to M-1; it holds the handle of client"
-                                          " Sam Client): give --force to ignore it all the same\n")
+    r = cli(
+        "conversation", "ignore", "2", "1-3", "--reason", "personal"
+    )  # 1 is Sam's: needs --force, so none is ignored
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: conversation 1 looks client-related (it is filed to M-1; it holds the handle of client"
+        " Sam Client): give --force to ignore it all the same\n",
+    )
     assert snapshot(archive) == before
     r = cli("conversation", "ignore", "1", "3", "99")  # every refusal named at once
-    assert (r.exit_code, r.stderr) == (1, "Error: 2 conversations refused, none ignored: conversation 1 looks client-related (it is filed to"
-                                          " M-1; it holds the handle of client Sam Client): give --force to ignore it all the same; no"
-                                          " conversation 99 (see `textfile conversations`)\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: 2 conversations refused, none ignored: conversation 1 looks client-related (it is filed to"
+        " M-1; it holds the handle of client Sam Client): give --force to ignore it all the same; no"
+        " conversation 99 (see `textfile conversations`)\n",
+    )
     assert snapshot(archive) == before
     for bad in ("3-2", "x", "2-"):
         r = cli("conversation", "ignore", bad)
@@ -152,8 +204,11 @@ def test_several_conversations_are_ignored_at_once_all_or_none(cli, office, arch
     r = cli("conversation", "ignore", "3", "2-3", "--reason", "personal")
     assert (r.exit_code, r.stdout) == (0, "Ignored conversation 3: personal.\nIgnored conversation 2: personal.\n")
     assert [(c, reason) for c, reason, _at, _by in ignores(archive)] == [(2, "personal"), (3, "personal")]
-    assert [last_entry(archive)[0]] * 2 == [c for (c,) in archive.conn.execute(
-        "SELECT command FROM audit_log ORDER BY id DESC LIMIT 2")] == ["conversation ignore"] * 2
+    assert (
+        [last_entry(archive)[0]] * 2
+        == [c for (c,) in archive.conn.execute("SELECT command FROM audit_log ORDER BY id DESC LIMIT 2")]
+        == ["conversation ignore"] * 2
+    )
     verified(cli)
 
 
@@ -164,13 +219,24 @@ def test_ignoring_a_handle_sets_aside_its_archived_threads_too_but_not_a_filed_o
     assert (r.exit_code, r.stdout) == (0, "Ignored handle 72975: 2FA codes.\n  ignored conversation 3 (72975)\n")
     assert [(c, reason) for c, reason, _at, _by in ignores(archive)] == [(3, "handle ignored: 2FA codes")]
     command, details = last_entry(archive)
-    assert (command, details) == ("handle ignore", {
-        "handle": "72975", "reason": "2FA codes", "at": details["at"], "by": me, "kept_filed": [],
-        "conversations": [{"conversation": 3, "handles": ["72975"], "reason": "handle ignored: 2FA codes"}],
-        "records": ["conversation_ignores", "ignored_handles"]})
+    assert (command, details) == (
+        "handle ignore",
+        {
+            "handle": "72975",
+            "reason": "2FA codes",
+            "at": details["at"],
+            "by": me,
+            "kept_filed": [],
+            "conversations": [{"conversation": 3, "handles": ["72975"], "reason": "handle ignored: 2FA codes"}],
+            "records": ["conversation_ignores", "ignored_handles"],
+        },
+    )
     r = cli("handle", "ignore", "202-555-0178")
-    assert (r.exit_code, r.stdout) == (0, "Ignored handle +12025550178.\n  conversation 2 is filed: it stays so"
-                                          " (textfile conversation ignore 2 --force sets it aside)\n")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Ignored handle +12025550178.\n  conversation 2 is filed: it stays so"
+        " (textfile conversation ignore 2 --force sets it aside)\n",
+    )
     assert [c for c, *_ in ignores(archive)] == [3]
     assert json.loads(cli("deletable", "--json").stdout)[-1]["conversation"] == 3
     verified(cli)
@@ -183,11 +249,19 @@ def test_conversations_ignored_lists_what_was_set_aside_when_by_whom_and_why(cli
     assert cli("handle", "ignore", "72975", "--reason", "2FA codes").exit_code == 0
     listed = json.loads(cli("conversations", "--ignored", "--json").stdout)
     assert [(c["id"], c["ignored"]["reason"], c["ignored"]["by"]) for c in listed] == [
-        (2, "family", me), (3, "handle ignored: 2FA codes", me)]
+        (2, "family", me),
+        (3, "handle ignored: 2FA codes", me),
+    ]
     monkeypatch.setenv("COLUMNS", "120")
-    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in cli("conversations", "--ignored").stdout.splitlines() if line.startswith("│")]
-    assert rows == [["2", "android", "+12025550178", "1", TODAY, me, "family"],
-                    ["3", "android", "72975", "1", TODAY, me, "handle ignored: 2FA codes"]]
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in cli("conversations", "--ignored").stdout.splitlines()
+        if line.startswith("│")
+    ]
+    assert rows == [
+        ["2", "android", "+12025550178", "1", TODAY, me, "family"],
+        ["3", "android", "72975", "1", TODAY, me, "handle ignored: 2FA codes"],
+    ]
     # nothing waits to be filed (2 and 3 set aside, the rest filed): a sentence, not an empty table
     assert cli("conversations", "--unfiled").stdout == "No conversation waits to be filed.\n"
     # an ignored conversation's messages are not counted as waiting in the Unfiled column
@@ -201,7 +275,9 @@ def test_a_legal_hold_outranks_ignoring(cli, office, archive):
     assert cli("conversation", "ignore", "1", "--force").exit_code == 0
     assert cli("matter", "hold", "M-1").exit_code == 0
     verdicts = json.loads(cli("deletable", "--json").stdout)
-    assert verdicts[0]["conversation"] == 1 and verdicts[0]["verdict"].startswith("not safe: under legal hold (matter M-1)")
+    assert verdicts[0]["conversation"] == 1 and verdicts[0]["verdict"].startswith(
+        "not safe: under legal hold (matter M-1)"
+    )
 
 
 def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
@@ -211,12 +287,30 @@ def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
     r = cli("handle", "ignore", "72975", "--reason", "2FA codes")
     assert (r.exit_code, r.stdout) == (0, "Ignored handle 72975: 2FA codes.\n")
     # Normalized as participants are: (202) 555-0178 is +12025550178.
-    assert cli("handle", "ignore", "(202) 555-0178", "--reason", "bank").stdout == "Ignored handle +12025550178: bank.\n"
+    assert (
+        cli("handle", "ignore", "(202) 555-0178", "--reason", "bank").stdout == "Ignored handle +12025550178: bank.\n"
+    )
     handles = json.loads(cli("handle", "list", "--json").stdout)
-    assert [(h["handle"], h["reason"], h["by"]) for h in handles] == [("+12025550178", "bank", me), ("72975", "2FA codes", me)]
-    assert last_entry(archive) == ("handle ignore", {"handle": "+12025550178", "reason": "bank", "at": handles[0]["at"], "by": me,
-                                                    "conversations": [], "kept_filed": [], "records": ["ignored_handles"]})
-    assert cli("handle", "list").stdout == f"+12025550178: ignored on {TODAY}: bank (by {me})\n72975: ignored on {TODAY}: 2FA codes (by {me})\n"
+    assert [(h["handle"], h["reason"], h["by"]) for h in handles] == [
+        ("+12025550178", "bank", me),
+        ("72975", "2FA codes", me),
+    ]
+    assert last_entry(archive) == (
+        "handle ignore",
+        {
+            "handle": "+12025550178",
+            "reason": "bank",
+            "at": handles[0]["at"],
+            "by": me,
+            "conversations": [],
+            "kept_filed": [],
+            "records": ["ignored_handles"],
+        },
+    )
+    assert (
+        cli("handle", "list").stdout
+        == f"+12025550178: ignored on {TODAY}: bank (by {me})\n72975: ignored on {TODAY}: 2FA codes (by {me})\n"
+    )
     verified(cli)
 
     r = cli("import", SMS)
@@ -225,15 +319,22 @@ def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
     assert "  warning: conversation 3 (72975) ignored on arrival: handle ignored: 2FA codes\n" in r.stdout
     rows = ignores(archive)
     assert [(c, reason, by) for c, reason, _at, by in rows] == [
-        (2, "handle ignored: bank", me), (3, "handle ignored: 2FA codes", me)]
+        (2, "handle ignored: bank", me),
+        (3, "handle ignored: 2FA codes", me),
+    ]
     command, entry = archive.conn.execute("SELECT command, details FROM audit_log WHERE command = 'import'").fetchone()
     assert json.loads(entry)["ignored_on_arrival"] == [
         {"conversation": 2, "handles": ["+12025550178"], "reason": "handle ignored: bank"},
-        {"conversation": 3, "handles": ["72975"], "reason": "handle ignored: 2FA codes"}]
+        {"conversation": 3, "handles": ["72975"], "reason": "handle ignored: 2FA codes"},
+    ]
     warnings = json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0])
     assert "conversation 3 (72975) ignored on arrival: handle ignored: 2FA codes" in warnings
     # The groups (with Sam in them) arrive as any other thread does.
-    assert [tuple(r) for r in archive.conn.execute("SELECT DISTINCT conversation_id FROM filings ORDER BY 1")] == [(1,), (4,), (5,)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT DISTINCT conversation_id FROM filings ORDER BY 1")] == [
+        (1,),
+        (4,),
+        (5,),
+    ]
     verified(cli)
     # Importing the backup again ignores nothing anew (those conversations are not new).
     assert cli("conversation", "unignore", "3").exit_code == 0
@@ -243,9 +344,15 @@ def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
 
     r = cli("handle", "unignore", "72975", "--reason", "codes for a client's portal")
     assert (r.exit_code, r.stdout) == (0, "Handle 72975 is no longer ignored: codes for a client's portal.\n")
-    assert last_entry(archive) == ("handle unignore", {
-        "handle": "72975", "reason": "codes for a client's portal", "was": {"at": handles[1]["at"], "reason": "2FA codes", "by": me},
-        "records": ["ignored_handles"]})
+    assert last_entry(archive) == (
+        "handle unignore",
+        {
+            "handle": "72975",
+            "reason": "codes for a client's portal",
+            "was": {"at": handles[1]["at"], "reason": "2FA codes", "by": me},
+            "records": ["ignored_handles"],
+        },
+    )
     verified(cli)
 
 
@@ -253,7 +360,10 @@ def test_a_clients_or_the_owners_handle_is_never_ignored(cli, archive):
     cli("client", "add", "Sam Client", "--phone", "202-555-0143")
     before = snapshot(archive)
     r = cli("handle", "ignore", "+1 202 555 0143")
-    assert (r.exit_code, r.stderr) == (1, "Error: +12025550143 belongs to client 'Sam Client': a client's handle is never ignored\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: +12025550143 belongs to client 'Sam Client': a client's handle is never ignored\n",
+    )
     r = cli("handle", "ignore", "202-555-0100")
     assert (r.exit_code, r.stderr) == (1, "Error: +12025550100 is one of the archive owner's own handles\n")
     r = cli("handle", "unignore", "72975")
@@ -269,7 +379,10 @@ def test_an_ignore_removed_outside_textfile_is_caught(cli, office, archive_path)
         conn.execute("DELETE FROM conversation_ignores")
     r = cli("verify")
     assert r.exit_code == 3
-    assert "the archive's conversation_ignores no longer add up to what the audit log recorded (2 rows recorded, 0 now)" in r.output  # (2, and 72975's thread 3)
+    assert (
+        "the archive's conversation_ignores no longer add up to what the audit log recorded (2 rows recorded, 0 now)"
+        in r.output
+    )  # (2, and 72975's thread 3)
 
 
 @pytest.mark.parametrize("commit", [OLD_RELEASE, "fdefd30"], ids=["old release", "before m016"])

@@ -27,7 +27,10 @@ from textfile.model import (
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "imessage"
 OPTIONS = ImportOptions(
-    tz="America/New_York", region="US", owner_name="Alex Owner", owner_handles=frozenset({"+12025550100", "alex@example.com"})
+    tz="America/New_York",
+    region="US",
+    owner_name="Alex Owner",
+    owner_handles=frozenset({"+12025550100", "alex@example.com"}),
 )
 ME = Participant("+12025550100", "Alex Owner", is_owner=True)
 ANA = Participant("+12025550123")
@@ -66,34 +69,107 @@ def roots_notice(*roots: Path) -> Notice:
 
 
 def expected_modern(receipt: Attachment, scan_path: str, notice: Notice | None = None) -> list:
-    return [r for r in [
-        message(1, ONE_TO_ONE, "2024-03-01T17:05:09", "in", ANA, "Are we still on for Tuesday?", read_at=utc("2024-03-01T17:06:00")),
-        message(2, ONE_TO_ONE, "2024-03-01T17:07:30", "out", ME, "Yes, 3pm at the office.",
-                delivered_at=utc("2024-03-01T17:07:31"), read_at=utc("2024-03-01T17:08:00")),
-        Reaction(ONE_TO_ONE, f"{G}02", ANA, "loved", utc("2024-03-01T17:08:10"), source_id=f"{G}03", source_ref="ROWID 3"),
-        Reaction(ONE_TO_ONE, f"{G}02", ANA, "loved", utc("2024-03-01T17:09:00"), removed=True, source_id=f"{G}04", source_ref="ROWID 4"),
-        Reaction(ONE_TO_ONE, f"{G}01", ME, "emoji", utc("2024-03-01T17:09:30"), emoji="\U0001f389", source_id=f"{G}05", source_ref="ROWID 5"),
-        message(6, ONE_TO_ONE, "2024-03-01T17:10:00", "out", ME, "Actually, 3:30 works better.", flags=frozenset({"edited"}),
-                versions=(Version("Actually, 3 works better.", utc("2024-03-01T17:10:00")),)),
-        message(7, ONE_TO_ONE, "2024-03-01T17:12:00", "in", ANA, "", flags=frozenset({"unsent"})),
-        message(8, ONE_TO_ONE, "2024-03-01T17:13:00", "in", ANA,
+    return [
+        r
+        for r in [
+            message(
+                1,
+                ONE_TO_ONE,
+                "2024-03-01T17:05:09",
+                "in",
+                ANA,
+                "Are we still on for Tuesday?",
+                read_at=utc("2024-03-01T17:06:00"),
+            ),
+            message(
+                2,
+                ONE_TO_ONE,
+                "2024-03-01T17:07:30",
+                "out",
+                ME,
+                "Yes, 3pm at the office.",
+                delivered_at=utc("2024-03-01T17:07:31"),
+                read_at=utc("2024-03-01T17:08:00"),
+            ),
+            Reaction(
+                ONE_TO_ONE, f"{G}02", ANA, "loved", utc("2024-03-01T17:08:10"), source_id=f"{G}03", source_ref="ROWID 3"
+            ),
+            Reaction(
+                ONE_TO_ONE,
+                f"{G}02",
+                ANA,
+                "loved",
+                utc("2024-03-01T17:09:00"),
+                removed=True,
+                source_id=f"{G}04",
+                source_ref="ROWID 4",
+            ),
+            Reaction(
+                ONE_TO_ONE,
+                f"{G}01",
+                ME,
+                "emoji",
+                utc("2024-03-01T17:09:30"),
+                emoji="\U0001f389",
+                source_id=f"{G}05",
+                source_ref="ROWID 5",
+            ),
+            message(
+                6,
+                ONE_TO_ONE,
+                "2024-03-01T17:10:00",
+                "out",
+                ME,
+                "Actually, 3:30 works better.",
+                flags=frozenset({"edited"}),
+                versions=(Version("Actually, 3 works better.", utc("2024-03-01T17:10:00")),),
+            ),
+            message(7, ONE_TO_ONE, "2024-03-01T17:12:00", "in", ANA, "", flags=frozenset({"unsent"})),
+            message(
+                8,
+                ONE_TO_ONE,
+                "2024-03-01T17:13:00",
+                "in",
+                ANA,
                 "Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, "
-                "and the photos of the water damage in the kitchen.", reply_to=f"{G}01"),
-        notice,
-        message(9, ONE_TO_ONE, "2024-03-01T17:14:00", "out", ME, "\ufffcHere is the receipt.", attachments=(receipt,)),
-        message(10, ONE_TO_ONE, "2024-03-01T17:15:00", "in", ANA, "\ufffc",
-                attachments=(Attachment("scan.pdf", "application/pdf", missing_reason=f"file not found: {scan_path}"),)),
-        Notice(f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of the "
-               "90-byte blob; imported with an empty body"),
-        message(11, ONE_TO_ONE, "2024-03-01T17:16:00", "in", ANA, "", flags=frozenset({"empty_body"})),
-        message(12, GROUP, "2024-03-02T09:00:00", "system", ME, "Alex Owner added jamie@example.com"),
-        message(13, GROUP, "2024-03-02T09:01:00", "system", ANA, "+12025550123 named the conversation \u201cCase 2024-17\u201d"),
-        message(14, GROUP, "2024-03-02T09:02:00", "in", JAMIE, "Hi all \U0001f44b"),
-        message(15, GROUP, "2024-03-02T09:03:00", "in", ANA, "Noted.", service="RCS"),
-        message(16, GROUP, "2024-03-02T09:04:00", "system", JAMIE, "jamie@example.com left the conversation"),
-        message(17, GROUP, "2024-03-02T09:05:00", "system", ME, "Alex Owner removed +12025550123"),
-        message(18, SMS, "2024-03-03T12:00:00", "in", BANK, "Your code is 402913", service="SMS"),
-    ] if r is not None]
+                "and the photos of the water damage in the kitchen.",
+                reply_to=f"{G}01",
+            ),
+            notice,
+            message(
+                9, ONE_TO_ONE, "2024-03-01T17:14:00", "out", ME, "\ufffcHere is the receipt.", attachments=(receipt,)
+            ),
+            message(
+                10,
+                ONE_TO_ONE,
+                "2024-03-01T17:15:00",
+                "in",
+                ANA,
+                "\ufffc",
+                attachments=(Attachment("scan.pdf", "application/pdf", missing_reason=f"file not found: {scan_path}"),),
+            ),
+            Notice(
+                f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of the "
+                "90-byte blob; imported with an empty body"
+            ),
+            message(11, ONE_TO_ONE, "2024-03-01T17:16:00", "in", ANA, "", flags=frozenset({"empty_body"})),
+            message(12, GROUP, "2024-03-02T09:00:00", "system", ME, "Alex Owner added jamie@example.com"),
+            message(
+                13,
+                GROUP,
+                "2024-03-02T09:01:00",
+                "system",
+                ANA,
+                "+12025550123 named the conversation \u201cCase 2024-17\u201d",
+            ),
+            message(14, GROUP, "2024-03-02T09:02:00", "in", JAMIE, "Hi all \U0001f44b"),
+            message(15, GROUP, "2024-03-02T09:03:00", "in", ANA, "Noted.", service="RCS"),
+            message(16, GROUP, "2024-03-02T09:04:00", "system", JAMIE, "jamie@example.com left the conversation"),
+            message(17, GROUP, "2024-03-02T09:05:00", "system", ME, "Alex Owner removed +12025550123"),
+            message(18, SMS, "2024-03-03T12:00:00", "in", BANK, "Your code is 402913", service="SMS"),
+        ]
+        if r is not None
+    ]
 
 
 RECEIPT = Attachment("receipt.png", "image/png", data=build.PNG)
@@ -115,14 +191,20 @@ def receipt_message(path: Path, options: ImportOptions = OPTIONS) -> Message:
 
 
 def files_state(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # -- reading ------------------------------------------------------------------------------------
 
 
 def test_modern_database_gives_complete_records(modern_db, home):
-    assert list(imessage.read(modern_db, OPTIONS)) == expected_modern(RECEIPT, SCAN, roots_notice(home, home / "Library" / "Messages"))
+    assert list(imessage.read(modern_db, OPTIONS)) == expected_modern(
+        RECEIPT, SCAN, roots_notice(home, home / "Library" / "Messages")
+    )
 
 
 def test_old_seconds_based_database(tmp_path):
@@ -135,20 +217,70 @@ def test_old_seconds_based_database(tmp_path):
     form = "~/Library/Messages/Attachments/3f/03/7D8E9F00-0001-4000-8000-0000000000AA/signed-form.pdf"
 
     def old(n, conversation, at, direction, sender, body, service, **extra):
-        return Message(conversation, ("guid", guid(n)), utc(at), direction, sender, body, "UTC", service,
-                       source_id=guid(n), source_ref=f"ROWID {n}", **extra)
+        return Message(
+            conversation,
+            ("guid", guid(n)),
+            utc(at),
+            direction,
+            sender,
+            body,
+            "UTC",
+            service,
+            source_id=guid(n),
+            source_ref=f"ROWID {n}",
+            **extra,
+        )
 
     assert list(imessage.read(db, OPTIONS)) == [
-        old(1, sms, "2015-11-23T19:33:20", "in", jordan, "Hi, this is Jordan. Can I book a session for Thursday?", "SMS",
-            read_at=utc("2015-11-23T19:34:20")),
-        old(2, sms, "2015-11-23T19:38:20", "out", ME, "Thursday 4pm works.", "SMS", delivered_at=utc("2015-11-23T19:38:22")),
-        old(3, imsg, "2015-11-24T23:20:00", "in", pat, "Sending the signed form now.", "iMessage", read_at=utc("2015-11-24T23:21:40")),
+        old(
+            1,
+            sms,
+            "2015-11-23T19:33:20",
+            "in",
+            jordan,
+            "Hi, this is Jordan. Can I book a session for Thursday?",
+            "SMS",
+            read_at=utc("2015-11-23T19:34:20"),
+        ),
+        old(
+            2,
+            sms,
+            "2015-11-23T19:38:20",
+            "out",
+            ME,
+            "Thursday 4pm works.",
+            "SMS",
+            delivered_at=utc("2015-11-23T19:38:22"),
+        ),
+        old(
+            3,
+            imsg,
+            "2015-11-24T23:20:00",
+            "in",
+            pat,
+            "Sending the signed form now.",
+            "iMessage",
+            read_at=utc("2015-11-24T23:21:40"),
+        ),
         roots_notice(db.parent),
-        old(4, imsg, "2015-11-24T23:20:10", "in", pat, "\ufffc", "iMessage",
-            attachments=(Attachment("signed-form.pdf", "application/pdf", missing_reason=f"file not found: {form}"),)),
-        Notice("ROWID 5 and possibly others belong to no chat (deleted on the device); each is filed under the person or "
-               "group it was exchanged with", "assumption"),
-        old(5, sms, "2015-11-26T03:06:40", "in", jordan, "Are you there?", "SMS"),  # its chat was deleted: filed by its party
+        old(
+            4,
+            imsg,
+            "2015-11-24T23:20:10",
+            "in",
+            pat,
+            "\ufffc",
+            "iMessage",
+            attachments=(Attachment("signed-form.pdf", "application/pdf", missing_reason=f"file not found: {form}"),),
+        ),
+        Notice(
+            "ROWID 5 and possibly others belong to no chat (deleted on the device); each is filed under the person or "
+            "group it was exchanged with",
+            "assumption",
+        ),
+        old(
+            5, sms, "2015-11-26T03:06:40", "in", jordan, "Are you there?", "SMS"
+        ),  # its chat was deleted: filed by its party
     ]
 
 
@@ -170,7 +302,9 @@ def test_iphone_backup_without_manifest_db_finds_files_by_their_hashed_names(tmp
 
 def test_attachments_root_option(tmp_path, modern_db, home):
     elsewhere = tmp_path / "copied-home"
-    shutil.move(str(home / "Library" / "Messages" / "Attachments"), str(elsewhere / "Library" / "Messages" / "Attachments"))
+    shutil.move(
+        str(home / "Library" / "Messages" / "Attachments"), str(elsewhere / "Library" / "Messages" / "Attachments")
+    )
     without = receipt_message(modern_db)
     assert without.attachments[0].missing_reason.startswith("file not found: ~/Library/Messages/Attachments/ab/01/")
     for root in (elsewhere, elsewhere / "Library" / "Messages", elsewhere / "Library" / "Messages" / "Attachments"):
@@ -198,10 +332,33 @@ def test_unknown_item_types_and_oddities_never_crash(tmp_path):
     conn = sqlite3.connect(db)
     rows = [
         {"ROWID": 30, "guid": G + "30", "chat": 2, "handle_id": 2, "item_type": 6, "date": 731005509_000_000_000},
-        {"ROWID": 31, "guid": G + "31", "chat": 1, "handle_id": 1, "associated_message_type": 2001, "associated_message_guid": None, "date": 731005509_000_000_000},
+        {
+            "ROWID": 31,
+            "guid": G + "31",
+            "chat": 1,
+            "handle_id": 1,
+            "associated_message_type": 2001,
+            "associated_message_guid": None,
+            "date": 731005509_000_000_000,
+        },
         {"ROWID": 32, "guid": G + "32", "chat": 1, "handle_id": 1, "text": "no date", "date": 0},
-        {"ROWID": 33, "guid": G + "33", "chat": 99, "handle_id": 77, "text": "unknown chat and handle", "date": 731005509_000_000_000},
-        {"ROWID": 34, "guid": G + "34", "chat": 1, "is_from_me": 1, "text": "not sent", "error": 22, "date": 731005509_000_000_000},
+        {
+            "ROWID": 33,
+            "guid": G + "33",
+            "chat": 99,
+            "handle_id": 77,
+            "text": "unknown chat and handle",
+            "date": 731005509_000_000_000,
+        },
+        {
+            "ROWID": 34,
+            "guid": G + "34",
+            "chat": 1,
+            "is_from_me": 1,
+            "text": "not sent",
+            "error": 22,
+            "date": 731005509_000_000_000,
+        },
     ]
     for row in rows:
         build.insert_message(conn, row)
@@ -213,28 +370,40 @@ def test_unknown_item_types_and_oddities_never_crash(tmp_path):
     records = list(imessage.read(db, OPTIONS))
     by_ref = {r.source_ref: r for r in records if isinstance(r, (Message, Skipped))}
     notices = [r.text for r in records if isinstance(r, Notice)]
-    assert by_ref["ROWID 30"].direction == "system" and by_ref["ROWID 30"].body == "jamie@example.com: Messages event of type 6"
+    assert (
+        by_ref["ROWID 30"].direction == "system"
+        and by_ref["ROWID 30"].body == "jamie@example.com: Messages event of type 6"
+    )
     assert by_ref["ROWID 31"] == Skipped("tapback that names no message", "ROWID 31")
     assert by_ref["ROWID 32"].sent_at == utc("2001-01-01T00:00:00")
     assert f"ROWID 32 ({G}32) has no usable date (0); filed at 2001-01-01T00:00:00Z" in notices
     assert by_ref["ROWID 33"].conversation.source_key == "no-chat;unknown" and by_ref["ROWID 33"].sender is None
     assert by_ref["ROWID 34"].flags == {"failed"}
-    assert any(n.startswith(f"ROWID 1 ({G}01): its edit history (message_summary_info) cannot be read") for n in notices)
+    assert any(
+        n.startswith(f"ROWID 1 ({G}01): its edit history (message_summary_info) cannot be read") for n in notices
+    )
     assert [n for n in notices if "app message" in n] == [
-        f"ROWID 14 ({G}14): an iMessage app message (com.apple.Handwriting.HandwritingProvider); only its text and attachments are imported"]
+        f"ROWID 14 ({G}14): an iMessage app message (com.apple.Handwriting.HandwritingProvider); only its text and attachments are imported"
+    ]
 
 
 def test_recently_deleted_messages_stay_in_their_chat_flagged_deleted(modern_db):
     conn = sqlite3.connect(modern_db)
-    conn.execute("CREATE TABLE chat_recoverable_message_join (chat_id INTEGER, message_id INTEGER, delete_date INTEGER,"
-                 " ck_sync_state INTEGER DEFAULT 0, PRIMARY KEY (chat_id, message_id), CHECK (delete_date != 0))")
+    conn.execute(
+        "CREATE TABLE chat_recoverable_message_join (chat_id INTEGER, message_id INTEGER, delete_date INTEGER,"
+        " ck_sync_state INTEGER DEFAULT 0, PRIMARY KEY (chat_id, message_id), CHECK (delete_date != 0))"
+    )
     conn.execute("DELETE FROM chat_message_join WHERE message_id = 14")
-    conn.execute("INSERT INTO chat_recoverable_message_join (chat_id, message_id, delete_date) VALUES (2, 14, 731100000000000000)")
+    conn.execute(
+        "INSERT INTO chat_recoverable_message_join (chat_id, message_id, delete_date) VALUES (2, 14, 731100000000000000)"
+    )
     conn.commit()
     conn.close()
     records = [r for r in imessage.read(modern_db, OPTIONS) if isinstance(r, Message)]
     deleted = next(r for r in records if r.source_ref == "ROWID 14")
-    assert deleted == message(14, GROUP, "2024-03-02T09:02:00", "in", JAMIE, "Hi all \U0001f44b", flags=frozenset({"deleted"}))
+    assert deleted == message(
+        14, GROUP, "2024-03-02T09:02:00", "in", JAMIE, "Hi all \U0001f44b", flags=frozenset({"deleted"})
+    )
     assert sum(1 for r in records if "deleted" in r.flags) == 1
 
 
@@ -248,7 +417,11 @@ def test_new_database_whose_tables_are_only_in_its_wal_is_detected(tmp_path):
         before = files_state(tmp_path)
         assert imessage.detect(db)
         assert list(imessage.read(db, OPTIONS)) == [
-            Notice("read a copy of chat.db together with its chat.db-wal file, so no recent message is missed", "assumption")]
+            Notice(
+                "read a copy of chat.db together with its chat.db-wal file, so no recent message is missed",
+                "assumption",
+            )
+        ]
         assert files_state(tmp_path) == before
     finally:
         writer.close()
@@ -273,8 +446,28 @@ def test_conversation_key_is_the_same_on_every_device_and_service(guid, key):
 
 def test_orphan_group_messages_go_to_their_group_by_room_name(modern_db):
     conn = sqlite3.connect(modern_db)
-    build.insert_message(conn, {"ROWID": 50, "guid": G + "50", "handle_id": 2, "text": "group, chat deleted", "cache_roomnames": "chat493827161", "date": 731100000_000_000_000})
-    build.insert_message(conn, {"ROWID": 51, "guid": G + "51", "handle_id": 2, "text": "gone group", "cache_roomnames": "chat111", "date": 731100001_000_000_000})
+    build.insert_message(
+        conn,
+        {
+            "ROWID": 50,
+            "guid": G + "50",
+            "handle_id": 2,
+            "text": "group, chat deleted",
+            "cache_roomnames": "chat493827161",
+            "date": 731100000_000_000_000,
+        },
+    )
+    build.insert_message(
+        conn,
+        {
+            "ROWID": 51,
+            "guid": G + "51",
+            "handle_id": 2,
+            "text": "gone group",
+            "cache_roomnames": "chat111",
+            "date": 731100001_000_000_000,
+        },
+    )
     conn.commit()
     conn.close()
     by_ref = {r.source_ref: r for r in imessage.read(modern_db, OPTIONS) if isinstance(r, Message)}
@@ -297,7 +490,17 @@ def test_messages_still_in_the_wal_are_read_and_the_source_is_untouched(modern_d
     writer = sqlite3.connect(modern_db)
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute("PRAGMA wal_autocheckpoint=0")
-    build.insert_message(writer, {"ROWID": 40, "guid": G + "40", "chat": 1, "handle_id": 1, "body": "only in the WAL", "date": 731100000_000_000_000})
+    build.insert_message(
+        writer,
+        {
+            "ROWID": 40,
+            "guid": G + "40",
+            "chat": 1,
+            "handle_id": 1,
+            "body": "only in the WAL",
+            "date": 731100000_000_000_000,
+        },
+    )
     writer.commit()  # the writer stays open, as Messages does: the row lives only in chat.db-wal
     try:
         wal = modern_db.with_name("chat.db-wal")
@@ -308,7 +511,13 @@ def test_messages_still_in_the_wal_are_read_and_the_source_is_untouched(modern_d
         assert files_state(folder) == before
         last = [r for r in records if isinstance(r, Message)][-1]
         assert (last.body, last.source_ref) == ("only in the WAL", "ROWID 40")
-        assert Notice("read a copy of chat.db together with its chat.db-wal file, so no recent message is missed", "assumption") in records
+        assert (
+            Notice(
+                "read a copy of chat.db together with its chat.db-wal file, so no recent message is missed",
+                "assumption",
+            )
+            in records
+        )
     finally:
         writer.close()
 
@@ -354,8 +563,10 @@ def test_backup_whose_files_are_encrypted_without_a_manifest_saying_so(tmp_path)
     [
         (lambda p: p.write_text("hello, not a database\n"), "not a SQLite database (not a Messages chat.db or sms.db)"),
         (lambda p: p.write_bytes(b""), "not a SQLite database (not a Messages chat.db or sms.db)"),
-        (lambda p: sqlite3.connect(p).execute("CREATE TABLE notes (x)").connection.commit(),
-         "a SQLite database, but not a Messages database (no message, handle and chat tables)"),
+        (
+            lambda p: sqlite3.connect(p).execute("CREATE TABLE notes (x)").connection.commit(),
+            "a SQLite database, but not a Messages database (no message, handle and chat tables)",
+        ),
         (lambda p: p.write_bytes(b"SQLite format 3\x00" + os.urandom(4000)), "corrupt database"),
     ],
 )
@@ -386,8 +597,10 @@ def test_unreadable_database_says_how_to_get_at_it(tmp_path, modern_db, monkeypa
     monkeypatch.setattr(imessage, "open", denied, raising=False)
     with pytest.raises(ImportFailed) as failed:
         list(imessage.read(modern_db, OPTIONS))
-    assert failed.value.reason == ("cannot read: Operation not permitted (on a Mac, give the terminal Full Disk Access in "
-                                   "System Settings \u203a Privacy & Security, or copy the file first)")
+    assert failed.value.reason == (
+        "cannot read: Operation not permitted (on a Mac, give the terminal Full Disk Access in "
+        "System Settings \u203a Privacy & Security, or copy the file first)"
+    )
 
 
 def test_wal_that_cannot_be_copied_fails_cleanly(modern_db, monkeypatch):
@@ -397,7 +610,10 @@ def test_wal_that_cannot_be_copied_fails_cleanly(modern_db, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(imessage.shutil, "copyfile", full)
-    with pytest.raises(ImportFailed, match="cannot copy the database and its write-ahead log to a temporary folder: No space left on device"):
+    with pytest.raises(
+        ImportFailed,
+        match="cannot copy the database and its write-ahead log to a temporary folder: No space left on device",
+    ):
         list(imessage.read(modern_db, OPTIONS))
 
 
@@ -426,7 +642,9 @@ def test_detect(tmp_path, modern_db):
 # -- conformance: ../shared/corpus/imessage --------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["plaso_imessage_chat.db", "evantahler_macos-ts_fixture_chat.db", "xevg_imessagedb_tests_chat.db"])
+@pytest.mark.parametrize(
+    "name", ["plaso_imessage_chat.db", "evantahler_macos-ts_fixture_chat.db", "xevg_imessagedb_tests_chat.db"]
+)
 def test_corpus_databases(name):
     path = CORPUS / "db" / name
     if not path.exists():
@@ -440,7 +658,9 @@ def test_corpus_databases(name):
 def test_corpus_database_bodies():
     if not CORPUS.exists():
         pytest.skip("no ../shared/corpus")
-    xevg = [r for r in imessage.read(CORPUS / "db" / "xevg_imessagedb_tests_chat.db", OPTIONS) if isinstance(r, Message)]
+    xevg = [
+        r for r in imessage.read(CORPUS / "db" / "xevg_imessagedb_tests_chat.db", OPTIONS) if isinstance(r, Message)
+    ]
     assert xevg[0].body == "iMessagedb test: Let\u2019s set something up "  # only in attributedBody
     assert xevg[0].conversation.is_group and xevg[0].direction == "out"
     assert [a.file_name for a in xevg[1].attachments] == ["IMG_4911.heic", "IMG_4868.heic"]
@@ -459,12 +679,25 @@ def test_corpus_database_bodies():
 @pytest.mark.parametrize(
     "name, flags, versions",
     [
-        ("Edited.plist", set(), [("First message  ", "2022-11-19T01:17:54.272551"), ("Edit 1", "2022-11-19T01:18:00.468558"),
-                                 ("Edit 2", "2022-11-19T01:18:05.971860")]),
+        (
+            "Edited.plist",
+            set(),
+            [
+                ("First message  ", "2022-11-19T01:17:54.272551"),
+                ("Edit 1", "2022-11-19T01:18:00.468558"),
+                ("Edit 2", "2022-11-19T01:18:05.971860"),
+            ],
+        ),
         ("Deleted.plist", {"unsent"}, []),
         ("EditedToLink.plist", set(), [("\ufffchere we go!", "2022-11-19T01:26:44.271000")]),
-        ("EditedToLinkAndBack.plist", set(), [("This is a normal message", "2022-11-19T01:40:09.334000"),
-                                              ("Edit to a url https://github.com/ReagentX/imessage-exporter/issues/10", "2022-11-19T01:40:19.877687")]),
+        (
+            "EditedToLinkAndBack.plist",
+            set(),
+            [
+                ("This is a normal message", "2022-11-19T01:40:09.334000"),
+                ("Edit to a url https://github.com/ReagentX/imessage-exporter/issues/10", "2022-11-19T01:40:19.877687"),
+            ],
+        ),
     ],
 )
 def test_corpus_message_summary_info(tmp_path, name, flags, versions):
@@ -472,17 +705,25 @@ def test_corpus_message_summary_info(tmp_path, name, flags, versions):
     if not path.exists():
         pytest.skip("no ../shared/corpus")
     info = plistlib.loads(path.read_bytes())
-    current = {"Edited.plist": "Edited message", "Deleted.plist": "",
-               "EditedToLink.plist": "\ufffchttps://github.com/ReagentX/imessage-exporter/issues/10",
-               "EditedToLinkAndBack.plist": "And edit it back to a normal message..."}[name]
+    current = {
+        "Edited.plist": "Edited message",
+        "Deleted.plist": "",
+        "EditedToLink.plist": "\ufffchttps://github.com/ReagentX/imessage-exporter/issues/10",
+        "EditedToLinkAndBack.plist": "And edit it back to a normal message...",
+    }[name]
     db = build.build_modern(tmp_path / "home")
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE message SET text = ?, attributedBody = NULL, message_summary_info = ? WHERE ROWID = 1", (current, path.read_bytes()))
+    conn.execute(
+        "UPDATE message SET text = ?, attributedBody = NULL, message_summary_info = ? WHERE ROWID = 1",
+        (current, path.read_bytes()),
+    )
     conn.commit()
     conn.close()
     first = next(r for r in imessage.read(db, OPTIONS) if isinstance(r, Message))
     assert first.flags == flags | ({"edited"} if versions else set())
-    assert [(v.body, v.at) for v in first.versions] == [(body, datetime.fromisoformat(at).replace(tzinfo=UTC)) for body, at in versions]
+    assert [(v.body, v.at) for v in first.versions] == [
+        (body, datetime.fromisoformat(at).replace(tzinfo=UTC)) for body, at in versions
+    ]
     assert "ec" in info or "rp" in info
 
 
@@ -501,31 +742,73 @@ def rows(archive, sql, *args):
 
 def test_import_into_archive_and_again_adds_nothing(archive, modern_db):
     first = import_path(archive, modern_db)
-    assert (first.format, first.added, first.already_present, first.updated, first.skipped) == ("imessage", 15, 0, 0, {})
-    assert first.warnings == [f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of "
-                              "the 90-byte blob; imported with an empty body"]
+    assert (first.format, first.added, first.already_present, first.updated, first.skipped) == (
+        "imessage",
+        15,
+        0,
+        0,
+        {},
+    )
+    assert first.warnings == [
+        f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of "
+        "the 90-byte blob; imported with an empty body"
+    ]
     assert rows(archive, "SELECT source_key, title, is_group FROM conversations ORDER BY id") == [
-        ("-;+12025550123", None, 0), ("+;chat493827161", "Case 2024-17", 1), ("-;+12025550188", None, 0)]
-    assert rows(archive, "SELECT m.source_id, r.kind, r.emoji, r.removed, r.at FROM reactions r JOIN messages m ON m.id = r.message_id ORDER BY r.at") == [
+        ("-;+12025550123", None, 0),
+        ("+;chat493827161", "Case 2024-17", 1),
+        ("-;+12025550188", None, 0),
+    ]
+    assert rows(
+        archive,
+        "SELECT m.source_id, r.kind, r.emoji, r.removed, r.at FROM reactions r JOIN messages m ON m.id = r.message_id ORDER BY r.at",
+    ) == [
         (f"{G}02", "loved", None, 0, "2024-03-01T17:08:10.000Z"),
         (f"{G}02", "loved", None, 1, "2024-03-01T17:09:00.000Z"),
         (f"{G}01", "emoji", "\U0001f389", 0, "2024-03-01T17:09:30.000Z"),
     ]
-    assert rows(archive, "SELECT v.version, v.body, v.at, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id") == [
-        (1, "Actually, 3 works better.", "2024-03-01T17:10:00.000Z", "edit_history")]
-    assert rows(archive, "SELECT a.file_name, a.mime, b.data, a.missing_reason FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256 ORDER BY a.file_name") == [
-        ("receipt.png", "image/png", build.PNG, None), ("scan.pdf", "application/pdf", None, f"file not found: {SCAN}")]
-    assert rows(archive, "SELECT sent_at, direction, body, service, reply_to, flags FROM messages WHERE source_id IN (?, ?, ?)", f"{G}07", f"{G}08", f"{G}13") == [
+    assert rows(
+        archive,
+        "SELECT v.version, v.body, v.at, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id",
+    ) == [(1, "Actually, 3 works better.", "2024-03-01T17:10:00.000Z", "edit_history")]
+    assert rows(
+        archive,
+        "SELECT a.file_name, a.mime, b.data, a.missing_reason FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256 ORDER BY a.file_name",
+    ) == [
+        ("receipt.png", "image/png", build.PNG, None),
+        ("scan.pdf", "application/pdf", None, f"file not found: {SCAN}"),
+    ]
+    assert rows(
+        archive,
+        "SELECT sent_at, direction, body, service, reply_to, flags FROM messages WHERE source_id IN (?, ?, ?)",
+        f"{G}07",
+        f"{G}08",
+        f"{G}13",
+    ) == [
         ("2024-03-01T17:12:00.000Z", "in", "", "iMessage", None, '["unsent"]'),
-        ("2024-03-01T17:13:00.000Z", "in", rows(archive, "SELECT body FROM messages WHERE source_id = ?", f"{G}08")[0][0], "iMessage", f"{G}01", "[]"),
-        ("2024-03-02T09:01:00.000Z", "system", "+12025550123 named the conversation \u201cCase 2024-17\u201d", "iMessage", None, "[]"),
+        (
+            "2024-03-01T17:13:00.000Z",
+            "in",
+            rows(archive, "SELECT body FROM messages WHERE source_id = ?", f"{G}08")[0][0],
+            "iMessage",
+            f"{G}01",
+            "[]",
+        ),
+        (
+            "2024-03-02T09:01:00.000Z",
+            "system",
+            "+12025550123 named the conversation \u201cCase 2024-17\u201d",
+            "iMessage",
+            None,
+            "[]",
+        ),
     ]
     before = snapshot(archive)
     again = import_path(archive, modern_db)
     assert (again.added, again.already_present, again.updated) == (0, 15, 0)
     after = snapshot(archive)
     assert {k: v for k, v in after.items() if k not in TABLES_THAT_RECORD_EACH_IMPORT} == {
-        k: v for k, v in before.items() if k not in TABLES_THAT_RECORD_EACH_IMPORT}
+        k: v for k, v in before.items() if k not in TABLES_THAT_RECORD_EACH_IMPORT
+    }
 
 
 def test_newer_copy_adds_new_messages_and_records_edits_and_unsends_as_versions(archive, tmp_path, modern_db):
@@ -533,24 +816,41 @@ def test_newer_copy_adds_new_messages_and_records_edits_and_unsends_as_versions(
     newer = build.build_modern(tmp_path / "later")
     conn = sqlite3.connect(newer)
     later = 731005509_000_000_000 + 86400 * 10**9
-    build.insert_message(conn, {"ROWID": 19, "guid": G + "19", "chat": 1, "handle_id": 1, "body": "See you then.", "date": later})
+    build.insert_message(
+        conn, {"ROWID": 19, "guid": G + "19", "chat": 1, "handle_id": 1, "body": "See you then.", "date": later}
+    )
     # message 2 edited after the first import; message 14 unsent
-    conn.execute("UPDATE message SET attributedBody = ?, date_edited = ?, message_summary_info = ? WHERE ROWID = 2",
-                 (build.typedstream("Yes, 3:30pm at the office."), later,
-                  build.summary_info([("Yes, 3pm at the office.", 731005650), ("Yes, 3:30pm at the office.", 731092000)])))
-    conn.execute("UPDATE message SET attributedBody = NULL, date_retracted = ?, message_summary_info = ? WHERE ROWID = 14",
-                 (later, build.summary_info(unsent_parts=[0])))
+    conn.execute(
+        "UPDATE message SET attributedBody = ?, date_edited = ?, message_summary_info = ? WHERE ROWID = 2",
+        (
+            build.typedstream("Yes, 3:30pm at the office."),
+            later,
+            build.summary_info([("Yes, 3pm at the office.", 731005650), ("Yes, 3:30pm at the office.", 731092000)]),
+        ),
+    )
+    conn.execute(
+        "UPDATE message SET attributedBody = NULL, date_retracted = ?, message_summary_info = ? WHERE ROWID = 14",
+        (later, build.summary_info(unsent_parts=[0])),
+    )
     conn.commit()
     conn.close()
     result = import_path(archive, newer)
     assert (result.added, result.already_present, result.updated) == (1, 13, 2)
     assert rows(archive, "SELECT count(*) FROM messages") == [(16,)]
-    assert rows(archive, "SELECT body, flags, version FROM messages WHERE source_id = ?", f"{G}02") == [("Yes, 3:30pm at the office.", '["edited"]', 3)]
-    assert rows(archive, "SELECT v.version, v.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_id = ? ORDER BY v.version", f"{G}02") == [
-        (1, "Yes, 3pm at the office.", "edit_history"), (2, "Yes, 3pm at the office.", "reimport")]
+    assert rows(archive, "SELECT body, flags, version FROM messages WHERE source_id = ?", f"{G}02") == [
+        ("Yes, 3:30pm at the office.", '["edited"]', 3)
+    ]
+    assert rows(
+        archive,
+        "SELECT v.version, v.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_id = ? ORDER BY v.version",
+        f"{G}02",
+    ) == [(1, "Yes, 3pm at the office.", "edit_history"), (2, "Yes, 3pm at the office.", "reimport")]
     assert rows(archive, "SELECT body, flags FROM messages WHERE source_id = ?", f"{G}14") == [("", '["unsent"]')]
-    assert rows(archive, "SELECT v.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_id = ?", f"{G}14") == [
-        ("Hi all \U0001f44b", "reimport")]
+    assert rows(
+        archive,
+        "SELECT v.body, v.origin FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_id = ?",
+        f"{G}14",
+    ) == [("Hi all \U0001f44b", "reimport")]
 
 
 def test_old_and_backup_and_corpus_import_twice_without_duplicates(archive, tmp_path):
@@ -571,7 +871,7 @@ def test_cli_bad_input_exit_1_and_archive_unchanged(cli, archive, tmp_path, kind
         "text": "not a SQLite database (not a Messages chat.db or sms.db)",
         "sqlite": "a SQLite database, but not a Messages database (no message, handle and chat tables)",
         "corrupt": "corrupt database (file is not a database)",
-        "encrypted": "this iPhone backup is encrypted; make an unencrypted backup (Finder or iTunes: untick \"Encrypt local backup\") and import that",
+        "encrypted": 'this iPhone backup is encrypted; make an unencrypted backup (Finder or iTunes: untick "Encrypt local backup") and import that',
     }[kind]
     if kind == "text":
         path.write_text("not a database")
@@ -596,13 +896,19 @@ def test_corpus_attributed_bodies_through_the_importer(tmp_path):
     conn = sqlite3.connect(db)
     names = sorted(p.name for p in blobs.iterdir())
     for n, name in enumerate(names, start=60):
-        conn.execute("INSERT INTO message (ROWID, guid, attributedBody, handle_id, service, date) VALUES (?, ?, ?, 1, 'iMessage', ?)",
-                     (n, f"CORPUS-{name}", (blobs / name).read_bytes(), 731100000_000_000_000 + n))
+        conn.execute(
+            "INSERT INTO message (ROWID, guid, attributedBody, handle_id, service, date) VALUES (?, ?, ?, 1, 'iMessage', ?)",
+            (n, f"CORPUS-{name}", (blobs / name).read_bytes(), 731100000_000_000_000 + n),
+        )
         conn.execute("INSERT INTO chat_message_join (chat_id, message_id) VALUES (1, ?)", (n,))
     conn.commit()
     conn.close()
     records = list(imessage.read(db, OPTIONS))
-    bodies = {r.source_id[len("CORPUS-"):]: (r.body, r.flags) for r in records if isinstance(r, Message) and r.source_id.startswith("CORPUS-")}
+    bodies = {
+        r.source_id[len("CORPUS-") :]: (r.body, r.flags)
+        for r in records
+        if isinstance(r, Message) and r.source_id.startswith("CORPUS-")
+    }
     assert bodies == {
         "AttributedBodyTextOnly": ("Noter test", frozenset()),
         "AttributedBodyTextOnly2": ("Test 3", frozenset()),
@@ -610,9 +916,15 @@ def test_corpus_attributed_bodies_through_the_importer(tmp_path):
         "ExtraData": ("", frozenset({"empty_body"})),
         "MultiPart": ("\ufffctest 1\ufffctest 2 \ufffctest 3", frozenset()),
         "URL": ("https://github.com/ReagentX/Logria", frozenset()),
-        "WeirdText": ("\U0001d58d\U0001d58a\U0001d591\U0001d591\U0001d594 \U0001d59c\U0001d594\U0001d597\U0001d591\U0001d589", frozenset()),
+        "WeirdText": (
+            "\U0001d58d\U0001d58a\U0001d591\U0001d591\U0001d594 \U0001d59c\U0001d594\U0001d597\U0001d591\U0001d589",
+            frozenset(),
+        ),
     }
-    assert any(isinstance(r, Notice) and "CORPUS-ExtraData" in r.text and "string length 157 runs past the end" in r.text for r in records)
+    assert any(
+        isinstance(r, Notice) and "CORPUS-ExtraData" in r.text and "string length 157 runs past the end" in r.text
+        for r in records
+    )
 
 
 def test_damaged_values_are_reported_not_fatal(modern_db):
@@ -626,7 +938,10 @@ def test_damaged_values_are_reported_not_fatal(modern_db):
     by_ref = {r.source_ref: r for r in records if isinstance(r, Message)}
     notices = [r.text for r in records if isinstance(r, Notice)]
     assert by_ref["ROWID 1"].body == "Hi\n\ufffd!"
-    assert "ROWID 1 (or its attachments) holds text that is not valid UTF-8; the undecodable bytes are shown as U+FFFD" in notices
+    assert (
+        "ROWID 1 (or its attachments) holds text that is not valid UTF-8; the undecodable bytes are shown as U+FFFD"
+        in notices
+    )
     assert by_ref["ROWID 2"].sent_at == utc("2001-01-01T00:00:00")
     assert f"ROWID 2 ({G}02) has no usable date (0); filed at 2001-01-01T00:00:00Z" in notices
     assert (by_ref["ROWID 14"].direction, by_ref["ROWID 14"].body) == ("in", "Hi all \U0001f44b")
@@ -652,13 +967,22 @@ def test_randomly_damaged_databases_import_or_fail_cleanly(tmp_path, modern_db):
 
 def test_edit_history_edge_cases():
     ts = build.typedstream
-    info = {"ec": {"0": [{"t": ts("first"), "d": 1e300}, {"t": b"garbage", "d": 5.0}, {"t": ts("now"), "d": 6.0}], "x": "odd"}}
+    info = {
+        "ec": {
+            "0": [{"t": ts("first"), "d": 1e300}, {"t": b"garbage", "d": 5.0}, {"t": ts("now"), "d": 6.0}],
+            "x": "odd",
+        }
+    }
     versions, problems = imessage._versions(info, "now")
     assert versions == (Version("first", None), Version("", utc("2001-01-01T00:00:05")))
-    assert problems == ["an earlier version (part 0) cannot be read: not a typedstream (no streamtyped header); kept as empty",
-                        "edit history of part 'x' is not understood; ignored"]
+    assert problems == [
+        "an earlier version (part 0) cannot be read: not a typedstream (no streamtyped header); kept as empty",
+        "edit history of part 'x' is not understood; ignored",
+    ]
     # the current text is not where the history says: every entry is kept
-    versions, _ = imessage._versions({"ec": {"0": [{"t": ts("a"), "d": 1.0}, {"t": ts("b"), "d": 2.0}]}}, "something else")
+    versions, _ = imessage._versions(
+        {"ec": {"0": [{"t": ts("a"), "d": 1.0}, {"t": ts("b"), "d": 2.0}]}}, "something else"
+    )
     assert [v.body for v in versions] == ["a", "b"]
 
 
@@ -681,8 +1005,9 @@ def test_cli_import_with_attachments_root(cli, archive, tmp_path, modern_db, hom
     shutil.copyfile(db, moved)
     result = cli("import", moved, "--attachments-root", elsewhere, "--json")
     assert result.exit_code == 0, result.stderr
-    assert rows(archive, "SELECT a.file_name, b.data FROM message_attachments a JOIN blobs b ON b.sha256 = a.blob_sha256") == [
-        ("receipt.png", build.PNG)]
+    assert rows(
+        archive, "SELECT a.file_name, b.data FROM message_attachments a JOIN blobs b ON b.sha256 = a.blob_sha256"
+    ) == [("receipt.png", build.PNG)]
 
 
 # -- attachment paths are confined to the attachments folders -----------------------------------
@@ -695,19 +1020,25 @@ INVOICE_DIR = "~/Library/Messages/Attachments/ee/05/EE05C0DE-0000-4000-8000-0000
 
 
 def outside(filename: str, where: str = "attachments folder") -> Attachment:
-    return Attachment("invoice.pdf", "application/pdf", missing_reason=f"not read: {filename} leads outside the {where}")
+    return Attachment(
+        "invoice.pdf", "application/pdf", missing_reason=f"not read: {filename} leads outside the {where}"
+    )
 
 
 def outside_notice(count: int = 1, first: str = "ROWID 9", where: str = "attachments folders") -> Notice:
-    return Notice(f"{count} attachment path{'s' if count != 1 else ''} {'leads' if count == 1 else 'lead'} outside the {where} "
-                  f"(the first at {first}): not read, recorded as missing with the reason")
+    return Notice(
+        f"{count} attachment path{'s' if count != 1 else ''} {'leads' if count == 1 else 'lead'} outside the {where} "
+        f"(the first at {first}): not read, recorded as missing with the reason"
+    )
 
 
 def set_receipt(db: Path, filename: str) -> None:
     """The receipt (ROWID 9's attachment) renamed invoice.pdf and pointed at `filename`."""
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE attachment SET filename = ?, transfer_name = 'invoice.pdf', mime_type = 'application/pdf' WHERE ROWID = 1",
-                 (filename,))
+    conn.execute(
+        "UPDATE attachment SET filename = ?, transfer_name = 'invoice.pdf', mime_type = 'application/pdf' WHERE ROWID = 1",
+        (filename,),
+    )
     conn.commit()
     conn.close()
 
@@ -740,7 +1071,9 @@ LEADING_OUT = [
 
 @pytest.mark.parametrize("root", [None, "home", "attachments"])
 @pytest.mark.parametrize("filename", LEADING_OUT)
-def test_attachment_paths_leading_outside_the_attachments_folders_are_not_read(tmp_path, modern_db, home, filename, root):
+def test_attachment_paths_leading_outside_the_attachments_folders_are_not_read(
+    tmp_path, modern_db, home, filename, root
+):
     crafted_home(tmp_path, home)
     set_receipt(modern_db, filename)
     options, roots = OPTIONS, roots_notice(home, home / "Library" / "Messages")
@@ -748,7 +1081,9 @@ def test_attachment_paths_leading_outside_the_attachments_folders_are_not_read(t
         folder = home if root == "home" else home / "Library" / "Messages" / "Attachments"
         options = ImportOptions(**{**OPTIONS.__dict__, "attachments_root": folder})
         roots = Notice(f"attachment files (~/Library/Messages/\u2026) looked for under: {folder}", "assumption")
-    assert list(imessage.read(modern_db, options)) == expected_modern(outside(filename), SCAN, roots) + [outside_notice()]
+    assert list(imessage.read(modern_db, options)) == expected_modern(outside(filename), SCAN, roots) + [
+        outside_notice()
+    ]
 
 
 def test_the_folder_holding_chat_db_is_not_taken_for_the_attachments_folder(tmp_path, modern_db, home):
@@ -762,13 +1097,20 @@ def test_the_folder_holding_chat_db_is_not_taken_for_the_attachments_folder(tmp_
     for root in (None, bob):
         options = ImportOptions(**{**OPTIONS.__dict__, "attachments_root": root})
         assert receipt_message(db, options).attachments == (
-            Attachment("invoice.pdf", "application/pdf", missing_reason="file not found: ~/Library/Messages/Attachments/.ssh/id_rsa"),)
+            Attachment(
+                "invoice.pdf",
+                "application/pdf",
+                missing_reason="file not found: ~/Library/Messages/Attachments/.ssh/id_rsa",
+            ),
+        )
 
 
 def test_links_that_stay_inside_the_attachments_folder_are_followed(tmp_path, modern_db, home):
     attachments = home / "Library" / "Messages" / "Attachments"
     (attachments / "ee").mkdir()
-    (attachments / "ee" / "again.png").symlink_to(attachments / "ab" / "01" / "AB01C0DE-0000-4000-8000-000000000001" / "receipt.png")
+    (attachments / "ee" / "again.png").symlink_to(
+        attachments / "ab" / "01" / "AB01C0DE-0000-4000-8000-000000000001" / "receipt.png"
+    )
     set_receipt(modern_db, "~/Library/Messages/Attachments/ee/again.png")
     assert receipt_message(modern_db).attachments == (Attachment("invoice.pdf", "application/pdf", data=build.PNG),)
     # the Attachments folder itself moved to another disk and linked back, as people do to save space
@@ -803,7 +1145,10 @@ def crafted_backup(tmp_path: Path, how: str) -> Path:
         hashed.symlink_to(tmp_path / "secret.txt")
     else:
         conn = sqlite3.connect(backup / "Manifest.db")
-        conn.execute("UPDATE Files SET fileID = ? WHERE fileID = ?", ({"relative": "../secret.txt", "absolute": str(tmp_path / "secret.txt")}[how], file_id))
+        conn.execute(
+            "UPDATE Files SET fileID = ? WHERE fileID = ?",
+            ({"relative": "../secret.txt", "absolute": str(tmp_path / "secret.txt")}[how], file_id),
+        )
         conn.commit()
         conn.close()
     conn = sqlite3.connect(backup / "3d" / build.SMS_DB_HASH)
@@ -817,16 +1162,20 @@ def crafted_backup(tmp_path: Path, how: str) -> Path:
 def test_backup_files_leading_outside_the_backup_are_not_read(tmp_path, how):
     backup = crafted_backup(tmp_path, how)
     receipt = "~/Library/SMS/Attachments/ab/01/AB01C0DE-0000-4000-8000-000000000001/receipt.png"
-    assert list(imessage.read(backup, OPTIONS)) == expected_modern(outside(receipt, "backup folder"), SCAN.replace("/Messages/", "/SMS/")) + [
-        outside_notice()]
+    assert list(imessage.read(backup, OPTIONS)) == expected_modern(
+        outside(receipt, "backup folder"), SCAN.replace("/Messages/", "/SMS/")
+    ) + [outside_notice()]
 
 
-@pytest.mark.parametrize("filename", ["/etc/passwd", "~/Library/SMS/Attachments/../../../../secret.txt", "../../secret.txt"])
+@pytest.mark.parametrize(
+    "filename", ["/etc/passwd", "~/Library/SMS/Attachments/../../../../secret.txt", "../../secret.txt"]
+)
 def test_backup_attachment_paths_leading_outside_the_attachments_folders(tmp_path, filename):
     backup = build.build_backup(tmp_path / "backup")
     set_receipt(backup / "3d" / build.SMS_DB_HASH, filename)
-    assert list(imessage.read(backup, OPTIONS)) == expected_modern(outside(filename), SCAN.replace("/Messages/", "/SMS/")) + [
-        outside_notice()]
+    assert list(imessage.read(backup, OPTIONS)) == expected_modern(
+        outside(filename), SCAN.replace("/Messages/", "/SMS/")
+    ) + [outside_notice()]
 
 
 def test_backup_whose_sms_db_leads_outside_it_is_refused(tmp_path, modern_db):
@@ -836,26 +1185,52 @@ def test_backup_whose_sms_db_leads_outside_it_is_refused(tmp_path, modern_db):
     sms_db.symlink_to(modern_db)
     with pytest.raises(ImportFailed) as failed:
         list(imessage.read(backup, OPTIONS))
-    assert failed.value.reason == "the backup's Messages database (Library/SMS/sms.db) leads outside the backup folder; not read"
+    assert (
+        failed.value.reason
+        == "the backup's Messages database (Library/SMS/sms.db) leads outside the backup folder; not read"
+    )
 
 
 def test_cli_import_records_attachments_leading_outside_as_missing(cli, archive, tmp_path, modern_db, home):
     crafted_home(tmp_path, home)
     conn = sqlite3.connect(modern_db)
-    conn.execute("UPDATE attachment SET filename = '/etc/passwd', transfer_name = 'invoice.pdf', mime_type = 'application/pdf' WHERE ROWID = 1")
-    conn.execute("UPDATE attachment SET filename = ?, transfer_name = 'scan.pdf' WHERE ROWID = 2", (f"{INVOICE_DIR}/invoice.pdf",))
+    conn.execute(
+        "UPDATE attachment SET filename = '/etc/passwd', transfer_name = 'invoice.pdf', mime_type = 'application/pdf' WHERE ROWID = 1"
+    )
+    conn.execute(
+        "UPDATE attachment SET filename = ?, transfer_name = 'scan.pdf' WHERE ROWID = 2",
+        (f"{INVOICE_DIR}/invoice.pdf",),
+    )
     conn.commit()
     conn.close()
     result = cli("import", modern_db, "--json")
     assert result.exit_code == 0, result.stderr
-    assert rows(archive, "SELECT m.source_id, a.position, a.file_name, a.mime, a.blob_sha256, a.missing_reason FROM message_attachments a"
-                " JOIN messages m ON m.id = a.message_id ORDER BY m.source_id") == [
-        (f"{G}09", 0, "invoice.pdf", "application/pdf", None, "not read: /etc/passwd leads outside the attachments folder"),
-        (f"{G}10", 0, "scan.pdf", "application/pdf", None, f"not read: {INVOICE_DIR}/invoice.pdf leads outside the attachments folder"),
+    assert rows(
+        archive,
+        "SELECT m.source_id, a.position, a.file_name, a.mime, a.blob_sha256, a.missing_reason FROM message_attachments a"
+        " JOIN messages m ON m.id = a.message_id ORDER BY m.source_id",
+    ) == [
+        (
+            f"{G}09",
+            0,
+            "invoice.pdf",
+            "application/pdf",
+            None,
+            "not read: /etc/passwd leads outside the attachments folder",
+        ),
+        (
+            f"{G}10",
+            0,
+            "scan.pdf",
+            "application/pdf",
+            None,
+            f"not read: {INVOICE_DIR}/invoice.pdf leads outside the attachments folder",
+        ),
     ]
     assert rows(archive, "SELECT count(*) FROM blobs") == [(0,)]
-    assert rows(archive, "SELECT body FROM messages WHERE source_id IN (?, ?) ORDER BY source_id", f"{G}09", f"{G}10") == [
-        ("\ufffcHere is the receipt.",), ("\ufffc",)]
+    assert rows(
+        archive, "SELECT body FROM messages WHERE source_id IN (?, ?) ORDER BY source_id", f"{G}09", f"{G}10"
+    ) == [("\ufffcHere is the receipt.",), ("\ufffc",)]
     assert rows(archive, "SELECT added FROM imports") == [(15,)]
     [summary] = json.loads(result.stdout)
     warnings = summary["warnings"]
@@ -872,10 +1247,15 @@ def test_a_body_keeps_the_characters_that_change_how_it_is_displayed_byte_for_by
 
     db = build.build_modern(tmp_path / "home")
     with sqlite3.connect(db) as conn:
-        build.insert_message(conn, {"ROWID": 40, "guid": G + "40", "chat": 1, "handle_id": 1, column: HIDDEN, "date": 731005509_000_000_000})
+        build.insert_message(
+            conn,
+            {"ROWID": 40, "guid": G + "40", "chat": 1, "handle_id": 1, column: HIDDEN, "date": 731005509_000_000_000},
+        )
     conn.close()
     [m] = [r for r in imessage.read(db, OPTIONS) if isinstance(r, Message) and r.source_ref == "ROWID 40"]
     assert m.body.encode() == HIDDEN.encode()
     import_path(archive, db)
-    stored = archive.conn.execute("SELECT m.body FROM messages m JOIN message_sources s ON s.message_id = m.id WHERE s.source_ref = 'ROWID 40'")
+    stored = archive.conn.execute(
+        "SELECT m.body FROM messages m JOIN message_sources s ON s.message_id = m.id WHERE s.source_ref = 'ROWID 40'"
+    )
     assert [r[0].encode() for r in stored] == [HIDDEN.encode()]

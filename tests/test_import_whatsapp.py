@@ -74,8 +74,11 @@ def test_detects_every_fixture(path):
 @pytest.mark.parametrize(
     "name, content",
     [
-        ("sms.xml", b"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"1\">\n"
-                    b"<sms address=\"+12025550143\" date=\"1710000000000\" type=\"1\" body=\"12/03/2024, 09:00 - x: y\" /></smses>\n"),
+        (
+            "sms.xml",
+            b"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"1\">\n"
+            b'<sms address="+12025550143" date="1710000000000" type="1" body="12/03/2024, 09:00 - x: y" /></smses>\n',
+        ),
         ("chat.db", b"SQLite format 3\x00" + bytes(200)),
         ("notes.txt", b"Shopping list\n- milk\n- 12/03/2024 eggs\n"),
         ("empty.txt", b""),
@@ -109,41 +112,149 @@ def test_registered_and_found_by_content(tmp_path):
 def test_android_24h_complete_records():
     got = records(SAM)
     # every header date reads either way (12/03, 10/03, 03/11): the attachment names settle it
-    assert [r for r in got if not isinstance(r, Message)] == [Notice(
-        "WhatsApp Chat with Sam Client.txt: dates read as day/month/year: no header date has a number above 12, and the dated "
-        "attachment names fit that order only (2 names: 'IMG-20240312-WA0001.jpg' at line 15, header date 12/03/2024; "
-        "'PTT-20240312-WA0002.opus' at line 17, header date 12/03/2024); pass --date-order mdy if that is wrong", kind="assumption"),
-        Notice("WhatsApp Chat with Sam Client.txt: 2 times as written did not exist or occurred twice in America/New_York (daylight"
-               " saving time): 1 did not exist (the clocks jumped forward) and was read with the offset before the change: line 18"
-               ' (written "10/03/2024, 02:30", read as 2024-03-10 03:30 -04:00); 1 occurred twice (the clocks went back) and was read'
-               ' as the first of the two: line 19 (written "03/11/2024, 01:30", read as 2024-11-03 01:30 -04:00)', kind="assumption")]
+    assert [r for r in got if not isinstance(r, Message)] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: dates read as day/month/year: no header date has a number above 12, and the dated "
+            "attachment names fit that order only (2 names: 'IMG-20240312-WA0001.jpg' at line 15, header date 12/03/2024; "
+            "'PTT-20240312-WA0002.opus' at line 17, header date 12/03/2024); pass --date-order mdy if that is wrong",
+            kind="assumption",
+        ),
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: 2 times as written did not exist or occurred twice in America/New_York (daylight"
+            " saving time): 1 did not exist (the clocks jumped forward) and was read with the offset before the change: line 18"
+            ' (written "10/03/2024, 02:30", read as 2024-03-10 03:30 -04:00); 1 occurred twice (the clocks went back) and was read'
+            ' as the first of the two: line 19 (written "03/11/2024, 01:30", read as 2024-11-03 01:30 -04:00)',
+            kind="assumption",
+        ),
+    ]
     got = [r for r in got if isinstance(r, Message)]
     rows = [row(m) for m in got]
     assert rows == [
-        ("line 1", "2024-03-12T13:00:00.000Z", "system", None,
-         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.",
-         [], [], "message", None),
-        ("line 2", "2024-03-12T13:01:00.000Z", "in", "Sam Client", "Hi Alex, can we talk about the lease?", [], [], "message", None),
-        ("line 3", "2024-03-12T13:02:00.000Z", "out", "Alex Owner", "Sure. Send me the draft.", [], [], "message", None),
+        (
+            "line 1",
+            "2024-03-12T13:00:00.000Z",
+            "system",
+            None,
+            "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        (
+            "line 2",
+            "2024-03-12T13:01:00.000Z",
+            "in",
+            "Sam Client",
+            "Hi Alex, can we talk about the lease?",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        (
+            "line 3",
+            "2024-03-12T13:02:00.000Z",
+            "out",
+            "Alex Owner",
+            "Sure. Send me the draft.",
+            [],
+            [],
+            "message",
+            None,
+        ),
         # a continuation line that starts with a date is text of the message
-        ("line 4", "2024-03-12T13:05:00.000Z", "in", "Sam Client", "Here it is:\nclause 4: rent due on the 1st\n13/03/2024, 10:00 at the office",
-         [], [], "message", None),
-        ("line 7", "2024-03-12T13:06:00.000Z", "in", "Sam Client", "Photo of page 2", [],
-         [(None, None, None, 'media omitted by export, which does not say what kind (the export wrote "<Media omitted>")')], "message", None),
+        (
+            "line 4",
+            "2024-03-12T13:05:00.000Z",
+            "in",
+            "Sam Client",
+            "Here it is:\nclause 4: rent due on the 1st\n13/03/2024, 10:00 at the office",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        (
+            "line 7",
+            "2024-03-12T13:06:00.000Z",
+            "in",
+            "Sam Client",
+            "Photo of page 2",
+            [],
+            [
+                (
+                    None,
+                    None,
+                    None,
+                    'media omitted by export, which does not say what kind (the export wrote "<Media omitted>")',
+                )
+            ],
+            "message",
+            None,
+        ),
         ("line 9", "2024-03-12T13:07:00.000Z", "in", "Sam Client", "ok", [], [], "message", None),
         ("line 10", "2024-03-12T13:07:00.000Z", "in", "Sam Client", "ok", [], [], "message", None),
-        ("line 11", "2024-03-12T13:08:00.000Z", "out", "Alex Owner", "This message was deleted", ["deleted"], [], "message", None),
+        (
+            "line 11",
+            "2024-03-12T13:08:00.000Z",
+            "out",
+            "Alex Owner",
+            "This message was deleted",
+            ["deleted"],
+            [],
+            "message",
+            None,
+        ),
         ("line 12", "2024-03-12T13:09:00.000Z", "in", "Sam Client", "See you at 3", ["edited"], [], "message", None),
         ("line 13", "2024-03-12T13:10:00.000Z", "in", "Sam Client", "null", ["view_once"], [], "message", None),
         ("line 14", "2024-03-12T13:11:00.000Z", "in", "Sam Client", "Missed voice call", [], [], "call", "missed"),
         # the photo lies beside the chat text: its bytes are read
-        ("line 15", "2024-03-12T13:12:00.000Z", "in", "Sam Client", "Signed copy", [],
-         [("IMG-20240312-WA0001.jpg", "image/jpeg", JPEG, None)], "message", None),
-        ("line 17", "2024-03-12T13:13:00.000Z", "in", "Sam Client", "", [],
-         [("PTT-20240312-WA0002.opus", "audio/ogg", None, "file not found beside the chat text")], "message", None),
+        (
+            "line 15",
+            "2024-03-12T13:12:00.000Z",
+            "in",
+            "Sam Client",
+            "Signed copy",
+            [],
+            [("IMG-20240312-WA0001.jpg", "image/jpeg", JPEG, None)],
+            "message",
+            None,
+        ),
+        (
+            "line 17",
+            "2024-03-12T13:13:00.000Z",
+            "in",
+            "Sam Client",
+            "",
+            [],
+            [("PTT-20240312-WA0002.opus", "audio/ogg", None, "file not found beside the chat text")],
+            "message",
+            None,
+        ),
         # 02:30 on 10 March 2024 does not exist in New York; 01:30 on 3 November happens twice
-        ("line 18", "2024-03-10T07:30:00.000Z", "in", "Sam Client", "sent in the DST gap", ["time_nonexistent"], [], "message", None),
-        ("line 19", "2024-11-03T05:30:00.000Z", "in", "Sam Client", "sent in the DST overlap", ["time_ambiguous"], [], "message", None),
+        (
+            "line 18",
+            "2024-03-10T07:30:00.000Z",
+            "in",
+            "Sam Client",
+            "sent in the DST gap",
+            ["time_nonexistent"],
+            [],
+            "message",
+            None,
+        ),
+        (
+            "line 19",
+            "2024-11-03T05:30:00.000Z",
+            "in",
+            "Sam Client",
+            "sent in the DST overlap",
+            ["time_ambiguous"],
+            [],
+            "message",
+            None,
+        ),
     ]
     first = got[0]
     assert all(m.source_zone == "America/New_York" and m.service == "WhatsApp" for m in got)
@@ -153,25 +264,55 @@ def test_android_24h_complete_records():
     assert conv.title == "Sam Client"
     assert conv.is_group is False
     assert [(p.handle, p.display_name, p.is_owner) for p in conv.participants] == [
-        ("Alex Owner", "Alex Owner", True), ("Sam Client", "Sam Client", False)]
+        ("Alex Owner", "Alex Owner", True),
+        ("Sam Client", "Sam Client", False),
+    ]
 
 
 def test_identical_lines_in_one_minute_stay_two_messages():
     oks = [m for m in messages(SAM) if m.body == "ok"]
-    assert [m.identity for m in oks] == [("12/3/2024 09:07", "Sam Client", "ok", 0), ("12/3/2024 09:07", "Sam Client", "ok", 1)]
+    assert [m.identity for m in oks] == [
+        ("12/3/2024 09:07", "Sam Client", "ok", 0),
+        ("12/3/2024 09:07", "Sam Client", "ok", 1),
+    ]
 
 
-@pytest.mark.parametrize("lines, expected", [
-    # in time order: the same time written two ways is one time
-    (["[1/2/22, 10:00:00] Sam: hi", "[01/02/2022, 10:00:00] Sam: hi", "[1/2/22, 10:00:01] Sam: hi", "[1/2/22, 10:00:00] Sam: hi"],
-     [("1/2/2022 10:00:00", 0), ("1/2/2022 10:00:00", 1), ("1/2/2022 10:00:01", 0), ("1/2/2022 10:00:00", 2)]),
-    (["1/2/22, 9:05 PM - Sam: hi", "1/2/22, 9:05 PM - Sam: hi", "1/2/22, 9:06 PM - Sam: hi"],
-     [("1/2/2022 21:05", 0), ("1/2/2022 21:05", 1), ("1/2/2022 21:06", 0)]),
-    # the clock goes back: a repeat far from the first is still a repeat
-    (["02/01/2022, 10:00 - Sam: hi", "02/01/2022, 10:05 - Sam: other", "02/01/2022, 10:00 - Sam: hi", "01/01/2022, 10:00 - Sam: hi",
-      "02/01/2022, 10:00 - Sam: hi"],
-     [("2/1/2022 10:00", 0), ("2/1/2022 10:05", 0), ("2/1/2022 10:00", 1), ("1/1/2022 10:00", 0), ("2/1/2022 10:00", 2)]),
-])
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        # in time order: the same time written two ways is one time
+        (
+            [
+                "[1/2/22, 10:00:00] Sam: hi",
+                "[01/02/2022, 10:00:00] Sam: hi",
+                "[1/2/22, 10:00:01] Sam: hi",
+                "[1/2/22, 10:00:00] Sam: hi",
+            ],
+            [("1/2/2022 10:00:00", 0), ("1/2/2022 10:00:00", 1), ("1/2/2022 10:00:01", 0), ("1/2/2022 10:00:00", 2)],
+        ),
+        (
+            ["1/2/22, 9:05 PM - Sam: hi", "1/2/22, 9:05 PM - Sam: hi", "1/2/22, 9:06 PM - Sam: hi"],
+            [("1/2/2022 21:05", 0), ("1/2/2022 21:05", 1), ("1/2/2022 21:06", 0)],
+        ),
+        # the clock goes back: a repeat far from the first is still a repeat
+        (
+            [
+                "02/01/2022, 10:00 - Sam: hi",
+                "02/01/2022, 10:05 - Sam: other",
+                "02/01/2022, 10:00 - Sam: hi",
+                "01/01/2022, 10:00 - Sam: hi",
+                "02/01/2022, 10:00 - Sam: hi",
+            ],
+            [
+                ("2/1/2022 10:00", 0),
+                ("2/1/2022 10:05", 0),
+                ("2/1/2022 10:00", 1),
+                ("1/1/2022 10:00", 0),
+                ("2/1/2022 10:00", 2),
+            ],
+        ),
+    ],
+)
 def test_repeats_are_counted_over_the_whole_file(tmp_path, lines, expected):
     chat = write(tmp_path / "WhatsApp Chat with Sam.txt", "\n".join(lines) + "\n")
     got = messages(chat, me="Alex Owner", date_order="dmy")
@@ -179,21 +320,34 @@ def test_repeats_are_counted_over_the_whole_file(tmp_path, lines, expected):
 
 
 def test_a_file_that_changes_between_the_two_readings_fails(tmp_path):
-    readings = iter(["18/03/2022, 14:56 - Sam: a\n18/03/2022, 14:57 - Sam: b\n",
-                     "18/03/2022, 14:57 - Sam: b\n18/03/2022, 14:56 - Sam: a\n"])
-    source = whatsapp._Source(tmp_path / "WhatsApp Chat with Sam.txt", lambda: io.StringIO(next(readings)),
-                              "WhatsApp Chat with Sam.txt", None, whatsapp._Media(lambda: ([], []), "file not found beside the chat text", False))
+    readings = iter(
+        [
+            "18/03/2022, 14:56 - Sam: a\n18/03/2022, 14:57 - Sam: b\n",
+            "18/03/2022, 14:57 - Sam: b\n18/03/2022, 14:56 - Sam: a\n",
+        ]
+    )
+    source = whatsapp._Source(
+        tmp_path / "WhatsApp Chat with Sam.txt",
+        lambda: io.StringIO(next(readings)),
+        "WhatsApp Chat with Sam.txt",
+        None,
+        whatsapp._Media(lambda: ([], []), "file not found beside the chat text", False),
+    )
     with pytest.raises(ImportFailed, match="changed while it was being read"):
         list(whatsapp._read(source, options(me="Alex Owner")))
 
 
 def test_identity_is_stable_and_ignores_media_with_or_without(tmp_path):
     assert [m.identity for m in messages(SAM)] == [m.identity for m in messages(SAM)]
-    with_media = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
-                       "12/03/2024, 09:12 - Sam Client: IMG-20240312-WA0001.jpg (file attached)\nSigned copy\n")
+    with_media = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "12/03/2024, 09:12 - Sam Client: IMG-20240312-WA0001.jpg (file attached)\nSigned copy\n",
+    )
     other = tmp_path / "without"
     other.mkdir()
-    without = write(other / "WhatsApp Chat with Sam Client.txt", "12/03/2024, 09:12 - Sam Client: <Media omitted>\nSigned copy\n")
+    without = write(
+        other / "WhatsApp Chat with Sam Client.txt", "12/03/2024, 09:12 - Sam Client: <Media omitted>\nSigned copy\n"
+    )
     a, b = messages(with_media, me="Alex Owner"), messages(without, me="Alex Owner")
     assert a[0].identity == b[0].identity == ("12/3/2024 09:12", "Sam Client", "\x00media\nSigned copy", 0)
     assert a[0].conversation.source_key == b[0].conversation.source_key
@@ -203,73 +357,133 @@ def test_identity_is_stable_and_ignores_media_with_or_without(tmp_path):
 
 SHAPES = [
     # file, the messages as (UTC instant, direction, sender, body)
-    ("WhatsApp Chat - Dana Reyes.txt", [  # iOS, 12-hour with U+202F, CRLF, marks
-        ("2024-03-14T13:05:11.000Z", "system", "Dana Reyes",
-         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them."),
-        ("2024-03-14T13:06:00.000Z", "in", "Dana Reyes", "Good morning"),
-        ("2024-03-14T13:07:30.000Z", "out", "Alex Owner", "Morning! Two lines\nsecond line"),
-        ("2024-03-14T13:08:00.000Z", "in", "Dana Reyes", ""),
-        ("2024-03-14T13:09:00.000Z", "in", "Dana Reyes", "Lease.pdf \u200e• \u200e3 pages"),  # (the export's marks, as written)
-        ("2024-03-14T16:00:00.000Z", "in", "Dana Reyes", "This message was deleted."),
-        ("2024-03-14T04:30:00.000Z", "out", "Alex Owner", "late night"),
-        ("2024-03-15T17:15:00.000Z", "system", "Dana Reyes", "Your security code with Dana Reyes changed. \u200eTap to learn more."),
-        ("2024-03-15T17:16:00.000Z", "in", "Dana Reyes", "\u200eLocation: https://maps.google.com/?q=40.7128,-74.0060"),
-    ]),
-    ("Chat de WhatsApp con Lucía Gómez.txt", [  # Android, Spanish, "p. m." with U+00A0
-        ("2024-03-14T13:05:00.000Z", "system", None,
-         "Los mensajes y las llamadas están cifrados de extremo a extremo. Nadie fuera de este chat, ni siquiera WhatsApp, puede leerlos ni escucharlos."),
-        ("2024-03-14T13:06:00.000Z", "in", "Lucía Gómez", "Hola Alex"),
-        ("2024-03-14T16:15:00.000Z", "out", "Alex Owner", "Hola, ¿qué tal?"),
-        ("2024-03-15T01:05:00.000Z", "in", "Lucía Gómez", ""),
-        ("2024-03-15T01:06:00.000Z", "in", "Lucía Gómez", "Se eliminó este mensaje."),
-        ("2024-03-15T01:07:00.000Z", "in", "Lucía Gómez", "Nos vemos mañana"),
-    ]),
-    ("WhatsApp Chat - Mikko.txt", [  # iOS Finnish: "klo" and dotted times, then the newer comma form
-        ("2022-03-12T19:08:18.000Z", "in", "Mikko", "Moi"),
-        ("2022-03-12T19:09:02.000Z", "out", "Alex Owner", "Hei"),
-        ("2026-04-23T00:20:13.000Z", "in", "Mikko", "Uusi muoto"),
-    ]),
-    ("WhatsApp Chat with Ahmed.txt", [  # Android Arabic: Arabic-Indic digits, RLM, ص/م
-        ("2022-04-24T18:07:00.000Z", "in", "Ahmed", "مرحبا"),
-        ("2022-04-24T18:08:00.000Z", "out", "Alex Owner", "Hello Ahmed"),
-        ("2022-04-25T13:30:00.000Z", "in", "Ahmed", "صباح الخير"),
-    ]),
-    ("WhatsApp Chat - Somchai.txt", [  # iOS Buddhist calendar: 2565 BE = 2022
-        ("2022-03-28T01:41:35.000Z", "system", "Somchai",
-         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them."),
-        ("2022-03-28T01:42:00.000Z", "in", "Somchai", "Sawasdee"),
-        ("2022-03-28T01:43:10.000Z", "out", "Alex Owner", "Hello"),
-    ]),
-    ("WhatsApp Chat - Yuki.txt", [  # iOS Japanese era: R4 = Reiwa 4 = 2022
-        ("2022-03-28T01:41:35.000Z", "in", "Yuki", "Konnichiwa"),
-        ("2022-03-28T01:42:00.000Z", "out", "Alex Owner", "Hello"),
-    ]),
-    ("WhatsApp Chat with Kim.txt", [  # Android year first, "-" and "/" separators
-        ("2019-10-20T14:16:00.000Z", "in", "Kim", "Hi"),
-        ("2019-10-20T14:17:00.000Z", "out", "Alex Owner", "Hello Kim"),
-        ("2019-10-21T12:00:00.000Z", "in", "Kim", "other separator"),
-    ]),
-    ("WhatsApp Chat mit Jonas.txt", [  # Android German, dotted date, no comma
-        ("2022-03-23T17:31:00.000Z", "system", None,
-         "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen oder anhören, nicht einmal WhatsApp. Tippe, um mehr zu erfahren."),
-        ("2022-03-23T17:32:00.000Z", "in", "Jonas", "Hallo"),
-        ("2022-03-23T17:33:00.000Z", "in", "Jonas", ""),
-        ("2022-03-23T17:34:00.000Z", "in", "Jonas", "Bildunterschrift"),
-        ("2022-03-23T17:35:00.000Z", "out", "Alex Owner", "Diese Nachricht wurde gelöscht"),
-        ("2022-03-23T17:36:00.000Z", "out", "Alex Owner", "Bis morgen"),
-    ]),
-    ("WhatsApp Chat with Bo.txt", [  # BOM, US 12-hour with U+202F, 12 AM is midnight
-        ("2023-01-05T00:02:00.000Z", "in", "Bo", "Happy new year"),
-        ("2023-01-05T00:03:00.000Z", "out", "Alex Owner", "You too"),
-        ("2023-01-14T05:01:00.000Z", "in", "Bo", "midnight"),
-    ]),
+    (
+        "WhatsApp Chat - Dana Reyes.txt",
+        [  # iOS, 12-hour with U+202F, CRLF, marks
+            (
+                "2024-03-14T13:05:11.000Z",
+                "system",
+                "Dana Reyes",
+                "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+            ),
+            ("2024-03-14T13:06:00.000Z", "in", "Dana Reyes", "Good morning"),
+            ("2024-03-14T13:07:30.000Z", "out", "Alex Owner", "Morning! Two lines\nsecond line"),
+            ("2024-03-14T13:08:00.000Z", "in", "Dana Reyes", ""),
+            (
+                "2024-03-14T13:09:00.000Z",
+                "in",
+                "Dana Reyes",
+                "Lease.pdf \u200e• \u200e3 pages",
+            ),  # (the export's marks, as written)
+            ("2024-03-14T16:00:00.000Z", "in", "Dana Reyes", "This message was deleted."),
+            ("2024-03-14T04:30:00.000Z", "out", "Alex Owner", "late night"),
+            (
+                "2024-03-15T17:15:00.000Z",
+                "system",
+                "Dana Reyes",
+                "Your security code with Dana Reyes changed. \u200eTap to learn more.",
+            ),
+            (
+                "2024-03-15T17:16:00.000Z",
+                "in",
+                "Dana Reyes",
+                "\u200eLocation: https://maps.google.com/?q=40.7128,-74.0060",
+            ),
+        ],
+    ),
+    (
+        "Chat de WhatsApp con Lucía Gómez.txt",
+        [  # Android, Spanish, "p. m." with U+00A0
+            (
+                "2024-03-14T13:05:00.000Z",
+                "system",
+                None,
+                "Los mensajes y las llamadas están cifrados de extremo a extremo. Nadie fuera de este chat, ni siquiera WhatsApp, puede leerlos ni escucharlos.",
+            ),
+            ("2024-03-14T13:06:00.000Z", "in", "Lucía Gómez", "Hola Alex"),
+            ("2024-03-14T16:15:00.000Z", "out", "Alex Owner", "Hola, ¿qué tal?"),
+            ("2024-03-15T01:05:00.000Z", "in", "Lucía Gómez", ""),
+            ("2024-03-15T01:06:00.000Z", "in", "Lucía Gómez", "Se eliminó este mensaje."),
+            ("2024-03-15T01:07:00.000Z", "in", "Lucía Gómez", "Nos vemos mañana"),
+        ],
+    ),
+    (
+        "WhatsApp Chat - Mikko.txt",
+        [  # iOS Finnish: "klo" and dotted times, then the newer comma form
+            ("2022-03-12T19:08:18.000Z", "in", "Mikko", "Moi"),
+            ("2022-03-12T19:09:02.000Z", "out", "Alex Owner", "Hei"),
+            ("2026-04-23T00:20:13.000Z", "in", "Mikko", "Uusi muoto"),
+        ],
+    ),
+    (
+        "WhatsApp Chat with Ahmed.txt",
+        [  # Android Arabic: Arabic-Indic digits, RLM, ص/م
+            ("2022-04-24T18:07:00.000Z", "in", "Ahmed", "مرحبا"),
+            ("2022-04-24T18:08:00.000Z", "out", "Alex Owner", "Hello Ahmed"),
+            ("2022-04-25T13:30:00.000Z", "in", "Ahmed", "صباح الخير"),
+        ],
+    ),
+    (
+        "WhatsApp Chat - Somchai.txt",
+        [  # iOS Buddhist calendar: 2565 BE = 2022
+            (
+                "2022-03-28T01:41:35.000Z",
+                "system",
+                "Somchai",
+                "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+            ),
+            ("2022-03-28T01:42:00.000Z", "in", "Somchai", "Sawasdee"),
+            ("2022-03-28T01:43:10.000Z", "out", "Alex Owner", "Hello"),
+        ],
+    ),
+    (
+        "WhatsApp Chat - Yuki.txt",
+        [  # iOS Japanese era: R4 = Reiwa 4 = 2022
+            ("2022-03-28T01:41:35.000Z", "in", "Yuki", "Konnichiwa"),
+            ("2022-03-28T01:42:00.000Z", "out", "Alex Owner", "Hello"),
+        ],
+    ),
+    (
+        "WhatsApp Chat with Kim.txt",
+        [  # Android year first, "-" and "/" separators
+            ("2019-10-20T14:16:00.000Z", "in", "Kim", "Hi"),
+            ("2019-10-20T14:17:00.000Z", "out", "Alex Owner", "Hello Kim"),
+            ("2019-10-21T12:00:00.000Z", "in", "Kim", "other separator"),
+        ],
+    ),
+    (
+        "WhatsApp Chat mit Jonas.txt",
+        [  # Android German, dotted date, no comma
+            (
+                "2022-03-23T17:31:00.000Z",
+                "system",
+                None,
+                "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen oder anhören, nicht einmal WhatsApp. Tippe, um mehr zu erfahren.",
+            ),
+            ("2022-03-23T17:32:00.000Z", "in", "Jonas", "Hallo"),
+            ("2022-03-23T17:33:00.000Z", "in", "Jonas", ""),
+            ("2022-03-23T17:34:00.000Z", "in", "Jonas", "Bildunterschrift"),
+            ("2022-03-23T17:35:00.000Z", "out", "Alex Owner", "Diese Nachricht wurde gelöscht"),
+            ("2022-03-23T17:36:00.000Z", "out", "Alex Owner", "Bis morgen"),
+        ],
+    ),
+    (
+        "WhatsApp Chat with Bo.txt",
+        [  # BOM, US 12-hour with U+202F, 12 AM is midnight
+            ("2023-01-05T00:02:00.000Z", "in", "Bo", "Happy new year"),
+            ("2023-01-05T00:03:00.000Z", "out", "Alex Owner", "You too"),
+            ("2023-01-14T05:01:00.000Z", "in", "Bo", "midnight"),
+        ],
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, expected", SHAPES, ids=[s[0] for s in SHAPES])
 def test_header_shapes(name, expected):
     got = messages(WA / name)
-    assert [(times.to_iso(m.sent_at), m.direction, m.sender.handle if m.sender else None, m.body) for m in got] == expected
+    assert [
+        (times.to_iso(m.sent_at), m.direction, m.sender.handle if m.sender else None, m.body) for m in got
+    ] == expected
 
 
 LINES = [
@@ -308,10 +522,26 @@ def test_the_scanner_reads_every_header_as_header_does():
 
     pieces = [
         ["", "\u200e", "[", "\u200e[", "x", "\u202a"],
-        ["18", "1", "2022", "١٨", "123", "x"], ["/", ".", "-", ":", ","], ["", " ", "\u200f"], ["03", "3", "٣", "13"],
-        ["/", ".", "-", ":", "/ "], ["2022", "22", "R4", "2565 BE", "20222", "22.", "2022 BE"],
+        ["18", "1", "2022", "١٨", "123", "x"],
+        ["/", ".", "-", ":", ","],
+        ["", " ", "\u200f"],
+        ["03", "3", "٣", "13"],
+        ["/", ".", "-", ":", "/ "],
+        ["2022", "22", "R4", "2565 BE", "20222", "22.", "2022 BE"],
         [", ", " ", ",  ", "\u060c ", " klo ", ",", ",\u00a0", ", \u200e", ",\t"],
-        ["14:56", "2:56", "14.56", "14:56:07", "9:41\u202fPM", "12:05 am", "下午9:41", "1:5", "14:56.07", "99:99", "14:56:7"],
+        [
+            "14:56",
+            "2:56",
+            "14.56",
+            "14:56:07",
+            "9:41\u202fPM",
+            "12:05 am",
+            "下午9:41",
+            "1:5",
+            "14:56.07",
+            "99:99",
+            "14:56:7",
+        ],
         [" - ", ": ", "] ", " – ", "\u00a0- ", " -", "", "\u200e - ", " -\u00a0", "  - ", " - \u200e", " -\t"],
         ["Sam: hi", " - Sam: hi", "PM - Sam: hi", "am - x", "- y", ""],
     ]
@@ -346,27 +576,37 @@ def test_flags_and_placeholders_across_locales():
     dana = messages(DANA)
     assert [(m.body, sorted(m.flags), [(a.file_name, a.missing_reason) for a in m.attachments]) for m in dana[3:7]] == [
         ("", [], [(None, 'image omitted by export (the export wrote "image omitted")')]),
-        ("Lease.pdf \u200e• \u200e3 pages", [], [("Lease.pdf", 'document omitted by export (the export wrote "document omitted")')]),
+        (
+            "Lease.pdf \u200e• \u200e3 pages",
+            [],
+            [("Lease.pdf", 'document omitted by export (the export wrote "document omitted")')],
+        ),
         ("This message was deleted.", ["deleted"], []),
         ("late night", ["edited"], []),
     ]
     lucia = messages(WA / "Chat de WhatsApp con Lucía Gómez.txt")
     assert [(sorted(m.flags), [a.missing_reason for a in m.attachments]) for m in lucia[3:]] == [
-        ([], ['media omitted by export, which does not say what kind (the export wrote "<Multimedia omitido>")']), (["deleted"], []),
-        (["edited"], [])]
+        ([], ['media omitted by export, which does not say what kind (the export wrote "<Multimedia omitido>")']),
+        (["deleted"], []),
+        (["edited"], []),
+    ]
     jonas = messages(WA / "WhatsApp Chat mit Jonas.txt")
     assert [(a.file_name, a.missing_reason) for m in jonas for a in m.attachments] == [
         (None, 'media omitted by export, which does not say what kind (the export wrote "<Medien ausgeschlossen>")'),
-        ("IMG-20220323-WA0002.jpg", "file not found beside the chat text")]
+        ("IMG-20220323-WA0002.jpg", "file not found beside the chat text"),
+    ]
     assert [sorted(m.flags) for m in jonas[4:]] == [["deleted"], ["edited"]]
 
 
 def test_ios_call_lines(tmp_path):
     chat = tmp_path / "WhatsApp Chat - Sam Client.txt"
-    chat.write_text("[3/14/24, 9:05:11\u202fAM] Sam Client: hi\r\n"
-                    "\u200e[3/14/24, 9:06:00\u202fAM] Sam Client: \u200eMissed voice call, \u200eTap to call back\r\n"
-                    "\u200e[3/14/24, 9:07:00\u202fAM] Alex Owner: \u200eVoice call, \u200e12 min\r\n"
-                    "\u200e[3/14/24, 9:30:00\u202fAM] Sam Client: \u200eVideo call\r\n", encoding="utf-8")
+    chat.write_text(
+        "[3/14/24, 9:05:11\u202fAM] Sam Client: hi\r\n"
+        "\u200e[3/14/24, 9:06:00\u202fAM] Sam Client: \u200eMissed voice call, \u200eTap to call back\r\n"
+        "\u200e[3/14/24, 9:07:00\u202fAM] Alex Owner: \u200eVoice call, \u200e12 min\r\n"
+        "\u200e[3/14/24, 9:30:00\u202fAM] Sam Client: \u200eVideo call\r\n",
+        encoding="utf-8",
+    )
     got = messages(chat)
     assert [(m.kind, m.status, m.duration_s, m.body, m.attachments, m.direction) for m in got[1:]] == [
         ("call", "missed", None, "Missed voice call, Tap to call back", (), "in"),
@@ -393,7 +633,10 @@ def test_undecidable_date_order_is_an_assumption_and_can_be_overridden():
     assert len(notices) == 1 and notices[0].kind == "assumption"
     assert "month/day/year" in notices[0].text and "--date-order dmy" in notices[0].text
     assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)] == [
-        "2024-01-02T15:00:00.000Z", "2024-01-02T16:00:00.000Z", "2024-03-02T14:00:00.000Z"]
+        "2024-01-02T15:00:00.000Z",
+        "2024-01-02T16:00:00.000Z",
+        "2024-03-02T14:00:00.000Z",
+    ]
     # a non-US region assumes day first
     got = records(pat, region="GB", tz="Europe/London")
     assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)][0] == "2024-02-01T10:00:00.000Z"
@@ -401,29 +644,42 @@ def test_undecidable_date_order_is_an_assumption_and_can_be_overridden():
     got = records(pat, date_order="dmy")
     assert not [r for r in got if isinstance(r, Notice)]
     assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)] == [
-        "2024-02-01T15:00:00.000Z", "2024-02-01T16:00:00.000Z", "2024-02-03T14:00:00.000Z"]
+        "2024-02-01T15:00:00.000Z",
+        "2024-02-01T16:00:00.000Z",
+        "2024-02-03T14:00:00.000Z",
+    ]
 
 
 def test_a_date_order_that_contradicts_the_file_is_warned_about_and_nothing_is_dropped(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "12/03/2024, 09:01 - Sam Client: a\n13/03/2024, 09:02 - Alex Owner: b\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "12/03/2024, 09:01 - Sam Client: a\n13/03/2024, 09:02 - Alex Owner: b\n",
+    )
     got = records(chat, date_order="mdy")
     assert [r.text for r in got if isinstance(r, Notice)] == [
         "WhatsApp Chat with Sam Client.txt: 1 lines look like message headers but their dates are impossible in "
-        "--date-order mdy (the first at line 2); they were kept as text of the message before them"]
+        "--date-order mdy (the first at line 2); they were kept as text of the message before them"
+    ]
     assert [(times.to_iso(m.sent_at), m.body) for m in got if isinstance(m, Message)] == [
-        ("2024-12-03T14:01:00.000Z", "a\n13/03/2024, 09:02 - Alex Owner: b")]
+        ("2024-12-03T14:01:00.000Z", "a\n13/03/2024, 09:02 - Alex Owner: b")
+    ]
 
 
 def test_no_valid_date_in_the_given_order_fails(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "13/03/2024, 09:01 - Sam Client: hi\n14/03/2024, 09:02 - Alex Owner: ok\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "13/03/2024, 09:01 - Sam Client: hi\n14/03/2024, 09:02 - Alex Owner: ok\n",
+    )
     with pytest.raises(ImportFailed, match="no line has a valid date when read in mdy order"):
         records(chat, date_order="mdy")
 
 
 def test_a_component_over_12_decides_the_order_for_the_whole_file(tmp_path):
     # the first line alone is ambiguous; the last decides: day first
-    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
-                 "01/02/24, 10:00 - Pat: a\n05/02/24, 10:00 - Alex Owner: b\n25/02/24, 10:00 - Pat: c\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Pat.txt",
+        "01/02/24, 10:00 - Pat: a\n05/02/24, 10:00 - Alex Owner: b\n25/02/24, 10:00 - Pat: c\n",
+    )
     got = records(chat)
     assert not [r for r in got if isinstance(r, Notice)]
     assert [times.to_iso(m.sent_at)[:10] for m in got] == ["2024-02-01", "2024-02-05", "2024-02-25"]
@@ -431,15 +687,25 @@ def test_a_component_over_12_decides_the_order_for_the_whole_file(tmp_path):
 
 def test_advancing_dates_decide_the_order(tmp_path):
     # read as day/month these advance (1 Feb … 1 Mar … 1 Apr); as month/day they jump back and forth
-    lines = ["01/02/24, 10:00 - Pat: a", "05/02/24, 10:00 - Pat: b", "10/02/24, 10:00 - Pat: c", "01/03/24, 10:00 - Pat: d",
-             "05/03/24, 10:00 - Alex Owner: e", "10/03/24, 10:00 - Pat: f", "01/04/24, 10:00 - Pat: g"]
+    lines = [
+        "01/02/24, 10:00 - Pat: a",
+        "05/02/24, 10:00 - Pat: b",
+        "10/02/24, 10:00 - Pat: c",
+        "01/03/24, 10:00 - Pat: d",
+        "05/03/24, 10:00 - Alex Owner: e",
+        "10/03/24, 10:00 - Pat: f",
+        "01/04/24, 10:00 - Pat: g",
+    ]
     chat = write(tmp_path / "WhatsApp Chat with Pat.txt", "\n".join(lines) + "\n")
     got = records(chat)
     # an inference, not a proof: said, with what it rested on
-    assert [r for r in got if isinstance(r, Notice)] == [Notice(
-        "WhatsApp Chat with Pat.txt: dates read as day/month/year: no header date has a number above 12, and the dates go back "
-        "from one header to the next 0 times read so, 2 times read as month/day/year; pass --date-order mdy if that is wrong",
-        kind="assumption")]
+    assert [r for r in got if isinstance(r, Notice)] == [
+        Notice(
+            "WhatsApp Chat with Pat.txt: dates read as day/month/year: no header date has a number above 12, and the dates go back "
+            "from one header to the next 0 times read so, 2 times read as month/day/year; pass --date-order mdy if that is wrong",
+            kind="assumption",
+        )
+    ]
     got = got[1:]
     assert [times.to_iso(m.sent_at)[:10] for m in got][:4] == ["2024-02-01", "2024-02-05", "2024-02-10", "2024-03-01"]
 
@@ -449,7 +715,10 @@ def test_advancing_dates_decide_the_order(tmp_path):
 
 def test_group_names_with_colons_phone_senders_and_system_lines():
     got = messages(WA / "WhatsApp Chat with Lease Committee.txt")
-    assert [(m.direction, m.sender.handle if m.sender else None, m.sender.display_name if m.sender else None, m.body) for m in got] == [
+    assert [
+        (m.direction, m.sender.handle if m.sender else None, m.sender.display_name if m.sender else None, m.body)
+        for m in got
+    ] == [
         ("system", None, None, 'Alex Owner created group "Lease Committee"'),
         ("system", None, None, "Alex Owner added \u202a+1 202-555-0147\u202c"),
         ("in", "Dr: Smith", "Dr: Smith", "Welcome everyone"),
@@ -468,12 +737,18 @@ def test_group_names_with_colons_phone_senders_and_system_lines():
 
 
 def test_a_long_system_line_with_a_colon_is_not_a_sender(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
-                 "12/03/2024, 09:01 - Sam Client: hi\n"
-                 "13/03/2024, 09:02 - Sam Client turned on disappearing messages for this chat: 7 days\n"
-                 "13/03/2024, 09:03 - Alex Owner: ok\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "12/03/2024, 09:01 - Sam Client: hi\n"
+        "13/03/2024, 09:02 - Sam Client turned on disappearing messages for this chat: 7 days\n"
+        "13/03/2024, 09:03 - Alex Owner: ok\n",
+    )
     got = messages(chat)
-    assert [(m.direction, m.sender.handle if m.sender else None) for m in got] == [("in", "Sam Client"), ("system", None), ("out", "Alex Owner")]
+    assert [(m.direction, m.sender.handle if m.sender else None) for m in got] == [
+        ("in", "Sam Client"),
+        ("system", None),
+        ("out", "Alex Owner"),
+    ]
 
 
 def test_owner_not_found_lists_the_senders():
@@ -481,7 +756,8 @@ def test_owner_not_found_lists_the_senders():
         records(SAM, owner_name="Someone Else")
     assert failed.value.reason == (
         "none of the senders is the archive's owner 'Someone Else'; senders found: 'Alex Owner', 'Sam Client'; "
-        "pass --me NAME to say which one is you")
+        "pass --me NAME to say which one is you"
+    )
 
 
 def test_me_names_the_owner_case_and_space_insensitively():
@@ -501,22 +777,31 @@ def test_me_that_matches_nobody_is_an_error_listing_the_senders():
         records(SAM, me="Alex Ownr")
     assert failed.value.reason == (
         "--me 'Alex Ownr' matches none of the senders found: 'Alex Owner', 'Sam Client'; pass one of them as written, "
-        "or the archive's owner 'Alex Owner' for a chat in which you never wrote")
+        "or the archive's owner 'Alex Owner' for a chat in which you never wrote"
+    )
 
 
 def test_me_as_the_archive_owner_who_never_wrote_keeps_the_owner_key(tmp_path):
     only_sam = write(tmp_path / SAM.name, "20/03/2024, 09:01 - Sam Client: Still there?\n")
-    with pytest.raises(ImportFailed, match="none of the senders is the archive's owner 'Alex Owner'; senders found: 'Sam Client'"):
+    with pytest.raises(
+        ImportFailed, match="none of the senders is the archive's owner 'Alex Owner'; senders found: 'Sam Client'"
+    ):
         records(only_sam)
     got = records(only_sam, me="  alex   OWNER ")
     assert [(type(r).__name__, r.direction, r.sender.handle, r.body) for r in got] == [
-        ("Message", "in", "Sam Client", "Still there?")]
+        ("Message", "in", "Sam Client", "Still there?")
+    ]
     conversation = got[0].conversation
     assert conversation.source_key == messages(SAM)[0].conversation.source_key == "sam client|alex owner"
     assert [(p.handle, p.display_name, p.is_owner) for p in conversation.participants] == [
-        ("Alex Owner", "Alex Owner", True), ("Sam Client", "Sam Client", False)]
+        ("Alex Owner", "Alex Owner", True),
+        ("Sam Client", "Sam Client", False),
+    ]
     # --me as the owner's name is read as no --me at all: an owner writing as a number is still found by it
-    by_number = write(tmp_path / "WhatsApp Chat with Pat.txt", "20/03/2024, 09:01 - Pat: hi\n20/03/2024, 09:02 - +1 202-555-0100: hello\n")
+    by_number = write(
+        tmp_path / "WhatsApp Chat with Pat.txt",
+        "20/03/2024, 09:01 - Pat: hi\n20/03/2024, 09:02 - +1 202-555-0100: hello\n",
+    )
     plain = messages(by_number, owner_handles=frozenset({"+12025550100"}))
     named = messages(by_number, owner_handles=frozenset({"+12025550100"}), me="Alex Owner")
     assert [(m.direction, m.sender.handle) for m in named] == [("in", "Pat"), ("out", "+12025550100")]
@@ -532,15 +817,21 @@ def test_cli_a_mistyped_me_fails_and_adds_no_second_conversation(cli, archive, t
     assert typo.exit_code == 1
     assert typo.output.strip().splitlines() == [
         f"Error: {SAM}: --me 'Alex Ownr' matches none of the senders found: 'Alex Owner', 'Sam Client'; pass one of them "
-        "as written, or the archive's owner 'Alex Owner' for a chat in which you never wrote"]
+        "as written, or the archive's owner 'Alex Owner' for a chat in which you never wrote"
+    ]
     assert snapshot(archive) == before
     # the owner who never wrote in the chat: the same conversation as the owner's later export
-    only_sam = write(tmp_path / SAM.name, "12/03/2024, 09:01 - Sam Client: Hi Alex, can we talk about the lease?\n"
-                                           "20/03/2024, 09:01 - Sam Client: Still there?\n")
+    only_sam = write(
+        tmp_path / SAM.name,
+        "12/03/2024, 09:01 - Sam Client: Hi Alex, can we talk about the lease?\n"
+        "20/03/2024, 09:01 - Sam Client: Still there?\n",
+    )
     again = cli("import", only_sam, "--me", "alex owner", "--json")
     assert again.exit_code == 0, again.output
     assert (json.loads(again.output)[0]["added"], json.loads(again.output)[0]["already_present"]) == (1, 1)
-    assert [tuple(r) for r in archive.conn.execute("SELECT source_key FROM conversations")] == [("sam client|alex owner",)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_key FROM conversations")] == [
+        ("sam client|alex owner",)
+    ]
 
 
 # -- chat names and the conversation key ----------------------------------------------------------
@@ -589,8 +880,10 @@ def test_a_file_name_without_a_chat_name(tmp_path):
 # -- zips ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source, committed", [(JORDAN_SOURCE, JORDAN_ZIP),
-                                               (WA / "demo-zip-source", WA / "demo" / "WhatsApp Chat - Dana Reyes.zip")])
+@pytest.mark.parametrize(
+    "source, committed",
+    [(JORDAN_SOURCE, JORDAN_ZIP), (WA / "demo-zip-source", WA / "demo" / "WhatsApp Chat - Dana Reyes.zip")],
+)
 def test_committed_zips_are_built_from_their_readable_sources(tmp_path, source, committed):
     assert build_zip(source, tmp_path / "x.zip").read_bytes() == committed.read_bytes()
 
@@ -606,16 +899,51 @@ def test_demo_exports_import_without_assumptions(archive):
 def test_ios_zip_with_media_complete_records():
     got = records(JORDAN_ZIP)
     assert [row(m) for m in got] == [
-        ("line 1", "2024-03-20T14:00:00.000Z", "system", "Jordan Lee",
-         "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
-         [], [], "message", None),
+        (
+            "line 1",
+            "2024-03-20T14:00:00.000Z",
+            "system",
+            "Jordan Lee",
+            "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+            [],
+            [],
+            "message",
+            None,
+        ),
         ("line 2", "2024-03-20T14:00:05.000Z", "in", "Jordan Lee", "Here are the photos", [], [], "message", None),
-        ("line 3", "2024-03-20T14:00:10.000Z", "in", "Jordan Lee", "", [],
-         [("00000003-PHOTO-2024-03-20-10-00-10.jpg", "image/jpeg", JPEG, None)], "message", None),
-        ("line 4", "2024-03-20T14:00:20.000Z", "out", "Alex Owner", "Contract.pdf \u200e• \u200e2 pages", [],
-         [("00000004-Contract.pdf", "application/pdf", b"%PDF-1.4\n% tiny contract\n%%EOF\n", None)], "message", None),
-        ("line 5", "2024-03-20T14:00:30.000Z", "in", "Jordan Lee", "", [],
-         [("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", None, "not in the zip")], "message", None),
+        (
+            "line 3",
+            "2024-03-20T14:00:10.000Z",
+            "in",
+            "Jordan Lee",
+            "",
+            [],
+            [("00000003-PHOTO-2024-03-20-10-00-10.jpg", "image/jpeg", JPEG, None)],
+            "message",
+            None,
+        ),
+        (
+            "line 4",
+            "2024-03-20T14:00:20.000Z",
+            "out",
+            "Alex Owner",
+            "Contract.pdf \u200e• \u200e2 pages",
+            [],
+            [("00000004-Contract.pdf", "application/pdf", b"%PDF-1.4\n% tiny contract\n%%EOF\n", None)],
+            "message",
+            None,
+        ),
+        (
+            "line 5",
+            "2024-03-20T14:00:30.000Z",
+            "in",
+            "Jordan Lee",
+            "",
+            [],
+            [("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", None, "not in the zip")],
+            "message",
+            None,
+        ),
         ("line 6", "2024-03-20T14:01:00.000Z", "out", "Alex Owner", "Thanks, got them", [], [], "message", None),
     ]
     assert got[0].conversation.source_key == "jordan lee|alex owner"
@@ -635,9 +963,14 @@ def test_an_unzipped_export_folder_and_its_chat_text(tmp_path):
     from_folder = messages(folder)
     from_zip = messages(JORDAN_ZIP)
     assert [row(m)[1:] for m in from_folder] == [row(m)[1:] for m in from_zip[:4]] + [
-        row(from_zip[4])[1:6] + ([("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", None, "file not found beside the chat text")],
-                                 "message", None),
-        row(from_zip[5])[1:]]
+        row(from_zip[4])[1:6]
+        + (
+            [("00000005-AUDIO-2024-03-20-10-00-30.opus", "audio/ogg", None, "file not found beside the chat text")],
+            "message",
+            None,
+        ),
+        row(from_zip[5])[1:],
+    ]
     assert [m.identity for m in from_folder] == [m.identity for m in from_zip]
     assert from_folder[0].conversation.source_key == from_zip[0].conversation.source_key == "jordan lee|alex owner"
     # the chat text alone, inside that folder, takes the folder's name too
@@ -650,7 +983,9 @@ def test_an_unzipped_export_folder_and_its_chat_text(tmp_path):
 
 
 def test_several_chats_in_one_folder_or_zip_are_not_guessed_between(tmp_path):
-    with pytest.raises(ImportFailed, match=r"the folder holds several WhatsApp chats \('Chat de WhatsApp con Lucía Gómez.txt', "):
+    with pytest.raises(
+        ImportFailed, match=r"the folder holds several WhatsApp chats \('Chat de WhatsApp con Lucía Gómez.txt', "
+    ):
         records(WA)
     assert whatsapp.detect(WA) is False  # not one export: whoever walks the folder imports each chat
     zipped = tmp_path / "chats.zip"
@@ -687,7 +1022,8 @@ def test_an_inbox_folder_with_one_chat_and_other_exports_is_not_an_export(tmp_pa
         records(folder)
     assert failed.value.reason == (
         "not one unzipped WhatsApp export: beside the chat text 'WhatsApp Chat with Kim.txt' the folder holds "
-        "'WhatsApp Chat - Jordan Lee.zip', 'sms-20240301.xml', which the chat does not name as its media; import each file on its own")
+        "'WhatsApp Chat - Jordan Lee.zip', 'sms-20240301.xml', which the chat does not name as its media; import each file on its own"
+    )
     # each file on its own is still what it was
     assert whatsapp.detect(folder / "WhatsApp Chat with Kim.txt") and whatsapp.detect(folder / JORDAN_ZIP.name)
 
@@ -702,17 +1038,21 @@ def test_a_folder_with_two_chats_is_not_an_export_and_detect_does_not_raise(tmp_
         records(folder)
     assert failed.value.reason == (
         "the folder holds several WhatsApp chats ('WhatsApp Chat with Kim.txt', 'WhatsApp Chat with Sam Client.txt'); "
-        "it is not one unzipped export: import each chat's file on its own")
+        "it is not one unzipped export: import each chat's file on its own"
+    )
 
 
-@pytest.mark.parametrize("name, content, listed", [
-    ("WhatsApp Chat with Sam Client.txt", SAM.read_bytes(), "'WhatsApp Chat with Sam Client.txt'"),  # another chat
-    ("notes.txt", b"just notes\n", "'notes.txt'"),  # a text the chat does not name
-    ("chat.db", b"SQLite format 3\x00" + bytes(200), "'chat.db'"),
-    ("sms.xml", (FIXTURES / "android" / "sms-20240301.xml").read_bytes(), "'sms.xml'"),
-    ("Jordan again.zip", JORDAN_ZIP.read_bytes(), "'Jordan again.zip'"),
-    ("week47/", None, "'week47/'"),  # a subfolder (with an export in it)
-])
+@pytest.mark.parametrize(
+    "name, content, listed",
+    [
+        ("WhatsApp Chat with Sam Client.txt", SAM.read_bytes(), "'WhatsApp Chat with Sam Client.txt'"),  # another chat
+        ("notes.txt", b"just notes\n", "'notes.txt'"),  # a text the chat does not name
+        ("chat.db", b"SQLite format 3\x00" + bytes(200), "'chat.db'"),
+        ("sms.xml", (FIXTURES / "android" / "sms-20240301.xml").read_bytes(), "'sms.xml'"),
+        ("Jordan again.zip", JORDAN_ZIP.read_bytes(), "'Jordan again.zip'"),
+        ("week47/", None, "'week47/'"),  # a subfolder (with an export in it)
+    ],
+)
 def test_an_export_folder_with_anything_but_its_media_is_not_an_export(tmp_path, name, content, listed):
     folder = export_folder(tmp_path)
     if content is None:
@@ -725,27 +1065,42 @@ def test_an_export_folder_with_anything_but_its_media_is_not_an_export(tmp_path,
         records(folder)
     assert failed.value.reason == (
         f"not one unzipped WhatsApp export: beside the chat text '_chat.txt' the folder holds {listed}, "
-        "which the chat does not name as its media; import each file on its own")
+        "which the chat does not name as its media; import each file on its own"
+    )
 
 
 def test_an_export_folder_with_its_media_and_the_litter_of_unzipping_is_one_export(tmp_path):
     folder = export_folder(tmp_path)
     # media WhatsApp exports, named or not by this chat; a file of any kind the chat names; the macOS litter
-    for name in ("00000005-AUDIO-2024-03-20-10-00-30.opus", "00000007-Sam.vcf", "00000008-Lease.docx", "IMG-20240320-WA0009.jpeg",
-                 "00000009-VIDEO-2024-03-20-10-02-00.mp4", ".DS_Store", "._chat.txt"):
+    for name in (
+        "00000005-AUDIO-2024-03-20-10-00-30.opus",
+        "00000007-Sam.vcf",
+        "00000008-Lease.docx",
+        "IMG-20240320-WA0009.jpeg",
+        "00000009-VIDEO-2024-03-20-10-02-00.mp4",
+        ".DS_Store",
+        "._chat.txt",
+    ):
         (folder / name).write_bytes(b"\x00media")
     (folder / "__MACOSX").mkdir()
     (folder / "__MACOSX" / "._chat.txt").write_bytes(b"\x00")
     (folder / "00000010-old chat.zip").write_bytes(JORDAN_ZIP.read_bytes())
     (folder / "00000011-WhatsApp Chat with Sam Client.txt").write_bytes(SAM.read_bytes())  # a chat sent as a document
     chat = folder / "_chat.txt"
-    chat.write_bytes(chat.read_bytes() + "[20.03.24, 10:02:00] Jordan Lee: \u200e<attached: 00000010-old chat.zip>\r\n"
-                     "[20.03.24, 10:03:00] Jordan Lee: \u200e<attached: 00000011-WhatsApp Chat with Sam Client.txt>\r\n".encode())
+    chat.write_bytes(
+        chat.read_bytes()
+        + "[20.03.24, 10:02:00] Jordan Lee: \u200e<attached: 00000010-old chat.zip>\r\n"
+        "[20.03.24, 10:03:00] Jordan Lee: \u200e<attached: 00000011-WhatsApp Chat with Sam Client.txt>\r\n".encode()
+    )
     assert whatsapp.detect(folder) is True
     got = messages(folder)
     assert [m.attachments[0].file_name for m in got if m.attachments] == [
-        "00000003-PHOTO-2024-03-20-10-00-10.jpg", "00000004-Contract.pdf", "00000005-AUDIO-2024-03-20-10-00-30.opus",
-        "00000010-old chat.zip", "00000011-WhatsApp Chat with Sam Client.txt"]
+        "00000003-PHOTO-2024-03-20-10-00-10.jpg",
+        "00000004-Contract.pdf",
+        "00000005-AUDIO-2024-03-20-10-00-30.opus",
+        "00000010-old chat.zip",
+        "00000011-WhatsApp Chat with Sam Client.txt",
+    ]
     assert all(a.data is not None for m in got for a in m.attachments)
     assert got[0].conversation.source_key == "jordan lee|alex owner"
 
@@ -761,8 +1116,12 @@ def test_zip_members_are_read_never_written(tmp_path):
     work.mkdir()
     source = work / "src"
     source.mkdir()
-    (source / "_chat.txt").write_text("[20.03.24, 10:00:00] Alex Owner: \u200e<attached: evil.jpg>\r\n", encoding="utf-8")
-    zipped = build_zip(source, work / "WhatsApp Chat - Eve.zip", extra={"../../evil.jpg": b"EVIL", "/abs/evil2.jpg": b"X"})
+    (source / "_chat.txt").write_text(
+        "[20.03.24, 10:00:00] Alex Owner: \u200e<attached: evil.jpg>\r\n", encoding="utf-8"
+    )
+    zipped = build_zip(
+        source, work / "WhatsApp Chat - Eve.zip", extra={"../../evil.jpg": b"EVIL", "/abs/evil2.jpg": b"X"}
+    )
     before = sorted(p for p in tmp_path.rglob("*"))
     got = messages(zipped)
     assert sorted(p for p in tmp_path.rglob("*")) == before
@@ -781,20 +1140,35 @@ def test_zip_bomb_is_refused_before_reading(tmp_path):
 def test_zip_member_that_lies_about_its_size_is_refused(tmp_path):
     """A member holding more than it declares is how a zip bomb gets past the declared limits: the zip is refused, named so
     (zipfile alone stops at the declared size and calls the rest a bad CRC)."""
-    path = declare_size(build_zip(JORDAN_SOURCE, tmp_path / "WhatsApp Chat - Liar.zip"), "00000003-PHOTO-2024-03-20-10-00-10.jpg", 5)
+    path = declare_size(
+        build_zip(JORDAN_SOURCE, tmp_path / "WhatsApp Chat - Liar.zip"), "00000003-PHOTO-2024-03-20-10-00-10.jpg", 5
+    )
     with pytest.raises(ImportFailed) as failed:
         records(path)
-    assert failed.value.reason == "refusing zip: member '00000003-PHOTO-2024-03-20-10-00-10.jpg' is larger than it declares (5 bytes)"
+    assert (
+        failed.value.reason
+        == "refusing zip: member '00000003-PHOTO-2024-03-20-10-00-10.jpg' is larger than it declares (5 bytes)"
+    )
 
 
 # -- a zip member that cannot be read (review B3): the chat is imported, the member accounted for --
 
 STRAY = "00000009-PHOTO-2024-03-20-10-09-00.jpg"  # in the zip, named by no line
 PHOTO = "00000003-PHOTO-2024-03-20-10-00-10.jpg"  # the attachment of line 3
-UNREADABLE = [(lambda path, name: damage(path, name, at=0.0), {STRAY: "damaged (Error -3 while decompressing data: invalid code lengths set)",
-                                                              PHOTO: "damaged (Error -3 while decompressing data: too many length or distance symbols)"}),
-              (damage, {PHOTO: "damaged (its content does not match its CRC-32)"}),
-              (encrypt, {STRAY: "encrypted (a password is needed to read it)", PHOTO: "encrypted (a password is needed to read it)"})]
+UNREADABLE = [
+    (
+        lambda path, name: damage(path, name, at=0.0),
+        {
+            STRAY: "damaged (Error -3 while decompressing data: invalid code lengths set)",
+            PHOTO: "damaged (Error -3 while decompressing data: too many length or distance symbols)",
+        },
+    ),
+    (damage, {PHOTO: "damaged (its content does not match its CRC-32)"}),
+    (
+        encrypt,
+        {STRAY: "encrypted (a password is needed to read it)", PHOTO: "encrypted (a password is needed to read it)"},
+    ),
+]
 
 
 def _with_stray(folder: Path) -> Path:
@@ -802,33 +1176,46 @@ def _with_stray(folder: Path) -> Path:
     return build_zip(JORDAN_SOURCE, folder / JORDAN_ZIP.name, extra={STRAY: bytes(range(256)) * 8})
 
 
-@pytest.mark.parametrize("spoil, why", [(spoil, why[STRAY]) for spoil, why in UNREADABLE if STRAY in why], ids=["deflate", "encrypted"])
+@pytest.mark.parametrize(
+    "spoil, why", [(spoil, why[STRAY]) for spoil, why in UNREADABLE if STRAY in why], ids=["deflate", "encrypted"]
+)
 def test_a_member_no_line_names_that_cannot_be_read_is_skipped_and_the_chat_imported(tmp_path, spoil, why):
     intact = records(_with_stray(tmp_path / "intact"))
     got = records(spoil(_with_stray(tmp_path), STRAY))
     assert [r for r in got if isinstance(r, Message)] == [r for r in intact if isinstance(r, Message)]
     assert [r for r in got if not isinstance(r, Message)] == [
-        Skipped(f"'{STRAY}', named by no message, cannot be read from the zip: it is {why}", STRAY)]
+        Skipped(f"'{STRAY}', named by no message, cannot be read from the zip: it is {why}", STRAY)
+    ]
 
 
-@pytest.mark.parametrize("spoil, why", [(spoil, why[PHOTO]) for spoil, why in UNREADABLE], ids=["deflate", "crc", "encrypted"])
+@pytest.mark.parametrize(
+    "spoil, why", [(spoil, why[PHOTO]) for spoil, why in UNREADABLE], ids=["deflate", "crc", "encrypted"]
+)
 def test_a_member_a_line_attaches_that_cannot_be_read_is_a_missing_attachment_with_the_reason(tmp_path, spoil, why):
     intact = records(_with_stray(tmp_path / "intact"))
     got = records(spoil(_with_stray(tmp_path), PHOTO))
     photo = Attachment(PHOTO, "image/jpeg", missing_reason=f"in the zip, but {why}")
-    assert [r for r in got if not isinstance(r, Notice)] == [replace(r, attachments=(photo,)) if getattr(r, "source_ref", "") == "line 3"
-                                                             else r for r in intact if not isinstance(r, Notice)]
+    assert [r for r in got if not isinstance(r, Notice)] == [
+        replace(r, attachments=(photo,)) if getattr(r, "source_ref", "") == "line 3" else r
+        for r in intact
+        if not isinstance(r, Notice)
+    ]
     kept = [r for r in intact if isinstance(r, Notice)]
     assert kept[-1].text.startswith(f"{JORDAN_ZIP.name}: 1 file in the export named by no message")
-    assert [r for r in got if isinstance(r, Notice)] == kept[:-1] + [Notice(
-        f"{JORDAN_ZIP.name}: '{PHOTO}', which line 3 attaches, is {why}: the attachment is recorded as missing"), kept[-1]]
+    assert [r for r in got if isinstance(r, Notice)] == kept[:-1] + [
+        Notice(f"{JORDAN_ZIP.name}: '{PHOTO}', which line 3 attaches, is {why}: the attachment is recorded as missing"),
+        kept[-1],
+    ]
 
 
 def test_a_member_that_cannot_be_read_is_imported_past_and_said(cli, archive, tmp_path):
     zipped = damage(_with_stray(tmp_path), STRAY, at=0.0)
     r = cli("import", zipped, "--tz", "America/New_York")
     assert (r.exit_code, r.stderr) == (0, "")
-    assert f"  skipped 1: '{STRAY}', named by no message, cannot be read from the zip: it is {UNREADABLE[0][1][STRAY]}" in r.stdout.splitlines()
+    assert (
+        f"  skipped 1: '{STRAY}', named by no message, cannot be read from the zip: it is {UNREADABLE[0][1][STRAY]}"
+        in r.stdout.splitlines()
+    )
     assert archive.conn.execute("SELECT added, skipped FROM imports").fetchone()[:] == (6, 1)
 
 
@@ -850,7 +1237,11 @@ def test_zip_without_a_chat(tmp_path):
     [
         ("empty.txt", b"", "the file is empty"),
         ("junk.txt", bytes(range(256)) * 8, "not a WhatsApp chat export (binary data)"),
-        ("notes.txt", b"Dear Sam,\nthe lease is attached.\n", "not a WhatsApp chat export (no line starts with a WhatsApp date and time)"),
+        (
+            "notes.txt",
+            b"Dear Sam,\nthe lease is attached.\n",
+            "not a WhatsApp chat export (no line starts with a WhatsApp date and time)",
+        ),
         ("broken.zip", b"PK\x03\x04" + bytes(40), None),
     ],
 )
@@ -866,8 +1257,10 @@ def test_bad_input_fails_with_a_reason(tmp_path, name, content, reason):
 
 
 def test_lines_before_the_first_message_are_skipped_with_their_line_number(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
-                 "exported by a helper app\n\nversion 2\n12/03/2024, 09:01 - Sam Client: hi\n13/03/2024, 09:02 - Alex Owner: hello\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "exported by a helper app\n\nversion 2\n12/03/2024, 09:01 - Sam Client: hi\n13/03/2024, 09:02 - Alex Owner: hello\n",
+    )
     got = records(chat)
     assert [r for r in got if isinstance(r, Skipped)] == [
         Skipped("unparseable line before the first message", "line 1"),
@@ -884,8 +1277,11 @@ def test_utf16_with_bom(tmp_path):
 
 
 def test_a_long_preface_is_skipped_when_the_format_is_given(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
-                 "".join(f"preface {n}\n" for n in range(5)) + "12/03/2024, 09:01 - Sam Client: hi\n13/03/2024, 09:02 - Alex Owner: ok\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "".join(f"preface {n}\n" for n in range(5))
+        + "12/03/2024, 09:01 - Sam Client: hi\n13/03/2024, 09:02 - Alex Owner: ok\n",
+    )
     assert not whatsapp.detect(chat)  # detection looks at the first lines only
     got = records(chat)
     assert [r.source_ref for r in got if isinstance(r, Skipped)] == [f"line {n}" for n in range(1, 6)]
@@ -893,13 +1289,17 @@ def test_a_long_preface_is_skipped_when_the_format_is_given(tmp_path):
 
 
 def test_a_header_of_another_style_is_text_of_the_message(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
-                 "12/03/2024, 09:01 - Sam Client: forwarded:\n[12/03/2024, 08:00:00] Someone: quoted\n13/03/2024, 09:02 - Alex Owner: ok\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "12/03/2024, 09:01 - Sam Client: forwarded:\n[12/03/2024, 08:00:00] Someone: quoted\n13/03/2024, 09:02 - Alex Owner: ok\n",
+    )
     assert [m.body for m in messages(chat)] == ["forwarded:\n[12/03/2024, 08:00:00] Someone: quoted", "ok"]
 
 
-SAM_TRUNCATED_REASON = ("line 4: the export ends in the middle of a message header ('12/03/2024, 0'): "
-                        "the file looks truncated; export the chat again")
+SAM_TRUNCATED_REASON = (
+    "line 4: the export ends in the middle of a message header ('12/03/2024, 0'): "
+    "the file looks truncated; export the chat again"
+)
 
 
 def test_a_truncated_export_is_refused(tmp_path):
@@ -921,38 +1321,54 @@ def test_a_truncated_chat_in_a_zip_is_refused(tmp_path):
     zipped = build_zip(source, tmp_path / JORDAN_ZIP.name)
     with pytest.raises(ImportFailed) as failed:
         records(zipped)
-    assert failed.value.reason == ("line 5: the export ends in the middle of a message header ('[20.03.24, 10:0'): "
-                                   "the file looks truncated; export the chat again")
+    assert failed.value.reason == (
+        "line 5: the export ends in the middle of a message header ('[20.03.24, 10:0'): "
+        "the file looks truncated; export the chat again"
+    )
 
 
-@pytest.mark.parametrize("tail, line", [
-    ("12/03/2024", "12/03/2024"),
-    ("12/03/2024, 09:1", "12/03/2024, 09:1"),
-    ("12/03/2024, 09:13 -", "12/03/2024, 09:13 -"),
-    ("12/03/2024, 09:13 - ", "12/03/2024, 09:13 - "),  # the header whole, not a word of the message
-    ("12/03/2024, 09:13 - Sam Cl", "12/03/2024, 09:13 - Sam Cl"),  # cut inside the sender's name
-    ("12/03/2024, 09:13 - Sam Client:", "12/03/2024, 09:13 - Sam Client:"),
-    ("\r\n12/", "12/"),
-])
+@pytest.mark.parametrize(
+    "tail, line",
+    [
+        ("12/03/2024", "12/03/2024"),
+        ("12/03/2024, 09:1", "12/03/2024, 09:1"),
+        ("12/03/2024, 09:13 -", "12/03/2024, 09:13 -"),
+        ("12/03/2024, 09:13 - ", "12/03/2024, 09:13 - "),  # the header whole, not a word of the message
+        ("12/03/2024, 09:13 - Sam Cl", "12/03/2024, 09:13 - Sam Cl"),  # cut inside the sender's name
+        ("12/03/2024, 09:13 - Sam Client:", "12/03/2024, 09:13 - Sam Client:"),
+        ("\r\n12/", "12/"),
+    ],
+)
 def test_an_export_cut_anywhere_in_a_header_is_refused(tmp_path, tail, line):
-    chat = write(tmp_path / SAM.name, "12/03/2024, 09:01 - Sam Client: hi\n12/03/2024, 09:02 - Alex Owner: hello" +
-                 ("\n" if tail[:1] != "\r" else "") + tail)
+    chat = write(
+        tmp_path / SAM.name,
+        "12/03/2024, 09:01 - Sam Client: hi\n12/03/2024, 09:02 - Alex Owner: hello"
+        + ("\n" if tail[:1] != "\r" else "")
+        + tail,
+    )
     with pytest.raises(ImportFailed) as failed:
         records(chat)
-    assert failed.value.reason == (f"line 3: the export ends in the middle of a message header ({line!r}): "
-                                   "the file looks truncated; export the chat again")
+    assert failed.value.reason == (
+        f"line 3: the export ends in the middle of a message header ({line!r}): "
+        "the file looks truncated; export the chat again"
+    )
 
 
-@pytest.mark.parametrize("tail, body", [
-    ("12/03/2024, 09:13 - Sam Client: ok", None),  # a whole message, no final line break
-    ("12/03/2024, 09:13 - Sam Client: 12/03/2024, 0", None),
-    ("see you at", "hello\nsee you at"),  # a line of the message before
-    ("12", "hello\n12"),  # digits alone are as likely text as a cut date
-    ("12/03/2024 is the date", "hello\n12/03/2024 is the date"),
-    ("[12/03/2024, 09:1", "hello\n[12/03/2024, 09:1"),  # a header of another style is text
-])
+@pytest.mark.parametrize(
+    "tail, body",
+    [
+        ("12/03/2024, 09:13 - Sam Client: ok", None),  # a whole message, no final line break
+        ("12/03/2024, 09:13 - Sam Client: 12/03/2024, 0", None),
+        ("see you at", "hello\nsee you at"),  # a line of the message before
+        ("12", "hello\n12"),  # digits alone are as likely text as a cut date
+        ("12/03/2024 is the date", "hello\n12/03/2024 is the date"),
+        ("[12/03/2024, 09:1", "hello\n[12/03/2024, 09:1"),  # a header of another style is text
+    ],
+)
 def test_an_export_without_a_final_line_break_ending_in_text_is_accepted(tmp_path, tail, body):
-    chat = write(tmp_path / SAM.name, "12/03/2024, 09:01 - Sam Client: hi\n12/03/2024, 09:02 - Alex Owner: hello\n" + tail)
+    chat = write(
+        tmp_path / SAM.name, "12/03/2024, 09:01 - Sam Client: hi\n12/03/2024, 09:02 - Alex Owner: hello\n" + tail
+    )
     got = messages(chat)
     if body is None:
         assert [m.body for m in got] == ["hi", "hello", tail.split(": ", 1)[1]]
@@ -975,9 +1391,11 @@ def test_cli_a_truncated_export_fails_and_the_archive_is_unchanged(cli, archive,
 # -- media no line names exactly (issue 13, point 7) -------------------------------------------------
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
-ANDROID_MEDIA_CHAT = ("22/09/2023, 10:00 - Sam Client: IMG-20230922-WA0006.jpg (file attached)\nSigned copy\n"
-                      "22/09/2023, 10:01 - Alex Owner: PTT-20230922-WA0007.opus (file attached)\n"
-                      "22/09/2023, 10:02 - Sam Client: thanks\n")
+ANDROID_MEDIA_CHAT = (
+    "22/09/2023, 10:00 - Sam Client: IMG-20230922-WA0006.jpg (file attached)\nSigned copy\n"
+    "22/09/2023, 10:01 - Alex Owner: PTT-20230922-WA0007.opus (file attached)\n"
+    "22/09/2023, 10:02 - Sam Client: thanks\n"
+)
 
 
 def android_export(tmp_path: Path, files: dict[str, bytes], *, zipped: bool = True) -> Path:
@@ -992,19 +1410,43 @@ def android_export(tmp_path: Path, files: dict[str, bytes], *, zipped: bool = Tr
 
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "folder"])
 def test_media_named_with_an_extension_the_phone_added_are_the_files_the_lines_name(tmp_path, zipped):
-    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "PTT-20230922-WA0007.opus.ogg": b"OggS voice"}, zipped=zipped)
+    export = android_export(
+        tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "PTT-20230922-WA0007.opus.ogg": b"OggS voice"}, zipped=zipped
+    )
     got = records(export)
     assert [row(m) for m in got if isinstance(m, Message)] == [
-        ("line 1", "2023-09-22T14:00:00.000Z", "in", "Sam Client", "Signed copy", [],
-         [("IMG-20230922-WA0006.jpg.png", "image/png", PNG, None)], "message", None),
-        ("line 3", "2023-09-22T14:01:00.000Z", "out", "Alex Owner", "", [],
-         [("PTT-20230922-WA0007.opus.ogg", "audio/ogg", b"OggS voice", None)], "message", None),
+        (
+            "line 1",
+            "2023-09-22T14:00:00.000Z",
+            "in",
+            "Sam Client",
+            "Signed copy",
+            [],
+            [("IMG-20230922-WA0006.jpg.png", "image/png", PNG, None)],
+            "message",
+            None,
+        ),
+        (
+            "line 3",
+            "2023-09-22T14:01:00.000Z",
+            "out",
+            "Alex Owner",
+            "",
+            [],
+            [("PTT-20230922-WA0007.opus.ogg", "audio/ogg", b"OggS voice", None)],
+            "message",
+            None,
+        ),
         ("line 4", "2023-09-22T14:02:00.000Z", "in", "Sam Client", "thanks", [], [], "message", None),
     ]
-    assert [r for r in got if not isinstance(r, Message)] == [Notice(
-        f"{export.name}: 2 attachments found under the name the chat gives plus an extension the phone added "
-        "(line 1 names 'IMG-20230922-WA0006.jpg', the file is 'IMG-20230922-WA0006.jpg.png'; "
-        "line 3 names 'PTT-20230922-WA0007.opus', the file is 'PTT-20230922-WA0007.opus.ogg')", kind="assumption")]
+    assert [r for r in got if not isinstance(r, Message)] == [
+        Notice(
+            f"{export.name}: 2 attachments found under the name the chat gives plus an extension the phone added "
+            "(line 1 names 'IMG-20230922-WA0006.jpg', the file is 'IMG-20230922-WA0006.jpg.png'; "
+            "line 3 names 'PTT-20230922-WA0007.opus', the file is 'PTT-20230922-WA0007.opus.ogg')",
+            kind="assumption",
+        )
+    ]
     # identity: as without the files (the same export as a lone text, media left out)
     alone = write(tmp_path / "WhatsApp Chat with Sam Client.txt", ANDROID_MEDIA_CHAT)
     assert [m.identity for m in got if isinstance(m, Message)] == [m.identity for m in messages(alone)]
@@ -1019,45 +1461,82 @@ def test_beside_a_lone_chat_text_a_converted_file_is_found_and_nothing_else_is_t
     got = records(chat)
     assert [row(m)[6] for m in got if isinstance(m, Message)] == [
         [("IMG-20230922-WA0006.jpg.png", "image/png", PNG, None)],
-        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "file not found beside the chat text")], []]
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "file not found beside the chat text")],
+        [],
+    ]
     assert [type(r).__name__ for r in got if not isinstance(r, Message)] == ["Notice"]
 
 
 def test_two_files_that_could_be_the_one_a_line_names_are_neither_taken_and_both_kept(tmp_path):
-    export = android_export(tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "IMG-20230922-WA0006.jpg.webp": b"RIFF webp"})
+    export = android_export(
+        tmp_path, {"IMG-20230922-WA0006.jpg.png": PNG, "IMG-20230922-WA0006.jpg.webp": b"RIFF webp"}
+    )
     got = records(export)
     conversation = got[0].conversation
     assert [row(m)[6] for m in got if isinstance(m, Message)] == [
-        [("IMG-20230922-WA0006.jpg", "image/jpeg", None,
-          "not in the zip under this name; 2 files are this name with one more extension "
-          "('IMG-20230922-WA0006.jpg.png', 'IMG-20230922-WA0006.jpg.webp'): none was taken")],
-        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "not in the zip")], []]
+        [
+            (
+                "IMG-20230922-WA0006.jpg",
+                "image/jpeg",
+                None,
+                "not in the zip under this name; 2 files are this name with one more extension "
+                "('IMG-20230922-WA0006.jpg.png', 'IMG-20230922-WA0006.jpg.webp'): none was taken",
+            )
+        ],
+        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "not in the zip")],
+        [],
+    ]
     assert [r for r in got if not isinstance(r, Message)] == [
         ChatFile(conversation, "IMG-20230922-WA0006.jpg.png", "image/png", PNG, "IMG-20230922-WA0006.jpg.png"),
-        ChatFile(conversation, "IMG-20230922-WA0006.jpg.webp", "image/webp", b"RIFF webp", "IMG-20230922-WA0006.jpg.webp"),
-        Notice(f"{export.name}: 2 files in the export named by no message ('IMG-20230922-WA0006.jpg.png', "
-               "'IMG-20230922-WA0006.jpg.webp'): kept as files of the chat, with no time or sender; transcripts list them at the end"),
+        ChatFile(
+            conversation, "IMG-20230922-WA0006.jpg.webp", "image/webp", b"RIFF webp", "IMG-20230922-WA0006.jpg.webp"
+        ),
+        Notice(
+            f"{export.name}: 2 files in the export named by no message ('IMG-20230922-WA0006.jpg.png', "
+            "'IMG-20230922-WA0006.jpg.webp'): kept as files of the chat, with no time or sender; transcripts list them at the end"
+        ),
     ]
 
 
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "folder"])
 def test_files_no_line_names_are_kept_as_files_of_the_chat_and_litter_is_accounted_for(tmp_path, zipped):
-    files = {"IMG-20230922-WA0006.jpg": JPEG, "IMG-20230921-WA0001.jpg": b"\xff\xd8 earlier", "Lease.pdf": b"%PDF-1.4 lease",
-             ".DS_Store": b"\x00\x00\x00\x01Bud1", "._IMG-20230922-WA0006.jpg": b"\x00\x05\x16\x07"}
+    files = {
+        "IMG-20230922-WA0006.jpg": JPEG,
+        "IMG-20230921-WA0001.jpg": b"\xff\xd8 earlier",
+        "Lease.pdf": b"%PDF-1.4 lease",
+        ".DS_Store": b"\x00\x00\x00\x01Bud1",
+        "._IMG-20230922-WA0006.jpg": b"\x00\x05\x16\x07",
+    }
     export = android_export(tmp_path, files, zipped=zipped)
     got = records(export)
     conversation = got[0].conversation
     assert [row(m)[6] for m in got if isinstance(m, Message)] == [
         [("IMG-20230922-WA0006.jpg", "image/jpeg", JPEG, None)],
-        [("PTT-20230922-WA0007.opus", "audio/ogg", None, "not in the zip" if zipped else "file not found beside the chat text")], []]
+        [
+            (
+                "PTT-20230922-WA0007.opus",
+                "audio/ogg",
+                None,
+                "not in the zip" if zipped else "file not found beside the chat text",
+            )
+        ],
+        [],
+    ]
     assert [r for r in got if not isinstance(r, Message)] == [
         ChatFile(conversation, "IMG-20230921-WA0001.jpg", "image/jpeg", b"\xff\xd8 earlier", "IMG-20230921-WA0001.jpg"),
         ChatFile(conversation, "Lease.pdf", "application/pdf", b"%PDF-1.4 lease", "Lease.pdf"),
-        Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", ".DS_Store"),
-        Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it",
-                "._IMG-20230922-WA0006.jpg"),
-        Notice(f"{export.name}: 2 files in the export named by no message ('IMG-20230921-WA0001.jpg', 'Lease.pdf'): "
-               "kept as files of the chat, with no time or sender; transcripts list them at the end"),
+        Skipped(
+            "left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it",
+            ".DS_Store",
+        ),
+        Skipped(
+            "left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it",
+            "._IMG-20230922-WA0006.jpg",
+        ),
+        Notice(
+            f"{export.name}: 2 files in the export named by no message ('IMG-20230921-WA0001.jpg', 'Lease.pdf'): "
+            "kept as files of the chat, with no time or sender; transcripts list them at the end"
+        ),
     ]
 
 
@@ -1067,11 +1546,19 @@ def test_files_no_message_names_are_stored_once_and_the_transcript_lists_them(cl
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)[0]["warnings"] == [
         f"{export.name}: 1 file in the export named by no message ('IMG-20230921-WA0001.jpg'): kept as files of the chat, "
-        "with no time or sender; transcripts list them at the end"]
+        "with no time or sender; transcripts list them at the end"
+    ]
     sha = hashlib.sha256(b"\xff\xd8 earlier").hexdigest()
-    stored = lambda: [tuple(r) for r in archive.conn.execute(  # noqa: E731
-        "SELECT c.title, f.file_name, f.mime, f.blob_sha256, f.import_id, b.size, b.data FROM conversation_files f"
-        " JOIN conversations c ON c.id = f.conversation_id JOIN blobs b ON b.sha256 = f.blob_sha256")]
+
+    def stored():
+        return [
+            tuple(r)
+            for r in archive.conn.execute(
+                "SELECT c.title, f.file_name, f.mime, f.blob_sha256, f.import_id, b.size, b.data FROM conversation_files f"
+                " JOIN conversations c ON c.id = f.conversation_id JOIN blobs b ON b.sha256 = f.blob_sha256"
+            )
+        ]
+
     assert stored() == [("Sam Client", "IMG-20230921-WA0001.jpg", "image/jpeg", sha, 1, 10, b"\xff\xd8 earlier")]
     before = snapshot(archive)
     again = cli("import", export, "--json")
@@ -1086,40 +1573,63 @@ def test_files_no_message_names_are_stored_once_and_the_transcript_lists_them(cl
         pytest.skip("poppler-utils (pdftotext) is not installed")
     import subprocess
 
-    for args in (["client", "add", "Sam Client", "--phone", "(202) 555-0143"], ["matter", "open", "2026-020", "--client", "Sam Client", "--title", "Lease"],
-                 ["file", "1", "--matter", "2026-020"], ["transcript", "2026-020", "--out", tmp_path / "t.pdf"]):
+    for args in (
+        ["client", "add", "Sam Client", "--phone", "(202) 555-0143"],
+        ["matter", "open", "2026-020", "--client", "Sam Client", "--title", "Lease"],
+        ["file", "1", "--matter", "2026-020"],
+        ["transcript", "2026-020", "--out", tmp_path / "t.pdf"],
+    ):
         result = cli(*args)
         assert result.exit_code == 0, result.output
-    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
-    section = " ".join(text[text.index("Files in the export that no message names"):].split())
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    section = " ".join(text[text.index("Files in the export that no message names") :].split())
     listed, footer = section.split(" sha256 ")
     assert listed == (
         "Files in the export that no message names The exports held these files, but no message names them: nothing says when "
         "or by whom they were sent. They are listed, not shown, whatever the transcript's window. Conversation 1: Sam Client "
-        "IMG-20230921-WA0001.jpg, image/jpeg, 10 bytes,")
+        "IMG-20230921-WA0001.jpg, image/jpeg, 10 bytes,"
+    )
     assert footer.replace(" ", "").startswith(sha + "Page2of2")  # (the sha256 may wrap)
 
 
 # -- day/month order from what the file itself says (issue 13, point 8) -----------------------------------
 
 
-@pytest.mark.parametrize("lines, evidence", [
-    # Android: the day the phone saved the file; a message a minute before midnight, saved after it
-    (["09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)", "09/10/23, 23:59 - Pat: VID-20231010-WA0002.mp4 (file attached)",
-      "10/10/23, 08:00 - Alex Owner: ok"],
-     "2 names: 'IMG-20231009-WA0001.jpg' at line 1, header date 09/10/23; 'VID-20231010-WA0002.mp4' at line 2, header date 09/10/23"),
-    # iOS: the message's own time
-    (["[09/10/23, 10:00:00] Pat: \u200e<attached: 00000001-PHOTO-2023-10-09-10-00-00.jpg>",
-      "[09/10/23, 23:59:00] Pat: caption \u200e<attached: 00000002-AUDIO-2023-10-09-23-59-00.opus>", "[10/10/23, 08:00:00] Alex Owner: ok"],
-     "2 names: '00000001-PHOTO-2023-10-09-10-00-00.jpg' at line 1, header date 09/10/23; '00000002-AUDIO-2023-10-09-23-59-00.opus' at "
-     "line 2, header date 09/10/23"),
-], ids=["android", "ios"])
+@pytest.mark.parametrize(
+    "lines, evidence",
+    [
+        # Android: the day the phone saved the file; a message a minute before midnight, saved after it
+        (
+            [
+                "09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)",
+                "09/10/23, 23:59 - Pat: VID-20231010-WA0002.mp4 (file attached)",
+                "10/10/23, 08:00 - Alex Owner: ok",
+            ],
+            "2 names: 'IMG-20231009-WA0001.jpg' at line 1, header date 09/10/23; 'VID-20231010-WA0002.mp4' at line 2, header date 09/10/23",
+        ),
+        # iOS: the message's own time
+        (
+            [
+                "[09/10/23, 10:00:00] Pat: \u200e<attached: 00000001-PHOTO-2023-10-09-10-00-00.jpg>",
+                "[09/10/23, 23:59:00] Pat: caption \u200e<attached: 00000002-AUDIO-2023-10-09-23-59-00.opus>",
+                "[10/10/23, 08:00:00] Alex Owner: ok",
+            ],
+            "2 names: '00000001-PHOTO-2023-10-09-10-00-00.jpg' at line 1, header date 09/10/23; '00000002-AUDIO-2023-10-09-23-59-00.opus' at "
+            "line 2, header date 09/10/23",
+        ),
+    ],
+    ids=["android", "ios"],
+)
 def test_dated_attachment_names_settle_the_day_month_order(tmp_path, lines, evidence):
     chat = write(tmp_path / "WhatsApp Chat with Pat.txt", "\n".join(lines) + "\n")
     got = records(chat)  # region US: month first, were nothing to tell
     assert got[0] == Notice(
         "WhatsApp Chat with Pat.txt: dates read as day/month/year: no header date has a number above 12, and the dated attachment "
-        f"names fit that order only ({evidence}); pass --date-order mdy if that is wrong", kind="assumption")
+        f"names fit that order only ({evidence}); pass --date-order mdy if that is wrong",
+        kind="assumption",
+    )
     assert [(times.to_iso(m.sent_at), m.sender.handle, [a.file_name for a in m.attachments]) for m in got[1:]] == [
         ("2023-10-09T14:00:00.000Z", "Pat", [evidence.split("'")[1]]),
         ("2023-10-10T03:59:00.000Z", "Pat", [evidence.split("'")[3]]),
@@ -1128,15 +1638,19 @@ def test_dated_attachment_names_settle_the_day_month_order(tmp_path, lines, evid
 
 
 def test_attachment_names_that_disagree_settle_nothing_and_the_notice_says_so(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
-                 "09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)\n09/10/23, 10:05 - Alex Owner: ok\n"
-                 "09/10/23, 10:10 - Pat: IMG-20230910-WA0002.jpg (file attached)\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Pat.txt",
+        "09/10/23, 10:00 - Pat: IMG-20231009-WA0001.jpg (file attached)\n09/10/23, 10:05 - Alex Owner: ok\n"
+        "09/10/23, 10:10 - Pat: IMG-20230910-WA0002.jpg (file attached)\n",
+    )
     got = records(chat)
     assert got[0] == Notice(
         "WhatsApp Chat with Pat.txt: dates read as month/day/year, the usual order for region US: no header date has a number above 12, "
         "the dates advance alike in both orders, its dated attachment names disagree (day/month/year fits 1 name: "
         "'IMG-20231009-WA0001.jpg' at line 1, header date 09/10/23; month/day/year fits 1 name: 'IMG-20230910-WA0002.jpg' at line 3, "
-        "header date 09/10/23); pass --date-order dmy if that is wrong", kind="assumption")
+        "header date 09/10/23); pass --date-order dmy if that is wrong",
+        kind="assumption",
+    )
     assert [times.to_iso(m.sent_at)[:10] for m in got[1:]] == ["2023-09-10"] * 3
 
 
@@ -1144,15 +1658,21 @@ def test_attachment_names_that_disagree_settle_nothing_and_the_notice_says_so(tm
 def test_headers_that_contradict_each_other_name_the_lines(tmp_path, monkeypatch, chunk):
     if chunk:  # (the lines are counted chunk by chunk)
         monkeypatch.setattr(whatsapp, "CHUNK", chunk)
-    chat = write(tmp_path / "WhatsApp Chat with Pat.txt",
-                 "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n")
+    chat = write(
+        tmp_path / "WhatsApp Chat with Pat.txt",
+        "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n",
+    )
     got = records(chat)
     assert got[0] == Notice(
         "WhatsApp Chat with Pat.txt: dates read as day/month/year: 2 header dates have a first number above 12 (the first at line 2), "
         "1 a second one (the first at line 4); the 1 that fit only month/day/year were kept as text of the message before them "
-        "(pass --date-order to choose)")
+        "(pass --date-order to choose)"
+    )
     assert [(times.to_iso(m.sent_at)[:10], m.body) for m in got[1:]] == [
-        ("2024-02-01", "a"), ("2024-02-25", "b"), ("2024-02-26", "c\n02/27/24, 10:00 - Pat: d")]
+        ("2024-02-01", "a"),
+        ("2024-02-25", "b"),
+        ("2024-02-26", "c\n02/27/24, 10:00 - Pat: d"),
+    ]
 
 
 # -- through the archive -------------------------------------------------------------------------
@@ -1178,8 +1698,11 @@ def test_next_weeks_longer_export_adds_only_the_new_messages(archive, tmp_path):
     import_path(archive, SAM)
     (tmp_path / "IMG-20240312-WA0001.jpg").write_bytes(JPEG)  # the export's media, beside it as before
     longer = tmp_path / SAM.name
-    longer.write_text(SAM.read_text(encoding="utf-8") + "19/03/2024, 10:00 - Sam Client: ok\n19/03/2024, 10:01 - Alex Owner: new week\n",
-                      encoding="utf-8")
+    longer.write_text(
+        SAM.read_text(encoding="utf-8")
+        + "19/03/2024, 10:00 - Sam Client: ok\n19/03/2024, 10:01 - Alex Owner: new week\n",
+        encoding="utf-8",
+    )
     result = import_path(archive, longer)
     assert (result.added, result.already_present, result.updated) == (2, 15, 0)
     assert archive.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
@@ -1192,7 +1715,8 @@ def test_zip_media_are_stored_as_blobs_linked_by_name(archive):
     assert result.added == 6
     rows = archive.conn.execute(
         "SELECT a.file_name, a.mime, a.blob_sha256 IS NOT NULL, a.missing_reason, b.size FROM message_attachments a"
-        " LEFT JOIN blobs b ON b.sha256 = a.blob_sha256 ORDER BY a.file_name").fetchall()
+        " LEFT JOIN blobs b ON b.sha256 = a.blob_sha256 ORDER BY a.file_name"
+    ).fetchall()
     assert [tuple(r) for r in rows] == [
         ("00000003-PHOTO-2024-03-20-10-00-10.jpg", "image/jpeg", 1, None, len(JPEG)),
         ("00000004-Contract.pdf", "application/pdf", 1, None, 31),
@@ -1221,15 +1745,20 @@ def test_cli_import_and_clean_errors(cli, archive, tmp_path):
     # another --me for a chat the archive holds would make a second conversation of it (the owner is part of the key): refused
     owner = cli("import", SAM, "--format", "whatsapp", "--me", "Sam Client", "--quiet")
     assert owner.exit_code == 1
-    assert owner.output == (f"Error: {SAM}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read with"
-                            " 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
-                            " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another chat\n")
+    assert owner.output == (
+        f"Error: {SAM}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read with"
+        " 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
+        " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another chat\n"
+    )
     assert snapshot(archive) == before
 
 
 def test_cli_failure_leaves_the_archive_unchanged(cli, archive, tmp_path):
     before = snapshot(archive)
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", SAM.read_text(encoding="utf-8").replace("Alex Owner", "Alexandra"))
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        SAM.read_text(encoding="utf-8").replace("Alex Owner", "Alexandra"),
+    )
     result = cli("import", chat)
     assert result.exit_code == 1
     assert "senders found: 'Alexandra', 'Sam Client'; pass --me NAME" in result.output
@@ -1238,7 +1767,11 @@ def test_cli_failure_leaves_the_archive_unchanged(cli, archive, tmp_path):
 
 # -- conformance: real exports nobody on this project wrote ----------------------------------------
 
-CORPUS_FILES = sorted(p for p in (CORPUS / "whatsapp").rglob("*") if p.is_file() and p.suffix in (".txt", ".zip")) if (CORPUS / "whatsapp").exists() else []
+CORPUS_FILES = (
+    sorted(p for p in (CORPUS / "whatsapp").rglob("*") if p.is_file() and p.suffix in (".txt", ".zip"))
+    if (CORPUS / "whatsapp").exists()
+    else []
+)
 
 
 @pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus/whatsapp not present")
@@ -1260,13 +1793,25 @@ def test_corpus_file_imports_or_fails_cleanly(path):
 
 
 @pytest.mark.skipif(not (CORPUS / "whatsapp" / "chat-miner" / "target.json").exists(), reason="corpus not present")
-@pytest.mark.parametrize("name", ["test_ddmmyy_24hrs.txt", "test_mmddyy_24hrs.txt", "test_[mmddyy]_24hrs.txt",
-                                  "test_yyyymmdd_24hrs.txt", "test_mmddyyyy_12hrs.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "test_ddmmyy_24hrs.txt",
+        "test_mmddyy_24hrs.txt",
+        "test_[mmddyy]_24hrs.txt",
+        "test_yyyymmdd_24hrs.txt",
+        "test_mmddyyyy_12hrs.txt",
+    ],
+)
 def test_corpus_chat_miner_shapes_match_their_expected_parse(name):
     folder = CORPUS / "whatsapp" / "chat-miner"
     target = json.loads((folder / "target.json").read_text(encoding="utf-8"))
     got = messages(folder / name, me="John Doe", tz="UTC")
-    ours = {(m.sent_at.strftime("%Y-%m-%dT%H:%M:%S"), m.sender.display_name, m.body.replace("\n", " ")) for m in got if m.sender}
+    ours = {
+        (m.sent_at.strftime("%Y-%m-%dT%H:%M:%S"), m.sender.display_name, m.body.replace("\n", " "))
+        for m in got
+        if m.sender
+    }
     for expected in target:
         assert (expected["timestamp"], expected["author"], expected["message"]) in ours
 
@@ -1279,8 +1824,21 @@ def test_damaged_exports_import_or_fail_cleanly(tmp_path):
 
     rng = random.Random(7)
     sources = sorted(p for p in WA.rglob("*") if p.is_file() and p.suffix in (".txt", ".zip"))
-    inserts = [b"\n", b"\r\n", b": ", b" - ", b"[", b"]", "\u200e".encode(), "\u202f".encode(), b"12/13/2024, 25:61 - ",
-               b"<Media omitted>", b"(file attached)", b"\x00", b"\xff"]
+    inserts = [
+        b"\n",
+        b"\r\n",
+        b": ",
+        b" - ",
+        b"[",
+        b"]",
+        "\u200e".encode(),
+        "\u202f".encode(),
+        b"12/13/2024, 25:61 - ",
+        b"<Media omitted>",
+        b"(file attached)",
+        b"\x00",
+        b"\xff",
+    ]
     for n in range(80):
         source = sources[n % len(sources)]
         data = bytearray(source.read_bytes())
@@ -1292,12 +1850,12 @@ def test_damaged_exports_import_or_fail_cleanly(tmp_path):
             if op < 0.35:
                 data[pos] = rng.randrange(256)
             elif op < 0.55:
-                del data[pos:pos + rng.randint(1, 40)]
+                del data[pos : pos + rng.randint(1, 40)]
             elif op < 0.8:
                 data[pos:pos] = rng.choice(inserts)
             else:
                 start = rng.randrange(len(data))
-                data[pos:pos] = data[start:start + rng.randint(1, 120)]
+                data[pos:pos] = data[start : start + rng.randint(1, 120)]
         damaged = tmp_path / f"{n}" / source.name
         damaged.parent.mkdir()
         damaged.write_bytes(bytes(data))
@@ -1312,14 +1870,29 @@ def test_damaged_exports_import_or_fail_cleanly(tmp_path):
 
 
 def test_cli_options_reach_the_importer(cli, archive):
-    result = cli("import", WA / "WhatsApp Chat with Pat.txt", "--date-order", "dmy", "--conversation", "Pat (tenant)",
-                 "--tz", "Europe/London", "--json")
+    result = cli(
+        "import",
+        WA / "WhatsApp Chat with Pat.txt",
+        "--date-order",
+        "dmy",
+        "--conversation",
+        "Pat (tenant)",
+        "--tz",
+        "Europe/London",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)[0]
-    assert (report["format"], report["added"], report["assumptions"], report["zone"]) == ("whatsapp", 3, [], "Europe/London")
+    assert (report["format"], report["added"], report["assumptions"], report["zone"]) == (
+        "whatsapp",
+        3,
+        [],
+        "Europe/London",
+    )
     rows = archive.conn.execute(
         "SELECT c.source_key, c.title, m.sent_at, m.source_zone FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        " ORDER BY m.sent_at").fetchall()
+        " ORDER BY m.sent_at"
+    ).fetchall()
     assert [tuple(r) for r in rows] == [
         ("pat (tenant)|alex owner", "Pat (tenant)", "2024-02-01T10:00:00.000Z", "Europe/London"),
         ("pat (tenant)|alex owner", "Pat (tenant)", "2024-02-01T11:00:00.000Z", "Europe/London"),
@@ -1345,10 +1918,11 @@ def test_repeats_in_one_minute_are_counted_past_the_whole_key_limit(tmp_path, mo
     must count the same (memory stays flat for a file written in one minute)."""
     monkeypatch.setattr(whatsapp, "RUN_KEYS", 3)
     path = tmp_path / "WhatsApp Chat with Bob.txt"
-    path.write_text("".join(f"12/01/2020, 10:00 - Bob: text {n % 5}\n" for n in range(15)) + "12/01/2020, 10:01 - Bob: text 0\n")
+    path.write_text(
+        "".join(f"12/01/2020, 10:00 - Bob: text {n % 5}\n" for n in range(15)) + "12/01/2020, 10:01 - Bob: text 0\n"
+    )
     got = [r.identity[2:] for r in records(path, me="Alex Owner") if isinstance(r, Message)]
     assert got == [(f"text {n % 5}", n // 5) for n in range(15)] + [("text 0", 0)]
-
 
 
 def test_me_as_one_of_the_owners_numbers_is_for_a_phone_backup_and_the_chat_reads_as_without_it(tmp_path):
@@ -1357,8 +1931,15 @@ def test_me_as_one_of_the_owners_numbers_is_for_a_phone_backup_and_the_chat_read
     from textfile.errors import ImportFailed
     from textfile.ingest import import_path
 
-    with Archive.create(tmp_path / "a.db", owner_name="Alex Owner", phones=["+12025550100"], emails=[], tz="America/New_York",
-                        region="US", bates_prefix="TF") as archive:
+    with Archive.create(
+        tmp_path / "a.db",
+        owner_name="Alex Owner",
+        phones=["+12025550100"],
+        emails=[],
+        tz="America/New_York",
+        region="US",
+        bates_prefix="TF",
+    ) as archive:
         chat = FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt"
         with_number = import_path(archive, chat, me="+1 202 555 0100")
         again = import_path(archive, chat)
@@ -1393,30 +1974,89 @@ OMITTED_IOS_CHAT = (
 
 def test_omitted_media_keep_the_kind_the_export_names_and_its_words(tmp_path):
     chat = write(tmp_path / "WhatsApp Chat - Sam Client.txt", OMITTED_IOS_CHAT)
-    got = [(m.source_ref, m.body, [(a.file_name, a.mime, a.data, a.missing_reason) for a in m.attachments]) for m in messages(chat)]
+    got = [
+        (m.source_ref, m.body, [(a.file_name, a.mime, a.data, a.missing_reason) for a in m.attachments])
+        for m in messages(chat)
+    ]
     assert got == [
         ("line 1", "Hello", []),
         ("line 2", "", [(None, None, None, 'image omitted by export (the export wrote "image omitted")')]),
         ("line 3", "", [(None, None, None, 'video omitted by export (the export wrote "video omitted")')]),
         ("line 4", "", [(None, None, None, 'audio omitted by export (the export wrote "audio omitted")')]),
         ("line 5", "", [(None, None, None, 'sticker omitted by export (the export wrote "sticker omitted")')]),
-        ("line 6", "", [(None, None, None, 'contact card omitted by export (the export wrote "Contact card omitted")')]),
+        (
+            "line 6",
+            "",
+            [(None, None, None, 'contact card omitted by export (the export wrote "Contact card omitted")')],
+        ),
         ("line 7", "", [(None, None, None, 'GIF omitted by export (the export wrote "GIF omitted")')]),
         ("line 8", "", [(None, None, None, 'document omitted by export (the export wrote "document omitted")')]),
-        ("line 9", "Lease.pdf \u2022 3 pages",
-         [("Lease.pdf", "application/pdf", None, 'document omitted by export (the export wrote "document omitted")')]),
+        (
+            "line 9",
+            "Lease.pdf \u2022 3 pages",
+            [
+                (
+                    "Lease.pdf",
+                    "application/pdf",
+                    None,
+                    'document omitted by export (the export wrote "document omitted")',
+                )
+            ],
+        ),
         ("line 10", "", [(None, None, None, 'image omitted by export (the export wrote "Bild weggelassen")')]),
         ("line 11", "", [(None, None, None, 'document omitted by export (the export wrote "Dokument weggelassen")')]),
-        ("line 12", "", [(None, None, None, 'GIF omitted by export (the export wrote "GIF \u091b\u094b\u095c\u093e \u0917\u092f\u093e")')]),
-        ("line 13", "", [(None, None, None, 'image omitted by export (the export wrote "\u753b\u50cf\u306f\u542b\u307e\u308c\u3066\u3044\u307e\u305b\u3093")')]),
+        (
+            "line 12",
+            "",
+            [
+                (
+                    None,
+                    None,
+                    None,
+                    'GIF omitted by export (the export wrote "GIF \u091b\u094b\u095c\u093e \u0917\u092f\u093e")',
+                )
+            ],
+        ),
+        (
+            "line 13",
+            "",
+            [
+                (
+                    None,
+                    None,
+                    None,
+                    'image omitted by export (the export wrote "\u753b\u50cf\u306f\u542b\u307e\u308c\u3066\u3044\u307e\u305b\u3093")',
+                )
+            ],
+        ),
         ("line 14", "\u753b\u50cf\u306f\u542b\u307e\u308c\u3066\u3044\u307e\u305b\u3093", []),
     ]
-    android = write(tmp_path / "WhatsApp Chat with Sam Client.txt",
-                    "12/03/2024, 09:12 - Sam Client: <Media omitted>\n12/03/2024, 09:13 - Sam Client: <Medien ausgeschlossen>\nSigned\n"
-                    "12/03/2024, 09:14 - Alex Owner: ok\n")
+    android = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "12/03/2024, 09:12 - Sam Client: <Media omitted>\n12/03/2024, 09:13 - Sam Client: <Medien ausgeschlossen>\nSigned\n"
+        "12/03/2024, 09:14 - Alex Owner: ok\n",
+    )
     assert [(m.body, [(a.file_name, a.mime, a.missing_reason) for a in m.attachments]) for m in messages(android)] == [
-        ("", [(None, None, 'media omitted by export, which does not say what kind (the export wrote "<Media omitted>")')]),
-        ("Signed", [(None, None, 'media omitted by export, which does not say what kind (the export wrote "<Medien ausgeschlossen>")')]),
+        (
+            "",
+            [
+                (
+                    None,
+                    None,
+                    'media omitted by export, which does not say what kind (the export wrote "<Media omitted>")',
+                )
+            ],
+        ),
+        (
+            "Signed",
+            [
+                (
+                    None,
+                    None,
+                    'media omitted by export, which does not say what kind (the export wrote "<Medien ausgeschlossen>")',
+                )
+            ],
+        ),
         ("ok", []),
     ]
 
@@ -1430,9 +2070,17 @@ def test_an_archive_that_stored_omitted_media_without_their_kind_gains_nothing_f
 
     chat = write(tmp_path / "WhatsApp Chat - Sam Client.txt", OMITTED_IOS_CHAT)
     size, sha = source_digest(chat)
-    before_kinds = [replace(r, attachments=tuple(replace(a, missing_reason="omitted by export") for a in r.attachments))
-                    if isinstance(r, Message) else r for r in records(chat, owner_name="Alex Owner")]
-    ingest(archive, Source(str(chat), chat.name, size, sha, "whatsapp", "1", "America/New_York", "US", fold_edits=True), before_kinds)
+    before_kinds = [
+        replace(r, attachments=tuple(replace(a, missing_reason="omitted by export") for a in r.attachments))
+        if isinstance(r, Message)
+        else r
+        for r in records(chat, owner_name="Alex Owner")
+    ]
+    ingest(
+        archive,
+        Source(str(chat), chat.name, size, sha, "whatsapp", "1", "America/New_York", "US", fold_edits=True),
+        before_kinds,
+    )
     before = snapshot(archive)
     assert {r[-1] for r in before["message_attachments"]} == {"omitted by export"}
     again = import_path(archive, chat)
@@ -1446,9 +2094,12 @@ def test_an_archive_that_stored_omitted_media_without_their_kind_gains_nothing_f
 # -- bytes that are not text: read as U+FFFD and named, never the whole chat refused (walk report, defect 9) --
 
 BAD_BYTES_CHAT = (
-    b"12/03/2024, 09:01 - Sam Client: caf" + b"\xe9 au lait\n"  # Latin-1 "é", as a Windows editor saves it
-    + "12/03/2024, 09:02 - Alex Owner: caf\u00e9 \U0001F600 ok\n".encode()  # valid UTF-8 stays as it is
-    + b"12/03/2024, 09:03 - Sam Client: " + bytes(range(0xf0, 0x100)) + b"\n"
+    b"12/03/2024, 09:01 - Sam Client: caf"
+    + b"\xe9 au lait\n"  # Latin-1 "é", as a Windows editor saves it
+    + "12/03/2024, 09:02 - Alex Owner: caf\u00e9 \U0001f600 ok\n".encode()  # valid UTF-8 stays as it is
+    + b"12/03/2024, 09:03 - Sam Client: "
+    + bytes(range(0xF0, 0x100))
+    + b"\n"
     + b"12/03/2024, 09:04 - Sam Client: two lines\nand \xc3\x28 a broken pair, \xe2\x82 a cut one\n"
     + b"".join(b"12/03/2024, 09:%02d - Sam Client: x\x80\n" % minute for minute in range(5, 10))
 )
@@ -1465,10 +2116,11 @@ def test_bytes_that_are_not_utf8_are_read_as_u_fffd_and_each_line_is_named(tmp_p
         " line 1 (0xe9); line 3 (0xf0 0xf1 0xf2 0xf3 0xf4 0xf5 0xf6 0xf7 …); line 5 (0xc3 0xe2 0x82); line 6 (0x80); line 7 (0x80);"
         " and on 3 more lines."
         " WhatsApp writes UTF-8: another program re-saved this file, or it is damaged; which characters were meant is not guessed,"
-        " and the import's sha256 identifies the bytes as they are")
+        " and the import's sha256 identifies the bytes as they are"
+    )
     assert [(m.source_ref, m.body) for m in got if isinstance(m, Message)] == [
         ("line 1", "caf\ufffd au lait"),
-        ("line 2", "caf\u00e9 \U0001F600 ok"),
+        ("line 2", "caf\u00e9 \U0001f600 ok"),
         ("line 3", "\ufffd" * 16),
         ("line 4", "two lines\nand \ufffd( a broken pair, \ufffd\ufffd a cut one"),
         *((f"line {n}", "x\ufffd") for n in range(6, 11)),
@@ -1484,12 +2136,23 @@ def test_bytes_that_are_not_utf8_are_read_as_u_fffd_and_each_line_is_named(tmp_p
 def test_undecodable_bytes_read_the_same_wherever_the_reads_cut_the_text(tmp_path, monkeypatch, chunk, zipped):
     """The chat is read in pieces (`whatsapp.CHUNK` characters, the decoder's 8 KiB): a character or an
     undecodable sequence cut by a piece's end reads as when the file is decoded whole."""
-    pieces = [b"caf\xc3\xa9 ", "\U0001F600".encode(), b" \xe2\x82 cut", b" \xe9", b" \xf0\x9f\x98 three of four", b"\r\nsecond line \xff"]
+    pieces = [
+        b"caf\xc3\xa9 ",
+        "\U0001f600".encode(),
+        b" \xe2\x82 cut",
+        b" \xe9",
+        b" \xf0\x9f\x98 three of four",
+        b"\r\nsecond line \xff",
+    ]
     bodies, lines = [], []
     for n in range(600):
         body = b"".join(pieces[(n + k) % len(pieces)] for k in range(n % 4 + 1)) + b"x" * (n % 13)
-        lines.append(b"12/03/2024, %02d:%02d - %s: %s" % (n // 60, n % 60, b"Sam Client" if n % 3 else b"Alex Owner", body))
-        bodies.append(re.sub("[\udc80-\udcff]", "\ufffd", body.decode("utf-8", "surrogateescape")).replace("\r\n", "\n").rstrip())
+        lines.append(
+            b"12/03/2024, %02d:%02d - %s: %s" % (n // 60, n % 60, b"Sam Client" if n % 3 else b"Alex Owner", body)
+        )
+        bodies.append(
+            re.sub("[\udc80-\udcff]", "\ufffd", body.decode("utf-8", "surrogateescape")).replace("\r\n", "\n").rstrip()
+        )
     raw = b"\n".join(lines) + b"\n"
     chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
     chat.write_bytes(raw)
@@ -1502,22 +2165,31 @@ def test_undecodable_bytes_read_the_same_wherever_the_reads_cut_the_text(tmp_pat
     got = records(chat)
     assert [m.body for m in got if isinstance(m, Message)] == bodies
     # where the bytes are, found line by line (a line break ends any sequence)
-    bad = {n: [ord(c) - 0xDC00 for c in re.findall("[\udc80-\udcff]", line.decode("utf-8", "surrogateescape"))]
-           for n, line in enumerate(raw.split(b"\n"), 1)}
+    bad = {
+        n: [ord(c) - 0xDC00 for c in re.findall("[\udc80-\udcff]", line.decode("utf-8", "surrogateescape"))]
+        for n, line in enumerate(raw.split(b"\n"), 1)
+    }
     bad = {n: values for n, values in bad.items() if values}
     shown = "; ".join(f"line {n} ({' '.join(f'0x{b:02x}' for b in values)})" for n, values in list(bad.items())[:5])
     assert got[0] == Notice(
         f"{chat.name}: {sum(map(len, bad.values()))} bytes that are not UTF-8 text, each read as U+FFFD (transcripts mark it where it"
         f" stands): {shown}; and on {len(bad) - 5} more lines. WhatsApp writes UTF-8: another program re-saved this file, or it is"
-        " damaged; which characters were meant is not guessed, and the import's sha256 identifies the bytes as they are")
+        " damaged; which characters were meant is not guessed, and the import's sha256 identifies the bytes as they are"
+    )
 
 
 def test_utf16_units_that_are_not_text_are_read_as_u_fffd(tmp_path):
     chat = tmp_path / "WhatsApp Chat with Sam Client.txt"
-    chat.write_bytes("12/03/2024, 09:01 - Sam Client: a\ud800b\n13/03/2024, 09:02 - Alex Owner: ok\n".encode("utf-16", "surrogatepass"))
+    chat.write_bytes(
+        "12/03/2024, 09:01 - Sam Client: a\ud800b\n13/03/2024, 09:02 - Alex Owner: ok\n".encode(
+            "utf-16", "surrogatepass"
+        )
+    )
     got = records(chat)
-    assert got[0].text.startswith("WhatsApp Chat with Sam Client.txt: 2 bytes that are not UTF-16 text, each read as U+FFFD"
-                                  " (transcripts mark it where it stands): line 1 (0x00 0xd8). WhatsApp writes UTF-16:")
+    assert got[0].text.startswith(
+        "WhatsApp Chat with Sam Client.txt: 2 bytes that are not UTF-16 text, each read as U+FFFD"
+        " (transcripts mark it where it stands): line 1 (0x00 0xd8). WhatsApp writes UTF-16:"
+    )
     assert [m.body for m in got if isinstance(m, Message)] == ["a\ufffd\ufffdb", "ok"]
 
 
@@ -1525,22 +2197,36 @@ def test_utf16_units_that_are_not_text_are_read_as_u_fffd(tmp_path):
 
 
 def test_the_import_says_how_each_time_a_dst_change_left_open_was_read(cli, archive, tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "".join(
-        ["[2/28/25, 9:00:00\u202fPM] Sam Client: before\r\n", "[3/9/25, 2:30:00\u202fAM] Sam Client: in the gap\r\n"]
-        + [f"[11/2/25, 1:{minute:02d}:00\u202fAM] Sam Client: in the overlap {minute}\r\n" for minute in range(0, 60, 10)]
-        + ["[11/2/25, 10:05:00\u202fAM] Alex Owner: Noted.\r\n"]))
-    notice = ("WhatsApp Chat with Sam Client.txt: 7 times as written did not exist or occurred twice in America/New_York (daylight"
-              " saving time): 1 did not exist (the clocks jumped forward) and was read with the offset before the change: line 2"
-              ' (written "3/9/25, 2:30:00\u202fAM", read as 2025-03-09 03:30:00 -04:00); 6 occurred twice (the clocks went back) and'
-              ' were read as the first of the two: line 3 (written "11/2/25, 1:00:00\u202fAM", read as 2025-11-02 01:00:00 -04:00),'
-              ' line 4 (written "11/2/25, 1:10:00\u202fAM", read as 2025-11-02 01:10:00 -04:00), line 5 (written "11/2/25,'
-              ' 1:20:00\u202fAM", read as 2025-11-02 01:20:00 -04:00), line 6 (written "11/2/25, 1:30:00\u202fAM", read as'
-              ' 2025-11-02 01:30:00 -04:00), line 7 (written "11/2/25, 1:40:00\u202fAM", read as 2025-11-02 01:40:00 -04:00), and 1 more')
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "".join(
+            [
+                "[2/28/25, 9:00:00\u202fPM] Sam Client: before\r\n",
+                "[3/9/25, 2:30:00\u202fAM] Sam Client: in the gap\r\n",
+            ]
+            + [
+                f"[11/2/25, 1:{minute:02d}:00\u202fAM] Sam Client: in the overlap {minute}\r\n"
+                for minute in range(0, 60, 10)
+            ]
+            + ["[11/2/25, 10:05:00\u202fAM] Alex Owner: Noted.\r\n"]
+        ),
+    )
+    notice = (
+        "WhatsApp Chat with Sam Client.txt: 7 times as written did not exist or occurred twice in America/New_York (daylight"
+        " saving time): 1 did not exist (the clocks jumped forward) and was read with the offset before the change: line 2"
+        ' (written "3/9/25, 2:30:00\u202fAM", read as 2025-03-09 03:30:00 -04:00); 6 occurred twice (the clocks went back) and'
+        ' were read as the first of the two: line 3 (written "11/2/25, 1:00:00\u202fAM", read as 2025-11-02 01:00:00 -04:00),'
+        ' line 4 (written "11/2/25, 1:10:00\u202fAM", read as 2025-11-02 01:10:00 -04:00), line 5 (written "11/2/25,'
+        ' 1:20:00\u202fAM", read as 2025-11-02 01:20:00 -04:00), line 6 (written "11/2/25, 1:30:00\u202fAM", read as'
+        ' 2025-11-02 01:30:00 -04:00), line 7 (written "11/2/25, 1:40:00\u202fAM", read as 2025-11-02 01:40:00 -04:00), and 1 more'
+    )
     done = cli("import", chat)
     assert done.exit_code == 0, done.output
-    assert done.output == (f"{chat}: whatsapp, added 9, already present 0, updated 0, skipped 0\n  assumed: {notice}\n"
-                           "1 conversation of this export waits to be filed: 1 (textfile conversations --unfiled; textfile file N --matter REF,"
-                           " or textfile conversation ignore N)\n")
+    assert done.output == (
+        f"{chat}: whatsapp, added 9, already present 0, updated 0, skipped 0\n  assumed: {notice}\n"
+        "1 conversation of this export waits to be filed: 1 (textfile conversations --unfiled; textfile file N --matter REF,"
+        " or textfile conversation ignore N)\n"
+    )
     again = cli("import", chat, "--json")
     [report] = json.loads(again.stdout)
     assert (report["added"], report["assumptions"], report["warnings"]) == (0, [notice], [])
@@ -1563,7 +2249,7 @@ DAVID_DST = (
     " time): 4 occurred twice (the clocks went back): 2 were read as the first of the two, as a later line of that hour goes back"
     ' in time (the clocks going back): line 2 (written "11/2/25, 1:30\u202fAM", read as 2025-11-02 01:30 -04:00), line 3 (written'
     ' "11/2/25, 1:50\u202fAM", read as 2025-11-02 01:50 -04:00); 2 were read as the second of the two, from the line of that hour'
-    " that goes back in time on, the lines of that day being otherwise in time order: line 4 (written \"11/2/25, 1:10\u202fAM\","
+    ' that goes back in time on, the lines of that day being otherwise in time order: line 4 (written "11/2/25, 1:10\u202fAM",'
     ' read as 2025-11-02 01:10 -05:00: it goes back from line 3, written "11/2/25, 1:50\u202fAM"), line 5 (written'
     ' "11/2/25, 1:40\u202fAM", read as 2025-11-02 01:40 -05:00: after line 4)'
 )
@@ -1575,15 +2261,32 @@ def dst_rows(zone: str, walls: list) -> list[str]:
     return [times.to_iso(datetime(*wall[:5], tzinfo=tz, fold=wall[5])) for wall in walls]
 
 
-def test_the_night_the_clocks_go_back_the_lines_going_back_in_the_repeated_hour_are_its_second_occurrence(tmp_path, monkeypatch):
+def test_the_night_the_clocks_go_back_the_lines_going_back_in_the_repeated_hour_are_its_second_occurrence(
+    tmp_path, monkeypatch
+):
     chat = write(tmp_path / "WhatsApp Chat with David Chen.txt", DAVID)
     got = records(chat, owner_name="Alex Rivera")
     found = [m for m in got if isinstance(m, Message)]
     twice = ["time_ambiguous"]
-    at = dst_rows("America/New_York", [(2025, 11, 1, 23, 50, 0), (2025, 11, 2, 1, 30, 0), (2025, 11, 2, 1, 50, 0),
-                                       (2025, 11, 2, 1, 10, 1), (2025, 11, 2, 1, 40, 1), (2025, 11, 2, 2, 10, 0)])
-    assert at == ["2025-11-02T03:50:00.000Z", "2025-11-02T05:30:00.000Z", "2025-11-02T05:50:00.000Z", "2025-11-02T06:10:00.000Z",
-                  "2025-11-02T06:40:00.000Z", "2025-11-02T07:10:00.000Z"]  # (in the export's order)
+    at = dst_rows(
+        "America/New_York",
+        [
+            (2025, 11, 1, 23, 50, 0),
+            (2025, 11, 2, 1, 30, 0),
+            (2025, 11, 2, 1, 50, 0),
+            (2025, 11, 2, 1, 10, 1),
+            (2025, 11, 2, 1, 40, 1),
+            (2025, 11, 2, 2, 10, 0),
+        ],
+    )
+    assert at == [
+        "2025-11-02T03:50:00.000Z",
+        "2025-11-02T05:30:00.000Z",
+        "2025-11-02T05:50:00.000Z",
+        "2025-11-02T06:10:00.000Z",
+        "2025-11-02T06:40:00.000Z",
+        "2025-11-02T07:10:00.000Z",
+    ]  # (in the export's order)
     assert [row(m) for m in found] == [
         ("line 1", at[0], "in", "David Chen", "before midnight", [], [], "message", None),
         ("line 2", at[1], "in", "David Chen", "A first (EDT)", twice, [], "message", None),
@@ -1598,25 +2301,47 @@ def test_the_night_the_clocks_go_back_the_lines_going_back_in_the_repeated_hour_
     monkeypatch.setattr(whatsapp, "_fall_backs", lambda days, tz: set())
     before = [m for m in records(chat, owner_name="Alex Rivera") if isinstance(m, Message)]
     assert [m.identity for m in before] == [m.identity for m in found]
-    assert [m.identity[0] for m in found] == ["11/1/2025 23:50", "11/2/2025 01:30", "11/2/2025 01:50", "11/2/2025 01:10",
-                                              "11/2/2025 01:40", "11/2/2025 02:10"]
+    assert [m.identity[0] for m in found] == [
+        "11/1/2025 23:50",
+        "11/2/2025 01:30",
+        "11/2/2025 01:50",
+        "11/2/2025 01:10",
+        "11/2/2025 01:40",
+        "11/2/2025 02:10",
+    ]
     assert [times.to_iso(m.sent_at) for m in before][3:5] == ["2025-11-02T05:10:00.000Z", "2025-11-02T05:40:00.000Z"]
 
 
 def test_us_spring_and_fall_in_one_export_a_go_back_on_another_day_does_not_count(tmp_path):
-    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "".join([
-        "[3/9/25, 1:59:00\u202fAM] Sam Client: before the clocks jump\r\n",
-        "[3/9/25, 3:05:00\u202fAM] Alex Owner: after they jumped\r\n",
-        "[3/9/25, 3:01:00\u202fAM] Sam Client: late, sent before the reply\r\n",  # (the lines go back on another day)
-        "[11/2/25, 12:59:00\u202fAM] Sam Client: before the hour\r\n",
-        "[11/2/25, 1:59:30\u202fAM] Sam Client: the first 1:59\r\n",
-        "[11/2/25, 1:00:00\u202fAM] Alex Owner: the second 1:00\r\n",
-        "[11/2/25, 1:59:30\u202fAM] Sam Client: the second 1:59\r\n",
-        "[11/2/25, 2:00:00\u202fAM] Alex Owner: after the hour\r\n",
-    ]))
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "".join(
+            [
+                "[3/9/25, 1:59:00\u202fAM] Sam Client: before the clocks jump\r\n",
+                "[3/9/25, 3:05:00\u202fAM] Alex Owner: after they jumped\r\n",
+                "[3/9/25, 3:01:00\u202fAM] Sam Client: late, sent before the reply\r\n",  # (the lines go back on another day)
+                "[11/2/25, 12:59:00\u202fAM] Sam Client: before the hour\r\n",
+                "[11/2/25, 1:59:30\u202fAM] Sam Client: the first 1:59\r\n",
+                "[11/2/25, 1:00:00\u202fAM] Alex Owner: the second 1:00\r\n",
+                "[11/2/25, 1:59:30\u202fAM] Sam Client: the second 1:59\r\n",
+                "[11/2/25, 2:00:00\u202fAM] Alex Owner: after the hour\r\n",
+            ]
+        ),
+    )
     got = records(chat)
-    at = dst_rows("America/New_York", [(2025, 3, 9, 1, 59, 0), (2025, 3, 9, 3, 5, 0), (2025, 3, 9, 3, 1, 0), (2025, 11, 2, 0, 59, 0),
-                                       (2025, 11, 2, 1, 59, 0), (2025, 11, 2, 1, 0, 1), (2025, 11, 2, 1, 59, 1), (2025, 11, 2, 2, 0, 0)])
+    at = dst_rows(
+        "America/New_York",
+        [
+            (2025, 3, 9, 1, 59, 0),
+            (2025, 3, 9, 3, 5, 0),
+            (2025, 3, 9, 3, 1, 0),
+            (2025, 11, 2, 0, 59, 0),
+            (2025, 11, 2, 1, 59, 0),
+            (2025, 11, 2, 1, 0, 1),
+            (2025, 11, 2, 1, 59, 1),
+            (2025, 11, 2, 2, 0, 0),
+        ],
+    )
     at[4], at[6] = at[4][:17] + "30.000Z", at[6][:17] + "30.000Z"
     twice = ["time_ambiguous"]
     assert [row(m) for m in got if isinstance(m, Message)] == [
@@ -1629,7 +2354,12 @@ def test_us_spring_and_fall_in_one_export_a_go_back_on_another_day_does_not_coun
         ("line 7", at[6], "in", "Sam Client", "the second 1:59", twice, [], "message", None),
         ("line 8", at[7], "out", "Alex Owner", "after the hour", [], [], "message", None),
     ]
-    assert at[4:8] == ["2025-11-02T05:59:30.000Z", "2025-11-02T06:00:00.000Z", "2025-11-02T06:59:30.000Z", "2025-11-02T07:00:00.000Z"]
+    assert at[4:8] == [
+        "2025-11-02T05:59:30.000Z",
+        "2025-11-02T06:00:00.000Z",
+        "2025-11-02T06:59:30.000Z",
+        "2025-11-02T07:00:00.000Z",
+    ]
     assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
         "WhatsApp Chat with Sam Client.txt: 3 times as written did not exist or occurred twice in America/New_York (daylight saving"
         " time): 3 occurred twice (the clocks went back): 1 was read as the first of the two, as a later line of that hour goes back"
@@ -1637,29 +2367,68 @@ def test_us_spring_and_fall_in_one_export_a_go_back_on_another_day_does_not_coun
         " read as the second of the two, from the line of that hour that goes back in time on, the lines of that day being otherwise"
         ' in time order: line 6 (written "11/2/25, 1:00:00\u202fAM", read as 2025-11-02 01:00:00 -05:00: it goes back from line 5,'
         ' written "11/2/25, 1:59:30\u202fAM"), line 7 (written "11/2/25, 1:59:30\u202fAM", read as 2025-11-02 01:59:30 -05:00:'
-        " after line 6)"]
+        " after line 6)"
+    ]
     # The same time, sender and text twice (the first and the second 1:59 of one sender) would be two messages: the
     # occurrence in the identity counts them, as before.
-    same = write(tmp_path / "WhatsApp Chat with Sam Client.txt", chat.read_text().replace("the second 1:59", "the first 1:59"))
+    same = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt", chat.read_text().replace("the second 1:59", "the first 1:59")
+    )
     found = [m for m in records(same) if isinstance(m, Message)]
     assert [(m.identity[3], times.to_iso(m.sent_at)) for m in found[4:7:2]] == [(0, at[4]), (1, at[6])]
 
 
-@pytest.mark.parametrize("zone, region, lines, walls", [
-    # Sydney: on 6 April 2025 at 03:00 the clocks went back to 02:00; on 5 October at 02:00 forward to 03:00
-    ("Australia/Sydney", "AU",
-     ["06/04/2025, 01:50 - Sam Client: a", "06/04/2025, 02:20 - Sam Client: b", "06/04/2025, 02:50 - Alex Owner: c",
-      "06/04/2025, 02:10 - Sam Client: d", "06/04/2025, 02:40 - Alex Owner: e", "06/04/2025, 03:05 - Sam Client: f",
-      "05/10/2025, 01:50 - Sam Client: g", "05/10/2025, 03:10 - Alex Owner: h"],
-     [(2025, 4, 6, 1, 50, 0), (2025, 4, 6, 2, 20, 0), (2025, 4, 6, 2, 50, 0), (2025, 4, 6, 2, 10, 1), (2025, 4, 6, 2, 40, 1),
-      (2025, 4, 6, 3, 5, 0), (2025, 10, 5, 1, 50, 0), (2025, 10, 5, 3, 10, 0)]),
-    # Santiago: on Saturday 5 April 2025 at midnight the clocks went back to 23:00 (the repeated hour ends the day)
-    ("America/Santiago", "CL",
-     ["05/04/2025, 22:50 - Sam Client: a", "05/04/2025, 23:30 - Sam Client: b", "05/04/2025, 23:55 - Alex Owner: c",
-      "05/04/2025, 23:05 - Sam Client: d", "05/04/2025, 23:45 - Alex Owner: e", "06/04/2025, 00:10 - Sam Client: f"],
-     [(2025, 4, 5, 22, 50, 0), (2025, 4, 5, 23, 30, 0), (2025, 4, 5, 23, 55, 0), (2025, 4, 5, 23, 5, 1), (2025, 4, 5, 23, 45, 1),
-      (2025, 4, 6, 0, 10, 0)]),
-])
+@pytest.mark.parametrize(
+    "zone, region, lines, walls",
+    [
+        # Sydney: on 6 April 2025 at 03:00 the clocks went back to 02:00; on 5 October at 02:00 forward to 03:00
+        (
+            "Australia/Sydney",
+            "AU",
+            [
+                "06/04/2025, 01:50 - Sam Client: a",
+                "06/04/2025, 02:20 - Sam Client: b",
+                "06/04/2025, 02:50 - Alex Owner: c",
+                "06/04/2025, 02:10 - Sam Client: d",
+                "06/04/2025, 02:40 - Alex Owner: e",
+                "06/04/2025, 03:05 - Sam Client: f",
+                "05/10/2025, 01:50 - Sam Client: g",
+                "05/10/2025, 03:10 - Alex Owner: h",
+            ],
+            [
+                (2025, 4, 6, 1, 50, 0),
+                (2025, 4, 6, 2, 20, 0),
+                (2025, 4, 6, 2, 50, 0),
+                (2025, 4, 6, 2, 10, 1),
+                (2025, 4, 6, 2, 40, 1),
+                (2025, 4, 6, 3, 5, 0),
+                (2025, 10, 5, 1, 50, 0),
+                (2025, 10, 5, 3, 10, 0),
+            ],
+        ),
+        # Santiago: on Saturday 5 April 2025 at midnight the clocks went back to 23:00 (the repeated hour ends the day)
+        (
+            "America/Santiago",
+            "CL",
+            [
+                "05/04/2025, 22:50 - Sam Client: a",
+                "05/04/2025, 23:30 - Sam Client: b",
+                "05/04/2025, 23:55 - Alex Owner: c",
+                "05/04/2025, 23:05 - Sam Client: d",
+                "05/04/2025, 23:45 - Alex Owner: e",
+                "06/04/2025, 00:10 - Sam Client: f",
+            ],
+            [
+                (2025, 4, 5, 22, 50, 0),
+                (2025, 4, 5, 23, 30, 0),
+                (2025, 4, 5, 23, 55, 0),
+                (2025, 4, 5, 23, 5, 1),
+                (2025, 4, 5, 23, 45, 1),
+                (2025, 4, 6, 0, 10, 0),
+            ],
+        ),
+    ],
+)
 def test_the_southern_hemisphere_clocks_go_back_in_april(tmp_path, zone, region, lines, walls):
     chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
     got = records(chat, tz=zone, region=region)
@@ -1667,99 +2436,198 @@ def test_the_southern_hemisphere_clocks_go_back_in_april(tmp_path, zone, region,
     assert at == sorted(at)
     flags = [["time_ambiguous"] if 1 <= n <= 4 else [] for n in range(len(lines))]
     assert [row(m) for m in got if isinstance(m, Message)] == [
-        (f"line {n}", at[n - 1], "out" if "Alex Owner" in line else "in", "Alex Owner" if "Alex Owner" in line else "Sam Client",
-         line[-1], flags[n - 1], [], "message", None) for n, line in enumerate(lines, 1)]
-    first, second = (", ".join(f'line {n} (written "{lines[n - 1][:17]}", read as {times.display(at[n - 1], times.zone(zone), "minute")}'
-                               + (f': it goes back from line 3, written "{lines[2][:17]}")' if n == 4 else ": after line 4)" if n == 5 else ")")
-                               for n in numbers) for numbers in ((2, 3), (4, 5)))
+        (
+            f"line {n}",
+            at[n - 1],
+            "out" if "Alex Owner" in line else "in",
+            "Alex Owner" if "Alex Owner" in line else "Sam Client",
+            line[-1],
+            flags[n - 1],
+            [],
+            "message",
+            None,
+        )
+        for n, line in enumerate(lines, 1)
+    ]
+    first, second = (
+        ", ".join(
+            f'line {n} (written "{lines[n - 1][:17]}", read as {times.display(at[n - 1], times.zone(zone), "minute")}'
+            + (
+                f': it goes back from line 3, written "{lines[2][:17]}")'
+                if n == 4
+                else ": after line 4)"
+                if n == 5
+                else ")"
+            )
+            for n in numbers
+        )
+        for numbers in ((2, 3), (4, 5))
+    )
     assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
         f"WhatsApp Chat with Sam Client.txt: 4 times as written did not exist or occurred twice in {zone} (daylight saving time): 4"
         " occurred twice (the clocks went back): 2 were read as the first of the two, as a later line of that hour goes back in time"
         f" (the clocks going back): {first}; 2 were read as the second of the two, from the line of that hour that goes back in time"
-        f" on, the lines of that day being otherwise in time order: {second}"]
+        f" on, the lines of that day being otherwise in time order: {second}"
+    ]
 
 
-@pytest.mark.parametrize("lines, back", [
-    # the day's lines go back twice: a late message before the hour, and in the hour
-    (["11/2/25, 12:40 AM - Sam Client: one", "11/2/25, 12:30 AM - Sam Client: late", "11/2/25, 1:30 AM - Sam Client: two",
-      "11/2/25, 1:50 AM - Sam Client: three", "11/2/25, 1:10 AM - Alex Owner: four", "11/2/25, 2:10 AM - Alex Owner: five"], (5, 4)),
-    # the line goes back into the hour from a time after it: the second reading would not put it in order either
-    (["11/2/25, 12:40 AM - Sam Client: one", "11/2/25, 12:50 AM - Sam Client: two", "11/2/25, 1:30 AM - Sam Client: three",
-      "11/2/25, 2:10 AM - Sam Client: after the hour", "11/2/25, 1:10 AM - Alex Owner: four", "11/2/25, 2:20 AM - Alex Owner: five"],
-     (5, 3)),
-])
+@pytest.mark.parametrize(
+    "lines, back",
+    [
+        # the day's lines go back twice: a late message before the hour, and in the hour
+        (
+            [
+                "11/2/25, 12:40 AM - Sam Client: one",
+                "11/2/25, 12:30 AM - Sam Client: late",
+                "11/2/25, 1:30 AM - Sam Client: two",
+                "11/2/25, 1:50 AM - Sam Client: three",
+                "11/2/25, 1:10 AM - Alex Owner: four",
+                "11/2/25, 2:10 AM - Alex Owner: five",
+            ],
+            (5, 4),
+        ),
+        # the line goes back into the hour from a time after it: the second reading would not put it in order either
+        (
+            [
+                "11/2/25, 12:40 AM - Sam Client: one",
+                "11/2/25, 12:50 AM - Sam Client: two",
+                "11/2/25, 1:30 AM - Sam Client: three",
+                "11/2/25, 2:10 AM - Sam Client: after the hour",
+                "11/2/25, 1:10 AM - Alex Owner: four",
+                "11/2/25, 2:20 AM - Alex Owner: five",
+            ],
+            (5, 3),
+        ),
+    ],
+)
 def test_lines_out_of_order_for_another_reason_show_nothing_and_the_first_is_assumed(tmp_path, lines, back):
     chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
     got = records(chat)
     tz = times.zone("America/New_York")
     ambiguous = [n for n, line in enumerate(lines, 1) if " 1:" in line]
     assert [row(m) for m in got if isinstance(m, Message)] == [
-        (f"line {n}", times.to_iso(times.localize(datetime.strptime(line[:18].strip(" -"), "%m/%d/%y, %I:%M %p"), tz)[0]),
-         "out" if "Alex Owner" in line else "in", "Alex Owner" if "Alex Owner" in line else "Sam Client", line.split(": ", 1)[1],
-         ["time_ambiguous"] if n in ambiguous else [], [], "message", None) for n, line in enumerate(lines, 1)]
-    shown = ", ".join(f'line {n} (written "{lines[n - 1][:16].strip(" -")}", read as 2025-11-02 {lines[n - 1][9:13].strip().zfill(5)} -04:00)'
-                      for n in ambiguous)
+        (
+            f"line {n}",
+            times.to_iso(times.localize(datetime.strptime(line[:18].strip(" -"), "%m/%d/%y, %I:%M %p"), tz)[0]),
+            "out" if "Alex Owner" in line else "in",
+            "Alex Owner" if "Alex Owner" in line else "Sam Client",
+            line.split(": ", 1)[1],
+            ["time_ambiguous"] if n in ambiguous else [],
+            [],
+            "message",
+            None,
+        )
+        for n, line in enumerate(lines, 1)
+    ]
+    shown = ", ".join(
+        f'line {n} (written "{lines[n - 1][:16].strip(" -")}", read as 2025-11-02 {lines[n - 1][9:13].strip().zfill(5)} -04:00)'
+        for n in ambiguous
+    )
     assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
         f"WhatsApp Chat with Sam Client.txt: {len(ambiguous)} times as written did not exist or occurred twice in America/New_York"
         f" (daylight saving time): {len(ambiguous)} occurred twice (the clocks went back) and were read as the first of the two:"
         f" {shown} (line {back[0]} has an earlier time of that hour than line {back[1]} before it, but that day's lines do not go back"
-        " in time just once, within that hour, so their order does not show which)"]
+        " in time just once, within that hour, so their order does not show which)"
+    ]
 
 
 def test_two_nights_one_shown_by_the_lines_one_assumed_and_a_file_out_of_order_on_too_many_days(tmp_path, monkeypatch):
-    lines = ["11/3/24, 1:20 AM - Sam Client: 2024, one", "11/3/24, 1:40 AM - Alex Owner: 2024, two",  # (nothing shows which)
-             "11/2/25, 1:30 AM - Sam Client: 2025, one", "11/2/25, 1:50 AM - Sam Client: 2025, two",
-             "11/2/25, 1:10 AM - Alex Owner: 2025, three"]
+    lines = [
+        "11/3/24, 1:20 AM - Sam Client: 2024, one",
+        "11/3/24, 1:40 AM - Alex Owner: 2024, two",  # (nothing shows which)
+        "11/2/25, 1:30 AM - Sam Client: 2025, one",
+        "11/2/25, 1:50 AM - Sam Client: 2025, two",
+        "11/2/25, 1:10 AM - Alex Owner: 2025, three",
+    ]
     chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
-    at = dst_rows("America/New_York", [(2024, 11, 3, 1, 20, 0), (2024, 11, 3, 1, 40, 0), (2025, 11, 2, 1, 30, 0), (2025, 11, 2, 1, 50, 0),
-                                       (2025, 11, 2, 1, 10, 1)])
+    at = dst_rows(
+        "America/New_York",
+        [
+            (2024, 11, 3, 1, 20, 0),
+            (2024, 11, 3, 1, 40, 0),
+            (2025, 11, 2, 1, 30, 0),
+            (2025, 11, 2, 1, 50, 0),
+            (2025, 11, 2, 1, 10, 1),
+        ],
+    )
     got = records(chat)
     assert [row(m) for m in got if isinstance(m, Message)] == [
-        (f"line {n}", at[n - 1], "out" if "Alex Owner" in line else "in", "Alex Owner" if "Alex Owner" in line else "Sam Client",
-         line.split(": ", 1)[1], ["time_ambiguous"], [], "message", None) for n, line in enumerate(lines, 1)]
+        (
+            f"line {n}",
+            at[n - 1],
+            "out" if "Alex Owner" in line else "in",
+            "Alex Owner" if "Alex Owner" in line else "Sam Client",
+            line.split(": ", 1)[1],
+            ["time_ambiguous"],
+            [],
+            "message",
+            None,
+        )
+        for n, line in enumerate(lines, 1)
+    ]
     assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text] == [
         "WhatsApp Chat with Sam Client.txt: 5 times as written did not exist or occurred twice in America/New_York (daylight saving"
         " time): 5 occurred twice (the clocks went back): 2 were read as the first of the two, as a later line of that hour goes back"
         ' in time (the clocks going back): line 3 (written "11/2/25, 1:30 AM", read as 2025-11-02 01:30 -04:00), line 4 (written'
         ' "11/2/25, 1:50 AM", read as 2025-11-02 01:50 -04:00); 1 was read as the second of the two, from the line of that hour that'
-        " goes back in time on, the lines of that day being otherwise in time order: line 5 (written \"11/2/25, 1:10 AM\", read as"
+        ' goes back in time on, the lines of that day being otherwise in time order: line 5 (written "11/2/25, 1:10 AM", read as'
         ' 2025-11-02 01:10 -05:00: it goes back from line 4, written "11/2/25, 1:50 AM"); 2 were read as the first of the two, where'
         ' the order of the lines does not show which: line 1 (written "11/3/24, 1:20 AM", read as 2024-11-03 01:20 -04:00), line 2'
-        ' (written "11/3/24, 1:40 AM", read as 2024-11-03 01:40 -04:00)']
+        ' (written "11/3/24, 1:40 AM", read as 2024-11-03 01:40 -04:00)'
+    ]
     # The survey keeps the go-backs of so many days, no more: past that, the order of the lines is evidence of nothing.
     monkeypatch.setattr(whatsapp, "MAX_BACK_DAYS", 1)
-    late = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "3/1/25, 9:00 AM - Sam Client: x\n3/1/25, 8:00 AM - Sam Client: y\n"
-                                                                  + "\n".join(lines) + "\n")
+    late = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "3/1/25, 9:00 AM - Sam Client: x\n3/1/25, 8:00 AM - Sam Client: y\n" + "\n".join(lines) + "\n",
+    )
     got = records(late)
     assert [times.to_iso(m.sent_at) for m in got if isinstance(m, Message)][2:] == at[:4] + [
-        dst_rows("America/New_York", [(2025, 11, 2, 1, 10, 0)])[0]]
+        dst_rows("America/New_York", [(2025, 11, 2, 1, 10, 0)])[0]
+    ]
     assert [n.text for n in got if isinstance(n, Notice) and "daylight saving" in n.text][0].endswith(
         ' line 7 (written "11/2/25, 1:10 AM", read as 2025-11-02 01:10 -04:00) (line 7 has an earlier time of that hour than line 6'
-        " before it, but the file's lines go back in time on too many days to be counted, so their order does not show which)")
+        " before it, but the file's lines go back in time on too many days to be counted, so their order does not show which)"
+    )
 
 
 def test_reimporting_an_export_read_before_keeps_the_first_reading_as_a_version(cli, archive, tmp_path, monkeypatch):
     chat = write(tmp_path / "WhatsApp Chat with David Chen.txt", DAVID.replace("Alex Rivera", "Alex Owner"))
-    with monkeypatch.context() as before:  # as textfile read it before the order of the lines was evidence: every time the first
+    with (
+        monkeypatch.context() as before
+    ):  # as textfile read it before the order of the lines was evidence: every time the first
         before.setattr(whatsapp, "_fall_backs", lambda days, tz: set())
         assert cli("import", chat, "--quiet").exit_code == 0
-    archived = {r["body"]: dict(r) for r in archive.conn.execute("SELECT id, body, sent_at, flags, version FROM messages")}
+    archived = {
+        r["body"]: dict(r) for r in archive.conn.execute("SELECT id, body, sent_at, flags, version FROM messages")
+    }
     done = cli("import", chat, "--json")
     assert done.exit_code == 0, done.output
     [report] = json.loads(done.stdout)
     assert (report["added"], report["already_present"], report["updated"]) == (0, 4, 2)
-    assert report["warnings"] == ["2 messages of an hour the clocks repeated in America/New_York now read as the other of its two"
-                                  " occurrences, as the export's line order shows (see the assumption): each keeps its earlier time"
-                                  " as a version"]
+    assert report["warnings"] == [
+        "2 messages of an hour the clocks repeated in America/New_York now read as the other of its two"
+        " occurrences, as the export's line order shows (see the assumption): each keeps its earlier time"
+        " as a version"
+    ]
     now = {r["body"]: dict(r) for r in archive.conn.execute("SELECT id, body, sent_at, flags, version FROM messages")}
-    assert {body: r["id"] for body, r in now.items()} == {body: r["id"] for body, r in archived.items()}  # the same messages
-    moved = {"C third (clock went back, so EST)": "2025-11-02T06:10:00.000Z", "D fourth (EST)": "2025-11-02T06:40:00.000Z"}
+    assert {body: r["id"] for body, r in now.items()} == {
+        body: r["id"] for body, r in archived.items()
+    }  # the same messages
+    moved = {
+        "C third (clock went back, so EST)": "2025-11-02T06:10:00.000Z",
+        "D fourth (EST)": "2025-11-02T06:40:00.000Z",
+    }
     assert {body: (r["sent_at"], r["version"]) for body, r in now.items()} == {
-        body: (moved.get(body, r["sent_at"]), 2 if body in moved else r["version"]) for body, r in archived.items()}
-    assert [tuple(v) for v in archive.conn.execute(
-        "SELECT m.body, v.version, v.origin, v.body, v.sent_at, v.source_zone FROM message_versions v JOIN messages m ON m.id = v.message_id"
-        " ORDER BY m.sent_at")] == [
-        (body, 1, "reimport", body, archived[body]["sent_at"], "America/New_York") for body in moved]
+        body: (moved.get(body, r["sent_at"]), 2 if body in moved else r["version"]) for body, r in archived.items()
+    }
+    assert [
+        tuple(v)
+        for v in archive.conn.execute(
+            "SELECT m.body, v.version, v.origin, v.body, v.sent_at, v.source_zone FROM message_versions v JOIN messages m ON m.id = v.message_id"
+            " ORDER BY m.sent_at"
+        )
+    ] == [(body, 1, "reimport", body, archived[body]["sent_at"], "America/New_York") for body in moved]
     assert [archived[body]["sent_at"] for body in moved] == ["2025-11-02T05:10:00.000Z", "2025-11-02T05:40:00.000Z"]
     again = cli("import", chat, "--json")
     assert json.loads(again.stdout)[0]["updated"] == 0
@@ -1771,15 +2639,27 @@ def test_the_transcript_says_which_occurrence_was_taken(cli, tmp_path):
     import subprocess
 
     chat = write(tmp_path / "WhatsApp Chat with David Chen.txt", DAVID.replace("Alex Rivera", "Alex Owner"))
-    for args in (["import", chat], ["client", "add", "David Chen"], ["matter", "open", "M", "--client", "David Chen", "--title", "E"],
-                 ["file", "1", "--matter", "M"], ["transcript", "M", "--out", tmp_path / "t.pdf"]):
+    for args in (
+        ["import", chat],
+        ["client", "add", "David Chen"],
+        ["matter", "open", "M", "--client", "David Chen", "--title", "E"],
+        ["file", "1", "--matter", "M"],
+        ["transcript", "M", "--out", tmp_path / "t.pdf"],
+    ):
         result = cli(*args)
         assert result.exit_code == 0, result.output
-    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     first = "[time ambiguous: clock went back (DST), first occurrence assumed]"
     second = "[time ambiguous: clock went back (DST), second occurrence taken: the export's lines go back in time within that hour]"
-    assert re.findall(r"#(\d) (2025-11-0\d \d\d:\d\d -0\d:00)(?: \(written in the export as ([\d: -]+)\))? (?:David Chen|Alex Owner)"
-                      r" · \w+ · WhatsApp( \[[^]]+\])? (\w)", text) == [
+    assert re.findall(
+        r"#(\d) (2025-11-0\d \d\d:\d\d -0\d:00)(?: \(written in the export as ([\d: -]+)\))? (?:David Chen|Alex Owner)"
+        r" · \w+ · WhatsApp( \[[^]]+\])? (\w)",
+        text,
+    ) == [
         ("1", "2025-11-01 23:50 -04:00", "", "", "b"),
         ("2", "2025-11-02 01:30 -04:00", "2025-11-02 01:30", f" {first}", "A"),
         ("3", "2025-11-02 01:50 -04:00", "2025-11-02 01:50", f" {first}", "B"),
@@ -1787,15 +2667,25 @@ def test_the_transcript_says_which_occurrence_was_taken(cli, tmp_path):
         ("5", "2025-11-02 01:40 -05:00", "2025-11-02 01:40", f" {second}", "D"),
         ("6", "2025-11-02 02:10 -05:00", "", "", "E"),
     ]
-    assert ("• #4: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
-            " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour.") in text
-    assert ("• #2: the export wrote 2025-11-02 01:30, which occurred twice in America/New_York (the clocks went back); the first,"
-            " 2025-11-02 01:30 -04:00, was assumed.") in text
+    assert (
+        "• #4: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+        " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour."
+    ) in text
+    assert (
+        "• #2: the export wrote 2025-11-02 01:30, which occurred twice in America/New_York (the clocks went back); the first,"
+        " 2025-11-02 01:30 -04:00, was assumed."
+    ) in text
     assert DAVID_DST.split(": ", 1)[1].replace("\u202f", " ") in text.replace("\u202f", " ")
 
 
-@pytest.mark.parametrize("zone, wall", [("America/New_York", (2025, 11, 2, 1, 10)), ("Australia/Sydney", (2025, 4, 6, 2, 59, 59)),
-                                        ("Australia/Lord_Howe", (2025, 4, 6, 1, 45))])
+@pytest.mark.parametrize(
+    "zone, wall",
+    [
+        ("America/New_York", (2025, 11, 2, 1, 10)),
+        ("Australia/Sydney", (2025, 4, 6, 2, 59, 59)),
+        ("Australia/Lord_Howe", (2025, 4, 6, 1, 45)),
+    ],
+)
 def test_the_written_time_of_a_second_occurrence_is_derived_from_its_instant(zone, wall):
     tz = times.zone(zone)
     first, second = (times.to_iso(datetime(*wall, tzinfo=tz, fold=fold)) for fold in (0, 1))
@@ -1818,7 +2708,11 @@ def test_a_precision_m008_inferred_wrongly_follows_the_export_when_it_is_importe
     held = archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     assert (again.added, again.updated) == (0, 0)
     assert [r[0] for r in archive.conn.execute("SELECT DISTINCT time_precision FROM messages")] == ["minute"]
-    assert again.warnings[-1] == (f"{held} messages archived with another precision of its time (second: {held}) now print at the"
-                                  " precision this export writes its times in")
-    details = json.loads(archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC").fetchone()[0])
+    assert again.warnings[-1] == (
+        f"{held} messages archived with another precision of its time (second: {held}) now print at the"
+        " precision this export writes its times in"
+    )
+    details = json.loads(
+        archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC").fetchone()[0]
+    )
     assert details["time_precision_set"] == {"second": held}

@@ -16,32 +16,91 @@ def rows(archive, sql, *params):
 
 
 def test_a_message_is_stored_complete(archive):
-    m = msg(1, "Can we meet Tuesday?\nAfter 3 works", status="received", delivered_at=datetime(2024, 3, 1, 12, 1, 5, 123000, tzinfo=UTC),
-            flags=frozenset({"edited"}), source_id="guid-1")
+    m = msg(
+        1,
+        "Can we meet Tuesday?\nAfter 3 works",
+        status="received",
+        delivered_at=datetime(2024, 3, 1, 12, 1, 5, 123000, tzinfo=UTC),
+        flags=frozenset({"edited"}),
+        source_id="guid-1",
+    )
     result = ingest_records(archive, [m])
     assert (result.added, result.already_present, result.updated) == (1, 0, 0)
     [stored] = rows(archive, "SELECT * FROM messages")
-    expected_id = fingerprint.message_id("android", "+12025550143", ("+12025550143", 1, "Can we meet Tuesday?\nAfter 3 works"))
+    expected_id = fingerprint.message_id(
+        "android", "+12025550143", ("+12025550143", 1, "Can we meet Tuesday?\nAfter 3 works")
+    )
     assert stored == {
-        "id": expected_id, "conversation_id": 1, "sender_id": 1, "direction": "in", "kind": "message",
-        "sent_at": "2024-03-01T12:01:00.000Z", "source_zone": "UTC", "body": "Can we meet Tuesday?\nAfter 3 works",
-        "service": "SMS", "status": "received", "delivered_at": "2024-03-01T12:01:05.123Z", "read_at": None,
-        "duration_s": None, "flags": '["edited"]', "source_id": "guid-1", "reply_to": None, "version": 1,
-        "content_hash": stored["content_hash"], "import_id": 1, "time_precision": None,
+        "id": expected_id,
+        "conversation_id": 1,
+        "sender_id": 1,
+        "direction": "in",
+        "kind": "message",
+        "sent_at": "2024-03-01T12:01:00.000Z",
+        "source_zone": "UTC",
+        "body": "Can we meet Tuesday?\nAfter 3 works",
+        "service": "SMS",
+        "status": "received",
+        "delivered_at": "2024-03-01T12:01:05.123Z",
+        "read_at": None,
+        "duration_s": None,
+        "flags": '["edited"]',
+        "source_id": "guid-1",
+        "reply_to": None,
+        "version": 1,
+        "content_hash": stored["content_hash"],
+        "import_id": 1,
+        "time_precision": None,
     }
     assert len(stored["content_hash"]) == 64
     assert rows(archive, "SELECT * FROM conversations") == [
-        {"id": 1, "platform": "android", "source_key": "+12025550143", "title": None, "is_group": 0, "created_at": rows(archive, "SELECT created_at FROM conversations")[0]["created_at"]}
+        {
+            "id": 1,
+            "platform": "android",
+            "source_key": "+12025550143",
+            "title": None,
+            "is_group": 0,
+            "created_at": rows(archive, "SELECT created_at FROM conversations")[0]["created_at"],
+        }
     ]
     assert rows(archive, "SELECT id, handle, display_name, is_owner FROM participants ORDER BY id") == [
         {"id": 1, "handle": "+12025550143", "display_name": "Sam Client", "is_owner": 0},
         {"id": 2, "handle": "+12025550100", "display_name": "Alex Owner", "is_owner": 1},
     ]
-    assert rows(archive, "SELECT * FROM message_sources") == [{"message_id": expected_id, "import_id": 1, "source_ref": "element 1"}]
+    assert rows(archive, "SELECT * FROM message_sources") == [
+        {"message_id": expected_id, "import_id": 1, "source_ref": "element 1"}
+    ]
     [imp] = rows(archive, "SELECT * FROM imports")
-    assert {k: imp[k] for k in ("path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "added", "already_present", "updated", "skipped")} == {
-        "path": "/exports/sms-test.xml", "file_name": "sms-test.xml", "size": 123, "sha256": "0" * 64, "format": "android",
-        "importer_version": "test", "zone": "America/New_York", "region": "US", "added": 1, "already_present": 0, "updated": 0, "skipped": 0}
+    assert {
+        k: imp[k]
+        for k in (
+            "path",
+            "file_name",
+            "size",
+            "sha256",
+            "format",
+            "importer_version",
+            "zone",
+            "region",
+            "added",
+            "already_present",
+            "updated",
+            "skipped",
+        )
+    } == {
+        "path": "/exports/sms-test.xml",
+        "file_name": "sms-test.xml",
+        "size": 123,
+        "sha256": "0" * 64,
+        "format": "android",
+        "importer_version": "test",
+        "zone": "America/New_York",
+        "region": "US",
+        "added": 1,
+        "already_present": 0,
+        "updated": 0,
+        "skipped": 0,
+    }
     assert imp["finished_at"] >= imp["started_at"]
 
 
@@ -82,7 +141,10 @@ def test_identical_messages_with_different_identity_stay_two(archive):
 def test_the_same_identity_twice_in_one_source_is_one_message_with_two_references(archive):
     result = ingest_records(archive, [msg(1), replace(msg(1), source_ref="element 99")])
     assert (result.added, result.already_present) == (1, 1)
-    assert sorted(r["source_ref"] for r in rows(archive, "SELECT source_ref FROM message_sources")) == ["element 1", "element 99"]
+    assert sorted(r["source_ref"] for r in rows(archive, "SELECT source_ref FROM message_sources")) == [
+        "element 1",
+        "element 99",
+    ]
 
 
 def test_contradicting_duplicate_in_one_source_is_skipped_with_reason(archive):
@@ -107,24 +169,42 @@ def test_a_source_that_contradicts_itself_reads_the_same_every_time(archive, mon
     again = [ingest_records(archive, source, name=f"sms-again-{n}.xml") for n in (1, 2)]
 
     skipped = {"same message identity twice in this source with different content": 1}
-    assert [(r.added, r.already_present, r.updated, r.skipped) for r in (first, *again)] == [(2, 0, 0, skipped), (0, 2, 0, skipped), (0, 2, 0, skipped)]
-    assert rows(archive, "SELECT body, version FROM messages ORDER BY sent_at") == [{"body": "as sent", "version": 1}, {"body": "message 2", "version": 1}]
+    assert [(r.added, r.already_present, r.updated, r.skipped) for r in (first, *again)] == [
+        (2, 0, 0, skipped),
+        (0, 2, 0, skipped),
+        (0, 2, 0, skipped),
+    ]
+    assert rows(archive, "SELECT body, version FROM messages ORDER BY sent_at") == [
+        {"body": "as sent", "version": 1},
+        {"body": "message 2", "version": 1},
+    ]
     now = snapshot(archive)
-    assert {t: now[t] for t in now if t not in ("imports", "message_sources", "audit_log")} == \
-        {t: stored[t] for t in stored if t not in ("imports", "message_sources", "audit_log")}
+    assert {t: now[t] for t in now if t not in ("imports", "message_sources", "audit_log")} == {
+        t: stored[t] for t in stored if t not in ("imports", "message_sources", "audit_log")
+    }
 
 
 def test_changed_content_becomes_a_new_version_never_a_copy(archive):
     original = msg(1, "see you at 3", source_id="g1")
     ingest_records(archive, [original])
-    edited = replace(original, body="see you at 4", flags=frozenset({"edited"}),
-                     versions=(Version("see you at 3", datetime(2024, 3, 1, 12, 1, tzinfo=UTC)),))
+    edited = replace(
+        original,
+        body="see you at 4",
+        flags=frozenset({"edited"}),
+        versions=(Version("see you at 3", datetime(2024, 3, 1, 12, 1, tzinfo=UTC)),),
+    )
     result = ingest_records(archive, [edited], name="newer.db")
     assert (result.added, result.already_present, result.updated) == (0, 0, 1)
     [m] = rows(archive, "SELECT body, version, flags FROM messages")
     assert m == {"body": "see you at 4", "version": 3, "flags": '["edited"]'}
     assert rows(archive, "SELECT version, body, at, origin, import_id FROM message_versions ORDER BY version") == [
-        {"version": 1, "body": "see you at 3", "at": "2024-03-01T12:01:00.000Z", "origin": "edit_history", "import_id": 2},
+        {
+            "version": 1,
+            "body": "see you at 3",
+            "at": "2024-03-01T12:01:00.000Z",
+            "origin": "edit_history",
+            "import_id": 2,
+        },
         {"version": 2, "body": "see you at 3", "at": None, "origin": "reimport", "import_id": 2},
     ]
     assert result.warnings and "earlier version is kept" in result.warnings[0]
@@ -141,23 +221,47 @@ def test_a_version_records_what_else_the_earlier_state_was(archive, cli, tmp_pat
     first = msg(1, "bonjour", conversation=chat, status="queued")
     ingest_records(archive, [first])
     as_written = Participant("0669462731", None)
-    ingest_records(archive, [replace(first, sender=as_written, status=None, flags=frozenset({"number_as_written"}),
-                                     conversation=replace(chat, participants=(as_written, ME)))], name="newer.xml")
+    ingest_records(
+        archive,
+        [
+            replace(
+                first,
+                sender=as_written,
+                status=None,
+                flags=frozenset({"number_as_written"}),
+                conversation=replace(chat, participants=(as_written, ME)),
+            )
+        ],
+        name="newer.xml",
+    )
     assert rows(archive, "SELECT version, body, origin, earlier FROM message_versions") == [
-        {"version": 1, "body": "bonjour", "origin": "reimport",
-         "earlier": '{"flags":"[]","sender":"+10669462731","status":"queued"}'}]
+        {
+            "version": 1,
+            "body": "bonjour",
+            "origin": "reimport",
+            "earlier": '{"flags":"[]","sender":"+10669462731","status":"queued"}',
+        }
+    ]
     # a change of text alone records nothing more
     ingest_records(archive, [replace(msg(2, "a"), body="b")], name="one.xml")
     ingest_records(archive, [replace(msg(2, "a"), body="c")], name="two.xml")
-    assert rows(archive, "SELECT body, earlier FROM message_versions WHERE body = 'b'") == [{"body": "b", "earlier": None}]
+    assert rows(archive, "SELECT body, earlier FROM message_versions WHERE body = 'b'") == [
+        {"body": "b", "earlier": None}
+    ]
     cli("client", "add", "Marie", "--phone", "+12025550143")
     cli("matter", "open", "M-1", "--client", "Marie", "--title", "Test")
     [conv] = [r[0] for r in archive.conn.execute("SELECT id FROM conversations WHERE source_key = '0669462731'")]
     assert cli("file", conv, "--matter", "M-1").exit_code == 0
     assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
-    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     # (the text as it is now: not repeated)
-    assert "earlier version 1, from the earlier import (no marks; sender +10669462731; status queued; same text)" in text
+    assert (
+        "earlier version 1, from the earlier import (no marks; sender +10669462731; status queued; same text)" in text
+    )
 
 
 def test_edit_history_of_a_new_message_is_kept(archive):
@@ -172,26 +276,48 @@ def test_edit_history_of_a_new_message_is_kept(archive):
 
 def test_attachments_are_content_addressed_blobs(archive):
     png = b"\x89PNG\r\n\x1a\n" + b"x" * 100
-    m1 = msg(1, attachments=(Attachment("a.png", "image/png", png), Attachment("video.mp4", "video/mp4", missing_reason="omitted by export")))
+    m1 = msg(
+        1,
+        attachments=(
+            Attachment("a.png", "image/png", png),
+            Attachment("video.mp4", "video/mp4", missing_reason="omitted by export"),
+        ),
+    )
     m2 = msg(2, attachments=(Attachment("copy.png", "image/png", png),))
     ingest_records(archive, [m1, m2])
     sha = fingerprint.hashlib.sha256(png).hexdigest()
-    assert rows(archive, "SELECT sha256, size, mime, data FROM blobs") == [{"sha256": sha, "size": len(png), "mime": "image/png", "data": png}]
-    assert rows(archive, "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments ORDER BY file_name") == [
+    assert rows(archive, "SELECT sha256, size, mime, data FROM blobs") == [
+        {"sha256": sha, "size": len(png), "mime": "image/png", "data": png}
+    ]
+    assert rows(
+        archive,
+        "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments ORDER BY file_name",
+    ) == [
         {"position": 0, "file_name": "a.png", "mime": "image/png", "blob_sha256": sha, "missing_reason": None},
         {"position": 0, "file_name": "copy.png", "mime": "image/png", "blob_sha256": sha, "missing_reason": None},
-        {"position": 1, "file_name": "video.mp4", "mime": "video/mp4", "blob_sha256": None, "missing_reason": "omitted by export"},
+        {
+            "position": 1,
+            "file_name": "video.mp4",
+            "mime": "video/mp4",
+            "blob_sha256": None,
+            "missing_reason": "omitted by export",
+        },
     ]
 
 
 def test_reactions_attach_to_their_message_and_are_not_messages(archive):
     target = msg(1, "Signed the papers", source_id="G1")
-    like = Reaction(SAM_CHAT, "G1", ME, "liked", datetime(2024, 3, 1, 13, tzinfo=UTC), source_id="R1", source_ref="ROWID 9")
-    orphan = Reaction(SAM_CHAT, "missing", SAM, "loved", datetime(2024, 3, 1, 13, tzinfo=UTC), source_id="R2", source_ref="ROWID 10")
+    like = Reaction(
+        SAM_CHAT, "G1", ME, "liked", datetime(2024, 3, 1, 13, tzinfo=UTC), source_id="R1", source_ref="ROWID 9"
+    )
+    orphan = Reaction(
+        SAM_CHAT, "missing", SAM, "loved", datetime(2024, 3, 1, 13, tzinfo=UTC), source_id="R2", source_ref="ROWID 10"
+    )
     result = ingest_records(archive, [like, target, orphan])
     assert result.added == 1
     assert rows(archive, "SELECT kind, emoji, at, removed, source_id FROM reactions") == [
-        {"kind": "liked", "emoji": None, "at": "2024-03-01T13:00:00.000Z", "removed": 0, "source_id": "R1"}]
+        {"kind": "liked", "emoji": None, "at": "2024-03-01T13:00:00.000Z", "removed": 0, "source_id": "R1"}
+    ]
     assert result.skipped == {"reaction to a message that is not in the archive": 1}
     again = ingest_records(archive, [target, like])
     assert archive.conn.execute("SELECT count(*) FROM reactions").fetchone()[0] == 1 and again.added == 0
@@ -219,17 +345,30 @@ def test_reactions_are_written_batch_by_batch_and_early_ones_wait_for_their_mess
     stream = [early, msg(1, source_id="G1"), msg(2), late, msg(3), msg(4), orphan, msg(5, source_id="G5"), msg(6)]
     result = ingest_records(archive, stream)
     assert result.added == 6 and result.skipped == {"reaction to a message that is not in the archive": 1}
-    assert rows(archive, "SELECT r.source_id, m.body FROM reactions r JOIN messages m ON m.id = r.message_id ORDER BY r.source_id") == [
-        {"source_id": "R-early", "body": "message 5"}, {"source_id": "R-late", "body": "message 1"}]
+    assert rows(
+        archive,
+        "SELECT r.source_id, m.body FROM reactions r JOIN messages m ON m.id = r.message_id ORDER BY r.source_id",
+    ) == [{"source_id": "R-early", "body": "message 5"}, {"source_id": "R-late", "body": "message 1"}]
     assert written_during == [0, 1, 1]  # "late" written with its batch; "early" and the orphan waited for the end
 
 
 def test_skips_and_notices_are_recorded_on_the_import(archive):
-    result = ingest_records(archive, [Skipped("unparseable line before the first message", "line 1"), Notice("dates read as day/month", "assumption"),
-                                      Notice("2 lone surrogates replaced"), msg(1)])
+    result = ingest_records(
+        archive,
+        [
+            Skipped("unparseable line before the first message", "line 1"),
+            Notice("dates read as day/month", "assumption"),
+            Notice("2 lone surrogates replaced"),
+            msg(1),
+        ],
+    )
     [imp] = rows(archive, "SELECT skipped, skipped_reasons, warnings, assumptions FROM imports")
-    assert imp == {"skipped": 1, "skipped_reasons": '{"unparseable line before the first message":{"count":1,"refs":["line 1"]}}',
-                   "warnings": '["2 lone surrogates replaced"]', "assumptions": '["dates read as day/month"]'}
+    assert imp == {
+        "skipped": 1,
+        "skipped_reasons": '{"unparseable line before the first message":{"count":1,"refs":["line 1"]}}',
+        "warnings": '["2 lone surrogates replaced"]',
+        "assumptions": '["dates read as day/month"]',
+    }
     assert result.assumptions == ["dates read as day/month"]
 
 
@@ -256,7 +395,9 @@ def test_batches_larger_than_one_flush_are_deduplicated(archive):
 
 def test_full_text_index_stays_in_step(archive):
     ingest_records(archive, [msg(1, "the settlement offer"), msg(2, "lunch?")])
-    hits = archive.conn.execute("SELECT m.body FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH 'settlement'").fetchall()
+    hits = archive.conn.execute(
+        "SELECT m.body FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH 'settlement'"
+    ).fetchall()
     assert [h[0] for h in hits] == ["the settlement offer"]
     assert archive.conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')") is not None
 
@@ -264,12 +405,19 @@ def test_full_text_index_stays_in_step(archive):
 def test_a_later_copy_without_the_attachment_file_keeps_the_stored_bytes(archive):
     png = b"\x89PNG\r\n\x1a\n" + b"y" * 50
     with_file = msg(1, "photo", attachments=(Attachment("IMG_1.png", "image/png", png),))
-    without = msg(1, "photo", attachments=(Attachment("IMG_1.png", "image/png", missing_reason="file not found: ~/Library/SMS/Attachments/IMG_1.png"),))
+    without = msg(
+        1,
+        "photo",
+        attachments=(
+            Attachment("IMG_1.png", "image/png", missing_reason="file not found: ~/Library/SMS/Attachments/IMG_1.png"),
+        ),
+    )
     ingest_records(archive, [with_file])
     again = ingest_records(archive, [without], name="iphone-backup")
     assert (again.added, again.already_present, again.updated) == (0, 1, 0)
-    assert rows(archive, "SELECT file_name, blob_sha256 IS NOT NULL AS has_bytes, missing_reason FROM message_attachments") == [
-        {"file_name": "IMG_1.png", "has_bytes": 1, "missing_reason": None}]
+    assert rows(
+        archive, "SELECT file_name, blob_sha256 IS NOT NULL AS has_bytes, missing_reason FROM message_attachments"
+    ) == [{"file_name": "IMG_1.png", "has_bytes": 1, "missing_reason": None}]
     # and the other way round: bytes arriving later for an attachment first seen missing are a new version
     ingest_records(archive, [replace(without, identity=("x",), source_ref="2")])
     later = ingest_records(archive, [replace(with_file, identity=("x",), source_ref="2")])
@@ -277,8 +425,20 @@ def test_a_later_copy_without_the_attachment_file_keeps_the_stored_bytes(archive
 
 
 def test_missing_attachment_wording_does_not_change_identity_or_content(archive):
-    a = msg(1, attachments=(Attachment("v.mp4", "video/mp4", missing_reason="file not found: ~/Library/Messages/Attachments/v.mp4"),))
-    b = msg(1, attachments=(Attachment("v.mp4", "video/mp4", missing_reason="file not found: /var/mobile/Library/SMS/Attachments/v.mp4"),))
+    a = msg(
+        1,
+        attachments=(
+            Attachment("v.mp4", "video/mp4", missing_reason="file not found: ~/Library/Messages/Attachments/v.mp4"),
+        ),
+    )
+    b = msg(
+        1,
+        attachments=(
+            Attachment(
+                "v.mp4", "video/mp4", missing_reason="file not found: /var/mobile/Library/SMS/Attachments/v.mp4"
+            ),
+        ),
+    )
     ingest_records(archive, [a])
     assert ingest_records(archive, [b]).already_present == 1
 

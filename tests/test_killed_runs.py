@@ -40,10 +40,18 @@ def left_in(folder: Path) -> list[str]:
 
 def start(archive_path: Path, *args, temp_root: Path, stderr: Path) -> subprocess.Popen:
     """The console script started in a session of its own, its stderr (and its workers') to a file."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSAFEPATH", "PYTHONPATH", "TEXTFILE_DEBUG")} | {"TMPDIR": str(temp_root)}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSAFEPATH", "PYTHONPATH", "TEXTFILE_DEBUG")} | {
+        "TMPDIR": str(temp_root)
+    }
     with open(stderr, "w") as err:
-        return subprocess.Popen([str(TEXTFILE), "--archive", str(archive_path), *map(str, args)], env=env, cwd=temp_root,
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        return subprocess.Popen(
+            [str(TEXTFILE), "--archive", str(archive_path), *map(str, args)],
+            env=env,
+            cwd=temp_root,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
 
 
 def wait_for(proc: subprocess.Popen, stderr: Path, find):
@@ -65,7 +73,11 @@ def all_gone(session: int) -> None:
 
 
 def arguments(command: str, office: Path, out: Path) -> list:
-    return ["transcript", "M-1", "--mkdir", "--out-dir", out] if command == "transcript" else ["archive", "--mkdir", office, "--out", out, "--wait"]
+    return (
+        ["transcript", "M-1", "--mkdir", "--out-dir", out]
+        if command == "transcript"
+        else ["archive", "--mkdir", office, "--out", out, "--wait"]
+    )
 
 
 def begin(command: str, cli, office: Path, tmp_path: Path, archive_path: Path, temp_root: Path):
@@ -93,7 +105,9 @@ def test_what_a_killed_run_left_is_removed_by_the_next(cli, office, tmp_path, ar
     [partial] = out.glob(f".*_transcript.pdf.{proc.pid}-*.partial")
     assert any(dead_run.rglob("part-*.pdf")) and partial.name.endswith(f"_transcript.pdf.{dead_run.name[4:]}.partial")
 
-    r = textfile(archive_path, *arguments(command, office, out), "--json", cwd=temp_root, env={"TMPDIR": str(temp_root)})
+    r = textfile(
+        archive_path, *arguments(command, office, out), "--json", cwd=temp_root, env={"TMPDIR": str(temp_root)}
+    )
     assert (r.returncode, r.stderr) == (0, "")
     made = json.loads(r.stdout) if command == "transcript" else json.loads(r.stdout)["rendered"][0]
     assert (made["matter"], made["messages"]) == ("M-1", SMALL + 50)
@@ -105,7 +119,9 @@ def test_what_a_killed_run_left_is_removed_by_the_next(cli, office, tmp_path, ar
 
 @pool
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_temporary_folder_removed_midway_ends_the_run_with_one_error(cli, office, tmp_path, archive_path, temp_root, command):
+def test_a_temporary_folder_removed_midway_ends_the_run_with_one_error(
+    cli, office, tmp_path, archive_path, temp_root, command
+):
     proc, out, stderr = begin(command, cli, office, tmp_path, archive_path, temp_root)
     [parts] = wait_for(proc, stderr, lambda: list(temp_root.rglob("textfile-transcript-*")))
     while parts.parent.exists():  # a cleaner of /tmp takes the folder the pages are rendered in
@@ -113,7 +129,9 @@ def test_a_temporary_folder_removed_midway_ends_the_run_with_one_error(cli, offi
     assert proc.wait(LIMIT_S) == 1
     all_gone(proc.pid)
     reason = f"the temporary folder {parts} was removed while the transcript was being made; nothing was written"
-    assert stderr.read_text() == (f"Error: {reason}\n" if command == "transcript" else f"Error: transcript of M-1: {reason}\n")
+    assert stderr.read_text() == (
+        f"Error: {reason}\n" if command == "transcript" else f"Error: transcript of M-1: {reason}\n"
+    )
     assert list(out.iterdir()) == []
     if command == "archive":
         assert f"  FAILED transcript of M-1: {reason}\n" in Path(f"{archive_path}.log").read_text()
@@ -134,18 +152,41 @@ def test_a_run_removes_only_what_runs_that_are_gone_left(cli, tmp_path, archive_
     try:
         now, since = going_on.pid, scratch.started(going_on.pid)
         assert since is not None and scratch.started(ended.pid) is None
-        kept = [runs / f"run-{now}-{since}", out / f".a.pdf.{now}-{since}.partial", out / f".b.pdf.{now}.partial",
-                runs / "notes", runs / f"run-{ended.pid}", out / ".c.partial", out / f"d.pdf.{ended.pid}.partial",
-                out / f".e.pdf.x{ended.pid}.partial", out / f".f.pdf.{ended.pid}.partial.pdf"]
-        removed = [runs / f"run-{ended.pid}-{since}", runs / f"run-{now}-{since + 1}", out / f".g.pdf.{ended.pid}-{since}.partial",
-                   out / f".h.pdf.{now}-{since + 1}.partial", out / f".i.pdf.{ended.pid}.partial"]
+        kept = [
+            runs / f"run-{now}-{since}",
+            out / f".a.pdf.{now}-{since}.partial",
+            out / f".b.pdf.{now}.partial",
+            runs / "notes",
+            runs / f"run-{ended.pid}",
+            out / ".c.partial",
+            out / f"d.pdf.{ended.pid}.partial",
+            out / f".e.pdf.x{ended.pid}.partial",
+            out / f".f.pdf.{ended.pid}.partial.pdf",
+        ]
+        removed = [
+            runs / f"run-{ended.pid}-{since}",
+            runs / f"run-{now}-{since + 1}",
+            out / f".g.pdf.{ended.pid}-{since}.partial",
+            out / f".h.pdf.{now}-{since + 1}.partial",
+            out / f".i.pdf.{ended.pid}.partial",
+        ]
         for path in kept + removed:
             if path.parent == runs:
                 path.mkdir()
                 (path / "part-00000-0.pdf").write_bytes(b"%PDF")
             else:
                 path.write_bytes(b"%PDF")
-        r = textfile(archive_path, "transcript", "M-1", "--mkdir", "--out-dir", out, "--json", cwd=tmp_path, env={"TMPDIR": str(temp_root)})
+        r = textfile(
+            archive_path,
+            "transcript",
+            "M-1",
+            "--mkdir",
+            "--out-dir",
+            out,
+            "--json",
+            cwd=tmp_path,
+            env={"TMPDIR": str(temp_root)},
+        )
         assert (r.returncode, r.stderr) == (0, "")
         made = json.loads(r.stdout)["path"]
         assert sorted(p for p in [*runs.iterdir(), *out.iterdir()]) == sorted(kept + [Path(made)])
@@ -163,8 +204,10 @@ def test_a_folder_for_temporary_files_that_is_not_ours_is_refused(tmp_path, arch
     base(temp_root).symlink_to(elsewhere)
     r = textfile(archive_path, "client", "list", cwd=tmp_path, env={"TMPDIR": str(temp_root)})
     assert (r.returncode, r.stdout) == (1, "")
-    assert r.stderr == (f"Error: {base(temp_root)} is not a folder of yours; textfile keeps its temporary files there:"
-                        " remove it, or set TMPDIR to a folder of your own\n")
+    assert r.stderr == (
+        f"Error: {base(temp_root)} is not a folder of yours; textfile keeps its temporary files there:"
+        " remove it, or set TMPDIR to a folder of your own\n"
+    )
     assert list(elsewhere.iterdir()) == []
 
 
@@ -192,7 +235,9 @@ def test_the_processes_a_run_starts_keep_their_temporary_files_in_its_folder(tmp
     forkserver's socket): all in the run's folder, which is gone when the run ends."""
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSAFEPATH", "PYTHONPATH")} | {"TMPDIR": str(temp_root)}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSAFEPATH", "PYTHONPATH")} | {
+        "TMPDIR": str(temp_root)
+    }
     r = subprocess.run([sys.executable, str(script), method], env=env, capture_output=True, text=True, timeout=LIMIT_S)
     assert (r.returncode, r.stderr) == (0, "")
     run, here, multiprocessing_folder, child_tmp, child_made = r.stdout.split()
@@ -200,4 +245,3 @@ def test_the_processes_a_run_starts_keep_their_temporary_files_in_its_folder(tmp
     assert Path(here).parent == Path(run) and multiprocessing_folder == run
     assert child_tmp == run and Path(child_made).parent == Path(run)
     assert left_in(temp_root) == [base(temp_root).name]
-

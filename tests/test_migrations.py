@@ -22,32 +22,102 @@ EXPECTED = {
     "transcript_retirements": ["transcript_id", "reason", "retired_at", "retired_by"],
     "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],
     "ignored_handles": ["handle", "reason", "ignored_at", "ignored_by"],
-    "imports": ["id", "path", "file_name", "size", "sha256", "format", "importer_version", "zone", "region", "custodian", "options",
-                "started_at", "finished_at", "added", "already_present", "updated", "skipped", "skipped_reasons", "warnings", "assumptions",
-                "imported_by"],
+    "imports": [
+        "id",
+        "path",
+        "file_name",
+        "size",
+        "sha256",
+        "format",
+        "importer_version",
+        "zone",
+        "region",
+        "custodian",
+        "options",
+        "started_at",
+        "finished_at",
+        "added",
+        "already_present",
+        "updated",
+        "skipped",
+        "skipped_reasons",
+        "warnings",
+        "assumptions",
+        "imported_by",
+    ],
     "matters": ["id", "client_id", "reference", "title", "opened_at", "closed_at", "legal_hold"],
     "message_aliases": ["alias_id", "message_id", "import_id", "rule"],
     "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
     "message_sources": ["message_id", "import_id", "source_ref"],
-    "message_versions": ["message_id", "version", "body", "at", "origin", "content_hash", "import_id", "sent_at", "source_zone",
-                         "earlier"],
-    "messages": ["id", "conversation_id", "sender_id", "direction", "kind", "sent_at", "source_zone", "body", "service", "status",
-                 "delivered_at", "read_at", "duration_s", "flags", "source_id", "reply_to", "version", "content_hash", "import_id",
-                 "time_precision"],
+    "message_versions": [
+        "message_id",
+        "version",
+        "body",
+        "at",
+        "origin",
+        "content_hash",
+        "import_id",
+        "sent_at",
+        "source_zone",
+        "earlier",
+    ],
+    "messages": [
+        "id",
+        "conversation_id",
+        "sender_id",
+        "direction",
+        "kind",
+        "sent_at",
+        "source_zone",
+        "body",
+        "service",
+        "status",
+        "delivered_at",
+        "read_at",
+        "duration_s",
+        "flags",
+        "source_id",
+        "reply_to",
+        "version",
+        "content_hash",
+        "import_id",
+        "time_precision",
+    ],
     "owner_handles": ["handle", "kind"],
     "participants": ["id", "conversation_id", "handle", "display_name", "is_owner"],
     "reactions": ["id", "message_id", "sender_id", "kind", "emoji", "at", "removed", "source_id", "import_id"],
     "phone_copies": ["alias_id", "message_id", "import_id", "source_ref", "sent_at"],
     "settings": ["id", "archive_id", "owner_name", "tz", "region", "bates_prefix", "created_at", "key_id"],
     "transcript_messages": ["transcript_id", "position", "message_id", "content_hash"],
-    "transcripts": ["id", "uuid", "matter_id", "client_id", "scope", "from_at", "until_at", "zone", "path", "pdf_sha256", "manifest_sha256",
-                    "pages", "messages", "bates_prefix", "bates_first", "bates_last", "created_at"],
+    "transcripts": [
+        "id",
+        "uuid",
+        "matter_id",
+        "client_id",
+        "scope",
+        "from_at",
+        "until_at",
+        "zone",
+        "path",
+        "pdf_sha256",
+        "manifest_sha256",
+        "pages",
+        "messages",
+        "bates_prefix",
+        "bates_first",
+        "bates_last",
+        "created_at",
+    ],
 }
 
 
 def test_fresh_archive_has_exactly_these_columns(archive):
-    tables = [r[0] for r in archive.conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY name")]
+    tables = [
+        r[0]
+        for r in archive.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY name"
+        )
+    ]
     assert {t: [c[1] for c in archive.conn.execute(f'PRAGMA table_info("{t}")')] for t in tables} == EXPECTED
 
 
@@ -56,11 +126,21 @@ def test_full_text_index_and_its_triggers_exist(archive):
     assert {"messages_fts", "messages_fts_delete", "messages_fts_update"} <= names
     assert "messages_fts_insert" not in names  # ingest indexes new messages in bulk (m004)
     # Earlier versions are searchable too (m014), their index kept by triggers.
-    assert {"message_versions_fts", "message_versions_fts_insert", "message_versions_fts_delete", "message_versions_fts_update"} <= names
+    assert {
+        "message_versions_fts",
+        "message_versions_fts_insert",
+        "message_versions_fts_delete",
+        "message_versions_fts_update",
+    } <= names
 
 
 def test_every_migration_is_recorded_and_reopening_applies_nothing(archive):
-    applied = [r[0] for r in archive.conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'textfile' ORDER BY id")]
+    applied = [
+        r[0]
+        for r in archive.conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'textfile' ORDER BY id"
+        )
+    ]
     assert applied == [m.name for m in migrations._migrations]
     assert migrations.pending(archive.db) == []
 
@@ -73,7 +153,9 @@ def test_m007_keeps_the_versions_an_archive_made_before_it_holds(archive, archiv
         conn.execute("ALTER TABLE message_versions DROP COLUMN source_zone")
         conn.execute("DROP TABLE message_aliases")
         conn.execute("ALTER TABLE message_versions DROP COLUMN earlier")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m007_whatsapp_edits_and_tz_corrections', 'm010_what_a_version_was')")
+        conn.execute(
+            "DELETE FROM _sqlite_migrations WHERE name IN ('m007_whatsapp_edits_and_tz_corrections', 'm010_what_a_version_was')"
+        )
     before = [tuple(r) for r in archive.conn.execute("SELECT * FROM message_versions ORDER BY version")]
     archive.close()
     with Archive.open(archive_path) as reopened:

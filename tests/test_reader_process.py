@@ -22,7 +22,9 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed
 from textfile.ingest import ReaderProcess, import_path
 
-pytestmark = pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver here")
+pytestmark = pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver here"
+)
 
 # What an import writes, without what differs between two imports of the same file into two
 # archives (import ids, their timestamps, the audit chain that hashes them).
@@ -30,7 +32,7 @@ CONTENT = {
     "conversations": "SELECT platform, source_key, title, is_group FROM conversations ORDER BY id",
     "participants": "SELECT conversation_id, handle, display_name, is_owner FROM participants ORDER BY id",
     "messages": "SELECT rowid, id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service, status,"
-                " delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash FROM messages ORDER BY rowid",
+    " delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash FROM messages ORDER BY rowid",
     "attachments": "SELECT * FROM message_attachments ORDER BY 1, 2",
     "versions": "SELECT message_id, version, body, at, origin, content_hash FROM message_versions ORDER BY 1, 2",
     "reactions": "SELECT message_id, sender_id, kind, emoji, at, removed, source_id FROM reactions ORDER BY 1, 7",
@@ -61,9 +63,27 @@ def import_both_ways(tmp_path, monkeypatch, path, **options) -> tuple[dict, dict
     (here, made_here), (there, made_there) = results["here"], results["reader"]
     assert made_there[0].reader and made_there[0].reader["peak_rss_mb"] > 0  # it did go through the second process
     assert made_here[0].reader is None
-    return here, there, [(a.added, a.already_present, a.updated, a.skipped, a.warnings, a.assumptions,
-                          b.added, b.already_present, b.updated, b.skipped, b.warnings, b.assumptions)
-                         for a, b in zip(made_here, made_there)]
+    return (
+        here,
+        there,
+        [
+            (
+                a.added,
+                a.already_present,
+                a.updated,
+                a.skipped,
+                a.warnings,
+                a.assumptions,
+                b.added,
+                b.already_present,
+                b.updated,
+                b.skipped,
+                b.warnings,
+                b.assumptions,
+            )
+            for a, b in zip(made_here, made_there)
+        ],
+    )
 
 
 def assert_same(here, there, counts):
@@ -78,8 +98,10 @@ def test_android_same_archive_either_way(tmp_path, monkeypatch, name):
     assert_same(*import_both_ways(tmp_path, monkeypatch, FIXTURES / "android" / name))
 
 
-@pytest.mark.parametrize("name", ["WhatsApp Chat with Lease Committee.txt", "WhatsApp Chat - Jordan Lee.zip",
-                                  "WhatsApp Chat with Sam Client.txt"])
+@pytest.mark.parametrize(
+    "name",
+    ["WhatsApp Chat with Lease Committee.txt", "WhatsApp Chat - Jordan Lee.zip", "WhatsApp Chat with Sam Client.txt"],
+)
 def test_whatsapp_same_archive_either_way(tmp_path, monkeypatch, name):
     assert_same(*import_both_ways(tmp_path, monkeypatch, FIXTURES / "whatsapp" / name, me="Alex Owner"))
 
@@ -213,11 +235,17 @@ def test_object_caches_stay_bounded_when_every_batch_brings_copies(monkeypatch, 
     for n in range(100):
         conv = copy.deepcopy(SAM_CHAT)  # a new object each time, as after unpickling
         records.append(msg(n, conversation=conv))
-    result = ingest.ingest(archive, ingest.Source("/x/sms.xml", "sms.xml", 1, "0" * 64, "android", "t", "UTC", "US"), records)
+    result = ingest.ingest(
+        archive, ingest.Source("/x/sms.xml", "sms.xml", 1, "0" * 64, "android", "t", "UTC", "US"), records
+    )
     assert result.added == 100
     (writer,) = writers
     assert len(writer.seen_conversation_objects) <= 8 and len(writer.senders) <= 8
-    assert tuple(archive.conn.execute("SELECT count(DISTINCT conversation_id), count(DISTINCT sender_id) FROM messages").fetchone()) == (1, 1)
+    assert tuple(
+        archive.conn.execute(
+            "SELECT count(DISTINCT conversation_id), count(DISTINCT sender_id) FROM messages"
+        ).fetchone()
+    ) == (1, 1)
 
 
 def test_a_reader_that_cannot_start_means_reading_here(monkeypatch, archive):
@@ -239,9 +267,11 @@ def big_whatsapp(path, lines: int = 60_000):
         out.write("01/01/2021, 00:00 - Messages and calls are end-to-end encrypted.\n")
         for n in range(lines):
             day, minute = divmod(n, 1440)
-            out.write(f"{day % 28 + 1:02d}/{day // 28 % 12 + 1:02d}/{2021 + day // 336}, {minute // 60:02d}:{minute % 60:02d} - "
-                      f"{'Sam Client' if n % 3 else 'Alex Owner'}: message number {n} about the lease and the deposit, "
-                      f"with enough words to look like a real one\n")
+            out.write(
+                f"{day % 28 + 1:02d}/{day // 28 % 12 + 1:02d}/{2021 + day // 336}, {minute // 60:02d}:{minute % 60:02d} - "
+                f"{'Sam Client' if n % 3 else 'Alex Owner'}: message number {n} about the lease and the deposit, "
+                f"with enough words to look like a real one\n"
+            )
     assert path.stat().st_size > ingest.PARALLEL_MIN_BYTES
     return path
 
@@ -259,9 +289,13 @@ def test_an_import_stopped_midway_leaves_nothing_and_no_process(tmp_path, archiv
     stderr = tmp_path / "stderr"
     with open(stderr, "w") as err:
         proc = subprocess.Popen(
-            [*command, "import", str(export), "--me", "Alex Owner", "--quiet"], env=env,
-            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-            stdout=subprocess.PIPE, stderr=err, text=True,
+            [*command, "import", str(export), "--me", "Alex Owner", "--quiet"],
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
         )
     session = proc.pid
     deadline = time.monotonic() + 60

@@ -17,11 +17,15 @@ from textfile import times, weekly
 from textfile.archive import Archive
 from textfile.status import status
 
-CALLS_ASSUMED = ("this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is attributed"
-                 " to it: no MMS of this backup names the phone's own number, and --me did not")
+CALLS_ASSUMED = (
+    "this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is attributed"
+    " to it: no MMS of this backup names the phone's own number, and --me did not"
+)
 SMS_ASSUMED = "repaired 2 emoji written as UTF-16 surrogate-pair references"
-SMS_WARNED = ["mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
-              "replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD"]
+SMS_WARNED = [
+    "mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
+    "replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD",
+]
 
 
 def run_status(cli, *args):
@@ -44,8 +48,15 @@ def settle(cli, out: Path, inbox: Path, exit_code: int = 0) -> None:
 
 def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archive_path):
     code, empty = run_status(cli)
-    assert code == 0 and (empty["imports"], empty["unfiled"], empty["since_run"], empty["last_run"]) == ([], [], False, None)
-    assert cli("status").stdout == "Nothing imported in the last 7 days (no archive run recorded).\nNothing needs you.\n"
+    assert code == 0 and (empty["imports"], empty["unfiled"], empty["since_run"], empty["last_run"]) == (
+        [],
+        [],
+        False,
+        None,
+    )
+    assert (
+        cli("status").stdout == "Nothing imported in the last 7 days (no archive run recorded).\nNothing needs you.\n"
+    )
 
     out = tmp_path / "out"
     assert cli("archive", office, "--out", out, "--mkdir", "--quiet").exit_code == 0
@@ -56,44 +67,101 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
     with Archive.open(archive_path) as archive:
         imports = {i["id"]: dict(i) for i in archive.conn.execute("SELECT id, path, started_at FROM imports")}
         archive_id = archive.settings.archive_id
-    assert run == {"archive": archive_id, "inbox": str(office), "started_at": run["started_at"], "finished_at": run["finished_at"],
-                   "imports": [1, 2], "failed": [], "render_failed": [], "waiting": [], "problems": [], "exit_code": 0}
+    assert run == {
+        "archive": archive_id,
+        "inbox": str(office),
+        "started_at": run["started_at"],
+        "finished_at": run["finished_at"],
+        "imports": [1, 2],
+        "failed": [],
+        "render_failed": [],
+        "waiting": [],
+        "problems": [],
+        "exit_code": 0,
+    }
     assert run["started_at"] <= imports[1]["started_at"] <= imports[2]["started_at"] <= run["finished_at"]
     waiting = {c["id"]: c for c in json.loads(cli("conversations", "--unfiled", "--json").stdout)}
     assert found == {
-        "since": run["started_at"], "since_run": True, "last_run": run,
+        "since": run["started_at"],
+        "since_run": True,
+        "last_run": run,
         "imports": [
-            {"import": 1, "path": str(office / "calls-20240301.xml"), "file_name": "calls-20240301.xml", "format": "android",
-             "started_at": imports[1]["started_at"], "added": 7, "already_present": 0, "updated": 0, "assumptions": [CALLS_ASSUMED],
-             "warnings": [], "notes": [f"assumed: {CALLS_ASSUMED}"], "seen_before": []},
-            {"import": 2, "path": str(office / "sms-20240301.xml"), "file_name": "sms-20240301.xml", "format": "android",
-             "started_at": imports[2]["started_at"], "added": 16, "already_present": 0, "updated": 0, "assumptions": [SMS_ASSUMED],
-             "warnings": SMS_WARNED, "notes": [f"assumed: {SMS_ASSUMED}"] + [f"warning: {w}" for w in SMS_WARNED], "seen_before": []},
+            {
+                "import": 1,
+                "path": str(office / "calls-20240301.xml"),
+                "file_name": "calls-20240301.xml",
+                "format": "android",
+                "started_at": imports[1]["started_at"],
+                "added": 7,
+                "already_present": 0,
+                "updated": 0,
+                "assumptions": [CALLS_ASSUMED],
+                "warnings": [],
+                "notes": [f"assumed: {CALLS_ASSUMED}"],
+                "seen_before": [],
+            },
+            {
+                "import": 2,
+                "path": str(office / "sms-20240301.xml"),
+                "file_name": "sms-20240301.xml",
+                "format": "android",
+                "started_at": imports[2]["started_at"],
+                "added": 16,
+                "already_present": 0,
+                "updated": 0,
+                "assumptions": [SMS_ASSUMED],
+                "warnings": SMS_WARNED,
+                "notes": [f"assumed: {SMS_ASSUMED}"] + [f"warning: {w}" for w in SMS_WARNED],
+                "seen_before": [],
+            },
         ],
-        "unfiled": [waiting[PRIVATE] | {"label": "(private number)", "new": True}, waiting[SHORT_CODE] | {"label": "72975", "new": True},
-                    waiting[GROUP] | {"label": "Sam Client, Dana Reyes, Lee Park", "new": True},
-                    waiting[RCS_GROUP] | {"label": "+12025550143, +12025550178, group_42@rcs.google.com", "new": True}],
-        "failed": [], "render_failed": [], "not_run": None, "waiting": [], "stale_matters": [], "transcripts": [],
-        "safe_to_delete": [SAM, LEE], "ignored_safe_to_delete": [], "problems": [],
-        "assumptions": 2, "exit_code": 4,
+        "unfiled": [
+            waiting[PRIVATE] | {"label": "(private number)", "new": True},
+            waiting[SHORT_CODE] | {"label": "72975", "new": True},
+            waiting[GROUP] | {"label": "Sam Client, Dana Reyes, Lee Park", "new": True},
+            waiting[RCS_GROUP] | {"label": "+12025550143, +12025550178, group_42@rcs.google.com", "new": True},
+        ],
+        "failed": [],
+        "render_failed": [],
+        "not_run": None,
+        "waiting": [],
+        "stale_matters": [],
+        "transcripts": [],
+        "safe_to_delete": [SAM, LEE],
+        "ignored_safe_to_delete": [],
+        "problems": [],
+        "assumptions": 2,
+        "exit_code": 4,
     }
     text = cli("status")
     assert text.exit_code == 4
     lines = text.stdout.splitlines()
-    assert lines[0] == f"Imported by the archive run of {times.display(run['started_at'], times.zone('America/New_York'))} and since: 2 files"
+    assert (
+        lines[0]
+        == f"Imported by the archive run of {times.display(run['started_at'], times.zone('America/New_York'))} and since: 2 files"
+    )
     assert "\n".join(lines).count("calls-20240301.xml") == 2 and f"    assumed: {CALLS_ASSUMED}" in lines
-    assert "Conversations waiting to be filed: 4, 4 new (textfile file N --matter REF, or textfile conversation ignore N)" in lines
-    assert lines[-2:] == ["Safe to delete from the phone: 2 conversations (textfile deletable says up to when)",
-                          "Needs you: 4 conversations to file or set aside; 2 assumptions no earlier import made."]
+    assert (
+        "Conversations waiting to be filed: 4, 4 new (textfile file N --matter REF, or textfile conversation ignore N)"
+        in lines
+    )
+    assert lines[-2:] == [
+        "Safe to delete from the phone: 2 conversations (textfile deletable says up to when)",
+        "Needs you: 4 conversations to file or set aside; 2 assumptions no earlier import made.",
+    ]
 
     # Set aside and run again: nothing new since that run, nothing waiting; the ignored ones counted apart.
     settle(cli, out, office)
     code, found = run_status(cli)
     assert (code, found["imports"], found["unfiled"], found["assumptions"]) == (0, [], [], 0)
-    assert (found["safe_to_delete"], found["ignored_safe_to_delete"]) == ([SAM, LEE, GROUP, RCS_GROUP], [PRIVATE, SHORT_CODE])
+    assert (found["safe_to_delete"], found["ignored_safe_to_delete"]) == (
+        [SAM, LEE, GROUP, RCS_GROUP],
+        [PRIVATE, SHORT_CODE],
+    )
     assert cli("status").stdout.splitlines()[-2:] == [
         "Safe to delete from the phone: 4 conversations, and 2 set aside as not client-related (textfile deletable says up to when)",
-        "Nothing needs you."]
+        "Nothing needs you.",
+    ]
     r = cli("status", "--quiet")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "", "")
 
@@ -103,8 +171,15 @@ def test_a_new_chat_is_new_an_old_one_still_waits(cli, office, tmp_path, archive
     assert cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", "--quiet").exit_code == 0
     assert cli("archive", office, "--out", tmp_path / "out", "--mkdir", "--quiet").exit_code == 0
     code, found = run_status(cli)
-    assert code == 4 and [(c["label"], c["new"]) for c in found["unfiled"]][:3] == [("Kim", False), ("(private number)", True), ("72975", True)]
-    assert [i["file_name"] for i in found["imports"]] == ["calls-20240301.xml", "sms-20240301.xml"]  # the hand import came before the run
+    assert code == 4 and [(c["label"], c["new"]) for c in found["unfiled"]][:3] == [
+        ("Kim", False),
+        ("(private number)", True),
+        ("72975", True),
+    ]
+    assert [i["file_name"] for i in found["imports"]] == [
+        "calls-20240301.xml",
+        "sms-20240301.xml",
+    ]  # the hand import came before the run
 
 
 def test_an_assumption_earlier_imports_made_too_is_listed_and_is_not_news(cli, office, tmp_path, archive_path):
@@ -122,14 +197,31 @@ def test_an_assumption_earlier_imports_made_too_is_listed_and_is_not_news(cli, o
     assert cli("archive", week2, "--out", out, "--quiet").exit_code == 0
     code, found = run_status(cli)
     [week] = found["imports"]
-    assert (week["assumptions"], week["seen_before"]) == (["repaired 3 emoji written as UTF-16 surrogate-pair references"],) * 2
-    assert (code, found["assumptions"], found["unfiled"], found["waiting"]) == (0, 0, [], [str(week2 / "sms-being-written.xml")])
+    assert (week["assumptions"], week["seen_before"]) == (
+        ["repaired 3 emoji written as UTF-16 surrogate-pair references"],
+    ) * 2
+    assert (code, found["assumptions"], found["unfiled"], found["waiting"]) == (
+        0,
+        0,
+        [],
+        [str(week2 / "sms-being-written.xml")],
+    )
     lines = cli("status").stdout.splitlines()
     assert "    assumed, as by earlier imports: repaired 3 emoji written as UTF-16 surrogate-pair references" in lines
-    assert lines[lines.index("Left for the next archive run (modified within a minute of the last one: still being written?): 1 file") + 1] \
+    assert (
+        lines[
+            lines.index(
+                "Left for the next archive run (modified within a minute of the last one: still being written?): 1 file"
+            )
+            + 1
+        ]
         == f"  {week2 / 'sms-being-written.xml'}"
+    )
     # a kind of assumption no earlier import made needs a person
-    assert cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", "--me", "Alex Owner", "--quiet").exit_code == 0
+    assert (
+        cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", "--me", "Alex Owner", "--quiet").exit_code
+        == 0
+    )
     code, found = run_status(cli)
     assert (code, found["assumptions"], [len(i["seen_before"]) for i in found["imports"]]) == (4, 1, [1, 0])
 
@@ -141,7 +233,11 @@ def test_without_a_run_new_is_the_last_seven_days(cli, office, archive_path):
         later = status(archive, now=time.time() + 8 * 86400)
     assert (now.since_run, [i["file_name"] for i in now.imports]) == (False, ["sms-20240301.xml"])
     assert [(c["id"], c["new"]) for c in now.unfiled] == [(c, True) for c in (PRIVATE, SHORT_CODE, GROUP)]
-    assert (later.since_run, later.imports, [(c["id"], c["new"]) for c in later.unfiled]) == (False, [], [(c["id"], False) for c in now.unfiled])
+    assert (later.since_run, later.imports, [(c["id"], c["new"]) for c in later.unfiled]) == (
+        False,
+        [],
+        [(c["id"], False) for c in now.unfiled],
+    )
 
 
 def test_what_the_last_run_failed_on_needs_a_person(cli, office, tmp_path, archive_path):
@@ -161,8 +257,11 @@ def test_what_the_last_run_failed_on_needs_a_person(cli, office, tmp_path, archi
     r = cli("archive", office, "--out", bad)
     assert r.exit_code == 1
     code, found = run_status(cli)
-    assert (code, found["failed"], found["not_run"]["reason"]) == (4, [{"path": str(bad), "reason": reason}],
-                                                                    f"{bad}: a file is in the way; --out must be a folder")
+    assert (code, found["failed"], found["not_run"]["reason"]) == (
+        4,
+        [{"path": str(bad), "reason": reason}],
+        f"{bad}: a file is in the way; --out must be a folder",
+    )
     assert f"did not run: {bad}: a file is in the way; --out must be a folder" in cli("status").stdout
 
 
@@ -176,41 +275,71 @@ def test_a_matter_with_messages_in_no_transcript_and_a_missing_transcript(cli, o
     assert cli("file", PRIVATE, "--matter", "M-2").exit_code == 0
     code, found = run_status(cli)
     assert (code, found["stale_matters"], found["unfiled"]) == (4, ["M-2"], [])
-    assert ("Matters with messages in no transcript: M-2 (the next archive run renders them, or textfile transcript REF)"
-            in cli("status").stdout.splitlines())
+    assert (
+        "Matters with messages in no transcript: M-2 (the next archive run renders them, or textfile transcript REF)"
+        in cli("status").stdout.splitlines()
+    )
     assert cli("transcript", "M-2", "--out-dir", out, "--quiet").exit_code == 0
     assert run_status(cli)[0] == 0
     # A transcript whose file is gone: a person moved it, or the next run renders its matter again.
     with Archive.open(archive_path) as archive:
-        gone, created = archive.conn.execute("SELECT path, created_at FROM transcripts t JOIN matters m ON m.id = t.matter_id"
-                                             " WHERE m.reference = 'M-1' ORDER BY t.id DESC").fetchone()
+        gone, created = archive.conn.execute(
+            "SELECT path, created_at FROM transcripts t JOIN matters m ON m.id = t.matter_id"
+            " WHERE m.reference = 'M-1' ORDER BY t.id DESC"
+        ).fetchone()
     Path(gone).unlink()
     code, found = run_status(cli)
     assert (code, found["stale_matters"], found["problems"]) == (4, ["M-1"], [])
-    transcript, = found["transcripts"]
-    assert transcript == {"id": transcript["id"], "path": gone, "state": "missing", "matter_id": transcript["matter_id"],
-                          "created_at": created, "matter": "M-1"}
-    assert (f"Transcript {gone} of M-1 (made {times.display(created, times.zone('America/New_York'))}) is missing: if it was moved,"
-            f" textfile verify --moved NEW.pdf; if it was deleted on purpose, textfile verify --deleted {gone}") in cli("status").stdout
+    (transcript,) = found["transcripts"]
+    assert transcript == {
+        "id": transcript["id"],
+        "path": gone,
+        "state": "missing",
+        "matter_id": transcript["matter_id"],
+        "created_at": created,
+        "matter": "M-1",
+    }
+    assert (
+        f"Transcript {gone} of M-1 (made {times.display(created, times.zone('America/New_York'))}) is missing: if it was moved,"
+        f" textfile verify --moved NEW.pdf; if it was deleted on purpose, textfile verify --deleted {gone}"
+    ) in cli("status").stdout
     # Deleted on purpose (walk 15c: a snapshot thrown away was reported missing, and status exited 4, every week for ever):
     # recorded, audited with the reason; no longer a problem, and it vouches for nothing any more.
     assert cli("verify").exit_code == 3
     r = cli("verify", "--deleted", gone, "--reason", "superseded snapshot")
-    assert (r.exit_code, r.stdout) == (0, f"Recorded: transcript {gone} (made {created}) was deleted on purpose: superseded snapshot;"
-                                          " it vouches for nothing any more.\n")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        f"Recorded: transcript {gone} (made {created}) was deleted on purpose: superseded snapshot;"
+        " it vouches for nothing any more.\n",
+    )
     with Archive.open(archive_path) as archive:
-        command, details = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        uuid, = archive.conn.execute("SELECT uuid FROM transcripts WHERE path = ?", (gone,)).fetchone()
+        command, details = archive.conn.execute(
+            "SELECT command, details FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        (uuid,) = archive.conn.execute("SELECT uuid FROM transcripts WHERE path = ?", (gone,)).fetchone()
     details = json.loads(details)
     assert (command, {k: details[k] for k in ("transcript", "path", "made", "reason")}) == (
-        "transcript deleted", {"transcript": uuid, "path": gone, "made": created, "reason": "superseded snapshot"})
+        "transcript deleted",
+        {"transcript": uuid, "path": gone, "made": created, "reason": "superseded snapshot"},
+    )
     code, found = run_status(cli)
-    assert (found["transcripts"], found["stale_matters"]) == ([], ["M-1"])  # (its messages are in no transcript now: M-1 is stale)
+    assert (found["transcripts"], found["stale_matters"]) == (
+        [],
+        ["M-1"],
+    )  # (its messages are in no transcript now: M-1 is stale)
     assert cli("verify").exit_code == 0
-    for args, said in (((gone,), f"{gone}: already recorded as deleted on purpose"),
-                       ((tmp_path / "nowhere.pdf",), f"{tmp_path / 'nowhere.pdf'}: no transcript is recorded there (textfile verify names the"
-                                                     " missing ones where they were)"),
-                       ((), "--deleted needs the recorded paths of the transcripts deleted on purpose: textfile verify --deleted FILE.pdf")):
+    for args, said in (
+        ((gone,), f"{gone}: already recorded as deleted on purpose"),
+        (
+            (tmp_path / "nowhere.pdf",),
+            f"{tmp_path / 'nowhere.pdf'}: no transcript is recorded there (textfile verify names the"
+            " missing ones where they were)",
+        ),
+        (
+            (),
+            "--deleted needs the recorded paths of the transcripts deleted on purpose: textfile verify --deleted FILE.pdf",
+        ),
+    ):
         r = cli("verify", "--deleted", *args)
         assert (r.exit_code, r.stderr) == (1, f"Error: {said}\n")
 
@@ -220,8 +349,10 @@ def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cl
     assert cli("archive", office, "--out", out, "--mkdir", "--quiet").exit_code == 0
     settle(cli, out, office)
     with Archive.open(archive_path) as archive:
-        path, = archive.conn.execute("SELECT path FROM transcripts t JOIN matters m ON m.id = t.matter_id WHERE m.reference = 'M-1'"
-                                     " ORDER BY t.id DESC").fetchone()
+        (path,) = archive.conn.execute(
+            "SELECT path FROM transcripts t JOIN matters m ON m.id = t.matter_id WHERE m.reference = 'M-1'"
+            " ORDER BY t.id DESC"
+        ).fetchone()
     original = Path(path).read_bytes()
     data = bytearray(original)
     data[len(data) // 2] ^= 1
@@ -246,22 +377,32 @@ def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cl
         assert found["problems"] == weekly.failing_checks(archive) != []
     assert (code, found["safe_to_delete"], found["ignored_safe_to_delete"]) == (3, None, None)
     text = cli("status")
-    assert text.exit_code == 3 and "Safe to delete from the phone: nothing can be said until textfile verify passes." in text.stdout
+    assert (
+        text.exit_code == 3
+        and "Safe to delete from the phone: nothing can be said until textfile verify passes." in text.stdout
+    )
     assert f"INTEGRITY {found['problems'][0]} (textfile verify)" in text.stdout
     assert (cli("status", "--quiet").exit_code, cli("status", "--quiet").stdout) == (3, "")
 
 
 def test_status_changes_nothing(cli, office, tmp_path, archive_path):
     assert cli("archive", office, "--out", tmp_path / "out", "--mkdir", "--quiet").exit_code == 0
-    files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+    files = {
+        p: (p.stat().st_mtime_ns, p.read_bytes())
+        for p in tmp_path.rglob("*")
+        if p.is_file() and not p.name.endswith(("-wal", "-shm"))
+    }
     with Archive.open(archive_path) as archive:
         before = snapshot(archive)
     for args in ((), ("--json",), ("--quiet",)):
         assert cli("status", *args).exit_code == 4
     with Archive.open(archive_path) as archive:
         assert snapshot(archive) == before
-    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*")
-            if p.is_file() and not p.name.endswith(("-wal", "-shm"))} == files
+    assert {
+        p: (p.stat().st_mtime_ns, p.read_bytes())
+        for p in tmp_path.rglob("*")
+        if p.is_file() and not p.name.endswith(("-wal", "-shm"))
+    } == files
 
 
 def test_status_reads_at_80_columns(cli, office, tmp_path, monkeypatch):
@@ -270,5 +411,7 @@ def test_status_reads_at_80_columns(cli, office, tmp_path, monkeypatch):
     lines = cli("status").stdout.splitlines()
     tables = [line for line in lines if line[:1] in "┏┃┡│└"]
     assert tables and max(len(line) for line in tables) <= 80
-    assert "│ 1 │ calls-20240301.xml │ android │ 7     │ 0       │" in lines  # (a file name whole; the import time left out)
+    assert (
+        "│ 1 │ calls-20240301.xml │ android │ 7     │ 0       │" in lines
+    )  # (a file name whole; the import time left out)
     assert "(columns left out at 80 columns: Imported; --json has everything)" in lines

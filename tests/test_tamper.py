@@ -37,8 +37,10 @@ def problems(cli) -> list[str]:
 
 
 def broken(import_id: int, counts: str) -> str:
-    return (f"import {import_id}: its messages and versions no longer add up to what the audit log recorded ({counts}): they were"
-            " changed, deleted or added outside textfile")
+    return (
+        f"import {import_id}: its messages and versions no longer add up to what the audit log recorded ({counts}): they were"
+        " changed, deleted or added outside textfile"
+    )
 
 
 def records_broken(table: str, counts: str) -> str:
@@ -47,40 +49,67 @@ def records_broken(table: str, counts: str) -> str:
 
 def recompute(conn, message_id: str) -> None:
     """What someone holding the archive and textfile's public function does after editing a row."""
-    row = conn.execute("SELECT m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to"
-                       " FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?", (message_id,)).fetchone()
-    attachments = conn.execute("SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ?"
-                               " ORDER BY position", (message_id,)).fetchall()
-    conn.execute("UPDATE messages SET content_hash = ? WHERE id = ?", (message_content_hash(*row, attachments), message_id))
+    row = conn.execute(
+        "SELECT m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to"
+        " FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?",
+        (message_id,),
+    ).fetchone()
+    attachments = conn.execute(
+        "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ?"
+        " ORDER BY position",
+        (message_id,),
+    ).fetchall()
+    conn.execute(
+        "UPDATE messages SET content_hash = ? WHERE id = ?", (message_content_hash(*row, attachments), message_id)
+    )
     conn.commit()
 
 
 def test_every_import_records_the_digest_of_what_it_brought(cli, archive_path, imported):
     with Archive.open(archive_path) as archive:
         entries = [e for e in audit.entries(archive.conn) if e["command"] == "import"]
-        assert [sorted(e["details"]["digests"]) for e in entries] == [["1"], ["1", "2"], ["3"]] or \
-               [sorted(e["details"]["digests"]) for e in entries] == [["1"], ["2"], ["3"]]
+        assert [sorted(e["details"]["digests"]) for e in entries] == [["1"], ["1", "2"], ["3"]] or [
+            sorted(e["details"]["digests"]) for e in entries
+        ] == [["1"], ["2"], ["3"]]
         current = audit.current_digests(archive.conn)
         assert audit.recorded_digests(archive.conn) == current
-        counts = {i: archive.conn.execute("SELECT count(*) FROM messages WHERE import_id = ?", (i,)).fetchone()[0] for i in current}
-        assert {i: d["messages"] for i, d in current.items()} == counts and all(len(d["digest"]) == 512 for d in current.values())
+        counts = {
+            i: archive.conn.execute("SELECT count(*) FROM messages WHERE import_id = ?", (i,)).fetchone()[0]
+            for i in current
+        }
+        assert {i: d["messages"] for i, d in current.items()} == counts and all(
+            len(d["digest"]) == 512 for d in current.values()
+        )
 
 
 def test_a_message_deleted_with_its_rows_and_the_count_lowered_is_caught(cli, imported):
     conn = imported
-    gone, import_id = conn.execute("SELECT id, import_id FROM messages WHERE body LIKE '%' ORDER BY sent_at LIMIT 1").fetchone()
-    for table, column in (("message_sources", "message_id"), ("message_attachments", "message_id"), ("reactions", "message_id"),
-                          ("message_versions", "message_id"), ("message_aliases", "message_id"), ("messages", "id")):
+    gone, import_id = conn.execute(
+        "SELECT id, import_id FROM messages WHERE body LIKE '%' ORDER BY sent_at LIMIT 1"
+    ).fetchone()
+    for table, column in (
+        ("message_sources", "message_id"),
+        ("message_attachments", "message_id"),
+        ("reactions", "message_id"),
+        ("message_versions", "message_id"),
+        ("message_aliases", "message_id"),
+        ("messages", "id"),
+    ):
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (gone,))
     conn.execute("UPDATE imports SET added = added - 1 WHERE id = ?", (import_id,))
     conn.commit()
     n = conn.execute("SELECT count(*) FROM messages WHERE import_id = ?", (import_id,)).fetchone()[0]
-    assert problems(cli) == [broken(import_id, f"{n + 1} messages recorded, {n:,} now"), records_broken("imports", "same number of rows, other content")]
+    assert problems(cli) == [
+        broken(import_id, f"{n + 1} messages recorded, {n:,} now"),
+        records_broken("imports", "same number of rows, other content"),
+    ]
 
 
 def test_a_body_edited_with_its_content_hash_recomputed_is_caught(cli, imported):
     conn = imported
-    target, import_id = conn.execute("SELECT id, import_id FROM messages WHERE body <> '' ORDER BY sent_at DESC LIMIT 1").fetchone()
+    target, import_id = conn.execute(
+        "SELECT id, import_id FROM messages WHERE body <> '' ORDER BY sent_at DESC LIMIT 1"
+    ).fetchone()
     conn.execute("UPDATE messages SET body = 'I will give you custody' WHERE id = ?", (target,))
     recompute(conn, target)
     assert problems(cli) == [broken(import_id, "same number, other content")]
@@ -99,13 +128,19 @@ def test_a_forged_message_with_its_sources_and_count_is_caught(cli, imported):
     row = conn.execute("SELECT * FROM messages WHERE import_id = 3 LIMIT 1").fetchone()
     columns = [c[1] for c in conn.execute("PRAGMA table_info(messages)")]
     forged = dict(zip(columns, row), id="f" * 64, body="You can have the house", sent_at="2024-03-05T10:00:00.000Z")
-    conn.execute(f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", [forged[c] for c in columns])
+    conn.execute(
+        f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        [forged[c] for c in columns],
+    )
     conn.execute("INSERT INTO message_sources VALUES (?, 3, 'forged')", (forged["id"],))
     conn.execute("UPDATE imports SET added = added + 1 WHERE id = 3")
     conn.commit()
     recompute(conn, forged["id"])
     n = conn.execute("SELECT count(*) FROM messages WHERE import_id = 3").fetchone()[0]
-    assert problems(cli) == [broken(3, f"{n - 1} messages recorded, {n:,} now"), records_broken("imports", "same number of rows, other content")]
+    assert problems(cli) == [
+        broken(3, f"{n - 1} messages recorded, {n:,} now"),
+        records_broken("imports", "same number of rows, other content"),
+    ]
 
 
 def export_text(lines) -> str:
@@ -117,12 +152,21 @@ def edited(cli, tmp_path, archive_path):
     """A WhatsApp chat exported twice, one message edited between the exports, then read again in
     another zone (--corrects-tz): versions from two imports."""
     first = tmp_path / "WhatsApp Chat with Sam.txt"
-    first.write_text(export_text([("3/1/24, 09:00", "Sam", "Can we meet Tuesday?"), ("3/1/24, 09:05", "Alex Owner", "Yes")]))
+    first.write_text(
+        export_text([("3/1/24, 09:00", "Sam", "Can we meet Tuesday?"), ("3/1/24, 09:05", "Alex Owner", "Yes")])
+    )
     assert cli("import", first, "--me", "Alex Owner", "--tz", "America/New_York", "--quiet").exit_code == 0
     second = tmp_path / "week2" / first.name
     second.parent.mkdir()
-    second.write_text(export_text([("3/1/24, 09:00", "Sam", "Can we meet Wednesday? <This message was edited>"),
-                                   ("3/1/24, 09:05", "Alex Owner", "Yes"), ("3/2/24, 10:00", "Sam", "Thanks")]))
+    second.write_text(
+        export_text(
+            [
+                ("3/1/24, 09:00", "Sam", "Can we meet Wednesday? <This message was edited>"),
+                ("3/1/24, 09:05", "Alex Owner", "Yes"),
+                ("3/2/24, 10:00", "Sam", "Thanks"),
+            ]
+        )
+    )
     assert cli("import", second, "--quiet").exit_code == 0
     assert cli("import", second, "--tz", "America/Chicago", "--corrects-tz", "--quiet").exit_code == 0
     return sqlite3.connect(archive_path)
@@ -132,16 +176,27 @@ def test_the_digests_hold_through_versions_and_corrections(cli, archive_path, ed
     with Archive.open(archive_path) as archive:
         assert {r[0] for r in archive.conn.execute("SELECT import_id FROM message_versions")} == {2, 3}
         assert audit.recorded_digests(archive.conn) == audit.current_digests(archive.conn)
-        digested = [sorted(e["details"].get("digests", {})) for e in audit.entries(archive.conn) if e["command"] == "import"]
-        assert digested == [["1"], ["1", "2"], ["1", "2", "3"]]  # each names the imports whose messages or versions it changed
+        digested = [
+            sorted(e["details"].get("digests", {})) for e in audit.entries(archive.conn) if e["command"] == "import"
+        ]
+        assert digested == [
+            ["1"],
+            ["1", "2"],
+            ["1", "2", "3"],
+        ]  # each names the imports whose messages or versions it changed
     r = cli("verify")
     assert r.exit_code == 0, r.output
 
 
 def test_an_earlier_version_edited_is_caught(cli, edited):
     conn = edited
-    message_id, version, import_id = conn.execute("SELECT message_id, version, import_id FROM message_versions ORDER BY rowid").fetchone()
-    conn.execute("UPDATE message_versions SET body = 'nothing was said' WHERE message_id = ? AND version = ?", (message_id, version))
+    message_id, version, import_id = conn.execute(
+        "SELECT message_id, version, import_id FROM message_versions ORDER BY rowid"
+    ).fetchone()
+    conn.execute(
+        "UPDATE message_versions SET body = 'nothing was said' WHERE message_id = ? AND version = ?",
+        (message_id, version),
+    )
     conn.commit()
     assert problems(cli) == [broken(import_id, "same number, other content")]
 
@@ -159,17 +214,26 @@ def test_an_archive_made_before_digests_gets_them_when_first_opened(own_config, 
         conn.execute("DELETE FROM audit_log")
         prev = audit.GENESIS
         for e in entries:  # the entries as that version wrote them: no digests
-            details = json.dumps({k: v for k, v in json.loads(e["details"]).items() if k != "digests"}, separators=(",", ":"))
+            details = json.dumps(
+                {k: v for k, v in json.loads(e["details"]).items() if k != "digests"}, separators=(",", ":")
+            )
             digest = audit.entry_hash(prev, e["at"], e["command"], details)
-            conn.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)", (e["id"], e["at"], e["command"], details, prev, digest))
+            conn.execute(
+                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
+                (e["id"], e["at"], e["command"], details, prev, digest),
+            )
             prev = digest
     archive.close()
     import shutil
+
     shutil.rmtree(own_config)
     with Archive.open(archive_path) as reopened:
         entries = audit.entries(reopened.conn)
-        assert [e["command"] for e in entries][-3:] == ["audit log sealed", "migration: message digests recorded",
-                                                        "migration: record digests recorded"]
+        assert [e["command"] for e in entries][-3:] == [
+            "audit log sealed",
+            "migration: message digests recorded",
+            "migration: record digests recorded",
+        ]
         assert entries[-2]["details"]["digests"] == {"1": audit.current_digests(reopened.conn)[1]}
         assert entries[-2]["details"]["digests"]["1"]["messages"] == 2
         assert entries[-1]["details"]["records"] == audit.current_records(reopened.conn)
@@ -192,22 +256,36 @@ def test_a_transcript_and_the_weekly_log_catch_entries_cut_from_the_end(own_conf
     run = json.loads(r.stdout)
     [pdf] = [Path(x["path"]) for x in run["rendered"]]
     log = archive_path.with_name(archive_path.name + ".log")
-    assert log.read_text().splitlines()[-1].endswith(f"  audit log of archive {run['audit_head']['archive']}: entry {run['audit_head']['entry']},"
-                                                     f" hash {run['audit_head']['hash']}")
+    assert (
+        log.read_text()
+        .splitlines()[-1]
+        .endswith(
+            f"  audit log of archive {run['audit_head']['archive']}: entry {run['audit_head']['entry']},"
+            f" hash {run['audit_head']['hash']}"
+        )
+    )
     manifest_head = json.loads(__import__("textfile.transcript.manifest", fromlist=["read"]).read(pdf))["audit_head"]
     assert cli("verify").exit_code == 0 and cli("verify", pdf).exit_code == 0
     conn = sqlite3.connect(archive_path)
-    conn.execute("DELETE FROM audit_log WHERE id >= ?", (manifest_head["entry"],))  # the transcript's own entry and all after
+    conn.execute(
+        "DELETE FROM audit_log WHERE id >= ?", (manifest_head["entry"],)
+    )  # the transcript's own entry and all after
     conn.commit()
-    audit.head_path(conn.execute("SELECT archive_id FROM settings").fetchone()[0], archive_path).unlink()  # and this machine's record too
+    audit.head_path(
+        conn.execute("SELECT archive_id FROM settings").fetchone()[0], archive_path
+    ).unlink()  # and this machine's record too
     last = manifest_head["entry"] - 1
     r = cli("verify", pdf, "--json")
     assert r.exit_code == 3 and json.loads(r.stdout)[0]["problems"][0] == (
         f"its manifest records audit entry {manifest_head['entry']}, but the audit log ends at entry {last}: entries were removed"
-        " (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)")
+        " (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)"
+    )
     found = problems(cli)
-    assert f"the weekly log ({log}, line {len(log.read_text().splitlines())}) records audit entry {run['audit_head']['entry']}, but the" \
-           f" audit log ends at entry {last}: entries were removed (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)" in found
+    assert (
+        f"the weekly log ({log}, line {len(log.read_text().splitlines())}) records audit entry {run['audit_head']['entry']}, but the"
+        f" audit log ends at entry {last}: entries were removed (or this is an older copy of the archive: if it was put back on purpose, `textfile verify --accept-older-copy` records that)"
+        in found
+    )
 
 
 def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
@@ -215,8 +293,10 @@ def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
 
     assert not re.search(r"[0-9a-f]{65}", cli("log").stdout)
     [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["details"].get("import_id") == 3]
-    assert _digests_said(entry["details"]["digests"]) == \
-        f"{{import 3: {entry['details']['added']} messages, 0 versions, {entry['details']['digests']['3']['digest'][:12]}…}}"
+    assert (
+        _digests_said(entry["details"]["digests"])
+        == f"{{import 3: {entry['details']['added']} messages, 0 versions, {entry['details']['digests']['3']['digest'][:12]}…}}"
+    )
     [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["details"].get("import_id") == 3]
     assert len(entry["details"]["digests"]["3"]["digest"]) == 512
 
@@ -226,7 +306,9 @@ def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
 
 def test_an_ordinary_change_after_entries_were_cut_does_not_clear_them(cli, archive_path, imported):
     conn = imported
-    assert cli("client", "add", "Zed", "--phone", "+12025550166").exit_code == 0  # entry 5, then cut (a backup from before it put back)
+    assert (
+        cli("client", "add", "Zed", "--phone", "+12025550166").exit_code == 0
+    )  # entry 5, then cut (a backup from before it put back)
     conn.execute("DELETE FROM client_handles WHERE client_id = (SELECT id FROM clients WHERE name = 'Zed')")
     conn.execute("DELETE FROM clients WHERE name = 'Zed'")
     conn.execute("DELETE FROM audit_log WHERE id = 5")
@@ -237,7 +319,9 @@ def test_an_ordinary_change_after_entries_were_cut_does_not_clear_them(cli, arch
     found = problems(cli)
     assert any("records audit entry 5 with hash" in p and "the audit log was rewritten" in p for p in found), found
     r = cli("verify", "--accept-older-copy")  # until a person records it as an older copy put back
-    assert r.exit_code == 0 and r.stdout.startswith("Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit entry 5 as recorded before.")
+    assert r.exit_code == 0 and r.stdout.startswith(
+        "Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit entry 5 as recorded before."
+    )
     assert cli("verify").exit_code == 0
     [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["command"] == "older copy accepted"]
     assert [m["entry"] for m in entry["details"]["missing"]] == [5] and entry["details"]["by"]
@@ -249,10 +333,16 @@ def test_the_archives_record_of_its_key_cleared_or_its_id_changed_is_caught(cli,
     conn.execute("UPDATE settings SET key_id = NULL")
     conn.commit()
     found = problems(cli)
-    assert "the archive records no key, but it was sealed (its audit entries carry seals, or this version opened it): its record of" \
-           " the key was removed" in found
-    assert any(p.endswith(f"recorded the archive as sealed with key {kid}, but it now records no key: its record of the key was changed")
-               for p in found)
+    assert (
+        "the archive records no key, but it was sealed (its audit entries carry seals, or this version opened it): its record of"
+        " the key was removed" in found
+    )
+    assert any(
+        p.endswith(
+            f"recorded the archive as sealed with key {kid}, but it now records no key: its record of the key was changed"
+        )
+        for p in found
+    )
     conn.execute("UPDATE settings SET key_id = ?, archive_id = 'another-archive'", (kid,))
     conn.commit()
     assert any("its identity was changed, or another file was put in its place" in p for p in problems(cli))
@@ -276,7 +366,9 @@ def test_a_transcript_row_rewritten_to_match_an_altered_file_is_caught(cli, arch
     assert r.exit_code == 3 and said.format(pdf) in json.loads(r.stdout)[0]["problems"]
 
 
-def test_verify_of_a_transcript_fails_when_the_archives_own_record_does_not_hold(own_config, cli, archive_path, tmp_path):
+def test_verify_of_a_transcript_fails_when_the_archives_own_record_does_not_hold(
+    own_config, cli, archive_path, tmp_path
+):
     assert cli("import", SMS_WEEK1, "--quiet").exit_code == 0
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
     assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
@@ -285,19 +377,31 @@ def test_verify_of_a_transcript_fails_when_the_archives_own_record_does_not_hold
     (own_config / "key").rename(own_config / "elsewhere")
     r = cli("verify", pdf, "--json")
     [report] = json.loads(r.stdout)
-    assert r.exit_code == 3 and report["matches"] is None and report["problems"][0].startswith(f"the archive's audit log: {own_config / 'key'}: no key")
+    assert (
+        r.exit_code == 3
+        and report["matches"] is None
+        and report["problems"][0].startswith(f"the archive's audit log: {own_config / 'key'}: no key")
+    )
 
 
-def test_without_the_key_a_transcript_is_refused_before_it_is_rendered(own_config, cli, archive_path, tmp_path, monkeypatch):
+def test_without_the_key_a_transcript_is_refused_before_it_is_rendered(
+    own_config, cli, archive_path, tmp_path, monkeypatch
+):
     assert cli("import", SMS_WEEK1, "--quiet").exit_code == 0
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
     assert cli("matter", "open", "2026-001", "--client", "Sam Client", "--title", "Lease").exit_code == 0
     (own_config / "key").unlink()
     from textfile.transcript import content
 
-    monkeypatch.setattr(content, "plan", lambda *a, **k: pytest.fail("the matter was read before the key was looked for"))
+    monkeypatch.setattr(
+        content, "plan", lambda *a, **k: pytest.fail("the matter was read before the key was looked for")
+    )
     r = cli("transcript", "2026-001", "--mkdir", "--out-dir", tmp_path / "out")
-    assert r.exit_code == 1 and r.stderr.startswith(f"Error: {own_config / 'key'}: no key is there") and not (tmp_path / "out").exists()
+    assert (
+        r.exit_code == 1
+        and r.stderr.startswith(f"Error: {own_config / 'key'}: no key is there")
+        and not (tmp_path / "out").exists()
+    )
 
 
 def test_a_new_archive_where_another_was_inherits_nothing_of_it(bare_cli, tmp_path, monkeypatch):
@@ -325,7 +429,9 @@ def test_a_damaged_head_file_is_said_not_crashed_on(cli, archive_path, imported)
 
 def test_the_weekly_run_adds_up_every_imports_digest(cli, archive_path, imported, tmp_path):
     conn = imported
-    conn.execute("UPDATE messages SET body = 'x', content_hash = content_hash WHERE rowid = (SELECT min(rowid) FROM messages)")
+    conn.execute(
+        "UPDATE messages SET body = 'x', content_hash = content_hash WHERE rowid = (SELECT min(rowid) FROM messages)"
+    )
     target = conn.execute("SELECT id FROM messages WHERE rowid = (SELECT min(rowid) FROM messages)").fetchone()[0]
     recompute(conn, target)
     (tmp_path / "inbox").mkdir()
@@ -347,8 +453,10 @@ def test_a_legal_hold_lifted_or_a_filing_removed_outside_textfile_is_caught(cli,
     conn = imported
     lift_the_hold_behind_textfiles_back(cli, conn, "verify")
     entry = conn.execute("SELECT max(id) FROM audit_log WHERE command = 'matter hold'").fetchone()[0]
-    assert problems(cli) == [records_broken("matters", "same number of rows, other content"),
-                             f"matter 2026-001 is not on legal hold, but the audit log put it on hold last (entry {entry}): changed outside textfile"]
+    assert problems(cli) == [
+        records_broken("matters", "same number of rows, other content"),
+        f"matter 2026-001 is not on legal hold, but the audit log put it on hold last (entry {entry}): changed outside textfile",
+    ]
     conn.execute("UPDATE matters SET legal_hold = 1")
     filed = conn.execute("SELECT count(*) FROM filings").fetchone()[0]
     assert filed >= 1
@@ -365,7 +473,9 @@ def _weekly(cli, tmp_path, export):
     return cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--json")
 
 
-def test_a_restored_backup_is_accepted_with_the_weekly_logs_heads_and_then_the_weekly_run_goes_on(cli, archive_path, tmp_path):
+def test_a_restored_backup_is_accepted_with_the_weekly_logs_heads_and_then_the_weekly_run_goes_on(
+    cli, archive_path, tmp_path
+):
     assert cli("import", SMS_WEEK1, "--quiet").exit_code == 0
     backup = tmp_path / "backup.db"
     with sqlite3.connect(archive_path) as src, sqlite3.connect(backup) as dst:
@@ -375,8 +485,12 @@ def test_a_restored_backup_is_accepted_with_the_weekly_logs_heads_and_then_the_w
         Path(f"{archive_path}{suffix}").unlink(missing_ok=True)
     backup.replace(archive_path)  # the backup from before it put back
     run = _weekly(cli, tmp_path, KIM)
-    assert run.exit_code == 3 and json.loads(run.stdout)["imported"] == []  # nothing new goes into a rolled-back archive
-    assert json.loads(run.stdout)["problems"][0].startswith("nothing was imported or rendered: the archive fails its checks")
+    assert (
+        run.exit_code == 3 and json.loads(run.stdout)["imported"] == []
+    )  # nothing new goes into a rolled-back archive
+    assert json.loads(run.stdout)["problems"][0].startswith(
+        "nothing was imported or rendered: the archive fails its checks"
+    )
     assert any("the weekly log" in p for p in problems(cli))
     assert cli("verify", "--accept-older-copy").exit_code == 0
     assert cli("verify").exit_code == 0
@@ -394,7 +508,9 @@ def test_a_rewritten_log_or_a_removed_key_record_is_not_accepted_as_an_older_cop
         prev = digest
     conn.commit()
     r = cli("verify", "--accept-older-copy")
-    assert r.exit_code == 1 and r.stderr.startswith("Error: not accepted: the archive fails more than missing entries (")
+    assert r.exit_code == 1 and r.stderr.startswith(
+        "Error: not accepted: the archive fails more than missing entries ("
+    )
     conn.execute("UPDATE audit_log SET seal = NULL")
     conn.execute("UPDATE settings SET key_id = NULL")
     conn.commit()
@@ -405,9 +521,14 @@ def test_a_rewritten_log_or_a_removed_key_record_is_not_accepted_as_an_older_cop
 def test_deletable_says_nothing_is_safe_on_an_archive_that_fails_its_checks(cli, archive_path, imported):
     lift_the_hold_behind_textfiles_back(cli, imported, "deletable")
     r = cli("deletable")
-    assert r.exit_code == 3 and r.stdout == "" and r.stderr.startswith(
-        f"Error: the archive fails its checks ({records_broken('matters', 'same number of rows, other content')} …): nothing can be said"
-        " safe to delete until `textfile verify` passes")
+    assert (
+        r.exit_code == 3
+        and r.stdout == ""
+        and r.stderr.startswith(
+            f"Error: the archive fails its checks ({records_broken('matters', 'same number of rows, other content')} …): nothing can be said"
+            " safe to delete until `textfile verify` passes"
+        )
+    )
 
 
 def test_a_hold_is_checked_against_the_audit_logs_last_word_on_it(cli, archive_path, imported):
@@ -416,14 +537,19 @@ def test_a_hold_is_checked_against_the_audit_logs_last_word_on_it(cli, archive_p
     conn = imported
     lift_the_hold_behind_textfiles_back(cli, conn, "verify")
     entry = conn.execute("SELECT max(id) FROM audit_log WHERE command = 'matter hold'").fetchone()[0]
-    assert audit.check_holds(conn) == [f"matter 2026-001 is not on legal hold, but the audit log put it on hold last (entry {entry}):"
-                                       " changed outside textfile"]
+    assert audit.check_holds(conn) == [
+        f"matter 2026-001 is not on legal hold, but the audit log put it on hold last (entry {entry}):"
+        " changed outside textfile"
+    ]
     assert cli("matter", "hold", "2026-001").exit_code == 0 and cli("matter", "release", "2026-001").exit_code == 0
     # (held and released by hand: the log's last word agrees again)
     assert audit.check_holds(sqlite3.connect(archive_path)) == []
 
 
-@pytest.mark.parametrize("details", ["[1]", '{"digests": 5, "records": "x"}', '{"digests": {"1": {"digest": "zz"}}, "missing": 3}', "not json"])
+@pytest.mark.parametrize(
+    "details",
+    ["[1]", '{"digests": 5, "records": "x"}', '{"digests": {"1": {"digest": "zz"}}, "missing": 3}', "not json"],
+)
 def test_details_written_outside_textfile_are_said_not_crashed_on(cli, imported, details):
     conn = imported
     conn.execute("UPDATE audit_log SET details = ? WHERE id = (SELECT max(id) FROM audit_log)", (details,))

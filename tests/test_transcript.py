@@ -39,7 +39,7 @@ HOSTILE = [
     '<img src="file:///etc/passwd">',
     '<link rel=stylesheet href="http://127.0.0.1:9/evil.css">',
     "</div><style>*{display:none}</style>",
-    "{{ 7*7 }} & <b>not bold</b> \\ \"quoted\"",
+    '{{ 7*7 }} & <b>not bold</b> \\ "quoted"',
 ]
 SCRIPTS = {
     "emoji": "Emoji 😀👍🏽🎉 done",
@@ -64,8 +64,15 @@ def records() -> list:
         msg(1, "Hi Alex, can we talk about the lease?", source_id="s1"),
         msg(2, "Sure.\nCall me at 3,\nor text.", out=True, source_id="s2"),
         msg(3, "Here is the photo", source_id="s3", attachments=(Attachment("leak.png", "image/png", png()),)),
-        msg(4, "And the report", source_id="s4", attachments=(Attachment("report.pdf", "application/pdf", b"%PDF-1.4 fake"),
-                                                               Attachment("video.mp4", "video/mp4", None, "omitted by export"))),
+        msg(
+            4,
+            "And the report",
+            source_id="s4",
+            attachments=(
+                Attachment("report.pdf", "application/pdf", b"%PDF-1.4 fake"),
+                Attachment("video.mp4", "video/mp4", None, "omitted by export"),
+            ),
+        ),
         msg(5, "See you at 4", source_id="s5", flags=frozenset({"edited"}), versions=(Version("See you at 3", at(4)),)),
         msg(6, "Thanks", out=True, source_id="s6", reply_to="s1"),
         msg(7, "I never agreed to that", source_id="s7", flags=frozenset({"deleted"})),
@@ -110,7 +117,17 @@ def made(tmp_path_factory):
     """(archive path, transcript result, pdf path, page texts) for matter 2026-014 until 2024-03-01 18:00 New York."""
     folder = tmp_path_factory.mktemp("transcript")
     build_archive(folder / "archive.db").close()
-    r = run(folder / "archive.db", "transcript", "2026-014", "--until", "2024-03-01T18:00", "--mkdir", "--out-dir", folder / "out", "--json")
+    r = run(
+        folder / "archive.db",
+        "transcript",
+        "2026-014",
+        "--until",
+        "2024-03-01T18:00",
+        "--mkdir",
+        "--out-dir",
+        folder / "out",
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     result = json.loads(r.stdout)
     pdf = Path(result["path"])
@@ -170,9 +187,20 @@ def test_every_time_has_its_utc_offset(made):
 
 def test_cover_states_the_facts(made):
     cover = re.sub(r"\s+", " ", made[3][0])
-    for fact in ["Transcript of text messages", "2026-014 — Lease dispute", "Sam Client (+12025550143)", "Alex Owner (+12025550100",
-                 "until 2024-03-01 18:00:00 -05:00", "America/New_York", "textfile 0.1.0", f"Bates numbers TF-000001 to {made[1]['bates_last']}",
-                 "sms-test.xml", "0" * 40, "android", made[1]["transcript"]]:
+    for fact in [
+        "Transcript of text messages",
+        "2026-014 — Lease dispute",
+        "Sam Client (+12025550143)",
+        "Alex Owner (+12025550100",
+        "until 2024-03-01 18:00:00 -05:00",
+        "America/New_York",
+        "textfile 0.1.0",
+        f"Bates numbers TF-000001 to {made[1]['bates_last']}",
+        "sms-test.xml",
+        "0" * 40,
+        "android",
+        made[1]["transcript"],
+    ]:
         assert fact in cover, fact
     assert re.search(r"SMS 2\d", cover)  # counts per service
 
@@ -180,9 +208,21 @@ def test_cover_states_the_facts(made):
 def test_marks_versions_reactions_replies_calls_and_attachments(made):
     text = "\n".join(made[3])
     one_line = re.sub(r"\s+", " ", text)
-    for expected in ["[DRAFT (never sent)]", "[FAILED (not delivered)]", "[DELETED]", "[EDITED]", "earlier version 1",
-                     "See you at 3", "in reply to #1", "reaction: loved ❤", "Call: missed", "Sam Client changed the group name",
-                     "Attachment 1: leak.png, image/png", "report.pdf, application/pdf", "video.mp4, video/mp4 — not in the archive: omitted by export"]:
+    for expected in [
+        "[DRAFT (never sent)]",
+        "[FAILED (not delivered)]",
+        "[DELETED]",
+        "[EDITED]",
+        "earlier version 1",
+        "See you at 3",
+        "in reply to #1",
+        "reaction: loved ❤",
+        "Call: missed",
+        "Sam Client changed the group name",
+        "Attachment 1: leak.png, image/png",
+        "report.pdf, application/pdf",
+        "video.mp4, video/mp4 — not in the archive: omitted by export",
+    ]:
         assert expected in one_line, expected
     image_sha = __import__("hashlib").sha256(png()).hexdigest()
     assert image_sha in one_line.replace(" ", "")
@@ -221,17 +261,32 @@ def test_manifest_round_trips_and_matches_the_record(made):
     raw = manifest.read(pdf)
     data = json.loads(raw)
     with Archive.open(archive_path) as archive:
-        expected = [list(r) for r in archive.conn.execute(
-            "SELECT message_id, content_hash FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id"
-            " WHERE t.uuid = ? ORDER BY position", (result["transcript"],))]
+        expected = [
+            list(r)
+            for r in archive.conn.execute(
+                "SELECT message_id, content_hash FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id"
+                " WHERE t.uuid = ? ORDER BY position",
+                (result["transcript"],),
+            )
+        ]
         row = archive.conn.execute("SELECT * FROM transcripts WHERE uuid = ?", (result["transcript"],)).fetchone()
         body_of = dict(archive.conn.execute("SELECT id, body FROM messages"))
         counter = archive.conn.execute("SELECT next_number FROM bates_counters WHERE prefix = 'TF'").fetchone()[0]
     assert data["messages"] == expected and len(expected) == result["messages"]
     assert body_of[data["messages"][0][0]] == "Hi Alex, can we talk about the lease?"
-    assert data["bates"] == {"prefix": "TF", "first": "TF-000001", "last": result["bates_last"], "first_number": 1, "last_number": result["pages"]}
+    assert data["bates"] == {
+        "prefix": "TF",
+        "first": "TF-000001",
+        "last": result["bates_last"],
+        "first_number": 1,
+        "last_number": result["pages"],
+    }
     assert data["scope"]["matter"] == "2026-014" and data["scope"]["until"] == "2024-03-01T23:00:00.000Z"
-    assert (row["manifest_sha256"], row["pdf_sha256"], row["pages"]) == (manifest.sha256(raw), manifest.file_sha256(pdf), result["pages"])
+    assert (row["manifest_sha256"], row["pdf_sha256"], row["pages"]) == (
+        manifest.sha256(raw),
+        manifest.file_sha256(pdf),
+        result["pages"],
+    )
     assert counter == result["pages"] + 1
 
 
@@ -239,8 +294,10 @@ def test_verify_passes_on_the_fresh_transcript(made):
     archive_path, result, pdf, _ = made
     r = run(archive_path, "verify", pdf)
     assert r.exit_code == 0, r.output
-    assert r.stdout == (f"{pdf}: matches the archive (transcript {result['transcript']}, {result['messages']} messages, {result['pages']} pages,"
-                        f" Bates TF-000001 to {result['bates_last']}).\n")
+    assert r.stdout == (
+        f"{pdf}: matches the archive (transcript {result['transcript']}, {result['messages']} messages, {result['pages']} pages,"
+        f" Bates TF-000001 to {result['bates_last']}).\n"
+    )
 
 
 @pytest.mark.parametrize("where", [0.5, 0.98])
@@ -261,13 +318,18 @@ def test_verify_exits_3_when_a_message_changed_or_went_missing(copy):
         archive.conn.execute("UPDATE messages SET body = 'I agreed to that' WHERE body = 'I never agreed to that'")
     r = run(archive_path, "verify", pdf)
     assert r.exit_code == 3
-    assert re.fullmatch(rf"Error: {re.escape(str(pdf))}: message #7 \(2024-03-01T12:07:00.000Z, [0-9a-f]{{16}}…\) changed: the archive's content"
-                        r" no longer matches the transcript\n", r.stderr)
+    assert re.fullmatch(
+        rf"Error: {re.escape(str(pdf))}: message #7 \(2024-03-01T12:07:00.000Z, [0-9a-f]{{16}}…\) changed: the archive's content"
+        r" no longer matches the transcript\n",
+        r.stderr,
+    )
     with Archive.open(archive_path) as archive:
         archive.conn.execute("PRAGMA foreign_keys = OFF")
         mid = archive.conn.execute("SELECT id FROM messages WHERE body = 'Thanks'").fetchone()[0]
         for table in ("message_sources", "messages"):
-            archive.conn.execute(f"DELETE FROM {table} WHERE {'message_id' if table != 'messages' else 'id'} = ?", (mid,))
+            archive.conn.execute(
+                f"DELETE FROM {table} WHERE {'message_id' if table != 'messages' else 'id'} = ?", (mid,)
+            )
     r = run(archive_path, "verify", pdf, "--json")
     assert r.exit_code == 3
     problems = json.loads(r.stdout)[0]["problems"]
@@ -291,34 +353,87 @@ def test_verify_names_an_unknown_transcript_and_a_file_that_is_no_transcript(cop
     text = tmp_path / "notes.pdf"
     text.write_text("not a pdf")
     r = run(archive_path, "verify", text)
-    assert (r.exit_code, r.stderr) == (3, f"Error: {text}: unknown transcript: the file carries no textfile manifest that can be read\n")
+    assert (r.exit_code, r.stderr) == (
+        3,
+        f"Error: {text}: unknown transcript: the file carries no textfile manifest that can be read\n",
+    )
 
 
 def test_bates_numbers_continue_and_are_never_reused(copy, tmp_path):
     archive_path, _ = copy
     with Archive.open(archive_path) as archive:
         last = archive.conn.execute("SELECT bates_last FROM transcripts").fetchone()[0]
-    r = run(archive_path, "transcript", "2026-014", "--from", "2024-03-01T07:40", "--until", "2024-03-01T07:42", "--bates-start", 1,
-            "--out", tmp_path / "x.pdf")
-    assert (r.exit_code, r.stderr) == (1, f"Error: Bates numbers up to TF-{last:06d} are already used; the next free number is {last + 1}\n")
+    r = run(
+        archive_path,
+        "transcript",
+        "2026-014",
+        "--from",
+        "2024-03-01T07:40",
+        "--until",
+        "2024-03-01T07:42",
+        "--bates-start",
+        1,
+        "--out",
+        tmp_path / "x.pdf",
+    )
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: Bates numbers up to TF-{last:06d} are already used; the next free number is {last + 1}\n",
+    )
     assert not (tmp_path / "x.pdf").exists()
-    r = run(archive_path, "transcript", "2026-014", "--from", "2024-03-01T07:40", "--until", "2024-03-01T07:42", "--out", tmp_path / "x.pdf", "--json")
+    r = run(
+        archive_path,
+        "transcript",
+        "2026-014",
+        "--from",
+        "2024-03-01T07:40",
+        "--until",
+        "2024-03-01T07:42",
+        "--out",
+        tmp_path / "x.pdf",
+        "--json",
+    )
     made = json.loads(r.stdout)
     assert (made["messages"], made["bates_first"]) == (2, f"TF-{last + 1:06d}")
     assert f"TF-{last + 1:06d}" in pages_text(tmp_path / "x.pdf")[0]
     r = run(archive_path, "transcript", "2026-014", "--until", "2024-03-01T07:01", "--out", tmp_path / "x.pdf")
-    assert (r.exit_code, r.stderr) == (1, f"Error: {tmp_path / 'x.pdf'} already exists; a transcript is never overwritten (choose another --out)\n")
-    r = run(archive_path, "transcript", "--client", "Sam Client", "--until", "2024-03-01T07:03", "--bates-prefix", "OTHER", "--bates-start", 500,
-            "--no-media", "--out-dir", tmp_path)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {tmp_path / 'x.pdf'} already exists; a transcript is never overwritten (choose another --out)\n",
+    )
+    r = run(
+        archive_path,
+        "transcript",
+        "--client",
+        "Sam Client",
+        "--until",
+        "2024-03-01T07:03",
+        "--bates-prefix",
+        "OTHER",
+        "--bates-start",
+        500,
+        "--no-media",
+        "--out-dir",
+        tmp_path,
+    )
     assert r.exit_code == 0, r.output
     [y] = tmp_path.glob("*_Sam-Client_transcript.pdf")
     pages = pages_text(y)
-    assert r.stdout == f"Wrote {y}: 3 messages, {len(pages)} pages, Bates OTHER-000500 to OTHER-{499 + len(pages):06d}.\n"
-    assert "Sam Client — all matters" in pages[0] and "image not shown (--no-media)" in re.sub(r"\s+", " ", "\n".join(pages))
+    assert (
+        r.stdout == f"Wrote {y}: 3 messages, {len(pages)} pages, Bates OTHER-000500 to OTHER-{499 + len(pages):06d}.\n"
+    )
+    assert "Sam Client — all matters" in pages[0] and "image not shown (--no-media)" in re.sub(
+        r"\s+", " ", "\n".join(pages)
+    )
     assert "TF-" not in "\n".join(pages)
     with Archive.open(archive_path) as archive:
-        assert dict(archive.conn.execute("SELECT prefix, next_number FROM bates_counters")) == {"TF": last + 3, "OTHER": 500 + len(pages)}
-        assert [e["command"] for e in __import__("textfile.audit").audit.entries(archive.conn)][-3:] == ["transcript"] * 3
+        assert dict(archive.conn.execute("SELECT prefix, next_number FROM bates_counters")) == {
+            "TF": last + 3,
+            "OTHER": 500 + len(pages),
+        }
+        assert [e["command"] for e in __import__("textfile.audit").audit.entries(archive.conn)][-3:] == [
+            "transcript"
+        ] * 3
 
 
 def test_transcript_errors_are_one_line(copy):
@@ -326,7 +441,10 @@ def test_transcript_errors_are_one_line(copy):
     assert run(archive_path, "transcript").stderr == "Error: name a matter (REF) or a client (--client NAME)\n"
     assert run(archive_path, "transcript", "nope").stderr == "Error: no matter 'nope' (see `textfile matter list`)\n"
     r = run(archive_path, "transcript", "2026-014", "--from", "2030-01-01")
-    assert (r.exit_code, r.stderr) == (1, "Error: matter 2026-014 has no messages between 2030-01-01 and now: nothing to transcribe\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: matter 2026-014 has no messages between 2030-01-01 and now: nothing to transcribe\n",
+    )
     r = run(archive_path, "transcript", "2026-014", "--bates-prefix", "Ünï")
     assert r.stderr == "Error: invalid Bates prefix 'Ünï' (ASCII letters, digits, - and _ only)\n"
 
@@ -340,8 +458,15 @@ def test_the_fetcher_refuses_everything_but_archive_images_and_package_files():
     fetcher = archive_fetcher({"ab" * 32: (b"\x89PNG", "image/png")})
     assert fetcher.fetch("textfile-blob:" + "ab" * 32).read() == b"\x89PNG"
     assert b"@page" in fetcher.fetch("textfile-package:transcript.css").read()
-    for url in ["file:///etc/passwd", "http://127.0.0.1:9/x.css", "https://example.com/a.png", "data:text/css,*{}",
-                "textfile-blob:" + "cd" * 32, "textfile-package:../../../etc/passwd", "ftp://x/y"]:
+    for url in [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.css",
+        "https://example.com/a.png",
+        "data:text/css,*{}",
+        "textfile-blob:" + "cd" * 32,
+        "textfile-package:../../../etc/passwd",
+        "ftp://x/y",
+    ]:
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 7
@@ -361,9 +486,11 @@ def test_markup_reaching_weasyprint_loads_nothing(monkeypatch):
 
     sys.addaudithook(hook)
     monkeypatch.setattr(socket.socket, "connect", lambda *a: pytest.fail("network access attempted"))
-    html = ('<html><head><link rel="stylesheet" href="http://127.0.0.1:9/evil.css"></head><body>'
-            '<img src="file:///etc/passwd"><p style="background: url(file:///etc/shadow)">x</p>'
-            '<object data="http://127.0.0.1:9/x"></object><iframe src="/etc/passwd"></iframe></body></html>')
+    html = (
+        '<html><head><link rel="stylesheet" href="http://127.0.0.1:9/evil.css"></head><body>'
+        '<img src="file:///etc/passwd"><p style="background: url(file:///etc/shadow)">x</p>'
+        '<object data="http://127.0.0.1:9/x"></object><iframe src="/etc/passwd"></iframe></body></html>'
+    )
     fetcher = render.archive_fetcher()
     try:
         with render._collector_off():  # (as a rendering worker lays out and writes a chunk: render_job)
@@ -382,7 +509,9 @@ def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path
 
     archive_path, _ = copy
     with Archive.open(archive_path) as archive:
-        made = make_transcript(archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "chunked.pdf", workers=2, chunk_size=12)
+        made = make_transcript(
+            archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "chunked.pdf", workers=2, chunk_size=12
+        )
     assert (made["chunks"], made["render"]["processes"]) == (2, 2)
     pages = pages_text(tmp_path / "chunked.pdf")
     first = int(made["bates_first"].split("-")[1])
@@ -409,8 +538,12 @@ def test_a_worker_that_rendered_its_share_is_replaced_by_a_fresh_one(copy, tmp_p
     monkeypatch.setattr(render, "CHUNKS_PER_WORKER", 2)
     archive_path, _ = copy
     with Archive.open(archive_path) as archive:
-        made = make_transcript(archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "fresh.pdf", workers=2, chunk_size=3)
-    assert made["chunks"] >= 6 and made["chunks"] // 2 <= made["render"]["processes"] <= made["chunks"]  # fresh ones took over
+        made = make_transcript(
+            archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "fresh.pdf", workers=2, chunk_size=3
+        )
+    assert (
+        made["chunks"] >= 6 and made["chunks"] // 2 <= made["render"]["processes"] <= made["chunks"]
+    )  # fresh ones took over
     assert run(archive_path, "verify", tmp_path / "fresh.pdf").exit_code == 0
 
 
@@ -424,8 +557,14 @@ def test_chunks_are_shared_evenly_and_one_process_renders_chunk_after_chunk(copy
 
     archive_path, _ = copy
     with Archive.open(archive_path) as archive:
-        made = make_transcript(archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "chunks.pdf",
-                               workers=workers, chunk_size=chunk_size)
+        made = make_transcript(
+            archive,
+            matter="2026-014",
+            until="2024-03-01T18:00",
+            out=tmp_path / "chunks.pdf",
+            workers=workers,
+            chunk_size=chunk_size,
+        )
     expected = math.ceil(made["messages"] / chunk_size)
     assert made["chunks"] == math.ceil(expected / workers) * workers
     assert made["render"]["processes"] == workers

@@ -49,9 +49,20 @@ BODIES = {
     "ligatures": "office" * 400 + " " + "affluent" * 200,  # "ffi", "ffl": a break never parts a ligature from the text
     "marks": "\ufffd" * 400,  # a run of marks: each a place to break after it
     "split": "x" * 1500 + "\ufffd" + "y" * 1500,  # a long word cut by a mark
-    "scripts": ("合同" * 300 + " " + "สวัสดีครับ" * 60 + " नमस्ते" * 20 + " Привет" * 50 + "Доброеутро" * 30
-                + " 👍🏽👨‍👩‍👧🇺🇸🇬🇧" * 40 + " e\u0301" * 100 + " caf\u00e9\u00a0au\u00a0lait" * 30),
-    "prose": "\n".join(" ".join("".join(RNG.choices("etaoinshrdlu", k=RNG.randint(2, 9))) for _ in range(60)) for _ in range(20)),
+    "scripts": (
+        "合同" * 300
+        + " "
+        + "สวัสดีครับ" * 60
+        + " नमस्ते" * 20
+        + " Привет" * 50
+        + "Доброеутро" * 30
+        + " 👍🏽👨‍👩‍👧🇺🇸🇬🇧" * 40
+        + " e\u0301" * 100
+        + " caf\u00e9\u00a0au\u00a0lait" * 30
+    ),
+    "prose": "\n".join(
+        " ".join("".join(RNG.choices("etaoinshrdlu", k=RNG.randint(2, 9))) for _ in range(60)) for _ in range(20)
+    ),
     "rlo": "Sending the contract now: invoice\u202efdp.exe — open it please",
     "custody": "I will \u202eton\u202c give you custody",
     "lrm": "\u200eMeeting at 10:30\u200e, see \u200fattachment\u200f",
@@ -59,7 +70,7 @@ BODIES = {
     "hidden": "zero\u200bwidth and \ufeffbom and \u061calm",
     "hebrew": "\u05e9\u05dc\u05d5\u05dd, \u05de\u05d4 \u05e9\u05dc\u05d5\u05de\u05da? \u05e0\u05e4\u05d2\u05e9 \u05de\u05d7\u05e8 \u05d1\u05e9\u05e2\u05d4 10",
     "arabic": "\u0645\u0631\u062d\u0628\u0627\u060c \u0647\u0644 \u0627\u0633\u062a\u0644\u0645\u062a \u0627\u0644\u0639\u0642\u062f\u061f"
-              " \u0633\u0623\u0631\u0633\u0644\u0647 \u063a\u062f\u0627",
+    " \u0633\u0623\u0631\u0633\u0644\u0647 \u063a\u062f\u0627",
 }
 
 
@@ -77,8 +88,12 @@ def words_on_pages(pdf: Path) -> list[tuple[float, float, list[tuple[str, float,
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = []
     for page in re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S):
-        words = [(html_unescape(w), float(a), float(b), float(c), float(d)) for a, b, c, d, w in
-                 re.findall(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>', page.group(3))]
+        words = [
+            (html_unescape(w), float(a), float(b), float(c), float(d))
+            for a, b, c, d, w in re.findall(
+                r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>', page.group(3)
+            )
+        ]
         pages.append((float(page.group(1)), float(page.group(2)), words))
     return pages
 
@@ -97,8 +112,12 @@ def comparable(text: str) -> str:
 def content_words(pdf: Path) -> list[str]:
     """The words of the pages' text, in order, without each page's running header (above the top
     margin) and its stamps (the page and Bates numbers, below the bottom margin)."""
-    return [word for width, height, words in words_on_pages(pdf) for word, _, y_min, _, y_max in words
-            if 0.8 * 72 <= y_min and y_max <= height - 0.8 * 72]
+    return [
+        word
+        for width, height, words in words_on_pages(pdf)
+        for word, _, y_min, _, y_max in words
+        if 0.8 * 72 <= y_min and y_max <= height - 0.8 * 72
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +127,14 @@ def made(tmp_path_factory):
     folder = tmp_path_factory.mktemp("text")
     records = [msg(n, body) for n, body in enumerate(BODIES.values())]
     # and one whose attachment's name and earlier text hold them: the legend counts what is printed
-    records.append(msg(len(records), "see the file", versions=(Version("see the \u2066file\u2069"),),
-                       attachments=(Attachment("invoice\u202efdp.exe", "application/pdf", b"%PDF-1.4"),)))
+    records.append(
+        msg(
+            len(records),
+            "see the file",
+            versions=(Version("see the \u2066file\u2069"),),
+            attachments=(Attachment("invoice\u202efdp.exe", "application/pdf", b"%PDF-1.4"),),
+        )
+    )
     records.append(msg(len(records), "hello", conversation=NAMED))  # (a name holds one: counted apart)
     path = archive_with(folder / "archive.db", records)
     out = folder / "transcript.pdf"
@@ -124,9 +149,13 @@ def test_every_character_of_every_message_is_in_the_pdfs_text_in_order_and_no_wo
     margin = 0.75 * 72  # the stylesheet's left and right margins
     for width, height, words in words_on_pages(made):
         for word, x_min, y_min, x_max, y_max in words:
-            assert margin - 1 <= x_min and x_max <= width - margin + 1 and 0 <= y_min and y_max <= height, (word, x_min, x_max)
+            assert margin - 1 <= x_min and x_max <= width - margin + 1 and 0 <= y_min and y_max <= height, (
+                word,
+                x_min,
+                x_max,
+            )
     text = comparable("".join(content_words(made)))
-    text = text[text.index("#12024-03-01"):]
+    text = text[text.index("#12024-03-01") :]
     at = 0
     for n, (name, body) in enumerate(BODIES.items(), 1):
         start = text.index(f"#{n}2024-03-01", at)
@@ -134,7 +163,7 @@ def test_every_character_of_every_message_is_in_the_pdfs_text_in_order_and_no_wo
         shown = text[start:end]
         expected = comparable(printed(body))
         if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in body):
-            assert sorted(expected) == sorted(shown[len(shown) - len(expected):]), name
+            assert sorted(expected) == sorted(shown[len(shown) - len(expected) :]), name
         else:
             assert shown.endswith(expected), (name, shown[:200])
         at = end
@@ -156,7 +185,9 @@ def test_the_marks_are_drawn_apart_from_any_text_a_sender_could_type():
     override, an embedding or an isolate; outlined grey for a mark, a zero-width space, a BOM)."""
     from textfile.transcript import render
 
-    assert str(render.visible("a\u202eb\u200ec")) == ('a<span class="ctl">⟦RLO⟧\u200b</span>b<span class="ctl lt">⟦LRM⟧\u200b</span>c')
+    assert str(render.visible("a\u202eb\u200ec")) == (
+        'a<span class="ctl">⟦RLO⟧\u200b</span>b<span class="ctl lt">⟦LRM⟧\u200b</span>c'
+    )
     assert str(render.visible("⟦RLO⟧ <b>")) == "⟦RLO⟧ <b>"  # typed: plain text (escaped by the template)
     css = (Path(render.TEMPLATES) / "transcript.css").read_text()
     assert re.search(r"^\.ctl \{ [^}]*color: #fff; background: #8b0000;", css, re.M)
@@ -168,9 +199,32 @@ def test_right_to_left_text_keeps_its_direction_and_a_direction_mark_decides_not
     (shown, not applied) takes its direction from its first letter, as the mark is not applied."""
     from textfile.transcript import render
 
-    messages = [{"body": b, "versions": [], "marks": [], "call": "", "attachments": [], "reactions": [], "delivered": "", "read": "",
-                 "reply_to": None, "reply_outside": False, "written": "", "new_day": False, "continued": False, "time": "", "sent_at": ""}
-                for b in (BODIES["hebrew"], BODIES["arabic"], "\u200fHello", "\u200f\u05e9\u05dc\u05d5\u05dd", "@\u2068\u05d3\u05d5\u05d3\u2069 hi")]
+    messages = [
+        {
+            "body": b,
+            "versions": [],
+            "marks": [],
+            "call": "",
+            "attachments": [],
+            "reactions": [],
+            "delivered": "",
+            "read": "",
+            "reply_to": None,
+            "reply_outside": False,
+            "written": "",
+            "new_day": False,
+            "continued": False,
+            "time": "",
+            "sent_at": "",
+        }
+        for b in (
+            BODIES["hebrew"],
+            BODIES["arabic"],
+            "\u200fHello",
+            "\u200f\u05e9\u05dc\u05d5\u05dd",
+            "@\u2068\u05d3\u05d5\u05d3\u2069 hi",
+        )
+    ]
     assert [m["dir"] for m in render.shown({"messages": messages})] == ["rtl", "rtl", "", "rtl", ""]
 
 
@@ -180,9 +234,11 @@ def test_the_cover_explains_each_mark_that_occurs_with_counts_and_the_manifest_l
     text = " ".join(content_words(made))
     seq = {name: n for n, name in enumerate(BODIES, 1)}
     last = len(BODIES) + 1  # (its attachment's name and its earlier text)
-    assert (f"Messages #{seq['rlo']}–#{seq['hidden']}, #{last} hold characters that are not seen but change how the text around them is displayed,"
-            " or hide in it. The archive keeps them as sent; this transcript prints each as a mark where it stands and does not apply"
-            " it, so the text reads in the order it was written") in text
+    assert (
+        f"Messages #{seq['rlo']}–#{seq['hidden']}, #{last} hold characters that are not seen but change how the text around them is displayed,"
+        " or hide in it. The archive keeps them as sent; this transcript prints each as a mark where it stands and does not apply"
+        " it, so the text reads in the order it was written"
+    ) in text
     legend = re.findall(r"◦ (⟦\w+⟧ [^◦]*?\.)(?= ◦| Method and limits)", text)
     assert legend == [
         f"⟦PDF⟧ pop directional formatting (U+202C): ends the run an embedding or an override began; 1 in #{seq['custody']}.",
@@ -205,7 +261,11 @@ def test_the_cover_explains_each_mark_that_occurs_with_counts_and_the_manifest_l
     ]
     manifest = json.loads(manifest_bytes(made))
     assert [(m["seq"], m["characters"]) for m in manifest["disclosures"]["invisible"]] == [
-        (seq["rlo"], {"U+202E": 1}), (seq["custody"], {"U+202C": 1, "U+202E": 1}), (seq["lrm"], {"U+200E": 2, "U+200F": 2}),
-        (seq["isolates"], {"U+2067": 1, "U+2068": 1, "U+2069": 2}), (seq["hidden"], {"U+061C": 1, "U+200B": 1, "U+FEFF": 1}),
-        (last, {"U+202E": 1, "U+2066": 1, "U+2069": 1})]
+        (seq["rlo"], {"U+202E": 1}),
+        (seq["custody"], {"U+202C": 1, "U+202E": 1}),
+        (seq["lrm"], {"U+200E": 2, "U+200F": 2}),
+        (seq["isolates"], {"U+2067": 1, "U+2068": 1, "U+2069": 2}),
+        (seq["hidden"], {"U+061C": 1, "U+200B": 1, "U+FEFF": 1}),
+        (last, {"U+202E": 1, "U+2066": 1, "U+2069": 1}),
+    ]
     assert all(len(m["message"]) == 64 for m in manifest["disclosures"]["invisible"])

@@ -25,11 +25,15 @@ CHAT = ANDROID.file_name
 EDITED = "Thursday 3:30 pm works." + ANDROID.edited
 
 
-def transcript(cli, tmp_path: Path, client: str = "Sam Client", phone: str = "+12025550143", conversation: int = 1) -> Path:
+def transcript(
+    cli, tmp_path: Path, client: str = "Sam Client", phone: str = "+12025550143", conversation: int = 1
+) -> Path:
     """Conversation `conversation` filed to a matter of `client`, and its transcript; the PDF's path."""
     assert cli("client", "add", client, "--phone", phone).exit_code == 0
     assert cli("matter", "open", "2026-030", "--client", client, "--title", "Lease").exit_code == 0
-    cli("file", conversation, "--matter", "2026-030")  # (a conversation with the client's number is filed when the matter opens)
+    cli(
+        "file", conversation, "--matter", "2026-030"
+    )  # (a conversation with the client's number is filed when the matter opens)
     made = cli("transcript", "2026-030", "--mkdir", "--out-dir", tmp_path / "out", "--json")
     assert made.exit_code == 0, made.output
     return Path(json.loads(made.stdout)["path"])
@@ -39,7 +43,8 @@ def position(archive, pdf: Path, mid: str) -> int:
     """The message's number (#) in the transcript."""
     return archive.conn.execute(
         "SELECT tm.position FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id WHERE t.path = ? AND tm.message_id = ?",
-        (str(pdf), mid)).fetchone()[0]
+        (str(pdf), mid),
+    ).fetchone()[0]
 
 
 def message(archive, body: str):
@@ -47,7 +52,9 @@ def message(archive, body: str):
 
 
 def imported(archive, import_id: int) -> tuple[str, str]:
-    return tuple(archive.conn.execute("SELECT file_name, finished_at FROM imports WHERE id = ?", (import_id,)).fetchone())
+    return tuple(
+        archive.conn.execute("SELECT file_name, finished_at FROM imports WHERE id = ?", (import_id,)).fetchone()
+    )
 
 
 def verified(cli, pdf: Path) -> tuple[dict, str]:
@@ -63,8 +70,10 @@ def verified(cli, pdf: Path) -> tuple[dict, str]:
 
 def head(report: dict, pdf: Path) -> str:
     bates = report["bates"]
-    return (f"{pdf}: matches the archive as it was (transcript {report['transcript']}, {report['messages']} messages, {report['pages']} pages,"
-            f" Bates {bates['first']} to {bates['last']}).\n")
+    return (
+        f"{pdf}: matches the archive as it was (transcript {report['transcript']}, {report['messages']} messages, {report['pages']} pages,"
+        f" Bates {bates['first']} to {bates['last']}).\n"
+    )
 
 
 def change(archive, version: int, import_id: int, *why: str) -> dict:
@@ -87,29 +96,56 @@ def verdict(cli, conversation: int = 1) -> dict:
 
 
 @pytest.mark.parametrize("rule, text", [("edited", EDITED), ("deleted", ANDROID.deleted)])
-def test_a_transcript_made_before_an_edit_or_a_deletion_in_a_later_export_matches_the_archive_as_it_was(cli, archive, tmp_path, monkeypatch,
-                                                                                                       rule, text):
+def test_a_transcript_made_before_an_edit_or_a_deletion_in_a_later_export_matches_the_archive_as_it_was(
+    cli, archive, tmp_path, monkeypatch, rule, text
+):
     assert cli("import", export(tmp_path / "week1", ANDROID, WEEK1), "--quiet").exit_code == 0
     pdf = transcript(cli, tmp_path)
     before = message(archive, "Thursday 3 pm works.")
-    assert cli("import", export(tmp_path / "week2", ANDROID, replaced(WEEK1, "09:05", text) + WEEK2_NEW), "--quiet").exit_code == 0
-    assert message(archive, text.replace(ANDROID.edited, ""))["id"] == before["id"]  # folded: one message, now version 2
+    assert (
+        cli(
+            "import", export(tmp_path / "week2", ANDROID, replaced(WEEK1, "09:05", text) + WEEK2_NEW), "--quiet"
+        ).exit_code
+        == 0
+    )
+    assert (
+        message(archive, text.replace(ANDROID.edited, ""))["id"] == before["id"]
+    )  # folded: one message, now version 2
     report, out = verified(cli, pdf)
     n = position(archive, pdf, before["id"])
-    assert report["earlier"] == [{"message": n, "id": before["id"], "version": 1, "current_version": 2, "sent_at": before["sent_at"],
-                                  "time_precision": "minute", "changes": [change(archive, 1, 2, f"{rule} in a later export")],
-                                  "reading_only": False}]
+    assert report["earlier"] == [
+        {
+            "message": n,
+            "id": before["id"],
+            "version": 1,
+            "current_version": 2,
+            "sent_at": before["sent_at"],
+            "time_precision": "minute",
+            "changes": [change(archive, 1, 2, f"{rule} in a later export")],
+            "reading_only": False,
+        }
+    ]
     assert out == head(report, pdf) + (
         "  1 of its messages was changed since by a later import; the archive keeps the state it shows as a version:\n"
-        f"  #{n}: shown as version 1, now version 2; changed by {said(archive, 2)}: {rule} in a later export\n")
+        f"  #{n}: shown as version 1, now version 2; changed by {said(archive, 2)}: {rule} in a later export\n"
+    )
     # The phone now holds a text no transcript shows: not covered until the matter is rendered again.
     shown = []  # the verdict names the time it is safe up to twice, displayed once (review: it was formatted twice)
-    monkeypatch.setattr(times, "display", lambda stored, *rest, display=times.display: shown.append(stored) or display(stored, *rest))
+    monkeypatch.setattr(
+        times, "display", lambda stored, *rest, display=times.display: shown.append(stored) or display(stored, *rest)
+    )
     v = verdict(cli)
     assert shown.count("2024-03-13T13:01:00.000Z") == 1
-    assert (v["safe"], v["safe_until"], v["changed_since_transcript"], v["untranscribed"]) == (False, "2024-03-13T13:01:00.000Z", 1, 1)
-    assert v["verdict"] == ("safe to delete from the phone up to 2024-03-13 09:01 -04:00; not yet: 1 message after 2024-03-13"
-                            " 09:01 -04:00 changed since its transcript and 1 is in no transcript (render the matter again)")
+    assert (v["safe"], v["safe_until"], v["changed_since_transcript"], v["untranscribed"]) == (
+        False,
+        "2024-03-13T13:01:00.000Z",
+        1,
+        1,
+    )
+    assert v["verdict"] == (
+        "safe to delete from the phone up to 2024-03-13 09:01 -04:00; not yet: 1 message after 2024-03-13"
+        " 09:01 -04:00 changed since its transcript and 1 is in no transcript (render the matter again)"
+    )
     assert cli("verify").exit_code == 0
 
 
@@ -122,36 +158,59 @@ def test_a_transcript_made_before_a_corrected_zone_matches_and_still_covers_the_
     report, out = verified(cli, pdf)
     why = "zone corrected: read in America/New_York, now in Europe/Paris"
     assert report["earlier"] == [
-        {"message": position(archive, pdf, mid), "id": mid, "version": 1, "current_version": 2, "sent_at": at, "time_precision": "minute",
-         "changes": [change(archive, 1, 2, why)], "reading_only": True}
-        for mid, at in sorted(before.items(), key=lambda item: position(archive, pdf, item[0]))]
+        {
+            "message": position(archive, pdf, mid),
+            "id": mid,
+            "version": 1,
+            "current_version": 2,
+            "sent_at": at,
+            "time_precision": "minute",
+            "changes": [change(archive, 1, 2, why)],
+            "reading_only": True,
+        }
+        for mid, at in sorted(before.items(), key=lambda item: position(archive, pdf, item[0]))
+    ]
     assert out == head(report, pdf) + (
         "  4 of its messages were changed since by a later import; the archive keeps the state they show as versions:\n"
-        f"  #1–#4: shown as version 1, now version 2; changed by {said(archive, 2)}: {why}\n")
+        f"  #1–#4: shown as version 1, now version 2; changed by {said(archive, 2)}: {why}\n"
+    )
     # The same messages, read in another zone: what the phone holds is in the transcript.
     v = verdict(cli)
     assert (v["safe"], v["changed_since_transcript"], v["untranscribed"]) == (True, 0, 0)
-    assert v["verdict"] == f"safe to delete from the phone up to {times.display(v['last_archived'], NY, v['last_archived_precision'])}"
+    assert (
+        v["verdict"]
+        == f"safe to delete from the phone up to {times.display(v['last_archived'], NY, v['last_archived_precision'])}"
+    )
 
 
 def test_a_transcript_made_before_a_number_was_read_in_its_international_form_matches(cli, archive, tmp_path):
     assert cli("import", backup(tmp_path / "week1.xml", *FRANCE_NATIONAL), "--quiet").exit_code == 0
     pdf = transcript(cli, tmp_path, "Claire Martin", CLAIRE)
-    shown = [r["id"] for r in archive.conn.execute(
-        "SELECT m.id FROM transcript_messages tm JOIN messages m ON m.id = tm.message_id ORDER BY tm.position")]
-    assert cli("import", backup(tmp_path / "week2.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL), "--quiet").exit_code == 0
+    shown = [
+        r["id"]
+        for r in archive.conn.execute(
+            "SELECT m.id FROM transcript_messages tm JOIN messages m ON m.id = tm.message_id ORDER BY tm.position"
+        )
+    ]
+    assert (
+        cli("import", backup(tmp_path / "week2.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL), "--quiet").exit_code == 0
+    )
     report, out = verified(cli, pdf)
     incoming = f"number re-read: {CLAIRE_HERE}, now {CLAIRE}"
     whys = [incoming, "the conversation's number re-read", incoming]  # Claire's sms, Alex's reply, Claire's mms
-    assert [(e["message"], e["id"], e["version"], e["current_version"], e["changes"], e["reading_only"]) for e in report["earlier"]] == [
-        (n, mid, 1, 2, [change(archive, 1, 2, why)], True) for n, (mid, why) in enumerate(zip(shown, whys), 1)]
+    assert [
+        (e["message"], e["id"], e["version"], e["current_version"], e["changes"], e["reading_only"])
+        for e in report["earlier"]
+    ] == [(n, mid, 1, 2, [change(archive, 1, 2, why)], True) for n, (mid, why) in enumerate(zip(shown, whys), 1)]
     assert out == head(report, pdf) + (
         "  3 of its messages were changed since by a later import; the archive keeps the state they show as versions:\n"
         f"  #1, #3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}\n"
-        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read\n")
+        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read\n"
+    )
     # the number the transcript shows is kept with the version
-    assert json.loads(archive.conn.execute("SELECT earlier FROM message_versions WHERE message_id = ?", (shown[0],)).fetchone()[0]) == {
-        "flags": '["number_as_written"]', "sender": CLAIRE_HERE}
+    assert json.loads(
+        archive.conn.execute("SELECT earlier FROM message_versions WHERE message_id = ?", (shown[0],)).fetchone()[0]
+    ) == {"flags": '["number_as_written"]', "sender": CLAIRE_HERE}
 
 
 def test_the_lines_naming_the_earlier_states_a_transcript_shows_are_the_cores(cli, archive, tmp_path):
@@ -161,13 +220,16 @@ def test_the_lines_naming_the_earlier_states_a_transcript_shows_are_the_cores(cl
 
     assert cli("import", backup(tmp_path / "week1.xml", *FRANCE_NATIONAL), "--quiet").exit_code == 0
     pdf = transcript(cli, tmp_path, "Claire Martin", CLAIRE)
-    assert cli("import", backup(tmp_path / "week2.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL), "--quiet").exit_code == 0
+    assert (
+        cli("import", backup(tmp_path / "week2.xml", *FRANCE_NATIONAL, *FRANCE_INTERNATIONAL), "--quiet").exit_code == 0
+    )
     report, out = verified(cli, pdf)
     incoming = f"number re-read: {CLAIRE_HERE}, now {CLAIRE}"
     assert earlier_lines(report["earlier"], report["zone"]) == [
         "  3 of its messages were changed since by a later import; the archive keeps the state they show as versions:",
         f"  #1, #3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}",
-        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read"]
+        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read",
+    ]
     assert out == head(report, pdf) + "".join(f"{line}\n" for line in earlier_lines(report["earlier"], report["zone"]))
     assert earlier_lines([], report["zone"]) == []
 
@@ -178,15 +240,29 @@ def test_a_transcript_made_before_an_android_message_changed_in_the_source_match
     pdf = transcript(cli, tmp_path)
     before = message(archive, "The signed lease is attached")
     # next week's backup: the delivery report came back failed (status 64)
-    assert cli("import", backup(tmp_path / "week2.xml", sent.replace('status="-1"', 'status="64"')), "--quiet").exit_code == 0
+    assert (
+        cli("import", backup(tmp_path / "week2.xml", sent.replace('status="-1"', 'status="64"')), "--quiet").exit_code
+        == 0
+    )
     assert message(archive, "The signed lease is attached")["status"] == "delivery failed"
     report, out = verified(cli, pdf)
     why = ["its status changed in the source", "its marks changed in the source"]
-    assert report["earlier"] == [{"message": 1, "id": before["id"], "version": 1, "current_version": 2, "sent_at": before["sent_at"],
-                                  "time_precision": None, "changes": [change(archive, 1, 2, *why)], "reading_only": False}]
+    assert report["earlier"] == [
+        {
+            "message": 1,
+            "id": before["id"],
+            "version": 1,
+            "current_version": 2,
+            "sent_at": before["sent_at"],
+            "time_precision": None,
+            "changes": [change(archive, 1, 2, *why)],
+            "reading_only": False,
+        }
+    ]
     assert out == head(report, pdf) + (
         "  1 of its messages was changed since by a later import; the archive keeps the state it shows as a version:\n"
-        f"  #1: shown as version 1, now version 2; changed by {said(archive, 2)}: {', '.join(why)}\n")
+        f"  #1: shown as version 1, now version 2; changed by {said(archive, 2)}: {', '.join(why)}\n"
+    )
     assert verdict(cli)["verdict"] == "not yet: 1 message changed since its transcript (render the matter again)"
 
 
@@ -202,10 +278,13 @@ def test_attachment_bytes_an_earlier_export_brings_keep_the_state_a_transcript_s
     export(folder, ANDROID, first)
     (folder / "IMG-20240313-WA0001.jpg").write_bytes(b"\xff\xd8\xff\xe0 the photo's bytes")
     assert cli("import", build_zip(folder, tmp_path / "week1.zip"), "--quiet").exit_code == 0
-    assert archive.conn.execute("SELECT blob_sha256 IS NOT NULL FROM message_attachments WHERE message_id = ?", (mid,)).fetchone()[0]
+    assert archive.conn.execute(
+        "SELECT blob_sha256 IS NOT NULL FROM message_attachments WHERE message_id = ?", (mid,)
+    ).fetchone()[0]
     report, _ = verified(cli, pdf)
     assert [(e["id"], e["version"], e["current_version"], e["changes"]) for e in report["earlier"]] == [
-        (mid, 2, 3, [change(archive, 2, 2, "its attachments changed in the source")])]
+        (mid, 2, 3, [change(archive, 2, 2, "its attachments changed in the source")])
+    ]
     assert cli("verify").exit_code == 0
 
 
@@ -217,15 +296,30 @@ def folded(cli, archive, tmp_path):
     """Week 1 transcribed, then week 2's edit folded in: (pdf, the edited message's id, another message the transcript shows)."""
     assert cli("import", export(tmp_path / "week1", ANDROID, WEEK1), "--quiet").exit_code == 0
     pdf = transcript(cli, tmp_path)
-    assert cli("import", export(tmp_path / "week2", ANDROID, replaced(WEEK1, "09:05", EDITED) + WEEK2_NEW), "--quiet").exit_code == 0
+    assert (
+        cli(
+            "import", export(tmp_path / "week2", ANDROID, replaced(WEEK1, "09:05", EDITED) + WEEK2_NEW), "--quiet"
+        ).exit_code
+        == 0
+    )
     return pdf, message(archive, "Thursday 3:30 pm works.")["id"], message(archive, "Can we meet this week?")
 
 
 def rewrite(archive, row, body: str) -> str:
     """Change a message's text behind textfile's back, its content hash recomputed to match (seen by its import's digest, issue 14)."""
     handle = archive.conn.execute("SELECT handle FROM participants WHERE id = ?", (row["sender_id"],)).fetchone()[0]
-    digest = message_content_hash(row["sent_at"], row["direction"], row["kind"], handle, body, row["status"], row["duration_s"],
-                                  row["flags"], row["reply_to"], [])
+    digest = message_content_hash(
+        row["sent_at"],
+        row["direction"],
+        row["kind"],
+        handle,
+        body,
+        row["status"],
+        row["duration_s"],
+        row["flags"],
+        row["reply_to"],
+        [],
+    )
     archive.conn.execute("UPDATE messages SET body = ?, content_hash = ? WHERE id = ?", (body, digest, row["id"]))
     return digest
 
@@ -247,9 +341,12 @@ def test_a_hash_that_matches_no_recorded_version_still_fails(cli, archive, folde
     assert r.exit_code == 3 and json.loads(r.stdout)["problems"] == [
         f"import {other['import_id']}: its messages and versions no longer add up to what the audit log recorded (same number, other"
         " content): they were changed, deleted or added outside textfile",
-        f"transcript 1 shows 1 message (#{n}) in a state the archive no longer holds: changed outside textfile"]
-    assert failed(cli, pdf) == [f"message #{n} ({other['sent_at']}, {other['id'][:16]}…) changed: the archive's content no longer matches the"
-                                " transcript, nor does any earlier version of it the archive recorded"]
+        f"transcript 1 shows 1 message (#{n}) in a state the archive no longer holds: changed outside textfile",
+    ]
+    assert failed(cli, pdf) == [
+        f"message #{n} ({other['sent_at']}, {other['id'][:16]}…) changed: the archive's content no longer matches the"
+        " transcript, nor does any earlier version of it the archive recorded"
+    ]
     r = cli("verify", pdf)
     assert r.stdout == "" and r.stderr.startswith(f"Error: {pdf}: message #{n} (")
 
@@ -260,9 +357,11 @@ def test_a_version_written_outside_textfile_to_match_is_not_vouched_for(cli, arc
     n, m = position(archive, pdf, other["id"]), position(archive, pdf, edited)
 
     def unvouched(seq: int, row_id: str, at: str, import_id: int, updated: int) -> str:
-        return (f"message #{seq} ({at}, {row_id[:16]}…) changed, and the earlier version the transcript shows is not vouched for:"
-                f" import {import_id} changed {updated} message{'s' if updated != 1 else ''}, says its audit entry, but the archive holds"
-                f" versions of {updated + 1} message{'s' if updated + 1 != 1 else ''} from it: versions were written outside textfile")
+        return (
+            f"message #{seq} ({at}, {row_id[:16]}…) changed, and the earlier version the transcript shows is not vouched for:"
+            f" import {import_id} changed {updated} message{'s' if updated != 1 else ''}, says its audit entry, but the archive holds"
+            f" versions of {updated + 1} message{'s' if updated + 1 != 1 else ''} from it: versions were written outside textfile"
+        )
 
     forge = "INSERT INTO message_versions (message_id, version, body, origin, content_hash, import_id) VALUES (?, 1, ?, 'reimport', ?, ?)"
     archive.conn.execute(forge, (other["id"], other["body"], other["content_hash"], 1))  # import 1 changed nothing
@@ -270,7 +369,10 @@ def test_a_version_written_outside_textfile_to_match_is_not_vouched_for(cli, arc
     assert verdict(cli)["safe_until"] == "2024-03-13T13:00:00.000Z"  # deletable does not take it either
     # import 2 changed one message: a second one's version from it leaves neither vouched for
     archive.conn.execute("UPDATE message_versions SET import_id = 2 WHERE message_id = ?", (other["id"],))
-    assert failed(cli, pdf) == [unvouched(n, other["id"], other["sent_at"], 2, 1), unvouched(m, edited, "2024-03-13T13:05:00.000Z", 2, 1)]
+    assert failed(cli, pdf) == [
+        unvouched(n, other["id"], other["sent_at"], 2, 1),
+        unvouched(m, edited, "2024-03-13T13:05:00.000Z", 2, 1),
+    ]
 
 
 def test_a_version_naming_an_import_that_never_read_the_message_is_not_vouched_for(cli, archive, folded, tmp_path):
@@ -278,7 +380,8 @@ def test_a_version_naming_an_import_that_never_read_the_message_is_not_vouched_f
     archive.conn.execute("DELETE FROM message_sources WHERE message_id = ? AND import_id = 2", (edited,))
     problems = failed(cli, pdf)
     assert len(problems) == 1 and problems[0].endswith(
-        "changed, and the earlier version the transcript shows is not vouched for: its version from import 2 names an import that never read it")
+        "changed, and the earlier version the transcript shows is not vouched for: its version from import 2 names an import that never read it"
+    )
 
 
 def test_the_pdf_altered_or_a_message_gone_still_fails_after_a_legitimate_change(cli, archive, folded, tmp_path):
@@ -291,5 +394,7 @@ def test_the_pdf_altered_or_a_message_gone_still_fails_after_a_legitimate_change
     # the edited message's row changed without its hash: the earlier version does not cover that
     archive.conn.execute("UPDATE messages SET body = 'Thursday 5 pm works.' WHERE id = ?", (edited,))
     n = position(archive, pdf, edited)
-    assert failed(cli, pdf) == [f"message #{n} (2024-03-13T13:05:00.000Z, {edited[:16]}…) changed: the archive's content no longer"
-                                " matches the transcript"]
+    assert failed(cli, pdf) == [
+        f"message #{n} (2024-03-13T13:05:00.000Z, {edited[:16]}…) changed: the archive's content no longer"
+        " matches the transcript"
+    ]

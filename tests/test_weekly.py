@@ -59,9 +59,18 @@ def test_a_copy_under_another_name_is_recorded_without_parsing(archive, inbox, t
     settled(shutil.copy(inbox / "android" / "sms-20240301.xml", inbox / "copy.xml"))
     monkeypatch.setattr(weekly, "import_path", lambda *a, **k: pytest.fail("parsed again"))
     report = run(archive, inbox, tmp_path)
-    [started_at] = archive.conn.execute("SELECT started_at FROM imports WHERE file_name = 'sms-20240301.xml'").fetchone()
-    assert report.same_bytes == [{"path": str(inbox / "copy.xml"), "import": 2, "imported_at": started_at, "file_name": "sms-20240301.xml",
-                                  "imported_from": str(inbox / "android" / "sms-20240301.xml")}]
+    [started_at] = archive.conn.execute(
+        "SELECT started_at FROM imports WHERE file_name = 'sms-20240301.xml'"
+    ).fetchone()
+    assert report.same_bytes == [
+        {
+            "path": str(inbox / "copy.xml"),
+            "import": 2,
+            "imported_at": started_at,
+            "file_name": "sms-20240301.xml",
+            "imported_from": str(inbox / "android" / "sms-20240301.xml"),
+        }
+    ]
     assert archive.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 2
 
 
@@ -75,7 +84,9 @@ def test_a_file_still_being_written_waits_for_the_next_run(archive, inbox, tmp_p
 
 
 def test_one_bad_file_does_not_stop_the_rest(archive, inbox, tmp_path):
-    (inbox / "android" / "aaa-truncated.xml").write_bytes((FIXTURES / "android" / "sms-20240301.xml").read_bytes()[:3000])
+    (inbox / "android" / "aaa-truncated.xml").write_bytes(
+        (FIXTURES / "android" / "sms-20240301.xml").read_bytes()[:3000]
+    )
     settled(inbox / "android" / "aaa-truncated.xml")
     (inbox / "notes.txt").write_text("remember to call Sam\n")
     settled(inbox / "notes.txt")
@@ -94,7 +105,6 @@ def test_hidden_files_are_passed_over(archive, inbox, tmp_path):
     (inbox / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
     settled(inbox / ".DS_Store")
     assert run(archive, inbox, tmp_path).failed == []
-
 
 
 def test_media_the_output_folder_and_the_archive_s_own_files_are_passed_over(archive, archive_path, inbox, tmp_path):
@@ -160,7 +170,9 @@ def test_a_new_file_is_hashed_once_and_parsed_once(archive, inbox, tmp_path, mon
     monkeypatch.setattr("textfile.ingest.source_digest", lambda path: pytest.fail(f"{path} hashed a second time"))
     report = run(archive, inbox, tmp_path)
     assert sorted(hashed) == ["calls-20240301.xml", "sms-20240301.xml"]
-    assert [r["sha256"] for r in report.imported] == [real(inbox / "android" / n)[1] for n in ("calls-20240301.xml", "sms-20240301.xml")]
+    assert [r["sha256"] for r in report.imported] == [
+        real(inbox / "android" / n)[1] for n in ("calls-20240301.xml", "sms-20240301.xml")
+    ]
 
 
 def test_an_inbox_that_is_a_messages_folder_is_one_export(archive, tmp_path):
@@ -168,7 +180,10 @@ def test_an_inbox_that_is_a_messages_folder_is_one_export(archive, tmp_path):
     for path in [inbox, *inbox.rglob("*")]:
         settled(path)
     first = run(archive, inbox, tmp_path)
-    assert ([(os.path.basename(r["path"]), r["format"]) for r in first.imported], first.failed) == ([("Messages", "imessage")], [])
+    assert ([(os.path.basename(r["path"]), r["format"]) for r in first.imported], first.failed) == (
+        [("Messages", "imessage")],
+        [],
+    )
     second = run(archive, inbox, tmp_path)
     assert (second.imported, second.failed, second.already_archived) == ([], [], 1)
 

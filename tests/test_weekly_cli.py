@@ -42,8 +42,12 @@ def office(cli, tmp_path):
 
 def transcripts(archive_path):
     with Archive.open(archive_path) as archive:
-        return [tuple(r) for r in archive.conn.execute(
-            "SELECT m.reference, t.path FROM transcripts t JOIN matters m ON m.id = t.matter_id ORDER BY t.id")]
+        return [
+            tuple(r)
+            for r in archive.conn.execute(
+                "SELECT m.reference, t.path FROM transcripts t JOIN matters m ON m.id = t.matter_id ORDER BY t.id"
+            )
+        ]
 
 
 def test_two_runs_then_next_weeks_export(cli, office, tmp_path, archive_path):
@@ -57,7 +61,12 @@ def test_two_runs_then_next_weeks_export(cli, office, tmp_path, archive_path):
         assert Path(r["path"]).parent == out and oct(os.stat(r["path"]).st_mode & 0o777) == "0o600"
     # The second run over the same inbox adds nothing and renders nothing.
     second = cli("archive", "--mkdir", office, "--out", out, "--json")
-    assert json.loads(second.stdout) | {} == {**json.loads(second.stdout), "imported": [], "rendered": [], "already_archived": 2}
+    assert json.loads(second.stdout) | {} == {
+        **json.loads(second.stdout),
+        "imported": [],
+        "rendered": [],
+        "already_archived": 2,
+    }
     assert len(transcripts(archive_path)) == 2
     # Next week's backup repeats everything and adds two messages with Sam: only M-1 is rendered again.
     drop(office, "sms-20240308.xml")
@@ -91,8 +100,12 @@ def test_a_second_run_while_one_is_going(cli, office, archive_path, tmp_path):
 
 
 def run_cli(archive_path, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "textfile", "--archive", str(archive_path), *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "textfile", "--archive", str(archive_path), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def state(archive_path) -> dict:
@@ -101,13 +114,21 @@ def state(archive_path) -> dict:
         c = archive.conn
         return {
             "messages": sorted(tuple(r) for r in c.execute("SELECT id, content_hash, version FROM messages")),
-            "sources": sorted(tuple(r) for r in c.execute(
-                "SELECT s.message_id, i.sha256, s.source_ref FROM message_sources s JOIN imports i ON i.id = s.import_id")),
+            "sources": sorted(
+                tuple(r)
+                for r in c.execute(
+                    "SELECT s.message_id, i.sha256, s.source_ref FROM message_sources s JOIN imports i ON i.id = s.import_id"
+                )
+            ),
             "imports": sorted(r[0] for r in c.execute("SELECT sha256 FROM imports")),
             "inbox": sorted(tuple(r) for r in c.execute("SELECT path, sha256 FROM inbox_files")),
             "filings": sorted(tuple(r) for r in c.execute("SELECT conversation_id, matter_id, how FROM filings")),
-            "transcribed": sorted(tuple(r) for r in c.execute(
-                "SELECT t.matter_id, tm.message_id, tm.content_hash FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id")),
+            "transcribed": sorted(
+                tuple(r)
+                for r in c.execute(
+                    "SELECT t.matter_id, tm.message_id, tm.content_hash FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id"
+                )
+            ),
             "bates": [tuple(r) for r in c.execute("SELECT * FROM bates_counters")],
             "integrity": c.execute("PRAGMA integrity_check").fetchone()[0],
         }
@@ -130,7 +151,10 @@ def test_concurrent_runs_and_runs_killed_midway_end_like_one_clean_run(cli, offi
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     # Two runs at once: the second waits for the first, then finds nothing left to do.
-    runs = [run_cli(archive_path, "archive", "--mkdir", office, "--out", tmp_path / "out", "--wait", "--json") for _ in range(2)]
+    runs = [
+        run_cli(archive_path, "archive", "--mkdir", office, "--out", tmp_path / "out", "--wait", "--json")
+        for _ in range(2)
+    ]
     outcomes = [(p.wait(180), p.stdout.read(), p.stderr.read()) for p in runs]
     assert [code for code, _, _ in outcomes] == [0, 0], outcomes
     assert "database is locked" not in "".join(err for _, _, err in outcomes)
@@ -186,8 +210,10 @@ def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
     assert cli("matter", "hold", "M-1").exit_code == 0
     held = sam()
     assert (held["safe"], held["legal_hold"]) == (False, ["M-1"])
-    assert held["verdict"] == ("not safe: under legal hold (matter M-1); keep it on the phone until the hold is released"
-                               " (textfile matter release REF)")
+    assert held["verdict"] == (
+        "not safe: under legal hold (matter M-1); keep it on the phone until the hold is released"
+        " (textfile matter release REF)"
+    )
     assert "legal hold" in cli("deletable").stdout
     assert cli("matter", "release", "M-1").exit_code == 0
     assert sam()["safe"]
@@ -208,14 +234,21 @@ def test_an_output_folder_that_does_not_exist_is_an_error_unless_mkdir(cli, offi
     the log too, and nothing is imported; --mkdir makes it, readable by its owner only (issue 15)."""
     missing = tmp_path / "transcripts"
     r = cli("archive", office, "--out", missing)
-    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {missing}: no such folder (make it, or give --mkdir to have textfile make it)\n")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        f"Error: {missing}: no such folder (make it, or give --mkdir to have textfile make it)\n",
+    )
     assert not missing.exists() and json.loads(cli("conversations", "--json").stdout) == []
     log = archive_path.with_name(archive_path.name + ".log").read_text()
     assert f"archive {office}: not run: {missing}: no such folder" in log
     assert cli("archive", office, "--out", missing, "--mkdir", "--quiet").exit_code == 0
     assert oct(missing.stat().st_mode & 0o777) == "0o700" and list(missing.glob("*.pdf"))
 
-def test_a_file_imported_by_hand_as_a_copy_and_as_itself_or_as_dot_is_not_another_name(cli, office, tmp_path, archive_path, monkeypatch):
+
+def test_a_file_imported_by_hand_as_a_copy_and_as_itself_or_as_dot_is_not_another_name(
+    cli, office, tmp_path, archive_path, monkeypatch
+):
     """Issue 15: the run named the first import of the same bytes, so a file imported by hand as a copy
     ("sms copy.xml") and then as itself was "already archived under another name, sms copy.xml"; and a
     backup imported from inside it (`import .`) was recorded with no file name, which is another
@@ -233,9 +266,14 @@ def test_a_file_imported_by_hand_as_a_copy_and_as_itself_or_as_dot_is_not_anothe
     monkeypatch.chdir(backup)
     assert cli("import", ".", "--quiet").exit_code == 0
     with Archive.open(archive_path) as archive:
-        imports = [tuple(r) for r in archive.conn.execute("SELECT id, path, file_name, started_at FROM imports ORDER BY id")]
-    assert [i[:3] for i in imports] == [(1, str(copy), "sms copy.xml"), (2, "sms-20240308.xml", "sms-20240308.xml"),
-                                        (3, ".", "00008030-001A2B3C4D5E6F70")]
+        imports = [
+            tuple(r) for r in archive.conn.execute("SELECT id, path, file_name, started_at FROM imports ORDER BY id")
+        ]
+    assert [i[:3] for i in imports] == [
+        (1, str(copy), "sms copy.xml"),
+        (2, "sms-20240308.xml", "sms-20240308.xml"),
+        (3, ".", "00008030-001A2B3C4D5E6F70"),
+    ]
     tz = times.zone("America/New_York")
     r = cli("archive", office, "--out", tmp_path / "out", "--mkdir")
     assert r.exit_code == 0, r.output
@@ -244,6 +282,7 @@ def test_a_file_imported_by_hand_as_a_copy_and_as_itself_or_as_dot_is_not_anothe
         f"  already imported on {times.display(imports[1][3], tz)} (import 2): {own}",
     ]
     assert "another name" not in r.stdout
+
 
 def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archive_path, tmp_path):
     """A chat corrected to Europe/London is read there every week with no --tz, and says so in the run's log;
@@ -257,21 +296,37 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
         return path
 
     group = "WhatsApp Chat with Chen Estate Heirs.txt"
-    lines = ["14/05/2024, 09:00 - Sam Client: The will is in the safe", "14/05/2024, 09:05 - Dana Reyes: Which safe?",
-             "14/05/2024, 09:06 - Alex Owner: Let me check", "21/05/2024, 10:00 - Alex Owner: The one at the office",
-             "28/05/2024, 11:00 - Sam Client: Found it"]
+    lines = [
+        "14/05/2024, 09:00 - Sam Client: The will is in the safe",
+        "14/05/2024, 09:05 - Dana Reyes: Which safe?",
+        "14/05/2024, 09:06 - Alex Owner: Let me check",
+        "21/05/2024, 10:00 - Alex Owner: The one at the office",
+        "28/05/2024, 11:00 - Sam Client: Found it",
+    ]
     assert cli("import", chat(tmp_path / "w1", group, lines[:3]), "--quiet").exit_code == 0
-    assert cli("import", chat(tmp_path / "w2", group, lines[:4]), "--tz", "Europe/London", "--corrects-tz", "--quiet").exit_code == 0
+    assert (
+        cli(
+            "import", chat(tmp_path / "w2", group, lines[:4]), "--tz", "Europe/London", "--corrects-tz", "--quiet"
+        ).exit_code
+        == 0
+    )
     inbox = tmp_path / "inbox"
     week3 = chat(inbox, group, lines)
-    mine = chat(inbox, "WhatsApp Chat with Maria Lopez.txt", ["15/05/2024, 16:00 - Maria Lopez: New chat from my other phone",
-                                                               "15/05/2024, 16:02 - Alex Owner: Got it"])
+    mine = chat(
+        inbox,
+        "WhatsApp Chat with Maria Lopez.txt",
+        ["15/05/2024, 16:00 - Maria Lopez: New chat from my other phone", "15/05/2024, 16:02 - Alex Owner: Got it"],
+    )
     run = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--quiet")
     assert (run.exit_code, run.output) == (0, "")
     with Archive.open(archive_path) as archive:
-        rows = [tuple(r) for r in archive.conn.execute(
-            "SELECT c.title, m.sent_at, m.source_zone, p.display_name, m.body, m.version FROM messages m JOIN conversations c"
-            " ON c.id = m.conversation_id JOIN participants p ON p.id = m.sender_id ORDER BY c.id, m.sent_at")]
+        rows = [
+            tuple(r)
+            for r in archive.conn.execute(
+                "SELECT c.title, m.sent_at, m.source_zone, p.display_name, m.body, m.version FROM messages m JOIN conversations c"
+                " ON c.id = m.conversation_id JOIN participants p ON p.id = m.sender_id ORDER BY c.id, m.sent_at"
+            )
+        ]
         zones = [tuple(r) for r in archive.conn.execute("SELECT id, file_name, zone FROM imports ORDER BY id")]
     london, new_york = "Europe/London", "America/New_York"
     assert rows == [
@@ -285,7 +340,9 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
     ]
     assert zones == [(1, group, new_york), (2, group, london), (3, group, london), (4, mine.name, new_york)]
     log = (tmp_path / "archive.db.log").read_text(encoding="utf-8").splitlines()
-    assert re.fullmatch(r"\S+   audit log of archive \S+: entry \d+, hash [0-9a-f]{64}", log[-1])  # the head, kept outside the archive (audit.py)
+    assert re.fullmatch(
+        r"\S+   audit log of archive \S+: entry \d+, hash [0-9a-f]{64}", log[-1]
+    )  # the head, kept outside the archive (audit.py)
     assert [line.split(" ", 1)[1] for line in log[-6:-1]] == [
         f"archive {inbox}: 2 imported, 0 already archived, 0 identical to an earlier import, 0 still being written, 0 failed,"
         " 0 transcripts rendered",
@@ -301,12 +358,19 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
 
 def test_a_file_imported_by_hand_is_said_to_be_imported_not_renamed(cli, office, tmp_path, archive_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert cli("import", "inbox/sms-20240301.xml", "--quiet").exit_code == 0  # the inbox's own file, its path given relatively
-    assert cli("import", FIXTURES / "android" / "calls-20240301.xml", "--quiet").exit_code == 0  # the same name in another folder
+    assert (
+        cli("import", "inbox/sms-20240301.xml", "--quiet").exit_code == 0
+    )  # the inbox's own file, its path given relatively
+    assert (
+        cli("import", FIXTURES / "android" / "calls-20240301.xml", "--quiet").exit_code == 0
+    )  # the same name in another folder
     assert cli("import", FIXTURES / "android" / "sms-20240308.xml", "--quiet").exit_code == 0
     drop(office, "sms-renamed.xml", FIXTURES / "android" / "sms-20240308.xml")  # the same bytes under another name
     with Archive.open(archive_path) as archive:
-        when = {i: times.display(at, times.zone(archive.settings.tz)) for i, at in archive.conn.execute("SELECT id, started_at FROM imports")}
+        when = {
+            i: times.display(at, times.zone(archive.settings.tz))
+            for i, at in archive.conn.execute("SELECT id, started_at FROM imports")
+        }
     r = cli("archive", "--mkdir", office, "--out", tmp_path / "out")
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[:4] == [
@@ -321,15 +385,34 @@ def test_a_file_imported_by_hand_is_said_to_be_imported_not_renamed(cli, office,
         os.utime(path, (HOUR_AGO - 60, HOUR_AGO - 60))
     report = json.loads(cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--json").stdout)
     assert report["same_bytes"] == [
-        {"path": str(office / "calls-20240301.xml"), "import": 2, "imported_at": report["same_bytes"][0]["imported_at"],
-         "file_name": "calls-20240301.xml", "imported_from": str(FIXTURES / "android" / "calls-20240301.xml")},
-        {"path": str(office / "sms-20240301.xml"), "import": 1, "imported_at": report["same_bytes"][1]["imported_at"],
-         "file_name": "sms-20240301.xml", "imported_from": "inbox/sms-20240301.xml"},
-        {"path": str(office / "sms-renamed.xml"), "import": 3, "imported_at": report["same_bytes"][2]["imported_at"],
-         "file_name": "sms-20240308.xml", "imported_from": str(FIXTURES / "android" / "sms-20240308.xml")},
+        {
+            "path": str(office / "calls-20240301.xml"),
+            "import": 2,
+            "imported_at": report["same_bytes"][0]["imported_at"],
+            "file_name": "calls-20240301.xml",
+            "imported_from": str(FIXTURES / "android" / "calls-20240301.xml"),
+        },
+        {
+            "path": str(office / "sms-20240301.xml"),
+            "import": 1,
+            "imported_at": report["same_bytes"][1]["imported_at"],
+            "file_name": "sms-20240301.xml",
+            "imported_from": "inbox/sms-20240301.xml",
+        },
+        {
+            "path": str(office / "sms-renamed.xml"),
+            "import": 3,
+            "imported_at": report["same_bytes"][2]["imported_at"],
+            "file_name": "sms-20240308.xml",
+            "imported_from": str(FIXTURES / "android" / "sms-20240308.xml"),
+        },
     ]
     with Archive.open(archive_path) as archive:
-        assert [times.display(s["imported_at"], times.zone(archive.settings.tz)) for s in report["same_bytes"]] == [when[2], when[1], when[3]]
+        assert [times.display(s["imported_at"], times.zone(archive.settings.tz)) for s in report["same_bytes"]] == [
+            when[2],
+            when[1],
+            when[3],
+        ]
 
 
 def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the_weekly_run(tmp_path):
@@ -351,20 +434,43 @@ def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the
         def run(*args, path=path):
             return CliRunner().invoke(app, ["--archive", str(path), *map(str, args)], catch_exceptions=False)
 
-        assert run("init", "--owner", "Alex Owner", "--phone", "+12025550100", "--tz", "America/New_York", "--region", "US",
-                   "--bates-prefix", "TF").exit_code == 0
+        assert (
+            run(
+                "init",
+                "--owner",
+                "Alex Owner",
+                "--phone",
+                "+12025550100",
+                "--tz",
+                "America/New_York",
+                "--region",
+                "US",
+                "--bates-prefix",
+                "TF",
+            ).exit_code
+            == 0
+        )
         assert run("import", backup(tmp_path / how / "week1.xml", *sent)).exit_code == 0
         week2 = backup(inbox / "week2.xml", *(line.replace('status="-1"', 'status="64"') for line in sent))
         os.utime(week2, (HOUR_AGO, HOUR_AGO))
-        r = run("import", week2) if how == "import" else run("archive", "--mkdir", inbox, "--out", tmp_path / how / "out")
+        r = (
+            run("import", week2)
+            if how == "import"
+            else run("archive", "--mkdir", inbox, "--out", tmp_path / how / "out")
+        )
         assert r.exit_code == 0, r.output
         with Archive.open(path) as archive:
-            assumptions, warnings = (json.loads(said) for said in archive.conn.execute(
-                "SELECT assumptions, warnings FROM imports WHERE id = 2").fetchone())
-        assert warnings == [f"sms {n}: changed since it was archived; the earlier version is kept" for n in range(1, 13)]
+            assumptions, warnings = (
+                json.loads(said)
+                for said in archive.conn.execute("SELECT assumptions, warnings FROM imports WHERE id = 2").fetchone()
+            )
+        assert warnings == [
+            f"sms {n}: changed since it was archived; the earlier version is kept" for n in range(1, 13)
+        ]
         notes = weekly.import_notes(assumptions, warnings)
-        assert len(assumptions) == 1 and notes == [f"assumed: {assumptions[0]}"] + [f"warning: {text}" for text in warnings[:10]] + [
-            "… and 2 more warnings (textfile log --json shows the import)"]
+        assert len(assumptions) == 1 and notes == [f"assumed: {assumptions[0]}"] + [
+            f"warning: {text}" for text in warnings[:10]
+        ] + ["… and 2 more warnings (textfile log --json shows the import)"]
         indent = "  " if how == "import" else "    "
         assert "".join(f"{indent}{line}\n" for line in notes) in r.stdout
 
@@ -373,14 +479,23 @@ def test_the_weekly_runs_snapshots_spend_no_number_of_the_production_series(cli,
     """Issue 15: snapshots are numbered TF-SNAP-…; a production of the matter afterwards starts at TF-000001."""
     out = tmp_path / "out"
     run = json.loads(cli("archive", "--mkdir", office, "--out", out, "--json").stdout)
-    assert [(r["matter"], r["bates_first"]) for r in run["rendered"]] == [("M-1", "TF-SNAP-000001"), ("M-2", "TF-SNAP-000004")]  # (M-1: 3 pages)
+    assert [(r["matter"], r["bates_first"]) for r in run["rendered"]] == [
+        ("M-1", "TF-SNAP-000001"),
+        ("M-2", "TF-SNAP-000004"),
+    ]  # (M-1: 3 pages)
     made = json.loads(cli("transcript", "M-1", "--mkdir", "--out-dir", tmp_path / "production", "--json").stdout)
     assert made["bates_first"] == "TF-000001"
     assert cli("verify").exit_code == 0
     if shutil.which("pdftotext"):  # the snapshot's cover says what it is; the production's does not
         said = "An archival snapshot, made by the weekly run (textfile archive)"
-        covers = [" ".join(subprocess.run(["pdftotext", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True).stdout.split())
-                  for path in (run["rendered"][0]["path"], made["path"])]
+        covers = [
+            " ".join(
+                subprocess.run(
+                    ["pdftotext", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True
+                ).stdout.split()
+            )
+            for path in (run["rendered"][0]["path"], made["path"])
+        ]
         assert [said in cover for cover in covers] == [True, False]
 
 
@@ -395,9 +510,12 @@ def test_the_weekly_run_takes_a_date_order_like_import(cli, tmp_path, archive_pa
     r = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--date-order", "dmy", "--json")
     assert r.exit_code == 0 and len(json.loads(r.stdout)["imported"]) == 1, r.output
     with Archive.open(archive_path) as archive:
-        options, = archive.conn.execute("SELECT options FROM imports").fetchone()
+        (options,) = archive.conn.execute("SELECT options FROM imports").fetchone()
         sent = [r[0] for r in archive.conn.execute("SELECT sent_at FROM messages ORDER BY sent_at")]
-    assert json.loads(options)["date_order"] == "dmy" and sent == ["2024-02-01T14:00:00.000Z", "2024-02-03T15:00:00.000Z"]
+    assert json.loads(options)["date_order"] == "dmy" and sent == [
+        "2024-02-01T14:00:00.000Z",
+        "2024-02-03T15:00:00.000Z",
+    ]
 
 
 def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli, tmp_path, archive_path):
@@ -410,8 +528,10 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
     cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
     r = cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--me", "202-555-0199")
     assert r.exit_code == 0, r.output
-    me = ("assumed: --me '202-555-0199' (+12025550199) is not one of the archive's own numbers or emails: it counts as yours, but what"
-          " this phone sent is attributed to the archive's number +12025550100")
+    me = (
+        "assumed: --me '202-555-0199' (+12025550199) is not one of the archive's own numbers or emails: it counts as yours, but what"
+        " this phone sent is attributed to the archive's number +12025550100"
+    )
     new = [(2, "+12025550178"), (3, "(private number)"), (4, "72975")]
     expected = [
         f"  imported {calls}: android, added 7, already present 0, updated 0",
@@ -423,12 +543,19 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
         "    assumed: repaired 2 emoji written as UTF-16 surrogate-pair references",
         "    warning: mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
         "    warning: replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD",
-    ] + [f"  new conversation {n} ({label}; android) is not filed: textfile file {n} --matter REF, or textfile conversation ignore {n}"
-         for n, label in new]
-    assert r.stdout.splitlines()[1:len(expected) + 1] == expected  # (Sam's conversations, 1, 5 and 6, were filed to M-1)
+    ] + [
+        f"  new conversation {n} ({label}; android) is not filed: textfile file {n} --matter REF, or textfile conversation ignore {n}"
+        for n, label in new
+    ]
+    assert (
+        r.stdout.splitlines()[1 : len(expected) + 1] == expected
+    )  # (Sam's conversations, 1, 5 and 6, were filed to M-1)
     log = [line.split(" ", 1)[1] for line in Path(f"{archive_path}.log").read_text(encoding="utf-8").splitlines()]
-    assert log[1:len(expected) + 1] == expected
-    assert [c["id"] for c in json.loads(cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--json").stdout)["unfiled"]] == []  # (none new)
+    assert log[1 : len(expected) + 1] == expected
+    assert [
+        c["id"]
+        for c in json.loads(cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--json").stdout)["unfiled"]
+    ] == []  # (none new)
 
 
 def test_the_weekly_runs_tz_and_date_order_reach_every_import(cli, tmp_path, archive_path):
@@ -436,14 +563,33 @@ def test_the_weekly_runs_tz_and_date_order_reach_every_import(cli, tmp_path, arc
     inbox.mkdir()
     for name in ("Pat", "Kim"):
         chat = inbox / f"WhatsApp Chat with {name}.txt"
-        chat.write_text(f"01/02/24, 09:00 - {name}: Can we meet?\n03/02/24, 10:00 - Alex Owner: Yes\n", encoding="utf-8")
+        chat.write_text(
+            f"01/02/24, 09:00 - {name}: Can we meet?\n03/02/24, 10:00 - Alex Owner: Yes\n", encoding="utf-8"
+        )
         os.utime(chat, (HOUR_AGO, HOUR_AGO))
-    r = cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--tz", "Europe/London", "--date-order", "dmy", "--json")
+    r = cli(
+        "archive", inbox, "--out", tmp_path / "out", "--mkdir", "--tz", "Europe/London", "--date-order", "dmy", "--json"
+    )
     assert r.exit_code == 0 and len(json.loads(r.stdout)["imported"]) == 2, r.output
     with Archive.open(archive_path) as archive:
-        imports = [(i["file_name"], i["zone"], json.loads(i["options"])["date_order"]) for i in archive.conn.execute("SELECT * FROM imports ORDER BY id")]
-        sent = [tuple(r) for r in archive.conn.execute("SELECT c.title, m.sent_at FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                                                       " ORDER BY c.title, m.sent_at")]
-    assert imports == [("WhatsApp Chat with Kim.txt", "Europe/London", "dmy"), ("WhatsApp Chat with Pat.txt", "Europe/London", "dmy")]
-    assert sent == [("Kim", "2024-02-01T09:00:00.000Z"), ("Kim", "2024-02-03T10:00:00.000Z"),
-                    ("Pat", "2024-02-01T09:00:00.000Z"), ("Pat", "2024-02-03T10:00:00.000Z")]
+        imports = [
+            (i["file_name"], i["zone"], json.loads(i["options"])["date_order"])
+            for i in archive.conn.execute("SELECT * FROM imports ORDER BY id")
+        ]
+        sent = [
+            tuple(r)
+            for r in archive.conn.execute(
+                "SELECT c.title, m.sent_at FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                " ORDER BY c.title, m.sent_at"
+            )
+        ]
+    assert imports == [
+        ("WhatsApp Chat with Kim.txt", "Europe/London", "dmy"),
+        ("WhatsApp Chat with Pat.txt", "Europe/London", "dmy"),
+    ]
+    assert sent == [
+        ("Kim", "2024-02-01T09:00:00.000Z"),
+        ("Kim", "2024-02-03T10:00:00.000Z"),
+        ("Pat", "2024-02-01T09:00:00.000Z"),
+        ("Pat", "2024-02-03T10:00:00.000Z"),
+    ]

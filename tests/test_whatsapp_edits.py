@@ -29,16 +29,38 @@ class Shape:
 
     def __init__(self, name, file_name, newline, header, edited, deleted, you_deleted, system):
         self.name, self.file_name, self.newline = name, file_name, newline
-        self.header, self.edited, self.deleted, self.you_deleted, self.system = header, edited, deleted, you_deleted, system
+        self.header, self.edited, self.deleted, self.you_deleted, self.system = (
+            header,
+            edited,
+            deleted,
+            you_deleted,
+            system,
+        )
 
     def __repr__(self) -> str:
         return self.name
 
 
-ANDROID = Shape("android", "WhatsApp Chat with Sam Client.txt", "\n", "{d}/03/2024, {t} - ", " <This message was edited>",
-                "This message was deleted", "You deleted this message", lambda text: text)
-IOS = Shape("ios", "WhatsApp Chat - Sam Client.txt", "\r\n", "[{d}/03/2024, {t}:00] ", " \u200e<This message was edited>",
-            "\u200eThis message was deleted.", "\u200eYou deleted this message.", lambda text: f"{SAM}: \u200e{text}")
+ANDROID = Shape(
+    "android",
+    "WhatsApp Chat with Sam Client.txt",
+    "\n",
+    "{d}/03/2024, {t} - ",
+    " <This message was edited>",
+    "This message was deleted",
+    "You deleted this message",
+    lambda text: text,
+)
+IOS = Shape(
+    "ios",
+    "WhatsApp Chat - Sam Client.txt",
+    "\r\n",
+    "[{d}/03/2024, {t}:00] ",
+    " \u200e<This message was edited>",
+    "\u200eThis message was deleted.",
+    "\u200eYou deleted this message.",
+    lambda text: f"{SAM}: \u200e{text}",
+)
 SHAPES = [ANDROID, IOS]
 
 # (day, time, sender, text); the first week's chat, and what each later export adds at its end
@@ -72,20 +94,32 @@ def weeks(tmp_path: Path, shape: Shape) -> tuple[Path, Path, Path]:
     """Week 1; week 2, where Alex's 09:05 message was edited; week 3, where it was edited again."""
     w2 = replaced(WEEK1, "09:05", "Thursday 3:30 pm works." + shape.edited) + WEEK2_NEW
     w3 = replaced(WEEK1, "09:05", "Thursday 4 pm works." + shape.edited) + WEEK2_NEW + WEEK3_NEW
-    return export(tmp_path / "week1", shape, WEEK1), export(tmp_path / "week2", shape, w2), export(tmp_path / "week3", shape, w3)
+    return (
+        export(tmp_path / "week1", shape, WEEK1),
+        export(tmp_path / "week2", shape, w2),
+        export(tmp_path / "week3", shape, w3),
+    )
 
 
 def chat(archive) -> list[tuple]:
     """Every message: local time as stored (UTC), sender, text, flags, version, zone."""
-    return [tuple(r) for r in archive.conn.execute(
-        "SELECT m.sent_at, p.display_name, m.body, m.flags, m.version, m.source_zone FROM messages m"
-        " LEFT JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at, m.rowid")]
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.sent_at, p.display_name, m.body, m.flags, m.version, m.source_zone FROM messages m"
+            " LEFT JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at, m.rowid"
+        )
+    ]
 
 
 def versions(archive) -> list[tuple]:
-    return [tuple(r) for r in archive.conn.execute(
-        "SELECT m.body, v.version, v.body, v.at, v.origin, v.import_id, v.sent_at, v.source_zone FROM message_versions v"
-        " JOIN messages m ON m.id = v.message_id ORDER BY m.sent_at, v.version")]
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.body, v.version, v.body, v.at, v.origin, v.import_id, v.sent_at, v.source_zone FROM message_versions v"
+            " JOIN messages m ON m.id = v.message_id ORDER BY m.sent_at, v.version"
+        )
+    ]
 
 
 def message_id(archive, body: str) -> str:
@@ -93,12 +127,21 @@ def message_id(archive, body: str) -> str:
 
 
 def sources(archive, mid: str) -> list[tuple]:
-    return [tuple(r) for r in archive.conn.execute(
-        "SELECT import_id, source_ref FROM message_sources WHERE message_id = ? ORDER BY import_id", (mid,))]
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT import_id, source_ref FROM message_sources WHERE message_id = ? ORDER BY import_id", (mid,)
+        )
+    ]
 
 
 def aliases(archive) -> list[tuple]:
-    return [tuple(r) for r in archive.conn.execute("SELECT alias_id, message_id, import_id, rule FROM message_aliases ORDER BY import_id")]
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT alias_id, message_id, import_id, rule FROM message_aliases ORDER BY import_id"
+        )
+    ]
 
 
 def counts(result) -> tuple:
@@ -108,7 +151,14 @@ def counts(result) -> tuple:
 def week1_rows(shape: Shape = ANDROID) -> list[tuple]:
     ny = "America/New_York"
     return [
-        ("2024-03-13T13:00:00.000Z", SAM if shape is IOS else None, ENCRYPTED, "[]", 1, ny),  # (iOS: written by the chat's name)
+        (
+            "2024-03-13T13:00:00.000Z",
+            SAM if shape is IOS else None,
+            ENCRYPTED,
+            "[]",
+            1,
+            ny,
+        ),  # (iOS: written by the chat's name)
         ("2024-03-13T13:01:00.000Z", SAM, "Can we meet this week?", "[]", 1, ny),
         ("2024-03-13T13:05:00.000Z", ALEX, "Thursday 3 pm works.", "[]", 1, ny),
         ("2024-03-13T13:06:00.000Z", SAM, "Great, see you then", "[]", 1, ny),
@@ -167,13 +217,21 @@ def test_an_edit_between_two_exports_is_a_new_version_of_the_archived_message(ar
     [(alias, target, import_id, rule)] = aliases(archive)
     assert (target, import_id, rule) == (original, 2, "edited") and alias != original
     assert sources(archive, original) == [(1, "line 3"), (2, "line 3")]
-    assert result.warnings == [f"line 3: edited since line 3 of {shape.file_name} (import 1): kept as a new version of that message,"
-                               " not as a second message"]
+    assert result.warnings == [
+        f"line 3: edited since line 3 of {shape.file_name} (import 1): kept as a new version of that message,"
+        " not as a second message"
+    ]
     stored = archive.conn.execute("SELECT added, already_present, updated FROM imports WHERE id = 2").fetchone()
     assert tuple(stored) == (1, 3, 1)
-    [details] = [json.loads(r[0]) for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1")]
-    assert (details["added"], details["updated"], details["folded"]) == (1, 1, [
-        {"message": original, "alias": alias, "rule": "edited", "source_ref": "line 3"}])
+    [details] = [
+        json.loads(r[0])
+        for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1")
+    ]
+    assert (details["added"], details["updated"], details["folded"]) == (
+        1,
+        1,
+        [{"message": original, "alias": alias, "rule": "edited", "source_ref": "line 3"}],
+    )
     assert_verified(archive)
 
 
@@ -188,12 +246,16 @@ def test_a_deletion_between_two_exports_keeps_the_text_as_the_earlier_version(ar
     assert counts(result) == (1, 4, 1)
     body = gone.strip("\u200e")
     assert chat(archive) == week1_rows(shape) + [
-        ("2024-03-13T13:07:00.000Z", who, body, '["deleted"]', 2, "America/New_York"), WEEK2_ROW]
+        ("2024-03-13T13:07:00.000Z", who, body, '["deleted"]', 2, "America/New_York"),
+        WEEK2_ROW,
+    ]
     assert versions(archive) == [(body, 1, "I never agreed to that", None, "export", 2, None, None)]
     assert message_id(archive, body) == original
     assert [a[1:] for a in aliases(archive)] == [(original, 2, "deleted")]
-    assert result.warnings == [f"line 5: deleted since line 5 of {shape.file_name} (import 1): kept as a new version of that message,"
-                               " not as a second message"]
+    assert result.warnings == [
+        f"line 5: deleted since line 5 of {shape.file_name} (import 1): kept as a new version of that message,"
+        " not as a second message"
+    ]
     assert_verified(archive)
 
 
@@ -226,8 +288,10 @@ def test_the_earlier_export_imported_after_the_later_one_gives_the_edit_its_earl
     assert one_edited_message(archive, shape) == edited
     assert [a[1:] for a in aliases(archive)] == [(edited, 2, "earlier")]
     assert sources(archive, edited) == [(1, "line 3"), (2, "line 3")]
-    assert result.warnings == [f"line 3: the text before the message archived from line 3 of {shape.file_name} (import 1) was edited:"
-                               " kept as its earlier version, not as a second message"]
+    assert result.warnings == [
+        f"line 3: the text before the message archived from line 3 of {shape.file_name} (import 1) was edited:"
+        " kept as its earlier version, not as a second message"
+    ]
     before = snapshot(archive)
     assert (counts(import_path(archive, week1)), counts(import_path(archive, week2))) == ((0, 4, 0), (0, 5, 0))
     after = snapshot(archive)
@@ -239,16 +303,23 @@ ORDERS = list(itertools.permutations((0, 1, 2)))
 
 
 @pytest.mark.parametrize("order", ORDERS, ids=lambda o: "-".join(f"week{i + 1}" for i in o))
-def test_two_edits_over_three_weeks_in_any_order_are_one_message_with_its_versions_in_time_order(archive, tmp_path, order):
+def test_two_edits_over_three_weeks_in_any_order_are_one_message_with_its_versions_in_time_order(
+    archive, tmp_path, order
+):
     exports = weeks(tmp_path, ANDROID)
     results = [import_path(archive, exports[n]) for n in order]
     if order == (0, 1, 2):  # the second edit replaces the text week 2 showed
-        assert results[2].warnings == [f"line 3: edited since line 3 of {ANDROID.file_name} (import 2): kept as a new version of that"
-                                       " message, not as a second message"]
+        assert results[2].warnings == [
+            f"line 3: edited since line 3 of {ANDROID.file_name} (import 2): kept as a new version of that"
+            " message, not as a second message"
+        ]
     rows = week1_rows()
     final = ("2024-03-13T13:05:00.000Z", ALEX, "Thursday 4 pm works.", '["edited"]', 3, "America/New_York")
     assert chat(archive) == rows[:2] + [final] + rows[3:] + [WEEK2_ROW, WEEK3_ROW]
-    assert [(v[1], v[2], v[4]) for v in versions(archive)] == [(1, "Thursday 3 pm works.", "export"), (2, "Thursday 3:30 pm works.", "export")]
+    assert [(v[1], v[2], v[4]) for v in versions(archive)] == [
+        (1, "Thursday 3 pm works.", "export"),
+        (2, "Thursday 3:30 pm works.", "export"),
+    ]
     assert archive.conn.execute("SELECT count(*) FROM message_aliases").fetchone()[0] == 2
     assert sum(r[0] for r in archive.conn.execute("SELECT added FROM imports")) == 6
     assert all(counts(import_path(archive, path))[0] == 0 for path in exports)
@@ -258,17 +329,32 @@ def test_two_edits_over_three_weeks_in_any_order_are_one_message_with_its_versio
 def test_several_messages_of_one_minute_that_may_have_been_edited_are_not_guessed_between(archive, tmp_path):
     first = WEEK1[:3] + [("13", "09:05", ALEX, "Or Friday at 10?")] + WEEK1[3:]
     import_path(archive, export(tmp_path / "week1", ANDROID, first))
-    second = WEEK1[:2] + [("13", "09:05", ALEX, "Thursday 3:30 pm works." + ANDROID.edited),
-                          ("13", "09:05", ALEX, "Or Friday at 11?" + ANDROID.edited)] + WEEK1[3:]
+    second = (
+        WEEK1[:2]
+        + [
+            ("13", "09:05", ALEX, "Thursday 3:30 pm works." + ANDROID.edited),
+            ("13", "09:05", ALEX, "Or Friday at 11?" + ANDROID.edited),
+        ]
+        + WEEK1[3:]
+    )
     result = import_path(archive, export(tmp_path / "week2", ANDROID, second))
     assert counts(result) == (2, 3, 0)
-    assert [r[2] for r in chat(archive)] == [ENCRYPTED, "Can we meet this week?", "Thursday 3 pm works.", "Or Friday at 10?",
-                                              "Thursday 3:30 pm works.", "Or Friday at 11?", "Great, see you then"]
+    assert [r[2] for r in chat(archive)] == [
+        ENCRYPTED,
+        "Can we meet this week?",
+        "Thursday 3 pm works.",
+        "Or Friday at 10?",
+        "Thursday 3:30 pm works.",
+        "Or Friday at 11?",
+        "Great, see you then",
+    ]
     assert versions(archive) == [] and aliases(archive) == []
     name = ANDROID.file_name
-    assert result.warnings == [f"line 3, line 4: the same sender at the same time as archived line 3 of {name} (import 1), line 4 of {name}"
-                               " (import 1), edited or deleted between the exports, and which message is which cannot be told: none was"
-                               " taken as another form of another; each is kept as a message of its own"]
+    assert result.warnings == [
+        f"line 3, line 4: the same sender at the same time as archived line 3 of {name} (import 1), line 4 of {name}"
+        " (import 1), edited or deleted between the exports, and which message is which cannot be told: none was"
+        " taken as another form of another; each is kept as a message of its own"
+    ]
     details = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0])
     assert details["not_folded"] == 2 and "folded" not in details
     assert_verified(archive)
@@ -321,7 +407,8 @@ def test_reading_an_archived_export_in_another_zone_is_refused(cli, archive, tmp
     assert refused.output == (
         f"Error: {week1}: line 1: archived as read in America/New_York (2024-03-13 09:00 -04:00); read in Europe/Paris it would"
         " move to 2024-03-13 09:00 +01:00, and so would every message read that way. Pass --tz America/New_York to read this"
-        " export as before, or --corrects-tz if Europe/Paris corrects the earlier reading\n")
+        " export as before, or --corrects-tz if Europe/Paris corrects the earlier reading\n"
+    )
     assert snapshot(archive) == before
     with pytest.raises(ImportFailed):
         import_path(archive, week1, tz="Europe/Paris")
@@ -335,8 +422,10 @@ def test_a_corrected_zone_moves_the_messages_and_keeps_each_earlier_time_as_a_ve
     assert cli("import", week2, "--quiet").exit_code == 0
     report = imported(cli, week2, "--tz", "Europe/Paris", "--corrects-tz")
     assert (report["added"], report["already_present"], report["updated"]) == (0, 0, 5)
-    assert report["warnings"] == ["5 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
-                                  " each keeps its earlier time as a version"]
+    assert report["warnings"] == [
+        "5 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
+        " each keeps its earlier time as a version"
+    ]
     paris = "Europe/Paris"
     assert chat(archive) == read_in_paris(week2_version=2)
     ny = "America/New_York"
@@ -373,7 +462,12 @@ def test_a_corrected_zone_for_the_earlier_export_moves_a_message_folded_from_it(
     import_path(archive, week2)
     result = import_path(archive, week1, tz="Europe/Paris", corrects_tz=True)
     assert counts(result) == (0, 0, 4)
-    assert [r[:3] + r[5:] for r in chat(archive)][2] == ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", "Europe/Paris")
+    assert [r[:3] + r[5:] for r in chat(archive)][2] == (
+        "2024-03-13T08:05:00.000Z",
+        ALEX,
+        "Thursday 3:30 pm works.",
+        "Europe/Paris",
+    )
     assert [v[1:] for v in versions(archive) if v[0] == "Thursday 3:30 pm works."] == [
         (1, "Thursday 3 pm works.", None, "export", 2, None, None),
         (2, "Thursday 3:30 pm works.", None, "reimport", 3, "2024-03-13T13:05:00.000Z", "America/New_York"),
@@ -391,28 +485,40 @@ def test_with_no_tz_a_chat_is_read_in_the_zone_it_was_last_read_in(cli, archive,
     assert cli("import", week1, "--tz", "Europe/Paris", "--corrects-tz", "--quiet").exit_code == 0
     before = snapshot(archive)
     refused = cli("import", week2, "--tz", "America/New_York")
-    assert refused.exit_code == 1 and "line 1: archived as read in Europe/Paris (2024-03-13 09:00 +01:00)" in refused.output
+    assert (
+        refused.exit_code == 1
+        and "line 1: archived as read in Europe/Paris (2024-03-13 09:00 +01:00)" in refused.output
+    )
     assert snapshot(archive) == before
-    assumed = ("WhatsApp Chat with Sam Client.txt: times read as wall-clock times in Europe/Paris, the zone this chat's messages"
-               " were last read in, not the archive's America/New_York; pass --tz to read the export in another zone (with"
-               " --corrects-tz if that zone corrects the earlier reading)")
+    assumed = (
+        "WhatsApp Chat with Sam Client.txt: times read as wall-clock times in Europe/Paris, the zone this chat's messages"
+        " were last read in, not the archive's America/New_York; pass --tz to read the export in another zone (with"
+        " --corrects-tz if that zone corrects the earlier reading)"
+    )
     done = cli("import", week2)
     assert done.exit_code == 0, done.output
-    assert done.output == (f"{week2}: whatsapp, added 1, already present 3, updated 1, skipped 0\n  assumed: {assumed}\n"
-                           "  warning: line 3: edited since line 3 of WhatsApp Chat with Sam Client.txt (import 2): kept as a new version"
-                           " of that message, not as a second message\n1 conversation of this export waits to be filed: 1 (textfile"
-                           " conversations --unfiled; textfile file N --matter REF, or textfile conversation ignore N)\n")
+    assert done.output == (
+        f"{week2}: whatsapp, added 1, already present 3, updated 1, skipped 0\n  assumed: {assumed}\n"
+        "  warning: line 3: edited since line 3 of WhatsApp Chat with Sam Client.txt (import 2): kept as a new version"
+        " of that message, not as a second message\n1 conversation of this export waits to be filed: 1 (textfile"
+        " conversations --unfiled; textfile file N --matter REF, or textfile conversation ignore N)\n"
+    )
     paris = "Europe/Paris"
     assert chat(archive) == read_in_paris(week2_version=1)
-    assert [(r[0], r[1], json.loads(r[2])) for r in archive.conn.execute("SELECT id, zone, assumptions FROM imports ORDER BY id")] == [
-        (1, "America/New_York", []), (2, paris, []), (3, paris, [assumed])]
+    assert [
+        (r[0], r[1], json.loads(r[2]))
+        for r in archive.conn.execute("SELECT id, zone, assumptions FROM imports ORDER BY id")
+    ] == [(1, "America/New_York", []), (2, paris, []), (3, paris, [assumed])]
     # the same through a second reading process, which hands the zone over with the records
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
     again = import_path(archive, week2, parallel=True)
     assert (counts(again), again.zone, again.assumptions) == ((0, 5, 0), paris, [assumed])
     # another chat has never been read anywhere else: the archive's zone, and nothing to say
-    other = export(tmp_path / "other", Shape("android", "WhatsApp Chat with Lee Park.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
-                   [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", ALEX, "Hi")])
+    other = export(
+        tmp_path / "other",
+        Shape("android", "WhatsApp Chat with Lee Park.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
+        [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", ALEX, "Hi")],
+    )
     fresh = import_path(archive, other)
     assert (fresh.zone, fresh.assumptions, fresh.added) == ("America/New_York", [], 2)
     assert_verified(archive)
@@ -432,24 +538,44 @@ def test_the_weekly_run_refuses_another_zone_and_takes_a_correction(cli, archive
     assert {r[5] for r in chat(archive)} == {"America/New_York"}
     done = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--tz", "Europe/Paris", "--corrects-tz")
     assert done.exit_code == 0, done.output
-    assert [r[0] for r in chat(archive)] == ["2024-03-13T08:00:00.000Z", "2024-03-13T08:01:00.000Z", "2024-03-13T08:05:00.000Z",
-                                             "2024-03-13T08:06:00.000Z", "2024-03-20T09:00:00.000Z"]
+    assert [r[0] for r in chat(archive)] == [
+        "2024-03-13T08:00:00.000Z",
+        "2024-03-13T08:01:00.000Z",
+        "2024-03-13T08:05:00.000Z",
+        "2024-03-13T08:06:00.000Z",
+        "2024-03-20T09:00:00.000Z",
+    ]
     # the edit first seen in the correcting export is folded into the message still at its earlier reading
-    assert versions(archive)[2] == ("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2,
-                                    "2024-03-13T13:05:00.000Z", "America/New_York")
-    assert tuple(archive.conn.execute("SELECT added, already_present, updated FROM imports WHERE id = 2").fetchone()) == (1, 0, 4)
+    assert versions(archive)[2] == (
+        "Thursday 3:30 pm works.",
+        1,
+        "Thursday 3 pm works.",
+        None,
+        "export",
+        2,
+        "2024-03-13T13:05:00.000Z",
+        "America/New_York",
+    )
+    assert tuple(
+        archive.conn.execute("SELECT added, already_present, updated FROM imports WHERE id = 2").fetchone()
+    ) == (1, 0, 4)
     assert_verified(archive)
 
 
-def test_a_correcting_export_older_than_the_archived_edit_gives_it_its_earlier_text_and_its_earlier_reading(archive, tmp_path):
+def test_a_correcting_export_older_than_the_archived_edit_gives_it_its_earlier_text_and_its_earlier_reading(
+    archive, tmp_path
+):
     week1, week2, _ = weeks(tmp_path, ANDROID)
     import_path(archive, week2)
     result = import_path(archive, week1, tz="Europe/Paris", corrects_tz=True)
     assert counts(result) == (0, 0, 4)
-    assert result.warnings[-1] == ("4 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
-                                   " each keeps its earlier time as a version")
+    assert result.warnings[-1] == (
+        "4 messages archived as read in America/New_York now read in Europe/Paris (--corrects-tz):"
+        " each keeps its earlier time as a version"
+    )
     assert [r for r in chat(archive) if r[1] == ALEX] == [
-        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, "Europe/Paris")]
+        ("2024-03-13T08:05:00.000Z", ALEX, "Thursday 3:30 pm works.", '["edited"]', 3, "Europe/Paris")
+    ]
     assert [v[1:] for v in versions(archive) if v[0] == "Thursday 3:30 pm works."] == [
         (1, "Thursday 3 pm works.", None, "export", 2, None, None),
         (2, "Thursday 3:30 pm works.", None, "reimport", 2, "2024-03-13T13:05:00.000Z", "America/New_York"),
@@ -461,7 +587,9 @@ def test_a_correcting_export_older_than_the_archived_edit_gives_it_its_earlier_t
 
 US_CHAT = "WhatsApp Chat with Sam Client.txt"
 US_WEEK1 = "11/1/25, 9:31\u202fAM - Alex Owner: Can we meet Thursday?\n11/1/25, 9:35\u202fAM - Sam Client: Thursday 3 pm works.\n"
-US_WEEK2 = US_WEEK1 + "12/1/25, 10:00\u202fAM - Sam Client: See you then\n"  # (advances alike in both orders: still ambiguous)
+US_WEEK2 = (
+    US_WEEK1 + "12/1/25, 10:00\u202fAM - Sam Client: See you then\n"
+)  # (advances alike in both orders: still ambiguous)
 
 
 def us_export(folder: Path, text: str) -> Path:
@@ -486,27 +614,37 @@ def settled_inbox(tmp_path: Path, *paths: Path) -> Path:
     return inbox
 
 
-def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it_corrects_the_reading(cli, archive, tmp_path):
+def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it_corrects_the_reading(
+    cli, archive, tmp_path
+):
     week1 = us_export(tmp_path / "week1", US_WEEK1)
     assert cli("import", week1, "--quiet").exit_code == 0  # read as month/day/year, the usual order for region US
     ny = "America/New_York"
-    as_read = [("2025-11-01T13:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 1, ny),
-               ("2025-11-01T13:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 1, ny)]
+    as_read = [
+        ("2025-11-01T13:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 1, ny),
+        ("2025-11-01T13:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 1, ny),
+    ]
     assert chat(archive) == as_read
     before = snapshot(archive)
-    refusal = (f"Error: {week1}: line 1: archived with its date read as month/day/year (2025-11-01 09:31 -04:00); read as day/month/year"
-               " it would move to 2025-01-11 09:31 -05:00, and so would every message read that way. Pass --date-order mdy to read this"
-               " export as before, or --corrects-reading if day/month/year corrects the earlier reading\n")
+    refusal = (
+        f"Error: {week1}: line 1: archived with its date read as month/day/year (2025-11-01 09:31 -04:00); read as day/month/year"
+        " it would move to 2025-01-11 09:31 -05:00, and so would every message read that way. Pass --date-order mdy to read this"
+        " export as before, or --corrects-reading if day/month/year corrects the earlier reading\n"
+    )
     for flags in ((), ("--corrects-tz",)):  # (--corrects-tz corrects a zone, not a date order)
         refused = cli("import", week1, "--date-order", "dmy", *flags)
         assert (refused.exit_code, refused.output) == (1, refusal)
         assert snapshot(archive) == before
     report = imported(cli, week1, "--date-order", "dmy", "--corrects-reading")
     assert (report["added"], report["already_present"], report["updated"]) == (0, 0, 2)
-    assert report["warnings"] == ["2 messages archived with dates read as month/day/year now read as day/month/year (--corrects-reading):"
-                                  " each keeps its earlier time as a version"]
-    corrected = [("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
-                 ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 2, ny)]
+    assert report["warnings"] == [
+        "2 messages archived with dates read as month/day/year now read as day/month/year (--corrects-reading):"
+        " each keeps its earlier time as a version"
+    ]
+    corrected = [
+        ("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
+        ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 2, ny),
+    ]
     assert chat(archive) == corrected
     assert versions(archive) == [
         ("Can we meet Thursday?", 1, "Can we meet Thursday?", None, "reimport", 2, "2025-11-01T13:31:00.000Z", ny),
@@ -514,14 +652,19 @@ def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it
     ]
     # what was corrected, for the cover: from which order to which, how many messages; and in the audit trail
     same_bytes = {"conversation": "Sam Client", "same_bytes_as": US_CHAT}
-    assert options_of(archive, 2) == same_bytes | {"date_order": "dmy", "corrects_reading": True,
-                                                   "corrected": {"date_order": {"from": {"mdy": 2}, "to": "dmy"}}}
+    assert options_of(archive, 2) == same_bytes | {
+        "date_order": "dmy",
+        "corrects_reading": True,
+        "corrected": {"date_order": {"from": {"mdy": 2}, "to": "dmy"}},
+    }
     details = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0])
     assert details["date_order_corrected"] == {"from": {"mdy": 2}, "to": "dmy"}
     assert_verified(archive)
     # with no --date-order the chat is read as it was corrected, and the import says so
-    assumed = ("dates read as day/month/year, as import 2 corrected this chat's reading: no header date has a number above 12;"
-               " pass --date-order mdy if that is wrong")
+    assumed = (
+        "dates read as day/month/year, as import 2 corrected this chat's reading: no header date has a number above 12;"
+        " pass --date-order mdy if that is wrong"
+    )
     again = import_path(archive, week1)
     assert (counts(again), again.assumptions, again.warnings) == ((0, 2, 0), [f"{US_CHAT}: {assumed}"], [])
     assert options_of(archive, 3) == same_bytes
@@ -531,7 +674,10 @@ def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it
     assert weekly.exit_code == 0, weekly.output
     [taken] = json.loads(weekly.stdout)["imported"]
     # (an inbox holding one chat text is an inbox: the notices name the chat's file)
-    assert ((taken["added"], taken["already_present"], taken["updated"]), taken["assumptions"]) == ((1, 2, 0), [f"{week2.name}: {assumed}"])
+    assert ((taken["added"], taken["already_present"], taken["updated"]), taken["assumptions"]) == (
+        (1, 2, 0),
+        [f"{week2.name}: {assumed}"],
+    )
     assert chat(archive) == corrected + [("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny)]
 
 
@@ -543,12 +689,16 @@ def test_a_chat_imported_with_a_date_order_is_read_in_it_by_the_weekly_run(cli, 
     assert weekly.exit_code == 0, weekly.output
     [taken] = json.loads(weekly.stdout)["imported"]
     assert (taken["added"], taken["already_present"], taken["updated"]) == (1, 2, 0)
-    assert taken["assumptions"] == [f"{week2.name}: dates read as day/month/year, as --date-order dmy said for this chat in import 1: no"
-                                       " header date has a number above 12; pass --date-order mdy if that is wrong"]
+    assert taken["assumptions"] == [
+        f"{week2.name}: dates read as day/month/year, as --date-order dmy said for this chat in import 1: no"
+        " header date has a number above 12; pass --date-order mdy if that is wrong"
+    ]
     ny = "America/New_York"
-    assert chat(archive) == [("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 1, ny),
-                             ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 1, ny),
-                             ("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny)]
+    assert chat(archive) == [
+        ("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 1, ny),
+        ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 1, ny),
+        ("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny),
+    ]
     # a --date-order given again is the chat's order from then on; one that would move its messages is refused
     with pytest.raises(ImportFailed, match="archived with its date read as day/month/year"):
         import_path(archive, us_export(tmp_path / "week2", US_WEEK2), date_order="mdy")
@@ -570,17 +720,28 @@ def test_any_other_reading_of_a_known_time_as_written_is_refused_unless_it_corre
     later = replace(hello, sent_at=hello.sent_at + timedelta(hours=1))
     with pytest.raises(TextfileError) as refused:
         ingest(archive, source(wall_clock=True), [later])
-    assert str(refused.value) == ("element 1: archived as 2024-03-01 07:01 -05:00 (read in America/New_York); this import reads the same"
-                                  " time as written as 2024-03-01 08:01 -05:00, and so would it read every message written that way. Pass"
-                                  " --corrects-reading if this reading corrects the earlier one")
+    assert str(refused.value) == (
+        "element 1: archived as 2024-03-01 07:01 -05:00 (read in America/New_York); this import reads the same"
+        " time as written as 2024-03-01 08:01 -05:00, and so would it read every message written that way. Pass"
+        " --corrects-reading if this reading corrects the earlier one"
+    )
     assert snapshot(archive) == before
-    result = ingest(archive, source(wall_clock=True, corrects_reading=True, options={"corrects_reading": True}), [later])
+    result = ingest(
+        archive, source(wall_clock=True, corrects_reading=True, options={"corrects_reading": True}), [later]
+    )
     assert counts(result) == (0, 0, 1)
-    assert result.warnings == ["1 message archived at another reading of their time as written in America/New_York now read as this"
-                               " import reads it (--corrects-reading): each keeps its earlier time as a version"]
-    assert options_of(archive, 2) == {"corrects_reading": True, "corrected": {"reading": {"from": {"America/New_York": 1}}}}
-    assert [tuple(r) for r in archive.conn.execute("SELECT version, sent_at, source_zone, origin, import_id FROM message_versions")] == [
-        (1, "2024-03-01T12:01:00.000Z", "America/New_York", "reimport", 2)]
+    assert result.warnings == [
+        "1 message archived at another reading of their time as written in America/New_York now read as this"
+        " import reads it (--corrects-reading): each keeps its earlier time as a version"
+    ]
+    assert options_of(archive, 2) == {
+        "corrects_reading": True,
+        "corrected": {"reading": {"from": {"America/New_York": 1}}},
+    }
+    assert [
+        tuple(r)
+        for r in archive.conn.execute("SELECT version, sent_at, source_zone, origin, import_id FROM message_versions")
+    ] == [(1, "2024-03-01T12:01:00.000Z", "America/New_York", "reimport", 2)]
 
 
 def test_a_correction_that_corrects_nothing_is_said_and_not_recorded(cli, archive, tmp_path):
@@ -589,23 +750,38 @@ def test_a_correction_that_corrects_nothing_is_said_and_not_recorded(cli, archiv
     week1, week2, _ = weeks(tmp_path, ANDROID)
     report = imported(cli, week1, "--tz", "Europe/London", "--corrects-tz")
     assert (report["added"], report["updated"]) == (4, 0)
-    assert report["warnings"] == ["--corrects-tz: no archived message was read in another zone than Europe/London; nothing was corrected"]
+    assert report["warnings"] == [
+        "--corrects-tz: no archived message was read in another zone than Europe/London; nothing was corrected"
+    ]
     assert options_of(archive, 1) == {}
     # no --tz: the chat is read in the zone it was last read in, so nothing moves either
     again = import_path(archive, week2, corrects_tz=True)
     assert (counts(again), again.zone) == ((1, 3, 1), "Europe/London")
-    assert again.warnings[-1] == "--corrects-tz: no archived message was read in another zone than Europe/London; nothing was corrected"
+    assert (
+        again.warnings[-1]
+        == "--corrects-tz: no archived message was read in another zone than Europe/London; nothing was corrected"
+    )
     assert options_of(archive, 2) == {}
     nothing = import_path(archive, week2, corrects_reading=True)
     assert counts(nothing) == (0, 5, 0)
     assert nothing.warnings == ["--corrects-reading: no archived message was read otherwise; nothing was corrected"]
-    assert options_of(archive, 3) == {"conversation": "Sam Client", "same_bytes_as": ANDROID.file_name}  # (week 2's bytes again)
+    assert options_of(archive, 3) == {
+        "conversation": "Sam Client",
+        "same_bytes_as": ANDROID.file_name,
+    }  # (week 2's bytes again)
     assert versions(archive) == [("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, None, None)]
-    details = [json.loads(r[0]) for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id")]
+    details = [
+        json.loads(r[0])
+        for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id")
+    ]
     assert not any(k.endswith("_corrected") for d in details for k in d)
     if shutil.which("pdftotext"):
         text = transcript_text(cli, archive, tmp_path)
-        assert "times read as wall-clock times in Europe/London;" in text and "correcting" not in text and "corrected" not in text
+        assert (
+            "times read as wall-clock times in Europe/London;" in text
+            and "correcting" not in text
+            and "corrected" not in text
+        )
 
 
 # -- another person as the owner of an archived chat (walk report 2, defect 3) -------------------------------------------
@@ -619,26 +795,36 @@ def test_another_me_for_a_chat_the_archive_holds_is_refused(cli, archive, tmp_pa
     for path in (week1, week2):  # the same bytes again, and next week's export
         refused = cli("import", path, "--me", SAM)
         assert refused.exit_code == 1
-        assert refused.output == (f"Error: {path}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read"
-                                  " with 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
-                                  " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another"
-                                  " chat\n")
+        assert refused.output == (
+            f"Error: {path}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read"
+            " with 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
+            " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another"
+            " chat\n"
+        )
         assert snapshot(archive) == before
     # the ways out: the owner as before; another chat under another name
     assert counts(import_path(archive, week2, me=ALEX)) == (1, 3, 1)
     other = import_path(archive, week1, me=SAM, conversation="Sam Client (from Sam's phone)")
     assert (counts(other), other.conversations) == ((4, 0, 0), [2])
     # a chat first read with --me is refused without it, naming that --me
-    lee = export(tmp_path / "lee", Shape("android", "WhatsApp Chat with Lee Park.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
-                 [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", "Alex", "Hi")])
+    lee = export(
+        tmp_path / "lee",
+        Shape("android", "WhatsApp Chat with Lee Park.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
+        [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", "Alex", "Hi")],
+    )
     assert counts(import_path(archive, lee, me="Alex")) == (2, 0, 0)
     with pytest.raises(ImportFailed) as refused:
         import_path(archive, lee, me="Lee Park")
-    assert refused.value.reason == ("the chat 'Lee Park' is archived with 'Alex' as the owner (conversation 3); read with 'Lee Park' as the"
-                                    " owner (--me 'Lee Park'), every message would be archived again, in a second conversation. Pass --me"
-                                    " 'Alex' to read it as before, or --conversation NAME if this is another chat")
+    assert refused.value.reason == (
+        "the chat 'Lee Park' is archived with 'Alex' as the owner (conversation 3); read with 'Lee Park' as the"
+        " owner (--me 'Lee Park'), every message would be archived again, in a second conversation. Pass --me"
+        " 'Alex' to read it as before, or --conversation NAME if this is another chat"
+    )
     assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [
-        (1, "sam client|alex owner"), (2, "sam client (from sam's phone)|sam client"), (3, "lee park|alex")]
+        (1, "sam client|alex owner"),
+        (2, "sam client (from sam's phone)|sam client"),
+        (3, "lee park|alex"),
+    ]
 
 
 # -- versions in the order the exports prove (walk report 2, defect 9) ----------------------------------------------------
@@ -651,10 +837,16 @@ TEXTS = ["Thursday 3 pm works.", "Thursday 3:30 pm works.", "Thursday 3:45 pm wo
 def four_weeks(tmp_path: Path) -> list[Path]:
     """Week 1: Alex's 09:05 message; week 2: edited; week 3: edited again; week 4: deleted. Each export adds a message."""
     edited = ANDROID.edited
-    return [export(tmp_path / "week1", ANDROID, WEEK1),
-            export(tmp_path / "week2", ANDROID, replaced(WEEK1, "09:05", TEXTS[1] + edited) + WEEK2_NEW),
-            export(tmp_path / "week3", ANDROID, replaced(WEEK1, "09:05", TEXTS[2] + edited) + WEEK2_NEW + WEEK3_NEW),
-            export(tmp_path / "week4", ANDROID, replaced(WEEK1, "09:05", ANDROID.you_deleted) + WEEK2_NEW + WEEK3_NEW + WEEK4_NEW)]
+    return [
+        export(tmp_path / "week1", ANDROID, WEEK1),
+        export(tmp_path / "week2", ANDROID, replaced(WEEK1, "09:05", TEXTS[1] + edited) + WEEK2_NEW),
+        export(tmp_path / "week3", ANDROID, replaced(WEEK1, "09:05", TEXTS[2] + edited) + WEEK2_NEW + WEEK3_NEW),
+        export(
+            tmp_path / "week4",
+            ANDROID,
+            replaced(WEEK1, "09:05", ANDROID.you_deleted) + WEEK2_NEW + WEEK3_NEW + WEEK4_NEW,
+        ),
+    ]
 
 
 def kept_by(order: tuple) -> list[int]:
@@ -672,32 +864,44 @@ def kept_by(order: tuple) -> list[int]:
     return [kept[week] for week in range(3)]
 
 
-@pytest.mark.parametrize("order", list(itertools.permutations(range(4))), ids=lambda o: "-".join(f"week{i + 1}" for i in o))
-def test_a_message_edited_twice_then_deleted_keeps_its_versions_in_the_order_the_exports_prove(archive, tmp_path, order):
+@pytest.mark.parametrize(
+    "order", list(itertools.permutations(range(4))), ids=lambda o: "-".join(f"week{i + 1}" for i in o)
+)
+def test_a_message_edited_twice_then_deleted_keeps_its_versions_in_the_order_the_exports_prove(
+    archive, tmp_path, order
+):
     exports = four_weeks(tmp_path)
     for n in order:
         import_path(archive, exports[n])
     rows = week1_rows()
     now = ("2024-03-13T13:05:00.000Z", ALEX, TEXTS[3], '["deleted"]', 4, "America/New_York")
     assert chat(archive) == rows[:2] + [now] + rows[3:] + [WEEK2_ROW, WEEK3_ROW, WEEK4_ROW]
-    assert versions(archive) == [(TEXTS[3], n, TEXTS[n - 1], None, "export", import_id, None, None)
-                                 for n, import_id in enumerate(kept_by(order), 1)]
+    assert versions(archive) == [
+        (TEXTS[3], n, TEXTS[n - 1], None, "export", import_id, None, None)
+        for n, import_id in enumerate(kept_by(order), 1)
+    ]
     assert archive.conn.execute("SELECT count(*) FROM message_aliases").fetchone()[0] == 3
     assert all(counts(import_path(archive, path))[0] == 0 for path in exports)
     assert_verified(archive)
 
 
-def test_the_transcript_lists_the_versions_of_exports_imported_newest_first_in_the_order_they_were_made(cli, archive, tmp_path):
+def test_the_transcript_lists_the_versions_of_exports_imported_newest_first_in_the_order_they_were_made(
+    cli, archive, tmp_path
+):
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils (pdftotext) is not installed")
     for path in reversed(four_weeks(tmp_path)):
         assert cli("import", path, "--quiet").exit_code == 0
     text = transcript_text(cli, archive, tmp_path)
-    assert (f"{TEXTS[3]} earlier version 1, from the earlier export: {TEXTS[0]} earlier version 2, from the earlier export: {TEXTS[1]}"
-            f" earlier version 3, from the earlier export: {TEXTS[2]}") in text
+    assert (
+        f"{TEXTS[3]} earlier version 1, from the earlier export: {TEXTS[0]} earlier version 2, from the earlier export: {TEXTS[1]}"
+        f" earlier version 3, from the earlier export: {TEXTS[2]}"
+    ) in text
 
 
-def test_an_edit_first_seen_in_the_export_that_corrects_the_date_order_is_folded_at_the_earlier_reading(archive, tmp_path):
+def test_an_edit_first_seen_in_the_export_that_corrects_the_date_order_is_folded_at_the_earlier_reading(
+    archive, tmp_path
+):
     import_path(archive, us_export(tmp_path / "week1", US_WEEK1))
     edited = US_WEEK2.replace("Thursday 3 pm works.", "Thursday 3:30 pm works. <This message was edited>")
     result = import_path(archive, us_export(tmp_path / "week2", edited), date_order="dmy", corrects_reading=True)
@@ -705,14 +909,18 @@ def test_an_edit_first_seen_in_the_export_that_corrects_the_date_order_is_folded
     assert result.warnings == [
         f"line 2: edited since line 2 of {US_CHAT} (import 1): kept as a new version of that message, not as a second message",
         "2 messages archived with dates read as month/day/year now read as day/month/year (--corrects-reading): each keeps its"
-        " earlier time as a version"]
+        " earlier time as a version",
+    ]
     ny = "America/New_York"
-    assert chat(archive) == [("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
-                             ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3:30 pm works.", '["edited"]', 2, ny),
-                             ("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny)]
+    assert chat(archive) == [
+        ("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
+        ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3:30 pm works.", '["edited"]', 2, ny),
+        ("2025-01-12T15:00:00.000Z", SAM, "See you then", "[]", 1, ny),
+    ]
     assert versions(archive) == [
         ("Can we meet Thursday?", 1, "Can we meet Thursday?", None, "reimport", 2, "2025-11-01T13:31:00.000Z", ny),
-        ("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, "2025-11-01T13:35:00.000Z", ny)]
+        ("Thursday 3:30 pm works.", 1, "Thursday 3 pm works.", None, "export", 2, "2025-11-01T13:35:00.000Z", ny),
+    ]
     assert options_of(archive, 2)["corrected"] == {"date_order": {"from": {"mdy": 2}, "to": "dmy"}}
     assert_verified(archive)
 
@@ -723,7 +931,12 @@ STRIPPED_BY = "41bb186"  # a commit whose WhatsApp importer removed them from a 
 HIDDEN = [  # (issue 14, point 4) what the phone displayed: "I will not give you custody", "invoiceexe.pdf"
     ("13", "09:10", SAM, "I will \u202eton\u202c give you custody"),
     ("13", "09:11", SAM, "invoice\u202efdp.exe"),
-    ("13", "09:12", ALEX, "ask @\u2068Dana Reyes\u2069 and \u2067\u05e2\u05d1\u05e8\u05d9\u05ea\u2069 \u200eok\u200f \u061c zero\u200bwidth \ufeffbom"),
+    (
+        "13",
+        "09:12",
+        ALEX,
+        "ask @\u2068Dana Reyes\u2069 and \u2067\u05e2\u05d1\u05e8\u05d9\u05ea\u2069 \u200eok\u200f \u061c zero\u200bwidth \ufeffbom",
+    ),
 ]
 
 
@@ -735,12 +948,17 @@ def without_invisible(messages: list[tuple]) -> list[tuple]:
 
 def hidden_rows(version: int) -> list[tuple]:
     ny = "America/New_York"
-    return [("2024-03-13T13:10:00.000Z", SAM, HIDDEN[0][3], "[]", version, ny), ("2024-03-13T13:11:00.000Z", SAM, HIDDEN[1][3], "[]", version, ny),
-            ("2024-03-13T13:12:00.000Z", ALEX, HIDDEN[2][3], "[]", version, ny)]
+    return [
+        ("2024-03-13T13:10:00.000Z", SAM, HIDDEN[0][3], "[]", version, ny),
+        ("2024-03-13T13:11:00.000Z", SAM, HIDDEN[1][3], "[]", version, ny),
+        ("2024-03-13T13:12:00.000Z", ALEX, HIDDEN[2][3], "[]", version, ny),
+    ]
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=repr)
-def test_a_message_keeps_the_characters_that_change_how_it_is_displayed_and_its_identity_is_as_before(archive, tmp_path, shape):
+def test_a_message_keeps_the_characters_that_change_how_it_is_displayed_and_its_identity_is_as_before(
+    archive, tmp_path, shape
+):
     """Main removed U+202A-202E, U+2066-2069, U+200E/F, U+200B, U+FEFF and U+061C from a message's text:
     the archive held "I will ton give you custody" for what the phone displayed as "I will not give you
     custody". The text is kept as sent; its identity is the text without them, as before, so an
@@ -750,8 +968,15 @@ def test_a_message_keeps_the_characters_that_change_how_it_is_displayed_and_its_
     result = import_path(archive, export(tmp_path / "marked", shape, WEEK1 + HIDDEN))
     assert counts(result) == (7, 0, 0) and result.warnings == []
     assert chat(archive) == week1_rows(shape) + hidden_rows(1)
-    with Archive.create(tmp_path / "plain.db", owner_name=ALEX, phones=["+12025550100"], emails=[], tz="America/New_York", region="US",
-                        bates_prefix="TF") as plain:
+    with Archive.create(
+        tmp_path / "plain.db",
+        owner_name=ALEX,
+        phones=["+12025550100"],
+        emails=[],
+        tz="America/New_York",
+        region="US",
+        bates_prefix="TF",
+    ) as plain:
         import_path(plain, export(tmp_path / "plain", shape, WEEK1 + without_invisible(HIDDEN)))
         ids = [r[0] for r in plain.conn.execute("SELECT id FROM messages ORDER BY sent_at")]
     assert [r[0] for r in archive.conn.execute("SELECT id FROM messages ORDER BY sent_at")] == ids
@@ -765,9 +990,20 @@ def archived_stripped(tmp_path: Path, path: Path) -> Path:
     interpret = whatsapp._interpret
     db = tmp_path / "old.db"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(whatsapp, "_interpret", lambda text, marked: (lambda r: (r[1].removeprefix("\x00media\n"), *r[1:]))(interpret(text, marked)))
-        with Archive.create(db, owner_name=ALEX, phones=["+12025550100"], emails=["alex@example.com"], tz="America/New_York", region="US",
-                            bates_prefix="TF") as archive:
+        patch.setattr(
+            whatsapp,
+            "_interpret",
+            lambda text, marked: (lambda r: (r[1].removeprefix("\x00media\n"), *r[1:]))(interpret(text, marked)),
+        )
+        with Archive.create(
+            db,
+            owner_name=ALEX,
+            phones=["+12025550100"],
+            emails=["alex@example.com"],
+            tz="America/New_York",
+            region="US",
+            bates_prefix="TF",
+        ) as archive:
             import_path(archive, path)
     return db
 
@@ -778,24 +1014,38 @@ def archived_by_the_release_that_stripped_them(tmp_path: Path, path: Path) -> Pa
     return archived_by_the_old_release(tmp_path, path, commit=STRIPPED_BY)
 
 
-@pytest.mark.parametrize("made_by", [archived_by_the_release_that_stripped_them, archived_stripped], ids=["old release", "old reading"])
+@pytest.mark.parametrize(
+    "made_by", [archived_by_the_release_that_stripped_them, archived_stripped], ids=["old release", "old reading"]
+)
 @pytest.mark.parametrize("shape", SHAPES, ids=repr)
-def test_an_archive_made_without_them_gets_them_as_a_new_version_of_each_message_and_no_second_message(tmp_path, shape, made_by):
+def test_an_archive_made_without_them_gets_them_as_a_new_version_of_each_message_and_no_second_message(
+    tmp_path, shape, made_by
+):
     from textfile.archive import Archive
 
     path = export(tmp_path / "week1", shape, WEEK1 + HIDDEN)
     with Archive.open(made_by(tmp_path, path)) as archive:
-        assert chat(archive) == week1_rows(shape) + [row[:2] + (text,) + row[3:] for row, (*_, text) in zip(hidden_rows(1), without_invisible(HIDDEN))]
+        assert chat(archive) == week1_rows(shape) + [
+            row[:2] + (text,) + row[3:] for row, (*_, text) in zip(hidden_rows(1), without_invisible(HIDDEN))
+        ]
         result = import_path(archive, path)
         assert counts(result) == (0, 4, 3)
         assert result.warnings == [
             "3 messages archived by an earlier textfile without the invisible characters in their text that change how text is displayed"
             " (direction marks, overrides and isolates, zero-width spaces) now hold them as sent; the text as archived before is kept as each"
-            " one earlier version (line 5, line 6, line 7)"]
+            " one earlier version (line 5, line 6, line 7)"
+        ]
         assert chat(archive) == week1_rows(shape) + hidden_rows(2)
-        assert versions(archive) == [(text, 1, plain, None, "reimport", 2, None, None)
-                                     for (*_, text), (*_, plain) in zip(HIDDEN, without_invisible(HIDDEN))]
-        [details] = [json.loads(r[0]) for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1")]
+        assert versions(archive) == [
+            (text, 1, plain, None, "reimport", 2, None, None)
+            for (*_, text), (*_, plain) in zip(HIDDEN, without_invisible(HIDDEN))
+        ]
+        [details] = [
+            json.loads(r[0])
+            for r in archive.conn.execute(
+                "SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1"
+            )
+        ]
         assert (details["added"], details["updated"], details["invisible_kept"]) == (0, 3, 3)
         assert counts(import_path(archive, path)) == (0, 7, 0)  # and again: nothing new
         assert_verified(archive)

@@ -27,12 +27,17 @@ TEXTFILE = Path(sys.executable).with_name("textfile")  # the console script `pip
 PAST = time.time() - 3600
 LIMIT_S = 120  # a few seconds when it works; before the fix, for ever
 
-pytestmark = pytest.mark.skipif(render.default_workers() < 2, reason="one core: transcripts are rendered without a pool")
+pytestmark = pytest.mark.skipif(
+    render.default_workers() < 2, reason="one core: transcripts are rendered without a pool"
+)
 
 # What a `textfile/` folder in the current directory may look like: a clone (the package one level
 # down, so `textfile` there is a namespace package without __version__), or a package of that name.
 SHADOWS = {
-    "clone": {"textfile/textfile/__init__.py": '"""textfile: an older clone."""\n', "textfile/README.md": "# textfile\n"},
+    "clone": {
+        "textfile/textfile/__init__.py": '"""textfile: an older clone."""\n',
+        "textfile/README.md": "# textfile\n",
+    },
     "package": {"textfile/__init__.py": '"""Not the installed textfile."""\n'},
 }
 
@@ -53,8 +58,11 @@ def android_backup(path: Path, messages: int) -> Path:
     rows = "".join(
         f'  <sms protocol="0" address="+12025550143" date="{1709312400000 + n * 60000}" type="{1 + n % 2}" subject="null"'
         f' body="message {n} about the lease and the deposit" read="1" status="-1" locked="0" date_sent="0" contact_name="Sam Client" />\n'
-        for n in range(messages))
-    path.write_text(f"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"{messages}\">\n{rows}</smses>\n")
+        for n in range(messages)
+    )
+    path.write_text(
+        f"<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<smses count=\"{messages}\">\n{rows}</smses>\n"
+    )
     os.utime(path, (PAST, PAST))
     return path
 
@@ -74,15 +82,26 @@ def office(cli, tmp_path) -> Path:
 def textfile(archive_path: Path, *args, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """The console script run from `cwd` in a session of its own; fails the test when it runs
     past LIMIT_S or leaves a process behind (a worker, the forkserver)."""
-    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONSAFEPATH", "PYTHONPATH", "TEXTFILE_DEBUG")} | (env or {})
-    proc = subprocess.Popen([str(TEXTFILE), "--archive", str(archive_path), *map(str, args)], cwd=cwd, env=environ,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONSAFEPATH", "PYTHONPATH", "TEXTFILE_DEBUG")} | (
+        env or {}
+    )
+    proc = subprocess.Popen(
+        [str(TEXTFILE), "--archive", str(archive_path), *map(str, args)],
+        cwd=cwd,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         stdout, stderr = proc.communicate(timeout=LIMIT_S)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
-        pytest.fail(f"textfile {' '.join(map(str, args))} still running after {LIMIT_S} s; stderr ends:\n{stderr[-3000:]}")
+        pytest.fail(
+            f"textfile {' '.join(map(str, args))} still running after {LIMIT_S} s; stderr ends:\n{stderr[-3000:]}"
+        )
     gone_by = time.monotonic() + 15
     while in_session(proc.pid) and time.monotonic() < gone_by:
         time.sleep(0.1)
@@ -133,7 +152,9 @@ def broken_weasyprint(request, tmp_path) -> tuple[dict, str]:
     or a module is. The main process never imports WeasyPrint when it has a pool: only workers meet it."""
     folder = tmp_path / "broken"
     (folder / "weasyprint").mkdir(parents=True)
-    (folder / "weasyprint" / "__init__.py").write_text(f"raise {request.param}(\"cannot load library 'libpango-1.0-0'\")\n")
+    (folder / "weasyprint" / "__init__.py").write_text(
+        f"raise {request.param}(\"cannot load library 'libpango-1.0-0'\")\n"
+    )
     return {"PYTHONPATH": str(folder)}, f"{request.param}: cannot load library 'libpango-1.0-0'"
 
 
@@ -142,7 +163,11 @@ def test_a_worker_that_cannot_start_ends_the_transcript(cli, office, tmp_path, a
     out = tmp_path / "out.pdf"
     env, cause = broken_weasyprint
     r = textfile(archive_path, "transcript", "M-1", "--out", out, "--quiet", cwd=tmp_path, env=env)
-    assert (r.returncode, r.stdout, r.stderr) == (1, "", f"Error: a rendering process could not start ({cause}); nothing was written\n")
+    assert (r.returncode, r.stdout, r.stderr) == (
+        1,
+        "",
+        f"Error: a rendering process could not start ({cause}); nothing was written\n",
+    )
     assert not out.exists() and partial_files(tmp_path) == []
     with Archive.open(archive_path) as archive:
         assert archive.conn.execute("SELECT count(*) FROM transcripts").fetchone()[0] == 0
@@ -179,7 +204,9 @@ def test_a_worker_killed_mid_transcript_ends_it(cli, office, tmp_path, archive_p
         for child in multiprocessing.active_children():
             try:
                 os.kill(child.pid, signal.SIGKILL)
-            except ProcessLookupError:  # (one that ended between the listing and the kill: the test's race, not textfile's)
+            except (
+                ProcessLookupError
+            ):  # (one that ended between the listing and the kill: the test's race, not textfile's)
                 pass
 
     outcome = {}
@@ -187,7 +214,9 @@ def test_a_worker_killed_mid_transcript_ends_it(cli, office, tmp_path, archive_p
     def make():
         with Archive.open(archive_path) as archive:
             try:
-                outcome["made"] = make_transcript(archive, matter="M-1", out=out, workers=2, chunk_size=50, progress=kill_the_workers)
+                outcome["made"] = make_transcript(
+                    archive, matter="M-1", out=out, workers=2, chunk_size=50, progress=kill_the_workers
+                )
             except TextfileError as exc:
                 outcome["error"] = str(exc)
 

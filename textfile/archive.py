@@ -56,7 +56,9 @@ class Settings:
     bates_prefix: str
     created_at: str
     owner_handles: tuple[str, ...]
-    key_id: str | None = None  # the key that seals the audit log (audit.py); None before the archive's first change sealed it
+    key_id: str | None = (
+        None  # the key that seals the audit log (audit.py); None before the archive's first change sealed it
+    )
 
     def as_dict(self) -> dict:
         return {
@@ -92,17 +94,22 @@ def _check_is_archive(path: Path) -> None:
     try:
         probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            known = probe.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
-            ).fetchone() and probe.execute(
-                "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'textfile' LIMIT 1"
-            ).fetchone()
+            known = (
+                probe.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+                ).fetchone()
+                and probe.execute(
+                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'textfile' LIMIT 1"
+                ).fetchone()
+            )
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(f"{path}: not a textfile archive ({exc})") from None
     if not known:
-        raise InvalidInput(f"{path}: not a textfile archive (another program's SQLite database?); it was left untouched")
+        raise InvalidInput(
+            f"{path}: not a textfile archive (another program's SQLite database?); it was left untouched"
+        )
 
 
 class Archive:
@@ -159,15 +166,27 @@ class Archive:
                 archive.conn.execute(
                     "INSERT INTO settings (id, archive_id, owner_name, tz, region, bates_prefix, created_at, key_id)"
                     " VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
-                    (str(uuid.uuid4()), owner_name, tz, region, prefix, times.now_iso(), audit.key_id(audit.make_key())),
+                    (
+                        str(uuid.uuid4()),
+                        owner_name,
+                        tz,
+                        region,
+                        prefix,
+                        times.now_iso(),
+                        audit.key_id(audit.make_key()),
+                    ),
                 )
-                archive.conn.executemany(
-                    "INSERT OR IGNORE INTO owner_handles (handle, kind) VALUES (?, ?)", handles
-                )
+                archive.conn.executemany("INSERT OR IGNORE INTO owner_handles (handle, kind) VALUES (?, ?)", handles)
                 audit.append(
                     archive.conn,
                     "init",
-                    {"owner": owner_name, "handles": [h for h, _ in handles], "tz": tz, "region": region, "bates_prefix": prefix},
+                    {
+                        "owner": owner_name,
+                        "handles": [h for h, _ in handles],
+                        "tz": tz,
+                        "region": region,
+                        "bates_prefix": prefix,
+                    },
                 )
         except BaseException:
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -228,7 +247,9 @@ class Archive:
             yield self.conn
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")  # (the terms `audit.watch` collected too: the temp table is in the transaction)
+            self.conn.execute(
+                "ROLLBACK"
+            )  # (the terms `audit.watch` collected too: the temp table is in the transaction)
             self._settings = None
             raise
         self._depth = 0
@@ -259,9 +280,11 @@ class Archive:
 
 
 def _what_is_there(path: Path) -> str:
-    """"an archive", or what else a file in the way is (read-only: it is never changed)."""
+    """ "an archive", or what else a file in the way is (read-only: it is never changed)."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as conn:  # immutable: no -wal/-shm made
+        with closing(
+            sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        ) as conn:  # immutable: no -wal/-shm made
             conn.execute("SELECT 1 FROM settings WHERE id = 1").fetchone()
         return "an archive"
     except sqlite3.Error:
@@ -276,5 +299,7 @@ def validate_bates_prefix(prefix: str, *, stored: bool = False) -> str:
     if not prefix or not all(c.isascii() and (c.isalnum() or c in "-_") for c in prefix):
         raise InvalidInput(f"invalid Bates prefix {prefix!r} (ASCII letters, digits, - and _ only)")
     if prefix.endswith("-") and not stored:  # SMITH- would print SMITH--000001
-        raise InvalidInput(f"invalid Bates prefix {prefix!r}: leave out the final - (numbers are written {prefix.rstrip('-') or 'SMITH'}-000001)")
+        raise InvalidInput(
+            f"invalid Bates prefix {prefix!r}: leave out the final - (numbers are written {prefix.rstrip('-') or 'SMITH'}-000001)"
+        )
     return prefix

@@ -83,8 +83,12 @@ def append(conn: sqlite3.Connection, command: str, details: dict) -> str:
     if sealing and sealing[1] is None:  # an archive made before keys: its first change seals it from here on
         key, _ = sealing
         conn.execute("UPDATE settings SET key_id = ?", (key_id(key),))
-        _append(conn, "audit log sealed", {"key": key_id(key), "unsealed_entries": conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]},
-                key)
+        _append(
+            conn,
+            "audit log sealed",
+            {"key": key_id(key), "unsealed_entries": conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]},
+            key,
+        )
     changed = pending_digests(conn)
     if changed:
         details = details | {"digests": changed}
@@ -101,11 +105,15 @@ def _append(conn: sqlite3.Connection, command: str, details: dict, key: bytes | 
     details_json = canonical_json(details)
     digest = entry_hash(prev, at, command, details_json)
     if key is None:  # (a migration before m015 added the seal column)
-        conn.execute("INSERT INTO audit_log (at, command, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
-                     (at, command, details_json, prev, digest))
+        conn.execute(
+            "INSERT INTO audit_log (at, command, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+            (at, command, details_json, prev, digest),
+        )
     else:
-        conn.execute("INSERT INTO audit_log (at, command, details, prev_hash, hash, seal) VALUES (?, ?, ?, ?, ?, ?)",
-                     (at, command, details_json, prev, digest, seal(key, _archive_id(conn), digest)))
+        conn.execute(
+            "INSERT INTO audit_log (at, command, details, prev_hash, hash, seal) VALUES (?, ?, ?, ?, ?, ?)",
+            (at, command, details_json, prev, digest, seal(key, _archive_id(conn), digest)),
+        )
     return digest
 
 
@@ -144,7 +152,9 @@ def read_key() -> bytes | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeError) as exc:
-        raise KeyMissing(f"{path}: cannot read the key that seals the audit log: {getattr(exc, 'strerror', None) or exc}") from None
+        raise KeyMissing(
+            f"{path}: cannot read the key that seals the audit log: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     try:
         key = bytes.fromhex(text)
     except ValueError:
@@ -186,13 +196,17 @@ def _sealing(conn: sqlite3.Connection) -> tuple[bytes, str | None] | None:
     row = conn.execute("SELECT key_id FROM settings").fetchone()
     recorded = row[0] if row else None
     if row is not None and recorded is None and made_sealed(conn):
-        raise KeyMissing("the archive's record of the key that seals its audit log was removed (every archive this version opened"
-                         " has one): it was changed outside textfile; see `textfile verify`. Nothing was changed")
+        raise KeyMissing(
+            "the archive's record of the key that seals its audit log was removed (every archive this version opened"
+            " has one): it was changed outside textfile; see `textfile verify`. Nothing was changed"
+        )
     key = make_key() if recorded is None else read_key()
     if recorded is not None and (key is None or key_id(key) != recorded):
-        raise KeyMissing(f"{key_path()}: {'no key is there' if key is None else 'that is another key (id ' + key_id(key) + ')'}, but this"
-                         f" archive's audit log is sealed with key {recorded}: copy that key file from the machine that made the archive,"
-                         f" or set {KEY_ENV} to where it is. Nothing was changed")
+        raise KeyMissing(
+            f"{key_path()}: {'no key is there' if key is None else 'that is another key (id ' + key_id(key) + ')'}, but this"
+            f" archive's audit log is sealed with key {recorded}: copy that key file from the machine that made the archive,"
+            f" or set {KEY_ENV} to where it is. Nothing was changed"
+        )
     return key, recorded
 
 
@@ -201,7 +215,12 @@ SEALING_MIGRATION = "m015_sealed_audit_log_and_digests"
 
 def made_sealed(conn: sqlite3.Connection) -> bool:
     """Whether the migration that seals audit logs ran on this archive (from then on it always records its key)."""
-    return conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'textfile' AND name = ?", (SEALING_MIGRATION,)).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'textfile' AND name = ?", (SEALING_MIGRATION,)
+        ).fetchone()
+        is not None
+    )
 
 
 def _archive_id(conn: sqlite3.Connection) -> str:
@@ -213,9 +232,16 @@ def _archive_id(conn: sqlite3.Connection) -> str:
 # A term of an import's digest: a message as it stands (its id and content hash), or a version of
 # one (what it keeps of the earlier state; a version's number is left out: a fold renumbers). Each
 # is the SQL of its term's text for a row prefix ("new.", "old.", "").
-TERMS = {"messages": ("m", lambda r: f"{r}id || ':' || {r}content_hash"),
-         "message_versions": ("v", lambda r: f"json_array({r}message_id, {r}origin, {r}body, {r}content_hash, {r}at, {r}sent_at,"
-                                             f" {r}source_zone, {r}earlier)")}
+TERMS = {
+    "messages": ("m", lambda r: f"{r}id || ':' || {r}content_hash"),
+    "message_versions": (
+        "v",
+        lambda r: (
+            f"json_array({r}message_id, {r}origin, {r}body, {r}content_hash, {r}at, {r}sent_at,"
+            f" {r}source_zone, {r}earlier)"
+        ),
+    ),
+}
 _MOD = 1 << 2048  # a sum of 2048-bit terms: no set of rows an attacker can choose sums to another's
 
 
@@ -228,13 +254,17 @@ def watch(conn: sqlite3.Connection) -> None:
     removes (temporary triggers: nothing in the archive file). New messages are the exception:
     their one writer counts them in bulk (`count_new_messages`), as a trigger per row made an
     import of 200,000 messages ~20% slower."""
-    statements = ["CREATE TEMP TABLE IF NOT EXISTS digest_changes (import_id INTEGER, kind TEXT, sign INTEGER, parts TEXT)",
-                  "CREATE TEMP TABLE IF NOT EXISTS digest_sums (import_id INTEGER, kind TEXT, count INTEGER, total TEXT)"]
+    statements = [
+        "CREATE TEMP TABLE IF NOT EXISTS digest_changes (import_id INTEGER, kind TEXT, sign INTEGER, parts TEXT)",
+        "CREATE TEMP TABLE IF NOT EXISTS digest_sums (import_id INTEGER, kind TEXT, count INTEGER, total TEXT)",
+    ]
     for table, (kind, parts) in TERMS.items():
         new, old = parts("new."), parts("old.")
         if table != "messages":
-            statements.append(f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_insert AFTER INSERT ON main.{table} BEGIN"
-                              f" INSERT INTO digest_changes VALUES (new.import_id, '{kind}', 1, {new}); END")
+            statements.append(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_insert AFTER INSERT ON main.{table} BEGIN"
+                f" INSERT INTO digest_changes VALUES (new.import_id, '{kind}', 1, {new}); END"
+            )
         statements += [
             f"CREATE TEMP TRIGGER IF NOT EXISTS digest_{table}_delete AFTER DELETE ON main.{table} BEGIN"
             f" INSERT INTO digest_changes VALUES (old.import_id, '{kind}', -1, {old}); END",
@@ -264,15 +294,37 @@ def watch(conn: sqlite3.Connection) -> None:
 # read: the foreign keys and the imports' counts check them), inbox_files (the weekly run's note of
 # what it has seen, kept without an entry: a file it wrongly skips is still read by `import`), the
 # audit log itself.
-RECORDS = ("settings", "owner_handles", "clients", "client_handles", "matters", "filings", "conversations", "participants",
-           "conversation_keys", "conversation_files", "message_aliases", "message_attachments", "reactions", "imports", "transcripts",
-           "transcript_messages", "bates_counters", "conversation_ignores", "ignored_handles", "import_custodians", "phone_copies",
-           "transcript_retirements")
+RECORDS = (
+    "settings",
+    "owner_handles",
+    "clients",
+    "client_handles",
+    "matters",
+    "filings",
+    "conversations",
+    "participants",
+    "conversation_keys",
+    "conversation_files",
+    "message_aliases",
+    "message_attachments",
+    "reactions",
+    "imports",
+    "transcripts",
+    "transcript_messages",
+    "bates_counters",
+    "conversation_ignores",
+    "ignored_handles",
+    "import_custodians",
+    "phone_copies",
+    "transcript_retirements",
+)
 
 
 def _row_parts(conn: sqlite3.Connection, table: str, prefix: str) -> str:
     """The SQL of a row's term text: every column, as JSON."""
-    return "json_array(" + ", ".join(f"{prefix}\"{c[1]}\"" for c in conn.execute(f"PRAGMA main.table_info({table})")) + ")"
+    return (
+        "json_array(" + ", ".join(f'{prefix}"{c[1]}"' for c in conn.execute(f"PRAGMA main.table_info({table})")) + ")"
+    )
 
 
 def recorded_records(conn: sqlite3.Connection) -> dict[str, dict] | None:
@@ -296,7 +348,11 @@ def _is_digest(value, *counts: str) -> bool:
 def current_records(conn: sqlite3.Connection) -> dict[str, dict]:
     """Each table's digest computed from its rows as they are."""
     out = {}
-    for table in (t for t in RECORDS if conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (t,)).fetchone()):
+    for table in (
+        t
+        for t in RECORDS
+        if conn.execute("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", (t,)).fetchone()
+    ):
         total = rows = 0
         for (parts,) in conn.execute(f"SELECT {_row_parts(conn, table, '')} FROM main.{table}"):
             total += term(table, parts)
@@ -334,8 +390,10 @@ def check_holds(conn: sqlite3.Connection) -> list[str]:
     release`, following `matter edit`'s new references): caught even when the records' digests were first taken after the change (an archive
     changed outside textfile before this version opened it)."""
     said: dict[str, tuple[int, int]] = {}
-    for entry, command, details in conn.execute("SELECT id, command, details FROM audit_log WHERE command IN"
-                                                " ('matter hold', 'matter release', 'matter edit') ORDER BY id"):
+    for entry, command, details in conn.execute(
+        "SELECT id, command, details FROM audit_log WHERE command IN"
+        " ('matter hold', 'matter release', 'matter edit') ORDER BY id"
+    ):
         found = details_of(details)
         reference = found.get("matter")
         if not isinstance(reference, str):
@@ -350,9 +408,15 @@ def check_holds(conn: sqlite3.Connection) -> list[str]:
     for reference, hold in conn.execute("SELECT reference, legal_hold FROM matters ORDER BY reference"):
         entry, expected = said.get(reference.casefold(), (None, 0))
         if hold != expected:
-            problems.append(f"matter {reference} is {'on' if hold else 'not on'} legal hold, but the audit log "
-                            + (f"put it {'on hold' if expected else 'off hold'} last (entry {entry})" if entry else "never put it on hold")
-                            + ": changed outside textfile")
+            problems.append(
+                f"matter {reference} is {'on' if hold else 'not on'} legal hold, but the audit log "
+                + (
+                    f"put it {'on hold' if expected else 'off hold'} last (entry {entry})"
+                    if entry
+                    else "never put it on hold"
+                )
+                + ": changed outside textfile"
+            )
     return problems
 
 
@@ -365,8 +429,14 @@ def check_records(conn: sqlite3.Connection) -> list[str]:
     for table, now in current_records(conn).items():
         was = recorded.get(table)
         if was is not None and was != now:
-            counts = f"{_n(was['rows'], 'row')} recorded, {now['rows']:,} now" if was["rows"] != now["rows"] else "same number of rows, other content"
-            problems.append(f"the archive's {table} no longer add up to what the audit log recorded ({counts}): changed outside textfile")
+            counts = (
+                f"{_n(was['rows'], 'row')} recorded, {now['rows']:,} now"
+                if was["rows"] != now["rows"]
+                else "same number of rows, other content"
+            )
+            problems.append(
+                f"the archive's {table} no longer add up to what the audit log recorded ({counts}): changed outside textfile"
+            )
     return problems
 
 
@@ -377,8 +447,10 @@ def count_new_messages(conn: sqlite3.Connection, rows) -> None:
         at = sums.setdefault(import_id, [0, 0])
         at[0] += term("m", f"{message_id}:{content_hash}")
         at[1] += 1
-    conn.executemany("INSERT INTO temp.digest_sums VALUES (?, 'm', ?, ?)",
-                     [(i, n, format(total % _MOD, "x")) for i, (total, n) in sums.items()])
+    conn.executemany(
+        "INSERT INTO temp.digest_sums VALUES (?, 'm', ?, ?)",
+        [(i, n, format(total % _MOD, "x")) for i, (total, n) in sums.items()],
+    )
 
 
 def recorded_digests(conn: sqlite3.Connection) -> dict[int, dict]:
@@ -386,7 +458,7 @@ def recorded_digests(conn: sqlite3.Connection) -> dict[int, dict]:
     recorded: dict[int, dict] = {}
     for (details,) in conn.execute("SELECT details FROM audit_log WHERE details LIKE '%\"digests\":%' ORDER BY id"):
         digests = details_of(details).get("digests")
-        for import_id, digest in (digests.items() if isinstance(digests, dict) else ()):
+        for import_id, digest in digests.items() if isinstance(digests, dict) else ():
             if str(import_id).isdigit() and _is_digest(digest, "messages", "versions"):
                 recorded[int(import_id)] = digest
     return recorded
@@ -397,7 +469,9 @@ def pending_digests(conn: sqlite3.Connection) -> dict[str, dict]:
     stand (the terms `watch` and `count_new_messages` collected, added to what the audit log last
     recorded of each)."""
     try:
-        changed = conn.execute("SELECT import_id FROM temp.digest_changes UNION SELECT import_id FROM temp.digest_sums").fetchall()
+        changed = conn.execute(
+            "SELECT import_id FROM temp.digest_changes UNION SELECT import_id FROM temp.digest_sums"
+        ).fetchall()
     except sqlite3.OperationalError:  # not watched (a migration's own connection before m015)
         return {}
     if not changed:
@@ -451,13 +525,23 @@ def check_digests(conn: sqlite3.Connection) -> list[str]:
     for import_id in sorted(set(recorded) | set(current)):
         was, now = recorded.get(import_id, EMPTY), current.get(import_id, EMPTY)
         if import_id not in recorded and import_id in current:
-            problems.append(f"import {import_id}: the archive holds {_n(now['messages'], 'message')} and {_n(now['versions'], 'version')} from it"
-                            " that no audit entry records: they were written outside textfile")
+            problems.append(
+                f"import {import_id}: the archive holds {_n(now['messages'], 'message')} and {_n(now['versions'], 'version')} from it"
+                " that no audit entry records: they were written outside textfile"
+            )
         elif was != now and not (was["messages"] == now["messages"] == 0 and was["versions"] == now["versions"] == 0):
-            counts = [f"{_n(w, noun)} recorded, {n:,} now" for noun, w, n in (("message", was["messages"], now["messages"]),
-                                                                               ("version", was["versions"], now["versions"])) if w != n]
-            problems.append(f"import {import_id}: its messages and versions no longer add up to what the audit log recorded"
-                            f" ({'; '.join(counts) or 'same number, other content'}): they were changed, deleted or added outside textfile")
+            counts = [
+                f"{_n(w, noun)} recorded, {n:,} now"
+                for noun, w, n in (
+                    ("message", was["messages"], now["messages"]),
+                    ("version", was["versions"], now["versions"]),
+                )
+                if w != n
+            ]
+            problems.append(
+                f"import {import_id}: its messages and versions no longer add up to what the audit log recorded"
+                f" ({'; '.join(counts) or 'same number, other content'}): they were changed, deleted or added outside textfile"
+            )
     return problems
 
 
@@ -514,7 +598,12 @@ def record_head(conn: sqlite3.Connection, archive_path: Path) -> None:
         row = conn.execute("SELECT key_id FROM settings").fetchone()
     except sqlite3.OperationalError:  # (a schema before m015)
         row = None
-    record = last | {"archive": str(Path(archive_path).resolve()), "at": times.now_iso(), "key": row[0] if row else None, "missing": missing}
+    record = last | {
+        "archive": str(Path(archive_path).resolve()),
+        "at": times.now_iso(),
+        "key": row[0] if row else None,
+        "missing": missing,
+    }
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -524,8 +613,10 @@ def record_head(conn: sqlite3.Connection, archive_path: Path) -> None:
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise TextfileError(f"{path}: the change was saved, but this machine's record of the audit log's last entry could not be"
-                            f" written ({exc.strerror}); `textfile verify` cannot catch entries removed after it") from None
+        raise TextfileError(
+            f"{path}: the change was saved, but this machine's record of the audit log's last entry could not be"
+            f" written ({exc.strerror}); `textfile verify` cannot catch entries removed after it"
+        ) from None
 
 
 def forget_heads_at(archive_path: Path) -> None:
@@ -548,8 +639,12 @@ def accepted_heads(conn: sqlite3.Connection) -> list[dict]:
 
 def _accepted(conn: sqlite3.Connection) -> list[dict]:
     """The heads a person accepted as lost (entries an older copy of the archive does not hold)."""
-    return [m for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'older copy accepted'")
-            for m in (details_of(details).get("missing") or []) if _is_anchor(m)]
+    return [
+        m
+        for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'older copy accepted'")
+        for m in (details_of(details).get("missing") or [])
+        if _is_anchor(m)
+    ]
 
 
 def missing_heads(conn: sqlite3.Connection, archive_path: Path, log: Path | None = None) -> list[dict]:
@@ -574,16 +669,28 @@ def accept_missing(conn: sqlite3.Connection, archive_path: Path, log: Path | Non
     that is a rewritten log, not an older copy (entries made after a restore are later than it). Only
     the times tell: someone holding the key can rewrite entries and date the last one later."""
     lost = missing_heads(conn, archive_path, log)
-    others = [p for p in verify(conn, archive_path)
-              if not any(f"records audit entry {m['entry']}," in p or f"records audit entry {m['entry']} with" in p for m in lost)]
+    others = [
+        p
+        for p in verify(conn, archive_path)
+        if not any(
+            f"records audit entry {m['entry']}," in p or f"records audit entry {m['entry']} with" in p for m in lost
+        )
+    ]
     if others:
-        raise TextfileError(f"not accepted: the archive fails more than missing entries ({others[0]}); nothing was recorded")
+        raise TextfileError(
+            f"not accepted: the archive fails more than missing entries ({others[0]}); nothing was recorded"
+        )
     for m in lost:
         row = conn.execute("SELECT at FROM audit_log WHERE id = ?", (m["entry"],)).fetchone()
         if row is not None and not m.get("at", "") < row[0]:
-            raise TextfileError(f"not accepted: the archive's audit entry {m['entry']} differs from the one recorded ({m.get('at', '')}) and"
-                                " is not later than it: the log was rewritten, not restored from an older copy; nothing was recorded")
-    said = sorted(({"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in lost), key=lambda m: m["entry"])
+            raise TextfileError(
+                f"not accepted: the archive's audit entry {m['entry']} differs from the one recorded ({m.get('at', '')}) and"
+                " is not later than it: the log was rewritten, not restored from an older copy; nothing was recorded"
+            )
+    said = sorted(
+        ({"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in lost),
+        key=lambda m: m["entry"],
+    )
     if said:
         append(conn, "older copy accepted", {"missing": said, "by": current_user()})
     return said
@@ -603,8 +710,11 @@ def heads_in_log(path: Path, archive_id: str) -> list[tuple[int, dict]]:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return [(n, {"entry": int(m[2]), "hash": m[3], "at": line.split(" ", 1)[0]}) for n, line in enumerate(text.splitlines(), 1)
-            if (m := _HEAD_LINE.search(line)) and m[1] == archive_id]
+    return [
+        (n, {"entry": int(m[2]), "hash": m[3], "at": line.split(" ", 1)[0]})
+        for n, line in enumerate(text.splitlines(), 1)
+        if (m := _HEAD_LINE.search(line)) and m[1] == archive_id
+    ]
 
 
 def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str]:
@@ -612,13 +722,17 @@ def check_anchor(conn: sqlite3.Connection, anchor: dict, where: str) -> list[str
     row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (anchor["entry"],)).fetchone()
     if row is None:
         last = head(conn)
-        return [f"{where} records audit entry {anchor['entry']}, but the audit log ends at "
-                f"{'entry ' + str(last['entry']) if last else 'no entry at all'}: entries were removed (or this is an older copy of the archive:"
-                " if it was put back on purpose, `textfile verify --accept-older-copy` records that)"]
+        return [
+            f"{where} records audit entry {anchor['entry']}, but the audit log ends at "
+            f"{'entry ' + str(last['entry']) if last else 'no entry at all'}: entries were removed (or this is an older copy of the archive:"
+            " if it was put back on purpose, `textfile verify --accept-older-copy` records that)"
+        ]
     if row[0] != anchor["hash"]:
-        return [f"{where} records audit entry {anchor['entry']} with hash {anchor['hash'][:12]}…, but the archive's entry"
-                f" {anchor['entry']} has {row[0][:12]}…: the audit log was rewritten (or an older copy of the archive was put back and"
-                " changed since: if so, `textfile verify --accept-older-copy` records that)"]
+        return [
+            f"{where} records audit entry {anchor['entry']} with hash {anchor['hash'][:12]}…, but the archive's entry"
+            f" {anchor['entry']} has {row[0][:12]}…: the audit log was rewritten (or an older copy of the archive was put back and"
+            " changed since: if so, `textfile verify --accept-older-copy` records that)"
+        ]
     return []
 
 
@@ -628,7 +742,14 @@ def entries(conn: sqlite3.Connection, limit: int | None = None, command: str | N
     if limit:
         sql = f"SELECT * FROM ({sql} DESC LIMIT {int(limit)}) ORDER BY id"
     return [
-        {"id": r["id"], "at": r["at"], "command": r["command"], "details": details_of(r["details"]), "prev_hash": r["prev_hash"], "hash": r["hash"]}
+        {
+            "id": r["id"],
+            "at": r["at"],
+            "command": r["command"],
+            "details": details_of(r["details"]),
+            "prev_hash": r["prev_hash"],
+            "hash": r["hash"],
+        }
         for r in conn.execute(sql, (command or "",))
     ]
 
@@ -644,23 +765,35 @@ def verify(conn: sqlite3.Connection, archive_path: Path | None = None) -> list[s
     sealed = False
     for r in conn.execute("SELECT id, at, command, details, prev_hash, hash, seal FROM audit_log ORDER BY id"):
         if r["prev_hash"] != prev:
-            problems.append(f"audit log entry {r['id']}: does not follow the entry before it (an entry was removed or altered)")
+            problems.append(
+                f"audit log entry {r['id']}: does not follow the entry before it (an entry was removed or altered)"
+            )
         if entry_hash(r["prev_hash"], r["at"], r["command"], r["details"]) != r["hash"]:
-            problems.append(f"audit log entry {r['id']} ({r['command']}, {r['at']}): its content does not match its hash")
+            problems.append(
+                f"audit log entry {r['id']} ({r['command']}, {r['at']}): its content does not match its hash"
+            )
         if r["seal"] is None and sealed:
-            problems.append(f"audit log entry {r['id']} ({r['command']}, {r['at']}): not sealed, though the entries before it are:"
-                            " it was written outside textfile")
+            problems.append(
+                f"audit log entry {r['id']} ({r['command']}, {r['at']}): not sealed, though the entries before it are:"
+                " it was written outside textfile"
+            )
         elif r["seal"] is not None:
             sealed = True
             if key is not None and not hmac.compare_digest(r["seal"], seal(key, archive_id, r["hash"])):
-                problems.append(f"audit log entry {r['id']} ({r['command']}, {r['at']}): its seal does not match: it was written or"
-                                " rewritten without the archive's key")
+                problems.append(
+                    f"audit log entry {r['id']} ({r['command']}, {r['at']}): its seal does not match: it was written or"
+                    " rewritten without the archive's key"
+                )
         prev = r["hash"]
     if recorded is not None and not sealed:
-        problems.append(f"the archive is sealed with key {recorded}, but no audit entry carries a seal: the entries were removed or rewritten")
+        problems.append(
+            f"the archive is sealed with key {recorded}, but no audit entry carries a seal: the entries were removed or rewritten"
+        )
     if recorded is None and (sealed or made_sealed(conn)):
-        problems.append("the archive records no key, but it was sealed (its audit entries carry seals, or this version opened it):"
-                        " its record of the key was removed")
+        problems.append(
+            "the archive records no key, but it was sealed (its audit entries carry seals, or this version opened it):"
+            " its record of the key was removed"
+        )
     if archive_path is not None:
         problems += _check_heads(conn, archive_path, archive_id, recorded)
     return problems
@@ -673,8 +806,10 @@ def _check_heads(conn: sqlite3.Connection, archive_path: Path, archive_id: str, 
     for found in sorted((key_path().parent / "heads").glob("*.json")):
         other = _read_head(found)
         if other is not None and other.get("archive") == where and not found.stem.startswith(archive_id + "-"):
-            problems.append(f"this machine recorded another archive ({found.stem[:-13]}) at {where} ({found}), and no `textfile init` made"
-                            f" this one ({archive_id}) there since: its identity was changed, or another file was put in its place")
+            problems.append(
+                f"this machine recorded another archive ({found.stem[:-13]}) at {where} ({found}), and no `textfile init` made"
+                f" this one ({archive_id}) there since: its identity was changed, or another file was put in its place"
+            )
     path = head_path(archive_id, archive_path)
     anchor = _read_head(path)
     if anchor is None:
@@ -682,8 +817,10 @@ def _check_heads(conn: sqlite3.Connection, archive_path: Path, archive_id: str, 
             problems.append(f"{path}: this machine's record of the audit log's last entry cannot be read")
         return problems
     if anchor.get("key") and anchor["key"] != recorded:
-        problems.append(f"this machine ({path}) recorded the archive as sealed with key {anchor['key']}, but it now records"
-                        f" {recorded or 'no key'}: its record of the key was changed")
+        problems.append(
+            f"this machine ({path}) recorded the archive as sealed with key {anchor['key']}, but it now records"
+            f" {recorded or 'no key'}: its record of the key was changed"
+        )
     accepted = _accepted(conn)
     for m in [anchor, *[m for m in anchor.get("missing", []) if _is_anchor(m)]]:
         if not any(_same(m, a) for a in accepted):
@@ -701,8 +838,10 @@ def _checking_key(recorded: str | None, problems: list[str]) -> bytes | None:
         problems.append(f"{exc}: the audit log's seals cannot be checked")
         return None
     if key is None or key_id(key) != recorded:
-        problems.append(f"{key_path()}: {'no key is there' if key is None else 'another key is there (id ' + key_id(key) + ')'}; the archive is"
-                        f" sealed with key {recorded} (set {KEY_ENV} to where it is): without it, entries rewritten with their hashes"
-                        " recomputed cannot be told from real ones")
+        problems.append(
+            f"{key_path()}: {'no key is there' if key is None else 'another key is there (id ' + key_id(key) + ')'}; the archive is"
+            f" sealed with key {recorded} (set {KEY_ENV} to where it is): without it, entries rewritten with their hashes"
+            " recomputed cannot be told from real ones"
+        )
         return None
     return key

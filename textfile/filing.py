@@ -85,7 +85,8 @@ def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: l
         _check_free(conn, handle)
     client_id = conn.execute("INSERT INTO clients (name, created_at) VALUES (?, ?)", (name, times.now_iso())).lastrowid
     conn.executemany(
-        "INSERT INTO client_handles (handle, client_id, kind) VALUES (?, ?, ?)", [(h, client_id, k) for h, k in dict(handles).items()]
+        "INSERT INTO client_handles (handle, client_id, kind) VALUES (?, ?, ?)",
+        [(h, client_id, k) for h, k in dict(handles).items()],
     )
     audit.append(conn, "client add", {"client": name, "handles": [h for h, _ in handles], "by": audit.current_user()})
     return client(conn, name)
@@ -98,9 +99,18 @@ def _client_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
     return row
 
 
-def edit_client(conn: sqlite3.Connection, name: str, *, new_name: str | None = None, add_phones: list[str] = (),
-                remove_phones: list[str] = (), add_emails: list[str] = (), remove_emails: list[str] = (),
-                region: str, reason: str | None = None) -> dict:
+def edit_client(
+    conn: sqlite3.Connection,
+    name: str,
+    *,
+    new_name: str | None = None,
+    add_phones: list[str] = (),
+    remove_phones: list[str] = (),
+    add_emails: list[str] = (),
+    remove_emails: list[str] = (),
+    region: str,
+    reason: str | None = None,
+) -> dict:
     """Rename a client, add or remove their handles (one audit entry with the reason), then file what
     the correction makes unambiguous (`auto_file`, its own entry)."""
     row = _client_row(conn, name)
@@ -116,7 +126,12 @@ def edit_client(conn: sqlite3.Connection, name: str, *, new_name: str | None = N
         details["renamed_to"] = new_name
     removed = []
     for handle, _kind in _removed_handles(phones=remove_phones, emails=remove_emails, region=region):
-        if conn.execute("DELETE FROM client_handles WHERE handle = ? AND client_id = ? RETURNING handle", (handle, row["id"])).fetchone() is None:
+        if (
+            conn.execute(
+                "DELETE FROM client_handles WHERE handle = ? AND client_id = ? RETURNING handle", (handle, row["id"])
+            ).fetchone()
+            is None
+        ):
             raise NotFound(f"{handle} is not one of {row['name']!r}'s handles (see `textfile client show`)")
         removed.append(handle)
     added = _handles(conn, list(add_phones), region, "phone") + _handles(conn, list(add_emails), region, "email")
@@ -132,7 +147,13 @@ def edit_client(conn: sqlite3.Connection, name: str, *, new_name: str | None = N
     audit.append(conn, "client edit", details)
     filed = auto_file(conn, client_id=row["id"])
     kept = _kept_by_hand(conn, row["id"], removed) if removed else []
-    return {**client(conn, details.get("renamed_to", row["name"])), "changed": details, "filed": filed, "unfiled": unfiled, "kept": kept}
+    return {
+        **client(conn, details.get("renamed_to", row["name"])),
+        "changed": details,
+        "filed": filed,
+        "unfiled": unfiled,
+        "kept": kept,
+    }
 
 
 def _unfounded_filings(conn: sqlite3.Connection, client_id: int, removed: list[str]) -> list[dict]:
@@ -149,53 +170,101 @@ def _unfounded_filings(conn: sqlite3.Connection, client_id: int, removed: list[s
         " WHERE mt.client_id = ? AND f.how = 'auto'"
         " AND NOT EXISTS (SELECT 1 FROM participants p JOIN client_handles h ON h.handle = p.handle"
         "                 WHERE p.conversation_id = f.conversation_id AND p.is_owner = 0 AND h.client_id = ?)"
-        " ORDER BY f.conversation_id, f.id", (*removed, client_id, client_id)).fetchall()
+        " ORDER BY f.conversation_id, f.id",
+        (*removed, client_id, client_id),
+    ).fetchall()
     rows = [r for r in rows if r["through"]]
     held = [r for r in rows if r["legal_hold"]]
     if held:
-        said = ", ".join(f"conversation {r['conversation_id']} to {r['reference']} (through {r['through']})" for r in held)
-        raise Conflict(f"the number or address removed filed {said} automatically, under legal hold: release the hold first")
+        said = ", ".join(
+            f"conversation {r['conversation_id']} to {r['reference']} (through {r['through']})" for r in held
+        )
+        raise Conflict(
+            f"the number or address removed filed {said} automatically, under legal hold: release the hold first"
+        )
     conn.executemany("DELETE FROM filings WHERE id = ?", [(r["id"],) for r in rows])
-    return [{"conversation": r["conversation_id"], "matter": r["reference"], "through": r["through"], "from": r["from_at"],
-             "until": r["until_at"], "filed_at": r["created_at"]} for r in rows]
+    return [
+        {
+            "conversation": r["conversation_id"],
+            "matter": r["reference"],
+            "through": r["through"],
+            "from": r["from_at"],
+            "until": r["until_at"],
+            "filed_at": r["created_at"],
+        }
+        for r in rows
+    ]
 
 
 def _kept_by_hand(conn: sqlite3.Connection, client_id: int, removed: list[str]) -> list[dict]:
     """Filings a person made into the client's matters of conversations that held a removed handle
     and now hold none of the client's: kept (a person decided them), named so they can be reviewed."""
-    return [{"conversation": r[0], "matter": r[1]} for r in conn.execute(
-        "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
-        " WHERE mt.client_id = ? AND f.how = 'manual'"
-        f" AND EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = f.conversation_id AND p.handle IN ({','.join('?' * len(removed))}))"
-        " AND NOT EXISTS (SELECT 1 FROM participants p JOIN client_handles h ON h.handle = p.handle"
-        "                 WHERE p.conversation_id = f.conversation_id AND p.is_owner = 0 AND h.client_id = ?)"
-        " ORDER BY f.conversation_id, mt.reference", (client_id, *removed, client_id))]
+    return [
+        {"conversation": r[0], "matter": r[1]}
+        for r in conn.execute(
+            "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+            " WHERE mt.client_id = ? AND f.how = 'manual'"
+            f" AND EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = f.conversation_id AND p.handle IN ({','.join('?' * len(removed))}))"
+            " AND NOT EXISTS (SELECT 1 FROM participants p JOIN client_handles h ON h.handle = p.handle"
+            "                 WHERE p.conversation_id = f.conversation_id AND p.is_owner = 0 AND h.client_id = ?)"
+            " ORDER BY f.conversation_id, mt.reference",
+            (client_id, *removed, client_id),
+        )
+    ]
 
 
 def _removed_handles(*, phones: list[str], emails: list[str], region: str) -> list[tuple[str, str]]:
     """The handles to remove, read as they were stored: what a number reads as, valid or not."""
-    return [(normalize_handle(v, region), "phone") for v in phones] + [(normalize_email(v.strip()), "email") for v in emails]
+    return [(normalize_handle(v, region), "phone") for v in phones] + [
+        (normalize_email(v.strip()), "email") for v in emails
+    ]
 
 
 def client(conn: sqlite3.Connection, name: str) -> dict:
     row = _client_row(conn, name)
-    handles = [dict(r) for r in conn.execute("SELECT handle, kind FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (row["id"],))]
+    handles = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT handle, kind FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (row["id"],)
+        )
+    ]
     matters = [m for m in list_matters(conn) if m["client"] == row["name"]]
     conversations = [
-        c for c in list_conversations(conn)
+        c
+        for c in list_conversations(conn)
         if set(c["handles"]) & {h["handle"] for h in handles} or set(c["matters"]) & {m["reference"] for m in matters}
     ]
-    return {"id": row["id"], "name": row["name"], "created_at": row["created_at"], "handles": handles, "matters": matters, "conversations": conversations}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "created_at": row["created_at"],
+        "handles": handles,
+        "matters": matters,
+        "conversations": conversations,
+    }
 
 
 def list_clients(conn: sqlite3.Connection) -> list[dict]:
     out = []
     for row in conn.execute("SELECT * FROM clients ORDER BY name"):
-        handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (row["id"],))]
+        handles = [
+            r[0]
+            for r in conn.execute(
+                "SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (row["id"],)
+            )
+        ]
         counts = conn.execute(
             "SELECT count(*), sum(closed_at IS NULL) FROM matters WHERE client_id = ?", (row["id"],)
         ).fetchone()
-        out.append({"name": row["name"], "handles": handles, "matters": counts[0], "open_matters": counts[1] or 0, "created_at": row["created_at"]})
+        out.append(
+            {
+                "name": row["name"],
+                "handles": handles,
+                "matters": counts[0],
+                "open_matters": counts[1] or 0,
+                "created_at": row["created_at"],
+            }
+        )
     return out
 
 
@@ -236,9 +305,18 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> d
         conn.execute("UPDATE matters SET closed_at = ? WHERE id = ?", (closed_at, row["id"]))
         # A closed matter takes no new messages: its open-ended filings end now. What is sent
         # later is unfiled until a person files it, or until the client's next matter opens.
-        bounded = [r[0] for r in conn.execute(
-            "UPDATE filings SET until_at = ? WHERE matter_id = ? AND until_at IS NULL RETURNING conversation_id", (closed_at, row["id"]))]
-        audit.append(conn, "matter close", {"matter": row["reference"], "filings_end": closed_at, "conversations": sorted(bounded)})
+        bounded = [
+            r[0]
+            for r in conn.execute(
+                "UPDATE filings SET until_at = ? WHERE matter_id = ? AND until_at IS NULL RETURNING conversation_id",
+                (closed_at, row["id"]),
+            )
+        ]
+        audit.append(
+            conn,
+            "matter close",
+            {"matter": row["reference"], "filings_end": closed_at, "conversations": sorted(bounded)},
+        )
         return matter(conn, row["reference"])
     elif action in ("hold", "release"):
         wanted = 1 if action == "hold" else 0
@@ -251,8 +329,14 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> d
     return matter(conn, row["reference"])
 
 
-def edit_matter(conn: sqlite3.Connection, reference: str, *, title: str | None = None, new_reference: str | None = None,
-                reason: str | None = None) -> dict:
+def edit_matter(
+    conn: sqlite3.Connection,
+    reference: str,
+    *,
+    title: str | None = None,
+    new_reference: str | None = None,
+    reason: str | None = None,
+) -> dict:
     """Change a matter's title or reference (one audit entry, with the reason)."""
     row = _matter_row(conn, reference)
     details: dict = {"matter": row["reference"]}
@@ -269,8 +353,14 @@ def edit_matter(conn: sqlite3.Connection, reference: str, *, title: str | None =
         details["title"] = {"from": row["title"], "to": title.strip()}
     if len(details) == 1:
         raise InvalidInput("nothing to change: give --title or --reference with a new value")
-    conn.execute("UPDATE matters SET reference = ?, title = ? WHERE id = ?",
-                 (details.get("reference", {}).get("to", row["reference"]), details.get("title", {}).get("to", row["title"]), row["id"]))
+    conn.execute(
+        "UPDATE matters SET reference = ?, title = ? WHERE id = ?",
+        (
+            details.get("reference", {}).get("to", row["reference"]),
+            details.get("title", {}).get("to", row["title"]),
+            row["id"],
+        ),
+    )
     audit.append(conn, "matter edit", details | {"reason": reason})
     return matter(conn, details.get("reference", {}).get("to", row["reference"]))
 
@@ -294,18 +384,29 @@ def list_matters(conn: sqlite3.Connection) -> list[dict]:
             " AND (f.until_at IS NULL OR m.sent_at <= f.until_at))",
             (r["id"],),
         ).fetchone()[0]
-        out.append({
-            "id": r["id"], "reference": r["reference"], "client": r["client"], "title": r["title"],
-            "opened_at": r["opened_at"], "closed_at": r["closed_at"], "legal_hold": bool(r["legal_hold"]),
-            "status": "closed" if r["closed_at"] else "open", "conversations": r["conversations"], "messages": messages,
-        })
+        out.append(
+            {
+                "id": r["id"],
+                "reference": r["reference"],
+                "client": r["client"],
+                "title": r["title"],
+                "opened_at": r["opened_at"],
+                "closed_at": r["closed_at"],
+                "legal_hold": bool(r["legal_hold"]),
+                "status": "closed" if r["closed_at"] else "open",
+                "conversations": r["conversations"],
+                "messages": messages,
+            }
+        )
     return out
 
 
 # -- filing ----------------------------------------------------------------------------------
 
 
-def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = None, client_id: int | None = None) -> list[dict]:
+def auto_file(
+    conn: sqlite3.Connection, *, conversation_ids: list[int] | None = None, client_id: int | None = None
+) -> list[dict]:
     """File every unfiled conversation (of those given) whose clients have exactly one open matter.
 
     A conversation whose every filing belongs to a closed matter continues in the open matter
@@ -318,7 +419,9 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
         where.append(f"c.id IN ({','.join('?' * len(conversation_ids))})")
         params += conversation_ids
     if client_id is not None:
-        where.append("c.id IN (SELECT p2.conversation_id FROM participants p2 JOIN client_handles h2 ON h2.handle = p2.handle WHERE h2.client_id = ?)")
+        where.append(
+            "c.id IN (SELECT p2.conversation_id FROM participants p2 JOIN client_handles h2 ON h2.handle = p2.handle WHERE h2.client_id = ?)"
+        )
         params.append(client_id)
     rows = conn.execute(
         "SELECT c.id AS conversation_id, min(mt.id) AS matter_id, min(mt.reference) AS reference,"
@@ -350,8 +453,14 @@ def auto_file(conn: sqlite3.Connection, *, conversation_ids: list[int] | None = 
         "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at) VALUES (?, ?, ?, NULL, 'auto', ?)",
         [(r["conversation_id"], r["matter_id"], _after(r["from_at"]), now) for r in rows],
     )
-    filed = [{"conversation": r["conversation_id"], "matter": r["reference"], **({"from": _after(r["from_at"])} if r["from_at"] else {})}
-             for r in rows]
+    filed = [
+        {
+            "conversation": r["conversation_id"],
+            "matter": r["reference"],
+            **({"from": _after(r["from_at"])} if r["from_at"] else {}),
+        }
+        for r in rows
+    ]
     if filed:
         audit.append(conn, "file (automatic)", {"filed": filed})
     return filed
@@ -363,8 +472,15 @@ def _after(instant: str | None) -> str | None:
     return times.to_iso(times.from_iso(instant) + timedelta(milliseconds=1)) if instant else None
 
 
-def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference: str, from_at: str | None, until_at: str | None,
-                      *, also: bool = False) -> dict:
+def file_conversation(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    reference: str,
+    from_at: str | None,
+    until_at: str | None,
+    *,
+    also: bool = False,
+) -> dict:
     """File a conversation (or its window) under a matter by hand. Refused: a window that holds no
     message, and, without `also`, a conversation filed under another client's matter (one thread in
     two clients' files risks one's privileged messages reaching the other). Filing into a closed
@@ -384,38 +500,60 @@ def file_conversation(conn: sqlite3.Connection, conversation_id: int, reference:
         (conversation_id, from_at, from_at, until_at, until_at),
     ).fetchone()[0]
     if not covered:
-        raise InvalidInput(f"conversation {conversation_id} holds no message {'in that window' if from_at or until_at else 'yet'}: nothing to file")
+        raise InvalidInput(
+            f"conversation {conversation_id} holds no message {'in that window' if from_at or until_at else 'yet'}: nothing to file"
+        )
     if not conn.execute(  # every message of the window already filed to that matter: a second filing would add nothing
         "SELECT count(*) FROM messages m WHERE m.conversation_id = ? AND (? IS NULL OR m.sent_at >= ?) AND (? IS NULL OR m.sent_at <= ?)"
         " AND NOT EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = m.conversation_id AND f.matter_id = ?"
         "                 AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))",
-        (conversation_id, from_at, from_at, until_at, until_at, mt["id"])).fetchone()[0]:
-        raise Conflict(f"conversation {conversation_id} is already filed to {mt['reference']} for every message"
-                       f" {'in that window' if from_at or until_at else 'it holds'}: nothing to file")
+        (conversation_id, from_at, from_at, until_at, until_at, mt["id"]),
+    ).fetchone()[0]:
+        raise Conflict(
+            f"conversation {conversation_id} is already filed to {mt['reference']} for every message"
+            f" {'in that window' if from_at or until_at else 'it holds'}: nothing to file"
+        )
     others = conn.execute(
         "SELECT DISTINCT mt.reference, c.name FROM filings f JOIN matters mt ON mt.id = f.matter_id JOIN clients c ON c.id = mt.client_id"
-        " WHERE f.conversation_id = ? AND mt.client_id <> ? ORDER BY mt.reference", (conversation_id, mt["client_id"])).fetchall()
+        " WHERE f.conversation_id = ? AND mt.client_id <> ? ORDER BY mt.reference",
+        (conversation_id, mt["client_id"]),
+    ).fetchall()
     if others and not also:
         said = ", ".join(f"{r['reference']} ({r['name']})" for r in others)
-        raise Conflict(f"conversation {conversation_id} is already filed under another client's matter: {said}; filing it under"
-                       f" {mt['reference']} too puts one client's messages in another's file (a privilege risk): give --also if it belongs to both")
+        raise Conflict(
+            f"conversation {conversation_id} is already filed under another client's matter: {said}; filing it under"
+            f" {mt['reference']} too puts one client's messages in another's file (a privilege risk): give --also if it belongs to both"
+        )
     by = audit.current_user()
     conn.execute(
         "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at, filed_by) VALUES (?, ?, ?, ?, 'manual', ?, ?)",
         (conversation_id, mt["id"], from_at, until_at, times.now_iso(), by),
     )
-    details = {"conversation": conversation_id, "matter": mt["reference"], "from": from_at, "until": until_at, "messages": covered, "by": by}
+    details = {
+        "conversation": conversation_id,
+        "matter": mt["reference"],
+        "from": from_at,
+        "until": until_at,
+        "messages": covered,
+        "by": by,
+    }
     if others:
         details["also_filed_under"] = [r["reference"] for r in others]
     audit.append(conn, "file", details)
     tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
-    warnings = [f"matter {mt['reference']} is closed (since {times.display(mt['closed_at'], tz)})"] if mt["closed_at"] else []
+    warnings = (
+        [f"matter {mt['reference']} is closed (since {times.display(mt['closed_at'], tz)})"] if mt["closed_at"] else []
+    )
     if others:
-        warnings.append(f"conversation {conversation_id} is now filed under more than one client's matters: {', '.join([*details['also_filed_under'], mt['reference']])}")
+        warnings.append(
+            f"conversation {conversation_id} is now filed under more than one client's matters: {', '.join([*details['also_filed_under'], mt['reference']])}"
+        )
     return details | ({"warnings": warnings} if warnings else {})
 
 
-def unfile(conn: sqlite3.Connection, conversation_id: int, reference: str | None = None, reason: str | None = None) -> dict:
+def unfile(
+    conn: sqlite3.Connection, conversation_id: int, reference: str | None = None, reason: str | None = None
+) -> dict:
     """Remove a conversation's filings (all, or those into `reference`). The audit entry keeps each
     removed filing whole (matter, window, how, who filed it and when), so the record of it survives;
     transcripts already made stay as they are."""
@@ -424,17 +562,32 @@ def unfile(conn: sqlite3.Connection, conversation_id: int, reference: str | None
     matter_id = _matter_row(conn, reference)["id"] if reference else None
     held = conn.execute(
         "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE f.conversation_id = ? AND (? IS NULL OR mt.id = ?)"
-        " AND mt.legal_hold = 1 ORDER BY mt.reference", (conversation_id, matter_id, matter_id)).fetchall()
+        " AND mt.legal_hold = 1 ORDER BY mt.reference",
+        (conversation_id, matter_id, matter_id),
+    ).fetchall()
     if held:  # (what is filed to a held matter is never reported safe to delete: taking it out would lift that)
-        raise Conflict(f"conversation {conversation_id} is filed to {', '.join(r[0] for r in held)}, under legal hold: release the hold first")
+        raise Conflict(
+            f"conversation {conversation_id} is filed to {', '.join(r[0] for r in held)}, under legal hold: release the hold first"
+        )
     rows = conn.execute(
         "DELETE FROM filings WHERE conversation_id = ? AND (? IS NULL OR matter_id = ?)"
-        " RETURNING id, matter_id, from_at, until_at, how, created_at, filed_by", (conversation_id, matter_id, matter_id)).fetchall()
+        " RETURNING id, matter_id, from_at, until_at, how, created_at, filed_by",
+        (conversation_id, matter_id, matter_id),
+    ).fetchall()
     if not rows:
         raise NotFound(f"conversation {conversation_id} is not filed{' to ' + reference if reference else ''}")
     refs = dict(conn.execute("SELECT id, reference FROM matters"))
-    removed = [{"matter": refs[r["matter_id"]], "from": r["from_at"], "until": r["until_at"], "how": r["how"],
-                "filed_at": r["created_at"], "by": r["filed_by"]} for r in sorted(rows, key=lambda r: r["id"])]
+    removed = [
+        {
+            "matter": refs[r["matter_id"]],
+            "from": r["from_at"],
+            "until": r["until_at"],
+            "how": r["how"],
+            "filed_at": r["created_at"],
+            "by": r["filed_by"],
+        }
+        for r in sorted(rows, key=lambda r: r["id"])
+    ]
     details = {"conversation": conversation_id, "removed": removed, "reason": reason}
     audit.append(conn, "unfile", details)
     return details
@@ -454,7 +607,8 @@ def label(conversation: dict) -> str:
 
     people = conversation["participants"]
     return own_title(conversation["title"], (p["name"] or p["handle"] for p in people)) or ", ".join(
-        f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in people)
+        f"{p['name']} {p['handle']}" if p["name"] and p["name"] != p["handle"] else p["handle"] for p in people
+    )
 
 
 def list_conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> list[dict]:
@@ -466,24 +620,37 @@ def list_conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) 
         " FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY c.id"
     ).fetchall()
     participants: dict[int, list[dict]] = {}
-    for p in conn.execute("SELECT conversation_id, handle, display_name, is_owner FROM participants ORDER BY is_owner, handle"):
+    for p in conn.execute(
+        "SELECT conversation_id, handle, display_name, is_owner FROM participants ORDER BY is_owner, handle"
+    ):
         participants.setdefault(p["conversation_id"], []).append(
             {"handle": p["handle"], "name": p["display_name"], "is_owner": bool(p["is_owner"])}
         )
     matters: dict[int, list[str]] = {}
-    for f in conn.execute("SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id ORDER BY mt.reference"):
+    for f in conn.execute(
+        "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id ORDER BY mt.reference"
+    ):
         matters.setdefault(f["conversation_id"], []).append(f["reference"])
     out = []
     for r in rows:
         if unfiled_only and not (r["unfiled"] or (not r["messages"] and r["id"] not in matters)):
             continue
         people = participants.get(r["id"], [])
-        out.append({
-            "id": r["id"], "platform": r["platform"], "title": r["title"], "is_group": bool(r["is_group"]),
-            "participants": [p for p in people if not p["is_owner"]],
-            "handles": [p["handle"] for p in people if not p["is_owner"]],
-            "messages": r["messages"], "first": r["first"], "first_precision": r["first_precision"],
-            "last": r["last"], "last_precision": r["last_precision"],
-            "matters": matters.get(r["id"], []), "unfiled": r["unfiled"],
-        })
+        out.append(
+            {
+                "id": r["id"],
+                "platform": r["platform"],
+                "title": r["title"],
+                "is_group": bool(r["is_group"]),
+                "participants": [p for p in people if not p["is_owner"]],
+                "handles": [p["handle"] for p in people if not p["is_owner"]],
+                "messages": r["messages"],
+                "first": r["first"],
+                "first_precision": r["first_precision"],
+                "last": r["last"],
+                "last_precision": r["last_precision"],
+                "matters": matters.get(r["id"], []),
+                "unfiled": r["unfiled"],
+            }
+        )
     return out

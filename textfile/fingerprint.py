@@ -20,7 +20,9 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",",
 try:
     from json.encoder import c_make_encoder, encode_basestring
 
-    _C_ENCODE = c_make_encoder(None, str, encode_basestring, None, ":", ",", True, False, True) if c_make_encoder else None
+    _C_ENCODE = (
+        c_make_encoder(None, str, encode_basestring, None, ":", ",", True, False, True) if c_make_encoder else None
+    )
 except ImportError:  # a Python built without the C accelerator
     _C_ENCODE = None
 

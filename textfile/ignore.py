@@ -28,12 +28,14 @@ from textfile.phones import clean, normalize_handle
 
 def ignored(conn: sqlite3.Connection) -> dict[int, dict]:
     """Each ignored conversation's record: {at, reason, by}."""
-    return {r["conversation_id"]: {"at": r["ignored_at"], "reason": r["reason"], "by": r["ignored_by"]}
-            for r in conn.execute("SELECT * FROM conversation_ignores")}
+    return {
+        r["conversation_id"]: {"at": r["ignored_at"], "reason": r["reason"], "by": r["ignored_by"]}
+        for r in conn.execute("SELECT * FROM conversation_ignores")
+    }
 
 
 def said(record: dict, tz) -> str:
-    """"ignored on 2026-12-05: personal" (the date in the archive's zone)."""
+    """ "ignored on 2026-12-05: personal" (the date in the archive's zone)."""
     on = times.from_iso(record["at"]).astimezone(tz).date().isoformat()
     return f"ignored on {on}" + (f": {record['reason']}" if record["reason"] else "")
 
@@ -42,25 +44,51 @@ def _reason(reason: str | None) -> str | None:
     return (reason.strip() or None) if reason is not None else None
 
 
-def ignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason: str | None, force: bool = False) -> dict:
+def ignore_conversation(
+    conn: sqlite3.Connection, conversation_id: int, reason: str | None, force: bool = False
+) -> dict:
     if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
         raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
     if conversation_id in ignored(conn):
         raise Conflict(f"conversation {conversation_id} is already ignored")
-    filed = [r[0] for r in conn.execute(
-        "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE f.conversation_id = ? ORDER BY 1",
-        (conversation_id,))]
-    clients = [r[0] for r in conn.execute(
-        "SELECT DISTINCT c.name FROM participants p JOIN client_handles h ON h.handle = p.handle JOIN clients c ON c.id = h.client_id"
-        " WHERE p.conversation_id = ? AND p.is_owner = 0 ORDER BY 1", (conversation_id,))]
+    filed = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE f.conversation_id = ? ORDER BY 1",
+            (conversation_id,),
+        )
+    ]
+    clients = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT c.name FROM participants p JOIN client_handles h ON h.handle = p.handle JOIN clients c ON c.id = h.client_id"
+            " WHERE p.conversation_id = ? AND p.is_owner = 0 ORDER BY 1",
+            (conversation_id,),
+        )
+    ]
     if (filed or clients) and not force:
-        why = "; ".join(([f"it is filed to {', '.join(filed)}"] if filed else [])
-                        + ([f"it holds the handle of client {', '.join(clients)}"] if clients else []))
-        raise Conflict(f"conversation {conversation_id} looks client-related ({why}): give --force to ignore it all the same")
-    record = {"conversation": conversation_id, "reason": _reason(reason), "at": times.now_iso(), "by": audit.current_user()}
-    conn.execute("INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
-                 (conversation_id, record["reason"], record["at"], record["by"]))
-    audit.append(conn, "conversation ignore", record | ({"forced": {"matters": filed, "clients": clients}} if filed or clients else {}))
+        why = "; ".join(
+            ([f"it is filed to {', '.join(filed)}"] if filed else [])
+            + ([f"it holds the handle of client {', '.join(clients)}"] if clients else [])
+        )
+        raise Conflict(
+            f"conversation {conversation_id} looks client-related ({why}): give --force to ignore it all the same"
+        )
+    record = {
+        "conversation": conversation_id,
+        "reason": _reason(reason),
+        "at": times.now_iso(),
+        "by": audit.current_user(),
+    }
+    conn.execute(
+        "INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
+        (conversation_id, record["reason"], record["at"], record["by"]),
+    )
+    audit.append(
+        conn,
+        "conversation ignore",
+        record | ({"forced": {"matters": filed, "clients": clients}} if filed or clients else {}),
+    )
     return record
 
 
@@ -82,7 +110,9 @@ def _handle(text: str, region: str) -> str:
 
 def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> dict:
     handle = _handle(text, region)
-    row = conn.execute("SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)).fetchone()
+    row = conn.execute(
+        "SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
+    ).fetchone()
     if row:
         raise Conflict(f"{handle} belongs to client {row[0]!r}: a client's handle is never ignored")
     if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
@@ -90,14 +120,27 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
     if conn.execute("SELECT 1 FROM ignored_handles WHERE handle = ?", (handle,)).fetchone():
         raise Conflict(f"{handle} is already ignored")
     record = {"handle": handle, "reason": _reason(reason), "at": times.now_iso(), "by": audit.current_user()}
-    conn.execute("INSERT INTO ignored_handles (handle, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
-                 (handle, record["reason"], record["at"], record["by"]))
-    holding = [r[0] for r in conn.execute(  # the archived threads it leaves with ignored handles alone (besides the owner)
-        "SELECT DISTINCT p.conversation_id FROM participants p WHERE p.handle = ? AND p.is_owner = 0"
-        " AND p.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
-        " AND NOT EXISTS (SELECT 1 FROM participants o WHERE o.conversation_id = p.conversation_id AND o.is_owner = 0"
-        "                 AND o.handle NOT IN (SELECT handle FROM ignored_handles)) ORDER BY 1", (handle,))]
-    filed = {r[0] for r in conn.execute(f"SELECT DISTINCT conversation_id FROM filings WHERE conversation_id IN ({','.join('?' * len(holding))})", holding)}
+    conn.execute(
+        "INSERT INTO ignored_handles (handle, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
+        (handle, record["reason"], record["at"], record["by"]),
+    )
+    holding = [
+        r[0]
+        for r in conn.execute(  # the archived threads it leaves with ignored handles alone (besides the owner)
+            "SELECT DISTINCT p.conversation_id FROM participants p WHERE p.handle = ? AND p.is_owner = 0"
+            " AND p.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
+            " AND NOT EXISTS (SELECT 1 FROM participants o WHERE o.conversation_id = p.conversation_id AND o.is_owner = 0"
+            "                 AND o.handle NOT IN (SELECT handle FROM ignored_handles)) ORDER BY 1",
+            (handle,),
+        )
+    ]
+    filed = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT conversation_id FROM filings WHERE conversation_id IN ({','.join('?' * len(holding))})",
+            holding,
+        )
+    }
     record["conversations"] = _ignore_where_all_ignored(conn, [c for c in holding if c not in filed])
     record["kept_filed"] = sorted(c for c in holding if c in filed)
     audit.append(conn, "handle ignore", record)
@@ -110,14 +153,20 @@ def unignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, reg
     if row is None:
         raise Conflict(f"{handle} is not ignored")
     conn.execute("DELETE FROM ignored_handles WHERE handle = ?", (handle,))
-    record = {"handle": handle, "reason": _reason(reason), "was": {"at": row["ignored_at"], "reason": row["reason"], "by": row["ignored_by"]}}
+    record = {
+        "handle": handle,
+        "reason": _reason(reason),
+        "was": {"at": row["ignored_at"], "reason": row["reason"], "by": row["ignored_by"]},
+    }
     audit.append(conn, "handle unignore", record)
     return record
 
 
 def list_handles(conn: sqlite3.Connection) -> list[dict]:
-    return [{"handle": r["handle"], "reason": r["reason"], "at": r["ignored_at"], "by": r["ignored_by"]}
-            for r in conn.execute("SELECT * FROM ignored_handles ORDER BY handle")]
+    return [
+        {"handle": r["handle"], "reason": r["reason"], "at": r["ignored_at"], "by": r["ignored_by"]}
+        for r in conn.execute("SELECT * FROM ignored_handles ORDER BY handle")
+    ]
 
 
 def on_arrival(conn: sqlite3.Connection, conversation_ids: list[int]) -> list[dict]:
@@ -134,15 +183,25 @@ def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[i
         return []
     out, by, now = [], audit.current_user(), times.now_iso()
     for conversation_id in sorted(conversation_ids):
-        people = [r[0] for r in conn.execute(
-            "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (conversation_id,))]
+        people = [
+            r[0]
+            for r in conn.execute(
+                "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle",
+                (conversation_id,),
+            )
+        ]
         if not people or not all(p in handles for p in people):
             continue
         # "handle ignored: bank 2FA codes" (when the handle was ignored: `handle list`; this conversation's own date is its record's)
-        reason = "; ".join(f"handle {'' if len(people) == 1 else p + ' '}ignored" + (f": {handles[p]['reason']}" if handles[p]["reason"] else "")
-                           for p in people)
-        conn.execute("INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
-                     (conversation_id, reason, now, by))
+        reason = "; ".join(
+            f"handle {'' if len(people) == 1 else p + ' '}ignored"
+            + (f": {handles[p]['reason']}" if handles[p]["reason"] else "")
+            for p in people
+        )
+        conn.execute(
+            "INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
+            (conversation_id, reason, now, by),
+        )
         out.append({"conversation": conversation_id, "handles": people, "reason": reason})
     return out
 
@@ -151,12 +210,17 @@ def conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> li
     """`filing.list_conversations` with each one's `ignored` record (or None); an ignored
     conversation is never waiting to be filed, so `unfiled_only` leaves it out."""
     marks = ignored(conn)
-    return [c | {"ignored": marks.get(c["id"])} for c in list_conversations(conn, unfiled_only=unfiled_only)
-            if not (unfiled_only and c["id"] in marks)]
+    return [
+        c | {"ignored": marks.get(c["id"])}
+        for c in list_conversations(conn, unfiled_only=unfiled_only)
+        if not (unfiled_only and c["id"] in marks)
+    ]
 
 
 def waiting(conn: sqlite3.Connection, since: str | None) -> list[dict]:
     """The conversations waiting for a person (`conversations --unfiled`, the ignored left out), each
     with its `label` and marked `new` when an import since `since` created it (its row's creation)."""
-    created = {r[0] for r in conn.execute("SELECT id FROM conversations WHERE created_at >= ?", (since,))} if since else set()
+    created = (
+        {r[0] for r in conn.execute("SELECT id FROM conversations WHERE created_at >= ?", (since,))} if since else set()
+    )
     return [c | {"label": label(c), "new": c["id"] in created} for c in conversations(conn, unfiled_only=True)]

@@ -107,8 +107,20 @@ MAX_NOTES = 1000  # warnings/assumptions kept in memory and on the import row
 MAX_REFS = 20  # source references kept per skip reason
 COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of one message may be (_Writer.copy_of)
 COPY_RULE = "copy on another phone"  # what `_Writer.existing` calls an id found in `phone_copies`
-PER_PHONE_FLAGS = ("deleted", "failed")  # a message's state on one phone, not what it is (`_Writer.same_on_another_phone`)
-STATE = ("sent_at", "source_zone", "body", "kind", "status", "duration_s", "flags", "reply_to")  # what a version replaces
+PER_PHONE_FLAGS = (
+    "deleted",
+    "failed",
+)  # a message's state on one phone, not what it is (`_Writer.same_on_another_phone`)
+STATE = (
+    "sent_at",
+    "source_zone",
+    "body",
+    "kind",
+    "status",
+    "duration_s",
+    "flags",
+    "reply_to",
+)  # what a version replaces
 TIME_FLAGS = ("time_ambiguous", "time_nonexistent")  # flags that come with a reading of a wall clock in a zone
 # What a version records of the state it was, beside its text and time, where the state that replaced
 # it differs (`message_versions.earlier`): a transcript says what changed, not just "the same text again".
@@ -208,13 +220,20 @@ def import_path(
         raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
     module = by_name(format) if format else detect(path)
     phone = None
-    if custodian and getattr(module, "SENT_BY_THE_PHONE", False) and custodian.strip().casefold() != settings.owner_name.casefold():
+    if (
+        custodian
+        and getattr(module, "SENT_BY_THE_PHONE", False)
+        and custodian.strip().casefold() != settings.owner_name.casefold()
+    ):
         # These exports say "sent by this phone", not by whom: from a client's phone, the importer
         # reads "sent" as sent by that client, from the number of theirs the phone had (`_custodian_phone`).
         phone = _custodian_phone(archive, path, module, custodian, me, region)
         if not getattr(module, "READS_A_CLIENTS_PHONE", False):
-            raise ImportFailed(path, f"--custodian {phone.name!r}: textfile does not yet read a client's own {module.FORMAT} export (what that"
-                                     f" phone sent would be attributed to the owner {settings.owner_name!r}); nothing was imported")
+            raise ImportFailed(
+                path,
+                f"--custodian {phone.name!r}: textfile does not yet read a client's own {module.FORMAT} export (what that"
+                f" phone sent would be attributed to the owner {settings.owner_name!r}); nothing was imported",
+            )
         custodian = phone.name
     wall_clock = getattr(module, "WALL_CLOCK", False)
     options = ImportOptions(
@@ -240,27 +259,62 @@ def import_path(
         size, sha = digest or source_digest(path)
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
-    recorded_options = {k: v for k, v in {"me": me, "date_order": date_order, "conversation": conversation, "attachments_root": str(attachments_root) if attachments_root else None,
-                                          "corrects_tz": corrects_tz, "corrects_reading": corrects_reading}.items() if v}
-    same_chat = _chat_of_same_bytes(archive, module.FORMAT, sha) if conversation is None and getattr(module, "CHAT_NAMED_BY_FILE", False) else None
+    recorded_options = {
+        k: v
+        for k, v in {
+            "me": me,
+            "date_order": date_order,
+            "conversation": conversation,
+            "attachments_root": str(attachments_root) if attachments_root else None,
+            "corrects_tz": corrects_tz,
+            "corrects_reading": corrects_reading,
+        }.items()
+        if v
+    }
+    same_chat = (
+        _chat_of_same_bytes(archive, module.FORMAT, sha)
+        if conversation is None and getattr(module, "CHAT_NAMED_BY_FILE", False)
+        else None
+    )
     if same_chat is not None:
         # WhatsApp names a chat after its file: the same bytes under a copy's name ("… copy.zip",
         # "… 2.zip") must land in the chat they landed in before, not in a second one.
         title, earlier = same_chat
         options = replace(options, conversation=title)
         recorded_options |= {"conversation": title, "same_bytes_as": earlier}
-    source = Source(str(path), own_name(path), size, sha, module.FORMAT, module.VERSION, zone_name, region, custodian, recorded_options,
-                    fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False), wall_clock=wall_clock, corrects_tz=corrects_tz,
-                    corrects_reading=corrects_reading, owner_numbers=getattr(module, "JOINS_NUMBERS", False) and phone is None,
-                    custodian_client=phone.client_id if phone else None, custodian_phone=phone.number if phone else None,
-                    copies_differ=getattr(module, "COPIES_DIFFER", False), sent_by_the_phone=getattr(module, "SENT_BY_THE_PHONE", False))
+    source = Source(
+        str(path),
+        own_name(path),
+        size,
+        sha,
+        module.FORMAT,
+        module.VERSION,
+        zone_name,
+        region,
+        custodian,
+        recorded_options,
+        fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False),
+        wall_clock=wall_clock,
+        corrects_tz=corrects_tz,
+        corrects_reading=corrects_reading,
+        owner_numbers=getattr(module, "JOINS_NUMBERS", False) and phone is None,
+        custodian_client=phone.client_id if phone else None,
+        custodian_phone=phone.number if phone else None,
+        copies_differ=getattr(module, "COPIES_DIFFER", False),
+        sent_by_the_phone=getattr(module, "SENT_BY_THE_PHONE", False),
+    )
     said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
     if source.sent_by_the_phone:
         _same_phone_as_before(archive, source)
     try:
         reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
         if reader is None:
-            return ingest(archive, source, [*said, *module.read(path, options)] if said else module.read(path, options), progress=progress)
+            return ingest(
+                archive,
+                source,
+                [*said, *module.read(path, options)] if said else module.read(path, options),
+                progress=progress,
+            )
         with reader as records:
             result = ingest(archive, source, itertools.chain(said, records), progress=progress)
         result.reader = reader.stats
@@ -272,7 +326,9 @@ def import_path(
     except (KeyboardInterrupt, MemoryError):
         raise
     except Exception as exc:  # a bug in an importer must not reach the user as a traceback
-        raise ImportFailed(path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported") from exc
+        raise ImportFailed(
+            path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported"
+        ) from exc
 
 
 class CustodianPhone(NamedTuple):
@@ -285,40 +341,66 @@ class CustodianPhone(NamedTuple):
     assumed: str | None  # what was assumed to find the number (no --me), said as an assumption
 
 
-def _custodian_phone(archive: Archive, path: Path, module, custodian: str, me: str | None, region: str) -> CustodianPhone:
+def _custodian_phone(
+    archive: Archive, path: Path, module, custodian: str, me: str | None, region: str
+) -> CustodianPhone:
     """The client `custodian` names (as `client show` finds one) and the number of theirs the phone had:
     --me, which must be one of theirs; without it, their only handle of the kind the format's phone has
     (a number; for iMessage also an email), taken and said. No client, a --me not theirs, none or several
     such handles: ImportFailed, before anything is read."""
     row = archive.conn.execute("SELECT id, name FROM clients WHERE name = ?", (custodian.strip(),)).fetchone()
     if row is None:
-        raise ImportFailed(path, f"--custodian {custodian.strip()!r} is not a client of this archive: add them first"
-                                 f" (textfile client add {custodian.strip()!r} --phone …)")
-    held = dict(archive.conn.execute("SELECT handle, kind FROM client_handles WHERE client_id = ? ORDER BY handle", (row["id"],)).fetchall())
+        raise ImportFailed(
+            path,
+            f"--custodian {custodian.strip()!r} is not a client of this archive: add them first"
+            f" (textfile client add {custodian.strip()!r} --phone …)",
+        )
+    held = dict(
+        archive.conn.execute(
+            "SELECT handle, kind FROM client_handles WHERE client_id = ? ORDER BY handle", (row["id"],)
+        ).fetchall()
+    )
     kinds = ("phone", "email") if module.FORMAT == "imessage" else ("phone",)
     fitting = [h for h, kind in held.items() if kind in kinds]
     what = "handle" if len(kinds) > 1 else "number"
     if me is not None:
         number = normalize_handle(me, region)
         if number not in held:
-            raise ImportFailed(path, f"--me {me!r} is not one of {row['name']}'s {what}s ({', '.join(fitting) or 'none'}): it names the"
-                                     f" {what} of the phone this export came from (textfile client edit {row['name']!r} --add-phone …"
-                                     " adds one); nothing was imported")
+            raise ImportFailed(
+                path,
+                f"--me {me!r} is not one of {row['name']}'s {what}s ({', '.join(fitting) or 'none'}): it names the"
+                f" {what} of the phone this export came from (textfile client edit {row['name']!r} --add-phone …"
+                " adds one); nothing was imported",
+            )
         return CustodianPhone(row["id"], row["name"], frozenset(held), number, None)
     if len(fitting) != 1:
         has = f"has several {what}s ({', '.join(fitting)})" if fitting else f"has no {what} in this archive"
-        raise ImportFailed(path, f"{row['name']} {has}: give --me with the {what} of the phone this export came from; nothing was imported")
-    return CustodianPhone(row["id"], row["name"], frozenset(held), fitting[0],
-                          f"this is {row['name']}'s phone, as --custodian says: its {what} is taken to be {fitting[0]}, their only"
-                          f" {what} in the archive (--me did not give one); what it sent is attributed to {row['name']}")
+        raise ImportFailed(
+            path,
+            f"{row['name']} {has}: give --me with the {what} of the phone this export came from; nothing was imported",
+        )
+    return CustodianPhone(
+        row["id"],
+        row["name"],
+        frozenset(held),
+        fitting[0],
+        f"this is {row['name']}'s phone, as --custodian says: its {what} is taken to be {fitting[0]}, their only"
+        f" {what} in the archive (--me did not give one); what it sent is attributed to {row['name']}",
+    )
 
 
 def _chat_zones(archive: Archive, platform: str, zone: str) -> dict[str, str]:
     """The zone each conversation of `platform` was last read in (that of its latest message), where it
     is not `zone`, by conversation key (`ImportOptions.chat_zones`)."""
-    return {key: read_in for key, read_in in archive.conn.execute(
-        "SELECT c.source_key, (SELECT m.source_zone FROM messages m WHERE m.conversation_id = c.id"
-        " ORDER BY m.sent_at DESC, m.rowid DESC LIMIT 1) FROM conversations c WHERE c.platform = ?", (platform,)) if read_in and read_in != zone}
+    return {
+        key: read_in
+        for key, read_in in archive.conn.execute(
+            "SELECT c.source_key, (SELECT m.source_zone FROM messages m WHERE m.conversation_id = c.id"
+            " ORDER BY m.sent_at DESC, m.rowid DESC LIMIT 1) FROM conversations c WHERE c.platform = ?",
+            (platform,),
+        )
+        if read_in and read_in != zone
+    }
 
 
 def _chat_date_orders(archive: Archive, platform: str) -> dict[str, tuple[str, str]]:
@@ -328,35 +410,53 @@ def _chat_date_orders(archive: Archive, platform: str) -> dict[str, tuple[str, s
     import that was told is still the one found."""
     found = {}
     for key, given, corrected, import_id in archive.conn.execute(
-            "SELECT (SELECT c.source_key FROM message_sources s JOIN messages m ON m.id = s.message_id JOIN conversations c"
-            " ON c.id = m.conversation_id WHERE s.import_id = i.id LIMIT 1), json_extract(i.options, '$.date_order'),"
-            " json_extract(i.options, '$.corrected.date_order.to'), i.id FROM imports i WHERE i.format = ? AND"
-            " (json_extract(i.options, '$.date_order') IS NOT NULL OR json_extract(i.options, '$.corrected.date_order') IS NOT NULL)"
-            " ORDER BY i.id", (platform,)):
+        "SELECT (SELECT c.source_key FROM message_sources s JOIN messages m ON m.id = s.message_id JOIN conversations c"
+        " ON c.id = m.conversation_id WHERE s.import_id = i.id LIMIT 1), json_extract(i.options, '$.date_order'),"
+        " json_extract(i.options, '$.corrected.date_order.to'), i.id FROM imports i WHERE i.format = ? AND"
+        " (json_extract(i.options, '$.date_order') IS NOT NULL OR json_extract(i.options, '$.corrected.date_order') IS NOT NULL)"
+        " ORDER BY i.id",
+        (platform,),
+    ):
         if key is not None:
-            found[key] = ((corrected, f"as import {import_id} corrected this chat's reading") if corrected
-                          else (given, f"as --date-order {given} said for this chat in import {import_id}"))
+            found[key] = (
+                (corrected, f"as import {import_id} corrected this chat's reading")
+                if corrected
+                else (given, f"as --date-order {given} said for this chat in import {import_id}")
+            )
     return found
 
 
 def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
     """Every conversation of `platform` by its key: the owner's name as archived, and its number (`ImportOptions.chat_owners`)."""
-    return {key: (name, conv_id) for key, name, conv_id in archive.conn.execute(
-        "SELECT c.source_key, (SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
-        " ORDER BY p.id LIMIT 1), c.id FROM conversations c WHERE c.platform = ?", (platform,)) if name is not None}
+    return {
+        key: (name, conv_id)
+        for key, name, conv_id in archive.conn.execute(
+            "SELECT c.source_key, (SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
+            " ORDER BY p.id LIMIT 1), c.id FROM conversations c WHERE c.platform = ?",
+            (platform,),
+        )
+        if name is not None
+    }
 
 
 def _numbers_read_before(archive: Archive, platform: str) -> dict:
     """What the archive knows of the numbers of `platform`'s conversations: the keys each is known
     under besides its own, with the import that recorded them, and its people's numbers
     (`ImportOptions.joined_keys`, `.archived_numbers`)."""
-    joined = {key: (own, f"import {import_id} of {file_name}") for key, own, import_id, file_name in archive.conn.execute(
-        "SELECT k.source_key, c.source_key, k.import_id, i.file_name FROM conversation_keys k JOIN conversations c ON c.id = k.conversation_id"
-        " JOIN imports i ON i.id = k.import_id WHERE k.platform = ?", (platform,))}
+    joined = {
+        key: (own, f"import {import_id} of {file_name}")
+        for key, own, import_id, file_name in archive.conn.execute(
+            "SELECT k.source_key, c.source_key, k.import_id, i.file_name FROM conversation_keys k JOIN conversations c ON c.id = k.conversation_id"
+            " JOIN imports i ON i.id = k.import_id WHERE k.platform = ?",
+            (platform,),
+        )
+    }
     numbers: dict[str, tuple[int, ...]] = {}
     for handle, conv_id in archive.conn.execute(
-            "SELECT DISTINCT p.handle, p.conversation_id FROM participants p JOIN conversations c ON c.id = p.conversation_id"
-            " WHERE c.platform = ? AND p.is_owner = 0 AND (p.handle GLOB '[0-9]*' OR p.handle GLOB '+[0-9]*') ORDER BY 2", (platform,)):
+        "SELECT DISTINCT p.handle, p.conversation_id FROM participants p JOIN conversations c ON c.id = p.conversation_id"
+        " WHERE c.platform = ? AND p.is_owner = 0 AND (p.handle GLOB '[0-9]*' OR p.handle GLOB '+[0-9]*') ORDER BY 2",
+        (platform,),
+    ):
         numbers[handle] = (*numbers.get(handle, ()), conv_id)
     return {"joined_keys": joined, "archived_numbers": numbers}
 
@@ -398,16 +498,22 @@ class ReaderProcess:
         import multiprocessing
 
         name = getattr(module, "__name__", None)
-        if ((os.cpu_count() or 1) < 2 or "forkserver" not in multiprocessing.get_all_start_methods()
-                or name is None or sys.modules.get(name) is not module):
+        if (
+            (os.cpu_count() or 1) < 2
+            or "forkserver" not in multiprocessing.get_all_start_methods()
+            or name is None
+            or sys.modules.get(name) is not module
+        ):
             return None
         context = multiprocessing.get_context("forkserver")
         receiver, sender = context.Pipe(duplex=False)
         _widen(receiver)
         try:
             process = context.Process(
-                target=_reader_main, args=(name, str(path), options, sender, cls.BATCH_ITEMS, cls.BATCH_BYTES),
-                daemon=True, name="textfile-reader",
+                target=_reader_main,
+                args=(name, str(path), options, sender, cls.BATCH_ITEMS, cls.BATCH_BYTES),
+                daemon=True,
+                name="textfile-reader",
             )
             processes.start(process)
         except Exception:  # noqa: BLE001 — no socket folder, a process limit, a dead forkserver: read here
@@ -425,7 +531,9 @@ class ReaderProcess:
             try:
                 tag, payload = self.connection.recv()
             except (EOFError, OSError):  # (OSError: it died in the middle of sending a batch)
-                raise ImportFailed(self.path, "internal error: the reading process ended without a word; nothing was imported") from None
+                raise ImportFailed(
+                    self.path, "internal error: the reading process ended without a word; nothing was imported"
+                ) from None
             if tag == "records":
                 for record in payload:
                     yield Prepared._make(record) if type(record) is tuple else record
@@ -462,7 +570,9 @@ def _widen(connection) -> None:
         pass
 
 
-def _reader_main(module_name: str, path: str, options: ImportOptions, connection, batch_items: int, batch_bytes: int) -> None:
+def _reader_main(
+    module_name: str, path: str, options: ImportOptions, connection, batch_items: int, batch_bytes: int
+) -> None:
     """The reading process: the importer's records, messages prepared, sent in batches."""
     import signal
 
@@ -486,7 +596,9 @@ def _reader_main(module_name: str, path: str, options: ImportOptions, connection
                 batch, size = [], 0
         connection.send(("records", batch))
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        connection.send(("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}))
+        connection.send(
+            ("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024})
+        )
     except (BrokenPipeError, ConnectionResetError):
         pass  # the writer stopped first
     except ImportFailed as exc:
@@ -522,17 +634,25 @@ class Source:
     region: str
     custodian: str | None = None
     options: dict = field(default_factory=dict)
-    fold_edits: bool = False  # the format's identity holds the text: an edit between exports is a new identity (_Writer.fold)
-    wall_clock: bool = False  # the format's identity holds the time as written: a known message at another instant is a re-reading
+    fold_edits: bool = (
+        False  # the format's identity holds the text: an edit between exports is a new identity (_Writer.fold)
+    )
+    wall_clock: bool = (
+        False  # the format's identity holds the time as written: a known message at another instant is a re-reading
+    )
     corrects_tz: bool = False  # --corrects-tz (_Writer.changed)
     corrects_reading: bool = False  # --corrects-reading (_Writer.changed)
-    owner_numbers: bool = False  # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
+    owner_numbers: bool = (
+        False  # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
+    )
     custodian_client: int | None = None  # a client's phone (`import_custodians`); None: the archive owner's
     custodian_phone: str | None = None  # that client's number the phone had
     # The format gives each phone's copy of a message its own identity (_Writer.copy_of): True for every message,
     # or the services whose messages it does so for (iMessage: SMS and RCS; an iMessage's guid is the same on both phones).
     copies_differ: bool | frozenset[str] = False
-    sent_by_the_phone: bool = False  # the format says "sent by this phone" (iMessage, Android): whose phone matters (`_not_the_owners`)
+    sent_by_the_phone: bool = (
+        False  # the format says "sent by this phone" (iMessage, Android): whose phone matters (`_not_the_owners`)
+    )
 
 
 def _same_phone_as_before(archive: Archive, source: Source) -> None:
@@ -540,12 +660,17 @@ def _same_phone_as_before(archive: Archive, source: Source) -> None:
     phone's again: read as another's, every message would be archived a second time under other senders."""
     row = archive.conn.execute(
         "SELECT i.id, i.file_name, ic.client_id, cl.name FROM imports i LEFT JOIN import_custodians ic ON ic.import_id = i.id"
-        " LEFT JOIN clients cl ON cl.id = ic.client_id WHERE i.sha256 = ? ORDER BY i.id DESC LIMIT 1", (source.sha256,)).fetchone()
+        " LEFT JOIN clients cl ON cl.id = ic.client_id WHERE i.sha256 = ? ORDER BY i.id DESC LIMIT 1",
+        (source.sha256,),
+    ).fetchone()
     if row is None or row["client_id"] == source.custodian_client:
         return
     was = f"{row['name']}'s phone (--custodian {row['name']!r})" if row["name"] else "your own phone (no --custodian)"
-    raise ImportFailed(source.path, f"these bytes were imported before (import {row['id']}, {row['file_name']}) as {was}: import them"
-                                    " the same way, or not at all; nothing was imported")
+    raise ImportFailed(
+        source.path,
+        f"these bytes were imported before (import {row['id']}, {row['file_name']}) as {was}: import them"
+        " the same way, or not at all; nothing was imported",
+    )
 
 
 def _not_the_owners(conn, source: Source, result: ImportResult) -> None:
@@ -558,13 +683,17 @@ def _not_the_owners(conn, source: Source, result: ImportResult) -> None:
     mine = conn.execute(
         "SELECT p.handle, p.display_name FROM participants p JOIN owner_handles o ON o.handle = p.handle WHERE p.is_owner = 0"
         f" AND p.conversation_id IN ({','.join('?' * len(result.conversations))}) ORDER BY p.conversation_id LIMIT 1",
-        result.conversations).fetchone()
+        result.conversations,
+    ).fetchone()
     if mine:
         named = f" (named {mine[1]!r} there)" if mine[1] and mine[1] != mine[0] else ""
         owner = conn.execute("SELECT owner_name FROM settings").fetchone()[0]
-        raise ImportFailed(source.path, f"it holds a thread with your own number {mine[0]}{named} as the other party, so it is not"
-                                        f" your phone: give --custodian with the client whose phone it is (or --custodian {owner!r} if it"
-                                        " is yours, a thread with your other phone); nothing was imported")
+        raise ImportFailed(
+            source.path,
+            f"it holds a thread with your own number {mine[0]}{named} as the other party, so it is not"
+            f" your phone: give --custodian with the client whose phone it is (or --custodian {owner!r} if it"
+            " is yours, a thread with your other phone); nothing was imported",
+        )
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
@@ -575,46 +704,99 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
             "INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, custodian,"
             " options, started_at, finished_at, added, already_present, updated, skipped, imported_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?)",
-            (source.path, source.file_name, source.size, source.sha256, source.format, source.importer_version,
-             source.zone, source.region, source.custodian, canonical_json(source.options), times.now_iso(), audit.current_user()),
+            (
+                source.path,
+                source.file_name,
+                source.size,
+                source.sha256,
+                source.format,
+                source.importer_version,
+                source.zone,
+                source.region,
+                source.custodian,
+                canonical_json(source.options),
+                times.now_iso(),
+                audit.current_user(),
+            ),
         )
-        result = ImportResult(source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone)
+        result = ImportResult(
+            source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone
+        )
         if source.custodian_client is not None:
-            conn.execute("INSERT INTO import_custodians (import_id, client_id, phone) VALUES (?, ?, ?)",
-                         (result.import_id, source.custodian_client, source.custodian_phone))
+            conn.execute(
+                "INSERT INTO import_custodians (import_id, client_id, phone) VALUES (?, ?, ?)",
+                (result.import_id, source.custodian_client, source.custodian_phone),
+            )
         writer = _Writer(conn, result, source)
         writer.consume(records, progress)
         _not_the_owners(conn, source, result)
         # A new thread from handles a person ignored (a bank's short code) is set aside as it arrives.
         arrived = ignore.on_arrival(conn, [c for c in result.conversations if c in writer.created])
         for a in arrived:
-            writer.note(f"conversation {a['conversation']} ({', '.join(a['handles'])}) ignored on arrival: {a['reason']}")
+            writer.note(
+                f"conversation {a['conversation']} ({', '.join(a['handles'])}) ignored on arrival: {a['reason']}"
+            )
         if arrived:
             writer.changes["ignored_on_arrival"] = arrived
         conn.execute(
             "UPDATE imports SET finished_at = ?, zone = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
             " skipped_reasons = ?, warnings = ?, assumptions = ?, options = ? WHERE id = ?",
-            (times.now_iso(), result.zone, result.added, result.already_present, result.updated, sum(result.skipped.values()),
-             canonical_json(writer.skipped_detail), canonical_json(result.warnings),
-             canonical_json(result.assumptions), canonical_json(writer.options), result.import_id),
+            (
+                times.now_iso(),
+                result.zone,
+                result.added,
+                result.already_present,
+                result.updated,
+                sum(result.skipped.values()),
+                canonical_json(writer.skipped_detail),
+                canonical_json(result.warnings),
+                canonical_json(result.assumptions),
+                canonical_json(writer.options),
+                result.import_id,
+            ),
         )
-        audit.append(conn, "import", {
-            "import_id": result.import_id, "path": source.path, "sha256": source.sha256, "format": source.format,
-            "added": result.added, "already_present": result.already_present, "updated": result.updated,
-            "skipped": sum(result.skipped.values()),
-        } | ({"custodian": source.custodian} if source.custodian else {})
-          | ({"custodian_phone": source.custodian_phone} if source.custodian_phone else {}) | writer.changes)
+        audit.append(
+            conn,
+            "import",
+            {
+                "import_id": result.import_id,
+                "path": source.path,
+                "sha256": source.sha256,
+                "format": source.format,
+                "added": result.added,
+                "already_present": result.already_present,
+                "updated": result.updated,
+                "skipped": sum(result.skipped.values()),
+            }
+            | ({"custodian": source.custodian} if source.custodian else {})
+            | ({"custodian_phone": source.custodian_phone} if source.custodian_phone else {})
+            | writer.changes,
+        )
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
     return result
 
 
-def message_content_hash(sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to, attachments) -> str:
+def message_content_hash(
+    sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to, attachments
+) -> str:
     """What a transcript shows of a message, hashed. `verify` recomputes it from the stored row,
     so it is built only from stored values. `attachments`: (position, file_name, mime, sha256, missing_reason)."""
     # An attachment counts by name, type and bytes; why bytes are missing is device-specific
     # wording (the same message from a Mac and from an iPhone backup), so it is not hashed.
-    return content_hash([sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to,
-                         [list(a[1:4]) for a in attachments]])
+    return content_hash(
+        [
+            sent_at,
+            direction,
+            kind,
+            sender_handle,
+            body,
+            status,
+            duration_s,
+            flags_json,
+            reply_to,
+            [list(a[1:4]) for a in attachments],
+        ]
+    )
 
 
 class Prepared(NamedTuple):
@@ -667,13 +849,33 @@ def prepare(m: Message, region: str) -> Prepared:
             attachments.append((position, a.file_name, a.mime, sha, None))
             blobs.append((sha, a.mime, a.data))
     flags = _flags_json(m.flags)
-    digest = message_content_hash(sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments)
+    digest = message_content_hash(
+        sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments
+    )
     return Prepared(
-        message_id(conv.platform, m.identity_key or conv.source_key, m.identity), conv, sender, handle, sent_at, m.direction, m.kind,
-        m.source_zone, m.body, m.service, m.status, times.to_iso(m.delivered_at) if m.delivered_at else None,
-        times.to_iso(m.read_at) if m.read_at else None, m.duration_s, flags, m.source_id, m.reply_to,
-        tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions), digest, tuple(attachments),
-        tuple(blobs), m.source_ref, m.time_precision,
+        message_id(conv.platform, m.identity_key or conv.source_key, m.identity),
+        conv,
+        sender,
+        handle,
+        sent_at,
+        m.direction,
+        m.kind,
+        m.source_zone,
+        m.body,
+        m.service,
+        m.status,
+        times.to_iso(m.delivered_at) if m.delivered_at else None,
+        times.to_iso(m.read_at) if m.read_at else None,
+        m.duration_s,
+        flags,
+        m.source_id,
+        m.reply_to,
+        tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions),
+        digest,
+        tuple(attachments),
+        tuple(blobs),
+        m.source_ref,
+        m.time_precision,
     )
 
 
@@ -683,7 +885,9 @@ def _flags_json(flags) -> str:
 
 def _retimed_flags(flags_json: str, reading) -> str:
     """A message's flags with those its earlier reading gave (TIME_FLAGS) replaced by those of the new `reading`."""
-    return _flags_json([f for f in json.loads(flags_json) if f not in TIME_FLAGS] + [f for f in reading if f in TIME_FLAGS])
+    return _flags_json(
+        [f for f in json.loads(flags_json) if f not in TIME_FLAGS] + [f for f in reading if f in TIME_FLAGS]
+    )
 
 
 def _form(flags_json: str) -> int:
@@ -696,8 +900,10 @@ def _filled_in(attachments, other, *, add: bool = False) -> list[tuple]:
     are missing taken from `other` where that has the same file's bytes at the same position; with `add`,
     also the positions only `other` has (an attachment an edit or a deletion left out was still sent)."""
     by_position = {a[0]: a for a in other}
-    merged = [b if a[3] is None and (b := by_position.get(a[0])) is not None and b[3] is not None and b[1] == a[1] else a
-              for a in attachments]
+    merged = [
+        b if a[3] is None and (b := by_position.get(a[0])) is not None and b[3] is not None and b[1] == a[1] else a
+        for a in attachments
+    ]
     if add:
         have = {a[0] for a in attachments}
         merged = sorted(merged + [b for b in other if b[0] not in have])
@@ -708,7 +914,9 @@ def _earlier(before: dict, after: dict) -> str | None:
     """The values of `before` (a message's state, `_Writer.state_of`) that `after` (the state that replaced
     it) does not have, among SHOWN, as canonical JSON; None when only its text or time differ."""
     was = {k: before[k] for k in SHOWN if before[k] != after[k]}
-    if "flags" in was and _flags_json(set(json.loads(before["flags"])) - EDITS) == _flags_json(set(json.loads(after["flags"])) - EDITS):
+    if "flags" in was and _flags_json(set(json.loads(before["flags"])) - EDITS) == _flags_json(
+        set(json.loads(after["flags"])) - EDITS
+    ):
         del was["flags"]  # that an edit or a deletion marks the next state is said by that state
     return canonical_json(was) if was else None
 
@@ -749,7 +957,10 @@ def _rereading(sent_at: str, zone: str, new_sent_at: str, new_zone: str) -> list
     month the other way round), "occurrence" (in the same zone, the same wall clock at its other instant:
     an hour the clocks repeated, read as the other of its two occurrences on the export's own line order,
     which the importer states as an assumption), else "reading" (another reading of a time as written)."""
-    was, now = (times.from_iso(t).astimezone(times.zone(z)).replace(tzinfo=None) for t, z in ((sent_at, zone), (new_sent_at, new_zone)))
+    was, now = (
+        times.from_iso(t).astimezone(times.zone(z)).replace(tzinfo=None)
+        for t, z in ((sent_at, zone), (new_sent_at, new_zone))
+    )
     if zone == new_zone and was == now:
         return ["occurrence"]
     kinds = ["tz"] if zone != new_zone else []
@@ -812,7 +1023,9 @@ class _Writer:
         self.region = source.region
         self.fold_edits, self.wall_clock = source.fold_edits, source.wall_clock
         self.corrects_tz, self.corrects_reading = source.corrects_tz, source.corrects_reading
-        self.options = dict(source.options)  # the import row's options, with what a correction corrected (`say_corrections`)
+        self.options = dict(
+            source.options
+        )  # the import row's options, with what a correction corrected (`say_corrections`)
         self.date_order: str | None = None  # the order the importer read dates in (`DateOrder`)
         self.conversations: dict[tuple[str, str], int] = {}
         self.seen_conversation_objects = _ByIdentity()  # Conversation -> conversation id
@@ -825,9 +1038,13 @@ class _Writer:
         self.touched: set[int] = set()
         self.created: set[int] = set()  # conversations this import created: nothing archived there to fold into
         self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
-        self.added_here: list[tuple] = []  # in an import that may correct a reading: what was added, to look for at earlier readings
+        self.added_here: list[
+            tuple
+        ] = []  # in an import that may correct a reading: what was added, to look for at earlier readings
         self.has_aliases = conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
-        self.has_other_keys = conn.execute("SELECT EXISTS (SELECT 1 FROM conversation_keys)").fetchone()[0]  # (`resolve`)
+        self.has_other_keys = conn.execute("SELECT EXISTS (SELECT 1 FROM conversation_keys)").fetchone()[
+            0
+        ]  # (`resolve`)
         # "tz" | "date_order" | "reading" -> the earlier reading (a zone, an order) -> messages this import moved from it (`changed`)
         self.reread: dict[str, dict[str, int]] = {}
         self.earlier_readings: set[tuple[str, bool]] = set()  # (zone, day and month swapped) of what was corrected
@@ -836,18 +1053,29 @@ class _Writer:
         # Another phone's copies (`copy_of`): looked for only where the archive holds another phone's import.
         self.copy_ids: dict[str, str] = {}  # a record's id -> the message another phone archived it as (this import)
         # A message of the same identity on two phones (an iMessage guid): looked at only where the archive holds a client's phone.
-        self.phones = source.custodian_client is not None or conn.execute("SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0]
-        self.per_phone: dict[str, int] = {}  # what differed only per phone (`same_on_another_phone`) -> how many messages
+        self.phones = (
+            source.custodian_client is not None
+            or conn.execute("SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0]
+        )
+        self.per_phone: dict[
+            str, int
+        ] = {}  # what differed only per phone (`same_on_another_phone`) -> how many messages
         self.copies = source.copies_differ if self.phones else False
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
-        self.precision_set: dict[str | None, int] = {}  # the precision a known message had -> how many now have the source's  # (from, to) conversation ids -> messages moved
+        self.precision_set: dict[
+            str | None, int
+        ] = {}  # the precision a known message had -> how many now have the source's  # (from, to) conversation ids -> messages moved
         self.unmoved: dict[str, dict] = {}  # a moved message's state before the move (`move`), for its version
-        self.invisible_kept: list[str] = []  # messages archived without the invisible characters their text holds (`new_version`)
+        self.invisible_kept: list[
+            str
+        ] = []  # messages archived without the invisible characters their text holds (`new_version`)
         self.resolved: set[tuple] = set()  # (platform, source_key, other_keys) looked up (`resolve`)
         self.rejoined: set[int] = set()  # conversations this import re-keyed or merged into (`resolve`)
         self.left_alone: set[int] = set()  # conversations under a key of another reading of a number (`resolve`)
         self.replaced: set[int] = set()  # participants a new version took a message from (`drop_replaced`)
-        self.owner_numbers_kept: dict[str, int] = {}  # the owner's number --me gave -> messages read with none (`keep_owner_number`)
+        self.owner_numbers_kept: dict[
+            str, int
+        ] = {}  # the owner's number --me gave -> messages read with none (`keep_owner_number`)
         # The owner with no number, whom this import's reading (False) or an earlier one (True) gave messages that now have a
         # number of the owner's: listed no more where they name nothing.
         self.unnamed_owners: dict[int, bool] = {}
@@ -893,36 +1121,52 @@ class _Writer:
         if self.per_phone:
             self.say_per_phone()
         for number, n in sorted(self.owner_numbers_kept.items()):
-            self.note(f"{_count(n, 'message')} this source reads as sent by the owner with no number keep{'s' if n == 1 else ''} {number},"
-                      " which --me gave when an earlier import read them")
+            self.note(
+                f"{_count(n, 'message')} this source reads as sent by the owner with no number keep{'s' if n == 1 else ''} {number},"
+                " which --me gave when an earlier import read them"
+            )
         for pid, earlier in self.unnamed_owners.items():
-            row = self.conn.execute("SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 1 AND handle NOT LIKE '+%'"
-                                    " AND handle NOT LIKE '%@%'", (pid,)).fetchone()
-            if row is None or not self.forget_participant(pid, {"conversation": row["conversation_id"], "was": row["handle"],
-                                                                "now": "a number of the owner's"}):
+            row = self.conn.execute(
+                "SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 1 AND handle NOT LIKE '+%'"
+                " AND handle NOT LIKE '%@%'",
+                (pid,),
+            ).fetchone()
+            if row is None or not self.forget_participant(
+                pid, {"conversation": row["conversation_id"], "was": row["handle"], "now": "a number of the owner's"}
+            ):
                 continue
             if earlier:
-                self.note(f"conversation {row['conversation_id']}: every message sent by the owner with no number ({row['handle']}) is now"
-                          " from a number of the owner's; that entry is no longer listed among its people, and each of those messages keeps"
-                          " it as the sender of its earlier version")
+                self.note(
+                    f"conversation {row['conversation_id']}: every message sent by the owner with no number ({row['handle']}) is now"
+                    " from a number of the owner's; that entry is no longer listed among its people, and each of those messages keeps"
+                    " it as the sender of its earlier version"
+                )
         for (before, after), n in self.moved.items():
-            self.note(f"{n} message{'s' if n > 1 else ''} archived in conversation {before}{_filed(self.matters_of(before), ' (', ')')}"
-                      f" moved to conversation {after}{_filed(self.matters_of(after), ' (', ')', ' (filed to no matter)')}, where this source"
-                      " reads them (see the importer's notices)")
+            self.note(
+                f"{n} message{'s' if n > 1 else ''} archived in conversation {before}{_filed(self.matters_of(before), ' (', ')')}"
+                f" moved to conversation {after}{_filed(self.matters_of(after), ' (', ')', ' (filed to no matter)')}, where this source"
+                " reads them (see the importer's notices)"
+            )
         if self.invisible_kept:
             n, refs = len(self.invisible_kept), self.invisible_kept
-            self.note(f"{_count(n, 'message')} archived by an earlier textfile without the invisible characters in {'its' if n == 1 else 'their'}"
-                      " text that change how text is displayed (direction marks, overrides and isolates, zero-width spaces) now"
-                      f" hold{'s' if n == 1 else ''} them as sent; the text as archived before is kept as {'its' if n == 1 else 'each one'}"
-                      f" earlier version ({', '.join(refs[:MAX_REFS])}{f' and {n - MAX_REFS} more' if n > MAX_REFS else ''})")
+            self.note(
+                f"{_count(n, 'message')} archived by an earlier textfile without the invisible characters in {'its' if n == 1 else 'their'}"
+                " text that change how text is displayed (direction marks, overrides and isolates, zero-width spaces) now"
+                f" hold{'s' if n == 1 else ''} them as sent; the text as archived before is kept as {'its' if n == 1 else 'each one'}"
+                f" earlier version ({', '.join(refs[:MAX_REFS])}{f' and {n - MAX_REFS} more' if n > MAX_REFS else ''})"
+            )
             self.changes["invisible_kept"] = n
         if self.precision_set:
             was = ", ".join(f"{k or 'none'}: {n:,}" for k, n in sorted(self.precision_set.items(), key=str))
-            self.note(f"{_count(sum(self.precision_set.values()), 'message')} archived with another precision of its time ({was})"
-                      " now print at the precision this export writes its times in")
+            self.note(
+                f"{_count(sum(self.precision_set.values()), 'message')} archived with another precision of its time ({was})"
+                " now print at the precision this export writes its times in"
+            )
             self.changes["time_precision_set"] = {str(k): n for k, n in self.precision_set.items()}
         if self.moved:  # which filing a message belongs to follows its conversation: the audit says from where to where
-            self.changes["moved"] = [{"from": before, "to": after, "messages": n} for (before, after), n in sorted(self.moved.items())]
+            self.changes["moved"] = [
+                {"from": before, "to": after, "messages": n} for (before, after), n in sorted(self.moved.items())
+            ]
         self.result.conversations = sorted(self.touched)
         if progress:
             progress(count)
@@ -953,7 +1197,9 @@ class _Writer:
             if conv.other_keys or self.has_other_keys:
                 conv_id = self.resolve(conv)
             else:
-                row = self.conn.execute("SELECT id FROM conversations WHERE platform = ? AND source_key = ?", key).fetchone()
+                row = self.conn.execute(
+                    "SELECT id FROM conversations WHERE platform = ? AND source_key = ?", key
+                ).fetchone()
                 conv_id = None if row is None else row[0]
             if conv_id is None:
                 conv_id = self.conn.execute(
@@ -963,7 +1209,9 @@ class _Writer:
                 self.created.add(conv_id)
                 self.name_keys(conv, conv_id)
             elif conv.title:
-                self.conn.execute("UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL", (conv.title, conv_id))
+                self.conn.execute(
+                    "UPDATE conversations SET title = ? WHERE id = ? AND title IS NULL", (conv.title, conv_id)
+                )
             self.conversations[key] = conv_id
             self.resolved.add((*key, conv.other_keys))
         for participant in conv.participants:
@@ -991,12 +1239,15 @@ class _Writer:
         rows = self.conn.execute(
             f"SELECT source_key, id, 1 FROM conversations WHERE platform = ? AND source_key IN ({marks})"
             f" UNION ALL SELECT source_key, conversation_id, 0 FROM conversation_keys WHERE platform = ? AND source_key IN ({marks})",
-            (platform, *keys, platform, *keys)).fetchall()
+            (platform, *keys, platform, *keys),
+        ).fetchall()
         same = {cid for k, cid, own in rows if own or k == key}
         for cid in sorted({cid for _, cid, _ in rows} - same - self.left_alone):
             self.left_alone.add(cid)
-            self.note(f"conversation {cid} ({_people(self.described(cid)['handles'])}) is where an earlier import put a number that this"
-                      f" source reads as {_people(self.described(None, conv)['handles'])} (see the importer's notices): it is left as it is")
+            self.note(
+                f"conversation {cid} ({_people(self.described(cid)['handles'])}) is where an earlier import put a number that this"
+                f" source reads as {_people(self.described(None, conv)['handles'])} (see the importer's notices): it is left as it is"
+            )
         if not same:
             return None
         archived = same - self.created
@@ -1023,13 +1274,18 @@ class _Writer:
     def name_keys(self, conv, conv_id: int) -> None:
         """Record the other keys of `conv` that no archived conversation holds as keys of `conv_id`."""
         for key in conv.other_keys:
-            if not self.conn.execute("SELECT 1 FROM conversations WHERE platform = ? AND source_key = ? UNION ALL SELECT 1 FROM"
-                                     " conversation_keys WHERE platform = ? AND source_key = ?", (conv.platform, key) * 2).fetchone():
+            if not self.conn.execute(
+                "SELECT 1 FROM conversations WHERE platform = ? AND source_key = ? UNION ALL SELECT 1 FROM"
+                " conversation_keys WHERE platform = ? AND source_key = ?",
+                (conv.platform, key) * 2,
+            ).fetchone():
                 self.add_key(conv.platform, key, conv_id, "named")
 
     def add_key(self, platform: str, key: str, conv_id: int, rule: str) -> None:
-        self.conn.execute("INSERT INTO conversation_keys (platform, source_key, conversation_id, import_id, rule) VALUES (?, ?, ?, ?, ?)",
-                          (platform, key, conv_id, self.result.import_id, rule))
+        self.conn.execute(
+            "INSERT INTO conversation_keys (platform, source_key, conversation_id, import_id, rule) VALUES (?, ?, ?, ?, ?)",
+            (platform, key, conv_id, self.result.import_id, rule),
+        )
         self.has_other_keys = True
 
     def merge(self, other: int, into: int) -> None:
@@ -1038,22 +1294,31 @@ class _Writer:
         state (pending messages, caches) follows."""
         c = self.conn
         same_person: dict[int, int] = {}
-        for p in c.execute("SELECT id, handle, display_name, is_owner FROM participants WHERE conversation_id = ?", (other,)).fetchall():
-            kept = c.execute("SELECT id FROM participants WHERE conversation_id = ? AND handle = ?", (into, p["handle"])).fetchone()
+        for p in c.execute(
+            "SELECT id, handle, display_name, is_owner FROM participants WHERE conversation_id = ?", (other,)
+        ).fetchall():
+            kept = c.execute(
+                "SELECT id FROM participants WHERE conversation_id = ? AND handle = ?", (into, p["handle"])
+            ).fetchone()
             if kept is None:
                 c.execute("UPDATE participants SET conversation_id = ? WHERE id = ?", (into, p["id"]))
                 continue
             same_person[p["id"]] = kept[0]
-            c.execute("UPDATE participants SET display_name = coalesce(display_name, ?), is_owner = max(is_owner, ?) WHERE id = ?",
-                      (p["display_name"], p["is_owner"], kept[0]))
+            c.execute(
+                "UPDATE participants SET display_name = coalesce(display_name, ?), is_owner = max(is_owner, ?) WHERE id = ?",
+                (p["display_name"], p["is_owner"], kept[0]),
+            )
         for was, now in same_person.items():
             c.execute("UPDATE messages SET sender_id = ? WHERE sender_id = ?", (now, was))
             c.execute("UPDATE reactions SET sender_id = ? WHERE sender_id = ?", (now, was))
             c.execute("DELETE FROM participants WHERE id = ?", (was,))
         c.execute("UPDATE messages SET conversation_id = ? WHERE conversation_id = ?", (into, other))
         c.execute("UPDATE filings SET conversation_id = ? WHERE conversation_id = ?", (into, other))
-        c.execute("INSERT OR IGNORE INTO conversation_files (conversation_id, file_name, mime, blob_sha256, import_id)"
-                  " SELECT ?, file_name, mime, blob_sha256, import_id FROM conversation_files WHERE conversation_id = ?", (into, other))
+        c.execute(
+            "INSERT OR IGNORE INTO conversation_files (conversation_id, file_name, mime, blob_sha256, import_id)"
+            " SELECT ?, file_name, mime, blob_sha256, import_id FROM conversation_files WHERE conversation_id = ?",
+            (into, other),
+        )
         c.execute("DELETE FROM conversation_files WHERE conversation_id = ?", (other,))
         c.execute("UPDATE conversation_keys SET conversation_id = ? WHERE conversation_id = ?", (into, other))
         gone = c.execute("SELECT platform, source_key, title FROM conversations WHERE id = ?", (other,)).fetchone()
@@ -1076,11 +1341,24 @@ class _Writer:
     def described(self, conv_id: int | None, conv=None) -> dict:
         """An archived conversation's (or, with `conv`, a record's) people other than the owner, and the matters it is filed to."""
         if conv is not None:
-            return {"handles": sorted({normalize_handle(p.handle, self.region) or p.handle for p in conv.participants if not p.is_owner})}
-        return {"handles": [r[0] for r in self.conn.execute(
-            "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (conv_id,))],
+            return {
+                "handles": sorted(
+                    {normalize_handle(p.handle, self.region) or p.handle for p in conv.participants if not p.is_owner}
+                )
+            }
+        return {
+            "handles": [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle",
+                    (conv_id,),
+                )
+            ],
             "matters": self.matters_of(conv_id),
-            "messages": self.conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (conv_id,)).fetchone()[0]}
+            "messages": self.conn.execute(
+                "SELECT count(*) FROM messages WHERE conversation_id = ?", (conv_id,)
+            ).fetchone()[0],
+        }
 
     def drop_replaced(self) -> None:
         """A participant of a conversation this import re-keyed or merged whose every message it read
@@ -1089,32 +1367,48 @@ class _Writer:
         its messages keeps it as the sender of its earlier version (`message_versions.earlier`)."""
         c = self.conn
         for pid in sorted(self.replaced):
-            row = c.execute("SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 0", (pid,)).fetchone()
+            row = c.execute(
+                "SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 0", (pid,)
+            ).fetchone()
             if row is None:
                 continue
-            now = [r[0] for r in c.execute(
-                "SELECT DISTINCT p.handle FROM message_versions v JOIN messages m ON m.id = v.message_id JOIN participants p ON p.id = m.sender_id"
-                " WHERE v.import_id = ? AND m.conversation_id = ? AND json_extract(v.earlier, '$.sender') = ? ORDER BY p.handle",
-                (self.result.import_id, row["conversation_id"], row["handle"]))]
+            now = [
+                r[0]
+                for r in c.execute(
+                    "SELECT DISTINCT p.handle FROM message_versions v JOIN messages m ON m.id = v.message_id JOIN participants p ON p.id = m.sender_id"
+                    " WHERE v.import_id = ? AND m.conversation_id = ? AND json_extract(v.earlier, '$.sender') = ? ORDER BY p.handle",
+                    (self.result.import_id, row["conversation_id"], row["handle"]),
+                )
+            ]
             if self.forget_participant(pid, {"conversation": row["conversation_id"], "was": row["handle"], "now": now}):
-                self.note(f"conversation {row['conversation_id']}: every message from {row['handle']} is now from {_people(now)};"
-                          f" {row['handle']} is no longer listed among its people, and each of those messages keeps it as the sender of"
-                          " its earlier version")
+                self.note(
+                    f"conversation {row['conversation_id']}: every message from {row['handle']} is now from {_people(now)};"
+                    f" {row['handle']} is no longer listed among its people, and each of those messages keeps it as the sender of"
+                    " its earlier version"
+                )
 
     def forget_participant(self, pid: int, said: dict) -> bool:
         """Remove a participant no message or reaction names any more (a reading of the sender this
         import replaced), recording `said` (conversation, was, now) for the audit entry; False when
         something still names it."""
-        if self.conn.execute("SELECT 1 FROM messages WHERE sender_id = ? UNION ALL SELECT 1 FROM reactions WHERE sender_id = ?",
-                             (pid, pid)).fetchone():
+        if self.conn.execute(
+            "SELECT 1 FROM messages WHERE sender_id = ? UNION ALL SELECT 1 FROM reactions WHERE sender_id = ?",
+            (pid, pid),
+        ).fetchone():
             return False
         self.conn.execute("DELETE FROM participants WHERE id = ?", (pid,))
         self.changes.setdefault("participants_replaced", []).append(said)
         return True
 
     def matters_of(self, conv_id: int) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT m.reference FROM filings f JOIN matters m ON m.id = f.matter_id"
-                                                " WHERE f.conversation_id = ? ORDER BY m.reference", (conv_id,))]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT m.reference FROM filings f JOIN matters m ON m.id = f.matter_id"
+                " WHERE f.conversation_id = ? ORDER BY m.reference",
+                (conv_id,),
+            )
+        ]
 
     def say_rejoined(self, conv_id: int, before: dict[int, dict], now: dict) -> None:
         """The notice and the audit record of a conversation re-keyed or merged (`resolve`)."""
@@ -1122,25 +1416,41 @@ class _Writer:
         if len(before) == 1:
             was = before[conv_id]
             same = "number" if len(now["handles"]) == 1 else "people"
-            self.note(f"conversation {conv_id} ({_people(was['handles'])}{_filed(was['matters'], ', ')}) is the thread this source writes"
-                      f" with {who} (the same {same}, see the importer's notices): it goes on under {who}, the same conversation with its"
-                      " filings and messages, not a new one")
-            self.changes.setdefault("rekeyed", []).append({"conversation": conv_id, "was": was["handles"], "now": now["handles"]})
+            self.note(
+                f"conversation {conv_id} ({_people(was['handles'])}{_filed(was['matters'], ', ')}) is the thread this source writes"
+                f" with {who} (the same {same}, see the importer's notices): it goes on under {who}, the same conversation with its"
+                " filings and messages, not a new one"
+            )
+            self.changes.setdefault("rekeyed", []).append(
+                {"conversation": conv_id, "was": was["handles"], "now": now["handles"]}
+            )
             return
         merged = [cid for cid in before if cid != conv_id]
         matters = sorted({m for d in before.values() for m in d["matters"]})
-        parts = ", ".join(f"{cid} ({_people(d['handles'])}, {_count(d['messages'], 'message')}{_filed(d['matters'], ', ')})"
-                          for cid, d in before.items())
-        text = (f"conversations {parts} are one thread, which this source writes with {who}: merged into conversation {conv_id},"
-                f" with every message and every filing of each; conversation{'s' if len(merged) > 1 else ''}"
-                f" {', '.join(map(str, merged))} no longer exist{'s' if len(merged) == 1 else ''}")
+        parts = ", ".join(
+            f"{cid} ({_people(d['handles'])}, {_count(d['messages'], 'message')}{_filed(d['matters'], ', ')})"
+            for cid, d in before.items()
+        )
+        text = (
+            f"conversations {parts} are one thread, which this source writes with {who}: merged into conversation {conv_id},"
+            f" with every message and every filing of each; conversation{'s' if len(merged) > 1 else ''}"
+            f" {', '.join(map(str, merged))} no longer exist{'s' if len(merged) == 1 else ''}"
+        )
         if len({tuple(d["matters"]) for d in before.values()}) > 1 and len(matters) > 1:
-            text += (f". The whole thread is now filed to {' and '.join(matters)}: each matter's transcripts will show the messages"
-                     " that were filed to the other only")
+            text += (
+                f". The whole thread is now filed to {' and '.join(matters)}: each matter's transcripts will show the messages"
+                " that were filed to the other only"
+            )
         self.note(text)
-        self.changes.setdefault("merged", []).append({
-            "conversation": conv_id, "now": now["handles"],
-            "from": [{"conversation": cid, "handles": d["handles"], "matters": d["matters"]} for cid, d in before.items()]})
+        self.changes.setdefault("merged", []).append(
+            {
+                "conversation": conv_id,
+                "now": now["handles"],
+                "from": [
+                    {"conversation": cid, "handles": d["handles"], "matters": d["matters"]} for cid, d in before.items()
+                ],
+            }
+        )
 
     def participant_id(self, conv_id: int, participant) -> int:
         handle = normalize_handle(participant.handle, self.region) or participant.handle
@@ -1159,7 +1469,9 @@ class _Writer:
         else:
             pid = row["id"]
             if participant.display_name and not row["display_name"]:
-                self.conn.execute("UPDATE participants SET display_name = ? WHERE id = ?", (participant.display_name, pid))
+                self.conn.execute(
+                    "UPDATE participants SET display_name = ? WHERE id = ?", (participant.display_name, pid)
+                )
             if participant.is_owner and not row["is_owner"]:
                 self.conn.execute("UPDATE participants SET is_owner = 1 WHERE id = ?", (pid,))
         self.participants[key] = pid
@@ -1183,7 +1495,9 @@ class _Writer:
             self.flush()
 
     def store_blob(self, sha: str, mime: str | None, data: bytes) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, mime, data) VALUES (?, ?, ?, ?)", (sha, len(data), mime, data))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, mime, data) VALUES (?, ?, ?, ?)", (sha, len(data), mime, data)
+        )
 
     def chat_file(self, f: ChatFile) -> None:
         """A file of the export that no message names: its bytes stored, and linked to its conversation
@@ -1206,7 +1520,9 @@ class _Writer:
         # now. A later record of the same id with other content is the source contradicting itself
         # (skipped), not an edit: the same source read again then changes nothing.
         given = self.given_before(existing)
-        written: dict[str, str] = {known["id"]: known["content_hash"] for known in existing.values() if known["id"] in given}
+        written: dict[str, str] = {
+            known["id"]: known["content_hash"] for known in existing.values() if known["id"] in given
+        }
         import_id = self.result.import_id
         added = already = 0
         new_rows, source_rows, attachment_rows, version_rows, receipt_rows = [], [], [], [], []
@@ -1214,7 +1530,12 @@ class _Writer:
         for p in pending:
             known = existing.get(p.id)
             copy = None
-            if known is None and self.copies and p.record.sender is not None and (self.copies is True or p.record.service in self.copies):
+            if (
+                known is None
+                and self.copies
+                and p.record.sender is not None
+                and (self.copies is True or p.record.service in self.copies)
+            ):
                 copy = self.copy_ids.get(p.id) or self.copy_of(p)
             mid = copy or (p.id if known is None else known["id"])  # (an alias's message, see `fold`)
             source_rows.append((mid, import_id, p.record.source_ref))
@@ -1240,20 +1561,43 @@ class _Writer:
             if known is None:
                 m = p.record
                 written[p.id] = p.content_hash
-                new_rows.append((
-                    p.id, p.conversation_id, p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body,
-                    m.service, m.status, m.delivered_at, m.read_at, m.duration_s, p.flags, m.source_id, m.reply_to,
-                    len(m.versions) + 1, p.content_hash, import_id, m.time_precision,
-                ))
+                new_rows.append(
+                    (
+                        p.id,
+                        p.conversation_id,
+                        p.sender_id,
+                        m.direction,
+                        m.kind,
+                        p.sent_at,
+                        m.source_zone,
+                        m.body,
+                        m.service,
+                        m.status,
+                        m.delivered_at,
+                        m.read_at,
+                        m.duration_s,
+                        p.flags,
+                        m.source_id,
+                        m.reply_to,
+                        len(m.versions) + 1,
+                        p.content_hash,
+                        import_id,
+                        m.time_precision,
+                    )
+                )
                 if p.attachments:
                     attachment_rows.extend((p.id, *a) for a in p.attachments)
                 if m.versions:
                     version_rows.extend(
-                        (p.id, n, body, at, "edit_history", None, import_id) for n, (body, at) in enumerate(m.versions, 1)
+                        (p.id, n, body, at, "edit_history", None, import_id)
+                        for n, (body, at) in enumerate(m.versions, 1)
                     )
                 added += 1
-            elif known["content_hash"] == p.content_hash or self.keep_stored_attachments(p, mid) == known["content_hash"] \
-                    or self.keep_owner_number(p, mid, known["content_hash"]) == known["content_hash"]:
+            elif (
+                known["content_hash"] == p.content_hash
+                or self.keep_stored_attachments(p, mid) == known["content_hash"]
+                or self.keep_owner_number(p, mid, known["content_hash"]) == known["content_hash"]
+            ):
                 already += 1
                 written[mid] = known["content_hash"]
                 self.fill_receipts(p, mid, known, receipt_rows)
@@ -1275,9 +1619,13 @@ class _Writer:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             new_rows,
         )
-        audit.count_new_messages(c, ((row[18], row[0], row[17]) for row in new_rows))  # (their import's digest: audit.py)
+        audit.count_new_messages(
+            c, ((row[18], row[0], row[17]) for row in new_rows)
+        )  # (their import's digest: audit.py)
         if new_rows:  # the full-text index, in bulk (see migration m004)
-            c.execute("INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,))
+            c.execute(
+                "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,)
+            )
         if attachment_rows:
             c.executemany(
                 "INSERT INTO message_attachments (message_id, position, file_name, mime, blob_sha256, missing_reason)"
@@ -1290,14 +1638,19 @@ class _Writer:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 version_rows,
             )
-        c.executemany("INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)", source_rows)
+        c.executemany(
+            "INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)", source_rows
+        )
         if copy_rows:
-            c.executemany("INSERT INTO phone_copies (alias_id, message_id, import_id, source_ref, sent_at) VALUES (?, ?, ?, ?, ?)",
-                          [(alias, mid, import_id, ref, at) for alias, mid, ref, at in copy_rows])
+            c.executemany(
+                "INSERT INTO phone_copies (alias_id, message_id, import_id, source_ref, sent_at) VALUES (?, ?, ?, ?, ?)",
+                [(alias, mid, import_id, ref, at) for alias, mid, ref, at in copy_rows],
+            )
         if receipt_rows:
             c.executemany(
                 "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?),"
-                " time_precision = coalesce(?, time_precision) WHERE id = ?", receipt_rows
+                " time_precision = coalesce(?, time_precision) WHERE id = ?",
+                receipt_rows,
             )
         if self.reactions:
             self.write_reactions(final=False)
@@ -1308,9 +1661,15 @@ class _Writer:
         """Of these archived messages, those an earlier batch of this source gave (a source row of this import)."""
         ids, found = sorted({known["id"] for known in existing.values()}), set()
         for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
-            found.update(r[0] for r in self.conn.execute(f"SELECT message_id FROM message_sources WHERE import_id = ? AND message_id IN"
-                                                          f" ({','.join('?' * len(chunk))})", [self.result.import_id, *chunk]))
+            chunk = ids[start : start + 900]
+            found.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT message_id FROM message_sources WHERE import_id = ? AND message_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    [self.result.import_id, *chunk],
+                )
+            )
         return found
 
     def existing(self, pending: list[_Pending]) -> dict[str, dict]:
@@ -1320,21 +1679,42 @@ class _Writer:
         found: dict[str, dict] = {}
         self.look_up(found, "SELECT id, id, {} FROM messages WHERE id IN ({})", {p.id for p in pending})
         if self.has_aliases:
-            self.look_up(found, "SELECT a.alias_id, m.id, {}, a.rule FROM message_aliases a JOIN messages m ON m.id = a.message_id"
-                                " WHERE a.alias_id IN ({})", {p.id for p in pending if p.id not in found and p.conversation_id not in self.created})
+            self.look_up(
+                found,
+                "SELECT a.alias_id, m.id, {}, a.rule FROM message_aliases a JOIN messages m ON m.id = a.message_id"
+                " WHERE a.alias_id IN ({})",
+                {p.id for p in pending if p.id not in found and p.conversation_id not in self.created},
+            )
         if self.copies:  # another phone's copy, matched by an earlier import of this phone (`copy_of`)
-            self.look_up(found, f"SELECT a.alias_id, m.id, {{}}, '{COPY_RULE}' FROM phone_copies a JOIN messages m ON m.id = a.message_id"
-                                " WHERE a.alias_id IN ({})", {p.id for p in pending if p.id not in found and p.conversation_id not in self.created})
+            self.look_up(
+                found,
+                f"SELECT a.alias_id, m.id, {{}}, '{COPY_RULE}' FROM phone_copies a JOIN messages m ON m.id = a.message_id"
+                " WHERE a.alias_id IN ({})",
+                {p.id for p in pending if p.id not in found and p.conversation_id not in self.created},
+            )
         return found
 
     def look_up(self, found: dict, sql: str, ids: set[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
-            for row in self.conn.execute(sql.format("content_hash, version, delivered_at, read_at, conversation_id, time_precision",
-                                                    ",".join("?" * len(chunk))), chunk):
-                found[row[0]] = {"id": row[1], "content_hash": row[2], "version": row[3], "delivered_at": row[4], "read_at": row[5],
-                                 "conversation_id": row[6], "time_precision": row[7], "rule": row[8] if len(row) > 8 else None}
+            chunk = ids[start : start + 900]
+            for row in self.conn.execute(
+                sql.format(
+                    "content_hash, version, delivered_at, read_at, conversation_id, time_precision",
+                    ",".join("?" * len(chunk)),
+                ),
+                chunk,
+            ):
+                found[row[0]] = {
+                    "id": row[1],
+                    "content_hash": row[2],
+                    "version": row[3],
+                    "delivered_at": row[4],
+                    "read_at": row[5],
+                    "conversation_id": row[6],
+                    "time_precision": row[7],
+                    "rule": row[8] if len(row) > 8 else None,
+                }
 
     def copy_of(self, p: _Pending) -> str | None:
         """The archived message this record is another phone's copy of, or None. An SMS has another date,
@@ -1350,17 +1730,30 @@ class _Writer:
             "SELECT m.id, m.sent_at FROM messages m WHERE m.conversation_id = ? AND m.sender_id = ? AND m.kind = ? AND m.body = ?"
             " AND m.sent_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians c"
             " ON c.import_id = s.import_id WHERE s.message_id = m.id AND c.client_id IS ?)",
-            (p.conversation_id, p.sender_id, m.kind, m.body, times.to_iso(at - COPY_WITHIN), times.to_iso(at + COPY_WITHIN),
-             self.source.custodian_client)).fetchall()
+            (
+                p.conversation_id,
+                p.sender_id,
+                m.kind,
+                m.body,
+                times.to_iso(at - COPY_WITHIN),
+                times.to_iso(at + COPY_WITHIN),
+                self.source.custodian_client,
+            ),
+        ).fetchall()
         taken = set(self.copy_ids.values())
         attachments = [a[3] for a in sorted(p.attachments)]
         for row in sorted(rows, key=lambda r: (abs(times.from_iso(r["sent_at"]) - at), r["id"])):
             if row["id"] in taken or [a[3] for a in self.attachments_of(row["id"])] != attachments:
                 continue
-            phones = ", ".join(f"{name}'s phone" for (name,) in self.conn.execute(
-                "SELECT DISTINCT coalesce(cl.name, (SELECT owner_name FROM settings)) FROM message_sources s"
-                " LEFT JOIN import_custodians c ON c.import_id = s.import_id LEFT JOIN clients cl ON cl.id = c.client_id"
-                " WHERE s.message_id = ? ORDER BY 1", (row["id"],)))
+            phones = ", ".join(
+                f"{name}'s phone"
+                for (name,) in self.conn.execute(
+                    "SELECT DISTINCT coalesce(cl.name, (SELECT owner_name FROM settings)) FROM message_sources s"
+                    " LEFT JOIN import_custodians c ON c.import_id = s.import_id LEFT JOIN clients cl ON cl.id = c.client_id"
+                    " WHERE s.message_id = ? ORDER BY 1",
+                    (row["id"],),
+                )
+            )
             self.copies_found[phones] = self.copies_found.get(phones, 0) + 1
             return row["id"]
         return None
@@ -1368,8 +1761,11 @@ class _Writer:
     def say_copies(self) -> None:
         """The assumption, and the audit record, of the records matched to another phone's copy (`copy_of`)."""
         for phones, n in sorted(self.copies_found.items()):
-            self.note(f"{_count(n, 'message')} matched to the copy from {phones} by sender, text and time within"
-                      f" {int(COPY_WITHIN.total_seconds() // 60)} minutes: each is one message, found on both phones", "assumption")
+            self.note(
+                f"{_count(n, 'message')} matched to the copy from {phones} by sender, text and time within"
+                f" {int(COPY_WITHIN.total_seconds() // 60)} minutes: each is one message, found on both phones",
+                "assumption",
+            )
         self.changes["matched_copies"] = dict(sorted(self.copies_found.items()))
 
     def from_another_phone(self, mid: str) -> bool:
@@ -1377,7 +1773,9 @@ class _Writer:
         owner's, or this client's): its time and status are that phone's."""
         return not self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM messages m LEFT JOIN import_custodians c ON c.import_id = m.import_id"
-            " WHERE m.id = ? AND c.client_id IS ?)", (mid, self.source.custodian_client)).fetchone()[0]
+            " WHERE m.id = ? AND c.client_id IS ?)",
+            (mid, self.source.custodian_client),
+        ).fetchone()[0]
 
     def same_on_another_phone(self, p: _Pending, mid: str, known: dict) -> bool:
         """Whether a record of the same identity as a message archived from another phone (an iMessage guid is
@@ -1391,11 +1789,26 @@ class _Writer:
         row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
         if abs(times.from_iso(row["sent_at"]) - times.from_iso(p.sent_at)) > COPY_WITHIN:
             return False
-        flags = _flags_json([f for f in json.loads(p.flags) if f not in PER_PHONE_FLAGS]
-                            + [f for f in json.loads(row["flags"]) if f in PER_PHONE_FLAGS])
+        flags = _flags_json(
+            [f for f in json.loads(p.flags) if f not in PER_PHONE_FLAGS]
+            + [f for f in json.loads(row["flags"]) if f in PER_PHONE_FLAGS]
+        )
         m = p.record
-        if message_content_hash(row["sent_at"], m.direction, m.kind, m.handle, m.body, m.status, m.duration_s, flags, m.reply_to,
-                                p.attachments) != known["content_hash"]:
+        if (
+            message_content_hash(
+                row["sent_at"],
+                m.direction,
+                m.kind,
+                m.handle,
+                m.body,
+                m.status,
+                m.duration_s,
+                flags,
+                m.reply_to,
+                p.attachments,
+            )
+            != known["content_hash"]
+        ):
             return False
         what = ("time" if row["sent_at"] != p.sent_at else None, "flags" if flags != p.flags else None)
         what = " and ".join(w for w in what if w)
@@ -1404,11 +1817,16 @@ class _Writer:
 
     def say_per_phone(self) -> None:
         """The assumption of the records that differed from another phone's copy only in that phone's own facts."""
-        said = {"time": f"the time this phone gives it (within {int(COPY_WITHIN.total_seconds() // 60)} minutes)",
-                "flags": "its state on this phone (deleted or failed there)"}
+        said = {
+            "time": f"the time this phone gives it (within {int(COPY_WITHIN.total_seconds() // 60)} minutes)",
+            "flags": "its state on this phone (deleted or failed there)",
+        }
         for what, n in sorted(self.per_phone.items()):
-            self.note(f"{_count(n, 'message')} found on another phone as well differ{'s' if n == 1 else ''} from that copy only in "
-                      f"{' and '.join(said[w] for w in what.split(' and '))}: each is one message, kept as first archived", "assumption")
+            self.note(
+                f"{_count(n, 'message')} found on another phone as well differ{'s' if n == 1 else ''} from that copy only in "
+                f"{' and '.join(said[w] for w in what.split(' and '))}: each is one message, kept as first archived",
+                "assumption",
+            )
         self.changes["per_phone_differences"] = dict(sorted(self.per_phone.items()))
 
     def keep_stored_attachments(self, p: _Pending, mid: str) -> str:
@@ -1421,8 +1839,9 @@ class _Writer:
         if merged != p.attachments:
             m = p.record
             p.attachments = merged
-            p.content_hash = message_content_hash(p.sent_at, m.direction, m.kind, m.handle, m.body, m.status, m.duration_s,
-                                                  p.flags, m.reply_to, merged)
+            p.content_hash = message_content_hash(
+                p.sent_at, m.direction, m.kind, m.handle, m.body, m.status, m.duration_s, p.flags, m.reply_to, merged
+            )
         return p.content_hash
 
     def keep_owner_number(self, p: _Pending, mid: str, known_hash: str) -> str | None:
@@ -1431,17 +1850,44 @@ class _Writer:
         an earlier import was told with --me: where that alone differs, the archived sender stands,
         and it is said. Returns the content hash with the archived sender, or None."""
         m = p.record
-        if (not self.source.owner_numbers or m.direction != "out" or m.sender is None or not m.sender.is_owner
-                or m.handle.startswith("+") or "@" in m.handle):
+        if (
+            not self.source.owner_numbers
+            or m.direction != "out"
+            or m.sender is None
+            or not m.sender.is_owner
+            or m.handle.startswith("+")
+            or "@" in m.handle
+        ):
             return None
-        row = self.conn.execute("SELECT p.id, p.handle FROM messages m JOIN participants p ON p.id = m.sender_id"
-                                " WHERE m.id = ? AND p.is_owner = 1", (mid,)).fetchone()
-        if row is None or not row["handle"].startswith("+") or not any(
-                normalize_handle(json.loads(options).get("me") or "", self.region) == row["handle"] for (options,) in self.conn.execute(
-                    "SELECT i.options FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id = ?", (mid,))):
+        row = self.conn.execute(
+            "SELECT p.id, p.handle FROM messages m JOIN participants p ON p.id = m.sender_id"
+            " WHERE m.id = ? AND p.is_owner = 1",
+            (mid,),
+        ).fetchone()
+        if (
+            row is None
+            or not row["handle"].startswith("+")
+            or not any(
+                normalize_handle(json.loads(options).get("me") or "", self.region) == row["handle"]
+                for (options,) in self.conn.execute(
+                    "SELECT i.options FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id = ?",
+                    (mid,),
+                )
+            )
+        ):
             return None
-        digest = message_content_hash(p.sent_at, m.direction, m.kind, row["handle"], m.body, m.status, m.duration_s, p.flags, m.reply_to,
-                                      p.attachments)
+        digest = message_content_hash(
+            p.sent_at,
+            m.direction,
+            m.kind,
+            row["handle"],
+            m.body,
+            m.status,
+            m.duration_s,
+            p.flags,
+            m.reply_to,
+            p.attachments,
+        )
         if digest == known_hash:
             self.unnamed_owners.setdefault(p.sender_id, False)
             p.sender_id, p.content_hash = row["id"], digest
@@ -1469,7 +1915,9 @@ class _Writer:
         earlier import joined that number with another country's form) is where this source reads it:
         moved there, its sender with it, and said, with the matters each conversation is filed to."""
         self.unmoved[mid] = self.state_of(mid)  # the version `new_version` keeps says which sender it had
-        self.conn.execute("UPDATE messages SET conversation_id = ?, sender_id = ? WHERE id = ?", (p.conversation_id, p.sender_id, mid))
+        self.conn.execute(
+            "UPDATE messages SET conversation_id = ?, sender_id = ? WHERE id = ?", (p.conversation_id, p.sender_id, mid)
+        )
         self.moved[(archived_in, p.conversation_id)] = self.moved.get((archived_in, p.conversation_id), 0) + 1
         self.touched.add(archived_in)
 
@@ -1495,8 +1943,10 @@ class _Writer:
             for kind in _rereading(row["sent_at"], row["source_zone"], p.sent_at, m.source_zone):
                 if not (kind == "occurrence" or self.corrects_reading or (kind == "tz" and self.corrects_tz)):
                     raise TextfileError(self.refusal(kind, row, p))
-        if row["body"] != m.body and (mid != p.id or self.conn.execute(
-                "SELECT 1 FROM message_aliases WHERE message_id = ?", (mid,)).fetchone() is not None):
+        if row["body"] != m.body and (
+            mid != p.id
+            or self.conn.execute("SELECT 1 FROM message_aliases WHERE message_id = ?", (mid,)).fetchone() is not None
+        ):
             return self.other_form(p, row, moved)
         self.new_version(p, mid, moved)
         return True
@@ -1507,15 +1957,21 @@ class _Writer:
         old, new = row["source_zone"], m.source_zone
         was, now = _wall(row["sent_at"], old, row["time_precision"]), _wall(p.sent_at, new, m.time_precision)
         if kind == "tz":
-            return (f"{m.source_ref}: archived as read in {old} ({was}); read in {new} it would move to {now}, and so would every message"
-                    f" read that way. Pass --tz {old} to read this export as before, or --corrects-tz if {new} corrects the earlier reading")
+            return (
+                f"{m.source_ref}: archived as read in {old} ({was}); read in {new} it would move to {now}, and so would every message"
+                f" read that way. Pass --tz {old} to read this export as before, or --corrects-tz if {new} corrects the earlier reading"
+            )
         if kind == "date_order" and self.date_order in OTHER_ORDER:
             order, earlier = self.date_order, OTHER_ORDER[self.date_order]
-            return (f"{m.source_ref}: archived with its date read as {DATE_ORDERS[earlier]} ({was}); read as {DATE_ORDERS[order]} it would"
-                    f" move to {now}, and so would every message read that way. Pass --date-order {earlier} to read this export as before,"
-                    f" or --corrects-reading if {DATE_ORDERS[order]} corrects the earlier reading")
-        return (f"{m.source_ref}: archived as {was} (read in {old}); this import reads the same time as written as {now}, and so would it"
-                " read every message written that way. Pass --corrects-reading if this reading corrects the earlier one")
+            return (
+                f"{m.source_ref}: archived with its date read as {DATE_ORDERS[earlier]} ({was}); read as {DATE_ORDERS[order]} it would"
+                f" move to {now}, and so would every message read that way. Pass --date-order {earlier} to read this export as before,"
+                f" or --corrects-reading if {DATE_ORDERS[order]} corrects the earlier reading"
+            )
+        return (
+            f"{m.source_ref}: archived as {was} (read in {old}); this import reads the same time as written as {now}, and so would it"
+            " read every message written that way. Pass --corrects-reading if this reading corrects the earlier one"
+        )
 
     def count_reread(self, sent_at: str, zone: str, new_sent_at: str, new_zone: str) -> None:
         """A message this import moved from one reading of its time as written to another (`changed`)."""
@@ -1537,21 +1993,31 @@ class _Writer:
             counts = dict(sorted(counts.items()))
             if kind == "occurrence":  # the export's own evidence, not a person's correction (see `_rereading`)
                 n = sum(counts.values())
-                self.note(f"{_count(n, 'message')} of an hour the clocks repeated in {', '.join(counts)} now read as the other of its two"
-                          " occurrences, as the export's line order shows (see the assumption): each keeps its earlier time as a version")
+                self.note(
+                    f"{_count(n, 'message')} of an hour the clocks repeated in {', '.join(counts)} now read as the other of its two"
+                    " occurrences, as the export's line order shows (see the assumption): each keeps its earlier time as a version"
+                )
                 self.changes["occurrence_reread"] = {"from": counts}
                 continue
             for earlier, n in counts.items():
                 if kind == "tz":
-                    self.note(f"{_count(n, 'message')} archived as read in {earlier} now read in {zone} ({flag}): each keeps its earlier"
-                              " time as a version")
+                    self.note(
+                        f"{_count(n, 'message')} archived as read in {earlier} now read in {zone} ({flag}): each keeps its earlier"
+                        " time as a version"
+                    )
                 elif kind == "date_order":
-                    self.note(f"{_count(n, 'message')} archived with dates read as {DATE_ORDERS.get(earlier, earlier)} now read as"
-                              f" {DATE_ORDERS.get(order, order)} (--corrects-reading): each keeps its earlier time as a version")
+                    self.note(
+                        f"{_count(n, 'message')} archived with dates read as {DATE_ORDERS.get(earlier, earlier)} now read as"
+                        f" {DATE_ORDERS.get(order, order)} (--corrects-reading): each keeps its earlier time as a version"
+                    )
                 else:
-                    self.note(f"{_count(n, 'message')} archived at another reading of their time as written in {earlier} now read as this"
-                              " import reads it (--corrects-reading): each keeps its earlier time as a version")
-            corrected[kind] = {"from": counts} | ({"to": zone} if kind == "tz" else {"to": order} if kind == "date_order" else {})
+                    self.note(
+                        f"{_count(n, 'message')} archived at another reading of their time as written in {earlier} now read as this"
+                        " import reads it (--corrects-reading): each keeps its earlier time as a version"
+                    )
+            corrected[kind] = {"from": counts} | (
+                {"to": zone} if kind == "tz" else {"to": order} if kind == "date_order" else {}
+            )
             self.changes[f"{kind}_corrected"] = corrected[kind]
         if corrected:
             self.options["corrected"] = corrected
@@ -1566,7 +2032,9 @@ class _Writer:
         """Same message, different content: keep the old state as a version, then update."""
         c = self.conn
         import_id = self.result.import_id
-        old = c.execute("SELECT body, sent_at, source_zone, content_hash, sender_id FROM messages WHERE id = ?", (mid,)).fetchone()
+        old = c.execute(
+            "SELECT body, sent_at, source_zone, content_hash, sender_id FROM messages WHERE id = ?", (mid,)
+        ).fetchone()
         if old["sender_id"] not in (None, p.sender_id):
             if p.conversation_id in self.rejoined or p.record.conversation.other_keys:
                 self.replaced.add(old["sender_id"])
@@ -1574,10 +2042,23 @@ class _Writer:
                 self.unnamed_owners[old["sender_id"]] = True
         before = self.unmoved.pop(mid, None) or self.state_of(mid)
         m = p.record
-        after = {"sender": m.handle, "direction": m.direction, "kind": m.kind, "status": m.status, "duration_s": m.duration_s,
-                 "flags": p.flags, "reply_to": m.reply_to, "attachments": _listed(p.attachments)}
-        stored = {(r["body"], r["at"]) for r in c.execute("SELECT body, at FROM message_versions WHERE message_id = ?", (mid,))}
-        number = c.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0]
+        after = {
+            "sender": m.handle,
+            "direction": m.direction,
+            "kind": m.kind,
+            "status": m.status,
+            "duration_s": m.duration_s,
+            "flags": p.flags,
+            "reply_to": m.reply_to,
+            "attachments": _listed(p.attachments),
+        }
+        stored = {
+            (r["body"], r["at"])
+            for r in c.execute("SELECT body, at FROM message_versions WHERE message_id = ?", (mid,))
+        }
+        number = c.execute(
+            "SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)
+        ).fetchone()[0]
         for body, at in p.record.versions:
             if (body, at) not in stored:
                 number += 1
@@ -1593,8 +2074,24 @@ class _Writer:
             "UPDATE messages SET sender_id = ?, direction = ?, kind = ?, sent_at = ?, source_zone = ?, body = ?, status = ?,"
             " delivered_at = coalesce(?, delivered_at), read_at = coalesce(?, read_at), duration_s = ?, flags = ?,"
             " reply_to = ?, version = ?, content_hash = ?, time_precision = coalesce(?, time_precision) WHERE id = ?",
-            (p.sender_id, m.direction, m.kind, p.sent_at, m.source_zone, m.body, m.status,
-             m.delivered_at, m.read_at, m.duration_s, p.flags, m.reply_to, number + 1, p.content_hash, m.time_precision, mid),
+            (
+                p.sender_id,
+                m.direction,
+                m.kind,
+                p.sent_at,
+                m.source_zone,
+                m.body,
+                m.status,
+                m.delivered_at,
+                m.read_at,
+                m.duration_s,
+                p.flags,
+                m.reply_to,
+                number + 1,
+                p.content_hash,
+                m.time_precision,
+                mid,
+            ),
         )
         self.set_attachments(mid, p.attachments)
         self.result.updated += 1
@@ -1612,7 +2109,11 @@ class _Writer:
         attachments = _filled_in(stored, p.attachments, add=True)
         changes = {}
         if moved:
-            changes = {"sent_at": p.sent_at, "source_zone": m.source_zone, "flags": _retimed_flags(row["flags"], m.flags)}
+            changes = {
+                "sent_at": p.sent_at,
+                "source_zone": m.source_zone,
+                "flags": _retimed_flags(row["flags"], m.flags),
+            }
         if not changes and attachments == stored:
             return False
         self.restate(row, changes, attachments, "reimport")
@@ -1620,8 +2121,10 @@ class _Writer:
         if moved:
             self.count_reread(row["sent_at"], row["source_zone"], p.sent_at, m.source_zone)
         else:
-            self.note(f"{m.source_ref}: an earlier form of a message edited since brought attachment bytes the archive lacked;"
-                      " the earlier version is kept")
+            self.note(
+                f"{m.source_ref}: an earlier form of a message edited since brought attachment bytes the archive lacked;"
+                " the earlier version is kept"
+            )
         return True
 
     def keep_version(self, mid: str, number: int, old, origin: str, sent_at: str, earlier: str | None) -> None:
@@ -1632,15 +2135,26 @@ class _Writer:
         self.conn.execute(
             "INSERT INTO message_versions (message_id, version, body, at, origin, content_hash, import_id, sent_at, source_zone, earlier)"
             " VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-            (mid, number, old["body"], origin, old["content_hash"], self.result.import_id,
-             old["sent_at"] if moved else None, old["source_zone"] if moved else None, earlier),
+            (
+                mid,
+                number,
+                old["body"],
+                origin,
+                old["content_hash"],
+                self.result.import_id,
+                old["sent_at"] if moved else None,
+                old["source_zone"] if moved else None,
+                earlier,
+            ),
         )
 
     def state_of(self, mid: str) -> dict:
         """A stored message's SHOWN values (the sender as its handle, attachments as `_listed`)."""
         row = self.conn.execute(
             "SELECT p.handle AS sender, m.direction, m.kind, m.status, m.duration_s, m.flags, m.reply_to FROM messages m"
-            " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?", (mid,)).fetchone()
+            " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?",
+            (mid,),
+        ).fetchone()
         return dict(row) | {"attachments": _listed(self.attachments_of(mid))}
 
     def restate(self, row, changes: dict, attachments: list[tuple], origin: str) -> None:
@@ -1648,25 +2162,49 @@ class _Writer:
         of the STATE columns) and `attachments`, with the content hash recomputed from them."""
         mid = row["id"]
         state = {k: row[k] for k in STATE} | changes
-        number = self.conn.execute("SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0] + 1
+        number = (
+            self.conn.execute(
+                "SELECT coalesce(max(version), 0) FROM message_versions WHERE message_id = ?", (mid,)
+            ).fetchone()[0]
+            + 1
+        )
         before = self.state_of(mid)
         after = before | {k: state[k] for k in SHOWN if k in state} | {"attachments": _listed(attachments)}
         self.keep_version(mid, number, row, origin, state["sent_at"], _earlier(before, after))
         self.conn.execute(
             f"UPDATE messages SET {', '.join(f'{k} = ?' for k in STATE)}, version = ?, content_hash = ? WHERE id = ?",
-            (*state.values(), number + 1, self.content_hash_of(row, state, attachments), mid))
+            (*state.values(), number + 1, self.content_hash_of(row, state, attachments), mid),
+        )
         self.set_attachments(mid, attachments)
 
     def content_hash_of(self, row, state: dict, attachments: list[tuple]) -> str:
         """`message_content_hash` of message `row` with `state` and `attachments` (stored values, as `verify` reads them)."""
-        handle = None if row["sender_id"] is None else self.conn.execute(
-            "SELECT handle FROM participants WHERE id = ?", (row["sender_id"],)).fetchone()[0]
-        return message_content_hash(state["sent_at"], row["direction"], state["kind"], handle, state["body"], state["status"],
-                                    state["duration_s"], state["flags"], state["reply_to"], attachments)
+        handle = (
+            None
+            if row["sender_id"] is None
+            else self.conn.execute("SELECT handle FROM participants WHERE id = ?", (row["sender_id"],)).fetchone()[0]
+        )
+        return message_content_hash(
+            state["sent_at"],
+            row["direction"],
+            state["kind"],
+            handle,
+            state["body"],
+            state["status"],
+            state["duration_s"],
+            state["flags"],
+            state["reply_to"],
+            attachments,
+        )
 
     def attachments_of(self, mid: str) -> list[tuple]:
-        return [tuple(r) for r in self.conn.execute(
-            "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ? ORDER BY position", (mid,))]
+        return [
+            tuple(r)
+            for r in self.conn.execute(
+                "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments WHERE message_id = ? ORDER BY position",
+                (mid,),
+            )
+        ]
 
     def set_attachments(self, mid: str, attachments) -> None:
         self.conn.execute("DELETE FROM message_attachments WHERE message_id = ?", (mid,))
@@ -1694,11 +2232,12 @@ class _Writer:
             by_conversation.setdefault(conv_id, []).append(sent_at)
         for conv_id, instants in by_conversation.items():
             for start in range(0, len(instants), 900):
-                chunk = instants[start:start + 900]
+                chunk = instants[start : start + 900]
                 for o in self.conn.execute(
-                        "SELECT id, sender_id, direction, kind, flags, sent_at, source_zone FROM messages"
-                        f" WHERE conversation_id = ? AND sent_at IN ({','.join('?' * len(chunk))}) AND import_id <> ?",
-                        [conv_id, *chunk, self.result.import_id]):
+                    "SELECT id, sender_id, direction, kind, flags, sent_at, source_zone FROM messages"
+                    f" WHERE conversation_id = ? AND sent_at IN ({','.join('?' * len(chunk))}) AND import_id <> ?",
+                    [conv_id, *chunk, self.result.import_id],
+                ):
                     for r in at_time[(conv_id, o[5])]:
                         if r[6] == o[6]:
                             self.pair((r[0], r[2], r[3], r[4], r[13]), o[:5])
@@ -1718,9 +2257,10 @@ class _Writer:
                         continue
                     wall = wall.replace(month=wall.day, day=wall.month)
                 for o in self.conn.execute(
-                        "SELECT id, sender_id, direction, kind, flags FROM messages WHERE conversation_id = ? AND sent_at = ?"
-                        " AND source_zone = ? AND import_id <> ?",
-                        (conv_id, times.to_iso(times.localize(wall, earlier)[0]), earlier.key, self.result.import_id)):
+                    "SELECT id, sender_id, direction, kind, flags FROM messages WHERE conversation_id = ? AND sent_at = ?"
+                    " AND source_zone = ? AND import_id <> ?",
+                    (conv_id, times.to_iso(times.localize(wall, earlier)[0]), earlier.key, self.result.import_id),
+                ):
                     self.pair(n, tuple(o))
 
     def pair(self, n: tuple, o: tuple) -> None:
@@ -1755,7 +2295,9 @@ class _Writer:
         graph: dict[tuple[str, str], list] = {}  # ("new" | "old", id) -> the other side's nodes it may pair with
         for n, o in self.pairs:
             if o not in absent:
-                absent[o] = not c.execute("SELECT 1 FROM message_sources WHERE message_id = ? AND import_id = ?", (o, import_id)).fetchone()
+                absent[o] = not c.execute(
+                    "SELECT 1 FROM message_sources WHERE message_id = ? AND import_id = ?", (o, import_id)
+                ).fetchone()
             if absent[o]:
                 graph.setdefault(("new", n), []).append(("old", o))
                 graph.setdefault(("old", o), []).append(("new", n))
@@ -1776,9 +2318,11 @@ class _Writer:
                 self.fold_pair(new[0], old[0])
                 continue
             refs = sorted(self.reference(mid, import_id) for mid in new)
-            self.note(f"{', '.join(refs)}: the same sender at the same time as archived {', '.join(sorted(self.reference(mid) for mid in old))},"
-                      " edited or deleted between the exports, and which message is which cannot be told: none was taken as another"
-                      " form of another; each is kept as a message of its own")
+            self.note(
+                f"{', '.join(refs)}: the same sender at the same time as archived {', '.join(sorted(self.reference(mid) for mid in old))},"
+                " edited or deleted between the exports, and which message is which cannot be told: none was taken as another"
+                " form of another; each is kept as a message of its own"
+            )
             self.changes["not_folded"] = self.changes.get("not_folded", 0) + len(new)
 
     def fold_pair(self, n: str, o: str) -> None:
@@ -1793,27 +2337,43 @@ class _Writer:
             self.count_reread(old["sent_at"], old["source_zone"], new["sent_at"], new["source_zone"])
         if self.later(new, old):
             rule = "deleted" if _form(new["flags"]) == 2 else "edited"
-            self.restate(old, {k: new[k] for k in STATE}, _filled_in(new_attachments, old_attachments, add=True), "export")
-            self.note(f"{where}: {rule} since {earlier}: kept as a new version of that message, not as a second message")
+            self.restate(
+                old, {k: new[k] for k in STATE}, _filled_in(new_attachments, old_attachments, add=True), "export"
+            )
+            self.note(
+                f"{where}: {rule} since {earlier}: kept as a new version of that message, not as a second message"
+            )
         else:
             rule = "earlier"
             # A corrected time, or attachment bytes only the earlier form brought: the state they
             # replace is kept as a version too (a transcript made before shows it).
-            retimed = {"sent_at": new["sent_at"], "source_zone": new["source_zone"],
-                       "flags": _retimed_flags(old["flags"], json.loads(new["flags"]))} if old["sent_at"] != new["sent_at"] else {}
+            retimed = (
+                {
+                    "sent_at": new["sent_at"],
+                    "source_zone": new["source_zone"],
+                    "flags": _retimed_flags(old["flags"], json.loads(new["flags"])),
+                }
+                if old["sent_at"] != new["sent_at"]
+                else {}
+            )
             attachments = _filled_in(old_attachments, new_attachments, add=True)
             if retimed or attachments != old_attachments:
                 self.restate(old, retimed, attachments, "reimport")
             number = self.place(o, old["conversation_id"], _form(new["flags"]))
             self.keep_version(o, number, new, "export", new["sent_at"], _earlier(self.state_of(n), self.state_of(o)))
             c.execute("UPDATE messages SET version = version + 1 WHERE id = ?", (o,))
-            self.note(f"{where}: the text before the message archived from {earlier} was {'deleted' if _form(old['flags']) == 2 else 'edited'}:"
-                      " kept as its earlier version, not as a second message")
+            self.note(
+                f"{where}: the text before the message archived from {earlier} was {'deleted' if _form(old['flags']) == 2 else 'edited'}:"
+                " kept as its earlier version, not as a second message"
+            )
         c.execute("UPDATE message_sources SET message_id = ? WHERE message_id = ?", (o, n))
         c.execute("DELETE FROM message_attachments WHERE message_id = ?", (n,))
         c.execute("DELETE FROM message_versions WHERE message_id = ?", (n,))
         c.execute("DELETE FROM messages WHERE id = ?", (n,))
-        c.execute("INSERT INTO message_aliases (alias_id, message_id, import_id, rule) VALUES (?, ?, ?, ?)", (n, o, import_id, rule))
+        c.execute(
+            "INSERT INTO message_aliases (alias_id, message_id, import_id, rule) VALUES (?, ?, ?, ?)",
+            (n, o, import_id, rule),
+        )
         self.result.added -= 1
         self.result.updated += 1
         self.changes.setdefault("folded", []).append({"message": o, "alias": n, "rule": rule, "source_ref": where})
@@ -1828,13 +2388,17 @@ class _Writer:
         number = 1
         if form > 0:
             mine = self.export_end(conv_id, [self.result.import_id])
-            for v in c.execute("SELECT v.version, v.origin, v.import_id, a.rule FROM message_versions v LEFT JOIN message_aliases a"
-                               " ON a.message_id = v.message_id AND a.import_id = v.import_id WHERE v.message_id = ? ORDER BY v.version",
-                               (mid,)).fetchall():
+            for v in c.execute(
+                "SELECT v.version, v.origin, v.import_id, a.rule FROM message_versions v LEFT JOIN message_aliases a"
+                " ON a.message_id = v.message_id AND a.import_id = v.import_id WHERE v.message_id = ? ORDER BY v.version",
+                (mid,),
+            ).fetchall():
                 shown = self.shown_by(mid, v) if v["origin"] == "export" else None
                 if shown is not None and self.export_end(conv_id, [shown]) <= mine:
                     number = v["version"] + 1
-        c.execute("UPDATE message_versions SET version = -version - 1 WHERE message_id = ? AND version >= ?", (mid, number))
+        c.execute(
+            "UPDATE message_versions SET version = -version - 1 WHERE message_id = ? AND version >= ?", (mid, number)
+        )
         c.execute("UPDATE message_versions SET version = -version WHERE message_id = ? AND version < 0", (mid,))
         return number
 
@@ -1846,9 +2410,16 @@ class _Writer:
             return v["import_id"]
         if v["rule"] is None:
             return None
-        made = self.conn.execute("SELECT max(import_id) FROM message_aliases WHERE message_id = ? AND rule IN ('edited', 'deleted')"
-                                 " AND import_id < ?", (mid, v["import_id"])).fetchone()[0]
-        return made if made is not None else self.conn.execute("SELECT import_id FROM messages WHERE id = ?", (mid,)).fetchone()[0]
+        made = self.conn.execute(
+            "SELECT max(import_id) FROM message_aliases WHERE message_id = ? AND rule IN ('edited', 'deleted')"
+            " AND import_id < ?",
+            (mid, v["import_id"]),
+        ).fetchone()[0]
+        return (
+            made
+            if made is not None
+            else self.conn.execute("SELECT import_id FROM messages WHERE id = ?", (mid,)).fetchone()[0]
+        )
 
     def later(self, new, old) -> bool:
         """Is `new` (added by this import) a later form than `old`? See `fold`."""
@@ -1856,11 +2427,19 @@ class _Writer:
         if forms[0] != forms[1]:
             return forms[0] > forms[1]
         conv_id = old["conversation_id"]
-        theirs = [r[0] for r in self.conn.execute("SELECT DISTINCT import_id FROM message_sources WHERE message_id = ?", (old["id"],))]
+        theirs = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT import_id FROM message_sources WHERE message_id = ?", (old["id"],)
+            )
+        ]
         mine, earlier = self.export_end(conv_id, [self.result.import_id]), self.export_end(conv_id, theirs)
         if mine == earlier:
-            self.note(f"{self.reference(new['id'], self.result.import_id)}: this export and the earlier one end at the same time;"
-                      " its edited text was taken as the later one because it was imported later", kind="assumption")
+            self.note(
+                f"{self.reference(new['id'], self.result.import_id)}: this export and the earlier one end at the same time;"
+                " its edited text was taken as the later one because it was imported later",
+                kind="assumption",
+            )
         return mine >= earlier
 
     def export_end(self, conv_id: int, import_ids: list[int]) -> str:
@@ -1868,15 +2447,20 @@ class _Writer:
         return self.conn.execute(
             "SELECT m.sent_at FROM messages m WHERE m.conversation_id = ? AND EXISTS (SELECT 1 FROM message_sources s"
             f" WHERE s.message_id = m.id AND s.import_id IN ({','.join('?' * len(import_ids))})) ORDER BY m.sent_at DESC LIMIT 1",
-            [conv_id, *import_ids]).fetchone()[0]
+            [conv_id, *import_ids],
+        ).fetchone()[0]
 
     def reference(self, mid: str, import_id: int | None = None) -> str:
         """Where a message is in a source: "line 12" in this import's, else "line 12 of <file> (import 3)", the latest that held it."""
         if import_id is not None:
-            return self.conn.execute("SELECT min(source_ref) FROM message_sources WHERE message_id = ? AND import_id = ?", (mid, import_id)).fetchone()[0]
+            return self.conn.execute(
+                "SELECT min(source_ref) FROM message_sources WHERE message_id = ? AND import_id = ?", (mid, import_id)
+            ).fetchone()[0]
         ref, name, first = self.conn.execute(
             "SELECT s.source_ref, i.file_name, i.id FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id = ?"
-            " ORDER BY s.import_id DESC, s.source_ref LIMIT 1", (mid,)).fetchone()
+            " ORDER BY s.import_id DESC, s.source_ref LIMIT 1",
+            (mid,),
+        ).fetchone()
         return f"{ref} of {name} (import {first})"
 
     # -- reactions -------------------------------------------------------------------------
@@ -1897,7 +2481,7 @@ class _Writer:
         for conv_id, wanted in by_conversation.items():
             wanted = sorted(wanted)
             for start in range(0, len(wanted), 900):
-                chunk = wanted[start:start + 900]
+                chunk = wanted[start : start + 900]
                 for source_id, mid in self.conn.execute(
                     f"SELECT source_id, id FROM messages WHERE conversation_id = ? AND source_id IN ({','.join('?' * len(chunk))})",
                     [conv_id, *chunk],
@@ -1914,7 +2498,9 @@ class _Writer:
                 continue
             sender_id = self.participant_id(conv_id, r.sender) if r.sender is not None else None
             at = times.to_iso(r.at)
-            source_id = r.source_id or content_hash([r.target_source_id, r.sender.handle if r.sender else None, r.kind, r.emoji, at, r.removed])
+            source_id = r.source_id or content_hash(
+                [r.target_source_id, r.sender.handle if r.sender else None, r.kind, r.emoji, at, r.removed]
+            )
             rows.append((mid, sender_id, r.kind, r.emoji, at, int(r.removed), source_id, self.result.import_id))
         self.conn.executemany(
             "INSERT OR IGNORE INTO reactions (message_id, sender_id, kind, emoji, at, removed, source_id, import_id)"

@@ -25,8 +25,12 @@ from textfile.fingerprint import file_sha256
 from textfile.ingest import EDITS, TIME_FLAGS, message_content_hash
 
 
-def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None, log: Path | None = None,
-                  archive_path: Path | None = None) -> dict:
+def check_archive(
+    conn: sqlite3.Connection,
+    progress: Callable[[int], None] | None = None,
+    log: Path | None = None,
+    archive_path: Path | None = None,
+) -> dict:
     """`log`: the weekly run's log beside the archive, whose lines record the audit log's last entry;
     `archive_path`: where the archive is (this machine's records of its head are checked)."""
     problems: list[str] = []
@@ -34,7 +38,9 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
     if [r[0] for r in result] != ["ok"]:
         problems += [f"SQLite integrity check: {r[0]}" for r in result]
     attachments: dict[str, list[tuple]] = {}
-    for a in conn.execute("SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments ORDER BY message_id, position"):
+    for a in conn.execute(
+        "SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments ORDER BY message_id, position"
+    ):
         attachments.setdefault(a[0], []).append(tuple(a)[1:])
     checked = 0
     for m in conn.execute(
@@ -43,7 +49,9 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
     ):
         expected = message_content_hash(m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], attachments.get(m[0], []))
         if expected != m["content_hash"]:
-            problems.append(f"message {m['id'][:16]}… ({m['sent_at']}): its content no longer matches the hash recorded when it was imported")
+            problems.append(
+                f"message {m['id'][:16]}… ({m['sent_at']}): its content no longer matches the hash recorded when it was imported"
+            )
         checked += 1
         if progress and checked % 10000 == 0:
             progress(checked)
@@ -51,17 +59,24 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
     # nothing points at a row that is gone (sources, attachments, transcripts' message lists).
     added = conn.execute("SELECT coalesce(sum(added), 0) FROM imports").fetchone()[0]
     if added != checked:
-        problems.append(f"the imports added {_count(added, 'message')}, but the archive holds {checked:,}: "
-                        f"{'messages were deleted' if checked < added else 'messages were added'} outside textfile")
+        problems.append(
+            f"the imports added {_count(added, 'message')}, but the archive holds {checked:,}: "
+            f"{'messages were deleted' if checked < added else 'messages were added'} outside textfile"
+        )
     dangling: dict[tuple[str, str], int] = {}
     for table, _rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
         dangling[table, parent] = dangling.get((table, parent), 0) + 1
     for (table, parent), n in sorted(dangling.items()):
-        problems.append(f"{_count(n, 'row')} of {table} point{'s' if n == 1 else ''} at {parent} rows that are no longer in the archive")
+        problems.append(
+            f"{_count(n, 'row')} of {table} point{'s' if n == 1 else ''} at {parent} rows that are no longer in the archive"
+        )
     for transcript_id, n in conn.execute(
-            "SELECT tm.transcript_id, count(*) FROM transcript_messages tm WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = tm.message_id)"
-            " GROUP BY tm.transcript_id ORDER BY tm.transcript_id"):
-        problems.append(f"transcript {transcript_id} shows {_count(n, 'message')} that {'are' if n != 1 else 'is'} no longer in the archive")
+        "SELECT tm.transcript_id, count(*) FROM transcript_messages tm WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = tm.message_id)"
+        " GROUP BY tm.transcript_id ORDER BY tm.transcript_id"
+    ):
+        problems.append(
+            f"transcript {transcript_id} shows {_count(n, 'message')} that {'are' if n != 1 else 'is'} no longer in the archive"
+        )
     blobs = 0
     for b in conn.execute("SELECT sha256, size, data FROM blobs"):
         if hashlib.sha256(b["data"]).hexdigest() != b["sha256"] or len(b["data"]) != b["size"]:
@@ -77,10 +92,21 @@ def check_archive(conn: sqlite3.Connection, progress: Callable[[int], None] | No
                 problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     transcripts = transcript_states(conn)
-    problems += [f"transcript {t['path']} (made {t['created_at']}) is {t['state']}" for t in transcripts.values() if t["state"] not in FINE]
+    problems += [
+        f"transcript {t['path']} (made {t['created_at']}) is {t['state']}"
+        for t in transcripts.values()
+        if t["state"] not in FINE
+    ]
     problems += transcript_records(conn)
     problems += _shown_states(conn)
-    return {"ok": not problems, "messages": checked, "blobs": blobs, "audit_entries": entries, "transcripts": len(transcripts), "problems": problems}
+    return {
+        "ok": not problems,
+        "messages": checked,
+        "blobs": blobs,
+        "audit_entries": entries,
+        "transcripts": len(transcripts),
+        "problems": problems,
+    }
 
 
 # What a transcript's row says that its sealed audit entry recorded too (the row's column: the entry's key).
@@ -95,15 +121,21 @@ def transcript_records(conn: sqlite3.Connection, uuid: str | None = None) -> lis
         d = audit.details_of(details)
         entries[d.get("transcript")] = d
     problems = []
-    for row in conn.execute("SELECT * FROM transcripts" + (" WHERE uuid = ?" if uuid else "") + " ORDER BY id", (uuid,) if uuid else ()):
+    for row in conn.execute(
+        "SELECT * FROM transcripts" + (" WHERE uuid = ?" if uuid else "") + " ORDER BY id", (uuid,) if uuid else ()
+    ):
         entry = entries.get(row["uuid"])
         if entry is None:
-            problems.append(f"transcript {row['id']} ({row['path']}): no audit entry records it: it was written outside textfile")
+            problems.append(
+                f"transcript {row['id']} ({row['path']}): no audit entry records it: it was written outside textfile"
+            )
             continue
         changed = [column for column, key in _RECORDED.items() if entry.get(key) != row[column]]
         if changed:
-            problems.append(f"transcript {row['id']} ({row['path']}): its {', '.join(changed)} differ{'s' if len(changed) == 1 else ''} from what its audit entry recorded:"
-                            " the record was changed outside textfile")
+            problems.append(
+                f"transcript {row['id']} ({row['path']}): its {', '.join(changed)} differ{'s' if len(changed) == 1 else ''} from what its audit entry recorded:"
+                " the record was changed outside textfile"
+            )
     return problems
 
 
@@ -113,13 +145,17 @@ def _shown_states(conn: sqlite3.Connection) -> list[str]:
     unproven: dict[int, list[int]] = {}
     audited: dict[int, tuple] = {}
     for transcript_id, position, message_id, digest in conn.execute(
-            "SELECT tm.transcript_id, tm.position, tm.message_id, tm.content_hash FROM transcript_messages tm"
-            " JOIN messages m ON m.id = tm.message_id WHERE m.content_hash <> tm.content_hash ORDER BY tm.transcript_id, tm.position"):
+        "SELECT tm.transcript_id, tm.position, tm.message_id, tm.content_hash FROM transcript_messages tm"
+        " JOIN messages m ON m.id = tm.message_id WHERE m.content_hash <> tm.content_hash ORDER BY tm.transcript_id, tm.position"
+    ):
         state = earlier_state(conn, message_id, digest, audited)
         if state is None or state["problems"]:
             unproven.setdefault(transcript_id, []).append(position)
-    return [f"transcript {t} shows {_count(len(shown), 'message')} (#{', #'.join(map(str, shown[:10]))}{', …' if len(shown) > 10 else ''})"
-            " in a state the archive no longer holds: changed outside textfile" for t, shown in unproven.items()]
+    return [
+        f"transcript {t} shows {_count(len(shown), 'message')} (#{', #'.join(map(str, shown[:10]))}{', …' if len(shown) > 10 else ''})"
+        " in a state the archive no longer holds: changed outside textfile"
+        for t, shown in unproven.items()
+    ]
 
 
 def _count(n: int, noun: str) -> str:
@@ -140,18 +176,38 @@ def transcript_states(conn: sqlite3.Connection) -> dict[int, dict]:
             sha = file_sha256(Path(t["path"])) if t["id"] not in deleted else None
         except OSError:
             sha = None
-        state = "deleted" if t["id"] in deleted else "ok" if sha == t["pdf_sha256"] else ("missing" if sha is None else "altered")
-        states[t["id"]] = {"id": t["id"], "path": t["path"], "state": state, "matter_id": t["matter_id"], "created_at": t["created_at"]}
+        state = (
+            "deleted"
+            if t["id"] in deleted
+            else "ok"
+            if sha == t["pdf_sha256"]
+            else ("missing" if sha is None else "altered")
+        )
+        states[t["id"]] = {
+            "id": t["id"],
+            "path": t["path"],
+            "state": state,
+            "matter_id": t["matter_id"],
+            "created_at": t["created_at"],
+        }
     return states
 
 
 # -- a message in a state a later import replaced -----------------------------------------------
 
-CHANGED = {"direction": "direction", "kind": "kind", "status": "status", "duration_s": "call length", "reply_to": "reply",
-           "attachments": "attachments"}  # `message_versions.earlier` keys (ingest SHOWN) in words; sender and flags: see `_why`
+CHANGED = {
+    "direction": "direction",
+    "kind": "kind",
+    "status": "status",
+    "duration_s": "call length",
+    "reply_to": "reply",
+    "attachments": "attachments",
+}  # `message_versions.earlier` keys (ingest SHOWN) in words; sender and flags: see `_why`
 
 
-def earlier_state(conn: sqlite3.Connection, message_id: str, digest: str, audited: dict[int, tuple] | None = None) -> dict | None:
+def earlier_state(
+    conn: sqlite3.Connection, message_id: str, digest: str, audited: dict[int, tuple] | None = None
+) -> dict | None:
     """The recorded earlier state of a message whose content hash is `digest`, or None when no version
     of it has that hash. {'version', 'current_version', 'sent_at' and 'time_precision' (the state's
     time), 'changes': each import that replaced a state since, oldest first ({'version', 'import',
@@ -162,17 +218,24 @@ def earlier_state(conn: sqlite3.Connection, message_id: str, digest: str, audite
     the record does not vouch for it (a version naming an import that never read the message, or
     an import with versions of more messages than its audit entry says it changed). `audited`:
     a cache of those counts per import, shared between calls."""
-    current = conn.execute("SELECT m.*, p.handle FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?",
-                           (message_id,)).fetchone()
+    current = conn.execute(
+        "SELECT m.*, p.handle FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id = ?",
+        (message_id,),
+    ).fetchone()
     if current is None:
         return None
     # A version from the earlier form of a fold (origin "export", alias rule "earlier") is a text an
     # earlier export showed, never a state of this row: not a state any transcript showed.
-    versions = [v for v in conn.execute(
-        "SELECT v.*, a.rule, i.file_name, i.finished_at FROM message_versions v JOIN imports i ON i.id = v.import_id"
-        " LEFT JOIN message_aliases a ON a.message_id = v.message_id AND a.import_id = v.import_id"
-        " WHERE v.message_id = ? AND v.content_hash IS NOT NULL ORDER BY v.version", (message_id,))
-        if not (v["origin"] == "export" and v["rule"] == "earlier")]
+    versions = [
+        v
+        for v in conn.execute(
+            "SELECT v.*, a.rule, i.file_name, i.finished_at FROM message_versions v JOIN imports i ON i.id = v.import_id"
+            " LEFT JOIN message_aliases a ON a.message_id = v.message_id AND a.import_id = v.import_id"
+            " WHERE v.message_id = ? AND v.content_hash IS NOT NULL ORDER BY v.version",
+            (message_id,),
+        )
+        if not (v["origin"] == "export" and v["rule"] == "earlier")
+    ]
     start = next((i for i, v in enumerate(versions) if v["content_hash"] == digest), None)
     if start is None:
         return None
@@ -182,25 +245,56 @@ def earlier_state(conn: sqlite3.Connection, message_id: str, digest: str, audite
     def reading(j: int) -> dict:
         """State j's time, zone, sender and flags: a version keeps them only where they differ from the next state's."""
         moved = next((v for v in chain[j:] if v["sent_at"]), None)
-        return {"sent_at": moved["sent_at"] if moved else current["sent_at"],
-                "zone": moved["source_zone"] if moved else current["source_zone"],
-                "sender": next((e["sender"] for e in earlier[j:] if "sender" in e), current["handle"]),
-                "flags": next((e["flags"] for e in earlier[j:] if "flags" in e), current["flags"])}
+        return {
+            "sent_at": moved["sent_at"] if moved else current["sent_at"],
+            "zone": moved["source_zone"] if moved else current["source_zone"],
+            "sender": next((e["sender"] for e in earlier[j:] if "sender" in e), current["handle"]),
+            "flags": next((e["flags"] for e in earlier[j:] if "flags" in e), current["flags"]),
+        }
 
     changes, problems, audited = [], [], {} if audited is None else audited
     for j, v in enumerate(chain):
         after = chain[j + 1]["body"] if j + 1 < len(chain) else current["body"]
-        changes.append({"version": v["version"], "import": v["import_id"], "file_name": v["file_name"], "imported_at": v["finished_at"],
-                        "why": _why(v, earlier[j], after, reading(j), reading(j + 1))})
+        changes.append(
+            {
+                "version": v["version"],
+                "import": v["import_id"],
+                "file_name": v["file_name"],
+                "imported_at": v["finished_at"],
+                "why": _why(v, earlier[j], after, reading(j), reading(j + 1)),
+            }
+        )
         problems += _unvouched(conn, message_id, v["import_id"], audited)
     was = reading(0)
-    attachments = [tuple(a) for a in conn.execute("SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments"
-                                                  " WHERE message_id = ? ORDER BY position", (message_id,))]
-    as_read = message_content_hash(was["sent_at"], current["direction"], current["kind"], was["sender"], current["body"], current["status"],
-                                   current["duration_s"], was["flags"], current["reply_to"], attachments)
-    return {"version": chain[0]["version"], "current_version": current["version"], "sent_at": was["sent_at"],
-            "time_precision": current["time_precision"], "changes": changes,
-            "reading_only": chain[0]["body"] == current["body"] and as_read == digest, "problems": problems}
+    attachments = [
+        tuple(a)
+        for a in conn.execute(
+            "SELECT position, file_name, mime, blob_sha256, missing_reason FROM message_attachments"
+            " WHERE message_id = ? ORDER BY position",
+            (message_id,),
+        )
+    ]
+    as_read = message_content_hash(
+        was["sent_at"],
+        current["direction"],
+        current["kind"],
+        was["sender"],
+        current["body"],
+        current["status"],
+        current["duration_s"],
+        was["flags"],
+        current["reply_to"],
+        attachments,
+    )
+    return {
+        "version": chain[0]["version"],
+        "current_version": current["version"],
+        "sent_at": was["sent_at"],
+        "time_precision": current["time_precision"],
+        "changes": changes,
+        "reading_only": chain[0]["body"] == current["body"] and as_read == digest,
+        "problems": problems,
+    }
 
 
 def _why(v, earlier: dict, after: str, was: dict, now: dict) -> list[str]:
@@ -208,17 +302,32 @@ def _why(v, earlier: dict, after: str, was: dict, now: dict) -> list[str]:
     `was` and `now` are the readings of the two states (`earlier_state`)."""
     why = []
     if v["body"] != after:
-        why.append(f"{v['rule']} in a later export" if v["origin"] == "export" and v["rule"] else "its text changed in the source")
+        why.append(
+            f"{v['rule']} in a later export"
+            if v["origin"] == "export" and v["rule"]
+            else "its text changed in the source"
+        )
     if v["sent_at"]:
-        why.append(f"zone corrected: read in {was['zone']}, now in {now['zone']}" if was["zone"] != now["zone"] else "its time re-read")
+        why.append(
+            f"zone corrected: read in {was['zone']}, now in {now['zone']}"
+            if was["zone"] != now["zone"]
+            else "its time re-read"
+        )
     marks = set(json.loads(was["flags"])) ^ set(json.loads(now["flags"]))
     if "sender" in earlier or "number_as_written" in marks:
-        why.append(f"number re-read: {was['sender'] or 'no sender'}, now {now['sender'] or 'no sender'}"
-                   if was["sender"] != now["sender"] else "the conversation's number re-read")
+        why.append(
+            f"number re-read: {was['sender'] or 'no sender'}, now {now['sender'] or 'no sender'}"
+            if was["sender"] != now["sender"]
+            else "the conversation's number re-read"
+        )
     changed = [words for key, words in CHANGED.items() if key in earlier]
     if changed:
         why.append(f"its {', '.join(changed)} changed in the source")
-    if marks - {*TIME_FLAGS, *EDITS, "number_as_written"}:  # (a time's DST marks go with its reading, an edit's with its text)
+    if marks - {
+        *TIME_FLAGS,
+        *EDITS,
+        "number_as_written",
+    }:  # (a time's DST marks go with its reading, an edit's with its text)
         why.append("its marks changed in the source")
     return why or ["changed in the source"]
 
@@ -227,16 +336,32 @@ def _unvouched(conn: sqlite3.Connection, message_id: str, import_id: int, audite
     """Why import `import_id` cannot have recorded a version of this message: it never read the
     message, or the archive holds versions of more messages from it than its audit entry says it changed."""
     problems = []
-    if conn.execute("SELECT 1 FROM message_sources WHERE message_id = ? AND import_id = ?", (message_id, import_id)).fetchone() is None:
+    if (
+        conn.execute(
+            "SELECT 1 FROM message_sources WHERE message_id = ? AND import_id = ?", (message_id, import_id)
+        ).fetchone()
+        is None
+    ):
         problems.append(f"its version from import {import_id} names an import that never read it")
     if import_id not in audited:
-        entry = conn.execute("SELECT details FROM audit_log WHERE command = 'import' AND json_extract(details, '$.import_id') = ?",
-                             (import_id,)).fetchone()
-        audited[import_id] = (audit.details_of(entry[0]).get("updated") if entry else None, conn.execute(
-            "SELECT count(DISTINCT message_id) FROM message_versions WHERE import_id = ? AND content_hash IS NOT NULL", (import_id,)).fetchone()[0])
+        entry = conn.execute(
+            "SELECT details FROM audit_log WHERE command = 'import' AND json_extract(details, '$.import_id') = ?",
+            (import_id,),
+        ).fetchone()
+        audited[import_id] = (
+            audit.details_of(entry[0]).get("updated") if entry else None,
+            conn.execute(
+                "SELECT count(DISTINCT message_id) FROM message_versions WHERE import_id = ? AND content_hash IS NOT NULL",
+                (import_id,),
+            ).fetchone()[0],
+        )
     updated, versioned = audited[import_id]
     if updated is None or versioned > updated:
-        said = "has no audit entry" if updated is None else f"changed {_count(updated, 'message')}, says its audit entry"
-        problems.append(f"import {import_id} {said}, but the archive holds versions of {_count(versioned, 'message')} from it:"
-                        " versions were written outside textfile")
+        said = (
+            "has no audit entry" if updated is None else f"changed {_count(updated, 'message')}, says its audit entry"
+        )
+        problems.append(
+            f"import {import_id} {said}, but the archive holds versions of {_count(versioned, 'message')} from it:"
+            " versions were written outside textfile"
+        )
     return problems

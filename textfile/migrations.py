@@ -200,7 +200,7 @@ def m001_initial(db: Database) -> None:
             INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
             INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
         END;
-        """
+        """,
     )
 
 
@@ -246,7 +246,7 @@ def m002_transcripts(db: Database) -> None:
             prefix TEXT PRIMARY KEY,
             next_number INTEGER NOT NULL CHECK (next_number >= 1)
         );
-        """
+        """,
     )
 
 
@@ -266,7 +266,7 @@ def m003_inbox(db: Database) -> None:
             import_id INTEGER REFERENCES imports(id),
             seen_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -281,10 +281,13 @@ def m004_fts_in_bulk(db: Database) -> None:
 def m005_partial_source_id_index(db: Database) -> None:
     """Only sources with ids of their own (iMessage guids) fill `source_id`; indexing the NULLs of
     every other message cost index writes on every import for nothing."""
-    _run(db, """
+    _run(
+        db,
+        """
         DROP INDEX messages_source_id;
         CREATE INDEX messages_source_id ON messages (conversation_id, source_id) WHERE source_id IS NOT NULL;
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -298,12 +301,18 @@ def m006_end_filings_of_closed_matters(db: Database) -> None:
     rows = db.execute(
         "SELECT f.id, f.conversation_id, m.reference, m.closed_at FROM filings f JOIN matters m ON m.id = f.matter_id"
         " WHERE f.until_at IS NULL AND m.closed_at IS NOT NULL AND f.created_at <= m.closed_at"
-        " ORDER BY f.id").fetchall()  # a filing a person made into the matter after it closed is theirs: left as it is
+        " ORDER BY f.id"
+    ).fetchall()  # a filing a person made into the matter after it closed is theirs: left as it is
     if not rows:
         return
-    db.conn.executemany("UPDATE filings SET until_at = ? WHERE id = ?", [(closed_at, fid) for fid, _, _, closed_at in rows])
-    audit.append(db.conn, "migration: filings of closed matters ended", {
-        "filings": [{"conversation": conv, "matter": ref, "until": closed_at} for _, conv, ref, closed_at in rows]})
+    db.conn.executemany(
+        "UPDATE filings SET until_at = ? WHERE id = ?", [(closed_at, fid) for fid, _, _, closed_at in rows]
+    )
+    audit.append(
+        db.conn,
+        "migration: filings of closed matters ended",
+        {"filings": [{"conversation": conv, "matter": ref, "until": closed_at} for _, conv, ref, closed_at in rows]},
+    )
 
 
 @migrations()
@@ -313,7 +322,9 @@ def m007_whatsapp_edits_and_tz_corrections(db: Database) -> None:
     records the other identity as an alias of it, so that importing that export again finds the
     message. A version may come from an earlier export (origin 'export'), and keeps the time it
     had when a later reading of the export moved it (`--corrects-tz`: its sent_at and zone)."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE message_aliases (
             alias_id TEXT PRIMARY KEY,
             message_id TEXT NOT NULL REFERENCES messages(id),
@@ -337,7 +348,8 @@ def m007_whatsapp_edits_and_tz_corrections(db: Database) -> None:
             SELECT message_id, version, body, at, origin, content_hash, import_id FROM message_versions;
         DROP TABLE message_versions;
         ALTER TABLE message_versions_m007 RENAME TO message_versions;
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -353,7 +365,9 @@ def m008_time_precision_and_who_filed(db: Database) -> None:
     one has seconds, and a whole export landing on :00 is taken to be none), every other WhatsApp
     message to the second. Earlier filings keep `filed_by` NULL: who made them was never recorded,
     and transcripts say so."""
-    _run(db, """
+    _run(
+        db,
+        """
         ALTER TABLE messages ADD COLUMN time_precision TEXT CHECK (time_precision IN ('minute', 'second'));
         ALTER TABLE filings ADD COLUMN filed_by TEXT;
         UPDATE messages SET time_precision = CASE WHEN import_id IN (
@@ -361,7 +375,8 @@ def m008_time_precision_and_who_filed(db: Database) -> None:
                 GROUP BY m.import_id HAVING max(substr(m.sent_at, 18) <> '00.000Z') = 0)
             THEN 'minute' ELSE 'second' END
         WHERE conversation_id IN (SELECT id FROM conversations WHERE platform = 'whatsapp');
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -369,7 +384,9 @@ def m009_conversation_files(db: Database) -> None:
     """Files an export holds that no message names (media in a WhatsApp zip the chat text never
     mentions) are kept as files of their conversation: no time and no sender, which nothing gives;
     the bytes in `blobs`; the import that first brought each. The same file again adds nothing."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE conversation_files (
             conversation_id INTEGER NOT NULL REFERENCES conversations(id),
             file_name TEXT NOT NULL,
@@ -378,7 +395,8 @@ def m009_conversation_files(db: Database) -> None:
             import_id INTEGER NOT NULL REFERENCES imports(id),
             PRIMARY KEY (conversation_id, file_name, blob_sha256)
         ) WITHOUT ROWID;
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -400,7 +418,9 @@ def m011_conversation_keys(db: Database) -> None:
     the one merged into it), or records the keys the importer names for a conversation it creates
     (rule 'named'), so that a later import reading the thread either way finds it. A key here is
     never a conversation's own `source_key` too."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE conversation_keys (
             platform TEXT NOT NULL,
             source_key TEXT NOT NULL,
@@ -410,7 +430,8 @@ def m011_conversation_keys(db: Database) -> None:
             PRIMARY KEY (platform, source_key)
         ) WITHOUT ROWID;
         CREATE INDEX conversation_keys_conversation ON conversation_keys (conversation_id);
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -431,7 +452,9 @@ def m014_earlier_versions_searchable(db: Database) -> None:
     a version's number may change (`fold` renumbers), its text never does. Versions archived
     before this one are indexed here. The index points at `message_versions` rowids: a migration
     that rebuilds that table (as m007 did) must rebuild this index and its triggers."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE VIRTUAL TABLE message_versions_fts USING fts5 (
             body, content='message_versions', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
         );
@@ -446,7 +469,8 @@ def m014_earlier_versions_searchable(db: Database) -> None:
             INSERT INTO message_versions_fts (rowid, body) VALUES (new.rowid, new.body);
         END;
         INSERT INTO message_versions_fts (message_versions_fts) VALUES ('rebuild');
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -458,20 +482,34 @@ def m015_sealed_audit_log_and_digests(db: Database) -> None:
     digests here, of its messages as they are now: a change made outside textfile before this
     version cannot be told apart from what its imports wrote, and that entry says so."""
     from textfile import audit
-    _run(db, """
+
+    _run(
+        db,
+        """
         ALTER TABLE audit_log ADD COLUMN seal TEXT;
         ALTER TABLE settings ADD COLUMN key_id TEXT;
-    """)
+    """,
+    )
     if db.execute("SELECT 1 FROM settings").fetchone() is None:  # a new archive: `Archive.create` seals it
         return
     digests = audit.current_digests(db.conn)
-    audit.append(db.conn, "migration: message digests recorded", {
-        "digests": {str(i): d for i, d in sorted(digests.items())},
-        "note": "digests of the messages and versions as they were when this version first opened the archive"})
+    audit.append(
+        db.conn,
+        "migration: message digests recorded",
+        {
+            "digests": {str(i): d for i, d in sorted(digests.items())},
+            "note": "digests of the messages and versions as they were when this version first opened the archive",
+        },
+    )
     # (after that entry sealed the archive: its settings now hold the key's id)
-    audit.append(db.conn, "migration: record digests recorded", {
-        "records": audit.current_records(db.conn),
-        "note": "digests of the other records (matters, filings, transcripts…) as they were when this version first opened the archive"})
+    audit.append(
+        db.conn,
+        "migration: record digests recorded",
+        {
+            "records": audit.current_records(db.conn),
+            "note": "digests of the other records (matters, filings, transcripts…) as they were when this version first opened the archive",
+        },
+    )
 
 
 @migrations()
@@ -483,7 +521,9 @@ def m016_ignored_conversations_and_handles(db: Database) -> None:
     Tables of their own, not columns of `conversations`: the records' digests of the tables already
     sealed (audit.RECORDS) stay as they were. Unignoring deletes the row; the audit log keeps who
     ignored what, when and why."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE conversation_ignores (
             conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id),
             reason TEXT,
@@ -496,7 +536,8 @@ def m016_ignored_conversations_and_handles(db: Database) -> None:
             ignored_at TEXT NOT NULL,
             ignored_by TEXT NOT NULL
         ) WITHOUT ROWID;
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -508,7 +549,9 @@ def m017_another_persons_phone(db: Database) -> None:
     when the phone's export is imported again, with the message it is a copy of, where the phone holds
     it (`source_ref`) and the time the phone gives it (kept here, not on the message). Tables of their
     own: the records' digests of the tables already sealed (audit.RECORDS) stay as they were."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE import_custodians (
             import_id INTEGER PRIMARY KEY REFERENCES imports(id),
             client_id INTEGER NOT NULL REFERENCES clients(id),
@@ -522,7 +565,8 @@ def m017_another_persons_phone(db: Database) -> None:
             sent_at TEXT NOT NULL
         );
         CREATE INDEX phone_copies_message ON phone_copies (message_id);
-    """)
+    """,
+    )
 
 
 @migrations()
@@ -532,11 +576,14 @@ def m018_transcripts_deleted_on_purpose(db: Database) -> None:
     reported missing every week. Its record and its audit entry stay; it vouches for nothing any more
     (no message counts as transcribed by it). A table of its own: the records' digests of the tables
     already sealed (audit.RECORDS) stay as they were."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE transcript_retirements (
             transcript_id INTEGER PRIMARY KEY REFERENCES transcripts(id),
             reason TEXT,
             retired_at TEXT NOT NULL,
             retired_by TEXT NOT NULL
         );
-    """)
+    """,
+    )

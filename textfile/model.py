@@ -27,15 +27,24 @@ KINDS = ("message", "call")
 # text keeps them as sent; a transcript shows each as a mark where it stands and never applies it.
 # character -> (short name, name)
 INVISIBLE = {
-    "\u202a": ("LRE", "left-to-right embedding"), "\u202b": ("RLE", "right-to-left embedding"),
-    "\u202c": ("PDF", "pop directional formatting"), "\u202d": ("LRO", "left-to-right override"),
-    "\u202e": ("RLO", "right-to-left override"), "\u2066": ("LRI", "left-to-right isolate"),
-    "\u2067": ("RLI", "right-to-left isolate"), "\u2068": ("FSI", "first strong isolate"),
-    "\u2069": ("PDI", "pop directional isolate"), "\u200e": ("LRM", "left-to-right mark"),
-    "\u200f": ("RLM", "right-to-left mark"), "\u061c": ("ALM", "Arabic letter mark"),
-    "\u200b": ("ZWSP", "zero-width space"), "\ufeff": ("BOM", "zero-width no-break space, or byte order mark"),
+    "\u202a": ("LRE", "left-to-right embedding"),
+    "\u202b": ("RLE", "right-to-left embedding"),
+    "\u202c": ("PDF", "pop directional formatting"),
+    "\u202d": ("LRO", "left-to-right override"),
+    "\u202e": ("RLO", "right-to-left override"),
+    "\u2066": ("LRI", "left-to-right isolate"),
+    "\u2067": ("RLI", "right-to-left isolate"),
+    "\u2068": ("FSI", "first strong isolate"),
+    "\u2069": ("PDI", "pop directional isolate"),
+    "\u200e": ("LRM", "left-to-right mark"),
+    "\u200f": ("RLM", "right-to-left mark"),
+    "\u061c": ("ALM", "Arabic letter mark"),
+    "\u200b": ("ZWSP", "zero-width space"),
+    "\ufeff": ("BOM", "zero-width no-break space, or byte order mark"),
 }
-REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # of those, the ones that can reorder whole words
+REORDERING = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)  # of those, the ones that can reorder whole words
 
 
 @dataclass(frozen=True)
@@ -101,23 +110,64 @@ class Message:
     # a message whose number the backup joined with its international form keeps the id earlier
     # readings gave it). A key, never shown. None: the conversation's source_key.
     identity_key: str | None = None
-    time_precision: str | None = None  # "minute" | "second" when the source writes its time no finer; None: to the millisecond or finer
+    time_precision: str | None = (
+        None  # "minute" | "second" when the source writes its time no finer; None: to the millisecond or finer
+    )
 
     # The generated __init__ of a frozen dataclass sets each field with object.__setattr__: for 19
     # fields ~5 µs, a third of an importer's work per SMS. This one takes the same arguments and
     # defaults (tests/test_model.py holds it to the fields) and fills the instance in one step.
-    def __init__(self, conversation, identity, sent_at, direction, sender=None, body="", source_zone=None, service=None,
-                 kind="message", status=None, delivered_at=None, read_at=None, duration_s=None, flags=frozenset(),
-                 source_id=None, reply_to=None, versions=(), attachments=(), source_ref="", identity_key=None,
-                 time_precision=None):
-        object.__setattr__(self, "__dict__", {
-            "conversation": conversation, "identity": identity, "sent_at": sent_at, "direction": direction,
-            "sender": sender, "body": body, "source_zone": source_zone, "service": service, "kind": kind,
-            "status": status, "delivered_at": delivered_at, "read_at": read_at, "duration_s": duration_s,
-            "flags": flags, "source_id": source_id, "reply_to": reply_to, "versions": versions,
-            "attachments": attachments, "source_ref": source_ref, "identity_key": identity_key,
-            "time_precision": time_precision,
-        })
+    def __init__(
+        self,
+        conversation,
+        identity,
+        sent_at,
+        direction,
+        sender=None,
+        body="",
+        source_zone=None,
+        service=None,
+        kind="message",
+        status=None,
+        delivered_at=None,
+        read_at=None,
+        duration_s=None,
+        flags=frozenset(),
+        source_id=None,
+        reply_to=None,
+        versions=(),
+        attachments=(),
+        source_ref="",
+        identity_key=None,
+        time_precision=None,
+    ):
+        object.__setattr__(
+            self,
+            "__dict__",
+            {
+                "conversation": conversation,
+                "identity": identity,
+                "sent_at": sent_at,
+                "direction": direction,
+                "sender": sender,
+                "body": body,
+                "source_zone": source_zone,
+                "service": service,
+                "kind": kind,
+                "status": status,
+                "delivered_at": delivered_at,
+                "read_at": read_at,
+                "duration_s": duration_s,
+                "flags": flags,
+                "source_id": source_id,
+                "reply_to": reply_to,
+                "versions": versions,
+                "attachments": attachments,
+                "source_ref": source_ref,
+                "identity_key": identity_key,
+                "time_precision": time_precision,
+            },
+        )
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,10 @@ def _read(text: str, region: str, earlier: bool) -> str:
         return value  # not a number phonenumbers can read: exactly as written
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible == phonenumbers.ValidationResult.IS_POSSIBLE and (
-            earlier or number.country_code_source != phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY or _outline_of(number, region)):
+        earlier
+        or number.country_code_source != phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+        or _outline_of(number, region)
+    ):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return kept
 

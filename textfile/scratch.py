@@ -85,8 +85,10 @@ def run_folder():
     except OSError as exc:
         raise TextfileError(f"cannot make the folder for temporary files {base}: {exc.strerror or exc}") from None
     if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
-        raise TextfileError(f"{base} is not a folder of yours; textfile keeps its temporary files there:"
-                            " remove it, or set TMPDIR to a folder of your own")
+        raise TextfileError(
+            f"{base} is not a folder of yours; textfile keeps its temporary files there:"
+            " remove it, or set TMPDIR to a folder of your own"
+        )
     if stat.S_IMODE(found.st_mode) != 0o700:
         base.chmod(0o700)
     mine = f"run-{owner()}"
@@ -115,13 +117,17 @@ def temporary_folder(prefix: str, purpose: str):
     try:
         made = tempfile.mkdtemp(prefix=prefix)
     except OSError as exc:
-        raise TextfileError(f"cannot make a temporary folder for {purpose} in {tempfile.gettempdir()}: {exc.strerror or exc}"
-                            "; nothing was written") from None
+        raise TextfileError(
+            f"cannot make a temporary folder for {purpose} in {tempfile.gettempdir()}: {exc.strerror or exc}"
+            "; nothing was written"
+        ) from None
     try:
         yield made
     except Exception:
         if not os.path.isdir(made):
-            raise TextfileError(f"the temporary folder {made} was removed while {purpose} was being made; nothing was written") from None
+            raise TextfileError(
+                f"the temporary folder {made} was removed while {purpose} was being made; nothing was written"
+            ) from None
         raise
     finally:
         shutil.rmtree(made, ignore_errors=True)

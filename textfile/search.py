@@ -86,11 +86,15 @@ def search(
     scope, params = _scope(conn, client, matter, from_at, until_at)
     if words:
         current = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
-        earlier = ("SELECT m.rowid FROM message_versions_fts JOIN message_versions v ON v.rowid = message_versions_fts.rowid"
-                   " JOIN messages m ON m.id = v.message_id WHERE message_versions_fts MATCH ?")
+        earlier = (
+            "SELECT m.rowid FROM message_versions_fts JOIN message_versions v ON v.rowid = message_versions_fts.rowid"
+            " JOIN messages m ON m.id = v.message_id WHERE message_versions_fts MATCH ?"
+        )
     else:
         current = "SELECT rowid FROM messages WHERE instr(body, ?) > 0"
-        earlier = "SELECT m.rowid FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE instr(v.body, ?) > 0"
+        earlier = (
+            "SELECT m.rowid FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE instr(v.body, ?) > 0"
+        )
     # (A version with the current text matches only where the current text does: it adds no message.)
     found = f"SELECT m.rowid FROM messages m WHERE m.rowid IN ({current} UNION {earlier}){scope} ORDER BY m.sent_at, m.rowid LIMIT ?"
     rows = conn.execute(
@@ -103,15 +107,25 @@ def search(
     snippets = _snippets(conn, "messages", [r["rowid"] for r in rows], query, words)
     versions = _versions(conn, [r["id"] for r in rows], query, words)
     clients = client_names(conn)
-    named = {cid: _named(c) for cid, c in conversation_info(conn, sorted({r["conversation_id"] for r in rows}), clients).items()}
+    named = {
+        cid: _named(c)
+        for cid, c in conversation_info(conn, sorted({r["conversation_id"] for r in rows}), clients).items()
+    }
     return [
         {
-            "id": r["id"], "conversation": r["conversation_id"], "conversation_title": r["title"],
-            "conversation_name": named[r["conversation_id"]][0], "conversation_participants": named[r["conversation_id"]][1],
-            "sent_at": r["sent_at"], "time_precision": r["time_precision"] or "millisecond",
-            "direction": r["direction"], "sender": sender_name(r["display_name"], r["handle"], r["is_owner"], owner_name, clients) or r["handle"],
-            "handle": r["handle"], "body": r["body"],
-            **_snippet_fields(snippets.get(r["rowid"])), "versions": versions.get(r["id"], []),
+            "id": r["id"],
+            "conversation": r["conversation_id"],
+            "conversation_title": r["title"],
+            "conversation_name": named[r["conversation_id"]][0],
+            "conversation_participants": named[r["conversation_id"]][1],
+            "sent_at": r["sent_at"],
+            "time_precision": r["time_precision"] or "millisecond",
+            "direction": r["direction"],
+            "sender": sender_name(r["display_name"], r["handle"], r["is_owner"], owner_name, clients) or r["handle"],
+            "handle": r["handle"],
+            "body": r["body"],
+            **_snippet_fields(snippets.get(r["rowid"])),
+            "versions": versions.get(r["id"], []),
         }
         for r in rows
     ]
@@ -120,7 +134,9 @@ def search(
 def _named(c: dict) -> tuple[str, list[str]]:
     """A conversation's name in a hit: its own title alone ("Case 2024-17"), else its participants other
     than the owner as the cover lists them ("Sam Client +12025550123; jamie@example.com"); and those participants."""
-    people = [f"{p['name']} {p['handle']}" if p["name"] else p["handle"] for p in c["participants"] if not p["is_owner"]]
+    people = [
+        f"{p['name']} {p['handle']}" if p["name"] else p["handle"] for p in c["participants"] if not p["is_owner"]
+    ]
     return own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or "; ".join(people), people
 
 
@@ -158,15 +174,25 @@ def _versions(conn, ids: list[str], query: str, words: bool) -> dict[str, list[d
         "SELECT v.rowid, v.message_id, v.version, v.origin, v.import_id, i.file_name, v.at, v.sent_at, v.source_zone, v.body"
         " FROM message_versions v JOIN imports i ON i.id = v.import_id JOIN messages m ON m.id = v.message_id"
         " WHERE v.message_id IN (SELECT value FROM json_each(?)) AND v.body <> m.body ORDER BY v.message_id, v.version",
-        (json.dumps(ids),)).fetchall()
+        (json.dumps(ids),),
+    ).fetchall()
     snippets = _snippets(conn, "message_versions", [v["rowid"] for v in rows], query, words)
     found: dict[str, list[dict]] = {}
     for v in rows:
         if v["rowid"] in snippets:
-            found.setdefault(v["message_id"], []).append({
-                "version": v["version"], "origin": v["origin"], "import": v["import_id"], "import_file": v["file_name"],
-                "at": v["at"], "sent_at": v["sent_at"], "source_zone": v["source_zone"], "body": v["body"], **_snippet_fields(snippets[v["rowid"]]),
-            })
+            found.setdefault(v["message_id"], []).append(
+                {
+                    "version": v["version"],
+                    "origin": v["origin"],
+                    "import": v["import_id"],
+                    "import_file": v["file_name"],
+                    "at": v["at"],
+                    "sent_at": v["sent_at"],
+                    "source_zone": v["source_zone"],
+                    "body": v["body"],
+                    **_snippet_fields(snippets[v["rowid"]]),
+                }
+            )
     return found
 
 
@@ -181,12 +207,20 @@ def _snippets(conn, table: str, rowids: list[int], query: str, words: bool) -> d
     `parts`; the rows that do not match are left out. One pass over the index: a MATCH per row would
     set the query up (a prefix's terms) again for each."""
     if not words:
-        return {rowid: _snippet(body, query) for rowid, body in conn.execute(
-            f"SELECT rowid, body FROM {table} WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(body, ?) > 0", (json.dumps(rowids), query))}
+        return {
+            rowid: _snippet(body, query)
+            for rowid, body in conn.execute(
+                f"SELECT rowid, body FROM {table} WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(body, ?) > 0",
+                (json.dumps(rowids), query),
+            )
+        }
 
     def snippets(marks: tuple[str, str], ids: list[int]):
-        return conn.execute(f"SELECT rowid, snippet({table}_fts, 0, ?, ?, '…', 16), body FROM {table}_fts WHERE {table}_fts MATCH ?"
-                            " AND +rowid IN (SELECT value FROM json_each(?))", (*marks, query, json.dumps(ids)))
+        return conn.execute(
+            f"SELECT rowid, snippet({table}_fts, 0, ?, ?, '…', 16), body FROM {table}_fts WHERE {table}_fts MATCH ?"
+            " AND +rowid IN (SELECT value FROM json_each(?))",
+            (*marks, query, json.dumps(ids)),
+        )
 
     rows = snippets((HIT, END), rowids).fetchall()
     found = {rowid: parts(snippet) for rowid, snippet, body in rows if HIT not in body and END not in body}
@@ -200,5 +234,12 @@ def _snippet(body: str, found: str, around: int = 40) -> list[list]:
     """Like FTS5's snippet(): the match, with some text either side, as `parts`."""
     at = body.find(found)
     start, end = max(0, at - around), min(len(body), at + len(found) + around)
-    return [piece for piece in (["…" * bool(start) + body[start:at], False], [found, True],
-                                [body[at + len(found):end] + "…" * (end < len(body)), False]) if piece[0]]
+    return [
+        piece
+        for piece in (
+            ["…" * bool(start) + body[start:at], False],
+            [found, True],
+            [body[at + len(found) : end] + "…" * (end < len(body)), False],
+        )
+        if piece[0]
+    ]

@@ -43,7 +43,9 @@ class Status:
     failed: list[dict] = field(default_factory=list)
     render_failed: list[dict] = field(default_factory=list)
     not_run: dict | None = None
-    waiting: list[str] = field(default_factory=list)  # files the last run left for the next (still being written): said, needing no one
+    waiting: list[str] = field(
+        default_factory=list
+    )  # files the last run left for the next (still being written): said, needing no one
     stale_matters: list[str] = field(default_factory=list)
     transcripts: list[dict] = field(default_factory=list)  # missing or altered
     safe_to_delete: list[int] | None = None  # None: the archive fails its checks, nothing is said safe
@@ -59,7 +61,15 @@ class Status:
     def exit_code(self) -> int:
         if self.problems or any(t["state"] == "altered" for t in self.transcripts):
             return 3
-        needs = (self.unfiled, self.assumptions, self.failed, self.render_failed, self.not_run, self.stale_matters, self.transcripts)
+        needs = (
+            self.unfiled,
+            self.assumptions,
+            self.failed,
+            self.render_failed,
+            self.not_run,
+            self.stale_matters,
+            self.transcripts,
+        )
         return 4 if any(needs) else 0
 
     def as_dict(self) -> dict:
@@ -72,18 +82,36 @@ def status(archive: Archive, now: float | None = None) -> Status:
     since = run and run.get("started_at")
     week_ago = times.from_unix_s((time.time() if now is None else now) - DAYS * 86400)
     found = Status(since=since or times.to_iso(week_ago), since_run=bool(since), last_run=run)
-    seen = {_kind(text) for (texts,) in conn.execute("SELECT assumptions FROM imports WHERE started_at < ?", (found.since,))
-            for text in json.loads(texts)}
+    seen = {
+        _kind(text)
+        for (texts,) in conn.execute("SELECT assumptions FROM imports WHERE started_at < ?", (found.since,))
+        for text in json.loads(texts)
+    }
     for i in conn.execute("SELECT * FROM imports WHERE started_at >= ? ORDER BY id", (found.since,)):
         assumptions, warnings = json.loads(i["assumptions"]), json.loads(i["warnings"])
-        found.imports.append({"import": i["id"], "path": i["path"], "file_name": i["file_name"], "format": i["format"],
-                              "started_at": i["started_at"], "added": i["added"], "already_present": i["already_present"],
-                              "updated": i["updated"], "assumptions": assumptions, "warnings": warnings,
-                              "notes": weekly.import_notes(assumptions, warnings),
-                              "seen_before": [a for a in assumptions if _kind(a) in seen]})
+        found.imports.append(
+            {
+                "import": i["id"],
+                "path": i["path"],
+                "file_name": i["file_name"],
+                "format": i["format"],
+                "started_at": i["started_at"],
+                "added": i["added"],
+                "already_present": i["already_present"],
+                "updated": i["updated"],
+                "assumptions": assumptions,
+                "warnings": warnings,
+                "notes": weekly.import_notes(assumptions, warnings),
+                "seen_before": [a for a in assumptions if _kind(a) in seen],
+            }
+        )
     found.unfiled = ignore.waiting(conn, found.since)
     if run:
-        found.failed, found.render_failed, found.not_run = run.get("failed") or [], run.get("render_failed") or [], run.get("not_run")
+        found.failed, found.render_failed, found.not_run = (
+            run.get("failed") or [],
+            run.get("render_failed") or [],
+            run.get("not_run"),
+        )
         found.waiting = [str(p) for p in run.get("waiting") or []]
     found.stale_matters = weekly.stale_matters(conn)
     states = transcript_states(conn)

@@ -84,7 +84,12 @@ def display(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> s
         return ""
     local = from_iso(stored).astimezone(tz)
     offset = local.strftime("%z")
-    return local.strftime("%Y-%m-%d %H:%M " if precision == "minute" else "%Y-%m-%d %H:%M:%S ") + offset[:3] + ":" + offset[3:]
+    return (
+        local.strftime("%Y-%m-%d %H:%M " if precision == "minute" else "%Y-%m-%d %H:%M:%S ")
+        + offset[:3]
+        + ":"
+        + offset[3:]
+    )
 
 
 def written_wall(stored: str, tz: ZoneInfo, flag: str) -> datetime | None:
@@ -100,7 +105,9 @@ def written_wall(stored: str, tz: ZoneInfo, flag: str) -> datetime | None:
     for offset in sorted(offsets):
         wall = (instant + offset).replace(tzinfo=None)
         placed, placed_flag = localize(wall, tz)
-        if placed_flag == flag and to_iso(placed) == to_iso(instant):  # (times in a DST change never compare equal across zones)
+        if placed_flag == flag and to_iso(placed) == to_iso(
+            instant
+        ):  # (times in a DST change never compare equal across zones)
             return wall
     return None
 
@@ -131,7 +138,9 @@ def parse_user_instant(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> 
             parsed = localize(parsed, tz)[0]
         return to_iso(parsed)
     except OverflowError:  # 9999-12-31 in a zone west of UTC, or its day after
-        raise InvalidInput(f"{text!r} is at the edge of the calendar, where a date in {tz.key} cannot be converted to UTC;"
-                           f" use an earlier date") from None
+        raise InvalidInput(
+            f"{text!r} is at the edge of the calendar, where a date in {tz.key} cannot be converted to UTC;"
+            f" use an earlier date"
+        ) from None
     except ValueError:
         raise InvalidInput(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][±HH:MM])") from None

@@ -62,7 +62,9 @@ def run_lock(archive_path: Path, *, wait: bool):
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise ArchiveBusy(f"another `textfile archive` run is in progress on {archive_path}; it holds {lock_path} (use --wait to wait for it)") from None
+                raise ArchiveBusy(
+                    f"another `textfile archive` run is in progress on {archive_path}; it holds {lock_path} (use --wait to wait for it)"
+                ) from None
             raise
         yield
     finally:
@@ -220,10 +222,14 @@ class RunReport:
     rendered: list[dict] = field(default_factory=list)
     render_failed: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    head: dict | None = None  # the audit log's last entry when the run ended (audit.head): the log keeps it outside the archive
+    head: dict | None = (
+        None  # the audit log's last entry when the run ended (audit.head): the log keeps it outside the archive
+    )
     zone: str = "UTC"  # the archive's: log_lines prints the dates of earlier imports in it
     started_at: str = ""
-    unfiled: list[dict] = field(default_factory=list)  # conversations this run's imports created that wait for a person (ignore.waiting)
+    unfiled: list[dict] = field(
+        default_factory=list
+    )  # conversations this run's imports created that wait for a person (ignore.waiting)
 
     @property
     def exit_code(self) -> int:
@@ -233,23 +239,43 @@ class RunReport:
 
     def as_dict(self) -> dict:
         return {
-            "inbox": self.inbox, "imported": self.imported, "already_archived": self.already_archived,
-            "same_bytes": self.same_bytes, "waiting": self.waiting, "failed": self.failed, "rendered": self.rendered,
-            "render_failed": self.render_failed, "problems": self.problems, "unfiled": self.unfiled, "started_at": self.started_at,
-            "audit_head": self.head, "exit_code": self.exit_code,
+            "inbox": self.inbox,
+            "imported": self.imported,
+            "already_archived": self.already_archived,
+            "same_bytes": self.same_bytes,
+            "waiting": self.waiting,
+            "failed": self.failed,
+            "rendered": self.rendered,
+            "render_failed": self.render_failed,
+            "problems": self.problems,
+            "unfiled": self.unfiled,
+            "started_at": self.started_at,
+            "audit_head": self.head,
+            "exit_code": self.exit_code,
         }
 
     def record(self, archive_id: str) -> dict:
         """What `record_run` keeps of the run: when it started, the imports it made, what failed."""
-        return {"archive": archive_id, "inbox": self.inbox, "started_at": self.started_at, "finished_at": times.now_iso(),
-                "imports": [r["import_id"] for r in self.imported], "failed": self.failed, "render_failed": self.render_failed,
-                "waiting": self.waiting, "problems": self.problems, "exit_code": self.exit_code}
+        return {
+            "archive": archive_id,
+            "inbox": self.inbox,
+            "started_at": self.started_at,
+            "finished_at": times.now_iso(),
+            "imports": [r["import_id"] for r in self.imported],
+            "failed": self.failed,
+            "render_failed": self.render_failed,
+            "waiting": self.waiting,
+            "problems": self.problems,
+            "exit_code": self.exit_code,
+        }
 
 
 Renderer = Callable[[Archive, str, Path], dict]
 
 
-SNAPSHOT_SERIES = "{prefix}-SNAP"  # the weekly run's own Bates series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
+SNAPSHOT_SERIES = (
+    "{prefix}-SNAP"  # the weekly run's own Bates series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
+)
 
 
 def snapshot_prefix(archive: Archive) -> str:
@@ -263,9 +289,17 @@ def render_matter(archive: Archive, reference: str, out_dir: Path, bates_prefix:
     numbered in the snapshots' series unless `bates_prefix` says another."""
     from textfile.transcript import make_transcript
 
-    made = make_transcript(archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive), snapshot=True)
-    return {"matter": reference, "path": made["path"], "messages": made["messages"], "pages": made["pages"],
-            "bates_first": made["bates_first"], "bates_last": made["bates_last"]}
+    made = make_transcript(
+        archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive), snapshot=True
+    )
+    return {
+        "matter": reference,
+        "path": made["path"],
+        "messages": made["messages"],
+        "pages": made["pages"],
+        "bates_first": made["bates_first"],
+        "bates_last": made["bates_last"],
+    }
 
 
 def archive_inbox(
@@ -285,10 +319,14 @@ def archive_inbox(
         raise TextfileError(f"{inbox}: not a folder")
     audit.require_key(archive.conn)  # (a run that could change nothing is refused before it reads anything)
     report = RunReport(str(inbox), zone=archive.settings.tz, started_at=times.now_iso())
-    failing = audit.verify(archive.conn, archive.path)  # (a restored or altered archive gets nothing new until a person looks)
+    failing = audit.verify(
+        archive.conn, archive.path
+    )  # (a restored or altered archive gets nothing new until a person looks)
     if failing:
-        report.problems = ["nothing was imported or rendered: the archive fails its checks (`textfile verify` says which; after"
-                           " restoring a backup on purpose, `textfile verify --accept-older-copy`)"] + failing
+        report.problems = [
+            "nothing was imported or rendered: the archive fails its checks (`textfile verify` says which; after"
+            " restoring a backup on purpose, `textfile verify --accept-older-copy`)"
+        ] + failing
         report.head = audit.head(archive.conn) | {"archive": archive.settings.archive_id}
         return report
     now = time.time() if now is None else now
@@ -317,12 +355,21 @@ def archive_inbox(
                 digest = source_digest(path)
                 sha = digest[1]
                 # (an import of these bytes under this file's name first: a file imported as a copy and as itself is not "another name")
-                prior = conn.execute("SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY file_name = ? DESC, id LIMIT 1",
-                                     (sha, path.name)).fetchone()
+                prior = conn.execute(
+                    "SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY file_name = ? DESC, id LIMIT 1",
+                    (sha, path.name),
+                ).fetchone()
                 if prior is not None:
                     import_id = prior["id"]
-                    report.same_bytes.append({"path": str(path), "import": import_id, "imported_at": prior["started_at"],
-                                              "file_name": prior["file_name"], "imported_from": prior["path"]})
+                    report.same_bytes.append(
+                        {
+                            "path": str(path),
+                            "import": import_id,
+                            "imported_at": prior["started_at"],
+                            "file_name": prior["file_name"],
+                            "imported_from": prior["path"],
+                        }
+                    )
                 else:
                     result = import_path(archive, path, digest=digest, **import_options)
                     import_id = result.import_id
@@ -377,8 +424,10 @@ def stale_matters(conn) -> list[str]:
 def deletable(archive: Archive) -> list[dict]:
     failing = failing_checks(archive)
     if failing:
-        raise IntegrityFailed(f"the archive fails its checks ({failing[0]}{' …' if len(failing) > 1 else ''}): nothing can be said safe to"
-                              " delete until `textfile verify` passes")
+        raise IntegrityFailed(
+            f"the archive fails its checks ({failing[0]}{' …' if len(failing) > 1 else ''}): nothing can be said safe to"
+            " delete until `textfile verify` passes"
+        )
     return verdicts(archive)
 
 
@@ -397,44 +446,63 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
     good = [tid for tid, s in states.items() if s["state"] == "ok"]
     transcribed: dict[str, set[str]] = {}  # message id -> the content hashes verified transcripts show of it
     for start in range(0, len(good), 500):
-        chunk = good[start:start + 500]
+        chunk = good[start : start + 500]
         for mid, digest in conn.execute(
-                f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({','.join('?' * len(chunk))})", chunk):
+            f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
             transcribed.setdefault(mid, set()).add(digest)
     audited: dict = {}
 
     def coverage(m) -> str:
-        """"covered" (a verified transcript shows it as it is, or as an earlier reading of the same thing),
+        """ "covered" (a verified transcript shows it as it is, or as an earlier reading of the same thing),
         "changed" (it shows a state a later import replaced: the new state is in no transcript), or "none"."""
         shown = transcribed.get(m["id"], ())
         if m["content_hash"] in shown:
             return "covered"
-        states = [s for s in (earlier_state(conn, m["id"], digest, audited) for digest in shown) if s and not s["problems"]]
+        states = [
+            s for s in (earlier_state(conn, m["id"], digest, audited) for digest in shown) if s and not s["problems"]
+        ]
         return "covered" if any(s["reading_only"] for s in states) else "changed" if states else "none"
 
     broken_by_conversation: dict[int, list[dict]] = {}
     for s in states.values():
         if s["state"] not in FINE and s["matter_id"] is not None:
-            for (conv_id,) in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (s["matter_id"],)):
+            for (conv_id,) in conn.execute(
+                "SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (s["matter_id"],)
+            ):
                 broken_by_conversation.setdefault(conv_id, []).append(s)
     holds: dict[int, list[str]] = {}
     for conv_id, reference in conn.execute(
-            "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
-            " WHERE mt.legal_hold = 1 ORDER BY mt.reference"):
+        "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+        " WHERE mt.legal_hold = 1 ORDER BY mt.reference"
+    ):
         holds.setdefault(conv_id, []).append(reference)
     ignored = ignore.ignored(conn)
     out = []
     conversations = conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall()
     for c in conversations:
-        people = [r[0] for r in conn.execute(
-            "SELECT coalesce(display_name, handle) FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle", (c["id"],))]
+        people = [
+            r[0]
+            for r in conn.execute(
+                "SELECT coalesce(display_name, handle) FROM participants WHERE conversation_id = ? AND is_owner = 0 ORDER BY handle",
+                (c["id"],),
+            )
+        ]
         sources = [  # (custodian: the client whose own phone the import read; None: the owner's)
-            {"file_name": r["file_name"], "imported_at": r["finished_at"], "last_message": r["last"], "custodian": r["custodian"]}
+            {
+                "file_name": r["file_name"],
+                "imported_at": r["finished_at"],
+                "last_message": r["last"],
+                "custodian": r["custodian"],
+            }
             for r in conn.execute(
                 "SELECT i.file_name, i.finished_at, max(m.sent_at) AS last, cl.name AS custodian FROM message_sources s"
                 " JOIN messages m ON m.id = s.message_id JOIN imports i ON i.id = s.import_id"
                 " LEFT JOIN import_custodians ic ON ic.import_id = i.id LEFT JOIN clients cl ON cl.id = ic.client_id"
-                " WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id", (c["id"],))
+                " WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id",
+                (c["id"],),
+            )
         ]
         # The verdict is about the owner's phone: where a client's phone holds the thread too, only the
         # messages found on the owner's phone count (one found on the client's alone says nothing of how
@@ -443,32 +511,54 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[di
         messages = conn.execute(
             f"SELECT m.id, m.sent_at, coalesce(m.time_precision, 'millisecond') AS time_precision, m.content_hash, {COVERED} AS filed"
             " FROM messages m WHERE m.conversation_id = ?"
-            + (" AND EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
-               "             WHERE s.message_id = m.id AND ic.import_id IS NULL)" if mixed else "")
+            + (
+                " AND EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
+                "             WHERE s.message_id = m.id AND ic.import_id IS NULL)"
+                if mixed
+                else ""
+            )
             + " ORDER BY m.sent_at, m.id",
             (c["id"],),
         ).fetchall()
         entry = {
-            "conversation": c["id"], "platform": c["platform"], "title": c["title"], "participants": people,
-            "messages": len(messages), "last_archived": messages[-1]["sent_at"] if messages else None,
-            "last_archived_precision": messages[-1]["time_precision"] if messages else None, "sources": sources,
-            "safe_until": None, "safe_until_precision": None, "untranscribed": 0, "unfiled": sum(1 for m in messages if not m["filed"]),
-            "broken_transcripts": [{"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])],
-            "legal_hold": holds.get(c["id"], []), "ignored": ignored.get(c["id"]),
+            "conversation": c["id"],
+            "platform": c["platform"],
+            "title": c["title"],
+            "participants": people,
+            "messages": len(messages),
+            "last_archived": messages[-1]["sent_at"] if messages else None,
+            "last_archived_precision": messages[-1]["time_precision"] if messages else None,
+            "sources": sources,
+            "safe_until": None,
+            "safe_until_precision": None,
+            "untranscribed": 0,
+            "unfiled": sum(1 for m in messages if not m["filed"]),
+            "broken_transcripts": [
+                {"path": s["path"], "state": s["state"]} for s in broken_by_conversation.get(c["id"], [])
+            ],
+            "legal_hold": holds.get(c["id"], []),
+            "ignored": ignored.get(c["id"]),
             # found only on clients' own phones (each source a `--custodian` import): the names of those clients
-            "elsewhere": sorted({x["custodian"] for x in sources}) if sources and all(x["custodian"] for x in sources) else [],
+            "elsewhere": sorted({x["custodian"] for x in sources})
+            if sources and all(x["custodian"] for x in sources)
+            else [],
         }
         covered = [coverage(m) for m in messages]
         first_gap = next((i for i, c in enumerate(covered) if c != "covered"), len(messages))
         if first_gap:
-            entry["safe_until"], entry["safe_until_precision"] = messages[first_gap - 1]["sent_at"], messages[first_gap - 1]["time_precision"]
+            entry["safe_until"], entry["safe_until_precision"] = (
+                messages[first_gap - 1]["sent_at"],
+                messages[first_gap - 1]["time_precision"],
+            )
         entry["untranscribed"] = covered[first_gap:].count("none")
         entry["changed_since_transcript"] = covered[first_gap:].count("changed")
         entry["verdict"], entry["safe"] = _verdict(entry, archive)
         out.append(entry)
     # The verdicts that ask something of a person first (a hold, not safe, not yet), then the safe
     # ones, then the threads a person set aside, so the verdicts that matter come first.
-    return sorted(out, key=lambda e: (e["ignored"] is not None and not e["legal_hold"], bool(e["elsewhere"]), e["safe"]))
+    return sorted(
+        out, key=lambda e: (e["ignored"] is not None and not e["legal_hold"], bool(e["elsewhere"]), e["safe"])
+    )
 
 
 def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
@@ -476,21 +566,30 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     if e["legal_hold"]:
         # Preserving evidence includes the phone's copy: nothing under a hold is deleted anywhere.
         matters = ", ".join(e["legal_hold"])
-        return (f"not safe: under legal hold (matter {matters}); keep it on the phone until the hold is released"
-                f" (textfile matter release REF)"), False
+        return (
+            f"not safe: under legal hold (matter {matters}); keep it on the phone until the hold is released"
+            f" (textfile matter release REF)"
+        ), False
     if e["elsewhere"]:
         # Found only on a client's own phone (`--custodian`): not the owner's to delete, whatever is transcribed.
-        return (f"not on your phone: found on {' and '.join(e['elsewhere'])}'s phone only; nothing of it is yours to delete"
-                " (the archive keeps it)"), False
+        return (
+            f"not on your phone: found on {' and '.join(e['elsewhere'])}'s phone only; nothing of it is yours to delete"
+            " (the archive keeps it)"
+        ), False
     if e["ignored"]:
         return f"not client-related ({ignore.said(e['ignored'], tz)}) — delete when you like", True
     if not e["messages"]:
         return "nothing archived yet", False
     if e["unfiled"]:
-        return (f"not safe: {e['unfiled']} message{'s' if e['unfiled'] != 1 else ''} in no matter: textfile file {e['conversation']}"
-                f" --matter REF (then a transcript), or, if not client-related, textfile conversation ignore {e['conversation']}"), False
-    broken = "; ".join(f"transcript {b['path']} is {b['state']}" + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
-                       for b in e["broken_transcripts"])
+        return (
+            f"not safe: {e['unfiled']} message{'s' if e['unfiled'] != 1 else ''} in no matter: textfile file {e['conversation']}"
+            f" --matter REF (then a transcript), or, if not client-related, textfile conversation ignore {e['conversation']}"
+        ), False
+    broken = "; ".join(
+        f"transcript {b['path']} is {b['state']}"
+        + (" (moved? textfile verify --moved NEW.pdf)" if b["state"] == "missing" else "")
+        for b in e["broken_transcripts"]
+    )
     changed, untranscribed = e["changed_since_transcript"], e["untranscribed"]
     safe_until = times.display(e["safe_until"], tz, e["safe_until_precision"])
     if not untranscribed and not changed:
@@ -499,10 +598,14 @@ def _verdict(e: dict, archive: Archive) -> tuple[str, bool]:
     after = f" after {safe_until}" if safe_until else ""
     parts = []
     if changed:  # a transcript shows it as it was before a later import changed it; the phone holds the new state
-        parts.append(f"{changed} message{'s' if changed != 1 else ''}{after} changed since {'their' if changed != 1 else 'its'} transcript")
+        parts.append(
+            f"{changed} message{'s' if changed != 1 else ''}{after} changed since {'their' if changed != 1 else 'its'} transcript"
+        )
     if untranscribed:
-        parts.append(f"{untranscribed}{'' if parts else ' message' + ('s' if untranscribed != 1 else '') + after}"
-                     f" {'are' if untranscribed != 1 else 'is'} in no transcript")
+        parts.append(
+            f"{untranscribed}{'' if parts else ' message' + ('s' if untranscribed != 1 else '') + after}"
+            f" {'are' if untranscribed != 1 else 'is'} in no transcript"
+        )
     verdict = "not yet: " + " and ".join(parts)
     if safe_until:
         verdict = f"safe to delete from the phone up to {safe_until}; " + verdict
@@ -524,22 +627,31 @@ def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
 
 def log_lines(report: RunReport) -> list[str]:
     """What a run did, one line per event, for the terminal and the log file beside the archive."""
-    lines = [f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
-             f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
-             f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"]
+    lines = [
+        f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
+        f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
+        f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"
+    ]
     for r in report.imported:
-        lines.append(f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}")
+        lines.append(
+            f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}"
+        )
         # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
         lines += [f"    {line}" for line in import_notes(r["assumptions"], r["warnings"])]
     for s in report.same_bytes:
         # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
         when = f"on {times.display(s['imported_at'], times.zone(report.zone))} (import {s['import']})"
         renamed = Path(s["path"]).name != s["file_name"]
-        lines.append(f"  already archived under another name, {s['file_name']}, {when}: {s['path']}" if renamed
-                     else f"  already imported {when}: {s['path']}")
+        lines.append(
+            f"  already archived under another name, {s['file_name']}, {when}: {s['path']}"
+            if renamed
+            else f"  already imported {when}: {s['path']}"
+        )
     for c in report.unfiled:
-        lines.append(f"  new conversation {c['id']} ({c['label']}; {c['platform']}) is not filed: textfile file {c['id']} --matter REF,"
-                     f" or textfile conversation ignore {c['id']}")
+        lines.append(
+            f"  new conversation {c['id']} ({c['label']}; {c['platform']}) is not filed: textfile file {c['id']} --matter REF,"
+            f" or textfile conversation ignore {c['id']}"
+        )
     for path in report.waiting:
         lines.append(f"  left for the next run (modified within the last minute): {path}")
     for f in report.failed:

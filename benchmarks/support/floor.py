@@ -24,8 +24,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # In the order foreign keys need; each copied whole (an archive holding one benchmark import).
-TABLES = ("imports", "conversations", "participants", "blobs", "messages", "message_versions", "message_sources",
-          "message_attachments", "reactions")
+TABLES = (
+    "imports",
+    "conversations",
+    "participants",
+    "blobs",
+    "messages",
+    "message_versions",
+    "message_sources",
+    "message_attachments",
+    "reactions",
+)
 
 
 def store_floor(source: Path) -> dict:
@@ -44,7 +53,9 @@ def store_floor(source: Path) -> dict:
             started, cpu = time.perf_counter(), time.process_time()
             conn.execute("BEGIN IMMEDIATE")
             for table in TABLES:
-                rowid = conn.execute("SELECT 1 FROM pragma_table_info(?) WHERE pk = 1 AND type = 'INTEGER'", (table,)).fetchone()
+                rowid = conn.execute(
+                    "SELECT 1 FROM pragma_table_info(?) WHERE pk = 1 AND type = 'INTEGER'", (table,)
+                ).fetchone()
                 order = " ORDER BY rowid" if rowid or table == "messages" else ""
                 counts[table] = conn.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table}{order}").rowcount
             conn.execute("INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages")
@@ -58,7 +69,11 @@ def median_floor(source: Path, runs: int = 3) -> dict:
     """The median of `runs` copies, each into its own fresh archive (this machine is noisy)."""
     each = [store_floor(source) for _ in range(runs)]
     middle = sorted(each, key=lambda r: r["seconds"])[len(each) // 2]
-    return {**middle, "runs": [round(r["seconds"], 3) for r in each], "seconds": statistics.median(r["seconds"] for r in each)}
+    return {
+        **middle,
+        "runs": [round(r["seconds"], 3) for r in each],
+        "seconds": statistics.median(r["seconds"] for r in each),
+    }
 
 
 if __name__ == "__main__":

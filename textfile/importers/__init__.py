@@ -24,7 +24,9 @@ REGISTRY: tuple[str, ...] = ("android", "imessage", "whatsapp")
 
 
 def importers() -> dict[str, ModuleType]:
-    return {module.FORMAT: module for module in (importlib.import_module(f"textfile.importers.{name}") for name in REGISTRY)}
+    return {
+        module.FORMAT: module for module in (importlib.import_module(f"textfile.importers.{name}") for name in REGISTRY)
+    }
 
 
 def detect(path: Path) -> ModuleType:

@@ -119,18 +119,25 @@ FORMAT = "android"
 VERSION = "1"
 JOINS_NUMBERS = True  # reads ImportOptions.joined_keys and .archived_numbers (ingest gives them)
 SENT_BY_THE_PHONE = True  # "sent" means sent by the phone's owner, not by a named sender (see ingest)
-READS_A_CLIENTS_PHONE = True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader.framed`)
+READS_A_CLIENTS_PHONE = (
+    True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader.framed`)
+)
 COPIES_DIFFER = True  # each phone's copy of an SMS has its own date, direction and identity (ingest matches them)
 
 PLATFORM = "android"
 CHUNK = 1 << 20
-SECONDS_BELOW = 10 ** 11  # a `date` below this is in seconds (Reader.instant)
+SECONDS_BELOW = 10**11  # a `date` below this is in seconds (Reader.instant)
 _YEAR = re.compile(r"(?<!\d)(?:19|2\d)\d\d(?!\d)")  # the year in readable_date="Dec 2, 2017 06:49:27"
 # readable_date="Dec 2, 2017 06:49:27", "Oct 29, 2025 8:01:00 AM", "2 Dec 2017 06:49", "2017-12-02 06:49:27", "Mar 1, 2024"
-_READABLE_DATE = re.compile(r"\s*(?:([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2}),?|(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?,?)\s+((?:19|2\d)\d\d)(?!\d)"
-                            r"|\s*((?:19|2\d)\d\d)-(\d\d)-(\d\d)(?!\d)")
+_READABLE_DATE = re.compile(
+    r"\s*(?:([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2}),?|(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?,?)\s+((?:19|2\d)\d\d)(?!\d)"
+    r"|\s*((?:19|2\d)\d\d)-(\d\d)-(\d\d)(?!\d)"
+)
 _READABLE_TIME = re.compile(r"[\sT,]+(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s*([AaPp])\.?\s?[Mm]\.?)?\s*")
-_MONTHS = {name: n for n, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    name: n
+    for n, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 # What a readable_date says of a date read as seconds (Reader.instant), in the order said.
 CONTRADICTS = "contradicts it"
 READABLE = ("agrees", "agrees in its year (a form read no further)", CONTRADICTS, "is absent", "names no year")
@@ -146,16 +153,38 @@ BOX_STATUS = {1: "received", 2: "sent", 3: "draft", 4: "outbox", 5: "failed", 6:
 BOX_FLAGS = {3: frozenset({"draft"}), 5: frozenset({"failed"})}
 KNOWN_BOXES = ", ".join(f"{n} {status}" for n, status in BOX_STATUS.items())
 # <call type="…">: CallLog.Calls.*_TYPE.
-CALL_STATUS = {1: "incoming", 2: "outgoing", 3: "missed", 4: "voicemail", 5: "rejected", 6: "refused",
-               7: "answered on another device"}
+CALL_STATUS = {
+    1: "incoming",
+    2: "outgoing",
+    3: "missed",
+    4: "voicemail",
+    5: "rejected",
+    6: "refused",
+    7: "answered on another device",
+}
 # <call presentation="…"> for calls without a number: 2 restricted, 3 unknown, 4 payphone.
 CALL_PRESENTATION = {"2": "(private number)", "3": "(unknown number)", "4": "(payphone)"}
 # <addr type="…">: PduHeaders FROM / TO / CC / BCC.
 ADDR_FROM, ADDR_RECIPIENTS = "137", ("151", "130", "129")
 # <part chset="…">: IANA MIBenum of the character set.
-CHARSETS = {106: "utf-8", 3: "us-ascii", 4: "iso-8859-1", 1000: "utf-16", 1013: "utf-16-be", 1014: "utf-16-le",
-            1015: "utf-16", 17: "shift_jis", 2026: "big5", 2025: "gb2312", 113: "gbk", 114: "gb18030", 38: "euc-kr",
-            39: "iso-2022-jp", 2252: "cp1252", 2259: "tis-620"}
+CHARSETS = {
+    106: "utf-8",
+    3: "us-ascii",
+    4: "iso-8859-1",
+    1000: "utf-16",
+    1013: "utf-16-be",
+    1014: "utf-16-le",
+    1015: "utf-16",
+    17: "shift_jis",
+    2026: "big5",
+    2025: "gb2312",
+    113: "gbk",
+    114: "gb18030",
+    38: "euc-kr",
+    39: "iso-2022-jp",
+    2252: "cp1252",
+    2259: "tis-620",
+}
 NO_ADDRESS = "(no address)"
 UNKNOWN_NAMES = {"", "null", "(Unknown)", "(unknown)"}
 
@@ -189,8 +218,12 @@ _OWN_RAW = re.compile(rb"\xef\xb7[\x90-\x93]")  # U+FDD0-U+FDD3 in UTF-8 (0xEF i
 _MARKED = re.compile("\ufdd3(.)|\ufdd0\ufdd1|[\ufdd0-\ufdd2]", re.S)
 _AS_WRITTEN = {"\ufdd0": "\r", "\ufdd1": "\n", "\ufdd2": "\t", "\ufdd0\ufdd1": "\r\n"}
 # What each is called in the notice that says how many were kept (singular, plural).
-_KEPT_NAMES = {"\ufdd1": ("line break", "line breaks"), "\ufdd0\ufdd1": ("CRLF line break", "CRLF line breaks"),
-               "\ufdd0": ("carriage return (CR)", "carriage returns (CR)"), "\ufdd2": ("tab", "tabs")}
+_KEPT_NAMES = {
+    "\ufdd1": ("line break", "line breaks"),
+    "\ufdd0\ufdd1": ("CRLF line break", "CRLF line breaks"),
+    "\ufdd0": ("carriage return (CR)", "carriage returns (CR)"),
+    "\ufdd2": ("tab", "tabs"),
+}
 READ_BEFORE = "\0read before"  # the key of a record's values as earlier versions read them (no XML name holds "\0")
 _NOT_IN_VALUE = re.compile(rb"[ \t\r\n]*<")
 _TAG_STOP = re.compile(rb"[\"'>]")
@@ -208,7 +241,7 @@ def _walk(data: bytes, at: int, end: int, state: bytes) -> bytes:
             if stop is None:
                 return state
             at = stop.end()
-            state = _OUTSIDE if data[at - 1] == 62 else data[at - 1:at]  # 62: ">"
+            state = _OUTSIDE if data[at - 1] == 62 else data[at - 1 : at]  # 62: ">"
         else:
             close = data.find(state, at, end)
             if close < 0:
@@ -263,7 +296,9 @@ class _Repair:
         self.pairs = 0  # surrogate pairs joined into one character
         self.replaced = 0  # lone surrogates, forbidden references and raw control bytes → U+FFFD
         self.pending = b""
-        self.runs: dict[bytes, tuple[bytes, int, int, int]] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
+        self.runs: dict[
+            bytes, tuple[bytes, int, int, int]
+        ] = {}  # _repair_run of short runs a backup repeats (`&#10;`, an emoji)
         self.line_breaks = 0  # raw CR, LF, TAB inside attribute values, written as references to U+FDD0-U+FDD2
         self.marked = False  # whether any were, or the file's own U+FDD0-U+FDD3 were written after _OWN_MARK (`unmark`)
         self.kept: dict[str, int] = {}  # the raw line breaks `unmark` read back, by mark (a CRLF as one: _KEPT_NAMES)
@@ -314,12 +349,12 @@ class _Repair:
             amp = data.rfind(b"&", max(0, end - 16), end)
             if amp >= 0 and not data.endswith(b";") and _REF_PARTIAL.fullmatch(data, amp, end):
                 cut = amp
-            if data[cut - 1:cut] == b";":
+            if data[cut - 1 : cut] == b";":
                 amp = data.rfind(b"&", max(0, cut - 16), cut)
                 whole = _REF.fullmatch(data, amp, cut) if amp >= 0 else None
                 if whole and 0xD800 <= (int(whole.group(1), 16) if whole.group(1) else int(whole.group(2))) <= 0xDBFF:
                     cut = amp
-            elif data[cut - 1:cut] == b"\xef" or data[cut - 2:cut] == b"\xef\xb7":  # maybe U+FDD0-U+FDD3 cut in two
+            elif data[cut - 1 : cut] == b"\xef" or data[cut - 2 : cut] == b"\xef\xb7":  # maybe U+FDD0-U+FDD3 cut in two
                 cut = data.rindex(b"\xef", max(0, cut - 2), cut)
             data, self.pending = data[:cut], data[cut:]
         # One bytes.find (memchr) per control byte: several times faster than a pass of translate().
@@ -346,8 +381,10 @@ class _Repair:
             while at >= 0:
                 # The layout of SMS Backup & Restore (a record per line, indented by two spaces)
                 # told by comparing three bytes; anything else by the regular expression.
-                if not (at + 3 < size and data[at + 3] == 60 and data[at + 1] == 32 == data[at + 2]) \
-                        and _NOT_IN_VALUE.match(data, at + 1) is None:
+                if (
+                    not (at + 3 < size and data[at + 3] == 60 and data[at + 1] == 32 == data[at + 2])
+                    and _NOT_IN_VALUE.match(data, at + 1) is None
+                ):
                     unplaced.append(at)
                 at = data.find(byte, at + 1)
         state, done = self.state, 0
@@ -397,8 +434,11 @@ class _Repair:
         if not said:
             return None
         listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
-        return Notice(f"kept {listed} written raw inside attribute values as they are (an XML parser reads each as a space, and"
-                      " earlier versions did: each message is still identified by that reading)", "assumption")
+        return Notice(
+            f"kept {listed} written raw inside attribute values as they are (an XML parser reads each as a space, and"
+            " earlier versions did: each message is still identified by that reading)",
+            "assumption",
+        )
 
 
 def _as_read_before(mark: re.Match) -> str:
@@ -513,8 +553,11 @@ def _undated(element: str, date: int, ref: str) -> Skipped:
     no date is invented, and a message placed at one it never had would stand first in every
     transcript, at a time the evidence does not give."""
     if date <= 0 and _instant(date) is not None:
-        return Skipped(f"{element} with date=\"{date}\", which is no date (Android writes 0 where it has none): not archived,"
-                       " since no date is invented for it", ref)
+        return Skipped(
+            f'{element} with date="{date}", which is no date (Android writes 0 where it has none): not archived,'
+            " since no date is invented for it",
+            ref,
+        )
     return Skipped(f"{element} date {date} is outside the dates a clock can hold", ref)
 
 
@@ -535,7 +578,7 @@ def _wall(readable: str) -> tuple[datetime, timedelta] | None:
         year, day = int(date.group(5)), int(date.group(2) or date.group(3))
     hour = minute = second = 0
     precision = timedelta(days=1)
-    rest = readable[date.end():]
+    rest = readable[date.end() :]
     if rest.strip():
         time = _READABLE_TIME.fullmatch(rest)
         if time is None:
@@ -590,7 +633,9 @@ class _Address(NamedTuple):
     legacy: str
     flag: str | None = None
     written: str | None = None  # the number as written (normalize_handle), for a flagged address
-    joined_by: str | None = None  # for one joined by what an earlier import read ("import 3, sms-….xml"), not by this backup
+    joined_by: str | None = (
+        None  # for one joined by what an earlier import read ("import 3, sms-….xml"), not by this backup
+    )
 
 
 class _Thread(NamedTuple):
@@ -656,7 +701,9 @@ def _country(international: str) -> str:
 
 # <sms … address="+33669462731" …>, <addr address="0669462731" …>, <call number="+33669462731" …>
 # (The name found first, then the blank before it: as fast as the name alone, and "xaddress=" is no address.)
-_ADDRESS_VALUE = {name: re.compile(name + rb"(?<=\s" + name + rb""")=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")}
+_ADDRESS_VALUE = {
+    name: re.compile(name + rb"(?<=\s" + name + rb""")=(?:"([^"<]*)"|'([^'<]*)')""") for name in (b"address", b"number")
+}
 
 
 def _raw_reads(path: Path) -> Iterator[bytes]:
@@ -691,7 +738,7 @@ def _international_forms(path: Path, region: str, root: str) -> dict[str, set[st
         # name), else what could begin the attribute's name.
         last = data.rfind(name + b"=", max(1, len(data) - SCAN_TAIL))
         whole = last >= 0 and pattern.match(data, last) is not None
-        tail = data[last - 1:] if last >= 0 and not whole else data[-len(name) - 1:]
+        tail = data[last - 1 :] if last >= 0 and not whole else data[-len(name) - 1 :]
     for double, single in pattern.findall(tail):
         values.add(double or single)
     forms: dict[str, set[str]] = {}
@@ -703,7 +750,6 @@ def _international_forms(path: Path, region: str, root: str) -> dict[str, set[st
                 if digits:
                     forms.setdefault(digits, set()).add(handle)
     return forms
-
 
 
 def _own_numbers(direction: str, addrs, numbers: frozenset[str]) -> list[str]:
@@ -719,7 +765,9 @@ _OWN_TAG = re.compile(rb"""<(mms|addr)\b((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'
 _ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # <sms … sub_id="1" … />, <mms … sub_id="1">, <call … sub_id="2" … />: a record's sub_id, the values
 # before it skipped whole (a body may say sub_id=); _ANY_SIM finds each, and maybe more (in a body).
-_SIM = re.compile(rb"""<(?:sms|mms|call)\b(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*?\s+sub_id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SIM = re.compile(
+    rb"""<(?:sms|mms|call)\b(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*?\s+sub_id\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+)
 _ANY_SIM = re.compile(rb"""sub_id\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -844,7 +892,9 @@ class _Reader:
             self.owner_name = options.owner_name
             self.numbers = frozenset(h for h in archived if h.startswith("+"))  # the owner's phone numbers (settings)
             self.owner_handle, self.owner_by = self.phone_number(archived, me, options.me)
-        self.in_owner_frame: dict[Conversation, Conversation] = {}  # a conversation of the client's phone -> the archive's (`framed`)
+        self.in_owner_frame: dict[
+            Conversation, Conversation
+        ] = {}  # a conversation of the client's phone -> the archive's (`framed`)
         self.owner_as_sender: dict[str, Participant] = {}  # the archive owner, by number, on a client's phone
         self.conversations: dict[tuple, Conversation] = {}
         self.sms_threads: dict[tuple, tuple[Conversation, Participant | None]] = {}
@@ -864,53 +914,89 @@ class _Reader:
         if not numbers:
             return me or (sorted(archived)[0] if archived else None), "archive"
         if me is not None and me not in archived:
-            but = f"but what this phone sent is attributed to the archive's number {numbers[0]}" if len(numbers) == 1 else \
-                "but not as this phone's number"
-            self.notices.append(Notice(f"--me {me_as_given!r} ({me}) is not one of the archive's own numbers or emails: it counts as"
-                                       f" yours, {but}", "assumption"))
+            but = (
+                f"but what this phone sent is attributed to the archive's number {numbers[0]}"
+                if len(numbers) == 1
+                else "but not as this phone's number"
+            )
+            self.notices.append(
+                Notice(
+                    f"--me {me_as_given!r} ({me}) is not one of the archive's own numbers or emails: it counts as"
+                    f" yours, {but}",
+                    "assumption",
+                )
+            )
         if me in self.numbers:
             if len(numbers) > 1:
-                self.notices.append(Notice(f"this phone's number is {me}, as --me says (the owner's numbers are {', '.join(numbers)}):"
-                                           " what it sent is attributed to it", "assumption"))
+                self.notices.append(
+                    Notice(
+                        f"this phone's number is {me}, as --me says (the owner's numbers are {', '.join(numbers)}):"
+                        " what it sent is attributed to it",
+                        "assumption",
+                    )
+                )
             return me, "--me"
         if len(numbers) == 1:
             return numbers[0], "only"
         # (A call log names no number as the phone's own: it has no MMS.)
         named, sims = _own_numbers_in(self.path, self.region, self.numbers) if self.root != "calls" else ({}, set())
         if len(named) == 1 and len(sims) <= 1:
-            (number, refs), = named.items()
+            ((number, refs),) = named.items()
             others = ", ".join(n for n in numbers if n != number)
-            self.notices.append(Notice(f"this phone's number is {number}: its MMS name it as the phone's own ({refs}), and none names"
-                                       f" the owner's other number{'s' if len(numbers) > 2 else ''} ({others}); what it sent is"
-                                       f" attributed to {number}", "assumption"))
+            self.notices.append(
+                Notice(
+                    f"this phone's number is {number}: its MMS name it as the phone's own ({refs}), and none names"
+                    f" the owner's other number{'s' if len(numbers) > 2 else ''} ({others}); what it sent is"
+                    f" attributed to {number}",
+                    "assumption",
+                )
+            )
             return number, "backup"
         if len(sims) > 1 and named:
-            why = (f"its records were sent and received with {len(sims)} SIMs (sub_id {', '.join(sorted(sims, key=int))}), and an MMS"
-                   " names the number of its own SIM only")
+            why = (
+                f"its records were sent and received with {len(sims)} SIMs (sub_id {', '.join(sorted(sims, key=int))}), and an MMS"
+                " names the number of its own SIM only"
+            )
         elif named:
-            why = "its MMS name more than one as the phone's own (" + "; ".join(f"{n}: {refs}" for n, refs in sorted(named.items())) + ")"
+            why = (
+                "its MMS name more than one as the phone's own ("
+                + "; ".join(f"{n}: {refs}" for n, refs in sorted(named.items()))
+                + ")"
+            )
         else:
             why = "no MMS of this backup names the phone's own number, and --me did not"
-        self.notices.append(Notice(f"which of the owner's numbers ({', '.join(numbers)}) this phone had is not known: {why}; what it"
-                                   f" sent is attributed to {self.owner_name}, with no number (--me with the phone's number names it)",
-                                   "assumption"))
+        self.notices.append(
+            Notice(
+                f"which of the owner's numbers ({', '.join(numbers)}) this phone had is not known: {why}; what it"
+                f" sent is attributed to {self.owner_name}, with no number (--me with the phone's number names it)",
+                "assumption",
+            )
+        )
         return None, "none"
 
     def owner_notices(self, read_any: bool) -> Iterator[Notice]:
         """What the backup, once read, says of the number `phone_number` took."""
         if self.owner_by == "only" and read_any and self.owner_handle not in self.owned:
-            yield Notice(f"this phone's number is taken to be {self.owner_handle}, the owner's only number in the archive, and what it sent"
-                         " is attributed to it: no MMS of this backup names the phone's own number, and --me did not", "assumption")
+            yield Notice(
+                f"this phone's number is taken to be {self.owner_handle}, the owner's only number in the archive, and what it sent"
+                " is attributed to it: no MMS of this backup names the phone's own number, and --me did not",
+                "assumption",
+            )
         elif self.owner_by == "--me" and len(self.numbers) > 1:
             others = {n: refs for n, refs in self.owned.items() if n != self.owner_handle}
             if others:
-                yield Notice(f"--me says this phone's number is {self.owner_handle}, but its MMS name "
-                             + "; ".join(f"{n} ({refs})" for n, refs in sorted(others.items()))
-                             + f" as the phone's own: what it sent is attributed to {self.owner_handle}, as --me says, except an MMS"
-                             " that names its sender")
+                yield Notice(
+                    f"--me says this phone's number is {self.owner_handle}, but its MMS name "
+                    + "; ".join(f"{n} ({refs})" for n, refs in sorted(others.items()))
+                    + f" as the phone's own: what it sent is attributed to {self.owner_handle}, as --me says, except an MMS"
+                    " that names its sender"
+                )
         elif self.owner_by == "archive" and self.assumed_owner:
-            yield Notice(f"the owner's number is unknown (no phone in the archive settings, no --me): messages sent from this phone are"
-                         f" attributed to {self.owner_name!r}", "assumption")
+            yield Notice(
+                f"the owner's number is unknown (no phone in the archive settings, no --me): messages sent from this phone are"
+                f" attributed to {self.owner_name!r}",
+                "assumption",
+            )
 
     def said(self) -> list[Notice]:
         """The notices gathered so far, handed over once."""
@@ -929,7 +1015,7 @@ class _Reader:
             if international is not None:
                 found = _Address(international, international, key, "joined", handle)
             elif not self.forms.get(handle) and len(earlier := self.joined_before().get(handle, {})) == 1:
-                (international, where), = earlier.items()
+                ((international, where),) = earlier.items()
                 found = _Address(international, international, key, "joined", handle, where)
             else:
                 found = _Address(handle, key, key, "number_as_written", handle)
@@ -1005,17 +1091,29 @@ class _Reader:
     def date_notices(self) -> Iterator[Notice]:
         seconds, ms, contradicts = self.in_seconds, self.ms_by_readable, self.readable[CONTRADICTS]
         if seconds:
-            said = [f"{how} for {refs.count} ({refs if how != CONTRADICTS else 'named below'})" for how, refs in self.readable.items() if refs]
-            yield Notice(f"read {seconds.count} date{'s' if seconds.count > 1 else ''} as seconds, not milliseconds ({seconds}):"
-                         " a value below 100,000,000,000 is before March 1973 in milliseconds"
-                         + ("; readable_date " + ", ".join(said) if said else ""), "assumption")
+            said = [
+                f"{how} for {refs.count} ({refs if how != CONTRADICTS else 'named below'})"
+                for how, refs in self.readable.items()
+                if refs
+            ]
+            yield Notice(
+                f"read {seconds.count} date{'s' if seconds.count > 1 else ''} as seconds, not milliseconds ({seconds}):"
+                " a value below 100,000,000,000 is before March 1973 in milliseconds"
+                + ("; readable_date " + ", ".join(said) if said else ""),
+                "assumption",
+            )
         if contradicts:
-            yield Notice(f"readable_date contradicts the date for {contradicts.count} record{'s' if contradicts.count > 1 else ''}:"
-                         f" {contradicts}. A readable_date is the phone's clock, at most 12 hours behind and 14 hours ahead of UTC"
-                         " (whatever its zone), to the second, minute or day it writes: each record keeps its date as read")
+            yield Notice(
+                f"readable_date contradicts the date for {contradicts.count} record{'s' if contradicts.count > 1 else ''}:"
+                f" {contradicts}. A readable_date is the phone's clock, at most 12 hours behind and 14 hours ahead of UTC"
+                " (whatever its zone), to the second, minute or day it writes: each record keeps its date as read"
+            )
         if ms:
-            yield Notice(f"read {ms.count} date{'s' if ms.count > 1 else ''} small enough to be seconds as milliseconds ({ms}):"
-                         " their readable_date says so", "assumption")
+            yield Notice(
+                f"read {ms.count} date{'s' if ms.count > 1 else ''} small enough to be seconds as milliseconds ({ms}):"
+                " their readable_date says so",
+                "assumption",
+            )
 
     def spelled_in(self, addresses, ref: str) -> frozenset:
         """Counts a record that names an address kept as written or joined; its flags (a joined
@@ -1038,39 +1136,59 @@ class _Reader:
         for address, where in self.spelled.items():
             written = address.written
             if address.flag == "joined":
-                why = (f"this backup also writes {address.handle}" if address.joined_by is None else
-                       f"an earlier import ({address.joined_by}) read a backup that writes both and joined them (this one writes only"
-                       f" {written})")
+                why = (
+                    f"this backup also writes {address.handle}"
+                    if address.joined_by is None
+                    else f"an earlier import ({address.joined_by}) read a backup that writes both and joined them (this one writes only"
+                    f" {written})"
+                )
                 yield Notice(
                     f"{written} ({where}) is read as {address.handle}: it has no country code and is not a number of region"
                     f" {self.region}, it is how {address.handle} is written within {_country(address.handle)}, and {why}:"
-                    " the two are one handle", "assumption")
+                    " the two are one handle",
+                    "assumption",
+                )
                 continue
             candidates = sorted((self.forms or {}).get(written, ()))
-            also = (f"; it could be {' or '.join(candidates)}, all written in this backup, so it is joined with none"
-                    if len(candidates) > 1 else self.archived_forms(written))
-            yield Notice(f"{written} ({where}) has no country code and is not a number of region {self.region}: kept as written,"
-                         f" not given +{code}{also} (flagged \"number as written\")")
+            also = (
+                f"; it could be {' or '.join(candidates)}, all written in this backup, so it is joined with none"
+                if len(candidates) > 1
+                else self.archived_forms(written)
+            )
+            yield Notice(
+                f"{written} ({where}) has no country code and is not a number of region {self.region}: kept as written,"
+                f' not given +{code}{also} (flagged "number as written")'
+            )
         joined = {a.handle for a in self.spelled if a.flag == "joined"}
         for international, (written, held) in self.maybe_same.items():
             if international in joined:  # (this backup writes both: said above)
                 continue
-            yield Notice(f"{international}, which this backup writes, is {written} as written within {_country(international)}:"
-                         f" {_conversations(held)} {'has' if len(held) == 1 else 'have'} {written}, with no country code. It may be"
-                         " the same person, but neither this backup nor an earlier one writes both, so they are not joined (a backup"
-                         " that writes both joins them)")
+            yield Notice(
+                f"{international}, which this backup writes, is {written} as written within {_country(international)}:"
+                f" {_conversations(held)} {'has' if len(held) == 1 else 'have'} {written}, with no country code. It may be"
+                " the same person, but neither this backup nor an earlier one writes both, so they are not joined (a backup"
+                " that writes both joins them)"
+            )
 
     def archived_forms(self, written: str) -> str:
         """What the notice of a number kept as written says of the archived conversations with an
         international number whose national form it is: maybe the same person, not joined."""
-        held = sorted({(n, c) for n, convs in self.archived_numbers.items() if n.startswith("+") and n.endswith(written[-4:])
-                       and phones.national_digits(n) == written for c in convs})
+        held = sorted(
+            {
+                (n, c)
+                for n, convs in self.archived_numbers.items()
+                if n.startswith("+") and n.endswith(written[-4:]) and phones.national_digits(n) == written
+                for c in convs
+            }
+        )
         if not held:
             return ""
         numbers = sorted({n for n, _ in held})
-        return (f"; {_conversations(tuple(c for _, c in held))} {'has' if len(held) == 1 else 'have'} {' or '.join(numbers)},"
-                f" which is written so within {_country(numbers[0])}: it may be the same person, but neither this backup nor an earlier"
-                " one writes both, so they are not joined (a backup that writes both joins them)")
+        return (
+            f"; {_conversations(tuple(c for _, c in held))} {'has' if len(held) == 1 else 'have'} {' or '.join(numbers)},"
+            f" which is written so within {_country(numbers[0])}: it may be the same person, but neither this backup nor an earlier"
+            " one writes both, so they are not joined (a backup that writes both joins them)"
+        )
 
     def owner(self, handle: str | None = None) -> Participant:
         found = self.owners_as_sender.get(handle)
@@ -1083,9 +1201,17 @@ class _Reader:
             self.assumed_owner = True
         return found
 
-    def conversation(self, others: tuple[str, ...], title: str | None, group: bool, names: dict,
-                     members: tuple[str, ...] = (), own: str | None = None, key: str | None = None,
-                     other_keys: tuple[str, ...] = ()) -> Conversation:
+    def conversation(
+        self,
+        others: tuple[str, ...],
+        title: str | None,
+        group: bool,
+        names: dict,
+        members: tuple[str, ...] = (),
+        own: str | None = None,
+        key: str | None = None,
+        other_keys: tuple[str, ...] = (),
+    ) -> Conversation:
         """The conversation with `others` (sorted handles without the owner); `members` are further
         people seen in it (an RCS group's members), `own` the owner's handle on it. Its key is
         `others` joined by "~", unless `key` says otherwise (a number kept as written: _Address);
@@ -1137,8 +1263,14 @@ class _Reader:
         found = self.address(address) if address else _Address(NO_ADDRESS, NO_ADDRESS, NO_ADDRESS)
         handle = found.handle
         name = _name(contact_name)
-        conversation = self.conversation((handle,), name, False, {handle: name}, key=found.key,
-                                         other_keys=_other_keys((found,), found.key, found.legacy) if found.flag else ())
+        conversation = self.conversation(
+            (handle,),
+            name,
+            False,
+            {handle: name},
+            key=found.key,
+            other_keys=_other_keys((found,), found.key, found.legacy) if found.flag else (),
+        )
         return _Thread(conversation, Participant(handle, name), found.legacy, (found,) if found.flag else ())
 
     def framed(self, record: Record) -> Record:
@@ -1153,11 +1285,21 @@ class _Reader:
         if direction == "out":
             direction = "in"
         elif direction == "in" and sender is not None and sender.handle in self.archive_owner:
-            direction, sender = "out", self.owner_as_sender.get(sender.handle) or self.owner_as_sender.setdefault(
-                sender.handle, Participant(sender.handle, self.archive_owner_name, True))
-        return replace(record, conversation=self.owner_frame(record.conversation), direction=direction, sender=sender,
-                       identity=(*record.identity, "on the phone of", self.owner_handle),
-                       identity_key=record.identity_key or record.conversation.source_key)
+            direction, sender = (
+                "out",
+                self.owner_as_sender.get(sender.handle)
+                or self.owner_as_sender.setdefault(
+                    sender.handle, Participant(sender.handle, self.archive_owner_name, True)
+                ),
+            )
+        return replace(
+            record,
+            conversation=self.owner_frame(record.conversation),
+            direction=direction,
+            sender=sender,
+            identity=(*record.identity, "on the phone of", self.owner_handle),
+            identity_key=record.identity_key or record.conversation.source_key,
+        )
 
     def owner_frame(self, conversation: Conversation) -> Conversation:
         """A conversation of a client's phone as the archive keys it: by its people without the archive's
@@ -1168,12 +1310,19 @@ class _Reader:
         found = self.in_owner_frame.get(conversation)
         if found is None:
             with_owner = any(p.handle in self.archive_owner for p in conversation.participants)
-            people = tuple(Participant(p.handle, self.archive_owner_name, True) if p.handle in self.archive_owner else p
-                           for p in conversation.participants)
+            people = tuple(
+                Participant(p.handle, self.archive_owner_name, True) if p.handle in self.archive_owner else p
+                for p in conversation.participants
+            )
             others = sorted({p.handle for p in people if not p.is_owner})
             key = "~".join(others) if with_owner else f"{'~'.join(others)} without the owner"
-            found = Conversation(PLATFORM, key, None if with_owner else conversation.title, len(others) > (1 if with_owner else 2),
-                                 people)
+            found = Conversation(
+                PLATFORM,
+                key,
+                None if with_owner else conversation.title,
+                len(others) > (1 if with_owner else 2),
+                people,
+            )
             if len(self.in_owner_frame) > 50_000:
                 self.in_owner_frame.clear()
             self.in_owner_frame[conversation] = found
@@ -1223,14 +1372,26 @@ class _Reader:
             sender = self.owner()
         else:
             sender = None
-            said = f'type="{raw_type}", which is not one Android writes ({KNOWN_BOXES})' if status != "no type" else status
-            self.notices.append(Notice(f"{ref}: {said}: whether it was sent or received is unknown; kept with no sender"
-                                       " and no direction (a system line, marked direction unknown)"))
+            said = (
+                f'type="{raw_type}", which is not one Android writes ({KNOWN_BOXES})' if status != "no type" else status
+            )
+            self.notices.append(
+                Notice(
+                    f"{ref}: {said}: whether it was sent or received is unknown; kept with no sender"
+                    " and no direction (a system line, marked direction unknown)"
+                )
+            )
         return Message(
             conversation=conversation,
             # Identity as earlier versions keyed it (they read an unknown type as "in"): an archive
             # made by them must not get a second copy of the message when it is imported again.
-            identity=("sms", thread.legacy, date, direction if direction != "system" else "in", _read_before(attrib, "body", body)),
+            identity=(
+                "sms",
+                thread.legacy,
+                date,
+                direction if direction != "system" else "in",
+                _read_before(attrib, "body", body),
+            ),
             sent_at=sent_at,
             direction=direction,
             sender=sender,
@@ -1267,10 +1428,20 @@ class _Reader:
             others = tuple(sorted({a.handle for a in spelled} - self.owners))
             key = _key(spelled, others) or _joined(others)
             legacy = "~".join(sorted({a.legacy for a in spelled} - self.owners)) or NO_ADDRESS
-            conversation = self.conversation(others, _name(contact_name), len(others) > 1, self.names(listed, contact_name), key=key,
-                                             other_keys=_other_keys(spelled, key, legacy))
-            found = _Thread(conversation, Participant(others[0]) if len(others) == 1 else None, legacy,
-                            tuple(a for a in spelled if a.flag))
+            conversation = self.conversation(
+                others,
+                _name(contact_name),
+                len(others) > 1,
+                self.names(listed, contact_name),
+                key=key,
+                other_keys=_other_keys(spelled, key, legacy),
+            )
+            found = _Thread(
+                conversation,
+                Participant(others[0]) if len(others) == 1 else None,
+                legacy,
+                tuple(a for a in spelled if a.flag),
+            )
         else:
             found = self.one_to_one(raw_address, contact_name)
         if len(self.sms_threads) > 100_000:
@@ -1319,19 +1490,29 @@ class _Reader:
         if status is None:
             # No msg_box (hand-made backups) or one Android does not write: from me when the sender
             # is mine or not among the thread's addresses; with no sender, no direction (as an <sms>).
-            said = "no msg_box" if box is None else f'msg_box="{get("msg_box")}", which is not one Android writes ({KNOWN_BOXES})'
+            said = (
+                "no msg_box"
+                if box is None
+                else f'msg_box="{get("msg_box")}", which is not one Android writes ({KNOWN_BOXES})'
+            )
             written_status = "no msg_box" if box is None else f"msg_box {get('msg_box')}"
             if sender_handle is None:
                 box, status, flags = None, written_status, frozenset({"direction_unknown"})
-                yield Notice(f"{ref}: {said} and no sender address: whether it was sent or received is unknown; kept with"
-                             " no sender and no direction (a system line, marked direction unknown)")
+                yield Notice(
+                    f"{ref}: {said} and no sender address: whether it was sent or received is unknown; kept with"
+                    " no sender and no direction (a system line, marked direction unknown)"
+                )
             else:
                 box = 2 if sender_handle in self.owners or (listed and sender_handle not in listed) else 1
                 status = BOX_STATUS[box] if written is None else written_status
-                yield Notice(f"{ref}: {said}; read as {'sent' if box == 2 else 'received'} from its addresses", "assumption")
+                yield Notice(
+                    f"{ref}: {said}; read as {'sent' if box == 2 else 'received'} from its addresses", "assumption"
+                )
         direction = "in" if box == 1 else ("out" if box in BOX_STATUS else "system")
         key, members, mine = self.mms_people(direction, addrs, listed)
-        if self.owner_by in ("only", "--me") and written in BOX_STATUS:  # (what `phone_number` read before, for the others)
+        if (
+            self.owner_by in ("only", "--me") and written in BOX_STATUS
+        ):  # (what `phone_number` read before, for the others)
             for number in _own_numbers(direction, addrs, self.numbers):
                 self.owned.setdefault(number, _Refs()).add(ref)
         spelled = {a for _, a in typed} | set(threaded)
@@ -1346,7 +1527,9 @@ class _Reader:
         rcs_key = len(key) == 1 and key[0].endswith("@rcs.google.com")
         rcs = rcs_key or any(h.endswith("@rcs.google.com") for h in members)
         group = len(key) > 1 or (rcs_key and len(members) > 1)
-        own = self.owner_handle or next(iter(sorted(mine.intersection(h for _, h in addrs) - set(key))), None)  # (one it names)
+        own = self.owner_handle or next(
+            iter(sorted(mine.intersection(h for _, h in addrs) - set(key))), None
+        )  # (one it names)
         conversation_key = (_key(spelled, key) or _joined(key)) if odd else None
         other_keys = _other_keys(spelled, conversation_key, legacy) if odd else ()
         names = self.names(threaded, get("contact_name")) if group else {}
@@ -1354,7 +1537,9 @@ class _Reader:
             conversation = self.conversation(key, contact, True, names, members, own, conversation_key, other_keys)
         else:
             handle = key[0] if key else NO_ADDRESS
-            conversation = self.conversation((handle,), contact, False, {handle: contact}, members, own, conversation_key, other_keys)
+            conversation = self.conversation(
+                (handle,), contact, False, {handle: contact}, members, own, conversation_key, other_keys
+            )
         if not odd:
             legacy = conversation.source_key
 
@@ -1397,7 +1582,10 @@ class _Reader:
                     payload = text.encode("utf-8", "surrogatepass")
                     attachments.append(Attachment(name, ct or None, data=payload))
                     if digest is not None:
-                        digest.update(b"a" + hashlib.sha256(_read_before(part, "text", text).encode("utf-8", "surrogatepass")).digest())
+                        digest.update(
+                            b"a"
+                            + hashlib.sha256(_read_before(part, "text", text).encode("utf-8", "surrogatepass")).digest()
+                        )
                 else:
                     attachments.append(Attachment(name, ct or None, missing_reason="not included in the backup"))
                     if digest is not None:
@@ -1407,8 +1595,13 @@ class _Reader:
             if raw is None:
                 attachments.append(Attachment(name, ct or None, missing_reason=f"corrupt base64: {problem}"))
                 if digest is not None:
-                    digest.update(b"c" + hashlib.sha256(_read_before(part, "data", data).encode("utf-8", "surrogatepass")).digest())
-                notices.append(Notice(f"{ref}: attachment {name or position + 1} has corrupt base64 ({problem}); kept as missing"))
+                    digest.update(
+                        b"c"
+                        + hashlib.sha256(_read_before(part, "data", data).encode("utf-8", "surrogatepass")).digest()
+                    )
+                notices.append(
+                    Notice(f"{ref}: attachment {name or position + 1} has corrupt base64 ({problem}); kept as missing")
+                )
             else:
                 attachments.append(Attachment(name, ct or None, data=raw))
                 if digest is not None:
@@ -1425,7 +1618,13 @@ class _Reader:
             addresses = sorted({a.legacy for a in spelled})
             # As earlier versions keyed it: the written msg_box, else the box read from the
             # addresses, else 1 (they read an MMS with no box and no sender as received).
-            identity = ("mms", date, written if written is not None else (box if box is not None else 1), addresses, digest.hexdigest())
+            identity = (
+                "mms",
+                date,
+                written if written is not None else (box if box is not None else 1),
+                addresses,
+                digest.hexdigest(),
+            )
         yield from notices
         yield Message(
             conversation=conversation,
@@ -1492,8 +1691,12 @@ class _Reader:
             direction, sender, flags = "system", None, flags | {"direction_unknown"}
             status = "no type" if kind is None and _present(get("type")) is None else f"type {get('type')}"
             said = status if status == "no type" else f'type="{get("type")}", which is not one Android writes'
-            self.notices.append(Notice(f"{ref}: {said}: whether the call was made or received is unknown; kept with no"
-                                       " caller and no direction (a system line, marked direction unknown)"))
+            self.notices.append(
+                Notice(
+                    f"{ref}: {said}: whether the call was made or received is unknown; kept with no"
+                    " caller and no direction (a system line, marked direction unknown)"
+                )
+            )
         elif kind == 2:
             direction, sender = "out", self.owner()
         else:
@@ -1598,20 +1801,32 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
         raise ImportFailed(path, "empty file: not an SMS Backup & Restore backup")
     root = _root_name(head)
     if root == "!DOCTYPE":
-        raise ImportFailed(path, "refused: the file declares a DOCTYPE (entities could expand without bound); SMS Backup & Restore backups never do")
+        raise ImportFailed(
+            path,
+            "refused: the file declares a DOCTYPE (entities could expand without bound); SMS Backup & Restore backups never do",
+        )
     if root is None:
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             raise ImportFailed(path, "not an SMS Backup & Restore backup: no XML root element at the start of the file")
         raise ImportFailed(path, "not an SMS Backup & Restore backup: not an XML file")
     if root not in ROOTS:
-        raise ImportFailed(path, f"not an SMS Backup & Restore backup: the root element is <{root}>, not <smses> or <calls>")
+        raise ImportFailed(
+            path, f"not an SMS Backup & Restore backup: the root element is <{root}>, not <smses> or <calls>"
+        )
 
     reader = _Reader(path, options, root)
     yield from reader.said()
     repair = _Repair()
     backup = _Backup(repair)
     parser = etree.XMLParser(
-        target=backup, huge_tree=True, no_network=True, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True, recover=False,
+        target=backup,
+        huge_tree=True,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=False,
     )
     n_sms = n_mms = n_calls = 0
     others: dict[str, int] = {}
@@ -1628,7 +1843,9 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
             try:
                 parser.close()
             except etree.XMLSyntaxError as exc:
-                raise ImportFailed(path, f"truncated or malformed XML (the file ends before the backup does): {exc.msg}") from None
+                raise ImportFailed(
+                    path, f"truncated or malformed XML (the file ends before the backup does): {exc.msg}"
+                ) from None
         closed, backup.records = backup.records, []
         total += len(closed)
         for tag, attrib, children in closed:
@@ -1643,7 +1860,9 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
                 yield reader.framed(reader.call(attrib, f"call {n_calls}"))
             else:
                 others[tag] = others.get(tag, 0) + 1
-                yield Skipped(f"<{tag}> is not a record of SMS Backup & Restore (sms, mms, call)", f"{tag} {others[tag]}")
+                yield Skipped(
+                    f"<{tag}> is not a record of SMS Backup & Restore (sms, mms, call)", f"{tag} {others[tag]}"
+                )
             if reader.notices:  # what reading the record found to say, after it
                 yield from reader.said()
         del closed
@@ -1654,14 +1873,19 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     declared = _int(backup.root.get("count")) if backup.root is not None else None
     ordinals = {"sms": n_sms, "mms": n_mms, "call": n_calls}
     if declared is not None and declared != total:
-        yield Notice(f"the backup says count=\"{declared}\" but holds {total} records (" + ", ".join(
-            f"{n} {tag}" for tag, n in (ordinals | others).items() if n) + "); imported what is there")
+        yield Notice(
+            f'the backup says count="{declared}" but holds {total} records ('
+            + ", ".join(f"{n} {tag}" for tag, n in (ordinals | others).items() if n)
+            + "); imported what is there"
+        )
     if repair.pairs:
         yield Notice(f"repaired {repair.pairs} emoji written as UTF-16 surrogate-pair references", "assumption")
     if (kept := repair.kept_notice()) is not None:
         yield kept
     if repair.replaced:
-        yield Notice(f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD")
+        yield Notice(
+            f"replaced {repair.replaced} invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD"
+        )
     yield from reader.spelling_notices()
     yield from reader.date_notices()
     yield from reader.owner_notices(total > 0)

@@ -72,7 +72,9 @@ from textfile.model import (
 FORMAT = "imessage"
 VERSION = "1"
 SENT_BY_THE_PHONE = True  # is_from_me: sent by the phone's owner, not by a named sender (see ingest)
-READS_A_CLIENTS_PHONE = True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader._conversation`)
+READS_A_CLIENTS_PHONE = (
+    True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader._conversation`)
+)
 # Each phone's copy of a message of these services has its own guid (an SMS or RCS message goes through the carrier, not
 # Apple: no guid travels with it), so ingest matches it to the other phone's copy; an iMessage's guid is the same on both.
 COPIES_DIFFER = frozenset({"SMS", "RCS"})
@@ -87,7 +89,16 @@ URL_PREVIEW = "com.apple.messages.URLBalloonProvider"  # a link preview: the tex
 # "~/Library/SMS/Attachments/…" (iPhone), "/Users/alex/Library/Messages/StickerCache/8e68…/289D….heic" (a sticker):
 # (home, "Messages" or "SMS", the attachments folder, the path inside it)
 ATTACHMENT_PATH = re.compile(r"(.*?)/Library/(Messages|SMS)/(Attachments|StickerCache)/([^\0]+)", re.DOTALL)
-TAPBACKS = {0: "loved", 1: "liked", 2: "disliked", 3: "laughed", 4: "emphasized", 5: "questioned", 6: "emoji", 7: "sticker"}
+TAPBACKS = {
+    0: "loved",
+    1: "liked",
+    2: "disliked",
+    3: "laughed",
+    4: "emphasized",
+    5: "questioned",
+    6: "emoji",
+    7: "sticker",
+}
 
 # message columns we read; any the database lacks are read as NULL
 MESSAGE_COLUMNS = (
@@ -140,6 +151,7 @@ else:  # the model changed: still correct, by keyword
 
 # --- detection -------------------------------------------------------------------------------
 
+
 def detect(path: Path) -> bool:
     path = Path(path)
     if path.is_dir():
@@ -169,10 +181,21 @@ def detect(path: Path) -> bool:
 # Messages' other databases and settings, and its caches; Attachments/ is read through chat.db.
 # Exact names, as Messages writes them (a "Chat.db" beside "chat.db" is another database).
 MESSAGES_OWN_FILES = re.compile(r"^(\.DS_Store|(chat|prewarmsg)\.db(-wal|-shm|-journal)?|.*\.plist)$")
-MESSAGES_OWN_FOLDERS = frozenset(("Attachments", "StickerCache", "NickNameCache", "CollaborationNoticeCache", "CloudKitMetaData",
-                                  "Archive", "Caches"))
+MESSAGES_OWN_FOLDERS = frozenset(
+    (
+        "Attachments",
+        "StickerCache",
+        "NickNameCache",
+        "CollaborationNoticeCache",
+        "CloudKitMetaData",
+        "Archive",
+        "Caches",
+    )
+)
 # An unencrypted iPhone backup: Manifest.db/.plist, Info.plist, Status.plist, and 256 folders 00…ff.
-BACKUP_OWN = re.compile(r"^(\.DS_Store|Manifest\.(db|plist|mbdb|mbdx)(-wal|-shm)?|Info\.plist|Status\.plist|[0-9a-f]{2}|[0-9a-f]{40})$")
+BACKUP_OWN = re.compile(
+    r"^(\.DS_Store|Manifest\.(db|plist|mbdb|mbdx)(-wal|-shm)?|Info\.plist|Status\.plist|[0-9a-f]{2}|[0-9a-f]{40})$"
+)
 
 
 def backup_holding(path: Path) -> Path | None:
@@ -217,6 +240,7 @@ def _has_tables(uri: str) -> bool:
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 def read(path: Path, options: ImportOptions) -> Iterator:
     path = Path(path)
     if not path.exists():
@@ -236,12 +260,17 @@ def read(path: Path, options: ImportOptions) -> Iterator:
         raise ImportFailed(path, _os_reason(exc)) from None
     if head != SQLITE_MAGIC:
         if backup is not None:
-            raise ImportFailed(path, "the backup's sms.db is not a readable database (is the backup encrypted? make an unencrypted one)")
+            raise ImportFailed(
+                path,
+                "the backup's sms.db is not a readable database (is the backup encrypted? make an unencrypted one)",
+            )
         raise ImportFailed(path, "not a SQLite database (not a Messages chat.db or sms.db)")
     try:
         snapshot = _Snapshot(db_path)
     except OSError as exc:
-        raise ImportFailed(path, f"cannot copy the database and its write-ahead log to a temporary folder: {exc.strerror or exc}") from None
+        raise ImportFailed(
+            path, f"cannot copy the database and its write-ahead log to a temporary folder: {exc.strerror or exc}"
+        ) from None
     try:
         try:
             conn = sqlite3.connect(snapshot.uri, uri=True)
@@ -249,8 +278,10 @@ def read(path: Path, options: ImportOptions) -> Iterator:
             raise ImportFailed(path, _reason(exc)) from None
         try:
             if snapshot.copied:
-                yield Notice(f"read a copy of {db_path.name} together with its {snapshot.copied} file, so no recent message is missed",
-                             kind="assumption")
+                yield Notice(
+                    f"read a copy of {db_path.name} together with its {snapshot.copied} file, so no recent message is missed",
+                    kind="assumption",
+                )
             yield from _Reader(conn, path, db_path, options, backup).records()
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # SQLite's message about a damaged schema may not be UTF-8
             raise ImportFailed(path, _reason(exc)) from None
@@ -350,7 +381,9 @@ def _read_inside(path: Path, folder: Path) -> bytes | None:
             raise _Outside(path) from None
         raise
     with os.fdopen(fd, "rb") as fp:
-        if not stat.S_ISREG(os.fstat(fd).st_mode) or not Path(_opened(fd, real)).is_relative_to(os.path.realpath(folder)):
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or not Path(_opened(fd, real)).is_relative_to(
+            os.path.realpath(folder)
+        ):
             raise _Outside(path)
         return fp.read()
 
@@ -380,12 +413,14 @@ class _Backup:
                 raise ImportFailed(
                     folder,
                     "this iPhone backup is encrypted; make an unencrypted backup (Finder or iTunes: untick "
-                    "\"Encrypt local backup\") and import that",
+                    '"Encrypt local backup") and import that',
                 )
         try:
             self.sms_db = self.find("HomeDomain", "Library/SMS/sms.db")
         except _Outside:
-            raise ImportFailed(folder, "the backup's Messages database (Library/SMS/sms.db) leads outside the backup folder; not read") from None
+            raise ImportFailed(
+                folder, "the backup's Messages database (Library/SMS/sms.db) leads outside the backup folder; not read"
+            ) from None
         if self.sms_db is None:
             raise ImportFailed(folder, "no Messages database (Library/SMS/sms.db) in this folder")
 
@@ -418,7 +453,9 @@ class _Backup:
         try:
             conn = sqlite3.connect(_readonly_uri(manifest), uri=True)
             try:
-                row = conn.execute("SELECT CAST(fileID AS TEXT) FROM Files WHERE domain = ? AND relativePath = ?", (domain, relative)).fetchone()
+                row = conn.execute(
+                    "SELECT CAST(fileID AS TEXT) FROM Files WHERE domain = ? AND relativePath = ?", (domain, relative)
+                ).fetchone()
             finally:
                 conn.close()
         except sqlite3.Error:
@@ -458,12 +495,18 @@ class _Reader:
     def records(self) -> Iterator:
         tables = _tables(self.conn)
         if not REQUIRED_TABLES <= tables:
-            raise ImportFailed(self.path, whole_backup(self.path) if backup_holding(self.path)
-                               else "a SQLite database, but not a Messages database (no message, handle and chat tables)")
+            raise ImportFailed(
+                self.path,
+                whole_backup(self.path)
+                if backup_holding(self.path)
+                else "a SQLite database, but not a Messages database (no message, handle and chat tables)",
+            )
         self.handles = self._handles()
         owners = self.options.owner_handles if self.custodian else frozenset()
-        self.participants = {rowid: self.archive_owner if handle in owners else Participant(handle=handle)
-                             for rowid, handle in self.handles.items()}
+        self.participants = {
+            rowid: self.archive_owner if handle in owners else Participant(handle=handle)
+            for rowid, handle in self.handles.items()
+        }
         self.chats = self._chats(tables)
         self.orphans: dict[str, Conversation] = {}
         self.orphans_noted = False
@@ -502,8 +545,12 @@ class _Reader:
             record(row, last_attachments, out)
             if self.undecodable:
                 self.undecodable = 0
-                out.append(Notice(f"ROWID {rowid} (or its attachments) holds text that is not valid UTF-8; the undecodable bytes "
-                                  "are shown as U+FFFD"))
+                out.append(
+                    Notice(
+                        f"ROWID {rowid} (or its attachments) holds text that is not valid UTF-8; the undecodable bytes "
+                        "are shown as U+FFFD"
+                    )
+                )
             if len(out) == 1:
                 yield out[0]
             else:
@@ -511,15 +558,19 @@ class _Reader:
             out.clear()
         if self.leading_out:
             n = len(self.leading_out)
-            yield Notice(f"{n} attachment path{'s' if n != 1 else ''} {'leads' if n == 1 else 'lead'} outside the attachments folders "
-                         f"(the first at {self.leading_out[0]}): not read, recorded as missing with the reason")
+            yield Notice(
+                f"{n} attachment path{'s' if n != 1 else ''} {'leads' if n == 1 else 'lead'} outside the attachments folders "
+                f"(the first at {self.leading_out[0]}): not read, recorded as missing with the reason"
+            )
 
     def _handles(self) -> dict[int, str]:
         # handle: (1, "+12025550123", "us", "iMessage") — `country` is the region the device filed the
         # number under; a number written without its country code is read in that region.
         country = "country" if "country" in _columns(self.conn, "handle") else "NULL"
         handles = {}
-        for rowid, raw, region in self.conn.execute(f"SELECT ROWID, CAST(id AS TEXT), CAST({country} AS TEXT) FROM handle"):
+        for rowid, raw, region in self.conn.execute(
+            f"SELECT ROWID, CAST(id AS TEXT), CAST({country} AS TEXT) FROM handle"
+        ):
             if raw:
                 region = str(region).upper() if region else self.region
                 if region not in phonenumbers.SUPPORTED_REGIONS:
@@ -542,8 +593,12 @@ class _Reader:
         ):
             if not guid:
                 continue
-            chats[rowid] = self._conversation(conversation_key(guid, self.region), sorted(members.get(rowid, ())), display_name or None,
-                                              chat_style == GROUP_STYLE or ";+;" in guid)
+            chats[rowid] = self._conversation(
+                conversation_key(guid, self.region),
+                sorted(members.get(rowid, ())),
+                display_name or None,
+                chat_style == GROUP_STYLE or ";+;" in guid,
+            )
         self.by_key = {}
         for chat in chats.values():
             self.by_key.setdefault(chat.source_key, chat)
@@ -558,7 +613,9 @@ class _Reader:
         a group keeps its guid, the same on every phone. The owner is among the people as the owner's
         phone writes them, the client as this phone's own."""
         if not self.custodian:
-            return Conversation(FORMAT, key, title, is_group, tuple(Participant(handle=h) for h in members) + (self.owner,))
+            return Conversation(
+                FORMAT, key, title, is_group, tuple(Participant(handle=h) for h in members) + (self.owner,)
+            )
         owners = self.options.owner_handles
         people = tuple(self.archive_owner if h in owners else Participant(handle=h) for h in members)
         if key.startswith("-;"):
@@ -594,13 +651,22 @@ class _Reader:
             key = "no-chat;unknown"
         conversation = self.by_key.get(key) or self.orphans.get(key)
         if conversation is None:
-            conversation = self._conversation(key, [handle] if handle and not room_names else [], None, key.startswith("+;"))
-            conversation = self.by_key.get(conversation.source_key) or conversation  # (a client's phone: the key it has there)
+            conversation = self._conversation(
+                key, [handle] if handle and not room_names else [], None, key.startswith("+;")
+            )
+            conversation = (
+                self.by_key.get(conversation.source_key) or conversation
+            )  # (a client's phone: the key it has there)
             self.orphans[key] = conversation
         if not self.orphans_noted:
             self.orphans_noted = True
-            out.append(Notice(f"{ref} and possibly others belong to no chat (deleted on the device); each is filed under the "
-                              "person or group it was exchanged with", kind="assumption"))
+            out.append(
+                Notice(
+                    f"{ref} and possibly others belong to no chat (deleted on the device); each is filed under the "
+                    "person or group it was exchanged with",
+                    kind="assumption",
+                )
+            )
         return conversation
 
     # -- one row --------------------------------------------------------------------------------
@@ -626,7 +692,9 @@ class _Reader:
             sent_at = times.APPLE_EPOCH
             out.append(Notice(f"{ref} ({guid}) has no usable date ({date!r}); filed at 2001-01-01T00:00:00Z"))
         if not guid:
-            out.append(Notice(f"{ref} has no guid; its identity is its ROWID, which a later copy of the database may not keep"))
+            out.append(
+                Notice(f"{ref} has no guid; its identity is its ROWID, which a later copy of the database may not keep")
+            )
 
         # A tapback: associated_message_type 2000-2007 (3000-3007 removes it),
         # associated_message_guid "p:0/5E1F…" (part 0 of the message) or "bp:5E1F…".
@@ -635,17 +703,19 @@ class _Reader:
             if not target:
                 out.append(Skipped("tapback that names no message", ref))
                 return
-            out.append(Reaction(
-                conversation=conversation,
-                target_source_id=target,
-                sender=sender,
-                kind=TAPBACKS[assoc_type % 1000],
-                at=sent_at,
-                emoji=assoc_emoji or None,
-                removed=assoc_type >= 3000,
-                source_id=guid,
-                source_ref=ref,
-            ))
+            out.append(
+                Reaction(
+                    conversation=conversation,
+                    target_source_id=target,
+                    sender=sender,
+                    kind=TAPBACKS[assoc_type % 1000],
+                    at=sent_at,
+                    emoji=assoc_emoji or None,
+                    removed=assoc_type >= 3000,
+                    source_id=guid,
+                    source_ref=ref,
+                )
+            )
             return
 
         flags = set()
@@ -665,7 +735,11 @@ class _Reader:
                 except typedstream.TypedstreamError as exc:
                     body = ""
                     flags.add("empty_body")
-                    out.append(Notice(f"{ref} ({guid}): its text (attributedBody) cannot be read: {exc}; imported with an empty body"))
+                    out.append(
+                        Notice(
+                            f"{ref} ({guid}): its text (attributedBody) cannot be read: {exc}; imported with an empty body"
+                        )
+                    )
             else:
                 body = ""
             if subject:
@@ -675,7 +749,9 @@ class _Reader:
         if app and app != URL_PREVIEW:
             # Apple Pay, polls, Digital Touch, handwriting, other iMessage apps: their content is an
             # archived object in payload_data that this importer does not render.
-            out.append(Notice(f"{ref} ({guid}): an iMessage app message ({app}); only its text and attachments are imported"))
+            out.append(
+                Notice(f"{ref} ({guid}): an iMessage app message ({app}); only its text and attachments are imported")
+            )
         if deleted_at:
             flags.add("deleted")
 
@@ -702,32 +778,36 @@ class _Reader:
             if not self.roots_noted and self.backup is None:
                 self.roots_noted = True
                 where = ", ".join(str(root) for root in self.roots)
-                out.append(Notice(f"attachment files (~/Library/Messages/…) looked for under: {where}", kind="assumption"))
+                out.append(
+                    Notice(f"attachment files (~/Library/Messages/…) looked for under: {where}", kind="assumption")
+                )
             attachment_rows = list(attachment_rows)
             order = typedstream.order_by_position(attributed_body, [a[1] or "" for a in attachment_rows])
             attachments = tuple(self._attachment(attachment_rows[i], ref) for i in order)
 
-        out.append(_message(
-            conversation,
-            ("guid", guid) if guid else ("rowid", rowid),  # identity
-            sent_at,
-            direction,
-            sender,
-            body,
-            "UTC",  # source_zone
-            service or None,
-            "message",  # kind
-            None,  # status
-            _apple(date_delivered),
-            _apple(date_read),
-            None,  # duration_s
-            frozenset(flags) if flags else _NO_FLAGS,
-            guid,  # source_id
-            thread_originator or None,  # reply_to
-            versions,
-            attachments,
-            ref,  # source_ref
-        ))
+        out.append(
+            _message(
+                conversation,
+                ("guid", guid) if guid else ("rowid", rowid),  # identity
+                sent_at,
+                direction,
+                sender,
+                body,
+                "UTC",  # source_zone
+                service or None,
+                "message",  # kind
+                None,  # status
+                _apple(date_delivered),
+                _apple(date_read),
+                None,  # duration_s
+                frozenset(flags) if flags else _NO_FLAGS,
+                guid,  # source_id
+                thread_originator or None,  # reply_to
+                versions,
+                attachments,
+                ref,  # source_ref
+            )
+        )
 
     def _name(self, participant: Participant | None) -> str:
         if participant is None:
@@ -770,7 +850,9 @@ class _Reader:
         name = transfer_name or (Path(filename).name if filename else None)
         mime = mime or (mimetypes.guess_type(name)[0] if name else None)
         if not filename:
-            return Attachment(name, mime, missing_reason="no file recorded in the database (never downloaded to this device)")
+            return Attachment(
+                name, mime, missing_reason="no file recorded in the database (never downloaded to this device)"
+            )
         parts = ATTACHMENT_PATH.fullmatch(filename)
         if parts is None or ".." in parts[4].split("/"):
             return self._leading_out(name, mime, filename, ref, "attachments folder")
@@ -786,7 +868,9 @@ class _Reader:
             if data is not None:
                 return Attachment(name, mime, data=data)
         if leads_out:
-            return self._leading_out(name, mime, filename, ref, "attachments folder" if self.backup is None else "backup folder")
+            return self._leading_out(
+                name, mime, filename, ref, "attachments folder" if self.backup is None else "backup folder"
+            )
         return Attachment(name, mime, missing_reason=f"file not found: {filename}")
 
     def _leading_out(self, name, mime, filename: str, ref: str, where: str) -> Attachment:
@@ -868,7 +952,9 @@ def _utf16_slice(body: str, location: int, length: int) -> str | None:
 
 def _utf16_replace(body: str, location: int, length: int, text: str) -> str:
     units = body.encode("utf-16-le")
-    return (units[: 2 * location] + text.encode("utf-16-le") + units[2 * (location + length) :]).decode("utf-16-le", errors="replace")
+    return (units[: 2 * location] + text.encode("utf-16-le") + units[2 * (location + length) :]).decode(
+        "utf-16-le", errors="replace"
+    )
 
 
 def _versions(info: dict, body: str) -> tuple[tuple[Version, ...], list[str]]:
@@ -920,4 +1006,3 @@ def _versions(info: dict, body: str) -> tuple[tuple[Version, ...], list[str]]:
     if all(v.at is not None for v in versions):
         versions.sort(key=lambda v: v.at)  # several parts edited: their edits interleave in time
     return tuple(versions), problems
-

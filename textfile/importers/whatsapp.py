@@ -141,10 +141,38 @@ _SP = "[ \u00a0\u202f\u2009]"
 
 # Morning / afternoon words, normalized (case-folded, dots and spaces removed) -> hours to add.
 _AMPM = {
-    "am": 0, "pm": 12, "ص": 0, "م": 12, "午前": 0, "午後": 12, "上午": 0, "下午": 12, "오전": 0, "오후": 12,
-    "πμ": 0, "μμ": 12, "قظ": 0, "بظ": 12, "ap": 0, "ip": 12, "fm": 0, "em": 12, "fh": 0, "eh": 12,
-    "дп": 0, "пп": 12, "sa": 0, "ch": 12, "vorm": 0, "nachm": 12, "पूर्वाह्न": 0, "अपराह्न": 12,
-    "ก่อนเที่ยง": 0, "หลังเที่ยง": 12, "পূর্বাহ্ণ": 0, "অপরাহ্ণ": 12,
+    "am": 0,
+    "pm": 12,
+    "ص": 0,
+    "م": 12,
+    "午前": 0,
+    "午後": 12,
+    "上午": 0,
+    "下午": 12,
+    "오전": 0,
+    "오후": 12,
+    "πμ": 0,
+    "μμ": 12,
+    "قظ": 0,
+    "بظ": 12,
+    "ap": 0,
+    "ip": 12,
+    "fm": 0,
+    "em": 12,
+    "fh": 0,
+    "eh": 12,
+    "дп": 0,
+    "пп": 12,
+    "sa": 0,
+    "ch": 12,
+    "vorm": 0,
+    "nachm": 12,
+    "पूर्वाह्न": 0,
+    "अपराह्न": 12,
+    "ก่อนเที่ยง": 0,
+    "หลังเที่ยง": 12,
+    "পূর্বাহ্ণ": 0,
+    "অপরাহ্ণ": 12,
 }
 _AP_WORDS = (
     rf"(?i:[ap]\.?{_SP}?m\.?)|ص|م|午前|午後|上午|下午|오전|오후|π\.?{_SP}?μ\.?|μ\.?{_SP}?μ\.?|ق\.?ظ\.?|ب\.?ظ\.?"
@@ -215,8 +243,21 @@ def _hour(H: str, ap: str | None, ap0: str | None) -> int:
 # --------------------------------------------------------------------------------------------
 
 # Everything reading a damaged zip can raise (zipfile lets zlib's, lzma's and struct's errors through).
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, NotImplementedError,
-               RuntimeError, KeyError, IndexError, struct.error, UnicodeDecodeError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    KeyError,
+    IndexError,
+    struct.error,
+    UnicodeDecodeError,
+)
 
 
 class _Unreadable(Exception):
@@ -269,7 +310,7 @@ class _Source:
 # A byte the chat text's encoding cannot decode is read as U+DC00 + its value (a lone surrogate, which
 # no decoding yields), so that `_chunks` can say where it stood before it puts U+FFFD in its place.
 _BYTES = "textfile-whatsapp-bytes"
-codecs.register_error(_BYTES, lambda exc: ("".join(chr(0xDC00 + b) for b in exc.object[exc.start:exc.end]), exc.end))
+codecs.register_error(_BYTES, lambda exc: ("".join(chr(0xDC00 + b) for b in exc.object[exc.start : exc.end]), exc.end))
 _ESCAPED = re.compile("[\udc00-\udcff]")
 
 
@@ -353,7 +394,9 @@ def _pick(candidates: list[tuple]):
     if not candidates:
         return None
     best = min(c[0] for c in candidates)
-    top = sorted((c for c in candidates if c[0] == best), key=lambda c: c[:2])  # (two members of one name: their items have no order)
+    top = sorted(
+        (c for c in candidates if c[0] == best), key=lambda c: c[:2]
+    )  # (two members of one name: their items have no order)
     if len(top) > 1:
         raise _SeveralChats(", ".join(repr(c[1]) for c in top[:5]) + (" …" if len(top) > 5 else ""))
     return top[0][-1]
@@ -370,13 +413,17 @@ _FOLDER_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX"}
 
 
 # Extensions a phone adds when it converts a file it exports ("IMG-20230922-WA0006.jpg.png", "….opus.ogg").
-_ADDED_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .webp .heic .heif .mp4 .3gp .mov .m4v .webm .opus .ogg .oga .mp3 .m4a .aac .amr .wav".split())
+_ADDED_EXTENSIONS = frozenset(
+    ".jpg .jpeg .png .gif .webp .heic .heif .mp4 .3gp .mov .m4v .webm .opus .ogg .oga .mp3 .m4a .aac .amr .wav".split()
+)
 
 
 @dataclass(eq=False)
 class _File:
     name: str  # as the zip or the folder writes it
-    read: Callable[[], bytes | None]  # None: not to be read (a link out of the export folder, unreadable); raises _Unreadable
+    read: Callable[
+        [], bytes | None
+    ]  # None: not to be read (a link out of the export folder, unreadable); raises _Unreadable
 
 
 def _is_litter(name: str) -> bool:
@@ -471,7 +518,7 @@ def _export_folder(folder: Path) -> Path:
         raise _NotOneExport("the folder holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
     # a chat text of lower rank may still be a document sent in this chat (iOS "00000011-WhatsApp Chat with Sam.txt")
     others += [name for _rank, name, path in chats if path != chat]
-    strangers = [name for name in others if name[name.rfind("."):].lower() not in _MEDIA_EXTENSIONS]
+    strangers = [name for name in others if name[name.rfind(".") :].lower() not in _MEDIA_EXTENSIONS]
     strangers = sorted(folders + _not_named(chat, strangers))
     if strangers:
         listed = ", ".join(repr(name) for name in strangers[:5]) + (" …" if len(strangers) > 5 else "")
@@ -533,9 +580,15 @@ def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
             continue
         total += info.file_size
         if info.file_size > MAX_MEMBER_BYTES:
-            raise ImportFailed(path, f"refusing zip: member {info.filename!r} declares {info.file_size} bytes (limit {MAX_MEMBER_BYTES})")
+            raise ImportFailed(
+                path,
+                f"refusing zip: member {info.filename!r} declares {info.file_size} bytes (limit {MAX_MEMBER_BYTES})",
+            )
         if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ImportFailed(path, f"refusing zip: member {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}x (a zip bomb?)")
+            raise ImportFailed(
+                path,
+                f"refusing zip: member {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}x (a zip bomb?)",
+            )
     if total > MAX_TOTAL_BYTES:
         raise ImportFailed(path, f"refusing zip: it declares {total} bytes uncompressed (limit {MAX_TOTAL_BYTES})")
 
@@ -568,7 +621,9 @@ def _open_source(path: Path) -> _Source:
             raise
         except _SeveralChats as several:
             zf.close()
-            raise ImportFailed(path, f"the zip holds several WhatsApp chats ({several}); import each chat's own export") from None
+            raise ImportFailed(
+                path, f"the zip holds several WhatsApp chats ({several}); import each chat's own export"
+            ) from None
         except _UnreadableChat as unreadable:
             zf.close()
             name, why = unreadable.args
@@ -609,8 +664,15 @@ def _open_source(path: Path) -> _Source:
             except _LargerThanDeclared as why:
                 raise ImportFailed(path, f"refusing zip: member {member.filename!r} is {why}") from None
 
-        return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, _Media(members, "not in the zip", True), zf.close,
-                       enc)
+        return _Source(
+            path,
+            open_text,
+            info.filename.rsplit("/", 1)[-1],
+            path.name,
+            _Media(members, "not in the zip", True),
+            zf.close,
+            enc,
+        )
 
     enc = _encoding(head)
     if b"\x00" in head[:4096] and enc != "utf-16":
@@ -684,14 +746,17 @@ class _Undecodable:
 
     def notice(self, name: str, encoding: str) -> Notice:
         text = "UTF-16" if encoding == "utf-16" else "UTF-8"
-        where = "; ".join(f"line {line} ({' '.join(f'0x{b:02x}' for b in values[:self.SHOWN_BYTES])}{' …' if len(values) > self.SHOWN_BYTES else ''})"
-                          for line, values in self.shown.items())
+        where = "; ".join(
+            f"line {line} ({' '.join(f'0x{b:02x}' for b in values[: self.SHOWN_BYTES])}{' …' if len(values) > self.SHOWN_BYTES else ''})"
+            for line, values in self.shown.items()
+        )
         more = self.lines - len(self.shown)
         return Notice(
             f"{name}: {self.count} byte{'s that are' if self.count != 1 else ' that is'} not {text} text, each read as U+FFFD (transcripts mark it where"
             f" it stands): {where}{f'; and on {more} more line' + ('s' if more != 1 else '') if more else ''}. WhatsApp writes {text}: another"
             " program re-saved this file, or it is damaged; which characters were meant is not guessed, and the import's sha256"
-            " identifies the bytes as they are")
+            " identifies the bytes as they are"
+        )
 
 
 def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None = None) -> Iterator[str]:
@@ -915,7 +980,9 @@ def _survey(source: _Source) -> _Survey:
                 prefixes[first] = prefixes.get(first, 0) + 1
                 if headers == 1:
                     s.first_author = first
-                    s.first_author_system = chunk[cut + 2: cut + 3] in _MARK_START and m.group(0)[1:2] not in _MARK_START
+                    s.first_author_system = (
+                        chunk[cut + 2 : cut + 3] in _MARK_START and m.group(0)[1:2] not in _MARK_START
+                    )
                 limit = start + 80 if start + 80 < end else end
                 more = chunk.find(": ", cut + 2, limit)
                 hops = 0
@@ -925,13 +992,20 @@ def _survey(source: _Source) -> _Survey:
                     more = chunk.find(": ", more + 2, limit)
                     hops += 1
     s.headers = headers
-    s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = counts["ymd"], counts["first"], counts["second"], counts["ambiguous"]
+    s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = (
+        counts["ymd"],
+        counts["first"],
+        counts["second"],
+        counts["ambiguous"],
+    )
     s.back_dmy, s.back_mdy = back_dmy, back_mdy
     return s
 
 
 def _unbalanced(text: str) -> bool:
-    return text.count('"') % 2 == 1 or text.count("\u201c") != text.count("\u201d") or text.count("«") != text.count("»")
+    return (
+        text.count('"') % 2 == 1 or text.count("\u201c") != text.count("\u201d") or text.count("«") != text.count("»")
+    )
 
 
 def _senders(s: _Survey) -> dict[str, str]:
@@ -959,7 +1033,9 @@ _GROUP_WORDS = re.compile(
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
 
 
-def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None) -> tuple[str, Notice | None]:
+def _date_order(
+    source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None
+) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
     not prove it. In turn: --date-order; a first or second number above 12 (proof, said only when
     both occur); the order a person gave for this chat before (`said`: `ImportOptions.chat_date_orders`),
@@ -968,8 +1044,10 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
     and only then "nothing in the file tells"."""
     name = source.path.name
     if options.date_order:
-        misfits, line = {"dmy": (s.second_over_12, s.second_over_12_line),
-                         "mdy": (s.first_over_12, s.first_over_12_line)}.get(options.date_order, (0, 0))
+        misfits, line = {
+            "dmy": (s.second_over_12, s.second_over_12_line),
+            "mdy": (s.first_over_12, s.first_over_12_line),
+        }.get(options.date_order, (0, 0))
         if not misfits:
             return options.date_order, None
         return options.date_order, Notice(
@@ -994,34 +1072,51 @@ def _date_order(source: _Source, s: _Survey, options: ImportOptions, said: tuple
         return ("mdy" if region in _MDY_REGIONS else "dmy"), None
     if said is not None and said[0] in OTHER_ORDER:
         order, where = said
-        return order, Notice(f"{name}: dates read as {DATE_ORDERS[order]}, {where}: no header date has a number above 12;"
-                             f" pass --date-order {OTHER_ORDER[order]} if that is wrong", kind="assumption")
+        return order, Notice(
+            f"{name}: dates read as {DATE_ORDERS[order]}, {where}: no header date has a number above 12;"
+            f" pass --date-order {OTHER_ORDER[order]} if that is wrong",
+            kind="assumption",
+        )
     names = _dated_names(source)
     back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
-    disagree = (f", its dated attachment names disagree ({DATE_ORDERS['dmy']} fits {_listed(names['dmy'])}; "
-                f"{DATE_ORDERS['mdy']} fits {_listed(names['mdy'])})") if names["dmy"] and names["mdy"] else ""
+    disagree = (
+        (
+            f", its dated attachment names disagree ({DATE_ORDERS['dmy']} fits {_listed(names['dmy'])}; "
+            f"{DATE_ORDERS['mdy']} fits {_listed(names['mdy'])})"
+        )
+        if names["dmy"] and names["mdy"]
+        else ""
+    )
     if bool(names["dmy"]) != bool(names["mdy"]):
         order = "dmy" if names["dmy"] else "mdy"
         other = OTHER_ORDER[order]
-        text = (f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12, and the dated attachment names "
-                f"fit that order only ({_listed(names[order])})")
+        text = (
+            f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12, and the dated attachment names "
+            f"fit that order only ({_listed(names[order])})"
+        )
         if back[order] > back[other]:
             text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}"
     elif s.back_dmy != s.back_mdy:
         order = "dmy" if s.back_dmy < s.back_mdy else "mdy"
         other = OTHER_ORDER[order]
-        text = (f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12{disagree}, and the dates go back "
-                f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}")
+        text = (
+            f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12{disagree}, and the dates go back "
+            f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}"
+        )
     else:
         order = "mdy" if region in _MDY_REGIONS else "dmy"
         other = OTHER_ORDER[order]
         if disagree:
-            text = (f"dates read as {DATE_ORDERS[order]}, the usual order for region {region}: no header date has a number above 12, "
-                    f"the dates advance alike in both orders{disagree}")
+            text = (
+                f"dates read as {DATE_ORDERS[order]}, the usual order for region {region}: no header date has a number above 12, "
+                f"the dates advance alike in both orders{disagree}"
+            )
         else:
-            text = ("nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
-                    f"alike in both orders, no dated attachment name fits one order only); dates were read as {DATE_ORDERS[order]} "
-                    f"(the usual order for region {region})")
+            text = (
+                "nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
+                f"alike in both orders, no dated attachment name fits one order only); dates were read as {DATE_ORDERS[order]} "
+                f"(the usual order for region {region})"
+            )
     return order, Notice(f"{name}: {text}; pass --date-order {other} if that is wrong", kind="assumption")
 
 
@@ -1066,7 +1161,9 @@ def _dated_names(source: _Source) -> dict[str, list]:
                         named = date(y, mo, d)
                     except ValueError:
                         continue
-                    near = {order: bool(day) and abs((named - date(*day[0])).days) <= 1 for order, day in readings.items()}
+                    near = {
+                        order: bool(day) and abs((named - date(*day[0])).days) <= 1 for order, day in readings.items()
+                    }
                     for order, other in OTHER_ORDER.items():
                         if near[order] and not near[other]:
                             fits[order].append((line_no, found_name.group(0), f"{d1}{sep}{d2}{sep}{d3}"))
@@ -1080,7 +1177,9 @@ def _times(n: int) -> str:
 
 def _listed(names: list) -> str:
     shown = "; ".join(f"{name!r} at line {line}, header date {written}" for line, name, written in names[:3])
-    return f"{len(names)} name{'s' if len(names) != 1 else ''}: {shown}" + (f"; and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{len(names)} name{'s' if len(names) != 1 else ''}: {shown}" + (
+        f"; and {len(names) - 3} more" if len(names) > 3 else ""
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1147,9 +1246,12 @@ def _same_chat_same_owner(path: Path, chat_name: str, source_key: str, owner: st
     if archived:
         conv_id, earlier = archived[0]
         given = f"--me {options.me!r}" if options.me else "no --me given"
-        raise ImportFailed(path, f"the chat {chat_name!r} is archived with {earlier!r} as the owner (conversation {conv_id}); read with"
-                                 f" {owner!r} as the owner ({given}), every message would be archived again, in a second conversation."
-                                 f" Pass --me {earlier!r} to read it as before, or --conversation NAME if this is another chat")
+        raise ImportFailed(
+            path,
+            f"the chat {chat_name!r} is archived with {earlier!r} as the owner (conversation {conv_id}); read with"
+            f" {owner!r} as the owner ({given}), every message would be archived again, in a second conversation."
+            f" Pass --me {earlier!r} to read it as before, or --conversation NAME if this is another chat",
+        )
 
 
 def _as_written(name: str) -> str:
@@ -1178,64 +1280,216 @@ def _folded_set(*items: str) -> frozenset[str]:
 
 
 _DELETED = _folded_set(
-    "This message was deleted", "You deleted this message", "This message was deleted by admin",
-    "Diese Nachricht wurde gelöscht", "Du hast diese Nachricht gelöscht", "Sie haben diese Nachricht gelöscht",
-    "Ce message a été supprimé", "Vous avez supprimé ce message", "Se eliminó este mensaje", "Eliminaste este mensaje",
-    "Este mensaje fue eliminado", "Mensagem apagada", "Você apagou esta mensagem", "Esta mensagem foi apagada",
-    "Questo messaggio è stato eliminato", "Hai eliminato questo messaggio", "Dit bericht is verwijderd",
-    "Je hebt dit bericht verwijderd", "U heeft dit bericht verwijderd", "Данное сообщение удалено",
-    "Вы удалили данное сообщение", "Это сообщение удалено", "Сообщение удалено", "Вы удалили это сообщение",
-    "Tato zpráva byla odstraněna", "Tuto zprávu jste odstranili", "Odstranili jste tuto zprávu",
-    "Ta wiadomość została usunięta", "Usunięto tę wiadomość", "Usunąłeś tę wiadomość", "Bu mesaj silindi",
-    "Bu mesajı sildiniz", "تم حذف هذه الرسالة", "لقد حذفت هذه الرسالة", "Pesan ini telah dihapus", "Anda menghapus pesan ini",
-    "Pesan ini dihapus", "このメッセージは削除されました", "メッセージを削除しました", "ข้อความนี้ถูกลบแล้ว", "คุณลบข้อความนี้แล้ว",
-    "यह मैसेज हटा दिया गया था", "आपने यह मैसेज हटा दिया", "Tämä viesti poistettiin", "Poistit tämän viestin",
-    "Det här meddelandet raderades", "Du raderade det här meddelandet", "Denne besked blev slettet", "Du slettede denne besked",
-    "Denne meldingen ble slettet", "Du slettet denne meldingen", "Αυτό το μήνυμα διαγράφηκε", "Διαγράψατε αυτό το μήνυμα",
-    "Це повідомлення видалено", "Ви видалили це повідомлення", "Acest mesaj a fost șters", "Ai șters acest mesaj",
-    "Ez az üzenet törölve lett", "Törölted ezt az üzenetet", "이 메시지는 삭제되었습니다", "메시지를 삭제했습니다",
-    "此消息已删除", "你删除了此消息", "這則訊息已被刪除", "你刪除了這則訊息", "Tin nhắn này đã bị xóa", "Bạn đã xóa tin nhắn này",
-    "הודעה זו נמחקה", "מחקת את ההודעה הזו", "Aquesta missatge s'ha suprimit", "S'ha suprimit aquest missatge",
-    "このメッセージを削除しました", "คุณได้ลบข้อความนี้", "आपने यह मैसेज डिलीट किया", "यह मैसेज डिलीट कर दिया गया है",
-    "Tuto zprávu jste odstranil/a", "Вы удалили это сообщение", "Ви видалили це повідомлення", "لقد حذَفت هذه الرسالة",
+    "This message was deleted",
+    "You deleted this message",
+    "This message was deleted by admin",
+    "Diese Nachricht wurde gelöscht",
+    "Du hast diese Nachricht gelöscht",
+    "Sie haben diese Nachricht gelöscht",
+    "Ce message a été supprimé",
+    "Vous avez supprimé ce message",
+    "Se eliminó este mensaje",
+    "Eliminaste este mensaje",
+    "Este mensaje fue eliminado",
+    "Mensagem apagada",
+    "Você apagou esta mensagem",
+    "Esta mensagem foi apagada",
+    "Questo messaggio è stato eliminato",
+    "Hai eliminato questo messaggio",
+    "Dit bericht is verwijderd",
+    "Je hebt dit bericht verwijderd",
+    "U heeft dit bericht verwijderd",
+    "Данное сообщение удалено",
+    "Вы удалили данное сообщение",
+    "Это сообщение удалено",
+    "Сообщение удалено",
+    "Вы удалили это сообщение",
+    "Tato zpráva byla odstraněna",
+    "Tuto zprávu jste odstranili",
+    "Odstranili jste tuto zprávu",
+    "Ta wiadomość została usunięta",
+    "Usunięto tę wiadomość",
+    "Usunąłeś tę wiadomość",
+    "Bu mesaj silindi",
+    "Bu mesajı sildiniz",
+    "تم حذف هذه الرسالة",
+    "لقد حذفت هذه الرسالة",
+    "Pesan ini telah dihapus",
+    "Anda menghapus pesan ini",
+    "Pesan ini dihapus",
+    "このメッセージは削除されました",
+    "メッセージを削除しました",
+    "ข้อความนี้ถูกลบแล้ว",
+    "คุณลบข้อความนี้แล้ว",
+    "यह मैसेज हटा दिया गया था",
+    "आपने यह मैसेज हटा दिया",
+    "Tämä viesti poistettiin",
+    "Poistit tämän viestin",
+    "Det här meddelandet raderades",
+    "Du raderade det här meddelandet",
+    "Denne besked blev slettet",
+    "Du slettede denne besked",
+    "Denne meldingen ble slettet",
+    "Du slettet denne meldingen",
+    "Αυτό το μήνυμα διαγράφηκε",
+    "Διαγράψατε αυτό το μήνυμα",
+    "Це повідомлення видалено",
+    "Ви видалили це повідомлення",
+    "Acest mesaj a fost șters",
+    "Ai șters acest mesaj",
+    "Ez az üzenet törölve lett",
+    "Törölted ezt az üzenetet",
+    "이 메시지는 삭제되었습니다",
+    "메시지를 삭제했습니다",
+    "此消息已删除",
+    "你删除了此消息",
+    "這則訊息已被刪除",
+    "你刪除了這則訊息",
+    "Tin nhắn này đã bị xóa",
+    "Bạn đã xóa tin nhắn này",
+    "הודעה זו נמחקה",
+    "מחקת את ההודעה הזו",
+    "Aquesta missatge s'ha suprimit",
+    "S'ha suprimit aquest missatge",
+    "このメッセージを削除しました",
+    "คุณได้ลบข้อความนี้",
+    "आपने यह मैसेज डिलीट किया",
+    "यह मैसेज डिलीट कर दिया गया है",
+    "Tuto zprávu jste odstranil/a",
+    "Вы удалили это сообщение",
+    "Ви видалили це повідомлення",
+    "لقد حذَفت هذه الرسالة",
 )
 _EDITED_WORDS = re.compile(
     r"(?i)edit|bearbeit|modifi|bewerkt|изменен|змінен|upraven|düzenlen|diedit|muokat|redigera|redigert|redigeret|επεξεργ|編集|编辑|編輯|수정|แก้ไข|संपादित|נערכה|تعديل|editad|szerkeszt|zmieniona|edytowan"
 )
 _EDITED_TAIL = re.compile(rf"[ \u00a0\u202f]*{_M}<([^<>\n]{{3,60}})>{_M}$")
 _OMITTED_ANDROID = _folded_set(
-    "<Media omitted>", "<Medien ausgeschlossen>", "<Médias omis>", "<Multimedia omitido>", "<Archivo omitido>",
-    "<Mídia oculta>", "<Arquivo de mídia oculto>", "<Media omessi>", "<Media weggelaten>", "<Без медиафайлов>",
-    "<Média vynechány>", "<Pominięto multimedia>", "<Medya dahil edilmedi>", "<Media tidak disertakan>",
-    "<Media jätetty pois>", "<Media utelatt>", "<Medier udeladt>", "<Media utelämnad>", "<Πολυμέσα παραλείφθηκαν>",
-    "<Медіафайли пропущено>", "<Fișier media omis>", "<Média elhagyva>", "<미디어 파일 생략>", "<省略了媒体>", "<メディアは含まれていません>",
-    "<ไม่รวมสื่อ>", "<मीडिया हटाया गया>", "<המדיה הושמטה>", "<تم استبعاد الوسائط>", "<الوسائط محذوفة>",
+    "<Media omitted>",
+    "<Medien ausgeschlossen>",
+    "<Médias omis>",
+    "<Multimedia omitido>",
+    "<Archivo omitido>",
+    "<Mídia oculta>",
+    "<Arquivo de mídia oculto>",
+    "<Media omessi>",
+    "<Media weggelaten>",
+    "<Без медиафайлов>",
+    "<Média vynechány>",
+    "<Pominięto multimedia>",
+    "<Medya dahil edilmedi>",
+    "<Media tidak disertakan>",
+    "<Media jätetty pois>",
+    "<Media utelatt>",
+    "<Medier udeladt>",
+    "<Media utelämnad>",
+    "<Πολυμέσα παραλείφθηκαν>",
+    "<Медіафайли пропущено>",
+    "<Fișier media omis>",
+    "<Média elhagyva>",
+    "<미디어 파일 생략>",
+    "<省略了媒体>",
+    "<メディアは含まれていません>",
+    "<ไม่รวมสื่อ>",
+    "<मीडिया हटाया गया>",
+    "<המדיה הושמטה>",
+    "<تم استبعاد الوسائط>",
+    "<الوسائط محذوفة>",
 )
-_OMITTED_WORDS = re.compile(r"(?i)^<[^<>]*(?:media|medien|médias|mídia|multimedia|медиа|média|medya|mediat|medier|πολυμέσ|медіа|미디어|媒体|メディア|สื่อ|मीडिया|מדיה|وسائط)[^<>]*>$")
+_OMITTED_WORDS = re.compile(
+    r"(?i)^<[^<>]*(?:media|medien|médias|mídia|multimedia|медиа|média|medya|mediat|medier|πολυμέσ|медіа|미디어|媒体|メディア|สื่อ|मीडिया|מדיה|وسائط)[^<>]*>$"
+)
 _ATTACHED_IOS = re.compile(rf"{_M}<([^<>:]{{2,30}}):{_SP}?{_M}([^<>/\\\n]+?){_M}>$")
 _FILE_ATTACHED_ANDROID = re.compile(rf"^{_M}([^/\\\n]+?\.[0-9A-Za-z]{{1,8}}){_SP}\(([^()\n]{{3,40}})\)$")
 _ANDROID_ATTACHED_WORDS = _folded_set(
-    "file attached", "Datei angehängt", "soubor byl přiložen", "файл добавлен", "archivo adjunto", "fichier joint",
-    "arquivo anexado", "file allegato", "bestand bijgevoegd", "plik załączony", "dosya ekli", "berkas terlampir",
-    "tiedosto liitetty", "fil bifogad", "fil vedhæftet", "fil vedlagt", "επισυνάπτεται αρχείο", "файл додано",
-    "fișier atașat", "fájl csatolva", "파일 첨부됨", "附件", "ファイル添付", "ไฟล์แนบ", "फ़ाइल संलग्न है", "קובץ מצורף", "ملف مرفق",
+    "file attached",
+    "Datei angehängt",
+    "soubor byl přiložen",
+    "файл добавлен",
+    "archivo adjunto",
+    "fichier joint",
+    "arquivo anexado",
+    "file allegato",
+    "bestand bijgevoegd",
+    "plik załączony",
+    "dosya ekli",
+    "berkas terlampir",
+    "tiedosto liitetty",
+    "fil bifogad",
+    "fil vedhæftet",
+    "fil vedlagt",
+    "επισυνάπτεται αρχείο",
+    "файл додано",
+    "fișier atașat",
+    "fájl csatolva",
+    "파일 첨부됨",
+    "附件",
+    "ファイル添付",
+    "ไฟล์แนบ",
+    "फ़ाइल संलग्न है",
+    "קובץ מצורף",
+    "ملف مرفق",
 )
 # iOS writes what kind of media it left out ("\u200eimage omitted", localized): the kind is kept in the
 # attachment's missing reason (`_omitted`), with the placeholder as the export wrote it.
 _OMITTED_KINDS = {
-    "image": ("image omitted", "Bild weggelassen", "image absente", "imagen omitida", "imagem ocultada", "immagine omessa",
-              "afbeelding weggelaten", "изображение отсутствует"),
-    "video": ("video omitted", "Video weggelassen", "vidéo absente", "video omitido", "vídeo ocultado", "video omesso",
-              "video weggelaten", "видео отсутствует"),
-    "audio": ("audio omitted", "Audio weggelassen", "audio omis", "audio omitido", "áudio ocultado", "audio omesso",
-              "audio weggelaten", "аудиофайл отсутствует"),
-    "sticker": ("sticker omitted", "Sticker weggelassen", "sticker omis", "sticker omitido", "figurinha omitida", "стикер не добавлен"),
+    "image": (
+        "image omitted",
+        "Bild weggelassen",
+        "image absente",
+        "imagen omitida",
+        "imagem ocultada",
+        "immagine omessa",
+        "afbeelding weggelaten",
+        "изображение отсутствует",
+    ),
+    "video": (
+        "video omitted",
+        "Video weggelassen",
+        "vidéo absente",
+        "video omitido",
+        "vídeo ocultado",
+        "video omesso",
+        "video weggelaten",
+        "видео отсутствует",
+    ),
+    "audio": (
+        "audio omitted",
+        "Audio weggelassen",
+        "audio omis",
+        "audio omitido",
+        "áudio ocultado",
+        "audio omesso",
+        "audio weggelaten",
+        "аудиофайл отсутствует",
+    ),
+    "sticker": (
+        "sticker omitted",
+        "Sticker weggelassen",
+        "sticker omis",
+        "sticker omitido",
+        "figurinha omitida",
+        "стикер не добавлен",
+    ),
     "GIF": ("GIF omitted", "GIF weggelassen", "GIF retiré", "GIF omitido", "GIF отсутствует"),
-    "contact card": ("Contact card omitted", "Kontaktkarte ausgelassen", "Fiche contact manquante", "tarjeta de contacto omitida",
-                     "Карточка контакта отсутствует"),
-    "document": ("document omitted", "Dokument weggelassen", "document manquant", "documento omitido", "документ отсутствует"),
+    "contact card": (
+        "Contact card omitted",
+        "Kontaktkarte ausgelassen",
+        "Fiche contact manquante",
+        "tarjeta de contacto omitida",
+        "Карточка контакта отсутствует",
+    ),
+    "document": (
+        "document omitted",
+        "Dokument weggelassen",
+        "document manquant",
+        "documento omitido",
+        "документ отсутствует",
+    ),
 }
-_OMITTED_IOS = {_phrase(placeholder): kind for kind, placeholders in _OMITTED_KINDS.items() for placeholder in placeholders}
+_OMITTED_IOS = {
+    _phrase(placeholder): kind for kind, placeholders in _OMITTED_KINDS.items() for placeholder in placeholders
+}
 # More languages, known by the mark that starts them ("\u200e画像は含まれていません"), not as a line's whole text:
 # only the kind is read from them, so that no message's identity changes.
 _MORE_KINDS = {
@@ -1248,20 +1502,56 @@ _MORE_KINDS = {
     "document": ("لم يتم إدراج المستند", "डॉक्यूमेंट छोड़ा गया", "ドキュメントは含まれていません", "ละเว้นเอกสาร"),
 }
 # (looked up in NFC: Hindi is written with "\u095c" or "\u0921\u093c" alike)
-_OMITTED_KIND = {unicodedata.normalize("NFC", _phrase(placeholder)): kind
-                 for kinds in (_OMITTED_KINDS, _MORE_KINDS) for kind, placeholders in kinds.items() for placeholder in placeholders}
-_WA_MEDIA_NAME = re.compile(r"^(?:IMG|VID|PTT|AUD|STK|DOC|PHOTO)-\d{8}-WA\d{4,}\.\w+$|^\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-")
-_MISSED_CALLS = _folded_set(
-    "Missed voice call", "Missed video call", "Missed group voice call", "Missed group video call",
-    "Verpasster Sprachanruf", "Verpasster Videoanruf", "Appel vocal manqué", "Appel vidéo manqué",
-    "Llamada de voz perdida", "Videollamada perdida", "Chamada de voz perdida", "Chamada de vídeo perdida",
-    "Chiamata vocale persa", "Videochiamata persa", "Gemiste spraakoproep", "Gemiste video-oproep",
-    "Пропущенный аудиозвонок", "Пропущенный видеозвонок", "Zmeškaný hlasový hovor", "Zmeškaný videohovor",
+_OMITTED_KIND = {
+    unicodedata.normalize("NFC", _phrase(placeholder)): kind
+    for kinds in (_OMITTED_KINDS, _MORE_KINDS)
+    for kind, placeholders in kinds.items()
+    for placeholder in placeholders
+}
+_WA_MEDIA_NAME = re.compile(
+    r"^(?:IMG|VID|PTT|AUD|STK|DOC|PHOTO)-\d{8}-WA\d{4,}\.\w+$|^\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-"
 )
-_CALLS = _folded_set("Voice call", "Video call", "Sprachanruf", "Videoanruf", "Appel vocal", "Appel vidéo", "Llamada de voz", "Videollamada")
+_MISSED_CALLS = _folded_set(
+    "Missed voice call",
+    "Missed video call",
+    "Missed group voice call",
+    "Missed group video call",
+    "Verpasster Sprachanruf",
+    "Verpasster Videoanruf",
+    "Appel vocal manqué",
+    "Appel vidéo manqué",
+    "Llamada de voz perdida",
+    "Videollamada perdida",
+    "Chamada de voz perdida",
+    "Chamada de vídeo perdida",
+    "Chiamata vocale persa",
+    "Videochiamata persa",
+    "Gemiste spraakoproep",
+    "Gemiste video-oproep",
+    "Пропущенный аудиозвонок",
+    "Пропущенный видеозвонок",
+    "Zmeškaný hlasový hovor",
+    "Zmeškaný videohovor",
+)
+_CALLS = _folded_set(
+    "Voice call",
+    "Video call",
+    "Sprachanruf",
+    "Videoanruf",
+    "Appel vocal",
+    "Appel vidéo",
+    "Llamada de voz",
+    "Videollamada",
+)
 _CALL_LENGTH = re.compile(r",\s*(\d+)\s*(h|hr|min|sec|s)\b")
 _CALL_UNITS = {"h": 3600, "m": 60, "s": 1}
-_MIME_EXTRA = {".opus": "audio/ogg", ".webp": "image/webp", ".vcf": "text/vcard", ".m4a": "audio/mp4", ".ogg": "audio/ogg"}
+_MIME_EXTRA = {
+    ".opus": "audio/ogg",
+    ".webp": "image/webp",
+    ".vcf": "text/vcard",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+}
 
 
 def _mime(name: str | None) -> str | None:
@@ -1317,7 +1607,7 @@ def _interpret(text: str, line_marked: bool) -> tuple:
     call_seconds = None
     # "… <This message was edited>" at the very end (localized)
     if tail == ">":
-        tail_line = text if first_end < 0 else text[text.rfind("\n") + 1:]
+        tail_line = text if first_end < 0 else text[text.rfind("\n") + 1 :]
         em = _EDITED_TAIL.search(tail_line)
         if em and _EDITED_WORDS.search(em.group(1)):
             flags.add("edited")
@@ -1339,8 +1629,10 @@ def _interpret(text: str, line_marked: bool) -> tuple:
         caption, kept = _caption(_clean(first[: am.start()]), rest), _caption(first[: am.start()], rest)
         media = True
     # Android with media: "IMG-20220323-WA0002.jpg (file attached)" then the caption
-    elif clean_first[-1:] == ")" and (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None and (
-        _phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1)))
+    elif (
+        clean_first[-1:] == ")"
+        and (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None
+        and (_phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1))))
     ):
         attachments.append((_clean(fm.group(1)).strip(), None))
         media = True
@@ -1371,7 +1663,9 @@ def _interpret(text: str, line_marked: bool) -> tuple:
                 title = before.split(" • ")[0].strip()
                 if _DOC_TITLE.search(title):
                     name = title
-            attachments.append((name, _omitted(placeholder, _OMITTED_KIND.get(unicodedata.normalize("NFC", _phrase(placeholder)), ""))))
+            attachments.append(
+                (name, _omitted(placeholder, _OMITTED_KIND.get(unicodedata.normalize("NFC", _phrase(placeholder)), "")))
+            )
             caption, kept = _caption(before, rest), _caption(first[:cut], rest)
             media = True
     elif clean_first == "null" and not rest:
@@ -1455,10 +1749,15 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     owner_raw = None
     owner_handles = set(options.owner_handles)
     real = sorted(senders)
-    listed = (", ".join(repr(n) for n in real[:20]) + (f" and {len(real) - 20} more" if len(real) > 20 else "")) or "none"
+    listed = (
+        ", ".join(repr(n) for n in real[:20]) + (f" and {len(real) - 20} more" if len(real) > 20 else "")
+    ) or "none"
     me = options.me
-    if me and phones.normalize_handle(me, region) in owner_handles and not any(
-            phones.normalize_handle(name, region) in owner_handles for name in senders):
+    if (
+        me
+        and phones.normalize_handle(me, region) in owner_handles
+        and not any(phones.normalize_handle(name, region) in owner_handles for name in senders)
+    ):
         # One of the owner's own numbers that no sender of this chat is: meant for a phone backup
         # in the same command. The chat's owner is found as without --me (and it fails as then).
         me = None
@@ -1502,16 +1801,21 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
             order = options.date_order
     else:
         order, notice = _date_order(source, survey, options, options.chat_date_orders.get(source_key))
-    if source_key in options.chat_owners:  # (a chat the archive holds: ingest names the order where it would move its messages)
+    if (
+        source_key in options.chat_owners
+    ):  # (a chat the archive holds: ingest names the order where it would move its messages)
         yield DateOrder(order)
 
     # The zone: --tz, the zone this chat was last read in (no --tz given), or the archive's.
     read_in = options.chat_zones.get(source_key)
     if read_in and read_in != options.tz:
         yield Zone(read_in)
-        yield Notice(f"{path.name}: times read as wall-clock times in {read_in}, the zone this chat's messages were last read in,"
-                     f" not the archive's {options.tz}; pass --tz to read the export in another zone (with --corrects-tz if that"
-                     " zone corrects the earlier reading)", kind="assumption")
+        yield Notice(
+            f"{path.name}: times read as wall-clock times in {read_in}, the zone this chat's messages were last read in,"
+            f" not the archive's {options.tz}; pass --tz to read the export in another zone (with --corrects-tz if that"
+            " zone corrects the earlier reading)",
+            kind="assumption",
+        )
         options = replace(options, tz=read_in)
     try:
         tz = times.zone(options.tz)
@@ -1524,7 +1828,9 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
         is_owner = _fold(name) == owner_fold
         participants[name] = Participant(phones.normalize_handle(name, region), raw, is_owner)
     if not any(p.is_owner for p in participants.values()):
-        participants["\x00owner"] = Participant(phones.normalize_handle(owner_raw, region), normalize_name(owner_raw), True)
+        participants["\x00owner"] = Participant(
+            phones.normalize_handle(owner_raw, region), normalize_name(owner_raw), True
+        )
     others = [p for p in participants.values() if not p.is_owner and _fold(p.display_name or "") not in system_authors]
     is_group = len(others) > 1 or survey.group_hint
     conversation = Conversation(
@@ -1542,8 +1848,19 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     if name_notice is not None:
         yield name_notice
 
-    yield from _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
-                         order not in survey.out_of_order, _fall_backs(survey.backs[order], tz))
+    yield from _messages(
+        source,
+        options,
+        conversation,
+        participants,
+        resolved,
+        style,
+        order,
+        tz,
+        system_authors,
+        order not in survey.out_of_order,
+        _fall_backs(survey.backs[order], tz),
+    )
     yield from _media_records(source, conversation)
 
 
@@ -1590,8 +1907,9 @@ class _Digests:
                 self.add(value)
 
 
-def _messages(source, options, conversation, participants, resolved, style, order, tz, system_authors,
-              in_order, fall_backs) -> Iterator[Record]:
+def _messages(
+    source, options, conversation, participants, resolved, style, order, tz, system_authors, in_order, fall_backs
+) -> Iterator[Record]:
     """Pass 2: the records. Written for speed: one regex pass per chunk, caches for dates (with
     their UTC midnight) and times, no per-line work for the lines inside a message, and repeats
     counted among the messages of one time when the survey found the file in time order (`in_order`)."""
@@ -1647,7 +1965,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 else:
                     name = text[:cut]
             sender = participants_get(name)
-            content = text[cut + 2:]
+            content = text[cut + 2 :]
             if sender is None:  # a prefix the survey did not resolve to this name
                 sender = Participant(phones.normalize_handle(name, options.region), normalize_name(name), False)
         else:
@@ -1657,7 +1975,7 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             if colon > 0 and text[:colon] in participants and (cut < 0 or colon < cut):
                 name = text[:colon]
                 sender = participants[name]
-                content = text[colon + 1:]
+                content = text[colon + 1 :]
 
         written = day[1] + clock_time[1]
         try:
@@ -1666,14 +1984,22 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             else:
                 sent_at, time_flag = _instant(day[0] + clock_time[0], tz, offsets)
         except OverflowError:
-            raise ImportFailed(path, f"line {line_no}: {written.strip()} in {zone_name} is outside the dates a clock can hold") from None
+            raise ImportFailed(
+                path, f"line {line_no}: {written.strip()} in {zone_name} is outside the dates a clock can hold"
+            ) from None
         body, ident_body, flags, attachments, kind, status, duration = interpret(content, line_marked)
         if sender is None:
             direction = "system"
         elif (
             # iOS system lines: the chat's name as author, text starting with a mark, the line unmarked
-            content[:1] in mark_start and not line_marked and not sender.is_owner and fold(name) in system_authors
-            and not flags and not attachments and kind == "message" and "://" not in content
+            content[:1] in mark_start
+            and not line_marked
+            and not sender.is_owner
+            and fold(name) in system_authors
+            and not flags
+            and not attachments
+            and kind == "message"
+            and "://" not in content
         ):
             direction = "system"
             content = content.lstrip("\u200e\u200f")  # (the marks that, with the author, make it a system line)
@@ -1690,7 +2016,9 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             flags = flags | {time_flag}
             header = _clean(header_match.group(0)).strip(" []-–:\u00a0\u202f\n")
             if time_flag == "time_ambiguous":
-                sent_at = dst.twice(day[3], clock_time[3], day[0] + clock_time[0], line_no, header, sent_at, clock_time[4])
+                sent_at = dst.twice(
+                    day[3], clock_time[3], day[0] + clock_time[0], line_no, header, sent_at, clock_time[4]
+                )
             else:
                 dst.add(time_flag, (line_no, header, sent_at, clock_time[4]))
         if name is None:
@@ -1727,9 +2055,21 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                 occurrence = dups.get(key, 0) + 1
                 dups[key] = occurrence
         return Message(
-            conversation, (written, identity_sender, ident_body, occurrence), sent_at, direction, sender=sender, body=body,
-            source_zone=zone_name, service="WhatsApp", kind=kind, status=status, flags=flags, attachments=attachments,
-            source_ref=f"line {line_no}", duration_s=duration, time_precision=clock_time[4],
+            conversation,
+            (written, identity_sender, ident_body, occurrence),
+            sent_at,
+            direction,
+            sender=sender,
+            body=body,
+            source_zone=zone_name,
+            service="WhatsApp",
+            kind=kind,
+            status=status,
+            flags=flags,
+            attachments=attachments,
+            source_ref=f"line {line_no}",
+            duration_s=duration,
+            time_precision=clock_time[4],
         )
 
     with source.open_text() as stream:
@@ -1770,8 +2110,11 @@ def _messages(source, options, conversation, participants, resolved, style, orde
                     clock_time = _time(H, M, S, ap, ap0)
                     if clock_time:  # + the time of day as a timedelta, + _time_of_day, + its precision (as written)
                         hour, minute, second = clock_time[0]
-                        clock_time += (timedelta(hours=hour, minutes=minute, seconds=second), _time_of_day(clock_time),
-                                       "second" if S else "minute")
+                        clock_time += (
+                            timedelta(hours=hour, minutes=minute, seconds=second),
+                            _time_of_day(clock_time),
+                            "second" if S else "minute",
+                        )
                     if len(clock) > 20_000:
                         clock.clear()
                     clock[(H, M, S, ap, ap0)] = clock_time
@@ -1799,12 +2142,17 @@ def _messages(source, options, conversation, participants, resolved, style, orde
             text = "".join(parts)
             if text[-1:] != "\n":
                 header = pending[4].group(0)[1:]
-                names = [name for name in participants if name != "\x00owner"] + [p.display_name for p in participants.values() if p.is_owner]
+                names = [name for name in participants if name != "\x00owner"] + [
+                    p.display_name for p in participants.values() if p.is_owner
+                ]
                 cut = _cut_header(header, text, names)
                 if cut is not None:
                     at = line_no if "\n" in text else pending[2]
-                    raise ImportFailed(path, f"line {at}: the export ends in the middle of a message header ({_clean(cut)!r}): "
-                                             "the file looks truncated; export the chat again")
+                    raise ImportFailed(
+                        path,
+                        f"line {at}: the export ends in the middle of a message header ({_clean(cut)!r}): "
+                        "the file looks truncated; export the chat again",
+                    )
             yield build(pending, text[:-1] if text[-1:] == "\n" else text)
         else:
             raise ImportFailed(path, f"no line has a valid date when read in {order} order (check --date-order)")
@@ -1827,10 +2175,12 @@ class _Resolved:
     SHOWN = 5
     NONEXISTENT = "did not exist (the clocks jumped forward) and {} read with the offset before the change"
     TWICE = "occurred twice (the clocks went back)"
-    HOW = {"before": "read as the first of the two, as a later line of that hour goes back in time (the clocks going back)",
-           "second": "read as the second of the two, from the line of that hour that goes back in time on, the lines of that day"
-                     " being otherwise in time order",
-           "first": "read as the first of the two, where the order of the lines does not show which"}
+    HOW = {
+        "before": "read as the first of the two, as a later line of that hour goes back in time (the clocks going back)",
+        "second": "read as the second of the two, from the line of that hour that goes back in time on, the lines of that day"
+        " being otherwise in time order",
+        "first": "read as the first of the two, where the order of the lines does not show which",
+    }
 
     def __init__(self, tz, fall_backs: set | None) -> None:
         self.tz = tz
@@ -1846,12 +2196,16 @@ class _Resolved:
     def add(self, how: str, entry: tuple, n: int = 1) -> None:
         self.counts[how] = self.counts.get(how, 0) + n
         shown = self.shown.setdefault(how, [])
-        if len(shown) < self.SHOWN or entry[0] < shown[-1][0]:  # (lines held back come later: the first lines are shown)
+        if (
+            len(shown) < self.SHOWN or entry[0] < shown[-1][0]
+        ):  # (lines held back come later: the first lines are shown)
             shown.append(entry)
             shown.sort()
-            del shown[self.SHOWN:]
+            del shown[self.SHOWN :]
 
-    def twice(self, day_start: int, at: int, wall: tuple, line: int, written: str, sent_at: datetime, precision: str) -> datetime:
+    def twice(
+        self, day_start: int, at: int, wall: tuple, line: int, written: str, sent_at: datetime, precision: str
+    ) -> datetime:
         """The instant of a time that occurred twice (`sent_at`: the first), as the order of the lines shows it."""
         day = self.days.get(day_start)
         if day is None:
@@ -1861,7 +2215,7 @@ class _Resolved:
         if back is None and latest is not None and at < latest[0]:
             if day_start in self.fall_backs:
                 day[1] = back = line
-                why = f"it goes back from line {latest[1]}, written \"{latest[2]}\""
+                why = f'it goes back from line {latest[1]}, written "{latest[2]}"'
                 for entry in before[1]:
                     self.add("before", entry, 0)
                 self.counts["before"] = self.counts.get("before", 0) + before[0]
@@ -1891,31 +2245,49 @@ class _Resolved:
         parts = []
         if "time_nonexistent" in self.counts:
             n = self.counts["time_nonexistent"]
-            parts.append(f"{n} {self.NONEXISTENT.format('was' if n == 1 else 'were')}: {self._lines('time_nonexistent')}")
+            parts.append(
+                f"{n} {self.NONEXISTENT.format('was' if n == 1 else 'were')}: {self._lines('time_nonexistent')}"
+            )
         twice = [how for how in ("before", "second", "first") if how in self.counts]
         unused = ""
         if self.unused:
-            unused = (f" (line {self.unused[0]} has an earlier time of that hour than line {self.unused[1]} before it, but "
-                      + ("the file's lines go back in time on too many days to be counted" if self.too_many
-                         else "that day's lines do not go back in time just once, within that hour")
-                      + ", so their order does not show which)")
+            unused = (
+                f" (line {self.unused[0]} has an earlier time of that hour than line {self.unused[1]} before it, but "
+                + (
+                    "the file's lines go back in time on too many days to be counted"
+                    if self.too_many
+                    else "that day's lines do not go back in time just once, within that hour"
+                )
+                + ", so their order does not show which)"
+            )
         if twice == ["first"]:
             n = self.counts["first"]
-            parts.append(f"{n} {self.TWICE} and {'was' if n == 1 else 'were'} read as the first of the two: {self._lines('first')}{unused}")
+            parts.append(
+                f"{n} {self.TWICE} and {'was' if n == 1 else 'were'} read as the first of the two: {self._lines('first')}{unused}"
+            )
         elif twice:
-            parts.append(f"{sum(self.counts[how] for how in twice)} {self.TWICE}: " + "; ".join(
-                f"{self.counts[how]} {'was' if self.counts[how] == 1 else 'were'} {self.HOW[how]}: {self._lines(how)}"
-                + (unused if how == "first" else "") for how in twice))
+            parts.append(
+                f"{sum(self.counts[how] for how in twice)} {self.TWICE}: "
+                + "; ".join(
+                    f"{self.counts[how]} {'was' if self.counts[how] == 1 else 'were'} {self.HOW[how]}: {self._lines(how)}"
+                    + (unused if how == "first" else "")
+                    for how in twice
+                )
+            )
         total = sum(self.counts.values())
-        return Notice(f"{name}: {total} time{'s' if total != 1 else ''} as written did not exist or occurred twice in {zone_name}"
-                      f" (daylight saving time): {'; '.join(parts)}", kind="assumption")
+        return Notice(
+            f"{name}: {total} time{'s' if total != 1 else ''} as written did not exist or occurred twice in {zone_name}"
+            f" (daylight saving time): {'; '.join(parts)}",
+            kind="assumption",
+        )
 
     def _lines(self, how: str) -> str:
         """The first lines read this way, each as written and as read (and why, where the order of the lines said)."""
         n = self.counts[how]
         return ", ".join(
-            f"line {entry[0]} (written \"{entry[1]}\", read as {times.display(times.to_iso(entry[2]), self.tz, entry[3])}"
-            + (f": {entry[4]})" if len(entry) > 4 else ")") for entry in self.shown[how]
+            f'line {entry[0]} (written "{entry[1]}", read as {times.display(times.to_iso(entry[2]), self.tz, entry[3])}'
+            + (f": {entry[4]})" if len(entry) > 4 else ")")
+            for entry in self.shown[how]
         ) + (f", and {n - self.SHOWN} more" if n > self.SHOWN else "")
 
 
@@ -1934,7 +2306,7 @@ def _cut_header(header: str, text: str, names: list[str]) -> str | None:
         if not text or any(len(text) < len(name) + 2 and (name + ": ").startswith(text) for name in names):
             return header + text
         return None
-    line = text[text.rfind("\n") + 1:]
+    line = text[text.rfind("\n") + 1 :]
     whole = HEADER.match(header)
     if whole is None:  # (HEADER matches every header the scanner finds)
         return None
@@ -1942,8 +2314,11 @@ def _cut_header(header: str, text: str, names: list[str]) -> str | None:
     for start in range(len(header)):
         m = HEADER.match(line + header[start:])
         if (
-            m and m.end() == len(line) + len(header) - start and m.end("sep") <= len(line)
-            and (m.group("br") is None, (m.group("tr") or "")[:1]) == style and _valid_components(m)
+            m
+            and m.end() == len(line) + len(header) - start
+            and m.end("sep") <= len(line)
+            and (m.group("br") is None, (m.group("tr") or "")[:1]) == style
+            and _valid_components(m)
         ):
             return line
     return None
@@ -1981,7 +2356,14 @@ def _date(d1, d2, era, d3, be, order) -> tuple | bool:
 def _jalali_to_gregorian(jy: int, jm: int, jd: int) -> tuple[int, int, int]:
     """Solar Hijri to Gregorian (the arithmetic of the 33-year cycle, as in jdf)."""
     jy += 1595
-    days = -355668 + 365 * jy + (jy // 33) * 8 + ((jy % 33) + 3) // 4 + jd + ((jm - 1) * 31 if jm < 7 else (jm - 7) * 30 + 186)
+    days = (
+        -355668
+        + 365 * jy
+        + (jy // 33) * 8
+        + ((jy % 33) + 3) // 4
+        + jd
+        + ((jm - 1) * 31 if jm < 7 else (jm - 7) * 30 + 186)
+    )
     gy = 400 * (days // 146097)
     days %= 146097
     if days > 36524:
@@ -2027,8 +2409,11 @@ def _fall_backs(days: dict | None, tz) -> set | None:
             midnight = datetime(*date.fromordinal(day_start // 86400).timetuple()[:3])
             earlier, flag = times.localize(midnight + timedelta(seconds=before - day_start), tz)
             later = midnight + timedelta(seconds=at - day_start)
-            if flag == "time_ambiguous" and times.localize(later, tz)[1] == "time_ambiguous" and (
-                    later.replace(tzinfo=tz, fold=1).astimezone(times.UTC) > earlier.astimezone(times.UTC)):
+            if (
+                flag == "time_ambiguous"
+                and times.localize(later, tz)[1] == "time_ambiguous"
+                and (later.replace(tzinfo=tz, fold=1).astimezone(times.UTC) > earlier.astimezone(times.UTC))
+            ):
                 found.add(day_start)
         except (OverflowError, ValueError):  # a day at the calendar's edge
             continue
@@ -2099,12 +2484,19 @@ def _media_records(source: _Source, conversation: Conversation) -> Iterator[Reco
     media = source.media
     name = source.path.name
     if media.converted:
-        shown = "; ".join(f"line {line} names {written!r}, the file is {taken!r}" for line, written, taken in media.converted[:3])
+        shown = "; ".join(
+            f"line {line} names {written!r}, the file is {taken!r}" for line, written, taken in media.converted[:3]
+        )
         more = f"; and {len(media.converted) - 3} more" if len(media.converted) > 3 else ""
-        yield Notice(f"{name}: {len(media.converted)} attachment{'s' if len(media.converted) != 1 else ''} found under the name "
-                     f"the chat gives plus an extension the phone added ({shown}{more})", kind="assumption")
+        yield Notice(
+            f"{name}: {len(media.converted)} attachment{'s' if len(media.converted) != 1 else ''} found under the name "
+            f"the chat gives plus an extension the phone added ({shown}{more})",
+            kind="assumption",
+        )
     for line, file_name, why in media.unreadable:
-        yield Notice(f"{name}: {file_name!r}, which line {line} attaches, is {why}: the attachment is recorded as missing")
+        yield Notice(
+            f"{name}: {file_name!r}, which line {line} attaches, is {why}: the attachment is recorded as missing"
+        )
     if not media.whole_export:
         return
     kept = []
@@ -2122,8 +2514,12 @@ def _media_records(source: _Source, conversation: Conversation) -> Iterator[Reco
         kept.append(f.name)
         yield ChatFile(conversation, f.name, _mime(f.name), data, f.name)
     for litter in media.litter:
-        yield Skipped("left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", litter)
+        yield Skipped(
+            "left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", litter
+        )
     if kept:
         listed = ", ".join(repr(n) for n in kept[:5]) + (f" and {len(kept) - 5} more" if len(kept) > 5 else "")
-        yield Notice(f"{name}: {len(kept)} file{'s' if len(kept) != 1 else ''} in the export named by no message ({listed}): "
-                     "kept as files of the chat, with no time or sender; transcripts list them at the end")
+        yield Notice(
+            f"{name}: {len(kept)} file{'s' if len(kept) != 1 else ''} in the export named by no message ({listed}): "
+            "kept as files of the chat, with no time or sender; transcripts list them at the end"
+        )

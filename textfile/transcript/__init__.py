@@ -46,7 +46,9 @@ def bates_series(conn, prefix: str, archive_prefix: str) -> tuple[str, int]:
     with one number): one counter, spelled as the series was first used, or as the archive's own
     prefix, so a production never switches between GAP and gap. An archive written before may hold
     a counter per spelling: the series is used up to the highest of them."""
-    rows = conn.execute("SELECT prefix, next_number FROM bates_counters WHERE prefix = ? COLLATE NOCASE ORDER BY rowid", (prefix,)).fetchall()
+    rows = conn.execute(
+        "SELECT prefix, next_number FROM bates_counters WHERE prefix = ? COLLATE NOCASE ORDER BY rowid", (prefix,)
+    ).fetchall()
     if rows:
         return rows[0][0], max(row[1] for row in rows)
     return (archive_prefix if prefix.lower() == archive_prefix.lower() else prefix), 1
@@ -54,7 +56,9 @@ def bates_series(conn, prefix: str, archive_prefix: str) -> tuple[str, int]:
 
 def _take_bates(conn, prefix: str, next_number: int) -> None:
     """Move the series' counter (every spelling of it) on to `next_number`."""
-    if not conn.execute("UPDATE bates_counters SET next_number = ? WHERE prefix = ? COLLATE NOCASE", (next_number, prefix)).rowcount:
+    if not conn.execute(
+        "UPDATE bates_counters SET next_number = ? WHERE prefix = ? COLLATE NOCASE", (next_number, prefix)
+    ).rowcount:
         conn.execute("INSERT INTO bates_counters (prefix, next_number) VALUES (?, ?)", (prefix, next_number))
 
 
@@ -69,15 +73,22 @@ def output_folder(folder: Path, mkdir: bool, option: str) -> Path:
     if not mkdir:
         raise InvalidInput(f"{folder}: no such folder (make it, or give --mkdir to have textfile make it)")
     try:
-        for missing in reversed([folder, *(p for p in folder.parents if not p.exists())]):  # (each made private, not by umask)
+        for missing in reversed(
+            [folder, *(p for p in folder.parents if not p.exists())]
+        ):  # (each made private, not by umask)
             missing.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise InvalidInput(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
     return folder
 
 
-def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | None, name: str, mkdir: bool = False,
-                 recorded: frozenset[str] = frozenset()) -> Path:
+def _output_path(
+    out: str | os.PathLike | None,
+    out_dir: str | os.PathLike | None,
+    name: str,
+    mkdir: bool = False,
+    recorded: frozenset[str] = frozenset(),
+) -> Path:
     """Where the PDF goes: --out as given, or a free name in --out-dir. Never a file that exists, nor
     a path the archive records for another transcript whose file is gone (moved away: taking its name
     would make that one read as altered, and `verify --moved` could no longer tell them apart)."""
@@ -86,19 +97,25 @@ def _output_path(out: str | os.PathLike | None, out_dir: str | os.PathLike | Non
     if out:
         given = os.fspath(out)
         if given.endswith(tuple(filter(None, (os.sep, os.altsep)))):
-            raise InvalidInput(f"{given} ends in {given[-1]}, so it names a folder: give the PDF's file name, or use --out-dir {given}")
+            raise InvalidInput(
+                f"{given} ends in {given[-1]}, so it names a folder: give the PDF's file name, or use --out-dir {given}"
+            )
         path = Path(given).expanduser()
         if path.is_dir():
             raise InvalidInput(f"{path} is a folder: give the PDF's file name, or use --out-dir {path}")
         if path.exists() or path.is_symlink():
             raise Conflict(f"{path} already exists; a transcript is never overwritten (choose another --out)")
         if str(path.absolute()) in recorded:
-            raise Conflict(f"{path} is where the archive records an earlier transcript, whose file is gone (moved? textfile verify"
-                           " --moved NEW.pdf records where): choose another --out")
+            raise Conflict(
+                f"{path} is where the archive records an earlier transcript, whose file is gone (moved? textfile verify"
+                " --moved NEW.pdf records where): choose another --out"
+            )
         if not path.parent.exists() and mkdir:
             output_folder(path.parent, mkdir, "--out")
         if not path.parent.exists():
-            raise InvalidInput(f"cannot write {path}: the folder {path.parent} does not exist (make it, or give --mkdir to have textfile make it)")
+            raise InvalidInput(
+                f"cannot write {path}: the folder {path.parent} does not exist (make it, or give --mkdir to have textfile make it)"
+            )
         if not path.parent.is_dir():
             raise InvalidInput(f"cannot write {path}: {path.parent} is not a folder")
         return path.absolute()
@@ -131,8 +148,11 @@ def _partial_file(path: Path):
 def make_transcript(archive: Archive, **options) -> dict:
     """Render, record and write one transcript; returns what was made. Options: those of
     `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…)."""
-    with (_small_page_cache(archive.conn), scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
-          ExitStack() as cleanup):
+    with (
+        _small_page_cache(archive.conn),
+        scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
+        ExitStack() as cleanup,
+    ):
         return _make_transcript(archive, parts=parts, cleanup=cleanup, **options)
 
 
@@ -179,7 +199,11 @@ def _make_transcript(
     zone = times.zone(zone_name)
     from_at = times.parse_user_instant(from_, zone) if from_ else None
     until_at = times.parse_user_instant(until, zone, end_of_day=True) if until else None
-    prefix = validate_bates_prefix(bates_prefix) if bates_prefix else validate_bates_prefix(settings.bates_prefix, stored=True)
+    prefix = (
+        validate_bates_prefix(bates_prefix)
+        if bates_prefix
+        else validate_bates_prefix(settings.bates_prefix, stored=True)
+    )
     if bates_start is not None and bates_start < 1:
         raise InvalidInput("--bates-start must be 1 or more")
 
@@ -188,7 +212,9 @@ def _make_transcript(
         scope = content.resolve_scope(conn, matter, client, from_at, until_at)
         prefix, free = bates_series(conn, prefix, settings.bates_prefix)
         if bates_start is not None and bates_start < free:
-            raise Conflict(f"Bates numbers up to {pdf.bates(prefix, free - 1)} are already used; the next free number is {free}")
+            raise Conflict(
+                f"Bates numbers up to {pdf.bates(prefix, free - 1)} are already used; the next free number is {free}"
+            )
         first_number = bates_start or free
         plan = content.plan(conn, scope)
         if not plan.rows:
@@ -196,62 +222,122 @@ def _make_transcript(
             window = f" between {from_ or 'the start'} and {until or 'now'}" if (from_ or until) else ""
             raise NotFound(f"{what} has no messages{window}: nothing to transcribe")
         cover_facts = content.cover(conn, scope, plan, zone, settings.owner_name, settings.tz)
-        client_handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (scope.client_id,))]
+        client_handles = [
+            r[0]
+            for r in conn.execute(
+                "SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (scope.client_id,)
+            )
+        ]
     finally:
         conn.execute("COMMIT")
 
     now = times.now_iso()
     today = times.from_iso(now).astimezone(zone).strftime("%Y-%m-%d")
-    path = _output_path(out, out_dir, default_name(today, scope.client, scope.matter), mkdir,
-                        frozenset(p for (p,) in conn.execute("SELECT path FROM transcripts")))
+    path = _output_path(
+        out,
+        out_dir,
+        default_name(today, scope.client, scope.matter),
+        mkdir,
+        frozenset(p for (p,) in conn.execute("SELECT path FROM transcripts")),
+    )
     partial = cleanup.enter_context(_partial_file(path))
     transcript_id = str(uuid.uuid4())
-    header = f"{scope.client} — {scope.matter} {scope.matter_title}" if scope.matter else f"{scope.client} — all matters"
-    ctx = {"parts": parts, "archive": str(Path(archive.path).absolute()), "tz": zone_name, "media": media, "owner": settings.owner_name,
-           "header": header, "title": f"Transcript: {header}", "page_size": render.page_size(settings.region)}
+    header = (
+        f"{scope.client} — {scope.matter} {scope.matter_title}" if scope.matter else f"{scope.client} — all matters"
+    )
+    ctx = {
+        "parts": parts,
+        "archive": str(Path(archive.path).absolute()),
+        "tz": zone_name,
+        "media": media,
+        "owner": settings.owner_name,
+        "header": header,
+        "title": f"Transcript: {header}",
+        "page_size": render.page_size(settings.region),
+    }
 
     total = len(plan.rows)
     workers = workers or render.default_workers()
     in_process = total <= min(SMALL, chunk_size) or workers <= 1
     chunks = math.ceil(total / chunk_size)
     if not in_process:
-        chunks = math.ceil(chunks / workers) * workers  # as many chunks for every worker: none renders the last one alone
+        chunks = (
+            math.ceil(chunks / workers) * workers
+        )  # as many chunks for every worker: none renders the last one alone
     jobs = content.jobs(plan, math.ceil(total / chunks))
     for job in jobs:
         job.found_on = bool(cover_facts["phones"])
-    window = "all messages filed to the matter" if scope.matter else "all messages filed to the client's matters or in the client's conversations"
+    window = (
+        "all messages filed to the matter"
+        if scope.matter
+        else "all messages filed to the client's matters or in the client's conversations"
+    )
     if from_at or until_at:
         precision = cover_facts["precision"]
-        window += (f", from {content.fmt_bound(from_at, zone, precision) or 'the start'}"
-                   f" until {content.fmt_bound(until_at, zone, precision) or 'the end'}")
+        window += (
+            f", from {content.fmt_bound(from_at, zone, precision) or 'the start'}"
+            f" until {content.fmt_bound(until_at, zone, precision) or 'the end'}"
+        )
     widest = 10 ** max(7, len(str(first_number)) + 1) - 1  # the slots' widths: more pages than there can be
 
     planned = time.monotonic()
     with render.Renderer(ctx, 1 if in_process else min(workers, len(jobs))) as renderer:
         # (the stamp's font measures the slots while the workers set up)
         jobs[0].cover = {
-            "scope": scope.as_dict(), "c": cover_facts, "client_handles": client_handles, "owner": settings.owner_name,
-            "owner_handles": list(settings.owner_handles), "window": window, "total": total, "zone": zone_name,
-            "generated_local": times.display(now, zone), "generated_utc": now, "version": __version__, "snapshot": snapshot,
-            "bates_first": pdf.bates(prefix, first_number), "transcript_id": transcript_id,
-            "slots": {"pages": round(pdf.text_width(f"{widest:,}", 1), 3),  # (em)
-                      "bates_last": round(pdf.text_width(pdf.bates(prefix, widest), 1), 3)}}
+            "scope": scope.as_dict(),
+            "c": cover_facts,
+            "client_handles": client_handles,
+            "owner": settings.owner_name,
+            "owner_handles": list(settings.owner_handles),
+            "window": window,
+            "total": total,
+            "zone": zone_name,
+            "generated_local": times.display(now, zone),
+            "generated_utc": now,
+            "version": __version__,
+            "snapshot": snapshot,
+            "bates_first": pdf.bates(prefix, first_number),
+            "transcript_id": transcript_id,
+            "slots": {
+                "pages": round(pdf.text_width(f"{widest:,}", 1), 3),  # (em)
+                "bates_last": round(pdf.text_width(pdf.bates(prefix, widest), 1), 3),
+            },
+        }
         results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
-        if any(r["digest"] != content.digest((row[1], row[3]) for row in plan.rows[job.start:job.start + len(job.rowids)])
-               for r, job in zip(results, jobs)):
-            raise TextfileError("the archive changed while the transcript was being made; nothing was written (run it again)")
+        if any(
+            r["digest"]
+            != content.digest((row[1], row[3]) for row in plan.rows[job.start : job.start + len(job.rowids)])
+            for r, job in zip(results, jobs)
+        ):
+            raise TextfileError(
+                "the archive changed while the transcript was being made; nothing was written (run it again)"
+            )
         rendered = time.monotonic()
     pages = sum(r["pages"] for r in results)
     last_number = first_number + pages - 1
     if set(results[0]["slots"]) != set(render.SLOTS):  # (the cover would not say how many pages it has)
-        raise TextfileError(f"the cover's fields {', '.join(sorted(set(render.SLOTS) - set(results[0]['slots'])))} were not laid out;"
-                            " please report this")
+        raise TextfileError(
+            f"the cover's fields {', '.join(sorted(set(render.SLOTS) - set(results[0]['slots'])))} were not laid out;"
+            " please report this"
+        )
 
     scope_record = {**scope.as_dict(), "zone": zone_name, "media": media}
     manifest_bytes = manifest.build(
-        transcript_id=transcript_id, archive_id=settings.archive_id, generated_at=now, version=__version__, scope=scope_record,
-        zone=zone_name, media=media, pages=pages, bates_prefix=prefix, bates_first=first_number, bates_last=last_number,
-        disclosures=cover_facts["disclosures"], messages=((row[1], row[3]) for row in plan.rows), audit_head=audit.head(archive.conn))
+        transcript_id=transcript_id,
+        archive_id=settings.archive_id,
+        generated_at=now,
+        version=__version__,
+        scope=scope_record,
+        zone=zone_name,
+        media=media,
+        pages=pages,
+        bates_prefix=prefix,
+        bates_first=first_number,
+        bates_last=last_number,
+        disclosures=cover_facts["disclosures"],
+        messages=((row[1], row[3]) for row in plan.rows),
+        audit_head=audit.head(archive.conn),
+    )
     document = pdf.assemble([part for r in results for part in r["parts"]])
     marks, offset = [(1, "Cover", 0)], 0
     for r in results:
@@ -276,20 +362,55 @@ def _make_transcript(
         manifest_sha = manifest.sha256(manifest_bytes)
         with archive.transaction() as w:
             if bates_series(w, prefix, settings.bates_prefix)[1] > first_number:
-                raise Conflict(f"another transcript took Bates numbers from {pdf.bates(prefix, first_number)} on while this one was made;"
-                               " nothing was written (run it again)")
+                raise Conflict(
+                    f"another transcript took Bates numbers from {pdf.bates(prefix, first_number)} on while this one was made;"
+                    " nothing was written (run it again)"
+                )
             cur = w.execute(
                 "INSERT INTO transcripts (uuid, matter_id, client_id, scope, from_at, until_at, zone, path, pdf_sha256, manifest_sha256,"
                 " pages, messages, bates_prefix, bates_first, bates_last, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (transcript_id, scope.matter_id, scope.client_id, manifest_json(scope_record), from_at, until_at, zone_name, str(path),
-                 pdf_sha, manifest_sha, pages, total, prefix, first_number, last_number, now))
-            w.executemany("INSERT INTO transcript_messages (transcript_id, position, message_id, content_hash) VALUES (?, ?, ?, ?)",
-                          ((cur.lastrowid, i, row[1], row[3]) for i, row in enumerate(plan.rows, 1)))
+                (
+                    transcript_id,
+                    scope.matter_id,
+                    scope.client_id,
+                    manifest_json(scope_record),
+                    from_at,
+                    until_at,
+                    zone_name,
+                    str(path),
+                    pdf_sha,
+                    manifest_sha,
+                    pages,
+                    total,
+                    prefix,
+                    first_number,
+                    last_number,
+                    now,
+                ),
+            )
+            w.executemany(
+                "INSERT INTO transcript_messages (transcript_id, position, message_id, content_hash) VALUES (?, ?, ?, ?)",
+                ((cur.lastrowid, i, row[1], row[3]) for i, row in enumerate(plan.rows, 1)),
+            )
             _take_bates(w, prefix, last_number + 1)
-            audit.append(w, "transcript", {
-                "transcript": transcript_id, "matter": scope.matter, "client": scope.client, "from": from_at, "until": until_at,
-                "path": str(path), "pdf_sha256": pdf_sha, "manifest_sha256": manifest_sha, "pages": pages, "messages": total,
-                "bates_first": pdf.bates(prefix, first_number), "bates_last": pdf.bates(prefix, last_number)})
+            audit.append(
+                w,
+                "transcript",
+                {
+                    "transcript": transcript_id,
+                    "matter": scope.matter,
+                    "client": scope.client,
+                    "from": from_at,
+                    "until": until_at,
+                    "path": str(path),
+                    "pdf_sha256": pdf_sha,
+                    "manifest_sha256": manifest_sha,
+                    "pages": pages,
+                    "messages": total,
+                    "bates_first": pdf.bates(prefix, first_number),
+                    "bates_last": pdf.bates(prefix, last_number),
+                },
+            )
             _place(partial, path)
             placed = True
     except BaseException:
@@ -297,14 +418,33 @@ def _make_transcript(
             path.unlink(missing_ok=True)
         raise
     return {
-        "path": str(path), "transcript": transcript_id, "matter": scope.matter, "client": scope.client, "from": from_at, "until": until_at,
-        "zone": zone_name, "messages": total, "conversations": len(plan.conversations), "pages": pages,
-        "bates_first": pdf.bates(prefix, first_number), "bates_last": pdf.bates(prefix, last_number),
-        "pdf_sha256": pdf_sha, "manifest_sha256": manifest_sha, "chunks": len(jobs),
-        "refused_urls": [u for r in results for u in r["refused"]], "seconds": round(time.monotonic() - started, 2),
-        "phases_s": {"plan": round(planned - started, 2), "render": round(rendered - planned, 2), "finish": round(time.monotonic() - rendered, 2)},
-        "render": {"processes": len({r["pid"] for r in results}), "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
-                   "cpu_s": round(sum({r["pid"]: r["cpu_s"] for r in results}.values()), 1)},
+        "path": str(path),
+        "transcript": transcript_id,
+        "matter": scope.matter,
+        "client": scope.client,
+        "from": from_at,
+        "until": until_at,
+        "zone": zone_name,
+        "messages": total,
+        "conversations": len(plan.conversations),
+        "pages": pages,
+        "bates_first": pdf.bates(prefix, first_number),
+        "bates_last": pdf.bates(prefix, last_number),
+        "pdf_sha256": pdf_sha,
+        "manifest_sha256": manifest_sha,
+        "chunks": len(jobs),
+        "refused_urls": [u for r in results for u in r["refused"]],
+        "seconds": round(time.monotonic() - started, 2),
+        "phases_s": {
+            "plan": round(planned - started, 2),
+            "render": round(rendered - planned, 2),
+            "finish": round(time.monotonic() - rendered, 2),
+        },
+        "render": {
+            "processes": len({r["pid"] for r in results}),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
+            "cpu_s": round(sum({r["pid"]: r["cpu_s"] for r in results}.values()), 1),
+        },
     }
 
 
@@ -345,7 +485,9 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
             r["problems"] += chain
             r["ok"], r["matches"] = False, None
         recorded = r.get("recorded_path")
-        r["recorded_gone"] = bool(recorded and recorded != str(Path(r["path"]).resolve()) and not _holds(recorded, r["sha256"]))
+        r["recorded_gone"] = bool(
+            recorded and recorded != str(Path(r["path"]).resolve()) and not _holds(recorded, r["sha256"])
+        )
     return reports
 
 
@@ -367,19 +509,34 @@ def record_deleted(archive: Archive, paths: list, reason: str | None) -> list[di
     with archive.transaction() as conn:
         for given in paths:
             path = Path(given).expanduser().absolute()
-            row = conn.execute("SELECT t.id, t.uuid, t.created_at, r.transcript_id AS deleted FROM transcripts t"
-                               " LEFT JOIN transcript_retirements r ON r.transcript_id = t.id WHERE t.path = ?", (str(path),)).fetchone()
+            row = conn.execute(
+                "SELECT t.id, t.uuid, t.created_at, r.transcript_id AS deleted FROM transcripts t"
+                " LEFT JOIN transcript_retirements r ON r.transcript_id = t.id WHERE t.path = ?",
+                (str(path),),
+            ).fetchone()
             if row is None:
-                raise NotFound(f"{path}: no transcript is recorded there (textfile verify names the missing ones where they were)")
+                raise NotFound(
+                    f"{path}: no transcript is recorded there (textfile verify names the missing ones where they were)"
+                )
             if row["deleted"] is not None:
                 raise Conflict(f"{path}: already recorded as deleted on purpose")
             if path.exists():
-                raise Conflict(f"{path} is still there: a transcript is recorded as deleted once its file is gone (if it was moved"
-                               " elsewhere, textfile verify --moved NEW.pdf records where)")
-            record = {"transcript": row["uuid"], "path": str(path), "made": row["created_at"], "reason": (reason or "").strip() or None,
-                      "at": times.now_iso(), "by": audit.current_user()}
-            conn.execute("INSERT INTO transcript_retirements (transcript_id, reason, retired_at, retired_by) VALUES (?, ?, ?, ?)",
-                         (row["id"], record["reason"], record["at"], record["by"]))
+                raise Conflict(
+                    f"{path} is still there: a transcript is recorded as deleted once its file is gone (if it was moved"
+                    " elsewhere, textfile verify --moved NEW.pdf records where)"
+                )
+            record = {
+                "transcript": row["uuid"],
+                "path": str(path),
+                "made": row["created_at"],
+                "reason": (reason or "").strip() or None,
+                "at": times.now_iso(),
+                "by": audit.current_user(),
+            }
+            conn.execute(
+                "INSERT INTO transcript_retirements (transcript_id, reason, retired_at, retired_by) VALUES (?, ?, ?, ?)",
+                (row["id"], record["reason"], record["at"], record["by"]),
+            )
             audit.append(conn, "transcript deleted", record)
             done.append(record)
     return done

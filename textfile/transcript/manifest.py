@@ -28,9 +28,23 @@ FORMAT = "textfile-transcript-manifest"
 MAX_PROBLEMS = 50
 
 
-def build(*, transcript_id: str, archive_id: str, generated_at: str, version: str, scope: dict, zone: str, media: bool,
-          pages: int, bates_prefix: str, bates_first: int, bates_last: int, messages, disclosures: dict | None = None,
-          audit_head: dict | None = None) -> bytes:
+def build(
+    *,
+    transcript_id: str,
+    archive_id: str,
+    generated_at: str,
+    version: str,
+    scope: dict,
+    zone: str,
+    media: bool,
+    pages: int,
+    bates_prefix: str,
+    bates_first: int,
+    bates_last: int,
+    messages,
+    disclosures: dict | None = None,
+    audit_head: dict | None = None,
+) -> bytes:
     """The manifest's bytes: JSON without spaces, its keys sorted, then `messages` last, written
     straight from the (id, content hash) pairs so that 100,000 messages cost no list of lists.
     `disclosures`: what the cover discloses, as data (sources with whose phone and what was assumed
@@ -43,11 +57,25 @@ def build(*, transcript_id: str, archive_id: str, generated_at: str, version: st
     from textfile.transcript.pdf import bates
 
     manifest = {
-        "format": FORMAT, "format_version": 1,
-        "transcript": transcript_id, "archive": archive_id, "generated_at": generated_at, "textfile_version": version,
-        "scope": scope, "zone": zone, "media": media, "pages": pages, "disclosures": disclosures or {}, "audit_head": audit_head,
-        "bates": {"prefix": bates_prefix, "first": bates(bates_prefix, bates_first), "last": bates(bates_prefix, bates_last),
-                  "first_number": bates_first, "last_number": bates_last},
+        "format": FORMAT,
+        "format_version": 1,
+        "transcript": transcript_id,
+        "archive": archive_id,
+        "generated_at": generated_at,
+        "textfile_version": version,
+        "scope": scope,
+        "zone": zone,
+        "media": media,
+        "pages": pages,
+        "disclosures": disclosures or {},
+        "audit_head": audit_head,
+        "bates": {
+            "prefix": bates_prefix,
+            "first": bates(bates_prefix, bates_first),
+            "last": bates(bates_prefix, bates_last),
+            "first_number": bates_first,
+            "last_number": bates_last,
+        },
     }
     pairs = [json.dumps([mid, digest], separators=(",", ":")) for mid, digest in messages]
     head = canonical_json({**manifest, "message_count": len(pairs)})
@@ -75,16 +103,23 @@ def _current_hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
 
     out = {}
     for start in range(0, len(ids), 900):
-        batch = ids[start:start + 900]
+        batch = ids[start : start + 900]
         marks = ",".join("?" * len(batch))
         attachments: dict[str, list[tuple]] = {}
-        for a in conn.execute(f"SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments"
-                              f" WHERE message_id IN ({marks}) ORDER BY message_id, position", batch):
+        for a in conn.execute(
+            f"SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments"
+            f" WHERE message_id IN ({marks}) ORDER BY message_id, position",
+            batch,
+        ):
             attachments.setdefault(a[0], []).append(tuple(a)[1:])
         for m in conn.execute(
-                "SELECT m.id, m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to, m.content_hash"
-                f" FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id IN ({marks})", batch):
-            recomputed = message_content_hash(m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], attachments.get(m[0], []))
+            "SELECT m.id, m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to, m.content_hash"
+            f" FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id IN ({marks})",
+            batch,
+        ):
+            recomputed = message_content_hash(
+                m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], attachments.get(m[0], [])
+            )
             out[m[0]] = (m[10], recomputed, m[1])
     return out
 
@@ -99,15 +134,23 @@ def earlier_lines(earlier: list[dict], zone: str) -> list[str]:
     if not earlier:
         return []
     n, tz = len(earlier), times.zone(zone)
-    lines = [f"  {n:,} of its messages {'were' if n != 1 else 'was'} changed since by a later import; the archive keeps the state"
-             f" {'they show' if n != 1 else 'it shows'} as {'versions' if n != 1 else 'a version'}:"]
+    lines = [
+        f"  {n:,} of its messages {'were' if n != 1 else 'was'} changed since by a later import; the archive keeps the state"
+        f" {'they show' if n != 1 else 'it shows'} as {'versions' if n != 1 else 'a version'}:"
+    ]
     groups: dict[tuple, list[int]] = {}
     for e in earlier:
-        key = (e["version"], e["current_version"], tuple((c["import"], c["file_name"], c["imported_at"], tuple(c["why"])) for c in e["changes"]))
+        key = (
+            e["version"],
+            e["current_version"],
+            tuple((c["import"], c["file_name"], c["imported_at"], tuple(c["why"])) for c in e["changes"]),
+        )
         groups.setdefault(key, []).append(e["message"])
     for (version, now, changes), numbers in groups.items():
-        by = "; then ".join(f"by import {i} ({name}, imported {times.display(at, tz)}): {', '.join(why)}"
-                            for i, name, at, why in changes)
+        by = "; then ".join(
+            f"by import {i} ({name}, imported {times.display(at, tz)}): {', '.join(why)}"
+            for i, name, at, why in changes
+        )
         lines.append(f"  {message_numbers(numbers)}: shown as version {version}, now version {now}; changed {by}")
     return lines
 
@@ -127,8 +170,10 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
         if row is None:
             by_path = conn.execute("SELECT * FROM transcripts WHERE path = ?", (str(path.resolve()),)).fetchone()
             if by_path is not None:
-                problems.append(f"the file was altered: it is no longer the transcript {by_path['uuid']} recorded at this path"
-                                " (its sha256 differs and its embedded manifest cannot be read)")
+                problems.append(
+                    f"the file was altered: it is no longer the transcript {by_path['uuid']} recorded at this path"
+                    " (its sha256 differs and its embedded manifest cannot be read)"
+                )
             else:
                 problems.append("unknown transcript: the file carries no textfile manifest that can be read")
         return report
@@ -161,16 +206,25 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     report["recorded_path"] = row["path"]
     problems += transcript_records(conn, row["uuid"])
     if sha256(raw) != row["manifest_sha256"]:
-        problems.append("the embedded manifest was altered: its sha256 differs from the one recorded when the transcript was made")
+        problems.append(
+            "the embedded manifest was altered: its sha256 differs from the one recorded when the transcript was made"
+        )
     if actual_sha != row["pdf_sha256"]:
         problems.append(f"the file was altered: its sha256 is {actual_sha}, the archive recorded {row['pdf_sha256']}")
-    recorded = [(r[0], r[1]) for r in conn.execute(
-        "SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id = ? ORDER BY position", (row["id"],))]
+    recorded = [
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id = ? ORDER BY position",
+            (row["id"],),
+        )
+    ]
     if recorded != messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
     current = _current_hashes(conn, [mid for mid, _ in recorded])
     changed, audited = 0, {}
-    report["earlier"] = []  # messages the transcript shows in a state a later import replaced (`integrity.earlier_state`)
+    report[
+        "earlier"
+    ] = []  # messages the transcript shows in a state a later import replaced (`integrity.earlier_state`)
     for seq, (mid, digest) in enumerate(recorded, 1):
         now = current.get(mid)
         if now is None:
@@ -180,11 +234,15 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
         elif now[0] != now[1] or now[0] == digest:  # the row no longer matches its own hash
             text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript"
         elif (state := earlier_state(conn, mid, digest, audited)) is None:
-            text = (f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript,"
-                    " nor does any earlier version of it the archive recorded")
+            text = (
+                f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript,"
+                " nor does any earlier version of it the archive recorded"
+            )
         elif state["problems"]:
-            text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed, and the earlier version the transcript shows is not vouched for: " + \
-                "; ".join(state["problems"])
+            text = (
+                f"message #{seq} ({now[2]}, {mid[:16]}…) changed, and the earlier version the transcript shows is not vouched for: "
+                + "; ".join(state["problems"])
+            )
         else:
             report["earlier"].append({"message": seq, "id": mid, **{k: v for k, v in state.items() if k != "problems"}})
             continue

@@ -21,8 +21,11 @@ from pathlib import Path
 
 STAMP_FONT_NAME = "TFStamp"
 STAMP_SIZE = 8.0
-STAMP_FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
-                         "/Library/Fonts/DejaVuSans.ttf")
+STAMP_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/Library/Fonts/DejaVuSans.ttf",
+)
 
 
 def _font_path() -> str:
@@ -30,7 +33,9 @@ def _font_path() -> str:
         if Path(candidate).is_file():
             return candidate
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True, timeout=10).stdout.strip()
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         found = ""
     if found and found.lower().endswith(".ttf") and Path(found).is_file():
@@ -63,8 +68,14 @@ def stamp_font() -> tuple[bytes, list[int], dict]:
     widths = [round(hmtx[cmap[c]][0] * scale) if c in cmap else 0 for c in range(32, 127)]
     head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
     metrics = {
-        "bbox": [round(head.xMin * scale), round(head.yMin * scale), round(head.xMax * scale), round(head.yMax * scale)],
-        "ascent": round(hhea.ascent * scale), "descent": round(hhea.descent * scale),
+        "bbox": [
+            round(head.xMin * scale),
+            round(head.yMin * scale),
+            round(head.xMax * scale),
+            round(head.yMax * scale),
+        ],
+        "ascent": round(hhea.ascent * scale),
+        "descent": round(hhea.descent * scale),
         "cap_height": round(getattr(os2, "sCapHeight", 729) * scale),
     }
     return out.getvalue(), widths, metrics
@@ -83,12 +94,32 @@ def _font_object(pdf):
     tag = "TFSTMP+DejaVuSans"
     file = pikepdf.Stream(pdf, data)
     file.Length1 = len(data)
-    descriptor = pdf.make_indirect(Dictionary(
-        Type=Name.FontDescriptor, FontName=Name("/" + tag), Flags=32, FontBBox=Array(m["bbox"]), ItalicAngle=0,
-        Ascent=m["ascent"], Descent=m["descent"], CapHeight=m["cap_height"], StemV=80, FontFile2=pdf.make_indirect(file)))
-    return pdf.make_indirect(Dictionary(
-        Type=Name.Font, Subtype=Name.TrueType, BaseFont=Name("/" + tag), FirstChar=32, LastChar=126,
-        Widths=Array(widths), Encoding=Name.WinAnsiEncoding, FontDescriptor=descriptor))
+    descriptor = pdf.make_indirect(
+        Dictionary(
+            Type=Name.FontDescriptor,
+            FontName=Name("/" + tag),
+            Flags=32,
+            FontBBox=Array(m["bbox"]),
+            ItalicAngle=0,
+            Ascent=m["ascent"],
+            Descent=m["descent"],
+            CapHeight=m["cap_height"],
+            StemV=80,
+            FontFile2=pdf.make_indirect(file),
+        )
+    )
+    return pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.TrueType,
+            BaseFont=Name("/" + tag),
+            FirstChar=32,
+            LastChar=126,
+            Widths=Array(widths),
+            Encoding=Name.WinAnsiEncoding,
+            FontDescriptor=descriptor,
+        )
+    )
 
 
 def _pdf_string(text: str) -> bytes:
@@ -130,12 +161,25 @@ def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[tuple[int, flo
         label = f"Page {i + 1:,} of {total:,}"
         number = bates(prefix, first_number + i)
         right = x1 - margin - text_width(number, STAMP_SIZE + 1)
-        ops = (b"q 0.1 0.1 0.1 rg BT /" + STAMP_FONT_NAME.encode() + f" {STAMP_SIZE:g} Tf 1 0 0 1 {x0 + margin:.2f} {y:.2f} Tm ".encode()
-               + _pdf_string(label) + b" Tj ET BT /" + STAMP_FONT_NAME.encode()
-               + f" {STAMP_SIZE + 1:g} Tf 1 0 0 1 {right:.2f} {y:.2f} Tm ".encode() + _pdf_string(number) + b" Tj ET Q\n")
+        ops = (
+            b"q 0.1 0.1 0.1 rg BT /"
+            + STAMP_FONT_NAME.encode()
+            + f" {STAMP_SIZE:g} Tf 1 0 0 1 {x0 + margin:.2f} {y:.2f} Tm ".encode()
+            + _pdf_string(label)
+            + b" Tj ET BT /"
+            + STAMP_FONT_NAME.encode()
+            + f" {STAMP_SIZE + 1:g} Tf 1 0 0 1 {right:.2f} {y:.2f} Tm ".encode()
+            + _pdf_string(number)
+            + b" Tj ET Q\n"
+        )
         for (_page, x, top, size), text in (f for f in fields if f[0][0] == i):
-            ops += (b"q 0 0 0 rg BT /" + STAMP_FONT_NAME.encode() + f" {size:g} Tf 1 0 0 1 {x0 + x:.2f} {y1 - top:.2f} Tm ".encode()
-                    + _pdf_string(text) + b" Tj ET Q\n")
+            ops += (
+                b"q 0 0 0 rg BT /"
+                + STAMP_FONT_NAME.encode()
+                + f" {size:g} Tf 1 0 0 1 {x0 + x:.2f} {y1 - top:.2f} Tm ".encode()
+                + _pdf_string(text)
+                + b" Tj ET Q\n"
+            )
         page.contents_add(save_state, prepend=True)
         page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + ops))
         resources = page.obj.get("/Resources")
@@ -169,8 +213,16 @@ def attach(pdf, name: str, data: bytes, description: str) -> None:
     from pikepdf import Array, Name
 
     when = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")
-    pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, data, description=description, filename=name, mime_type="application/json",
-                                                     creation_date=when, mod_date=when, relationship=Name.Data)
+    pdf.attachments[name] = pikepdf.AttachedFileSpec(
+        pdf,
+        data,
+        description=description,
+        filename=name,
+        mime_type="application/json",
+        creation_date=when,
+        mod_date=when,
+        relationship=Name.Data,
+    )
     spec = pdf.attachments[name].obj
     if "/AF" not in pdf.Root:
         pdf.Root.AF = Array([spec])

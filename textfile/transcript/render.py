@@ -54,10 +54,15 @@ from textfile.transcript.content import Job, load_chunk
 TEMPLATES = Path(str(resources.files("textfile.transcript") / "templates"))
 BLOB_SCHEME = "textfile-blob:"
 PACKAGE_SCHEME = "textfile-package:"
-SLOTS = ("pages", "bates-last")  # the cover's fields drawn in when the page count is known (the template's `slot-…` elements)
+SLOTS = (
+    "pages",
+    "bates-last",
+)  # the cover's fields drawn in when the page count is known (the template's `slot-…` elements)
 CHUNKS_PER_WORKER = 25  # then a fresh worker: its caches grow a little, then level off (187 -> 191 MB over 14 chunks)
 IMAGE_MAX_PX = 900  # longest side of an inline image: 3 in at 300 dpi
-IMAGE_MIN_PX = 96  # CSS px (1 in): a smaller image is shown this big on its longest side, its pixels enlarged, not smoothed
+IMAGE_MIN_PX = (
+    96  # CSS px (1 in): a smaller image is shown this big on its longest side, its pixels enlarged, not smoothed
+)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -85,7 +90,12 @@ def nowrap_times(text: str) -> Markup:
     """Text with every displayed time kept on one line."""
     out, last = [], 0
     for m in _TIME.finditer(text):
-        out += [Markup.escape(text[last:m.start()]), Markup('<span class="nw">'), Markup.escape(m.group()), Markup("</span>")]
+        out += [
+            Markup.escape(text[last : m.start()]),
+            Markup('<span class="nw">'),
+            Markup.escape(m.group()),
+            Markup("</span>"),
+        ]
         last = m.end()
     out.append(Markup.escape(text[last:]))
     return Markup("").join(out)
@@ -121,12 +131,12 @@ def _fetcher_class():
             self.served: list[str] = []
 
         def fetch(self, url, headers=None):
-            if url.startswith(BLOB_SCHEME) and url[len(BLOB_SCHEME):] in self.images:
-                data, mime = self.images[url[len(BLOB_SCHEME):]]
+            if url.startswith(BLOB_SCHEME) and url[len(BLOB_SCHEME) :] in self.images:
+                data, mime = self.images[url[len(BLOB_SCHEME) :]]
                 self.served.append(url)
                 return URLFetcherResponse(url, data, {"Content-Type": mime})
             if url.startswith(PACKAGE_SCHEME):
-                name = url[len(PACKAGE_SCHEME):]
+                name = url[len(PACKAGE_SCHEME) :]
                 if name in {p.name for p in TEMPLATES.iterdir()} and "/" not in name:
                     self.served.append(url)
                     return URLFetcherResponse(url, (TEMPLATES / name).read_bytes(), {"Content-Type": "text/css"})
@@ -157,7 +167,9 @@ def prepare_image(data: bytes) -> tuple[bytes, str, tuple[int, int]] | None:
             if im.mode in ("RGBA", "LA", "P") and ("transparency" in im.info or im.mode != "P"):
                 im.convert("RGBA").save(out, "PNG", optimize=False)
                 return out.getvalue(), "image/png", im.size
-            if max(im.size) < IMAGE_MIN_PX:  # enlarged on the page: PNG keeps its few pixels sharp (JPEG would blur them)
+            if (
+                max(im.size) < IMAGE_MIN_PX
+            ):  # enlarged on the page: PNG keeps its few pixels sharp (JPEG would blur them)
                 im.convert("RGB").save(out, "PNG", optimize=False)
                 return out.getvalue(), "image/png", im.size
             im.convert("RGB").save(out, "JPEG", quality=85)
@@ -197,11 +209,14 @@ def key_fonts_by_face() -> None:
     by_description = getattr(stream, "get_pango_font_key", None)
     if by_description is None or getattr(by_description, "by_face", False) or pango.pango_version() < 14600:
         return  # done; or a WeasyPrint that keys fonts otherwise, or a Pango without faces (tests/test_glyphs.py checks)
-    ffi.cdef("""
+    ffi.cdef(
+        """
         typedef struct _PangoFontFace PangoFontFace;
         PangoFontFace * pango_font_get_face (PangoFont *font);
         PangoFontDescription * pango_font_face_describe (PangoFontFace *face);
-    """, override=True)
+    """,
+        override=True,
+    )
 
     def by_face(pango_font):
         key, description, size = by_description(pango_font)
@@ -209,7 +224,9 @@ def key_fonts_by_face() -> None:
         if face == ffi.NULL:
             return key, description, size
         own = ffi.gc(pango.pango_font_face_describe(face), pango.pango_font_description_free)
-        if ffi.string(pango.pango_font_description_get_family(own)) != ffi.string(pango.pango_font_description_get_family(description)):
+        if ffi.string(pango.pango_font_description_get_family(own)) != ffi.string(
+            pango.pango_font_description_get_family(description)
+        ):
             return key, description, size  # not the family Pango drew with: keep WeasyPrint's key
         variations = pango.pango_font_description_get_variations(description)
         if variations != ffi.NULL:
@@ -272,15 +289,20 @@ def _collector_off():
 def _layout(html: str, fetcher):
     from weasyprint import HTML
 
-    return HTML(string=html, url_fetcher=fetcher, base_url=None).render(font_config=_state["fonts"], stylesheets=[_state["css"]])
+    return HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+        font_config=_state["fonts"], stylesheets=[_state["css"]]
+    )
 
 
 def _bookmarks(document, offset: int = 0, before: int | None = None) -> list:
     """The document's outline entries as [(level, label, page + offset)], for its pages before
     `before`, each at its own bookmark level: a day in a chunk that continues a conversation goes
     under that conversation when the parts are joined (a tree made per chunk would lift it to the top)."""
-    return [(level, label, n + offset) for n, page in enumerate(document.pages[:before])
-            for level, label, _position, _state in page.bookmarks]
+    return [
+        (level, label, n + offset)
+        for n, page in enumerate(document.pages[:before])
+        for level, label, _position, _state in page.bookmarks
+    ]
 
 
 # -- what a chunk shows -----------------------------------------------------------------------
@@ -308,8 +330,14 @@ def _bookmarks(document, offset: int = 0, before: int | None = None) -> list:
 RUN = 30  # characters: a longer word is a URL, a blob, a run of ideographs; a word of prose is not broken
 STEP = 10  # characters: a line of a long run ends at most this short of the margin; the widest fit in a table's narrowest column
 SLICE = 400
-_MARKS = {"\ufffd": Markup('<span class="bad">\ufffd\u200b</span>'), "\ufffc": Markup('<span class="obj">\ufffc\u200b</span>'),
-          **{ch: Markup(f'<span class="ctl{"" if ch in REORDERING else " lt"}">⟦{short}⟧\u200b</span>') for ch, (short, _) in INVISIBLE.items()}}
+_MARKS = {
+    "\ufffd": Markup('<span class="bad">\ufffd\u200b</span>'),
+    "\ufffc": Markup('<span class="obj">\ufffc\u200b</span>'),
+    **{
+        ch: Markup(f'<span class="ctl{"" if ch in REORDERING else " lt"}">⟦{short}⟧\u200b</span>')
+        for ch, (short, _) in INVISIBLE.items()
+    },
+}
 _SPACES = " \t\n\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000"  # where a line may break (not U+00A0, U+2007, U+202F)
 _MARKED = re.compile(f"([{''.join(_MARKS)}])")
 _TO_DO = re.compile(f"[{''.join(_MARKS)}]|[^{_SPACES}]{{{RUN + 1}}}")
@@ -381,10 +409,19 @@ def _may_part(text: str, i: int) -> bool:
     an emoji tag, around a zero-width joiner, after a virama, inside a Hangul syllable or a flag)."""
     before, c = text[i - 1], text[i]
     code = ord(c)
-    if (unicodedata.category(c)[0] == "M" or "\u200d" in (before, c) or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F
-            or 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF or unicodedata.combining(before) == 9):
+    if (
+        unicodedata.category(c)[0] == "M"
+        or "\u200d" in (before, c)
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or 0x1160 <= code <= 0x11FF
+        or 0xD7B0 <= code <= 0xD7FF
+        or unicodedata.combining(before) == 9
+    ):
         return False
-    if 0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(before) <= 0x1F1FF:  # between two regional indicators: only after a whole flag
+    if (
+        0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(before) <= 0x1F1FF
+    ):  # between two regional indicators: only after a whole flag
         k = i
         while k > 0 and 0x1F1E6 <= ord(text[k - 1]) <= 0x1F1FF:
             k -= 1
@@ -393,7 +430,7 @@ def _may_part(text: str, i: int) -> bool:
 
 
 def direction(text: str) -> str:
-    """"rtl" when the text's first strong character is right-to-left (Hebrew, Arabic…), "" when it is
+    """ "rtl" when the text's first strong character is right-to-left (Hebrew, Arabic…), "" when it is
     left-to-right or there is none: Unicode's rule P2, as `dir="auto"` decides (what stands between an
     isolate initiator and its PDI is skipped; a direction mark is not: it is shown, not applied, `visible`).
     WeasyPrint has no `dir="auto"` and no `unicode-bidi`: the template gives such a text its direction
@@ -425,13 +462,32 @@ def _omission(m: dict) -> tuple | None:
     """What makes a message one of a run shown as one line: nothing but one attachment the export
     left out without a name (WhatsApp's "<Media omitted>", an iPhone export's "image omitted"), from
     the same sender, of the same kind and left out for the same reason."""
-    if (m["body"] or m["marks"] or m["call"] or m["versions"] or m["reactions"] or m["delivered"] or m["read"] or m["reply_to"]
-            or m["reply_outside"] or m["written"] or len(m["attachments"]) != 1):
+    if (
+        m["body"]
+        or m["marks"]
+        or m["call"]
+        or m["versions"]
+        or m["reactions"]
+        or m["delivered"]
+        or m["read"]
+        or m["reply_to"]
+        or m["reply_outside"]
+        or m["written"]
+        or len(m["attachments"]) != 1
+    ):
         return None
     a = m["attachments"][0]
     if a["name"] != "(no name)" or not a["missing"] or a["sha256"]:
         return None
-    return (m["conversation"], m["direction"], m["sender_handle"], m["sender_name"], m["service"], a["mime"], a["missing"])
+    return (
+        m["conversation"],
+        m["direction"],
+        m["sender_handle"],
+        m["sender_name"],
+        m["service"],
+        a["mime"],
+        a["missing"],
+    )
 
 
 def _time_span(first: str, last: str) -> str:
@@ -453,8 +509,14 @@ def shown(data: dict) -> list[dict]:
     run_key = None
     for m in data["messages"]:
         key = _omission(m)
-        if (key is not None and key == run_key and not m["new_day"] and not m["continued"]
-                and (times.from_iso(m["sent_at"]) - times.from_iso(out[-1]["sent_last"])).total_seconds() <= OMITTED_RUN_GAP_S):
+        if (
+            key is not None
+            and key == run_key
+            and not m["new_day"]
+            and not m["continued"]
+            and (times.from_iso(m["sent_at"]) - times.from_iso(out[-1]["sent_last"])).total_seconds()
+            <= OMITTED_RUN_GAP_S
+        ):
             run = out[-1]
             run["seq_last"], run["sent_last"], run["omitted_run"] = m["seq"], m["sent_at"], run["omitted_run"] + 1
             run["time"] = _time_span(run["time_first"], m["time"])
@@ -465,13 +527,26 @@ def shown(data: dict) -> list[dict]:
         for v in m["versions"]:
             v["dir"] = direction(v["body"])
             v["body"] = visible(printable(v["body"]))
-        m["seq_last"], m["omitted_run"], m["i"], m["time_first"], m["sent_last"] = None, 1, len(out), m["time"], m["sent_at"]
+        m["seq_last"], m["omitted_run"], m["i"], m["time_first"], m["sent_last"] = (
+            None,
+            1,
+            len(out),
+            m["time"],
+            m["sent_at"],
+        )
         out.append(m)
     return out
 
 
-def chunk_html(messages: list[dict], conversations: dict, ctx: dict, files: list = (), start: int = 0, breaks: frozenset = frozenset(),
-               cover: dict | None = None) -> str:
+def chunk_html(
+    messages: list[dict],
+    conversations: dict,
+    ctx: dict,
+    files: list = (),
+    start: int = 0,
+    breaks: frozenset = frozenset(),
+    cover: dict | None = None,
+) -> str:
     """The chunk's document, or (`start`) the part of it from that message on, with a page break
     before each message in `breaks`; `files`: the conversations' files no message names (the last
     chunk); `cover`: the cover's facts (the first chunk: its messages begin on the cover's last page)."""
@@ -482,12 +557,29 @@ def chunk_html(messages: list[dict], conversations: dict, ctx: dict, files: list
             conv = conversations[m["conversation"]]
             # a part that starts with the chunk's document starts a section; one cut from its middle goes on without a heading
             bare = not parts and start > 0 and messages[start - 1]["conversation"] == m["conversation"]
-            parts.append({"conv": conv, "continued": m["continued"], "bare": bare, "messages": [],
-                          "break": m["i"] in breaks and not bare})
+            parts.append(
+                {
+                    "conv": conv,
+                    "continued": m["continued"],
+                    "bare": bare,
+                    "messages": [],
+                    "break": m["i"] in breaks and not bare,
+                }
+            )
         m["break"] = "" if m["i"] not in breaks or parts[-1]["break"] else ("day" if m["new_day"] else "message")
         parts[-1]["messages"].append(m)
-    return environment().get_template("transcript.html.j2").render(
-        cover=cover if not start else None, parts=parts, files=files, header=ctx["header"], title=ctx["title"], page_size=ctx["page_size"])
+    return (
+        environment()
+        .get_template("transcript.html.j2")
+        .render(
+            cover=cover if not start else None,
+            parts=parts,
+            files=files,
+            header=ctx["header"],
+            title=ctx["title"],
+            page_size=ctx["page_size"],
+        )
+    )
 
 
 # -- a chunk's last pages, filled evenly -------------------------------------------------------------
@@ -509,7 +601,13 @@ def _units(page) -> list[tuple[int, float, float]] | None:
                 if index is None:
                     heading_top = box.position_y if heading_top is None else heading_top
                     continue
-                out.append((int(index), box.position_y if heading_top is None else heading_top, box.position_y + box.margin_height()))
+                out.append(
+                    (
+                        int(index),
+                        box.position_y if heading_top is None else heading_top,
+                        box.position_y + box.margin_height(),
+                    )
+                )
                 heading_top = None
             if heading_top is not None:  # a heading at the foot of the page
                 return None
@@ -565,10 +663,14 @@ def _balanced(document, messages: list[dict], conversations: dict, ctx: dict, fi
     for n, (_i, t, b) in enumerate(units):
         nxt = units[n + 1] if n + 1 < len(units) else None
         heights.append(nxt[1] - t if nxt is not None and nxt[1] > t else b - t)
-    shares = _shares(heights, count, height - 12)  # (a forced break keeps nothing of a top margin: see .pb; 12 px to spare)
+    shares = _shares(
+        heights, count, height - 12
+    )  # (a forced break keeps nothing of a top margin: see .pb; 12 px to spare)
     if shares is None:
         return None
-    tail = _layout(chunk_html(messages, conversations, ctx, files, units[0][0], frozenset(units[n][0] for n in shares)), fetcher)
+    tail = _layout(
+        chunk_html(messages, conversations, ctx, files, units[0][0], frozenset(units[n][0] for n in shares)), fetcher
+    )
     if len(tail.pages) != count:
         return None
     return [(document, len(pages) - count), (tail, count)]
@@ -584,8 +686,12 @@ def _slots(document) -> dict[str, tuple[int, float, float, float]]:
             box = todo.pop()
             element = box.element
             if element is not None and (element.get("id") or "").startswith("slot-") and box.element_tag == "span":
-                found[element.get("id")[5:]] = (n, box.position_x * 0.75, (box.position_y + box.margin_height()) * 0.75,
-                                                box.style["font_size"] * 0.75)
+                found[element.get("id")[5:]] = (
+                    n,
+                    box.position_x * 0.75,
+                    (box.position_y + box.margin_height()) * 0.75,
+                    box.style["font_size"] * 0.75,
+                )
             else:
                 todo.extend(getattr(box, "children", ()))
     return found
@@ -615,11 +721,14 @@ def render_job(job: Job) -> dict:
     with _collector_off():
         document = _layout(chunk_html(messages, data["conversations"], ctx, data["files"], cover=job.cover), fetcher)
         slots = _slots(document) if job.cover else {}
-        pieces = ((_balanced(document, messages, data["conversations"], ctx, data["files"], fetcher) if job.balance else None)
-                  or [(document, len(document.pages))])
+        pieces = (
+            _balanced(document, messages, data["conversations"], ctx, data["files"], fetcher) if job.balance else None
+        ) or [(document, len(document.pages))]
         for n, (laid_out, take) in enumerate(pieces):
             selected = laid_out if take == len(laid_out.pages) else laid_out.copy(laid_out.pages[:take])
-            part = Path(ctx["parts"]) / f"part-{job.index:05d}-{n}.pdf"  # to disk: the main process reads parts lazily when joining
+            part = (
+                Path(ctx["parts"]) / f"part-{job.index:05d}-{n}.pdf"
+            )  # to disk: the main process reads parts lazily when joining
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fp:
                 fp.write(selected.write_pdf(pdf_variant="pdf/a-3b"))
@@ -628,9 +737,20 @@ def render_job(job: Job) -> dict:
             pages += take
         del document, pieces, laid_out, selected
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"index": job.index, "parts": parts, "pages": pages, "bookmarks": marks, "slots": slots, "digest": data["digest"],
-            "missing": data["missing"], "refused": fetcher.refused, "messages": len(job.rowids), "pid": os.getpid(),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024), "cpu_s": usage.ru_utime + usage.ru_stime}
+    return {
+        "index": job.index,
+        "parts": parts,
+        "pages": pages,
+        "bookmarks": marks,
+        "slots": slots,
+        "digest": data["digest"],
+        "missing": data["missing"],
+        "refused": fetcher.refused,
+        "messages": len(job.rowids),
+        "pid": os.getpid(),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+    }
 
 
 class Renderer:
@@ -687,11 +807,17 @@ class Renderer:
 
     def _start(self) -> _Worker:
         mine, theirs = self.mp.Pipe()
-        process = self.mp.Process(target=_serve, args=(theirs, self.ctx, self.limit), daemon=True, name="textfile-renderer")
+        process = self.mp.Process(
+            target=_serve, args=(theirs, self.ctx, self.limit), daemon=True, name="textfile-renderer"
+        )
         try:
             processes.start(process)
-        except Exception as exc:  # no folder for the forkserver's socket, a process limit, a server that could not start
-            raise ProcessFailed(f"a rendering process could not start ({type(exc).__name__}: {exc}); nothing was written") from None
+        except (
+            Exception
+        ) as exc:  # no folder for the forkserver's socket, a process limit, a server that could not start
+            raise ProcessFailed(
+                f"a rendering process could not start ({type(exc).__name__}: {exc}); nothing was written"
+            ) from None
         finally:
             theirs.close()
         worker = _Worker(process, mine)
@@ -739,7 +865,7 @@ class Renderer:
         """Every chunk rendered, results in order."""
         done = 0
         results: list[dict] = []
-        for result in (map(render_job, jobs) if self.mp is None else self._map(render_job, jobs)):
+        for result in map(render_job, jobs) if self.mp is None else self._map(render_job, jobs):
             results.append(result)
             done += result["messages"]
             if progress:
