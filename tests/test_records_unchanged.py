@@ -5,7 +5,7 @@ Each case (tests/records_dump.py: what is dumped, what is normalized and why) is
 fresh archive through the CLI and its dump hashed; a mismatch names the case, the tables that
 changed and their first changed rows. The corpus cases are skipped when ../shared/corpus is absent.
 
-Regenerating the digest (`.venv/bin/python -m tests.records_dump --write`) is only for a change that
+Regenerating the digest (`make records`, or `.venv/bin/python -m tests.records_dump --write`) is only for a change that
 is MEANT to change records: name that change, and the cases it changed, in the commit message.
 """
 
