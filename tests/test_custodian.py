@@ -562,8 +562,9 @@ def test_a_client_s_backup_read_as_the_owner_s_phone_is_refused_and_the_same_byt
     assert (r.exit_code, r.stderr) == (
         1,
         f"Error: {CLIENT_XML}: it holds a thread with your own number {OWNER} (named 'Alex (lawyer)' there)"
-        " as the other party, so it is not your phone: give --custodian with the client whose phone it is (or"
-        " --custodian 'Alex Owner' if it is yours, a thread with your other phone); nothing was imported\n",
+        " as the other party, so it may not be your phone: give --custodian with the client whose phone it is, or"
+        " --custodian 'Alex Owner' if it is yours (a note to yourself, or your other phone; said once, the next exports"
+        " of it go in); nothing was imported\n",
     )
     assert snapshot(archive) == before
     assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
@@ -634,3 +635,31 @@ def test_a_thread_the_owner_is_not_in_is_neither_incoming_nor_outgoing(with_sam,
     assert {
         line.split(" · ")[1] for line in cli("conversation", "show", sam).stdout.splitlines() if line.startswith("#")
     } == {"incoming", "outgoing"}
+
+
+def test_the_owner_s_note_to_self_is_said_once_and_the_next_exports_go_in(cli, archive, tmp_path):
+    """An owner who texts their own number (a note to self) is asked once, like a client's phone would be; said with
+    --custodian <owner>, that thread is known as theirs, and the next export of the phone (the weekly run names no
+    custodian) goes in."""
+
+    def backup(name, *bodies):
+        path = tmp_path / name
+        sms = "".join(
+            f'<sms address="{OWNER}" date="{1709312400000 + n * 60000}" type="{1 + n % 2}" body="{body}" read="1" />'
+            for n, body in enumerate(bodies)
+        )
+        path.write_text(
+            f"<?xml version='1.0' encoding='UTF-8'?><smses count='{len(bodies)}'>{sms}</smses>", encoding="utf-8"
+        )
+        return path
+
+    week1, week2 = backup("w1.xml", "milk", "call Sam"), backup("w2.xml", "milk", "call Sam", "file the lease")
+    before = snapshot(archive)
+    r = cli("import", week1)
+    assert r.exit_code == 1 and "so it may not be your phone" in r.stderr and snapshot(archive) == before
+    assert cli("import", week1, "--custodian", "Alex Owner").exit_code == 0
+    r = cli("import", week2)
+    assert (r.exit_code, r.stdout.splitlines()[0]) == (
+        0,
+        f"{week2}: android, added 1, already present 2, updated 0, skipped 0",
+    )

@@ -684,22 +684,28 @@ def _not_the_owners(conn, source: Source, result: ImportResult) -> None:
     """Refuse an export read as the owner's own phone (no --custodian) that holds a thread whose other
     party is one of the owner's own numbers: a client's phone imported without --custodian, which would
     put the client's words in the owner's mouth and every message in the archive twice. The owner's own
-    phone texting their other phone says so with `--custodian <owner>`."""
+    phone texting itself (a note to self) or their other phone says so once, with `--custodian <owner>`;
+    from then on that thread, archived from the owner's phone, is known as theirs, and the next export of
+    the same phone (the weekly run, which names no custodian) goes in."""
     if not source.sent_by_the_phone or source.custodian is not None or not result.conversations:
         return
     mine = conn.execute(
         "SELECT p.handle, p.display_name FROM participants p JOIN owner_handles o ON o.handle = p.handle WHERE p.is_owner = 0"
-        f" AND p.conversation_id IN ({','.join('?' * len(result.conversations))}) ORDER BY p.conversation_id LIMIT 1",
-        result.conversations,
+        f" AND p.conversation_id IN ({','.join('?' * len(result.conversations))})"
+        " AND NOT EXISTS (SELECT 1 FROM messages m JOIN message_sources s ON s.message_id = m.id"
+        "                 LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
+        "                 WHERE m.conversation_id = p.conversation_id AND s.import_id <> ? AND ic.import_id IS NULL)"
+        " ORDER BY p.conversation_id LIMIT 1",
+        [*result.conversations, result.import_id],
     ).fetchone()
     if mine:
         named = f" (named {mine[1]!r} there)" if mine[1] and mine[1] != mine[0] else ""
         owner = conn.execute("SELECT owner_name FROM settings").fetchone()[0]
         raise ImportFailed(
             source.path,
-            f"it holds a thread with your own number {mine[0]}{named} as the other party, so it is not"
-            f" your phone: give --custodian with the client whose phone it is (or --custodian {owner!r} if it"
-            " is yours, a thread with your other phone); nothing was imported",
+            f"it holds a thread with your own number {mine[0]}{named} as the other party, so it may not be"
+            f" your phone: give --custodian with the client whose phone it is, or --custodian {owner!r} if it"
+            " is yours (a note to yourself, or your other phone; said once, the next exports of it go in); nothing was imported",
         )
 
 
