@@ -613,8 +613,8 @@ def import_(
     quiet: Quiet = False,
 ) -> None:
     """Import phone exports. Each file goes in whole or not at all; importing it again adds only what is new."""
+    from textfile.exports import expand
     from textfile.ingest import import_path
-    from textfile.weekly import expand
 
     results, failed = [], 0
     sources = expand(paths)
