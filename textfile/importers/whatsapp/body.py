@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from textfile.importers.whatsapp import locales
 from textfile.importers.whatsapp.header import _M, _MARKS, _SP, _clean
 
 
@@ -28,134 +29,19 @@ def _folded_set(*items: str) -> frozenset[str]:
     return frozenset(_phrase(i) for i in items)
 
 
-_DELETED = _folded_set(
-    "This message was deleted",
-    "You deleted this message",
-    "This message was deleted by admin",
-    "Diese Nachricht wurde gelöscht",
-    "Du hast diese Nachricht gelöscht",
-    "Sie haben diese Nachricht gelöscht",
-    "Ce message a été supprimé",
-    "Vous avez supprimé ce message",
-    "Se eliminó este mensaje",
-    "Eliminaste este mensaje",
-    "Este mensaje fue eliminado",
-    "Mensagem apagada",
-    "Você apagou esta mensagem",
-    "Esta mensagem foi apagada",
-    "Questo messaggio è stato eliminato",
-    "Hai eliminato questo messaggio",
-    "Dit bericht is verwijderd",
-    "Je hebt dit bericht verwijderd",
-    "U heeft dit bericht verwijderd",
-    "Данное сообщение удалено",
-    "Вы удалили данное сообщение",
-    "Это сообщение удалено",
-    "Сообщение удалено",
-    "Вы удалили это сообщение",
-    "Tato zpráva byla odstraněna",
-    "Tuto zprávu jste odstranili",
-    "Odstranili jste tuto zprávu",
-    "Ta wiadomość została usunięta",
-    "Usunięto tę wiadomość",
-    "Usunąłeś tę wiadomość",
-    "Bu mesaj silindi",
-    "Bu mesajı sildiniz",
-    "تم حذف هذه الرسالة",
-    "لقد حذفت هذه الرسالة",
-    "Pesan ini telah dihapus",
-    "Anda menghapus pesan ini",
-    "Pesan ini dihapus",
-    "このメッセージは削除されました",
-    "メッセージを削除しました",
-    "ข้อความนี้ถูกลบแล้ว",
-    "คุณลบข้อความนี้แล้ว",
-    "यह मैसेज हटा दिया गया था",
-    "आपने यह मैसेज हटा दिया",
-    "Tämä viesti poistettiin",
-    "Poistit tämän viestin",
-    "Det här meddelandet raderades",
-    "Du raderade det här meddelandet",
-    "Denne besked blev slettet",
-    "Du slettede denne besked",
-    "Denne meldingen ble slettet",
-    "Du slettet denne meldingen",
-    "Αυτό το μήνυμα διαγράφηκε",
-    "Διαγράψατε αυτό το μήνυμα",
-    "Це повідомлення видалено",
-    "Ви видалили це повідомлення",
-    "Acest mesaj a fost șters",
-    "Ai șters acest mesaj",
-    "Ez az üzenet törölve lett",
-    "Törölted ezt az üzenetet",
-    "이 메시지는 삭제되었습니다",
-    "메시지를 삭제했습니다",
-    "此消息已删除",
-    "你删除了此消息",
-    "這則訊息已被刪除",
-    "你刪除了這則訊息",
-    "Tin nhắn này đã bị xóa",
-    "Bạn đã xóa tin nhắn này",
-    "הודעה זו נמחקה",
-    "מחקת את ההודעה הזו",
-    "Aquesta missatge s'ha suprimit",
-    "S'ha suprimit aquest missatge",
-    "このメッセージを削除しました",
-    "คุณได้ลบข้อความนี้",
-    "आपने यह मैसेज डिलीट किया",
-    "यह मैसेज डिलीट कर दिया गया है",
-    "Tuto zprávu jste odstranil/a",
-    "Вы удалили это сообщение",
-    "Ви видалили це повідомлення",
-    "لقد حذَفت هذه الرسالة",
-)
+_DELETED = _folded_set(*locales.words("deleted"))
 
 
-_EDITED_WORDS = re.compile(
-    r"(?i)edit|bearbeit|modifi|bewerkt|изменен|змінен|upraven|düzenlen|diedit|muokat|redigera|redigert|redigeret|επεξεργ|編集|编辑|編輯|수정|แก้ไข|संपादित|נערכה|تعديل|editad|szerkeszt|zmieniona|edytowan"
-)
+_EDITED_WORDS = re.compile("(?i)" + "|".join(locales.words("edited")))
 
 
 _EDITED_TAIL = re.compile(rf"[ \u00a0\u202f]*{_M}<([^<>\n]{{3,60}})>{_M}$")
 
 
-_OMITTED_ANDROID = _folded_set(
-    "<Media omitted>",
-    "<Medien ausgeschlossen>",
-    "<Médias omis>",
-    "<Multimedia omitido>",
-    "<Archivo omitido>",
-    "<Mídia oculta>",
-    "<Arquivo de mídia oculto>",
-    "<Media omessi>",
-    "<Media weggelaten>",
-    "<Без медиафайлов>",
-    "<Média vynechány>",
-    "<Pominięto multimedia>",
-    "<Medya dahil edilmedi>",
-    "<Media tidak disertakan>",
-    "<Media jätetty pois>",
-    "<Media utelatt>",
-    "<Medier udeladt>",
-    "<Media utelämnad>",
-    "<Πολυμέσα παραλείφθηκαν>",
-    "<Медіафайли пропущено>",
-    "<Fișier media omis>",
-    "<Média elhagyva>",
-    "<미디어 파일 생략>",
-    "<省略了媒体>",
-    "<メディアは含まれていません>",
-    "<ไม่รวมสื่อ>",
-    "<मीडिया हटाया गया>",
-    "<המדיה הושמטה>",
-    "<تم استبعاد الوسائط>",
-    "<الوسائط محذوفة>",
-)
+_OMITTED_ANDROID = _folded_set(*locales.words("media_omitted"))
 
 
-_OMITTED_WORDS = re.compile(
-    r"(?i)^<[^<>]*(?:media|medien|médias|mídia|multimedia|медиа|média|medya|mediat|medier|πολυμέσ|медіа|미디어|媒体|メディア|สื่อ|मीडिया|מדיה|وسائط)[^<>]*>$"
-)
+_OMITTED_WORDS = re.compile("(?i)^<[^<>]*(?:" + "|".join(locales.words("media_word")) + ")[^<>]*>$")
 
 
 _ATTACHED_IOS = re.compile(rf"{_M}<([^<>:]{{2,30}}):{_SP}?{_M}([^<>/\\\n]+?){_M}>$")
@@ -164,94 +50,12 @@ _ATTACHED_IOS = re.compile(rf"{_M}<([^<>:]{{2,30}}):{_SP}?{_M}([^<>/\\\n]+?){_M}
 _FILE_ATTACHED_ANDROID = re.compile(rf"^{_M}([^/\\\n]+?\.[0-9A-Za-z]{{1,8}}){_SP}\(([^()\n]{{3,40}})\)$")
 
 
-_ANDROID_ATTACHED_WORDS = _folded_set(
-    "file attached",
-    "Datei angehängt",
-    "soubor byl přiložen",
-    "файл добавлен",
-    "archivo adjunto",
-    "fichier joint",
-    "arquivo anexado",
-    "file allegato",
-    "bestand bijgevoegd",
-    "plik załączony",
-    "dosya ekli",
-    "berkas terlampir",
-    "tiedosto liitetty",
-    "fil bifogad",
-    "fil vedhæftet",
-    "fil vedlagt",
-    "επισυνάπτεται αρχείο",
-    "файл додано",
-    "fișier atașat",
-    "fájl csatolva",
-    "파일 첨부됨",
-    "附件",
-    "ファイル添付",
-    "ไฟล์แนบ",
-    "फ़ाइल संलग्न है",
-    "קובץ מצורף",
-    "ملف مرفق",
-)
+_ANDROID_ATTACHED_WORDS = _folded_set(*locales.words("attached"))
 
 
 # iOS writes what kind of media it left out ("\u200eimage omitted", localized): the kind is kept in the
 # attachment's missing reason (`_omitted`), with the placeholder as the export wrote it.
-_OMITTED_KINDS = {
-    "image": (
-        "image omitted",
-        "Bild weggelassen",
-        "image absente",
-        "imagen omitida",
-        "imagem ocultada",
-        "immagine omessa",
-        "afbeelding weggelaten",
-        "изображение отсутствует",
-    ),
-    "video": (
-        "video omitted",
-        "Video weggelassen",
-        "vidéo absente",
-        "video omitido",
-        "vídeo ocultado",
-        "video omesso",
-        "video weggelaten",
-        "видео отсутствует",
-    ),
-    "audio": (
-        "audio omitted",
-        "Audio weggelassen",
-        "audio omis",
-        "audio omitido",
-        "áudio ocultado",
-        "audio omesso",
-        "audio weggelaten",
-        "аудиофайл отсутствует",
-    ),
-    "sticker": (
-        "sticker omitted",
-        "Sticker weggelassen",
-        "sticker omis",
-        "sticker omitido",
-        "figurinha omitida",
-        "стикер не добавлен",
-    ),
-    "GIF": ("GIF omitted", "GIF weggelassen", "GIF retiré", "GIF omitido", "GIF отсутствует"),
-    "contact card": (
-        "Contact card omitted",
-        "Kontaktkarte ausgelassen",
-        "Fiche contact manquante",
-        "tarjeta de contacto omitida",
-        "Карточка контакта отсутствует",
-    ),
-    "document": (
-        "document omitted",
-        "Dokument weggelassen",
-        "document manquant",
-        "documento omitido",
-        "документ отсутствует",
-    ),
-}
+_OMITTED_KINDS = locales.omitted_kinds(after_mark=False)
 
 
 _OMITTED_IOS = {
@@ -261,15 +65,7 @@ _OMITTED_IOS = {
 
 # More languages, known by the mark that starts them ("\u200e画像は含まれていません"), not as a line's whole text:
 # only the kind is read from them, so that no message's identity changes.
-_MORE_KINDS = {
-    "image": ("لم يتم إدراج الصورة", "फ़ोटो हटाई गई", "画像は含まれていません", "ไม่มีรูปภาพ"),
-    "video": ("لم يتم إدراج الفيديوهات", "वीडियो छोड़ा गया", "ビデオは含まれていません", "วิดีโอถูกลบ"),
-    "audio": ("لم يتم إدراج المقاطع الصوتية", "ऑडियो हटाई गयी", "音声は含まれていません", "ไม่มีไฟล์เสียง"),
-    "sticker": ("تم حذف الملصقات", "स्टिकर छोड़ा गया", "スタンプは含まれていません", "ไม่มีสติกเกอร์"),
-    "GIF": ("لم يتم إدراج صورة GIF", "GIF छोड़ा गया", "GIFは含まれていません", "ละเว้น GIF"),
-    "contact card": ("لم يتم إدراج بطاقة جهة اتصال", "कॉन्टैक्ट कार्ड छोड़ा गया", "連絡先カードを省略", "บัตรรายชื่อที่ละเว้น"),
-    "document": ("لم يتم إدراج المستند", "डॉक्यूमेंट छोड़ा गया", "ドキュメントは含まれていません", "ละเว้นเอกสาร"),
-}
+_MORE_KINDS = locales.omitted_kinds(after_mark=True)
 
 
 # (looked up in NFC: Hindi is written with "\u095c" or "\u0921\u093c" alike)
@@ -286,40 +82,10 @@ _WA_MEDIA_NAME = re.compile(
 )
 
 
-_MISSED_CALLS = _folded_set(
-    "Missed voice call",
-    "Missed video call",
-    "Missed group voice call",
-    "Missed group video call",
-    "Verpasster Sprachanruf",
-    "Verpasster Videoanruf",
-    "Appel vocal manqué",
-    "Appel vidéo manqué",
-    "Llamada de voz perdida",
-    "Videollamada perdida",
-    "Chamada de voz perdida",
-    "Chamada de vídeo perdida",
-    "Chiamata vocale persa",
-    "Videochiamata persa",
-    "Gemiste spraakoproep",
-    "Gemiste video-oproep",
-    "Пропущенный аудиозвонок",
-    "Пропущенный видеозвонок",
-    "Zmeškaný hlasový hovor",
-    "Zmeškaný videohovor",
-)
+_MISSED_CALLS = _folded_set(*locales.words("missed_call"))
 
 
-_CALLS = _folded_set(
-    "Voice call",
-    "Video call",
-    "Sprachanruf",
-    "Videoanruf",
-    "Appel vocal",
-    "Appel vidéo",
-    "Llamada de voz",
-    "Videollamada",
-)
+_CALLS = _folded_set(*locales.words("call"))
 
 
 _CALL_LENGTH = re.compile(r",\s*(\d+)\s*(h|hr|min|sec|s)\b")

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from textfile.importers.whatsapp import locales
+
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u061c\u200b"
 
 
@@ -31,48 +33,11 @@ _M = f"[{_MARKS}]*+"  # possessive: a line of nothing but marks is read in time 
 _SP = "[ \u00a0\u202f\u2009]"
 
 
-# Morning / afternoon words, normalized (case-folded, dots and spaces removed) -> hours to add.
-_AMPM = {
-    "am": 0,
-    "pm": 12,
-    "ص": 0,
-    "م": 12,
-    "午前": 0,
-    "午後": 12,
-    "上午": 0,
-    "下午": 12,
-    "오전": 0,
-    "오후": 12,
-    "πμ": 0,
-    "μμ": 12,
-    "قظ": 0,
-    "بظ": 12,
-    "ap": 0,
-    "ip": 12,
-    "fm": 0,
-    "em": 12,
-    "fh": 0,
-    "eh": 12,
-    "дп": 0,
-    "пп": 12,
-    "sa": 0,
-    "ch": 12,
-    "vorm": 0,
-    "nachm": 12,
-    "पूर्वाह्न": 0,
-    "अपराह्न": 12,
-    "ก่อนเที่ยง": 0,
-    "หลังเที่ยง": 12,
-    "পূর্বাহ্ণ": 0,
-    "অপরাহ্ণ": 12,
-}
-
-
-_AP_WORDS = (
-    rf"(?i:[ap]\.?{_SP}?m\.?)|ص|م|午前|午後|上午|下午|오전|오후|π\.?{_SP}?μ\.?|μ\.?{_SP}?μ\.?|ق\.?ظ\.?|ب\.?ظ\.?"
-    r"|(?i:ap\.|ip\.|fm|em|f\.h\.|e\.h\.|дп|пп|sa|ch|vorm\.|nachm\.)|पूर्वाह्न|अपराह्न|ก่อนเที่ยง|หลังเที่ยง|পূর্বাহ্ণ|অপরাহ্ণ"
-)
-
+# Morning / afternoon words (locales.py), folded (case-folded, dots and spaces removed) -> hours to add.
+_AMPM = {word: hours for words in locales.am_pm() for word, hours in words.hours.items()}
+_AP_WORDS = "|".join(words.pattern.replace("{SP}", _SP) for words in locales.am_pm())
+_AP_BEFORE = "|".join(words.pattern for words in locales.am_pm() if words.before_time)  # "下午 3:05"
+_CONNECTORS = "|".join(locales.words("connector"))  # "12.3.2022 klo 14.08.18"
 
 HEADER = re.compile(
     rf"^{_M}(?P<br>\[)?{_M}"
@@ -80,8 +45,8 @@ HEADER = re.compile(
     rf"(?P<d1>\d{{1,4}}){_M}(?P<sep>[./\-]){_SP}?{_M}(?P<d2>\d{{1,2}}){_M}(?P=sep){_SP}?{_M}"
     rf"(?P<era>[RHST])?(?P<d3>\d{{1,4}})\.?(?:{_SP}?(?P<be>BE))?"
     # between date and time: a comma (Latin or Arabic) and/or spaces, maybe a word ("klo")
-    rf"{_M}(?:[,\u060c]{_SP}*|{_SP}+)(?:(?:klo|à|kl\.?|um|alle|às|om|в){_SP}+)?{_M}"
-    rf"(?:(?P<ap0>上午|下午|午前|午後|오전|오후){_SP}?)?"
+    rf"{_M}(?:[,\u060c]{_SP}*|{_SP}+)(?:(?:{_CONNECTORS}){_SP}+)?{_M}"
+    rf"(?:(?P<ap0>{_AP_BEFORE}){_SP}?)?"
     rf"(?P<H>\d{{1,2}})[:.](?P<M>\d{{2}})(?:[:.](?P<S>\d{{2}}))?"
     rf"(?:{_SP}*{_M}(?P<ap>{_AP_WORDS}))?{_M}"
     # end: "] " (iOS), " - " (Android), ": " (legacy)

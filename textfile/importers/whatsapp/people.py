@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from textfile import phones
 from textfile.errors import ImportFailed
+from textfile.importers.whatsapp import locales
 from textfile.importers.whatsapp.header import _INVISIBLE
 from textfile.model import (
     ImportOptions,
@@ -53,17 +54,21 @@ def _senders(s: _Survey) -> dict[str, str]:
 _COPY_SUFFIX = re.compile(r"\s*\(\d{1,3}\)$")
 
 
+# "WhatsApp Chat with NAME", "NAME ile WhatsApp Sohbeti" (locales.py): the words of a connector stand apart by
+# any spaces; connectors of several words are tried first ("s uživatelem" before "s").
+_CONNECTORS = sorted(locales.words("chat_file"), key=lambda c: -len(c.split()))
+_CONNECTORS_BEFORE_NAME = "|".join(c.replace(" ", r"[\s\u00a0]+") for c in _CONNECTORS if not c.startswith("… "))
+_CONNECTORS_AFTER_NAME = "|".join(c[2:].replace(" ", r"[\s\u00a0]+") for c in _CONNECTORS if c.startswith("… "))
 _CHAT_NAME_PATTERNS = [
     re.compile(p, re.I)
     for p in (
         r"^WhatsApp[\s\u00a0]+Chat[\s\u00a0]*[-–][\s\u00a0]*(?P<name>.+)$",  # iOS, every language
         # Android: "<words with WhatsApp> <connector> <name>"
         r"^(?:\S+[\s\u00a0]+){0,2}WhatsApp(?:[\s\u00a0-]\S+)?[\s\u00a0]+"
-        r"(?:s[\s\u00a0]+uživatelem|с[\s\u00a0]+контактом|з[\s\u00a0]+контактом|z[\s\u00a0]+użytkownikiem|s[\s\u00a0]+používateľom|"
-        r"with|mit|con|avec|com|met|med|z|ze|s|с|з|dengan|cu|με|mat|ar|su|kanssa|عم|مع|עם)"
+        rf"(?:{_CONNECTORS_BEFORE_NAME})"
         r"[\s\u00a0]+(?P<name>.+)$",
         r"^WhatsApp[\s\u00a0-]*\S*[\s\u00a0]*[:：][\s\u00a0]*(?P<name>.+)$",
-        r"^(?P<name>.+?)[\s\u00a0]+(?:ile|के[\s\u00a0]+साथ|との|와의|과의)[\s\u00a0]*WhatsApp.*$",
+        rf"^(?P<name>.+?)[\s\u00a0]+(?:{_CONNECTORS_AFTER_NAME})[\s\u00a0]*WhatsApp.*$",
     )
 ]
 

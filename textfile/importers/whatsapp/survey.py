@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from textfile.importers.whatsapp import locales
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _date, _time
 from textfile.importers.whatsapp.source import _chunks, _Source, _Undecodable
 from textfile.model import (
@@ -233,10 +234,7 @@ def _survey(source: _Source) -> _Survey:
     return s
 
 
-_GROUP_WORDS = re.compile(
-    r"(?i)\bgroup|gruppe|grupo|groupe|gruppo|groep|grupa|grupy|группу|группы|групу|групи|skupin|grubu|grup\b|ryhmä|grupp"
-    r"|ομάδα|קבוצה|مجموعة|グループ|群组|群組|그룹|กลุ่ม|समूह"
-)
+_GROUP_WORDS = re.compile("(?i)" + "|".join(locales.words("group")))  # (locales.py)
 
 
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
