@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz setup system readme clean
+.PHONY: demo test bench fuzz setup system readme records clean
 
 setup: system $(STAMP)
 
@@ -32,6 +32,10 @@ bench: setup
 # Thousands of hostile exports per importer (minutes): `make fuzz FUZZ_ARGS="--examples 200 --format android"`.
 fuzz: setup
 	$(BIN)/python benchmarks/fuzz.py $(FUZZ_ARGS)
+
+# Rewrite tests/records_digest.json (tests/test_records_unchanged.py): only for a change meant to change records, named in its commit.
+records: setup
+	$(BIN)/python -m tests.records_dump --write
 
 readme: setup
 	$(BIN)/python scripts/readme_help.py --write

@@ -2816,3 +2816,29 @@ def test_a_body_keeps_the_characters_that_change_how_it_is_displayed_byte_for_by
     assert [r[0].encode() for r in archive.conn.execute("SELECT body FROM messages ORDER BY sent_at")] == [
         HIDDEN.encode()
     ] * 2
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="../shared/corpus/android not present")
+def test_notices_come_in_the_same_order_whatever_the_hash_seed():
+    """One record naming several numbers kept as written: their notices came in set order, which
+    Python's string hashing changes from run to run (found by tests/test_records_unchanged.py)."""
+    import subprocess
+    import sys
+
+    path = CORPUS / "android" / "ragibson_SMS-MMS-deduplication" / "alternate_country_code.xml"
+    script = (
+        "import sys; from pathlib import Path; from textfile.importers import android; from textfile.model import ImportOptions, Notice;"
+        " o = ImportOptions(tz='UTC', region='US', owner_name='Alex Owner');"
+        " print([r.text for r in android.read(Path(sys.argv[1]), o) if isinstance(r, Notice)])"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(seen) == 1, seen

@@ -3,7 +3,9 @@
 A message's id is derived from what the source says makes it itself (DESIGN.md, "Identity"),
 never from a row number, so the same message read again from any later export gets the same id.
 The content hash covers what a transcript shows; a re-import whose content differs under the
-same id is recorded as a new version, never a silent change.
+same id is recorded as a new version, never a silent change. What it covers is decided here once
+(`message_content_hash`), and so is how a stored message is checked against it (`stored_hashes`,
+which `verify` and a transcript's verification both call).
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 # The same encoder, made once: `JSONEncoder.encode` builds a new C encoder on every call, which
@@ -70,3 +75,55 @@ def message_id(platform: str, conversation_key: str, identity: tuple) -> str:
 
 def content_hash(fields: dict) -> str:
     return sha256_text(canonical_json(fields))
+
+
+def message_content_hash(
+    sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to, attachments
+) -> str:
+    """What a transcript shows of a message, hashed. `verify` recomputes it from the stored row,
+    so it is built only from stored values. `attachments`: (position, file_name, mime, sha256, missing_reason)."""
+    # An attachment counts by name, type and bytes; why bytes are missing is device-specific
+    # wording (the same message from a Mac and from an iPhone backup), so it is not hashed.
+    return content_hash(
+        [
+            sent_at,
+            direction,
+            kind,
+            sender_handle,
+            body,
+            status,
+            duration_s,
+            flags_json,
+            reply_to,
+            [list(a[1:4]) for a in attachments],
+        ]
+    )
+
+
+class StoredHash(NamedTuple):
+    """A stored message's content hash as recorded, and as recomputed from its stored row."""
+
+    id: str
+    recorded: str
+    recomputed: str
+    sent_at: str
+
+
+_STORED = (
+    "SELECT m.id, m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to, m.content_hash"
+    " FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
+)
+_ATTACHMENTS = "SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments"
+
+
+def stored_hashes(conn: sqlite3.Connection, ids: list[str] | None = None) -> Iterator[StoredHash]:
+    """Every stored message (or those of `ids`, in batches), its content hash recomputed from what the
+    archive holds: a message changed behind textfile's back recomputes to another hash."""
+    batches = [None] if ids is None else [ids[start : start + 900] for start in range(0, len(ids), 900)]
+    for batch in batches:
+        where, params = ("", []) if batch is None else (f" WHERE message_id IN ({','.join('?' * len(batch))})", batch)
+        attachments: dict[str, list[tuple]] = {}
+        for a in conn.execute(f"{_ATTACHMENTS}{where} ORDER BY message_id, position", params):
+            attachments.setdefault(a[0], []).append(tuple(a)[1:])
+        for m in conn.execute(_STORED + where.replace("message_id", "m.id"), params):
+            yield StoredHash(m[0], m[10], message_content_hash(*tuple(m)[1:10], attachments.get(m[0], [])), m[1])

@@ -77,7 +77,14 @@ from typing import NamedTuple
 from textfile import audit, filing, ignore, processes, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
-from textfile.fingerprint import canonical_json, content_hash, file_digest, message_id, tree_listing
+from textfile.fingerprint import (
+    canonical_json,
+    content_hash,
+    file_digest,
+    message_content_hash,
+    message_id,
+    tree_listing,
+)
 from textfile.importers import by_name, detect
 from textfile.model import (
     DATE_ORDERS,
@@ -774,29 +781,6 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         )
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
     return result
-
-
-def message_content_hash(
-    sent_at, direction, kind, sender_handle, body, status, duration_s, flags_json, reply_to, attachments
-) -> str:
-    """What a transcript shows of a message, hashed. `verify` recomputes it from the stored row,
-    so it is built only from stored values. `attachments`: (position, file_name, mime, sha256, missing_reason)."""
-    # An attachment counts by name, type and bytes; why bytes are missing is device-specific
-    # wording (the same message from a Mac and from an iPhone backup), so it is not hashed.
-    return content_hash(
-        [
-            sent_at,
-            direction,
-            kind,
-            sender_handle,
-            body,
-            status,
-            duration_s,
-            flags_json,
-            reply_to,
-            [list(a[1:4]) for a in attachments],
-        ]
-    )
 
 
 class Prepared(NamedTuple):

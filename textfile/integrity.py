@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textfile import audit
-from textfile.fingerprint import file_sha256
-from textfile.ingest import EDITS, TIME_FLAGS, message_content_hash
+from textfile.fingerprint import file_sha256, message_content_hash, stored_hashes
+from textfile.ingest import EDITS, TIME_FLAGS
 
 
 def check_archive(
@@ -37,20 +37,11 @@ def check_archive(
     result = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in result] != ["ok"]:
         problems += [f"SQLite integrity check: {r[0]}" for r in result]
-    attachments: dict[str, list[tuple]] = {}
-    for a in conn.execute(
-        "SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments ORDER BY message_id, position"
-    ):
-        attachments.setdefault(a[0], []).append(tuple(a)[1:])
     checked = 0
-    for m in conn.execute(
-        "SELECT m.id, m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to, m.content_hash"
-        " FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
-    ):
-        expected = message_content_hash(m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], attachments.get(m[0], []))
-        if expected != m["content_hash"]:
+    for m in stored_hashes(conn):
+        if m.recomputed != m.recorded:
             problems.append(
-                f"message {m['id'][:16]}… ({m['sent_at']}): its content no longer matches the hash recorded when it was imported"
+                f"message {m.id[:16]}… ({m.sent_at}): its content no longer matches the hash recorded when it was imported"
             )
         checked += 1
         if progress and checked % 10000 == 0:

@@ -1120,7 +1120,8 @@ class _Reader:
         number has none: the record shows the number the backup itself writes elsewhere, and two
         copies of one message, one written each way, must not differ)."""
         flags = set()
-        for address in addresses:
+        # (a set: in a fixed order, or the notices' order changes from run to run)
+        for address in sorted(addresses, key=repr):
             if address.flag is not None:
                 if address.flag == "number_as_written":
                     flags.add(address.flag)

@@ -20,7 +20,7 @@ import sqlite3
 from pathlib import Path
 
 from textfile import audit
-from textfile.fingerprint import canonical_json, file_sha256  # noqa: F401 — manifest.file_sha256 for callers
+from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
 
 NAME = "textfile-manifest.json"
@@ -99,29 +99,7 @@ def read(path: str | Path) -> bytes | None:
 
 def _current_hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str, str]]:
     """id -> (stored content hash, hash recomputed from the stored row, sent_at)."""
-    from textfile.ingest import message_content_hash
-
-    out = {}
-    for start in range(0, len(ids), 900):
-        batch = ids[start : start + 900]
-        marks = ",".join("?" * len(batch))
-        attachments: dict[str, list[tuple]] = {}
-        for a in conn.execute(
-            f"SELECT message_id, position, file_name, mime, blob_sha256, missing_reason FROM message_attachments"
-            f" WHERE message_id IN ({marks}) ORDER BY message_id, position",
-            batch,
-        ):
-            attachments.setdefault(a[0], []).append(tuple(a)[1:])
-        for m in conn.execute(
-            "SELECT m.id, m.sent_at, m.direction, m.kind, p.handle, m.body, m.status, m.duration_s, m.flags, m.reply_to, m.content_hash"
-            f" FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id IN ({marks})",
-            batch,
-        ):
-            recomputed = message_content_hash(
-                m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], attachments.get(m[0], [])
-            )
-            out[m[0]] = (m[10], recomputed, m[1])
-    return out
+    return {m.id: (m.recorded, m.recomputed, m.sent_at) for m in stored_hashes(conn, ids)}
 
 
 def earlier_lines(earlier: list[dict], zone: str) -> list[str]:
