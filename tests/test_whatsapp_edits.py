@@ -987,11 +987,11 @@ def archived_stripped(tmp_path: Path, path: Path) -> Path:
     from textfile.archive import Archive
     from textfile.importers import whatsapp
 
-    interpret = whatsapp._interpret
+    interpret = whatsapp.scan._interpret
     db = tmp_path / "old.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
-            whatsapp,
+            whatsapp.scan,
             "_interpret",
             lambda text, marked: (lambda r: (r[1].removeprefix("\x00media\n"), *r[1:]))(interpret(text, marked)),
         )
