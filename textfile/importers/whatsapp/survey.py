@@ -8,7 +8,7 @@ Decisions:
   usual order; an order not proven is an assumption naming what it rested on. For a chat the
   archive holds, the order is told to ingest (`DateOrder`), which refuses an order that would move
   its messages unless the import corrects the earlier reading.
-- The order's rules are named functions tried in turn (`_date_order`); each returns None where it does not decide.
+- The order's rules are tried in turn in `_date_order`, whose docstring lists them (one named function each: not yet).
 """
 
 from __future__ import annotations
