@@ -208,7 +208,22 @@ def test_importer(monkeypatch):
             n, body = line.split(" ", 1)
             yield msg(int(n), body)
 
-    module = types.SimpleNamespace(FORMAT="lines", VERSION="1", detect=lambda p: p.suffix == ".lines", read=read)
+    module = types.SimpleNamespace(
+        FORMAT="lines",
+        VERSION="1",
+        detect=lambda p: p.suffix == ".lines",
+        read=read,
+        foreign_entries=lambda folder: [],
+        # (the whole importer interface, textfile.importers.Importer: every flag declared)
+        SENT_BY_THE_PHONE=False,
+        READS_A_CLIENTS_PHONE=False,
+        COPIES_DIFFER=False,
+        JOINS_NUMBERS=False,
+        CHAT_NAMED_BY_FILE=False,
+        EDITS_CHANGE_IDENTITY=False,
+        WALL_CLOCK=False,
+    )
+    assert textfile.importers.conforms(module) == []
     monkeypatch.setattr(textfile.importers, "importers", lambda: {"lines": module})
     return module
 

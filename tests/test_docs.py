@@ -70,3 +70,29 @@ def test_the_readme_weekly_loop_is_what_the_commands_print():
     assert (
         "Nothing needs you." in shown[-1] and "handle ignored: bank 2FA codes" in shown[-1]
     )  # (what the loop ends with)
+
+
+def test_the_readme_layout_lists_every_file_of_the_package_once():
+    """Issue 16: the README's design notes open with the layout, one line per file; it stays true."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("### Layout") :]
+    block = block[block.index("```\n") + 4 :]
+    block = block[: block.index("\n```")]
+    listed, folders = [], []
+    for line in block.splitlines()[1:]:  # (the first line is textfile/ itself)
+        depth = (len(line) - len(line.lstrip())) // 2  # 1: an entry of textfile/
+        name = line.split()[0]
+        del folders[depth - 1 :]
+        if name.endswith("/"):
+            folders.append(name.rstrip("/"))
+        else:
+            listed.append("/".join(["textfile", *folders, name]))
+    actual = sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "textfile").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and re.search(r"\.(py|j2|css)$", p.name)
+    )
+    assert sorted(listed) == actual
+    assert len(listed) == len(set(listed))

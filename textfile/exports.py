@@ -67,7 +67,7 @@ def _collect(entries: list[Path], *, skip: tuple[Path, ...] = (), named: bool = 
                 return
             found.append(entry)
             # What else such a folder holds (an export dropped beside a chat.db) is read on its own.
-            for extra in getattr(whole, "foreign_entries", lambda _folder: [])(entry):
+            for extra in whole.foreign_entries(entry):
                 visit(extra)
         elif entry.is_file() and not never_an_export(entry):
             found.append(entry)

@@ -227,22 +227,18 @@ def import_path(
         raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
     module = by_name(format) if format else detect(path)
     phone = None
-    if (
-        custodian
-        and getattr(module, "SENT_BY_THE_PHONE", False)
-        and custodian.strip().casefold() != settings.owner_name.casefold()
-    ):
+    if custodian and module.SENT_BY_THE_PHONE and custodian.strip().casefold() != settings.owner_name.casefold():
         # These exports say "sent by this phone", not by whom: from a client's phone, the importer
         # reads "sent" as sent by that client, from the number of theirs the phone had (`_custodian_phone`).
         phone = _custodian_phone(archive, path, module, custodian, me, region)
-        if not getattr(module, "READS_A_CLIENTS_PHONE", False):
+        if not module.READS_A_CLIENTS_PHONE:
             raise ImportFailed(
                 path,
                 f"--custodian {phone.name!r}: textfile does not yet read a client's own {module.FORMAT} export (what that"
                 f" phone sent would be attributed to the owner {settings.owner_name!r}); nothing was imported",
             )
         custodian = phone.name
-    wall_clock = getattr(module, "WALL_CLOCK", False)
+    wall_clock = module.WALL_CLOCK
     options = ImportOptions(
         tz=zone_name,
         region=region,
@@ -259,8 +255,8 @@ def import_path(
         # once it has read it); a correction corrects to the zone and the order given.
         chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and wall_clock else {},
         chat_date_orders=_chat_date_orders(archive, module.FORMAT) if date_order is None and wall_clock else {},
-        chat_owners=_chat_owners(archive, module.FORMAT) if getattr(module, "CHAT_NAMED_BY_FILE", False) else {},
-        **(_numbers_read_before(archive, module.FORMAT) if getattr(module, "JOINS_NUMBERS", False) else {}),
+        chat_owners=_chat_owners(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE else {},
+        **(_numbers_read_before(archive, module.FORMAT) if module.JOINS_NUMBERS else {}),
     )
     try:
         size, sha = digest or source_digest(path)
@@ -279,9 +275,7 @@ def import_path(
         if v
     }
     same_chat = (
-        _chat_of_same_bytes(archive, module.FORMAT, sha)
-        if conversation is None and getattr(module, "CHAT_NAMED_BY_FILE", False)
-        else None
+        _chat_of_same_bytes(archive, module.FORMAT, sha) if conversation is None and module.CHAT_NAMED_BY_FILE else None
     )
     if same_chat is not None:
         # WhatsApp names a chat after its file: the same bytes under a copy's name ("… copy.zip",
@@ -300,15 +294,15 @@ def import_path(
         region,
         custodian,
         recorded_options,
-        fold_edits=getattr(module, "EDITS_CHANGE_IDENTITY", False),
+        fold_edits=module.EDITS_CHANGE_IDENTITY,
         wall_clock=wall_clock,
         corrects_tz=corrects_tz,
         corrects_reading=corrects_reading,
-        owner_numbers=getattr(module, "JOINS_NUMBERS", False) and phone is None,
+        owner_numbers=module.JOINS_NUMBERS and phone is None,
         custodian_client=phone.client_id if phone else None,
         custodian_phone=phone.number if phone else None,
-        copies_differ=getattr(module, "COPIES_DIFFER", False),
-        sent_by_the_phone=getattr(module, "SENT_BY_THE_PHONE", False),
+        copies_differ=module.COPIES_DIFFER,
+        sent_by_the_phone=module.SENT_BY_THE_PHONE,
     )
     said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
     if source.sent_by_the_phone:

@@ -1,35 +1,82 @@
-"""The importer registry and content-based format detection.
+"""The importer registry, the importer interface, and content-based format detection.
 
-An importer is a module with:
-    FORMAT: str                      its name, as `--format` takes it ("whatsapp")
-    VERSION: str                     recorded on every import it performs
-    detect(path: Path) -> bool       cheap look at the content: is this file (or folder) mine?
-    read(path: Path, options: ImportOptions) -> Iterator[Record]
-                                     the records of the source (textfile.model); raises
-                                     ImportFailed(path, reason) for input it cannot read.
-Importers never open the archive. Detection looks at content, not at the file name alone, so a
-renamed export is still recognized and a random file is not mistaken for one.
+An importer is a module that is an `Importer` (below): every attribute ingest, the folder walk and the
+weekly run read of it is named there, once, and every registered importer declares each one (a test
+checks it; `importers()` refuses one that does not). Importers never open the archive. Detection looks
+at content, not at the file name alone, so a renamed export is still recognized and a random file is
+not mistaken for one.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol, get_args, get_origin, get_type_hints
 
 from textfile.errors import ImportFailed, UnsupportedFormat
+from textfile.model import ImportOptions, Record
+
+
+class Importer(Protocol):
+    """What an importer module declares. Its flags say how ingest must treat what it reads."""
+
+    FORMAT: str  # its name, as `--format` takes it ("whatsapp")
+    VERSION: str  # recorded on every import it performs
+    # "sent" means sent by the phone's owner, not by a named sender (iMessage, Android): whose phone it is matters
+    SENT_BY_THE_PHONE: bool
+    READS_A_CLIENTS_PHONE: bool  # reads a client's own phone in the owner's frame (`ImportOptions.custodian`)
+    # each phone's copy of a message has its own identity (True for all, or the services whose have): ingest matches them
+    COPIES_DIFFER: bool | frozenset[str]
+    JOINS_NUMBERS: (
+        bool  # reads ImportOptions.joined_keys and .archived_numbers (a number with and without its country code)
+    )
+    CHAT_NAMED_BY_FILE: (
+        bool  # the conversation key comes from the file's name (WhatsApp): a copy's name is the same chat
+    )
+    EDITS_CHANGE_IDENTITY: bool  # the text is part of a message's identity: an edit between exports is folded (ingest)
+    WALL_CLOCK: bool  # times carry no zone: read in --tz, or a chat in the zone it was last read in
+
+    def detect(self, path: Path) -> bool:
+        """A cheap look at the content: is this file (or folder) mine?"""
+
+    def read(self, path: Path, options: ImportOptions) -> Iterator[Record]:
+        """The records of the source (textfile.model); raises ImportFailed(path, reason) for input it cannot read."""
+
+    def foreign_entries(self, folder: Path) -> list[Path]:
+        """What a folder this importer takes whole holds that is not part of it (read on its own): often nothing."""
+
+
+def conforms(module: ModuleType) -> list[str]:
+    """What `module` lacks of `Importer`, or declares of another type: [] when it is one."""
+    missing = []
+    for name, kind in get_type_hints(Importer).items():
+        kinds = tuple(get_origin(k) or k for k in (get_args(kind) or (kind,)))  # (frozenset[str]: a frozenset)
+        if not hasattr(module, name):
+            missing.append(name)
+        elif not isinstance(getattr(module, name), kinds):
+            missing.append(f"{name} (not {kind})")
+    return missing + [
+        name for name in ("detect", "read", "foreign_entries") if not callable(getattr(module, name, None))
+    ]
+
 
 # One line per importer module in textfile.importers, in detection order.
 REGISTRY: tuple[str, ...] = ("android", "imessage", "whatsapp")
 
 
-def importers() -> dict[str, ModuleType]:
-    return {
-        module.FORMAT: module for module in (importlib.import_module(f"textfile.importers.{name}") for name in REGISTRY)
-    }
+def importers() -> dict[str, Importer]:
+    found = {}
+    for name in REGISTRY:
+        module = importlib.import_module(f"textfile.importers.{name}")
+        if lacks := conforms(module):
+            raise TypeError(f"textfile.importers.{name} is not an Importer: it lacks {', '.join(lacks)}")
+        found[module.FORMAT] = module
+    return found
 
 
-def detect(path: Path) -> ModuleType:
+def detect(path: Path) -> Importer:
     """The importer that recognizes `path` by its content."""
     if not path.exists():
         raise ImportFailed(path, "no such file or folder")
@@ -73,7 +120,7 @@ def _why_unrecognized(path: Path) -> str:
     return "unsupported or unrecognized export"
 
 
-def by_name(name: str) -> ModuleType:
+def by_name(name: str) -> Importer:
     found = importers()
     if name not in found:
         known = ", ".join(sorted(found)) or "none yet"

@@ -123,6 +123,9 @@ READS_A_CLIENTS_PHONE = (
     True  # ImportOptions.custodian: a client's own phone, read in the owner's frame (`_Reader.framed`)
 )
 COPIES_DIFFER = True  # each phone's copy of an SMS has its own date, direction and identity (ingest matches them)
+CHAT_NAMED_BY_FILE = False  # a thread is keyed by its addresses, not by the backup's name
+EDITS_CHANGE_IDENTITY = False  # an SMS is never edited
+WALL_CLOCK = False  # every date is an instant (Unix milliseconds)
 
 PLATFORM = "android"
 CHUNK = 1 << 20
@@ -1890,3 +1893,8 @@ def _records(path: Path, fh, options: ImportOptions) -> Iterator[Record]:
     yield from reader.spelling_notices()
     yield from reader.date_notices()
     yield from reader.owner_notices(total > 0)
+
+
+def foreign_entries(folder: Path) -> list[Path]:
+    """An Android backup is a file: no folder is taken whole, so nothing is foreign to one."""
+    return []

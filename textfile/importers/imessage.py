@@ -78,6 +78,10 @@ READS_A_CLIENTS_PHONE = (
 # Each phone's copy of a message of these services has its own guid (an SMS or RCS message goes through the carrier, not
 # Apple: no guid travels with it), so ingest matches it to the other phone's copy; an iMessage's guid is the same on both.
 COPIES_DIFFER = frozenset({"SMS", "RCS"})
+JOINS_NUMBERS = False  # handles are written in full (E.164 or email)
+CHAT_NAMED_BY_FILE = False  # a chat is keyed by its guid
+EDITS_CHANGE_IDENTITY = False  # an edit keeps the message's guid: a new version of the same message
+WALL_CLOCK = False  # every date is an instant (since 2001-01-01 UTC)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SMS_DB_HASH = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"  # SHA-1 of "HomeDomain-Library/SMS/sms.db"

@@ -71,6 +71,17 @@ VERSION = "1"
 CHAT_NAMED_BY_FILE = True  # the conversation key comes from the file's name (see ingest)
 EDITS_CHANGE_IDENTITY = True  # the text is part of a message's identity: an edit between exports is folded (see ingest)
 WALL_CLOCK = True  # times carry no zone: read in --tz, or a chat the archive holds in the zone it was last read in (`ImportOptions.chat_zones`)
+SENT_BY_THE_PHONE = False  # every line names its sender; the owner is found by name (`--me`)
+READS_A_CLIENTS_PHONE = (
+    False  # a client's own export is recorded as from their phone (--custodian), not read in the owner's frame
+)
+COPIES_DIFFER = False  # not matched across phones
+JOINS_NUMBERS = False  # senders are names as written
+
+
+def foreign_entries(folder: Path) -> list[Path]:
+    """An unzipped export's folder holds its chat and its media: nothing foreign is read from it."""
+    return []
 
 
 def read(path: Path, options: ImportOptions) -> Iterator[Record]:
