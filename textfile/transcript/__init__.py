@@ -306,7 +306,7 @@ def _make_transcript(
         results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
         if any(
             r["digest"]
-            != content.digest((row[1], row[3]) for row in plan.rows[job.start : job.start + len(job.rowids)])
+            != content.digest((row.id, row.content_hash) for row in plan.rows[job.start : job.start + len(job.rowids)])
             for r, job in zip(results, jobs)
         ):
             raise TextfileError(
@@ -335,7 +335,7 @@ def _make_transcript(
         bates_first=first_number,
         bates_last=last_number,
         disclosures=cover_facts["disclosures"],
-        messages=((row[1], row[3]) for row in plan.rows),
+        messages=((row.id, row.content_hash) for row in plan.rows),
         audit_head=audit.head(archive.conn),
     )
     document = pdf.assemble([part for r in results for part in r["parts"]])
@@ -390,7 +390,7 @@ def _make_transcript(
             )
             w.executemany(
                 "INSERT INTO transcript_messages (transcript_id, position, message_id, content_hash) VALUES (?, ?, ?, ?)",
-                ((cur.lastrowid, i, row[1], row[3]) for i, row in enumerate(plan.rows, 1)),
+                ((cur.lastrowid, i, row.id, row.content_hash) for i, row in enumerate(plan.rows, 1)),
             )
             _take_bates(w, prefix, last_number + 1)
             audit.append(

@@ -33,6 +33,7 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from textfile import audit, times
@@ -141,11 +142,21 @@ def resolve_scope(
     return Scope(None, None, None, row["id"], row["name"], from_at, until_at)
 
 
+class Planned(NamedTuple):
+    """One message of a transcript's plan: what the plan reads of it, in transcript order."""
+
+    rowid: int
+    id: str
+    conversation: int
+    content_hash: str
+    service: str | None
+
+
 @dataclass
 class Plan:
-    """The messages of a transcript in order: (rowid, id, conversation_id, content_hash, service)."""
+    """The messages of a transcript in order (`Planned`)."""
 
-    rows: list[tuple]
+    rows: list[Planned]
     reply_seq: dict[int, int] = field(
         default_factory=dict
     )  # position (0-based) -> sequence number replied to (1-based)
@@ -177,7 +188,7 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
             sources.setdefault((conv, source_id), len(group))
         if reply_to:
             replies.append((conv, len(group), reply_to))
-        group.append((rowid, mid, conv, digest, services.setdefault(service, service) if service else service))
+        group.append(Planned(rowid, mid, conv, digest, services.setdefault(service, service) if service else service))
     order = sorted(groups, key=lambda c: (first[c], c))
     offset, at = {}, 0
     for c in order:
@@ -223,10 +234,10 @@ def jobs(p: Plan, size: int) -> list[Job]:
             Job(
                 i,
                 start,
-                [r[0] for r in p.rows[start:stop]],
+                [r.rowid for r in p.rows[start:stop]],
                 {k: v for k, v in p.reply_seq.items() if start <= k < stop},
                 [k for k in p.reply_outside if start <= k < stop],
-                before[0] if before and before[2] == p.rows[start][2] else None,
+                before.rowid if before and before.conversation == p.rows[start].conversation else None,
                 stop < len(p.rows),
                 p.conversations if stop == len(p.rows) else [],
             )
@@ -412,9 +423,9 @@ def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_
     return [
         {
             "seq": n,
-            "message": row[1],
-            "phones": phones.get(row[1], []),
-            **({"recorded": elsewhere[row[1]]} if row[1] in elsewhere else {}),
+            "message": row.id,
+            "phones": phones.get(row.id, []),
+            **({"recorded": elsewhere[row.id]} if row.id in elsewhere else {}),
         }
         for n, row in enumerate(p.rows, 1)
     ]
@@ -628,8 +639,8 @@ def cover(
     cond, params = scope.where()
     counts: dict[int, dict[str, int]] = {}
     for r in p.rows:
-        per = counts.setdefault(r[2], {})
-        per[r[4] or "unknown"] = per.get(r[4] or "unknown", 0) + 1
+        per = counts.setdefault(r.conversation, {})
+        per[r.service or "unknown"] = per.get(r.service or "unknown", 0) + 1
     convs = conversation_info(conn, p.conversations)
     spans: dict[int, list] = {}  # conversation -> [first, last, {precision: messages}]
     for cid, precision, first, last, n in conn.execute(
@@ -1104,7 +1115,7 @@ def _auto_filings_said(filings: list[dict]) -> list[str]:
 def _numbered(p: Plan, rowids) -> dict[int, int]:
     """rowid -> the message's number in the transcript, for these rowids (those in it)."""
     wanted = set(rowids)
-    return {row[0]: n for n, row in enumerate(p.rows, 1) if row[0] in wanted}
+    return {row.rowid: n for n, row in enumerate(p.rows, 1) if row.rowid in wanted}
 
 
 def _pairings(conn, cond: str, params: list, p: Plan, names: dict[int, str]) -> list[dict]:
