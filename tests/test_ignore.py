@@ -198,6 +198,12 @@ def test_several_conversations_are_ignored_at_once_all_or_none(cli, office, arch
         " conversation 99 (see `textfile conversations`)\n",
     )
     assert snapshot(archive) == before
+    r = cli("conversation", "ignore", "2-99999999")  # (was expanded whole before any check: it never ended)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: no conversation 6 (see `textfile conversations`): '2-99999999' goes past the last, 5\n",
+    )
+    assert snapshot(archive) == before
     for bad in ("3-2", "x", "2-"):
         r = cli("conversation", "ignore", bad)
         assert (r.exit_code, r.stderr) == (1, f"Error: not a conversation number or range (12, 20-25): {bad!r}\n")

@@ -655,7 +655,12 @@ def import_(
             if not quiet and not json_:
                 _print_import(result)
         touched = {c for r in results if not isinstance(r, dict) for c in r.conversations}
-        waiting = [c for c in ignore.waiting(archive.conn, None) if c["id"] in touched]
+        # (listed only to be printed: every conversation's unfiled count is a scan of the archive)
+        waiting = (
+            [c for c in ignore.waiting(archive.conn, None) if c["id"] in touched]
+            if touched and not (quiet or json_)
+            else []
+        )
     if waiting and not quiet and not json_:  # (as the weekly run and status name them)
         out.print(
             f"{len(waiting)} conversation{'s' if len(waiting) != 1 else ''} of {'these exports' if len(sources) > 1 else 'this export'}"
@@ -739,7 +744,7 @@ def _ignored_table(conversations: list[dict], tz) -> None:
             c["platform"],
             filing.label(c),
             str(c["messages"]),
-            times.from_iso(record["at"]).astimezone(tz).date().isoformat(),
+            ignore.day(record, tz),
             record["by"] or "",
             record["reason"] or "",
         )
@@ -858,8 +863,8 @@ def conversation_ignore(
     quiet: Quiet = False,
 ) -> None:
     """Set conversations aside as not client-related: never filed automatically; deletable lists them last. All or none."""
-    numbers = _numbers(conversations)
     with open_archive() as archive, archive.transaction() as conn:
+        numbers = _numbers(conversations, conn.execute("SELECT coalesce(max(id), 0) FROM conversations").fetchone()[0])
         done, refused = [], []
         for n in numbers:  # (every refusal named at once; then none is ignored)
             try:
@@ -882,17 +887,20 @@ def conversation_ignore(
             )
 
 
-def _numbers(given: list[str]) -> list[int]:
-    """Conversation numbers as given: 12, or a range 20-25; each once, in order."""
-    out: list[int] = []
+def _numbers(given: list[str], highest: int) -> list[int]:
+    """Conversation numbers as given: 12, or a range 20-25 (within the archive's numbers: `highest`
+    is the last); each once, in order."""
+    out: dict[int, None] = {}
     for text in given:
         first, dash, last = text.strip().partition("-")
         if not (first.isdigit() and (not dash or last.isdigit())) or (dash and int(last) < int(first)):
             raise InvalidInput(f"not a conversation number or range (12, 20-25): {text!r}")
-        for n in range(int(first), int(last if dash else first) + 1):
-            if n not in out:
-                out.append(n)
-    return out
+        if dash and int(last) > highest:  # (a range is expanded only within the archive's numbers)
+            raise InvalidInput(
+                f"no conversation {max(int(first), highest + 1)} (see `textfile conversations`): {text!r} goes past the last, {highest}"
+            )
+        out.update(dict.fromkeys(range(int(first), int(last if dash else first) + 1)))
+    return list(out)
 
 
 @conversation_app.command("unignore")

@@ -34,9 +34,14 @@ def ignored(conn: sqlite3.Connection) -> dict[int, dict]:
     }
 
 
+def day(record: dict, tz) -> str:
+    """The date a record was made on, in the archive's zone: 2026-12-05."""
+    return times.from_iso(record["at"]).astimezone(tz).date().isoformat()
+
+
 def said(record: dict, tz) -> str:
     """ "ignored on 2026-12-05: personal" (the date in the archive's zone)."""
-    on = times.from_iso(record["at"]).astimezone(tz).date().isoformat()
+    on = day(record, tz)
     return f"ignored on {on}" + (f": {record['reason']}" if record["reason"] else "")
 
 
