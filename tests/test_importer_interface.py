@@ -35,3 +35,22 @@ def test_the_registry_refuses_a_module_that_is_not_an_importer(monkeypatch):
     monkeypatch.setattr(registry, "REGISTRY", ("android", "typedstream"))
     with pytest.raises(TypeError, match=r"textfile.importers.typedstream is not an Importer: it lacks FORMAT, VERSION"):
         registry.importers()
+
+
+def test_a_new_importer_is_one_new_file_in_the_package(tmp_path, monkeypatch):
+    """The registry is every module of textfile/importers/ (but the helpers it names), in name order: a file
+    dropped there is registered with no other edit, and one that is not an Importer is refused, not skipped."""
+    import textfile.importers as registry
+
+    assert REGISTRY == ("android", "imessage", "whatsapp")
+    (tmp_path / "signal.py").write_text("FORMAT = 'signal'\n")
+    (tmp_path / "typedstream.py").write_text("")
+    (tmp_path / "_private.py").write_text("")
+    (tmp_path / "line").mkdir()
+    (tmp_path / "line" / "__init__.py").write_text("")
+    assert registry.discover([str(tmp_path)]) == ("line", "signal")
+    assert registry.discover(registry.__path__) == REGISTRY
+    monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
+    monkeypatch.setattr(registry, "REGISTRY", registry.discover(registry.__path__))
+    with pytest.raises(TypeError, match=r"textfile.importers.line is not an Importer: it lacks FORMAT, VERSION"):
+        registry.importers()

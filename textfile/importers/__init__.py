@@ -10,6 +10,7 @@ not mistaken for one.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -62,8 +63,18 @@ def conforms(module: ModuleType) -> list[str]:
     ]
 
 
-# One line per importer module in textfile.importers, in detection order.
-REGISTRY: tuple[str, ...] = ("android", "imessage", "whatsapp")
+# Every module (or package) in textfile/importers/ is an importer, tried for detection in name order: a new
+# importer is one new file here, and one that does not conform is refused, not skipped. What is not one:
+_NOT_IMPORTERS = frozenset({"typedstream"})  # (iMessage's attributedBody decoder)
+
+
+def discover(folders) -> tuple[str, ...]:
+    """The importer modules in `folders` (the package's own: `__path__`), by name."""
+    names = (m.name for m in pkgutil.iter_modules(folders))
+    return tuple(sorted(n for n in names if n not in _NOT_IMPORTERS and not n.startswith("_")))
+
+
+REGISTRY: tuple[str, ...] = discover(__path__)
 
 
 def importers() -> dict[str, Importer]:
