@@ -32,6 +32,9 @@ NO_ADDRESS = "(no address)"
 
 
 class _Thread(NamedTuple):
+    """A record's conversation, the one other person in it (None in a group), the key earlier versions
+    computed, and the addresses in it kept as written or joined (`_Address.flag`)."""
+
     conversation: Conversation
     counterpart: Participant | None
     legacy: str  # the conversation key earlier versions computed: the identity's key

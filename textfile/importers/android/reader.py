@@ -17,6 +17,8 @@ from textfile.model import ImportOptions, Notice
 
 
 class _Reader:
+    """The reading of one backup: what its records' readers share, and what they found to say."""
+
     def __init__(self, path: Path, options: ImportOptions, root: str = "smses"):
         self.dates = _Dates()
         self.numbers = _Numbers(path, options, root)
