@@ -365,7 +365,7 @@ def test_count_that_disagrees_is_said(tmp_path):
 @pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
 def test_tiny_chunks_give_the_same_records(monkeypatch, chunk):
     whole = records(SMS)
-    monkeypatch.setattr(android, "CHUNK", chunk)
+    monkeypatch.setattr(android.stream, "CHUNK", chunk)
     assert records(SMS) == whole
 
 
@@ -375,7 +375,7 @@ def test_repair_is_the_same_wherever_the_chunks_split():
     assert expected == b'body="a&#x1F600;b&#xFFFD;c&#xFFFD;&#x1F600;&#x1F600;&#10;&amp;&#x1F44D;"'
     for cut in range(len(text) + 1):
         for second in range(cut, len(text) + 1):
-            repair = android._Repair()
+            repair = android.repair._Repair()
             out = (
                 repair.feed(text[:cut], False) + repair.feed(text[cut:second], False) + repair.feed(text[second:], True)
             )
@@ -404,8 +404,8 @@ def test_repair_random_texts_random_chunks():
     ]
     for _ in range(300):
         text = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
-        expected = android._Repair().feed(text, True)
-        repair = android._Repair()
+        expected = android.repair._Repair().feed(text, True)
+        repair = android.repair._Repair()
         cuts = sorted(rng.randint(0, len(text)) for _ in range(rng.randint(1, 6)))
         out, start = [], 0
         for cut in cuts:
@@ -416,7 +416,7 @@ def test_repair_random_texts_random_chunks():
 
 
 def test_repair_holds_back_little_however_long_the_run_of_references():
-    repair = android._Repair()
+    repair = android.repair._Repair()
     held = []
     for _ in range(200):
         repair.feed(b"&#10;" * 999 + b"&#5", False)
@@ -427,7 +427,7 @@ def test_repair_holds_back_little_however_long_the_run_of_references():
 
 def test_repair_counts_every_repeat_of_the_same_reference():
     """Runs of references are repaired once and remembered; each repeat still counts."""
-    repair = android._Repair()
+    repair = android.repair._Repair()
     text = b'a="&#55357;&#56832;" b="&#55357;&#56832;" c="&#0;" d="&#0;&#10;" e="&#0;" f="&#10;"'
     assert (
         repair.feed(text, True) == b'a="&#x1F600;" b="&#x1F600;" c="&#xFFFD;" d="&#xFFFD;&#10;" e="&#xFFFD;" f="&#10;"'
@@ -439,7 +439,7 @@ def test_repair_counts_every_repeat_of_the_same_reference():
 
 class _Whole:
     def feed(self, data: bytes) -> bytes:
-        return android._Repair().feed(data, True)
+        return android.repair._Repair().feed(data, True)
 
 
 def test_processed_records_are_released(tmp_path, monkeypatch):
@@ -451,15 +451,15 @@ def test_processed_records_are_released(tmp_path, monkeypatch):
         for n in range(5000):
             fh.write(row.format(1709312400000 + n, n))
         fh.write("</smses>\n")
-    monkeypatch.setattr(android, "CHUNK", 4096)  # ~30 records per chunk
+    monkeypatch.setattr(android.stream, "CHUNK", 4096)  # ~30 records per chunk
     held = []
-    original = android._Backup.end
+    original = android.stream._Backup.end
 
     def watching(backup, tag):
         original(backup, tag)
         held.append(len(backup.records))
 
-    monkeypatch.setattr(android._Backup, "end", watching)
+    monkeypatch.setattr(android.stream._Backup, "end", watching)
     assert sum(isinstance(r, Message) for r in android.read(path, OPTIONS)) == 5000
     assert len(held) == 5001 and max(held) < 40  # every <sms>, then the root
 
@@ -1227,10 +1227,10 @@ def test_the_number_kept_as_written_is_the_handle_in_the_archive(archive, tmp_pa
 
 
 @pytest.mark.parametrize("order", ["international last", "international first", "only in a group mms"])
-@pytest.mark.parametrize("chunk", [CHUNK_DEFAULT := android.CHUNK, 64])
+@pytest.mark.parametrize("chunk", [CHUNK_DEFAULT := android.stream.CHUNK, 64])
 def test_national_and_international_forms_in_one_backup_are_one_handle(tmp_path, monkeypatch, order, chunk):
-    monkeypatch.setattr(android, "CHUNK", chunk)
-    monkeypatch.setattr(android, "SCAN_CHUNK", chunk)
+    monkeypatch.setattr(android.stream, "CHUNK", chunk)
+    monkeypatch.setattr(android.source, "SCAN_CHUNK", chunk)
     group = mms_line(
         f"{CLAIRE}~+12025550143",
         T0 + 7_200_000,
@@ -1313,7 +1313,7 @@ def test_a_backup_without_such_numbers_is_read_once(tmp_path, monkeypatch):
     def no_second_pass(*_args):
         raise AssertionError("read twice")
 
-    monkeypatch.setattr(android, "_international_forms", no_second_pass)
+    monkeypatch.setattr(android.numbers, "_international_forms", no_second_pass)
     assert len(messages(SMS)) == 16
 
 
@@ -1324,8 +1324,11 @@ def test_the_international_form_is_found_wherever_the_reads_cut_it(tmp_path, mon
     for size in sorted(
         {1, 2, 3, 5, 8, 13, 64, 100, 4096} | {at - data.rfind(b"\n", 0, at) + k for k in range(-12, 14)}
     ):
-        monkeypatch.setattr(android, "SCAN_CHUNK", size)
-        assert android._international_forms(path, "US", "smses") == {CLAIRE_HERE: {CLAIRE}, "2025550100": {OWNER}}, size
+        monkeypatch.setattr(android.source, "SCAN_CHUNK", size)
+        assert android.numbers._international_forms(path, "US", "smses") == {
+            CLAIRE_HERE: {CLAIRE},
+            "2025550100": {OWNER},
+        }, size
 
 
 @pytest.mark.parametrize("attribute", ['xaddress="+33669462731"', "contact_address='+33669462731'"])
@@ -1333,8 +1336,8 @@ def test_an_attribute_whose_name_ends_in_address_names_no_number(tmp_path, monke
     """Review C8: only an attribute named address (number in a call log) is read for the international forms a backup
     writes: the national number stays as written, as in the same backup without that attribute."""
     plain = records(backup(tmp_path / "plain.xml", *FRANCE_NATIONAL))
-    for size in (android.SCAN_CHUNK, 7, 9, 16):
-        monkeypatch.setattr(android, "SCAN_CHUNK", size)
+    for size in (android.source.SCAN_CHUNK, 7, 9, 16):
+        monkeypatch.setattr(android.source, "SCAN_CHUNK", size)
         assert (
             records(
                 backup(
@@ -1344,7 +1347,7 @@ def test_an_attribute_whose_name_ends_in_address_names_no_number(tmp_path, monke
             )
             == plain
         )
-        assert android._international_forms(tmp_path / "sms.xml", "US", "smses") == {"2025550100": {OWNER}}
+        assert android.numbers._international_forms(tmp_path / "sms.xml", "US", "smses") == {"2025550100": {OWNER}}
 
 
 # -- archives made before numbers were kept as written ----------------------------------------
@@ -1399,7 +1402,7 @@ def archived_by_the_old_reading(tmp_path: Path, *paths: Path) -> Path:
         patch.setattr(phones, "normalize_handle", phones.handle_key)
         patch.setattr(ingest, "normalize_handle", phones.handle_key)
         patch.setattr(phones, "written_without_code", lambda *_: False)
-        patch.setattr(android, "SECONDS_BELOW", 0)
+        patch.setattr(android.dates, "SECONDS_BELOW", 0)
         with Archive.create(
             db,
             owner_name="Alex Owner",
@@ -1855,17 +1858,17 @@ def test_a_group_with_a_number_kept_as_written_goes_on_when_next_week_joins_it(a
 
 def test_other_keys_of_a_thread_with_several_joined_numbers():
     def joined(handle, legacy):
-        return android._Address(handle, handle, legacy, "joined", "0" + handle[3:])
+        return android.numbers._Address(handle, handle, legacy, "joined", "0" + handle[3:])
 
     a, b = joined("+33669462731", "+10669462731"), joined("+33612345678", "+10612345678")
-    plain = android._Address("+12025550143", "+12025550143", "+12025550143")
+    plain = android.numbers._Address("+12025550143", "+12025550143", "+12025550143")
     key = "+12025550143~+33612345678~+33669462731"
-    assert android._other_keys((a, b, plain), key, "+10612345678~+10669462731~+12025550143") == (
+    assert android.conversations._other_keys((a, b, plain), key, "+10612345678~+10669462731~+12025550143") == (
         "+10612345678~+10669462731~+12025550143",
         "+10612345678~+12025550143~+33669462731",
         "+10669462731~+12025550143~+33612345678",
     )
-    assert android._other_keys((plain,), "+12025550143", "+12025550143") == ()
+    assert android.conversations._other_keys((plain,), "+12025550143", "+12025550143") == ()
 
 
 # -- a group's names (walk report defect 16) ------------------------------------------------
@@ -2124,7 +2127,7 @@ def test_raw_line_breaks_are_kept_wherever_the_chunks_split(tmp_path, monkeypatc
     assert {r.source_ref: r.body for r in whole if isinstance(r, Message)} == RAW_BODIES
     # (A UTF-16 file's declaration is rewritten in its first read, which must hold it whole.)
     for chunk in range(1, 80) if encoding == "utf-8" else range(128, 400, 3):
-        monkeypatch.setattr(android, "CHUNK", chunk)
+        monkeypatch.setattr(android.stream, "CHUNK", chunk)
         assert records(path) == whole, chunk
 
 
@@ -2132,10 +2135,10 @@ def test_line_break_repair_places_every_byte_wherever_the_data_is_cut():
     text = b'<a x="1\n2" y=\'3\n"4\'\n  z="5>\n6"/>\n<!-- "\n --><b c="\r\n\t"/>\t\n<c\n d="7"\n/>'
     # (raw CR, LF, TAB as references to U+FDD0, U+FDD1, U+FDD2: told apart from a `&#10;` the file writes, A1 of the review)
     expected = b'<a x="1&#xFDD1;2" y=\'3&#xFDD1;"4\'\n  z="5>&#xFDD1;6"/>\n<!-- "\n --><b c="&#xFDD0;&#xFDD1;&#xFDD2;"/>\t\n<c\n d="7"\n/>'
-    assert android._Repair().feed(text, True) == expected
+    assert android.repair._Repair().feed(text, True) == expected
     for cut in range(len(text) + 1):
         for second in range(cut, len(text) + 1):
-            repair = android._Repair()
+            repair = android.repair._Repair()
             out = (
                 repair.feed(text[:cut], False) + repair.feed(text[cut:second], False) + repair.feed(text[second:], True)
             )
@@ -2187,8 +2190,8 @@ def test_raw_line_breaks_keep_the_identity_earlier_versions_gave_wherever_the_ch
     text = RAW_WITH_MMS if encoding == "utf-8" else RAW_WITH_MMS.replace("encoding='UTF-8'", "encoding='UTF-16'")
     path.write_bytes(text.encode("utf-8") if encoding == "utf-8" else b"\xff\xfe" + text.encode(encoding))
     expected = _identities_read_before()
-    for chunk in [android.CHUNK, *(range(1, 90) if encoding == "utf-8" else range(128, 400, 7))]:
-        monkeypatch.setattr(android, "CHUNK", chunk)
+    for chunk in [android.stream.CHUNK, *(range(1, 90) if encoding == "utf-8" else range(128, 400, 7))]:
+        monkeypatch.setattr(android.stream, "CHUNK", chunk)
         msgs = messages(path)
         assert {ref: m.identity for ref, m in msgs.items()} == expected, chunk
         assert {ref: m.body for ref, m in msgs.items()} == RAW_BODIES | {
@@ -2210,18 +2213,18 @@ def test_the_files_own_noncharacters_are_kept_and_never_read_as_line_breaks(tmp_
         ).encode()
     )
     written = "a\ufdd0b\ufdd1c\ufdd2d\ufdd3\ufdd1e\nf\ufdd3\ufdd0\r\ng\ufdd2"
-    for chunk in [android.CHUNK, *range(1, 40)]:
-        monkeypatch.setattr(android, "CHUNK", chunk)
+    for chunk in [android.stream.CHUNK, *range(1, 40)]:
+        monkeypatch.setattr(android.stream, "CHUNK", chunk)
         msgs = messages(path)
         assert [(m.body, m.identity[-1]) for m in msgs.values()] == [
             (written, written.replace("\n", " ", 1).replace("\r\n", " ")),
             ("only \ufdd1 its own", "only \ufdd1 its own"),
         ], chunk
     data = path.read_bytes()
-    repair = android._Repair()
+    repair = android.repair._Repair()
     assert repair.feed(data[: data.index(b"\xb7\x90")], False) + repair.feed(
         data[data.index(b"\xb7\x90") :], True
-    ) == android._Repair().feed(data, True)
+    ) == android.repair._Repair().feed(data, True)
 
 
 def test_a_fresh_archive_finds_every_message_with_raw_line_breaks_again(archive, tmp_path, monkeypatch):
@@ -2230,7 +2233,7 @@ def test_a_fresh_archive_finds_every_message_with_raw_line_breaks_again(archive,
     first = import_path(archive, path)
     assert (first.added, first.already_present, first.updated) == (5, 0, 0)
     settled = snapshot(archive)
-    monkeypatch.setattr(android, "CHUNK", 37)  # other chunk boundaries, the same identities
+    monkeypatch.setattr(android.stream, "CHUNK", 37)  # other chunk boundaries, the same identities
     again = import_path(archive, path)
     assert (again.added, again.already_present, again.updated) == (0, 5, 0)
     assert {
@@ -2462,9 +2465,9 @@ def test_the_phones_number_is_read_wherever_the_reads_cut_the_backup(tmp_path, m
         )
     )
     data = path.read_bytes()
-    for size in [android.SCAN_CHUNK, *range(1, len(data) + 1)]:
-        monkeypatch.setattr(android, "SCAN_CHUNK", size)
-        named, sims = android._own_numbers_in(path, "US", frozenset({WORK, HOME}))
+    for size in [android.source.SCAN_CHUNK, *range(1, len(data) + 1)]:
+        monkeypatch.setattr(android.source, "SCAN_CHUNK", size)
+        named, sims = android.owner._own_numbers_in(path, "US", frozenset({WORK, HOME}))
         assert ({n: str(refs) for n, refs in named.items()}, sims) == ({WORK: "mms 1, mms 3"}, {"1"}), size
 
 
@@ -2477,7 +2480,9 @@ def test_a_call_log_is_not_read_for_the_phones_number(tmp_path, monkeypatch):
         "</calls>\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(android, "_own_numbers_in", lambda *_: pytest.fail("a call log read for the phone's number"))
+    monkeypatch.setattr(
+        android.owner, "_own_numbers_in", lambda *_: pytest.fail("a call log read for the phone's number")
+    )
     got = records(path, TWO_PHONES)
     assert [m.sender for m in got if isinstance(m, Message)] == [RIVERA_WITH_NO_NUMBER]
     assert [r for r in got if isinstance(r, Notice)] == [
@@ -2740,7 +2745,7 @@ def test_an_archive_made_before_reads_the_owners_number_anew(tmp_path, monkeypat
     path = _work_phone(tmp_path)
     with _two_phones(tmp_path) as archive:
         with monkeypatch.context() as before:
-            before.setattr(android._Reader, "phone_number", lambda self, *args: (HOME, "only"))
+            before.setattr(android.owner._Owner, "phone_number", lambda self, *args: (HOME, "only"))
             import_path(archive, path, me=WORK)
         assert _senders(archive)[1] == ("out", HOME, "Alex Rivera", 1, "Yes, this is my work phone.", 1)
         unproven = import_path(archive, path)
