@@ -11,7 +11,7 @@ fictional and unallocated numbers such as the US 555 range). Anything else could
 country's number written the way that country dials it ("0669462731" is a French mobile; no US
 number begins with 0): it is kept as written, never turned into "+10669462731". Which country it
 is, only the export can tell (an Android backup that also writes "+33669462731" joins the two:
-importers/android.py); this module knows the number and the region only.
+importers/android/numbers.py); this module knows the number and the region only.
 
 "Kept as written" means the digits exactly as written, after a leading "+" if there is one;
 spaces, dots, dashes, slashes and brackets (how a phone displays a number, not part of it) are
