@@ -57,7 +57,7 @@ class Settings:
     created_at: str
     owner_handles: tuple[str, ...]
     key_id: str | None = (
-        None  # the key that seals the audit log (audit.py); None before the archive's first change sealed it
+        None  # the key that seals the audit log (audit/key.py); None before the archive's first change sealed it
     )
 
     def as_dict(self) -> dict:

@@ -77,10 +77,7 @@ def check_archive(
     problems += audit.check_digests(conn)
     problems += audit.check_records(conn) + audit.check_holds(conn)
     if log is not None:
-        accepted = audit.accepted_heads(conn)
-        for line, anchor in audit.heads_in_log(log, conn.execute("SELECT archive_id FROM settings").fetchone()[0]):
-            if not any(a["entry"] == anchor["entry"] and a["hash"] == anchor["hash"] for a in accepted):
-                problems += audit.check_anchor(conn, anchor, f"the weekly log ({log}, line {line})")
+        problems += audit.check_log(conn, log)
     entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     transcripts = transcript_states(conn)
     problems += [
