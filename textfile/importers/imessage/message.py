@@ -72,12 +72,7 @@ class MessageReader:
         rowid, guid, is_from_me, item_type = row.ROWID, row.guid, row.is_from_me, row.item_type
         ref = f"ROWID {rowid}"
         conversation = self.by_chat.get(row.chat_id) or self.chats.orphan(row.handle_id, row.cache_roomnames, ref, out)
-        if is_from_me:
-            sender = self.owner
-        else:
-            sender = self.participants.get(row.handle_id)
-            if sender is None and not item_type:
-                sender = self._only_other(conversation)
+        sender = self.owner if is_from_me else self._sender(row, conversation)
         sent_at = instant(row.date)
         if sent_at is None:
             sent_at = _undated(row, ref, out)
@@ -127,10 +122,15 @@ class MessageReader:
             )
         )
 
-    def _only_other(self, conversation: Conversation) -> Participant | None:
-        """The sender of a message whose handle is not known: the one other person of its conversation, if one."""
-        others = [p for p in conversation.participants if p is not self.owner]
-        return others[0] if len(others) == 1 else None
+    def _sender(self, row: MessageRow, conversation: Conversation) -> Participant | None:
+        """Who sent a message the phone did not: its handle's participant; for one whose handle is not known
+        (not a group event), the one other person of its conversation, if there is one."""
+        sender = self.participants.get(row.handle_id)
+        if sender is None and not row.item_type:
+            others = [p for p in conversation.participants if p is not self.owner]
+            if len(others) == 1:
+                sender = others[0]
+        return sender
 
     def _event_line(self, row: MessageRow, actor: Participant | None) -> str:
         """A group event as a system line (with the row's text, when it has one)."""
