@@ -609,7 +609,7 @@ def test_wal_that_cannot_be_copied_fails_cleanly(modern_db, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(imessage.shutil, "copyfile", full)
+    monkeypatch.setattr(imessage.source.shutil, "copyfile", full)
     with pytest.raises(
         ImportFailed,
         match="cannot copy the database and its write-ahead log to a temporary folder: No space left on device",
@@ -973,14 +973,14 @@ def test_edit_history_edge_cases():
             "x": "odd",
         }
     }
-    versions, problems = imessage._versions(info, "now")
+    versions, problems = imessage.edits.earlier_versions(info, "now")
     assert versions == (Version("first", None), Version("", utc("2001-01-01T00:00:05")))
     assert problems == [
         "an earlier version (part 0) cannot be read: not a typedstream (no streamtyped header); kept as empty",
         "edit history of part 'x' is not understood; ignored",
     ]
     # the current text is not where the history says: every entry is kept
-    versions, _ = imessage._versions(
+    versions, _ = imessage.edits.earlier_versions(
         {"ec": {"0": [{"t": ts("a"), "d": 1.0}, {"t": ts("b"), "d": 2.0}]}}, "something else"
     )
     assert [v.body for v in versions] == ["a", "b"]
@@ -1127,7 +1127,7 @@ def test_a_link_swapped_in_after_the_check_is_caught_when_the_file_is_opened(tmp
     def before_the_swap(path, *args, **kwargs):  # the check sees no link: it is put there just after
         return os.path.abspath(path) if str(tmp_path) in os.fspath(path) else real_realpath(path, *args, **kwargs)
 
-    monkeypatch.setattr(imessage.os.path, "realpath", before_the_swap)
+    monkeypatch.setattr(imessage.confined.os.path, "realpath", before_the_swap)
     for filename in (f"{INVOICE_DIR}/invoice.pdf", "~/Library/Messages/Attachments/ff/invoice.pdf"):
         set_receipt(modern_db, filename)
         assert receipt_message(modern_db).attachments == (outside(filename),)

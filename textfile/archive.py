@@ -12,9 +12,11 @@ import os
 import sqlite3
 import sys
 import uuid
+from collections.abc import Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -57,7 +59,7 @@ class Settings:
     created_at: str
     owner_handles: tuple[str, ...]
     key_id: str | None = (
-        None  # the key that seals the audit log (audit.py); None before the archive's first change sealed it
+        None  # the key that seals the audit log (audit/key.py); None before the archive's first change sealed it
     )
 
     def as_dict(self) -> dict:
@@ -112,6 +114,54 @@ def _check_is_archive(path: Path) -> None:
         )
 
 
+class _OwnerHandle(NamedTuple):
+    handle: str  # normalized: E.164 or an email
+    kind: str  # "phone" or "email"
+
+
+class _OwnerSettings(NamedTuple):
+    """What `Archive.create` records of the owner, checked: name, zone, region, Bates prefix, handles."""
+
+    owner_name: str
+    tz: str
+    region: str
+    bates_prefix: str
+    handles: list[_OwnerHandle]
+
+
+def _owner_settings(
+    owner_name: str, tz: str, region: str, bates_prefix: str, phones: Sequence[str], emails: Sequence[str]
+) -> _OwnerSettings:
+    """The owner's settings for a new archive, each checked (InvalidInput for one that is not valid)."""
+    owner_name = owner_name.strip()
+    if not owner_name:
+        raise InvalidInput("the owner's name must not be empty")
+    times.zone(tz)
+    region = validate_region(region)
+    prefix = validate_bates_prefix(bates_prefix)
+    handles = [_OwnerHandle(normalize_phone(n, region), "phone") for n in phones]
+    handles += [_OwnerHandle(normalize_email(e), "email") for e in emails]
+    return _OwnerSettings(owner_name, tz, region, prefix, handles)
+
+
+def _create_confidential_file(path: Path) -> None:
+    """The new archive's file, empty, readable by this user alone (0600, in a 0700 folder when one is made);
+    refused where a folder, a file or a write-ahead log already is (it is left untouched)."""
+    if path.is_dir():
+        raise ArchiveExists(f"{path}: is a folder; give the archive a file name (e.g. {path / 'archive.db'})")
+    if path.exists() or Path(f"{path}-wal").exists():
+        raise ArchiveExists(f"{path}: {_what_is_there(path)} already exists there; it was left untouched")
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise ArchiveExists(f"{path}: {_what_is_there(path)} already exists there; it was left untouched") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot create the archive: {exc.strerror}") from None
+    os.close(fd)
+
+
 class Archive:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
@@ -136,63 +186,48 @@ class Archive:
     ) -> Archive:
         """Create a new archive; refuses to touch an existing file."""
         path = Path(path).expanduser()
-        owner_name = owner_name.strip()
-        if not owner_name:
-            raise InvalidInput("the owner's name must not be empty")
-        times.zone(tz)
-        region = validate_region(region)
-        prefix = validate_bates_prefix(bates_prefix)
-        handles = [(normalize_phone(n, region), "phone") for n in phones]
-        handles += [(normalize_email(e), "email") for e in emails]
-        if path.is_dir():
-            raise ArchiveExists(f"{path}: is a folder; give the archive a file name (e.g. {path / 'archive.db'})")
-        if path.exists() or Path(f"{path}-wal").exists():
-            raise ArchiveExists(f"{path}: {_what_is_there(path)} already exists there; it was left untouched")
-        if not path.parent.exists():
-            path.parent.mkdir(mode=0o700, parents=True)
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            raise ArchiveExists(f"{path}: {_what_is_there(path)} already exists there; it was left untouched") from None
-        except OSError as exc:
-            raise InvalidInput(f"{path}: cannot create the archive: {exc.strerror}") from None
-        os.close(fd)
+        owner = _owner_settings(owner_name, tz, region, bates_prefix, phones, emails)
+        _create_confidential_file(path)
         try:
             audit.forget_heads_at(path)  # (this machine's records of an archive that was at this path before)
             archive = cls(path, _connect(path))
             migrations.apply(archive.db)
             audit.watch(archive.conn)
-            with archive.transaction():
-                archive.conn.execute(
-                    "INSERT INTO settings (id, archive_id, owner_name, tz, region, bates_prefix, created_at, key_id)"
-                    " VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        str(uuid.uuid4()),
-                        owner_name,
-                        tz,
-                        region,
-                        prefix,
-                        times.now_iso(),
-                        audit.key_id(audit.make_key()),
-                    ),
-                )
-                archive.conn.executemany("INSERT OR IGNORE INTO owner_handles (handle, kind) VALUES (?, ?)", handles)
-                audit.append(
-                    archive.conn,
-                    "init",
-                    {
-                        "owner": owner_name,
-                        "handles": [h for h, _ in handles],
-                        "tz": tz,
-                        "region": region,
-                        "bates_prefix": prefix,
-                    },
-                )
+            archive._record_owner(owner)
         except BaseException:
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
             raise
         return archive
+
+    def _record_owner(self, owner: _OwnerSettings) -> None:
+        """A new archive's settings (a new archive id, this user's key's id) and the owner's handles, audited as `init`."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO settings (id, archive_id, owner_name, tz, region, bates_prefix, created_at, key_id)"
+                " VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(uuid.uuid4()),
+                    owner.owner_name,
+                    owner.tz,
+                    owner.region,
+                    owner.bates_prefix,
+                    times.now_iso(),
+                    audit.key_id(audit.make_key()),
+                ),
+            )
+            self.conn.executemany("INSERT OR IGNORE INTO owner_handles (handle, kind) VALUES (?, ?)", owner.handles)
+            audit.append(
+                self.conn,
+                "init",
+                {
+                    "owner": owner.owner_name,
+                    "handles": [h.handle for h in owner.handles],
+                    "tz": owner.tz,
+                    "region": owner.region,
+                    "bates_prefix": owner.bates_prefix,
+                },
+            )
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> Archive:

@@ -1,0 +1,91 @@
+"""The recorded transcripts: does each file still exist as recorded, is each row as its audit entry recorded
+it, and is every message a transcript shows in the archive as it showed it (or as an earlier state the
+archive keeps, earlier.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from textfile import audit
+from textfile.fingerprint import file_sha256
+from textfile.integrity.earlier import counted, earlier_state
+
+# What a transcript's row says that its sealed audit entry recorded too (the row's column: the entry's key).
+_RECORDED = {"pdf_sha256": "pdf_sha256", "manifest_sha256": "manifest_sha256", "pages": "pages", "messages": "messages"}
+
+
+def transcript_records(conn: sqlite3.Connection, uuid: str | None = None) -> list[str]:
+    """Every transcript's row (or the one of `uuid`) as the audit entry made with it recorded it: a
+    row rewritten to match an altered file, or made outside textfile, is caught."""
+    entries = {}
+    for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'transcript'"):
+        d = audit.details_of(details)
+        entries[d.get("transcript")] = d
+    problems = []
+    for row in conn.execute(
+        "SELECT * FROM transcripts" + (" WHERE uuid = ?" if uuid else "") + " ORDER BY id", (uuid,) if uuid else ()
+    ):
+        entry = entries.get(row["uuid"])
+        if entry is None:
+            problems.append(
+                f"transcript {row['id']} ({row['path']}): no audit entry records it: it was written outside textfile"
+            )
+            continue
+        changed = [column for column, key in _RECORDED.items() if entry.get(key) != row[column]]
+        if changed:
+            problems.append(
+                f"transcript {row['id']} ({row['path']}): its {', '.join(changed)} differ{'s' if len(changed) == 1 else ''} from what its audit entry recorded:"
+                " the record was changed outside textfile"
+            )
+    return problems
+
+
+def shown_states(conn: sqlite3.Connection) -> list[str]:
+    """Every message a recorded transcript shows is in the archive as it showed it: its current state,
+    or an earlier one the archive keeps as a version that an import vouches for (`earlier_state`)."""
+    unproven: dict[int, list[int]] = {}
+    audited: dict[int, tuple] = {}
+    for transcript_id, position, message_id, digest in conn.execute(
+        "SELECT tm.transcript_id, tm.position, tm.message_id, tm.content_hash FROM transcript_messages tm"
+        " JOIN messages m ON m.id = tm.message_id WHERE m.content_hash <> tm.content_hash ORDER BY tm.transcript_id, tm.position"
+    ):
+        state = earlier_state(conn, message_id, digest, audited)
+        if state is None or state["problems"]:
+            unproven.setdefault(transcript_id, []).append(position)
+    return [
+        f"transcript {t} shows {counted(len(shown), 'message')} (#{', #'.join(map(str, shown[:10]))}{', …' if len(shown) > 10 else ''})"
+        " in a state the archive no longer holds: changed outside textfile"
+        for t, shown in unproven.items()
+    ]
+
+
+FINE = ("ok", "deleted")  # transcript states that are no problem (a deleted one covers nothing: only "ok" does)
+
+
+def transcript_states(conn: sqlite3.Connection) -> dict[int, dict]:
+    """Every recorded transcript: does its file still exist with the recorded sha256? ("ok", "missing",
+    "altered"; "deleted": a person recorded that they deleted it on purpose, `verify --deleted`, and it
+    vouches for nothing any more.) `FINE`: the states that are no problem."""
+    states = {}
+    deleted = {r[0] for r in conn.execute("SELECT transcript_id FROM transcript_retirements")}
+    for t in conn.execute("SELECT id, path, pdf_sha256, matter_id, created_at FROM transcripts ORDER BY id"):
+        try:
+            sha = file_sha256(Path(t["path"])) if t["id"] not in deleted else None
+        except OSError:
+            sha = None
+        state = (
+            "deleted"
+            if t["id"] in deleted
+            else "ok"
+            if sha == t["pdf_sha256"]
+            else ("missing" if sha is None else "altered")
+        )
+        states[t["id"]] = {
+            "id": t["id"],
+            "path": t["path"],
+            "state": state,
+            "matter_id": t["matter_id"],
+            "created_at": t["created_at"],
+        }
+    return states
