@@ -82,8 +82,10 @@ class Result(Mapping):
         return len(self.to_json())
 
     def __eq__(self, other) -> bool:
+        if isinstance(other, Result):
+            return self.to_json() == other.to_json()
         if isinstance(other, Mapping):
-            return self.to_json() == dict(other.items())
+            return self.to_json() == dict(other)
         return NotImplemented
 
     __hash__ = None  # (like the dict it reads as)

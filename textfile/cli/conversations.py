@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -14,6 +14,9 @@ from textfile.cli.options import ConversationNumber, From, Json, Quiet, Reason, 
 from textfile.cli.output import command, emit, open_archive, say, warn
 from textfile.cli.tables import Col, add_row, conversations_table, show, table
 from textfile.errors import InvalidInput, TextfileError
+
+if TYPE_CHECKING:
+    from textfile.thread import Shown
 
 Unfiled = Annotated[
     bool, typer.Option("--unfiled", help="Only conversations with messages no matter covers (not those set aside).")
@@ -122,7 +125,7 @@ def conversation_show(
     emit(shown, json_=json_, quiet=quiet, show=lambda shown: _show_thread(shown, tz))
 
 
-def _show_thread(shown, tz) -> None:
+def _show_thread(shown: Shown, tz) -> None:
     from textfile.thread import lines
 
     out = output.out

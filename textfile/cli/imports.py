@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,10 @@ from textfile.cli.options import CorrectsReading, CorrectsTz, Json, MakeFolder, 
 from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
 from textfile.errors import ImportFailed, InvalidInput, TextfileError
 from textfile.results import Result
+
+if TYPE_CHECKING:
+    from textfile.ingest import ImportResult
+    from textfile.weekly.run import RunReport
 
 Paths = Annotated[list[Path], typer.Argument(help="Export files or folders, any mix of formats.", show_default=False)]
 Format = Annotated[str | None, typer.Option("--format", help="Skip detection: imessage, android or whatsapp.")]
@@ -126,7 +130,7 @@ def import_(
         raise typer.Exit(1)
 
 
-def _import_one(archive, path: Path, options: dict, quiet: bool):
+def _import_one(archive, path: Path, options: dict, quiet: bool) -> ImportResult | ImportFailure:
     """One export imported (and said, unless `quiet`), or its failure said on stderr: the ImportResult or an ImportFailure."""
     from textfile.ingest import import_path
 
@@ -145,7 +149,7 @@ def _import_one(archive, path: Path, options: dict, quiet: bool):
     return result
 
 
-def _say_import(r) -> None:
+def _say_import(r: ImportResult) -> None:
     from textfile.weekly.log import import_notes
 
     skipped = sum(r.skipped.values())
@@ -160,7 +164,7 @@ def _say_import(r) -> None:
         say(f"  filed conversation {f.conversation} to {f.matter}")
 
 
-def _say_waiting(archive, results: list, sources: int) -> None:
+def _say_waiting(archive, results: list[ImportResult | ImportFailure], sources: int) -> None:
     """The conversations of these exports that wait to be filed (as the weekly run and status name them)."""
     touched = {c for r in results if not isinstance(r, ImportFailure) for c in r.conversations}
     waiting = [c for c in ignore.waiting(archive.conn, None) if c.id in touched] if touched else []
@@ -197,19 +201,12 @@ def archive_(
 
     Example: textfile archive ~/Exports --out ~/Transcripts"""
     from textfile import weekly
-    from textfile.transcript import output_folder
 
     path = resolve_path(state.archive_path)
+    options = dict(tz=tz, corrects_tz=corrects_tz, corrects_reading=corrects_reading, me=me, date_order=date_order)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
-        try:
-            output_folder(out_dir, mkdir, "--out")
-        except TextfileError as exc:
-            weekly.record_not_run(
-                path, archive.settings.archive_id, inbox, str(exc)
-            )  # (cron's only trace; status says so)
-            raise
+        _check_out_folder(archive, path, inbox, out_dir, mkdir)
         render = functools.partial(weekly.render_matter, bates_prefix=bates_prefix)
-        options = dict(tz=tz, corrects_tz=corrects_tz, corrects_reading=corrects_reading, me=me, date_order=date_order)
         report = with_progress(
             quiet or json_,
             "Archiving",
@@ -220,10 +217,23 @@ def archive_(
         )
         weekly.append_log(path, weekly.log_lines(report))
         weekly.record_run(path, report.record(archive.settings.archive_id))
-    emit(report, json_=json_, quiet=quiet, show=lambda report: [say(line) for line in weekly.log_lines(report)])
+    emit(report, json_=json_, quiet=quiet, show=_say_report)
     _say_failures(report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def _check_out_folder(archive, path: Path, inbox: Path, out_dir: Path, mkdir: bool) -> None:
+    """The run's --out folder checked; refused, the run did not run: said in the log (cron's only trace)
+    and on the run's record (status says so)."""
+    from textfile import weekly
+    from textfile.transcript import output_folder
+
+    try:
+        output_folder(out_dir, mkdir, "--out")
+    except TextfileError as exc:
+        weekly.record_not_run(path, archive.settings.archive_id, inbox, str(exc))
+        raise
 
 
 def _on_file(progress):
@@ -231,7 +241,14 @@ def _on_file(progress):
     return progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))
 
 
-def _say_failures(report) -> None:
+def _say_report(report: RunReport) -> None:
+    from textfile.weekly.log import log_lines
+
+    for line in log_lines(report):
+        say(line)
+
+
+def _say_failures(report: RunReport) -> None:
     for failure in report.failed:
         warn(f"Error: {failure.path}: {failure.reason}")
     for failure in report.render_failed:

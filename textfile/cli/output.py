@@ -136,8 +136,3 @@ def with_progress(quiet: bool, description: str, unit: str, work):
     with bar:
         task = bar.add_task(description, total=None)
         return work(lambda completed=None, **fields: bar.update(task, completed=completed, **fields))
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """ "1 filing", "2 filings" (`many`: where adding an s will not do)."""
-    return f"{count} {one if count == 1 else many or one + 's'}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -13,6 +13,10 @@ from textfile.cli import output
 from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
+
+if TYPE_CHECKING:
+    from textfile.search import Hit
+    from textfile.weekly.verdicts import Verdict
 
 Words = Annotated[
     str,
@@ -66,7 +70,7 @@ def search(
     emit(found, json_=json_, quiet=quiet, show=lambda found: _show_hits(found, tz))
 
 
-def _show_hits(found: list, tz) -> None:
+def _show_hits(found: list[Hit], tz) -> None:
     rows = table(
         Col("When", whole=True), Col("Conversation", drop=2), Col("From", drop=1), Col("Message", min_width=16)
     )
@@ -82,14 +86,14 @@ def _show_hits(found: list, tz) -> None:
     say(f"{len(found)} message{'s' if len(found) != 1 else ''}")
 
 
-def _sender(hit) -> str:
+def _sender(hit: Hit) -> str:
     """As a transcript names the sender: name and number, or what it says when the export names nobody."""
     if hit.handle:
         return f"{hit.sender} {hit.handle}" if hit.sender != hit.handle else hit.handle
     return "sender not named in the export" if hit.direction == "in" else "(no sender)"
 
 
-def _hit_text(hit) -> Text:
+def _hit_text(hit: Hit) -> Text:
     """The hit's current text; where the hit is (also) in an earlier text, that one beside it."""
     from textfile.transcript.content import VERSION_ORIGINS  # (the transcript's words for where a version came from)
 
@@ -188,7 +192,7 @@ def deletable(json_: Json = False, quiet: Quiet = False):
     emit(verdicts, json_=json_, quiet=quiet, show=lambda verdicts: _show_verdicts(verdicts, tz))
 
 
-def _show_verdicts(verdicts: list, tz) -> None:
+def _show_verdicts(verdicts: list[Verdict], tz) -> None:
     """The verdicts that matter in a table; the conversations set aside after it, one line each."""
     if not verdicts:
         return say("No conversation is archived yet.")
@@ -213,7 +217,7 @@ def _show_verdicts(verdicts: list, tz) -> None:
             say(f"  {v.conversation} {_people(v)} ({v.platform}, {v.messages}): {ignore.said(v.ignored, tz)}")
 
 
-def _people(v) -> str:
+def _people(v: Verdict) -> str:
     """A deletable verdict's conversation, named as `conversations` names it."""
     from textfile.transcript.content import own_title
 

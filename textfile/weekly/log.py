@@ -10,9 +10,13 @@ import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textfile import audit, times
 from textfile.errors import ArchiveBusy
+
+if TYPE_CHECKING:
+    from textfile.weekly.run import RunReport
 
 MAX_WARNINGS = 10  # per import, in the run's report and `textfile import`'s (all are on the import's record)
 
@@ -105,8 +109,8 @@ def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
     return lines
 
 
-def log_lines(report) -> list[str]:
-    """What a run did (a `run.RunReport`), one line per event, for the terminal and the log file beside the archive."""
+def log_lines(report: RunReport) -> list[str]:
+    """What a run did, one line per event, for the terminal and the log file beside the archive."""
     lines = [
         f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
         f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
