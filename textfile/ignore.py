@@ -98,7 +98,7 @@ class ListedConversation(ConversationSummary):
 
 @dataclass(slots=True, eq=False)
 class WaitingConversation(ListedConversation):
-    """A conversation waiting for a person (filed or set aside): named, and `new` when a recent import created it."""
+    """A conversation waiting for a person to file it or set it aside: named, and `new` when a recent import created it."""
 
     label: str = ""
     new: bool = False

@@ -30,6 +30,7 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from textfile.errors import InvalidInput
 from textfile.filing.names import client_row, matter_row
@@ -134,8 +135,8 @@ def search(
             id=r["id"],
             conversation=r["conversation_id"],
             conversation_title=r["title"],
-            conversation_name=named[r["conversation_id"]][0],
-            conversation_participants=named[r["conversation_id"]][1],
+            conversation_name=named[r["conversation_id"]].name,
+            conversation_participants=named[r["conversation_id"]].participants,
             sent_at=r["sent_at"],
             time_precision=r["time_precision"] or "millisecond",
             direction=r["direction"],
@@ -174,13 +175,20 @@ def _found(conn, query: str, words: bool, scope: tuple[str, list], limit: int) -
     ).fetchall()
 
 
-def _named(c: dict) -> tuple[str, list[str]]:
+class _Named(NamedTuple):
+    name: str
+    participants: list[str]
+
+
+def _named(c: dict) -> _Named:
     """A conversation's name in a hit: its own title alone ("Case 2024-17"), else its participants other
     than the owner as the cover lists them ("Sam Client +12025550123; jamie@example.com"); and those participants."""
     people = [
         f"{p['name']} {p['handle']}" if p["name"] else p["handle"] for p in c["participants"] if not p["is_owner"]
     ]
-    return own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or "; ".join(people), people
+    return _Named(
+        own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or "; ".join(people), people
+    )
 
 
 def _scope(conn, client: str | None, matter: str | None, from_at: str | None, until_at: str | None) -> tuple[str, list]:

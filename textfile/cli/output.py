@@ -74,16 +74,16 @@ def command(fn):
         try:
             return fn(*args, **kwargs)
         except TextfileError as exc:
-            failure = (str(exc), exc.exit_code)
+            message, code = str(exc), exc.exit_code
         except typer.Exit:
             raise
         except Exception as exc:
             if os.environ.get("TEXTFILE_DEBUG"):
                 raise
-            failure = (f"internal error: {type(exc).__name__}: {exc}", 1)
+            message, code = f"internal error: {type(exc).__name__}: {exc}", 1
         if kwargs.get("json_"):  # a script reading stdout learns why there is no data
-            print_json({"error": failure[0], "exit_code": failure[1]})
-        raise fail(*failure) from None
+            print_json({"error": message, "exit_code": code})
+        raise fail(message, code) from None
 
     return wrapper
 

@@ -9,6 +9,7 @@ conversations (`conversations`, `client show`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.table import Table
@@ -32,6 +33,13 @@ class Col:
     min_width: int | None = None
 
 
+class Width(NamedTuple):
+    """A column's width: the least it may have, and what its widest line needs (padding not counted)."""
+
+    minimum: int
+    natural: int
+
+
 class Rows:
     """A table that fits the terminal it is printed on: at its width, the columns that give way
     first are left out until the rest fit at their minimum widths, and a line under the table says
@@ -45,10 +53,10 @@ class Rows:
     def __rich_console__(self, console, options):
         widths = self._widths()
         kept = self._kept(widths, options.max_width)
-        width = {i: widths[i][0] for i in kept}
+        width = {i: widths[i].minimum for i in kept}
         growing = [i for i in kept if not self.columns[i].whole]
         room = _room(options.max_width, kept)
-        while sum(width.values()) < room and (wanting := [i for i in growing if width[i] < widths[i][1]]):
+        while sum(width.values()) < room and (wanting := [i for i in growing if width[i] < widths[i].natural]):
             width[min(wanting, key=lambda i: width[i])] += 1  # the narrowest first: the room shared evenly
         table = Table()
         for i in kept:
@@ -63,29 +71,31 @@ class Rows:
                 overflow="fold",
             )  # (wrapped at the terminal width even where the console soft-wraps)
 
-    def _widths(self) -> list[tuple[int, int]]:
-        """(minimum, natural) width of each column's text, padding not counted."""
+    def _widths(self) -> list[Width]:
+        """Each column's width."""
         widths = []
         for i, col in enumerate(self.columns):
             texts = [col.header, *(row[i].plain for row in self.rows)]
             natural = max(cell_len(line) for t in texts for line in t.split("\n"))
             word = max((cell_len(w) for t in texts for w in t.split()), default=0)
             header_word = max((cell_len(w) for w in col.header.split()), default=0)
-            widths.append((natural if col.whole else max(header_word, min(natural, col.min_width or word)), natural))
+            widths.append(
+                Width(natural if col.whole else max(header_word, min(natural, col.min_width or word)), natural)
+            )
         return widths
 
-    def _kept(self, widths: list[tuple[int, int]], max_width: int) -> list[int]:
+    def _kept(self, widths: list[Width], max_width: int) -> list[int]:
         """The columns that fit at their minimum widths, those that give way first left out."""
         kept = list(range(len(self.columns)))
         dropped = []
         for i in sorted((i for i, c in enumerate(self.columns) if c.drop), key=lambda i: self.columns[i].drop):
-            if sum(widths[k][0] for k in kept) <= _room(max_width, kept):
+            if sum(widths[k].minimum for k in kept) <= _room(max_width, kept):
                 break
             kept.remove(i)
             dropped.append(i)
         for i in reversed(dropped[:-1]):  # a column left out before a wide one was may fit now that it is gone
             kept.append(i)
-            if sum(widths[k][0] for k in kept) > _room(max_width, kept):
+            if sum(widths[k].minimum for k in kept) > _room(max_width, kept):
                 kept.remove(i)
         return sorted(kept)
 

@@ -123,10 +123,10 @@ def _check_free(conn: sqlite3.Connection, handle: str, client_id: int | None = N
     row = conn.execute(
         "SELECT c.name, c.id FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
     ).fetchone()
-    if row and row[1] == client_id:
-        raise Conflict(f"{handle} is already one of {row[0]}'s handles")
+    if row and row["id"] == client_id:
+        raise Conflict(f"{handle} is already one of {row['name']}'s handles")
     if row:
-        raise Conflict(f"{handle} already belongs to client {row[0]!r}; one handle cannot belong to two clients")
+        raise Conflict(f"{handle} already belongs to client {row['name']!r}; one handle cannot belong to two clients")
     if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
         raise Conflict(f"{handle} is one of the archive owner's own handles")
 
@@ -203,7 +203,7 @@ def _renamed(conn: sqlite3.Connection, row: sqlite3.Row, new_name: str | None) -
         raise InvalidInput("a client needs a name")
     other = conn.execute("SELECT name FROM clients WHERE name = ? AND id <> ?", (new_name, row["id"])).fetchone()
     if other:
-        raise Conflict(f"a client named {other[0]!r} already exists")
+        raise Conflict(f"a client named {other['name']!r} already exists")
     conn.execute("UPDATE clients SET name = ? WHERE id = ?", (new_name, row["id"]))
     return new_name
 
@@ -259,7 +259,7 @@ def _kept_by_hand(conn: sqlite3.Connection, client_id: int, removed: list[str]) 
     """Filings a person made into the client's matters of conversations that held a removed handle
     and now hold none of the client's: kept (a person decided them), named so they can be reviewed."""
     return [
-        KeptByHand(r[0], r[1])
+        KeptByHand(r["conversation_id"], r["reference"])
         for r in conn.execute(
             "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
             " WHERE mt.client_id = ? AND f.how = 'manual'"
@@ -299,7 +299,7 @@ def list_clients(conn: sqlite3.Connection) -> list[ClientSummary]:
             )
         ]
         counts = conn.execute(
-            "SELECT count(*), sum(closed_at IS NULL) FROM matters WHERE client_id = ?", (row["id"],)
+            "SELECT count(*) AS matters, sum(closed_at IS NULL) AS open FROM matters WHERE client_id = ?", (row["id"],)
         ).fetchone()
-        out.append(ClientSummary(row["name"], handles, counts[0], counts[1] or 0, row["created_at"]))
+        out.append(ClientSummary(row["name"], handles, counts["matters"], counts["open"] or 0, row["created_at"]))
     return out

@@ -213,12 +213,13 @@ def _take(archive: Archive, path: Path, report: RunReport, on_file, import_optio
     try:
         with archive.transaction():
             digest = source_digest(path)
+            _, sha256 = digest
             import_id = _import_once(archive, path, digest, report, import_options)
             archive.conn.execute(
                 "INSERT INTO inbox_files (path, size, mtime_ns, sha256, import_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
                 " sha256 = excluded.sha256, import_id = excluded.import_id, seen_at = excluded.seen_at",
-                (key, size, mtime_ns, digest[1], import_id, times.now_iso()),
+                (key, size, mtime_ns, sha256, import_id, times.now_iso()),
             )
     except ImportFailed as exc:
         report.failed.append(FailedFile(str(path), exc.reason))
@@ -227,11 +228,13 @@ def _take(archive: Archive, path: Path, report: RunReport, on_file, import_optio
 
 
 def _import_once(archive: Archive, path: Path, digest: tuple[int, str], report: RunReport, import_options: dict) -> int:
-    """The import that holds these bytes: an earlier one (the run names it), or a new one made now."""
+    """The import that holds these bytes (`digest`: their size and sha256): an earlier one (the run names
+    it), or a new one made now."""
+    _, sha256 = digest
     # (an import of these bytes under this file's name first: a file imported as a copy and as itself is not "another name")
     prior = archive.conn.execute(
         "SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY file_name = ? DESC, id LIMIT 1",
-        (digest[1], path.name),
+        (sha256, path.name),
     ).fetchone()
     if prior is not None:
         report.same_bytes.append(
