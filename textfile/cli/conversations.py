@@ -12,7 +12,7 @@ from textfile import filing, ignore, times
 from textfile.cli import output
 from textfile.cli.options import ConversationNumber, From, Json, Quiet, Reason, Until
 from textfile.cli.output import command, emit, open_archive, say, warn
-from textfile.cli.tables import Col, add_row, conversations_table, show, table
+from textfile.cli.tables import Col, add_row, conversation_columns, conversations_table, show, table
 from textfile.errors import InvalidInput, TextfileError
 
 if TYPE_CHECKING:
@@ -79,10 +79,7 @@ def _show_conversations(found: list[ignore.ListedConversation], tz, unfiled: boo
 def _ignored_table(conversations: list[ignore.ListedConversation], tz) -> None:
     """The conversations set aside: when, by whom, why (`conversation ignore`, or a handle's on arrival)."""
     rows = table(
-        Col("#", whole=True),
-        Col("Platform", whole=True, drop=1),
-        Col("Conversation"),
-        Col("Messages", whole=True, drop=2),
+        *conversation_columns(platform_drop=1, messages_drop=2),
         Col("Ignored", whole=True),
         Col("By", whole=True, drop=3),
         Col("Reason", min_width=16),

@@ -12,7 +12,7 @@ from textfile import audit, ignore, times
 from textfile.cli import output
 from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
-from textfile.cli.tables import Col, add_row, show, table
+from textfile.cli.tables import Col, add_row, conversation_columns, show, table
 
 if TYPE_CHECKING:
     from textfile.search import Hit
@@ -199,10 +199,7 @@ def _show_verdicts(verdicts: list[Verdict], tz) -> None:
     aside = [v for v in verdicts if v.ignored and not v.legal_hold]
     if len(aside) < len(verdicts):
         rows = table(
-            Col("#", whole=True),
-            Col("Platform", whole=True, drop=1),
-            Col("Conversation"),
-            Col("Messages", whole=True, drop=2),
+            *conversation_columns(platform_drop=1, messages_drop=2),
             Col("Last archived", whole=True, drop=3),
             Col("Verdict", min_width=30),
         )

@@ -121,6 +121,16 @@ def show(rows: Rows) -> None:
 # -- the tables more than one command prints -----------------------------------------------------
 
 
+def conversation_columns(platform_drop: int, messages_drop: int) -> list[Col]:
+    """The columns a table of conversations opens with: number, platform, name, messages (`drop`: as each table orders them)."""
+    return [
+        Col("#", whole=True),
+        Col("Platform", whole=True, drop=platform_drop),
+        Col("Conversation"),
+        Col("Messages", whole=True, drop=messages_drop),
+    ]
+
+
 def matters_table(matters: list[filing.Matter], tz) -> None:
     rows = table(
         Col("Matter", whole=True),
@@ -150,10 +160,7 @@ def conversations_table(conversations: list[filing.ConversationSummary], tz) -> 
     # A conversation by its own title alone where it has one (a group's members made its row as tall
     # as the group is large; --json lists them), else by its participants.
     rows = table(
-        Col("#", whole=True),
-        Col("Platform", whole=True, drop=2),
-        Col("Conversation"),
-        Col("Messages", whole=True, drop=3),
+        *conversation_columns(platform_drop=2, messages_drop=3),
         Col("First", whole=True, drop=1),
         Col("Last", whole=True, drop=4),
         Col("Matter"),
