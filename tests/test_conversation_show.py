@@ -11,8 +11,8 @@ import imessage_build
 from conftest import ME, ingest_records, msg
 from rich.console import Console
 
-from textfile import cli as cli_module
 from textfile import filing
+from textfile.cli import output as cli_module
 from textfile.model import Conversation, Participant
 
 ALL_OF_IT = """\

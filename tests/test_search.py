@@ -347,7 +347,7 @@ def test_on_a_terminal_a_match_is_highlighted_with_no_brackets(cli, archive, mon
 
     from rich.console import Console
 
-    from textfile import cli as cli_module
+    from textfile.cli import output as cli_module
 
     ingest_records(archive, [msg(1, CONTRACT + " \x1b[2J")])
     screen = io.StringIO()

@@ -289,7 +289,7 @@ def test_a_transcript_and_the_weekly_log_catch_entries_cut_from_the_end(own_conf
 
 
 def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
-    from textfile.cli import _digests_said
+    from textfile.cli.report import _digests_said
 
     assert not re.search(r"[0-9a-f]{65}", cli("log").stdout)
     [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["details"].get("import_id") == 3]

@@ -11,6 +11,7 @@ from conftest import FIXTURES, messages_folder, snapshot
 
 from textfile import weekly
 from textfile.errors import ArchiveBusy
+from textfile.weekly import run as weekly_run  # (where the run reads and imports a file: monkeypatched)
 
 HOUR_AGO = time.time() - 3600
 
@@ -39,7 +40,7 @@ def test_second_run_over_the_same_inbox_reads_nothing(archive, inbox, tmp_path, 
     assert (first.already_archived, first.failed, first.exit_code) == (0, [], 0)
     before = snapshot(archive)
     # A known file must not even be opened: make reading it fail.
-    monkeypatch.setattr(weekly, "source_digest", lambda path: pytest.fail(f"{path} was read"))
+    monkeypatch.setattr(weekly_run, "source_digest", lambda path: pytest.fail(f"{path} was read"))
     second = run(archive, inbox, tmp_path)
     assert (second.imported, second.already_archived, second.same_bytes, second.exit_code) == ([], 2, [], 0)
     assert snapshot(archive) == before
@@ -57,7 +58,7 @@ def test_next_weeks_export_adds_only_its_new_messages(archive, inbox, tmp_path):
 def test_a_copy_under_another_name_is_recorded_without_parsing(archive, inbox, tmp_path, monkeypatch):
     run(archive, inbox, tmp_path)
     settled(shutil.copy(inbox / "android" / "sms-20240301.xml", inbox / "copy.xml"))
-    monkeypatch.setattr(weekly, "import_path", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr(weekly_run, "import_path", lambda *a, **k: pytest.fail("parsed again"))
     report = run(archive, inbox, tmp_path)
     [started_at] = archive.conn.execute(
         "SELECT started_at FROM imports WHERE file_name = 'sms-20240301.xml'"
@@ -165,8 +166,8 @@ def test_the_log_file_beside_the_archive_is_appended_and_private(archive, archiv
 
 def test_a_new_file_is_hashed_once_and_parsed_once(archive, inbox, tmp_path, monkeypatch):
     hashed = []
-    real = weekly.source_digest
-    monkeypatch.setattr(weekly, "source_digest", lambda path: hashed.append(path.name) or real(path))
+    real = weekly_run.source_digest
+    monkeypatch.setattr(weekly_run, "source_digest", lambda path: hashed.append(path.name) or real(path))
     monkeypatch.setattr("textfile.ingest.source_digest", lambda path: pytest.fail(f"{path} hashed a second time"))
     report = run(archive, inbox, tmp_path)
     assert sorted(hashed) == ["calls-20240301.xml", "sms-20240301.xml"]

@@ -19,30 +19,108 @@ Every change is one audit entry with the reason given; unignoring deletes the ro
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass, field
 
 from textfile import audit, times
-from textfile.errors import Conflict, InvalidInput, NotFound
-from textfile.filing import label, list_conversations
+from textfile.errors import Conflict, InvalidInput
+from textfile.filing.conversations import ConversationSummary, label, list_conversations
+from textfile.filing.names import require_conversation
 from textfile.phones import clean, normalize_handle
+from textfile.results import Result
 
 
-def ignored(conn: sqlite3.Connection) -> dict[int, dict]:
-    """Each ignored conversation's record: {at, reason, by}."""
+@dataclass(slots=True, eq=False)
+class IgnoreMark(Result):
+    """A conversation's record of being set aside: when, why, by whom."""
+
+    at: str
+    reason: str | None
+    by: str
+
+
+@dataclass(slots=True, eq=False)
+class IgnoredConversation(Result):
+    """A conversation just set aside (`conversation ignore`)."""
+
+    conversation: int
+    reason: str | None
+    at: str
+    by: str
+
+
+@dataclass(slots=True, eq=False)
+class UnignoredConversation(Result):
+    conversation: int
+    reason: str | None
+    was: IgnoreMark
+
+
+@dataclass(slots=True, eq=False)
+class IgnoredHandle(Result):
+    """A handle set aside (`handle list`)."""
+
+    handle: str
+    reason: str | None
+    at: str
+    by: str
+
+
+@dataclass(slots=True, eq=False)
+class SetAside(Result):
+    """A conversation set aside because its handles are all ignored (the reason: each handle's)."""
+
+    conversation: int
+    handles: list[str]
+    reason: str
+
+
+@dataclass(slots=True, eq=False)
+class HandleIgnored(IgnoredHandle):
+    """A handle just ignored, the archived conversations it set aside at once, and the filed ones it left."""
+
+    conversations: list[SetAside] = field(default_factory=list)
+    kept_filed: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class UnignoredHandle(Result):
+    handle: str
+    reason: str | None
+    was: IgnoreMark
+
+
+@dataclass(slots=True, eq=False)
+class ListedConversation(ConversationSummary):
+    """A conversation as `conversations` lists it, with its record of being set aside (None: it is not)."""
+
+    ignored: IgnoreMark | None = None
+
+
+@dataclass(slots=True, eq=False)
+class WaitingConversation(ListedConversation):
+    """A conversation waiting for a person to file it or set it aside: named, and `new` when a recent import created it."""
+
+    label: str = ""
+    new: bool = False
+
+
+def ignored(conn: sqlite3.Connection) -> dict[int, IgnoreMark]:
+    """Each ignored conversation's record."""
     return {
-        r["conversation_id"]: {"at": r["ignored_at"], "reason": r["reason"], "by": r["ignored_by"]}
+        r["conversation_id"]: IgnoreMark(r["ignored_at"], r["reason"], r["ignored_by"])
         for r in conn.execute("SELECT * FROM conversation_ignores")
     }
 
 
-def day(record: dict, tz) -> str:
+def day(record: IgnoreMark | IgnoredHandle, tz) -> str:
     """The date a record was made on, in the archive's zone: 2026-12-05."""
-    return times.from_iso(record["at"]).astimezone(tz).date().isoformat()
+    return times.from_iso(record.at).astimezone(tz).date().isoformat()
 
 
-def said(record: dict, tz) -> str:
+def said(record: IgnoreMark | IgnoredHandle, tz) -> str:
     """ "ignored on 2026-12-05: personal" (the date in the archive's zone)."""
     on = day(record, tz)
-    return f"ignored on {on}" + (f": {record['reason']}" if record["reason"] else "")
+    return f"ignored on {on}" + (f": {record.reason}" if record.reason else "")
 
 
 def _reason(reason: str | None) -> str | None:
@@ -51,9 +129,8 @@ def _reason(reason: str | None) -> str | None:
 
 def ignore_conversation(
     conn: sqlite3.Connection, conversation_id: int, reason: str | None, force: bool = False
-) -> dict:
-    if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
-        raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
+) -> IgnoredConversation:
+    require_conversation(conn, conversation_id)
     if conversation_id in ignored(conn):
         raise Conflict(f"conversation {conversation_id} is already ignored")
     filed = [
@@ -79,31 +156,26 @@ def ignore_conversation(
         raise Conflict(
             f"conversation {conversation_id} looks client-related ({why}): give --force to ignore it all the same"
         )
-    record = {
-        "conversation": conversation_id,
-        "reason": _reason(reason),
-        "at": times.now_iso(),
-        "by": audit.current_user(),
-    }
+    record = IgnoredConversation(conversation_id, _reason(reason), times.now_iso(), audit.current_user())
     conn.execute(
         "INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
-        (conversation_id, record["reason"], record["at"], record["by"]),
+        (conversation_id, record.reason, record.at, record.by),
     )
     audit.append(
         conn,
         "conversation ignore",
-        record | ({"forced": {"matters": filed, "clients": clients}} if filed or clients else {}),
+        record.to_json() | ({"forced": {"matters": filed, "clients": clients}} if filed or clients else {}),
     )
     return record
 
 
-def unignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason: str | None) -> dict:
+def unignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason: str | None) -> UnignoredConversation:
     was = ignored(conn).get(conversation_id)
     if was is None:
         raise Conflict(f"conversation {conversation_id} is not ignored")
     conn.execute("DELETE FROM conversation_ignores WHERE conversation_id = ?", (conversation_id,))
-    record = {"conversation": conversation_id, "reason": _reason(reason), "was": was}
-    audit.append(conn, "conversation unignore", record)
+    record = UnignoredConversation(conversation_id, _reason(reason), was)
+    audit.append(conn, "conversation unignore", record.to_json())
     return record
 
 
@@ -113,7 +185,7 @@ def _handle(text: str, region: str) -> str:
     return normalize_handle(text, region) or clean(text)
 
 
-def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> dict:
+def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> HandleIgnored:
     handle = _handle(text, region)
     row = conn.execute(
         "SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?", (handle,)
@@ -124,10 +196,10 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
         raise Conflict(f"{handle} is one of the archive owner's own handles")
     if conn.execute("SELECT 1 FROM ignored_handles WHERE handle = ?", (handle,)).fetchone():
         raise Conflict(f"{handle} is already ignored")
-    record = {"handle": handle, "reason": _reason(reason), "at": times.now_iso(), "by": audit.current_user()}
+    record = HandleIgnored(handle, _reason(reason), times.now_iso(), audit.current_user())
     conn.execute(
         "INSERT INTO ignored_handles (handle, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
-        (handle, record["reason"], record["at"], record["by"]),
+        (handle, record.reason, record.at, record.by),
     )
     holding = [
         r[0]
@@ -146,44 +218,40 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
             holding,
         )
     }
-    record["conversations"] = _ignore_where_all_ignored(conn, [c for c in holding if c not in filed])
-    record["kept_filed"] = sorted(c for c in holding if c in filed)
-    audit.append(conn, "handle ignore", record)
+    record.conversations = _ignore_where_all_ignored(conn, [c for c in holding if c not in filed])
+    record.kept_filed = sorted(c for c in holding if c in filed)
+    audit.append(conn, "handle ignore", record.to_json())
     return record
 
 
-def unignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> dict:
+def unignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> UnignoredHandle:
     handle = _handle(text, region)
     row = conn.execute("SELECT * FROM ignored_handles WHERE handle = ?", (handle,)).fetchone()
     if row is None:
         raise Conflict(f"{handle} is not ignored")
     conn.execute("DELETE FROM ignored_handles WHERE handle = ?", (handle,))
-    record = {
-        "handle": handle,
-        "reason": _reason(reason),
-        "was": {"at": row["ignored_at"], "reason": row["reason"], "by": row["ignored_by"]},
-    }
-    audit.append(conn, "handle unignore", record)
+    record = UnignoredHandle(handle, _reason(reason), IgnoreMark(row["ignored_at"], row["reason"], row["ignored_by"]))
+    audit.append(conn, "handle unignore", record.to_json())
     return record
 
 
-def list_handles(conn: sqlite3.Connection) -> list[dict]:
+def list_handles(conn: sqlite3.Connection) -> list[IgnoredHandle]:
     return [
-        {"handle": r["handle"], "reason": r["reason"], "at": r["ignored_at"], "by": r["ignored_by"]}
+        IgnoredHandle(r["handle"], r["reason"], r["ignored_at"], r["ignored_by"])
         for r in conn.execute("SELECT * FROM ignored_handles ORDER BY handle")
     ]
 
 
 def on_arrival(conn: sqlite3.Connection, conversation_ids: list[int]) -> list[dict]:
     """Ignore each of these new conversations whose participants other than the owner are all
-    ignored handles; the caller records them in its own audit entry (the import's)."""
-    return _ignore_where_all_ignored(conn, conversation_ids)
+    ignored handles; the caller records them in its own audit entry (the import's): as the dicts it holds."""
+    return [s.to_json() for s in _ignore_where_all_ignored(conn, conversation_ids)]
 
 
-def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[int]) -> list[dict]:
+def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[int]) -> list[SetAside]:
     """Ignore each of these conversations whose participants other than the owner are all ignored
     handles (the reason: each handle's); the caller audits them."""
-    handles = {h["handle"]: h for h in list_handles(conn)}
+    handles = {h.handle: h for h in list_handles(conn)}
     if not handles:
         return []
     out, by, now = [], audit.current_user(), times.now_iso()
@@ -200,32 +268,35 @@ def _ignore_where_all_ignored(conn: sqlite3.Connection, conversation_ids: list[i
         # "handle ignored: bank 2FA codes" (when the handle was ignored: `handle list`; this conversation's own date is its record's)
         reason = "; ".join(
             f"handle {'' if len(people) == 1 else p + ' '}ignored"
-            + (f": {handles[p]['reason']}" if handles[p]["reason"] else "")
+            + (f": {handles[p].reason}" if handles[p].reason else "")
             for p in people
         )
         conn.execute(
             "INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
             (conversation_id, reason, now, by),
         )
-        out.append({"conversation": conversation_id, "handles": people, "reason": reason})
+        out.append(SetAside(conversation_id, people, reason))
     return out
 
 
-def conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> list[dict]:
+def conversations(conn: sqlite3.Connection, *, unfiled_only: bool = False) -> list[ListedConversation]:
     """`filing.list_conversations` with each one's `ignored` record (or None); an ignored
     conversation is never waiting to be filed, so `unfiled_only` leaves it out."""
     marks = ignored(conn)
     return [
-        c | {"ignored": marks.get(c["id"])}
+        ListedConversation.extending(c, ignored=marks.get(c.id))
         for c in list_conversations(conn, unfiled_only=unfiled_only)
-        if not (unfiled_only and c["id"] in marks)
+        if not (unfiled_only and c.id in marks)
     ]
 
 
-def waiting(conn: sqlite3.Connection, since: str | None) -> list[dict]:
+def waiting(conn: sqlite3.Connection, since: str | None) -> list[WaitingConversation]:
     """The conversations waiting for a person (`conversations --unfiled`, the ignored left out), each
     with its `label` and marked `new` when an import since `since` created it (its row's creation)."""
     created = (
         {r[0] for r in conn.execute("SELECT id FROM conversations WHERE created_at >= ?", (since,))} if since else set()
     )
-    return [c | {"label": label(c), "new": c["id"] in created} for c in conversations(conn, unfiled_only=True)]
+    return [
+        WaitingConversation.extending(c, label=label(c), new=c.id in created)
+        for c in conversations(conn, unfiled_only=True)
+    ]

@@ -29,9 +29,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from textfile.errors import InvalidInput
-from textfile.filing import _client_row, _matter_row
+from textfile.filing.names import client_row, matter_row
+from textfile.results import Result, json_name
 from textfile.transcript.content import client_names, conversation_info, own_title, sender_name
 
 _WORD = re.compile(r"\w+\*?", re.UNICODE)
@@ -39,6 +42,42 @@ _PHRASE = re.compile(r'"([^"]*)"')
 # A snippet marks each match between two private-use characters, which `parts` reads: a text's own
 # brackets are never taken for a match. A text that holds one of them has its snippet bracketed, unmarked.
 HIT, END = "\ue000", "\ue001"
+
+
+@dataclass(slots=True, eq=False)
+class EarlierVersion(Result):
+    """An earlier text of a found message that matched (not its current text): which version, where it came from."""
+
+    version: int
+    origin: str
+    import_: int = json_name("import")
+    import_file: str
+    at: str | None
+    sent_at: str | None
+    source_zone: str | None
+    body: str | None
+    snippet: str | None  # the matches in [brackets]
+    snippet_parts: list[list] | None  # [text, matched] pieces: what a terminal highlights
+
+
+@dataclass(slots=True, eq=False)
+class Hit(Result):
+    """A message found: its current text, where it is, who sent it, and the earlier versions that matched."""
+
+    id: str
+    conversation: int
+    conversation_title: str | None
+    conversation_name: str
+    conversation_participants: list[str]
+    sent_at: str
+    time_precision: str
+    direction: str
+    sender: str | None
+    handle: str | None
+    body: str | None
+    snippet: str | None  # None: the current text did not match (an earlier version did)
+    snippet_parts: list[list] | None
+    versions: list[EarlierVersion] = field(default_factory=list)
 
 
 def fts_query(text: str) -> str:
@@ -76,14 +115,43 @@ def search(
     until_at: str | None = None,
     limit: int = 100,
     owner_name: str = "",
-) -> list[dict]:
+) -> list[Hit]:
     # Words go through the full-text indexes; text with no word in it (an emoji, "?!") is not in
     # them (their tokenizer keeps letters and digits), so it is found by a plain scan.
     words = bool(_WORD.search(text))
     if not words and not text.strip():
         raise InvalidInput(f"nothing to search for in {text!r}")
     query = fts_query(text) if words else text.strip()
-    scope, params = _scope(conn, client, matter, from_at, until_at)
+    rows = _found(conn, query, words, _scope(conn, client, matter, from_at, until_at), limit)
+    snippets = _snippets(conn, "messages", [r["rowid"] for r in rows], query, words)
+    versions = _versions(conn, [r["id"] for r in rows], query, words)
+    clients = client_names(conn)
+    named = {
+        cid: _named(c)
+        for cid, c in conversation_info(conn, sorted({r["conversation_id"] for r in rows}), clients).items()
+    }
+    return [
+        Hit(
+            id=r["id"],
+            conversation=r["conversation_id"],
+            conversation_title=r["title"],
+            conversation_name=named[r["conversation_id"]].name,
+            conversation_participants=named[r["conversation_id"]].participants,
+            sent_at=r["sent_at"],
+            time_precision=r["time_precision"] or "millisecond",
+            direction=r["direction"],
+            sender=sender_name(r["display_name"], r["handle"], r["is_owner"], owner_name, clients) or r["handle"],
+            handle=r["handle"],
+            body=r["body"],
+            **_snippet_fields(snippets.get(r["rowid"])),
+            versions=versions.get(r["id"], []),
+        )
+        for r in rows
+    ]
+
+
+def _found(conn, query: str, words: bool, scope: tuple[str, list], limit: int) -> list[sqlite3.Row]:
+    """The messages whose current text or an earlier version matches, in the scope, in time order."""
     if words:
         current = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
         earlier = (
@@ -95,49 +163,32 @@ def search(
         earlier = (
             "SELECT m.rowid FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE instr(v.body, ?) > 0"
         )
+    where, params = scope
     # (A version with the current text matches only where the current text does: it adds no message.)
-    found = f"SELECT m.rowid FROM messages m WHERE m.rowid IN ({current} UNION {earlier}){scope} ORDER BY m.sent_at, m.rowid LIMIT ?"
-    rows = conn.execute(
+    found = f"SELECT m.rowid FROM messages m WHERE m.rowid IN ({current} UNION {earlier}){where} ORDER BY m.sent_at, m.rowid LIMIT ?"
+    return conn.execute(
         "SELECT m.rowid, m.id, m.conversation_id, c.title, m.sent_at, m.time_precision, m.direction, p.handle, p.display_name,"
         " p.is_owner, m.body"
         f" FROM ({found}) AS hit JOIN messages m ON m.rowid = hit.rowid JOIN conversations c ON c.id = m.conversation_id"
         " LEFT JOIN participants p ON p.id = m.sender_id ORDER BY m.sent_at, m.rowid",
         [query, query, *params, int(limit)],
     ).fetchall()
-    snippets = _snippets(conn, "messages", [r["rowid"] for r in rows], query, words)
-    versions = _versions(conn, [r["id"] for r in rows], query, words)
-    clients = client_names(conn)
-    named = {
-        cid: _named(c)
-        for cid, c in conversation_info(conn, sorted({r["conversation_id"] for r in rows}), clients).items()
-    }
-    return [
-        {
-            "id": r["id"],
-            "conversation": r["conversation_id"],
-            "conversation_title": r["title"],
-            "conversation_name": named[r["conversation_id"]][0],
-            "conversation_participants": named[r["conversation_id"]][1],
-            "sent_at": r["sent_at"],
-            "time_precision": r["time_precision"] or "millisecond",
-            "direction": r["direction"],
-            "sender": sender_name(r["display_name"], r["handle"], r["is_owner"], owner_name, clients) or r["handle"],
-            "handle": r["handle"],
-            "body": r["body"],
-            **_snippet_fields(snippets.get(r["rowid"])),
-            "versions": versions.get(r["id"], []),
-        }
-        for r in rows
-    ]
 
 
-def _named(c: dict) -> tuple[str, list[str]]:
+class _Named(NamedTuple):
+    name: str
+    participants: list[str]
+
+
+def _named(c: dict) -> _Named:
     """A conversation's name in a hit: its own title alone ("Case 2024-17"), else its participants other
     than the owner as the cover lists them ("Sam Client +12025550123; jamie@example.com"); and those participants."""
     people = [
         f"{p['name']} {p['handle']}" if p["name"] else p["handle"] for p in c["participants"] if not p["is_owner"]
     ]
-    return own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or "; ".join(people), people
+    return _Named(
+        own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"])) or "; ".join(people), people
+    )
 
 
 def _scope(conn, client: str | None, matter: str | None, from_at: str | None, until_at: str | None) -> tuple[str, list]:
@@ -145,7 +196,7 @@ def _scope(conn, client: str | None, matter: str | None, from_at: str | None, un
     where: list[str] = []
     params: list = []
     if client:
-        row = _client_row(conn, client)
+        row = client_row(conn, client)
         where.append(
             "(m.conversation_id IN (SELECT p.conversation_id FROM participants p JOIN client_handles h ON h.handle = p.handle WHERE h.client_id = ?)"
             " OR EXISTS (SELECT 1 FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE mt.client_id = ? AND f.conversation_id = m.conversation_id"
@@ -153,7 +204,7 @@ def _scope(conn, client: str | None, matter: str | None, from_at: str | None, un
         )
         params += [row["id"], row["id"]]
     if matter:
-        row = _matter_row(conn, matter)
+        row = matter_row(conn, matter)
         where.append(
             "EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = ? AND f.conversation_id = m.conversation_id"
             " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
@@ -168,7 +219,7 @@ def _scope(conn, client: str | None, matter: str | None, from_at: str | None, un
     return "".join(f" AND {w}" for w in where), params
 
 
-def _versions(conn, ids: list[str], query: str, words: bool) -> dict[str, list[dict]]:
+def _versions(conn, ids: list[str], query: str, words: bool) -> dict[str, list[EarlierVersion]]:
     """The earlier versions of these messages that match, each not the message's current text, oldest first."""
     rows = conn.execute(
         "SELECT v.rowid, v.message_id, v.version, v.origin, v.import_id, i.file_name, v.at, v.sent_at, v.source_zone, v.body"
@@ -177,21 +228,21 @@ def _versions(conn, ids: list[str], query: str, words: bool) -> dict[str, list[d
         (json.dumps(ids),),
     ).fetchall()
     snippets = _snippets(conn, "message_versions", [v["rowid"] for v in rows], query, words)
-    found: dict[str, list[dict]] = {}
+    found: dict[str, list[EarlierVersion]] = {}
     for v in rows:
         if v["rowid"] in snippets:
             found.setdefault(v["message_id"], []).append(
-                {
-                    "version": v["version"],
-                    "origin": v["origin"],
-                    "import": v["import_id"],
-                    "import_file": v["file_name"],
-                    "at": v["at"],
-                    "sent_at": v["sent_at"],
-                    "source_zone": v["source_zone"],
-                    "body": v["body"],
+                EarlierVersion(
+                    version=v["version"],
+                    origin=v["origin"],
+                    import_=v["import_id"],
+                    import_file=v["file_name"],
+                    at=v["at"],
+                    sent_at=v["sent_at"],
+                    source_zone=v["source_zone"],
+                    body=v["body"],
                     **_snippet_fields(snippets[v["rowid"]]),
-                }
+                )
             )
     return found
 

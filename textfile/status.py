@@ -23,39 +23,75 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from textfile import ignore, times, weekly
+from textfile import ignore, times
 from textfile.archive import Archive
+from textfile.ignore import WaitingConversation
 from textfile.integrity import FINE, transcript_states
+from textfile.results import Result, json_name
+from textfile.weekly.log import import_notes, last_run
+from textfile.weekly.run import FailedFile, FailedTranscript, stale_matters
+from textfile.weekly.verdicts import failing_checks, verdicts
 
 DAYS = 7  # "new" without a recorded run: imports of the last DAYS days
 
 
-@dataclass
-class Status:
+@dataclass(slots=True, eq=False)
+class NewImport(Result):
+    """An import since the last run: what it added, and what it assumed and warned of (`notes`, as printed)."""
+
+    import_: int = json_name("import")
+    path: str
+    file_name: str
+    format: str
+    started_at: str
+    added: int
+    already_present: int
+    updated: int
+    assumptions: list[str]
+    warnings: list[str]
+    notes: list[str]
+    seen_before: list[str]  # its assumptions an earlier import made too (`_kind`): said, and not news
+
+
+@dataclass(slots=True, eq=False)
+class NotRun(Result):
+    """An archive run that could not start (its record's `not_run`)."""
+
+    at: str
+    inbox: str
+    reason: str
+
+
+@dataclass(slots=True, eq=False)
+class Status(Result):
     since: str  # imports started at or after this instant are new
     since_run: bool  # since the start of the last archive run (else: the last DAYS days)
-    last_run: dict | None
-    imports: list[dict] = field(default_factory=list)
-    unfiled: list[dict] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
-    render_failed: list[dict] = field(default_factory=list)
-    not_run: dict | None = None
-    waiting: list[str] = field(
-        default_factory=list
-    )  # files the last run left for the next (still being written): said, needing no one
+    last_run: dict | None  # the last run's record, as `weekly.record_run` wrote it
+    imports: list[NewImport] = field(default_factory=list)
+    unfiled: list[WaitingConversation] = field(default_factory=list)
+    failed: list[FailedFile] = field(default_factory=list)
+    render_failed: list[FailedTranscript] = field(default_factory=list)
+    not_run: NotRun | None = None
+    # files the last run left for the next (still being written): said, needing no one
+    waiting: list[str] = field(default_factory=list)
     stale_matters: list[str] = field(default_factory=list)
-    transcripts: list[dict] = field(default_factory=list)  # missing or altered
+    transcripts: list[dict] = field(
+        default_factory=list
+    )  # missing or altered (integrity.transcript_states, and the matter)
     safe_to_delete: list[int] | None = None  # None: the archive fails its checks, nothing is said safe
     ignored_safe_to_delete: list[int] | None = None
     problems: list[str] = field(default_factory=list)  # the checks deletable rests on, failing (weekly.failing_checks)
 
+    JSON_PROPERTIES = ("assumptions", "exit_code")
+
     @property
     def assumptions(self) -> int:
         """The assumptions of the new imports that the archive has not seen before (`_seen`): those need a person."""
-        return sum(len(i["assumptions"]) - len(i["seen_before"]) for i in self.imports)
+        return sum(len(i.assumptions) - len(i.seen_before) for i in self.imports)
 
     @property
     def exit_code(self) -> int:
@@ -72,57 +108,60 @@ class Status:
         )
         return 4 if any(needs) else 0
 
-    def as_dict(self) -> dict:
-        return asdict(self) | {"assumptions": self.assumptions, "exit_code": self.exit_code}
-
 
 def status(archive: Archive, now: float | None = None) -> Status:
     conn = archive.conn
-    run = weekly.last_run(archive.path, archive.settings.archive_id)
+    run = last_run(archive.path, archive.settings.archive_id)
     since = run and run.get("started_at")
     week_ago = times.from_unix_s((time.time() if now is None else now) - DAYS * 86400)
     found = Status(since=since or times.to_iso(week_ago), since_run=bool(since), last_run=run)
-    seen = {
-        _kind(text)
-        for (texts,) in conn.execute("SELECT assumptions FROM imports WHERE started_at < ?", (found.since,))
-        for text in json.loads(texts)
-    }
-    for i in conn.execute("SELECT * FROM imports WHERE started_at >= ? ORDER BY id", (found.since,)):
-        assumptions, warnings = json.loads(i["assumptions"]), json.loads(i["warnings"])
-        found.imports.append(
-            {
-                "import": i["id"],
-                "path": i["path"],
-                "file_name": i["file_name"],
-                "format": i["format"],
-                "started_at": i["started_at"],
-                "added": i["added"],
-                "already_present": i["already_present"],
-                "updated": i["updated"],
-                "assumptions": assumptions,
-                "warnings": warnings,
-                "notes": weekly.import_notes(assumptions, warnings),
-                "seen_before": [a for a in assumptions if _kind(a) in seen],
-            }
-        )
+    found.imports = _new_imports(conn, found.since)
     found.unfiled = ignore.waiting(conn, found.since)
     if run:
-        found.failed, found.render_failed, found.not_run = (
-            run.get("failed") or [],
-            run.get("render_failed") or [],
-            run.get("not_run"),
-        )
+        found.failed = [FailedFile(f["path"], f["reason"]) for f in run.get("failed") or []]
+        found.render_failed = [FailedTranscript(f["matter"], f["reason"]) for f in run.get("render_failed") or []]
+        not_run = run.get("not_run")
+        found.not_run = NotRun(not_run["at"], not_run["inbox"], not_run["reason"]) if not_run else None
         found.waiting = [str(p) for p in run.get("waiting") or []]
-    found.stale_matters = weekly.stale_matters(conn)
+    found.stale_matters = stale_matters(conn)
     states = transcript_states(conn)
     matters = dict(conn.execute("SELECT id, reference FROM matters"))
     found.transcripts = [s | {"matter": matters.get(s["matter_id"])} for s in states.values() if s["state"] not in FINE]
-    found.problems = weekly.failing_checks(archive)
+    found.problems = failing_checks(archive)
     if not found.problems:
-        verdicts = weekly.verdicts(archive, states)
-        found.safe_to_delete = [v["conversation"] for v in verdicts if v["safe"] and not v["ignored"]]
-        found.ignored_safe_to_delete = [v["conversation"] for v in verdicts if v["safe"] and v["ignored"]]
+        judged = verdicts(archive, states)
+        found.safe_to_delete = [v.conversation for v in judged if v.safe and not v.ignored]
+        found.ignored_safe_to_delete = [v.conversation for v in judged if v.safe and v.ignored]
     return found
+
+
+def _new_imports(conn: sqlite3.Connection, since: str) -> list[NewImport]:
+    """The imports started since `since`, each with the assumptions an earlier import made too."""
+    seen = {
+        _kind(text)
+        for (texts,) in conn.execute("SELECT assumptions FROM imports WHERE started_at < ?", (since,))
+        for text in json.loads(texts)
+    }
+    new = []
+    for i in conn.execute("SELECT * FROM imports WHERE started_at >= ? ORDER BY id", (since,)):
+        assumptions, warnings = json.loads(i["assumptions"]), json.loads(i["warnings"])
+        new.append(
+            NewImport(
+                import_=i["id"],
+                path=i["path"],
+                file_name=i["file_name"],
+                format=i["format"],
+                started_at=i["started_at"],
+                added=i["added"],
+                already_present=i["already_present"],
+                updated=i["updated"],
+                assumptions=assumptions,
+                warnings=warnings,
+                notes=import_notes(assumptions, warnings),
+                seen_before=[a for a in assumptions if _kind(a) in seen],
+            )
+        )
+    return new
 
 
 def _kind(assumption: str) -> str:

@@ -13,16 +13,53 @@ the CLI prints it as data, never as markup.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import NotFound
-from textfile.ignore import conversations, said
+from textfile.filing.names import no_conversation
+from textfile.ignore import IgnoreMark, conversations, said
+from textfile.results import Result, json_name
 from textfile.transcript import CHUNK
 from textfile.transcript.content import Scope, conversation_info, fmt_bound, jobs, load_chunk, own_title, plan
 from textfile.transcript.render import plain
 
 LAYOUT_ONLY = ("new_day", "day_continued", "continued", "omitted")  # load_chunk's keys for the PDF's layout
+
+
+@dataclass(slots=True, eq=False)
+class ShownFiling(Result):
+    matter: str
+    from_: str | None = json_name("from")
+    until: str | None
+
+
+@dataclass(slots=True, eq=False)
+class ShownConversation(Result):
+    """The conversation shown: where it is filed (or that it is set aside), its counts, and the window shown."""
+
+    id: int
+    platform: str
+    title: str | None
+    is_group: bool
+    participants: list[dict]  # as the transcript's cover lists them (content.conversation_info)
+    filings: list[ShownFiling]
+    ignored: IgnoreMark | None
+    messages: int
+    unfiled: int
+    first: str | None
+    first_precision: str | None
+    last: str | None
+    last_precision: str | None
+    from_: str | None = json_name("from")
+    until: str | None
+
+
+@dataclass(slots=True, eq=False)
+class Shown(Result):
+    conversation: ShownConversation
+    messages: list[dict]  # each as the transcript reads it (content.load_chunk), its layout keys left out
 
 
 def thread(
@@ -32,21 +69,50 @@ def thread(
     owner_name: str,
     from_at: str | None = None,
     until_at: str | None = None,
-) -> dict:
+) -> Shown:
     """The conversation (number, platform, participants, filings or ignored, messages, first and last)
     and its messages between `from_at` and `until_at`, each as a transcript reads it."""
-    found = next((c for c in conversations(conn) if c["id"] == conversation_id), None)
+    found = next((c for c in conversations(conn) if c.id == conversation_id), None)
     if found is None:
-        raise NotFound(f"no conversation {conversation_id} (see `textfile conversations`)")
+        raise NotFound(no_conversation(conversation_id))
     info = conversation_info(conn, [conversation_id])[conversation_id]
     filings = [
-        {"matter": r["reference"], "from": r["from_at"], "until": r["until_at"]}
+        ShownFiling(r["reference"], r["from_at"], r["until_at"])
         for r in conn.execute(
             "SELECT mt.reference, f.from_at, f.until_at FROM filings f JOIN matters mt ON mt.id = f.matter_id"
             " WHERE f.conversation_id = ? ORDER BY mt.reference, f.from_at",
             (conversation_id,),
         )
     ]
+    conversation = ShownConversation(
+        id=conversation_id,
+        platform=found.platform,
+        title=found.title,
+        is_group=found.is_group,
+        participants=info["participants"],
+        filings=filings,
+        ignored=found.ignored,
+        messages=found.messages,
+        unfiled=found.unfiled,
+        first=found.first,
+        first_precision=found.first_precision,
+        last=found.last,
+        last_precision=found.last_precision,
+        from_=from_at,
+        until=until_at,
+    )
+    return Shown(conversation, _messages(conn, conversation_id, tz, owner_name, from_at, until_at))
+
+
+def _messages(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    tz: ZoneInfo,
+    owner_name: str,
+    from_at: str | None,
+    until_at: str | None,
+) -> list[dict]:
+    """The conversation's messages in the window, as the transcript reads them (its layout keys left out)."""
     scope = Scope(None, None, None, 0, "", from_at, until_at, conversation_id=conversation_id)
     messages = []
     phones = conn.execute(  # copies from more than one phone (a client's own, `--custodian`): each message says whose, as a transcript does
@@ -58,69 +124,52 @@ def thread(
         job.found_on = phones > 1
         for m in load_chunk(conn, job, tz, False, owner_name)["messages"]:
             messages.append({k: v for k, v in m.items() if k not in LAYOUT_ONLY})
-    conversation = {
-        "id": conversation_id,
-        "platform": found["platform"],
-        "title": found["title"],
-        "is_group": found["is_group"],
-        "participants": info["participants"],
-        "filings": filings,
-        "ignored": found["ignored"],
-        "messages": found["messages"],
-        "unfiled": found["unfiled"],
-        "first": found["first"],
-        "first_precision": found["first_precision"],
-        "last": found["last"],
-        "last_precision": found["last_precision"],
-        "from": from_at,
-        "until": until_at,
-    }
-    return {"conversation": conversation, "messages": messages}
+    return messages
 
 
-def lines(shown: dict, tz: ZoneInfo) -> list[str]:
+def lines(shown: Shown, tz: ZoneInfo) -> list[str]:
     """The conversation as lines of plain text: a header, then each day and its messages as a transcript
     shows them (`transcript.html.j2`), the lines of a message under its first indented."""
-    c = shown["conversation"]
+    c = shown.conversation
     people = "; ".join(
         f"{plain(p['name'])} {plain(p['handle'])}{' (owner)' if p['is_owner'] else ''}"
         if p["name"]
         else f"{plain(p['handle'])}{' (owner)' if p['is_owner'] else ''}"
-        for p in c["participants"]
+        for p in c.participants
     )
-    title = own_title(c["title"], (p["name"] or p["handle"] for p in c["participants"]))
+    title = own_title(c.title, (p["name"] or p["handle"] for p in c.participants))
     out = [
-        f"Conversation {c['id']}{': ' + plain(title) if title else ''} ({c['platform']}{', group' if c['is_group'] else ''})",
+        f"Conversation {c.id}{': ' + plain(title) if title else ''} ({c.platform}{', group' if c.is_group else ''})",
         f"Participants: {people}",
     ]
     where = [
-        f"filed to {f['matter']}"
+        f"filed to {f.matter}"
         + (
-            f" (its messages from {fmt_bound(f['from'], tz, c['first_precision']) or 'the start'}"
-            f" until {fmt_bound(f['until'], tz, c['last_precision']) or 'the end'})"
-            if f["from"] or f["until"]
+            f" (its messages from {fmt_bound(f.from_, tz, c.first_precision) or 'the start'}"
+            f" until {fmt_bound(f.until, tz, c.last_precision) or 'the end'})"
+            if f.from_ or f.until
             else ""
         )
-        for f in c["filings"]
+        for f in c.filings
     ]
-    if c["ignored"]:
-        where.append(f"not client-related ({said(c['ignored'], tz)})")
-    elif c["unfiled"]:
-        where.append(f"{c['unfiled']:,} message{'s' if c['unfiled'] != 1 else ''} in no matter")
+    if c.ignored:
+        where.append(f"not client-related ({said(c.ignored, tz)})")
+    elif c.unfiled:
+        where.append(f"{c.unfiled:,} message{'s' if c.unfiled != 1 else ''} in no matter")
     out.append(f"Where: {'; '.join(where) or 'in no matter'}")
     span = (
-        f", from {times.display(c['first'], tz, c['first_precision'])} to {times.display(c['last'], tz, c['last_precision'])}"
-        if c["first"]
+        f", from {times.display(c.first, tz, c.first_precision)} to {times.display(c.last, tz, c.last_precision)}"
+        if c.first
         else ""
     )
-    out.append(f"Messages: {c['messages']:,}{span}")
-    if c["from"] or c["until"]:
+    out.append(f"Messages: {c.messages:,}{span}")
+    if c.from_ or c.until:
         out.append(
-            f"Shown: {len(shown['messages']):,} from {fmt_bound(c['from'], tz, None) or 'the start'}"
-            f" until {fmt_bound(c['until'], tz, None) or 'the end'}"
+            f"Shown: {len(shown.messages):,} from {fmt_bound(c.from_, tz, None) or 'the start'}"
+            f" until {fmt_bound(c.until, tz, None) or 'the end'}"
         )
     day = None
-    for m in shown["messages"]:
+    for m in shown.messages:
         if m["day"] != day:
             day = m["day"]
             out += ["", f"— {day} —"]

@@ -1,0 +1,151 @@
+"""The command line: parse arguments, call one function of the core, print its result.
+
+Every command is a function of a module named for what it acts on, and is added here, to the app or
+to one of its groups, in the order `--help` lists them:
+
+  archive.py        init, verify: the archive as a whole
+  imports.py        import, archive: exports taken in (the weekly run)
+  clients.py        client …, matter …
+  conversations.py  conversations, conversation …, handle …, file, unfile
+  report.py         search, log, deletable
+  status.py         status, and its screen
+  transcripts.py    transcript
+  output.py         the one way a command prints (`emit`: --json, --quiet, its tables) and fails (`command`)
+  tables.py         tables that fit the terminal
+  options.py        the arguments and options more than one command takes
+
+A command's docstring is its --help; the docstring's last paragraph, `Example: …`, is printed at
+the end of it (an epilog). Only here, at `main`, does the run's temporary folder begin and end.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.core import TyperOption
+
+from textfile import __version__, scratch
+from textfile.cli import archive, clients, conversations, imports, report, status, transcripts
+from textfile.cli.output import NamesEveryMissingOption, err, out, state, warn
+from textfile.errors import TextfileError
+
+# typer's rich help (seen in 0.29) prints a flag's type, `--json <bool>`, as if it took a value (its
+# plain help does not): a flag, --help among them, shows as a flag. (Older typer has no such method.)
+if _type_shown := getattr(TyperOption, "display_type_rich", None):
+    TyperOption.display_type_rich = lambda self, ctx: (
+        None if self.is_flag and not self.count else _type_shown(self, ctx)
+    )
+
+app = typer.Typer(
+    name="textfile",
+    help="Archive client text messages (iMessage, Android, WhatsApp) under clients and matters, for the file.",
+    epilog="Example: textfile import ~/Exports/sms-20240301.xml && textfile status",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+client_app = typer.Typer(
+    help="Clients and the phone numbers and emails they text from.",
+    epilog='Example: textfile client add "Sam Client" --phone "(202) 555-0143"',
+    no_args_is_help=True,
+)
+matter_app = typer.Typer(
+    help="Matters: what a client's conversations are filed under.",
+    epilog="Example: textfile matter list",
+    no_args_is_help=True,
+)
+conversation_app = typer.Typer(
+    help="One conversation: set it aside as not client-related, or take it back.",
+    epilog='Example: textfile conversation ignore 2 --reason "my dentist"',
+    no_args_is_help=True,
+)
+handle_app = typer.Typer(
+    help="Handles (a bank's short code, a 2FA sender) whose new threads are set aside as they arrive.",
+    epilog='Example: textfile handle ignore 72975 --reason "bank 2FA codes"',
+    no_args_is_help=True,
+)
+app.add_typer(client_app, name="client")
+app.add_typer(matter_app, name="matter")
+app.add_typer(conversation_app, name="conversation")
+app.add_typer(handle_app, name="handle")
+
+
+def _add(group: typer.Typer, name: str, fn, **options) -> None:
+    """`fn` as the command `name` of `group`: its docstring is its help, the last paragraph (`Example: …`) its epilog."""
+    help_text, _, example = inspect.getdoc(fn).rpartition("\n\nExample: ")
+    group.command(name, help=help_text, epilog=f"Example: {example}", **options)(fn)
+
+
+_add(app, "init", archive.init, cls=NamesEveryMissingOption)
+_add(app, "import", imports.import_)
+_add(app, "conversations", conversations.conversations)
+_add(app, "file", conversations.file_)
+_add(app, "unfile", conversations.unfile)
+_add(app, "search", report.search)
+_add(app, "log", report.log)
+_add(app, "verify", archive.verify)
+_add(app, "transcript", transcripts.transcript)
+_add(app, "archive", imports.archive_)
+_add(app, "deletable", report.deletable)
+_add(app, "status", status.status)
+_add(client_app, "add", clients.client_add)
+_add(client_app, "edit", clients.client_edit)
+_add(client_app, "list", clients.client_list)
+_add(client_app, "show", clients.client_show)
+_add(matter_app, "open", clients.matter_open, cls=NamesEveryMissingOption)
+_add(matter_app, "close", clients.matter_close)
+_add(matter_app, "hold", clients.matter_hold)
+_add(matter_app, "release", clients.matter_release)
+_add(matter_app, "edit", clients.matter_edit)
+_add(matter_app, "list", clients.matter_list)
+_add(conversation_app, "show", conversations.conversation_show)
+_add(conversation_app, "ignore", conversations.conversation_ignore)
+_add(conversation_app, "unignore", conversations.conversation_unignore)
+_add(handle_app, "ignore", conversations.handle_ignore)
+_add(handle_app, "unignore", conversations.handle_unignore)
+_add(handle_app, "list", conversations.handle_list)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"textfile {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="The archive file. Default: $TEXTFILE_ARCHIVE, else the user data directory.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)
+    ] = False,
+) -> None:
+    state.archive_path = archive
+    for console in (out, err):
+        if not console.is_terminal:  # piped or redirected: do not wrap table rows at 80 columns
+            console.width = int(os.environ.get("COLUMNS") or 200)
+
+
+def main() -> None:
+    os.umask(0o077)  # every file textfile writes is readable by its owner only
+    with ExitStack() as run:
+        try:
+            run.enter_context(scratch.run_folder())  # every temporary file of this run, removed at its end
+        except TextfileError as exc:
+            warn(f"Error: {exc}")
+            raise SystemExit(1) from None
+        app(prog_name="textfile")
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,230 @@
+"""Commands on the archive as a whole: `init` (create it) and `verify` (check it, or transcripts
+against it; record what a person says about what it lacks: an older copy put back, transcripts
+moved or deleted on purpose)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from textfile.archive import Archive, resolve_path
+from textfile.cli.options import Json, Quiet, Reason
+from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
+from textfile.errors import InvalidInput
+
+Owner = Annotated[
+    str, typer.Option(help="The owner's name as it appears in exports (WhatsApp uses it to find your messages).")
+]
+Zone = Annotated[str, typer.Option(help="Your IANA time zone, e.g. America/New_York.")]
+Region = Annotated[str, typer.Option(help="Default phone region for numbers without a country code, e.g. US.")]
+BatesPrefix = Annotated[str, typer.Option(help="Prefix of the Bates numbers on transcripts, e.g. SMITH.")]
+OwnPhones = Annotated[
+    list[str] | None, typer.Option(metavar="NUMBER", help="One of your own phone numbers (repeatable).")
+]
+OwnEmails = Annotated[
+    list[str] | None, typer.Option(metavar="EMAIL", help="One of your own iMessage emails (repeatable).")
+]
+Pdfs = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False),
+]
+Moved = Annotated[
+    bool,
+    typer.Option(
+        "--moved",
+        help="A PDF that verifies where its recorded file is gone was moved or renamed: record where it is now.",
+    ),
+]
+AcceptOlderCopy = Annotated[
+    bool,
+    typer.Option(
+        "--accept-older-copy",
+        help="The archive is an older copy put back on purpose (a restored backup): record, in the audit log, the entries it lacks, which verify then no longer reports.",
+    ),
+]
+Deleted = Annotated[
+    bool,
+    typer.Option(
+        "--deleted",
+        help="The PDFs named (their recorded paths) were deleted on purpose: record it (audited, with --reason), so they are no longer reported missing; they then vouch for nothing.",
+    ),
+]
+
+
+# -- init ------------------------------------------------------------------------------------
+
+
+@command
+def init(
+    owner: Owner,
+    tz: Zone,
+    region: Region,
+    bates_prefix: BatesPrefix,
+    phone: OwnPhones = None,
+    email: OwnEmails = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Create a new archive (readable by you only), its audit log sealed with your key (made if you have none). Refuses to overwrite an existing one.
+
+    Example: textfile init --owner Alex --tz UTC --region GB --bates-prefix ALEX"""
+    from textfile import audit
+
+    path = resolve_path(state.archive_path)
+    with Archive.create(
+        path, owner_name=owner, phones=phone or [], emails=email or [], tz=tz, region=region, bates_prefix=bates_prefix
+    ) as archive:
+        settings = archive.settings.as_dict()
+    # (the archive's settings as archive.py says them, where it is, and the key that seals its log)
+    emit({"archive": str(path), **settings, "key": str(audit.key_path())}, json_=json_, quiet=quiet, show=_show_created)
+
+
+def _show_created(created: dict) -> None:
+    say(
+        f"Created archive {created['archive']} for {created['owner_name']} ({created['tz']}, region {created['region']}, Bates prefix {created['bates_prefix']})."
+    )
+    say(
+        f"Its audit log is sealed with the key in {created['key']} (id {created['key_id']}): keep a copy of that file apart"
+        " from the archive; `textfile verify` needs it to prove the log was not rewritten."
+    )
+
+
+# -- verify ----------------------------------------------------------------------------------
+
+
+@command
+def verify(
+    pdfs: Pdfs = None,
+    moved: Moved = False,
+    accept_older_copy: AcceptOlderCopy = False,
+    deleted: Deleted = False,
+    reason: Reason = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain with its seals and recorded heads, every import's digest, every transcript. Exit 3 on any problem.
+
+    With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows).
+
+    Example: textfile verify 2026-03-02_Sam-Client_2026-014_transcript.pdf"""
+    if deleted:
+        return _record_deleted(pdfs or [], reason, json_, quiet)
+    if pdfs:
+        return _verify_pdfs(pdfs, moved, json_, quiet)
+    if moved:
+        raise InvalidInput("--moved needs the transcript PDFs that were moved: textfile verify --moved FILE.pdf")
+    if accept_older_copy:
+        return _accept_older_copy(json_, quiet)
+    return _verify_archive(json_, quiet)
+
+
+def _verify_archive(json_: bool, quiet: bool) -> None:
+    from textfile.integrity import check_archive
+    from textfile.weekly.log import log_path
+
+    with open_archive() as archive:
+        log = log_path(archive.path)
+        report = with_progress(
+            quiet or json_,
+            "Verifying",
+            "messages",
+            lambda progress: check_archive(archive.conn, progress=progress, log=log, archive_path=archive.path),
+        )
+    emit(report, json_=json_, quiet=quiet, show=_say_verified)
+    for problem in report["problems"]:
+        warn(f"Error: {problem}")
+    if not report["ok"]:
+        raise typer.Exit(3)
+
+
+def _say_verified(report: dict) -> None:
+    """What integrity.check_archive found, when it found nothing wrong (its problems are said on stderr)."""
+    if report["ok"]:
+        counts = ", ".join(
+            f"{n:,} {noun}{'' if n == 1 else 's'}"
+            for n, noun in (
+                (report["messages"], "message"),
+                (report["blobs"], "attachment"),
+                (report["audit_entries"], "audit entry"),
+            )
+        )
+        say(f"Archive verified: {counts.replace('audit entrys', 'audit entries')}: all hashes match.")
+
+
+def _accept_older_copy(json_: bool, quiet: bool) -> None:
+    from textfile import audit
+    from textfile.weekly.log import log_path
+
+    with open_archive() as archive, archive.transaction() as conn:
+        lost = audit.accept_missing(conn, archive.path, log_path(archive.path))
+    emit({"accepted": lost}, json_=json_, quiet=quiet, show=_say_accepted)
+
+
+def _say_accepted(accepted: dict) -> None:
+    lost = accepted["accepted"]  # (audit.accept_missing's records of the entries the copy lacks)
+    say(
+        f"Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit"
+        f" entr{'ies' if len(lost) > 1 else 'y'} {', '.join(str(m['entry']) for m in lost)} as recorded before."
+        if lost
+        else "Nothing to accept: the archive holds every audit entry recorded outside it."
+    )
+
+
+def _record_deleted(paths: list[Path], reason: str | None, json_: bool, quiet: bool) -> None:
+    from textfile.transcript import record_deleted
+
+    if not paths:
+        raise InvalidInput(
+            "--deleted needs the recorded paths of the transcripts deleted on purpose: textfile verify --deleted FILE.pdf"
+        )
+    with open_archive() as archive:
+        done = record_deleted(archive, paths, reason)
+    emit(done, json_=json_, quiet=quiet, show=_say_deleted)
+
+
+def _say_deleted(done: list[dict]) -> None:
+    for d in done:  # (transcript.record_deleted's records)
+        say(
+            f"Recorded: transcript {d['path']} (made {d['made']}) was deleted on purpose"
+            + (f": {d['reason']}" if d["reason"] else "")
+            + "; it vouches for nothing any more."
+        )
+
+
+def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:
+    from textfile.transcript import record_moves, verify_pdfs
+
+    with open_archive() as archive:
+        reports = verify_pdfs(archive, pdfs)
+        moves = {m["transcript"]: m for m in record_moves(archive, reports)} if moved else {}
+    for r in reports:  # (transcript.verify_pdfs's reports)
+        r["moved_from"] = moves[r["transcript"]]["from"] if r.get("transcript") in moves else None
+    emit(reports, json_=json_, quiet=quiet)  # (each PDF is said below, with its errors, in turn)
+    for r in reports:
+        if r["ok"] and not quiet and not json_:
+            _say_pdf(r)
+        for problem in r["problems"]:
+            warn(f"Error: {r['path']}: {problem}")
+    if not all(r["ok"] for r in reports):
+        raise typer.Exit(3)
+
+
+def _say_pdf(r: dict) -> None:
+    from textfile.transcript.manifest import earlier_lines
+
+    bates = r["bates"]
+    say(
+        f"{r['path']}: matches {r['matches']} (transcript {r['transcript']}, {r['messages']:,} messages, {r['pages']:,} pages,"
+        f" Bates {bates['first']} to {bates['last']})."
+    )
+    for line in earlier_lines(r["earlier"], r["zone"]):
+        say(line)
+    if r["moved_from"]:
+        say(f"  recorded as moved here from {r['moved_from']}")
+    elif r.get("recorded_gone"):
+        say(
+            f"  the archive records it at {r['recorded_path']}, where it is gone: if it was moved, "
+            f"record its new place with textfile verify --moved {r['path']}"
+        )

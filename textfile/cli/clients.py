@@ -1,0 +1,223 @@
+"""Commands on clients and matters: `client add|edit|list|show`, `matter open|close|hold|release|edit|list`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from textfile import filing, times
+from textfile.cli import output
+from textfile.cli.options import ClientName, Json, Quiet, Reason, Reference
+from textfile.cli.output import command, emit, open_archive, say
+from textfile.cli.tables import Col, add_row, conversations_table, matters_table, show, table
+
+Phones = Annotated[
+    list[str] | None, typer.Option(metavar="NUMBER", help="A phone number the client texts from (repeatable).")
+]
+Emails = Annotated[
+    list[str] | None, typer.Option(metavar="EMAIL", help="An email the client uses for iMessage (repeatable).")
+]
+NewName = Annotated[str | None, typer.Option("--name", help="The client's new name.")]
+AddPhone = Annotated[
+    list[str] | None, typer.Option("--add-phone", metavar="NUMBER", help="A phone number to add (repeatable).")
+]
+RemovePhone = Annotated[
+    list[str] | None, typer.Option("--remove-phone", metavar="NUMBER", help="A phone number to remove (repeatable).")
+]
+AddEmail = Annotated[
+    list[str] | None, typer.Option("--add-email", metavar="EMAIL", help="An email to add (repeatable).")
+]
+RemoveEmail = Annotated[
+    list[str] | None, typer.Option("--remove-email", metavar="EMAIL", help="An email to remove (repeatable).")
+]
+MatterReference = Annotated[str, typer.Argument(help="The matter's reference, e.g. 2026-014.")]
+OfClient = Annotated[str, typer.Option(help="The client the matter belongs to.")]
+Title = Annotated[str, typer.Option(help="A short title.")]
+NewTitle = Annotated[str | None, typer.Option(help="The matter's new title.")]
+NewReference = Annotated[str | None, typer.Option("--reference", help="The matter's new reference.")]
+
+
+# -- clients ---------------------------------------------------------------------------------
+
+
+@command
+def client_add(name: ClientName, phone: Phones = None, email: Emails = None, json_: Json = False, quiet: Quiet = False):
+    """Add a client with the numbers and emails they text from (numbers are stored in E.164).
+
+    Example: textfile client add "Sam Client" --phone "(202) 555-0143\""""
+    with open_archive() as archive, archive.transaction() as conn:
+        added = filing.add_client(conn, name, phone or [], email or [], archive.settings.region)
+    emit(added, json_=json_, quiet=quiet, show=lambda c: say(f"Added client {c.name} ({_handles(c)})."))
+
+
+def _handles(client: filing.Client) -> str:
+    return ", ".join(h.handle for h in client.handles) or "no handles"
+
+
+@command
+def client_edit(
+    name: ClientName,
+    new_name: NewName = None,
+    add_phone: AddPhone = None,
+    remove_phone: RemovePhone = None,
+    add_email: AddEmail = None,
+    remove_email: RemoveEmail = None,
+    reason: Reason = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Correct a client: rename, add or remove a number or email (audited); then file what the change makes unambiguous.
+
+    Example: textfile client edit "Sam Client" --add-phone 202-555-0144"""
+    with open_archive() as archive, archive.transaction() as conn:
+        edited = filing.edit_client(
+            conn,
+            name,
+            new_name=new_name,
+            add_phones=add_phone or [],
+            remove_phones=remove_phone or [],
+            add_emails=add_email or [],
+            remove_emails=remove_email or [],
+            region=archive.settings.region,
+            reason=reason,
+        )
+    emit(edited, json_=json_, quiet=quiet, show=_show_edited)
+
+
+def _show_edited(edited: filing.EditedClient) -> None:
+    changed = edited.changed
+    said = "; ".join(
+        [f"renamed from {changed.client}"] * (changed.renamed_to is not None)
+        + [f"removed {', '.join(changed.removed)}"] * bool(changed.removed)
+        + [f"added {', '.join(changed.added)}"] * bool(changed.added)
+    )
+    say(f"Client {edited.name} ({_handles(edited)}): {said}.")
+    for f in edited.unfiled:
+        say(
+            f"  unfiled conversation {f.conversation} from {f.matter}: it was filed automatically through {f.through},"
+            " no longer the client's"
+        )
+    for f in edited.kept:
+        say(
+            f"  conversation {f.conversation} stays filed to {f.matter} (filed by hand), though it no longer holds a handle"
+            f" of the client's: textfile unfile {f.conversation} --matter {f.matter} if it does not belong there"
+        )
+    _say_filed(edited.filed)
+
+
+def _say_filed(filed: list[filing.Filed]) -> None:
+    for f in filed:
+        say(f"  filed conversation {f.conversation} to {f.matter}")
+
+
+@command
+def client_list(json_: Json = False, quiet: Quiet = False):
+    """List clients with their handles and matters.
+
+    Example: textfile client list"""
+    with open_archive() as archive:
+        clients = filing.list_clients(archive.conn)
+    emit(clients, json_=json_, quiet=quiet, show=_clients_table)
+
+
+def _clients_table(clients: list[filing.ClientSummary]) -> None:
+    rows = table(Col("Client"), Col("Handles", whole=True), Col("Matters (open)", whole=True, drop=1))
+    for c in clients:
+        add_row(rows, c.name, "\n".join(c.handles), f"{c.matters} ({c.open_matters})")
+    show(rows)
+
+
+@command
+def client_show(name: ClientName, json_: Json = False, quiet: Quiet = False):
+    """Show a client: handles, matters and conversations.
+
+    Example: textfile client show "Sam Client\""""
+    with open_archive() as archive:
+        found = filing.client(archive.conn, name)
+        tz = times.zone(archive.settings.tz)
+    emit(found, json_=json_, quiet=quiet, show=lambda c: _show_client(c, tz))
+
+
+def _show_client(found: filing.Client, tz) -> None:
+    output.out.print(Text(found.name, style="bold") + Text(f"  (client since {times.display(found.created_at, tz)})"))
+    say("Handles: " + (", ".join(h.handle for h in found.handles) or "none"))
+    matters_table(found.matters, tz)
+    conversations_table(found.conversations, tz)
+
+
+# -- matters ---------------------------------------------------------------------------------
+
+
+@command
+def matter_open(reference: MatterReference, client: OfClient, title: Title, json_: Json = False, quiet: Quiet = False):
+    """Open a matter for a client; their unfiled conversations are filed to it if it is their only open matter.
+
+    Example: textfile matter open 2026-014 --client "Sam Client" --title Lease"""
+    with open_archive() as archive, archive.transaction() as conn:
+        opened = filing.open_matter(conn, reference, client, title)
+    emit(opened, json_=json_, quiet=quiet, show=_show_opened)
+
+
+def _show_opened(opened: filing.OpenedMatter) -> None:
+    say(f"Opened matter {opened.reference} for {opened.client}: {opened.title}.")
+    _say_filed(opened.filed)
+
+
+def _matter_state(reference: str, action: str, json_: bool, quiet: bool, said: str) -> None:
+    with open_archive() as archive, archive.transaction() as conn:
+        changed = filing.set_matter_state(conn, reference, action)
+    emit(changed, json_=json_, quiet=quiet, show=lambda m: say(f"Matter {m.reference} {said}."))
+
+
+@command
+def matter_close(reference: Reference, json_: Json = False, quiet: Quiet = False):
+    """Close a matter: its filings end now; later messages go to the client's next open matter, or wait unfiled.
+
+    Example: textfile matter close 2026-014"""
+    _matter_state(reference, "close", json_, quiet, "closed")
+
+
+@command
+def matter_hold(reference: Reference, json_: Json = False, quiet: Quiet = False):
+    """Put a matter under legal hold: its conversations are never reported safe to delete from the phone.
+
+    Example: textfile matter hold 2026-014"""
+    _matter_state(reference, "hold", json_, quiet, "is under legal hold")
+
+
+@command
+def matter_release(reference: Reference, json_: Json = False, quiet: Quiet = False):
+    """Release a matter's legal hold.
+
+    Example: textfile matter release 2026-014"""
+    _matter_state(reference, "release", json_, quiet, "is released from legal hold")
+
+
+@command
+def matter_edit(
+    reference: Reference,
+    title: NewTitle = None,
+    new_reference: NewReference = None,
+    reason: Reason = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Correct a matter's title or reference (audited).
+
+    Example: textfile matter edit 2026-014 --title "Lease dispute, 12 Elm St\""""
+    with open_archive() as archive, archive.transaction() as conn:
+        edited = filing.edit_matter(conn, reference, title=title, new_reference=new_reference, reason=reason)
+    emit(edited, json_=json_, quiet=quiet, show=lambda m: say(f"Matter {m.reference} for {m.client}: {m.title}."))
+
+
+@command
+def matter_list(json_: Json = False, quiet: Quiet = False):
+    """List matters with their client, status and what is filed to them.
+
+    Example: textfile matter list"""
+    with open_archive() as archive:
+        matters = filing.list_matters(archive.conn)
+        tz = times.zone(archive.settings.tz)
+    emit(matters, json_=json_, quiet=quiet, show=lambda m: matters_table(m, tz))

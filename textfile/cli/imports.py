@@ -1,0 +1,257 @@
+"""Commands that take exports in: `import` (files named on the command line, each said as it goes in)
+and `archive` (the weekly run over an inbox folder, for cron)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from textfile import ignore
+from textfile.archive import resolve_path
+from textfile.cli.options import CorrectsReading, CorrectsTz, Json, MakeFolder, OutFolder, Quiet
+from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
+from textfile.errors import ImportFailed, InvalidInput, TextfileError
+from textfile.results import Result
+
+if TYPE_CHECKING:
+    from textfile.ingest import ImportResult
+    from textfile.weekly.run import RunReport
+
+Paths = Annotated[list[Path], typer.Argument(help="Export files or folders, any mix of formats.", show_default=False)]
+Format = Annotated[str | None, typer.Option("--format", help="Skip detection: imessage, android or whatsapp.")]
+ImportZone = Annotated[
+    str | None,
+    typer.Option(
+        help="Zone of wall-clock times in the export (WhatsApp). Default: the zone the chat was last read in, else the archive's."
+    ),
+]
+Region = Annotated[
+    str | None, typer.Option(help="Phone region for numbers without a country code. Default: the archive's.")
+]
+Me = Annotated[
+    str | None,
+    typer.Option(
+        help="You in the export: your name as a WhatsApp chat writes it (one of its senders), or the number of the phone an Android backup came from."
+    ),
+]
+DateOrder = Annotated[str | None, typer.Option(help="Date order of a WhatsApp export: dmy, mdy or ymd.")]
+ChatName = Annotated[str | None, typer.Option(help="The chat's name, when the file name does not say it (WhatsApp).")]
+AttachmentsRoot = Annotated[
+    Path | None, typer.Option(help="Home folder that iMessage attachment paths (~/Library/…) refer to.")
+]
+Custodian = Annotated[
+    str | None,
+    typer.Option(
+        help="Whose phone the export came from (recorded on the import). An Android backup or an iMessage export may come from a client's own phone: name the client (--me: their number, or for iMessage their email, the phone had)."
+    ),
+]
+Inbox = Annotated[
+    Path, typer.Argument(help="Folder of exports (searched recursively, any mix of formats).", show_default=False)
+]
+Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="If another run is going: wait for it, or exit at once.")]
+RunZone = Annotated[
+    str | None,
+    typer.Option(
+        help="Zone of wall-clock times in every WhatsApp export. Default: each chat's zone as last read, else the archive's."
+    ),
+]
+RunMe = Annotated[
+    str | None,
+    typer.Option(
+        help="You in the exports: your name as WhatsApp chats write it, or the number of the phone an Android backup came from."
+    ),
+]
+RunDateOrder = Annotated[
+    str | None,
+    typer.Option(
+        help="Date order of every WhatsApp export in the inbox: dmy, mdy or ymd. Default: each chat's as last read, else what its dates prove."
+    ),
+]
+BatesPrefix = Annotated[
+    str | None,
+    typer.Option(
+        help="Bates prefix of the run's transcripts. Default: the snapshots' own series, <archive prefix>-SNAP, so that productions' numbers stay unbroken."
+    ),
+]
+
+
+@dataclass(slots=True, eq=False)
+class ImportFailure(Result):
+    """A file `import` could not take (nothing of it imported): said in its place among the results."""
+
+    path: str
+    failed: str  # why
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@command
+def import_(
+    paths: Paths,
+    format: Format = None,
+    tz: ImportZone = None,
+    corrects_tz: CorrectsTz = False,
+    corrects_reading: CorrectsReading = False,
+    region: Region = None,
+    me: Me = None,
+    date_order: DateOrder = None,
+    conversation: ChatName = None,
+    attachments_root: AttachmentsRoot = None,
+    custodian: Custodian = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Import phone exports. Each file goes in whole or not at all; importing it again adds only what is new.
+
+    Example: textfile import sms-20240301.xml "WhatsApp Chat with Sam Client.txt\""""
+    from textfile.exports import expand
+
+    sources = expand(paths)
+    if conversation and len(sources) > 1:
+        raise InvalidInput(
+            f"--conversation names one chat: give it with one export, not {len(sources)} ({', '.join(p.name for p in sources[:3])}…)"
+        )
+    options = dict(format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation)
+    options |= dict(attachments_root=attachments_root, custodian=custodian)
+    options |= dict(corrects_tz=corrects_tz, corrects_reading=corrects_reading)
+    with open_archive() as archive:
+        results = [_import_one(archive, path, options, quiet or json_) for path in sources]
+        if not (
+            quiet or json_
+        ):  # (listed only to be printed: every conversation's unfiled count is a scan of the archive)
+            _say_waiting(archive, results, len(sources))
+    emit(results, json_=json_, quiet=quiet)  # every path, in order: what it added, or why it failed
+    if any(isinstance(r, ImportFailure) for r in results):
+        raise typer.Exit(1)
+
+
+def _import_one(archive, path: Path, options: dict, quiet: bool) -> ImportResult | ImportFailure:
+    """One export imported (and said, unless `quiet`), or its failure said on stderr: the ImportResult or an ImportFailure."""
+    from textfile.ingest import import_path
+
+    try:
+        result = with_progress(
+            quiet,
+            f"Importing {path.name}",
+            "records",
+            lambda progress: import_path(archive, path, **options, progress=progress, parallel=True),
+        )
+    except ImportFailed as exc:
+        warn(f"Error: {exc}")
+        return ImportFailure(str(path), exc.reason)
+    if not quiet:
+        _say_import(result)
+    return result
+
+
+def _say_import(r: ImportResult) -> None:
+    from textfile.weekly.log import import_notes
+
+    skipped = sum(r.skipped.values())
+    say(
+        f"{r.path}: {r.format}, added {r.added:,}, already present {r.already_present:,}, updated {r.updated:,}, skipped {skipped:,}"
+    )
+    for reason, count in r.skipped.items():
+        say(f"  skipped {count:,}: {reason}")
+    for line in import_notes(r.assumptions, r.warnings):
+        say(f"  {line}")
+    for f in r.filed:
+        say(f"  filed conversation {f.conversation} to {f.matter}")
+
+
+def _say_waiting(archive, results: list[ImportResult | ImportFailure], sources: int) -> None:
+    """The conversations of these exports that wait to be filed (as the weekly run and status name them)."""
+    touched = {c for r in results if not isinstance(r, ImportFailure) for c in r.conversations}
+    waiting = [c for c in ignore.waiting(archive.conn, None) if c.id in touched] if touched else []
+    if waiting:
+        n = len(waiting)
+        say(
+            f"{n} conversation{'s' if n != 1 else ''} of {'these exports' if sources > 1 else 'this export'}"
+            f" wait{'' if n != 1 else 's'} to be filed: {', '.join(str(c.id) for c in waiting[:12])}{' …' if n > 12 else ''}"
+            " (textfile conversations --unfiled; textfile file N --matter REF, or textfile conversation ignore N)"
+        )
+
+
+# -- the weekly run --------------------------------------------------------------------------
+
+
+@command
+def archive_(
+    inbox: Inbox,
+    out_dir: OutFolder,
+    mkdir: MakeFolder = False,
+    wait: Wait = False,
+    tz: RunZone = None,
+    corrects_tz: CorrectsTz = False,
+    corrects_reading: CorrectsReading = False,
+    me: RunMe = None,
+    date_order: RunDateOrder = None,
+    bates_prefix: BatesPrefix = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """The weekly run, for cron: import every new export under INBOX, render a transcript for each matter that gained messages, report.
+
+    Exit 0 when everything went in, 1 when a file or a transcript failed (the rest still went in), 3 when an integrity check failed.
+
+    Example: textfile archive ~/Exports --out ~/Transcripts"""
+    from textfile import weekly
+
+    path = resolve_path(state.archive_path)
+    options = dict(tz=tz, corrects_tz=corrects_tz, corrects_reading=corrects_reading, me=me, date_order=date_order)
+    with open_archive() as archive, weekly.run_lock(path, wait=wait):
+        _check_out_folder(archive, path, inbox, out_dir, mkdir)
+        render = functools.partial(weekly.render_matter, bates_prefix=bates_prefix)
+        report = with_progress(
+            quiet or json_,
+            "Archiving",
+            "files",
+            lambda progress: weekly.archive_inbox(
+                archive, inbox, out_dir, render=render, **options, parallel=True, on_file=_on_file(progress)
+            ),
+        )
+        weekly.append_log(path, weekly.log_lines(report))
+        weekly.record_run(path, report.record(archive.settings.archive_id))
+    emit(report, json_=json_, quiet=quiet, show=_say_report)
+    _say_failures(report)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def _check_out_folder(archive, path: Path, inbox: Path, out_dir: Path, mkdir: bool) -> None:
+    """The run's --out folder checked; refused, the run did not run: said in the log (cron's only trace)
+    and on the run's record (status says so)."""
+    from textfile import weekly
+    from textfile.transcript import output_folder
+
+    try:
+        output_folder(out_dir, mkdir, "--out")
+    except TextfileError as exc:
+        weekly.record_not_run(path, archive.settings.archive_id, inbox, str(exc))
+        raise
+
+
+def _on_file(progress):
+    """What the progress display says as the run takes each file ("Importing x.txt", "Rendering 2026-014")."""
+    return progress and (lambda p, what: progress(advance=1, description=f"{what.capitalize()} {p.name}"))
+
+
+def _say_report(report: RunReport) -> None:
+    from textfile.weekly.log import log_lines
+
+    for line in log_lines(report):
+        say(line)
+
+
+def _say_failures(report: RunReport) -> None:
+    for failure in report.failed:
+        warn(f"Error: {failure.path}: {failure.reason}")
+    for failure in report.render_failed:
+        warn(f"Error: transcript of {failure.matter}: {failure.reason}")
+    for problem in report.problems:
+        warn(f"Error: {problem}")

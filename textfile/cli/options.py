@@ -1,0 +1,43 @@
+"""The arguments and options more than one command takes, each written once: its flag and its help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why (recorded in the audit log).")]
+CorrectsTz = Annotated[
+    bool,
+    typer.Option(
+        "--corrects-tz",
+        help="--tz corrects the zone an earlier import read these messages in:"
+        " move them, keeping each earlier time as a version (without it, such an import is refused).",
+    ),
+]
+CorrectsReading = Annotated[
+    bool,
+    typer.Option(
+        "--corrects-reading",
+        help="This import's reading of the export's wall clock (its zone,"
+        " its --date-order, how it reads a time as written) corrects an earlier import's reading of"
+        " these messages: move them, keeping each earlier time as a version (without it, such an"
+        " import is refused).",
+    ),
+]
+MakeFolder = Annotated[
+    bool,
+    typer.Option(
+        "--mkdir",
+        help="Make the output folder (readable by you only) if it does not exist; without it, a folder that does not exist is an error.",
+    ),
+]
+ConversationNumber = Annotated[int, typer.Argument(help="The conversation's number (see `textfile conversations`).")]
+From = Annotated[str | None, typer.Option("--from", help="Only messages from this date or time on.")]
+Until = Annotated[str | None, typer.Option(help="Only messages up to this date (inclusive) or time.")]
+Reference = Annotated[str, typer.Argument(help="The matter's reference.")]
+ClientName = Annotated[str, typer.Argument(help="The client's name.")]
+OutFolder = Annotated[Path, typer.Option("--out", help="Folder for the new transcripts.", show_default=False)]

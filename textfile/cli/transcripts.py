@@ -1,0 +1,67 @@
+"""`textfile transcript`: a matter's (or a client's) messages as a dated, Bates-numbered PDF/A."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from textfile.cli.options import From, Json, MakeFolder, Quiet, Until
+from textfile.cli.output import command, emit, open_archive, say, with_progress
+
+MatterReference = Annotated[
+    str | None, typer.Argument(help="The matter's reference (or --client).", show_default=False)
+]
+OfClient = Annotated[str | None, typer.Option(help="A client's transcript instead: their matters and conversations.")]
+ShownZone = Annotated[str | None, typer.Option(help="Zone to show times in. Default: the archive's.")]
+OutPath = Annotated[str | None, typer.Option("--out", help="The PDF to write (never overwritten).", show_default=False)]
+OutDir = Annotated[
+    Path | None,
+    typer.Option(help="Folder for YYYY-MM-DD_<client>_<matter>_transcript.pdf. Default: here.", show_default=False),
+]
+BatesPrefix = Annotated[str | None, typer.Option(help="Bates prefix. Default: the archive's.")]
+BatesStart = Annotated[int | None, typer.Option(help="First Bates number. Default: the prefix's next free number.")]
+NoMedia = Annotated[bool, typer.Option("--no-media", help="List images instead of showing them.")]
+
+
+@command
+def transcript(
+    reference: MatterReference = None,
+    client: OfClient = None,
+    from_: From = None,
+    until: Until = None,
+    tz: ShownZone = None,
+    out_path: OutPath = None,
+    out_dir: OutDir = None,
+    mkdir: MakeFolder = False,
+    bates_prefix: BatesPrefix = None,
+    bates_start: BatesStart = None,
+    no_media: NoMedia = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Render a matter's messages as a dated PDF/A with page and Bates numbers, recorded so `textfile verify FILE.pdf` can prove it.
+
+    Example: textfile transcript 2026-014 --out-dir ~/Transcripts --mkdir"""
+    from textfile.transcript import make_transcript
+
+    options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir)
+    options |= dict(mkdir=mkdir, bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
+    with open_archive() as archive:
+        made = with_progress(
+            quiet or json_,
+            "Rendering transcript",
+            "messages",
+            lambda progress: make_transcript(
+                archive, **options, progress=progress and (lambda done, total: progress(done, total=total))
+            ),
+        )
+    emit(made, json_=json_, quiet=quiet, show=_say_made)
+
+
+def _say_made(made: dict) -> None:
+    """transcript.make_transcript's record of the file it wrote."""
+    say(
+        f"Wrote {made['path']}: {made['messages']:,} messages, {made['pages']:,} pages, Bates {made['bates_first']} to {made['bates_last']}."
+    )

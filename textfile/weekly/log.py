@@ -1,0 +1,151 @@
+"""What a run leaves beside the archive: its lock (one run at a time), its log (prose, one line per
+event: cron's only trace) and its record (`record_run`: when it started, what failed), which
+`textfile status` reads."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textfile import audit, times
+from textfile.errors import ArchiveBusy
+
+if TYPE_CHECKING:
+    from textfile.weekly.run import RunReport
+
+MAX_WARNINGS = 10  # per import, in the run's report and `textfile import`'s (all are on the import's record)
+
+
+# -- the run lock ------------------------------------------------------------------------------
+
+
+@contextmanager
+def run_lock(archive_path: Path, *, wait: bool):
+    """One `textfile archive` run at a time per archive: a second one waits, or (without wait) says so."""
+    lock_path = Path(f"{archive_path}.lock")
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise ArchiveBusy(
+                    f"another `textfile archive` run is in progress on {archive_path}; it holds {lock_path} (use --wait to wait for it)"
+                ) from None
+            raise
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+# -- the run's record --------------------------------------------------------------------------
+
+
+def run_path(archive_path: Path) -> Path:
+    """The last run's record beside the log (`record_run`): what `textfile status` reads of it."""
+    return archive_path.with_name(archive_path.name + ".run.json")
+
+
+def record_run(archive_path: Path, run: dict) -> None:
+    """Keep what the last run was and what failed in it, 0600, replaced whole (a reader never sees half).
+
+    A file beside the log, not an audit entry: a failed file leaves nothing in the archive, and a run
+    that finds nothing new changes nothing, so neither is a change to audit; the archive stays as it
+    was. The log holds the same as prose; this is its last run as data, for `status`."""
+    path = run_path(archive_path)
+    partial = path.with_name(f".{path.name}.partial")
+    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fp:
+        json.dump(run, fp, ensure_ascii=False, indent=1)
+    os.replace(partial, path)
+
+
+def last_run(archive_path: Path, archive_id: str) -> dict | None:
+    """The last run's record, or None: no run yet, or a record that is unreadable or of another archive (a copy's)."""
+    try:
+        run = json.loads(run_path(archive_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) and run.get("archive") == archive_id else None
+
+
+def record_not_run(archive_path: Path, archive_id: str, inbox: Path, reason: str) -> None:
+    """A run that could not start (its --out folder refused): said in the log, cron's only trace, and on
+    the last run's record, which `status` reads (the record of the run before it kept)."""
+    append_log(archive_path, [f"archive {inbox}: not run: {reason}"])
+    record_run(
+        archive_path,
+        (last_run(archive_path, archive_id) or {"archive": archive_id, "started_at": None})
+        | {"not_run": {"at": times.now_iso(), "inbox": str(inbox), "reason": reason}},
+    )
+
+
+# -- the log -----------------------------------------------------------------------------------
+
+
+def log_path(archive_path: Path) -> Path:
+    return archive_path.with_name(archive_path.name + ".log")
+
+
+def append_log(archive_path: Path, lines: list[str]) -> None:
+    fd = os.open(log_path(archive_path), os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fp:
+        stamp = times.now_iso()
+        for line in lines:
+            fp.write(f"{stamp} {line}\n")
+
+
+def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
+    """What an import assumed and warned of, a line each, as `textfile import` and the run's report
+    print them: every assumption, the first MAX_WARNINGS warnings and how many more its record holds."""
+    lines = [f"assumed: {text}" for text in assumptions] + [f"warning: {text}" for text in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        lines.append(f"… and {len(warnings) - MAX_WARNINGS:,} more warnings (textfile log --json shows the import)")
+    return lines
+
+
+def log_lines(report: RunReport) -> list[str]:
+    """What a run did, one line per event, for the terminal and the log file beside the archive."""
+    lines = [
+        f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
+        f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
+        f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"
+    ]
+    for r in report.imported:  # (ingest's ImportResult, as its as_dict says it)
+        lines.append(
+            f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}"
+        )
+        # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
+        lines += [f"    {line}" for line in import_notes(r["assumptions"], r["warnings"])]
+    for s in report.same_bytes:
+        # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
+        when = f"on {times.display(s.imported_at, times.zone(report.zone))} (import {s.import_})"
+        renamed = Path(s.path).name != s.file_name
+        lines.append(
+            f"  already archived under another name, {s.file_name}, {when}: {s.path}"
+            if renamed
+            else f"  already imported {when}: {s.path}"
+        )
+    for c in report.unfiled:
+        lines.append(
+            f"  new conversation {c.id} ({c.label}; {c.platform}) is not filed: textfile file {c.id} --matter REF,"
+            f" or textfile conversation ignore {c.id}"
+        )
+    for path in report.waiting:
+        lines.append(f"  left for the next run (modified within the last minute): {path}")
+    for f in report.failed:
+        lines.append(f"  FAILED {f.path}: {f.reason}")
+    for r in report.rendered:
+        lines.append(f"  rendered {r.matter}: {r.path}")
+    for f in report.render_failed:
+        lines.append(f"  FAILED transcript of {f.matter}: {f.reason}")
+    for p in report.problems:
+        lines.append(f"  INTEGRITY {p}")
+    if report.head:
+        lines.append(f"  {audit.head_line(report.head['archive'], report.head)}")
+    return lines

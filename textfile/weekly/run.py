@@ -1,0 +1,277 @@
+"""The run: `textfile archive INBOX --out DIR`, for cron.
+
+`archive_inbox` imports every export under the inbox that the archive has not already taken,
+then renders a new transcript for each matter whose messages are not all in a transcript yet.
+Both are derived from the archive itself, never from memory of the last run, so a run killed
+at any moment leaves nothing half-done: each file's import and its `inbox_files` row commit
+together, and a matter whose transcript was not recorded is simply still "not transcribed" and
+is rendered by the next run — exactly once.
+
+A known file (same path, size and modification time) is skipped without being read. A changed
+or new one is hashed; bytes the archive has already imported (the same export imported by
+hand, copied or renamed) are recorded without being parsed again, and the run names the import
+that took them. A file modified within the last minute may still be being written, and is left
+for the next run. The run names each new conversation no matter took (a person files or ignores
+it), and keeps its own record beside the log (`log.record_run`: when it started, what failed), which
+`textfile status` reads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textfile import audit, ignore, times
+from textfile.archive import Archive
+from textfile.errors import ImportFailed, TextfileError
+from textfile.exports import candidates
+from textfile.fingerprint import tree_listing
+from textfile.ignore import WaitingConversation
+from textfile.ingest import import_path, source_digest
+from textfile.results import Result, json_form, json_name
+
+SETTLE_S = 60
+SNAPSHOT_SERIES = (
+    "{prefix}-SNAP"  # the weekly run's own Bates series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
+)
+
+
+@dataclass(slots=True, eq=False)
+class SameBytes(Result):
+    """A file whose bytes an earlier import took (imported by hand, copied, renamed): recorded, not parsed again."""
+
+    path: str
+    import_: int = json_name("import")
+    imported_at: str
+    file_name: str  # as that import recorded it
+    imported_from: str
+
+
+@dataclass(slots=True, eq=False)
+class FailedFile(Result):
+    path: str
+    reason: str
+
+
+@dataclass(slots=True, eq=False)
+class Rendered(Result):
+    """A matter's new snapshot transcript."""
+
+    matter: str
+    path: str
+    messages: int
+    pages: int
+    bates_first: str
+    bates_last: str
+
+
+@dataclass(slots=True, eq=False)
+class FailedTranscript(Result):
+    matter: str
+    reason: str
+
+
+@dataclass(slots=True, eq=False)
+class RunReport(Result):
+    inbox: str
+    imported: list[dict] = field(default_factory=list)  # each ingest's ImportResult.as_dict()
+    already_archived: int = 0  # known path, size and mtime: not read
+    same_bytes: list[SameBytes] = field(
+        default_factory=list
+    )  # new path or changed file, bytes already imported: not parsed
+    waiting: list[str] = field(default_factory=list)  # modified within the last minute
+    failed: list[FailedFile] = field(default_factory=list)
+    rendered: list[Rendered] = field(default_factory=list)
+    render_failed: list[FailedTranscript] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    # conversations this run's imports created that wait for a person (ignore.waiting)
+    unfiled: list[WaitingConversation] = field(default_factory=list)
+    started_at: str = ""
+    # the audit log's last entry when the run ended (audit.head): the log keeps it outside the archive
+    head: dict | None = json_name("audit_head", default=None)
+    zone: str = json_name(None, default="UTC")  # the archive's: log_lines prints the dates of earlier imports in it
+
+    JSON_PROPERTIES = ("exit_code",)
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems:
+            return 3
+        return 1 if self.failed or self.render_failed else 0
+
+    def record(self, archive_id: str) -> dict:
+        """What `record_run` keeps of the run: when it started, the imports it made, what failed."""
+        return {
+            "archive": archive_id,
+            "inbox": self.inbox,
+            "started_at": self.started_at,
+            "finished_at": times.now_iso(),
+            "imports": [r["import_id"] for r in self.imported],
+            "failed": json_form(self.failed),
+            "render_failed": json_form(self.render_failed),
+            "waiting": self.waiting,
+            "problems": self.problems,
+            "exit_code": self.exit_code,
+        }
+
+
+Renderer = Callable[[Archive, str, Path], Rendered]
+
+
+def snapshot_prefix(archive: Archive) -> str:
+    """The Bates prefix of the weekly run's transcripts: archival snapshots, numbered in a series of
+    their own so that they spend no number of the series productions are numbered in."""
+    return SNAPSHOT_SERIES.format(prefix=archive.settings.bates_prefix.rstrip("-"))
+
+
+def render_matter(archive: Archive, reference: str, out_dir: Path, bates_prefix: str | None = None) -> Rendered:
+    """A new dated transcript of the whole matter in `out_dir` (WeasyPrint is loaded only here),
+    numbered in the snapshots' series unless `bates_prefix` says another."""
+    from textfile.transcript import make_transcript
+
+    made = make_transcript(
+        archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive), snapshot=True
+    )
+    return Rendered(reference, made["path"], made["messages"], made["pages"], made["bates_first"], made["bates_last"])
+
+
+def archive_inbox(
+    archive: Archive,
+    inbox: Path,
+    out_dir: Path,
+    *,
+    render: Renderer | None,
+    settle_s: float = SETTLE_S,
+    now: float | None = None,
+    on_file: Callable[[Path, str], None] | None = None,
+    **import_options,
+) -> RunReport:
+    """Import what is new under `inbox`, then render the matters that have untranscribed messages."""
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise TextfileError(f"{inbox}: not a folder")
+    audit.require_key(archive.conn)  # (a run that could change nothing is refused before it reads anything)
+    report = RunReport(str(inbox), zone=archive.settings.tz, started_at=times.now_iso())
+    failing = audit.verify(
+        archive.conn, archive.path
+    )  # (a restored or altered archive gets nothing new until a person looks)
+    if failing:
+        report.problems = [
+            "nothing was imported or rendered: the archive fails its checks (`textfile verify` says which; after"
+            " restoring a backup on purpose, `textfile verify --accept-older-copy`)"
+        ] + failing
+        report.head = audit.head(archive.conn) | {"archive": archive.settings.archive_id}
+        return report
+    now = time.time() if now is None else now
+
+    def written_lately(mtime_ns: int) -> bool:
+        # Changed within the last minute: may still be being written. A time further ahead than
+        # that is a clock's mistake (a copy from another machine), not a write in progress.
+        return abs(now - mtime_ns / 1e9) < settle_s
+
+    own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock", ".run.json")]
+    for path in candidates(inbox, skip=(Path(out_dir), *own)):
+        _take(archive, path, report, on_file, import_options, written_lately)
+    if render is not None:
+        _render_stale(archive, out_dir, render, report, on_file)
+    conn = archive.conn
+    report.unfiled = [c for c in ignore.waiting(conn, report.started_at) if c.new]
+    report.problems = audit.verify(conn, archive.path) + audit.check_digests(conn) + audit.check_records(conn)
+    report.head = audit.head(conn) | {"archive": archive.settings.archive_id}
+    return report
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    """Size and newest modification time (ns) of a file, or of everything in a folder."""
+    if path.is_file():
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    listing = tree_listing(path)
+    return sum(size for _, size, _ in listing), max([path.stat().st_mtime_ns, *(mtime for _, _, mtime in listing)])
+
+
+def _take(archive: Archive, path: Path, report: RunReport, on_file, import_options: dict, written_lately) -> None:
+    """One export of the inbox: skipped when known, left for the next run when `written_lately`, else
+    imported (or recorded as bytes an earlier import took) with its `inbox_files` row."""
+    key = str(path.resolve())
+    try:
+        size, mtime_ns = _stat(path)
+    except OSError as exc:
+        report.failed.append(FailedFile(str(path), f"cannot read: {exc.strerror or exc}"))
+        return
+    row = archive.conn.execute("SELECT size, mtime_ns FROM inbox_files WHERE path = ?", (key,)).fetchone()
+    if row is not None and (row["size"], row["mtime_ns"]) == (size, mtime_ns):
+        report.already_archived += 1
+        return
+    if written_lately(mtime_ns):
+        report.waiting.append(str(path))
+        return
+    if on_file:
+        on_file(path, "importing")
+    try:
+        with archive.transaction():
+            digest = source_digest(path)
+            _, sha256 = digest
+            import_id = _import_once(archive, path, digest, report, import_options)
+            archive.conn.execute(
+                "INSERT INTO inbox_files (path, size, mtime_ns, sha256, import_id, seen_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
+                " sha256 = excluded.sha256, import_id = excluded.import_id, seen_at = excluded.seen_at",
+                (key, size, mtime_ns, sha256, import_id, times.now_iso()),
+            )
+    except ImportFailed as exc:
+        report.failed.append(FailedFile(str(path), exc.reason))
+    except OSError as exc:
+        report.failed.append(FailedFile(str(path), f"cannot read: {exc.strerror or exc}"))
+
+
+def _import_once(archive: Archive, path: Path, digest: tuple[int, str], report: RunReport, import_options: dict) -> int:
+    """The import that holds these bytes (`digest`: their size and sha256): an earlier one (the run names
+    it), or a new one made now."""
+    _, sha256 = digest
+    # (an import of these bytes under this file's name first: a file imported as a copy and as itself is not "another name")
+    prior = archive.conn.execute(
+        "SELECT id, path, file_name, started_at FROM imports WHERE sha256 = ? ORDER BY file_name = ? DESC, id LIMIT 1",
+        (sha256, path.name),
+    ).fetchone()
+    if prior is not None:
+        report.same_bytes.append(
+            SameBytes(str(path), prior["id"], prior["started_at"], prior["file_name"], prior["path"])
+        )
+        return prior["id"]
+    result = import_path(archive, path, digest=digest, **import_options)
+    report.imported.append(result.as_dict())
+    return result.import_id
+
+
+def _render_stale(archive: Archive, out_dir: Path, render: Renderer, report: RunReport, on_file) -> None:
+    """A new transcript of each matter with messages in none (`stale_matters`)."""
+    for reference in stale_matters(archive.conn):
+        if on_file:
+            on_file(Path(reference), "rendering")
+        try:
+            report.rendered.append(render(archive, reference, out_dir))
+        except TextfileError as exc:
+            report.render_failed.append(FailedTranscript(reference, str(exc)))
+
+
+def stale_matters(conn) -> list[str]:
+    """Matters with a filed message that no transcript of theirs shows in its current content.
+
+    A transcript whose file is gone does not count, so the next run renders its matter again. An
+    altered file is found by `deletable` and `verify` (which hash every transcript); this check
+    runs every week and only asks whether the files exist."""
+    gone = [t["id"] for t in conn.execute("SELECT id, path FROM transcripts") if not Path(t["path"]).is_file()]
+    excluded = f" AND t.id NOT IN ({','.join('?' * len(gone))})" if gone else ""
+    rows = conn.execute(
+        "SELECT mt.reference FROM matters mt WHERE EXISTS ("
+        " SELECT 1 FROM filings f JOIN messages m ON m.conversation_id = f.conversation_id"
+        " WHERE f.matter_id = mt.id AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at)"
+        " AND NOT EXISTS (SELECT 1 FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id"
+        f"   WHERE t.matter_id = mt.id AND tm.message_id = m.id AND tm.content_hash = m.content_hash{excluded}))"
+        " ORDER BY mt.reference",
+        gone,
+    ).fetchall()
+    return [r[0] for r in rows]
