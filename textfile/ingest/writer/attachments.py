@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from textfile.fingerprint import message_content_hash
 from textfile.ingest.prepare import StoredAttachment
 from textfile.model import ChatFile
 
@@ -79,9 +78,6 @@ class Attachments:
             return p.content_hash
         merged = _filled_in(p.attachments, self.attachments_of(mid))
         if merged != p.attachments:
-            m = p.record
             p.attachments = merged
-            p.content_hash = message_content_hash(
-                p.sent_at, m.direction, m.kind, m.handle, m.body, m.status, m.duration_s, p.flags, m.reply_to, merged
-            )
+            p.content_hash = p.content_hash_with()
         return p.content_hash

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from textfile import audit
+from textfile.fingerprint import message_content_hash
 from textfile.ingest.prepare import Prepared, StoredAttachment, prepare
 from textfile.ingest.writer.attachments import INSERT_ATTACHMENT
 from textfile.ingest.writer.copies import COPY_RULE
@@ -57,6 +58,24 @@ class _Pending:
     @property
     def flags(self) -> str:
         return self.record.flags
+
+    def content_hash_with(
+        self, *, sent_at: str | None = None, handle: str | None = None, flags: str | None = None
+    ) -> str:
+        """Its content hash (`message_content_hash`) with another time, sender or flags than its own."""
+        m = self.record
+        return message_content_hash(
+            sent_at or self.sent_at,
+            m.direction,
+            m.kind,
+            handle or m.handle,
+            m.body,
+            m.status,
+            m.duration_s,
+            flags or self.flags,
+            m.reply_to,
+            self.attachments,
+        )
 
 
 class Known(NamedTuple):

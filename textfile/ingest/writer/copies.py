@@ -23,7 +23,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from textfile import times
-from textfile.fingerprint import message_content_hash
 from textfile.ingest.prepare import _flags_json
 from textfile.ingest.writer.notices import _count
 
@@ -127,22 +126,7 @@ class Copies:
             [f for f in json.loads(p.flags) if f not in PER_PHONE_FLAGS]
             + [f for f in json.loads(row["flags"]) if f in PER_PHONE_FLAGS]
         )
-        m = p.record
-        if (
-            message_content_hash(
-                row["sent_at"],
-                m.direction,
-                m.kind,
-                m.handle,
-                m.body,
-                m.status,
-                m.duration_s,
-                flags,
-                m.reply_to,
-                p.attachments,
-            )
-            != known.content_hash
-        ):
+        if p.content_hash_with(sent_at=row["sent_at"], flags=flags) != known.content_hash:
             return False
         what = ("time" if row["sent_at"] != p.sent_at else None, "flags" if flags != p.flags else None)
         what = " and ".join(w for w in what if w)

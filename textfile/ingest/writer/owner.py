@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from textfile.fingerprint import message_content_hash
 from textfile.ingest.writer.notices import _count
 from textfile.phones import normalize_handle
 
@@ -56,18 +55,7 @@ class OwnerNumbers:
             )
         ):
             return None
-        digest = message_content_hash(
-            p.sent_at,
-            m.direction,
-            m.kind,
-            row["handle"],
-            m.body,
-            m.status,
-            m.duration_s,
-            p.flags,
-            m.reply_to,
-            p.attachments,
-        )
+        digest = p.content_hash_with(handle=row["handle"])
         if digest == known_hash:
             self.unnamed_owners.setdefault(p.sender_id, False)
             p.sender_id, p.content_hash = row["id"], digest

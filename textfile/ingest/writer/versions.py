@@ -62,7 +62,7 @@ def _earlier(before: dict, after: dict) -> str | None:
 
 def _listed(attachments) -> list:
     """Attachments as a version records them: [file name, sha256 or None], in order."""
-    return [[a[1], a[3]] for a in sorted(attachments)]
+    return [[a.file_name, a.sha256] for a in sorted(attachments)]
 
 
 def _shown(p: _Pending) -> dict:
