@@ -74,25 +74,21 @@ class Source:
     region: str
     custodian: str | None = None
     options: dict = field(default_factory=dict)
-    fold_edits: bool = (
-        False  # the format's identity holds the text: an edit between exports is a new identity (_Writer.fold)
-    )
-    wall_clock: bool = (
-        False  # the format's identity holds the time as written: a known message at another instant is a re-reading
-    )
+    # the format's identity holds the text: an edit between exports is a new identity (_Writer.fold)
+    fold_edits: bool = False
+    # the format's identity holds the time as written: a known message at another instant is a re-reading
+    wall_clock: bool = False
     corrects_tz: bool = False  # --corrects-tz (_Writer.changed)
     corrects_reading: bool = False  # --corrects-reading (_Writer.changed)
-    owner_numbers: bool = (
-        False  # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
-    )
+    # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
+    owner_numbers: bool = False
     custodian_client: int | None = None  # a client's phone (`import_custodians`); None: the archive owner's
     custodian_phone: str | None = None  # that client's number the phone had
     # The format gives each phone's copy of a message its own identity (_Writer.copy_of): True for every message,
     # or the services whose messages it does so for (iMessage: SMS and RCS; an iMessage's guid is the same on both phones).
     copies_differ: bool | frozenset[str] = False
-    sent_by_the_phone: bool = (
-        False  # the format says "sent by this phone" (iMessage, Android): whose phone matters (`_not_the_owners`)
-    )
+    # the format says "sent by this phone" (iMessage, Android): whose phone matters (`_not_the_owners`)
+    sent_by_the_phone: bool = False
 
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:

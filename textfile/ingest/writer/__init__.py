@@ -42,9 +42,8 @@ class _Writer(
         self.result = result
         self.source = source
         self.region = source.region
-        self.options = dict(
-            source.options
-        )  # the import row's options, with what a correction corrected (`say_corrections`)
+        # the import row's options, with what a correction corrected (`say_corrections`)
+        self.options = dict(source.options)
         self.date_order: str | None = None  # the order the importer read dates in (`DateOrder`)
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.init_batches()

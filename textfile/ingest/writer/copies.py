@@ -43,9 +43,8 @@ class Copies:
             self.source.custodian_client is not None
             or self.conn.execute("SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0]
         )
-        self.per_phone: dict[
-            str, int
-        ] = {}  # what differed only per phone (`same_on_another_phone`) -> how many messages
+        # what differed only per phone (`same_on_another_phone`) -> how many messages
+        self.per_phone: dict[str, int] = {}
         self.copies = self.source.copies_differ if self.phones else False
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
 

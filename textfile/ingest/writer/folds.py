@@ -52,9 +52,8 @@ class Folds:
     def init_folds(self) -> None:
         self.fold_edits = self.source.fold_edits
         self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
-        self.added_here: list[
-            Added
-        ] = []  # in an import that may correct a reading: what was added, to look for at earlier readings
+        # in an import that may correct a reading: what was added, to look for at earlier readings
+        self.added_here: list[Added] = []
 
     def find_pairs(self, added: list[_Pending]) -> None:
         """For the messages a batch added to a conversation that was archived before: the archived

@@ -24,16 +24,8 @@ if TYPE_CHECKING:
     from textfile.ingest.prepare import StoredAttachment
     from textfile.ingest.writer.batch import Known, _Pending
 
-STATE = (
-    "sent_at",
-    "source_zone",
-    "body",
-    "kind",
-    "status",
-    "duration_s",
-    "flags",
-    "reply_to",
-)  # what a version replaces
+# what a version replaces
+STATE = ("sent_at", "source_zone", "body", "kind", "status", "duration_s", "flags", "reply_to")
 # What a version records of the state it was, beside its text and time, where the state that replaced
 # it differs (`message_versions.earlier`): a transcript says what changed, not just "the same text again".
 EDITS = {"edited", "deleted", "unsent"}
