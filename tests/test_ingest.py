@@ -160,7 +160,7 @@ def test_a_source_that_contradicts_itself_reads_the_same_every_time(archive, mon
     of it, and a third import the first again: a new version of the message every week. Read again,
     the source is what it was: the first is present, the second skipped, nothing changes. Alike
     whether the two are flushed in one batch or in two."""
-    from textfile import ingest as ingest_module
+    from textfile.ingest.writer import batch as ingest_module
 
     monkeypatch.setattr(ingest_module, "BATCH", batch)
     source = [msg(1, "as sent"), replace(msg(1, "as sent"), body="as contradicted", source_ref="element 7"), msg(2)]
@@ -326,9 +326,10 @@ def test_reactions_attach_to_their_message_and_are_not_messages(archive):
 def test_reactions_are_written_batch_by_batch_and_early_ones_wait_for_their_message(archive, monkeypatch):
     """Memory must not grow with the number of reactions: each batch's reactions are written with
     it; one that comes before its message waits for it, and one whose message never comes is skipped."""
-    from textfile import ingest as ingest_module
+    from textfile.ingest import writer as ingest_module
+    from textfile.ingest.writer import batch
 
-    monkeypatch.setattr(ingest_module, "BATCH", 2)
+    monkeypatch.setattr(batch, "BATCH", 2)
     at = datetime(2024, 3, 1, 13, tzinfo=UTC)
     early = Reaction(SAM_CHAT, "G5", ME, "loved", at, source_id="R-early", source_ref="ROWID 1")
     late = Reaction(SAM_CHAT, "G1", SAM, "liked", at, source_id="R-late", source_ref="ROWID 4")

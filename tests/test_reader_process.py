@@ -20,7 +20,8 @@ from conftest import FIXTURES, OWNER, snapshot
 from textfile import ingest
 from textfile.archive import Archive
 from textfile.errors import ImportFailed
-from textfile.ingest import ReaderProcess, import_path
+from textfile.ingest import ReaderProcess, import_path, policy
+from textfile.ingest.writer import _Writer, batch, conversations
 
 pytestmark = pytest.mark.skipif(
     "forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver here"
@@ -52,10 +53,10 @@ def import_both_ways(tmp_path, monkeypatch, path, **options) -> tuple[dict, dict
     # Tiny batches, so that a fixture crosses many pipe messages and many writer batches: objects
     # arrive as new copies with every batch, reactions meet their messages batches later.
     monkeypatch.setattr(ReaderProcess, "BATCH_ITEMS", 3)
-    monkeypatch.setattr(ingest, "BATCH", 4)
+    monkeypatch.setattr(batch, "BATCH", 4)
     results = {}
     for way, threshold in (("here", 1 << 62), ("reader", 0)):
-        monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", threshold)
+        monkeypatch.setattr(policy, "PARALLEL_MIN_BYTES", threshold)
         with Archive.create(tmp_path / f"{way}.db", **OWNER) as archive:
             made = [import_path(archive, path, parallel=True, **options)]
             made.append(import_path(archive, path, parallel=True, **options))  # and again: nothing new
@@ -135,9 +136,9 @@ def test_errors_read_the_same_and_change_nothing(tmp_path, monkeypatch, archive)
     before = snapshot(archive)
     messages = []
     monkeypatch.setattr(ReaderProcess, "BATCH_ITEMS", 2)  # the failure comes after batches were sent and written
-    monkeypatch.setattr(ingest, "BATCH", 3)
+    monkeypatch.setattr(batch, "BATCH", 3)
     for threshold in (1 << 62, 0):
-        monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", threshold)
+        monkeypatch.setattr(policy, "PARALLEL_MIN_BYTES", threshold)
         with pytest.raises(ImportFailed) as failed:
             import_path(archive, truncated, parallel=True)
         messages.append(str(failed.value))
@@ -172,8 +173,8 @@ def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypa
         if len(calls) == 2000:
             raise RuntimeError("the writer stops here")
 
-    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(ingest._Writer, "accept", refuse)
+    monkeypatch.setattr(policy, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(_Writer, "accept", refuse)
     before = snapshot(archive)
     began = time.monotonic()
     with pytest.raises(ImportFailed, match="internal error while importing"):
@@ -186,7 +187,7 @@ def test_the_reading_process_ends_when_the_writer_stops_early(tmp_path, monkeypa
 
 def test_a_reader_that_dies_fails_the_import_cleanly(tmp_path, monkeypatch, archive, started):
     big = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt")
-    real_accept = ingest._Writer.accept
+    real_accept = _Writer.accept
 
     def accept(self, record):
         if started and started[0].process.is_alive():
@@ -194,8 +195,8 @@ def test_a_reader_that_dies_fails_the_import_cleanly(tmp_path, monkeypatch, arch
             started[0].process.join()
         real_accept(self, record)
 
-    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(ingest._Writer, "accept", accept)
+    monkeypatch.setattr(policy, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(_Writer, "accept", accept)
     before = snapshot(archive)
     with pytest.raises(ImportFailed, match="the reading process ended without a word; nothing was imported"):
         import_path(archive, big, me="Alex Owner", parallel=True)
@@ -205,14 +206,14 @@ def test_a_reader_that_dies_fails_the_import_cleanly(tmp_path, monkeypatch, arch
 def test_library_callers_read_in_their_own_process(tmp_path, monkeypatch, archive):
     """The forkserver imports the caller's main script again: only callers that say so (the CLI,
     whose script is guarded) get a reading process."""
-    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(policy, "PARALLEL_MIN_BYTES", 0)
     assert import_path(archive, FIXTURES / "android" / "sms-20240301.xml").reader is None
     assert import_path(archive, FIXTURES / "android" / "sms-20240308.xml", parallel=True).reader is not None
 
 
 def test_small_sources_are_read_here():
     """Starting a process costs more than reading a small export: the threshold is a size."""
-    assert ingest.PARALLEL_MIN_BYTES >= 1 << 20
+    assert policy.PARALLEL_MIN_BYTES >= 1 << 20
 
 
 def test_object_caches_stay_bounded_when_every_batch_brings_copies(monkeypatch, archive):
@@ -223,14 +224,14 @@ def test_object_caches_stay_bounded_when_every_batch_brings_copies(monkeypatch, 
     from conftest import SAM_CHAT, msg
 
     writers = []
-    real_consume = ingest._Writer.consume
+    real_consume = _Writer.consume
 
     def consume(self, records, progress):
         writers.append(self)
         return real_consume(self, records, progress)
 
-    monkeypatch.setattr(ingest, "OBJECT_CACHE", 8)
-    monkeypatch.setattr(ingest._Writer, "consume", consume)
+    monkeypatch.setattr(conversations, "OBJECT_CACHE", 8)
+    monkeypatch.setattr(_Writer, "consume", consume)
     records = []
     for n in range(100):
         conv = copy.deepcopy(SAM_CHAT)  # a new object each time, as after unpickling
@@ -255,7 +256,7 @@ def test_a_reader_that_cannot_start_means_reading_here(monkeypatch, archive):
     def refuse(self):
         raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(policy, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(BaseProcess, "start", refuse)
     result = import_path(archive, FIXTURES / "android" / "sms-20240301.xml", parallel=True)
     assert result.added > 0 and result.reader is None
@@ -272,7 +273,7 @@ def big_whatsapp(path, lines: int = 60_000):
                 f"{'Sam Client' if n % 3 else 'Alex Owner'}: message number {n} about the lease and the deposit, "
                 f"with enough words to look like a real one\n"
             )
-    assert path.stat().st_size > ingest.PARALLEL_MIN_BYTES
+    assert path.stat().st_size > policy.PARALLEL_MIN_BYTES
     return path
 
 

@@ -168,7 +168,9 @@ def test_a_new_file_is_hashed_once_and_parsed_once(archive, inbox, tmp_path, mon
     hashed = []
     real = weekly_run.source_digest
     monkeypatch.setattr(weekly_run, "source_digest", lambda path: hashed.append(path.name) or real(path))
-    monkeypatch.setattr("textfile.ingest.source_digest", lambda path: pytest.fail(f"{path} hashed a second time"))
+    monkeypatch.setattr(
+        "textfile.ingest.policy.source_digest", lambda path: pytest.fail(f"{path} hashed a second time")
+    )
     report = run(archive, inbox, tmp_path)
     assert sorted(hashed) == ["calls-20240301.xml", "sms-20240301.xml"]
     assert [r["sha256"] for r in report.imported] == [

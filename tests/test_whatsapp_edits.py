@@ -478,7 +478,7 @@ def test_a_corrected_zone_for_the_earlier_export_moves_a_message_folded_from_it(
 def test_with_no_tz_a_chat_is_read_in_the_zone_it_was_last_read_in(cli, archive, tmp_path, monkeypatch):
     """After --corrects-tz, the chat's next export needs no --tz (walk report, defect 7); another chat still
     reads in the archive's zone, and a --tz that differs from the chat's is refused as before."""
-    from textfile import ingest
+    from textfile.ingest import policy as ingest
 
     week1, week2, _ = weeks(tmp_path, ANDROID)
     assert cli("import", week1, "--quiet").exit_code == 0

@@ -1,0 +1,323 @@
+"""The import policy: which importer reads a source, what it is told, what the archive remembers of the
+chats it may read, whether a second process reads it — then one transaction writes it (`ingest`).
+
+Where the identity holds the time as written (WhatsApp's wall clocks), given no zone, an importer of
+wall clocks reads a chat the archive holds in the zone it was last read in (`_chat_zones`), and says
+which (`Zone`); given no day/month order, in the order a person last gave for it (`_chat_date_orders`);
+and it refuses to read a chat the archive holds with another person as its owner (`_chat_owners`: the
+key holds the owner, so it would be a second copy). An importer that joins numbers (Android) is told
+the keys and the numbers the archive already holds (`_numbers_read_before`). WhatsApp names a chat after
+its file: the same bytes under another name go where they went before (`_chat_of_same_bytes`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from textfile import times
+from textfile.archive import Archive
+from textfile.errors import ImportFailed, TextfileError
+from textfile.fingerprint import canonical_json, file_digest, tree_listing
+from textfile.importers import by_name, detect
+from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, whose_phone
+from textfile.ingest.reader import ReaderProcess
+from textfile.ingest.transaction import ImportResult, Progress, Source, ingest
+from textfile.model import DATE_ORDERS, ImportOptions, Notice
+from textfile.phones import validate_region
+
+# Sources at least this big (~30,000 WhatsApp messages) are read by a second process (`ReaderProcess`);
+# a smaller one is read in less time than that process takes to start.
+PARALLEL_MIN_BYTES = 4 << 20
+
+
+def own_name(path: Path) -> str:
+    """A source's file name as recorded: its own, also where it was given as "." or "backup/.." (whose name is "" or "..")."""
+    return Path(os.path.abspath(path)).name
+
+
+def source_digest(path: Path) -> tuple[int, str]:
+    """Size and sha256 of a file; for a folder (a phone backup), of the listing of its files
+    with each file's size and modification time (reading every byte of a backup would cost more
+    than the import)."""
+    if path.is_file():
+        return file_digest(path)
+    listing = tree_listing(path)  # a tuple encodes as the list it was: digests of archived folders unchanged
+    size = sum(entry[1] for entry in listing)
+    return size, hashlib.sha256(canonical_json(listing).encode()).hexdigest()
+
+
+def import_path(
+    archive: Archive,
+    path: str | os.PathLike,
+    *,
+    format: str | None = None,
+    tz: str | None = None,
+    region: str | None = None,
+    me: str | None = None,
+    date_order: str | None = None,
+    conversation: str | None = None,
+    attachments_root: str | os.PathLike | None = None,
+    custodian: str | None = None,
+    progress: Progress | None = None,
+    digest: tuple[int, str] | None = None,
+    parallel: bool = False,
+    corrects_tz: bool = False,
+    corrects_reading: bool = False,
+) -> ImportResult:
+    """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot.
+    `digest` is the source's (size, sha256) when the caller has just computed it (no second read).
+    `corrects_tz`: `tz` corrects the zone an earlier import read the same messages in; `corrects_reading`:
+    this import's reading of the wall clock (its zone, its date order, how it reads a time as written)
+    corrects an earlier import's reading of the same messages (see _Writer.changed).
+    `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
+    whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
+    starts that process imports the main script again."""
+    path = Path(path)
+    zone_name = tz or archive.settings.tz
+    times.zone(zone_name)
+    region = validate_region(region or archive.settings.region)
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
+    module = by_name(format) if format else detect(path)
+    phone = whose_phone(archive, path, module, custodian, me, region)
+    if phone is not None:
+        custodian = phone.name
+    options = _reading_options(
+        archive, module, phone, zone_name, region, tz, me, date_order, conversation, attachments_root
+    )
+    try:
+        size, sha = digest or source_digest(path)
+    except OSError as exc:
+        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+    recorded = _given(
+        me=me,
+        date_order=date_order,
+        conversation=conversation,
+        attachments_root=str(attachments_root) if attachments_root else None,
+        corrects_tz=corrects_tz,
+        corrects_reading=corrects_reading,
+    )
+    if conversation is None and module.CHAT_NAMED_BY_FILE:
+        options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
+    source = _source(
+        path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
+    )
+    said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
+    if source.sent_by_the_phone:
+        _same_phone_as_before(archive, source)
+    return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
+
+
+def _given(**options) -> dict:
+    """The options the `imports` row records: those given (a flag, when set)."""
+    return {k: v for k, v in options.items() if v}
+
+
+def _reading_options(
+    archive: Archive,
+    module,
+    phone: CustodianPhone | None,
+    zone_name: str,
+    region: str,
+    tz: str | None,
+    me: str | None,
+    date_order: str | None,
+    conversation: str | None,
+    attachments_root: str | os.PathLike | None,
+) -> ImportOptions:
+    """What the importer is told: the reading asked for, whose phone, and what the archive remembers of
+    the chats it may read."""
+    settings = archive.settings
+    wall_clock = module.WALL_CLOCK
+    return ImportOptions(
+        tz=zone_name,
+        region=region,
+        owner_name=settings.owner_name,
+        owner_handles=frozenset(settings.owner_handles),
+        me=phone.number if phone else me,
+        custodian=phone.name if phone else None,
+        custodian_handles=phone.handles if phone else frozenset(),
+        date_order=date_order,
+        conversation=conversation,
+        attachments_root=Path(attachments_root).expanduser() if attachments_root else None,
+        # With no --tz, a chat the archive holds is read in the zone it was last read in, with no
+        # --date-order in the order a person gave for it (the importer knows which chat a source is only
+        # once it has read it); a correction corrects to the zone and the order given.
+        chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and wall_clock else {},
+        chat_date_orders=_chat_date_orders(archive, module.FORMAT) if date_order is None and wall_clock else {},
+        chat_owners=_chat_owners(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE else {},
+        **(_numbers_read_before(archive, module.FORMAT) if module.JOINS_NUMBERS else {}),
+    )
+
+
+def _same_bytes_same_chat(
+    archive: Archive, format: str, sha: str, options: ImportOptions, recorded: dict
+) -> tuple[ImportOptions, dict]:
+    """WhatsApp names a chat after its file: the same bytes under a copy's name ("… copy.zip",
+    "… 2.zip") must land in the chat they landed in before, not in a second one."""
+    same_chat = _chat_of_same_bytes(archive, format, sha)
+    if same_chat is None:
+        return options, recorded
+    title, earlier = same_chat
+    return replace(options, conversation=title), recorded | {"conversation": title, "same_bytes_as": earlier}
+
+
+def _source(
+    path: Path,
+    size: int,
+    sha: str,
+    module,
+    zone_name: str,
+    region: str,
+    custodian: str | None,
+    recorded: dict,
+    phone: CustodianPhone | None,
+    corrects_tz: bool,
+    corrects_reading: bool,
+) -> Source:
+    """What the `imports` row says of this source, and what the writer must know of its format."""
+    return Source(
+        str(path),
+        own_name(path),
+        size,
+        sha,
+        module.FORMAT,
+        module.VERSION,
+        zone_name,
+        region,
+        custodian,
+        recorded,
+        fold_edits=module.EDITS_CHANGE_IDENTITY,
+        wall_clock=module.WALL_CLOCK,
+        corrects_tz=corrects_tz,
+        corrects_reading=corrects_reading,
+        owner_numbers=module.JOINS_NUMBERS and phone is None,
+        custodian_client=phone.client_id if phone else None,
+        custodian_phone=phone.number if phone else None,
+        copies_differ=module.COPIES_DIFFER,
+        sent_by_the_phone=module.SENT_BY_THE_PHONE,
+    )
+
+
+def _read_and_write(
+    archive: Archive,
+    module,
+    path: Path,
+    options: ImportOptions,
+    source: Source,
+    said: list[Notice],
+    size: int,
+    parallel: bool,
+    progress: Progress | None,
+) -> ImportResult:
+    """The importer's records (read here, or by a second process for a large source) written in one
+    transaction; whatever goes wrong is an ImportFailed, the archive unchanged."""
+    try:
+        reader = ReaderProcess.start(module, path, options) if parallel and size >= PARALLEL_MIN_BYTES else None
+        if reader is None:
+            return ingest(
+                archive,
+                source,
+                [*said, *module.read(path, options)] if said else module.read(path, options),
+                progress=progress,
+            )
+        with reader as records:
+            result = ingest(archive, source, itertools.chain(said, records), progress=progress)
+        result.reader = reader.stats
+        return result
+    except TextfileError as exc:
+        if isinstance(exc, ImportFailed):
+            raise
+        raise ImportFailed(path, str(exc)) from None
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:  # a bug in an importer must not reach the user as a traceback
+        raise ImportFailed(
+            path, f"internal error while importing ({type(exc).__name__}: {exc}); nothing was imported"
+        ) from exc
+
+
+def _chat_zones(archive: Archive, platform: str, zone: str) -> dict[str, str]:
+    """The zone each conversation of `platform` was last read in (that of its latest message), where it
+    is not `zone`, by conversation key (`ImportOptions.chat_zones`)."""
+    return {
+        key: read_in
+        for key, read_in in archive.conn.execute(
+            "SELECT c.source_key, (SELECT m.source_zone FROM messages m WHERE m.conversation_id = c.id"
+            " ORDER BY m.sent_at DESC, m.rowid DESC LIMIT 1) FROM conversations c WHERE c.platform = ?",
+            (platform,),
+        )
+        if read_in and read_in != zone
+    }
+
+
+def _chat_date_orders(archive: Archive, platform: str) -> dict[str, tuple[str, str]]:
+    """The day/month order a person last gave for each conversation of `platform` (`--date-order`, or a
+    correction of the reading to another order), by conversation key, with where it was said
+    (`ImportOptions.chat_date_orders`). An import that read a chat by this memory says nothing new: the
+    import that was told is still the one found."""
+    found = {}
+    for key, given, corrected, import_id in archive.conn.execute(
+        "SELECT (SELECT c.source_key FROM message_sources s JOIN messages m ON m.id = s.message_id JOIN conversations c"
+        " ON c.id = m.conversation_id WHERE s.import_id = i.id LIMIT 1), json_extract(i.options, '$.date_order'),"
+        " json_extract(i.options, '$.corrected.date_order.to'), i.id FROM imports i WHERE i.format = ? AND"
+        " (json_extract(i.options, '$.date_order') IS NOT NULL OR json_extract(i.options, '$.corrected.date_order') IS NOT NULL)"
+        " ORDER BY i.id",
+        (platform,),
+    ):
+        if key is not None:
+            found[key] = (
+                (corrected, f"as import {import_id} corrected this chat's reading")
+                if corrected
+                else (given, f"as --date-order {given} said for this chat in import {import_id}")
+            )
+    return found
+
+
+def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
+    """Every conversation of `platform` by its key: the owner's name as archived, and its number (`ImportOptions.chat_owners`)."""
+    return {
+        key: (name, conv_id)
+        for key, name, conv_id in archive.conn.execute(
+            "SELECT c.source_key, (SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
+            " ORDER BY p.id LIMIT 1), c.id FROM conversations c WHERE c.platform = ?",
+            (platform,),
+        )
+        if name is not None
+    }
+
+
+def _numbers_read_before(archive: Archive, platform: str) -> dict:
+    """What the archive knows of the numbers of `platform`'s conversations: the keys each is known
+    under besides its own, with the import that recorded them, and its people's numbers
+    (`ImportOptions.joined_keys`, `.archived_numbers`)."""
+    joined = {
+        key: (own, f"import {import_id} of {file_name}")
+        for key, own, import_id, file_name in archive.conn.execute(
+            "SELECT k.source_key, c.source_key, k.import_id, i.file_name FROM conversation_keys k JOIN conversations c ON c.id = k.conversation_id"
+            " JOIN imports i ON i.id = k.import_id WHERE k.platform = ?",
+            (platform,),
+        )
+    }
+    numbers: dict[str, tuple[int, ...]] = {}
+    for handle, conv_id in archive.conn.execute(
+        "SELECT DISTINCT p.handle, p.conversation_id FROM participants p JOIN conversations c ON c.id = p.conversation_id"
+        " WHERE c.platform = ? AND p.is_owner = 0 AND (p.handle GLOB '[0-9]*' OR p.handle GLOB '+[0-9]*') ORDER BY 2",
+        (platform,),
+    ):
+        numbers[handle] = (*numbers.get(handle, ()), conv_id)
+    return {"joined_keys": joined, "archived_numbers": numbers}
+
+
+def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
+    """The chat an earlier import of these exact bytes went into, with that import's file name."""
+    row = archive.conn.execute(
+        "SELECT c.title, i.file_name FROM imports i JOIN message_sources s ON s.import_id = i.id JOIN messages m ON m.id = s.message_id"
+        " JOIN conversations c ON c.id = m.conversation_id WHERE i.sha256 = ? AND i.format = ? ORDER BY i.id LIMIT 1",
+        (sha, format),
+    ).fetchone()
+    return (row["title"], row["file_name"]) if row is not None and row["title"] else None

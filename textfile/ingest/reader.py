@@ -1,0 +1,165 @@
+"""The reading process: a large source read and prepared in a second process while this one writes
+(`ReaderProcess`); the child never touches the archive.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import sys
+from pathlib import Path
+
+from textfile import processes
+from textfile.errors import ImportFailed, TextfileError
+from textfile.ingest.prepare import Prepared, prepare
+from textfile.model import ChatFile, ImportOptions, Message
+
+
+class ReaderProcess:
+    """Reads and prepares a large source in a second process while this one writes.
+
+    Parsing, normalizing and hashing a message cost about as much as storing it, and SQLite
+    takes one writer: on a machine with two cores the importer and `prepare` run in a child
+    process and hand this one batches of `Prepared` messages (and the other records) through a
+    pipe. The pipe holds little, so the reader waits when the writer is behind: memory stays flat.
+    The child never touches the archive; the import stays one transaction in this process, and
+    whatever stops it (an error in the source, Ctrl-C, a bug) rolls back the same way. An error the
+    child meets is raised here as the same one-line error.
+    """
+
+    BATCH_ITEMS = 500
+    BATCH_BYTES = 8 << 20  # attachment bytes per batch: a batch of photos stays small
+
+    def __init__(self, path: Path, process, connection):
+        self.path, self.process, self.connection = path, process, connection
+        self.stats: dict = {}  # the reading process's own CPU time and peak RSS, when it finished
+
+    @classmethod
+    def start(cls, module, path: Path, options: ImportOptions) -> ReaderProcess | None:
+        """A running reader, or None where there is no second core, no clean way to start a
+        process (forkserver), an importer the child cannot import, or the start fails (then
+        the source is simply read in this process)."""
+        import multiprocessing
+
+        name = getattr(module, "__name__", None)
+        if (
+            (os.cpu_count() or 1) < 2
+            or "forkserver" not in multiprocessing.get_all_start_methods()
+            or name is None
+            or sys.modules.get(name) is not module
+        ):
+            return None
+        context = multiprocessing.get_context("forkserver")
+        receiver, sender = context.Pipe(duplex=False)
+        _widen(receiver)
+        try:
+            process = context.Process(
+                target=_reader_main,
+                args=(name, str(path), options, sender, cls.BATCH_ITEMS, cls.BATCH_BYTES),
+                daemon=True,
+                name="textfile-reader",
+            )
+            processes.start(process)
+        except Exception:  # noqa: BLE001 — no socket folder, a process limit, a dead forkserver: read here
+            receiver.close()
+            return None
+        finally:
+            sender.close()
+        return cls(path, process, receiver)
+
+    def __enter__(self):
+        return self._records()
+
+    def _records(self):
+        while True:
+            try:
+                tag, payload = self.connection.recv()
+            except (EOFError, OSError):  # (OSError: it died in the middle of sending a batch)
+                raise ImportFailed(
+                    self.path, "internal error: the reading process ended without a word; nothing was imported"
+                ) from None
+            if tag == "records":
+                for record in payload:
+                    yield Prepared._make(record) if type(record) is tuple else record
+            elif tag == "done":
+                self.stats = payload
+                return
+            elif tag == "failed":
+                raise ImportFailed(self.path, payload)
+            elif tag == "error":
+                raise TextfileError(payload)
+            else:
+                raise ImportFailed(self.path, f"internal error while importing ({payload}); nothing was imported")
+
+    def __exit__(self, *exc_info):
+        self.connection.close()  # a child still sending gets a broken pipe and ends
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()  # SIGTERM: it cleans up on the way out
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        return False
+
+
+def _widen(connection) -> None:
+    """Let the reader run up to 1 MiB (a few batches) ahead of the writer, which works in bursts
+    (a batch's SQL at once), instead of the pipe's default 64 KiB. Linux only; elsewhere a no-op."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _reader_main(
+    module_name: str, path: str, options: ImportOptions, connection, batch_items: int, batch_bytes: int
+) -> None:
+    """The reading process: the importer's records, messages prepared, sent in batches."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle; it ends us
+    # Terminated by the writer: leave as an exception, so that `finally` blocks run (the iMessage
+    # importer's temporary copy of the database is removed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        module = importlib.import_module(module_name)
+        batch, size = [], 0
+        for record in module.read(Path(path), options):
+            if isinstance(record, Message):
+                record = prepare(record, options.region)
+                size += sum(len(blob.data) for blob in record.blobs)
+                record = tuple(record)  # a plain tuple pickles in half the time of a NamedTuple
+            elif isinstance(record, ChatFile):
+                size += len(record.data)
+            batch.append(record)
+            if len(batch) >= batch_items or size >= batch_bytes:
+                connection.send(("records", batch))
+                batch, size = [], 0
+        connection.send(("records", batch))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        connection.send(
+            ("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024})
+        )
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the writer stopped first
+    except ImportFailed as exc:
+        _tell(connection, ("failed", exc.reason))
+    except TextfileError as exc:
+        _tell(connection, ("error", str(exc)))
+    except SystemExit:
+        pass  # terminated
+    except BaseException as exc:  # noqa: BLE001 — reported to the writer, which fails the import
+        _tell(connection, ("crashed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        connection.close()
+
+
+def _tell(connection, message) -> None:
+    try:
+        connection.send(message)
+    except OSError:
+        pass  # the writer is gone: nobody to tell

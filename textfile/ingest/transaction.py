@@ -1,0 +1,184 @@
+"""One source, one transaction: the `imports` row, the writer, the checks only the whole source allows,
+the audit entry, the automatic filing.
+
+An import reads the whole source inside one write transaction: the `imports` row, every new
+message, attachment, version and reaction, a `message_sources` row for every message the source
+contains (new or already known), the automatic filing of what it touched and the audit entry.
+Any exception — a malformed file found at its last byte, a bug, Ctrl-C — rolls all of it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from textfile import audit, filing, ignore, times
+from textfile.archive import Archive
+from textfile.fingerprint import canonical_json
+from textfile.ingest.custodian import _not_the_owners
+from textfile.ingest.writer import _Writer
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportResult:
+    path: str
+    file_name: str
+    format: str
+    import_id: int
+    size: int
+    sha256: str
+    zone: str
+    added: int = 0
+    already_present: int = 0
+    updated: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    conversations: list[int] = field(default_factory=list)
+    filed: list[dict] = field(default_factory=list)
+    reader: dict | None = None  # a second reading process's CPU time and peak RSS (benchmarks)
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "file_name": self.file_name,
+            "format": self.format,
+            "import_id": self.import_id,
+            "size": self.size,
+            "sha256": self.sha256,
+            "zone": self.zone,
+            "added": self.added,
+            "already_present": self.already_present,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+            "assumptions": self.assumptions,
+            "conversations": self.conversations,
+            "filed": self.filed,
+        } | ({"reader": self.reader} if self.reader else {})
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the `imports` row says about the source being read."""
+
+    path: str
+    file_name: str
+    size: int
+    sha256: str
+    format: str
+    importer_version: str
+    zone: str
+    region: str
+    custodian: str | None = None
+    options: dict = field(default_factory=dict)
+    # the format's identity holds the text: an edit between exports is a new identity (_Writer.fold)
+    fold_edits: bool = False
+    # the format's identity holds the time as written: a known message at another instant is a re-reading
+    wall_clock: bool = False
+    corrects_tz: bool = False  # --corrects-tz (_Writer.changed)
+    corrects_reading: bool = False  # --corrects-reading (_Writer.changed)
+    # which of the owner's numbers sent a message may go unsaid (Android: _Writer.keep_owner_number)
+    owner_numbers: bool = False
+    custodian_client: int | None = None  # a client's phone (`import_custodians`); None: the archive owner's
+    custodian_phone: str | None = None  # that client's number the phone had
+    # The format gives each phone's copy of a message its own identity (_Writer.copy_of): True for every message,
+    # or the services whose messages it does so for (iMessage: SMS and RCS; an iMessage's guid is the same on both phones).
+    copies_differ: bool | frozenset[str] = False
+    # the format says "sent by this phone" (iMessage, Android): whose phone matters (`_not_the_owners`)
+    sent_by_the_phone: bool = False
+
+
+def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
+    """Write one source's record stream in one transaction (all of it, or nothing)."""
+    with archive.transaction() as conn:
+        audit.require_key(conn)  # (refused before the source is read, not after)
+        result = _open_import(conn, source)
+        writer = _Writer(conn, result, source)
+        writer.consume(records, progress)
+        _not_the_owners(conn, source, result)
+        _ignore_on_arrival(conn, writer, result)
+        _close_import(conn, source, result, writer)
+        result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
+    return result
+
+
+def _open_import(conn, source: Source) -> ImportResult:
+    """The `imports` row (and whose phone, `import_custodians`), before anything is read."""
+    cur = conn.execute(
+        "INSERT INTO imports (path, file_name, size, sha256, format, importer_version, zone, region, custodian,"
+        " options, started_at, finished_at, added, already_present, updated, skipped, imported_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0, 0, 0, ?)",
+        (
+            source.path,
+            source.file_name,
+            source.size,
+            source.sha256,
+            source.format,
+            source.importer_version,
+            source.zone,
+            source.region,
+            source.custodian,
+            canonical_json(source.options),
+            times.now_iso(),
+            audit.current_user(),
+        ),
+    )
+    result = ImportResult(
+        source.path, source.file_name, source.format, cur.lastrowid, source.size, source.sha256, source.zone
+    )
+    if source.custodian_client is not None:
+        conn.execute(
+            "INSERT INTO import_custodians (import_id, client_id, phone) VALUES (?, ?, ?)",
+            (result.import_id, source.custodian_client, source.custodian_phone),
+        )
+    return result
+
+
+def _ignore_on_arrival(conn, writer: _Writer, result: ImportResult) -> None:
+    """A new thread from handles a person ignored (a bank's short code) is set aside as it arrives."""
+    arrived = ignore.on_arrival(conn, [c for c in result.conversations if c in writer.created])
+    for a in arrived:
+        writer.note(f"conversation {a['conversation']} ({', '.join(a['handles'])}) ignored on arrival: {a['reason']}")
+    if arrived:
+        writer.changes["ignored_on_arrival"] = arrived
+
+
+def _close_import(conn, source: Source, result: ImportResult, writer: _Writer) -> None:
+    """The `imports` row completed with what the import did, and its audit entry."""
+    conn.execute(
+        "UPDATE imports SET finished_at = ?, zone = ?, added = ?, already_present = ?, updated = ?, skipped = ?,"
+        " skipped_reasons = ?, warnings = ?, assumptions = ?, options = ? WHERE id = ?",
+        (
+            times.now_iso(),
+            result.zone,
+            result.added,
+            result.already_present,
+            result.updated,
+            sum(result.skipped.values()),
+            canonical_json(writer.skipped_detail),
+            canonical_json(result.warnings),
+            canonical_json(result.assumptions),
+            canonical_json(writer.options),
+            result.import_id,
+        ),
+    )
+    audit.append(
+        conn,
+        "import",
+        {
+            "import_id": result.import_id,
+            "path": source.path,
+            "sha256": source.sha256,
+            "format": source.format,
+            "added": result.added,
+            "already_present": result.already_present,
+            "updated": result.updated,
+            "skipped": sum(result.skipped.values()),
+        }
+        | ({"custodian": source.custodian} if source.custodian else {})
+        | ({"custodian_phone": source.custodian_phone} if source.custodian_phone else {})
+        | writer.changes,
+    )

@@ -1,0 +1,381 @@
+"""Batches: the stream of records, and the one place messages are written.
+
+Messages are written in batches: for each batch one query finds which ids the archive already
+holds, and `executemany` writes the rest, so a large source costs a few statements per thousand
+messages rather than several per message (`flush`: what each pending message is, then its rows, in
+order). Two records of one source with one id and different content are the source contradicting
+itself: the first stands, the second is skipped with that reason, whichever batches they fall in (a
+second query per batch finds the ids an earlier batch of the source gave), so that the same source
+read again changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from textfile import audit
+from textfile.fingerprint import message_content_hash
+from textfile.ingest.prepare import Prepared, StoredAttachment, prepare
+from textfile.ingest.writer.attachments import INSERT_ATTACHMENT
+from textfile.ingest.writer.copies import COPY_RULE
+from textfile.ingest.writer.notices import _count
+from textfile.ingest.writer.versions import INSERT_VERSION, _edit_history
+from textfile.model import ChatFile, DateOrder, Message, Notice, Reaction, Skipped, Zone
+
+if TYPE_CHECKING:
+    from textfile.ingest.transaction import Progress
+
+BATCH = 2000
+INSERT_MESSAGE = (
+    "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service,"
+    " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id, time_precision)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_SOURCE = "INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)"
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A prepared message in the batch, with its archive ids; `keep_stored_attachments` may change
+    its attachments and content hash."""
+
+    record: Prepared  # without its blobs (stored on arrival)
+    conversation_id: int
+    sender_id: int | None
+    content_hash: str
+    attachments: list[StoredAttachment]
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def sent_at(self) -> str:
+        return self.record.sent_at
+
+    @property
+    def flags(self) -> str:
+        return self.record.flags
+
+    def content_hash_with(
+        self, *, sent_at: str | None = None, handle: str | None = None, flags: str | None = None
+    ) -> str:
+        """Its content hash (`message_content_hash`) with another time, sender or flags than its own."""
+        m = self.record
+        return message_content_hash(
+            sent_at or self.sent_at,
+            m.direction,
+            m.kind,
+            handle or m.handle,
+            m.body,
+            m.status,
+            m.duration_s,
+            flags or self.flags,
+            m.reply_to,
+            self.attachments,
+        )
+
+
+class Known(NamedTuple):
+    """The archived message a pending id names (`Batches.existing`)."""
+
+    id: str  # the message's own (an alias or another phone's copy names another)
+    content_hash: str
+    version: int
+    delivered_at: str | None
+    read_at: str | None
+    conversation_id: int
+    time_precision: str | None
+    rule: str | None = None  # how an alias is the message (`message_aliases.rule`, COPY_RULE); None: itself
+
+
+@dataclass(slots=True)
+class Batch:
+    """What `flush` found a batch to be, as the rows it writes (in the order it writes them)."""
+
+    added: list[_Pending] = field(default_factory=list)  # new messages
+    messages: list[tuple] = field(default_factory=list)  # their INSERT_MESSAGE rows
+    attachments: list[tuple] = field(default_factory=list)
+    versions: list[tuple] = field(default_factory=list)  # their edit history
+    sources: list[tuple] = field(default_factory=list)  # every message of the batch: this source holds it
+    copies: list[tuple] = field(default_factory=list)  # another phone's copies matched (`copy_of`)
+    receipts: list[tuple] = field(default_factory=list)  # receipts filled in (`fill_receipts`)
+    already: int = 0  # already present
+
+
+class Batches:
+    def init_batches(self) -> None:
+        self.pending: list[_Pending] = []
+        self.has_aliases = self.conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
+        # the precision a known message had -> how many now have the source's (`fill_receipts`)
+        self.precision_set: dict[str | None, int] = {}
+
+    def take(self, records: Iterable, progress: Progress | None) -> int:
+        """Each record of the stream to where it goes; returns how many there were."""
+        count = 0
+        for record in records:
+            if type(record) is Prepared:
+                self.accept(record)
+            elif isinstance(record, Message):
+                self.accept(prepare(record, self.region))
+            elif isinstance(record, Reaction):
+                self.reactions.append(record)
+            elif isinstance(record, Skipped):
+                self.skip(record.reason, record.source_ref)
+            elif isinstance(record, Notice):
+                self.note(record.text, record.kind)
+            elif isinstance(record, ChatFile):
+                self.chat_file(record)
+            elif isinstance(record, Zone):
+                self.result.zone = record.name
+            elif isinstance(record, DateOrder):
+                self.date_order = record.order
+            else:
+                raise TypeError(f"importer yielded {type(record).__name__}, not a record")
+            count += 1
+            if progress and count % 1000 == 0:
+                progress(count)
+        return count
+
+    def accept(self, p: Prepared) -> None:
+        conv_id = self.conversation_id(p.conversation)
+        sender = p.sender
+        sender_id = None if sender is None else self.senders.get(sender, conv_id)
+        if sender is not None and sender_id is None:
+            sender_id = self.participant_id(conv_id, sender)
+            self.senders.put(sender, sender_id, conv_id)
+        if p.blobs:  # the bytes go to the blob store now: the pending batch keeps only their hashes
+            for sha, mime, data in p.blobs:
+                self.store_blob(sha, mime, data)
+            p = p._replace(blobs=())
+        self.pending.append(_Pending(p, conv_id, sender_id, p.content_hash, list(p.attachments)))
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """The pending batch: what each message is (`sort_out`), then its rows written, in order (`write`)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        batch = self.sort_out(pending)
+        self.result.added += len(batch.added)
+        self.result.already_present += batch.already
+        self.write(batch)
+        if self.reactions:
+            self.write_reactions(final=False)
+        if self.fold_edits and batch.added:
+            self.find_pairs(batch.added)
+
+    def sort_out(self, pending: list[_Pending]) -> Batch:
+        """Each pending message: new (`add`), another phone's copy of an archived one (`copy_of`), the source
+        contradicting itself (skipped), or known (`settle`)."""
+        existing = self.existing(pending)
+        # id -> the content hash this source gave it first: what this batch writes (new or updated) or
+        # found already present; for an id an earlier batch of this source gave, what the archive holds
+        # now. A later record of the same id with other content is the source contradicting itself
+        # (skipped), not an edit: the same source read again then changes nothing.
+        given = self.given_before(existing)
+        written: dict[str, str] = {known.id: known.content_hash for known in existing.values() if known.id in given}
+        import_id = self.result.import_id
+        batch = Batch()
+        for p in pending:
+            known = existing.get(p.id)
+            copy = None
+            if (
+                known is None
+                and self.copies
+                and p.record.sender is not None
+                and (self.copies is True or p.record.service in self.copies)
+            ):
+                copy = self.copy_ids.get(p.id) or self.copy_of(p)
+            mid = copy or (p.id if known is None else known.id)  # (an alias's message, see `fold`)
+            batch.sources.append((mid, import_id, p.record.source_ref))
+            if copy is not None or (known is not None and known.rule == COPY_RULE):
+                # Another phone's copy of an archived message (`copy_of`): one message, found on both phones;
+                # what differs between the copies (the time each phone gives it, its status there) is per phone.
+                batch.already += 1
+                if copy is not None and p.id not in self.copy_ids:
+                    self.copy_ids[p.id] = copy
+                    batch.copies.append((p.id, copy, import_id, p.record.source_ref, p.sent_at))
+                continue
+            mine = written.get(mid)
+            if mine is not None:
+                if mine == p.content_hash:
+                    batch.already += 1
+                else:
+                    # The same id twice in one source with different content: the source contradicts
+                    # itself. Keep the first, record the second as skipped so nothing is silent.
+                    self.skip("same message identity twice in this source with different content", p.record.source_ref)
+                continue
+            if known is not None and known.conversation_id != p.conversation_id:
+                self.move(p, mid, known.conversation_id)
+            if known is None:
+                written[p.id] = p.content_hash
+                self.add(p, batch)
+            else:
+                written[mid] = self.settle(p, mid, known, batch)
+        return batch
+
+    def add(self, p: _Pending, batch: Batch) -> None:
+        """A new message: its row, its attachments, its own edit history."""
+        m = p.record
+        import_id = self.result.import_id
+        batch.added.append(p)
+        batch.messages.append(
+            (
+                p.id,
+                p.conversation_id,
+                p.sender_id,
+                m.direction,
+                m.kind,
+                p.sent_at,
+                m.source_zone,
+                m.body,
+                m.service,
+                m.status,
+                m.delivered_at,
+                m.read_at,
+                m.duration_s,
+                p.flags,
+                m.source_id,
+                m.reply_to,
+                len(m.versions) + 1,
+                p.content_hash,
+                import_id,
+                m.time_precision,
+            )
+        )
+        if p.attachments:
+            batch.attachments.extend((p.id, *a) for a in p.attachments)
+        if m.versions:
+            batch.versions.extend(
+                _edit_history(p.id, n, body, at, import_id) for n, (body, at) in enumerate(m.versions, 1)
+            )
+
+    def settle(self, p: _Pending, mid: str, known: Known, batch: Batch) -> str:
+        """A known message seen again: present as archived (with the attachment bytes and the owner's number
+        the archive holds, receipts it lacked filled in), the same message as another phone's, or changed
+        (`changed`). Returns its content hash as archived now."""
+        if (
+            known.content_hash == p.content_hash
+            or self.keep_stored_attachments(p, mid) == known.content_hash
+            or self.keep_owner_number(p, mid, known.content_hash) == known.content_hash
+        ):
+            batch.already += 1
+            self.fill_receipts(p, mid, known, batch.receipts)
+            return known.content_hash
+        if self.phones and self.same_on_another_phone(p, mid, known):
+            batch.already += 1
+            return known.content_hash
+        if self.changed(p, known):
+            return p.content_hash
+        batch.already += 1
+        return known.content_hash
+
+    def write(self, batch: Batch) -> None:
+        """A batch's rows, in order: new messages (in source order: the rowid breaks ties between equal
+        timestamps), their terms in the import's digest, the full-text index, attachments, edit history;
+        then every message's source row, another phone's copies, receipts filled in."""
+        c = self.conn
+        import_id = self.result.import_id
+        last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
+        c.executemany(INSERT_MESSAGE, batch.messages)
+        audit.count_new_messages(c, ((import_id, p.id, p.content_hash) for p in batch.added))  # (audit.py)
+        if batch.messages:  # the full-text index, in bulk (see migration m004)
+            c.execute(
+                "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,)
+            )
+        if batch.attachments:
+            c.executemany(INSERT_ATTACHMENT, batch.attachments)
+        if batch.versions:
+            c.executemany(INSERT_VERSION, batch.versions)
+        c.executemany(INSERT_SOURCE, batch.sources)
+        if batch.copies:
+            c.executemany(
+                "INSERT INTO phone_copies (alias_id, message_id, import_id, source_ref, sent_at) VALUES (?, ?, ?, ?, ?)",
+                batch.copies,
+            )
+        if batch.receipts:
+            c.executemany(
+                "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?),"
+                " time_precision = coalesce(?, time_precision) WHERE id = ?",
+                batch.receipts,
+            )
+
+    def given_before(self, existing: dict[str, Known]) -> set[str]:
+        """Of these archived messages, those an earlier batch of this source gave (a source row of this import)."""
+        ids, found = sorted({known.id for known in existing.values()}), set()
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            found.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT message_id FROM message_sources WHERE import_id = ? AND message_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    [self.result.import_id, *chunk],
+                )
+            )
+        return found
+
+    def existing(self, pending: list[_Pending]) -> dict[str, Known]:
+        """The archived message of each pending id the archive knows, as itself, as an alias of
+        another message (`fold`) or as another phone's copy of one (`copy_of`), none of them in a
+        conversation this import created; `Known.id` is the message's own."""
+        found: dict[str, Known] = {}
+        self.look_up(found, "SELECT id, id, {} FROM messages WHERE id IN ({})", {p.id for p in pending})
+        if self.has_aliases:
+            self.look_up(
+                found,
+                "SELECT a.alias_id, m.id, {}, a.rule FROM message_aliases a JOIN messages m ON m.id = a.message_id"
+                " WHERE a.alias_id IN ({})",
+                {p.id for p in pending if p.id not in found and p.conversation_id not in self.created},
+            )
+        if self.copies:  # another phone's copy, matched by an earlier import of this phone (`copy_of`)
+            self.look_up(
+                found,
+                f"SELECT a.alias_id, m.id, {{}}, '{COPY_RULE}' FROM phone_copies a JOIN messages m ON m.id = a.message_id"
+                " WHERE a.alias_id IN ({})",
+                {p.id for p in pending if p.id not in found and p.conversation_id not in self.created},
+            )
+        return found
+
+    def look_up(self, found: dict[str, Known], sql: str, ids: set[str]) -> None:
+        """`found` given the archived message of each of `ids` that `sql` finds (the id it was asked for, then `Known`)."""
+        ids = list(ids)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            for asked, *known in self.conn.execute(
+                sql.format(
+                    "content_hash, version, delivered_at, read_at, conversation_id, time_precision",
+                    ",".join("?" * len(chunk)),
+                ),
+                chunk,
+            ):
+                found[asked] = Known(*known)
+
+    def fill_receipts(self, p: _Pending, mid: str, known: Known, receipts: list) -> None:
+        """A receipt the archive lacks (read later than the first import) is filled in; one it has is
+        never changed. The precision of the time, which the source states and the content hash leaves
+        out, follows the source (m008 had to infer it for messages archived before it was recorded).
+        Only real fill-ins are written, in one statement per batch."""
+        m = p.record
+        delivered = m.delivered_at if not known.delivered_at else None
+        read = m.read_at if not known.read_at else None
+        precision = m.time_precision if m.time_precision and m.time_precision != known.time_precision else None
+        if precision:
+            self.precision_set[known.time_precision] = self.precision_set.get(known.time_precision, 0) + 1
+        if (delivered or read or precision) and not (self.phones and self.from_another_phone(mid)):
+            # (another phone's receipts are that phone's: the message keeps those of the phone that gave it first)
+            receipts.append((delivered, read, precision, mid))
+
+    def say_precision_set(self) -> None:
+        """The notice, and the audit record, of the known messages whose time's precision now follows the source."""
+        if self.precision_set:
+            was = ", ".join(f"{k or 'none'}: {n:,}" for k, n in sorted(self.precision_set.items(), key=str))
+            self.note(
+                f"{_count(sum(self.precision_set.values()), 'message')} archived with another precision of its time ({was})"
+                " now print at the precision this export writes its times in"
+            )
+            self.changes["time_precision_set"] = {str(k): n for k, n in self.precision_set.items()}

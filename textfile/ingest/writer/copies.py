@@ -1,0 +1,147 @@
+"""Copies: one message found on two phones (the owner's and a client's, or two clients') is one message.
+
+An SMS has another date, direction and identity on each phone, so where the archive holds another
+phone's import each new record is matched to a message of the same conversation that only other
+phones gave: same sender, kind, text and attachments, within COPY_WITHIN, nearest first (`copy_of`).
+A matched record adds a source to that message, never a version (its time and status there are that
+phone's: kept in `phone_copies`, which also finds it again on the next import of that phone). The
+first copy archived is the message: imported in the other order, the same messages result, each with
+both phones among its sources, at the time and status of the copy that came first. How many were
+matched to which phone's copy is said.
+A format may give only some services' copies identities of each phone's own (iMessage: SMS and RCS,
+`COPIES_DIFFER`); the rest (an iMessage guid) is the same on both phones and found by its identity. Such a
+record that differs from a message archived from another phone only in what is each phone's own (its
+time there, within COPY_WITHIN; deleted or failed there, PER_PHONE_FLAGS; its receipts) is that message,
+as first archived (`same_on_another_phone`), said as an assumption; a different text is an edit,
+as on the owner's own phone.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from textfile import times
+from textfile.ingest.prepare import _flags_json
+from textfile.ingest.writer.notices import _count
+
+if TYPE_CHECKING:
+    from textfile.ingest.writer.batch import Known, _Pending
+
+COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of one message may be (`copy_of`)
+COPY_RULE = "copy on another phone"  # what `Batches.existing` calls an id found in `phone_copies`
+PER_PHONE_FLAGS = ("deleted", "failed")  # a message's state on one phone, not what it is (`same_on_another_phone`)
+
+
+class Copies:
+    def init_copies(self) -> None:
+        # Another phone's copies (`copy_of`): looked for only where the archive holds another phone's import.
+        self.copy_ids: dict[str, str] = {}  # a record's id -> the message another phone archived it as (this import)
+        # A message of the same identity on two phones (an iMessage guid): looked at only where the archive holds a client's phone.
+        self.phones = (
+            self.source.custodian_client is not None
+            or self.conn.execute("SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0]
+        )
+        # what differed only per phone (`same_on_another_phone`) -> how many messages
+        self.per_phone: dict[str, int] = {}
+        self.copies = self.source.copies_differ if self.phones else False
+        self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
+
+    def copy_of(self, p: _Pending) -> str | None:
+        """The archived message this record is another phone's copy of, or None. An SMS has another date,
+        direction and identity on each phone (the sender's phone dates it when sent, the receiver's when
+        received), so a record of one phone is matched to a message of the same conversation found on
+        another phone only: the same sender, kind and text (for an MMS, the same attachments' bytes
+        too), its time within COPY_WITHIN, not already matched by another record of this phone; the
+        nearest in time first. A record whose text differs is another message. Counted by the phone(s)
+        the message was found on, and said as an assumption (`say_copies`)."""
+        m = p.record
+        at = times.from_iso(p.sent_at)
+        rows = self.conn.execute(
+            "SELECT m.id, m.sent_at FROM messages m WHERE m.conversation_id = ? AND m.sender_id = ? AND m.kind = ? AND m.body = ?"
+            " AND m.sent_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians c"
+            " ON c.import_id = s.import_id WHERE s.message_id = m.id AND c.client_id IS ?)",
+            (
+                p.conversation_id,
+                p.sender_id,
+                m.kind,
+                m.body,
+                times.to_iso(at - COPY_WITHIN),
+                times.to_iso(at + COPY_WITHIN),
+                self.source.custodian_client,
+            ),
+        ).fetchall()
+        taken = set(self.copy_ids.values())
+        attachments = [a.sha256 for a in sorted(p.attachments)]
+        for row in sorted(rows, key=lambda r: (abs(times.from_iso(r["sent_at"]) - at), r["id"])):
+            if row["id"] in taken or [a.sha256 for a in self.attachments_of(row["id"])] != attachments:
+                continue
+            phones = ", ".join(
+                f"{name}'s phone"
+                for (name,) in self.conn.execute(
+                    "SELECT DISTINCT coalesce(cl.name, (SELECT owner_name FROM settings)) FROM message_sources s"
+                    " LEFT JOIN import_custodians c ON c.import_id = s.import_id LEFT JOIN clients cl ON cl.id = c.client_id"
+                    " WHERE s.message_id = ? ORDER BY 1",
+                    (row["id"],),
+                )
+            )
+            self.copies_found[phones] = self.copies_found.get(phones, 0) + 1
+            return row["id"]
+        return None
+
+    def say_copies(self) -> None:
+        """The assumption, and the audit record, of the records matched to another phone's copy (`copy_of`)."""
+        for phones, n in sorted(self.copies_found.items()):
+            self.note(
+                f"{_count(n, 'message')} matched to the copy from {phones} by sender, text and time within"
+                f" {int(COPY_WITHIN.total_seconds() // 60)} minutes: each is one message, found on both phones",
+                "assumption",
+            )
+        self.changes["matched_copies"] = dict(sorted(self.copies_found.items()))
+
+    def from_another_phone(self, mid: str) -> bool:
+        """Whether the archived message `mid` was archived from another phone than this import's (the
+        owner's, or this client's): its time and status are that phone's."""
+        return not self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM messages m LEFT JOIN import_custodians c ON c.import_id = m.import_id"
+            " WHERE m.id = ? AND c.client_id IS ?)",
+            (mid, self.source.custodian_client),
+        ).fetchone()[0]
+
+    def same_on_another_phone(self, p: _Pending, mid: str, known: Known) -> bool:
+        """Whether a record of the same identity as a message archived from another phone (an iMessage guid is
+        the same on the sender's and the receiver's phone) differs from it only in what is each phone's
+        own: the time each phone gives it (within COPY_WITHIN) and PER_PHONE_FLAGS (deleted there, failed
+        to send from there). Then it is the same message: a source, never a version; the message keeps
+        the first phone's time and status, as a message matched by `copy_of` does. Anything else that
+        differs (its text) is what it is on the owner's phone: a new version (`changed`)."""
+        if not self.from_another_phone(mid):
+            return False
+        row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
+        if abs(times.from_iso(row["sent_at"]) - times.from_iso(p.sent_at)) > COPY_WITHIN:
+            return False
+        flags = _flags_json(
+            [f for f in json.loads(p.flags) if f not in PER_PHONE_FLAGS]
+            + [f for f in json.loads(row["flags"]) if f in PER_PHONE_FLAGS]
+        )
+        if p.content_hash_with(sent_at=row["sent_at"], flags=flags) != known.content_hash:
+            return False
+        what = ("time" if row["sent_at"] != p.sent_at else None, "flags" if flags != p.flags else None)
+        what = " and ".join(w for w in what if w)
+        self.per_phone[what] = self.per_phone.get(what, 0) + 1
+        return True
+
+    def say_per_phone(self) -> None:
+        """The assumption of the records that differed from another phone's copy only in that phone's own facts."""
+        said = {
+            "time": f"the time this phone gives it (within {int(COPY_WITHIN.total_seconds() // 60)} minutes)",
+            "flags": "its state on this phone (deleted or failed there)",
+        }
+        for what, n in sorted(self.per_phone.items()):
+            self.note(
+                f"{_count(n, 'message')} found on another phone as well differ{'s' if n == 1 else ''} from that copy only in "
+                f"{' and '.join(said[w] for w in what.split(' and '))}: each is one message, kept as first archived",
+                "assumption",
+            )
+        self.changes["per_phone_differences"] = dict(sorted(self.per_phone.items()))
