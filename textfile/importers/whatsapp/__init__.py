@@ -182,12 +182,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     source_key = f"{_fold(chat_name)}|{owner_key}"
     _same_chat_same_owner(path, chat_name, source_key, normalize_name(owner_raw), options)
 
-    if survey.year_first * 2 > survey.headers:
-        order, notice = "ymd", None
-        if options.date_order and options.date_order != "ymd":
-            order = options.date_order
-    else:
-        order, notice = _date_order(source, survey, options, options.chat_date_orders.get(source_key))
+    order, notice = _date_order(source, survey, options, options.chat_date_orders.get(source_key))
     if (
         source_key in options.chat_owners
     ):  # (a chat the archive holds: ingest names the order where it would move its messages)
