@@ -1916,7 +1916,7 @@ def test_a_time_outside_the_calendar_fails_cleanly(tmp_path):
 def test_repeats_in_one_minute_are_counted_past_the_whole_key_limit(tmp_path, monkeypatch):
     """Within one time, the first RUN_KEYS keys are counted whole and the rest by digest: both
     must count the same (memory stays flat for a file written in one minute)."""
-    monkeypatch.setattr(whatsapp.scan, "RUN_KEYS", 3)
+    monkeypatch.setattr(whatsapp.identity, "RUN_KEYS", 3)
     path = tmp_path / "WhatsApp Chat with Bob.txt"
     path.write_text(
         "".join(f"12/01/2020, 10:00 - Bob: text {n % 5}\n" for n in range(15)) + "12/01/2020, 10:01 - Bob: text 0\n"

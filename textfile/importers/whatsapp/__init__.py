@@ -10,15 +10,17 @@ Decisions:
   else the archive's. A --tz that moves archived messages is refused by ingest unless it corrects.
 
 The package, one rule in one place (read() below ties them together):
-  locales.py  every word WhatsApp writes, one block per language (add or fix a language there)
-  header.py   the header grammar: the regex, dates and times taken apart by hand
-  source.py   the .txt / .zip / unzipped folder, the bytes decoded in chunks, detect()
-  media.py    the files of an export: zip members checked, the file a line names, the files none names
-  survey.py   pass 1: header style, day/month order (its rules as named functions), sender candidates
-  people.py   the chat's name, the senders, the owner, the participants and the conversation they make
-  body.py     a message's text: placeholders, deletions, edits, calls, attachments named
-  dst.py      times a DST change made impossible or ambiguous, and the order of lines that tells which
-  scan.py     pass 2, the records: the speed tricks live there and nowhere else
+  locales.py     every word WhatsApp writes, one block per language (add or fix a language there)
+  header.py      the header grammar: the regex, dates and times taken apart by hand
+  source.py      the .txt / .zip / unzipped folder, the bytes decoded in chunks, detect()
+  media.py       the files of an export: zip members checked, the file a line names, the files none names
+  survey.py      pass 1: header styles, what the dates say about day/month order, sender candidates
+  date_order.py  the day/month order: its rules as named functions, tried in turn
+  people.py      the chat's name, the senders, the owner, the participants and the conversation they make
+  body.py        a message's text: placeholders, deletions, edits, calls, attachments named
+  dst.py         times a DST change made impossible or ambiguous, and the order of lines that tells which
+  identity.py    a message's identity, and its occurrence counted in flat memory
+  scan.py        pass 2, the records: the speed tricks live there and nowhere else
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 from textfile import times
 from textfile.errors import ImportFailed, TextfileError
+from textfile.importers.whatsapp.date_order import _date_order
 from textfile.importers.whatsapp.dst import _fall_backs
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, HEADER
 from textfile.importers.whatsapp.media import _ZIP_ERRORS, _Media, _media_records
@@ -48,7 +51,7 @@ from textfile.importers.whatsapp.people import (
 )
 from textfile.importers.whatsapp.scan import _messages
 from textfile.importers.whatsapp.source import _open_source, _Source, detect
-from textfile.importers.whatsapp.survey import _date_order, _survey
+from textfile.importers.whatsapp.survey import _survey
 from textfile.model import DateOrder, ImportOptions, Notice, Record, Zone
 
 # What other modules and the tests take from here (the importer's interface is FORMAT … read, detect).
