@@ -139,9 +139,11 @@ class _Progress:
     facts: _DateFacts | None = None  # the last header's, and the last date to compare in each order
     dmy: tuple | None = None
     mdy: tuple | None = None
-    last_dmy: int = -1  # the last header's time in each order (_day_start + _time_of_day)
-    last_mdy: int = -1
-    last_ymd: int = -1
+    last_dmy: int = -1  # the last header's time in each order (_day_start + _time_of_day), as of
+    last_mdy: int = -1  # the last time it went back or its day changed; since then the time went on
+    last_ymd: int = -1  # on `timed`'s day, to `seconds` (_times_went_back)
+    timed: _SurveyDay | None = None
+    seconds: int = -1
 
 
 def _survey(source: _Source) -> _Survey:
@@ -163,6 +165,7 @@ def _survey_chunk(s: _Survey, progress: _Progress, chunk: str) -> None:
     the date order, the times and the senders."""
     styles, dates, clocks, counts = s.styles, progress.dates, progress.clocks, progress.counts
     last_date_key, day, headers = progress.date_key, progress.day, progress.headers
+    timed, timed_seconds = progress.timed, progress.seconds
     for m in _AFTER_NEWLINE.finditer(chunk):
         g = m.groups()
         if g[0] is not None:  # the common shape (groups 1-7)
@@ -194,9 +197,12 @@ def _survey_chunk(s: _Survey, progress: _Progress, chunk: str) -> None:
         if facts is not progress.facts:  # (the same date again changes nothing)
             _dates_went_back(s, progress, facts)
         if seconds >= 0:
-            _times_went_back(s, progress, day, seconds)
+            if day is not timed or seconds < timed_seconds:  # (else the time went on, on the same day)
+                _times_went_back(s, progress, timed, timed_seconds, day, seconds)
+            timed, timed_seconds = day, seconds
         _sender_candidates(s, headers == 1, chunk, m)
     progress.date_key, progress.day, progress.headers = last_date_key, day, headers
+    progress.timed, progress.seconds = timed, timed_seconds
 
 
 def _remember(cache: dict, limit: int, key, value):
@@ -226,9 +232,17 @@ def _dates_went_back(s: _Survey, progress: _Progress, facts: _DateFacts) -> None
     progress.dmy, progress.mdy = facts.dmy, facts.mdy
 
 
-def _times_went_back(s: _Survey, progress: _Progress, day: _SurveyDay, seconds: int) -> None:
+def _times_went_back(s: _Survey, progress: _Progress, timed: _SurveyDay | None, went_on_to: int, day, seconds) -> None:
     """Does the time ever go back, in each order (among the headers pass 2 can read in it)? On which
-    days (`backs`, _went_back)?"""
+    days (`backs`, _went_back)? Called when a header's day is another than the last's (`timed`), or
+    its time is earlier: the time of the headers between, which only went on, is the last's (`went_on_to`)."""
+    if timed is not None:
+        if timed.dmy is not None:
+            progress.last_dmy = timed.dmy + went_on_to
+        if timed.mdy is not None:
+            progress.last_mdy = timed.mdy + went_on_to
+        if timed.ymd is not None:
+            progress.last_ymd = timed.ymd + went_on_to
     if day.dmy is not None:
         at = day.dmy + seconds
         if at < progress.last_dmy:
