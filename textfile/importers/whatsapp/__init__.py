@@ -12,7 +12,8 @@ Decisions:
 The package, one rule in one place (read() below ties them together):
   locales.py     every word WhatsApp writes, one block per language (add or fix a language there)
   header.py      the header grammar: the regex, dates and times taken apart by hand
-  source.py      the .txt / .zip / unzipped folder, the bytes decoded in chunks, detect()
+  source.py      the .txt / .zip / unzipped folder: the chat text and the files beside it, detect()
+  decoding.py    the chat text's bytes decoded in chunks, the bytes that are not text
   media.py       the files of an export: zip members checked, the file a line names, the files none names
   survey.py      pass 1: header styles, what the dates say about day/month order, sender candidates
   date_order.py  the day/month order: its rules as named functions, tried in turn

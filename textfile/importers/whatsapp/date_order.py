@@ -18,8 +18,9 @@ import re
 from datetime import date
 from functools import cached_property
 
+from textfile.importers.whatsapp.decoding import _chunks
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _date
-from textfile.importers.whatsapp.source import _chunks, _Source
+from textfile.importers.whatsapp.source import _Source
 from textfile.importers.whatsapp.survey import _date_facts, _Survey
 from textfile.model import DATE_ORDERS, OTHER_ORDER, ImportOptions, Notice
 

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from textfile import phones, times
 from textfile.errors import ImportFailed
 from textfile.importers.whatsapp.body import _NO_FLAGS, _interpret
+from textfile.importers.whatsapp.decoding import _chunks
 from textfile.importers.whatsapp.dst import _Resolved
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _MARKS, _clean, _cut_header, _date, _time
 from textfile.importers.whatsapp.identity import _Occurrences
 from textfile.importers.whatsapp.media import _attachment
 from textfile.importers.whatsapp.people import _as_written, _fold, normalize_name
-from textfile.importers.whatsapp.source import _chunks
 from textfile.importers.whatsapp.survey import _day_start, _remember, _time_of_day
 from textfile.model import (
     Message,

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from textfile.importers.whatsapp import locales
+from textfile.importers.whatsapp.decoding import _chunks, _Undecodable
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _Date, _date, _Time, _time
-from textfile.importers.whatsapp.source import _chunks, _Source, _Undecodable
+from textfile.importers.whatsapp.source import _Source
 
 
 @dataclass
