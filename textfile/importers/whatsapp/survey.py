@@ -140,9 +140,9 @@ class _Progress:
     facts: _DateFacts | None = None  # the last header's, and the last date to compare in each order
     dmy: tuple | None = None
     mdy: tuple | None = None
-    last_dmy: int = -1  # the last header's time in each order (_day_start + _time_of_day), as of
-    last_mdy: int = -1  # the last time it went back or its day changed; since then the time went on
-    last_ymd: int = -1  # on `timed`'s day, to `seconds` (_times_went_back)
+    # the last header's time in each order (_day_start + _time_of_day), as of the last time it went back
+    # or its day changed; since then the time went on on `timed`'s day, to `seconds` (_times_went_back)
+    last: dict = field(default_factory=lambda: {"dmy": -1, "mdy": -1, "ymd": -1})
     timed: _SurveyDay | None = None
     seconds: int = -1
 
@@ -233,35 +233,29 @@ def _dates_went_back(s: _Survey, progress: _Progress, facts: _DateFacts) -> None
     progress.dmy, progress.mdy = facts.dmy, facts.mdy
 
 
-def _times_went_back(s: _Survey, progress: _Progress, timed: _SurveyDay | None, went_on_to: int, day, seconds) -> None:
+def _times_went_back(
+    s: _Survey, progress: _Progress, timed: _SurveyDay | None, went_on_to: int, day: _SurveyDay, seconds: int
+) -> None:
     """Does the time ever go back, in each order (among the headers pass 2 can read in it)? On which
     days (`backs`, _went_back)? Called when a header's day is another than the last's (`timed`), or
     its time is earlier: the time of the headers between, which only went on, is the last's (`went_on_to`)."""
-    if timed is not None:
-        if timed.dmy is not None:
-            progress.last_dmy = timed.dmy + went_on_to
-        if timed.mdy is not None:
-            progress.last_mdy = timed.mdy + went_on_to
-        if timed.ymd is not None:
-            progress.last_ymd = timed.ymd + went_on_to
-    if day.dmy is not None:
-        at = day.dmy + seconds
-        if at < progress.last_dmy:
-            s.out_of_order.add("dmy")
-            s.backs["dmy"] = _went_back(s.backs["dmy"], day.dmy, progress.last_dmy, at)
-        progress.last_dmy = at
-    if day.mdy is not None:
-        at = day.mdy + seconds
-        if at < progress.last_mdy:
-            s.out_of_order.add("mdy")
-            s.backs["mdy"] = _went_back(s.backs["mdy"], day.mdy, progress.last_mdy, at)
-        progress.last_mdy = at
-    if day.ymd is not None:
-        at = day.ymd + seconds
-        if at < progress.last_ymd:
-            s.out_of_order.add("ymd")
-            s.backs["ymd"] = _went_back(s.backs["ymd"], day.ymd, progress.last_ymd, at)
-        progress.last_ymd = at
+    last = progress.last
+    for order in _ORDERS:
+        start = None if timed is None else getattr(timed, order)
+        if start is not None:
+            last[order] = start + went_on_to
+    for order in _ORDERS:
+        start = getattr(day, order)
+        if start is None:
+            continue
+        at = start + seconds
+        if at < last[order]:
+            s.out_of_order.add(order)
+            s.backs[order] = _went_back(s.backs[order], start, last[order], at)
+        last[order] = at
+
+
+_ORDERS = ("dmy", "mdy", "ymd")
 
 
 def _sender_candidates(s: _Survey, first_header: bool, chunk: str, m: re.Match) -> None:
