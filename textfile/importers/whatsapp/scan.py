@@ -20,7 +20,7 @@ from textfile import phones, times
 from textfile.errors import ImportFailed
 from textfile.importers.whatsapp.body import _NO_FLAGS, _interpret
 from textfile.importers.whatsapp.decoding import _chunks
-from textfile.importers.whatsapp.dst import _Resolved
+from textfile.importers.whatsapp.dst import _Reading, _Resolved
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _MARKS, _clean, _cut_header, _date, _time
 from textfile.importers.whatsapp.identity import _Occurrences
 from textfile.importers.whatsapp.media import _attachment
@@ -324,7 +324,7 @@ class _Chat:
             return self.dst.twice(
                 day.start, clock.seconds, day.ymd + clock.hms, line_no, header, sent_at, clock.precision
             )
-        self.dst.add(time_flag, (line_no, header, sent_at, clock.precision))
+        self.dst.add(time_flag, _Reading(line_no, header, sent_at, clock.precision))
         return sent_at
 
 
