@@ -129,9 +129,11 @@ def _read_alike(e: _OrderEvidence) -> _Decided:
 def _said_before(e: _OrderEvidence) -> _Decided:
     """The order a person gave for this chat before (`ImportOptions.chat_date_orders`), so that a chat
     read by a person's word is read alike next week with no flag."""
-    if e.said is None or e.said[0] not in OTHER_ORDER:
+    if e.said is None:
         return None
     order, where = e.said
+    if order not in OTHER_ORDER:
+        return None
     return order, Notice(
         f"{e.name}: dates read as {DATE_ORDERS[order]}, {where}: no header date has a number above 12;"
         f" pass --date-order {OTHER_ORDER[order]} if that is wrong",

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from textfile.errors import ImportFailed
 from textfile.importers.whatsapp.decoding import _BYTES, CHUNK, _encoding
@@ -96,11 +97,11 @@ def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
                 unreadable[name] = f"unreadable ({exc})"
             except _Unreadable as why:
                 unreadable[name] = str(why)
-            candidates.append((rank, name, info))
+            candidates.append(_Candidate(rank, name, info))
             continue
         if not _looks_like_chat(head):
             continue
-        candidates.append((rank, name, info))
+        candidates.append(_Candidate(rank, name, info))
     chat = _pick(candidates)
     if chat is not None and chat.filename in unreadable:
         raise _UnreadableChat(chat.filename, unreadable[chat.filename])
@@ -115,17 +116,24 @@ class _SeveralChats(Exception):
     "More than one chat text, none of them clearly the export's own."
 
 
-def _pick(candidates: list[tuple]):
-    """The chat text among (rank, name, item) candidates: the only one of the best rank."""
+class _Candidate(NamedTuple):
+    """A text that may be the export's chat: the lower its rank, the likelier (`_chat_rank`)."""
+
+    rank: int
+    name: str
+    item: object  # the zip member or the file
+
+
+def _pick(candidates: list[_Candidate]):
+    """The chat text among the candidates: the only one of the best rank."""
     if not candidates:
         return None
-    best = min(c[0] for c in candidates)
-    top = sorted(
-        (c for c in candidates if c[0] == best), key=lambda c: c[:2]
-    )  # (two members of one name: their items have no order)
+    best = min(c.rank for c in candidates)
+    # (two members of one name: their items have no order)
+    top = sorted((c for c in candidates if c.rank == best), key=lambda c: (c.rank, c.name))
     if len(top) > 1:
-        raise _SeveralChats(", ".join(repr(c[1]) for c in top[:5]) + (" …" if len(top) > 5 else ""))
-    return top[0][-1]
+        raise _SeveralChats(", ".join(repr(c.name) for c in top[:5]) + (" …" if len(top) > 5 else ""))
+    return top[0].item
 
 
 # What an unzipped export holds beside its chat text, besides files the chat names: the media and
@@ -156,7 +164,7 @@ def _export_folder(folder: Path) -> Path:
         if name.lower().endswith(".txt") and child.is_file():
             with open(child, "rb") as fp:
                 if _looks_like_chat(fp.read(DETECT_BYTES)):
-                    chats.append((_chat_rank(name), name, child))
+                    chats.append(_Candidate(_chat_rank(name), name, child))
                     continue
         others.append(name)
     try:
