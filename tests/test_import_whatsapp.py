@@ -1657,7 +1657,7 @@ def test_attachment_names_that_disagree_settle_nothing_and_the_notice_says_so(tm
 @pytest.mark.parametrize("chunk", [None, 1, 5, 30])
 def test_headers_that_contradict_each_other_name_the_lines(tmp_path, monkeypatch, chunk):
     if chunk:  # (the lines are counted chunk by chunk)
-        monkeypatch.setattr(whatsapp.source, "CHUNK", chunk)
+        monkeypatch.setattr(whatsapp.decoding, "CHUNK", chunk)
     chat = write(
         tmp_path / "WhatsApp Chat with Pat.txt",
         "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n",
@@ -1916,7 +1916,7 @@ def test_a_time_outside_the_calendar_fails_cleanly(tmp_path):
 def test_repeats_in_one_minute_are_counted_past_the_whole_key_limit(tmp_path, monkeypatch):
     """Within one time, the first RUN_KEYS keys are counted whole and the rest by digest: both
     must count the same (memory stays flat for a file written in one minute)."""
-    monkeypatch.setattr(whatsapp.scan, "RUN_KEYS", 3)
+    monkeypatch.setattr(whatsapp.identity, "RUN_KEYS", 3)
     path = tmp_path / "WhatsApp Chat with Bob.txt"
     path.write_text(
         "".join(f"12/01/2020, 10:00 - Bob: text {n % 5}\n" for n in range(15)) + "12/01/2020, 10:01 - Bob: text 0\n"
@@ -2161,7 +2161,7 @@ def test_undecodable_bytes_read_the_same_wherever_the_reads_cut_the_text(tmp_pat
         with zipfile.ZipFile(chat, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("_chat.txt", raw)
     if chunk:
-        monkeypatch.setattr(whatsapp.source, "CHUNK", chunk)
+        monkeypatch.setattr(whatsapp.decoding, "CHUNK", chunk)
     got = records(chat)
     assert [m.body for m in got if isinstance(m, Message)] == bodies
     # where the bytes are, found line by line (a line break ends any sequence)

@@ -9,12 +9,16 @@ Decisions:
   when the reason was only "omitted by export" is the same message, with the same hash (its stored
   reason stays as it was).
 - The words looked for are locales.py's, folded (`_phrase`) into one set per kind.
+- WhatsApp's words on a message's first line are read by named rules tried in turn
+  (`FIRST_LINE_RULES`: media omitted or attached, deleted, calls, view once): the first that reads
+  the line decides. Plain text, the common case, is told apart before any rule is tried.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 from textfile.importers.whatsapp import locales
 from textfile.importers.whatsapp.header import _M, _MARKS, _SP, _clean
@@ -116,9 +120,26 @@ def _omitted(placeholder: str, kind: str | None) -> str:
     return f"{kind} omitted by export ({said})" if kind else f"omitted by export ({said})"
 
 
-def _interpret(text: str, line_marked: bool) -> tuple:
-    """A message's text (all its lines, invisible marks as written) →
-    (body, identity body, flags, attachments [(file name, why the export left it out | None)], kind, status).
+class _Interpreted(NamedTuple):
+    """What a message's text says (`_interpret`)."""
+
+    body: str  # every character of the text as written, less WhatsApp's own words read from it
+    identity_body: str  # the body without the marks (`_clean`); "\x00media\n" first when it names media
+    flags: frozenset  # "edited", "deleted", "view_once", "empty_body"
+    attachments: list | tuple  # [(file name | None, why the export left it out | None)]
+    kind: str  # "message" | "call"
+    status: str | None  # "missed" (a call)
+    duration: int | None  # a call's length in seconds
+
+
+_EMPTY_BODY = frozenset(("empty_body",))
+
+
+_new = tuple.__new__
+
+
+def _interpret(text: str, line_marked: bool) -> _Interpreted:
+    """A message's text (all its lines, invisible marks as written) → what it says (`_Interpreted`).
     The body keeps every character of the text as written; the marks the export writes as part of what
     is read from it (a placeholder, the edited tail, WhatsApp's own words for a deletion or a call) go
     with it. The identity body is the text without the marks (`_clean`), as every version read it."""
@@ -136,87 +157,176 @@ def _interpret(text: str, line_marked: bool) -> tuple:
         and (len(first) > 80 or _phrase(first) not in _PHRASES)
     ):
         body = _clean(text).rstrip()
-        return text.rstrip(), body, (_NO_FLAGS if body else frozenset(("empty_body",))), (), "message", None, None
+        # (tuple.__new__, as NamedTuple's own _make: the same record without a Python call, for nearly every message)
+        return _new(
+            _Interpreted, (text.rstrip(), body, (_NO_FLAGS if body else _EMPTY_BODY), (), "message", None, None)
+        )
+    return _words_read(text, first_end, tail, line_marked)
 
+
+def _words_read(text: str, first_end: int, tail: str, line_marked: bool) -> _Interpreted:
+    """A text in which WhatsApp may have written its own words: the edited tail at its end, then what
+    its first line says (the first of FIRST_LINE_RULES that reads it)."""
     flags: set = set()
-    attachments: list = []
-    call_seconds = None
-    # "… <This message was edited>" at the very end (localized)
     if tail == ">":
-        tail_line = text if first_end < 0 else text[text.rfind("\n") + 1 :]
-        em = _EDITED_TAIL.search(tail_line)
-        if em and _EDITED_WORDS.search(em.group(1)):
+        text, edited = _without_edited_tail(text, first_end)
+        if edited:
             flags.add("edited")
-            text = text[: len(text) - len(tail_line) + em.start()]
     first, _, rest = text.partition("\n")
     clean_first = _clean(first).strip()
-    folded_first = _phrase(clean_first) if len(clean_first) <= 80 else ""
-    caption = kept = rest  # (kept: the caption with its marks)
-    media = False
-    kind, status = "message", None
-
-    # Android: "<Media omitted>" then the caption on the next lines
-    if folded_first in _OMITTED_ANDROID or (clean_first[:1] == "<" and _OMITTED_WORDS.match(clean_first)):
-        attachments.append((None, _omitted(clean_first, None)))
-        media = True
-    # iOS with media: "\u200e<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>", "Some file.txt \u200e<attached: 00000046-Some file.txt>"
-    elif clean_first[-1:] == ">" and (am := _ATTACHED_IOS.search(first)) is not None:
-        attachments.append((_clean(am.group(2)).strip(), None))
-        caption, kept = _caption(_clean(first[: am.start()]), rest), _caption(first[: am.start()], rest)
-        media = True
-    # Android with media: "IMG-20220323-WA0002.jpg (file attached)" then the caption
-    elif (
-        clean_first[-1:] == ")"
-        and (fm := _FILE_ATTACHED_ANDROID.match(first)) is not None
-        and (_phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1))))
-    ):
-        attachments.append((_clean(fm.group(1)).strip(), None))
-        media = True
-    elif folded_first in _OMITTED_IOS:
-        attachments.append((None, _omitted(clean_first, _OMITTED_IOS[folded_first])))
-        media = True
-    elif folded_first in _DELETED and not rest:
-        flags.add("deleted")
-        caption = None
-    elif not rest and (folded_first in _MISSED_CALLS or folded_first.split(",")[0] in _MISSED_CALLS):
-        # "Missed voice call", iOS "\u200eMissed voice call, \u200eTap to call back"
-        kind, status, caption = "call", "missed", None
-    elif not rest and (folded_first in _CALLS or folded_first.split(",")[0] in _CALLS):
-        # iOS "\u200eVoice call, \u200e12 min"
-        kind, caption = "call", None
-        duration = _CALL_LENGTH.search(folded_first)
-        if duration:
-            call_seconds = int(duration.group(1)) * _CALL_UNITS[duration.group(2)[:1]]
-    # iOS without media: the line starts with a mark and the text ends with "\u200eimage omitted",
-    # "Some file.txt \u200edocument omitted" (localized)
-    elif line_marked and ("\u200e" in first or "\u200f" in first):
-        cut = max(first.rfind("\u200e"), first.rfind("\u200f"))
-        placeholder = _clean(first[cut:]).strip()
-        before = _clean(first[:cut]).strip()
-        if placeholder:
-            name = None
-            if before:
-                title = before.split(" • ")[0].strip()
-                if _DOC_TITLE.search(title):
-                    name = title
-            attachments.append(
-                (name, _omitted(placeholder, _OMITTED_KIND.get(unicodedata.normalize("NFC", _phrase(placeholder)), "")))
-            )
-            caption, kept = _caption(before, rest), _caption(first[:cut], rest)
-            media = True
-    elif clean_first == "null" and not rest:
-        flags.add("view_once")
-
-    if caption is None:  # WhatsApp's own words
+    line = _FirstLine(first, clean_first, _phrase(clean_first) if len(clean_first) <= 80 else "", rest, line_marked)
+    said = _first_line_says(line)
+    if said.flag:
+        flags.add(said.flag)
+    if said.caption is None:  # WhatsApp's own words
         body = kept = _clean(text).strip()
-    elif media:
-        body, kept = _clean(caption).strip("\n").rstrip(), kept.strip("\n").rstrip()
+    elif said.attachment:
+        body, kept = _clean(said.caption).strip("\n").rstrip(), said.kept.strip("\n").rstrip()
     else:
         body, kept = _clean(text).rstrip(), text.rstrip()
-    identity_body = ("\x00media\n" if media else "") + body
-    if not body and not attachments and kind == "message":
+    attachments = [said.attachment] if said.attachment else []
+    identity_body = ("\x00media\n" if said.attachment else "") + body
+    if not body and not attachments and said.kind == "message":
         flags.add("empty_body")
-    return kept, identity_body, frozenset(flags), attachments, kind, status, call_seconds
+    return _Interpreted(kept, identity_body, frozenset(flags), attachments, said.kind, said.status, said.duration)
+
+
+def _without_edited_tail(text: str, first_end: int) -> tuple[str, bool]:
+    """ "… <This message was edited>" at the very end (localized): the text before it, and whether it was there."""
+    tail_line = text if first_end < 0 else text[text.rfind("\n") + 1 :]
+    em = _EDITED_TAIL.search(tail_line)
+    if em and _EDITED_WORDS.search(em.group(1)):
+        return text[: len(text) - len(tail_line) + em.start()], True
+    return text, False
+
+
+class _FirstLine(NamedTuple):
+    """A message's first line, as the rules read it."""
+
+    first: str  # as written
+    clean: str  # without marks, stripped
+    folded: str  # `_phrase` of it ("" when longer than 80 characters)
+    rest: str  # the lines after it
+    marked: bool  # the message's line starts with a mark (iOS, WhatsApp's own lines)
+
+
+class _Said(NamedTuple):
+    """What WhatsApp's own words on a first line say."""
+
+    attachment: tuple | None  # (file name | None, why the export left it out | None): the message names media
+    caption: str | None  # the text besides the placeholder, without marks; None: WhatsApp's words are all there is
+    kept: str | None  # the same with its marks
+    flag: str | None = None  # "deleted" | "view_once"
+    kind: str = "message"
+    status: str | None = None
+    duration: int | None = None
+
+
+def _media_omitted_android(line: _FirstLine) -> _Said | None:
+    # Android: "<Media omitted>" then the caption on the next lines
+    if line.folded in _OMITTED_ANDROID or (line.clean[:1] == "<" and _OMITTED_WORDS.match(line.clean)):
+        return _Said((None, _omitted(line.clean, None)), line.rest, line.rest)
+    return None
+
+
+def _attached_ios(line: _FirstLine) -> _Said | None:
+    # iOS with media: "\u200e<attached: 00000035-PHOTO-2022-03-27-21-41-55.jpg>", "Some file.txt \u200e<attached: 00000046-Some file.txt>"
+    if line.clean[-1:] == ">" and (am := _ATTACHED_IOS.search(line.first)) is not None:
+        before = line.first[: am.start()]
+        return _Said(
+            (_clean(am.group(2)).strip(), None), _caption(_clean(before), line.rest), _caption(before, line.rest)
+        )
+    return None
+
+
+def _file_attached_android(line: _FirstLine) -> _Said | None:
+    # Android with media: "IMG-20220323-WA0002.jpg (file attached)" then the caption
+    if (
+        line.clean[-1:] == ")"
+        and (fm := _FILE_ATTACHED_ANDROID.match(line.first)) is not None
+        and (_phrase(fm.group(2)) in _ANDROID_ATTACHED_WORDS or _WA_MEDIA_NAME.match(_clean(fm.group(1))))
+    ):
+        return _Said((_clean(fm.group(1)).strip(), None), line.rest, line.rest)
+    return None
+
+
+def _media_omitted_ios(line: _FirstLine) -> _Said | None:
+    # iOS: "\u200eimage omitted" (localized), the kind of media named
+    if line.folded in _OMITTED_IOS:
+        return _Said((None, _omitted(line.clean, _OMITTED_IOS[line.folded])), line.rest, line.rest)
+    return None
+
+
+def _deleted(line: _FirstLine) -> _Said | None:
+    # "This message was deleted" (localized), alone
+    if line.folded in _DELETED and not line.rest:
+        return _Said(None, None, None, flag="deleted")
+    return None
+
+
+def _missed_call(line: _FirstLine) -> _Said | None:
+    # "Missed voice call", iOS "\u200eMissed voice call, \u200eTap to call back"
+    if not line.rest and (line.folded in _MISSED_CALLS or line.folded.split(",")[0] in _MISSED_CALLS):
+        return _Said(None, None, None, kind="call", status="missed")
+    return None
+
+
+def _call(line: _FirstLine) -> _Said | None:
+    # iOS "\u200eVoice call, \u200e12 min"
+    if not line.rest and (line.folded in _CALLS or line.folded.split(",")[0] in _CALLS):
+        length = _CALL_LENGTH.search(line.folded)
+        seconds = int(length.group(1)) * _CALL_UNITS[length.group(2)[:1]] if length else None
+        return _Said(None, None, None, kind="call", duration=seconds)
+    return None
+
+
+def _omitted_after_mark(line: _FirstLine) -> _Said | None:
+    # iOS without media: the line starts with a mark and the text ends with "\u200eimage omitted",
+    # "Some file.txt \u200edocument omitted" (localized)
+    first = line.first
+    if not (line.marked and ("\u200e" in first or "\u200f" in first)):
+        return None
+    cut = max(first.rfind("\u200e"), first.rfind("\u200f"))
+    placeholder = _clean(first[cut:]).strip()
+    if not placeholder:  # (nothing after the mark: nothing is said, and no later rule is tried)
+        return _Said(None, line.rest, line.rest)
+    before = _clean(first[:cut]).strip()
+    name = None
+    if before:
+        title = before.split(" • ")[0].strip()
+        if _DOC_TITLE.search(title):
+            name = title
+    kind = _OMITTED_KIND.get(unicodedata.normalize("NFC", _phrase(placeholder)), "")
+    return _Said((name, _omitted(placeholder, kind)), _caption(before, line.rest), _caption(first[:cut], line.rest))
+
+
+def _view_once(line: _FirstLine) -> _Said | None:
+    # a view-once photo or video, which the export writes as "null"
+    if line.clean == "null" and not line.rest:
+        return _Said(None, line.rest, line.rest, flag="view_once")
+    return None
+
+
+# What a first line may say, tried in this order: the first rule that reads it decides.
+FIRST_LINE_RULES = (
+    _media_omitted_android,
+    _attached_ios,
+    _file_attached_android,
+    _media_omitted_ios,
+    _deleted,
+    _missed_call,
+    _call,
+    _omitted_after_mark,
+    _view_once,
+)
+
+
+def _first_line_says(line: _FirstLine) -> _Said:
+    for rule in FIRST_LINE_RULES:
+        said = rule(line)
+        if said is not None:
+            return said
+    return _Said(None, line.rest, line.rest)  # a person's own words
 
 
 def _caption(first: str, rest: str) -> str:

@@ -18,11 +18,22 @@ Decisions:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from textfile import times
 from textfile.model import (
     Notice,
 )
+
+
+class _Reading(NamedTuple):
+    """How one line's time as written was read (for the notice: the first lines of each reading)."""
+
+    line: int
+    written: str  # the header as written
+    sent_at: datetime  # as read
+    precision: str  # "second" | "minute"
+    why: str | None = None  # what in the order of the lines said so
 
 
 class _Resolved:
@@ -57,11 +68,11 @@ class _Resolved:
         self.days: dict[int, list] = {}
         self.unused: tuple | None = None  # (line that goes back, line it goes back from) on a day not in fall_backs
 
-    def add(self, how: str, entry: tuple, n: int = 1) -> None:
+    def add(self, how: str, entry: _Reading, n: int = 1) -> None:
         self.counts[how] = self.counts.get(how, 0) + n
         shown = self.shown.setdefault(how, [])
         if (
-            len(shown) < self.SHOWN or entry[0] < shown[-1][0]
+            len(shown) < self.SHOWN or entry.line < shown[-1].line
         ):  # (lines held back come later: the first lines are shown)
             shown.append(entry)
             shown.sort()
@@ -89,13 +100,13 @@ class _Resolved:
             day[0] = (at, line, written)
         if back is not None:
             sent_at = datetime(*wall, tzinfo=self.tz, fold=1).astimezone(times.UTC)
-            self.add("second", (line, written, sent_at, precision, why or f"after line {back}"))
+            self.add("second", _Reading(line, written, sent_at, precision, why or f"after line {back}"))
         elif day_start in self.fall_backs:
             before[0] += 1
             if len(before[1]) < self.SHOWN:
-                before[1].append((line, written, sent_at, precision))
+                before[1].append(_Reading(line, written, sent_at, precision))
         else:
-            self.add("first", (line, written, sent_at, precision))
+            self.add("first", _Reading(line, written, sent_at, precision))
         return sent_at
 
     def notice(self, name: str, zone_name: str) -> Notice | None:
@@ -149,8 +160,8 @@ class _Resolved:
         """The first lines read this way, each as written and as read (and why, where the order of the lines said)."""
         n = self.counts[how]
         return ", ".join(
-            f'line {entry[0]} (written "{entry[1]}", read as {times.display(times.to_iso(entry[2]), self.tz, entry[3])}'
-            + (f": {entry[4]})" if len(entry) > 4 else ")")
+            f'line {entry.line} (written "{entry.written}", read as {times.display(times.to_iso(entry.sent_at), self.tz, entry.precision)}'
+            + (f": {entry.why})" if entry.why is not None else ")")
             for entry in self.shown[how]
         ) + (f", and {n - self.SHOWN} more" if n > self.SHOWN else "")
 

@@ -193,14 +193,15 @@ def _attachment(source: _Source, name: str | None, omitted: str | None, line: in
     found = source.media.find(name, line)
     if isinstance(found, str):
         return Attachment(name, _mime(name), missing_reason=found)
+    file, recorded_as = found
     try:
-        data = found[0].read()
+        data = file.read()
     except _Unreadable as why:
-        source.media.unreadable.append((line, found[0].name, str(why)))
+        source.media.unreadable.append((line, file.name, str(why)))
         return Attachment(name, _mime(name), missing_reason=f"in the zip, but {why}")
     if data is None:
         return Attachment(name, _mime(name), missing_reason=source.media.missing)
-    return Attachment(found[1], _mime(found[1]), data=data)
+    return Attachment(recorded_as, _mime(recorded_as), data=data)
 
 
 def _media_records(source: _Source, conversation: Conversation) -> Iterator[Record]:

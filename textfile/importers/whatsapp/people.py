@@ -1,4 +1,4 @@
-"""Names: the chat's, the senders', the owner's.
+"""Names: the chat's, the senders', the owner's; the conversation they make.
 
 Decisions:
 - The conversation key is the chat's name (from the file name in WhatsApp's languages, the zip's
@@ -6,6 +6,9 @@ Decisions:
   A chat the archive holds under another owner (another --me, or none where one was given) is
   refused (`_same_chat_same_owner`): it would be a second copy of the chat with another person's
   messages as the owner's; `--conversation` names another chat of the same name.
+- The owner: the conversation key holds the owner's name, so a --me that named nobody would file
+  the same chat under a second key. --me must be a sender, or the archive's owner (who may never
+  have written in the chat), and then it is read exactly as when no --me is given (`_owner`).
 """
 
 from __future__ import annotations
@@ -13,17 +16,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from textfile import phones
 from textfile.errors import ImportFailed
 from textfile.importers.whatsapp import locales
 from textfile.importers.whatsapp.header import _INVISIBLE
-from textfile.model import (
-    ImportOptions,
-)
+from textfile.model import Conversation, ImportOptions, Notice, Participant
 
-if TYPE_CHECKING:  # (the survey takes names from here: only the annotation comes from there)
+if TYPE_CHECKING:  # (the survey and the source take names from here: only the annotations come from there)
+    from textfile.importers.whatsapp.source import _Source
     from textfile.importers.whatsapp.survey import _Survey
 
 
@@ -136,3 +138,127 @@ def _as_written(name: str) -> str:
 
 def _fold(text: str) -> str:
     return normalize_name(text).casefold()
+
+
+def _sender_counts(s: _Survey, resolved: dict[str, str]) -> dict[str, int]:
+    """Each sender (`_senders`) -> how many lines the survey counted as theirs."""
+    senders: dict[str, int] = {}
+    for prefix, name in resolved.items():
+        senders[name] = senders.get(name, 0) + s.prefixes[prefix]
+    return senders
+
+
+class _ChatName(NamedTuple):
+    name: str
+    system_authors: set[str]  # folded: a line with one of these as its author may be a system line (iOS)
+    notice: Notice | None  # the name was taken from the file's own name: an assumption
+
+
+def _chat_name(source: _Source, s: _Survey, style: str, options: ImportOptions) -> _ChatName:
+    """The chat's name: --conversation, else the name WhatsApp wrote in the chat text's file name, the
+    zip's, or as the author of the first line (iOS), else the file's name, said as an assumption."""
+    path = source.path
+    chat_name = normalize_name(options.conversation) if options.conversation else None
+    inner = chat_name_from_file(source.chat_file_name)
+    outer = chat_name_from_file(source.container_name) if source.container_name else None
+    ios_author = s.first_author if s.first_author_system and style == "bracket" else None
+    file_chat_name = inner or outer or ios_author
+    name_notice = None
+    if chat_name is None:
+        chat_name = file_chat_name
+    if chat_name is None:
+        stem = _fallback_stem(source.container_name) or _fallback_stem(source.chat_file_name)
+        if stem is None:
+            raise ImportFailed(path, "cannot tell which chat this is from its file name; pass --conversation NAME")
+        chat_name = stem
+        name_notice = Notice(
+            f"{path.name}: the chat's name {stem!r} was taken from the file name; import later exports of this chat "
+            f"under the same name or with --conversation {stem!r}",
+            kind="assumption",
+        )
+    system_authors = {_fold(n) for n in (file_chat_name, ios_author, chat_name) if n}
+    return _ChatName(chat_name, system_authors, name_notice)
+
+
+def _owner(path: Path, senders: dict[str, int], options: ImportOptions) -> str:
+    """The owner's name as the chat writes it: the sender --me names, or the archive's owner (by name
+    or by one of the owner's numbers); the archive's owner's name when they never wrote in the chat."""
+    region = options.region
+    owner_handles = set(options.owner_handles)
+    me = _me(senders, options)
+    me_is_owner = bool(me and options.owner_name and _fold(me) == _fold(options.owner_name))
+    if me and not me_is_owner:
+        want = _fold(me)
+        want_handle = phones.normalize_handle(me, region)
+        for name in senders:
+            if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
+                return name
+        raise ImportFailed(
+            path,
+            f"--me {options.me!r} matches none of the senders found: {_listed(senders)}; pass one of them as written, "
+            f"or the archive's owner {options.owner_name!r} for a chat in which you never wrote",
+        )
+    want = _fold(options.owner_name) if options.owner_name else None
+    for name in senders:
+        if (want and _fold(name) == want) or phones.normalize_handle(name, region) in owner_handles:
+            return name
+    if senders and not me_is_owner:
+        raise ImportFailed(
+            path,
+            f"none of the senders is the archive's owner {options.owner_name!r}; senders found: {_listed(senders)}; "
+            "pass --me NAME to say which one is you",
+        )
+    return normalize_name(options.owner_name or "owner")
+
+
+def _me(senders: dict[str, int], options: ImportOptions) -> str | None:
+    """--me, unless it is one of the owner's own numbers that no sender of this chat is: meant for a phone
+    backup in the same command. The chat's owner is then found as without --me (and it fails as then)."""
+    me, region, owner_handles = options.me, options.region, set(options.owner_handles)
+    if (
+        me
+        and phones.normalize_handle(me, region) in owner_handles
+        and not any(phones.normalize_handle(name, region) in owner_handles for name in senders)
+    ):
+        return None
+    return me
+
+
+def _listed(senders: dict[str, int]) -> str:
+    real = sorted(senders)
+    return (", ".join(repr(n) for n in real[:20]) + (f" and {len(real) - 20} more" if len(real) > 20 else "")) or "none"
+
+
+def _conversation_key(chat_name: str, owner: str) -> str:
+    """The chat's name and the owner as written, folded: next week's longer export has the same key."""
+    return f"{_fold(chat_name)}|{_fold(_as_written(owner))}"
+
+
+def _participants(senders: dict[str, int], owner: str, region: str) -> dict[str, Participant]:
+    """Each sender as written -> its participant; the owner too when they never wrote ("\x00owner")."""
+    owner_fold = _fold(owner)
+    participants: dict[str, Participant] = {}
+    for name in senders:
+        participants[name] = Participant(
+            phones.normalize_handle(name, region), normalize_name(name), _fold(name) == owner_fold
+        )
+    if not any(p.is_owner for p in participants.values()):
+        participants["\x00owner"] = Participant(phones.normalize_handle(owner, region), normalize_name(owner), True)
+    return participants
+
+
+def _conversation(
+    platform: str, source_key: str, chat: _ChatName, participants: dict[str, Participant], s: _Survey
+) -> Conversation:
+    """The conversation: a group when more than one person besides the owner writes (the chat's own
+    name as an author is not one), or when a system line speaks of a group."""
+    others = [
+        p for p in participants.values() if not p.is_owner and _fold(p.display_name or "") not in chat.system_authors
+    ]
+    return Conversation(
+        platform=platform,
+        source_key=source_key,
+        title=chat.name,
+        is_group=len(others) > 1 or s.group_hint,
+        participants=tuple(participants[k] for k in sorted(participants)),
+    )

@@ -1,15 +1,10 @@
-"""Pass 2, the records: one regex pass per chunk. The speed tricks live here and nowhere else.
+"""Pass 2, the records: one regex pass per chunk. The speed tricks live here and nowhere else
+(but for counting a message's occurrence in little memory: identity.py).
 
 Decisions:
-- Identity (DESIGN.md): the time as written (its components in written order, the year made
-  Gregorian, the hour made 24-hour), the sender as written (marks and odd spaces removed, but not
-  made E.164, which would change with phone-number metadata), the text with WhatsApp's
-  invisible marks removed and media placeholders reduced to one token (so an export with media and
-  one without give the same identities), and the occurrence of that tuple within the export.
-  The body keeps those marks as written (`_interpret`): they are evidence, and can reverse what a
-  phone displays. Versions before kept none; their identities are the same.
-  An edit or a deletion between two exports therefore changes a message's identity: ingest folds
-  the new form into the archived message (`EDITS_CHANGE_IDENTITY`, `ingest._Writer.fold`).
+- A message is made of its header and its text (`_Chat.message`): the sender, the instant, the
+  text read (body.py), the direction (a line no sender wrote, or an iOS system line, is the
+  system's), the identity (identity.py).
 - Written for speed (`_messages` is the one fenced fast loop, long on purpose): caches for dates (with
   their UTC midnight) and times, no per-line work inside a message, repeats counted among the messages
   of one time when the survey found the file in time order.
@@ -17,20 +12,20 @@ Decisions:
 
 from __future__ import annotations
 
-import hashlib
-from array import array
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from textfile import phones, times
 from textfile.errors import ImportFailed
 from textfile.importers.whatsapp.body import _NO_FLAGS, _interpret
-from textfile.importers.whatsapp.dst import _Resolved
+from textfile.importers.whatsapp.decoding import _chunks
+from textfile.importers.whatsapp.dst import _Reading, _Resolved
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _MARKS, _clean, _cut_header, _date, _time
+from textfile.importers.whatsapp.identity import _Occurrences
 from textfile.importers.whatsapp.media import _attachment
 from textfile.importers.whatsapp.people import _as_written, _fold, normalize_name
-from textfile.importers.whatsapp.source import _chunks
-from textfile.importers.whatsapp.survey import _day_start, _time_of_day
+from textfile.importers.whatsapp.survey import _day_start, _remember, _time_of_day
 from textfile.model import (
     Message,
     Participant,
@@ -38,47 +33,49 @@ from textfile.model import (
     Skipped,
 )
 
-RUN_KEYS = 1000  # whole keys kept for the messages of one time (see _messages)
+
+@dataclass(slots=True)
+class _Day:
+    """A header's date as pass 2 keeps it (cached by the date as written). A slotted dataclass, as
+    _Clock: their fields are read for every message, and a slot is read faster than a NamedTuple's field;
+    not frozen, which takes three times as long to make: nothing changes them."""
+
+    ymd: tuple[int, int, int]
+    written: str  # as written, the year made Gregorian (identity)
+    utc_midnight: datetime | None  # 00:00 that day in UTC, when the whole day has one offset (_utc_midnight)
+    start: int  # _day_start: headers are ordered by start + _Clock.seconds
 
 
-class _Digests:
-    """A set of 64-bit digests at 16 bytes each (a set of ints costs ~70): open addressing."""
+@dataclass(slots=True)
+class _Clock:
+    """A header's time as pass 2 keeps it (cached by the time as written)."""
 
-    def __init__(self, bits: int = 12) -> None:
-        self.mask = (1 << bits) - 1
-        self.table = array("Q", bytes(8 * (self.mask + 1)))
-        self.size = 0
+    hms: tuple[int, int, int]
+    written: str  # " HH:MM[:SS]", 24-hour (identity)
+    since_midnight: timedelta
+    seconds: int  # _time_of_day
+    precision: str  # "second" | "minute", as written
 
-    def clear(self) -> None:
-        """Empty again, at a small size (the digests of one time are few)."""
-        if self.size:
-            self.__init__(4)
 
-    def add(self, digest: int) -> bool:
-        """True if the digest is new."""
-        digest |= 1  # 0 marks a free slot
-        table, mask = self.table, self.mask
-        i = digest & mask
-        while True:
-            value = table[i]
-            if value == 0:
-                table[i] = digest
-                self.size += 1
-                if self.size * 2 > mask:
-                    self._grow()
-                return True
-            if value == digest:
-                return False
-            i = (i + 1) & mask
+def _scan_day(d1, d2, era, d3, be, order, tz, offsets: dict) -> _Day | bool:
+    day = _date(d1, d2, era, d3, be, order)
+    if not day:
+        return day
+    return _Day(day.ymd, day.written, _utc_midnight(day.ymd, tz, offsets), _day_start(day))
 
-    def _grow(self) -> None:
-        old = self.table
-        self.mask = self.mask * 2 + 1
-        self.table = array("Q", bytes(8 * (self.mask + 1)))
-        self.size = 0
-        for value in old:
-            if value:
-                self.add(value)
+
+def _scan_clock(H, M, S, ap, ap0) -> _Clock | bool:
+    clock_time = _time(H, M, S, ap, ap0)
+    if not clock_time:
+        return clock_time
+    hour, minute, second = clock_time.hms
+    return _Clock(
+        clock_time.hms,
+        clock_time.written,
+        timedelta(hours=hour, minutes=minute, seconds=second),
+        _time_of_day(clock_time),
+        "second" if S else "minute",
+    )
 
 
 def _messages(
@@ -87,165 +84,26 @@ def _messages(
     """Pass 2: the records. Written for speed: one regex pass per chunk, caches for dates (with
     their UTC midnight) and times, no per-line work for the lines inside a message, and repeats
     counted among the messages of one time when the survey found the file in time order (`in_order`)."""
+    # --- fast loop: every header of the file, found by one regex pass per chunk. One piece, on purpose:
+    # it runs once per header (a 200,000-message chat: 200,000 times), so what it needs is in local
+    # names, the date and time of a header are looked up in caches only when they differ from the last,
+    # and the text of a message is cut from the chunk between two headers, never looked at line by line;
+    # a call per step here would cost more than the steps. What a message is made of: _Chat.message. ---
     path = source.path
-    zone_name = options.tz
+    chat = _Chat(source, options, conversation, participants, resolved, tz, system_authors, in_order, fall_backs)
+    message = chat.message
+    offsets = chat.offsets
     want_bracket = style == "bracket"
     want_colon = style == "colon"
     dates: dict = {}
     last_date_key = day = None
-    clock: dict = {}
-    offsets: dict = {}
-    written_names: dict[str, str] = {}
-    # Which messages are the same time, sender and text again (identity's occurrence). When the
-    # survey found the headers in time order, only the messages of one time count: the first
-    # RUN_KEYS of a time by their whole key (run_keys, cheapest), any more like the rest. The rest:
-    # by 64-bit digest (_Digests, 16 bytes a message) and exactly for the keys seen twice (dups),
-    # over the whole file when it is not in time order. Memory stays flat either way.
-    run = [-1]  # the current time (_day_start + _time_of_day)
-    run_keys: dict[str, int] = {}
-    seen = _Digests()
-    seen_add = seen.add
-    dups: dict = {}
-    dst = _Resolved(tz, fall_backs)
+    clocks: dict = {}
     line_no = 0  # (the first chunk's own "\n" counts as the end of line 0)
-    pending = None  # the message being built: (day, clock_time, line_no, line marked, its header's match)
+    # the message being built: its date and time, its header's line, whether the line is marked, its header
+    at_day = at_clock = at_line = at_marked = at_header = None
     parts: list[str] = []
     prelude_done = False
-    blake2b = hashlib.blake2b
-    resolved_get = resolved.get
-    from_bytes = int.from_bytes
     mark_start = _MARK_START
-    fold = _fold
-    interpret = _interpret
-    participants_get = participants.get
-
-    def build(head, text: str) -> Message:
-        day, clock_time, line_no, line_marked, header_match = head
-        if text[-1:] == "\r":
-            text = text[:-1]
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        first_end = text.find("\n")
-        if first_end < 0:
-            first_end = len(text)
-        cut = text.find(": ", 0, first_end)  # (in the first line)
-        sender = None
-        name = None
-        if cut >= 0 and (resolved_name := resolved_get(text[:cut])) is not None:
-            name = resolved_name
-            if len(name) != cut:
-                if text.startswith(name + ": "):
-                    cut = len(name)
-                else:
-                    name = text[:cut]
-            sender = participants_get(name)
-            content = text[cut + 2 :]
-            if sender is None:  # a prefix the survey did not resolve to this name
-                sender = Participant(phones.normalize_handle(name, options.region), normalize_name(name), False)
-        else:
-            content = text
-            colon = text.find(":", 0, first_end)
-            # "01/20/19, 11:23 - John Doe:." (no space after the colon) from a known sender
-            if colon > 0 and text[:colon] in participants and (cut < 0 or colon < cut):
-                name = text[:colon]
-                sender = participants[name]
-                content = text[colon + 1 :]
-
-        written = day[1] + clock_time[1]
-        try:
-            if day[2] is not None:  # the day has one UTC offset: its UTC midnight + the time of day
-                sent_at, time_flag = day[2] + clock_time[2], None
-            else:
-                sent_at, time_flag = _instant(day[0] + clock_time[0], tz, offsets)
-        except OverflowError:
-            raise ImportFailed(
-                path, f"line {line_no}: {written.strip()} in {zone_name} is outside the dates a clock can hold"
-            ) from None
-        body, ident_body, flags, attachments, kind, status, duration = interpret(content, line_marked)
-        if sender is None:
-            direction = "system"
-        elif (
-            # iOS system lines: the chat's name as author, text starting with a mark, the line unmarked
-            content[:1] in mark_start
-            and not line_marked
-            and not sender.is_owner
-            and fold(name) in system_authors
-            and not flags
-            and not attachments
-            and kind == "message"
-            and "://" not in content
-        ):
-            direction = "system"
-            content = content.lstrip("\u200e\u200f")  # (the marks that, with the author, make it a system line)
-        else:
-            direction = "out" if sender.is_owner else "in"
-        if direction == "system":
-            body, ident_body = content.strip(), _clean(content).strip()
-            flags, attachments, kind, status, duration = _NO_FLAGS, (), "message", None, None
-        elif attachments:
-            attachments = tuple(_attachment(source, file_name, omitted, line_no) for file_name, omitted in attachments)
-        else:
-            attachments = ()
-        if time_flag:
-            flags = flags | {time_flag}
-            header = _clean(header_match.group(0)).strip(" []-–:\u00a0\u202f\n")
-            if time_flag == "time_ambiguous":
-                sent_at = dst.twice(
-                    day[3], clock_time[3], day[0] + clock_time[0], line_no, header, sent_at, clock_time[4]
-                )
-            else:
-                dst.add(time_flag, (line_no, header, sent_at, clock_time[4]))
-        if name is None:
-            identity_sender = None
-        else:
-            identity_sender = written_names.get(name)
-            if identity_sender is None:
-                identity_sender = written_names[name] = _as_written(name)
-
-        key = f"{written}\x1f{identity_sender}\x1f{ident_body}"
-        if in_order:
-            # Times never go back (the survey saw to it): a key seen before has this very time, so
-            # the messages of the current time are all there is to count among.
-            at = day[3] + clock_time[3]
-            if at != run[0]:
-                if at < run[0]:
-                    raise ImportFailed(path, "the file changed while it was being read; import it again")
-                run[0] = at
-                run_keys.clear()
-                seen.clear()
-                dups.clear()
-            occurrence = run_keys.get(key)
-            if occurrence is not None:
-                occurrence = run_keys[key] = occurrence + 1
-            elif len(run_keys) < RUN_KEYS:
-                occurrence = run_keys[key] = 0
-        else:
-            occurrence = None
-        if occurrence is None:
-            digest = from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-            if seen_add(digest):
-                occurrence = 0
-            else:  # the same time, sender and text again: count exactly (rare, so kept whole)
-                occurrence = dups.get(key, 0) + 1
-                dups[key] = occurrence
-        return Message(
-            conversation,
-            (written, identity_sender, ident_body, occurrence),
-            sent_at,
-            direction,
-            sender=sender,
-            body=body,
-            source_zone=zone_name,
-            service="WhatsApp",
-            kind=kind,
-            status=status,
-            flags=flags,
-            attachments=attachments,
-            source_ref=f"line {line_no}",
-            duration_s=duration,
-            time_precision=clock_time[4],
-        )
-
     with source.open_text() as stream:
         pos = 1  # the first chunk's "\n" is not text
         for chunk in _chunks(path, stream):
@@ -270,28 +128,13 @@ def _messages(
                 if date_key != last_date_key:  # (most headers have the date of the one before)
                     day = dates.get(date_key)
                     if day is None:
-                        day = _date(d1, d2, era, d3, be, order)
-                        if day:  # + the day's UTC midnight when the whole day has one offset, + _day_start
-                            day += (_utc_midnight(day[0], tz, offsets), _day_start(day))
-                        if len(dates) > 4096:
-                            dates.clear()
-                        dates[date_key] = day
+                        day = _remember(dates, 4096, date_key, _scan_day(d1, d2, era, d3, be, order, tz, offsets))
                     last_date_key = date_key
                 if not day:
                     continue
-                clock_time = clock.get((H, M, S, ap, ap0))
+                clock_time = clocks.get((H, M, S, ap, ap0))
                 if clock_time is None:
-                    clock_time = _time(H, M, S, ap, ap0)
-                    if clock_time:  # + the time of day as a timedelta, + _time_of_day, + its precision (as written)
-                        hour, minute, second = clock_time[0]
-                        clock_time += (
-                            timedelta(hours=hour, minutes=minute, seconds=second),
-                            _time_of_day(clock_time),
-                            "second" if S else "minute",
-                        )
-                    if len(clock) > 20_000:
-                        clock.clear()
-                    clock[(H, M, S, ap, ap0)] = clock_time
+                    clock_time = _remember(clocks, 20_000, (H, M, S, ap, ap0), _scan_clock(H, M, S, ap, ap0))
                 if not clock_time:
                     continue
                 end = m.start()  # the "\n" before the header: the text before it is the last message's
@@ -302,37 +145,187 @@ def _messages(
                     parts.append(text)
                     text = "".join(parts)
                     parts = []
-                if pending is not None:
-                    yield build(pending, text)
+                if at_day is not None:
+                    yield message(at_day, at_clock, at_line, at_marked, at_header, text)
                 elif not prelude_done:
                     yield from _prelude(text)
                 prelude_done = True
-                pending = (day, clock_time, line_no, marked, m)
+                at_day, at_clock, at_line, at_marked, at_header = day, clock_time, line_no, marked, m
                 pos = m.end()
             line_no += chunk.count("\n", count_from)
             parts.append(chunk[pos:])
             pos = 0
-        if pending is not None:
-            text = "".join(parts)
-            if text[-1:] != "\n":
-                header = pending[4].group(0)[1:]
-                names = [name for name in participants if name != "\x00owner"] + [
-                    p.display_name for p in participants.values() if p.is_owner
-                ]
-                cut = _cut_header(header, text, names)
-                if cut is not None:
-                    at = line_no if "\n" in text else pending[2]
-                    raise ImportFailed(
-                        path,
-                        f"line {at}: the export ends in the middle of a message header ({_clean(cut)!r}): "
-                        "the file looks truncated; export the chat again",
-                    )
-            yield build(pending, text[:-1] if text[-1:] == "\n" else text)
-        else:
+        if at_day is None:
             raise ImportFailed(path, f"no line has a valid date when read in {order} order (check --date-order)")
-    notice = dst.notice(path.name, zone_name)
+        text = "".join(parts)
+        if text[-1:] != "\n":
+            _refuse_a_cut_header(path, at_header.group(0)[1:], text, participants, line_no if "\n" in text else at_line)
+        yield message(at_day, at_clock, at_line, at_marked, at_header, text[:-1] if text[-1:] == "\n" else text)
+    # --- end of the fast loop ---
+    notice = chat.dst.notice(path.name, options.tz)
     if notice is not None:
         yield notice
+
+
+def _refuse_a_cut_header(path, header: str, text: str, participants: dict, at: int) -> None:
+    """The export ends inside a message header (`_cut_header`): refused as truncated."""
+    names = [name for name in participants if name != "\x00owner"] + [
+        p.display_name for p in participants.values() if p.is_owner
+    ]
+    cut = _cut_header(header, text, names)
+    if cut is not None:
+        raise ImportFailed(
+            path,
+            f"line {at}: the export ends in the middle of a message header ({_clean(cut)!r}): "
+            "the file looks truncated; export the chat again",
+        )
+
+
+class _Chat:
+    """What making a message of a chat needs: its people, its zone, the occurrences counted so far."""
+
+    __slots__ = (
+        "source",
+        "options",
+        "conversation",
+        "participants",
+        "resolved",
+        "tz",
+        "system_authors",
+        "offsets",
+        "written_names",
+        "dst",
+        "occurrences",
+    )
+
+    def __init__(
+        self, source, options, conversation, participants, resolved, tz, system_authors, in_order, fall_backs
+    ) -> None:
+        self.source = source
+        self.options = options
+        self.conversation = conversation
+        self.participants = participants
+        self.resolved = resolved
+        self.tz = tz
+        self.system_authors = system_authors
+        self.offsets: dict = {}  # (_instant)
+        self.written_names: dict[str, str] = {}  # sender -> as written (_as_written), for identities
+        self.dst = _Resolved(tz, fall_backs)
+        self.occurrences = _Occurrences(source.path, in_order)
+
+    def message(self, day: _Day, clock: _Clock, line_no: int, line_marked: bool, header_match, text: str) -> Message:
+        """A message from its header and its text (all its lines): the sender, the instant, the text read
+        (_interpret), the direction, the identity."""
+        if text[-1:] == "\r":
+            text = text[:-1]
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        name, sender, content = self.sender(text)
+        written = day.written + clock.written
+        try:
+            if day.utc_midnight is not None:  # the day has one UTC offset: its UTC midnight + the time of day
+                sent_at, time_flag = day.utc_midnight + clock.since_midnight, None
+            else:
+                sent_at, time_flag = _instant(day.ymd + clock.hms, self.tz, self.offsets)
+        except OverflowError:
+            raise self.outside_the_calendar(line_no, written) from None
+        body, identity_body, flags, attachments, kind, status, duration = _interpret(content, line_marked)
+        if sender is None:
+            direction = "system"
+        elif content[:1] in _MARK_START and self.ios_system_line(
+            name, sender, content, line_marked, flags, attachments, kind
+        ):
+            direction = "system"
+            content = content.lstrip("\u200e\u200f")  # (the marks that, with the author, make it a system line)
+        else:
+            direction = "out" if sender.is_owner else "in"
+        if direction == "system":  # (WhatsApp's own line: its text as written, nothing read from it)
+            body, identity_body = content.strip(), _clean(content).strip()
+            flags, attachments, kind, status, duration = _NO_FLAGS, (), "message", None, None
+        elif attachments:
+            attachments = tuple(_attachment(self.source, file, omitted, line_no) for file, omitted in attachments)
+        else:
+            attachments = ()
+        if time_flag:
+            sent_at = self.daylight_saving(time_flag, day, clock, line_no, header_match, sent_at)
+            flags = flags | {time_flag}
+        identity_sender = None
+        if name is not None:
+            identity_sender = self.written_names.get(name)
+            if identity_sender is None:
+                identity_sender = self.written_names[name] = _as_written(name)
+        key = f"{written}\x1f{identity_sender}\x1f{identity_body}"
+        return Message(
+            self.conversation,
+            (written, identity_sender, identity_body, self.occurrences.of(key, day.start + clock.seconds)),
+            sent_at,
+            direction,
+            sender=sender,
+            body=body,
+            source_zone=self.options.tz,
+            service="WhatsApp",
+            kind=kind,
+            status=status,
+            flags=flags,
+            attachments=attachments,
+            source_ref=f"line {line_no}",
+            duration_s=duration,
+            time_precision=clock.precision,
+        )
+
+    def outside_the_calendar(self, line_no: int, written: str) -> ImportFailed:
+        return ImportFailed(
+            self.source.path,
+            f"line {line_no}: {written.strip()} in {self.options.tz} is outside the dates a clock can hold",
+        )
+
+    def sender(self, text: str) -> tuple[str | None, Participant | None, str]:
+        """(the sender's name as the line writes it, the participant, the text after "name: "); a line
+        that names no known sender is a system line: (None, None, the text)."""
+        first_end = text.find("\n")
+        if first_end < 0:
+            first_end = len(text)
+        cut = text.find(": ", 0, first_end)  # (in the first line)
+        if cut >= 0 and (name := self.resolved.get(text[:cut])) is not None:
+            if len(name) != cut:
+                if text.startswith(name + ": "):
+                    cut = len(name)
+                else:
+                    name = text[:cut]
+            sender = self.participants.get(name)
+            if sender is None:  # a prefix the survey did not resolve to this name
+                sender = Participant(phones.normalize_handle(name, self.options.region), normalize_name(name), False)
+            return name, sender, text[cut + 2 :]
+        colon = text.find(":", 0, first_end)
+        # "01/20/19, 11:23 - John Doe:." (no space after the colon) from a known sender
+        if colon > 0 and text[:colon] in self.participants and (cut < 0 or colon < cut):
+            name = text[:colon]
+            return name, self.participants[name], text[colon + 1 :]
+        return None, None, text
+
+    def ios_system_line(self, name, sender, content, line_marked, flags, attachments, kind) -> bool:
+        """iOS system lines: the chat's name as author, text starting with a mark, the line unmarked
+        (and nothing read from the text that a person's message would have: flags, attachments, a call)."""
+        return (
+            not line_marked
+            and not sender.is_owner
+            and _fold(name) in self.system_authors
+            and not flags
+            and not attachments
+            and kind == "message"
+            and "://" not in content
+        )
+
+    def daylight_saving(self, time_flag: str, day: _Day, clock: _Clock, line_no: int, header_match, sent_at):
+        """A time a DST change made impossible or ambiguous: counted for the notice (dst.py), and an
+        ambiguous one read as the order of the lines shows it."""
+        header = _clean(header_match.group(0)).strip(" []-–:\u00a0\u202f\n")
+        if time_flag == "time_ambiguous":
+            return self.dst.twice(
+                day.start, clock.seconds, day.ymd + clock.hms, line_no, header, sent_at, clock.precision
+            )
+        self.dst.add(time_flag, _Reading(line_no, header, sent_at, clock.precision))
+        return sent_at
 
 
 def _prelude(text: str) -> Iterator[Skipped]:

@@ -1,15 +1,7 @@
 """Reading the source: a .txt (its media maybe beside it), a .zip (chat text + media), an unzipped export folder.
+Its text is decoded in chunks by decoding.py.
 
 Decisions:
-- Bytes that are not text: WhatsApp writes UTF-8 (UTF-16 with a BOM on some old phones). A byte
-  the encoding cannot decode (the file re-saved by an editor as Latin-1, damage) is read as U+FFFD,
-  one for each byte, and a warning names the lines and the byte values; the chat is not refused
-  for it. No other encoding is guessed, even for a file that decodes as cp1252 throughout: 0xE9 is
-  "é" in cp1252, "й" in cp1251, "È" in Mac Roman, "ι" in cp1253, and nothing in the bytes says which, so
-  a guess would put characters in the record that the file does not prove. U+FFFD marks the place
-  (transcripts show it and count it), and the import's sha256 identifies the bytes as they are.
-  It is part of the text as read: the same file gives the same identities every time. The file is
-  decoded in a stream (`_chunks`): a character cut by a read is whole, as in a decoding at once.
 - Zip limits: refuse before reading anything (declared sizes), and never read more than declared.
 """
 
@@ -17,14 +9,15 @@ from __future__ import annotations
 
 import codecs
 import io
-import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from textfile.errors import ImportFailed
+from textfile.importers.whatsapp.decoding import _BYTES, CHUNK, _encoding
 from textfile.importers.whatsapp.header import _MARKS, HEADER, _valid_components
 from textfile.importers.whatsapp.media import (
     _ZIP_ERRORS,
@@ -36,15 +29,6 @@ from textfile.importers.whatsapp.media import (
     _Unreadable,
 )
 from textfile.importers.whatsapp.people import chat_name_from_file
-from textfile.model import (
-    Notice,
-)
-
-CHUNK = 1 << 18  # characters per read; headers are matched over whole chunks
-
-
-MAX_LINE = 64 << 20  # a "line" longer than this is not text
-
 
 DETECT_BYTES = 64 << 10
 
@@ -71,23 +55,6 @@ class _Source:
     media: _Media  # the files of the export beside the chat text (in the zip, the folder)
     close: Callable[[], None] = lambda: None
     encoding: str = "utf-8-sig"
-
-
-# A byte the chat text's encoding cannot decode is read as U+DC00 + its value (a lone surrogate, which
-# no decoding yields), so that `_chunks` can say where it stood before it puts U+FFFD in its place.
-_BYTES = "textfile-whatsapp-bytes"
-
-
-codecs.register_error(_BYTES, lambda exc: ("".join(chr(0xDC00 + b) for b in exc.object[exc.start : exc.end]), exc.end))
-
-
-_ESCAPED = re.compile("[\udc00-\udcff]")
-
-
-def _encoding(head: bytes) -> str:
-    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    return "utf-8-sig"
 
 
 def _looks_like_chat(head: bytes) -> bool:
@@ -130,11 +97,11 @@ def _zip_chat_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
                 unreadable[name] = f"unreadable ({exc})"
             except _Unreadable as why:
                 unreadable[name] = str(why)
-            candidates.append((rank, name, info))
+            candidates.append(_Candidate(rank, name, info))
             continue
         if not _looks_like_chat(head):
             continue
-        candidates.append((rank, name, info))
+        candidates.append(_Candidate(rank, name, info))
     chat = _pick(candidates)
     if chat is not None and chat.filename in unreadable:
         raise _UnreadableChat(chat.filename, unreadable[chat.filename])
@@ -149,17 +116,24 @@ class _SeveralChats(Exception):
     "More than one chat text, none of them clearly the export's own."
 
 
-def _pick(candidates: list[tuple]):
-    """The chat text among (rank, name, item) candidates: the only one of the best rank."""
+class _Candidate(NamedTuple):
+    """A text that may be the export's chat: the lower its rank, the likelier (`_chat_rank`)."""
+
+    rank: int
+    name: str
+    item: object  # the zip member or the file
+
+
+def _pick(candidates: list[_Candidate]):
+    """The chat text among the candidates: the only one of the best rank."""
     if not candidates:
         return None
-    best = min(c[0] for c in candidates)
-    top = sorted(
-        (c for c in candidates if c[0] == best), key=lambda c: c[:2]
-    )  # (two members of one name: their items have no order)
+    best = min(c.rank for c in candidates)
+    # (two members of one name: their items have no order)
+    top = sorted((c for c in candidates if c.rank == best), key=lambda c: (c.rank, c.name))
     if len(top) > 1:
-        raise _SeveralChats(", ".join(repr(c[1]) for c in top[:5]) + (" …" if len(top) > 5 else ""))
-    return top[0][-1]
+        raise _SeveralChats(", ".join(repr(c.name) for c in top[:5]) + (" …" if len(top) > 5 else ""))
+    return top[0].item
 
 
 # What an unzipped export holds beside its chat text, besides files the chat names: the media and
@@ -190,7 +164,7 @@ def _export_folder(folder: Path) -> Path:
         if name.lower().endswith(".txt") and child.is_file():
             with open(child, "rb") as fp:
                 if _looks_like_chat(fp.read(DETECT_BYTES)):
-                    chats.append((_chat_rank(name), name, child))
+                    chats.append(_Candidate(_chat_rank(name), name, child))
                     continue
         others.append(name)
     try:
@@ -279,6 +253,16 @@ def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
 
 
 def _open_source(path: Path) -> _Source:
+    """The source at `path`: a zip (its chat text and its other members), or a chat text (its media
+    beside it, or the unzipped export folder that holds it)."""
+    container, path, head = _chat_file(path)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_source(path)
+    return _text_source(path, head, container)
+
+
+def _chat_file(path: Path) -> tuple[Path | None, Path, bytes]:
+    """(the unzipped export folder or None, the file to read: a zip or a chat text, its first bytes)."""
     container = None
     try:
         if path.is_dir():
@@ -293,72 +277,74 @@ def _open_source(path: Path) -> _Source:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     if not head:
         raise ImportFailed(path, "the file is empty")
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    return container, path, head
+
+
+def _zip_source(path: Path) -> _Source:
+    """A zip: its chat text, streamed from the zip, and its other members as the export's files."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
+        raise ImportFailed(path, f"not a readable zip ({exc})") from None
+    try:
+        info = _zip_chat(path, zf)
+        with zf.open(info) as fp:
+            enc = _encoding(fp.read(4))
+    except ImportFailed:
+        zf.close()
+        raise
+    except _ZIP_ERRORS as exc:
+        zf.close()
+        raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
+
+    def open_text() -> io.TextIOBase:
         try:
-            zf = zipfile.ZipFile(path)
+            return io.TextIOWrapper(zf.open(info), encoding=enc, errors=_BYTES, newline="")
         except _ZIP_ERRORS as exc:
-            raise ImportFailed(path, f"not a readable zip ({exc})") from None
-        try:
-            _check_zip(path, zf)
-            info = _zip_chat_member(zf)
-        except ImportFailed:
-            zf.close()
-            raise
-        except _SeveralChats as several:
-            zf.close()
-            raise ImportFailed(
-                path, f"the zip holds several WhatsApp chats ({several}); import each chat's own export"
-            ) from None
-        except _UnreadableChat as unreadable:
-            zf.close()
-            name, why = unreadable.args
-            raise ImportFailed(path, f"cannot read the chat text {name!r} from the zip: it is {why}") from None
-        except _ZIP_ERRORS as exc:
-            zf.close()
-            raise ImportFailed(path, f"not a readable zip ({exc})") from None
-        if info is None:
-            zf.close()
-            raise ImportFailed(path, "the zip holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
-        try:
-            with zf.open(info) as fp:
-                enc = _encoding(fp.read(4))
-        except _ZIP_ERRORS as exc:
-            zf.close()
             raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
 
-        def open_text() -> io.TextIOBase:
-            try:
-                return io.TextIOWrapper(zf.open(info), encoding=enc, errors=_BYTES, newline="")
-            except _ZIP_ERRORS as exc:
-                raise ImportFailed(path, f"cannot read the chat text ({exc})") from None
+    def members() -> tuple[list[_File], list[str]]:
+        files, litter = [], []
+        for member in zf.infolist():
+            if member.is_dir() or member is info:
+                continue
+            if _is_litter(member.filename):
+                litter.append(member.filename)
+            else:
+                files.append(_File(member.filename, lambda member=member: read(member)))
+        return files, litter
 
-        def members() -> tuple[list[_File], list[str]]:
-            files, litter = [], []
-            for member in zf.infolist():
-                if member.is_dir() or member is info:
-                    continue
-                if _is_litter(member.filename):
-                    litter.append(member.filename)
-                else:
-                    files.append(_File(member.filename, lambda member=member: read(member)))
-            return files, litter
+    def read(member: zipfile.ZipInfo) -> bytes:
+        try:
+            return _member(zf, member)
+        except _LargerThanDeclared as why:
+            raise ImportFailed(path, f"refusing zip: member {member.filename!r} is {why}") from None
 
-        def read(member: zipfile.ZipInfo) -> bytes:
-            try:
-                return _member(zf, member)
-            except _LargerThanDeclared as why:
-                raise ImportFailed(path, f"refusing zip: member {member.filename!r} is {why}") from None
+    media = _Media(members, "not in the zip", True)
+    return _Source(path, open_text, info.filename.rsplit("/", 1)[-1], path.name, media, zf.close, enc)
 
-        return _Source(
-            path,
-            open_text,
-            info.filename.rsplit("/", 1)[-1],
-            path.name,
-            _Media(members, "not in the zip", True),
-            zf.close,
-            enc,
-        )
 
+def _zip_chat(path: Path, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
+    """The zip's chat text (`_zip_chat_member`), its limits checked first (`_check_zip`), or why none can be read."""
+    try:
+        _check_zip(path, zf)
+        info = _zip_chat_member(zf)
+    except _SeveralChats as several:
+        raise ImportFailed(
+            path, f"the zip holds several WhatsApp chats ({several}); import each chat's own export"
+        ) from None
+    except _UnreadableChat as unreadable:
+        name, why = unreadable.args
+        raise ImportFailed(path, f"cannot read the chat text {name!r} from the zip: it is {why}") from None
+    except _ZIP_ERRORS as exc:
+        raise ImportFailed(path, f"not a readable zip ({exc})") from None
+    if info is None:
+        raise ImportFailed(path, "the zip holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat … .txt')")
+    return info
+
+
+def _text_source(path: Path, head: bytes, container: Path | None) -> _Source:
+    """A chat text: its media are the files beside it (in an unzipped export folder, `container`, the folder's)."""
     enc = _encoding(head)
     if b"\x00" in head[:4096] and enc != "utf-16":
         raise ImportFailed(path, "not a WhatsApp chat export (binary data)")
@@ -398,79 +384,3 @@ def _open_source(path: Path) -> _Source:
     named = container is not None or chat_name_from_file(folder_name) is not None
     media = _Media(beside, "file not found beside the chat text", container is not None)
     return _Source(container or path, open_text, path.name, folder_name if named else None, media, encoding=enc)
-
-
-class _Undecodable:
-    """The bytes of the chat text its encoding cannot decode, each read as U+FFFD (`_chunks`): how
-    many, on how many lines, and the values on the first lines, for a warning (`notice`)."""
-
-    SHOWN_LINES = 5
-    SHOWN_BYTES = 8  # per line
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.lines = 0
-        self.last_line = 0
-        self.shown: dict[int, list[int]] = {}
-        self.line_breaks = 0  # in the text read before (`_chunks` counts them)
-
-    def add(self, piece: str, lines_before: int) -> None:
-        line, pos = lines_before + 1, 0
-        for m in _ESCAPED.finditer(piece):
-            line += piece.count("\n", pos, m.start())
-            pos = m.start()
-            self.count += 1
-            if line != self.last_line:
-                self.lines += 1
-                self.last_line = line
-                if len(self.shown) < self.SHOWN_LINES:
-                    self.shown[line] = []
-            values = self.shown.get(line)
-            if values is not None and len(values) <= self.SHOWN_BYTES:
-                values.append(ord(m.group()) - 0xDC00)
-
-    def notice(self, name: str, encoding: str) -> Notice:
-        text = "UTF-16" if encoding == "utf-16" else "UTF-8"
-        where = "; ".join(
-            f"line {line} ({' '.join(f'0x{b:02x}' for b in values[: self.SHOWN_BYTES])}{' …' if len(values) > self.SHOWN_BYTES else ''})"
-            for line, values in self.shown.items()
-        )
-        more = self.lines - len(self.shown)
-        return Notice(
-            f"{name}: {self.count} byte{'s that are' if self.count != 1 else ' that is'} not {text} text, each read as U+FFFD (transcripts mark it where"
-            f" it stands): {where}{f'; and on {more} more line' + ('s' if more != 1 else '') if more else ''}. WhatsApp writes {text}: another"
-            " program re-saved this file, or it is damaged; which characters were meant is not guessed, and the import's sha256"
-            " identifies the bytes as they are"
-        )
-
-
-def _chunks(path: Path, stream: io.TextIOBase, undecodable: _Undecodable | None = None) -> Iterator[str]:
-    """The text in pieces that each begin with a "\n": the one that ended the piece before, or for
-    the first piece one added (not part of the text). Every line start is then right after a "\n".
-    A byte the encoding cannot decode is U+FFFD, counted in `undecodable` (with its line) when given;
-    its `line_breaks` is then the "\n" in the chunks before the one being read (the survey's lines)."""
-    carry = "\n"
-    try:
-        while True:
-            piece = stream.read(CHUNK)
-            if not piece:
-                break
-            if not piece.isascii() and _ESCAPED.search(piece) is not None:
-                if undecodable is not None:  # (the carry holds one "\n", the last of the chunks yielded)
-                    undecodable.add(piece, undecodable.line_breaks)
-                piece = _ESCAPED.sub("\ufffd", piece)
-            text = carry + piece
-            cut = text.rfind("\n")
-            if cut <= 0:
-                if len(text) > MAX_LINE:
-                    raise ImportFailed(path, "not a WhatsApp chat export (a line longer than 64 MB)")
-                carry = text
-                continue
-            carry = text[cut:]
-            chunk = text[:cut]
-            yield chunk
-            if undecodable is not None:
-                undecodable.line_breaks += chunk.count("\n")
-        yield carry
-    except _ZIP_ERRORS as exc:
-        raise ImportFailed(path, f"cannot read the chat text ({exc})") from None

@@ -1,14 +1,9 @@
 """Pass 1, the survey: header styles, what the dates say about day/month order, sender name candidates.
 
 Decisions:
-- Day/month order: a date with a number above 12 proves it. Else, in turn, the order a person gave
-  for this chat before (`ImportOptions.chat_date_orders`: --date-order, or a correction; so the
-  weekly run, which takes no --date-order, reads it alike), the dated attachment names (a third,
-  cold reading: only such a file, a short one), the order in which the dates advance, the region's
-  usual order; an order not proven is an assumption naming what it rested on. For a chat the
-  archive holds, the order is told to ingest (`DateOrder`), which refuses an order that would move
-  its messages unless the import corrects the earlier reading.
-- The order's rules are tried in turn in `_date_order`, whose docstring lists them (one named function each: not yet).
+- The survey counts; others decide: the day/month order (date_order.py), the senders (people.py),
+  the times a DST change made twice (dst.py). What it keeps is bounded whatever the file's length:
+  caches emptied when full, the days on which the time goes back at most MAX_BACK_DAYS.
 """
 
 from __future__ import annotations
@@ -18,14 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from textfile.importers.whatsapp import locales
-from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _date, _time
-from textfile.importers.whatsapp.source import _chunks, _Source, _Undecodable
-from textfile.model import (
-    DATE_ORDERS,
-    OTHER_ORDER,
-    ImportOptions,
-    Notice,
-)
+from textfile.importers.whatsapp.decoding import _chunks, _Undecodable
+from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _Date, _date, _Time, _time
+from textfile.importers.whatsapp.source import _Source
 
 
 @dataclass
@@ -53,27 +43,50 @@ class _Survey:
     undecodable: _Undecodable = field(default_factory=_Undecodable)
 
 
-def _date_facts(d1: str, d2: str, d3: str):
+@dataclass(slots=True)
+class _DateFacts:
+    """What one header's date says about the file's day/month order."""
+
+    kind: str  # "ymd" (year first); "first", "second" (that number is above 12); "ambiguous"; "same" (a = b)
+    dmy: tuple | None  # the date read day first, (year, month, day) to compare; None for "ymd"
+    mdy: tuple | None  # read month first
+
+
+def _date_facts(d1: str, d2: str, d3: str) -> _DateFacts | None:
     """What one header's date says about the file's date order; None if it is no date at all."""
     try:
         a, b, y = int(d1), int(d2), int(d3)
     except ValueError:
         return None
     if len(d1) >= 3:
-        return ("ymd", None, None) if 1 <= b <= 12 and 1 <= y <= 31 else None
+        return _DateFacts("ymd", None, None) if 1 <= b <= 12 and 1 <= y <= 31 else None
     if not (1 <= a <= 31 and 1 <= b <= 31) or (a > 12 and b > 12):
         return None
     kind = "first" if a > 12 else "second" if b > 12 else "ambiguous" if a != b else "same"
-    return kind, (y, b, a), (y, a, b)
+    return _DateFacts(kind, (y, b, a), (y, a, b))
 
 
-def _survey_date(d1, d2, era, d3, be) -> tuple:
-    """What the date says about the order (_date_facts), then for each of dmy, mdy and ymd its
-    midnight in seconds (_day_start), or None where pass 2 would not read it as a date."""
+@dataclass(slots=True)
+class _SurveyDay:
+    """What the survey keeps of a header's date as written (cached): its facts, then in each order its
+    midnight in seconds (_day_start), None where pass 2 would not read it as a date in that order.
+    (A slotted dataclass, not a NamedTuple: its fields are read for every header, and a slot is read
+    several times faster than a NamedTuple's field; not frozen, which takes three times as long to make.)"""
+
+    facts: _DateFacts | None  # None: no date at all
+    dmy: int | None
+    mdy: int | None
+    ymd: int | None
+
+
+_NO_DATE = _SurveyDay(None, None, None, None)
+
+
+def _survey_date(d1, d2, era, d3, be) -> _SurveyDay:
     facts = _date_facts(d1, d2, d3)
     if facts is None:
-        return (None,)
-    return (facts,) + tuple(_day_start(_date(d1, d2, era, d3, be, order)) for order in ("dmy", "mdy", "ymd"))
+        return _NO_DATE
+    return _SurveyDay(facts, *(_day_start(_date(d1, d2, era, d3, be, order)) for order in ("dmy", "mdy", "ymd")))
 
 
 def _survey_clock(H, M, S, ap, ap0) -> int | bool:
@@ -85,14 +98,14 @@ def _survey_clock(H, M, S, ap, ap0) -> int | bool:
 
 
 # Headers ordered by time: _day_start(date) + _time_of_day(time), in seconds.
-def _day_start(day: tuple | bool) -> int | None:
-    return date(*day[0]).toordinal() * 86400 if day else None
+def _day_start(day: _Date | bool) -> int | None:
+    return date(*day.ymd).toordinal() * 86400 if day else None
 
 
-def _time_of_day(clock_time: tuple | bool) -> int:
+def _time_of_day(clock_time: _Time | bool) -> int:
     if not clock_time:
         return -1
-    hour, minute, second = clock_time[0]
+    hour, minute, second = clock_time.hms
     return hour * 3600 + minute * 60 + second
 
 
@@ -114,276 +127,166 @@ def _went_back(days: dict | None, day_start: int, before: int, at: int) -> dict 
     return days
 
 
+@dataclass(slots=True)
+class _Progress:
+    """Where the survey stands from one header (and one chunk) to the next."""
+
+    dates: dict = field(default_factory=dict)  # date as written -> _SurveyDay
+    clocks: dict = field(default_factory=dict)  # time as written -> _survey_clock
+    counts: dict = field(default_factory=lambda: {"ymd": 0, "first": 0, "second": 0, "ambiguous": 0, "same": 0})
+    headers: int = 0
+    date_key: tuple | None = None  # the last header's date as written, and its _SurveyDay
+    day: _SurveyDay | None = None
+    facts: _DateFacts | None = None  # the last header's, and the last date to compare in each order
+    dmy: tuple | None = None
+    mdy: tuple | None = None
+    # the last header's time in each order (_day_start + _time_of_day), as of the last time it went back
+    # or its day changed; since then the time went on on `timed`'s day, to `seconds` (_times_went_back)
+    last: dict = field(default_factory=lambda: {"dmy": -1, "mdy": -1, "ymd": -1})
+    timed: _SurveyDay | None = None
+    seconds: int = -1
+
+
 def _survey(source: _Source) -> _Survey:
     """Pass 1: header styles, what the dates say about day/month order, sender name candidates."""
     s = _Survey()
-    styles = s.styles
-    prefixes = s.prefixes
-    longer = s.longer
-    out_of_order = s.out_of_order
-    backs = s.backs
-    dates: dict = {}
-    clocks: dict = {}
-    counts = {"ymd": 0, "first": 0, "second": 0, "ambiguous": 0, "same": 0}
-    prev_dmy = prev_mdy = None
-    prev_facts = None
-    back_dmy = back_mdy = 0
-    last_dmy = last_mdy = last_ymd = -1
-    last_date_key = day = None
-    headers = 0
+    progress = _Progress()
     with source.open_text() as stream:
         for chunk in _chunks(source.path, stream, s.undecodable):
-            for m in _AFTER_NEWLINE.finditer(chunk):
-                g = m.groups()
-                if g[0] is not None:  # the common shape (groups 1-7)
-                    d1, d2, d3, H, M, S = g[0], g[2], g[3], g[4], g[5], g[6]
-                    era = be = ap0 = ap = None
-                    style = "dash"
-                else:
-                    br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, tr = g[7:]
-                    style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
-                date_key = (d1, d2, era, d3, be)
-                if date_key != last_date_key:  # (most headers have the date of the one before)
-                    day = dates.get(date_key)
-                    if day is None:
-                        day = _survey_date(d1, d2, era, d3, be)
-                        if len(dates) > 4096:
-                            dates.clear()
-                        dates[date_key] = day
-                    last_date_key = date_key
-                facts = day[0]
-                if facts is None:
-                    continue
-                seconds = clocks.get((H, M, S, ap, ap0))
-                if seconds is None:
-                    seconds = _survey_clock(H, M, S, ap, ap0)
-                    if len(clocks) > 20_000:
-                        clocks.clear()
-                    clocks[(H, M, S, ap, ap0)] = seconds
-                if seconds is False:
-                    continue
-                styles[style] = styles.get(style, 0) + 1
-                headers += 1
-                kind, key_dmy, key_mdy = facts
-                counts[kind] += 1
-                if counts[kind] == 1 and kind in ("first", "second"):  # where the evidence is, for the notices
-                    # (its line: the line breaks in the chunks before, and in this one up to it, see _messages)
-                    setattr(s, f"{kind}_over_12_line", s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1))
-                if key_dmy is not None and facts is not prev_facts:  # (the same date again changes nothing)
-                    if prev_dmy is not None:
-                        if key_dmy < prev_dmy:
-                            back_dmy += 1
-                        if key_mdy < prev_mdy:
-                            back_mdy += 1
-                    prev_dmy, prev_mdy = key_dmy, key_mdy
-                prev_facts = facts
-                # does the time ever go back, in each order (among the headers pass 2 can read in it)?
-                if seconds >= 0:
-                    if day[1] is not None:
-                        at = day[1] + seconds
-                        if at < last_dmy:
-                            out_of_order.add("dmy")
-                            backs["dmy"] = _went_back(backs["dmy"], day[1], last_dmy, at)
-                        last_dmy = at
-                    if day[2] is not None:
-                        at = day[2] + seconds
-                        if at < last_mdy:
-                            out_of_order.add("mdy")
-                            backs["mdy"] = _went_back(backs["mdy"], day[2], last_mdy, at)
-                        last_mdy = at
-                    if day[3] is not None:
-                        at = day[3] + seconds
-                        if at < last_ymd:
-                            out_of_order.add("ymd")
-                            backs["ymd"] = _went_back(backs["ymd"], day[3], last_ymd, at)
-                        last_ymd = at
-                start = m.end()
-                end = chunk.find("\n", start)
-                if end < 0:
-                    end = len(chunk)
-                cut = chunk.find(": ", start, end)
-                if cut < 0:
-                    if headers == 1:
-                        s.first_author = None
-                    if not s.group_hint and _GROUP_WORDS.search(chunk, start, end):
-                        s.group_hint = True
-                    continue
-                first = chunk[start:cut]
-                prefixes[first] = prefixes.get(first, 0) + 1
-                if headers == 1:
-                    s.first_author = first
-                    s.first_author_system = (
-                        chunk[cut + 2 : cut + 3] in _MARK_START and m.group(0)[1:2] not in _MARK_START
-                    )
-                limit = start + 80 if start + 80 < end else end
-                more = chunk.find(": ", cut + 2, limit)
-                hops = 0
-                while more >= 0 and hops < 3:
-                    pair = (first, chunk[start:more])
-                    longer[pair] = longer.get(pair, 0) + 1
-                    more = chunk.find(": ", more + 2, limit)
-                    hops += 1
-    s.headers = headers
-    s.year_first, s.first_over_12, s.second_over_12, s.ambiguous = (
-        counts["ymd"],
-        counts["first"],
-        counts["second"],
-        counts["ambiguous"],
-    )
-    s.back_dmy, s.back_mdy = back_dmy, back_mdy
+            _survey_chunk(s, progress, chunk)
+    counts = progress.counts
+    s.headers = progress.headers
+    s.year_first, s.first_over_12 = counts["ymd"], counts["first"]
+    s.second_over_12, s.ambiguous = counts["second"], counts["ambiguous"]
     return s
 
 
-_GROUP_WORDS = re.compile("(?i)" + "|".join(locales.words("group")))  # (locales.py)
-
-
-_MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
-
-
-def _date_order(
-    source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None
-) -> tuple[str, Notice | None]:
-    """The file's day/month order, and a notice naming what it rested on wherever the headers do
-    not prove it. In turn: --date-order; a first or second number above 12 (proof, said only when
-    both occur); the order a person gave for this chat before (`said`: `ImportOptions.chat_date_orders`),
-    so that a chat read by a person's word is read alike next week with no flag; the dated attachment
-    names (_dated_names); the order in which the dates advance; last, the usual order of the region,
-    and only then "nothing in the file tells"."""
-    name = source.path.name
-    if options.date_order:
-        misfits, line = {
-            "dmy": (s.second_over_12, s.second_over_12_line),
-            "mdy": (s.first_over_12, s.first_over_12_line),
-        }.get(options.date_order, (0, 0))
-        if not misfits:
-            return options.date_order, None
-        return options.date_order, Notice(
-            f"{name}: {misfits} lines look like message headers but their dates are impossible in "
-            f"--date-order {options.date_order} (the first at line {line}); they were kept as text of the message before them"
-        )
-    if s.first_over_12 and s.second_over_12:
-        order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
-        misfits = s.second_over_12 if order == "dmy" else s.first_over_12
-        return order, Notice(
-            f"{name}: dates read as {DATE_ORDERS[order]}: {s.first_over_12} header dates have a first number above 12 "
-            f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
-            f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
-            "(pass --date-order to choose)"
-        )
-    if s.first_over_12:
-        return "dmy", None
-    if s.second_over_12:
-        return "mdy", None
-    region = options.region.upper()
-    if not s.ambiguous:  # every date reads the same in either order
-        return ("mdy" if region in _MDY_REGIONS else "dmy"), None
-    if said is not None and said[0] in OTHER_ORDER:
-        order, where = said
-        return order, Notice(
-            f"{name}: dates read as {DATE_ORDERS[order]}, {where}: no header date has a number above 12;"
-            f" pass --date-order {OTHER_ORDER[order]} if that is wrong",
-            kind="assumption",
-        )
-    names = _dated_names(source)
-    back = {"dmy": s.back_dmy, "mdy": s.back_mdy}
-    disagree = (
-        (
-            f", its dated attachment names disagree ({DATE_ORDERS['dmy']} fits {_listed(names['dmy'])}; "
-            f"{DATE_ORDERS['mdy']} fits {_listed(names['mdy'])})"
-        )
-        if names["dmy"] and names["mdy"]
-        else ""
-    )
-    if bool(names["dmy"]) != bool(names["mdy"]):
-        order = "dmy" if names["dmy"] else "mdy"
-        other = OTHER_ORDER[order]
-        text = (
-            f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12, and the dated attachment names "
-            f"fit that order only ({_listed(names[order])})"
-        )
-        if back[order] > back[other]:
-            text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}"
-    elif s.back_dmy != s.back_mdy:
-        order = "dmy" if s.back_dmy < s.back_mdy else "mdy"
-        other = OTHER_ORDER[order]
-        text = (
-            f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12{disagree}, and the dates go back "
-            f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}"
-        )
-    else:
-        order = "mdy" if region in _MDY_REGIONS else "dmy"
-        other = OTHER_ORDER[order]
-        if disagree:
-            text = (
-                f"dates read as {DATE_ORDERS[order]}, the usual order for region {region}: no header date has a number above 12, "
-                f"the dates advance alike in both orders{disagree}"
-            )
+def _survey_chunk(s: _Survey, progress: _Progress, chunk: str) -> None:
+    """The headers of one chunk: each one's style, date and time (cached), then what they say about
+    the date order, the times and the senders."""
+    styles, dates, clocks, counts = s.styles, progress.dates, progress.clocks, progress.counts
+    last_date_key, day, headers = progress.date_key, progress.day, progress.headers
+    timed, timed_seconds = progress.timed, progress.seconds
+    for m in _AFTER_NEWLINE.finditer(chunk):
+        g = m.groups()
+        if g[0] is not None:  # the common shape (groups 1-7)
+            d1, d2, d3, H, M, S = g[0], g[2], g[3], g[4], g[5], g[6]
+            era = be = ap0 = ap = None
+            style = "dash"
         else:
-            text = (
-                "nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
-                f"alike in both orders, no dated attachment name fits one order only); dates were read as {DATE_ORDERS[order]} "
-                f"(the usual order for region {region})"
-            )
-    return order, Notice(f"{name}: {text}; pass --date-order {other} if that is wrong", kind="assumption")
+            br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, tr = g[7:]
+            style = "bracket" if br is not None else "colon" if tr[0] == ":" else "dash"
+        date_key = (d1, d2, era, d3, be)
+        if date_key != last_date_key:  # (most headers have the date of the one before)
+            day = dates.get(date_key)
+            if day is None:
+                day = _remember(dates, 4096, date_key, _survey_date(d1, d2, era, d3, be))
+            last_date_key = date_key
+        facts = day.facts
+        if facts is None:
+            continue
+        seconds = clocks.get((H, M, S, ap, ap0))
+        if seconds is None:
+            seconds = _remember(clocks, 20_000, (H, M, S, ap, ap0), _survey_clock(H, M, S, ap, ap0))
+        if seconds is False:
+            continue
+        styles[style] = styles.get(style, 0) + 1
+        headers += 1
+        counts[facts.kind] += 1
+        if counts[facts.kind] == 1 and facts.kind in ("first", "second"):
+            _evidence_at(s, facts.kind, chunk, m)
+        if facts is not progress.facts:  # (the same date again changes nothing)
+            _dates_went_back(s, progress, facts)
+        if seconds >= 0:
+            if day is not timed or seconds < timed_seconds:  # (else the time went on, on the same day)
+                _times_went_back(s, progress, timed, timed_seconds, day, seconds)
+            timed, timed_seconds = day, seconds
+        _sender_candidates(s, headers == 1, chunk, m)
+    progress.date_key, progress.day, progress.headers = last_date_key, day, headers
+    progress.timed, progress.seconds = timed, timed_seconds
 
 
-# The attachment names that carry a date: Android's, the day the phone saved the file, and iOS's,
-# the message's own time, both on the phone's clock:
-#   IMG-20230922-WA0006.jpg (file attached)      ‎<attached: 00000010-PHOTO-2020-11-02-21-49-51.jpg>
-_DATED_NAME = re.compile(
-    r"\b(?:IMG|VID|PTT|AUD|STK|DOC)-(\d{4})(\d\d)(\d\d)-WA\d+\.\w+"
-    r"|\b\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-(\d{4})-(\d\d)-(\d\d)-\d\d-\d\d-\d\d\.\w+"
-)
+def _remember(cache: dict, limit: int, key, value):
+    """`value` kept in `cache` by `key`; the cache emptied first when it holds more than `limit` (memory stays flat)."""
+    if len(cache) > limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
-def _dated_names(source: _Source) -> dict[str, list]:
-    """The dated attachment names on the first line of a message whose header's date reads either
-    way, by the order they fit: {"dmy": [(line, name, header date as written)], "mdy": [...]}.
-
-    A name fits an order when its date is within a day of the header's date read in that order (a
-    message near midnight, a file saved on the next day) and more than a day from it read in the
-    other. A third reading of the file, made only when the headers leave the order open (a file
-    whose dates all have both numbers at most 12, so a short one)."""
-    fits: dict[str, list] = {"dmy": [], "mdy": []}
-    line_no = 0
-    with source.open_text() as stream:
-        for chunk in _chunks(source.path, stream):
-            count_from = 0
-            for m in _AFTER_NEWLINE.finditer(chunk):
-                end = chunk.find("\n", m.end())
-                found = list(_DATED_NAME.finditer(chunk, m.end(), len(chunk) if end < 0 else end))
-                if not found:
-                    continue
-                g = m.groups()
-                d1, sep, d2, era, d3, be = (g[0], g[1], g[2], None, g[3], None) if g[0] is not None else g[8:14]
-                line_no += chunk.count("\n", count_from, m.start() + 1)
-                count_from = m.start() + 1
-                facts = _date_facts(d1, d2, d3)
-                if facts is None or facts[0] != "ambiguous":
-                    continue
-                readings = {order: _date(d1, d2, era, d3, be, order) for order in ("dmy", "mdy")}
-                for found_name in found:
-                    y, mo, d = [int(n) for n in found_name.groups() if n is not None]
-                    try:
-                        named = date(y, mo, d)
-                    except ValueError:
-                        continue
-                    near = {
-                        order: bool(day) and abs((named - date(*day[0])).days) <= 1 for order, day in readings.items()
-                    }
-                    for order, other in OTHER_ORDER.items():
-                        if near[order] and not near[other]:
-                            fits[order].append((line_no, found_name.group(0), f"{d1}{sep}{d2}{sep}{d3}"))
-            line_no += chunk.count("\n", count_from)
-    return fits
+def _evidence_at(s: _Survey, kind: str, chunk: str, m: re.Match) -> None:
+    """The line of the first header whose first (second) number is above 12, for the notices: the
+    line breaks in the chunks before, and in this one up to it (see _messages)."""
+    setattr(s, f"{kind}_over_12_line", s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1))
 
 
-def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
+def _dates_went_back(s: _Survey, progress: _Progress, facts: _DateFacts) -> None:
+    """A header of another date than the one before: does the date go back, read day first, read month first?"""
+    progress.facts = facts
+    if facts.dmy is None:
+        return
+    if progress.dmy is not None:
+        if facts.dmy < progress.dmy:
+            s.back_dmy += 1
+        if facts.mdy < progress.mdy:
+            s.back_mdy += 1
+    progress.dmy, progress.mdy = facts.dmy, facts.mdy
 
 
-def _listed(names: list) -> str:
-    shown = "; ".join(f"{name!r} at line {line}, header date {written}" for line, name, written in names[:3])
-    return f"{len(names)} name{'s' if len(names) != 1 else ''}: {shown}" + (
-        f"; and {len(names) - 3} more" if len(names) > 3 else ""
-    )
+def _times_went_back(
+    s: _Survey, progress: _Progress, timed: _SurveyDay | None, went_on_to: int, day: _SurveyDay, seconds: int
+) -> None:
+    """Does the time ever go back, in each order (among the headers pass 2 can read in it)? On which
+    days (`backs`, _went_back)? Called when a header's day is another than the last's (`timed`), or
+    its time is earlier: the time of the headers between, which only went on, is the last's (`went_on_to`)."""
+    last = progress.last
+    for order in _ORDERS:
+        start = None if timed is None else getattr(timed, order)
+        if start is not None:
+            last[order] = start + went_on_to
+    for order in _ORDERS:
+        start = getattr(day, order)
+        if start is None:
+            continue
+        at = start + seconds
+        if at < last[order]:
+            s.out_of_order.add(order)
+            s.backs[order] = _went_back(s.backs[order], start, last[order], at)
+        last[order] = at
+
+
+_ORDERS = ("dmy", "mdy", "ymd")
+
+
+def _sender_candidates(s: _Survey, first_header: bool, chunk: str, m: re.Match) -> None:
+    """The text before the line's first ": " is a candidate sender, and so are the longer ones up to
+    three more ": " within 80 characters ("Dr: Smith: hello"), counted with it (`_senders` decides).
+    A line without one is a system line: one that speaks of a group says the chat is one."""
+    start = m.end()
+    end = chunk.find("\n", start)
+    if end < 0:
+        end = len(chunk)
+    cut = chunk.find(": ", start, end)
+    if cut < 0:
+        if first_header:
+            s.first_author = None
+        if not s.group_hint and _GROUP_WORDS.search(chunk, start, end):
+            s.group_hint = True
+        return
+    first = chunk[start:cut]
+    prefixes, longer = s.prefixes, s.longer
+    prefixes[first] = prefixes.get(first, 0) + 1
+    if first_header:
+        s.first_author = first
+        s.first_author_system = chunk[cut + 2 : cut + 3] in _MARK_START and m.group(0)[1:2] not in _MARK_START
+    limit = start + 80 if start + 80 < end else end
+    more = chunk.find(": ", cut + 2, limit)
+    hops = 0
+    while more >= 0 and hops < 3:
+        pair = (first, chunk[start:more])
+        longer[pair] = longer.get(pair, 0) + 1
+        more = chunk.find(": ", more + 2, limit)
+        hops += 1
+
+
+_GROUP_WORDS = re.compile("(?i)" + "|".join(locales.words("group")))  # (locales.py)

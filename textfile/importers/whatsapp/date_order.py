@@ -1,0 +1,282 @@
+"""The file's day/month order: the rules that settle it, as named functions tried in turn.
+
+Decisions:
+- Day/month order: a date with a number above 12 proves it. Else, in turn, the order a person gave
+  for this chat before (`ImportOptions.chat_date_orders`: --date-order, or a correction; so the
+  weekly run, which takes no --date-order, reads it alike), the dated attachment names (a third,
+  cold reading: only such a file, a short one), the order in which the dates advance, the region's
+  usual order; an order not proven is an assumption naming what it rested on. For a chat the
+  archive holds, the order is told to ingest (`DateOrder`), which refuses an order that would move
+  its messages unless the import corrects the earlier reading.
+- The order's rules are named functions, tried in turn (`DATE_ORDER_RULES`, listed in `_date_order`'s
+  docstring): the first that decides gives the order. They read what the survey counted (survey.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cached_property
+
+from textfile.importers.whatsapp.decoding import _chunks
+from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _date
+from textfile.importers.whatsapp.source import _Source
+from textfile.importers.whatsapp.survey import _date_facts, _Survey
+from textfile.model import DATE_ORDERS, OTHER_ORDER, ImportOptions, Notice
+
+_MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
+
+
+class _OrderEvidence:
+    """What the day/month order rules look at: the survey, the options, the order a person gave for
+    this chat before (`said`), and the dated attachment names (`names`: a third reading of the file,
+    made only when a rule first asks for them)."""
+
+    def __init__(self, source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None) -> None:
+        self.source = source
+        self.s = s
+        self.options = options
+        self.said = said
+        self.name = source.path.name
+        self.region = options.region.upper()
+
+    @cached_property
+    def names(self) -> dict[str, list]:
+        return _dated_names(self.source)
+
+    @property
+    def back(self) -> dict[str, int]:
+        return {"dmy": self.s.back_dmy, "mdy": self.s.back_mdy}
+
+    @property
+    def disagree(self) -> str:
+        """ ", its dated attachment names disagree (…)" when names fit each order, else ""."""
+        names = self.names
+        if not (names["dmy"] and names["mdy"]):
+            return ""
+        return (
+            f", its dated attachment names disagree ({DATE_ORDERS['dmy']} fits {_listed(names['dmy'])}; "
+            f"{DATE_ORDERS['mdy']} fits {_listed(names['mdy'])})"
+        )
+
+    def usual_order(self) -> str:
+        return "mdy" if self.region in _MDY_REGIONS else "dmy"
+
+    def assumed(self, order: str, text: str) -> tuple[str, Notice]:
+        """An order not proven: the assumption names what it rested on, and the flag that reads the other way."""
+        return order, Notice(
+            f"{self.name}: {text}; pass --date-order {OTHER_ORDER[order]} if that is wrong", kind="assumption"
+        )
+
+
+_Decided = tuple[str, Notice | None] | None  # (order, notice), or None: the rule does not decide
+
+
+def _years_first(e: _OrderEvidence) -> _Decided:
+    """Most headers write the year first (2019-10-20): year/month/day, unless --date-order says otherwise."""
+    if e.s.year_first * 2 > e.s.headers:
+        return e.options.date_order or "ymd", None
+    return None
+
+
+def _order_given(e: _OrderEvidence) -> _Decided:
+    """--date-order; the headers whose dates are impossible in it are named (kept as text)."""
+    given = e.options.date_order
+    if not given:
+        return None
+    s = e.s
+    misfits, line = {
+        "dmy": (s.second_over_12, s.second_over_12_line),
+        "mdy": (s.first_over_12, s.first_over_12_line),
+    }.get(given, (0, 0))
+    if not misfits:
+        return given, None
+    return given, Notice(
+        f"{e.name}: {misfits} lines look like message headers but their dates are impossible in "
+        f"--date-order {given} (the first at line {line}); they were kept as text of the message before them"
+    )
+
+
+def _proven_both_ways(e: _OrderEvidence) -> _Decided:
+    """Some dates have a first number above 12, others a second: the more of them win, and that is said."""
+    s = e.s
+    if not (s.first_over_12 and s.second_over_12):
+        return None
+    order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
+    misfits = s.second_over_12 if order == "dmy" else s.first_over_12
+    return order, Notice(
+        f"{e.name}: dates read as {DATE_ORDERS[order]}: {s.first_over_12} header dates have a first number above 12 "
+        f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
+        f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
+        "(pass --date-order to choose)"
+    )
+
+
+def _proven(e: _OrderEvidence) -> _Decided:
+    """A number above 12 in one place only: proof, nothing to say."""
+    if e.s.first_over_12:
+        return "dmy", None
+    if e.s.second_over_12:
+        return "mdy", None
+    return None
+
+
+def _read_alike(e: _OrderEvidence) -> _Decided:
+    """Every date reads the same in either order: the region's usual order, nothing to say."""
+    return None if e.s.ambiguous else (e.usual_order(), None)
+
+
+def _said_before(e: _OrderEvidence) -> _Decided:
+    """The order a person gave for this chat before (`ImportOptions.chat_date_orders`), so that a chat
+    read by a person's word is read alike next week with no flag."""
+    if e.said is None:
+        return None
+    order, where = e.said
+    if order not in OTHER_ORDER:
+        return None
+    return order, Notice(
+        f"{e.name}: dates read as {DATE_ORDERS[order]}, {where}: no header date has a number above 12;"
+        f" pass --date-order {OTHER_ORDER[order]} if that is wrong",
+        kind="assumption",
+    )
+
+
+def _dated_attachment_names(e: _OrderEvidence) -> _Decided:
+    """The dated attachment names fit one order only (`_dated_names`)."""
+    names, back = e.names, e.back
+    if bool(names["dmy"]) == bool(names["mdy"]):
+        return None
+    order = "dmy" if names["dmy"] else "mdy"
+    other = OTHER_ORDER[order]
+    text = (
+        f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12, and the dated attachment names "
+        f"fit that order only ({_listed(names[order])})"
+    )
+    if back[order] > back[other]:
+        text += f"; the dates go back from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}"
+    return e.assumed(order, text)
+
+
+def _dates_advancing(e: _OrderEvidence) -> _Decided:
+    """The order in which the dates go back from one header to the next fewer times."""
+    back = e.back
+    if back["dmy"] == back["mdy"]:
+        return None
+    order = "dmy" if back["dmy"] < back["mdy"] else "mdy"
+    other = OTHER_ORDER[order]
+    return e.assumed(
+        order,
+        f"dates read as {DATE_ORDERS[order]}: no header date has a number above 12{e.disagree}, and the dates go back "
+        f"from one header to the next {_times(back[order])} read so, {_times(back[other])} read as {DATE_ORDERS[other]}",
+    )
+
+
+def _usual_in_region(e: _OrderEvidence) -> _Decided:
+    """Last, the region's usual order, and only then "nothing in the file tells"."""
+    order, disagree = e.usual_order(), e.disagree
+    if disagree:
+        return e.assumed(
+            order,
+            f"dates read as {DATE_ORDERS[order]}, the usual order for region {e.region}: no header date has a number above 12, "
+            f"the dates advance alike in both orders{disagree}",
+        )
+    return e.assumed(
+        order,
+        "nothing in the file tells day/month from month/day order (no header date has a number above 12, the dates advance "
+        f"alike in both orders, no dated attachment name fits one order only); dates were read as {DATE_ORDERS[order]} "
+        f"(the usual order for region {e.region})",
+    )
+
+
+# The day/month order's rules, tried in this order: the first that decides gives the order.
+DATE_ORDER_RULES = (
+    _years_first,
+    _order_given,
+    _proven_both_ways,
+    _proven,
+    _read_alike,
+    _said_before,
+    _dated_attachment_names,
+    _dates_advancing,
+    _usual_in_region,  # (always decides)
+)
+
+
+def _date_order(
+    source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None
+) -> tuple[str, Notice | None]:
+    """The file's day/month order, and a notice naming what it rested on wherever the headers do
+    not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first; --date-order;
+    a first or second number above 12 (proof, said only when both occur); every date alike in both
+    orders (the region's); the order a person gave for this chat before (`said`:
+    `ImportOptions.chat_date_orders`), so that a chat read by a person's word is read alike next week
+    with no flag; the dated attachment names (_dated_names); the order in which the dates advance;
+    last, the usual order of the region, and only then "nothing in the file tells"."""
+    evidence = _OrderEvidence(source, s, options, said)
+    for rule in DATE_ORDER_RULES:
+        decided = rule(evidence)
+        if decided is not None:
+            return decided
+    raise AssertionError("the last rule always decides")
+
+
+# The attachment names that carry a date: Android's, the day the phone saved the file, and iOS's,
+# the message's own time, both on the phone's clock:
+#   IMG-20230922-WA0006.jpg (file attached)      ‎<attached: 00000010-PHOTO-2020-11-02-21-49-51.jpg>
+_DATED_NAME = re.compile(
+    r"\b(?:IMG|VID|PTT|AUD|STK|DOC)-(\d{4})(\d\d)(\d\d)-WA\d+\.\w+"
+    r"|\b\d{8}-(?:PHOTO|VIDEO|AUDIO|STICKER|GIF)-(\d{4})-(\d\d)-(\d\d)-\d\d-\d\d-\d\d\.\w+"
+)
+
+
+def _dated_names(source: _Source) -> dict[str, list]:
+    """The dated attachment names on the first line of a message whose header's date reads either
+    way, by the order they fit: {"dmy": [(line, name, header date as written)], "mdy": [...]}.
+
+    A name fits an order when its date is within a day of the header's date read in that order (a
+    message near midnight, a file saved on the next day) and more than a day from it read in the
+    other. A third reading of the file, made only when the headers leave the order open (a file
+    whose dates all have both numbers at most 12, so a short one)."""
+    fits: dict[str, list] = {"dmy": [], "mdy": []}
+    line_no = 0
+    with source.open_text() as stream:
+        for chunk in _chunks(source.path, stream):
+            count_from = 0
+            for m in _AFTER_NEWLINE.finditer(chunk):
+                end = chunk.find("\n", m.end())
+                found = list(_DATED_NAME.finditer(chunk, m.end(), len(chunk) if end < 0 else end))
+                if not found:
+                    continue
+                g = m.groups()
+                d1, sep, d2, era, d3, be = (g[0], g[1], g[2], None, g[3], None) if g[0] is not None else g[8:14]
+                line_no += chunk.count("\n", count_from, m.start() + 1)
+                count_from = m.start() + 1
+                facts = _date_facts(d1, d2, d3)
+                if facts is None or facts.kind != "ambiguous":
+                    continue
+                readings = {order: _date(d1, d2, era, d3, be, order) for order in ("dmy", "mdy")}
+                for found_name in found:
+                    y, mo, d = [int(n) for n in found_name.groups() if n is not None]
+                    try:
+                        named = date(y, mo, d)
+                    except ValueError:
+                        continue
+                    near = {
+                        order: bool(day) and abs((named - date(*day.ymd)).days) <= 1 for order, day in readings.items()
+                    }
+                    for order, other in OTHER_ORDER.items():
+                        if near[order] and not near[other]:
+                            fits[order].append((line_no, found_name.group(0), f"{d1}{sep}{d2}{sep}{d3}"))
+            line_no += chunk.count("\n", count_from)
+    return fits
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _listed(names: list) -> str:
+    shown = "; ".join(f"{name!r} at line {line}, header date {written}" for line, name, written in names[:3])
+    return f"{len(names)} name{'s' if len(names) != 1 else ''}: {shown}" + (
+        f"; and {len(names) - 3} more" if len(names) > 3 else ""
+    )
