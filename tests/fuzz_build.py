@@ -149,7 +149,7 @@ TEXT = st.lists(st.one_of(st.text(CHARS, max_size=12), st.sampled_from(PHRASES))
 
 # -- WhatsApp .txt -------------------------------------------------------------------------------
 
-# Header shapes of every locale the importer knows (whatsapp.py's header table), and some it does not.
+# Header shapes of every locale the importer knows (importers/whatsapp/locales.py), and some it does not.
 HEADER_SHAPES = (
     "[{a}/{b}/{c}, {H}:{M}:{S}{sp}{ap}] ",
     "[{a}.{b}.{c}, {H}:{M}:{S}] ",

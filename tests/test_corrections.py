@@ -37,7 +37,7 @@ def records(archive) -> dict:
 
 
 def audited(archive, n: int) -> list[tuple[str, dict]]:
-    """The last n audit entries: command and details (without the digests of records, audit.py's own)."""
+    """The last n audit entries: command and details (without the digests of records, textfile/audit's own)."""
     rows = archive.conn.execute("SELECT command, details FROM audit_log ORDER BY id DESC LIMIT ?", (n,)).fetchall()
     return [(c, {k: v for k, v in json.loads(d).items() if k != "records"}) for c, d in reversed(rows)]
 

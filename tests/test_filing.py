@@ -99,7 +99,10 @@ def test_closing_a_matter_ends_its_filings_and_the_clients_next_matter_takes_ove
     ends = closed["closed_at"]
     assert [tuple(r) for r in archive.conn.execute("SELECT from_at, until_at FROM filings")] == [(None, ends)]
     said = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC").fetchone()[0])
-    assert sorted(said.pop("records")) == ["filings", "matters"]  # (the digests of the tables it changed: audit.py)
+    assert sorted(said.pop("records")) == [
+        "filings",
+        "matters",
+    ]  # (the digests of the tables it changed: textfile/audit/)
     assert said == {"matter": "M-1", "filings_end": ends, "conversations": [1]}
     # A message sent before the close (a late backup) still belongs to M-1; one sent after is unfiled.
     later = replace(msg(3), sent_at=datetime.now(UTC) + timedelta(hours=1), identity=("later",))

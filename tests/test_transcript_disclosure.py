@@ -1180,7 +1180,7 @@ def test_a_replacement_character_is_counted_once_however_many_versions_keep_the_
 
 def test_an_owner_found_by_name_is_said_so_whatever_the_names_unicode_form(tmp_path):
     """Review A4: the archive's owner given decomposed ("Jose" + U+0301) and written composed by the chat
-    ("José") is the same name to the importer (whatsapp.py's fold: NFC, no invisible marks, case), which
+    ("José") is the same name to the importer (importers/whatsapp's fold: NFC, no invisible marks, case), which
     found the owner by it; the cover folded otherwise and gave a false reason: "it is one of the owner's numbers"."""
     path = tmp_path / "archive.db"
     chat = tmp_path / "WhatsApp Chat with David Chen.txt"

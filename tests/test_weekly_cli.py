@@ -342,7 +342,7 @@ def test_the_cron_run_reads_each_chat_in_the_zone_it_was_last_read_in(cli, archi
     log = (tmp_path / "archive.db.log").read_text(encoding="utf-8").splitlines()
     assert re.fullmatch(
         r"\S+   audit log of archive \S+: entry \d+, hash [0-9a-f]{64}", log[-1]
-    )  # the head, kept outside the archive (audit.py)
+    )  # the head, kept outside the archive (textfile/audit/anchors.py)
     assert [line.split(" ", 1)[1] for line in log[-6:-1]] == [
         f"archive {inbox}: 2 imported, 0 already archived, 0 identical to an earlier import, 0 still being written, 0 failed,"
         " 0 transcripts rendered",

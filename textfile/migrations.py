@@ -477,7 +477,7 @@ def m014_earlier_versions_searchable(db: Database) -> None:
 def m015_sealed_audit_log_and_digests(db: Database) -> None:
     """The audit log's entries are sealed (`audit_log.seal`: HMAC-SHA256 under a key kept outside the
     archive, whose id is `settings.key_id`), and each import's messages and versions are summed into
-    a digest its entries record (audit.py). Entries written before this version stay unsealed: the
+    a digest its entries record (textfile/audit/). Entries written before this version stay unsealed: the
     first sealed entry's hash covers them all. An archive made before this version gets its first
     digests here, of its messages as they are now: a change made outside textfile before this
     version cannot be told apart from what its imports wrote, and that entry says so."""

@@ -1,6 +1,6 @@
 """The plain records that flow from an importer to the ingest pipeline.
 
-Importers are generators of these records and never touch the archive; `ingest.py` normalizes
+Importers are generators of these records and never touch the archive; `textfile/ingest/` normalizes
 handles and instants, computes identities and writes them. All datetimes are timezone-aware.
 
 A record stream may contain, in any order:

@@ -26,7 +26,7 @@ participant rows, a message's sender), which is why a handle it returns must rea
 +33 6 69 46 27 31, and files the conversations that show +33669462731 (written so, or joined);
 one kept as written as 0669462731 is filed by hand, since nothing says whose country it is.
 The one exception is a handle an import already archived: a client may be given it as the
-archive holds it (filing.py `_client_phone`), a fictional 555 number included.
+archive holds it (filing/clients.py `_client_phone`), a fictional 555 number included.
 
 `handle_key` is the reading earlier versions made, the country code added to any number of a
 possible length: Android message identities and conversation keys were computed from it, so it

@@ -282,7 +282,9 @@ class Batches:
         import_id = self.result.import_id
         last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
         c.executemany(INSERT_MESSAGE, batch.messages)
-        audit.count_new_messages(c, ((import_id, p.id, p.content_hash) for p in batch.added))  # (audit.py)
+        audit.count_new_messages(
+            c, ((import_id, p.id, p.content_hash) for p in batch.added)
+        )  # (textfile/audit/imports.py)
         if batch.messages:  # the full-text index, in bulk (see migration m004)
             c.execute(
                 "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,)
