@@ -50,6 +50,7 @@ from textfile import processes, times
 from textfile.errors import ProcessFailed
 from textfile.model import INVISIBLE, REORDERING
 from textfile.transcript.content import Job, load_chunk
+from textfile.transcript.pdf import Bookmark, Slot
 
 TEMPLATES = Path(str(resources.files("textfile.transcript") / "templates"))
 BLOB_SCHEME = "textfile-blob:"
@@ -294,12 +295,12 @@ def _layout(html: str, fetcher):
     )
 
 
-def _bookmarks(document, offset: int = 0, before: int | None = None) -> list:
-    """The document's outline entries as [(level, label, page + offset)], for its pages before
+def _bookmarks(document, offset: int = 0, before: int | None = None) -> list[Bookmark]:
+    """The document's outline entries, their pages counted from `offset`, for its pages before
     `before`, each at its own bookmark level: a day in a chunk that continues a conversation goes
     under that conversation when the parts are joined (a tree made per chunk would lift it to the top)."""
     return [
-        (level, label, n + offset)
+        Bookmark(level, label, n + offset)
         for n, page in enumerate(document.pages[:before])
         for level, label, _position, _state in page.bookmarks
     ]
@@ -676,17 +677,17 @@ def _balanced(document, messages: list[dict], conversations: dict, ctx: dict, fi
     return [(document, len(pages) - count), (tail, count)]
 
 
-def _slots(document) -> dict[str, tuple[int, float, float, float]]:
-    """Where the cover's slots are (`slot-…` elements, empty inline blocks whose foot is on the baseline):
-    {name: (page index, x, baseline y from the page's top, font size)}, in PDF points."""
-    found: dict[str, tuple[int, float, float, float]] = {}
+def _slots(document) -> dict[str, Slot]:
+    """Where the cover's slots are (`slot-…` elements, empty inline blocks whose foot is on the baseline),
+    by name, in PDF points."""
+    found: dict[str, Slot] = {}
     for n, page in enumerate(document.pages):
         todo = [page._page_box]
         while todo and len(found) < len(SLOTS):
             box = todo.pop()
             element = box.element
             if element is not None and (element.get("id") or "").startswith("slot-") and box.element_tag == "span":
-                found[element.get("id")[5:]] = (
+                found[element.get("id")[5:]] = Slot(
                     n,
                     box.position_x * 0.75,
                     (box.position_y + box.margin_height()) * 0.75,
