@@ -1,7 +1,7 @@
 """Transcripts: a dated PDF of a matter (or a client) that can be proven to match the archive.
 
 `make_transcript` is the one function the CLI calls. It reads the plan (which messages, in what
-order, with which content hashes), has the chunks rendered in parallel (`render.py`), the first
+order, with which content hashes), has the chunks rendered in parallel (`render/`), the first
 one opening with the cover, so that the messages begin on the cover's last page however long the
 cover is (no page holds a few lines of it alone); joins the parts and stamps on them the page and
 Bates numbers, and the cover's page count and Bates range, known only then (`pdf.py`),
