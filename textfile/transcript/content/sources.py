@@ -61,7 +61,7 @@ def _sources(
             s = sources[(i["sha256"], i["format"])] = _source(i)
         options = json.loads(i["options"] or "{}")
         assumptions = json.loads(i["assumptions"] or "[]")
-        _add_import(s, i, options, assumptions, held.by_conversation[i["id"]], tz)
+        at = _add_import(s, i, options, assumptions, held.by_conversation[i["id"]], tz)
         fixed = corrected.get(i["id"], set())
         decisions = (
             [_reading(i["zone"], "zone" in fixed, held.by_zone[i["id"]], archive_zone)]
@@ -69,9 +69,7 @@ def _sources(
             else []
         )
         decisions += _given(i, options, convs, held.by_conversation[i["id"]], owner_name, "date_order" in fixed)
-        readings.setdefault((i["sha256"], i["format"]), []).append(
-            Reading(i["id"], s["imported"][-1][0], decisions, assumptions)
-        )
+        readings.setdefault((i["sha256"], i["format"]), []).append(Reading(i["id"], at, decisions, assumptions))
     _name_sources(list(sources.values()))
     for key, s in sources.items():
         _told_apart(s, readings[key], owner_name)
@@ -128,8 +126,9 @@ def _source(i) -> dict:
     }
 
 
-def _add_import(s: dict, i, options: dict, assumptions: list[str], per_conversation: dict[int, int], tz) -> None:
-    """One import of the source: its record, its date, its file name, zone and custodian, its messages."""
+def _add_import(s: dict, i, options: dict, assumptions: list[str], per_conversation: dict[int, int], tz) -> str:
+    """One import of the source: its record, its date, its file name, zone and custodian, its messages.
+    Returns its date as the cover shows it."""
     s["imports"].append(
         {
             "import": i["id"],
@@ -142,7 +141,8 @@ def _add_import(s: dict, i, options: dict, assumptions: list[str], per_conversat
             "imported_by": i["imported_by"],
         }
     )
-    s["imported"].append((times.display(i["started_at"], tz), i["id"]))
+    at = times.display(i["started_at"], tz)
+    s["imported"].append((at, i["id"]))
     for key, value in (("file_names", i["file_name"]), ("zones", i["zone"]), ("custodians", i["custodian"])):
         if value and value not in s[key]:
             s[key].append(value)
@@ -150,6 +150,7 @@ def _add_import(s: dict, i, options: dict, assumptions: list[str], per_conversat
     for cid in per_conversation:
         if cid not in s["conversations"]:
             s["conversations"].append(cid)
+    return at
 
 
 def _name_sources(sources: list[dict]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import NamedTuple
 
 from textfile.transcript.render.document import TEMPLATES
 
@@ -57,7 +58,15 @@ def archive_fetcher(images: dict | None = None):
     return _fetcher_class()(images)
 
 
-def prepare_image(data: bytes) -> tuple[bytes, str, tuple[int, int]] | None:
+class Prepared(NamedTuple):
+    """An image as a document shows it: its bytes, their type, its size in pixels."""
+
+    data: bytes
+    mime: str
+    size: tuple[int, int]
+
+
+def prepare_image(data: bytes) -> Prepared | None:
     """An image reduced to IMAGE_MAX_PX on its longest side, re-encoded (JPEG, or PNG with alpha),
     with its size in pixels; None when it cannot be decoded. WeasyPrint only ever sees images made here."""
     from PIL import Image
@@ -70,14 +79,14 @@ def prepare_image(data: bytes) -> tuple[bytes, str, tuple[int, int]] | None:
             out = io.BytesIO()
             if im.mode in ("RGBA", "LA", "P") and ("transparency" in im.info or im.mode != "P"):
                 im.convert("RGBA").save(out, "PNG", optimize=False)
-                return out.getvalue(), "image/png", im.size
+                return Prepared(out.getvalue(), "image/png", im.size)
             if (
                 max(im.size) < IMAGE_MIN_PX
             ):  # enlarged on the page: PNG keeps its few pixels sharp (JPEG would blur them)
                 im.convert("RGB").save(out, "PNG", optimize=False)
-                return out.getvalue(), "image/png", im.size
+                return Prepared(out.getvalue(), "image/png", im.size)
             im.convert("RGB").save(out, "JPEG", quality=85)
-            return out.getvalue(), "image/jpeg", im.size
+            return Prepared(out.getvalue(), "image/jpeg", im.size)
     except Exception:
         return None
 

@@ -9,6 +9,7 @@ are drawn as laid out.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from textfile.transcript.render.document import chunk_html
 from textfile.transcript.render.layout import _layout
@@ -17,12 +18,33 @@ GAP_OK = 0.15  # of a page left blank at a page's foot: no more than a long mess
 BALANCE_PAGES = 6  # the most pages of a chunk's end laid out again to share its last page's gap
 
 
-def _units(page) -> list[tuple[int, float, float]] | None:
-    """(message index, top, bottom) of every message on a laid-out page, a message's headings counted
-    with it (they are kept with it); None when the page is not laid out as a chunk's pages are."""
+class Unit(NamedTuple):
+    """A message on a laid-out page (its headings counted with it: they are kept with it)."""
+
+    index: int  # in the chunk's list of messages shown (`document.shown`)
+    top: float
+    bottom: float
+
+
+class Area(NamedTuple):
+    """Where a page's content begins, and the page's height."""
+
+    top: float
+    height: float
+
+
+class Taken(NamedTuple):
+    """A laid-out document and how many of its pages (from the first) the chunk takes."""
+
+    document: object
+    pages: int
+
+
+def _units(page) -> list[Unit] | None:
+    """Every message on a laid-out page; None when the page is not laid out as a chunk's pages are."""
     try:
         body = page._page_box.children[0].children[0]
-        out: list[tuple[int, float, float]] = []
+        out: list[Unit] = []
         for section in body.children:
             heading_top = None
             for box in section.children:
@@ -31,7 +53,7 @@ def _units(page) -> list[tuple[int, float, float]] | None:
                     heading_top = box.position_y if heading_top is None else heading_top
                     continue
                 out.append(
-                    (
+                    Unit(
                         int(index),
                         box.position_y if heading_top is None else heading_top,
                         box.position_y + box.margin_height(),
@@ -45,9 +67,9 @@ def _units(page) -> list[tuple[int, float, float]] | None:
         return None
 
 
-def _capacity(page) -> tuple[float, float]:
+def _capacity(page) -> Area:
     box = page._page_box
-    return box.content_box_y(), box.height
+    return Area(box.content_box_y(), box.height)
 
 
 def _shares(heights: list[float], pages: int, capacity: float) -> list[int] | None:
@@ -66,40 +88,43 @@ def _shares(heights: list[float], pages: int, capacity: float) -> list[int] | No
     return breaks if remaining <= capacity else None
 
 
-def _balanced(document, messages: list[dict], conversations: dict, ctx: dict, files: list, fetcher) -> list | None:
+def _balanced(
+    document, messages: list[dict], conversations: dict, ctx: dict, files: list, fetcher
+) -> list[Taken] | None:
     """A chunk that ends on a page left mostly blank (the next chunk starts on a new page) has its
     last few pages laid out again with the breaks placed so that each holds about as much: the gap
     is shared among them, each a little shorter, as a long message pushed over would leave. The pages
-    before them stand as laid out. Returns [(document, pages to take)], or None to keep it as it is."""
+    before them stand as laid out. Returns the documents to take pages from, or None to keep it as it is."""
     pages = document.pages
     if len(pages) < 2:
         return None
     last = _units(pages[-1])
     if not last:
         return None
-    top, height = _capacity(pages[-1])
-    gap = 1 - (last[-1][2] - top) / height
+    area = _capacity(pages[-1])
+    gap = 1 - (last[-1].bottom - area.top) / area.height
     if gap <= GAP_OK:
         return None
     count = min(len(pages), BALANCE_PAGES, max(2, math.ceil(gap / 0.1)))
-    units: list[tuple[int, float, float]] = []
+    units: list[Unit] = []
     for page in pages[-count:]:
         found = _units(page)
-        if not found or (units and found[0][0] <= units[-1][0]):  # a message split over two pages: leave it
+        if not found or (units and found[0].index <= units[-1].index):  # a message split over two pages: leave it
             return None
         units += found
     heights = []
-    for n, (_i, t, b) in enumerate(units):
+    for n, unit in enumerate(units):
         nxt = units[n + 1] if n + 1 < len(units) else None
-        heights.append(nxt[1] - t if nxt is not None and nxt[1] > t else b - t)
+        heights.append(nxt.top - unit.top if nxt is not None and nxt.top > unit.top else unit.bottom - unit.top)
     shares = _shares(
-        heights, count, height - 12
+        heights, count, area.height - 12
     )  # (a forced break keeps nothing of a top margin: see .pb; 12 px to spare)
     if shares is None:
         return None
     tail = _layout(
-        chunk_html(messages, conversations, ctx, files, units[0][0], frozenset(units[n][0] for n in shares)), fetcher
+        chunk_html(messages, conversations, ctx, files, units[0].index, frozenset(units[n].index for n in shares)),
+        fetcher,
     )
     if len(tail.pages) != count:
         return None
-    return [(document, len(pages) - count), (tail, count)]
+    return [Taken(document, len(pages) - count), Taken(tail, count)]

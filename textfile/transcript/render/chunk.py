@@ -13,7 +13,7 @@ from pathlib import Path
 from textfile.transcript.content import Job, load_chunk
 from textfile.transcript.pdf import Bookmark, Slot
 from textfile.transcript.render.assets import archive_fetcher, display_width, prepare_image
-from textfile.transcript.render.balance import _balanced
+from textfile.transcript.render.balance import Taken, _balanced
 from textfile.transcript.render.document import chunk_html, shown
 from textfile.transcript.render.layout import _collector_off, _layout, _state
 
@@ -56,23 +56,11 @@ def _slots(document) -> dict[str, Slot]:
 
 
 def render_job(job: Job) -> dict:
+    """One chunk: its messages read, its images prepared, laid out (its last pages balanced where another
+    chunk follows), written to disk as parts; what the main process needs to join them."""
     ctx = _state["ctx"]
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
-    images, widths = {}, {}
-    if ctx["media"]:
-        wanted = {a["sha256"] for m in data["messages"] for a in m["attachments"] if a["inline"]}
-        for sha in wanted:
-            row = _state["conn"].execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
-            prepared = prepare_image(row[0]) if row else None
-            if prepared:
-                images[sha] = prepared[:2]
-                widths[sha] = display_width(prepared[2])
-        for m in data["messages"]:
-            for a in m["attachments"]:
-                if a["inline"] and a["sha256"] not in images:
-                    a["inline"] = False
-                    a["omitted"] = "image could not be decoded; not shown"
-                a["width"] = widths.get(a["sha256"])
+    images = _images(_state["conn"], data["messages"]) if ctx["media"] else {}
     messages = shown(data)
     fetcher = archive_fetcher(images)
     parts, marks, pages = [], [], 0
@@ -81,8 +69,9 @@ def render_job(job: Job) -> dict:
         slots = _slots(document) if job.cover else {}
         pieces = (
             _balanced(document, messages, data["conversations"], ctx, data["files"], fetcher) if job.balance else None
-        ) or [(document, len(document.pages))]
-        for n, (laid_out, take) in enumerate(pieces):
+        ) or [Taken(document, len(document.pages))]
+        for n, piece in enumerate(pieces):
+            laid_out, take = piece.document, piece.pages
             selected = laid_out if take == len(laid_out.pages) else laid_out.copy(laid_out.pages[:take])
             part = (
                 Path(ctx["parts"]) / f"part-{job.index:05d}-{n}.pdf"
@@ -93,7 +82,7 @@ def render_job(job: Job) -> dict:
             parts.append(str(part))
             marks += _bookmarks(laid_out, pages, take)
             pages += take
-        del document, pieces, laid_out, selected
+        del document, pieces, piece, laid_out, selected
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "index": job.index,
@@ -109,3 +98,23 @@ def render_job(job: Job) -> dict:
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
+
+
+def _images(conn, messages: list[dict]) -> dict[str, tuple[bytes, str]]:
+    """The images the chunk shows, prepared (`prepare_image`), by sha256; an image that cannot be
+    decoded is said so instead, and a tiny one is given the width that shows it (`display_width`)."""
+    images, widths = {}, {}
+    wanted = {a["sha256"] for m in messages for a in m["attachments"] if a["inline"]}
+    for sha in wanted:
+        row = conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+        prepared = prepare_image(row["data"]) if row else None
+        if prepared:
+            images[sha] = (prepared.data, prepared.mime)
+            widths[sha] = display_width(prepared.size)
+    for m in messages:
+        for a in m["attachments"]:
+            if a["inline"] and a["sha256"] not in images:
+                a["inline"] = False
+                a["omitted"] = "image could not be decoded; not shown"
+            a["width"] = widths.get(a["sha256"])
+    return images
