@@ -132,29 +132,33 @@ def _chunk_facts(
 ) -> ChunkFacts:
     """What the chunk's messages are shown with, read for all of them at once."""
     id_marks = ",".join("?" * len(ids))
-    versions: dict[str, list] = {}
-    for v in conn.execute(
-        f"SELECT * FROM message_versions WHERE message_id IN ({id_marks}) ORDER BY message_id, version", ids
-    ):
-        versions.setdefault(v["message_id"], []).append(v)
-    reactions: dict[str, list] = {}
-    for x in conn.execute(
+    versions = _by_message(
+        conn, f"SELECT * FROM message_versions WHERE message_id IN ({id_marks}) ORDER BY message_id, version", ids
+    )
+    reactions = _by_message(
+        conn,
         "SELECT x.*, p.handle, p.display_name FROM reactions x LEFT JOIN participants p ON p.id = x.sender_id"
         f" WHERE x.message_id IN ({id_marks}) ORDER BY x.message_id, x.at, x.id",
         ids,
-    ):
-        reactions.setdefault(x["message_id"], []).append(x)
-    attachments: dict[str, list] = {}
-    for a in conn.execute(
+    )
+    attachments = _by_message(
+        conn,
         "SELECT a.*, b.size FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256"
         f" WHERE a.message_id IN ({id_marks}) ORDER BY a.message_id, a.position",
         ids,
-    ):
-        attachments.setdefault(a["message_id"], []).append(a)
+    )
     clients = client_names(conn)
     phones = phones_of(conn, f"m.id IN ({id_marks})", ids, owner_name) if found_on else {}
     elsewhere = times_elsewhere(conn, f"m.id IN ({id_marks})", ids, owner_name) if found_on else {}
     return ChunkFacts(tz, media, owner_name, clients, versions, reactions, attachments, phones, elsewhere)
+
+
+def _by_message(conn: sqlite3.Connection, sql: str, ids: list[str]) -> dict[str, list]:
+    """The rows `sql` selects for these messages, by message id (their `message_id`), in its order."""
+    found: dict[str, list] = {}
+    for row in conn.execute(sql, ids):
+        found.setdefault(row["message_id"], []).append(row)
+    return found
 
 
 def _without_the_owner(conn: sqlite3.Connection, conversation_ids: list[int]) -> set[int]:
