@@ -475,6 +475,7 @@ def test_the_fetcher_refuses_everything_but_archive_images_and_package_files():
 def test_markup_reaching_weasyprint_loads_nothing(monkeypatch):
     """Even HTML that names files and URLs (which message text never becomes) opens no file and no socket."""
     from textfile.transcript import render
+    from textfile.transcript.render import layout
 
     render.init_worker({"tz": "UTC"})
     events: list[tuple] = []
@@ -493,8 +494,8 @@ def test_markup_reaching_weasyprint_loads_nothing(monkeypatch):
     )
     fetcher = render.archive_fetcher()
     try:
-        with render._collector_off():  # (as a rendering worker lays out and writes a chunk: render_job)
-            document = render._layout(html, fetcher)
+        with layout._collector_off():  # (as a rendering worker lays out and writes a chunk: render_job)
+            document = layout._layout(html, fetcher)
             document.write_pdf(pdf_variant="pdf/a-3b")
     finally:
         watching[0] = False
@@ -533,9 +534,10 @@ def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path
 
 def test_a_worker_that_rendered_its_share_is_replaced_by_a_fresh_one(copy, tmp_path, monkeypatch):
     """A worker ends after CHUNKS_PER_WORKER documents; the chunks left, and the cover, go to fresh ones."""
-    from textfile.transcript import make_transcript, render
+    from textfile.transcript import make_transcript
+    from textfile.transcript.render import workers
 
-    monkeypatch.setattr(render, "CHUNKS_PER_WORKER", 2)
+    monkeypatch.setattr(workers, "CHUNKS_PER_WORKER", 2)
     archive_path, _ = copy
     with Archive.open(archive_path) as archive:
         made = make_transcript(

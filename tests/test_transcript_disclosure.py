@@ -911,7 +911,7 @@ def test_which_text_was_taken_for_an_edit_or_a_deletion_of_which_is_disclosed(tm
 
 
 def test_many_pairs_between_two_imports_are_told_in_one_line():
-    from textfile.transcript.content import _pairings_said
+    from textfile.transcript.content.pairings import _pairings_said
 
     source = {"name": "chat.txt", "file_names": ["chat.txt"], "sha256": "0" * 64}
     pairs = [
@@ -1206,9 +1206,9 @@ def test_an_owner_found_by_name_is_said_so_whatever_the_names_unicode_form(tmp_p
 def test_the_cover_names_a_date_order_in_the_models_words():
     """Review B2: the transcript kept a copy of model.DATE_ORDERS; one table, the model's."""
     from textfile import model
-    from textfile.transcript import content
+    from textfile.transcript.content import sources
 
-    assert content.DATE_ORDERS is model.DATE_ORDERS
+    assert sources.DATE_ORDERS is model.DATE_ORDERS
 
 
 def test_an_instant_the_archive_does_not_hold_prints_as_nothing():
@@ -1232,11 +1232,11 @@ def test_an_instant_the_archive_does_not_hold_prints_as_nothing():
 def test_an_earlier_versions_marks_are_said_in_the_transcripts_words():
     """What else an earlier version was (message_versions.earlier): its flags in the words the
     transcript marks a message with, each once; none said as "no marks"."""
-    from textfile.transcript import content
+    from textfile.transcript.content import marks
 
-    assert content._was({"flags": '["edited","deleted","draft","edited"]', "sender": None, "status": "queued"}) == [
+    assert marks._was({"flags": '["edited","deleted","draft","edited"]', "sender": None, "status": "queued"}) == [
         "marked EDITED, DELETED",
         "no sender",
         "status queued",
     ]
-    assert content._was({"flags": "[]"}) == ["no marks"]
+    assert marks._was({"flags": "[]"}) == ["no marks"]

@@ -233,14 +233,15 @@ def test_after_a_transcript_the_archive_file_alone_holds_it(archive_path, tmp_pa
 
 @pytest.mark.parametrize("workers, chunk_size", [(1, 1000), (1, 5), (2, 5)])
 def test_make_transcript_closes_every_connection_it_opened(archive_path, tmp_path, workers, chunk_size):
-    from textfile.transcript import make_transcript, render
+    from textfile.transcript import make_transcript
+    from textfile.transcript.render import layout
 
     with Archive.open(archive_path) as archive:
         made = make_transcript(
             archive, matter="2026-014", out=tmp_path / "a.pdf", workers=workers, chunk_size=chunk_size
         )
         assert made["render"]["processes"] == workers
-        assert render._state.get("conn") is None
+        assert layout._state.get("conn") is None
     assert not Path(f"{archive_path}-wal").exists()
 
 

@@ -18,6 +18,7 @@ import hashlib
 import json
 import sqlite3
 from pathlib import Path
+from typing import NamedTuple
 
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
@@ -97,11 +98,6 @@ def read(path: str | Path) -> bytes | None:
         return None
 
 
-def _current_hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str, str]]:
-    """id -> (stored content hash, hash recomputed from the stored row, sent_at)."""
-    return {m.id: (m.recorded, m.recomputed, m.sent_at) for m in stored_hashes(conn, ids)}
-
-
 def earlier_lines(earlier: list[dict], zone: str) -> list[str]:
     """What `verify_pdf` found of the messages a transcript shows as they were before a later import
     changed them (its `earlier`), in words: one line per run of messages that the same imports changed
@@ -144,91 +140,133 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     actual_sha = report["sha256"] = file_sha256(path)
     raw = read(path)
     if raw is None:
-        row = conn.execute("SELECT * FROM transcripts WHERE pdf_sha256 = ?", (actual_sha,)).fetchone()
-        if row is None:
-            by_path = conn.execute("SELECT * FROM transcripts WHERE path = ?", (str(path.resolve()),)).fetchone()
-            if by_path is not None:
-                problems.append(
-                    f"the file was altered: it is no longer the transcript {by_path['uuid']} recorded at this path"
-                    " (its sha256 differs and its embedded manifest cannot be read)"
-                )
-            else:
-                problems.append("unknown transcript: the file carries no textfile manifest that can be read")
+        problems += _without_manifest(conn, path, actual_sha)
         return report
+    manifest = _parsed(raw)
+    if manifest is None:
+        problems.append("the embedded manifest is damaged or not a textfile manifest")
+        return report
+    report["transcript"] = manifest.data.get("transcript")
+    report["bates"] = manifest.data.get("bates")
+    report["scope"] = manifest.data.get("scope")
+    report["messages"] = len(manifest.messages)
+    report["pages"] = manifest.data.get("pages")
+    report["zone"] = manifest.data.get("zone")
+    if manifest.data.get("archive") != archive_id:
+        problems.append(f"unknown transcript: it was made from another archive ({manifest.data.get('archive')})")
+        return report
+    problems += _anchor_problems(conn, manifest.data.get("audit_head"))
+    row = conn.execute("SELECT * FROM transcripts WHERE uuid = ?", (manifest.data.get("transcript"),)).fetchone()
+    if row is None:
+        problems.append(
+            f"unknown transcript: this archive has no record of transcript {manifest.data.get('transcript')}"
+        )
+        return report
+    report["recorded_path"] = row["path"]
+    problems += transcript_records(conn, row["uuid"])
+    problems += _file_problems(row, raw, actual_sha)
+    recorded = [
+        (message_id, content_hash)
+        for message_id, content_hash in conn.execute(
+            "SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id = ? ORDER BY position",
+            (row["id"],),
+        )
+    ]
+    if recorded != manifest.messages:
+        problems.append("the manifest's messages differ from those the archive recorded for this transcript")
+    report[
+        "earlier"
+    ] = []  # messages the transcript shows in a state a later import replaced (`integrity.earlier_state`)
+    problems += _message_problems(conn, recorded, report["earlier"])
+    report["ok"] = not problems
+    report["matches"] = None if problems else "the archive as it was" if report["earlier"] else "the archive"
+    return report
+
+
+class Manifest(NamedTuple):
+    """A manifest read back: its fields, and its (message id, content hash) pairs in transcript order."""
+
+    data: dict
+    messages: list[tuple[str, str]]
+
+
+def _parsed(raw: bytes) -> Manifest | None:
+    """The manifest's fields and messages; None when it is damaged or not a textfile manifest."""
     try:
         manifest = json.loads(raw)
         assert manifest.get("format") == FORMAT
         messages = [(str(mid), str(digest)) for mid, digest in manifest["messages"]]
     except Exception:
-        problems.append("the embedded manifest is damaged or not a textfile manifest")
-        return report
-    report["transcript"] = manifest.get("transcript")
-    report["bates"] = manifest.get("bates")
-    report["scope"] = manifest.get("scope")
-    report["messages"] = len(messages)
-    report["pages"] = manifest.get("pages")
-    report["zone"] = manifest.get("zone")
-    if manifest.get("archive") != archive_id:
-        problems.append(f"unknown transcript: it was made from another archive ({manifest.get('archive')})")
-        return report
-    anchor = manifest.get("audit_head")
-    if anchor is not None:  # (transcripts made before it was recorded have none)
-        if isinstance(anchor, dict) and type(anchor.get("entry")) is int and isinstance(anchor.get("hash"), str):
-            problems += audit.check_anchor(conn, anchor, "its manifest")
-        else:
-            problems.append("the embedded manifest's record of the audit log (audit_head) is damaged")
-    row = conn.execute("SELECT * FROM transcripts WHERE uuid = ?", (manifest.get("transcript"),)).fetchone()
-    if row is None:
-        problems.append(f"unknown transcript: this archive has no record of transcript {manifest.get('transcript')}")
-        return report
-    report["recorded_path"] = row["path"]
-    problems += transcript_records(conn, row["uuid"])
+        return None
+    return Manifest(manifest, messages)
+
+
+def _without_manifest(conn: sqlite3.Connection, path: Path, actual_sha: str) -> list[str]:
+    """What a file that carries no manifest that can be read is: a recorded transcript altered (by its
+    path), or an unknown one."""
+    row = conn.execute("SELECT * FROM transcripts WHERE pdf_sha256 = ?", (actual_sha,)).fetchone()
+    if row is not None:
+        return []
+    by_path = conn.execute("SELECT * FROM transcripts WHERE path = ?", (str(path.resolve()),)).fetchone()
+    if by_path is not None:
+        return [
+            f"the file was altered: it is no longer the transcript {by_path['uuid']} recorded at this path"
+            " (its sha256 differs and its embedded manifest cannot be read)"
+        ]
+    return ["unknown transcript: the file carries no textfile manifest that can be read"]
+
+
+def _anchor_problems(conn: sqlite3.Connection, anchor) -> list[str]:
+    """The audit log's last entry when the transcript was made, found in the chain as it was."""
+    if anchor is None:  # (transcripts made before it was recorded have none)
+        return []
+    if isinstance(anchor, dict) and type(anchor.get("entry")) is int and isinstance(anchor.get("hash"), str):
+        return audit.check_anchor(conn, anchor, "its manifest")
+    return ["the embedded manifest's record of the audit log (audit_head) is damaged"]
+
+
+def _file_problems(row, raw: bytes, actual_sha: str) -> list[str]:
+    """The manifest and the file, each against the sha256 the archive recorded when it was made."""
+    problems = []
     if sha256(raw) != row["manifest_sha256"]:
         problems.append(
             "the embedded manifest was altered: its sha256 differs from the one recorded when the transcript was made"
         )
     if actual_sha != row["pdf_sha256"]:
         problems.append(f"the file was altered: its sha256 is {actual_sha}, the archive recorded {row['pdf_sha256']}")
-    recorded = [
-        (r[0], r[1])
-        for r in conn.execute(
-            "SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id = ? ORDER BY position",
-            (row["id"],),
-        )
-    ]
-    if recorded != messages:
-        problems.append("the manifest's messages differ from those the archive recorded for this transcript")
-    current = _current_hashes(conn, [mid for mid, _ in recorded])
+    return problems
+
+
+def _message_problems(conn: sqlite3.Connection, recorded: list[tuple[str, str]], earlier: list[dict]) -> list[str]:
+    """Each message the transcript shows, against the archive: as it is, else as a version of it the
+    archive keeps and vouches for (added to `earlier`); the first MAX_PROBLEMS of the others, then how many more."""
+    current = {m.id: m for m in stored_hashes(conn, [mid for mid, _ in recorded])}
+    problems: list[str] = []
     changed, audited = 0, {}
-    report[
-        "earlier"
-    ] = []  # messages the transcript shows in a state a later import replaced (`integrity.earlier_state`)
     for seq, (mid, digest) in enumerate(recorded, 1):
         now = current.get(mid)
         if now is None:
             text = f"message #{seq} ({mid[:16]}…) is missing from the archive"
-        elif now[0] == now[1] == digest:
+        elif now.recorded == now.recomputed == digest:
             continue
-        elif now[0] != now[1] or now[0] == digest:  # the row no longer matches its own hash
-            text = f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript"
+        elif now.recorded != now.recomputed or now.recorded == digest:  # the row no longer matches its own hash
+            text = f"message #{seq} ({now.sent_at}, {mid[:16]}…) changed: the archive's content no longer matches the transcript"
         elif (state := earlier_state(conn, mid, digest, audited)) is None:
             text = (
-                f"message #{seq} ({now[2]}, {mid[:16]}…) changed: the archive's content no longer matches the transcript,"
+                f"message #{seq} ({now.sent_at}, {mid[:16]}…) changed: the archive's content no longer matches the transcript,"
                 " nor does any earlier version of it the archive recorded"
             )
         elif state["problems"]:
             text = (
-                f"message #{seq} ({now[2]}, {mid[:16]}…) changed, and the earlier version the transcript shows is not vouched for: "
+                f"message #{seq} ({now.sent_at}, {mid[:16]}…) changed, and the earlier version the transcript shows is not vouched for: "
                 + "; ".join(state["problems"])
             )
         else:
-            report["earlier"].append({"message": seq, "id": mid, **{k: v for k, v in state.items() if k != "problems"}})
+            earlier.append({"message": seq, "id": mid, **{k: v for k, v in state.items() if k != "problems"}})
             continue
         changed += 1
         if changed <= MAX_PROBLEMS:
             problems.append(text)
     if changed > MAX_PROBLEMS:
         problems.append(f"… and {changed - MAX_PROBLEMS:,} more messages changed or missing")
-    report["ok"] = not problems
-    report["matches"] = None if problems else "the archive as it was" if report["earlier"] else "the archive"
-    return report
+    return problems

@@ -18,6 +18,7 @@ import subprocess
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 STAMP_FONT_NAME = "TFStamp"
 STAMP_SIZE = 8.0
@@ -26,6 +27,24 @@ STAMP_FONT_CANDIDATES = (
     "/usr/share/fonts/TTF/DejaVuSans.ttf",
     "/Library/Fonts/DejaVuSans.ttf",
 )
+
+
+class Slot(NamedTuple):
+    """Where a field of the cover is drawn: its page (index), x and baseline y from the page's top, and
+    its font size, in points."""
+
+    page: int
+    x: float
+    baseline: float
+    size: float
+
+
+class Bookmark(NamedTuple):
+    """An outline entry: its level (a conversation 1, its days 2), its label, its page (index)."""
+
+    level: int
+    label: str
+    page: int
 
 
 def _font_path() -> str:
@@ -145,9 +164,9 @@ def assemble(parts: list[str]):
     return pdf
 
 
-def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[tuple[int, float, float, float], str]] = ()) -> None:
+def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[Slot, str]] = ()) -> None:
     """'Page X of Y' at the bottom left and the Bates number at the bottom right of every page, and
-    each of `fields`: ((page index, x, baseline y from the page's top, size), text), in points."""
+    each of `fields`: (where, text)."""
     import pikepdf
     from pikepdf import Dictionary, Name
 
@@ -172,11 +191,13 @@ def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[tuple[int, flo
             + _pdf_string(number)
             + b" Tj ET Q\n"
         )
-        for (_page, x, top, size), text in (f for f in fields if f[0][0] == i):
+        for slot, text in fields:
+            if slot.page != i:
+                continue
             ops += (
                 b"q 0 0 0 rg BT /"
                 + STAMP_FONT_NAME.encode()
-                + f" {size:g} Tf 1 0 0 1 {x0 + x:.2f} {y1 - top:.2f} Tm ".encode()
+                + f" {slot.size:g} Tf 1 0 0 1 {x0 + slot.x:.2f} {y1 - slot.baseline:.2f} Tm ".encode()
                 + _pdf_string(text)
                 + b" Tj ET Q\n"
             )
@@ -191,16 +212,16 @@ def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[tuple[int, flo
         fonts[Name("/" + STAMP_FONT_NAME)] = font
 
 
-def bookmarks(pdf, marks: list[tuple[int, str, int]]) -> None:
-    """Outline entries [(level, label, page index)]: conversations, and their days under them."""
+def bookmarks(pdf, marks: list[Bookmark]) -> None:
+    """The outline: conversations, and their days under them."""
     from pikepdf import OutlineItem
 
     with pdf.open_outline() as outline:
         outline.root.clear()
         parents: list = []
-        for level, label, page in marks:
-            item = OutlineItem(label, page)
-            while len(parents) >= level:
+        for mark in marks:
+            item = OutlineItem(mark.label, mark.page)
+            while len(parents) >= mark.level:
                 parents.pop()
             (parents[-1].children if parents else outline.root).append(item)
             parents.append(item)

@@ -1,0 +1,58 @@
+"""Bates series: which counter a prefix names, the number a transcript starts at, taking its numbers.
+
+Prefixes that differ only in case are one series, with one counter. A transcript's first number is
+chosen with its plan, and checked again inside the write transaction that records it, before its
+numbers are taken (`recording.py`): two productions made at the same time can never both use a number.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from textfile.errors import Conflict
+
+if TYPE_CHECKING:
+    from textfile.transcript.request import Request
+
+
+class Series(NamedTuple):
+    """A Bates series as it is spelled, and a number of it (the next free one, or a transcript's first)."""
+
+    prefix: str
+    number: int
+
+
+def bates_series(conn, prefix: str, archive_prefix: str) -> Series:
+    """The spelling and the next free number of the Bates series that `prefix` names.
+
+    Prefixes that differ only in case are one series (GAP-000201 and gap-000201 would be two pages
+    with one number): one counter, spelled as the series was first used, or as the archive's own
+    prefix, so a production never switches between GAP and gap. An archive written before may hold
+    a counter per spelling: the series is used up to the highest of them."""
+    rows = conn.execute(
+        "SELECT prefix, next_number FROM bates_counters WHERE prefix = ? COLLATE NOCASE ORDER BY rowid", (prefix,)
+    ).fetchall()
+    if rows:
+        return Series(rows[0]["prefix"], max(row["next_number"] for row in rows))
+    return Series((archive_prefix if prefix.lower() == archive_prefix.lower() else prefix), 1)
+
+
+def take_bates(conn, prefix: str, next_number: int) -> None:
+    """Move the series' counter (every spelling of it) on to `next_number`."""
+    if not conn.execute(
+        "UPDATE bates_counters SET next_number = ? WHERE prefix = ? COLLATE NOCASE", (next_number, prefix)
+    ).rowcount:
+        conn.execute("INSERT INTO bates_counters (prefix, next_number) VALUES (?, ?)", (prefix, next_number))
+
+
+def first_bates(conn, request: Request, archive_prefix: str) -> Series:
+    """The series the prefix names, and the number the transcript starts at: --bates-start, never a
+    number already used, else the next free one."""
+    from textfile.transcript import pdf
+
+    series = bates_series(conn, request.prefix, archive_prefix)
+    if request.bates_start is not None and request.bates_start < series.number:
+        raise Conflict(
+            f"Bates numbers up to {pdf.bates(series.prefix, series.number - 1)} are already used; the next free number is {series.number}"
+        )
+    return Series(series.prefix, request.bates_start or series.number)

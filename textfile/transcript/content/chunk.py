@@ -1,0 +1,269 @@
+"""What a rendering worker reads of its chunk: every message's full content, as plain data.
+
+Each rendering worker reads the full content of its own chunk of messages by rowid, through
+its own read-only connection, so no process holds a whole large matter in memory. A worker
+returns the content hashes it read; if the archive changed in between, the transcript is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from textfile import times
+from textfile.transcript.content.marks import (
+    DIRECTION_WORDS,
+    DST_FLAGS,
+    NOT_THE_OWNERS,
+    _attachment,
+    _call,
+    _marks,
+    _reaction,
+    _versions,
+    second_occurrence,
+    stands_for_attachments,
+    written_time,
+)
+from textfile.transcript.content.people import (
+    client_names,
+    conversation_info,
+    found_on_said,
+    phones_of,
+    sender_name,
+    times_elsewhere,
+)
+from textfile.transcript.content.scope import Plan
+
+
+@dataclass
+class Job:
+    """One chunk for a rendering worker: consecutive positions of the plan."""
+
+    index: int
+    start: int  # position of the first message (0-based); its sequence number is start + 1
+    rowids: list[int]
+    replies: dict[int, int]  # position -> sequence number replied to
+    outside: list[int]
+    continues_from: int | None = None  # rowid of the message before, when the chunk starts mid-conversation
+    balance: bool = False  # another chunk follows on a new page: share a mostly blank last page among the last ones
+    files_of: list[int] = field(
+        default_factory=list
+    )  # the last chunk: the conversations whose files it lists at its end
+    cover: dict | None = None  # the first chunk: the cover's facts, laid out before its messages
+    found_on: bool = False  # the transcript's messages come from more than one phone: each says whose (`phones_of`)
+
+
+def jobs(p: Plan, size: int) -> list[Job]:
+    out = []
+    for i, start in enumerate(range(0, len(p.rows), size)):
+        stop = min(start + size, len(p.rows))
+        before = p.rows[start - 1] if start else None
+        out.append(
+            Job(
+                i,
+                start,
+                [r.rowid for r in p.rows[start:stop]],
+                {k: v for k, v in p.reply_seq.items() if start <= k < stop},
+                [k for k in p.reply_outside if start <= k < stop],
+                before.rowid if before and before.conversation == p.rows[start].conversation else None,
+                stop < len(p.rows),
+                p.conversations if stop == len(p.rows) else [],
+            )
+        )
+    return out
+
+
+DAY = "%A, %-d %B %Y"  # a day's heading
+
+
+@dataclass(slots=True)
+class ChunkFacts:
+    """What a chunk's messages are shown with, read once for the chunk: by message id, their earlier
+    versions, reactions and attachments, the phones each was found on and the times other phones
+    recorded; the clients' names by handle; the conversations whose owner is not in them."""
+
+    tz: ZoneInfo
+    media: bool
+    owner_name: str
+    clients: dict[str, str]
+    versions: dict[str, list]
+    reactions: dict[str, list]
+    attachments: dict[str, list]
+    phones: dict[str, list[str]]
+    elsewhere: dict[str, dict[str, str]]
+    others: set[int] = field(default_factory=set)
+
+
+def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, owner_name: str) -> dict:
+    """Everything a chunk shows, as plain data for the template, and a digest of the hashes that were read."""
+    ordered = _rows(conn, job)
+    facts = _chunk_facts(conn, [r["id"] for r in ordered], job.found_on, tz, media, owner_name)
+    conversation_ids = sorted({r["conversation_id"] for r in ordered})
+    conversations = conversation_info(conn, conversation_ids, facts.clients)
+    facts.others = _without_the_owner(conn, conversation_ids)
+    messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
+    _mark_days(messages, _day_before(conn, job, ordered, tz), job.continues_from is not None)
+    return {
+        "messages": messages,
+        "conversations": conversations,
+        "files": conversation_files(conn, job.files_of, facts.clients),
+        "digest": digest((r["id"], r["content_hash"]) for r in ordered),
+        "missing": len(job.rowids) - len(ordered),
+    }
+
+
+def _rows(conn: sqlite3.Connection, job: Job) -> list[sqlite3.Row]:
+    """The chunk's messages with their senders, in the plan's order (one deleted meanwhile is missing)."""
+    marks = ",".join("?" * len(job.rowids))
+    rows = conn.execute(
+        "SELECT m.rowid, m.*, p.handle AS sender_handle, p.display_name AS sender_name, p.is_owner AS sender_is_owner"
+        f" FROM messages m LEFT JOIN participants p ON p.id = m.sender_id WHERE m.rowid IN ({marks})",
+        job.rowids,
+    ).fetchall()
+    by_rowid = {r["rowid"]: r for r in rows}
+    return [by_rowid[rid] for rid in job.rowids if rid in by_rowid]
+
+
+def _chunk_facts(
+    conn: sqlite3.Connection, ids: list[str], found_on: bool, tz: ZoneInfo, media: bool, owner_name: str
+) -> ChunkFacts:
+    """What the chunk's messages are shown with, read for all of them at once."""
+    id_marks = ",".join("?" * len(ids))
+    versions = _by_message(
+        conn, f"SELECT * FROM message_versions WHERE message_id IN ({id_marks}) ORDER BY message_id, version", ids
+    )
+    reactions = _by_message(
+        conn,
+        "SELECT x.*, p.handle, p.display_name FROM reactions x LEFT JOIN participants p ON p.id = x.sender_id"
+        f" WHERE x.message_id IN ({id_marks}) ORDER BY x.message_id, x.at, x.id",
+        ids,
+    )
+    attachments = _by_message(
+        conn,
+        "SELECT a.*, b.size FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256"
+        f" WHERE a.message_id IN ({id_marks}) ORDER BY a.message_id, a.position",
+        ids,
+    )
+    clients = client_names(conn)
+    phones = phones_of(conn, f"m.id IN ({id_marks})", ids, owner_name) if found_on else {}
+    elsewhere = times_elsewhere(conn, f"m.id IN ({id_marks})", ids, owner_name) if found_on else {}
+    return ChunkFacts(tz, media, owner_name, clients, versions, reactions, attachments, phones, elsewhere)
+
+
+def _by_message(conn: sqlite3.Connection, sql: str, ids: list[str]) -> dict[str, list]:
+    """The rows `sql` selects for these messages, by message id (their `message_id`), in its order."""
+    found: dict[str, list] = {}
+    for row in conn.execute(sql, ids):
+        found.setdefault(row["message_id"], []).append(row)
+    return found
+
+
+def _without_the_owner(conn: sqlite3.Connection, conversation_ids: list[int]) -> set[int]:
+    """A thread found on a client's own phone that the owner is not in (keyed "… without the owner"): its
+    messages are neither incoming nor outgoing for the owner, whose frame the archive keeps."""
+    return {
+        cid
+        for (cid,) in conn.execute(
+            f"SELECT id FROM conversations WHERE id IN ({','.join('?' * len(conversation_ids))}) AND source_key LIKE '% without the owner'",
+            conversation_ids,
+        )
+    }
+
+
+def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
+    """One message as the template shows it (its day's heading is decided after: `_mark_days`)."""
+    tz = facts.tz
+    local = times.from_iso(r["sent_at"]).astimezone(tz)
+    flags = json.loads(r["flags"] or "[]")
+    precision = r["time_precision"]
+    found = facts.attachments.get(r["id"], [])
+    return {
+        "seq": pos + 1,
+        "conversation": r["conversation_id"],
+        "day": local.strftime(DAY),
+        "time": times.display(r["sent_at"], tz, precision),
+        "sent_at": r["sent_at"],
+        "written": next(
+            (written_time(r["sent_at"], r["source_zone"], f, precision) for f in flags if f in DST_FLAGS), ""
+        ),
+        "direction": r["direction"],
+        "direction_word": NOT_THE_OWNERS
+        if r["conversation_id"] in facts.others and r["direction"] == "in"
+        else DIRECTION_WORDS.get(r["direction"], r["direction"]),
+        "kind": r["kind"],
+        "service": r["service"] or "",
+        "sender_name": sender_name(
+            r["sender_name"], r["sender_handle"], r["sender_is_owner"], facts.owner_name, facts.clients
+        ),
+        "sender_handle": r["sender_handle"] or "",
+        "body": "" if stands_for_attachments(r["body"], len(found)) else r["body"] or "",
+        "marks": _marks(
+            r["status"],
+            flags,
+            r["kind"],
+            "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"]),
+        ),
+        "call": _call(r) if r["kind"] == "call" else "",
+        "delivered": times.display(r["delivered_at"], tz, precision),
+        "read": times.display(r["read_at"], tz, precision),
+        "reply_to": job.replies.get(pos),
+        "reply_outside": pos in job.outside,
+        "versions": _versions(facts.versions.get(r["id"], []), r["body"], tz, precision),
+        "reactions": [_reaction(x, tz, facts.clients, precision) for x in facts.reactions.get(r["id"], [])],
+        "attachments": [_attachment(a, facts.media) for a in found],
+        "found_on": found_on_said(facts.phones.get(r["id"], []), facts.elsewhere.get(r["id"], {}), tz, precision),
+    }
+
+
+def _day_before(conn: sqlite3.Connection, job: Job, ordered: list, tz: ZoneInfo) -> str | None:
+    """The day of the message before the chunk, where the chunk goes on with its conversation."""
+    if not (ordered and job.continues_from):
+        return None
+    before = conn.execute("SELECT sent_at FROM messages WHERE rowid = ?", (job.continues_from,)).fetchone()[0]
+    return times.from_iso(before).astimezone(tz).strftime(DAY)
+
+
+def _mark_days(messages: list[dict], day_before: str | None, continued: bool) -> None:
+    """Where a day's heading goes: at each new day of a conversation, and on the chunk's first message
+    (`day_continued` when that day went on from the chunk before); `continued`: the chunk goes on with
+    the conversation of the chunk before."""
+    conversation = messages[0]["conversation"] if messages and day_before is not None else None
+    day = day_before
+    for offset, item in enumerate(messages):
+        if item["conversation"] != conversation:
+            conversation, day = item["conversation"], None
+        item["new_day"] = item["day"] != day or offset == 0
+        item["day_continued"] = item["day"] == day and offset == 0
+        item["continued"] = offset == 0 and continued
+        day = item["day"]
+
+
+def conversation_files(conn: sqlite3.Connection, ids: list[int], clients: dict[str, str]) -> list[dict]:
+    """The files the exports of these conversations held that no message names (m009), by
+    conversation in transcript order: listed, never shown (no image is drawn), since nothing says
+    when or by whom they were sent, they are listed whatever the transcript's window."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    found: dict[int, list] = {}
+    for f in conn.execute(
+        "SELECT f.conversation_id, f.file_name, f.mime, f.blob_sha256, b.size FROM conversation_files f"
+        f" JOIN blobs b ON b.sha256 = f.blob_sha256 WHERE f.conversation_id IN ({marks}) ORDER BY f.file_name, f.blob_sha256",
+        ids,
+    ):
+        found.setdefault(f["conversation_id"], []).append(
+            {"name": f["file_name"], "mime": f["mime"] or "unknown type", "size": f["size"], "sha256": f["blob_sha256"]}
+        )
+    convs = conversation_info(conn, [c for c in ids if c in found], clients)
+    return [{"conv": convs[c], "files": found[c]} for c in ids if c in found]
+
+
+def digest(pairs) -> str:
+    """One sha256 over (message id, content hash) pairs: what a worker read, compared with the plan."""
+    h = hashlib.sha256()
+    for mid, content_hash in pairs:
+        h.update(f"{mid} {content_hash}\n".encode())
+    return h.hexdigest()

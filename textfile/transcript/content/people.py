@@ -1,0 +1,124 @@
+"""Who a transcript names: a message's sender, a conversation and its people, and the phones a
+message was found on.
+
+A number the export gives no name for is named by the client whose number it is (the archive's
+client file); a conversation is named by its title only where that says more than one of its
+participants' names. Where the transcript's messages come from more than one phone (a client's own
+phone beside the owner's), each message says whose phone(s) it was found on, and the time another
+phone recorded where it differs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from zoneinfo import ZoneInfo
+
+from textfile import times
+from textfile.transcript.content.scope import Plan
+
+
+def phones_of(conn: sqlite3.Connection, cond: str, params: list, owner_name: str) -> dict[str, list[str]]:
+    """Whose phone(s) each message (of those `cond` selects) was found on, by message id: the client's
+    whose own phone an import read (`import_custodians`), else the archive owner's; sorted by name."""
+    found: dict[str, list[str]] = {}
+    for mid, name in conn.execute(
+        "SELECT DISTINCT s.message_id, coalesce(cl.name, ?) FROM message_sources s JOIN messages m ON m.id = s.message_id"
+        " LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
+        f" WHERE {cond} ORDER BY 1, 2",
+        [owner_name, *params],
+    ):
+        found.setdefault(mid, []).append(name)
+    return found
+
+
+def times_elsewhere(conn: sqlite3.Connection, cond: str, params: list, owner_name: str) -> dict[str, dict[str, str]]:
+    """Per message (of those `cond` selects): the time another phone's copy of it recorded, by whose phone,
+    where it differs from the message's own (that of the phone whose export was imported first; `phone_copies`)."""
+    found: dict[str, dict[str, str]] = {}
+    for mid, name, at in conn.execute(
+        "SELECT pc.message_id, coalesce(cl.name, ?), min(pc.sent_at) FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
+        " LEFT JOIN import_custodians ic ON ic.import_id = pc.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
+        f" WHERE {cond} AND pc.sent_at <> m.sent_at GROUP BY 1, 2 ORDER BY 1, 2",
+        [owner_name, *params],
+    ):
+        found.setdefault(mid, {})[name] = at
+    return found
+
+
+def found_on_said(names: list[str], elsewhere: dict[str, str], tz: ZoneInfo, precision: str | None) -> str:
+    """ "Alex Owner's phone, Sam Client's phone (recorded there at 12:00:03 -05:00)": whose phones, and the
+    time a phone recorded where it is not the one shown."""
+    return ", ".join(
+        f"{name}'s phone"
+        + (f" (recorded there at {times.display(elsewhere[name], tz, precision)})" if name in elsewhere else "")
+        for name in names
+    )
+
+
+def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str) -> list[dict]:
+    """Where the transcript's messages come from more than one phone (a client's own phone beside the
+    owner's), whose phone(s) each was found on, in transcript order; else nothing (the cover says it once)."""
+    if not conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM import_custodians ic JOIN message_sources s ON s.import_id = ic.import_id"
+        f" JOIN messages m ON m.id = s.message_id WHERE {cond})",
+        params,
+    ).fetchone()[0]:
+        return []
+    phones = phones_of(conn, cond, params, owner_name)
+    if len({name for names in phones.values() for name in names}) < 2:
+        return []
+    elsewhere = times_elsewhere(conn, cond, params, owner_name)
+    return [
+        {
+            "seq": n,
+            "message": row.id,
+            "phones": phones.get(row.id, []),
+            **({"recorded": elsewhere[row.id]} if row.id in elsewhere else {}),
+        }
+        for n, row in enumerate(p.rows, 1)
+    ]
+
+
+def conversation_info(
+    conn: sqlite3.Connection, ids: list[int], clients: dict[str, str] | None = None
+) -> dict[int, dict]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    out = {
+        r["id"]: {
+            "id": r["id"],
+            "platform": r["platform"],
+            "title": r["title"],
+            "is_group": bool(r["is_group"]),
+            "participants": [],
+        }
+        for r in conn.execute(f"SELECT * FROM conversations WHERE id IN ({marks})", ids)
+    }
+    clients = client_names(conn) if clients is None else clients
+    for p in conn.execute(
+        f"SELECT * FROM participants WHERE conversation_id IN ({marks}) ORDER BY is_owner, handle", ids
+    ):
+        name = p["display_name"] or (None if p["is_owner"] else clients.get(p["handle"]))
+        out[p["conversation_id"]]["participants"].append(
+            {"handle": p["handle"], "name": name if name != p["handle"] else None, "is_owner": bool(p["is_owner"])}
+        )
+    return out
+
+
+def sender_name(name: str | None, handle: str | None, is_owner: bool, owner_name: str, clients: dict[str, str]) -> str:
+    """The name a transcript gives a message's sender: the export's, else the owner's, or the client's
+    whose number or address it is (`client_names`); "" for a message with no sender."""
+    return (name or (owner_name if is_owner else clients.get(handle, ""))) if handle else ""
+
+
+def own_title(title: str | None, names) -> str | None:
+    """A conversation's title where it is more than one of its participants' `names` (each one's name,
+    else its number or address: a WhatsApp chat is named after the other person), else None."""
+    return title if title not in set(names) else None
+
+
+def client_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Client names by handle: the name for a number the export gives none (iMessage and SMS
+    databases hold numbers only; the archive's client file says whose number it is)."""
+    return dict(conn.execute("SELECT h.handle, c.name FROM client_handles h JOIN clients c ON c.id = h.client_id"))

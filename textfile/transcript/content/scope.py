@@ -1,0 +1,180 @@
+"""Which messages a transcript shows: its scope, its plan, their numbers.
+
+The main process reads the plan: which messages are in the window, in transcript order, with
+their content hashes (the manifest) and enough to number them and resolve "in reply to #n".
+It is read row by row: conversations in the order of their first message, each in time order.
+A window's bounds are printed at the precision of the messages they bound where that loses nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from textfile import times
+from textfile.errors import InvalidInput, NotFound
+
+
+@dataclass
+class Scope:
+    matter_id: int | None
+    matter: str | None
+    matter_title: str | None
+    client_id: int
+    client: str
+    from_at: str | None
+    until_at: str | None
+    conversation_id: int | None = None  # one conversation, whatever it is filed to (`conversation show`)
+
+    def where(self) -> tuple[str, list]:
+        """SQL condition on `messages m` selecting the scope's messages, and its parameters."""
+        if self.conversation_id is not None:
+            cond, params = "m.conversation_id = ?", [self.conversation_id]
+        elif self.matter_id is not None:
+            cond = (
+                "EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = ? AND f.conversation_id = m.conversation_id"
+                " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
+            )
+            params: list = [self.matter_id]
+        else:
+            # A client's transcript: what is filed to any of their matters, and every conversation
+            # they take part in through one of their handles.
+            cond = (
+                "(EXISTS (SELECT 1 FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE mt.client_id = ?"
+                " AND f.conversation_id = m.conversation_id"
+                " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
+                " OR m.conversation_id IN (SELECT p.conversation_id FROM participants p JOIN client_handles h ON h.handle = p.handle"
+                " WHERE h.client_id = ? AND p.is_owner = 0))"
+            )
+            params = [self.client_id, self.client_id]
+        if self.from_at:
+            cond += " AND m.sent_at >= ?"
+            params.append(self.from_at)
+        if self.until_at:
+            cond += " AND m.sent_at <= ?"
+            params.append(self.until_at)
+        return cond, params
+
+    def as_dict(self) -> dict:
+        return {
+            "matter": self.matter,
+            "matter_title": self.matter_title,
+            "client": self.client,
+            "from": self.from_at,
+            "until": self.until_at,
+        }
+
+
+def resolve_scope(
+    conn: sqlite3.Connection, matter: str | None, client: str | None, from_at: str | None, until_at: str | None
+) -> Scope:
+    if bool(matter) == bool(client):
+        raise InvalidInput(
+            "name a matter (REF) or a client (--client NAME), not both"
+            if matter
+            else "name a matter (REF) or a client (--client NAME)"
+        )
+    if from_at and until_at and from_at > until_at:
+        raise InvalidInput("--from is after --until")
+    if matter:
+        row = conn.execute(
+            "SELECT mt.id, mt.reference, mt.title, c.id AS client_id, c.name FROM matters mt JOIN clients c ON c.id = mt.client_id"
+            " WHERE mt.reference = ?",
+            (matter.strip(),),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no matter {matter!r} (see `textfile matter list`)")
+        return Scope(row["id"], row["reference"], row["title"], row["client_id"], row["name"], from_at, until_at)
+    row = conn.execute("SELECT id, name FROM clients WHERE name = ?", (client.strip(),)).fetchone()
+    if row is None:
+        raise NotFound(f"no client named {client!r} (see `textfile client list`)")
+    return Scope(None, None, None, row["id"], row["name"], from_at, until_at)
+
+
+class Planned(NamedTuple):
+    """One message of a transcript's plan: what the plan reads of it, in transcript order."""
+
+    rowid: int
+    id: str
+    conversation: int
+    content_hash: str
+    service: str | None
+
+
+@dataclass
+class Plan:
+    """The messages of a transcript in order (`Planned`)."""
+
+    rows: list[Planned]
+    reply_seq: dict[int, int] = field(
+        default_factory=dict
+    )  # position (0-based) -> sequence number replied to (1-based)
+    reply_outside: set[int] = field(default_factory=set)  # positions replying to a message not in the transcript
+    conversations: list[int] = field(default_factory=list)  # in transcript order
+
+
+def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
+    """Read row by row (a 100,000-message matter must not cost a list of full rows): conversations
+    in the order of their first message, each in time order."""
+    cond, params = scope.where()
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    groups: dict[int, list[tuple]] = {}
+    first: dict[int, str] = {}
+    sources: dict[tuple[int, str], int] = {}  # (conversation, source id) -> index in its group
+    replies: list[tuple[int, int, str]] = []  # (conversation, index in its group, source id replied to)
+    services: dict[str, str] = {}
+    for rowid, mid, conv, digest, service, sent_at, source_id, reply_to in cursor.execute(
+        "SELECT m.rowid, m.id, m.conversation_id, m.content_hash, m.service, m.sent_at, m.source_id, m.reply_to"
+        f" FROM messages m WHERE {cond} ORDER BY m.conversation_id, m.sent_at, m.rowid",
+        params,
+    ):
+        group = groups.get(conv)
+        if group is None:
+            group = groups[conv] = []
+            first[conv] = sent_at
+        if source_id:
+            sources.setdefault((conv, source_id), len(group))
+        if reply_to:
+            replies.append((conv, len(group), reply_to))
+        group.append(Planned(rowid, mid, conv, digest, services.setdefault(service, service) if service else service))
+    order = sorted(groups, key=lambda c: (first[c], c))
+    offset, at = {}, 0
+    for c in order:
+        offset[c] = at
+        at += len(groups[c])
+    result = Plan([row for c in order for row in groups.pop(c)], conversations=order)
+    for conv, index, target in replies:
+        found = sources.get((conv, target))
+        if found is not None:
+            result.reply_seq[offset[conv] + index] = offset[conv] + found + 1
+        else:
+            result.reply_outside.add(offset[conv] + index)
+    return result
+
+
+def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:
+    """A bound of a window (--from/--until, a filing's from/until) at the precision of the messages it
+    bounds where that loses nothing: on a whole minute, or an inclusive end at a minute's last millisecond."""
+    if stored and precision == "minute" and stored[17:23] not in ("00.000", "59.999"):
+        precision = None
+    return times.display(stored, tz, precision)
+
+
+def _numbered(p: Plan, rowids) -> dict[int, int]:
+    """rowid -> the message's number in the transcript, for these rowids (those in it)."""
+    wanted = set(rowids)
+    return {row.rowid: n for n, row in enumerate(p.rows, 1) if row.rowid in wanted}
+
+
+def message_numbers(seqs: list[int]) -> str:
+    """Message numbers in order, a run of consecutive ones as "#3–#7"."""
+    runs: list[list[int]] = []
+    for n in sorted(seqs):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"#{r[0]}–#{r[-1]}" if len(r) > 2 else ", ".join(f"#{n}" for n in r) for r in runs)

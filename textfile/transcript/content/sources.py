@@ -1,0 +1,345 @@
+"""The sources of a transcript's messages, and how each was read.
+
+Each source once, with whose phone it came from and what was given or assumed when it was read
+(what every import of it shared, then what each import read otherwise: its zone, a notice of its
+own, so that one import's reading is never told as another's; and whether a later correction
+superseded that reading), each correction of an earlier reading as ingest recorded it (by whom,
+which import, the zone and day/month order before and after) and how many of the transcript's
+messages it moved, as the versions it kept with their earlier time prove (an import given
+--corrects-tz that moved nothing corrected nothing; a message moved to the other occurrence of an
+hour the clocks repeated, on the export's own line order, was corrected by nobody: the DST lines say it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from textfile import times
+from textfile.model import DATE_ORDERS
+
+COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
+COVER_ONLY = ("imported", "assumptions_shown", "assumptions_more", "name", "names", "shown_by_import")
+
+
+class Held(NamedTuple):
+    """How many of the transcript's messages each import holds: per conversation, and per zone they are shown at."""
+
+    by_conversation: dict[int, dict[int, int]]  # import -> conversation -> messages
+    by_zone: dict[int, dict[str, int]]  # import -> zone its messages are shown at -> messages
+
+
+class Reading(NamedTuple):
+    """What one import of a source read: its number, when (shown), what was given or settled, what it assumed."""
+
+    import_id: int
+    at: str
+    decisions: list[str]
+    assumptions: list[str]
+
+
+def _sources(
+    conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_name: str, archive_zone: str, moves: list[dict]
+) -> list[dict]:
+    """Each source once, however often its bytes were imported (same sha256 and format), with every
+    import's date, whose phone it came from, and what was assumed or given when it was read: what
+    every import of it shared (`decisions`, `assumptions`), then what each import read otherwise
+    (`by_import`: a zone, a notice of its own), so that one import's reading is never told as
+    another's. A source whose file name another source has too is named with the start of its sha256
+    as well (`name`)."""
+    held = _held(conn, cond, params)
+    if not held.by_conversation:
+        return []
+    corrected = _corrected(moves)
+    marks = ",".join("?" * len(held.by_conversation))
+    sources: dict[tuple[str, str], dict] = {}
+    readings: dict[tuple[str, str], list[Reading]] = {}
+    for i in conn.execute(f"SELECT * FROM imports WHERE id IN ({marks}) ORDER BY id", list(held.by_conversation)):
+        s = sources.get((i["sha256"], i["format"]))
+        if s is None:
+            s = sources[(i["sha256"], i["format"])] = _source(i)
+        options = json.loads(i["options"] or "{}")
+        assumptions = json.loads(i["assumptions"] or "[]")
+        at = _add_import(s, i, options, assumptions, held.by_conversation[i["id"]], tz)
+        fixed = corrected.get(i["id"], set())
+        decisions = (
+            [_reading(i["zone"], "zone" in fixed, held.by_zone[i["id"]], archive_zone)]
+            if i["format"] == "whatsapp"
+            else []
+        )
+        decisions += _given(i, options, convs, held.by_conversation[i["id"]], owner_name, "date_order" in fixed)
+        readings.setdefault((i["sha256"], i["format"]), []).append(Reading(i["id"], at, decisions, assumptions))
+    _name_sources(list(sources.values()))
+    for key, s in sources.items():
+        _told_apart(s, readings[key], owner_name)
+    return list(sources.values())
+
+
+def _held(conn, cond: str, params: list) -> Held:
+    """The imports that hold the transcript's messages, and how many each holds."""
+    held = Held({}, {})
+    for import_id, cid, zone, n in conn.execute(
+        "SELECT s.import_id, m.conversation_id, m.source_zone, count(DISTINCT s.message_id) FROM message_sources s"
+        f" JOIN messages m ON m.id = s.message_id WHERE {cond} GROUP BY s.import_id, m.conversation_id, m.source_zone",
+        params,
+    ):
+        per = held.by_conversation.setdefault(import_id, {})
+        per[cid] = per.get(cid, 0) + n
+        zones = held.by_zone.setdefault(import_id, {})
+        zones[zone] = zones.get(zone, 0) + n
+    return held
+
+
+def _corrected(moves: list[dict]) -> dict[int, set[str]]:
+    """import -> what it corrected in the transcript's messages ("zone", "date_order")."""
+    corrected: dict[int, set[str]] = {}
+    for move in moves:
+        corrected.setdefault(move["import"], set()).update(
+            what
+            for what, changed in (
+                ("zone", move["from_zone"] != move["to_zone"]),
+                (
+                    "date_order",
+                    None not in (move["from_order"], move["to_order"]) and move["from_order"] != move["to_order"],
+                ),
+            )
+            if changed
+        )
+    return corrected
+
+
+def _source(i) -> dict:
+    """A source as its first import read it, before its imports are added."""
+    return {
+        "sha256": i["sha256"],
+        "format": i["format"],
+        "size": i["size"],
+        "file_names": [],
+        "imports": [],
+        "imported": [],
+        "messages": 0,
+        "zones": [],
+        "custodians": [],
+        "phone": "",
+        "conversations": [],
+    }
+
+
+def _add_import(s: dict, i, options: dict, assumptions: list[str], per_conversation: dict[int, int], tz) -> str:
+    """One import of the source: its record, its date, its file name, zone and custodian, its messages.
+    Returns its date as the cover shows it."""
+    s["imports"].append(
+        {
+            "import": i["id"],
+            "started_at": i["started_at"],
+            "file_name": i["file_name"],
+            "zone": i["zone"],
+            "custodian": i["custodian"],
+            "options": options,
+            "assumptions": assumptions,
+            "imported_by": i["imported_by"],
+        }
+    )
+    at = times.display(i["started_at"], tz)
+    s["imported"].append((at, i["id"]))
+    for key, value in (("file_names", i["file_name"]), ("zones", i["zone"]), ("custodians", i["custodian"])):
+        if value and value not in s[key]:
+            s[key].append(value)
+    s["messages"] = max(s["messages"], sum(per_conversation.values()))
+    for cid in per_conversation:
+        if cid not in s["conversations"]:
+            s["conversations"].append(cid)
+    return at
+
+
+def _name_sources(sources: list[dict]) -> None:
+    """Each source's name: its file name, with the start of its sha256 where another source has that name too."""
+    named: dict[str, int] = {}
+    for s in sources:
+        for name in s["file_names"]:
+            named[name] = named.get(name, 0) + 1
+    for s in sources:
+        same_name = f" (sha256 {s['sha256'][:12]})" if any(named[name] > 1 for name in s["file_names"]) else ""
+        s["name"], s["names"] = s["file_names"][0] + same_name, ", ".join(s["file_names"]) + same_name
+
+
+def _told_apart(s: dict, readings: list[Reading], owner_name: str) -> None:
+    """What every import of the source read alike, then what each read otherwise; whose phone it came
+    from; and the cover's share of the assumptions (the manifest holds every one)."""
+    s["decisions"] = _shared([r.decisions for r in readings])
+    s["assumptions"] = _shared([r.assumptions for r in readings])
+    own: dict[tuple, list[Reading]] = {}  # what imports read otherwise than the others -> those imports
+    for r in readings:
+        key = (
+            tuple(t for t in r.decisions if t not in s["decisions"]),
+            tuple(t for t in r.assumptions if t not in s["assumptions"]),
+        )
+        if key != ((), ()):
+            own.setdefault(key, []).append(r)
+    s["by_import"] = [
+        {"imports": [r.import_id for r in which], "decisions": list(decisions), "assumptions": list(assumptions)}
+        for (decisions, assumptions), which in own.items()
+    ]
+    if s["custodians"]:
+        s["phone"] = f"{', '.join(s['custodians'])} (the custodian named when it was imported)"
+    else:
+        s["phone"] = f"{owner_name}, the archive's owner (no custodian was named when it was imported)"
+    prefix = f"{s['file_names'][0]}: "  # (a notice that opens with the file's name says it once)
+    s.update(_cover_assumptions(s["assumptions"], prefix))
+    s["shown_by_import"] = [
+        {
+            "label": f"import{'s' if len(which) > 1 else ''} {', '.join(f'{r.import_id} ({r.at})' for r in which)}",
+            "decisions": list(decisions),
+            **_cover_assumptions(list(assumptions), prefix),
+        }
+        for (decisions, assumptions), which in own.items()
+    ]
+
+
+def _shared(lists: list[list[str]]) -> list[str]:
+    """The texts every list holds, in the order of the first."""
+    return [t for t in lists[0] if all(t in other for other in lists[1:])] if lists else []
+
+
+def _cover_assumptions(texts: list[str], prefix: str) -> dict:
+    """The first COVER_ASSUMPTIONS of them (without the file's name they open with), and how many more."""
+    shown = [_after_prefix(text, prefix) for text in texts[:COVER_ASSUMPTIONS]]
+    return {"assumptions_shown": shown, "assumptions_more": len(texts) - len(shown)}
+
+
+def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone: str) -> str:
+    """The zone an import read a clock without one in, whether that reading corrected an earlier one
+    (it moved messages: `_moves`, never merely because --corrects-tz was given), and whether its
+    messages are still shown at that reading: another import that corrected the zone moved them to its own."""
+    text = f"times read as wall-clock times in {zone}" + (" (the archive's zone)" if zone == archive_zone else "")
+    if corrected:
+        text += ", correcting an earlier reading (below)"
+    total = sum(shown_in.values())
+    moved = total - shown_in.get(zone, 0)
+    if moved == total:
+        text += ", since superseded: none of its messages is shown at that reading (another import corrected the zone, below)"
+    elif moved:
+        text += f", since superseded for {moved} of its {total} messages (another import corrected the zone, below)"
+    return text
+
+
+def _moves(conn, cond: str, params: list) -> list[dict]:
+    """Every correction of an earlier reading among the transcript's messages. What was corrected is
+    what ingest recorded (`say_corrections`: the import's options' "corrected", by kind: "tz",
+    "date_order", "reading", from which reading to which); the messages it moved are what the archive
+    proves: the versions that import kept with their earlier time (`message_versions.sent_at`, kept
+    only when the state it replaced was at another time), each read against the state after it by
+    ingest's rule (`_rereading`). A message an import moved for no kind it recorded (the other
+    occurrence of an hour the clocks repeated, on the export's own line order, which the DST lines
+    disclose) was corrected by nobody; an import given --corrects-tz that moved nothing corrected
+    nothing. By import: the zone and the day/month order before and after, and how many messages moved."""
+    corrected = {
+        n: json.loads(options)["corrected"]
+        for n, options in conn.execute(
+            "SELECT id, options FROM imports WHERE json_extract(options, '$.corrected') IS NOT NULL"
+        )
+    }
+    if not corrected:
+        return []
+    from textfile.ingest import _rereading  # (the one rule of how two readings of a time as written differ)
+
+    moved: dict[tuple, set[str]] = {}
+    after = (None, None, None)  # (message, time, zone) of the state after the version at hand
+    for mid, n, sent_at, zone, now_at, now_zone in conn.execute(
+        "SELECT v.message_id, v.import_id, v.sent_at, v.source_zone, m.sent_at, m.source_zone FROM message_versions v"
+        f" JOIN messages m ON m.id = v.message_id WHERE {cond} AND v.sent_at IS NOT NULL ORDER BY v.message_id, v.version DESC",
+        params,
+    ):
+        _, after_at, after_zone = after if after[0] == mid else (mid, now_at, now_zone)
+        after = (mid, sent_at, zone)
+        kinds = (
+            set(_rereading(sent_at, zone, after_at, after_zone)).intersection(corrected.get(n, ()))
+            if zone and after_zone
+            else ()
+        )
+        if kinds:
+            order = corrected[n]["date_order"] if "date_order" in kinds else None
+            before, to = (", ".join(sorted(order["from"])), order.get("to")) if order else (None, None)
+            moved.setdefault((n, zone, before, after_zone, to), set()).add(mid)
+    return [
+        {
+            "import": n,
+            "from_zone": from_zone,
+            "to_zone": to_zone,
+            "from_order": from_order,
+            "to_order": to_order,
+            "messages": len(ids),
+        }
+        for (n, from_zone, from_order, to_zone, to_order), ids in sorted(
+            moved.items(), key=lambda x: (x[0][0], str(x[0][1:]))
+        )
+    ]
+
+
+def _corrections(moves: list[dict], sources: list[dict], tz: ZoneInfo) -> list[dict]:
+    """Every correction of an earlier reading (`_moves`): by whom and when, which import of which
+    source, what it changed (the zone, the day/month order) and how many of the transcript's
+    messages it moved (each keeps its earlier reading as a version that this import made)."""
+    imports = {i["import"]: (s, i) for s in sources for i in s["imports"]}
+    out = []
+    for move in moves:
+        s, i = imports[move["import"]]
+        what = []
+        if move["from_zone"] != move["to_zone"]:
+            what.append(f"zone {move['from_zone']} → {move['to_zone']}")
+        if None not in (move["from_order"], move["to_order"]) and move["from_order"] != move["to_order"]:
+            what.append(f"day/month order {move['from_order']} → {move['to_order']}")
+        out.append(
+            {
+                **move,
+                "source": s["name"],
+                "sha256": s["sha256"],
+                "file_name": i["file_name"],
+                "started_at": i["started_at"],
+                "at_local": times.display(i["started_at"], tz),
+                "by": i["imported_by"],
+                "what": " and ".join(what) or "times read anew",
+            }
+        )
+    return out
+
+
+def _after_prefix(text: str, prefix: str) -> str:
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, corrected: bool = False) -> list[str]:
+    """What a person gave, or textfile settled, when the source was read, in words, beside the zone
+    (`_reading`): the day/month order (and whether it corrected an earlier one: ingest recorded that it did, `_moves`),
+    who the owner is in a chat that names people by name."""
+    from textfile.importers.whatsapp import _fold as fold_name  # (the importer's rule for the same name)
+
+    out = []
+    if i["format"] != "whatsapp":
+        return out
+    if options.get("date_order"):
+        out.append(
+            f"dates read as {DATE_ORDERS.get(options['date_order'], options['date_order'])}, as --date-order {options['date_order']} said"
+            + (", correcting an earlier reading (below)" if corrected else "")
+        )
+    owners = [p for cid in conversations for p in convs.get(cid, {}).get("participants", []) if p["is_owner"]]
+    for p in owners:
+        written = p["name"] or p["handle"]
+        if options.get("me"):
+            out.append(
+                f"--me {options['me']!r} given: the messages written by {written!r} are the owner's ({owner_name})"
+            )
+        elif fold_name(written) == fold_name(
+            owner_name
+        ):  # (as the importer found it: else by one of the owner's numbers)
+            out.append(f"the messages written by {written!r} are the owner's: the archive's owner has that name")
+        else:
+            out.append(
+                f"the messages written by {written!r} are the owner's ({owner_name}): it is one of the owner's numbers"
+            )
+    if options.get("conversation") and not options.get(
+        "same_bytes_as"
+    ):  # (the same bytes again went where they went before)
+        out.append(f"read as the chat {options['conversation']!r}, as --conversation said")
+    return out

@@ -1,0 +1,120 @@
+"""Where a transcript's file goes: its name, its folder, and how it takes its place.
+
+A transcript is never written over a file, nor at a path the archive records for another
+transcript whose file is gone. It is written to a hidden partial file beside its final name, made
+before any rendering (a place that cannot be written is refused at once, not after minutes of
+work), and given its name by a hard link, which never replaces a file that appeared meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from textfile import scratch
+from textfile.errors import Conflict, InvalidInput
+
+
+def default_name(day: str, client: str, matter: str | None) -> str:
+    def clean(text: str) -> str:
+        return re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-.") or "x"
+
+    parts = [day, clean(client)] + ([clean(matter)] if matter else [])
+    return "_".join(parts) + "_transcript.pdf"
+
+
+def output_folder(folder: Path, mkdir: bool, option: str) -> Path:
+    """The folder transcripts are written to, as given with `option`: one that does not exist is an
+    error naming it (a mistyped path would otherwise become a new folder, and the transcripts be
+    looked for elsewhere) unless `mkdir` says to make it, private."""
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise InvalidInput(f"{folder}: a file is in the way; {option} must be a folder")
+    if not mkdir:
+        raise InvalidInput(f"{folder}: no such folder (make it, or give --mkdir to have textfile make it)")
+    try:
+        for missing in reversed(
+            [folder, *(p for p in folder.parents if not p.exists())]
+        ):  # (each made private, not by umask)
+            missing.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
+    return folder
+
+
+def output_path(
+    out: str | os.PathLike | None,
+    out_dir: str | os.PathLike | None,
+    name: str,
+    mkdir: bool = False,
+    recorded: frozenset[str] = frozenset(),
+) -> Path:
+    """Where the PDF goes: --out as given, or a free name in --out-dir. Never a file that exists, nor
+    a path the archive records for another transcript whose file is gone (moved away: taking its name
+    would make that one read as altered, and `verify --moved` could no longer tell them apart)."""
+    if out and out_dir:
+        raise InvalidInput("give --out or --out-dir, not both")
+    if out:
+        given = os.fspath(out)
+        if given.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+            raise InvalidInput(
+                f"{given} ends in {given[-1]}, so it names a folder: give the PDF's file name, or use --out-dir {given}"
+            )
+        path = Path(given).expanduser()
+        if path.is_dir():
+            raise InvalidInput(f"{path} is a folder: give the PDF's file name, or use --out-dir {path}")
+        if path.exists() or path.is_symlink():
+            raise Conflict(f"{path} already exists; a transcript is never overwritten (choose another --out)")
+        if str(path.absolute()) in recorded:
+            raise Conflict(
+                f"{path} is where the archive records an earlier transcript, whose file is gone (moved? textfile verify"
+                " --moved NEW.pdf records where): choose another --out"
+            )
+        if not path.parent.exists() and mkdir:
+            output_folder(path.parent, mkdir, "--out")
+        if not path.parent.exists():
+            raise InvalidInput(
+                f"cannot write {path}: the folder {path.parent} does not exist (make it, or give --mkdir to have textfile make it)"
+            )
+        if not path.parent.is_dir():
+            raise InvalidInput(f"cannot write {path}: {path.parent} is not a folder")
+        return path.absolute()
+    folder = output_folder(Path(out_dir or ".").expanduser(), mkdir, "--out-dir")
+    path = folder / name
+    n = 2
+    while path.exists() or str(path.absolute()) in recorded:
+        path = folder / name.replace("_transcript.pdf", f"_transcript-{n}.pdf")
+        n += 1
+    return path.absolute()
+
+
+@contextmanager
+def partial_file(path: Path):
+    """The hidden file the PDF is written to before it takes its name, made before any rendering:
+    a place that cannot be written is refused at once, not after minutes of work. Removed at the
+    end; those a killed transcript left in the folder are removed first (`scratch`)."""
+    scratch.remove_dead_partials(path.parent)
+    partial = scratch.partial_path(path)
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        yield partial
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def place(partial: Path, path: Path) -> None:
+    """Give the finished file its name without ever replacing a file of that name."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise Conflict(f"{path} appeared while the transcript was being made; nothing was written") from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise Conflict(f"{path} appeared while the transcript was being made; nothing was written") from None
+        os.replace(partial, path)

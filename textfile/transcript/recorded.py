@@ -1,0 +1,109 @@
+"""The transcripts the archive records, and their files: checked, moved, deleted on purpose.
+
+A transcript file is checked against the archive by its embedded manifest (`manifest.verify_pdf`),
+and matches only an archive whose record of its changes (the audit log) holds. A file found at a
+new place while the one the archive records is gone was moved: `verify --moved` records where it
+is now. A transcript deleted on purpose is recorded as such, with the reason, audited: no longer
+reported missing, and vouching for nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textfile import audit, times
+from textfile.archive import Archive
+from textfile.errors import Conflict, InvalidInput, NotFound
+
+
+def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
+    """Each transcript file checked against the archive (manifest.verify_pdf). A path that is no
+    file is a mistake in the command (NotFound / InvalidInput: exit 1), not a failed check (exit 3).
+    `recorded_gone`: the archive records the transcript at another path, where it no longer is
+    (nothing there, or another file)."""
+    from textfile.transcript.manifest import verify_pdf
+
+    for path in map(Path, paths):
+        if not path.exists():
+            raise NotFound(f"{path}: no such file")
+        if not path.is_file():
+            raise InvalidInput(f"{path}: not a file (a transcript is a PDF file)")
+    reports = [verify_pdf(archive.conn, archive.settings.archive_id, p) for p in paths]
+    chain = [f"the archive's audit log: {problem}" for problem in audit.verify(archive.conn, archive.path)]
+    for r in reports:
+        if chain:  # a transcript matches only an archive whose record of its changes holds
+            r["problems"] += chain
+            r["ok"], r["matches"] = False, None
+        recorded = r.get("recorded_path")
+        r["recorded_gone"] = bool(
+            recorded and recorded != str(Path(r["path"]).resolve()) and not _holds(recorded, r["sha256"])
+        )
+    return reports
+
+
+def _holds(path: str, sha: str) -> bool:
+    """Whether the file at `path` has this sha256 (an unreadable or missing file does not)."""
+    from textfile.fingerprint import file_sha256
+
+    try:
+        return file_sha256(path) == sha
+    except OSError:
+        return False
+
+
+def record_deleted(archive: Archive, paths: list, reason: str | None) -> list[dict]:
+    """Record that the transcripts recorded at `paths` were deleted on purpose (all or none), audited
+    with the reason: no longer reported missing, and vouching for nothing (integrity.transcript_states).
+    Refused: a path no transcript is recorded at, one whose file is still there, one recorded already."""
+    done = []
+    with archive.transaction() as conn:
+        for given in paths:
+            path = Path(given).expanduser().absolute()
+            row = conn.execute(
+                "SELECT t.id, t.uuid, t.created_at, r.transcript_id AS deleted FROM transcripts t"
+                " LEFT JOIN transcript_retirements r ON r.transcript_id = t.id WHERE t.path = ?",
+                (str(path),),
+            ).fetchone()
+            if row is None:
+                raise NotFound(
+                    f"{path}: no transcript is recorded there (textfile verify names the missing ones where they were)"
+                )
+            if row["deleted"] is not None:
+                raise Conflict(f"{path}: already recorded as deleted on purpose")
+            if path.exists():
+                raise Conflict(
+                    f"{path} is still there: a transcript is recorded as deleted once its file is gone (if it was moved"
+                    " elsewhere, textfile verify --moved NEW.pdf records where)"
+                )
+            record = {
+                "transcript": row["uuid"],
+                "path": str(path),
+                "made": row["created_at"],
+                "reason": (reason or "").strip() or None,
+                "at": times.now_iso(),
+                "by": audit.current_user(),
+            }
+            conn.execute(
+                "INSERT INTO transcript_retirements (transcript_id, reason, retired_at, retired_by) VALUES (?, ?, ?, ?)",
+                (row["id"], record["reason"], record["at"], record["by"]),
+            )
+            audit.append(conn, "transcript deleted", record)
+            done.append(record)
+    return done
+
+
+def record_moves(archive: Archive, reports: list[dict]) -> list[dict]:
+    """For each transcript that verified at a new place while its recorded file is gone (moved or
+    renamed), record where it is now, audited. A copy beside an original still in place moves nothing."""
+    moves = []
+    with archive.transaction() as conn:
+        for r in reports:
+            if not r["ok"] or not r["recorded_gone"]:
+                continue
+            new, old = str(Path(r["path"]).resolve()), r["recorded_path"]
+            conn.execute("UPDATE transcripts SET path = ? WHERE uuid = ?", (new, r["transcript"]))
+            move = {"transcript": r["transcript"], "from": old, "to": new}
+            audit.append(conn, "transcript moved", move)
+            moves.append(move)
+    return moves

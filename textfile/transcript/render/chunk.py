@@ -1,0 +1,120 @@
+"""One chunk rendered: its data read, its images prepared, laid out, its parts written to disk.
+
+The first chunk opens with the cover, whose page count and last Bates number are left as blank
+slots (`_slots` says where they were laid out) and stamped when the parts are joined (`pdf.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from pathlib import Path
+
+from textfile.transcript.content import Job, load_chunk
+from textfile.transcript.pdf import Bookmark, Slot
+from textfile.transcript.render.assets import archive_fetcher, display_width, prepare_image
+from textfile.transcript.render.balance import Taken, _balanced
+from textfile.transcript.render.document import chunk_html, shown
+from textfile.transcript.render.layout import _collector_off, _layout, _state
+
+SLOTS = (
+    "pages",
+    "bates-last",
+)  # the cover's fields drawn in when the page count is known (the template's `slot-…` elements)
+
+
+def _bookmarks(document, offset: int = 0, before: int | None = None) -> list[Bookmark]:
+    """The document's outline entries, their pages counted from `offset`, for its pages before
+    `before`, each at its own bookmark level: a day in a chunk that continues a conversation goes
+    under that conversation when the parts are joined (a tree made per chunk would lift it to the top)."""
+    return [
+        Bookmark(level, label, n + offset)
+        for n, page in enumerate(document.pages[:before])
+        for level, label, _position, _open in page.bookmarks
+    ]
+
+
+def _slots(document) -> dict[str, Slot]:
+    """Where the cover's slots are (`slot-…` elements, empty inline blocks whose foot is on the baseline),
+    by name, in PDF points."""
+    found: dict[str, Slot] = {}
+    for n, page in enumerate(document.pages):
+        todo = [page._page_box]
+        while todo and len(found) < len(SLOTS):
+            box = todo.pop()
+            element = box.element
+            if element is not None and (element.get("id") or "").startswith("slot-") and box.element_tag == "span":
+                found[element.get("id")[5:]] = Slot(
+                    n,
+                    box.position_x * 0.75,
+                    (box.position_y + box.margin_height()) * 0.75,
+                    box.style["font_size"] * 0.75,
+                )
+            else:
+                todo.extend(getattr(box, "children", ()))
+    return found
+
+
+def render_job(job: Job) -> dict:
+    """One chunk: its messages read, its images prepared, laid out (its last pages balanced where another
+    chunk follows), written to disk as parts; what the main process needs to join them."""
+    ctx = _state["ctx"]
+    data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
+    images = _images(_state["conn"], data["messages"]) if ctx["media"] else {}
+    messages = shown(data)
+    fetcher = archive_fetcher(images)
+    parts, marks, pages = [], [], 0
+    with _collector_off():
+        document = _layout(chunk_html(messages, data["conversations"], ctx, data["files"], cover=job.cover), fetcher)
+        slots = _slots(document) if job.cover else {}
+        pieces = (
+            _balanced(document, messages, data["conversations"], ctx, data["files"], fetcher) if job.balance else None
+        ) or [Taken(document, len(document.pages))]
+        for n, piece in enumerate(pieces):
+            laid_out, take = piece.document, piece.pages
+            selected = laid_out if take == len(laid_out.pages) else laid_out.copy(laid_out.pages[:take])
+            part = (
+                Path(ctx["parts"]) / f"part-{job.index:05d}-{n}.pdf"
+            )  # to disk: the main process reads parts lazily when joining
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fp:
+                fp.write(selected.write_pdf(pdf_variant="pdf/a-3b"))
+            parts.append(str(part))
+            marks += _bookmarks(laid_out, pages, take)
+            pages += take
+        del document, pieces, piece, laid_out, selected
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "index": job.index,
+        "parts": parts,
+        "pages": pages,
+        "bookmarks": marks,
+        "slots": slots,
+        "digest": data["digest"],
+        "missing": data["missing"],
+        "refused": fetcher.refused,
+        "messages": len(job.rowids),
+        "pid": os.getpid(),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+    }
+
+
+def _images(conn, messages: list[dict]) -> dict[str, tuple[bytes, str]]:
+    """The images the chunk shows, prepared (`prepare_image`), by sha256; an image that cannot be
+    decoded is said so instead, and a tiny one is given the width that shows it (`display_width`)."""
+    images, widths = {}, {}
+    wanted = {a["sha256"] for m in messages for a in m["attachments"] if a["inline"]}
+    for sha in wanted:
+        row = conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+        prepared = prepare_image(row["data"]) if row else None
+        if prepared:
+            images[sha] = (prepared.data, prepared.mime)
+            widths[sha] = display_width(prepared.size)
+    for m in messages:
+        for a in m["attachments"]:
+            if a["inline"] and a["sha256"] not in images:
+                a["inline"] = False
+                a["omitted"] = "image could not be decoded; not shown"
+            a["width"] = widths.get(a["sha256"])
+    return images

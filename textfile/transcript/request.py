@@ -1,0 +1,100 @@
+"""What a transcript is asked for, and what it holds.
+
+The request is checked before the archive is read (the zone, the window, the Bates prefix and first
+number). Then the scope, the Bates series, the plan (which messages, in what order, with which
+content hashes) and the cover's facts are read in one snapshot of the archive, so the cover
+describes exactly the messages the plan holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textfile import times
+from textfile.archive import validate_bates_prefix
+from textfile.errors import InvalidInput, NotFound
+from textfile.transcript.bates import Series, first_bates
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from textfile.transcript.content import Plan, Scope
+
+
+@dataclass(slots=True)
+class Request:
+    """What a transcript is request for, checked before the archive is read: the zone its times are
+    shown in, its window (UTC instants, and as given), the Bates prefix and first number, whether it
+    shows images, whether it is the weekly run's snapshot."""
+
+    zone_name: str
+    zone: ZoneInfo
+    from_: str | None
+    until: str | None
+    from_at: str | None
+    until_at: str | None
+    prefix: str
+    bates_start: int | None
+    media: bool
+    snapshot: bool
+
+
+def check_request(
+    settings, tz: str | None, from_: str | None, until: str | None, bates_prefix, bates_start, media, snapshot
+) -> Request:
+    """The window planned: the zone, --from and --until as instants in it; and the Bates prefix and
+    first number request for, checked."""
+    zone_name = tz or settings.tz
+    zone = times.zone(zone_name)
+    from_at = times.parse_user_instant(from_, zone) if from_ else None
+    until_at = times.parse_user_instant(until, zone, end_of_day=True) if until else None
+    prefix = (
+        validate_bates_prefix(bates_prefix)
+        if bates_prefix
+        else validate_bates_prefix(settings.bates_prefix, stored=True)
+    )
+    if bates_start is not None and bates_start < 1:
+        raise InvalidInput("--bates-start must be 1 or more")
+    return Request(zone_name, zone, from_, until, from_at, until_at, prefix, bates_start, media, snapshot)
+
+
+@dataclass(slots=True)
+class Contents:
+    """What a transcript holds, read in one snapshot of the archive: its scope, its messages in order
+    (the plan), the cover's facts, the client's handles, and the Bates series and first number it takes."""
+
+    scope: Scope
+    plan: Plan
+    cover: dict
+    client_handles: list[str]
+    bates: Series
+
+
+def read_contents(conn, settings, request: Request, matter: str | None, client: str | None) -> Contents:
+    """The scope, the Bates series, the plan and the cover's facts, read in one snapshot."""
+    from textfile.transcript import content
+
+    conn.execute("BEGIN")  # one consistent snapshot for the plan and the cover
+    try:
+        scope = content.resolve_scope(conn, matter, client, request.from_at, request.until_at)
+        bates = first_bates(conn, request, settings.bates_prefix)
+        plan = content.plan(conn, scope)
+        if not plan.rows:
+            what = f"matter {scope.matter}" if scope.matter else f"client {scope.client}"
+            window = (
+                f" between {request.from_ or 'the start'} and {request.until or 'now'}"
+                if (request.from_ or request.until)
+                else ""
+            )
+            raise NotFound(f"{what} has no messages{window}: nothing to transcribe")
+        cover = content.cover(conn, scope, plan, request.zone, settings.owner_name, settings.tz)
+        client_handles = [
+            r["handle"]
+            for r in conn.execute(
+                "SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (scope.client_id,)
+            )
+        ]
+    finally:
+        conn.execute("COMMIT")
+    return Contents(scope, plan, cover, client_handles, bates)
