@@ -109,7 +109,7 @@ def import_(
     """Import phone exports. Each file goes in whole or not at all; importing it again adds only what is new.
 
     Example: textfile import sms-20240301.xml "WhatsApp Chat with Sam Client.txt\""""
-    from textfile.exports import expand
+    from textfile.sources import expand
 
     sources = expand(paths)
     if conversation and len(sources) > 1:

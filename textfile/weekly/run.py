@@ -26,7 +26,7 @@ from pathlib import Path
 from textfile import audit, ignore, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
-from textfile.exports import candidates
+from textfile.sources import candidates
 from textfile.fingerprint import tree_listing
 from textfile.ignore import WaitingConversation
 from textfile.ingest import import_path, source_digest
