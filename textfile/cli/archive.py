@@ -5,7 +5,7 @@ moved or deleted on purpose)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,10 @@ from textfile.archive import Archive, resolve_path
 from textfile.cli.options import Json, Quiet, Reason
 from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
 from textfile.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from textfile.transcript.manifest import PdfCheck
+    from textfile.transcript.recorded import Deleted
 
 Owner = Annotated[
     str, typer.Option(help="The owner's name as it appears in exports (WhatsApp uses it to find your messages).")
@@ -184,11 +188,11 @@ def _record_deleted(paths: list[Path], reason: str | None, json_: bool, quiet: b
     emit(done, json_=json_, quiet=quiet, show=_say_deleted)
 
 
-def _say_deleted(done: list[dict]) -> None:
-    for d in done:  # (transcript.record_deleted's records)
+def _say_deleted(done: list[Deleted]) -> None:
+    for d in done:
         say(
-            f"Recorded: transcript {d['path']} (made {d['made']}) was deleted on purpose"
-            + (f": {d['reason']}" if d["reason"] else "")
+            f"Recorded: transcript {d.path} (made {d.made}) was deleted on purpose"
+            + (f": {d.reason}" if d.reason else "")
             + "; it vouches for nothing any more."
         )
 
@@ -198,33 +202,33 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
 
     with open_archive() as archive:
         reports = verify_pdfs(archive, pdfs)
-        moves = {m["transcript"]: m for m in record_moves(archive, reports)} if moved else {}
-    for r in reports:  # (transcript.verify_pdfs's reports)
-        r["moved_from"] = moves[r["transcript"]]["from"] if r.get("transcript") in moves else None
+        moves = {m.transcript: m for m in record_moves(archive, reports)} if moved else {}
+    for r in reports:
+        r.moved_from = moves[r.transcript].from_ if r.transcript in moves else None
     emit(reports, json_=json_, quiet=quiet)  # (each PDF is said below, with its errors, in turn)
     for r in reports:
-        if r["ok"] and not quiet and not json_:
+        if r.ok and not quiet and not json_:
             _say_pdf(r)
-        for problem in r["problems"]:
-            warn(f"Error: {r['path']}: {problem}")
-    if not all(r["ok"] for r in reports):
+        for problem in r.problems:
+            warn(f"Error: {r.path}: {problem}")
+    if not all(r.ok for r in reports):
         raise typer.Exit(3)
 
 
-def _say_pdf(r: dict) -> None:
+def _say_pdf(r: PdfCheck) -> None:
     from textfile.transcript.manifest import earlier_lines
 
-    bates = r["bates"]
+    bates = r.bates  # (as the manifest says them)
     say(
-        f"{r['path']}: matches {r['matches']} (transcript {r['transcript']}, {r['messages']:,} messages, {r['pages']:,} pages,"
+        f"{r.path}: matches {r.matches} (transcript {r.transcript}, {r.messages:,} messages, {r.pages:,} pages,"
         f" Bates {bates['first']} to {bates['last']})."
     )
-    for line in earlier_lines(r["earlier"], r["zone"]):
+    for line in earlier_lines(r.earlier, r.zone):
         say(line)
-    if r["moved_from"]:
-        say(f"  recorded as moved here from {r['moved_from']}")
-    elif r.get("recorded_gone"):
+    if r.moved_from:
+        say(f"  recorded as moved here from {r.moved_from}")
+    elif r.recorded_gone:
         say(
-            f"  the archive records it at {r['recorded_path']}, where it is gone: if it was moved, "
-            f"record its new place with textfile verify --moved {r['path']}"
+            f"  the archive records it at {r.recorded_path}, where it is gone: if it was moved, "
+            f"record its new place with textfile verify --moved {r.path}"
         )
