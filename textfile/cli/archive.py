@@ -15,6 +15,7 @@ from textfile.cli.output import command, emit, open_archive, say, state, warn, w
 from textfile.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from textfile.integrity import ArchiveCheck
     from textfile.transcript.manifest import PdfCheck
     from textfile.transcript.recorded import Deleted
 
@@ -137,21 +138,21 @@ def _verify_archive(json_: bool, quiet: bool) -> None:
             lambda progress: check_archive(archive.conn, progress=progress, log=log, archive_path=archive.path),
         )
     emit(report, json_=json_, quiet=quiet, show=_say_verified)
-    for problem in report["problems"]:
+    for problem in report.problems:
         warn(f"Error: {problem}")
-    if not report["ok"]:
+    if not report.ok:
         raise typer.Exit(3)
 
 
-def _say_verified(report: dict) -> None:
+def _say_verified(report: ArchiveCheck) -> None:
     """What integrity.check_archive found, when it found nothing wrong (its problems are said on stderr)."""
-    if report["ok"]:
+    if report.ok:
         counts = ", ".join(
             f"{n:,} {noun}{'' if n == 1 else 's'}"
             for n, noun in (
-                (report["messages"], "message"),
-                (report["blobs"], "attachment"),
-                (report["audit_entries"], "audit entry"),
+                (report.messages, "message"),
+                (report.blobs, "attachment"),
+                (report.audit_entries, "audit entry"),
             )
         )
         say(f"Archive verified: {counts.replace('audit entrys', 'audit entries')}: all hashes match.")
@@ -167,10 +168,10 @@ def _accept_older_copy(json_: bool, quiet: bool) -> None:
 
 
 def _say_accepted(accepted: dict) -> None:
-    lost = accepted["accepted"]  # (audit.accept_missing's records of the entries the copy lacks)
+    lost = accepted["accepted"]  # (audit.accept_missing's AcceptedLoss, each entry the copy lacks)
     say(
         f"Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit"
-        f" entr{'ies' if len(lost) > 1 else 'y'} {', '.join(str(m['entry']) for m in lost)} as recorded before."
+        f" entr{'ies' if len(lost) > 1 else 'y'} {', '.join(str(m.entry) for m in lost)} as recorded before."
         if lost
         else "Nothing to accept: the archive holds every audit entry recorded outside it."
     )
