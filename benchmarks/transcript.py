@@ -130,7 +130,7 @@ def one_document_html(archive_path: Path) -> str:
         data = content.load_chunk(archive.conn, job, ZoneInfo("America/New_York"), True, "Alex Owner")
     html = render.chunk_html(
         render.shown(data),
-        data["conversations"],
+        data.conversations,
         {"header": "Client — BENCH-1 Benchmark", "title": "Benchmark", "page_size": "letter"},
     )
     return html.replace(

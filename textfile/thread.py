@@ -122,7 +122,7 @@ def _messages(
     ).fetchone()[0]
     for job in jobs(plan(conn, scope), CHUNK):
         job.found_on = phones > 1
-        for m in load_chunk(conn, job, tz, False, owner_name)["messages"]:
+        for m in load_chunk(conn, job, tz, False, owner_name).messages:
             messages.append({k: v for k, v in m.items() if k not in LAYOUT_ONLY})
     return messages
 

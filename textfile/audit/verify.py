@@ -1,16 +1,19 @@
 """Verifying the audit log: the chain, its seals, the key's record, this machine's heads; and accepting
-an older copy of the archive put back on purpose."""
+an older copy of the archive put back on purpose (each entry it lacks returned as an `AcceptedLoss`,
+whose JSON form is what the audit entry records)."""
 
 from __future__ import annotations
 
 import hmac
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from textfile.audit.anchors import check_heads, missing_heads
 from textfile.audit.chain import GENESIS, append, current_user, entry_hash
 from textfile.audit.key import KEY_ENV, KeyMissing, archive_id_of, key_id, key_path, made_sealed, read_key, seal
 from textfile.errors import TextfileError
+from textfile.results import Result
 
 
 def verify(conn: sqlite3.Connection, archive_path: Path | None = None) -> list[str]:
@@ -77,7 +80,17 @@ def _checking_key(recorded: str | None, problems: list[str]) -> bytes | None:
     return key
 
 
-def accept_missing(conn: sqlite3.Connection, archive_path: Path, log: Path | None = None) -> list[dict]:
+@dataclass(slots=True, eq=False)
+class AcceptedLoss(Result):
+    """An audit entry an older copy put back on purpose lacks, accepted as lost: its number, the hash and
+    the time this machine (or the weekly log) recorded of it. Its JSON form is what the audit entry records."""
+
+    entry: int
+    hash: str
+    recorded_at: str
+
+
+def accept_missing(conn: sqlite3.Connection, archive_path: Path, log: Path | None = None) -> list[AcceptedLoss]:
     """A person says the archive is an older copy put back on purpose (a restored backup): the heads
     it lacks are recorded in an audit entry as accepted losses, and `verify` no longer reports them.
     Refused while anything else fails (a seal, the key's record, the chain, another archive's place),
@@ -103,10 +116,7 @@ def accept_missing(conn: sqlite3.Connection, archive_path: Path, log: Path | Non
                 f"not accepted: the archive's audit entry {m['entry']} differs from the one recorded ({m.get('at', '')}) and"
                 " is not later than it: the log was rewritten, not restored from an older copy; nothing was recorded"
             )
-    said = sorted(
-        ({"entry": m["entry"], "hash": m["hash"], "recorded_at": m.get("at", "")} for m in lost),
-        key=lambda m: m["entry"],
-    )
+    said = sorted((AcceptedLoss(m["entry"], m["hash"], m.get("at", "")) for m in lost), key=lambda m: m.entry)
     if said:
-        append(conn, "older copy accepted", {"missing": said, "by": current_user()})
+        append(conn, "older copy accepted", {"missing": [m.to_json() for m in said], "by": current_user()})
     return said

@@ -5,7 +5,7 @@ moved or deleted on purpose)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,11 @@ from textfile.archive import Archive, resolve_path
 from textfile.cli.options import Json, Quiet, Reason
 from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
 from textfile.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from textfile.integrity import ArchiveCheck
+    from textfile.transcript.manifest import PdfCheck
+    from textfile.transcript.recorded import Deleted
 
 Owner = Annotated[
     str, typer.Option(help="The owner's name as it appears in exports (WhatsApp uses it to find your messages).")
@@ -133,21 +138,21 @@ def _verify_archive(json_: bool, quiet: bool) -> None:
             lambda progress: check_archive(archive.conn, progress=progress, log=log, archive_path=archive.path),
         )
     emit(report, json_=json_, quiet=quiet, show=_say_verified)
-    for problem in report["problems"]:
+    for problem in report.problems:
         warn(f"Error: {problem}")
-    if not report["ok"]:
+    if not report.ok:
         raise typer.Exit(3)
 
 
-def _say_verified(report: dict) -> None:
+def _say_verified(report: ArchiveCheck) -> None:
     """What integrity.check_archive found, when it found nothing wrong (its problems are said on stderr)."""
-    if report["ok"]:
+    if report.ok:
         counts = ", ".join(
             f"{n:,} {noun}{'' if n == 1 else 's'}"
             for n, noun in (
-                (report["messages"], "message"),
-                (report["blobs"], "attachment"),
-                (report["audit_entries"], "audit entry"),
+                (report.messages, "message"),
+                (report.blobs, "attachment"),
+                (report.audit_entries, "audit entry"),
             )
         )
         say(f"Archive verified: {counts.replace('audit entrys', 'audit entries')}: all hashes match.")
@@ -163,10 +168,10 @@ def _accept_older_copy(json_: bool, quiet: bool) -> None:
 
 
 def _say_accepted(accepted: dict) -> None:
-    lost = accepted["accepted"]  # (audit.accept_missing's records of the entries the copy lacks)
+    lost = accepted["accepted"]  # (audit.accept_missing's AcceptedLoss, each entry the copy lacks)
     say(
         f"Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit"
-        f" entr{'ies' if len(lost) > 1 else 'y'} {', '.join(str(m['entry']) for m in lost)} as recorded before."
+        f" entr{'ies' if len(lost) > 1 else 'y'} {', '.join(str(m.entry) for m in lost)} as recorded before."
         if lost
         else "Nothing to accept: the archive holds every audit entry recorded outside it."
     )
@@ -184,11 +189,11 @@ def _record_deleted(paths: list[Path], reason: str | None, json_: bool, quiet: b
     emit(done, json_=json_, quiet=quiet, show=_say_deleted)
 
 
-def _say_deleted(done: list[dict]) -> None:
-    for d in done:  # (transcript.record_deleted's records)
+def _say_deleted(done: list[Deleted]) -> None:
+    for d in done:
         say(
-            f"Recorded: transcript {d['path']} (made {d['made']}) was deleted on purpose"
-            + (f": {d['reason']}" if d["reason"] else "")
+            f"Recorded: transcript {d.path} (made {d.made}) was deleted on purpose"
+            + (f": {d.reason}" if d.reason else "")
             + "; it vouches for nothing any more."
         )
 
@@ -198,33 +203,33 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
 
     with open_archive() as archive:
         reports = verify_pdfs(archive, pdfs)
-        moves = {m["transcript"]: m for m in record_moves(archive, reports)} if moved else {}
-    for r in reports:  # (transcript.verify_pdfs's reports)
-        r["moved_from"] = moves[r["transcript"]]["from"] if r.get("transcript") in moves else None
+        moves = {m.transcript: m for m in record_moves(archive, reports)} if moved else {}
+    for r in reports:
+        r.moved_from = moves[r.transcript].from_ if r.transcript in moves else None
     emit(reports, json_=json_, quiet=quiet)  # (each PDF is said below, with its errors, in turn)
     for r in reports:
-        if r["ok"] and not quiet and not json_:
+        if r.ok and not quiet and not json_:
             _say_pdf(r)
-        for problem in r["problems"]:
-            warn(f"Error: {r['path']}: {problem}")
-    if not all(r["ok"] for r in reports):
+        for problem in r.problems:
+            warn(f"Error: {r.path}: {problem}")
+    if not all(r.ok for r in reports):
         raise typer.Exit(3)
 
 
-def _say_pdf(r: dict) -> None:
+def _say_pdf(r: PdfCheck) -> None:
     from textfile.transcript.manifest import earlier_lines
 
-    bates = r["bates"]
+    bates = r.bates  # (as the manifest says them)
     say(
-        f"{r['path']}: matches {r['matches']} (transcript {r['transcript']}, {r['messages']:,} messages, {r['pages']:,} pages,"
+        f"{r.path}: matches {r.matches} (transcript {r.transcript}, {r.messages:,} messages, {r.pages:,} pages,"
         f" Bates {bates['first']} to {bates['last']})."
     )
-    for line in earlier_lines(r["earlier"], r["zone"]):
+    for line in earlier_lines(r.earlier, r.zone):
         say(line)
-    if r["moved_from"]:
-        say(f"  recorded as moved here from {r['moved_from']}")
-    elif r.get("recorded_gone"):
+    if r.moved_from:
+        say(f"  recorded as moved here from {r.moved_from}")
+    elif r.recorded_gone:
         say(
-            f"  the archive records it at {r['recorded_path']}, where it is gone: if it was moved, "
-            f"record its new place with textfile verify --moved {r['path']}"
+            f"  the archive records it at {r.recorded_path}, where it is gone: if it was moved, "
+            f"record its new place with textfile verify --moved {r.path}"
         )

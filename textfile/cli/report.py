@@ -15,6 +15,7 @@ from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, conversation_columns, show, table
 
 if TYPE_CHECKING:
+    from textfile.audit.entries import Entry
     from textfile.search import Hit
     from textfile.weekly.verdicts import Verdict
 
@@ -142,7 +143,7 @@ def log(limit: LastEntries = None, command_: OfCommand = None, json_: Json = Fal
     emit(entries, json_=json_, quiet=quiet, show=lambda entries: _log_table(entries, tz))
 
 
-def _log_table(entries: list[dict], tz) -> None:
+def _log_table(entries: list[Entry], tz) -> None:
     rows = table(
         Col("#", whole=True),
         Col("When", whole=True, drop=2),
@@ -150,14 +151,14 @@ def _log_table(entries: list[dict], tz) -> None:
         Col("Details", min_width=20),
         Col("Hash", whole=True, drop=1),
     )
-    for e in entries:  # (audit.entries' records)
+    for e in entries:
         details = ", ".join(
             f"{k}={_digests_said(v) if k == 'digests' else json.dumps(v, ensure_ascii=False)}"
             if k != "records"
             else f"records of {', '.join(v) if isinstance(v, dict) else '?'}"
-            for k, v in e["details"].items()
+            for k, v in e.details.items()
         )
-        add_row(rows, str(e["id"]), times.display(e["at"], tz), e["command"], details, e["hash"][:12])
+        add_row(rows, str(e.id), times.display(e.at, tz), e.command, details, e.hash[:12])
     show(rows)
 
 

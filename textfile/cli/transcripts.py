@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from textfile.cli.options import From, Json, MakeFolder, Quiet, Until
 from textfile.cli.output import command, emit, open_archive, say, with_progress
+
+if TYPE_CHECKING:
+    from textfile.transcript.made import Transcript
 
 MatterReference = Annotated[
     str | None, typer.Argument(help="The matter's reference (or --client).", show_default=False)
@@ -60,8 +63,8 @@ def transcript(
     emit(made, json_=json_, quiet=quiet, show=_say_made)
 
 
-def _say_made(made: dict) -> None:
+def _say_made(made: Transcript) -> None:
     """transcript.make_transcript's record of the file it wrote."""
     say(
-        f"Wrote {made['path']}: {made['messages']:,} messages, {made['pages']:,} pages, Bates {made['bates_first']} to {made['bates_last']}."
+        f"Wrote {made.path}: {made.messages:,} messages, {made.pages:,} pages, Bates {made.bates_first} to {made.bates_last}."
     )

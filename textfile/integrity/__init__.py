@@ -1,7 +1,8 @@
 """Checks that the archive is what it says it is: SQLite's own integrity check, every message's
 content hash recomputed from its stored row, every blob's sha256, the audit chain, and every
 recorded transcript file.
-Problems are returned as sentences; the CLI exits 3 when there are any.
+Problems are returned as sentences, in a typed result (`ArchiveCheck`) with the counts checked; the
+CLI exits 3 when there are any.
 
 The package: this module checks the archive (`check_archive`, in named steps); transcripts.py, the
 recorded transcripts (their files, their rows, the states of messages they show); earlier.py, a
@@ -13,14 +14,29 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textfile import audit
 from textfile.fingerprint import stored_hashes
 from textfile.integrity.earlier import counted, earlier_state
 from textfile.integrity.transcripts import FINE, shown_states, transcript_records, transcript_states
+from textfile.results import Result
 
-__all__ = ["FINE", "check_archive", "earlier_state", "transcript_records", "transcript_states"]
+__all__ = ["FINE", "ArchiveCheck", "check_archive", "earlier_state", "transcript_records", "transcript_states"]
+
+
+@dataclass(slots=True, eq=False)
+class ArchiveCheck(Result):
+    """What `check_archive` found: ok when no problem; how many messages, attachments, audit entries
+    and transcripts it checked; each problem as a sentence."""
+
+    ok: bool
+    messages: int
+    blobs: int
+    audit_entries: int
+    transcripts: int
+    problems: list[str]
 
 
 def check_archive(
@@ -28,7 +44,7 @@ def check_archive(
     progress: Callable[[int], None] | None = None,
     log: Path | None = None,
     archive_path: Path | None = None,
-) -> dict:
+) -> ArchiveCheck:
     """`log`: the weekly run's log beside the archive, whose lines record the audit log's last entry;
     `archive_path`: where the archive is (this machine's records of its head are checked)."""
     problems = _sqlite_check(conn)
@@ -45,14 +61,7 @@ def check_archive(
     ]
     problems += transcript_records(conn)
     problems += shown_states(conn)
-    return {
-        "ok": not problems,
-        "messages": checked,
-        "blobs": blobs,
-        "audit_entries": entries,
-        "transcripts": len(transcripts),
-        "problems": problems,
-    }
+    return ArchiveCheck(not problems, checked, blobs, entries, len(transcripts), problems)
 
 
 def _sqlite_check(conn: sqlite3.Connection) -> list[str]:

@@ -19,13 +19,13 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive
 from textfile.errors import TextfileError
+from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
 from textfile.transcript.output import default_name, output_folder, output_path, partial_file
 from textfile.transcript.recorded import record_deleted, record_moves, verify_pdfs
 from textfile.transcript.recording import record
@@ -51,7 +51,7 @@ SMALL = 400  # up to this many messages, one document rendered in this process (
 MANIFEST_DESCRIPTION = "textfile manifest: scope, Bates range, every message id and content hash in transcript order"
 
 
-def make_transcript(archive: Archive, **options) -> dict:
+def make_transcript(archive: Archive, **options) -> Transcript:
     """Render, record and write one transcript; returns what was made. Options: those of
     `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…)."""
     with (
@@ -72,25 +72,6 @@ def _small_page_cache(conn):
         yield
     finally:
         conn.execute(f"PRAGMA cache_size = {int(size)}")
-
-
-@dataclass(slots=True)
-class Made:
-    """The transcript being made: its id, when, where it goes, its Bates range, and once rendered, its
-    pages and the sha256 of its manifest and of its file."""
-
-    id: str
-    generated_at: str
-    path: Path
-    prefix: str
-    first_number: int
-    pages: int = 0
-    manifest_sha256: str = ""
-    pdf_sha256: str = ""
-
-    @property
-    def last_number(self) -> int:
-        return self.first_number + self.pages - 1
 
 
 class Phases(NamedTuple):
@@ -128,7 +109,7 @@ def _make_transcript(
     workers: int | None = None,
     chunk_size: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
-) -> dict:
+) -> Transcript:
     """The request checked; the contents read in one snapshot (scope, Bates series, plan, cover);
     the destination and its partial file; the chunks rendered, the first opening with the cover;
     the parts joined and stamped, the manifest attached; the file written; the transcript recorded
@@ -346,37 +327,39 @@ def _write(document, partial: Path, made: Made, manifest_bytes: bytes) -> None:
     made.manifest_sha256 = manifest.sha256(manifest_bytes)
 
 
-def _summary(request: Request, contents: Contents, made: Made, results: list[dict], jobs: int, phases: Phases) -> dict:
+def _summary(
+    request: Request, contents: Contents, made: Made, results: list[dict], jobs: int, phases: Phases
+) -> Transcript:
     """What was made, as the CLI and the weekly run report it."""
     from textfile.transcript import pdf
 
     started, planned, rendered = phases.started, phases.planned, phases.rendered
-    return {
-        "path": str(made.path),
-        "transcript": made.id,
-        "matter": contents.scope.matter,
-        "client": contents.scope.client,
-        "from": request.from_at,
-        "until": request.until_at,
-        "zone": request.zone_name,
-        "messages": len(contents.plan.rows),
-        "conversations": len(contents.plan.conversations),
-        "pages": made.pages,
-        "bates_first": pdf.bates(made.prefix, made.first_number),
-        "bates_last": pdf.bates(made.prefix, made.last_number),
-        "pdf_sha256": made.pdf_sha256,
-        "manifest_sha256": made.manifest_sha256,
-        "chunks": jobs,
-        "refused_urls": [u for r in results for u in r["refused"]],
-        "seconds": round(time.monotonic() - started, 2),
-        "phases_s": {
-            "plan": round(planned - started, 2),
-            "render": round(rendered - planned, 2),
-            "finish": round(time.monotonic() - rendered, 2),
-        },
-        "render": {
-            "processes": len({r["pid"] for r in results}),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
-            "cpu_s": round(sum({r["pid"]: r["cpu_s"] for r in results}.values()), 1),
-        },
-    }
+    return Transcript(
+        path=str(made.path),
+        transcript=made.id,
+        matter=contents.scope.matter,
+        client=contents.scope.client,
+        from_=request.from_at,
+        until=request.until_at,
+        zone=request.zone_name,
+        messages=len(contents.plan.rows),
+        conversations=len(contents.plan.conversations),
+        pages=made.pages,
+        bates_first=pdf.bates(made.prefix, made.first_number),
+        bates_last=pdf.bates(made.prefix, made.last_number),
+        pdf_sha256=made.pdf_sha256,
+        manifest_sha256=made.manifest_sha256,
+        chunks=jobs,
+        refused_urls=[u for r in results for u in r["refused"]],
+        seconds=round(time.monotonic() - started, 2),
+        phases_s=PhaseSeconds(
+            plan=round(planned - started, 2),
+            render=round(rendered - planned, 2),
+            finish=round(time.monotonic() - rendered, 2),
+        ),
+        render=RenderCost(
+            processes=len({r["pid"] for r in results}),
+            peak_rss_mb=max(r["peak_rss_mb"] for r in results),
+            cpu_s=round(sum({r["pid"]: r["cpu_s"] for r in results}.values()), 1),
+        ),
+    )

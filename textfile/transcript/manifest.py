@@ -9,7 +9,9 @@ changed or is missing, or the archive never made this transcript. A message a la
 (an edit or a deletion seen in a later export, a corrected zone, a number read anew, a change in the
 source) is no disagreement when the transcript shows a state the archive keeps as a version of it,
 vouched for by that import (`integrity.earlier_state`): the transcript matches the archive as it
-was, and the report names each such message and what changed it (`earlier`).
+was, and the report names each such message and what changed it (`earlier`). The report is a typed
+result (`PdfCheck`) whose JSON form has only what the check reached: a check that stopped at an
+unreadable manifest says no Bates range.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
+from textfile.results import Result
 
 NAME = "textfile-manifest.json"
 FORMAT = "textfile-transcript-manifest"
@@ -129,15 +133,59 @@ def earlier_lines(earlier: list[dict], zone: str) -> list[str]:
     return lines
 
 
-def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> dict:
-    """Check one transcript file against the archive. {'path', 'ok', 'problems', …}."""
+class _NotReached:
+    """A check's finding where the check stopped before it: falsy, and no key in the report's JSON form."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_REACHED"
+
+
+NOT_REACHED = _NotReached()
+
+
+@dataclass(slots=True, eq=False)
+class PdfCheck(Result):
+    """One transcript file checked against the archive (`verify_pdf`; `recorded.verify_pdfs` adds
+    `recorded_gone`, `verify` `moved_from`). A finding the check stopped before is NOT_REACHED, and
+    not in the JSON form: a file without a manifest that can be read has no `bates`, a transcript the
+    archive never recorded no `recorded_path`, and `matches` is said once every message was checked."""
+
+    path: str
+    ok: bool = False
+    problems: list[str] = field(default_factory=list)
+    transcript: str | None = None  # its id, as its manifest says it
+    sha256: str = NOT_REACHED  # the file's
+    bates: dict | None = NOT_REACHED  # as the manifest says them (prefix, first, last, first_number, last_number)
+    scope: dict | None = NOT_REACHED  # as the manifest says it
+    messages: int = NOT_REACHED  # how many the manifest lists
+    pages: int | None = NOT_REACHED
+    zone: str | None = NOT_REACHED
+    recorded_path: str = NOT_REACHED  # where the archive records the transcript
+    earlier: list[dict] = (
+        NOT_REACHED  # messages it shows in a state a later import replaced (`integrity.earlier_state`)
+    )
+    matches: str | None = NOT_REACHED  # "the archive" or "the archive as it was"; None: it does not match
+    recorded_gone: bool = NOT_REACHED  # the archive records it at another path, where it no longer is
+    moved_from: str | None = NOT_REACHED  # where it was recorded before `verify --moved` recorded it here
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in Result.to_json(self).items() if v is not NOT_REACHED}
+
+
+def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> PdfCheck:
+    """Check one transcript file against the archive: its file hash, its manifest, every message it shows."""
     path = Path(path)
-    report: dict = {"path": str(path), "ok": False, "problems": [], "transcript": None}
-    problems: list[str] = report["problems"]
+    report = PdfCheck(str(path))
+    problems = report.problems
     if not path.is_file():
         problems.append("no such file")
         return report
-    actual_sha = report["sha256"] = file_sha256(path)
+    actual_sha = report.sha256 = file_sha256(path)
     raw = read(path)
     if raw is None:
         problems += _without_manifest(conn, path, actual_sha)
@@ -146,12 +194,12 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     if manifest is None:
         problems.append("the embedded manifest is damaged or not a textfile manifest")
         return report
-    report["transcript"] = manifest.data.get("transcript")
-    report["bates"] = manifest.data.get("bates")
-    report["scope"] = manifest.data.get("scope")
-    report["messages"] = len(manifest.messages)
-    report["pages"] = manifest.data.get("pages")
-    report["zone"] = manifest.data.get("zone")
+    report.transcript = manifest.data.get("transcript")
+    report.bates = manifest.data.get("bates")
+    report.scope = manifest.data.get("scope")
+    report.messages = len(manifest.messages)
+    report.pages = manifest.data.get("pages")
+    report.zone = manifest.data.get("zone")
     if manifest.data.get("archive") != archive_id:
         problems.append(f"unknown transcript: it was made from another archive ({manifest.data.get('archive')})")
         return report
@@ -162,7 +210,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
             f"unknown transcript: this archive has no record of transcript {manifest.data.get('transcript')}"
         )
         return report
-    report["recorded_path"] = row["path"]
+    report.recorded_path = row["path"]
     problems += transcript_records(conn, row["uuid"])
     problems += _file_problems(row, raw, actual_sha)
     recorded = [
@@ -174,12 +222,10 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> d
     ]
     if recorded != manifest.messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
-    report[
-        "earlier"
-    ] = []  # messages the transcript shows in a state a later import replaced (`integrity.earlier_state`)
-    problems += _message_problems(conn, recorded, report["earlier"])
-    report["ok"] = not problems
-    report["matches"] = None if problems else "the archive as it was" if report["earlier"] else "the archive"
+    report.earlier = []
+    problems += _message_problems(conn, recorded, report.earlier)
+    report.ok = not problems
+    report.matches = None if problems else "the archive as it was" if report.earlier else "the archive"
     return report
 
 

@@ -4,20 +4,49 @@ A transcript file is checked against the archive by its embedded manifest (`mani
 and matches only an archive whose record of its changes (the audit log) holds. A file found at a
 new place while the one the archive records is gone was moved: `verify --moved` records where it
 is now. A transcript deleted on purpose is recorded as such, with the reason, audited: no longer
-reported missing, and vouching for nothing.
+reported missing, and vouching for nothing. Each move and each deletion recorded is returned as a
+typed result (`Moved`, `Deleted`) whose JSON form is also the audit entry's details.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textfile import audit, times
 from textfile.archive import Archive
 from textfile.errors import Conflict, InvalidInput, NotFound
+from textfile.results import Result, json_name
+
+if TYPE_CHECKING:
+    from textfile.transcript.manifest import PdfCheck
 
 
-def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
+@dataclass(slots=True, eq=False)
+class Moved(Result):
+    """A transcript recorded at its new place (`verify --moved`): its id, where it was, where it is."""
+
+    transcript: str
+    from_: str = json_name("from")
+    to: str
+
+
+@dataclass(slots=True, eq=False)
+class Deleted(Result):
+    """A transcript recorded as deleted on purpose (`verify --deleted`): its id, its recorded path, when it
+    was made, the reason given (None: none), when and by whom it was recorded."""
+
+    transcript: str
+    path: str
+    made: str
+    reason: str | None
+    at: str
+    by: str
+
+
+def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[PdfCheck]:
     """Each transcript file checked against the archive (manifest.verify_pdf). A path that is no
     file is a mistake in the command (NotFound / InvalidInput: exit 1), not a failed check (exit 3).
     `recorded_gone`: the archive records the transcript at another path, where it no longer is
@@ -33,12 +62,10 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[dict]:
     chain = [f"the archive's audit log: {problem}" for problem in audit.verify(archive.conn, archive.path)]
     for r in reports:
         if chain:  # a transcript matches only an archive whose record of its changes holds
-            r["problems"] += chain
-            r["ok"], r["matches"] = False, None
-        recorded = r.get("recorded_path")
-        r["recorded_gone"] = bool(
-            recorded and recorded != str(Path(r["path"]).resolve()) and not _holds(recorded, r["sha256"])
-        )
+            r.problems += chain
+            r.ok, r.matches = False, None
+        recorded = r.recorded_path
+        r.recorded_gone = bool(recorded and recorded != str(Path(r.path).resolve()) and not _holds(recorded, r.sha256))
     return reports
 
 
@@ -52,7 +79,7 @@ def _holds(path: str, sha: str) -> bool:
         return False
 
 
-def record_deleted(archive: Archive, paths: list, reason: str | None) -> list[dict]:
+def record_deleted(archive: Archive, paths: list, reason: str | None) -> list[Deleted]:
     """Record that the transcripts recorded at `paths` were deleted on purpose (all or none), audited
     with the reason: no longer reported missing, and vouching for nothing (integrity.transcript_states).
     Refused: a path no transcript is recorded at, one whose file is still there, one recorded already."""
@@ -76,34 +103,33 @@ def record_deleted(archive: Archive, paths: list, reason: str | None) -> list[di
                     f"{path} is still there: a transcript is recorded as deleted once its file is gone (if it was moved"
                     " elsewhere, textfile verify --moved NEW.pdf records where)"
                 )
-            record = {
-                "transcript": row["uuid"],
-                "path": str(path),
-                "made": row["created_at"],
-                "reason": (reason or "").strip() or None,
-                "at": times.now_iso(),
-                "by": audit.current_user(),
-            }
+            record = Deleted(
+                row["uuid"],
+                str(path),
+                row["created_at"],
+                (reason or "").strip() or None,
+                times.now_iso(),
+                audit.current_user(),
+            )
             conn.execute(
                 "INSERT INTO transcript_retirements (transcript_id, reason, retired_at, retired_by) VALUES (?, ?, ?, ?)",
-                (row["id"], record["reason"], record["at"], record["by"]),
+                (row["id"], record.reason, record.at, record.by),
             )
-            audit.append(conn, "transcript deleted", record)
+            audit.append(conn, "transcript deleted", record.to_json())
             done.append(record)
     return done
 
 
-def record_moves(archive: Archive, reports: list[dict]) -> list[dict]:
+def record_moves(archive: Archive, reports: list[PdfCheck]) -> list[Moved]:
     """For each transcript that verified at a new place while its recorded file is gone (moved or
     renamed), record where it is now, audited. A copy beside an original still in place moves nothing."""
     moves = []
     with archive.transaction() as conn:
         for r in reports:
-            if not r["ok"] or not r["recorded_gone"]:
+            if not r.ok or not r.recorded_gone:
                 continue
-            new, old = str(Path(r["path"]).resolve()), r["recorded_path"]
-            conn.execute("UPDATE transcripts SET path = ? WHERE uuid = ?", (new, r["transcript"]))
-            move = {"transcript": r["transcript"], "from": old, "to": new}
-            audit.append(conn, "transcript moved", move)
+            move = Moved(r.transcript, r.recorded_path, str(Path(r.path).resolve()))
+            conn.execute("UPDATE transcripts SET path = ? WHERE uuid = ?", (move.to, move.transcript))
+            audit.append(conn, "transcript moved", move.to_json())
             moves.append(move)
     return moves

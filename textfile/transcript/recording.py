@@ -19,7 +19,7 @@ from textfile.transcript.output import place
 
 if TYPE_CHECKING:
     from textfile.archive import Archive
-    from textfile.transcript import Made
+    from textfile.transcript.made import Made
     from textfile.transcript.request import Contents, Request
 
 

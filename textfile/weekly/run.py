@@ -134,7 +134,7 @@ def render_matter(archive: Archive, reference: str, out_dir: Path, bates_prefix:
     made = make_transcript(
         archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive), snapshot=True
     )
-    return Rendered(reference, made["path"], made["messages"], made["pages"], made["bates_first"], made["bates_last"])
+    return Rendered(reference, made.path, made.messages, made.pages, made.bates_first, made.bates_last)
 
 
 def archive_inbox(

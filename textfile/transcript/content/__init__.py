@@ -7,7 +7,7 @@ content of its own chunk (`chunk.py`), a message's facts in the transcript's wor
 who is named how (`people.py`).
 """
 
-from textfile.transcript.content.chunk import Job, digest, jobs, load_chunk
+from textfile.transcript.content.chunk import Chunk, Job, digest, jobs, load_chunk
 from textfile.transcript.content.cover import cover
 from textfile.transcript.content.marks import VERSION_ORIGINS
 from textfile.transcript.content.people import client_names, conversation_info, own_title, sender_name
@@ -15,6 +15,7 @@ from textfile.transcript.content.scope import Plan, Planned, Scope, fmt_bound, m
 
 __all__ = [  # what the making of a transcript, `conversation show`, search, filing and the CLI use
     "VERSION_ORIGINS",
+    "Chunk",
     "Job",
     "Plan",
     "Planned",

@@ -97,7 +97,24 @@ class ChunkFacts:
     others: set[int] = field(default_factory=set)
 
 
-def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, owner_name: str) -> dict:
+@dataclass(slots=True)
+class Chunk:
+    """What a chunk shows, as plain data for the template: its messages (each a dict the template reads),
+    its conversations by id (`conversation_info`), the files the last chunk lists; and a digest of the
+    (id, content hash) pairs read, and how many of the job's messages were no longer there."""
+
+    messages: list[dict]
+    conversations: dict
+    files: list[dict]
+    digest: str
+    missing: int
+
+    def __getitem__(self, key: str):
+        """Read by key too, as the dict it was (`render.shown` takes {"messages": …} as well)."""
+        return getattr(self, key)
+
+
+def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, owner_name: str) -> Chunk:
     """Everything a chunk shows, as plain data for the template, and a digest of the hashes that were read."""
     ordered = _rows(conn, job)
     facts = _chunk_facts(conn, [r["id"] for r in ordered], job.found_on, tz, media, owner_name)
@@ -106,13 +123,13 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
     facts.others = _without_the_owner(conn, conversation_ids)
     messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
     _mark_days(messages, _day_before(conn, job, ordered, tz), job.continues_from is not None)
-    return {
-        "messages": messages,
-        "conversations": conversations,
-        "files": conversation_files(conn, job.files_of, facts.clients),
-        "digest": digest((r["id"], r["content_hash"]) for r in ordered),
-        "missing": len(job.rowids) - len(ordered),
-    }
+    return Chunk(
+        messages,
+        conversations,
+        conversation_files(conn, job.files_of, facts.clients),
+        digest((r["id"], r["content_hash"]) for r in ordered),
+        len(job.rowids) - len(ordered),
+    )
 
 
 def _rows(conn: sqlite3.Connection, job: Job) -> list[sqlite3.Row]:

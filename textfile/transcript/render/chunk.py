@@ -60,15 +60,15 @@ def render_job(job: Job) -> dict:
     chunk follows), written to disk as parts; what the main process needs to join them."""
     ctx = _state["ctx"]
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
-    images = _images(_state["conn"], data["messages"]) if ctx["media"] else {}
+    images = _images(_state["conn"], data.messages) if ctx["media"] else {}
     messages = shown(data)
     fetcher = archive_fetcher(images)
     parts, marks, pages = [], [], 0
     with _collector_off():
-        document = _layout(chunk_html(messages, data["conversations"], ctx, data["files"], cover=job.cover), fetcher)
+        document = _layout(chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover), fetcher)
         slots = _slots(document) if job.cover else {}
         pieces = (
-            _balanced(document, messages, data["conversations"], ctx, data["files"], fetcher) if job.balance else None
+            _balanced(document, messages, data.conversations, ctx, data.files, fetcher) if job.balance else None
         ) or [Taken(document, len(document.pages))]
         for n, piece in enumerate(pieces):
             laid_out, take = piece.document, piece.pages
@@ -90,8 +90,8 @@ def render_job(job: Job) -> dict:
         "pages": pages,
         "bookmarks": marks,
         "slots": slots,
-        "digest": data["digest"],
-        "missing": data["missing"],
+        "digest": data.digest,
+        "missing": data.missing,
         "refused": fetcher.refused,
         "messages": len(job.rowids),
         "pid": os.getpid(),

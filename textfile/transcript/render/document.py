@@ -7,11 +7,15 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader
 
 from textfile import times
 from textfile.transcript.render.text import css_string, direction, isolated, nowrap_times, printable, visible
+
+if TYPE_CHECKING:
+    from textfile.transcript.content.chunk import Chunk
 
 TEMPLATES = Path(str(resources.files("textfile.transcript") / "templates"))
 
@@ -74,8 +78,8 @@ def _time_span(first: str, last: str) -> str:
     return f"{first} – {last}"
 
 
-def shown(data: dict) -> list[dict]:
-    """The chunk's messages as the template shows them: text made printable and undecodable characters
+def shown(data: Chunk) -> list[dict]:
+    """The chunk's (content.load_chunk's, or {"messages": …}) messages as the template shows them: text made printable and undecodable characters
     marked, and a run of consecutive messages that are each one omitted, unnamed attachment (same
     sender, kind and reason, on one day, each within OMITTED_RUN_GAP_S of the one before, no other
     message between: a burst of photos an export left out) as one line with their numbers and the
