@@ -26,11 +26,11 @@ from pathlib import Path
 from textfile import audit, ignore, times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
-from textfile.sources import candidates
 from textfile.fingerprint import tree_listing
 from textfile.ignore import WaitingConversation
 from textfile.ingest import import_path, source_digest
 from textfile.results import Result, json_form, json_name
+from textfile.sources import candidates
 
 SETTLE_S = 60
 SNAPSHOT_SERIES = (
