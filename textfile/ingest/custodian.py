@@ -130,8 +130,12 @@ def _not_the_owners(conn, source: Source, result: ImportResult) -> None:
     the same phone (the weekly run, which names no custodian) goes in."""
     if not source.sent_by_the_phone or source.custodian is not None or not result.conversations:
         return
+    # CROSS JOIN keeps the owner's numbers the outer loop: the messages of a conversation are looked through
+    # only where one of them is its other party (SQLite chose to look through every conversation's first,
+    # 0.4 s for 200,000 SMS where none is).
     mine = conn.execute(
-        "SELECT p.handle, p.display_name FROM participants p JOIN owner_handles o ON o.handle = p.handle WHERE p.is_owner = 0"
+        "SELECT p.handle, p.display_name FROM owner_handles o CROSS JOIN participants p ON o.handle = p.handle"
+        " WHERE p.is_owner = 0"
         f" AND p.conversation_id IN ({','.join('?' * len(result.conversations))})"
         " AND NOT EXISTS (SELECT 1 FROM messages m JOIN message_sources s ON s.message_id = m.id"
         "                 LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
