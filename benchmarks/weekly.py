@@ -82,7 +82,7 @@ def main() -> None:
             "B",
             "--quiet",
         )
-        first = textfile(archive, "archive", inbox, "--out", tmp / "out", "--quiet")
+        first = textfile(archive, "archive", inbox, "--out", tmp / "out", "--mkdir", "--quiet")
         again = [textfile(archive, "archive", inbox, "--out", tmp / "out", "--quiet") for _ in range(args.runs)]
         idle = [textfile(archive, "--version") for _ in range(args.runs)]
     print(f"weekly run over {args.files} exports, {size / 1e9:.2f} GB")
