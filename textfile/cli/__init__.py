@@ -1,7 +1,9 @@
 """The command line: parse arguments, call one function of the core, print its result.
 
-Every command is a function of a module named for what it acts on, and is added here, to the app or
-to one of its groups, in the order `--help` lists them:
+Every command is a function of a module named for what it acts on, marked `@command`, and named by
+its function: `client_add` is `client add` (a group's name first), `import_` is `import` (a Python
+keyword). They are found here (`commands`), so a new command is one function in one module: it is
+listed last in `--help` until a line of HELP_ORDER places it.
 
   archive.py        init, verify: the archive as a whole
   imports.py        import, archive: exports taken in (the weekly run)
@@ -75,40 +77,50 @@ app.add_typer(conversation_app, name="conversation")
 app.add_typer(handle_app, name="handle")
 
 
+GROUPS = {"client": client_app, "matter": matter_app, "conversation": conversation_app, "handle": handle_app}
+MODULES = (archive, imports, clients, conversations, report, status, transcripts)
+# The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
+HELP_ORDER = (
+    *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
+    *("deletable", "status"),
+    *("client add", "client edit", "client list", "client show"),
+    *("matter open", "matter close", "matter hold", "matter release", "matter edit", "matter list"),
+    *("conversation show", "conversation ignore", "conversation unignore"),
+    *("handle ignore", "handle unignore", "handle list"),
+)
+OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
+
+
+def command_name(fn) -> str:
+    """The command a function is: `client_add` is `client add`, `import_` is `import`, `conversations` is itself."""
+    name = fn.__name__.rstrip("_")
+    group, _, rest = name.partition("_")
+    return f"{group} {rest}" if rest and group in GROUPS else name
+
+
+def commands(modules=MODULES) -> dict:
+    """Every `@command` function the modules define, by command name, in HELP_ORDER, then the others."""
+    found = {
+        command_name(fn): fn
+        for module in modules
+        for fn in vars(module).values()
+        if getattr(fn, "is_command", False) and fn.__module__ == module.__name__
+    }
+    return {
+        name: found[name]
+        for name in [*(n for n in HELP_ORDER if n in found), *(n for n in found if n not in HELP_ORDER)]
+    }
+
+
 def _add(group: typer.Typer, name: str, fn, **options) -> None:
     """`fn` as the command `name` of `group`: its docstring is its help, the last paragraph (`Example: …`) its epilog."""
     help_text, _, example = inspect.getdoc(fn).rpartition("\n\nExample: ")
     group.command(name, help=help_text, epilog=f"Example: {example}", **options)(fn)
 
 
-_add(app, "init", archive.init, cls=NamesEveryMissingOption)
-_add(app, "import", imports.import_)
-_add(app, "conversations", conversations.conversations)
-_add(app, "file", conversations.file_)
-_add(app, "unfile", conversations.unfile)
-_add(app, "search", report.search)
-_add(app, "log", report.log)
-_add(app, "verify", archive.verify)
-_add(app, "transcript", transcripts.transcript)
-_add(app, "archive", imports.archive_)
-_add(app, "deletable", report.deletable)
-_add(app, "status", status.status)
-_add(client_app, "add", clients.client_add)
-_add(client_app, "edit", clients.client_edit)
-_add(client_app, "list", clients.client_list)
-_add(client_app, "show", clients.client_show)
-_add(matter_app, "open", clients.matter_open, cls=NamesEveryMissingOption)
-_add(matter_app, "close", clients.matter_close)
-_add(matter_app, "hold", clients.matter_hold)
-_add(matter_app, "release", clients.matter_release)
-_add(matter_app, "edit", clients.matter_edit)
-_add(matter_app, "list", clients.matter_list)
-_add(conversation_app, "show", conversations.conversation_show)
-_add(conversation_app, "ignore", conversations.conversation_ignore)
-_add(conversation_app, "unignore", conversations.conversation_unignore)
-_add(handle_app, "ignore", conversations.handle_ignore)
-_add(handle_app, "unignore", conversations.handle_unignore)
-_add(handle_app, "list", conversations.handle_list)
+for _name, _fn in commands().items():
+    _group, _, _sub = _name.rpartition(" ")
+    _add(GROUPS[_group] if _group else app, _sub, _fn, **OPTIONS.get(_name, {}))
 
 
 def _print_version(value: bool) -> None:

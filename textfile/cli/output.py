@@ -85,6 +85,7 @@ def command(fn):
             print_json({"error": message, "exit_code": code})
         raise fail(message, code) from None
 
+    wrapper.is_command = True  # (found by textfile.cli.commands: a new command is one function in one module)
     return wrapper
 
 
