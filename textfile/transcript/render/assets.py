@@ -146,3 +146,40 @@ def key_fonts_by_face() -> None:
 
     by_face.by_face = True
     stream.get_pango_font_key = by_face
+
+
+def reuse_emoji_images() -> None:
+    """Make WeasyPrint build each colour emoji's image once per process, not at every occurrence.
+
+    WeasyPrint 70 makes a `RasterImage` for every bitmap emoji it draws (`draw.text.draw_first_line`),
+    and that constructor encodes the glyph's PNG again (a palette PNG is converted, then saved):
+    ~1.2 ms an emoji, so a chat with two emoji a message cost 2.25x a plain one (MEASURED, issue 17).
+    The image depends only on the glyph (its id is the font's hash and the glyph's number) and its
+    PNG bytes, and WeasyPrint already writes one image per id into a PDF: one image per glyph serves
+    every occurrence. Only the call draw/text.py makes (three arguments, PNG bytes) is memoized, any
+    other goes through; a WeasyPrint without that call is left as it is (tests/test_emoji_images.py
+    fails when the internal moves, so the memo cannot silently stop working)."""
+    from weasyprint import images
+    from weasyprint.draw import text
+
+    made = getattr(text, "RasterImage", None)
+    if made is None or getattr(made, "reused", False) or made is not getattr(images, "RasterImage", None):
+        return
+    memo: dict[tuple[str, bytes], object] = {}
+
+    def raster_image(pillow_image, image_id, image_data=None, *args, **kwargs):
+        if args or kwargs or not isinstance(image_data, bytes):
+            return made(pillow_image, image_id, image_data, *args, **kwargs)
+        key = (image_id, image_data)
+        image = memo.get(key)
+        if image is None:
+            if len(memo) >= EMOJI_IMAGES:
+                memo.clear()
+            image = memo[key] = made(pillow_image, image_id, image_data)
+        return image
+
+    raster_image.reused = True
+    text.RasterImage = raster_image
+
+
+EMOJI_IMAGES = 4096  # distinct glyph images kept per process (an emoji font has about 3,700)

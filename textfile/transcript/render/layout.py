@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from textfile.transcript.render.assets import archive_fetcher, key_fonts_by_face
+from textfile.transcript.render.assets import archive_fetcher, key_fonts_by_face, reuse_emoji_images
 from textfile.transcript.render.document import TEMPLATES
 
 _state: dict = {}
@@ -26,6 +26,7 @@ def init_worker(ctx: dict) -> None:
     from weasyprint.text.fonts import FontConfiguration
 
     key_fonts_by_face()
+    reuse_emoji_images()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     conn = None
     if ctx.get("archive"):
