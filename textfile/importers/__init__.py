@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol, get_args, get_origin, get_type_hints
@@ -49,11 +50,20 @@ class Importer(Protocol):
         """What a folder this importer takes whole holds that is not part of it (read on its own): often nothing."""
 
 
+@cache
+def _declared() -> tuple[tuple[str, object, tuple[type, ...]], ...]:
+    """Each attribute `Importer` declares: (name, its type, the classes an isinstance check takes), read once
+    (get_type_hints costs more than all the rest of `conforms`, which every detect() runs per importer)."""
+    return tuple(
+        (name, kind, tuple(get_origin(k) or k for k in (get_args(kind) or (kind,))))  # (frozenset[str]: a frozenset)
+        for name, kind in get_type_hints(Importer).items()
+    )
+
+
 def conforms(module: ModuleType) -> list[str]:
     """What `module` lacks of `Importer`, or declares of another type: [] when it is one."""
     missing = []
-    for name, kind in get_type_hints(Importer).items():
-        kinds = tuple(get_origin(k) or k for k in (get_args(kind) or (kind,)))  # (frozenset[str]: a frozenset)
+    for name, kind, kinds in _declared():
         if not hasattr(module, name):
             missing.append(name)
         elif not isinstance(getattr(module, name), kinds):
