@@ -30,13 +30,6 @@ if TYPE_CHECKING:
 ADDR_FROM, ADDR_RECIPIENTS = "137", ("151", "130", "129")
 
 
-class _Inner(NamedTuple):
-    """An element inside an <mms>: its container ("addrs" or "parts") and its attributes."""
-
-    container: str
-    attrib: dict
-
-
 class _Addr(NamedTuple):
     """An <addr> of an MMS: its type (ADDR_FROM, a "to" 151, …) and the handle it names."""
 
@@ -109,8 +102,9 @@ def _own_numbers(direction: str, addrs: list[_Addr], numbers: frozenset[str]) ->
 #   <addrs><addr address="+12025550107" type="137" charset="106" />
 #          <addr address="+12025550109" type="151" charset="106" /> …</addrs>
 # </mms>
-def mms(reader: _Reader, attrib: dict, children: list[_Inner], ref: str) -> Iterator[Record]:
-    """`children`: each element inside <addrs> and <parts>, in order."""
+def mms(reader: _Reader, attrib: dict, children: list[tuple[str, dict]], ref: str) -> Iterator[Record]:
+    """`children`: (container tag, attributes) of each element inside <addrs> and <parts>, in order (a plain
+    tuple: the parser's target makes one per element, stream._Backup)."""
     dated = reader.dates.dated("mms", attrib, ref)
     if isinstance(dated, Skipped):
         yield dated
@@ -127,7 +121,7 @@ def mms(reader: _Reader, attrib: dict, children: list[_Inner], ref: str) -> Iter
     sender = _sender(owner, box.direction, addresses, people, thread)
     m_id = _present(attrib.get("m_id"))
     # A digest of the parts identifies an MMS without m_id; with one, its parts need no hashing.
-    content = _content([child.attrib for child in children if child.container == "parts"], not m_id, ref)
+    content = _content([child for container, child in children if container == "parts"], not m_id, ref)
     body = "\n".join(content.texts)
     subject = _present(attrib.get("sub"))
     if subject:
@@ -153,14 +147,14 @@ def mms(reader: _Reader, attrib: dict, children: list[_Inner], ref: str) -> Iter
     )
 
 
-def _addresses(numbers: _Numbers, attrib: dict, children: list[_Inner]) -> _Addresses:
+def _addresses(numbers: _Numbers, attrib: dict, children: list[tuple[str, dict]]) -> _Addresses:
     """Its <addr>s, each read (`_Numbers.address`), and its `address` list, in that order."""
     typed: list[_Typed] = []
-    for child in children:
-        if child.container == "addrs":
-            raw = _present(child.attrib.get("address"))
+    for container, child in children:
+        if container == "addrs":
+            raw = _present(child.get("address"))
             if raw and raw != "insert-address-token":
-                typed.append(_Typed(child.attrib.get("type") or "", numbers.address(raw)))
+                typed.append(_Typed(child.get("type") or "", numbers.address(raw)))
     addrs = [_Addr(t.type, t.address.handle) for t in typed]
     sender = next((a.handle for a in addrs if a.type == ADDR_FROM), None)
     address = _present(attrib.get("address"))

@@ -20,7 +20,7 @@ from lxml import etree
 from textfile.errors import ImportFailed
 from textfile.importers.android.attributes import _int
 from textfile.importers.android.calls import call
-from textfile.importers.android.mms import _Inner, mms
+from textfile.importers.android.mms import mms
 from textfile.importers.android.reader import _Reader
 from textfile.importers.android.repair import _Repair
 from textfile.importers.android.sms import sms
@@ -47,8 +47,8 @@ class _Backup:
         self.repair = repair  # what was written before the parser saw it, read back (`_Repair.unmark`)
         self.depth = 0
         self.root: dict | None = None  # the root's attributes (its declared count)
-        self.records: list[tuple[str, dict, list[_Inner]]] = []  # (tag, attributes, children)
-        self.current: tuple[str, dict, list[_Inner]] | None = None
+        self.records: list[tuple[str, dict, list]] = []  # (tag, attributes, [(container tag, attributes)])
+        self.current: tuple[str, dict, list] | None = None
         self.container = ""
 
     def start(self, tag: str, attrib: dict) -> None:
@@ -63,7 +63,7 @@ class _Backup:
         elif depth == 4:
             record, _, children = self.current
             if record == "mms":  # only an MMS reads what is inside it
-                children.append(_Inner(self.container, attrib))
+                children.append((self.container, attrib))
         elif depth == 1:
             self.root = attrib
 
