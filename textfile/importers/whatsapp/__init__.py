@@ -71,7 +71,6 @@ __all__ = [
     "_read",
     "chat_name_from_file",
     "detect",
-    "normalize_name",
     "read",
 ]
 
