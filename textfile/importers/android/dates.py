@@ -46,7 +46,6 @@ CONTRADICTS = "contradicts it"
 READABLE = ("agrees", "agrees in its year (a form read no further)", CONTRADICTS, "is absent", "names no year")
 # The phone's clock is UTC plus an offset between these (UTC-12:00 to UTC+14:00, every zone in use).
 BEHIND_UTC, AHEAD_OF_UTC = timedelta(hours=12), timedelta(hours=14)
-# The phone's clock is UTC plus an offset between these (UTC-12:00 to UTC+14:00, every zone in use).
 
 
 def _instant(ms: int) -> datetime | None:
