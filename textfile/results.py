@@ -81,6 +81,11 @@ class Result(Mapping):
     def __len__(self) -> int:
         return len(self.to_json())
 
+    def __bool__(self) -> bool:
+        # Always true, as its JSON form always holds a key: `if found.ignored` need not build that form
+        # (without this, truth is Mapping's, `len`, which makes it).
+        return True
+
     def __eq__(self, other) -> bool:
         if isinstance(other, Result):
             return self.to_json() == other.to_json()
