@@ -58,9 +58,8 @@ class Settings:
     bates_prefix: str
     created_at: str
     owner_handles: tuple[str, ...]
-    key_id: str | None = (
-        None  # the key that seals the audit log (audit/key.py); None before the archive's first change sealed it
-    )
+    # the key that seals the audit log (audit/key.py); None before the archive's first change sealed it
+    key_id: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -282,9 +281,8 @@ class Archive:
             yield self.conn
         except BaseException:
             self._depth = 0
-            self.conn.execute(
-                "ROLLBACK"
-            )  # (the terms `audit.watch` collected too: the temp table is in the transaction)
+            # (the terms `audit.watch` collected too: the temp table is in the transaction)
+            self.conn.execute("ROLLBACK")
             self._settings = None
             raise
         self._depth = 0
@@ -317,9 +315,8 @@ class Archive:
 def _what_is_there(path: Path) -> str:
     """ "an archive", or what else a file in the way is (read-only: it is never changed)."""
     try:
-        with closing(
-            sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-        ) as conn:  # immutable: no -wal/-shm made
+        # immutable: no -wal/-shm made
+        with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as conn:
             conn.execute("SELECT 1 FROM settings WHERE id = 1").fetchone()
         return "an archive"
     except sqlite3.Error:

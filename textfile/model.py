@@ -42,9 +42,8 @@ INVISIBLE = {
     "\u200b": ("ZWSP", "zero-width space"),
     "\ufeff": ("BOM", "zero-width no-break space, or byte order mark"),
 }
-REORDERING = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)  # of those, the ones that can reorder whole words
+# of those, the ones that can reorder whole words
+REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -110,9 +109,8 @@ class Message:
     # a message whose number the backup joined with its international form keeps the id earlier
     # readings gave it). A key, never shown. None: the conversation's source_key.
     identity_key: str | None = None
-    time_precision: str | None = (
-        None  # "minute" | "second" when the source writes its time no finer; None: to the millisecond or finer
-    )
+    # "minute" | "second" when the source writes its time no finer; None: to the millisecond or finer
+    time_precision: str | None = None
 
     # The generated __init__ of a frozen dataclass sets each field with object.__setattr__: for 19
     # fields ~5 µs, a third of an importer's work per SMS. This one takes the same arguments and

@@ -74,7 +74,7 @@ class _Writer(
             self.find_pairs_at_earlier_readings()
         if self.pairs:
             self.fold()
-        if self.corrects_tz or self.corrects_reading or self.reread:
+        if self.source.corrects_tz or self.source.corrects_reading or self.reread:
             self.say_corrections()
         if self.replaced:
             self.drop_replaced()

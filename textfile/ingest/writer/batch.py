@@ -165,7 +165,7 @@ class Batches:
         self.write(batch)
         if self.reactions:
             self.write_reactions(final=False)
-        if self.fold_edits and batch.added:
+        if self.source.fold_edits and batch.added:
             self.find_pairs(batch.added)
 
     def sort_out(self, pending: list[_Pending]) -> Batch:

@@ -57,9 +57,6 @@ def _rereading(sent_at: str, zone: str, new_sent_at: str, new_zone: str) -> list
 
 class Corrections:
     def init_corrections(self) -> None:
-        source = self.source
-        self.wall_clock = source.wall_clock
-        self.corrects_tz, self.corrects_reading = source.corrects_tz, source.corrects_reading
         # "tz" | "date_order" | "reading" -> the earlier reading (a zone, an order) -> messages this import moved from it (`changed`)
         self.reread: dict[str, dict[str, int]] = {}
         self.earlier_readings: set[tuple[str, bool]] = set()  # (zone, day and month swapped) of what was corrected
@@ -100,7 +97,7 @@ class Corrections:
         each kind of reading, from which earlier reading, to which, how many messages. A flag given that
         corrected nothing is said, and not recorded: nothing may claim a correction the archive cannot show."""
         zone, order = self.result.zone, self.date_order
-        flag = "--corrects-tz" if self.corrects_tz else "--corrects-reading"
+        flag = "--corrects-tz" if self.source.corrects_tz else "--corrects-reading"
         corrected = {}
         for kind, counts in sorted(self.reread.items()):
             counts = dict(sorted(counts.items()))
@@ -134,9 +131,9 @@ class Corrections:
             self.changes[f"{kind}_corrected"] = corrected[kind]
         if corrected:
             self.options["corrected"] = corrected
-        if self.corrects_tz and "tz" not in self.reread:
+        if self.source.corrects_tz and "tz" not in self.reread:
             self.note(f"--corrects-tz: no archived message was read in another zone than {zone}; nothing was corrected")
             self.options.pop("corrects_tz", None)
-        if self.corrects_reading and not set(self.reread) - {"occurrence"}:
+        if self.source.corrects_reading and not set(self.reread) - {"occurrence"}:
             self.note("--corrects-reading: no archived message was read otherwise; nothing was corrected")
             self.options.pop("corrects_reading", None)

@@ -50,7 +50,6 @@ def _form(flags_json: str) -> int:
 
 class Folds:
     def init_folds(self) -> None:
-        self.fold_edits = self.source.fold_edits
         self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
         # in an import that may correct a reading: what was added, to look for at earlier readings
         self.added_here: list[Added] = []
@@ -64,7 +63,7 @@ class Folds:
         for p in added:
             if p.conversation_id not in self.created and p.record.direction != "system" and p.record.kind == "message":
                 at_time.setdefault((p.conversation_id, p.sent_at), []).append(p)
-                if self.corrects_tz or self.corrects_reading:
+                if self.source.corrects_tz or self.source.corrects_reading:
                     self.added_here.append(Added(_candidate(p), p.conversation_id, p.sent_at, p.record.source_zone))
         by_conversation: dict[int, list[str]] = {}
         for conv_id, sent_at in at_time:

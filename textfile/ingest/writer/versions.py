@@ -103,10 +103,12 @@ class Versions:
         m = p.record
         mid = known.id
         row = self.conn.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone()
-        moved = self.wall_clock and row["sent_at"] != p.sent_at
+        moved = self.source.wall_clock and row["sent_at"] != p.sent_at
         if moved:
             for kind in _rereading(row["sent_at"], row["source_zone"], p.sent_at, m.source_zone):
-                if not (kind == "occurrence" or self.corrects_reading or (kind == "tz" and self.corrects_tz)):
+                if not (
+                    kind == "occurrence" or self.source.corrects_reading or (kind == "tz" and self.source.corrects_tz)
+                ):
                     raise TextfileError(self.refusal(kind, row, p))
         if row["body"] != m.body and (
             mid != p.id
