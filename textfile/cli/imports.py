@@ -12,7 +12,7 @@ import typer
 
 from textfile import ignore
 from textfile.archive import resolve_path
-from textfile.cli.options import CorrectsReading, CorrectsTz, Json, MakeFolder, OutFolder, Quiet
+from textfile.cli.options import CacheSize, CorrectsReading, CorrectsTz, Json, MakeFolder, NoCache, OutFolder, Quiet
 from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
 from textfile.errors import ImportFailed, InvalidInput, TextfileError
 from textfile.results import Result
@@ -192,6 +192,8 @@ def archive_(
     me: RunMe = None,
     date_order: RunDateOrder = None,
     bates_prefix: BatesPrefix = None,
+    no_cache: NoCache = False,
+    cache_size: CacheSize = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
@@ -206,7 +208,9 @@ def archive_(
     options = dict(tz=tz, corrects_tz=corrects_tz, corrects_reading=corrects_reading, me=me, date_order=date_order)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
         _check_out_folder(archive, path, inbox, out_dir, mkdir)
-        render = functools.partial(weekly.render_matter, bates_prefix=bates_prefix)
+        render = functools.partial(
+            weekly.render_matter, bates_prefix=bates_prefix, cache=not no_cache, cache_size=cache_size
+        )
         report = with_progress(
             quiet or json_,
             "Archiving",

@@ -41,3 +41,19 @@ Until = Annotated[str | None, typer.Option(help="Only messages up to this date (
 Reference = Annotated[str, typer.Argument(help="The matter's reference.")]
 ClientName = Annotated[str, typer.Argument(help="The client's name.")]
 OutFolder = Annotated[Path, typer.Option("--out", help="Folder for the new transcripts.", show_default=False)]
+NoCache = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Render every chunk of messages anew: take none from the cache of rendered chunks beside the archive, keep none in it.",
+    ),
+]
+CacheSize = Annotated[
+    str | None,
+    typer.Option(
+        "--cache-size",
+        metavar="SIZE",
+        help="The most the cache of rendered chunks beside the archive may hold (500M, 2G…); the chunks used least recently are removed past it. Default: 1G.",
+        show_default=False,
+    ),
+]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from textfile.cli.options import From, Json, MakeFolder, Quiet, Until
+from textfile.cli.options import CacheSize, From, Json, MakeFolder, NoCache, Quiet, Until
 from textfile.cli.output import command, emit, open_archive, say, with_progress
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ def transcript(
     bates_prefix: BatesPrefix = None,
     bates_start: BatesStart = None,
     no_media: NoMedia = False,
+    no_cache: NoCache = False,
+    cache_size: CacheSize = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
@@ -51,6 +53,7 @@ def transcript(
 
     options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir)
     options |= dict(mkdir=mkdir, bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
+    options |= dict(cache=not no_cache, cache_size=cache_size)
     with open_archive() as archive:
         made = with_progress(
             quiet or json_,

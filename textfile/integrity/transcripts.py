@@ -4,6 +4,7 @@ archive keeps, earlier.py)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -54,10 +55,22 @@ def shown_states(conn: sqlite3.Connection) -> list[str]:
         if state is None or state["problems"]:
             unproven.setdefault(transcript_id, []).append(position)
     return [
-        f"transcript {t} shows {counted(len(shown), 'message')} (#{', #'.join(map(str, shown[:10]))}{', …' if len(shown) > 10 else ''})"
+        f"transcript {t} shows {counted(len(shown), 'message')} (#{', #'.join(_numbers(conn, t, shown[:10]))}{', …' if len(shown) > 10 else ''})"
         " in a state the archive no longer holds: changed outside textfile"
         for t, shown in unproven.items()
     ]
+
+
+def _numbers(conn: sqlite3.Connection, transcript_id: int, positions: list[int]) -> list[str]:
+    """The numbers a transcript gave the messages at these positions (its scope's numbering)."""
+    from textfile.transcript.content import number_at
+
+    (scope,) = conn.execute("SELECT scope FROM transcripts WHERE id = ?", (transcript_id,)).fetchone()
+    try:
+        numbering = json.loads(scope or "{}").get("numbering")
+    except (ValueError, AttributeError):
+        numbering = None
+    return [str(number_at(numbering, p)) for p in positions]
 
 
 FINE = ("ok", "deleted")  # transcript states that are no problem (a deleted one covers nothing: only "ok" does)

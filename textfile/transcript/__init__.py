@@ -13,7 +13,6 @@ time can never both use a number: the second is refused and writes nothing.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 import uuid
@@ -108,6 +107,8 @@ def _make_transcript(
     snapshot: bool = False,
     workers: int | None = None,
     chunk_size: int = CHUNK,
+    cache: bool = True,
+    cache_size: str | int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Transcript:
     """The request checked; the contents read in one snapshot (scope, Bates series, plan, cover);
@@ -115,10 +116,12 @@ def _make_transcript(
     the parts joined and stamped, the manifest attached; the file written; the transcript recorded
     and audited, and the file put in place."""
     from textfile.transcript import render
+    from textfile.transcript.render import cache as render_cache
 
     started = time.monotonic()
     audit.require_key(archive.conn)  # (refused before the matter is rendered, not after)
     request = check_request(archive.settings, tz, from_, until, bates_prefix, bates_start, media, snapshot)
+    cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
     contents = read_contents(archive.conn, archive.settings, request, matter, client)
     now = times.now_iso()
     path = _destination(archive.conn, contents.scope, request.zone, now, out, out_dir, mkdir)
@@ -126,16 +129,24 @@ def _make_transcript(
     made = Made(str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
     planned = time.monotonic()
-    with render.Renderer(_render_context(archive, request, contents.scope, parts), chunks.processes) as renderer:
+    context = _render_context(archive, request, contents.scope, parts, cache)
+    with render.Renderer(context, chunks.processes) as renderer:
         results = _rendered(renderer, archive.settings, request, contents, made, chunks.jobs, progress)
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
-    scope_record = {**contents.scope.as_dict(), "zone": request.zone_name, "media": media}
+    scope_record = {
+        **contents.scope.as_dict(),
+        "zone": request.zone_name,
+        "media": media,
+        "numbering": [list(run) for run in contents.plan.runs],  # (`content.number_at`)
+    }
     manifest_bytes = _manifest(archive, request, contents, made, scope_record)
     document = _joined(results, made, manifest_bytes)
     _write(document, partial, made, manifest_bytes)
     record(archive, request, contents, made, scope_record, partial)
+    if cache:
+        _evict(context["cache"], cache_bytes)
     return _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
 
 
@@ -152,27 +163,36 @@ def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, out, out_dir, mkd
 
 
 def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
-    """The documents to render: up to `chunk_size` messages each, as many for every worker (none renders
-    the last one alone); a small transcript, or one worker, is rendered in this process."""
+    """The documents to render: the cover, then the messages in chunks that stay put when messages are
+    added (`content.jobs`: every `chunk_size` messages of a conversation); a small transcript, or
+    one worker, is rendered in this process."""
     from textfile.transcript import content, render
 
     total = len(contents.plan.rows)
     workers = workers or render.default_workers()
     in_process = total <= min(SMALL, chunk_size) or workers <= 1
-    chunks = math.ceil(total / chunk_size)
-    if not in_process:
-        chunks = (
-            math.ceil(chunks / workers) * workers
-        )  # as many chunks for every worker: none renders the last one alone
-    jobs = content.jobs(contents.plan, math.ceil(total / chunks))
+    jobs = [content.Job(0, 0, [], {}, []), *content.jobs(contents.plan, chunk_size)]
     for job in jobs:
         job.found_on = bool(contents.cover["phones"])
     return Chunks(jobs, 1 if in_process else min(workers, len(jobs)))
 
 
-def _render_context(archive: Archive, request: Request, scope: Scope, parts: str) -> dict:
-    """What every rendering process is given: where the archive and the parts are, the zone, the page."""
+def _evict(folder: str, size: int) -> None:
+    """The cache of rendered chunks brought back within its size (the transcript is made: a cache
+    that cannot be trimmed now is trimmed by the next one)."""
+    from textfile.transcript.render import cache as render_cache
+
+    try:
+        render_cache.evict(folder, size)
+    except OSError:
+        pass
+
+
+def _render_context(archive: Archive, request: Request, scope: Scope, parts: str, cache: bool) -> dict:
+    """What every rendering process is given: where the archive, the parts and the cache of rendered
+    chunks are (None: none used), the zone, the page."""
     from textfile.transcript import render
+    from textfile.transcript.render.cache import folder_for
 
     settings = archive.settings
     header = (
@@ -181,6 +201,7 @@ def _render_context(archive: Archive, request: Request, scope: Scope, parts: str
     return {
         "parts": parts,
         "archive": str(Path(archive.path).absolute()),
+        "cache": str(folder_for(archive.path)) if cache else None,
         "tz": request.zone_name,
         "media": request.media,
         "owner": settings.owner_name,
@@ -205,7 +226,7 @@ def _rendered(
     if any(
         r["digest"]
         != content.digest((row.id, row.content_hash) for row in rows[job.start : job.start + len(job.rowids)])
-        for r, job in zip(results, jobs)
+        for r, job in zip(results[1:], jobs[1:])
     ):
         raise TextfileError(
             "the archive changed while the transcript was being made; nothing was written (run it again)"
@@ -350,6 +371,7 @@ def _summary(
         pdf_sha256=made.pdf_sha256,
         manifest_sha256=made.manifest_sha256,
         chunks=jobs,
+        reused=sum(1 for r in results if r["cached"]),
         refused_urls=[u for r in results for u in r["refused"]],
         seconds=round(time.monotonic() - started, 2),
         phases_s=PhaseSeconds(

@@ -70,7 +70,8 @@ class Transcript(Result):
     bates_last: str
     pdf_sha256: str
     manifest_sha256: str
-    chunks: int  # documents rendered
+    chunks: int  # documents made (the cover and the chunks of messages)
+    reused: int  # chunks taken from the cache of rendered chunks, not rendered again
     refused_urls: list[str]  # what the documents asked to load and were refused
     seconds: float
     phases_s: PhaseSeconds

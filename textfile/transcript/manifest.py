@@ -223,7 +223,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     if recorded != manifest.messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
     report.earlier = []
-    problems += _message_problems(conn, recorded, report.earlier)
+    problems += _message_problems(conn, recorded, report.earlier, (report.scope or {}).get("numbering"))
     report.ok = not problems
     report.matches = None if problems else "the archive as it was" if report.earlier else "the archive"
     return report
@@ -283,13 +283,19 @@ def _file_problems(row, raw: bytes, actual_sha: str) -> list[str]:
     return problems
 
 
-def _message_problems(conn: sqlite3.Connection, recorded: list[tuple[str, str]], earlier: list[dict]) -> list[str]:
+def _message_problems(
+    conn: sqlite3.Connection, recorded: list[tuple[str, str]], earlier: list[dict], numbering
+) -> list[str]:
     """Each message the transcript shows, against the archive: as it is, else as a version of it the
-    archive keeps and vouches for (added to `earlier`); the first MAX_PROBLEMS of the others, then how many more."""
+    archive keeps and vouches for (added to `earlier`); the first MAX_PROBLEMS of the others, then how
+    many more. Each is named by its number in the transcript (`numbering`: the scope's runs)."""
+    from textfile.transcript.content import number_at
+
     current = {m.id: m for m in stored_hashes(conn, [mid for mid, _ in recorded])}
     problems: list[str] = []
     changed, audited = 0, {}
-    for seq, (mid, digest) in enumerate(recorded, 1):
+    for position, (mid, digest) in enumerate(recorded, 1):
+        seq = number_at(numbering, position)
         now = current.get(mid)
         if now is None:
             text = f"message #{seq} ({mid[:16]}…) is missing from the archive"

@@ -126,13 +126,27 @@ def snapshot_prefix(archive: Archive) -> str:
     return SNAPSHOT_SERIES.format(prefix=archive.settings.bates_prefix.rstrip("-"))
 
 
-def render_matter(archive: Archive, reference: str, out_dir: Path, bates_prefix: str | None = None) -> Rendered:
+def render_matter(
+    archive: Archive,
+    reference: str,
+    out_dir: Path,
+    bates_prefix: str | None = None,
+    cache: bool = True,
+    cache_size: str | int | None = None,
+) -> Rendered:
     """A new dated transcript of the whole matter in `out_dir` (WeasyPrint is loaded only here),
-    numbered in the snapshots' series unless `bates_prefix` says another."""
+    numbered in the snapshots' series unless `bates_prefix` says another; its unchanged chunks taken
+    from the cache of rendered chunks unless `cache` is off."""
     from textfile.transcript import make_transcript
 
     made = make_transcript(
-        archive, matter=reference, out_dir=out_dir, bates_prefix=bates_prefix or snapshot_prefix(archive), snapshot=True
+        archive,
+        matter=reference,
+        out_dir=out_dir,
+        bates_prefix=bates_prefix or snapshot_prefix(archive),
+        snapshot=True,
+        cache=cache,
+        cache_size=cache_size,
     )
     return Rendered(reference, made.path, made.messages, made.pages, made.bates_first, made.bates_last)
 
@@ -171,7 +185,10 @@ def archive_inbox(
         # that is a clock's mistake (a copy from another machine), not a write in progress.
         return abs(now - mtime_ns / 1e9) < settle_s
 
-    own = [Path(f"{archive.path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock", ".run.json")]
+    own = [
+        Path(f"{archive.path}{suffix}")
+        for suffix in ("", "-wal", "-shm", "-journal", ".log", ".lock", ".run.json", "-render-cache")
+    ]
     for path in candidates(inbox, skip=(Path(out_dir), *own)):
         _take(archive, path, report, on_file, import_options, written_lately)
     if render is not None:

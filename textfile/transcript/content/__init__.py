@@ -11,12 +11,23 @@ from textfile.transcript.content.chunk import Chunk, Job, digest, jobs, load_chu
 from textfile.transcript.content.cover import cover
 from textfile.transcript.content.marks import VERSION_ORIGINS
 from textfile.transcript.content.people import client_names, conversation_info, own_title, sender_name
-from textfile.transcript.content.scope import Plan, Planned, Scope, fmt_bound, message_numbers, plan, resolve_scope
+from textfile.transcript.content.scope import (
+    Number,
+    Plan,
+    Planned,
+    Scope,
+    fmt_bound,
+    message_numbers,
+    number_at,
+    plan,
+    resolve_scope,
+)
 
 __all__ = [  # what the making of a transcript, `conversation show`, search, filing and the CLI use
     "VERSION_ORIGINS",
     "Chunk",
     "Job",
+    "Number",
     "Plan",
     "Planned",
     "Scope",
@@ -28,6 +39,7 @@ __all__ = [  # what the making of a transcript, `conversation show`, search, fil
     "jobs",
     "load_chunk",
     "message_numbers",
+    "number_at",
     "own_title",
     "plan",
     "resolve_scope",

@@ -35,31 +35,37 @@ from textfile.transcript.content.people import (
     sender_name,
     times_elsewhere,
 )
-from textfile.transcript.content.scope import Plan
+from textfile.transcript.content.scope import Number, Plan
 
 
 @dataclass
 class Job:
-    """One chunk for a rendering worker: consecutive positions of the plan."""
+    """One document for a rendering worker: consecutive positions of the plan (none: the cover alone)."""
 
     index: int
-    start: int  # position of the first message (0-based); its sequence number is start + 1
+    start: int  # position of the first message (0-based)
     rowids: list[int]
-    replies: dict[int, int]  # position -> sequence number replied to
+    replies: dict[int, Number]  # position -> the number replied to
     outside: list[int]
     continues_from: int | None = None  # rowid of the message before, when the chunk starts mid-conversation
     balance: bool = False  # another chunk follows on a new page: share a mostly blank last page among the last ones
     files_of: list[int] = field(
         default_factory=list
     )  # the last chunk: the conversations whose files it lists at its end
-    cover: dict | None = None  # the first chunk: the cover's facts, laid out before its messages
+    cover: dict | None = None  # the cover's facts: a document of its own, rendered every time, never cached
     found_on: bool = False  # the transcript's messages come from more than one phone: each says whose (`phones_of`)
+    starts: dict[int, int] = field(default_factory=dict)  # each of its conversations' first position (0-based)
 
 
 def jobs(p: Plan, size: int) -> list[Job]:
+    """The plan's messages as documents that stay put when messages are added: each conversation cut
+    every `size` messages from its first, so that new messages at a conversation's end change its last
+    chunk only; whole conversations smaller than `size` share a chunk with the ones next to them (up
+    to `size` messages: a small one that grows changes its own chunk, and at most moves the small
+    ones after it). Numbered from 1 (the cover is document 0)."""
+    starts = p.starts()
     out = []
-    for i, start in enumerate(range(0, len(p.rows), size)):
-        stop = min(start + size, len(p.rows))
+    for i, (start, stop) in enumerate(_spans(p.runs, size), 1):
         before = p.rows[start - 1] if start else None
         out.append(
             Job(
@@ -71,9 +77,34 @@ def jobs(p: Plan, size: int) -> list[Job]:
                 before.rowid if before and before.conversation == p.rows[start].conversation else None,
                 stop < len(p.rows),
                 p.conversations if stop == len(p.rows) else [],
+                starts={c: starts[c] for c in {r.conversation for r in p.rows[start:stop]}},
             )
         )
     return out
+
+
+def _spans(runs: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """(start, stop) positions of each chunk: a conversation of `size` messages or more cut at every
+    `size` from its first; consecutive smaller ones together while they fit in `size`."""
+    spans: list[tuple[int, int]] = []
+    shared: list[int] | None = None  # [start, stop] of small conversations being put together
+    at = 0
+    for _conversation, count in runs:
+        if count < size and shared is not None and shared[1] - shared[0] + count <= size:
+            shared[1] += count
+        elif count < size:
+            if shared is not None:
+                spans.append((shared[0], shared[1]))
+            shared = [at, at + count]
+        else:
+            if shared is not None:
+                spans.append((shared[0], shared[1]))
+                shared = None
+            spans += [(s, min(s + size, at + count)) for s in range(at, at + count, size)]
+        at += count
+    if shared is not None:
+        spans.append((shared[0], shared[1]))
+    return spans
 
 
 DAY = "%A, %-d %B %Y"  # a day's heading
@@ -198,7 +229,7 @@ def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
     precision = r["time_precision"]
     found = facts.attachments.get(r["id"], [])
     return {
-        "seq": pos + 1,
+        "seq": Number(r["conversation_id"], pos - job.starts[r["conversation_id"]] + 1, pos + 1),
         "conversation": r["conversation_id"],
         "day": local.strftime(DAY),
         "time": times.display(r["sent_at"], tz, precision),

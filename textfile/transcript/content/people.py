@@ -14,7 +14,7 @@ import sqlite3
 from zoneinfo import ZoneInfo
 
 from textfile import times
-from textfile.transcript.content.scope import Plan
+from textfile.transcript.content.scope import Number, Plan
 
 
 def phones_of(conn: sqlite3.Connection, cond: str, params: list, owner_name: str) -> dict[str, list[str]]:
@@ -68,9 +68,10 @@ def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_
     if len({name for names in phones.values() for name in names}) < 2:
         return []
     elsewhere = times_elsewhere(conn, cond, params, owner_name)
+    starts = p.starts()
     return [
         {
-            "seq": n,
+            "seq": Number(row.conversation, n - starts[row.conversation], n),
             "message": row.id,
             "phones": phones.get(row.id, []),
             **({"recorded": elsewhere[row.id]} if row.id in elsewhere else {}),

@@ -4,6 +4,14 @@ The main process reads the plan: which messages are in the window, in transcript
 their content hashes (the manifest) and enough to number them and resolve "in reply to #n".
 It is read row by row: conversations in the order of their first message, each in time order.
 A window's bounds are printed at the precision of the messages they bound where that loses nothing.
+
+Messages are numbered within their conversation: `#2.123` is the 123rd message of conversation 2
+(the archive's number for it, on its heading) that the transcript shows. Numbered through the whole
+transcript, one conversation's growth would renumber every conversation after it, and no rendered
+page could be reused (measured: ~30% reused after 100 new messages, against ~96% numbered per
+conversation). The numbering is the plan's runs (conversation, how many messages, in order): the
+transcript's record and its manifest keep them (`scope.numbering`), so a number can be told again
+from a position whatever happens to the conversations later (`number_at`).
 """
 
 from __future__ import annotations
@@ -93,6 +101,45 @@ def resolve_scope(
     return Scope(None, None, None, row["id"], row["name"], from_at, until_at)
 
 
+class Number(str):
+    """A message's number in a transcript, as printed: "2.123" (conversation 2, its 123rd message the
+    transcript shows). Ordered as the transcript runs (`position`, from 1), not as text."""
+
+    def __new__(cls, conversation: int, n: int, position: int):
+        self = super().__new__(cls, f"{conversation}.{n}")
+        self.conversation, self.n, self.position = conversation, n, position
+        return self
+
+    def __getnewargs__(self):  # (sent to a rendering process with its chunk)
+        return self.conversation, self.n, self.position
+
+    def __lt__(self, other):
+        return self.position < other.position if isinstance(other, Number) else NotImplemented
+
+    def __gt__(self, other):
+        return self.position > other.position if isinstance(other, Number) else NotImplemented
+
+    def __le__(self, other):
+        return self.position <= other.position if isinstance(other, Number) else NotImplemented
+
+    def __ge__(self, other):
+        return self.position >= other.position if isinstance(other, Number) else NotImplemented
+
+    __hash__ = str.__hash__
+
+
+def number_at(numbering, position: int) -> Number | int:
+    """The number of the message at `position` (from 1) of a transcript numbered by `numbering` (its
+    scope's runs: [conversation, count] in transcript order); a transcript made before messages were
+    numbered per conversation has none, and numbered its messages by their position."""
+    at = 0
+    for conversation, count in numbering or ():
+        if position <= at + count:
+            return Number(conversation, position - at, position)
+        at += count
+    return position
+
+
 class Planned(NamedTuple):
     """One message of a transcript's plan: what the plan reads of it, in transcript order."""
 
@@ -108,11 +155,18 @@ class Plan:
     """The messages of a transcript in order (`Planned`)."""
 
     rows: list[Planned]
-    reply_seq: dict[int, int] = field(
-        default_factory=dict
-    )  # position (0-based) -> sequence number replied to (1-based)
+    reply_seq: dict[int, Number] = field(default_factory=dict)  # position (0-based) -> the number replied to
     reply_outside: set[int] = field(default_factory=set)  # positions replying to a message not in the transcript
     conversations: list[int] = field(default_factory=list)  # in transcript order
+    runs: list[tuple[int, int]] = field(default_factory=list)  # (conversation, messages shown), in transcript order
+
+    def starts(self) -> dict[int, int]:
+        """Each conversation's first position (0-based)."""
+        out, at = {}, 0
+        for conversation, count in self.runs:
+            out[conversation] = at
+            at += count
+        return out
 
 
 def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
@@ -145,11 +199,12 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
     for c in order:
         offset[c] = at
         at += len(groups[c])
-    result = Plan([row for c in order for row in groups.pop(c)], conversations=order)
+    runs = [(c, len(groups[c])) for c in order]
+    result = Plan([row for c in order for row in groups.pop(c)], conversations=order, runs=runs)
     for conv, index, target in replies:
         found = sources.get((conv, target))
         if found is not None:
-            result.reply_seq[offset[conv] + index] = offset[conv] + found + 1
+            result.reply_seq[offset[conv] + index] = Number(conv, found + 1, offset[conv] + found + 1)
         else:
             result.reply_outside.add(offset[conv] + index)
     return result
@@ -163,18 +218,30 @@ def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:
     return times.display(stored, tz, precision)
 
 
-def _numbered(p: Plan, rowids) -> dict[int, int]:
+def _numbered(p: Plan, rowids) -> dict[int, Number]:
     """rowid -> the message's number in the transcript, for these rowids (those in it)."""
     wanted = set(rowids)
-    return {row.rowid: n for n, row in enumerate(p.rows, 1) if row.rowid in wanted}
+    starts = p.starts()
+    return {
+        row.rowid: Number(row.conversation, n - starts[row.conversation], n)
+        for n, row in enumerate(p.rows, 1)
+        if row.rowid in wanted
+    }
 
 
-def message_numbers(seqs: list[int]) -> str:
-    """Message numbers in order, a run of consecutive ones as "#3–#7"."""
-    runs: list[list[int]] = []
-    for n in sorted(seqs):
-        if runs and n == runs[-1][-1] + 1:
+def message_numbers(numbers) -> str:
+    """Message numbers in order, a run of consecutive ones of one conversation as "#2.3–#2.7"
+    (`Number`s; plain positions, of a transcript numbered throughout, as "#3–#7")."""
+    runs: list[list] = []
+    for n in sorted(numbers):
+        if runs and _follows(runs[-1][-1], n):
             runs[-1].append(n)
         else:
             runs.append([n])
     return ", ".join(f"#{r[0]}–#{r[-1]}" if len(r) > 2 else ", ".join(f"#{n}" for n in r) for r in runs)
+
+
+def _follows(before, n) -> bool:
+    if isinstance(n, Number):
+        return isinstance(before, Number) and before.conversation == n.conversation and n.n == before.n + 1
+    return n == before + 1

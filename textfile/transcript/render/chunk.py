@@ -14,6 +14,7 @@ from textfile.transcript.content import Job, load_chunk
 from textfile.transcript.pdf import Bookmark, Slot
 from textfile.transcript.render.assets import archive_fetcher, display_width, prepare_image
 from textfile.transcript.render.balance import Taken, _balanced
+from textfile.transcript.render.cache import key
 from textfile.transcript.render.document import chunk_html, shown
 from textfile.transcript.render.layout import _collector_off, _layout, _state
 
@@ -56,16 +57,52 @@ def _slots(document) -> dict[str, Slot]:
 
 
 def render_job(job: Job) -> dict:
-    """One chunk: its messages read, its images prepared, laid out (its last pages balanced where another
-    chunk follows), written to disk as parts; what the main process needs to join them."""
+    """One document: the cover (every time), or a chunk of messages: read, its images prepared, taken
+    from the cache when its key is there, else laid out (its last pages balanced where another chunk
+    follows) and written to disk as parts, and kept in the cache; what the main process needs to join them."""
     ctx = _state["ctx"]
-    data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
-    images = _images(_state["conn"], data.messages) if ctx["media"] else {}
-    messages = shown(data)
-    fetcher = archive_fetcher(images)
-    parts, marks, pages = [], [], 0
+    if not job.rowids:
+        result = {**_rendered(chunk_html([], {}, ctx, cover=job.cover), job, archive_fetcher()), "messages": 0}
+        result["digest"], result["missing"] = None, 0
+    else:
+        data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
+        images = _images(_state["conn"], data.messages) if ctx["media"] else {}
+        messages = shown(data)
+        html = chunk_html(messages, data.conversations, ctx, data.files)
+        cache = _state.get("cache")
+        k = cache and key(_state["fingerprint"], html, {"balance": job.balance})
+        result = cache and cache.take(k, Path(ctx["parts"]), job.index)
+        if result:
+            result["cached"] = True
+        else:
+            fetcher = archive_fetcher(images)
+            result = _rendered(html, job, fetcher, messages, data)
+            if cache:
+                cache.keep(k, result["parts"], {x: result[x] for x in KEPT})
+        result.update(digest=data.digest, missing=data.missing, messages=len(job.rowids))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "cached": False,
+        **result,
+        "index": job.index,
+        "bookmarks": [Bookmark(*mark) for mark in result["bookmarks"]],
+        "slots": {name: Slot(*slot) for name, slot in result.get("slots", {}).items()},
+        "pid": os.getpid(),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "cpu_s": usage.ru_utime + usage.ru_stime,  # (the process's so far: its last chunk's is its total)
+    }
+
+
+KEPT = ("pages", "bookmarks", "conversations", "refused")  # what the cache keeps of a chunk beside its parts
+
+
+def _rendered(html: str, job: Job, fetcher, messages: list[dict] = (), data=None) -> dict:
+    """A document laid out (a chunk's last pages balanced where another follows) and written to disk
+    as parts: their paths, pages, bookmarks, the conversations on each page, the cover's slots."""
+    ctx = _state["ctx"]
+    parts, marks, pages, conversations = [], [], 0, []
     with _collector_off():
-        document = _layout(chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover), fetcher)
+        document = _layout(html, fetcher)
         slots = _slots(document) if job.cover else {}
         pieces = (
             _balanced(document, messages, data.conversations, ctx, data.files, fetcher) if job.balance else None
@@ -81,23 +118,27 @@ def render_job(job: Job) -> dict:
                 fp.write(selected.write_pdf(pdf_variant="pdf/a-3b"))
             parts.append(str(part))
             marks += _bookmarks(laid_out, pages, take)
+            conversations += [_conversations_on(page) for page in laid_out.pages[:take]]
             pages += take
         del document, pieces, piece, laid_out, selected
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
-        "index": job.index,
         "parts": parts,
         "pages": pages,
         "bookmarks": marks,
+        "conversations": conversations,
         "slots": slots,
-        "digest": data.digest,
-        "missing": data.missing,
         "refused": fetcher.refused,
-        "messages": len(job.rowids),
-        "pid": os.getpid(),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024),
-        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
+
+
+def _conversations_on(page) -> list[int]:
+    """The conversations a laid-out page shows messages of (its sections' `data-c`), in order."""
+    try:
+        body = page._page_box.children[0].children[0]
+        found = [box.element.get("data-c") for box in body.children if box.element is not None]
+        return [int(c) for c in found if c]
+    except (AttributeError, IndexError, ValueError):
+        return []
 
 
 def _images(conn, messages: list[dict]) -> dict[str, tuple[bytes, str]]:

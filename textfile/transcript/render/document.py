@@ -128,7 +128,7 @@ def chunk_html(
 ) -> str:
     """The chunk's document, or (`start`) the part of it from that message on, with a page break
     before each message in `breaks`; `files`: the conversations' files no message names (the last
-    chunk); `cover`: the cover's facts (the first chunk: its messages begin on the cover's last page)."""
+    chunk); `cover`: the cover's facts (a document of its own)."""
     parts = []
     for m in messages[start:]:
         first_of_part = not parts or parts[-1]["conv"]["id"] != m["conversation"]
