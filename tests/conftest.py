@@ -175,3 +175,15 @@ def messages_folder(tmp_path: Path, name: str) -> Path:
     (folder / "Attachments" / "aa").mkdir(parents=True, exist_ok=True)
     shutil.copy(FIXTURES / "whatsapp" / "WhatsApp Chat with Kim.txt", folder / "Attachments" / "aa")
     return folder
+
+
+def transcript_numbers(pdf) -> list[str]:
+    """Every message's number in a transcript, in its order ("2.15": conversation 2's 15th), told by
+    the numbering its manifest records."""
+    import json
+
+    from textfile.transcript import manifest
+    from textfile.transcript.content import number_at
+
+    data = json.loads(manifest.read(pdf))
+    return [str(number_at(data["scope"]["numbering"], p)) for p in range(1, data["message_count"] + 1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import pydoc
 
 import imessage_build
@@ -61,7 +62,7 @@ def test_show_reads_a_thread_with_the_transcripts_attribution(cli, tmp_path):
     n = one_to_one(cli, tmp_path)
     r = cli("conversation", "show", n)
     assert (r.exit_code, r.stderr) == (0, "")
-    assert r.stdout == ALL_OF_IT.replace("Conversation 1 ", f"Conversation {n} ")
+    assert r.stdout == re.sub(r"#(\d)", rf"#{n}.\1", ALL_OF_IT).replace("Conversation 1 ", f"Conversation {n} ")
 
 
 def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
@@ -80,8 +81,8 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
         "Shown: 2 from 2024-03-01 12:12:00 -05:00 until 2024-03-01 12:13:00 -05:00\n"
         "\n"
         "— Friday, 1 March 2024 —\n"
-        "#1 2024-03-01 12:12:00 -05:00 Sam Client +12025550123 · incoming · iMessage [UNSENT]\n"
-        "#2 2024-03-01 12:13:00 -05:00 Sam Client +12025550123 · incoming · iMessage in reply to a message outside what is shown\n"
+        f"#{n}.1 2024-03-01 12:12:00 -05:00 Sam Client +12025550123 · incoming · iMessage [UNSENT]\n"
+        f"#{n}.2 2024-03-01 12:13:00 -05:00 Sam Client +12025550123 · incoming · iMessage in reply to a message outside what is shown\n"
         "    Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, and the photos of the"
         " water damage in the kitchen.\n"
     )
@@ -110,7 +111,7 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
     }
     [one] = shown["messages"]
     assert one == {
-        "seq": 1,
+        "seq": f"{n}.1",
         "conversation": n,
         "day": "Friday, 1 March 2024",
         "time": "2024-03-01 12:12:00 -05:00",
@@ -158,9 +159,9 @@ def test_show_prints_content_as_the_transcript_marks_it_never_as_markup_or_escap
         "Messages: 2, from 2024-03-01 07:01:00 -05:00 to 2024-03-01 07:02:00 -05:00",
         "",
         "— Friday, 1 March 2024 —",
-        "#1 2024-03-01 07:01:00 -05:00 [bold red]Mallory[/] +12025550166 · incoming · SMS",
+        "#1.1 2024-03-01 07:01:00 -05:00 [bold red]Mallory[/] +12025550166 · incoming · SMS",
         "    [link=https://evil.example]click[/link] invoice⟦RLO⟧fdp.exe",
-        "#2 2024-03-01 07:02:00 -05:00 Alex Owner +12025550100 · outgoing · SMS",
+        "#1.2 2024-03-01 07:02:00 -05:00 Alex Owner +12025550100 · outgoing · SMS",
         "    ␛[2J␛[31mred␍over⟦ZWSP⟧",
     ]
 

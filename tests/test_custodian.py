@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 
 import pytest
-from conftest import FIXTURES, snapshot
+from conftest import FIXTURES, snapshot, transcript_numbers
 from imessage_build import build_client_phone, build_modern, insert_message
 
 from textfile.transcript import manifest
@@ -180,13 +180,13 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
     assert cli("transcript", "RIV-1", "--out", pdf).exit_code == 0
     found_on = json.loads(manifest.read(pdf))["disclosures"]["found_on"]
     bodies = dict(archive.conn.execute("SELECT id, body FROM messages"))
-    assert [(f["seq"], bodies[f["message"]], f["phones"]) for f in found_on] == [
-        (n, body, phones.split(", "))
-        for n, (_, _, _, body, phones) in enumerate(
+    assert [f["seq"] for f in found_on] == transcript_numbers(pdf)  # every message, by its number
+    assert [(bodies[f["message"]], f["phones"]) for f in found_on] == [
+        (body, phones.split(", "))
+        for (_, _, _, body, phones) in (
             [e for e in EXPECTED if e[0] == SAM]
             + [e for e in EXPECTED if e[0] == GROUP]
-            + [(RCS, "+12025550178", "in", "Landlord replied, see below", "Alex Owner")],
-            1,
+            + [(RCS, "+12025550178", "in", "Landlord replied, see below", "Alex Owner")]
         )
     ]
     # the time the other phone recorded, where it is not the one shown, is in the manifest too

@@ -1955,8 +1955,8 @@ def test_a_group_transcript_names_every_member_the_export_names(cli, archive, tm
     ).stdout
     # The sender's line exactly as drawn (one space before a number with no name); the participants, wherever lines wrap.
     assert [line for line in text.splitlines() if line[:1] == "#" and line[1:2].isdigit()] == [
-        "#1 2024-03-01 12:00:00 -05:00 Pierre Dubois +33669462731 · incoming · MMS",
-        "#2 2024-03-01 12:01:00 -05:00 +12025550191 · incoming · MMS",
+        f"#{groups[0]}.1 2024-03-01 12:00:00 -05:00 Pierre Dubois +33669462731 · incoming · MMS",
+        f"#{groups[0]}.2 2024-03-01 12:01:00 -05:00 +12025550191 · incoming · MMS",
     ]
     # ... and as laid out: the gap before the bare number is one space, as between the other words of the line.
     bbox = subprocess.run(

@@ -2656,7 +2656,7 @@ def test_the_transcript_says_which_occurrence_was_taken(cli, tmp_path):
     first = "[time ambiguous: clock went back (DST), first occurrence assumed]"
     second = "[time ambiguous: clock went back (DST), second occurrence taken: the export's lines go back in time within that hour]"
     assert re.findall(
-        r"#(\d) (2025-11-0\d \d\d:\d\d -0\d:00)(?: \(written in the export as ([\d: -]+)\))? (?:David Chen|Alex Owner)"
+        r"#1\.(\d) (2025-11-0\d \d\d:\d\d -0\d:00)(?: \(written in the export as ([\d: -]+)\))? (?:David Chen|Alex Owner)"
         r" · \w+ · WhatsApp( \[[^]]+\])? (\w)",
         text,
     ) == [
@@ -2668,7 +2668,7 @@ def test_the_transcript_says_which_occurrence_was_taken(cli, tmp_path):
         ("6", "2025-11-02 02:10 -05:00", "", "", "E"),
     ]
     assert (
-        "• #4: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+        "• #1.4: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
         " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour."
     ) in text
     assert (

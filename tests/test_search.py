@@ -247,7 +247,7 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
         ).stdout.split()
     )
     assert (
-        "#1 2024-03-01 12:05:09 -05:00 Sam Client +12025550123 · incoming · iMessage Are we still on for Tuesday?"
+        "#1.1 2024-03-01 12:05:09 -05:00 Sam Client +12025550123 · incoming · iMessage Are we still on for Tuesday?"
         in text
     )
     assert (

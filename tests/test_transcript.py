@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ME, OWNER, SAM, SAM_CHAT, msg, source
+from conftest import ME, OWNER, SAM, SAM_CHAT, msg, source, transcript_numbers
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -154,7 +154,7 @@ def test_the_file_is_private_and_named_by_date_client_and_matter(made):
 
 
 def test_every_message_of_the_window_in_order_with_numbers(made):
-    _, result, _, pages = made
+    _, result, pdf, pages = made
     text = re.sub(r"\s+", " ", "\n".join(pages))
     bodies = [r.body for r in records() if isinstance(r, Message) and r.body and r.kind == "message"]
     for body in bodies:
@@ -163,7 +163,10 @@ def test_every_message_of_the_window_in_order_with_numbers(made):
         elif body not in SCRIPTS.values():  # complex scripts are checked by their fonts below
             for line in body.splitlines():
                 assert line in text, line
-    positions = [text.index(f"#{n} ") for n in range(1, result["messages"] + 1)]
+    numbers = transcript_numbers(pdf)
+    assert numbers[:2] == ["1.1", "1.2"] and len(numbers) == result["messages"]
+    assert numbers[-1] == f"2.{sum(1 for n in numbers if n.startswith('2.'))}"  # each conversation from 1
+    positions = [text.index(f"#{n} ") for n in numbers]
     assert positions == sorted(positions)
     assert "Conversation 2" in text and "(continued)" not in text
 
@@ -319,7 +322,7 @@ def test_verify_exits_3_when_a_message_changed_or_went_missing(copy):
     r = run(archive_path, "verify", pdf)
     assert r.exit_code == 3
     assert re.fullmatch(
-        rf"Error: {re.escape(str(pdf))}: message #7 \(2024-03-01T12:07:00.000Z, [0-9a-f]{{16}}…\) changed: the archive's content"
+        rf"Error: {re.escape(str(pdf))}: message #1\.7 \(2024-03-01T12:07:00.000Z, [0-9a-f]{{16}}…\) changed: the archive's content"
         r" no longer matches the transcript\n",
         r.stderr,
     )
@@ -333,8 +336,8 @@ def test_verify_exits_3_when_a_message_changed_or_went_missing(copy):
     r = run(archive_path, "verify", pdf, "--json")
     assert r.exit_code == 3
     problems = json.loads(r.stdout)[0]["problems"]
-    assert problems[0].startswith("message #6 (") and problems[0].endswith("…) is missing from the archive")
-    assert problems[1].startswith("message #7 (")
+    assert problems[0].startswith("message #1.6 (") and problems[0].endswith("…) is missing from the archive")
+    assert problems[1].startswith("message #1.7 (")
 
 
 def test_verify_names_an_unknown_transcript_and_a_file_that_is_no_transcript(copy, tmp_path):
@@ -513,7 +516,7 @@ def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path
         made = make_transcript(
             archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "chunked.pdf", workers=2, chunk_size=12
         )
-    assert (made["chunks"], made["render"]["processes"]) == (2, 2)
+    assert (made["chunks"], made["render"]["processes"]) == (4, 2)  # the cover; conversation 1's 21 messages as 12 + 9; conversation 2's 2
     pages = pages_text(tmp_path / "chunked.pdf")
     first = int(made["bates_first"].split("-")[1])
     for n, page in enumerate(pages, 1):
@@ -521,7 +524,7 @@ def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path
     text = re.sub(r"\s+", " ", "\n".join(pages))
     assert "Conversation 1: Sam Client (continued)" in text or "Conversation 1 (continued)" in text
     assert "Friday, 1 March 2024 (continued)" in text
-    positions = [text.index(f"#{n} ") for n in range(1, made["messages"] + 1)]
+    positions = [text.index(f"#{n} ") for n in transcript_numbers(tmp_path / "chunked.pdf")]
     assert positions == sorted(positions)
     r = run(archive_path, "verify", tmp_path / "chunked.pdf")
     assert r.exit_code == 0, r.output
@@ -550,11 +553,9 @@ def test_a_worker_that_rendered_its_share_is_replaced_by_a_fresh_one(copy, tmp_p
 
 
 @pytest.mark.parametrize("workers, chunk_size", [(1, 7), (2, 7)])
-def test_chunks_are_shared_evenly_and_one_process_renders_chunk_after_chunk(copy, tmp_path, workers, chunk_size):
-    """One worker renders a long matter chunk after chunk (never as one huge document); a pool gets
-    as many chunks for every worker, so none renders the last one alone."""
-    import math
-
+def test_chunks_stay_put_and_one_process_renders_chunk_after_chunk(copy, tmp_path, workers, chunk_size):
+    """One worker renders a long matter chunk after chunk (never as one huge document); each
+    conversation is cut every `chunk_size` messages from its first, whatever the workers."""
     from textfile.transcript import make_transcript
 
     archive_path, _ = copy
@@ -567,14 +568,15 @@ def test_chunks_are_shared_evenly_and_one_process_renders_chunk_after_chunk(copy
             workers=workers,
             chunk_size=chunk_size,
         )
-    expected = math.ceil(made["messages"] / chunk_size)
-    assert made["chunks"] == math.ceil(expected / workers) * workers
+    numbers = transcript_numbers(tmp_path / "chunks.pdf")
+    sizes = [sum(1 for n in numbers if n.startswith(f"{c}.")) for c in dict.fromkeys(n.split(".")[0] for n in numbers)]
+    assert sizes == [21, 2] and made["chunks"] == 1 + 3 + 1  # the cover, 7 + 7 + 7, then 2
     assert made["render"]["processes"] == workers
     pages = pages_text(tmp_path / "chunks.pdf")
     first = int(made["bates_first"].split("-")[1])
     for n, page in enumerate(pages, 1):
         assert f"Page {n} of {len(pages)}" in page and f"TF-{first + n - 1:06d}" in page
     text = re.sub(r"\s+", " ", "\n".join(pages))
-    positions = [text.index(f"#{n} ") for n in range(1, made["messages"] + 1)]
+    positions = [text.index(f"#{n} ") for n in numbers]
     assert positions == sorted(positions)
     assert run(archive_path, "verify", tmp_path / "chunks.pdf").exit_code == 0

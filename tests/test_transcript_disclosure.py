@@ -21,7 +21,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, transcript_numbers
 from typer.testing import CliRunner
 
 from textfile import times
@@ -206,10 +206,10 @@ def test_who_filed_by_hand_and_when_and_what_was_filed_automatically(made):
 
 def test_undecodable_characters_are_counted_on_the_cover_and_marked_where_they_stand(made):
     text = body_text(made)
-    seq = {int(n): body for n, body in re.findall(r"^#(\d+) [^\n]*\n([^\n]*)", text, re.M)}
+    seq = {n: body for n, body in re.findall(r"^#(\d+\.\d+) [^\n]*\n([^\n]*)", text, re.M)}
     broken = next(n for n, body in seq.items() if body.startswith("Broken"))
     scan = next(n for n, body in seq.items() if body.startswith("The scan"))
-    assert broken < scan  # (the Android thread comes first)
+    assert list(seq).index(broken) < list(seq).index(scan)  # (the Android thread comes first)
     assert (
         f"• 5 characters in messages #{broken} (2), #{scan} (3) are U+FFFD, the replacement character, marked \ufffd where they"
         " stand; the text is otherwise as the source holds it. A source or an import puts U+FFFD where it could not decode a"
@@ -235,12 +235,12 @@ def test_the_mark_is_drawn_around_each_undecodable_character():
 def test_dst_times_print_as_the_export_wrote_them_beside_the_instant(made):
     text, cover = body_text(made), cover_text(made)
     gap = re.search(
-        r"^#(\d+) 2024-03-10 03:30 -04:00 \(written in the export as 2024-03-10 02:30\) Sam Client · incoming ·",
+        r"^#(\d+\.\d+) 2024-03-10 03:30 -04:00 \(written in the export as 2024-03-10 02:30\) Sam Client · incoming ·",
         text,
         re.M,
     )
     twice = re.search(
-        r"^#(\d+) 2024-11-03 01:30 -04:00 \(written in the export as 2024-11-03 01:30\) Sam Client · incoming ·",
+        r"^#(\d+\.\d+) 2024-11-03 01:30 -04:00 \(written in the export as 2024-11-03 01:30\) Sam Client · incoming ·",
         text,
         re.M,
     )
@@ -386,9 +386,11 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
         (ids["Pat"], None, None),
         (ids["Bo"], "paralegal3", "2023-01-05T05:00:00.000Z"),
     ]
-    with sqlite3.connect(made[0]) as conn:  # (a message's number is its position in the transcript)
+    with sqlite3.connect(made[0]) as conn:  # (a message's number: its conversation's, and its place in it)
         gap_seq, twice_seq = (
-            conn.execute("SELECT position FROM transcript_messages WHERE message_id = ?", (m[0],)).fetchone()[0]
+            transcript_numbers(made[1]["path"])[
+                conn.execute("SELECT position FROM transcript_messages WHERE message_id = ?", (m[0],)).fetchone()[0] - 1
+            ]
             for m in (gap, twice)
         )
     conn.close()
@@ -430,16 +432,16 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
 
 def test_whatsapp_times_print_without_seconds_the_export_never_had(made):
     text, cover = body_text(made), cover_text(made)
-    assert re.search(r"^#\d+ 2024-03-10 01:55 -05:00 Sam Client · incoming · WhatsApp\nAre you awake\?$", text, re.M)
-    assert re.search(r"^#\d+ 2024-03-13 10:00 -04:00 Alex Owner · outgoing · WhatsApp\nGot it$", text, re.M)
+    assert re.search(r"^#\d+\.\d+ 2024-03-10 01:55 -05:00 Sam Client · incoming · WhatsApp\nAre you awake\?$", text, re.M)
+    assert re.search(r"^#\d+\.\d+ 2024-03-13 10:00 -04:00 Alex Owner · outgoing · WhatsApp\nGot it$", text, re.M)
     whatsapp = [
         line
         for line in text.splitlines()
-        if re.match(r"#\d+[ –]", line) and ("· WhatsApp" in line or "(written in" in line)
+        if re.match(r"#\d+\.\d+[ –]", line) and ("· WhatsApp" in line or "(written in" in line)
     ]
-    assert len(whatsapp) == 12 and not [line for line in whatsapp if re.match(r"#[\d–#]+ [\d-]+ \d\d:\d\d:\d\d", line)]
+    assert len(whatsapp) == 12 and not [line for line in whatsapp if re.match(r"#[\d.–#]+ [\d-]+ \d\d:\d\d:\d\d", line)]
     assert re.search(
-        r"^#\d+ 2024-03-01 12:00:00 -05:00 Sam Client \+12025550143 · incoming · SMS$", text, re.M
+        r"^#\d+\.\d+ 2024-03-01 12:00:00 -05:00 Sam Client \+12025550143 · incoming · SMS$", text, re.M
     )  # an SMS keeps its seconds
     sam = made[4]["Sam Client"]
     assert (
@@ -648,16 +650,16 @@ def test_an_unchanged_text_is_not_repeated_and_attachments_print_with_the_messag
     version; the version says "same text" instead of the text again, and comes after the attachment lines."""
     body = "\n".join(corrected[1])
     assert (
-        "#1 2025-11-13 03:00 -05:00 Noa Levi · incoming · WhatsApp\n"
+        "#1.1 2025-11-13 03:00 -05:00 Noa Levi · incoming · WhatsApp\n"
         "Good morning, the estate papers are ready.\n"
         "earlier version 1, from the earlier import, earlier reading: 2025-11-13 08:00 -05:00 in America/New_York (same text)\n"
     ) in body
     assert (
-        "#3 2025-11-13 03:05 -05:00 Noa Levi · incoming · WhatsApp\n"
+        "#1.3 2025-11-13 03:05 -05:00 Noa Levi · incoming · WhatsApp\n"
         "Attachment 1: IMG-20251113-WA0002.jpg, image/jpeg — not in the archive: file not found beside the chat text\n"
         "earlier version 1, from the earlier import, earlier reading: 2025-11-13 08:05 -05:00 in America/New_York (no text)\n"
     ) in body
-    assert "#4 2025-11-14 04:00 -05:00 Noa Levi · incoming · WhatsApp\nDid you read them?\n" in body
+    assert "#1.4 2025-11-14 04:00 -05:00 Noa Levi · incoming · WhatsApp\nDid you read them?\n" in body
 
 
 def test_every_time_printed_is_at_the_precision_of_the_messages_it_belongs_to(corrected):
@@ -818,20 +820,20 @@ def test_a_replacement_character_is_not_said_to_be_undecodable_when_the_archive_
     pages, manifest = matter_transcript(path, tmp_path, "Fatima Haddad", chats=2)
     cover = cover_text((None, None, pages))
     assert (
-        "• 4 characters in messages #1, #2, #4 (2) are U+FFFD, the replacement character, marked \ufffd where they stand; the text"
+        "• 4 characters in messages #1.1, #1.2, #2.1 (2) are U+FFFD, the replacement character, marked \ufffd where they stand; the text"
         " is otherwise as the source holds it. A source or an import puts U+FFFD where it could not decode a character, but a"
         " message may also hold one as it was sent: the archive does not record which of them an import put in."
-        " ◦ import 1, WhatsApp Chat with Fatima Haddad.txt, which holds #1 (line 1), #2 (line 2), reported: 1 byte that is not"
+        " ◦ import 1, WhatsApp Chat with Fatima Haddad.txt, which holds #1.1 (line 1), #1.2 (line 2), reported: 1 byte that is not"
         " UTF-8 text, each read as U+FFFD (transcripts mark it where it stands): line 2 (0xe9)."
-        " ◦ #4: its U+FFFD were in the source's text as it was imported: no import that holds it reported a character it could"
+        " ◦ #2.1: its U+FFFD were in the source's text as it was imported: no import that holds it reported a character it could"
         " not decode."
     ) in cover
     assert "could not be decoded by the source" not in cover
     d = manifest["disclosures"]
     assert [{k: v for k, v in u.items() if k != "message"} for u in d["undecodable"]] == [
-        {"seq": 1, "characters": 1, "reported_by": [{"import": 1, "ref": "line 1"}]},
-        {"seq": 2, "characters": 1, "reported_by": [{"import": 1, "ref": "line 2"}]},
-        {"seq": 4, "characters": 2, "reported_by": []},
+        {"seq": "1.1", "characters": 1, "reported_by": [{"import": 1, "ref": "line 1"}]},
+        {"seq": "1.2", "characters": 1, "reported_by": [{"import": 1, "ref": "line 2"}]},
+        {"seq": "2.1", "characters": 2, "reported_by": []},
     ]
     with sqlite3.connect(path) as conn:
         (warnings,) = conn.execute("SELECT warnings FROM imports WHERE id = 1").fetchone()
@@ -888,9 +890,9 @@ def test_which_text_was_taken_for_an_edit_or_a_deletion_of_which_is_disclosed(tm
         " both are of the same chat and the same sender at the same time as written, one of them is marked edited or deleted, and"
         " that import's export did not hold the archived message; both texts are kept, the earlier as an earlier version. A message"
         ' removed with "Delete for me", or several messages of one sender within that minute, can make such a match wrong:'
-        f" ◦ #2: the edited text in {two}, line 2) was taken for a later form of the message at the same time from the same sender"
+        f" ◦ #1.2: the edited text in {two}, line 2) was taken for a later form of the message at the same time from the same sender"
         f" in {one}, line 2), which import 2's export did not hold."
-        f" ◦ #3: the message shown deleted in {two}, line 3) was taken for a later form of the message at the same time from the"
+        f" ◦ #1.3: the message shown deleted in {two}, line 3) was taken for a later form of the message at the same time from the"
         f" same sender in {one}, line 3), which import 2's export did not hold."
     ) in cover_text((None, None, pages))
     assert sorted(manifest["disclosures"]["pairings"], key=lambda x: x["seq"]) == [
@@ -900,12 +902,12 @@ def test_which_text_was_taken_for_an_edit_or_a_deletion_of_which_is_disclosed(tm
             "rule": rule,
             "import": 2,
             "source": f"WhatsApp Chat with Bo Chen.txt (sha256 {sha[1]})",
-            "line": f"line {seq}",
+            "line": f"line {seq[2:]}",
             "paired_import": 1,
             "paired_source": f"WhatsApp Chat with Bo Chen.txt (sha256 {sha[0]})",
-            "paired_line": f"line {seq}",
+            "paired_line": f"line {seq[2:]}",
         }
-        for seq, rule, mid in ((2, "edited", manifest["messages"][1][0]), (3, "deleted", manifest["messages"][2][0]))
+        for seq, rule, mid in (("1.2", "edited", manifest["messages"][1][0]), ("1.3", "deleted", manifest["messages"][2][0]))
     ]
     assert sorted(ids) == sorted(m for m, _ in manifest["messages"][1:3])
 
@@ -1062,14 +1064,14 @@ def test_a_dst_reread_on_the_exports_line_order_is_no_persons_correction(tmp_pat
     cover = cover_text((None, None, pages))
     assert "was corrected by" not in cover and "correcting an earlier reading" not in cover
     assert (
-        "• #3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+        "• #1.3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
         " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour."
     ) in cover
     assert manifest["disclosures"]["corrections"] == []
     assert [(d["seq"], d["flag"], d["written"], d["shown"], d["second"]) for d in manifest["disclosures"]["dst"]] == [
-        (1, "time_ambiguous", "2025-11-02 01:30", "2025-11-02 01:30 -04:00", False),
-        (2, "time_ambiguous", "2025-11-02 01:50", "2025-11-02 01:50 -04:00", False),
-        (3, "time_ambiguous", "2025-11-02 01:10", "2025-11-02 01:10 -05:00", True),
+        ("1.1", "time_ambiguous", "2025-11-02 01:30", "2025-11-02 01:30 -04:00", False),
+        ("1.2", "time_ambiguous", "2025-11-02 01:50", "2025-11-02 01:50 -04:00", False),
+        ("1.3", "time_ambiguous", "2025-11-02 01:10", "2025-11-02 01:10 -05:00", True),
     ]
 
 
@@ -1114,7 +1116,7 @@ def test_a_zone_correction_is_told_and_a_later_dst_reread_of_the_same_message_is
         in cover
     )
     assert (
-        "• #3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
+        "• #1.3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"
         " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour."
     ) in cover
     assert manifest["disclosures"]["corrections"] == [
@@ -1169,11 +1171,11 @@ def test_a_replacement_character_is_counted_once_however_many_versions_keep_the_
     ]
     pages, manifest = matter_transcript(path, tmp_path, "Bo Chen")
     assert [{k: v for k, v in u.items() if k != "message"} for u in manifest["disclosures"]["undecodable"]] == [
-        {"seq": 1, "characters": 1, "reported_by": []},
-        {"seq": 2, "characters": 1, "reported_by": []},
+        {"seq": "1.1", "characters": 1, "reported_by": []},
+        {"seq": "1.2", "characters": 1, "reported_by": []},
     ]  # (main: 2 and 2)
     assert (
-        "• 2 characters in messages #1, #2 are U+FFFD, the replacement character, marked \ufffd where they stand;"
+        "• 2 characters in messages #1.1, #1.2 are U+FFFD, the replacement character, marked \ufffd where they stand;"
         in cover_text((None, None, pages))
     )
 

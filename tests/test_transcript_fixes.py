@@ -376,9 +376,12 @@ def test_a_whatsapp_sender_is_named_once_and_an_android_sender_with_the_number(a
     pages = pages_text(tmp_path / "wa.pdf")
     text = "\n".join(pages)
     assert "Sam Client Sam Client" not in text and "Alex Owner Alex Owner" not in text
-    assert "#3 2024-03-12 09:01 -04:00 Sam Client · incoming · WhatsApp\nHi Alex, can we talk about the lease?" in text
-    assert "#4 2024-03-12 09:02 -04:00 Alex Owner · outgoing · WhatsApp\nSure. Send me the draft." in text
-    assert "#2 2024-03-12 09:00 -04:00 (no sender) · system · WhatsApp" in text
+    with sqlite3.connect(archive_path) as conn:
+        [(w,)] = conn.execute("SELECT id FROM conversations WHERE platform = 'whatsapp'")
+    conn.close()
+    assert f"#{w}.3 2024-03-12 09:01 -04:00 Sam Client · incoming · WhatsApp\nHi Alex, can we talk about the lease?" in text
+    assert f"#{w}.4 2024-03-12 09:02 -04:00 Alex Owner · outgoing · WhatsApp\nSure. Send me the draft." in text
+    assert f"#{w}.2 2024-03-12 09:00 -04:00 (no sender) · system · WhatsApp" in text
     assert "whatsapp. Participants: Sam Client; Alex Owner (owner)" in text
     cover = re.sub(r"\s+", " ", pages[0])
     assert re.search(
@@ -397,8 +400,8 @@ def test_a_whatsapp_sender_is_named_once_and_an_android_sender_with_the_number(a
     assert re.search(
         r"^4 +android Sam Client, Dana Reyes, Lee Park: Sam Client \+12025550143; ", pages[0], re.M
     )  # a title of its own stays; the client file names the number
-    assert "#1 2024-03-01 12:00:00 -05:00 Sam Client +12025550143 · incoming · SMS" in text
-    assert "#2 2024-03-01 12:01:00 -05:00 Alex Owner +12025550100 · outgoing · SMS" in text
+    assert "#1.1 2024-03-01 12:00:00 -05:00 Sam Client +12025550143 · incoming · SMS" in text
+    assert "#1.2 2024-03-01 12:01:00 -05:00 Alex Owner +12025550100 · outgoing · SMS" in text
     assert "android. Participants: Sam Client +12025550143; Alex Owner +12025550100 (owner)" in text
     assert made["messages"] == 15
 
@@ -435,7 +438,7 @@ def test_an_imessage_number_is_shown_with_the_clients_name(tmp_path):
     assert run(path, "transcript", "IM-1", "--out", out).exit_code == 0
     text = "\n".join(pages_text(out))
     assert "Participants: Jordan Client +12025550123;" in text
-    headers = [line for line in text.splitlines() if re.match(r"\s*#\d+ ", line) and "+12025550123" in line]
+    headers = [line for line in text.splitlines() if re.match(r"\s*#\d+\.\d+ ", line) and "+12025550123" in line]
     assert headers and all("-05:00 Jordan Client +12025550123" in h for h in headers), headers
 
 

@@ -46,6 +46,7 @@ __all__ = [  # what the CLI, the weekly run and `conversation show` use
 ]
 
 CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each process near 200 MB)
+LEAD_IN = 100  # the most messages laid out after the cover to find how many its last page holds (a page holds fewer)
 SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
 MANIFEST_DESCRIPTION = "textfile manifest: scope, Bates range, every message id and content hash in transcript order"
 
@@ -171,7 +172,15 @@ def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
     total = len(contents.plan.rows)
     workers = workers or render.default_workers()
     in_process = total <= min(SMALL, chunk_size) or workers <= 1
-    jobs = [content.Job(0, 0, [], {}, []), *content.jobs(contents.plan, chunk_size)]
+    jobs = content.jobs(contents.plan, chunk_size)
+    first = jobs[0] if jobs else None
+    lead = min(LEAD_IN, len(first.rowids)) if first else 0
+    jobs.insert(0, content.Job(0, 0, first.rowids[:lead] if first else [], {}, []))
+    if first:
+        jobs[0].files_of = first.files_of if lead == len(first.rowids) else []  # (all of them: then its files too)
+        jobs[0].replies = {k: v for k, v in first.replies.items() if k < lead}
+        jobs[0].outside = [k for k in first.outside if k < lead]
+        jobs[0].starts = first.starts
     for job in jobs:
         job.found_on = bool(contents.cover["phones"])
     return Chunks(jobs, 1 if in_process else min(workers, len(jobs)))
@@ -221,17 +230,44 @@ def _rendered(
     total = len(contents.plan.rows)
     # (the stamp's font measures the slots while the workers set up)
     jobs[0].cover = _cover_page(settings, request, contents, made)
-    results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
     rows = contents.plan.rows
+    shown = {}  # the jobs as rendered: the first chunk begins after the messages the cover's last page took
+
+    def after_lead(cover: dict) -> Job | None:
+        shown[1] = job = _after(jobs[1], cover["lead"], contents.plan)
+        return job
+
+    results = renderer.chunks(
+        jobs, (lambda done: progress(done, total)) if progress else None, after_lead if len(jobs) > 1 else None
+    )
+    rendered = [jobs[0], *([shown[1]] if shown.get(1) else []), *jobs[2:]]
     if any(
-        r["digest"]
+        r["digest"] is not None
+        and r["digest"]
         != content.digest((row.id, row.content_hash) for row in rows[job.start : job.start + len(job.rowids)])
-        for r, job in zip(results[1:], jobs[1:])
+        for r, job in zip(results, rendered)
     ):
         raise TextfileError(
             "the archive changed while the transcript was being made; nothing was written (run it again)"
         )
     return results
+
+
+def _after(job: Job, lead: int, plan) -> Job | None:
+    """The first chunk without the `lead` messages the cover's last page took (None: it took them all)."""
+    if not lead:
+        return job
+    if lead >= len(job.rowids):
+        return None
+    start = job.start + lead
+    job.rowids = job.rowids[lead:]
+    job.replies = {k: v for k, v in job.replies.items() if k >= start}
+    job.outside = [k for k in job.outside if k >= start]
+    job.continues_from = (
+        plan.rows[start - 1].rowid if plan.rows[start - 1].conversation == plan.rows[start].conversation else None
+    )
+    job.start = start
+    return job
 
 
 def _cover_page(settings, request: Request, contents: Contents, made: Made) -> dict:
