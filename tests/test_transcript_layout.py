@@ -131,14 +131,14 @@ def test_no_page_is_left_mostly_blank_where_a_rendered_chunk_ends(tmp_path):
         [replace(msg(n, f"{body}{n}"), sent_at=start + timedelta(hours=3 * n)) for n in range(400)],
     )
     counted = [
-        len(re.findall(r"^#\d+ ", page, re.M)) for page in transcript(path, tmp_path / "whole.pdf", workers=1)[1:]
+        len(re.findall(r"^#\d+\.\d+ ", page, re.M)) for page in transcript(path, tmp_path / "whole.pdf", workers=1)[1:]
     ]
     full = max(counted)
     assert counted[1] == full  # a page of the middle holds P
     size = 5 * full + full // 3
     pages = transcript(path, tmp_path / "chunked.pdf", workers=1, chunk_size=size)
     body_pages = pages[cover_pages(pages) :]
-    counts = [len(re.findall(r"^#\d+ ", page, re.M)) for page in body_pages]
+    counts = [len(re.findall(r"^#\d+\.\d+ ", page, re.M)) for page in body_pages]
     assert (
         sum(counts) == 400 and len([p for p in body_pages if "(continued)" in p]) == -(-400 // size) - 1
     )  # the chunks were there
@@ -146,7 +146,7 @@ def test_no_page_is_left_mostly_blank_where_a_rendered_chunk_ends(tmp_path):
         full,
         counts,
     )  # (a page that opens with headings holds a message or two less)
-    seqs = [int(n) for page in body_pages for n in re.findall(r"^#(\d+) ", page, re.M)]
+    seqs = [int(n) for page in body_pages for n in re.findall(r"^#1\.(\d+) ", page, re.M)]
     assert seqs == list(range(1, 401))
     import pikepdf
 
@@ -195,12 +195,12 @@ def test_a_run_of_omitted_unnamed_attachments_is_one_line(tmp_path):
     pages = transcript(archive_with(tmp_path / "archive.db", records), tmp_path / "t.pdf")
     text = "\n".join(pages[cover_pages(pages) :])
     assert (
-        "#2–#4 2024-03-01 07:30:00 -05:00 Sam Client +12025550143 · incoming · SMS\n"
+        "#1.2–#1.4 2024-03-01 07:30:00 -05:00 Sam Client +12025550143 · incoming · SMS\n"
         "3 attachments, one in each message, unnamed in the export — not in the archive: omitted by export\n"
     ) in text
     assert text.count("omitted by export") == 2 and text.count("Attachment 1: (no name)") == 1
     assert (
-        "#5 2024-03-01 07:36:00 -05:00 Sam Client +12025550143 · incoming · SMS\n"
+        "#1.5 2024-03-01 07:36:00 -05:00 Sam Client +12025550143 · incoming · SMS\n"
         "Attachment 1: (no name), unknown type — not in the archive: omitted by export\n"
     ) in text
 
@@ -212,7 +212,7 @@ def test_an_incoming_group_message_with_no_sender_says_so_in_plain_words(tmp_pat
     ]
     pages = transcript(archive_with(tmp_path / "archive.db", records), tmp_path / "t.pdf")
     text = "\n".join(pages[cover_pages(pages) :])
-    assert "#1 2024-03-01 07:01:00 -05:00 sender not named in the export · incoming · SMS\nWho sent this?\n" in text
+    assert "#1.1 2024-03-01 07:01:00 -05:00 sender not named in the export · incoming · SMS\nWho sent this?\n" in text
     assert "(no sender)" not in text and text.count("sender not named") == 1
 
 
@@ -231,7 +231,7 @@ def test_receipts_and_reactions_print_at_the_precision_of_their_message(tmp_path
     ]
     pages = transcript(archive_with(tmp_path / "archive.db", records), tmp_path / "t.pdf")
     assert (
-        "#1 2024-03-01 07:05 -05:00 Sam Client +12025550143 · incoming · SMS\nA clock to the minute\n"
+        "#1.1 2024-03-01 07:05 -05:00 Sam Client +12025550143 · incoming · SMS\nA clock to the minute\n"
         "reaction: liked 👍 by Alex Owner (+12025550100) at 2024-03-01 07:08 -05:00\n"
         "delivered 2024-03-01 07:06 -05:00, read 2024-03-01 07:07 -05:00\n"
     ) in "\n".join(pages)
@@ -252,7 +252,7 @@ def test_an_imessage_message_that_is_only_its_attachments_shows_their_lines_alon
     ]
     pages = transcript(archive_with(tmp_path / "archive.db", records), tmp_path / "t.pdf", media=False)
     text = "\n".join(pages)
-    lines = {int(n): following for n, following in re.findall(r"^#(\d+) [^\n]*· iMessage\n([^\n]*)", text, re.M)}
+    lines = {int(n): following for n, following in re.findall(r"^#1\.(\d+) [^\n]*· iMessage\n([^\n]*)", text, re.M)}
     assert lines[1].startswith("Attachment 1: IMG_0001.png, image/png,") and lines[2].startswith(
         "Attachment 1: IMG_0002.png, image/png,"
     )
@@ -327,13 +327,13 @@ def test_right_to_left_texts_take_their_own_direction_and_names_keep_their_separ
     assert letters("".join(w[3] for w in meta)) == letters(
         "whatsapp, group. Participants: דוד כהן; محمد علي; Alex Owner (owner)"
     )
-    for seq, body in (("#1", "שלום לכולם, זו הקבוצה לענייני הירושה."), ("#2", "مرحبا بالجميع.")):
+    for seq, body in (("#1.1", "שלום לכולם, זו הקבוצה לענייני הירושה."), ("#1.2", "مرحبا بالجميع.")):
         line = line_after(page, seq, below=1)
         assert letters("".join(w[3] for w in line)) == letters(body)  # every character, none added
         assert (
             "." in line[0][3] and right_margin - 2 < line[-1][2] <= right_margin + 1
         )  # the period leftmost; flush right
-    english = line_after(page, "#3", below=1)
+    english = line_after(page, "#1.3", below=1)
     assert [w[3] for w in english] == ["Hello", "both."] and english[0][1] < 60  # (a left-to-right body as before)
 
 
@@ -373,9 +373,9 @@ def fatima(tmp_path_factory) -> str:
 def test_an_omitted_attachment_of_a_kind_the_export_named_prints_that_kind_not_unknown_type(fatima):
     """Walk report 2, defect 12: "(no name), unknown type — not in the archive: image omitted by export"."""
     assert (
-        "#15 2025-10-28 09:11:00 -04:00 Fatima Haddad · incoming · WhatsApp\n"
+        "#1.15 2025-10-28 09:11:00 -04:00 Fatima Haddad · incoming · WhatsApp\n"
         'Attachment 1: (no name), image — not in the archive: image omitted by export (the export wrote "image omitted")\n'
-        "#16 2025-10-28 09:12:00 -04:00 Fatima Haddad · incoming · WhatsApp\n"
+        "#1.16 2025-10-28 09:12:00 -04:00 Fatima Haddad · incoming · WhatsApp\n"
         'Attachment 1: (no name), video — not in the archive: video omitted by export (the export wrote "video omitted")\n'
     ) in fatima
     assert "unknown type" not in fatima
@@ -385,12 +385,12 @@ def test_a_burst_of_omitted_images_seconds_apart_is_one_line_with_every_number_a
     """Walk report 2, defect 13: an iPhone export's times have seconds, so twelve "image omitted" two
     seconds apart printed twelve lines; they are one, numbered #2–#13, from the first time to the last."""
     assert (
-        "#1 2025-10-28 09:02:13 -04:00 Fatima Haddad · incoming · WhatsApp The photos of the contract"
-        " #2–#13 2025-10-28 09:03:00–09:03:22 -04:00 Fatima Haddad · incoming · WhatsApp"
+        "#1.1 2025-10-28 09:02:13 -04:00 Fatima Haddad · incoming · WhatsApp The photos of the contract"
+        " #1.2–#1.13 2025-10-28 09:03:00–09:03:22 -04:00 Fatima Haddad · incoming · WhatsApp"
         " 12 attachments, one in each message, unnamed in the export, image — not in the archive: image omitted by export"
-        ' (the export wrote "image omitted") #14 2025-10-28 09:10:05 -04:00 Alex Owner · outgoing · WhatsApp'
+        ' (the export wrote "image omitted") #1.14 2025-10-28 09:10:05 -04:00 Alex Owner · outgoing · WhatsApp'
     ) in " ".join(fatima.split())
-    assert re.findall(r"^#[\d–#]+", fatima, re.M) == ["#1", "#2–#13", "#14", "#15", "#16"]  # every number, once
+    assert re.findall(r"^#[\d.–#]+", fatima, re.M) == ["#1.1", "#1.2–#1.13", "#1.14", "#1.15", "#1.16"]  # every number, once
 
 
 def test_the_files_no_message_names_are_listed_with_their_names_marked_as_attachment_lines_are():

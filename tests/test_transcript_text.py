@@ -155,11 +155,11 @@ def test_every_character_of_every_message_is_in_the_pdfs_text_in_order_and_no_wo
                 x_max,
             )
     text = comparable("".join(content_words(made)))
-    text = text[text.index("#12024-03-01") :]
+    text = text[text.index("#1.12024-03-01") :]
     at = 0
     for n, (name, body) in enumerate(BODIES.items(), 1):
-        start = text.index(f"#{n}2024-03-01", at)
-        end = text.index(f"#{n + 1}2024-03-01", start)
+        start = text.index(f"#1.{n}2024-03-01", at)
+        end = text.index(f"#1.{n + 1}2024-03-01", start)
         shown = text[start:end]
         expected = comparable(printed(body))
         if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in body):
@@ -232,8 +232,8 @@ def test_the_cover_explains_each_mark_that_occurs_with_counts_and_the_manifest_l
     """Only the characters that occur are in the legend, each with how many and where; the manifest's
     disclosures name each message that holds any, with how many of each."""
     text = " ".join(content_words(made))
-    seq = {name: n for n, name in enumerate(BODIES, 1)}
-    last = len(BODIES) + 1  # (its attachment's name and its earlier text)
+    seq = {name: f"1.{n}" for n, name in enumerate(BODIES, 1)}
+    last = f"1.{len(BODIES) + 1}"  # (its attachment's name and its earlier text)
     assert (
         f"Messages #{seq['rlo']}–#{seq['hidden']}, #{last} hold characters that are not seen but change how the text around them is displayed,"
         " or hide in it. The archive keeps them as sent; this transcript prints each as a mark where it stands and does not apply"

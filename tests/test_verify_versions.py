@@ -39,12 +39,15 @@ def transcript(
     return Path(json.loads(made.stdout)["path"])
 
 
-def position(archive, pdf: Path, mid: str) -> int:
-    """The message's number (#) in the transcript."""
-    return archive.conn.execute(
-        "SELECT tm.position FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id WHERE t.path = ? AND tm.message_id = ?",
+def position(archive, pdf: Path, mid: str) -> str:
+    """The message's number in the transcript ("1.3"), as its recorded numbering tells it."""
+    from textfile.transcript.content import number_at
+
+    at, scope = archive.conn.execute(
+        "SELECT tm.position, t.scope FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id WHERE t.path = ? AND tm.message_id = ?",
         (str(pdf), mid),
-    ).fetchone()[0]
+    ).fetchone()
+    return str(number_at(json.loads(scope)["numbering"], at))
 
 
 def message(archive, body: str):
@@ -172,7 +175,7 @@ def test_a_transcript_made_before_a_corrected_zone_matches_and_still_covers_the_
     ]
     assert out == head(report, pdf) + (
         "  4 of its messages were changed since by a later import; the archive keeps the state they show as versions:\n"
-        f"  #1–#4: shown as version 1, now version 2; changed by {said(archive, 2)}: {why}\n"
+        f"  #1.1–#1.4: shown as version 1, now version 2; changed by {said(archive, 2)}: {why}\n"
     )
     # The same messages, read in another zone: what the phone holds is in the transcript.
     v = verdict(cli)
@@ -201,11 +204,11 @@ def test_a_transcript_made_before_a_number_was_read_in_its_international_form_ma
     assert [
         (e["message"], e["id"], e["version"], e["current_version"], e["changes"], e["reading_only"])
         for e in report["earlier"]
-    ] == [(n, mid, 1, 2, [change(archive, 1, 2, why)], True) for n, (mid, why) in enumerate(zip(shown, whys), 1)]
+    ] == [(f"1.{n}", mid, 1, 2, [change(archive, 1, 2, why)], True) for n, (mid, why) in enumerate(zip(shown, whys), 1)]
     assert out == head(report, pdf) + (
         "  3 of its messages were changed since by a later import; the archive keeps the state they show as versions:\n"
-        f"  #1, #3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}\n"
-        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read\n"
+        f"  #1.1, #1.3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}\n"
+        f"  #1.2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read\n"
     )
     # the number the transcript shows is kept with the version
     assert json.loads(
@@ -227,8 +230,8 @@ def test_the_lines_naming_the_earlier_states_a_transcript_shows_are_the_cores(cl
     incoming = f"number re-read: {CLAIRE_HERE}, now {CLAIRE}"
     assert earlier_lines(report["earlier"], report["zone"]) == [
         "  3 of its messages were changed since by a later import; the archive keeps the state they show as versions:",
-        f"  #1, #3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}",
-        f"  #2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read",
+        f"  #1.1, #1.3: shown as version 1, now version 2; changed by {said(archive, 2)}: {incoming}",
+        f"  #1.2: shown as version 1, now version 2; changed by {said(archive, 2)}: the conversation's number re-read",
     ]
     assert out == head(report, pdf) + "".join(f"{line}\n" for line in earlier_lines(report["earlier"], report["zone"]))
     assert earlier_lines([], report["zone"]) == []
@@ -249,7 +252,7 @@ def test_a_transcript_made_before_an_android_message_changed_in_the_source_match
     why = ["its status changed in the source", "its marks changed in the source"]
     assert report["earlier"] == [
         {
-            "message": 1,
+            "message": "1.1",
             "id": before["id"],
             "version": 1,
             "current_version": 2,
@@ -261,7 +264,7 @@ def test_a_transcript_made_before_an_android_message_changed_in_the_source_match
     ]
     assert out == head(report, pdf) + (
         "  1 of its messages was changed since by a later import; the archive keeps the state it shows as a version:\n"
-        f"  #1: shown as version 1, now version 2; changed by {said(archive, 2)}: {', '.join(why)}\n"
+        f"  #1.1: shown as version 1, now version 2; changed by {said(archive, 2)}: {', '.join(why)}\n"
     )
     assert verdict(cli)["verdict"] == "not yet: 1 message changed since its transcript (render the matter again)"
 
@@ -356,7 +359,7 @@ def test_a_version_written_outside_textfile_to_match_is_not_vouched_for(cli, arc
     rewrite(archive, other, "Can we never meet?")
     n, m = position(archive, pdf, other["id"]), position(archive, pdf, edited)
 
-    def unvouched(seq: int, row_id: str, at: str, import_id: int, updated: int) -> str:
+    def unvouched(seq: str, row_id: str, at: str, import_id: int, updated: int) -> str:
         return (
             f"message #{seq} ({at}, {row_id[:16]}…) changed, and the earlier version the transcript shows is not vouched for:"
             f" import {import_id} changed {updated} message{'s' if updated != 1 else ''}, says its audit entry, but the archive holds"

@@ -380,7 +380,7 @@ def test_the_transcript_shows_one_message_with_its_earlier_version(cli, archive,
     assert text.count("Thursday 3:30 pm works.") == 1
     assert "earlier version 1, from the earlier export: Thursday 3 pm works." in text
     assert text.count("Thursday 3 pm works.") == 1  # only as the earlier version
-    assert "#6" not in text and "#5" in text  # five messages, not six
+    assert "#1.6" not in text and "#1.5 " in text  # five messages, not six
     assert cli("verify").exit_code == 0
 
 

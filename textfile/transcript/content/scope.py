@@ -231,17 +231,22 @@ def _numbered(p: Plan, rowids) -> dict[int, Number]:
 
 def message_numbers(numbers) -> str:
     """Message numbers in order, a run of consecutive ones of one conversation as "#2.3–#2.7"
-    (`Number`s; plain positions, of a transcript numbered throughout, as "#3–#7")."""
-    runs: list[list] = []
-    for n in sorted(numbers):
-        if runs and _follows(runs[-1][-1], n):
+    (`Number`s, or as JSON gives them back: "2.3"; plain positions, of a transcript numbered
+    throughout, as "#3–#7")."""
+    runs: list[list[tuple]] = []
+    for n in sorted(_parsed(n) for n in numbers):
+        if runs and n[1] == runs[-1][-1][1] and n[2] == runs[-1][-1][2] + 1:
             runs[-1].append(n)
         else:
             runs.append([n])
-    return ", ".join(f"#{r[0]}–#{r[-1]}" if len(r) > 2 else ", ".join(f"#{n}" for n in r) for r in runs)
+    return ", ".join(f"#{r[0][3]}–#{r[-1][3]}" if len(r) > 2 else ", ".join(f"#{n[3]}" for n in r) for r in runs)
 
 
-def _follows(before, n) -> bool:
+def _parsed(n) -> tuple:
+    """(order, conversation, number within it, as printed) of a message number."""
     if isinstance(n, Number):
-        return isinstance(before, Number) and before.conversation == n.conversation and n.n == before.n + 1
-    return n == before + 1
+        return n.position, n.conversation, n.n, str(n)
+    if isinstance(n, str) and "." in n:
+        conversation, k = (int(x) for x in n.split(".", 1))
+        return (0, conversation, k), conversation, k, n
+    return int(n), None, int(n), str(n)
