@@ -148,7 +148,7 @@ def _make_transcript(
     record(archive, request, contents, made, scope_record, partial)
     if cache:
         _evict(context["cache"], cache_bytes)
-    return _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
+    return _summary(request, contents, made, results, len(results), Phases(started, planned, rendered))
 
 
 def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, out, out_dir, mkdir: bool) -> Path:

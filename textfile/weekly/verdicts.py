@@ -10,6 +10,7 @@ holds its new state and no transcript does yet; the next weekly run renders the 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -52,6 +53,7 @@ class Verdict(Result):
     sources: list[Source]
     safe_until: str | None
     safe_until_precision: str | None
+    safe_until_number: str | None  # that message's number in the latest verified transcript showing it ("2.340")
     untranscribed: int
     unfiled: int
     broken_transcripts: list[BrokenTranscript]
@@ -108,6 +110,7 @@ class _Coverage:
         self.conn = conn
         self.audited: dict = {}
         good = [tid for tid, s in states.items() if s["state"] == "ok"]
+        self.good = set(good)
         self.transcribed: dict[str, set[str]] = {}  # message id -> the content hashes verified transcripts show of it
         for start in range(0, len(good), 500):
             chunk = good[start : start + 500]
@@ -127,6 +130,23 @@ class _Coverage:
             if s and not s["problems"]
         ]
         return "covered" if any(s["reading_only"] for s in states) else "changed" if states else "none"
+
+    def number(self, message_id: str) -> str | None:
+        """The message's number in the latest verified transcript that shows it (as that transcript numbered it)."""
+        from textfile.transcript.content import number_at
+
+        for transcript_id, position, scope in self.conn.execute(
+            "SELECT t.id, tm.position, t.scope FROM transcript_messages tm JOIN transcripts t ON t.id = tm.transcript_id"
+            " WHERE tm.message_id = ? ORDER BY t.id DESC",
+            (message_id,),
+        ):
+            if transcript_id in self.good:
+                try:
+                    numbering = json.loads(scope or "{}").get("numbering")
+                except (ValueError, AttributeError):
+                    numbering = None
+                return str(number_at(numbering, position))
+        return None
 
 
 def _broken_by_conversation(conn: sqlite3.Connection, states: dict[int, dict]) -> dict[int, list[BrokenTranscript]]:
@@ -216,6 +236,7 @@ def _judged(
         sources=sources,
         safe_until=safe["sent_at"] if safe else None,
         safe_until_precision=safe["time_precision"] if safe else None,
+        safe_until_number=coverage.number(safe["id"]) if safe else None,
         untranscribed=covered[first_gap:].count("none"),
         unfiled=sum(1 for m in messages if not m["filed"]),
         broken_transcripts=broken,
@@ -249,7 +270,8 @@ def _verdict(e: Verdict, tz) -> tuple[str, bool]:
             f"not safe: {e.unfiled} message{'s' if e.unfiled != 1 else ''} in no matter: textfile file {e.conversation}"
             f" --matter REF (then a transcript), or, if not client-related, textfile conversation ignore {e.conversation}"
         ), False
-    return _coverage_said(e, times.display(e.safe_until, tz, e.safe_until_precision))
+    number = f" (#{e.safe_until_number})" if e.safe_until_number else ""
+    return _coverage_said(e, times.display(e.safe_until, tz, e.safe_until_precision) + number)
 
 
 def _coverage_said(e: Verdict, safe_until: str) -> tuple[str, bool]:

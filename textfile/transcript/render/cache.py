@@ -74,20 +74,33 @@ def key(fingerprint: str, html: str, layout: dict) -> str:
 def fingerprint() -> str:
     """What a chunk's pages are made with besides its HTML: any change gives every chunk another key.
     Called in a rendering process (WeasyPrint is loaded there)."""
-    import weasyprint
-    from weasyprint.text.ffi import pango
+    return fingerprint_of(_sources(), _versions(), _fonts())
 
-    h = hashlib.sha256()
+
+def fingerprint_of(sources: bytes, versions: bytes, fonts: bytes) -> str:
+    return hashlib.sha256(b"sources\n" + sources + b"\nversions\n" + versions + b"\nfonts\n" + fonts).hexdigest()
+
+
+def _sources() -> bytes:
+    """The template, the stylesheets and textfile's rendering code, each file named."""
+    out = []
     package = resources.files("textfile.transcript")
     for folder in ("templates", "render"):
         for item in sorted((package / folder).iterdir(), key=lambda x: x.name):
             if item.is_file() and item.name.endswith((".py", ".css", ".j2")):
-                h.update(f"{folder}/{item.name}\n".encode() + item.read_bytes() + b"\n")
-    h.update(f"weasyprint {weasyprint.__version__}\npango {pango.pango_version()}\n".encode())
-    h.update(f"harfbuzz {_library_version('harfbuzz', 'hb_version_string')}\n".encode())
-    h.update(f"fontconfig {_library_version('fontconfig', 'FcGetVersion', text=False)}\n".encode())
-    h.update(_fonts())
-    return h.hexdigest()
+                out.append(f"{folder}/{item.name}\n".encode() + item.read_bytes())
+    return b"\n".join(out)
+
+
+def _versions() -> bytes:
+    import weasyprint
+    from weasyprint.text.ffi import pango
+
+    return (
+        f"weasyprint {weasyprint.__version__}\npango {pango.pango_version()}\n"
+        f"harfbuzz {_library_version('harfbuzz', 'hb_version_string')}\n"
+        f"fontconfig {_library_version('fontconfig', 'FcGetVersion', text=False)}\n"
+    ).encode()
 
 
 def _library_version(name: str, function: str, text: bool = True) -> str:

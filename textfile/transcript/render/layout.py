@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from textfile.transcript.render.assets import archive_fetcher, key_fonts_by_face, reuse_emoji_images
-from textfile.transcript.render.cache import Cache, fingerprint
+from textfile.transcript.render import cache
 from textfile.transcript.render.document import TEMPLATES
 
 _state: dict = {}
@@ -40,7 +40,7 @@ def init_worker(ctx: dict) -> None:
     close_worker()
     _state.update(ctx=ctx, conn=conn, fonts=fonts, css=css, tz=ZoneInfo(ctx["tz"]))
     if ctx.get("cache"):
-        _state.update(cache=Cache(ctx["cache"]), fingerprint=fingerprint())
+        _state.update(cache=cache.Cache(ctx["cache"]), fingerprint=cache.fingerprint())
 
 
 def close_worker() -> None:
