@@ -653,7 +653,7 @@ def test_a_message_s_time_prints_at_the_precision_its_source_wrote(cli, tmp_path
     )  # (the owner by name, as transcripts say)
     assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf", "--quiet").exit_code == 0
     assert cli("deletable").stdout.splitlines()[3] == (
-        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:07 -04:00 │ safe to delete from the phone up to 2024-03-13 09:07 -04:00 │"
+        "│ 1 │ whatsapp │ Sam Client   │ 2        │ 2024-03-13 09:07 -04:00 │ safe to delete from the phone up to 2024-03-13 09:07 -04:00 (#1.2) │"
     )
     [v] = json.loads(cli("deletable", "--json").stdout)
     assert {k: v[k] for k in ("last_archived", "last_archived_precision", "safe_until", "safe_until_precision")} == {

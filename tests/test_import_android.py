@@ -1956,7 +1956,7 @@ def test_a_group_transcript_names_every_member_the_export_names(cli, archive, tm
     # The sender's line exactly as drawn (one space before a number with no name); the participants, wherever lines wrap.
     assert [line for line in text.splitlines() if line[:1] == "#" and line[1:2].isdigit()] == [
         f"#{groups[0]}.1 2024-03-01 12:00:00 -05:00 Pierre Dubois +33669462731 · incoming · MMS",
-        f"#{groups[0]}.2 2024-03-01 12:01:00 -05:00 +12025550191 · incoming · MMS",
+        f"#{groups[1]}.1 2024-03-01 12:01:00 -05:00 +12025550191 · incoming · MMS",
     ]
     # ... and as laid out: the gap before the bare number is one space, as between the other words of the line.
     bbox = subprocess.run(
@@ -1968,7 +1968,7 @@ def test_a_group_transcript_names_every_member_the_export_names(cli, archive, tm
             r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox
         )
     ]
-    line = [w for w in words if w[1] == next(y for _, y, _, t in words if t == "#2")]
+    line = [w for w in words if w[1] == next(y for _, y, _, t in words if t == f"#{groups[1]}.1")]
     assert [w[3] for w in line[:5]] == ["#2", "2024-03-01", "12:01:00", "-05:00", "+12025550191"]
     gaps = [b[0] - a[2] for a, b in zip(line[:4], line[1:5])]
     assert max(gaps) - min(gaps) < 0.5, gaps

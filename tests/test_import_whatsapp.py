@@ -2672,7 +2672,7 @@ def test_the_transcript_says_which_occurrence_was_taken(cli, tmp_path):
         " 2025-11-02 01:10 -05:00, was taken: the export's lines go back in time within that hour."
     ) in text
     assert (
-        "• #2: the export wrote 2025-11-02 01:30, which occurred twice in America/New_York (the clocks went back); the first,"
+        "• #1.2: the export wrote 2025-11-02 01:30, which occurred twice in America/New_York (the clocks went back); the first,"
         " 2025-11-02 01:30 -04:00, was assumed."
     ) in text
     assert DAVID_DST.split(": ", 1)[1].replace("\u202f", " ") in text.replace("\u202f", " ")

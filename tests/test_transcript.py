@@ -516,7 +516,10 @@ def test_chunks_rendered_in_parallel_join_with_continuous_numbers(copy, tmp_path
         made = make_transcript(
             archive, matter="2026-014", until="2024-03-01T18:00", out=tmp_path / "chunked.pdf", workers=2, chunk_size=12
         )
-    assert (made["chunks"], made["render"]["processes"]) == (4, 2)  # the cover; conversation 1's 21 messages as 12 + 9; conversation 2's 2
+    assert (made["chunks"], made["render"]["processes"]) == (
+        4,
+        2,
+    )  # the cover; conversation 1's 21 messages as 12 + 9; conversation 2's 2
     pages = pages_text(tmp_path / "chunked.pdf")
     first = int(made["bates_first"].split("-")[1])
     for n, page in enumerate(pages, 1):

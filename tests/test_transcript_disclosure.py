@@ -432,7 +432,9 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
 
 def test_whatsapp_times_print_without_seconds_the_export_never_had(made):
     text, cover = body_text(made), cover_text(made)
-    assert re.search(r"^#\d+\.\d+ 2024-03-10 01:55 -05:00 Sam Client · incoming · WhatsApp\nAre you awake\?$", text, re.M)
+    assert re.search(
+        r"^#\d+\.\d+ 2024-03-10 01:55 -05:00 Sam Client · incoming · WhatsApp\nAre you awake\?$", text, re.M
+    )
     assert re.search(r"^#\d+\.\d+ 2024-03-13 10:00 -04:00 Alex Owner · outgoing · WhatsApp\nGot it$", text, re.M)
     whatsapp = [
         line
@@ -907,7 +909,10 @@ def test_which_text_was_taken_for_an_edit_or_a_deletion_of_which_is_disclosed(tm
             "paired_source": f"WhatsApp Chat with Bo Chen.txt (sha256 {sha[0]})",
             "paired_line": f"line {seq[2:]}",
         }
-        for seq, rule, mid in (("1.2", "edited", manifest["messages"][1][0]), ("1.3", "deleted", manifest["messages"][2][0]))
+        for seq, rule, mid in (
+            ("1.2", "edited", manifest["messages"][1][0]),
+            ("1.3", "deleted", manifest["messages"][2][0]),
+        )
     ]
     assert sorted(ids) == sorted(m for m, _ in manifest["messages"][1:3])
 

@@ -379,7 +379,10 @@ def test_a_whatsapp_sender_is_named_once_and_an_android_sender_with_the_number(a
     with sqlite3.connect(archive_path) as conn:
         [(w,)] = conn.execute("SELECT id FROM conversations WHERE platform = 'whatsapp'")
     conn.close()
-    assert f"#{w}.3 2024-03-12 09:01 -04:00 Sam Client · incoming · WhatsApp\nHi Alex, can we talk about the lease?" in text
+    assert (
+        f"#{w}.3 2024-03-12 09:01 -04:00 Sam Client · incoming · WhatsApp\nHi Alex, can we talk about the lease?"
+        in text
+    )
     assert f"#{w}.4 2024-03-12 09:02 -04:00 Alex Owner · outgoing · WhatsApp\nSure. Send me the draft." in text
     assert f"#{w}.2 2024-03-12 09:00 -04:00 (no sender) · system · WhatsApp" in text
     assert "whatsapp. Participants: Sam Client; Alex Owner (owner)" in text

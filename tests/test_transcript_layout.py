@@ -390,7 +390,13 @@ def test_a_burst_of_omitted_images_seconds_apart_is_one_line_with_every_number_a
         " 12 attachments, one in each message, unnamed in the export, image — not in the archive: image omitted by export"
         ' (the export wrote "image omitted") #1.14 2025-10-28 09:10:05 -04:00 Alex Owner · outgoing · WhatsApp'
     ) in " ".join(fatima.split())
-    assert re.findall(r"^#[\d.–#]+", fatima, re.M) == ["#1.1", "#1.2–#1.13", "#1.14", "#1.15", "#1.16"]  # every number, once
+    assert re.findall(r"^#[\d.–#]+", fatima, re.M) == [
+        "#1.1",
+        "#1.2–#1.13",
+        "#1.14",
+        "#1.15",
+        "#1.16",
+    ]  # every number, once
 
 
 def test_the_files_no_message_names_are_listed_with_their_names_marked_as_attachment_lines_are():

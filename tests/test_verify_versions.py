@@ -146,7 +146,7 @@ def test_a_transcript_made_before_an_edit_or_a_deletion_in_a_later_export_matche
         1,
     )
     assert v["verdict"] == (
-        "safe to delete from the phone up to 2024-03-13 09:01 -04:00; not yet: 1 message after 2024-03-13"
+        "safe to delete from the phone up to 2024-03-13 09:01 -04:00 (#1.2); not yet: 1 message after 2024-03-13"
         " 09:01 -04:00 changed since its transcript and 1 is in no transcript (render the matter again)"
     )
     assert cli("verify").exit_code == 0
@@ -182,7 +182,7 @@ def test_a_transcript_made_before_a_corrected_zone_matches_and_still_covers_the_
     assert (v["safe"], v["changed_since_transcript"], v["untranscribed"]) == (True, 0, 0)
     assert (
         v["verdict"]
-        == f"safe to delete from the phone up to {times.display(v['last_archived'], NY, v['last_archived_precision'])}"
+        == f"safe to delete from the phone up to {times.display(v['last_archived'], NY, v['last_archived_precision'])} (#1.4)"
     )
 
 

@@ -270,8 +270,7 @@ def _verdict(e: Verdict, tz) -> tuple[str, bool]:
             f"not safe: {e.unfiled} message{'s' if e.unfiled != 1 else ''} in no matter: textfile file {e.conversation}"
             f" --matter REF (then a transcript), or, if not client-related, textfile conversation ignore {e.conversation}"
         ), False
-    number = f" (#{e.safe_until_number})" if e.safe_until_number else ""
-    return _coverage_said(e, times.display(e.safe_until, tz, e.safe_until_precision) + number)
+    return _coverage_said(e, times.display(e.safe_until, tz, e.safe_until_precision))
 
 
 def _coverage_said(e: Verdict, safe_until: str) -> tuple[str, bool]:
@@ -282,8 +281,11 @@ def _coverage_said(e: Verdict, safe_until: str) -> tuple[str, bool]:
         for b in e.broken_transcripts
     )
     changed, untranscribed = e.changed_since_transcript, e.untranscribed
+    number = (
+        f" (#{e.safe_until_number})" if e.safe_until_number else ""
+    )  # (as the latest transcript showing it numbers it)
     if not untranscribed and not changed:
-        verdict = f"safe to delete from the phone up to {safe_until}"
+        verdict = f"safe to delete from the phone up to {safe_until}{number}"
         return (f"{verdict} (note: {broken})" if broken else verdict), True
     after = f" after {safe_until}" if safe_until else ""
     parts = []
@@ -298,7 +300,7 @@ def _coverage_said(e: Verdict, safe_until: str) -> tuple[str, bool]:
         )
     verdict = "not yet: " + " and ".join(parts)
     if safe_until:
-        verdict = f"safe to delete from the phone up to {safe_until}; " + verdict
+        verdict = f"safe to delete from the phone up to {safe_until}{number}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
     elif changed:
