@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import pydoc
+import re
 
 import imessage_build
 from conftest import ME, ingest_records, msg

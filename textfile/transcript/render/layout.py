@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from textfile.transcript.render.assets import archive_fetcher, key_fonts_by_face, reuse_emoji_images
 from textfile.transcript.render import cache
+from textfile.transcript.render.assets import archive_fetcher, key_fonts_by_face, reuse_emoji_images
 from textfile.transcript.render.document import TEMPLATES
 
 _state: dict = {}
