@@ -46,7 +46,6 @@ __all__ = [  # what the CLI, the weekly run and `conversation show` use
 ]
 
 CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each process near 200 MB)
-LEAD_IN = 100  # the most messages laid out after the cover to find how many its last page holds (a page holds fewer)
 SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
 MANIFEST_DESCRIPTION = "textfile manifest: scope, Bates range, every message id and content hash in transcript order"
 
@@ -173,14 +172,7 @@ def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
     workers = workers or render.default_workers()
     in_process = total <= min(SMALL, chunk_size) or workers <= 1
     jobs = content.jobs(contents.plan, chunk_size)
-    first = jobs[0] if jobs else None
-    lead = min(LEAD_IN, len(first.rowids)) if first else 0
-    jobs.insert(0, content.Job(0, 0, first.rowids[:lead] if first else [], {}, []))
-    if first:
-        jobs[0].files_of = first.files_of if lead == len(first.rowids) else []  # (all of them: then its files too)
-        jobs[0].replies = {k: v for k, v in first.replies.items() if k < lead}
-        jobs[0].outside = [k for k in first.outside if k < lead]
-        jobs[0].starts = first.starts
+    jobs.insert(0, content.cover_job(jobs[0] if jobs else None))
     for job in jobs:
         job.found_on = bool(contents.cover["phones"])
     return Chunks(jobs, 1 if in_process else min(workers, len(jobs)))
@@ -234,7 +226,7 @@ def _rendered(
     shown = {}  # the jobs as rendered: the first chunk begins after the messages the cover's last page took
 
     def after_lead(cover: dict) -> Job | None:
-        shown[1] = job = _after(jobs[1], cover["lead"], contents.plan)
+        shown[1] = job = content.after_lead(jobs[1], cover["lead"], contents.plan)
         return job
 
     results = renderer.chunks(
@@ -251,23 +243,6 @@ def _rendered(
             "the archive changed while the transcript was being made; nothing was written (run it again)"
         )
     return results
-
-
-def _after(job: Job, lead: int, plan) -> Job | None:
-    """The first chunk without the `lead` messages the cover's last page took (None: it took them all)."""
-    if not lead:
-        return job
-    if lead >= len(job.rowids):
-        return None
-    start = job.start + lead
-    job.rowids = job.rowids[lead:]
-    job.replies = {k: v for k, v in job.replies.items() if k >= start}
-    job.outside = [k for k in job.outside if k >= start]
-    job.continues_from = (
-        plan.rows[start - 1].rowid if plan.rows[start - 1].conversation == plan.rows[start].conversation else None
-    )
-    job.start = start
-    return job
 
 
 def _cover_page(settings, request: Request, contents: Contents, made: Made) -> dict:

@@ -107,6 +107,44 @@ def _spans(runs: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
     return spans
 
 
+LEAD_IN = 100  # the most messages laid out after the cover to find how many its last page holds (a page holds fewer)
+
+
+def cover_job(first: Job | None) -> Job:
+    """The cover's document (0), with the first chunk's first messages: the cover's last page takes
+    those that fit there (`render`'s `lead`), and the first chunk begins after them (`after_lead`).
+    When it may take them all, the files that chunk lists come with them."""
+    if first is None:
+        return Job(0, 0, [], {}, [])
+    lead = min(LEAD_IN, len(first.rowids))
+    job = Job(
+        0,
+        0,
+        first.rowids[:lead],
+        {k: v for k, v in first.replies.items() if k < lead},
+        [k for k in first.outside if k < lead],
+    )
+    job.files_of = first.files_of if lead == len(first.rowids) else []
+    job.starts = first.starts
+    return job
+
+
+def after_lead(job: Job, lead: int, p: Plan) -> Job | None:
+    """The first chunk without the `lead` messages the cover's last page took (None: it took them all)."""
+    if not lead:
+        return job
+    if lead >= len(job.rowids):
+        return None
+    start = job.start + lead
+    job.rowids = job.rowids[lead:]
+    job.replies = {k: v for k, v in job.replies.items() if k >= start}
+    job.outside = [k for k in job.outside if k >= start]
+    before = p.rows[start - 1]
+    job.continues_from = before.rowid if before.conversation == p.rows[start].conversation else None
+    job.start = start
+    return job
+
+
 DAY = "%A, %-d %B %Y"  # a day's heading
 
 
