@@ -6,8 +6,11 @@ stylesheet of their own. Nothing printed changes: the same text on the same page
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
+import subprocess
+import unicodedata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -84,3 +87,98 @@ def test_each_message_header_line_is_one_bold_run(tmp_path):
         '<b>#4 2024-03-01 07:04:00 -05:00 <span dir="rtl">هالة منصور</span> +12025550161 · incoming · SMS</b>' in html
     )
     assert text[4].endswith(" +12025550162 · incoming · SMS")
+
+
+# -- the running header, drawn after joining ---------------------------------------------------------
+
+ARABIC_CJK = "عقد الشقة 合同"  # (no lam-alef: its ligature is read back as alef-lam)
+
+
+def words_on_pages(pdf: Path) -> list[list[tuple[str, float, float, float, float]]]:
+    """[(word, xMin, yMin, xMax, yMax)] of each page, from `pdftotext -bbox` (y from the top, points)."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [
+        [
+            (html.unescape(w), float(a), float(b), float(c), float(d))
+            for a, b, c, d, w in re.findall(
+                r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>', page
+            )
+        ]
+        for page in re.findall(r"<page [^>]*>(.*?)</page>", out, re.S)
+    ]
+
+
+def pages_text(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def bare(text: str) -> str:
+    """Text without white space and format characters (the embeddings pdftotext puts around a
+    right-to-left run)."""
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory):
+    """A matter titled in Arabic and Chinese, rendered as four chunks by two processes: (pdf path, result)."""
+    from textfile.transcript import make_transcript
+
+    folder = tmp_path_factory.mktemp("chunked")
+    long = [msg(n, f"message {n} " * 30) for n in range(10, 70)]
+    path = archive_with(folder / "archive.db", records() + long, title=ARABIC_CJK)
+    with Archive.open(path) as archive:
+        made = make_transcript(archive, matter="2026-014", out=folder / "t.pdf", workers=2, chunk_size=20)
+    assert (made["chunks"], made["render"]["processes"]) == (4, 2)
+    return folder / "t.pdf", made
+
+
+def test_every_page_has_the_running_header_where_the_margin_box_drew_it(chunked):
+    """The cover's pages and every chunk's: the header (an Arabic and Chinese matter title) in the top
+    margin, its foot 6pt above the content, at the left margin, at the same place on every page."""
+    pdf, made = chunked
+    pages = words_on_pages(pdf)
+    assert len(pages) == made["pages"] == len(pages_text(pdf)) > 4
+    for text in pages_text(pdf):
+        assert bare(text.strip().splitlines()[0]) == bare(f"Sam Client — 2026-014 {ARABIC_CJK}")
+    places = set()
+    for words in pages:
+        top = [w for w in words if w[4] < 0.8 * 72]  # above the content area
+        assert len(top) == 7  # (Sam, Client, —, 2026-014, two Arabic words, 合同)
+        places.add(tuple(round(v, 1) for w in top for v in w[1:]))
+        assert min(w[1] for w in top) == pytest.approx(0.75 * 72, abs=0.5)
+        assert 0.8 * 72 - 6 - 3 < max(w[4] for w in top) < 0.8 * 72 - 6 + 1
+    assert len(places) == 1
+
+
+def test_the_header_is_one_form_shared_by_every_page(chunked):
+    import pikepdf
+
+    pdf, made = chunked
+    with pikepdf.open(pdf) as document:
+        forms = {page.Resources.XObject.TFHead0.objgen for page in document.pages}
+        assert len(forms) == 1
+        assert sum(b"/TFHead0 Do" in page.Contents[-2].read_bytes() for page in document.pages) == made["pages"]
+
+
+def test_pages_take_each_its_own_label(tmp_path):
+    """The lead's use: several labels, one form each, page i drawn with label_of_page[i]."""
+    import pikepdf
+
+    from textfile.transcript import pdf, render
+
+    labels = ["Sam Client — 2026-014 · Conversation 1", f"Conversation 2: {ARABIC_CJK}", "Ωμέγα · Conversation 3"]
+    with render.Renderer({"tz": "UTC", "parts": str(tmp_path), "page_size": "A4"}, 1) as renderer:
+        forms = renderer.headers(labels)
+    document = pikepdf.new()
+    for _ in range(5):
+        document.add_blank_page(page_size=(595.28, 841.89))
+    pdf.running_headers(document, forms, [0, 1, 1, 2, 0])
+    with open(tmp_path / "t.pdf", "wb") as fp:
+        pdf.save(document, fp)
+    texts = [bare(text) for text in pages_text(tmp_path / "t.pdf")]
+    assert texts == [bare(labels[k]) for k in (0, 1, 1, 2, 0)]
+    with pikepdf.open(tmp_path / "t.pdf") as saved:
+        used = [{name: page.Resources.XObject[name].objgen for name in page.Resources.XObject} for page in saved.pages]
+    assert [list(u) for u in used] == [["/TFHead0"], ["/TFHead1"], ["/TFHead1"], ["/TFHead2"], ["/TFHead0"]]
+    assert used[0] == used[4] and used[1] == used[2] and len({g for u in used for g in u.values()}) == 3

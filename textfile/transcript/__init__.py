@@ -126,14 +126,16 @@ def _make_transcript(
     made = Made(str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
     planned = time.monotonic()
-    with render.Renderer(_render_context(archive, request, contents.scope, parts), chunks.processes) as renderer:
+    ctx = _render_context(archive, request, contents.scope, parts)
+    with render.Renderer(ctx, chunks.processes) as renderer:
         results = _rendered(renderer, archive.settings, request, contents, made, chunks.jobs, progress)
+        headers = renderer.headers([ctx["header"]])
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
     scope_record = {**contents.scope.as_dict(), "zone": request.zone_name, "media": media}
     manifest_bytes = _manifest(archive, request, contents, made, scope_record)
-    document = _joined(results, made, manifest_bytes)
+    document = _joined(results, made, manifest_bytes, headers)
     _write(document, partial, made, manifest_bytes)
     record(archive, request, contents, made, scope_record, partial)
     return _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
@@ -292,12 +294,14 @@ def _manifest(archive: Archive, request: Request, contents: Contents, made: Made
     )
 
 
-def _joined(results: list[dict], made: Made, manifest_bytes: bytes):
-    """The parts joined into one document, its outline, the page and Bates numbers stamped on every
-    page and drawn into the cover's slots, the manifest attached."""
+def _joined(results: list[dict], made: Made, manifest_bytes: bytes, headers: str):
+    """The parts joined into one document, the running header drawn on every page (`headers`: the
+    labels' document, one label: the context's header), its outline, the page and Bates numbers
+    stamped on every page and drawn into the cover's slots, the manifest attached."""
     from textfile.transcript import manifest, pdf
 
     document = pdf.assemble([part for r in results for part in r["parts"]])
+    pdf.running_headers(document, headers, [0] * len(document.pages))
     marks, offset = [pdf.Bookmark(1, "Cover", 0)], 0
     for r in results:
         marks += [pdf.Bookmark(mark.level, mark.label, mark.page + offset) for mark in r["bookmarks"]]
