@@ -119,24 +119,48 @@ def bare(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
+def part_facts(path: str) -> dict:
+    """What a rendered part declares: its XMP's PDF/A id, its output intents, its compressed streams."""
+    import pikepdf
+
+    with pikepdf.open(path) as part:
+        metadata = part.Root.get("/Metadata")
+        return {
+            "pdfaid": re.findall(r'pdfaid:(part|conformance)="(\w+)"', metadata.read_bytes().decode())
+            if metadata
+            else [],
+            "intents": len(part.Root.get("/OutputIntents", ())),
+            "compressed": sum(isinstance(o, pikepdf.Stream) and "/Filter" in o for o in part.objects),
+            "streams": sum(isinstance(o, pikepdf.Stream) for o in part.objects),
+        }
+
+
 @pytest.fixture(scope="module")
 def chunked(tmp_path_factory):
-    """A matter titled in Arabic and Chinese, rendered as four chunks by two processes: (pdf path, result)."""
-    from textfile.transcript import make_transcript
+    """A matter titled in Arabic and Chinese, rendered as four chunks by two processes: (pdf path,
+    result, what each part declared as it was joined)."""
+    from textfile.transcript import make_transcript, pdf
 
     folder = tmp_path_factory.mktemp("chunked")
     long = [msg(n, f"message {n} " * 30) for n in range(10, 70)]
     path = archive_with(folder / "archive.db", records() + long, title=ARABIC_CJK)
-    with Archive.open(path) as archive:
+    assemble, parts = pdf.assemble, []
+
+    def watched(paths):
+        parts.extend(part_facts(p) for p in paths)
+        return assemble(paths)
+
+    with Archive.open(path) as archive, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "assemble", watched)
         made = make_transcript(archive, matter="2026-014", out=folder / "t.pdf", workers=2, chunk_size=20)
     assert (made["chunks"], made["render"]["processes"]) == (4, 2)
-    return folder / "t.pdf", made
+    return folder / "t.pdf", made, parts
 
 
 def test_every_page_has_the_running_header_where_the_margin_box_drew_it(chunked):
     """The cover's pages and every chunk's: the header (an Arabic and Chinese matter title) in the top
     margin, its foot 6pt above the content, at the left margin, at the same place on every page."""
-    pdf, made = chunked
+    pdf, made, _ = chunked
     pages = words_on_pages(pdf)
     assert len(pages) == made["pages"] == len(pages_text(pdf)) > 4
     for text in pages_text(pdf):
@@ -154,7 +178,7 @@ def test_every_page_has_the_running_header_where_the_margin_box_drew_it(chunked)
 def test_the_header_is_one_form_shared_by_every_page(chunked):
     import pikepdf
 
-    pdf, made = chunked
+    pdf, made, _ = chunked
     with pikepdf.open(pdf) as document:
         forms = {page.Resources.XObject.TFHead0.objgen for page in document.pages}
         assert len(forms) == 1
@@ -182,3 +206,44 @@ def test_pages_take_each_its_own_label(tmp_path):
         used = [{name: page.Resources.XObject[name].objgen for name in page.Resources.XObject} for page in saved.pages]
     assert [list(u) for u in used] == [["/TFHead0"], ["/TFHead1"], ["/TFHead1"], ["/TFHead2"], ["/TFHead0"]]
     assert used[0] == used[4] and used[1] == used[2] and len({g for u in used for g in u.values()}) == 3
+
+
+# -- plain chunks, one PDF/A file ------------------------------------------------------------------
+
+
+def test_the_cover_part_is_pdf_a_and_every_other_part_plain_and_uncompressed(chunked):
+    first, *others = chunked[2]
+    assert len(others) >= 3
+    assert first["pdfaid"] == [("part", "3"), ("conformance", "B")] and first["intents"] == 1
+    assert first["compressed"] > 0.5 * first["streams"]
+    for part in others:
+        assert part == {"pdfaid": [], "intents": 0, "compressed": 0, "streams": part["streams"]}
+
+
+def test_the_joined_file_is_declared_pdf_a_3b_every_font_embedded_every_stream_compressed(chunked):
+    import pikepdf
+
+    with pikepdf.open(chunked[0]) as document:
+        root = document.Root
+        xmp = root.Metadata.read_bytes().decode()
+        assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+        [intent] = root.OutputIntents
+        assert intent.S == "/GTS_PDFA1" and "sRGB" in str(intent.OutputConditionIdentifier)
+        assert intent.DestOutputProfile.N == 3
+        assert len(document.trailer.ID) == 2
+        assert "/AF" in root  # (the manifest, an associated file)
+        fonts = [o for o in document.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Font"]
+        assert len(fonts) > 3
+
+        def embedded(font) -> bool:
+            if font.Subtype == "/Type0":
+                return all(embedded(d) for d in font.DescendantFonts)
+            return any(k in font.FontDescriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+        assert all(embedded(f) for f in fonts)
+        plain = [
+            o.objgen
+            for o in document.objects
+            if isinstance(o, pikepdf.Stream) and "/Filter" not in o and o.get("/Type") != "/Metadata"
+        ]
+        assert plain == []  # (XMP metadata stays readable, as pikepdf writes it)

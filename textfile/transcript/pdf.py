@@ -152,13 +152,17 @@ def bates(prefix: str, number: int) -> str:
 
 
 def assemble(parts: list[str]):
-    """The first part's document with every other part's pages appended (the part files stay open,
-    and are read, lazily, until the document is saved)."""
+    """The first part's document (PDF/A-3b: its catalog is the document's) with every other part's
+    pages appended (plain parts; the part files stay open, and are read, lazily, until the document is
+    saved, which compresses every stream written uncompressed)."""
     import pikepdf
 
     pdf = pikepdf.open(parts[0])
     for part in parts[1:]:
         src = pikepdf.open(part)
+        for page in src.pages:  # (written plain: printed, as PDF/A asks of every annotation, had it any)
+            for annotation in page.obj.get("/Annots", ()):
+                annotation.F = 4
         pdf.pages.extend(src.pages)
     for key in ("/Outlines", "/PageLabels"):
         if key in pdf.Root:

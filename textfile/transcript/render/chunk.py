@@ -15,7 +15,7 @@ from textfile.transcript.pdf import Bookmark, Slot
 from textfile.transcript.render.assets import archive_fetcher, display_width, prepare_image
 from textfile.transcript.render.balance import Taken, _balanced
 from textfile.transcript.render.document import chunk_html, shown
-from textfile.transcript.render.layout import _collector_off, _layout, _state
+from textfile.transcript.render.layout import _collector_off, _layout, _state, written
 
 SLOTS = (
     "pages",
@@ -78,7 +78,7 @@ def render_job(job: Job) -> dict:
             )  # to disk: the main process reads parts lazily when joining
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fp:
-                fp.write(selected.write_pdf(pdf_variant="pdf/a-3b"))
+                fp.write(written(selected, catalog=bool(job.cover) and n == 0))
             parts.append(str(part))
             marks += _bookmarks(laid_out, pages, take)
             pages += take

@@ -64,6 +64,14 @@ def _collector_off():
     gc.collect()
 
 
+def written(document, catalog: bool) -> bytes:
+    """A part's PDF. The part that gives the joined document its catalog (`catalog`: the cover's) is
+    PDF/A-3b: XMP metadata declaring it, the sRGB output intent, an /ID. Every other part is plain and
+    uncompressed: the variant adds nothing to a page but /F 4 on its annotations, which the joining
+    sets (`pdf.assemble`), and `pdf.save` compresses each stream once (MEASURED, issue 17: 0.94-0.97x)."""
+    return document.write_pdf(pdf_variant="pdf/a-3b") if catalog else document.write_pdf(uncompressed_pdf=True)
+
+
 def _layout(html: str, fetcher):
     from weasyprint import HTML
 
