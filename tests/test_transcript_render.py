@@ -247,3 +247,57 @@ def test_the_joined_file_is_declared_pdf_a_3b_every_font_embedded_every_stream_c
             if isinstance(o, pikepdf.Stream) and "/Filter" not in o and o.get("/Type") != "/Metadata"
         ]
         assert plain == []  # (XMP metadata stays readable, as pikepdf writes it)
+
+
+# -- the stylesheets: the message pages' rules, the cover's ----------------------------------------
+
+
+def selectors(css: str) -> list[str]:
+    """The selectors of a stylesheet's rules (comments and @page left out)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return [s.strip() for block in re.findall(r"([^{}]+)\{[^{}]*\}", css) for s in block.split(",") if "@" not in s]
+
+
+def test_the_cover_rules_are_a_sheet_of_their_own_and_every_rule_is_used():
+    """transcript.css: what message pages use (the template after the cover, and the spans text.py
+    makes); cover.css: what only the cover uses. Every class a rule names is one that is made."""
+    from textfile.transcript import render
+
+    folder = Path(render.TEMPLATES)
+    template = (folder / "transcript.html.j2").read_text()
+    cover_part, pages_part = template.split("{%- set nl =", 1)
+    text_py = (Path(render.__file__).parent / "text.py").read_text()
+    pages, cover = (selectors((folder / name).read_text()) for name in ("transcript.css", "cover.css"))
+    assert not [s for s in pages if ".cover" in s or s in ("h1", ".nw")]
+    assert all(s.startswith(".cover") or s in ("h1", ".nw") for s in cover), cover
+
+    def classes(selector: str) -> set[str]:
+        return set(re.findall(r"\.([\w-]+)", selector))
+
+    def made(name: str, where: str) -> bool:
+        return re.search(rf"class=.*\b{name}\b", where) is not None  # (on a line that makes a class attribute)
+
+    for selector in pages:
+        for name in classes(selector):
+            assert made(name, pages_part) or made(name, text_py), (selector, name)
+    for selector in cover:
+        for name in classes(selector) - {"cover"}:
+            assert made(name, cover_part) or (name == "nw" and made(name, text_py)), (selector, name)
+
+
+def test_only_the_cover_chunk_is_given_the_cover_rules(tmp_path, monkeypatch):
+    from textfile.transcript import make_transcript
+    from textfile.transcript.render import chunk, layout
+
+    seen = []
+
+    def watched(html, fetcher, cover=False):
+        seen.append(('<div class="cover">' in html, cover))
+        return layout._layout(html, fetcher, cover)
+
+    monkeypatch.setattr(chunk, "_layout", watched)
+    path = archive_with(tmp_path / "archive.db", records() + [msg(n, f"message {n} " * 30) for n in range(10, 50)])
+    with Archive.open(path) as archive:
+        made = make_transcript(archive, matter="2026-014", out=tmp_path / "t.pdf", workers=1, chunk_size=15)
+    assert made["chunks"] == len(seen) == 3
+    assert seen == [(True, True), (False, False), (False, False)]

@@ -65,7 +65,9 @@ def render_job(job: Job) -> dict:
     fetcher = archive_fetcher(images)
     parts, marks, pages = [], [], 0
     with _collector_off():
-        document = _layout(chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover), fetcher)
+        document = _layout(
+            chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover), fetcher, cover=bool(job.cover)
+        )
         slots = _slots(document) if job.cover else {}
         pieces = (
             _balanced(document, messages, data.conversations, ctx, data.files, fetcher) if job.balance else None
