@@ -5,7 +5,7 @@ name) was a margin box of every chunk's pages, laid out again on each of them. I
 out once per label, by WeasyPrint, in a document of its own with the pages' size, margins and
 font (`headers.html.j2`), and each of its pages is drawn over the joined document's pages that
 bear that label (`pdf.running_headers`): the chunks' pages hold no header, so a chunk's bytes do
-not depend on the transcript it is part of.
+not depend on the transcript it is part of (issue 17, 20,000 messages: 0.97x CPU).
 """
 
 from __future__ import annotations

@@ -72,13 +72,14 @@ def written(document, catalog: bool) -> bytes:
     """A part's PDF. The part that gives the joined document its catalog (`catalog`: the cover's) is
     PDF/A-3b: XMP metadata declaring it, the sRGB output intent, an /ID. Every other part is plain and
     uncompressed: the variant adds nothing to a page but /F 4 on its annotations, which the joining
-    sets (`pdf.assemble`), and `pdf.save` compresses each stream once (MEASURED, issue 17: 0.94-0.97x)."""
+    sets (`pdf.assemble`), and `pdf.save` compresses each stream once (issue 17, 20,000 messages: 0.92x CPU)."""
     return document.write_pdf(pdf_variant="pdf/a-3b") if catalog else document.write_pdf(uncompressed_pdf=True)
 
 
 def _layout(html: str, fetcher, cover: bool = False):
     """The document laid out with the message pages' stylesheet, and the cover's after it when it
-    holds the cover (`cover`): a chunk's cascade matches only the rules its elements can use."""
+    holds the cover (`cover`): a chunk's cascade matches only the rules its elements can use (issue 17:
+    ~0.99x CPU a chunk, within the noise of a whole transcript)."""
     from weasyprint import HTML
 
     return HTML(string=html, url_fetcher=fetcher, base_url=None).render(
