@@ -235,12 +235,12 @@ def test_the_mark_is_drawn_around_each_undecodable_character():
 def test_dst_times_print_as_the_export_wrote_them_beside_the_instant(made):
     text, cover = body_text(made), cover_text(made)
     gap = re.search(
-        r"^#(\d+\.\d+) 2024-03-10 03:30 -04:00 \(written in the export as 2024-03-10 02:30\) Sam Client · incoming ·",
+        r"^#(\d+\.\d+) 2024-03-10 03:30 -04:00 \(written in the export as 2024-03-10 02:30\) Sam Client ·\s+incoming ·",  # (the bold line may wrap there)
         text,
         re.M,
     )
     twice = re.search(
-        r"^#(\d+\.\d+) 2024-11-03 01:30 -04:00 \(written in the export as 2024-11-03 01:30\) Sam Client · incoming ·",
+        r"^#(\d+\.\d+) 2024-11-03 01:30 -04:00 \(written in the export as 2024-11-03 01:30\) Sam Client ·\s+incoming ·",  # (the bold line may wrap there)
         text,
         re.M,
     )

@@ -1,14 +1,16 @@
 """Transcripts: a dated PDF of a matter (or a client) that can be proven to match the archive.
 
 `make_transcript` is the one function the CLI calls. It reads the plan (which messages, in what
-order, with which content hashes), has the chunks rendered in parallel (`render/`), the first
-one opening with the cover, so that the messages begin on the cover's last page however long the
-cover is (no page holds a few lines of it alone); joins the parts and stamps on them the page and
-Bates numbers, and the cover's page count and Bates range, known only then (`pdf.py`),
-attaches the manifest (`manifest.py`) and then, in one write transaction, takes the Bates numbers,
-records the transcript and its messages, appends the audit entry and puts the file in place.
-The Bates counter is checked again inside that transaction, so two productions made at the same
-time can never both use a number: the second is refused and writes nothing.
+order, numbered within their conversations, with which content hashes), has the documents
+rendered in parallel (`render/`): the cover, with the first messages that fit on its last page (no
+page holds a few lines of it alone), then the chunks, each conversation cut at fixed positions so
+that a chunk nothing changed in is taken from the cache of rendered chunks; joins the parts and
+draws on them the running headers, the page and Bates numbers, and the cover's page count and
+Bates range, known only then (`joining.py`, `pdf.py`), attaches the manifest (`manifest.py`) and
+then, in one write transaction, takes the Bates numbers, records the transcript and its messages,
+appends the audit entry and puts the file in place. The Bates counter is checked again inside that
+transaction, so two productions made at the same time can never both use a number: the second is
+refused and writes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive
 from textfile.errors import TextfileError
+from textfile.transcript import joining
 from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
 from textfile.transcript.output import default_name, output_folder, output_path, partial_file
 from textfile.transcript.recorded import record_deleted, record_moves, verify_pdfs
@@ -47,7 +50,6 @@ __all__ = [  # what the CLI, the weekly run and `conversation show` use
 
 CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each process near 200 MB)
 SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
-MANIFEST_DESCRIPTION = "textfile manifest: scope, Bates range, every message id and content hash in transcript order"
 
 
 def make_transcript(archive: Archive, **options) -> Transcript:
@@ -132,6 +134,8 @@ def _make_transcript(
     context = _render_context(archive, request, contents.scope, parts, cache)
     with render.Renderer(context, chunks.processes) as renderer:
         results = _rendered(renderer, archive.settings, request, contents, made, chunks.jobs, progress)
+        labels, label_of_page = joining.running_headers(context["header"], results)
+        headers = renderer.headers(labels)
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
@@ -142,7 +146,7 @@ def _make_transcript(
         "numbering": [list(run) for run in contents.plan.runs],  # (`content.number_at`)
     }
     manifest_bytes = _manifest(archive, request, contents, made, scope_record)
-    document = _joined(results, made, manifest_bytes)
+    document = joining.joined(results, made, manifest_bytes, headers, label_of_page)
     _write(document, partial, made, manifest_bytes)
     record(archive, request, contents, made, scope_record, partial)
     if cache:
@@ -322,25 +326,6 @@ def _manifest(archive: Archive, request: Request, contents: Contents, made: Made
         messages=((row.id, row.content_hash) for row in contents.plan.rows),
         audit_head=audit.head(archive.conn),
     )
-
-
-def _joined(results: list[dict], made: Made, manifest_bytes: bytes):
-    """The parts joined into one document, its outline, the page and Bates numbers stamped on every
-    page and drawn into the cover's slots, the manifest attached."""
-    from textfile.transcript import manifest, pdf
-
-    document = pdf.assemble([part for r in results for part in r["parts"]])
-    marks, offset = [pdf.Bookmark(1, "Cover", 0)], 0
-    for r in results:
-        marks += [pdf.Bookmark(mark.level, mark.label, mark.page + offset) for mark in r["bookmarks"]]
-        offset += r["pages"]
-    pdf.bookmarks(document, marks)
-    drawn = {"pages": f"{made.pages:,}", "bates-last": pdf.bates(made.prefix, made.last_number)}
-    pdf.stamp(
-        document, made.prefix, made.first_number, [(slot, drawn[name]) for name, slot in results[0]["slots"].items()]
-    )
-    pdf.attach(document, manifest.NAME, manifest_bytes, MANIFEST_DESCRIPTION)
-    return document
 
 
 def _write(document, partial: Path, made: Made, manifest_bytes: bytes) -> None:

@@ -2,7 +2,9 @@
 
 The first part (the cover, and the first chunk's messages from its last page on) gives the
 document its catalog (XMP metadata declaring PDF/A-3b, the sRGB output intent); the others
-contribute their pages. "Page X of Y" and the Bates number are drawn on every page afterwards,
+contribute their pages. The running header is drawn over every page afterwards, each label a
+form XObject laid out once by WeasyPrint (`render/headers.py`: any script) and shared by the
+pages that bear it; "Page X of Y" and the Bates number are drawn on every page too,
 and so are the cover's page count and last Bates number, into the blank slots the cover left for
 them, with a small embedded subset of DejaVu Sans holding only printable ASCII (a Bates prefix is
 ASCII; the numbers are digits): no part needs to know the total, the cover is laid out once, and
@@ -150,18 +152,55 @@ def bates(prefix: str, number: int) -> str:
 
 
 def assemble(parts: list[str]):
-    """The first part's document with every other part's pages appended (the part files stay open,
-    and are read, lazily, until the document is saved)."""
+    """The first part's document (PDF/A-3b: its catalog is the document's) with every other part's
+    pages appended (plain parts; the part files stay open, and are read, lazily, until the document is
+    saved, which compresses every stream written uncompressed)."""
     import pikepdf
 
     pdf = pikepdf.open(parts[0])
     for part in parts[1:]:
         src = pikepdf.open(part)
+        for page in src.pages:  # (written plain: printed, as PDF/A asks of every annotation, had it any)
+            for annotation in page.obj.get("/Annots", ()):
+                annotation.F = 4
         pdf.pages.extend(src.pages)
     for key in ("/Outlines", "/PageLabels"):
         if key in pdf.Root:
             del pdf.Root[key]
     return pdf
+
+
+HEADER_NAME = "TFHead"  # (+ the label's number) the form XObject of a page's running header
+
+
+def running_headers(pdf, forms_pdf_path: str, label_of_page: list[int]) -> None:
+    """Each page's running header: page k of `forms_pdf_path` (label k, laid out by WeasyPrint where a
+    page's top margin holds it: `render/headers.py`) drawn over every page whose label is k, as one
+    form XObject shared by all of them; page i's label is `label_of_page[i]`. The forms' file is read
+    lazily, until the document is saved."""
+    import pikepdf
+    from pikepdf import Dictionary, Name
+
+    if len(label_of_page) != len(pdf.pages):
+        raise ValueError(f"{len(label_of_page)} labels for {len(pdf.pages)} pages")
+    source = pikepdf.open(forms_pdf_path)
+    save_state = pdf.make_indirect(pikepdf.Stream(pdf, b"q\n"))  # one object shared by every page
+    drawn: dict[int, tuple] = {}  # label -> (its name, its form, the stream drawing it), shared by its pages
+    for page, k in zip(pdf.pages, label_of_page):
+        if k not in drawn:
+            name = f"/{HEADER_NAME}{k}"  # one name per label: a part's pages share one resource dictionary
+            form = pdf.copy_foreign(source.pages[k].as_form_xobject())
+            drawn[k] = (Name(name), form, pdf.make_indirect(pikepdf.Stream(pdf, f"\nQ\nq {name} Do Q\n".encode())))
+        name, form, draw = drawn[k]
+        page.contents_add(save_state, prepend=True)
+        page.contents_add(draw)
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            page.obj.Resources = resources = Dictionary()
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            resources.XObject = xobjects = Dictionary()
+        xobjects[name] = form
 
 
 def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[Slot, str]] = ()) -> None:

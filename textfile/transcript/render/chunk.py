@@ -16,7 +16,7 @@ from textfile.transcript.render.assets import archive_fetcher, display_width, pr
 from textfile.transcript.render.balance import Taken, _balanced
 from textfile.transcript.render.cache import key
 from textfile.transcript.render.document import chunk_html, shown
-from textfile.transcript.render.layout import _collector_off, _layout, _state
+from textfile.transcript.render.layout import _collector_off, _layout, _state, written
 
 SLOTS = (
     "pages",
@@ -107,7 +107,7 @@ def _cover(job: Job) -> dict:
     messages = shown(data)
     fetcher = archive_fetcher(images)
     with _collector_off():
-        trial = _layout(chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover), fetcher)
+        trial = _layout(chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover), fetcher, cover=True)
         whole, pages = _held_whole(trial)
         everything = whole == len(messages) and len(trial.pages) == pages  # (the files the exports held too)
         del trial
@@ -157,7 +157,7 @@ def _rendered(html: str, job: Job, fetcher, messages: list[dict] = (), data=None
     ctx = _state["ctx"]
     parts, marks, pages, conversations = [], [], 0, []
     with _collector_off():
-        document = _layout(html, fetcher)
+        document = _layout(html, fetcher, cover=bool(job.cover))
         slots = _slots(document) if job.cover else {}
         pieces = (
             _balanced(document, messages, data.conversations, ctx, data.files, fetcher) if job.balance else None
@@ -170,7 +170,7 @@ def _rendered(html: str, job: Job, fetcher, messages: list[dict] = (), data=None
             )  # to disk: the main process reads parts lazily when joining
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fp:
-                fp.write(selected.write_pdf(pdf_variant="pdf/a-3b"))
+                fp.write(written(selected, catalog=bool(job.cover) and n == 0))
             parts.append(str(part))
             marks += _bookmarks(laid_out, pages, take)
             conversations += [_conversations_on(page) for page in laid_out.pages[:take]]

@@ -20,6 +20,7 @@ from textfile import processes
 from textfile.errors import ProcessFailed
 from textfile.transcript.content import Job
 from textfile.transcript.render.chunk import render_job
+from textfile.transcript.render.headers import render_headers
 from textfile.transcript.render.layout import close_worker, init_worker
 
 CHUNKS_PER_WORKER = 25  # then a fresh worker: its caches grow a little, then level off (187 -> 191 MB over 14 chunks)
@@ -163,6 +164,13 @@ class Renderer:
             if progress:
                 progress(done)
         return results
+
+    def headers(self, labels: list[str]) -> str:
+        """The running headers' document (`headers.render_headers`), rendered as a chunk is: its path."""
+        if self.mp is None:
+            return render_headers(labels)
+        [path] = self._map(render_headers, [labels])
+        return path
 
 
 def _one_by_one(jobs: list[Job], then: Callable):
