@@ -81,10 +81,10 @@ def test_each_message_header_line_is_one_bold_run(tmp_path):
         assert re.search(r" · (incoming|outgoing) · SMS$", bold), line
     text = [re.sub(r"<[^>]+>", "", line) for line in paragraphs]
     assert text[0].endswith("Sam Client +12025550143 · incoming · SMS")
-    assert text[1].endswith("Alex Owner +12025550100 · outgoing · SMS [EDITED] in reply to #3")
+    assert text[1].endswith("Alex Owner +12025550100 · outgoing · SMS [EDITED] in reply to #1.3")
     assert "[DELETED]" in text[2]
     assert (
-        '<b>#4 2024-03-01 07:04:00 -05:00 <span dir="rtl">هالة منصور</span> +12025550161 · incoming · SMS</b>' in html
+        '<b>#2.1 2024-03-01 07:04:00 -05:00 <span dir="rtl">هالة منصور</span> +12025550161 · incoming · SMS</b>' in html
     )
     assert text[4].endswith(" +12025550162 · incoming · SMS")
 
@@ -137,7 +137,7 @@ def part_facts(path: str) -> dict:
 
 @pytest.fixture(scope="module")
 def chunked(tmp_path_factory):
-    """A matter titled in Arabic and Chinese, rendered as four chunks by two processes: (pdf path,
+    """A matter titled in Arabic and Chinese, rendered as the cover and five chunks by two processes: (pdf path,
     result, what each part declared as it was joined)."""
     from textfile.transcript import make_transcript, pdf
 
@@ -153,7 +153,7 @@ def chunked(tmp_path_factory):
     with Archive.open(path) as archive, pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf, "assemble", watched)
         made = make_transcript(archive, matter="2026-014", out=folder / "t.pdf", workers=2, chunk_size=20)
-    assert (made["chunks"], made["render"]["processes"]) == (4, 2)
+    assert (made["chunks"], made["render"]["processes"]) == (6, 2)  # the cover; 63 messages as 20+20+20+3; 1 + 1
     return folder / "t.pdf", made, parts
 
 
@@ -163,26 +163,39 @@ def test_every_page_has_the_running_header_where_the_margin_box_drew_it(chunked)
     pdf, made, _ = chunked
     pages = words_on_pages(pdf)
     assert len(pages) == made["pages"] == len(pages_text(pdf)) > 4
+    header = bare(f"Sam Client — 2026-014 {ARABIC_CJK}")
+    said = []
     for text in pages_text(pdf):
-        assert bare(text.strip().splitlines()[0]) == bare(f"Sam Client — 2026-014 {ARABIC_CJK}")
+        first = bare(text.strip().splitlines()[0])
+        assert first.startswith(header), first
+        said.append(first[len(header) :])
+    # the cover's pages say the matter; the others the conversations they show (the cover's last, the first messages')
+    assert said[0] == "" and set(said[1:]) == {"·Conversation1", "·Conversations2,3"}, said
     places = set()
     for words in pages:
         top = [w for w in words if w[4] < 0.8 * 72]  # above the content area
-        assert len(top) == 7  # (Sam, Client, —, 2026-014, two Arabic words, 合同)
-        places.add(tuple(round(v, 1) for w in top for v in w[1:]))
+        assert len(top) in (7, 10, 11)  # (Sam, Client, —, 2026-014, two Arabic words, 合同; ·, Conversation(s), N…)
+        places.add(tuple(round(v, 1) for w in top[:7] for v in w[1:]))
         assert min(w[1] for w in top) == pytest.approx(0.75 * 72, abs=0.5)
         assert 0.8 * 72 - 6 - 3 < max(w[4] for w in top) < 0.8 * 72 - 6 + 1
     assert len(places) == 1
 
 
 def test_the_header_is_one_form_shared_by_every_page(chunked):
+    """Each page draws one header form; the pages of one label draw the same object (pages of one part
+    share their resources, so a page may name a form it does not draw)."""
     import pikepdf
 
     pdf, made, _ = chunked
+    drawn = []
     with pikepdf.open(pdf) as document:
-        forms = {page.Resources.XObject.TFHead0.objgen for page in document.pages}
-        assert len(forms) == 1
-        assert sum(b"/TFHead0 Do" in page.Contents[-2].read_bytes() for page in document.pages) == made["pages"]
+        for page in document.pages:
+            contents = page.Contents if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
+            names = re.findall(rb"(/TFHead\d+) Do", b"".join(c.read_bytes() for c in contents))
+            assert len(names) == 1
+            drawn.append((names[0].decode(), page.Resources.XObject[names[0].decode()].objgen))
+    assert len(drawn) == made["pages"]
+    assert len(set(drawn)) == len({name for name, _ in drawn}) == 3  # the cover; conversation 1; 2 and 3
 
 
 def test_pages_take_each_its_own_label(tmp_path):
@@ -299,5 +312,7 @@ def test_only_the_cover_chunk_is_given_the_cover_rules(tmp_path, monkeypatch):
     path = archive_with(tmp_path / "archive.db", records() + [msg(n, f"message {n} " * 30) for n in range(10, 50)])
     with Archive.open(path) as archive:
         made = make_transcript(archive, matter="2026-014", out=tmp_path / "t.pdf", workers=1, chunk_size=15)
-    assert made["chunks"] == len(seen) == 3
-    assert seen == [(True, True), (False, False), (False, False)]
+    assert (
+        made["chunks"] == len(seen) - 1 == 5
+    )  # the cover laid out twice: with the first messages, then those it holds
+    assert seen == [(True, True), (True, True), (False, False), (False, False), (False, False), (False, False)]
