@@ -116,7 +116,7 @@ class Renderer:
         given = 0
         while todo or busy:
             while todo and len(busy) < self.size:
-                worker = self.idle.pop() if self.idle else self._start()
+                worker = self.idle.pop(0) if self.idle else self._start()  # (the one idle longest: each takes a share)
                 index, item = todo.pop()
                 busy[worker] = index
                 worker.send((function, item))
