@@ -17,6 +17,7 @@ import stat
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pikepdf
 import pytest
@@ -166,8 +167,11 @@ def test_a_damaged_cached_chunk_is_found_and_rendered_again(matter, tmp_path):
     data[len(data) // 2] ^= 0x01
     damaged.write_bytes(bytes(data))
     (entries(folder)[1] / "meta.json").write_text("{not json")
+    sealed = json.loads((entries(folder)[2] / "meta.json").read_text())  # well formed, but not as it was sealed:
+    sealed["record"]["conversations"] = [[7] for _ in sealed["record"]["conversations"]]  # another header
+    (entries(folder)[2] / "meta.json").write_text(json.dumps(sealed))
     again = render(matter, tmp_path / "again.pdf")
-    assert again["reused"] == again["chunks"] - 1 - 2  # the two damaged entries rendered again
+    assert again["reused"] == again["chunks"] - 1 - 3  # the three damaged entries rendered again
     assert body_text(tmp_path / "again.pdf") == body_text(tmp_path / "cold.pdf")
     third = render(matter, tmp_path / "third.pdf")  # and kept again, sound
     assert third["reused"] == third["chunks"] - 1
@@ -273,7 +277,7 @@ def test_the_numbers_are_per_conversation_in_the_transcript_manifest_verify_and_
     positions = [text.index(f"#{n} ", after_cover) for n in numbers]
     assert positions == sorted(positions)
     data = json.loads(__import__("textfile.transcript.manifest", fromlist=["x"]).read(tmp_path / "t.pdf"))
-    assert data["scope"]["numbering"] == [[1, 23], [2, 17], [3, 4]]
+    assert data["scope"]["numbering"] == [[1, 1, 23], [2, 1, 17], [3, 1, 4]]  # (conversation, first number, count)
     runner = CliRunner()
     verdicts = json.loads(runner.invoke(app, ["--archive", str(matter), "deletable", "--json"]).stdout)
     by_id = {v["conversation"]: v for v in verdicts}
@@ -307,3 +311,38 @@ def test_a_transcript_made_before_numbering_per_conversation_still_verifies(tmp_
     conn.close()
     r = runner.invoke(app, ["--archive", str(tmp_path / "archive.db"), "verify", str(tmp_path / "transcript.pdf")])
     assert r.exit_code == 3 and re.search(r"message #3 \(2024-03-01T17:02:00\.000Z, [0-9a-f]{16}…\) changed", r.stderr)
+
+
+def test_a_message_has_the_same_number_in_a_window_as_in_the_whole_conversation(matter, tmp_path):
+    """Numbers count the whole conversation in time order, whatever the window: a window that starts
+    at conversation 1's 12th message shows it as #1.12, and a gap in the numbers is a message not shown."""
+    whole = transcript_numbers_of(render(matter, tmp_path / "whole.pdf"))
+    local = ZoneInfo("America/New_York")  # (the archive's zone: a window's bounds are read in it)
+    twelfth = (START + timedelta(hours=11)).astimezone(local).strftime("%Y-%m-%dT%H:%M")
+    until = (START + timedelta(days=30, hours=2)).astimezone(local).strftime("%Y-%m-%dT%H:%M")
+    window = transcript_numbers_of(render(matter, tmp_path / "window.pdf", from_=twelfth, until=until))
+    assert window == [f"1.{k}" for k in range(12, 24)] + ["2.1", "2.2", "2.3"]
+    assert set(window) <= set(whole)
+    text = " ".join(
+        subprocess.run(["pdftotext", str(tmp_path / "window.pdf"), "-"], capture_output=True, text=True).stdout.split()
+    )
+    assert "#1.12 2024-03-" in text and "#1.1 2024-03-" not in text
+
+
+def transcript_numbers_of(made: dict) -> list[str]:
+    return transcript_numbers(made["path"])
+
+
+def test_a_cache_folder_that_cannot_be_read_is_rendered_around(matter, tmp_path):
+    render(matter, tmp_path / "first.pdf")
+    folder = cache.folder_for(matter)
+    shard = entries(folder)[0].parent
+    shard.chmod(0)
+    try:
+        if os.access(shard, os.R_OK):
+            pytest.skip("this user reads whatever the mode (root with its capabilities)")
+        again = render(matter, tmp_path / "again.pdf")
+    finally:
+        shard.chmod(0o700)
+    assert again["reused"] < again["chunks"] - 1
+    assert body_text(tmp_path / "again.pdf") == body_text(tmp_path / "first.pdf")

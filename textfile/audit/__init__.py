@@ -53,6 +53,7 @@ from textfile.audit.key import (
     read_key,
     require_key,
     seal,
+    sealing_of,
 )
 from textfile.audit.records import check_holds, check_records, current_records, pending_records, recorded_records
 from textfile.audit.verify import accept_missing, verify
@@ -101,4 +102,5 @@ __all__ = [
     "term",
     "verify",
     "watch",
+    "sealing_of",
 ]

@@ -149,7 +149,7 @@ def _make_transcript(
     document = joining.joined(results, made, manifest_bytes, headers, label_of_page)
     _write(document, partial, made, manifest_bytes)
     record(archive, request, contents, made, scope_record, partial)
-    if cache:
+    if context.get("cache"):
         _evict(context["cache"], cache_bytes)
     return _summary(request, contents, made, results, len(results), Phases(started, planned, rendered))
 
@@ -176,10 +176,20 @@ def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
     workers = workers or render.default_workers()
     in_process = total <= min(SMALL, chunk_size) or workers <= 1
     jobs = content.jobs(contents.plan, chunk_size)
-    jobs.insert(0, content.cover_job(jobs[0] if jobs else None))
     for job in jobs:
         job.found_on = bool(contents.cover["phones"])
     return Chunks(jobs, 1 if in_process else min(workers, len(jobs)))
+
+
+def _cache_of(archive: Archive) -> dict:
+    """Where the cache of rendered chunks is, and the key its entries are sealed with (derived from the
+    archive's audit key); none for an archive whose audit log is not sealed."""
+    from textfile.transcript.render.cache import folder_for, seal_key
+
+    sealing = audit.sealing_of(archive.conn)
+    if sealing is None:
+        return {}
+    return {"cache": str(folder_for(archive.path)), "cache_seal": seal_key(sealing.key, archive.settings.archive_id)}
 
 
 def _evict(folder: str, size: int) -> None:
@@ -197,7 +207,6 @@ def _render_context(archive: Archive, request: Request, scope: Scope, parts: str
     """What every rendering process is given: where the archive, the parts and the cache of rendered
     chunks are (None: none used), the zone, the page."""
     from textfile.transcript import render
-    from textfile.transcript.render.cache import folder_for
 
     settings = archive.settings
     header = (
@@ -206,7 +215,7 @@ def _render_context(archive: Archive, request: Request, scope: Scope, parts: str
     return {
         "parts": parts,
         "archive": str(Path(archive.path).absolute()),
-        "cache": str(folder_for(archive.path)) if cache else None,
+        **(_cache_of(archive) if cache else {}),
         "tz": request.zone_name,
         "media": request.media,
         "owner": settings.owner_name,
@@ -226,22 +235,12 @@ def _rendered(
     total = len(contents.plan.rows)
     # (the stamp's font measures the slots while the workers set up)
     jobs[0].cover = _cover_page(settings, request, contents, made)
+    results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
     rows = contents.plan.rows
-    shown = {}  # the jobs as rendered: the first chunk begins after the messages the cover's last page took
-
-    def after_lead(cover: dict) -> Job | None:
-        shown[1] = job = content.after_lead(jobs[1], cover["lead"], contents.plan)
-        return job
-
-    results = renderer.chunks(
-        jobs, (lambda done: progress(done, total)) if progress else None, after_lead if len(jobs) > 1 else None
-    )
-    rendered = [jobs[0], *([shown[1]] if shown.get(1) else []), *jobs[2:]]
     if any(
-        r["digest"] is not None
-        and r["digest"]
+        r["digest"]
         != content.digest((row.id, row.content_hash) for row in rows[job.start : job.start + len(job.rowids)])
-        for r, job in zip(results, rendered)
+        for r, job in zip(results, jobs)
     ):
         raise TextfileError(
             "the archive changed while the transcript was being made; nothing was written (run it again)"

@@ -7,7 +7,7 @@ content of its own chunk (`chunk.py`), a message's facts in the transcript's wor
 who is named how (`people.py`).
 """
 
-from textfile.transcript.content.chunk import Chunk, Job, after_lead, cover_job, digest, jobs, load_chunk
+from textfile.transcript.content.chunk import Chunk, Job, digest, jobs, load_chunk
 from textfile.transcript.content.cover import cover
 from textfile.transcript.content.marks import VERSION_ORIGINS
 from textfile.transcript.content.people import client_names, conversation_info, own_title, sender_name
@@ -31,11 +31,9 @@ __all__ = [  # what the making of a transcript, `conversation show`, search, fil
     "Plan",
     "Planned",
     "Scope",
-    "after_lead",
     "client_names",
     "conversation_info",
     "cover",
-    "cover_job",
     "digest",
     "fmt_bound",
     "jobs",

@@ -40,7 +40,8 @@ from textfile.transcript.content.scope import Number, Plan
 
 @dataclass
 class Job:
-    """One document for a rendering worker: consecutive positions of the plan (none: the cover alone)."""
+    """One document for a rendering worker: consecutive positions of the plan (the cover's: the first
+    few, or none)."""
 
     index: int
     start: int  # position of the first message (0-based)
@@ -52,97 +53,85 @@ class Job:
     files_of: list[int] = field(
         default_factory=list
     )  # the last chunk: the conversations whose files it lists at its end
-    cover: dict | None = None  # the cover's facts: a document of its own, rendered every time, never cached
+    cover: dict | None = None  # the cover's facts (document 0): rendered every time, never cached
     found_on: bool = False  # the transcript's messages come from more than one phone: each says whose (`phones_of`)
-    starts: dict[int, int] = field(default_factory=dict)  # each of its conversations' first position (0-based)
+    numbers: list[int] = field(default_factory=list)  # each message's number in its conversation
+
+
+LEAD_IN = 50  # the messages the cover's document shows after it: its last page is never the cover's end alone
 
 
 def jobs(p: Plan, size: int) -> list[Job]:
-    """The plan's messages as documents that stay put when messages are added: each conversation cut
-    every `size` messages from its first, so that new messages at a conversation's end change its last
-    chunk only; whole conversations smaller than `size` share a chunk with the ones next to them (up
-    to `size` messages: a small one that grows changes its own chunk, and at most moves the small
-    ones after it). Numbered from 1 (the cover is document 0)."""
-    starts = p.starts()
-    out = []
-    for i, (start, stop) in enumerate(_spans(p.runs, size), 1):
-        before = p.rows[start - 1] if start else None
-        out.append(
-            Job(
-                i,
-                start,
-                [r.rowid for r in p.rows[start:stop]],
-                {k: v for k, v in p.reply_seq.items() if start <= k < stop},
-                [k for k in p.reply_outside if start <= k < stop],
-                before.rowid if before and before.conversation == p.rows[start].conversation else None,
-                stop < len(p.rows),
-                p.conversations if stop == len(p.rows) else [],
-                starts={c: starts[c] for c in {r.conversation for r in p.rows[start:stop]}},
-            )
-        )
-    return out
+    """The plan's messages as documents that stay put when messages are added. Document 0 is the
+    cover's, with the first LEAD_IN messages after it (rendered every time, as the cover changes
+    with every transcript). Then each conversation is cut where its numbers cross a multiple of
+    `size` (`#2.1`, `#2.1001`…), so that new messages at a conversation's end change its last chunk
+    only, and a window or a filing that shows part of it cuts it where the whole one is cut; a last
+    piece of fewer than a tenth of `size` stays with the one before (no chunk of a message or two);
+    whole conversations smaller than `size` share a chunk with the ones next to them, up to `size`
+    messages (a small one that grows changes its own chunk, and at most moves the small ones after it)."""
+    spans = _spans(p, size)
+    lead = min(LEAD_IN, spans[0][1]) if spans else 0
+    spans = [(0, lead)] + ([(lead, spans[0][1])] if spans and spans[0][1] > lead else []) + spans[1:]
+    return [_job(p, i, start, stop) for i, (start, stop) in enumerate(spans)]
 
 
-def _spans(runs: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
-    """(start, stop) positions of each chunk: a conversation of `size` messages or more cut at every
-    `size` from its first; consecutive smaller ones together while they fit in `size`."""
+def _job(p: Plan, index: int, start: int, stop: int) -> Job:
+    before = p.rows[start - 1] if start else None
+    rows = p.rows[start:stop]
+    return Job(
+        index,
+        start,
+        [r.rowid for r in rows],
+        {k: v for k, v in p.reply_seq.items() if start <= k < stop},
+        [k for k in p.reply_outside if start <= k < stop],
+        before.rowid if before and rows and before.conversation == rows[0].conversation else None,
+        stop < len(p.rows),
+        p.conversations if stop == len(p.rows) else [],
+        numbers=[r.number for r in rows],
+    )
+
+
+def _spans(p: Plan, size: int) -> list[tuple[int, int]]:
+    """(start, stop) positions of each chunk (`jobs`)."""
     spans: list[tuple[int, int]] = []
     shared: list[int] | None = None  # [start, stop] of small conversations being put together
-    at = 0
-    for _conversation, count in runs:
-        if count < size and shared is not None and shared[1] - shared[0] + count <= size:
-            shared[1] += count
-        elif count < size:
+    for pieces in _conversations_cut(p, size):
+        start, stop = pieces[0][0], pieces[-1][1]
+        if len(pieces) == 1 and stop - start < size:
+            if shared is not None and shared[1] == start and stop - shared[0] <= size:
+                shared[1] = stop
+                continue
             if shared is not None:
                 spans.append((shared[0], shared[1]))
-            shared = [at, at + count]
-        else:
-            if shared is not None:
-                spans.append((shared[0], shared[1]))
-                shared = None
-            spans += [(s, min(s + size, at + count)) for s in range(at, at + count, size)]
-        at += count
+            shared = [start, stop]
+            continue
+        if shared is not None:
+            spans.append((shared[0], shared[1]))
+            shared = None
+        spans += pieces
     if shared is not None:
         spans.append((shared[0], shared[1]))
     return spans
 
 
-LEAD_IN = 100  # the most messages laid out after the cover to find how many its last page holds (a page holds fewer)
-
-
-def cover_job(first: Job | None) -> Job:
-    """The cover's document (0), with the first chunk's first messages: the cover's last page takes
-    those that fit there (`render`'s `lead`), and the first chunk begins after them (`after_lead`).
-    When it may take them all, the files that chunk lists come with them."""
-    if first is None:
-        return Job(0, 0, [], {}, [])
-    lead = min(LEAD_IN, len(first.rowids))
-    job = Job(
-        0,
-        0,
-        first.rowids[:lead],
-        {k: v for k, v in first.replies.items() if k < lead},
-        [k for k in first.outside if k < lead],
-    )
-    job.files_of = first.files_of if lead == len(first.rowids) else []
-    job.starts = first.starts
-    return job
-
-
-def after_lead(job: Job, lead: int, p: Plan) -> Job | None:
-    """The first chunk without the `lead` messages the cover's last page took (None: it took them all)."""
-    if not lead:
-        return job
-    if lead >= len(job.rowids):
-        return None
-    start = job.start + lead
-    job.rowids = job.rowids[lead:]
-    job.replies = {k: v for k, v in job.replies.items() if k >= start}
-    job.outside = [k for k in job.outside if k >= start]
-    before = p.rows[start - 1]
-    job.continues_from = before.rowid if before.conversation == p.rows[start].conversation else None
-    job.start = start
-    return job
+def _conversations_cut(p: Plan, size: int) -> list[list[tuple[int, int]]]:
+    """Each conversation's pieces, (start, stop) positions: cut where its numbers cross a multiple of
+    `size`, a last piece shorter than size // 10 joined to the one before."""
+    out: list[list[tuple[int, int]]] = []
+    for at, row in enumerate(p.rows):
+        block = (row.number - 1) // size
+        if not out or p.rows[at - 1].conversation != row.conversation:
+            out.append([(at, at + 1)])
+        elif (p.rows[at - 1].number - 1) // size != block:
+            out[-1].append((at, at + 1))
+        else:
+            out[-1][-1] = (out[-1][-1][0], at + 1)
+    for pieces in out:
+        if len(pieces) > 1 and pieces[-1][1] - pieces[-1][0] < size // 10:
+            last = pieces.pop()
+            pieces[-1] = (pieces[-1][0], last[1])
+    return out
 
 
 DAY = "%A, %-d %B %Y"  # a day's heading
@@ -185,6 +174,8 @@ class Chunk:
 
 def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, owner_name: str) -> Chunk:
     """Everything a chunk shows, as plain data for the template, and a digest of the hashes that were read."""
+    if not job.rowids:  # (the cover's document of a transcript with no messages)
+        return Chunk([], {}, conversation_files(conn, job.files_of, client_names(conn)), digest(()), 0)
     ordered = _rows(conn, job)
     facts = _chunk_facts(conn, [r["id"] for r in ordered], job.found_on, tz, media, owner_name)
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
@@ -267,7 +258,7 @@ def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
     precision = r["time_precision"]
     found = facts.attachments.get(r["id"], [])
     return {
-        "seq": Number(r["conversation_id"], pos - job.starts[r["conversation_id"]] + 1, pos + 1),
+        "seq": Number(r["conversation_id"], job.numbers[pos - job.start], pos + 1),
         "conversation": r["conversation_id"],
         "day": local.strftime(DAY),
         "time": times.display(r["sent_at"], tz, precision),

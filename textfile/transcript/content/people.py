@@ -68,10 +68,9 @@ def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_
     if len({name for names in phones.values() for name in names}) < 2:
         return []
     elsewhere = times_elsewhere(conn, cond, params, owner_name)
-    starts = p.starts()
     return [
         {
-            "seq": Number(row.conversation, n - starts[row.conversation], n),
+            "seq": Number(row.conversation, row.number, n),
             "message": row.id,
             "phones": phones.get(row.id, []),
             **({"recorded": elsewhere[row.id]} if row.id in elsewhere else {}),

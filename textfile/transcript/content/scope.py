@@ -6,12 +6,14 @@ It is read row by row: conversations in the order of their first message, each i
 A window's bounds are printed at the precision of the messages they bound where that loses nothing.
 
 Messages are numbered within their conversation: `#2.123` is the 123rd message of conversation 2
-(the archive's number for it, on its heading) that the transcript shows. Numbered through the whole
-transcript, one conversation's growth would renumber every conversation after it, and no rendered
-page could be reused (measured: ~30% reused after 100 new messages, against ~96% numbered per
-conversation). The numbering is the plan's runs (conversation, how many messages, in order): the
-transcript's record and its manifest keep them (`scope.numbering`), so a number can be told again
-from a position whatever happens to the conversations later (`number_at`).
+(the archive's number for it, on its heading), counted over the whole conversation in time order,
+whatever the transcript's window or filing: a message has the same number in every transcript that
+shows it (and in `conversation show`), and a gap in the numbers is a message the transcript does not
+show. Numbered through the whole transcript, one conversation's growth would renumber every
+conversation after it, and no rendered page could be reused (measured: ~30% reused after 100 new
+messages, against ~96% numbered per conversation). The transcript's record and its manifest keep
+the numbering as runs (conversation, first number, how many, in transcript order: `scope.numbering`),
+so a number can be told again from a position whatever happens to the conversations later (`number_at`).
 """
 
 from __future__ import annotations
@@ -130,12 +132,13 @@ class Number(str):
 
 def number_at(numbering, position: int) -> Number | int:
     """The number of the message at `position` (from 1) of a transcript numbered by `numbering` (its
-    scope's runs: [conversation, count] in transcript order); a transcript made before messages were
-    numbered per conversation has none, and numbered its messages by their position."""
+    scope's runs: [conversation, first number, count] in transcript order); a transcript made before
+    messages were numbered per conversation has none, and numbered its messages by their position."""
     at = 0
-    for conversation, count in numbering or ():
+    for run in numbering or ():
+        conversation, first, count = run if len(run) == 3 else (run[0], 1, run[1])
         if position <= at + count:
-            return Number(conversation, position - at, position)
+            return Number(conversation, first + position - at - 1, position)
         at += count
     return position
 
@@ -148,6 +151,7 @@ class Planned(NamedTuple):
     conversation: int
     content_hash: str
     service: str | None
+    number: int  # in its conversation, from 1, over all its messages in time order
 
 
 @dataclass
@@ -158,20 +162,13 @@ class Plan:
     reply_seq: dict[int, Number] = field(default_factory=dict)  # position (0-based) -> the number replied to
     reply_outside: set[int] = field(default_factory=set)  # positions replying to a message not in the transcript
     conversations: list[int] = field(default_factory=list)  # in transcript order
-    runs: list[tuple[int, int]] = field(default_factory=list)  # (conversation, messages shown), in transcript order
-
-    def starts(self) -> dict[int, int]:
-        """Each conversation's first position (0-based)."""
-        out, at = {}, 0
-        for conversation, count in self.runs:
-            out[conversation] = at
-            at += count
-        return out
+    runs: list[tuple[int, int, int]] = field(default_factory=list)  # (conversation, first number, count), in order
 
 
 def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
     """Read row by row (a 100,000-message matter must not cost a list of full rows): conversations
-    in the order of their first message, each in time order."""
+    in the order of their first message, each in time order, each message with its number in its
+    conversation."""
     cond, params = scope.where()
     cursor = conn.cursor()
     cursor.row_factory = None
@@ -193,21 +190,46 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
             sources.setdefault((conv, source_id), len(group))
         if reply_to:
             replies.append((conv, len(group), reply_to))
-        group.append(Planned(rowid, mid, conv, digest, services.setdefault(service, service) if service else service))
+        group.append((rowid, mid, conv, digest, services.setdefault(service, service) if service else service))
     order = sorted(groups, key=lambda c: (first[c], c))
-    offset, at = {}, 0
+    offset, at, rows, runs = {}, 0, [], []
     for c in order:
         offset[c] = at
-        at += len(groups[c])
-    runs = [(c, len(groups[c])) for c in order]
-    result = Plan([row for c in order for row in groups.pop(c)], conversations=order, runs=runs)
+        numbers = _numbers(conn, c, groups[c])
+        rows += [Planned(*row, n) for row, n in zip(groups.pop(c), numbers)]
+        for n in numbers:
+            if runs and runs[-1][0] == c and runs[-1][1] + runs[-1][2] == n:
+                runs[-1][2] += 1
+            else:
+                runs.append([c, n, 1])
+        at = len(rows)
+    result = Plan(rows, conversations=order, runs=[tuple(run) for run in runs])
     for conv, index, target in replies:
         found = sources.get((conv, target))
         if found is not None:
-            result.reply_seq[offset[conv] + index] = Number(conv, found + 1, offset[conv] + found + 1)
+            target_row = rows[offset[conv] + found]
+            result.reply_seq[offset[conv] + index] = Number(conv, target_row.number, offset[conv] + found + 1)
         else:
             result.reply_outside.add(offset[conv] + index)
     return result
+
+
+def _numbers(conn: sqlite3.Connection, conversation: int, group: list[tuple]) -> list[int]:
+    """Each message's number in its conversation (from 1, all its messages in time order), for these
+    messages of it (rows in that order): 1, 2, 3… when they are all of it."""
+    (total,) = conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation,)).fetchone()
+    if total == len(group):
+        return list(range(1, total + 1))
+    rank = {
+        rowid: n
+        for n, (rowid,) in enumerate(
+            conn.execute(
+                "SELECT rowid FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid", (conversation,)
+            ),
+            1,
+        )
+    }
+    return [rank[row[0]] for row in group]
 
 
 def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:
@@ -221,11 +243,8 @@ def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:
 def _numbered(p: Plan, rowids) -> dict[int, Number]:
     """rowid -> the message's number in the transcript, for these rowids (those in it)."""
     wanted = set(rowids)
-    starts = p.starts()
     return {
-        row.rowid: Number(row.conversation, n - starts[row.conversation], n)
-        for n, row in enumerate(p.rows, 1)
-        if row.rowid in wanted
+        row.rowid: Number(row.conversation, row.number, n) for n, row in enumerate(p.rows, 1) if row.rowid in wanted
     }
 
 

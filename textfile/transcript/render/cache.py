@@ -10,8 +10,10 @@ a stale page). The value: the chunk's part files, their pages, bookmarks and the
 each page. The cover and the page and Bates numbers are never cached: they are drawn on every
 transcript after joining, so a chunk's bytes do not depend on where it lands.
 
-Nothing cached is trusted blindly: each part is hashed again as it is copied out, against the
-sha256 recorded with it, and an entry that fails is removed and the chunk rendered again. Entries
+Nothing cached is trusted blindly: an entry's record (its parts' sha256, pages, bookmarks, the
+conversations on each page) is sealed with a key derived from the archive's audit key (kept
+outside the archive, as the audit log's seals are), and each part is hashed again as it is copied
+out; an entry whose seal or parts fail is removed and the chunk rendered again. Entries
 are written whole (to a temporary folder, then renamed into place), so a crash or a second
 transcript at the same time leaves no half entry. The cache is bounded: after each transcript the
 entries used least recently are removed past its size (`--cache-size`). Folders 0700, files 0600:
@@ -23,12 +25,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -137,11 +141,20 @@ def _fonts() -> bytes:
     return "\n".join(lines).encode()
 
 
-class Cache:
-    """The cache folder; `take` and `keep` are called by the rendering processes."""
+def seal_key(audit_key: bytes, archive_id: str) -> str:
+    """The key an archive's cache entries are sealed with (hex), derived from its audit key."""
+    return hmac.new(audit_key, f"textfile render cache {archive_id}".encode(), hashlib.sha256).hexdigest()
 
-    def __init__(self, folder: str | os.PathLike):
+
+class Cache:
+    """The cache folder and its entries' seal key; `take` and `keep` are called by the rendering processes."""
+
+    def __init__(self, folder: str | os.PathLike, sealed_with: str):
         self.folder = Path(folder)
+        self.key = bytes.fromhex(sealed_with)
+
+    def _seal(self, record: dict) -> str:
+        return hmac.new(self.key, json.dumps(record, sort_keys=True).encode(), hashlib.sha256).hexdigest()
 
     def _entry(self, k: str) -> Path:
         return self.folder / k[:2] / k
@@ -152,12 +165,17 @@ class Cache:
         or it is damaged (then it is removed)."""
         entry = self._entry(k)
         try:
-            meta = json.loads((entry / META).read_text())
+            sealed = json.loads((entry / META).read_text())
+            meta = sealed["record"]
+            if not hmac.compare_digest(str(sealed["seal"]), self._seal(meta)):
+                raise ValueError("its record is not as it was sealed")
             if meta.get("format") != FORMAT or meta.get("key") != k:
                 raise ValueError("not this chunk's entry")
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, AttributeError):
+        except PermissionError:  # a folder that cannot be read: rendered as if there were no cache
+            return None
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
             _remove(entry)
             return None
         copied = []
@@ -180,9 +198,9 @@ class Cache:
     def keep(self, k: str, parts: list[str], meta: dict) -> None:
         """The rendered chunk's parts and meta kept under its key, written whole or not at all."""
         entry = self._entry(k)
-        if entry.exists():
-            return
         try:
+            if entry.exists():
+                return
             _folder(self.folder)
             _folder(entry.parent)
             temporary = Path(tempfile.mkdtemp(prefix=".new-", dir=entry.parent))
@@ -191,7 +209,8 @@ class Cache:
                 for n, part in enumerate(parts):
                     name = f"part-{n}.pdf"
                     listed.append({"file": name, "sha256": _copy_hashed(Path(part), temporary / name)})
-                _write(temporary / META, json.dumps({**meta, "format": FORMAT, "key": k, "parts": listed}))
+                record = {**meta, "format": FORMAT, "key": k, "parts": listed}
+                _write(temporary / META, json.dumps({"record": record, "seal": self._seal(record)}))
                 os.rename(temporary, entry)
             except BaseException:
                 _remove(temporary)
@@ -217,8 +236,10 @@ def evict(folder: str | os.PathLike, size: int) -> int:
             except OSError:
                 used = 0
                 files = []
-            if entry.name.startswith(".new-") and used == 0:
-                continue  # being written now, or left by a crash: removed when a later eviction finds it old
+            if entry.name.startswith(".new-"):  # being written now, or left by a process that died
+                if _age_s(entry) > STALE_S:
+                    _remove(entry)
+                continue
             entries.append((used, sum(_size(f) for f in files), entry))
     total = sum(e[1] for e in entries)
     removed = 0
@@ -228,7 +249,21 @@ def evict(folder: str | os.PathLike, size: int) -> int:
         _remove(entry)
         total -= bytes_
         removed += 1
+        try:
+            entry.parent.rmdir()  # (a shard left empty)
+        except OSError:
+            pass
     return removed
+
+
+STALE_S = 3600  # a half-written entry older than this was left by a process that died
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _size(path: Path) -> int:

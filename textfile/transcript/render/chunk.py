@@ -57,34 +57,31 @@ def _slots(document) -> dict[str, Slot]:
 
 
 def render_job(job: Job) -> dict:
-    """One document: the cover (every time), or a chunk of messages: read, its images prepared, taken
-    from the cache when its key is there, else laid out (its last pages balanced where another chunk
-    follows) and written to disk as parts, and kept in the cache; what the main process needs to join them."""
+    """One document: the cover's (rendered every time: the cover and the first messages after it), or
+    a chunk of messages, taken from the cache when its key is there, else laid out and kept there.
+    Its messages read, its images prepared; laid out with its last pages balanced where another
+    document follows, written to disk as parts; what the main process needs to join them."""
     ctx = _state["ctx"]
-    if job.cover is not None:
-        result = _cover(job)
+    data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
+    images = _images(_state["conn"], data.messages) if ctx["media"] else {}
+    messages = shown(data)
+    html = chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover)
+    cache = _state.get("cache") if job.cover is None else None
+    k = cache and key(_state["fingerprint"], html, {"balance": job.balance})
+    result = cache and cache.take(k, Path(ctx["parts"]), job.index)
+    if result:
+        result["cached"] = True
     else:
-        data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
-        images = _images(_state["conn"], data.messages) if ctx["media"] else {}
-        messages = shown(data)
-        html = chunk_html(messages, data.conversations, ctx, data.files)
-        cache = _state.get("cache")
-        k = cache and key(_state["fingerprint"], html, {"balance": job.balance})
-        result = cache and cache.take(k, Path(ctx["parts"]), job.index)
-        if result:
-            result["cached"] = True
-        else:
-            fetcher = archive_fetcher(images)
-            result = _rendered(html, job, fetcher, messages, data)
-            if cache:
-                cache.keep(k, result["parts"], {x: result[x] for x in KEPT})
-        result.update(digest=data.digest, missing=data.missing, messages=len(job.rowids))
-    if job.cover is not None:
-        result["messages"] = result["lead"]
+        result = _rendered(html, job, archive_fetcher(images), messages, data)
+        if cache:
+            cache.keep(k, result["parts"], {x: result[x] for x in KEPT})
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "cached": False,
         **result,
+        "digest": data.digest,
+        "missing": data.missing,
+        "messages": len(job.rowids),
         "index": job.index,
         "bookmarks": [Bookmark(*mark) for mark in result["bookmarks"]],
         "slots": {name: Slot(*slot) for name, slot in result.get("slots", {}).items()},
@@ -92,60 +89,6 @@ def render_job(job: Job) -> dict:
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "cpu_s": usage.ru_utime + usage.ru_stime,  # (the process's so far: its last chunk's is its total)
     }
-
-
-def _cover(job: Job) -> dict:
-    """The cover, and on its last page the first messages that fit there (`lead`: how many), so that
-    no page holds the end of the cover alone: laid out with the job's first messages (a page's worth
-    at most), the cover's last page found, and laid out again with the messages that page holds whole."""
-    ctx = _state["ctx"]
-    alone = {"lead": 0, "digest": None, "missing": 0}
-    if not job.rowids:
-        return {**_rendered(chunk_html([], {}, ctx, cover=job.cover), job, archive_fetcher()), **alone}
-    data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
-    images = _images(_state["conn"], data.messages) if ctx["media"] else {}
-    messages = shown(data)
-    fetcher = archive_fetcher(images)
-    with _collector_off():
-        trial = _layout(chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover), fetcher, cover=True)
-        whole, pages = _held_whole(trial)
-        everything = whole == len(messages) and len(trial.pages) == pages  # (the files the exports held too)
-        del trial
-    if job.files_of and not everything:  # the last chunk keeps a message, and lists the files after it
-        whole = min(whole, len(messages) - 1)
-    files = data.files if everything else ()
-    result = _rendered(chunk_html(messages[:whole], data.conversations, ctx, files, cover=job.cover), job, fetcher)
-    if result["pages"] == pages:
-        return {**result, "lead": sum(m["omitted_run"] for m in messages[:whole]), "digest": data.digest, "missing": 0}
-    for part in result["parts"]:  # (never seen: the messages taken fit the cover's last page)
-        Path(part).unlink()
-    return {**_rendered(chunk_html([], {}, ctx, cover=job.cover), job, archive_fetcher()), **alone}
-
-
-def _held_whole(document) -> tuple[int, int]:
-    """How many of the messages shown after the cover its last page holds whole (the first ones), and
-    how many pages the cover takes."""
-    pages = document.pages
-    last = max(n for n, page in enumerate(pages) if _has_cover(page))
-    on = [_indices(page) for page in pages[last : last + 2]] + [[]]
-    held = [i for i in on[0] if i not in set(on[1])]
-    return (len(held) if held == list(range(len(held))) else 0), last + 1
-
-
-def _has_cover(page) -> bool:
-    body = page._page_box.children[0].children[0]
-    return any(box.element is not None and "cover" in (box.element.get("class") or "") for box in body.children)
-
-
-def _indices(page) -> list[int]:
-    """The messages (their `data-i`) a laid-out page shows, in order."""
-    body = page._page_box.children[0].children[0]
-    return [
-        int(box.element.get("data-i"))
-        for section in body.children
-        for box in getattr(section, "children", ())
-        if box.element is not None and box.element_tag == "p" and box.element.get("data-i") is not None
-    ]
 
 
 KEPT = ("pages", "bookmarks", "conversations", "refused")  # what the cache keeps of a chunk beside its parts

@@ -44,7 +44,7 @@ def init_worker(ctx: dict) -> None:
     close_worker()
     _state.update(ctx=ctx, conn=conn, fonts=fonts, css=css, cover_css=cover_css, tz=ZoneInfo(ctx["tz"]))
     if ctx.get("cache"):
-        _state.update(cache=cache.Cache(ctx["cache"]), fingerprint=cache.fingerprint())
+        _state.update(cache=cache.Cache(ctx["cache"], ctx["cache_seal"]), fingerprint=cache.fingerprint())
 
 
 def close_worker() -> None:

@@ -104,13 +104,9 @@ class Renderer:
             worker.process.join()
         self.workers.clear()
 
-    def _map(self, function, items: list, then: Callable[[object], object] | None = None):
-        """function(item) for every item, by the workers, each taking one at a time; the results in order.
-        With `then`, the second item is made from the first one's result (`then(result)`: None, none)
-        and given to the next worker free; the others go on meanwhile."""
+    def _map(self, function, items: list):
+        """function(item) for every item, by the workers, each taking one at a time; the results in order."""
         todo = list(enumerate(items))[::-1]
-        if then is not None:
-            todo.pop(-2)  # (made when the first is done)
         busy: dict[_Worker, int] = {}
         results: dict[int, object] = {}
         given = 0
@@ -127,14 +123,7 @@ class Renderer:
                     continue
                 if kind == "error":
                     raise value
-                index = busy.pop(worker)
-                results[index] = value
-                if index == 0 and then is not None:
-                    second = then(value)
-                    if second is None:
-                        results[1] = None
-                    else:
-                        todo.append((1, second))
+                results[busy.pop(worker)] = value
                 worker.rendered += 1
                 if worker.rendered < self.limit:
                     self.idle.append(worker)
@@ -145,20 +134,11 @@ class Renderer:
                 yield results.pop(given)
                 given += 1
 
-    def chunks(
-        self, jobs: list[Job], progress: Callable[[int], None] | None = None, then: Callable | None = None
-    ) -> list[dict]:
-        """Every document rendered, results in order; with `then`, the second job is made from the
-        first one's result (None: no second job)."""
+    def chunks(self, jobs: list[Job], progress: Callable[[int], None] | None = None) -> list[dict]:
+        """Every chunk rendered, results in order."""
         done = 0
         results: list[dict] = []
-        if self.mp is None:
-            made = map(render_job, jobs) if then is None else _one_by_one(jobs, then)
-        else:
-            made = self._map(render_job, jobs, then)
-        for result in made:
-            if result is None:
-                continue
+        for result in map(render_job, jobs) if self.mp is None else self._map(render_job, jobs):
             results.append(result)
             done += result["messages"]
             if progress:
@@ -171,15 +151,6 @@ class Renderer:
             return render_headers(labels)
         [path] = self._map(render_headers, [labels])
         return path
-
-
-def _one_by_one(jobs: list[Job], then: Callable):
-    """The documents rendered here, the second made from the first one's result."""
-    first = render_job(jobs[0])
-    yield first
-    second = then(first)
-    yield None if second is None else render_job(second)
-    yield from map(render_job, jobs[2:])
 
 
 class _Worker:
