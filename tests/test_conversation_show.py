@@ -81,8 +81,8 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
         "Shown: 2 from 2024-03-01 12:12:00 -05:00 until 2024-03-01 12:13:00 -05:00\n"
         "\n"
         "— Friday, 1 March 2024 —\n"
-        f"#{n}.1 2024-03-01 12:12:00 -05:00 Sam Client +12025550123 · incoming · iMessage [UNSENT]\n"
-        f"#{n}.2 2024-03-01 12:13:00 -05:00 Sam Client +12025550123 · incoming · iMessage in reply to a message outside what is shown\n"
+        f"#{n}.4 2024-03-01 12:12:00 -05:00 Sam Client +12025550123 · incoming · iMessage [UNSENT]\n"
+        f"#{n}.5 2024-03-01 12:13:00 -05:00 Sam Client +12025550123 · incoming · iMessage in reply to a message outside what is shown\n"
         "    Replying to your question: yes, Tuesday. I will bring the lease, the two letters from the landlord, and the photos of the"
         " water damage in the kitchen.\n"
     )
@@ -111,7 +111,7 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
     }
     [one] = shown["messages"]
     assert one == {
-        "seq": f"{n}.1",
+        "seq": f"{n}.4",
         "conversation": n,
         "day": "Friday, 1 March 2024",
         "time": "2024-03-01 12:12:00 -05:00",

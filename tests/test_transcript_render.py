@@ -137,7 +137,7 @@ def part_facts(path: str) -> dict:
 
 @pytest.fixture(scope="module")
 def chunked(tmp_path_factory):
-    """A matter titled in Arabic and Chinese, rendered as the cover and five chunks by two processes: (pdf path,
+    """A matter titled in Arabic and Chinese, rendered as the cover and four chunks by two processes: (pdf path,
     result, what each part declared as it was joined)."""
     from textfile.transcript import make_transcript, pdf
 
@@ -153,7 +153,7 @@ def chunked(tmp_path_factory):
     with Archive.open(path) as archive, pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf, "assemble", watched)
         made = make_transcript(archive, matter="2026-014", out=folder / "t.pdf", workers=2, chunk_size=20)
-    assert (made["chunks"], made["render"]["processes"]) == (6, 2)  # the cover; 63 messages as 20+20+20+3; 1 + 1
+    assert (made["chunks"], made["render"]["processes"]) == (5, 2)  # the cover with the first 20; 20+20+3; 1 + 1
     return folder / "t.pdf", made, parts
 
 
@@ -312,7 +312,5 @@ def test_only_the_cover_chunk_is_given_the_cover_rules(tmp_path, monkeypatch):
     path = archive_with(tmp_path / "archive.db", records() + [msg(n, f"message {n} " * 30) for n in range(10, 50)])
     with Archive.open(path) as archive:
         made = make_transcript(archive, matter="2026-014", out=tmp_path / "t.pdf", workers=1, chunk_size=15)
-    assert (
-        made["chunks"] == len(seen) - 1 == 5
-    )  # the cover laid out twice: with the first messages, then those it holds
-    assert seen == [(True, True), (True, True), (False, False), (False, False), (False, False), (False, False)]
+    assert made["chunks"] == len(seen) == 4  # the cover with the first 15 messages; 15 + 13; the last two together
+    assert seen == [(True, True), (False, False), (False, False), (False, False)]

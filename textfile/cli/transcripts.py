@@ -68,6 +68,8 @@ def transcript(
 
 def _say_made(made: Transcript) -> None:
     """transcript.make_transcript's record of the file it wrote."""
+    reused = f" ({made.reused} of {made.chunks - 1} chunks from the cache)" if made.reused else ""
     say(
         f"Wrote {made.path}: {made.messages:,} messages, {made.pages:,} pages, Bates {made.bates_first} to {made.bates_last}."
+        + reused
     )

@@ -65,6 +65,8 @@ class Rendered(Result):
     pages: int
     bates_first: str
     bates_last: str
+    chunks: int = 0  # documents made (the cover and the chunks of messages)
+    reused: int = 0  # chunks taken from the cache of rendered chunks
 
 
 @dataclass(slots=True, eq=False)
@@ -148,7 +150,9 @@ def render_matter(
         cache=cache,
         cache_size=cache_size,
     )
-    return Rendered(reference, made.path, made.messages, made.pages, made.bates_first, made.bates_last)
+    return Rendered(
+        reference, made.path, made.messages, made.pages, made.bates_first, made.bates_last, made.chunks, made.reused
+    )
 
 
 def archive_inbox(
