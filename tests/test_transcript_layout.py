@@ -140,7 +140,7 @@ def test_no_page_is_left_mostly_blank_where_a_rendered_chunk_ends(tmp_path):
     body_pages = pages[cover_pages(pages) :]
     counts = [len(re.findall(r"^#\d+\.\d+ ", page, re.M)) for page in body_pages]
     assert sum(counts) == 400 and len([p for p in body_pages if "(continued)" in p]) == -(-400 // size) - 1 + (
-        content.LEAD_IN < size
+        content_chunk.LEAD_IN < size
     )  # the chunks were there (and the first one begins after the cover's document's messages)
     assert all(n >= 0.75 * full - 2 for n in counts[:-1]), (
         full,
