@@ -24,6 +24,7 @@ from textfile import filing
 from textfile.archive import Archive
 from textfile.ingest import ingest
 from textfile.model import Attachment, Conversation, Participant, Reaction
+from textfile.transcript.content import chunk as content_chunk
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 
