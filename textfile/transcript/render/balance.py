@@ -106,6 +106,8 @@ def _balanced(
     if gap <= GAP_OK:
         return None
     count = min(len(pages), BALANCE_PAGES, max(2, math.ceil(gap / 0.1)))
+    while count > 2 and not _units(pages[-count]):  # (the cover's pages are not shared: only messages' pages are)
+        count -= 1
     units: list[Unit] = []
     for page in pages[-count:]:
         found = _units(page)
