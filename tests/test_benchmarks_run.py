@@ -24,7 +24,11 @@ def test_the_weekly_benchmark_runs_at_its_smallest_size():
 
 def test_the_transcript_benchmark_times_an_emoji_heavy_chat_beside_a_plain_one():
     run = subprocess.run(
-        [sys.executable, "benchmarks/transcript.py", "--sizes", "", "--oneshot", "", "--emoji", "60"],
+        [
+            sys.executable,
+            "benchmarks/transcript.py",
+            *("--first", "0", "--weekly", "0", "--sizes", "", "--oneshot", "", "--emoji", "60"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -33,3 +37,31 @@ def test_the_transcript_benchmark_times_an_emoji_heavy_chat_beside_a_plain_one()
     assert run.returncode == 0, run.stderr[-2000:]
     assert "emoji-heavy (two a message)" in run.stdout
     assert "emoji-heavy / plain: " in run.stdout and "x CPU (target <= 1.15x)" in run.stdout
+
+
+def test_the_transcript_benchmark_runs_its_other_parts_at_their_smallest_sizes():
+    """Before issue 17 against now (the commit taken out of this repository), the weekly re-render
+    cold and warm, one document by WeasyPrint and Chromium (or a line saying it is not installed),
+    and two sizes against each other."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/transcript.py",
+            *("--first", "300", "--weekly", "300", "--new", "10", "--emoji", "0"),
+            *("--oneshot", "300", "--sizes", "200,300", "--runs", "1"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    assert "x CPU (target <= 0.85x)" in out or "first render before issue 17: not measured" in out
+    assert "now (--no-cache)" in out
+    assert "10 new in one conversation: cold (--no-cache)" in out
+    assert "10 new over three (4/3/3): warm" in out
+    assert "warm reused " in out and "; target <= 20%)" in out
+    assert "WeasyPrint, one document" in out
+    assert "Chromium --headless --print-to-pdf" in out or "Chromium: not measured" in out
+    assert "300 against 200: " in out and "(target: flat, ~1x)" in out
