@@ -206,7 +206,14 @@ def one_document_html(archive_path: Path) -> str:
     with Archive.open(archive_path) as archive:
         scope = content.resolve_scope(archive.conn, "BENCH-1", None, None, None)
         plan = content.plan(archive.conn, scope)
-        [job] = content.jobs(plan, len(plan.rows))
+        job = content.Job(  # (every message in one document)
+            0,
+            0,
+            [r.rowid for r in plan.rows],
+            plan.reply_seq,
+            sorted(plan.reply_outside),
+            numbers=[r.number for r in plan.rows],
+        )
         data = content.load_chunk(archive.conn, job, ZoneInfo("America/New_York"), True, "Alex Owner")
     html = render.chunk_html(
         render.shown(data),

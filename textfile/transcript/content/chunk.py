@@ -49,7 +49,9 @@ class Job:
     replies: dict[int, Number]  # position -> the number replied to
     outside: list[int]
     continues_from: int | None = None  # rowid of the message before, when the chunk starts mid-conversation
-    balance: bool = False  # another chunk follows on a new page: share a mostly blank last page among the last ones
+    balance: bool = (
+        False  # share a mostly blank last page among the last ones (every chunk; the cover's when one follows)
+    )
     files_of: list[int] = field(
         default_factory=list
     )  # the last chunk: the conversations whose files it lists at its end
@@ -86,7 +88,7 @@ def _job(p: Plan, index: int, start: int, stop: int) -> Job:
         {k: v for k, v in p.reply_seq.items() if start <= k < stop},
         [k for k in p.reply_outside if start <= k < stop],
         before.rowid if before and rows and before.conversation == rows[0].conversation else None,
-        stop < len(p.rows),
+        stop < len(p.rows) or index > 0,  # (a chunk's pages the same whether or not one follows it: always)
         p.conversations if stop == len(p.rows) else [],
         numbers=[r.number for r in rows],
     )
