@@ -143,12 +143,14 @@ def later_records(n: int, counts: list[int], seed: int = 2):
             i += 1
 
 
-def source(name: str) -> Source:
+def source(name: str, week: int = 1) -> Source:
+    """The generated export's record; week 1's sha256 is zeros (as the records digest has it), a later
+    week's its own."""
     return Source(
         f"/bench/{name}",
         name,
         1,
-        hashlib.sha256(name.encode()).hexdigest(),
+        "0" * 64 if week == 1 else hashlib.sha256(name.encode()).hexdigest(),
         "android",
         "bench",
         "America/New_York",
@@ -173,7 +175,7 @@ def make_archive(folder: Path, n: int, emoji: bool = False) -> Path:
 def add_messages(path: Path, n: int, counts: list[int]) -> None:
     """A week's new messages imported into the archive (a second export of the phone)."""
     with Archive.open(path) as archive:
-        ingest(archive, source(f"sms-{n}-week-2-{'-'.join(map(str, counts))}.xml"), later_records(n, counts))
+        ingest(archive, source(f"sms-{n}-week-2-{'-'.join(map(str, counts))}.xml", week=2), later_records(n, counts))
 
 
 def cache_of(archive: Path) -> Path:
