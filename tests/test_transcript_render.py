@@ -224,13 +224,17 @@ def test_pages_take_each_its_own_label(tmp_path):
 # -- plain chunks, one PDF/A file ------------------------------------------------------------------
 
 
-def test_the_cover_part_is_pdf_a_and_every_other_part_plain_and_uncompressed(chunked):
+def test_the_cover_part_is_pdf_a_and_every_other_part_plain_and_compressed_once_by_pikepdf(chunked):
+    """The cover's part gives the file its PDF/A catalog; the others are written without the variant,
+    uncompressed by WeasyPrint and compressed by pikepdf in the rendering process (the joining copies
+    their streams as they are: the main process never holds them uncompressed)."""
     first, *others = chunked[2]
     assert len(others) >= 3
     assert first["pdfaid"] == [("part", "3"), ("conformance", "B")] and first["intents"] == 1
     assert first["compressed"] > 0.5 * first["streams"]
     for part in others:
-        assert part == {"pdfaid": [], "intents": 0, "compressed": 0, "streams": part["streams"]}
+        assert (part["pdfaid"], part["intents"]) == ([], 0)
+        assert part["compressed"] == part["streams"] > 0, part  # every stream Flate-encoded
 
 
 def test_the_joined_file_is_declared_pdf_a_3b_every_font_embedded_every_stream_compressed(chunked):

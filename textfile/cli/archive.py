@@ -217,11 +217,12 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
 
 
 def _say_pdf(r: PdfCheck) -> None:
+    from textfile.integrity.earlier import counted
     from textfile.transcript.manifest import earlier_lines
 
     bates = r.bates  # (as the manifest says them)
     say(
-        f"{r.path}: matches {r.matches} (transcript {r.transcript}, {r.messages:,} messages, {r.pages:,} pages,"
+        f"{r.path}: matches {r.matches} (transcript {r.transcript}, {counted(r.messages, 'message')}, {counted(r.pages, 'page')},"
         f" Bates {bates['first']} to {bates['last']})."
     )
     for line in earlier_lines(r.earlier, r.zone):

@@ -68,8 +68,10 @@ def transcript(
 
 def _say_made(made: Transcript) -> None:
     """transcript.make_transcript's record of the file it wrote."""
+    from textfile.integrity.earlier import counted
+
     reused = f" ({made.reused} of {made.chunks - 1} chunks from the cache)" if made.reused else ""
     say(
-        f"Wrote {made.path}: {made.messages:,} messages, {made.pages:,} pages, Bates {made.bates_first} to {made.bates_last}."
+        f"Wrote {made.path}: {counted(made.messages, 'message')}, {counted(made.pages, 'page')}, Bates {made.bates_first} to {made.bates_last}."
         + reused
     )
