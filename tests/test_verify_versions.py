@@ -19,6 +19,7 @@ from whatsapp_build import build_zip
 
 from textfile import times
 from textfile.ingest import message_content_hash
+from textfile.integrity.earlier import counted
 
 NY = times.zone("America/New_York")
 CHAT = ANDROID.file_name
@@ -74,7 +75,8 @@ def verified(cli, pdf: Path) -> tuple[dict, str]:
 def head(report: dict, pdf: Path) -> str:
     bates = report["bates"]
     return (
-        f"{pdf}: matches the archive as it was (transcript {report['transcript']}, {report['messages']} messages, {report['pages']} pages,"
+        f"{pdf}: matches the archive as it was (transcript {report['transcript']}, {counted(report['messages'], 'message')},"
+        f" {counted(report['pages'], 'page')},"
         f" Bates {bates['first']} to {bates['last']}).\n"
     )
 
