@@ -8,6 +8,7 @@ cached is trusted blindly, and a cold cache gives the same pages as a warm one."
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from textfile import filing
 from textfile.archive import Archive
 from textfile.cli import app
 from textfile.ingest import Source, ingest
-from textfile.model import Conversation, Message, Participant
+from textfile.model import Attachment, Conversation, Message, Participant
 from textfile.transcript import make_transcript
 from textfile.transcript.render import cache
 
@@ -50,9 +51,21 @@ def messages(chat: int, first: int, count: int) -> list[Message]:
             source_zone="UTC",
             service="SMS",
             source_ref=f"sms {chat}-{n}",
+            attachments=(Attachment("photo.png", "image/png", PHOTO),) if (chat, n) == (0, 12) else (),
         )
         for n in range(first, first + count)
     ]
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (900, 600), (40, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+PHOTO = _png()
 
 
 def add(path: Path, records: list[Message], week: int) -> None:
@@ -346,3 +359,21 @@ def test_a_cache_folder_that_cannot_be_read_is_rendered_around(matter, tmp_path)
         shard.chmod(0o700)
     assert again["reused"] < again["chunks"] - 1
     assert body_text(tmp_path / "again.pdf") == body_text(tmp_path / "first.pdf")
+
+
+def test_a_chunk_taken_from_the_cache_prepares_no_image(matter, tmp_path, monkeypatch):
+    """The key is the chunk's HTML before its images are prepared (each named by its sha256; how it is
+    prepared is the rendering code's, in the fingerprint): a warm transcript decodes only the cover's."""
+    from textfile.transcript.render import chunk
+
+    prepared = []
+    images = chunk._images
+    monkeypatch.setattr(
+        chunk, "_images", lambda conn, messages: prepared.append(len(messages)) or images(conn, messages)
+    )
+    cold = render(matter, tmp_path / "cold.pdf")
+    assert len(prepared) == cold["chunks"]
+    prepared.clear()
+    warm = render(matter, tmp_path / "warm.pdf")
+    assert warm["reused"] == warm["chunks"] - 1 and len(prepared) == 1  # the cover's document only
+    assert body_text(tmp_path / "warm.pdf") == body_text(tmp_path / "cold.pdf")

@@ -59,19 +59,23 @@ def _slots(document) -> dict[str, Slot]:
 def render_job(job: Job) -> dict:
     """One document: the cover's (rendered every time: the cover and the first messages after it), or
     a chunk of messages, taken from the cache when its key is there, else laid out and kept there.
-    Its messages read, its images prepared; laid out with its last pages balanced where another
-    document follows, written to disk as parts; what the main process needs to join them."""
+    Its messages read; its key, the HTML before its images are prepared (an image is named by its
+    sha256, and how it is prepared is the rendering code's, in the key's fingerprint: a chunk taken
+    from the cache decodes none); else its images prepared, laid out with its last pages balanced
+    where another document follows, written to disk as parts; what the main process needs to join them."""
     ctx = _state["ctx"]
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
-    images = _images(_state["conn"], data.messages) if ctx["media"] else {}
     messages = shown(data)
-    html = chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover)
     cache = _state.get("cache") if job.cover is None else None
-    k = cache and key(_state["fingerprint"], html, {"balance": job.balance})
+    k = cache and key(
+        _state["fingerprint"], chunk_html(messages, data.conversations, ctx, data.files), {"balance": job.balance}
+    )
     result = cache and cache.take(k, Path(ctx["parts"]), job.index)
     if result:
         result["cached"] = True
     else:
+        images = _images(_state["conn"], data.messages) if ctx["media"] else {}
+        html = chunk_html(messages, data.conversations, ctx, data.files, cover=job.cover)
         result = _rendered(html, job, archive_fetcher(images), messages, data)
         if cache:
             cache.keep(k, result["parts"], {x: result[x] for x in KEPT})
