@@ -139,12 +139,7 @@ def _make_transcript(
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
-    scope_record = {
-        **contents.scope.as_dict(),
-        "zone": request.zone_name,
-        "media": media,
-        "numbering": [list(run) for run in contents.plan.runs],  # (`content.number_at`)
-    }
+    scope_record = _scope_record(request, contents)
     manifest_bytes = _manifest(archive, request, contents, made, scope_record)
     document = joining.joined(results, made, manifest_bytes, headers, label_of_page)
     _write(document, partial, made, manifest_bytes)
@@ -152,6 +147,17 @@ def _make_transcript(
     if context.get("cache"):
         _evict(context["cache"], cache_bytes)
     return _summary(request, contents, made, results, len(results), Phases(started, planned, rendered))
+
+
+def _scope_record(request: Request, contents: Contents) -> dict:
+    """What the transcript's record and its manifest say of its scope: the matter or client, the window,
+    the zone, whether images are shown, and how its messages are numbered (`content.number_at`)."""
+    return {
+        **contents.scope.as_dict(),
+        "zone": request.zone_name,
+        "media": request.media,
+        "numbering": [list(run) for run in contents.plan.runs],
+    }
 
 
 def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, out, out_dir, mkdir: bool) -> Path:

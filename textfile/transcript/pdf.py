@@ -179,7 +179,7 @@ def running_headers(pdf, forms_pdf_path: str, label_of_page: list[int]) -> None:
     form XObject shared by all of them; page i's label is `label_of_page[i]`. The forms' file is read
     lazily, until the document is saved."""
     import pikepdf
-    from pikepdf import Dictionary, Name
+    from pikepdf import Name
 
     if len(label_of_page) != len(pdf.pages):
         raise ValueError(f"{len(label_of_page)} labels for {len(pdf.pages)} pages")
@@ -194,20 +194,14 @@ def running_headers(pdf, forms_pdf_path: str, label_of_page: list[int]) -> None:
         name, form, draw = drawn[k]
         page.contents_add(save_state, prepend=True)
         page.contents_add(draw)
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            page.obj.Resources = resources = Dictionary()
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
-            resources.XObject = xobjects = Dictionary()
-        xobjects[name] = form
+        _resources(page, "/XObject")[name] = form
 
 
 def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[Slot, str]] = ()) -> None:
     """'Page X of Y' at the bottom left and the Bates number at the bottom right of every page, and
     each of `fields`: (where, text)."""
     import pikepdf
-    from pikepdf import Dictionary, Name
+    from pikepdf import Name
 
     font = _font_object(pdf)
     save_state = pdf.make_indirect(pikepdf.Stream(pdf, b"q\n"))  # one object shared by every page
@@ -242,13 +236,20 @@ def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[Slot, str]] = 
             )
         page.contents_add(save_state, prepend=True)
         page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + ops))
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            page.obj.Resources = resources = Dictionary()
-        fonts = resources.get("/Font")
-        if fonts is None:
-            resources.Font = fonts = Dictionary()
-        fonts[Name("/" + STAMP_FONT_NAME)] = font
+        _resources(page, "/Font")[Name("/" + STAMP_FONT_NAME)] = font
+
+
+def _resources(page, kind: str):
+    """The page's resource dictionary of this kind (/Font, /XObject), made when it has none."""
+    from pikepdf import Dictionary
+
+    resources = page.obj.get("/Resources")
+    if resources is None:
+        page.obj.Resources = resources = Dictionary()
+    found = resources.get(kind)
+    if found is None:
+        resources[kind] = found = Dictionary()
+    return found
 
 
 def bookmarks(pdf, marks: list[Bookmark]) -> None:
