@@ -377,3 +377,22 @@ def test_a_chunk_taken_from_the_cache_prepares_no_image(matter, tmp_path, monkey
     warm = render(matter, tmp_path / "warm.pdf")
     assert warm["reused"] == warm["chunks"] - 1 and len(prepared) == 1  # the cover's document only
     assert body_text(tmp_path / "warm.pdf") == body_text(tmp_path / "cold.pdf")
+
+
+def test_where_conversations_are_cut_stays_put_as_they_grow():
+    """Cut where the numbers cross a multiple of 1,000; a last piece of fewer than 100 stays with the one
+    before; an open last piece of half a chunk or more is cut in quarters; small conversations share."""
+    from textfile.transcript.content import Plan, Planned
+    from textfile.transcript.content import chunk as cut
+
+    def spans(*counts):
+        rows = []
+        for conversation, count in enumerate(counts, 1):
+            rows += [Planned(len(rows), "m", conversation, "h", None, n) for n in range(1, count + 1)]
+        return [b - a for a, b in cut._spans(Plan(rows, conversations=list(range(1, len(counts) + 1))), 1000)]
+
+    assert spans(6667) == [1000] * 6 + [250, 250, 167]
+    assert spans(6701) == [1000] * 6 + [250, 250, 201]  # a week later: only the last quarter differs
+    assert spans(1001) == [1001] and spans(1099) == [1099] and spans(1100) == [1000, 100]
+    assert spans(300, 200, 400, 1500) == [900, 1000, 250, 250]  # the small ones together; then 1,000 + quarters
+    assert spans(999) == [250, 250, 250, 249]
