@@ -381,7 +381,7 @@ def test_a_chunk_taken_from_the_cache_prepares_no_image(matter, tmp_path, monkey
 
 def test_where_conversations_are_cut_stays_put_as_they_grow():
     """Cut where the numbers cross a multiple of 1,000; a last piece of fewer than 100 stays with the one
-    before; an open last piece of half a chunk or more is cut in quarters; small conversations share."""
+    before; an open last piece of half a chunk or more is cut in halves; small conversations share."""
     from textfile.transcript.content import Plan, Planned
     from textfile.transcript.content import chunk as cut
 
@@ -391,8 +391,8 @@ def test_where_conversations_are_cut_stays_put_as_they_grow():
             rows += [Planned(len(rows), "m", conversation, "h", None, n) for n in range(1, count + 1)]
         return [b - a for a, b in cut._spans(Plan(rows, conversations=list(range(1, len(counts) + 1))), 1000)]
 
-    assert spans(6667) == [1000] * 6 + [250, 250, 167]
-    assert spans(6701) == [1000] * 6 + [250, 250, 201]  # a week later: only the last quarter differs
+    assert spans(6667) == [1000] * 6 + [500, 167]
+    assert spans(6701) == [1000] * 6 + [500, 201]  # a week later: only the last half differs
     assert spans(1001) == [1001] and spans(1099) == [1099] and spans(1100) == [1000, 100]
-    assert spans(300, 200, 400, 1500) == [900, 1000, 250, 250]  # the small ones together; then 1,000 + quarters
-    assert spans(999) == [250, 250, 250, 249]
+    assert spans(300, 200, 400, 1800) == [900, 1000, 500, 300]  # the small ones together; then 1,000 + halves
+    assert spans(999) == [500, 499] and spans(499) == [499]
