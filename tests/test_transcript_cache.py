@@ -396,3 +396,10 @@ def test_where_conversations_are_cut_stays_put_as_they_grow():
     assert spans(1001) == [1001] and spans(1099) == [1099] and spans(1100) == [1000, 100]
     assert spans(300, 200, 400, 1800) == [900, 1000, 500, 300]  # the small ones together; then 1,000 + halves
     assert spans(999) == [500, 499] and spans(499) == [499]
+
+
+def test_a_damaged_numbering_names_positions_never_a_wrong_number():
+    from textfile.transcript.content import number_at
+
+    assert str(number_at([[2, 5, 3], [7, 1, 2]], 4)) == "7.1" and str(number_at([[2, 5, 3]], 2)) == "2.6"
+    assert [number_at(damaged, 2) for damaged in ("abc", [["x", 1, 2]], [[2, 1]], [None], 5, {"a": 1})] == [2] * 6

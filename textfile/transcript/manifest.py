@@ -223,7 +223,9 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     if recorded != manifest.messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
     report.earlier = []
-    problems += _message_problems(conn, recorded, report.earlier, (report.scope or {}).get("numbering"))
+    problems += _message_problems(
+        conn, recorded, report.earlier, report.scope.get("numbering") if isinstance(report.scope, dict) else None
+    )
     report.ok = not problems
     report.matches = None if problems else "the archive as it was" if report.earlier else "the archive"
     return report

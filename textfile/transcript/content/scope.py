@@ -133,13 +133,19 @@ class Number(str):
 def number_at(numbering, position: int) -> Number | int:
     """The number of the message at `position` (from 1) of a transcript numbered by `numbering` (its
     scope's runs: [conversation, first number, count] in transcript order); a transcript made before
-    messages were numbered per conversation has none, and numbered its messages by their position."""
+    messages were numbered per conversation has none, and numbered its messages by their position
+    (as does a numbering that is not runs of whole numbers: a damaged record names no wrong number)."""
     at = 0
-    for run in numbering or ():
-        conversation, first, count = run if len(run) == 3 else (run[0], 1, run[1])
-        if position <= at + count:
-            return Number(conversation, first + position - at - 1, position)
-        at += count
+    try:
+        for run in numbering or ():
+            conversation, first, count = run if len(run) == 3 else (run[0], 1, run[1])
+            if not all(type(x) is int for x in (conversation, first, count)):
+                return position
+            if position <= at + count:
+                return Number(conversation, first + position - at - 1, position)
+            at += count
+    except (TypeError, ValueError, IndexError, KeyError):
+        pass
     return position
 
 
