@@ -587,3 +587,86 @@ def m018_transcripts_deleted_on_purpose(db: Database) -> None:
         );
     """,
     )
+
+
+@migrations()
+def m019_duty_to_respond(db: Database) -> None:
+    """Review (textfile/review/): the flags raised on messages for a professional's attention, and what
+    decides them. Tables of their own: the records' digests of the tables already sealed
+    (audit.RECORDS) stay as they were.
+    - `review_settings` (one row once set): the working hours (JSON, NULL: not set), the lexicon
+      languages, whether an outgoing text to a client with no consent on record is flagged, and how
+      far the scan has read (`scanned_to`: the messages' rowid; `scanned_import`: the last import
+      whose edits it read; `signatures`: what the rules read, so a change re-reads them all).
+    - `review_lexicon`: the archive's own changes to the shipped lexicons (a term added or removed).
+    - `review_flags`: one per message and rule, never two (UNIQUE): open, then reviewed or dismissed
+      by a person (who, when, a note), or cleared when its rule no longer holds (a term removed, the
+      conversation set aside, a consent recorded that covers it); a cleared flag whose rule holds
+      again is opened again. A decision a person made is never changed by a scan.
+    - `consents`: a client's consent to be texted (given, method, scope, the signed document as a
+      blob with its sha256, revoked).
+    - `opt_outs`: the inbound messages that said STOP (or START) as a whole message.
+    - `client_minors`: a client who is a minor, with the guardians' handles."""
+    _run(
+        db,
+        """
+        CREATE TABLE review_settings (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            hours TEXT,
+            languages TEXT NOT NULL DEFAULT '["en"]',
+            consent_required INTEGER NOT NULL DEFAULT 1,
+            scanned_to INTEGER NOT NULL DEFAULT 0,
+            scanned_import INTEGER NOT NULL DEFAULT 0,
+            signatures TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE review_lexicon (
+            category TEXT NOT NULL,
+            term TEXT NOT NULL,
+            change TEXT NOT NULL CHECK (change IN ('add', 'remove')),
+            direction TEXT CHECK (direction IN ('in', 'out', 'any')),
+            changed_at TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            PRIMARY KEY (category, term)
+        ) WITHOUT ROWID;
+        CREATE TABLE review_flags (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            rule TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '{}',
+            raised_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'reviewed', 'dismissed', 'cleared')),
+            decided_at TEXT,
+            decided_by TEXT,
+            note TEXT,
+            UNIQUE (message_id, rule)
+        );
+        CREATE INDEX review_flags_state ON review_flags (state, rule);
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients(id),
+            given_at TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('written', 'verbal', 'text')),
+            scope TEXT,
+            document_sha256 TEXT REFERENCES blobs(sha256),
+            document_name TEXT,
+            revoked_at TEXT,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        );
+        CREATE INDEX consents_client ON consents (client_id);
+        CREATE TABLE opt_outs (
+            message_id TEXT PRIMARY KEY REFERENCES messages(id),
+            handle TEXT NOT NULL,
+            change TEXT NOT NULL CHECK (change IN ('out', 'in')),
+            keyword TEXT NOT NULL,
+            at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX opt_outs_handle ON opt_outs (handle, at);
+        CREATE TABLE client_minors (
+            client_id INTEGER PRIMARY KEY REFERENCES clients(id),
+            guardians TEXT NOT NULL DEFAULT '[]',
+            marked_at TEXT NOT NULL,
+            marked_by TEXT NOT NULL
+        );
+    """,
+    )

@@ -106,6 +106,12 @@ RECORDS = (
     "import_custodians",
     "phone_copies",
     "transcript_retirements",
+    "review_settings",
+    "review_lexicon",
+    "review_flags",
+    "consents",
+    "opt_outs",
+    "client_minors",
 )
 
 

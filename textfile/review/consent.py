@@ -1,0 +1,233 @@
+"""Consent to be texted, opt-outs, and minors: what decides whether an outgoing text may be sent.
+
+- A client's consent (`client consent NAME --given DATE --method written|verbal|text --scope …
+  --doc FILE`): from the start of the day given (the archive's zone; a time with an offset is taken
+  as written), until revoked (`--revoked DATE`: from the start of that day, so a text sent that day
+  is flagged rather than passed). The signed document is kept in the archive as a blob, named by
+  its sha256. A consent is never deleted: a revocation ends it, a new consent starts another.
+- An opt-out is an inbound message that is, as a whole, one of the carriers' standard keywords
+  (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; START, UNSTOP, YES opt back in), compared with
+  its surrounding spaces removed and case folded: "Stop" is an opt-out, "stop texting me" is not
+  (a lexicon's business), nor is "STOP." (the carriers' match is exact). It applies to the handle
+  that sent it, in every conversation with that handle, until an opt-in from it.
+- A minor client (`client edit NAME --minor --guardian HANDLE`): each text in a conversation with
+  them is flagged unless a guardian is in it too.
+Each change is one audit entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textfile import audit, times
+from textfile.errors import Conflict, InvalidInput
+from textfile.filing.names import client_row
+from textfile.phones import normalize_handle
+from textfile.results import Result
+
+OPT_OUT = ("stop", "stopall", "unsubscribe", "cancel", "end", "quit")
+OPT_IN = ("start", "unstop", "yes")
+METHODS = ("written", "verbal", "text")
+DOCUMENT_LIMIT = 50 * 1024 * 1024
+
+
+@dataclass(slots=True, eq=False)
+class Consent(Result):
+    """A client's consent to be texted: when it was given, how, to what, the document, and its revocation."""
+
+    id: int
+    client: str
+    given_at: str
+    method: str
+    scope: str | None
+    document: str | None  # the file's name as given
+    document_sha256: str | None
+    revoked_at: str | None
+    recorded_at: str
+    recorded_by: str
+
+
+@dataclass(slots=True, eq=False)
+class OptChange(Result):
+    """An inbound message that opted a handle out of texts (STOP) or back in (START)."""
+
+    message_id: str
+    conversation: int
+    handle: str
+    change: str  # out or in
+    keyword: str
+    at: str
+
+
+@dataclass(slots=True, eq=False)
+class ConsentHistory(Result):
+    """A client's consents and the opt-outs and opt-ins their handles sent, in time order."""
+
+    client: str
+    required: bool
+    consents: list[Consent] = field(default_factory=list)
+    opt_changes: list[OptChange] = field(default_factory=list)
+    minor: Minor | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Minor(Result):
+    client: str
+    guardians: list[str]
+    marked_at: str
+    marked_by: str
+
+
+def keyword(body: str) -> tuple[str, str] | None:
+    """("out" | "in", the keyword) when a message as a whole is an opt-out or opt-in keyword."""
+    word = body.strip().casefold()
+    if word in OPT_OUT:
+        return "out", word.upper()
+    if word in OPT_IN:
+        return "in", word.upper()
+    return None
+
+
+def consents(conn: sqlite3.Connection, client_id: int | None = None) -> list[Consent]:
+    where, args = ("WHERE k.client_id = ?", (client_id,)) if client_id is not None else ("", ())
+    return [
+        Consent(
+            r["id"], r["name"], r["given_at"], r["method"], r["scope"], r["document_name"], r["document_sha256"],
+            r["revoked_at"], r["recorded_at"], r["recorded_by"],
+        )
+        for r in conn.execute(
+            f"SELECT k.*, c.name FROM consents k JOIN clients c ON c.id = k.client_id {where} ORDER BY k.given_at, k.id",
+            args,
+        )
+    ]
+
+
+def give_consent(
+    conn: sqlite3.Connection,
+    name: str,
+    given: str,
+    method: str,
+    scope: str | None,
+    document: Path | None,
+    tz,
+) -> Consent:
+    client = client_row(conn, name)
+    if method not in METHODS:
+        raise InvalidInput(f"not a consent method: {method!r} (written, verbal or text)")
+    at = times.parse_user_instant(given, tz)
+    if at > times.now_iso():
+        raise InvalidInput(f"consent given {given!r} is in the future")
+    sha = _store_document(conn, document) if document else None
+    cur = conn.execute(
+        "INSERT INTO consents (client_id, given_at, method, scope, document_sha256, document_name, recorded_at, recorded_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            client["id"], at, method, (scope or "").strip() or None, sha, document.name if document else None,
+            times.now_iso(), audit.current_user(),
+        ),
+    )
+    record = next(c for c in consents(conn, client["id"]) if c.id == cur.lastrowid)
+    audit.append(conn, "client consent", record.to_json())
+    return record
+
+
+def revoke_consent(conn: sqlite3.Connection, name: str, revoked: str, tz) -> Consent:
+    client = client_row(conn, name)
+    at = times.parse_user_instant(revoked, tz)
+    standing = [c for c in consents(conn, client["id"]) if c.revoked_at is None]
+    if not standing:
+        raise Conflict(f"client {client['name']!r} has no consent on record to revoke")
+    last = standing[-1]
+    if at < last.given_at:
+        raise InvalidInput(f"revoked {revoked!r} is before the consent was given ({last.given_at})")
+    conn.execute("UPDATE consents SET revoked_at = ? WHERE id = ?", (at, last.id))
+    last.revoked_at = at
+    audit.append(conn, "client consent revoked", last.to_json())
+    return last
+
+
+def _store_document(conn: sqlite3.Connection, path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > DOCUMENT_LIMIT:
+            raise InvalidInput(f"{path}: {size:,} bytes: a consent document is kept whole, up to 50 MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    sha = hashlib.sha256(data).hexdigest()
+    conn.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, size, mime, data) VALUES (?, ?, ?, ?)",
+        (sha, len(data), mimetypes.guess_type(path.name)[0], data),
+    )
+    return sha
+
+
+def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> list[OptChange]:
+    where = f"WHERE o.handle IN ({','.join('?' * len(handles))})" if handles is not None else ""
+    return [
+        OptChange(r["message_id"], r["conversation_id"], r["handle"], r["change"], r["keyword"], r["at"])
+        for r in conn.execute(
+            "SELECT o.*, m.conversation_id FROM opt_outs o JOIN messages m ON m.id = o.message_id"
+            f" {where} ORDER BY o.at, o.message_id",
+            handles or (),
+        )
+    ]
+
+
+def history(conn: sqlite3.Connection, name: str) -> ConsentHistory:
+    from textfile.review import settings
+
+    client = client_row(conn, name)
+    handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ?", (client["id"],))]
+    return ConsentHistory(
+        client["name"],
+        settings.current(conn).consent_required,
+        consents(conn, client["id"]),
+        opt_changes(conn, handles),
+        minor(conn, client["id"]),
+    )
+
+
+# -- minors ---------------------------------------------------------------------------------------
+
+
+def minor(conn: sqlite3.Connection, client_id: int) -> Minor | None:
+    r = conn.execute(
+        "SELECT m.*, c.name FROM client_minors m JOIN clients c ON c.id = m.client_id WHERE m.client_id = ?",
+        (client_id,),
+    ).fetchone()
+    return Minor(r["name"], json.loads(r["guardians"]), r["marked_at"], r["marked_by"]) if r else None
+
+
+def mark_minor(conn: sqlite3.Connection, name: str, minor_: bool, guardians: list[str], region: str) -> Minor | None:
+    """A client marked a minor (with guardians added), or no longer one; one audit entry."""
+    client = client_row(conn, name)
+    was = minor(conn, client["id"])
+    if not minor_:
+        if guardians:
+            raise InvalidInput("--guardian is for a minor client: give --minor too")
+        if was is None:
+            raise Conflict(f"client {client['name']!r} is not marked a minor")
+        conn.execute("DELETE FROM client_minors WHERE client_id = ?", (client["id"],))
+        audit.append(conn, "client minor", {"client": client["name"], "minor": False, "was": was.to_json()})
+        return None
+    handles = list(was.guardians) if was else []
+    for text in guardians:
+        handle = normalize_handle(text, region) or text.strip()
+        if not handle:
+            raise InvalidInput("a guardian's handle is needed (a phone number or email)")
+        if handle not in handles:
+            handles.append(handle)
+    conn.execute(
+        "INSERT OR REPLACE INTO client_minors (client_id, guardians, marked_at, marked_by) VALUES (?, ?, ?, ?)",
+        (client["id"], json.dumps(handles), was.marked_at if was else times.now_iso(), was.marked_by if was else audit.current_user()),
+    )
+    now = minor(conn, client["id"])
+    audit.append(conn, "client minor", {"client": client["name"], "minor": True, "guardians": handles}
+                 | ({"was": was.to_json()} if was else {}))
+    return now

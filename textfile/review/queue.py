@@ -1,0 +1,295 @@
+"""The review queue: each flag with its message, where it stands, and the response it got.
+
+A flag is `open` until a person reviews it (`ack`: by whom, when, a note) or dismisses it
+(`dismiss`: why); a scan clears an open flag whose rule no longer holds (`cleared`). A decision
+can be taken back (`reopen`, with a reason): a mistake is fixed, never erased; the audit log keeps
+every decision. A flag is listed with its message's number (`#c.n`, as transcripts and
+`conversation show` give it), and for an inbound message, its first response and how long it took
+(response.py). `unanswered` lists the flagged inbound messages no response reached within a time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from textfile import audit, times
+from textfile.errors import Conflict, InvalidInput, NotFound
+from textfile.filing.names import client_row, matter_row
+from textfile.results import Result
+from textfile.review import response, settings
+from textfile.review.response import Response
+
+STATES = ("open", "reviewed", "dismissed", "cleared")
+RULE_NAMES = {
+    "after_hours_in": "received after hours",
+    "after_hours_out": "sent after hours",
+    "opt_out": "opt-out or opt-in",
+    "after_opt_out": "texted after an opt-out",
+    "no_consent": "no consent on record",
+    "minor": "a minor client",
+}
+
+
+@dataclass(slots=True, eq=False)
+class Line(Result):
+    """A message as a flag shows it, or one around it."""
+
+    number: str
+    at: str
+    direction: str
+    sender: str | None
+    body: str
+    kind: str = "message"
+
+
+@dataclass(slots=True, eq=False)
+class Flag(Result):
+    """A flag in the queue: its rule and why, its message, where it stands, and the response."""
+
+    id: int
+    rule: str
+    why: str
+    reason: dict
+    state: str
+    conversation: int
+    message_id: str
+    number: str
+    sent_at: str
+    direction: str
+    sender: str | None
+    body: str
+    raised_at: str
+    decided_at: str | None = None
+    decided_by: str | None = None
+    note: str | None = None
+    outside_hours: bool | None = None
+    notice_before_hours: bool | None = None
+    response: Response | None = None
+    waiting_s: int | None = None
+    context: list[Line] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class Decision(Result):
+    """Flags a person decided on (`review ack|dismiss|reopen`)."""
+
+    state: str
+    flags: list[int]
+    note: str | None
+    by: str
+    at: str
+
+
+def describe(rule: str, reason: dict) -> str:
+    """Why a flag was raised, in words: "deadlines: hearing, court date", "texted after STOP on …"."""
+    if "terms" in reason:
+        return f"{rule}: {', '.join(reason['terms'])}"
+    if rule == "opt_out":
+        return f"{'opted out' if reason.get('change') == 'out' else 'opted back in'} ({reason.get('keyword')})"
+    if rule == "after_opt_out":
+        return f"texted after {reason.get('handle')} sent {reason.get('keyword')} ({reason.get('at', '')[:10]})"
+    if rule in ("no_consent", "minor"):
+        return f"{RULE_NAMES[rule]}: {', '.join(reason.get('clients', []))}"
+    if rule.startswith("after_hours"):
+        return f"{RULE_NAMES[rule]} ({reason.get('local', '')})"
+    return rule
+
+
+class _Numbers:
+    """Each message's number in its conversation (#c.n), one pass over a conversation the first time."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn, self.known = conn, {}
+
+    def __call__(self, conversation: int, rowid: int) -> str:
+        if conversation not in self.known:
+            self.known[conversation] = {
+                r: n
+                for n, (r,) in enumerate(
+                    self.conn.execute(
+                        "SELECT rowid FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid", (conversation,)
+                    ),
+                    1,
+                )
+            }
+        return f"{conversation}.{self.known[conversation][rowid]}"
+
+
+def flags(
+    conn: sqlite3.Connection,
+    *,
+    states: tuple[str, ...] = ("open",),
+    rules: list[str] | None = None,
+    matter: str | None = None,
+    client: str | None = None,
+    conversation: int | None = None,
+    ids: list[int] | None = None,
+    context: int = 0,
+    tz=None,
+) -> list[Flag]:
+    """The flags that match, in the order of their messages, each with its response."""
+    where, args = _where(conn, states, rules, matter, client, conversation, ids)
+    working = settings.working_hours(conn)
+    numbers, now = _Numbers(conn), times.now_iso()
+    out = []
+    for r in conn.execute(
+        "SELECT f.*, m.rowid AS mrow, m.conversation_id, m.sent_at, m.direction, m.body, p.handle, p.display_name"
+        " FROM review_flags f JOIN messages m ON m.id = f.message_id LEFT JOIN participants p ON p.id = m.sender_id"
+        f" WHERE {where} ORDER BY m.sent_at, m.rowid, f.rule",
+        args,
+    ).fetchall():
+        reason = json.loads(r["reason"])
+        flag = Flag(
+            r["id"], r["rule"], describe(r["rule"], reason), reason, r["state"], r["conversation_id"], r["message_id"],
+            numbers(r["conversation_id"], r["mrow"]), r["sent_at"], r["direction"], _who(r), r["body"], r["raised_at"],
+            r["decided_at"], r["decided_by"], r["note"],
+        )
+        if working is not None and tz is not None:
+            flag.outside_hours = response.outside_hours(working, r["sent_at"], tz)
+        if r["direction"] == "in":
+            flag.response = response.first_response(conn, r["mrow"], working, tz)
+            if flag.response is None:
+                flag.waiting_s = response.waited(r["sent_at"], now)
+            if flag.outside_hours:
+                flag.notice_before_hours = response.notice_before_hours(conn, r["mrow"], working, tz)
+        if context:
+            flag.context = _context(conn, numbers, r["conversation_id"], r["mrow"], r["sent_at"], context)
+        out.append(flag)
+    return out
+
+
+def _who(r) -> str | None:
+    if r["direction"] == "out":
+        return "owner"
+    return r["display_name"] or r["handle"]
+
+
+def _where(conn, states, rules, matter, client, conversation, ids) -> tuple[str, list]:
+    for state in states:
+        if state not in STATES:
+            raise InvalidInput(f"not a flag state: {state!r} ({', '.join(STATES)})")
+    where, args = [f"f.state IN ({','.join('?' * len(states))})"], list(states)
+    if rules:
+        where.append(f"f.rule IN ({','.join('?' * len(rules))})")
+        args += rules
+    if matter is not None:
+        row = matter_row(conn, matter)
+        where.append(
+            "EXISTS (SELECT 1 FROM filings fi WHERE fi.matter_id = ? AND fi.conversation_id = m.conversation_id"
+            " AND (fi.from_at IS NULL OR m.sent_at >= fi.from_at) AND (fi.until_at IS NULL OR m.sent_at <= fi.until_at))"
+        )
+        args.append(row["id"])
+    if client is not None:
+        row = client_row(conn, client)
+        where.append(
+            "(EXISTS (SELECT 1 FROM filings fi JOIN matters mt ON mt.id = fi.matter_id WHERE mt.client_id = ?"
+            " AND fi.conversation_id = m.conversation_id AND (fi.from_at IS NULL OR m.sent_at >= fi.from_at)"
+            " AND (fi.until_at IS NULL OR m.sent_at <= fi.until_at))"
+            " OR EXISTS (SELECT 1 FROM participants pc JOIN client_handles h ON h.handle = pc.handle"
+            " WHERE pc.conversation_id = m.conversation_id AND pc.is_owner = 0 AND h.client_id = ?))"
+        )
+        args += [row["id"], row["id"]]
+    if conversation is not None:
+        where.append("m.conversation_id = ?")
+        args.append(conversation)
+    if ids is not None:
+        where.append("f.id IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(ids))
+    return " AND ".join(where), args
+
+
+def _context(conn, numbers: _Numbers, conversation: int, rowid: int, sent_at: str, n: int) -> list[Line]:
+    """The `n` messages before a message and the `n` after it, in its conversation, and it."""
+    before = conn.execute(
+        "SELECT m.rowid, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
+        " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
+        " AND (m.sent_at < ? OR (m.sent_at = ? AND m.rowid < ?)) ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?",
+        (conversation, sent_at, sent_at, rowid, n),
+    ).fetchall()
+    after = conn.execute(
+        "SELECT m.rowid, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
+        " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
+        " AND (m.sent_at > ? OR (m.sent_at = ? AND m.rowid >= ?)) ORDER BY m.sent_at, m.rowid LIMIT ?",
+        (conversation, sent_at, sent_at, rowid, n + 1),
+    ).fetchall()
+    return [
+        Line(numbers(conversation, r["rowid"]), r["sent_at"], r["direction"], _who(r), r["body"], r["kind"])
+        for r in [*reversed(before), *after]
+    ]
+
+
+def unanswered(flagged: list[Flag], within_s: int) -> list[Flag]:
+    """The flagged inbound messages no response reached within `within_s` seconds (still waiting, or answered later)."""
+    return [
+        f
+        for f in flagged
+        if f.direction == "in" and (f.response is None or f.response.after_s > within_s)
+    ]
+
+
+def duration(text: str) -> int:
+    """A time given as 24h, 90m, 2d, 1d12h, 45s: seconds."""
+    import re
+
+    raw = text.strip().lower().replace(" ", "")
+    parts = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+)s)?", raw)
+    if not raw or not parts or not any(parts.groups()):
+        raise InvalidInput(f"not a length of time: {text!r} (e.g. 24h, 90m, 2d, 1d12h)")
+    d, h, m, s = (int(x or 0) for x in parts.groups())
+    return ((d * 24 + h) * 60 + m) * 60 + s
+
+
+# -- decisions ----------------------------------------------------------------------------------------
+
+
+def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | None, by: str | None = None) -> Decision:
+    """A person's decision on flags: `reviewed` (a note), `dismissed` (why: required), or `open` again
+    (why: required). One audit entry for them all; a flag already so decided is refused, as is a
+    cleared one (its rule no longer holds: nothing to decide)."""
+    note = (note or "").strip() or None
+    if state in ("dismissed", "open") and not note:
+        raise InvalidInput("say why (--reason): a dismissal or a reopening is kept with its reason")
+    if not ids:
+        raise InvalidInput("name the flags (their numbers in `textfile review`)")
+    rows = {r["id"]: r for r in conn.execute(
+        "SELECT id, state, message_id, rule, decided_by, decided_at FROM review_flags WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )}
+    for i in ids:
+        row = rows.get(i)
+        if row is None:
+            raise NotFound(f"no flag {i} (see `textfile review`)")
+        if state == "open" and row["state"] not in ("reviewed", "dismissed"):
+            raise Conflict(f"flag {i} is {row['state']}: only a reviewed or dismissed flag is opened again")
+        if state != "open" and row["state"] != "open":
+            said = f" by {row['decided_by']} on {row['decided_at'][:10]}" if row["decided_at"] else ""
+            raise Conflict(
+                f"flag {i} is already {row['state']}{said}"
+                + ("; `review reopen` it first to decide again" if row["state"] in ("reviewed", "dismissed") else "")
+            )
+    decision = Decision(state, ids, note, (by or "").strip() or audit.current_user(), times.now_iso())
+    if state == "open":
+        conn.execute(
+            "UPDATE review_flags SET state = 'open', decided_at = NULL, decided_by = NULL, note = NULL"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    else:
+        conn.execute(
+            "UPDATE review_flags SET state = ?, decided_at = ?, decided_by = ?, note = ? WHERE id IN (SELECT value FROM json_each(?))",
+            (state, decision.at, decision.by, note, json.dumps(ids)),
+        )
+    audit.append(
+        conn,
+        {"reviewed": "review ack", "dismissed": "review dismiss", "open": "review reopen"}[state],
+        decision.to_json()
+        | {"was": {str(i): {"state": rows[i]["state"], "message_id": rows[i]["message_id"], "rule": rows[i]["rule"]} for i in ids}},
+    )
+    return decision
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many flags are open, by rule."""
+    return dict(conn.execute("SELECT rule, count(*) FROM review_flags WHERE state = 'open' GROUP BY rule ORDER BY rule"))
