@@ -38,6 +38,7 @@ class ImportResult:
     assumptions: list[str] = field(default_factory=list)
     conversations: list[int] = field(default_factory=list)
     filed: list[dict] = field(default_factory=list)
+    flags: dict[str, int] = field(default_factory=dict)  # review flags the import raised (or opened again), by rule
     reader: dict | None = None  # a second reading process's CPU time and peak RSS (benchmarks)
 
     def as_dict(self) -> dict:
@@ -57,7 +58,7 @@ class ImportResult:
             "assumptions": self.assumptions,
             "conversations": self.conversations,
             "filed": self.filed,
-        } | ({"reader": self.reader} if self.reader else {})
+        } | ({"flags": self.flags} if self.flags else {}) | ({"reader": self.reader} if self.reader else {})
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,17 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         _ignore_on_arrival(conn, writer, result)
         _close_import(conn, source, result, writer)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
+        result.flags = _review(conn)
     return result
+
+
+def _review(conn) -> dict[str, int]:
+    """The review scan of what the import brought (after filing: its new threads' clients are known)."""
+    from textfile.review import scan
+
+    (tz,) = conn.execute("SELECT tz FROM settings").fetchone()
+    done = scan.scan(conn, times.zone(tz))
+    return {rule: done.raised.get(rule, 0) + done.reopened.get(rule, 0) for rule in sorted({*done.raised, *done.reopened})}
 
 
 def _open_import(conn, source: Source) -> ImportResult:
