@@ -32,7 +32,7 @@ import typer
 from typer.core import TyperOption
 
 from textfile import __version__, scratch
-from textfile.cli import archive, clients, conversations, imports, report, status, transcripts
+from textfile.cli import archive, clients, conversations, imports, report, review, status, transcripts
 from textfile.cli.output import NamesEveryMissingOption, err, out, state, warn
 from textfile.errors import TextfileError
 
@@ -71,22 +71,45 @@ handle_app = typer.Typer(
     epilog='Example: textfile handle ignore 72975 --reason "bank 2FA codes"',
     no_args_is_help=True,
 )
+review_app = typer.Typer(
+    help="Duty to respond: messages that need a professional's attention, the responses they got, and"
+    " a person's decisions on them.",
+    epilog="Example: textfile review --unanswered --within 24h",
+    invoke_without_command=True,
+)
+review_app.callback()(review.review_queue)
+lexicon_app = typer.Typer(
+    help="The words and phrases that flag messages: show, add, remove, reset (each change audited).",
+    epilog='Example: textfile review lexicon add deadlines "mediation"',
+    no_args_is_help=True,
+)
+review_app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(client_app, name="client")
 app.add_typer(matter_app, name="matter")
 app.add_typer(conversation_app, name="conversation")
 app.add_typer(handle_app, name="handle")
+app.add_typer(review_app, name="review")
 
 
-GROUPS = {"client": client_app, "matter": matter_app, "conversation": conversation_app, "handle": handle_app}
-MODULES = (archive, imports, clients, conversations, report, status, transcripts)
+GROUPS = {
+    "client": client_app,
+    "matter": matter_app,
+    "conversation": conversation_app,
+    "handle": handle_app,
+    "review": review_app,
+    "review lexicon": lexicon_app,
+}
+MODULES = (archive, imports, clients, conversations, report, status, transcripts, review)
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
-    *("deletable", "status"),
-    *("client add", "client edit", "client list", "client show"),
+    *("deletable", "status", "settings"),
+    *("client add", "client edit", "client list", "client show", "client consent", "client minor"),
     *("matter open", "matter close", "matter hold", "matter release", "matter edit", "matter list"),
     *("conversation show", "conversation ignore", "conversation unignore"),
     *("handle ignore", "handle unignore", "handle list"),
+    *("review show", "review ack", "review dismiss", "review reopen"),
+    *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
 )
 OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
 
@@ -94,8 +117,11 @@ OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": Name
 def command_name(fn) -> str:
     """The command a function is: `client_add` is `client add`, `import_` is `import`, `conversations` is itself."""
     name = fn.__name__.rstrip("_")
-    group, _, rest = name.partition("_")
-    return f"{group} {rest}" if rest and group in GROUPS else name
+    words = name.split("_")
+    for k in range(len(words) - 1, 0, -1):  # the longest group first: `review_lexicon_add` is `review lexicon add`
+        if " ".join(words[:k]) in GROUPS:
+            return f"{' '.join(words[:k])} {'_'.join(words[k:])}"
+    return name
 
 
 def commands(modules=MODULES) -> dict:
@@ -104,7 +130,7 @@ def commands(modules=MODULES) -> dict:
         command_name(fn): fn
         for module in modules
         for fn in vars(module).values()
-        if getattr(fn, "is_command", False) and fn.__module__ == module.__name__
+        if getattr(fn, "is_command", False) and fn.__module__ == module.__name__ and not fn.__name__.startswith("_")
     }
     return {
         name: found[name]

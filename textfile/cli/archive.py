@@ -31,6 +31,38 @@ OwnPhones = Annotated[
 OwnEmails = Annotated[
     list[str] | None, typer.Option(metavar="EMAIL", help="One of your own iMessage emails (repeatable).")
 ]
+Hours = Annotated[
+    str | None,
+    typer.Option(
+        "--hours",
+        metavar="SPEC",
+        help='Your working hours, in the archive\'s zone: "Mon-Fri 09:00-18:00", "Mon-Thu 09:00-17:30, Fri 09:00-13:00"'
+        ' (holidays may follow: "; holidays 2026-12-25"); "none" clears them. Review flags texts outside them.',
+        show_default=False,
+    ),
+]
+Holidays = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--holidays", metavar="DATES", help="Whole days off: 2026-12-25, 2026-12-24..2026-12-26 (replaces those set).",
+        show_default=False,
+    ),
+]
+ConsentRequired = Annotated[
+    bool | None,
+    typer.Option(
+        "--consent-required/--no-consent-required",
+        help="Flag a text to a client with no consent to text on record (`client consent`). Default: yes.",
+        show_default=False,
+    ),
+]
+ReviewLanguages = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--review-languages", metavar="CODES", help="The lexicons review runs: en, es, pt… (en,es for both).",
+        show_default=False,
+    ),
+]
 Pdfs = Annotated[
     list[Path] | None,
     typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False),
@@ -69,6 +101,7 @@ def init(
     bates_prefix: BatesPrefix,
     phone: OwnPhones = None,
     email: OwnEmails = None,
+    hours: Hours = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
@@ -77,23 +110,85 @@ def init(
     Example: textfile init --owner Alex --tz UTC --region GB --bates-prefix ALEX"""
     from textfile import audit
 
+    from textfile.review import hours as working, settings as review_settings
+
+    if hours is not None:
+        working.parse(hours)  # (refused before the archive is made)
     path = resolve_path(state.archive_path)
     with Archive.create(
         path, owner_name=owner, phones=phone or [], emails=email or [], tz=tz, region=region, bates_prefix=bates_prefix
     ) as archive:
-        settings = archive.settings.as_dict()
+        if hours is not None:
+            with archive.transaction() as conn:
+                review_settings.set_review_settings(conn, hours_spec=hours)
+        settings = archive.settings.as_dict() | {"hours": review_settings.current(archive.conn).hours}
     # (the archive's settings as archive.py says them, where it is, and the key that seals its log)
     emit({"archive": str(path), **settings, "key": str(audit.key_path())}, json_=json_, quiet=quiet, show=_show_created)
 
 
 def _show_created(created: dict) -> None:
+    hours = f", working hours {created['hours']}" if created.get("hours") else ""
     say(
-        f"Created archive {created['archive']} for {created['owner_name']} ({created['tz']}, region {created['region']}, Bates prefix {created['bates_prefix']})."
+        f"Created archive {created['archive']} for {created['owner_name']} ({created['tz']}, region {created['region']}, Bates prefix {created['bates_prefix']}{hours})."
     )
     say(
         f"Its audit log is sealed with the key in {created['key']} (id {created['key_id']}): keep a copy of that file apart"
         " from the archive; `textfile verify` needs it to prove the log was not rewritten."
     )
+
+
+@command
+def settings(
+    hours: Hours = None,
+    holidays: Holidays = None,
+    consent_required: ConsentRequired = None,
+    review_languages: ReviewLanguages = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Show the archive's settings, or change those review reads: working hours and holidays, whether a
+    text to a client with no consent on record is flagged, the lexicons' languages (each change audited,
+    and the archive reviewed again at once).
+
+    Example: textfile settings --hours "Mon-Fri 09:00-18:00" --holidays 2026-12-24..2026-12-26"""
+    from textfile import review, times
+    from textfile.review import settings as review_settings
+
+    with open_archive() as archive:
+        if any(v is not None for v in (hours, holidays, consent_required, review_languages)):
+            with archive.transaction() as conn:
+                changed = review.change_and_scan(
+                    conn,
+                    times.zone(archive.settings.tz),
+                    lambda conn: review_settings.set_review_settings(
+                        conn,
+                        hours_spec=hours,
+                        holidays=holidays,
+                        languages=review_languages,
+                        consent_required=consent_required,
+                    ),
+                )
+            scanned = changed.scan
+        else:
+            scanned = None
+        found = archive.settings.as_dict() | {"review": review_settings.current(archive.conn).to_json()}
+    emit(found, json_=json_, quiet=quiet, show=lambda f: _show_settings(f, scanned))
+
+
+def _show_settings(found: dict, scanned) -> None:
+    r = found["review"]
+    say(f"Owner: {found['owner_name']}; zone {found['tz']}; region {found['region']}; Bates prefix {found['bates_prefix']}.")
+    say(
+        "Working hours: "
+        + (r["hours"] + (f"; holidays {', '.join(r['holidays'])}" if r["holidays"] else "") if r["hours"] else "not set")
+        + "."
+    )
+    say(f"Consent to text required: {'yes' if r['consent_required'] else 'no'}.")
+    say(f"Review lexicons: {', '.join(r['languages'])}.")
+    if scanned is not None:
+        n = scanned.new_flags
+        cleared = sum(scanned.cleared.values())
+        say(f"Review: {n} flag{'s' if n != 1 else ''} raised, {cleared} open flag{'s' if cleared != 1 else ''} cleared.")
 
 
 # -- verify ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from textfile.cli import output
 from textfile.cli.options import ClientName, Json, Quiet, Reason, Reference
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, conversations_table, matters_table, show, table
+from textfile.errors import InvalidInput
 
 Phones = Annotated[
     list[str] | None, typer.Option(metavar="NUMBER", help="A phone number the client texts from (repeatable).")
@@ -221,3 +223,110 @@ def matter_list(json_: Json = False, quiet: Quiet = False):
         matters = filing.list_matters(archive.conn)
         tz = times.zone(archive.settings.tz)
     emit(matters, json_=json_, quiet=quiet, show=lambda m: matters_table(m, tz))
+
+
+# -- consent and minors (review) -----------------------------------------------------------------------
+
+Given = Annotated[
+    str | None, typer.Option("--given", metavar="DATE", help="When the client consented to be texted (a date, or a time).")
+]
+Method = Annotated[str | None, typer.Option("--method", help="How: written, verbal or text.")]
+Scope = Annotated[str | None, typer.Option("--scope", help='What they consented to, e.g. "scheduling only".')]
+Document = Annotated[
+    Path | None,
+    typer.Option("--doc", metavar="FILE", help="The signed consent: kept in the archive with its sha256.", show_default=False),
+]
+Revoked = Annotated[
+    str | None, typer.Option("--revoked", metavar="DATE", help="When the client withdrew their consent (a date, or a time).")
+]
+
+
+@command
+def client_consent(
+    name: ClientName,
+    given: Given = None,
+    method: Method = None,
+    scope: Scope = None,
+    doc: Document = None,
+    revoked: Revoked = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """A client's consent to be texted: record it (--given, --method, --scope, --doc) or its withdrawal
+    (--revoked), or, with neither, show it with the opt-outs and opt-ins their numbers sent (audited;
+    the archive is reviewed again at once).
+
+    Example: textfile client consent "Sam Client" --given 2026-01-05 --method written --scope "scheduling only" --doc consent.pdf"""
+    from textfile import review
+    from textfile.review import consent
+
+    if given is not None and revoked is not None:
+        raise InvalidInput("--given records a consent, --revoked ends one: give one")
+    if given is None and (method or scope or doc):
+        raise InvalidInput("--method, --scope and --doc describe a consent: give --given too")
+    if given is not None and method is None:
+        raise InvalidInput("say how the client consented: --method written, verbal or text")
+    with open_archive() as archive:
+        tz = times.zone(archive.settings.tz)
+        if given is not None or revoked is not None:
+            with archive.transaction() as conn:
+                review.change_and_scan(
+                    conn,
+                    tz,
+                    lambda conn: consent.give_consent(conn, name, given, method, scope, doc, tz)
+                    if given is not None
+                    else consent.revoke_consent(conn, name, revoked, tz),
+                )
+        found = consent.history(archive.conn, name)
+    emit(found, json_=json_, quiet=quiet, show=lambda h: _show_consent(h, tz))
+
+
+def _show_consent(h, tz) -> None:
+    if not h.consents:
+        say(f"{h.client}: no consent to text on record" + (" (required: their texts are flagged)." if h.required else "."))
+    for c in h.consents:
+        document = f"; document {c.document} (sha256 {c.document_sha256[:16]}…)" if c.document else ""
+        revoked = f"; revoked {times.display(c.revoked_at, tz)}" if c.revoked_at else ""
+        scope = f", {c.scope}" if c.scope else ""
+        say(f"{h.client}: consent given {times.display(c.given_at, tz)} ({c.method}{scope}){document}{revoked}.")
+    for o in h.opt_changes:
+        said = "opted out" if o.change == "out" else "opted back in"
+        say(f"  {said}: {o.handle} sent {o.keyword} on {times.display(o.at, tz)} (conversation {o.conversation}).")
+    if h.minor:
+        guardians = ", ".join(h.minor.guardians) or "none named"
+        say(f"  A minor (guardians: {guardians}): texts without a guardian in the conversation are flagged.")
+
+
+@command
+def client_minor(
+    name: ClientName,
+    guardian: Annotated[
+        list[str] | None, typer.Option("--guardian", help="A guardian's number or email (repeatable).")
+    ] = None,
+    not_minor: Annotated[bool, typer.Option("--not-minor", help="The client is not (or no longer) a minor.")] = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Mark a client a minor, with their guardians' handles: each text with them is flagged for review
+    unless a guardian is in the conversation (audited; the archive is reviewed again at once).
+
+    Example: textfile client minor "Kim Young" --guardian "+1 202 555 0177"""
+    from textfile import review
+    from textfile.review import consent
+
+    with open_archive() as archive:
+        tz, region = times.zone(archive.settings.tz), archive.settings.region
+        with archive.transaction() as conn:
+            done = review.change_and_scan(
+                conn, tz, lambda conn: consent.mark_minor(conn, name, not not_minor, guardian or [], region)
+            )
+    emit(done, json_=json_, quiet=quiet, show=lambda d: _show_minor(name, d))
+
+
+def _show_minor(name: str, done) -> None:
+    if done.change is None:
+        say(f"{name} is no longer marked a minor.")
+    else:
+        guardians = ", ".join(done.change.guardians) or "none named"
+        say(f"{done.change.client} is marked a minor (guardians: {guardians}).")
+    say(f"Review: {done.scan.new_flags} flags raised, {sum(done.scan.cleared.values())} open flags cleared.")
