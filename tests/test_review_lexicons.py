@@ -1,10 +1,19 @@
-"""Issue 18, begun: the lexicons flag whole words and phrases, case- and accent-insensitively, through
-the full-text index, in the direction each category applies to."""
+"""Issue 18: the lexicons flag whole words and phrases, case- and accent-insensitively, through the
+full-text index, in the direction each category applies to; every shipped language (English and the
+languages the WhatsApp importer reads that textfile ships) is well formed, safe to query, and tried on
+messages that must and must not match (tests/lexicon_cases.py); several languages merge into one."""
 
 from __future__ import annotations
 
-from conftest import ingest_records, msg
+import json
+import sqlite3
+from importlib import resources
 
+import pytest
+from conftest import ingest_records, msg
+from lexicon_cases import CASES
+
+from textfile.errors import InvalidInput
 from textfile.review import lexicons
 
 
@@ -96,3 +105,160 @@ def test_the_shipped_lexicon_has_every_category_the_articles_name():
     assert set(shipped) == {"deadlines", "arrest", "safety", "money", "content_limits"}
     assert {c.direction for c in shipped.values()} == {"in", "out", "any"}
     assert all(c.terms and len(set(c.terms)) == len(c.terms) for c in shipped.values())
+
+
+# -- every shipped language (issue 18: the languages the WhatsApp importer reads) -----------------
+
+CATEGORIES = {"deadlines": "in", "arrest": "in", "safety": "in", "money": "any", "content_limits": "out"}
+
+
+def test_the_shipped_languages():
+    assert lexicons.languages() == ["de", "en", "es", "fr", "it", "nl", "pt"]
+
+
+def test_an_unknown_language_is_refused_with_those_there_are():
+    for language in ("xx", "EN", "../review/lexicons/en", ""):
+        with pytest.raises(InvalidInput) as refused:
+            lexicons.shipped(language)
+        assert str(refused.value) == f"no lexicon for the language {language!r}: there are de, en, es, fr, it, nl, pt"
+
+
+@pytest.mark.parametrize("language", lexicons.languages())
+def test_each_shipped_lexicon_is_well_formed(language):
+    """The file names its language and says how it matches; it has the five categories, each in its
+    direction; every term is words the index can find, stripped, once, none inside another of its
+    category (a message would be listed twice for one flag)."""
+    folder = resources.files("textfile.review") / "lexicons"
+    data = json.loads((folder / f"{language}.json").read_text("utf-8"))
+    assert (data["language"], bool(data["note"].strip())) == (language, True)
+    assert {name: c["direction"] for name, c in data["categories"].items()} == CATEGORIES
+    for name, category in data["categories"].items():
+        terms = category["terms"]
+        words = [index_words(t) for t in terms]
+        assert [t for t in terms if t != t.strip() or not index_words(t)] == [], name
+        assert len(set(words)) == len(words), (name, [t for t, w in zip(terms, words) if words.count(w) > 1])
+        inside = [(a, b) for a, wa in zip(terms, words) for b, wb in zip(terms, words) if a != b and contains(wb, wa)]
+        assert inside == [], name
+        assert lexicons.shipped(language)[name] == lexicons.Category(category["direction"], tuple(terms))
+
+
+@pytest.mark.parametrize("language", lexicons.languages())
+def test_no_term_is_query_syntax(archive, language):
+    """Every term, as the phrase hits() sends, is a valid query that finds nothing in an empty archive."""
+    for category in lexicons.shipped(language).values():
+        for term in category.terms:
+            query = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?"
+            assert archive.conn.execute(query, (lexicons.phrase(term),)).fetchone()[0] == 0, term
+
+
+@pytest.mark.parametrize("language", sorted(CASES))
+def test_each_category_of_each_language_on_messages_that_must_and_must_not_match(archive, language):
+    cases = CASES[language]
+    assert set(cases) == set(CATEGORIES)
+    for name, rows in cases.items():  # at least two of each, one of them in the other direction
+        assert sum(1 for _, _, hits in rows if any(c == name for c, _ in hits)) >= 2, name
+        assert sum(1 for _, _, hits in rows if not hits) >= 2, name
+        other = {"in": True, "out": False}.get(CATEGORIES[name])
+        assert other is None or any(out == other and not hits for _, out, hits in rows), name
+    rows = [row for name in CATEGORIES for row in cases[name]]
+    assert len({body for body, _, _ in rows}) == len(rows)  # (the answer is by body)
+    found = flagged(archive, [(body, out) for body, out, _ in rows], lexicons.shipped(language))
+    assert found == {body: hits for body, _, hits in rows}
+
+
+def test_every_shipped_language_has_its_cases():
+    assert sorted(CASES) == lexicons.languages()
+
+
+def test_emoji_and_right_to_left_text_around_a_term(archive):
+    """Emoji and the marks that order right-to-left text separate words as spaces do; Arabic or
+    Hebrew words beside a term are other words. Letters of any script written with no space between
+    them are one word, as they are for the index."""
+    found = flagged(
+        archive,
+        [
+            ("arrested🚓", False),
+            ("👮‍♂️police came to the house", False),
+            ("قالوا إنه arrested أمس", False),
+            ("\u200farrestado\u200f", False),
+            ("השופט אמר audiencia\u200e מחר", False),
+            ("\u200eשלום\u200f HEARING ✅", False),
+            ("هو الآن في CÁRCEL", False),
+            ("شرطةpolice", False),  # one word
+            ("קיבלתי hearing\u200f", True),  # outgoing: not an escalation
+        ],
+        lexicons.merged(["en", "es"]),
+    )
+    assert found == {
+        "arrested🚓": [("arrest", "arrested")],
+        "👮‍♂️police came to the house": [("arrest", "police")],
+        "قالوا إنه arrested أمس": [("arrest", "arrested")],
+        "\u200farrestado\u200f": [("arrest", "arrestado")],
+        "השופט אמר audiencia\u200e מחר": [("deadlines", "audiencia")],
+        "\u200eשלום\u200f HEARING ✅": [("deadlines", "hearing")],
+        "هو الآن في CÁRCEL": [("arrest", "cárcel")],
+        "شرطةpolice": [],
+        "קיבלתי hearing\u200f": [],
+    }
+
+
+def test_merged_lexicons_keep_each_word_once_in_the_first_spelling(monkeypatch):
+    given = {
+        "es": {
+            "deadlines": lexicons.Category("in", ("audiencia", "plazo")),
+            "money": lexicons.Category("any", ("oferta",)),
+        },
+        "pt": {
+            "deadlines": lexicons.Category("in", ("Audiência", "prazo", "plazo")),
+            "safety": lexicons.Category("in", ("188",)),
+        },
+        "xx": {"money": lexicons.Category("out", ("oferta",))},
+    }
+    monkeypatch.setattr(lexicons, "shipped", given.__getitem__)
+    assert lexicons.merged(["es", "pt"]) == {
+        "deadlines": lexicons.Category("in", ("audiencia", "plazo", "prazo")),
+        "money": lexicons.Category("any", ("oferta",)),
+        "safety": lexicons.Category("in", ("188",)),
+    }
+    assert lexicons.merged(["pt", "es"])["deadlines"] == lexicons.Category("in", ("Audiência", "prazo", "plazo"))
+    with pytest.raises(InvalidInput) as refused:
+        lexicons.merged(["es", "xx"])
+    assert str(refused.value) == (
+        "the category 'money' applies to 'out' messages in the 'xx' lexicon but to 'any' in the 'es' one:"
+        " they cannot be merged"
+    )
+
+
+def test_the_shipped_lexicons_merged():
+    """One language merged is that language; several hold each of their terms, a word two spell alike once."""
+    assert lexicons.merged(["en"]) == lexicons.shipped("en")
+    everything = lexicons.merged(lexicons.languages())
+    assert {name: c.direction for name, c in everything.items()} == CATEGORIES
+    for name, category in everything.items():
+        words = [index_words(t) for t in category.terms]
+        assert len(set(words)) == len(words)
+        assert set(words) == {
+            index_words(t) for lang in lexicons.languages() for t in lexicons.shipped(lang)[name].terms
+        }
+    assert everything["arrest"].terms.count("police") == 1  # English and French
+    assert "audiência" not in everything["deadlines"].terms  # Spanish "audiencia" came first
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def index_words(term: str) -> tuple[str, ...]:
+    """The words the full-text index reads in a text (its own tokenizer, on a table of its own)."""
+    conn = _TOKENIZER
+    conn.execute("DELETE FROM t")
+    conn.execute("INSERT INTO t (rowid, body) VALUES (1, ?)", (term,))
+    return tuple(word for (word,) in conn.execute("SELECT term FROM v ORDER BY offset"))
+
+
+def contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    return len(part) < len(words) and any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+_TOKENIZER = sqlite3.connect(":memory:")
+_TOKENIZER.execute("CREATE VIRTUAL TABLE t USING fts5 (body, tokenize='unicode61 remove_diacritics 2')")
+_TOKENIZER.execute("CREATE VIRTUAL TABLE v USING fts5vocab (t, 'instance')")

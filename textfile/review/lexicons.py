@@ -7,15 +7,25 @@ word or a phrase; it is matched through the archive's full-text index (`messages
 unicode61 with diacritics removed), so matching is by whole tokens, case- and accent-insensitive
 ("STOP" never matches "stopwatch", "audiência" matches "audiencia"), and a million messages cost
 one index lookup per term, not a scan. Inflections are listed, not guessed (the index does not stem).
+
+A language is the name of a shipped file (`languages()`); asking for another is the user's mistake,
+told with the list of those there are. An archive whose clients write several languages reviews with
+their union (`merged`): per category, every language's terms, each once: a term two languages spell
+alike up to case and accents (English and French "police", Spanish "audiencia" and Portuguese
+"audiência") is kept in the first one's spelling, so that no message is listed twice for one word.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
+
+from textfile.errors import InvalidInput
 
 DIRECTIONS = {"in": ("in",), "out": ("out",), "any": ("in", "out")}
 
@@ -35,14 +45,48 @@ class Hit(NamedTuple):
     term: str
 
 
-@lru_cache(maxsize=8)
+def languages() -> list[str]:
+    """The languages textfile ships a lexicon for, sorted ("de", "en", "es"…)."""
+    folder = resources.files("textfile.review") / "lexicons"
+    return sorted(f.name.removesuffix(".json") for f in folder.iterdir() if f.name.endswith(".json"))
+
+
+@lru_cache(maxsize=16)
 def shipped(language: str = "en") -> dict[str, Category]:
     """The lexicon textfile ships for this language, by category."""
+    available = languages()
+    if language not in available:
+        raise InvalidInput(f"no lexicon for the language {language!r}: there are {', '.join(available)}")
     data = json.loads((resources.files("textfile.review") / "lexicons" / f"{language}.json").read_text("utf-8"))
     return {
         name: Category(c["direction"], tuple(dict.fromkeys(t.strip() for t in c["terms"] if t.strip())))
         for name, c in data["categories"].items()
     }
+
+
+def merged(languages: list[str]) -> dict[str, Category]:
+    """The shipped lexicons of these languages as one: per category (in the order first met), the
+    terms of each language in turn, a term the index cannot tell from one already there left out."""
+    directions: dict[str, tuple[str, str]] = {}  # category -> (its direction, the language that set it)
+    terms: dict[str, dict[str, str]] = {}  # category -> the words of a term -> its first spelling
+    for language in languages:
+        for name, category in shipped(language).items():
+            direction, first = directions.setdefault(name, (category.direction, language))
+            if category.direction != direction:
+                raise InvalidInput(
+                    f"the category {name!r} applies to {category.direction!r} messages in the {language!r}"
+                    f" lexicon but to {direction!r} in the {first!r} one: they cannot be merged"
+                )
+            for term in category.terms:
+                terms.setdefault(name, {}).setdefault(_words(term), term)
+    return {name: Category(directions[name][0], tuple(terms.get(name, {}).values())) for name in directions}
+
+
+def _words(term: str) -> str:
+    """A term's words as the index reads them: lower case, accents removed, split at whatever is not
+    a letter or a digit (close to unicode61 with remove_diacritics 2: "ß" stays, as it does there)."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", term.lower()) if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[^\W_]+", bare))
 
 
 def phrase(term: str) -> str:
