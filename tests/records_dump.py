@@ -15,7 +15,9 @@ Each *case* imports one source (or a short sequence of imports) into a fresh arc
     summary, every notice as printed, `Error: <file>: …` for a source that fails).
 What varies from run to run is left out or normalized, and nothing else:
   - columns written with now() or the OS user: created_at, started_at, finished_at, imported_by,
-    opened_at, ignored_at, ignored_by, filed_by, retired_at, retired_by, seen_at;
+    opened_at, ignored_at, ignored_by, filed_by, retired_at, retired_by, seen_at, and review's raised_at,
+    decided_at, recorded_at/by, marked_at/by, changed_at/by (`review_settings`, the review scan's
+    bookkeeping of how far it has read, is left out);
   - `imports.path` (the file name is kept in `file_name`);
   - `imports.size` and `imports.sha256` of a source built at test time (iMessage chat.db files,
     whose bytes depend on the SQLite library; zips with today's member times) or of a folder (its
@@ -63,7 +65,7 @@ from textfile.archive import Archive  # noqa: E402
 
 DIGEST = TESTS / "records_digest.json"
 CHUNK = 16  # rows per short hash in the digest (how closely a mismatch is located)
-SKIPPED_TABLES = {"settings", "audit_log", "_sqlite_migrations", "inbox_files"}
+SKIPPED_TABLES = {"settings", "audit_log", "_sqlite_migrations", "inbox_files", "review_settings"}
 VOLATILE = {
     "created_at",
     "started_at",
@@ -76,6 +78,14 @@ VOLATILE = {
     "retired_at",
     "retired_by",
     "seen_at",
+    "raised_at",
+    "decided_at",
+    "recorded_at",
+    "recorded_by",
+    "marked_at",
+    "marked_by",
+    "changed_at",
+    "changed_by",
 }
 # The archive settings of each family of sources: what their importer tests use.
 CORPUS_SETTINGS = dict(

@@ -355,7 +355,11 @@ def test_several_messages_of_one_minute_that_may_have_been_edited_are_not_guesse
         " (import 1), edited or deleted between the exports, and which message is which cannot be told: none was"
         " taken as another form of another; each is kept as a message of its own"
     ]
-    details = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0])
+    details = json.loads(
+        archive.conn.execute(
+            "SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
+    )
     assert details["not_folded"] == 2 and "folded" not in details
     assert_verified(archive)
 
@@ -437,7 +441,11 @@ def test_a_corrected_zone_moves_the_messages_and_keeps_each_earlier_time_as_a_ve
         ("Great, see you then", 1, "Great, see you then", None, "reimport", 3, "2024-03-13T13:06:00.000Z", ny),
         ("Running late, sorry", 1, "Running late, sorry", None, "reimport", 3, "2024-03-20T14:00:00.000Z", ny),
     ]
-    details = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0])
+    details = json.loads(
+        archive.conn.execute(
+            "SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
+    )
     assert details["tz_corrected"] == {"to": paris, "from": {ny: 5}}
     stored = json.loads(archive.conn.execute("SELECT options FROM imports WHERE id = 3").fetchone()[0])
     assert stored["corrects_tz"] is True
@@ -657,7 +665,11 @@ def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it
         "corrects_reading": True,
         "corrected": {"date_order": {"from": {"mdy": 2}, "to": "dmy"}},
     }
-    details = json.loads(archive.conn.execute("SELECT details FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0])
+    details = json.loads(
+        archive.conn.execute(
+            "SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]
+    )
     assert details["date_order_corrected"] == {"from": {"mdy": 2}, "to": "dmy"}
     assert_verified(archive)
     # with no --date-order the chat is read as it was corrected, and the import says so

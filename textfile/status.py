@@ -10,7 +10,10 @@ nothing, so "new" then still counts from the run before it: nothing slips throug
 What needs a person (exit 4): a conversation waiting to be filed or set aside, an assumption an
 import since then made that no earlier import made (the same words but for their numbers: next week's
 backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on (or a run that did not run),
-a matter with messages in no transcript, a transcript whose file is gone. An integrity problem
+a matter with messages in no transcript, a transcript whose file is gone, a review flag open (a
+message the lexicons, the working hours, an opt-out, a missing consent or a minor flagged, which no
+one has reviewed or dismissed: `textfile review`; how many are new is said). Messages imported since
+the last review scan are not scanned here (read-only): each import scans what it brings. An integrity problem
 (exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
 What is safe to delete from the phone is said, counted, and needs no one.
@@ -85,6 +88,9 @@ class Status(Result):
     safe_to_delete: list[int] | None = None  # None: the archive fails its checks, nothing is said safe
     ignored_safe_to_delete: list[int] | None = None
     problems: list[str] = field(default_factory=list)  # the checks deletable rests on, failing (weekly.failing_checks)
+    # review flags open, by rule, and how many of them were raised since `since` (`textfile review`)
+    open_flags: dict[str, int] = field(default_factory=dict)
+    new_flags: int = 0
 
     JSON_PROPERTIES = ("assumptions", "exit_code")
 
@@ -105,6 +111,7 @@ class Status(Result):
             self.not_run,
             self.stale_matters,
             self.transcripts,
+            self.open_flags,
         )
         return 4 if any(needs) else 0
 
@@ -127,6 +134,12 @@ def status(archive: Archive, now: float | None = None) -> Status:
     states = transcript_states(conn)
     matters = dict(conn.execute("SELECT id, reference FROM matters"))
     found.transcripts = [s | {"matter": matters.get(s["matter_id"])} for s in states.values() if s["state"] not in FINE]
+    found.open_flags = dict(
+        conn.execute("SELECT rule, count(*) FROM review_flags WHERE state = 'open' GROUP BY rule ORDER BY rule")
+    )
+    (found.new_flags,) = conn.execute(
+        "SELECT count(*) FROM review_flags WHERE state = 'open' AND raised_at >= ?", (found.since,)
+    ).fetchone()
     found.problems = failing_checks(archive)
     if not found.problems:
         judged = verdicts(archive, states)

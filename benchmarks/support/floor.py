@@ -34,6 +34,9 @@ TABLES = (
     "message_sources",
     "message_attachments",
     "reactions",
+    "review_settings",  # (the review scan each import runs: how far it read, the flags it raised)
+    "review_flags",
+    "opt_outs",
 )
 
 

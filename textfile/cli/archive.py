@@ -44,7 +44,9 @@ Hours = Annotated[
 Holidays = Annotated[
     list[str] | None,
     typer.Option(
-        "--holidays", metavar="DATES", help="Whole days off: 2026-12-25, 2026-12-24..2026-12-26 (replaces those set).",
+        "--holidays",
+        metavar="DATES",
+        help="Whole days off: 2026-12-25, 2026-12-24..2026-12-26 (replaces those set).",
         show_default=False,
     ),
 ]
@@ -59,7 +61,9 @@ ConsentRequired = Annotated[
 ReviewLanguages = Annotated[
     list[str] | None,
     typer.Option(
-        "--review-languages", metavar="CODES", help="The lexicons review runs: en, es, pt… (en,es for both).",
+        "--review-languages",
+        metavar="CODES",
+        help="The lexicons review runs: en, es, pt… (en,es for both).",
         show_default=False,
     ),
 ]
@@ -109,8 +113,8 @@ def init(
 
     Example: textfile init --owner Alex --tz UTC --region GB --bates-prefix ALEX"""
     from textfile import audit
-
-    from textfile.review import hours as working, settings as review_settings
+    from textfile.review import hours as working
+    from textfile.review import settings as review_settings
 
     if hours is not None:
         working.parse(hours)  # (refused before the archive is made)
@@ -146,9 +150,7 @@ def settings(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Show the archive's settings, or change those review reads: working hours and holidays, whether a
-    text to a client with no consent on record is flagged, the lexicons' languages (each change audited,
-    and the archive reviewed again at once).
+    """Show the archive's settings, or change those review reads: working hours and holidays, whether a text to a client with no consent on record is flagged, the lexicons' languages (each change audited, and the archive reviewed again at once).
 
     Example: textfile settings --hours "Mon-Fri 09:00-18:00" --holidays 2026-12-24..2026-12-26"""
     from textfile import review, times
@@ -177,10 +179,16 @@ def settings(
 
 def _show_settings(found: dict, scanned) -> None:
     r = found["review"]
-    say(f"Owner: {found['owner_name']}; zone {found['tz']}; region {found['region']}; Bates prefix {found['bates_prefix']}.")
+    say(
+        f"Owner: {found['owner_name']}; zone {found['tz']}; region {found['region']}; Bates prefix {found['bates_prefix']}."
+    )
     say(
         "Working hours: "
-        + (r["hours"] + (f"; holidays {', '.join(r['holidays'])}" if r["holidays"] else "") if r["hours"] else "not set")
+        + (
+            r["hours"] + (f"; holidays {', '.join(r['holidays'])}" if r["holidays"] else "")
+            if r["hours"]
+            else "not set"
+        )
         + "."
     )
     say(f"Consent to text required: {'yes' if r['consent_required'] else 'no'}.")
@@ -188,7 +196,9 @@ def _show_settings(found: dict, scanned) -> None:
     if scanned is not None:
         n = scanned.new_flags
         cleared = sum(scanned.cleared.values())
-        say(f"Review: {n} flag{'s' if n != 1 else ''} raised, {cleared} open flag{'s' if cleared != 1 else ''} cleared.")
+        say(
+            f"Review: {n} flag{'s' if n != 1 else ''} raised, {cleared} open flag{'s' if cleared != 1 else ''} cleared."
+        )
 
 
 # -- verify ----------------------------------------------------------------------------------

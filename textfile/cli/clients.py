@@ -228,16 +228,20 @@ def matter_list(json_: Json = False, quiet: Quiet = False):
 # -- consent and minors (review) -----------------------------------------------------------------------
 
 Given = Annotated[
-    str | None, typer.Option("--given", metavar="DATE", help="When the client consented to be texted (a date, or a time).")
+    str | None,
+    typer.Option("--given", metavar="DATE", help="When the client consented to be texted (a date, or a time)."),
 ]
 Method = Annotated[str | None, typer.Option("--method", help="How: written, verbal or text.")]
 Scope = Annotated[str | None, typer.Option("--scope", help='What they consented to, e.g. "scheduling only".')]
 Document = Annotated[
     Path | None,
-    typer.Option("--doc", metavar="FILE", help="The signed consent: kept in the archive with its sha256.", show_default=False),
+    typer.Option(
+        "--doc", metavar="FILE", help="The signed consent: kept in the archive with its sha256.", show_default=False
+    ),
 ]
 Revoked = Annotated[
-    str | None, typer.Option("--revoked", metavar="DATE", help="When the client withdrew their consent (a date, or a time).")
+    str | None,
+    typer.Option("--revoked", metavar="DATE", help="When the client withdrew their consent (a date, or a time)."),
 ]
 
 
@@ -252,9 +256,7 @@ def client_consent(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """A client's consent to be texted: record it (--given, --method, --scope, --doc) or its withdrawal
-    (--revoked), or, with neither, show it with the opt-outs and opt-ins their numbers sent (audited;
-    the archive is reviewed again at once).
+    """A client's consent to be texted: record it (--given, --method, --scope, --doc) or its withdrawal (--revoked), or, with neither, show it with the opt-outs and opt-ins their numbers sent (audited; the archive is reviewed again at once).
 
     Example: textfile client consent "Sam Client" --given 2026-01-05 --method written --scope "scheduling only" --doc consent.pdf"""
     from textfile import review
@@ -273,9 +275,11 @@ def client_consent(
                 review.change_and_scan(
                     conn,
                     tz,
-                    lambda conn: consent.give_consent(conn, name, given, method, scope, doc, tz)
-                    if given is not None
-                    else consent.revoke_consent(conn, name, revoked, tz),
+                    lambda conn: (
+                        consent.give_consent(conn, name, given, method, scope, doc, tz)
+                        if given is not None
+                        else consent.revoke_consent(conn, name, revoked, tz)
+                    ),
                 )
         found = consent.history(archive.conn, name)
     emit(found, json_=json_, quiet=quiet, show=lambda h: _show_consent(h, tz))
@@ -283,7 +287,10 @@ def client_consent(
 
 def _show_consent(h, tz) -> None:
     if not h.consents:
-        say(f"{h.client}: no consent to text on record" + (" (required: their texts are flagged)." if h.required else "."))
+        say(
+            f"{h.client}: no consent to text on record"
+            + (" (required: their texts are flagged)." if h.required else ".")
+        )
     for c in h.consents:
         document = f"; document {c.document} (sha256 {c.document_sha256[:16]}…)" if c.document else ""
         revoked = f"; revoked {times.display(c.revoked_at, tz)}" if c.revoked_at else ""
@@ -307,8 +314,7 @@ def client_minor(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Mark a client a minor, with their guardians' handles: each text with them is flagged for review
-    unless a guardian is in the conversation (audited; the archive is reviewed again at once).
+    """Mark a client a minor, with their guardians' handles: each text with them is flagged for review unless a guardian is in the conversation (audited; the archive is reviewed again at once).
 
     Example: textfile client minor "Kim Young" --guardian "+1 202 555 0177"""
     from textfile import review

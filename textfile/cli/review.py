@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from textfile import review, times
-from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.options import Json, Quiet
+from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.errors import InvalidInput
 from textfile.review import queue, report, settings
@@ -60,10 +60,7 @@ def review_queue(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Messages that need a professional's attention: flags from the lexicons (deadlines, arrest,
-    safety, money, content limits), after-hours texts, opt-outs and texts after them, texts with no
-    consent on record, texts with a minor; each with the response it got and how long it took. Runs
-    the review of what is new first.
+    """Messages that need a professional's attention: flags from the lexicons (deadlines, arrest, safety, money, content limits), after-hours texts, opt-outs and texts after them, texts with no consent on record, texts with a minor; each with the response it got and how long it took. Runs the review of what is new first.
 
     Example: textfile review --unanswered --within 24h"""
     if ctx.invoked_subcommand is not None:
@@ -149,7 +146,9 @@ def _response(f: queue.Flag) -> str:
 
 
 @command
-def review_show(flag: Annotated[int, typer.Argument(help="The flag's number.")], json_: Json = False, quiet: Quiet = False):
+def review_show(
+    flag: Annotated[int, typer.Argument(help="The flag's number.")], json_: Json = False, quiet: Quiet = False
+):
     """One flag: its message with the two before and after it, why it was raised, the response, and its state.
 
     Example: textfile review show 12"""
@@ -200,7 +199,12 @@ def _decide(given: list[str], state: str, note: str | None, by: str | None, json
             done = review.decide_and_scan(conn, tz, _ids(given), state, note, by)
     n = len(done.flags)
     verb = {"reviewed": "Reviewed", "dismissed": "Dismissed", "open": "Opened again"}[state]
-    emit(done, json_=json_, quiet=quiet, show=lambda d: say(f"{verb} {n} flag{'s' if n != 1 else ''}: {', '.join(map(str, d.flags))}."))
+    emit(
+        done,
+        json_=json_,
+        quiet=quiet,
+        show=lambda d: say(f"{verb} {n} flag{'s' if n != 1 else ''}: {', '.join(map(str, d.flags))}."),
+    )
 
 
 @command
@@ -236,8 +240,7 @@ def review_lexicon_show(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """The words and phrases that flag messages, by category: shipped for the archive's languages, or
-    added to this archive (by whom, when).
+    """The words and phrases that flag messages, by category: shipped for the archive's languages, or added to this archive (by whom, when).
 
     Example: textfile review lexicon show safety"""
     with open_archive() as archive:
@@ -257,7 +260,9 @@ def _show_terms(terms: list[settings.LexiconTerm], languages: list[str]) -> None
         by.setdefault(t.category, []).append(t)
     words = {"in": "received", "out": "sent", "any": "both"}
     for name, ts in by.items():
-        add_row(rows, name, words[ts[0].direction], ", ".join(t.term + ("*" if t.source == "added" else "") for t in ts))
+        add_row(
+            rows, name, words[ts[0].direction], ", ".join(t.term + ("*" if t.source == "added" else "") for t in ts)
+        )
     show(rows)
     say(f"Languages: {', '.join(languages)} (`textfile settings --review-languages`). * added to this archive.")
 
@@ -265,7 +270,9 @@ def _show_terms(terms: list[settings.LexiconTerm], languages: list[str]) -> None
 @command
 def review_lexicon_add(
     category: Annotated[str, typer.Argument(help="The category (a new one needs --direction).")],
-    terms: Annotated[list[str], typer.Argument(help="Words or phrases, each quoted if it has spaces.", metavar="TERM…")],
+    terms: Annotated[
+        list[str], typer.Argument(help="Words or phrases, each quoted if it has spaces.", metavar="TERM…")
+    ],
     direction: Annotated[
         str | None, typer.Option("--direction", help="For a new category: which messages it flags: in, out or any.")
     ] = None,
@@ -316,7 +323,11 @@ def _lexicon_change(change, json_: bool, quiet: bool) -> None:
 def _show_change(done: review.Changed) -> None:
     c = done.change
     verb = {"add": "Added to", "remove": "Removed from", "reset": "Reset"}[c.change]
-    say(f"{verb} {c.category or 'the lexicon'}: {', '.join(c.terms)}." if c.change != "reset" else f"Reset: {'; '.join(c.terms)}.")
+    say(
+        f"{verb} {c.category or 'the lexicon'}: {', '.join(c.terms)}."
+        if c.change != "reset"
+        else f"Reset: {'; '.join(c.terms)}."
+    )
     say(_scanned(done.scan))
 
 

@@ -45,6 +45,12 @@ def show_status(s: Status, tz) -> None:
             f"Matters with messages in no transcript: {', '.join(s.stale_matters)} (the next archive run renders them, or textfile transcript REF)"
         )
     _say_transcripts(s, tz)
+    if s.open_flags:
+        by_rule = ", ".join(f"{n} {rule}" for rule, n in s.open_flags.items())
+        say(
+            f"Review flags open: {sum(s.open_flags.values())}, {s.new_flags} new ({by_rule})"
+            " (textfile review; textfile review --unanswered)"
+        )
     for problem in s.problems:
         say(f"INTEGRITY {problem} (textfile verify)")
     _say_safe_to_delete(s)
@@ -183,5 +189,6 @@ def _needs(s: Status) -> list[str]:
         if s.stale_matters
         else "",
         n(len(s.transcripts), "transcript missing", "transcripts missing") if s.transcripts else "",
+        n(sum(s.open_flags.values()), "review flag open", "review flags open") if s.open_flags else "",
     ]
     return list(filter(None, items))

@@ -42,23 +42,27 @@ class ImportResult:
     reader: dict | None = None  # a second reading process's CPU time and peak RSS (benchmarks)
 
     def as_dict(self) -> dict:
-        return {
-            "path": self.path,
-            "file_name": self.file_name,
-            "format": self.format,
-            "import_id": self.import_id,
-            "size": self.size,
-            "sha256": self.sha256,
-            "zone": self.zone,
-            "added": self.added,
-            "already_present": self.already_present,
-            "updated": self.updated,
-            "skipped": self.skipped,
-            "warnings": self.warnings,
-            "assumptions": self.assumptions,
-            "conversations": self.conversations,
-            "filed": self.filed,
-        } | ({"flags": self.flags} if self.flags else {}) | ({"reader": self.reader} if self.reader else {})
+        return (
+            {
+                "path": self.path,
+                "file_name": self.file_name,
+                "format": self.format,
+                "import_id": self.import_id,
+                "size": self.size,
+                "sha256": self.sha256,
+                "zone": self.zone,
+                "added": self.added,
+                "already_present": self.already_present,
+                "updated": self.updated,
+                "skipped": self.skipped,
+                "warnings": self.warnings,
+                "assumptions": self.assumptions,
+                "conversations": self.conversations,
+                "filed": self.filed,
+            }
+            | ({"flags": self.flags} if self.flags else {})
+            | ({"reader": self.reader} if self.reader else {})
+        )
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,9 @@ def _review(conn) -> dict[str, int]:
 
     (tz,) = conn.execute("SELECT tz FROM settings").fetchone()
     done = scan.scan(conn, times.zone(tz))
-    return {rule: done.raised.get(rule, 0) + done.reopened.get(rule, 0) for rule in sorted({*done.raised, *done.reopened})}
+    return {
+        rule: done.raised.get(rule, 0) + done.reopened.get(rule, 0) for rule in sorted({*done.raised, *done.reopened})
+    }
 
 
 def _open_import(conn, source: Source) -> ImportResult:

@@ -49,7 +49,14 @@ def queue_now(
     within = queue.duration(unanswered_within) if unanswered_within is not None else None
     done = scan.scan(conn, tz)
     flagged = queue.flags(
-        conn, states=states, rules=rules, matter=matter, client=client, conversation=conversation, context=context, tz=tz
+        conn,
+        states=states,
+        rules=rules,
+        matter=matter,
+        client=client,
+        conversation=conversation,
+        context=context,
+        tz=tz,
     )
     if within is not None:
         flagged = queue.unanswered(flagged, within)

@@ -97,8 +97,16 @@ def consents(conn: sqlite3.Connection, client_id: int | None = None) -> list[Con
     where, args = ("WHERE k.client_id = ?", (client_id,)) if client_id is not None else ("", ())
     return [
         Consent(
-            r["id"], r["name"], r["given_at"], r["method"], r["scope"], r["document_name"], r["document_sha256"],
-            r["revoked_at"], r["recorded_at"], r["recorded_by"],
+            r["id"],
+            r["name"],
+            r["given_at"],
+            r["method"],
+            r["scope"],
+            r["document_name"],
+            r["document_sha256"],
+            r["revoked_at"],
+            r["recorded_at"],
+            r["recorded_by"],
         )
         for r in conn.execute(
             f"SELECT k.*, c.name FROM consents k JOIN clients c ON c.id = k.client_id {where} ORDER BY k.given_at, k.id",
@@ -127,8 +135,14 @@ def give_consent(
         "INSERT INTO consents (client_id, given_at, method, scope, document_sha256, document_name, recorded_at, recorded_by)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            client["id"], at, method, (scope or "").strip() or None, sha, document.name if document else None,
-            times.now_iso(), audit.current_user(),
+            client["id"],
+            at,
+            method,
+            (scope or "").strip() or None,
+            sha,
+            document.name if document else None,
+            times.now_iso(),
+            audit.current_user(),
         ),
     )
     record = next(c for c in consents(conn, client["id"]) if c.id == cur.lastrowid)
@@ -225,9 +239,17 @@ def mark_minor(conn: sqlite3.Connection, name: str, minor_: bool, guardians: lis
             handles.append(handle)
     conn.execute(
         "INSERT OR REPLACE INTO client_minors (client_id, guardians, marked_at, marked_by) VALUES (?, ?, ?, ?)",
-        (client["id"], json.dumps(handles), was.marked_at if was else times.now_iso(), was.marked_by if was else audit.current_user()),
+        (
+            client["id"],
+            json.dumps(handles),
+            was.marked_at if was else times.now_iso(),
+            was.marked_by if was else audit.current_user(),
+        ),
     )
     now = minor(conn, client["id"])
-    audit.append(conn, "client minor", {"client": client["name"], "minor": True, "guardians": handles}
-                 | ({"was": was.to_json()} if was else {}))
+    audit.append(
+        conn,
+        "client minor",
+        {"client": client["name"], "minor": True, "guardians": handles} | ({"was": was.to_json()} if was else {}),
+    )
     return now

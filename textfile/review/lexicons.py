@@ -119,9 +119,7 @@ def words(text: str) -> list[str]:
     letters and digits, case folded, accents dropped, everything else a separator."""
     import unicodedata
 
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
-    )
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
     return [w for w in _SEPARATORS.split(folded) if w]
 
 

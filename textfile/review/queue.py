@@ -85,7 +85,7 @@ class Decision(Result):
 def describe(rule: str, reason: dict) -> str:
     """Why a flag was raised, in words: "deadlines: hearing, court date", "texted after STOP on …"."""
     if "terms" in reason:
-        return f"{rule}: {', '.join(reason['terms'])}"
+        return f"{rule}: {', '.join([*reason['terms'], *reason.get('amounts', [])])}"
     if rule == "opt_out":
         return f"{'opted out' if reason.get('change') == 'out' else 'opted back in'} ({reason.get('keyword')})"
     if rule == "after_opt_out":
@@ -142,9 +142,22 @@ def flags(
     ).fetchall():
         reason = json.loads(r["reason"])
         flag = Flag(
-            r["id"], r["rule"], describe(r["rule"], reason), reason, r["state"], r["conversation_id"], r["message_id"],
-            numbers(r["conversation_id"], r["mrow"]), r["sent_at"], r["direction"], _who(r), r["body"], r["raised_at"],
-            r["decided_at"], r["decided_by"], r["note"],
+            r["id"],
+            r["rule"],
+            describe(r["rule"], reason),
+            reason,
+            r["state"],
+            r["conversation_id"],
+            r["message_id"],
+            numbers(r["conversation_id"], r["mrow"]),
+            r["sent_at"],
+            r["direction"],
+            _who(r),
+            r["body"],
+            r["raised_at"],
+            r["decided_at"],
+            r["decided_by"],
+            r["note"],
         )
         if working is not None and tz is not None:
             flag.outside_hours = response.outside_hours(working, r["sent_at"], tz)
@@ -222,11 +235,7 @@ def _context(conn, numbers: _Numbers, conversation: int, rowid: int, sent_at: st
 
 def unanswered(flagged: list[Flag], within_s: int) -> list[Flag]:
     """The flagged inbound messages no response reached within `within_s` seconds (still waiting, or answered later)."""
-    return [
-        f
-        for f in flagged
-        if f.direction == "in" and (f.response is None or f.response.after_s > within_s)
-    ]
+    return [f for f in flagged if f.direction == "in" and (f.response is None or f.response.after_s > within_s)]
 
 
 def duration(text: str) -> int:
@@ -253,10 +262,13 @@ def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | Non
         raise InvalidInput("say why (--reason): a dismissal or a reopening is kept with its reason")
     if not ids:
         raise InvalidInput("name the flags (their numbers in `textfile review`)")
-    rows = {r["id"]: r for r in conn.execute(
-        "SELECT id, state, message_id, rule, decided_by, decided_at FROM review_flags WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
-    )}
+    rows = {
+        r["id"]: r
+        for r in conn.execute(
+            "SELECT id, state, message_id, rule, decided_by, decided_at FROM review_flags WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }
     for i in ids:
         row = rows.get(i)
         if row is None:
@@ -285,11 +297,18 @@ def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | Non
         conn,
         {"reviewed": "review ack", "dismissed": "review dismiss", "open": "review reopen"}[state],
         decision.to_json()
-        | {"was": {str(i): {"state": rows[i]["state"], "message_id": rows[i]["message_id"], "rule": rows[i]["rule"]} for i in ids}},
+        | {
+            "was": {
+                str(i): {"state": rows[i]["state"], "message_id": rows[i]["message_id"], "rule": rows[i]["rule"]}
+                for i in ids
+            }
+        },
     )
     return decision
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How many flags are open, by rule."""
-    return dict(conn.execute("SELECT rule, count(*) FROM review_flags WHERE state = 'open' GROUP BY rule ORDER BY rule"))
+    return dict(
+        conn.execute("SELECT rule, count(*) FROM review_flags WHERE state = 'open' GROUP BY rule ORDER BY rule")
+    )

@@ -18,6 +18,7 @@ as not client-related never (their open flags clear).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
@@ -105,7 +106,41 @@ def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope:
             for rowid, conversation in rows:
                 if conversation not in aside:
                     found[rowid, name].add(term)
-    return {key: {"terms": sorted(terms)} for key, terms in found.items()}
+    holds: Holds = {key: {"terms": sorted(terms)} for key, terms in found.items()}
+    if "money" in lexicon:
+        for rowid, amounts in amounts_in(conn, lexicon["money"].direction, scope, aside).items():
+            holds.setdefault((rowid, "money"), {"terms": []})["amounts"] = amounts
+    return holds
+
+
+# An amount of money as people text it: a currency sign before the figure ("$40,000", "€ 1.200,50",
+# "$40k"), or a currency word or code after it ("40000 dollars", "1.200 EUR", "500 bucks").
+AMOUNT = re.compile(
+    r"[$€£¥₹]\s?\d[\d.,]*(?:\s?(?:k|m|bn|mil|million|thousand|grand)\b)?"
+    r"|\b\d[\d.,]*\s?(?:k\s?)?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|reais|pesos|grand)\b",
+    re.IGNORECASE,
+)
+_CURRENCY_SQL = " OR ".join(
+    [
+        *(f"instr(m.body, '{c}') > 0" for c in "$€£¥₹"),
+        *(f"m.body LIKE '%{w}%'" for w in ("usd", "eur", "gbp", "dollar", "pound", "bucks", "reais", "pesos", "grand")),
+    ]
+)
+
+
+def amounts_in(conn: sqlite3.Connection, direction: str, scope: Scope, aside: set[int]) -> dict[int, list[str]]:
+    """Each text in scope that names an amount of money, with the amounts as written (a currency sign or
+    word narrows the texts read; the figure is then matched in each)."""
+    directions = ",".join(f"'{d}'" for d in DIRECTIONS[direction])
+    out = {}
+    for rowid, conversation, body in conn.execute(
+        f"SELECT m.rowid, m.conversation_id, m.body FROM messages m WHERE {scope.sql()} AND m.kind = 'message'"
+        f" AND m.direction IN ({directions}) AND ({_CURRENCY_SQL})"
+    ):
+        found = [a.group(0).strip() for a in AMOUNT.finditer(body)]
+        if found and conversation not in aside:
+            out[rowid] = list(dict.fromkeys(found))
+    return out
 
 
 def lexicon_rules(conn: sqlite3.Connection, lexicon: dict[str, Category]) -> set[str]:
@@ -121,7 +156,6 @@ def hours_holds(conn: sqlite3.Connection, working, tz, scope: Scope) -> Holds:
     """Each text in scope sent or received outside the working hours."""
     if working is None:
         return {}
-    from textfile.review import hours
 
     inside = _Within(working, tz)
     out: Holds = {}
@@ -158,8 +192,8 @@ def record_opt_changes(conn: sqlite3.Connection, scope: Scope) -> list[consent.O
     through the full-text index, then compared whole); returns those recorded now."""
     words = " OR ".join(phrase(w) for w in consent.OPT_OUT + consent.OPT_IN)
     found = []
-    for rowid, message_id, body, at, handle, conversation in conn.execute(
-        "SELECT m.rowid, m.id, m.body, m.sent_at, p.handle, m.conversation_id FROM messages_fts f"
+    for message_id, body, at, handle, conversation in conn.execute(
+        "SELECT m.id, m.body, m.sent_at, p.handle, m.conversation_id FROM messages_fts f"
         " JOIN messages m ON m.rowid = f.rowid JOIN participants p ON p.id = m.sender_id"
         f" WHERE messages_fts MATCH ? AND {scope.sql('f.rowid')} AND m.direction = 'in' AND m.kind = 'message'",
         (words,),
@@ -212,7 +246,10 @@ def _opt_out_holds(conn: sqlite3.Connection, scope: Scope) -> Holds:
             for start, until, stop in spans:
                 if start < text.sent_at and (until is None or text.sent_at < until):
                     out[text.rowid, "after_opt_out"] = {
-                        "handle": handle, "opt_out": stop.message_id, "keyword": stop.keyword, "at": stop.at
+                        "handle": handle,
+                        "opt_out": stop.message_id,
+                        "keyword": stop.keyword,
+                        "at": stop.at,
                     }
                     break
     return out
@@ -302,7 +339,9 @@ def _minor_holds(conn: sqlite3.Connection, clients: dict[int, list[ClientSpan]],
     return out
 
 
-def _texts_of(conn: sqlite3.Connection, clients: dict[int, list[ClientSpan]], scope: Scope, where: str = "1") -> list[Text]:
+def _texts_of(
+    conn: sqlite3.Connection, clients: dict[int, list[ClientSpan]], scope: Scope, where: str = "1"
+) -> list[Text]:
     """The texts in scope of these conversations."""
     if not clients:
         return []

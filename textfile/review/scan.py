@@ -132,8 +132,8 @@ def scan(conn: sqlite3.Connection, tz) -> ScanResult:
         "consent on record covers it, an opt-in came before it, it is no longer a client's or a minor's,"
         " or its conversation is set aside",
     )
-    if top == state["scanned_to"] and last_import == state["scanned_import"] and was == signed and not result.changed:
-        return result
+    if top == state["scanned_to"] and not recent and was == signed and not result.changed:
+        return result  # (an import that brought nothing new changes nothing here either)
     settings.ensure_row(conn)
     conn.execute(
         "UPDATE review_settings SET scanned_to = ?, scanned_import = ?, signatures = ? WHERE id = 1",
@@ -184,7 +184,10 @@ def _reconcile(
         )
         conn.executemany(
             "INSERT INTO review_flags (message_id, rule, reason, raised_at) VALUES (?, ?, ?, ?)",
-            ((ids[rowid], rule, json.dumps(reason, sort_keys=True, ensure_ascii=False), now) for (rowid, rule), reason in sorted(new)),
+            (
+                (ids[rowid], rule, json.dumps(reason, sort_keys=True, ensure_ascii=False), now)
+                for (rowid, rule), reason in sorted(new)
+            ),
         )
         raised.update(rule for (_, rule), _ in new)
     for key, (flag, state) in existing.items():

@@ -165,14 +165,16 @@ def _terms(conn: sqlite3.Connection) -> dict[str, tuple[Category, list[LexiconTe
             out[change["category"]] = (category, [t for t in terms if _key(t.term) != _key(change["term"])])
     for change in changes:
         if change["change"] == "add":
-            category, terms = out.setdefault(
-                change["category"], (Category(change["direction"] or "any", ()), [])
-            )
+            category, terms = out.setdefault(change["category"], (Category(change["direction"] or "any", ()), []))
             if _key(change["term"]) not in {_key(t.term) for t in terms}:
                 terms.append(
                     LexiconTerm(
-                        change["category"], category.direction, change["term"], "added",
-                        change["changed_at"], change["changed_by"],
+                        change["category"],
+                        category.direction,
+                        change["term"],
+                        "added",
+                        change["changed_at"],
+                        change["changed_by"],
                     )
                 )
     return out
@@ -183,9 +185,7 @@ def _key(term: str) -> str:
     return " ".join(lexicons.words(term))
 
 
-def add_terms(
-    conn: sqlite3.Connection, category: str, terms: list[str], direction: str | None = None
-) -> LexiconChange:
+def add_terms(conn: sqlite3.Connection, category: str, terms: list[str], direction: str | None = None) -> LexiconChange:
     category = _category_name(category)
     known = _terms(conn)
     if category not in known and direction is None:
@@ -238,7 +238,10 @@ def remove_terms(conn: sqlite3.Connection, category: str, terms: list[str]) -> L
 def reset_lexicon(conn: sqlite3.Connection, category: str | None = None) -> LexiconChange:
     """Forget the archive's changes (to one category, or all): the shipped lexicon again."""
     where, args = ("WHERE category = ?", (category,)) if category else ("", ())
-    terms = [f"{r[0]}: {r[1]} {r[2]}" for r in conn.execute(f"SELECT change, category, term FROM review_lexicon {where}", args)]
+    terms = [
+        f"{r[0]}: {r[1]} {r[2]}"
+        for r in conn.execute(f"SELECT change, category, term FROM review_lexicon {where}", args)
+    ]
     if not terms:
         raise Conflict("the lexicon has no changes to reset" + (f" in {category!r}" if category else ""))
     conn.execute(f"DELETE FROM review_lexicon {where}", args)

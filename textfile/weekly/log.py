@@ -122,6 +122,16 @@ def log_lines(report: RunReport) -> list[str]:
         )
         # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
         lines += [f"    {line}" for line in import_notes(r["assumptions"], r["warnings"])]
+    raised: dict[str, int] = {}
+    for r in report.imported:
+        for rule, n in (r.get("flags") or {}).items():
+            raised[rule] = raised.get(rule, 0) + n
+    if raised:
+        total = sum(raised.values())
+        lines.append(
+            f"  review: {total} new flag{'s' if total != 1 else ''} ({', '.join(f'{n} {rule}' for rule, n in sorted(raised.items()))}):"
+            " textfile review"
+        )
     for s in report.same_bytes:
         # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
         when = f"on {times.display(s.imported_at, times.zone(report.zone))} (import {s.import_})"

@@ -1,0 +1,425 @@
+"""Issue 18: the review scan and queue: flags raised once, opt-outs, consent, working hours across DST,
+responses by text or call, decisions audited, state kept over re-imports and the weekly run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from conftest import SAM_CHAT, ingest_records, msg
+
+from textfile import times
+from textfile.review import queue, scan, settings
+
+NY = times.zone("America/New_York")
+
+
+def at(n: int, when: str, body: str, out: bool = False, **extra):
+    """Message n, sent at `when` (UTC, "2024-03-08T13:30")."""
+    return replace(msg(n, body, out=out, **extra), sent_at=datetime.fromisoformat(when).replace(tzinfo=UTC))
+
+
+def call(n: int, when: str, out: bool, status: str, duration: int = 0):
+    return replace(
+        msg(n, "", out=out, kind="call", status=status, duration_s=duration),
+        sent_at=datetime.fromisoformat(when).replace(tzinfo=UTC),
+        service="Phone",
+    )
+
+
+def flags(archive, **filters) -> list[tuple]:
+    """(rule, message number, state, reason) of each flag, in message order."""
+    found = queue.flags(archive.conn, states=queue.STATES, tz=NY, **filters)
+    return [(f.rule, f.number, f.state, f.reason) for f in found]
+
+
+def rescan(archive):
+    with archive.transaction() as conn:
+        return scan.scan(conn, NY)
+
+
+@pytest.fixture
+def sam(cli):
+    """Sam Client, whose number is SAM_CHAT's, with matter M-1."""
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+
+
+def test_an_import_raises_each_flag_once_and_a_second_import_raises_none(archive):
+    records = [
+        msg(1, "The hearing is Friday, and the DEADLINE for the motion is Monday"),
+        msg(2, "Noted", out=True),
+        msg(3, "I timed the stopwatch"),
+        msg(4, "They arrested my brother"),
+    ]
+    first = ingest_records(archive, records)
+    assert first.flags == {"arrest": 1, "deadlines": 1}
+    assert flags(archive) == [
+        ("deadlines", "1.1", "open", {"terms": ["deadline", "hearing", "motion"]}),
+        ("arrest", "1.4", "open", {"terms": ["arrested"]}),
+    ]
+    again = ingest_records(archive, records, name="sms-test-again.xml")
+    assert again.flags == {}
+    assert rescan(archive).changed is False
+    assert len(flags(archive)) == 2
+
+
+def test_stop_flags_later_texts_to_that_number_and_start_ends_it(archive):
+    ingest_records(
+        archive,
+        [
+            msg(1, "Reminder: appointment Monday", out=True),
+            msg(2, " Stop "),  # the whole message, spaces and case aside
+            msg(3, "Sorry, one last thing", out=True),
+            msg(4, "please stop texting me"),  # not the keyword alone: no opt-out
+            msg(5, "START"),
+            msg(6, "Welcome back", out=True),
+        ],
+    )
+    assert flags(archive) == [
+        ("opt_out", "1.2", "open", {"change": "out", "handle": "+12025550143", "keyword": "STOP"}),
+        (
+            "after_opt_out",
+            "1.3",
+            "open",
+            {
+                "at": "2024-03-01T12:02:00.000Z",
+                "handle": "+12025550143",
+                "keyword": "STOP",
+                "opt_out": archive.conn.execute("SELECT id FROM messages WHERE body = ' Stop '").fetchone()[0],
+            },
+        ),
+        ("opt_out", "1.5", "open", {"change": "in", "handle": "+12025550143", "keyword": "START"}),
+    ]
+    assert [tuple(r) for r in archive.conn.execute("SELECT handle, change, keyword FROM opt_outs ORDER BY at")] == [
+        ("+12025550143", "out", "STOP"),
+        ("+12025550143", "in", "START"),
+    ]
+
+
+def test_an_earlier_export_bringing_a_stop_reaches_the_texts_already_archived(archive):
+    ingest_records(archive, [msg(3, "Are you there?", out=True)])
+    assert flags(archive) == []
+    ingest_records(archive, [msg(2, "STOP")], name="older.xml")
+    assert [(r, n) for r, n, _, _ in flags(archive)] == [("opt_out", "1.1"), ("after_opt_out", "1.2")]
+
+
+def test_texts_to_a_client_without_consent_are_flagged_until_consent_and_again_after_it_is_revoked(archive, cli, sam):
+    ingest_records(
+        archive,
+        [
+            at(1, "2024-03-01T15:00", "Hi, it's Alex", out=True),
+            at(2, "2024-03-05T15:00", "Your lease is ready", out=True),
+        ],
+    )
+    assert [(r, n, s) for r, n, s, _ in flags(archive)] == [
+        ("no_consent", "1.1", "open"),
+        ("no_consent", "1.2", "open"),
+    ]
+    r = cli("client", "consent", "Sam Client", "--given", "2024-03-01", "--method", "written", "--scope", "scheduling")
+    assert r.exit_code == 0, r.output
+    assert [(n, s) for _, n, s, _ in flags(archive)] == [("1.1", "cleared"), ("1.2", "cleared")]
+    r = cli("client", "consent", "Sam Client", "--revoked", "2024-03-03")
+    assert r.exit_code == 0, r.output
+    assert [(n, s) for _, n, s, _ in flags(archive)] == [
+        ("1.1", "cleared"),
+        ("1.2", "open"),
+    ]  # the same flag, opened again
+    history = json.loads(cli("client", "consent", "Sam Client", "--json").stdout)
+    assert {k: history["consents"][0][k] for k in ("client", "given_at", "method", "scope", "revoked_at")} == {
+        "client": "Sam Client",
+        "given_at": "2024-03-01T05:00:00.000Z",
+        "method": "written",
+        "scope": "scheduling",
+        "revoked_at": "2024-03-03T05:00:00.000Z",
+    }
+    entries = [e["command"] for e in json.loads(cli("log", "--json").stdout)]
+    assert "client consent" in entries and "client consent revoked" in entries
+
+
+def test_a_consent_document_is_kept_with_its_sha256(archive, cli, sam, tmp_path):
+    doc = tmp_path / "consent.pdf"
+    doc.write_bytes(b"%PDF-1.4 signed")
+    r = cli("client", "consent", "Sam Client", "--given", "2024-01-02", "--method", "text", "--doc", doc, "--json")
+    assert r.exit_code == 0, r.output
+    consent = json.loads(r.stdout)["consents"][0]
+    import hashlib
+
+    sha = hashlib.sha256(b"%PDF-1.4 signed").hexdigest()
+    assert (consent["document"], consent["document_sha256"]) == ("consent.pdf", sha)
+    assert archive.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()[0] == b"%PDF-1.4 signed"
+
+
+def test_consent_refuses_what_does_not_make_sense(cli, sam):
+    assert cli("client", "consent", "Sam Client", "--given", "2024-01-02").stderr.startswith(
+        "Error: say how the client consented"
+    )
+    assert cli("client", "consent", "Sam Client", "--revoked", "2024-01-02").stderr == (
+        "Error: client 'Sam Client' has no consent on record to revoke\n"
+    )
+    r = cli("client", "consent", "Sam Client", "--given", "2024-01-02", "--method", "carrier pigeon")
+    assert (r.exit_code, r.stderr) == (1, "Error: not a consent method: 'carrier pigeon' (written, verbal or text)\n")
+
+
+def test_consent_not_required_raises_no_such_flag(archive, cli, sam):
+    ingest_records(archive, [msg(1, "Hi", out=True)])
+    assert [r for r, *_ in flags(archive)] == ["no_consent"]
+    assert cli("settings", "--no-consent-required").exit_code == 0
+    assert [(r, s) for r, _, s, _ in flags(archive)] == [("no_consent", "cleared")]
+
+
+def test_after_hours_is_judged_by_the_wall_clock_across_a_dst_change(archive, cli):
+    assert cli("settings", "--hours", "Mon-Fri 09:00-18:00").exit_code == 0
+    ingest_records(
+        archive,
+        [
+            at(1, "2024-03-08T13:30", "Friday 08:30 EST"),  # before hours
+            at(2, "2024-03-08T14:30", "Friday 09:30 EST"),
+            at(3, "2024-03-11T12:30", "Monday 08:30 EDT"),  # 12:30Z was 07:30 the week before: still before
+            at(4, "2024-03-11T13:30", "Monday 09:30 EDT"),  # 13:30Z: before hours last week, within them now
+            at(5, "2024-03-11T22:30", "Monday 18:30 EDT", out=True),
+        ],
+    )
+    assert flags(archive) == [
+        ("after_hours_in", "1.1", "open", {"local": "2024-03-08T08:30-05:00"}),
+        ("after_hours_in", "1.3", "open", {"local": "2024-03-11T08:30-04:00"}),
+        ("after_hours_out", "1.5", "open", {"local": "2024-03-11T18:30-04:00"}),
+    ]
+
+
+def test_a_notice_before_hours_began_again_is_said(archive, cli):
+    assert cli("settings", "--hours", "Mon-Fri 09:00-18:00").exit_code == 0
+    ingest_records(
+        archive,
+        [
+            at(1, "2024-03-09T02:00", "Friday 21:00: urgent"),
+            at(2, "2024-03-09T02:05", "Got it, I'll call you Monday morning", out=True),
+            at(3, "2024-03-09T03:00", "Friday 22:00: another"),
+            at(4, "2024-03-11T14:00", "Monday 10:00", out=True),
+        ],
+    )
+    found = {f.number: f for f in queue.flags(archive.conn, rules=["after_hours_in"], tz=NY)}
+    assert (found["1.1"].notice_before_hours, found["1.3"].notice_before_hours) == (True, False)
+    assert (found["1.3"].response.how, found["1.3"].response.after_s, found["1.3"].response.outside_hours) == (
+        "text",
+        (2 * 24 + 11) * 3600,
+        False,
+    )
+
+
+def test_a_call_is_a_response_but_a_missed_one_is_not(archive):
+    ingest_records(
+        archive,
+        [
+            at(1, "2024-03-01T15:00", "The police are here"),
+            call(2, "2024-03-01T15:05", out=False, status="missed"),
+            call(3, "2024-03-01T15:20", out=True, status="outgoing", duration=185),
+            at(4, "2024-03-01T16:00", "Thanks for calling", out=True),
+        ],
+    )
+    [flag] = queue.flags(archive.conn, tz=NY)
+    assert flag.response.to_json() | {"message_id": "-"} == {
+        "at": "2024-03-01T15:20:00.000Z",
+        "how": "call out",
+        "message_id": "-",
+        "after_s": 1200,
+        "outside_hours": None,
+        "duration_s": 185,
+    }
+    assert flag.response.said == "call out, 3 min after 20 min"
+
+
+def test_unanswered_lists_what_no_response_reached_within_the_time(archive, cli):
+    ingest_records(
+        archive,
+        [
+            at(1, "2024-03-01T15:00", "The hearing moved"),
+            at(2, "2024-03-01T16:00", "ok", out=True),  # an hour: answered
+            at(3, "2024-03-02T15:00", "Is the deposition still on?"),
+            at(4, "2024-03-04T15:00", "yes", out=True),  # two days: late
+            at(5, "2024-03-05T15:00", "What about the trial?"),  # never
+        ],
+    )
+    r = cli("review", "--unanswered", "--within", "24h", "--json")
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert [(f["number"], f["response"] and f["response"]["after_s"]) for f in got["flags"]] == [
+        ("1.3", 2 * 24 * 3600),
+        ("1.5", None),
+    ]
+    assert got["within_s"] == 86400
+    assert cli("review", "--unanswered", "--within", "3d", "--json").stdout.count('"number"') == 1
+    assert cli("review", "--unanswered", "--within", "soon").stderr == (
+        "Error: not a length of time: 'soon' (e.g. 24h, 90m, 2d, 1d12h)\n"
+    )
+
+
+def test_decisions_are_audited_never_repeated_and_can_be_taken_back(archive, cli):
+    ingest_records(archive, [msg(1, "the hearing"), msg(2, "the trial"), msg(3, "a deposition")])
+    assert cli("review", "ack", "1", "--note", "called back", "--by", "J. Smith").exit_code == 0
+    r = cli("review", "ack", "1", "--note", "again")
+    assert (r.exit_code, r.stderr.split(" on ")[0]) == (1, "Error: flag 1 is already reviewed by J. Smith")
+    r = cli("review", "dismiss", "2-3")
+    assert r.exit_code == 2  # --reason is required
+    assert cli("review", "dismiss", "2-3", "--reason", "a TV show").exit_code == 0
+    assert cli("review", "reopen", "3", "--reason", "dismissed by mistake").exit_code == 0
+    assert [(n, s) for _, n, s, _ in flags(archive)] == [("1.1", "reviewed"), ("1.2", "dismissed"), ("1.3", "open")]
+    row = archive.conn.execute("SELECT decided_by, note FROM review_flags WHERE id = 1").fetchone()
+    assert tuple(row) == ("J. Smith", "called back")
+    log = [(e["command"], e["details"].get("flags")) for e in json.loads(cli("log", "--json").stdout)]
+    assert [e for e in log if e[0].startswith("review ") and e[0] != "review scan"] == [
+        ("review ack", [1]),
+        ("review dismiss", [2, 3]),
+        ("review reopen", [3]),
+    ]
+    assert cli("review", "ack", "9").stderr == "Error: no flag 9 (see `textfile review`)\n"
+    assert cli("verify").exit_code == 0
+
+
+def test_review_state_survives_a_reimport_and_an_edit(archive, cli):
+    first = [msg(1, "the hearing is on"), msg(2, "ok", out=True)]
+    ingest_records(archive, first)
+    assert cli("review", "ack", "1", "--note", "done").exit_code == 0
+    ingest_records(archive, [*first, msg(3, "the trial is on")], name="sms-week2.xml")
+    assert [(n, s) for _, n, s, _ in flags(archive)] == [("1.1", "reviewed"), ("1.3", "open")]
+
+
+def test_a_term_added_reaches_the_archive_and_a_term_removed_clears_only_its_open_flags(archive, cli):
+    ingest_records(archive, [msg(1, "zoning board next week"), msg(2, "the hearing"), msg(3, "a hearing again")])
+    assert flags(archive) == [
+        ("deadlines", "1.2", "open", {"terms": ["hearing"]}),
+        ("deadlines", "1.3", "open", {"terms": ["hearing"]}),
+    ]
+    r = cli("review", "lexicon", "add", "scheduling", "zoning board", "--direction", "in")
+    assert r.exit_code == 0, r.output
+    assert cli("review", "ack", "2", "--note", "seen").exit_code == 0
+    assert cli("review", "lexicon", "remove", "deadlines", "hearing").exit_code == 0
+    assert [(r, n, s) for r, n, s, _ in flags(archive)] == [
+        ("scheduling", "1.1", "open"),
+        ("deadlines", "1.2", "cleared"),  # open: cleared
+        ("deadlines", "1.3", "reviewed"),  # a person's decision stands
+    ]
+    assert cli("review", "lexicon", "reset").exit_code == 0
+    assert [(r, n, s) for r, n, s, _ in flags(archive)] == [
+        ("scheduling", "1.1", "cleared"),
+        ("deadlines", "1.2", "open"),
+        ("deadlines", "1.3", "reviewed"),
+    ]
+    assert cli("review", "lexicon", "add", "deadlines", "HEARING").stderr == (
+        "Error: 'HEARING' is already a term of 'deadlines'\n"
+    )
+    assert cli("review", "lexicon", "add", "newcat", "x").stderr.startswith("Error: 'newcat' is a new category")
+
+
+def test_an_earlier_version_with_a_term_keeps_its_flag(archive):
+    from textfile.model import Version
+
+    ingest_records(archive, [msg(1, "all good now", versions=(Version("I want to kill myself", None),))])
+    assert [(r, t) for r, _, _, t in flags(archive)] == [("safety", {"terms": ["kill myself"]})]
+
+
+def test_a_conversation_set_aside_is_not_flagged(archive, cli):
+    ingest_records(archive, [msg(1, "the hearing")])
+    assert cli("conversation", "ignore", "1", "--reason", "my brother").exit_code == 0
+    assert cli("review", "--json").exit_code == 0  # the review runs first: the flag is cleared
+    assert [(n, s) for _, n, s, _ in flags(archive)] == [("1.1", "cleared")]
+
+
+def test_a_minor_clients_texts_are_flagged_unless_a_guardian_is_in_the_conversation(archive, cli, sam):
+    from conftest import ME, SAM
+
+    from textfile.model import Conversation, Participant
+
+    mom = Participant("+12025550177", "Mom")
+    family = Conversation("android", "+12025550143,+12025550177", None, True, (SAM, mom, ME))
+    assert cli("settings", "--no-consent-required").exit_code == 0
+    ingest_records(archive, [msg(1, "hi"), msg(2, "hello all", conversation=family)])
+    r = cli("client", "minor", "Sam Client", "--guardian", "(202) 555-0177")
+    assert r.exit_code == 0, r.output
+    assert [(r, n) for r, n, _, _ in flags(archive)] == [("minor", "1.1")]
+    assert cli("client", "minor", "Sam Client", "--not-minor").exit_code == 0
+    assert [(r, n, s) for r, n, s, _ in flags(archive)] == [("minor", "1.1", "cleared")]
+
+
+def test_csv_and_json_hold_the_same_rows(archive, cli):
+    ingest_records(archive, [msg(1, 'He said "=cmd" and\nthe hearing'), msg(2, "ok", out=True)])
+    rows = list(csv.DictReader(io.StringIO(cli("review", "--csv").stdout)))
+    [flag] = json.loads(cli("review", "--json").stdout)["flags"]
+    assert len(rows) == 1 and rows[0]["text"] == flag["body"] == 'He said "=cmd" and\nthe hearing'
+    assert {k: rows[0][k] for k in ("flag", "state", "rule", "message", "response", "response_after_s")} == {
+        "flag": "1",
+        "state": "open",
+        "rule": "deadlines",
+        "message": "#1.1",
+        "response": "text",
+        "response_after_s": "60",
+    }
+
+
+def test_settings_are_shown_changed_and_audited(cli):
+    r = cli("settings", "--hours", "Mon-Fri 09:00-17:00", "--holidays", "2026-12-25", "--review-languages", "en,es")
+    assert r.exit_code == 0, r.output
+    got = json.loads(cli("settings", "--json").stdout)["review"]
+    assert got == {
+        "hours": "Mon-Fri 09:00-17:00",
+        "holidays": ["2026-12-25"],
+        "languages": ["en", "es"],
+        "consent_required": True,
+    }
+    assert cli("settings", "--review-languages", "xx").stderr.startswith("Error: no lexicon ships for 'xx'")
+    assert cli("settings", "--hours", "none").exit_code == 0
+    assert json.loads(cli("settings", "--json").stdout)["review"]["hours"] is None
+    assert [e["command"] for e in json.loads(cli("log", "--json").stdout)].count("settings") == 2
+
+
+def test_init_takes_working_hours(bare_cli, tmp_path):
+    path = tmp_path / "a.db"
+    r = bare_cli(
+        "--archive", path, "init", "--owner", "A", "--tz", "Europe/London", "--region", "GB",
+        "--bates-prefix", "A", "--hours", "Mon-Thu 09:00-17:30, Fri 09:00-13:00",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert json.loads(bare_cli("--archive", path, "settings", "--json").stdout)["review"]["hours"] == (
+        "Mon-Thu 09:00-17:30, Fri 09:00-13:00"
+    )
+    r = bare_cli(
+        "--archive", tmp_path / "b.db", "init", "--owner", "A", "--tz", "UTC", "--region", "GB",
+        "--bates-prefix", "A", "--hours", "whenever",
+    )  # fmt: skip
+    assert r.exit_code == 1 and not (tmp_path / "b.db").exists()
+
+
+def test_the_calls_are_never_flagged_and_a_call_conversation_is_no_text(archive):
+    ingest_records(archive, [call(1, "2024-03-01T15:00", out=False, status="incoming", duration=60)])
+    assert flags(archive) == []
+
+
+def test_flags_of_new_messages_only_are_read_after_the_first_scan(archive):
+    ingest_records(archive, [msg(n, f"message {n}") for n in range(1, 50)])
+    done = ingest_records(archive, [msg(60, "the hearing")], name="more.xml")
+    assert done.flags == {"deadlines": 1}
+    state = settings.row(archive.conn)
+    assert state["scanned_to"] == archive.conn.execute("SELECT max(rowid) FROM messages").fetchone()[0]
+    assert SAM_CHAT.source_key == "+12025550143"
+
+
+def test_amounts_of_money_are_flagged_as_written(archive):
+    ingest_records(
+        archive,
+        [
+            msg(1, "They offered $40,000 to settle"),
+            msg(2, "The figure is 40000 dollars, or € 1.200,50"),
+            msg(3, "Room 40 at 3pm"),  # a number: no amount
+            msg(4, "$ is the sign"),  # a sign: no figure
+            msg(5, "we can do $40k", out=True),
+        ],
+    )
+    assert flags(archive) == [
+        ("money", "1.1", "open", {"terms": ["offered", "settle"], "amounts": ["$40,000"]}),
+        ("money", "1.2", "open", {"terms": [], "amounts": ["40000 dollars", "€ 1.200,50"]}),
+        ("money", "1.5", "open", {"terms": [], "amounts": ["$40k"]}),
+    ]
