@@ -223,12 +223,13 @@ def test_a_client_with_none_of_it_has_no_consent_on_record(made, tmp_path):
         "opt_changes": [],
         "minor": None,
     }
-    cover = text[text.index("Consent to text") : text.index("An opt-out is")]
+    cover = text[text.index("Consent to text") : text.index("Assumed or decided")]
     assert cover == (
         "Consent to text"
         " • No consent to text is on record for Pat Client; the archive requires one: each text sent to the"
         " client without one is flagged for review."
-        " • No opt-out or opt-in from the client's numbers or addresses is on record. "
+        " • No opt-out (an incoming message that is, as a whole, STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT)"
+        " or opt-in (START, UNSTOP or YES) from the client's numbers or addresses is on record. "
     )
 
 
