@@ -7,7 +7,8 @@ by whom and when; automatically: through which of the client's handles, given by
 each WhatsApp message textfile took for another form of a message of another export (`pairings.py`);
 the U+FFFD the messages hold, the characters that change how text is displayed, and the times a DST
 change made textfile resolve (`marked.py`); and, where they come from more than one phone, whose
-phone each message was found on (`people.py`).
+phone each message was found on (`people.py`); and the client's consent to be texted, the opt-outs and
+opt-ins their handles sent, and whether they are a minor (`consent.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from textfile import audit, times
+from textfile.transcript.content.consent import consent_disclosed
 from textfile.transcript.content.marked import _marked_messages, _numbers_said, _undecodable_said, invisible
 from textfile.transcript.content.pairings import _pairings, _pairings_said
 from textfile.transcript.content.people import _found_on, conversation_info, own_title
@@ -66,6 +68,7 @@ def cover(
         disclosures["found_on"] = found_on
     shown_invisible = invisible(conn, cond, params, p, convs)
     disclosures["invisible"] = shown_invisible["messages"]
+    disclosures["consent"] = consent_disclosed(conn, scope, p, tz)
     platforms = sorted({c["platform"] for c in convs.values()})
     return {
         "conversations": _conversations(p, convs, counts, spans, precision_of, tz),
