@@ -17,6 +17,7 @@ run() {  # the command as typed, its output, its exit code when not 0
 textfile init --owner "Alex Rivera" --phone "+1 202 555 0100" --tz America/New_York --region US --bates-prefix RIVERA >/dev/null 2>&1
 textfile client add "Sam Client" --phone "(202) 555-0143" >/dev/null
 textfile matter open 2026-014 --client "Sam Client" --title "Lease dispute" >/dev/null
+textfile client consent "Sam Client" --given 2024-01-02 --method written --scope "scheduling and documents" >/dev/null
 mkdir inbox transcripts
 cp -p "$fixtures/android/sms-20240301.xml" "$fixtures/whatsapp/demo/WhatsApp Chat with Sam Client.txt" inbox/
 touch -d "2 hours ago" inbox/*  # (a file modified within the last minute is left for the next run)

@@ -130,6 +130,8 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
         "safe_to_delete": [SAM, LEE],
         "ignored_safe_to_delete": [],
         "problems": [],
+        "open_flags": {},  # (both clients consented to be texted: the office fixture)
+        "new_flags": 0,
         "assumptions": 2,
         "exit_code": 4,
     }

@@ -28,11 +28,13 @@ def drop(inbox: Path, name: str, source: Path | None = None) -> Path:
 
 @pytest.fixture
 def office(cli, tmp_path):
-    """An archive with two clients, each with one open matter, and an inbox with last week's backups."""
+    """An archive with two clients who consented to be texted, each with one open matter, and an inbox with last week's backups."""
     cli("client", "add", "Sam Client", "--phone", "202-555-0143")
     cli("client", "add", "Lee Park", "--phone", "202-555-0178")
     cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease")
     cli("matter", "open", "M-2", "--client", "Lee Park", "--title", "Deposit")
+    for name in ("Sam Client", "Lee Park"):  # (texts to a client with no consent on record are review flags)
+        cli("client", "consent", name, "--given", "2024-01-01", "--method", "written")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     drop(inbox, "sms-20240301.xml")
@@ -543,6 +545,7 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
         "    assumed: repaired 2 emoji written as UTF-16 surrogate-pair references",
         "    warning: mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
         "    warning: replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD",
+        "  review: 7 new flags (7 no_consent): textfile review",  # (Sam has no consent to text on record)
     ] + [
         f"  new conversation {n} ({label}; android) is not filed: textfile file {n} --matter REF, or textfile conversation ignore {n}"
         for n, label in new
