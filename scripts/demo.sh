@@ -77,6 +77,19 @@ step archive demo/inbox --out demo/transcripts --tz America/New_York
 # What needs a person this week, each item with its command (exit 4: something does; cron mails on it).
 step status || printf '(exit %s: something needs a person)\n' "$?"
 step deletable
+# Duty to respond: working hours, a client's consent to be texted, then what needs a professional's eyes
+# (lexicon flags, after-hours texts, opt-outs, texts with no consent on record) with the response each got.
+step settings --hours "Mon-Fri 09:00-18:00" --holidays 2024-12-25
+printf 'Signed: I agree to receive text messages about my matter.\n' > demo/sam-consent.txt
+step client consent "Sam Client" --given 2024-01-02 --method written --scope "scheduling and documents" --doc demo/sam-consent.txt
+step review
+step review --unanswered --within 24h
+first=$(textfile review --json | python -c 'import json, sys; f = json.load(sys.stdin)["flags"]; print(f[0]["id"] if f else "")')
+if [ -n "$first" ]; then
+  step review show "$first"
+  step review ack "$first" --note "called the client back; nothing else needed"
+fi
+step review lexicon show safety
 step verify
 step log --limit 10
 # Tamper evidence: a copy of the archive gets a matter of its own (this machine records its audit

@@ -423,3 +423,33 @@ def test_amounts_of_money_are_flagged_as_written(archive):
         ("money", "1.2", "open", {"terms": [], "amounts": ["40000 dollars", "€ 1.200,50"]}),
         ("money", "1.5", "open", {"terms": [], "amounts": ["$40k"]}),
     ]
+
+
+def test_review_state_survives_the_weekly_run_and_nothing_is_flagged_twice(cli, tmp_path, archive):
+    import os
+    import shutil
+    import time
+
+    from conftest import FIXTURES
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def drop(name):
+        shutil.copy(FIXTURES / "android" / name, inbox / name)
+        os.utime(inbox / name, (time.time() - 3600,) * 2)
+
+    assert cli("client", "add", "Sam Client", "--phone", "202-555-0143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    drop("sms-20240301.xml")
+    assert cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--quiet").exit_code == 0
+    week1 = json.loads(cli("review", "--all", "--json").stdout)["flags"]
+    assert week1 and cli("review", "ack", week1[0]["id"], "--note", "handled").exit_code == 0
+    drop("sms-20240308.xml")  # the next week's backup: last week's messages again, and new ones
+    assert cli("archive", inbox, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    week2 = json.loads(cli("review", "--all", "--json").stdout)["flags"]
+    assert {f["id"]: f["state"] for f in week2}[week1[0]["id"]] == "reviewed"
+    assert {f["id"] for f in week1} <= {f["id"] for f in week2}
+    pairs = [(f["message_id"], f["rule"]) for f in week2]
+    assert len(pairs) == len(set(pairs)) > len(week1)
+    assert cli("verify").exit_code == 0
