@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textfile import audit, times
+from textfile import audit, scratch, times
 from textfile.errors import TextfileError
 from textfile.results import Result
 from textfile.review.pdf.contents import Filters
@@ -64,7 +64,7 @@ def make_report(archive: Archive, out: str | os.PathLike, filters: Filters) -> R
     settings = archive.settings
     tz = times.zone(settings.tz)
     path = recording.destination(archive.conn, out)
-    with partial_file(path) as partial:
+    with partial_file(path) as partial, scratch.temporary_folder("textfile-review-", "the review report") as parts:
         contents = reading.read_contents(archive, filters, tz)
         made = Made(str(uuid.uuid4()), times.now_iso(), path, contents.bates.prefix, contents.bates.number)
         made_by = audit.current_user()
@@ -80,7 +80,7 @@ def make_report(archive: Archive, out: str | os.PathLike, filters: Filters) -> R
             slots=document.slot_widths(made.prefix, made.first_number),
             page_size=page_size(settings.region),
         )
-        rendered = document.render(document.html(data))
+        rendered = document.render(data, parts)
         if set(rendered.slots) != {"pages", "bates-last"}:
             raise TextfileError("the report's cover did not lay out its page count and Bates range; please report this")
         made.pages = rendered.pages

@@ -13,7 +13,7 @@ attached as a PDF/A-3 associated file (`pdf.attach`).
 
 from __future__ import annotations
 
-import io
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -24,12 +24,17 @@ from jinja2 import Environment, FileSystemLoader
 TEMPLATES = Path(str(resources.files("textfile.review") / "templates"))
 
 
-class Rendered(NamedTuple):
-    """The laid-out report: its PDF/A bytes, its pages, where the cover's slots are, what it was refused."""
+CHUNK = 100  # flags per document laid out: WeasyPrint's memory grows with a document's length (~180 MB for 100)
 
-    data: bytes
+
+class Rendered(NamedTuple):
+    """The laid-out report: its parts (PDF files, the first PDF/A-3b), its pages, where the cover's
+    slots are, its outline, and what it was refused."""
+
+    parts: list[str]
     pages: int
     slots: dict
+    bookmarks: list
     refused: list[str]
 
 
@@ -42,8 +47,9 @@ def environment() -> Environment:
     return env
 
 
-def html(page: dict) -> str:
-    return environment().get_template("review.html.j2").render(**page)
+def html(page: dict, flags: list[dict], cover: bool) -> str:
+    """One document of the report: the cover and the first flags, or the flags of a later chunk."""
+    return environment().get_template("review.html.j2").render(**page | {"flags": flags, "cover": cover})
 
 
 def slot_widths(prefix: str, first_number: int) -> dict:
@@ -57,16 +63,46 @@ def slot_widths(prefix: str, first_number: int) -> dict:
     }
 
 
-def render(document_html: str) -> Rendered:
-    """The report laid out with the transcripts' stylesheets and its own, written as PDF/A-3b."""
-    from weasyprint import CSS, HTML
+def render(page: dict, folder: str) -> Rendered:
+    """The report laid out with the transcripts' stylesheets and its own, CHUNK flags a document (the
+    first with the cover, PDF/A-3b; the others plain), each written to `folder` as it is done."""
+    from weasyprint import HTML
+
+    from textfile.transcript.render import archive_fetcher
+    from textfile.transcript.render.chunk import _bookmarks, _slots
+    from textfile.transcript.render.layout import _collector_off, written
+
+    fonts, sheets = _stylesheets()
+    fetcher = archive_fetcher()
+    flags = page["flags"]
+    parts, pages, slots, marks = [], 0, {}, []
+    for k, start in enumerate(range(0, max(len(flags), 1), CHUNK)):
+        with _collector_off():
+            laid_out = HTML(
+                string=html(page, flags[start : start + CHUNK], k == 0), url_fetcher=fetcher, base_url=None
+            ).render(font_config=fonts, stylesheets=sheets)
+            if k == 0:
+                slots = _slots(laid_out)
+            marks += _bookmarks(laid_out, pages)
+            part = Path(folder) / f"part-{k:05d}.pdf"
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fp:
+                fp.write(written(laid_out, catalog=k == 0))
+            parts.append(str(part))
+            pages += len(laid_out.pages)
+            del laid_out
+    return Rendered(parts, pages, slots, marks, list(fetcher.refused))
+
+
+def _stylesheets():
+    """The fonts (keyed by face, emoji images made once: as transcripts) and the stylesheets: the
+    transcripts' page and cover, then the report's own."""
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     from textfile.transcript.render import TEMPLATES as TRANSCRIPT_TEMPLATES
     from textfile.transcript.render import archive_fetcher
     from textfile.transcript.render.assets import key_fonts_by_face, reuse_emoji_images
-    from textfile.transcript.render.chunk import _slots
-    from textfile.transcript.render.layout import _collector_off
 
     key_fonts_by_face()
     reuse_emoji_images()
@@ -79,28 +115,20 @@ def render(document_html: str) -> Rendered:
             (TEMPLATES, "review.css"),
         )
     ]
-    with _collector_off():
-        laid_out = HTML(string=document_html, url_fetcher=fetcher, base_url=None).render(
-            font_config=fonts, stylesheets=sheets
-        )
-        slots = _slots(laid_out)
-        data = laid_out.write_pdf(pdf_variant="pdf/a-3b")
-        pages = len(laid_out.pages)
-        del laid_out
-    return Rendered(data, pages, slots, list(fetcher.refused))
+    return fonts, sheets
 
 
 def finished(rendered: Rendered, prefix: str, first_number: int, manifest_bytes: bytes):
-    """The report's document (pikepdf): page and Bates numbers on every page, the cover's slots drawn
-    in, the manifest attached."""
-    import pikepdf
-
+    """The report's document (pikepdf): its parts joined (`pdf.assemble`: the first's catalog, PDF/A-3b),
+    its outline, page and Bates numbers on every page, the cover's slots drawn in, the manifest
+    attached. The parts are read until the document is saved."""
     from textfile.review.pdf import manifest
     from textfile.transcript import pdf
 
     last = first_number + rendered.pages - 1
     drawn = {"pages": f"{rendered.pages:,}", "bates-last": pdf.bates(prefix, last)}
-    document = pikepdf.open(io.BytesIO(rendered.data))
+    document = pdf.assemble(rendered.parts)
+    pdf.bookmarks(document, rendered.bookmarks)
     pdf.stamp(document, prefix, first_number, [(slot, drawn[name]) for name, slot in rendered.slots.items()])
     pdf.attach(document, manifest.NAME, manifest_bytes, manifest.DESCRIPTION)
     return document
