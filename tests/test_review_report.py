@@ -507,3 +507,68 @@ def test_a_report_of_the_whole_archive_with_nothing_matching(copy, tmp_path):
     assert "Flags by rule and state No flag matches these filters." in text
     assert "Sam Client: consent given 2024-01-02" in text  # (every client's consent, for the whole archive)
     assert run(path, "verify", tmp_path / "none.pdf").exit_code == 0
+
+
+def test_a_report_whose_bates_numbers_were_taken_while_it_was_made_writes_nothing(copy, tmp_path, monkeypatch):
+    from textfile.review.pdf import document
+
+    path, _ = copy
+    rendered = document.render
+
+    def and_meanwhile_a_transcript(*args, **kwargs):
+        done = rendered(*args, **kwargs)
+        assert run(path, "transcript", "2026-014", "--out", tmp_path / "t.pdf").exit_code == 0
+        return done
+
+    monkeypatch.setattr(document, "render", and_meanwhile_a_transcript)
+    conn = sqlite3.connect(path)
+    (first,) = conn.execute("SELECT next_number FROM bates_counters").fetchone()
+    conn.close()
+    r = run(path, "review", "--pdf", tmp_path / "r.pdf")
+    assert (r.exit_code, r.output) == (
+        1,
+        f"Error: a transcript or report took Bates numbers from TF-{first:06d} on while this report was made;"
+        " nothing was written (run it again)\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.db", "report.pdf", "t.pdf"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM review_reports").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM audit_log WHERE command = 'review report'").fetchone() == (1,)
+    conn.close()
+
+
+def test_a_matters_report_shows_no_message_of_another_matter(copy, tmp_path):
+    path, _ = copy
+    for args in (
+        ("unfile", "1", "--matter", "2026-014"),
+        ("matter", "open", "2026-015", "--client", "Sam Client", "--title", "Deposit"),
+        ("file", "1", "--matter", "2026-015", "--until", "2024-03-01T10:07"),
+        ("file", "1", "--matter", "2026-014", "--from", "2024-03-01T10:08"),
+    ):
+        assert run(path, *args).exit_code == 0
+    pdf = tmp_path / "r.pdf"
+    assert run(path, "review", "--matter", "2026-014", "--all", "--pdf", pdf).exit_code == 0
+    deadline = flags_now(path)["deadlines", "1.3"]
+    assert sections(pdf)[deadline["id"]] == (
+        f"Flag {deadline['id']}: deadlines: deadline, hearing"
+        f" Reviewed by alice on {local(deadline['decided_at'])}. Note: called back, hearing noted"
+        " Message #1.3, 2024-03-01 10:10:00 -05:00, incoming, from Sam Client, within working hours."
+        " #1.1 2024-03-01 10:00:00 -05:00 [not filed to this matter: not shown]"
+        " #1.2 2024-03-01 10:05:00 -05:00 [not filed to this matter: not shown]"
+        " ► #1.3 2024-03-01 10:10:00 -05:00 Sam Client The hearing is on Monday and the deadline is Friday!"
+        " #1.4 2024-03-01 10:40:00 -05:00 Alex Owner Got it, I will file today."
+        " #1.5 2024-03-01 20:15:00 -05:00 Sam Client I was arrested tonight, they took me to jail"
+        " Response: text #1.4 at 2024-03-01 10:40:00 -05:00, 30 min after the message, within working hours."
+    )
+    text = text_of(pdf)
+    assert "quick question about the lease" not in text and "My advice" not in text
+    data = json.loads(manifest.read(pdf))
+    ids = [mid for mid, _ in numbered(path, 1)]
+    row = next(r for r in data["rows"] if r["flag"] == deadline["id"])
+    assert [c.get("message_id") or c["withheld"] for c in row["context"]] == [
+        "not filed to this matter: not shown",
+        "not filed to this matter: not shown",
+        *ids[2:5],
+    ]
+    assert [mid for mid, _ in data["messages"]] == ids[2:]
+    assert run(path, "verify", pdf).exit_code == 0

@@ -179,7 +179,8 @@ def _numbers(data: dict) -> dict[str, str]:
     for row in data.get("rows", []):
         out.setdefault(row.get("message_id"), str(row.get("message", "")).lstrip("#"))
         for line in row.get("context", []):
-            out.setdefault(line.get("message_id"), str(line.get("message", "")).lstrip("#"))
+            if line.get("message_id"):  # (a message not filed to the report's matter is not shown: no id)
+                out.setdefault(line["message_id"], str(line.get("message", "")).lstrip("#"))
         if row.get("response_message_id"):
             out.setdefault(row["response_message_id"], str(row.get("response_message", "")).lstrip("#"))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from textfile import audit, review
@@ -99,6 +99,7 @@ class Contents:
     clients: list[consent.ConsentHistory]
     bates: Series
     audit_head: dict | None
+    withheld: set[str] = field(default_factory=set)  # context of a matter's report not filed to it: not shown
 
     def messages(self) -> list[tuple[str, str]]:
         """Every message shown (id, content hash), each once, in the order first shown."""
@@ -109,7 +110,8 @@ class Contents:
                 self.flagged[f.id],
                 *([self.responses[f.id]] if f.id in self.responses else []),
             ]:
-                seen.setdefault(s.id, s.content_hash)
+                if s.id not in self.withheld:
+                    seen.setdefault(s.id, s.content_hash)
         return list(seen.items())
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -151,7 +153,25 @@ def read_contents(archive: Archive, filters: Filters, tz) -> Contents:
             audit.head(conn),
         )
         contents.clients = [consent.history(conn, name) for name in _clients(conn, contents.scope)]
+        if contents.scope.matter_id is not None:
+            contents.withheld = _not_filed(conn, contents.scope.matter_id, contents.shown)
     return contents
+
+
+def _not_filed(conn: sqlite3.Connection, matter_id: int, shown: dict[int, list[Shown]]) -> set[str]:
+    """The messages of the flags' context that are not filed to the matter (a conversation filed to it
+    from or until a date, the rest to another matter): a matter's report shows no other matter's
+    messages, as its transcript does not. (The flagged messages are the matter's: `queue.flags`.)"""
+    ids = sorted({s.id for context in shown.values() for s in context})
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
+            "SELECT 1 FROM filings fi WHERE fi.matter_id = ? AND fi.conversation_id = m.conversation_id"
+            " AND (fi.from_at IS NULL OR m.sent_at >= fi.from_at) AND (fi.until_at IS NULL OR m.sent_at <= fi.until_at))",
+            (json.dumps(ids), matter_id),
+        )
+    }
 
 
 class _Numbered:

@@ -21,6 +21,7 @@ from textfile.review.pdf.contents import Contents
 
 NAME = "textfile-review-report.json"
 FORMAT = "textfile-review-report"
+WITHHELD = "not filed to this matter: not shown"
 DESCRIPTION = "textfile review report manifest: scope, filters, Bates range, each flag's row and state, every message id and content hash"
 
 
@@ -35,7 +36,9 @@ def rows(contents: Contents, tz) -> list[dict]:
                 "message_id": flagged.id,
                 "content_hash": flagged.content_hash,
                 "context": [
-                    {"message": f"#{s.number}", "message_id": s.id, "content_hash": s.content_hash}
+                    {"message": f"#{s.number}", "withheld": WITHHELD}
+                    if s.id in contents.withheld
+                    else {"message": f"#{s.number}", "message_id": s.id, "content_hash": s.content_hash}
                     for s in contents.shown[f.id]
                 ],
                 "response_message": f"#{answer.number}" if answer else None,

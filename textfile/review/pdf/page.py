@@ -131,7 +131,10 @@ def _entry(f: Flag, contents: Contents, tz, owner: str) -> dict:
         "number": f.number,
         "time": times.display(f.sent_at, tz),
         "said": _message_said(f, owner),
-        "context": [_line(line, shown, f.number, tz, owner) for line, shown in zip(f.context, contents.shown[f.id])],
+        "context": [
+            _withheld(line, tz) if shown.id in contents.withheld else _line(line, shown, f.number, tz, owner)
+            for line, shown in zip(f.context, contents.shown[f.id])
+        ],
         "response": response_said(f, contents, tz),
     }
 
@@ -177,6 +180,21 @@ def _line(line: Line, shown: Shown, flagged: str, tz, owner: str) -> dict:
         "body": visible(printable(line.body or "")),
         "dir": direction(line.body or ""),
         "flagged": line.number == flagged,
+    }
+
+
+def _withheld(line: Line, tz) -> dict:
+    """A message of the context that is not filed to the report's matter: its number and time only."""
+    from textfile.review.pdf.manifest import WITHHELD
+
+    return {
+        "number": line.number,
+        "time": times.display(line.at, tz),
+        "who": "",
+        "facts": [WITHHELD],
+        "body": "",
+        "dir": "",
+        "flagged": False,
     }
 
 
