@@ -670,3 +670,37 @@ def m019_duty_to_respond(db: Database) -> None:
         );
     """,
     )
+
+
+@migrations()
+def m020_review_reports(db: Database) -> None:
+    """Review reports (`review --pdf FILE`, textfile/review/pdf/): each PDF made, with the sha256 of
+    its file and of its embedded manifest, its pages and Bates range (the transcripts' counters: a
+    number is never used twice across transcripts and reports), its scope and filters (JSON), the
+    flags it lists with the state each was in (JSON: [[flag id, state], …]), and when and by whom it
+    was made, so that `textfile verify REPORT.pdf` can prove it. A table of its own: the records'
+    digests of the tables already sealed (audit.RECORDS) stay as they were."""
+    _run(
+        db,
+        """
+        CREATE TABLE review_reports (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            pdf_sha256 TEXT NOT NULL,
+            manifest_sha256 TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            bates_prefix TEXT NOT NULL,
+            bates_first INTEGER NOT NULL,
+            bates_last INTEGER NOT NULL,
+            matter_id INTEGER REFERENCES matters(id),
+            client_id INTEGER REFERENCES clients(id),
+            zone TEXT NOT NULL,
+            filters TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX review_reports_path ON review_reports (path);
+    """,
+    )

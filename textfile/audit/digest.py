@@ -112,6 +112,7 @@ RECORDS = (
     "consents",
     "opt_outs",
     "client_minors",
+    "review_reports",
 )
 
 

@@ -323,8 +323,11 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
 
 def _say_pdf(r: PdfCheck) -> None:
     from textfile.integrity.earlier import counted
+    from textfile.integrity.reports import ReportCheck, report_lines
     from textfile.transcript.manifest import earlier_lines
 
+    if isinstance(r, ReportCheck):  # a review report (issue 18)
+        return say("\n".join(report_lines(r)))
     bates = r.bates  # (as the manifest says them)
     say(
         f"{r.path}: matches {r.matches} (transcript {r.transcript}, {counted(r.messages, 'message')}, {counted(r.pages, 'page')},"

@@ -14,6 +14,7 @@ from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.errors import InvalidInput
 from textfile.review import queue, report, settings
+from textfile.review.pdf.contents import Filters
 from textfile.review.response import took
 
 Unanswered = Annotated[
@@ -73,6 +74,13 @@ def _queue(unanswered, within, matter, client, conversation, rule, state, all_, 
     if csv and json_:
         raise InvalidInput("--csv and --json print the same rows: give one")
     states = queue.STATES if all_ else tuple(state or ("open",))
+    if pdf is not None:
+        if csv:
+            raise InvalidInput("--pdf writes the report, --csv prints its rows: give one")
+        filters = Filters(
+            states, tuple(rule) if rule else None, matter, client, conversation, within if unanswered else None
+        )
+        return _report(pdf, filters, json_, quiet)
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
         with archive.transaction() as conn:
@@ -85,14 +93,29 @@ def _queue(unanswered, within, matter, client, conversation, rule, state, all_, 
                 client=client,
                 conversation=conversation,
                 unanswered_within=within if unanswered else None,
-                context=2 if pdf else 0,
             )
-    if pdf is not None:
-        raise InvalidInput("the PDF report is not built yet: use --json or --csv")
     if csv:
         typer.echo(report.csv_text(found.flags, tz), nl=False)
         return
     emit(found, json_=json_, quiet=quiet, show=lambda q: _show_queue(q, tz, states, unanswered))
+
+
+def _report(pdf: Path, filters: Filters, json_: bool, quiet: bool) -> None:
+    """`review --pdf FILE`: the review report written, recorded and audited (review/pdf/)."""
+    from textfile.review.pdf import make_report
+
+    with open_archive() as archive:
+        made = make_report(archive, pdf, filters)
+    states = ", ".join(f"{n} {state}" for state, n in made.states.items())
+    emit(
+        made,
+        json_=json_,
+        quiet=quiet,
+        show=lambda r: say(
+            f"Wrote {r.path}: {r.flags} flag{'s' if r.flags != 1 else ''}{f' ({states})' if states else ''},"
+            f" {r.pages} page{'s' if r.pages != 1 else ''}, Bates {r.bates_first} to {r.bates_last}."
+        ),
+    )
 
 
 def _show_queue(q: review.Queue, tz, states, unanswered: bool) -> None:
