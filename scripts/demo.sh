@@ -90,6 +90,9 @@ if [ -n "$first" ]; then
   step review ack "$first" --note "called the client back; nothing else needed"
 fi
 step review lexicon show safety
+# The review as a dated, Bates-numbered PDF (every flag, its context and response, its state), proved like a transcript.
+step review --all --matter 2026-014 --pdf demo/transcripts/review-2026-014.pdf
+step verify demo/transcripts/review-2026-014.pdf
 step verify
 step log --limit 10
 # Tamper evidence: a copy of the archive gets a matter of its own (this machine records its audit
