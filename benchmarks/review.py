@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from support import firm  # noqa: E402
+from support.stopwatch import ORDER, Timing, clock, memory, reset_peak, scan_parts  # noqa: E402
 
 PER_EXPORT = 100_000  # messages of one generated export (one import)
 
@@ -85,9 +86,7 @@ def archive_for(folder: Path, n: int) -> Path:
     start = time.perf_counter()
     child(["--build", str(partial), "--messages", str(n)])
     partial.rename(path)
-    print(
-        f"  (built the archive of {n:,} messages in {time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True
-    )
+    print(f"  (built the archive of {n:,} messages in {time.perf_counter() - start:.0f} s)", flush=True)
     return path
 
 
@@ -121,39 +120,6 @@ def working_copy(original: Path, folder: Path):
 # -- measuring --------------------------------------------------------------------------------------
 
 
-class Timing(NamedTuple):
-    wall: float
-    cpu: float
-
-
-def clock(work, *args):
-    wall, cpu = time.perf_counter(), time.process_time()
-    value = work(*args)
-    return Timing(time.perf_counter() - wall, time.process_time() - cpu), value
-
-
-def memory(field: str) -> float:
-    """VmRSS or VmHWM of this process, MB (elsewhere than Linux: the peak so far)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def reset_peak() -> bool:
-    """Start VmHWM again from the RSS now (Linux 4.0 on); False where it cannot."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
 def fts_pass(conn, terms: list[str]) -> int:
     """The floor: every lexicon term's rowids from messages_fts, fetched."""
     return sum(
@@ -162,12 +128,18 @@ def fts_pass(conn, terms: list[str]) -> int:
     )
 
 
+def text_pass(conn) -> int:
+    """The least a rule that reads every text costs: each text's rowid, direction and time, read."""
+    return sum(1 for _ in conn.execute("SELECT rowid, direction, sent_at FROM messages WHERE kind = 'message'"))
+
+
 class Review(NamedTuple):
     timing: Timing
     rss_before: float  # MB
     peak_growth: float  # MB over rss_before
     raised: dict
     read: int
+    parts: dict  # wall seconds by part (support/stopwatch.py)
 
     def to_json(self) -> dict:
         return self._asdict() | {"timing": self.timing._asdict()}
@@ -183,15 +155,16 @@ def full_review(archive, hours: bool, commit: bool = False) -> Review:
     try:
         if hours:
             settings.set_review_settings(conn, hours_spec=firm.HOURS, audited=False)
-        before = memory("VmRSS")
+        before, parts = memory("VmRSS"), {}
         reset_peak()
-        timing, done = clock(scan.scan, conn, tz)
+        with scan_parts(parts):
+            timing, done = clock(scan.scan, conn, tz)
         peak = memory("VmHWM")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT" if commit else "ROLLBACK")
-    return Review(timing, before, peak - before, dict(sorted(done.raised.items())), done.read)
+    return Review(timing, before, peak - before, dict(sorted(done.raised.items())), done.read, parts)
 
 
 def incremental(archive, people: firm.Firm, n: int, new: int, runs: int) -> list[dict]:
@@ -203,8 +176,9 @@ def incremental(archive, people: firm.Firm, n: int, new: int, runs: int) -> list
     scanned, real_scan = [], scan.scan
 
     def timed_scan(conn, tz):
-        timing, done = clock(real_scan, conn, tz)
-        scanned.append((timing, done))
+        with scan_parts({}) as parts:
+            timing, done = clock(real_scan, conn, tz)
+        scanned.append((timing, done, parts))
         return done
 
     out = []
@@ -214,7 +188,7 @@ def incremental(archive, people: firm.Firm, n: int, new: int, runs: int) -> list
             keywords = k % 2 == 0
             batch = people.export(n + k * new, new, keywords=keywords)
             whole, result = clock(ingest, archive, firm.source(f"week-{k}.xml"), batch)
-            timing, done = scanned[-1]
+            timing, done, parts = scanned[-1]
             out.append(
                 {
                     "keywords": keywords,
@@ -225,6 +199,7 @@ def incremental(archive, people: firm.Firm, n: int, new: int, runs: int) -> list
                     "full": done.full,
                     "raised": done.raised,
                     "opt_changes": done.opt_changes,
+                    "parts": parts,
                 }
             )
     finally:
@@ -251,9 +226,10 @@ def measure(original: Path, n: int, new: int, runs: int) -> dict:
         archive = working_copy(original, Path(folder))
         conn = archive.conn
         terms = [phrase(t) for category in settings.lexicon(conn).values() for t in category.terms]
-        fts, hours, plain = [], [], []
+        fts, every, hours, plain = [], [], [], []
         for _ in range(runs):  # alternating, so each sees the same machine
             fts.append(clock(fts_pass, conn, terms))
+            every.append(clock(text_pass, conn))
             hours.append(full_review(archive, True))
             plain.append(full_review(archive, False))
         committed = full_review(archive, True, commit=True)
@@ -263,6 +239,8 @@ def measure(original: Path, n: int, new: int, runs: int) -> dict:
     return {
         "fts": [t._asdict() for t, _ in fts],
         "fts_rows": fts[0][1],
+        "texts": [t._asdict() for t, _ in every],
+        "text_rows": every[0][1],
         "terms": len(terms),
         "hours": [r.to_json() for r in hours],
         "plain": [r.to_json() for r in plain],
@@ -270,7 +248,6 @@ def measure(original: Path, n: int, new: int, runs: int) -> dict:
         "incremental": steps,
         "messages": counts[0],
         "conversations": counts[1],
-        "peak_reset": reset_peak(),
     }
 
 
@@ -291,38 +268,65 @@ def med(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def row(name: str, runs: list[dict], extra: str = "") -> tuple[float, float]:
+    wall, cpu = med(runs, "wall"), med(runs, "cpu")
+    print(f"{name:<64} {wall:>7.2f} {cpu:>7.2f}{extra}")
+    return wall, cpu
+
+
+def parts_table(columns: dict[str, list[tuple[dict, float]]]) -> None:
+    """The median wall seconds of each part of the scan (and what is left: `other`), a column for each
+    kind of scan; each run is (its parts, its total)."""
+    print(f"  {'by part, wall s (median)':<44}" + "".join(f" {c:>20}" for c in columns))
+    for name in [*ORDER, "other"]:
+        cells = [
+            statistics.median(
+                total - sum(v for k, v in parts.items() if not k.startswith(" "))
+                if name == "other"
+                else parts.get(name, 0.0)
+                for parts, total in runs
+            )
+            for runs in columns.values()
+        ]
+        print(f"  {name:<44}" + "".join(f" {v:>20.3f}" for v in cells))
+
+
 def report(n: int, new: int, got: dict, memory: dict, flat: int) -> None:
-    fts = (med(got["fts"], "wall"), med(got["fts"], "cpu"))
-    hours = (med([r["timing"] for r in got["hours"]], "wall"), med([r["timing"] for r in got["hours"]], "cpu"))
-    plain = (med([r["timing"] for r in got["plain"]], "wall"), med([r["timing"] for r in got["plain"]], "cpu"))
-    print(f"\n{'':<60} {'wall s':>7} {'CPU s':>7} {'peak RSS +MB':>13} {'Python peak MB':>15}")
-    floor = f"FTS5 pass: {got['terms']} terms, {got['fts_rows']:,} rowids"
-    print(f"{floor:<60} {fts[0]:>7.2f} {fts[1]:>7.2f}")
-    for name, (wall, cpu), on in (
-        ("full review: hours and consent", hours, True),
-        ("full review: consent, no hours", plain, False),
-    ):
-        m = memory[n, on]
-        print(f"{name:<60} {wall:>7.2f} {cpu:>7.2f} {m['review']['peak_growth']:>13.0f} {m['python_peak']:>15.0f}")
+    print(f"\n{'':<64} {'wall s':>7} {'CPU s':>7}")
+    fts = row(f"FTS5 pass: {got['terms']} terms, {got['fts_rows']:,} rowids", got["fts"])
+    row(f"plain read of every text's rowid, direction, time ({got['text_rows']:,})", got["texts"])
+    reviews = {key: [r["timing"] for r in got[key]] for key in ("hours", "plain")}
+    hours = row("full review: hours and consent", reviews["hours"])
+    plain = row("full review: consent, no hours", reviews["plain"])
     missed = hours[0] > 2 * fts[0]
     print(
         f"  full review / FTS5 pass: {hours[0] / fts[0]:.1f}x wall, {hours[1] / fts[1]:.1f}x CPU (target <= 2x);"
         f" without hours {plain[0] / fts[0]:.1f}x wall"
     )
     print(f"  what a full review raises, by rule: {json.dumps(got['hours'][0]['raised'])}")
+    parts_table(
+        {
+            c: [(r["parts"], r["timing"]["wall"]) for r in got[k]]
+            for c, k in (("hours and consent", "hours"), ("no hours", "plain"))
+        }
+    )
+    steps = got["incremental"]
     for keywords in (True, False):
-        some = [s for s in got["incremental"] if s["keywords"] == keywords]
-        scan_s = med([s["scan"] for s in some], "wall")
+        some = [s for s in steps if s["keywords"] == keywords]
         said = "a realistic batch (some whole Yes/STOP)" if keywords else "the batch with no whole opt keyword"
-        print(
-            f"{f'incremental, {new:,} new, {said}: the scan':<60} {scan_s:>7.2f} {med([s['scan'] for s in some], 'cpu'):>7.2f}"
-        )
+        scan_s, _ = row(f"incremental, {new:,} new, {said}: the scan", [s["scan"] for s in some])
         print(
             f"  (target < 1 s); the import whole {med([s['ingest'] for s in some], 'wall'):.2f} s; each run's scan"
-            f" {', '.join(format(s['scan']['wall'], '.2f') for s in some)} s, groups re-read over every message"
+            f" {', '.join(format(s['scan']['wall'], '.2f') for s in some)} s, groups read again over every message"
             f" {[s['full'] for s in some]}, opt changes {[s['opt_changes'] for s in some]}"
         )
         missed |= scan_s >= 1
+    parts_table(
+        {
+            name: [(s["parts"], s["scan"]["wall"]) for s in steps if s["keywords"] == k]
+            for name, k in (("with Yes/STOP", True), ("none", False))
+        }
+    )
     for on in (True, False):
         big, small = memory[n, on], memory.get((flat, on))
         grew = big["review"]["peak_growth"]
