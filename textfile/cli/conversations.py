@@ -10,7 +10,7 @@ from rich.text import Text
 
 from textfile import filing, ignore, times
 from textfile.cli import output
-from textfile.cli.options import ConversationNumber, From, Json, Quiet, Reason, Until
+from textfile.cli.options import ConversationNumber, From, Json, Quiet, Reason, Until, numbers
 from textfile.cli.output import command, emit, open_archive, say, warn
 from textfile.cli.tables import Col, add_row, conversation_columns, conversations_table, show, table
 from textfile.errors import InvalidInput, TextfileError
@@ -177,19 +177,8 @@ def _because(reason: str | None) -> str:
 
 
 def _numbers(given: list[str], highest: int) -> list[int]:
-    """Conversation numbers as given: 12, or a range 20-25 (within the archive's numbers: `highest`
-    is the last); each once, in order."""
-    out: dict[int, None] = {}
-    for text in given:
-        first, dash, last = text.strip().partition("-")
-        if not (first.isdigit() and (not dash or last.isdigit())) or (dash and int(last) < int(first)):
-            raise InvalidInput(f"not a conversation number or range (12, 20-25): {text!r}")
-        if dash and int(last) > highest:  # (a range is expanded only within the archive's numbers)
-            raise InvalidInput(
-                f"no conversation {max(int(first), highest + 1)} (see `textfile conversations`): {text!r} goes past the last, {highest}"
-            )
-        out.update(dict.fromkeys(range(int(first), int(last if dash else first) + 1)))
-    return list(out)
+    """Conversation numbers as given (within the archive's numbers: `highest` is the last)."""
+    return numbers(given, "conversation", highest=highest, see="textfile conversations")
 
 
 @command

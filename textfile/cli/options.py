@@ -57,3 +57,23 @@ CacheSize = Annotated[
         show_default=False,
     ),
 ]
+
+
+def numbers(given: list[str], noun: str, *, highest: int | None = None, see: str = "") -> list[int]:
+    """Numbers as a person gives them: 12, or a range 20-25; each once, in order. With `highest`, a
+    range is expanded only up to it (`see`: the command that lists them); without, up to 100,000 at once."""
+    from textfile.errors import InvalidInput
+
+    out: dict[int, None] = {}
+    for text in given:
+        first, dash, last = text.strip().partition("-")
+        if not (first.isdigit() and (not dash or last.isdigit())) or (dash and int(last) < int(first)):
+            raise InvalidInput(f"not a {noun} number or range (12, 20-25): {text!r}")
+        if dash and highest is not None and int(last) > highest:
+            raise InvalidInput(
+                f"no {noun} {max(int(first), highest + 1)} (see `{see}`): {text!r} goes past the last, {highest}"
+            )
+        if dash and int(last) - int(first) >= 100_000:
+            raise InvalidInput(f"{text!r}: a range of more than 100,000 {noun}s")
+        out.update(dict.fromkeys(range(int(first), int(last if dash else first) + 1)))
+    return list(out)

@@ -27,7 +27,7 @@ from textfile import audit
 from textfile.fingerprint import file_sha256, stored_hashes
 from textfile.integrity.earlier import counted, earlier_state
 from textfile.results import Result, json_name
-from textfile.transcript.manifest import MAX_PROBLEMS, NOT_REACHED
+from textfile.transcript.manifest import MAX_PROBLEMS, NOT_REACHED, anchor_problems
 
 
 @dataclass(slots=True, eq=False)
@@ -93,7 +93,7 @@ def verify_report(conn: sqlite3.Connection, archive_id: str, path: str | Path) -
     if data.get("archive") != archive_id:
         problems.append(f"unknown review report: it was made from another archive ({data.get('archive')})")
         return check
-    problems += _anchor_problems(conn, data.get("audit_head"))
+    problems += anchor_problems(conn, data.get("audit_head"))
     row = conn.execute("SELECT * FROM review_reports WHERE uuid = ?", (check.report,)).fetchone()
     if row is None:
         problems.append(f"unknown review report: this archive has no record of report {check.report}")
@@ -163,14 +163,6 @@ def _without_manifest(conn: sqlite3.Connection, path: Path, actual: str) -> list
             " (its sha256 differs and its embedded manifest cannot be read)"
         ]
     return ["unknown review report: the file carries no textfile manifest that can be read"]
-
-
-def _anchor_problems(conn: sqlite3.Connection, anchor) -> list[str]:
-    if anchor is None:  # (an archive with no audit entry yet when the report was read)
-        return []
-    if isinstance(anchor, dict) and type(anchor.get("entry")) is int and isinstance(anchor.get("hash"), str):
-        return audit.check_anchor(conn, anchor, "its manifest")
-    return ["the embedded manifest's record of the audit log (audit_head) is damaged"]
 
 
 def _numbers(data: dict) -> dict[str, str]:

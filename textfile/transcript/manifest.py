@@ -203,7 +203,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     if manifest.data.get("archive") != archive_id:
         problems.append(f"unknown transcript: it was made from another archive ({manifest.data.get('archive')})")
         return report
-    problems += _anchor_problems(conn, manifest.data.get("audit_head"))
+    problems += anchor_problems(conn, manifest.data.get("audit_head"))
     row = conn.execute("SELECT * FROM transcripts WHERE uuid = ?", (manifest.data.get("transcript"),)).fetchone()
     if row is None:
         problems.append(
@@ -264,9 +264,10 @@ def _without_manifest(conn: sqlite3.Connection, path: Path, actual_sha: str) -> 
     return ["unknown transcript: the file carries no textfile manifest that can be read"]
 
 
-def _anchor_problems(conn: sqlite3.Connection, anchor) -> list[str]:
-    """The audit log's last entry when the transcript was made, found in the chain as it was."""
-    if anchor is None:  # (transcripts made before it was recorded have none)
+def anchor_problems(conn: sqlite3.Connection, anchor) -> list[str]:
+    """The audit log's last entry when a transcript or a review report was made (its manifest's
+    `audit_head`), found in the chain as it was."""
+    if anchor is None:  # (transcripts made before it was recorded have none; nor a report of an archive with no entry)
         return []
     if isinstance(anchor, dict) and type(anchor.get("entry")) is int and isinstance(anchor.get("hash"), str):
         return audit.check_anchor(conn, anchor, "its manifest")

@@ -108,13 +108,13 @@ def partial_file(path: Path):
         partial.unlink(missing_ok=True)
 
 
-def place(partial: Path, path: Path) -> None:
-    """Give the finished file its name without ever replacing a file of that name."""
+def place(partial: Path, path: Path, what: str = "transcript") -> None:
+    """Give the finished file (a transcript, a review report) its name without ever replacing a file of that name."""
     try:
         os.link(partial, path)
     except FileExistsError:
-        raise Conflict(f"{path} appeared while the transcript was being made; nothing was written") from None
+        raise Conflict(f"{path} appeared while the {what} was being made; nothing was written") from None
     except OSError:  # a file system without hard links
         if path.exists():
-            raise Conflict(f"{path} appeared while the transcript was being made; nothing was written") from None
+            raise Conflict(f"{path} appeared while the {what} was being made; nothing was written") from None
         os.replace(partial, path)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from textfile import audit
 from textfile.errors import Conflict, InvalidInput
 from textfile.transcript.bates import bates_series, take_bates
+from textfile.transcript.output import place
 
 if TYPE_CHECKING:
     from textfile.archive import Archive
@@ -87,7 +88,7 @@ def record(archive: Archive, contents: Contents, made: Made, made_by: str, zone:
             )
             take_bates(w, made.prefix, made.last_number + 1)
             audit.append(w, "review report", entry(contents, made, made_by))
-            _place(partial, made.path)
+            place(partial, made.path, "report")
             placed = True
     except BaseException:
         if placed:
@@ -113,15 +114,3 @@ def entry(contents: Contents, made: Made, made_by: str) -> dict:
         "bates_last": pdf.bates(made.prefix, made.last_number),
         "by": made_by,
     }
-
-
-def _place(partial: Path, path: Path) -> None:
-    """Give the finished file its name without ever replacing a file of that name."""
-    try:
-        os.link(partial, path)
-    except FileExistsError:
-        raise Conflict(f"{path} appeared while the report was being made; nothing was written") from None
-    except OSError:  # a file system without hard links
-        if path.exists():
-            raise Conflict(f"{path} appeared while the report was being made; nothing was written") from None
-        os.replace(partial, path)
