@@ -55,7 +55,7 @@ def reset_peak() -> bool:
         return False
 
 
-GROUPS = ("lexicon", "hours", "people")
+GROUPS = ("lexicon", "hours", "opt_outs", "consent")
 # the parts in the order a scan reaches them (a nested part indented, after the part it is in)
 ORDER = (
     "edited messages found",
@@ -65,9 +65,11 @@ ORDER = (
     "flags written: lexicon",
     "hours rules",
     "flags written: hours",
-    "people rules",
+    "opt-out rules",
     "  of which: opt changes read",
-    "flags written: people",
+    "flags written: opt_outs",
+    "consent rules",
+    "flags written: consent",
     "audit entry",
 )
 
@@ -83,7 +85,8 @@ def _targets():
         (scan, "_edited", "edited messages found"),
         (rules, "lexicon_holds", "lexicon rules (FTS5)"),
         (rules, "hours_holds", "hours rules"),
-        (rules, "people_holds", "people rules"),
+        (rules, "opt_out_holds", "opt-out rules"),
+        (rules, "consent_holds", "consent rules"),
         (consent, "opt_changes", "  of which: opt changes read"),
         (scan, "_reconcile", "flags written"),
         (audit, "append", "audit entry"),
@@ -101,7 +104,7 @@ def scan_parts(parts: dict[str, float]):
         def run(*args, **kwargs):
             label = name
             if name == "flags written":
-                label = f"flags written: {GROUPS[calls[name] % 3]}"
+                label = f"flags written: {GROUPS[calls[name] % len(GROUPS)]}"
                 calls[name] += 1
             start = time.perf_counter()
             try:

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from textfile import review, times
-from textfile.cli.options import Json, Quiet
+from textfile.cli.options import Json, Quiet, numbers
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
-from textfile.errors import InvalidInput
+from textfile.errors import InvalidInput, NotFound
 from textfile.review import queue, report, settings
 from textfile.review.pdf.contents import Filters
 from textfile.review.response import took
@@ -178,13 +178,10 @@ def review_show(
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
         with archive.transaction() as conn:
-            found = review.queue_now(conn, tz, states=queue.STATES, context=2)
-    match = [f for f in found.flags if f.id == flag]
-    if not match:
-        from textfile.errors import NotFound
-
+            found = review.queue_now(conn, tz, states=queue.STATES, ids=[flag], context=2)
+    if not found.flags:
         raise NotFound(f"no flag {flag} (see `textfile review --all`)")
-    emit(match[0], json_=json_, quiet=quiet, show=lambda f: _show_flag(f, tz))
+    emit(found.flags[0], json_=json_, quiet=quiet, show=lambda f: _show_flag(f, tz))
 
 
 def _show_flag(f: queue.Flag, tz) -> None:
@@ -204,15 +201,7 @@ def _show_flag(f: queue.Flag, tz) -> None:
 
 
 def _ids(given: list[str]) -> list[int]:
-    out: dict[int, None] = {}
-    for text in given:
-        first, dash, last = text.strip().partition("-")
-        if not (first.isdigit() and (not dash or last.isdigit())) or (dash and int(last) < int(first)):
-            raise InvalidInput(f"not a flag number or range (12, 20-25): {text!r}")
-        if dash and int(last) - int(first) > 100_000:
-            raise InvalidInput(f"{text!r}: a range of more than 100,000 flags")
-        out.update(dict.fromkeys(range(int(first), int(last if dash else first) + 1)))
-    return list(out)
+    return numbers(given, "flag")
 
 
 def _decide(given: list[str], state: str, note: str | None, by: str | None, json_: bool, quiet: bool) -> None:

@@ -3,6 +3,7 @@
 - lexicons.py  the words and phrases that flag a message, per category, shipped per language
 - settings.py  working hours, lexicon languages, consent required; the archive's lexicon changes
 - hours.py     working hours: parsed from a spec, judged by the wall clock in the archive's zone
+- periods.py   working hours and the zone's offsets as UTC intervals, for SQL
 - consent.py   consent to be texted, opt-outs (STOP / START), minors
 - rules.py     what flags a message: a category's terms, after hours, opt-outs, no consent, a minor
 - scan.py      raising the flags the rules say hold, never twice; run by each import and by `review`
@@ -41,6 +42,7 @@ def queue_now(
     matter: str | None = None,
     client: str | None = None,
     conversation: int | None = None,
+    ids: list[int] | None = None,
     unanswered_within: str | None = None,
     context: int = 0,
 ) -> Queue:

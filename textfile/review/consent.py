@@ -186,7 +186,7 @@ def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> l
     return [
         OptChange(r["message_id"], r["conversation_id"], r["handle"], r["change"], r["keyword"], r["at"])
         for r in conn.execute(
-            "SELECT o.*, m.conversation_id FROM opt_outs o JOIN messages m ON m.id = o.message_id"
+            "SELECT o.*, m.conversation_id FROM opt_outs o CROSS JOIN messages m ON m.id = o.message_id"
             f" {where} ORDER BY o.at, o.message_id",
             handles or (),
         )

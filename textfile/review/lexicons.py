@@ -117,10 +117,8 @@ def hits(conn: sqlite3.Connection, lexicon: dict[str, Category], since_rowid: in
 def words(text: str) -> list[str]:
     """The words the full-text index reads in a text (tokenizer unicode61, diacritics removed):
     letters and digits, case folded, accents dropped, everything else a separator."""
-    import unicodedata
-
     folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
     return [w for w in _SEPARATORS.split(folded) if w]
 
 
-_SEPARATORS = __import__("re").compile(r"[^\w]+|_")
+_SEPARATORS = re.compile(r"[^\w]+|_")

@@ -129,18 +129,24 @@ def flags(
     context: int = 0,
     tz=None,
 ) -> list[Flag]:
-    """The flags that match, in the order of their messages, each with its response."""
+    """The flags that match, in the order of their messages, each with its response (all of them
+    answered at once: response.responses)."""
     where, args = _where(conn, states, rules, matter, client, conversation, ids)
-    working = settings.working_hours(conn)
-    numbers, now = _Numbers(conn), times.now_iso()
-    out = []
-    for r in conn.execute(
+    rows = conn.execute(
         "SELECT f.*, m.rowid AS mrow, m.conversation_id, m.sent_at, m.direction, m.body, p.handle, p.display_name"
         " FROM review_flags f JOIN messages m ON m.id = f.message_id LEFT JOIN participants p ON p.id = m.sender_id"
         f" WHERE {where} ORDER BY m.sent_at, m.rowid, f.rule",
         args,
-    ).fetchall():
+    ).fetchall()
+    working = settings.working_hours(conn) if tz is not None else None
+    facts = response.responses(
+        conn, {r["mrow"]: r["sent_at"] for r in rows}, {r["mrow"] for r in rows if r["direction"] == "in"}, working, tz
+    )
+    numbers, now = _Numbers(conn), times.now_iso()
+    out = []
+    for r in rows:
         reason = json.loads(r["reason"])
+        known = facts[r["mrow"]]
         flag = Flag(
             r["id"],
             r["rule"],
@@ -158,15 +164,12 @@ def flags(
             r["decided_at"],
             r["decided_by"],
             r["note"],
+            outside_hours=known.outside_hours,
+            notice_before_hours=known.notice_before_hours,
+            response=known.response,
         )
-        if working is not None and tz is not None:
-            flag.outside_hours = response.outside_hours(working, r["sent_at"], tz)
-        if r["direction"] == "in":
-            flag.response = response.first_response(conn, r["mrow"], working, tz)
-            if flag.response is None:
-                flag.waiting_s = response.waited(r["sent_at"], now)
-            if flag.outside_hours:
-                flag.notice_before_hours = response.notice_before_hours(conn, r["mrow"], working, tz)
+        if r["direction"] == "in" and flag.response is None:
+            flag.waiting_s = response.waited(r["sent_at"], now)
         if context:
             flag.context = _context(conn, numbers, r["conversation_id"], r["mrow"], r["sent_at"], context)
         out.append(flag)
@@ -265,7 +268,7 @@ def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | Non
     rows = {
         r["id"]: r
         for r in conn.execute(
-            "SELECT id, state, message_id, rule, decided_by, decided_at FROM review_flags WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT id, state, message_id, rule, decided_by, decided_at, note FROM review_flags WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(ids),),
         )
     }
@@ -281,7 +284,8 @@ def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | Non
                 f"flag {i} is already {row['state']}{said}"
                 + ("; `review reopen` it first to decide again" if row["state"] in ("reviewed", "dismissed") else "")
             )
-    decision = Decision(state, ids, note, (by or "").strip() or audit.current_user(), times.now_iso())
+    entered_by = audit.current_user()
+    decision = Decision(state, ids, note, (by or "").strip() or entered_by, times.now_iso())
     if state == "open":
         conn.execute(
             "UPDATE review_flags SET state = 'open', decided_at = NULL, decided_by = NULL, note = NULL"
@@ -299,10 +303,11 @@ def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | Non
         decision.to_json()
         | {
             "was": {
-                str(i): {"state": rows[i]["state"], "message_id": rows[i]["message_id"], "rule": rows[i]["rule"]}
+                str(i): {k: rows[i][k] for k in ("state", "message_id", "rule", "decided_by", "decided_at", "note")}
                 for i in ids
             }
-        },
+        }
+        | ({"entered_by": entered_by} if entered_by != decision.by else {}),  # (--by names another than who ran it)
     )
     return decision
 

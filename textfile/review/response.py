@@ -9,13 +9,20 @@ voicemail is not a response. What it was is said with it ("text", "call out, 3 m
 Working hours, when set, say whether the message came outside them, whether the response did, and
 for a message after hours whether a text went out before the hours began again (an after-hours
 notice, or an answer: either tells the client someone saw it).
+
+All the flags a list shows are answered at once (`responses`): the messages asked about in a
+temporary table, each one's next text and next answering call found by SQL through the indexes, the
+working periods as UTC intervals (periods.py) searched in memory. No query per flag.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
+from typing import NamedTuple
 
 from textfile import times
 from textfile.results import Result
@@ -54,83 +61,126 @@ def took(seconds: int) -> str:
     return f"{days} d {hours} h"
 
 
-def first_response(conn: sqlite3.Connection, rowid: int, working=None, tz=None) -> Response | None:
-    """The first response to the message at `rowid` (see the module's docstring), or None."""
-    m = conn.execute(
-        "SELECT m.conversation_id, m.sent_at, p.handle FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
-        " WHERE m.rowid = ?",
-        (rowid,),
-    ).fetchone()
-    candidates = []
-    text = conn.execute(
-        "SELECT id, sent_at FROM messages WHERE conversation_id = ? AND sent_at > ? AND direction = 'out'"
-        " AND kind = 'message' ORDER BY sent_at LIMIT 1",
-        (m["conversation_id"], m["sent_at"]),
-    ).fetchone()
-    if text:
-        candidates.append((text["sent_at"], "text", text["id"], None))
-    if m["handle"]:
-        call = conn.execute(
-            "SELECT c.id, c.sent_at, c.direction, c.duration_s FROM messages c"
-            " WHERE c.kind = 'call' AND c.sent_at > ? AND c.conversation_id IN"
-            " (SELECT conversation_id FROM participants WHERE handle = ? AND is_owner = 0)"
-            f" AND (c.direction = 'out' OR (c.direction = 'in' AND coalesce(c.status, '') NOT IN ({_marks()})))"
-            " ORDER BY c.sent_at LIMIT 1",
-            (m["sent_at"], m["handle"], *NOT_ANSWERED),
-        ).fetchone()
-        if call:
-            candidates.append((call["sent_at"], f"call {call['direction']}", call["id"], call["duration_s"]))
-    if not candidates:
-        return None
-    at, how, message_id, duration = min(candidates)
-    return Response(
-        at,
-        how,
-        message_id,
-        _seconds(m["sent_at"], at),
-        outside_hours(working, at, tz),
-        duration,
+class Facts(NamedTuple):
+    """What a list says of a flagged message besides the flag: whether it came outside working hours,
+    its first response (inbound messages), and whether a text went out before hours began again."""
+
+    outside_hours: bool | None
+    response: Response | None
+    notice_before_hours: bool | None
+
+
+class Hours:
+    """The working periods over a stretch of time, searched in memory: is an instant outside them,
+    when do they next begin."""
+
+    def __init__(self, working, tz, first: str, last: str):
+        from textfile.review import periods
+
+        start, end = times.from_iso(first), times.from_iso(last) + timedelta(days=8)
+        self.periods = periods.open_intervals(working, tz, start, end)
+        self.opens = [o for o, _ in self.periods]
+
+    def outside(self, at: str) -> bool:
+        i = bisect.bisect_right(self.opens, at) - 1
+        return not (i >= 0 and self.periods[i][1] > at)
+
+    def next_opening(self, at: str) -> str | None:
+        """When working hours begin again after `at` (an instant outside them)."""
+        i = bisect.bisect_right(self.opens, at)
+        return self.opens[i] if i < len(self.opens) else None
+
+
+def responses(conn: sqlite3.Connection, asked: dict[int, str], inbound: set[int], working, tz) -> dict[int, Facts]:
+    """For each message asked about (rowid -> sent_at), its facts; a response only for `inbound` ones."""
+    if not asked:
+        return {}
+    now = times.now_iso()
+    hours = None
+    if working is not None:
+        (last,) = conn.execute("SELECT max(sent_at) FROM messages").fetchone()
+        hours = Hours(working, tz, min(asked.values()), max(last or now, now))
+    found = _first_answers(conn, sorted(inbound))
+    out = {}
+    for rowid, at in asked.items():
+        outside = hours.outside(at) if hours else None
+        answer = found.get(rowid)
+        response = None
+        if answer is not None:
+            when, how, message_id, duration = answer
+            response = Response(
+                when, how, message_id, _seconds(at, when), hours.outside(when) if hours else None, duration
+            )
+        notice = None
+        if outside and rowid in inbound:
+            text_at = found.text_at.get(rowid)
+            opening = hours.next_opening(at)
+            notice = text_at is not None and (opening is None or text_at < opening)
+        out[rowid] = Facts(outside, response, notice)
+    return out
+
+
+class _Answers(dict):
+    """rowid -> (at, how, message id, duration) of its first response; `text_at`: of its next text."""
+
+    text_at: dict[int, str]
+
+
+def _first_answers(conn: sqlite3.Connection, rowids: list[int]) -> _Answers:
+    """The first text and the first answering call after each message, found in SQL through the indexes."""
+    out = _Answers()
+    out.text_at = {}
+    if not rowids:
+        return out
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_asked (rowid INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.review_asked")
+    conn.executemany("INSERT INTO temp.review_asked VALUES (?)", ((r,) for r in rowids))
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS review_calls (handle TEXT, sent_at TEXT, rowid INTEGER,"
+        " PRIMARY KEY (handle, sent_at, rowid)) WITHOUT ROWID"
     )
-
-
-def _marks() -> str:
-    return ",".join("?" * len(NOT_ANSWERED))
+    conn.execute("DELETE FROM temp.review_calls")
+    marks = ",".join("?" * len(NOT_ANSWERED))
+    conn.execute(  # the calls that answer: those the owner made, and those taken
+        "INSERT OR IGNORE INTO temp.review_calls SELECT q.handle, c.sent_at, c.rowid"
+        " FROM participants q CROSS JOIN messages c ON c.conversation_id = q.conversation_id"
+        " WHERE q.is_owner = 0 AND q.handle IN (SELECT p.handle FROM temp.review_asked a CROSS JOIN messages m"
+        "   ON m.rowid = a.rowid JOIN participants p ON p.id = m.sender_id)"
+        f" AND c.kind = 'call' AND (c.direction = 'out' OR (c.direction = 'in' AND coalesce(c.status, '') NOT IN ({marks})))",
+        NOT_ANSWERED,
+    )
+    pairs = conn.execute(
+        "SELECT a.rowid,"
+        " (SELECT o.rowid FROM messages o WHERE o.conversation_id = m.conversation_id AND o.sent_at > m.sent_at"
+        "   AND o.direction = 'out' AND o.kind = 'message' ORDER BY o.sent_at LIMIT 1),"
+        " (SELECT k.rowid FROM temp.review_calls k WHERE k.handle = p.handle AND k.sent_at > m.sent_at"
+        "   ORDER BY k.sent_at LIMIT 1)"
+        " FROM temp.review_asked a CROSS JOIN messages m ON m.rowid = a.rowid LEFT JOIN participants p ON p.id = m.sender_id"
+    ).fetchall()
+    answers = {r for _, text, call in pairs for r in (text, call) if r is not None}
+    about = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            "SELECT rowid, sent_at, id, kind, direction, duration_s FROM messages WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(answers)),),
+        )
+    }
+    for rowid, text, call in pairs:
+        candidates = []
+        if text is not None:
+            at, message_id, *_ = about[text]
+            out.text_at[rowid] = at
+            candidates.append((at, "text", message_id, None))
+        if call is not None:
+            at, message_id, _, direction, duration = about[call]
+            candidates.append((at, f"call {direction}", message_id, duration))
+        if candidates:
+            out[rowid] = min(candidates)
+    return out
 
 
 def _seconds(start: str, end: str) -> int:
     return int((times.from_iso(end) - times.from_iso(start)).total_seconds())
-
-
-def outside_hours(working, at: str, tz) -> bool | None:
-    """Whether an instant is outside the working hours (None: none are set)."""
-    if working is None:
-        return None
-    from textfile.review import hours
-
-    return not hours.within(working, times.from_iso(at), tz)
-
-
-def notice_before_hours(conn: sqlite3.Connection, rowid: int, working, tz) -> bool | None:
-    """For a message outside working hours: whether the owner texted in its conversation before the hours
-    began again (None: no hours set, or the message was within them)."""
-    if working is None:
-        return None
-    from textfile.review import hours
-
-    m = conn.execute("SELECT conversation_id, sent_at FROM messages WHERE rowid = ?", (rowid,)).fetchone()
-    at = times.from_iso(m["sent_at"])
-    if hours.within(working, at, tz):
-        return None
-    opening: datetime | None = hours.next_opening(working, at, tz)
-    until = times.to_iso(opening) if opening else "9999"
-    return (
-        conn.execute(
-            "SELECT 1 FROM messages WHERE conversation_id = ? AND sent_at > ? AND sent_at < ? AND direction = 'out'"
-            " AND kind = 'message' LIMIT 1",
-            (m["conversation_id"], m["sent_at"], until),
-        ).fetchone()
-        is not None
-    )
 
 
 def waited(sent_at: str, now: str | None = None) -> int:

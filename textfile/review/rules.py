@@ -1,11 +1,12 @@
 """The rules that flag a message, each read over a scope of messages (all of them, or those a scan
-has not read yet), giving what holds: {(message rowid, rule): reason}.
+has not read yet), writing what holds into `temp.review_holds` (message rowid, rule, reason as JSON).
 
 - A lexicon category's rule (its name: `deadlines`, `safety`…): a term of it matches the message,
   or an earlier version of it (text since edited or deleted still raised the alarm when it was
   read), in the direction the category applies to. Through the full-text indexes: one query per term.
 - `after_hours_in`, `after_hours_out`: a text received or sent outside the working hours (none set:
-  neither rule holds anywhere).
+  neither rule holds anywhere). Judged in SQL against the working periods as UTC intervals
+  (periods.py: exactly what `hours.within` says, DST included).
 - `opt_out`: an inbound message that opted its sender out of texts, or back in (STOP, START:
   consent.keyword). `after_opt_out`: an outgoing text to a handle whose last word was an opt-out.
 - `no_consent`: an outgoing text to a client (a conversation filed to their matter, within the
@@ -13,15 +14,18 @@ has not read yet), giving what holds: {(message rowid, rule): reason}.
   required (`settings --consent-required`).
 - `minor`: a text in a conversation with a client marked a minor, no guardian of theirs in it.
 Texts only (a call has no words and is nobody's text); system lines never; conversations set aside
-as not client-related never (their open flags clear).
+as not client-related never (their open flags clear). Each rule is a few queries over the indexes
+(`messages (conversation_id, sent_at)`, the full-text indexes): no Python loop over every message.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import NamedTuple
 
 from textfile import times
@@ -29,10 +33,15 @@ from textfile.review import consent
 from textfile.review.lexicons import DIRECTIONS, Category, phrase
 
 HOURS_RULES = ("after_hours_in", "after_hours_out")
-PEOPLE_RULES = ("opt_out", "after_opt_out", "no_consent", "minor")
-BUILT_IN = HOURS_RULES + PEOPLE_RULES
+OPT_OUT_RULES = ("opt_out", "after_opt_out")
+CONSENT_RULES = ("no_consent", "minor")
+BUILT_IN = HOURS_RULES + OPT_OUT_RULES + CONSENT_RULES
 
-Holds = dict[tuple[int, str], dict]
+# A text of a conversation not set aside (SQL on a message `m`).
+TEXT = (
+    "m.kind = 'message' AND m.direction IN ('in', 'out')"
+    " AND m.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,48 +51,53 @@ class Scope:
 
     after: int = 0
     edited: bool = False
+    conversations: bool = False  # and every message of the conversations in temp.review_rescan
 
     def sql(self, rowid: str = "m.rowid") -> str:
-        """The SQL condition on a message's rowid."""
-        if not self.edited:
-            return f"{rowid} > {int(self.after)}"
-        return f"({rowid} > {int(self.after)} OR {rowid} IN (SELECT rowid FROM temp.review_edited))"
+        """The SQL condition on a message (`rowid`: the column that is its rowid; `m` the message)."""
+        terms = [f"{rowid} > {int(self.after)}"]
+        if self.edited:
+            terms.append(f"{rowid} IN (SELECT rowid FROM temp.review_edited)")
+        if self.conversations:
+            terms.append("m.conversation_id IN (SELECT id FROM temp.review_rescan)")
+        return terms[0] if len(terms) == 1 else f"({' OR '.join(terms)})"
+
+    @property
+    def everything(self) -> bool:
+        return self.after == 0 and not self.edited and not self.conversations
 
 
 EVERYTHING = Scope()
 
 
-class Text(NamedTuple):
-    rowid: int
-    conversation: int
-    direction: str
-    sent_at: str
-    sender: str | None
+def reason(data: dict) -> str:
+    """A flag's reason as stored: compact JSON, keys sorted (the form SQL's json_object writes them in here)."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def start(conn: sqlite3.Connection) -> None:
+    """Empty temp.review_holds for a pass."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS review_holds (rowid INTEGER, rule TEXT, reason TEXT, PRIMARY KEY (rowid, rule))"
+        " WITHOUT ROWID"
+    )
+    conn.execute("DELETE FROM temp.review_holds")
+
+
+def _hold(conn: sqlite3.Connection, rows) -> None:
+    conn.executemany("INSERT OR IGNORE INTO temp.review_holds VALUES (?, ?, ?)", rows)
 
 
 def set_aside(conn: sqlite3.Connection) -> set[int]:
     return {r[0] for r in conn.execute("SELECT conversation_id FROM conversation_ignores")}
 
 
-def texts(conn: sqlite3.Connection, scope: Scope, where: str = "1", args: tuple = ()) -> list[Text]:
-    """The texts (not calls, not system lines) in scope, of conversations not set aside."""
-    return [
-        Text(*r)
-        for r in conn.execute(
-            "SELECT m.rowid, m.conversation_id, m.direction, m.sent_at, p.handle FROM messages m"
-            " LEFT JOIN participants p ON p.id = m.sender_id"
-            f" WHERE {scope.sql()} AND m.kind = 'message' AND m.direction IN ('in', 'out') AND {where}"
-            " AND m.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)",
-            args,
-        )
-    ]
-
-
 # -- lexicons -------------------------------------------------------------------------------------
 
 
-def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope: Scope) -> Holds:
-    """Each text in scope a category's term matches (in the text or an earlier version of it)."""
+def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope: Scope) -> None:
+    """Each text in scope a category's term matches (in the text or an earlier version of it), and
+    for `money` each that names an amount."""
     aside = set_aside(conn)
     found: dict[tuple[int, str], set[str]] = defaultdict(set)
     for name, category in lexicon.items():
@@ -106,11 +120,11 @@ def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope:
             for rowid, conversation in rows:
                 if conversation not in aside:
                     found[rowid, name].add(term)
-    holds: Holds = {key: {"terms": sorted(terms)} for key, terms in found.items()}
+    holds = {key: {"terms": sorted(terms)} for key, terms in found.items()}
     if "money" in lexicon:
         for rowid, amounts in amounts_in(conn, lexicon["money"].direction, scope, aside).items():
             holds.setdefault((rowid, "money"), {"terms": []})["amounts"] = amounts
-    return holds
+    _hold(conn, ((rowid, rule, reason(data)) for (rowid, rule), data in holds.items()))
 
 
 # An amount of money as people text it: a currency sign before the figure ("$40,000", "€ 1.200,50",
@@ -152,51 +166,58 @@ def lexicon_rules(conn: sqlite3.Connection, lexicon: dict[str, Category]) -> set
 # -- working hours ----------------------------------------------------------------------------------
 
 
-def hours_holds(conn: sqlite3.Connection, working, tz, scope: Scope) -> Holds:
-    """Each text in scope sent or received outside the working hours."""
+def hours_holds(conn: sqlite3.Connection, working, tz, scope: Scope) -> None:
+    """Each text in scope sent or received outside the working hours, with its local time (in SQL:
+    the working periods and the zone's offsets as temporary tables of UTC instants)."""
     if working is None:
-        return {}
+        return
+    from textfile.review import periods
 
-    inside = _Within(working, tz)
-    out: Holds = {}
-    for text in texts(conn, scope):
-        if not inside(text.sent_at):
-            out[text.rowid, f"after_hours_{text.direction}"] = {
-                "local": times.from_iso(text.sent_at).astimezone(tz).isoformat(timespec="minutes")
-            }
-    return out
+    first, last = conn.execute(
+        f"SELECT min(m.sent_at), max(m.sent_at) FROM messages m WHERE {scope.sql()} AND {TEXT}"
+    ).fetchone()
+    if first is None:
+        return
+    start, end = times.from_iso(first), times.from_iso(last) + timedelta(seconds=1)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_open (open_at TEXT PRIMARY KEY, close_at TEXT) WITHOUT ROWID")
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS review_offsets (from_at TEXT PRIMARY KEY, minutes INTEGER) WITHOUT ROWID"
+    )
+    conn.execute("DELETE FROM temp.review_open")
+    conn.execute("DELETE FROM temp.review_offsets")
+    conn.executemany("INSERT INTO temp.review_open VALUES (?, ?)", periods.open_intervals(working, tz, start, end))
+    changes = periods.changes(start - timedelta(days=2), end + timedelta(days=2), tz)
+    conn.executemany("INSERT INTO temp.review_offsets VALUES (?, ?)", ((times.to_iso(a), n) for a, n in changes))
+    offset = "(SELECT minutes FROM temp.review_offsets WHERE from_at <= m.sent_at ORDER BY from_at DESC LIMIT 1)"
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.review_holds SELECT m.rowid, 'after_hours_' || m.direction,"
+        f" json_object('local', strftime('%Y-%m-%dT%H:%M', m.sent_at, {offset} || ' minutes')"
+        f"   || printf('%+03d:%02d', {offset} / 60, abs({offset}) % 60))"
+        f" FROM messages m WHERE {scope.sql()} AND {TEXT}"
+        " AND coalesce((SELECT close_at FROM temp.review_open WHERE open_at <= m.sent_at ORDER BY open_at DESC LIMIT 1), '')"
+        "     <= m.sent_at"
+    )
 
 
-class _Within:
-    """Whether a stored instant is inside the working hours, decided once per minute: hours begin
-    and end on a minute, and a zone's offset is whole minutes."""
+# -- opt-outs ---------------------------------------------------------------------------------------
 
-    def __init__(self, working, tz):
-        from textfile.review import hours
-
-        self.working, self.tz, self.within, self.seen = working, tz, hours.within, {}
-
-    def __call__(self, sent_at: str) -> bool:
-        minute = sent_at[:16]
-        known = self.seen.get(minute)
-        if known is None:
-            known = self.seen[minute] = self.within(self.working, times.from_iso(minute + ":00Z"), self.tz)
-        return known
-
-
-# -- opt-outs, consent, minors --------------------------------------------------------------------
+# Python's whitespace (what str.strip() removes), for SQL's trim(): a keyword's text, stripped, is 11
+# characters at most ("unsubscribe"), and case folding never shortens a text.
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_LONGEST = max(map(len, consent.OPT_OUT + consent.OPT_IN))
 
 
 def record_opt_changes(conn: sqlite3.Connection, scope: Scope) -> list[consent.OptChange]:
-    """Record each inbound text in scope that is, as a whole, an opt-out or opt-in keyword (found
-    through the full-text index, then compared whole); returns those recorded now."""
+    """Record each inbound text in scope that is, as a whole, an opt-out or opt-in keyword (the short
+    texts found through the full-text index, then compared whole); returns those recorded now."""
     words = " OR ".join(phrase(w) for w in consent.OPT_OUT + consent.OPT_IN)
     found = []
     for message_id, body, at, handle, conversation in conn.execute(
         "SELECT m.id, m.body, m.sent_at, p.handle, m.conversation_id FROM messages_fts f"
         " JOIN messages m ON m.rowid = f.rowid JOIN participants p ON p.id = m.sender_id"
-        f" WHERE messages_fts MATCH ? AND {scope.sql('f.rowid')} AND m.direction = 'in' AND m.kind = 'message'",
-        (words,),
+        f" WHERE messages_fts MATCH ? AND {scope.sql('f.rowid')} AND m.direction = 'in' AND m.kind = 'message'"
+        " AND length(trim(m.body, ?)) <= ?",
+        (words, _SPACES, _LONGEST),
     ).fetchall():
         said = consent.keyword(body)
         if said is None:
@@ -210,49 +231,48 @@ def record_opt_changes(conn: sqlite3.Connection, scope: Scope) -> list[consent.O
     return found
 
 
-def people_holds(conn: sqlite3.Connection, consent_required: bool, scope: Scope) -> Holds:
-    out: Holds = {}
-    out |= _opt_out_holds(conn, scope)
-    clients = _clients_by_conversation(conn)
-    if consent_required:
-        out |= _no_consent_holds(conn, clients, scope)
-    out |= _minor_holds(conn, clients, scope)
-    return out
-
-
-def _opt_out_holds(conn: sqlite3.Connection, scope: Scope) -> Holds:
-    out: Holds = {}
-    changes: dict[str, list[consent.OptChange]] = defaultdict(list)
+def opt_out_holds(conn: sqlite3.Connection, scope: Scope) -> None:
+    """The opt-outs and opt-ins themselves, and each outgoing text in scope to a handle whose last word was an opt-out."""
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.review_holds SELECT m.rowid, 'opt_out',"
+        " json_object('change', o.change, 'handle', o.handle, 'keyword', o.keyword)"
+        f" FROM opt_outs o CROSS JOIN messages m ON m.id = o.message_id WHERE {scope.sql()} AND {TEXT}"
+    )
+    by_handle: dict[str, list[consent.OptChange]] = defaultdict(list)
     for change in consent.opt_changes(conn):
-        changes[change.handle].append(change)
-    said = {c.message_id: c for cs in changes.values() for c in cs}
-    for rowid, message_id in conn.execute(
-        f"SELECT m.rowid, m.id FROM opt_outs o JOIN messages m ON m.id = o.message_id WHERE {scope.sql()}"
-        " AND m.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
-    ):
-        change = said[message_id]
-        out[rowid, "opt_out"] = {"change": change.change, "keyword": change.keyword, "handle": change.handle}
-    for handle, said in changes.items():
-        spans = _opted_out_spans(said)
-        if not spans:
-            continue
-        for text in texts(
-            conn,
-            scope,
-            "m.direction = 'out' AND m.conversation_id IN"
-            " (SELECT conversation_id FROM participants WHERE handle = ? AND is_owner = 0)",
-            (handle,),
-        ):
-            for start, until, stop in spans:
-                if start < text.sent_at and (until is None or text.sent_at < until):
-                    out[text.rowid, "after_opt_out"] = {
-                        "handle": handle,
-                        "opt_out": stop.message_id,
-                        "keyword": stop.keyword,
-                        "at": stop.at,
-                    }
-                    break
-    return out
+        by_handle[change.handle].append(change)
+    spans = {handle: found for handle, said in by_handle.items() if (found := _opted_out_spans(said))}
+    if scope.everything:  # each span's texts, through the (conversation, time) index
+        for handle, handle_spans in spans.items():
+            for since, until, stop in handle_spans:
+                conn.execute(
+                    "INSERT OR IGNORE INTO temp.review_holds SELECT m.rowid, 'after_opt_out',"
+                    " json_object('at', ?, 'handle', ?, 'keyword', ?, 'opt_out', ?)"
+                    " FROM participants p CROSS JOIN messages m ON m.conversation_id = p.conversation_id"
+                    " WHERE p.handle = ? AND p.is_owner = 0 AND m.sent_at > ? AND m.sent_at < ? AND m.direction = 'out'"
+                    f" AND {TEXT}",
+                    (stop.at, handle, stop.keyword, stop.message_id, handle, since, until or "9999"),
+                )
+        return
+    rows = conn.execute(  # a few texts: each held against its handles' spans
+        "SELECT m.rowid, m.sent_at, p.handle FROM messages m JOIN participants p ON p.conversation_id = m.conversation_id"
+        f" WHERE {scope.sql()} AND m.direction = 'out' AND {TEXT} AND p.is_owner = 0"
+        " AND p.handle IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(spans)),),
+    ).fetchall()
+    _hold(
+        conn,
+        (
+            (
+                rowid,
+                "after_opt_out",
+                reason({"at": stop.at, "handle": handle, "keyword": stop.keyword, "opt_out": stop.message_id}),
+            )
+            for rowid, sent_at, handle in rows
+            for since, until, stop in spans[handle]
+            if since < sent_at and (until is None or sent_at < until)
+        ),
+    )
 
 
 def _opted_out_spans(said: list[consent.OptChange]) -> list[tuple[str, str | None, consent.OptChange]]:
@@ -269,6 +289,9 @@ def _opted_out_spans(said: list[consent.OptChange]) -> list[tuple[str, str | Non
     return spans
 
 
+# -- consent and minors -----------------------------------------------------------------------------
+
+
 class ClientSpan(NamedTuple):
     """A client a conversation's texts belong to, between two instants (None: no bound)."""
 
@@ -276,6 +299,21 @@ class ClientSpan(NamedTuple):
     name: str
     from_at: str | None
     until_at: str | None
+
+
+def consent_holds(conn: sqlite3.Connection, consent_required: bool, scope: Scope) -> None:
+    """Outgoing texts to a client no consent covers (when required), and texts with a minor client no
+    guardian is in the conversation with: each text with the clients it concerns, by name."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_named (rowid INTEGER, rule TEXT, name TEXT)")
+    conn.execute("DELETE FROM temp.review_named")
+    clients = _clients_by_conversation(conn)
+    if consent_required:
+        _lacking_consent(conn, clients, scope)
+    _minors(conn, clients, scope)
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.review_holds SELECT rowid, rule, json_object('clients', json_group_array(name))"
+        " FROM (SELECT DISTINCT rowid, rule, name FROM temp.review_named ORDER BY rowid, rule, name) GROUP BY rowid, rule"
+    )
 
 
 def _clients_by_conversation(conn: sqlite3.Connection) -> dict[int, list[ClientSpan]]:
@@ -290,62 +328,59 @@ def _clients_by_conversation(conn: sqlite3.Connection) -> dict[int, list[ClientS
     return out
 
 
-def _of(spans: list[ClientSpan], at: str) -> list[ClientSpan]:
-    return [s for s in spans if (s.from_at is None or s.from_at <= at) and (s.until_at is None or at <= s.until_at)]
+def _name(
+    conn, rule: str, span: ClientSpan, conversation: int, scope: Scope, bounds: list[tuple[str, str]], where: str
+) -> None:
+    """Name the client of each text of a conversation within the span and these bounds (SQL, args)."""
+    conditions, args = [where], [rule, span.name, conversation]
+    for condition, value in [("m.sent_at >= ?", span.from_at), ("m.sent_at <= ?", span.until_at), *bounds]:
+        if value is not None:
+            conditions.append(condition)
+            args.append(value)
+    conn.execute(
+        "INSERT INTO temp.review_named SELECT m.rowid, ?, ? FROM messages m WHERE m.conversation_id = ?"
+        f" AND {' AND '.join(conditions)} AND {scope.sql()} AND {TEXT}",
+        args,
+    )
 
 
-def _no_consent_holds(conn: sqlite3.Connection, clients: dict[int, list[ClientSpan]], scope: Scope) -> Holds:
+def _gaps(given: list[tuple[str, str | None]]) -> list[tuple[str | None, str | None]]:
+    """The times no consent covers, (from, until) with None for no bound: a consent covers [given, revoked)."""
+    if not given:
+        return [(None, None)]
+    ordered = sorted(given)
+    gaps: list[tuple[str | None, str | None]] = [(None, ordered[0][0])]
+    covered = ordered[0][0]  # covered up to here so far
+    for start, end in ordered:
+        if start > covered:
+            gaps.append((covered, start))
+        if end is None:
+            return gaps  # covered from then on
+        covered = max(covered, end)
+    return [*gaps, (covered, None)]
+
+
+def _lacking_consent(conn, clients: dict[int, list[ClientSpan]], scope: Scope) -> None:
     given: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    for c in consent.consents(conn):
-        given[_client_id(conn, c.client)].append((c.given_at, c.revoked_at))
-    out: Holds = {}
-    for text in _texts_of(conn, clients, scope, "m.direction = 'out'"):
-        lacking = sorted(
-            {
-                s.name
-                for s in _of(clients[text.conversation], text.sent_at)
-                if not any(g <= text.sent_at and (r is None or text.sent_at < r) for g, r in given[s.client_id])
-            }
-        )
-        if lacking:
-            out[text.rowid, "no_consent"] = {"clients": lacking}
-    return out
+    for k in conn.execute("SELECT client_id, given_at, revoked_at FROM consents"):
+        given[k[0]].append((k[1], k[2]))
+    for conversation, spans in clients.items():
+        for span in spans:
+            for since, until in _gaps(given[span.client_id]):
+                _name(
+                    conn, "no_consent", span, conversation, scope,
+                    [("m.sent_at >= ?", since), ("m.sent_at < ?", until)], "m.direction = 'out'",
+                )  # fmt: skip
 
 
-def _client_id(conn: sqlite3.Connection, name: str) -> int:
-    return conn.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()[0]
-
-
-def _minor_holds(conn: sqlite3.Connection, clients: dict[int, list[ClientSpan]], scope: Scope) -> Holds:
-    import json
-
+def _minors(conn, clients: dict[int, list[ClientSpan]], scope: Scope) -> None:
     minors = {r[0]: set(json.loads(r[1])) for r in conn.execute("SELECT client_id, guardians FROM client_minors")}
     if not minors:
-        return {}
+        return
     present: dict[int, set[str]] = defaultdict(set)
     for conversation, handle in conn.execute("SELECT conversation_id, handle FROM participants"):
         present[conversation].add(handle)
-    out: Holds = {}
-    for text in _texts_of(conn, {c: s for c, s in clients.items() if any(x.client_id in minors for x in s)}, scope):
-        names = sorted(
-            {
-                s.name
-                for s in _of(clients[text.conversation], text.sent_at)
-                if s.client_id in minors and not (minors[s.client_id] & present[text.conversation])
-            }
-        )
-        if names:
-            out[text.rowid, "minor"] = {"clients": names}
-    return out
-
-
-def _texts_of(
-    conn: sqlite3.Connection, clients: dict[int, list[ClientSpan]], scope: Scope, where: str = "1"
-) -> list[Text]:
-    """The texts in scope of these conversations."""
-    if not clients:
-        return []
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_conversations (id INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.review_conversations")
-    conn.executemany("INSERT INTO temp.review_conversations VALUES (?)", ((c,) for c in clients))
-    return texts(conn, scope, f"{where} AND m.conversation_id IN (SELECT id FROM temp.review_conversations)")
+    for conversation, spans in clients.items():
+        for span in spans:
+            if span.client_id in minors and not (minors[span.client_id] & present[conversation]):
+                _name(conn, "minor", span, conversation, scope, [], "1")

@@ -3,11 +3,14 @@
 A scan reads the messages it has not read yet (rowid past `review_settings.scanned_to`, and those
 an import since `scanned_import` changed: an edit, a correction), so after an import it costs what
 the import brought. What the rules read besides the messages is summed into a signature per group
-of rules (the lexicon; the working hours; consents, filings, client handles, minors, opt-outs and
-participants); a group whose signature changed is read again over every message, so a consent
-recorded today, a term added, a conversation filed or set aside reaches the texts already there.
+of rules (the lexicon; the working hours; the opt-outs and their handles' conversations; consents,
+filings, client handles, minors); a group whose signature changed is read again over every message,
+so a consent recorded today, a term added, a conversation filed or set aside reaches the texts
+already there. An opt-out or opt-in the scan itself records (a STOP, a YES in this week's export:
+most weeks bring one) reads again only the conversations of the handle that sent it.
 
-Reconciling what holds with the flags there are, over what was read:
+Reconciling what holds (temp.review_holds, which the rules write) with the flags there are, over
+what was read, in SQL:
 - a rule that holds and has no flag: a flag is raised, `open`;
 - a flag `cleared` whose rule holds again: opened again (the same flag: never two);
 - an `open` flag whose rule no longer holds: `cleared` (a person's `reviewed` or `dismissed`
@@ -22,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import Counter
 from dataclasses import dataclass, field
 
 from textfile import audit, times
@@ -58,7 +60,20 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
     return {
         "lexicon": _digest(json.dumps({k: list(v) for k, v in sorted(lexicon.items())}) + aside),
         "hours": _digest(json.dumps([setting.hours, setting.holidays]) + aside),
-        "people": _digest(
+        "opt_outs": _digest(
+            "|".join(
+                [
+                    aside,
+                    _sum(conn, "SELECT message_id, change FROM opt_outs ORDER BY 1"),
+                    _sum(
+                        conn,
+                        "SELECT conversation_id, handle FROM participants WHERE is_owner = 0"
+                        " AND handle IN (SELECT handle FROM opt_outs) ORDER BY 1, 2",
+                    ),
+                ]
+            )
+        ),
+        "consent": _digest(
             "|".join(
                 [
                     aside,
@@ -68,11 +83,10 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
                     _sum(conn, "SELECT handle, client_id FROM client_handles ORDER BY 1"),
                     _sum(conn, "SELECT id, client_id, given_at, revoked_at FROM consents ORDER BY 1"),
                     _sum(conn, "SELECT client_id, guardians FROM client_minors ORDER BY 1"),
-                    _sum(conn, "SELECT message_id, change FROM opt_outs ORDER BY 1"),
                     _sum(
                         conn,
                         "SELECT conversation_id, handle FROM participants WHERE is_owner = 0 AND handle IN"
-                        " (SELECT handle FROM client_handles UNION SELECT handle FROM opt_outs"
+                        " (SELECT handle FROM client_handles"
                         "  UNION SELECT g.value FROM client_minors, json_each(client_minors.guardians) g) ORDER BY 1, 2",
                     ),
                 ]
@@ -101,37 +115,46 @@ def scan(conn: sqlite3.Connection, tz) -> ScanResult:
     recent = _edited(conn, state["scanned_import"], state["scanned_to"])
     new = Scope(state["scanned_to"], recent > 0)
     result = ScanResult(read=top - state["scanned_to"] + recent if top > state["scanned_to"] else recent)
-    result.opt_changes = len(rules.record_opt_changes(conn, new))
     lexicon = settings.lexicon(conn)
-    signed = signatures(conn, lexicon, setting)
     was = json.loads(state["signatures"])
+    before = signatures(conn, lexicon, setting)["opt_outs"]  # (what the last scan left, unless changed since)
+    said = rules.record_opt_changes(conn, new)
+    result.opt_changes = len(said)
+    signed = signatures(conn, lexicon, setting)
     scopes = {group: (new if was.get(group) == signed[group] else EVERYTHING) for group in signed}
+    if was.get("opt_outs") == before and said:  # only this scan's opt-outs: their handles' conversations again
+        scopes["opt_outs"] = _with_conversations_of(conn, new, sorted({c.handle for c in said}))
     result.full = sorted(g for g, s in scopes.items() if s is EVERYTHING and state["scanned_to"])
-    _reconcile(
-        conn,
-        rules.lexicon_holds(conn, lexicon, scopes["lexicon"]),
-        rules.lexicon_rules(conn, lexicon),
-        scopes["lexicon"],
-        result,
-        "no term of the lexicon matches it now, or its conversation is set aside",
-    )
-    _reconcile(
-        conn,
-        rules.hours_holds(conn, settings.working_hours(conn), tz, scopes["hours"]),
-        set(rules.HOURS_RULES),
-        scopes["hours"],
-        result,
-        "it is within the working hours now set, or its conversation is set aside",
-    )
-    _reconcile(
-        conn,
-        rules.people_holds(conn, setting.consent_required, scopes["people"]),
-        set(rules.PEOPLE_RULES),
-        scopes["people"],
-        result,
-        "consent on record covers it, an opt-in came before it, it is no longer a client's or a minor's,"
-        " or its conversation is set aside",
-    )
+    passes = [
+        (
+            "lexicon",
+            lambda scope: rules.lexicon_holds(conn, lexicon, scope),
+            rules.lexicon_rules(conn, lexicon),
+            "no term of the lexicon matches it now, or its conversation is set aside",
+        ),
+        (
+            "hours",
+            lambda scope: rules.hours_holds(conn, settings.working_hours(conn), tz, scope),
+            set(rules.HOURS_RULES),
+            "it is within the working hours now set, or its conversation is set aside",
+        ),
+        (
+            "opt_outs",
+            lambda scope: rules.opt_out_holds(conn, scope),
+            set(rules.OPT_OUT_RULES),
+            "an opt-in came before it, or its conversation is set aside",
+        ),
+        (
+            "consent",
+            lambda scope: rules.consent_holds(conn, setting.consent_required, scope),
+            set(rules.CONSENT_RULES),
+            "consent on record covers it, it is no longer a client's or a minor's, or its conversation is set aside",
+        ),
+    ]
+    for group, holds, decided, why in passes:
+        rules.start(conn)
+        holds(scopes[group])
+        _reconcile(conn, decided, scopes[group], result, why)
     if top == state["scanned_to"] and not recent and was == signed and not result.changed:
         return result  # (an import that brought nothing new changes nothing here either)
     settings.ensure_row(conn)
@@ -143,6 +166,18 @@ def scan(conn: sqlite3.Connection, tz) -> ScanResult:
     return result
 
 
+def _with_conversations_of(conn: sqlite3.Connection, new: Scope, handles: list[str]) -> Scope:
+    """`new`, and every message of the conversations these handles are in (temp.review_rescan)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_rescan (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.review_rescan")
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.review_rescan SELECT conversation_id FROM participants"
+        " WHERE is_owner = 0 AND handle IN (SELECT value FROM json_each(?))",
+        (json.dumps(handles),),
+    )
+    return Scope(new.after, new.edited, conversations=True)
+
+
 def _edited(conn: sqlite3.Connection, since_import: int, scanned_to: int) -> int:
     """Put in temp.review_edited the messages already read that an import since changed; how many."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_edited (rowid INTEGER PRIMARY KEY)")
@@ -151,59 +186,61 @@ def _edited(conn: sqlite3.Connection, since_import: int, scanned_to: int) -> int
         return 0
     conn.execute(
         "INSERT OR IGNORE INTO temp.review_edited SELECT m.rowid FROM message_versions v"
-        " JOIN messages m ON m.id = v.message_id WHERE v.import_id > ? AND m.rowid <= ?",
+        " CROSS JOIN messages m ON m.id = v.message_id WHERE v.import_id > ? AND m.rowid <= ?",
         (since_import, scanned_to),
     )
     return conn.execute("SELECT count(*) FROM temp.review_edited").fetchone()[0]
 
 
-def _reconcile(
-    conn: sqlite3.Connection, holds: rules.Holds, decided: set[str], scope: Scope, result: ScanResult, why: str
-) -> None:
-    """Make the flags of these rules, over the messages in scope, say what holds."""
+def _reconcile(conn: sqlite3.Connection, decided: set[str], scope: Scope, result: ScanResult, why: str) -> None:
+    """Make the flags of these rules, over the messages in scope, say what temp.review_holds holds: in
+    SQL (a full review raises hundreds of thousands of flags: no Python row for each)."""
     if not decided:
         return
-    marks = ",".join("?" * len(decided))
-    existing = {
-        (r[1], r[2]): (r[0], r[3])
-        for r in conn.execute(
-            f"SELECT f.id, m.rowid, f.rule, f.state FROM review_flags f JOIN messages m ON m.id = f.message_id"
-            f" WHERE f.rule IN ({marks}) AND {scope.sql()}",
-            sorted(decided),
-        )
-    }
+    rules_sql = f"({','.join('?' * len(decided))})"
+    named = sorted(decided)
     now = times.now_iso()
-    raised, reopened, cleared = Counter(), Counter(), Counter()
-    new = [(key, reason) for key, reason in holds.items() if key not in existing]
-    if new:
-        ids = dict(
-            conn.execute(
-                "SELECT rowid, id FROM messages WHERE rowid IN (SELECT value FROM json_each(?))",
-                (json.dumps(sorted({k[0] for k, _ in new})),),
-            )
-        )
-        conn.executemany(
-            "INSERT INTO review_flags (message_id, rule, reason, raised_at) VALUES (?, ?, ?, ?)",
-            (
-                (ids[rowid], rule, json.dumps(reason, sort_keys=True, ensure_ascii=False), now)
-                for (rowid, rule), reason in sorted(new)
-            ),
-        )
-        raised.update(rule for (_, rule), _ in new)
-    for key, (flag, state) in existing.items():
-        if state == "cleared" and key in holds:
-            conn.execute(
-                "UPDATE review_flags SET state = 'open', reason = ?, decided_at = NULL, decided_by = NULL, note = NULL"
-                " WHERE id = ?",
-                (json.dumps(holds[key], sort_keys=True, ensure_ascii=False), flag),
-            )
-            reopened[key[1]] += 1
-        elif state == "open" and key not in holds:
-            conn.execute(
-                "UPDATE review_flags SET state = 'cleared', decided_at = ?, decided_by = 'textfile', note = ? WHERE id = ?",
-                (now, f"cleared by a scan: {why}", flag),
-            )
-            cleared[key[1]] += 1
-    for total, counts in ((result.raised, raised), (result.reopened, reopened), (result.cleared, cleared)):
-        for rule, n in counts.items():
-            total[rule] = total.get(rule, 0) + n
+    (before,) = conn.execute("SELECT coalesce(max(id), 0) FROM review_flags").fetchone()
+    conn.execute(
+        "INSERT INTO review_flags (message_id, rule, reason, raised_at) SELECT m.id, h.rule, h.reason, ?"
+        " FROM temp.review_holds h CROSS JOIN messages m ON m.rowid = h.rowid"
+        f" WHERE h.rule IN {rules_sql}"
+        " AND NOT EXISTS (SELECT 1 FROM review_flags f WHERE f.message_id = m.id AND f.rule = h.rule)"
+        " ORDER BY h.rowid, h.rule",
+        (now, *named),
+    )
+    _count(result.raised, conn.execute("SELECT rule, count(*) FROM review_flags WHERE id > ? GROUP BY rule", (before,)))
+    held = "SELECT h.reason FROM temp.review_holds h WHERE h.rowid = m.rowid AND h.rule = f.rule"
+    # a flag's message in scope: from the messages when the scope is a few, from the flags when it is all
+    # (and then by the flag's message, not by its state: "+" keeps SQLite from the state's index)
+    flagged, plus = (
+        ("review_flags f CROSS JOIN messages m ON m.id = f.message_id", "")
+        if scope.everything
+        else ("messages m CROSS JOIN review_flags f ON f.message_id = m.id", "+")
+    )
+    reopen = conn.execute(
+        f"SELECT f.id, f.rule, ({held}) FROM {flagged} WHERE {scope.sql()} AND {plus}f.rule IN {rules_sql}"
+        f" AND {plus}f.state = 'cleared' AND EXISTS ({held})",
+        named,
+    ).fetchall()
+    conn.executemany(
+        "UPDATE review_flags SET state = 'open', reason = ?, decided_at = NULL, decided_by = NULL, note = NULL"
+        " WHERE id = ?",
+        ((r[2], r[0]) for r in reopen),
+    )
+    _count(result.reopened, ((rule, 1) for _, rule, _ in reopen))
+    clear = conn.execute(
+        f"SELECT f.id, f.rule FROM {flagged} WHERE {scope.sql()} AND {plus}f.rule IN {rules_sql}"
+        f" AND {plus}f.state = 'open' AND NOT EXISTS ({held})",
+        named,
+    ).fetchall()
+    conn.executemany(
+        "UPDATE review_flags SET state = 'cleared', decided_at = ?, decided_by = 'textfile', note = ? WHERE id = ?",
+        ((now, f"cleared by a scan: {why}", r[0]) for r in clear),
+    )
+    _count(result.cleared, ((rule, 1) for _, rule in clear))
+
+
+def _count(total: dict[str, int], counts) -> None:
+    for rule, n in counts:
+        total[rule] = total.get(rule, 0) + n
