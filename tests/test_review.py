@@ -229,6 +229,7 @@ def test_a_call_is_a_response_but_a_missed_one_is_not(archive):
         "after_s": 1200,
         "outside_hours": None,
         "duration_s": 185,
+        "number": "1.3",
     }
     assert flag.response.said == "call out, 3 min after 20 min"
 
@@ -453,3 +454,16 @@ def test_review_state_survives_the_weekly_run_and_nothing_is_flagged_twice(cli, 
     pairs = [(f["message_id"], f["rule"]) for f in week2]
     assert len(pairs) == len(set(pairs)) > len(week1)
     assert cli("verify").exit_code == 0
+
+
+def test_a_clients_opt_outs_are_read_from_the_messages_whether_or_not_a_scan_recorded_them(archive, cli, sam):
+    """An archive made before review (no scan has read it yet) still has its STOP said on the cover:
+    the history reads the messages, not only what the scan recorded in `opt_outs`."""
+    from textfile.review import consent
+
+    ingest_records(archive, [msg(1, "Hi", out=True), msg(2, "STOP"), msg(3, "stop please")])
+    archive.conn.execute("DELETE FROM opt_outs")  # (as an archive upgraded before its first scan)
+    said = consent.history(archive.conn, "Sam Client").opt_changes
+    assert [(c.handle, c.change, c.keyword, c.at) for c in said] == [
+        ("+12025550143", "out", "STOP", "2024-03-01T12:02:00.000Z")
+    ]

@@ -133,10 +133,10 @@ def _show_queue(q: review.Queue, tz, states, unanswered: bool) -> None:
         Col("Flag", whole=True),
         Col("Message", whole=True),
         Col("Sent", whole=True, drop=3),
-        Col("From", drop=2),
-        Col("Why", min_width=12),
+        Col("From", drop=1),
+        Col("Why", min_width=12, drop=2),
         Col("Text", min_width=16),
-        Col("Response", drop=1, min_width=12),
+        Col("Response", min_width=12),  # (what --unanswered is about: never left out)
         *([Col("State", whole=True)] if states != ("open",) else []),
     )
     for f in q.flags:

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textfile import audit
-from textfile.fingerprint import file_sha256, stored_hashes
-from textfile.integrity.earlier import counted, earlier_state
+from textfile.fingerprint import file_sha256
+from textfile.integrity.earlier import counted
 from textfile.results import Result, json_name
-from textfile.transcript.manifest import MAX_PROBLEMS, NOT_REACHED, anchor_problems
+from textfile.transcript.manifest import NOT_REACHED, anchor_problems, message_problems
 
 
 @dataclass(slots=True, eq=False)
@@ -179,41 +179,10 @@ def _numbers(data: dict) -> dict[str, str]:
 
 
 def _message_problems(conn: sqlite3.Connection, data: dict, earlier: list[dict]) -> list[str]:
-    """Each message the report shows, against the archive: as it is, else as a version of it the archive
-    keeps and vouches for (added to `earlier`); the first MAX_PROBLEMS of the others, then how many more."""
-    shown, numbers = data["messages"], _numbers(data)
-    current = {m.id: m for m in stored_hashes(conn, [mid for mid, _ in shown])}
-    problems: list[str] = []
-    audited: dict = {}
-    changed = 0
-    for mid, digest in shown:
-        name, now = f"#{numbers.get(mid, '?')} ({mid[:16]}…)", current.get(mid)
-        if now is None:
-            text = f"message {name} is missing from the archive"
-        elif now.recorded == now.recomputed == digest:
-            continue
-        elif now.recorded != now.recomputed or now.recorded == digest:
-            text = f"message {name} changed: the archive's content no longer matches the report"
-        elif (state := earlier_state(conn, mid, digest, audited)) is None:
-            text = (
-                f"message {name} changed: the archive's content no longer matches the report, nor does any"
-                " earlier version of it the archive recorded"
-            )
-        elif state["problems"]:
-            text = f"message {name} changed, and the earlier version the report shows is not vouched for: " + "; ".join(
-                state["problems"]
-            )
-        else:
-            earlier.append(
-                {"message": numbers.get(mid, "?"), "id": mid, **{k: v for k, v in state.items() if k != "problems"}}
-            )
-            continue
-        changed += 1
-        if changed <= MAX_PROBLEMS:
-            problems.append(text)
-    if changed > MAX_PROBLEMS:
-        problems.append(f"… and {changed - MAX_PROBLEMS:,} more messages changed or missing")
-    return problems
+    """Each message the report shows, against the archive (transcript.manifest.message_problems), by its number."""
+    numbers = _numbers(data)
+    shown = [(mid, digest, numbers.get(mid, "?")) for mid, digest in data["messages"]]
+    return message_problems(conn, shown, earlier, "report", timed=False)
 
 
 def _flag_problems(conn: sqlite3.Connection, data: dict, since: list[dict]) -> list[str]:

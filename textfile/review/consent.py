@@ -181,6 +181,32 @@ def _store_document(conn: sqlite3.Connection, path: Path) -> str:
     return sha
 
 
+# Python's whitespace (what str.strip() removes), for SQL's trim(): a keyword's text, stripped, is 11
+# characters at most ("unsubscribe"), and case folding never shortens a text.
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_LONGEST = max(map(len, OPT_OUT + OPT_IN))
+
+
+def said_keywords(conn: sqlite3.Connection, condition: str, args: tuple = ()) -> list[OptChange]:
+    """The inbound texts that are, as a whole, an opt-out or opt-in keyword, among those `condition`
+    selects (SQL on the index row `f`, the message `m`, its sender `p`): the short texts holding a
+    keyword found through the full-text index, then each compared whole (`keyword`). Derived from the
+    messages: what the review scan records in `opt_outs`, and what a transcript's cover states."""
+    words = " OR ".join('"' + w + '"' for w in OPT_OUT + OPT_IN)
+    found = []
+    for message_id, body, at, handle, conversation in conn.execute(
+        "SELECT m.id, m.body, m.sent_at, p.handle, m.conversation_id FROM messages_fts f"
+        " JOIN messages m ON m.rowid = f.rowid JOIN participants p ON p.id = m.sender_id"
+        " WHERE messages_fts MATCH ? AND m.direction = 'in' AND m.kind = 'message' AND length(trim(m.body, ?)) <= ?"
+        f" AND {condition} ORDER BY m.sent_at, m.id",
+        (words, _SPACES, _LONGEST, *args),
+    ).fetchall():
+        said = keyword(body)
+        if said is not None:
+            found.append(OptChange(message_id, conversation, handle, said[0], said[1], at))
+    return found
+
+
 def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> list[OptChange]:
     where = f"WHERE o.handle IN ({','.join('?' * len(handles))})" if handles is not None else ""
     return [
@@ -196,13 +222,15 @@ def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> l
 def history(conn: sqlite3.Connection, name: str) -> ConsentHistory:
     from textfile.review import settings
 
+    """A client's consents, the opt-outs and opt-ins their handles sent (read from the messages, so a
+    transcript's cover says them whether or not a review scan has read them yet), and their minority."""
     client = client_row(conn, name)
     handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ?", (client["id"],))]
     return ConsentHistory(
         client["name"],
         settings.current(conn).consent_required,
         consents(conn, client["id"]),
-        opt_changes(conn, handles),
+        said_keywords(conn, "p.handle IN (SELECT value FROM json_each(?))", (json.dumps(handles),)),
         minor(conn, client["id"]),
     )
 

@@ -42,6 +42,7 @@ class Line(Result):
     sender: str | None
     body: str
     kind: str = "message"
+    message_id: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -143,6 +144,14 @@ def flags(
         conn, {r["mrow"]: r["sent_at"] for r in rows}, {r["mrow"] for r in rows if r["direction"] == "in"}, working, tz
     )
     numbers, now = _Numbers(conn), times.now_iso()
+    answers = [f.response.message_id for f in facts.values() if f.response is not None]
+    facts_at = {  # each response's conversation and rowid: its number
+        r[0]: (r[1], r[2])
+        for r in conn.execute(
+            "SELECT id, conversation_id, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(answers),),
+        )
+    }
     out = []
     for r in rows:
         reason = json.loads(r["reason"])
@@ -170,6 +179,8 @@ def flags(
         )
         if r["direction"] == "in" and flag.response is None:
             flag.waiting_s = response.waited(r["sent_at"], now)
+        if flag.response is not None:
+            flag.response.number = numbers(*facts_at[flag.response.message_id])
         if context:
             flag.context = _context(conn, numbers, r["conversation_id"], r["mrow"], r["sent_at"], context)
         out.append(flag)
@@ -219,19 +230,19 @@ def _where(conn, states, rules, matter, client, conversation, ids) -> tuple[str,
 def _context(conn, numbers: _Numbers, conversation: int, rowid: int, sent_at: str, n: int) -> list[Line]:
     """The `n` messages before a message and the `n` after it, in its conversation, and it."""
     before = conn.execute(
-        "SELECT m.rowid, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
+        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
         " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
         " AND (m.sent_at < ? OR (m.sent_at = ? AND m.rowid < ?)) ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?",
         (conversation, sent_at, sent_at, rowid, n),
     ).fetchall()
     after = conn.execute(
-        "SELECT m.rowid, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
+        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
         " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
         " AND (m.sent_at > ? OR (m.sent_at = ? AND m.rowid >= ?)) ORDER BY m.sent_at, m.rowid LIMIT ?",
         (conversation, sent_at, sent_at, rowid, n + 1),
     ).fetchall()
     return [
-        Line(numbers(conversation, r["rowid"]), r["sent_at"], r["direction"], _who(r), r["body"], r["kind"])
+        Line(numbers(conversation, r["rowid"]), r["sent_at"], r["direction"], _who(r), r["body"], r["kind"], r["id"])
         for r in [*reversed(before), *after]
     ]
 

@@ -40,6 +40,7 @@ class Response(Result):
     after_s: int
     outside_hours: bool | None
     duration_s: int | None = None
+    number: str = ""  # its number in its conversation (#c.n), as the list gives it
 
     @property
     def said(self) -> str:

@@ -51,7 +51,8 @@ class Scope:
 
     after: int = 0
     edited: bool = False
-    conversations: bool = False  # and every message of the conversations in temp.review_rescan
+    conversations: bool = False  # and the messages of the conversations in temp.review_rescan…
+    since: str = ""  # …sent from then on
 
     def sql(self, rowid: str = "m.rowid") -> str:
         """The SQL condition on a message (`rowid`: the column that is its rowid; `m` the message)."""
@@ -59,7 +60,11 @@ class Scope:
         if self.edited:
             terms.append(f"{rowid} IN (SELECT rowid FROM temp.review_edited)")
         if self.conversations:
-            terms.append("m.conversation_id IN (SELECT id FROM temp.review_rescan)")
+            terms.append(
+                "(m.conversation_id IN (SELECT id FROM temp.review_rescan) AND m.sent_at >= '"
+                + self.since.replace("'", "''")
+                + "')"
+            )
         return terms[0] if len(terms) == 1 else f"({' OR '.join(terms)})"
 
     @property
@@ -134,22 +139,41 @@ AMOUNT = re.compile(
     r"|\b\d[\d.,]*\s?(?:k\s?)?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|reais|pesos|grand)\b",
     re.IGNORECASE,
 )
-_CURRENCY_SQL = " OR ".join(
-    [
-        *(f"instr(m.body, '{c}') > 0" for c in "$€£¥₹"),
-        *(f"m.body LIKE '%{w}%'" for w in ("usd", "eur", "gbp", "dollar", "pound", "bucks", "reais", "pesos", "grand")),
-    ]
+_SIGNS_SQL = " OR ".join(f"instr(m.body, '{c}') > 0" for c in "$€£¥₹")
+# the currency words, as the full-text index finds them (a figure glued to its word, "40000dollars", is
+# one token to the index, and is not found this way: the sign's scan finds "$40,000")
+_CURRENCY_WORDS = " OR ".join(
+    phrase(w)
+    for w in (
+        "usd",
+        "eur",
+        "euro",
+        "euros",
+        "gbp",
+        "dollar",
+        "dollars",
+        "pound",
+        "pounds",
+        "bucks",
+        "reais",
+        "pesos",
+        "grand",
+    )
 )
 
 
 def amounts_in(conn: sqlite3.Connection, direction: str, scope: Scope, aside: set[int]) -> dict[int, list[str]]:
-    """Each text in scope that names an amount of money, with the amounts as written (a currency sign or
-    word narrows the texts read; the figure is then matched in each)."""
+    """Each text in scope that names an amount of money, with the amounts as written: the texts with
+    a currency sign (read once each) or a currency word (through the full-text index), then the
+    figure matched in each."""
     directions = ",".join(f"'{d}'" for d in DIRECTIONS[direction])
+    texts = f"{scope.sql()} AND m.kind = 'message' AND m.direction IN ({directions})"
     out = {}
     for rowid, conversation, body in conn.execute(
-        f"SELECT m.rowid, m.conversation_id, m.body FROM messages m WHERE {scope.sql()} AND m.kind = 'message'"
-        f" AND m.direction IN ({directions}) AND ({_CURRENCY_SQL})"
+        f"SELECT m.rowid, m.conversation_id, m.body FROM messages m WHERE {texts} AND ({_SIGNS_SQL})"
+        " UNION SELECT m.rowid, m.conversation_id, m.body FROM messages_fts f JOIN messages m ON m.rowid = f.rowid"
+        f" WHERE messages_fts MATCH ? AND {texts}",
+        (_CURRENCY_WORDS,),
     ):
         found = [a.group(0).strip() for a in AMOUNT.finditer(body)]
         if found and conversation not in aside:
@@ -201,33 +225,18 @@ def hours_holds(conn: sqlite3.Connection, working, tz, scope: Scope) -> None:
 
 # -- opt-outs ---------------------------------------------------------------------------------------
 
-# Python's whitespace (what str.strip() removes), for SQL's trim(): a keyword's text, stripped, is 11
-# characters at most ("unsubscribe"), and case folding never shortens a text.
-_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-_LONGEST = max(map(len, consent.OPT_OUT + consent.OPT_IN))
-
 
 def record_opt_changes(conn: sqlite3.Connection, scope: Scope) -> list[consent.OptChange]:
-    """Record each inbound text in scope that is, as a whole, an opt-out or opt-in keyword (the short
-    texts found through the full-text index, then compared whole); returns those recorded now."""
-    words = " OR ".join(phrase(w) for w in consent.OPT_OUT + consent.OPT_IN)
+    """Record each inbound text in scope that is, as a whole, an opt-out or opt-in keyword
+    (consent.said_keywords); returns those recorded now."""
     found = []
-    for message_id, body, at, handle, conversation in conn.execute(
-        "SELECT m.id, m.body, m.sent_at, p.handle, m.conversation_id FROM messages_fts f"
-        " JOIN messages m ON m.rowid = f.rowid JOIN participants p ON p.id = m.sender_id"
-        f" WHERE messages_fts MATCH ? AND {scope.sql('f.rowid')} AND m.direction = 'in' AND m.kind = 'message'"
-        " AND length(trim(m.body, ?)) <= ?",
-        (words, _SPACES, _LONGEST),
-    ).fetchall():
-        said = consent.keyword(body)
-        if said is None:
-            continue
+    for change in consent.said_keywords(conn, scope.sql("f.rowid")):
         cur = conn.execute(
             "INSERT OR IGNORE INTO opt_outs (message_id, handle, change, keyword, at) VALUES (?, ?, ?, ?, ?)",
-            (message_id, handle, said[0], said[1], at),
+            (change.message_id, change.handle, change.change, change.keyword, change.at),
         )
         if cur.rowcount:
-            found.append(consent.OptChange(message_id, conversation, handle, said[0], said[1], at))
+            found.append(change)
     return found
 
 

@@ -123,7 +123,7 @@ def scan(conn: sqlite3.Connection, tz) -> ScanResult:
     signed = signatures(conn, lexicon, setting)
     scopes = {group: (new if was.get(group) == signed[group] else EVERYTHING) for group in signed}
     if was.get("opt_outs") == before and said:  # only this scan's opt-outs: their handles' conversations again
-        scopes["opt_outs"] = _with_conversations_of(conn, new, sorted({c.handle for c in said}))
+        scopes["opt_outs"] = _with_conversations_of(conn, new, said)
     result.full = sorted(g for g, s in scopes.items() if s is EVERYTHING and state["scanned_to"])
     passes = [
         (
@@ -166,8 +166,10 @@ def scan(conn: sqlite3.Connection, tz) -> ScanResult:
     return result
 
 
-def _with_conversations_of(conn: sqlite3.Connection, new: Scope, handles: list[str]) -> Scope:
-    """`new`, and every message of the conversations these handles are in (temp.review_rescan)."""
+def _with_conversations_of(conn: sqlite3.Connection, new: Scope, said: list) -> Scope:
+    """`new`, and the messages of the conversations of the handles that said these opt-outs or opt-ins
+    (temp.review_rescan), from the first of them on: what they change."""
+    handles = sorted({c.handle for c in said})
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_rescan (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM temp.review_rescan")
     conn.execute(
@@ -175,7 +177,7 @@ def _with_conversations_of(conn: sqlite3.Connection, new: Scope, handles: list[s
         " WHERE is_owner = 0 AND handle IN (SELECT value FROM json_each(?))",
         (json.dumps(handles),),
     )
-    return Scope(new.after, new.edited, conversations=True)
+    return Scope(new.after, new.edited, conversations=True, since=min(c.at for c in said))
 
 
 def _edited(conn: sqlite3.Connection, since_import: int, scanned_to: int) -> int:

@@ -289,36 +289,47 @@ def _file_problems(row, raw: bytes, actual_sha: str) -> list[str]:
 def _message_problems(
     conn: sqlite3.Connection, recorded: list[tuple[str, str]], earlier: list[dict], numbering
 ) -> list[str]:
-    """Each message the transcript shows, against the archive: as it is, else as a version of it the
-    archive keeps and vouches for (added to `earlier`); the first MAX_PROBLEMS of the others, then how
-    many more. Each is named by its number in the transcript (`numbering`: the scope's runs)."""
+    """Each message the transcript shows, against the archive (`message_problems`), named by its number
+    in the transcript (`numbering`: the scope's runs) and, when changed, its time."""
     from textfile.transcript.content import number_at
 
-    current = {m.id: m for m in stored_hashes(conn, [mid for mid, _ in recorded])}
+    shown = [(mid, digest, number_at(numbering, position)) for position, (mid, digest) in enumerate(recorded, 1)]
+    return message_problems(conn, shown, earlier, "transcript", timed=True)
+
+
+def message_problems(
+    conn: sqlite3.Connection, shown: list[tuple[str, str, object]], earlier: list[dict], what: str, timed: bool
+) -> list[str]:
+    """Each message a transcript or a review report (`what`) shows (id, content hash, its number), against
+    the archive: as it is, else as a version of it the archive keeps and vouches for (added to
+    `earlier`); the first MAX_PROBLEMS of the others, then how many more. A changed message is named
+    with its time when `timed`."""
+    current = {m.id: m for m in stored_hashes(conn, [mid for mid, _, _ in shown])}
     problems: list[str] = []
     changed, audited = 0, {}
-    for position, (mid, digest) in enumerate(recorded, 1):
-        seq = number_at(numbering, position)
+    for mid, digest, seq in shown:
         now = current.get(mid)
         if now is None:
             text = f"message #{seq} ({mid[:16]}…) is missing from the archive"
         elif now.recorded == now.recomputed == digest:
             continue
-        elif now.recorded != now.recomputed or now.recorded == digest:  # the row no longer matches its own hash
-            text = f"message #{seq} ({now.sent_at}, {mid[:16]}…) changed: the archive's content no longer matches the transcript"
-        elif (state := earlier_state(conn, mid, digest, audited)) is None:
-            text = (
-                f"message #{seq} ({now.sent_at}, {mid[:16]}…) changed: the archive's content no longer matches the transcript,"
-                " nor does any earlier version of it the archive recorded"
-            )
-        elif state["problems"]:
-            text = (
-                f"message #{seq} ({now.sent_at}, {mid[:16]}…) changed, and the earlier version the transcript shows is not vouched for: "
-                + "; ".join(state["problems"])
-            )
         else:
-            earlier.append({"message": seq, "id": mid, **{k: v for k, v in state.items() if k != "problems"}})
-            continue
+            name = f"#{seq} ({now.sent_at}, {mid[:16]}…)" if timed else f"#{seq} ({mid[:16]}…)"
+            if now.recorded != now.recomputed or now.recorded == digest:  # the row no longer matches its own hash
+                text = f"message {name} changed: the archive's content no longer matches the {what}"
+            elif (state := earlier_state(conn, mid, digest, audited)) is None:
+                text = (
+                    f"message {name} changed: the archive's content no longer matches the {what},"
+                    " nor does any earlier version of it the archive recorded"
+                )
+            elif state["problems"]:
+                text = (
+                    f"message {name} changed, and the earlier version the {what} shows is not vouched for: "
+                    + "; ".join(state["problems"])
+                )
+            else:
+                earlier.append({"message": seq, "id": mid, **{k: v for k, v in state.items() if k != "problems"}})
+                continue
         changed += 1
         if changed <= MAX_PROBLEMS:
             problems.append(text)

@@ -138,12 +138,12 @@ def read_contents(archive: Archive, filters: Filters, tz) -> Contents:
             unanswered_within=filters.unanswered_within,
             context=CONTEXT,
         )
-        numbered = _Numbered(conn)
+        shown = _Shown(conn)
         contents = Contents(
             found.flags,
-            {f.id: [numbered(line.number) for line in f.context] for f in found.flags},
-            {f.id: numbered(f.number) for f in found.flags},
-            {f.id: numbered.of(f.response.message_id) for f in found.flags if f.response is not None},
+            {f.id: [shown(line.number, line.message_id) for line in f.context] for f in found.flags},
+            {f.id: shown(f.number, f.message_id) for f in found.flags},
+            {f.id: shown(f.response.number, f.response.message_id) for f in found.flags if f.response is not None},
             _scope(conn, filters),
             filters,
             found.within_s,
@@ -174,36 +174,21 @@ def _not_filed(conn: sqlite3.Connection, matter_id: int, shown: dict[int, list[S
     }
 
 
-class _Numbered:
-    """Each message of a conversation by its number (#c.n: the conversation's messages in time order,
-    as `review` numbers them), with its id and content hash; one pass over a conversation."""
+class _Shown:
+    """A message shown, by its number (#c.n, as `review` numbers it) and id: with its content hash and
+    what a transcript says of it besides its text; each message read once."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn, self.known = conn, {}
 
-    def _conversation(self, conversation: int) -> list[str]:
-        if conversation not in self.known:
-            self.known[conversation] = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid", (conversation,)
-                )
-            ]
-        return self.known[conversation]
-
-    def __call__(self, number: str) -> Shown:
-        conversation, n = (int(part) for part in number.split("."))
-        message_id = self._conversation(conversation)[n - 1]
-        r = self.conn.execute(
-            "SELECT content_hash, kind, status, flags, direction, duration_s FROM messages WHERE id = ?", (message_id,)
-        ).fetchone()
-        return Shown(number, message_id, r["content_hash"], self._facts(message_id, r))
-
-    def of(self, message_id: str) -> Shown:
-        (conversation,) = self.conn.execute(
-            "SELECT conversation_id FROM messages WHERE id = ?", (message_id,)
-        ).fetchone()
-        return self(f"{conversation}.{self._conversation(conversation).index(message_id) + 1}")
+    def __call__(self, number: str, message_id: str) -> Shown:
+        if message_id not in self.known:
+            r = self.conn.execute(
+                "SELECT content_hash, kind, status, flags, direction, duration_s FROM messages WHERE id = ?",
+                (message_id,),
+            ).fetchone()
+            self.known[message_id] = Shown(number, message_id, r["content_hash"], self._facts(message_id, r))
+        return self.known[message_id]
 
     def _facts(self, message_id: str, r) -> tuple[str, ...]:
         """What a transcript says of a message besides its text (content.marks): its marks, its call, its
