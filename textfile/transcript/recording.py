@@ -26,40 +26,52 @@ if TYPE_CHECKING:
 def record(
     archive: Archive, request: Request, contents: Contents, made: Made, scope_record: dict, partial: Path
 ) -> None:
-    """In one write transaction: the Bates numbers checked again and taken, the transcript and its
-    messages recorded, the audit entry appended, and the file put in place (removed again if the
-    transaction fails after that)."""
+    """The transcript and its messages recorded, its Bates numbers taken, the audit entry appended, the
+    file put in place: `on_record`."""
+    from textfile.transcript import pdf
+
+    on_record(
+        archive,
+        made,
+        partial,
+        "another transcript took Bates numbers from {first} on while this one was made; nothing was written (run it again)",
+        lambda w: _record_transcript(w, request, contents, made, scope_record),
+        "transcript",
+        {
+            "transcript": made.id,
+            "matter": contents.scope.matter,
+            "client": contents.scope.client,
+            "from": request.from_at,
+            "until": request.until_at,
+            "path": str(made.path),
+            "pdf_sha256": made.pdf_sha256,
+            "manifest_sha256": made.manifest_sha256,
+            "pages": made.pages,
+            "messages": len(contents.plan.rows),
+            "bates_first": pdf.bates(made.prefix, made.first_number),
+            "bates_last": pdf.bates(made.prefix, made.last_number),
+        },
+    )
+
+
+def on_record(
+    archive: Archive, made: Made, partial: Path, race: str, write, command: str, details: dict, what: str = "transcript"
+) -> None:
+    """In one write transaction: the Bates counter checked again (`race`, a message naming {first}, when
+    another took numbers meanwhile: nothing is written), the caller's records written (`write(w)`), the
+    numbers taken, the audit entry appended (`command`, `details`), and the file (a transcript, a review
+    report: `what`) put in place; removed again if the transaction fails after that."""
     from textfile.transcript import pdf
 
     placed = False
     try:
         with archive.transaction() as w:
             if bates_series(w, made.prefix, archive.settings.bates_prefix).number > made.first_number:
-                raise Conflict(
-                    f"another transcript took Bates numbers from {pdf.bates(made.prefix, made.first_number)} on while this one was made;"
-                    " nothing was written (run it again)"
-                )
-            _record_transcript(w, request, contents, made, scope_record)
+                raise Conflict(race.format(first=pdf.bates(made.prefix, made.first_number)))
+            write(w)
             take_bates(w, made.prefix, made.last_number + 1)
-            audit.append(
-                w,
-                "transcript",
-                {
-                    "transcript": made.id,
-                    "matter": contents.scope.matter,
-                    "client": contents.scope.client,
-                    "from": request.from_at,
-                    "until": request.until_at,
-                    "path": str(made.path),
-                    "pdf_sha256": made.pdf_sha256,
-                    "manifest_sha256": made.manifest_sha256,
-                    "pages": made.pages,
-                    "messages": len(contents.plan.rows),
-                    "bates_first": pdf.bates(made.prefix, made.first_number),
-                    "bates_last": pdf.bates(made.prefix, made.last_number),
-                },
-            )
-            place(partial, made.path)
+            audit.append(w, command, details)
+            place(partial, made.path, what)
             placed = True
     except BaseException:
         if placed:

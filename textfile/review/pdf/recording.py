@@ -17,10 +17,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textfile import audit
 from textfile.errors import Conflict, InvalidInput
-from textfile.transcript.bates import bates_series, take_bates
-from textfile.transcript.output import place
+from textfile.transcript.recording import on_record
 
 if TYPE_CHECKING:
     from textfile.archive import Archive
@@ -50,50 +48,44 @@ def destination(conn, out: str | os.PathLike) -> Path:
 
 
 def record(archive: Archive, contents: Contents, made: Made, made_by: str, zone: str, partial: Path) -> None:
-    """In one write transaction: the Bates numbers checked again and taken, the report recorded, the
-    audit entry appended, the file put in place (removed again if the transaction fails after that)."""
-    from textfile.transcript import pdf
+    """The report recorded with the flags it lists and their states, its Bates numbers taken, the audit
+    entry appended, the file put in place, in one write transaction (transcript.recording.on_record)."""
+    on_record(
+        archive,
+        made,
+        partial,
+        "a transcript or report took Bates numbers from {first} on while this report was made; nothing was written"
+        " (run it again)",
+        lambda w: _insert(w, contents, made, made_by, zone),
+        "review report",
+        entry(contents, made, made_by),
+        "report",
+    )
 
-    placed = False
-    try:
-        with archive.transaction() as w:
-            if bates_series(w, made.prefix, archive.settings.bates_prefix).number > made.first_number:
-                raise Conflict(
-                    f"a transcript or report took Bates numbers from {pdf.bates(made.prefix, made.first_number)} on"
-                    " while this report was made; nothing was written (run it again)"
-                )
-            filters = contents.filters.as_dict()
-            flags = [[f.id, f.state] for f in contents.flags]
-            w.execute(
-                "INSERT INTO review_reports (uuid, path, pdf_sha256, manifest_sha256, pages, bates_prefix, bates_first,"
-                " bates_last, matter_id, client_id, zone, filters, flags, created_at, created_by)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    made.id,
-                    str(made.path),
-                    made.pdf_sha256,
-                    made.manifest_sha256,
-                    made.pages,
-                    made.prefix,
-                    made.first_number,
-                    made.last_number,
-                    contents.scope.matter_id,
-                    contents.scope.client_id,
-                    zone,
-                    json.dumps(filters, sort_keys=True),
-                    json.dumps(flags),
-                    made.generated_at,
-                    made_by,
-                ),
-            )
-            take_bates(w, made.prefix, made.last_number + 1)
-            audit.append(w, "review report", entry(contents, made, made_by))
-            place(partial, made.path, "report")
-            placed = True
-    except BaseException:
-        if placed:
-            made.path.unlink(missing_ok=True)
-        raise
+
+def _insert(w, contents: Contents, made: Made, made_by: str, zone: str) -> None:
+    w.execute(
+        "INSERT INTO review_reports (uuid, path, pdf_sha256, manifest_sha256, pages, bates_prefix, bates_first,"
+        " bates_last, matter_id, client_id, zone, filters, flags, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            made.id,
+            str(made.path),
+            made.pdf_sha256,
+            made.manifest_sha256,
+            made.pages,
+            made.prefix,
+            made.first_number,
+            made.last_number,
+            contents.scope.matter_id,
+            contents.scope.client_id,
+            zone,
+            json.dumps(contents.filters.as_dict(), sort_keys=True),
+            json.dumps([[f.id, f.state] for f in contents.flags]),
+            made.generated_at,
+            made_by,
+        ),
+    )
 
 
 def entry(contents: Contents, made: Made, made_by: str) -> dict:
