@@ -14,7 +14,7 @@ from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.errors import InvalidInput, NotFound
 from textfile.review import queue, report, settings
-from textfile.review.pdf.contents import Filters
+from textfile.review.queue import Filters
 from textfile.review.response import took
 
 Unanswered = Annotated[
@@ -74,26 +74,17 @@ def _queue(unanswered, within, matter, client, conversation, rule, state, all_, 
     if csv and json_:
         raise InvalidInput("--csv and --json print the same rows: give one")
     states = queue.STATES if all_ else tuple(state or ("open",))
+    filters = Filters(
+        states, tuple(rule) if rule else None, matter, client, conversation, within if unanswered else None
+    )
     if pdf is not None:
         if csv:
             raise InvalidInput("--pdf writes the report, --csv prints its rows: give one")
-        filters = Filters(
-            states, tuple(rule) if rule else None, matter, client, conversation, within if unanswered else None
-        )
         return _report(pdf, filters, json_, quiet)
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
         with archive.transaction() as conn:
-            found = review.queue_now(
-                conn,
-                tz,
-                states=states,
-                rules=rule,
-                matter=matter,
-                client=client,
-                conversation=conversation,
-                unanswered_within=within if unanswered else None,
-            )
+            found = review.queue_now(conn, tz, filters)
     if csv:
         typer.echo(report.csv_text(found.flags, tz), nl=False)
         return
@@ -178,7 +169,7 @@ def review_show(
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
         with archive.transaction() as conn:
-            found = review.queue_now(conn, tz, states=queue.STATES, ids=[flag], context=2)
+            found = review.queue_now(conn, tz, Filters(queue.STATES), ids=[flag], context=2)
     if not found.flags:
         raise NotFound(f"no flag {flag} (see `textfile review --all`)")
     emit(found.flags[0], json_=json_, quiet=quiet, show=lambda f: _show_flag(f, tz))

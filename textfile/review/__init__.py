@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 from textfile.results import Result
 from textfile.review import queue, scan
-from textfile.review.queue import Flag
+from textfile.review.queue import Filters, Flag
 from textfile.review.scan import ScanResult
+
+OPEN = Filters()  # every open flag
 
 
 @dataclass(slots=True, eq=False)
@@ -34,29 +36,20 @@ class Queue(Result):
 
 
 def queue_now(
-    conn: sqlite3.Connection,
-    tz,
-    *,
-    states: tuple[str, ...] = ("open",),
-    rules: list[str] | None = None,
-    matter: str | None = None,
-    client: str | None = None,
-    conversation: int | None = None,
-    ids: list[int] | None = None,
-    unanswered_within: str | None = None,
-    context: int = 0,
+    conn: sqlite3.Connection, tz, filters: Filters = OPEN, *, ids: list[int] | None = None, context: int = 0
 ) -> Queue:
-    """Scan what is new, then the flags that match (with `unanswered_within`, a time such as 24h: only
-    the flagged inbound messages no response reached within it)."""
-    within = queue.duration(unanswered_within) if unanswered_within is not None else None
+    """Scan what is new, then the flags the filters name (with `unanswered_within`, a time such as 24h:
+    only the flagged inbound messages no response reached within it)."""
+    within = queue.duration(filters.unanswered_within) if filters.unanswered_within is not None else None
     done = scan.scan(conn, tz)
     flagged = queue.flags(
         conn,
-        states=states,
-        rules=rules,
-        matter=matter,
-        client=client,
-        conversation=conversation,
+        states=filters.states,
+        rules=list(filters.rules) if filters.rules else None,
+        matter=filters.matter,
+        client=filters.client,
+        conversation=filters.conversation,
+        ids=ids,
         context=context,
         tz=tz,
     )

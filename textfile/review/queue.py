@@ -32,6 +32,30 @@ RULE_NAMES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the report lists: flags in these states, of these rules (None: all), of a matter, a client
+    or the whole archive, of one conversation, and (`unanswered_within`: "24h") only the flagged
+    messages from clients no response reached within that time."""
+
+    states: tuple[str, ...] = ("open",)
+    rules: tuple[str, ...] | None = None
+    matter: str | None = None
+    client: str | None = None
+    conversation: int | None = None
+    unanswered_within: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "states": list(self.states),
+            "rules": list(self.rules) if self.rules else None,
+            "matter": self.matter,
+            "client": self.client,
+            "conversation": self.conversation,
+            "unanswered_within": self.unanswered_within,
+        }
+
+
 @dataclass(slots=True, eq=False)
 class Line(Result):
     """A message as a flag shows it, or one around it."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from textfile import audit, scratch, times
 from textfile.errors import TextfileError
 from textfile.results import Result
-from textfile.review.pdf.contents import Filters
+from textfile.review.queue import Filters
 
 if TYPE_CHECKING:
     from textfile.archive import Archive

@@ -20,37 +20,13 @@ from textfile import audit, review
 from textfile.archive import validate_bates_prefix
 from textfile.filing.names import client_row, matter_row
 from textfile.review import consent, settings
-from textfile.review.queue import RULE_NAMES, STATES, Flag
+from textfile.review.queue import RULE_NAMES, STATES, Filters, Flag
 from textfile.transcript.bates import Series, bates_series
 
 if TYPE_CHECKING:
     from textfile.archive import Archive
 
 CONTEXT = 2  # messages shown before and after each flagged one
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """What the report lists: flags in these states, of these rules (None: all), of a matter, a client
-    or the whole archive, of one conversation, and (`unanswered_within`: "24h") only the flagged
-    messages from clients no response reached within that time."""
-
-    states: tuple[str, ...] = ("open",)
-    rules: tuple[str, ...] | None = None
-    matter: str | None = None
-    client: str | None = None
-    conversation: int | None = None
-    unanswered_within: str | None = None
-
-    def as_dict(self) -> dict:
-        return {
-            "states": list(self.states),
-            "rules": list(self.rules) if self.rules else None,
-            "matter": self.matter,
-            "client": self.client,
-            "conversation": self.conversation,
-            "unanswered_within": self.unanswered_within,
-        }
 
 
 class Shown(NamedTuple):
@@ -127,17 +103,7 @@ def read_contents(archive: Archive, filters: Filters, tz) -> Contents:
     """The report's contents, in one write transaction (the scan may raise flags: see the module)."""
     prefix = validate_bates_prefix(archive.settings.bates_prefix, stored=True)
     with archive.transaction() as conn:
-        found = review.queue_now(
-            conn,
-            tz,
-            states=filters.states,
-            rules=list(filters.rules) if filters.rules else None,
-            matter=filters.matter,
-            client=filters.client,
-            conversation=filters.conversation,
-            unanswered_within=filters.unanswered_within,
-            context=CONTEXT,
-        )
+        found = review.queue_now(conn, tz, filters, context=CONTEXT)
         shown = _Shown(conn)
         contents = Contents(
             found.flags,
