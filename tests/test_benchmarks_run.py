@@ -2,6 +2,7 @@
 command-line change can break one unseen: the weekly benchmark failed from `archive --out` needing
 `--mkdir` until this test). Each runs at its smallest size; nothing about speed is asserted."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,17 @@ def test_the_transcript_benchmark_runs_its_other_parts_at_their_smallest_sizes()
     assert "WeasyPrint, one document" in out
     assert "Chromium --headless --print-to-pdf" in out or "Chromium: not measured" in out
     assert "300 against 200: " in out and "(target: flat, ~1x)" in out
+
+
+def test_the_review_benchmark_runs_at_a_small_size(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "benchmarks/review.py", "--messages", "2000", "--new", "50", "--runs", "1", "--flat", "1000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")},  # (its key: never the user's)
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "full review: hours and consent" in run.stdout
+    assert "(target < 1 s)" in run.stdout
