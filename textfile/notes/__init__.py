@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from textfile.notes.exchanges import Exchange, count, missing
 from textfile.notes.messages import Bound
-from textfile.notes.privilege import LogEntry, concerning, csv_bytes, csv_path, privilege_log, write_csv
+from textfile.notes.privilege import LogEntry, concerning, csv_bytes, csv_path, entries, privilege_log, write_csv
 from textfile.notes.records import TYPE, Note, Version, read
 from textfile.notes.writing import WORK_PRODUCT, About, add, edit, one
 
@@ -37,6 +37,7 @@ __all__ = [
     "csv_bytes",
     "csv_path",
     "edit",
+    "entries",
     "missing",
     "one",
     "privilege_log",
