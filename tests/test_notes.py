@@ -282,12 +282,15 @@ def test_a_long_two_way_exchange_without_a_note_is_listed_until_a_note_concerns_
         }
     ]
     assert notes.count(archive.conn) == 1 == notes.count(archive.conn, "M-1")
+    status = cli("status")
+    assert "Substantive exchanges with no note to file: 1 (textfile note list --missing)\n" in status.stdout
     shown = cli("note", "list", "--missing").output
     assert found[0].command in shown and "M-1, conversation 1, #1.1–#1.10" in shown
     window = found[0].command.split()[5:]  # (after `textfile note add M-1 "…"`)
     assert cli("note", "add", "M-1", "Discussed the lease", *window).exit_code == 0
     assert notes.missing(archive.conn, NY) == [] and notes.count(archive.conn) == 0
     assert cli("note", "list", "--missing").output == "Every substantive exchange has a note.\n"
+    assert json.loads(cli("status", "--json").stdout)["exchanges_without_note"] == 0
 
 
 def test_a_flagged_or_after_hours_exchange_is_substantive_however_short(cli, archive):

@@ -17,12 +17,12 @@ Python but the exchanges found. Measured in `benchmarks/notes.py`.
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from textfile import times
 from textfile.filing.names import matter_row
-from textfile.notes.messages import number_of
 from textfile.results import Result, json_name
 from textfile.review.rules import BUILT_IN, HOURS_RULES
 
@@ -30,30 +30,34 @@ GAP_HOURS = 4
 LONG = 10
 _COUNTED = "('open', 'reviewed')"  # the flag states that count
 
+_LEXICON = ", ".join(f"'{r}'" for r in BUILT_IN)  # (a rule not built in is a lexicon category's)
+_HOURS = ", ".join(f"'{r}'" for r in HOURS_RULES)
+# Flags and notes keyed by the messages' rowids (hash lookups, not a text id per text), then the texts
+# filed to each matter (a message in two overlapping filings of one matter once), cut into runs.
 _EXCHANGES = f"""
-WITH filed AS (
-    SELECT DISTINCT f.matter_id, m.conversation_id, m.id, m.rowid AS r, m.sent_at, m.direction
+WITH flagged AS MATERIALIZED (
+    SELECT m.rowid AS r, max(rf.rule NOT IN ({_LEXICON})) AS lexicon, max(rf.rule IN ({_HOURS})) AS hours
+    FROM review_flags rf JOIN messages m ON m.id = rf.message_id WHERE rf.state IN {_COUNTED} GROUP BY m.rowid
+), noted AS MATERIALIZED (
+    SELECT DISTINCT n.matter_id, m.rowid AS r FROM notes n JOIN note_messages nm ON nm.note_id = n.id
+        JOIN messages m ON m.id = nm.message_id
+), texts AS (
+    SELECT f.matter_id, m.conversation_id AS c, m.rowid AS r, m.sent_at AS at, m.direction AS d,
+        coalesce(fl.lexicon, 0) AS lexicon, coalesce(fl.hours, 0) AS hours, nt.r IS NOT NULL AS noted
     FROM filings f JOIN messages m ON m.conversation_id = f.conversation_id
         AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at)
+    LEFT JOIN flagged fl ON fl.r = m.rowid LEFT JOIN noted nt ON nt.r = m.rowid AND nt.matter_id = f.matter_id
     WHERE m.kind = 'message' AND m.direction IN ('in', 'out') AND {{matter}}
+    GROUP BY f.matter_id, m.rowid
 ), starts AS (
-    SELECT *, CASE WHEN (julianday(sent_at) - julianday(lag(sent_at) OVER w)) * 24 <= {GAP_HOURS} THEN 0 ELSE 1 END
-        AS starts
-    FROM filed WINDOW w AS (PARTITION BY matter_id, conversation_id ORDER BY sent_at, r)
+    SELECT *, coalesce((julianday(at) - julianday(lag(at) OVER w)) * 24 > {GAP_HOURS}, 1) AS starts
+    FROM texts WINDOW w AS (PARTITION BY matter_id, c ORDER BY at, r)
 ), runs AS (
-    SELECT *, sum(starts) OVER (PARTITION BY matter_id, conversation_id ORDER BY sent_at, r ROWS UNBOUNDED PRECEDING)
-        AS run
-    FROM starts
+    SELECT *, sum(starts) OVER (PARTITION BY matter_id, c ORDER BY at, r ROWS UNBOUNDED PRECEDING) AS run FROM starts
 )
-SELECT matter_id, conversation_id, min(sent_at) AS first_at, max(sent_at) AS last_at, count(*) AS texts,
-    sum(direction = 'in') AS incoming, sum(direction = 'out') AS outgoing,
-    sum(EXISTS (SELECT 1 FROM review_flags rf WHERE rf.message_id = runs.id AND rf.state IN {_COUNTED}
-        AND rf.rule NOT IN ({", ".join(f"'{r}'" for r in BUILT_IN)}))) AS flagged,
-    sum(EXISTS (SELECT 1 FROM review_flags rf WHERE rf.message_id = runs.id AND rf.state IN {_COUNTED}
-        AND rf.rule IN ({", ".join(f"'{r}'" for r in HOURS_RULES)}))) AS after_hours,
-    max(EXISTS (SELECT 1 FROM note_messages nm JOIN notes n ON n.id = nm.note_id
-        WHERE nm.message_id = runs.id AND n.matter_id = runs.matter_id)) AS noted
-FROM runs GROUP BY matter_id, conversation_id, run
+SELECT matter_id, c AS conversation_id, min(at) AS first_at, max(at) AS last_at, count(*) AS texts, sum(d = 'in') AS incoming, sum(d = 'out') AS outgoing, sum(lexicon) AS flagged,
+    sum(hours) AS after_hours, max(noted) AS noted
+FROM runs GROUP BY matter_id, c, run
 HAVING incoming > 0 AND outgoing > 0 AND (texts >= {LONG} OR flagged > 0 OR after_hours > 0) AND noted = 0
 ORDER BY first_at, conversation_id, matter_id
 """
@@ -79,7 +83,8 @@ def missing(conn: sqlite3.Connection, tz, matter: str | None = None) -> list[Exc
     """The substantive exchanges no note of their matter concerns (of one matter, or all), in time order."""
     found = conn.execute(*_query(conn, matter)).fetchall()
     references = dict(conn.execute("SELECT id, reference FROM matters"))
-    return [_exchange(conn, r, references[r["matter_id"]], tz) for r in found]
+    numbers = _Numbers(conn)
+    return [_exchange(r, references[r["matter_id"]], numbers(r["conversation_id"]), tz) for r in found]
 
 
 def count(conn: sqlite3.Connection, matter: str | None = None) -> int:
@@ -94,7 +99,24 @@ def _query(conn: sqlite3.Connection, matter: str | None) -> tuple[str, tuple]:
     return _EXCHANGES.replace("{matter}", "f.matter_id = ?"), (matter_row(conn, matter)["id"],)
 
 
-def _exchange(conn: sqlite3.Connection, r, reference: str, tz) -> Exchange:
+class _Numbers:
+    """Each conversation's messages in time order (the transcripts' numbering), read once per conversation."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn, self.known = conn, {}
+
+    def __call__(self, conversation: int) -> tuple[list[str], list[bool]]:
+        if conversation not in self.known:
+            rows = self.conn.execute(
+                "SELECT sent_at, kind = 'message' AND direction IN ('in', 'out') FROM messages"
+                " WHERE conversation_id = ? ORDER BY sent_at, rowid",
+                (conversation,),
+            ).fetchall()
+            self.known[conversation] = ([r[0] for r in rows], [bool(r[1]) for r in rows])
+        return self.known[conversation]
+
+
+def _exchange(r, reference: str, numbered: tuple[list[str], list[bool]], tz) -> Exchange:
     why = []
     if r["texts"] >= LONG:
         why.append(f"{r['texts']} texts")
@@ -102,32 +124,25 @@ def _exchange(conn: sqlite3.Connection, r, reference: str, tz) -> Exchange:
         why.append(f"{r['flagged']} flagged by the lexicons")
     if r["after_hours"]:
         why.append(f"{r['after_hours']} after hours")
-    first, last = (
-        number_of(conn, r["conversation_id"], at, rowid)
-        for at, rowid in (
-            _rowid(conn, r["conversation_id"], r["first_at"], "min"),
-            _rowid(conn, r["conversation_id"], r["last_at"], "max"),
-        )
-    )
+    at, text = numbered
+    first = bisect_left(at, r["first_at"])  # its first text: the first text at its first time
+    while not text[first]:
+        first += 1
+    last = bisect_right(at, r["last_at"]) - 1  # its last: the last text at its last time
+    while not text[last]:
+        last -= 1
+    c = r["conversation_id"]
     # The window of the command: whole seconds around its texts (the next exchange is hours away).
     start = times.from_iso(r["first_at"]).astimezone(tz).replace(microsecond=0)
     end = times.from_iso(r["last_at"]).astimezone(tz).replace(microsecond=0) + timedelta(seconds=1)
-    from_, until = start.isoformat(), end.isoformat()
     return Exchange(
         reference,
-        r["conversation_id"],
+        c,
         times.display(r["first_at"], tz),
         times.display(r["last_at"], tz),
-        first,
-        last,
+        f"{c}.{first + 1}",
+        f"{c}.{last + 1}",
         r["texts"],
         why,
-        f'textfile note add {reference} "…" --conversation {r["conversation_id"]} --from {from_} --until {until}',
+        f'textfile note add {reference} "…" --conversation {c} --from {start.isoformat()} --until {end.isoformat()}',
     )
-
-
-def _rowid(conn, conversation: int, at: str, which: str) -> tuple[str, int]:
-    (rowid,) = conn.execute(
-        f"SELECT {which}(rowid) FROM messages WHERE conversation_id = ? AND sent_at = ?", (conversation, at)
-    ).fetchone()
-    return at, rowid
