@@ -168,3 +168,16 @@ def test_the_weekly_snapshot_leaves_privileged_notes_out_with_their_log(noted, t
     log_file = notes.csv_path(made.path)
     assert [r[0] for r in csv.reader(io.StringIO(log_file.read_text("utf-8")))] == ["Note", "2", "3", "4"]
     assert "PRIVILEGED-" not in "".join(pages(made.path))
+
+
+def test_a_clients_transcript_shows_the_notes_of_each_of_their_matters_naming_the_matter(cli, noted, tmp_path):
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "--client", "Sam Client", "--out", pdf).exit_code == 0
+    [appendix] = [p for p in pages(pdf) if "Notes to file\n" in p]
+    assert "Note 1 of matter M-1, version 1" in appendix
+    assert [r[0] for r in csv.reader(io.StringIO((tmp_path / "t.privilege-log.csv").read_text("utf-8")))] == [
+        "Note",
+        "2",
+        "3",
+        "4",
+    ]

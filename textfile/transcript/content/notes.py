@@ -36,6 +36,7 @@ class Appendix:
     privileged: list[dict] = field(default_factory=list)  # shown in the privileged appendix (asked for)
     log: list[notes.LogEntry] = field(default_factory=list)  # the privileged notes left out
     include_privileged: bool = False
+    of_client: bool = False  # a client's transcript: each note says its matter
     csv: bytes | None = None  # the privilege log as CSV, when one is left out
     csv_path: Path | None = None
 
@@ -78,10 +79,10 @@ def appendix(conn, scope, plan, zone, include_privileged: bool, pdf: Path) -> Ap
         else [r[0] for r in conn.execute("SELECT id FROM matters WHERE client_id = ?", (scope.client_id,))]
     )
     found = notes.concerning(conn, matters, scope.from_at, scope.until_at)
+    out = Appendix(include_privileged=include_privileged, of_client=scope.matter_id is None)
     if not found:
-        return Appendix(include_privileged=include_privileged)
+        return out
     in_transcript = {row.id for row in plan.rows}
-    out = Appendix(include_privileged=include_privileged)
     for n in found:
         if not n.privileged:
             out.shown.append(_shown(n, in_transcript, zone))

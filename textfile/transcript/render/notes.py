@@ -28,12 +28,21 @@ def documents(appendix: Appendix, page_size: str, log_name: str | None) -> list[
     out = []
     if appendix.shown or appendix.log:
         html = template.render(
-            part="notes", page_size=page_size, shown=appendix.shown, log=appendix.log, log_name=log_name
+            part="notes",
+            page_size=page_size,
+            shown=appendix.shown,
+            log=appendix.log,
+            log_name=log_name,
+            of_client=appendix.of_client,
         )
         out.append({"name": "notes", "html": html, "label": None})
     if appendix.privileged:
         html = template.render(
-            part="privileged", page_size=page_size, shown=appendix.privileged, heading=PRIVILEGED_HEADING
+            part="privileged",
+            page_size=page_size,
+            shown=appendix.privileged,
+            heading=PRIVILEGED_HEADING,
+            of_client=appendix.of_client,
         )
         out.append({"name": "privileged", "html": html, "label": LABEL})
     return out
