@@ -223,7 +223,16 @@ def test_notes_survive_reimport_and_show_a_message_edited_later(cli, sam):
         in shown
     )
     listed = cli("note", "list", "M-1").output
-    assert "#1.3" in listed.split("Text")[1] and "Changed: messages changed since this note" in listed
+    [row] = [line for line in listed.splitlines() if line.startswith("│ 1 ")]
+    assert [cell.strip() for cell in row.strip("│").split("│")][4:] == [
+        "",
+        "#1.1, #1.3",
+        "#1.3",
+        "Advised Sam to keep paying rent into escrow.",
+    ]  # (privileged, messages, changed, how its text begins)
+    assert listed.endswith(
+        "Changed: messages changed since this note: the archive now holds a later version (textfile note show NOTE).\n"
+    )
 
 
 def test_the_privilege_log_lists_exactly_the_privileged_notes_of_the_window(cli, sam):

@@ -13,6 +13,7 @@ from textfile.cli.tables import Col, add_row, show, table
 from textfile.notes.exchanges import GAP_HOURS, LONG
 
 CHANGED = "changed since this note: the archive now holds a later version"
+PREVIEW = 60  # characters of a note's text `note list` shows
 
 NoteText = Annotated[str, typer.Argument(help="What the note says.", metavar="TEXT")]
 NewText = Annotated[str | None, typer.Argument(help="Its new text (default: the text stays).", metavar="[TEXT]")]
@@ -114,7 +115,7 @@ def note_edit(
 
 @command
 def note_list(matter: OfMatter = None, missing: Missing = False, json_: Json = False, quiet: Quiet = False):
-    """List the notes to file (of a matter, or all), each with the messages it concerns and how many changed since it was written.
+    """List the notes to file (of a matter, or all), each with the messages it concerns, those that changed since it was written, and how its text begins.
 
     With --missing: the substantive exchanges that have no note yet. An exchange is a run of texts of one conversation filed to a matter, each within 4 hours of the one before; it is substantive when it has texts both ways and holds 10 texts or more, a text a lexicon of the review flagged, or a text flagged after hours (a flag open or reviewed); it has a note when a note of its matter concerns one of its texts.
 
@@ -154,17 +155,16 @@ def _notes(found: list[notes.Note], tz) -> None:
         return say("No notes.")
     rows = table(
         Col("Note", whole=True),
-        Col("Matter", whole=True, drop=3),
-        Col("Written", whole=True, drop=2),
-        Col("Author", drop=4),
+        Col("Matter", whole=True, drop=2),
+        Col("Written", whole=True, drop=1),
+        Col("Author", drop=3),
         Col("Privileged", whole=True),
         Col("Messages", min_width=12),
-        Col("Changed", whole=True, drop=1),
-        Col("Text", min_width=16),
+        Col("Changed", min_width=6),
+        Col("Begins", min_width=16),
     )
     for n in found:
         changed = ", ".join(f"#{m.number}" for m in n.changed)
-        first = n.current.text.splitlines()[0]
         add_row(
             rows,
             n.id,
@@ -174,11 +174,20 @@ def _notes(found: list[notes.Note], tz) -> None:
             "yes" if n.privileged else "",
             _concerns(n).removeprefix("about ").replace("the matter as a whole", "whole matter"),
             changed,
-            first,
+            _begins(n.current.text),
         )
     show(rows)
     if any(n.changed for n in found):
         say(f"Changed: messages {CHANGED} (textfile note show NOTE).")
+
+
+def _begins(text: str, most: int = PREVIEW) -> str:
+    """How a note's text begins, for the list: its first line, its first words up to `most` characters
+    (`note show` prints it whole)."""
+    first = text.splitlines()[0]
+    if len(first) > most:
+        return first[:most].rsplit(" ", 1)[0] + " …"
+    return first + (" …" if "\n" in text else "")
 
 
 def _show(n: notes.Note, tz) -> None:
