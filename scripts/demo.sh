@@ -59,6 +59,8 @@ waiting=$(textfile conversations --unfiled --json | python -c 'import json, sys;
 step conversation show "$waiting"
 step matter list
 step search lease
+# A privileged note to file on Sam's first text: left out of the transcripts, listed in their privilege log.
+registered android && step note add 2026-014 "Advised Sam to keep paying rent into escrow." --about "#1.1" --privileged
 # A transcript of every matter that has messages: dated PDF/A files, Bates-numbered, recorded in the archive.
 for ref in $(textfile matter list --json | python -c 'import json, sys; print(" ".join(m["reference"] for m in json.load(sys.stdin) if m["messages"]))'); do
   step transcript "$ref" --out-dir demo/transcripts --mkdir

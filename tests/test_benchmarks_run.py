@@ -80,3 +80,16 @@ def test_the_review_benchmark_runs_at_a_small_size(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "full review: hours and consent" in run.stdout
     assert "(target < 1 s)" in run.stdout
+
+
+def test_the_notes_benchmark_runs_at_a_small_size(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "benchmarks/notes.py", "--messages", "3000", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")},  # (its key: never the user's)
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "notes over 3,000 messages: " in run.stdout and "note list --missing (missing): " in run.stdout

@@ -704,3 +704,54 @@ def m020_review_reports(db: Database) -> None:
         CREATE INDEX review_reports_path ON review_reports (path);
     """,
     )
+
+
+@migrations()
+def m021_notes_to_file(db: Database) -> None:
+    """Notes to file (textfile/notes/): a memo about a matter, bound to the exact messages it concerns,
+    so that a later edit of one of them shows against the note. Tables of their own: the records'
+    digests of the tables already sealed (audit.RECORDS) stay as they were.
+    - `notes`: the matter, who the note is by (`author`, as named; `created_by`: the system user who
+      entered it), when, and the window it was written about when given (a conversation as numbered
+      then, from, until). The conversation has no foreign key: a later reading may merge it into
+      another (ingest's merges); the bound messages are the record of what the note concerns.
+    - `note_versions`: every version of its text, the first included, with its sha256, whether it is
+      privileged and on what basis ("Attorney work product"), when, by whom and why: an edit adds a
+      version, never rewrites one.
+    - `note_messages`: the messages it concerns, each with the content hash it had when the note was
+      written (a foreign key to messages: disposal finds the notes of what it deletes)."""
+    _run(
+        db,
+        """
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            matter_id INTEGER NOT NULL REFERENCES matters(id),
+            author TEXT NOT NULL,
+            conversation_id INTEGER,
+            from_at TEXT,
+            until_at TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE INDEX notes_matter ON notes (matter_id);
+        CREATE TABLE note_versions (
+            note_id INTEGER NOT NULL REFERENCES notes(id),
+            version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            text_sha256 TEXT NOT NULL,
+            privileged INTEGER NOT NULL CHECK (privileged IN (0, 1)),
+            basis TEXT,
+            written_at TEXT NOT NULL,
+            written_by TEXT NOT NULL,
+            reason TEXT,
+            PRIMARY KEY (note_id, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE note_messages (
+            note_id INTEGER NOT NULL REFERENCES notes(id),
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            content_hash TEXT NOT NULL,
+            PRIMARY KEY (note_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX note_messages_message ON note_messages (message_id);
+    """,
+    )

@@ -12,7 +12,9 @@ import since then made that no earlier import made (the same words but for their
 backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on (or a run that did not run),
 a matter with messages in no transcript, a transcript whose file is gone, a review flag open (a
 message the lexicons, the working hours, an opt-out, a missing consent or a minor flagged, which no
-one has reviewed or dismissed: `textfile review`; how many are new is said). Messages imported since
+one has reviewed or dismissed: `textfile review`; how many are new is said). Substantive exchanges
+that no note to file concerns yet are counted, with the command that lists them (`note list
+--missing`); they do not by themselves need a person this week. Messages imported since
 the last review scan are not scanned here (read-only): each import scans what it brings. An integrity problem
 (exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
@@ -30,7 +32,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 
-from textfile import ignore, times
+from textfile import ignore, notes, times
 from textfile.archive import Archive
 from textfile.ignore import WaitingConversation
 from textfile.integrity import FINE, transcript_states
@@ -91,6 +93,8 @@ class Status(Result):
     # review flags open, by rule, and how many of them were raised since `since` (`textfile review`)
     open_flags: dict[str, int] = field(default_factory=dict)
     new_flags: int = 0
+    # substantive exchanges no note concerns (`note list --missing`): said, needing no one by itself
+    exchanges_without_note: int = 0
 
     JSON_PROPERTIES = ("assumptions", "exit_code")
 
@@ -140,6 +144,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
     (found.new_flags,) = conn.execute(
         "SELECT count(*) FROM review_flags WHERE state = 'open' AND raised_at >= ?", (found.since,)
     ).fetchone()
+    found.exchanges_without_note = notes.count(conn)
     found.problems = failing_checks(archive)
     if not found.problems:
         judged = verdicts(archive, states)

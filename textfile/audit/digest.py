@@ -113,6 +113,10 @@ RECORDS = (
     "opt_outs",
     "client_minors",
     "review_reports",
+    # notes to file (m021)
+    "notes",
+    "note_versions",
+    "note_messages",
 )
 
 

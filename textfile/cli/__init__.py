@@ -12,6 +12,7 @@ listed last in `--help` until a line of HELP_ORDER places it.
   report.py         search, log, deletable
   status.py         status, and its screen
   transcripts.py    transcript
+  notes.py          note add|list|show|edit
   output.py         the one way a command prints (`emit`: --json, --quiet, its tables) and fails (`command`)
   tables.py         tables that fit the terminal
   options.py        the arguments and options more than one command takes
@@ -32,7 +33,7 @@ import typer
 from typer.core import TyperOption
 
 from textfile import __version__, scratch
-from textfile.cli import archive, clients, conversations, imports, report, review, status, transcripts
+from textfile.cli import archive, clients, conversations, imports, notes, report, review, status, transcripts
 from textfile.cli.output import NamesEveryMissingOption, err, out, state, warn
 from textfile.errors import TextfileError
 
@@ -89,6 +90,13 @@ app.add_typer(matter_app, name="matter")
 app.add_typer(conversation_app, name="conversation")
 app.add_typer(handle_app, name="handle")
 app.add_typer(review_app, name="review")
+note_app = typer.Typer(
+    help="Notes to file: memos about a matter bound to the messages they concern; privileged ones stay out of"
+    " transcripts, listed in their privilege log.",
+    epilog='Example: textfile note add 2026-014 "Called Sam; agreed to wait." --about "#2.15"',
+    no_args_is_help=True,
+)
+app.add_typer(note_app, name="note")
 
 
 GROUPS = {
@@ -98,8 +106,9 @@ GROUPS = {
     "handle": handle_app,
     "review": review_app,
     "review lexicon": lexicon_app,
+    "note": note_app,
 }
-MODULES = (archive, imports, clients, conversations, report, status, transcripts, review)
+MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, notes)
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
@@ -110,6 +119,7 @@ HELP_ORDER = (
     *("handle ignore", "handle unignore", "handle list"),
     *("review show", "review ack", "review dismiss", "review reopen"),
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
+    *("note add", "note list", "note show", "note edit"),
 )
 OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
 

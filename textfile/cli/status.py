@@ -51,6 +51,9 @@ def show_status(s: Status, tz) -> None:
             f"Review flags open: {sum(s.open_flags.values())}, {s.new_flags} new ({by_rule})"
             " (textfile review; textfile review --unanswered)"
         )
+    if s.exchanges_without_note:
+        n = s.exchanges_without_note
+        say(f"Substantive exchanges with no note to file: {n} (textfile note list --missing)")
     for problem in s.problems:
         say(f"INTEGRITY {problem} (textfile verify)")
     _say_safe_to_delete(s)

@@ -26,6 +26,14 @@ OutDir = Annotated[
 BatesPrefix = Annotated[str | None, typer.Option(help="Bates prefix. Default: the archive's.")]
 BatesStart = Annotated[int | None, typer.Option(help="First Bates number. Default: the prefix's next free number.")]
 NoMedia = Annotated[bool, typer.Option("--no-media", help="List images instead of showing them.")]
+IncludePrivileged = Annotated[
+    bool,
+    typer.Option(
+        "--include-privileged",
+        help='Put the privileged notes to file in an appendix marked "Privileged & Confidential" (without it they are'
+        " left out, and listed in a privilege log: a page of the PDF and a CSV beside it).",
+    ),
+]
 
 
 @command
@@ -41,6 +49,7 @@ def transcript(
     bates_prefix: BatesPrefix = None,
     bates_start: BatesStart = None,
     no_media: NoMedia = False,
+    include_privileged: IncludePrivileged = False,
     no_cache: NoCache = False,
     cache_size: CacheSize = None,
     json_: Json = False,
@@ -53,7 +62,7 @@ def transcript(
 
     options = dict(matter=reference, client=client, from_=from_, until=until, tz=tz, out=out_path, out_dir=out_dir)
     options |= dict(mkdir=mkdir, bates_prefix=bates_prefix, bates_start=bates_start, media=not no_media)
-    options |= dict(cache=not no_cache, cache_size=cache_size)
+    options |= dict(cache=not no_cache, cache_size=cache_size, include_privileged=include_privileged)
     with open_archive() as archive:
         made = with_progress(
             quiet or json_,
@@ -75,3 +84,9 @@ def _say_made(made: Transcript) -> None:
         f"Wrote {made.path}: {counted(made.messages, 'message')}, {counted(made.pages, 'page')}, Bates {made.bates_first} to {made.bates_last}."
         + reused
     )
+    notes = made.notes
+    if notes and notes["privileged_left_out"]:
+        n = notes["privileged_left_out"]
+        say(
+            f"Left out {counted(n, 'privileged note')}; their privilege log: {notes['privilege_log']} (and a page of the PDF)."
+        )

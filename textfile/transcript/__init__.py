@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive
 from textfile.errors import TextfileError
-from textfile.transcript import joining
+from textfile.transcript import appendix, joining
 from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
 from textfile.transcript.output import default_name, output_folder, output_path, partial_file
 from textfile.transcript.recorded import record_deleted, record_moves, verify_pdfs
@@ -112,6 +112,7 @@ def _make_transcript(
     cache: bool = True,
     cache_size: str | int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    include_privileged: bool = False,
 ) -> Transcript:
     """The request checked; the contents read in one snapshot (scope, Bates series, plan, cover);
     the destination and its partial file; the chunks rendered, the first opening with the cover;
@@ -127,6 +128,7 @@ def _make_transcript(
     contents = read_contents(archive.conn, archive.settings, request, matter, client)
     now = times.now_iso()
     path = _destination(archive.conn, contents.scope, request.zone, now, out, out_dir, mkdir)
+    notes = appendix.read(archive.conn, contents, request, include_privileged, path)  # (and the cover says them)
     partial = cleanup.enter_context(partial_file(path))
     made = Made(str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
@@ -134,19 +136,22 @@ def _make_transcript(
     context = _render_context(archive, request, contents.scope, parts, cache)
     with render.Renderer(context, chunks.processes) as renderer:
         results = _rendered(renderer, archive.settings, request, contents, made, chunks.jobs, progress)
+        results += appendix.rendered(renderer, notes, context["page_size"])
         labels, label_of_page = joining.running_headers(context["header"], results)
         headers = renderer.headers(labels)
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
     scope_record = _scope_record(request, contents)
-    manifest_bytes = _manifest(archive, request, contents, made, scope_record)
+    manifest_bytes = _manifest(archive, request, contents, made, scope_record, notes.record())
     document = joining.joined(results, made, manifest_bytes, headers, label_of_page)
     _write(document, partial, made, manifest_bytes)
-    record(archive, request, contents, made, scope_record, partial)
+    appendix.recorded(notes, lambda: record(archive, request, contents, made, scope_record, partial))
     if context.get("cache"):
         _evict(context["cache"], cache_bytes)
-    return _summary(request, contents, made, results, len(results), Phases(started, planned, rendered))
+    made_now = _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
+    made_now.notes = notes.summary()
+    return made_now
 
 
 def _scope_record(request: Request, contents: Contents) -> dict:
@@ -312,7 +317,9 @@ def _check_cover_slots(first: dict) -> None:
         )
 
 
-def _manifest(archive: Archive, request: Request, contents: Contents, made: Made, scope_record: dict) -> bytes:
+def _manifest(
+    archive: Archive, request: Request, contents: Contents, made: Made, scope_record: dict, notes: dict | None = None
+) -> bytes:
     from textfile.transcript import manifest
 
     return manifest.build(
@@ -330,6 +337,7 @@ def _manifest(archive: Archive, request: Request, contents: Contents, made: Made
         disclosures=contents.cover["disclosures"],
         messages=((row.id, row.content_hash) for row in contents.plan.rows),
         audit_head=audit.head(archive.conn),
+        notes=notes,
     )
 
 

@@ -25,7 +25,7 @@ def running_headers(header: str, results: list[dict]) -> tuple[list[str], list[i
     of_page = []
     for r in results:
         for conversations in r["conversations"]:
-            label = header + _conversations_said(conversations)
+            label = header + (r.get("label") or _conversations_said(conversations))  # (an appendix's own label)
             of_page.append(labels.setdefault(label, len(labels)))
     return list(labels), of_page
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from textfile.results import Result, json_name
+from textfile.results import Result, json_name, omit_empty
 
 
 @dataclass(slots=True)
@@ -76,3 +76,5 @@ class Transcript(Result):
     seconds: float
     phases_s: PhaseSeconds
     render: RenderCost
+    # the notes to file shown and left out, and the privilege log written beside it (content/notes.py)
+    notes: dict | None = omit_empty(default=None)

@@ -26,6 +26,7 @@ from typing import NamedTuple
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
+from textfile.notes.proof import notes_problems
 from textfile.results import Result
 
 NAME = "textfile-manifest.json"
@@ -49,6 +50,7 @@ def build(
     messages,
     disclosures: dict | None = None,
     audit_head: dict | None = None,
+    notes: dict | None = None,
 ) -> bytes:
     """The manifest's bytes: JSON without spaces, its keys sorted, then `messages` last, written
     straight from the (id, content hash) pairs so that 100,000 messages cost no list of lists.
@@ -58,7 +60,8 @@ def build(
     message taken for another form of a message of another export, with both lines; the U+FFFD in
     each message and what the imports that hold it reported; times a DST change made textfile resolve).
     `audit_head`: the archive's last audit entry when the transcript was made ({'entry', 'hash'}),
-    which `verify FILE.pdf` finds in the chain: entries removed or rewritten since are caught."""
+    which `verify FILE.pdf` finds in the chain: entries removed or rewritten since are caught.
+    `notes`: the notes to file shown and left out, and the privilege log's CSV (content/notes.py)."""
     from textfile.transcript.pdf import bates
 
     manifest = {
@@ -81,6 +84,7 @@ def build(
             "first_number": bates_first,
             "last_number": bates_last,
         },
+        **({"notes": notes} if notes else {}),
     }
     pairs = [json.dumps([mid, digest], separators=(",", ":")) for mid, digest in messages]
     head = canonical_json({**manifest, "message_count": len(pairs)})
@@ -222,6 +226,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     ]
     if recorded != manifest.messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
+    problems += notes_problems(conn, manifest.data.get("notes"), path)
     report.earlier = []
     problems += _message_problems(
         conn, recorded, report.earlier, report.scope.get("numbering") if isinstance(report.scope, dict) else None

@@ -145,6 +145,10 @@ class Renderer:
                 progress(done)
         return results
 
+    def each(self, function, items: list) -> list:
+        """function(item) for every item (a document of an appendix), where the chunks are rendered: results in order."""
+        return list(map(function, items)) if self.mp is None else list(self._map(function, items))
+
     def headers(self, labels: list[str]) -> str:
         """The running headers' document (`headers.render_headers`), rendered as a chunk is: its path."""
         if self.mp is None:

@@ -1,0 +1,146 @@
+"""The messages a note concerns: named as people name them, checked against the matter, numbered.
+
+A person names a message as `review`, `conversation show` and the transcripts print it: `#2.15` (or
+`2.15`), the 15th message of conversation 2 counted over the whole conversation in time order
+(`transcript.content.scope`); or by the start of its id (8 hex digits or more, as `verify` names
+one). The number is resolved once, when the note is written: a note records message ids (and each
+one's content hash), never numbers, since a message archived later with an earlier time moves the
+numbers after it. Every number shown is computed again from the id (`numbers`).
+
+A window (`--conversation N --from --until`) binds every message of that conversation in it, as
+the archive holds them when the note is written. Each message must be filed to the note's matter
+at its time (a filing's window); otherwise the note is refused, naming the messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from textfile.errors import InvalidInput, NotFound
+from textfile.filing.names import require_conversation
+from textfile.results import Result
+
+# A message's number as printed (#2.15), or the start of its id.
+_NUMBER = re.compile(r"#?(\d+)\.(\d+)")
+_ID = re.compile(r"[0-9a-f]{8,64}")
+_IN_MATTER = (
+    "EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = ? AND f.conversation_id = m.conversation_id"
+    " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
+)
+
+
+@dataclass(slots=True, eq=False)
+class Bound(Result):
+    """A message a note concerns, as the archive holds it now: its id and number, its time, and the
+    content hash it had when the note was written against the one it has now (`changed`: the archive
+    now holds a later version of it)."""
+
+    message_id: str
+    number: str  # "2.15" (conversation 2, its 15th message), as now numbered
+    conversation: int
+    sent_at: str
+    direction: str
+    content_hash: str  # when the note was written
+    content_hash_now: str
+    changed: bool
+
+
+def resolve(conn: sqlite3.Connection, given: list[str]) -> list[str]:
+    """The ids of the messages named (`#2.15`, `2.15`, an id's start), each once, in the order given."""
+    found: dict[str, None] = {}
+    for text in given:
+        for part in filter(None, re.split(r"[\s,]+", text.strip())):
+            found[_one(conn, part)] = None
+    if not found:
+        raise InvalidInput("name the messages (--about #2.15, as `textfile conversation show` numbers them)")
+    return list(found)
+
+
+def _one(conn: sqlite3.Connection, text: str) -> str:
+    number = _NUMBER.fullmatch(text)
+    if number:
+        conversation, n = int(number[1]), int(number[2])
+        require_conversation(conn, conversation)
+        row = conn.execute(
+            "SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid LIMIT 1 OFFSET ?",
+            (conversation, n - 1),
+        ).fetchone()
+        if n < 1 or row is None:
+            raise NotFound(f"no message #{conversation}.{n} (see `textfile conversation show {conversation}`)")
+        return row[0]
+    if _ID.fullmatch(text.lower()):
+        rows = conn.execute(
+            "SELECT id FROM messages WHERE id >= ? AND id < ? LIMIT 2", (text.lower(), text.lower() + "g")
+        ).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        raise NotFound(f"{'no' if not rows else 'more than one'} message with an id starting {text!r}")
+    raise InvalidInput(f"not a message number (#2.15: conversation 2, its 15th message) or id: {text!r}")
+
+
+def in_window(conn: sqlite3.Connection, conversation: int, from_at: str | None, until_at: str | None) -> list[str]:
+    """The ids of the messages of a conversation in a window (UTC instants, inclusive), in time order."""
+    require_conversation(conn, conversation)
+    rows = conn.execute(
+        "SELECT id FROM messages WHERE conversation_id = ? AND sent_at >= ? AND sent_at <= ? ORDER BY sent_at, rowid",
+        (conversation, from_at or "", until_at or "9999"),
+    ).fetchall()
+    if not rows:
+        raise InvalidInput(
+            f"conversation {conversation} holds no message in that window: nothing for the note to concern"
+        )
+    return [r[0] for r in rows]
+
+
+def check_in_matter(conn: sqlite3.Connection, matter_id: int, reference: str, ids: list[str]) -> None:
+    """Every message is filed to the matter at its time; otherwise refused, naming those that are not."""
+    outside = conn.execute(
+        "SELECT m.id, m.conversation_id, m.sent_at, m.rowid FROM messages m"
+        f" WHERE m.id IN (SELECT value FROM json_each(?)) AND NOT {_IN_MATTER} ORDER BY m.sent_at, m.rowid",
+        (json.dumps(ids), matter_id),
+    ).fetchall()
+    if outside:
+        said = ", ".join(f"#{number_of(conn, r['conversation_id'], r['sent_at'], r['rowid'])}" for r in outside[:10])
+        more = f" and {len(outside) - 10} more" if len(outside) > 10 else ""
+        raise InvalidInput(
+            f"{'message' if len(outside) == 1 else 'messages'} {said}{more} {'is' if len(outside) == 1 else 'are'}"
+            f" not filed to matter {reference} at {'its' if len(outside) == 1 else 'their'} time: a note is about"
+            f" the matter's own messages (see `textfile conversations`; `textfile file N --matter {reference}`)"
+        )
+
+
+def number_of(conn: sqlite3.Connection, conversation: int, sent_at: str, rowid: int) -> str:
+    """A message's number in its conversation, "2.15" (the index messages (conversation_id, sent_at))."""
+    (before,) = conn.execute(
+        "SELECT count(*) FROM messages WHERE conversation_id = ? AND (sent_at < ? OR (sent_at = ? AND rowid < ?))",
+        (conversation, sent_at, sent_at, rowid),
+    ).fetchone()
+    return f"{conversation}.{before + 1}"
+
+
+def bound(conn: sqlite3.Connection, note_ids: list[int]) -> dict[int, list[Bound]]:
+    """The messages each note concerns, as the archive holds them now, in time order."""
+    out: dict[int, list[Bound]] = {n: [] for n in note_ids}
+    for r in conn.execute(
+        "SELECT nm.note_id, nm.message_id, nm.content_hash, m.content_hash AS now, m.conversation_id, m.sent_at,"
+        " m.direction, m.rowid FROM note_messages nm JOIN messages m ON m.id = nm.message_id"
+        " WHERE nm.note_id IN (SELECT value FROM json_each(?)) ORDER BY nm.note_id, m.sent_at, m.rowid",
+        (json.dumps(note_ids),),
+    ):
+        number = number_of(conn, r["conversation_id"], r["sent_at"], r["rowid"])
+        out[r["note_id"]].append(
+            Bound(
+                r["message_id"],
+                number,
+                r["conversation_id"],
+                r["sent_at"],
+                r["direction"],
+                r["content_hash"],
+                r["now"],
+                r["content_hash"] != r["now"],
+            )
+        )
+    return out

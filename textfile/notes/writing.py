@@ -1,0 +1,172 @@
+"""Writing notes: `note add` and `note edit`, each in one transaction with its audit entry.
+
+A note is written against the archive as it is: the messages it concerns are resolved (numbers to
+ids), checked to be filed to its matter, and recorded with their content hashes. An edit adds a
+version (its text, its privilege and basis, why) and rewrites nothing; an edit that changes
+nothing is refused. The audit entries name the note, its version, the sha256 of its text, and the
+ids and hashes of the messages it concerns, never the text: disposal must be able to remove every
+byte of a note from the file, and the audit log is append-only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import NamedTuple
+
+from textfile import audit, times
+from textfile.errors import InvalidInput, NotFound
+from textfile.filing.names import matter_row
+from textfile.fingerprint import sha256_text
+from textfile.notes import messages
+from textfile.notes.records import Note, read
+
+WORK_PRODUCT = "Attorney work product"  # the basis of a privileged note when none is given
+
+
+class About(NamedTuple):
+    """What a new note concerns: messages named (`#2.15`), or a window of one conversation (UTC
+    instants), or neither (the matter as a whole)."""
+
+    messages: tuple[str, ...] = ()
+    conversation: int | None = None
+    from_at: str | None = None
+    until_at: str | None = None
+
+
+def add(
+    conn: sqlite3.Connection,
+    matter: str,
+    text: str,
+    about: About | None = None,
+    privileged: bool = False,
+    basis: str | None = None,
+    author: str | None = None,
+) -> Note:
+    """A new note of `matter`, its first version, the messages it concerns; audited ("note add")."""
+    text = _text(text)
+    basis = _basis(privileged, basis)
+    about = about or About()
+    row = matter_row(conn, matter)
+    ids = _concerned(conn, about)
+    messages.check_in_matter(conn, row["id"], row["reference"], ids)
+    by, now = audit.current_user(), times.now_iso()
+    author = (author or "").strip() or by
+    note_id = conn.execute(
+        "INSERT INTO notes (matter_id, author, conversation_id, from_at, until_at, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (row["id"], author, about.conversation, about.from_at, about.until_at, now, by),
+    ).lastrowid
+    _version(conn, note_id, 1, text, privileged, basis, now, by, None)
+    conn.executemany(
+        "INSERT INTO note_messages (note_id, message_id, content_hash)"
+        " SELECT ?, id, content_hash FROM messages WHERE id = ?",
+        [(note_id, mid) for mid in ids],
+    )
+    [note] = read(conn, "n.id = ?", (note_id,))
+    audit.append(
+        conn,
+        "note add",
+        {
+            "note": note_id,
+            "matter": row["reference"],
+            "author": author,
+            "version": 1,
+            "text_sha256": note.current.text_sha256,
+            "privileged": privileged,
+            "basis": basis,
+            "conversation": about.conversation,
+            "from": about.from_at,
+            "until": about.until_at,
+            "messages": [[m.message_id, m.content_hash] for m in note.messages],
+        },
+    )
+    return note
+
+
+def edit(
+    conn: sqlite3.Connection,
+    note_id: int,
+    text: str | None = None,
+    privileged: bool | None = None,
+    basis: str | None = None,
+    reason: str | None = None,
+) -> Note:
+    """A new version of a note: its text, its privilege or its basis changed (what is not given stays);
+    audited ("note edit"), with what the version before was."""
+    note = one(conn, note_id)
+    was = note.current
+    privileged = was.privileged if privileged is None else privileged
+    new_text = was.text if text is None else _text(text)
+    if basis is not None and not privileged:
+        raise InvalidInput("--basis is the ground of a privileged note: give --privileged too")
+    new_basis = (basis.strip() or None if basis is not None else was.basis or WORK_PRODUCT) if privileged else None
+    if (new_text, privileged, new_basis) == (was.text, was.privileged, was.basis):
+        raise InvalidInput(f"note {note_id} already says that: nothing to change")
+    by, now = audit.current_user(), times.now_iso()
+    reason = (reason or "").strip() or None
+    version = was.version + 1
+    _version(conn, note_id, version, new_text, privileged, new_basis, now, by, reason)
+    [note] = read(conn, "n.id = ?", (note_id,))
+    audit.append(
+        conn,
+        "note edit",
+        {
+            "note": note_id,
+            "matter": note.matter,
+            "version": version,
+            "text_sha256": note.current.text_sha256,
+            "privileged": privileged,
+            "basis": new_basis,
+            "reason": reason,
+            "was": {
+                "version": was.version,
+                "text_sha256": was.text_sha256,
+                "privileged": was.privileged,
+                "basis": was.basis,
+            },
+        },
+    )
+    return note
+
+
+def one(conn: sqlite3.Connection, note_id: int) -> Note:
+    found = read(conn, "n.id = ?", (note_id,))
+    if not found:
+        raise NotFound(f"no note {note_id} (see `textfile note list`)")
+    return found[0]
+
+
+def _text(text: str) -> str:
+    if not text or not text.strip():
+        raise InvalidInput("a note needs its text")
+    return text.strip()
+
+
+def _basis(privileged: bool, basis: str | None) -> str | None:
+    if basis is not None and not privileged:
+        raise InvalidInput("--basis is the ground of a privileged note: give --privileged too")
+    return ((basis or "").strip() or WORK_PRODUCT) if privileged else None
+
+
+def _concerned(conn: sqlite3.Connection, about: About) -> list[str]:
+    """The ids of the messages the note concerns (none: the matter as a whole)."""
+    window = about.conversation is not None or about.from_at or about.until_at
+    if about.messages and window:
+        raise InvalidInput("a note concerns messages (--about) or a window (--conversation --from --until): give one")
+    if about.messages:
+        return messages.resolve(conn, list(about.messages))
+    if window:
+        if about.conversation is None:
+            raise InvalidInput("--from and --until are a window of one conversation: give --conversation N")
+        if about.from_at and about.until_at and about.from_at > about.until_at:
+            raise InvalidInput("--from is after --until")
+        return messages.in_window(conn, about.conversation, about.from_at, about.until_at)
+    return []
+
+
+def _version(conn, note_id: int, version: int, text: str, privileged: bool, basis, at: str, by: str, reason) -> None:
+    conn.execute(
+        "INSERT INTO note_versions (note_id, version, text, text_sha256, privileged, basis, written_at, written_by, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (note_id, version, text, sha256_text(text), int(privileged), basis, at, by, reason),
+    )
