@@ -113,6 +113,11 @@ RECORDS = (
     "opt_outs",
     "client_minors",
     "review_reports",
+    # lifecycle (issue 19: m023)
+    "retention_policies",
+    "client_births",
+    "disposals",
+    "disposal_certificates",
 )
 
 
