@@ -12,6 +12,7 @@ listed last in `--help` until a line of HELP_ORDER places it.
   report.py         search, log, deletable
   status.py         status, and its screen
   transcripts.py    transcript
+  lifecycle.py      retention …, dispose
   output.py         the one way a command prints (`emit`: --json, --quiet, its tables) and fails (`command`)
   tables.py         tables that fit the terminal
   options.py        the arguments and options more than one command takes
@@ -32,7 +33,7 @@ import typer
 from typer.core import TyperOption
 
 from textfile import __version__, scratch
-from textfile.cli import archive, clients, conversations, imports, report, review, status, transcripts
+from textfile.cli import archive, clients, conversations, imports, lifecycle, report, review, status, transcripts
 from textfile.cli.output import NamesEveryMissingOption, err, out, state, warn
 from textfile.errors import TextfileError
 
@@ -84,11 +85,17 @@ lexicon_app = typer.Typer(
     no_args_is_help=True,
 )
 review_app.add_typer(lexicon_app, name="lexicon")
+retention_app = typer.Typer(
+    help="Retention: how long a closed matter's file is kept, and what is past it.",
+    epilog="Example: textfile retention report",
+    no_args_is_help=True,
+)
 app.add_typer(client_app, name="client")
 app.add_typer(matter_app, name="matter")
 app.add_typer(conversation_app, name="conversation")
 app.add_typer(handle_app, name="handle")
 app.add_typer(review_app, name="review")
+app.add_typer(retention_app, name="retention")
 
 
 GROUPS = {
@@ -98,8 +105,9 @@ GROUPS = {
     "handle": handle_app,
     "review": review_app,
     "review lexicon": lexicon_app,
+    "retention": retention_app,
 }
-MODULES = (archive, imports, clients, conversations, report, status, transcripts, review)
+MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, lifecycle)
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
@@ -110,6 +118,7 @@ HELP_ORDER = (
     *("handle ignore", "handle unignore", "handle list"),
     *("review show", "review ack", "review dismiss", "review reopen"),
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
+    *("retention set", "retention show", "retention report", "dispose"),
 )
 OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
 
