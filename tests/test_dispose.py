@@ -1,0 +1,186 @@
+"""`dispose`: no byte of a disposed message left in the archive file, what must be kept kept, the
+certificate proven, `verify` green and naming the disposal, every step audited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import snapshot
+from lifecycle_build import GONE, KEPT, SHARED_BLOB, UNIQUE_BLOB, exports
+
+
+@pytest.fixture
+def filed(cli, tmp_path):
+    """Sam's matter A-1 and Bo's B-1, both exports imported; A-1 closed, retention 0 years."""
+    first, second = exports(tmp_path)
+    for args in (
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("client", "add", "Bo Other", "--phone", "+12025550177"),
+        ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
+        ("matter", "open", "B-1", "--client", "Bo Other", "--title", "Other"),
+        ("import", first),
+        ("import", second),
+        ("retention", "set", "--years", "0", "--basis", "test: nothing kept after closing"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    return tmp_path
+
+
+def raw_bytes(archive_path) -> bytes:
+    """The archive file and its write-ahead log, as they are on disk."""
+    wal = archive_path.with_name(archive_path.name + "-wal")
+    return archive_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def in_index(conn, word: str) -> int:
+    return sum(
+        conn.execute(f"SELECT count(*) FROM {index} WHERE {index} MATCH ?", (word,)).fetchone()[0]
+        for index in ("messages_fts", "message_versions_fts")
+    )
+
+
+def test_disposal_leaves_no_byte_of_a_disposed_message(cli, archive, archive_path, filed):
+    assert cli("transcript", "A-1", "--out", filed / "a.pdf").exit_code == 0
+    assert cli("matter", "close", "A-1").exit_code == 0
+    before = raw_bytes(archive_path)
+    assert all(marker.encode() in before for marker in GONE + KEPT) and UNIQUE_BLOB in before
+    assert [in_index(archive.conn, m) for m in GONE] == [1, 1, 1, 1]  # (three: an earlier version)
+
+    done = cli("dispose", "A-1", "--confirm", "--reason", "retention over", "--out", filed / "cert.pdf")
+
+    assert done.exit_code == 0, done.output
+    after = raw_bytes(archive_path)
+    assert [m for m in GONE if m.encode() in after or m.lower().encode() in after] == []
+    assert UNIQUE_BLOB not in after
+    assert [in_index(archive.conn, m) for m in GONE] == [0, 0, 0, 0]
+    assert all(m.encode() in after for m in KEPT) and SHARED_BLOB in after  # Bo's, and the picture both sent
+    assert in_index(archive.conn, KEPT[0]) == 1
+    assert (
+        not archive_path.with_name(archive_path.name + "-wal").exists()
+        or not archive_path.with_name(archive_path.name + "-wal").stat().st_size
+    )
+
+
+def test_what_goes_and_what_is_kept(cli, archive, filed):
+    conn = archive.conn
+    assert cli("matter", "close", "A-1").exit_code == 0
+    sam = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0143%'").fetchone()[0]
+    gone = sorted(
+        tuple(r) for r in conn.execute("SELECT id, content_hash FROM messages WHERE conversation_id = ?", (sam,))
+    )
+    bo = sorted(
+        tuple(r) for r in conn.execute("SELECT id, content_hash FROM messages WHERE conversation_id <> ?", (sam,))
+    )
+
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf", "--json")
+
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.output)
+    assert result["counts"] == {
+        "blobs": 1,
+        "conversations": 1,
+        "filings": 1,
+        "message_attachments": 2,
+        "message_sources": 8,
+        "message_versions": 1,
+        "messages": 4,
+        "participants": 2,
+        "review_flags": 1,  # Alex's reply: sent with no consent to text on record
+    }
+    assert (result["messages"], result["kept"], result["done"]) == (4, 0, True)
+    assert sorted(tuple(r) for r in conn.execute("SELECT id, content_hash FROM messages")) == bo
+    assert conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 1  # the picture Bo sent too
+    assert [tuple(r) for r in conn.execute("SELECT reference, closed_at IS NOT NULL FROM matters ORDER BY id")] == [
+        ("A-1", 1),
+        ("B-1", 0),
+    ]  # the matter's row stays
+    row = conn.execute("SELECT messages, reason FROM disposals").fetchone()
+    assert (json.loads(row[0]), row[1]) == ([list(m) for m in gone], None)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_message_also_filed_to_another_closed_matter_is_kept(cli, archive, filed):
+    conn = archive.conn
+    sam = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0143%'").fetchone()[0]
+    first = conn.execute(
+        "SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at LIMIT 1", (sam,)
+    ).fetchone()[0]
+    for args in (
+        ("matter", "open", "C-1", "--client", "Sam Client", "--title", "Deposit"),
+        ("file", sam, "--matter", "C-1", "--from", "2024-03-01T12:00:00", "--until", "2024-03-01T12:00:30"),
+        ("matter", "close", "C-1"),
+        ("matter", "close", "A-1"),
+    ):
+        assert cli(*args).exit_code == 0, args
+
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf", "--json")
+
+    assert done.exit_code == 0, done.output
+    assert (json.loads(done.output)["messages"], json.loads(done.output)["kept"]) == (3, 1)
+    assert [r[0] for r in conn.execute("SELECT id FROM messages WHERE conversation_id = ?", (sam,))] == [first]
+    assert conn.execute("SELECT count(*) FROM participants WHERE conversation_id = ?", (sam,)).fetchone()[0] == 2
+    assert cli("verify").exit_code == 0
+
+
+def test_without_confirm_nothing_is_done(cli, archive, filed):
+    assert cli("matter", "close", "A-1").exit_code == 0
+    before = snapshot(archive)
+
+    done = cli("dispose", "A-1")
+
+    assert done.exit_code == 0
+    assert "would be disposed of: 4 messages deleted" in done.output and "Nothing was done." in done.output
+    assert snapshot(archive) == before
+
+
+def test_verify_is_green_names_the_disposal_and_proves_the_certificate(cli, archive, filed):
+    assert cli("transcript", "A-1", "--out", filed / "a.pdf").exit_code == 0
+    assert cli("matter", "close", "A-1").exit_code == 0
+    assert cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf").exit_code == 0
+
+    verified = cli("verify")
+    assert verified.exit_code == 0, verified.output
+    assert "Disposed of: matter A-1 on " in verified.output
+    assert "4 messages, 1 version, 2 attachments, 1 transcript record; certificate " in verified.output
+    assert str(filed / "cert.pdf") in verified.output
+
+    proven = cli("verify", filed / "cert.pdf")
+    assert proven.exit_code == 0, proven.output
+    assert "matches the archive (disposal certificate" in proven.output
+
+    old = cli("verify", filed / "a.pdf")
+    assert old.exit_code == 3
+    assert "was disposed of: it shows messages of matter A-1, disposed of on " in old.output
+    assert f"(certificate {filed / 'cert.pdf'})" in old.output
+
+
+def test_an_altered_certificate_fails(cli, archive, filed):
+    assert cli("matter", "close", "A-1").exit_code == 0
+    assert cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf").exit_code == 0
+    data = bytearray((filed / "cert.pdf").read_bytes())
+    data[-40] ^= 1
+    (filed / "bad.pdf").write_bytes(bytes(data))
+    assert cli("verify", filed / "bad.pdf").exit_code == 3
+
+
+def test_every_step_is_audited_and_the_entry_holds_no_text(cli, archive, filed):
+    assert cli("matter", "close", "A-1").exit_code == 0
+    assert cli("dispose", "A-1", "--confirm", "--reason", "retention over", "--out", filed / "cert.pdf").exit_code == 0
+    conn = archive.conn
+    commands = [r[0] for r in conn.execute("SELECT command FROM audit_log ORDER BY id")]
+    assert commands[-4:] == ["retention set", "matter close", "dispose", "disposal certificate"]
+    details = json.loads(conn.execute("SELECT details FROM audit_log WHERE command = 'dispose'").fetchone()[0])
+    assert {k: details[k] for k in ("matter", "client", "kept", "per_import", "blobs", "reason", "transcripts")} == {
+        "matter": "A-1",
+        "client": "Sam Client",
+        "kept": 0,
+        "per_import": {"1": 4},
+        "blobs": 1,
+        "reason": "retention over",
+        "transcripts": [],
+    }
+    assert details["policy"]["years"] == 0 and details["policy"]["basis"] == "test: nothing kept after closing"
+    everything = " ".join(r[0] for r in conn.execute("SELECT details FROM audit_log"))
+    assert [m for m in GONE if m in everything] == []
+    assert {"1"} <= set(details["digests"])  # the import's digest, less what went, in the same entry
