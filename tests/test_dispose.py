@@ -184,3 +184,17 @@ def test_every_step_is_audited_and_the_entry_holds_no_text(cli, archive, filed):
     everything = " ".join(r[0] for r in conn.execute("SELECT details FROM audit_log"))
     assert [m for m in GONE if m in everything] == []
     assert {"1"} <= set(details["digests"])  # the import's digest, less what went, in the same entry
+
+
+def test_a_note_in_the_audit_log_quoting_a_disposed_text_is_named(cli, archive, filed):
+    (flag,) = archive.conn.execute("SELECT id FROM review_flags").fetchone()
+    assert cli("review", "ack", flag, "--note", 'client said "alphaMARKERtwo reply"').exit_code == 0
+    (entry,) = archive.conn.execute("SELECT id FROM audit_log WHERE command = 'review ack'").fetchone()
+    assert cli("matter", "close", "A-1").exit_code == 0
+
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf")
+
+    assert done.exit_code == 0, done.output
+    assert f"Warning: audit entries {entry} quote a deleted text (a person's note)" in done.output
+    details = json.loads(archive.conn.execute("SELECT details FROM audit_log WHERE command = 'dispose'").fetchone()[0])
+    assert details["audit_quotes"] == [entry]

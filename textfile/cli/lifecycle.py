@@ -191,5 +191,10 @@ def _show_disposal(d) -> None:
         say(
             "  Warning: another program holds the archive open: its write-ahead log could not be emptied yet (close it, then run textfile verify)."
         )
+    if d.audit_quotes:
+        say(
+            f"  Warning: audit entries {', '.join(map(str, d.audit_quotes))} quote a deleted text (a person's note):"
+            " the audit log is append-only, so those words stay in it."
+        )
     for path in d.files_left:
         say(f"  Still on disk, outside the archive, with the matter's text: {path}")

@@ -64,6 +64,7 @@ class Disposal(Result):
     certificate: str | None = None
     certificate_sha256: str | None = None
     files_left: list[str] = field(default_factory=list)
+    audit_quotes: list[int] = field(default_factory=list)  # audit entries quoting a text that went: they stay
     wal_checkpointed: bool | None = None
 
 
@@ -166,6 +167,7 @@ def _result(matter, found: retention.Retention, removed: Removed, done: bool, re
         reports=removed.reports,
         reason=(reason or "").strip() or None,
         files_left=files,
+        audit_quotes=removed.audit_quotes,
     )
 
 
@@ -184,6 +186,7 @@ def _entry(result: Disposal, removed: Removed) -> dict:
         "transcripts": result.transcripts,
         "reports": result.reports,
         "scrubbed": removed.scrubbed,
+        "audit_quotes": removed.audit_quotes,
         "reason": result.reason,
         "by": result.by,
     }
@@ -200,7 +203,11 @@ def _record(w, matter_id: int, result: Disposal, removed: Removed) -> int:
             result.by,
             result.reason,
             json.dumps(result.policy, sort_keys=True),
-            json.dumps(result.counts | {"kept": result.kept, "scrubbed": removed.scrubbed}, sort_keys=True),
+            json.dumps(
+                result.counts
+                | {"kept": result.kept, "scrubbed": removed.scrubbed, "audit_quotes": len(removed.audit_quotes)},
+                sort_keys=True,
+            ),
             json.dumps(result.per_import, sort_keys=True),
             json.dumps([list(m) for m in removed.messages]),
             result.messages_sha256,

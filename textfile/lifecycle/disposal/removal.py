@@ -10,7 +10,10 @@ Decisions:
   longer be proven, and keeping their rows would keep a list of what went.
 - Message text copied elsewhere: the FTS indexes are rebuilt without it ('optimize', so deleted terms
   leave the segments); an import's warnings and assumptions quoting a line of it have that line
-  replaced (`scrub`). The audit log holds no message text (nothing writes any there) and is append-only.
+  replaced (`scrub`); review flags (whose reasons name the terms and amounts found in a text) go with
+  their messages. textfile writes no message text into the audit log, which is append-only; a
+  person's words there (a review decision's note) might quote one: such entries are found and named
+  (`quoted_in_audit_log`), never changed.
 - What went is summed without text: each message's id and content hash (sorted; their sha256), each
   blob's sha256 (sorted; their sha256), how many rows of each table, how many messages per import.
 """
@@ -45,6 +48,7 @@ class Removed:
     reports: list[str]
     counts: dict[str, int] = field(default_factory=dict)
     scrubbed: int = 0
+    audit_quotes: list[int] = field(default_factory=list)  # entries whose details quote a line that went
 
     @property
     def messages_sha256(self) -> str:
@@ -92,6 +96,7 @@ def remove(conn: sqlite3.Connection, matter_id: int) -> Removed:
     walk.delete("blobs", "sha256 IN (SELECT value FROM json_each(?))", (json.dumps(removed.blobs),))
     walk.cascade({"blobs"})
     removed.scrubbed = scrub(conn, texts)
+    removed.audit_quotes = quoted_in_audit_log(conn, texts)
     for index in ("messages_fts", "message_versions_fts"):  # deleted terms leave the index's segments
         conn.execute(f"INSERT INTO {index} ({index}) VALUES ('optimize')")
     walk.finish()
@@ -144,6 +149,17 @@ def _texts(conn: sqlite3.Connection) -> set[str]:
     ):
         lines |= {line.strip() for line in (body or "").splitlines() if len(line.strip()) >= SHORTEST_QUOTE}
     return lines
+
+
+def quoted_in_audit_log(conn: sqlite3.Connection, texts: set[str]) -> list[int]:
+    """The audit entries whose details hold a line of a text that goes (a person's note quoting it)."""
+    if not texts:
+        return []
+    return [
+        entry
+        for entry, details in conn.execute("SELECT id, details FROM audit_log ORDER BY id")
+        if any(text in details for text in texts)
+    ]
 
 
 def scrub(conn: sqlite3.Connection, texts: set[str]) -> int:

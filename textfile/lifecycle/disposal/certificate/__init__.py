@@ -185,7 +185,7 @@ def _page(found: dict, made, made_by: str, settings, bates_first: str) -> dict:
     tz = times.zone(settings.tz)
     d = found["disposal"]
     local = {k: times.display(d[k], tz) for k in ("opened_at", "closed_at", "disposed_at")}
-    counts = {k: v for k, v in d["counts"].items() if k not in ("kept", "scrubbed")}
+    counts = {k: v for k, v in d["counts"].items() if k not in ("kept", "scrubbed", "audit_quotes")}
     return {
         "title": f"Disposal certificate — {d['client']} — {d['matter']}",
         "page_size": page_size(settings.region),
@@ -203,6 +203,7 @@ def _page(found: dict, made, made_by: str, settings, bates_first: str) -> dict:
         "counts": sorted(counts.items()),
         "kept": d["counts"].get("kept", 0),
         "scrubbed": d["counts"].get("scrubbed", 0),
+        "audit_quotes": d["counts"].get("audit_quotes", 0),
         "messages": found["messages"],
         "blobs": found["blobs"],
     }
