@@ -9,6 +9,8 @@ import pytest
 from conftest import snapshot
 from lifecycle_build import GONE, KEPT, SHARED_BLOB, UNIQUE_BLOB, exports
 
+from textfile.filing.names import matter_row
+
 
 @pytest.fixture
 def filed(cli, tmp_path):
@@ -198,3 +200,47 @@ def test_a_note_in_the_audit_log_quoting_a_disposed_text_is_named(cli, archive, 
     assert f"Warning: audit entries {entry} quote a deleted text (a person's note)" in done.output
     details = json.loads(archive.conn.execute("SELECT details FROM audit_log WHERE command = 'dispose'").fetchone()[0])
     assert details["audit_quotes"] == [entry]
+
+
+def test_a_table_added_later_is_covered_by_its_foreign_keys(cli, archive, filed):
+    """Notes and coverage rows (other parts of issue 19) point at messages(id) or matters(id): found by the walk."""
+    conn = archive.conn
+    conn.execute(
+        "CREATE TABLE later_notes (id INTEGER PRIMARY KEY, matter_id INTEGER REFERENCES matters(id), text TEXT)"
+    )
+    conn.execute(
+        "CREATE TABLE later_links (note_id INTEGER REFERENCES later_notes(id), message_id TEXT REFERENCES messages(id))"
+    )
+    a1, b1 = (matter_row(conn, r)["id"] for r in ("A-1", "B-1"))
+    conn.execute("INSERT INTO later_notes VALUES (1, ?, 'privileged memo'), (2, ?, 'other memo')", (a1, b1))
+    conn.execute("INSERT INTO later_links SELECT 1, id FROM messages WHERE body LIKE 'alpha%'")
+    conn.execute("INSERT INTO later_links SELECT 2, id FROM messages WHERE body LIKE 'beta%'")
+    assert cli("matter", "close", "A-1").exit_code == 0
+
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf", "--json")
+
+    assert done.exit_code == 0, done.output
+    assert (json.loads(done.output)["counts"]["later_notes"], json.loads(done.output)["counts"]["later_links"]) == (
+        1,
+        3,
+    )
+    assert [tuple(r) for r in conn.execute("SELECT id, text FROM later_notes")] == [(2, "other memo")]
+    assert conn.execute("SELECT count(*) FROM later_links").fetchone()[0] == 1
+    assert b"privileged memo" not in raw_bytes(filed / "archive.db")
+
+
+def test_a_review_report_of_the_matter_goes_with_it(cli, archive, filed):
+    assert cli("review", "--matter", "A-1", "--all", "--pdf", filed / "review.pdf").exit_code == 0
+    (uuid,) = archive.conn.execute("SELECT uuid FROM review_reports").fetchone()
+    assert cli("matter", "close", "A-1").exit_code == 0
+
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf", "--json")
+
+    assert done.exit_code == 0, done.output
+    assert (json.loads(done.output)["reports"], json.loads(done.output)["files_left"]) == (
+        [uuid],
+        [str(filed / "review.pdf")],
+    )
+    assert cli("verify").exit_code == 0
+    old = cli("verify", filed / "review.pdf")
+    assert old.exit_code == 3 and f"review report {uuid} was disposed of: it shows messages of matter A-1" in old.output
