@@ -126,7 +126,7 @@ def make(archive: Archive, reference: str, path: Path) -> Certificate:
     made_by = audit.current_user()
     with partial_file(path) as partial, scratch.temporary_folder("textfile-certificate-", "the certificate") as parts:
         page = _page(found, made, made_by, settings, pdf.bates(made.prefix, made.first_number))
-        part, made.pages = _render(page, parts)
+        rendered, made.pages = _render(page, parts)
         manifest_bytes = manifest.build(
             found,
             certificate_id=made.id,
@@ -138,7 +138,7 @@ def make(archive: Archive, reference: str, path: Path) -> Certificate:
             last=made.last_number,
             pages=made.pages,
         )
-        document = pdf.assemble([part])
+        document = pdf.assemble(rendered)
         pdf.stamp(document, made.prefix, made.first_number)
         pdf.attach(document, manifest.NAME, manifest_bytes, manifest.DESCRIPTION)
         _write(document, partial, made)
@@ -209,9 +209,34 @@ def _page(found: dict, made, made_by: str, settings, bates_first: str) -> dict:
     }
 
 
-def _render(page: dict, folder: str) -> tuple[str, int]:
-    """The certificate laid out (PDF/A-3b) with the transcripts' page and cover stylesheets and its own;
-    its part file and pages."""
+LINES = 4000  # appendix lines per document laid out: WeasyPrint lays out 4,000 preformatted lines in ~2 s
+
+
+def _appendix(page: dict) -> list[dict]:
+    """The appendix's documents: each a heading where a list begins, and up to LINES lines of hashes."""
+    lists = (
+        (
+            "Appendix A: messages deleted",
+            "number, message id, content hash",
+            [f"{i:>7,}  {mid}  {digest}" for i, (mid, digest) in enumerate(page["messages"], 1)],
+        ),
+        (
+            "Appendix B: attachment files deleted",
+            "number, sha256",
+            [f"{i:>7,}  {sha}" for i, sha in enumerate(page["blobs"], 1)],
+        ),
+    )
+    parts = []
+    for heading, columns, lines in lists:
+        for k, start in enumerate(range(0, max(len(lines), 1), LINES)):
+            chunk = lines[start : start + LINES] or ["   none"]
+            parts.append({"heading": heading if k == 0 else None, "columns": columns, "lines": "\n".join(chunk)})
+    return parts
+
+
+def _render(page: dict, folder: str) -> tuple[list[str], int]:
+    """The certificate laid out with the transcripts' page and cover stylesheets and its own: the cover
+    (PDF/A-3b, the document's catalog), then the appendix, LINES lines a document; its part files and pages."""
     from jinja2 import Environment, FileSystemLoader
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -219,7 +244,7 @@ def _render(page: dict, folder: str) -> tuple[str, int]:
     from textfile.transcript.render import TEMPLATES as TRANSCRIPT_TEMPLATES
     from textfile.transcript.render import archive_fetcher
     from textfile.transcript.render.assets import key_fonts_by_face
-    from textfile.transcript.render.layout import written
+    from textfile.transcript.render.layout import _collector_off, written
     from textfile.transcript.render.text import isolated
 
     key_fonts_by_face()
@@ -234,13 +259,23 @@ def _render(page: dict, folder: str) -> tuple[str, int]:
             (TEMPLATES, "certificate.css"),
         )
     ]
-    html = env.get_template("certificate.html.j2").render(**page)
-    laid_out = HTML(string=html, url_fetcher=fetcher, base_url=None).render(font_config=fonts, stylesheets=sheets)
-    part = Path(folder) / "certificate.pdf"
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fp:
-        fp.write(written(laid_out, catalog=True))
-    return str(part), len(laid_out.pages)
+    documents = [env.get_template("certificate.html.j2").render(**page)] + [
+        env.get_template("appendix.html.j2").render(**page | part) for part in _appendix(page)
+    ]
+    parts, pages = [], 0
+    for k, html in enumerate(documents):
+        with _collector_off():
+            laid_out = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
+                font_config=fonts, stylesheets=sheets
+            )
+            part = Path(folder) / f"part-{k:05d}.pdf"
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fp:
+                fp.write(written(laid_out, catalog=k == 0))
+            parts.append(str(part))
+            pages += len(laid_out.pages)
+            del laid_out
+    return parts, pages
 
 
 def _write(document, partial: Path, made) -> None:
