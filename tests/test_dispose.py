@@ -58,6 +58,10 @@ def test_disposal_leaves_no_byte_of_a_disposed_message(cli, archive, archive_pat
     assert [in_index(archive.conn, m) for m in GONE] == [0, 0, 0, 0]
     assert all(m.encode() in after for m in KEPT) and SHARED_BLOB in after  # Bo's, and the picture both sent
     assert in_index(archive.conn, KEPT[0]) == 1
+    found = archive.conn.execute(
+        "SELECT m.body FROM messages_fts f JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ?", KEPT
+    ).fetchall()
+    assert [r[0] for r in found] == ["betaMARKERone other client"]  # the index still points at the right rows
     assert (
         not archive_path.with_name(archive_path.name + "-wal").exists()
         or not archive_path.with_name(archive_path.name + "-wal").stat().st_size
