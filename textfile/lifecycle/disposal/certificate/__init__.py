@@ -227,9 +227,9 @@ def _appendix(page: dict) -> list[dict]:
         ),
     )
     parts = []
-    for heading, columns, lines in lists:
-        for k, start in enumerate(range(0, max(len(lines), 1), LINES)):
-            chunk = lines[start : start + LINES] or ["   none"]
+    for heading, columns, lines in (found for found in lists if found[2]):  # (an empty list: none printed)
+        for k, start in enumerate(range(0, len(lines), LINES)):
+            chunk = lines[start : start + LINES]
             parts.append({"heading": heading if k == 0 else None, "columns": columns, "lines": "\n".join(chunk)})
     return parts
 
