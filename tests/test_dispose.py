@@ -248,3 +248,17 @@ def test_a_review_report_of_the_matter_goes_with_it(cli, archive, filed):
     assert cli("verify").exit_code == 0
     old = cli("verify", filed / "review.pdf")
     assert old.exit_code == 3 and f"review report {uuid} was disposed of: it shows messages of matter A-1" in old.output
+
+
+def test_a_client_transcript_showing_a_disposed_message_loses_its_record(cli, archive, filed):
+    assert cli("transcript", "--client", "Sam Client", "--out", filed / "sam.pdf").exit_code == 0
+    assert cli("transcript", "--client", "Bo Other", "--out", filed / "bo.pdf").exit_code == 0
+    sam, bo = (r[0] for r in archive.conn.execute("SELECT uuid FROM transcripts ORDER BY id"))
+    assert cli("matter", "close", "A-1").exit_code == 0
+
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf", "--json")
+
+    assert json.loads(done.output)["transcripts"] == [sam]
+    assert [r[0] for r in archive.conn.execute("SELECT uuid FROM transcripts")] == [bo]
+    assert cli("verify", filed / "bo.pdf").exit_code == 0
+    assert cli("verify").exit_code == 0
