@@ -755,3 +755,70 @@ def m021_notes_to_file(db: Database) -> None:
         CREATE INDEX note_messages_message ON note_messages (message_id);
     """,
     )
+
+
+@migrations()
+def m023_retention_and_disposal(db: Database) -> None:
+    """Legal hold, retention and disposal (textfile/lifecycle/). Tables of their own: the records'
+    digests of the tables already sealed (audit.RECORDS) stay as they were.
+    - `retention_policies`: keep a matter's file N years after it closes, with the basis given; one
+      row for the archive (`matter_id` NULL) and one per matter that has its own. No row: textfile's
+      default (lifecycle/retention.py), which the README states with its sources.
+    - `client_births`: a client's date of birth (`client minor NAME --born`): a minor's file is kept
+      until N years after their 18th birthday when that is later. Not a column of `clients`.
+    - `disposals`: a matter disposed of (`dispose`): when, by whom, why, under which policy, what was
+      removed (counts, per import, every message's id and content hash, the blobs' sha256 and digests
+      over both), and the records of transcripts and review reports that went with it. The matter's
+      row stays, and its reference stays taken.
+    - `disposal_certificates`: the certificate PDF of a disposal, recorded as transcripts are (its
+      file's and embedded manifest's sha256, pages, Bates range) so `verify CERT.pdf` proves it."""
+    _run(
+        db,
+        """
+        CREATE TABLE retention_policies (
+            id INTEGER PRIMARY KEY,
+            matter_id INTEGER REFERENCES matters(id),
+            years INTEGER NOT NULL CHECK (years BETWEEN 0 AND 100),
+            basis TEXT,
+            set_at TEXT NOT NULL,
+            set_by TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX retention_policies_scope ON retention_policies (coalesce(matter_id, 0));
+        CREATE TABLE client_births (
+            client_id INTEGER PRIMARY KEY REFERENCES clients(id),
+            born TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        );
+        CREATE TABLE disposals (
+            id INTEGER PRIMARY KEY,
+            matter_id INTEGER NOT NULL UNIQUE REFERENCES matters(id),
+            disposed_at TEXT NOT NULL,
+            disposed_by TEXT NOT NULL,
+            reason TEXT,
+            policy TEXT NOT NULL,
+            counts TEXT NOT NULL,
+            per_import TEXT NOT NULL,
+            messages TEXT NOT NULL,
+            messages_sha256 TEXT NOT NULL,
+            blobs TEXT NOT NULL,
+            blobs_sha256 TEXT NOT NULL,
+            transcripts TEXT NOT NULL,
+            reports TEXT NOT NULL
+        );
+        CREATE TABLE disposal_certificates (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            disposal_id INTEGER NOT NULL REFERENCES disposals(id),
+            path TEXT NOT NULL,
+            pdf_sha256 TEXT NOT NULL,
+            manifest_sha256 TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            bates_prefix TEXT NOT NULL,
+            bates_first INTEGER NOT NULL,
+            bates_last INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+    """,
+    )

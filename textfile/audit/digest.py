@@ -117,6 +117,11 @@ RECORDS = (
     "notes",
     "note_versions",
     "note_messages",
+    # lifecycle (issue 19: m023)
+    "retention_policies",
+    "client_births",
+    "disposals",
+    "disposal_certificates",
 )
 
 

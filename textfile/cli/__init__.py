@@ -13,6 +13,7 @@ listed last in `--help` until a line of HELP_ORDER places it.
   status.py         status, and its screen
   transcripts.py    transcript
   notes.py          note add|list|show|edit
+  lifecycle.py      retention …, dispose
   output.py         the one way a command prints (`emit`: --json, --quiet, its tables) and fails (`command`)
   tables.py         tables that fit the terminal
   options.py        the arguments and options more than one command takes
@@ -33,7 +34,18 @@ import typer
 from typer.core import TyperOption
 
 from textfile import __version__, scratch
-from textfile.cli import archive, clients, conversations, imports, notes, report, review, status, transcripts
+from textfile.cli import (
+    archive,
+    clients,
+    conversations,
+    imports,
+    lifecycle,
+    notes,
+    report,
+    review,
+    status,
+    transcripts,
+)
 from textfile.cli.output import NamesEveryMissingOption, err, out, state, warn
 from textfile.errors import TextfileError
 
@@ -85,6 +97,11 @@ lexicon_app = typer.Typer(
     no_args_is_help=True,
 )
 review_app.add_typer(lexicon_app, name="lexicon")
+retention_app = typer.Typer(
+    help="Retention: how long a closed matter's file is kept, and what is past it.",
+    epilog="Example: textfile retention report",
+    no_args_is_help=True,
+)
 app.add_typer(client_app, name="client")
 app.add_typer(matter_app, name="matter")
 app.add_typer(conversation_app, name="conversation")
@@ -97,6 +114,7 @@ note_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(note_app, name="note")
+app.add_typer(retention_app, name="retention")
 
 
 GROUPS = {
@@ -107,8 +125,9 @@ GROUPS = {
     "review": review_app,
     "review lexicon": lexicon_app,
     "note": note_app,
+    "retention": retention_app,
 }
-MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, notes)
+MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, notes, lifecycle)
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
@@ -120,6 +139,7 @@ HELP_ORDER = (
     *("review show", "review ack", "review dismiss", "review reopen"),
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
     *("note add", "note list", "note show", "note edit"),
+    *("retention set", "retention show", "retention report", "dispose"),
 )
 OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
 

@@ -250,7 +250,10 @@ def _verify_archive(json_: bool, quiet: bool) -> None:
 
 
 def _say_verified(report: ArchiveCheck) -> None:
-    """What integrity.check_archive found, when it found nothing wrong (its problems are said on stderr)."""
+    """What integrity.check_archive found, when it found nothing wrong (its problems are said on stderr);
+    the matters disposed of, whatever it found."""
+    for line in report.disposals:
+        say(line)
     if report.ok:
         counts = ", ".join(
             f"{n:,} {noun}{'' if n == 1 else 's'}"
@@ -328,6 +331,11 @@ def _say_pdf(r: PdfCheck) -> None:
 
     if isinstance(r, ReportCheck):  # a review report (issue 18)
         return say("\n".join(report_lines(r)))
+    if getattr(r, "kind", None) == "disposal certificate":  # (issue 19)
+        return say(
+            f"{r.path}: matches the archive (disposal certificate {r.certificate} of matter {r.matter},"
+            f" {counted(r.messages, 'message')} deleted; audit entry {r.audit_entry['entry']})."
+        )
     bates = r.bates  # (as the manifest says them)
     say(
         f"{r.path}: matches {r.matches} (transcript {r.transcript}, {counted(r.messages, 'message')}, {counted(r.pages, 'page')},"

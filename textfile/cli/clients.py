@@ -183,7 +183,7 @@ def matter_close(reference: Reference, json_: Json = False, quiet: Quiet = False
 
 @command
 def matter_hold(reference: Reference, json_: Json = False, quiet: Quiet = False):
-    """Put a matter under legal hold: its conversations are never reported safe to delete from the phone.
+    """Put a matter under legal hold: its conversations are never reported safe to delete from the phone, its transcripts' cover says so, and it is never disposed of.
 
     Example: textfile matter hold 2026-014"""
     _matter_state(reference, "hold", json_, quiet, "is under legal hold")
@@ -311,22 +311,48 @@ def client_minor(
         list[str] | None, typer.Option("--guardian", help="A guardian's number or email (repeatable).")
     ] = None,
     not_minor: Annotated[bool, typer.Option("--not-minor", help="The client is not (or no longer) a minor.")] = False,
+    born: Annotated[
+        str | None,
+        typer.Option(
+            "--born",
+            metavar="YYYY-MM-DD",
+            help="The client's date of birth: their file is kept N years after they turn 18 (retention).",
+        ),
+    ] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
     """Mark a client a minor, with their guardians' handles: each text with them is flagged for review unless a guardian is in the conversation (audited; the archive is reviewed again at once).
 
-    Example: textfile client minor "Kim Young" --guardian "+1 202 555 0177"""
+    Example: textfile client minor "Kim Young" --guardian "+1 202 555 0177" --born 2012-05-04"""
     from textfile import review
-    from textfile.review import consent
 
     with open_archive() as archive:
         tz, region = times.zone(archive.settings.tz), archive.settings.region
         with archive.transaction() as conn:
             done = review.change_and_scan(
-                conn, tz, lambda conn: consent.mark_minor(conn, name, not not_minor, guardian or [], region)
+                conn, tz, lambda conn: _mark_minor(conn, name, not_minor, guardian or [], region, born)
             )
     emit(done, json_=json_, quiet=quiet, show=lambda d: _show_minor(name, d))
+    if born and not (json_ or quiet):
+        say(f"Date of birth recorded: {born} (retention: textfile retention report).")
+
+
+def _mark_minor(conn, name: str, not_minor: bool, guardians: list[str], region: str, born: str | None):
+    """The minor marked (or no longer), and the date of birth recorded (lifecycle/retention.py)."""
+    from textfile.filing.names import client_row
+    from textfile.lifecycle import retention
+    from textfile.review import consent
+
+    was = consent.minor(conn, client_row(conn, name)["id"])
+    done = (
+        was
+        if born and was and not guardians and not not_minor
+        else consent.mark_minor(conn, name, not not_minor, guardians, region)
+    )
+    if born:
+        retention.record_birth(conn, name, born)
+    return done
 
 
 def _show_minor(name: str, done) -> None:

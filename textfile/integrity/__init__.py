@@ -37,6 +37,7 @@ class ArchiveCheck(Result):
     audit_entries: int
     transcripts: int
     problems: list[str]
+    disposals: list[str]  # one line per matter disposed of (lifecycle/disposal/)
 
 
 def check_archive(
@@ -61,7 +62,11 @@ def check_archive(
     ]
     problems += transcript_records(conn)
     problems += shown_states(conn)
-    return ArchiveCheck(not problems, checked, blobs, entries, len(transcripts), problems)
+    from textfile import times
+    from textfile.lifecycle.disposal.records import disposal_lines
+
+    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    return ArchiveCheck(not problems, checked, blobs, entries, len(transcripts), problems, disposal_lines(conn, tz))
 
 
 def _sqlite_check(conn: sqlite3.Connection) -> list[str]:
@@ -90,7 +95,9 @@ def _rows_removed_or_added(conn: sqlite3.Connection, checked: int) -> list[str]:
     """Rows deleted behind textfile's back: every message an import added is still here (`checked` are), and
     nothing points at a row that is gone (sources, attachments, transcripts' message lists)."""
     problems = []
-    added = conn.execute("SELECT coalesce(sum(added), 0) FROM imports").fetchone()[0]
+    from textfile.lifecycle.disposal.records import removed_messages  # (what disposals removed: issue 19)
+
+    added = conn.execute("SELECT coalesce(sum(added), 0) FROM imports").fetchone()[0] - removed_messages(conn)
     if added != checked:
         problems.append(
             f"the imports added {counted(added, 'message')}, but the archive holds {checked:,}: "

@@ -96,7 +96,14 @@ def verify_report(conn: sqlite3.Connection, archive_id: str, path: str | Path) -
     problems += anchor_problems(conn, data.get("audit_head"))
     row = conn.execute("SELECT * FROM review_reports WHERE uuid = ?", (check.report,)).fetchone()
     if row is None:
-        problems.append(f"unknown review report: this archive has no record of report {check.report}")
+        from textfile.lifecycle.disposal.records import disposed_output  # (its record went with a disposal: issue 19)
+
+        gone = disposed_output(conn, check.report)
+        problems.append(
+            f"review report {check.report} was disposed of: {gone}"
+            if gone
+            else f"unknown review report: this archive has no record of report {check.report}"
+        )
         return check
     check.recorded_path = row["path"]
     problems += report_records(conn, row["uuid"])

@@ -210,8 +210,13 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     problems += anchor_problems(conn, manifest.data.get("audit_head"))
     row = conn.execute("SELECT * FROM transcripts WHERE uuid = ?", (manifest.data.get("transcript"),)).fetchone()
     if row is None:
+        from textfile.lifecycle.disposal.records import disposed_output  # (its record went with a disposal: issue 19)
+
+        gone = disposed_output(conn, manifest.data.get("transcript"))
         problems.append(
-            f"unknown transcript: this archive has no record of transcript {manifest.data.get('transcript')}"
+            f"transcript {manifest.data.get('transcript')} was disposed of: {gone}"
+            if gone
+            else f"unknown transcript: this archive has no record of transcript {manifest.data.get('transcript')}"
         )
         return report
     report.recorded_path = row["path"]

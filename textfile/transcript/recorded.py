@@ -59,9 +59,12 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[PdfChe
         if not path.is_file():
             raise InvalidInput(f"{path}: not a file (a transcript is a PDF file)")
     from textfile.integrity.reports import ReportCheck, is_report, verify_report  # (a review report: issue 18)
+    from textfile.lifecycle.disposal.records import CertificateCheck, is_certificate, verify_certificate  # (issue 19)
 
     reports = [
-        (verify_report if is_report(archive.conn, p) else verify_pdf)(archive.conn, archive.settings.archive_id, p)
+        (verify_certificate if is_certificate(p) else verify_report if is_report(archive.conn, p) else verify_pdf)(
+            archive.conn, archive.settings.archive_id, p
+        )
         for p in paths
     ]
     chain = [f"the archive's audit log: {problem}" for problem in audit.verify(archive.conn, archive.path)]
@@ -69,7 +72,7 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[PdfChe
         if chain:  # a transcript matches only an archive whose record of its changes holds
             r.problems += chain
             r.ok, r.matches = False, None
-        if isinstance(r, ReportCheck):
+        if isinstance(r, ReportCheck | CertificateCheck):
             continue
         recorded = r.recorded_path
         r.recorded_gone = bool(recorded and recorded != str(Path(r.path).resolve()) and not _holds(recorded, r.sha256))

@@ -69,6 +69,9 @@ def cover(
     shown_invisible = invisible(conn, cond, params, p, convs)
     disclosures["invisible"] = shown_invisible["messages"]
     disclosures["consent"] = consent_disclosed(conn, scope, p, tz)
+    held = _holds(conn, scope, times.zone(archive_zone) if archive_zone else tz)
+    if held:  # (only then: the manifests of transcripts of matters never held stay as they were)
+        disclosures["legal_hold"] = held
     platforms = sorted({c["platform"] for c in convs.values()})
     return {
         "conversations": _conversations(p, convs, counts, spans, precision_of, tz),
@@ -89,8 +92,29 @@ def cover(
         "undecodable": _undecodable_said(disclosures),
         "invisible": shown_invisible["legend"],
         "invisible_in": _numbers_said([m["seq"] for m in shown_invisible["messages"]]),
+        "holds": held,
         "disclosures": disclosures,
     }
+
+
+def _holds(conn: sqlite3.Connection, scope: Scope, zone: ZoneInfo) -> list[dict]:
+    """The matters of the transcript under legal hold (its matter, or the client's), each with the audit
+    entry that put it on hold and when, in the archive's zone with its offset (lifecycle/hold.py)."""
+    from textfile.lifecycle.hold import holds
+
+    if scope.conversation_id is not None:
+        return []
+    refs = (
+        [scope.matter]
+        if scope.matter_id is not None
+        else [r for (r,) in conn.execute("SELECT reference FROM matters WHERE client_id = ?", (scope.client_id,))]
+    )
+    held = holds(conn)
+    return [
+        {"matter": h.matter, "entry": h.entry, "since": h.since, "said": h.said(zone)}
+        for h in (held.get(r.casefold()) for r in sorted(refs))
+        if h
+    ]
 
 
 def _counts(p: Plan) -> dict[int, dict[str, int]]:

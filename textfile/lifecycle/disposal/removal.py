@@ -1,0 +1,185 @@
+"""The deletion of a disposal, in the caller's transaction: what goes, what is kept, and their hashes.
+
+Decisions:
+- The matter's messages are those in its filings' windows. One also in the window of a filing to
+  another matter (closed, not held: anything else refuses the disposal first) is kept, and counted
+  as kept.
+- What refers to a message that goes, and what is left empty, goes by the schema's foreign keys
+  (walk.py). The records of the matter's transcripts and review reports go, and those of any other
+  transcript that shows a message that goes, or report that lists a flag of one: they could no
+  longer be proven, and keeping their rows would keep a list of what went.
+- Message text copied elsewhere: the FTS indexes are rebuilt without it ('optimize', so deleted terms
+  leave the segments); an import's warnings and assumptions quoting a line of it have that line
+  replaced (`scrub`); review flags (whose reasons name the terms and amounts found in a text) go with
+  their messages. textfile writes no message text into the audit log, which is append-only; a
+  person's words there (a review decision's note) might quote one: such entries are found and named
+  (`quoted_in_audit_log`), never changed.
+- What went is summed without text: each message's id and content hash (sorted; their sha256), each
+  blob's sha256 (sorted; their sha256), how many rows of each table, how many messages per import.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from textfile.fingerprint import canonical_json, sha256_text
+from textfile.lifecycle.disposal.walk import Walk, require_whole
+
+IN_WINDOW = (
+    "EXISTS (SELECT 1 FROM filings f WHERE f.matter_id {op} ? AND f.conversation_id = m.conversation_id"
+    " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
+)
+SCRUBBED = "[text of a disposed message removed]"
+SHORTEST_QUOTE = 12  # characters: a shorter line ("ok", "see you") is in too many other texts to be a quote
+
+
+@dataclass(slots=True)
+class Removed:
+    """What one disposal deleted: messages (id, content hash) sorted, those kept as filed to another
+    matter, per import, blobs, records of transcripts and reports (uuids), rows per table, quotes scrubbed."""
+
+    messages: list[tuple[str, str]]
+    kept: int
+    per_import: dict[str, int]
+    blobs: list[str]
+    transcripts: list[str]
+    reports: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    scrubbed: int = 0
+    audit_quotes: list[int] = field(default_factory=list)  # entries whose details quote a line that went
+
+    @property
+    def messages_sha256(self) -> str:
+        return sha256_text(canonical_json([list(m) for m in self.messages]))
+
+    @property
+    def blobs_sha256(self) -> str:
+        return sha256_text(canonical_json(self.blobs))
+
+
+def remove(conn: sqlite3.Connection, matter_id: int) -> Removed:
+    """Delete the matter's messages and all that goes with them (see the module's docstring)."""
+    require_whole(conn)
+    walk = Walk(conn)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS disposal_messages (id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.disposal_messages")
+    conn.execute(
+        "INSERT INTO temp.disposal_messages SELECT m.id FROM messages m"
+        f" WHERE {IN_WINDOW.format(op='=')} AND NOT {IN_WINDOW.format(op='<>')}",
+        (matter_id, matter_id),
+    )
+    kept = conn.execute(
+        f"SELECT count(*) FROM messages m WHERE {IN_WINDOW.format(op='=')} AND {IN_WINDOW.format(op='<>')}",
+        (matter_id, matter_id),
+    ).fetchone()[0]
+    removed = _listed(conn, matter_id, kept)
+    texts = _texts(conn)
+    conversations = [
+        r[0] for r in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (matter_id,))
+    ]
+    blobs_before = walk.blobs_used()
+    walk.delete("messages", "id IN (SELECT id FROM temp.disposal_messages)")
+    walk.matter_rows(matter_id)
+    for table, uuids in (("transcripts", removed.transcripts), ("review_reports", removed.reports)):
+        walk.delete(table, "uuid IN (SELECT value FROM json_each(?))", (json.dumps(uuids),))
+    walk.cascade({"messages", *walk.deleted})
+    walk.delete(
+        "conversations",
+        "id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)"
+        " AND NOT EXISTS (SELECT 1 FROM filings f WHERE f.conversation_id = conversations.id)",
+        (json.dumps(conversations),),
+    )
+    walk.cascade({"conversations"})
+    removed.blobs = sorted(blobs_before - walk.blobs_used())
+    walk.delete("blobs", "sha256 IN (SELECT value FROM json_each(?))", (json.dumps(removed.blobs),))
+    walk.cascade({"blobs"})
+    removed.scrubbed = scrub(conn, texts)
+    removed.audit_quotes = quoted_in_audit_log(conn, texts)
+    for index in ("messages_fts", "message_versions_fts"):  # deleted terms leave the index's segments
+        conn.execute(f"INSERT INTO {index} ({index}) VALUES ('optimize')")
+    walk.finish()
+    removed.counts = dict(sorted(walk.deleted.items()))
+    conn.execute("DELETE FROM temp.disposal_messages")
+    return removed
+
+
+def _listed(conn: sqlite3.Connection, matter_id: int, kept: int) -> Removed:
+    """The messages that go (id, content hash), per import, and the transcripts and reports whose records go."""
+    messages = [
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT m.id, m.content_hash FROM messages m JOIN temp.disposal_messages d ON d.id = m.id ORDER BY m.id"
+        )
+    ]
+    per_import = {
+        str(i): n
+        for i, n in conn.execute(
+            "SELECT m.import_id, count(*) FROM messages m JOIN temp.disposal_messages d ON d.id = m.id"
+            " GROUP BY m.import_id ORDER BY m.import_id"
+        )
+    }
+    transcripts = [
+        u
+        for (u,) in conn.execute(
+            "SELECT uuid FROM transcripts WHERE matter_id = ? OR id IN (SELECT tm.transcript_id FROM transcript_messages tm"
+            " JOIN temp.disposal_messages d ON d.id = tm.message_id) ORDER BY id",
+            (matter_id,),
+        )
+    ]
+    flags = {
+        i
+        for (i,) in conn.execute("SELECT f.id FROM review_flags f JOIN temp.disposal_messages d ON d.id = f.message_id")
+    }
+    reports = [
+        r["uuid"]
+        for r in conn.execute("SELECT uuid, matter_id, flags FROM review_reports ORDER BY id")
+        if r["matter_id"] == matter_id or any(f[0] in flags for f in json.loads(r["flags"] or "[]"))
+    ]
+    return Removed(messages, kept, per_import, [], transcripts, reports)
+
+
+def _texts(conn: sqlite3.Connection) -> set[str]:
+    """Every line of the texts that go (messages and their versions) long enough to be told as a quote."""
+    lines: set[str] = set()
+    for (body,) in conn.execute(
+        "SELECT m.body FROM messages m JOIN temp.disposal_messages d ON d.id = m.id"
+        " UNION ALL SELECT v.body FROM message_versions v JOIN temp.disposal_messages d ON d.id = v.message_id"
+    ):
+        lines |= {line.strip() for line in (body or "").splitlines() if len(line.strip()) >= SHORTEST_QUOTE}
+    return lines
+
+
+def quoted_in_audit_log(conn: sqlite3.Connection, texts: set[str]) -> list[int]:
+    """The audit entries whose details hold a line of a text that goes (a person's note quoting it)."""
+    if not texts:
+        return []
+    return [
+        entry
+        for entry, details in conn.execute("SELECT id, details FROM audit_log ORDER BY id")
+        if any(text in details for text in texts)
+    ]
+
+
+def scrub(conn: sqlite3.Connection, texts: set[str]) -> int:
+    """An import's warnings and assumptions quoting a line of a text that goes: that line replaced
+    (SCRUBBED); how many quotes were."""
+    if not texts:
+        return 0
+    scrubbed = 0
+    for row in conn.execute("SELECT id, warnings, assumptions FROM imports").fetchall():
+        values = {}
+        for column in ("warnings", "assumptions"):
+            value = row[column] or ""
+            for text in texts:
+                if text in value:
+                    scrubbed += value.count(text)
+                    value = value.replace(text, SCRUBBED)
+            values[column] = value
+        if values != {"warnings": row["warnings"], "assumptions": row["assumptions"]}:
+            conn.execute(
+                "UPDATE imports SET warnings = ?, assumptions = ? WHERE id = ?",
+                (values["warnings"], values["assumptions"], row["id"]),
+            )
+    return scrubbed
