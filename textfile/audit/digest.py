@@ -113,6 +113,9 @@ RECORDS = (
     "opt_outs",
     "client_minors",
     "review_reports",
+    # coverage (issue 19)
+    "imessage_databases",
+    "missing_from_phone",
 )
 
 
