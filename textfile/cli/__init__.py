@@ -11,6 +11,7 @@ listed last in `--help` until a line of HELP_ORDER places it.
   conversations.py  conversations, conversation …, handle …, file, unfile
   report.py         search, log, deletable
   status.py         status, and its screen
+  coverage.py       coverage: what the archive may be missing
   transcripts.py    transcript
   output.py         the one way a command prints (`emit`: --json, --quiet, its tables) and fails (`command`)
   tables.py         tables that fit the terminal
@@ -32,7 +33,7 @@ import typer
 from typer.core import TyperOption
 
 from textfile import __version__, scratch
-from textfile.cli import archive, clients, conversations, imports, report, review, status, transcripts
+from textfile.cli import archive, clients, conversations, coverage, imports, report, review, status, transcripts
 from textfile.cli.output import NamesEveryMissingOption, err, out, state, warn
 from textfile.errors import TextfileError
 
@@ -99,11 +100,11 @@ GROUPS = {
     "review": review_app,
     "review lexicon": lexicon_app,
 }
-MODULES = (archive, imports, clients, conversations, report, status, transcripts, review)
+MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, coverage)
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
-    *("deletable", "status", "settings"),
+    *("deletable", "status", "coverage", "settings"),
     *("client add", "client edit", "client list", "client show", "client consent", "client minor"),
     *("matter open", "matter close", "matter hold", "matter release", "matter edit", "matter list"),
     *("conversation show", "conversation ignore", "conversation unignore"),

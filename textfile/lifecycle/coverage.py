@@ -27,13 +27,15 @@ Decisions:
   earlier absence was an export cut, not a deletion); should it go missing after that, that is a
   new row.
 - **In SQL, in the import's transaction**, after the writer and before the import's audit entry
-  (whose records digest then covers the rows): per conversation the export touched, one pass for its
-  span and one for the messages in the span it lacks, each through the (conversation, time) index
-  and the sources' primary key.
+  (whose records digest then covers the rows): one scan of this import's sources for what it holds
+  (a temporary table: conversation, rowid, time, kind), then per conversation the messages inside the
+  span it does not hold, through the (conversation, time) index alone; only those are looked at further.
+  Measured: ~0.6 s on an import of 200,000 SMS that takes ~8 s without it (README).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -82,9 +84,10 @@ def record(conn: sqlite3.Connection, source: Source, import_id: int, conversatio
     conn.execute("DELETE FROM temp.coverage_lineage")
     conn.executemany("INSERT INTO temp.coverage_lineage VALUES (?)", [(i,) for i in earlier])
     try:
-        return _compare(conn, import_id, conversations)
+        return _compare(conn, import_id)
     finally:
         conn.execute("DELETE FROM temp.coverage_lineage")
+        conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
 
 
 def _read_before(conn: sqlite3.Connection, source: Source, import_id: int) -> bool:
@@ -153,32 +156,46 @@ class _Ends:
         return self.shared[key]
 
 
-def _spans(conn: sqlite3.Connection, import_id: int, conversations: list[int]) -> tuple[dict, set[str]]:
-    """Per conversation the first and last time of what this import holds there, and the kinds of record it holds."""
-    spans: dict[int, tuple[str, str]] = {}
-    kinds: set[str] = set()
-    for cid in conversations:
-        for kind, first, last in conn.execute(
-            f"SELECT m.kind || '|' || coalesce(m.service, ''), min(m.sent_at), max(m.sent_at) FROM messages m"
-            f" WHERE m.conversation_id = ? AND {HELD} GROUP BY 1",
-            (cid, import_id),
-        ):
-            kinds.add(kind)
-            was = spans.get(cid)
-            spans[cid] = (min(was[0], first), max(was[1], last)) if was else (first, last)
+def _held(conn: sqlite3.Connection, import_id: int) -> tuple[dict, set[str]]:
+    """What this import holds, in `temp.coverage_held` (conversation, rowid, time, kind of record: one scan of
+    the sources and one look-up per message, then indexed); per conversation its first and last time there, and
+    the kinds of record it holds."""
+    conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
+    conn.execute("CREATE TEMP TABLE coverage_held (c INTEGER, r INTEGER, t TEXT, k TEXT)")
+    conn.execute(
+        "INSERT INTO temp.coverage_held SELECT m.conversation_id, m.rowid, m.sent_at, m.kind || '|' || coalesce(m.service, '')"
+        " FROM message_sources s CROSS JOIN messages m ON m.id = s.message_id WHERE s.import_id = ?",
+        (import_id,),
+    )
+    conn.execute("CREATE INDEX temp.coverage_held_c ON coverage_held (c, r)")
+    spans = {
+        c: (first, last)
+        for c, first, last in conn.execute("SELECT c, min(t), max(t) FROM temp.coverage_held GROUP BY c")
+    }
+    kinds = {k for (k,) in conn.execute("SELECT DISTINCT k FROM temp.coverage_held")}
     return spans, kinds
 
 
-def _compare(conn: sqlite3.Connection, import_id: int, conversations: list[int]) -> Seen:
-    spans, kinds = _spans(conn, import_id, conversations)
+def _compare(conn: sqlite3.Connection, import_id: int) -> Seen:
+    spans, kinds = _held(conn, import_id)
     ends = _Ends(conn)
     kind_marks = ",".join("?" * len(kinds))
     rows = []
     for cid, (first, last) in spans.items():
+        lacking = [
+            r
+            for (r,) in conn.execute(
+                "SELECT rowid FROM messages WHERE conversation_id = ? AND sent_at BETWEEN ? AND ?"
+                " EXCEPT SELECT r FROM temp.coverage_held WHERE c = ?",
+                (cid, first, last, cid),
+            )
+        ]
+        if not lacking:
+            continue
         for mid, seen in conn.execute(
-            f"SELECT m.id, {LAST_SEEN} AS seen FROM messages m WHERE m.conversation_id = ? AND m.sent_at BETWEEN ? AND ?"
-            f" AND m.kind || '|' || coalesce(m.service, '') IN ({kind_marks}) AND NOT {HELD} AND NOT {OPEN}",
-            (cid, first, last, *sorted(kinds), import_id),
+            f"SELECT m.id, {LAST_SEEN} AS seen FROM messages m WHERE m.rowid IN (SELECT value FROM json_each(?))"
+            f" AND m.kind || '|' || coalesce(m.service, '') IN ({kind_marks}) AND NOT {OPEN} ORDER BY m.sent_at, m.rowid",
+            (json.dumps(lacking), *sorted(kinds)),
         ):
             if seen is None or last < ends.end(seen, cid) or not ends.share(seen, import_id, cid):
                 continue
