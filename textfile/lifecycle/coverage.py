@@ -167,7 +167,7 @@ def _held(conn: sqlite3.Connection, import_id: int) -> tuple[dict, set[str]]:
         " FROM message_sources s CROSS JOIN messages m ON m.id = s.message_id WHERE s.import_id = ?",
         (import_id,),
     )
-    conn.execute("CREATE INDEX temp.coverage_held_c ON coverage_held (c, r)")
+    conn.execute("CREATE INDEX temp.coverage_held_c ON coverage_held (c, t, r)")
     spans = {
         c: (first, last)
         for c, first, last in conn.execute("SELECT c, min(t), max(t) FROM temp.coverage_held GROUP BY c")
