@@ -12,7 +12,8 @@ import since then made that no earlier import made (the same words but for their
 backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on (or a run that did not run),
 a matter with messages in no transcript, a transcript whose file is gone, a review flag open (a
 message the lexicons, the working hours, an opt-out, a missing consent or a minor flagged, which no
-one has reviewed or dismissed: `textfile review`; how many are new is said). Messages imported since
+one has reviewed or dismissed: `textfile review`; how many are new is said), messages those imports found no
+longer on the phone (`textfile coverage`). Messages imported since
 the last review scan are not scanned here (read-only): each import scans what it brings. An integrity problem
 (exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
@@ -91,6 +92,8 @@ class Status(Result):
     # review flags open, by rule, and how many of them were raised since `since` (`textfile review`)
     open_flags: dict[str, int] = field(default_factory=dict)
     new_flags: int = 0
+    # messages the new imports found no longer on the phone, and not held again since (`textfile coverage`)
+    missing_from_phone: int = 0
 
     JSON_PROPERTIES = ("assumptions", "exit_code")
 
@@ -112,6 +115,7 @@ class Status(Result):
             self.stale_matters,
             self.transcripts,
             self.open_flags,
+            self.missing_from_phone,
         )
         return 4 if any(needs) else 0
 
@@ -139,6 +143,11 @@ def status(archive: Archive, now: float | None = None) -> Status:
     )
     (found.new_flags,) = conn.execute(
         "SELECT count(*) FROM review_flags WHERE state = 'open' AND raised_at >= ?", (found.since,)
+    ).fetchone()
+    (found.missing_from_phone,) = conn.execute(
+        "SELECT count(DISTINCT a.message_id) FROM missing_from_phone a JOIN imports i ON i.id = a.import_id"
+        " WHERE a.seen_again_import_id IS NULL AND i.started_at >= ?",
+        (found.since,),
     ).fetchone()
     found.problems = failing_checks(archive)
     if not found.problems:
