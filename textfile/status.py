@@ -35,7 +35,7 @@ from textfile import ignore, times
 from textfile.archive import Archive
 from textfile.ignore import WaitingConversation
 from textfile.integrity import FINE, transcript_states
-from textfile.results import Result, json_name
+from textfile.results import Result, json_name, omit_empty
 from textfile.weekly.log import import_notes, last_run
 from textfile.weekly.run import FailedFile, FailedTranscript, stale_matters
 from textfile.weekly.verdicts import failing_checks, verdicts
@@ -93,7 +93,7 @@ class Status(Result):
     open_flags: dict[str, int] = field(default_factory=dict)
     new_flags: int = 0
     # messages the new imports found no longer on the phone, and not held again since (`textfile coverage`)
-    missing_from_phone: int = 0
+    missing_from_phone: int | None = omit_empty(default=None)  # (None: none; the JSON has it only when there are)
 
     JSON_PROPERTIES = ("assumptions", "exit_code")
 
@@ -144,11 +144,14 @@ def status(archive: Archive, now: float | None = None) -> Status:
     (found.new_flags,) = conn.execute(
         "SELECT count(*) FROM review_flags WHERE state = 'open' AND raised_at >= ?", (found.since,)
     ).fetchone()
-    (found.missing_from_phone,) = conn.execute(
-        "SELECT count(DISTINCT a.message_id) FROM missing_from_phone a JOIN imports i ON i.id = a.import_id"
-        " WHERE a.seen_again_import_id IS NULL AND i.started_at >= ?",
-        (found.since,),
-    ).fetchone()
+    found.missing_from_phone = (
+        conn.execute(
+            "SELECT count(DISTINCT a.message_id) FROM missing_from_phone a JOIN imports i ON i.id = a.import_id"
+            " WHERE a.seen_again_import_id IS NULL AND i.started_at >= ?",
+            (found.since,),
+        ).fetchone()[0]
+        or None
+    )
     found.problems = failing_checks(archive)
     if not found.problems:
         judged = verdicts(archive, states)

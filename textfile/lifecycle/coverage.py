@@ -21,7 +21,8 @@ Decisions:
 - **Order.** Exports are compared in the order they were imported, and only where this export is
   the later one for that conversation (its last message there no earlier than that of the export
   that last held the message): an older export imported late is read, and records nothing. Bytes
-  imported before (the same sha256 and format) are the same export read again: nothing is recorded.
+  imported before (the same sha256 and format) are the same export read again: nothing is recorded,
+  not even its device (its first import's is its own).
 - **Once.** A message already recorded missing from that phone, and not since seen again, is not
   recorded again. A later export of that phone holding it again sets `seen_again_import_id` (the
   earlier absence was an export cut, not a deletion); should it go missing after that, that is a
@@ -72,10 +73,12 @@ def device(source: Source) -> str | None:
 
 def record(conn: sqlite3.Connection, source: Source, import_id: int, conversations: list[int]) -> Seen:
     """What this import shows its phone no longer holds, and what it holds again (see the module)."""
+    if _read_before(conn, source, import_id):  # (the same export again: its first import says it all)
+        return Seen()
     kind = device(source)
     if kind is not None:
         conn.execute("INSERT INTO imessage_databases (import_id, device) VALUES (?, ?)", (import_id, kind))
-    if not conversations or _read_before(conn, source, import_id):
+    if not conversations:
         return Seen()
     earlier = _lineage(conn, source.format, import_id, kind)
     if not earlier:
