@@ -133,7 +133,9 @@ def _coverage(conn, source: Source, result: ImportResult, writer: _Writer) -> No
     """What this export shows its phone no longer holds (before the audit entry, whose records digest covers it)."""
     from textfile.lifecycle import coverage
 
-    seen = coverage.record(conn, source, result.import_id, result.conversations)
+    seen = coverage.record(
+        conn, source, result.import_id, result.conversations, result.already_present + result.updated
+    )
     result.missing_from_phone, result.seen_again = seen
     writer.changes |= seen.audited()
 
