@@ -147,7 +147,7 @@ def test_seen_again_says_the_earlier_export_left_it_out(cli, archive, lease, tmp
     ]
     [sam] = [c for c in json.loads(cli("coverage", "--json").stdout)["conversations"] if c["conversation"] == 1]
     assert (sam["missing"], [g["seen_again"]["import"] for g in sam["left_out"]]) == ([], [3])
-    assert "holds them again: that export left them out." in " ".join(cli("coverage").stdout.split())
+    assert "holds it again: that export left it out." in " ".join(cli("coverage").stdout.split())
     assert "no longer on the phone" not in cli("status").stdout
 
 

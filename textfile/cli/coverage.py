@@ -71,7 +71,8 @@ def _conversation(c: ConversationCoverage, tz) -> None:
     for g in c.missing:
         _line(f"{_group(g, tz)}: deleted on the phone, or left out of that export.", 2)
     for g in c.left_out:
-        _line(f"{_group(g, tz)}; {_export(g.seen_again, tz)} holds them again: that export left them out.", 2)
+        them = "them" if g.messages != 1 else "it"
+        _line(f"{_group(g, tz)}; {_export(g.seen_again, tz)} holds {them} again: that export left {them} out.", 2)
     for h in c.holes:
         _line(
             f"A gap of {h.days:g} days, from {times.display(h.after, tz)} to {times.display(h.before, tz)}, in a thread"

@@ -236,12 +236,13 @@ def import_line(missing: int, seen_again: int) -> str:
     said = []
     if missing:
         said.append(
-            f"{missing:,} message{'s' if missing != 1 else ''} an earlier export of this phone held {'are' if missing != 1 else 'is'}"
-            " not in this one, inside the span it covers: deleted on the phone, or left out of the export"
+            f"no longer on the phone: {missing:,} message{'s' if missing != 1 else ''} an earlier export of this phone"
+            f" held {'are' if missing != 1 else 'is'} not in this one, inside the span it covers: deleted on the phone,"
+            " or left out of the export"
         )
     if seen_again:
         said.append(
-            f"{seen_again:,} message{'s' if seen_again != 1 else ''} missing from an earlier export of this phone"
-            f" {'are' if seen_again != 1 else 'is'} in this one again: that export left {'them' if seen_again != 1 else 'it'} out"
+            f"held again: {seen_again:,} message{'s' if seen_again != 1 else ''} an earlier export of this phone lacked"
+            f" {'are' if seen_again != 1 else 'is'} in this one: that export left {'them' if seen_again != 1 else 'it'} out"
         )
-    return f"no longer on the phone: {'; '.join(said)} (textfile coverage)" if said else ""
+    return f"{'; '.join(said)} (textfile coverage)" if said else ""
