@@ -188,6 +188,20 @@ def test_a_whatsapp_export_that_dropped_the_oldest_calls_nothing_deleted(cli, ar
     ]
 
 
+def test_a_whatsapp_line_out_of_time_order_does_not_reach_back_over_the_dropped_lines(cli, archive, tmp_path):
+    # the fixture's chat has a line dated 10/03/2024 after lines of 12/03/2024: its span by time alone
+    # would begin before the four lines the later export dropped
+    imported(cli, SAM_CHAT)
+    later = tmp_path / "later"
+    later.mkdir()
+    lines = SAM_CHAT.read_text(encoding="utf-8").splitlines(keepends=True)
+    (later / SAM_CHAT.name).write_text(
+        "".join(lines[4:]) + "19/03/2024, 10:00 - Sam Client: a new week\n", encoding="utf-8"
+    )
+    [r] = imported(cli, later / SAM_CHAT.name)
+    assert (r["added"], "missing_from_phone" in r, rows(archive)) == (1, False, [])
+
+
 def test_a_clients_phone_and_the_owners_are_not_one_phone(cli, archive, lease, tmp_path):
     imported(cli, ANDROID / "sms-20240301.xml")
     client = ("--custodian", "Sam Client")

@@ -3,7 +3,9 @@
 Decisions:
 - **The rule.** A message an earlier export of the same phone held, which this export lacks although
   its time is inside the span this export covers for its conversation (the first to the last message
-  of that conversation the export holds), was deleted on the phone, or left out of this export. One
+  of that conversation the export holds; for WhatsApp, whose lines are not always in time order and
+  whose cap drops the first ones, from no earlier than its first line), was deleted on the phone, or
+  left out of this export. One
   `missing_from_phone` row records it: this export (the first to lack it), the last export of that
   phone that held it, and the span. A message outside the span is never called missing: a WhatsApp
   export that dropped the oldest messages (its cap), an Android backup of the last 30 days.
@@ -90,7 +92,7 @@ def record(conn: sqlite3.Connection, source: Source, import_id: int, conversatio
     conn.execute("DELETE FROM temp.coverage_lineage")
     conn.executemany("INSERT INTO temp.coverage_lineage VALUES (?)", [(i,) for i in earlier])
     try:
-        return _compare(conn, import_id)
+        return _compare(conn, import_id, source.format == "whatsapp")
     finally:
         conn.execute("DELETE FROM temp.coverage_lineage")
         conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
@@ -162,28 +164,41 @@ class _Ends:
         return self.shared[key]
 
 
-def _held(conn: sqlite3.Connection, import_id: int) -> tuple[dict, set[str]]:
-    """What this import holds, in `temp.coverage_held` (conversation, rowid, time, kind of record: one scan of
-    the sources and one look-up per message, then indexed); per conversation its first and last time there, and
-    the kinds of record it holds."""
+def _held(conn: sqlite3.Connection, import_id: int, lines: bool) -> tuple[dict, set[str]]:
+    """What this import holds, in `temp.coverage_held` (conversation, rowid, time, kind of record, and for an
+    export of lines, `lines`, the line: one scan of the sources and one look-up per message, then indexed); per
+    conversation its first and last time there (`_span`), and the kinds of record it holds."""
     conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
-    conn.execute("CREATE TEMP TABLE coverage_held (c INTEGER, r INTEGER, t TEXT, k TEXT)")
+    conn.execute("CREATE TEMP TABLE coverage_held (c INTEGER, r INTEGER, t TEXT, k TEXT, line INTEGER)")
     conn.execute(
-        "INSERT INTO temp.coverage_held SELECT m.conversation_id, m.rowid, m.sent_at, m.kind || '|' || coalesce(m.service, '')"
+        "INSERT INTO temp.coverage_held SELECT m.conversation_id, m.rowid, m.sent_at, m.kind || '|' || coalesce(m.service, ''),"
+        " CASE WHEN ? AND s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END"
         " FROM message_sources s CROSS JOIN messages m ON m.id = s.message_id WHERE s.import_id = ?",
-        (import_id,),
+        (lines, import_id),
     )
     conn.execute("CREATE INDEX temp.coverage_held_c ON coverage_held (c, t, r)")
     spans = {
-        c: (first, last)
-        for c, first, last in conn.execute("SELECT c, min(t), max(t) FROM temp.coverage_held GROUP BY c")
+        c: _span(conn, c, first, last, lines)
+        for c, first, last in conn.execute("SELECT c, min(t), max(t) FROM temp.coverage_held GROUP BY c").fetchall()
     }
     kinds = {k for (k,) in conn.execute("SELECT DISTINCT k FROM temp.coverage_held")}
     return spans, kinds
 
 
-def _compare(conn: sqlite3.Connection, import_id: int) -> Seen:
-    spans, kinds = _held(conn, import_id)
+def _span(conn: sqlite3.Connection, c: int, first: str, last: str, lines: bool) -> tuple[str, str]:
+    """A conversation's span in this export: its first to last time there; in an export of lines (WhatsApp,
+    whose cap drops the first lines), from no earlier than its first line's time, so that a line written out of
+    time order after the first does not reach back over the lines the cap dropped."""
+    if lines:
+        (at,) = conn.execute(
+            "SELECT t FROM temp.coverage_held WHERE c = ? AND line IS NOT NULL ORDER BY line LIMIT 1", (c,)
+        ).fetchone() or (None,)
+        first = max(first, at or first)
+    return first, last
+
+
+def _compare(conn: sqlite3.Connection, import_id: int, lines: bool) -> Seen:
+    spans, kinds = _held(conn, import_id, lines)
     ends = _Ends(conn)
     kind_marks = ",".join("?" * len(kinds))
     rows = []
