@@ -102,6 +102,15 @@ EXPECTED = {
         "created_by",
     ],
     "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],
+    "imessage_databases": ["import_id", "device"],
+    "missing_from_phone": [
+        "message_id",
+        "import_id",
+        "last_seen_import_id",
+        "span_first",
+        "span_last",
+        "seen_again_import_id",
+    ],
     "ignored_handles": ["handle", "reason", "ignored_at", "ignored_by"],
     "imports": [
         "id",

@@ -758,6 +758,40 @@ def m021_notes_to_file(db: Database) -> None:
 
 
 @migrations()
+def m022_coverage(db: Database) -> None:
+    """Coverage (textfile/lifecycle/coverage.py): what successive exports of one phone show it no longer holds.
+    Tables of their own: the records' digests of the tables already sealed (audit.RECORDS) stay as they were.
+    - `imessage_databases`: which Apple database an iMessage import read, an iPhone's (a backup, or an
+      sms.db) or a Mac's (chat.db): two devices, whose exports are not compared with each other. An
+      iMessage import made before this has no row, and is compared with no other.
+    - `missing_from_phone`: a message an earlier export of the same phone held, which a later export of
+      that phone lacks although its time is inside the span that export covers for its conversation:
+      deleted on the phone, or left out of that export. One row per message and export that first
+      lacked it (`import_id`), with the last export that held it (`last_seen_import_id`), the span, and
+      the export of that phone that held it again (`seen_again_import_id`: that absence was an export
+      cut), set once."""
+    _run(
+        db,
+        """
+        CREATE TABLE imessage_databases (
+            import_id INTEGER PRIMARY KEY REFERENCES imports(id),
+            device TEXT NOT NULL CHECK (device IN ('iphone', 'mac'))
+        );
+        CREATE TABLE missing_from_phone (
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            import_id INTEGER NOT NULL REFERENCES imports(id),
+            last_seen_import_id INTEGER NOT NULL REFERENCES imports(id),
+            span_first TEXT NOT NULL,
+            span_last TEXT NOT NULL,
+            seen_again_import_id INTEGER REFERENCES imports(id),
+            PRIMARY KEY (message_id, import_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX missing_from_phone_import ON missing_from_phone (import_id);
+    """,
+    )
+
+
+@migrations()
 def m023_retention_and_disposal(db: Database) -> None:
     """Legal hold, retention and disposal (textfile/lifecycle/). Tables of their own: the records'
     digests of the tables already sealed (audit.RECORDS) stay as they were.

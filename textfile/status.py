@@ -12,9 +12,10 @@ import since then made that no earlier import made (the same words but for their
 backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on (or a run that did not run),
 a matter with messages in no transcript, a transcript whose file is gone, a review flag open (a
 message the lexicons, the working hours, an opt-out, a missing consent or a minor flagged, which no
-one has reviewed or dismissed: `textfile review`; how many are new is said). Substantive exchanges
-that no note to file concerns yet are counted, with the command that lists them (`note list
---missing`); they do not by themselves need a person this week. Messages imported since
+one has reviewed or dismissed: `textfile review`; how many are new is said), messages those imports found no
+longer on the phone (`textfile coverage`). Substantive exchanges that no note to file concerns yet are
+counted, with the command that lists them (`note list --missing`); they do not by themselves need a
+person this week. Messages imported since
 the last review scan are not scanned here (read-only): each import scans what it brings. An integrity problem
 (exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
@@ -36,7 +37,7 @@ from textfile import ignore, notes, times
 from textfile.archive import Archive
 from textfile.ignore import WaitingConversation
 from textfile.integrity import FINE, transcript_states
-from textfile.results import Result, json_name
+from textfile.results import Result, json_name, omit_empty
 from textfile.weekly.log import import_notes, last_run
 from textfile.weekly.run import FailedFile, FailedTranscript, stale_matters
 from textfile.weekly.verdicts import failing_checks, verdicts
@@ -95,6 +96,8 @@ class Status(Result):
     new_flags: int = 0
     # substantive exchanges no note concerns (`note list --missing`): said, needing no one by itself
     exchanges_without_note: int = 0
+    # messages the new imports found no longer on the phone, and not held again since (`textfile coverage`)
+    missing_from_phone: int | None = omit_empty(default=None)  # (None: none; the JSON has it only when there are)
 
     JSON_PROPERTIES = ("assumptions", "exit_code")
 
@@ -116,6 +119,7 @@ class Status(Result):
             self.stale_matters,
             self.transcripts,
             self.open_flags,
+            self.missing_from_phone,
         )
         return 4 if any(needs) else 0
 
@@ -145,6 +149,14 @@ def status(archive: Archive, now: float | None = None) -> Status:
         "SELECT count(*) FROM review_flags WHERE state = 'open' AND raised_at >= ?", (found.since,)
     ).fetchone()
     found.exchanges_without_note = notes.count(conn)
+    found.missing_from_phone = (
+        conn.execute(
+            "SELECT count(DISTINCT a.message_id) FROM missing_from_phone a JOIN imports i ON i.id = a.import_id"
+            " WHERE a.seen_again_import_id IS NULL AND i.started_at >= ?",
+            (found.since,),
+        ).fetchone()[0]
+        or None
+    )
     found.problems = failing_checks(archive)
     if not found.problems:
         judged = verdicts(archive, states)

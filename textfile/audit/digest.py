@@ -122,6 +122,9 @@ RECORDS = (
     "client_births",
     "disposals",
     "disposal_certificates",
+    # coverage (issue 19)
+    "imessage_databases",
+    "missing_from_phone",
 )
 
 

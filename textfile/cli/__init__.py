@@ -11,6 +11,7 @@ listed last in `--help` until a line of HELP_ORDER places it.
   conversations.py  conversations, conversation …, handle …, file, unfile
   report.py         search, log, deletable
   status.py         status, and its screen
+  coverage.py       coverage: what the archive may be missing
   transcripts.py    transcript
   notes.py          note add|list|show|edit
   lifecycle.py      retention …, dispose
@@ -38,6 +39,7 @@ from textfile.cli import (
     archive,
     clients,
     conversations,
+    coverage,
     imports,
     lifecycle,
     notes,
@@ -127,11 +129,11 @@ GROUPS = {
     "note": note_app,
     "retention": retention_app,
 }
-MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, notes, lifecycle)
+MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, notes, coverage, lifecycle)
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
-    *("deletable", "status", "settings"),
+    *("deletable", "status", "coverage", "settings"),
     *("client add", "client edit", "client list", "client show", "client consent", "client minor"),
     *("matter open", "matter close", "matter hold", "matter release", "matter edit", "matter list"),
     *("conversation show", "conversation ignore", "conversation unignore"),

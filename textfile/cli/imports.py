@@ -150,6 +150,7 @@ def _import_one(archive, path: Path, options: dict, quiet: bool) -> ImportResult
 
 
 def _say_import(r: ImportResult) -> None:
+    from textfile.lifecycle import coverage
     from textfile.weekly.log import import_notes
 
     skipped = sum(r.skipped.values())
@@ -159,6 +160,8 @@ def _say_import(r: ImportResult) -> None:
     for reason, count in r.skipped.items():
         say(f"  skipped {count:,}: {reason}")
     for line in import_notes(r.assumptions, r.warnings):
+        say(f"  {line}")
+    if line := coverage.import_line(r.missing_from_phone, r.seen_again):
         say(f"  {line}")
     for f in r.filed:
         say(f"  filed conversation {f.conversation} to {f.matter}")

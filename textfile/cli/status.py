@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on, matters with messages in no transcript, transcripts missing or altered, and how many conversations are safe to delete.
+    What was imported since the last `archive` run (else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on, matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
@@ -54,6 +54,8 @@ def show_status(s: Status, tz) -> None:
     if s.exchanges_without_note:
         n = s.exchanges_without_note
         say(f"Substantive exchanges with no note to file: {n} (textfile note list --missing)")
+    if s.missing_from_phone:
+        say(f"{_plural(s.missing_from_phone, 'message')} no longer on the phone (textfile coverage)")
     for problem in s.problems:
         say(f"INTEGRITY {problem} (textfile verify)")
     _say_safe_to_delete(s)
@@ -172,6 +174,10 @@ def _say_safe_to_delete(s: Status) -> None:
         )
 
 
+def _plural(count: int, one: str) -> str:
+    return f"{count:,} {one}{'s' if count != 1 else ''}"
+
+
 def _needs(s: Status) -> list[str]:
     """Each kind of thing that needs a person, counted."""
 
@@ -193,5 +199,8 @@ def _needs(s: Status) -> list[str]:
         else "",
         n(len(s.transcripts), "transcript missing", "transcripts missing") if s.transcripts else "",
         n(sum(s.open_flags.values()), "review flag open", "review flags open") if s.open_flags else "",
+        n(s.missing_from_phone, "message no longer on the phone", "messages no longer on the phone")
+        if s.missing_from_phone
+        else "",
     ]
     return list(filter(None, items))

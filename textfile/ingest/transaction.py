@@ -40,6 +40,10 @@ class ImportResult:
     filed: list[dict] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=dict)  # review flags the import raised (or opened again), by rule
     reader: dict | None = None  # a second reading process's CPU time and peak RSS (benchmarks)
+    missing_from_phone: int = (
+        0  # messages an earlier export of this phone held that this one lacks (lifecycle/coverage.py)
+    )
+    seen_again: int = 0  # messages found missing from this phone before that this export holds again
 
     def as_dict(self) -> dict:
         return (
@@ -61,6 +65,8 @@ class ImportResult:
                 "filed": self.filed,
             }
             | ({"flags": self.flags} if self.flags else {})
+            | ({"missing_from_phone": self.missing_from_phone} if self.missing_from_phone else {})
+            | ({"seen_again": self.seen_again} if self.seen_again else {})
             | ({"reader": self.reader} if self.reader else {})
         )
 
@@ -105,6 +111,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         writer.consume(records, progress)
         _not_the_owners(conn, source, result)
         _ignore_on_arrival(conn, writer, result)
+        _coverage(conn, source, result, writer)
         _close_import(conn, source, result, writer)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
         result.flags = _review(conn)
@@ -120,6 +127,17 @@ def _review(conn) -> dict[str, int]:
     return {
         rule: done.raised.get(rule, 0) + done.reopened.get(rule, 0) for rule in sorted({*done.raised, *done.reopened})
     }
+
+
+def _coverage(conn, source: Source, result: ImportResult, writer: _Writer) -> None:
+    """What this export shows its phone no longer holds (before the audit entry, whose records digest covers it)."""
+    from textfile.lifecycle import coverage
+
+    seen = coverage.record(
+        conn, source, result.import_id, result.conversations, result.already_present + result.updated
+    )
+    result.missing_from_phone, result.seen_again = seen
+    writer.changes |= seen.audited()
 
 
 def _open_import(conn, source: Source) -> ImportResult:

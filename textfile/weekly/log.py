@@ -111,6 +111,8 @@ def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
 
 def log_lines(report: RunReport) -> list[str]:
     """What a run did, one line per event, for the terminal and the log file beside the archive."""
+    from textfile.lifecycle import coverage
+
     lines = [
         f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
         f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
@@ -122,6 +124,8 @@ def log_lines(report: RunReport) -> list[str]:
         )
         # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
         lines += [f"    {line}" for line in import_notes(r["assumptions"], r["warnings"])]
+        if line := coverage.import_line(r.get("missing_from_phone", 0), r.get("seen_again", 0)):
+            lines.append(f"    {line}")
     raised: dict[str, int] = {}
     for r in report.imported:
         for rule, n in (r.get("flags") or {}).items():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from textfile import times
+from textfile.transcript.content import coverage
 from textfile.transcript.content.marks import (
     DIRECTION_WORDS,
     DST_FLAGS,
@@ -180,6 +181,9 @@ class ChunkFacts:
     phones: dict[str, list[str]]
     elsewhere: dict[str, dict[str, str]]
     others: set[int] = field(default_factory=set)
+    absent: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # a later export of its phone lacked it (content/coverage.py)
 
 
 @dataclass(slots=True)
@@ -208,6 +212,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
     conversations = conversation_info(conn, conversation_ids, facts.clients)
     facts.others = _without_the_owner(conn, conversation_ids)
+    facts.absent = coverage.marks(conn, [r["id"] for r in ordered], tz)
     messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
     _mark_days(messages, _day_before(conn, job, ordered, tz), job.continues_from is not None)
     return Chunk(
@@ -309,7 +314,8 @@ def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
             flags,
             r["kind"],
             "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"]),
-        ),
+        )
+        + facts.absent.get(r["id"], []),
         "call": _call(r) if r["kind"] == "call" else "",
         "delivered": times.display(r["delivered_at"], tz, precision),
         "read": times.display(r["read_at"], tz, precision),

@@ -8,7 +8,8 @@ each WhatsApp message textfile took for another form of a message of another exp
 the U+FFFD the messages hold, the characters that change how text is displayed, and the times a DST
 change made textfile resolve (`marked.py`); and, where they come from more than one phone, whose
 phone each message was found on (`people.py`); and the client's consent to be texted, the opt-outs and
-opt-ins their handles sent, and whether they are a minor (`consent.py`).
+opt-ins their handles sent, and whether they are a minor (`consent.py`); the messages a later export of
+their phone lacked (`coverage.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from textfile import audit, times
 from textfile.transcript.content.consent import consent_disclosed
+from textfile.transcript.content.coverage import disclosed as missing_from_phone
 from textfile.transcript.content.marked import _marked_messages, _numbers_said, _undecodable_said, invisible
 from textfile.transcript.content.pairings import _pairings, _pairings_said
 from textfile.transcript.content.people import _found_on, conversation_info, own_title
@@ -72,6 +74,8 @@ def cover(
     held = _holds(conn, scope, times.zone(archive_zone) if archive_zone else tz)
     if held:  # (only then: the manifests of transcripts of matters never held stay as they were)
         disclosures["legal_hold"] = held
+    if missing := missing_from_phone(conn, cond, params, p, tz):  # (only then: earlier manifests stay as they were)
+        disclosures["missing_from_phone"] = missing
     platforms = sorted({c["platform"] for c in convs.values()})
     return {
         "conversations": _conversations(p, convs, counts, spans, precision_of, tz),
@@ -93,6 +97,8 @@ def cover(
         "invisible": shown_invisible["legend"],
         "invisible_in": _numbers_said([m["seq"] for m in shown_invisible["messages"]]),
         "holds": held,
+        "missing_from_phone": len({m["message"] for m in missing}),
+        "missing_from_phone_in": _numbers_said(list(dict.fromkeys(m["seq"] for m in missing))),
         "disclosures": disclosures,
     }
 

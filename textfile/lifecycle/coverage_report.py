@@ -1,0 +1,253 @@
+"""`textfile coverage`: per conversation, what the archive may be missing, and why it is thought so.
+
+Decisions (the rules are stated in `RULES`, printed by the command's help and the README):
+- **Messages no longer on the phone**: the `missing_from_phone` records the imports made
+  (coverage.py), grouped by the export that first lacked them, the export that last held them and
+  the export that held them again, if one did (then that export was cut: "left out", not "deleted").
+- **A hole in a regular thread**: in a conversation of at least HOLE_MIN_MESSAGES messages, a gap
+  between two consecutive messages longer than HOLE_TIMES times the conversation's median gap and
+  longer than HOLE_MIN_DAYS days. A thread that simply went quiet looks the same: it is said, not judged.
+- **The WhatsApp cap**: an export holding at least CAP_NEARLY of WHATSAPP_CAP messages of a chat
+  (of WHATSAPP_CAP_MEDIA when it brought a file of that chat): WhatsApp stops there, dropping the
+  oldest, so messages before its first may be missing.
+- **An archive that starts late**: a matter whose filed conversations' first message is more than
+  LATE_DAYS days after the matter opened.
+- Over each conversation's whole history as archived (a filing's window aside); it reports and
+  changes nothing (exit 0: `textfile status` is the command that asks for a person).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+from dataclasses import dataclass, field
+
+from textfile import times
+from textfile.filing.names import matter_row
+from textfile.results import Result, json_name, omit_empty
+
+HOLE_MIN_MESSAGES = 20
+HOLE_TIMES = 10
+HOLE_MIN_DAYS = 14
+WHATSAPP_CAP = 40_000
+WHATSAPP_CAP_MEDIA = 10_000
+CAP_NEARLY = 0.95
+LATE_DAYS = 14
+RULES = {
+    "missing_from_phone": "a message an earlier export of the same phone held that a later one lacks, its time inside the"
+    " span the later export covers for its conversation (first to last message): deleted on the phone, or left out of"
+    " that export (if a later export holds it again)",
+    "hole": f"a gap between two messages over {HOLE_TIMES}x the conversation's median gap and over {HOLE_MIN_DAYS} days,"
+    f" in a conversation of at least {HOLE_MIN_MESSAGES} messages",
+    "whatsapp_cap": f"an export holding at least {CAP_NEARLY:.0%} of {WHATSAPP_CAP:,} messages of a chat"
+    f" ({WHATSAPP_CAP_MEDIA:,} with media): messages before its first may be missing",
+    "late_start": f"a matter whose conversations' first archived message is over {LATE_DAYS} days after it opened",
+}
+DAY_S = 86_400
+
+
+@dataclass(slots=True, eq=False)
+class Export(Result):
+    """An import of an export: its number, file name and when it was imported."""
+
+    import_: int = json_name("import")
+    file_name: str
+    imported_at: str
+
+
+@dataclass(slots=True, eq=False)
+class Missing(Result):
+    """Messages of a conversation an export lacked, held by an earlier export of the same phone."""
+
+    messages: int
+    first: str
+    last: str
+    lacking: Export  # the export that first lacked them
+    last_seen: Export  # the last export of that phone that held them before
+    seen_again: Export | None  # a later export of that phone that holds them again: the lacking one was cut
+    message_ids: list[str]
+
+
+@dataclass(slots=True, eq=False)
+class Hole(Result):
+    after: str  # the message before the gap
+    before: str  # the message after it
+    days: float
+    median_hours: float
+
+
+@dataclass(slots=True, eq=False)
+class Cap(Result):
+    export: Export
+    messages: int
+    media: bool
+    cap: int
+    first: str  # the export's first message of the chat: messages before it may be missing
+
+
+@dataclass(slots=True, eq=False)
+class ConversationCoverage(Result):
+    conversation: int
+    title: str | None
+    platform: str
+    matters: list[str]
+    messages: int
+    first: str | None
+    last: str | None
+    missing: list[Missing] = field(default_factory=list)  # not held again: deleted on the phone, or cut
+    left_out: list[Missing] = field(default_factory=list)  # held again by a later export: that export was cut
+    holes: list[Hole] = field(default_factory=list)
+    caps: list[Cap] = field(default_factory=list)
+
+    @property
+    def problems(self) -> bool:
+        return bool(self.missing or self.left_out or self.holes or self.caps)
+
+
+@dataclass(slots=True, eq=False)
+class LateStart(Result):
+    matter: str
+    opened_at: str
+    first: str
+    days: float
+
+
+@dataclass(slots=True, eq=False)
+class CoverageReport(Result):
+    matter: str | None
+    conversations: list[ConversationCoverage]
+    late_starts: list[LateStart] = omit_empty(default_factory=list)
+    rules: dict = field(default_factory=lambda: dict(RULES))
+
+    JSON_PROPERTIES = ("missing_from_phone",)
+
+    @property
+    def missing_from_phone(self) -> int:
+        return sum(g.messages for c in self.conversations for g in c.missing)
+
+
+def report(conn: sqlite3.Connection, matter: str | None = None) -> CoverageReport:
+    """The coverage of a matter's conversations, or of every filed conversation."""
+    if matter is not None:
+        row = matter_row(conn, matter)
+        matters = [row]
+        ids = [
+            r[0] for r in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (row["id"],))
+        ]
+    else:
+        matters = conn.execute(
+            "SELECT * FROM matters WHERE id IN (SELECT matter_id FROM filings) ORDER BY reference"
+        ).fetchall()
+        ids = [r[0] for r in conn.execute("SELECT DISTINCT conversation_id FROM filings")]
+    exports = _Exports(conn)
+    return CoverageReport(
+        matters[0]["reference"] if matter is not None else None,
+        [_conversation(conn, cid, exports) for cid in sorted(ids)],
+        [late for m in matters if (late := _late_start(conn, m))],
+    )
+
+
+class _Exports:
+    """Each import as an `Export`, read once."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn, self.found = conn, {}
+
+    def __call__(self, import_id: int | None) -> Export | None:
+        if import_id is None:
+            return None
+        if import_id not in self.found:
+            name, at = self.conn.execute(
+                "SELECT file_name, started_at FROM imports WHERE id = ?", (import_id,)
+            ).fetchone()
+            self.found[import_id] = Export(import_id, name, at)
+        return self.found[import_id]
+
+
+def _conversation(conn: sqlite3.Connection, cid: int, exports: _Exports) -> ConversationCoverage:
+    c = conn.execute("SELECT title, platform FROM conversations WHERE id = ?", (cid,)).fetchone()
+    matters = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+            " WHERE f.conversation_id = ? ORDER BY 1",
+            (cid,),
+        )
+    ]
+    instants = [
+        r[0] for r in conn.execute("SELECT sent_at FROM messages WHERE conversation_id = ? ORDER BY sent_at", (cid,))
+    ]
+    found = ConversationCoverage(
+        cid,
+        c["title"],
+        c["platform"],
+        matters,
+        len(instants),
+        instants[0] if instants else None,
+        instants[-1] if instants else None,
+    )
+    for group in _missing(conn, cid, exports):
+        (found.left_out if group.seen_again else found.missing).append(group)
+    found.holes = holes(instants)
+    if c["platform"] == "whatsapp":
+        found.caps = _caps(conn, cid, exports)
+    return found
+
+
+def _missing(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Missing]:
+    groups: dict[tuple, list] = {}
+    for mid, sent_at, lacking, seen, again in conn.execute(
+        "SELECT a.message_id, m.sent_at, a.import_id, a.last_seen_import_id, a.seen_again_import_id"
+        " FROM missing_from_phone a JOIN messages m ON m.id = a.message_id WHERE m.conversation_id = ?"
+        " ORDER BY a.import_id, m.sent_at, m.rowid",
+        (cid,),
+    ):
+        groups.setdefault((lacking, seen, again), []).append((mid, sent_at))
+    return [
+        Missing(
+            len(rows), rows[0][1], rows[-1][1], exports(lacking), exports(seen), exports(again), [r[0] for r in rows]
+        )
+        for (lacking, seen, again), rows in groups.items()
+    ]
+
+
+def holes(instants: list[str]) -> list[Hole]:
+    """The gaps of a regular thread (`RULES["hole"]`), in time order."""
+    if len(instants) < HOLE_MIN_MESSAGES:
+        return []
+    seconds = [times.from_iso(t).timestamp() for t in instants]
+    gaps = [b - a for a, b in zip(seconds, seconds[1:])]
+    median = statistics.median(gaps)
+    return [
+        Hole(instants[i], instants[i + 1], round(g / DAY_S, 1), round(median / 3600, 1))
+        for i, g in enumerate(gaps)
+        if g > HOLE_TIMES * median and g > HOLE_MIN_DAYS * DAY_S
+    ]
+
+
+def _caps(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Cap]:
+    """The exports of a WhatsApp chat that hold (nearly) as many of its messages as WhatsApp exports."""
+    out = []
+    for import_id, n, first, media in conn.execute(
+        "SELECT s.import_id, count(DISTINCT m.id), min(m.sent_at), max(EXISTS (SELECT 1 FROM message_attachments a"
+        " WHERE a.message_id = m.id AND a.blob_sha256 IS NOT NULL)) FROM messages m"
+        " JOIN message_sources s ON s.message_id = m.id WHERE m.conversation_id = ? GROUP BY s.import_id ORDER BY s.import_id",
+        (cid,),
+    ):
+        cap = WHATSAPP_CAP_MEDIA if media else WHATSAPP_CAP
+        if n >= CAP_NEARLY * cap:
+            out.append(Cap(exports(import_id), n, bool(media), cap, first))
+    return out
+
+
+def _late_start(conn: sqlite3.Connection, matter: sqlite3.Row) -> LateStart | None:
+    """A matter whose first archived message came more than LATE_DAYS days after it opened."""
+    (first,) = conn.execute(
+        "SELECT min(m.sent_at) FROM messages m JOIN filings f ON f.conversation_id = m.conversation_id"
+        " WHERE f.matter_id = ? AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at)",
+        (matter["id"],),
+    ).fetchone()
+    if first is None:
+        return None
+    days = (times.from_iso(first).timestamp() - times.from_iso(matter["opened_at"]).timestamp()) / DAY_S
+    return LateStart(matter["reference"], matter["opened_at"], first, round(days, 1)) if days > LATE_DAYS else None
