@@ -9,6 +9,7 @@ import pytest
 from conftest import snapshot
 from lifecycle_build import GONE, KEPT, SHARED_BLOB, UNIQUE_BLOB, exports
 
+from textfile import audit
 from textfile.filing.names import matter_row
 
 
@@ -262,3 +263,70 @@ def test_a_client_transcript_showing_a_disposed_message_loses_its_record(cli, ar
     assert [r[0] for r in archive.conn.execute("SELECT uuid FROM transcripts")] == [bo]
     assert cli("verify", filed / "bo.pdf").exit_code == 0
     assert cli("verify").exit_code == 0
+
+
+def test_notes_and_coverage_records_go_with_the_matter(cli, archive, archive_path, filed):
+    """The notes of the disposed matter (privileged or not) and the coverage rows of its messages go,
+    text and all; verify stays green."""
+    conn = archive.conn
+    sam = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0143%'").fetchone()[0]
+    note_text = "NOTEMARKERprivileged called Sam about the lease"
+    for args in (
+        ("note", "add", "A-1", note_text, "--privileged"),
+        ("note", "add", "A-1", "NOTEMARKERwindow", "--conversation", str(sam)),
+        ("note", "add", "B-1", "NOTEMARKERkept about Bo"),
+        ("matter", "close", "A-1"),
+    ):
+        assert cli(*args).exit_code == 0, (args, cli(*args).output)
+    one = conn.execute("SELECT id, import_id FROM messages WHERE conversation_id = ? LIMIT 1", (sam,)).fetchone()
+    with conn:  # a coverage row as an import records one (this test is about what disposal finds by its keys)
+        conn.execute(
+            "INSERT INTO missing_from_phone (message_id, import_id, last_seen_import_id, span_first, span_last)"
+            " SELECT id, import_id, import_id, sent_at, sent_at FROM messages WHERE id = ?",
+            (one["id"],),
+        )
+        audit.append(conn, "test: a coverage row", {})
+
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf", "--json")
+
+    assert done.exit_code == 0, done.output
+    counts = json.loads(done.output)["counts"]
+    assert {k: counts[k] for k in ("notes", "note_versions", "note_messages", "missing_from_phone")} == {
+        "notes": 2,
+        "note_versions": 2,
+        "note_messages": 4,
+        "missing_from_phone": 1,
+    }
+    after = raw_bytes(archive_path)
+    assert b"NOTEMARKERprivileged" not in after and b"NOTEMARKERwindow" not in after
+    assert b"NOTEMARKERkept" in after
+    assert [r[0] for r in conn.execute("SELECT text FROM note_versions")] == ["NOTEMARKERkept about Bo"]
+    assert conn.execute("SELECT count(*) FROM missing_from_phone").fetchone()[0] == 0
+    verified = cli("verify")
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_disposed_matter_takes_nothing_more(cli, archive, filed):
+    """Its row stays as the record of the disposal; nothing can be filed, noted, rendered, held, closed,
+    edited or given a retention under it, and `matter list` says it was disposed of."""
+    conn = archive.conn
+    assert cli("matter", "close", "A-1").exit_code == 0
+    assert cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf").exit_code == 0
+    bo = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0177%'").fetchone()[0]
+    day = conn.execute("SELECT substr(disposed_at, 1, 10) FROM disposals").fetchone()[0]
+    head = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    said = f"Error: matter 'A-1' was disposed of on {day} (textfile retention report): its file is gone, so "
+    for args, doing in (
+        (("file", str(bo), "--matter", "A-1", "--also"), "nothing can be filed to it"),
+        (("note", "add", "A-1", "late note"), "no note can be added to it"),
+        (("transcript", "A-1", "--out", str(filed / "late.pdf")), "there is nothing left to render"),
+        (("matter", "hold", "A-1"), "it cannot be put on hold"),
+        (("matter", "release", "A-1"), "it cannot be released"),
+        (("matter", "edit", "A-1", "--title", "New"), "it cannot be edited"),
+        (("retention", "set", "--matter", "A-1", "--years", "3"), "its retention was settled by the disposal"),
+    ):
+        refused = cli(*args)
+        assert (refused.exit_code, refused.output.strip()) == (1, said + doing), args
+    assert conn.execute("SELECT max(id) FROM audit_log").fetchone()[0] == head
+    listed = json.loads(cli("matter", "list", "--json").output)
+    assert [(m["reference"], m["status"]) for m in listed] == [("A-1", "disposed of"), ("B-1", "open")]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
-from textfile.filing.names import matter_row, require_conversation
+from textfile.filing.names import live_matter_row, matter_row, require_conversation
 from textfile.results import Result, json_name, omit_empty
 
 
@@ -67,7 +67,7 @@ def file_conversation(
     two clients' files risks one's privileged messages reaching the other). Filing into a closed
     matter is allowed (a late backup of the matter's own messages) with a warning."""
     require_conversation(conn, conversation_id)
-    mt = matter_row(conn, reference)
+    mt = live_matter_row(conn, reference, "nothing can be filed to it")
     if from_at and until_at and from_at > until_at:
         raise InvalidInput("--from is after --until")
     covered = _messages_to_file(conn, conversation_id, mt, from_at, until_at)

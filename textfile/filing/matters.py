@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput
 from textfile.filing.auto import Filed, auto_file
-from textfile.filing.names import client_row, matter_row
+from textfile.filing.names import client_row, disposed_at, live_matter_row, matter_row
 from textfile.results import Result
 
 
@@ -62,7 +62,7 @@ def open_matter(conn: sqlite3.Connection, reference: str, client_name: str, titl
 
 def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> Matter:
     """Close a matter, or put it under legal hold or release it (`action`: close, hold, release)."""
-    row = matter_row(conn, reference)
+    row = live_matter_row(conn, reference, f"it cannot be {'put on hold' if action == 'hold' else action + 'd'}")
     if action == "close":
         _close(conn, row)
     elif action in ("hold", "release"):
@@ -108,7 +108,7 @@ def edit_matter(
     reason: str | None = None,
 ) -> Matter:
     """Change a matter's title or reference (one audit entry, with the reason)."""
-    row = matter_row(conn, reference)
+    row = live_matter_row(conn, reference, "it cannot be edited")
     details: dict = {"matter": row["reference"]}
     if new_reference is not None and new_reference.strip() != row["reference"]:
         new_reference = new_reference.strip()
@@ -163,7 +163,7 @@ def list_matters(conn: sqlite3.Connection) -> list[Matter]:
                 opened_at=r["opened_at"],
                 closed_at=r["closed_at"],
                 legal_hold=bool(r["legal_hold"]),
-                status="closed" if r["closed_at"] else "open",
+                status="disposed of" if disposed_at(conn, r["id"]) else "closed" if r["closed_at"] else "open",
                 conversations=r["conversations"],
                 messages=messages,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from textfile.errors import NotFound
+from textfile.errors import Conflict, NotFound
 
 
 def client_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
@@ -20,6 +20,25 @@ def matter_row(conn: sqlite3.Connection, reference: str) -> sqlite3.Row:
     if row is None:
         raise NotFound(f"no matter {reference!r} (see `textfile matter list`)")
     return row
+
+
+def live_matter_row(conn: sqlite3.Connection, reference: str, doing: str) -> sqlite3.Row:
+    """A matter a command files to, writes to, renders or changes: refused when its file was disposed of
+    (`dispose`), whose row stays only as the record of that (`doing`: what the command would do)."""
+    row = matter_row(conn, reference)
+    disposed = disposed_at(conn, row["id"])
+    if disposed:
+        raise Conflict(
+            f"matter {row['reference']!r} was disposed of on {disposed[:10]} (textfile retention report):"
+            f" its file is gone, so {doing}"
+        )
+    return row
+
+
+def disposed_at(conn: sqlite3.Connection, matter_id: int) -> str | None:
+    """When the matter's file was disposed of (UTC), or None."""
+    found = conn.execute("SELECT min(disposed_at) FROM disposals WHERE matter_id = ?", (matter_id,)).fetchone()
+    return found[0] if found else None
 
 
 def require_conversation(conn: sqlite3.Connection, conversation_id: int) -> None:

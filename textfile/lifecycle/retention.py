@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput
-from textfile.filing.names import client_row, matter_row
+from textfile.filing.names import client_row, live_matter_row, matter_row
 from textfile.lifecycle.hold import holds
 from textfile.results import Result
 
@@ -126,7 +126,9 @@ def set_policy(conn: sqlite3.Connection, reference: str | None, years: int, basi
     if not 0 <= years <= 100:
         raise InvalidInput(f"--years {years}: give a number of years from 0 to 100")
     basis = (basis or "").strip() or None
-    matter_id = matter_row(conn, reference)["id"] if reference else None
+    matter_id = (
+        live_matter_row(conn, reference, "its retention was settled by the disposal")["id"] if reference else None
+    )
     was = conn.execute(
         "SELECT * FROM retention_policies WHERE coalesce(matter_id, 0) = ?", (matter_id or 0,)
     ).fetchone()

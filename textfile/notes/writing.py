@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from textfile import audit, times
 from textfile.errors import InvalidInput, NotFound
-from textfile.filing.names import matter_row
+from textfile.filing.names import live_matter_row
 from textfile.fingerprint import sha256_text
 from textfile.notes import messages
 from textfile.notes.records import Note, read
@@ -46,7 +46,7 @@ def add(
     text = _text(text)
     basis = _basis(privileged, basis)
     about = about or About()
-    row = matter_row(conn, matter)
+    row = live_matter_row(conn, matter, "no note can be added to it")
     ids = _concerned(conn, about)
     messages.check_in_matter(conn, row["id"], row["reference"], ids)
     by, now = audit.current_user(), times.now_iso()

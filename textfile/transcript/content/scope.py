@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import InvalidInput, NotFound
+from textfile.filing.names import live_matter_row
 
 
 @dataclass
@@ -96,6 +97,7 @@ def resolve_scope(
         ).fetchone()
         if row is None:
             raise NotFound(f"no matter {matter!r} (see `textfile matter list`)")
+        live_matter_row(conn, row["reference"], "there is nothing left to render")
         return Scope(row["id"], row["reference"], row["title"], row["client_id"], row["name"], from_at, until_at)
     row = conn.execute("SELECT id, name FROM clients WHERE name = ?", (client.strip(),)).fetchone()
     if row is None:
