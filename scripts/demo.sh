@@ -95,6 +95,26 @@ step review lexicon show safety
 # The review as a dated, Bates-numbered PDF (every flag, its context and response, its state), proved like a transcript.
 step review --all --matter 2026-014 --pdf demo/transcripts/review-2026-014.pdf
 step verify demo/transcripts/review-2026-014.pdf
+# The client file over its life. Exchanges that still need a note to file; then the week after,
+# a backup from which Sam's "Sure, call me at 3." is gone, inside the span it covers: deleted on the
+# phone (or left out of that export), recorded once, listed by coverage, marked in transcripts.
+step note list --missing
+python - fixtures/android/sms-20240308.xml demo/sms-20240315.xml <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+line = next(l for l in text.splitlines(keepends=True) if 'body="Sure, call me at 3."' in l)
+open(sys.argv[2], "w", encoding="utf-8").write(text.replace(line, "").replace('count="18"', 'count="17"'))
+PY
+registered android && step import demo/sms-20240315.xml
+step coverage
+# Retention: how long each closed matter's file is kept (7 years after it closes unless set), then a
+# matter closed, its file past retention, disposed of for good with a certificate that verify proves.
+step matter close 2026-020
+step retention set --matter 2026-020 --years 0 --basis "demo: the client asked for their file to be destroyed"
+step retention report
+step dispose 2026-020
+step dispose 2026-020 --confirm --reason "retention over" --out demo/transcripts/disposal-2026-020.pdf
+step verify demo/transcripts/disposal-2026-020.pdf
 step verify
 step log --limit 10
 # Tamper evidence: a copy of the archive gets a matter of its own (this machine records its audit
