@@ -55,7 +55,14 @@ from textfile.audit.key import (
     seal,
     sealing_of,
 )
-from textfile.audit.records import check_holds, check_records, current_records, pending_records, recorded_records
+from textfile.audit.records import (
+    check_holds,
+    check_records,
+    current_records,
+    hold_history,
+    pending_records,
+    recorded_records,
+)
 from textfile.audit.verify import accept_missing, verify
 
 __all__ = [
@@ -85,6 +92,7 @@ __all__ = [
     "head",
     "head_line",
     "head_path",
+    "hold_history",
     "heads_in_log",
     "key_id",
     "key_path",

@@ -59,13 +59,12 @@ def pending_records(conn: sqlite3.Connection) -> dict[str, dict]:
     return {t: d for t, d in sorted(said.items()) if d != recorded.get(t)}
 
 
-def check_holds(conn: sqlite3.Connection) -> list[str]:
-    """Every matter's legal hold as the audit log's last word on it says (`matter hold` / `matter
-    release`, following `matter edit`'s new references): caught even when the records' digests were first taken after the change (an archive
-    changed outside textfile before this version opened it)."""
-    said: dict[str, tuple[int, int]] = {}
-    for entry, command, details in conn.execute(
-        "SELECT id, command, details FROM audit_log WHERE command IN"
+def hold_history(conn: sqlite3.Connection) -> dict[str, tuple[int, str, bool]]:
+    """The audit log's last word on each matter's legal hold (`matter hold` / `matter release`, following
+    `matter edit`'s new references), by reference casefolded: (that entry, its time, on hold)."""
+    said: dict[str, tuple[int, str, bool]] = {}
+    for entry, at, command, details in conn.execute(
+        "SELECT id, at, command, details FROM audit_log WHERE command IN"
         " ('matter hold', 'matter release', 'matter edit') ORDER BY id"
     ):
         found = details_of(details)
@@ -77,7 +76,15 @@ def check_holds(conn: sqlite3.Connection) -> list[str]:
             if isinstance(renamed, dict) and isinstance(renamed.get("to"), str) and reference.casefold() in said:
                 said[renamed["to"].casefold()] = said.pop(reference.casefold())
         else:
-            said[reference.casefold()] = (entry, 1 if command == "matter hold" else 0)
+            said[reference.casefold()] = (entry, at, command == "matter hold")
+    return said
+
+
+def check_holds(conn: sqlite3.Connection) -> list[str]:
+    """Every matter's legal hold as the audit log's last word on it says (`hold_history`): caught even when
+    the records' digests were first taken after the change (an archive changed outside textfile before
+    this version opened it)."""
+    said = {reference: (entry, int(held)) for reference, (entry, _at, held) in hold_history(conn).items()}
     problems = []
     for reference, hold in conn.execute("SELECT reference, legal_hold FROM matters ORDER BY reference"):
         entry, expected = said.get(reference.casefold(), (None, 0))

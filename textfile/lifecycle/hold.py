@@ -29,21 +29,7 @@ class Hold(NamedTuple):
 
 def holds(conn: sqlite3.Connection) -> dict[str, Hold]:
     """Every matter on legal hold now, by reference (casefolded), with the entry that put it on hold."""
-    said: dict[str, tuple[int, str, bool]] = {}
-    for entry, at, command, details in conn.execute(
-        "SELECT id, at, command, details FROM audit_log WHERE command IN"
-        " ('matter hold', 'matter release', 'matter edit') ORDER BY id"
-    ):
-        found = audit.details_of(details)
-        reference = found.get("matter")
-        if not isinstance(reference, str):
-            continue
-        if command == "matter edit":  # a new reference: what was said of the matter goes with it
-            renamed = found.get("reference")
-            if isinstance(renamed, dict) and isinstance(renamed.get("to"), str) and reference.casefold() in said:
-                said[renamed["to"].casefold()] = said.pop(reference.casefold())
-        else:
-            said[reference.casefold()] = (entry, at, command == "matter hold")
+    said = audit.hold_history(conn)
     out = {}
     for (reference,) in conn.execute("SELECT reference FROM matters WHERE legal_hold = 1 ORDER BY reference"):
         entry, at, held = said.get(reference.casefold(), (0, "", False))

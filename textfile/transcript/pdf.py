@@ -304,3 +304,23 @@ def save(pdf, fileobj) -> None:
     import pikepdf
 
     pdf.save(fileobj, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+
+
+def save_partial(pdf, partial: Path, shown_as: Path) -> str:
+    """The document saved to its partial file (0600, synced to disk) and closed; the file's sha256.
+    `shown_as`: the path an error names (where the file is going)."""
+    import os
+
+    from textfile.errors import TextfileError
+    from textfile.fingerprint import file_sha256
+
+    try:
+        with open(partial, "wb") as fp:
+            save(pdf, fp)
+            fp.flush()
+            os.fsync(fp.fileno())
+    except OSError as exc:
+        raise TextfileError(f"cannot write {shown_as}: {exc.strerror or exc}") from None
+    finally:
+        pdf.close()
+    return file_sha256(partial)

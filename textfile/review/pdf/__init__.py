@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textfile import audit, scratch, times
@@ -96,7 +95,9 @@ def make_report(archive: Archive, out: str | os.PathLike, filters: Filters) -> R
             first=made.first_number,
             last=made.last_number,
         )
-        _write(document.finished(rendered, made.prefix, made.first_number, manifest_bytes), partial, made)
+        made.pdf_sha256 = pdf.save_partial(
+            document.finished(rendered, made.prefix, made.first_number, manifest_bytes), partial, made.path
+        )
         made.manifest_sha256 = manifest.sha256(manifest_bytes)
         recording.record(archive, contents, made, made_by, settings.tz, partial)
     return ReviewReport(
@@ -118,20 +119,3 @@ def _states(contents) -> dict[str, int]:
     from textfile.review.queue import STATES
 
     return {s: sum(1 for f in contents.flags if f.state == s) for s in STATES}
-
-
-def _write(document, partial: Path, made) -> None:
-    """The document written to the partial file (0600), on disk; the file's sha256."""
-    from textfile.fingerprint import file_sha256
-    from textfile.transcript import pdf
-
-    try:
-        with open(partial, "wb") as fp:
-            pdf.save(document, fp)
-            fp.flush()
-            os.fsync(fp.fileno())
-    except OSError as exc:
-        raise TextfileError(f"cannot write {made.path}: {exc.strerror or exc}") from None
-    finally:
-        document.close()
-    made.pdf_sha256 = file_sha256(partial)

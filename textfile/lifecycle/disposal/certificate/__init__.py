@@ -141,7 +141,7 @@ def make(archive: Archive, reference: str, path: Path) -> Certificate:
         document = pdf.assemble(rendered)
         pdf.stamp(document, made.prefix, made.first_number)
         pdf.attach(document, manifest.NAME, manifest_bytes, manifest.DESCRIPTION)
-        _write(document, partial, made)
+        made.pdf_sha256 = pdf.save_partial(document, partial, made.path)
         made.manifest_sha256 = manifest.sha256(manifest_bytes)
         details = {
             "certificate": made.id,
@@ -276,23 +276,6 @@ def _render(page: dict, folder: str) -> tuple[list[str], int]:
             pages += len(laid_out.pages)
             del laid_out
     return parts, pages
-
-
-def _write(document, partial: Path, made) -> None:
-    """The document written to the partial file (0600), on disk; the file's sha256."""
-    from textfile.fingerprint import file_sha256
-    from textfile.transcript import pdf
-
-    try:
-        with open(partial, "wb") as fp:
-            pdf.save(document, fp)
-            fp.flush()
-            os.fsync(fp.fileno())
-    except OSError as exc:
-        raise TextfileError(f"cannot write {made.path}: {exc.strerror or exc}") from None
-    finally:
-        document.close()
-    made.pdf_sha256 = file_sha256(partial)
 
 
 def _insert(w, found: dict, made, made_by: str) -> None:
