@@ -69,10 +69,11 @@ def render(page: dict, folder: str) -> Rendered:
     from weasyprint import HTML
 
     from textfile.transcript.render import archive_fetcher
+    from textfile.transcript.render.assets import page_stylesheets
     from textfile.transcript.render.chunk import _bookmarks, _slots
     from textfile.transcript.render.layout import _collector_off, written
 
-    fonts, sheets = _stylesheets()
+    fonts, sheets = page_stylesheets(TEMPLATES / "review.css")
     fetcher = archive_fetcher()
     flags = page["flags"]
     parts, pages, slots, marks = [], 0, {}, []
@@ -92,30 +93,6 @@ def render(page: dict, folder: str) -> Rendered:
             pages += len(laid_out.pages)
             del laid_out
     return Rendered(parts, pages, slots, marks, list(fetcher.refused))
-
-
-def _stylesheets():
-    """The fonts (keyed by face, emoji images made once: as transcripts) and the stylesheets: the
-    transcripts' page and cover, then the report's own."""
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
-    from textfile.transcript.render import TEMPLATES as TRANSCRIPT_TEMPLATES
-    from textfile.transcript.render import archive_fetcher
-    from textfile.transcript.render.assets import key_fonts_by_face, reuse_emoji_images
-
-    key_fonts_by_face()
-    reuse_emoji_images()
-    fonts, fetcher = FontConfiguration(), archive_fetcher()
-    sheets = [
-        CSS(string=(folder / name).read_text(), font_config=fonts, url_fetcher=fetcher)
-        for folder, name in (
-            (TRANSCRIPT_TEMPLATES, "transcript.css"),
-            (TRANSCRIPT_TEMPLATES, "cover.css"),
-            (TEMPLATES, "review.css"),
-        )
-    ]
-    return fonts, sheets
 
 
 def finished(rendered: Rendered, prefix: str, first_number: int, manifest_bytes: bytes):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 from textfile.transcript.render.document import TEMPLATES
@@ -183,3 +184,20 @@ def reuse_emoji_images() -> None:
 
 
 EMOJI_IMAGES = 4096  # distinct glyph images kept per process (an emoji font has about 3,700)
+
+
+def page_stylesheets(own: Path):
+    """The fonts (keyed by face, emoji images made once: as transcripts) and the stylesheets of a PDF
+    laid out like a transcript (a review report, a disposal certificate): the transcripts' page and
+    cover, then its `own`."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    key_fonts_by_face()
+    reuse_emoji_images()
+    fonts, fetcher = FontConfiguration(), archive_fetcher()
+    sheets = [
+        CSS(string=path.read_text(), font_config=fonts, url_fetcher=fetcher)
+        for path in (TEMPLATES / "transcript.css", TEMPLATES / "cover.css", own)
+    ]
+    return fonts, sheets

@@ -238,27 +238,17 @@ def _render(page: dict, folder: str) -> tuple[list[str], int]:
     """The certificate laid out with the transcripts' page and cover stylesheets and its own: the cover
     (PDF/A-3b, the document's catalog), then the appendix, LINES lines a document; its part files and pages."""
     from jinja2 import Environment, FileSystemLoader
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import HTML
 
-    from textfile.transcript.render import TEMPLATES as TRANSCRIPT_TEMPLATES
     from textfile.transcript.render import archive_fetcher
-    from textfile.transcript.render.assets import key_fonts_by_face
+    from textfile.transcript.render.assets import page_stylesheets
     from textfile.transcript.render.layout import _collector_off, written
     from textfile.transcript.render.text import isolated
 
-    key_fonts_by_face()
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
     env.filters["isolated"] = isolated
-    fonts, fetcher = FontConfiguration(), archive_fetcher()
-    sheets = [
-        CSS(string=(folder_ / name).read_text(), font_config=fonts, url_fetcher=fetcher)
-        for folder_, name in (
-            (TRANSCRIPT_TEMPLATES, "transcript.css"),
-            (TRANSCRIPT_TEMPLATES, "cover.css"),
-            (TEMPLATES, "certificate.css"),
-        )
-    ]
+    fonts, sheets = page_stylesheets(TEMPLATES / "certificate.css")
+    fetcher = archive_fetcher()
     documents = [env.get_template("certificate.html.j2").render(**page)] + [
         env.get_template("appendix.html.j2").render(**page | part) for part in _appendix(page)
     ]
