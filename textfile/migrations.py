@@ -856,3 +856,65 @@ def m023_retention_and_disposal(db: Database) -> None:
         );
     """,
     )
+
+
+# The tables whose numbers people use (`conversation show 4`, `note show 2`, `review ack 19`, transcript
+# and report ids in verify's words), each of which a disposal may delete rows from.
+NEVER_REUSED = ("conversations", "notes", "review_flags", "transcripts", "review_reports")
+
+
+@migrations(transactional=False)
+def m024_numbers_never_reused(db: Database) -> None:
+    """A number given once is never given again. SQLite gives a new row one more than the largest id in
+    its table: once `dispose` deleted a matter's last conversation, note or flag, the next one would have
+    taken its number, and transcripts, certificates and the audit log that cite "conversation 4" or
+    "note 1" would point at another record. The tables people cite by number (`NEVER_REUSED`) are
+    rebuilt with AUTOINCREMENT (the same columns, rows and ids: the records' digests are unchanged),
+    so SQLite keeps the largest id ever given in `sqlite_sequence`.
+
+    Rebuilding a table other tables point at needs foreign keys off, which SQLite allows only outside
+    a transaction: this migration runs its own (`BEGIN IMMEDIATE` … `COMMIT`, the rebuilt tables' foreign
+    keys checked before it commits) and skips a table already rebuilt, so a run cut between its commit and its
+    record in `_sqlite_migrations` does nothing twice."""
+    conn = db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in NEVER_REUSED:
+                _with_autoincrement(conn, table)
+            dangling = [r for t in NEVER_REUSED for r in conn.execute(f"PRAGMA foreign_key_check({t})")]
+            if dangling:  # (the rows that point at them keep the same ids: an archive of 1M messages is not read again)
+                raise sqlite3.IntegrityError(f"m024: {len(dangling)} rows point at rows that are gone")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _with_autoincrement(conn: sqlite3.Connection, table: str) -> None:
+    """`table` rebuilt with `id INTEGER PRIMARY KEY AUTOINCREMENT`, its indexes and triggers made again."""
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    if "AUTOINCREMENT" in sql.upper():
+        return
+    head = f"CREATE TABLE {table} ("
+    if not sql.startswith(head) or "id INTEGER PRIMARY KEY," not in sql:
+        raise sqlite3.OperationalError(f"m024: {table} is not as textfile made it: {sql[:80]!r}")
+    rebuilt = f"CREATE TABLE {table}_m024 (" + sql[len(head) :].replace(
+        "id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1
+    )
+    others = [
+        r[0]
+        for r in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+            (table,),
+        )
+    ]
+    conn.execute(rebuilt)
+    conn.execute(f"INSERT INTO {table}_m024 SELECT * FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {table}_m024 RENAME TO {table}")
+    for statement in others:
+        conn.execute(statement)
