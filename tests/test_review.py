@@ -467,3 +467,27 @@ def test_a_clients_opt_outs_are_read_from_the_messages_whether_or_not_a_scan_rec
     assert [(c.handle, c.change, c.keyword, c.at) for c in said] == [
         ("+12025550143", "out", "STOP", "2024-03-01T12:02:00.000Z")
     ]
+
+
+def test_filing_and_unfiling_review_again_at_once(archive, cli):
+    """Whose messages these are decides consent: filing a thread from a number the client is not known
+    by raises its flags at once (status counts them before any `review`), and `unfile` clears them."""
+    ingest_records(archive, [msg(1, "hello"), msg(2, "Noted", out=True)])
+    for args in (
+        ("client", "add", "Sam Client", "--phone", "+12025550199"),  # (not the number of the thread)
+        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    assert [(r, n, s) for r, n, s, _ in flags(archive)] == []
+
+    filed = cli("file", "1", "--matter", "M-1")
+
+    assert filed.exit_code == 0, filed.output
+    assert "Review: 1 flag raised (textfile review)." in filed.output
+    assert [(r, n, s) for r, n, s, _ in flags(archive)] == [("no_consent", "1.2", "open")]
+    assert json.loads(cli("status", "--json").output)["open_flags"] == {"no_consent": 1}
+
+    unfiled = cli("unfile", "1", "--matter", "M-1")
+
+    assert unfiled.exit_code == 0, unfiled.output
+    assert [(r, n, s) for r, n, s, _ in flags(archive)] == [("no_consent", "1.2", "cleared")]

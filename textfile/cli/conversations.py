@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from textfile import filing, ignore, times
+from textfile import filing, ignore, review, times
 from textfile.cli import output
 from textfile.cli.options import ConversationNumber, From, Json, Quiet, Reason, Until, numbers
 from textfile.cli.output import command, emit, open_archive, say, warn
+from textfile.cli.review import scanned_line
 from textfile.cli.tables import Col, add_row, conversation_columns, conversations_table, show, table
 from textfile.errors import InvalidInput, TextfileError
 
@@ -260,25 +261,35 @@ def file_(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """File a conversation, or the part of it between --from and --until, under a matter.
+    """File a conversation, or the part of it between --from and --until, under a matter (the archive is reviewed again at once: whose texts these are decides consent).
 
     Example: textfile file 6 --matter 2026-014 --from 2024-03-01"""
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
         start = times.parse_user_instant(from_, tz) if from_ else None
         end = times.parse_user_instant(until, tz, end_of_day=True) if until else None
-        with archive.transaction() as conn:
-            done = filing.file_conversation(conn, conversation, matter, start, end, also=also)
+        with archive.transaction() as conn:  # (reviewed again at once: whose messages these are decides consent)
+            changed = review.change_and_scan(
+                conn, tz, lambda conn: filing.file_conversation(conn, conversation, matter, start, end, also=also)
+            )
+    done = changed.change
     for warning in done.warnings:
         warn(f"Warning: {warning}")
-    emit(done, json_=json_, quiet=quiet, show=lambda done: _show_filed(done, tz))
+    emit(done, json_=json_, quiet=quiet, show=lambda done: _show_filed(done, tz, changed.scan))
 
 
-def _show_filed(done: filing.ManualFiling, tz) -> None:
+def _show_filed(done: filing.ManualFiling, tz, scanned) -> None:
     window = ""
     if done.from_ or done.until:
         window = f" from {times.display(done.from_, tz) or 'the start'} until {times.display(done.until, tz) or 'now'}"
     say(f"Filed conversation {done.conversation}{window} to {done.matter} ({done.messages:,} messages).")
+    _say_review(scanned)
+
+
+def _say_review(scanned) -> None:
+    """What the review scan the change ran raised or cleared, when it did (`textfile review` lists them)."""
+    if scanned.new_flags or scanned.cleared:
+        say(scanned_line(scanned)[:-1] + " (textfile review).")
 
 
 @command
@@ -289,15 +300,18 @@ def unfile(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Take a conversation out of its matter(s): the removed filings are kept whole in the audit log; transcripts made stay as they are.
+    """Take a conversation out of its matter(s): the removed filings are kept whole in the audit log; transcripts made stay as they are; the archive is reviewed again at once.
 
     Example: textfile unfile 6 --matter 2026-014 --reason "not the client's\""""
     with open_archive() as archive, archive.transaction() as conn:
-        done = filing.unfile(conn, conversation, matter, reason)
-    emit(done, json_=json_, quiet=quiet, show=_show_unfiled)
+        changed = review.change_and_scan(
+            conn, times.zone(archive.settings.tz), lambda conn: filing.unfile(conn, conversation, matter, reason)
+        )
+    emit(changed.change, json_=json_, quiet=quiet, show=lambda done: _show_unfiled(done, changed.scan))
 
 
-def _show_unfiled(done: filing.Unfiled) -> None:
+def _show_unfiled(done: filing.Unfiled, scanned) -> None:
     matters = ", ".join(dict.fromkeys(f.matter for f in done.removed))
     n = len(done.removed)
     say(f"Unfiled conversation {done.conversation} from {matters} ({n} filing{'s' if n != 1 else ''}).")
+    _say_review(scanned)

@@ -331,10 +331,11 @@ def _show_change(done: review.Changed) -> None:
         if c.change != "reset"
         else f"Reset: {'; '.join(c.terms)}."
     )
-    say(_scanned(done.scan))
+    say(scanned_line(done.scan))
 
 
-def _scanned(s: review.ScanResult) -> str:
+def scanned_line(s: review.ScanResult) -> str:
+    """What a scan changed, in one line ("Review: 2 flags raised, 1 open flag cleared.")."""
     parts = [f"{s.new_flags} flag{'s' if s.new_flags != 1 else ''} raised"]
     if s.cleared:
         n = sum(s.cleared.values())
