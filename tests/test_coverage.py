@@ -279,6 +279,10 @@ def test_the_cap_a_hole_and_a_late_start_are_reported_and_a_regular_thread_has_n
             "first": "2024-01-01T14:00:00.000Z",
         }
     ]
+    later = [start + timedelta(minutes=10_000 + n) for n in range(40_000)]  # capped too, the older ones archived
+    imported(cli, whatsapp_chat(tmp_path / "later", "Capped", later), "--me", "Alex Owner", "--date-order", "dmy")
+    again = {c["title"]: c for c in json.loads(cli("coverage", "--json").stdout)["conversations"]}
+    assert again["Capped"]["caps"] == by["Capped"]["caps"]
     with archive.transaction() as conn:  # as if the matter had opened 2023-11-01: its archive starts 61 days late
         conn.execute("UPDATE matters SET opened_at = '2023-11-01T14:00:00.000Z'")
     report = json.loads(cli("coverage", "--matter", "M-1", "--json").stdout)

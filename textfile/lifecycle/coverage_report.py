@@ -9,7 +9,8 @@ Decisions (the rules are stated in `RULES`, printed by the command's help and th
   longer than HOLE_MIN_DAYS days. A thread that simply went quiet looks the same: it is said, not judged.
 - **The WhatsApp cap**: an export holding at least CAP_NEARLY of WHATSAPP_CAP messages of a chat
   (of WHATSAPP_CAP_MEDIA when it brought a file of that chat): WhatsApp stops there, dropping the
-  oldest, so messages before its first may be missing.
+  oldest, so messages before its first may be missing. Said only of an export whose first message is
+  the chat's first the archive holds: when an earlier export brought older ones, the archive has them.
 - **An archive that starts late**: a matter whose filed conversations' first message is more than
   LATE_DAYS days after the matter opened.
 - Over each conversation's whole history as archived (a filing's window aside); it reports and
@@ -40,7 +41,8 @@ RULES = {
     "hole": f"a gap between two messages over {HOLE_TIMES}x the conversation's median gap and over {HOLE_MIN_DAYS} days,"
     f" in a conversation of at least {HOLE_MIN_MESSAGES} messages",
     "whatsapp_cap": f"an export holding at least {CAP_NEARLY:.0%} of {WHATSAPP_CAP:,} messages of a chat"
-    f" ({WHATSAPP_CAP_MEDIA:,} with media): messages before its first may be missing",
+    f" ({WHATSAPP_CAP_MEDIA:,} with media): messages before its first may be missing (said when the archive"
+    " holds none older)",
     "late_start": f"a matter whose conversations' first archived message is over {LATE_DAYS} days after it opened",
 }
 DAY_S = 86_400
@@ -226,7 +228,9 @@ def holes(instants: list[str]) -> list[Hole]:
 
 
 def _caps(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Cap]:
-    """The exports of a WhatsApp chat that hold (nearly) as many of its messages as WhatsApp exports."""
+    """The exports of a WhatsApp chat that hold (nearly) as many of its messages as WhatsApp exports, and
+    whose first message is the first the archive holds of it (older ones an earlier export brought are here)."""
+    (oldest,) = conn.execute("SELECT min(sent_at) FROM messages WHERE conversation_id = ?", (cid,)).fetchone()
     out = []
     for import_id, n, first, media in conn.execute(
         "SELECT s.import_id, count(DISTINCT m.id), min(m.sent_at), max(EXISTS (SELECT 1 FROM message_attachments a"
@@ -235,7 +239,7 @@ def _caps(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Cap]:
         (cid,),
     ):
         cap = WHATSAPP_CAP_MEDIA if media else WHATSAPP_CAP
-        if n >= CAP_NEARLY * cap:
+        if n >= CAP_NEARLY * cap and first == oldest:
             out.append(Cap(exports(import_id), n, bool(media), cap, first))
     return out
 
