@@ -202,3 +202,21 @@ def test_a_disposed_matter_is_not_disposed_of_twice_and_keeps_its_reference(cli,
     remade = cli("dispose", "A-1", "--certificate", "--out", filed / "cert-2.pdf")
     assert remade.exit_code == 0, remade.output
     assert cli("verify", filed / "cert-2.pdf").exit_code == 0
+
+
+def test_status_names_the_matters_past_retention_and_needs_no_one_for_them(cli, archive):
+    """A closed matter past retention, on no hold, is said by `status` with the command that lists it; it
+    does not by itself make `status` exit 4 (disposal is a person's decision, never urged)."""
+    for args in (
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
+        ("matter", "open", "A-2", "--client", "Sam Client", "--title", "Held"),
+        ("matter", "close", "A-1"),
+        ("matter", "close", "A-2"),
+        ("matter", "hold", "A-2"),
+        ("retention", "set", "--years", "0"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    done = cli("status", "--json")
+    assert (done.exit_code, json.loads(done.stdout)["past_retention"]) == (0, ["A-1"])
+    assert "Closed matters past retention, on no hold: A-1 (textfile retention report)" in cli("status").stdout

@@ -133,6 +133,7 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
         "open_flags": {},  # (both clients consented to be texted: the office fixture)
         "new_flags": 0,
         "exchanges_without_note": 1,  # conversation 1: 11 texts both ways in half an hour
+        "past_retention": [],
         "assumptions": 2,
         "exit_code": 4,
     }

@@ -14,8 +14,8 @@ a matter with messages in no transcript, a transcript whose file is gone, a revi
 message the lexicons, the working hours, an opt-out, a missing consent or a minor flagged, which no
 one has reviewed or dismissed: `textfile review`; how many are new is said), messages those imports found no
 longer on the phone (`textfile coverage`). Substantive exchanges that no note to file concerns yet are
-counted, with the command that lists them (`note list --missing`); they do not by themselves need a
-person this week. Messages imported since
+counted, with the command that lists them (`note list --missing`), and closed matters past their
+retention (`retention report`): neither needs a person this week by itself. Messages imported since
 the last review scan are not scanned here (read-only): each import scans what it brings. An integrity problem
 (exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 
 from textfile import ignore, notes, times
+from textfile.lifecycle import retention
 from textfile.archive import Archive
 from textfile.ignore import WaitingConversation
 from textfile.integrity import FINE, transcript_states
@@ -98,6 +99,9 @@ class Status(Result):
     exchanges_without_note: int = 0
     # messages the new imports found no longer on the phone, and not held again since (`textfile coverage`)
     missing_from_phone: int | None = omit_empty(default=None)  # (None: none; the JSON has it only when there are)
+    # closed matters past retention, on no hold, that `dispose` would take (`textfile retention report`): said,
+    # needing no one this week by itself (disposal is a person's decision, never urged)
+    past_retention: list[str] = field(default_factory=list)
 
     JSON_PROPERTIES = ("assumptions", "exit_code")
 
@@ -149,6 +153,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
         "SELECT count(*) FROM review_flags WHERE state = 'open' AND raised_at >= ?", (found.since,)
     ).fetchone()
     found.exchanges_without_note = notes.count(conn)
+    found.past_retention = [r.matter for r in retention.report(conn, times.zone(archive.settings.tz)) if r.disposable]
     found.missing_from_phone = (
         conn.execute(
             "SELECT count(DISTINCT a.message_id) FROM missing_from_phone a JOIN imports i ON i.id = a.import_id"

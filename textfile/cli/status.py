@@ -56,6 +56,8 @@ def show_status(s: Status, tz) -> None:
         say(f"Substantive exchanges with no note to file: {n} (textfile note list --missing)")
     if s.missing_from_phone:
         say(f"{_plural(s.missing_from_phone, 'message')} no longer on the phone (textfile coverage)")
+    if s.past_retention:
+        say(f"Closed matters past retention, on no hold: {', '.join(s.past_retention)} (textfile retention report)")
     for problem in s.problems:
         say(f"INTEGRITY {problem} (textfile verify)")
     _say_safe_to_delete(s)
