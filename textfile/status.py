@@ -34,10 +34,10 @@ import time
 from dataclasses import dataclass, field
 
 from textfile import ignore, notes, times
-from textfile.lifecycle import retention
 from textfile.archive import Archive
 from textfile.ignore import WaitingConversation
 from textfile.integrity import FINE, transcript_states
+from textfile.lifecycle import retention
 from textfile.results import Result, json_name, omit_empty
 from textfile.weekly.log import import_notes, last_run
 from textfile.weekly.run import FailedFile, FailedTranscript, stale_matters
