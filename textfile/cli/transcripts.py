@@ -30,8 +30,9 @@ IncludePrivileged = Annotated[
     bool,
     typer.Option(
         "--include-privileged",
-        help='Put the privileged notes to file in an appendix marked "Privileged & Confidential" (without it they are'
-        " left out, and listed in a privilege log: a page of the PDF and a CSV beside it).",
+        help='Put the privileged notes to file in an appendix marked "Privileged & Confidential", and mark the whole'
+        " file so (named …_transcript_PRIVILEGED.pdf). Without it they are left out, and listed in a privilege log: a"
+        " page of the PDF and a CSV beside it.",
     ),
 ]
 
