@@ -85,6 +85,7 @@ def test_a_note_binds_the_messages_named_as_transcripts_number_them(cli, sam):
                 "content_hash": h[first[n - 1]],
                 "content_hash_now": h[first[n - 1]],
                 "changed": False,
+                "missing_from_phone": [],
             }
             for n in (2, 4)
         ],
@@ -254,7 +255,7 @@ def test_the_privilege_log_lists_exactly_the_privileged_notes_of_the_window(cli,
     assert rows == [
         ["Note", "Version", "Date", "Author", "Type", "Messages", "Basis"],
         ["1", "1", log[0].date, user, "Memo to file", "#1.1", "Attorney work product"],
-        ["3", "1", log[1].date, "Pat Partner", "Memo to file", "", "Common interest"],
+        ["3", "1", log[1].date, "Pat Partner", "Memo to file", "the matter as a whole", "Common interest"],
     ]
     assert notes.csv_bytes(log).count(b"\r\n") == 3
     everything = notes.privilege_log(sam.conn, matter, None, None, NY)
@@ -295,6 +296,7 @@ def test_a_long_two_way_exchange_without_a_note_is_listed_until_a_note_concerns_
     assert "Substantive exchanges with no note to file: 1 (textfile note list --missing)\n" in status.stdout
     shown = cli("note", "list", "--missing").output
     assert found[0].command in shown and "M-1, conversation 1, #1.1–#1.10" in shown
+    assert "#1.1–#1.10, 2024-03-04 09:00:00 -05:00 until 2024-03-04 09:45:00 -05:00: 10 texts\n" in shown  # (once)
     window = found[0].command.split()[5:]  # (after `textfile note add M-1 "…"`)
     assert cli("note", "add", "M-1", "Discussed the lease", *window).exit_code == 0
     assert notes.missing(archive.conn, NY) == [] and notes.count(archive.conn) == 0
@@ -324,3 +326,28 @@ def test_a_flagged_or_after_hours_exchange_is_substantive_however_short(cli, arc
     flag = archive.conn.execute("SELECT id FROM review_flags WHERE rule = 'deadlines'").fetchone()[0]
     assert cli("review", "dismiss", flag, "--reason", "routine").exit_code == 0  # a dismissed flag does not count
     assert [(e.first, e.why) for e in notes.missing(archive.conn, NY)] == [("1.3", ["2 after hours"])]
+
+
+def test_note_show_says_a_message_a_later_export_of_the_phone_no_longer_holds(cli, archive, tmp_path):
+    from test_coverage import ANDROID, DELETED, without
+
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    for export in (ANDROID / "sms-20240301.xml", ANDROID / "sms-20240308.xml"):
+        assert cli("import", export).exit_code == 0
+    gone, kept = (
+        archive.conn.execute("SELECT id FROM messages WHERE body = ?", (body,)).fetchone()[0]
+        for body in (DELETED, "I also wanted to ask about the deposit")
+    )
+    assert (
+        cli("note", "add", "M-1", "Sam said to call at 3.", "--about", gone[:12], "--about", kept[:12]).exit_code == 0
+    )
+    assert cli("import", without(tmp_path, ANDROID / "sms-20240308.xml", "sms-20240315.xml", DELETED)).exit_code == 0
+    said = cli("note", "show", 1).stdout.splitlines()
+    (imported_at,) = archive.conn.execute("SELECT started_at FROM imports WHERE id = 3").fetchone()
+    day = datetime.fromisoformat(imported_at).astimezone(NY).strftime("%Y-%m-%d")
+    [at] = [i for i, line in enumerate(said) if line.startswith("  #") and " 12:01:00 " in line]
+    assert said[at + 1] == f"    no longer on the phone: not in the export imported on {day} (sms-20240315.xml)"
+    assert sum("no longer on the phone" in line for line in said) == 1
+    [bound] = [m for m in json.loads(cli("note", "show", 1, "--json").stdout)["messages"] if m["message_id"] == gone]
+    assert bound["missing_from_phone"] == [{"import": 3, "file_name": "sms-20240315.xml", "imported_at": imported_at}]

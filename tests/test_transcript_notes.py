@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import ingest_records, msg
@@ -81,7 +82,7 @@ def test_privileged_notes_are_left_out_and_listed_in_the_privilege_log_page_and_
     assert list(csv.reader(io.StringIO(log_file.read_text("utf-8"), newline=""))) == [
         ["Note", "Version", "Date", "Author", "Type", "Messages", "Basis"],
         ["2", "1", log[0].date, user, "Memo to file", "#1.2", "Attorney work product"],
-        ["3", "1", log[1].date, "Pat Partner", "Memo to file", "", "Common interest"],
+        ["3", "1", log[1].date, "Pat Partner", "Memo to file", "the matter as a whole", "Common interest"],
     ]
     sha = texts(noted)
     assert json.loads(manifest.read(pdf))["notes"] == {
@@ -101,7 +102,7 @@ def test_include_privileged_puts_them_in_a_marked_appendix_with_no_log(cli, note
     pdf = tmp_path / "t.pdf"
     result = cli("transcript", "M-1", "--out", pdf, "--include-privileged", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["notes"] == {
+    assert json.loads(result.stdout)["notes"] == {
         "shown": 1,
         "privileged_shown": 3,
         "privileged_left_out": 0,
@@ -112,10 +113,10 @@ def test_include_privileged_puts_them_in_a_marked_appendix_with_no_log(cli, note
     privileged = [p for p in shown if "PRIVILEGED-" in p]
     assert privileged and shown[-len(privileged) :] == privileged  # the last pages
     for page in privileged:  # its heading on every page of it, and at its foot
-        assert HEADING.upper() in page.splitlines()[0] and "PRIVILEGED & CONFIDENTIAL" in page
+        assert "ATTORNEY WORK PRODUCT" in page.splitlines()[0] and HEADING in " ".join(page.split())
     assert HEADING in privileged[0]
     assert not any("Privilege log\n" in p for p in shown)
-    assert all(HEADING.upper() not in p for p in shown if p not in privileged)
+    assert all("ATTORNEY WORK PRODUCT" not in p for p in shown if p not in privileged)
     sha = texts(noted)
     assert json.loads(manifest.read(pdf))["notes"] == {
         "shown": [[1, 1, sha[1]], [2, 1, sha[2]], [3, 1, sha[3]], [4, 1, sha[4]]],
@@ -124,6 +125,89 @@ def test_include_privileged_puts_them_in_a_marked_appendix_with_no_log(cli, note
         "privilege_log": None,
     }
     assert cli("verify", pdf).exit_code == 0
+
+
+def header(page: str) -> str:
+    """A page's running header: its first line, its words."""
+    return " ".join(page.splitlines()[0].split())
+
+
+def transcript_entry(archive) -> dict:
+    (details,) = archive.conn.execute(
+        "SELECT details FROM audit_log WHERE command = 'transcript' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return json.loads(details)
+
+
+def test_a_transcript_with_privileged_notes_is_marked_as_such_in_its_name_output_cover_headers_and_audit(
+    cli, noted, tmp_path
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = cli("transcript", "M-1", "--out-dir", out, "--include-privileged")
+    assert result.exit_code == 0, result.output
+    [pdf] = out.iterdir()
+    assert pdf.name.endswith("_Sam-Client_M-1_transcript_PRIVILEGED.pdf")
+    assert (
+        f"Warning: {pdf} includes 3 privileged notes: Privileged & Confidential, not for production.\n" in result.output
+    )
+    shown = pages(pdf)
+    assert len(shown) > 1
+    assert all(header(p).startswith("PRIVILEGED & CONFIDENTIAL · Sam Client — M-1 Lease") for p in shown)
+    assert (
+        "Privileged Privileged & Confidential: this file includes 3 privileged notes to file (attorney work product),"
+        " in the appendix so marked. Not for production." in " ".join(shown[0].split())
+    )
+    entry = transcript_entry(noted)
+    assert (entry["path"], entry["include_privileged"], entry["privileged_shown"], entry["privilege_log"]) == (
+        str(pdf),
+        True,
+        3,
+        None,
+    )
+    assert cli("verify", pdf).exit_code == 0 and cli("verify").exit_code == 0
+
+
+def test_a_production_is_not_marked_privileged_and_its_audit_entry_records_its_log(cli, noted, tmp_path):
+    result = cli("transcript", "M-1", "--out-dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    [pdf] = tmp_path.glob("*.pdf")
+    assert pdf.name.endswith("_Sam-Client_M-1_transcript.pdf") and "Warning" not in result.output
+    shown = pages(pdf)
+    assert all(header(p).startswith("Sam Client — M-1 Lease") for p in shown)
+    assert "PRIVILEGED" not in "".join(shown) and "Not for production" not in shown[0]
+    log_file = notes.csv_path(pdf)
+    entry = transcript_entry(noted)
+    assert (entry["include_privileged"], entry["privileged_shown"], entry["privilege_log"]) == (
+        False,
+        0,
+        {"file": log_file.name, "sha256": manifest.sha256(log_file.read_bytes())},
+    )
+
+
+def test_verify_says_when_the_privilege_log_is_not_beside_the_pdf(cli, noted, tmp_path):
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "M-1", "--out", pdf).exit_code == 0
+    assert "privilege log" not in cli("verify", pdf).output
+    (tmp_path / "t.privilege-log.csv").rename(tmp_path / "elsewhere.csv")
+    result = cli("verify", pdf)
+    assert result.exit_code == 0  # (the PDF itself is proven)
+    assert "  its privilege log t.privilege-log.csv is not beside it: not checked\n" in result.output
+    assert json.loads(cli("verify", pdf, "--json").stdout)[0]["privilege_log_absent"] == "t.privilege-log.csv"
+
+
+def test_an_orphan_log_in_the_out_dir_is_passed_over_for_the_next_free_name(cli, noted, tmp_path):
+    first = cli("transcript", "M-1", "--out-dir", tmp_path, "--json")
+    assert first.exit_code == 0, first.output
+    taken = json.loads(first.stdout)["path"]
+    stem = taken.removesuffix(".pdf")
+    assert stem.endswith("_transcript")
+    (tmp_path / f"{stem}-2.privilege-log.csv").write_text("mine")  # a log whose PDF was moved away
+    second = cli("transcript", "M-1", "--out-dir", tmp_path, "--json")
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.stdout)["path"] == f"{stem}-3.pdf"
+    assert (tmp_path / f"{stem}-3.privilege-log.csv").is_file()
+    assert (tmp_path / f"{stem}-2.privilege-log.csv").read_text() == "mine" and not Path(f"{stem}-2.pdf").exists()
 
 
 def test_a_message_edited_after_the_note_is_marked_in_the_appendix(cli, noted, tmp_path):

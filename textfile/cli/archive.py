@@ -343,6 +343,8 @@ def _say_pdf(r: PdfCheck) -> None:
     )
     for line in earlier_lines(r.earlier, r.zone):
         say(line)
+    if r.privilege_log_absent:  # (the PDF is proven without it; notes/proof.py)
+        say(f"  its privilege log {r.privilege_log_absent} is not beside it: not checked")
     if r.moved_from:
         say(f"  recorded as moved here from {r.moved_from}")
     elif r.recorded_gone:

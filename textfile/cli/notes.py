@@ -205,6 +205,9 @@ def _show(n: notes.Note, tz) -> None:
     for m in n.messages:
         mark = f"  {CHANGED}" if m.changed else ""
         say(f"  #{m.number}  {times.display(m.sent_at, tz)}  {m.direction}{mark}")
+        for gone in m.missing_from_phone:  # (lifecycle/coverage.py)
+            day = times.from_iso(gone["imported_at"]).astimezone(tz).strftime("%Y-%m-%d")
+            say(f"    no longer on the phone: not in the export imported on {day} ({gone['file_name']})")
     for v in reversed(n.versions):
         current = " (current)" if v is n.current else ""
         why = f", because: {v.reason}" if v.reason else ""
@@ -224,6 +227,6 @@ def _exchanges(found: list[notes.Exchange]) -> None:
     for e in found:
         say(
             f"  {e.matter}, conversation {e.conversation}, #{e.first}–#{e.last}, {e.from_} until {e.until}:"
-            f" {e.texts} texts; {', '.join(e.why)}"
+            f" {', '.join(dict.fromkeys([f'{e.texts} texts', *e.why]))}"  # (the count is said once)
         )
         say(f"    {e.command}")

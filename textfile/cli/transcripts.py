@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from textfile.cli.options import CacheSize, From, Json, MakeFolder, NoCache, Quiet, Until
-from textfile.cli.output import command, emit, open_archive, say, with_progress
+from textfile.cli.output import command, emit, open_archive, say, warn, with_progress
 
 if TYPE_CHECKING:
     from textfile.transcript.made import Transcript
@@ -30,8 +30,9 @@ IncludePrivileged = Annotated[
     bool,
     typer.Option(
         "--include-privileged",
-        help='Put the privileged notes to file in an appendix marked "Privileged & Confidential" (without it they are'
-        " left out, and listed in a privilege log: a page of the PDF and a CSV beside it).",
+        help='Put the privileged notes to file in an appendix marked "Privileged & Confidential", and mark the whole'
+        " file so (named …_transcript_PRIVILEGED.pdf). Without it they are left out, and listed in a privilege log: a"
+        " page of the PDF and a CSV beside it.",
     ),
 ]
 
@@ -73,6 +74,13 @@ def transcript(
             ),
         )
     emit(made, json_=json_, quiet=quiet, show=_say_made)
+    if made.notes and made.notes["privileged_shown"]:  # (said whatever --json or --quiet say)
+        from textfile.integrity.earlier import counted
+
+        warn(
+            f"Warning: {made.path} includes {counted(made.notes['privileged_shown'], 'privileged note')}:"
+            " Privileged & Confidential, not for production."
+        )
 
 
 def _say_made(made: Transcript) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textfile.errors import InvalidInput, NotFound
 from textfile.filing.names import require_conversation
@@ -46,6 +46,9 @@ class Bound(Result):
     content_hash: str  # when the note was written
     content_hash_now: str
     changed: bool
+    # the later exports of its phone that no longer hold it (lifecycle/coverage.py), not since seen
+    # again: {"import", "file_name", "imported_at"}
+    missing_from_phone: list[dict] = field(default_factory=list)
 
 
 def resolve(conn: sqlite3.Connection, given: list[str]) -> list[str]:
@@ -143,4 +146,22 @@ def bound(conn: sqlite3.Connection, note_ids: list[int]) -> dict[int, list[Bound
                 r["content_hash"] != r["now"],
             )
         )
+    _missing_from_phone(conn, [m for ms in out.values() for m in ms])
     return out
+
+
+def _missing_from_phone(conn: sqlite3.Connection, messages: list[Bound]) -> None:
+    """Each message's exports of its phone that no longer hold it (and no later one held it again)."""
+    by_id: dict[str, list[Bound]] = {}
+    for m in messages:
+        by_id.setdefault(m.message_id, []).append(m)
+    for r in conn.execute(
+        "SELECT a.message_id, a.import_id, i.file_name, i.started_at FROM missing_from_phone a"
+        " JOIN imports i ON i.id = a.import_id WHERE a.seen_again_import_id IS NULL"
+        " AND a.message_id IN (SELECT value FROM json_each(?)) ORDER BY a.import_id",
+        (json.dumps(list(by_id)),),
+    ):
+        for m in by_id[r["message_id"]]:
+            m.missing_from_phone.append(
+                {"import": r["import_id"], "file_name": r["file_name"], "imported_at": r["started_at"]}
+            )

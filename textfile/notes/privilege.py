@@ -26,6 +26,7 @@ from textfile.results import Result
 
 CSV_HEADER = ("Note", "Version", "Date", "Author", "Type", "Messages", "Basis")
 CSV_SUFFIX = ".privilege-log.csv"
+WHOLE = "the matter as a whole"  # what the log says a note about no message concerns (the PDF's page and the CSV)
 
 
 @dataclass(slots=True, eq=False)
@@ -43,7 +44,7 @@ class LogEntry(Result):
 
     @property
     def concerning(self) -> str:
-        return ", ".join(self.messages) if self.messages else "the matter as a whole"
+        return ", ".join(self.messages) if self.messages else WHOLE
 
 
 def concerning(
@@ -90,7 +91,7 @@ def csv_bytes(log: list[LogEntry]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for e in log:
-        writer.writerow((e.note, e.version, e.date, e.author, e.type, " ".join(e.messages), e.basis))
+        writer.writerow((e.note, e.version, e.date, e.author, e.type, " ".join(e.messages) or WHOLE, e.basis))
     return out.getvalue().encode("utf-8")
 
 

@@ -4,7 +4,8 @@ The manifest names each note it shows or leaves out by its id, its version and t
 version's text; a version is never rewritten, so each must still be in the archive as named (a
 note disposed of with its matter is gone, and said so). The privilege log written beside the PDF
 (`<stem>.privilege-log.csv`) is checked against the sha256 the manifest recorded when it is there;
-a log that was moved away is not a problem of the PDF (it is said nowhere else), an altered one is.
+a log that was moved away is not a problem of the PDF (the PDF is proven without it: `verify` passes),
+but it is said (`log_not_beside`: "not checked"); an altered one is a problem.
 """
 
 from __future__ import annotations
@@ -54,3 +55,12 @@ def _log_problems(log, pdf: Path) -> list[str]:
             f" the transcript's manifest recorded {log.get('sha256')}"
         ]
     return []
+
+
+def log_not_beside(record, pdf: str | Path) -> str | None:
+    """The name of the privilege log's CSV the manifest records (`record`: its notes) when it is not
+    beside the PDF, so that it could not be checked; None when it is there, or there is none."""
+    log = record.get("privilege_log") if isinstance(record, dict) else None
+    if not isinstance(log, dict) or not isinstance(log.get("file"), str) or "/" in log["file"]:
+        return None  # (none, or damaged: notes_problems says so)
+    return None if Path(pdf).with_name(log["file"]).is_file() else log["file"]

@@ -127,8 +127,9 @@ def _make_transcript(
     cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
     contents = read_contents(archive.conn, archive.settings, request, matter, client)
     now = times.now_iso()
-    path = _destination(archive.conn, contents.scope, request.zone, now, out, out_dir, mkdir)
-    notes = appendix.read(archive.conn, contents, request, include_privileged, path)  # (and the cover says them)
+    notes = appendix.read(archive.conn, contents, request, include_privileged)
+    path = _destination(archive.conn, contents.scope, request.zone, now, (out, out_dir, mkdir), bool(notes.privileged))
+    appendix.placed(notes, contents, path)  # (and the cover says them)
     partial = cleanup.enter_context(partial_file(path))
     made = Made(str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
@@ -137,7 +138,7 @@ def _make_transcript(
     with render.Renderer(context, chunks.processes) as renderer:
         results = _rendered(renderer, archive.settings, request, contents, made, chunks.jobs, progress)
         results += appendix.rendered(renderer, notes, context["page_size"])
-        labels, label_of_page = joining.running_headers(context["header"], results)
+        labels, label_of_page = joining.running_headers(_header(context["header"], notes), results)
         headers = renderer.headers(labels)
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
@@ -146,12 +147,20 @@ def _make_transcript(
     manifest_bytes = _manifest(archive, request, contents, made, scope_record, notes.record())
     document = joining.joined(results, made, manifest_bytes, headers, label_of_page)
     _write(document, partial, made, manifest_bytes)
-    appendix.recorded(notes, lambda: record(archive, request, contents, made, scope_record, partial))
+    appendix.recorded(notes, lambda: record(archive, request, contents, made, scope_record, partial, notes.audited()))
     if context.get("cache"):
         _evict(context["cache"], cache_bytes)
     made_now = _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
     made_now.notes = notes.summary()
     return made_now
+
+
+def _header(header: str, notes: appendix.Appendix) -> str:
+    """Every page's running header begins with the matter, or with "PRIVILEGED & CONFIDENTIAL · " when
+    the transcript shows privileged notes (drawn once joined: no chunk's bytes change)."""
+    from textfile.transcript.content.notes import PRIVILEGED_MARK
+
+    return f"{PRIVILEGED_MARK} · {header}" if notes.privileged else header
 
 
 def _scope_record(request: Request, contents: Contents) -> dict:
@@ -165,15 +174,21 @@ def _scope_record(request: Request, contents: Contents) -> dict:
     }
 
 
-def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, out, out_dir, mkdir: bool) -> Path:
-    """Where the PDF goes: --out, or the day's default name in --out-dir (never a recorded transcript's path)."""
+def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, given: tuple, privileged: bool) -> Path:
+    """Where the PDF goes (`given`: --out, --out-dir, --mkdir): --out, or the day's default name in
+    --out-dir, saying PRIVILEGED when it shows privileged notes (never a recorded transcript's path,
+    nor one whose privilege log's name is taken)."""
+    from textfile.notes.privilege import CSV_SUFFIX
+
+    out, out_dir, mkdir = given
     today = times.from_iso(now).astimezone(zone).strftime("%Y-%m-%d")
     return output_path(
         out,
         out_dir,
-        default_name(today, scope.client, scope.matter),
+        default_name(today, scope.client, scope.matter, privileged),
         mkdir,
         frozenset(p for (p,) in conn.execute("SELECT path FROM transcripts")),
+        beside=(CSV_SUFFIX,),
     )
 
 

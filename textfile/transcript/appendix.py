@@ -5,7 +5,9 @@ checks them).
 
 The CSV is written when the transcript is recorded, in that step: written first, removed again if
 recording fails, so a log never stands beside a PDF that was not made; a file already at its
-place refuses the transcript before anything is rendered (a log is never written over a file).
+place refuses a transcript given --out before anything is rendered (a log is never written over a
+file), and makes one in --out-dir take the next free name (`output.output_path`). The notes are read
+before the name is chosen: a transcript showing privileged notes is named so.
 """
 
 from __future__ import annotations
@@ -13,20 +15,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textfile.notes.privilege import check_free, write_csv
+from textfile.notes.privilege import check_free, csv_path, write_csv
 from textfile.transcript.content.notes import Appendix, appendix
 
 
-def read(conn, contents, request, include_privileged: bool, pdf: Path) -> Appendix:
-    """The notes the transcript shows and leaves out; its CSV's place checked free."""
-    found = appendix(conn, contents.scope, contents.plan, request.zone, include_privileged, pdf)
-    if found.csv_path is not None:
+def read(conn, contents, request, include_privileged: bool) -> Appendix:
+    """The notes the transcript shows and leaves out (read before its name is chosen: a transcript
+    showing privileged notes is named so, `output.default_name`)."""
+    return appendix(conn, contents.scope, contents.plan, request.zone, include_privileged)
+
+
+def placed(found: Appendix, contents, pdf: Path) -> None:
+    """The CSV's place beside the PDF, checked free (with --out-dir the PDF's name was chosen with
+    it free: `output.output_path`'s `beside`); the cover says the notes."""
+    if found.csv is not None:
+        found.csv_path = csv_path(pdf)
         check_free(found.csv_path)
     said = found.summary()
     if said and found.csv_path:
         said["log_name"] = found.csv_path.name
     contents.cover["notes"] = said
-    return found
 
 
 def rendered(renderer, found: Appendix, page_size: str) -> list[dict]:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
-from textfile.notes.proof import notes_problems
+from textfile.notes.proof import log_not_beside, notes_problems
 from textfile.results import Result
 
 NAME = "textfile-manifest.json"
@@ -176,6 +176,7 @@ class PdfCheck(Result):
     matches: str | None = NOT_REACHED  # "the archive" or "the archive as it was"; None: it does not match
     recorded_gone: bool = NOT_REACHED  # the archive records it at another path, where it no longer is
     moved_from: str | None = NOT_REACHED  # where it was recorded before `verify --moved` recorded it here
+    privilege_log_absent: str = NOT_REACHED  # the CSV its manifest records, not beside it: not checked (notes/proof.py)
 
     def to_json(self) -> dict:
         return {k: v for k, v in Result.to_json(self).items() if v is not NOT_REACHED}
@@ -232,6 +233,9 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     if recorded != manifest.messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
     problems += notes_problems(conn, manifest.data.get("notes"), path)
+    absent = log_not_beside(manifest.data.get("notes"), path)
+    if absent:
+        report.privilege_log_absent = absent
     report.earlier = []
     problems += _message_problems(
         conn, recorded, report.earlier, report.scope.get("numbering") if isinstance(report.scope, dict) else None

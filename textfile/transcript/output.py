@@ -17,12 +17,15 @@ from textfile import scratch
 from textfile.errors import Conflict, InvalidInput
 
 
-def default_name(day: str, client: str, matter: str | None) -> str:
+def default_name(day: str, client: str, matter: str | None, privileged: bool = False) -> str:
+    """`YYYY-MM-DD_<client>_<matter>_transcript.pdf`; `…_transcript_PRIVILEGED.pdf` for one that
+    shows privileged notes (`--include-privileged`), so that it is never taken for a production."""
+
     def clean(text: str) -> str:
         return re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-.") or "x"
 
     parts = [day, clean(client)] + ([clean(matter)] if matter else [])
-    return "_".join(parts) + "_transcript.pdf"
+    return "_".join(parts) + ("_transcript_PRIVILEGED.pdf" if privileged else "_transcript.pdf")
 
 
 def output_folder(folder: Path, mkdir: bool, option: str) -> Path:
@@ -51,10 +54,14 @@ def output_path(
     name: str,
     mkdir: bool = False,
     recorded: frozenset[str] = frozenset(),
+    beside: tuple[str, ...] = (),
 ) -> Path:
     """Where the PDF goes: --out as given, or a free name in --out-dir. Never a file that exists, nor
     a path the archive records for another transcript whose file is gone (moved away: taking its name
-    would make that one read as altered, and `verify --moved` could no longer tell them apart)."""
+    would make that one read as altered, and `verify --moved` could no longer tell them apart). In
+    --out-dir a name is free only when the files it may write beside it are too (`beside`: the ends
+    of their names after the PDF's stem, ".privilege-log.csv"): a file left there by another is
+    passed over, as a taken PDF is; with --out, whoever writes them refuses one in the way."""
     if out and out_dir:
         raise InvalidInput("give --out or --out-dir, not both")
     if out:
@@ -83,12 +90,20 @@ def output_path(
             raise InvalidInput(f"cannot write {path}: {path.parent} is not a folder")
         return path.absolute()
     folder = output_folder(Path(out_dir or ".").expanduser(), mkdir, "--out-dir")
-    path = folder / name
-    n = 2
-    while path.exists() or str(path.absolute()) in recorded:
-        path = folder / name.replace("_transcript.pdf", f"_transcript-{n}.pdf")
-        n += 1
+    stem, suffix = os.path.splitext(name)
+    path, n = folder / name, 2
+    while _taken(path, recorded, beside):
+        path, n = folder / f"{stem}-{n}{suffix}", n + 1
     return path.absolute()
+
+
+def _taken(path: Path, recorded: frozenset[str], beside: tuple[str, ...]) -> bool:
+    """A file is there (or beside it, `beside`), or the archive records a transcript there."""
+    return (
+        path.exists()
+        or str(path.absolute()) in recorded
+        or any(path.with_name(path.stem + end).exists() for end in beside)
+    )
 
 
 @contextmanager

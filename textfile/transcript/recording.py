@@ -24,10 +24,17 @@ if TYPE_CHECKING:
 
 
 def record(
-    archive: Archive, request: Request, contents: Contents, made: Made, scope_record: dict, partial: Path
+    archive: Archive,
+    request: Request,
+    contents: Contents,
+    made: Made,
+    scope_record: dict,
+    partial: Path,
+    notes: dict | None = None,
 ) -> None:
-    """The transcript and its messages recorded, its Bates numbers taken, the audit entry appended, the
-    file put in place: `on_record`."""
+    """The transcript and its messages recorded, its Bates numbers taken, the audit entry appended (with
+    `notes`: whether privileged notes were asked for and shown, the privilege log's CSV and its sha256,
+    `Appendix.audited`), the file put in place: `on_record`."""
     from textfile.transcript import pdf
 
     on_record(
@@ -50,6 +57,7 @@ def record(
             "messages": len(contents.plan.rows),
             "bates_first": pdf.bates(made.prefix, made.first_number),
             "bates_last": pdf.bates(made.prefix, made.last_number),
+            **(notes or {}),
         },
     )
 

@@ -8,8 +8,10 @@ its date, author, version, text, and the messages it concerns by their numbers i
 written, or where the transcript does not show the message (outside its window, or unfiled since).
 
 A privileged note is left out unless the transcript is asked for it (`--include-privileged`): then
-it goes in an appendix of its own, "Privileged & Confidential — attorney work product", said on
-every page of it (its running header). A transcript that leaves privileged notes out carries their
+it goes in an appendix of its own, "Privileged & Confidential — attorney work product", and the
+whole file is marked: its name (`…_transcript_PRIVILEGED.pdf`), a line of the cover's facts, the
+running header of every page ("PRIVILEGED & CONFIDENTIAL · …"), a warning where it is made, and its
+audit entry (`audited`). A transcript that leaves privileged notes out carries their
 privilege log (notes.privilege_log's entries): a page of the PDF, and the same log as CSV beside
 it (`<pdf stem>.privilege-log.csv`). The manifest records the notes shown and those left out (id,
 version, the text's sha256) and the CSV's name and sha256 (`record`); `verify FILE.pdf` checks them
@@ -26,6 +28,7 @@ from textfile import notes, times
 from textfile.transcript.content.scope import message_numbers
 
 PRIVILEGED_HEADING = "Privileged & Confidential — attorney work product"
+PRIVILEGED_MARK = "PRIVILEGED & CONFIDENTIAL"  # the running header of every page of a transcript showing them
 
 
 @dataclass
@@ -59,6 +62,16 @@ class Appendix:
             ),
         }
 
+    def audited(self) -> dict:
+        """What the transcript's audit entry says of them: whether privileged notes were asked for, how
+        many it shows, and its privilege log's CSV (name and sha256; None: it has none)."""
+        record = self.record() or {}
+        return {
+            "include_privileged": self.include_privileged,
+            "privileged_shown": len(self.privileged),
+            "privilege_log": record.get("privilege_log"),
+        }
+
     def summary(self) -> dict | None:
         """What `transcript --json` says of them."""
         if self.empty:
@@ -71,8 +84,9 @@ class Appendix:
         }
 
 
-def appendix(conn, scope, plan, zone, include_privileged: bool, pdf: Path) -> Appendix:
-    """The notes a transcript of `scope` (its plan: the messages it shows) concerns, read now."""
+def appendix(conn, scope, plan, zone, include_privileged: bool) -> Appendix:
+    """The notes a transcript of `scope` (its plan: the messages it shows) concerns, read now (the
+    CSV's place, beside the PDF, is set once the PDF's is known: `transcript/appendix.py`)."""
     matters = (
         [scope.matter_id]
         if scope.matter_id is not None
@@ -91,7 +105,7 @@ def appendix(conn, scope, plan, zone, include_privileged: bool, pdf: Path) -> Ap
     if not include_privileged:
         out.log = notes.entries([n for n in found if n.privileged], zone)
     if out.log:
-        out.csv, out.csv_path = notes.csv_bytes(out.log), notes.csv_path(pdf)
+        out.csv = notes.csv_bytes(out.log)
     return out
 
 

@@ -1,8 +1,9 @@
 """The appendices after the messages: the notes to file and the privilege log, and the privileged
 notes when asked for; each a document of its own, rendered as a chunk is (in a rendering process,
 or in this one), written as parts that join after the messages' (`content/notes.py` says what they
-hold). The privileged appendix carries its own running-header label, so that every page of it says
-"Privileged & Confidential — attorney work product" (`joining.running_headers`), and the same at the
+hold). Every page of a transcript showing privileged notes says "PRIVILEGED & CONFIDENTIAL" first in
+its running header; the privileged appendix's pages add their own label, "ATTORNEY WORK PRODUCT"
+(`joining.running_headers`), and say "Privileged & Confidential — attorney work product" at the
 foot of each page (its margin box).
 """
 
@@ -18,7 +19,7 @@ from textfile.transcript.render.assets import archive_fetcher
 from textfile.transcript.render.document import environment
 from textfile.transcript.render.layout import _collector_off, _layout, _state, written
 
-LABEL = f" · {PRIVILEGED_HEADING.upper()}"  # the privileged appendix's running header, after the matter
+LABEL = " · ATTORNEY WORK PRODUCT"  # the privileged appendix's running header, after the matter
 
 
 def documents(appendix: Appendix, page_size: str, log_name: str | None) -> list[dict]:
