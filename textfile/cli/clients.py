@@ -371,7 +371,9 @@ def _mark_minor(conn, name: str, not_minor: bool, guardians: list[str], region: 
     was = consent.minor(conn, client_row(conn, name)["id"])
     if not_minor:
         done = (
-            consent.mark_minor(conn, name, False, [], region) if was is not None or not _has_birth(conn, name) else None
+            consent.mark_minor(conn, name, False, [], region)
+            if was is not None or not retention.birth_of(conn, name)
+            else None
         )
         births.append(retention.clear_birth(conn, name))
         return done
@@ -379,15 +381,6 @@ def _mark_minor(conn, name: str, not_minor: bool, guardians: list[str], region: 
     if born:
         births.append(retention.record_birth(conn, name, born))
     return done
-
-
-def _has_birth(conn, name: str) -> bool:
-    from textfile.filing.names import client_row
-
-    return (
-        conn.execute("SELECT 1 FROM client_births WHERE client_id = ?", (client_row(conn, name)["id"],)).fetchone()
-        is not None
-    )
 
 
 def _show_minor(name: str, done) -> None:

@@ -207,6 +207,23 @@ def clear_birth(conn: sqlite3.Connection, name: str) -> Birth | None:
     return Birth(client["name"], None, None, was[0])
 
 
+def adult_at(conn: sqlite3.Connection) -> dict[int, str]:
+    """Each client with a date of birth: the instant (UTC ISO) they turn ADULT_AT, at midnight in the archive's zone."""
+    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    return {
+        client: times.to_iso(datetime.combine(add_years(date.fromisoformat(born), ADULT_AT), datetime.min.time(), tz))
+        for client, born in conn.execute("SELECT client_id, born FROM client_births")
+    }
+
+
+def birth_of(conn: sqlite3.Connection, name: str) -> str | None:
+    """The client's date of birth recorded, or None."""
+    found = conn.execute(
+        "SELECT born FROM client_births WHERE client_id = ?", (client_row(conn, name)["id"],)
+    ).fetchone()
+    return found[0] if found else None
+
+
 # -- what a matter's retention is ---------------------------------------------------------------
 
 

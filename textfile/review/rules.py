@@ -26,11 +26,11 @@ import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import NamedTuple
 
 from textfile import times
-from textfile.lifecycle.retention import ADULT_AT, add_years
+from textfile.lifecycle.retention import adult_at
 from textfile.review import consent
 from textfile.review.lexicons import DIRECTIONS, Category, phrase
 
@@ -390,7 +390,7 @@ def _minors(conn, clients: dict[int, list[ClientSpan]], scope: Scope) -> None:
     minors = {r[0]: set(json.loads(r[1])) for r in conn.execute("SELECT client_id, guardians FROM client_minors")}
     if not minors:
         return
-    adult = _adult_at(conn)
+    adult = adult_at(conn)
     present: dict[int, set[str]] = defaultdict(set)
     for conversation, handle in conn.execute("SELECT conversation_id, handle FROM participants"):
         present[conversation].add(handle)
@@ -398,12 +398,3 @@ def _minors(conn, clients: dict[int, list[ClientSpan]], scope: Scope) -> None:
         for span in spans:
             if span.client_id in minors and not (minors[span.client_id] & present[conversation]):
                 _name(conn, "minor", span, conversation, scope, [("m.sent_at < ?", adult.get(span.client_id))], "1")
-
-
-def _adult_at(conn) -> dict[int, str]:
-    """Each client with a date of birth: the instant (UTC ISO) they turn 18, at midnight in the archive's zone."""
-    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
-    return {
-        client: times.to_iso(datetime.combine(add_years(date.fromisoformat(born), ADULT_AT), datetime.min.time(), tz))
-        for client, born in conn.execute("SELECT client_id, born FROM client_births")
-    }
