@@ -256,3 +256,33 @@ def test_the_ids_of_a_disposal_made_before_m025_are_recorded_on_opening(cli, arc
     )
     [again] = json.loads(cli("import", first, "--json").output)
     assert again["skipped"] == {"disposed of": 4}
+
+
+def test_a_file_of_a_disposed_conversation_does_not_make_it_again(cli, archive, archive_path):
+    from conftest import SAM_CHAT, ingest_records, msg
+
+    from textfile.model import ChatFile
+
+    records = [
+        msg(1, "hello there"),
+        msg(2, "see you"),
+        ChatFile(SAM_CHAT, "x.png", "image/png", b"CHATFILEBYTES-x", "x.png"),
+    ]
+    _run(cli, ("client", "add", "Sam Client", "--phone", "+12025550143"))
+    _run(cli, ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"))
+    ingest_records(archive, records)
+    assert archive.conn.execute("SELECT count(*) FROM conversation_files").fetchone()[0] == 1
+    _run(
+        cli,
+        ("retention", "set", "--years", "0"),
+        ("matter", "close", "A-1"),
+        ("dispose", "A-1", "--confirm", "--out", archive_path.with_name("cert.pdf")),
+    )
+    before = _state(archive.conn)
+
+    again = ingest_records(archive, records, name="sms-again.xml")
+
+    assert again.skipped == {"disposed of": 2, "file named by no message, of a conversation disposed of": 1}
+    assert _state(archive.conn) == before == {"messages": [], "conversations": [], "participants": [], "filings": []}
+    assert archive.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 0
+    assert cli("verify").exit_code == 0

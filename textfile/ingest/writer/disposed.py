@@ -3,8 +3,9 @@
 The same export imported again, next week's backup or a client's phone (whose copies' ids the disposal
 recorded as well) still hold the texts a disposal deleted. Each such record is skipped before it touches
 the archive: no message, no conversation, no participant is made for it, so a conversation whose
-messages were all disposed of is not made again empty. A reaction to one, in a conversation nothing
-else of this source brought back, is skipped too.
+messages were all disposed of is not made again empty. A reaction, or a file of the export named by
+no message (WhatsApp), in such a conversation that nothing else of this source brought back is
+skipped too (a WhatsApp export lists those files after its messages).
 
 The ids are read once per import, and only when a disposal recorded any: an archive that disposed of
 nothing pays one `EXISTS` query; one that did pays one read of that table (a WITHOUT ROWID table: its
@@ -46,10 +47,11 @@ class Disposed:
         self.disposed_conversations.add((record.conversation.platform, record.conversation.source_key))
         return True
 
-    def reaction_disposed(self, reaction) -> bool:
-        """A reaction in a conversation whose records this source skipped as disposed of, and which is not
-        archived (nothing else brought it back): skipped, without making the conversation again."""
-        key = (reaction.conversation.platform, reaction.conversation.source_key)
+    def left_disposed(self, record, reason: str) -> bool:
+        """A reaction or a file named by no message, in a conversation whose records this source skipped as
+        disposed of and which is not archived (nothing else brought it back): skipped with `reason`,
+        without making the conversation again."""
+        key = (record.conversation.platform, record.conversation.source_key)
         if key not in self.disposed_conversations or key in self.conversations:
             return False
         if self.conn.execute(
@@ -57,8 +59,8 @@ class Disposed:
             " UNION ALL SELECT 1 FROM conversation_keys WHERE platform = ? AND source_key = ?",
             key * 2,
         ).fetchone():
-            return False  # archived still (messages kept): its reaction is looked for there
-        self.skip("reaction to a message that was disposed of", reaction.source_ref)
+            return False  # archived still (messages kept): it goes there
+        self.skip(reason, record.source_ref)
         return True
 
     def say_disposed(self) -> None:
