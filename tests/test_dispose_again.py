@@ -84,6 +84,7 @@ def test_the_same_exports_imported_again_bring_nothing_back(cli, archive, tmp_pa
     assert entry["disposed_of"] == {"1": 4}
     verified = cli("verify")
     assert verified.exit_code == 0, verified.output
+    assert cli("verify", tmp_path / "cert.pdf").exit_code == 0
 
 
 def test_a_client_s_phone_copy_does_not_bring_them_back(cli, archive, tmp_path):
