@@ -101,6 +101,7 @@ EXPECTED = {
         "created_at",
         "created_by",
     ],
+    "disposed_messages": ["message_id", "disposal_id"],
     "inbox_files": ["path", "size", "mtime_ns", "sha256", "import_id", "seen_at"],
     "imessage_databases": ["import_id", "device"],
     "missing_from_phone": [

@@ -918,3 +918,40 @@ def _with_autoincrement(conn: sqlite3.Connection, table: str) -> None:
     conn.execute(f"ALTER TABLE {table}_m024 RENAME TO {table}")
     for statement in others:
         conn.execute(statement)
+
+
+@migrations()
+def m025_disposed_messages(db: Database) -> None:
+    """The ids a disposal deleted (`disposed_messages`): a disposed message is never archived again. The
+    same export imported again, next week's backup or a client's phone still hold those texts; ingest
+    skips every id listed here ("disposed of") and `verify` reports a message the archive holds under one.
+    Each message's own id and the other ids that identified it (`message_aliases`, `phone_copies`), with
+    the disposal that deleted it. No foreign key to messages: the messages are gone. A table of its own:
+    the records' digests of the tables already sealed (audit.RECORDS) stay as they were. The disposals
+    made before this version list their messages' own ids (`disposals.messages`): those are recorded here,
+    audited (their aliases went with them)."""
+    from textfile import audit
+
+    _run(
+        db,
+        """
+        CREATE TABLE disposed_messages (
+            message_id TEXT PRIMARY KEY,
+            disposal_id INTEGER NOT NULL REFERENCES disposals(id)
+        ) WITHOUT ROWID;
+    """,
+    )
+    if db.execute("SELECT 1 FROM disposals LIMIT 1").fetchone() is None:
+        return
+    db.execute(
+        "INSERT OR IGNORE INTO disposed_messages (message_id, disposal_id) SELECT json_extract(j.value, '$[0]'), d.id"
+        " FROM disposals d, json_each(d.messages) j ORDER BY d.id"
+    )
+    audit.append(
+        db.conn,
+        "migration: disposed messages recorded",
+        {
+            "records": {"disposed_messages": audit.current_records(db.conn)["disposed_messages"]},
+            "note": "the ids the disposals made before this version deleted: never archived again",
+        },
+    )

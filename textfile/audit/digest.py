@@ -125,6 +125,8 @@ RECORDS = (
     # coverage (issue 19)
     "imessage_databases",
     "missing_from_phone",
+    # ids a disposal deleted, never archived again (issue 19: m025)
+    "disposed_messages",
 )
 
 

@@ -133,7 +133,7 @@ def _clients_table(clients: list[filing.ClientSummary]) -> None:
 
 @command
 def client_show(name: ClientName, json_: Json = False, quiet: Quiet = False):
-    """Show a client: handles, matters and conversations.
+    """Show a client: handles, whether they are marked a minor (guardians, date of birth), matters and conversations.
 
     Example: textfile client show "Sam Client\""""
     with open_archive() as archive:
@@ -145,6 +145,10 @@ def client_show(name: ClientName, json_: Json = False, quiet: Quiet = False):
 def _show_client(found: filing.Client, tz) -> None:
     output.out.print(Text(found.name, style="bold") + Text(f"  (client since {times.display(found.created_at, tz)})"))
     say("Handles: " + (", ".join(h.handle for h in found.handles) or "none"))
+    if found.minor or found.born:
+        guardians = ", ".join(found.guardians) or "none named"
+        born = f"born {found.born}" if found.born else "no date of birth on record"
+        say(f"A minor: guardians {guardians}; {born}." if found.minor else f"Not marked a minor; {born}.")
     matters_table(found.matters, tz)
     conversations_table(found.conversations, tz)
 
@@ -310,48 +314,72 @@ def client_minor(
     guardian: Annotated[
         list[str] | None, typer.Option("--guardian", help="A guardian's number or email (repeatable).")
     ] = None,
-    not_minor: Annotated[bool, typer.Option("--not-minor", help="The client is not (or no longer) a minor.")] = False,
+    not_minor: Annotated[
+        bool,
+        typer.Option("--not-minor", help="The client is not a minor: the mark and the date of birth are cleared."),
+    ] = False,
     born: Annotated[
         str | None,
         typer.Option(
             "--born",
             metavar="YYYY-MM-DD",
-            help="The client's date of birth: their file is kept N years after they turn 18 (retention).",
+            help="The client's date of birth (replaces the one recorded): their file is kept N years after they turn 18 (retention). A date 18 or more years ago is taken: a client who was a minor during the matter keeps that rule.",
         ),
     ] = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Mark a client a minor, with their guardians' handles: each text with them is flagged for review unless a guardian is in the conversation (audited; the archive is reviewed again at once).
+    """Mark a client a minor, with their guardians' handles: each text with them is flagged for review unless a guardian is in the conversation (audited; the archive is reviewed again at once). A wrong date of birth is corrected by giving --born again, and cleared with --not-minor, which also takes the mark off (both audited).
 
     Example: textfile client minor "Kim Young" --guardian "+1 202 555 0177" --born 2012-05-04"""
     from textfile import review
 
+    if not_minor and (born or guardian):
+        raise InvalidInput(
+            "--not-minor clears the mark and the date of birth: give neither --born nor --guardian with it"
+        )
+    births = []
     with open_archive() as archive:
         tz, region = times.zone(archive.settings.tz), archive.settings.region
         with archive.transaction() as conn:
             done = review.change_and_scan(
-                conn, tz, lambda conn: _mark_minor(conn, name, not_minor, guardian or [], region, born)
+                conn, tz, lambda conn: _mark_minor(conn, name, not_minor, guardian or [], region, born, births)
             )
     emit(done, json_=json_, quiet=quiet, show=lambda d: _show_minor(name, d))
-    if born and not (json_ or quiet):
-        say(f"Date of birth recorded: {born} (retention: textfile retention report).")
+    if births and births[0] is not None and not (json_ or quiet):
+        say(_birth_said(births[0]))
 
 
-def _mark_minor(conn, name: str, not_minor: bool, guardians: list[str], region: str, born: str | None):
-    """The minor marked (or no longer), and the date of birth recorded (lifecycle/retention.py)."""
+def _birth_said(b) -> str:
+    from datetime import date
+
+    if b.born is None:
+        return f"Date of birth cleared (it was {b.was})."
+    adult = b.adult_on
+    when = f"an adult since {adult}" if date.fromisoformat(adult) <= date.today() else f"a minor until {adult}"
+    was = f", replacing {b.was}" if b.was else ""
+    return f"Date of birth recorded: {b.born} ({when}{was}; retention: textfile retention report)."
+
+
+def _mark_minor(conn, name: str, not_minor: bool, guardians: list[str], region: str, born: str | None, births: list):
+    """The minor marked (or no longer, the date of birth cleared), and the date of birth recorded
+    (lifecycle/retention.py); the date recorded or cleared appended to `births`."""
     from textfile.filing.names import client_row
     from textfile.lifecycle import retention
     from textfile.review import consent
 
     was = consent.minor(conn, client_row(conn, name)["id"])
-    done = (
-        was
-        if born and was and not guardians and not not_minor
-        else consent.mark_minor(conn, name, not not_minor, guardians, region)
-    )
+    if not_minor:
+        done = (
+            consent.mark_minor(conn, name, False, [], region)
+            if was is not None or not retention.birth_of(conn, name)
+            else None
+        )
+        births.append(retention.clear_birth(conn, name))
+        return done
+    done = was if born and was and not guardians else consent.mark_minor(conn, name, True, guardians, region)
     if born:
-        retention.record_birth(conn, name, born)
+        births.append(retention.record_birth(conn, name, born))
     return done
 
 

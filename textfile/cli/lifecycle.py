@@ -28,6 +28,9 @@ CertificateOut = Annotated[
     Path | None,
     typer.Option("--out", help="The certificate PDF (default: a new file in the current folder).", show_default=False),
 ]
+CertificateFolder = Annotated[
+    bool, typer.Option("--mkdir", help="Make the certificate's folder (--out) if it does not exist.")
+]
 Again = Annotated[
     bool, typer.Option("--certificate", help="Make the certificate of a matter already disposed of again.")
 ]
@@ -48,7 +51,11 @@ def retention_set(
         policy,
         json_=json_,
         quiet=quiet,
-        show=lambda p: say(f"Retention {'of ' + matter if matter else 'of the archive'}: {_policy(p)}."),
+        show=lambda p: say(
+            f"Retention {'of ' + matter if matter else 'of the archive'}: {_policy(p)}"
+            + "."
+            + (f" The basis it had, {p.basis_dropped!r}, is not kept: give --basis again." if p.basis_dropped else "")
+        ),
     )
 
 
@@ -139,6 +146,7 @@ def dispose(
     confirm: Confirm = False,
     reason: Why = None,
     out: CertificateOut = None,
+    mkdir: CertificateFolder = False,
     certificate: Again = False,
     json_: Json = False,
     quiet: Quiet = False,
@@ -158,7 +166,9 @@ def dispose(
             from textfile.filing.names import matter_row
 
             made = certificates.make(
-                archive, reference, certificates.destination(archive.conn, matter_row(archive.conn, reference), out)
+                archive,
+                reference,
+                certificates.destination(archive.conn, matter_row(archive.conn, reference), out, mkdir),
             )
             return emit(
                 made,
@@ -168,22 +178,27 @@ def dispose(
                     f"Disposal certificate of {c.matter}: {c.path} ({c.pages} pages, Bates {c.bates_first} to {c.bates_last})."
                 ),
             )
-        done = disposing(archive, reference, confirm=confirm, reason=reason, out=out)
+        done = disposing(archive, reference, confirm=confirm, reason=reason, out=out, mkdir=mkdir)
     emit(done, json_=json_, quiet=quiet, show=_show_disposal)
+
+
+def _kept(d) -> str:
+    notes = "; ".join(f"note {k['note']} of matter {k['matter']}: {k['messages']:,}" for k in d.kept_notes)
+    return f"{d.kept_filed:,} kept as filed to another matter" + (
+        f", {sum(k['messages'] for k in d.kept_notes):,} kept as another matter's note concerns them ({notes})"
+        if notes
+        else ""
+    )
 
 
 def _show_disposal(d) -> None:
     counts = ", ".join(f"{n:,} {table}" for table, n in d.counts.items())
     if not d.done:
-        say(
-            f"Matter {d.matter} ({d.client}) would be disposed of: {d.messages:,} messages deleted, {d.kept:,} kept as filed to another matter."
-        )
+        say(f"Matter {d.matter} ({d.client}) would be disposed of: {d.messages:,} messages deleted, {_kept(d)}.")
         say(f"  Rows: {counts or 'none'}.")
         say(f"  Nothing was done. To do it: textfile dispose {d.matter} --confirm")
         return
-    say(
-        f"Matter {d.matter} ({d.client}) was disposed of: {d.messages:,} messages deleted, {d.kept:,} kept as filed to another matter."
-    )
+    say(f"Matter {d.matter} ({d.client}) was disposed of: {d.messages:,} messages deleted, {_kept(d)}.")
     say(f"  Rows: {counts or 'none'}.")
     say(f"  Audit entry {d.entry}; messages sha256 {d.messages_sha256}.")
     say(f"  Certificate: {d.certificate}")

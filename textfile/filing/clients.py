@@ -12,6 +12,7 @@ stranger's thread in the client's file; filings a person made stay, and are name
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -33,7 +34,8 @@ class Handle(Result):
 
 @dataclass(slots=True, eq=False)
 class Client(Result):
-    """A client as `client show` shows them: handles, matters, and the conversations of either."""
+    """A client as `client show` shows them: handles, matters, the conversations of either, whether they
+    are marked a minor (their guardians, their date of birth)."""
 
     id: int
     name: str
@@ -41,6 +43,9 @@ class Client(Result):
     handles: list[Handle]
     matters: list[Matter]
     conversations: list[ConversationSummary]
+    minor: bool = False  # marked a minor (`client minor`): review and retention treat them as one
+    guardians: list[str] = field(default_factory=list)
+    born: str | None = None  # their date of birth, when recorded (`client minor --born`)
 
 
 @dataclass(slots=True, eq=False)
@@ -286,7 +291,19 @@ def client(conn: sqlite3.Connection, name: str) -> Client:
     matters = [m for m in list_matters(conn) if m.client == row["name"]]
     theirs, filed_to = {h.handle for h in handles}, {m.reference for m in matters}
     conversations = [c for c in list_conversations(conn) if set(c.handles) & theirs or set(c.matters) & filed_to]
-    return Client(row["id"], row["name"], row["created_at"], handles, matters, conversations)
+    minor = conn.execute("SELECT guardians FROM client_minors WHERE client_id = ?", (row["id"],)).fetchone()
+    born = conn.execute("SELECT born FROM client_births WHERE client_id = ?", (row["id"],)).fetchone()
+    return Client(
+        row["id"],
+        row["name"],
+        row["created_at"],
+        handles,
+        matters,
+        conversations,
+        minor is not None,
+        json.loads(minor[0]) if minor else [],
+        born[0] if born else None,
+    )
 
 
 def list_clients(conn: sqlite3.Connection) -> list[ClientSummary]:

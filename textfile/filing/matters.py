@@ -49,7 +49,13 @@ def open_matter(conn: sqlite3.Connection, reference: str, client_name: str, titl
     if not title.strip():
         raise InvalidInput("a matter needs a title")
     client = client_row(conn, client_name)
-    if conn.execute("SELECT 1 FROM matters WHERE reference = ?", (reference,)).fetchone():
+    taken = conn.execute("SELECT id FROM matters WHERE reference = ?", (reference,)).fetchone()
+    if taken:
+        disposed = disposed_at(conn, taken[0])
+        if disposed:
+            raise Conflict(
+                f"a matter {reference!r} was disposed of on {disposed[:10]}: its reference stays reserved (give another)"
+            )
         raise Conflict(f"a matter {reference!r} already exists")
     conn.execute(
         "INSERT INTO matters (client_id, reference, title, opened_at) VALUES (?, ?, ?, ?)",

@@ -63,8 +63,9 @@ def check_archive(
     problems += transcript_records(conn)
     problems += shown_states(conn)
     from textfile import times
-    from textfile.lifecycle.disposal.records import disposal_lines
+    from textfile.lifecycle.disposal.records import disposal_lines, disposed_present
 
+    problems += disposed_present(conn)
     tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
     return ArchiveCheck(not problems, checked, blobs, entries, len(transcripts), problems, disposal_lines(conn, tz))
 

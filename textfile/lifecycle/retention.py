@@ -6,8 +6,10 @@ Decisions:
   stated in the README with where it comes from; a default, not legal advice). Each policy set is
   audited with its basis.
 - A minor's file is kept until the later of (closed + N years) and (their 18th birthday + N years).
-  The birth date is a row of `client_births` (`client minor NAME --born`); a client marked a minor
-  with no birth date has no date its file may go: that is said, never guessed.
+  The rule is for a client marked a minor (`client_minors`) only; the birth date is a row of
+  `client_births` (`client minor NAME --born`, replaced by another --born, cleared by --not-minor). A
+  client marked a minor with no birth date has no date its file may go: that is said, never guessed.
+  A client who was a minor during the matter and is an adult now stays marked: the rule still holds.
 - The file may be disposed of from `keep_until` on (closed + N years, a date in the archive's zone).
 - What stops a disposal (`obstacles`): the matter open, already disposed of, retention unknown or not
   over, a legal hold, a conversation also filed to another matter that is open or on hold. The same
@@ -16,6 +18,7 @@ Decisions:
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,7 +28,7 @@ from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput
 from textfile.filing.names import client_row, live_matter_row, matter_row
 from textfile.lifecycle.hold import holds
-from textfile.results import Result
+from textfile.results import Result, omit_empty
 
 DEFAULT_YEARS = 7
 DEFAULT_BASIS = (
@@ -46,6 +49,7 @@ class Policy(Result):
     source: str  # matter, archive or default
     set_at: str | None = None
     set_by: str | None = None
+    basis_dropped: str | None = omit_empty(default=None)  # (set_policy) the basis the replaced policy had, not kept
 
 
 @dataclass(slots=True, eq=False)
@@ -122,7 +126,9 @@ def policies(conn: sqlite3.Connection) -> Policies:
 
 
 def set_policy(conn: sqlite3.Connection, reference: str | None, years: int, basis: str | None) -> Policy:
-    """The archive's policy (no reference) or a matter's, replacing the one it had; audited with the one it replaces."""
+    """The archive's policy (no reference) or a matter's, replacing the one it had; audited with the one it replaces.
+    A basis is never carried over from the policy replaced: one set without --basis has none, and says
+    which it dropped (`basis_dropped`)."""
     if not 0 <= years <= 100:
         raise InvalidInput(f"--years {years}: give a number of years from 0 to 100")
     basis = (basis or "").strip() or None
@@ -138,6 +144,8 @@ def set_policy(conn: sqlite3.Connection, reference: str | None, years: int, basi
         (matter_id, years, basis, times.now_iso(), audit.current_user()),
     )
     now = policy_of(conn, matter_id) if matter_id else archive_policy(conn)
+    if was and was["basis"] and basis is None:
+        now.basis_dropped = was["basis"]
     audit.append(
         conn,
         "retention set",
@@ -150,12 +158,28 @@ def set_policy(conn: sqlite3.Connection, reference: str | None, years: int, basi
 # -- birth dates ----------------------------------------------------------------------------------
 
 
-def record_birth(conn: sqlite3.Connection, name: str, born: str) -> str:
-    """A client's date of birth (YYYY-MM-DD), replacing the one recorded; audited."""
+@dataclass(slots=True, eq=False)
+class Birth(Result):
+    """A client's date of birth recorded (`born`), replaced (`was`) or cleared (`born` None), and the day
+    they turn (or turned) ADULT_AT."""
+
+    client: str
+    born: str | None
+    adult_on: str | None
+    was: str | None = None
+
+
+def record_birth(conn: sqlite3.Connection, name: str, born: str) -> Birth:
+    """A client's date of birth (YYYY-MM-DD), replacing the one recorded; audited. A date ADULT_AT or more
+    years ago is taken: a client who was a minor during the matter keeps the minor's rule (the caller
+    says "an adult since", so that a mistyped year shows)."""
     client = client_row(conn, name)
+    text = born.strip()
     try:
-        day = date.fromisoformat(born.strip())
+        day = date.fromisoformat(text)
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise InvalidInput(f"--born: not a date: {text}") from None
         raise InvalidInput(f"--born {born!r}: give the date of birth as YYYY-MM-DD") from None
     if day > date.today():
         raise InvalidInput(f"--born {born}: a date of birth in the future")
@@ -169,7 +193,35 @@ def record_birth(conn: sqlite3.Connection, name: str, born: str) -> str:
     audit.append(
         conn, "client born", {"client": client["name"], "born": day.isoformat()} | ({"was": was[0]} if was else {})
     )
-    return day.isoformat()
+    return Birth(client["name"], day.isoformat(), add_years(day, ADULT_AT).isoformat(), was[0] if was else None)
+
+
+def clear_birth(conn: sqlite3.Connection, name: str) -> Birth | None:
+    """A client's date of birth cleared (a wrong one, or no longer a minor); audited. None when none was recorded."""
+    client = client_row(conn, name)
+    was = conn.execute("SELECT born FROM client_births WHERE client_id = ?", (client["id"],)).fetchone()
+    if was is None:
+        return None
+    conn.execute("DELETE FROM client_births WHERE client_id = ?", (client["id"],))
+    audit.append(conn, "client born", {"client": client["name"], "born": None, "was": was[0]})
+    return Birth(client["name"], None, None, was[0])
+
+
+def adult_at(conn: sqlite3.Connection) -> dict[int, str]:
+    """Each client with a date of birth: the instant (UTC ISO) they turn ADULT_AT, at midnight in the archive's zone."""
+    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    return {
+        client: times.to_iso(datetime.combine(add_years(date.fromisoformat(born), ADULT_AT), datetime.min.time(), tz))
+        for client, born in conn.execute("SELECT client_id, born FROM client_births")
+    }
+
+
+def birth_of(conn: sqlite3.Connection, name: str) -> str | None:
+    """The client's date of birth recorded, or None."""
+    found = conn.execute(
+        "SELECT born FROM client_births WHERE client_id = ?", (client_row(conn, name)["id"],)
+    ).fetchone()
+    return found[0] if found else None
 
 
 # -- what a matter's retention is ---------------------------------------------------------------
@@ -185,7 +237,7 @@ def retention(conn: sqlite3.Connection, matter: sqlite3.Row, tz: ZoneInfo, on: d
     keep_until, unknown = None, None
     if matter["closed_at"]:
         keep_until = add_years(times.from_iso(matter["closed_at"]).astimezone(tz).date(), policy.years)
-        if born:
+        if born and minor:
             keep_until = max(keep_until, add_years(add_years(date.fromisoformat(born[0]), ADULT_AT), policy.years))
         elif minor:
             keep_until, unknown = (
@@ -201,8 +253,8 @@ def retention(conn: sqlite3.Connection, matter: sqlite3.Row, tz: ZoneInfo, on: d
         title=matter["title"],
         closed_at=matter["closed_at"],
         policy=policy,
-        minor=minor or born is not None and add_years(date.fromisoformat(born[0]), ADULT_AT) > on,
-        born=born[0] if born else None,
+        minor=minor,
+        born=born[0] if born and minor else None,
         keep_until=keep_until.isoformat() if keep_until else None,
         unknown=unknown,
         past=keep_until is not None and on >= keep_until,

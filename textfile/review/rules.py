@@ -12,7 +12,8 @@ has not read yet), writing what holds into `temp.review_holds` (message rowid, r
 - `no_consent`: an outgoing text to a client (a conversation filed to their matter, within the
   filing's dates, or one with their handle) at a time no consent of theirs covers, when consent is
   required (`settings --consent-required`).
-- `minor`: a text in a conversation with a client marked a minor, no guardian of theirs in it.
+- `minor`: a text in a conversation with a client marked a minor, no guardian of theirs in it (with
+  their date of birth on record: one sent before their 18th birthday only).
 Texts only (a call has no words and is nobody's text); system lines never; conversations set aside
 as not client-related never (their open flags clear). Each rule is a few queries over the indexes
 (`messages (conversation_id, sent_at)`, the full-text indexes): no Python loop over every message.
@@ -29,6 +30,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from textfile import times
+from textfile.lifecycle.retention import adult_at
 from textfile.review import consent
 from textfile.review.lexicons import DIRECTIONS, Category, phrase
 
@@ -383,13 +385,16 @@ def _lacking_consent(conn, clients: dict[int, list[ClientSpan]], scope: Scope) -
 
 
 def _minors(conn, clients: dict[int, list[ClientSpan]], scope: Scope) -> None:
+    """A minor's texts with no guardian in the conversation; when their date of birth is known, only those
+    sent before their 18th birthday (midnight in the archive's zone)."""
     minors = {r[0]: set(json.loads(r[1])) for r in conn.execute("SELECT client_id, guardians FROM client_minors")}
     if not minors:
         return
+    adult = adult_at(conn)
     present: dict[int, set[str]] = defaultdict(set)
     for conversation, handle in conn.execute("SELECT conversation_id, handle FROM participants"):
         present[conversation].add(handle)
     for conversation, spans in clients.items():
         for span in spans:
             if span.client_id in minors and not (minors[span.client_id] & present[conversation]):
-                _name(conn, "minor", span, conversation, scope, [], "1")
+                _name(conn, "minor", span, conversation, scope, [("m.sent_at < ?", adult.get(span.client_id))], "1")

@@ -83,6 +83,7 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
                     _sum(conn, "SELECT handle, client_id FROM client_handles ORDER BY 1"),
                     _sum(conn, "SELECT id, client_id, given_at, revoked_at FROM consents ORDER BY 1"),
                     _sum(conn, "SELECT client_id, guardians FROM client_minors ORDER BY 1"),
+                    *_births(conn),
                     _sum(
                         conn,
                         "SELECT conversation_id, handle FROM participants WHERE is_owner = 0 AND handle IN"
@@ -93,6 +94,14 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
             )
         ),
     }
+
+
+def _births(conn: sqlite3.Connection) -> list[str]:
+    """The dates of birth the minor rule reads (issue 19), summed; nothing when none is recorded, so an
+    archive without one keeps the signature it had."""
+    if conn.execute("SELECT 1 FROM client_births LIMIT 1").fetchone() is None:
+        return []
+    return [_sum(conn, "SELECT client_id, born FROM client_births ORDER BY 1")]
 
 
 def _sum(conn: sqlite3.Connection, query: str) -> str:

@@ -55,26 +55,32 @@ def output_path(
     mkdir: bool = False,
     recorded: frozenset[str] = frozenset(),
     beside: tuple[str, ...] = (),
+    kind: str = "transcript",
 ) -> Path:
     """Where the PDF goes: --out as given, or a free name in --out-dir. Never a file that exists, nor
     a path the archive records for another transcript whose file is gone (moved away: taking its name
     would make that one read as altered, and `verify --moved` could no longer tell them apart). In
     --out-dir a name is free only when the files it may write beside it are too (`beside`: the ends
     of their names after the PDF's stem, ".privilege-log.csv"): a file left there by another is
-    passed over, as a taken PDF is; with --out, whoever writes them refuses one in the way."""
+    passed over, as a taken PDF is; with --out, whoever writes them refuses one in the way.
+    `kind`: what the PDF is, as the messages name it (a disposal certificate has no --out-dir)."""
     if out and out_dir:
         raise InvalidInput("give --out or --out-dir, not both")
     if out:
         given = os.fspath(out)
         if given.endswith(tuple(filter(None, (os.sep, os.altsep)))):
             raise InvalidInput(
-                f"{given} ends in {given[-1]}, so it names a folder: give the PDF's file name, or use --out-dir {given}"
+                f"{given} ends in {given[-1]}, so it names a folder: give the PDF's file name"
+                + (f", or use --out-dir {given}" if kind == "transcript" else "")
             )
         path = Path(given).expanduser()
         if path.is_dir():
-            raise InvalidInput(f"{path} is a folder: give the PDF's file name, or use --out-dir {path}")
+            raise InvalidInput(
+                f"{path} is a folder: give the PDF's file name"
+                + (f", or use --out-dir {path}" if kind == "transcript" else "")
+            )
         if path.exists() or path.is_symlink():
-            raise Conflict(f"{path} already exists; a transcript is never overwritten (choose another --out)")
+            raise Conflict(f"{path} already exists; a {kind} is never overwritten (choose another --out)")
         if str(path.absolute()) in recorded:
             raise Conflict(
                 f"{path} is where the archive records an earlier transcript, whose file is gone (moved? textfile verify"

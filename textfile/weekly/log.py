@@ -119,9 +119,12 @@ def log_lines(report: RunReport) -> list[str]:
         f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"
     ]
     for r in report.imported:  # (ingest's ImportResult, as its as_dict says it)
+        skipped = r.get("skipped") or {}
         lines.append(
             f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}"
+            + (f", skipped {sum(skipped.values()):,}" if skipped else "")
         )
+        lines += [f"    skipped {n:,}: {reason}" for reason, n in skipped.items()]  # (as `textfile import` says them)
         # what the import assumed or warned of (the zone a chat was read in, DST, …): cron's log is the only trace
         lines += [f"    {line}" for line in import_notes(r["assumptions"], r["warnings"])]
         if line := coverage.import_line(r.get("missing_from_phone", 0), r.get("seen_again", 0)):

@@ -10,6 +10,7 @@
 - copies.py: one message found on two phones
 - owner.py: the owner's number a reading does not say
 - attachments.py, reactions.py: bytes, files and reactions
+- disposed.py: a message a disposal deleted is never archived again
 - notices.py: what the import says (warnings, assumptions, skipped records)
 """
 
@@ -23,6 +24,7 @@ from textfile.ingest.writer.batch import Batches
 from textfile.ingest.writer.conversations import Conversations
 from textfile.ingest.writer.copies import Copies
 from textfile.ingest.writer.corrections import Corrections
+from textfile.ingest.writer.disposed import Disposed
 from textfile.ingest.writer.folds import Folds
 from textfile.ingest.writer.merges import Merges
 from textfile.ingest.writer.notices import Notices
@@ -35,7 +37,18 @@ if TYPE_CHECKING:
 
 
 class _Writer(
-    Batches, Conversations, Merges, Versions, Corrections, Folds, Copies, OwnerNumbers, Attachments, Reactions, Notices
+    Batches,
+    Conversations,
+    Merges,
+    Versions,
+    Corrections,
+    Folds,
+    Copies,
+    OwnerNumbers,
+    Attachments,
+    Reactions,
+    Disposed,
+    Notices,
 ):
     def __init__(self, conn, result: ImportResult, source: Source):
         self.conn = conn
@@ -56,6 +69,7 @@ class _Writer(
         self.init_owner_numbers()
         self.init_reactions()
         self.init_notices()
+        self.init_disposed()
 
     def consume(self, records: Iterable, progress: Progress | None) -> None:
         """The whole stream written (`take`, `flush`); then what only the whole source shows (`conclude`)."""
@@ -87,3 +101,4 @@ class _Writer(
         self.say_moved()
         self.say_invisible_kept()
         self.say_precision_set()
+        self.say_disposed()

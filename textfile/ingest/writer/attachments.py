@@ -49,6 +49,10 @@ class Attachments:
     def chat_file(self, f: ChatFile) -> None:
         """A file of the export that no message names: its bytes stored, and linked to its conversation
         once (the same file in a later copy of the export adds nothing; the row keeps the first import)."""
+        if self.disposed_conversations and self.left_disposed(
+            f, "file named by no message, of a conversation disposed of"
+        ):
+            return  # (disposed.py)
         conv_id = self.conversation_id(f.conversation)
         sha = hashlib.sha256(f.data).hexdigest()
         self.store_blob(sha, f.mime, f.data)

@@ -140,6 +140,8 @@ class Batches:
         return count
 
     def accept(self, p: Prepared) -> None:
+        if self.disposed and self.is_disposed(p):  # (disposed.py: before a conversation is made for it)
+            return
         conv_id = self.conversation_id(p.conversation)
         sender = p.sender
         sender_id = None if sender is None else self.senders.get(sender, conv_id)

@@ -20,6 +20,8 @@ class Reactions:
         pending, self.reactions = self.reactions, []
         if final:
             pending, self.waiting = self.waiting + pending, []
+        if self.disposed_conversations:  # (disposed.py)
+            pending = [r for r in pending if not self.left_disposed(r, "reaction to a message that was disposed of")]
         aimed = [(self.conversation_id(r.conversation), r) for r in pending]
         targets: dict[tuple[int, str], str] = {}
         by_conversation: dict[int, set[str]] = {}

@@ -10,6 +10,8 @@ Decisions:
   entry "dispose" holding the matter, the policy and its basis, the counts, the messages per import,
   the sha256 of what went and the reason: never text. The digests of the imports and of the records
   subtract what went on their own: the deletion goes through the archive's own watched connection.
+  Every id that identified a message that went is recorded (`disposed_messages`): ingest never
+  archives it again, and `verify` reports a message the archive holds under one.
 - Then VACUUM and `wal_checkpoint(TRUNCATE)`: no page of the old file and no frame of the WAL keeps a
   byte of what went. The cache of rendered chunks beside the archive (it holds transcripts' pages) is
   emptied.
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 @dataclass(slots=True, eq=False)
 class Disposal(Result):
     """A disposal done (`done`), or what one would do: the matter, its policy, the counts (rows per table),
-    messages kept as filed to another matter, the digests of what went, the audit entry, the certificate,
+    messages kept (as filed to another matter, or for another matter's note), the digests of what went, the audit entry, the certificate,
     and the files outside the archive (transcripts, reports) that still hold the matter's text."""
 
     matter: str
@@ -58,6 +60,10 @@ class Disposal(Result):
     transcripts: list[str]
     reports: list[str]
     reason: str | None = None
+    kept_filed: int = 0  # of `kept`: also filed to another matter
+    kept_notes: list[dict] = field(
+        default_factory=list
+    )  # of `kept`: for a note of another matter {note, matter, messages}
     at: str | None = None
     by: str | None = None
     entry: int | None = None
@@ -77,9 +83,17 @@ class _Preview(Exception):
 
 
 def dispose(
-    archive: Archive, reference: str, *, confirm: bool, reason: str | None = None, out=None, on: date | None = None
+    archive: Archive,
+    reference: str,
+    *,
+    confirm: bool,
+    reason: str | None = None,
+    out=None,
+    on: date | None = None,
+    mkdir: bool = False,
 ) -> Disposal:
-    """Dispose of a matter's file (see the module's docstring); `on`: the day retention is judged on."""
+    """Dispose of a matter's file (see the module's docstring); `on`: the day retention is judged on;
+    `mkdir`: make the certificate's folder (--out) when it does not exist."""
     from textfile.lifecycle.disposal import certificate
 
     audit.require_key(archive.conn)
@@ -97,7 +111,7 @@ def dispose(
                 raise _Preview(remove(w, matter["id"]))
         except _Preview as preview:
             return _result(matter, found, preview.removed, False, reason, files)
-    path = certificate.destination(conn, matter, out)
+    path = certificate.destination(conn, matter, out, mkdir)
     secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
     conn.execute("PRAGMA secure_delete = ON")
     try:
@@ -106,6 +120,10 @@ def dispose(
             result = _result(matter, found, removed, True, reason, files)
             result.at, result.by = times.now_iso(), audit.current_user()
             disposal_id = _record(w, matter["id"], result, removed)
+            w.executemany(
+                "INSERT OR IGNORE INTO disposed_messages (message_id, disposal_id) VALUES (?, ?)",
+                ((i, disposal_id) for i in removed.ids),
+            )
             result.entry_hash = audit.append(w, "dispose", {"disposal": disposal_id} | _entry(result, removed))
             result.entry = w.execute("SELECT max(id) FROM audit_log").fetchone()[0]
         result.wal_checkpointed = compact(archive)
@@ -188,6 +206,8 @@ def _result(matter, found: retention.Retention, removed: Removed, done: bool, re
         transcripts=removed.transcripts,
         reports=removed.reports,
         reason=(reason or "").strip() or None,
+        kept_filed=removed.kept_filed,
+        kept_notes=removed.kept_notes,
         files_left=files,
         audit_quotes=removed.audit_quotes,
     )
@@ -201,6 +221,8 @@ def _entry(result: Disposal, removed: Removed) -> dict:
         "policy": result.policy,
         "counts": result.counts,
         "kept": result.kept,
+        "kept_filed": result.kept_filed,
+        "kept_notes": result.kept_notes,
         "per_import": result.per_import,
         "messages_sha256": result.messages_sha256,
         "blobs": len(removed.blobs),
@@ -209,6 +231,7 @@ def _entry(result: Disposal, removed: Removed) -> dict:
         "reports": result.reports,
         "scrubbed": removed.scrubbed,
         "audit_quotes": removed.audit_quotes,
+        "disposed_ids": len(removed.ids),
         "reason": result.reason,
         "by": result.by,
     }
@@ -227,7 +250,13 @@ def _record(w, matter_id: int, result: Disposal, removed: Removed) -> int:
             json.dumps(result.policy, sort_keys=True),
             json.dumps(
                 result.counts
-                | {"kept": result.kept, "scrubbed": removed.scrubbed, "audit_quotes": len(removed.audit_quotes)},
+                | {
+                    "kept": result.kept,
+                    "kept_filed": result.kept_filed,
+                    "kept_notes": result.kept_notes,
+                    "scrubbed": removed.scrubbed,
+                    "audit_quotes": len(removed.audit_quotes),
+                },
                 sort_keys=True,
             ),
             json.dumps(result.per_import, sort_keys=True),

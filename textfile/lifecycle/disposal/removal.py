@@ -3,7 +3,9 @@
 Decisions:
 - The matter's messages are those in its filings' windows. One also in the window of a filing to
   another matter (closed, not held: anything else refuses the disposal first) is kept, and counted
-  as kept.
+  as kept. So is one that a note of another matter concerns (`note_messages`), though it is filed to
+  this matter only: deleting it would rewrite that note. Such are counted per note (`kept_notes`),
+  which the dry run and the certificate name.
 - What refers to a message that goes, and what is left empty, goes by the schema's foreign keys
   (walk.py). The records of the matter's transcripts and review reports go, and those of any other
   transcript that shows a message that goes, or report that lists a flag of one: they could no
@@ -14,6 +16,8 @@ Decisions:
   their messages. textfile writes no message text into the audit log, which is append-only; a
   person's words there (a review decision's note) might quote one: such entries are found and named
   (`quoted_in_audit_log`), never changed.
+- Every id that identified a message that goes (its own, its aliases, another phone's copies) is
+  returned (`ids`): disposal records them (`disposed_messages`) and ingest never archives them again.
 - What went is summed without text: each message's id and content hash (sorted; their sha256), each
   blob's sha256 (sorted; their sha256), how many rows of each table, how many messages per import.
 """
@@ -31,6 +35,7 @@ IN_WINDOW = (
     "EXISTS (SELECT 1 FROM filings f WHERE f.matter_id {op} ? AND f.conversation_id = m.conversation_id"
     " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
 )
+NOTED_ELSEWHERE = "EXISTS (SELECT 1 FROM note_messages nm JOIN notes n ON n.id = nm.note_id WHERE nm.message_id = m.id AND n.matter_id <> ?)"
 SCRUBBED = "[text of a disposed message removed]"
 SHORTEST_QUOTE = 12  # characters: a shorter line ("ok", "see you") is in too many other texts to be a quote
 
@@ -49,6 +54,11 @@ class Removed:
     counts: dict[str, int] = field(default_factory=dict)
     scrubbed: int = 0
     audit_quotes: list[int] = field(default_factory=list)  # entries whose details quote a line that went
+    kept_filed: int = 0  # kept: also filed to another matter
+    kept_notes: list[dict] = field(
+        default_factory=list
+    )  # kept (not filed elsewhere) for another matter's note: {note, matter, messages}
+    ids: list[str] = field(default_factory=list)  # every id that identified a message that went (`disposed_ids`)
 
     @property
     def messages_sha256(self) -> str:
@@ -67,14 +77,13 @@ def remove(conn: sqlite3.Connection, matter_id: int) -> Removed:
     conn.execute("DELETE FROM temp.disposal_messages")
     conn.execute(
         "INSERT INTO temp.disposal_messages SELECT m.id FROM messages m"
-        f" WHERE {IN_WINDOW.format(op='=')} AND NOT {IN_WINDOW.format(op='<>')}",
-        (matter_id, matter_id),
+        f" WHERE {IN_WINDOW.format(op='=')} AND NOT {IN_WINDOW.format(op='<>')} AND NOT {NOTED_ELSEWHERE}",
+        (matter_id, matter_id, matter_id),
     )
-    kept = conn.execute(
-        f"SELECT count(*) FROM messages m WHERE {IN_WINDOW.format(op='=')} AND {IN_WINDOW.format(op='<>')}",
-        (matter_id, matter_id),
-    ).fetchone()[0]
-    removed = _listed(conn, matter_id, kept)
+    filed, notes = _kept(conn, matter_id)
+    removed = _listed(conn, matter_id, filed + sum(n["messages"] for n in notes))
+    removed.kept_filed, removed.kept_notes = filed, notes
+    removed.ids = disposed_ids(conn)
     texts = _texts(conn)
     conversations = [
         r[0] for r in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (matter_id,))
@@ -138,6 +147,38 @@ def _listed(conn: sqlite3.Connection, matter_id: int, kept: int) -> Removed:
         if r["matter_id"] == matter_id or any(f[0] in flags for f in json.loads(r["flags"] or "[]"))
     ]
     return Removed(messages, kept, per_import, [], transcripts, reports)
+
+
+def _kept(conn: sqlite3.Connection, matter_id: int) -> tuple[int, list[dict]]:
+    """The matter's messages kept: how many are also filed to another matter, and, of the others, how many
+    each note of another matter concerns (a message two notes concern is counted under the first)."""
+    mine = f"FROM messages m WHERE {IN_WINDOW.format(op='=')} AND NOT EXISTS (SELECT 1 FROM temp.disposal_messages d WHERE d.id = m.id)"
+    filed = conn.execute(f"SELECT count(*) {mine} AND {IN_WINDOW.format(op='<>')}", (matter_id, matter_id)).fetchone()[
+        0
+    ]
+    notes = [
+        {"note": note, "matter": reference, "messages": n}
+        for note, reference, n in conn.execute(
+            "SELECT k.note, x.reference, count(*) FROM (SELECT m.id, (SELECT min(nm.note_id) FROM note_messages nm JOIN notes n"
+            f" ON n.id = nm.note_id WHERE nm.message_id = m.id AND n.matter_id <> ?) AS note {mine} AND NOT {IN_WINDOW.format(op='<>')}) k"
+            " JOIN notes n ON n.id = k.note JOIN matters x ON x.id = n.matter_id GROUP BY k.note ORDER BY k.note",
+            (matter_id, matter_id, matter_id),
+        )
+    ]
+    return filed, notes
+
+
+def disposed_ids(conn: sqlite3.Connection) -> list[str]:
+    """Every id that identified a message that goes: its own, an alias an edit between exports left
+    (`message_aliases`), another phone's copy of it (`phone_copies`). None is ever archived again."""
+    return [
+        i
+        for (i,) in conn.execute(
+            "SELECT id FROM temp.disposal_messages UNION SELECT a.alias_id FROM message_aliases a"
+            " JOIN temp.disposal_messages d ON d.id = a.message_id UNION SELECT c.alias_id FROM phone_copies c"
+            " JOIN temp.disposal_messages d ON d.id = c.message_id ORDER BY 1"
+        )
+    ]
 
 
 def _texts(conn: sqlite3.Connection) -> set[str]:

@@ -45,9 +45,9 @@ class Certificate(Result):
     manifest_sha256: str
 
 
-def destination(conn, matter, out) -> Path:
-    """Where the certificate goes: --out as given, else a free name in the current folder (where
-    transcripts go by default). Never over a file, nor at a path the archive records for another output."""
+def destination(conn, matter, out, mkdir: bool = False) -> Path:
+    """Where the certificate goes: --out as given (its folder made with --mkdir), else a free name in the
+    current folder (where transcripts go by default). Never over a file, nor at a path the archive records for another output."""
     from textfile.transcript.output import default_name, output_path
 
     recorded = frozenset(
@@ -57,7 +57,7 @@ def destination(conn, matter, out) -> Path:
         )
     )
     if out:
-        return output_path(out, None, "", recorded=recorded)
+        return output_path(out, None, "", mkdir=mkdir, recorded=recorded, kind="certificate")
     client = conn.execute("SELECT name FROM clients WHERE id = ?", (matter["client_id"],)).fetchone()[0]
     name = default_name(times.now_iso()[:10], client, matter["reference"]).replace("_transcript.pdf", "_disposal")
     path, n = Path(f"{name}.pdf").absolute(), 2
@@ -185,7 +185,11 @@ def _page(found: dict, made, made_by: str, settings, bates_first: str) -> dict:
     tz = times.zone(settings.tz)
     d = found["disposal"]
     local = {k: times.display(d[k], tz) for k in ("opened_at", "closed_at", "disposed_at")}
-    counts = {k: v for k, v in d["counts"].items() if k not in ("kept", "scrubbed", "audit_quotes")}
+    counts = {
+        k: v
+        for k, v in d["counts"].items()
+        if k not in ("kept", "kept_filed", "kept_notes", "scrubbed", "audit_quotes")
+    }
     return {
         "title": f"Disposal certificate — {d['client']} — {d['matter']}",
         "page_size": page_size(settings.region),
@@ -202,6 +206,8 @@ def _page(found: dict, made, made_by: str, settings, bates_first: str) -> dict:
         "entry": found["audit_entry"],
         "counts": sorted(counts.items()),
         "kept": d["counts"].get("kept", 0),
+        "kept_filed": d["counts"].get("kept_filed", d["counts"].get("kept", 0)),
+        "kept_notes": d["counts"].get("kept_notes", []),
         "scrubbed": d["counts"].get("scrubbed", 0),
         "audit_quotes": d["counts"].get("audit_quotes", 0),
         "messages": found["messages"],
