@@ -194,9 +194,15 @@ def test_every_step_is_audited_and_the_entry_holds_no_text(cli, archive, filed):
 
 
 def test_a_note_in_the_audit_log_quoting_a_disposed_text_is_named(cli, archive, filed):
+    """A decision's note is kept in `review_decisions` (deleted with its flag) and audited as its sha256;
+    an entry written before that, words and all, is named by the disposal, never changed."""
     (flag,) = archive.conn.execute("SELECT id FROM review_flags").fetchone()
     assert cli("review", "ack", flag, "--note", 'client said "alphaMARKERtwo reply"').exit_code == 0
-    (entry,) = archive.conn.execute("SELECT id FROM audit_log WHERE command = 'review ack'").fetchone()
+    (acked,) = archive.conn.execute("SELECT details FROM audit_log WHERE command = 'review ack'").fetchone()
+    assert "alphaMARKERtwo" not in acked
+    with archive.transaction() as conn:  # an entry as a version before m027 wrote it
+        audit.append(conn, "review ack", {"flags": [flag], "note": 'client said "alphaMARKERtwo reply"'})
+    (entry,) = archive.conn.execute("SELECT max(id) FROM audit_log WHERE command = 'review ack'").fetchone()
     assert cli("matter", "close", "A-1").exit_code == 0
 
     done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf")
@@ -205,6 +211,7 @@ def test_a_note_in_the_audit_log_quoting_a_disposed_text_is_named(cli, archive, 
     assert f"Warning: audit entries {entry} quote a deleted text (a person's note)" in done.output
     details = json.loads(archive.conn.execute("SELECT details FROM audit_log WHERE command = 'dispose'").fetchone()[0])
     assert details["audit_quotes"] == [entry]
+    assert archive.conn.execute("SELECT count(*) FROM review_decisions").fetchone()[0] == 0
 
 
 def test_a_table_added_later_is_covered_by_its_foreign_keys(cli, archive, filed):

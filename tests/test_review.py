@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from conftest import SAM_CHAT, ingest_records, msg
 
-from textfile import times
+from textfile import audit, times
+from textfile.fingerprint import sha256_text
 from textfile.review import queue, scan, settings
 
 NY = times.zone("America/New_York")
@@ -279,6 +280,19 @@ def test_decisions_are_audited_never_repeated_and_can_be_taken_back(archive, cli
     ]
     assert cli("review", "ack", "9").stderr == "Error: no flag 9 (see `textfile review`)\n"
     assert cli("verify").exit_code == 0
+    # every decision kept with its words in review_decisions; the audit log holds their sha256 only
+    decided = archive.conn.execute("SELECT flag_id, state, note, decided_by FROM review_decisions ORDER BY id")
+    assert [tuple(r) for r in decided] == [
+        (1, "reviewed", "called back", "J. Smith"),
+        (2, "dismissed", "a TV show", audit.current_user()),
+        (3, "dismissed", "a TV show", audit.current_user()),
+        (3, "open", "dismissed by mistake", audit.current_user()),
+    ]
+    notes = [e["details"] for e in json.loads(cli("log", "--json").stdout) if e["command"] == "review reopen"]
+    assert [(d["note_sha256"], d["was"]["3"]["note_sha256"]) for d in notes] == [
+        (sha256_text("dismissed by mistake"), sha256_text("a TV show"))
+    ]
+    assert "a TV show" not in cli("log", "--json").stdout
 
 
 def test_review_state_survives_a_reimport_and_an_edit(archive, cli):

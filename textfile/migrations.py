@@ -955,3 +955,27 @@ def m025_disposed_messages(db: Database) -> None:
             "note": "the ids the disposals made before this version deleted: never archived again",
         },
     )
+
+
+@migrations()
+def m027_review_decisions(db: Database) -> None:
+    """Every decision a person made on a review flag (`review ack|dismiss|reopen`), with its note: a row
+    of `review_decisions` each, in the sealed records. A flag's row holds only its latest decision, and
+    a note may say what the flagged message says: the audit log records the note's sha256, never its
+    words, so that a disposal can remove every byte of them (the rows go with their flags). Decisions
+    made before this version are in the audit log as they were written, words and all."""
+    _run(
+        db,
+        """
+        CREATE TABLE review_decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            flag_id INTEGER NOT NULL REFERENCES review_flags(id),
+            state TEXT NOT NULL CHECK (state IN ('reviewed', 'dismissed', 'open')),
+            note TEXT,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            entered_by TEXT NOT NULL
+        );
+        CREATE INDEX review_decisions_flag ON review_decisions (flag_id);
+    """,
+    )

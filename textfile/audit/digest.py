@@ -127,6 +127,8 @@ RECORDS = (
     "missing_from_phone",
     # ids a disposal deleted, never archived again (issue 19: m025)
     "disposed_messages",
+    # review decisions and their notes (m027)
+    "review_decisions",
 )
 
 

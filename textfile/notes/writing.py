@@ -3,8 +3,9 @@
 A note is written against the archive as it is: the messages it concerns are resolved (numbers to
 ids), checked to be filed to its matter, and recorded with their content hashes. An edit adds a
 version (its text, its privilege and basis, why) and rewrites nothing; an edit that changes
-nothing is refused. The audit entries name the note, its version, the sha256 of its text, and the
-ids and hashes of the messages it concerns, never the text: disposal must be able to remove every
+nothing is refused. The audit entries name the note, its version, the sha256 of its text (and of its
+basis and an edit's reason, which may say as much), and the ids and hashes of the messages it concerns,
+never the text: disposal must be able to remove every
 byte of a note from the file, and the audit log is append-only.
 """
 
@@ -73,7 +74,7 @@ def add(
             "version": 1,
             "text_sha256": note.current.text_sha256,
             "privileged": privileged,
-            "basis": basis,
+            "basis_sha256": _digest(basis),
             "conversation": about.conversation,
             "from": about.from_at,
             "until": about.until_at,
@@ -116,17 +117,23 @@ def edit(
             "version": version,
             "text_sha256": note.current.text_sha256,
             "privileged": privileged,
-            "basis": new_basis,
-            "reason": reason,
+            "basis_sha256": _digest(new_basis),
+            "reason_sha256": _digest(reason),
             "was": {
                 "version": was.version,
                 "text_sha256": was.text_sha256,
                 "privileged": was.privileged,
-                "basis": was.basis,
+                "basis_sha256": _digest(was.basis),
             },
         },
     )
     return note
+
+
+def _digest(text: str | None) -> str | None:
+    """What the audit log records of a note's basis or an edit's reason: its sha256 (they are part of
+    the note, and may say what the text says; `note_versions` keeps them, in the records' digest)."""
+    return sha256_text(text) if text is not None else None
 
 
 def one(conn: sqlite3.Connection, note_id: int) -> Note:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import client_row, matter_row
+from textfile.fingerprint import sha256_text
 from textfile.results import Result
 from textfile.review import response, settings
 from textfile.review.response import Response
@@ -293,7 +294,7 @@ def duration(text: str) -> int:
 
 def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | None, by: str | None = None) -> Decision:
     """A person's decision on flags: `reviewed` (a note), `dismissed` (why: required), or `open` again
-    (why: required). One audit entry for them all; a flag already so decided is refused, as is a
+    (why: required), each kept in `review_decisions`. One audit entry for them all (the note's sha256); a flag already so decided is refused, as is a
     cleared one (its rule no longer holds: nothing to decide)."""
     note = (note or "").strip() or None
     if state in ("dismissed", "open") and not note:
@@ -332,19 +333,31 @@ def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | Non
             "UPDATE review_flags SET state = ?, decided_at = ?, decided_by = ?, note = ? WHERE id IN (SELECT value FROM json_each(?))",
             (state, decision.at, decision.by, note, json.dumps(ids)),
         )
+    conn.executemany(
+        "INSERT INTO review_decisions (flag_id, state, note, decided_by, decided_at, entered_by) VALUES (?, ?, ?, ?, ?, ?)",
+        [(i, state, note, decision.by, decision.at, entered_by) for i in ids],
+    )
     audit.append(
         conn,
         {"reviewed": "review ack", "dismissed": "review dismiss", "open": "review reopen"}[state],
-        decision.to_json()
+        {k: v for k, v in decision.to_json().items() if k != "note"}
+        | {"note_sha256": _digest(note)}
         | {
             "was": {
-                str(i): {k: rows[i][k] for k in ("state", "message_id", "rule", "decided_by", "decided_at", "note")}
+                str(i): {k: rows[i][k] for k in ("state", "message_id", "rule", "decided_by", "decided_at")}
+                | {"note_sha256": _digest(rows[i]["note"])}
                 for i in ids
             }
         }
         | ({"entered_by": entered_by} if entered_by != decision.by else {}),  # (--by names another than who ran it)
     )
     return decision
+
+
+def _digest(note: str | None) -> str | None:
+    """What the audit log records of a decision's note: its sha256 (the words are in `review_decisions`,
+    which a disposal deletes with the flag: a note may say what the message says)."""
+    return sha256_text(note) if note is not None else None
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
