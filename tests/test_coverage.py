@@ -313,3 +313,19 @@ def test_the_weekly_runs_log_counts_them(archive_path, cli, lease, tmp_path):
     assert cli("archive", inbox, "--out", tmp_path / "out", "--quiet").exit_code in (0, 4)
     log = Path(f"{archive_path}.log").read_text(encoding="utf-8")
     assert "no longer on the phone: 1 message an earlier export of this phone held is not in this one" in log
+
+
+def test_the_caps_date_is_the_first_lines_when_a_line_further_down_is_older(cli, archive, lease, tmp_path):
+    start = datetime(2025, 1, 8, 6, 40)
+    at = [start + timedelta(minutes=n) for n in range(38_000)]
+    at.insert(20_000, datetime(2024, 12, 25, 9, 0))  # a line out of time order (the phone's clock was wrong)
+    imported(cli, whatsapp_chat(tmp_path / "exports", "Capped", at), "--me", "Alex Owner", "--date-order", "dmy")
+    assert cli("file", 1, "--matter", "M-1").exit_code == 0
+    [chat] = json.loads(cli("coverage", "--json").stdout)["conversations"]
+    [cap] = chat["caps"]
+    assert {k: v for k, v in cap.items() if k != "export"} == {
+        "messages": 38_001,
+        "media": False,
+        "cap": 40_000,
+        "first": "2025-01-08T11:40:00.000Z",  # the first line's time, not the odd line's (2024-12-25)
+    }

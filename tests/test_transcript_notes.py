@@ -99,7 +99,7 @@ def test_privileged_notes_are_left_out_and_listed_in_the_privilege_log_page_and_
 
 
 def test_include_privileged_puts_them_in_a_marked_appendix_with_no_log(cli, noted, tmp_path):
-    pdf = tmp_path / "t.pdf"
+    pdf = tmp_path / "t_PRIVILEGED.pdf"
     result = cli("transcript", "M-1", "--out", pdf, "--include-privileged", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["notes"] == {
@@ -108,7 +108,7 @@ def test_include_privileged_puts_them_in_a_marked_appendix_with_no_log(cli, note
         "privileged_left_out": 0,
         "privilege_log": None,
     }
-    assert not (tmp_path / "t.privilege-log.csv").exists()
+    assert not (tmp_path / "t_PRIVILEGED.privilege-log.csv").exists()
     shown = pages(pdf)
     privileged = [p for p in shown if "PRIVILEGED-" in p]
     assert privileged and shown[-len(privileged) :] == privileged  # the last pages

@@ -23,7 +23,12 @@ OutDir = Annotated[
     Path | None,
     typer.Option(help="Folder for YYYY-MM-DD_<client>_<matter>_transcript.pdf. Default: here.", show_default=False),
 ]
-BatesPrefix = Annotated[str | None, typer.Option(help="Bates prefix. Default: the archive's.")]
+BatesPrefix = Annotated[
+    str | None,
+    typer.Option(
+        help="Bates prefix. Default: the archive's (<archive prefix>-PRIV for one that shows privileged notes)."
+    ),
+]
 BatesStart = Annotated[int | None, typer.Option(help="First Bates number. Default: the prefix's next free number.")]
 NoMedia = Annotated[bool, typer.Option("--no-media", help="List images instead of showing them.")]
 IncludePrivileged = Annotated[
@@ -31,8 +36,9 @@ IncludePrivileged = Annotated[
     typer.Option(
         "--include-privileged",
         help='Put the privileged notes to file in an appendix marked "Privileged & Confidential", and mark the whole'
-        " file so (named …_transcript_PRIVILEGED.pdf). Without it they are left out, and listed in a privilege log: a"
-        " page of the PDF and a CSV beside it.",
+        " file so (named …_transcript_PRIVILEGED.pdf; an --out name must say PRIVILEGED too), numbered in its own Bates"
+        " series, <archive prefix>-PRIV, unless --bates-prefix is given, so that productions' numbers stay unbroken."
+        " Without it they are left out, and listed in a privilege log: a page of the PDF and a CSV beside it.",
     ),
 ]
 

@@ -134,7 +134,12 @@ def _coverage(conn, source: Source, result: ImportResult, writer: _Writer) -> No
     from textfile.lifecycle import coverage
 
     seen = coverage.record(
-        conn, source, result.import_id, result.conversations, result.already_present + result.updated
+        conn,
+        source,
+        result.import_id,
+        result.conversations,
+        result.already_present + result.updated,
+        writer.disposed_held(),  # (what it held that a disposal deleted: in its span all the same)
     )
     result.missing_from_phone, result.seen_again = seen
     writer.changes |= seen.audited()

@@ -29,6 +29,11 @@ Decisions:
   recorded again. A later export of that phone holding it again sets `seen_again_import_id` (the
   earlier absence was an export cut, not a deletion); should it go missing after that, that is a
   new row.
+- **Disposed of.** What the export holds includes the records the writer skipped as disposed of
+  (ingest/writer/disposed.py): they count in its span, its first line and its kinds, as they are in the
+  export. Without them a conversation whose earlier messages a disposal deleted would seem to start later
+  in every export after it, and a deletion inside the span would go unseen. A disposed message is itself
+  never called missing: it is gone from the archive, and only archived messages are compared.
 - **In SQL, in the import's transaction**, after the writer and before the import's audit entry
   (whose records digest then covers the rows): one scan of this import's sources for what it holds
   (a temporary table: conversation, rowid, time, kind), then per conversation the messages inside the
@@ -45,7 +50,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from textfile.ingest.transaction import Source
+    from textfile.ingest.writer.disposed import DisposedRecord
 
 
 class Seen(NamedTuple):
@@ -74,10 +82,17 @@ def device(source: Source) -> str | None:
     return "iphone" if path.name.lower() == "sms.db" else "mac"
 
 
-def record(conn: sqlite3.Connection, source: Source, import_id: int, conversations: list[int], known: int) -> Seen:
+def record(
+    conn: sqlite3.Connection,
+    source: Source,
+    import_id: int,
+    conversations: list[int],
+    known: int,
+    disposed: Sequence[DisposedRecord] = (),
+) -> Seen:
     """What this import shows its phone no longer holds, and what it holds again (see the module). `known`: how
     many of its messages the archive held before it (none: it shares no message with any export, and can say
-    nothing of one)."""
+    nothing of one). `disposed`: the records of this export skipped as disposed of, held by it all the same."""
     if _read_before(conn, source, import_id):  # (the same export again: its first import says it all)
         return Seen()
     kind = device(source)
@@ -92,7 +107,7 @@ def record(conn: sqlite3.Connection, source: Source, import_id: int, conversatio
     conn.execute("DELETE FROM temp.coverage_lineage")
     conn.executemany("INSERT INTO temp.coverage_lineage VALUES (?)", [(i,) for i in earlier])
     try:
-        return _compare(conn, import_id, source.format == "whatsapp")
+        return _compare(conn, import_id, source.format == "whatsapp", disposed)
     finally:
         conn.execute("DELETE FROM temp.coverage_lineage")
         conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
@@ -164,10 +179,13 @@ class _Ends:
         return self.shared[key]
 
 
-def _held(conn: sqlite3.Connection, import_id: int, lines: bool) -> tuple[dict, set[str]]:
+def _held(
+    conn: sqlite3.Connection, import_id: int, lines: bool, disposed: Sequence[DisposedRecord]
+) -> tuple[dict, set[str]]:
     """What this import holds, in `temp.coverage_held` (conversation, rowid, time, kind of record, and for an
-    export of lines, `lines`, the line: one scan of the sources and one look-up per message, then indexed); per
-    conversation its first and last time there (`_span`), and the kinds of record it holds."""
+    export of lines, `lines`, the line: one scan of the sources and one look-up per message, then indexed), with
+    the records it skipped as disposed of (no rowid: not archived); per conversation its first and last time
+    there (`_span`), and the kinds of record it holds."""
     conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
     conn.execute("CREATE TEMP TABLE coverage_held (c INTEGER, r INTEGER, t TEXT, k TEXT, line INTEGER)")
     conn.execute(
@@ -176,6 +194,10 @@ def _held(conn: sqlite3.Connection, import_id: int, lines: bool) -> tuple[dict, 
         " FROM message_sources s CROSS JOIN messages m ON m.id = s.message_id WHERE s.import_id = ?",
         (lines, import_id),
     )
+    conn.executemany(
+        "INSERT INTO temp.coverage_held VALUES (?, NULL, ?, ?, ?)",
+        [(d.conversation_id, d.sent_at, d.kind, _line(d.source_ref) if lines else None) for d in disposed],
+    )
     conn.execute("CREATE INDEX temp.coverage_held_c ON coverage_held (c, t, r)")
     spans = {
         c: _span(conn, c, first, last, lines)
@@ -183,6 +205,11 @@ def _held(conn: sqlite3.Connection, import_id: int, lines: bool) -> tuple[dict, 
     }
     kinds = {k for (k,) in conn.execute("SELECT DISTINCT k FROM temp.coverage_held")}
     return spans, kinds
+
+
+def _line(source_ref: str) -> int | None:
+    """The line of a source_ref "line N" (an export of lines), as `_held` reads it from message_sources."""
+    return int(source_ref[5:]) if source_ref.startswith("line ") and source_ref[5:].isdigit() else None
 
 
 def _span(conn: sqlite3.Connection, c: int, first: str, last: str, lines: bool) -> tuple[str, str]:
@@ -197,9 +224,10 @@ def _span(conn: sqlite3.Connection, c: int, first: str, last: str, lines: bool) 
     return first, last
 
 
-def _compare(conn: sqlite3.Connection, import_id: int, lines: bool) -> Seen:
-    spans, kinds = _held(conn, import_id, lines)
+def _compare(conn: sqlite3.Connection, import_id: int, lines: bool, disposed: Sequence[DisposedRecord]) -> Seen:
+    spans, kinds = _held(conn, import_id, lines, disposed)
     ends = _Ends(conn)
+    ends.ends |= {(import_id, c): last for c, (_, last) in spans.items()}  # (its disposed records included)
     kind_marks = ",".join("?" * len(kinds))
     rows = []
     for cid, (first, last) in spans.items():
@@ -207,7 +235,7 @@ def _compare(conn: sqlite3.Connection, import_id: int, lines: bool) -> Seen:
             r
             for (r,) in conn.execute(
                 "SELECT rowid FROM messages WHERE conversation_id = ? AND sent_at BETWEEN ? AND ?"
-                " EXCEPT SELECT r FROM temp.coverage_held WHERE c = ?",
+                " EXCEPT SELECT r FROM temp.coverage_held WHERE c = ? AND r IS NOT NULL",
                 (cid, first, last, cid),
             )
         ]

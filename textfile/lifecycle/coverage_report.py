@@ -9,8 +9,10 @@ Decisions (the rules are stated in `RULES`, printed by the command's help and th
   longer than HOLE_MIN_DAYS days. A thread that simply went quiet looks the same: it is said, not judged.
 - **The WhatsApp cap**: an export holding at least CAP_NEARLY of WHATSAPP_CAP messages of a chat
   (of WHATSAPP_CAP_MEDIA when it brought a file of that chat): WhatsApp stops there, dropping the
-  oldest, so messages before its first may be missing. Said only of an export whose first message is
-  the chat's first the archive holds: when an earlier export brought older ones, the archive has them.
+  oldest, so messages before its first LINE may be missing (its time, not the earliest time: a line out of
+  time order further down does not move where the cap cut, as in coverage.py's span). Said only when the
+  archive holds no message of the chat before that line other than this export's own: when an earlier
+  export brought older ones, the archive has them.
 - **An archive that starts late**: a matter whose filed conversations' first message is more than
   LATE_DAYS days after the matter opened.
 - Over each conversation's whole history as archived (a filing's window aside); it reports and
@@ -41,8 +43,8 @@ RULES = {
     "hole": f"a gap between two messages over {HOLE_TIMES}x the conversation's median gap and over {HOLE_MIN_DAYS} days,"
     f" in a conversation of at least {HOLE_MIN_MESSAGES} messages",
     "whatsapp_cap": f"an export holding at least {CAP_NEARLY:.0%} of {WHATSAPP_CAP:,} messages of a chat"
-    f" ({WHATSAPP_CAP_MEDIA:,} with media): messages before its first may be missing (said when the archive"
-    " holds none older)",
+    f" ({WHATSAPP_CAP_MEDIA:,} with media): messages before its first line may be missing (said when no other"
+    " export brought older ones)",
     "late_start": f"a matter whose conversations' first archived message is over {LATE_DAYS} days after it opened",
 }
 DAY_S = 86_400
@@ -84,7 +86,7 @@ class Cap(Result):
     messages: int
     media: bool
     cap: int
-    first: str  # the export's first message of the chat: messages before it may be missing
+    first: str  # the time of the export's first line of the chat: messages before it may be missing
 
 
 @dataclass(slots=True, eq=False)
@@ -228,20 +230,39 @@ def holes(instants: list[str]) -> list[Hole]:
 
 
 def _caps(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Cap]:
-    """The exports of a WhatsApp chat that hold (nearly) as many of its messages as WhatsApp exports, and
-    whose first message is the first the archive holds of it (older ones an earlier export brought are here)."""
-    (oldest,) = conn.execute("SELECT min(sent_at) FROM messages WHERE conversation_id = ?", (cid,)).fetchone()
+    """The exports of a WhatsApp chat that hold (nearly) as many of its messages as WhatsApp exports, and before
+    whose first line the archive holds none of it (older ones an earlier export brought are here)."""
     out = []
-    for import_id, n, first, media in conn.execute(
-        "SELECT s.import_id, count(DISTINCT m.id), min(m.sent_at), max(EXISTS (SELECT 1 FROM message_attachments a"
+    for import_id, n, media in conn.execute(
+        "SELECT s.import_id, count(DISTINCT m.id), max(EXISTS (SELECT 1 FROM message_attachments a"
         " WHERE a.message_id = m.id AND a.blob_sha256 IS NOT NULL)) FROM messages m"
         " JOIN message_sources s ON s.message_id = m.id WHERE m.conversation_id = ? GROUP BY s.import_id ORDER BY s.import_id",
         (cid,),
     ):
         cap = WHATSAPP_CAP_MEDIA if media else WHATSAPP_CAP
-        if n >= CAP_NEARLY * cap and first == oldest:
+        if n < CAP_NEARLY * cap:
+            continue
+        first = _first_line(conn, cid, import_id)
+        if not conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ? AND m.sent_at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM message_sources s WHERE s.message_id = m.id AND s.import_id = ?))",
+            (cid, first, import_id),
+        ).fetchone()[0]:
             out.append(Cap(exports(import_id), n, bool(media), cap, first))
     return out
+
+
+def _first_line(conn: sqlite3.Connection, cid: int, import_id: int) -> str:
+    """The time of an export's first line of a chat: the cap drops the lines before it, whatever the times of
+    the lines after it (a line out of time order is not the first), as the span in coverage.py reads it; the
+    earliest time where no line is known."""
+    return conn.execute(
+        "SELECT m.sent_at FROM message_sources s JOIN messages m ON m.id = s.message_id"
+        " WHERE s.import_id = ? AND m.conversation_id = ?"
+        " ORDER BY CASE WHEN s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END IS NULL,"
+        " CASE WHEN s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END, m.sent_at LIMIT 1",
+        (import_id, cid),
+    ).fetchone()[0]
 
 
 def _late_start(conn: sqlite3.Connection, matter: sqlite3.Row) -> LateStart | None:

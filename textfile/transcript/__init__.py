@@ -27,8 +27,9 @@ from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive
 from textfile.errors import TextfileError
 from textfile.transcript import appendix, joining
+from textfile.transcript.bates import privileged_bates
 from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
-from textfile.transcript.output import default_name, output_folder, output_path, partial_file
+from textfile.transcript.output import default_name, output_folder, output_path, partial_file, privileged_name
 from textfile.transcript.recorded import record_deleted, record_moves, verify_pdfs
 from textfile.transcript.recording import record
 from textfile.transcript.request import Contents, Request, check_request, read_contents
@@ -128,6 +129,8 @@ def _make_transcript(
     contents = read_contents(archive.conn, archive.settings, request, matter, client)
     now = times.now_iso()
     notes = appendix.read(archive.conn, contents, request, include_privileged)
+    if notes.privileged and bates_prefix is None:  # (its own series: bates.py)
+        request, contents.bates = privileged_bates(archive.conn, request, archive.settings.bates_prefix)
     path = _destination(archive.conn, contents.scope, request.zone, now, (out, out_dir, mkdir), bool(notes.privileged))
     appendix.placed(notes, contents, path)  # (and the cover says them)
     partial = cleanup.enter_context(partial_file(path))
@@ -181,6 +184,8 @@ def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, given: tuple, pri
     from textfile.notes.privilege import CSV_SUFFIX
 
     out, out_dir, mkdir = given
+    if out and privileged:
+        privileged_name(out)
     today = times.from_iso(now).astimezone(zone).strftime("%Y-%m-%d")
     return output_path(
         out,

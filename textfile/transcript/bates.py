@@ -3,10 +3,16 @@
 Prefixes that differ only in case are one series, with one counter. A transcript's first number is
 chosen with its plan, and checked again inside the write transaction that records it, before its
 numbers are taken (`recording.py`): two productions made at the same time can never both use a number.
+
+A transcript that shows privileged notes (`--include-privileged`) is not for production: it is numbered
+in a series of its own, <archive prefix>-PRIV, as the weekly snapshots are in <archive prefix>-SNAP, so that
+the produced transcripts' numbers run on without a gap where it would have taken its own (P-000001 to
+P-000003, then P-000004 on, not P-000007). A --bates-prefix given is used as given.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from textfile.errors import Conflict
@@ -56,3 +62,12 @@ def first_bates(conn, request: Request, archive_prefix: str) -> Series:
             f"Bates numbers up to {pdf.bates(series.prefix, series.number - 1)} are already used; the next free number is {series.number}"
         )
     return Series(series.prefix, request.bates_start or series.number)
+
+
+PRIVILEGED_SERIES = "{prefix}-PRIV"  # a privileged transcript's own series: DEMO-PRIV-000001
+
+
+def privileged_bates(conn, request: Request, archive_prefix: str) -> tuple[Request, Series]:
+    """The request numbered in the privileged series, and its first number there (as `first_bates`)."""
+    request = replace(request, prefix=PRIVILEGED_SERIES.format(prefix=archive_prefix.rstrip("-")))
+    return request, first_bates(conn, request, archive_prefix)

@@ -28,6 +28,18 @@ def default_name(day: str, client: str, matter: str | None, privileged: bool = F
     return "_".join(parts) + ("_transcript_PRIVILEGED.pdf" if privileged else "_transcript.pdf")
 
 
+def privileged_name(out: str | os.PathLike) -> None:
+    """A transcript that shows privileged notes, written to a name of one's choosing (--out), says so in its
+    name, as the default one does: it is never taken for a production by its name."""
+    name = Path(os.fspath(out)).name
+    if "privileged" not in name.lower():
+        stem, suffix = os.path.splitext(name)
+        raise InvalidInput(
+            f"{out}: this transcript shows privileged notes: name it so, with PRIVILEGED in its name"
+            f" (e.g. {stem or 'transcript'}_PRIVILEGED{suffix or '.pdf'}), so that it is never taken for a production"
+        )
+
+
 def output_folder(folder: Path, mkdir: bool, option: str) -> Path:
     """The folder transcripts are written to, as given with `option`: one that does not exist is an
     error naming it (a mistyped path would otherwise become a new folder, and the transcripts be

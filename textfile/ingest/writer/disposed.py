@@ -13,14 +13,31 @@ primary key, in order; 200,000 ids in about 0.15 s), keeps the hash of each id (
 for 200,000, not the ids themselves) and looks each record's up, confirming a hit by the table's key. Each skip is counted under
 the reason "disposed of", and one warning per disposal names the matter, the day it was disposed of
 and its certificate, and says the texts are still on the phone and can be deleted there.
+
+What the export held is still what it held: each skipped record's conversation key, time, kind and place in
+the source are kept (`disposed_held`), so that coverage (lifecycle/coverage.py) measures the span the export
+covers with them. Without them, an export whose first messages of a conversation were disposed of would
+seem to start later, and a deletion on the phone inside its span would go unseen.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from textfile import times
 from textfile.ingest.writer.notices import _count
 
 DISPOSED = "disposed of"  # the skip reason
+
+
+class DisposedRecord(NamedTuple):
+    """A record of the source skipped as disposed of: its archived conversation, time, kind ("kind|service")
+    and place in the source (e.g. "line 12")."""
+
+    conversation_id: int
+    sent_at: str
+    kind: str
+    source_ref: str
 
 
 class Disposed:
@@ -31,6 +48,7 @@ class Disposed:
             self.disposed = {hash(i) for (i,) in self.conn.execute("SELECT message_id FROM disposed_messages")}
         self.disposed_seen: dict[int, int] = {}  # disposal -> records of this source skipped
         self.disposed_conversations: set[tuple[str, str]] = set()  # (platform, key) of the records skipped
+        self.disposed_records: list[tuple[tuple[str, str], str, str, str]] = []  # (key, time, kind, source_ref)
 
     def is_disposed(self, record) -> bool:
         """Whether this prepared record is a disposed message: then it is skipped and counted."""
@@ -44,8 +62,32 @@ class Disposed:
         disposal = found[0]
         self.skip(DISPOSED, record.source_ref)
         self.disposed_seen[disposal] = self.disposed_seen.get(disposal, 0) + 1
-        self.disposed_conversations.add((record.conversation.platform, record.conversation.source_key))
+        key = (record.conversation.platform, record.conversation.source_key)
+        self.disposed_conversations.add(key)
+        kind = f"{record.kind}|{record.service or ''}"
+        self.disposed_records.append((key, record.sent_at, kind, record.source_ref))
         return True
+
+    def disposed_held(self) -> list[DisposedRecord]:
+        """The records this source held and skipped as disposed of, on the archived conversation of each (by its
+        key or another key of it); a conversation no longer archived (all of it disposed of) is left out: there is
+        nothing of it to compare."""
+        found: dict[tuple[str, str], int | None] = {}
+        held = []
+        for key, at, kind, ref in self.disposed_records:
+            if key not in found:
+                found[key] = self.conversations.get(key) or self._archived_conversation(key)
+            if found[key] is not None:
+                held.append(DisposedRecord(found[key], at, kind, ref))
+        return held
+
+    def _archived_conversation(self, key: tuple[str, str]) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM conversations WHERE platform = ? AND source_key = ?"
+            " UNION ALL SELECT conversation_id FROM conversation_keys WHERE platform = ? AND source_key = ?",
+            key * 2,
+        ).fetchone()
+        return None if row is None else row[0]
 
     def left_disposed(self, record, reason: str) -> bool:
         """A reaction or a file named by no message, in a conversation whose records this source skipped as
