@@ -199,20 +199,23 @@ def test_a_message_another_matter_s_note_concerns_is_kept(cli, archive, tmp_path
 
     assert preview.output.splitlines()[0] == (
         "Matter A-1 (Sam Client) would be disposed of: 3 messages deleted, 0 kept as filed to another matter,"
-        f" 1 kept as another matter's note concerns them (note {note} of matter A-2: 1)."
+        f" 1 kept as another matter's note concerns them (note {note} of matter A-2: 1, #{sam}.1)."
     )
     result = json.loads(done.output)
     assert (result["messages"], result["kept"], result["kept_filed"], result["kept_notes"]) == (
         3,
         1,
         0,
-        [{"note": note, "matter": "A-2", "messages": 1}],
+        [{"note": note, "matter": "A-2", "messages": 1, "ids": [first_id]}],
     )
     assert [tuple(r) for r in conn.execute("SELECT note_id, message_id FROM note_messages")] == [(note, first_id)]
     assert [r[0] for r in conn.execute("SELECT id FROM messages WHERE conversation_id = ?", (sam,))] == [first_id]
     assert first_id not in {r[0] for r in conn.execute("SELECT message_id FROM disposed_messages")}
     text = _pdf_text(tmp_path / "cert.pdf")
-    assert f"kept because a note of another matter concerns them: note {note} of matter A-2, 1." in text
+    assert (
+        f"kept because a note of another matter concerns them: note {note} of matter A-2, 1 (their ids: Appendix C)."
+        in text
+    )
     assert cli("verify").exit_code == 0
     assert cli("verify", tmp_path / "cert.pdf").exit_code == 0
 

@@ -12,7 +12,8 @@ Decisions:
   A client who was a minor during the matter and is an adult now stays marked: the rule still holds.
 - The file may be disposed of from `keep_until` on (closed + N years, a date in the archive's zone).
 - What stops a disposal (`obstacles`): the matter open, already disposed of, retention unknown or not
-  over, a legal hold, a conversation also filed to another matter that is open or on hold. The same
+  over, a legal hold, a conversation also filed to another matter that is open or on hold (one of the
+  messages an earlier disposal kept for the matter's notes included). The same
   sentences refuse `dispose` and fill `retention report`.
 """
 
@@ -293,7 +294,10 @@ def obstacles(conn: sqlite3.Connection, matter: sqlite3.Row, found: Retention, t
 
 
 def _shared(conn: sqlite3.Connection, matter: sqlite3.Row) -> list[str]:
-    """The matter's conversations also filed to another matter that is open or on hold."""
+    """The matter's conversations (those of the messages an earlier disposal kept for its notes too) also
+    filed to another matter that is open or on hold."""
+    from textfile.lifecycle.disposal.removal import KEPT_FOR_NOTES
+
     return [
         f"conversation {r['conversation_id']} is also filed to matter {r['reference']}, which is"
         f" {' and '.join(w for w, on in (('open', not r['closed_at']), ('on hold', r['legal_hold'])) if on)}:"
@@ -301,9 +305,10 @@ def _shared(conn: sqlite3.Connection, matter: sqlite3.Row) -> list[str]:
         for r in conn.execute(
             "SELECT DISTINCT f.conversation_id, m.reference, m.closed_at, m.legal_hold FROM filings f"
             " JOIN matters m ON m.id = f.matter_id WHERE f.matter_id <> ? AND (m.closed_at IS NULL OR m.legal_hold = 1)"
-            " AND f.conversation_id IN (SELECT conversation_id FROM filings WHERE matter_id = ?)"
+            " AND (f.conversation_id IN (SELECT conversation_id FROM filings WHERE matter_id = ?)"
+            f" OR f.conversation_id IN (SELECT conversation_id FROM messages WHERE id IN (SELECT id FROM ({KEPT_FOR_NOTES}))))"
             " ORDER BY f.conversation_id, m.reference",
-            (matter["id"], matter["id"]),
+            (matter["id"], matter["id"], matter["id"]),
         )
     ]
 
