@@ -289,4 +289,9 @@ def test_a_file_of_a_disposed_conversation_does_not_make_it_again(cli, archive, 
     assert again.skipped == {"disposed of": 2, "file named by no message, of a conversation disposed of": 1}
     assert _state(archive.conn) == before == {"messages": [], "conversations": [], "participants": [], "filings": []}
     assert archive.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 0
-    assert cli("verify").exit_code == 0
+    verified = cli("verify")
+    assert verified.exit_code == 0
+    [entry] = [r[0] for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'dispose'")]
+    assert json.loads(entry)["blobs"] == 1
+    [line] = [line for line in verified.output.splitlines() if line.startswith("Disposed of: matter A-1")]
+    assert ": 2 messages, 0 versions, 0 attachments, 1 attachment file, 0 transcript records;" in line

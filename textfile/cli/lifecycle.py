@@ -218,7 +218,9 @@ def _inherited(d) -> list[str]:
 
 
 def _show_disposal(d) -> None:
-    counts = ", ".join(f"{n:,} {table}" for table, n in d.counts.items())
+    counts = ", ".join(
+        f"{n:,} {table}" + (" (attachment files)" if table == "blobs" else "") for table, n in d.counts.items()
+    )
     if not d.done:
         say(f"Matter {d.matter} ({d.client}) would be disposed of: {d.messages:,} messages deleted, {_kept(d)}.")
         for line in _inherited(d):
