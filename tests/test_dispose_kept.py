@@ -184,3 +184,42 @@ def test_a_live_matter_still_holding_them_keeps_them(cli, archive, tmp_path):
     )
     assert conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (sam,)).fetchone()[0] == 0
     assert cli("verify").exit_code == 0
+
+
+def test_a_whatsapp_file_of_a_disposed_chat_is_said_as_skipped_only(cli, archive, tmp_path):
+    import zipfile
+
+    from conftest import FIXTURES
+
+    export = tmp_path / "WhatsApp Chat - Dana Reyes.zip"
+    with (
+        zipfile.ZipFile(FIXTURES / "whatsapp" / "demo" / export.name) as given,
+        zipfile.ZipFile(export, "w") as made,
+    ):
+        for member in given.infolist():
+            made.writestr(member, given.read(member))
+        made.writestr("00000009-DOC-extra.txt", "extra bytes no line names")
+    _run(
+        cli,
+        ("client", "add", "Dana Reyes", "--phone", "202-555-0191"),
+        ("matter", "open", "D-1", "--client", "Dana Reyes", "--title", "d1"),
+    )
+    [first] = json.loads(cli("import", "--tz", "America/New_York", export, "--json").output)
+    _run(
+        cli,
+        ("file", "1", "--matter", "D-1"),
+        ("matter", "close", "D-1"),
+        ("retention", "set", "--years", "0"),
+        ("dispose", "D-1", "--confirm", "--out", tmp_path / "d1.pdf"),
+    )
+
+    [again] = json.loads(cli("import", "--tz", "America/New_York", export, "--json").output)
+
+    said = (
+        f"{export.name}: 1 file in the export named by no message ('00000009-DOC-extra.txt'): kept as files of the chat"
+    )
+    assert [w for w in first["warnings"] if "named by no message" in w] == [
+        said + ", with no time or sender; transcripts list them at the end"
+    ]
+    assert again["skipped"] == {"disposed of": 8, "file named by no message, of a conversation disposed of": 1}
+    assert [w for w in again["warnings"] if "named by no message" in w] == []
