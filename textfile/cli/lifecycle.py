@@ -101,9 +101,9 @@ def _show_report(rows, tz) -> None:
         return say("No closed matter.")
     t = table(
         Col("Matter", whole=True),
-        Col("Client", drop=2),
-        Col("Closed", whole=True, drop=3),
-        Col("Policy", whole=True, drop=1),
+        Col("Client", drop=1),
+        Col("Closed", whole=True, drop=2),
+        Col("Policy", drop=3),
         Col("Keep until", whole=True),
         Col("State", min_width=12),
     )
@@ -126,7 +126,7 @@ def _show_report(rows, tz) -> None:
             r.matter,
             r.client,
             times.display(r.closed_at, tz)[:10],
-            f"{r.policy.years}y {r.policy.source}",
+            f"{r.policy.years}y {r.policy.source}" + (f", minor: 18+{r.policy.years}" if r.minor_rule else ""),
             r.keep_until or "?",
             state,
         )
