@@ -149,7 +149,9 @@ def test_verify_is_green_names_the_disposal_and_proves_the_certificate(cli, arch
     verified = cli("verify")
     assert verified.exit_code == 0, verified.output
     assert "Disposed of: matter A-1 on " in verified.output
-    assert "4 messages, 1 version, 2 attachments, 1 transcript record; certificate " in verified.output
+    assert (
+        "4 messages, 1 version, 2 attachments, 1 attachment file, 1 transcript record; certificate " in verified.output
+    )
     assert str(filed / "cert.pdf") in verified.output
 
     proven = cli("verify", filed / "cert.pdf")

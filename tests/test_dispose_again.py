@@ -199,20 +199,23 @@ def test_a_message_another_matter_s_note_concerns_is_kept(cli, archive, tmp_path
 
     assert preview.output.splitlines()[0] == (
         "Matter A-1 (Sam Client) would be disposed of: 3 messages deleted, 0 kept as filed to another matter,"
-        f" 1 kept as another matter's note concerns them (note {note} of matter A-2: 1)."
+        f" 1 kept as another matter's note concerns them (note {note} of matter A-2: 1, #{sam}.1)."
     )
     result = json.loads(done.output)
     assert (result["messages"], result["kept"], result["kept_filed"], result["kept_notes"]) == (
         3,
         1,
         0,
-        [{"note": note, "matter": "A-2", "messages": 1}],
+        [{"note": note, "matter": "A-2", "messages": 1, "ids": [first_id]}],
     )
     assert [tuple(r) for r in conn.execute("SELECT note_id, message_id FROM note_messages")] == [(note, first_id)]
     assert [r[0] for r in conn.execute("SELECT id FROM messages WHERE conversation_id = ?", (sam,))] == [first_id]
     assert first_id not in {r[0] for r in conn.execute("SELECT message_id FROM disposed_messages")}
     text = _pdf_text(tmp_path / "cert.pdf")
-    assert f"kept because a note of another matter concerns them: note {note} of matter A-2, 1." in text
+    assert (
+        f"kept because a note of another matter concerns them: note {note} of matter A-2, 1 (their ids: Appendix C)."
+        in text
+    )
     assert cli("verify").exit_code == 0
     assert cli("verify", tmp_path / "cert.pdf").exit_code == 0
 
@@ -286,4 +289,9 @@ def test_a_file_of_a_disposed_conversation_does_not_make_it_again(cli, archive, 
     assert again.skipped == {"disposed of": 2, "file named by no message, of a conversation disposed of": 1}
     assert _state(archive.conn) == before == {"messages": [], "conversations": [], "participants": [], "filings": []}
     assert archive.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 0
-    assert cli("verify").exit_code == 0
+    verified = cli("verify")
+    assert verified.exit_code == 0
+    [entry] = [r[0] for r in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'dispose'")]
+    assert json.loads(entry)["blobs"] == 1
+    [line] = [line for line in verified.output.splitlines() if line.startswith("Disposed of: matter A-1")]
+    assert ": 2 messages, 0 versions, 0 attachments, 1 attachment file, 0 transcript records;" in line

@@ -125,6 +125,26 @@ def test_a_minors_file_is_kept_n_years_after_they_turn_18(cli, archive, filed):
     assert guardians == ["+12025550199"]  # --born alone changes nothing else
 
 
+def test_retention_report_says_when_the_18th_birthday_set_the_date(cli, archive, filed):
+    assert cli("retention", "set", "--years", "2").exit_code == 0
+    assert cli("client", "minor", "Sam Client", "--born", "2015-05-04").exit_code == 0
+    assert cli("matter", "close", "A-1").exit_code == 0
+    assert cli("matter", "close", "B-1").exit_code == 0
+
+    shown = cli("retention", "report")
+    rows = json.loads(cli("retention", "report", "--json").output)
+
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in shown.output.splitlines() if line.startswith("│ ")]
+    assert [[c[0], *c[3:]] for c in cells] == [
+        ["A-1", "2y archive, minor: 18+2", "2035-05-04", "kept"],
+        ["B-1", "2y archive", rows[1]["keep_until"], "kept"],
+    ]
+    assert [(r["matter"], r["keep_until"] == "2035-05-04", r["minor_rule"]) for r in rows] == [
+        ("A-1", True, True),
+        ("B-1", False, False),
+    ]
+
+
 def test_an_adult_clients_birth_date_changes_nothing(cli, archive, filed):
     assert cli("retention", "set", "--years", "2").exit_code == 0
     assert cli("client", "minor", "Sam Client", "--born", "1980-01-01").exit_code == 0

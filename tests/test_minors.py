@@ -67,15 +67,16 @@ def test_a_birth_date_left_without_the_mark_is_not_the_minor_rule(cli, archive, 
 def test_a_wrong_birth_date_is_replaced_and_an_adult_now_says_since_when(cli, archive, filed):  # noqa: F811
     first = cli("client", "minor", "Sam Client", "--born", "2015-02-28")
     assert first.output.splitlines()[-1] == (
-        "Date of birth recorded: 2015-02-28 (a minor until 2033-02-28; retention: textfile retention report)."
+        "Date of birth recorded: 2015-02-28 (a minor until 2033-02-28, from midnight in America/New_York;"
+        " retention: textfile retention report)."
     )
 
     again = cli("client", "minor", "Sam Client", "--born", "2005-02-28")
 
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[-1] == (
-        "Date of birth recorded: 2005-02-28 (an adult since 2023-02-28, replacing 2015-02-28;"
-        " retention: textfile retention report)."
+        "Date of birth recorded: 2005-02-28 (an adult since 2023-02-28, from midnight in America/New_York,"
+        " replacing 2015-02-28; retention: textfile retention report)."
     )
     assert archive.conn.execute("SELECT born FROM client_births").fetchall()[0][0] == "2005-02-28"
     assert cli("retention", "set", "--years", "30").exit_code == 0
@@ -84,6 +85,20 @@ def test_a_wrong_birth_date_is_replaced_and_an_adult_now_says_since_when(cli, ar
         _retention(archive, "A-1", _closed(archive)).keep_until == retention.add_years(_closed(archive), 30).isoformat()
     )
     assert _retention(archive, "A-1", _closed(archive)).born == "2005-02-28"
+
+
+def test_a_leap_day_birth_says_the_day_they_turn_18_and_the_zone(cli, archive, filed):  # noqa: F811
+    done = cli("client", "minor", "Sam Client", "--born", "2008-02-29")
+    help_text = " ".join(cli("client", "minor", "--help").output.split())
+
+    assert done.output.splitlines()[-1] == (
+        "Date of birth recorded: 2008-02-29 (an adult since 2026-02-28, from midnight in America/New_York"
+        " (born on 29 February: 18 on 28 February in a year without it); retention: textfile retention report)."
+    )
+    assert (
+        "They turn 18 at midnight of their birthday in the archive's zone (textfile settings); born on 29 February:"
+        " on 28 February, in a year without it." in help_text.replace("│ ", "").replace(" │", "")
+    )
 
 
 def test_a_day_that_does_not_exist_is_not_a_date(cli, archive, filed):  # noqa: F811

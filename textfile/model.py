@@ -9,6 +9,7 @@ A record stream may contain, in any order:
   - `Skipped`   a piece of the source that was deliberately not imported, with the reason;
   - `Notice`    a warning or an assumption the importer made, shown to the user and recorded;
   - `ChatFile`  a file the export holds that no message names, kept with its conversation;
+  - `ChatFilesNamed`  after them, their names: ingest says which it kept (not those it skipped);
   - `Zone`      the zone the importer read the source's wall clocks in, when not `ImportOptions.tz`.
 """
 
@@ -206,6 +207,15 @@ class ChatFile:
 
 
 @dataclass(frozen=True)
+class ChatFilesNamed:
+    """After an export's `ChatFile`s: the export's name and theirs. Ingest warns of those it kept (a file
+    of a conversation disposed of is skipped, and said as a skip only)."""
+
+    export: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Zone:
     """The zone the source's wall clocks were read in where the importer chose it rather than
     `ImportOptions.tz`: a chat the archive holds, read in the zone it was last read in
@@ -228,7 +238,7 @@ class DateOrder:
     order: str
 
 
-Record = Message | Reaction | Skipped | Notice | ChatFile | Zone | DateOrder
+Record = Message | Reaction | Skipped | Notice | ChatFile | ChatFilesNamed | Zone | DateOrder
 
 
 @dataclass(frozen=True)

@@ -323,7 +323,7 @@ def client_minor(
         typer.Option(
             "--born",
             metavar="YYYY-MM-DD",
-            help="The client's date of birth (replaces the one recorded): their file is kept N years after they turn 18 (retention). A date 18 or more years ago is taken: a client who was a minor during the matter keeps that rule.",
+            help="The client's date of birth (replaces the one recorded): their file is kept N years after they turn 18 (retention). A date 18 or more years ago is taken: a client who was a minor during the matter keeps that rule. They turn 18 at midnight of their birthday in the archive's zone (textfile settings); born on 29 February: on 28 February, in a year without it.",
         ),
     ] = None,
     json_: Json = False,
@@ -347,16 +347,19 @@ def client_minor(
             )
     emit(done, json_=json_, quiet=quiet, show=lambda d: _show_minor(name, d))
     if births and births[0] is not None and not (json_ or quiet):
-        say(_birth_said(births[0]))
+        say(_birth_said(births[0], tz))
 
 
-def _birth_said(b) -> str:
+def _birth_said(b, tz) -> str:
     from datetime import date
+
+    from textfile.lifecycle.retention import LEAP_DAY, today
 
     if b.born is None:
         return f"Date of birth cleared (it was {b.was})."
     adult = b.adult_on
-    when = f"an adult since {adult}" if date.fromisoformat(adult) <= date.today() else f"a minor until {adult}"
+    when = f"an adult since {adult}" if date.fromisoformat(adult) <= today(tz) else f"a minor until {adult}"
+    when += f", from midnight in {tz.key}" + (f" ({LEAP_DAY})" if b.born[5:] == "02-29" else "")
     was = f", replacing {b.was}" if b.was else ""
     return f"Date of birth recorded: {b.born} ({when}{was}; retention: textfile retention report)."
 

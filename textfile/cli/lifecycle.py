@@ -101,9 +101,9 @@ def _show_report(rows, tz) -> None:
         return say("No closed matter.")
     t = table(
         Col("Matter", whole=True),
-        Col("Client", drop=2),
-        Col("Closed", whole=True, drop=3),
-        Col("Policy", whole=True, drop=1),
+        Col("Client", drop=1),
+        Col("Closed", whole=True, drop=2),
+        Col("Policy", drop=3),
         Col("Keep until", whole=True),
         Col("State", min_width=12),
     )
@@ -126,7 +126,7 @@ def _show_report(rows, tz) -> None:
             r.matter,
             r.client,
             times.display(r.closed_at, tz)[:10],
-            f"{r.policy.years}y {r.policy.source}",
+            f"{r.policy.years}y {r.policy.source}" + (f", minor: 18+{r.policy.years}" if r.minor_rule else ""),
             r.keep_until or "?",
             state,
         )
@@ -182,8 +182,23 @@ def dispose(
     emit(done, json_=json_, quiet=quiet, show=_show_disposal)
 
 
+def _numbered(d, ids: list[str]) -> str:
+    """Messages by their numbers now ("#1.5, #1.6"), the first SHOWN; "" when none is held any more."""
+    said = [f"#{d.numbers[i]}" for i in ids if i in d.numbers]
+    if len(said) > SHOWN:
+        said = said[:SHOWN] + [f"and {len(said) - SHOWN:,} more (--json lists their ids)"]
+    return ", ".join(said)
+
+
+SHOWN = 20
+
+
 def _kept(d) -> str:
-    notes = "; ".join(f"note {k['note']} of matter {k['matter']}: {k['messages']:,}" for k in d.kept_notes)
+    notes = "; ".join(
+        f"note {k['note']} of matter {k['matter']}: {k['messages']:,}"
+        + (f", {'now ' if d.done else ''}{_numbered(d, k['ids'])}" if _numbered(d, k.get("ids", [])) else "")
+        for k in d.kept_notes
+    )
     return f"{d.kept_filed:,} kept as filed to another matter" + (
         f", {sum(k['messages'] for k in d.kept_notes):,} kept as another matter's note concerns them ({notes})"
         if notes
@@ -191,14 +206,31 @@ def _kept(d) -> str:
     )
 
 
+def _inherited(d) -> list[str]:
+    """The lines on the messages an earlier disposal kept for a note of this matter, which go now."""
+    return [
+        f"  Of them, {k['messages']:,} message{'s' if k['messages'] != 1 else ''} matter {k['matter']} kept for note"
+        f" {k['note']} of this matter"
+        + (f" ({_numbered(d, k['ids'])})" if _numbered(d, k["ids"]) else "")
+        + ": no live matter holds them any more."
+        for k in d.inherited
+    ]
+
+
 def _show_disposal(d) -> None:
-    counts = ", ".join(f"{n:,} {table}" for table, n in d.counts.items())
+    counts = ", ".join(
+        f"{n:,} {table}" + (" (attachment files)" if table == "blobs" else "") for table, n in d.counts.items()
+    )
     if not d.done:
         say(f"Matter {d.matter} ({d.client}) would be disposed of: {d.messages:,} messages deleted, {_kept(d)}.")
+        for line in _inherited(d):
+            say(line)
         say(f"  Rows: {counts or 'none'}.")
         say(f"  Nothing was done. To do it: textfile dispose {d.matter} --confirm")
         return
     say(f"Matter {d.matter} ({d.client}) was disposed of: {d.messages:,} messages deleted, {_kept(d)}.")
+    for line in _inherited(d):
+        say(line)
     say(f"  Rows: {counts or 'none'}.")
     say(f"  Audit entry {d.entry}; messages sha256 {d.messages_sha256}.")
     say(f"  Certificate: {d.certificate}")

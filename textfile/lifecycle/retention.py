@@ -12,7 +12,8 @@ Decisions:
   A client who was a minor during the matter and is an adult now stays marked: the rule still holds.
 - The file may be disposed of from `keep_until` on (closed + N years, a date in the archive's zone).
 - What stops a disposal (`obstacles`): the matter open, already disposed of, retention unknown or not
-  over, a legal hold, a conversation also filed to another matter that is open or on hold. The same
+  over, a legal hold, a conversation also filed to another matter that is open or on hold (one of the
+  messages an earlier disposal kept for the matter's notes included). The same
   sentences refuse `dispose` and fill `retention report`.
 """
 
@@ -37,6 +38,7 @@ DEFAULT_BASIS = (
     " records; HIPAA documentation is kept 6 years, 45 CFR 164.316(b)(2)(i))"
 )
 ADULT_AT = 18
+LEAP_DAY = "born on 29 February: 18 on 28 February in a year without it"
 
 
 @dataclass(slots=True, eq=False)
@@ -55,7 +57,8 @@ class Policy(Result):
 @dataclass(slots=True, eq=False)
 class Retention(Result):
     """A closed matter's retention: its policy, the client's birth date where it counts, the date from
-    which its file may be disposed of (None: cannot be computed, `unknown` says why), whether that date
+    which its file may be disposed of (None: cannot be computed, `unknown` says why; `minor_rule`: the
+    18th birthday set it), whether that date
     has come, its legal hold, its disposal, and what stops a disposal now (`obstacles`)."""
 
     matter: str
@@ -70,6 +73,7 @@ class Retention(Result):
     past: bool
     hold: str | None
     disposed_at: str | None
+    minor_rule: bool = False  # keep_until is the client's 18th birthday + N years, later than closed + N
     obstacles: list[str] = field(default_factory=list)
     disposable: bool = False
     command: str | None = None  # the command that disposes of it, when it can be
@@ -84,7 +88,7 @@ class Policies(Result):
 
 
 def add_years(day: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February in a year without it."""
+    """The same day `years` later; 29 February becomes 28 February in a year without it (LEAP_DAY)."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:
@@ -234,11 +238,12 @@ def retention(conn: sqlite3.Connection, matter: sqlite3.Row, tz: ZoneInfo, on: d
     policy = policy_of(conn, matter["id"])
     born = conn.execute("SELECT born FROM client_births WHERE client_id = ?", (client["id"],)).fetchone()
     minor = conn.execute("SELECT 1 FROM client_minors WHERE client_id = ?", (client["id"],)).fetchone() is not None
-    keep_until, unknown = None, None
+    keep_until, unknown, minor_rule = None, None, False
     if matter["closed_at"]:
         keep_until = add_years(times.from_iso(matter["closed_at"]).astimezone(tz).date(), policy.years)
         if born and minor:
-            keep_until = max(keep_until, add_years(add_years(date.fromisoformat(born[0]), ADULT_AT), policy.years))
+            adult = add_years(add_years(date.fromisoformat(born[0]), ADULT_AT), policy.years)
+            minor_rule, keep_until = adult > keep_until, max(keep_until, adult)
         elif minor:
             keep_until, unknown = (
                 None,
@@ -257,6 +262,7 @@ def retention(conn: sqlite3.Connection, matter: sqlite3.Row, tz: ZoneInfo, on: d
         born=born[0] if born and minor else None,
         keep_until=keep_until.isoformat() if keep_until else None,
         unknown=unknown,
+        minor_rule=minor_rule,
         past=keep_until is not None and on >= keep_until,
         hold=held.said(tz) if held else None,
         disposed_at=disposed[0] if disposed else None,
@@ -293,7 +299,10 @@ def obstacles(conn: sqlite3.Connection, matter: sqlite3.Row, found: Retention, t
 
 
 def _shared(conn: sqlite3.Connection, matter: sqlite3.Row) -> list[str]:
-    """The matter's conversations also filed to another matter that is open or on hold."""
+    """The matter's conversations (those of the messages an earlier disposal kept for its notes too) also
+    filed to another matter that is open or on hold."""
+    from textfile.lifecycle.disposal.removal import KEPT_FOR_NOTES
+
     return [
         f"conversation {r['conversation_id']} is also filed to matter {r['reference']}, which is"
         f" {' and '.join(w for w, on in (('open', not r['closed_at']), ('on hold', r['legal_hold'])) if on)}:"
@@ -301,9 +310,10 @@ def _shared(conn: sqlite3.Connection, matter: sqlite3.Row) -> list[str]:
         for r in conn.execute(
             "SELECT DISTINCT f.conversation_id, m.reference, m.closed_at, m.legal_hold FROM filings f"
             " JOIN matters m ON m.id = f.matter_id WHERE f.matter_id <> ? AND (m.closed_at IS NULL OR m.legal_hold = 1)"
-            " AND f.conversation_id IN (SELECT conversation_id FROM filings WHERE matter_id = ?)"
+            " AND (f.conversation_id IN (SELECT conversation_id FROM filings WHERE matter_id = ?)"
+            f" OR f.conversation_id IN (SELECT conversation_id FROM messages WHERE id IN (SELECT id FROM ({KEPT_FOR_NOTES}))))"
             " ORDER BY f.conversation_id, m.reference",
-            (matter["id"], matter["id"]),
+            (matter["id"], matter["id"], matter["id"]),
         )
     ]
 

@@ -4,7 +4,8 @@ Decisions:
 - Media: a line names a file by its exact name, or by that name plus one extension the phone added
   ("….jpg.png"), when only one file fits. A zip or an export folder is the whole export: the files
   no line names are kept as files of the chat (`ChatFile`: no time, no sender), the litter of
-  zipping is skipped by name, so no file of an export goes unaccounted for. A member that cannot
+  zipping is skipped by name, so no file of an export goes unaccounted for. Their names follow them
+  (`ChatFilesNamed`): ingest says which it kept, since it skips one of a conversation disposed of. A member that cannot
   be read (damaged, encrypted) does not cost the chat: a line's attachment is missing with the
   reason, and said; a file no line names is skipped with it. A member holding more than it
   declares refuses the zip, as the declared sizes are what its limits were checked on (`_member`).
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from textfile.model import (
     Attachment,
     ChatFile,
+    ChatFilesNamed,
     Conversation,
     Notice,
     Record,
@@ -245,9 +247,5 @@ def _media_records(source: _Source, conversation: Conversation) -> Iterator[Reco
         yield Skipped(
             "left by the program that zipped or unzipped the export (__MACOSX, .DS_Store, ._…), not part of it", litter
         )
-    if kept:
-        listed = ", ".join(repr(n) for n in kept[:5]) + (f" and {len(kept) - 5} more" if len(kept) > 5 else "")
-        yield Notice(
-            f"{name}: {len(kept)} file{'s' if len(kept) != 1 else ''} in the export named by no message ({listed}): "
-            "kept as files of the chat, with no time or sender; transcripts list them at the end"
-        )
+    if kept:  # (ingest says which it kept: a file of a conversation disposed of is not)
+        yield ChatFilesNamed(name, tuple(kept))

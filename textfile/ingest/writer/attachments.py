@@ -9,7 +9,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from textfile.ingest.prepare import StoredAttachment
-from textfile.model import ChatFile
+from textfile.model import ChatFile, ChatFilesNamed
 
 if TYPE_CHECKING:
     from textfile.ingest.writer.batch import _Pending
@@ -52,6 +52,7 @@ class Attachments:
         if self.disposed_conversations and self.left_disposed(
             f, "file named by no message, of a conversation disposed of"
         ):
+            self.chat_files_left.add(f.file_name)
             return  # (disposed.py)
         conv_id = self.conversation_id(f.conversation)
         sha = hashlib.sha256(f.data).hexdigest()
@@ -60,6 +61,17 @@ class Attachments:
             "INSERT OR IGNORE INTO conversation_files (conversation_id, file_name, mime, blob_sha256, import_id) VALUES (?, ?, ?, ?, ?)",
             (conv_id, f.file_name, f.mime, sha, self.result.import_id),
         )
+
+    def chat_files_named(self, r: ChatFilesNamed) -> None:
+        """The warning on the files of an export named by no message that were kept: those skipped (of a
+        conversation disposed of) are said as skips only."""
+        kept = [n for n in r.names if n not in self.chat_files_left]
+        if kept:
+            listed = ", ".join(repr(n) for n in kept[:5]) + (f" and {len(kept) - 5} more" if len(kept) > 5 else "")
+            self.note(
+                f"{r.export}: {len(kept)} file{'s' if len(kept) != 1 else ''} in the export named by no message"
+                f" ({listed}): kept as files of the chat, with no time or sender; transcripts list them at the end"
+            )
 
     def attachments_of(self, mid: str) -> list[StoredAttachment]:
         return [

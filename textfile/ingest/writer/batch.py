@@ -22,7 +22,7 @@ from textfile.ingest.writer.attachments import INSERT_ATTACHMENT
 from textfile.ingest.writer.copies import COPY_RULE
 from textfile.ingest.writer.notices import _count
 from textfile.ingest.writer.versions import INSERT_VERSION, _edit_history
-from textfile.model import ChatFile, DateOrder, Message, Notice, Reaction, Skipped, Zone
+from textfile.model import ChatFile, ChatFilesNamed, DateOrder, Message, Notice, Reaction, Skipped, Zone
 
 if TYPE_CHECKING:
     from textfile.ingest.transaction import Progress
@@ -128,6 +128,8 @@ class Batches:
                 self.note(record.text, record.kind)
             elif isinstance(record, ChatFile):
                 self.chat_file(record)
+            elif isinstance(record, ChatFilesNamed):
+                self.chat_files_named(record)
             elif isinstance(record, Zone):
                 self.result.zone = record.name
             elif isinstance(record, DateOrder):

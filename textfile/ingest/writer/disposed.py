@@ -49,6 +49,7 @@ class Disposed:
         self.disposed_seen: dict[int, int] = {}  # disposal -> records of this source skipped
         self.disposed_conversations: set[tuple[str, str]] = set()  # (platform, key) of the records skipped
         self.disposed_records: list[tuple[tuple[str, str], str, str, str]] = []  # (key, time, kind, source_ref)
+        self.chat_files_left: set[str] = set()  # files named by no message skipped (`chat_file`): not said as kept
 
     def is_disposed(self, record) -> bool:
         """Whether this prepared record is a disposed message: then it is skipped and counted."""

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 @dataclass(slots=True, eq=False)
 class Disposal(Result):
     """A disposal done (`done`), or what one would do: the matter, its policy, the counts (rows per table),
-    messages kept (as filed to another matter, or for another matter's note), the digests of what went, the audit entry, the certificate,
+    messages kept (as filed to another matter, or for another matter's note: which), those an earlier
+    disposal kept for a note of this matter that go now (`inherited`), the digests of what went, the audit entry, the certificate,
     and the files outside the archive (transcripts, reports) that still hold the matter's text."""
 
     matter: str
@@ -63,7 +64,13 @@ class Disposal(Result):
     kept_filed: int = 0  # of `kept`: also filed to another matter
     kept_notes: list[dict] = field(
         default_factory=list
-    )  # of `kept`: for a note of another matter {note, matter, messages}
+    )  # of `kept`: for a note of another matter {note, matter, messages, ids}
+    inherited: list[dict] = field(
+        default_factory=list
+    )  # of `messages`: kept by an earlier disposal for a note of this matter {disposal, matter, note, messages, ids}
+    numbers: dict[str, str] = field(
+        default_factory=dict
+    )  # the kept and inherited messages' numbers as `conversation show` gives them when this is said ("1.5")
     at: str | None = None
     by: str | None = None
     entry: int | None = None
@@ -110,7 +117,9 @@ def dispose(
             with archive.transaction() as w:
                 raise _Preview(remove(w, matter["id"]))
         except _Preview as preview:
-            return _result(matter, found, preview.removed, False, reason, files)
+            result = _result(matter, found, preview.removed, False, reason, files)
+            result.numbers = numbers(conn, result)
+            return result
     path = certificate.destination(conn, matter, out, mkdir)
     secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
     conn.execute("PRAGMA secure_delete = ON")
@@ -127,6 +136,7 @@ def dispose(
             result.entry_hash = audit.append(w, "dispose", {"disposal": disposal_id} | _entry(result, removed))
             result.entry = w.execute("SELECT max(id) FROM audit_log").fetchone()[0]
         result.wal_checkpointed = compact(archive)
+        result.numbers = numbers(conn, result)
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(secure)}")
     _empty_cache(archive)
@@ -158,6 +168,21 @@ def compact(archive: Archive, vacuum: bool = True) -> bool:
                     w.execute(f"INSERT INTO {index} ({index}) VALUES ('rebuild')")
     busy, _, _ = archive.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return not busy
+
+
+def numbers(conn, result: Disposal) -> dict[str, str]:
+    """The numbers `conversation show` gives now to the messages kept for notes and those inherited (still
+    held before a disposal is done, gone after)."""
+    from textfile.notes.messages import number_of
+
+    ids = [i for k in result.kept_notes + result.inherited for i in k["ids"]]
+    return {
+        r["id"]: number_of(conn, r["conversation_id"], r["sent_at"], r["rowid"])
+        for r in conn.execute(
+            "SELECT id, conversation_id, sent_at, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }
 
 
 def _rowids(conn) -> str:
@@ -208,6 +233,7 @@ def _result(matter, found: retention.Retention, removed: Removed, done: bool, re
         reason=(reason or "").strip() or None,
         kept_filed=removed.kept_filed,
         kept_notes=removed.kept_notes,
+        inherited=removed.inherited,
         files_left=files,
         audit_quotes=removed.audit_quotes,
     )
@@ -223,6 +249,7 @@ def _entry(result: Disposal, removed: Removed) -> dict:
         "kept": result.kept,
         "kept_filed": result.kept_filed,
         "kept_notes": result.kept_notes,
+        "inherited": result.inherited,
         "per_import": result.per_import,
         "messages_sha256": result.messages_sha256,
         "blobs": len(removed.blobs),
@@ -254,6 +281,7 @@ def _record(w, matter_id: int, result: Disposal, removed: Removed) -> int:
                     "kept": result.kept,
                     "kept_filed": result.kept_filed,
                     "kept_notes": result.kept_notes,
+                    "inherited": result.inherited,
                     "scrubbed": removed.scrubbed,
                     "audit_quotes": len(removed.audit_quotes),
                 },

@@ -40,7 +40,9 @@ def disposed_present(conn: sqlite3.Connection) -> list[str]:
 
 
 def disposal_lines(conn: sqlite3.Connection, tz) -> list[str]:
-    """One line per disposal: the matter, when, the counts, the certificate."""
+    """One line per disposal: the matter, when, the counts, the certificate. Its attachments are the rows
+    that tied a file to a message (`message_attachments`); its attachment files, the blobs deleted (the
+    certificate's Appendix B, the audit entry's `blobs`): a file no message named (a WhatsApp chat's) is one."""
     lines = []
     for r in conn.execute(
         "SELECT d.*, m.reference, (SELECT path FROM disposal_certificates c WHERE c.disposal_id = d.id ORDER BY c.id DESC LIMIT 1)"
@@ -51,6 +53,7 @@ def disposal_lines(conn: sqlite3.Connection, tz) -> list[str]:
             f"Disposed of: matter {r['reference']} on {times.display(r['disposed_at'], tz)} by {r['disposed_by']}:"
             f" {counted(counts.get('messages', 0), 'message')}, {counted(counts.get('message_versions', 0), 'version')},"
             f" {counted(counts.get('message_attachments', 0), 'attachment')},"
+            f" {counted(len(json.loads(r['blobs'])), 'attachment file')},"
             f" {counted(len(json.loads(r['transcripts'])), 'transcript record')};"
             f" certificate {r['certificate'] or 'not made (textfile dispose ' + r['reference'] + ' --certificate)'}"
         )

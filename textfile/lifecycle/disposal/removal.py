@@ -4,8 +4,14 @@ Decisions:
 - The matter's messages are those in its filings' windows. One also in the window of a filing to
   another matter (closed, not held: anything else refuses the disposal first) is kept, and counted
   as kept. So is one that a note of another matter concerns (`note_messages`), though it is filed to
-  this matter only: deleting it would rewrite that note. Such are counted per note (`kept_notes`),
-  which the dry run and the certificate name.
+  this matter only: deleting it would rewrite that note. Such are listed per note (`kept_notes`: the
+  note, its matter, how many and their ids), which the dry run, the audit entry and the certificate name.
+- The disposal's row records those ids (`disposals.counts`, `$.kept_notes[*].ids`, read in SQL:
+  KEPT_FOR_NOTES). When the matter whose note kept them is disposed of, they are among its messages
+  (`inherited`: the earlier disposal, its matter, the note, the ids), unless a live matter still holds
+  them (its filing windows, or a note of another matter: then they are kept again, and recorded again).
+  Otherwise they would outlive both disposals, in no matter. The earlier disposal's records stay as
+  they were. A disposal recorded before these ids were (issue 19's first version) lists none.
 - What refers to a message that goes, and what is left empty, goes by the schema's foreign keys
   (walk.py). The records of the matter's transcripts and review reports go, and those of any other
   transcript that shows a message that goes, or report that lists a flag of one: they could no
@@ -35,6 +41,13 @@ IN_WINDOW = (
     "EXISTS (SELECT 1 FROM filings f WHERE f.matter_id {op} ? AND f.conversation_id = m.conversation_id"
     " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
 )
+KEPT_FOR_NOTES = (  # (message id, disposal, note) an earlier disposal kept for a note of matter ?, still held
+    "SELECT i.value AS id, d.id AS disposal, json_extract(k.value, '$.note') AS note"
+    " FROM disposals d, json_each(d.counts, '$.kept_notes') k, json_each(k.value, '$.ids') i"
+    " WHERE json_extract(k.value, '$.note') IN (SELECT id FROM notes WHERE matter_id = ?)"
+    " AND i.value IN (SELECT id FROM messages)"
+)
+CANDIDATE = f"({IN_WINDOW.format(op='=')} OR m.id IN (SELECT id FROM temp.disposal_inherited))"
 NOTED_ELSEWHERE = "EXISTS (SELECT 1 FROM note_messages nm JOIN notes n ON n.id = nm.note_id WHERE nm.message_id = m.id AND n.matter_id <> ?)"
 SCRUBBED = "[text of a disposed message removed]"
 SHORTEST_QUOTE = 12  # characters: a shorter line ("ok", "see you") is in too many other texts to be a quote
@@ -59,6 +72,9 @@ class Removed:
         default_factory=list
     )  # kept (not filed elsewhere) for another matter's note: {note, matter, messages}
     ids: list[str] = field(default_factory=list)  # every id that identified a message that went (`disposed_ids`)
+    inherited: list[dict] = field(
+        default_factory=list
+    )  # going, kept by an earlier disposal for a note of this matter: {disposal, matter, note, messages, ids}
 
     @property
     def messages_sha256(self) -> str:
@@ -75,18 +91,25 @@ def remove(conn: sqlite3.Connection, matter_id: int) -> Removed:
     walk = Walk(conn)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS disposal_messages (id TEXT PRIMARY KEY)")
     conn.execute("DELETE FROM temp.disposal_messages")
+    _inherit(conn, matter_id)
     conn.execute(
         "INSERT INTO temp.disposal_messages SELECT m.id FROM messages m"
-        f" WHERE {IN_WINDOW.format(op='=')} AND NOT {IN_WINDOW.format(op='<>')} AND NOT {NOTED_ELSEWHERE}",
+        f" WHERE {CANDIDATE} AND NOT {IN_WINDOW.format(op='<>')} AND NOT {NOTED_ELSEWHERE}",
         (matter_id, matter_id, matter_id),
     )
     filed, notes = _kept(conn, matter_id)
     removed = _listed(conn, matter_id, filed + sum(n["messages"] for n in notes))
     removed.kept_filed, removed.kept_notes = filed, notes
+    removed.inherited = _inherited(conn)
     removed.ids = disposed_ids(conn)
     texts = _texts(conn)
     conversations = [
-        r[0] for r in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (matter_id,))
+        r[0]
+        for r in conn.execute(
+            "SELECT conversation_id FROM filings WHERE matter_id = ? UNION SELECT m.conversation_id FROM messages m"
+            " JOIN temp.disposal_inherited i ON i.id = m.id",
+            (matter_id,),
+        )
     ]
     blobs_before = walk.blobs_used()
     walk.delete("messages", "id IN (SELECT id FROM temp.disposal_messages)")
@@ -111,7 +134,37 @@ def remove(conn: sqlite3.Connection, matter_id: int) -> Removed:
     walk.finish()
     removed.counts = dict(sorted(walk.deleted.items()))
     conn.execute("DELETE FROM temp.disposal_messages")
+    conn.execute("DELETE FROM temp.disposal_inherited")
     return removed
+
+
+def _inherit(conn: sqlite3.Connection, matter_id: int) -> None:
+    """The messages earlier disposals kept for a note of this matter (KEPT_FOR_NOTES), as candidates."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS disposal_inherited (id TEXT PRIMARY KEY, disposal INTEGER, note INTEGER)"
+    )
+    conn.execute("DELETE FROM temp.disposal_inherited")
+    conn.execute(
+        f"INSERT OR IGNORE INTO temp.disposal_inherited SELECT id, disposal, note FROM ({KEPT_FOR_NOTES})"
+        " ORDER BY disposal DESC",
+        (matter_id,),
+    )
+
+
+def _inherited(conn: sqlite3.Connection) -> list[dict]:
+    """Of the messages that go, those an earlier disposal kept for a note of this matter, per disposal and note."""
+    found: dict[tuple[int, int], dict] = {}
+    for disposal, reference, note, mid in conn.execute(
+        "SELECT i.disposal, x.reference, i.note, i.id FROM temp.disposal_inherited i"
+        " JOIN temp.disposal_messages g ON g.id = i.id JOIN disposals d ON d.id = i.disposal"
+        " JOIN matters x ON x.id = d.matter_id JOIN messages m ON m.id = i.id ORDER BY i.disposal, i.note, m.sent_at, m.rowid"
+    ):
+        entry = found.setdefault(
+            (disposal, note), {"disposal": disposal, "matter": reference, "note": note, "messages": 0, "ids": []}
+        )
+        entry["messages"] += 1
+        entry["ids"].append(mid)
+    return list(found.values())
 
 
 def _listed(conn: sqlite3.Connection, matter_id: int, kept: int) -> Removed:
@@ -150,22 +203,25 @@ def _listed(conn: sqlite3.Connection, matter_id: int, kept: int) -> Removed:
 
 
 def _kept(conn: sqlite3.Connection, matter_id: int) -> tuple[int, list[dict]]:
-    """The matter's messages kept: how many are also filed to another matter, and, of the others, how many
-    each note of another matter concerns (a message two notes concern is counted under the first)."""
-    mine = f"FROM messages m WHERE {IN_WINDOW.format(op='=')} AND NOT EXISTS (SELECT 1 FROM temp.disposal_messages d WHERE d.id = m.id)"
+    """The matter's messages kept: how many are also filed to another matter, and, of the others, which
+    each note of another matter concerns (a message two notes concern is listed under the first)."""
+    mine = (
+        f"FROM messages m WHERE {CANDIDATE} AND NOT EXISTS (SELECT 1 FROM temp.disposal_messages d WHERE d.id = m.id)"
+    )
     filed = conn.execute(f"SELECT count(*) {mine} AND {IN_WINDOW.format(op='<>')}", (matter_id, matter_id)).fetchone()[
         0
     ]
-    notes = [
-        {"note": note, "matter": reference, "messages": n}
-        for note, reference, n in conn.execute(
-            "SELECT k.note, x.reference, count(*) FROM (SELECT m.id, (SELECT min(nm.note_id) FROM note_messages nm JOIN notes n"
-            f" ON n.id = nm.note_id WHERE nm.message_id = m.id AND n.matter_id <> ?) AS note {mine} AND NOT {IN_WINDOW.format(op='<>')}) k"
-            " JOIN notes n ON n.id = k.note JOIN matters x ON x.id = n.matter_id GROUP BY k.note ORDER BY k.note",
-            (matter_id, matter_id, matter_id),
-        )
-    ]
-    return filed, notes
+    notes: dict[int, dict] = {}
+    for note, reference, mid in conn.execute(
+        "SELECT k.note, x.reference, k.id FROM (SELECT m.id, m.sent_at, m.rowid AS r, (SELECT min(nm.note_id) FROM note_messages nm JOIN notes n"
+        f" ON n.id = nm.note_id WHERE nm.message_id = m.id AND n.matter_id <> ?) AS note {mine} AND NOT {IN_WINDOW.format(op='<>')}) k"
+        " JOIN notes n ON n.id = k.note JOIN matters x ON x.id = n.matter_id ORDER BY k.note, k.sent_at, k.r",
+        (matter_id, matter_id, matter_id),
+    ):
+        entry = notes.setdefault(note, {"note": note, "matter": reference, "messages": 0, "ids": []})
+        entry["messages"] += 1
+        entry["ids"].append(mid)
+    return filed, list(notes.values())
 
 
 def disposed_ids(conn: sqlite3.Connection) -> list[str]:

@@ -188,7 +188,7 @@ def _page(found: dict, made, made_by: str, settings, bates_first: str) -> dict:
     counts = {
         k: v
         for k, v in d["counts"].items()
-        if k not in ("kept", "kept_filed", "kept_notes", "scrubbed", "audit_quotes")
+        if k not in ("kept", "kept_filed", "kept_notes", "inherited", "scrubbed", "audit_quotes")
     }
     return {
         "title": f"Disposal certificate — {d['client']} — {d['matter']}",
@@ -208,6 +208,7 @@ def _page(found: dict, made, made_by: str, settings, bates_first: str) -> dict:
         "kept": d["counts"].get("kept", 0),
         "kept_filed": d["counts"].get("kept_filed", d["counts"].get("kept", 0)),
         "kept_notes": d["counts"].get("kept_notes", []),
+        "inherited": d["counts"].get("inherited", []),
         "scrubbed": d["counts"].get("scrubbed", 0),
         "audit_quotes": d["counts"].get("audit_quotes", 0),
         "messages": found["messages"],
@@ -220,6 +221,8 @@ LINES = 4000  # appendix lines per document laid out: WeasyPrint lays out 4,000 
 
 def _appendix(page: dict) -> list[dict]:
     """The appendix's documents: each a heading where a list begins, and up to LINES lines of hashes."""
+    kept = [(f"note {k['note']} of {k['matter']}", mid) for k in page["kept_notes"] for mid in k.get("ids", [])]
+    inherited = [(k["matter"], k["note"], mid) for k in page["inherited"] for mid in k["ids"]]
     lists = (
         (
             "Appendix A: messages deleted",
@@ -230,6 +233,16 @@ def _appendix(page: dict) -> list[dict]:
             "Appendix B: attachment files deleted",
             "number, sha256",
             [f"{i:>7,}  {sha}" for i, sha in enumerate(page["blobs"], 1)],
+        ),
+        (
+            "Appendix C: messages kept for a note of another matter",
+            "number, note and its matter, message id",
+            [f"{i:>7,}  {note:<20}  {mid}" for i, (note, mid) in enumerate(kept, 1)],
+        ),
+        (
+            "Appendix D: messages deleted that an earlier disposal kept for a note of this matter",
+            "number, matter disposed of, note, message id",
+            [f"{i:>7,}  {matter:<12}  note {note:<6}  {mid}" for i, (matter, note, mid) in enumerate(inherited, 1)],
         ),
     )
     parts = []
