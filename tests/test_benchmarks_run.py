@@ -115,4 +115,4 @@ def test_the_lifecycle_benchmark_runs_at_a_small_size():
     assert (int(deleted.replace(",", "")) + int(left.replace(",", "")), kept) == (2200, "0")  # both exports' messages
     assert "dispose --confirm, end to end: " in out
     assert "the certificate again (--certificate): " in out
-    assert "archive size: " in out and "peak RSS of the disposing process (getrusage ru_maxrss): " in out
+    assert "archive size: " in out and "peak RSS of the disposing process (Linux VmHWM): " in out
