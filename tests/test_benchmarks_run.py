@@ -3,6 +3,7 @@ command-line change can break one unseen: the weekly benchmark failed from `arch
 `--mkdir` until this test). Each runs at its smallest size; nothing about speed is asserted."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,25 @@ def test_the_notes_benchmark_runs_at_a_small_size(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "notes over 3,000 messages: " in run.stdout and "note list --missing (missing): " in run.stdout
+
+
+def test_the_lifecycle_benchmark_runs_at_a_small_size():
+    """Coverage at import (with and without, the 300 missing found) and a disposal, at 2,000 SMS an export."""
+    run = subprocess.run(
+        [sys.executable, "benchmarks/lifecycle.py", "--messages", "2000", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    assert "1. coverage at import: the second export, 200 new and 1,500 already in the archive" in out
+    assert "import without (no-op): " in out and "the coverage step alone: " in out
+    assert "coverage / import without it: " in out and "(target <= 15%: " in out
+    assert "found missing from the phone: 300 (the second export lacks 300)" in out
+    deleted, kept, left = re.search(r"BENCH-1: ([\d,]+) messages deleted, (\d+) kept, ([\d,]+) left", out).groups()
+    assert (int(deleted.replace(",", "")) + int(left.replace(",", "")), kept) == (2200, "0")  # both exports' messages
+    assert "dispose --confirm, end to end: " in out
+    assert "the certificate again (--certificate): " in out
+    assert "archive size: " in out and "peak RSS of the disposing process (Linux VmHWM): " in out
