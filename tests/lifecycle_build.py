@@ -66,3 +66,38 @@ def exports(folder: Path) -> tuple[Path, Path]:
     items[2] = _mms(SAM, T + 120_000, "mid-A1@x", "alphaMARKERfour photo edited", UNIQUE_BLOB, "a.png", "Sam")
     second.write_text(_document(items))
     return first, second
+
+
+def steps(cli, *commands) -> None:
+    """Run each command; each must succeed."""
+    for args in commands:
+        done = cli(*args)
+        assert done.exit_code == 0, (args, done.output)
+
+
+def note_of_a_2_on_a_1s_text(cli, archive, folder: Path) -> tuple[int, str, int]:
+    """Sam's conversation filed to A-1; a note of A-2 about its first text (filed to A-2 then, unfiled
+    since); retention 0 years, both closed. The conversation, the text's id, the note."""
+    first, _ = exports(folder)
+    steps(
+        cli,
+        ("client", "add", "Sam Client", "--phone", SAM),
+        ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
+        ("import", first),
+        ("matter", "open", "A-2", "--client", "Sam Client", "--title", "Deposit"),
+    )
+    conn = archive.conn
+    sam = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0143%'").fetchone()[0]
+    first_id = conn.execute(
+        "SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at LIMIT 1", (sam,)
+    ).fetchone()[0]
+    steps(
+        cli,
+        ("file", sam, "--matter", "A-2"),
+        ("note", "add", "A-2", "Deposit asked for", "--about", first_id[:12]),
+        ("unfile", sam, "--matter", "A-2"),
+        ("retention", "set", "--years", "0"),
+        ("matter", "close", "A-1"),
+        ("matter", "close", "A-2"),
+    )
+    return sam, first_id, conn.execute("SELECT id FROM notes").fetchone()[0]

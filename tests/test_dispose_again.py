@@ -8,18 +8,12 @@ import os
 import time
 
 from conftest import FIXTURES
-from lifecycle_build import exports
+from lifecycle_build import exports, note_of_a_2_on_a_1s_text, steps
 
 from textfile import times
 
 OWNER_XML = FIXTURES / "android" / "sms-20240301.xml"
 CLIENT_XML = FIXTURES / "android" / "client_phone.xml"
-
-
-def _run(cli, *steps):
-    for args in steps:
-        done = cli(*args)
-        assert done.exit_code == 0, (args, done.output)
 
 
 def _day(conn) -> str:
@@ -43,7 +37,7 @@ def _state(conn) -> dict:
 
 def test_the_same_exports_imported_again_bring_nothing_back(cli, archive, tmp_path):
     first, second = exports(tmp_path)
-    _run(
+    steps(
         cli,
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("client", "add", "Bo Other", "--phone", "+12025550177"),
@@ -88,7 +82,7 @@ def test_the_same_exports_imported_again_bring_nothing_back(cli, archive, tmp_pa
 
 
 def test_a_client_s_phone_copy_does_not_bring_them_back(cli, archive, tmp_path):
-    _run(
+    steps(
         cli,
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
@@ -115,7 +109,7 @@ def test_a_client_s_phone_copy_does_not_bring_them_back(cli, archive, tmp_path):
 
 def test_verify_reports_a_disposed_message_put_back_outside_textfile(cli, archive, tmp_path):
     first, _ = exports(tmp_path)
-    _run(
+    steps(
         cli,
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
@@ -145,7 +139,7 @@ def test_verify_reports_a_disposed_message_put_back_outside_textfile(cli, archiv
 
 def test_the_weekly_run_says_the_skip(cli, archive, tmp_path):
     first, _ = exports(tmp_path)
-    _run(
+    steps(
         cli,
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
@@ -170,29 +164,8 @@ def test_the_weekly_run_says_the_skip(cli, archive, tmp_path):
 
 
 def test_a_message_another_matter_s_note_concerns_is_kept(cli, archive, tmp_path):
-    first, _ = exports(tmp_path)
-    _run(
-        cli,
-        ("client", "add", "Sam Client", "--phone", "+12025550143"),
-        ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
-        ("import", first),
-        ("matter", "open", "A-2", "--client", "Sam Client", "--title", "Deposit"),
-    )
+    sam, first_id, note = note_of_a_2_on_a_1s_text(cli, archive, tmp_path)
     conn = archive.conn
-    sam = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0143%'").fetchone()[0]
-    first_id = conn.execute(
-        "SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at LIMIT 1", (sam,)
-    ).fetchone()[0]
-    _run(
-        cli,
-        ("file", sam, "--matter", "A-2"),
-        ("note", "add", "A-2", "Deposit asked for", "--about", first_id[:12]),
-        ("unfile", sam, "--matter", "A-2"),
-        ("retention", "set", "--years", "0"),
-        ("matter", "close", "A-1"),
-        ("matter", "close", "A-2"),
-    )
-    note = conn.execute("SELECT id FROM notes").fetchone()[0]
 
     preview = cli("dispose", "A-1")
     done = cli("dispose", "A-1", "--confirm", "--out", tmp_path / "cert.pdf", "--json")
@@ -232,7 +205,7 @@ def test_the_ids_of_a_disposal_made_before_m025_are_recorded_on_opening(cli, arc
     import sqlite3
 
     first, _ = exports(tmp_path)
-    _run(
+    steps(
         cli,
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
@@ -272,11 +245,11 @@ def test_a_file_of_a_disposed_conversation_does_not_make_it_again(cli, archive, 
         msg(2, "see you"),
         ChatFile(SAM_CHAT, "x.png", "image/png", b"CHATFILEBYTES-x", "x.png"),
     ]
-    _run(cli, ("client", "add", "Sam Client", "--phone", "+12025550143"))
-    _run(cli, ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"))
+    steps(cli, ("client", "add", "Sam Client", "--phone", "+12025550143"))
+    steps(cli, ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"))
     ingest_records(archive, records)
     assert archive.conn.execute("SELECT count(*) FROM conversation_files").fetchone()[0] == 1
-    _run(
+    steps(
         cli,
         ("retention", "set", "--years", "0"),
         ("matter", "close", "A-1"),

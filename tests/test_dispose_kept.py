@@ -6,13 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from lifecycle_build import exports
-
-
-def _run(cli, *steps):
-    for args in steps:
-        done = cli(*args)
-        assert done.exit_code == 0, (args, done.output)
+from lifecycle_build import exports, note_of_a_2_on_a_1s_text, steps
 
 
 def _pdf_text(path) -> str:
@@ -26,29 +20,7 @@ def _pdf_text(path) -> str:
 def _kept_for_a_2(cli, archive, tmp_path) -> tuple[int, str, int]:
     """Sam's conversation filed to A-1; a note of A-2 about its first text (filed to A-2 then, unfiled since);
     both closed, A-1 disposed of: that text kept for the note. The conversation, the text's id, the note."""
-    first, _ = exports(tmp_path)
-    _run(
-        cli,
-        ("client", "add", "Sam Client", "--phone", "+12025550143"),
-        ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
-        ("import", first),
-        ("matter", "open", "A-2", "--client", "Sam Client", "--title", "Deposit"),
-    )
-    conn = archive.conn
-    sam = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0143%'").fetchone()[0]
-    first_id = conn.execute(
-        "SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at LIMIT 1", (sam,)
-    ).fetchone()[0]
-    _run(
-        cli,
-        ("file", sam, "--matter", "A-2"),
-        ("note", "add", "A-2", "Deposit asked for", "--about", first_id[:12]),
-        ("unfile", sam, "--matter", "A-2"),
-        ("retention", "set", "--years", "0"),
-        ("matter", "close", "A-1"),
-        ("matter", "close", "A-2"),
-    )
-    note = conn.execute("SELECT id FROM notes").fetchone()[0]
+    sam, first_id, note = note_of_a_2_on_a_1s_text(cli, archive, tmp_path)
     preview = cli("dispose", "A-1", "--json")
     assert json.loads(preview.output)["numbers"] == {first_id: f"{sam}.1"}
     done = cli("dispose", "A-1", "--confirm", "--out", tmp_path / "c1.pdf", "--json")
@@ -87,7 +59,7 @@ def test_which_messages_were_kept_is_said_and_recorded(cli, archive, tmp_path):
 
 def test_the_dry_run_names_the_kept_messages_by_their_numbers(cli, archive, tmp_path):
     first, _ = exports(tmp_path)
-    _run(
+    steps(
         cli,
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
@@ -97,7 +69,7 @@ def test_the_dry_run_names_the_kept_messages_by_their_numbers(cli, archive, tmp_
     conn = archive.conn
     sam = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0143%'").fetchone()[0]
     ids = [r[0] for r in conn.execute("SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at", (sam,))]
-    _run(
+    steps(
         cli,
         ("file", sam, "--matter", "A-2"),
         ("note", "add", "A-2", "Deposit asked for", "--about", ids[1][:12], "--about", ids[2][:12]),
@@ -158,17 +130,17 @@ def test_messages_kept_for_a_note_go_when_its_matter_is_disposed_of(cli, archive
 def test_a_live_matter_still_holding_them_keeps_them(cli, archive, tmp_path):
     sam, first_id, note = _kept_for_a_2(cli, archive, tmp_path)
     conn = archive.conn
-    _run(
+    steps(
         cli,
         ("matter", "open", "A-3", "--client", "Sam Client", "--title", "Appeal"),
         ("file", sam, "--matter", "A-3"),
     )
 
     refused = cli("dispose", "A-2")
-    _run(cli, ("note", "add", "A-3", "Deposit again", "--about", first_id[:12]), ("unfile", sam, "--matter", "A-3"))
+    steps(cli, ("note", "add", "A-3", "Deposit again", "--about", first_id[:12]), ("unfile", sam, "--matter", "A-3"))
     note_3 = conn.execute("SELECT max(id) FROM notes").fetchone()[0]
     second = json.loads(cli("dispose", "A-2", "--confirm", "--out", tmp_path / "c2.pdf", "--json").output)
-    _run(cli, ("matter", "close", "A-3"))
+    steps(cli, ("matter", "close", "A-3"))
     third = json.loads(cli("dispose", "A-3", "--confirm", "--out", tmp_path / "c3.pdf", "--json").output)
 
     assert refused.exit_code != 0
@@ -199,13 +171,13 @@ def test_a_whatsapp_file_of_a_disposed_chat_is_said_as_skipped_only(cli, archive
         for member in given.infolist():
             made.writestr(member, given.read(member))
         made.writestr("00000009-DOC-extra.txt", "extra bytes no line names")
-    _run(
+    steps(
         cli,
         ("client", "add", "Dana Reyes", "--phone", "202-555-0191"),
         ("matter", "open", "D-1", "--client", "Dana Reyes", "--title", "d1"),
     )
     [first] = json.loads(cli("import", "--tz", "America/New_York", export, "--json").output)
-    _run(
+    steps(
         cli,
         ("file", "1", "--matter", "D-1"),
         ("matter", "close", "D-1"),
