@@ -339,3 +339,24 @@ def test_a_disposed_matter_takes_nothing_more(cli, archive, filed):
     assert conn.execute("SELECT max(id) FROM audit_log").fetchone()[0] == head
     listed = json.loads(cli("matter", "list", "--json").output)
     assert [(m["reference"], m["status"]) for m in listed] == [("A-1", "disposed of"), ("B-1", "open")]
+
+
+def test_every_file_on_disk_with_the_matters_text_is_named(cli, archive, filed):
+    """The matter's transcripts, a client transcript showing its messages, and the privilege logs beside
+    them: named by the dry run and by the disposal (their records go; the files are the user's to destroy)."""
+    for args in (
+        ("note", "add", "A-1", "about the lease", "--privileged"),
+        ("transcript", "A-1", "--out", filed / "a.pdf"),
+        ("transcript", "--client", "Sam Client", "--out", filed / "c.pdf"),
+        ("transcript", "B-1", "--out", filed / "b.pdf"),
+        ("matter", "close", "A-1"),
+    ):
+        done = cli(*args)
+        assert done.exit_code == 0, (args, done.output)
+    named = sorted(str(filed / n) for n in ("a.pdf", "a.privilege-log.csv", "c.pdf", "c.privilege-log.csv"))
+
+    preview = cli("dispose", "A-1", "--json")
+    done = cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf", "--json")
+
+    assert json.loads(preview.stdout)["files_left"] == named
+    assert json.loads(done.stdout)["files_left"] == named

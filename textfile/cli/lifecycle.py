@@ -226,6 +226,8 @@ def _show_disposal(d) -> None:
         for line in _inherited(d):
             say(line)
         say(f"  Rows: {counts or 'none'}.")
+        for path in d.files_left:
+            say(f"  On disk, outside the archive, with the matter's text (its proof goes with the records): {path}")
         say(f"  Nothing was done. To do it: textfile dispose {d.matter} --confirm")
         return
     say(f"Matter {d.matter} ({d.client}) was disposed of: {d.messages:,} messages deleted, {_kept(d)}.")

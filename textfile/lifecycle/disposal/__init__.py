@@ -111,13 +111,12 @@ def dispose(
         raise Conflict(
             f"matter {matter['reference']} cannot be disposed of: " + "; ".join(found.obstacles) + ". Nothing was done."
         )
-    files = _files(conn, matter["id"])
     if not confirm:
         try:
             with archive.transaction() as w:
                 raise _Preview(remove(w, matter["id"]))
         except _Preview as preview:
-            result = _result(matter, found, preview.removed, False, reason, files)
+            result = _result(matter, found, preview.removed, False, reason, _files(preview.removed.paths))
             result.numbers = numbers(conn, result)
             return result
     path = certificate.destination(conn, matter, out, mkdir)
@@ -126,7 +125,7 @@ def dispose(
     try:
         with archive.transaction() as w:
             removed = remove(w, matter["id"])
-            result = _result(matter, found, removed, True, reason, files)
+            result = _result(matter, found, removed, True, reason, _files(removed.paths))
             result.at, result.by = times.now_iso(), audit.current_user()
             disposal_id = _record(w, matter["id"], result, removed)
             w.executemany(
@@ -204,16 +203,14 @@ def _empty_cache(archive: Archive) -> None:
     shutil.rmtree(folder_for(archive.path), ignore_errors=True)
 
 
-def _files(conn, matter_id: int) -> list[str]:
-    """The transcript and report files of the matter that are still where the archive records them."""
-    paths = [
-        p
-        for (p,) in conn.execute(
-            "SELECT path FROM transcripts WHERE matter_id = ? UNION SELECT path FROM review_reports WHERE matter_id = ?",
-            (matter_id, matter_id),
-        )
-    ]
-    return sorted(p for p in paths if os.path.exists(p))
+def _files(paths: list[str]) -> list[str]:
+    """The files still where the archive recorded them that hold what goes: every transcript and report
+    whose record goes (the matter's, and a client's transcript showing its messages), and the privilege
+    log written beside a transcript (`notes.csv_path`)."""
+    from textfile.notes import csv_path
+
+    beside = [str(csv_path(p)) for p in paths]
+    return sorted({p for p in [*paths, *beside] if os.path.exists(p)})
 
 
 def _result(matter, found: retention.Retention, removed: Removed, done: bool, reason, files) -> Disposal:

@@ -72,6 +72,7 @@ class Removed:
         default_factory=list
     )  # kept (not filed elsewhere) for another matter's note: {note, matter, messages}
     ids: list[str] = field(default_factory=list)  # every id that identified a message that went (`disposed_ids`)
+    paths: list[str] = field(default_factory=list)  # where the transcripts and reports whose records went were written
     inherited: list[dict] = field(
         default_factory=list
     )  # going, kept by an earlier disposal for a note of this matter: {disposal, matter, note, messages, ids}
@@ -182,24 +183,24 @@ def _listed(conn: sqlite3.Connection, matter_id: int, kept: int) -> Removed:
             " GROUP BY m.import_id ORDER BY m.import_id"
         )
     }
-    transcripts = [
-        u
-        for (u,) in conn.execute(
-            "SELECT uuid FROM transcripts WHERE matter_id = ? OR id IN (SELECT tm.transcript_id FROM transcript_messages tm"
-            " JOIN temp.disposal_messages d ON d.id = tm.message_id) ORDER BY id",
-            (matter_id,),
-        )
-    ]
+    shown = conn.execute(
+        "SELECT uuid, path FROM transcripts WHERE matter_id = ? OR id IN (SELECT tm.transcript_id FROM transcript_messages tm"
+        " JOIN temp.disposal_messages d ON d.id = tm.message_id) ORDER BY id",
+        (matter_id,),
+    ).fetchall()
+    transcripts = [u for u, _ in shown]
     flags = {
         i
         for (i,) in conn.execute("SELECT f.id FROM review_flags f JOIN temp.disposal_messages d ON d.id = f.message_id")
     }
-    reports = [
-        r["uuid"]
-        for r in conn.execute("SELECT uuid, matter_id, flags FROM review_reports ORDER BY id")
+    listing = [
+        r
+        for r in conn.execute("SELECT uuid, path, matter_id, flags FROM review_reports ORDER BY id")
         if r["matter_id"] == matter_id or any(f[0] in flags for f in json.loads(r["flags"] or "[]"))
     ]
-    return Removed(messages, kept, per_import, [], transcripts, reports)
+    reports = [r["uuid"] for r in listing]
+    paths = [p for _, p in shown] + [r["path"] for r in listing]
+    return Removed(messages, kept, per_import, [], transcripts, reports, paths=paths)
 
 
 def _kept(conn: sqlite3.Connection, matter_id: int) -> tuple[int, list[dict]]:
