@@ -333,6 +333,9 @@ def test_a_disposed_matter_takes_nothing_more(cli, archive, filed):
         (("matter", "release", "A-1"), "it cannot be released"),
         (("matter", "edit", "A-1", "--title", "New"), "it cannot be edited"),
         (("retention", "set", "--matter", "A-1", "--years", "3"), "its retention was settled by the disposal"),
+        (("note", "list", "A-1"), "its notes went with it"),
+        (("note", "list", "--missing", "A-1"), "its exchanges went with it"),
+        (("coverage", "--matter", "A-1"), "its messages went with it: nothing is left to cover"),
     ):
         refused = cli(*args)
         assert (refused.exit_code, refused.output.strip()) == (1, said + doing), args

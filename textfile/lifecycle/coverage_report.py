@@ -26,7 +26,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from textfile import times
-from textfile.filing.names import matter_row
+from textfile.filing.names import live_matter_row
 from textfile.results import Result, json_name, omit_empty
 
 HOLE_MIN_MESSAGES = 20
@@ -133,7 +133,7 @@ class CoverageReport(Result):
 def report(conn: sqlite3.Connection, matter: str | None = None) -> CoverageReport:
     """The coverage of a matter's conversations, or of every filed conversation."""
     if matter is not None:
-        row = matter_row(conn, matter)
+        row = live_matter_row(conn, matter, "its messages went with it: nothing is left to cover")
         matters = [row]
         ids = [
             r[0] for r in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (row["id"],))

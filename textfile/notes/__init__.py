@@ -48,11 +48,11 @@ __all__ = [
 
 def listed(conn, matter: str | None = None) -> list[Note]:
     """The notes of a matter (or of every matter), in the order they were made."""
-    from textfile.filing.names import matter_row
+    from textfile.filing.names import live_matter_row
 
     if matter is None:
         return read(conn)
-    return read(conn, "n.matter_id = ?", (matter_row(conn, matter)["id"],))
+    return read(conn, "n.matter_id = ?", (live_matter_row(conn, matter, "its notes went with it")["id"],))
 
 
 __all__ += ["listed"]

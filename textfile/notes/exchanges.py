@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from textfile import times
-from textfile.filing.names import matter_row
+from textfile.filing.names import live_matter_row
 from textfile.results import Result, json_name
 from textfile.review.rules import BUILT_IN, HOURS_RULES
 
@@ -96,7 +96,9 @@ def count(conn: sqlite3.Connection, matter: str | None = None) -> int:
 def _query(conn: sqlite3.Connection, matter: str | None) -> tuple[str, tuple]:
     if matter is None:
         return _EXCHANGES.replace("{matter}", "1"), ()
-    return _EXCHANGES.replace("{matter}", "f.matter_id = ?"), (matter_row(conn, matter)["id"],)
+    return _EXCHANGES.replace("{matter}", "f.matter_id = ?"), (
+        live_matter_row(conn, matter, "its exchanges went with it")["id"],
+    )
 
 
 class _Numbers:
