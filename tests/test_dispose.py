@@ -4,12 +4,13 @@ certificate proven, `verify` green and naming the disposal, every step audited."
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 from conftest import snapshot
-from lifecycle_build import GONE, KEPT, SHARED_BLOB, UNIQUE_BLOB, exports
+from lifecycle_build import GONE, KEPT, SAM, SHARED_BLOB, UNIQUE_BLOB, T, _document, _sms, exports
 
-from textfile import audit
+from textfile import audit, times
 from textfile.filing.names import matter_row
 
 
@@ -363,3 +364,30 @@ def test_every_file_on_disk_with_the_matters_text_is_named(cli, archive, filed):
 
     assert json.loads(preview.stdout)["files_left"] == named
     assert json.loads(done.stdout)["files_left"] == named
+
+
+def test_a_client_transcript_made_after_a_disposal_says_so(cli, archive, filed):
+    """Sam's transcript made after A-1's disposal: its cover says the matter was disposed of, when, how many
+    messages went and the certificate, so what is left is not read as the whole thread."""
+    assert cli("matter", "close", "A-1").exit_code == 0
+    assert cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf").exit_code == 0
+    assert cli("matter", "open", "A-3", "--client", "Sam Client", "--title", "Later").exit_code == 0
+    later = filed / "sms-later.xml"
+    later.write_text(_document([_sms(SAM, T + 864_000_000, 1, "Sam writes again", "Sam")]))
+    assert cli("import", later).exit_code == 0
+
+    done = cli("transcript", "--client", "Sam Client", "--out", filed / "sam.pdf")
+
+    assert done.exit_code == 0, done.output
+    at = archive.conn.execute("SELECT disposed_at FROM disposals").fetchone()[0]
+    said = " ".join(
+        subprocess.run(
+            ["pdftotext", str(filed / "sam.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    when = times.display(at, times.zone("America/New_York"))
+    assert (
+        f"Disposed of A-1: disposed of on {when}: 4 messages deleted from the archive, not shown here (certificate cert.pdf)"
+        in said
+    )
+    assert cli("verify", filed / "sam.pdf").exit_code == 0

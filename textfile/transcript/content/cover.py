@@ -14,8 +14,10 @@ their phone lacked (`coverage.py`).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from textfile import audit, times
@@ -76,6 +78,9 @@ def cover(
         disclosures["legal_hold"] = held
     if missing := missing_from_phone(conn, cond, params, p, tz):  # (only then: earlier manifests stay as they were)
         disclosures["missing_from_phone"] = missing
+    disposed = _disposed(conn, scope, times.zone(archive_zone) if archive_zone else tz)
+    if disposed:  # (only then: earlier manifests stay as they were)
+        disclosures["disposed"] = disposed
     platforms = sorted({c["platform"] for c in convs.values()})
     return {
         "conversations": _conversations(p, convs, counts, spans, precision_of, tz),
@@ -97,6 +102,7 @@ def cover(
         "invisible": shown_invisible["legend"],
         "invisible_in": _numbers_said([m["seq"] for m in shown_invisible["messages"]]),
         "holds": held,
+        "disposed": disposed,
         "missing_from_phone": len({m["message"] for m in missing}),
         "missing_from_phone_in": _numbers_said(list(dict.fromkeys(m["seq"] for m in missing))),
         "disclosures": disclosures,
@@ -121,6 +127,32 @@ def _holds(conn: sqlite3.Connection, scope: Scope, zone: ZoneInfo) -> list[dict]
         for h in (held.get(r.casefold()) for r in sorted(refs))
         if h
     ]
+
+
+def _disposed(conn: sqlite3.Connection, scope: Scope, zone: ZoneInfo) -> list[dict]:
+    """The client's matters whose file was disposed of (a client's transcript: a matter's own is refused),
+    each with when, how many messages went and the certificate, so the thread is not read as whole."""
+    if scope.matter_id is not None or scope.conversation_id is not None:
+        return []
+    found = []
+    for r in conn.execute(
+        "SELECT m.reference, d.disposed_at, d.counts, (SELECT c.path FROM disposal_certificates c WHERE c.disposal_id = d.id"
+        " ORDER BY c.id DESC LIMIT 1) AS certificate FROM disposals d JOIN matters m ON m.id = d.matter_id"
+        " WHERE m.client_id = ? ORDER BY d.id",
+        (scope.client_id,),
+    ):
+        n = json.loads(r["counts"]).get("messages", 0)
+        found.append(
+            {
+                "matter": r["reference"],
+                "at": r["disposed_at"],
+                "messages": n,
+                "said": f"disposed of on {times.display(r['disposed_at'], zone)}: {n:,} message{'s' if n != 1 else ''}"
+                " deleted from the archive, not shown here"
+                + (f" (certificate {Path(r['certificate']).name})" if r["certificate"] else ""),
+            }
+        )
+    return found
 
 
 def _counts(p: Plan) -> dict[int, dict[str, int]]:
