@@ -14,8 +14,9 @@ import pytest
 from conftest import CORPUS, FIXTURES, ME, SAM, SAM_CHAT, ingest_records, msg
 from imessage_build import build_modern
 
+from textfile.errors import InvalidInput, NotFound
 from textfile.ingest import import_path
-from textfile.model import Attachment, Reaction, Version
+from textfile.model import Attachment, Conversation, Message, Participant, Reaction, Version
 from textfile.produce.rsmf import conversation_rsmf, validate
 
 RSMF = CORPUS / "rsmf"
@@ -287,3 +288,75 @@ def test_a_file_whose_count_or_version_is_wrong_is_rejected(archive):
         "X-RSMF-Version is 1.0.0, not 2.0.0"
     ]
     assert validate(b"not a message") == ["no X-RSMF-Version header", "0 attachments named rsmf.zip, not exactly one"]
+
+
+DANA = Participant("+12025550144", "Dana Reyes")
+GROUP = Conversation("android", "group key", "Lease", True, (SAM, DANA, ME))
+
+
+def test_a_group_keeps_in_custom_what_rsmf_has_no_place_for(archive):
+    """In a group: a read receipt whose reader is not known, a reaction taken back, an attachment the
+    export lacked and a system line keep their facts in `custom`, never a guessed field."""
+    at = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+    sent = msg(
+        1,
+        "photos attached",
+        conversation=GROUP,
+        out=True,
+        source_id="G1",
+        read_at=at.replace(minute=9),
+        attachments=(Attachment("scan.pdf", "application/pdf", None, "omitted by export"),),
+    )
+    system = Message(GROUP, ("group key", "system", 2), at.replace(minute=2), "system", None, "Dana joined", "UTC")
+    taken_back = Reaction(GROUP, "G1", DANA, "liked", at.replace(minute=3), removed=True, source_id="R1")
+    ingest_records(archive, [sent, system, taken_back])
+    conn = archive.conn
+    conversation_id = conn.execute("SELECT id FROM conversations").fetchone()[0]
+    first, second = ordered_ids(conn, conversation_id)
+    [(_, data)] = produce(conn, conversation_id, custodian_handle=SAM.handle)
+    _, _, entries, manifest = opened(data)
+    assert set(entries) == {"rsmf_manifest.json"}
+    (conversation,) = manifest["conversations"]
+    assert (conversation["type"], conversation["custodian"], conversation["display"]) == (
+        "channel",
+        SAM.handle,
+        "Lease",
+    )
+    events = {e["id"]: e for e in manifest["events"]}
+    assert {k: v for k, v in events[first].items() if k != "custom"} == {
+        "id": first,
+        "type": "message",
+        "body": "photos attached",
+        "participant": ME.handle,
+        "conversation": conversation["id"],
+        "timestamp": "2024-03-01T12:01:00.000Z",
+        "deleted": False,
+        "direction": "outgoing",
+    }
+    assert events[first]["custom"][2:] == [
+        {"name": "Reaction taken back", "value": f"liked by {DANA.handle} at 2024-03-01T12:03:00.000Z"},
+        {"name": "Attachment 0 not in the archive", "value": "scan.pdf: omitted by export"},
+        {"name": "Read at", "value": "2024-03-01T12:09:00.000Z"},
+        {"name": "Service", "value": "SMS"},
+        {"name": "Source zone", "value": "UTC"},
+    ]
+    assert {k: v for k, v in events[second].items() if k != "custom"} == {
+        "id": second,
+        "type": "unknown",
+        "body": "Dana joined",
+        "conversation": conversation["id"],
+        "timestamp": "2024-03-01T12:02:00.000Z",
+        "deleted": False,
+    }
+    assert validate(data, corpus_schema()) == []
+
+
+def test_what_cannot_be_produced_is_refused(archive):
+    conversation_id = small_case(archive)
+    conn = archive.conn
+    with pytest.raises(InvalidInput, match="none given"):
+        conversation_rsmf(conn, conversation_id, [], custodian="Alex Owner", bates=None, generator="t")
+    with pytest.raises(InvalidInput, match="not a participant"):
+        produce(conn, conversation_id, custodian_handle="+19995550000")
+    with pytest.raises(NotFound, match="not in the archive"):
+        conversation_rsmf(conn, conversation_id, ["nope"], custodian="Alex Owner", bates=None, generator="t")

@@ -61,13 +61,18 @@ def conversation_rsmf(
     custodian: str,
     bates: dict[str, str] | None = None,
     generator: str,
+    custodian_handle: str | None = None,
     slice_size: int = SLICE_SIZE,
 ) -> list[tuple[str, bytes]]:
     """The conversation's messages (those given, in the order given) as one .rsmf per `slice_size`
     events: [(file name, bytes)]. `custodian` names whom the data was collected from (the
-    X-RSMF-Custodian header); `bates` maps a message id to its Bates number."""
+    X-RSMF-Custodian header); `custodian_handle` is that person's handle in the conversation (the
+    manifest's custodian; default: the archive owner's, when they take part); `bates` maps a message
+    id to its Bates number."""
     if slice_size < 1:
         raise InvalidInput("an RSMF slice holds at least one event")
+    if not message_ids_in_order:
+        raise InvalidInput("an RSMF file holds at least one message: none given")
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     conversation = cur.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
@@ -77,6 +82,8 @@ def conversation_rsmf(
         "SELECT * FROM participants WHERE conversation_id = ? ORDER BY is_owner DESC, handle", (conversation_id,)
     ).fetchall()
     rows = _messages(cur, conversation_id, message_ids_in_order)
+    if custodian_handle is not None and custodian_handle not in {p["handle"] for p in people}:
+        raise InvalidInput(f"{custodian_handle} is not a participant of conversation {conversation_id}")
     collection = str(
         uuid.UUID(
             bytes=hashlib.sha256(
@@ -84,10 +91,10 @@ def conversation_rsmf(
             ).digest()[:16]
         )
     )
-    slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)] or [[]]
+    slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)]
     out = []
     for n, part in enumerate(slices, 1):
-        manifest, files = _manifest(cur, conversation, people, part, bates or {})
+        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle)
         name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
         headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
         out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people), _zip(manifest, files))))
@@ -120,7 +127,7 @@ def _by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
     return out
 
 
-def _manifest(cur, conversation, people, rows, bates: dict[str, str]) -> tuple[dict, _Files]:
+def _manifest(cur, conversation, people, rows, bates: dict[str, str], custodian: str | None) -> tuple[dict, _Files]:
     """The manifest of one slice, and the files its events name."""
     ids = [r["id"] for r in rows]
     versions = _by_message(
@@ -169,7 +176,7 @@ def _manifest(cur, conversation, people, rows, bates: dict[str, str]) -> tuple[d
     return {
         "version": VERSION,
         "participants": [_participant(p) for p in people],
-        "conversations": [_conversation(conversation, people, owner)],
+        "conversations": [_conversation(conversation, people, custodian or owner)],
         "events": events,
     }, _Files(files)
 
@@ -193,7 +200,7 @@ def _participant(p) -> dict:
     return out
 
 
-def _conversation(c, people, owner: str | None) -> dict:
+def _conversation(c, people, custodian: str | None) -> dict:
     out = {
         "id": f"conversation-{c['id']}",
         "display": c["title"] or ", ".join(p["display_name"] or p["handle"] for p in people if not p["is_owner"]),
@@ -203,8 +210,8 @@ def _conversation(c, people, owner: str | None) -> dict:
     }
     if not out["display"]:
         del out["display"]
-    if owner is not None:
-        out["custodian"] = owner
+    if custodian is not None:
+        out["custodian"] = custodian
     out["custom"] = _custom([("Archive conversation", str(c["id"])), ("Source key", c["source_key"])])
     return out
 
@@ -229,8 +236,10 @@ def _event(r, conversation, context: _Context, versions, reactions, attachments,
     event["deleted"] = any(f in flags for f in DELETED_FLAGS)
     if r["direction"] in ("in", "out"):
         event["direction"] = "incoming" if r["direction"] == "in" else "outgoing"
-    if reacted := _reactions(reactions):
+    reacted, taken_back = _reactions(reactions)
+    if reacted:
         event["reactions"] = reacted
+    custom += taken_back
     named, missing = _attachments(attachments, files)
     if named:
         event["attachments"] = named
@@ -254,19 +263,21 @@ def _event(r, conversation, context: _Context, versions, reactions, attachments,
     return event
 
 
-def _reactions(rows) -> list[dict]:
-    """Reactions standing (not taken back), one entry per value with who gave it."""
-    by_value: dict[str, list[str]] = {}
+def _reactions(rows) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Reactions standing, one entry per value with who gave it; those taken back, in `custom`."""
+    by_value: dict[str, list] = {}
+    taken_back = []
     for x in rows:
-        if not x["removed"]:
-            who = by_value.setdefault(x["emoji"] or x["kind"], [])
-            if x["handle"] and x["handle"] not in who:
-                who.append(x["handle"])
-    counts: dict[str, int] = {}
-    for x in rows:
-        if not x["removed"]:
-            counts[x["emoji"] or x["kind"]] = counts.get(x["emoji"] or x["kind"], 0) + 1
-    return [{"value": v, "count": counts[v], **({"participants": who} if who else {})} for v, who in by_value.items()]
+        value = x["emoji"] or x["kind"]
+        if x["removed"]:
+            taken_back.append(("Reaction taken back", f"{value} by {x['handle'] or 'someone unknown'} at {x['at']}"))
+        else:
+            by_value.setdefault(value, []).append(x["handle"])
+    standing = []
+    for value, handles in by_value.items():
+        who = list(dict.fromkeys(h for h in handles if h))
+        standing.append({"value": value, "count": len(handles), **({"participants": who} if who else {})})
+    return standing, taken_back
 
 
 def _attachments(rows, files: dict[str, bytes]) -> tuple[list[dict], list[tuple[str, str]]]:
@@ -292,23 +303,23 @@ def _safe(name: str) -> str:
 
 
 def _edits(r, versions) -> tuple[list[dict], list[tuple[str, str]]]:
-    """The sender's own edits (edit history), each from one text to the next; other versions by name."""
-    history = [v for v in versions if v["origin"] == "edit_history"]
+    """The sender's own edits (the source's edit history), each from one text to the next, timed when
+    the next text's time is known; other versions (and edits of no known sender) by name in `custom`."""
+    sender = r["sender_handle"]
+    history = [v for v in versions if v["origin"] == "edit_history"] if sender else []
     edits = []
     for i, v in enumerate(history):
         following = history[i + 1] if i + 1 < len(history) else None
-        edit = {"participant": r["sender_handle"]} if r["sender_handle"] else None
-        if edit is None:
-            break
+        edit = {"participant": sender}
         if following is not None and following["at"]:
             edit["timestamp"] = following["at"]
         edit["previous"] = v["body"]
         edit["new"] = following["body"] if following is not None else r["body"]
         edits.append(edit)
     others = [
-        (f"Earlier version {v['version']} ({v['origin']})", v["content_hash"] or v["body"] or "(empty)")
+        (f"Earlier version {v['version']} ({v['origin']}{', ' + v['at'] if v['at'] else ''})", v["body"] or "(empty)")
         for v in versions
-        if v["origin"] != "edit_history" or not r["sender_handle"]
+        if v["version"] not in {h["version"] for h in history}
     ]
     return edits, others
 
@@ -335,13 +346,11 @@ def _custom(pairs) -> list[dict]:
 
 def _headers(manifest, rows, people, custodian, generator, collection, platform) -> list[tuple[str, str]]:
     events = manifest["events"]
-    out = [("X-RSMF-Version", VERSION), ("X-RSMF-Generator", generator)]
-    if rows:
-        out += [
-            ("X-RSMF-BeginDate", min(r["sent_at"] for r in rows)),
-            ("X-RSMF-EndDate", max(r["sent_at"] for r in rows)),
-        ]
-    return out + [
+    return [
+        ("X-RSMF-Version", VERSION),
+        ("X-RSMF-Generator", generator),
+        ("X-RSMF-BeginDate", min(r["sent_at"] for r in rows)),
+        ("X-RSMF-EndDate", max(r["sent_at"] for r in rows)),
         ("X-RSMF-EventCount", str(len(events))),
         ("X-RSMF-Application", platform),
         ("X-RSMF-Custodian", custodian),
