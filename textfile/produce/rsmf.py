@@ -1,0 +1,396 @@
+"""RSMF 2.0: one conversation as Relativity Short Message Format files, read from the archive as bytes.
+
+Decisions, and why:
+- **Pure.** `conversation_rsmf` reads the archive and returns (name, bytes): it writes no file and
+  changes no row, so `produce` decides where the files go and records them.
+- **Map, never invent.** Each event carries what the archive holds and nothing else: a value the
+  archive lacks (a read receipt whose reader is not known, an edit's time not recorded) is left out.
+  A fact RSMF has no field for goes in the event's `custom` list, by name.
+- **Traceable.** Every event's `custom` carries the message's id and content hash, and its Bates
+  number when the production gives one, so each event leads back to the archive and to the PDF.
+- **Ids.** An event's id is the message id; a participant's is its handle (phone, email or WhatsApp
+  name), unique within a conversation. A reply's `parent` is given only when the parent is an event of
+  the same file (RSMF requires it to resolve); otherwise the parent's id goes in `custom`.
+- **Edits.** Only versions the source itself kept as edit history (`origin = 'edit_history'`) are
+  RSMF edits, made by the sender; a version the archive saw change between two exports is not an
+  edit anyone is known to have made, and is named in `custom`.
+- **Slices.** A conversation longer than `slice_size` events (10,000) is cut into several files that
+  share one `X-RSMF-EventCollectionID`, derived from the conversation's platform and key: the same
+  conversation gets the same id in every production.
+- **Deterministic.** Zip entries sorted with a fixed timestamp, JSON in a fixed order, the MIME
+  boundary taken from a hash of the content, no Date header: the same archive and arguments give the
+  same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import uuid
+import zipfile
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+
+from textfile.errors import InvalidInput, NotFound
+from textfile.produce.rsmf_check import validate
+
+__all__ = ["SLICE_SIZE", "VERSION", "conversation_rsmf", "validate"]
+
+VERSION = "2.0.0"
+SLICE_SIZE = 10_000  # events per .rsmf, as Relativity advises
+MANIFEST = "rsmf_manifest.json"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no clock in the bytes
+DELETED_FLAGS = ("deleted", "unsent")
+
+
+@dataclass(frozen=True)
+class _Files:
+    """What one slice's zip holds beside the manifest: name -> bytes."""
+
+    entries: dict[str, bytes]
+
+
+def conversation_rsmf(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    message_ids_in_order: list[str],
+    *,
+    custodian: str,
+    bates: dict[str, str] | None = None,
+    generator: str,
+    custodian_handle: str | None = None,
+    slice_size: int = SLICE_SIZE,
+) -> list[tuple[str, bytes]]:
+    """The conversation's messages (those given, in the order given) as one .rsmf per `slice_size`
+    events: [(file name, bytes)]. `custodian` names whom the data was collected from (the
+    X-RSMF-Custodian header); `custodian_handle` is that person's handle in the conversation (the
+    manifest's custodian; default: the archive owner's, when they take part); `bates` maps a message
+    id to its Bates number."""
+    if slice_size < 1:
+        raise InvalidInput("an RSMF slice holds at least one event")
+    if not message_ids_in_order:
+        raise InvalidInput("an RSMF file holds at least one message: none given")
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    conversation = cur.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+    if conversation is None:
+        raise NotFound(f"conversation {conversation_id} not found")
+    people = cur.execute(
+        "SELECT * FROM participants WHERE conversation_id = ? ORDER BY is_owner DESC, handle", (conversation_id,)
+    ).fetchall()
+    rows = _messages(cur, conversation_id, message_ids_in_order)
+    if custodian_handle is not None and custodian_handle not in {p["handle"] for p in people}:
+        raise InvalidInput(f"{custodian_handle} is not a participant of conversation {conversation_id}")
+    collection = str(
+        uuid.UUID(
+            bytes=hashlib.sha256(
+                f"textfile rsmf\n{conversation['platform']}\n{conversation['source_key']}".encode()
+            ).digest()[:16]
+        )
+    )
+    slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)]
+    out = []
+    for n, part in enumerate(slices, 1):
+        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle)
+        name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
+        headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
+        out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people), _zip(manifest, files))))
+    return out
+
+
+def _messages(cur, conversation_id: int, ids: list[str]) -> list[sqlite3.Row]:
+    """The messages, in the order given; each must be of the conversation."""
+    found = {
+        r["id"]: r
+        for r in cur.execute(
+            "SELECT m.*, p.handle AS sender_handle FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
+            " WHERE m.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"{len(missing)} message(s) not in the archive, first {missing[0]}")
+    other = [i for i in ids if found[i]["conversation_id"] != conversation_id]
+    if other:
+        raise InvalidInput(f"message {other[0]} is not of conversation {conversation_id}")
+    return [found[i] for i in ids]
+
+
+def _by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
+    out: dict[str, list[sqlite3.Row]] = {}
+    for r in cur.execute(sql, (json.dumps(ids),)):
+        out.setdefault(r["message_id"], []).append(r)
+    return out
+
+
+def _manifest(cur, conversation, people, rows, bates: dict[str, str], custodian: str | None) -> tuple[dict, _Files]:
+    """The manifest of one slice, and the files its events name."""
+    ids = [r["id"] for r in rows]
+    versions = _by_message(
+        cur, "SELECT * FROM message_versions WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY version", ids
+    )
+    reactions = _by_message(
+        cur,
+        "SELECT x.*, p.handle FROM reactions x LEFT JOIN participants p ON p.id = x.sender_id"
+        " WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.at, x.id",
+        ids,
+    )
+    attachments = _by_message(
+        cur,
+        "SELECT a.*, b.size, b.data FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256"
+        " WHERE a.message_id IN (SELECT value FROM json_each(?)) ORDER BY a.position",
+        ids,
+    )
+    parents = {
+        r["source_id"]: r["id"]
+        for r in cur.execute(
+            "SELECT id, source_id FROM messages WHERE conversation_id = ? AND source_id IN"
+            " (SELECT value FROM json_each(?))",
+            (conversation["id"], json.dumps(sorted({r["reply_to"] for r in rows if r["reply_to"]}))),
+        )
+    }
+    owner = next((p["handle"] for p in people if p["is_owner"]), None)
+    others = [p["handle"] for p in people if not p["is_owner"]]
+    context = _Context(owner, others[0] if len(others) == 1 and not conversation["is_group"] else None)
+    files: dict[str, bytes] = {}
+    in_slice = set(ids)
+    events = [
+        _event(
+            r,
+            conversation,
+            context,
+            versions.get(r["id"], []),
+            reactions.get(r["id"], []),
+            attachments.get(r["id"], []),
+            files,
+            parents,
+            in_slice,
+            bates.get(r["id"]),
+        )
+        for r in rows
+    ]
+    return {
+        "version": VERSION,
+        "participants": [_participant(p) for p in people],
+        "conversations": [_conversation(conversation, people, custodian or owner)],
+        "events": events,
+    }, _Files(files)
+
+
+@dataclass(frozen=True)
+class _Context:
+    owner: str | None  # the archive owner's handle in this conversation
+    counterpart: str | None  # in a one-to-one conversation, the other participant's handle
+
+
+def _participant(p) -> dict:
+    out = {"id": p["handle"], "display": p["display_name"] or p["handle"]}
+    if "@" in p["handle"]:
+        out["email"] = p["handle"]
+    out["account_id"] = p["handle"]
+    custom = [("Phone", p["handle"])] if p["handle"].startswith("+") else []
+    if p["is_owner"]:
+        custom.append(("Archive owner", "yes"))
+    if custom:
+        out["custom"] = _custom(custom)
+    return out
+
+
+def _conversation(c, people, custodian: str | None) -> dict:
+    out = {
+        "id": f"conversation-{c['id']}",
+        "display": c["title"] or ", ".join(p["display_name"] or p["handle"] for p in people if not p["is_owner"]),
+        "platform": c["platform"],
+        "type": "channel" if c["is_group"] else "direct",
+        "participants": [p["handle"] for p in people],
+    }
+    if not out["display"]:
+        del out["display"]
+    if custodian is not None:
+        out["custodian"] = custodian
+    out["custom"] = _custom([("Archive conversation", str(c["id"])), ("Source key", c["source_key"])])
+    return out
+
+
+def _event(r, conversation, context: _Context, versions, reactions, attachments, files, parents, in_slice, bates):
+    """One message as an RSMF event."""
+    flags = json.loads(r["flags"])
+    event = {"id": r["id"], "type": "message" if r["direction"] != "system" else "unknown"}
+    custom = [("Message ID", r["id"]), ("Content hash", r["content_hash"])]
+    if bates:
+        custom.append(("Bates", bates))
+    parent = parents.get(r["reply_to"]) if r["reply_to"] else None
+    if parent in in_slice:
+        event["parent"] = parent
+    elif r["reply_to"]:
+        custom.append(("Reply to", parent or f"source id {r['reply_to']} (not in the archive)"))
+    event["body"] = r["body"]
+    if r["sender_handle"]:
+        event["participant"] = r["sender_handle"]
+    event["conversation"] = f"conversation-{conversation['id']}"
+    event["timestamp"] = r["sent_at"]
+    event["deleted"] = any(f in flags for f in DELETED_FLAGS)
+    if r["direction"] in ("in", "out"):
+        event["direction"] = "incoming" if r["direction"] == "in" else "outgoing"
+    reacted, taken_back = _reactions(reactions)
+    if reacted:
+        event["reactions"] = reacted
+    custom += taken_back
+    named, missing = _attachments(attachments, files)
+    if named:
+        event["attachments"] = named
+    custom += missing
+    edits, other_versions = _edits(r, versions)
+    if edits:
+        event["edits"] = edits
+    custom += other_versions
+    receipts, unnamed = _receipts(r, context)
+    if receipts:
+        event["read_receipts"] = receipts
+    custom += unnamed
+    for label, key in (("Kind", "kind"), ("Service", "service"), ("Status", "status"), ("Source zone", "source_zone")):
+        if r[key] and not (key == "kind" and r[key] == "message"):
+            custom.append((label, str(r[key])))
+    if r["duration_s"] is not None:
+        custom.append(("Duration (s)", str(r["duration_s"])))
+    if flags:
+        custom.append(("Flags", ", ".join(flags)))
+    event["custom"] = _custom(custom)
+    return event
+
+
+def _reactions(rows) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Reactions standing, one entry per value with who gave it; those taken back, in `custom`."""
+    by_value: dict[str, list] = {}
+    taken_back = []
+    for x in rows:
+        value = x["emoji"] or x["kind"]
+        if x["removed"]:
+            taken_back.append(("Reaction taken back", f"{value} by {x['handle'] or 'someone unknown'} at {x['at']}"))
+        else:
+            by_value.setdefault(value, []).append(x["handle"])
+    standing = []
+    for value, handles in by_value.items():
+        who = list(dict.fromkeys(h for h in handles if h))
+        standing.append({"value": value, "count": len(handles), **({"participants": who} if who else {})})
+    return standing, taken_back
+
+
+def _attachments(rows, files: dict[str, bytes]) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Attachments the archive holds, named in the zip by their hash; those it lacks, in `custom`."""
+    named, missing = [], []
+    for a in rows:
+        if a["blob_sha256"] is None:
+            missing.append(
+                (
+                    f"Attachment {a['position']} not in the archive",
+                    f"{a['file_name'] or '(no name)'}: {a['missing_reason']}",
+                )
+            )
+            continue
+        entry = f"{a['blob_sha256'][:16]}_{_safe(a['file_name'] or 'attachment')}"
+        files[entry] = a["data"]
+        named.append({"id": entry, "display": a["file_name"] or entry, "size": a["size"]})
+    return named, missing
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[-100:] or "attachment"
+
+
+def _edits(r, versions) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The sender's own edits (the source's edit history), each from one text to the next, timed when
+    the next text's time is known; other versions (and edits of no known sender) by name in `custom`."""
+    sender = r["sender_handle"]
+    history = [v for v in versions if v["origin"] == "edit_history"] if sender else []
+    edits = []
+    for i, v in enumerate(history):
+        following = history[i + 1] if i + 1 < len(history) else None
+        edit = {"participant": sender}
+        if following is not None and following["at"]:
+            edit["timestamp"] = following["at"]
+        edit["previous"] = v["body"]
+        edit["new"] = following["body"] if following is not None else r["body"]
+        edits.append(edit)
+    others = [
+        (f"Earlier version {v['version']} ({v['origin']}{', ' + v['at'] if v['at'] else ''})", v["body"] or "(empty)")
+        for v in versions
+        if v["version"] not in {h["version"] for h in history}
+    ]
+    return edits, others
+
+
+def _receipts(r, context: _Context) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Delivered and read, for the one who received: the owner for a message in, the other party of a
+    one-to-one conversation for a message out; when that party is not known, the time goes in `custom`."""
+    reader = context.owner if r["direction"] == "in" else context.counterpart if r["direction"] == "out" else None
+    receipts, unnamed = [], []
+    for action, key in (("delivered", "delivered_at"), ("read", "read_at")):
+        if r[key] is None:
+            continue
+        if reader is None:
+            unnamed.append((f"{action.capitalize()} at", r[key]))
+        else:
+            receipts.append({"participant": reader, "timestamp": r[key], "action": action})
+    return receipts, unnamed
+
+
+def _custom(pairs) -> list[dict]:
+    """RSMF custom fields: a value must not be empty."""
+    return [{"name": n, "value": v} for n, v in pairs if v]
+
+
+def _headers(manifest, rows, people, custodian, generator, collection, platform) -> list[tuple[str, str]]:
+    events = manifest["events"]
+    return [
+        ("X-RSMF-Version", VERSION),
+        ("X-RSMF-Generator", generator),
+        ("X-RSMF-BeginDate", min(r["sent_at"] for r in rows)),
+        ("X-RSMF-EndDate", max(r["sent_at"] for r in rows)),
+        ("X-RSMF-EventCount", str(len(events))),
+        ("X-RSMF-Application", platform),
+        ("X-RSMF-Custodian", custodian),
+        ("X-RSMF-Participants", ", ".join(p["display_name"] or p["handle"] for p in people)),
+        ("X-RSMF-AttachmentCount", str(sum(len(e.get("attachments", [])) for e in events))),
+        ("X-RSMF-EventCollectionID", collection),
+    ]
+
+
+def _text(rows, people) -> str:
+    """The plain-text body: one line per event, in time order."""
+    names = {p["handle"]: p["display_name"] or p["handle"] for p in people}
+    lines = []
+    for r in sorted(rows, key=lambda r: (r["sent_at"], r["id"])):
+        who = names.get(r["sender_handle"], r["sender_handle"]) if r["sender_handle"] else "(system)"
+        lines.append(f"{r['sent_at']} {who}: {r['body']}")
+    return "\n".join(lines) + "\n"
+
+
+def _zip(manifest: dict, files: _Files) -> bytes:
+    """rsmf.zip: the manifest and every file it names, sorted, with a fixed time."""
+    entries = dict(files.entries)
+    entries[MANIFEST] = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            z.writestr(info, entries[name])
+    return buffer.getvalue()
+
+
+def _rfc5322(headers: list[tuple[str, str]], text: str, archive: bytes) -> bytes:
+    """The .rsmf: the headers, the plain-text events, and rsmf.zip as its one base64 attachment."""
+    message = EmailMessage(policy=policy.SMTP)
+    for name, value in headers:
+        message[name] = value
+    message.set_content(text, charset="utf-8", cte="base64")
+    message.add_attachment(archive, maintype="application", subtype="zip", filename="rsmf.zip")
+    seed = hashlib.sha256(text.encode() + b"\0" + archive).hexdigest()[:32]
+    message.set_boundary(f"rsmf-{seed}")
+    return message.as_bytes()
