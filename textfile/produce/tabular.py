@@ -14,6 +14,8 @@ Decisions, and why:
 - **CSV** is RFC 4180: comma, every field quoted when it holds a comma, quote or line break, CRLF
   between records, UTF-8 without a BOM (the RFC names none; `csv` and every spreadsheet since 2010
   read UTF-8). Line breaks inside a body are kept as they are, inside the quotes.
+- **JSONL lines end in LF** and only there: a body's LF and CR are escaped by JSON; U+2028 and U+2029
+  stay as they are (ensure_ascii off), so a reader splits on LF, not on every Unicode line break.
 - **Deterministic.** The same archive, ids, zone and Bates give the same bytes.
 - **Reading** reuses rsmf's per-message reader (`_by_message`), so both files read one way.
 """
@@ -95,12 +97,21 @@ def message_rows(
         " WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.message_id, x.at, x.id",
         ids,
     )
-    return [_row(found[i], tz, (bates or {}).get(i), attachments.get(i, []), reactions.get(i, []), cur) for i in ids]
+    earlier = _by_message(
+        cur,
+        "SELECT message_id, COUNT(*) AS n FROM message_versions"
+        " WHERE message_id IN (SELECT value FROM json_each(?)) GROUP BY message_id",
+        ids,
+    )
+    return [
+        _row(found[i], tz, (bates or {}).get(i), attachments.get(i, []), reactions.get(i, []), earlier.get(i))
+        for i in ids
+    ]
 
 
-def _row(m, tz: ZoneInfo, bates: str | None, attachments, reactions, cur) -> dict:
+def _row(m, tz: ZoneInfo, bates: str | None, attachments, reactions, earlier) -> dict:
     precision = m["time_precision"]
-    versions = cur.execute("SELECT COUNT(*) FROM message_versions WHERE message_id = ?", (m["id"],)).fetchone()[0]
+    versions = earlier[0]["n"] if earlier else 0
     return {
         "bates": bates,
         "message_id": m["id"],
