@@ -1,0 +1,178 @@
+"""messages.csv and messages.jsonl: one row per message, every field the archive keeps, as bytes.
+
+Decisions, and why:
+- **Pure.** `message_rows` reads the archive and returns rows; `csv_bytes` and `jsonl_bytes` turn
+  them into bytes. Nothing is written and no row changes: `produce` decides where the files go.
+- **Every field, as stored.** The body is the stored text, untouched (line breaks, RTL marks, emoji).
+  Times are given twice: in UTC as stored, and in the archive's zone with its offset, at the source's
+  precision (a source that wrote minutes is not given invented seconds). A value the archive lacks is
+  empty (CSV) or null (JSONL), never guessed.
+- **Lists in one cell.** Flags, attachments, reactions are JSON in the CSV cell (one value, parseable,
+  no second delimiter to escape); JSONL carries them as lists of objects.
+- **Fixed order.** Rows in the order of the ids given; keys in `FIELDS` order in both files, so the
+  CSV header and every JSON object name the same columns the same way.
+- **CSV** is RFC 4180: comma, every field quoted when it holds a comma, quote or line break, CRLF
+  between records, UTF-8 without a BOM (the RFC names none; `csv` and every spreadsheet since 2010
+  read UTF-8). Line breaks inside a body are kept as they are, inside the quotes.
+- **JSONL lines end in LF** and only there: a body's LF and CR are escaped by JSON; U+2028 and U+2029
+  stay as they are (ensure_ascii off), so a reader splits on LF, not on every Unicode line break.
+- **Deterministic.** The same archive, ids, zone and Bates give the same bytes.
+- **Reading** reuses rsmf's per-message reader (`_by_message`), so both files read one way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from zoneinfo import ZoneInfo
+
+from textfile import times
+from textfile.errors import NotFound
+from textfile.produce.rsmf import _by_message
+
+__all__ = ["FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
+
+FIELDS = (
+    "bates",
+    "message_id",
+    "content_hash",
+    "conversation_id",
+    "conversation_title",
+    "sender_handle",
+    "sender_name",
+    "direction",
+    "kind",
+    "service",
+    "status",
+    "sent_utc",
+    "sent_local",
+    "time_precision",
+    "source_zone",
+    "delivered_utc",
+    "delivered_local",
+    "read_utc",
+    "read_local",
+    "duration_s",
+    "body",
+    "reply_to",
+    "flags",
+    "versions",
+    "attachments",
+    "reactions",
+)
+_LISTS = ("flags", "attachments", "reactions")
+
+
+def message_rows(
+    conn: sqlite3.Connection, message_ids: list[str], tz: ZoneInfo, bates: dict[str, str] | None
+) -> list[dict]:
+    """One dict per message id (in the order given), keys in `FIELDS` order. Unknown ids: NotFound."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    ids = list(message_ids)
+    found = {
+        r["id"]: r
+        for r in cur.execute(
+            "SELECT m.*, p.handle AS sender_handle, p.display_name AS sender_name, c.title AS conversation_title"
+            " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"{len(missing)} message(s) not in the archive, first {missing[0]}")
+    attachments = _by_message(
+        cur,
+        "SELECT message_id, position, file_name, blob_sha256, missing_reason FROM message_attachments"
+        " WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position",
+        ids,
+    )
+    reactions = _by_message(
+        cur,
+        "SELECT x.message_id, x.kind, x.emoji, x.at, x.removed, p.handle FROM reactions x"
+        " LEFT JOIN participants p ON p.id = x.sender_id"
+        " WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.message_id, x.at, x.id",
+        ids,
+    )
+    earlier = _by_message(
+        cur,
+        "SELECT message_id, COUNT(*) AS n FROM message_versions"
+        " WHERE message_id IN (SELECT value FROM json_each(?)) GROUP BY message_id",
+        ids,
+    )
+    return [
+        _row(found[i], tz, (bates or {}).get(i), attachments.get(i, []), reactions.get(i, []), earlier.get(i))
+        for i in ids
+    ]
+
+
+def _row(m, tz: ZoneInfo, bates: str | None, attachments, reactions, earlier) -> dict:
+    precision = m["time_precision"]
+    versions = earlier[0]["n"] if earlier else 0
+    return {
+        "bates": bates,
+        "message_id": m["id"],
+        "content_hash": m["content_hash"],
+        "conversation_id": m["conversation_id"],
+        "conversation_title": m["conversation_title"],
+        "sender_handle": m["sender_handle"],
+        "sender_name": m["sender_name"],
+        "direction": m["direction"],
+        "kind": m["kind"],
+        "service": m["service"],
+        "status": m["status"],
+        "sent_utc": m["sent_at"],
+        "sent_local": times.display(m["sent_at"], tz, precision),
+        "time_precision": precision,
+        "source_zone": m["source_zone"],
+        "delivered_utc": m["delivered_at"],
+        "delivered_local": times.display(m["delivered_at"], tz) or None,
+        "read_utc": m["read_at"],
+        "read_local": times.display(m["read_at"], tz) or None,
+        "duration_s": m["duration_s"],
+        "body": m["body"],
+        "reply_to": m["reply_to"],
+        "flags": json.loads(m["flags"]),
+        # the versions the archive keeps: the current one and each earlier one
+        "versions": versions + 1,
+        "attachments": [
+            {
+                "position": a["position"],
+                "file_name": a["file_name"],
+                "sha256": a["blob_sha256"],
+                "missing_reason": a["missing_reason"],
+            }
+            for a in attachments
+        ],
+        "reactions": [
+            {"kind": x["kind"], "emoji": x["emoji"], "by": x["handle"], "at": x["at"], "removed": bool(x["removed"])}
+            for x in reactions
+        ],
+    }
+
+
+def _cell(key: str, value) -> str:
+    if key in _LISTS:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return "" if value is None else str(value)
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    """RFC 4180 CSV in UTF-8: a header of `FIELDS`, one record per row, CRLF between records."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(FIELDS)
+    for row in rows:
+        writer.writerow([_cell(k, row[k]) for k in FIELDS])
+    return buffer.getvalue().encode("utf-8")
+
+
+def jsonl_bytes(rows: list[dict]) -> bytes:
+    """One JSON object per line (LF), keys in `FIELDS` order, characters as they are (ensure_ascii off)."""
+    return b"".join(
+        json.dumps({k: row[k] for k in FIELDS}, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        for row in rows
+    )
