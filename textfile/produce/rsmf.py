@@ -120,7 +120,9 @@ def _messages(cur, conversation_id: int, ids: list[str]) -> list[sqlite3.Row]:
     return [found[i] for i in ids]
 
 
-def _by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
+def rows_by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
+    """The rows `sql` selects for these messages (bound as one JSON array: `json_each(?)`), by message id,
+    in its order: one reading for every file of a production (rsmf, tabular)."""
     out: dict[str, list[sqlite3.Row]] = {}
     for r in cur.execute(sql, (json.dumps(ids),)):
         out.setdefault(r["message_id"], []).append(r)
@@ -130,16 +132,16 @@ def _by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
 def _manifest(cur, conversation, people, rows, bates: dict[str, str], custodian: str | None) -> tuple[dict, _Files]:
     """The manifest of one slice, and the files its events name."""
     ids = [r["id"] for r in rows]
-    versions = _by_message(
+    versions = rows_by_message(
         cur, "SELECT * FROM message_versions WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY version", ids
     )
-    reactions = _by_message(
+    reactions = rows_by_message(
         cur,
         "SELECT x.*, p.handle FROM reactions x LEFT JOIN participants p ON p.id = x.sender_id"
         " WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.at, x.id",
         ids,
     )
-    attachments = _by_message(
+    attachments = rows_by_message(
         cur,
         "SELECT a.*, b.size, b.data FROM message_attachments a LEFT JOIN blobs b ON b.sha256 = a.blob_sha256"
         " WHERE a.message_id IN (SELECT value FROM json_each(?)) ORDER BY a.position",

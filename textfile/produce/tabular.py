@@ -17,7 +17,7 @@ Decisions, and why:
 - **JSONL lines end in LF** and only there: a body's LF and CR are escaped by JSON; U+2028 and U+2029
   stay as they are (ensure_ascii off), so a reader splits on LF, not on every Unicode line break.
 - **Deterministic.** The same archive, ids, zone and Bates give the same bytes.
-- **Reading** reuses rsmf's per-message reader (`_by_message`), so both files read one way.
+- **Reading** reuses rsmf's per-message reader (`rows_by_message`), so both files read one way.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import NotFound
-from textfile.produce.rsmf import _by_message
+from textfile.produce.rsmf import rows_by_message
 
 __all__ = ["FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
 
@@ -84,20 +84,20 @@ def message_rows(
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(f"{len(missing)} message(s) not in the archive, first {missing[0]}")
-    attachments = _by_message(
+    attachments = rows_by_message(
         cur,
         "SELECT message_id, position, file_name, blob_sha256, missing_reason FROM message_attachments"
         " WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position",
         ids,
     )
-    reactions = _by_message(
+    reactions = rows_by_message(
         cur,
         "SELECT x.message_id, x.kind, x.emoji, x.at, x.removed, p.handle FROM reactions x"
         " LEFT JOIN participants p ON p.id = x.sender_id"
         " WHERE x.message_id IN (SELECT value FROM json_each(?)) ORDER BY x.message_id, x.at, x.id",
         ids,
     )
-    earlier = _by_message(
+    earlier = rows_by_message(
         cur,
         "SELECT message_id, COUNT(*) AS n FROM message_versions"
         " WHERE message_id IN (SELECT value FROM json_each(?)) GROUP BY message_id",
