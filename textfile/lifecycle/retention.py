@@ -231,8 +231,11 @@ def birth_of(conn: sqlite3.Connection, name: str) -> str | None:
 # -- what a matter's retention is ---------------------------------------------------------------
 
 
-def retention(conn: sqlite3.Connection, matter: sqlite3.Row, tz: ZoneInfo, on: date | None = None) -> Retention:
-    """A closed matter's retention on the day `on` (default: today in `tz`), with what stops its disposal."""
+def retention(
+    conn: sqlite3.Connection, matter: sqlite3.Row, tz: ZoneInfo, on: date | None = None, held: dict | None = None
+) -> Retention:
+    """A closed matter's retention on the day `on` (default: today in `tz`), with what stops its disposal;
+    `held`: the holds (`hold.holds`) when the caller read them for many matters."""
     on = on or today(tz)
     client = conn.execute("SELECT * FROM clients WHERE id = ?", (matter["client_id"],)).fetchone()
     policy = policy_of(conn, matter["id"])
@@ -250,7 +253,7 @@ def retention(conn: sqlite3.Connection, matter: sqlite3.Row, tz: ZoneInfo, on: d
                 f"{client['name']} is a minor with no date of birth on record: retention cannot be computed"
                 f' (record it: textfile client minor "{client["name"]}" --born YYYY-MM-DD)',
             )
-    held = holds(conn).get(matter["reference"].casefold())
+    held = (holds(conn) if held is None else held).get(matter["reference"].casefold())
     disposed = conn.execute("SELECT disposed_at FROM disposals WHERE matter_id = ?", (matter["id"],)).fetchone()
     found = Retention(
         matter=matter["reference"],
@@ -320,8 +323,9 @@ def _shared(conn: sqlite3.Connection, matter: sqlite3.Row) -> list[str]:
 
 def report(conn: sqlite3.Connection, tz: ZoneInfo, on: date | None = None) -> list[Retention]:
     """Every closed matter's retention (`retention report`), by reference."""
+    held = holds(conn)  # (the audit log read once, not once a matter)
     return [
-        retention(conn, m, tz, on)
+        retention(conn, m, tz, on, held)
         for m in conn.execute("SELECT * FROM matters WHERE closed_at IS NOT NULL ORDER BY reference")
     ]
 
