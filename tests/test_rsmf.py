@@ -360,3 +360,12 @@ def test_what_cannot_be_produced_is_refused(archive):
         produce(conn, conversation_id, custodian_handle="+19995550000")
     with pytest.raises(NotFound, match="not in the archive"):
         conversation_rsmf(conn, conversation_id, ["nope"], custodian="Alex Owner", bates=None, generator="t")
+
+
+def test_a_header_value_with_a_line_break_is_refused_never_stripped():
+    """A display name holding a line break cannot be an RSMF header: refused with one line, no traceback."""
+    from textfile.errors import InvalidInput
+    from textfile.produce.rsmf import _rfc5322
+
+    with pytest.raises(InvalidInput, match="X-RSMF-Participants: 'Sam\\\\nClient' holds a line break"):
+        _rfc5322([("X-RSMF-Participants", "Sam\nClient")], "text", b"zip")

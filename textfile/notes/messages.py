@@ -66,6 +66,8 @@ def _one(conn: sqlite3.Connection, text: str) -> str:
     number = _NUMBER.fullmatch(text)
     if number:
         conversation, n = int(number[1]), int(number[2])
+        if conversation >= 2**63 or not 1 <= n < 2**63:  # (SQLite's integers: no such number)
+            raise NotFound(f"no message #{number[1]}.{number[2]} (see `textfile conversations`)")
         require_conversation(conn, conversation)
         row = conn.execute(
             "SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid LIMIT 1 OFFSET ?",

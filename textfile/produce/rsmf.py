@@ -319,7 +319,11 @@ def _edits(r, versions) -> tuple[list[dict], list[tuple[str, str]]]:
         edit["new"] = following["body"] if following is not None else r["body"]
         edits.append(edit)
     others = [
-        (f"Earlier version {v['version']} ({v['origin']}{', ' + v['at'] if v['at'] else ''})", v["body"] or "(empty)")
+        (
+            f"Earlier version {v['version']} ({v['origin']}{', ' + v['at'] if v['at'] else ''}"
+            f"{', empty' if not v['body'] else ''})",
+            v["body"] or "-",
+        )
         for v in versions
         if v["version"] not in {h["version"] for h in history}
     ]
@@ -390,6 +394,8 @@ def _rfc5322(headers: list[tuple[str, str]], text: str, archive: bytes) -> bytes
     """The .rsmf: the headers, the plain-text events, and rsmf.zip as its one base64 attachment."""
     message = EmailMessage(policy=policy.SMTP)
     for name, value in headers:
+        if any(c in value for c in "\r\n"):  # (a header cannot hold one; never stripped from evidence)
+            raise InvalidInput(f"{name}: {value!r} holds a line break, which an RSMF header cannot carry")
         message[name] = value
     message.set_content(text, charset="utf-8", cte="base64")
     message.add_attachment(archive, maintype="application", subtype="zip", filename="rsmf.zip")
