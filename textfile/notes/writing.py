@@ -98,9 +98,8 @@ def edit(
     was = note.current
     privileged = was.privileged if privileged is None else privileged
     new_text = was.text if text is None else _text(text)
-    if basis is not None and not privileged:
-        raise InvalidInput("--basis is the ground of a privileged note: give --privileged too")
-    new_basis = (basis.strip() or None if basis is not None else was.basis or WORK_PRODUCT) if privileged else None
+    # (a basis given is read as `add` reads it; none given: the one it had, while it stays privileged)
+    new_basis = _basis(privileged, basis) if basis is not None else (was.basis or WORK_PRODUCT) if privileged else None
     if (new_text, privileged, new_basis) == (was.text, was.privileged, was.basis):
         raise InvalidInput(f"note {note_id} already says that: nothing to change")
     by, now = audit.current_user(), times.now_iso()
