@@ -406,6 +406,12 @@ def test_init_takes_working_hours(bare_cli, tmp_path):
         "--bates-prefix", "A", "--hours", "whenever",
     )  # fmt: skip
     assert r.exit_code == 1 and not (tmp_path / "b.db").exists()
+    r = bare_cli(  # "none", as `settings --hours none` takes it: no working hours
+        "--archive", tmp_path / "c.db", "init", "--owner", "A", "--tz", "UTC", "--region", "GB",
+        "--bates-prefix", "A", "--hours", "none",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert json.loads(bare_cli("--archive", tmp_path / "c.db", "settings", "--json").stdout)["review"]["hours"] is None
 
 
 def test_the_calls_are_never_flagged_and_a_call_conversation_is_no_text(archive):

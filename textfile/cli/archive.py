@@ -116,8 +116,8 @@ def init(
     from textfile.review import hours as working
     from textfile.review import settings as review_settings
 
-    if hours is not None:
-        working.parse(hours)  # (refused before the archive is made)
+    if hours is not None and hours.strip().lower() not in ("", "none", "off"):
+        working.parse(hours)  # (refused before the archive is made; "none" sets none, as `settings --hours`)
     path = resolve_path(state.archive_path)
     with Archive.create(
         path, owner_name=owner, phones=phone or [], emails=email or [], tz=tz, region=region, bates_prefix=bates_prefix
@@ -194,11 +194,9 @@ def _show_settings(found: dict, scanned) -> None:
     say(f"Consent to text required: {'yes' if r['consent_required'] else 'no'}.")
     say(f"Review lexicons: {', '.join(r['languages'])}.")
     if scanned is not None:
-        n = scanned.new_flags
-        cleared = sum(scanned.cleared.values())
-        say(
-            f"Review: {n} flag{'s' if n != 1 else ''} raised, {cleared} open flag{'s' if cleared != 1 else ''} cleared."
-        )
+        from textfile.cli.review import scanned_line
+
+        say(scanned_line(scanned))
 
 
 # -- verify ----------------------------------------------------------------------------------

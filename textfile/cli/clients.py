@@ -392,4 +392,6 @@ def _show_minor(name: str, done) -> None:
     else:
         guardians = ", ".join(done.change.guardians) or "none named"
         say(f"{done.change.client} is marked a minor (guardians: {guardians}).")
-    say(f"Review: {done.scan.new_flags} flags raised, {sum(done.scan.cleared.values())} open flags cleared.")
+    from textfile.cli.review import scanned_line
+
+    say(scanned_line(done.scan))

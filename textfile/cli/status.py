@@ -11,6 +11,7 @@ from textfile import times
 from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
+from textfile.integrity.earlier import counted
 
 if TYPE_CHECKING:
     from textfile.status import Status
@@ -55,7 +56,7 @@ def show_status(s: Status, tz) -> None:
         n = s.exchanges_without_note
         say(f"Substantive exchanges with no note to file: {n} (textfile note list --missing)")
     if s.missing_from_phone:
-        say(f"{_plural(s.missing_from_phone, 'message')} no longer on the phone (textfile coverage)")
+        say(f"{counted(s.missing_from_phone, 'message')} no longer on the phone (textfile coverage)")
     if s.past_retention:
         say(f"Closed matters past retention, on no hold: {', '.join(s.past_retention)} (textfile retention report)")
     for problem in s.problems:
@@ -174,10 +175,6 @@ def _say_safe_to_delete(s: Status) -> None:
             f"Safe to delete from the phone: {len(s.safe_to_delete)} conversation{'s' if len(s.safe_to_delete) != 1 else ''}{ignored}"
             " (textfile deletable says up to when)"
         )
-
-
-def _plural(count: int, one: str) -> str:
-    return f"{count:,} {one}{'s' if count != 1 else ''}"
 
 
 def _needs(s: Status) -> list[str]:

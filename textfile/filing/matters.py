@@ -152,6 +152,7 @@ def list_matters(conn: sqlite3.Connection) -> list[Matter]:
         " (SELECT count(DISTINCT conversation_id) FROM filings WHERE matter_id = mt.id) AS conversations"
         " FROM matters mt JOIN clients c ON c.id = mt.client_id ORDER BY mt.reference"
     ).fetchall()
+    disposed = dict(conn.execute("SELECT matter_id, disposed_at FROM disposals"))  # (read once)
     out = []
     for r in rows:
         messages = conn.execute(
@@ -169,7 +170,7 @@ def list_matters(conn: sqlite3.Connection) -> list[Matter]:
                 opened_at=r["opened_at"],
                 closed_at=r["closed_at"],
                 legal_hold=bool(r["legal_hold"]),
-                status="disposed of" if disposed_at(conn, r["id"]) else "closed" if r["closed_at"] else "open",
+                status="disposed of" if r["id"] in disposed else "closed" if r["closed_at"] else "open",
                 conversations=r["conversations"],
                 messages=messages,
             )

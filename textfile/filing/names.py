@@ -37,7 +37,7 @@ def live_matter_row(conn: sqlite3.Connection, reference: str, doing: str) -> sql
 
 def disposed_at(conn: sqlite3.Connection, matter_id: int) -> str | None:
     """When the matter's file was disposed of (UTC), or None."""
-    found = conn.execute("SELECT min(disposed_at) FROM disposals WHERE matter_id = ?", (matter_id,)).fetchone()
+    found = conn.execute("SELECT disposed_at FROM disposals WHERE matter_id = ?", (matter_id,)).fetchone()
     return found[0] if found else None
 
 
