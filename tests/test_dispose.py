@@ -391,3 +391,16 @@ def test_a_client_transcript_made_after_a_disposal_says_so(cli, archive, filed):
         in said
     )
     assert cli("verify", filed / "sam.pdf").exit_code == 0
+
+
+def test_no_output_takes_the_path_of_a_certificate_whose_file_is_gone(cli, filed):
+    """A transcript written where the archive records a certificate (its file moved away) would make that
+    certificate read as altered: refused, as a transcript's or a report's path is."""
+    assert cli("matter", "close", "A-1").exit_code == 0
+    assert cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf").exit_code == 0
+    (filed / "cert.pdf").rename(filed / "moved.pdf")
+
+    done = cli("transcript", "B-1", "--out", filed / "cert.pdf")
+
+    assert done.exit_code == 1 and "is where the archive records an earlier" in done.output
+    assert not (filed / "cert.pdf").exists()

@@ -29,7 +29,14 @@ from textfile.errors import TextfileError
 from textfile.transcript import appendix, joining
 from textfile.transcript.bates import privileged_bates
 from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
-from textfile.transcript.output import default_name, output_folder, output_path, partial_file, privileged_name
+from textfile.transcript.output import (
+    default_name,
+    output_folder,
+    output_path,
+    partial_file,
+    privileged_name,
+    recorded_paths,
+)
 from textfile.transcript.recorded import record_deleted, record_moves, verify_pdfs
 from textfile.transcript.recording import record
 from textfile.transcript.request import Contents, Request, check_request, read_contents
@@ -192,7 +199,7 @@ def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, given: tuple, pri
         out_dir,
         default_name(today, scope.client, scope.matter, privileged),
         mkdir,
-        frozenset(p for (p,) in conn.execute("SELECT path FROM transcripts")),
+        recorded_paths(conn),
         beside=(CSV_SUFFIX,),
     )
 

@@ -40,6 +40,17 @@ def privileged_name(out: str | os.PathLike) -> None:
         )
 
 
+def recorded_paths(conn) -> frozenset[str]:
+    """Every path the archive records an output at (transcripts, review reports, disposal certificates):
+    a new output never takes one, even when its file is gone (it would then read as that one, altered)."""
+    return frozenset(
+        p
+        for (p,) in conn.execute(
+            "SELECT path FROM transcripts UNION SELECT path FROM review_reports UNION SELECT path FROM disposal_certificates"
+        )
+    )
+
+
 def output_folder(folder: Path, mkdir: bool, option: str) -> Path:
     """The folder transcripts are written to, as given with `option`: one that does not exist is an
     error naming it (a mistyped path would otherwise become a new folder, and the transcripts be

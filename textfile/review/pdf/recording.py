@@ -37,8 +37,9 @@ def destination(conn, out: str | os.PathLike) -> Path:
         raise InvalidInput(f"{path} is a folder: give the report's file name (--pdf {path / 'review.pdf'})")
     if path.exists() or path.is_symlink():
         raise Conflict(f"{path} already exists; a review report is never written over a file (choose another --pdf)")
-    recorded = {p for (p,) in conn.execute("SELECT path FROM transcripts UNION SELECT path FROM review_reports")}
-    if str(path.absolute()) in recorded:
+    from textfile.transcript.output import recorded_paths
+
+    if str(path.absolute()) in recorded_paths(conn):
         raise Conflict(
             f"{path} is where the archive records an earlier transcript or report, whose file is gone: choose another --pdf"
         )

@@ -48,14 +48,9 @@ class Certificate(Result):
 def destination(conn, matter, out, mkdir: bool = False) -> Path:
     """Where the certificate goes: --out as given (its folder made with --mkdir), else a free name in the
     current folder (where transcripts go by default). Never over a file, nor at a path the archive records for another output."""
-    from textfile.transcript.output import default_name, output_path
+    from textfile.transcript.output import default_name, output_path, recorded_paths
 
-    recorded = frozenset(
-        p
-        for (p,) in conn.execute(
-            "SELECT path FROM transcripts UNION SELECT path FROM review_reports UNION SELECT path FROM disposal_certificates"
-        )
-    )
+    recorded = recorded_paths(conn)
     if out:
         return output_path(out, None, "", mkdir=mkdir, recorded=recorded, kind="certificate")
     client = conn.execute("SELECT name FROM clients WHERE id = ?", (matter["client_id"],)).fetchone()[0]
