@@ -979,3 +979,82 @@ def m027_review_decisions(db: Database) -> None:
         CREATE INDEX review_decisions_flag ON review_decisions (flag_id);
     """,
     )
+
+
+@migrations()
+def m028_redactions(db: Database) -> None:
+    """Redactions (`textfile redact`, issue 20): a span of a message's text withheld from productions,
+    with its reason. The original is never changed: a redaction is a row naming the message, the
+    version of it the span was chosen in (content hash), the span by code-point offsets and the sha256 of
+    its words (a later change of the text is seen, never silently redacted at the wrong place), the
+    reason (privileged, PII or other), who and when. A redaction is withdrawn, never deleted (a mistake
+    is fixed on the record). The words themselves are in the message, not here: a disposal removes them
+    with it, and the audit log records only the span's sha256."""
+    _run(
+        db,
+        """
+        CREATE TABLE redactions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            content_hash TEXT NOT NULL,
+            start INTEGER NOT NULL CHECK (start >= 0),
+            "end" INTEGER NOT NULL CHECK ("end" > start),
+            span_sha256 TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('privileged', 'PII', 'other')),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            withdrawn_at TEXT,
+            withdrawn_by TEXT,
+            withdrawn_why_sha256 TEXT
+        );
+        CREATE INDEX redactions_message ON redactions (message_id);
+    """,
+    )
+
+
+@migrations()
+def m029_productions(db: Database) -> None:
+    """The production log (`textfile produce`, issue 20): one row per production (the matter, the
+    window and conversations asked for, the options, the folder, the Bates range, who and when, the
+    earlier production it re-produces), every file it wrote with its sha256 and Bates range, and every
+    message it produced with the content hash produced and its Bates number: a message produced once
+    is refused under other numbers unless --reproduce, and `verify DIR` proves each file against it."""
+    _run(
+        db,
+        """
+        CREATE TABLE productions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            matter_id INTEGER NOT NULL REFERENCES matters(id),
+            folder TEXT NOT NULL,
+            from_at TEXT,
+            until_at TEXT,
+            options TEXT NOT NULL,
+            bates_prefix TEXT NOT NULL,
+            bates_first INTEGER NOT NULL,
+            bates_last INTEGER NOT NULL,
+            reproduces TEXT NOT NULL DEFAULT '[]',
+            sums_sha256 TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+        CREATE TABLE production_files (
+            production_id INTEGER NOT NULL REFERENCES productions(id),
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            bates_first TEXT,
+            bates_last TEXT,
+            PRIMARY KEY (production_id, path)
+        ) WITHOUT ROWID;
+        CREATE TABLE production_messages (
+            production_id INTEGER NOT NULL REFERENCES productions(id),
+            message_id TEXT NOT NULL REFERENCES messages(id),
+            content_hash TEXT NOT NULL,
+            bates TEXT NOT NULL,
+            redactions TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (production_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX production_messages_message ON production_messages (message_id);
+    """,
+    )

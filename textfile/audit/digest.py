@@ -129,6 +129,11 @@ RECORDS = (
     "disposed_messages",
     # review decisions and their notes (m027)
     "review_decisions",
+    # redactions and the production log (issue 20: m028, m029)
+    "redactions",
+    "productions",
+    "production_files",
+    "production_messages",
 )
 
 

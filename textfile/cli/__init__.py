@@ -43,6 +43,7 @@ from textfile.cli import (
     imports,
     lifecycle,
     notes,
+    produce,
     report,
     review,
     status,
@@ -129,7 +130,10 @@ GROUPS = {
     "note": note_app,
     "retention": retention_app,
 }
-MODULES = (archive, imports, clients, conversations, report, status, transcripts, review, notes, coverage, lifecycle)
+MODULES = (
+    *(archive, imports, clients, conversations, report, status, transcripts, review, notes, coverage, lifecycle),
+    produce,
+)
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
@@ -142,6 +146,7 @@ HELP_ORDER = (
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
     *("note add", "note list", "note show", "note edit"),
     *("retention set", "retention show", "retention report", "dispose"),
+    *("redact", "redactions", "unredact"),
 )
 OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
 

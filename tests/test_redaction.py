@@ -1,0 +1,143 @@
+"""Redactions (textfile/produce/redaction.py, `redact`, `redactions`, `unredact`): words of a message
+withheld from productions, the message kept as sent, every step audited without the words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ingest_records, msg
+
+from textfile.errors import Conflict
+from textfile.fingerprint import sha256_text
+from textfile.produce import redaction
+from textfile.produce.redaction import Span
+
+SSN = "My SSN is 123-45-6789, call me at 555-0143 or 555-0143."
+
+
+@pytest.fixture
+def sam(cli, archive):
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    ingest_records(archive, [msg(1, SSN), msg(2, "ok", out=True)])
+    return archive
+
+
+def body_id(archive) -> tuple[str, str]:
+    return archive.conn.execute("SELECT id, content_hash FROM messages WHERE body = ?", (SSN,)).fetchone()
+
+
+def audited(archive, command: str) -> list[dict]:
+    return [
+        {k: v for k, v in json.loads(d).items() if k != "records"}
+        for (d,) in archive.conn.execute("SELECT details FROM audit_log WHERE command = ? ORDER BY id", (command,))
+    ]
+
+
+def test_redact_records_the_span_and_audits_only_its_hash(cli, sam):
+    result = cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "pii", "--json")
+    assert result.exit_code == 0, result.output
+    mid, digest = body_id(sam)
+    [made] = json.loads(result.output)
+    assert {k: v for k, v in made.items() if k != "created_at"} == {
+        "id": 1,
+        "message_id": mid,
+        "number": "1.1",
+        "matter": ["M-1"],
+        "start": 10,
+        "end": 21,
+        "span_sha256": sha256_text("123-45-6789"),
+        "reason": "PII",
+        "created_by": made["created_by"],
+    }
+    assert audited(sam, "redact") == [
+        {
+            "message": mid,
+            "content_hash": digest,
+            "redactions": [{"id": 1, "start": 10, "end": 21}],
+            "span_sha256": sha256_text("123-45-6789"),
+            "reason": "PII",
+        }
+    ]
+    assert "123-45-6789" not in json.dumps([r[0] for r in sam.conn.execute("SELECT details FROM audit_log")])
+    assert sam.conn.execute("SELECT body FROM messages WHERE id = ?", (mid,)).fetchone()[0] == SSN  # kept as sent
+
+
+def test_words_more_than_once_need_occurrence_or_all(cli, sam):
+    twice = cli("redact", "#1.1", "--span", "555-0143", "--reason", "PII")
+    assert twice.exit_code == 1
+    assert "occur 2 times" in twice.output and "--occurrence N, or --all" in twice.output
+    assert cli("redact", "#1.1", "--span", "555-0143", "--reason", "PII", "--occurrence", "2").exit_code == 0
+    assert [(s.start, s.end) for s in redaction.spans(sam.conn, [body_id(sam)[0]])[body_id(sam)[0]]] == [
+        (SSN.rfind("555-0143"), SSN.rfind("555-0143") + 8)
+    ]
+    assert cli("redact", "#1.1", "--span", "555-0143", "--reason", "PII", "--occurrence", "3").exit_code == 1
+    # --all of words one of which is already redacted: refused as a whole, nothing half done
+    clash = cli("redact", "#1.1", "--span", "555-0143", "--reason", "PII", "--all")
+    assert clash.exit_code == 1 and "overlap redaction 1" in clash.output
+    assert sam.conn.execute("SELECT count(*) FROM redactions").fetchone()[0] == 1
+
+
+def test_refusals_say_why_in_one_line(cli, sam):
+    for args, said in (
+        (("--span", "999", "--reason", "PII"), "does not hold those words"),
+        (("--span", "123-45-6789", "--reason", "secret"), "--reason must be one of privileged, PII, other"),
+        (("--span", "", "--reason", "PII"), "it is empty"),
+    ):
+        result = cli("redact", "#1.1", *args)
+        assert result.exit_code == 1 and said in result.output, result.output
+        assert result.output.count("\n") == 1
+    assert cli("redact", "#1.9", "--span", "x", "--reason", "PII").exit_code == 1
+    assert sam.conn.execute("SELECT count(*) FROM redactions").fetchone()[0] == 0
+
+
+def test_unredact_keeps_the_record_and_stops_applying_it(cli, sam):
+    assert cli("redact", "#1.1", "--span", "SSN", "--reason", "other").exit_code == 0
+    assert cli("unredact", "1").exit_code == 2  # --reason is required
+    done = cli("unredact", "1", "--reason", "wrong words", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["withdrawn_by"]
+    assert redaction.spans(sam.conn, [body_id(sam)[0]]) == {}
+    assert json.loads(cli("redactions", "--json").output) == []
+    assert [r["id"] for r in json.loads(cli("redactions", "M-1", "--withdrawn", "--json").output)] == [1]
+    assert audited(sam, "unredact") == [
+        {"redaction": 1, "message": body_id(sam)[0], "why_sha256": sha256_text("wrong words")}
+    ]
+    again = cli("unredact", "1", "--reason", "again")
+    assert again.exit_code == 1 and "already withdrawn" in again.output
+    assert cli("unredact", "7", "--reason", "x").exit_code == 1
+
+
+def test_a_changed_text_under_a_redaction_is_refused_never_shifted(cli, sam):
+    assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
+    mid = body_id(sam)[0]
+    sam.conn.execute("UPDATE messages SET body = ? WHERE id = ?", ("My SSN is 987-65-4321 now", mid))
+    with pytest.raises(Conflict, match="redaction 1 changed since it was made"):
+        redaction.spans(sam.conn, [mid])
+
+
+def test_apply_and_segments():
+    spans = [Span(2, 10, 21, "PII"), Span(1, 0, 2, "privileged")]
+    assert redaction.segments(SSN, spans) == [
+        ("", "Privileged"),
+        (" SSN is ", None),
+        ("", "PII"),
+        (", call me at 555-0143 or 555-0143.", None),
+    ]
+    assert (
+        redaction.apply(SSN, spans) == "[REDACTED: Privileged] SSN is [REDACTED: PII], call me at 555-0143 or 555-0143."
+    )
+    assert redaction.apply(None, spans) is None
+    assert redaction.apply(SSN, []) == SSN
+    # a span at the very end, and one covering the whole text
+    assert redaction.apply("abc", [Span(1, 1, 3, "other")]) == "a[REDACTED: Redacted]"
+    assert redaction.apply("abc", [Span(1, 0, 3, "other")]) == "[REDACTED: Redacted]"
+
+
+def test_redactions_table_at_80_columns(cli, sam, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
+    shown = cli("redactions").output
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert "#1.1" in shown and "10–21" in shown and "PII" in shown

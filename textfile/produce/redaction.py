@@ -1,0 +1,278 @@
+"""Redactions: a span of a message's text withheld from what is produced, the original always kept.
+
+Decisions, and why:
+- **The archive never changes.** A redaction is a row (m028): the message, the version its span was
+  chosen in (content hash), the span as code-point offsets, the sha256 of its words, the reason
+  (privileged, PII, other), who and when. The message keeps every character; a production shows a
+  black box (PDF) or "[REDACTED: PII]" (RSMF, CSV, JSONL, text) in the span's place.
+- **Named by its words.** `redact MESSAGE --span "…"` finds the words in the message's text as it is
+  now, exactly (no case folding, no normalising: evidence is matched as sent). Words found more
+  than once are refused unless `--occurrence N` or `--all` says which; words not found are refused.
+  A span that overlaps a redaction already made is refused (say it once).
+- **Never at the wrong place.** When a production applies the redactions, each span's words must
+  still hash to what was chosen; a message whose text changed under a redaction (a later export
+  with an edit) is refused by name, never redacted at offsets that now cover other words.
+- **Fixed on the record.** A mistake is withdrawn (`unredact N --reason`), never deleted; both
+  are audited with ids, offsets and sha256 (of the span, of the reason), never the words: a disposal
+  must be able to remove every byte of the text, and the audit log is append-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from textfile import audit, times
+from textfile.errors import Conflict, InvalidInput, NotFound
+from textfile.results import Result, omit_empty
+
+__all__ = [
+    "LABELS",
+    "REASONS",
+    "Redaction",
+    "Span",
+    "add",
+    "apply",
+    "listed",
+    "segments",
+    "spans",
+    "withdraw",
+]
+
+REASONS = ("privileged", "PII", "other")
+LABELS = {"privileged": "Privileged", "PII": "PII", "other": "Redacted"}
+MARK = "[REDACTED: {label}]"  # the span's place in text outputs
+
+
+class Span(NamedTuple):
+    """A redaction as a production applies it: code-point offsets in the body, and the reason."""
+
+    id: int
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass(slots=True, eq=False)
+class Redaction(Result):
+    """A redaction as `redact` and `redact list` give it (never its words: their sha256)."""
+
+    id: int
+    message_id: str
+    number: str  # "2.15", as the message is numbered now
+    matter: list[str]
+    start: int
+    end: int
+    span_sha256: str
+    reason: str
+    created_at: str
+    created_by: str
+    withdrawn_at: str | None = omit_empty(default=None)
+    withdrawn_by: str | None = omit_empty(default=None)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _reason(reason: str) -> str:
+    for r in REASONS:
+        if reason.strip().lower() == r.lower():
+            return r
+    raise InvalidInput(f"--reason must be one of {', '.join(REASONS)}: not {reason!r}")
+
+
+def _found(body: str, span: str) -> list[int]:
+    """Where the words begin in the body, every place, overlapping places too."""
+    at, found = body.find(span), []
+    while at >= 0:
+        found.append(at)
+        at = body.find(span, at + 1)
+    return found
+
+
+def add(
+    conn: sqlite3.Connection, message: str, span: str, reason: str, occurrence: int | None = None, every: bool = False
+) -> list[Redaction]:
+    """Redact the words `span` of a message (as `#2.15` or an id's start names it): one redaction per
+    place chosen; audited ("redact")."""
+    from textfile.notes.messages import resolve
+
+    if not span:
+        raise InvalidInput("--span names the words to redact: it is empty")
+    reason = _reason(reason)
+    [mid] = resolve(conn, [message])
+    row = conn.execute("SELECT id, body, content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
+    body = row["body"] or ""
+    places = _found(body, span)
+    if not places:
+        raise InvalidInput(f"message {message} does not hold those words (matched exactly, as sent)")
+    if occurrence is not None:
+        if not 1 <= occurrence <= len(places):
+            raise InvalidInput(
+                f"the words occur {len(places)} time(s) in message {message}: no occurrence {occurrence}"
+            )
+        places = [places[occurrence - 1]]
+    elif len(places) > 1 and not every:
+        raise InvalidInput(
+            f"the words occur {len(places)} times in message {message}: say which with --occurrence N, or --all"
+        )
+    taken = _active(conn, [mid]).get(mid, [])
+    by, now = audit.current_user(), times.now_iso()
+    made = []
+    for start in places:
+        end = start + len(span)
+        clash = next((s for s in taken if s.start < end and start < s.end), None)
+        if clash is not None:
+            raise Conflict(f"those words overlap redaction {clash.id} of message {message}: nothing was redacted")
+        made.append(
+            conn.execute(
+                'INSERT INTO redactions (message_id, content_hash, start, "end", span_sha256, reason, created_at, created_by)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (mid, row["content_hash"], start, end, _sha(span), reason, now, by),
+            ).lastrowid
+        )
+        taken.append(Span(made[-1], start, end, reason))
+    audit.append(
+        conn,
+        "redact",
+        {
+            "message": mid,
+            "content_hash": row["content_hash"],
+            "redactions": [{"id": n, "start": s, "end": s + len(span)} for n, s in zip(made, places)],
+            "span_sha256": _sha(span),
+            "reason": reason,
+        },
+    )
+    return _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
+
+
+def withdraw(conn: sqlite3.Connection, redaction: int, why: str) -> Redaction:
+    """Withdraw a redaction made by mistake (kept on the record, no longer applied); audited."""
+    why = (why or "").strip()
+    if not why:
+        raise InvalidInput("say why the redaction is withdrawn (--reason)")
+    found = _read(conn, "r.id = ?", (redaction,))
+    if not found:
+        raise NotFound(f"no redaction {redaction} (see `textfile redactions`)")
+    if found[0].withdrawn_at:
+        raise Conflict(f"redaction {redaction} was already withdrawn on {found[0].withdrawn_at}")
+    by, now = audit.current_user(), times.now_iso()
+    conn.execute(
+        "UPDATE redactions SET withdrawn_at = ?, withdrawn_by = ?, withdrawn_why_sha256 = ? WHERE id = ?",
+        (now, by, _sha(why), redaction),
+    )
+    audit.append(conn, "unredact", {"redaction": redaction, "message": found[0].message_id, "why_sha256": _sha(why)})
+    return _read(conn, "r.id = ?", (redaction,))[0]
+
+
+def listed(conn: sqlite3.Connection, matter: str | None = None, withdrawn: bool = False) -> list[Redaction]:
+    """The redactions (of the messages filed to a matter, or all), in the order they were made."""
+    cond, params = ("1", ())
+    if matter:
+        from textfile.filing.names import live_matter_row
+
+        mt = live_matter_row(conn, matter, "it has no redactions left")
+        cond, params = (
+            "EXISTS (SELECT 1 FROM messages m JOIN filings f ON f.conversation_id = m.conversation_id"
+            " WHERE m.id = r.message_id AND f.matter_id = ?"
+            " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))",
+            (mt["id"],),
+        )
+    if not withdrawn:
+        cond += " AND r.withdrawn_at IS NULL"
+    return _read(conn, cond, params)
+
+
+def _read(conn: sqlite3.Connection, cond: str, params: tuple) -> list[Redaction]:
+    from textfile.notes.messages import number_of
+
+    rows = conn.execute(
+        "SELECT r.*, m.conversation_id, m.sent_at, m.rowid AS message_rowid,"
+        " (SELECT json_group_array(mt.reference) FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+        "  WHERE f.conversation_id = m.conversation_id AND (f.from_at IS NULL OR m.sent_at >= f.from_at)"
+        "  AND (f.until_at IS NULL OR m.sent_at <= f.until_at)) AS matters"
+        f" FROM redactions r JOIN messages m ON m.id = r.message_id WHERE {cond} ORDER BY r.id",
+        params,
+    ).fetchall()
+    return [
+        Redaction(
+            r["id"],
+            r["message_id"],
+            number_of(conn, r["conversation_id"], r["sent_at"], r["message_rowid"]),
+            sorted(json.loads(r["matters"])),
+            r["start"],
+            r["end"],
+            r["span_sha256"],
+            r["reason"],
+            r["created_at"],
+            r["created_by"],
+            r["withdrawn_at"],
+            r["withdrawn_by"],
+        )
+        for r in rows
+    ]
+
+
+def _json(values) -> str:
+    return json.dumps(list(values))
+
+
+def _active(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
+    found: dict[str, list[Span]] = {}
+    for r in conn.execute(
+        'SELECT id, message_id, start, "end", reason FROM redactions'
+        " WHERE withdrawn_at IS NULL AND message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, start",
+        (_json(message_ids),),
+    ):
+        found.setdefault(r[1], []).append(Span(r[0], r[2], r[3], r[4]))
+    return found
+
+
+def spans(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
+    """The redactions in force on these messages, by message, in text order; refused (Conflict) when a
+    message's text no longer holds the words a redaction was made on, at its place."""
+    found = _active(conn, message_ids)
+    if not found:
+        return found
+    stale = []
+    for r in conn.execute(
+        'SELECT r.id, r.start, r."end", r.span_sha256, m.body FROM redactions r JOIN messages m ON m.id = r.message_id'
+        " WHERE r.withdrawn_at IS NULL AND r.message_id IN (SELECT value FROM json_each(?)) ORDER BY r.id",
+        (_json(found),),
+    ):
+        if _sha((r["body"] or "")[r["start"] : r["end"]]) != r["span_sha256"]:
+            stale.append(r["id"])
+    if stale:
+        said = ", ".join(str(n) for n in stale)
+        raise Conflict(
+            f"the text under redaction{'s' if len(stale) > 1 else ''} {said} changed since it was made (a later export):"
+            " withdraw it (`textfile unredact N`) and redact the words again (`textfile redactions`)"
+        )
+    return found
+
+
+def segments(body: str, spans_of_message: list[Span]) -> list[tuple[str, str | None]]:
+    """The body as runs: (text, None) as sent, ("", label) where a span is redacted."""
+    runs: list[tuple[str, str | None]] = []
+    at = 0
+    for span in sorted(spans_of_message, key=lambda s: s.start):
+        if span.start > at:
+            runs.append((body[at : span.start], None))
+        runs.append(("", LABELS[span.reason]))
+        at = max(at, span.end)
+    if at < len(body):
+        runs.append((body[at:], None))
+    return runs
+
+
+def apply(body: str | None, spans_of_message: list[Span]) -> str | None:
+    """The body as a production's text shows it: each span replaced by "[REDACTED: PII]"."""
+    if body is None or not spans_of_message:
+        return body
+    return "".join(
+        text if label is None else MARK.format(label=label) for text, label in segments(body, spans_of_message)
+    )
