@@ -38,6 +38,16 @@ EXPECTED = {
     "opt_outs": ["message_id", "handle", "change", "keyword", "at"],
     "client_minors": ["client_id", "guardians", "marked_at", "marked_by"],
     "review_decisions": ["id", "flag_id", "state", "note", "decided_by", "decided_at", "entered_by"],
+    "redactions": [
+        *("id", "message_id", "content_hash", "start", "end", "span_sha256", "reason", "created_at", "created_by"),
+        *("withdrawn_at", "withdrawn_by", "withdrawn_why_sha256"),
+    ],
+    "productions": [
+        *("id", "matter_id", "folder", "from_at", "until_at", "options", "bates_prefix", "bates_first", "bates_last"),
+        *("reproduces", "sums_sha256", "created_at", "created_by"),
+    ],
+    "production_files": ["production_id", "path", "kind", "size", "sha256", "bates_first", "bates_last"],
+    "production_messages": ["production_id", "message_id", "content_hash", "bates", "redactions"],
     "review_reports": [
         "id",
         "uuid",
