@@ -37,7 +37,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-FORMAT = 1  # of an entry's meta.json
+FORMAT = 2  # of an entry's meta.json (2: with the page each message's entry starts on, issue 20)
 DEFAULT_SIZE = 1 << 30  # bytes: ~20 matters of 20,000 messages
 META = "meta.json"
 
