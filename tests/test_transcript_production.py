@@ -451,3 +451,34 @@ def test_every_message_shown_has_the_bates_number_of_the_page_its_entry_starts_o
     shifted = {mid: f"TF-{int(b[3:]) + made.pages:06d}" for mid, b in expected.items()}
     assert again.message_bates == shifted == {numbered[n]: b for n, b in starts(second).items()}
     assert "message_bates" not in made.to_json()
+
+
+def _redaction_core():
+    """The redaction core (textfile/produce/redaction.py) with its table, or None before it is merged."""
+    try:
+        from textfile.produce import redaction
+    except ImportError:
+        return None
+    return redaction if hasattr(redaction, "add") else None
+
+
+@pytest.mark.skipif(_redaction_core() is None, reason="the redaction core (produce/redaction.py) is not here yet")
+def test_the_archives_redactions_applied_end_to_end(archive_path, tmp_path):
+    """`redact` (the core's `add`) then a transcript with redact=True: the box, the words gone, the id
+    in the manifest, `verify` passing; withdrawn, the words are shown again."""
+    redaction = _redaction_core()
+    with Archive.open(archive_path) as archive, archive.transaction() as conn:
+        [made] = redaction.add(conn, "#1.5", "the lease", "PII")
+    pdf, after = tmp_path / "t.pdf", tmp_path / "after.pdf"
+    make(archive_path, pdf, redact=True)
+    lines = [" ".join(line.split()) for line in "\n".join(pages(pdf)).splitlines()]
+    assert lines[lines.index(next(x for x in lines if x.startswith("#1.5 "))) + 1] == (
+        "Chat 0 message 5: REDACTED — PII and the deposit."
+    )
+    assert json.loads(manifest.read(pdf))["scope"]["redactions"] == {ids(archive_path)["1.5"]: [made.id]}
+    assert checked(archive_path, pdf).ok
+    with Archive.open(archive_path) as archive, archive.transaction() as conn:
+        redaction.withdraw(conn, made.id, "a mistake")
+    make(archive_path, after, redact=True)
+    assert "Chat 0 message 5: the lease and the deposit." in "\n".join(pages(after))
+    assert checked(archive_path, pdf).ok  # (the transcript still shows the messages as the archive holds them)
