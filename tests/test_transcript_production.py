@@ -91,7 +91,7 @@ def archive_path(tmp_path, own_config) -> Path:
 
 def make(path: Path, out: Path, **options):
     with Archive.open(path) as archive:
-        return make_transcript(archive, matter="M-1", out=out, workers=1, **options)
+        return make_transcript(archive, matter="M-1", out=out, **{"workers": 1, **options})
 
 
 def pages(pdf: Path) -> list[str]:
@@ -421,7 +421,8 @@ def starts(pdf: Path) -> dict[str, str]:
     return found
 
 
-def test_every_message_shown_has_the_bates_number_of_the_page_its_entry_starts_on(archive_path, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_message_shown_has_the_bates_number_of_the_page_its_entry_starts_on(archive_path, tmp_path, workers):
     add_messages(  # long messages: entries that run over a page
         archive_path,
         [
@@ -442,8 +443,9 @@ def test_every_message_shown_has_the_bates_number_of_the_page_its_entry_starts_o
     )
     numbered = ids(archive_path)
     first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
-    made = make(archive_path, first, chunk_size=5)
-    again = make(archive_path, second, chunk_size=5, bates_start=made.pages + 1)
+    made = make(archive_path, first, chunk_size=5, workers=workers)
+    again = make(archive_path, second, chunk_size=5, bates_start=made.pages + 1, workers=workers)
+    assert made.render.processes == workers
     assert again.reused == again.chunks - 1  # every chunk but the cover's from the cache
     expected = {numbered[n]: bates for n, bates in starts(first).items()}
     assert len(expected) == made.messages == 28 and len(set(expected.values())) > 3
