@@ -63,7 +63,8 @@ SMALL = 400  # up to this many messages, one document rendered in this process (
 
 def make_transcript(archive: Archive, **options) -> Transcript:
     """Render, record and write one transcript; returns what was made. Options: those of
-    `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…)."""
+    `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…,
+    and a production's: conversations, context, exhibit, production, redact, notes, signer: options.py)."""
     with (
         _small_page_cache(archive.conn),
         scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
