@@ -192,13 +192,15 @@ class ChunkFacts:
 class Chunk:
     """What a chunk shows, as plain data for the template: its messages (each a dict the template reads),
     its conversations by id (`conversation_info`), the files the last chunk lists; and a digest of the
-    (id, content hash) pairs read, and how many of the job's messages were no longer there."""
+    (id, content hash) pairs read, how many of the job's messages were no longer there, and the ids of
+    those it shows."""
 
     messages: list[dict]
     conversations: dict
     files: list[dict]
     digest: str
     missing: int
+    ids: list[str] = field(default_factory=list)  # each message's id, in `messages`' order
 
     def __getitem__(self, key: str):
         """Read by key too, as the dict it was (`render.shown` takes {"messages": …} as well)."""
@@ -219,9 +221,9 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
     facts.others = _without_the_owner(conn, conversation_ids)
     facts.absent = coverage.marks(conn, [r["id"] for r in ordered], tz)
     messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
-    for m in messages:
-        if m["id"] in job.redactions:
-            _redacted(m, job.redactions[m["id"]])
+    for m, r in zip(messages, ordered):
+        if r["id"] in job.redactions:
+            _redacted(m, job.redactions[r["id"]])
     _mark_days(messages, _day_before(conn, job, ordered, tz), job.continues_from is not None)
     return Chunk(
         messages,
@@ -229,6 +231,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         conversation_files(conn, job.files_of, facts.clients),
         digest((r["id"], r["content_hash"]) for r in ordered),
         len(job.rowids) - len(ordered),
+        [r["id"] for r in ordered],
     )
 
 
@@ -298,7 +301,6 @@ def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
     precision = r["time_precision"]
     found = facts.attachments.get(r["id"], [])
     return {
-        "id": r["id"],
         "seq": Number(r["conversation_id"], job.numbers[pos - job.start], pos + 1),
         "conversation": r["conversation_id"],
         "day": local.strftime(DAY),

@@ -88,7 +88,9 @@ def shown(data: Chunk) -> list[dict]:
     first and last time; `i` is each one's index in the list, `ids` the ids of the messages it shows."""
     out: list[dict] = []
     run_key = None
-    for m in data["messages"]:
+    ids = (data.get("ids") if isinstance(data, dict) else getattr(data, "ids", None)) or []
+    for n, m in enumerate(data["messages"]):
+        mid = ids[n] if n < len(ids) else None
         key = _omission(m)
         if (
             key is not None
@@ -100,7 +102,7 @@ def shown(data: Chunk) -> list[dict]:
         ):
             run = out[-1]
             run["seq_last"], run["sent_last"], run["omitted_run"] = m["seq"], m["sent_at"], run["omitted_run"] + 1
-            run["ids"].append(m.get("id"))
+            run["ids"].append(mid)
             run["time"] = _time_span(run["time_first"], m["time"])
             continue
         run_key = key
@@ -118,7 +120,7 @@ def shown(data: Chunk) -> list[dict]:
             m["time"],
             m["sent_at"],
         )
-        m["ids"] = [m.get("id")]  # the messages of its entry (`render/chunk.py` `_entries_on`: their Bates page)
+        m["ids"] = [mid]  # the messages of its entry (`render/chunk.py` `_entries_on`: their Bates page)
         out.append(m)
     return out
 
