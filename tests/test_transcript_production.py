@@ -484,3 +484,26 @@ def test_the_archives_redactions_applied_end_to_end(archive_path, tmp_path):
     make(archive_path, after, redact=True)
     assert "Chat 0 message 5: the lease and the deposit." in "\n".join(pages(after))
     assert checked(archive_path, pdf).ok  # (the transcript still shows the messages as the archive holds them)
+
+
+def test_a_cached_chunk_kept_without_its_entries_pages_is_a_miss_and_is_kept_anew(archive_path, tmp_path):
+    """An entry whose record lacks `entries` (sealed as the cache seals, as one kept before them):
+    rendered again, its messages' Bates pages found, and kept anew for the next transcript."""
+    from textfile.transcript import _cache_of
+    from textfile.transcript.render.cache import META, Cache
+
+    first = make(archive_path, tmp_path / "1.pdf", chunk_size=5)
+    with Archive.open(archive_path) as archive:
+        where = _cache_of(archive)
+    cache = Cache(where["cache"], where["cache_seal"])
+    metas = sorted(Path(where["cache"]).glob(f"*/*/{META}"))
+    assert len(metas) == first.chunks - 1
+    for meta in metas:
+        record = json.loads(meta.read_text())["record"]
+        del record["entries"]
+        meta.write_text(json.dumps({"record": record, "seal": cache._seal(record)}))
+    second = make(archive_path, tmp_path / "2.pdf", chunk_size=5, bates_start=first.pages + 1)
+    third = make(archive_path, tmp_path / "3.pdf", chunk_size=5, bates_start=2 * first.pages + 1)
+    assert (second.reused, third.reused) == (0, first.chunks - 1)
+    shift = {mid: f"TF-{int(b[3:]) + first.pages:06d}" for mid, b in first.message_bates.items()}
+    assert second.message_bates == shift

@@ -195,6 +195,10 @@ class Cache:
             return None
         return {**meta, "parts": [str(p) for p in copied]}
 
+    def forget(self, k: str) -> None:
+        """The entry of `k` removed (one kept before what a chunk's record now holds: rendered again)."""
+        _remove(self._entry(k))
+
     def keep(self, k: str, parts: list[str], meta: dict) -> None:
         """The rendered chunk's parts and meta kept under its key, written whole or not at all."""
         entry = self._entry(k)

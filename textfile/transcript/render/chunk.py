@@ -69,9 +69,10 @@ def render_job(job: Job) -> dict:
     cache = _state.get("cache") if job.cover is None else None
     k = cache and key(_state["fingerprint"], chunk_html(messages, data.conversations, ctx, data.files), _layout_of(job))
     result = cache and cache.take(k, Path(ctx["parts"]), job.index)
-    if result and "entries" not in result:  # (kept before the entries' pages were: rendered again)
+    if result and "entries" not in result:  # (kept before the entries' pages were: rendered again, kept anew)
         for part in result["parts"]:
             Path(part).unlink(missing_ok=True)
+        cache.forget(k)
         result = None
     if result:
         result["cached"] = True
