@@ -38,6 +38,7 @@ EXPECTED = {
     "opt_outs": ["message_id", "handle", "change", "keyword", "at"],
     "client_minors": ["client_id", "guardians", "marked_at", "marked_by"],
     "review_decisions": ["id", "flag_id", "state", "note", "decided_by", "decided_at", "entered_by"],
+    "signing_keys": ["fingerprint", "certificate", "created_at", "created_by"],
     "review_reports": [
         "id",
         "uuid",

@@ -129,6 +129,8 @@ RECORDS = (
     "disposed_messages",
     # review decisions and their notes (m027)
     "review_decisions",
+    # the certificates productions are signed under (issue 20: m030)
+    "signing_keys",
 )
 
 
