@@ -117,6 +117,14 @@ def test_the_env_var_names_the_key_file(keys, archive, tmp_path, monkeypatch):
     assert not keys.exists()
 
 
+def test_the_key_goes_beside_the_audit_key_textfile_key_names(keys, archive, tmp_path, monkeypatch):
+    (tmp_path / "vault").mkdir()
+    shutil.copy(audit.key_path(), tmp_path / "vault" / "key")  # (the archive's audit key, moved there)
+    monkeypatch.setenv("TEXTFILE_KEY", str(tmp_path / "vault" / "key"))
+    made = signing.ensure_key(archive)
+    assert made.path == tmp_path / "vault" / "signing" / f"{archive.settings.archive_id}.pem"
+
+
 def test_another_archives_key_is_refused(keys, archive, tmp_path, monkeypatch):
     with Archive.create(tmp_path / "other.db", **OWNER) as other:
         theirs = signing.ensure_key(other)

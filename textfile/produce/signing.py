@@ -3,8 +3,8 @@
 Decisions, and why:
 - **One key per archive, outside it.** A private key and a self-signed X.509 certificate whose subject
   names the archive's owner (CN) and the archive's id (OU "textfile archive <id>"), in one PEM file
-  (0600, in a 0700 folder) beside the key that seals the audit log: `signing/<archive id>.pem` in the
-  config folder, or the file $TEXTFILE_SIGNING_KEY names. Someone holding only `archive.db` cannot sign
+  (0600, in a 0700 folder) beside the key that seals the audit log: `signing/<archive id>.pem` in that
+  key's folder (the config folder, or where $TEXTFILE_KEY puts it), or the file $TEXTFILE_SIGNING_KEY names. Someone holding only `archive.db` cannot sign
   as the archive. The archive records each certificate (`signing_keys`, m030: its SHA-256 fingerprint
   and PEM, sealed records) and audits its making, so a recipient's certificate is proven against it.
   `init` makes the key; an archive made before this version gets one on first use (`ensure_key`).
@@ -91,10 +91,11 @@ class SignatureCheck(NamedTuple):
 
 
 def signing_key_path(archive_id: str) -> Path:
-    """$TEXTFILE_SIGNING_KEY, else `signing/<archive id>.pem` in the config folder (beside the audit key)."""
+    """$TEXTFILE_SIGNING_KEY, else `signing/<archive id>.pem` in the folder of the key that seals the audit
+    log (the config folder, or where $TEXTFILE_KEY puts that key)."""
     if os.environ.get(SIGNING_KEY_ENV):
         return Path(os.environ[SIGNING_KEY_ENV]).expanduser()
-    return audit.config_dir() / "signing" / f"{archive_id}.pem"
+    return audit.key_path().parent / "signing" / f"{archive_id}.pem"
 
 
 def fingerprint(certificate_pem: bytes) -> str:
