@@ -247,3 +247,22 @@ def test_a_long_list_paginates_with_its_column_heads_on_every_page(tmp_path):
     last = listing[-1]
     assert bare(f"1,001 TF-009999 {sha('long')} {long}") in bare(last)  # the row that wraps: whole, on one page
     assert words(text).count("natives/TF-001000.jpg") == 1
+
+
+def test_the_sources_of_the_produced_messages(archive):
+    from conftest import ingest_records, msg
+
+    from textfile.produce.certify import sources_of
+
+    ingest_records(archive, [msg(1), msg(2)], "first.xml")
+    ingest_records(archive, [msg(2), msg(3)], "second.xml")
+    ids = [r[0] for r in archive.conn.execute("SELECT id FROM messages ORDER BY sent_at")]
+    imports = {r[1]: r for r in archive.conn.execute("SELECT id, file_name, finished_at FROM imports")}
+    first, second = imports["first.xml"], imports["second.xml"]
+    assert sources_of(archive.conn, ids[1:], "Alex Owner") == (
+        SourceExport(first[0], "first.xml", "android", 123, "0" * 64, first[2], "Alex Owner", 1),
+        SourceExport(second[0], "second.xml", "android", 123, "0" * 64, second[2], "Alex Owner", 2),
+    )
+    assert sources_of(archive.conn, ids[2:], "Alex Owner") == (
+        SourceExport(second[0], "second.xml", "android", 123, "0" * 64, second[2], "Alex Owner", 1),
+    )

@@ -125,6 +125,21 @@ class Part(NamedTuple):
     rows: tuple = ()
 
 
+def sources_of(conn, message_ids: list[str], owner: str) -> tuple[SourceExport, ...]:
+    """The exports that hold these messages (every import that read one of them, in import order), each
+    with how many of them it holds; its custodian as named on import, else the archive's `owner`. The one
+    reading of the archive here, for the production command to fill `Certification.sources` with."""
+    import json
+
+    rows = conn.execute(
+        "SELECT i.id, i.file_name, i.format, i.size, i.sha256, i.finished_at, i.custodian,"
+        " count(DISTINCT s.message_id) FROM message_sources s JOIN imports i ON i.id = s.import_id"
+        " WHERE s.message_id IN (SELECT value FROM json_each(?)) GROUP BY i.id ORDER BY i.id",
+        (json.dumps(list(message_ids)),),
+    )
+    return tuple(SourceExport(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or owner, r[7]) for r in rows)
+
+
 def certification(facts: Certification) -> tuple[bytes, str]:
     """The certification's PDF (PDF/A-3b) and its plain-text twin (UTF-8 text, LF line ends)."""
     parts = _declaration(facts) + _schedules(facts)
@@ -161,12 +176,13 @@ def _local(facts: Certification, instant: str) -> str:
     return times.display(instant, times.zone(facts.zone))
 
 
-def _window(facts: Certification) -> tuple:
+def _window(facts: Certification) -> str:
+    """ ", sent from … until …" when the production is a window of the matter; "" when it is all of it."""
     if facts.window_from is None and facts.window_until is None:
-        return ("",)
+        return ""
     start = f"from {_local(facts, facts.window_from)}" if facts.window_from else "from the first message"
     end = f"until {_local(facts, facts.window_until)}" if facts.window_until else "to the last message"
-    return (f", sent {start} {end}",)
+    return f", sent {start} {end}"
 
 
 def _p(*pieces) -> Part:
@@ -174,25 +190,12 @@ def _p(*pieces) -> Part:
 
 
 def _declaration(f: Certification) -> list[Part]:
-    files, sources = len(f.files), len(f.sources)
-    produced = _local(f, f.produced_at)
-    signed = ()
-    if f.signing_certificate:
-        signed = (
-            " Each PDF file of the production is signed with a PAdES digital signature under the certificate whose"
-            " SHA-256 fingerprint is ",
-            _v(f.signing_certificate),
-            *(("; that certificate is the file ", _v(f.certificate_file)) if f.certificate_file else ()),
-            ". A change to a signed file after it was signed shows in any PDF reader that checks signatures.",
-        )
-    redacted = ()
-    if f.redactions:
-        redacted = (
-            f" {f.redactions:,} redaction{'s were' if f.redactions != 1 else ' was'} applied to the text produced,"
-            " each listed with its reason in the redaction log",
-            *((" (", _v(f.redaction_log), ")") if f.redaction_log else ()),
-            "; the archive keeps the original text.",
-        )
+    """The declaration: its heading and facts, the declarant's paragraphs, the closing and signature block."""
+    return _heading(f) + _records(f) + _process(f) + [_production(f)] + _attestation(f)
+
+
+def _heading(f: Certification) -> list[Part]:
+    files, produced = len(f.files), _local(f, f.produced_at)
     return [
         Part("title", ("Certification of records produced",)),
         Part(
@@ -206,14 +209,20 @@ def _declaration(f: Certification) -> list[Part]:
             rows=(
                 ("Matter", (_v(f.matter), " — ", _v(f.matter_title))),
                 ("Client", (_v(f.client),)),
-                ("Production", (_v(f.production), f", produced {produced} ({f.zone}) by ", _v(f.produced_by))),
+                ("Production", (_v(f.production), f", produced {produced} (", _v(f.zone), ") by ", _v(f.produced_by))),
                 ("Bates range", (_v(f.bates_first), " through ", _v(f.bates_last))),
-                ("Contents", (f"{f.messages:,} messages of {f.conversations:,} conversations{_window(f)[0]}",)),
+                ("Contents", (f"{f.messages:,} messages of {f.conversations:,} conversations{_window(f)}",)),
                 ("Files", (f"{files:,}, each with its SHA-256 hash value in Schedule B",)),
                 ("Tool", (_v(f.tool), " version ", _v(f.version))),
                 ("Archive", (_v(f.archive_id), ", kept by ", _v(f.owner))),
             ),
         ),
+    ]
+
+
+def _records(f: Certification) -> list[Part]:
+    files, produced = len(f.files), _local(f, f.produced_at)
+    return [
         _p(f"I, {BLANK}, declare:"),
         _p(
             f"1. I am over eighteen years of age. I am employed by or associated with {BLANK} as {BLANK}. I am"
@@ -233,7 +242,7 @@ def _declaration(f: Certification) -> list[Part]:
             ") for client ",
             _v(f.client),
             f" consists of the {files:,} files listed in Schedule B. They hold {f.messages:,} text messages of"
-            f" {f.conversations:,} conversations{_window(f)[0]}, Bates-numbered ",
+            f" {f.conversations:,} conversations{_window(f)}, Bates-numbered ",
             _v(f.bates_first),
             " through ",
             _v(f.bates_last),
@@ -247,6 +256,12 @@ def _declaration(f: Certification) -> list[Part]:
             _v(f.owner),
             ".",
         ),
+    ]
+
+
+def _process(f: Certification) -> list[Part]:
+    sources = len(f.sources)
+    return [
         _p(
             f"3. Collection. The messages were copied from the {sources:,} export{'s' if sources != 1 else ''}"
             " listed in Schedule A: files exported from the phones or accounts that held the messages (an Apple"
@@ -264,16 +279,42 @@ def _declaration(f: Certification) -> list[Part]:
             " outside the archive, so that a change made outside textfile is detected when the archive is"
             " verified (textfile verify)."
         ),
-        _p(
-            "5. Production. textfile generated each file of this production from the archive: the messages as"
-            " Bates-numbered PDF pages, and the same messages in the other forms listed in Schedule B, each tied"
-            " to the archive by the messages' identifiers and content hashes. The PDF transcript embeds the"
-            " identifier and content hash of every message it shows. After each file was written, textfile"
-            " computed its SHA-256 hash value, listed in Schedule B and in the file SHA256SUMS, and recorded the"
-            " production, with every file's hash value, in the archive and its audit log.",
-            *redacted,
-            *signed,
-        ),
+    ]
+
+
+def _production(f: Certification) -> Part:
+    """Paragraph 5: how the files were made and recorded, with the redactions and the signature when there are."""
+    signed = ()
+    if f.signing_certificate:
+        signed = (
+            " Each PDF file of the production is signed with a PAdES digital signature under the certificate whose"
+            " SHA-256 fingerprint is ",
+            _v(f.signing_certificate),
+            *(("; that certificate is the file ", _v(f.certificate_file)) if f.certificate_file else ()),
+            ". A change to a signed file after it was signed shows in any PDF reader that checks signatures.",
+        )
+    redacted = ()
+    if f.redactions:
+        redacted = (
+            f" {f.redactions:,} redaction{'s were' if f.redactions != 1 else ' was'} applied to the text produced,"
+            " each listed with its reason in the redaction log",
+            *((" (", _v(f.redaction_log), ")") if f.redaction_log else ()),
+            "; the archive keeps the original text.",
+        )
+    return _p(
+        "5. Production. textfile generated each file of this production from the archive: the messages as"
+        " Bates-numbered PDF pages, and the same messages in the other forms listed in Schedule B, each tied"
+        " to the archive by the messages' identifiers and content hashes. The PDF transcript embeds the"
+        " identifier and content hash of every message it shows. After each file was written, textfile"
+        " computed its SHA-256 hash value, listed in Schedule B and in the file SHA256SUMS, and recorded the"
+        " production, with every file's hash value, in the archive and its audit log.",
+        *redacted,
+        *signed,
+    )
+
+
+def _attestation(f: Certification) -> list[Part]:
+    return [
         _p(
             "6. Hash verification. Each file of this production is identified by its SHA-256 hash value (Secure"
             " Hash Algorithm 256, FIPS 180-4), listed in Schedule B. A SHA-256 hash value is a 64-digit hexadecimal"
