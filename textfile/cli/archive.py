@@ -111,10 +111,11 @@ def init(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Create a new archive (readable by you only), its audit log sealed with your key (made if you have none). Refuses to overwrite an existing one.
+    """Create a new archive (readable by you only), its audit log sealed with your key (made if you have none), and the key its productions are signed with. Refuses to overwrite an existing one.
 
     Example: textfile init --owner Alex --tz UTC --region GB --bates-prefix ALEX"""
     from textfile import audit
+    from textfile.produce import signing
     from textfile.review import hours as working
     from textfile.review import settings as review_settings
 
@@ -128,8 +129,11 @@ def init(
             with archive.transaction() as conn:
                 review_settings.set_review_settings(conn, hours_spec=hours)
         settings = archive.settings.as_dict() | {"hours": review_settings.current(archive.conn).hours}
-    # (the archive's settings as archive.py says them, where it is, and the key that seals its log)
-    emit({"archive": str(path), **settings, "key": str(audit.key_path())}, json_=json_, quiet=quiet, show=_show_created)
+        signer = signing.ensure_key(archive)
+    # (the archive's settings as archive.py says them, where it is, the key that seals its log, the signing key)
+    created = {"archive": str(path), **settings, "key": str(audit.key_path())}
+    created |= {"signing_key": str(signer.path), "signing_certificate": signer.fingerprint}
+    emit(created, json_=json_, quiet=quiet, show=_show_created)
 
 
 def _show_created(created: dict) -> None:
@@ -140,6 +144,10 @@ def _show_created(created: dict) -> None:
     say(
         f"Its audit log is sealed with the key in {created['key']} (id {created['key_id']}): keep a copy of that file apart"
         " from the archive; `textfile verify` needs it to prove the log was not rewritten."
+    )
+    say(
+        f"Its productions are signed with the key in {created['signing_key']} (certificate"
+        f" {created['signing_certificate'][:16]}…): keep a copy of it apart from the archive too."
     )
 
 
