@@ -82,6 +82,7 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         _against_record(archive.conn, row["id"], listed, check)
     _files(folder, listed, check)
     _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
+    _signed(archive, folder, [p for p in listed if p.startswith("IMAGES/") or p == "CERTIFICATION.pdf"], check)
     _rsmf(folder, [p for p in listed if p.startswith("RSMF/")], check)
     if row is not None:
         _since(archive.conn, row["id"], check)
@@ -127,22 +128,32 @@ def _files(folder: Path, listed: dict[str, str], check: ProductionCheck) -> None
 
 
 def _pdfs(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
-    from textfile.produce import signing
+    """Each PDF of IMAGES/ checked as the transcript it is (`verify FILE.pdf`)."""
     from textfile.transcript import verify_pdfs
 
     existing = [p for p in paths if (folder / p).is_file()]
     for rel, report in zip(existing, verify_pdfs(archive, [folder / p for p in existing])):
         for problem in report.problems:
             check.problems.append(f"{rel}: {problem}")
+    check.pdfs = len(existing)
+
+
+def _signed(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
+    """Each PDF the production made (IMAGES/, the certification; a native is as it came): its PAdES
+    signature there, intact, covering the whole file, made with this archive's key."""
+    from textfile.produce import signing
+
+    fingerprints = signing.recorded_fingerprints(archive.conn)
+    for rel in paths:
+        if not (folder / rel).is_file():
+            continue
         signed = signing.check_signature(folder / rel)
-        fingerprints = signing.archive_fingerprints(archive.conn)
         if not signed.signed:
             check.problems.append(f"{rel}: not signed")
         elif not (signed.intact and signed.covers_whole_file):
             check.problems.append(f"{rel}: changed after it was signed (its signature does not cover it as it is)")
         elif signed.certificate_fingerprint not in fingerprints:
             check.problems.append(f"{rel}: signed with a key that is not this archive's")
-    check.pdfs = len(existing)
 
 
 def _rsmf(folder: Path, paths: list[str], check: ProductionCheck) -> None:

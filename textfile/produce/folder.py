@@ -89,6 +89,10 @@ class Folder:
             raise TextfileError(f"cannot write {target}: {exc.strerror or exc}") from None
         return target
 
+    def write_unsummed(self, rel: str, data: bytes) -> None:
+        """A file written to be changed in place before it is summed (`add`): a PDF to sign."""
+        self._write(rel, data)
+
     def write(self, rel: str, data: bytes, kind: str, bates: tuple[str, str] | None = None) -> Produced:
         """A file written into the folder (never over one), and summed."""
         self._write(rel, data)

@@ -121,17 +121,19 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     signer = _signer(archive)
     folder = Folder(request.out, request.mkdir)
     seconds = {}
-    pdfs, message_bates, after = _pdfs(archive, request, chosen, series, labels, folder, signer, now, progress)
+    pdfs, message_bates, after = _pdfs(archive, request, chosen, series, labels, folder, signer, now, progress, number)
     seconds["pdf"] = round(time.monotonic() - started, 2)
     other = time.monotonic()
     others = _others(
         archive, chosen, Series(series.prefix, after), pdfs, message_bates, redactions, folder, zone, signer, now
     )
-    fingerprint = _fingerprint(signer)
+    fingerprint = signer.fingerprint
     folder.write(
         "README.txt", _readme(conn, number, chosen, settings, pdfs, others, redactions, fingerprint, now), "readme"
     )
-    others.certificate_sha256 = _certification(archive, number, chosen, series, pdfs, others, folder, signer, now)
+    others.certificate_sha256 = _certification(
+        archive, number, chosen, series, pdfs, others, redactions, folder, signer, now
+    )
     sums = folder.finish()
     seconds["other"] = round(time.monotonic() - other, 2)
     production = _record(
@@ -154,7 +156,7 @@ def _signer(archive: Archive):
     return signing.ensure_key(archive)
 
 
-def _pdfs(archive, request: Request, chosen, series, labels, folder: Folder, signer, now, progress):
+def _pdfs(archive, request: Request, chosen, series, labels, folder: Folder, signer, now, progress, production: int):
     """The PDFs, one continuous Bates series from the series' next free number; each message's Bates number."""
     from textfile.produce import signing
     from textfile.transcript import make_transcript, pdf
@@ -176,6 +178,7 @@ def _pdfs(archive, request: Request, chosen, series, labels, folder: Folder, sig
             conversations=group if (labels or request.conversations) else None,
             context=request.context,
             exhibit=labels[n] if labels else None,
+            production=f"Production {production}",
             redact=True,
             notes=False,
             signer=lambda path: signing.sign_pdf(path, signer, when=now),
@@ -375,18 +378,21 @@ WHAT IS HERE
   RSMF/      each conversation in Relativity Short Message Format 2.0 (.rsmf), for review platforms
   TEXT/      the extracted text of each document, named by its first Bates number
   DATA/      messages.csv and messages.jsonl (one row per message, every field, UTC and local time);
-             loadfile.dat (Concordance) and loadfile.opt (Opticon) load files; redaction-log.csv{privilege}
+             loadfile.dat (Concordance) and loadfile.opt (Opticon) load files;
+             redaction-log.csv{privilege}
   CERTIFICATION.pdf / CERTIFICATION.txt
              a declaration under 28 U.S.C. 1746 and FRE 902(13)/(14), to be completed and signed
   signing-certificate.pem
-             the certificate the PDFs are signed with (SHA-256 fingerprint {fingerprint})
+             the certificate the PDFs are signed with; its SHA-256 fingerprint:
+             {fingerprint}
   SHA256SUMS the SHA-256 of every file above
 
 HOW TO CHECK IT (no textfile needed)
   1. Every file is as produced:    cd <this folder> && sha256sum -c SHA256SUMS
      (on macOS: shasum -a 256 -c SHA256SUMS). Every line must say OK.
-  2. Every PDF is as signed: open it in a PDF reader that shows signatures (Adobe Acrobat, or
-     pyHanko: pyhanko sign validate --trust signing-certificate.pem IMAGES/<file>.pdf).
+  2. Every PDF is as signed: open it in a PDF reader that shows signatures (Adobe Acrobat
+     Reader), or with pyHanko's command line (pip install pyhanko-cli):
+       pyhanko sign validate --trust signing-certificate.pem IMAGES/<file>.pdf
      The signature must be valid and cover the whole file; the signer's certificate must be
      signing-certificate.pem (fingerprint above).
   3. The load files: loadfile.dat is UTF-8 with a byte-order mark, Concordance delimiters
@@ -418,7 +424,7 @@ def _readme(conn, number: int, chosen, settings, pdfs, others, redactions, finge
         pages=sum(p.pages for p in pdfs),
         natives=f" and {natives} native file(s)" if natives else "",
         exhibits=", one exhibit per conversation" if pdfs[0].exhibit else "",
-        privilege="; privilege-log.csv (privileged notes withheld)" if others.privileged_notes else "",
+        privilege="; privilege-log.csv (the privileged notes withheld)" if others.privileged_notes else "",
         fingerprint=fingerprint,
         redactions=sum(len(v) for v in redactions.values()),
         zone=settings.tz,
@@ -534,52 +540,41 @@ def _record(
     )
 
 
-def _fingerprint(signer) -> str:
-    """The SHA-256 fingerprint of the signing certificate (of its DER bytes), as PAdES readers show it."""
-    import base64
-    import hashlib
-
-    from textfile.produce import signing
-
-    pem = signing.certificate_pem(signer).decode("ascii")
-    der = base64.b64decode("".join(line for line in pem.splitlines() if line and not line.startswith("-----")))
-    return hashlib.sha256(der).hexdigest()
-
-
-def _certification(archive, number, chosen, series, pdfs, others, folder: Folder, signer, now) -> str:
-    """CERTIFICATION.pdf (signed) and CERTIFICATION.txt: the declaration, pre-filled; the PDF's sha256."""
+def _certification(archive, number, chosen, series, pdfs, others, redactions, folder: Folder, signer, now) -> str:
+    """CERTIFICATION.pdf (signed) and CERTIFICATION.txt: the declaration, pre-filled with every file
+    written so far (all but itself and SHA256SUMS); the PDF's sha256."""
     from textfile.produce import certify, signing
 
+    settings = archive.settings
     facts = certify.Certification(
-        production=number,
+        production=str(number),
+        produced_at=now,
+        produced_by=audit.current_user(),
+        zone=settings.tz,
+        region=settings.region,
+        owner=settings.owner_name,
+        archive_id=settings.archive_id,
+        client=chosen.client,
         matter=chosen.matter,
         matter_title=chosen.matter_title,
-        client=chosen.client,
-        generated_at=now,
-        zone=archive.settings.tz,
-        tool=GENERATOR,
-        owner=archive.settings.owner_name,
+        window_from=chosen.from_at,
+        window_until=chosen.until_at,
+        conversations=len(chosen.conversations),
+        messages=len(chosen.ids),
         bates_first=pdfs[0].begbates,
         bates_last=others.natives[-1].bates if others.natives else pdfs[-1].endbates,
-        sources=_sources(archive.conn, chosen.ids),
-        files=[f for f in folder.files.values()],
-        messages=len(chosen.ids),
+        sources=certify.sources_of(archive.conn, chosen.ids, settings.owner_name),
+        files=tuple(
+            certify.ProducedFile(f.path, f.sha256, f.size, f.bates_first, f.bates_last)
+            for f in sorted(folder.files.values(), key=lambda f: f.path)
+        ),
+        redactions=sum(len(v) for v in redactions.values()),
+        redaction_log="DATA/redaction-log.csv",
+        signing_certificate=signer.fingerprint,
+        certificate_file="signing-certificate.pem",
     )
     data, text = certify.certification(facts)
     folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")
-    folder._write("CERTIFICATION.pdf", data)
+    folder.write_unsummed("CERTIFICATION.pdf", data)
     signing.sign_pdf(folder.path / "CERTIFICATION.pdf", signer, when=now)
     return folder.add("CERTIFICATION.pdf", "certification").sha256
-
-
-def _sources(conn, ids: list[str]) -> list[dict]:
-    """The exports the produced messages were read from: each import's file, format, size, sha256, when, custodian."""
-    return [
-        dict(r)
-        for r in conn.execute(
-            "SELECT i.id, i.file_name, i.format, i.size, i.sha256, i.finished_at AS imported_at, i.custodian,"
-            " i.importer_version FROM imports i WHERE i.id IN (SELECT DISTINCT s.import_id FROM message_sources s"
-            " WHERE s.message_id IN (SELECT value FROM json_each(?))) ORDER BY i.id",
-            (json.dumps(ids),),
-        )
-    ]
