@@ -395,7 +395,10 @@ def test_verify_of_a_path_that_is_no_pdf_file_is_a_usage_mistake_not_a_failed_ch
     r = cli("verify", missing)
     assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {missing}: no such file")
     r = cli("verify", tmp_path)
-    assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {tmp_path}: not a file (a transcript is a PDF file)")
+    assert (r.exit_code, r.stderr.strip()) == (
+        1,
+        f"Error: {tmp_path}: not a file, nor a production's folder (it has no SHA256SUMS): a transcript is a PDF file",
+    )
 
 
 def test_import_of_a_folder_of_exports_reads_each_one(cli, tmp_path):

@@ -145,3 +145,6 @@ def test_a_folder_that_is_no_finished_production_is_said_so(archive, tmp_path):
     ]
     with pytest.raises(NotFound):
         verify_production(archive, tmp_path / "none")
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(InvalidInput, match="nor a production's folder"):
+        verify_production(archive, tmp_path / "plain")

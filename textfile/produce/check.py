@@ -53,6 +53,10 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         raise NotFound(f"{folder}: no such folder")
     if not folder.is_dir():
         raise InvalidInput(f"{folder}: not a folder")
+    if not (folder / SUMS).exists() and not (folder / INCOMPLETE).exists():
+        raise InvalidInput(
+            f"{folder}: not a file, nor a production's folder (it has no {SUMS}): a transcript is a PDF file"
+        )
     check = ProductionCheck(str(folder))
     if (folder / INCOMPLETE).exists():
         check.problems.append(f"{INCOMPLETE}: the production was not finished")
