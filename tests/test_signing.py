@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -281,3 +282,15 @@ def test_a_pdf_that_cannot_be_signed_is_left_as_it_was(signer, tmp_path):
         signing.sign_pdf(tmp_path / "x.pdf", signer, when=WHEN)
     assert (tmp_path / "x.pdf").read_bytes() == b"%PDF-1.7\nnot really\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_archive_verifies_with_its_certificate_and_not_once_it_is_swapped(signer, archive, archive_path, cli):
+    assert cli("verify").exit_code == 0
+    _, other = signing._new_key("Mallory", archive.settings.archive_id)
+    conn = sqlite3.connect(archive_path)
+    with conn:
+        conn.execute("UPDATE signing_keys SET certificate = ?", (other.decode(),))
+    conn.close()
+    r = cli("verify")
+    assert r.exit_code == 3
+    assert "signing_keys" in r.output
