@@ -8,8 +8,10 @@ import json
 import shutil
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
+import pikepdf
 import pytest
 from conftest import OWNER, ingest_records, msg
 from typer.testing import CliRunner
@@ -206,10 +208,15 @@ def test_a_signed_pdf_checks_intact_whole_and_keeps_its_manifest(transcript, sig
 
 
 def test_signing_is_deterministic(transcript, signed, signer, tmp_path):
+    """The same file signed at the same time, a second later by the clock, is the same bytes (pyhanko would
+    write the clock's time as the document's modification time, and a random document id)."""
+    time.sleep(1.1)
     again = tmp_path / "again.pdf"
     shutil.copy(transcript, again)
     signing.sign_pdf(again, signer, when=WHEN)
     assert again.read_bytes() == signed.read_bytes()
+    with pikepdf.open(signed) as pdf:
+        assert pdf.open_metadata()["xmp:ModifyDate"] == "2026-12-05T18:00:00+00:00"
     later = tmp_path / "later.pdf"
     shutil.copy(transcript, later)
     signing.sign_pdf(later, signer, when="2026-12-06T09:30:00.000Z")

@@ -306,6 +306,7 @@ def sign_pdf(path: Path, signer: Signer, *, when: str) -> None:
         writer = _update_writer_class()(io.BytesIO(data), strict=False)
         writer.next_id = hashlib.sha256(data + at.isoformat().encode()).digest()[:16]
         writer._document_id = writer.deterministic_id()
+        writer.modified_at(at)
         signed = pdf_signer.sign_pdf(writer, output=io.BytesIO()).getvalue()
     except Exception as exc:  # pyhanko's reading or signing errors: the file is left as it was
         raise TextfileError(f"{path}: cannot sign this PDF: {exc}") from None
@@ -373,12 +374,31 @@ def _timed_signer_class():
 
 def _update_writer_class():
     """pyhanko's incremental writer with the update's document id (the /ID's second part, and the first
-    when the file had none) derived from the file and the signing time, not drawn at random."""
+    when the file had none) derived from the file and the signing time, not drawn at random, and the
+    document's modification time (XMP ModifyDate, /ModDate) the signing time, not the clock's."""
+    from dataclasses import fields as dataclass_fields
+
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.metadata.model import DocumentMetadata
+
+    class AtSigningTime(DocumentMetadata):
+        """Metadata whose "modified now" (which pyhanko sets before writing) is the signing time."""
+
+        signed_at: datetime | None = None
+
+        def __setattr__(self, name, value):
+            if name == "last_modified" and value == "now" and self.signed_at is not None:
+                value = self.signed_at
+            super().__setattr__(name, value)
 
     class UpdateWriter(IncrementalPdfFileWriter):
         next_id: bytes = b""
+
+        def modified_at(self, at: datetime) -> None:
+            meta = AtSigningTime(**{f.name: getattr(self._meta, f.name) for f in dataclass_fields(self._meta)})
+            meta.signed_at = at
+            self._meta = meta
 
         def deterministic_id(self):
             try:
