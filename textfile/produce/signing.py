@@ -19,9 +19,10 @@ Decisions, and why:
   recipient's: the certificate's fingerprint is in the certification, the archive and the audit log.
 - **PAdES B-B** (pyhanko, /ETSI.CAdES.detached), an invisible signature field of a fixed name, an
   incremental update: the signed file is the original bytes and the signature after them, so the
-  embedded files (a transcript's manifest) stay. The signing time is the caller's (`when`), and
-  the update's document id is derived from the file and that time (pyhanko draws a random one):
-  the same file signed at the same time gives the same bytes.
+  embedded files (a transcript's manifest) stay. The signing time is the caller's (`when`), and so
+  is the document's modification time the update writes (pyhanko writes the clock's); the update's
+  document id is derived from the file and that time (pyhanko draws a random one): the same file
+  signed at the same time gives the same bytes, in any process, at any hour.
 - **Checking** (`check_signature`) says whether the bytes signed are unchanged (digest and RSA
   signature) and whether the signature covers the whole file (nothing appended after it), with the
   certificate's fingerprint, its subject's name and the signing time. Trust is not judged here: the
