@@ -6,9 +6,12 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
+import pikepdf
 import pytest
 from conftest import OWNER, ingest_records, msg
 from typer.testing import CliRunner
@@ -205,10 +208,15 @@ def test_a_signed_pdf_checks_intact_whole_and_keeps_its_manifest(transcript, sig
 
 
 def test_signing_is_deterministic(transcript, signed, signer, tmp_path):
+    """The same file signed at the same time, a second later by the clock, is the same bytes (pyhanko would
+    write the clock's time as the document's modification time, and a random document id)."""
+    time.sleep(1.1)
     again = tmp_path / "again.pdf"
     shutil.copy(transcript, again)
     signing.sign_pdf(again, signer, when=WHEN)
     assert again.read_bytes() == signed.read_bytes()
+    with pikepdf.open(signed) as pdf:
+        assert pdf.open_metadata()["xmp:ModifyDate"] == "2026-12-05T18:00:00+00:00"
     later = tmp_path / "later.pdf"
     shutil.copy(transcript, later)
     signing.sign_pdf(later, signer, when="2026-12-06T09:30:00.000Z")
@@ -281,3 +289,15 @@ def test_a_pdf_that_cannot_be_signed_is_left_as_it_was(signer, tmp_path):
         signing.sign_pdf(tmp_path / "x.pdf", signer, when=WHEN)
     assert (tmp_path / "x.pdf").read_bytes() == b"%PDF-1.7\nnot really\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_archive_verifies_with_its_certificate_and_not_once_it_is_swapped(signer, archive, archive_path, cli):
+    assert cli("verify").exit_code == 0
+    _, other = signing._new_key("Mallory", archive.settings.archive_id)
+    conn = sqlite3.connect(archive_path)
+    with conn:
+        conn.execute("UPDATE signing_keys SET certificate = ?", (other.decode(),))
+    conn.close()
+    r = cli("verify")
+    assert r.exit_code == 3
+    assert "signing_keys" in r.output

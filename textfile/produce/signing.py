@@ -19,9 +19,10 @@ Decisions, and why:
   recipient's: the certificate's fingerprint is in the certification, the archive and the audit log.
 - **PAdES B-B** (pyhanko, /ETSI.CAdES.detached), an invisible signature field of a fixed name, an
   incremental update: the signed file is the original bytes and the signature after them, so the
-  embedded files (a transcript's manifest) stay. The signing time is the caller's (`when`), and
-  the update's document id is derived from the file and that time (pyhanko draws a random one):
-  the same file signed at the same time gives the same bytes.
+  embedded files (a transcript's manifest) stay. The signing time is the caller's (`when`), and so
+  is the document's modification time the update writes (pyhanko writes the clock's); the update's
+  document id is derived from the file and that time (pyhanko draws a random one): the same file
+  signed at the same time gives the same bytes, in any process, at any hour.
 - **Checking** (`check_signature`) says whether the bytes signed are unchanged (digest and RSA
   signature) and whether the signature covers the whole file (nothing appended after it), with the
   certificate's fingerprint, its subject's name and the signing time. Trust is not judged here: the
@@ -306,6 +307,7 @@ def sign_pdf(path: Path, signer: Signer, *, when: str) -> None:
         writer = _update_writer_class()(io.BytesIO(data), strict=False)
         writer.next_id = hashlib.sha256(data + at.isoformat().encode()).digest()[:16]
         writer._document_id = writer.deterministic_id()
+        writer.modified_at(at)
         signed = pdf_signer.sign_pdf(writer, output=io.BytesIO()).getvalue()
     except Exception as exc:  # pyhanko's reading or signing errors: the file is left as it was
         raise TextfileError(f"{path}: cannot sign this PDF: {exc}") from None
@@ -373,12 +375,31 @@ def _timed_signer_class():
 
 def _update_writer_class():
     """pyhanko's incremental writer with the update's document id (the /ID's second part, and the first
-    when the file had none) derived from the file and the signing time, not drawn at random."""
+    when the file had none) derived from the file and the signing time, not drawn at random, and the
+    document's modification time (XMP ModifyDate, /ModDate) the signing time, not the clock's."""
+    from dataclasses import fields as dataclass_fields
+
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.metadata.model import DocumentMetadata
+
+    class AtSigningTime(DocumentMetadata):
+        """Metadata whose "modified now" (which pyhanko sets before writing) is the signing time."""
+
+        signed_at: datetime | None = None
+
+        def __setattr__(self, name, value):
+            if name == "last_modified" and value == "now" and self.signed_at is not None:
+                value = self.signed_at
+            super().__setattr__(name, value)
 
     class UpdateWriter(IncrementalPdfFileWriter):
         next_id: bytes = b""
+
+        def modified_at(self, at: datetime) -> None:
+            meta = AtSigningTime(**{f.name: getattr(self._meta, f.name) for f in dataclass_fields(self._meta)})
+            meta.signed_at = at
+            self._meta = meta
 
         def deterministic_id(self):
             try:
