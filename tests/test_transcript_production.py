@@ -175,10 +175,22 @@ def test_context_adds_filed_messages_around_the_window_only(archive_path, tmp_pa
     cover = " ".join(pages(two)[0].split())
     assert (
         "until 2024-03-02 00:00:00 +00:00; with up to 2 messages of context before and after the window in each"
-        " conversation, among those filed to the matter (4 shown)"
+        " conversation, among those filed to the matter (4 shown, each marked as context)"
     ) in cover
+    assert context_marked(two) == ["1.6", "1.7", "1.11", "1.12"]
+    assert context_marked(plain) == []
     assert scope_of(two)["context"] == 2 and "context" not in scope_of(plain)
     assert checked(archive_path, two).ok
+
+
+def context_marked(pdf: Path) -> list[str]:
+    """The numbers of the messages marked as context (their heading line, however it wraps)."""
+    text = " ".join(" ".join(pages(pdf)).split())
+    return [
+        n
+        for n, head in re.findall(r"#(\d+\.\d+) (\d{4}-.*?)Chat \d message", text)
+        if "context, outside the window" in head
+    ]
 
 
 def test_context_without_a_window_adds_nothing(archive_path, tmp_path):

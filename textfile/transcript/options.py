@@ -74,13 +74,16 @@ def checked(
 
 
 def fitted(jobs: list[Job], contents: Contents) -> None:
-    """Each document told what its conversations' headings say they leave out and which of its
-    messages are redacted how."""
+    """Each document told what its conversations' headings say they leave out, which of its messages
+    are context outside the window, and which are redacted how."""
     rows = contents.plan.rows
     said = {c: excerpt.said() for c, excerpt in contents.excerpts.items()}
     for job in jobs:
         mine = rows[job.start : job.start + len(job.rowids)]
         job.excerpts = {c: said[c] for c in {row.conversation for row in mine} if c in said}
+        if contents.scope.context_rows:
+            around = set(contents.scope.context_rows)
+            job.context = [job.start + n for n, row in enumerate(mine) if row.rowid in around]
         if contents.redactions:
             job.redactions = {row.id: contents.redactions[row.id] for row in mine if row.id in contents.redactions}
 
@@ -101,7 +104,7 @@ def window_said(contents: Contents) -> str:
             f"; with up to {n} message{'s' if n != 1 else ''} of context before and after the window in each"
             " conversation, among those filed to the "
             + ("matter" if scope.matter else "client's matters")
-            + f" ({len(scope.context_rows)} shown)"
+            + f" ({len(scope.context_rows)} shown, each marked as context)"
         )
     return said
 

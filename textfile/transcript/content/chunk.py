@@ -61,6 +61,7 @@ class Job:
     numbers: list[int] = field(default_factory=list)  # each message's number in its conversation
     excerpts: dict[int, str] = field(default_factory=dict)  # conversation -> what its heading says it leaves out
     redactions: dict[str, list] = field(default_factory=dict)  # message id -> the spans of its body redacted
+    context: list[int] = field(default_factory=list)  # positions of messages shown as context, outside the window
 
 
 LEAD_IN = 50  # the messages the cover's document shows after it: its last page is never the cover's end alone
@@ -221,9 +222,12 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
     facts.others = _without_the_owner(conn, conversation_ids)
     facts.absent = coverage.marks(conn, [r["id"] for r in ordered], tz)
     messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
+    context = set(job.context)
     for m, r in zip(messages, ordered):
         if r["id"] in job.redactions:
             _redacted(m, job.redactions[r["id"]])
+        if m["seq"].position - 1 in context:  # (content/excerpt.py; said only where it is so)
+            m["context"] = True
     _mark_days(messages, _day_before(conn, job, ordered, tz), job.continues_from is not None)
     return Chunk(
         messages,

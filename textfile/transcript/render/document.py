@@ -45,6 +45,7 @@ def _omission(m: dict) -> tuple | None:
         m["body"]
         or m.get("segments")
         or m.get("withheld")
+        or m.get("context")
         or m["marks"]
         or m["call"]
         or m["versions"]
