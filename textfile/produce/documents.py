@@ -55,6 +55,7 @@ class PdfDocument:
     message_ids: list[str]
     exhibit: str | None = None
     rsmf: list[str] = field(default_factory=list)
+    transcript: str = ""  # its id (the transcript's record)
 
 
 def natives(conn: sqlite3.Connection, ids: list[str]) -> list[Native]:
