@@ -243,3 +243,38 @@ def test_exhibits_one_per_conversation_numbered_on(matter, tmp_path):
     assert firsts[1:] == [n + 1 for n in lasts[:-1]]
     assert result["reproduces"][0]["production"] == 1
     assert run(path, "verify", tmp_path / "ex").exit_code == 0
+
+
+def test_a_production_made_again_is_the_same_bytes_file_for_file(matter, tmp_path):
+    path, out = matter["path"], matter["out"]
+    again = run(path, "produce", "M-1", "--again", 1, "--out", tmp_path / "again", "--json")
+    assert again.exit_code == 0, again.output
+    result = json.loads(again.output)
+    assert result["identical"] is True and "differs" not in result
+    assert {f: (out / f).read_bytes() for f in files_of(out)} == {
+        f: (tmp_path / "again" / f).read_bytes() for f in files_of(tmp_path / "again")
+    }
+    verified = json.loads(run(path, "verify", tmp_path / "again", "--json").output)
+    assert verified[0]["ok"] is True and verified[0]["production"] == 1
+    with Archive.open(path) as archive:
+        assert archive.conn.execute("SELECT count(*) FROM productions").fetchone()[0] >= 1
+        [entry] = [
+            json.loads(d)
+            for (d,) in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'produce again'")
+        ]
+        assert {k: entry[k] for k in ("production", "identical")} == {"production": 1, "identical": True}
+
+
+def test_made_again_is_refused_when_the_archive_changed_and_says_why(matter, tmp_path):
+    path = matter["path"]
+    mine = run(path, "produce", "M-1", "--again", 1, "--out", tmp_path / "a", "--from", "2024-01-01")
+    assert mine.exit_code == 1 and "--again makes production 1 with its own options: not with --from" in mine.output
+    assert run(path, "produce", "M-2", "--again", 1, "--out", tmp_path / "a").exit_code == 1
+    assert run(path, "produce", "M-1", "--again", 99, "--out", tmp_path / "a").exit_code == 1
+    hit = json.loads(run(path, "search", "Thanks, got it", "--json").output)[0]
+    assert run(path, "redact", hit["id"][:16], "--span", "Thanks", "--reason", "other").exit_code == 0
+    changed = run(path, "produce", "M-1", "--again", 1, "--out", tmp_path / "b")
+    assert changed.exit_code == 1 and "no longer holds production 1's messages as they were produced" in changed.output
+    assert not (tmp_path / "b").exists()
+    redactions = json.loads(run(path, "redactions", "--json").output)
+    assert run(path, "unredact", redactions[-1]["id"], "--reason", "test over").exit_code == 0

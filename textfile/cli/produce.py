@@ -8,8 +8,9 @@ import typer
 
 from textfile import times
 from textfile.cli.options import From, Json, MakeFolder, Quiet, Reference, Until
-from textfile.cli.output import command, emit, open_archive, say, with_progress
+from textfile.cli.output import command, emit, open_archive, say, warn, with_progress
 from textfile.cli.tables import Col, add_row, show, table
+from textfile.errors import InvalidInput
 
 Message = Annotated[
     str,
@@ -58,6 +59,15 @@ Context = Annotated[
 ]
 RequireReviewed = Annotated[
     bool, typer.Option("--require-reviewed", help="Refuse while a message of the production has an open review flag.")
+]
+Again = Annotated[
+    int | None,
+    typer.Option(
+        "--again",
+        metavar="N",
+        help="Make production N again into a new folder, with its own numbers, options and time: the same bytes,"
+        " file for file (exit 3 naming the files that differ, when the archive changed since).",
+    ),
 ]
 Reproduce = Annotated[
     bool, typer.Option("--reproduce", help="Produce messages already produced again, under new Bates numbers.")
@@ -157,6 +167,7 @@ def produce(
     context: Context = 0,
     require_reviewed: RequireReviewed = False,
     reproduce: Reproduce = False,
+    again: Again = None,
     mkdir: MakeFolder = False,
     json_: Json = False,
     quiet: Quiet = False,
@@ -167,6 +178,25 @@ def produce(
 
     Example: textfile produce 2026-014 --out ~/Productions/2026-014-vol1 --mkdir"""
     from textfile.produce import production
+
+    if again is not None:
+        given = [
+            name
+            for name, value in (
+                ("--from", from_),
+                ("--until", until),
+                ("--conversation", conversation),
+                ("--bates-prefix", bates_prefix),
+                ("--exhibits", exhibits or exhibit_start != "1"),
+                ("--context", context),
+                ("--require-reviewed", require_reviewed),
+                ("--reproduce", reproduce),
+            )
+            if value
+        ]
+        if given:
+            raise InvalidInput(f"--again makes production {again} with its own options: not with {', '.join(given)}")
+        return _again(matter, again, out, mkdir, json_, quiet)
 
     request = production.Request(
         matter,
@@ -212,3 +242,39 @@ def _said(p) -> None:
             "  Produced again: "
             + "; ".join(f"{e['messages']} message(s) of production {e['production']}" for e in p.reproduces)
         )
+
+
+def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: bool) -> None:
+    from textfile.produce import production
+
+    with open_archive() as archive:
+        made = with_progress(
+            quiet or json_,
+            "Rendering the production's PDFs again",
+            "messages",
+            lambda progress: production.produce_again(
+                archive,
+                matter,
+                number,
+                out,
+                mkdir,
+                progress=progress and (lambda done, total: progress(done, total=total)),
+            ),
+        )
+    emit(
+        made,
+        json_=json_,
+        quiet=quiet,
+        show=lambda r: say(
+            f"Production {r.production} of {r.matter} made again in {r.folder}: "
+            + (
+                "every file is the same, byte for byte (SHA256SUMS too)."
+                if r.identical
+                else f"{len(r.differs)} of its files are not the same."
+            )
+        ),
+    )
+    if not made.identical:
+        for path in made.differs:
+            warn(f"Error: {made.folder}: {path} is not the file production {number} holds (the archive changed since)")
+        raise typer.Exit(3)

@@ -21,12 +21,13 @@ The order of the work, and why:
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
 from textfile import audit, times
 from textfile.archive import Archive, validate_bates_prefix
-from textfile.errors import InvalidInput, TextfileError
+from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 from textfile.produce import contents, documents, record, selection
 from textfile.produce.folder import Folder
 from textfile.results import Result, omit_empty
@@ -225,4 +226,142 @@ def _pdfs(run: Run, request: Request, labels: list[str], progress):
             f"the PDFs show {len(shown)} messages where the production holds {len(wanted)}; nothing more was"
             " written (please report this)"
         )
+    return pdfs, message_bates, number
+
+
+@dataclass(slots=True, eq=False)
+class Reproduction(Result):
+    """A production made again (`produce --again N`): where, and whether every file came out the same."""
+
+    production: int
+    matter: str
+    folder: str
+    identical: bool
+    sums_sha256: str
+    files: int
+    differs: list[str] = omit_empty(default_factory=list)  # files whose bytes are not those produced
+
+
+def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool = False, progress=None) -> Reproduction:
+    """Production `number` made again into a new folder, with its numbers, options, time and maker: the
+    same bytes, file for file, when the archive still holds its messages as produced (refused before
+    anything is written when it does not: the bytes could not be the same). Audited."""
+    conn, settings = archive.conn, archive.settings
+    audit.require_key(conn)
+    row = conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.id = ?", (number,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no production {number} (see `textfile log`)")
+    if row["reference"] != matter.strip():
+        raise InvalidInput(f"production {number} is of matter {row['reference']}, not {matter.strip()}")
+    options = json.loads(row["options"])
+    chosen = selection.select(
+        conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"]
+    )
+    redactions = _redactions(conn, chosen.ids)
+    _check_unchanged(conn, number, chosen, redactions)
+    signer = _signer(archive)
+    _check_key(conn, number, signer)
+    labels = exhibit_labels(options["exhibit_start"], len(chosen.conversations)) if options["exhibits"] else []
+    run = Run(
+        archive,
+        chosen,
+        Series(row["bates_prefix"], row["bates_first"]),
+        redactions,
+        Folder(out, mkdir),
+        signer,
+        row["created_at"],
+        row["created_by"],
+        number,
+        times.zone(settings.tz),
+    )
+    pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
+    others = _finish(run, after, pdfs, message_bates)
+    recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))
+    made = {f.path: f.sha256 for f in run.folder.files.values()}
+    differs = sorted(p for p in set(recorded) | set(made) if recorded.get(p) != made.get(p))
+    again = Reproduction(
+        number,
+        row["reference"],
+        str(run.folder.path),
+        others.sums == row["sums_sha256"],
+        others.sums,
+        len(made) + 1,
+        differs,
+    )
+    with archive.transaction() as w:
+        audit.append(w, "produce again", again.to_json())
+    return again
+
+
+def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
+    """The archive holds production `number`'s messages as they were produced, with the same redactions."""
+    recorded = {
+        r[0]: (r[1], json.loads(r[2]))
+        for r in conn.execute(
+            "SELECT message_id, content_hash, redactions FROM production_messages WHERE production_id = ?", (number,)
+        )
+    }
+    now = {mid: (chosen.hashes[mid], [s.id for s in redactions.get(mid, [])]) for mid in chosen.ids}
+    if now != recorded:
+        changed = sum(1 for m in set(now) & set(recorded) if now[m] != recorded[m])
+        added, gone = len(set(now) - set(recorded)), len(set(recorded) - set(now))
+        raise Conflict(
+            f"the archive no longer holds production {number}'s messages as they were produced ({changed} changed or"
+            f" redacted otherwise, {added} more, {gone} gone): the same files cannot be made again"
+            f" (`textfile verify` the production's folder you have, or produce again with --reproduce)"
+        )
+
+
+def _check_key(conn, number: int, signer) -> None:
+    """Production `number` was signed with the archive's signing key as it is now."""
+    import hashlib
+
+    from textfile.produce import signing
+
+    recorded = conn.execute(
+        "SELECT sha256 FROM production_files WHERE production_id = ? AND path = 'signing-certificate.pem'", (number,)
+    ).fetchone()
+    if recorded and recorded[0] != hashlib.sha256(signing.certificate_pem(signer)).hexdigest():
+        raise Conflict(
+            f"production {number} was signed with another key than the archive's: it cannot be signed again the same"
+        )
+
+
+def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
+    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`)."""
+    from textfile.produce import signing
+    from textfile.transcript import make_transcript, pdf
+
+    chosen, folder = run.chosen, run.folder
+    groups = [[c] for c in chosen.conversations] if labels else [chosen.conversations]
+    if len(groups) != len(transcripts):
+        raise Conflict("the production's conversations are not those it was made of: it cannot be made again the same")
+    pdfs, message_bates = [], {}
+    number = run.series.number
+    for n, (group, transcript) in enumerate(zip(groups, transcripts)):
+        name = f"IMAGES/{pdf.bates(run.series.prefix, number)}.pdf"
+        made = make_transcript(
+            run.archive,
+            again=transcript,
+            out=folder.path / name,
+            signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
+            progress=progress,
+        )
+        pdfs.append(
+            documents.PdfDocument(
+                name,
+                made.pages,
+                made.bates_first,
+                made.bates_last,
+                group,
+                [mid for c in group for mid in chosen.messages[c]],
+                labels[n] if labels else None,
+                transcript=made.transcript,
+            )
+        )
+        folder.add(name, "pdf", (made.bates_first, made.bates_last))
+        message_bates.update(made.message_bates)
+        number += made.pages
     return pdfs, message_bates, number
