@@ -205,20 +205,7 @@ def _pdfs(run: Run, request: Request, labels: list[str], progress):
             signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
             progress=progress,
         )
-        pdfs.append(
-            documents.PdfDocument(
-                name,
-                made.pages,
-                made.bates_first,
-                made.bates_last,
-                group,
-                [mid for c in group for mid in chosen.messages[c]],
-                labels[n] if labels else None,
-                transcript=made.transcript,
-            )
-        )
-        folder.add(name, "pdf", (made.bates_first, made.bates_last))
-        message_bates.update(made.message_bates)
+        pdfs.append(_placed(run, name, made, group, labels[n] if labels else None, message_bates))
         number += made.pages
     shown, wanted = set(message_bates), set(chosen.ids)
     if shown != wanted:
@@ -349,19 +336,24 @@ def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
             signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
             progress=progress,
         )
-        pdfs.append(
-            documents.PdfDocument(
-                name,
-                made.pages,
-                made.bates_first,
-                made.bates_last,
-                group,
-                [mid for c in group for mid in chosen.messages[c]],
-                labels[n] if labels else None,
-                transcript=made.transcript,
-            )
-        )
-        folder.add(name, "pdf", (made.bates_first, made.bates_last))
-        message_bates.update(made.message_bates)
+        pdfs.append(_placed(run, name, made, group, labels[n] if labels else None, message_bates))
         number += made.pages
     return pdfs, message_bates, number
+
+
+def _placed(
+    run: Run, name: str, made, group: list[int], label: str | None, message_bates: dict
+) -> documents.PdfDocument:
+    """A PDF made (`made`, a Transcript) as a document of the production: summed, its messages' Bates numbers kept."""
+    run.folder.add(name, "pdf", (made.bates_first, made.bates_last))
+    message_bates.update(made.message_bates)
+    return documents.PdfDocument(
+        name,
+        made.pages,
+        made.bates_first,
+        made.bates_last,
+        group,
+        [mid for c in group for mid in run.chosen.messages[c]],
+        label,
+        transcript=made.transcript,
+    )
