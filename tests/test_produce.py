@@ -222,6 +222,9 @@ def test_refusals_leave_the_archive_and_folder_as_they_were(matter, tmp_path):
     assert busy.exit_code == 1 and "not empty" in busy.output
     assert run(path, "produce", "M-1", "--out", tmp_path / "n", "--conversation", 999).exit_code == 1
     assert run(path, "produce", "NOPE", "--out", tmp_path / "n").exit_code == 1
+    around = run(path, "produce", "M-1", "--out", tmp_path / "n", "--context", 2, "--reproduce")
+    assert around.exit_code == 1 and "give --from or --until too" in around.output
+    assert not (tmp_path / "n").exists()
     with Archive.open(path) as archive:
         assert archive.conn.execute("SELECT count(*) FROM productions").fetchone()[0] == 1
 

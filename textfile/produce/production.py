@@ -122,6 +122,8 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     zone = times.zone(settings.tz)
     from_at = times.parse_user_instant(request.from_, zone) if request.from_ else None
     until_at = times.parse_user_instant(request.until, zone, end_of_day=True) if request.until else None
+    if request.context and not (from_at or until_at):
+        raise InvalidInput("--context N adds messages around a window: give --from or --until too")
     prefix = validate_bates_prefix(request.bates_prefix) if request.bates_prefix else settings.bates_prefix
     series = bates_series(conn, prefix, settings.bates_prefix)
     chosen = selection.select(conn, request.matter, from_at, until_at, request.conversations, request.context)
