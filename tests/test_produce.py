@@ -79,6 +79,7 @@ def test_the_folder_holds_every_part_private(matter):
         "IMAGES/TF-000001.pdf",
         "README.txt",
         "SHA256SUMS",
+        "SHA256SUMS.p7s",
         "signing-certificate.pem",
     ]
     assert len(rsmf) == len(matter["conversations"]) == made["rsmf"]
@@ -95,7 +96,8 @@ def test_sha256sum_and_verify_accept_it(matter):
     out = matter["out"]
     checked = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.count(": OK") == len(files_of(out)) - 1
+    assert checked.stdout.count(": OK") == len(files_of(out)) - 2
+    assert openssl_verifies(out) is True
     verified = run(matter["path"], "verify", out, "--json")
     assert verified.exit_code == 0, verified.output
     [report] = json.loads(verified.output)
@@ -110,6 +112,8 @@ def test_sha256sum_and_verify_accept_it(matter):
         (lambda d: (d / "DATA" / "extra.txt").write_text("x"), "DATA/extra.txt: not part of the production"),
         (lambda d: (d / "README.txt").unlink(), "README.txt: missing"),
         (lambda d: _append(d / "IMAGES" / "TF-000001.pdf"), "IMAGES/TF-000001.pdf"),
+        (lambda d: _flip(d / "SHA256SUMS.p7s"), "SHA256SUMS.p7s: "),
+        (lambda d: (d / "SHA256SUMS.p7s").unlink(), "SHA256SUMS.p7s is missing"),
     ],
 )
 def test_a_tampered_copy_is_caught_by_verify_and_by_sha256sum(matter, tmp_path, tamper, said):
@@ -119,10 +123,24 @@ def test_a_tampered_copy_is_caught_by_verify_and_by_sha256sum(matter, tmp_path, 
     result = run(matter["path"], "verify", copy)
     assert result.exit_code == 3
     assert said in result.output
-    if "extra" not in said:
+    if "p7s" in said:  # (the files are as listed; the list's signature is what changed)
+        assert openssl_verifies(copy) is False
+    elif "extra" not in said:
         assert (
             subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=copy, capture_output=True).returncode != 0
         )
+
+
+def openssl_verifies(folder: Path) -> bool:
+    """What the other side runs on SHA256SUMS.p7s (README.txt): True when openssl says the signature is good."""
+    signed = subprocess.run(
+        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "SHA256SUMS.p7s", "-content", "SHA256SUMS"]
+        + ["-CAfile", "signing-certificate.pem", "-purpose", "any", "-out", "/dev/null"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    return signed.returncode == 0 and "Verification successful" in signed.stderr
 
 
 def _flip(path: Path) -> None:
@@ -169,8 +187,8 @@ def test_the_redacted_words_are_nowhere_in_the_production(matter):
     with pikepdf.open(out / "IMAGES" / "TF-000001.pdf") as pdf:
         assert len(pdf.pages) == matter["made"]["pages"]
     log = list(csv.reader(io.StringIO((out / "DATA" / "redaction-log.csv").read_text())))
-    assert log[0] == ["Redaction", "Bates", "Message", "Message ID", "Characters", "Reason"]
-    assert [row[0] for row in log[1:]] == ["1"] and log[1][5] == "PII"
+    assert log[0] == ["Redaction", "Bates", "Message", "Message ID", "Reason"]
+    assert [row[0] for row in log[1:]] == ["1"] and log[1][4] == "PII"
 
 
 def test_bates_run_on_without_a_gap_across_pdfs_and_natives(matter):
@@ -200,7 +218,7 @@ def test_the_production_is_recorded_and_audited_without_text(matter):
         row = conn.execute("SELECT * FROM productions").fetchone()
         assert (row["id"], row["bates_prefix"], row["bates_first"]) == (1, "TF", 1)
         files = conn.execute("SELECT count(*) FROM production_files").fetchone()[0]
-        assert files == matter["made"]["files"] - 1  # (SHA256SUMS: its sha256 is the production's)
+        assert files == matter["made"]["files"] - 2  # (SHA256SUMS, its sha256 the production's; its signature)
         assert conn.execute("SELECT count(*) FROM production_messages").fetchone()[0] == matter["made"]["messages"]
         [details] = [json.loads(d) for (d,) in conn.execute("SELECT details FROM audit_log WHERE command = 'produce'")]
         assert details["production"] == 1 and details["bates"] == [

@@ -234,7 +234,7 @@ def _said(p) -> None:
         f"\n  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
         f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')};"
         f" {counted(p.privileged_notes, 'privileged note')} withheld (privilege log)"
-        f"\n  {counted(p.files - 1, 'file')} and SHA256SUMS, which lists them (its sha256 {p.sums_sha256[:16]}…)."
+        f"\n  {counted(p.files - 2, 'file')}, listed in SHA256SUMS, signed in SHA256SUMS.p7s."
         f" Check it: textfile verify {p.folder}"
     )
     if p.reproduces:

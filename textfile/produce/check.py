@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textfile.errors import InvalidInput, NotFound
-from textfile.produce.folder import INCOMPLETE, SUMS, file_sha256, parse_sums
+from textfile.produce.folder import INCOMPLETE, SUMS, SUMS_SIGNATURE, file_sha256, parse_sums
 from textfile.results import Result, omit_empty
 
 
@@ -85,6 +85,7 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         check.bates = _bates(archive.conn, row)
         _against_record(archive.conn, row["id"], listed, check)
     _files(folder, listed, check)
+    _sums_signed(archive, folder, data, check)
     _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
     _signed(archive, folder, [p for p in listed if p.startswith("IMAGES/") or p == "CERTIFICATION.pdf"], check)
     _rsmf(folder, [p for p in listed if p.startswith("RSMF/")], check)
@@ -123,12 +124,26 @@ def _files(folder: Path, listed: dict[str, str], check: ProductionCheck) -> None
             continue
         if file_sha256(target)[1] != sha:
             check.problems.append(f"{path}: changed (its sha256 is not the one in {SUMS})")
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()} - {
-        SUMS,
-        INCOMPLETE,
-    }
+    made_here = {SUMS, SUMS_SIGNATURE, INCOMPLETE}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    present -= made_here
     for extra in sorted(present - set(listed)):
         check.problems.append(f"{extra}: not part of the production (added)")
+
+
+def _sums_signed(archive, folder: Path, data: bytes, check: ProductionCheck) -> None:
+    """SHA256SUMS.p7s: a signature of SHA256SUMS as it is, under this archive's signing key."""
+    from textfile.produce import signing
+
+    signature = folder / SUMS_SIGNATURE
+    if not signature.is_file():
+        check.problems.append(f"{SUMS_SIGNATURE} is missing: {SUMS} is not signed")
+        return
+    found, problem = signing.check_detached(data, signature.read_bytes())
+    if problem:
+        check.problems.append(f"{SUMS_SIGNATURE}: {problem} ({SUMS} or its signature changed)")
+    elif found not in signing.recorded_fingerprints(archive.conn):
+        check.problems.append(f"{SUMS_SIGNATURE}: signed with a key that is not this archive's")
 
 
 def _pdfs(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:

@@ -151,16 +151,16 @@ def _custodian(conn, ids: list[str], owner: str) -> str:
 
 
 def _redaction_log(conn, redactions: dict, message_bates: dict, numbers: dict) -> bytes:
-    """Every redaction applied: its number, the message (number, id, Bates), the place, the reason."""
+    """Every redaction applied: its number, the message (number, id, Bates), the reason."""
     import csv
     import io
 
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(("Redaction", "Bates", "Message", "Message ID", "Characters", "Reason"))
+    writer.writerow(("Redaction", "Bates", "Message", "Message ID", "Reason"))
     for mid in sorted(redactions, key=lambda m: (message_bates[m], numbers[m])):
-        for s in redactions[mid]:
-            writer.writerow((s.id, message_bates[mid], f"#{numbers[mid]}", mid, f"{s.start}-{s.end}", s.reason))
+        for s in redactions[mid]:  # (never where or how long: that would tell of what is hidden)
+            writer.writerow((s.id, message_bates[mid], f"#{numbers[mid]}", mid, s.reason))
     return out.getvalue().encode("utf-8")
 
 

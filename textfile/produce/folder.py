@@ -10,7 +10,9 @@ Decisions, and why:
 - **Every file summed as written** (`Produced`: path, kind, size, sha256, Bates range): the
   production's record, its certification and SHA256SUMS list the same sums, read once.
 - **SHA256SUMS** is what `sha256sum -c` reads: "<sha256>  <path>" per file, LF, paths relative to
-  the folder with forward slashes, in sorted order, every file but itself.
+  the folder with forward slashes, in sorted order, every file but itself; `SHA256SUMS.p7s` signs it
+  (a detached CMS signature under the archive's signing key, no signing time: the same bytes again),
+  so the other side sees a change to any file, SHA256SUMS included, with `openssl cms -verify`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from textfile.errors import Conflict, InvalidInput, TextfileError
 
 INCOMPLETE = "PRODUCTION-INCOMPLETE.txt"
 SUMS = "SHA256SUMS"
+SUMS_SIGNATURE = "SHA256SUMS.p7s"
 SUBFOLDERS = ("DATA", "IMAGES", "NATIVES", "RSMF", "TEXT")
 
 
@@ -107,11 +110,17 @@ class Folder:
         self.files[rel] = produced
         return produced
 
-    def finish(self) -> str:
-        """SHA256SUMS written (every file but itself), the incomplete mark removed; its sha256."""
-        (self.path / INCOMPLETE).unlink()
+    def finish(self, signer=None) -> str:
+        """SHA256SUMS written (every file but itself), and signed apart (SHA256SUMS.p7s, a detached CMS
+        signature: `openssl cms -verify` checks it without textfile); the incomplete mark removed last;
+        SHA256SUMS's sha256."""
+        from textfile.produce import signing
+
         data = sums_bytes(self.files.values())
         self._write(SUMS, data)
+        if signer is not None:
+            self._write(SUMS_SIGNATURE, signing.sign_detached(data, signer))
+        (self.path / INCOMPLETE).unlink()
         return hashlib.sha256(data).hexdigest()
 
 

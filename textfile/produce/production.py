@@ -112,6 +112,7 @@ class Run:
     by: str
     number: int
     zone: object
+    earlier: list = field(default_factory=list)  # the earlier productions of its messages (--reproduce)
 
 
 def produce(archive: Archive, request: Request, progress=None) -> Production:
@@ -144,6 +145,7 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
         audit.current_user(),
         record.next_production_number(conn),
         zone,
+        earlier,
     )
     pdfs, message_bates, after = _pdfs(run, request, labels, progress)
     seconds = {"pdf": round(time.monotonic() - started, 2)}
@@ -160,7 +162,7 @@ def _finish(run: Run, first_native: int, pdfs, message_bates):
     others = contents.write_others(run, first_native, pdfs, message_bates)
     run.folder.write("README.txt", record.readme(run, pdfs, others), "readme")
     others.certificate_sha256 = record.certification(run, pdfs, others)
-    others.sums = run.folder.finish()
+    others.sums = run.folder.finish(run.signer)
     return others
 
 
@@ -264,6 +266,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         row["created_by"],
         number,
         times.zone(settings.tz),
+        json.loads(row["reproduces"]),
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
     others = _finish(run, after, pdfs, message_bates)

@@ -270,9 +270,12 @@ def segments(body: str, spans_of_message: list[Span]) -> list[tuple[str, str | N
 
 
 def apply(body: str | None, spans_of_message: list[Span]) -> str | None:
-    """The body as a production's text shows it: each span replaced by "[REDACTED: PII]"."""
+    """The body as a production's text shows it: each span replaced by "[REDACTED: PII]" (`_mark`)."""
     if body is None or not spans_of_message:
         return body
-    return "".join(
-        text if label is None else MARK.format(label=label) for text, label in segments(body, spans_of_message)
-    )
+    return "".join(text if label is None else _mark(label) for text, label in segments(body, spans_of_message))
+
+
+def _mark(label: str) -> str:
+    """ "[REDACTED: PII]", "[REDACTED: Privileged]"; "[REDACTED]" for a reason of "other" (as the PDF's box says)."""
+    return "[REDACTED]" if label == LABELS["other"] else MARK.format(label=label)
