@@ -182,7 +182,7 @@ def test_the_redacted_words_are_nowhere_in_the_production(matter):
     for f in files_of(out):
         data = (out / f).read_bytes()
         assert SPAN.encode() not in data, f
-    text = (out / "DATA" / "messages.csv").read_text()
+    text = (out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig")
     assert "Photo of the [REDACTED: PII]" in text
     with pikepdf.open(out / "IMAGES" / "TF-000001.pdf") as pdf:
         assert len(pdf.pages) == matter["made"]["pages"]
@@ -203,7 +203,7 @@ def test_bates_run_on_without_a_gap_across_pdfs_and_natives(matter):
     opt = loadfiles.parse_opt((out / "DATA" / "loadfile.opt").read_bytes())
     assert len(opt) == made["pages"] and opt[0].page_count == made["pages"] and opt[0].document_break
     pdf_range = range(1, made["pages"] + 1)
-    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"))))
     assert len(rows) == made["messages"]
     assert all(int(r["bates"].rsplit("-", 1)[1]) in pdf_range for r in rows)
     for record in dat:
@@ -299,3 +299,17 @@ def test_made_again_is_refused_when_the_archive_changed_and_says_why(matter, tmp
     assert not (tmp_path / "b").exists()
     redactions = json.loads(run(path, "redactions", "--json").output)
     assert run(path, "unredact", redactions[-1]["id"], "--reason", "test over").exit_code == 0
+
+
+def test_the_certification_window_holds_the_context_messages(matter, tmp_path):
+    path = matter["path"]
+    args = ["--from", "2024-03-01 12:05", "--until", "2024-03-01 12:06", "--context", 2, "--conversation", 1]
+    made = run(path, "produce", "M-1", "--out", tmp_path / "ctx", *args, "--reproduce", "--json")
+    assert made.exit_code == 0, made.output
+    rows = list(
+        csv.DictReader(io.StringIO((tmp_path / "ctx" / "DATA" / "messages.csv").read_text(encoding="utf-8-sig")))
+    )
+    sent = sorted(r["sent_local"] for r in rows)
+    assert sent[0] < "2024-03-01 12:05" and sent[-1] > "2024-03-01 12:06"  # (the context reaches beyond the window)
+    text = (tmp_path / "ctx" / "CERTIFICATION.txt").read_text()
+    assert f"sent from {sent[0]}" in " ".join(text.split()), text[:1500]

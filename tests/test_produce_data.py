@@ -130,8 +130,8 @@ def test_csv_and_jsonl_keep_every_character(archive):
     data = csv_bytes(rows)
     # the body inside its quotes, byte for byte: line breaks, the RTL marks, the emoji, the comma
     assert ('"' + BODY.replace('"', '""') + '"').encode() in data
-    assert data.startswith(b"bates,message_id,") and data.endswith(b"\r\n")
-    parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert data.startswith(b"\xef\xbb\xbfbates,message_id,") and data.endswith(b"\r\n")  # (a BOM: Excel's UTF-8)
+    parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert [list(p) for p in parsed] == [list(FIELDS)] * 2
     for back, row in zip(parsed, rows, strict=True):
         expected = {
@@ -170,7 +170,7 @@ def test_every_source_twice_the_same_bytes(archive):
     assert [r["message_id"] for r in rows] == ids
     again = message_rows(archive.conn, ids, NEW_YORK, None)
     assert csv_bytes(rows) == csv_bytes(again) and jsonl_bytes(rows) == jsonl_bytes(again)
-    parsed = list(csv.DictReader(io.StringIO(csv_bytes(rows).decode(), newline="")))
+    parsed = list(csv.DictReader(io.StringIO(csv_bytes(rows).decode("utf-8-sig"), newline="")))
     assert [p["body"] for p in parsed] == [r["body"] for r in rows]
     minute = [r for r in rows if r["time_precision"] == "minute"]
     assert all(len(r["sent_local"]) == len("2024-03-01 07:01 -05:00") for r in minute)

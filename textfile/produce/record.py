@@ -108,6 +108,18 @@ def _repeats(run: Run) -> str:
     return f"\nIt repeats messages produced before, under other numbers: {said}."
 
 
+def _bound(conn, chosen, given: str | None, pick) -> str | None:
+    """A bound of the window the certification states: as asked, widened to the first (or last) message
+    produced when --context took messages from beyond it (the statement must hold for every message)."""
+    if given is None:
+        return None
+    (edge,) = conn.execute(
+        f"SELECT {pick.__name__}(sent_at) FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(chosen.ids),),
+    ).fetchone()
+    return pick(given, edge) if edge else given
+
+
 def certification(run: Run, pdfs, others) -> str:
     """CERTIFICATION.pdf (signed) and CERTIFICATION.txt: the declaration, pre-filled with every file
     written so far (all but itself and SHA256SUMS); the PDF's sha256."""
@@ -126,8 +138,8 @@ def certification(run: Run, pdfs, others) -> str:
         client=chosen.client,
         matter=chosen.matter,
         matter_title=chosen.matter_title,
-        window_from=chosen.from_at,
-        window_until=chosen.until_at,
+        window_from=_bound(archive.conn, chosen, chosen.from_at, min),
+        window_until=_bound(archive.conn, chosen, chosen.until_at, max),
         conversations=len(chosen.conversations),
         messages=len(chosen.ids),
         bates_first=pdfs[0].begbates,

@@ -12,8 +12,12 @@ Decisions, and why:
 - **Fixed order.** Rows in the order of the ids given; keys in `FIELDS` order in both files, so the
   CSV header and every JSON object name the same columns the same way.
 - **CSV** is RFC 4180: comma, every field quoted when it holds a comma, quote or line break, CRLF
-  between records, UTF-8 without a BOM (the RFC names none; `csv` and every spreadsheet since 2010
-  read UTF-8). Line breaks inside a body are kept as they are, inside the quotes.
+  between records, UTF-8 with a byte-order mark: a spreadsheet opened on the file by a double click
+  (Excel on Windows) reads it as UTF-8 only with one, and shows emoji and curly quotes as mojibake
+  without (a second reader's finding); readers of CSV skip it (Python's "utf-8-sig"). Line breaks
+  inside a body are kept as they are, inside the quotes. No cell is altered to keep a spreadsheet
+  from reading a text that begins with = as a formula: the text is evidence, kept as sent;
+  README.txt says to import the file with every column as text (the JSONL is the exact copy).
 - **JSONL lines end in LF** and only there: a body's LF and CR are escaped by JSON; U+2028 and U+2029
   stay as they are (ensure_ascii off), so a reader splits on LF, not on every Unicode line break.
 - **Deterministic.** The same archive, ids, zone and Bates give the same bytes.
@@ -173,13 +177,13 @@ def _cell(key: str, value) -> str:
 
 
 def csv_bytes(rows: list[dict]) -> bytes:
-    """RFC 4180 CSV in UTF-8: a header of `FIELDS`, one record per row, CRLF between records."""
+    """RFC 4180 CSV in UTF-8 with a BOM: a header of `FIELDS`, one record per row, CRLF between records."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(FIELDS)
     for row in rows:
         writer.writerow([_cell(k, row[k]) for k in FIELDS])
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def jsonl_bytes(rows: list[dict]) -> bytes:
