@@ -313,3 +313,14 @@ def test_the_certification_window_holds_the_context_messages(matter, tmp_path):
     assert sent[0] < "2024-03-01 12:05" and sent[-1] > "2024-03-01 12:06"  # (the context reaches beyond the window)
     text = (tmp_path / "ctx" / "CERTIFICATION.txt").read_text()
     assert f"sent from {sent[0]}" in " ".join(text.split()), text[:1500]
+
+
+def test_the_extracted_text_says_what_the_pdf_says_of_a_draft_and_a_call(matter):
+    text = (matter["out"] / "TEXT" / "TF-000001.txt").read_text()
+    lines = text.splitlines()
+    draft = next(i for i, line in enumerate(lines) if "[DRAFT (never sent)]" in line)
+    assert lines[draft].startswith("#1.3 · 2024-03-01 12:02:00 -05:00 · Alex Owner (+12025550100) · out · SMS · TF-")
+    assert lines[draft + 1] == "I also wanted to ask about the deposit"
+    assert "[FAILED (not delivered)]" in text and "[QUEUED (sending not confirmed)]" in text
+    call = next(i for i, line in enumerate(lines) if line.startswith("#1.12 "))
+    assert lines[call + 1] == "Call: incoming, 4 min 00 s"
