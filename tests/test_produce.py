@@ -324,3 +324,16 @@ def test_the_extracted_text_says_what_the_pdf_says_of_a_draft_and_a_call(matter)
     assert "[FAILED (not delivered)]" in text and "[QUEUED (sending not confirmed)]" in text
     call = next(i for i, line in enumerate(lines) if line.startswith("#1.12 "))
     assert lines[call + 1] == "Call: incoming, 4 min 00 s"
+
+
+def test_redacting_a_produced_message_warns_and_verify_says_so(matter):
+    path = matter["path"]
+    hit = json.loads(run(path, "search", "Sure, call me at 3", "--json").output)[0]
+    made = run(path, "redact", hit["id"][:16], "--span", "call me", "--reason", "privileged")
+    assert made.exit_code == 0
+    assert "was produced before, unredacted, in production 1 (TF-0000" in made.stderr
+    verified = run(path, "verify", matter["out"])
+    assert verified.exit_code == 0
+    assert "1 produced message(s) redacted since: this production handed them over unredacted" in verified.output
+    redactions = json.loads(run(path, "redactions", "--json").output)
+    assert run(path, "unredact", redactions[-1]["id"], "--reason", "test over").exit_code == 0

@@ -100,6 +100,12 @@ def redact(
             + "."
         ),
     )
+    if made and made[0].produced:  # (said whatever --json or --quiet say)
+        said = ", ".join(f"production {p['production']} ({p['bates']})" for p in made[0].produced)
+        warn(
+            f"Warning: message #{made[0].number} was produced before, unredacted, in {said}: those words are in the"
+            " other side's hands (a clawback is for you to ask); the redaction applies from the next production on."
+        )
 
 
 @command

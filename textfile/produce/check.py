@@ -196,3 +196,13 @@ def _since(conn, production: int, check: ProductionCheck) -> None:
         check.notices.append(f"{changed} produced message(s) the archive now holds in a later version")
     if gone:
         check.notices.append(f"{gone} produced message(s) the archive no longer holds (disposed of)")
+    (redacted,) = conn.execute(
+        "SELECT count(DISTINCT r.message_id) FROM redactions r JOIN production_messages pm ON pm.message_id = r.message_id"
+        " JOIN productions p ON p.id = pm.production_id WHERE pm.production_id = ? AND r.withdrawn_at IS NULL"
+        " AND r.created_at > p.created_at",
+        (production,),
+    ).fetchone()
+    if redacted:
+        check.notices.append(
+            f"{redacted} produced message(s) redacted since: this production handed them over unredacted"
+        )

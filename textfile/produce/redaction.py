@@ -72,6 +72,8 @@ class Redaction(Result):
     created_by: str
     withdrawn_at: str | None = omit_empty(default=None)
     withdrawn_by: str | None = omit_empty(default=None)
+    # the productions that handed the message over before (its words went out in them): production, bates
+    produced: list[dict] = omit_empty(default_factory=list)
 
 
 def _sha(text: str) -> str:
@@ -147,7 +149,16 @@ def add(
             "reason": reason,
         },
     )
-    return _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
+    found = _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
+    for r in found:
+        r.produced = [
+            {"production": p, "bates": b}
+            for p, b in conn.execute(
+                "SELECT production_id, bates FROM production_messages WHERE message_id = ? ORDER BY production_id",
+                (mid,),
+            )
+        ]
+    return found
 
 
 def withdraw(conn: sqlite3.Connection, redaction: int, why: str) -> Redaction:
