@@ -77,13 +77,21 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         (hashlib.sha256(data).hexdigest(),),
     ).fetchone()
     if row is None:
-        check.problems.append(
-            f"{SUMS} is not that of any production this archive recorded (changed, or another archive's)"
-        )
-    else:
+        row = _named(archive.conn, folder)
+        if row is None:
+            check.problems.append(
+                f"{SUMS} is not that of any production this archive recorded (changed, or another archive's)"
+            )
+        else:  # (SHA256SUMS itself was changed: the files are told against the production's record)
+            check.problems.append(f"{SUMS} is not the one production {row['id']} recorded: it was changed")
+            listed = dict(
+                archive.conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (row["id"],))
+            )
+    if row is not None:
         check.production, check.matter = row["id"], row["reference"]
         check.bates = _bates(archive.conn, row)
         _against_record(archive.conn, row["id"], listed, check)
+        _disposed(archive.conn, row, check)
     _files(folder, listed, check)
     _sums_signed(archive, folder, data, check)
     _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
@@ -94,6 +102,43 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
     check.files = len(listed)
     check.ok = not check.problems
     return check
+
+
+def _named(conn, folder: Path):
+    """The production a folder whose SHA256SUMS was changed is: the one made there, or the one its README.txt
+    names (its first line: "PRODUCTION 3 OF MATTER …")."""
+    import re
+
+    found = conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.folder = ?",
+        (str(folder),),
+    ).fetchone()
+    if found is not None:
+        return found
+    try:
+        first = (folder / "README.txt").read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    said = re.fullmatch(r"PRODUCTION (\d+) OF MATTER (\S+) .*", first)
+    if said is None:
+        return None
+    return conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id"
+        " WHERE p.id = ? AND m.reference = ?",
+        (int(said[1]), said[2]),
+    ).fetchone()
+
+
+def _disposed(conn, row, check: ProductionCheck) -> None:
+    """A production of a matter since disposed of: its record is kept (files, sums), its messages are not."""
+    from textfile.filing.names import disposed_at
+
+    when = disposed_at(conn, row["matter_id"])
+    if when:
+        check.notices.append(
+            f"matter {row['reference']} was disposed of on {when[:10]}: the archive keeps this production's record"
+            " (its files and their sha256), not its messages; its PDFs are checked against that record"
+        )
 
 
 def _bates(conn, row) -> list[str]:
