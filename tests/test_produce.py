@@ -337,3 +337,24 @@ def test_redacting_a_produced_message_warns_and_verify_says_so(matter):
     assert "1 produced message(s) redacted since: this production handed them over unredacted" in verified.output
     redactions = json.loads(run(path, "redactions", "--json").output)
     assert run(path, "unredact", redactions[-1]["id"], "--reason", "test over").exit_code == 0
+
+
+def test_a_changed_sha256sums_is_caught_and_the_changed_file_named(matter, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(matter["out"], copy)
+    csv_path = copy / "DATA" / "messages.csv"
+    csv_path.write_bytes(csv_path.read_bytes().replace(b"Thanks, got it.", b"Thanks, got it. I never saw it."))
+    sums = (copy / "SHA256SUMS").read_text().splitlines()
+    digest = subprocess.run(
+        ["sha256sum", "DATA/messages.csv"], cwd=copy, capture_output=True, text=True
+    ).stdout.split()[0]
+    fixed = [f"{digest}  DATA/messages.csv" if line.endswith("  DATA/messages.csv") else line for line in sums]
+    (copy / "SHA256SUMS").write_text("\n".join(fixed) + "\n")
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=copy).returncode == 0  # (fooled)
+    assert openssl_verifies(copy) is False  # (not fooled: the list's signature)
+    result = run(matter["path"], "verify", copy, "--json")
+    assert result.exit_code == 3
+    [report] = json.loads(result.stdout)
+    assert report["production"] == 1
+    assert "SHA256SUMS is not the one production 1 recorded: it was changed" in report["problems"]
+    assert "DATA/messages.csv: changed (its sha256 is not the one produced)" in report["problems"]

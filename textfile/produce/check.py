@@ -168,7 +168,7 @@ def _files(folder: Path, listed: dict[str, str], check: ProductionCheck) -> None
             check.problems.append(f"{path}: missing")
             continue
         if file_sha256(target)[1] != sha:
-            check.problems.append(f"{path}: changed (its sha256 is not the one in {SUMS})")
+            check.problems.append(f"{path}: changed (its sha256 is not the one produced)")
     made_here = {SUMS, SUMS_SIGNATURE, INCOMPLETE}
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
     present -= made_here
