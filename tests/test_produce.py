@@ -358,3 +358,11 @@ def test_a_changed_sha256sums_is_caught_and_the_changed_file_named(matter, tmp_p
     assert report["production"] == 1
     assert "SHA256SUMS is not the one production 1 recorded: it was changed" in report["problems"]
     assert "DATA/messages.csv: changed (its sha256 is not the one produced)" in report["problems"]
+
+
+def test_a_file_of_a_production_given_as_a_transcript_is_told_what_it_is(matter):
+    for rel in ("CERTIFICATION.pdf", "DATA/messages.csv"):
+        result = run(matter["path"], "verify", matter["out"] / rel)
+        assert result.exit_code == 1
+        assert f"the file {rel} of production 1, not a transcript: check the production's folder" in result.output
+    assert run(matter["path"], "verify", matter["out"] / "IMAGES" / "TF-000001.pdf").exit_code == 0

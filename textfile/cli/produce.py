@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from textfile import times
-from textfile.cli.options import From, Json, MakeFolder, Quiet, Reference, Until
+from textfile.cli.options import From, Json, Quiet, Reference, Until
 from textfile.cli.output import command, emit, open_archive, say, warn, with_progress
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.errors import InvalidInput
@@ -67,6 +67,14 @@ Again = Annotated[
         metavar="N",
         help="Make production N again into a new folder, with its own numbers, options and time: the same bytes,"
         " file for file (exit 3 naming the files that differ, when the archive changed since).",
+    ),
+]
+Parents = Annotated[
+    bool,
+    typer.Option(
+        "--mkdir",
+        help="Make the folders --out is in when they do not exist (readable by you only); without it, a missing one"
+        " is an error. The production's own folder is always made new.",
     ),
 ]
 Reproduce = Annotated[
@@ -174,7 +182,7 @@ def produce(
     require_reviewed: RequireReviewed = False,
     reproduce: Reproduce = False,
     again: Again = None,
-    mkdir: MakeFolder = False,
+    mkdir: Parents = False,
     json_: Json = False,
     quiet: Quiet = False,
 ):
@@ -218,15 +226,19 @@ def produce(
         reproduce,
         mkdir,
     )
-    with open_archive() as archive:
-        made = with_progress(
-            quiet or json_,
-            "Rendering the production's PDFs",
-            "messages",
-            lambda progress: production.produce(
-                archive, request, progress=progress and (lambda done, total: progress(done, total=total))
-            ),
-        )
+    try:
+        with open_archive() as archive:
+            made = with_progress(
+                quiet or json_,
+                "Rendering the production's PDFs",
+                "messages",
+                lambda progress: production.produce(
+                    archive, request, progress=progress and (lambda done, total: progress(done, total=total))
+                ),
+            )
+    except KeyboardInterrupt:
+        warn(production.interrupted(out))
+        raise typer.Exit(130) from None
     emit(made, json_=json_, quiet=quiet, show=_said)
 
 
@@ -238,10 +250,13 @@ def _said(p) -> None:
         f"\n  Bates {p.bates_first} to {p.bates_last}: {counted(p.pages, 'PDF page')} in {counted(len(p.pdfs), 'PDF')}"
         f", {counted(p.natives, 'native file')}"
         f"\n  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
-        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')};"
-        f" {counted(p.privileged_notes, 'privileged note')} withheld (privilege log)"
+        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}"
+        + (f"; {counted(p.privileged_notes, 'privileged note')} withheld (privilege log)" if p.privileged_notes else "")
+        + "."
         f"\n  {counted(p.files - 2, 'file')}, listed in SHA256SUMS, signed in SHA256SUMS.p7s."
-        f" Check it: textfile verify {p.folder}"
+        f"\n  Check it: textfile verify {p.folder}"
+        "\n  The declaration (CERTIFICATION.pdf) is signed by its declarant on a copy, served with the"
+        "\n  production: the files of the folder stay as they are."
     )
     if p.reproduces:
         say(

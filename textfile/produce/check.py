@@ -41,9 +41,22 @@ class ProductionCheck(Result):
     notices: list[str] = omit_empty(default_factory=list)
 
 
-def is_production(path: str | Path) -> bool:
-    path = Path(path)
-    return path.is_dir()
+def refuse_production_parts(conn, paths) -> None:
+    """A file of a production that is no transcript (its certification, a CSV, a native) given to `verify`
+    as a transcript: said, with the command that checks it (InvalidInput), not failed as unknown."""
+    for path in map(Path, paths):
+        if not path.is_file():
+            continue
+        size, sha = file_sha256(path)
+        found = conn.execute(
+            "SELECT production_id, path FROM production_files WHERE sha256 = ? AND size = ? AND kind <> 'pdf'",
+            (sha, size),
+        ).fetchone()
+        if found is not None:
+            raise InvalidInput(
+                f"{path}: the file {found[1]} of production {found[0]}, not a transcript: check the production's"
+                " folder as a whole (textfile verify DIR)"
+            )
 
 
 def verify_production(archive, folder: str | Path) -> ProductionCheck:

@@ -4,9 +4,10 @@ Decisions, and why:
 - **A new folder.** --out names a folder that does not exist yet (or is empty): a production never
   mixes with other files, and nothing is written over. It is made 0700, every file 0600, written
   with O_EXCL and fsynced.
-- **Marked until done.** `PRODUCTION-INCOMPLETE.txt` is the first file written and the last one
-  removed: a production stopped half way (a full disk, a kill) says so in its own folder, and
-  `verify DIR` refuses it. The PDFs it rendered stay recorded as transcripts (they are).
+- **Marked until done.** `PRODUCTION-INCOMPLETE.txt` is the first file written, and removed only once
+  the production is recorded: a production stopped half way (a full disk, a kill), even after its
+  SHA256SUMS, says so in its own folder, and `verify DIR` refuses it. The PDFs it rendered stay
+  recorded as transcripts (they are).
 - **Every file summed as written** (`Produced`: path, kind, size, sha256, Bates range): the
   production's record, its certification and SHA256SUMS list the same sums, read once.
 - **SHA256SUMS** is what `sha256sum -c` reads: "<sha256>  <path>" per file, LF, paths relative to
@@ -112,16 +113,19 @@ class Folder:
 
     def finish(self, signer=None) -> str:
         """SHA256SUMS written (every file but itself), and signed apart (SHA256SUMS.p7s, a detached CMS
-        signature: `openssl cms -verify` checks it without textfile); the incomplete mark removed last;
-        SHA256SUMS's sha256."""
+        signature: `openssl cms -verify` checks it without textfile); SHA256SUMS's sha256. The incomplete
+        mark stays until the production is recorded (`done`)."""
         from textfile.produce import signing
 
         data = sums_bytes(self.files.values())
         self._write(SUMS, data)
         if signer is not None:
             self._write(SUMS_SIGNATURE, signing.sign_detached(data, signer))
-        (self.path / INCOMPLETE).unlink()
         return hashlib.sha256(data).hexdigest()
+
+    def done(self) -> None:
+        """The incomplete mark removed: the production is recorded (the mark is in no list of files)."""
+        (self.path / INCOMPLETE).unlink()
 
 
 def sums_bytes(files) -> bytes:

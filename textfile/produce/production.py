@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from textfile import audit, times
 from textfile.archive import Archive, validate_bates_prefix
@@ -153,6 +154,7 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     others = _finish(run, after, pdfs, message_bates)
     seconds["other"] = round(time.monotonic() - other, 2)
     made = record.record(run, request, pdfs, others, message_bates, earlier, others.sums)
+    run.folder.done()
     made.seconds = {**seconds, "total": round(time.monotonic() - started, 2)}
     return made
 
@@ -284,6 +286,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     )
     with archive.transaction() as w:
         audit.append(w, "produce again", again.to_json())
+    run.folder.done()
     return again
 
 
@@ -362,3 +365,18 @@ def _placed(
         label,
         transcript=made.transcript,
     )
+
+
+def interrupted(out) -> str:
+    """What to say when a production was stopped (Ctrl-C): whether its folder is complete."""
+    from textfile.produce.folder import INCOMPLETE, SUMS
+
+    folder = Path(out).expanduser().absolute()
+    if (folder / SUMS).is_file() and not (folder / INCOMPLETE).exists():
+        return f"Interrupted after the production in {folder} was made and recorded: it is complete (textfile verify {folder})"
+    if folder.is_dir():
+        return (
+            f"Interrupted: {folder} is unfinished ({INCOMPLETE}): do not hand it over; make the production again"
+            " into a new folder"
+        )
+    return "Interrupted before anything was written"
