@@ -366,3 +366,19 @@ def test_a_file_of_a_production_given_as_a_transcript_is_told_what_it_is(matter)
         assert result.exit_code == 1
         assert f"the file {rel} of production 1, not a transcript: check the production's folder" in result.output
     assert run(matter["path"], "verify", matter["out"] / "IMAGES" / "TF-000001.pdf").exit_code == 0
+
+
+def test_every_row_joins_the_other_files(matter):
+    out = matter["out"]
+    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"))))
+    by_number = {r["number"]: r for r in rows}
+    assert by_number["#1.3"]["body"] == "I also wanted to ask about the deposit"
+    natives = {
+        a["bates"]: r["bates"] for r in rows for a in json.loads(r["attachments"]) if a["bates"]
+    }  # native -> the page of its message
+    dat = loadfiles.parse_dat((out / "DATA" / "loadfile.dat").read_bytes())
+    assert {d["BEGBATES"]: d["PARENTBATES"] for d in dat if d["NATIVELINK"].startswith("NATIVES/")} == natives
+    replies = [r for r in rows if r["reply_to"]]
+    assert replies and all(r["reply_to_message_id"] in {x["message_id"] for x in rows} | {""} for r in replies)
+    assert any(r["reply_to_message_id"] for r in replies)
+    assert {r["context"] for r in rows} == {"False"}

@@ -124,9 +124,12 @@ def native_text(native: Native, number: str, message_bates: str | None) -> bytes
     ).encode("utf-8")
 
 
-def load_documents(pdfs: list[PdfDocument], natives_: list[Native], facts: dict, custodian: str) -> list[Document]:
-    """The DAT's documents: the PDFs, then the natives. `facts`: message id -> (sent_at, conversation
-    title, participants) and conversation -> (title, participants, first sent_at)."""
+def load_documents(
+    pdfs: list[PdfDocument], natives_: list[Native], facts: dict, custodian: str, message_bates: dict[str, str]
+) -> list[Document]:
+    """The DAT's documents: the PDFs, then the natives (each with its parent: the Bates number of the page
+    of the message it came with). `facts`: message id -> (sent_at, conversation title, participants) and
+    conversation -> (title, participants, first sent_at)."""
     docs = []
     for p in pdfs:
         titles = [facts["conversations"][c][0] for c in p.conversations]
@@ -149,6 +152,18 @@ def load_documents(pdfs: list[PdfDocument], natives_: list[Native], facts: dict,
         sent_at, conversation = facts["messages"][n.message_id]
         title, people, _first = facts["conversations"][conversation]
         docs.append(
-            Document(n.bates, n.bates, custodian, sent_at, tuple(people), title, n.path, f"TEXT/{n.bates}.txt", 1, "")
+            Document(
+                n.bates,
+                n.bates,
+                custodian,
+                sent_at,
+                tuple(people),
+                title,
+                n.path,
+                f"TEXT/{n.bates}.txt",
+                1,
+                "",
+                message_bates.get(n.message_id, ""),
+            )
         )
     return docs
