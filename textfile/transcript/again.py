@@ -18,9 +18,10 @@ Decisions, and why:
   the messages' numbers in their conversations, the redactions applied).
 - **Refused after rendering** when the file still differs: its manifest is built with the audit log's
   last entry when it was first made (an entry before the transcript's own, found in the chain: the
-  one whose manifest has the recorded sha256), and a manifest that matches none says the cover's
-  facts changed (a source, a consent, the textfile version); a file whose sha256 is not the recorded
-  one is removed, never placed. What made it differ is said; nothing is written.
+  one whose manifest has the recorded sha256), and a manifest that matches none says the facts it
+  records changed (its notes, its cover's disclosures, the textfile version); a file whose sha256 is
+  not the recorded one (its pages show what the manifest does not record: an excerpt line's counts,
+  a contact's name; or another signature) is removed, never placed. Nothing is written.
 """
 
 from __future__ import annotations
@@ -189,7 +190,8 @@ def manifest_matched(conn, rec: Recorded, build) -> bytes:
             return data
     raise Conflict(
         f"transcript {rec.uuid} cannot be made again byte for byte: its manifest would differ from the one"
-        " recorded (what its cover discloses, or the textfile version, changed since); nothing was written"
+        " recorded (the notes to file it concerns, what its cover discloses, or the textfile version changed"
+        " since); nothing was written"
     )
 
 
@@ -198,6 +200,7 @@ def check_file(rec: Recorded, sha256: str) -> None:
     if sha256 != rec.pdf_sha256:
         raise Conflict(
             f"transcript {rec.uuid} made again is not the same file (sha256 {sha256}, recorded {rec.pdf_sha256}):"
-            " another signing key or time, chunk size, or version of textfile, WeasyPrint or its fonts;"
-            " nothing was written"
+            " its pages differ (messages added since to a conversation it shows in part change its excerpt line;"
+            " a contact's name) or its signature does (another signing key or time), or it was rendered"
+            " otherwise (another chunk size, version of WeasyPrint or fonts); nothing was written"
         )

@@ -1,0 +1,203 @@
+"""A recorded transcript made again, byte for byte (issue 20: `produce --again N`): from its record
+alone, with and without a signature, with redactions, as an exhibit with context, in the renderer's
+pool and from the cache of rendered chunks; nothing recorded, audited or numbered; refused (and
+nothing written) when the archive no longer holds what it showed, or the file would differ."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_transcript_production import (  # noqa: F401 — archive_path is a fixture
+    CHATS,
+    OTHER,
+    _redaction_core,
+    add_messages,
+    archive_path,
+    at,
+    checked,
+    ids,
+    iso,
+    make,
+    messages,
+    scope_of,
+)
+
+from textfile.archive import Archive
+from textfile.errors import Conflict, InvalidInput, NotFound
+from textfile.fingerprint import file_sha256
+from textfile.model import Message
+from textfile.transcript import make_transcript
+
+SAME = ("transcript", "matter", "client", "from", "until", "zone", "messages", "conversations", "pages")
+SAME += ("bates_first", "bates_last", "pdf_sha256", "manifest_sha256", "notes")
+
+
+def again(path: Path, uuid: str, out: Path, **given):
+    with Archive.open(path) as archive:
+        return make_transcript(archive, again=uuid, out=out, **{"workers": 1, **given})
+
+
+def state(path: Path) -> dict:
+    """What making a transcript records: transcripts, their messages, Bates counters, audit entries."""
+    with Archive.open(path) as archive:
+        return {
+            table: [tuple(r) for r in archive.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
+            for table in ("transcripts", "transcript_messages", "bates_counters", "audit_log")
+        }
+
+
+def made_again(path: Path, first, out: Path, **given):
+    """The transcript `first` made again into `out`: the same bytes, the same result, nothing recorded."""
+    before = state(path)
+    remade = again(path, first.transcript, out, **given)
+    assert file_sha256(out) == remade.pdf_sha256 == first.pdf_sha256
+    assert Path(out).read_bytes() == Path(first.path).read_bytes()
+    assert {k: v for k, v in remade.to_json().items() if k in SAME} == {
+        k: v for k, v in first.to_json().items() if k in SAME
+    }
+    assert remade.message_bates == first.message_bates
+    assert remade.path == str(out)
+    assert state(path) == before
+    report = checked(path, out)
+    assert (report.ok, report.problems, report.transcript) == (True, [], first.transcript)
+    return remade
+
+
+def written(folder: Path) -> list[str]:
+    """The files in `folder` but the archive and the configuration (partial files are hidden: listed)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(("archive.db", "config")))
+
+
+def test_a_transcript_made_again_is_the_same_bytes_and_nothing_is_recorded(archive_path, tmp_path):
+    first = make(archive_path, tmp_path / "first.pdf")
+    made_again(archive_path, first, tmp_path / "again.pdf")
+    made_again(archive_path, first, tmp_path / "sub" / "again.pdf", mkdir=True)
+
+
+def test_made_again_as_an_exhibit_with_context_and_a_selection(archive_path, tmp_path):
+    first = make(
+        archive_path,
+        tmp_path / "first.pdf",
+        from_=iso(at(0, 8)),
+        until=iso(at(0, 10)),
+        conversations=[1],
+        context=2,
+        exhibit="Exhibit 4",
+        production="Production 2",
+        notes=False,
+    )
+    assert (first.messages, scope_of(Path(first.path))["notes"]) == (7, False)
+    made_again(archive_path, first, tmp_path / "again.pdf")
+
+
+def test_made_again_signed_with_the_same_key_and_time(archive_path, tmp_path):
+    from textfile.produce import signing
+
+    with Archive.open(archive_path) as archive:
+        key = signing.ensure_key(archive)
+
+    def signed(when):
+        return lambda partial: signing.sign_pdf(partial, key, when=when)
+
+    first = make(archive_path, tmp_path / "first.pdf", signer=signed("2026-01-02T03:04:05.000Z"), notes=False)
+    assert signing.check_signature(tmp_path / "first.pdf").intact
+    made_again(archive_path, first, tmp_path / "again.pdf", signer=signed("2026-01-02T03:04:05.000Z"))
+    with pytest.raises(Conflict) as refused:  # signed at another time: another file
+        again(archive_path, first.transcript, tmp_path / "later.pdf", signer=signed("2026-01-02T03:04:06.000Z"))
+    assert "is not the same file" in str(refused.value) and "\n" not in str(refused.value)
+    assert written(tmp_path) == ["again.pdf", "first.pdf"]
+
+
+@pytest.mark.skipif(_redaction_core() is None, reason="the redaction core (produce/redaction.py) is not here yet")
+def test_made_again_with_its_redactions_and_refused_when_they_changed(archive_path, tmp_path):
+    redaction = _redaction_core()
+    with Archive.open(archive_path) as archive, archive.transaction() as conn:
+        [lease] = redaction.add(conn, "#1.5", "the lease", "PII")
+    first = make(archive_path, tmp_path / "first.pdf", redact=True, notes=False)
+    assert scope_of(Path(first.path))["redactions"] == {ids(archive_path)["1.5"]: [lease.id]}
+    made_again(archive_path, first, tmp_path / "again.pdf")
+    with Archive.open(archive_path) as archive, archive.transaction() as conn:
+        redaction.add(conn, "#1.6", "the deposit", "other")
+    with pytest.raises(Conflict) as refused:
+        again(archive_path, first.transcript, tmp_path / "later.pdf")
+    assert str(refused.value) == (
+        f"transcript {first.transcript} cannot be made again byte for byte: its redactions applied differ"
+        " from the record's now"
+    )
+    assert not (tmp_path / "later.pdf").exists()
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_made_again_in_the_renderers_pool_and_from_the_cache(archive_path, tmp_path, cache):
+    """Made in this process without the cache; made again by two rendering processes (twice: the
+    second time from the cache of rendered chunks when it is on)."""
+    first = make(archive_path, tmp_path / "first.pdf", chunk_size=5, cache=False)
+    assert (first.render.processes, first.chunks) == (1, 6)
+    pooled = made_again(archive_path, first, tmp_path / "a.pdf", chunk_size=5, workers=2, cache=cache)
+    cached = made_again(archive_path, first, tmp_path / "b.pdf", chunk_size=5, workers=2, cache=cache)
+    assert (pooled.render.processes, pooled.reused) == (2, 0)
+    assert cached.reused == (first.chunks - 1 if cache else 0)  # (every chunk but the cover's)
+
+
+def test_only_where_it_goes_and_how_it_is_rendered_may_be_given(archive_path, tmp_path):
+    first = make(archive_path, tmp_path / "first.pdf")
+    with pytest.raises(InvalidInput) as refused:
+        again(archive_path, first.transcript, tmp_path / "a.pdf", matter="M-1", bates_start=9, redact=False)
+    assert str(refused.value) == (
+        "a transcript made again takes its bates_start, matter, redact from its record: give only where it goes"
+        " (out), the signer and how it is rendered"
+    )
+    with pytest.raises(NotFound) as unknown:
+        again(archive_path, "0f0f0f0f-0000-4000-8000-000000000000", tmp_path / "a.pdf")
+    assert str(unknown.value) == "the archive records no transcript 0f0f0f0f-0000-4000-8000-000000000000"
+    with pytest.raises(Conflict):  # never over the recorded file
+        again(archive_path, first.transcript, Path(first.path))
+    assert not (tmp_path / "a.pdf").exists()
+
+
+def test_refused_when_the_archive_no_longer_holds_what_it_showed(archive_path, tmp_path):
+    window = {"from_": iso(at(1, 1)), "until": iso(at(1, 4))}
+    first = make(archive_path, tmp_path / "first.pdf", **window)
+    add_messages(archive_path, [messages(1, 7)[-1]], "b.xml")  # after the window: its excerpt line changes
+    with pytest.raises(Conflict) as later:
+        again(archive_path, first.transcript, tmp_path / "a.pdf")
+    assert "is not the same file" in str(later.value)
+    with Archive.open(archive_path) as archive:
+        archive.conn.execute("UPDATE matters SET title = 'Lease (renamed)'")
+        archive.conn.commit()
+    with pytest.raises(Conflict) as renamed:
+        again(archive_path, first.transcript, tmp_path / "a.pdf")
+    assert str(renamed.value).endswith("its matter's title differ from the record's now")
+    second = make(archive_path, tmp_path / "second.pdf", **window, bates_start=first.pages + 1)
+    add_messages(archive_path, [late_message()], "c.xml")
+    with pytest.raises(Conflict) as more:
+        again(archive_path, second.transcript, tmp_path / "a.pdf")
+    assert str(more.value) == (
+        f"transcript {second.transcript} cannot be made again byte for byte: the archive no longer holds its"
+        " 4 messages as recorded (0 gone or changed, 1 more in its scope now)"
+    )
+    assert written(tmp_path) == ["first.pdf", "second.pdf"]
+
+
+def late_message() -> Message:
+    """A message of conversation 2 in the window, imported later (at #2.3's time)."""
+    return Message(
+        conversation=CHATS[1],
+        identity=(CHATS[1].source_key, "late"),
+        sent_at=at(1, 3),
+        direction="in",
+        sender=OTHER,
+        body="A message imported later.",
+        source_zone="UTC",
+        service="SMS",
+        source_ref="late",
+    )
+
+
+def test_a_plain_transcript_records_that_it_shows_notes_only_when_it_does_not(archive_path, tmp_path):
+    plain = make(archive_path, tmp_path / "plain.pdf")
+    without = make(archive_path, tmp_path / "without.pdf", notes=False, bates_start=plain.pages + 1)
+    assert "notes" not in scope_of(Path(plain.path))
+    assert json.loads(json.dumps(scope_of(Path(without.path))))["notes"] is False
