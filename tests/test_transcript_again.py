@@ -6,8 +6,13 @@ nothing written) when the archive no longer holds what it showed, or the file wo
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pikepdf
 import pytest
 from test_transcript_production import (  # noqa: F401 — archive_path is a fixture
     CHATS,
@@ -141,6 +146,40 @@ def test_made_again_in_the_renderers_pool_and_from_the_cache(archive_path, tmp_p
     assert cached.reused == (first.chunks - 1 if cache else 0)  # (every chunk but the cover's)
 
 
+def font_names(pdf: Path) -> set[str]:
+    with pikepdf.open(pdf) as doc:
+        return {
+            str(o.FontName)
+            for o in doc.objects
+            if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/FontDescriptor"
+        }
+
+
+def test_made_again_in_another_process_later_with_emoji(archive_path, tmp_path):
+    """Another process, seconds later: the fonts WeasyPrint saves anew (an emoji font without its
+    images) and the stamp's font carry no time of their own."""
+    add_messages(archive_path, [late_message("Deposit received \U0001f44d\U0001f389, keys back \U0001f511")], "e.xml")
+    first = make(archive_path, tmp_path / "first.pdf")
+    assert any(name.endswith("Noto-Color-Emoji") for name in font_names(Path(first.path)))
+    time.sleep(1.1)
+    script = (
+        "import sys\n"
+        "from textfile.archive import Archive\n"
+        "from textfile.transcript import make_transcript\n"
+        "with Archive.open(sys.argv[1]) as archive:\n"
+        "    print(make_transcript(archive, again=sys.argv[2], out=sys.argv[3], workers=1).pdf_sha256)\n"
+    )
+    out = tmp_path / "again.pdf"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(archive_path), first.transcript, str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert (done.returncode, done.stderr, done.stdout.strip()) == (0, "", first.pdf_sha256)
+    assert out.read_bytes() == Path(first.path).read_bytes()
+
+
 def test_only_where_it_goes_and_how_it_is_rendered_may_be_given(archive_path, tmp_path):
     first = make(archive_path, tmp_path / "first.pdf")
     with pytest.raises(InvalidInput) as refused:
@@ -181,15 +220,15 @@ def test_refused_when_the_archive_no_longer_holds_what_it_showed(archive_path, t
     assert written(tmp_path) == ["first.pdf", "second.pdf"]
 
 
-def late_message() -> Message:
-    """A message of conversation 2 in the window, imported later (at #2.3's time)."""
+def late_message(body: str = "A message imported later.") -> Message:
+    """A message of conversation 2 at #2.3's time (in the window of the test above), imported later."""
     return Message(
         conversation=CHATS[1],
         identity=(CHATS[1].source_key, "late"),
         sent_at=at(1, 3),
         direction="in",
         sender=OTHER,
-        body="A message imported later.",
+        body=body,
         source_zone="UTC",
         service="SMS",
         source_ref="late",

@@ -71,7 +71,7 @@ def stamp_font() -> tuple[bytes, list[int], dict]:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(_font_path())
+    font = TTFont(_font_path(), recalcTimestamp=False)  # (saved with the font file's own date, not the clock's)
     options = subset.Options()
     options.notdef_outline = True
     options.name_IDs = ["*"]
