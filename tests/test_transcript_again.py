@@ -53,15 +53,22 @@ def state(path: Path) -> dict:
         }
 
 
+def same(made, pdf: Path) -> dict:
+    """What a transcript made again has as the first one did (its privilege log: beside its own PDF)."""
+    found = {k: v for k, v in made.to_json().items() if k in SAME}
+    if (found.get("notes") or {}).get("privilege_log"):
+        assert Path(found["notes"]["privilege_log"]).parent == pdf.parent
+        found["notes"] = {**found["notes"], "privilege_log": Path(found["notes"]["privilege_log"]).name}
+    return found
+
+
 def made_again(path: Path, first, out: Path, **given):
     """The transcript `first` made again into `out`: the same bytes, the same result, nothing recorded."""
     before = state(path)
     remade = again(path, first.transcript, out, **given)
     assert file_sha256(out) == remade.pdf_sha256 == first.pdf_sha256
     assert Path(out).read_bytes() == Path(first.path).read_bytes()
-    assert {k: v for k, v in remade.to_json().items() if k in SAME} == {
-        k: v for k, v in first.to_json().items() if k in SAME
-    }
+    assert same(remade, out) == same(first, Path(first.path))
     assert remade.message_bates == first.message_bates
     assert remade.path == str(out)
     assert state(path) == before
@@ -240,3 +247,29 @@ def test_a_plain_transcript_records_that_it_shows_notes_only_when_it_does_not(ar
     without = make(archive_path, tmp_path / "without.pdf", notes=False, bates_start=plain.pages + 1)
     assert "notes" not in scope_of(Path(plain.path))
     assert json.loads(json.dumps(scope_of(Path(without.path))))["notes"] is False
+
+
+@pytest.mark.parametrize("include_privileged", [False, True])
+def test_made_again_with_its_notes_and_privilege_log(archive_path, tmp_path, include_privileged):
+    """A plain note shown, a privileged one left out (its privilege log: a page and the CSV beside the
+    PDF, made again beside the new one) or shown (its own Bates series). The manifest names the
+    CSV: made again under another file name, it would differ, and is refused."""
+    from textfile import notes
+
+    with Archive.open(archive_path) as archive, archive.transaction() as conn:
+        notes.add(conn, "M-1", "Sent the lease.", notes.About(("#1.4",)))
+        notes.add(conn, "M-1", "Advised to keep paying rent.", notes.About(("#1.5",)), privileged=True)
+    name = "t-PRIVILEGED.pdf" if include_privileged else "t.pdf"
+    first = make(archive_path, tmp_path / "a" / name, mkdir=True, include_privileged=include_privileged)
+    assert first.bates_first == ("TF-PRIV-000001" if include_privileged else "TF-000001")
+    made_again(archive_path, first, tmp_path / "b" / name, mkdir=True)
+    logs = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("*/*.csv"))
+    if include_privileged:
+        assert logs == []
+    else:
+        assert logs == ["a/t.privilege-log.csv", "b/t.privilege-log.csv"]
+        assert (tmp_path / "a" / logs[0][2:]).read_bytes() == (tmp_path / "b" / logs[1][2:]).read_bytes()
+        with pytest.raises(Conflict) as renamed:
+            again(archive_path, first.transcript, tmp_path / "c.pdf")
+        assert "its manifest would differ from the one recorded" in str(renamed.value)
+        assert not (tmp_path / "c.pdf").exists() and not (tmp_path / "c.privilege-log.csv").exists()
