@@ -201,6 +201,7 @@ def check_file(rec: Recorded, sha256: str) -> None:
         raise Conflict(
             f"transcript {rec.uuid} made again is not the same file (sha256 {sha256}, recorded {rec.pdf_sha256}):"
             " its pages differ (messages added since to a conversation it shows in part change its excerpt line;"
-            " a contact's name) or its signature does (another signing key or time), or it was rendered"
-            " otherwise (another chunk size, version of WeasyPrint or fonts); nothing was written"
+            " a contact's name; the owner or page size in the settings) or its signature does (another signing"
+            " key or time), or it was rendered otherwise (another chunk size, version of WeasyPrint or fonts);"
+            " nothing was written"
         )
