@@ -88,6 +88,16 @@ def test_a_transcript_made_again_is_the_same_bytes_and_nothing_is_recorded(archi
     made_again(archive_path, first, tmp_path / "sub" / "again.pdf", mkdir=True)
 
 
+def test_a_weekly_snapshot_made_again(archive_path, tmp_path):
+    first = make(archive_path, tmp_path / "first.pdf", snapshot=True, media=False, tz="America/New_York")
+    assert {k: scope_of(Path(first.path))[k] for k in ("snapshot", "media", "zone")} == {
+        "snapshot": True,
+        "media": False,
+        "zone": "America/New_York",
+    }
+    made_again(archive_path, first, tmp_path / "again.pdf")
+
+
 def test_made_again_as_an_exhibit_with_context_and_a_selection(archive_path, tmp_path):
     first = make(
         archive_path,

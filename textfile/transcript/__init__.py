@@ -240,12 +240,14 @@ def _header(header: str, notes: appendix.Appendix) -> str:
 
 def _scope_record(request: Request, contents: Contents) -> dict:
     """What the transcript's record and its manifest say of its scope: the matter or client, the window,
-    the zone, whether images are shown, and how its messages are numbered (`content.number_at`)."""
+    the zone, whether images are shown, how its messages are numbered (`content.number_at`), and
+    whether it is the weekly run's snapshot (so it can be made again: `again.py`)."""
     return {
         **contents.scope.as_dict(),
         "zone": request.zone_name,
         "media": request.media,
         "numbering": [list(run) for run in contents.plan.runs],
+        **({"snapshot": True} if request.snapshot else {}),  # (the weekly run's: its cover says so)
     }
 
 
