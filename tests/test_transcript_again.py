@@ -86,6 +86,10 @@ def test_a_transcript_made_again_is_the_same_bytes_and_nothing_is_recorded(archi
     first = make(archive_path, tmp_path / "first.pdf")
     made_again(archive_path, first, tmp_path / "again.pdf")
     made_again(archive_path, first, tmp_path / "sub" / "again.pdf", mkdir=True)
+    with Archive.open(archive_path) as archive:  # a client's transcript, all its matters
+        client = make_transcript(archive, client="Client", out=tmp_path / "client.pdf", workers=1)
+    assert (client.matter, client.client) == (None, "Client")
+    made_again(archive_path, client, tmp_path / "client-again.pdf")
 
 
 def test_a_weekly_snapshot_made_again(archive_path, tmp_path):

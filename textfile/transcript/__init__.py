@@ -75,24 +75,13 @@ def make_transcript(archive: Archive, *, again: str | None = None, **options) ->
 
         remaking.checked_given(again, options)
         remade = remaking.recorded(archive.conn, again)
-        options = {**options, **_asked_again(remade)}
+        options = {**options, **remaking.asked(remade)}
     with (
         _small_page_cache(archive.conn),
         scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
         ExitStack() as cleanup,
     ):
         return _make_transcript(archive, parts=parts, cleanup=cleanup, remade=remade, **options)
-
-
-def _asked_again(remade) -> dict:
-    """What a transcript made again is asked for: its record's scope and production options."""
-    scope = remade.scope
-    return {
-        "matter": scope["matter"],
-        "client": None if scope["matter"] else scope["client"],
-        "include_privileged": remade.include_privileged,
-        **remade.options(),
-    }
 
 
 @contextmanager

@@ -71,6 +71,17 @@ class Recorded:
         }
 
 
+def asked(rec: Recorded) -> dict:
+    """What a transcript made again is asked for (`make_transcript`'s keywords): its record's scope, whether
+    it showed privileged notes, and its production options."""
+    return {
+        "matter": rec.scope["matter"],
+        "client": None if rec.scope["matter"] else rec.scope["client"],
+        "include_privileged": rec.include_privileged,
+        **rec.options(),
+    }
+
+
 def checked_given(uuid, given: dict) -> None:
     """Only where the file goes and how it is rendered may be given with `again`: the rest is the record's."""
     if not isinstance(uuid, str) or not uuid.strip():
