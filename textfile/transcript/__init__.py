@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive
 from textfile.errors import TextfileError
-from textfile.transcript import appendix, joining, options
+from textfile.transcript import again, appendix, joining, options
+from textfile.transcript.again import Recorded
 from textfile.transcript.bates import privileged_bates
 from textfile.transcript.content.notes import Appendix
 from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
@@ -35,6 +36,7 @@ from textfile.transcript.output import (
     output_folder,
     output_path,
     partial_file,
+    place,
     privileged_name,
     recorded_paths,
 )
@@ -61,16 +63,25 @@ CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each p
 SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
 
 
-def make_transcript(archive: Archive, **options) -> Transcript:
+def make_transcript(archive: Archive, *, again: str | None = None, **options) -> Transcript:
     """Render, record and write one transcript; returns what was made. Options: those of
     `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…,
-    and a production's: conversations, context, exhibit, production, redact, notes, signer: options.py)."""
+    and a production's: conversations, context, exhibit, production, redact, notes, signer: options.py).
+    `again`: the id of a recorded transcript, made again byte for byte from its record (`again.py`:
+    given only out/out_dir, mkdir, signer and how it is rendered), written to `out`, not recorded."""
+    remade = None
+    if again is not None:
+        from textfile.transcript import again as remaking
+
+        remaking.checked_given(again, options)
+        remade = remaking.recorded(archive.conn, again)
+        options = {**options, **remaking.asked(remade)}
     with (
         _small_page_cache(archive.conn),
         scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
         ExitStack() as cleanup,
     ):
-        return _make_transcript(archive, parts=parts, cleanup=cleanup, **options)
+        return _make_transcript(archive, parts=parts, cleanup=cleanup, remade=remade, **options)
 
 
 @contextmanager
@@ -130,29 +141,37 @@ def _make_transcript(
     redact: bool = False,
     notes: bool = True,
     signer: Callable[[Path], None] | None = None,
+    remade: Recorded | None = None,
 ) -> Transcript:
     """The request checked; the contents read in one snapshot (scope, Bates series, plan, cover);
     the destination and its partial file; the chunks rendered, the first opening with the cover;
     the parts joined and stamped, the manifest attached; the file written (and signed: `signer`);
     the transcript recorded and audited, and the file put in place. A production's options
-    (conversations … signer): `options.py`."""
+    (conversations … signer): `options.py`; one made again from its record (`remade`): `again.py`."""
     from textfile.transcript import render
     from textfile.transcript.render import cache as render_cache
 
     started = time.monotonic()
     audit.require_key(archive.conn)  # (refused before the matter is rendered, not after)
-    request = check_request(archive.settings, tz, from_, until, bates_prefix, bates_start, media, snapshot)
+    request = (
+        again.request(remade)
+        if remade
+        else check_request(archive.settings, tz, from_, until, bates_prefix, bates_start, media, snapshot)
+    )
     asked = options.checked(conversations, context, exhibit, production, redact, notes, signer)
     cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
     contents = read_contents(archive.conn, archive.settings, request, matter, client, asked.selection)
-    now = times.now_iso()
+    scope_record = {**_scope_record(request, contents), **options.recorded(asked, contents)}
+    if remade:
+        again.check_contents(remade, contents, scope_record)
+    now = remade.generated_at if remade else times.now_iso()
     notes = appendix.read(archive.conn, contents, request, include_privileged) if asked.notes else Appendix()
-    if notes.privileged and bates_prefix is None:  # (its own series: bates.py)
+    if notes.privileged and bates_prefix is None and not remade:  # (its own series: bates.py)
         request, contents.bates = privileged_bates(archive.conn, request, archive.settings.bates_prefix)
     path = _destination(archive.conn, contents.scope, request.zone, now, (out, out_dir, mkdir), bool(notes.privileged))
     appendix.placed(notes, contents, path)  # (and the cover says them)
     partial = cleanup.enter_context(partial_file(path))
-    made = Made(str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
+    made = Made(remade.uuid if remade else str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
     options.fitted(chunks.jobs, contents)
     planned = time.monotonic()
@@ -165,18 +184,39 @@ def _make_transcript(
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
-    scope_record = {**_scope_record(request, contents), **options.recorded(asked, contents)}
-    manifest_bytes = _manifest(archive, request, contents, made, scope_record, notes.record())
-    document = joining.joined(results, made, manifest_bytes, headers, label_of_page, asked.exhibit)
-    message_bates = options.message_bates(results, made, len(contents.plan.rows))
-    _write(document, partial, made, manifest_bytes, asked.signer)
-    appendix.recorded(notes, lambda: record(archive, request, contents, made, scope_record, partial, notes.audited()))
+    message_bates = _finished(
+        archive, request, contents, made, scope_record, notes, results, headers, label_of_page, asked, partial, remade
+    )
     if context.get("cache"):
         _evict(context["cache"], cache_bytes)
     made_now = _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
     made_now.notes = notes.summary()
     made_now.message_bates = message_bates
     return made_now
+
+
+def _finished(
+    archive, request, contents, made, scope_record, notes, results, headers, label_of_page, asked, partial, remade
+) -> dict[str, str]:
+    """The parts joined and stamped, the manifest attached; the file written (and signed); then the
+    transcript recorded and audited and the file put in place, or, made again (`remade`), the file
+    proven the recorded one and put in place, nothing recorded. Each message's Bates number."""
+
+    def manifest_with(head):
+        return _manifest(archive, request, contents, made, scope_record, notes.record(), head)
+
+    manifest_bytes = again.manifest_matched(archive.conn, remade, manifest_with) if remade else manifest_with(HEAD)
+    document = joining.joined(results, made, manifest_bytes, headers, label_of_page, asked.exhibit)
+    message_bates = options.message_bates(results, made, len(contents.plan.rows))
+    _write(document, partial, made, manifest_bytes, asked.signer)
+    if remade:
+        again.check_file(remade, made.pdf_sha256)
+        appendix.recorded(notes, lambda: place(partial, made.path))
+    else:
+        appendix.recorded(
+            notes, lambda: record(archive, request, contents, made, scope_record, partial, notes.audited())
+        )
+    return message_bates
 
 
 def _header(header: str, notes: appendix.Appendix) -> str:
@@ -189,12 +229,14 @@ def _header(header: str, notes: appendix.Appendix) -> str:
 
 def _scope_record(request: Request, contents: Contents) -> dict:
     """What the transcript's record and its manifest say of its scope: the matter or client, the window,
-    the zone, whether images are shown, and how its messages are numbered (`content.number_at`)."""
+    the zone, whether images are shown, how its messages are numbered (`content.number_at`), and
+    whether it is the weekly run's snapshot (so it can be made again: `again.py`)."""
     return {
         **contents.scope.as_dict(),
         "zone": request.zone_name,
         "media": request.media,
         "numbering": [list(run) for run in contents.plan.runs],
+        **({"snapshot": True} if request.snapshot else {}),  # (the weekly run's: its cover says so)
     }
 
 
@@ -358,8 +400,17 @@ def _check_cover_slots(first: dict) -> None:
         )
 
 
+HEAD = object()  # the manifest's audit_head: the log's last entry now
+
+
 def _manifest(
-    archive: Archive, request: Request, contents: Contents, made: Made, scope_record: dict, notes: dict | None = None
+    archive: Archive,
+    request: Request,
+    contents: Contents,
+    made: Made,
+    scope_record: dict,
+    notes: dict | None = None,
+    head=HEAD,
 ) -> bytes:
     from textfile.transcript import manifest
 
@@ -377,7 +428,7 @@ def _manifest(
         bates_last=made.last_number,
         disclosures=contents.cover["disclosures"],
         messages=((row.id, row.content_hash) for row in contents.plan.rows),
-        audit_head=audit.head(archive.conn),
+        audit_head=audit.head(archive.conn) if head is HEAD else head,
         notes=notes,
     )
 

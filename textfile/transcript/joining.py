@@ -69,5 +69,5 @@ def joined(
         [(slot, drawn[name]) for name, slot in results[0]["slots"].items()],
         exhibit,
     )
-    pdf.attach(document, manifest.NAME, manifest_bytes, MANIFEST_DESCRIPTION)
+    pdf.attach(document, manifest.NAME, manifest_bytes, MANIFEST_DESCRIPTION, made.generated_at)
     return document

@@ -140,6 +140,8 @@ def recorded(options: Options, contents: Contents) -> dict:
         out["exhibit"] = options.exhibit
     if options.production:
         out["production"] = options.production
+    if not options.notes:  # (said: a transcript made again from its record shows no notes either)
+        out["notes"] = False
     if contents.redactions is not None:  # (asked for: the redaction ids applied, per message)
         out["redactions"] = {mid: [span.id for span in spans] for mid, spans in sorted(contents.redactions.items())}
     return out

@@ -71,7 +71,7 @@ def stamp_font() -> tuple[bytes, list[int], dict]:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(_font_path())
+    font = TTFont(_font_path(), recalcTimestamp=False)  # (saved with the font file's own date, not the clock's)
     options = subset.Options()
     options.notdef_outline = True
     options.name_IDs = ["*"]
@@ -288,13 +288,15 @@ def bookmarks(pdf, marks: list[Bookmark]) -> None:
             parents.append(item)
 
 
-def attach(pdf, name: str, data: bytes, description: str) -> None:
+def attach(pdf, name: str, data: bytes, description: str, at: str | None = None) -> None:
     """An associated file of the document (PDF/A-3): pikepdf files it under /Names /EmbeddedFiles and
-    in the catalog's /AF with /AFRelationship /Data, with its checksum, size and MIME subtype."""
+    in the catalog's /AF with /AFRelationship /Data, with its checksum, size and MIME subtype; its
+    creation and modification dates are `at` (UTC ISO: a transcript's time of making, so the file made
+    again is the same bytes), else now."""
     import pikepdf
     from pikepdf import Array, Name
 
-    when = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")
+    when = (datetime.fromisoformat(at) if at else datetime.now(UTC)).astimezone(UTC).strftime("D:%Y%m%d%H%M%SZ")
     pdf.attachments[name] = pikepdf.AttachedFileSpec(
         pdf,
         data,
@@ -322,9 +324,13 @@ def read_attachment(path: str | Path, name: str) -> bytes | None:
 
 
 def save(pdf, fileobj) -> None:
+    """The document written deterministically: its /ID is computed from its contents (qpdf draws a
+    random one otherwise), so the same document gives the same bytes in any process, at any hour."""
     import pikepdf
 
-    pdf.save(fileobj, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+    pdf.save(
+        fileobj, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True, deterministic_id=True
+    )
 
 
 def save_partial(pdf, partial: Path, shown_as: Path) -> str:

@@ -15,7 +15,7 @@ import tempfile
 
 from textfile.transcript.render.assets import archive_fetcher
 from textfile.transcript.render.document import environment
-from textfile.transcript.render.layout import _collector_off, _layout, _state
+from textfile.transcript.render.layout import _collector_off, _layout, _state, fonts_undated
 
 
 def headers_html(labels: list[str], page_size: str) -> str:
@@ -32,6 +32,7 @@ def render_headers(labels: list[str]) -> str:
             raise RuntimeError(f"the running headers were laid out on {len(document.pages)} pages, not {len(labels)}")
         fd, path = tempfile.mkstemp(prefix="headers-", suffix=".pdf", dir=ctx["parts"])  # (0600)
         with os.fdopen(fd, "wb") as fp:
-            fp.write(document.write_pdf(uncompressed_pdf=True))
+            with fonts_undated():
+                fp.write(document.write_pdf(uncompressed_pdf=True))
         del document
     return path

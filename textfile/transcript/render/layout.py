@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,6 +73,25 @@ def _collector_off():
     gc.collect()
 
 
+FONT_TIME = "0"  # SOURCE_DATE_EPOCH while a PDF is written: the time a re-saved font says it was modified
+
+
+@contextmanager
+def fonts_undated():
+    """While WeasyPrint writes a PDF, fontTools dates each font it saves anew (an emoji font without
+    its images, a variable font made static) with SOURCE_DATE_EPOCH, else the clock: set to a fixed
+    time, so the same document gives the same bytes at any hour, rendered or taken from the cache."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_TIME
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def written(document, catalog: bool) -> bytes:
     """A part's PDF. The part that gives the joined document its catalog (`catalog`: the cover's) is
     PDF/A-3b: XMP metadata declaring it, the sRGB output intent, an /ID. Every other part is written
@@ -79,7 +99,14 @@ def written(document, catalog: bool) -> bytes:
     joining sets: `pdf.assemble`), and uncompressed, then compressed once by pikepdf here, in the
     rendering process: the joining copies compressed streams as they are, so the main process
     neither compresses nor holds them uncompressed, and a part taken from the cache costs nothing
-    more (issue 17, 20,000 messages: 0.92x CPU against WeasyPrint's PDF/A, compressed)."""
+    more (issue 17, 20,000 messages: 0.92x CPU against WeasyPrint's PDF/A, compressed). Its fonts are
+    dated FONT_TIME (`fonts_undated`)."""
+    with fonts_undated():
+        return _written(document, catalog)
+
+
+def _written(document, catalog: bool) -> bytes:
+    """`written`, its fonts undated."""
     if catalog:
         return document.write_pdf(pdf_variant="pdf/a-3b")
     import pikepdf
