@@ -43,6 +43,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -155,7 +156,9 @@ def measure(what: str, original: Path, scratch: Path) -> dict:
     out = scratch / ("transcript.pdf" if what == "pdf" else "production")
     shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink(missing_ok=True)
     report = scratch / f"{what}.json"
-    wall, cpu, rss = transcript.timed([sys.executable, __file__, "--child", what, str(copy), str(out)], stdout=report)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # (the rendering workers import this checkout's textfile too)
+    command = [sys.executable, __file__, "--child", what, str(copy), str(out)]
+    wall, cpu, rss = transcript.timed(command, stdout=report, env=env, cwd=ROOT)
     return {**json.loads(report.read_text()), "wall": wall, "cpu": cpu, "rss": rss}
 
 
@@ -216,7 +219,8 @@ def report(got: dict[str, list[dict]], count: int) -> None:
         f" {last['natives']:,} natives; {files:,} files ({last['files']:,} listed), {size / 1e6:,.1f} MB"
     )
     kinds = sorted(last["written"].items(), key=lambda kv: -kv[1][1])
-    print("    " + ", ".join(f"{kind} {c:,} ({b / 1e6:,.1f} MB)" for kind, (c, b) in kinds))
+    listed = ", ".join(f"{kind} {c:,} ({b / 1e6:,.1f} MB)" for kind, (c, b) in kinds)
+    print(textwrap.fill(listed, 100, initial_indent="    ", subsequent_indent="    "))
 
 
 def main(argv=None) -> None:
