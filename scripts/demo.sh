@@ -107,6 +107,20 @@ open(sys.argv[2], "w", encoding="utf-8").write(text.replace(line, "").replace('c
 PY
 registered android && step import demo/sms-20240315.xml
 step coverage
+# Productions: words that must not be handed over redacted (the archive keeps them), then the matter
+# produced for the other side in every form (PDF, natives, RSMF, CSV/JSONL, DAT/OPT, a certification
+# to sign, SHA256SUMS), signed, recorded, and proved by verify and by plain sha256sum.
+if registered android; then
+  leak=$(textfile search "leak under the sink" --json | python -c 'import json, sys; print(json.load(sys.stdin)[0]["id"][:12])')
+  step redact "$leak" --span "under the sink" --reason PII
+  step redactions
+fi
+step produce 2026-014 --out demo/productions/2026-014-vol1 --mkdir
+step verify demo/productions/2026-014-vol1
+printf '\n%s$ cd demo/productions/2026-014-vol1 && sha256sum -c --quiet SHA256SUMS%s   (what the other side runs)\n' "$bold" "$plain"
+(cd demo/productions/2026-014-vol1 && sha256sum -c --quiet SHA256SUMS && echo "every file OK")
+printf '\nThe production is in %s:\n' "$PWD/demo/productions/2026-014-vol1"
+(cd demo/productions/2026-014-vol1 && find . -type f | sort | sed 's|^\./|  |')
 # Retention: how long each closed matter's file is kept (7 years after it closes unless set), then a
 # matter closed, its file past retention, disposed of for good with a certificate that verify proves.
 step matter close 2026-020

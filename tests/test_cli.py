@@ -40,10 +40,14 @@ def test_init_creates_the_archive_in_the_user_data_dir(bare_cli, tmp_path):
     key = tmp_path / "config" / "textfile" / "key"
     with Archive.open(path) as made:
         kid = made.settings.key_id
+        signing = key.parent / "signing" / f"{made.settings.archive_id}.pem"
+        (certificate,) = [r[0] for r in made.conn.execute("SELECT fingerprint FROM signing_keys")]
     assert r.stdout == (
         f"Created archive {path} for Alex Owner (America/Chicago, region US, Bates prefix ALEX).\n"
         f"Its audit log is sealed with the key in {key} (id {kid}): keep a copy of that file apart from the archive;"
         " `textfile verify` needs it to prove the log was not rewritten.\n"
+        f"Its productions are signed with the key in {signing} (certificate {certificate[:16]}…): keep a copy of it"
+        " apart from the archive too.\n"
     )
     for made in (path, key):
         assert stat.S_IMODE(os.stat(made).st_mode) == 0o600
@@ -395,7 +399,10 @@ def test_verify_of_a_path_that_is_no_pdf_file_is_a_usage_mistake_not_a_failed_ch
     r = cli("verify", missing)
     assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {missing}: no such file")
     r = cli("verify", tmp_path)
-    assert (r.exit_code, r.stderr.strip()) == (1, f"Error: {tmp_path}: not a file (a transcript is a PDF file)")
+    assert (r.exit_code, r.stderr.strip()) == (
+        1,
+        f"Error: {tmp_path}: not a file, nor a production's folder (it has no SHA256SUMS): a transcript is a PDF file",
+    )
 
 
 def test_import_of_a_folder_of_exports_reads_each_one(cli, tmp_path):

@@ -48,6 +48,7 @@ EXPECTED = {
     ],
     "production_files": ["production_id", "path", "kind", "size", "sha256", "bates_first", "bates_last"],
     "production_messages": ["production_id", "message_id", "content_hash", "bates", "redactions"],
+    "signing_keys": ["fingerprint", "certificate", "created_at", "created_by"],
     "review_reports": [
         "id",
         "uuid",

@@ -1058,3 +1058,23 @@ def m029_productions(db: Database) -> None:
         CREATE INDEX production_messages_message ON production_messages (message_id);
     """,
     )
+
+
+@migrations()
+def m030_signing_keys(db: Database) -> None:
+    """The certificates the archive's productions are signed under (PAdES, produce/signing.py): a row per
+    signing key, its certificate's SHA-256 fingerprint (of the DER), the certificate as PEM (public: a
+    recipient checks a signature against it), when and by whom it was made or first used. The private key
+    is never here: it is kept outside the archive, beside the key that seals the audit log. A table of
+    its own, in the sealed records: a certificate added, changed or removed outside textfile is seen."""
+    _run(
+        db,
+        """
+        CREATE TABLE signing_keys (
+            fingerprint TEXT PRIMARY KEY,
+            certificate TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+    """,
+    )

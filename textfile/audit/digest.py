@@ -134,6 +134,8 @@ RECORDS = (
     "productions",
     "production_files",
     "production_messages",
+    # the certificates productions are signed under (issue 20: m030)
+    "signing_keys",
 )
 
 

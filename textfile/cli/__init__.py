@@ -146,7 +146,7 @@ HELP_ORDER = (
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
     *("note add", "note list", "note show", "note edit"),
     *("retention set", "retention show", "retention report", "dispose"),
-    *("redact", "redactions", "unredact"),
+    *("produce", "redact", "redactions", "unredact"),
 )
 OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
 

@@ -69,7 +69,9 @@ ReviewLanguages = Annotated[
 ]
 Pdfs = Annotated[
     list[Path] | None,
-    typer.Argument(help="Transcript PDFs to check against the archive instead.", show_default=False),
+    typer.Argument(
+        help="Transcript PDFs (or production folders) to check against the archive instead.", show_default=False
+    ),
 ]
 Moved = Annotated[
     bool,
@@ -109,10 +111,11 @@ def init(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Create a new archive (readable by you only), its audit log sealed with your key (made if you have none). Refuses to overwrite an existing one.
+    """Create a new archive (readable by you only), its audit log sealed with your key (made if you have none), and the key its productions are signed with. Refuses to overwrite an existing one.
 
     Example: textfile init --owner Alex --tz UTC --region GB --bates-prefix ALEX"""
     from textfile import audit
+    from textfile.produce import signing
     from textfile.review import hours as working
     from textfile.review import settings as review_settings
 
@@ -126,8 +129,11 @@ def init(
             with archive.transaction() as conn:
                 review_settings.set_review_settings(conn, hours_spec=hours)
         settings = archive.settings.as_dict() | {"hours": review_settings.current(archive.conn).hours}
-    # (the archive's settings as archive.py says them, where it is, and the key that seals its log)
-    emit({"archive": str(path), **settings, "key": str(audit.key_path())}, json_=json_, quiet=quiet, show=_show_created)
+        signer = signing.ensure_key(archive)
+    # (the archive's settings as archive.py says them, where it is, the key that seals its log, the signing key)
+    created = {"archive": str(path), **settings, "key": str(audit.key_path())}
+    created |= {"signing_key": str(signer.path), "signing_certificate": signer.fingerprint}
+    emit(created, json_=json_, quiet=quiet, show=_show_created)
 
 
 def _show_created(created: dict) -> None:
@@ -138,6 +144,10 @@ def _show_created(created: dict) -> None:
     say(
         f"Its audit log is sealed with the key in {created['key']} (id {created['key_id']}): keep a copy of that file apart"
         " from the archive; `textfile verify` needs it to prove the log was not rewritten."
+    )
+    say(
+        f"Its productions are signed with the key in {created['signing_key']} (certificate"
+        f" {created['signing_certificate'][:16]}…): keep a copy of it apart from the archive too."
     )
 
 
@@ -214,11 +224,13 @@ def verify(
 ):
     """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain with its seals and recorded heads, every import's digest, every transcript. Exit 3 on any problem.
 
-    With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows).
+    With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows). With a production's folder (`textfile produce`): every file against SHA256SUMS and the production's record, every PDF as a transcript and its signature, every RSMF file.
 
     Example: textfile verify 2026-03-02_Sam-Client_2026-014_transcript.pdf"""
     if deleted:
         return _record_deleted(pdfs or [], reason, json_, quiet)
+    if pdfs and any(p.is_dir() for p in pdfs) and not moved:
+        return _verify_productions(pdfs, json_, quiet)
     if pdfs:
         return _verify_pdfs(pdfs, moved, json_, quiet)
     if moved:
@@ -320,6 +332,35 @@ def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> Non
             warn(f"Error: {r.path}: {problem}")
     if not all(r.ok for r in reports):
         raise typer.Exit(3)
+
+
+def _verify_productions(paths: list[Path], json_: bool, quiet: bool) -> None:
+    """Production folders (and transcripts beside them) checked: every file, every PDF, the record."""
+    from textfile.produce.check import verify_production
+    from textfile.transcript import verify_pdfs
+
+    with open_archive() as archive:
+        reports = [verify_production(archive, p) if p.is_dir() else verify_pdfs(archive, [p])[0] for p in paths]
+    emit(reports, json_=json_, quiet=quiet)
+    for r in reports:
+        if r.ok and not quiet and not json_:
+            _say_production(r) if hasattr(r, "production") else _say_pdf(r)
+        for problem in r.problems:
+            warn(f"Error: {r.path if hasattr(r, 'path') else r.folder}: {problem}")
+    if not all(r.ok for r in reports):
+        raise typer.Exit(3)
+
+
+def _say_production(r) -> None:
+    from textfile.integrity.earlier import counted
+
+    say(
+        f"{r.folder}: production {r.production} of {r.matter} matches the archive: {counted(r.files, 'file')}"
+        f" as SHA256SUMS lists them, {counted(r.pdfs, 'signed PDF')}, {counted(r.rsmf, 'RSMF file')};"
+        f" Bates {r.bates[0]} to {r.bates[1]}."
+    )
+    for notice in r.notices:
+        say(f"  {notice}")
 
 
 def _say_pdf(r: PdfCheck) -> None:

@@ -1,4 +1,4 @@
-"""Commands of productions: `redact`, `redactions`, `unredact` (produce/redaction.py) and `produce`."""
+"""Commands of productions: `produce` (produce/production.py), `redact`, `redactions`, `unredact` (produce/redaction.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from textfile import times
-from textfile.cli.options import Json, Quiet
-from textfile.cli.output import command, emit, open_archive, say
+from textfile.cli.options import From, Json, MakeFolder, Quiet, Reference, Until
+from textfile.cli.output import command, emit, open_archive, say, with_progress
 from textfile.cli.tables import Col, add_row, show, table
 
 Message = Annotated[
@@ -33,6 +33,35 @@ OfMatter = Annotated[
     str | None, typer.Argument(help="The matter's reference (default: every matter).", metavar="[MATTER]")
 ]
 Withdrawn = Annotated[bool, typer.Option("--withdrawn", help="Also the redactions withdrawn.")]
+Out = Annotated[
+    str, typer.Option("--out", help="The production's folder: a new one (or empty); nothing is written over.")
+]
+Conversations = Annotated[
+    list[int] | None,
+    typer.Option("--conversation", metavar="N", help="Only this conversation of the matter; repeatable."),
+]
+Prefix = Annotated[str | None, typer.Option("--bates-prefix", help="Bates prefix. Default: the archive's.")]
+Exhibits = Annotated[
+    bool, typer.Option("--exhibits", help="One PDF per conversation, stamped as a numbered exhibit on every page.")
+]
+ExhibitStart = Annotated[
+    str, typer.Option("--exhibit-start", metavar="1|A", help="The first exhibit's number or letter (with --exhibits).")
+]
+Context = Annotated[
+    int,
+    typer.Option(
+        "--context",
+        metavar="N",
+        help="With --from/--until: also up to N of the matter's messages before and after the window in each"
+        " conversation (FRE 106).",
+    ),
+]
+RequireReviewed = Annotated[
+    bool, typer.Option("--require-reviewed", help="Refuse while a message of the production has an open review flag.")
+]
+Reproduce = Annotated[
+    bool, typer.Option("--reproduce", help="Produce messages already produced again, under new Bates numbers.")
+]
 
 
 @command
@@ -113,3 +142,73 @@ def unredact(redaction_id: RedactionNumber, reason: Why, json_: Json = False, qu
     with open_archive() as archive, archive.transaction() as conn:
         done = redaction.withdraw(conn, redaction_id, reason)
     emit(done, json_=json_, quiet=quiet, show=lambda r: say(f"Redaction {r.id} of message #{r.number} withdrawn."))
+
+
+@command
+def produce(
+    matter: Reference,
+    out: Out,
+    from_: From = None,
+    until: Until = None,
+    conversation: Conversations = None,
+    bates_prefix: Prefix = None,
+    exhibits: Exhibits = False,
+    exhibit_start: ExhibitStart = "1",
+    context: Context = 0,
+    require_reviewed: RequireReviewed = False,
+    reproduce: Reproduce = False,
+    mkdir: MakeFolder = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
+    """Produce a matter's texts for a court and for e-discovery, in one new folder: the PDF (one Bates series across every file, signed), natives named by Bates number, RSMF 2.0 per conversation, messages.csv and .jsonl, DAT and OPT load files with extracted text, the redaction and privilege logs, a certification under 28 U.S.C. §1746 / FRE 902(14) to sign, README.txt and SHA256SUMS. Recorded and audited; `textfile verify DIR` checks it, and the other side can with `sha256sum -c SHA256SUMS`.
+
+    Refused when a conversation named holds messages in the window not filed to the matter, when a message was produced before (--reproduce), or while a review flag is open (--require-reviewed).
+
+    Example: textfile produce 2026-014 --out ~/Productions/2026-014-vol1 --mkdir"""
+    from textfile.produce import production
+
+    request = production.Request(
+        matter,
+        out,
+        from_,
+        until,
+        list(conversation or []),
+        bates_prefix,
+        exhibits or exhibit_start != "1",
+        exhibit_start,
+        context,
+        require_reviewed,
+        reproduce,
+        mkdir,
+    )
+    with open_archive() as archive:
+        made = with_progress(
+            quiet or json_,
+            "Rendering the production's PDFs",
+            "messages",
+            lambda progress: production.produce(
+                archive, request, progress=progress and (lambda done, total: progress(done, total=total))
+            ),
+        )
+    emit(made, json_=json_, quiet=quiet, show=_said)
+
+
+def _said(p) -> None:
+    from textfile.integrity.earlier import counted
+
+    say(
+        f"Production {p.production} of {p.matter}: {p.folder}"
+        f"\n  Bates {p.bates_first} to {p.bates_last}: {counted(p.pages, 'PDF page')} in {counted(len(p.pdfs), 'PDF')}"
+        f", {counted(p.natives, 'native file')}"
+        f"\n  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
+        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')};"
+        f" {counted(p.privileged_notes, 'privileged note')} withheld (privilege log)"
+        f"\n  {counted(p.files - 1, 'file')} and SHA256SUMS, which lists them (its sha256 {p.sums_sha256[:16]}…)."
+        f" Check it: textfile verify {p.folder}"
+    )
+    if p.reproduces:
+        say(
+            "  Produced again: "
+            + "; ".join(f"{e['messages']} message(s) of production {e['production']}" for e in p.reproduces)
+        )

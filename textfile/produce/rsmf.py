@@ -63,12 +63,14 @@ def conversation_rsmf(
     generator: str,
     custodian_handle: str | None = None,
     slice_size: int = SLICE_SIZE,
+    redactions: dict | None = None,
 ) -> list[tuple[str, bytes]]:
     """The conversation's messages (those given, in the order given) as one .rsmf per `slice_size`
     events: [(file name, bytes)]. `custodian` names whom the data was collected from (the
     X-RSMF-Custodian header); `custodian_handle` is that person's handle in the conversation (the
     manifest's custodian; default: the archive owner's, when they take part); `bates` maps a message
-    id to its Bates number."""
+    id to its Bates number; `redactions` maps a message id to its redaction spans (produce/redaction.py):
+    its text carries "[REDACTED: …]" in their place, and its earlier versions are withheld."""
     if slice_size < 1:
         raise InvalidInput("an RSMF slice holds at least one event")
     if not message_ids_in_order:
@@ -82,6 +84,8 @@ def conversation_rsmf(
         "SELECT * FROM participants WHERE conversation_id = ? ORDER BY is_owner DESC, handle", (conversation_id,)
     ).fetchall()
     rows = _messages(cur, conversation_id, message_ids_in_order)
+    if redactions:
+        rows = [_redacted(r, redactions[r["id"]]) if r["id"] in redactions else r for r in rows]
     if custodian_handle is not None and custodian_handle not in {p["handle"] for p in people}:
         raise InvalidInput(f"{custodian_handle} is not a participant of conversation {conversation_id}")
     collection = str(
@@ -118,6 +122,17 @@ def _messages(cur, conversation_id: int, ids: list[str]) -> list[sqlite3.Row]:
     if other:
         raise InvalidInput(f"message {other[0]} is not of conversation {conversation_id}")
     return [found[i] for i in ids]
+
+
+def _redacted(row, spans) -> dict:
+    """A message's row as a production hands it over: its text with the redactions in place."""
+    from textfile.produce.redaction import apply
+
+    return {
+        **dict(row),
+        "body": apply(row["body"], spans),
+        "redactions": ", ".join(f"{s.id} ({s.reason})" for s in spans),
+    }
 
 
 def rows_by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
@@ -246,7 +261,12 @@ def _event(r, conversation, context: _Context, versions, reactions, attachments,
     if named:
         event["attachments"] = named
     custom += missing
-    edits, other_versions = _edits(r, versions)
+    redacted = "redactions" in r.keys()
+    if redacted:  # (its earlier versions hold the words)
+        custom.append(("Redactions", r["redactions"]))
+        if versions:
+            custom.append(("Earlier versions", f"{len(versions)} withheld (the message is redacted)"))
+    edits, other_versions = _edits(r, [] if redacted else versions)
     if edits:
         event["edits"] = edits
     custom += other_versions

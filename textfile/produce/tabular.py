@@ -66,9 +66,14 @@ _LISTS = ("flags", "attachments", "reactions")
 
 
 def message_rows(
-    conn: sqlite3.Connection, message_ids: list[str], tz: ZoneInfo, bates: dict[str, str] | None
+    conn: sqlite3.Connection,
+    message_ids: list[str],
+    tz: ZoneInfo,
+    bates: dict[str, str] | None,
+    redactions: dict | None = None,
 ) -> list[dict]:
-    """One dict per message id (in the order given), keys in `FIELDS` order. Unknown ids: NotFound."""
+    """One dict per message id (in the order given), keys in `FIELDS` order. Unknown ids: NotFound.
+    `redactions` (a message id -> its spans, produce/redaction.py): the body with "[REDACTED: …]"."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     ids = list(message_ids)
@@ -103,10 +108,17 @@ def message_rows(
         " WHERE message_id IN (SELECT value FROM json_each(?)) GROUP BY message_id",
         ids,
     )
-    return [
+    rows = [
         _row(found[i], tz, (bates or {}).get(i), attachments.get(i, []), reactions.get(i, []), earlier.get(i))
         for i in ids
     ]
+    if redactions:
+        from textfile.produce.redaction import apply
+
+        for row in rows:
+            if row["message_id"] in redactions:
+                row["body"] = apply(row["body"], redactions[row["message_id"]])
+    return rows
 
 
 def _row(m, tz: ZoneInfo, bates: str | None, attachments, reactions, earlier) -> dict:

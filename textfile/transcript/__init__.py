@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive
 from textfile.errors import TextfileError
-from textfile.transcript import appendix, joining
+from textfile.transcript import appendix, joining, options
 from textfile.transcript.bates import privileged_bates
+from textfile.transcript.content.notes import Appendix
 from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
 from textfile.transcript.output import (
     default_name,
@@ -62,7 +63,8 @@ SMALL = 400  # up to this many messages, one document rendered in this process (
 
 def make_transcript(archive: Archive, **options) -> Transcript:
     """Render, record and write one transcript; returns what was made. Options: those of
-    `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…)."""
+    `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…,
+    and a production's: conversations, context, exhibit, production, redact, notes, signer: options.py)."""
     with (
         _small_page_cache(archive.conn),
         scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
@@ -121,21 +123,30 @@ def _make_transcript(
     cache_size: str | int | None = None,
     progress: Callable[[int, int], None] | None = None,
     include_privileged: bool = False,
+    conversations: list[int] | None = None,
+    context: int = 0,
+    exhibit: str | None = None,
+    production: str | None = None,
+    redact: bool = False,
+    notes: bool = True,
+    signer: Callable[[Path], None] | None = None,
 ) -> Transcript:
     """The request checked; the contents read in one snapshot (scope, Bates series, plan, cover);
     the destination and its partial file; the chunks rendered, the first opening with the cover;
-    the parts joined and stamped, the manifest attached; the file written; the transcript recorded
-    and audited, and the file put in place."""
+    the parts joined and stamped, the manifest attached; the file written (and signed: `signer`);
+    the transcript recorded and audited, and the file put in place. A production's options
+    (conversations … signer): `options.py`."""
     from textfile.transcript import render
     from textfile.transcript.render import cache as render_cache
 
     started = time.monotonic()
     audit.require_key(archive.conn)  # (refused before the matter is rendered, not after)
     request = check_request(archive.settings, tz, from_, until, bates_prefix, bates_start, media, snapshot)
+    asked = options.checked(conversations, context, exhibit, production, redact, notes, signer)
     cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
-    contents = read_contents(archive.conn, archive.settings, request, matter, client)
+    contents = read_contents(archive.conn, archive.settings, request, matter, client, asked.selection)
     now = times.now_iso()
-    notes = appendix.read(archive.conn, contents, request, include_privileged)
+    notes = appendix.read(archive.conn, contents, request, include_privileged) if asked.notes else Appendix()
     if notes.privileged and bates_prefix is None:  # (its own series: bates.py)
         request, contents.bates = privileged_bates(archive.conn, request, archive.settings.bates_prefix)
     path = _destination(archive.conn, contents.scope, request.zone, now, (out, out_dir, mkdir), bool(notes.privileged))
@@ -143,25 +154,28 @@ def _make_transcript(
     partial = cleanup.enter_context(partial_file(path))
     made = Made(str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
+    options.fitted(chunks.jobs, contents)
     planned = time.monotonic()
     context = _render_context(archive, request, contents.scope, parts, cache)
     with render.Renderer(context, chunks.processes) as renderer:
-        results = _rendered(renderer, archive.settings, request, contents, made, chunks.jobs, progress)
+        results = _rendered(renderer, archive.settings, request, contents, made, chunks.jobs, progress, asked)
         results += appendix.rendered(renderer, notes, context["page_size"])
         labels, label_of_page = joining.running_headers(_header(context["header"], notes), results)
         headers = renderer.headers(labels)
         rendered = time.monotonic()
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
-    scope_record = _scope_record(request, contents)
+    scope_record = {**_scope_record(request, contents), **options.recorded(asked, contents)}
     manifest_bytes = _manifest(archive, request, contents, made, scope_record, notes.record())
-    document = joining.joined(results, made, manifest_bytes, headers, label_of_page)
-    _write(document, partial, made, manifest_bytes)
+    document = joining.joined(results, made, manifest_bytes, headers, label_of_page, asked.exhibit)
+    message_bates = options.message_bates(results, made, len(contents.plan.rows))
+    _write(document, partial, made, manifest_bytes, asked.signer)
     appendix.recorded(notes, lambda: record(archive, request, contents, made, scope_record, partial, notes.audited()))
     if context.get("cache"):
         _evict(context["cache"], cache_bytes)
     made_now = _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
     made_now.notes = notes.summary()
+    made_now.message_bates = message_bates
     return made_now
 
 
@@ -264,7 +278,7 @@ def _render_context(archive: Archive, request: Request, scope: Scope, parts: str
 
 
 def _rendered(
-    renderer, settings, request: Request, contents: Contents, made: Made, jobs: list[Job], progress
+    renderer, settings, request: Request, contents: Contents, made: Made, jobs: list[Job], progress, asked
 ) -> list[dict]:
     """Every chunk rendered, the first opening with the cover; refused if the archive changed meanwhile
     (a chunk read other messages or hashes than the plan's)."""
@@ -272,7 +286,7 @@ def _rendered(
 
     total = len(contents.plan.rows)
     # (the stamp's font measures the slots while the workers set up)
-    jobs[0].cover = _cover_page(settings, request, contents, made)
+    jobs[0].cover = {**_cover_page(settings, request, contents, made), **options.cover_said(asked, contents)}
     results = renderer.chunks(jobs, (lambda done: progress(done, total)) if progress else None)
     rows = contents.plan.rows
     if any(
@@ -330,7 +344,7 @@ def _window_said(request: Request, contents: Contents) -> str:
             f", from {content.fmt_bound(request.from_at, request.zone, precision) or 'the start'}"
             f" until {content.fmt_bound(request.until_at, request.zone, precision) or 'the end'}"
         )
-    return window
+    return window + options.window_said(contents)
 
 
 def _check_cover_slots(first: dict) -> None:
@@ -368,8 +382,9 @@ def _manifest(
     )
 
 
-def _write(document, partial: Path, made: Made, manifest_bytes: bytes) -> None:
-    """The document written to the partial file, on disk; the sha256 of the file and of the manifest."""
+def _write(document, partial: Path, made: Made, manifest_bytes: bytes, signer=None) -> None:
+    """The document written to the partial file, on disk, and signed (`signer`, given the file: a
+    production's PAdES signature); the sha256 of the file as it then is, and of the manifest."""
     from textfile.transcript import manifest, pdf
 
     try:
@@ -380,6 +395,8 @@ def _write(document, partial: Path, made: Made, manifest_bytes: bytes) -> None:
     except OSError as exc:  # the disk filled up, the folder went away…
         raise TextfileError(f"cannot write {made.path}: {exc.strerror or exc}") from None
     document.close()
+    if signer is not None:
+        signer(partial)
     made.pdf_sha256 = manifest.file_sha256(partial)
     made.manifest_sha256 = manifest.sha256(manifest_bytes)
 

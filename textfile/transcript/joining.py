@@ -40,10 +40,18 @@ def _conversations_said(conversations: list[int]) -> str:
     return f" · Conversations {conversations[0]}, {conversations[1]} … {conversations[-1]} ({len(conversations)})"
 
 
-def joined(results: list[dict], made: Made, manifest_bytes: bytes, headers: str, label_of_page: list[int]):
+def joined(
+    results: list[dict],
+    made: Made,
+    manifest_bytes: bytes,
+    headers: str,
+    label_of_page: list[int],
+    exhibit: str | None = None,
+):
     """The parts joined into one document, the running header drawn on every page (`headers`: the
-    labels' document, `label_of_page`: each page's), its outline, the page and Bates numbers
-    stamped on every page and drawn into the cover's slots, the manifest attached."""
+    labels' document, `label_of_page`: each page's), its outline, the page and Bates numbers (and a
+    production's `exhibit` label) stamped on every page and drawn into the cover's slots, the
+    manifest attached."""
     from textfile.transcript import manifest, pdf
 
     document = pdf.assemble([part for r in results for part in r["parts"]])
@@ -55,7 +63,11 @@ def joined(results: list[dict], made: Made, manifest_bytes: bytes, headers: str,
     pdf.bookmarks(document, marks)
     drawn = {"pages": f"{made.pages:,}", "bates-last": pdf.bates(made.prefix, made.last_number)}
     pdf.stamp(
-        document, made.prefix, made.first_number, [(slot, drawn[name]) for name, slot in results[0]["slots"].items()]
+        document,
+        made.prefix,
+        made.first_number,
+        [(slot, drawn[name]) for name, slot in results[0]["slots"].items()],
+        exhibit,
     )
     pdf.attach(document, manifest.NAME, manifest_bytes, MANIFEST_DESCRIPTION)
     return document

@@ -78,3 +78,5 @@ class Transcript(Result):
     render: RenderCost
     # the notes to file shown and left out, and the privilege log written beside it (content/notes.py)
     notes: dict | None = omit_empty(default=None)
+    # message id -> the Bates number of the page its entry starts on (a production quotes them; not in the JSON form)
+    message_bates: dict[str, str] = json_name(None, default_factory=dict)

@@ -197,9 +197,10 @@ def running_headers(pdf, forms_pdf_path: str, label_of_page: list[int]) -> None:
         _resources(page, "/XObject")[name] = form
 
 
-def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[Slot, str]] = ()) -> None:
+def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[Slot, str]] = (), exhibit: str | None = None) -> None:
     """'Page X of Y' at the bottom left and the Bates number at the bottom right of every page, and
-    each of `fields`: (where, text)."""
+    each of `fields`: (where, text); `exhibit`: a production's exhibit label, boxed, at the bottom
+    centre of every page (printable ASCII: the stamp's font)."""
     import pikepdf
     from pikepdf import Name
 
@@ -234,9 +235,29 @@ def stamp(pdf, prefix: str, first_number: int, fields: list[tuple[Slot, str]] = 
                 + _pdf_string(text)
                 + b" Tj ET Q\n"
             )
+        if exhibit:
+            ops += _exhibit_label(exhibit, (x0 + x1) / 2, y)
         page.contents_add(save_state, prepend=True)
         page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + ops))
         _resources(page, "/Font")[Name("/" + STAMP_FONT_NAME)] = font
+
+
+EXHIBIT_SIZE = STAMP_SIZE + 2
+
+
+def _exhibit_label(label: str, centre: float, baseline: float) -> bytes:
+    """An exhibit label boxed (a black frame, the text black on white), centred on `centre`."""
+    width = text_width(label, EXHIBIT_SIZE)
+    pad = 4.0
+    left, bottom = centre - width / 2 - pad, baseline - 3.5
+    return (
+        f"q 1 1 1 rg 0 0 0 RG 1 w {left:.2f} {bottom:.2f} {width + 2 * pad:.2f} {EXHIBIT_SIZE + 5:.2f} re B Q\n".encode()
+        + b"q 0 0 0 rg BT /"
+        + STAMP_FONT_NAME.encode()
+        + f" {EXHIBIT_SIZE:g} Tf 1 0 0 1 {centre - width / 2:.2f} {baseline:.2f} Tm ".encode()
+        + _pdf_string(label)
+        + b" Tj ET Q\n"
+    )
 
 
 def _resources(page, kind: str):

@@ -8,7 +8,7 @@ describes exactly the messages the plan holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textfile import times
@@ -69,15 +69,35 @@ class Contents:
     cover: dict
     client_handles: list[str]
     bates: Series
+    excerpts: dict = field(default_factory=dict)  # conversation -> Excerpt, of those it shows part of
+    redactions: dict | None = None  # message id -> its redactions' spans, when they are applied
 
 
-def read_contents(conn, settings, request: Request, matter: str | None, client: str | None) -> Contents:
-    """The scope, the Bates series, the plan and the cover's facts, read in one snapshot."""
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a production asks of the messages (`content/excerpt.py`): only these conversations (none:
+    all of the scope's), up to `context` messages around the window, the archive's redactions applied."""
+
+    conversations: tuple[int, ...] = ()
+    context: int = 0
+    redact: bool = False
+
+
+def read_contents(
+    conn, settings, request: Request, matter: str | None, client: str | None, selection: Selection = Selection()
+) -> Contents:
+    """The scope, the Bates series, the plan, what each conversation leaves out, the redactions to
+    apply and the cover's facts, read in one snapshot."""
     from textfile.transcript import content
+    from textfile.transcript.content import excerpt
 
     conn.execute("BEGIN")  # one consistent snapshot for the plan and the cover
     try:
         scope = content.resolve_scope(conn, matter, client, request.from_at, request.until_at)
+        if selection.conversations:
+            scope.conversations = excerpt.check_selection(conn, scope, selection.conversations)
+        if selection.context and scope.window()[0]:
+            scope.context, scope.context_rows = selection.context, excerpt.context_rows(conn, scope, selection.context)
         bates = first_bates(conn, request, settings.bates_prefix)
         plan = content.plan(conn, scope)
         if not plan.rows:
@@ -95,6 +115,16 @@ def read_contents(conn, settings, request: Request, matter: str | None, client: 
                 "SELECT handle FROM client_handles WHERE client_id = ? ORDER BY kind, handle", (scope.client_id,)
             )
         ]
+        redactions = _redactions(conn, plan) if selection.redact else None
     finally:
         conn.execute("COMMIT")
-    return Contents(scope, plan, cover, client_handles, bates)
+    return Contents(scope, plan, cover, client_handles, bates, excerpt.excerpts(plan), redactions)
+
+
+def _redactions(conn, plan: Plan) -> dict:
+    """The active redactions of the plan's messages, by message id, checked against their bodies now
+    (`produce.redaction.spans`: a redaction made on an earlier text is refused, not misplaced)."""
+    import importlib
+
+    redaction = importlib.import_module("textfile.produce.redaction")
+    return {mid: list(found) for mid, found in redaction.spans(conn, [row.id for row in plan.rows]).items() if found}

@@ -205,8 +205,9 @@ def _empty_cache(archive: Archive) -> None:
 
 def _files(paths: list[str]) -> list[str]:
     """The files still where the archive recorded them that hold what goes: every transcript and report
-    whose record goes (the matter's, and a client's transcript showing its messages), and the privilege
-    log written beside a transcript (`notes.csv_path`)."""
+    whose record goes (the matter's, and a client's transcript showing its messages), the folders of the
+    productions that handed its messages over, and the privilege log written beside a transcript
+    (`notes.csv_path`)."""
     from textfile.notes import csv_path
 
     beside = [str(csv_path(p)) for p in paths]

@@ -199,7 +199,15 @@ def _listed(conn: sqlite3.Connection, matter_id: int, kept: int) -> Removed:
         if r["matter_id"] == matter_id or any(f[0] in flags for f in json.loads(r["flags"] or "[]"))
     ]
     reports = [r["uuid"] for r in listing]
-    paths = [p for _, p in shown] + [r["path"] for r in listing]
+    folders = [  # (productions: issue 20; every file in them holds the matter's texts)
+        f
+        for (f,) in conn.execute(
+            "SELECT folder FROM productions WHERE matter_id = ? OR id IN (SELECT pm.production_id FROM production_messages pm"
+            " JOIN temp.disposal_messages d ON d.id = pm.message_id) ORDER BY id",
+            (matter_id,),
+        )
+    ]
+    paths = [p for _, p in shown] + [r["path"] for r in listing] + folders
     return Removed(messages, kept, per_import, [], transcripts, reports, paths=paths)
 
 

@@ -59,6 +59,9 @@ class Job:
     cover: dict | None = None  # the cover's facts (document 0): rendered every time, never cached
     found_on: bool = False  # the transcript's messages come from more than one phone: each says whose (`phones_of`)
     numbers: list[int] = field(default_factory=list)  # each message's number in its conversation
+    excerpts: dict[int, str] = field(default_factory=dict)  # conversation -> what its heading says it leaves out
+    redactions: dict[str, list] = field(default_factory=dict)  # message id -> the spans of its body redacted
+    context: list[int] = field(default_factory=list)  # positions of messages shown as context, outside the window
 
 
 LEAD_IN = 50  # the messages the cover's document shows after it: its last page is never the cover's end alone
@@ -190,13 +193,15 @@ class ChunkFacts:
 class Chunk:
     """What a chunk shows, as plain data for the template: its messages (each a dict the template reads),
     its conversations by id (`conversation_info`), the files the last chunk lists; and a digest of the
-    (id, content hash) pairs read, and how many of the job's messages were no longer there."""
+    (id, content hash) pairs read, how many of the job's messages were no longer there, and the ids of
+    those it shows."""
 
     messages: list[dict]
     conversations: dict
     files: list[dict]
     digest: str
     missing: int
+    ids: list[str] = field(default_factory=list)  # each message's id, in `messages`' order
 
     def __getitem__(self, key: str):
         """Read by key too, as the dict it was (`render.shown` takes {"messages": …} as well)."""
@@ -211,9 +216,18 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
     facts = _chunk_facts(conn, [r["id"] for r in ordered], job.found_on, tz, media, owner_name)
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
     conversations = conversation_info(conn, conversation_ids, facts.clients)
+    for c, said in job.excerpts.items():  # (content/excerpt.py)
+        if c in conversations:
+            conversations[c]["excerpt"] = said
     facts.others = _without_the_owner(conn, conversation_ids)
     facts.absent = coverage.marks(conn, [r["id"] for r in ordered], tz)
     messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
+    context = set(job.context)
+    for m, r in zip(messages, ordered):
+        if r["id"] in job.redactions:
+            _redacted(m, job.redactions[r["id"]])
+        if m["seq"].position - 1 in context:  # (content/excerpt.py; said only where it is so)
+            m["context"] = True
     _mark_days(messages, _day_before(conn, job, ordered, tz), job.continues_from is not None)
     return Chunk(
         messages,
@@ -221,6 +235,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
         conversation_files(conn, job.files_of, facts.clients),
         digest((r["id"], r["content_hash"]) for r in ordered),
         len(job.rowids) - len(ordered),
+        [r["id"] for r in ordered],
     )
 
 
@@ -326,6 +341,19 @@ def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
         "attachments": [_attachment(a, facts.media) for a in found],
         "found_on": found_on_said(facts.phones.get(r["id"], []), facts.elsewhere.get(r["id"], {}), tz, precision),
     }
+
+
+def _redacted(m: dict, spans: list) -> None:
+    """A message with its redactions applied (`produce.redaction.segments`): its body as pieces of text
+    and the reasons that stand in place of the rest (`segments`), and its earlier versions withheld,
+    since they hold the redacted words (`withheld`: how many)."""
+    import importlib
+
+    redaction = importlib.import_module("textfile.produce.redaction")
+    if m["body"]:  # (a body that only stands for its attachments is not shown)
+        m["segments"] = [{"text": text, "label": label} for text, label in redaction.segments(m["body"], spans)]
+        m["body"] = "".join(piece["text"] for piece in m["segments"])
+    m["withheld"], m["versions"] = len(m["versions"]), []
 
 
 def _day_before(conn: sqlite3.Connection, job: Job, ordered: list, tz: ZoneInfo) -> str | None:

@@ -38,6 +38,9 @@ class Scope:
     from_at: str | None
     until_at: str | None
     conversation_id: int | None = None  # one conversation, whatever it is filed to (`conversation show`)
+    conversations: tuple[int, ...] = ()  # only these of the scope's conversations (a production's selection)
+    context: int = 0  # up to this many filed messages shown before and after the window (`content/excerpt.py`)
+    context_rows: tuple[int, ...] = ()  # their rowids: shown whatever the window
 
     def where(self) -> tuple[str, list]:
         """SQL condition on `messages m` selecting the scope's messages, and its parameters."""
@@ -60,21 +63,34 @@ class Scope:
                 " WHERE h.client_id = ? AND p.is_owner = 0))"
             )
             params = [self.client_id, self.client_id]
-        if self.from_at:
-            cond += " AND m.sent_at >= ?"
-            params.append(self.from_at)
-        if self.until_at:
-            cond += " AND m.sent_at <= ?"
-            params.append(self.until_at)
+        if self.conversations:
+            cond += f" AND m.conversation_id IN ({','.join('?' * len(self.conversations))})"
+            params += list(self.conversations)
+        window, bounds = self.window()
+        if window and self.context_rows:
+            cond += f" AND (({window}) OR m.rowid IN ({','.join('?' * len(self.context_rows))}))"
+            params += bounds + list(self.context_rows)
+        elif window:
+            cond += f" AND {window}"
+            params += bounds
         return cond, params
 
+    def window(self) -> tuple[str, list]:
+        """SQL condition on `messages m` of the window (--from, --until; "" when none), and its parameters."""
+        found = [(cond, at) for cond, at in (("m.sent_at >= ?", self.from_at), ("m.sent_at <= ?", self.until_at)) if at]
+        return " AND ".join(c for c, _ in found), [at for _, at in found]
+
     def as_dict(self) -> dict:
+        """The scope as the cover, the manifest and the transcript's record say it (a selection of
+        conversations and the context around the window only when asked for)."""
         return {
             "matter": self.matter,
             "matter_title": self.matter_title,
             "client": self.client,
             "from": self.from_at,
             "until": self.until_at,
+            **({"conversations": list(self.conversations)} if self.conversations else {}),
+            **({"context": self.context} if self.context else {}),
         }
 
 
@@ -171,6 +187,7 @@ class Plan:
     reply_outside: set[int] = field(default_factory=set)  # positions replying to a message not in the transcript
     conversations: list[int] = field(default_factory=list)  # in transcript order
     runs: list[tuple[int, int, int]] = field(default_factory=list)  # (conversation, first number, count), in order
+    totals: dict[int, int] = field(default_factory=dict)  # conversation -> how many messages the archive holds of it
 
 
 def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
@@ -200,10 +217,10 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
             replies.append((conv, len(group), reply_to))
         group.append((rowid, mid, conv, digest, services.setdefault(service, service) if service else service))
     order = sorted(groups, key=lambda c: (first[c], c))
-    offset, at, rows, runs = {}, 0, [], []
+    offset, at, rows, runs, totals = {}, 0, [], [], {}
     for c in order:
         offset[c] = at
-        numbers = _numbers(conn, c, groups[c])
+        numbers, totals[c] = _numbers(conn, c, groups[c])
         rows += [Planned(*row, n) for row, n in zip(groups.pop(c), numbers)]
         for n in numbers:
             if runs and runs[-1][0] == c and runs[-1][1] + runs[-1][2] == n:
@@ -211,7 +228,7 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
             else:
                 runs.append([c, n, 1])
         at = len(rows)
-    result = Plan(rows, conversations=order, runs=[tuple(run) for run in runs])
+    result = Plan(rows, conversations=order, runs=[tuple(run) for run in runs], totals=totals)
     for conv, index, target in replies:
         found = sources.get((conv, target))
         if found is not None:
@@ -222,12 +239,12 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
     return result
 
 
-def _numbers(conn: sqlite3.Connection, conversation: int, group: list[tuple]) -> list[int]:
+def _numbers(conn: sqlite3.Connection, conversation: int, group: list[tuple]) -> tuple[list[int], int]:
     """Each message's number in its conversation (from 1, all its messages in time order), for these
-    messages of it (rows in that order): 1, 2, 3… when they are all of it."""
+    messages of it (rows in that order): 1, 2, 3… when they are all of it; and how many it has."""
     (total,) = conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation,)).fetchone()
     if total == len(group):
-        return list(range(1, total + 1))
+        return list(range(1, total + 1)), total
     rank = {
         rowid: n
         for n, (rowid,) in enumerate(
@@ -237,7 +254,7 @@ def _numbers(conn: sqlite3.Connection, conversation: int, group: list[tuple]) ->
             1,
         )
     }
-    return [rank[row[0]] for row in group]
+    return [rank[row[0]] for row in group], total
 
 
 def fmt_bound(stored: str | None, tz: ZoneInfo, precision: str | None) -> str:

@@ -37,7 +37,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-FORMAT = 1  # of an entry's meta.json
+FORMAT = 2  # of an entry's meta.json (2: with the page each message's entry starts on, issue 20)
 DEFAULT_SIZE = 1 << 30  # bytes: ~20 matters of 20,000 messages
 META = "meta.json"
 
@@ -194,6 +194,10 @@ class Cache:
             _remove(entry)
             return None
         return {**meta, "parts": [str(p) for p in copied]}
+
+    def forget(self, k: str) -> None:
+        """The entry of `k` removed (one kept before what a chunk's record now holds: rendered again)."""
+        _remove(self._entry(k))
 
     def keep(self, k: str, parts: list[str], meta: dict) -> None:
         """The rendered chunk's parts and meta kept under its key, written whole or not at all."""

@@ -67,10 +67,13 @@ def render_job(job: Job) -> dict:
     data = load_chunk(_state["conn"], job, _state["tz"], ctx["media"], ctx["owner"])
     messages = shown(data)
     cache = _state.get("cache") if job.cover is None else None
-    k = cache and key(
-        _state["fingerprint"], chunk_html(messages, data.conversations, ctx, data.files), {"balance": job.balance}
-    )
+    k = cache and key(_state["fingerprint"], chunk_html(messages, data.conversations, ctx, data.files), _layout_of(job))
     result = cache and cache.take(k, Path(ctx["parts"]), job.index)
+    if result and "entries" not in result:  # (kept before the entries' pages were: rendered again, kept anew)
+        for part in result["parts"]:
+            Path(part).unlink(missing_ok=True)
+        cache.forget(k)
+        result = None
     if result:
         result["cached"] = True
     else:
@@ -86,6 +89,7 @@ def render_job(job: Job) -> dict:
         "digest": data.digest,
         "missing": data.missing,
         "messages": len(job.rowids),
+        "entries": [[mid for i in page for mid in messages[i]["ids"]] for page in result["entries"]],
         "index": job.index,
         "bookmarks": [Bookmark(*mark) for mark in result["bookmarks"]],
         "slots": {name: Slot(*slot) for name, slot in result.get("slots", {}).items()},
@@ -95,14 +99,23 @@ def render_job(job: Job) -> dict:
     }
 
 
-KEPT = ("pages", "bookmarks", "conversations", "refused")  # what the cache keeps of a chunk beside its parts
+def _layout_of(job: Job) -> dict:
+    """What the cache key says besides the HTML: how the chunk is laid out, and the redactions it
+    applies (their ids and spans: the HTML shows their reasons, the key names them too)."""
+    layout = {"balance": job.balance}
+    if job.redactions:
+        layout["redactions"] = {mid: [list(span) for span in spans] for mid, spans in sorted(job.redactions.items())}
+    return layout
+
+
+KEPT = ("pages", "bookmarks", "conversations", "refused", "entries")  # what the cache keeps of a chunk beside its parts
 
 
 def _rendered(html: str, job: Job, fetcher, messages: list[dict] = (), data=None) -> dict:
     """A document laid out (a chunk's last pages balanced where another follows) and written to disk
     as parts: their paths, pages, bookmarks, the conversations on each page, the cover's slots."""
     ctx = _state["ctx"]
-    parts, marks, pages, conversations = [], [], 0, []
+    parts, marks, pages, conversations, entries, seen = [], [], 0, [], [], set()
     with _collector_off():
         document = _layout(html, fetcher, cover=bool(job.cover))
         slots = _slots(document) if job.cover else {}
@@ -121,6 +134,7 @@ def _rendered(html: str, job: Job, fetcher, messages: list[dict] = (), data=None
             parts.append(str(part))
             marks += _bookmarks(laid_out, pages, take)
             conversations += [_conversations_on(page) for page in laid_out.pages[:take]]
+            entries += [_entries_on(page, seen) for page in laid_out.pages[:take]]
             pages += take
         del document, pieces, piece, laid_out, selected
     return {
@@ -128,6 +142,7 @@ def _rendered(html: str, job: Job, fetcher, messages: list[dict] = (), data=None
         "pages": pages,
         "bookmarks": marks,
         "conversations": conversations,
+        "entries": entries,
         "slots": slots,
         "refused": fetcher.refused,
     }
@@ -141,6 +156,23 @@ def _conversations_on(page) -> list[int]:
         return [int(c) for c in found if c]
     except (AttributeError, IndexError, ValueError):
         return []
+
+
+def _entries_on(page, seen: set[int]) -> list[int]:
+    """The messages' entries (their `data-i` paragraphs, by index) that start on a laid-out page: those
+    on it not `seen` on a page before (an entry that runs over a page is on both); added to `seen`."""
+    found = []
+    try:
+        body = page._page_box.children[0].children[0]
+        for section in body.children:
+            for box in getattr(section, "children", ()):
+                i = box.element.get("data-i") if box.element is not None else None
+                if i is not None and int(i) not in seen:
+                    seen.add(int(i))
+                    found.append(int(i))
+    except (AttributeError, IndexError, ValueError):
+        pass
+    return found
 
 
 def _images(conn, messages: list[dict]) -> dict[str, tuple[bytes, str]]:

@@ -43,6 +43,9 @@ def _omission(m: dict) -> tuple | None:
     the same sender, of the same kind and left out for the same reason."""
     if (
         m["body"]
+        or m.get("segments")
+        or m.get("withheld")
+        or m.get("context")
         or m["marks"]
         or m["call"]
         or m["versions"]
@@ -83,10 +86,12 @@ def shown(data: Chunk) -> list[dict]:
     marked, and a run of consecutive messages that are each one omitted, unnamed attachment (same
     sender, kind and reason, on one day, each within OMITTED_RUN_GAP_S of the one before, no other
     message between: a burst of photos an export left out) as one line with their numbers and the
-    first and last time; `i` is each one's index in the list."""
+    first and last time; `i` is each one's index in the list, `ids` the ids of the messages it shows."""
     out: list[dict] = []
     run_key = None
-    for m in data["messages"]:
+    ids = (data.get("ids") if isinstance(data, dict) else getattr(data, "ids", None)) or []
+    for n, m in enumerate(data["messages"]):
+        mid = ids[n] if n < len(ids) else None
         key = _omission(m)
         if (
             key is not None
@@ -98,11 +103,14 @@ def shown(data: Chunk) -> list[dict]:
         ):
             run = out[-1]
             run["seq_last"], run["sent_last"], run["omitted_run"] = m["seq"], m["sent_at"], run["omitted_run"] + 1
+            run["ids"].append(mid)
             run["time"] = _time_span(run["time_first"], m["time"])
             continue
         run_key = key
         m["dir"] = direction(m["body"])
         m["body"] = visible(printable(m["body"]))
+        for piece in m.get("segments", ()):  # (a redacted body: content/chunk.py `_redacted`)
+            piece["text"] = visible(printable(piece["text"]))
         for v in m["versions"]:
             v["dir"] = direction(v["body"])
             v["body"] = visible(printable(v["body"]))
@@ -113,6 +121,7 @@ def shown(data: Chunk) -> list[dict]:
             m["time"],
             m["sent_at"],
         )
+        m["ids"] = [mid]  # the messages of its entry (`render/chunk.py` `_entries_on`: their Bates page)
         out.append(m)
     return out
 

@@ -1,0 +1,245 @@
+"""`textfile produce` (issue 20): one production of a matter in every form, recorded, audited, and
+provable by `textfile verify DIR` and by `sha256sum -c SHA256SUMS`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import CORPUS, FIXTURES, OWNER
+from imessage_build import build_modern
+from typer.testing import CliRunner
+
+from textfile.archive import Archive
+from textfile.cli import app
+from textfile.ingest import import_path
+from textfile.produce import loadfiles
+from textfile.produce.rsmf_check import validate
+
+SPAN = "leak under the sink"  # the words redacted (an Android MMS of the fixtures: "Photo of the leak under the sink")
+
+
+def run(archive_path: Path, *args):
+    result = CliRunner().invoke(app, ["--archive", str(archive_path), *map(str, args)], catch_exceptions=False)
+    return result
+
+
+@pytest.fixture(scope="module")
+def matter(tmp_path_factory):
+    """Every fixture export of the three sources, every conversation filed to matter M-1 of Sam Client,
+    a redaction, a privileged note; produced once into `out`."""
+    base = tmp_path_factory.mktemp("produce")
+    path = base / "archive.db"
+    with Archive.create(path, **OWNER) as archive:
+        for export in sorted((FIXTURES / "android").glob("[sc][ma]*-2024*.xml")):
+            import_path(archive, export)
+        for export in sorted((FIXTURES / "whatsapp").glob("WhatsApp Chat*")):
+            import_path(archive, export, me="Alex Owner")
+        import_path(archive, build_modern(base / "home"))
+        conversations = [r[0] for r in archive.conn.execute("SELECT id FROM conversations ORDER BY id")]
+    assert run(path, "client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert run(path, "matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    for c in json.loads(run(path, "conversations", "--unfiled", "--json").output):  # (Sam's are filed already)
+        assert run(path, "file", c["id"], "--matter", "M-1").exit_code == 0
+    redacted = run(path, "search", SPAN, "--json")
+    [hit] = json.loads(redacted.output)
+    assert run(path, "redact", hit["id"][:16], "--span", SPAN, "--reason", "PII").exit_code == 0
+    assert run(path, "note", "add", "M-1", "Advice on the leak.", "--privileged").exit_code == 0
+    out = base / "vol1"
+    made = run(path, "produce", "M-1", "--out", out, "--json")
+    assert made.exit_code == 0, made.output
+    return {"path": path, "out": out, "made": json.loads(made.output), "conversations": conversations, "base": base}
+
+
+def files_of(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_the_folder_holds_every_part_private(matter):
+    out, made = matter["out"], matter["made"]
+    files = files_of(out)
+    natives = [f for f in files if f.startswith("NATIVES/")]
+    rsmf = [f for f in files if f.startswith("RSMF/")]
+    assert [f for f in files if not f.startswith(("NATIVES/", "RSMF/", "TEXT/"))] == [
+        "CERTIFICATION.pdf",
+        "CERTIFICATION.txt",
+        "DATA/loadfile.dat",
+        "DATA/loadfile.opt",
+        "DATA/messages.csv",
+        "DATA/messages.jsonl",
+        "DATA/privilege-log.csv",
+        "DATA/redaction-log.csv",
+        "IMAGES/TF-000001.pdf",
+        "README.txt",
+        "SHA256SUMS",
+        "signing-certificate.pem",
+    ]
+    assert len(rsmf) == len(matter["conversations"]) == made["rsmf"]
+    assert len(natives) == made["natives"] > 0
+    assert sorted(f for f in files if f.startswith("TEXT/")) == sorted(
+        ["TEXT/TF-000001.txt", *(f"TEXT/{Path(n).stem}.txt" for n in natives)]
+    )
+    assert made["files"] == len(files)
+    for p in [out, *out.rglob("*")]:
+        assert stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600), p
+
+
+def test_sha256sum_and_verify_accept_it(matter):
+    out = matter["out"]
+    checked = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count(": OK") == len(files_of(out)) - 1
+    verified = run(matter["path"], "verify", out, "--json")
+    assert verified.exit_code == 0, verified.output
+    [report] = json.loads(verified.output)
+    assert report["ok"] is True and report["problems"] == [] and report["production"] == 1
+    assert report["bates"] == [matter["made"]["bates_first"], matter["made"]["bates_last"]]
+
+
+@pytest.mark.parametrize(
+    "tamper, said",
+    [
+        (lambda d: _flip(d / "DATA" / "messages.csv"), "DATA/messages.csv: changed"),
+        (lambda d: (d / "DATA" / "extra.txt").write_text("x"), "DATA/extra.txt: not part of the production"),
+        (lambda d: (d / "README.txt").unlink(), "README.txt: missing"),
+        (lambda d: _append(d / "IMAGES" / "TF-000001.pdf"), "IMAGES/TF-000001.pdf"),
+    ],
+)
+def test_a_tampered_copy_is_caught_by_verify_and_by_sha256sum(matter, tmp_path, tamper, said):
+    copy = tmp_path / "copy"
+    shutil.copytree(matter["out"], copy)
+    tamper(copy)
+    result = run(matter["path"], "verify", copy)
+    assert result.exit_code == 3
+    assert said in result.output
+    if "extra" not in said:
+        assert (
+            subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=copy, capture_output=True).returncode != 0
+        )
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 1
+    path.write_bytes(bytes(data))
+
+
+def _append(path: Path) -> None:
+    with open(path, "ab") as fp:
+        fp.write(b"\n% appended\n")
+
+
+def test_every_rsmf_validates_and_carries_the_redaction(matter):
+    schema_path = CORPUS / "rsmf" / "rsmf_schema_2_0_0.json"
+    schema = json.loads(schema_path.read_text()) if schema_path.exists() else None
+    problems = {p.name: validate(p.read_bytes(), schema) for p in sorted((matter["out"] / "RSMF").iterdir())}
+    assert problems == {name: [] for name in problems}
+    bodies = [
+        e.get("body") for p in sorted((matter["out"] / "RSMF").iterdir()) for e in opened(p.read_bytes())["events"]
+    ]
+    assert [b for b in bodies if b and "[REDACTED" in b] == ["Photo of the [REDACTED: PII]"]
+    assert not any(SPAN in (b or "") for b in bodies)
+
+
+def opened(data: bytes) -> dict:
+    """An .rsmf's manifest."""
+    import zipfile
+    from email import policy
+    from email.parser import BytesParser
+
+    (part,) = list(BytesParser(policy=policy.default).parsebytes(data).iter_attachments())
+    with zipfile.ZipFile(io.BytesIO(part.get_payload(decode=True))) as z:
+        return json.loads(z.read("rsmf_manifest.json"))
+
+
+def test_the_redacted_words_are_nowhere_in_the_production(matter):
+    out = matter["out"]
+    for f in files_of(out):
+        data = (out / f).read_bytes()
+        assert SPAN.encode() not in data, f
+    text = (out / "DATA" / "messages.csv").read_text()
+    assert "Photo of the [REDACTED: PII]" in text
+    with pikepdf.open(out / "IMAGES" / "TF-000001.pdf") as pdf:
+        assert len(pdf.pages) == matter["made"]["pages"]
+    log = list(csv.reader(io.StringIO((out / "DATA" / "redaction-log.csv").read_text())))
+    assert log[0] == ["Redaction", "Bates", "Message", "Message ID", "Characters", "Reason"]
+    assert [row[0] for row in log[1:]] == ["1"] and log[1][5] == "PII"
+
+
+def test_bates_run_on_without_a_gap_across_pdfs_and_natives(matter):
+    out, made = matter["out"], matter["made"]
+    dat = loadfiles.parse_dat((out / "DATA" / "loadfile.dat").read_bytes())
+    numbers = []
+    for record in dat:
+        first, last = int(record["BEGBATES"].rsplit("-", 1)[1]), int(record["ENDBATES"].rsplit("-", 1)[1])
+        numbers += range(first, last + 1)
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert f"TF-{numbers[-1]:06d}" == made["bates_last"]
+    opt = loadfiles.parse_opt((out / "DATA" / "loadfile.opt").read_bytes())
+    assert len(opt) == made["pages"] and opt[0].page_count == made["pages"] and opt[0].document_break
+    pdf_range = range(1, made["pages"] + 1)
+    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text())))
+    assert len(rows) == made["messages"]
+    assert all(int(r["bates"].rsplit("-", 1)[1]) in pdf_range for r in rows)
+    for record in dat:
+        assert (out / record["TEXTLINK"]).is_file()
+        if record["NATIVELINK"]:
+            assert (out / record["NATIVELINK"]).is_file()
+
+
+def test_the_production_is_recorded_and_audited_without_text(matter):
+    with Archive.open(matter["path"]) as archive:
+        conn = archive.conn
+        row = conn.execute("SELECT * FROM productions").fetchone()
+        assert (row["id"], row["bates_prefix"], row["bates_first"]) == (1, "TF", 1)
+        files = conn.execute("SELECT count(*) FROM production_files").fetchone()[0]
+        assert files == matter["made"]["files"] - 1  # (SHA256SUMS: its sha256 is the production's)
+        assert conn.execute("SELECT count(*) FROM production_messages").fetchone()[0] == matter["made"]["messages"]
+        [details] = [json.loads(d) for (d,) in conn.execute("SELECT details FROM audit_log WHERE command = 'produce'")]
+        assert details["production"] == 1 and details["bates"] == [
+            matter["made"]["bates_first"],
+            matter["made"]["bates_last"],
+        ]
+        entries = " ".join(d for (d,) in conn.execute("SELECT details FROM audit_log"))
+        assert SPAN not in entries
+
+
+def test_refusals_leave_the_archive_and_folder_as_they_were(matter, tmp_path):
+    path = matter["path"]
+    again = run(path, "produce", "M-1", "--out", tmp_path / "again")
+    assert again.exit_code == 1 and "produced before" in again.output and "--reproduce" in again.output
+    assert not (tmp_path / "again").exists()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    busy = run(path, "produce", "M-1", "--out", tmp_path / "full", "--reproduce")
+    assert busy.exit_code == 1 and "not empty" in busy.output
+    assert run(path, "produce", "M-1", "--out", tmp_path / "n", "--conversation", 999).exit_code == 1
+    assert run(path, "produce", "NOPE", "--out", tmp_path / "n").exit_code == 1
+    with Archive.open(path) as archive:
+        assert archive.conn.execute("SELECT count(*) FROM productions").fetchone()[0] == 1
+
+
+def test_exhibits_one_per_conversation_numbered_on(matter, tmp_path):
+    path = matter["path"]
+    made = run(
+        path, "produce", "M-1", "--out", tmp_path / "ex", "--exhibits", "--exhibit-start", "A", "--reproduce", "--json"
+    )
+    assert made.exit_code == 0, made.output
+    result = json.loads(made.output)
+    assert [p["exhibit"] for p in result["pdfs"]] == [
+        f"Exhibit {chr(65 + i)}" for i in range(len(matter["conversations"]))
+    ]
+    # one series: this production starts where the first one ended
+    assert result["bates_first"] == f"TF-{int(matter['made']['bates_last'].rsplit('-', 1)[1]) + 1:06d}"
+    firsts = [int(p["bates"][0].rsplit("-", 1)[1]) for p in result["pdfs"]]
+    lasts = [int(p["bates"][1].rsplit("-", 1)[1]) for p in result["pdfs"]]
+    assert firsts[1:] == [n + 1 for n in lasts[:-1]]
+    assert result["reproduces"][0]["production"] == 1
+    assert run(path, "verify", tmp_path / "ex").exit_code == 0

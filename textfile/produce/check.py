@@ -1,0 +1,183 @@
+"""`textfile verify DIR`: a production folder checked, file by file, against the archive's record.
+
+What is checked, and why:
+- **The folder is a finished production**: no `PRODUCTION-INCOMPLETE.txt`, a SHA256SUMS that reads,
+  and that SHA256SUMS is the one a production of this archive recorded (its sha256): the other
+  side's copy, or one handed back, is proven to be what was produced.
+- **Every file**: each file SHA256SUMS lists is there with that sha256 (what `sha256sum -c` checks),
+  and the list is the recorded one; a file in the folder that is not part of the production is
+  a problem too (something was added).
+- **Every PDF** is checked as a transcript against the archive (`verify FILE.pdf`: its manifest,
+  every message's content hash) and its PAdES signature: intact, covering the whole file, made with
+  this archive's signing key.
+- **Every .rsmf** passes the RSMF checks (rsmf_check.py: the structure and its cross-references).
+- **The archive since**: a produced message the archive now holds in a later version, or no longer
+  holds (disposed of), is a notice, not a problem: the production is what was produced then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textfile.errors import InvalidInput, NotFound
+from textfile.produce.folder import INCOMPLETE, SUMS, file_sha256, parse_sums
+from textfile.results import Result, omit_empty
+
+
+@dataclass(slots=True, eq=False)
+class ProductionCheck(Result):
+    """A production folder checked (`ok`: no problem found)."""
+
+    folder: str
+    ok: bool = False
+    production: int | None = None
+    matter: str | None = None
+    bates: list[str] = field(default_factory=list)
+    files: int = 0
+    pdfs: int = 0
+    rsmf: int = 0
+    problems: list[str] = field(default_factory=list)
+    notices: list[str] = omit_empty(default_factory=list)
+
+
+def is_production(path: str | Path) -> bool:
+    path = Path(path)
+    return path.is_dir()
+
+
+def verify_production(archive, folder: str | Path) -> ProductionCheck:
+    """Check a production folder (see the module); a path that is no folder is InvalidInput."""
+    folder = Path(folder).expanduser().absolute()
+    if not folder.exists():
+        raise NotFound(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder}: not a folder")
+    if not (folder / SUMS).exists() and not (folder / INCOMPLETE).exists():
+        raise InvalidInput(
+            f"{folder}: not a file, nor a production's folder (it has no {SUMS}): a transcript is a PDF file"
+        )
+    check = ProductionCheck(str(folder))
+    if (folder / INCOMPLETE).exists():
+        check.problems.append(f"{INCOMPLETE}: the production was not finished")
+    sums_path = folder / SUMS
+    if not sums_path.is_file():
+        check.problems.append(f"{SUMS} is missing: this is not a production textfile finished")
+        return check
+    data = sums_path.read_bytes()
+    try:
+        listed = parse_sums(data)
+    except (InvalidInput, UnicodeDecodeError) as exc:
+        check.problems.append(str(exc) if isinstance(exc, InvalidInput) else f"{SUMS} is not UTF-8 text")
+        return check
+    import hashlib
+
+    row = archive.conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.sums_sha256 = ?",
+        (hashlib.sha256(data).hexdigest(),),
+    ).fetchone()
+    if row is None:
+        check.problems.append(
+            f"{SUMS} is not that of any production this archive recorded (changed, or another archive's)"
+        )
+    else:
+        check.production, check.matter = row["id"], row["reference"]
+        check.bates = _bates(archive.conn, row)
+        _against_record(archive.conn, row["id"], listed, check)
+    _files(folder, listed, check)
+    _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
+    _signed(archive, folder, [p for p in listed if p.startswith("IMAGES/") or p == "CERTIFICATION.pdf"], check)
+    _rsmf(folder, [p for p in listed if p.startswith("RSMF/")], check)
+    if row is not None:
+        _since(archive.conn, row["id"], check)
+    check.files = len(listed)
+    check.ok = not check.problems
+    return check
+
+
+def _bates(conn, row) -> list[str]:
+    from textfile.transcript import pdf
+
+    return [pdf.bates(row["bates_prefix"], row["bates_first"]), pdf.bates(row["bates_prefix"], row["bates_last"])]
+
+
+def _against_record(conn, production: int, listed: dict[str, str], check: ProductionCheck) -> None:
+    recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (production,)))
+    for path in sorted(set(recorded) - set(listed)):
+        check.problems.append(f"{path}: produced, but not in {SUMS}")
+    for path in sorted(set(listed) - set(recorded)):
+        check.problems.append(f"{path}: in {SUMS}, but not a file of production {production}")
+    for path in sorted(set(listed) & set(recorded)):
+        if listed[path] != recorded[path]:
+            check.problems.append(f"{path}: {SUMS} gives another sha256 than production {production} recorded")
+
+
+def _files(folder: Path, listed: dict[str, str], check: ProductionCheck) -> None:
+    for path, sha in sorted(listed.items()):
+        target = (folder / path).resolve()
+        if folder.resolve() not in target.parents:
+            check.problems.append(f"{path}: outside the production folder")
+            continue
+        if not target.is_file():
+            check.problems.append(f"{path}: missing")
+            continue
+        if file_sha256(target)[1] != sha:
+            check.problems.append(f"{path}: changed (its sha256 is not the one in {SUMS})")
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()} - {
+        SUMS,
+        INCOMPLETE,
+    }
+    for extra in sorted(present - set(listed)):
+        check.problems.append(f"{extra}: not part of the production (added)")
+
+
+def _pdfs(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
+    """Each PDF of IMAGES/ checked as the transcript it is (`verify FILE.pdf`)."""
+    from textfile.transcript import verify_pdfs
+
+    existing = [p for p in paths if (folder / p).is_file()]
+    for rel, report in zip(existing, verify_pdfs(archive, [folder / p for p in existing])):
+        for problem in report.problems:
+            check.problems.append(f"{rel}: {problem}")
+    check.pdfs = len(existing)
+
+
+def _signed(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
+    """Each PDF the production made (IMAGES/, the certification; a native is as it came): its PAdES
+    signature there, intact, covering the whole file, made with this archive's key."""
+    from textfile.produce import signing
+
+    fingerprints = signing.recorded_fingerprints(archive.conn)
+    for rel in paths:
+        if not (folder / rel).is_file():
+            continue
+        signed = signing.check_signature(folder / rel)
+        if not signed.signed:
+            check.problems.append(f"{rel}: not signed")
+        elif not (signed.intact and signed.covers_whole_file):
+            check.problems.append(f"{rel}: changed after it was signed (its signature does not cover it as it is)")
+        elif signed.certificate_fingerprint not in fingerprints:
+            check.problems.append(f"{rel}: signed with a key that is not this archive's")
+
+
+def _rsmf(folder: Path, paths: list[str], check: ProductionCheck) -> None:
+    from textfile.produce.rsmf_check import validate
+
+    for rel in paths:
+        if (folder / rel).is_file():
+            for problem in validate((folder / rel).read_bytes()):
+                check.problems.append(f"{rel}: {problem}")
+    check.rsmf = len(paths)
+
+
+def _since(conn, production: int, check: ProductionCheck) -> None:
+    """Notices: produced messages the archive holds in a later version since, or no longer holds."""
+    changed, gone = conn.execute(
+        "SELECT sum(m.id IS NOT NULL AND m.content_hash <> pm.content_hash), sum(m.id IS NULL)"
+        " FROM production_messages pm LEFT JOIN messages m ON m.id = pm.message_id WHERE pm.production_id = ?",
+        (production,),
+    ).fetchone()
+    if changed:
+        check.notices.append(f"{changed} produced message(s) the archive now holds in a later version")
+    if gone:
+        check.notices.append(f"{gone} produced message(s) the archive no longer holds (disposed of)")

@@ -1,0 +1,176 @@
+"""What a production holds beside its PDFs: natives, RSMF, CSV/JSONL, extracted text, load files, the
+redaction and privilege logs, the signing certificate (see production.py for the order, documents.py
+for the documents and their text)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textfile import __version__
+from textfile.produce import documents
+from textfile.produce.folder import Folder
+
+if TYPE_CHECKING:
+    from textfile.produce.production import Run
+
+GENERATOR = f"textfile {__version__}"
+
+
+@dataclass
+class Others:
+    """What a production holds beside its PDFs."""
+
+    natives: list[documents.Native]
+    next_number: int  # the series' next free number once the natives are numbered
+    rsmf: int
+    privileged_notes: int
+    certificate_sha256: str | None = None
+    sums: str = ""  # SHA256SUMS's sha256
+
+
+def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
+    """Natives (numbered on from `first_native`), RSMF, CSV/JSONL, extracted text, load files, the logs,
+    the signing certificate."""
+    from textfile.produce import loadfiles, signing, tabular
+    from textfile.transcript import pdf
+
+    archive, chosen, series, folder, redactions = run.archive, run.chosen, run.series, run.folder, run.redactions
+    conn = archive.conn
+    ids = chosen.ids
+    natives = documents.natives(conn, ids)
+    number = first_native
+    for native in natives:
+        native.bates = pdf.bates(series.prefix, number)
+        native.path = f"NATIVES/{documents.native_name(native.bates, native.file_name)}"
+        folder.write(native.path, documents.blob(conn, native.sha256), "native", (native.bates, native.bates))
+        number += 1
+    rows = tabular.message_rows(conn, ids, run.zone, message_bates, redactions)
+    folder.write("DATA/messages.csv", tabular.csv_bytes(rows), "csv")
+    folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(rows), "jsonl")
+    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, archive.settings.owner_name)
+    numbers = _numbers(conn, chosen)
+    natives_of: dict[str, list[documents.Native]] = {}
+    for n in natives:
+        natives_of.setdefault(n.message_id, []).append(n)
+    by_id = {r["message_id"]: r for r in rows}
+    for p in pdfs:
+        folder.write(
+            f"TEXT/{p.begbates}.txt",
+            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of),
+            "text",
+            (p.begbates, p.endbates),
+        )
+    for n in natives:
+        folder.write(
+            f"TEXT/{n.bates}.txt",
+            documents.native_text(n, numbers[n.message_id], message_bates.get(n.message_id)),
+            "text",
+            (n.bates, n.bates),
+        )
+    custodian = _custodian(conn, ids, archive.settings.owner_name)
+    docs = documents.load_documents(pdfs, natives, _facts(conn, chosen), custodian)
+    folder.write("DATA/loadfile.dat", loadfiles.dat_bytes(docs), "dat")
+    folder.write("DATA/loadfile.opt", loadfiles.opt_bytes([d for d in docs if d.image_path], "VOL001"), "opt")
+    folder.write("DATA/redaction-log.csv", _redaction_log(conn, redactions, message_bates, numbers), "log")
+    privileged = _privilege_log(conn, chosen, run.zone, folder)
+    folder.write("signing-certificate.pem", signing.certificate_pem(run.signer), "certificate")
+    return Others(natives, number, len(rsmf), privileged)
+
+
+def _rsmf(conn, chosen, pdfs, message_bates, redactions, folder: Folder, owner: str) -> list[str]:
+    """One .rsmf per conversation (sliced when long); an exhibit names its conversation's."""
+    from textfile.produce import rsmf
+
+    written = []
+    for c in chosen.conversations:
+        for name, data in rsmf.conversation_rsmf(
+            conn,
+            c,
+            chosen.messages[c],
+            custodian=owner,
+            bates=message_bates,
+            generator=GENERATOR,
+            redactions={m: redactions[m] for m in chosen.messages[c] if m in redactions},
+        ):
+            folder.write(f"RSMF/{name}", data, "rsmf")
+            written.append(f"RSMF/{name}")
+            for p in pdfs:
+                if p.exhibit and p.conversations == [c]:
+                    p.rsmf.append(f"RSMF/{name}")
+    return written
+
+
+def _numbers(conn, chosen) -> dict[str, str]:
+    """Each produced message's number in its conversation ("2.15"), as transcripts print it."""
+    wanted = set(chosen.ids)
+    found = {}
+    for c in chosen.conversations:
+        for n, (mid,) in enumerate(
+            conn.execute("SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid", (c,)), 1
+        ):
+            if mid in wanted:
+                found[mid] = f"{c}.{n}"
+    return found
+
+
+def _facts(conn, chosen) -> dict:
+    """What the load files say of each conversation and message (see documents.load_documents)."""
+    conversations, messages = {}, {}
+    for c in chosen.conversations:
+        title = conn.execute("SELECT title FROM conversations WHERE id = ?", (c,)).fetchone()[0]
+        people = [
+            h
+            for (h,) in conn.execute("SELECT handle FROM participants WHERE conversation_id = ? ORDER BY handle", (c,))
+        ]
+        rows = conn.execute(
+            "SELECT id, sent_at FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(chosen.messages[c]),),
+        ).fetchall()
+        for mid, sent_at in rows:
+            messages[mid] = (sent_at, c)
+        conversations[c] = (title or f"conversation {c}", people, min(r[1] for r in rows))
+    return {"conversations": conversations, "messages": messages}
+
+
+def _custodian(conn, ids: list[str], owner: str) -> str:
+    """Whom the texts were collected from: the custodians of the imports that hold them (the owner's
+    phone when an import names none)."""
+    names = sorted(
+        {
+            r[0] or owner
+            for r in conn.execute(
+                "SELECT DISTINCT i.custodian FROM message_sources s JOIN imports i ON i.id = s.import_id"
+                " WHERE s.message_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+        }
+    )
+    return "; ".join(names) or owner
+
+
+def _redaction_log(conn, redactions: dict, message_bates: dict, numbers: dict) -> bytes:
+    """Every redaction applied: its number, the message (number, id, Bates), the place, the reason."""
+    import csv
+    import io
+
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(("Redaction", "Bates", "Message", "Message ID", "Characters", "Reason"))
+    for mid in sorted(redactions, key=lambda m: (message_bates[m], numbers[m])):
+        for s in redactions[mid]:
+            writer.writerow((s.id, message_bates[mid], f"#{numbers[mid]}", mid, f"{s.start}-{s.end}", s.reason))
+    return out.getvalue().encode("utf-8")
+
+
+def _privilege_log(conn, chosen, zone, folder: Folder) -> int:
+    """The privileged notes of the matter the production leaves out, as the privilege log (when any)."""
+    from textfile import notes
+
+    log = notes.privilege_log(conn, chosen.matter_id, chosen.from_at, chosen.until_at, zone)
+    if log:
+        from textfile.notes.privilege import csv_bytes
+
+        folder.write("DATA/privilege-log.csv", csv_bytes(log), "log")
+    return len(log)

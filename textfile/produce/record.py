@@ -1,0 +1,244 @@
+"""A production's record and its words: README.txt, the certification, the row in the production log
+with its files and messages, and the audit entry (see production.py for the order)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from textfile import audit, times
+from textfile.errors import Conflict
+from textfile.produce.contents import GENERATOR
+from textfile.transcript.bates import bates_series, take_bates
+
+if TYPE_CHECKING:
+    from textfile.produce.production import Production, Run
+
+
+def next_production_number(conn) -> int:
+    found = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'productions'").fetchone()
+    return (found[0] if found else 0) + 1
+
+
+README = """\
+PRODUCTION {number} OF MATTER {matter} ({title})
+Produced {when} by {owner}, with {generator}.
+Bates numbers {first} to {last}: {pages} PDF page(s){natives}.
+
+WHAT IS HERE
+  IMAGES/    the texts as PDF, Bates-numbered on every page{exhibits}, signed (PAdES)
+  NATIVES/   each attachment as its original file, named by its Bates number
+  RSMF/      each conversation in Relativity Short Message Format 2.0 (.rsmf), for review platforms
+  TEXT/      the extracted text of each document, named by its first Bates number
+  DATA/      messages.csv and messages.jsonl (one row per message, every field, UTC and local time);
+             loadfile.dat (Concordance) and loadfile.opt (Opticon) load files;
+             redaction-log.csv{privilege}
+  CERTIFICATION.pdf / CERTIFICATION.txt
+             a declaration under 28 U.S.C. 1746 and FRE 902(13)/(14), to be completed and signed
+  signing-certificate.pem
+             the certificate the PDFs are signed with; its SHA-256 fingerprint:
+             {fingerprint}
+  SHA256SUMS the SHA-256 of every file above
+
+HOW TO CHECK IT (no textfile needed)
+  1. Every file is as produced:    cd <this folder> && sha256sum -c SHA256SUMS
+     (on macOS: shasum -a 256 -c SHA256SUMS). Every line must say OK.
+  2. Every PDF is as signed: open it in a PDF reader that shows signatures (Adobe Acrobat
+     Reader), or with pyHanko's command line (pip install pyhanko-cli):
+       pyhanko sign validate --trust signing-certificate.pem IMAGES/<file>.pdf
+     The signature must be valid and cover the whole file; the signer's certificate must be
+     signing-certificate.pem (fingerprint above).
+  3. The load files: loadfile.dat is UTF-8 with a byte-order mark, Concordance delimiters
+     (field separator U+0014, quote U+00FE, line break in a value U+00AE); loadfile.opt lists
+     each PDF page by Bates number.
+
+REDACTIONS
+  {redactions} redaction(s), each shown as a black box with its reason in the PDFs and as
+  "[REDACTED: <reason>]" in the RSMF, CSV, JSONL and text files; DATA/redaction-log.csv lists them.
+  A redacted message's earlier versions (edits) are withheld.
+
+TIMES
+  Times are given in UTC and in {zone} with their offset, at the precision the phone recorded.
+"""
+
+
+def readme(run: Run, pdfs, others) -> bytes:
+    """README.txt: what the folder holds and how the other side checks it without textfile."""
+    chosen, settings, natives = run.chosen, run.archive.settings, len(run_natives := others.natives)
+    return README.format(
+        number=run.number,
+        matter=chosen.matter,
+        title=chosen.matter_title,
+        when=times.display(run.now, run.zone),
+        owner=settings.owner_name,
+        generator=GENERATOR,
+        first=pdfs[0].begbates,
+        last=run_natives[-1].bates if natives else pdfs[-1].endbates,
+        pages=sum(p.pages for p in pdfs),
+        natives=f" and {natives} native file(s)" if natives else "",
+        exhibits=", one exhibit per conversation" if pdfs[0].exhibit else "",
+        privilege="; privilege-log.csv (the privileged notes withheld)" if others.privileged_notes else "",
+        fingerprint=run.signer.fingerprint,
+        redactions=sum(len(v) for v in run.redactions.values()),
+        zone=settings.tz,
+    ).encode("utf-8")
+
+
+def certification(run: Run, pdfs, others) -> str:
+    """CERTIFICATION.pdf (signed) and CERTIFICATION.txt: the declaration, pre-filled with every file
+    written so far (all but itself and SHA256SUMS); the PDF's sha256."""
+    from textfile.produce import certify, signing
+
+    archive, chosen, folder, now = run.archive, run.chosen, run.folder, run.now
+    settings = archive.settings
+    facts = certify.Certification(
+        production=str(run.number),
+        produced_at=now,
+        produced_by=run.by,
+        zone=settings.tz,
+        region=settings.region,
+        owner=settings.owner_name,
+        archive_id=settings.archive_id,
+        client=chosen.client,
+        matter=chosen.matter,
+        matter_title=chosen.matter_title,
+        window_from=chosen.from_at,
+        window_until=chosen.until_at,
+        conversations=len(chosen.conversations),
+        messages=len(chosen.ids),
+        bates_first=pdfs[0].begbates,
+        bates_last=others.natives[-1].bates if others.natives else pdfs[-1].endbates,
+        sources=certify.sources_of(archive.conn, chosen.ids, settings.owner_name),
+        files=tuple(
+            certify.ProducedFile(f.path, f.sha256, f.size, f.bates_first, f.bates_last)
+            for f in sorted(folder.files.values(), key=lambda f: f.path)
+        ),
+        redactions=sum(len(v) for v in run.redactions.values()),
+        redaction_log="DATA/redaction-log.csv",
+        signing_certificate=run.signer.fingerprint,
+        certificate_file="signing-certificate.pem",
+    )
+    data, text = certify.certification(facts)
+    folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")
+    folder.write_unsummed("CERTIFICATION.pdf", data)
+    signing.sign_pdf(folder.path / "CERTIFICATION.pdf", run.signer, when=now)
+    return folder.add("CERTIFICATION.pdf", "certification").sha256
+
+
+def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Production:
+    """The production, its files and messages, the natives' numbers taken, audited: one transaction."""
+    from textfile.produce.production import Production
+    from textfile.transcript import pdf
+
+    archive, chosen, series, folder, redactions, number, now = (
+        run.archive,
+        run.chosen,
+        run.series,
+        run.folder,
+        run.redactions,
+        run.number,
+        run.now,
+    )
+
+    files = sorted(folder.files.values(), key=lambda f: f.path)
+    first = pdfs[0].begbates
+    last = others.natives[-1].bates if others.natives else pdfs[-1].endbates
+    options = {
+        "from": request.from_,
+        "until": request.until,
+        "conversations": request.conversations,
+        "exhibits": request.exhibits,
+        "exhibit_start": request.exhibit_start if request.exhibits else None,
+        "context": request.context,
+        "require_reviewed": request.require_reviewed,
+        "reproduce": request.reproduce,
+        "transcripts": [p.transcript for p in pdfs],
+    }
+    with archive.transaction() as conn:
+        natives_from = int(pdfs[-1].endbates.rsplit("-", 1)[1]) + 1
+        if others.natives:
+            now_free = bates_series(conn, series.prefix, archive.settings.bates_prefix).number
+            if now_free != natives_from:
+                raise Conflict(
+                    f"another production took Bates numbers from {pdf.bates(series.prefix, natives_from)} while this one"
+                    f" was made; nothing was recorded: make it again into a new folder ({folder.path} is not a production)"
+                )
+            take_bates(conn, series.prefix, others.next_number)
+        production_id = conn.execute(
+            "INSERT INTO productions (matter_id, folder, from_at, until_at, options, bates_prefix, bates_first,"
+            " bates_last, reproduces, sums_sha256, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                chosen.matter_id,
+                str(folder.path),
+                chosen.from_at,
+                chosen.until_at,
+                json.dumps(options),
+                series.prefix,
+                series.number,
+                others.next_number - 1,
+                json.dumps(earlier),
+                sums,
+                now,
+                run.by,
+            ),
+        ).lastrowid
+        if production_id != number:
+            raise Conflict(
+                f"another production was recorded as number {number} while this one was made; nothing was recorded:"
+                f" make it again into a new folder ({folder.path} is not a production)"
+            )
+        conn.executemany(
+            "INSERT INTO production_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(production_id, *f) for f in files],
+        )
+        conn.executemany(
+            "INSERT INTO production_messages VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    production_id,
+                    mid,
+                    chosen.hashes[mid],
+                    message_bates[mid],
+                    json.dumps([s.id for s in redactions.get(mid, [])]),
+                )
+                for mid in chosen.ids
+            ],
+        )
+        audit.append(
+            conn,
+            "produce",
+            {
+                "production": production_id,
+                "matter": chosen.matter,
+                "folder": str(folder.path),
+                "bates": [first, last],
+                "messages": len(chosen.ids),
+                "files": len(files),
+                "sums_sha256": sums,
+                "transcripts": [p.path for p in pdfs],
+                "redactions": sorted(s.id for spans in redactions.values() for s in spans),
+                "options": options,
+                "reproduces": [e["production"] for e in earlier],
+            },
+        )
+    return Production(
+        production=production_id,
+        matter=chosen.matter,
+        folder=str(folder.path),
+        bates_first=first,
+        bates_last=last,
+        pdfs=[
+            {"path": p.path, "pages": p.pages, "bates": [p.begbates, p.endbates], "exhibit": p.exhibit} for p in pdfs
+        ],
+        messages=len(chosen.ids),
+        conversations=len(chosen.conversations),
+        pages=sum(p.pages for p in pdfs),
+        natives=len(others.natives),
+        rsmf=others.rsmf,
+        redactions=sum(len(v) for v in redactions.values()),
+        privileged_notes=others.privileged_notes,
+        files=len(files) + 1,
+        sums_sha256=sums,
+        certificate_sha256=others.certificate_sha256,
+        reproduces=earlier,
+    )
