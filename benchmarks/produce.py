@@ -130,14 +130,14 @@ def child(what: str, path: Path, out: Path) -> dict:
             return {"seconds": seconds, "messages": made.messages, "pages": made.pages}
         from textfile.produce.production import Request, produce
 
-        with other_parts() as parts:
+        with production_parts() as parts:
             start = time.perf_counter()
             made = produce(archive, Request(matter=MATTER, out=str(out)))
             seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "parts": dict(made.seconds),
-        "other_parts": parts,
+        "timed": parts,
         "messages": made.messages,
         "pages": made.pages,
         "natives": made.natives,
@@ -146,57 +146,88 @@ def child(what: str, path: Path, out: Path) -> dict:
     }
 
 
-# Parts of seconds["other"] timed alone where production.py calls them (none inside another), by the
-# names they have now: a part whose function is gone (renamed, moved) is said not timed, not an error.
-OTHER_PARTS = (
+# The parts of a production timed alone where production.py calls them, each without the parts timed
+# inside it (PAdES signing inside the transcript and the certification), by the names they have now:
+# a part whose function is gone (renamed, moved) is said not timed, not an error. The phase is the
+# production's own: "pdf" until `_finish` starts, "other" while it runs, "record" after.
+PARTS = (
+    ("the messages chosen (selection.select)", "textfile.produce.selection", "select"),
+    ("produced before? (check_not_produced)", "textfile.produce.selection", "check_not_produced"),
+    ("the signing key (signing.ensure_key)", "textfile.produce.signing", "ensure_key"),
+    ("the transcript (make_transcript)", "textfile.transcript", "make_transcript"),
+    ("PAdES signing (signing.sign_pdf)", "textfile.produce.signing", "sign_pdf"),
     ("natives: their bytes read", "textfile.produce.documents", "blob"),
     ("CSV/JSONL rows read", "textfile.produce.tabular", "message_rows"),
     ("CSV and JSONL bytes", "textfile.produce.tabular", "csv_bytes"),
     ("CSV and JSONL bytes", "textfile.produce.tabular", "jsonl_bytes"),
-    ("RSMF (manifest, zip, base64, written)", "textfile.produce.production", "_rsmf"),
+    ("RSMF (manifest, zip, base64, written)", "textfile.produce.contents", "_rsmf"),
     ("extracted text of the PDFs", "textfile.produce.documents", "pdf_text"),
     ("DAT and OPT bytes", "textfile.produce.loadfiles", "dat_bytes"),
     ("DAT and OPT bytes", "textfile.produce.loadfiles", "opt_bytes"),
-    ("certification (PDF, text, signed)", "textfile.produce.production", "_certification"),
+    ("README.txt", "textfile.produce.record", "readme"),
+    ("certification (PDF and text)", "textfile.produce.record", "certification"),
     ("SHA256SUMS (Folder.finish)", "textfile.produce.folder", "Folder.finish"),
 )
 
 
 @contextmanager
-def other_parts():
-    """{part: seconds} of the OTHER_PARTS called while open (module attributes wrapped, put back after)."""
-    import importlib
-
-    parts: dict[str, float | None] = {}
+def production_parts():
+    """{phase: {part: seconds}} of the PARTS called while open, and under "missing" the parts not
+    found (module attributes wrapped, put back after; see PARTS)."""
+    parts: dict = {"pdf": {}, "other": {}, "record": {}, "missing": []}
+    phase, inside = ["pdf"], []  # the phase now; the time of the parts inside each open one
 
     def timed(original, name):
         @functools.wraps(original)
         def run(*args, **kwargs):
+            inside.append(0.0)
             start = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
-                parts[name] = (parts.get(name) or 0.0) + time.perf_counter() - start
+                spent, within = time.perf_counter() - start, inside.pop()
+                if inside:
+                    inside[-1] += spent
+                parts[phase[0]][name] = parts[phase[0]].get(name, 0.0) + spent - within
 
         return run
 
-    put_back = []
-    for name, module, attribute in OTHER_PARTS:
-        owner, *path, last = [importlib.import_module(module), *attribute.split(".")]
-        for step in path:
-            owner = getattr(owner, step, None)
-        original = getattr(owner, last, None)
-        if original is None:
-            parts.setdefault(name, None)
-            continue
-        put_back.append((owner, last, original))
-        setattr(owner, last, timed(original, name))
-        parts.setdefault(name, 0.0)
+    def marked(original):  # production._finish: the phase "other" while it runs
+        @functools.wraps(original)
+        def run(*args, **kwargs):
+            phase[0] = "other"
+            try:
+                return original(*args, **kwargs)
+            finally:
+                phase[0] = "record"
+
+        return run
+
+    found = []
+    for name, module, attribute in (("the phases", "textfile.produce.production", "_finish"), *PARTS):
+        owner, last = _attribute(module, attribute)
+        if getattr(owner, last, None) is None:
+            parts["missing"].append(name)
+        else:
+            found.append((owner, last, marked if attribute == "_finish" else functools.partial(timed, name=name)))
+    originals = [(owner, last, getattr(owner, last)) for owner, last, _ in found]
+    for owner, last, wrap in found:
+        setattr(owner, last, wrap(getattr(owner, last)))
     try:
         yield parts
     finally:
-        for owner, last, original in reversed(put_back):
+        for owner, last, original in reversed(originals):
             setattr(owner, last, original)
+
+
+def _attribute(module: str, attribute: str):
+    """(the object holding it, its last name): "Folder.finish" of a module is held by its Folder."""
+    import importlib
+
+    owner, *path, last = [importlib.import_module(module), *attribute.split(".")]
+    for step in path:
+        owner = getattr(owner, step, None)
+    return owner, last
 
 
 def written(folder: Path) -> dict[str, list[int]]:
@@ -256,16 +287,12 @@ def report(got: dict[str, list[dict]], count: int) -> None:
         f"  (b) the production, end to end:         {whole:7.1f} s (median of {count}: {each(production, 'seconds')})"
     )
     print(f"      its seconds['total']:               {median(production, None, 'total'):7.1f} s")
-    print(f"      its seconds['pdf']:                 {its_pdf:7.1f} s ({each(production, None, 'pdf')})")
-    print(f"      its seconds['other']:               {other:7.1f} s ({each(production, None, 'other')})")
-    timed = [name for name in production[-1]["other_parts"] if production[-1]["other_parts"][name] is not None]
-    for name in production[-1]["other_parts"]:
-        if name in timed:
-            print(f"        {name + ':':<42}{statistics.median(r['other_parts'][name] for r in production):7.2f} s")
-        else:
-            print(f"        {name + ':':<42}   not timed (its function is not where this benchmark looks)")
-    rest = statistics.median(r["parts"]["other"] - sum(r["other_parts"][n] for n in timed) for r in production)
-    print(f"        {'the rest of other, not timed apart:':<42}{rest:7.2f} s")
+    for phase in ("pdf", "other"):
+        label = f"its seconds[{phase!r}]:"
+        print(f"      {label:<36}{median(production, None, phase):7.1f} s ({each(production, None, phase)})")
+        phase_parts(production, phase)
+    record = statistics.median(r["parts"]["total"] - r["parts"]["pdf"] - r["parts"]["other"] for r in production)
+    print(f"      the record and audit (total - pdf - other): {record:.2f} s")
     share = other / alone
     print(
         f"  other / the PDF alone: {share:.1%} (target < {TARGET:.0%}: "
@@ -289,6 +316,19 @@ def report(got: dict[str, list[dict]], count: int) -> None:
     kinds = sorted(last["written"].items(), key=lambda kv: -kv[1][1])
     listed = ", ".join(f"{kind} {c:,} ({b / 1e6:,.1f} MB)" for kind, (c, b) in kinds)
     print(textwrap.fill(listed, 100, initial_indent="    ", subsequent_indent="    "))
+
+
+def phase_parts(production: list[dict], phase: str) -> None:
+    """The parts of a phase of the production (medians), and what is left of its seconds."""
+    names = [name for name, _, _ in PARTS if any(name in r["timed"][phase] for r in production)]
+    for name in dict.fromkeys(names):
+        print(
+            f"        {name + ':':<42}{statistics.median(r['timed'][phase].get(name, 0.0) for r in production):7.2f} s"
+        )
+    rest = statistics.median(r["parts"][phase] - sum(r["timed"][phase].values()) for r in production)
+    print(f"        {f'the rest of {phase}, not timed apart:':<42}{rest:7.2f} s")
+    if phase == "other" and production[-1]["timed"]["missing"]:
+        print(f"        not timed (not where this benchmark looks): {', '.join(production[-1]['timed']['missing'])}")
 
 
 def main(argv=None) -> None:
