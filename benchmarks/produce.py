@@ -18,20 +18,23 @@ workers counted through a subreaper, the peak RSS of the main process); the seco
 those of the call alone (no interpreter start-up, no imports).
 
 Printed: the medians of (a), of (b) end to end and of its `seconds["pdf"]` (the refusals, the
-PDF rendered and signed) and `seconds["other"]` (everything after it), `other` split into its parts
-where production.py calls them (OTHER_PARTS, wrapped while the production runs, as
-benchmarks/lifecycle.py times a disposal's parts); other over the PDF alone (target, issue 20:
+PDF rendered and signed) and `seconds["other"]` (everything after it), each split into its parts
+where production.py calls them (PARTS, wrapped while the production runs, as benchmarks/lifecycle.py
+times a disposal's parts), and the record after both; other over the PDF alone (target, issue 20:
 under 20%; a missed target prints TARGET MISSED), and other over the production's own PDF part; the
-production's files, by kind, and their size.
+processes' wall, CPU and peak RSS; the production's files, by kind, and their size.
 
-The audit key (TEXTFILE_KEY) and the config folder (XDG_CONFIG_HOME: where textfile keeps its keys)
-are files of this run, never the user's. `--keep DIR` keeps the archive built there (one per size,
+The audit key (TEXTFILE_KEY; the archive's signing key is made beside it) and the config folder
+(XDG_CONFIG_HOME) are files of this run, never the user's. `--keep DIR` keeps the archive built there (one per size,
 generator version and migrations file), the key and the last run's PDF and production, and uses the
 archive again in later runs; without it everything is built in a temporary folder, removed.
 
     .venv/bin/python benchmarks/produce.py [--messages 20000] [--runs 3] [--keep DIR]
 
-One run (both measurements) of 20,000 messages takes about 70 s on two cores.
+One run (both measurements) of 20,000 messages takes 65-80 s on two cores (100 s when other work
+shares them); the default three, with the archive built, 4-5 minutes. Under load the PDF (two
+rendering processes) slows more than the other parts (one process), so other / the PDF alone is
+lower on a busy machine: quote it from a quiet one.
 """
 
 from __future__ import annotations
