@@ -203,8 +203,9 @@ def test_redactions_window_and_signature_are_said_when_given():
         " (redaction-log.csv); the archive keeps the original text." in flat
     )
     assert (
-        "Each PDF file of the production is signed with a PAdES digital signature under the certificate whose"
-        f" SHA-256 fingerprint is {FP}; that certificate is the file certificate.pem." in flat
+        "Each PDF file textfile made for this production (the files in IMAGES/ and this certification) is signed"
+        f" with a PAdES digital signature under the certificate whose SHA-256 fingerprint is {FP}; that certificate"
+        " is the file certificate.pem." in flat
     )
     assert "save for the redactions stated above." in flat
     assert "Contents: 12 messages of 2 conversations" in text and "sent from" not in flat  # (no window: all)

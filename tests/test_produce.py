@@ -79,6 +79,7 @@ def test_the_folder_holds_every_part_private(matter):
         "IMAGES/TF-000001.pdf",
         "README.txt",
         "SHA256SUMS",
+        "SHA256SUMS.p7s",
         "signing-certificate.pem",
     ]
     assert len(rsmf) == len(matter["conversations"]) == made["rsmf"]
@@ -95,7 +96,8 @@ def test_sha256sum_and_verify_accept_it(matter):
     out = matter["out"]
     checked = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.count(": OK") == len(files_of(out)) - 1
+    assert checked.stdout.count(": OK") == len(files_of(out)) - 2
+    assert openssl_verifies(out) is True
     verified = run(matter["path"], "verify", out, "--json")
     assert verified.exit_code == 0, verified.output
     [report] = json.loads(verified.output)
@@ -110,6 +112,8 @@ def test_sha256sum_and_verify_accept_it(matter):
         (lambda d: (d / "DATA" / "extra.txt").write_text("x"), "DATA/extra.txt: not part of the production"),
         (lambda d: (d / "README.txt").unlink(), "README.txt: missing"),
         (lambda d: _append(d / "IMAGES" / "TF-000001.pdf"), "IMAGES/TF-000001.pdf"),
+        (lambda d: _flip(d / "SHA256SUMS.p7s"), "SHA256SUMS.p7s: "),
+        (lambda d: (d / "SHA256SUMS.p7s").unlink(), "SHA256SUMS.p7s is missing"),
     ],
 )
 def test_a_tampered_copy_is_caught_by_verify_and_by_sha256sum(matter, tmp_path, tamper, said):
@@ -119,10 +123,24 @@ def test_a_tampered_copy_is_caught_by_verify_and_by_sha256sum(matter, tmp_path, 
     result = run(matter["path"], "verify", copy)
     assert result.exit_code == 3
     assert said in result.output
-    if "extra" not in said:
+    if "p7s" in said:  # (the files are as listed; the list's signature is what changed)
+        assert openssl_verifies(copy) is False
+    elif "extra" not in said:
         assert (
             subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=copy, capture_output=True).returncode != 0
         )
+
+
+def openssl_verifies(folder: Path) -> bool:
+    """What the other side runs on SHA256SUMS.p7s (README.txt): True when openssl says the signature is good."""
+    signed = subprocess.run(
+        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "SHA256SUMS.p7s", "-content", "SHA256SUMS"]
+        + ["-CAfile", "signing-certificate.pem", "-purpose", "any", "-out", "/dev/null"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    return signed.returncode == 0 and "Verification successful" in signed.stderr
 
 
 def _flip(path: Path) -> None:
@@ -164,13 +182,13 @@ def test_the_redacted_words_are_nowhere_in_the_production(matter):
     for f in files_of(out):
         data = (out / f).read_bytes()
         assert SPAN.encode() not in data, f
-    text = (out / "DATA" / "messages.csv").read_text()
+    text = (out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig")
     assert "Photo of the [REDACTED: PII]" in text
     with pikepdf.open(out / "IMAGES" / "TF-000001.pdf") as pdf:
         assert len(pdf.pages) == matter["made"]["pages"]
     log = list(csv.reader(io.StringIO((out / "DATA" / "redaction-log.csv").read_text())))
-    assert log[0] == ["Redaction", "Bates", "Message", "Message ID", "Characters", "Reason"]
-    assert [row[0] for row in log[1:]] == ["1"] and log[1][5] == "PII"
+    assert log[0] == ["Redaction", "Bates", "Message", "Message ID", "Reason"]
+    assert [row[0] for row in log[1:]] == ["1"] and log[1][4] == "PII"
 
 
 def test_bates_run_on_without_a_gap_across_pdfs_and_natives(matter):
@@ -185,7 +203,7 @@ def test_bates_run_on_without_a_gap_across_pdfs_and_natives(matter):
     opt = loadfiles.parse_opt((out / "DATA" / "loadfile.opt").read_bytes())
     assert len(opt) == made["pages"] and opt[0].page_count == made["pages"] and opt[0].document_break
     pdf_range = range(1, made["pages"] + 1)
-    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"))))
     assert len(rows) == made["messages"]
     assert all(int(r["bates"].rsplit("-", 1)[1]) in pdf_range for r in rows)
     for record in dat:
@@ -200,7 +218,7 @@ def test_the_production_is_recorded_and_audited_without_text(matter):
         row = conn.execute("SELECT * FROM productions").fetchone()
         assert (row["id"], row["bates_prefix"], row["bates_first"]) == (1, "TF", 1)
         files = conn.execute("SELECT count(*) FROM production_files").fetchone()[0]
-        assert files == matter["made"]["files"] - 1  # (SHA256SUMS: its sha256 is the production's)
+        assert files == matter["made"]["files"] - 2  # (SHA256SUMS, its sha256 the production's; its signature)
         assert conn.execute("SELECT count(*) FROM production_messages").fetchone()[0] == matter["made"]["messages"]
         [details] = [json.loads(d) for (d,) in conn.execute("SELECT details FROM audit_log WHERE command = 'produce'")]
         assert details["production"] == 1 and details["bates"] == [
@@ -222,6 +240,9 @@ def test_refusals_leave_the_archive_and_folder_as_they_were(matter, tmp_path):
     assert busy.exit_code == 1 and "not empty" in busy.output
     assert run(path, "produce", "M-1", "--out", tmp_path / "n", "--conversation", 999).exit_code == 1
     assert run(path, "produce", "NOPE", "--out", tmp_path / "n").exit_code == 1
+    around = run(path, "produce", "M-1", "--out", tmp_path / "n", "--context", 2, "--reproduce")
+    assert around.exit_code == 1 and "give --from or --until too" in around.output
+    assert not (tmp_path / "n").exists()
     with Archive.open(path) as archive:
         assert archive.conn.execute("SELECT count(*) FROM productions").fetchone()[0] == 1
 
@@ -243,3 +264,121 @@ def test_exhibits_one_per_conversation_numbered_on(matter, tmp_path):
     assert firsts[1:] == [n + 1 for n in lasts[:-1]]
     assert result["reproduces"][0]["production"] == 1
     assert run(path, "verify", tmp_path / "ex").exit_code == 0
+
+
+def test_a_production_made_again_is_the_same_bytes_file_for_file(matter, tmp_path):
+    path, out = matter["path"], matter["out"]
+    again = run(path, "produce", "M-1", "--again", 1, "--out", tmp_path / "again", "--json")
+    assert again.exit_code == 0, again.output
+    result = json.loads(again.output)
+    assert result["identical"] is True and "differs" not in result
+    assert {f: (out / f).read_bytes() for f in files_of(out)} == {
+        f: (tmp_path / "again" / f).read_bytes() for f in files_of(tmp_path / "again")
+    }
+    verified = json.loads(run(path, "verify", tmp_path / "again", "--json").output)
+    assert verified[0]["ok"] is True and verified[0]["production"] == 1
+    with Archive.open(path) as archive:
+        assert archive.conn.execute("SELECT count(*) FROM productions").fetchone()[0] >= 1
+        [entry] = [
+            json.loads(d)
+            for (d,) in archive.conn.execute("SELECT details FROM audit_log WHERE command = 'produce again'")
+        ]
+        assert {k: entry[k] for k in ("production", "identical")} == {"production": 1, "identical": True}
+
+
+def test_made_again_is_refused_when_the_archive_changed_and_says_why(matter, tmp_path):
+    path = matter["path"]
+    mine = run(path, "produce", "M-1", "--again", 1, "--out", tmp_path / "a", "--from", "2024-01-01")
+    assert mine.exit_code == 1 and "--again makes production 1 with its own options: not with --from" in mine.output
+    assert run(path, "produce", "M-2", "--again", 1, "--out", tmp_path / "a").exit_code == 1
+    assert run(path, "produce", "M-1", "--again", 99, "--out", tmp_path / "a").exit_code == 1
+    hit = json.loads(run(path, "search", "Thanks, got it", "--json").output)[0]
+    assert run(path, "redact", hit["id"][:16], "--span", "Thanks", "--reason", "other").exit_code == 0
+    changed = run(path, "produce", "M-1", "--again", 1, "--out", tmp_path / "b")
+    assert changed.exit_code == 1 and "no longer holds production 1's messages as they were produced" in changed.output
+    assert not (tmp_path / "b").exists()
+    redactions = json.loads(run(path, "redactions", "--json").output)
+    assert run(path, "unredact", redactions[-1]["id"], "--reason", "test over").exit_code == 0
+
+
+def test_the_certification_window_holds_the_context_messages(matter, tmp_path):
+    path = matter["path"]
+    args = ["--from", "2024-03-01 12:05", "--until", "2024-03-01 12:06", "--context", 2, "--conversation", 1]
+    made = run(path, "produce", "M-1", "--out", tmp_path / "ctx", *args, "--reproduce", "--json")
+    assert made.exit_code == 0, made.output
+    rows = list(
+        csv.DictReader(io.StringIO((tmp_path / "ctx" / "DATA" / "messages.csv").read_text(encoding="utf-8-sig")))
+    )
+    sent = sorted(r["sent_local"] for r in rows)
+    assert sent[0] < "2024-03-01 12:05" and sent[-1] > "2024-03-01 12:06"  # (the context reaches beyond the window)
+    text = (tmp_path / "ctx" / "CERTIFICATION.txt").read_text()
+    assert f"sent from {sent[0]}" in " ".join(text.split()), text[:1500]
+
+
+def test_the_extracted_text_says_what_the_pdf_says_of_a_draft_and_a_call(matter):
+    text = (matter["out"] / "TEXT" / "TF-000001.txt").read_text()
+    lines = text.splitlines()
+    draft = next(i for i, line in enumerate(lines) if "[DRAFT (never sent)]" in line)
+    assert lines[draft].startswith("#1.3 · 2024-03-01 12:02:00 -05:00 · Alex Owner (+12025550100) · out · SMS · TF-")
+    assert lines[draft + 1] == "I also wanted to ask about the deposit"
+    assert "[FAILED (not delivered)]" in text and "[QUEUED (sending not confirmed)]" in text
+    call = next(i for i, line in enumerate(lines) if line.startswith("#1.12 "))
+    assert lines[call + 1] == "Call: incoming, 4 min 00 s"
+
+
+def test_redacting_a_produced_message_warns_and_verify_says_so(matter):
+    path = matter["path"]
+    hit = json.loads(run(path, "search", "Sure, call me at 3", "--json").output)[0]
+    made = run(path, "redact", hit["id"][:16], "--span", "call me", "--reason", "privileged")
+    assert made.exit_code == 0
+    assert "was produced before, unredacted, in production 1 (TF-0000" in made.stderr
+    verified = run(path, "verify", matter["out"])
+    assert verified.exit_code == 0
+    assert "1 produced message(s) redacted since: this production handed them over unredacted" in verified.output
+    redactions = json.loads(run(path, "redactions", "--json").output)
+    assert run(path, "unredact", redactions[-1]["id"], "--reason", "test over").exit_code == 0
+
+
+def test_a_changed_sha256sums_is_caught_and_the_changed_file_named(matter, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(matter["out"], copy)
+    csv_path = copy / "DATA" / "messages.csv"
+    csv_path.write_bytes(csv_path.read_bytes().replace(b"Thanks, got it.", b"Thanks, got it. I never saw it."))
+    sums = (copy / "SHA256SUMS").read_text().splitlines()
+    digest = subprocess.run(
+        ["sha256sum", "DATA/messages.csv"], cwd=copy, capture_output=True, text=True
+    ).stdout.split()[0]
+    fixed = [f"{digest}  DATA/messages.csv" if line.endswith("  DATA/messages.csv") else line for line in sums]
+    (copy / "SHA256SUMS").write_text("\n".join(fixed) + "\n")
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=copy).returncode == 0  # (fooled)
+    assert openssl_verifies(copy) is False  # (not fooled: the list's signature)
+    result = run(matter["path"], "verify", copy, "--json")
+    assert result.exit_code == 3
+    [report] = json.loads(result.stdout)
+    assert report["production"] == 1
+    assert "SHA256SUMS is not the one production 1 recorded: it was changed" in report["problems"]
+    assert "DATA/messages.csv: changed (its sha256 is not the one produced)" in report["problems"]
+
+
+def test_a_file_of_a_production_given_as_a_transcript_is_told_what_it_is(matter):
+    for rel in ("CERTIFICATION.pdf", "DATA/messages.csv"):
+        result = run(matter["path"], "verify", matter["out"] / rel)
+        assert result.exit_code == 1
+        assert f"the file {rel} of production 1, not a transcript: check the production's folder" in result.output
+    assert run(matter["path"], "verify", matter["out"] / "IMAGES" / "TF-000001.pdf").exit_code == 0
+
+
+def test_every_row_joins_the_other_files(matter):
+    out = matter["out"]
+    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"))))
+    by_number = {r["number"]: r for r in rows}
+    assert by_number["#1.3"]["body"] == "I also wanted to ask about the deposit"
+    natives = {
+        a["bates"]: r["bates"] for r in rows for a in json.loads(r["attachments"]) if a["bates"]
+    }  # native -> the page of its message
+    dat = loadfiles.parse_dat((out / "DATA" / "loadfile.dat").read_bytes())
+    assert {d["BEGBATES"]: d["PARENTBATES"] for d in dat if d["NATIVELINK"].startswith("NATIVES/")} == natives
+    replies = [r for r in rows if r["reply_to"]]
+    assert replies and all(r["reply_to_message_id"] in {x["message_id"] for x in rows} | {""} for r in replies)
+    assert any(r["reply_to_message_id"] for r in replies)
+    assert {r["context"] for r in rows} == {"False"}

@@ -58,7 +58,15 @@ def test_rows_are_complete(archive):
     hashes = dict(conn.execute("SELECT id, content_hash FROM messages"))
     conversation = conn.execute("SELECT conversation_id FROM messages LIMIT 1").fetchone()[0]
     blob = conn.execute("SELECT blob_sha256 FROM message_attachments").fetchone()[0]
-    rows = message_rows(conn, [first, second], NEW_YORK, {first: "P-000001", second: "P-000002"})
+    rows = message_rows(
+        conn,
+        [first, second],
+        NEW_YORK,
+        {first: "P-000001", second: "P-000002"},
+        numbers={first: "1.1", second: "1.2"},
+        natives={(second, 0): "P-000003"},
+        outside={first},
+    )
     common = {
         "conversation_id": conversation,
         "conversation_title": None,
@@ -73,6 +81,7 @@ def test_rows_are_complete(archive):
         {
             **common,
             "bates": "P-000001",
+            "number": "#1.1",
             "message_id": first,
             "content_hash": hashes[first],
             "sender_handle": "+12025550143",
@@ -86,6 +95,8 @@ def test_rows_are_complete(archive):
             "read_local": "2024-03-01 07:01:30 -05:00",
             "body": BODY,
             "reply_to": None,
+            "reply_to_message_id": None,
+            "context": True,
             "flags": [],
             "versions": 1,
             "attachments": [],
@@ -94,6 +105,7 @@ def test_rows_are_complete(archive):
         {
             **common,
             "bates": "P-000002",
+            "number": "#1.2",
             "message_id": second,
             "content_hash": hashes[second],
             "sender_handle": "+12025550100",
@@ -107,9 +119,13 @@ def test_rows_are_complete(archive):
             "read_local": None,
             "body": "yes",
             "reply_to": "G1",
+            "reply_to_message_id": first,
+            "context": False,
             "flags": ["edited"],
             "versions": 2,
-            "attachments": [{"position": 0, "file_name": "door.jpg", "sha256": blob, "missing_reason": None}],
+            "attachments": [
+                {"position": 0, "file_name": "door.jpg", "sha256": blob, "missing_reason": None, "bates": "P-000003"}
+            ],
             "reactions": [
                 {
                     "kind": "loved",
@@ -130,8 +146,8 @@ def test_csv_and_jsonl_keep_every_character(archive):
     data = csv_bytes(rows)
     # the body inside its quotes, byte for byte: line breaks, the RTL marks, the emoji, the comma
     assert ('"' + BODY.replace('"', '""') + '"').encode() in data
-    assert data.startswith(b"bates,message_id,") and data.endswith(b"\r\n")
-    parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert data.startswith(b"\xef\xbb\xbfbates,number,message_id,") and data.endswith(b"\r\n")  # (a BOM: Excel's UTF-8)
+    parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert [list(p) for p in parsed] == [list(FIELDS)] * 2
     for back, row in zip(parsed, rows, strict=True):
         expected = {
@@ -170,7 +186,7 @@ def test_every_source_twice_the_same_bytes(archive):
     assert [r["message_id"] for r in rows] == ids
     again = message_rows(archive.conn, ids, NEW_YORK, None)
     assert csv_bytes(rows) == csv_bytes(again) and jsonl_bytes(rows) == jsonl_bytes(again)
-    parsed = list(csv.DictReader(io.StringIO(csv_bytes(rows).decode(), newline="")))
+    parsed = list(csv.DictReader(io.StringIO(csv_bytes(rows).decode("utf-8-sig"), newline="")))
     assert [p["body"] for p in parsed] == [r["body"] for r in rows]
     minute = [r for r in rows if r["time_precision"] == "minute"]
     assert all(len(r["sent_local"]) == len("2024-03-01 07:01 -05:00") for r in minute)
@@ -220,6 +236,7 @@ def test_dat_parses_back():
         "TEXTLINK": "TEXT/P-000004.txt",
         "PAGECOUNT": "1",
         "IMAGEPATH": "IMAGES/P-000004.pdf",
+        "PARENTBATES": "",
     }
     assert [document_from_dat(r) for r in records] == DOCUMENTS
     assert data == dat_bytes(list(DOCUMENTS))

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ingest_records, msg
+from conftest import Conversation, Participant, ingest_records, msg
 
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.produce import documents, selection
@@ -33,6 +33,8 @@ def test_a_folder_is_new_private_and_summed(tmp_path):
     data = (folder.path / "SHA256SUMS").read_bytes()
     assert data == f"{made.sha256}  DATA/a.csv\n".encode()
     assert sums == hashlib.sha256(data).hexdigest()
+    assert (folder.path / INCOMPLETE).exists()  # (until the production is recorded)
+    folder.done()
     assert not (folder.path / INCOMPLETE).exists()
     assert parse_sums(data) == {"DATA/a.csv": made.sha256}
     with pytest.raises(Conflict, match="not empty"):
@@ -67,6 +69,15 @@ def test_native_names_keep_a_plain_extension_only():
     assert documents.native_name("TF-000004", "a.tar.gz") == "TF-000004.gz"
     assert documents.native_name("TF-000004", "evil.p h p") == "TF-000004"
     assert documents.native_name("TF-000004", None) == "TF-000004"
+
+
+OTHER = Conversation(
+    "android",
+    "+12025550178",
+    None,
+    False,
+    (Participant("+12025550178", "Bo"), Participant("+12025550100", "Alex Owner", True)),
+)
 
 
 def at(n: int, when: str, **extra):
@@ -110,8 +121,11 @@ def test_a_named_conversation_with_unfiled_messages_in_the_window_is_refused(fil
     ):
         selection.select(filed.conn, "M-1", None, None, [1])
     assert selection.select(filed.conn, "M-1", "2024-03-01T12:03:00.000Z", None, [1]).ids == ids(filed, range(3, 11))
-    with pytest.raises(NotFound, match="conversation 9 is not filed to matter M-1"):
+    with pytest.raises(NotFound, match=r"no conversation 9 \(see"):
         selection.select(filed.conn, "M-1", None, None, [9])
+    ingest_records(filed, [msg(1, conversation=OTHER)], name="other.xml")
+    with pytest.raises(NotFound, match="conversation 2 is not filed to matter M-1"):
+        selection.select(filed.conn, "M-1", None, None, [2])
 
 
 def test_open_flags_and_earlier_productions_refuse(filed):
@@ -148,3 +162,17 @@ def test_a_folder_that_is_no_finished_production_is_said_so(archive, tmp_path):
     (tmp_path / "plain").mkdir()
     with pytest.raises(InvalidInput, match="nor a production's folder"):
         verify_production(archive, tmp_path / "plain")
+
+
+def test_an_interrupted_production_says_whether_its_folder_is_complete(tmp_path):
+    from textfile.produce.production import interrupted
+
+    assert interrupted(tmp_path / "none") == "Interrupted before anything was written"
+    folder = Folder(tmp_path / "vol1")
+    assert interrupted(folder.path).startswith(f"Interrupted: {folder.path} is unfinished ({INCOMPLETE}): do not hand")
+    folder.finish()
+    assert "is unfinished" in interrupted(folder.path)  # (SHA256SUMS written, not yet recorded)
+    folder.done()
+    assert interrupted(folder.path).startswith(
+        f"Interrupted after the production in {folder.path} was made and recorded"
+    )

@@ -131,8 +131,8 @@ def test_apply_and_segments():
     assert redaction.apply(None, spans) is None
     assert redaction.apply(SSN, []) == SSN
     # a span at the very end, and one covering the whole text
-    assert redaction.apply("abc", [Span(1, 1, 3, "other")]) == "a[REDACTED: Redacted]"
-    assert redaction.apply("abc", [Span(1, 0, 3, "other")]) == "[REDACTED: Redacted]"
+    assert redaction.apply("abc", [Span(1, 1, 3, "other")]) == "a[REDACTED]"
+    assert redaction.apply("abc", [Span(1, 0, 3, "other")]) == "[REDACTED]"
 
 
 def test_redactions_table_at_80_columns(cli, sam, monkeypatch):

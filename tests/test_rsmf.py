@@ -132,7 +132,8 @@ def test_a_small_conversation_maps_completely(archive):
         "X-RSMF-EventCollectionID": headers["X-RSMF-EventCollectionID"],
     }
     assert text == (  # (an RFC 5322 text part's lines end in CRLF)
-        "2024-03-01T12:01:00.000Z Sam Client: see you at 3?\r\n2024-03-01T12:02:00.000Z Alex Owner: yes, at 3:30\r\n"
+        "2024-03-01T12:01:00.000Z Sam Client: see you at 3?\r\n"
+        "2024-03-01T12:02:00.000Z Alex Owner: [EDITED] yes, at 3:30\r\n"
     )
     assert entries == {entry: b"JPEG bytes", "rsmf_manifest.json": entries["rsmf_manifest.json"]}
     conversation = f"conversation-{conversation_id}"
@@ -191,7 +192,7 @@ def test_a_small_conversation_maps_completely(archive):
                 "id": second,
                 "type": "message",
                 "parent": first,
-                "body": "yes, at 3:30",
+                "body": "[EDITED] yes, at 3:30",  # (the PDF's mark)
                 "participant": ME.handle,
                 "conversation": conversation,
                 "timestamp": "2024-03-01T12:02:00.000Z",

@@ -317,9 +317,11 @@ def _say_deleted(done: list[Deleted]) -> None:
 
 
 def _verify_pdfs(pdfs: list[Path], moved: bool, json_: bool, quiet: bool) -> None:
+    from textfile.produce.check import refuse_production_parts
     from textfile.transcript import record_moves, verify_pdfs
 
     with open_archive() as archive:
+        refuse_production_parts(archive.conn, pdfs)
         reports = verify_pdfs(archive, pdfs)
         moves = {m.transcript: m for m in record_moves(archive, reports)} if moved else {}
     for r in reports:

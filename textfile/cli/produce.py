@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from textfile import times
-from textfile.cli.options import From, Json, MakeFolder, Quiet, Reference, Until
-from textfile.cli.output import command, emit, open_archive, say, with_progress
+from textfile.cli.options import From, Json, Quiet, Reference, Until
+from textfile.cli.output import command, emit, open_archive, say, warn, with_progress
 from textfile.cli.tables import Col, add_row, show, table
+from textfile.errors import InvalidInput
 
 Message = Annotated[
     str,
@@ -59,6 +60,23 @@ Context = Annotated[
 RequireReviewed = Annotated[
     bool, typer.Option("--require-reviewed", help="Refuse while a message of the production has an open review flag.")
 ]
+Again = Annotated[
+    int | None,
+    typer.Option(
+        "--again",
+        metavar="N",
+        help="Make production N again into a new folder, with its own numbers, options and time: the same bytes,"
+        " file for file (exit 3 naming the files that differ, when the archive changed since).",
+    ),
+]
+Parents = Annotated[
+    bool,
+    typer.Option(
+        "--mkdir",
+        help="Make the folders --out is in when they do not exist (readable by you only); without it, a missing one"
+        " is an error. The production's own folder is always made new.",
+    ),
+]
 Reproduce = Annotated[
     bool, typer.Option("--reproduce", help="Produce messages already produced again, under new Bates numbers.")
 ]
@@ -90,6 +108,12 @@ def redact(
             + "."
         ),
     )
+    if made and made[0].produced:  # (said whatever --json or --quiet say)
+        said = ", ".join(f"production {p['production']} ({p['bates']})" for p in made[0].produced)
+        warn(
+            f"Warning: message #{made[0].number} was produced before, unredacted, in {said}: those words are in the"
+            " other side's hands (a clawback is for you to ask); the redaction applies from the next production on."
+        )
 
 
 @command
@@ -157,7 +181,8 @@ def produce(
     context: Context = 0,
     require_reviewed: RequireReviewed = False,
     reproduce: Reproduce = False,
-    mkdir: MakeFolder = False,
+    again: Again = None,
+    mkdir: Parents = False,
     json_: Json = False,
     quiet: Quiet = False,
 ):
@@ -167,6 +192,25 @@ def produce(
 
     Example: textfile produce 2026-014 --out ~/Productions/2026-014-vol1 --mkdir"""
     from textfile.produce import production
+
+    if again is not None:
+        given = [
+            name
+            for name, value in (
+                ("--from", from_),
+                ("--until", until),
+                ("--conversation", conversation),
+                ("--bates-prefix", bates_prefix),
+                ("--exhibits", exhibits or exhibit_start != "1"),
+                ("--context", context),
+                ("--require-reviewed", require_reviewed),
+                ("--reproduce", reproduce),
+            )
+            if value
+        ]
+        if given:
+            raise InvalidInput(f"--again makes production {again} with its own options: not with {', '.join(given)}")
+        return _again(matter, again, out, mkdir, json_, quiet)
 
     request = production.Request(
         matter,
@@ -182,15 +226,19 @@ def produce(
         reproduce,
         mkdir,
     )
-    with open_archive() as archive:
-        made = with_progress(
-            quiet or json_,
-            "Rendering the production's PDFs",
-            "messages",
-            lambda progress: production.produce(
-                archive, request, progress=progress and (lambda done, total: progress(done, total=total))
-            ),
-        )
+    try:
+        with open_archive() as archive:
+            made = with_progress(
+                quiet or json_,
+                "Rendering the production's PDFs",
+                "messages",
+                lambda progress: production.produce(
+                    archive, request, progress=progress and (lambda done, total: progress(done, total=total))
+                ),
+            )
+    except KeyboardInterrupt:
+        warn(production.interrupted(out))
+        raise typer.Exit(130) from None
     emit(made, json_=json_, quiet=quiet, show=_said)
 
 
@@ -202,13 +250,52 @@ def _said(p) -> None:
         f"\n  Bates {p.bates_first} to {p.bates_last}: {counted(p.pages, 'PDF page')} in {counted(len(p.pdfs), 'PDF')}"
         f", {counted(p.natives, 'native file')}"
         f"\n  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
-        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')};"
-        f" {counted(p.privileged_notes, 'privileged note')} withheld (privilege log)"
-        f"\n  {counted(p.files - 1, 'file')} and SHA256SUMS, which lists them (its sha256 {p.sums_sha256[:16]}…)."
-        f" Check it: textfile verify {p.folder}"
+        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}"
+        + (f"; {counted(p.privileged_notes, 'privileged note')} withheld (privilege log)" if p.privileged_notes else "")
+        + "."
+        f"\n  {counted(p.files - 2, 'file')}, listed in SHA256SUMS, signed in SHA256SUMS.p7s."
+        f"\n  Check it: textfile verify {p.folder}"
+        "\n  The declaration (CERTIFICATION.pdf) is signed by its declarant on a copy, served with the"
+        "\n  production: the files of the folder stay as they are."
     )
     if p.reproduces:
         say(
             "  Produced again: "
             + "; ".join(f"{e['messages']} message(s) of production {e['production']}" for e in p.reproduces)
         )
+
+
+def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: bool) -> None:
+    from textfile.produce import production
+
+    with open_archive() as archive:
+        made = with_progress(
+            quiet or json_,
+            "Rendering the production's PDFs again",
+            "messages",
+            lambda progress: production.produce_again(
+                archive,
+                matter,
+                number,
+                out,
+                mkdir,
+                progress=progress and (lambda done, total: progress(done, total=total)),
+            ),
+        )
+    emit(
+        made,
+        json_=json_,
+        quiet=quiet,
+        show=lambda r: say(
+            f"Production {r.production} of {r.matter} made again in {r.folder}: "
+            + (
+                "every file is the same, byte for byte (SHA256SUMS too)."
+                if r.identical
+                else f"{len(r.differs)} of its files are not the same."
+            )
+        ),
+    )
+    if not made.identical:
+        for path in made.differs:
+            warn(f"Error: {made.folder}: {path} is not the file production {number} holds (the archive changed since)")
+        raise typer.Exit(3)

@@ -211,7 +211,10 @@ def _heading(f: Certification) -> list[Part]:
                 ("Client", (_v(f.client),)),
                 ("Production", (_v(f.production), f", produced {produced} (", _v(f.zone), ") by ", _v(f.produced_by))),
                 ("Bates range", (_v(f.bates_first), " through ", _v(f.bates_last))),
-                ("Contents", (f"{f.messages:,} messages of {f.conversations:,} conversations{_window(f)}",)),
+                (
+                    "Contents",
+                    (f"{_count(f.messages, 'message')} of {_count(f.conversations, 'conversation')}{_window(f)}",),
+                ),
                 ("Files", (f"{files:,}, each with its SHA-256 hash value in Schedule B",)),
                 ("Tool", (_v(f.tool), " version ", _v(f.version))),
                 ("Archive", (_v(f.archive_id), ", kept by ", _v(f.owner))),
@@ -241,8 +244,9 @@ def _records(f: Certification) -> list[Part]:
             _v(f.matter_title),
             ") for client ",
             _v(f.client),
-            f" consists of the {files:,} files listed in Schedule B. They hold {f.messages:,} text messages of"
-            f" {f.conversations:,} conversations{_window(f)}, Bates-numbered ",
+            f" consists of the {_count(files, 'file')} listed in Schedule B. They hold"
+            f" {_count(f.messages, 'text message')} of {_count(f.conversations, 'conversation')}{_window(f)},"
+            " Bates-numbered ",
             _v(f.bates_first),
             " through ",
             _v(f.bates_last),
@@ -259,13 +263,29 @@ def _records(f: Certification) -> list[Part]:
     ]
 
 
+KINDS = {
+    "imessage": "an Apple Messages database",
+    "android": "an Android backup made with SMS Backup & Restore",
+    "whatsapp": "a WhatsApp “Export chat” file",
+}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _kinds(f: Certification) -> str:
+    """What kinds of export Schedule A holds, in words (only those it holds)."""
+    found = [KINDS.get(k) or f"a {_one_line(k)} export" for k in dict.fromkeys(sorted(s.format for s in f.sources))]
+    return ", ".join(found) if found else "none"
+
+
 def _process(f: Certification) -> list[Part]:
     sources = len(f.sources)
     return [
         _p(
-            f"3. Collection. The messages were copied from the {sources:,} export{'s' if sources != 1 else ''}"
-            " listed in Schedule A: files exported from the phones or accounts that held the messages (an Apple"
-            " Messages database, an Android backup made with SMS Backup & Restore, a WhatsApp “Export chat” file)."
+            f"3. Collection. The messages were copied from the {_count(sources, 'export')}"
+            f" listed in Schedule A: files exported from the phones or accounts that held the messages ({_kinds(f)})."
             " When it imported each export, textfile computed and recorded the file's size and SHA-256 hash value,"
             " its format, when it was imported, and whose phone or account it came from (its custodian). textfile"
             " reads an export without changing it."
@@ -287,11 +307,14 @@ def _production(f: Certification) -> Part:
     signed = ()
     if f.signing_certificate:
         signed = (
-            " Each PDF file of the production is signed with a PAdES digital signature under the certificate whose"
-            " SHA-256 fingerprint is ",
+            " Each PDF file textfile made for this production (the files in IMAGES/ and this certification) is"
+            " signed with a PAdES digital signature under the certificate whose SHA-256 fingerprint is ",
             _v(f.signing_certificate),
             *(("; that certificate is the file ", _v(f.certificate_file)) if f.certificate_file else ()),
-            ". A change to a signed file after it was signed shows in any PDF reader that checks signatures.",
+            ". A change to a signed file after it was signed shows in any PDF reader that checks signatures."
+            " The file SHA256SUMS is signed too, as a detached CMS signature (SHA256SUMS.p7s) under the same"
+            " certificate, so that a change to any file of the production can be detected. Native files (in"
+            " NATIVES/) are produced as they were received, with no signature of their own.",
         )
     redacted = ()
     if f.redactions:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textfile.errors import InvalidInput, NotFound
-from textfile.produce.folder import INCOMPLETE, SUMS, file_sha256, parse_sums
+from textfile.produce.folder import INCOMPLETE, SUMS, SUMS_SIGNATURE, file_sha256, parse_sums
 from textfile.results import Result, omit_empty
 
 
@@ -41,9 +41,22 @@ class ProductionCheck(Result):
     notices: list[str] = omit_empty(default_factory=list)
 
 
-def is_production(path: str | Path) -> bool:
-    path = Path(path)
-    return path.is_dir()
+def refuse_production_parts(conn, paths) -> None:
+    """A file of a production that is no transcript (its certification, a CSV, a native) given to `verify`
+    as a transcript: said, with the command that checks it (InvalidInput), not failed as unknown."""
+    for path in map(Path, paths):
+        if not path.is_file():
+            continue
+        size, sha = file_sha256(path)
+        found = conn.execute(
+            "SELECT production_id, path FROM production_files WHERE sha256 = ? AND size = ? AND kind <> 'pdf'",
+            (sha, size),
+        ).fetchone()
+        if found is not None:
+            raise InvalidInput(
+                f"{path}: the file {found[1]} of production {found[0]}, not a transcript: check the production's"
+                " folder as a whole (textfile verify DIR)"
+            )
 
 
 def verify_production(archive, folder: str | Path) -> ProductionCheck:
@@ -77,14 +90,23 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         (hashlib.sha256(data).hexdigest(),),
     ).fetchone()
     if row is None:
-        check.problems.append(
-            f"{SUMS} is not that of any production this archive recorded (changed, or another archive's)"
-        )
-    else:
+        row = _named(archive.conn, folder)
+        if row is None:
+            check.problems.append(
+                f"{SUMS} is not that of any production this archive recorded (changed, or another archive's)"
+            )
+        else:  # (SHA256SUMS itself was changed: the files are told against the production's record)
+            check.problems.append(f"{SUMS} is not the one production {row['id']} recorded: it was changed")
+            listed = dict(
+                archive.conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (row["id"],))
+            )
+    if row is not None:
         check.production, check.matter = row["id"], row["reference"]
         check.bates = _bates(archive.conn, row)
         _against_record(archive.conn, row["id"], listed, check)
+        _disposed(archive.conn, row, check)
     _files(folder, listed, check)
+    _sums_signed(archive, folder, data, check)
     _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
     _signed(archive, folder, [p for p in listed if p.startswith("IMAGES/") or p == "CERTIFICATION.pdf"], check)
     _rsmf(folder, [p for p in listed if p.startswith("RSMF/")], check)
@@ -93,6 +115,43 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
     check.files = len(listed)
     check.ok = not check.problems
     return check
+
+
+def _named(conn, folder: Path):
+    """The production a folder whose SHA256SUMS was changed is: the one made there, or the one its README.txt
+    names (its first line: "PRODUCTION 3 OF MATTER …")."""
+    import re
+
+    found = conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.folder = ?",
+        (str(folder),),
+    ).fetchone()
+    if found is not None:
+        return found
+    try:
+        first = (folder / "README.txt").read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    said = re.fullmatch(r"PRODUCTION (\d+) OF MATTER (\S+) .*", first)
+    if said is None:
+        return None
+    return conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id"
+        " WHERE p.id = ? AND m.reference = ?",
+        (int(said[1]), said[2]),
+    ).fetchone()
+
+
+def _disposed(conn, row, check: ProductionCheck) -> None:
+    """A production of a matter since disposed of: its record is kept (files, sums), its messages are not."""
+    from textfile.filing.names import disposed_at
+
+    when = disposed_at(conn, row["matter_id"])
+    if when:
+        check.notices.append(
+            f"matter {row['reference']} was disposed of on {when[:10]}: the archive keeps this production's record"
+            " (its files and their sha256), not its messages; its PDFs are checked against that record"
+        )
 
 
 def _bates(conn, row) -> list[str]:
@@ -122,13 +181,27 @@ def _files(folder: Path, listed: dict[str, str], check: ProductionCheck) -> None
             check.problems.append(f"{path}: missing")
             continue
         if file_sha256(target)[1] != sha:
-            check.problems.append(f"{path}: changed (its sha256 is not the one in {SUMS})")
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()} - {
-        SUMS,
-        INCOMPLETE,
-    }
+            check.problems.append(f"{path}: changed (its sha256 is not the one produced)")
+    made_here = {SUMS, SUMS_SIGNATURE, INCOMPLETE}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    present -= made_here
     for extra in sorted(present - set(listed)):
         check.problems.append(f"{extra}: not part of the production (added)")
+
+
+def _sums_signed(archive, folder: Path, data: bytes, check: ProductionCheck) -> None:
+    """SHA256SUMS.p7s: a signature of SHA256SUMS as it is, under this archive's signing key."""
+    from textfile.produce import signing
+
+    signature = folder / SUMS_SIGNATURE
+    if not signature.is_file():
+        check.problems.append(f"{SUMS_SIGNATURE} is missing: {SUMS} is not signed")
+        return
+    found, problem = signing.check_detached(data, signature.read_bytes())
+    if problem:
+        check.problems.append(f"{SUMS_SIGNATURE}: {problem} ({SUMS} or its signature changed)")
+    elif found not in signing.recorded_fingerprints(archive.conn):
+        check.problems.append(f"{SUMS_SIGNATURE}: signed with a key that is not this archive's")
 
 
 def _pdfs(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
@@ -181,3 +254,13 @@ def _since(conn, production: int, check: ProductionCheck) -> None:
         check.notices.append(f"{changed} produced message(s) the archive now holds in a later version")
     if gone:
         check.notices.append(f"{gone} produced message(s) the archive no longer holds (disposed of)")
+    (redacted,) = conn.execute(
+        "SELECT count(DISTINCT r.message_id) FROM redactions r JOIN production_messages pm ON pm.message_id = r.message_id"
+        " JOIN productions p ON p.id = pm.production_id WHERE pm.production_id = ? AND r.withdrawn_at IS NULL"
+        " AND r.created_at > p.created_at",
+        (production,),
+    ).fetchone()
+    if redacted:
+        check.notices.append(
+            f"{redacted} produced message(s) redacted since: this production handed them over unredacted"
+        )

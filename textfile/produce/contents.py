@@ -46,11 +46,21 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         native.path = f"NATIVES/{documents.native_name(native.bates, native.file_name)}"
         folder.write(native.path, documents.blob(conn, native.sha256), "native", (native.bates, native.bates))
         number += 1
-    rows = tabular.message_rows(conn, ids, run.zone, message_bates, redactions)
+    numbers = _numbers(conn, chosen)
+    facts = _facts(conn, chosen)
+    rows = tabular.message_rows(
+        conn,
+        ids,
+        run.zone,
+        message_bates,
+        redactions,
+        numbers=numbers,
+        natives={(n.message_id, n.position): n.bates for n in natives},
+        outside=_outside(chosen, facts),
+    )
     folder.write("DATA/messages.csv", tabular.csv_bytes(rows), "csv")
     folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(rows), "jsonl")
     rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, archive.settings.owner_name)
-    numbers = _numbers(conn, chosen)
     natives_of: dict[str, list[documents.Native]] = {}
     for n in natives:
         natives_of.setdefault(n.message_id, []).append(n)
@@ -70,7 +80,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
             (n.bates, n.bates),
         )
     custodian = _custodian(conn, ids, archive.settings.owner_name)
-    docs = documents.load_documents(pdfs, natives, _facts(conn, chosen), custodian)
+    docs = documents.load_documents(pdfs, natives, facts, custodian, message_bates)
     folder.write("DATA/loadfile.dat", loadfiles.dat_bytes(docs), "dat")
     folder.write("DATA/loadfile.opt", loadfiles.opt_bytes([d for d in docs if d.image_path], "VOL001"), "opt")
     folder.write("DATA/redaction-log.csv", _redaction_log(conn, redactions, message_bates, numbers), "log")
@@ -100,6 +110,15 @@ def _rsmf(conn, chosen, pdfs, message_bates, redactions, folder: Folder, owner: 
                 if p.exhibit and p.conversations == [c]:
                     p.rsmf.append(f"RSMF/{name}")
     return written
+
+
+def _outside(chosen, facts: dict) -> set[str]:
+    """The messages produced as context (--context), outside the window asked for."""
+    return {
+        mid
+        for mid, (sent_at, _c) in facts["messages"].items()
+        if (chosen.from_at and sent_at < chosen.from_at) or (chosen.until_at and sent_at > chosen.until_at)
+    }
 
 
 def _numbers(conn, chosen) -> dict[str, str]:
@@ -151,16 +170,16 @@ def _custodian(conn, ids: list[str], owner: str) -> str:
 
 
 def _redaction_log(conn, redactions: dict, message_bates: dict, numbers: dict) -> bytes:
-    """Every redaction applied: its number, the message (number, id, Bates), the place, the reason."""
+    """Every redaction applied: its number, the message (number, id, Bates), the reason."""
     import csv
     import io
 
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(("Redaction", "Bates", "Message", "Message ID", "Characters", "Reason"))
+    writer.writerow(("Redaction", "Bates", "Message", "Message ID", "Reason"))
     for mid in sorted(redactions, key=lambda m: (message_bates[m], numbers[m])):
-        for s in redactions[mid]:
-            writer.writerow((s.id, message_bates[mid], f"#{numbers[mid]}", mid, f"{s.start}-{s.end}", s.reason))
+        for s in redactions[mid]:  # (never where or how long: that would tell of what is hidden)
+            writer.writerow((s.id, message_bates[mid], f"#{numbers[mid]}", mid, s.reason))
     return out.getvalue().encode("utf-8")
 
 

@@ -83,7 +83,11 @@ def blob(conn: sqlite3.Connection, sha256: str) -> bytes:
 
 
 def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, list[Native]]) -> bytes:
-    """A PDF's extracted text: each message's heading line and its text as produced."""
+    """A PDF's extracted text: each message's heading line with the PDF's marks (a draft never sent, a
+    failed send, deleted, edited…, in the transcript's own words), a call as the PDF says it, and its
+    text as produced."""
+    from textfile.transcript.content.marks import _call, _marks
+
     lines = []
     for r in rows:
         who = (
@@ -95,7 +99,10 @@ def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, li
             who += f" ({r['sender_handle']})"
         head = [f"#{numbers[r['message_id']]}", r["sent_local"], who, r["direction"]]
         head += [x for x in (r["service"], r["bates"]) if x]
-        lines.append(" · ".join(head))
+        marks = _marks(r["status"], r["flags"], r["kind"])
+        lines.append(" · ".join(head) + "".join(f" [{m}]" for m in marks))
+        if r["kind"] == "call":
+            lines.append(_call(r))
         if r["body"]:
             lines.append(r["body"])
         for a in r["attachments"]:
@@ -117,9 +124,12 @@ def native_text(native: Native, number: str, message_bates: str | None) -> bytes
     ).encode("utf-8")
 
 
-def load_documents(pdfs: list[PdfDocument], natives_: list[Native], facts: dict, custodian: str) -> list[Document]:
-    """The DAT's documents: the PDFs, then the natives. `facts`: message id -> (sent_at, conversation
-    title, participants) and conversation -> (title, participants, first sent_at)."""
+def load_documents(
+    pdfs: list[PdfDocument], natives_: list[Native], facts: dict, custodian: str, message_bates: dict[str, str]
+) -> list[Document]:
+    """The DAT's documents: the PDFs, then the natives (each with its parent: the Bates number of the page
+    of the message it came with). `facts`: message id -> (sent_at, conversation title, participants) and
+    conversation -> (title, participants, first sent_at)."""
     docs = []
     for p in pdfs:
         titles = [facts["conversations"][c][0] for c in p.conversations]
@@ -142,6 +152,18 @@ def load_documents(pdfs: list[PdfDocument], natives_: list[Native], facts: dict,
         sent_at, conversation = facts["messages"][n.message_id]
         title, people, _first = facts["conversations"][conversation]
         docs.append(
-            Document(n.bates, n.bates, custodian, sent_at, tuple(people), title, n.path, f"TEXT/{n.bates}.txt", 1, "")
+            Document(
+                n.bates,
+                n.bates,
+                custodian,
+                sent_at,
+                tuple(people),
+                title,
+                n.path,
+                f"TEXT/{n.bates}.txt",
+                1,
+                "",
+                message_bates.get(n.message_id, ""),
+            )
         )
     return docs

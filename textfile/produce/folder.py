@@ -4,13 +4,16 @@ Decisions, and why:
 - **A new folder.** --out names a folder that does not exist yet (or is empty): a production never
   mixes with other files, and nothing is written over. It is made 0700, every file 0600, written
   with O_EXCL and fsynced.
-- **Marked until done.** `PRODUCTION-INCOMPLETE.txt` is the first file written and the last one
-  removed: a production stopped half way (a full disk, a kill) says so in its own folder, and
-  `verify DIR` refuses it. The PDFs it rendered stay recorded as transcripts (they are).
+- **Marked until done.** `PRODUCTION-INCOMPLETE.txt` is the first file written, and removed only once
+  the production is recorded: a production stopped half way (a full disk, a kill), even after its
+  SHA256SUMS, says so in its own folder, and `verify DIR` refuses it. The PDFs it rendered stay
+  recorded as transcripts (they are).
 - **Every file summed as written** (`Produced`: path, kind, size, sha256, Bates range): the
   production's record, its certification and SHA256SUMS list the same sums, read once.
 - **SHA256SUMS** is what `sha256sum -c` reads: "<sha256>  <path>" per file, LF, paths relative to
-  the folder with forward slashes, in sorted order, every file but itself.
+  the folder with forward slashes, in sorted order, every file but itself; `SHA256SUMS.p7s` signs it
+  (a detached CMS signature under the archive's signing key, no signing time: the same bytes again),
+  so the other side sees a change to any file, SHA256SUMS included, with `openssl cms -verify`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from textfile.errors import Conflict, InvalidInput, TextfileError
 
 INCOMPLETE = "PRODUCTION-INCOMPLETE.txt"
 SUMS = "SHA256SUMS"
+SUMS_SIGNATURE = "SHA256SUMS.p7s"
 SUBFOLDERS = ("DATA", "IMAGES", "NATIVES", "RSMF", "TEXT")
 
 
@@ -107,12 +111,21 @@ class Folder:
         self.files[rel] = produced
         return produced
 
-    def finish(self) -> str:
-        """SHA256SUMS written (every file but itself), the incomplete mark removed; its sha256."""
-        (self.path / INCOMPLETE).unlink()
+    def finish(self, signer=None) -> str:
+        """SHA256SUMS written (every file but itself), and signed apart (SHA256SUMS.p7s, a detached CMS
+        signature: `openssl cms -verify` checks it without textfile); SHA256SUMS's sha256. The incomplete
+        mark stays until the production is recorded (`done`)."""
+        from textfile.produce import signing
+
         data = sums_bytes(self.files.values())
         self._write(SUMS, data)
+        if signer is not None:
+            self._write(SUMS_SIGNATURE, signing.sign_detached(data, signer))
         return hashlib.sha256(data).hexdigest()
+
+    def done(self) -> None:
+        """The incomplete mark removed: the production is recorded (the mark is in no list of files)."""
+        (self.path / INCOMPLETE).unlink()
 
 
 def sums_bytes(files) -> bytes:

@@ -64,6 +64,7 @@ class Document(NamedTuple):
     text_link: str  # relative path of the extracted text
     page_count: int
     image_path: str  # relative path of the first page's image (the PDF)
+    parent: str = ""  # a native's: the Bates number of the page of the message it came with
 
 
 class OptPage(NamedTuple):
@@ -90,6 +91,7 @@ DEFAULT_FIELDS: tuple[tuple[str, str], ...] = (
     ("TEXTLINK", "text_link"),
     ("PAGECOUNT", "page_count"),
     ("IMAGEPATH", "image_path"),
+    ("PARENTBATES", "parent"),
 )
 
 

@@ -21,12 +21,14 @@ The order of the work, and why:
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from textfile import audit, times
 from textfile.archive import Archive, validate_bates_prefix
-from textfile.errors import InvalidInput, TextfileError
+from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 from textfile.produce import contents, documents, record, selection
 from textfile.produce.folder import Folder
 from textfile.results import Result, omit_empty
@@ -111,6 +113,7 @@ class Run:
     by: str
     number: int
     zone: object
+    earlier: list = field(default_factory=list)  # the earlier productions of its messages (--reproduce)
 
 
 def produce(archive: Archive, request: Request, progress=None) -> Production:
@@ -121,6 +124,8 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     zone = times.zone(settings.tz)
     from_at = times.parse_user_instant(request.from_, zone) if request.from_ else None
     until_at = times.parse_user_instant(request.until, zone, end_of_day=True) if request.until else None
+    if request.context and not (from_at or until_at):
+        raise InvalidInput("--context N adds messages around a window: give --from or --until too")
     prefix = validate_bates_prefix(request.bates_prefix) if request.bates_prefix else settings.bates_prefix
     series = bates_series(conn, prefix, settings.bates_prefix)
     chosen = selection.select(conn, request.matter, from_at, until_at, request.conversations, request.context)
@@ -141,6 +146,7 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
         audit.current_user(),
         record.next_production_number(conn),
         zone,
+        earlier,
     )
     pdfs, message_bates, after = _pdfs(run, request, labels, progress)
     seconds = {"pdf": round(time.monotonic() - started, 2)}
@@ -148,6 +154,7 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     others = _finish(run, after, pdfs, message_bates)
     seconds["other"] = round(time.monotonic() - other, 2)
     made = record.record(run, request, pdfs, others, message_bates, earlier, others.sums)
+    run.folder.done()
     made.seconds = {**seconds, "total": round(time.monotonic() - started, 2)}
     return made
 
@@ -157,7 +164,7 @@ def _finish(run: Run, first_native: int, pdfs, message_bates):
     others = contents.write_others(run, first_native, pdfs, message_bates)
     run.folder.write("README.txt", record.readme(run, pdfs, others), "readme")
     others.certificate_sha256 = record.certification(run, pdfs, others)
-    others.sums = run.folder.finish()
+    others.sums = run.folder.finish(run.signer)
     return others
 
 
@@ -204,20 +211,7 @@ def _pdfs(run: Run, request: Request, labels: list[str], progress):
             signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
             progress=progress,
         )
-        pdfs.append(
-            documents.PdfDocument(
-                name,
-                made.pages,
-                made.bates_first,
-                made.bates_last,
-                group,
-                [mid for c in group for mid in chosen.messages[c]],
-                labels[n] if labels else None,
-                transcript=made.transcript,
-            )
-        )
-        folder.add(name, "pdf", (made.bates_first, made.bates_last))
-        message_bates.update(made.message_bates)
+        pdfs.append(_placed(run, name, made, group, labels[n] if labels else None, message_bates))
         number += made.pages
     shown, wanted = set(message_bates), set(chosen.ids)
     if shown != wanted:
@@ -226,3 +220,163 @@ def _pdfs(run: Run, request: Request, labels: list[str], progress):
             " written (please report this)"
         )
     return pdfs, message_bates, number
+
+
+@dataclass(slots=True, eq=False)
+class Reproduction(Result):
+    """A production made again (`produce --again N`): where, and whether every file came out the same."""
+
+    production: int
+    matter: str
+    folder: str
+    identical: bool
+    sums_sha256: str
+    files: int
+    differs: list[str] = omit_empty(default_factory=list)  # files whose bytes are not those produced
+
+
+def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool = False, progress=None) -> Reproduction:
+    """Production `number` made again into a new folder, with its numbers, options, time and maker: the
+    same bytes, file for file, when the archive still holds its messages as produced (refused before
+    anything is written when it does not: the bytes could not be the same). Audited."""
+    conn, settings = archive.conn, archive.settings
+    audit.require_key(conn)
+    row = conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.id = ?", (number,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no production {number} (see `textfile log`)")
+    if row["reference"] != matter.strip():
+        raise InvalidInput(f"production {number} is of matter {row['reference']}, not {matter.strip()}")
+    options = json.loads(row["options"])
+    chosen = selection.select(
+        conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"]
+    )
+    redactions = _redactions(conn, chosen.ids)
+    _check_unchanged(conn, number, chosen, redactions)
+    signer = _signer(archive)
+    _check_key(conn, number, signer)
+    labels = exhibit_labels(options["exhibit_start"], len(chosen.conversations)) if options["exhibits"] else []
+    run = Run(
+        archive,
+        chosen,
+        Series(row["bates_prefix"], row["bates_first"]),
+        redactions,
+        Folder(out, mkdir),
+        signer,
+        row["created_at"],
+        row["created_by"],
+        number,
+        times.zone(settings.tz),
+        json.loads(row["reproduces"]),
+    )
+    pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
+    others = _finish(run, after, pdfs, message_bates)
+    recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))
+    made = {f.path: f.sha256 for f in run.folder.files.values()}
+    differs = sorted(p for p in set(recorded) | set(made) if recorded.get(p) != made.get(p))
+    again = Reproduction(
+        number,
+        row["reference"],
+        str(run.folder.path),
+        others.sums == row["sums_sha256"],
+        others.sums,
+        len(made) + 1,
+        differs,
+    )
+    with archive.transaction() as w:
+        audit.append(w, "produce again", again.to_json())
+    run.folder.done()
+    return again
+
+
+def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
+    """The archive holds production `number`'s messages as they were produced, with the same redactions."""
+    recorded = {
+        r[0]: (r[1], json.loads(r[2]))
+        for r in conn.execute(
+            "SELECT message_id, content_hash, redactions FROM production_messages WHERE production_id = ?", (number,)
+        )
+    }
+    now = {mid: (chosen.hashes[mid], [s.id for s in redactions.get(mid, [])]) for mid in chosen.ids}
+    if now != recorded:
+        changed = sum(1 for m in set(now) & set(recorded) if now[m] != recorded[m])
+        added, gone = len(set(now) - set(recorded)), len(set(recorded) - set(now))
+        raise Conflict(
+            f"the archive no longer holds production {number}'s messages as they were produced ({changed} changed or"
+            f" redacted otherwise, {added} more, {gone} gone): the same files cannot be made again"
+            f" (`textfile verify` the production's folder you have, or produce again with --reproduce)"
+        )
+
+
+def _check_key(conn, number: int, signer) -> None:
+    """Production `number` was signed with the archive's signing key as it is now."""
+    import hashlib
+
+    from textfile.produce import signing
+
+    recorded = conn.execute(
+        "SELECT sha256 FROM production_files WHERE production_id = ? AND path = 'signing-certificate.pem'", (number,)
+    ).fetchone()
+    if recorded and recorded[0] != hashlib.sha256(signing.certificate_pem(signer)).hexdigest():
+        raise Conflict(
+            f"production {number} was signed with another key than the archive's: it cannot be signed again the same"
+        )
+
+
+def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
+    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`)."""
+    from textfile.produce import signing
+    from textfile.transcript import make_transcript, pdf
+
+    chosen, folder = run.chosen, run.folder
+    groups = [[c] for c in chosen.conversations] if labels else [chosen.conversations]
+    if len(groups) != len(transcripts):
+        raise Conflict("the production's conversations are not those it was made of: it cannot be made again the same")
+    pdfs, message_bates = [], {}
+    number = run.series.number
+    for n, (group, transcript) in enumerate(zip(groups, transcripts)):
+        name = f"IMAGES/{pdf.bates(run.series.prefix, number)}.pdf"
+        made = make_transcript(
+            run.archive,
+            again=transcript,
+            out=folder.path / name,
+            signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
+            progress=progress,
+        )
+        pdfs.append(_placed(run, name, made, group, labels[n] if labels else None, message_bates))
+        number += made.pages
+    return pdfs, message_bates, number
+
+
+def _placed(
+    run: Run, name: str, made, group: list[int], label: str | None, message_bates: dict
+) -> documents.PdfDocument:
+    """A PDF made (`made`, a Transcript) as a document of the production: summed, its messages' Bates numbers kept."""
+    run.folder.add(name, "pdf", (made.bates_first, made.bates_last))
+    message_bates.update(made.message_bates)
+    return documents.PdfDocument(
+        name,
+        made.pages,
+        made.bates_first,
+        made.bates_last,
+        group,
+        [mid for c in group for mid in run.chosen.messages[c]],
+        label,
+        transcript=made.transcript,
+    )
+
+
+def interrupted(out) -> str:
+    """What to say when a production was stopped (Ctrl-C): whether its folder is complete."""
+    from textfile.produce.folder import INCOMPLETE, SUMS
+
+    folder = Path(out).expanduser().absolute()
+    if (folder / SUMS).is_file() and not (folder / INCOMPLETE).exists():
+        return f"Interrupted after the production in {folder} was made and recorded: it is complete (textfile verify {folder})"
+    if folder.is_dir():
+        return (
+            f"Interrupted: {folder} is unfinished ({INCOMPLETE}): do not hand it over; make the production again"
+            " into a new folder"
+        )
+    return "Interrupted before anything was written"

@@ -22,40 +22,52 @@ def next_production_number(conn) -> int:
 
 README = """\
 PRODUCTION {number} OF MATTER {matter} ({title})
-Produced {when} by {owner}, with {generator}.
-Bates numbers {first} to {last}: {pages} PDF page(s){natives}.
+Produced {when} from the archive of {owner}, by system user {by}, with {generator}.
+Bates numbers {first} to {last}: {pages} PDF page(s){natives}.{repeats}
 
 WHAT IS HERE
   IMAGES/    the texts as PDF, Bates-numbered on every page{exhibits}, signed (PAdES)
-  NATIVES/   each attachment as its original file, named by its Bates number
+  NATIVES/   each attachment as its original file, named by its Bates number (as received:
+             not signed; SHA256SUMS and its signature cover them)
   RSMF/      each conversation in Relativity Short Message Format 2.0 (.rsmf), for review platforms
   TEXT/      the extracted text of each document, named by its first Bates number
-  DATA/      messages.csv and messages.jsonl (one row per message, every field, UTC and local time);
+  DATA/      messages.jsonl and messages.csv (one row per message, every field, UTC and local time);
              loadfile.dat (Concordance) and loadfile.opt (Opticon) load files;
              redaction-log.csv{privilege}
   CERTIFICATION.pdf / CERTIFICATION.txt
-             a declaration under 28 U.S.C. 1746 and FRE 902(13)/(14), to be completed and signed
+             the declaration under 28 U.S.C. 1746 and FRE 902(13)/(14) that goes with this
+             production, as prepared (signed by the declarant on a separate copy: the files here
+             stay as produced)
   signing-certificate.pem
-             the certificate the PDFs are signed with; its SHA-256 fingerprint:
+             the certificate the PDFs and SHA256SUMS are signed with; its SHA-256 fingerprint:
              {fingerprint}
-  SHA256SUMS the SHA-256 of every file above
+  SHA256SUMS the SHA-256 of every file above; SHA256SUMS.p7s its signature
 
 HOW TO CHECK IT (no textfile needed)
-  1. Every file is as produced:    cd <this folder> && sha256sum -c SHA256SUMS
-     (on macOS: shasum -a 256 -c SHA256SUMS). Every line must say OK.
-  2. Every PDF is as signed: open it in a PDF reader that shows signatures (Adobe Acrobat
-     Reader), or with pyHanko's command line (pip install pyhanko-cli):
+  1. The list of files is as produced: confirm the fingerprint above with the producing party
+     by another channel (a letter, a call), and that it is the certificate's:
+       openssl x509 -in signing-certificate.pem -noout -fingerprint -sha256
+     then check the signature of SHA256SUMS (it must say "Verification successful"):
+       openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS \\
+         -CAfile signing-certificate.pem -purpose any -out /dev/null
+  2. Every file is as produced:  sha256sum -c SHA256SUMS   (run in this folder; on macOS:
+     shasum -a 256 -c SHA256SUMS). Every line must say OK.
+  3. Every PDF of IMAGES/ and CERTIFICATION.pdf is as signed: open it in a PDF reader that shows
+     signatures (Adobe Acrobat Reader), or with pyHanko's command line (pip install pyhanko-cli):
        pyhanko sign validate --trust signing-certificate.pem IMAGES/<file>.pdf
-     The signature must be valid and cover the whole file; the signer's certificate must be
-     signing-certificate.pem (fingerprint above).
-  3. The load files: loadfile.dat is UTF-8 with a byte-order mark, Concordance delimiters
+     The signature must be valid and cover the whole file.
+  4. The load files: loadfile.dat is UTF-8 with a byte-order mark, Concordance delimiters
      (field separator U+0014, quote U+00FE, line break in a value U+00AE); loadfile.opt lists
      each PDF page by Bates number.
+  5. messages.csv in a spreadsheet: import it (Data > From Text/CSV) as UTF-8 with every column
+     as text. Opened directly, a spreadsheet reads a message that begins with = + - or @ as a
+     formula and a phone number as a number. messages.jsonl holds the same rows, exactly.
 
 REDACTIONS
   {redactions} redaction(s), each shown as a black box with its reason in the PDFs and as
-  "[REDACTED: <reason>]" in the RSMF, CSV, JSONL and text files; DATA/redaction-log.csv lists them.
-  A redacted message's earlier versions (edits) are withheld.
+  "[REDACTED: PII]", "[REDACTED: Privileged]" or "[REDACTED]" in the RSMF, CSV, JSONL and text
+  files; DATA/redaction-log.csv lists them. A redacted message's earlier versions (edits) are
+  withheld.
 
 TIMES
   Times are given in UTC and in {zone} with their offset, at the precision the phone recorded.
@@ -71,6 +83,8 @@ def readme(run: Run, pdfs, others) -> bytes:
         title=chosen.matter_title,
         when=times.display(run.now, run.zone),
         owner=settings.owner_name,
+        by=run.by,
+        repeats=_repeats(run),
         generator=GENERATOR,
         first=pdfs[0].begbates,
         last=run_natives[-1].bates if natives else pdfs[-1].endbates,
@@ -82,6 +96,28 @@ def readme(run: Run, pdfs, others) -> bytes:
         redactions=sum(len(v) for v in run.redactions.values()),
         zone=settings.tz,
     ).encode("utf-8")
+
+
+def _repeats(run: Run) -> str:
+    """README.txt's word on messages handed over before, in earlier productions (--reproduce)."""
+    if not run.earlier:
+        return ""
+    said = "; ".join(
+        f"{e['messages']} in production {e['production']} ({e['first']} to {e['last']})" for e in run.earlier
+    )
+    return f"\nIt repeats messages produced before, under other numbers: {said}."
+
+
+def _bound(conn, chosen, given: str | None, pick) -> str | None:
+    """A bound of the window the certification states: as asked, widened to the first (or last) message
+    produced when --context took messages from beyond it (the statement must hold for every message)."""
+    if given is None:
+        return None
+    (edge,) = conn.execute(
+        f"SELECT {pick.__name__}(sent_at) FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(chosen.ids),),
+    ).fetchone()
+    return pick(given, edge) if edge else given
 
 
 def certification(run: Run, pdfs, others) -> str:
@@ -102,8 +138,8 @@ def certification(run: Run, pdfs, others) -> str:
         client=chosen.client,
         matter=chosen.matter,
         matter_title=chosen.matter_title,
-        window_from=chosen.from_at,
-        window_until=chosen.until_at,
+        window_from=_bound(archive.conn, chosen, chosen.from_at, min),
+        window_until=_bound(archive.conn, chosen, chosen.until_at, max),
         conversations=len(chosen.conversations),
         messages=len(chosen.ids),
         bates_first=pdfs[0].begbates,
@@ -237,7 +273,7 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         rsmf=others.rsmf,
         redactions=sum(len(v) for v in redactions.values()),
         privileged_notes=others.privileged_notes,
-        files=len(files) + 1,
+        files=len(files) + 2,  # (and SHA256SUMS, SHA256SUMS.p7s)
         sums_sha256=sums,
         certificate_sha256=others.certificate_sha256,
         reproduces=earlier,

@@ -72,6 +72,8 @@ class Redaction(Result):
     created_by: str
     withdrawn_at: str | None = omit_empty(default=None)
     withdrawn_by: str | None = omit_empty(default=None)
+    # the productions that handed the message over before (its words went out in them): production, bates
+    produced: list[dict] = omit_empty(default_factory=list)
 
 
 def _sha(text: str) -> str:
@@ -147,7 +149,16 @@ def add(
             "reason": reason,
         },
     )
-    return _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
+    found = _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
+    for r in found:
+        r.produced = [
+            {"production": p, "bates": b}
+            for p, b in conn.execute(
+                "SELECT production_id, bates FROM production_messages WHERE message_id = ? ORDER BY production_id",
+                (mid,),
+            )
+        ]
+    return found
 
 
 def withdraw(conn: sqlite3.Connection, redaction: int, why: str) -> Redaction:
@@ -270,9 +281,12 @@ def segments(body: str, spans_of_message: list[Span]) -> list[tuple[str, str | N
 
 
 def apply(body: str | None, spans_of_message: list[Span]) -> str | None:
-    """The body as a production's text shows it: each span replaced by "[REDACTED: PII]"."""
+    """The body as a production's text shows it: each span replaced by "[REDACTED: PII]" (`_mark`)."""
     if body is None or not spans_of_message:
         return body
-    return "".join(
-        text if label is None else MARK.format(label=label) for text, label in segments(body, spans_of_message)
-    )
+    return "".join(text if label is None else _mark(label) for text, label in segments(body, spans_of_message))
+
+
+def _mark(label: str) -> str:
+    """ "[REDACTED: PII]", "[REDACTED: Privileged]"; "[REDACTED]" for a reason of "other" (as the PDF's box says)."""
+    return "[REDACTED]" if label == LABELS["other"] else MARK.format(label=label)

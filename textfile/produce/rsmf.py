@@ -6,6 +6,9 @@ Decisions, and why:
 - **Map, never invent.** Each event carries what the archive holds and nothing else: a value the
   archive lacks (a read receipt whose reader is not known, an edit's time not recorded) is left out.
   A fact RSMF has no field for goes in the event's `custom` list, by name.
+- **Said as the PDF says it** (rsmf_said.py): an event's body, and its line of the plain text, start
+  with the transcript's marks ("[DRAFT (never sent)] …"), a call's with its call line; a group event
+  is a join, leave or disclaimer only where its text is exactly what the importer wrote.
 - **Traceable.** Every event's `custom` carries the message's id and content hash, and its Bates
   number when the production gives one, so each event leads back to the archive and to the PDF.
 - **Ids.** An event's id is the message id; a participant's is its handle (phone, email or WhatsApp
@@ -36,6 +39,7 @@ from email.message import EmailMessage
 
 from textfile.errors import InvalidInput, NotFound
 from textfile.produce.rsmf_check import validate
+from textfile.produce.rsmf_said import Said, said
 
 __all__ = ["SLICE_SIZE", "VERSION", "conversation_rsmf", "validate"]
 
@@ -95,13 +99,14 @@ def conversation_rsmf(
             ).digest()[:16]
         )
     )
+    saying = {r["id"]: said(r, conversation["platform"], people) for r in rows}
     slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)]
     out = []
     for n, part in enumerate(slices, 1):
-        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle)
+        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle, saying)
         name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
         headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
-        out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people), _zip(manifest, files))))
+        out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people, saying), _zip(manifest, files))))
     return out
 
 
@@ -144,7 +149,9 @@ def rows_by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row
     return out
 
 
-def _manifest(cur, conversation, people, rows, bates: dict[str, str], custodian: str | None) -> tuple[dict, _Files]:
+def _manifest(
+    cur, conversation, people, rows, bates: dict[str, str], custodian: str | None, saying: dict[str, Said]
+) -> tuple[dict, _Files]:
     """The manifest of one slice, and the files its events name."""
     ids = [r["id"] for r in rows]
     versions = rows_by_message(
@@ -178,6 +185,7 @@ def _manifest(cur, conversation, people, rows, bates: dict[str, str], custodian:
     events = [
         _event(
             r,
+            saying[r["id"]],
             conversation,
             context,
             versions.get(r["id"], []),
@@ -233,10 +241,12 @@ def _conversation(c, people, custodian: str | None) -> dict:
     return out
 
 
-def _event(r, conversation, context: _Context, versions, reactions, attachments, files, parents, in_slice, bates):
-    """One message as an RSMF event."""
+def _event(
+    r, says: Said, conversation, context: _Context, versions, reactions, attachments, files, parents, in_slice, bates
+):
+    """One message as an RSMF event (what it says: rsmf_said.py)."""
     flags = json.loads(r["flags"])
-    event = {"id": r["id"], "type": "message" if r["direction"] != "system" else "unknown"}
+    event = {"id": r["id"], "type": says.type}
     custom = [("Message ID", r["id"]), ("Content hash", r["content_hash"])]
     if bates:
         custom.append(("Bates", bates))
@@ -245,9 +255,12 @@ def _event(r, conversation, context: _Context, versions, reactions, attachments,
         event["parent"] = parent
     elif r["reply_to"]:
         custom.append(("Reply to", parent or f"source id {r['reply_to']} (not in the archive)"))
-    event["body"] = r["body"]
-    if r["sender_handle"]:
-        event["participant"] = r["sender_handle"]
+    event["body"] = says.body
+    participant = says.of if says.own_participant else r["sender_handle"]
+    if participant:
+        event["participant"] = participant
+    if r["sender_handle"] and r["sender_handle"] != participant:
+        custom.append(("Done by", r["sender_handle"]))
     event["conversation"] = f"conversation-{conversation['id']}"
     event["timestamp"] = r["sent_at"]
     event["deleted"] = any(f in flags for f in DELETED_FLAGS)
@@ -386,13 +399,13 @@ def _headers(manifest, rows, people, custodian, generator, collection, platform)
     ]
 
 
-def _text(rows, people) -> str:
-    """The plain-text body: one line per event, in time order."""
+def _text(rows, people, saying: dict[str, Said]) -> str:
+    """The plain-text body: one line per event, in time order, each saying what its event's body says."""
     names = {p["handle"]: p["display_name"] or p["handle"] for p in people}
     lines = []
     for r in sorted(rows, key=lambda r: (r["sent_at"], r["id"])):
         who = names.get(r["sender_handle"], r["sender_handle"]) if r["sender_handle"] else "(system)"
-        lines.append(f"{r['sent_at']} {who}: {r['body']}")
+        lines.append(f"{r['sent_at']} {who}: {saying[r['id']].body}")
     return "\n".join(lines) + "\n"
 
 

@@ -73,6 +73,8 @@ def select(
     ]
     if conversations:
         for c in conversations:
+            if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (c,)).fetchone() is None:
+                raise NotFound(f"no conversation {c} (see `textfile conversations`)")
             if c not in filed:
                 raise NotFound(
                     f"conversation {c} is not filed to matter {row['reference']} (see `textfile conversations`)"

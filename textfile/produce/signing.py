@@ -451,3 +451,49 @@ def check_signature(path: Path) -> SignatureCheck:
         times.to_iso(reported) if reported is not None else None,
         problem,
     )
+
+
+# -- SHA256SUMS, signed apart --------------------------------------------------------------------
+
+
+def sign_detached(data: bytes, signer: Signer) -> bytes:
+    """A detached CMS (PKCS #7) signature of `data` (DER) under the signing key: what `openssl cms -verify
+    -binary -inform DER -content FILE` checks. No signed attributes (no signing time): RSA PKCS #1 v1.5
+    over the bytes alone, so the same bytes and key give the same signature."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    key = serialization.load_pem_private_key(signer.private_key, password=None)
+    certificate = x509.load_pem_x509_certificate(signer.certificate)
+    options = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary, pkcs7.PKCS7Options.NoAttributes]
+    return (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(data)
+        .add_signer(certificate, key, hashes.SHA256())
+        .sign(serialization.Encoding.DER, options)
+    )
+
+
+def check_detached(data: bytes, signature: bytes) -> tuple[str | None, str | None]:
+    """(the SHA-256 fingerprint of the certificate a detached signature of `data` was made with, None) when it
+    is good; (None, why) when it is not a signature of these bytes."""
+    from asn1crypto import cms
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        signed = cms.ContentInfo.load(signature)["content"]
+        [info] = list(signed["signer_infos"])
+        [certificate] = [c.chosen for c in signed["certificates"]]
+        if info["signed_attrs"].native:
+            return None, "the signature carries signed attributes textfile never makes"
+        cert = x509.load_der_x509_certificate(certificate.dump())
+        cert.public_key().verify(info["signature"].native, data, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return None, "the signature is not of these bytes"
+    except Exception:  # (a file that is no CMS signature: malformed DER, missing parts)
+        return None, "not a CMS signature textfile made"
+    return hashlib.sha256(certificate.dump()).hexdigest(), None

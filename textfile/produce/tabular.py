@@ -12,8 +12,12 @@ Decisions, and why:
 - **Fixed order.** Rows in the order of the ids given; keys in `FIELDS` order in both files, so the
   CSV header and every JSON object name the same columns the same way.
 - **CSV** is RFC 4180: comma, every field quoted when it holds a comma, quote or line break, CRLF
-  between records, UTF-8 without a BOM (the RFC names none; `csv` and every spreadsheet since 2010
-  read UTF-8). Line breaks inside a body are kept as they are, inside the quotes.
+  between records, UTF-8 with a byte-order mark: a spreadsheet opened on the file by a double click
+  (Excel on Windows) reads it as UTF-8 only with one, and shows emoji and curly quotes as mojibake
+  without (a second reader's finding); readers of CSV skip it (Python's "utf-8-sig"). Line breaks
+  inside a body are kept as they are, inside the quotes. No cell is altered to keep a spreadsheet
+  from reading a text that begins with = as a formula: the text is evidence, kept as sent;
+  README.txt says to import the file with every column as text (the JSONL is the exact copy).
 - **JSONL lines end in LF** and only there: a body's LF and CR are escaped by JSON; U+2028 and U+2029
   stay as they are (ensure_ascii off), so a reader splits on LF, not on every Unicode line break.
 - **Deterministic.** The same archive, ids, zone and Bates give the same bytes.
@@ -36,6 +40,7 @@ __all__ = ["FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
 
 FIELDS = (
     "bates",
+    "number",
     "message_id",
     "content_hash",
     "conversation_id",
@@ -57,6 +62,8 @@ FIELDS = (
     "duration_s",
     "body",
     "reply_to",
+    "reply_to_message_id",
+    "context",
     "flags",
     "versions",
     "attachments",
@@ -71,9 +78,16 @@ def message_rows(
     tz: ZoneInfo,
     bates: dict[str, str] | None,
     redactions: dict | None = None,
+    *,
+    numbers: dict[str, str] | None = None,
+    natives: dict[tuple[str, int], str] | None = None,
+    outside: set[str] | frozenset = frozenset(),
 ) -> list[dict]:
     """One dict per message id (in the order given), keys in `FIELDS` order. Unknown ids: NotFound.
-    `redactions` (a message id -> its spans, produce/redaction.py): the body with "[REDACTED: …]"."""
+    `redactions` (a message id -> its spans, produce/redaction.py): the body with "[REDACTED: …]".
+    So that every row joins the production's other files: `numbers` (a message id -> "2.15", as the PDF,
+    the text files and the logs name it), `natives` ((message id, attachment position) -> the native's
+    Bates number), `outside` (the ids produced as context, outside the window asked for)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     ids = list(message_ids)
@@ -112,13 +126,41 @@ def message_rows(
         _row(found[i], tz, (bates or {}).get(i), attachments.get(i, []), reactions.get(i, []), earlier.get(i))
         for i in ids
     ]
+    replied = _replied(cur, [found[i] for i in ids])
+    for row in rows:
+        mid = row["message_id"]
+        row["number"] = f"#{numbers[mid]}" if numbers and mid in numbers else None
+        row["reply_to_message_id"] = replied.get(mid)
+        row["context"] = mid in outside
+        for a in row["attachments"]:
+            a["bates"] = (natives or {}).get((mid, a["position"]))
     if redactions:
         from textfile.produce.redaction import apply
 
         for row in rows:
             if row["message_id"] in redactions:
                 row["body"] = apply(row["body"], redactions[row["message_id"]])
-    return rows
+    return [{k: row[k] for k in FIELDS} for row in rows]
+
+
+def _replied(cur, messages) -> dict[str, str]:
+    """A reply's message id -> the archive's id of the message it replies to, when the archive holds it
+    (a reply names its parent by the source's own id: an iMessage guid, a WhatsApp quote)."""
+    wanted = {(m["conversation_id"], m["reply_to"]) for m in messages if m["reply_to"]}
+    if not wanted:
+        return {}
+    parents = {
+        (r[0], r[1]): r[2]
+        for r in cur.execute(
+            "SELECT conversation_id, source_id, id FROM messages WHERE source_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted({w[1] for w in wanted})),),
+        )
+    }
+    return {
+        m["id"]: parents[(m["conversation_id"], m["reply_to"])]
+        for m in messages
+        if m["reply_to"] and (m["conversation_id"], m["reply_to"]) in parents
+    }
 
 
 def _row(m, tz: ZoneInfo, bates: str | None, attachments, reactions, earlier) -> dict:
@@ -173,13 +215,13 @@ def _cell(key: str, value) -> str:
 
 
 def csv_bytes(rows: list[dict]) -> bytes:
-    """RFC 4180 CSV in UTF-8: a header of `FIELDS`, one record per row, CRLF between records."""
+    """RFC 4180 CSV in UTF-8 with a BOM: a header of `FIELDS`, one record per row, CRLF between records."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(FIELDS)
     for row in rows:
         writer.writerow([_cell(k, row[k]) for k in FIELDS])
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def jsonl_bytes(rows: list[dict]) -> bytes:

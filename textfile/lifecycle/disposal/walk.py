@@ -24,7 +24,8 @@ from typing import NamedTuple
 from textfile.errors import Conflict, TextfileError
 
 KEPT = ("matters", "clients", "imports", "settings", "audit_log")  # never deleted
-KEPT_WITH_MATTER = ("disposals", "retention_policies", "disposal_certificates")  # the matter's record of itself
+# the matter's record of itself; and of what it handed over (the production log: files, sha256, Bates, no text)
+KEPT_WITH_MATTER = ("disposals", "retention_policies", "disposal_certificates", "productions")
 
 
 class ForeignKey(NamedTuple):
