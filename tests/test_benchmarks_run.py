@@ -116,3 +116,23 @@ def test_the_lifecycle_benchmark_runs_at_a_small_size():
     assert "dispose --confirm, end to end: " in out
     assert "the certificate again (--certificate): " in out
     assert "archive size: " in out and "peak RSS of the disposing process (Linux VmHWM): " in out
+
+
+def test_the_production_benchmark_runs_at_a_small_size():
+    """The PDF alone and the whole production of 1,000 messages (two photos), once each, every part of
+    the production timed where the benchmark looks for it."""
+    run = subprocess.run(
+        [sys.executable, "benchmarks/produce.py", "--messages", "1000", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    assert "(a) the PDF alone (make_transcript): " in out and "(b) the production, end to end: " in out
+    assert "its seconds['pdf']: " in out and "its seconds['other']: " in out
+    assert "RSMF (manifest, zip, base64, written): " in out and "the record and audit (total - pdf - other): " in out
+    assert "not timed (not where this benchmark looks)" not in out  # (every part's function found where it is)
+    assert "other / the PDF alone: " in out and "(target < 20%: " in out
+    assert re.search(r"the production: 1,000 messages, [\d,]+ pages \(the PDF alone: [\d,]+\), 2 natives; ", out)
