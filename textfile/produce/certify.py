@@ -487,7 +487,7 @@ def _pdf(parts: list[Part], facts: Certification) -> bytes:
 
     from textfile.transcript.render import archive_fetcher, page_size
     from textfile.transcript.render.assets import page_stylesheets
-    from textfile.transcript.render.layout import _collector_off
+    from textfile.transcript.render.layout import _collector_off, fonts_undated
     from textfile.transcript.render.text import css_string, isolated
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
@@ -509,7 +509,8 @@ def _pdf(parts: list[Part], facts: Certification) -> bytes:
         laid_out = HTML(string=html, url_fetcher=archive_fetcher(), base_url=None).render(
             font_config=fonts, stylesheets=sheets
         )
-        written = laid_out.write_pdf(pdf_variant="pdf/a-3b", uncompressed_pdf=True)
+        with fonts_undated():  # (an emoji in a name: its font re-saved undated, the same bytes at any hour)
+            written = laid_out.write_pdf(pdf_variant="pdf/a-3b", uncompressed_pdf=True)
         del laid_out
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(written)) as pdf:
