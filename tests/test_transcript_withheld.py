@@ -15,7 +15,7 @@ import pytest
 from conftest import ingest_records, messages_folder, msg
 
 from textfile.transcript import make_transcript, manifest
-from textfile.transcript.content.withheld import LOOKED, paths_said
+from textfile.transcript.content.withheld import LOOKED, missing_said, paths_said
 from textfile.transcript.manifest import verify_pdf
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
@@ -190,3 +190,26 @@ def test_attachments_root_given_is_said_so():
     assert paths_said(LOOKED + "/mnt/att", "/e/chat.db", "chat.db", "/mnt/att") == (
         LOOKED + "a folder of the computer that imported it, given with --attachments-root"
     )
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        (
+            "cannot read /Users/alex/case/Library/Messages/Attachments/ab/01/x.png: Permission denied",
+            "cannot read …/Library/Messages/Attachments/ab/01/x.png: Permission denied",
+        ),
+        ("cannot read /mnt/copy/Attachments/ab/x.heic: I/O error", "cannot read …/Attachments/ab/x.heic: I/O error"),
+        (
+            "cannot read /mnt/elsewhere/x.png: Permission denied",
+            "cannot read a file of the computer that imported it: Permission denied",
+        ),
+        (
+            "file not found: ~/Library/Messages/Attachments/cd/02/scan.pdf",
+            "file not found: ~/Library/Messages/Attachments/cd/02/scan.pdf",
+        ),
+        (None, None),
+    ],
+)
+def test_an_attachment_that_could_not_be_read_is_said_without_the_computers_path(reason, said):
+    assert missing_said(reason) == said

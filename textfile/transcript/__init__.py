@@ -175,7 +175,7 @@ def _make_transcript(
     partial = cleanup.enter_context(partial_file(path))
     made = Made(remade.uuid if remade else str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
-    options.fitted(chunks.jobs, contents)
+    options.fitted(chunks.jobs, contents, asked)
     planned = time.monotonic()
     context = _render_context(archive, request, contents.scope, parts, cache)
     with render.Renderer(context, chunks.processes) as renderer:

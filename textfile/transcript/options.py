@@ -75,12 +75,13 @@ def checked(
     return Options(selection, exhibit, production.strip() if production else None, bool(notes), signer)
 
 
-def fitted(jobs: list[Job], contents: Contents) -> None:
+def fitted(jobs: list[Job], contents: Contents, options: Options) -> None:
     """Each document told what its conversations' headings say they leave out, which of its messages
-    are context outside the window, and which are redacted how."""
+    are context outside the window, which are redacted how, and whether it is a production's."""
     rows = contents.plan.rows
     said = {c: excerpt.said() for c, excerpt in contents.excerpts.items()}
     for job in jobs:
+        job.for_production = options.selection.for_production
         mine = rows[job.start : job.start + len(job.rowids)]
         job.excerpts = {c: said[c] for c in {row.conversation for row in mine} if c in said}
         if contents.scope.context_rows:

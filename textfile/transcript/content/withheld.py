@@ -15,6 +15,9 @@ transcript does, but not what is the firm's own business:
 - **the computer's paths** in what was assumed on import: each becomes where it stands to the export,
   named by its file name as Schedule A of the certification names it ("the folder the export chat.db
   is in"); --attachments-root's folder likewise.
+  An attachment a message names that could not be read ("cannot read PATH: Permission denied") is
+  said from the Messages folder on ("cannot read …/Library/Messages/Attachments/…"), by each chunk
+  (its HTML, and so the cache's key, differ from a plain transcript's).
 Everything else stays: the sources (file names, sizes, sha256, import numbers and dates, whose phone),
 every assumption about the data (zones, numbers not invented, DST resolutions, U+FFFD, invisible
 characters, edits matched between exports), corrections, coverage ("no longer on the phone"), found
@@ -26,6 +29,7 @@ transcript made again (`again.py`) leaves out the same; one recorded before is m
 from __future__ import annotations
 
 import os
+import re
 from pathlib import PurePosixPath
 
 LOOKED = "attachment files (~/Library/Messages/…) looked for under: "  # (importers/imessage/attachments.py)
@@ -156,3 +160,18 @@ def _levels_above(root: PurePosixPath, export: PurePosixPath) -> int | None:
         if root.parts[-len(named) :] == tuple(named):
             return k
     return None
+
+
+# "cannot read /Users/alex/Library/Messages/Attachments/ab/01/x.png: Permission denied" (importers/imessage/attachments.py)
+_UNREAD = re.compile(r"cannot read /.*?(/(?:Library/(?:Messages|SMS)/)?(?:Attachments|StickerCache)/.*)", re.DOTALL)
+
+
+def missing_said(reason: str | None) -> str | None:
+    """Why an attachment is not in the archive, without the computer's path of a file it could not read:
+    the path from the Messages folder on ("cannot read …/Library/Messages/Attachments/…: Permission denied")."""
+    if not reason or not reason.startswith("cannot read /"):
+        return reason
+    found = _UNREAD.fullmatch(reason)
+    if found:
+        return f"cannot read …{found[1]}"
+    return f"cannot read a file of the computer that imported it: {reason.rsplit(': ', 1)[-1]}"
