@@ -213,3 +213,16 @@ def test_attachments_root_given_is_said_so():
 )
 def test_an_attachment_that_could_not_be_read_is_said_without_the_computers_path(reason, said):
     assert missing_said(reason) == said
+
+
+def test_a_production_cover_with_nothing_assumed_says_so(cli, archive, tmp_path):
+    """A source read with no assumption, filed by hand: the production's cover has nothing to list."""
+    ingest_records(archive, [msg(1, "The lease"), msg(2, "Thanks", out=True)])
+    assert cli("client", "add", "Sam", "--phone", "+12025550199").exit_code == 0
+    assert cli("matter", "open", "S-1", "--client", "Sam", "--title", "Lease").exit_code == 0
+    assert cli("file", 1, "--matter", "S-1").exit_code == 0
+    plain = make_transcript(archive, matter="S-1", out=tmp_path / "plain.pdf", workers=1)
+    produced = make_transcript(archive, matter="S-1", out=tmp_path / "produced.pdf", workers=1, for_production=True)
+    said = "Nothing was assumed or decided in reading these messages beyond what the method and limits below say."
+    assert (said in cover(Path(plain.path)), "Filed to S-1 by hand" in cover(Path(plain.path))) == (False, True)
+    assert (said in cover(Path(produced.path)), "Filed to S-1" in cover(Path(produced.path))) == (True, False)
