@@ -208,6 +208,7 @@ def _pdfs(run: Run, request: Request, labels: list[str], progress):
             production=f"Production {run.number}",
             redact=True,
             notes=False,
+            for_production=True,  # (a cover without the firm's internals: transcript/content/withheld.py)
             signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
             progress=progress,
         )

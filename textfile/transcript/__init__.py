@@ -66,7 +66,8 @@ SMALL = 400  # up to this many messages, one document rendered in this process (
 def make_transcript(archive: Archive, *, again: str | None = None, **options) -> Transcript:
     """Render, record and write one transcript; returns what was made. Options: those of
     `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…,
-    and a production's: conversations, context, exhibit, production, redact, notes, signer: options.py).
+    and a production's: conversations, context, exhibit, production, redact, notes, signer, for_production:
+    options.py).
     `again`: the id of a recorded transcript, made again byte for byte from its record (`again.py`:
     given only out/out_dir, mkdir, signer and how it is rendered), written to `out`, not recorded."""
     remade = None
@@ -141,6 +142,7 @@ def _make_transcript(
     redact: bool = False,
     notes: bool = True,
     signer: Callable[[Path], None] | None = None,
+    for_production: bool = False,
     remade: Recorded | None = None,
 ) -> Transcript:
     """The request checked; the contents read in one snapshot (scope, Bates series, plan, cover);
@@ -158,7 +160,7 @@ def _make_transcript(
         if remade
         else check_request(archive.settings, tz, from_, until, bates_prefix, bates_start, media, snapshot)
     )
-    asked = options.checked(conversations, context, exhibit, production, redact, notes, signer)
+    asked = options.checked(conversations, context, exhibit, production, redact, notes, signer, for_production)
     cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
     contents = read_contents(archive.conn, archive.settings, request, matter, client, asked.selection)
     scope_record = {**_scope_record(request, contents), **options.recorded(asked, contents)}
@@ -173,7 +175,7 @@ def _make_transcript(
     partial = cleanup.enter_context(partial_file(path))
     made = Made(remade.uuid if remade else str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
     chunks = _chunks(contents, chunk_size, workers)
-    options.fitted(chunks.jobs, contents)
+    options.fitted(chunks.jobs, contents, asked)
     planned = time.monotonic()
     context = _render_context(archive, request, contents.scope, parts, cache)
     with render.Renderer(context, chunks.processes) as renderer:

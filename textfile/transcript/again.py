@@ -3,7 +3,7 @@
 `make_transcript(archive, again=UUID, out=…)` makes the transcript the archive records under that id
 again: the same id, time of making, zone, window, Bates prefix and first number, images or not, a
 weekly snapshot or not, and the production's options (conversations, context, exhibit, production,
-redactions, notes), all read from the record, none from the caller. The caller gives only where it goes (`out`/`out_dir`,
+redactions, notes, for_production), all read from the record, none from the caller. The caller gives only where it goes (`out`/`out_dir`,
 `mkdir`), the signer (the same key and signing time give the same signature), and how it is rendered
 (`workers`, `progress`, `cache`, `cache_size`, and `chunk_size`, which must be the one it was made
 with: a chunk's pages break where it ends; every caller but the tests and benchmarks uses the default).
@@ -68,6 +68,7 @@ class Recorded:
             "production": s.get("production"),
             "redact": "redactions" in s,
             "notes": s.get("notes", True),
+            "for_production": s.get("for_production", False),  # (one recorded before it was asked: whole)
         }
 
 

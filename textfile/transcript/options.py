@@ -3,8 +3,9 @@
 `textfile produce` renders each of its PDFs with `make_transcript`, in one continuous Bates series.
 It may ask for only some conversations, context around the window, the archive's redactions applied
 (`request.Selection`, `content/excerpt.py`), an exhibit label stamped on every page and a production
-named on the cover, no notes (the production writes one privilege log of its own), and the PDF signed
-before its sha256 is taken. Every option defaults to what a transcript does without it, so a plain
+named on the cover, no notes (the production writes one privilege log of its own), a cover without
+the firm's internals (`for_production`: no consent or review, holds, filings, accounts or the
+computer's paths: `content/withheld.py`), and the PDF signed before its sha256 is taken. Every option defaults to what a transcript does without it, so a plain
 transcript is made exactly as before. Whatever is asked is said: on the cover, in the manifest and
 in the transcript's record (`recorded`), so `verify FILE.pdf` proves the file as it was made.
 
@@ -49,6 +50,7 @@ def checked(
     redact: bool = False,
     notes: bool = True,
     signer: Callable[[Path], None] | None = None,
+    for_production: bool = False,
 ) -> Options:
     """The options checked before the archive is read."""
     if not isinstance(context, int) or isinstance(context, bool) or context < 0:
@@ -69,16 +71,17 @@ def checked(
             )
     if production is not None and (not production.strip() or "\n" in production or "\r" in production):
         raise InvalidInput(f"production {production!r}: give one line, e.g. 'Production 3'")
-    selection = Selection(tuple(conversations or ()), context, bool(redact))
+    selection = Selection(tuple(conversations or ()), context, bool(redact), bool(for_production))
     return Options(selection, exhibit, production.strip() if production else None, bool(notes), signer)
 
 
-def fitted(jobs: list[Job], contents: Contents) -> None:
+def fitted(jobs: list[Job], contents: Contents, options: Options) -> None:
     """Each document told what its conversations' headings say they leave out, which of its messages
-    are context outside the window, and which are redacted how."""
+    are context outside the window, which are redacted how, and whether it is a production's."""
     rows = contents.plan.rows
     said = {c: excerpt.said() for c, excerpt in contents.excerpts.items()}
     for job in jobs:
+        job.for_production = options.selection.for_production
         mine = rows[job.start : job.start + len(job.rowids)]
         job.excerpts = {c: said[c] for c in {row.conversation for row in mine} if c in said}
         if contents.scope.context_rows:
@@ -111,7 +114,12 @@ def window_said(contents: Contents) -> str:
 
 def cover_said(options: Options, contents: Contents) -> dict:
     """What the cover says of a production's options: its exhibit label, the production, the redactions."""
-    said = {"exhibit": options.exhibit, "production": options.production, "redacted": ""}
+    said = {
+        "exhibit": options.exhibit,
+        "production": options.production,
+        "redacted": "",
+        "for_production": options.selection.for_production,  # (content/withheld.py)
+    }
     if contents.redactions:
         spans = [span for found in contents.redactions.values() for span in found]
         n, messages = len(spans), len(contents.redactions)
@@ -142,6 +150,8 @@ def recorded(options: Options, contents: Contents) -> dict:
         out["production"] = options.production
     if not options.notes:  # (said: a transcript made again from its record shows no notes either)
         out["notes"] = False
+    if options.selection.for_production:  # (and so made again: content/withheld.py)
+        out["for_production"] = True
     if contents.redactions is not None:  # (asked for: the redaction ids applied, per message)
         out["redactions"] = {mid: [span.id for span in spans] for mid, spans in sorted(contents.redactions.items())}
     return out

@@ -76,11 +76,13 @@ class Contents:
 @dataclass(frozen=True, slots=True)
 class Selection:
     """What a production asks of the messages (`content/excerpt.py`): only these conversations (none:
-    all of the scope's), up to `context` messages around the window, the archive's redactions applied."""
+    all of the scope's), up to `context` messages around the window, the archive's redactions applied;
+    and of the cover: without the firm's internals (`content/withheld.py`)."""
 
     conversations: tuple[int, ...] = ()
     context: int = 0
     redact: bool = False
+    for_production: bool = False
 
 
 def read_contents(
@@ -89,7 +91,7 @@ def read_contents(
     """The scope, the Bates series, the plan, what each conversation leaves out, the redactions to
     apply and the cover's facts, read in one snapshot."""
     from textfile.transcript import content
-    from textfile.transcript.content import excerpt
+    from textfile.transcript.content import excerpt, withheld
 
     conn.execute("BEGIN")  # one consistent snapshot for the plan and the cover
     try:
@@ -109,6 +111,8 @@ def read_contents(
             )
             raise NotFound(f"{what} has no messages{window}: nothing to transcribe")
         cover = content.cover(conn, scope, plan, request.zone, settings.owner_name, settings.tz)
+        if selection.for_production:
+            cover = withheld.for_production(conn, cover)
         client_handles = [
             r["handle"]
             for r in conn.execute(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from textfile import times
-from textfile.transcript.content import coverage
+from textfile.transcript.content import coverage, withheld
 from textfile.transcript.content.marks import (
     DIRECTION_WORDS,
     DST_FLAGS,
@@ -62,6 +62,7 @@ class Job:
     excerpts: dict[int, str] = field(default_factory=dict)  # conversation -> what its heading says it leaves out
     redactions: dict[str, list] = field(default_factory=dict)  # message id -> the spans of its body redacted
     context: list[int] = field(default_factory=list)  # positions of messages shown as context, outside the window
+    for_production: bool = False  # the computer's paths not shown (content/withheld.py)
 
 
 LEAD_IN = 50  # the messages the cover's document shows after it: its last page is never the cover's end alone
@@ -228,6 +229,9 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             _redacted(m, job.redactions[r["id"]])
         if m["seq"].position - 1 in context:  # (content/excerpt.py; said only where it is so)
             m["context"] = True
+        if job.for_production:
+            for a in m["attachments"]:
+                a["missing"] = withheld.missing_said(a["missing"])
     _mark_days(messages, _day_before(conn, job, ordered, tz), job.continues_from is not None)
     return Chunk(
         messages,
