@@ -112,7 +112,7 @@ def test_sha256sum_and_verify_accept_it(matter):
         (lambda d: (d / "DATA" / "extra.txt").write_text("x"), "DATA/extra.txt: not part of the production"),
         (lambda d: (d / "README.txt").unlink(), "README.txt: missing"),
         (lambda d: _append(d / "IMAGES" / "TF-000001.pdf"), "IMAGES/TF-000001.pdf"),
-        (lambda d: _flip(d / "SHA256SUMS.p7s"), "SHA256SUMS.p7s: "),
+        (lambda d: _flip(d / "SHA256SUMS.p7s", at=-5), "SHA256SUMS.p7s: not a signature of these bytes"),
         (lambda d: (d / "SHA256SUMS.p7s").unlink(), "SHA256SUMS.p7s is missing"),
     ],
 )
@@ -134,18 +134,31 @@ def test_a_tampered_copy_is_caught_by_verify_and_by_sha256sum(matter, tmp_path, 
 def openssl_verifies(folder: Path) -> bool:
     """What the other side runs on SHA256SUMS.p7s (README.txt): True when openssl says the signature is good."""
     signed = subprocess.run(
-        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "SHA256SUMS.p7s", "-content", "SHA256SUMS"]
-        + ["-CAfile", "signing-certificate.pem", "-purpose", "any", "-out", "/dev/null"],
+        readme_command(folder, "openssl cms -verify"),
+        shell=True,
         cwd=folder,
         capture_output=True,
         text=True,
+        executable="/bin/bash",
     )
     return signed.returncode == 0 and "Verification successful" in signed.stderr
 
 
-def _flip(path: Path) -> None:
+def readme_command(folder: Path, starting: str) -> str:
+    """The command README.txt gives that starts with `starting`, its continued lines joined, as the other side types it."""
+    lines = (folder / "README.txt").read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith(starting))
+    command = ""
+    for line in lines[at:]:
+        command += line.strip().removesuffix("\\") + " "
+        if not line.rstrip().endswith("\\"):
+            break
+    return command
+
+
+def _flip(path: Path, at: int | None = None) -> None:
     data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 1
+    data[len(data) // 2 if at is None else at] ^= 1
     path.write_bytes(bytes(data))
 
 
@@ -382,3 +395,45 @@ def test_every_row_joins_the_other_files(matter):
     assert replies and all(r["reply_to_message_id"] in {x["message_id"] for x in rows} | {""} for r in replies)
     assert any(r["reply_to_message_id"] for r in replies)
     assert {r["context"] for r in rows} == {"False"}
+
+
+def test_readme_s_commands_catch_what_sha256sum_alone_does_not(matter, tmp_path):
+    """Another key's signature of a rewritten SHA256SUMS, and a file added: README.txt's own commands
+    (openssl pinned to the production's certificate; the listing against SHA256SUMS) catch both."""
+    import cryptography.hazmat.primitives.serialization as serialization
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    from textfile.produce import signing
+
+    copy = tmp_path / "copy"
+    shutil.copytree(matter["out"], copy)
+    listed = "find . -type f"
+    extra = subprocess.run(
+        readme_command(copy, listed), shell=True, cwd=copy, capture_output=True, text=True, executable="/bin/bash"
+    )
+    assert extra.stdout == ""  # (nothing but the listed files)
+    (copy / "NATIVES" / "extra.jpg").write_bytes(b"x")
+    extra = subprocess.run(
+        readme_command(copy, listed), shell=True, cwd=copy, capture_output=True, text=True, executable="/bin/bash"
+    )
+    assert extra.stdout == "NATIVES/extra.jpg\n"
+    other = signing._write_new_key(tmp_path / "other.pem", "Mallory", "x")
+    from cryptography import x509
+
+    forged = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data((copy / "SHA256SUMS").read_bytes())
+        .add_signer(
+            x509.load_pem_x509_certificate(other.certificate),
+            serialization.load_pem_private_key(other.private_key, None),
+            hashes.SHA256(),
+        )
+        .sign(
+            serialization.Encoding.DER,
+            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary, pkcs7.PKCS7Options.NoAttributes],
+        )
+    )
+    (copy / "SHA256SUMS.p7s").write_bytes(forged)
+    assert openssl_verifies(copy) is False
+    assert "not a signature of these bytes under this archive's key" in run(matter["path"], "verify", copy).output

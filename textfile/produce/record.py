@@ -39,27 +39,33 @@ WHAT IS HERE
              production, as prepared (signed by the declarant on a separate copy: the files here
              stay as produced)
   signing-certificate.pem
-             the certificate the PDFs and SHA256SUMS are signed with; its SHA-256 fingerprint:
+             the certificate the PDFs and SHA256SUMS are signed with; its SHA-256 fingerprint
+             (as openssl prints it):
              {fingerprint}
   SHA256SUMS the SHA-256 of every file above; SHA256SUMS.p7s its signature
 
-HOW TO CHECK IT (no textfile needed)
-  1. The list of files is as produced: confirm the fingerprint above with the producing party
-     by another channel (a letter, a call), and that it is the certificate's:
+HOW TO CHECK IT (no textfile needed; run in this folder)
+  1. The certificate is the producing party's: confirm the fingerprint above with them by
+     another channel (a letter, a call), and that it is the certificate's:
        openssl x509 -in signing-certificate.pem -noout -fingerprint -sha256
-     then check the signature of SHA256SUMS (it must say "Verification successful"):
+  2. The list of files is as produced, signed under that certificate and no other (it must say
+     "Verification successful"; the options keep the computer's own trusted certificates out):
        openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS \\
-         -CAfile signing-certificate.pem -purpose any -out /dev/null
-  2. Every file is as produced:  sha256sum -c SHA256SUMS   (run in this folder; on macOS:
-     shasum -a 256 -c SHA256SUMS). Every line must say OK.
-  3. Every PDF of IMAGES/ and CERTIFICATION.pdf is as signed: open it in a PDF reader that shows
+         -nointern -certfile signing-certificate.pem -CAfile signing-certificate.pem \\
+         -no-CApath -no-CAstore -purpose any -out /dev/null
+  3. Every file is as produced, and no other file is here:
+       sha256sum -c SHA256SUMS          (on macOS: shasum -a 256 -c SHA256SUMS)
+     Every line must say OK; then this must print nothing:
+       find . -type f | sed 's|^\\./||' | grep -vxF -e SHA256SUMS -e SHA256SUMS.p7s \\
+         | sort | comm -23 - <(cut -c67- SHA256SUMS | sort)
+  4. Every PDF of IMAGES/ and CERTIFICATION.pdf is as signed: open it in a PDF reader that shows
      signatures (Adobe Acrobat Reader), or with pyHanko's command line (pip install pyhanko-cli):
-       pyhanko sign validate --trust signing-certificate.pem IMAGES/<file>.pdf
-     The signature must be valid and cover the whole file.
-  4. The load files: loadfile.dat is UTF-8 with a byte-order mark, Concordance delimiters
+       pyhanko sign validate --trust signing-certificate.pem --trust-replace IMAGES/<file>.pdf
+     The signature must be valid (INTACT:TRUSTED,UNTOUCHED) and cover the whole file.
+  5. The load files: loadfile.dat is UTF-8 with a byte-order mark, Concordance delimiters
      (field separator U+0014, quote U+00FE, line break in a value U+00AE); loadfile.opt lists
      each PDF page by Bates number.
-  5. messages.csv in a spreadsheet: import it (Data > From Text/CSV) as UTF-8 with every column
+  6. messages.csv in a spreadsheet: import it (Data > From Text/CSV) as UTF-8 with every column
      as text. Opened directly, a spreadsheet reads a message that begins with = + - or @ as a
      formula and a phone number as a number. messages.jsonl holds the same rows, exactly.
 
@@ -92,10 +98,15 @@ def readme(run: Run, pdfs, others) -> bytes:
         natives=f" and {natives} native file(s)" if natives else "",
         exhibits=", one exhibit per conversation" if pdfs[0].exhibit else "",
         privilege="; privilege-log.csv (the privileged notes withheld)" if others.privileged_notes else "",
-        fingerprint=run.signer.fingerprint,
+        fingerprint=_openssl_form(run.signer.fingerprint),
         redactions=sum(len(v) for v in run.redactions.values()),
         zone=settings.tz,
     ).encode("utf-8")
+
+
+def _openssl_form(fingerprint: str) -> str:
+    """A fingerprint as `openssl x509 -fingerprint -sha256` prints it: upper case, colons."""
+    return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
 
 
 def _repeats(run: Run) -> str:

@@ -475,9 +475,10 @@ def sign_detached(data: bytes, signer: Signer) -> bytes:
     )
 
 
-def check_detached(data: bytes, signature: bytes) -> tuple[str | None, str | None]:
-    """(the SHA-256 fingerprint of the certificate a detached signature of `data` was made with, None) when it
-    is good; (None, why) when it is not a signature of these bytes."""
+def check_detached(data: bytes, signature: bytes, certificates: list[bytes]) -> tuple[str | None, str | None]:
+    """(the SHA-256 fingerprint of the certificate, of those given as PEM, under whose key a detached
+    signature of `data` was made, None); (None, why) when none. The certificate the signature carries is
+    not trusted: a signature is checked against the archive's own certificates only."""
     from asn1crypto import cms
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
@@ -485,15 +486,16 @@ def check_detached(data: bytes, signature: bytes) -> tuple[str | None, str | Non
     from cryptography.hazmat.primitives.asymmetric import padding
 
     try:
-        signed = cms.ContentInfo.load(signature)["content"]
-        [info] = list(signed["signer_infos"])
-        [certificate] = [c.chosen for c in signed["certificates"]]
+        [info] = list(cms.ContentInfo.load(signature)["content"]["signer_infos"])
         if info["signed_attrs"].native:
             return None, "the signature carries signed attributes textfile never makes"
-        cert = x509.load_der_x509_certificate(certificate.dump())
-        cert.public_key().verify(info["signature"].native, data, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        return None, "the signature is not of these bytes"
+        value = info["signature"].native
     except Exception:  # (a file that is no CMS signature: malformed DER, missing parts)
         return None, "not a CMS signature textfile made"
-    return hashlib.sha256(certificate.dump()).hexdigest(), None
+    for pem in certificates:
+        try:
+            x509.load_pem_x509_certificate(pem).public_key().verify(value, data, padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError, TypeError):
+            continue
+        return fingerprint(pem), None
+    return None, "not a signature of these bytes under this archive's key"
