@@ -347,9 +347,16 @@ def test_redacting_a_produced_message_warns_and_verify_says_so(matter):
     assert "was produced before, unredacted, in production 1 (TF-0000" in made.stderr
     verified = run(path, "verify", matter["out"])
     assert verified.exit_code == 0
-    assert "1 produced message(s) redacted since: this production handed them over unredacted" in verified.output
+    assert "redacted since, handed over unredacted by this production: #1.2" in verified.output
     redactions = json.loads(run(path, "redactions", "--json").output)
     assert run(path, "unredact", redactions[-1]["id"], "--reason", "test over").exit_code == 0
+    # words a production redacted: that production did not hand them over, and is not named
+    leak = json.loads(run(path, "search", "leak under the sink", "--json").output)[0]
+    first = next(r for r in json.loads(run(path, "redactions", "--json").output) if r["message_id"] == leak["id"])
+    assert run(path, "unredact", first["id"], "--reason", "made again below").exit_code == 0
+    again = run(path, "redact", leak["id"][:16], "--span", "under the sink", "--reason", "PII")
+    assert again.exit_code == 0 and "was produced before" not in again.stderr
+    assert "redacted since" not in run(path, "verify", matter["out"]).output
 
 
 def test_a_changed_sha256sums_is_caught_and_the_changed_file_named(matter, tmp_path):

@@ -253,13 +253,22 @@ def _since(conn, production: int, check: ProductionCheck) -> None:
         check.notices.append(f"{changed} produced message(s) the archive now holds in a later version")
     if gone:
         check.notices.append(f"{gone} produced message(s) the archive no longer holds (disposed of)")
-    (redacted,) = conn.execute(
-        "SELECT count(DISTINCT r.message_id) FROM redactions r JOIN production_messages pm ON pm.message_id = r.message_id"
-        " JOIN productions p ON p.id = pm.production_id WHERE pm.production_id = ? AND r.withdrawn_at IS NULL"
-        " AND r.created_at > p.created_at",
+    from textfile.notes.messages import number_of
+    from textfile.produce.redaction import handed_over
+
+    since = conn.execute(
+        'SELECT DISTINCT r.message_id, r.start, r."end", m.conversation_id, m.sent_at, m.rowid FROM redactions r'
+        " JOIN production_messages pm ON pm.message_id = r.message_id JOIN productions p ON p.id = pm.production_id"
+        " JOIN messages m ON m.id = r.message_id"
+        " WHERE pm.production_id = ? AND r.withdrawn_at IS NULL AND r.created_at > p.created_at ORDER BY m.sent_at",
         (production,),
-    ).fetchone()
-    if redacted:
-        check.notices.append(
-            f"{redacted} produced message(s) redacted since: this production handed them over unredacted"
-        )
+    ).fetchall()
+    named = sorted(
+        {
+            f"#{number_of(conn, r[3], r[4], r[5])}"
+            for r in since
+            if any(h["production"] == production for h in handed_over(conn, r[0], r[1], r[2]))
+        }
+    )
+    if named:
+        check.notices.append(f"redacted since, handed over unredacted by this production: {', '.join(named)}")

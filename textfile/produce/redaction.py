@@ -151,14 +151,22 @@ def add(
     )
     found = _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
     for r in found:
-        r.produced = [
-            {"production": p, "bates": b}
-            for p, b in conn.execute(
-                "SELECT production_id, bates FROM production_messages WHERE message_id = ? ORDER BY production_id",
-                (mid,),
-            )
-        ]
+        r.produced = handed_over(conn, mid, r.start, r.end)
     return found
+
+
+def handed_over(conn: sqlite3.Connection, message_id: str, start: int, end: int) -> list[dict]:
+    """The productions that handed these characters of a message over as they are: those that produced
+    it with no redaction over them (a production that redacted them is not named)."""
+    return [
+        {"production": p, "bates": b}
+        for p, b in conn.execute(
+            "SELECT pm.production_id, pm.bates FROM production_messages pm WHERE pm.message_id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM json_each(pm.redactions) j JOIN redactions r ON r.id = j.value"
+            ' WHERE r.start < ? AND ? < r."end") ORDER BY pm.production_id',
+            (message_id, end, start),
+        )
+    ]
 
 
 def withdraw(conn: sqlite3.Connection, redaction: int, why: str) -> Redaction:
