@@ -444,3 +444,22 @@ def test_readme_s_commands_catch_what_sha256sum_alone_does_not(matter, tmp_path)
     (copy / "SHA256SUMS.p7s").write_bytes(forged)
     assert openssl_verifies(copy) is False
     assert "not a signature of these bytes under this archive's key" in run(matter["path"], "verify", copy).output
+
+
+def test_a_disposed_matter_s_production_still_verifies_against_its_record(cli, archive, tmp_path):
+    from conftest import ingest_records, msg
+
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-9", "--client", "Sam Client", "--title", "Old").exit_code == 0
+    ingest_records(archive, [msg(n, out=n % 2 == 0) for n in range(1, 5)])
+    assert cli("produce", "M-9", "--out", tmp_path / "p").exit_code == 0
+    assert cli("matter", "close", "M-9").exit_code == 0
+    assert cli("retention", "set", "--matter", "M-9", "--years", "0").exit_code == 0
+    disposed = cli("dispose", "M-9", "--confirm", "--reason", "over", "--out", tmp_path / "cert.pdf")
+    assert disposed.exit_code == 0, disposed.output
+    assert str(tmp_path / "p") in disposed.output  # (the production folder is named for deletion)
+    verified = cli("verify", tmp_path / "p")
+    assert verified.exit_code == 0, verified.output
+    assert "matter M-9 was disposed of on" in verified.output
+    _flip(tmp_path / "p" / "DATA" / "messages.csv")
+    assert cli("verify", tmp_path / "p").exit_code == 3

@@ -171,8 +171,16 @@ def test_an_interrupted_production_says_whether_its_folder_is_complete(tmp_path)
     folder = Folder(tmp_path / "vol1")
     assert interrupted(folder.path).startswith(f"Interrupted: {folder.path} is unfinished ({INCOMPLETE}): do not hand")
     folder.finish()
-    assert "is unfinished" in interrupted(folder.path)  # (SHA256SUMS written, not yet recorded)
+    assert "SHA256SUMS was written: `textfile verify" in interrupted(folder.path)  # (recorded or not: verify says)
     folder.done()
     assert interrupted(folder.path).startswith(
         f"Interrupted after the production in {folder.path} was made and recorded"
     )
+
+
+def test_a_bad_out_is_one_line_never_an_internal_error(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InvalidInput, match="afile is a file, not a folder"):
+        Folder(tmp_path / "afile" / "x", mkdir=True)
+    with pytest.raises(InvalidInput, match="afile is a file, not a folder"):
+        Folder(tmp_path / "afile" / "x" / "y")

@@ -245,24 +245,28 @@ def produce(
 def _said(p) -> None:
     from textfile.integrity.earlier import counted
 
-    say(
-        f"Production {p.production} of {p.matter}: {p.folder}"
-        f"\n  Bates {p.bates_first} to {p.bates_last}: {counted(p.pages, 'PDF page')} in {counted(len(p.pdfs), 'PDF')}"
-        f", {counted(p.natives, 'native file')}"
-        f"\n  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
-        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}"
-        + (f"; {counted(p.privileged_notes, 'privileged note')} withheld (privilege log)" if p.privileged_notes else "")
-        + "."
-        f"\n  {counted(p.files - 2, 'file')}, listed in SHA256SUMS, signed in SHA256SUMS.p7s."
-        f"\n  Check it: textfile verify {p.folder}"
-        "\n  The declaration (CERTIFICATION.pdf) is signed by its declarant on a copy, served with the"
-        "\n  production: the files of the folder stay as they are."
-    )
+    lines = [
+        f"Production {p.production} of {p.matter}: {p.folder}",
+        f"  Bates {p.bates_first} to {p.bates_last}: {counted(p.pages, 'PDF page')} in {counted(len(p.pdfs), 'PDF')},"
+        f" {counted(p.natives, 'native file')}",
+        f"  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
+        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}",
+    ]
+    if p.privileged_notes:
+        lines.append(f"  {counted(p.privileged_notes, 'privileged note')} withheld, in its privilege log")
     if p.reproduces:
-        say(
-            "  Produced again: "
-            + "; ".join(f"{e['messages']} message(s) of production {e['production']}" for e in p.reproduces)
+        earlier = ", ".join(str(e["production"]) for e in p.reproduces)
+        again = sum(e["messages"] for e in p.reproduces)
+        lines.append(
+            f"  It repeats {counted(again, 'message')} of production{'s' if len(p.reproduces) > 1 else ''} {earlier}"
         )
+    lines += [
+        f"  {counted(p.files - 2, 'file')}, listed in SHA256SUMS, signed in SHA256SUMS.p7s.",
+        f"  Check it: textfile verify {p.folder}",
+        "  The declaration (CERTIFICATION.pdf) is signed by its declarant on a copy,",
+        "  served with the production: the files of the folder stay as they are.",
+    ]
+    say("\n".join(lines))
 
 
 def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: bool) -> None:

@@ -245,7 +245,7 @@ def _records(f: Certification) -> list[Part]:
             ") for client ",
             _v(f.client),
             f" consists of the {_count(files, 'file')} listed in Schedule B. They hold"
-            f" {_count(f.messages, 'text message')} of {_count(f.conversations, 'conversation')}{_window(f)},"
+            f" {_count(f.messages, 'message')} of {_count(f.conversations, 'conversation')}{_window(f)},"
             " Bates-numbered ",
             _v(f.bates_first),
             " through ",

@@ -47,6 +47,11 @@ def refuse_production_parts(conn, paths) -> None:
     for path in map(Path, paths):
         if not path.is_file():
             continue
+        if path.name in (SUMS, SUMS_SIGNATURE, INCOMPLETE) and (path.parent / SUMS).is_file():
+            raise InvalidInput(
+                f"{path}: the list of files of a production, not a transcript: check the production's folder as a"
+                f" whole (textfile verify {path.parent})"
+            )
         size, sha = file_sha256(path)
         found = conn.execute(
             "SELECT production_id, path FROM production_files WHERE sha256 = ? AND size = ? AND kind <> 'pdf'",
@@ -72,7 +77,12 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         )
     check = ProductionCheck(str(folder))
     if (folder / INCOMPLETE).exists():
-        check.problems.append(f"{INCOMPLETE}: the production was not finished")
+        check.problems.append(
+            f"{INCOMPLETE}: the production was not finished (stopped after it was recorded, the checks below"
+            " say whether every file is as recorded; make it again with `textfile produce MATTER --again N`)"
+            if (folder / SUMS).is_file()
+            else f"{INCOMPLETE}: the production was not finished"
+        )
     sums_path = folder / SUMS
     if not sums_path.is_file():
         check.problems.append(f"{SUMS} is missing: this is not a production textfile finished")
@@ -104,10 +114,13 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         check.production, check.matter = row["id"], row["reference"]
         check.bates = _bates(archive.conn, row)
         _against_record(archive.conn, row["id"], listed, check)
-        _disposed(archive.conn, row, check)
+        disposed = _disposed(archive.conn, row, check)
+    else:
+        disposed = False
     _files(folder, listed, check)
     _sums_signed(archive, folder, data, check)
-    _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
+    if not disposed:  # (a disposed matter's PDFs: their sha256 and signatures are checked; their messages are gone)
+        _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
     _signed(archive, folder, [p for p in listed if p.startswith("IMAGES/") or p == "CERTIFICATION.pdf"], check)
     _rsmf(folder, [p for p in listed if p.startswith("RSMF/")], check)
     if row is not None:
@@ -142,8 +155,9 @@ def _named(conn, folder: Path):
     ).fetchone()
 
 
-def _disposed(conn, row, check: ProductionCheck) -> None:
-    """A production of a matter since disposed of: its record is kept (files, sums), its messages are not."""
+def _disposed(conn, row, check: ProductionCheck) -> bool:
+    """A production of a matter since disposed of: its record is kept (files, sums), its messages are not
+    (its PDFs are checked against that record and by their signatures, not message by message)."""
     from textfile.filing.names import disposed_at
 
     when = disposed_at(conn, row["matter_id"])
@@ -152,6 +166,7 @@ def _disposed(conn, row, check: ProductionCheck) -> None:
             f"matter {row['reference']} was disposed of on {when[:10]}: the archive keeps this production's record"
             " (its files and their sha256), not its messages; its PDFs are checked against that record"
         )
+    return bool(when)
 
 
 def _bates(conn, row) -> list[str]:

@@ -26,7 +26,7 @@ class Others:
     next_number: int  # the series' next free number once the natives are numbered
     rsmf: int
     privileged_notes: int
-    certificate_sha256: str | None = None
+    certification_sha256: str | None = None  # CERTIFICATION.pdf's
     sums: str = ""  # SHA256SUMS's sha256
 
 

@@ -58,10 +58,16 @@ class Folder:
         self.path = Path(path).expanduser().absolute()
         self.files: dict[str, Produced] = {}
         parent = self.path.parent
+        for above in (parent, *parent.parents):
+            if above.exists() and not above.is_dir():
+                raise InvalidInput(f"{above} is a file, not a folder: the production cannot go under it")
         if not parent.is_dir():
             if not mkdir:
                 raise InvalidInput(f"{parent}: no such folder (--mkdir makes it)")
-            parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+            try:
+                parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+            except OSError as exc:
+                raise TextfileError(f"cannot make {parent}: {exc.strerror or exc}") from None
         if self.path.exists():
             if not self.path.is_dir():
                 raise Conflict(f"{self.path} exists and is not a folder: a production goes in a new folder")

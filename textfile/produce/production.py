@@ -72,7 +72,7 @@ class Production(Result):
     privileged_notes: int
     files: int
     sums_sha256: str
-    certificate_sha256: str | None
+    certification_sha256: str | None
     reproduces: list[dict] = omit_empty(default_factory=list)
     seconds: dict = field(default_factory=dict)
 
@@ -163,7 +163,7 @@ def _finish(run: Run, first_native: int, pdfs, message_bates):
     """Every file beside the PDFs, README.txt, the certification, SHA256SUMS."""
     others = contents.write_others(run, first_native, pdfs, message_bates)
     run.folder.write("README.txt", record.readme(run, pdfs, others), "readme")
-    others.certificate_sha256 = record.certification(run, pdfs, others)
+    others.certification_sha256 = record.certification(run, pdfs, others)
     others.sums = run.folder.finish(run.signer)
     return others
 
@@ -282,7 +282,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         str(run.folder.path),
         others.sums == row["sums_sha256"],
         others.sums,
-        len(made) + 1,
+        len(made) + 2,
         differs,
     )
     with archive.transaction() as w:
@@ -373,6 +373,11 @@ def interrupted(out) -> str:
     from textfile.produce.folder import INCOMPLETE, SUMS
 
     folder = Path(out).expanduser().absolute()
+    if (folder / SUMS).is_file() and (folder / INCOMPLETE).exists():
+        return (
+            f"Interrupted after {folder}'s SHA256SUMS was written: `textfile verify {folder}` says whether it was"
+            " recorded (then `textfile produce MATTER --again N` makes it again whole); do not hand it over as it is"
+        )
     if (folder / SUMS).is_file() and not (folder / INCOMPLETE).exists():
         return f"Interrupted after the production in {folder} was made and recorded: it is complete (textfile verify {folder})"
     if folder.is_dir():

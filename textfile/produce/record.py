@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textfile import audit, times
 from textfile.errors import Conflict
+from textfile.produce.certify import _one_line
 from textfile.produce.contents import GENERATOR
 from textfile.transcript.bates import bates_series, take_bates
 
@@ -23,7 +24,7 @@ def next_production_number(conn) -> int:
 README = """\
 PRODUCTION {number} OF MATTER {matter} ({title})
 Produced {when} from the archive of {owner}, by system user {by}, with {generator}.
-Bates numbers {first} to {last}: {pages} PDF page(s){natives}.{repeats}
+Bates numbers {first} to {last}: {pages}{natives}.{repeats}
 
 WHAT IS HERE
   IMAGES/    the texts as PDF, Bates-numbered on every page{exhibits}, signed (PAdES)
@@ -70,7 +71,7 @@ HOW TO CHECK IT (no textfile needed; run in this folder)
      formula and a phone number as a number. messages.jsonl holds the same rows, exactly.
 
 REDACTIONS
-  {redactions} redaction(s), each shown as a black box with its reason in the PDFs and as
+  {redactions}, each shown as a black box with its reason in the PDFs and as
   "[REDACTED: PII]", "[REDACTED: Privileged]" or "[REDACTED]" in the RSMF, CSV, JSONL and text
   files; DATA/redaction-log.csv lists them. A redacted message's earlier versions (edits) are
   withheld.
@@ -85,23 +86,27 @@ def readme(run: Run, pdfs, others) -> bytes:
     chosen, settings, natives = run.chosen, run.archive.settings, len(run_natives := others.natives)
     return README.format(
         number=run.number,
-        matter=chosen.matter,
-        title=chosen.matter_title,
+        matter=_one_line(chosen.matter),
+        title=_one_line(chosen.matter_title),
         when=times.display(run.now, run.zone),
-        owner=settings.owner_name,
-        by=run.by,
+        owner=_one_line(settings.owner_name),
+        by=_one_line(run.by),
         repeats=_repeats(run),
         generator=GENERATOR,
         first=pdfs[0].begbates,
         last=run_natives[-1].bates if natives else pdfs[-1].endbates,
-        pages=sum(p.pages for p in pdfs),
-        natives=f" and {natives} native file(s)" if natives else "",
+        pages=_n(sum(p.pages for p in pdfs), "PDF page"),
+        natives=f" and {_n(natives, 'native file')}" if natives else "",
         exhibits=", one exhibit per conversation" if pdfs[0].exhibit else "",
         privilege="; privilege-log.csv (the privileged notes withheld)" if others.privileged_notes else "",
         fingerprint=_openssl_form(run.signer.fingerprint),
-        redactions=sum(len(v) for v in run.redactions.values()),
+        redactions=_n(sum(len(v) for v in run.redactions.values()), "redaction"),
         zone=settings.tz,
     ).encode("utf-8")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _openssl_form(fingerprint: str) -> str:
@@ -114,7 +119,10 @@ def _repeats(run: Run) -> str:
     if not run.earlier:
         return ""
     said = "; ".join(
-        f"{e['messages']} in production {e['production']} ({e['first']} to {e['last']})" for e in run.earlier
+        f"{e['messages']} in production {e['production']} ("
+        + (e["first"] if e["first"] == e["last"] else f"{e['first']} to {e['last']}")
+        + ")"
+        for e in run.earlier
     )
     return f"\nIt repeats messages produced before, under other numbers: {said}."
 
@@ -286,6 +294,6 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         privileged_notes=others.privileged_notes,
         files=len(files) + 2,  # (and SHA256SUMS, SHA256SUMS.p7s)
         sums_sha256=sums,
-        certificate_sha256=others.certificate_sha256,
+        certification_sha256=others.certification_sha256,
         reproduces=earlier,
     )
