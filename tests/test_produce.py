@@ -463,3 +463,24 @@ def test_a_disposed_matter_s_production_still_verifies_against_its_record(cli, a
     assert "matter M-9 was disposed of on" in verified.output
     _flip(tmp_path / "p" / "DATA" / "messages.csv")
     assert cli("verify", tmp_path / "p").exit_code == 3
+
+
+def test_productions_lists_the_log(matter, monkeypatch):
+    listed = json.loads(run(matter["path"], "productions", "M-1", "--json").output)
+    assert listed[0] == {
+        "production": 1,
+        "matter": "M-1",
+        "made_at": listed[0]["made_at"],
+        "made_by": listed[0]["made_by"],
+        "bates_first": matter["made"]["bates_first"],
+        "bates_last": matter["made"]["bates_last"],
+        "messages": matter["made"]["messages"],
+        "files": matter["made"]["files"],
+        "folder": str(matter["out"]),
+        "reproduces": [],
+    }
+    assert all(p["reproduces"] for p in listed[1:])  # (the later ones of this module: --reproduce)
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = run(matter["path"], "productions").output
+    assert all(len(line) <= 80 for line in shown.splitlines()) and "TF-000001–" in shown
+    assert run(matter["path"], "productions", "NOPE").exit_code == 1

@@ -146,7 +146,7 @@ HELP_ORDER = (
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
     *("note add", "note list", "note show", "note edit"),
     *("retention set", "retention show", "retention report", "dispose"),
-    *("produce", "redact", "redactions", "unredact"),
+    *("produce", "productions", "redact", "redactions", "unredact"),
 )
 OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
 

@@ -303,3 +303,41 @@ def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: 
         for path in made.differs:
             warn(f"Error: {made.folder}: {path} is not the file production {number} holds (the archive changed since)")
         raise typer.Exit(3)
+
+
+@command
+def productions(matter: OfMatter = None, json_: Json = False, quiet: Quiet = False):
+    """List the productions (of a matter, or all): each one's number, matter, when and by whom it was made, its Bates range, how many messages and files, its folder. The number is what `produce --again N` takes.
+
+    Example: textfile productions 2026-014"""
+    from textfile.produce import record
+
+    with open_archive() as archive:
+        tz = times.zone(archive.settings.tz)
+        found = record.listed(archive.conn, matter)
+    emit(found, json_=json_, quiet=quiet, show=lambda ps: _productions(ps, tz))
+
+
+def _productions(found, tz) -> None:
+    if not found:
+        say("No productions.")
+        return
+    rows = table(
+        Col("#", whole=True),
+        Col("Matter", whole=True),
+        Col("Made", drop=2),
+        Col("Bates", whole=True),
+        Col("Msgs", whole=True, drop=3),
+        Col("Folder", drop=1),
+    )
+    for p in found:
+        add_row(
+            rows,
+            p.production,
+            p.matter,
+            f"{times.display(p.made_at, tz, 'minute')} {p.made_by}",
+            f"{p.bates_first}–{p.bates_last}",
+            p.messages,
+            p.folder + (f" (repeats {', '.join(map(str, p.reproduces))})" if p.reproduces else ""),
+        )
+    show(rows)

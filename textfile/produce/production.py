@@ -246,7 +246,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.id = ?", (number,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no production {number} (see `textfile log`)")
+        raise NotFound(f"no production {number} (see `textfile productions`)")
     if row["reference"] != matter.strip():
         raise InvalidInput(f"production {number} is of matter {row['reference']}, not {matter.strip()}")
     options = json.loads(row["options"])

@@ -4,12 +4,14 @@ with its files and messages, and the audit entry (see production.py for the orde
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textfile import audit, times
 from textfile.errors import Conflict
 from textfile.produce.certify import _one_line
 from textfile.produce.contents import GENERATOR
+from textfile.results import Result
 from textfile.transcript.bates import bates_series, take_bates
 
 if TYPE_CHECKING:
@@ -297,3 +299,51 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         certification_sha256=others.certification_sha256,
         reproduces=earlier,
     )
+
+
+@dataclass(slots=True, eq=False)
+class Listed(Result):
+    """A production as `productions` lists it."""
+
+    production: int
+    matter: str
+    made_at: str
+    made_by: str
+    bates_first: str
+    bates_last: str
+    messages: int  # as the production log still holds them (a disposal removes its messages' rows)
+    files: int
+    folder: str
+    reproduces: list[int] = field(default_factory=list)
+
+
+def listed(conn, matter: str | None = None) -> list[Listed]:
+    """The production log: every production (of a matter), in the order made."""
+    from textfile.transcript import pdf
+
+    cond, params = ("1", ())
+    if matter:
+        from textfile.filing.names import matter_row
+
+        cond, params = ("p.matter_id = ?", (matter_row(conn, matter)["id"],))
+    return [
+        Listed(
+            r["id"],
+            r["reference"],
+            r["created_at"],
+            r["created_by"],
+            pdf.bates(r["bates_prefix"], r["bates_first"]),
+            pdf.bates(r["bates_prefix"], r["bates_last"]),
+            r["messages"],
+            r["files"] + 2,
+            r["folder"],
+            [e["production"] for e in json.loads(r["reproduces"])],
+        )
+        for r in conn.execute(
+            "SELECT p.*, m.reference,"
+            " (SELECT count(*) FROM production_messages pm WHERE pm.production_id = p.id) AS messages,"
+            " (SELECT count(*) FROM production_files pf WHERE pf.production_id = p.id) AS files"
+            f" FROM productions p JOIN matters m ON m.id = p.matter_id WHERE {cond} ORDER BY p.id",
+            params,
+        )
+    ]
