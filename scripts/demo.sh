@@ -117,6 +117,7 @@ if registered android; then
 fi
 step produce 2026-014 --out demo/productions/2026-014-vol1 --mkdir
 step verify demo/productions/2026-014-vol1
+step productions
 printf '\n%s$ cd demo/productions/2026-014-vol1 && sha256sum -c --quiet SHA256SUMS%s   (what the other side runs)\n' "$bold" "$plain"
 (cd demo/productions/2026-014-vol1 && sha256sum -c --quiet SHA256SUMS && echo "every file OK")
 printf '\nThe production is in %s:\n' "$PWD/demo/productions/2026-014-vol1"
