@@ -370,3 +370,14 @@ def test_a_header_value_with_a_line_break_is_refused_never_stripped():
 
     with pytest.raises(InvalidInput, match="X-RSMF-Participants: 'Sam\\\\nClient' holds a line break"):
         _rfc5322([("X-RSMF-Participants", "Sam\nClient")], "text", b"zip")
+
+
+def test_a_photo_is_stored_as_it_is_and_the_manifest_deflated(archive):
+    small_case(archive)
+    conversation = archive.conn.execute("SELECT conversation_id FROM messages LIMIT 1").fetchone()[0]
+    [(_, data)] = produce(archive.conn, conversation)
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    (part,) = list(message.iter_attachments())
+    with zipfile.ZipFile(io.BytesIO(part.get_payload(decode=True))) as z:
+        kinds = {i.filename.rpartition(".")[2]: i.compress_type for i in z.infolist()}
+    assert kinds == {"json": zipfile.ZIP_DEFLATED, "jpg": zipfile.ZIP_STORED}

@@ -46,6 +46,9 @@ __all__ = ["SLICE_SIZE", "VERSION", "conversation_rsmf", "validate"]
 VERSION = "2.0.0"
 SLICE_SIZE = 10_000  # events per .rsmf, as Relativity advises
 MANIFEST = "rsmf_manifest.json"
+PACKED = frozenset(
+    "jpg jpeg png gif webp heic heif mp4 mov m4v 3gp mkv avi m4a mp3 aac amr opus ogg caf zip docx xlsx pptx".split()
+)  # the kinds of file whose bytes are compressed already: stored in rsmf.zip as they are
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no clock in the bytes
 DELETED_FLAGS = ("deleted", "unsent")
 
@@ -417,7 +420,9 @@ def _zip(manifest: dict, files: _Files) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # (a photo, a video, a voice note is compressed already: deflating it again costs time, saves nothing)
+            stored = name.rpartition(".")[2].lower() in PACKED and name != MANIFEST
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             z.writestr(info, entries[name])
     return buffer.getvalue()
