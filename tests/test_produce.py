@@ -276,6 +276,10 @@ def test_exhibits_one_per_conversation_numbered_on(matter, tmp_path):
     lasts = [int(p["bates"][1].rsplit("-", 1)[1]) for p in result["pdfs"]]
     assert firsts[1:] == [n + 1 for n in lasts[:-1]]
     assert result["reproduces"][0]["production"] == 1
+    certification = " ".join((tmp_path / "ex" / "CERTIFICATION.txt").read_text().split())
+    assert "It produces again, under new Bates numbers, messages produced before: " in certification
+    assert "messages of production 1 (TF-0000" in certification
+    assert "It repeats messages produced before, under other numbers: " in (tmp_path / "ex" / "README.txt").read_text()
     assert run(path, "verify", tmp_path / "ex").exit_code == 0
 
 

@@ -106,6 +106,7 @@ class Certification:
     redaction_log: str | None = None  # its path in the production, when there is one
     signing_certificate: str | None = None  # the SHA-256 fingerprint of the certificate the PDFs are signed under
     certificate_file: str | None = None  # its PEM's path in the production
+    repeats: str | None = None  # the earlier productions whose messages it holds again (--reproduce), in words
     tool: str = "textfile"
     version: str = __version__
 
@@ -333,6 +334,11 @@ def _production(f: Certification) -> Part:
         " production, with every file's hash value, in the archive and its audit log.",
         *redacted,
         *signed,
+        *(
+            (" It produces again, under new Bates numbers, messages produced before: ", _v(f.repeats), ".")
+            if f.repeats
+            else ()
+        ),
     )
 
 

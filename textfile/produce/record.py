@@ -116,17 +116,22 @@ def _openssl_form(fingerprint: str) -> str:
     return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
 
 
-def _repeats(run: Run) -> str:
-    """README.txt's word on messages handed over before, in earlier productions (--reproduce)."""
+def _repeated(run: Run) -> str | None:
+    """The earlier productions a production repeats messages of, in words (the certification's), or None."""
     if not run.earlier:
-        return ""
-    said = "; ".join(
-        f"{e['messages']} in production {e['production']} ("
+        return None
+    return "; ".join(
+        f"{_n(e['messages'], 'message')} of production {e['production']} ("
         + (e["first"] if e["first"] == e["last"] else f"{e['first']} to {e['last']}")
         + ")"
         for e in run.earlier
     )
-    return f"\nIt repeats messages produced before, under other numbers: {said}."
+
+
+def _repeats(run: Run) -> str:
+    """README.txt's word on messages handed over before, in earlier productions (--reproduce)."""
+    said = _repeated(run)
+    return f"\nIt repeats messages produced before, under other numbers: {said}." if said else ""
 
 
 def _bound(conn, chosen, given: str | None, pick) -> str | None:
@@ -174,6 +179,7 @@ def certification(run: Run, pdfs, others) -> str:
         redaction_log="DATA/redaction-log.csv",
         signing_certificate=run.signer.fingerprint,
         certificate_file="signing-certificate.pem",
+        repeats=_repeated(run),
     )
     data, text = certify.certification(facts)
     folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")
