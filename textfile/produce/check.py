@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textfile.errors import InvalidInput, NotFound
-from textfile.produce.folder import INCOMPLETE, SUMS, SUMS_SIGNATURE, file_sha256, parse_sums
+from textfile.produce.folder import INCOMPLETE, SUMS, SUMS_SIGNATURE, UNLISTED, file_sha256, parse_sums
 from textfile.results import Result, omit_empty
 
 
@@ -197,7 +197,7 @@ def _files(folder: Path, listed: dict[str, str], check: ProductionCheck) -> None
             continue
         if file_sha256(target)[1] != sha:
             check.problems.append(f"{path}: changed (its sha256 is not the one produced)")
-    made_here = {SUMS, SUMS_SIGNATURE, INCOMPLETE}
+    made_here = {*UNLISTED, INCOMPLETE}
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
     present -= made_here
     for extra in sorted(present - set(listed)):

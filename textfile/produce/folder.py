@@ -28,6 +28,7 @@ from textfile.errors import Conflict, InvalidInput, TextfileError
 INCOMPLETE = "PRODUCTION-INCOMPLETE.txt"
 SUMS = "SHA256SUMS"
 SUMS_SIGNATURE = "SHA256SUMS.p7s"
+UNLISTED = (SUMS, SUMS_SIGNATURE)  # the files of a production that its list (and record) does not list: the list itself
 SUBFOLDERS = ("DATA", "IMAGES", "NATIVES", "RSMF", "TEXT")
 
 

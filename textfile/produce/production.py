@@ -30,7 +30,7 @@ from textfile import audit, times
 from textfile.archive import Archive, validate_bates_prefix
 from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 from textfile.produce import contents, documents, record, selection
-from textfile.produce.folder import Folder
+from textfile.produce.folder import UNLISTED, Folder
 from textfile.results import Result, omit_empty
 from textfile.transcript.bates import Series, bates_series
 
@@ -282,7 +282,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         str(run.folder.path),
         others.sums == row["sums_sha256"],
         others.sums,
-        len(made) + 2,
+        len(made) + len(UNLISTED),
         differs,
     )
     with archive.transaction() as w:

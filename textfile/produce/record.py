@@ -11,6 +11,7 @@ from textfile import audit, times
 from textfile.errors import Conflict
 from textfile.produce.certify import _one_line
 from textfile.produce.contents import GENERATOR
+from textfile.produce.folder import UNLISTED
 from textfile.results import Result
 from textfile.transcript.bates import bates_series, take_bates
 
@@ -300,7 +301,7 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         rsmf=others.rsmf,
         redactions=sum(len(v) for v in redactions.values()),
         privileged_notes=others.privileged_notes,
-        files=len(files) + 2,  # (and SHA256SUMS, SHA256SUMS.p7s)
+        files=len(files) + len(UNLISTED),
         sums_sha256=sums,
         certification_sha256=others.certification_sha256,
         reproduces=earlier,
@@ -341,7 +342,7 @@ def listed(conn, matter: str | None = None) -> list[Listed]:
             pdf.bates(r["bates_prefix"], r["bates_first"]),
             pdf.bates(r["bates_prefix"], r["bates_last"]),
             r["messages"],
-            r["files"] + 2,
+            r["files"] + len(UNLISTED),
             r["folder"],
             [e["production"] for e in json.loads(r["reproduces"])],
         )
