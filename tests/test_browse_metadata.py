@@ -125,8 +125,9 @@ def test_datasette_form_of_a_hidden_table_sorted_newest_first():
             "size": "The file's size in bytes when it was seen.",
             "mtime_ns": "The file's modification time when it was seen: nanoseconds since 1970-01-01 UTC.",
             "sha256": "SHA-256 of the file's bytes.",
-            "import_id": "The import that read these bytes; empty when none did.",
-            "seen_at": "When the file was taken from the inbox (UTC, ISO 8601 ending in Z).",
+            "import_id": "The import that holds these bytes: the one made from this file, or an earlier one of the same"
+            " bytes.",
+            "seen_at": "When the file was last taken from the inbox (UTC, ISO 8601 ending in Z).",
         },
         "hidden": True,
         "sort_desc": "seen_at",

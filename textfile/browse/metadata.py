@@ -50,7 +50,7 @@ BATES_PREFIX = Column("Bates prefix", "The prefix of its Bates numbers.")
 BATES_FIRST = Column("First Bates number", "The first Bates number it used (the number without its prefix).")
 BATES_LAST = Column("Last Bates number", "The last Bates number it used (the number without its prefix).")
 UUID = Column("UUID", "The identifier embedded in the PDF, by which `verify` finds this record.")
-PATH = Column("File", "Where the file was written, as an absolute path on the machine that made it.")
+PATH = Column("File", "Where the file was written, as a path on the machine that made it.")
 
 
 def _at(title: str, what: str) -> Column:
@@ -116,7 +116,8 @@ TABLES: dict[str, Table] = {
             "path": Column("Path", "The file or folder read, as given on the command line."),
             "file_name": Column("File name", "The name of the file or folder read."),
             "size": Column(
-                "Size (bytes)", "Size of the file in bytes; for a folder (a phone backup), of the listing of its files."
+                "Size (bytes)",
+                "Size of the file in bytes; for a folder (a phone backup), the total of its files' sizes.",
             ),
             "sha256": Column(
                 "SHA-256",
@@ -128,8 +129,8 @@ TABLES: dict[str, Table] = {
             "region": Column("Region", "The country code phone numbers without a country code were read in."),
             "custodian": Column(
                 "Custodian",
-                "Whose phone or account the export came from, when given (a client's name for a client's phone);"
-                " empty: the owner's, not stated.",
+                "Whose phone or account the export is, as named with --custodian (a client's name for a client's"
+                " phone); empty when none was named.",
             ),
             "options": Column("Options", "The reading options given for this import (JSON; {} when none)."),
             "started_at": _at("Started", "the import started"),
@@ -178,8 +179,11 @@ TABLES: dict[str, Table] = {
                 "Modified (ns)", "The file's modification time when it was seen: nanoseconds since 1970-01-01 UTC."
             ),
             "sha256": Column("SHA-256", "SHA-256 of the file's bytes."),
-            "import_id": Column("Import", "The import that read these bytes; empty when none did."),
-            "seen_at": _at("Seen", "the file was taken from the inbox"),
+            "import_id": Column(
+                "Import",
+                "The import that holds these bytes: the one made from this file, or an earlier one of the same bytes.",
+            ),
+            "seen_at": _at("Seen", "the file was last taken from the inbox"),
         },
         hidden=True,
         sort_desc="seen_at",
@@ -313,7 +317,9 @@ TABLES: dict[str, Table] = {
             "reply_to": Column("Reply to", "The source's id of the message this one replies to; empty when none."),
             "version": Column("Version", "The number of this version: 1 unless the message changed in the source."),
             "content_hash": CONTENT_HASH,
-            "import_id": Column("Import", "The import that last wrote this version."),
+            "import_id": Column(
+                "Import", "The import that first archived the message (Where each message was found lists every one)."
+            ),
             "time_precision": Column(
                 "Time precision",
                 "How finely the source wrote the time: minute or second; empty: to the millisecond or finer.",
@@ -341,9 +347,12 @@ TABLES: dict[str, Table] = {
                 " (a text from an edit history).",
             ),
             "import_id": Column("Import", "The import that recorded this version."),
-            "sent_at": _at("Sent", "the message was sent as this version gave it; empty: the same time as after it"),
+            "sent_at": _at(
+                "Sent", "the message was sent as this version gave it; empty: the next version did not change the time"
+            ),
             "source_zone": Column(
-                "Source time zone", "The source's zone this version was read in; empty: the same as after it."
+                "Source time zone",
+                "The source's zone this version was read in; empty: the next version did not change the time.",
             ),
             "earlier": Column(
                 "Also different",
@@ -363,7 +372,8 @@ TABLES: dict[str, Table] = {
             "import_id": Column("Import", "The import that found it."),
             "rule": Column(
                 "Why",
-                "edited: the message's text edited; deleted: shown deleted; earlier: an earlier form of the message.",
+                "edited: its id as a later export showed it edited; deleted: as a later export showed it deleted;"
+                " earlier: the id of an earlier form of it, imported after the later one.",
             ),
         },
         hidden=True,
@@ -509,7 +519,7 @@ TABLES: dict[str, Table] = {
         {
             "id": Column("Consent", "The consent's number."),
             "client_id": CLIENT,
-            "given_at": _at("Given", "the client gave it"),
+            "given_at": _at("Given", "the client gave it, as the person recorded it"),
             "method": Column("Method", "written, verbal or text."),
             "scope": Column("Scope", "What it covers, as the person recorded it; empty when not stated."),
             "document_sha256": Column("Document", "The signed document's bytes, by their SHA-256; empty when none."),
@@ -528,7 +538,7 @@ TABLES: dict[str, Table] = {
             "message_id": MESSAGE,
             "handle": Column("Handle", "Who opted out or in (phone number or email)."),
             "change": Column("Change", "out: opted out; in: opted back in."),
-            "keyword": Column("Keyword", "The word the message said."),
+            "keyword": Column("Keyword", "The word the message said, in capitals."),
             "at": _at("At", "the message was sent"),
         },
         sort_desc="at",
@@ -543,7 +553,9 @@ TABLES: dict[str, Table] = {
             "title": Column("Title", "The matter's title."),
             "opened_at": _at("Opened", "the matter was opened"),
             "closed_at": _at("Closed", "the matter was closed; empty while open"),
-            "legal_hold": Column("Legal hold", "1: under legal hold (nothing of it may be disposed of); 0: not."),
+            "legal_hold": Column(
+                "Legal hold", "1: under legal hold, never disposed of (since when: the audit log); 0: not."
+            ),
         },
         sort="reference",
         label_column="reference",
@@ -556,9 +568,13 @@ TABLES: dict[str, Table] = {
             "id": Column("Filing", "The filing's number."),
             "conversation_id": CONVERSATION,
             "matter_id": MATTER,
-            "from_at": _at("From", "the filing begins; empty: from the start of the conversation"),
+            "from_at": _at("From", "the filing begins; empty: no start"),
             "until_at": _at("Until", "the filing ends; empty: with no end"),
-            "how": Column("How", "auto: filed by textfile from a client's handle; manual: filed by a person."),
+            "how": Column(
+                "How",
+                "auto: filed by textfile, a client's number or address being in the conversation; manual: filed by a"
+                " person.",
+            ),
             "created_at": _at("Filed", "the filing was made"),
             "filed_by": Column(
                 "Filed by",
@@ -594,13 +610,20 @@ TABLES: dict[str, Table] = {
             "reason": Column("Reason", "Why, as the person gave it; empty when none was given."),
             "policy": Column("Policy", "The retention policy it was done under (JSON)."),
             "counts": Column("Counts", "How many of each kind of record were removed or kept (JSON)."),
-            "per_import": Column("Per import", "How many messages were removed from each import (JSON)."),
+            "per_import": Column(
+                "Per import",
+                "How many of the removed messages each import first archived (JSON: import number: count).",
+            ),
             "messages": Column("Messages", "Every removed message's id and content hash (JSON list)."),
-            "messages_sha256": Column("Messages digest", "A SHA-256 digest over that list."),
+            "messages_sha256": Column("Messages digest", "SHA-256 of that list (as canonical JSON)."),
             "blobs": Column("Files", "The SHA-256 of every attachment file removed (JSON list)."),
-            "blobs_sha256": Column("Files digest", "A SHA-256 digest over that list."),
-            "transcripts": Column("Transcripts", "The records of transcripts that went with the matter (JSON)."),
-            "reports": Column("Review reports", "The records of review reports that went with the matter (JSON)."),
+            "blobs_sha256": Column("Files digest", "SHA-256 of that list (as canonical JSON)."),
+            "transcripts": Column(
+                "Transcripts", "The UUIDs of the transcripts whose records went with the matter (JSON list)."
+            ),
+            "reports": Column(
+                "Review reports", "The UUIDs of the review reports whose records went with the matter (JSON list)."
+            ),
         },
         sort_desc="disposed_at",
     ),
@@ -800,7 +823,9 @@ TABLES: dict[str, Table] = {
         {
             "id": Column("Note", "The note's number, never given to another."),
             "matter_id": MATTER,
-            "author": Column("Author", "Who the note is by, as named."),
+            "author": Column(
+                "Author", "Who the note is by: as named, or else the operating-system user who entered it."
+            ),
             "conversation_id": Column(
                 "Conversation",
                 "The conversation it was written about, as numbered then (a later merge may renumber it); empty"
@@ -870,7 +895,7 @@ TABLES: dict[str, Table] = {
         {
             "id": Column("Production", "The production's number."),
             "matter_id": MATTER,
-            "folder": Column("Folder", "The folder it was written to, as an absolute path."),
+            "folder": Column("Folder", "The folder it was written to, as a path on the machine that made it."),
             "from_at": _at("From", "the window produced begins; empty: from the first message"),
             "until_at": _at("Until", "the window produced ends; empty: to the last message"),
             "options": Column("Options", "What was asked for: window, conversations, exhibits, context… (JSON)."),
@@ -880,7 +905,9 @@ TABLES: dict[str, Table] = {
             "reproduces": Column(
                 "Reproduces", "The earlier productions whose messages it produces again (JSON list; [] when none)."
             ),
-            "sums_sha256": Column("SHA256SUMS SHA-256", "SHA-256 of the production's list of its files' sums."),
+            "sums_sha256": Column(
+                "SHA256SUMS SHA-256", "SHA-256 of the production's SHA256SUMS file (every file's SHA-256, listed)."
+            ),
             "created_at": _at("Made", "it was made"),
             "created_by": _by("it was made"),
         },
