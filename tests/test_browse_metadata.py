@@ -137,7 +137,7 @@ def test_datasette_form_of_a_hidden_table_sorted_newest_first():
 def test_datasette_form_of_a_search_index():
     assert datasette_tables()["messages_fts"] == {
         "title": "Message search index",
-        "description": "The full-text index of the messages' text, which Datasette's search box uses.",
+        "description": "The full-text index of the messages' text, for searching them.",
         "columns": {"body": "The indexed text."},
         "hidden": True,
     }

@@ -33,14 +33,14 @@ class Table:
 
 UTC = "UTC, ISO 8601 ending in Z"
 BY = "The operating-system user who ran textfile when"
-MESSAGE = Column("Message", "The message (its id: a SHA-256 fingerprint of what makes it itself in its source).")
+MESSAGE = Column("Message", "The message, by its id (a SHA-256 fingerprint of what identifies it in its source).")
 IMPORT = Column("Import", "The import that recorded this row.")
 CONVERSATION = Column("Conversation", "The conversation.")
 MATTER = Column("Matter", "The matter.")
 CLIENT = Column("Client", "The client.")
 CONTENT_HASH = Column(
     "Content hash",
-    "SHA-256 of what a transcript shows of the message (time, direction, sender, text, status, attachments),"
+    "SHA-256 of what a transcript shows of the message (time, direction, sender, text, status, marks, attachments…),"
     " as it was then: a later change of the message no longer matches it.",
 )
 PDF_SHA256 = Column("PDF SHA-256", "SHA-256 of the PDF file as written.")
@@ -53,9 +53,9 @@ UUID = Column("UUID", "The identifier embedded in the PDF, by which `verify` fin
 PATH = Column("File", "Where the file was written, as a path on the machine that made it.")
 
 
-def _at(title: str, what: str) -> Column:
-    """A time column: `what` happened at this instant, in UTC."""
-    return Column(f"{title} (UTC)", f"When {what} ({UTC}).")
+def _at(title: str, what: str, empty: str | None = None) -> Column:
+    """A time column: `what` happened at this instant, in UTC; `empty`: what no time means."""
+    return Column(f"{title} (UTC)", f"When {what} ({UTC})" + (f"; empty {empty}." if empty else "."))
 
 
 def _by(what: str) -> Column:
@@ -305,8 +305,8 @@ TABLES: dict[str, Table] = {
                 "The state the source gives, e.g. sent, received, draft, failed, queued; for calls missed, voicemail,"
                 " rejected…; empty when it gives none.",
             ),
-            "delivered_at": _at("Delivered", "it was delivered, where the source says; empty otherwise"),
-            "read_at": _at("Read", "it was read, where the source says; empty otherwise"),
+            "delivered_at": _at("Delivered", "it was delivered, where the source says", "otherwise"),
+            "read_at": _at("Read", "it was read, where the source says", "otherwise"),
             "duration_s": Column("Duration (s)", "A call's length in seconds; empty for messages."),
             "flags": Column(
                 "Marks", "What the source marks it as (JSON list): edited, deleted, unsent, empty_body, draft, failed…"
@@ -335,7 +335,7 @@ TABLES: dict[str, Table] = {
             "message_id": MESSAGE,
             "version": Column("Version", "The number of this version, 1 the oldest."),
             "body": Column("Text", "The text this version had."),
-            "at": _at("Written", "the source says this text was written; empty when it does not say"),
+            "at": _at("Written", "the source says this text was written", "when it does not say"),
             "origin": Column(
                 "Where from",
                 "edit_history: the source's own edit history; reimport: a later import changed the message;"
@@ -524,7 +524,7 @@ TABLES: dict[str, Table] = {
             "scope": Column("Scope", "What it covers, as the person recorded it; empty when not stated."),
             "document_sha256": Column("Document", "The signed document's bytes, by their SHA-256; empty when none."),
             "document_name": Column("Document name", "The document's file name; empty when none."),
-            "revoked_at": _at("Revoked", "it was revoked; empty while in force"),
+            "revoked_at": _at("Revoked", "it was revoked", "while in force"),
             "recorded_at": _at("Recorded", "it was recorded"),
             "recorded_by": _by("it was recorded"),
         },
@@ -552,7 +552,7 @@ TABLES: dict[str, Table] = {
             "reference": Column("Reference", "The matter's reference, unique regardless of case."),
             "title": Column("Title", "The matter's title."),
             "opened_at": _at("Opened", "the matter was opened"),
-            "closed_at": _at("Closed", "the matter was closed; empty while open"),
+            "closed_at": _at("Closed", "the matter was closed", "while open"),
             "legal_hold": Column(
                 "Legal hold", "1: under legal hold, never disposed of (since when: the audit log); 0: not."
             ),
@@ -568,8 +568,8 @@ TABLES: dict[str, Table] = {
             "id": Column("Filing", "The filing's number."),
             "conversation_id": CONVERSATION,
             "matter_id": MATTER,
-            "from_at": _at("From", "the filing begins; empty: no start"),
-            "until_at": _at("Until", "the filing ends; empty: with no end"),
+            "from_at": _at("From", "the filing begins", "when it has no start"),
+            "until_at": _at("Until", "the filing ends", "when it has no end"),
             "how": Column(
                 "How",
                 "auto: filed by textfile, a client's number or address being in the conversation; manual: filed by a"
@@ -666,8 +666,8 @@ TABLES: dict[str, Table] = {
             "matter_id": Column("Matter", "The matter it covers; empty for a transcript of a client."),
             "client_id": Column("Client", "The client whose messages it covers; empty when only a matter is recorded."),
             "scope": Column("Scope", "What it covers, as recorded when it was made (JSON)."),
-            "from_at": _at("From", "the window it covers begins; empty: from the first message"),
-            "until_at": _at("Until", "the window it covers ends; empty: to the last message"),
+            "from_at": _at("From", "the window it covers begins", "when it starts at the first message"),
+            "until_at": _at("Until", "the window it covers ends", "when it runs to the last message"),
             "zone": Column("Time zone", "The zone (IANA name) its times are printed in."),
             "path": PATH,
             "pdf_sha256": PDF_SHA256,
@@ -768,7 +768,7 @@ TABLES: dict[str, Table] = {
             "reason": Column("Details", "What the rule found, e.g. the term matched or the client (JSON)."),
             "raised_at": _at("Raised", "the flag was raised"),
             "state": Column("State", "open, reviewed, dismissed or cleared."),
-            "decided_at": _at("Decided", "its latest decision was made; empty while open"),
+            "decided_at": _at("Decided", "its latest decision was made", "while open"),
             "decided_by": Column(
                 "Decided by", "Who made the latest decision (textfile when a scan cleared it); empty while open."
             ),
@@ -831,8 +831,8 @@ TABLES: dict[str, Table] = {
                 "The conversation it was written about, as numbered then (a later merge may renumber it); empty"
                 " when not given.",
             ),
-            "from_at": _at("From", "the window it concerns begins; empty when not given"),
-            "until_at": _at("Until", "the window it concerns ends; empty when not given"),
+            "from_at": _at("From", "the window it concerns begins", "when not given"),
+            "until_at": _at("Until", "the window it concerns ends", "when not given"),
             "created_at": _at("Written", "it was entered"),
             "created_by": _by("it was entered"),
         },
@@ -880,7 +880,7 @@ TABLES: dict[str, Table] = {
             "reason": Column("Reason", "privileged, PII or other."),
             "created_at": _at("Made", "it was made"),
             "created_by": _by("it was made"),
-            "withdrawn_at": _at("Withdrawn", "it was withdrawn; empty while in force"),
+            "withdrawn_at": _at("Withdrawn", "it was withdrawn", "while in force"),
             "withdrawn_by": Column("Withdrawn by", f"{BY} it was withdrawn; empty while in force."),
             "withdrawn_why_sha256": Column(
                 "Withdrawal reason SHA-256", "SHA-256 of the reason given for withdrawing it; empty while in force."
@@ -896,8 +896,8 @@ TABLES: dict[str, Table] = {
             "id": Column("Production", "The production's number."),
             "matter_id": MATTER,
             "folder": Column("Folder", "The folder it was written to, as a path on the machine that made it."),
-            "from_at": _at("From", "the window produced begins; empty: from the first message"),
-            "until_at": _at("Until", "the window produced ends; empty: to the last message"),
+            "from_at": _at("From", "the window produced begins", "when it starts at the first message"),
+            "until_at": _at("Until", "the window produced ends", "when it runs to the last message"),
             "options": Column("Options", "What was asked for: window, conversations, exhibits, context… (JSON)."),
             "bates_prefix": BATES_PREFIX,
             "bates_first": BATES_FIRST,
@@ -973,7 +973,7 @@ TABLES: dict[str, Table] = {
     ),
     "messages_fts": Table(
         "Message search index",
-        "The full-text index of the messages' text, which Datasette's search box uses.",
+        "The full-text index of the messages' text, for searching them.",
         FTS_COLUMNS,
         hidden=True,
     ),
