@@ -298,7 +298,9 @@ TABLES: dict[str, Table] = {
                 "Source time zone",
                 "The zone the source's clock was in (IANA name, +HH:MM, or UTC); empty when the source does not say.",
             ),
-            "body": Column("Text", "The text as the export wrote it, invisible characters included; empty for none."),
+            "body": Column(
+                "Text", "The text as the export wrote it, invisible characters included; empty when it has none."
+            ),
             "service": Column("Service", "As the source names it: iMessage, SMS, MMS, RCS, WhatsApp, Phone…"),
             "status": Column(
                 "Status",
@@ -315,7 +317,9 @@ TABLES: dict[str, Table] = {
                 "Source's id", "The source's own id for the message (an iMessage guid); empty when it has none."
             ),
             "reply_to": Column("Reply to", "The source's id of the message this one replies to; empty when none."),
-            "version": Column("Version", "The number of this version: 1 unless the message changed in the source."),
+            "version": Column(
+                "Version", "The current version's number: 1 until the message changed (see Message versions)."
+            ),
             "content_hash": CONTENT_HASH,
             "import_id": Column(
                 "Import", "The import that first archived the message (Where each message was found lists every one)."
