@@ -32,7 +32,7 @@ def run(archive_path, name: str, **params) -> list[dict]:
     """The query's rows, as Datasette gives them: read-only, every named parameter given ("" when not)."""
     conn = sqlite3.connect(f"file:{archive_path}?mode=ro", uri=True)
     try:
-        cursor = conn.execute(QUERIES[name]["sql"], {"matter": "", "hours": ""} | params)
+        cursor = conn.execute(QUERIES[name]["sql"], {"matter": "", "within": ""} | params)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
     finally:
@@ -313,9 +313,9 @@ def test_open_review_flags_are_what_review_lists(archive, archive_path, escalati
 
 def test_unanswered_escalations_are_what_review_unanswered_lists(archive, archive_path, cli, escalations):
     core = queue.flags(archive.conn, tz=NY)
-    for hours, within in (("", 86400), ("24", 86400), ("72", 3 * 86400), ("0.25", 900)):
-        found = run(archive_path, "unanswered_escalations", hours=hours)
-        assert found == review_rows(queue.unanswered(core, within), archive.conn)
+    for within in ("", "24h", "3d", "15m", "1d12h", " 90 MIN ", "45s"):
+        found = run(archive_path, "unanswered_escalations", within=within)
+        assert found == review_rows(queue.unanswered(core, queue.duration(within or "24h")), archive.conn), within
     said = json.loads(cli("review", "--unanswered", "--within", "24h", "--json").stdout)
     assert [f"#{f['number']}" for f in said["flags"]] == [
         r["Message"] for r in run(archive_path, "unanswered_escalations")
@@ -324,12 +324,31 @@ def test_unanswered_escalations_are_what_review_unanswered_lists(archive, archiv
         ("#1.3", "text after 2 d 0 h"),
         ("#1.8", "none yet"),
     ]
-    assert [r["Message"] for r in run(archive_path, "unanswered_escalations", hours="0.25")] == [
+    assert [r["Message"] for r in run(archive_path, "unanswered_escalations", within="15m")] == [
         "#1.1",
         "#1.3",
         "#1.5",
         "#1.8",
     ]
+    # what the command refuses is said, in one row, not answered as if it were a time
+    for given in ("soon", "24", "h", "2x", "1d12"):
+        assert run(archive_path, "unanswered_escalations", within=given) == [
+            {
+                "Flag": None,
+                "Message": None,
+                "Sent (UTC)": None,
+                "Conversation": None,
+                "From": "",
+                "Why": f"not a length of time: {given!r} (e.g. 24h, 90m, 2d, 1d12h)",
+                "Text": None,
+                "Response": "",
+                "Responded (UTC)": "",
+                "Response message": "",
+            }
+        ], given
+        assert cli("review", "--unanswered", "--within", given).stderr == (
+            f"Error: not a length of time: {given!r} (e.g. 24h, 90m, 2d, 1d12h)\n"
+        )
 
 
 def test_no_flag_no_unanswered_escalation(archive, archive_path):
@@ -467,5 +486,5 @@ def test_each_query_is_titled_described_and_asks_what_it_names():
         assert query["title"] and query["description"].endswith("."), name
     assert {n: q.get("params") for n, q in QUERIES.items() if "params" in q} == {
         "matter_timeline": ["matter"],
-        "unanswered_escalations": ["hours"],
+        "unanswered_escalations": ["within"],
     }

@@ -79,6 +79,12 @@ NUMBER = """m.conversation_id || '.' || (
          SELECT count(*) FROM messages o WHERE o.conversation_id = m.conversation_id
             AND (o.sent_at < m.sent_at OR (o.sent_at = m.sent_at AND o.rowid <= m.rowid)))"""
 
+# The same numbers for many messages at once: each message's (`row`: its rowid) counted in one pass over
+# its conversation (`n`); a WHERE clause on `messages m` follows, naming the conversations to number.
+NUMBERED = """SELECT m.rowid AS row,
+           m.conversation_id || '.' || row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.rowid) AS n
+    FROM messages m"""
+
 # The matters a conversation `c` is filed to, by reference.
 FILED_TO = """coalesce((SELECT group_concat(reference, ', ')
                  FROM (SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id
@@ -136,10 +142,14 @@ WITH {NAMES},
     -- each matter's messages: those of its conversations inside each filing's window
     SELECT DISTINCT f.matter_id, m.rowid AS row
     FROM filings f JOIN messages m ON {IN_WINDOW}
+  ),
+  numbered AS (
+    {NUMBERED}
+    WHERE m.conversation_id IN (SELECT conversation_id FROM filings)
   )
 SELECT mt.reference AS "Matter",
        cl.name AS "Client",
-       {NUMBER} AS "Message",
+       nb.n AS "Message",
        m.sent_at AS "Sent (UTC)",
        l.label AS "Conversation",
        {SENDER} AS "From",
@@ -151,6 +161,7 @@ SELECT mt.reference AS "Matter",
        m.id AS "Message id"
 FROM filed x
 JOIN messages m ON m.rowid = x.row
+JOIN numbered nb ON nb.row = x.row
 JOIN matters mt ON mt.id = x.matter_id
 JOIN clients cl ON cl.id = mt.client_id
 JOIN labels l ON l.conversation_id = m.conversation_id
@@ -170,13 +181,11 @@ WITH {NAMES},
   ),
   filed AS (
     SELECT m.rowid AS row FROM messages m
-    WHERE EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = (SELECT id FROM matter) AND {IN_WINDOW})
+    WHERE m.conversation_id IN (SELECT f.conversation_id FROM filings f WHERE f.matter_id = (SELECT id FROM matter))
+      AND EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = (SELECT id FROM matter) AND {IN_WINDOW})
   ),
   numbered AS (
-    -- each message's number in its conversation, all of it counted in time order ("2.15")
-    SELECT m.rowid AS row,
-           m.conversation_id || '.' || row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.rowid) AS n
-    FROM messages m
+    {NUMBERED}
     WHERE m.conversation_id IN (SELECT f.conversation_id FROM filings f WHERE f.matter_id = (SELECT id FROM matter))
   ),
   attached AS (
@@ -219,13 +228,36 @@ _FLAGGED = f"""
 WITH {NAMES},
   flagged AS (
     SELECT f.id AS flag, f.rule, f.reason, m.rowid AS row, m.id AS message_id, m.conversation_id, m.sent_at,
-           m.direction, m.body, p.handle, p.display_name, {NUMBER} AS number
+           m.direction, m.body, p.handle, p.display_name
     FROM review_flags f
     JOIN messages m ON m.id = f.message_id
     LEFT JOIN participants p ON p.id = m.sender_id
     WHERE f.state = 'open'
   ),
+  calls AS MATERIALIZED (
+    -- the calls that answer, each with the number of a flagged sender it was with: those the owner
+    -- made, answered or not, and those taken (not {", ".join(NOT_ANSWERED)})
+    SELECT q.handle, c.sent_at, c.rowid AS row, c.id, c.direction, c.duration_s
+    FROM participants q CROSS JOIN messages c ON c.conversation_id = q.conversation_id
+    WHERE q.is_owner = 0 AND q.handle IN (SELECT handle FROM flagged WHERE direction = 'in')
+      AND c.kind = 'call'
+      AND (c.direction = 'out'
+           OR (c.direction = 'in' AND coalesce(c.status, '') NOT IN ({", ".join(map(_text, NOT_ANSWERED))})))
+  ),
+  next_calls AS (
+    -- the first of those calls after each flagged inbound message with its sender: the inbound messages
+    -- and the calls in one list per number, latest first; each message's first call is the earliest of
+    -- the calls before it in that list, at a later time (a call's key, "time rowid", orders as its time)
+    SELECT flag, CAST(substr(next, instr(next, ' ') + 1) AS INTEGER) AS row
+    FROM (SELECT flag, min(call) OVER (PARTITION BY handle ORDER BY sent_at DESC
+                                       GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next
+          FROM (SELECT flag, handle, sent_at, NULL AS call FROM flagged WHERE direction = 'in'
+                UNION ALL
+                SELECT NULL, handle, sent_at, sent_at || ' ' || printf('%020d', row) FROM calls))
+    WHERE flag IS NOT NULL AND next IS NOT NULL
+  ),
   answers AS (
+    -- each one's next text in its conversation, and its first call
     SELECT x.flag, t.sent_at AS at, 'text' AS how, t.id, t.duration_s
     FROM flagged x
     JOIN messages t ON t.rowid = (SELECT o.rowid FROM messages o
@@ -234,23 +266,21 @@ WITH {NAMES},
                                   ORDER BY o.sent_at, o.rowid LIMIT 1)
     WHERE x.direction = 'in'
     UNION ALL
-    SELECT x.flag, k.sent_at, 'call ' || k.direction, k.id, k.duration_s
-    FROM flagged x
-    JOIN messages k ON k.rowid = (
-      SELECT c.rowid FROM participants q JOIN messages c ON c.conversation_id = q.conversation_id
-      WHERE q.is_owner = 0 AND q.handle = x.handle AND c.kind = 'call' AND c.sent_at > x.sent_at
-        -- a call the owner made, answered or not, or one taken (not {", ".join(NOT_ANSWERED)})
-        AND (c.direction = 'out'
-             OR (c.direction = 'in' AND coalesce(c.status, '') NOT IN ({", ".join(map(_text, NOT_ANSWERED))})))
-      ORDER BY c.sent_at, c.rowid LIMIT 1)
-    WHERE x.direction = 'in'
+    SELECT n.flag, k.sent_at, 'call ' || k.direction, k.id, k.duration_s
+    FROM next_calls n JOIN calls k ON k.row = n.row
   ),
   responses AS (
     -- the first of them (at one instant, a call before a text, as the core orders them)
-    SELECT a.*, r.conversation_id, r.sent_at, r.rowid AS row,
-           CAST(round((julianday(a.at) - julianday(x.sent_at)) * 86400000) AS INTEGER) / 1000 AS after_s
-    FROM answers a JOIN flagged x ON x.flag = a.flag JOIN messages r ON r.id = a.id
-    WHERE NOT EXISTS (SELECT 1 FROM answers b WHERE b.flag = a.flag AND (b.at, b.how, b.id) < (a.at, a.how, a.id))
+    SELECT * FROM (
+      SELECT a.*, r.conversation_id, r.rowid AS row,
+             CAST(round((julianday(a.at) - julianday(x.sent_at)) * 86400000) AS INTEGER) / 1000 AS after_s,
+             row_number() OVER (PARTITION BY a.flag ORDER BY a.at, a.how, a.id) AS nth
+      FROM answers a JOIN flagged x ON x.flag = a.flag JOIN messages r ON r.id = a.id)
+    WHERE nth = 1
+  ),
+  numbered AS (
+    {NUMBERED}
+    WHERE m.conversation_id IN (SELECT conversation_id FROM flagged UNION SELECT conversation_id FROM responses)
   )"""
 
 # A flag's reason in words (review.queue.describe). `x`: the flag.
@@ -272,10 +302,14 @@ _WHY = f"""CASE
            THEN {_case("x.rule", RULE_NAMES, "x.rule")} || ' (' || coalesce(json_extract(x.reason, '$.local'), '') || ')'
          ELSE x.rule END"""
 
+# What a time asked for that is not one gets, in "Why" (as `review --within` refuses it).
+_NOT_A_TIME = """CASE WHEN w.s IS NULL
+         THEN 'not a length of time: ' || quote(w.given) || ' (e.g. 24h, 90m, 2d, 1d12h)'"""
+
 # A response as `review` says it (Response.said, without "after hours": working hours are judged in
 # Python): "text after 2 h 05 min", "call out, 3 min after 20 min". A call's minutes are rounded half
 # to even, as Python rounds them.
-_RESPONSE = f"""CASE WHEN x.direction <> 'in' THEN ''
+_RESPONSE = f"""CASE WHEN x.direction IS NOT 'in' THEN ''
             WHEN r.flag IS NULL THEN 'none yet'
             ELSE r.how
                  || CASE WHEN r.how LIKE 'call%' AND r.duration_s
@@ -285,39 +319,65 @@ _RESPONSE = f"""CASE WHEN x.direction <> 'in' THEN ''
                          ELSE '' END
                  || ' after ' || {_TOOK.format(s="r.after_s")} END"""
 
-_FLAG_COLUMNS = f"""x.flag AS "Flag",
-       '#' || x.number AS "Message",
+
+def _flag_columns(why: str) -> str:
+    """The columns of a flag's row, `why` the expression of its "Why"."""
+    return f"""x.flag AS "Flag",
+       '#' || xn.n AS "Message",
        x.sent_at AS "Sent (UTC)",
        l.label AS "Conversation",
        CASE WHEN x.direction = 'out' THEN 'owner' ELSE coalesce(nullif(x.display_name, ''), x.handle, '') END AS "From",
-       {_WHY} AS "Why",
+       {why} AS "Why",
        x.body AS "Text",
        {_RESPONSE} AS "Response",
        coalesce(r.at, '') AS "Responded (UTC)",
-       coalesce('#' || r.conversation_id || '.' || (
-         SELECT count(*) FROM messages o WHERE o.conversation_id = r.conversation_id
-            AND (o.sent_at < r.sent_at OR (o.sent_at = r.sent_at AND o.rowid <= r.row))), '') AS "Response message\""""
+       coalesce('#' || rn.n, '') AS "Response message\""""
+
+
+# Each flag with its conversation's name, its response, and the numbers of both messages.
+_FLAG_ROWS = """flagged x
+JOIN labels l ON l.conversation_id = x.conversation_id
+JOIN numbered xn ON xn.row = x.row
+LEFT JOIN responses r ON r.flag = x.flag
+LEFT JOIN numbered rn ON rn.row = r.row"""
 
 OPEN_REVIEW_FLAGS = f"""
 -- The open review flags: `textfile review`, in the order of their messages.
 {_FLAGGED}
-SELECT {_FLAG_COLUMNS}
-FROM flagged x
-JOIN labels l ON l.conversation_id = x.conversation_id
-LEFT JOIN responses r ON r.flag = x.flag
+SELECT {_flag_columns(_WHY)}
+FROM {_FLAG_ROWS}
 ORDER BY x.sent_at, x.row, x.rule
 """
 
 UNANSWERED_ESCALATIONS = f"""
 -- The open flags on messages from clients that no response reached within a time:
--- `textfile review --unanswered --within 24h` (hours: the time asked for; left empty, 24).
-{_FLAGGED}
-SELECT {_FLAG_COLUMNS}
-FROM flagged x
-JOIN labels l ON l.conversation_id = x.conversation_id
-LEFT JOIN responses r ON r.flag = x.flag
-WHERE x.direction = 'in'
-  AND (r.flag IS NULL OR r.after_s > CAST(coalesce(nullif(trim(:hours), ''), '24') AS REAL) * 3600)
+-- `textfile review --unanswered --within 24h`.
+{_FLAGGED},
+  asked AS (
+    -- the time asked for, as --within takes it: 24h, 90m, 2d, 1d12h, 45s (left empty: 24h)
+    SELECT coalesce(nullif(trim(:within), ''), '24h') AS given
+  ),
+  reading (rest, number, seconds) AS (
+    -- read a character at a time: digits make a number; a unit (d, h, m or min, s) adds it, in seconds
+    SELECT replace(lower(replace(given, ' ', '')), 'min', 'm'), '', 0 FROM asked
+    UNION ALL
+    SELECT substr(rest, 2),
+           CASE WHEN substr(rest, 1, 1) GLOB '[0-9]' THEN number || substr(rest, 1, 1) ELSE '' END,
+           CASE WHEN substr(rest, 1, 1) GLOB '[0-9]' THEN seconds
+                WHEN number <> '' THEN seconds + number * CASE substr(rest, 1, 1)
+                                                          WHEN 'd' THEN 86400 WHEN 'h' THEN 3600
+                                                          WHEN 'm' THEN 60 WHEN 's' THEN 1 END END
+    FROM reading WHERE rest <> '' AND seconds IS NOT NULL
+  ),
+  within AS (
+    -- in seconds when all of it was read, each number with its unit; else NULL: not a length of time
+    SELECT (SELECT seconds FROM reading WHERE rest = '' AND number = '') AS s, given FROM asked
+  )
+SELECT {_flag_columns(_NOT_A_TIME + " ELSE " + _WHY + " END")}
+FROM within w
+LEFT JOIN ({_FLAG_ROWS}) ON w.s IS NOT NULL AND x.direction = 'in'
+WHERE w.s IS NULL  -- (one row saying so)
+   OR (x.flag IS NOT NULL AND (r.flag IS NULL OR r.after_s > w.s))
 ORDER BY x.sent_at, x.row, x.rule
 """
 
@@ -437,13 +497,13 @@ QUERIES: dict[str, dict] = {
         "title": "Unanswered escalations",
         "description": (
             "The open flags on messages from clients that no response reached within a time, as `textfile review"
-            " --unanswered --within 24h` lists them: no response yet, or one that came later. Give the time in"
-            " hours (empty: 24). A response is a text sent in that conversation after the message, or a call"
+            " --unanswered --within 24h` lists them: no response yet, or one that came later. Give the time as"
+            " the command takes it: 24h, 90m, 2d, 1d12h (empty: 24h). A response is a text sent in that conversation after the message, or a call"
             " with the sender's number that you made or took. As of the last review (`textfile review` looks"
             " for new flags first). Times are UTC."
         ),
         "sql": UNANSWERED_ESCALATIONS,
-        "params": ["hours"],
+        "params": ["within"],
     },
     "deletions_seen_on_phone": {
         "title": "Deletions seen on the phone",
