@@ -44,6 +44,7 @@ def _case(expression: str, words: dict[str, str], otherwise: str) -> str:
 # Each conversation's people other than the owner, "Name number" each (the number alone where the export
 # gave no other name), by number; and the conversation as `textfile conversations` names it: its own
 # title where it says more than one of those names (a group's), else its people (filing.label).
+# (group_concat joins in the order its subquery gives, as SQLite does; SQL itself promises no order.)
 NAMES = """
   people AS (
     SELECT conversation_id, group_concat(said, ', ') AS names
@@ -82,7 +83,8 @@ NUMBER = """m.conversation_id || '.' || (
 # The same numbers for many messages at once: each message's (`row`: its rowid) counted in one pass over
 # its conversation (`n`); a WHERE clause on `messages m` follows, naming the conversations to number.
 NUMBERED = """SELECT m.rowid AS row,
-           m.conversation_id || '.' || row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.rowid) AS n
+           m.conversation_id || '.'
+             || row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.rowid) AS n
     FROM messages m"""
 
 # The matters a conversation `c` is filed to, by reference.
@@ -299,7 +301,8 @@ _WHY = f"""CASE
            THEN {_case("x.rule", RULE_NAMES, "x.rule")} || ': '
                 || coalesce((SELECT group_concat(value, ', ') FROM json_each(x.reason, '$.clients')), '')
          WHEN x.rule LIKE 'after\\_hours%' ESCAPE '\\'
-           THEN {_case("x.rule", RULE_NAMES, "x.rule")} || ' (' || coalesce(json_extract(x.reason, '$.local'), '') || ')'
+           THEN {_case("x.rule", RULE_NAMES, "x.rule")}
+                || ' (' || coalesce(json_extract(x.reason, '$.local'), '') || ')'
          ELSE x.rule END"""
 
 # What a time asked for that is not one gets, in "Why" (as `review --within` refuses it).
@@ -446,11 +449,11 @@ QUERIES: dict[str, dict] = {
     "unfiled_conversations": {
         "title": "Unfiled conversations",
         "description": (
-            "The conversations waiting to be filed, as `textfile conversations --unfiled` lists them: each with a"
-            " message no filing covers (a filing covers a message when it has no from/until, or the message was sent"
-            " inside them, both ends included), and each with no message yet that is filed nowhere. A conversation"
-            ' set aside as not client-related (`textfile conversation ignore`) is left out. "Not filed" counts the'
-            ' messages no filing covers; "Filed to" names the matters that hold part of it. Times are UTC.'
+            "The conversations waiting to be filed, as `textfile conversations --unfiled` lists them: those with a"
+            " message no filing covers (a filing covers a message when it has no from/until, or the message was"
+            " sent inside them, both ends included), and those with no message yet and no filing. A conversation"
+            ' set aside as not client-related (`textfile conversation ignore`) is left out. "Not filed" counts'
+            ' the messages no filing covers; "Filed to" names the matters that hold part of it. Times are UTC.'
         ),
         "sql": UNFILED_CONVERSATIONS,
     },
@@ -460,12 +463,11 @@ QUERIES: dict[str, dict] = {
             "Each message filed to a matter (inside a filing's from/until) that no transcript of that matter shows"
             ' as it is now: the messages behind `textfile status`\'s "matters with messages in no transcript",'
             ' which the next `textfile archive` run renders. "Changed since": a transcript of the matter shows'
-            " an earlier state of the message (a later import changed it); a transcript of the client, not of"
-            " the matter, does not count. A transcript recorded as deleted on purpose (`textfile verify"
-            " --deleted`) counts for nothing. This list cannot see the PDF files: a transcript whose file is"
-            " missing or altered still counts here, while `textfile status` and `textfile deletable` check the"
-            ' files (run `textfile verify`). Messages filed to no matter are in "Unfiled conversations". Times'
-            " are UTC."
+            " an earlier state of the message (a later import changed it). A transcript of the client, not of"
+            " the matter, does not count, nor does one recorded as deleted on purpose (`textfile verify"
+            " --deleted`). This list cannot look at the PDF files: a transcript whose file is gone still counts"
+            " here, while `textfile status` counts it no more and says it is missing (`textfile verify` checks"
+            ' every file). Messages filed to no matter are in "Unfiled conversations". Times are UTC.'
         ),
         "sql": MESSAGES_IN_NO_TRANSCRIPT,
     },
@@ -474,9 +476,10 @@ QUERIES: dict[str, dict] = {
         "description": (
             "Every message a matter's transcript shows, in one list by time (the transcript itself gives each"
             " conversation in turn): each conversation filed to the matter, inside each filing's from/until."
-            ' Give the matter\'s reference (upper or lower case alike). "Message" is the number the transcript'
-            ' and `textfile conversation show` give it (2.15: conversation 2\'s 15th message); "From" and'
-            ' "Number" are its sender\'s name and phone number or address. Times are UTC.'
+            " Give the matter's reference (upper or lower case alike); a matter disposed of has none left."
+            ' "Message" is the number the transcript and `textfile conversation show` give it (2.15:'
+            ' conversation 2\'s 15th message); "From" is its sender\'s name, "Number" their phone number or'
+            " address (a WhatsApp export gives a name instead). Times are UTC."
         ),
         "sql": MATTER_TIMELINE,
         "params": ["matter"],
@@ -485,11 +488,12 @@ QUERIES: dict[str, dict] = {
         "title": "Open review flags",
         "description": (
             "The review flags no one has decided yet, in the order of their messages, as `textfile review` lists"
-            " them, with the first response to a message from a client: a text sent in that conversation after"
-            " it, or a call with the sender's number that you made or took (a missed, rejected or voicemail call"
-            " is no response). As of the last review: `textfile review`, an import or the weekly run looks for"
-            " new flags first, which this list cannot do. Whether a message or a response came outside working"
-            " hours is not shown (the command works it out with the time zone's rules). Times are UTC."
+            " them, with the first response to each message from a client: a text sent in that conversation"
+            " after it, or a call with the sender's number that the owner made or took (a missed, rejected or"
+            " voicemail call is no response). As of the last review: `textfile review`, an import and the weekly"
+            " run look for new flags first, which this list cannot do. Whether a message or its response came"
+            " outside working hours is not shown (the command works it out with the time zone's rules). Times"
+            " are UTC."
         ),
         "sql": OPEN_REVIEW_FLAGS,
     },
@@ -498,9 +502,9 @@ QUERIES: dict[str, dict] = {
         "description": (
             "The open flags on messages from clients that no response reached within a time, as `textfile review"
             " --unanswered --within 24h` lists them: no response yet, or one that came later. Give the time as"
-            " the command takes it: 24h, 90m, 2d, 1d12h (empty: 24h). A response is a text sent in that conversation after the message, or a call"
-            " with the sender's number that you made or took. As of the last review (`textfile review` looks"
-            " for new flags first). Times are UTC."
+            " the command takes it: 24h, 90m, 2d, 1d12h (empty: 24h). A response is a text sent in that"
+            " conversation after the message, or a call with the sender's number that the owner made or took."
+            " As of the last review (`textfile review` looks for new flags first). Times are UTC."
         ),
         "sql": UNANSWERED_ESCALATIONS,
         "params": ["within"],
