@@ -226,11 +226,15 @@ def test_messages_in_no_transcript_are_those_status_renders_again(archive, archi
 def test_a_message_changed_since_its_transcript_is_said_so(archive, archive_path, cli, week, tmp_path):
     assert cli("transcript", "M-1", "--out", tmp_path / "m1.pdf").exit_code == 0
     (thanks,) = ids(archive, "Thanks")
-    with archive.transaction() as conn:  # (what a later import does when the export says it differently)
-        conn.execute("UPDATE messages SET content_hash = 'later' WHERE id = ?", (thanks,))
+    later = ingest_records(archive, [replace(msg(3, "Thanks"), body="Thanks!")], name="sms-later.xml")
+    assert (later.updated, later.warnings) == (
+        1,
+        ["element 3: changed since it was archived; the earlier version is kept"],
+    )
     [found] = run(archive_path, "messages_in_no_transcript")
-    assert (found["Message"], found["Why"], found["Message id"]) == (
+    assert (found["Message"], found["Text"], found["Why"], found["Message id"]) == (
         "1.2",
+        "Thanks!",
         "changed since the matter's transcript showed it",
         thanks,
     )
