@@ -1,5 +1,5 @@
 # The whole set-up is `make demo` or `make test`: both install what is missing (system packages,
-# the .venv with the package and its test extras) and do nothing more when it is all there.
+# the .venv with the package, its test extras and the browse extra) and do nothing more when it is all there.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ system:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,browse]'
 	@touch $@
 
 test: setup

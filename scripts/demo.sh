@@ -151,4 +151,5 @@ conn.commit()
 PY
 printf '\n%s$ textfile --archive demo/tampered.db verify%s   (a copy, edited behind textfile'"'"'s back)\n' "$bold" "$plain"
 textfile --archive demo/tampered.db verify || printf '(exit %s: the edit and the missing entry are caught)\n' "$?"
-printf '\nThe demo archive is %s. To try textfile on it from a shell in %s:\n  export PATH="$PWD/.venv/bin:$PATH" TEXTFILE_ARCHIVE="$PWD/demo/archive.db"\n  textfile conversations\n' "$TEXTFILE_ARCHIVE" "$PWD"
+printf '\nThe demo archive is %s. To try textfile on it from a shell in %s:\n  export PATH="$PWD/.venv/bin:$PATH" TEXTFILE_ARCHIVE="$PWD/demo/archive.db" TEXTFILE_KEY="$PWD/demo/key"\n  textfile conversations\n' "$TEXTFILE_ARCHIVE" "$PWD"
+printf 'and to browse it in your web browser, read-only (filters, search, the weekly questions; Ctrl-C stops it):\n  textfile browse --open\n'

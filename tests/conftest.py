@@ -38,6 +38,34 @@ def session_config(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`scripts/demo.sh` run once for the session, in a copy of what it reads (it makes demo/ beside
+    them), its output piped, as cron or `make demo > demo.log` does: (the folder, its exit code, its log)."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("demo")
+    for name in ("scripts", "fixtures"):
+        shutil.copytree(ROOT / name, folder / name)
+    (folder / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "imessage_build.py", folder / "tests")
+    bin_ = Path(sys.executable).parent  # the .venv's bin, where `make setup` installs textfile
+    env = {**os.environ, "PATH": f"{bin_}{os.pathsep}{os.environ['PATH']}", "TERM": "xterm-256color"}
+    env.pop("COLUMNS", None)
+    done = subprocess.run(
+        ["bash", "scripts/demo.sh"],
+        cwd=folder,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=600,
+    )
+    return folder, done.returncode, done.stdout.decode()
+
+
 @pytest.fixture
 def own_config(tmp_path, monkeypatch) -> Path:
     """A config folder of the test's own, for tests that take the key away: ask for it before the archive."""

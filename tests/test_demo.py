@@ -4,9 +4,7 @@ from a fresh shell."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,26 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the .venv's bin, where `make setup` installs textfile
 
 
-def test_the_demo_written_to_a_file_has_no_escape_codes(tmp_path):
+def test_the_demo_written_to_a_file_has_no_escape_codes(demo_run):
     """Run in a copy of what the demo reads (it makes demo/ beside them), its output piped, as cron
     or `make demo > demo.log` does: the commands it shows are plain text, and so is textfile's output."""
-    for folder in ("scripts", "fixtures"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    (tmp_path / "tests").mkdir()
-    shutil.copy(ROOT / "tests" / "imessage_build.py", tmp_path / "tests")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "TERM": "xterm-256color"}
-    env.pop("COLUMNS", None)
-    done = subprocess.run(
-        ["bash", "scripts/demo.sh"],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        timeout=600,
-    )
-    log = done.stdout.decode()
-    assert done.returncode == 0, log[-2000:]
+    _, returncode, log = demo_run
+    assert returncode == 0, log[-2000:]
     assert "\n$ textfile init --owner" in log and "\n$ textfile --archive demo/tampered.db verify   (a copy" in log
     assert [line for line in log.splitlines() if "\x1b" in line] == []
 

@@ -15,6 +15,7 @@ listed last in `--help` until a line of HELP_ORDER places it.
   transcripts.py    transcript
   notes.py          note add|list|show|edit
   lifecycle.py      retention …, dispose
+  browse.py         browse: the archive in Datasette, read-only
   output.py         the one way a command prints (`emit`: --json, --quiet, its tables) and fails (`command`)
   tables.py         tables that fit the terminal
   options.py        the arguments and options more than one command takes
@@ -37,6 +38,7 @@ from typer.core import TyperOption
 from textfile import __version__, scratch
 from textfile.cli import (
     archive,
+    browse,
     clients,
     conversations,
     coverage,
@@ -133,11 +135,12 @@ GROUPS = {
 MODULES = (
     *(archive, imports, clients, conversations, report, status, transcripts, review, notes, coverage, lifecycle),
     produce,
+    browse,
 )
 # The order `--help` lists the commands in: for people (setting up, the weekly loop, then the groups).
 HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
-    *("deletable", "status", "coverage", "settings"),
+    *("deletable", "status", "coverage", "settings", "browse"),
     *("client add", "client edit", "client list", "client show", "client consent", "client minor"),
     *("matter open", "matter close", "matter hold", "matter release", "matter edit", "matter list"),
     *("conversation show", "conversation ignore", "conversation unignore"),

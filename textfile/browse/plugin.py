@@ -1,0 +1,110 @@
+"""textfile's Datasette plugin: how the archive's values are shown, and its attachments served.
+
+- Text is shown as text, never as HTML, and whole: every string cell is escaped here (Datasette would
+  turn one that is a URL into a link, and cut a long one), its line breaks kept, a control character
+  shown as its picture (a bell as ␇), and each character that would change how text is displayed
+  without being seen (direction overrides and marks, the zero-width space: `model.INVISIBLE`) shown as a
+  mark where it stands and not applied, as the transcript prints them ("invoice⟦RLO⟧fdp.exe").
+- An attachment (`message_list.attachments`, `message_attachments.blob_sha256`) is a link to
+  `/-/attachment/<sha256>`, with a thumbnail where it is an image a browser shows. That route serves
+  the blob's bytes after checking them against their SHA-256: an image of those types inline, under a
+  Content-Security-Policy that forbids scripts and everything else (`sandbox`); anything else (an SVG,
+  which can hold scripts, a PDF, a video) as a download.
+- Column titles: a table's column headers show textfile's title for each column (`_table.html`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import quote
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from textfile.browse import pages
+from textfile.browse.snapshot import LIST
+from textfile.model import INVISIBLE, REORDERING
+from textfile.transcript.render.text import printable
+
+DATABASE = "archive"
+ATTACHMENT = "/-/attachment/"
+# What a browser shows as an image; an SVG is not among them (it can hold scripts)
+IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/avif"})
+ATTACHMENT_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+_MARKS = {
+    ch: Markup('<span class="tf-mark{}" title="U+{:04X} {}">⟦{}⟧</span>').format(
+        "" if ch in REORDERING else " tf-light", ord(ch), name, short
+    )
+    for ch, (short, name) in INVISIBLE.items()
+}
+
+
+def text(value: str) -> Markup:
+    """A text as a cell shows it: escaped, marks for what is not seen, line breaks kept (CSS)."""
+    shown = "".join(_MARKS.get(ch) or str(escape(ch)) for ch in printable(value))
+    return Markup('<span class="tf-text" dir="auto">{}</span>').format(Markup(shown))
+
+
+def attachment(sha256: str | None, file_name: str | None, mime: str | None, missing: str | None) -> Markup:
+    """One attachment: a link to its bytes (a thumbnail for an image), or why the export lacked it."""
+    name = file_name or (sha256 or "")[:12]
+    if sha256 is None:
+        return Markup('<span class="tf-missing">{} (not in the export: {})</span>').format(name, missing or "")
+    href = ATTACHMENT + sha256
+    if (mime or "").lower() in IMAGES:
+        return Markup(
+            '<a class="tf-attachment" href="{}"><img class="tf-thumb" src="{}" alt="{}" loading="lazy"></a>'
+        ).format(href, href, name)
+    return Markup('<a class="tf-attachment" href="{}">{}</a> ({})').format(href, name, mime or "type not known")
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if table == LIST and column == "attachments" and isinstance(value, str):
+        return Markup("<br>").join(attachment(*a) for a in json.loads(value)) or Markup("&nbsp;")
+    if table == "message_attachments" and column == "blob_sha256" and isinstance(value, dict):
+        return attachment(value["value"], row["file_name"], row["mime"], None)
+    if isinstance(value, str) and value:
+        return text(value)
+    return None
+
+
+@hookimpl
+def extra_template_vars(table):
+    return {"tf_titles": pages.column_titles(table)}
+
+
+@hookimpl
+def extra_css_urls():
+    return ["/-/textfile/browse.css"]
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/attachment/(?P<sha256>[0-9a-f]{64})$", serve_attachment)]
+
+
+async def serve_attachment(datasette, request):
+    sha256 = request.url_vars["sha256"]
+    found = await datasette.get_database(DATABASE).execute(
+        "SELECT b.data, coalesce(b.mime, a.mime), a.file_name FROM blobs b"
+        " LEFT JOIN message_attachments a ON a.blob_sha256 = b.sha256 WHERE b.sha256 = ? LIMIT 1",
+        [sha256],
+    )
+    row = found.first()
+    if row is None:
+        return Response.text("No attachment with that SHA-256 in the archive.", status=404)
+    data, mime, file_name = row
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return Response.text(
+            f"The archive's attachment {sha256} does not match its SHA-256: run `textfile verify`.", status=500
+        )
+    name = quote(file_name or sha256)
+    image = (mime or "").lower() in IMAGES
+    headers = {
+        "content-security-policy": ATTACHMENT_POLICY,
+        "content-disposition": f"{'inline' if image else 'attachment'}; filename*=UTF-8''{name}",
+    }
+    return Response(data, headers=headers, content_type=mime.lower() if image else "application/octet-stream")
