@@ -351,3 +351,32 @@ def test_without_the_browse_extra_it_says_how_to_install_it(cli, monkeypatch):
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: textfile browse needs Datasette, which is not installed")
     assert "pip install 'textfile[browse]'" in result.output
+
+
+def test_the_command_prints_the_link_and_open_hands_it_to_the_browser(cli, filled, monkeypatch):
+    import time
+    import webbrowser
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+
+    def serve(self):  # (instead of serving until Ctrl-C: the browser was handed the link meanwhile)
+        deadline = time.monotonic() + 10
+        while not opened and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.close()
+
+    monkeypatch.setattr(Session, "serve", serve)
+    result = cli("browse", "--port", "0", "--open")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    url = lines[1].removeprefix("Open: ")
+    assert url.startswith("http://127.0.0.1:") and "/-/login?token=" in url
+    assert opened == [url]
+    [start] = [e for e in entries(filled.conn, command="browse")]
+    assert lines == [
+        f"Browsing a read-only copy of the archive (4 messages), taken {start.details['copy_taken_at']}.",
+        f"Open: {url}",
+        "The link holds this run's token: keep it to yourself. Ctrl-C stops it.",
+        "Stopped; the copy was removed.",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import webbrowser
 from typing import Annotated
 
@@ -35,7 +36,7 @@ def browse(
     say(f"Browsing a read-only copy of the archive ({started.messages:,} messages), taken {started.taken_at}.")
     say(f"Open: {started.url}")
     say("The link holds this run's token: keep it to yourself. Ctrl-C stops it.")
-    if open_:
-        webbrowser.open(started.url)
+    if open_:  # (in a thread: a browser in the terminal, such as lynx, would hold the command until it quits)
+        threading.Thread(target=webbrowser.open, args=(started.url,), daemon=True).start()
     session.serve()
     say("Stopped; the copy was removed.")
