@@ -17,9 +17,10 @@ never give two answers to one question:
 What SQL cannot do is said in each description: it cannot hash a transcript's PDF, scan for new flags, or
 judge working hours (Python's, with the zone's rules). A time is shown twice: on the archive's clock, as the
 commands and transcripts print it, by `local_time` (`add_functions` gives it to the connection: Python's
-`times.display`, for SQLite has no time zones), and as the stored UTC instant, as --json gives it, which
-orders the rows. The SQL is shown to whoever runs a query, so it is written to be read: its constants (rule names, the call
-outcomes that are no response, direction words) come from the core modules that define them.
+`times.display`, for SQLite knows no time zone's rules), and as the stored UTC instant, as --json gives it,
+which is what a query ordered by time orders by. The SQL is shown to whoever runs a query, so it is written
+to be read: its constants (rule names, the call outcomes that are no response, direction words) come from
+the core modules that define them.
 """
 
 from __future__ import annotations
