@@ -13,7 +13,7 @@ from conftest import ME, SAM_CHAT, ingest_records, msg
 from test_coverage import ANDROID, DELETED, WHATSAPP, imported, without
 
 from textfile import ignore, times
-from textfile.browse.queries import QUERIES
+from textfile.browse.queries import QUERIES, add_functions
 from textfile.filing.conversations import label, list_conversations
 from textfile.lifecycle.coverage_report import report
 from textfile.model import Attachment, Conversation, Notice, Participant, Skipped
@@ -29,14 +29,58 @@ PAT_CHAT = Conversation("android", "+12025550199", None, False, (Participant("+1
 
 
 def run(archive_path, name: str, **params) -> list[dict]:
-    """The query's rows, as Datasette gives them: read-only, every named parameter given ("" when not)."""
+    """The query's rows, as Datasette gives them: read-only, with textfile's functions (the plugin gives them
+    to Datasette's connections), every named parameter given ("" when not)."""
     conn = sqlite3.connect(f"file:{archive_path}?mode=ro", uri=True)
     try:
+        add_functions(conn)
         cursor = conn.execute(QUERIES[name]["sql"], {"matter": "", "within": ""} | params)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
     finally:
         conn.close()
+
+
+def test_local_time_is_an_instant_on_the_archives_clock_to_the_precision_its_source_wrote(archive, archive_path):
+    conn = sqlite3.connect(f"file:{archive_path}?mode=ro", uri=True)
+    try:
+        add_functions(conn)  # (the archive's zone: America/New_York)
+
+        def local(instant, precision):
+            return conn.execute("SELECT local_time(?, ?)", (instant, precision)).fetchone()[0]
+
+        assert [
+            local("2024-03-01T14:00:00.000Z", "minute"),  # a WhatsApp export's time
+            local("2024-03-01T14:00:09.250Z", None),  # to the second otherwise
+            local("2024-03-01T14:00:09.250Z", "millisecond"),
+            local("2024-03-10T06:59:00.000Z", "minute"),  # the last minute before the clocks go forward
+            local("2024-03-10T07:00:00.000Z", "minute"),  # 2:00 EST is 3:00 EDT
+            local("2024-11-03T05:30:00.000Z", None),  # 1:30 the first time (EDT) ...
+            local("2024-11-03T06:30:00.000Z", None),  # ... and the second (EST): the offset tells them apart
+            local(None, "minute"),
+            local("", None),
+        ] == [
+            "2024-03-01 09:00 -05:00",
+            "2024-03-01 09:00:09 -05:00",
+            "2024-03-01 09:00:09 -05:00",
+            "2024-03-10 01:59 -05:00",
+            "2024-03-10 03:00 -04:00",
+            "2024-11-03 01:30:00 -04:00",
+            "2024-11-03 01:30:00 -05:00",
+            "",
+            "",
+        ]
+    finally:
+        conn.close()
+    # the zone is the archive's own, from its settings
+    other = sqlite3.connect(":memory:")
+    other.execute("CREATE TABLE settings (tz TEXT NOT NULL)")
+    other.execute("INSERT INTO settings VALUES ('Asia/Kolkata')")
+    add_functions(other)
+    assert other.execute("SELECT local_time('2024-03-01T14:00:00.000Z', 'minute')").fetchone() == (
+        "2024-03-01 19:30 +05:30",
+    )
+    other.close()
 
 
 def ids(archive, *bodies: str) -> list[str]:
@@ -90,7 +134,9 @@ def test_unfiled_conversations_are_what_conversations_unfiled_lists(archive, arc
             "Participants": "+12025550177",
             "Messages": 4,
             "Not filed": 2,  # 12:02 and 12:07, outside its filing's window
+            "First": "2024-03-01 07:02:00 -05:00",
             "First (UTC)": "2024-03-01T12:02:00.000Z",
+            "Last": "2024-03-01 07:07:00 -05:00",
             "Last (UTC)": "2024-03-01T12:07:00.000Z",
             "Filed to": "M-1",
         },
@@ -101,7 +147,9 @@ def test_unfiled_conversations_are_what_conversations_unfiled_lists(archive, arc
             "Participants": "Pat Friend +12025550199",
             "Messages": 1,
             "Not filed": 1,
+            "First": "2024-03-01 07:09:00 -05:00",
             "First (UTC)": "2024-03-01T12:09:00.000Z",
+            "Last": "2024-03-01 07:09:00 -05:00",
             "Last (UTC)": "2024-03-01T12:09:00.000Z",
             "Filed to": "",
         },
@@ -132,6 +180,7 @@ def test_a_matter_timeline_is_its_transcripts_messages_in_one_chronological_list
     def line(number, sent, conversation, sender, handle, direction, text, message_id) -> dict:
         return {
             "Message": number,
+            "Sent": f"2024-03-01 07:{sent[3:]}:00 -05:00",
             "Sent (UTC)": f"2024-03-01T{sent}:00.000Z",
             "Conversation": conversation,
             "From": sender,
@@ -173,6 +222,7 @@ def test_a_timeline_names_the_thread_a_group_title_gives_it_and_shows_attachment
     [found] = run(archive_path, "matter_timeline", matter="M-1")
     assert found == {
         "Message": "1.1",
+        "Sent": "2024-03-01 07:01:00 -05:00",
         "Sent (UTC)": "2024-03-01T12:01:00.000Z",
         "Conversation": "Lease Committee",
         "From": "Sam Client",
@@ -195,6 +245,7 @@ def test_messages_in_no_transcript_are_those_status_renders_again(archive, archi
         "Matter": "M-1",
         "Client": "Sam Client",
         "Message": "2.2",
+        "Sent": "2024-03-01 07:04:00 -05:00",
         "Sent (UTC)": "2024-03-01T12:04:00.000Z",
         "Conversation": "+12025550177",
         "From": "Alex Owner",
@@ -242,18 +293,22 @@ def test_a_message_changed_since_its_transcript_is_said_so(archive, archive_path
 
 
 def review_rows(flags: list[queue.Flag], conn) -> list[dict]:
-    """The rows `review` lists, in the query's columns, from the core's flags."""
+    """The rows `review` lists, in the query's columns, from the core's flags (times on the archive's clock
+    to the precision each message's source wrote, as the transcript prints them)."""
     labels = {c.id: label(c) for c in list_conversations(conn)}
+    precision = dict(conn.execute("SELECT id, time_precision FROM messages").fetchall())
     return [
         {
             "Flag": f.id,
             "Message": f"#{f.number}",
+            "Sent": times.display(f.sent_at, NY, precision[f.message_id]),
             "Sent (UTC)": f.sent_at,
             "Conversation": labels[f.conversation],
             "From": f.sender or "",
             "Why": f.why,
             "Text": f.body,
             "Response": "" if f.direction != "in" else "none yet" if f.response is None else f.response.said,
+            "Responded": times.display(f.response.at, NY, precision[f.response.message_id]) if f.response else "",
             "Responded (UTC)": f.response.at if f.response else "",
             "Response message": f"#{f.response.number}" if f.response else "",
         }
@@ -263,7 +318,8 @@ def review_rows(flags: list[queue.Flag], conn) -> list[dict]:
 
 @pytest.fixture
 def escalations(archive):
-    """Sam's urgent texts: answered in an hour, in two days, by a 2.5-minute call, and never."""
+    """Sam's urgent texts: answered in an hour, in two days, by a 2.5-minute call, and never (the third
+    written to the minute, as a WhatsApp export writes a time)."""
     ingest_records(
         archive,
         [
@@ -271,7 +327,7 @@ def escalations(archive):
             at(2, "2024-03-01T16:00", "ok", out=True),
             at(3, "2024-03-02T15:00", "Is the deposition still on?"),
             at(4, "2024-03-04T15:00", "yes", out=True),
-            at(5, "2024-03-05T15:00", "The police are here"),
+            at(5, "2024-03-05T15:00", "The police are here", time_precision="minute"),
             replace(
                 msg(6, "", out=False, kind="call", status="missed", duration_s=0),
                 sent_at=datetime(2024, 3, 5, 15, 5, tzinfo=UTC),
@@ -300,12 +356,14 @@ def test_open_review_flags_are_what_review_lists(archive, archive_path, escalati
     assert found[2] == {
         "Flag": core[2].id,
         "Message": "#1.5",
+        "Sent": "2024-03-05 10:00 -05:00",
         "Sent (UTC)": "2024-03-05T15:00:00.000Z",
         "Conversation": "Sam Client +12025550143",
         "From": "Sam Client",
         "Why": core[2].why,
         "Text": "The police are here",
         "Response": "call out, 2 min after 20 min",
+        "Responded": "2024-03-05 10:20:00 -05:00",
         "Responded (UTC)": "2024-03-05T15:20:00.000Z",
         "Response message": "#1.7",
     }
@@ -340,12 +398,14 @@ def test_unanswered_escalations_are_what_review_unanswered_lists(archive, archiv
             {
                 "Flag": None,
                 "Message": None,
+                "Sent": "",
                 "Sent (UTC)": None,
                 "Conversation": None,
                 "From": "",
                 "Why": f"not a length of time: {given!r} (e.g. 24h, 90m, 2d, 1d12h)",
                 "Text": None,
                 "Response": "",
+                "Responded": "",
                 "Responded (UTC)": "",
                 "Response message": "",
             }
@@ -379,12 +439,13 @@ def test_deletions_seen_on_the_phone_are_what_coverage_reports(archive, archive_
             "Conversation": "Sam Client +12025550143",
             "Filed to": "M-1",
             "Message": "1.2",
+            "Sent": "2024-03-01 12:01:00 -05:00",
             "Sent (UTC)": "2024-03-01T17:01:00.000Z",
             "From": "Alex Owner",
             "Number": "+12025550100",
             "Text": DELETED,
-            "Not in export": f"sms-20240315.xml (import 3, {started[3]})",
-            "Last held by": f"sms-20240308.xml (import 2, {started[2]})",
+            "Not in export": f"sms-20240315.xml (import 3, {times.display(started[3], NY)})",
+            "Last held by": f"sms-20240308.xml (import 2, {times.display(started[2], NY)})",
             "Held again by": "",
             "What it means": "deleted on the phone, or left out of that export",
             "Message id": gone,
@@ -396,7 +457,7 @@ def test_deletions_seen_on_the_phone_are_what_coverage_reports(archive, archive_
     [again] = run(archive_path, "deletions_seen_on_phone")
     assert (again["Message id"], again["Held again by"], again["What it means"]) == (
         gone,
-        f"sms-20240322.xml (import 4, {started[4]})",
+        f"sms-20240322.xml (import 4, {times.display(started[4], NY)})",
         "left out of that export: a later export holds it again",
     )
     coverage = report(archive.conn)
@@ -422,6 +483,7 @@ def test_imports_and_their_assumptions_are_each_imports_record(archive, archive_
             "Import": 1,
             "File": "sms-20240301.xml",
             "Format": "android",
+            "Imported": times.display(records[0]["started_at"], NY),
             "Imported (UTC)": records[0]["started_at"],
             "By": records[0]["imported_by"],
             "Whose phone": "Alex Owner's phone",
@@ -442,6 +504,7 @@ def test_imports_and_their_assumptions_are_each_imports_record(archive, archive_
             "Import": 2,
             "File": "WhatsApp Chat with Sam Client.txt",
             "Format": "whatsapp",
+            "Imported": times.display(records[1]["started_at"], NY),
             "Imported (UTC)": records[1]["started_at"],
             "By": records[1]["imported_by"],
             "Whose phone": "Alex Owner's phone",
@@ -459,6 +522,7 @@ def test_imports_and_their_assumptions_are_each_imports_record(archive, archive_
             "Import": 3,
             "File": "sms-test.xml",
             "Format": "android",
+            "Imported": times.display(records[2]["started_at"], NY),
             "Imported (UTC)": records[2]["started_at"],
             "By": records[2]["imported_by"],
             "Whose phone": "Alex Owner's phone",
@@ -501,6 +565,9 @@ def test_datasette_asks_for_each_parameter_and_gives_the_same_rows(archive, arch
     from urllib.parse import urlencode
 
     from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    from textfile.browse import plugin
 
     # a copy, as `browse` serves one (immutable: Datasette reads the file alone, not what the archive's
     # write-ahead log holds yet)
@@ -509,6 +576,10 @@ def test_datasette_asks_for_each_parameter_and_gives_the_same_rows(archive, arch
     into = sqlite3.connect(copy)
     archive.conn.backup(into)
     into.close()
+    # with textfile's plugin, as `browse` registers it: it gives the archive's connections local_time
+    registered = pm.is_registered(plugin)
+    if not registered:
+        pm.register(plugin, "textfile")
     snapshot = Datasette(immutables=[str(copy)], metadata={"databases": {"archive": {"queries": QUERIES}}})
 
     async def served(name: str, **params) -> tuple[list, list[dict]]:
@@ -517,9 +588,16 @@ def test_datasette_asks_for_each_parameter_and_gives_the_same_rows(archive, arch
         assert (form.status_code, found.status_code) == (200, 200), name
         return re.findall(r'<input type="text" id="qp\d+" name="([^"]+)"', form.text), found.json()
 
-    for name, query in QUERIES.items():
-        params = {"matter": "m-1"} if name == "matter_timeline" else {}
-        fields, rows = asyncio.run(served(name, **params))
-        assert fields == query.get("params", []), name
-        assert rows == run(archive_path, name, **params), name
-    assert len(asyncio.run(served("matter_timeline", matter="m-1"))[1]) == 5
+    try:
+        for name, query in QUERIES.items():
+            params = {"matter": "m-1"} if name == "matter_timeline" else {}
+            fields, rows = asyncio.run(served(name, **params))
+            assert fields == query.get("params", []), name
+            assert rows == run(archive_path, name, **params), name
+        timeline = asyncio.run(served("matter_timeline", matter="m-1"))[1]
+    finally:
+        if not registered:
+            pm.unregister(plugin)
+    assert [(r["Sent"], r["Sent (UTC)"]) for r in timeline] == [
+        (f"2024-03-01 07:0{n}:00 -05:00", f"2024-03-01T12:0{n}:00.000Z") for n in (1, 3, 4, 5, 6)
+    ]

@@ -24,6 +24,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from textfile.browse import pages
+from textfile.browse.queries import add_functions
 from textfile.browse.snapshot import LIST
 from textfile.model import INVISIBLE, REORDERING
 from textfile.transcript.render.text import printable
@@ -58,6 +59,12 @@ def attachment(sha256: str | None, file_name: str | None, mime: str | None, miss
             '<a class="tf-attachment" href="{}"><img class="tf-thumb" src="{}" alt="{}" loading="lazy"></a>'
         ).format(href, href, name)
     return Markup('<a class="tf-attachment" href="{}">{}</a> ({})').format(href, name, mime or "type not known")
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    if database == DATABASE:
+        add_functions(conn)
 
 
 @hookimpl

@@ -15,17 +15,34 @@ never give two answers to one question:
 - imports_and_assumptions   what `textfile import` said of each import, from its record
 
 What SQL cannot do is said in each description: it cannot hash a transcript's PDF, scan for new flags, or
-judge working hours (Python's, with the zone's rules); a time is the stored UTC instant, as --json gives it.
-The SQL is shown to whoever runs a query, so it is written to be read: its constants (rule names, the call
-outcomes that are no response, direction words) come from the core modules that define them.
+judge working hours (Python's, with the zone's rules). A time is shown twice: on the archive's clock, as the
+commands and transcripts print it, by `local_time` (`add_functions` gives it to the connection: Python's
+`times.display`, for SQLite knows no time zone's rules), and as the stored UTC instant, as --json gives it,
+which is what a query ordered by time orders by. The SQL is shown to whoever runs a query, so it is written
+to be read: its constants (rule names, the call outcomes that are no response, direction words) come from
+the core modules that define them.
 """
 
 from __future__ import annotations
 
-from textfile.filing.conversations import COVERED
+import sqlite3
+
+from textfile import times
+from textfile.filing.conversations import COVERED, PRECISION_OF
 from textfile.review.queue import RULE_NAMES
 from textfile.review.response import NOT_ANSWERED
 from textfile.transcript.content.marks import DIRECTION_WORDS, NOT_THE_OWNERS
+
+
+def add_functions(conn: sqlite3.Connection) -> None:
+    """Give `conn` the SQL function the queries show a time with: `local_time(instant, precision)`, the
+    stored instant on the archive's clock (the zone its settings name, read now) with its UTC offset, to
+    the minute where the source wrote minutes (precision "minute"), else to the second: `times.display`;
+    "" for no time."""
+    zone = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    conn.create_function(
+        "local_time", 2, lambda instant, precision: times.display(instant, zone, precision), deterministic=True
+    )
 
 
 def _text(value: str) -> str:
@@ -104,8 +121,11 @@ UNFILED_CONVERSATIONS = f"""
 -- The conversations waiting for a person: `textfile conversations --unfiled`.
 WITH {NAMES},
   counted AS (
-    -- each conversation's messages, its first and last, and those no filing covers
+    -- each conversation's messages, its first and last (and the precision each was written at), and those
+    -- no filing covers
     SELECT c.id AS conversation_id, count(m.id) AS messages, min(m.sent_at) AS first, max(m.sent_at) AS last,
+           ({PRECISION_OF} ORDER BY f.sent_at, f.rowid LIMIT 1) AS first_precision,
+           ({PRECISION_OF} ORDER BY f.sent_at DESC, f.rowid DESC LIMIT 1) AS last_precision,
            coalesce(sum(m.id IS NOT NULL AND NOT {COVERED}), 0) AS unfiled
     FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id
     GROUP BY c.id
@@ -116,7 +136,9 @@ SELECT c.id AS "#",
        l.participants AS "Participants",
        n.messages AS "Messages",
        n.unfiled AS "Not filed",
+       local_time(n.first, n.first_precision) AS "First",
        n.first AS "First (UTC)",
+       local_time(n.last, n.last_precision) AS "Last",
        n.last AS "Last (UTC)",
        {FILED_TO} AS "Filed to"
 FROM conversations c
@@ -152,6 +174,7 @@ WITH {NAMES},
 SELECT mt.reference AS "Matter",
        cl.name AS "Client",
        nb.n AS "Message",
+       local_time(m.sent_at, m.time_precision) AS "Sent",
        m.sent_at AS "Sent (UTC)",
        l.label AS "Conversation",
        {SENDER} AS "From",
@@ -194,6 +217,7 @@ WITH {NAMES},
     SELECT message_id, count(*) AS n FROM message_attachments GROUP BY message_id
   )
 SELECT nb.n AS "Message",
+       local_time(m.sent_at, m.time_precision) AS "Sent",
        m.sent_at AS "Sent (UTC)",
        l.label AS "Conversation",
        {SENDER} AS "From",
@@ -230,7 +254,7 @@ _FLAGGED = f"""
 WITH {NAMES},
   flagged AS (
     SELECT f.id AS flag, f.rule, f.reason, m.rowid AS row, m.id AS message_id, m.conversation_id, m.sent_at,
-           m.direction, m.body, p.handle, p.display_name
+           m.time_precision, m.direction, m.body, p.handle, p.display_name
     FROM review_flags f
     JOIN messages m ON m.id = f.message_id
     LEFT JOIN participants p ON p.id = m.sender_id
@@ -274,7 +298,7 @@ WITH {NAMES},
   responses AS (
     -- the first of them (at one instant, a call before a text, as the core orders them)
     SELECT * FROM (
-      SELECT a.*, r.conversation_id, r.rowid AS row,
+      SELECT a.*, r.conversation_id, r.rowid AS row, r.time_precision,
              CAST(round((julianday(a.at) - julianday(x.sent_at)) * 86400000) AS INTEGER) / 1000 AS after_s,
              row_number() OVER (PARTITION BY a.flag ORDER BY a.at, a.how, a.id) AS nth
       FROM answers a JOIN flagged x ON x.flag = a.flag JOIN messages r ON r.id = a.id)
@@ -327,12 +351,14 @@ def _flag_columns(why: str) -> str:
     """The columns of a flag's row, `why` the expression of its "Why"."""
     return f"""x.flag AS "Flag",
        '#' || xn.n AS "Message",
+       local_time(x.sent_at, x.time_precision) AS "Sent",
        x.sent_at AS "Sent (UTC)",
        l.label AS "Conversation",
        CASE WHEN x.direction = 'out' THEN 'owner' ELSE coalesce(nullif(x.display_name, ''), x.handle, '') END AS "From",
        {why} AS "Why",
        x.body AS "Text",
        {_RESPONSE} AS "Response",
+       local_time(r.at, r.time_precision) AS "Responded",
        coalesce(r.at, '') AS "Responded (UTC)",
        coalesce('#' || rn.n, '') AS "Response message\""""
 
@@ -392,13 +418,17 @@ SELECT c.id AS "#",
        l.label AS "Conversation",
        {FILED_TO} AS "Filed to",
        {NUMBER} AS "Message",
+       local_time(m.sent_at, m.time_precision) AS "Sent",
        m.sent_at AS "Sent (UTC)",
        {SENDER} AS "From",
        coalesce(p.handle, '') AS "Number",
        m.body AS "Text",
-       lacking.file_name || ' (import ' || lacking.id || ', ' || lacking.started_at || ')' AS "Not in export",
-       seen.file_name || ' (import ' || seen.id || ', ' || seen.started_at || ')' AS "Last held by",
-       coalesce(again.file_name || ' (import ' || again.id || ', ' || again.started_at || ')', '') AS "Held again by",
+       -- each export as `textfile coverage` names it: its file, its import, when it was imported
+       lacking.file_name || ' (import ' || lacking.id || ', ' || local_time(lacking.started_at, NULL) || ')'
+         AS "Not in export",
+       seen.file_name || ' (import ' || seen.id || ', ' || local_time(seen.started_at, NULL) || ')' AS "Last held by",
+       coalesce(again.file_name || ' (import ' || again.id || ', ' || local_time(again.started_at, NULL) || ')', '')
+         AS "Held again by",
        CASE WHEN again.id IS NULL THEN 'deleted on the phone, or left out of that export'
             ELSE 'left out of that export: a later export holds it again' END AS "What it means",
        m.id AS "Message id"
@@ -420,6 +450,7 @@ IMPORTS_AND_ASSUMPTIONS = """
 SELECT i.id AS "Import",
        i.file_name AS "File",
        i.format AS "Format",
+       local_time(i.started_at, NULL) AS "Imported",
        i.started_at AS "Imported (UTC)",
        coalesce(i.imported_by, '') AS "By",
        coalesce(cl.name, (SELECT owner_name FROM settings)) || '''s phone' AS "Whose phone",
@@ -445,6 +476,19 @@ LEFT JOIN clients cl ON cl.id = ic.client_id
 ORDER BY i.id
 """
 
+
+def _clock(*columns: str, source: bool = True) -> str:
+    """What a description says of its time columns: each shown on the archive's clock, next to its instant."""
+    shown, instants = " and ".join(f'"{c}"' for c in columns), " and ".join(f'"{c} (UTC)"' for c in columns)
+    one = len(columns) == 1
+    return (
+        f"{shown} {'is' if one else 'are'} on the archive's clock (its time zone, as `textfile init --tz` set it),"
+        " with the UTC offset, "
+        + ("to the precision the source wrote (a WhatsApp export writes minutes)" if source else "to the second")
+        + f"; {instants} {'is the same moment' if one else 'are the same moments'} in UTC."
+    )
+
+
 QUERIES: dict[str, dict] = {
     "unfiled_conversations": {
         "title": "Unfiled conversations",
@@ -453,7 +497,8 @@ QUERIES: dict[str, dict] = {
             " message no filing covers (a filing covers a message when it has no from/until, or the message was"
             " sent inside them, both ends included), and those with no message yet and no filing. A conversation"
             ' set aside as not client-related (`textfile conversation ignore`) is left out. "Not filed" counts'
-            ' the messages no filing covers; "Filed to" names the matters that hold part of it. Times are UTC.'
+            ' the messages no filing covers; "Filed to" names the matters that hold part of it. "First" and "Last"'
+            " are its first and last messages' times. " + _clock("First", "Last")
         ),
         "sql": UNFILED_CONVERSATIONS,
     },
@@ -467,7 +512,7 @@ QUERIES: dict[str, dict] = {
             " the matter, does not count, nor does one recorded as deleted on purpose (`textfile verify"
             " --deleted`). This list cannot look at the PDF files: a transcript whose file is gone still counts"
             " here, while `textfile status` counts it no more and says it is missing (`textfile verify` checks"
-            ' every file). Messages filed to no matter are in "Unfiled conversations". Times are UTC.'
+            ' every file). Messages filed to no matter are in "Unfiled conversations". ' + _clock("Sent")
         ),
         "sql": MESSAGES_IN_NO_TRANSCRIPT,
     },
@@ -479,7 +524,7 @@ QUERIES: dict[str, dict] = {
             " Give the matter's reference (upper or lower case alike); a matter disposed of has none left."
             ' "Message" is the number the transcript and `textfile conversation show` give it (2.15:'
             ' conversation 2\'s 15th message); "From" is its sender\'s name, "Number" their phone number or'
-            " address (a WhatsApp export gives a name instead). Times are UTC."
+            " address (a WhatsApp export gives a name instead). " + _clock("Sent")
         ),
         "sql": MATTER_TIMELINE,
         "params": ["matter"],
@@ -492,8 +537,8 @@ QUERIES: dict[str, dict] = {
             " after it, or a call with the sender's number that the owner made or took (a missed, rejected or"
             " voicemail call is no response). As of the last review: `textfile review`, an import and the weekly"
             " run look for new flags first, which this list cannot do. Whether a message or its response came"
-            " outside working hours is not shown (the command works it out with the time zone's rules). Times"
-            " are UTC."
+            " outside working hours is not shown (the command works it out with the time zone's rules). "
+            + _clock("Sent", "Responded")
         ),
         "sql": OPEN_REVIEW_FLAGS,
     },
@@ -504,7 +549,7 @@ QUERIES: dict[str, dict] = {
             " --unanswered --within 24h` lists them: no response yet, or one that came later. Give the time as"
             " the command takes it: 24h, 90m, 2d, 1d12h (empty: 24h). A response is a text sent in that"
             " conversation after the message, or a call with the sender's number that the owner made or took."
-            " As of the last review (`textfile review` looks for new flags first). Times are UTC."
+            " As of the last review (`textfile review` looks for new flags first). " + _clock("Sent", "Responded")
         ),
         "sql": UNANSWERED_ESCALATIONS,
         "params": ["within"],
@@ -516,7 +561,8 @@ QUERIES: dict[str, dict] = {
             " their time is inside the stretch that later export covers for the conversation: deleted on the"
             ' phone, or left out of that export ("left out" when a later export holds them again). The'
             " messages `textfile coverage` reports as no longer on the phone, for the conversations filed to a"
-            " matter, one message a row. Times are UTC."
+            " matter, one message a row. Each export is named by its file, its import and when that import"
+            " started, on the archive's clock with the UTC offset, to the second. " + _clock("Sent")
         ),
         "sql": DELETIONS_SEEN_ON_PHONE,
     },
@@ -526,7 +572,7 @@ QUERIES: dict[str, dict] = {
             "Every import, oldest first: the file, its format, when and by whom it was imported, whose phone it"
             " read, the time zone it was read in, how many messages it added, found already archived, updated"
             " or skipped and why, and every assumption and warning it recorded, one a line (`textfile import`"
-            " prints the first ten warnings). Times are UTC."
+            " prints the first ten warnings). " + _clock("Imported", source=False)
         ),
         "sql": IMPORTS_AND_ASSUMPTIONS,
     },
