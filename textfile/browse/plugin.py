@@ -10,7 +10,9 @@
   the blob's bytes after checking them against their SHA-256: an image of those types inline, under a
   Content-Security-Policy that forbids scripts and everything else (`sandbox`); anything else (an SVG,
   which can hold scripts, a PDF, a video) as a download.
-- Column titles: a table's column headers show textfile's title for each column (`_table.html`).
+- Column titles: a table's column headers and facets show textfile's title for each column (`templates/`).
+- `local_time(instant, precision)` on the served copy's connections: the canned queries' times on the archive's clock
+  (`queries.add_functions`).
 """
 
 from __future__ import annotations
