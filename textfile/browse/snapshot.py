@@ -93,14 +93,22 @@ def _attachments(conn: sqlite3.Connection) -> dict[str, list]:
 
 
 def _list(conn: sqlite3.Connection) -> None:
+    conn.execute(f"CREATE TABLE {LIST} ({', '.join(f'{name} {sql}' for name, sql in COLUMNS.items())})")
+    marks = ", ".join("?" * (len(COLUMNS) + 1))
+    # (a row at a time from the read to the insert: memory does not grow with the archive)
+    conn.executemany(f"INSERT INTO {LIST} (rowid, {', '.join(COLUMNS)}) VALUES ({marks})", _rows(conn))
+    for column in (*FACETS, "sent_at"):
+        conn.execute(f"CREATE INDEX {LIST}_{column} ON {LIST} ({column})")
+
+
+def _rows(conn: sqlite3.Connection):
+    """`message_list`'s rows, each with the message's rowid first."""
     settings = conn.execute("SELECT owner_name, tz FROM settings").fetchone()
     home = times.zone(settings["tz"])
     clients = client_names(conn)
     labels = {c.id: label(c) for c in list_conversations(conn)}
     filings = _filings(conn)
     attachments = _attachments(conn)
-    conn.execute(f"CREATE TABLE {LIST} ({', '.join(f'{name} {sql}' for name, sql in COLUMNS.items())})")
-    rows = []
     for r in conn.execute(
         "SELECT m.rowid, m.id, m.conversation_id, m.sent_at, m.time_precision, m.direction,"
         " m.body, m.service, p.handle, p.display_name, p.is_owner"
@@ -112,25 +120,19 @@ def _list(conn: sqlite3.Connection) -> None:
             if (start is None or r["sent_at"] >= start) and (end is None or r["sent_at"] <= end)
         ]
         sent = times.display(r["sent_at"], home, r["time_precision"])
-        rows.append(
-            (
-                r["rowid"],
-                sent,
-                sender_name(r["display_name"], r["handle"], r["is_owner"], settings["owner_name"], clients),
-                r["handle"] or "",
-                r["direction"],
-                r["body"],
-                json.dumps(attachments.get(r["id"], []), ensure_ascii=False),
-                labels.get(r["conversation_id"], str(r["conversation_id"])),
-                ", ".join(dict.fromkeys(client for _, client in covering)),
-                ", ".join(dict.fromkeys(ref for ref, _ in covering)),
-                r["service"] or "",
-                sent[:4],
-                r["sent_at"],
-                r["id"],
-            )
+        yield (
+            r["rowid"],
+            sent,
+            sender_name(r["display_name"], r["handle"], r["is_owner"], settings["owner_name"], clients),
+            r["handle"] or "",
+            r["direction"],
+            r["body"],
+            json.dumps(attachments.get(r["id"], []), ensure_ascii=False),
+            labels.get(r["conversation_id"], str(r["conversation_id"])),
+            ", ".join(dict.fromkeys(client for _, client in covering)),
+            ", ".join(dict.fromkeys(ref for ref, _ in covering)),
+            r["service"] or "",
+            sent[:4],
+            r["sent_at"],
+            r["id"],
         )
-    marks = ", ".join("?" * (len(COLUMNS) + 1))
-    conn.executemany(f"INSERT INTO {LIST} (rowid, {', '.join(COLUMNS)}) VALUES ({marks})", rows)
-    for column in (*FACETS, "sent_at"):
-        conn.execute(f"CREATE INDEX {LIST}_{column} ON {LIST} ({column})")
