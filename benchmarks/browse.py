@@ -37,11 +37,13 @@ Measured (2 cores, load under 1, medians of 3): the start 0.38 s at 20,000 messa
 row, json.dumps of each message's attachments, [] for most, sender names), 12% the indexes, 11% the
 insert, 9% the reads before the loop, 4% the backup; the copy 1.6x and 1.7x the archive; the
 start's peak RSS +27 MB and +188 MB (the rows held in a list until they are inserted: about 1 KB a
-message). Pages at 200,000: the archive's 0.11 s, message_list 0.10 s, searched 0.21 s, a matter's
-0.14 s, matter_timeline 0.30 s, unfiled_conversations 0.33 s, messages_in_no_transcript 1.75 s
-(0.44 s at 20,000: its plan scans every filed message once for each matter it lists until it has
-1,000 rows; growing on as it did, it would pass 2 s at about 230,000 messages, an extrapolation);
-no facet or query timed out.
+message). Pages at 200,000, with textfile as on main at 691c984 (its queries show times through
+`local_time`): the archive's 0.12 s, message_list 0.10 s, searched 0.21 s, a matter's 0.13 s,
+matter_timeline 0.40 s, unfiled_conversations 0.36 s, messages_in_no_transcript 2.01 s: TARGET
+MISSED (1.75-1.85 s at ef701dd, before `local_time`; 0.45 s at 20,000). Its plan scans every
+message of a filed conversation (`numbered`) once for each matter it lists, until it has the page's
+1,000 rows (its whole answer: 64 s); with `ON +nb.row = x.row` SQLite scans them once: 0.76 s for
+the page, 2.3 s for the whole answer, the same rows. No facet or query timed out.
 
 The archive is the review benchmark's (benchmarks/support/firm.py: 300 clients each with a matter
 their threads are filed to, 100 threads never filed, 10 group threads, 3% calls; built by
