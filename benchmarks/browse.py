@@ -34,7 +34,7 @@ this benchmark holds the design to (a missed one prints TARGET MISSED, as the ot
 
 Measured (2 cores, load under 1, medians of 3): the start 0.38 s at 20,000 messages (floor 0.02 s,
 21x), 3.74 s at 200,000 (floor 0.15 s, 25x): 61% the row loop in Python (cProfile: strftime twice a
-row, json.dumps of each message's attachments, [] for most, sender names), 12% the indexes, 11% the
+row, json.dumps of each message's attachments, [] for most, dict.fromkeys), 12% the indexes, 11% the
 insert, 9% the reads before the loop, 4% the backup; the copy 1.6x and 1.7x the archive; the
 start's peak RSS +27 MB and +188 MB (the rows held in a list until they are inserted: about 1 KB a
 message). Pages at 200,000, with textfile as on main at 691c984 (its queries show times through
@@ -42,7 +42,7 @@ message). Pages at 200,000, with textfile as on main at 691c984 (its queries sho
 matter_timeline 0.40 s, unfiled_conversations 0.36 s, messages_in_no_transcript 2.01 s: TARGET
 MISSED (1.75-1.85 s at ef701dd, before `local_time`; 0.45 s at 20,000). Its plan scans every
 message of a filed conversation (`numbered`) once for each matter it lists, until it has the page's
-1,000 rows (its whole answer: 64 s); with `ON +nb.row = x.row` SQLite scans them once: 0.76 s for
+1,000 rows (its whole answer: 64 s, at ef701dd); with `ON +nb.row = x.row` SQLite scans them once: 0.76 s for
 the page, 2.3 s for the whole answer, the same rows. No facet or query timed out.
 
 The archive is the review benchmark's (benchmarks/support/firm.py: 300 clients each with a matter
