@@ -186,7 +186,7 @@ SELECT mt.reference AS "Matter",
        m.id AS "Message id"
 FROM filed x
 JOIN messages m ON m.rowid = x.row
-JOIN numbered nb ON nb.row = x.row
+JOIN numbered nb ON +nb.row = x.row  -- (+: numbered made once, not scanned again for each matter listed)
 JOIN matters mt ON mt.id = x.matter_id
 JOIN clients cl ON cl.id = mt.client_id
 JOIN labels l ON l.conversation_id = m.conversation_id

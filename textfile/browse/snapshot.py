@@ -127,7 +127,7 @@ def _rows(conn: sqlite3.Connection):
             r["handle"] or "",
             r["direction"],
             r["body"],
-            json.dumps(attachments.get(r["id"], []), ensure_ascii=False),
+            json.dumps(attachments[r["id"]], ensure_ascii=False) if r["id"] in attachments else "[]",
             labels.get(r["conversation_id"], str(r["conversation_id"])),
             ", ".join(dict.fromkeys(client for _, client in covering)),
             ", ".join(dict.fromkeys(ref for ref, _ in covering)),
