@@ -8,8 +8,8 @@ review) and 200,000 (a busy archive).
    of wall seconds, the ratio, and the start split into its parts where snapshot.py calls them
    (sqlite3's connections made inside `snapshot.take` timed by a subclass, the reads before the row
    loop wrapped; textfile itself unchanged): the backup, the journal mode set, the filings,
-   attachments, conversation and client names read, the rows made in Python (what is left of
-   `message_list`), the rows inserted, the 7 indexes, the commit, and the rest (the archive opened,
+   attachments, conversation and client names read, the rows made in Python and inserted (one
+   pass: `executemany` fed row by row), the 7 indexes, the commit, and the rest (the archive opened,
    the messages counted, the audit entry, the port bound). The copy's size beside the archive's.
 2. Pages, through the ASGI app the server runs (`session.app()`, httpx's ASGITransport, the login
    link followed first, as tests/test_browse.py does), each the median of `--runs` requests of its
@@ -94,13 +94,11 @@ PARTS = (
     "backup (SQLite's backup API)",
     "journal mode set to DELETE",
     "filings, attachments, conversation and client names read",
-    "message_list rows made in Python (messages read, times, senders)",
-    "message_list rows inserted",
+    "message_list rows made and inserted, one pass (messages read, times, senders)",
     "message_list indexes (7)",
     "commit",
     "the rest: port bound, archive opened, messages counted, audit entry",
 )
-WHOLE = "message_list whole"  # (timed to find the rows' part: what is left of it when the others are taken away)
 
 
 # -- the start, in its parts ------------------------------------------------------------------------
@@ -125,21 +123,21 @@ class _Timed(sqlite3.Connection):
 
     def execute(self, sql, *args):
         part = (
-            PARTS[1] if sql.startswith("PRAGMA journal_mode") else PARTS[5] if sql.startswith("CREATE INDEX") else None
+            PARTS[1] if sql.startswith("PRAGMA journal_mode") else PARTS[4] if sql.startswith("CREATE INDEX") else None
         )
         return self._timed(part, super().execute, sql, *args)
 
     def executemany(self, sql, *args):
-        return self._timed(PARTS[4], super().executemany, sql, *args)
+        return self._timed(PARTS[3], super().executemany, sql, *args)
 
     def commit(self):
-        return self._timed(PARTS[6], super().commit)
+        return self._timed(PARTS[5], super().commit)
 
 
 @contextmanager
 def start_parts(parts: dict[str, float]):
     """While open, a start's parts add their wall seconds to `parts`: the connections `snapshot.take`
-    makes are `_Timed`, its reads before the row loop and `_list` itself are wrapped."""
+    makes are `_Timed`, its reads before the row loop are wrapped."""
     from textfile.browse import snapshot
 
     def timed(original, part):
@@ -163,11 +161,10 @@ def start_parts(parts: dict[str, float]):
             sqlite3.connect = real_connect
 
     names = ("_filings", "_attachments", "list_conversations", "client_names")
-    originals = {name: getattr(snapshot, name) for name in (*names, "_list", "take")}
+    originals = {name: getattr(snapshot, name) for name in (*names, "take")}
     real_take = originals["take"]
     for name in names:
         setattr(snapshot, name, timed(originals[name], PARTS[2]))
-    snapshot._list = timed(originals["_list"], WHOLE)
     snapshot.take = take
     _Timed.parts = parts
     try:
@@ -187,9 +184,8 @@ def started(archive: Path) -> tuple[float, dict[str, float], int]:
         wall = time.perf_counter() - begun
     size = session.copy.stat().st_size
     session.close()
-    inner = parts.pop(WHOLE) - sum(parts.get(p, 0.0) for p in (PARTS[2], PARTS[4], PARTS[5]))
-    parts[PARTS[3]] = inner
-    parts[PARTS[7]] = wall - sum(parts.values())
+    parts[PARTS[3]] -= parts.get(PARTS[2], 0.0)  # (the names are read as the pass begins: inside it)
+    parts[PARTS[6]] = wall - sum(parts.values())
     return wall, parts, size
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from urllib.parse import quote
 
 from datasette import hookimpl
@@ -42,12 +43,17 @@ _MARKS = {
     )
     for ch, (short, name) in INVISIBLE.items()
 }
+_TEXT = '<span class="tf-text" dir="auto">{}</span>'
+# what `text` shows otherwise than as it is: the marked characters, control characters (`printable`), CR
+_SPECIAL = re.compile("[" + "".join(INVISIBLE) + "\x00-\x1f\x7f]")
 
 
 def text(value: str) -> Markup:
     """A text as a cell shows it: escaped, marks for what is not seen, line breaks kept (CSS)."""
+    if _SPECIAL.search(value) is None:  # (most texts: escaped whole, not a character at a time)
+        return Markup(_TEXT).format(value)
     shown = "".join(_MARKS.get(ch) or str(escape(ch)) for ch in printable(value))
-    return Markup('<span class="tf-text" dir="auto">{}</span>').format(Markup(shown))
+    return Markup(_TEXT).format(Markup(shown))
 
 
 def attachment(sha256: str | None, file_name: str | None, mime: str | None, missing: str | None) -> Markup:
