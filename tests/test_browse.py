@@ -9,6 +9,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -159,7 +160,7 @@ def test_message_list_holds_every_message_with_its_client_matter_and_sender(sess
     png = hashlib.sha256(PNG).hexdigest()
     svg = hashlib.sha256(SVG).hexdigest()
     sam = "Sam Client +12025550143"
-    common = {"conversation": sam, "client": "Sam Client", "matter": "M-1", "service": "SMS", "year": "2024"}
+    common = {"conversation": sam, "client": '["Sam Client"]', "matter": '["M-1"]', "service": "SMS", "year": "2024"}
     assert [{k: v for k, v in r.items() if k != "rowid"} for r in listed.json()] == [
         {
             "sent": "2024-03-01 07:01:00 -05:00",
@@ -205,8 +206,8 @@ def test_message_list_holds_every_message_with_its_client_matter_and_sender(sess
             "body": "who is this?",
             "attachments": "[]",
             "conversation": "+12025550177",
-            "client": "",
-            "matter": "",
+            "client": "[]",
+            "matter": "[]",
             "service": "SMS",
             "year": "2024",
             "sent_at": "2024-03-01T12:04:00.000Z",
@@ -225,7 +226,7 @@ def test_facets_by_client_matter_conversation_direction_service_and_year(session
     (page,) = logged_in(session, "/archive/message_list.json")
     facets = page.json()["facet_results"]
     assert sorted(facets) == ["client", "conversation", "direction", "matter", "service", "year"]
-    assert {r["value"]: r["count"] for r in facets["matter"]["results"]} == {"M-1": 3, "": 1}
+    assert {r["value"]: r["count"] for r in facets["matter"]["results"]} == {"M-1": 3}  # (the unfiled: none)
     assert {r["value"]: r["count"] for r in facets["direction"]["results"]} == {"in": 3, "out": 1}
 
 
@@ -258,8 +259,14 @@ def test_images_are_served_inline_under_a_policy_without_scripts_and_the_rest_as
         "/-/attachment/" + "0" * 64,
     )
     assert f'<img class="tf-thumb" src="/-/attachment/{png}" alt="photo.png" loading="lazy">' in listed.text
-    assert f'<a class="tf-attachment" href="/-/attachment/{svg}">drawing.svg</a> (image/svg+xml)' in listed.text
-    assert '<span class="tf-missing">clip.mp4 (not in the export: not included in the backup)</span>' in listed.text
+    name = '<span class="tf-text" dir="auto">{}</span>'.format
+    assert (
+        f'<a class="tf-attachment" href="/-/attachment/{svg}">{name("drawing.svg")}</a> (image/svg+xml)' in listed.text
+    )
+    assert (
+        f'<span class="tf-missing">{name("clip.mp4")} (not in the export: not included in the backup)</span>'
+        in listed.text
+    )
     assert (image.status_code, image.headers["content-type"], image.content) == (200, "image/png", PNG)
     assert (
         image.headers["content-security-policy"]
@@ -353,17 +360,23 @@ def test_without_the_browse_extra_it_says_how_to_install_it(cli, monkeypatch):
     assert "pip install 'textfile[browse]'" in result.output
 
 
+def forwarding_folder_left(page: str) -> bool:
+    return Path(page.removeprefix("file://")).parent.exists()
+
+
 def test_the_command_prints_the_link_and_open_hands_it_to_the_browser(cli, filled, monkeypatch):
     import time
     import webbrowser
 
-    opened = []
-    monkeypatch.setattr(webbrowser, "open", opened.append)
+    opened, seen = [], []
+    monkeypatch.setattr(webbrowser, "open", lambda page: opened.append(page) or True)
 
     def serve(self):  # (instead of serving until Ctrl-C: the browser was handed the link meanwhile)
         deadline = time.monotonic() + 10
         while not opened and time.monotonic() < deadline:
             time.sleep(0.01)
+        forwarding = Path(opened[0].removeprefix("file://"))
+        seen.append((oct(forwarding.stat().st_mode & 0o777), forwarding.read_text()))
         self.close()
 
     monkeypatch.setattr(Session, "serve", serve)
@@ -372,7 +385,17 @@ def test_the_command_prints_the_link_and_open_hands_it_to_the_browser(cli, fille
     lines = result.output.splitlines()
     url = lines[1].removeprefix("Open: ")
     assert url.startswith("http://127.0.0.1:") and "/-/login?token=" in url
-    assert opened == [url]
+    # the browser is handed a private file that forwards to the link (its command line is not private)
+    [page] = opened
+    assert page.startswith("file:///") and page.endswith("/open.html") and "token" not in page
+    assert seen == [
+        (
+            "0o600",
+            '<!DOCTYPE html><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
+            f'<meta http-equiv="refresh" content="0; url={url}"><title>textfile browse</title>',
+        )
+    ]
+    assert not forwarding_folder_left(opened[0])
     [start] = [e for e in entries(filled.conn, command="browse")]
     assert lines == [
         f"Browsing a read-only copy of the archive (4 messages), taken {start.details['copy_taken_at']}.",
@@ -380,3 +403,79 @@ def test_the_command_prints_the_link_and_open_hands_it_to_the_browser(cli, fille
         "The link holds this run's token: keep it to yourself. Ctrl-C stops it.",
         "Stopped; the copy was removed.",
     ]
+
+
+def test_a_message_filed_to_two_matters_is_found_under_each(cli, filled, archive_path):
+    assert cli("matter", "open", "M-2", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
+    sam = filled.conn.execute("SELECT id FROM conversations WHERE source_key = '+12025550143'").fetchone()[0]
+    assert cli("file", str(sam), "--matter", "M-2").exit_code == 0
+    session = Session.start(archive_path, 0)
+    try:
+        listed, one, two = logged_in(
+            session,
+            "/archive/message_list.json",
+            "/archive/message_list.json?matter__arraycontains=M-1&_shape=array",
+            "/archive/message_list.json?matter__arraycontains=M-2&_shape=array",
+        )
+        page = logged_in(session, "/archive/message_list?_sort=sent_at")[0].text
+    finally:
+        session.close()
+    assert {r["value"]: r["count"] for r in listed.json()["facet_results"]["matter"]["results"]} == {"M-1": 3, "M-2": 3}
+    assert [r["matter"] for r in one.json()] == [r["matter"] for r in two.json()] == ['["M-1", "M-2"]'] * 3
+    assert (
+        '<td class="col-matter type-str"><span class="tf-text" dir="auto">M-1</span>, <span class="tf-text" dir="auto">M-2</span></td>'
+        in page
+    )
+
+
+def test_what_would_display_reversed_is_marked_wherever_a_name_is_shown(filled, archive_path):
+    evil = Participant("+12025550166", "Evil\u202enomis")
+    chat = Conversation("android", "+12025550166", None, False, (evil, ME))
+    ingest_records(
+        filled,
+        [
+            replace(
+                msg(9, "see attached", conversation=chat),
+                attachments=(Attachment("invoice\u202efdp.exe", "application/x-msdownload", data=b"MZ"),),
+            )
+        ],
+    )
+    session = Session.start(archive_path, 0)
+    try:
+        pages = logged_in(
+            session,
+            "/archive/message_list",
+            "/archive/messages",
+            "/archive/participants",
+            "/archive/message_attachments",
+            "/-/attachment/" + hashlib.sha256(b"MZ").hexdigest(),
+        )
+    finally:
+        session.close()
+    for page in pages[:4]:
+        assert page.status_code == 200 and "\u202e" not in page.text, page.url
+    assert (
+        '>Evil<span class="tf-mark" title="U+202E right-to-left override">⟦RLO⟧</span>nomis' in pages[0].text
+    )  # the facet
+    assert "⟦RLO⟧</span>nomis" in pages[2].text  # the participant's name
+    assert pages[4].headers["content-disposition"] == "attachment; filename*=UTF-8''invoice%E2%9F%A6RLO%E2%9F%A7fdp.exe"
+
+
+def test_the_root_leads_to_the_archive_and_an_error_is_a_page_not_a_traceback(session, capfd):
+    root, searched = logged_in(session, "/", '/archive/message_list?_search="&_searchmode=raw')
+    assert (root.status_code, root.headers["location"]) == (302, "/archive")
+    assert (searched.status_code, "<title>Invalid SQL</title>" in searched.text) == (400, True)
+    assert "Traceback" not in capfd.readouterr().out
+
+
+def test_a_query_gives_every_row_not_the_first_thousand(cli, archive, archive_path):
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    ingest_records(archive, [msg(n) for n in range(1, 1_201)])
+    session = Session.start(archive_path, 0)
+    try:
+        (timeline,) = logged_in(session, "/archive/matter_timeline.json?matter=M-1&_shape=objects")
+    finally:
+        session.close()
+    got = timeline.json()
+    assert (len(got["rows"]), got["truncated"]) == (1_200, False)

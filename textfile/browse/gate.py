@@ -66,6 +66,8 @@ class Gate:
         held = cookie.get(self.cookie)
         if held is None or not secrets.compare_digest(held.value.encode(), self.session.encode()):
             return await _plain(send, 403, REFUSED)
+        if scope["path"] == "/":  # (one database: its page, with the queries, is where to start)
+            return await _redirect(send, "/archive")
         return await self.app(scope, receive, _with_headers(send))
 
     async def _login(self, scope, headers: dict, send):
@@ -77,14 +79,7 @@ class Gate:
         except TextfileError as exc:  # (the archive busy: not opened unless it is audited)
             return await _plain(send, 503, f"Not opened: {exc}")
         cookie = f"{self.cookie}={self.session}; Path=/; HttpOnly; SameSite=Strict"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 302,
-                "headers": [(b"location", b"/archive"), (b"set-cookie", cookie.encode()), *HEADERS],
-            }
-        )
-        await send({"type": "http.response.body", "body": b""})
+        await _redirect(send, "/archive", [(b"set-cookie", cookie.encode())])
 
 
 def _with_headers(send):
@@ -97,6 +92,13 @@ def _with_headers(send):
         await send(message)
 
     return sending
+
+
+async def _redirect(send, where: str, headers=()):
+    await send(
+        {"type": "http.response.start", "status": 302, "headers": [(b"location", where.encode()), *headers, *HEADERS]}
+    )
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _plain(send, status: int, text: str):

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from textfile.browse.metadata import TABLES, Column, Table, datasette_tables
 from textfile.browse.queries import QUERIES
-from textfile.browse.snapshot import FACETS, LIST
+from textfile.browse.snapshot import ARRAYS, FACETS, LIST
 
 MESSAGE_LIST = Table(
     title="Messages, with client and matter",
@@ -51,7 +51,7 @@ MESSAGE_LIST = Table(
         ),
         "matter": Column(
             "Matter",
-            "The reference of each matter the message is filed to; empty when no filing covers it (it waits in the unfiled queue).",
+            "The reference of each matter the message is filed to (a message filed to two is found under each); empty when no filing covers it (it waits in the unfiled queue).",
         ),
         "service": Column("Service", "How it travelled: iMessage, SMS, MMS, RCS, WhatsApp…, as the export says."),
         "year": Column("Year", "The year it was sent, on the clock of the Sent column."),
@@ -75,6 +75,13 @@ def column_titles(name: str | None) -> dict[str, str]:
     return {column: c.title for column, c in found.columns.items()} if found else {}
 
 
+def table_titles() -> dict[str, dict]:
+    """table -> {"title", "description"}, for the database page."""
+    return {
+        name: {"title": t.title, "description": t.description} for name, t in {**TABLES, LIST: MESSAGE_LIST}.items()
+    }
+
+
 def metadata(owner: str, taken_at: str) -> dict:
     """Datasette's metadata for a browse session of `owner`'s archive, copied at `taken_at`."""
     tables = datasette_tables()
@@ -83,7 +90,7 @@ def metadata(owner: str, taken_at: str) -> dict:
         "description": MESSAGE_LIST.description,
         "columns": {name: c.description for name, c in MESSAGE_LIST.columns.items()},
         "sort_desc": MESSAGE_LIST.sort_desc,
-        "facets": list(FACETS),
+        "facets": [{"array": column} if column in ARRAYS else column for column in FACETS],
         "fts_table": "messages_fts",
         "fts_pk": "rowid",
         "size": 50,
@@ -99,7 +106,8 @@ def metadata(owner: str, taken_at: str) -> dict:
     start = Markup(
         '<p>{}</p><p>Start with <a href="/archive/{}">every message, with its client and matter</a> (filter by'
         " client, matter, conversation, direction, service or year; search the text), or one of the queries"
-        " for the weekly questions below.</p>"
+        " for the weekly questions below.</p><p>A CSV export holds the values as archived: open it in a"
+        " spreadsheet with every column as text (a message that begins with = is not a formula).</p>"
     ).format(copied, LIST)
     return {  # (copies: Datasette writes into what it is given)
         "title": title,
@@ -113,7 +121,8 @@ def metadata(owner: str, taken_at: str) -> dict:
 SETTINGS = {
     "allow_download": False,  # the database file itself
     "default_page_size": 50,
-    "sql_time_limit_ms": 5000,
+    "sql_time_limit_ms": 30_000,  # (a slow answer, on a large archive, rather than none)
+    "max_returned_rows": 100_000,  # a query's rows, all of them to that many (a table's pages: _size)
     "facet_time_limit_ms": 2000,
     "suggest_facets": False,
     "truncate_cells_html": 0,  # (render_cell shows every cell whole)

@@ -23,12 +23,14 @@ import re
 from urllib.parse import quote
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Base400, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from textfile.browse import pages
 from textfile.browse.queries import add_functions
-from textfile.browse.snapshot import LIST
+from textfile.browse.snapshot import ARRAYS, LIST
 from textfile.model import INVISIBLE, REORDERING
 from textfile.transcript.render.text import printable
 
@@ -56,16 +58,21 @@ def text(value: str) -> Markup:
     return Markup(_TEXT).format(Markup(shown))
 
 
+def marked(value: str) -> str:
+    """Plain text with each character of `INVISIBLE` as its mark: a file name, an image's alt text."""
+    return "".join(f"⟦{INVISIBLE[ch][0]}⟧" if ch in INVISIBLE else ch for ch in value)
+
+
 def attachment(sha256: str | None, file_name: str | None, mime: str | None, missing: str | None) -> Markup:
     """One attachment: a link to its bytes (a thumbnail for an image), or why the export lacked it."""
-    name = file_name or (sha256 or "")[:12]
+    name = text(file_name or (sha256 or "")[:12])
     if sha256 is None:
         return Markup('<span class="tf-missing">{} (not in the export: {})</span>').format(name, missing or "")
     href = ATTACHMENT + sha256
     if (mime or "").lower() in IMAGES:
         return Markup(
             '<a class="tf-attachment" href="{}"><img class="tf-thumb" src="{}" alt="{}" loading="lazy"></a>'
-        ).format(href, href, name)
+        ).format(href, href, marked(file_name or sha256))
     return Markup('<a class="tf-attachment" href="{}">{}</a> ({})').format(href, name, mime or "type not known")
 
 
@@ -79,16 +86,52 @@ def prepare_connection(conn, database, datasette):
 def render_cell(row, value, column, table, database, datasette):
     if table == LIST and column == "attachments" and isinstance(value, str):
         return Markup("<br>").join(attachment(*a) for a in json.loads(value)) or Markup("&nbsp;")
+    if table == LIST and column in ARRAYS and isinstance(value, str):
+        return Markup(", ").join(text(v) for v in json.loads(value)) or Markup("&nbsp;")
     if table == "message_attachments" and column == "blob_sha256" and isinstance(value, dict):
         return attachment(value["value"], row["file_name"], row["mime"], None)
+    if isinstance(value, dict) and isinstance(value.get("label"), str):  # a foreign key, named by its label
+        return _linked(value, column, table, database, datasette)
     if isinstance(value, str) and value:
         return text(value)
     return None
 
 
+def _linked(value: dict, column: str, table: str, database: str, datasette):
+    async def link():
+        keys = await datasette.get_database(database).foreign_keys_for_table(table)
+        other = next((k["other_table"] for k in keys if k["column"] == column), None)
+        if other is None:
+            return None
+        return Markup('<a href="{}">{}</a>').format(
+            datasette.urls.row(database, other, tilde_encode(str(value["value"]))),
+            text(value["label"] or str(value["value"])),
+        )
+
+    return link
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["tf_text"] = lambda value: text(value) if value else value
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    """Datasette's own error page for a request it refuses (a 404, a query's SQL error, a time limit),
+    without the traceback and its locals it would print on the terminal the link was printed on;
+    anything else one line."""
+    if isinstance(exception, Base400 | DatasetteError):
+        from datasette import handle_exception as default
+
+        default.rich = None
+        return default.handle_exception(datasette, request, exception)
+    return Response.text(f"textfile browse: internal error: {type(exception).__name__}: {exception}", status=500)
+
+
 @hookimpl
 def extra_template_vars(table):
-    return {"tf_titles": pages.column_titles(table)}
+    return {"tf_titles": pages.column_titles(table), "tf_tables": pages.table_titles()}
 
 
 @hookimpl
@@ -116,7 +159,7 @@ async def serve_attachment(datasette, request):
         return Response.text(
             f"The archive's attachment {sha256} does not match its SHA-256: run `textfile verify`.", status=500
         )
-    name = quote(file_name or sha256)
+    name = quote(marked(file_name or sha256))  # (a name that would display reversed is not saved as one)
     image = (mime or "").lower() in IMAGES
     headers = {
         "content-security-policy": ATTACHMENT_POLICY,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import html
+import os
 import secrets
 import shutil
 import signal
@@ -74,6 +76,18 @@ class Session:
     def app(self):
         """The ASGI application served: Datasette behind the gate."""
         return gate.Gate(self._datasette().app(), port=self.started.port, token=self.token, on_open=self._opened)
+
+    def opener(self) -> Path:
+        """A file (0600, in the copy's private folder) that sends a browser on to the link: what `--open`
+        hands the browser, whose command line every user of the machine can read (the link cannot be)."""
+        page = self.copy.parent / "open.html"
+        fd = os.open(page, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(
+                '<!DOCTYPE html><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
+                f'<meta http-equiv="refresh" content="0; url={html.escape(self.started.url)}"><title>textfile browse</title>'
+            )
+        return page
 
     def serve(self) -> None:
         """Serve until Ctrl-C or SIGTERM (both end it the same way: cleanly), then `close`."""

@@ -11,7 +11,8 @@ time as the transcript prints it (on the archive's clock: its zone, with the
 UTC offset). Its rowid is the message's rowid in `messages`, so the archive's own
 full-text index (`messages_fts`) searches it. Client and matter are those of the filings that cover the
 message (a conversation filed to a matter for a window only: the messages inside it), as the transcript
-and `conversations` count them; a message no filing covers has neither.
+and `conversations` count them, each a JSON array (a message filed to two matters is found under each);
+a message no filing covers has neither ([]).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ COLUMNS = {
     "message": "TEXT NOT NULL REFERENCES messages(id)",
 }
 FACETS = ("client", "matter", "conversation", "direction", "service", "year")
+# columns holding a JSON array (a message filed to two matters is in each): faceted and filtered as arrays
+ARRAYS = ("client", "matter")
 
 
 def take(archive_path: Path, folder: Path) -> Path:
@@ -129,8 +132,8 @@ def _rows(conn: sqlite3.Connection):
             r["body"],
             json.dumps(attachments[r["id"]], ensure_ascii=False) if r["id"] in attachments else "[]",
             labels.get(r["conversation_id"], str(r["conversation_id"])),
-            ", ".join(dict.fromkeys(client for _, client in covering)),
-            ", ".join(dict.fromkeys(ref for ref, _ in covering)),
+            json.dumps(list(dict.fromkeys(client for _, client in covering)), ensure_ascii=False),
+            json.dumps(list(dict.fromkeys(ref for ref, _ in covering)), ensure_ascii=False),
             r["service"] or "",
             sent[:4],
             r["sent_at"],
