@@ -233,7 +233,7 @@ def page_paths(matter: str) -> dict[str, str]:
         "the archive's page (where the login lands)": "/archive",
         "message_list, 6 facets": "/archive/message_list",
         f"message_list searched for '{WORD}'": f"/archive/message_list?_search={WORD}",
-        f"message_list filtered by matter {matter}": f"/archive/message_list?matter={matter}",
+        f"message_list filtered by matter {matter}": f"/archive/message_list?matter__arraycontains={matter}",
         f"matter_timeline of {matter}": f"/archive/matter_timeline?matter={matter}",
         "unfiled_conversations": "/archive/unfiled_conversations",
         "messages_in_no_transcript": "/archive/messages_in_no_transcript",
