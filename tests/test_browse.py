@@ -468,7 +468,7 @@ def test_the_root_leads_to_the_archive_and_an_error_is_a_page_not_a_traceback(se
     assert "Traceback" not in capfd.readouterr().out
 
 
-def test_a_query_gives_every_row_not_the_first_thousand(cli, archive, archive_path):
+def test_a_query_gives_more_than_the_first_thousand_rows(cli, archive, archive_path):
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
     assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
     ingest_records(archive, [msg(n) for n in range(1, 1_201)])
@@ -478,4 +478,23 @@ def test_a_query_gives_every_row_not_the_first_thousand(cli, archive, archive_pa
     finally:
         session.close()
     got = timeline.json()
-    assert (len(got["rows"]), got["truncated"]) == (1_200, False)
+    assert (len(got["rows"]), got["truncated"]) == (1_200, False)  # (Datasette alone: 1,000)
+
+
+def test_a_query_cut_short_says_so_plainly(cli, archive, archive_path, monkeypatch):
+    from textfile.browse import pages
+
+    monkeypatch.setitem(pages.SETTINGS, "max_returned_rows", 1_000)
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    ingest_records(archive, [msg(n) for n in range(1, 1_201)])
+    session = Session.start(archive_path, 0)
+    try:
+        (page,) = logged_in(session, "/archive/matter_timeline?matter=M-1")
+    finally:
+        session.close()
+    assert (
+        '<p class="tf-truncated">Only the first 1,000 rows of the answer are shown here (and in its CSV): the rest are not.'
+        in page.text
+    )
+    assert "<title>A matter&#39;s timeline</title>" in page.text

@@ -8,7 +8,8 @@ and read than type SQL.
   metadata.py   the titles and descriptions of every table and column of the archive
   queries.py    the canned queries for the weekly questions
   plugin.py     text shown as text (marks for what is not seen), attachments served safely, column titles
-  templates/    Datasette's table template with the column titles
+  templates/    Datasette's pages for a person: the database page (questions first, tables by title),
+                a table's (column titles, descriptions folded), facets (titles, marks), a query's tab title
   static/       the stylesheet
 
 Datasette is an optional extra: `pip install 'textfile[browse]'`.
