@@ -1,8 +1,10 @@
 """A browse session: the archive copied (`snapshot`), Datasette made on the copy with textfile's
 metadata and plugin only (another Datasette plugin installed on the machine is not loaded: one that
 writes, or takes uploads, would not be read-only), bound to 127.0.0.1, behind the run's token (`gate`).
-Starting it is audited (who, when, on which port, the copy's audit head); so is each time the token opens
-it in a browser. It serves until Ctrl-C or SIGTERM, then the copy is removed with the run's folder.
+Starting it is audited (who, when, on which port, when the copy was taken and how many messages it holds);
+so is each time the token opens it in a browser (who, when, which browser). It serves until Ctrl-C or
+SIGTERM, then the copy is removed (`close`; after a kill, the next textfile command removes the run's
+folder it is in). `--open` hands the browser a private file that forwards to the link (`opener`).
 """
 
 from __future__ import annotations
