@@ -45,17 +45,16 @@ _MARKS = {
     )
     for ch, (short, name) in INVISIBLE.items()
 }
-_TEXT = '<span class="tf-text" dir="auto">{}</span>'
+_OPEN, _CLOSE = '<span class="tf-text" dir="auto">', "</span>"
 # what `text` shows otherwise than as it is: the marked characters, control characters (`printable`), CR
-_SPECIAL = re.compile("[" + "".join(INVISIBLE) + "\x00-\x1f\x7f]")
+_SPECIAL = re.compile("[" + "".join(INVISIBLE) + "\x00-\x08\x0b-\x1f\x7f]")
 
 
 def text(value: str) -> Markup:
     """A text as a cell shows it: escaped, marks for what is not seen, line breaks kept (CSS)."""
-    if _SPECIAL.search(value) is None:  # (most texts: escaped whole, not a character at a time)
-        return Markup(_TEXT).format(value)
-    shown = "".join(_MARKS.get(ch) or str(escape(ch)) for ch in printable(value))
-    return Markup(_TEXT).format(Markup(shown))
+    if _SPECIAL.search(value) is None:  # (most texts: escaped whole; concatenated, as Markup.format costs
+        return Markup(_OPEN + str(escape(value)) + _CLOSE)  # 10 µs a cell, 2 s of a 20,000-row page)
+    return Markup(_OPEN + "".join(_MARKS.get(ch) or str(escape(ch)) for ch in printable(value)) + _CLOSE)
 
 
 def marked(value: str) -> str:
