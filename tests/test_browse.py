@@ -468,31 +468,33 @@ def test_the_root_leads_to_the_archive_and_an_error_is_a_page_not_a_traceback(se
     assert "Traceback" not in capfd.readouterr().out
 
 
-def test_a_query_gives_more_than_the_first_thousand_rows(cli, archive, archive_path):
+@pytest.fixture
+def timeline_of_1200(cli, archive, archive_path):
+    """`page(path)`: a page of a session on an archive whose matter M-1 holds 1,200 messages."""
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
     assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
     ingest_records(archive, [msg(n) for n in range(1, 1_201)])
-    session = Session.start(archive_path, 0)
-    try:
-        (timeline,) = logged_in(session, "/archive/matter_timeline.json?matter=M-1&_shape=objects")
-    finally:
-        session.close()
-    got = timeline.json()
+
+    def page(path: str) -> httpx.Response:
+        session = Session.start(archive_path, 0)
+        try:
+            return logged_in(session, path)[0]
+        finally:
+            session.close()
+
+    return page
+
+
+def test_a_query_gives_more_than_the_first_thousand_rows(timeline_of_1200):
+    got = timeline_of_1200("/archive/matter_timeline.json?matter=M-1&_shape=objects").json()
     assert (len(got["rows"]), got["truncated"]) == (1_200, False)  # (Datasette alone: 1,000)
 
 
-def test_a_query_cut_short_says_so_plainly(cli, archive, archive_path, monkeypatch):
+def test_a_query_cut_short_says_so_plainly(timeline_of_1200, monkeypatch):
     from textfile.browse import pages
 
     monkeypatch.setitem(pages.SETTINGS, "max_returned_rows", 1_000)
-    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
-    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
-    ingest_records(archive, [msg(n) for n in range(1, 1_201)])
-    session = Session.start(archive_path, 0)
-    try:
-        (page,) = logged_in(session, "/archive/matter_timeline?matter=M-1")
-    finally:
-        session.close()
+    page = timeline_of_1200("/archive/matter_timeline?matter=M-1")
     assert (
         '<p class="tf-truncated">Only the first 1,000 rows of the answer are shown here (and in its CSV): the rest are not.'
         in page.text
