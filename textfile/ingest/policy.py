@@ -314,10 +314,17 @@ def _numbers_read_before(archive: Archive, platform: str) -> dict:
 
 
 def _chat_of_same_bytes(archive: Archive, format: str, sha: str) -> tuple[str, str] | None:
-    """The chat an earlier import of these exact bytes went into, with that import's file name."""
-    row = archive.conn.execute(
-        "SELECT c.title, i.file_name FROM imports i JOIN message_sources s ON s.import_id = i.id JOIN messages m ON m.id = s.message_id"
-        " JOIN conversations c ON c.id = m.conversation_id WHERE i.sha256 = ? AND i.format = ? ORDER BY i.id LIMIT 1",
-        (sha, format),
-    ).fetchone()
-    return (row["title"], row["file_name"]) if row is not None and row["title"] else None
+    """The chat an earlier import of these exact bytes went into, with that import's file name. (The
+    imports with these bytes first, then one message of each, in order: `message_sources` has no index
+    by import, and a join from it read every sighting of the archive: 0.5 s at 400,000, on every import.)"""
+    for earlier in archive.conn.execute(
+        "SELECT id, file_name FROM imports WHERE sha256 = ? AND format = ? ORDER BY id", (sha, format)
+    ).fetchall():
+        row = archive.conn.execute(
+            "SELECT c.title FROM message_sources s JOIN messages m ON m.id = s.message_id"
+            " JOIN conversations c ON c.id = m.conversation_id WHERE s.import_id = ? LIMIT 1",
+            (earlier["id"],),
+        ).fetchone()
+        if row is not None:
+            return (row["title"], earlier["file_name"]) if row["title"] else None
+    return None
