@@ -9,7 +9,9 @@ Any exception — a malformed file found at its last byte, a bug, Ctrl-C — rol
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from textfile import audit, filing, ignore, times
@@ -102,9 +104,26 @@ class Source:
     sent_by_the_phone: bool = False
 
 
+# The cyclic garbage collector's first threshold while an import writes. An import makes and drops some
+# ten objects a message, none of them in a cycle (refcounting frees them); at Python's default of 700 the
+# collector ran through them every 70 messages: 6-9% of an import's CPU (interleaved rounds, 200,000
+# WhatsApp messages; the writer's peak RSS the same to within 1 MB at 50,000 and 200,000).
+GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def _fewer_collections():
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
     """Write one source's record stream in one transaction (all of it, or nothing)."""
-    with archive.transaction() as conn:
+    with _fewer_collections(), archive.transaction() as conn:
         audit.require_key(conn)  # (refused before the source is read, not after)
         result = _open_import(conn, source)
         writer = _Writer(conn, result, source)
