@@ -28,9 +28,12 @@ def removed_messages(conn: sqlite3.Connection) -> int:
 
 def disposed_present(conn: sqlite3.Connection) -> list[str]:
     """Messages the archive holds under an id a disposal deleted (`disposed_messages`): put back outside
-    textfile, since ingest never archives one again. One problem per disposal."""
+    textfile, since ingest never archives one again. One problem per disposal, its day on the archive's clock
+    (as its line in `disposal_lines`, not the UTC date, which differs in the evening west of Greenwich)."""
+    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
     return [
-        f"the archive holds {counted(n, 'message')} that the disposal of matter {reference} on {at[:10]} deleted:"
+        f"the archive holds {counted(n, 'message')} that the disposal of matter {reference} on"
+        f" {times.display(at, tz)[:10]} deleted:"
         " added outside textfile"
         for reference, at, n in conn.execute(
             "SELECT m.reference, d.disposed_at, count(*) FROM messages g JOIN disposed_messages x ON x.message_id = g.id"
