@@ -7,6 +7,7 @@ settings that keep it read-only: no download of the database file, Datasette's o
 from __future__ import annotations
 
 import copy
+import functools
 
 from markupsafe import Markup
 
@@ -75,6 +76,7 @@ def column_titles(name: str | None) -> dict[str, str]:
     return {column: c.title for column, c in found.columns.items()} if found else {}
 
 
+@functools.cache
 def table_titles() -> dict[str, dict]:
     """table -> {"title", "description"}, for the database page."""
     return {

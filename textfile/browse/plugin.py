@@ -96,10 +96,17 @@ def render_cell(row, value, column, table, database, datasette):
     return None
 
 
+# (table, column) -> the table its foreign key names: read once per table, not once a cell (the copy is immutable)
+_POINTS_TO: dict[tuple[str, str], str | None] = {}
+
+
 def _linked(value: dict, column: str, table: str, database: str, datasette):
     async def link():
-        keys = await datasette.get_database(database).foreign_keys_for_table(table)
-        other = next((k["other_table"] for k in keys if k["column"] == column), None)
+        if (table, column) not in _POINTS_TO:
+            keys = await datasette.get_database(database).foreign_keys_for_table(table)
+            _POINTS_TO.update({(table, k["column"]): k["other_table"] for k in keys})
+            _POINTS_TO.setdefault((table, column), None)
+        other = _POINTS_TO[(table, column)]
         if other is None:
             return None
         return Markup('<a href="{}">{}</a>').format(

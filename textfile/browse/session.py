@@ -40,6 +40,7 @@ class Started(Result):
     taken_at: str
     messages: int
     by: str
+    owner: str  # the archive's owner, whose archive the pages are titled as
 
 
 @dataclass(eq=False)
@@ -61,7 +62,14 @@ class Session:
                 copy = snapshot.take(archive.path, Path(tempfile.mkdtemp(prefix="browse-")))
                 port = listener.getsockname()[1]
                 messages = archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
-                started = Started(url="", port=port, taken_at=taken_at, messages=messages, by=audit.current_user())
+                started = Started(
+                    url="",
+                    port=port,
+                    taken_at=taken_at,
+                    messages=messages,
+                    by=audit.current_user(),
+                    owner=archive.settings.owner_name,
+                )
                 with archive.transaction() as conn:
                     audit.append(
                         conn,
@@ -121,11 +129,9 @@ class Session:
                 pm.unregister(other)
         if not pm.is_registered(plugin):
             pm.register(plugin, "textfile")
-        with Archive.open(self.archive_path) as archive:
-            owner = archive.settings.owner_name
         ds = Datasette(
             immutables=[str(self.copy)],
-            metadata=pages.metadata(owner, self.started.taken_at),
+            metadata=pages.metadata(self.started.owner, self.started.taken_at),
             settings=pages.SETTINGS,
             template_dir=str(HERE / "templates"),
             static_mounts=[("-/textfile", str(HERE / "static"))],
