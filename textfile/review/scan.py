@@ -240,10 +240,10 @@ def _reconcile(conn: sqlite3.Connection, decided: set[str], scope: Scope, result
         ((r[2], r[0]) for r in reopen),
     )
     _count(result.reopened, ((rule, 1) for _, rule, _ in reopen))
-    clear = conn.execute(
+    clear = conn.execute(  # (a flag raised just now holds: only those raised before are read)
         f"SELECT f.id, f.rule FROM {flagged} WHERE {scope.sql()} AND {plus}f.rule IN {rules_sql}"
-        f" AND {plus}f.state = 'open' AND NOT EXISTS ({held})",
-        named,
+        f" AND {plus}f.state = 'open' AND f.id <= ? AND NOT EXISTS ({held})",
+        (*named, before),
     ).fetchall()
     conn.executemany(
         "UPDATE review_flags SET state = 'cleared', decided_at = ?, decided_by = 'textfile', note = ? WHERE id = ?",
