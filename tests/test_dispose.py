@@ -323,7 +323,7 @@ def test_a_disposed_matter_takes_nothing_more(cli, archive, filed):
     assert cli("matter", "close", "A-1").exit_code == 0
     assert cli("dispose", "A-1", "--confirm", "--out", filed / "cert.pdf").exit_code == 0
     bo = conn.execute("SELECT id FROM conversations WHERE source_key LIKE '%0177%'").fetchone()[0]
-    day = conn.execute("SELECT substr(disposed_at, 1, 10) FROM disposals").fetchone()[0]
+    day = times.day(conn.execute("SELECT disposed_at FROM disposals").fetchone()[0], times.archive_zone(conn))
     head = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
     said = f"Error: matter 'A-1' was disposed of on {day} (textfile retention report): its file is gone, so "
     for args, doing in (

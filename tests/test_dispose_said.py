@@ -7,6 +7,8 @@ import subprocess
 
 from lifecycle_build import exports
 
+from textfile import times
+
 
 def _disposable(cli, tmp_path, basis: str = "test: nothing kept after closing"):
     first, _ = exports(tmp_path)
@@ -53,7 +55,9 @@ def test_the_certificate_s_folder_is_made_with_mkdir_and_a_file_is_never_overwri
 def test_a_disposed_matter_s_reference_stays_reserved(cli, archive, tmp_path):
     _disposable(cli, tmp_path)
     assert cli("dispose", "A-1", "--confirm", "--out", tmp_path / "c.pdf").exit_code == 0
-    day = archive.conn.execute("SELECT substr(disposed_at, 1, 10) FROM disposals").fetchone()[0]
+    day = times.day(
+        archive.conn.execute("SELECT disposed_at FROM disposals").fetchone()[0], times.archive_zone(archive.conn)
+    )
 
     again = cli("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease again")
 

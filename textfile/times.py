@@ -76,6 +76,17 @@ def now_iso() -> str:
     return to_iso(datetime.now(UTC))
 
 
+def archive_zone(conn) -> ZoneInfo:
+    """The archive's zone (`settings.tz`): the clock its people read dates on."""
+    return zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+
+
+def day(stored: str, tz: ZoneInfo) -> str:
+    """The date of a stored instant on the clock of `tz` (YYYY-MM-DD): not its UTC date, which is the next
+    day in the evening west of Greenwich."""
+    return from_iso(stored).astimezone(tz).date().isoformat()
+
+
 def display(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
     """A stored instant as a wall clock in `tz` with its UTC offset: 2024-03-01 12:05:09 -05:00, or
     2024-03-01 12:05 -05:00 for a source that wrote its time to the minute (precision "minute");

@@ -39,7 +39,7 @@ def add_functions(conn: sqlite3.Connection) -> None:
     stored instant on the archive's clock (the zone its settings name, read now) with its UTC offset, to
     the minute where the source wrote minutes (precision "minute"), else to the second: `times.display`;
     "" for no time."""
-    zone = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    zone = times.archive_zone(conn)
     conn.create_function(
         "local_time", 2, lambda instant, precision: times.display(instant, zone, precision), deterministic=True
     )

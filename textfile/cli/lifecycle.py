@@ -125,7 +125,7 @@ def _show_report(rows, tz) -> None:
             t,
             r.matter,
             r.client,
-            times.display(r.closed_at, tz)[:10],
+            times.day(r.closed_at, tz),
             f"{r.policy.years}y {r.policy.source}" + (f", minor: 18+{r.policy.years}" if r.minor_rule else ""),
             r.keep_until or "?",
             state,

@@ -130,7 +130,7 @@ def _other_clients_matters(conn: sqlite3.Connection, conversation_id: int, mt: s
 
 
 def _warnings(conn: sqlite3.Connection, done: ManualFiling, mt: sqlite3.Row) -> list[str]:
-    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    tz = times.archive_zone(conn)
     warnings = (
         [f"matter {mt['reference']} is closed (since {times.display(mt['closed_at'], tz)})"] if mt["closed_at"] else []
     )

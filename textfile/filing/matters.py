@@ -54,7 +54,7 @@ def open_matter(conn: sqlite3.Connection, reference: str, client_name: str, titl
         disposed = disposed_at(conn, taken[0])
         if disposed:
             raise Conflict(
-                f"a matter {reference!r} was disposed of on {disposed[:10]}: its reference stays reserved (give another)"
+                f"a matter {reference!r} was disposed of on {times.day(disposed, times.archive_zone(conn))}: its reference stays reserved (give another)"
             )
         raise Conflict(f"a matter {reference!r} already exists")
     conn.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from textfile import times
 from textfile.errors import Conflict, NotFound
 
 
@@ -29,7 +30,7 @@ def live_matter_row(conn: sqlite3.Connection, reference: str, doing: str) -> sql
     disposed = disposed_at(conn, row["id"])
     if disposed:
         raise Conflict(
-            f"matter {row['reference']!r} was disposed of on {disposed[:10]} (textfile retention report):"
+            f"matter {row['reference']!r} was disposed of on {times.day(disposed, times.archive_zone(conn))} (textfile retention report):"
             f" its file is gone, so {doing}"
         )
     return row

@@ -66,7 +66,7 @@ def check_archive(
     from textfile.lifecycle.disposal.records import disposal_lines, disposed_present
 
     problems += disposed_present(conn)
-    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    tz = times.archive_zone(conn)
     return ArchiveCheck(not problems, checked, blobs, entries, len(transcripts), problems, disposal_lines(conn, tz))
 
 

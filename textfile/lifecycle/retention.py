@@ -213,7 +213,7 @@ def clear_birth(conn: sqlite3.Connection, name: str) -> Birth | None:
 
 def adult_at(conn: sqlite3.Connection) -> dict[int, str]:
     """Each client with a date of birth: the instant (UTC ISO) they turn ADULT_AT, at midnight in the archive's zone."""
-    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    tz = times.archive_zone(conn)
     return {
         client: times.to_iso(datetime.combine(add_years(date.fromisoformat(born), ADULT_AT), datetime.min.time(), tz))
         for client, born in conn.execute("SELECT client_id, born FROM client_births")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from textfile import times
 from textfile.errors import InvalidInput, NotFound
 from textfile.produce.folder import INCOMPLETE, SUMS, SUMS_SIGNATURE, UNLISTED, file_sha256, parse_sums
 from textfile.results import Result, omit_empty
@@ -163,7 +164,7 @@ def _disposed(conn, row, check: ProductionCheck) -> bool:
     when = disposed_at(conn, row["matter_id"])
     if when:
         check.notices.append(
-            f"matter {row['reference']} was disposed of on {when[:10]}: the archive keeps this production's record"
+            f"matter {row['reference']} was disposed of on {times.day(when, times.archive_zone(conn))}: the archive keeps this production's record"
             " (its files and their sha256), not its messages; its PDFs are checked against that record"
         )
     return bool(when)

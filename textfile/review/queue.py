@@ -108,14 +108,19 @@ class Decision(Result):
     at: str
 
 
-def describe(rule: str, reason: dict) -> str:
-    """Why a flag was raised, in words: "deadlines: hearing, court date", "texted after STOP on …"."""
+def _day(stored, tz) -> str:
+    return times.day(stored, tz) if isinstance(stored, str) and stored else ""
+
+
+def describe(rule: str, reason: dict, tz) -> str:
+    """Why a flag was raised, in words: "deadlines: hearing, court date", "texted after STOP on …" (its
+    day on the clock of `tz`)."""
     if "terms" in reason:
         return f"{rule}: {', '.join([*reason['terms'], *reason.get('amounts', [])])}"
     if rule == "opt_out":
         return f"{'opted out' if reason.get('change') == 'out' else 'opted back in'} ({reason.get('keyword')})"
     if rule == "after_opt_out":
-        return f"texted after {reason.get('handle')} sent {reason.get('keyword')} ({reason.get('at', '')[:10]})"
+        return f"texted after {reason.get('handle')} sent {reason.get('keyword')} ({_day(reason.get('at'), tz)})"
     if rule in ("no_consent", "minor"):
         return f"{RULE_NAMES[rule]}: {', '.join(reason.get('clients', []))}"
     if rule.startswith("after_hours"):
@@ -165,6 +170,7 @@ def flags(
         args,
     ).fetchall()
     working = settings.working_hours(conn) if tz is not None else None
+    zone = tz or times.archive_zone(conn)  # (a reason's dates: on the archive's clock)
     facts = response.responses(
         conn, {r["mrow"]: r["sent_at"] for r in rows}, {r["mrow"] for r in rows if r["direction"] == "in"}, working, tz
     )
@@ -184,7 +190,7 @@ def flags(
         flag = Flag(
             r["id"],
             r["rule"],
-            describe(r["rule"], reason),
+            describe(r["rule"], reason, zone),
             reason,
             r["state"],
             r["conversation_id"],
@@ -315,7 +321,11 @@ def decide(conn: sqlite3.Connection, ids: list[int], state: str, note: str | Non
         if state == "open" and row["state"] not in ("reviewed", "dismissed"):
             raise Conflict(f"flag {i} is {row['state']}: only a reviewed or dismissed flag is opened again")
         if state != "open" and row["state"] != "open":
-            said = f" by {row['decided_by']} on {row['decided_at'][:10]}" if row["decided_at"] else ""
+            said = (
+                f" by {row['decided_by']} on {times.day(row['decided_at'], times.archive_zone(conn))}"
+                if row["decided_at"]
+                else ""
+            )
             raise Conflict(
                 f"flag {i} is already {row['state']}{said}"
                 + ("; `review reopen` it first to decide again" if row["state"] in ("reviewed", "dismissed") else "")

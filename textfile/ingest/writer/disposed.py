@@ -110,7 +110,7 @@ class Disposed:
         """One warning per disposal whose messages this source holds, and the audit record of the skips."""
         if not self.disposed_seen:
             return
-        tz = times.zone(self.conn.execute("SELECT tz FROM settings").fetchone()[0])
+        tz = times.archive_zone(self.conn)
         for disposal, n in sorted(self.disposed_seen.items()):
             row = self.conn.execute(
                 "SELECT m.reference, d.disposed_at, (SELECT path FROM disposal_certificates c WHERE c.disposal_id = d.id"
@@ -120,7 +120,7 @@ class Disposed:
             reference, at, certificate = row
             self.note(
                 f"{_count(n, 'message')} of this source {'were' if n != 1 else 'was'} disposed of with matter {reference}"
-                f" on {times.display(at, tz)[:10]} (certificate {certificate or 'not made'}): not archived again."
+                f" on {times.day(at, tz)} (certificate {certificate or 'not made'}): not archived again."
                 " The texts are still on the phone: they can be deleted there"
             )
         self.changes["disposed_of"] = {str(d): n for d, n in sorted(self.disposed_seen.items())}

@@ -30,10 +30,10 @@ def disposed_present(conn: sqlite3.Connection) -> list[str]:
     """Messages the archive holds under an id a disposal deleted (`disposed_messages`): put back outside
     textfile, since ingest never archives one again. One problem per disposal, its day on the archive's clock
     (as its line in `disposal_lines`, not the UTC date, which differs in the evening west of Greenwich)."""
-    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    tz = times.archive_zone(conn)
     return [
         f"the archive holds {counted(n, 'message')} that the disposal of matter {reference} on"
-        f" {times.display(at, tz)[:10]} deleted:"
+        f" {times.day(at, tz)} deleted:"
         " added outside textfile"
         for reference, at, n in conn.execute(
             "SELECT m.reference, d.disposed_at, count(*) FROM messages g JOIN disposed_messages x ON x.message_id = g.id"
@@ -68,7 +68,7 @@ def disposed_output(conn: sqlite3.Connection, uuid: str | None) -> str | None:
     with (matter, when, certificate); None when no disposal took it."""
     if not uuid:
         return None
-    tz = times.zone(conn.execute("SELECT tz FROM settings").fetchone()[0])
+    tz = times.archive_zone(conn)
     for r in conn.execute(
         "SELECT d.*, m.reference, (SELECT path FROM disposal_certificates c WHERE c.disposal_id = d.id ORDER BY c.id DESC LIMIT 1)"
         " AS certificate FROM disposals d JOIN matters m ON m.id = d.matter_id ORDER BY d.id"

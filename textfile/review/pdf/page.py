@@ -101,10 +101,10 @@ def filters_said(contents: Contents) -> list[str]:
 def _client(history, tz) -> dict:
     """A client's consents, opt-outs and opt-ins, and whether a minor, in words."""
     consents = [
-        f"given {times.display(c.given_at, tz)[:10]}, {c.method}"
+        f"given {times.day(c.given_at, tz)}, {c.method}"
         + (f", scope “{c.scope}”" if c.scope else "")
         + (f", document {c.document} (sha256 {c.document_sha256})" if c.document else "")
-        + (f"; revoked {times.display(c.revoked_at, tz)[:10]}" if c.revoked_at else "")
+        + (f"; revoked {times.day(c.revoked_at, tz)}" if c.revoked_at else "")
         + f" (recorded by {c.recorded_by})"
         for c in history.consents
     ]

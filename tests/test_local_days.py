@@ -1,0 +1,92 @@
+"""Days people read are days on the archive's clock (America/New_York here), not UTC dates: an
+instant at 02:00 UTC on 2 March is the evening of 1 March in New York, and every line that names the
+day of a disposal, an opt-out or a decision says 1 March."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from conftest import ingest_records, msg
+from test_dispose_said import _disposable
+
+from textfile import times
+from textfile.review import queue
+
+EVENING = "2026-03-02T02:00:00.000Z"  # 21:00 on 1 March in New York
+
+
+def test_the_day_of_an_instant_is_the_day_on_the_clock_it_is_read_on():
+    assert times.day(EVENING, times.zone("America/New_York")) == "2026-03-01"
+    assert times.day(EVENING, times.zone("Europe/London")) == "2026-03-02"
+    assert times.day("2026-03-01T23:30:00.000Z", times.zone("Asia/Tokyo")) == "2026-03-02"
+
+
+def _disposed_in_the_evening(cli, archive, tmp_path) -> None:
+    _disposable(cli, tmp_path)
+    assert cli("dispose", "A-1", "--confirm", "--out", tmp_path / "c.pdf").exit_code == 0
+    with archive.transaction() as conn:
+        conn.execute("UPDATE disposals SET disposed_at = ?", (EVENING,))
+
+
+def test_a_disposed_matter_s_day_is_the_archive_s(cli, archive, tmp_path):
+    _disposed_in_the_evening(cli, archive, tmp_path)
+
+    again = cli("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease again")
+    note = cli("note", "add", "A-1", "late note")
+
+    assert (again.exit_code, again.stderr) == (
+        1,
+        "Error: a matter 'A-1' was disposed of on 2026-03-01: its reference stays reserved (give another)\n",
+    )
+    assert note.exit_code == 1
+    assert note.stderr.startswith(
+        "Error: matter 'A-1' was disposed of on 2026-03-01 (textfile retention report): its file is gone, so "
+    )
+
+
+def test_a_disposed_matter_s_production_names_the_archive_s_day(cli, archive, tmp_path):
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-9", "--client", "Sam Client", "--title", "Old").exit_code == 0
+    ingest_records(archive, [msg(n, out=n % 2 == 0) for n in range(1, 5)])
+    assert cli("produce", "M-9", "--out", tmp_path / "p").exit_code == 0
+    assert cli("matter", "close", "M-9").exit_code == 0
+    assert cli("retention", "set", "--matter", "M-9", "--years", "0").exit_code == 0
+    assert cli("dispose", "M-9", "--confirm", "--reason", "over", "--out", tmp_path / "cert.pdf").exit_code == 0
+    with archive.transaction() as conn:
+        conn.execute("UPDATE disposals SET disposed_at = ?", (EVENING,))
+
+    checked = cli("verify", tmp_path / "p")
+
+    assert "matter M-9 was disposed of on 2026-03-01: the archive keeps" in checked.output
+
+
+def test_an_opt_out_s_day_in_a_flag_s_reason_is_the_archive_s(archive):
+    evening = datetime(2024, 3, 2, 2, 0, tzinfo=UTC)
+    ingest_records(
+        archive,
+        [
+            replace(msg(1, "STOP"), sent_at=evening),
+            replace(msg(2, "One more thing", out=True), sent_at=evening.replace(minute=5)),
+        ],
+    )
+
+    after = [f for f in queue.flags(archive.conn, tz=times.zone("America/New_York")) if f.rule == "after_opt_out"]
+    without_tz = [f for f in queue.flags(archive.conn) if f.rule == "after_opt_out"]
+
+    assert [f.why for f in after] == ["texted after +12025550143 sent STOP (2024-03-01)"]
+    assert [f.why for f in without_tz] == ["texted after +12025550143 sent STOP (2024-03-01)"]
+
+
+def test_a_decision_s_day_is_the_archive_s(archive, cli):
+    ingest_records(archive, [msg(1, "the hearing")])
+    assert cli("review", "ack", "1", "--by", "J. Smith").exit_code == 0
+    with archive.transaction() as conn:
+        conn.execute("UPDATE review_flags SET decided_at = ?", (EVENING,))
+
+    again = cli("review", "ack", "1")
+
+    assert (again.exit_code, again.stderr) == (
+        1,
+        "Error: flag 1 is already reviewed by J. Smith on 2026-03-01; `review reopen` it first to decide again\n",
+    )
