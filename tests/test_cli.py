@@ -600,6 +600,30 @@ def test_a_folder_with_a_chat_db_and_other_exports_is_walked_and_conversation_ne
     )
 
 
+def test_init_over_an_archive_whose_tables_are_still_in_its_log_says_so(bare_cli, tmp_path):
+    """An archive still open elsewhere (its tables only in -wal so far) is not called "not an archive"."""
+    import sqlite3
+
+    path = tmp_path / "busy.db"
+    args = ("init", "--owner", "X", "--tz", "UTC", "--region", "US", "--bates-prefix", "X")
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("CREATE TABLE settings (id INTEGER PRIMARY KEY)")
+        conn.execute("INSERT INTO settings VALUES (1)")
+        conn.commit()
+        before = path.read_bytes(), Path(f"{path}-wal").read_bytes()
+
+        r = bare_cli("--archive", path, *args)
+
+        assert (r.exit_code, r.stderr) == (
+            1,
+            f"Error: {path}: a database whose latest writes are still in its log (busy.db-wal: perhaps an archive in use, or one a run"
+            " left unclosed) already exists there; it was left untouched\n",
+        )
+        assert (path.read_bytes(), Path(f"{path}-wal").read_bytes()) == before
+
+
 def test_init_over_another_program_s_wal_database_leaves_nothing_beside_it(bare_cli, tmp_path):
     import sqlite3
 

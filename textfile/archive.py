@@ -313,13 +313,18 @@ class Archive:
 
 
 def _what_is_there(path: Path) -> str:
-    """ "an archive", or what else a file in the way is (read-only: it is never changed)."""
+    """ "an archive", or what else a file in the way is (read-only: it is never changed). Read immutable,
+    so nothing is made beside it, it does not see what is still in a write-ahead log: an archive in use,
+    or one a killed run left, whose tables are all still there (`-wal`), is said to be a database with its log."""
     try:
         # immutable: no -wal/-shm made
         with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as conn:
             conn.execute("SELECT 1 FROM settings WHERE id = 1").fetchone()
         return "an archive"
     except sqlite3.Error:
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size:
+            return f"a database whose latest writes are still in its log ({wal.name}: perhaps an archive in use, or one a run left unclosed)"
         return "a file that is not a textfile archive"
 
 
