@@ -262,3 +262,35 @@ def contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
 _TOKENIZER = sqlite3.connect(":memory:")
 _TOKENIZER.execute("CREATE VIRTUAL TABLE t USING fts5 (body, tokenize='unicode61 remove_diacritics 2')")
 _TOKENIZER.execute("CREATE VIRTUAL TABLE v USING fts5vocab (t, 'instance')")
+
+
+def test_a_hold_s_reason_made_in_sql_is_the_json_reason_writes(archive):
+    """The lexicon's holds are gathered and their reasons made in SQL (flat memory on a large import):
+    byte for byte the compact, key-sorted JSON `rules.reason` writes, terms sorted, amounts first."""
+    from textfile.review import rules
+
+    lexicon = {
+        "deadlines": lexicons.Category("in", ('say "when"', "back\\slash", "audiência", "zoë", "court")),
+        "money": lexicons.Category("any", ("fee", "retainer")),
+    }
+    ingest_records(
+        archive,
+        [
+            msg(1, 'court, then say "when" and back\\slash'),
+            msg(2, "AUDIÊNCIA amanhã; Zoë 📅 court"),
+            msg(3, "The fee is $4,000 and the retainer € 1.200,50", out=True),
+            msg(4, "500 bucks, no term"),
+            msg(5, "nothing here"),
+        ],
+    )
+    rules.start(archive.conn)
+    rules.lexicon_holds(archive.conn, lexicon, rules.EVERYTHING)
+    got = {tuple(r[:2]): r[2] for r in archive.conn.execute("SELECT rowid, rule, reason FROM temp.review_holds")}
+
+    expected = {
+        (1, "deadlines"): {"terms": ["back\\slash", "court", 'say "when"']},
+        (2, "deadlines"): {"terms": ["audiência", "court", "zoë"]},
+        (3, "money"): {"amounts": ["$4,000", "€ 1.200,50"], "terms": ["fee", "retainer"]},
+        (4, "money"): {"amounts": ["500 bucks"], "terms": []},
+    }
+    assert got == {key: rules.reason(data) for key, data in expected.items()}

@@ -25,6 +25,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
@@ -39,11 +40,9 @@ OPT_OUT_RULES = ("opt_out", "after_opt_out")
 CONSENT_RULES = ("no_consent", "minor")
 BUILT_IN = HOURS_RULES + OPT_OUT_RULES + CONSENT_RULES
 
-# A text of a conversation not set aside (SQL on a message `m`).
-TEXT = (
-    "m.kind = 'message' AND m.direction IN ('in', 'out')"
-    " AND m.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
-)
+# A message of a conversation not set aside, and a text of one (SQL on a message `m`).
+NOT_ASIDE = "m.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
+TEXT = f"m.kind = 'message' AND m.direction IN ('in', 'out') AND {NOT_ASIDE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,61 +94,55 @@ def _hold(conn: sqlite3.Connection, rows) -> None:
     conn.executemany("INSERT OR IGNORE INTO temp.review_holds VALUES (?, ?, ?)", rows)
 
 
-def set_aside(conn: sqlite3.Connection) -> set[int]:
-    return {r[0] for r in conn.execute("SELECT conversation_id FROM conversation_ignores")}
-
-
 # -- lexicons -------------------------------------------------------------------------------------
 
 
 def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope: Scope) -> None:
     """Each text in scope a category's term matches (in the text or an earlier version of it), and
-    for `money` each that names an amount."""
-    aside = set_aside(conn)
-    found: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for `money` each that names an amount. Gathered in SQL (temp.review_hits: a text, its category, a
+    term; temp.review_amounts), each hold's reason made there as `reason` writes it: what a first import
+    of a million messages holds (half of them, in a firm's texts) never sits in Python."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS review_hits (rowid INTEGER, rule TEXT, term TEXT, PRIMARY KEY (rowid, rule, term))"
+        " WITHOUT ROWID"
+    )
+    conn.execute("DELETE FROM temp.review_hits")
     for name, category in lexicon.items():
         directions = ",".join(f"'{d}'" for d in DIRECTIONS[category.direction])
+        texts = f"m.kind = 'message' AND m.direction IN ({directions}) AND {NOT_ASIDE}"
         for term in category.terms:
-            query = phrase(term)
-            rows = conn.execute(
-                "SELECT m.rowid, m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid"
-                f" WHERE messages_fts MATCH ? AND {scope.sql('f.rowid')}"
-                f" AND m.kind = 'message' AND m.direction IN ({directions})",
-                (query,),
-            ).fetchall()
-            rows += conn.execute(
-                "SELECT m.rowid, m.conversation_id FROM message_versions_fts vf"
+            args = (name, term, phrase(term))
+            conn.execute(
+                "INSERT OR IGNORE INTO temp.review_hits SELECT m.rowid, ?, ? FROM messages_fts f"
+                f" JOIN messages m ON m.rowid = f.rowid WHERE messages_fts MATCH ? AND {scope.sql('f.rowid')} AND {texts}",
+                args,
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO temp.review_hits SELECT m.rowid, ?, ? FROM message_versions_fts vf"
                 " JOIN message_versions v ON v.rowid = vf.rowid JOIN messages m ON m.id = v.message_id"
-                f" WHERE message_versions_fts MATCH ? AND {scope.sql()}"
-                f" AND m.kind = 'message' AND m.direction IN ({directions})",
-                (query,),
-            ).fetchall()
-            for rowid, conversation in rows:
-                if conversation not in aside:
-                    found[rowid, name].add(term)
-    holds = {key: {"terms": sorted(terms)} for key, terms in found.items()}
-    reason_of = _reasons()
-    if "money" in lexicon:
-        for rowid, amounts in amounts_in(conn, lexicon["money"].direction, scope, aside).items():
-            holds.setdefault((rowid, "money"), {"terms": []})["amounts"] = amounts
-    _hold(conn, ((rowid, rule, reason_of(data)) for (rowid, rule), data in holds.items()))
+                f" WHERE message_versions_fts MATCH ? AND {scope.sql()} AND {texts}",
+                args,
+            )
+    if "money" in lexicon:  # a text naming an amount: the amounts first, then the terms (the keys sorted)
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_amounts (rowid INTEGER PRIMARY KEY, amounts TEXT)")
+        conn.execute("DELETE FROM temp.review_amounts")
+        conn.executemany(
+            "INSERT INTO temp.review_amounts VALUES (?, ?)",
+            ((rowid, _json(amounts)) for rowid, amounts in amounts_in(conn, lexicon["money"].direction, scope)),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO temp.review_holds SELECT a.rowid, 'money', json_object('amounts', json(a.amounts),"
+            " 'terms', json((SELECT json_group_array(h.term) FROM temp.review_hits h WHERE h.rowid = a.rowid"
+            " AND h.rule = 'money'))) FROM temp.review_amounts a"
+        )
+    conn.execute(  # (the hits in key order: each text's terms sorted, as `reason` sorts them)
+        "INSERT OR IGNORE INTO temp.review_holds SELECT rowid, rule, json_object('terms', json_group_array(term))"
+        " FROM temp.review_hits GROUP BY rowid, rule"
+    )
 
 
-def _reasons():
-    """A function giving a lexicon hold's reason: one of terms alone made once for all the texts that share
-    it (most do: a first import of 200,000 messages holds ~100,000, and their JSON was a tenth of its scan)."""
-    made: dict[tuple[str, ...], str] = {}
-
-    def reason_of(data: dict) -> str:
-        if len(data) > 1:  # (amounts of money: the text's own)
-            return reason(data)
-        key = tuple(data["terms"])
-        found = made.get(key)
-        if found is None:
-            found = made[key] = reason(data)
-        return found
-
-    return reason_of
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # An amount of money as people text it: a currency sign before the figure ("$40,000", "€ 1.200,50",
@@ -182,23 +175,21 @@ _CURRENCY_WORDS = " OR ".join(
 )
 
 
-def amounts_in(conn: sqlite3.Connection, direction: str, scope: Scope, aside: set[int]) -> dict[int, list[str]]:
+def amounts_in(conn: sqlite3.Connection, direction: str, scope: Scope) -> Iterator[tuple[int, list[str]]]:
     """Each text in scope that names an amount of money, with the amounts as written: the texts with
     a currency sign (read once each) or a currency word (through the full-text index), then the
     figure matched in each."""
     directions = ",".join(f"'{d}'" for d in DIRECTIONS[direction])
-    texts = f"{scope.sql()} AND m.kind = 'message' AND m.direction IN ({directions})"
-    out = {}
-    for rowid, conversation, body in conn.execute(
-        f"SELECT m.rowid, m.conversation_id, m.body FROM messages m WHERE {texts} AND ({_SIGNS_SQL})"
-        " UNION SELECT m.rowid, m.conversation_id, m.body FROM messages_fts f JOIN messages m ON m.rowid = f.rowid"
+    texts = f"{scope.sql()} AND m.kind = 'message' AND m.direction IN ({directions}) AND {NOT_ASIDE}"
+    for rowid, body in conn.execute(
+        f"SELECT m.rowid, m.body FROM messages m WHERE {texts} AND ({_SIGNS_SQL})"
+        " UNION SELECT m.rowid, m.body FROM messages_fts f JOIN messages m ON m.rowid = f.rowid"
         f" WHERE messages_fts MATCH ? AND {texts}",
         (_CURRENCY_WORDS,),
     ):
         found = [a.group(0).strip() for a in AMOUNT.finditer(body)]
-        if found and conversation not in aside:
-            out[rowid] = list(dict.fromkeys(found))
-    return out
+        if found:
+            yield rowid, list(dict.fromkeys(found))
 
 
 def lexicon_rules(conn: sqlite3.Connection, lexicon: dict[str, Category]) -> set[str]:
