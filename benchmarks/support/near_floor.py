@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET = 1.3
 
 
-def store_floor(archive: Path, runs: int = 3) -> dict:
-    """floor.py's JSON for `archive` (its `seconds`: the median of `runs` copies)."""
+def store_floor(archive: Path) -> dict:
+    """floor.py's JSON for `archive` (its `seconds`: the median of its 3 copies)."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive), str(runs)],
+        [sys.executable, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)],
         capture_output=True,
         text=True,
         cwd=ROOT,
