@@ -112,6 +112,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="textfile-fuzz-template-") as tmp:
         for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):  # the user's own config and data folders are never used
             os.environ[name] = str(Path(tmp) / name.lower())
+        os.environ["TEXTFILE_KEY"] = str(Path(tmp) / "key")  # (nor the key a user's $TEXTFILE_KEY names)
         template = make_template(Path(tmp))
         for fmt in formats:
             started = time.monotonic()

@@ -5,7 +5,7 @@ deduplication, provenance, FTS, filing, audit) beside a raw `sqlite3.executemany
 message and source rows (the same ids, built before its clock starts) into the same schema, full-
 text index included, each in its own process so that each one's peak RSS is its own (the raw
 side holds all its rows in memory: its RSS is not a target). Target: ours >= 50% of the raw rate,
-ours peak RSS < 200 MB.
+ours peak RSS < 200 MB. The audit key and the config folder are files of the run, never the user's.
 
     python benchmarks/ingest.py [--records N] [--runs K]
 """
@@ -21,6 +21,10 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.isolated import isolate  # noqa: E402
 
 CONVERSATIONS = 500
 BODIES = [
@@ -171,9 +175,11 @@ def main() -> None:
         return child(args.child, args.records, Path(args.folder))
     n = args.records
     ours, raw = [], []
-    for _ in range(args.runs):  # interleaved, so both see the same machine
-        ours.append(run("ours", n))
-        raw.append(run("raw", n))
+    with tempfile.TemporaryDirectory(prefix="textfile-bench-ingest-") as home:
+        isolate(Path(home))
+        for _ in range(args.runs):  # interleaved, so both see the same machine
+            ours.append(run("ours", n))
+            raw.append(run("raw", n))
     ours_s = statistics.median(t for t, _ in ours)
     raw_s = statistics.median(t for t, _ in raw)
     ours_rss = max(r for _, r in ours)

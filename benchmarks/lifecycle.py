@@ -25,7 +25,7 @@ archive, in one run.
    years ago, once, by a person who confirms it), nobody waits on it as on an import; its
    figures are printed so that a change that makes it far slower is seen.
 
-The audit key is a file of this run (TEXTFILE_KEY), never the user's. `--keep DIR` keeps the exports
+The audit key and the config folder are files of this run, never the user's. `--keep DIR` keeps the exports
 and archives built there (and the key), and uses them again in later runs (one set per size,
 generator seed and migrations file); without it everything is built in a temporary folder, removed.
 
@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import android  # noqa: E402
+from support.isolated import isolate  # noqa: E402
 from support.stopwatch import memory, reset_peak  # noqa: E402
 
 SEED = 7
@@ -341,7 +342,7 @@ def main(argv=None) -> None:
         return print(json.dumps(disposal_child(args.dispose)))
     folder = (args.keep or Path(tempfile.mkdtemp(prefix="textfile-bench-lifecycle-"))).absolute()
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ["TEXTFILE_KEY"] = str(folder / "key")  # (never the user's)
+    isolate(folder)  # (the key and config folder: never the user's)
     print(
         f"lifecycle benchmark: {args.messages:,} SMS an export, {os.cpu_count()} cores,"
         f" load {os.getloadavg()[0]:.2f}, in {folder}",

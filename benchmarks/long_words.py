@@ -8,7 +8,8 @@ characters in one word: 13 s, 60,000: 50 s) and draws a word of 1,000,000 as one
 Each length is one archive of one message and a fresh `textfile transcript` process. Printed: the
 length, the wall seconds, the pages, and the seconds per 100,000 characters beyond the time of a
 transcript of one short message (the cover, the start-up): flat when the time is linear. Every character is checked
-to be in the PDF's text (pdftotext), in order.
+to be in the PDF's text (pdftotext), in order. The audit key and the config folder are files of the run,
+never the user's.
 
     .venv/bin/python benchmarks/long_words.py [--lengths 1000,10000,100000,1000000] [--kinds word,prose]
 """
@@ -29,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from support.isolated import isolate  # noqa: E402
 
 from textfile import filing  # noqa: E402
 from textfile.archive import Archive  # noqa: E402
@@ -116,6 +120,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     lengths = [int(n) for n in args.lengths.split(",") if n]
     folder = Path(tempfile.mkdtemp(prefix="textfile-bench-"))
+    isolate(folder)
     try:
         base, _ = render(folder, "ok")
         print(f"a transcript of one short message (the cover, start-up): {base:.1f} s")

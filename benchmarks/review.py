@@ -25,7 +25,8 @@ The archive is generated (benchmarks/support/firm.py: 300 clients with matters a
 conversations, calls, lexicon terms, opt keywords, after-hours texts) and imported through textfile's
 `ingest` with the review scan inside it disabled (it would be the full review, unmeasured), in a
 process of its own. `--keep DIR` keeps each archive built there and uses it again in later runs (one
-per size, generator version and migrations file). A missed target prints TARGET MISSED, as the other
+per size, generator version and migrations file), with the audit key they are sealed with (the key and
+the config folder are the run's, never the user's). A missed target prints TARGET MISSED, as the other
 benchmarks do.
 
     .venv/bin/python benchmarks/review.py [--messages 1000000] [--new 1000] [--runs 3] [--flat N] [--keep DIR]
@@ -52,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from support import firm  # noqa: E402
+from support.isolated import isolate  # noqa: E402
 from support.review_floors import flag_write, fts_pass, text_pass  # noqa: E402
 from support.stopwatch import ORDER, Timing, clock, memory, reset_peak, scan_parts  # noqa: E402
 
@@ -363,6 +365,7 @@ def main(argv=None) -> None:
     n, flat = args.messages, args.messages // 10 if args.flat is None else args.flat
     folder = (args.keep or Path(tempfile.mkdtemp(prefix="textfile-bench-review-"))).absolute()
     folder.mkdir(parents=True, exist_ok=True)
+    isolate(folder)  # (the key beside the archives: a kept archive is changed again in a later run)
     print(
         f"review benchmark: {n:,} messages, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, in {folder}",
         flush=True,

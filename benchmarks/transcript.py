@@ -28,7 +28,8 @@ messages; the new messages of the weekly re-render continue its conversations, l
     .venv/bin/python benchmarks/transcript.py [--first 20000] [--before 4ef6378] [--weekly 20000] [--new 100]
         [--emoji 1000] [--oneshot 1000,20000] [--chromium chromium] [--sizes 1000,20000,100000] [--runs 1] [--keep DIR]
 
-A size of 0 (or '' for a list) leaves its part out.
+A size of 0 (or '' for a list) leaves its part out. The audit key and the config folder are files of the
+run (in --keep's folder, with the archives they seal), never the user's.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from support.isolated import isolate  # noqa: E402
 
 from textfile import filing  # noqa: E402
 from textfile.archive import Archive  # noqa: E402
@@ -621,6 +625,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     folder = (args.keep or Path(tempfile.mkdtemp(prefix="textfile-bench-"))).absolute()
     folder.mkdir(parents=True, exist_ok=True)
+    isolate(folder)  # (the key beside the archives, for both sides and the rendering workers)
     archives = Archives(folder)
     ours: dict[int, Made] = {}  # now, --no-cache: each size measured once, shown where asked
     print(

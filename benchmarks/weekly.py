@@ -4,7 +4,8 @@ modification time, never read).
 
 Generates 50 WhatsApp "Export chat" zips (a chat text and one ~20 MB photo each, stored the way
 phones store media: incompressible), runs `textfile archive` once to import them, then times
-further runs as whole processes (interpreter start-up included) and prints the median.
+further runs as whole processes (interpreter start-up included) and prints the median. The audit key
+and the config folder are files of the run, never the user's.
 
     python benchmarks/weekly.py [--files 50] [--mb 20] [--runs 3]
 """
@@ -20,6 +21,10 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.isolated import isolate  # noqa: E402
 
 CHAT = """[{d}/03/2024, 09:00:00] Alex Owner: Here is the photo of the damage, export {n}
 [{d}/03/2024, 09:01:00] Client {n}: \u200e<attached: 00000001-PHOTO-2024-03-{d:02d}-09-01-00.jpg>
@@ -65,6 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        isolate(tmp)
         inbox = tmp / "inbox"
         inbox.mkdir()
         size = make_inbox(inbox, args.files, args.mb)

@@ -9,12 +9,13 @@ own process (so peak RSS is its own), all in the same run on the same files:
   - read:      our importer alone (the record stream, consumed and dropped);
   - whatstk:   `WhatsAppChat.from_source(path, hformat=…)`, parse only;
   - chatminer: `WhatsAppParser(path).parse_file()` + `get_df()`, parse only;
-  - floor:     SQLite alone storing the rows ours stored (benchmarks/support/floor.py): no parsing, no
-               Python per row, timed from BEGIN to COMMIT.
+  - floor:     SQLite alone storing the rows ours stored (benchmarks/support/floor.py, median of 3): no
+               parsing, no Python per row, timed from BEGIN to COMMIT.
 The peers run from their own virtual environment (default /tmp/bench-peers; created with
 `python3 -m venv` and `pip install whatstk chat-miner` when missing), never the project's.
 Targets (issue 3): our full import faster than either peer's parse alone; our peak RSS flat
-from 50k to 200k messages.
+from 50k to 200k messages. Issue 22 (benchmarks/support/near_floor.py): ours ÷ (importer alone +
+floor) ≤ 1.3. The audit key and config folder are files of the run, never the user's.
 
     .venv/bin/python benchmarks/whatsapp.py                # 200,000 and 50,000 messages
     .venv/bin/python benchmarks/whatsapp.py --scale 0.1    # while developing
@@ -35,6 +36,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from support.isolated import isolate  # noqa: E402
+from support.near_floor import ratio_line, store_floor  # noqa: E402
+
 PYTHON = sys.executable
 PEERS = Path("/tmp/bench-peers")
 FILE_NAME = "WhatsApp Chat with Lease Group.txt"
@@ -164,18 +170,6 @@ def child(args) -> None:
     print(json.dumps(info))
 
 
-def store_floor(archive: Path) -> dict:
-    done = subprocess.run(
-        [PYTHON, str(ROOT / "benchmarks" / "support" / "floor.py"), str(archive)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if done.returncode:
-        raise SystemExit(f"floor failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def measure(what: str, path: Path, db: Path | None = None) -> dict:
     if db is not None:
         for suffix in ("", "-wal", "-shm"):
@@ -236,6 +230,7 @@ def main() -> None:
         print("peers could not be installed: measuring ours only", flush=True)
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="textfile-bench-whatsapp-"))
     work.mkdir(parents=True, exist_ok=True)
+    isolate(work)
     try:
         sizes = [("big", round(200_000 * args.scale)), ("small", round(50_000 * args.scale))]
         report = {}
@@ -305,6 +300,8 @@ def main() -> None:
                     f"no rows moved between processes) and two cores perfectly shared: at least {best:.2f} s "
                     f"({'under' if best < runs['whatstk']['seconds'] else 'over'} whatstk's {runs['whatstk']['seconds']:.2f} s)"
                 )
+        for n, runs, floor in report.values():
+            print(ratio_line("WhatsApp", n, runs["ours"]["process_seconds"], runs["read"]["seconds"], floor["seconds"]))
         for what, title in (
             ("ours", "our import, writing process"),
             ("ours-reader", "our import, reading process"),

@@ -136,3 +136,56 @@ def test_the_production_benchmark_runs_at_a_small_size():
     assert "not timed (not where this benchmark looks)" not in out  # (every part's function found where it is)
     assert "other / the PDF alone: " in out and "(target < 20%: " in out
     assert re.search(r"the production: 1,000 messages, [\d,]+ pages \(the PDF alone: [\d,]+\), 2 natives; ", out)
+
+
+NEAR_FLOOR = r"ours ÷ \(importer alone \+ floor\) = [\d.]+ \(target ≤ 1\.3\)  (OK|MISSED)"
+
+
+def _run_with_no_key_of_its_own(tmp_path, args: list[str]) -> str:
+    """The benchmark's output, run with a fresh HOME and neither TEXTFILE_KEY nor XDG_CONFIG_HOME set:
+    nothing it does may land in that HOME (no key made in the user's config folder)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("TEXTFILE_KEY", "XDG_CONFIG_HOME")} | {"HOME": str(home)}
+    run = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == []
+    return run.stdout
+
+
+def test_the_whatsapp_benchmark_prints_issue_22s_figure_for_each_size(tmp_path):
+    out = _run_with_no_key_of_its_own(tmp_path, ["benchmarks/whatsapp.py", "--scale", "0.01", "--no-peers"])
+    for n in ("2,000", "500"):
+        assert re.search(
+            rf"WhatsApp {n} messages: ours [\d.]+ s \(whole process\), importer alone [\d.]+ s, "
+            rf"storing floor [\d.]+ s \(median of 3\); {NEAR_FLOOR}",
+            out,
+        ), out
+
+
+def test_the_imessage_benchmark_prints_issue_22s_figure_for_each_size(tmp_path):
+    out = _run_with_no_key_of_its_own(tmp_path, ["benchmarks/imessage.py", "--scale", "0.002"])
+    for n in ("1,000", "250"):
+        assert re.search(rf"iMessage {n} messages: ours [\d.]+ s \(whole process\), .*; {NEAR_FLOOR}", out), out
+
+
+def test_the_android_benchmark_prints_issue_22s_figure_at_full_size(tmp_path):
+    out = _run_with_no_key_of_its_own(
+        tmp_path, ["benchmarks/android.py", "--scale", "0.002", "--image-kb", "8", "--no-half"]
+    )
+    assert "  full store: " in out and "benchmarks/support/floor.py" in out
+    assert re.search(rf"Android 2,004 messages: ours [\d.]+ s \(whole process\), .*; {NEAR_FLOOR}", out), out
+
+
+def test_the_reimport_benchmark_runs_at_a_small_size(tmp_path):
+    """Every import of each round does what it is named for (all added, or all already present)."""
+    out = _run_with_no_key_of_its_own(tmp_path, ["benchmarks/reimport.py", "--scale", "0.005", "--runs", "1"])
+    assert re.search(r"setup: the base archive \(5,000 messages\) built in .*added 5,000, already present 0;", out)
+    assert re.search(r"round 1  first import, empty archive: .*added 1,000, already present 0;", out), out
+    assert re.search(r"round 1      re-import, same archive: .*added 0, already present 1,000;", out), out
+    assert re.search(r"round 1       into the 5,000 archive: .*added 1,000, already present 0;", out), out
+    assert re.search(r"round 1           250, empty archive: .*added 250, already present 0;", out), out
+    for title in ("whole process", "writing process CPU"):
+        assert re.search(rf"re-import of the same 1,000 .*, {title}: .* \(target ≤ 0\.4×\)  (OK|MISSED)", out), out
+        assert re.search(rf"1,000 new into an archive of 5,000 .*, {title}: .* \(target ≤ 1\.2×\)  (OK|MISSED)", out)
+    assert re.search(r"writer peak RSS: \d+ MB importing 250 \(median\) → \d+ MB importing 5,000 .*  (OK|MISSED)", out)
