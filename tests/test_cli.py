@@ -379,7 +379,9 @@ def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, 
 
 def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
     export = imported_lines(cli, tmp_path, "1 I never agreed to that\n")
-    export.write_text("1 I never agreed to that\n1 I never agreed to that\n")  # (seen again: a row of its later sightings)
+    export.write_text(
+        "1 I never agreed to that\n1 I never agreed to that\n"
+    )  # (seen again: a row of its later sightings)
     assert cli("import", export, "--quiet").exit_code == 0
     archive.conn.execute("PRAGMA foreign_keys = OFF")
     archive.conn.execute("DELETE FROM messages")
