@@ -1104,6 +1104,7 @@ def m031_first_sighting_in_its_message(db: Database) -> None:
             SELECT 1 FROM messages m WHERE m.id = message_sources.message_id AND m.import_id = message_sources.import_id
             AND m.source_ref = message_sources.source_ref
         );
+        CREATE INDEX messages_import ON messages (import_id);
         ALTER TABLE message_sources RENAME TO message_sightings;
         CREATE VIEW message_sources (message_id, import_id, source_ref) AS
             SELECT id, import_id, source_ref FROM messages WHERE source_ref IS NOT NULL

@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.errors import NotFound
 from textfile.filing.names import no_conversation
 from textfile.ignore import IgnoreMark, conversations, said
@@ -116,9 +116,9 @@ def _messages(
     scope = Scope(None, None, None, 0, "", from_at, until_at, conversation_id=conversation_id)
     messages = []
     phones = conn.execute(  # copies from more than one phone (a client's own, `--custodian`): each message says whose, as a transcript does
-        "SELECT count(DISTINCT coalesce(c.client_id, 0)) FROM message_sources s JOIN messages m ON m.id = s.message_id"
-        " LEFT JOIN import_custodians c ON c.import_id = s.import_id WHERE m.conversation_id = ?",
-        (conversation_id,),
+        f"SELECT count(DISTINCT coalesce(c.client_id, 0)) FROM ({sightings.of('m.conversation_id = ?')}) s"
+        " LEFT JOIN import_custodians c ON c.import_id = s.import_id",
+        (conversation_id, conversation_id),
     ).fetchone()[0]
     for job in jobs(plan(conn, scope), CHUNK):
         job.found_on = phones > 1

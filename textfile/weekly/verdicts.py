@@ -14,7 +14,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from textfile import audit, ignore, times
+from textfile import audit, ignore, sightings, times
 from textfile.archive import Archive
 from textfile.errors import IntegrityFailed
 from textfile.filing.conversations import COVERED
@@ -176,11 +176,11 @@ def _sources(conn: sqlite3.Connection, conversation_id: int) -> list[Source]:
     return [
         Source(r["file_name"], r["finished_at"], r["last"], r["custodian"])
         for r in conn.execute(
-            "SELECT i.file_name, i.finished_at, max(m.sent_at) AS last, cl.name AS custodian FROM message_sources s"
-            " JOIN messages m ON m.id = s.message_id JOIN imports i ON i.id = s.import_id"
+            "SELECT i.file_name, i.finished_at, max(s.sent_at) AS last, cl.name AS custodian"
+            f" FROM ({sightings.of('m.conversation_id = ?', ', m.sent_at')}) s JOIN imports i ON i.id = s.import_id"
             " LEFT JOIN import_custodians ic ON ic.import_id = i.id LEFT JOIN clients cl ON cl.id = ic.client_id"
-            " WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id",
-            (conversation_id,),
+            " GROUP BY i.id ORDER BY i.id",
+            (conversation_id, conversation_id),
         )
     ]
 

@@ -16,7 +16,7 @@ import json
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.model import DATE_ORDERS
 
 COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
@@ -80,9 +80,10 @@ def _held(conn, cond: str, params: list) -> Held:
     """The imports that hold the transcript's messages, and how many each holds."""
     held = Held({}, {})
     for import_id, cid, zone, n in conn.execute(
-        "SELECT s.import_id, m.conversation_id, m.source_zone, count(DISTINCT s.message_id) FROM message_sources s"
-        f" JOIN messages m ON m.id = s.message_id WHERE {cond} GROUP BY s.import_id, m.conversation_id, m.source_zone",
-        params,
+        "SELECT s.import_id, s.conversation_id, s.source_zone, count(DISTINCT s.message_id)"
+        f" FROM ({sightings.of(cond, ', m.conversation_id, m.source_zone')}) s"
+        " GROUP BY s.import_id, s.conversation_id, s.source_zone",
+        [*params, *params],
     ):
         per = held.by_conversation.setdefault(import_id, {})
         per[cid] = per.get(cid, 0) + n
