@@ -5,6 +5,7 @@ the previous release and migrated, and on one the writer makes now."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sqlite3
@@ -108,24 +109,28 @@ def run(code: Path, db: Path, *args) -> subprocess.CompletedProcess:
     )
 
 
-def test_m031_keeps_every_sighting_of_an_archive_the_previous_release_made(previous, tmp_path):
-    db = tmp_path / "archive.db"
-    steps = [
+def made(code: Path, db: Path, folder: Path) -> None:
+    """An archive holding a sighting of each kind, made by the textfile at `code`, `verify` green."""
+    for args in [
         ("init", *OWNER, "--region", "US", "--bates-prefix", "T"),
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("client", "add", "Bo Other", "--phone", "+12025550177"),
         ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
         ("matter", "open", "B-1", "--client", "Bo Other", "--title", "Other"),
-        *(("import", *export) for export in one_of_each(tmp_path)),
+        *(("import", *export) for export in one_of_each(folder)),
         ("retention", "set", "--years", "0", "--basis", "test: nothing kept after closing"),
         ("matter", "close", "B-1"),
-        ("dispose", "B-1", "--confirm", "--out", tmp_path / "cert.pdf"),
-        ("transcript", "A-1", "--out", tmp_path / "a.pdf"),
-    ]
-    for args in steps:
-        done = run(previous, db, *args)
+        ("dispose", "B-1", "--confirm", "--out", folder / "cert.pdf"),
+        ("transcript", "A-1", "--out", folder / "a.pdf"),
+    ]:
+        done = run(code, db, *args)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
-    assert run(previous, db, "verify").returncode == 0
+    assert run(code, db, "verify").returncode == 0
+
+
+def test_m031_keeps_every_sighting_of_an_archive_the_previous_release_made(previous, tmp_path):
+    db = tmp_path / "archive.db"
+    made(previous, db, tmp_path)
     sources = rows(db, "SELECT message_id, import_id, source_ref FROM message_sources")
     messages = rows(db, "SELECT rowid, id, import_id FROM messages")
     found = searched(db)
@@ -196,3 +201,80 @@ def test_m031_leaves_a_message_whose_import_has_no_sighting_of_it_as_it_was(arch
         assert sorted(tuple(r) for r in c.execute("SELECT * FROM message_sightings")) == sorted(
             [(lone, 2, "element 1"), (other, 2, "element 2")]
         )
+
+
+def test_the_writer_keeps_every_sighting_the_previous_release_kept(previous, tmp_path):
+    """The same imports, folds, copies and disposal by the previous release and by this one: the same sightings,
+    each message's first in its row (the first in its import's source), the others rows."""
+    (tmp_path / "before").mkdir()
+    (tmp_path / "now").mkdir()
+    made(previous, tmp_path / "before" / "archive.db", tmp_path / "before")
+    made(ROOT, tmp_path / "now" / "archive.db", tmp_path / "now")
+    before, now = tmp_path / "before" / "archive.db", tmp_path / "now" / "archive.db"
+    sources = rows(before, "SELECT message_id, import_id, source_ref FROM message_sources")
+    assert rows(now, "SELECT message_id, import_id, source_ref FROM message_sources") == sources
+    assert rows(now, "SELECT rowid, id, import_id, content_hash FROM messages") == rows(
+        before, "SELECT rowid, id, import_id, content_hash FROM messages"
+    )
+    firsts = rows(now, "SELECT id, import_id, source_ref FROM messages WHERE source_ref IS NOT NULL")
+    later = rows(now, "SELECT message_id, import_id, source_ref FROM message_sightings")
+    assert sorted(firsts + later) == sources and not set(firsts) & set(later)
+    assert rows(now, "SELECT count(*) FROM messages WHERE source_ref IS NULL") == [(0,)]
+
+
+def at(record, ref: str):
+    return dataclasses.replace(record, source_ref=ref)
+
+
+@pytest.mark.parametrize("batch", [2000, 1])
+def test_a_message_seen_again_in_its_own_source_is_a_later_sighting_unless_at_the_same_place(
+    archive, monkeypatch, batch
+):
+    """Whether the second record falls in the same batch as the first (its row not written yet) or in a later
+    one (its row found by the batch's lookup): the first sighting in the row, another place a row of the
+    sightings, the same place nothing more; a record contradicting the first is skipped, and seen there all the same."""
+    from textfile.ingest.writer import batch as batches
+
+    monkeypatch.setattr(batches, "BATCH", batch)
+    one, two = msg(1), msg(2)
+    result = ingest_records(
+        archive,
+        [one, at(one, "element 3"), at(one, "element 1"), two, at(dataclasses.replace(two, body="other"), "element 4")],
+    )
+    assert (result.added, result.already_present, result.skipped) == (
+        2,
+        2,
+        {"same message identity twice in this source with different content": 1},
+    )
+    conn = archive.conn
+    ids = [r[0] for r in conn.execute("SELECT id FROM messages ORDER BY rowid")]
+    assert [tuple(r) for r in conn.execute("SELECT id, import_id, source_ref FROM messages ORDER BY rowid")] == [
+        (ids[0], 1, "element 1"),
+        (ids[1], 1, "element 2"),
+    ]
+    assert sorted(tuple(r) for r in conn.execute("SELECT * FROM message_sightings")) == sorted(
+        [(ids[0], 1, "element 3"), (ids[1], 1, "element 4")]
+    )
+    assert sorted(tuple(r) for r in conn.execute("SELECT * FROM message_sources")) == sorted(
+        [(ids[0], 1, "element 1"), (ids[0], 1, "element 3"), (ids[1], 1, "element 2"), (ids[1], 1, "element 4")]
+    )
+
+
+def test_a_known_message_is_a_later_sighting_of_each_import_that_holds_it(archive):
+    ingest_records(archive, [msg(1), msg(2)])
+    again = ingest_records(archive, [at(msg(1), "element 7"), msg(2), msg(3)], "sms-again.xml")
+    assert (again.added, again.already_present) == (1, 2)
+    conn = archive.conn
+    one, two, three = [r[0] for r in conn.execute("SELECT id FROM messages ORDER BY rowid")]
+    assert sorted(tuple(r) for r in conn.execute("SELECT * FROM message_sightings")) == sorted(
+        [(one, 2, "element 7"), (two, 2, "element 2")]
+    )
+    assert [tuple(r) for r in conn.execute("SELECT import_id, source_ref FROM messages ORDER BY rowid")] == [
+        (1, "element 1"),
+        (1, "element 2"),
+        (2, "element 3"),
+    ]
+    # the same export again: nothing new but its sightings, a row each
+    ingest_records(archive, [at(msg(1), "element 7"), msg(2), msg(3)], "sms-again.xml")
+    assert conn.execute("SELECT count(*) FROM message_sightings WHERE import_id = 3").fetchone()[0] == 3
+    assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 3
