@@ -23,11 +23,10 @@ def of(cond: str, columns: str = "") -> str:
     )
 
 
-# Every sighting (message_id, import_id) of the messages whose ids ?1 lists as JSON (no condition on the message:
-# neither part reads more of it than its own row).
+# Every sighting (message_id, import_id) of the messages whose ids ?1 lists as JSON.
 OF_IDS = (
-    "SELECT id AS message_id, import_id FROM messages WHERE id IN (SELECT value FROM json_each(?1)) AND source_ref IS NOT NULL"
-    " UNION ALL SELECT message_id, import_id FROM message_sightings WHERE message_id IN (SELECT value FROM json_each(?1))"
+    "SELECT m.id AS message_id, m.import_id FROM json_each(?1) j JOIN messages m ON m.id = j.value WHERE m.source_ref IS NOT NULL"
+    " UNION ALL SELECT s.message_id, s.import_id FROM json_each(?1) j JOIN message_sightings s ON s.message_id = j.value"
 )
 
 

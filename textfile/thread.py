@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from textfile import sightings, times
+from textfile import times
 from textfile.errors import NotFound
 from textfile.filing.names import no_conversation
 from textfile.ignore import IgnoreMark, conversations, said
@@ -116,9 +116,11 @@ def _messages(
     scope = Scope(None, None, None, 0, "", from_at, until_at, conversation_id=conversation_id)
     messages = []
     phones = conn.execute(  # copies from more than one phone (a client's own, `--custodian`): each message says whose, as a transcript does
-        f"SELECT count(DISTINCT coalesce(c.client_id, 0)) FROM ({sightings.of('m.conversation_id = ?')}) s"
-        " LEFT JOIN import_custodians c ON c.import_id = s.import_id",
-        (conversation_id, conversation_id),
+        "SELECT count(DISTINCT coalesce(c.client_id, 0)) FROM ("  # (the imports that hold one: textfile/sightings.py)
+        "SELECT DISTINCT m.import_id FROM messages m WHERE m.conversation_id = ?1 AND m.source_ref IS NOT NULL"
+        " UNION SELECT DISTINCT s.import_id FROM messages m CROSS JOIN message_sightings s ON s.message_id = m.id"
+        " WHERE m.conversation_id = ?1) i LEFT JOIN import_custodians c ON c.import_id = i.import_id",
+        (conversation_id,),
     ).fetchone()[0]
     for job in jobs(plan(conn, scope), CHUNK):
         job.found_on = phones > 1

@@ -40,7 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from textfile import __version__, sightings, times
+from textfile import __version__, times
 
 TEMPLATES = Path(str(resources.files("textfile.produce") / "templates"))
 ROWS = 40  # file rows per preformatted block
@@ -134,8 +134,8 @@ def sources_of(conn, message_ids: list[str], owner: str) -> tuple[SourceExport, 
 
     rows = conn.execute(
         "SELECT i.id, i.file_name, i.format, i.size, i.sha256, i.finished_at, i.custodian,"
-        f" count(DISTINCT s.message_id) FROM ({sightings.OF_IDS}) s JOIN imports i ON i.id = s.import_id"
-        " GROUP BY i.id ORDER BY i.id",
+        " count(DISTINCT s.message_id) FROM message_sources s JOIN imports i ON i.id = s.import_id"
+        " WHERE s.message_id IN (SELECT value FROM json_each(?)) GROUP BY i.id ORDER BY i.id",
         (json.dumps(list(message_ids)),),
     )
     return tuple(SourceExport(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or owner, r[7]) for r in rows)
