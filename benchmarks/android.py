@@ -238,7 +238,7 @@ def run_floor_rows(path: Path, db: Path) -> dict:
                     tuple(r)
                     for r in c.execute(
                         f"SELECT {', '.join(cols)} FROM {t} ORDER BY rowid"
-                        if t != "message_sources"
+                        if t != "message_sightings"
                         else f"SELECT {', '.join(cols)} FROM {t}"
                     )
                 ],
@@ -284,9 +284,10 @@ def run_floor_rows(path: Path, db: Path) -> dict:
                     "version",
                     "content_hash",
                     "import_id",
+                    "source_ref",  # (a message's first sighting: m031)
                 ],
                 "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
-                "message_sources": ["message_id", "import_id", "source_ref"],
+                "message_sightings": ["message_id", "import_id", "source_ref"],  # (its later ones)
             }.items()
         }
     for suffix in ("", "-wal", "-shm"):

@@ -99,6 +99,7 @@ def raw_rows(n: int) -> list[tuple]:
                 1,
                 message_content_hash(sent_at, m.direction, "message", sender, m.body, m.status, None, "[]", None, []),
                 1,
+                m.source_ref,  # (its first sighting, in its own row: m031)
             )
         )
     return rows
@@ -135,16 +136,12 @@ def child(kind: str, n: int, folder: Path) -> None:
                 last = conn.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
                 conn.executemany(
                     "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service, status,"
-                    " delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id,"
+                    " source_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     batch,
                 )
                 conn.execute(
                     "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last,)
-                )
-                conn.executemany(
-                    "INSERT INTO message_sources (message_id, import_id, source_ref) VALUES (?, 1, ?)",
-                    [(r[0], f"sms {at + i}") for i, r in enumerate(batch)],
                 )
     elapsed = time.perf_counter() - start
     print(f"{elapsed:.3f}")

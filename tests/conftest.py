@@ -129,12 +129,14 @@ def unwatch(conn) -> None:
 
 
 def snapshot(archive: Archive) -> dict[str, list[tuple]]:
-    """Every row of every table (FTS shadow tables included): equal snapshots = unchanged archive."""
+    """Every row of every table (FTS shadow tables included): equal snapshots = unchanged archive. The chain
+    of custody is the view `message_sources` (every sighting), not its storage `message_sightings` (m031)."""
     conn = archive.conn
     names = [
         r[0]
         for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE (type = 'table' OR name = 'message_sources') AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
         )
     ]
     out = {}
@@ -142,7 +144,8 @@ def snapshot(archive: Archive) -> dict[str, list[tuple]]:
         if name in (
             "messages_fts",
             "message_versions_fts",
-        ):  # (their content is their tables'; their shadow tables are kept)
+            "message_sightings",
+        ):  # (their content is their tables'; their shadow tables are kept; the sightings are message_sources')
             continue
         out[name] = [tuple(r) for r in conn.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2')]
     return out

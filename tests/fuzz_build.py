@@ -13,7 +13,7 @@ archive that holds the fixtures, and says which promise broke, if one did:
   - never a traceback (TEXTFILE_DEBUG=1 lets an unexpected exception through, so it is seen);
   - after a refusal, the archive's logical content (`dump`) exactly as it was;
   - after exit 0, the same import again adds, updates and skips nothing new: it finds every message
-    it read the first time and changes only the provenance tables (imports, message_sources, audit_log);
+    it read the first time and changes only the provenance tables (imports, message_sightings, audit_log);
   - done within the deadline (a SIGALRM stops it: a hang).
 """
 
@@ -73,7 +73,9 @@ settings.register_profile(
     "fuzz", max_examples=1000, deadline=None, database=EXAMPLES, suppress_health_check=_SLOW_IS_FINE, print_blob=True
 )
 
-PROVENANCE = ("audit_log", "imports", "message_sources")  # what importing the same file again may add to
+# what importing the same file again may add to (its sightings: `message_sightings`, the rows of the view
+# message_sources that are not a message's first, m031)
+PROVENANCE = ("audit_log", "imports", "message_sightings")
 
 
 # -- bytes ----------------------------------------------------------------------------------------

@@ -66,6 +66,10 @@ from textfile.archive import Archive  # noqa: E402
 DIGEST = TESTS / "records_digest.json"
 CHUNK = 16  # rows per short hash in the digest (how closely a mismatch is located)
 SKIPPED_TABLES = {"settings", "audit_log", "_sqlite_migrations", "inbox_files", "review_settings"}
+# The chain of custody is dumped as the view `message_sources` (every sighting, keyed as the table it was
+# before m031), not as its storage: a message's first sighting in its own row, the others in `message_sightings`.
+VIEWS = {"message_sources": ["message_id", "import_id", "source_ref"]}
+STORAGE = {"message_sightings": None, "messages": "source_ref"}  # a table, or a column, left out: the view has it
 VOLATILE = {
     "created_at",
     "started_at",
@@ -154,15 +158,23 @@ def dump(run: Run) -> dict:
             for r in conn.execute("SELECT * FROM participants")
         }
         tables = {}
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+        for name, kind in conn.execute(
+            "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
+        ):
             if name in SKIPPED_TABLES or name.startswith("sqlite_") or "_fts" in name:
                 continue
+            if (kind == "view" and name not in VIEWS) or (name in STORAGE and STORAGE[name] is None):
+                continue
             info = conn.execute(f'PRAGMA table_info("{name}")').fetchall()
-            key = [c["name"] for c in sorted(info, key=lambda c: c["pk"]) if c["pk"]] or [info[0]["name"]]
+            key = (
+                VIEWS.get(name)
+                or [c["name"] for c in sorted(info, key=lambda c: c["pk"]) if c["pk"]]
+                or [info[0]["name"]]
+            )
             select = "sha256, size, mime" if name == "blobs" else "*"
             rows = []
             for r in conn.execute(f'SELECT {select} FROM "{name}"'):
-                row = {k: r[k] for k in r.keys() if k not in VOLATILE}
+                row = {k: r[k] for k in r.keys() if k not in VOLATILE and k != STORAGE.get(name)}
                 if name == "participants":
                     row.pop("id")
                 if name in ("messages", "reactions") and "sender_id" in row:

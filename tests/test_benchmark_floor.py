@@ -22,6 +22,7 @@ def load_floor():
 
 def test_floor_copies_every_row_an_import_stored(archive, archive_path):
     import_path(archive, FIXTURES / "android" / "sms-20240301.xml")
+    import_path(archive, FIXTURES / "android" / "sms-20240308.xml")  # (overlapping: later sightings, m031)
     import_path(archive, FIXTURES / "whatsapp" / "WhatsApp Chat - Jordan Lee.zip", me="Alex Owner")
     archive.close()
     with sqlite3.connect(archive_path) as conn:
@@ -37,7 +38,7 @@ def test_floor_copies_every_row_an_import_stored(archive, archive_path):
             for t in tables
             if t not in SETUP_TABLES and (n := conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0])
         }
-    assert {"messages", "message_sources", "blobs", "message_attachments"} <= stored.keys()
+    assert {"messages", "message_sightings", "blobs", "message_attachments"} <= stored.keys()
 
     floor = load_floor().store_floor(archive_path)
 

@@ -363,10 +363,11 @@ DIGEST_BROKEN = (
 
 def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
     imported_lines(cli, tmp_path, "1 I never agreed to that\n2 Thanks, got it.\n")
-    # Deleted with its provenance rows too, foreign keys off: only the import's count can tell.
+    # Deleted with its provenance rows too (its first sighting is its own row's, m031), foreign keys off: only
+    # the import's count can tell.
     archive.conn.execute("PRAGMA foreign_keys = OFF")
     gone = archive.conn.execute("SELECT id FROM messages WHERE body = 'Thanks, got it.'").fetchone()[0]
-    archive.conn.execute("DELETE FROM message_sources WHERE message_id = ?", (gone,))
+    archive.conn.execute("DELETE FROM message_sightings WHERE message_id = ?", (gone,))
     archive.conn.execute("DELETE FROM messages WHERE id = ?", (gone,))
     r = cli("verify", "--json")
     assert r.exit_code == 3
@@ -377,13 +378,17 @@ def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, 
 
 
 def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
-    imported_lines(cli, tmp_path, "1 I never agreed to that\n")
+    export = imported_lines(cli, tmp_path, "1 I never agreed to that\n")
+    export.write_text(
+        "1 I never agreed to that\n1 I never agreed to that\n"
+    )  # (seen again: a row of its later sightings)
+    assert cli("import", export, "--quiet").exit_code == 0
     archive.conn.execute("PRAGMA foreign_keys = OFF")
     archive.conn.execute("DELETE FROM messages")
     problems = json.loads(cli("verify", "--json").stdout)["problems"]
     assert problems == [
         "the imports added 1 message, but the archive holds 0: messages were deleted outside textfile",
-        "1 row of message_sources points at messages rows that are no longer in the archive",
+        "1 row of message_sightings points at messages rows that are no longer in the archive",
         DIGEST_BROKEN.format(1, "1 message recorded, 0 now"),
     ]
 

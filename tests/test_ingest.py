@@ -51,6 +51,7 @@ def test_a_message_is_stored_complete(archive):
         "content_hash": stored["content_hash"],
         "import_id": 1,
         "time_precision": None,
+        "source_ref": "element 1",  # its first sighting (m031)
     }
     assert len(stored["content_hash"]) == 64
     assert rows(archive, "SELECT * FROM conversations") == [
@@ -70,6 +71,7 @@ def test_a_message_is_stored_complete(archive):
     assert rows(archive, "SELECT * FROM message_sources") == [
         {"message_id": expected_id, "import_id": 1, "source_ref": "element 1"}
     ]
+    assert rows(archive, "SELECT * FROM message_sightings") == []  # (the first sighting is the message's own)
     [imp] = rows(archive, "SELECT * FROM imports")
     assert {
         k: imp[k]

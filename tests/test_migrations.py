@@ -151,7 +151,7 @@ EXPECTED = {
     "matters": ["id", "client_id", "reference", "title", "opened_at", "closed_at", "legal_hold"],
     "message_aliases": ["alias_id", "message_id", "import_id", "rule"],
     "message_attachments": ["message_id", "position", "file_name", "mime", "blob_sha256", "missing_reason"],
-    "message_sources": ["message_id", "import_id", "source_ref"],
+    "message_sightings": ["message_id", "import_id", "source_ref"],
     "message_versions": [
         "message_id",
         "version",
@@ -185,6 +185,7 @@ EXPECTED = {
         "content_hash",
         "import_id",
         "time_precision",
+        "source_ref",
     ],
     "owner_handles": ["handle", "kind"],
     "participants": ["id", "conversation_id", "handle", "display_name", "is_owner"],

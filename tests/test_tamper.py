@@ -88,7 +88,7 @@ def test_a_message_deleted_with_its_rows_and_the_count_lowered_is_caught(cli, im
         "SELECT id, import_id FROM messages WHERE body LIKE '%' ORDER BY sent_at LIMIT 1"
     ).fetchone()
     for table, column in (
-        ("message_sources", "message_id"),
+        ("message_sightings", "message_id"),  # (its first sighting goes with its row: m031)
         ("message_attachments", "message_id"),
         ("reactions", "message_id"),
         ("message_versions", "message_id"),
@@ -128,11 +128,11 @@ def test_a_forged_message_with_its_sources_and_count_is_caught(cli, imported):
     row = conn.execute("SELECT * FROM messages WHERE import_id = 3 LIMIT 1").fetchone()
     columns = [c[1] for c in conn.execute("PRAGMA table_info(messages)")]
     forged = dict(zip(columns, row), id="f" * 64, body="You can have the house", sent_at="2024-03-05T10:00:00.000Z")
+    forged["source_ref"] = "forged"  # (its sighting in import 3: a message's first is its own row's, m031)
     conn.execute(
         f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         [forged[c] for c in columns],
     )
-    conn.execute("INSERT INTO message_sources VALUES (?, 3, 'forged')", (forged["id"],))
     conn.execute("UPDATE imports SET added = added + 1 WHERE id = 3")
     conn.commit()
     recompute(conn, forged["id"])

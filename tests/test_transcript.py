@@ -329,7 +329,7 @@ def test_verify_exits_3_when_a_message_changed_or_went_missing(copy):
     with Archive.open(archive_path) as archive:
         archive.conn.execute("PRAGMA foreign_keys = OFF")
         mid = archive.conn.execute("SELECT id FROM messages WHERE body = 'Thanks'").fetchone()[0]
-        for table in ("message_sources", "messages"):
+        for table in ("message_sightings", "messages"):
             archive.conn.execute(
                 f"DELETE FROM {table} WHERE {'message_id' if table != 'messages' else 'id'} = ?", (mid,)
             )

@@ -382,7 +382,8 @@ def test_a_version_written_outside_textfile_to_match_is_not_vouched_for(cli, arc
 
 def test_a_version_naming_an_import_that_never_read_the_message_is_not_vouched_for(cli, archive, folded, tmp_path):
     pdf, edited, _ = folded
-    archive.conn.execute("DELETE FROM message_sources WHERE message_id = ? AND import_id = 2", (edited,))
+    # (import 2 saw it again: a later sighting, m031)
+    archive.conn.execute("DELETE FROM message_sightings WHERE message_id = ? AND import_id = 2", (edited,))
     problems = failed(cli, pdf)
     assert len(problems) == 1 and problems[0].endswith(
         "changed, and the earlier version the transcript shows is not vouched for: its version from import 2 names an import that never read it"

@@ -1078,3 +1078,36 @@ def m030_signing_keys(db: Database) -> None:
         );
     """,
     )
+
+
+@migrations()
+def m031_first_sighting_in_its_message(db: Database) -> None:
+    """A message's first sighting is kept in its own row (issue 22). Every import that held a message, and
+    where in its source, was a row of `message_sources`: a first import wrote one such row per message, in
+    an index keyed by the random fingerprint, about a quarter of the writer's work. Now `messages.source_ref`
+    is where the import that added the message (`messages.import_id`, never changed after) held it, and
+    `message_sightings` (the table renamed) keeps every other sighting: the same message in a later import,
+    a second time in one source, another phone's copy. The view `message_sources` is the two together, the
+    same rows as before, so every reader and the chain of custody are unchanged. A message whose own import
+    holds several sightings of it (a source that held it twice) takes the least place as text (as `reference`
+    and the transcript's pairings read it); one whose own import has none (possible after folds and merges
+    of older versions) keeps `source_ref` empty and every row. Identities, rowids and the full-text index
+    are untouched: a column added, two statements over existing rows, a rename."""
+    _run(
+        db,
+        """
+        ALTER TABLE messages ADD COLUMN source_ref TEXT;
+        UPDATE messages SET source_ref = (
+            SELECT min(s.source_ref) FROM message_sources s WHERE s.message_id = messages.id AND s.import_id = messages.import_id
+        );
+        DELETE FROM message_sources WHERE EXISTS (
+            SELECT 1 FROM messages m WHERE m.id = message_sources.message_id AND m.import_id = message_sources.import_id
+            AND m.source_ref = message_sources.source_ref
+        );
+        CREATE INDEX messages_import ON messages (import_id);
+        ALTER TABLE message_sources RENAME TO message_sightings;
+        CREATE VIEW message_sources (message_id, import_id, source_ref) AS
+            SELECT id, import_id, source_ref FROM messages WHERE source_ref IS NOT NULL
+            UNION ALL SELECT message_id, import_id, source_ref FROM message_sightings;
+    """,
+    )

@@ -116,8 +116,10 @@ def _messages(
     scope = Scope(None, None, None, 0, "", from_at, until_at, conversation_id=conversation_id)
     messages = []
     phones = conn.execute(  # copies from more than one phone (a client's own, `--custodian`): each message says whose, as a transcript does
-        "SELECT count(DISTINCT coalesce(c.client_id, 0)) FROM message_sources s JOIN messages m ON m.id = s.message_id"
-        " LEFT JOIN import_custodians c ON c.import_id = s.import_id WHERE m.conversation_id = ?",
+        "SELECT count(DISTINCT coalesce(c.client_id, 0)) FROM ("  # (the imports that hold one: textfile/sightings.py)
+        "SELECT DISTINCT m.import_id FROM messages m WHERE m.conversation_id = ?1 AND m.source_ref IS NOT NULL"
+        " UNION SELECT DISTINCT s.import_id FROM messages m CROSS JOIN message_sightings s ON s.message_id = m.id"
+        " WHERE m.conversation_id = ?1) i LEFT JOIN import_custodians c ON c.import_id = i.import_id",
         (conversation_id,),
     ).fetchone()[0]
     for job in jobs(plan(conn, scope), CHUNK):

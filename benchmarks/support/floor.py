@@ -1,11 +1,13 @@
 """What SQLite alone needs to store the rows an import stored: the floor under any importer.
 
 Copies every row an import wrote (its import, conversations, participants, blobs, messages,
-versions, sources, attachments, reactions and the full-text index) from a finished archive into
+versions, sightings, attachments, reactions and the full-text index) from a finished archive into
 a fresh one, table by table with `INSERT … SELECT` in one transaction: no Python per row, no
 parsing, no hashing. Whatever an importer does, it cannot store these rows faster than this on
-the same machine, in one process (SQLite has one writer). `message_sources` is copied in key
-order, which is cheaper than the order an import writes it in: the floor errs on the low side.
+the same machine, in one process (SQLite has one writer). The tables are the ones the archive
+stores: a message's first sighting is in its own row, a later one in `message_sightings` (m031;
+`message_sources` is a view of both), which is copied in key order, cheaper than the order an import
+writes it in: the floor errs on the low side.
 
     .venv/bin/python benchmarks/floor.py ARCHIVE      # prints JSON: seconds, cpu_seconds, messages
 """
@@ -31,7 +33,7 @@ TABLES = (
     "blobs",
     "messages",
     "message_versions",
-    "message_sources",
+    "message_sightings",
     "message_attachments",
     "reactions",
     "review_settings",  # (the review scan each import runs: how far it read, the flags it raised)

@@ -328,6 +328,11 @@ TABLES: dict[str, Table] = {
                 "Time precision",
                 "How finely the source wrote the time: minute or second; empty: to the millisecond or finer.",
             ),
+            "source_ref": Column(
+                "Place in the export",
+                "Where the import that first archived it holds it, as textfile wrote it: e.g. ROWID 12, sms 2, line 7;"
+                " empty for a message archived before this was recorded whose import is not among its sightings.",
+            ),
         },
         sort_desc="sent_at",
     ),
@@ -385,7 +390,8 @@ TABLES: dict[str, Table] = {
     ),
     "message_sources": Table(
         "Where each message was found",
-        "Chain of custody: every import that contained each message, with where in the export it was.",
+        "Chain of custody: every import that contained each message, with where in the export it was (a view:"
+        " each message's first sighting, kept in its own row, and its later sightings).",
         {
             "message_id": MESSAGE,
             "import_id": Column("Import", "An import that contained the message."),
@@ -393,6 +399,20 @@ TABLES: dict[str, Table] = {
                 "Place in the export", "Where the export holds it, as textfile wrote it: e.g. ROWID 12, sms 2, line 7."
             ),
         },
+        sort="message_id",
+    ),
+    "message_sightings": Table(
+        "Later sightings",
+        "A message found again after the import that first archived it (whose sighting is in the message's own"
+        " row): in a later import, a second time in one export, or as another phone's copy.",
+        {
+            "message_id": MESSAGE,
+            "import_id": Column("Import", "An import that contained the message."),
+            "source_ref": Column(
+                "Place in the export", "Where the export holds it, as textfile wrote it: e.g. ROWID 12, sms 2, line 7."
+            ),
+        },
+        hidden=True,  # storage: Where each message was found shows every sighting
         sort="message_id",
     ),
     "phone_copies": Table(

@@ -55,8 +55,11 @@ def auto_file(
         # A thread found on a client's own phone that the owner is not in (the client and their spouse):
         # the client is in every thread of their phone, so their handle says nothing of the matter; a person decides.
         " AND (EXISTS (SELECT 1 FROM participants o WHERE o.conversation_id = c.id AND o.is_owner = 1)"
-        "      OR NOT EXISTS (SELECT 1 FROM messages m JOIN message_sources s ON s.message_id = m.id"
-        "                     JOIN import_custodians ic ON ic.import_id = s.import_id WHERE m.conversation_id = c.id))"
+        # (found by a client's phone: first, the message's own import; or later, a sighting's: m031)
+        "      OR NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND"
+        "                     ((m.source_ref IS NOT NULL AND m.import_id IN (SELECT import_id FROM import_custodians))"
+        "                      OR EXISTS (SELECT 1 FROM message_sightings s JOIN import_custodians ic ON ic.import_id = s.import_id"
+        "                                 WHERE s.message_id = m.id))))"
         " AND NOT EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id"
         "                   WHERE f.conversation_id = c.id AND (f.until_at IS NULL OR fm.closed_at IS NULL))"
         # ... and the filing that ends last was ended by its matter's closing (a window a person

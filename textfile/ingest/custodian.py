@@ -133,13 +133,16 @@ def _not_the_owners(conn, source: Source, result: ImportResult) -> None:
     # CROSS JOIN keeps the owner's numbers the outer loop: the messages of a conversation are looked through
     # only where one of them is its other party (SQLite chose to look through every conversation's first,
     # 0.4 s for 200,000 SMS where none is).
+    this = f"?{len(result.conversations) + 1}"  # (the import, after the conversations)
     mine = conn.execute(
         "SELECT p.handle, p.display_name FROM owner_handles o CROSS JOIN participants p ON o.handle = p.handle"
         " WHERE p.is_owner = 0"
         f" AND p.conversation_id IN ({','.join('?' * len(result.conversations))})"
-        " AND NOT EXISTS (SELECT 1 FROM messages m JOIN message_sources s ON s.message_id = m.id"
-        "                 LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
-        "                 WHERE m.conversation_id = p.conversation_id AND s.import_id <> ? AND ic.import_id IS NULL)"
+        # (found by another import of the owner's phone: the message's own, or a later sighting's: m031)
+        " AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = p.conversation_id AND"
+        f"                 ((m.import_id <> {this} AND m.source_ref IS NOT NULL AND m.import_id NOT IN (SELECT import_id FROM import_custodians))"
+        "                  OR EXISTS (SELECT 1 FROM message_sightings s LEFT JOIN import_custodians ic ON ic.import_id = s.import_id"
+        f"                             WHERE s.message_id = m.id AND s.import_id <> {this} AND ic.import_id IS NULL)))"
         " ORDER BY p.conversation_id LIMIT 1",
         [*result.conversations, result.import_id],
     ).fetchone()

@@ -50,6 +50,8 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from textfile import sightings
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -139,10 +141,13 @@ def _lineage(conn: sqlite3.Connection, format: str, import_id: int, kind: str | 
     ]
 
 
-HELD = "EXISTS (SELECT 1 FROM message_sources s WHERE s.message_id = m.id AND s.import_id = ?)"
+HELD = sightings.held("?1")  # (?1: the import; its first sighting of a message is the message's own row, m031)
+LINEAGE = "(SELECT import_id FROM temp.coverage_lineage)"
+# the last import of the lineage that held message m: its own import, or the last of its later sightings (import ids are >= 1)
 LAST_SEEN = (
-    "(SELECT max(s.import_id) FROM message_sources s WHERE s.message_id = m.id"
-    " AND s.import_id IN (SELECT import_id FROM temp.coverage_lineage))"
+    f"nullif(max(CASE WHEN m.source_ref IS NOT NULL AND m.import_id IN {LINEAGE} THEN m.import_id ELSE 0 END,"
+    f" coalesce((SELECT max(s.import_id) FROM message_sightings s WHERE s.message_id = m.id AND s.import_id IN {LINEAGE}),"
+    " 0)), 0)"
 )
 OPEN = (
     "EXISTS (SELECT 1 FROM missing_from_phone a WHERE a.message_id = m.id AND a.seen_again_import_id IS NULL"
@@ -162,8 +167,8 @@ class _Ends:
         key = (import_id, conversation)
         if key not in self.ends:
             row = self.conn.execute(
-                f"SELECT m.sent_at FROM messages m WHERE m.conversation_id = ? AND {HELD} ORDER BY m.sent_at DESC LIMIT 1",
-                (conversation, import_id),
+                f"SELECT m.sent_at FROM messages m WHERE {HELD} AND m.conversation_id = ?2 ORDER BY m.sent_at DESC LIMIT 1",
+                (import_id, conversation),
             ).fetchone()
             self.ends[key] = row[0] if row else ""
         return self.ends[key]
@@ -173,8 +178,8 @@ class _Ends:
         if key not in self.shared:
             self.shared[key] = bool(
                 self.conn.execute(
-                    f"SELECT 1 FROM messages m WHERE m.conversation_id = ? AND {HELD} AND {HELD} LIMIT 1",
-                    (conversation, a, b),
+                    f"SELECT 1 FROM messages m WHERE {HELD} AND {sightings.held('?2')} AND m.conversation_id = ?3 LIMIT 1",
+                    (a, b, conversation),
                 ).fetchone()
             )
         return self.shared[key]
@@ -189,10 +194,12 @@ def _held(
     there (`_span`), and the kinds of record it holds."""
     conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
     conn.execute("CREATE TEMP TABLE coverage_held (c INTEGER, r INTEGER, t TEXT, k TEXT, line INTEGER)")
-    conn.execute(
+    line = "CASE WHEN ?1 AND {0}.source_ref LIKE 'line %' THEN CAST(substr({0}.source_ref, 6) AS INTEGER) END"
+    conn.execute(  # (the messages it found first, by their index by import; then its later sightings: m031)
         "INSERT INTO temp.coverage_held SELECT m.conversation_id, m.rowid, m.sent_at, m.kind || '|' || coalesce(m.service, ''),"
-        " CASE WHEN ? AND s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END"
-        " FROM message_sources s CROSS JOIN messages m ON m.id = s.message_id WHERE s.import_id = ?",
+        f" {line.format('m')} FROM messages m WHERE m.import_id = ?2 AND m.source_ref IS NOT NULL"
+        " UNION ALL SELECT m.conversation_id, m.rowid, m.sent_at, m.kind || '|' || coalesce(m.service, ''),"
+        f" {line.format('s')} FROM message_sightings s CROSS JOIN messages m ON m.id = s.message_id WHERE s.import_id = ?2",
         (lines, import_id),
     )
     conn.executemany(
@@ -264,7 +271,7 @@ def _seen_again(conn: sqlite3.Connection, import_id: int, ends: _Ends) -> int:
         (import_id, mid, lacking)
         for mid, lacking, cid in conn.execute(
             "SELECT a.message_id, a.import_id, m.conversation_id FROM missing_from_phone a JOIN messages m ON m.id = a.message_id"
-            f" WHERE a.seen_again_import_id IS NULL AND a.import_id IN (SELECT import_id FROM temp.coverage_lineage) AND {HELD}",
+            f" WHERE a.seen_again_import_id IS NULL AND a.import_id IN {LINEAGE} AND {HELD}",
             (import_id,),
         )
         if ends.end(import_id, cid) >= ends.end(lacking, cid)

@@ -25,7 +25,7 @@ import sqlite3
 import statistics
 from dataclasses import dataclass, field
 
-from textfile import times
+from textfile import sightings, times
 from textfile.filing.names import live_matter_row
 from textfile.results import Result, json_name, omit_empty
 
@@ -244,8 +244,7 @@ def _caps(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Cap]:
             continue
         first = _first_line(conn, cid, import_id)
         if not conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ? AND m.sent_at < ? AND NOT EXISTS"
-            " (SELECT 1 FROM message_sources s WHERE s.message_id = m.id AND s.import_id = ?))",
+            f"SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ?1 AND m.sent_at < ?2 AND NOT {sightings.held('?3')})",
             (cid, first, import_id),
         ).fetchone()[0]:
             out.append(Cap(exports(import_id), n, bool(media), cap, first))
@@ -256,11 +255,13 @@ def _first_line(conn: sqlite3.Connection, cid: int, import_id: int) -> str:
     """The time of an export's first line of a chat: the cap drops the lines before it, whatever the times of
     the lines after it (a line out of time order is not the first), as the span in coverage.py reads it; the
     earliest time where no line is known."""
-    return conn.execute(
-        "SELECT m.sent_at FROM message_sources s JOIN messages m ON m.id = s.message_id"
-        " WHERE s.import_id = ? AND m.conversation_id = ?"
+    return conn.execute(  # (the messages it found first, by their index by import; then its later sightings: m031)
+        "SELECT s.sent_at FROM (SELECT m.source_ref, m.sent_at FROM messages m"
+        " WHERE m.import_id = ?1 AND m.conversation_id = ?2 AND m.source_ref IS NOT NULL"
+        " UNION ALL SELECT s.source_ref, m.sent_at FROM message_sightings s JOIN messages m ON m.id = s.message_id"
+        " WHERE s.import_id = ?1 AND m.conversation_id = ?2) s"
         " ORDER BY CASE WHEN s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END IS NULL,"
-        " CASE WHEN s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END, m.sent_at LIMIT 1",
+        " CASE WHEN s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END, s.sent_at LIMIT 1",
         (import_id, cid),
     ).fetchone()[0]
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textfile import __version__
+from textfile import __version__, sightings
 from textfile.produce import documents
 from textfile.produce.folder import Folder
 
@@ -160,8 +160,7 @@ def _custodian(conn, ids: list[str], owner: str) -> str:
         {
             r[0] or owner
             for r in conn.execute(
-                "SELECT DISTINCT i.custodian FROM message_sources s JOIN imports i ON i.id = s.import_id"
-                " WHERE s.message_id IN (SELECT value FROM json_each(?))",
+                f"SELECT DISTINCT i.custodian FROM ({sightings.OF_IDS}) s JOIN imports i ON i.id = s.import_id",
                 (json.dumps(ids),),
             )
         }

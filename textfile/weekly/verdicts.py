@@ -175,11 +175,15 @@ def _holds(conn: sqlite3.Connection) -> dict[int, list[str]]:
 def _sources(conn: sqlite3.Connection, conversation_id: int) -> list[Source]:
     return [
         Source(r["file_name"], r["finished_at"], r["last"], r["custodian"])
-        for r in conn.execute(
-            "SELECT i.file_name, i.finished_at, max(m.sent_at) AS last, cl.name AS custodian FROM message_sources s"
-            " JOIN messages m ON m.id = s.message_id JOIN imports i ON i.id = s.import_id"
+        for r in conn.execute(  # (each part of the sightings, textfile/sightings.py, summed up by import first)
+            "SELECT i.file_name, i.finished_at, max(s.last) AS last, cl.name AS custodian FROM ("
+            "SELECT m.import_id, max(m.sent_at) AS last FROM messages m WHERE m.conversation_id = ?1"
+            " AND m.source_ref IS NOT NULL GROUP BY m.import_id"
+            " UNION ALL SELECT s.import_id, max(m.sent_at) FROM message_sightings s JOIN messages m ON m.id = s.message_id"
+            " WHERE m.conversation_id = ?1 GROUP BY s.import_id"
+            ") s JOIN imports i ON i.id = s.import_id"
             " LEFT JOIN import_custodians ic ON ic.import_id = i.id LEFT JOIN clients cl ON cl.id = ic.client_id"
-            " WHERE m.conversation_id = ? GROUP BY i.id ORDER BY i.id",
+            " GROUP BY i.id ORDER BY i.id",
             (conversation_id,),
         )
     ]

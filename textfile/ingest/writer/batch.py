@@ -4,9 +4,11 @@ Messages are written in batches: for each batch one query finds which ids the ar
 holds, and `executemany` writes the rest, so a large source costs a few statements per thousand
 messages rather than several per message (`flush`: what each pending message is, then its rows, in
 order). Two records of one source with one id and different content are the source contradicting
-itself: the first stands, the second is skipped with that reason, whichever batches they fall in (a
-second query per batch finds the ids an earlier batch of the source gave), so that the same source
-read again changes nothing.
+itself: the first stands, the second is skipped with that reason, whichever batches they fall in (the
+batch's query also says which ids an earlier batch of the source gave), so that the same source read
+again changes nothing. A message's first sighting is its own row (`source_ref`, m031); only a later one
+(a known message seen again, a second sighting in one source, another phone's copy) is a row of
+`message_sightings`.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ if TYPE_CHECKING:
 BATCH = 2000
 INSERT_MESSAGE = (
     "INSERT INTO messages (id, conversation_id, sender_id, direction, kind, sent_at, source_zone, body, service,"
-    " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id, time_precision)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id, time_precision,"
+    " source_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-INSERT_SOURCE = "INSERT OR IGNORE INTO message_sources (message_id, import_id, source_ref) VALUES (?, ?, ?)"
+# A sighting other than a message's first (the first is its row's `import_id` and `source_ref`: m031).
+INSERT_SIGHTING = "INSERT OR IGNORE INTO message_sightings (message_id, import_id, source_ref) VALUES (?, ?, ?)"
 
 
 @dataclass(slots=True)
@@ -88,6 +91,8 @@ class Known(NamedTuple):
     read_at: str | None
     conversation_id: int
     time_precision: str | None
+    given: bool  # this import held it before this batch (it added the message, or a sighting of it)
+    ref: str | None  # where this import holds it first, when this import added it (its row's `source_ref`)
     rule: str | None = None  # how an alias is the message (`message_aliases.rule`, COPY_RULE); None: itself
 
 
@@ -99,7 +104,7 @@ class Batch:
     messages: list[tuple] = field(default_factory=list)  # their INSERT_MESSAGE rows
     attachments: list[tuple] = field(default_factory=list)
     versions: list[tuple] = field(default_factory=list)  # their edit history
-    sources: list[tuple] = field(default_factory=list)  # every message of the batch: this source holds it
+    sources: list[tuple] = field(default_factory=list)  # later sightings: this source holds a message again
     copies: list[tuple] = field(default_factory=list)  # another phone's copies matched (`copy_of`)
     receipts: list[tuple] = field(default_factory=list)  # receipts filled in (`fill_receipts`)
     already: int = 0  # already present
@@ -180,8 +185,10 @@ class Batches:
         # found already present; for an id an earlier batch of this source gave, what the archive holds
         # now. A later record of the same id with other content is the source contradicting itself
         # (skipped), not an edit: the same source read again then changes nothing.
-        given = self.given_before(existing)
-        written: dict[str, str] = {known.id: known.content_hash for known in existing.values() if known.id in given}
+        written: dict[str, str] = {known.id: known.content_hash for known in existing.values() if known.given}
+        # id -> where this source holds the message it added first (its row's source_ref): a record at the
+        # same place is that sighting again, not another one
+        firsts: dict[str, str] = {known.id: known.ref for known in existing.values() if known.ref is not None}
         import_id = self.result.import_id
         batch = Batch()
         for p in pending:
@@ -195,7 +202,10 @@ class Batches:
             ):
                 copy = self.copy_ids.get(p.id) or self.copy_of(p)
             mid = copy or (p.id if known is None else known.id)  # (an alias's message, see `fold`)
-            batch.sources.append((mid, import_id, p.record.source_ref))
+            if known is None and copy is None and mid not in written:
+                firsts[mid] = p.record.source_ref  # new: its row holds this first sighting (`add`)
+            elif firsts.get(mid) != p.record.source_ref:
+                batch.sources.append((mid, import_id, p.record.source_ref))
             if copy is not None or (known is not None and known.rule == COPY_RULE):
                 # Another phone's copy of an archived message (`copy_of`): one message, found on both phones;
                 # what differs between the copies (the time each phone gives it, its status there) is per phone.
@@ -249,6 +259,7 @@ class Batches:
                 p.content_hash,
                 import_id,
                 m.time_precision,
+                m.source_ref,
             )
         )
         if p.attachments:
@@ -280,8 +291,8 @@ class Batches:
 
     def write(self, batch: Batch) -> None:
         """A batch's rows, in order: new messages (in source order: the rowid breaks ties between equal
-        timestamps), their terms in the import's digest, the full-text index, attachments, edit history;
-        then every message's source row, another phone's copies, receipts filled in."""
+        timestamps, each with its first sighting), their terms in the import's digest, the full-text index,
+        attachments, edit history; then the later sightings, another phone's copies, receipts filled in."""
         c = self.conn
         import_id = self.result.import_id
         last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
@@ -297,7 +308,8 @@ class Batches:
             c.executemany(INSERT_ATTACHMENT, batch.attachments)
         if batch.versions:
             c.executemany(INSERT_VERSION, batch.versions)
-        c.executemany(INSERT_SOURCE, batch.sources)
+        if batch.sources:
+            c.executemany(INSERT_SIGHTING, batch.sources)
         if batch.copies:
             c.executemany(
                 "INSERT INTO phone_copies (alias_id, message_id, import_id, source_ref, sent_at) VALUES (?, ?, ?, ?, ?)",
@@ -310,27 +322,12 @@ class Batches:
                 batch.receipts,
             )
 
-    def given_before(self, existing: dict[str, Known]) -> set[str]:
-        """Of these archived messages, those an earlier batch of this source gave (a source row of this import)."""
-        ids, found = sorted({known.id for known in existing.values()}), set()
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            found.update(
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT message_id FROM message_sources WHERE import_id = ? AND message_id IN"
-                    f" ({','.join('?' * len(chunk))})",
-                    [self.result.import_id, *chunk],
-                )
-            )
-        return found
-
     def existing(self, pending: list[_Pending]) -> dict[str, Known]:
         """The archived message of each pending id the archive knows, as itself, as an alias of
         another message (`fold`) or as another phone's copy of one (`copy_of`), none of them in a
         conversation this import created; `Known.id` is the message's own."""
         found: dict[str, Known] = {}
-        self.look_up(found, "SELECT id, id, {} FROM messages WHERE id IN ({})", {p.id for p in pending})
+        self.look_up(found, "SELECT m.id, m.id, {} FROM messages m WHERE m.id IN ({})", {p.id for p in pending})
         if self.has_aliases:
             self.look_up(
                 found,
@@ -348,16 +345,20 @@ class Batches:
         return found
 
     def look_up(self, found: dict[str, Known], sql: str, ids: set[str]) -> None:
-        """`found` given the archived message of each of `ids` that `sql` finds (the id it was asked for, then `Known`)."""
+        """`found` given the archived message `m` of each of `ids` that `sql` finds (the id it was asked for,
+        then `Known`): whether this import holds it already (it added it, or a sighting of it) is asked in
+        the same query, ?1 being this import."""
         ids = list(ids)
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             for asked, *known in self.conn.execute(
                 sql.format(
-                    "content_hash, version, delivered_at, read_at, conversation_id, time_precision",
+                    "m.content_hash, m.version, m.delivered_at, m.read_at, m.conversation_id, m.time_precision,"
+                    " m.import_id = ?1 OR EXISTS (SELECT 1 FROM message_sightings s WHERE s.message_id = m.id"
+                    " AND s.import_id = ?1), CASE WHEN m.import_id = ?1 THEN m.source_ref END",
                     ",".join("?" * len(chunk)),
                 ),
-                chunk,
+                [self.result.import_id, *chunk],
             ):
                 found[asked] = Known(*known)
 

@@ -208,7 +208,13 @@ class Folds:
                 f"{where}: the text before the message archived from {earlier} was {'deleted' if _form(old['flags']) == 2 else 'edited'}:"
                 " kept as its earlier version, not as a second message"
             )
-        c.execute("UPDATE message_sources SET message_id = ? WHERE message_id = ?", (o, n))
+        # n's sightings become o's: its first (its own row's, m031) a row of o's later sightings, then the others
+        c.execute(
+            "INSERT INTO message_sightings (message_id, import_id, source_ref) SELECT ?, import_id, source_ref"
+            " FROM messages WHERE id = ? AND source_ref IS NOT NULL",
+            (o, n),
+        )
+        c.execute("UPDATE message_sightings SET message_id = ? WHERE message_id = ?", (o, n))
         c.execute("DELETE FROM message_attachments WHERE message_id = ?", (n,))
         c.execute("DELETE FROM message_versions WHERE message_id = ?", (n,))
         c.execute("DELETE FROM messages WHERE id = ?", (n,))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.model import INVISIBLE
 from textfile.transcript.content.marks import DST_FLAGS, second_occurrence, written_time
 from textfile.transcript.content.scope import Plan, _numbered, message_numbers
@@ -75,9 +75,9 @@ def _held_by(conn, cond: str, params: list) -> dict[str, list[dict]]:
     """message -> the imports that hold it, with its line in each (of the messages holding U+FFFD)."""
     held: dict[str, list[dict]] = {}
     for mid, n, ref in conn.execute(
-        "SELECT s.message_id, s.import_id, min(s.source_ref) FROM message_sources s JOIN messages m ON m.id = s.message_id"
-        f" WHERE {cond} AND {_HOLDS_FFFD} GROUP BY s.message_id, s.import_id ORDER BY s.message_id, s.import_id",
-        params,
+        f"SELECT s.message_id, s.import_id, min(s.source_ref) FROM ({sightings.of(f'({cond}) AND {_HOLDS_FFFD}')}) s"
+        " GROUP BY s.message_id, s.import_id ORDER BY s.message_id, s.import_id",
+        [*params, *params],
     ):
         held.setdefault(mid, []).append({"import": n, "ref": ref})
     return held

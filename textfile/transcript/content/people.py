@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.transcript.content.scope import Number, Plan
 
 
@@ -22,10 +22,10 @@ def phones_of(conn: sqlite3.Connection, cond: str, params: list, owner_name: str
     whose own phone an import read (`import_custodians`), else the archive owner's; sorted by name."""
     found: dict[str, list[str]] = {}
     for mid, name in conn.execute(
-        "SELECT DISTINCT s.message_id, coalesce(cl.name, ?) FROM message_sources s JOIN messages m ON m.id = s.message_id"
+        f"SELECT DISTINCT s.message_id, coalesce(cl.name, ?) FROM ({sightings.of(cond)}) s"
         " LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
-        f" WHERE {cond} ORDER BY 1, 2",
-        [owner_name, *params],
+        " ORDER BY 1, 2",
+        [owner_name, *params, *params],
     ):
         found.setdefault(mid, []).append(name)
     return found
@@ -58,10 +58,13 @@ def found_on_said(names: list[str], elsewhere: dict[str, str], tz: ZoneInfo, pre
 def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str) -> list[dict]:
     """Where the transcript's messages come from more than one phone (a client's own phone beside the
     owner's), whose phone(s) each was found on, in transcript order; else nothing (the cover says it once)."""
+    # A message's first sighting, then its later ones (textfile/sightings.py); CROSS JOIN keeps the clients'
+    # phones' imports (few) the outer loop: SQLite chose to read every message of the scope first.
     if not conn.execute(
-        f"SELECT EXISTS (SELECT 1 FROM import_custodians ic JOIN message_sources s ON s.import_id = ic.import_id"
-        f" JOIN messages m ON m.id = s.message_id WHERE {cond})",
-        params,
+        f"SELECT EXISTS (SELECT 1 FROM import_custodians ic CROSS JOIN messages m ON m.import_id = ic.import_id"
+        f" WHERE ({cond}) AND m.source_ref IS NOT NULL) OR EXISTS (SELECT 1 FROM import_custodians ic"
+        f" CROSS JOIN message_sightings s ON s.import_id = ic.import_id JOIN messages m ON m.id = s.message_id WHERE {cond})",
+        [*params, *params],
     ).fetchone()[0]:
         return []
     phones = phones_of(conn, cond, params, owner_name)

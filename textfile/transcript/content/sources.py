@@ -79,10 +79,17 @@ def _sources(
 def _held(conn, cond: str, params: list) -> Held:
     """The imports that hold the transcript's messages, and how many each holds."""
     held = Held({}, {})
+    # Counted where each part of the sightings is (textfile/sightings.py): a message once for its own import,
+    # then once for each other import that holds it (a later sighting in its own import is counted already).
     for import_id, cid, zone, n in conn.execute(
-        "SELECT s.import_id, m.conversation_id, m.source_zone, count(DISTINCT s.message_id) FROM message_sources s"
-        f" JOIN messages m ON m.id = s.message_id WHERE {cond} GROUP BY s.import_id, m.conversation_id, m.source_zone",
-        params,
+        "SELECT import_id, conversation_id, source_zone, sum(n) FROM ("
+        "SELECT m.import_id, m.conversation_id, m.source_zone, count(*) AS n FROM messages m"
+        f" WHERE ({cond}) AND m.source_ref IS NOT NULL GROUP BY 1, 2, 3"
+        " UNION ALL SELECT s.import_id, m.conversation_id, m.source_zone, count(DISTINCT s.message_id)"
+        f" FROM message_sightings s JOIN messages m ON m.id = s.message_id WHERE ({cond})"
+        " AND NOT (m.import_id = s.import_id AND m.source_ref IS NOT NULL) GROUP BY 1, 2, 3"
+        ") GROUP BY 1, 2, 3",
+        [*params, *params],
     ):
         per = held.by_conversation.setdefault(import_id, {})
         per[cid] = per.get(cid, 0) + n
