@@ -189,7 +189,7 @@ def _held(
     conn: sqlite3.Connection, import_id: int, lines: bool, disposed: Sequence[DisposedRecord]
 ) -> tuple[dict, set[str]]:
     """What this import holds, in `temp.coverage_held` (conversation, rowid, time, kind of record, and for an
-    export of lines, `lines`, the line: one scan of the sources and one look-up per message, then indexed), with
+    export of lines, `lines`, the line: the messages it added by their index, its later sightings, then indexed), with
     the records it skipped as disposed of (no rowid: not archived); per conversation its first and last time
     there (`_span`), and the kinds of record it holds."""
     conn.execute("DROP TABLE IF EXISTS temp.coverage_held")
@@ -216,7 +216,7 @@ def _held(
 
 
 def _line(source_ref: str) -> int | None:
-    """The line of a source_ref "line N" (an export of lines), as `_held` reads it from message_sources."""
+    """The line of a source_ref "line N" (an export of lines), as `_held` reads it from a sighting."""
     return int(source_ref[5:]) if source_ref.startswith("line ") and source_ref[5:].isdigit() else None
 
 
