@@ -160,10 +160,11 @@ def scan(conn: sqlite3.Connection, tz) -> ScanResult:
             "consent on record covers it, it is no longer a client's or a minor's, or its conversation is set aside",
         ),
     ]
+    listed: list[Scope] = []  # the scope temp.review_scope lists (`_reconcile`): the same for most groups
     for group, holds, decided, why in passes:
         rules.start(conn)
         holds(scopes[group])
-        _reconcile(conn, decided, scopes[group], result, why)
+        _reconcile(conn, decided, scopes[group], result, why, listed)
     if top == state["scanned_to"] and not recent and was == signed and not result.changed:
         return result  # (an import that brought nothing new changes nothing here either)
     settings.ensure_row(conn)
@@ -203,7 +204,9 @@ def _edited(conn: sqlite3.Connection, since_import: int, scanned_to: int) -> int
     return conn.execute("SELECT count(*) FROM temp.review_edited").fetchone()[0]
 
 
-def _reconcile(conn: sqlite3.Connection, decided: set[str], scope: Scope, result: ScanResult, why: str) -> None:
+def _reconcile(
+    conn: sqlite3.Connection, decided: set[str], scope: Scope, result: ScanResult, why: str, listed: list[Scope]
+) -> None:
     """Make the flags of these rules, over the messages in scope, say what temp.review_holds holds: in
     SQL (a full review raises hundreds of thousands of flags: no Python row for each)."""
     if not decided:
@@ -221,16 +224,24 @@ def _reconcile(conn: sqlite3.Connection, decided: set[str], scope: Scope, result
         (now, *named),
     )
     _count(result.raised, conn.execute("SELECT rule, count(*) FROM review_flags WHERE id > ? GROUP BY rule", (before,)))
-    held = "SELECT h.reason FROM temp.review_holds h WHERE h.rowid = m.rowid AND h.rule = f.rule"
-    # a flag's message in scope: from the messages when the scope is a few, from the flags when it is all
-    # (and then by the flag's message, not by its state: "+" keeps SQLite from the state's index)
-    flagged, plus = (
-        ("review_flags f CROSS JOIN messages m ON m.id = f.message_id", "")
-        if scope.everything
-        else ("messages m CROSS JOIN review_flags f ON f.message_id = m.id", "+")
-    )
+    # a flag's message in scope: from the flags when the scope is all (by the flag's message, not by its
+    # state: "+" keeps SQLite from the state's index); else from the messages, in the order of their ids
+    # (temp.review_scope), so that finding their flags reads the flags' index in its order (in an archive
+    # of 1,000,000 messages, looking up each of 200,000 new messages' flags at random took 2 s a query)
+    if scope.everything:
+        flagged, rowid, plus = "review_flags f CROSS JOIN messages m ON m.id = f.message_id", "m.rowid", ""
+    else:
+        if listed != [scope]:  # (the messages do not change during a scan: a scope listed once serves each group)
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_scope (id TEXT, r INTEGER)")
+            conn.execute("DELETE FROM temp.review_scope")
+            conn.execute(
+                f"INSERT INTO temp.review_scope SELECT m.id, m.rowid FROM messages m WHERE {scope.sql()} ORDER BY m.id"
+            )
+            listed[:] = [scope]
+        flagged, rowid, plus = "temp.review_scope m CROSS JOIN review_flags f ON f.message_id = m.id", "m.r", "+"
+    held = f"SELECT h.reason FROM temp.review_holds h WHERE h.rowid = {rowid} AND h.rule = f.rule"
     reopen = conn.execute(
-        f"SELECT f.id, f.rule, ({held}) FROM {flagged} WHERE {scope.sql()} AND {plus}f.rule IN {rules_sql}"
+        f"SELECT f.id, f.rule, ({held}) FROM {flagged} WHERE {plus}f.rule IN {rules_sql}"
         f" AND {plus}f.state = 'cleared' AND EXISTS ({held})",
         named,
     ).fetchall()
@@ -241,7 +252,7 @@ def _reconcile(conn: sqlite3.Connection, decided: set[str], scope: Scope, result
     )
     _count(result.reopened, ((rule, 1) for _, rule, _ in reopen))
     clear = conn.execute(  # (a flag raised just now holds: only those raised before are read)
-        f"SELECT f.id, f.rule FROM {flagged} WHERE {scope.sql()} AND {plus}f.rule IN {rules_sql}"
+        f"SELECT f.id, f.rule FROM {flagged} WHERE {plus}f.rule IN {rules_sql}"
         f" AND {plus}f.state = 'open' AND f.id <= ? AND NOT EXISTS ({held})",
         (*named, before),
     ).fetchall()
