@@ -45,22 +45,6 @@ def test_a_disposed_matter_s_day_is_the_archive_s(cli, archive, tmp_path):
     )
 
 
-def test_a_disposed_matter_s_production_names_the_archive_s_day(cli, archive, tmp_path):
-    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
-    assert cli("matter", "open", "M-9", "--client", "Sam Client", "--title", "Old").exit_code == 0
-    ingest_records(archive, [msg(n, out=n % 2 == 0) for n in range(1, 5)])
-    assert cli("produce", "M-9", "--out", tmp_path / "p").exit_code == 0
-    assert cli("matter", "close", "M-9").exit_code == 0
-    assert cli("retention", "set", "--matter", "M-9", "--years", "0").exit_code == 0
-    assert cli("dispose", "M-9", "--confirm", "--reason", "over", "--out", tmp_path / "cert.pdf").exit_code == 0
-    with archive.transaction() as conn:
-        conn.execute("UPDATE disposals SET disposed_at = ?", (EVENING,))
-
-    checked = cli("verify", tmp_path / "p")
-
-    assert "matter M-9 was disposed of on 2026-03-01: the archive keeps" in checked.output
-
-
 def test_an_opt_out_s_day_in_a_flag_s_reason_is_the_archive_s(archive):
     evening = datetime(2024, 3, 2, 2, 0, tzinfo=UTC)
     ingest_records(

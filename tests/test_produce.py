@@ -465,6 +465,9 @@ def test_a_disposed_matter_s_production_still_verifies_against_its_record(cli, a
     verified = cli("verify", tmp_path / "p")
     assert verified.exit_code == 0, verified.output
     assert "matter M-9 was disposed of on" in verified.output
+    with archive.transaction() as conn:  # (its day on the archive's clock: 21:00 on 1 March in New York)
+        conn.execute("UPDATE disposals SET disposed_at = '2026-03-02T02:00:00.000Z'")
+    assert "matter M-9 was disposed of on 2026-03-01: the archive keeps" in cli("verify", tmp_path / "p").output
     _flip(tmp_path / "p" / "DATA" / "messages.csv")
     assert cli("verify", tmp_path / "p").exit_code == 3
 
