@@ -1,6 +1,7 @@
 """Days people read are days on the archive's clock (America/New_York here), not UTC dates: an
 instant at 02:00 UTC on 2 March is the evening of 1 March in New York, and every line that names the
-day of a disposal, an opt-out or a decision says 1 March."""
+day of a disposal, an opt-out or a decision says 1 March. And a flag's time is printed at the precision
+its source wrote it in."""
 
 from __future__ import annotations
 
@@ -74,3 +75,15 @@ def test_a_decision_s_day_is_the_archive_s(archive, cli):
         1,
         "Error: flag 1 is already reviewed by J. Smith on 2026-03-01; `review reopen` it first to decide again\n",
     )
+
+
+def test_a_flag_s_time_is_printed_at_the_precision_its_source_wrote_it(archive, cli):
+    """A WhatsApp time is to the minute: `review` prints 07:01, never an invented 07:01:00."""
+    ingest_records(archive, [msg(1, "the hearing", time_precision="minute"), msg(2, "the trial")])
+
+    listed = cli("review")
+    flagged = queue.flags(archive.conn, tz=times.zone("America/New_York"))
+
+    assert [f.time_precision for f in flagged] == ["minute", None]
+    assert "2024-03-01 07:01 -05:00" in listed.stdout and "07:01:00" not in listed.stdout
+    assert "2024-03-01 07:02:00 -05:00" in listed.stdout

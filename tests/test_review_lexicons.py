@@ -294,3 +294,17 @@ def test_a_hold_s_reason_made_in_sql_is_the_json_reason_writes(archive):
         (4, "money"): {"amounts": ["500 bucks"], "terms": []},
     }
     assert got == {key: rules.reason(data) for key, data in expected.items()}
+
+
+def test_an_amount_ends_at_its_last_digit_not_at_the_full_stop_after_it():
+    from textfile.review.rules import AMOUNT
+
+    said = ["Just $4,000.", "40000 dollars.", "$4,000, then", "€ 1.200,50 now", "$40k.", "$1.5 million."]
+    assert [[a.group(0) for a in AMOUNT.finditer(t)] for t in said] == [
+        ["$4,000"],
+        ["40000 dollars"],
+        ["$4,000"],
+        ["€ 1.200,50"],
+        ["$40k"],
+        ["$1.5 million"],
+    ]

@@ -135,7 +135,7 @@ def _show_queue(q: review.Queue, tz, states, unanswered: bool) -> None:
             rows,
             f.id,
             f"#{f.number}",
-            times.display(f.sent_at, tz),
+            times.display(f.sent_at, tz, f.time_precision),
             f.sender or "",
             f.why,
             f.body,
@@ -183,7 +183,7 @@ def _show_flag(f: queue.Flag, tz) -> None:
         mark = ">" if line.number == f.number else " "
         who = "me" if line.direction == "out" else (line.sender or "?")
         body = line.body if line.kind == "message" else f"[{line.kind}]"
-        say(f"{mark} #{line.number} {times.display(line.at, tz)} {who}: {body}")
+        say(f"{mark} #{line.number} {times.display(line.at, tz, line.time_precision)} {who}: {body}")
     if f.direction == "in":
         say(f"Response: {_response(f)}")
     if f.outside_hours:

@@ -68,6 +68,7 @@ class Line(Result):
     body: str
     kind: str = "message"
     message_id: str = ""
+    time_precision: str | None = None  # the source's ("minute": WhatsApp): its time is printed no finer
 
 
 @dataclass(slots=True, eq=False)
@@ -95,6 +96,7 @@ class Flag(Result):
     response: Response | None = None
     waiting_s: int | None = None
     context: list[Line] = field(default_factory=list)
+    time_precision: str | None = None  # the source's ("minute": WhatsApp): its time is printed no finer
 
 
 @dataclass(slots=True, eq=False)
@@ -164,7 +166,8 @@ def flags(
     answered at once: response.responses)."""
     where, args = _where(conn, states, rules, matter, client, conversation, ids)
     rows = conn.execute(
-        "SELECT f.*, m.rowid AS mrow, m.conversation_id, m.sent_at, m.direction, m.body, p.handle, p.display_name"
+        "SELECT f.*, m.rowid AS mrow, m.conversation_id, m.sent_at, m.direction, m.body, m.time_precision, p.handle,"
+        " p.display_name"
         " FROM review_flags f JOIN messages m ON m.id = f.message_id LEFT JOIN participants p ON p.id = m.sender_id"
         f" WHERE {where} ORDER BY m.sent_at, m.rowid, f.rule",
         args,
@@ -207,6 +210,7 @@ def flags(
             outside_hours=known.outside_hours,
             notice_before_hours=known.notice_before_hours,
             response=known.response,
+            time_precision=r["time_precision"],
         )
         if r["direction"] == "in" and flag.response is None:
             flag.waiting_s = response.waited(r["sent_at"], now)
@@ -261,19 +265,30 @@ def _where(conn, states, rules, matter, client, conversation, ids) -> tuple[str,
 def _context(conn, numbers: _Numbers, conversation: int, rowid: int, sent_at: str, n: int) -> list[Line]:
     """The `n` messages before a message and the `n` after it, in its conversation, and it."""
     before = conn.execute(
-        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
+        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, m.time_precision, p.handle, p.display_name"
+        " FROM messages m"
         " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
         " AND (m.sent_at < ? OR (m.sent_at = ? AND m.rowid < ?)) ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?",
         (conversation, sent_at, sent_at, rowid, n),
     ).fetchall()
     after = conn.execute(
-        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, p.handle, p.display_name FROM messages m"
+        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, m.time_precision, p.handle, p.display_name"
+        " FROM messages m"
         " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
         " AND (m.sent_at > ? OR (m.sent_at = ? AND m.rowid >= ?)) ORDER BY m.sent_at, m.rowid LIMIT ?",
         (conversation, sent_at, sent_at, rowid, n + 1),
     ).fetchall()
     return [
-        Line(numbers(conversation, r["rowid"]), r["sent_at"], r["direction"], _who(r), r["body"], r["kind"], r["id"])
+        Line(
+            numbers(conversation, r["rowid"]),
+            r["sent_at"],
+            r["direction"],
+            _who(r),
+            r["body"],
+            r["kind"],
+            r["id"],
+            r["time_precision"],
+        )
         for r in [*reversed(before), *after]
     ]
 

@@ -47,7 +47,7 @@ def row(flag: Flag, tz) -> dict:
         "why": flag.why,
         "message": f"#{flag.number}",
         "conversation": flag.conversation,
-        "sent": times.display(flag.sent_at, tz),
+        "sent": times.display(flag.sent_at, tz, flag.time_precision),
         "direction": flag.direction,
         "sender": flag.sender or "",
         "text": flag.body,

@@ -147,9 +147,9 @@ def _json(value) -> str:
 
 # An amount of money as people text it: a currency sign before the figure ("$40,000", "€ 1.200,50",
 # "$40k"), or a currency word or code after it ("40000 dollars", "1.200 EUR", "500 bucks").
-AMOUNT = re.compile(
-    r"[$€£¥₹]\s?\d[\d.,]*(?:\s?(?:k|m|bn|mil|million|thousand|grand)\b)?"
-    r"|\b\d[\d.,]*\s?(?:k\s?)?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|reais|pesos|grand)\b",
+AMOUNT = re.compile(  # (a figure ends in a digit: "Just $4,000." names $4,000, not the full stop)
+    r"[$€£¥₹]\s?\d(?:[\d.,]*\d)?(?:\s?(?:k|m|bn|mil|million|thousand|grand)\b)?"
+    r"|\b\d(?:[\d.,]*\d)?\s?(?:k\s?)?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|reais|pesos|grand)\b",
     re.IGNORECASE,
 )
 _SIGNS_SQL = " OR ".join(f"instr(m.body, '{c}') > 0" for c in "$€£¥₹")

@@ -129,7 +129,7 @@ def _entry(f: Flag, contents: Contents, tz, owner: str) -> dict:
         "state": f.state,
         "state_said": state_said(f, tz),
         "number": f.number,
-        "time": times.display(f.sent_at, tz),
+        "time": times.display(f.sent_at, tz, f.time_precision),
         "said": _message_said(f, owner),
         "context": [
             _withheld(line, tz) if shown.id in contents.withheld else _line(line, shown, f.number, tz, owner)
@@ -174,7 +174,7 @@ def _line(line: Line, shown: Shown, flagged: str, tz, owner: str) -> dict:
     who = owner if line.direction == "out" else (line.sender or ("system" if line.direction == "system" else "unknown"))
     return {
         "number": line.number,
-        "time": times.display(line.at, tz),
+        "time": times.display(line.at, tz, line.time_precision),
         "who": who,
         "facts": list(shown.facts),
         "body": visible(printable(line.body or "")),
@@ -189,7 +189,7 @@ def _withheld(line: Line, tz) -> dict:
 
     return {
         "number": line.number,
-        "time": times.display(line.at, tz),
+        "time": times.display(line.at, tz, line.time_precision),
         "who": "",
         "facts": [WITHHELD],
         "body": "",
