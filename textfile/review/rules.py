@@ -76,8 +76,8 @@ class Scope:
 EVERYTHING = Scope()
 
 
-def reason(data: dict) -> str:
-    """A flag's reason as stored: compact JSON, keys sorted (the form SQL's json_object writes them in here)."""
+def reason(data: dict | list) -> str:
+    """A flag's reason as stored, or a list in it: compact JSON, keys sorted (the form SQL's json_object writes them in here)."""
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -128,7 +128,7 @@ def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope:
         conn.execute("DELETE FROM temp.review_amounts")
         conn.executemany(
             "INSERT INTO temp.review_amounts VALUES (?, ?)",
-            ((rowid, _json(amounts)) for rowid, amounts in amounts_in(conn, lexicon["money"].direction, scope)),
+            ((rowid, reason(amounts)) for rowid, amounts in amounts_in(conn, lexicon["money"].direction, scope)),
         )
         conn.execute(
             "INSERT OR IGNORE INTO temp.review_holds SELECT a.rowid, 'money', json_object('amounts', json(a.amounts),"
@@ -139,10 +139,6 @@ def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope:
         "INSERT OR IGNORE INTO temp.review_holds SELECT rowid, rule, json_object('terms', json_group_array(term))"
         " FROM temp.review_hits GROUP BY rowid, rule"
     )
-
-
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # An amount of money as people text it: a currency sign before the figure ("$40,000", "€ 1.200,50",
