@@ -28,6 +28,14 @@ from textfile.phones import normalize_email, normalize_phone, validate_region
 BUSY_TIMEOUT_S = 60
 ENV_VAR = "TEXTFILE_ARCHIVE"
 
+# None binds as NULL either way; Python 3.11's sqlite3 looks every None parameter up as a value to adapt
+# (int, float, str and bytes it binds directly), and finds nothing after two attribute lookups. A
+# message row binds eight Nones or so: that lookup was a quarter of storing 200,000 rows with
+# `executemany` (0.92 s, with this adapter 0.64 s; INSERT … SELECT of the same rows 0.17 s). The
+# adapter found first returns None unchanged (`{}.get`: a C call, cheaper than a lambda), for every
+# connection of the process.
+sqlite3.register_adapter(type(None), {}.get)
+
 
 def default_path() -> Path:
     """The platform's user data directory: XDG on Linux, Application Support on macOS."""

@@ -126,24 +126,27 @@ def _reader_main(
     # importer's temporary copy of the database is removed).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
-        module = importlib.import_module(module_name)
-        batch, size = [], 0
-        for record in module.read(Path(path), options):
-            if isinstance(record, Message):
-                record = prepare(record, options.region)
-                size += sum(len(blob.data) for blob in record.blobs)
-                record = tuple(record)  # a plain tuple pickles in half the time of a NamedTuple
-            elif isinstance(record, ChatFile):
-                size += len(record.data)
-            batch.append(record)
-            if len(batch) >= batch_items or size >= batch_bytes:
-                connection.send(("records", batch))
-                batch, size = [], 0
-        connection.send(("records", batch))
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        connection.send(
-            ("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024})
-        )
+        from textfile.ingest.transaction import fewer_collections
+
+        with fewer_collections():  # (this process holds a batch as it pickles it: fewer collections of it)
+            module = importlib.import_module(module_name)
+            batch, size = [], 0
+            for record in module.read(Path(path), options):
+                if isinstance(record, Message):
+                    record = prepare(record, options.region)
+                    size += sum(len(blob.data) for blob in record.blobs)
+                    record = tuple(record)  # a plain tuple pickles in half the time of a NamedTuple
+                elif isinstance(record, ChatFile):
+                    size += len(record.data)
+                batch.append(record)
+                if len(batch) >= batch_items or size >= batch_bytes:
+                    connection.send(("records", batch))
+                    batch, size = [], 0
+            connection.send(("records", batch))
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            connection.send(
+                ("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024})
+            )
     except (BrokenPipeError, ConnectionResetError):
         pass  # the writer stopped first
     except ImportFailed as exc:

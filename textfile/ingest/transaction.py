@@ -104,15 +104,16 @@ class Source:
     sent_by_the_phone: bool = False
 
 
-# The cyclic garbage collector's first threshold while an import writes. An import makes and drops some
-# ten objects a message, none of them in a cycle (refcounting frees them); at Python's default of 700 the
-# collector ran through them every 70 messages: 6-9% of an import's CPU (interleaved rounds, 200,000
-# WhatsApp messages; the writer's peak RSS the same to within 1 MB at 50,000 and 200,000).
+# The cyclic garbage collector's first threshold while an import writes, and while its reading process
+# reads (reader.py). An import makes and drops some ten objects a message, none of them in a cycle
+# (refcounting frees them); at Python's default of 700 the collector ran through them every 70 messages:
+# 6-9% of the writer's CPU (interleaved rounds, 200,000 WhatsApp messages; its peak RSS the same to within
+# 1 MB at 50,000 and 200,000), ~5% of the reading process's, which holds a batch being pickled.
 GC_THRESHOLD = 50_000
 
 
 @contextmanager
-def _fewer_collections():
+def fewer_collections():
     before = gc.get_threshold()
     gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
     try:
@@ -123,7 +124,7 @@ def _fewer_collections():
 
 def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Progress | None = None) -> ImportResult:
     """Write one source's record stream in one transaction (all of it, or nothing)."""
-    with _fewer_collections(), archive.transaction() as conn:
+    with fewer_collections(), archive.transaction() as conn:
         audit.require_key(conn)  # (refused before the source is read, not after)
         result = _open_import(conn, source)
         writer = _Writer(conn, result, source)
