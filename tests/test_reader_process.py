@@ -55,8 +55,11 @@ def import_both_ways(tmp_path, monkeypatch, path, **options) -> tuple[dict, dict
     monkeypatch.setattr(ReaderProcess, "BATCH_ITEMS", 3)
     monkeypatch.setattr(batch, "BATCH", 4)
     results = {}
-    for way, threshold in (("here", 1 << 62), ("reader", 0)):
+    # Read here; read by the second process, which hashes every message (the writer is always behind:
+    # LOW_WATER 0) or leaves every one to the writer (LOW_WATER never reached).
+    for way, threshold, low_water in (("here", 1 << 62, 0), ("reader", 0, 0), ("writer hashes", 0, 1 << 62)):
         monkeypatch.setattr(policy, "PARALLEL_MIN_BYTES", threshold)
+        monkeypatch.setattr(ReaderProcess, "LOW_WATER", low_water)
         with Archive.create(tmp_path / f"{way}.db", **OWNER) as archive:
             made = [import_path(archive, path, parallel=True, **options)]
             made.append(import_path(archive, path, parallel=True, **options))  # and again: nothing new
@@ -64,6 +67,11 @@ def import_both_ways(tmp_path, monkeypatch, path, **options) -> tuple[dict, dict
     (here, made_here), (there, made_there) = results["here"], results["reader"]
     assert made_there[0].reader and made_there[0].reader["peak_rss_mb"] > 0  # it did go through the second process
     assert made_here[0].reader is None
+    hashed_there, made_hashed_there = results["writer hashes"]
+    assert hashed_there == there
+    assert [r.as_dict() | {"reader": None, "import_id": 0} for r in made_hashed_there] == [
+        r.as_dict() | {"reader": None, "import_id": 0} for r in made_there
+    ]
     return (
         here,
         there,
@@ -334,3 +342,27 @@ def in_session(session: int) -> list[int]:
             if int(fields[3]) == session and fields[0] != "Z":  # fields: state, ppid, pgrp, session
                 alive.append(int(entry.name))
     return alive
+
+
+def test_a_message_hashed_by_the_writer_is_the_one_the_reader_would_have_sent(tmp_path):
+    """`prepare(…, hashed=False)` then `completed` (the writer's half) is exactly `prepare`: every field,
+    the id and the content hash, over every message of the fixtures (attachments, edits, calls, groups)."""
+    from textfile.importers import detect
+    from textfile.ingest.prepare import completed, prepare
+    from textfile.model import ImportOptions, Message
+
+    sources = [p for p in sorted((FIXTURES / "android").glob("*.xml"))]
+    sources += [p for p in sorted((FIXTURES / "whatsapp").iterdir()) if p.suffix in (".txt", ".zip")]
+    sources.append(build.build_modern(tmp_path / "Users" / "alex"))
+    compared = 0
+    for source in sources:
+        options = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Owner", me="Alex Owner")
+        for record in detect(source).read(source, options):
+            if isinstance(record, Message):
+                whole = prepare(record, "US")
+                left = prepare(record, "US", hashed=False)
+                assert type(left.id) is tuple and left.content_hash == ""
+                assert completed(tuple(left)) == whole
+                assert completed(tuple(whole)) == whole
+                compared += 1
+    assert compared > 100

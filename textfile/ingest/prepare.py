@@ -62,8 +62,9 @@ class Prepared(NamedTuple):
     time_precision: str | None = None  # not hashed: a transcript prints the time no finer than the source wrote it
 
 
-def prepare(m: Message, region: str) -> Prepared:
-    """Everything about a message that does not need the archive."""
+def prepare(m: Message, region: str, *, hashed: bool = True) -> Prepared:
+    """Everything about a message that does not need the archive. Unless `hashed`, all but its id and
+    content hash (half the work): its `id` is then what the id is made of, and `completed` makes them."""
     if m.direction not in DIRECTIONS:
         raise ValueError(f"direction {m.direction!r} at {m.source_ref}")
     if m.kind not in KINDS:
@@ -84,11 +85,9 @@ def prepare(m: Message, region: str) -> Prepared:
             attachments.append(StoredAttachment(position, a.file_name, a.mime, sha, None))
             blobs.append(Blob(sha, a.mime, a.data))
     flags = _flags_json(m.flags)
-    digest = message_content_hash(
-        sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments
-    )
+    identity = (conv.platform, m.identity_key or conv.source_key, m.identity)
     return Prepared(
-        message_id(conv.platform, m.identity_key or conv.source_key, m.identity),
+        message_id(*identity) if hashed else identity,
         conv,
         sender,
         handle,
@@ -106,7 +105,11 @@ def prepare(m: Message, region: str) -> Prepared:
         m.source_id,
         m.reply_to,
         tuple((v.body, times.to_iso(v.at) if v.at else None) for v in m.versions),
-        digest,
+        message_content_hash(
+            sent_at, m.direction, m.kind, handle, m.body, m.status, m.duration_s, flags, m.reply_to, attachments
+        )
+        if hashed
+        else "",
         tuple(attachments),
         tuple(blobs),
         m.source_ref,
@@ -116,3 +119,20 @@ def prepare(m: Message, region: str) -> Prepared:
 
 def _flags_json(flags) -> str:
     return canonical_json(sorted(flags)) if flags else "[]"
+
+
+_ID, _CONTENT_HASH = Prepared._fields.index("id"), Prepared._fields.index("content_hash")
+
+
+def completed(record: tuple) -> Prepared:
+    """A message as the reading process sends it (a plain tuple of `Prepared`), with its id and content
+    hash where it left them to this process (`prepare(…, hashed=False)`)."""
+    p = Prepared._make(record)
+    if type(p.id) is str:
+        return p
+    fields = list(record)
+    fields[_ID] = message_id(*p.id)
+    fields[_CONTENT_HASH] = message_content_hash(
+        p.sent_at, p.direction, p.kind, p.handle, p.body, p.status, p.duration_s, p.flags, p.reply_to, p.attachments
+    )
+    return Prepared._make(fields)
