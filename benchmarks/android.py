@@ -33,7 +33,6 @@ import os
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from support.child import run_child  # noqa: E402
 from support.isolated import isolate  # noqa: E402
 from support.near_floor import ratio_line, store_floor  # noqa: E402
 
@@ -386,18 +386,10 @@ def child(args) -> None:
 
 
 def measure(what: str, path: Path, db: Path | None, numbers: int) -> dict:
-    if db is not None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
     cmd = [PYTHON, __file__, "--child", what, "--file", str(path), "--owner-numbers", str(numbers)] + (
         ["--db", str(db)] if db else []
     )
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(f"{what} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1]) | {"process_seconds": wall}
+    return run_child(cmd, what, fresh=db)
 
 
 def main() -> None:

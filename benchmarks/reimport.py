@@ -15,6 +15,14 @@ repository): "new", the 200,000 messages whatsapp.py imports (its chat, its seed
 3. memory: the writing process's peak RSS importing "base" (the setup's import: 1,000,000 messages
    into an empty archive) against "small" (50,000, the same). Target: flat, ≤ 1.25×.
 
+Beside them, the floors under the first two targets:
+- what any re-import must do: read the file (the WhatsApp importer alone, its records dropped), and
+  identify each message again (`prepare`: its id and content hash, which say whether the archive holds it
+  and whether it changed), each in a process of its own, against the first import;
+- the storing floor (benchmarks/support/floor.py) for the rows the import into the full archive stored:
+  SQLite alone storing them with `INSERT … SELECT` into a copy of the base archive, against into an empty
+  one (median of 3 each): what the archive's size costs storing itself, whatever the importer.
+
 A round is: the first import of "new" into an empty archive, its re-import, the import of "new" into
 a copy of the base archive, the import of "small" into an empty archive. Rounds (--runs, default 3)
 follow one another, so each round's imports see the same machine; printed are the medians of the
@@ -33,16 +41,19 @@ import argparse
 import json
 import resource
 import shutil
+import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from support.child import run_child  # noqa: E402
+from support.floor import median_floor, one_import  # noqa: E402
 from support.isolated import isolate  # noqa: E402
 from whatsapp import FILE_NAME, OWNER, generate  # noqa: E402
 
@@ -54,6 +65,23 @@ RSS_TARGET = 1.25
 
 
 # -- what the child process runs ----------------------------------------------------------------
+
+
+def read_child(path: Path, identify: bool) -> None:
+    """Read `path` with the WhatsApp importer alone (and `prepare` each message when `identify`: its id and
+    content hash, what any import must compute to know a message again); print the seconds as JSON."""
+    from textfile.importers import whatsapp
+    from textfile.ingest.prepare import prepare
+    from textfile.model import ImportOptions, Message
+
+    options = ImportOptions(tz="Europe/London", region="GB", owner_name=OWNER)
+    started, n = time.perf_counter(), 0
+    for record in whatsapp.read(path, options):
+        if isinstance(record, Message):
+            n += 1
+            if identify:
+                prepare(record, options.region)
+    print(json.dumps({"messages": n, "seconds": time.perf_counter() - started}))
 
 
 def child(path: Path, db: Path, create: bool) -> None:
@@ -87,16 +115,8 @@ def child(path: Path, db: Path, create: bool) -> None:
 
 def run_import(path: Path, db: Path, create: bool) -> dict:
     """The child's figures, with the whole process's wall seconds (`process_seconds`)."""
-    if create:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
     cmd = [sys.executable, __file__, "--child", "--file", str(path), "--db", str(db)] + (["--create"] if create else [])
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(f"import of {path.name} into {db.name} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1]) | {"process_seconds": wall}
+    return run_child(cmd, f"import of {path.name} into {db.name}", fresh=db if create else None)
 
 
 def copy_archive(source: Path, target: Path) -> None:
@@ -143,7 +163,10 @@ def main() -> None:
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--create", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--read", choices=("alone", "identify"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.read:
+        return read_child(Path(args.file), args.read == "identify")
     if args.child:
         return child(Path(args.file), Path(args.db), args.create)
 
@@ -181,6 +204,9 @@ def main() -> None:
             copy_archive(work / "base.db", work / "full.db")
             done["full"] = run_import(files["new"], work / "full.db", create=False)
             done["small"] = run_import(files["small"], work / "small.db", create=True)
+            for way in ("alone", "identify"):
+                cmd = [sys.executable, __file__, "--child", "--read", way, "--file", str(files["new"])]
+                done[way] = run_child(cmd, f"reading {files['new'].name} ({way})")
             rounds.append(done)
             for label, title, n in (
                 ("first", "first import, empty archive", sizes["new"]),
@@ -204,6 +230,25 @@ def main() -> None:
             f"{n:,} new into an archive of {sizes['base']:,} (against into an empty one: a message each)",
         ):
             print(line)
+        first = statistics.median(r["first"]["process_seconds"] for r in rounds)
+        alone, identify = (
+            statistics.median(r[way]["process_seconds"] for r in rounds) for way in ("alone", "identify")
+        )
+        print(
+            f"what any re-import of the {n:,} costs, whole process: reading the file (the importer alone) {alone:.2f} s"
+            f" = {alone / first:.2f}× the first import, and identifying each message again (`prepare`: its id and"
+            f" content hash) {identify:.2f} s = {identify / first:.2f}× (one process; two can share the identifying)"
+        )
+        with closing(sqlite3.connect(work / "full.db")) as conn:
+            (import_id,) = conn.execute("SELECT max(id) FROM imports").fetchone()
+        rows = one_import(work / "full.db", import_id, work / "rows.db")
+        empty, full = median_floor(rows), median_floor(rows, into=work / "base.db")
+        print(
+            f"storing floor (SQLite alone storing the rows the import into the {sizes['base']:,} archive stored,"
+            f" INSERT … SELECT, median of 3): into that archive {full['seconds']:.2f} s, into an empty one"
+            f" {empty['seconds']:.2f} s = {full['seconds'] / empty['seconds']:.2f}× (CPU"
+            f" {full['cpu_seconds'] / empty['cpu_seconds']:.2f}×)"
+        )
         small = statistics.median(r["small"]["peak_rss_mb"] for r in rounds)
         growth = base["peak_rss_mb"] / small
         print(

@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from support.child import run_child  # noqa: E402
 from support.isolated import isolate  # noqa: E402
 from support.near_floor import ratio_line, store_floor  # noqa: E402
 
@@ -171,19 +172,9 @@ def child(args) -> None:
 
 
 def measure(what: str, path: Path, db: Path | None = None) -> dict:
-    if db is not None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db) + suffix).unlink(missing_ok=True)
     python = str(PEERS / "bin" / "python") if what in ("whatstk", "chatminer") else PYTHON
     cmd = [python, __file__, "--child", what, "--file", str(path)] + (["--db", str(db)] if db else [])
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(f"{what} failed:\n{done.stderr[-3000:]}")
-    info = json.loads(done.stdout.strip().splitlines()[-1])
-    info["process_seconds"] = wall
-    return info
+    return run_child(cmd, what, fresh=db)
 
 
 def ensure_peers() -> bool:

@@ -189,3 +189,13 @@ def test_the_reimport_benchmark_runs_at_a_small_size(tmp_path):
         assert re.search(rf"re-import of the same 1,000 .*, {title}: .* \(target ≤ 0\.4×\)  (OK|MISSED)", out), out
         assert re.search(rf"1,000 new into an archive of 5,000 .*, {title}: .* \(target ≤ 1\.2×\)  (OK|MISSED)", out)
     assert re.search(r"writer peak RSS: \d+ MB importing 250 \(median\) → \d+ MB importing 5,000 .*  (OK|MISSED)", out)
+    assert re.search(
+        r"what any re-import of the 1,000 costs, whole process: reading the file \(the importer alone\) [\d.]+ s = [\d.]+×"
+        r" the first import, and identifying each message again .* [\d.]+ s = [\d.]+×",
+        out,
+    ), out
+    assert re.search(
+        r"storing floor \(SQLite alone storing the rows the import into the 5,000 archive stored, .*\): into that archive"
+        r" [\d.]+ s, into an empty one [\d.]+ s = [\d.]+× \(CPU [\d.]+×\)",
+        out,
+    ), out
