@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -511,3 +513,18 @@ def test_filing_and_unfiling_review_again_at_once(archive, cli):
 
     assert unfiled.exit_code == 0, unfiled.output
     assert [(r, n, s) for r, n, s, _ in flags(archive)] == [("no_consent", "1.2", "cleared")]
+
+
+def test_a_reason_s_time_edited_in_the_file_is_shown_as_stored(archive, archive_path, cli):
+    """A flag's reason whose time is no instant (edited in the file) is listed with the time as stored."""
+    ingest_records(archive, [msg(1, "STOP"), msg(2, "One more thing", out=True)])
+    with closing(sqlite3.connect(archive_path)) as conn, conn:
+        conn.execute(
+            "UPDATE review_flags SET reason = json_set(reason, '$.at', 'the first of March')"
+            " WHERE rule = 'after_opt_out'"
+        )
+
+    shown = cli("review")
+
+    assert shown.exit_code == 0
+    assert "│ texted after +12025550143 sent STOP (the first of March) │" in shown.stdout
