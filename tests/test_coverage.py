@@ -22,6 +22,7 @@ ANDROID = FIXTURES / "android"
 WHATSAPP = FIXTURES / "whatsapp"
 DELETED = "Sure, call me at 3."  # an SMS of conversation 1 (Sam Client) in both weekly backups
 SAM_CHAT = WHATSAPP / "WhatsApp Chat with Sam Client.txt"
+NY = times.zone("America/New_York")  # (the archive's zone: conftest's OWNER)
 
 
 def without(tmp_path: Path, source: Path, name: str, *bodies: str) -> Path:
@@ -93,7 +94,9 @@ def test_a_deletion_between_two_exports_is_recorded_once_reported_and_marked(cli
         {
             "messages": 1,
             "first": "2024-03-01T17:01:00.000Z",
+            "first_precision": "millisecond",
             "last": "2024-03-01T17:01:00.000Z",
+            "last_precision": "millisecond",
             "lacking": {"import": 3, "file_name": "sms-20240315.xml", "imported_at": at[3]},
             "last_seen": {"import": 2, "file_name": "sms-20240308.xml", "imported_at": at[2]},
             "seen_again": None,
@@ -202,6 +205,48 @@ def test_a_whatsapp_line_out_of_time_order_does_not_reach_back_over_the_dropped_
     assert (r["added"], "missing_from_phone" in r, rows(archive)) == (1, False, [])
 
 
+def test_a_whatsapp_message_no_longer_on_the_phone_is_said_at_the_minute_its_export_wrote(
+    cli, archive, lease, tmp_path
+):
+    imported(cli, SAM_CHAT)
+    lines = SAM_CHAT.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[2] == "12/03/2024, 09:02 - Alex Owner: Sure. Send me the draft.\n"
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / SAM_CHAT.name).write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")
+    imported(cli, later / SAM_CHAT.name)
+    assert cli("file", 1, "--matter", "M-1").exit_code == 0
+    at = {i["id"]: i["started_at"] for i in archive.conn.execute("SELECT id, started_at FROM imports").fetchall()}
+
+    report = json.loads(cli("coverage", "--json").stdout)
+    screen = " ".join(cli("coverage").stdout.split())
+
+    [chat] = report["conversations"]
+    assert chat["missing"] == [
+        {
+            "messages": 1,
+            "first": "2024-03-12T13:02:00.000Z",  # (JSON: the instant as stored, and its precision beside it)
+            "first_precision": "minute",
+            "last": "2024-03-12T13:02:00.000Z",
+            "last_precision": "minute",
+            "lacking": {"import": 2, "file_name": SAM_CHAT.name, "imported_at": at[2]},
+            "last_seen": {"import": 1, "file_name": SAM_CHAT.name, "imported_at": at[1]},
+            "seen_again": None,
+            "message_ids": [message_id(archive, "Sure. Send me the draft.")],
+        }
+    ]
+    assert (chat["first"], chat["first_precision"], chat["last"], chat["last_precision"]) == (
+        "2024-03-10T07:30:00.000Z",
+        "minute",
+        "2024-11-03T05:30:00.000Z",
+        "minute",
+    )
+    assert (
+        f"1 message (2024-03-12 09:02 -04:00) not in {SAM_CHAT.name} (import 2, {times.display(at[2], NY)}), last seen"
+        f" in {SAM_CHAT.name} (import 1, {times.display(at[1], NY)}): deleted on the phone, or left out of that export."
+    ) in screen
+
+
 def test_a_clients_phone_and_the_owners_are_not_one_phone(cli, archive, lease, tmp_path):
     imported(cli, ANDROID / "sms-20240301.xml")
     client = ("--custodian", "Sam Client")
@@ -264,7 +309,14 @@ def test_the_cap_a_hole_and_a_late_start_are_reported_and_a_regular_thread_has_n
     by = {c["title"]: c for c in report["conversations"]}
     assert (by["Regular"]["holes"], by["Regular"]["caps"]) == ([], [])
     assert by["Holed"]["holes"] == [
-        {"after": "2024-01-25T14:00:00.000Z", "before": "2024-03-06T14:00:00.000Z", "days": 41.0, "median_hours": 24.0}
+        {
+            "after": "2024-01-25T14:00:00.000Z",
+            "after_precision": "minute",
+            "before": "2024-03-06T14:00:00.000Z",
+            "before_precision": "minute",
+            "days": 41.0,
+            "median_hours": 24.0,
+        }
     ]
     assert by["Capped"]["caps"] == [
         {
@@ -277,6 +329,7 @@ def test_the_cap_a_hole_and_a_late_start_are_reported_and_a_regular_thread_has_n
             "media": False,
             "cap": 40_000,
             "first": "2024-01-01T14:00:00.000Z",
+            "first_precision": "minute",
         }
     ]
     later = [start + timedelta(minutes=10_000 + n) for n in range(40_000)]  # capped too, the older ones archived
@@ -287,15 +340,23 @@ def test_the_cap_a_hole_and_a_late_start_are_reported_and_a_regular_thread_has_n
         conn.execute("UPDATE matters SET opened_at = '2023-11-01T14:00:00.000Z'")
     report = json.loads(cli("coverage", "--matter", "M-1", "--json").stdout)
     assert report["late_starts"] == [
-        {"matter": "M-1", "opened_at": "2023-11-01T14:00:00.000Z", "first": "2024-01-01T14:00:00.000Z", "days": 61.0}
+        {
+            "matter": "M-1",
+            "opened_at": "2023-11-01T14:00:00.000Z",
+            "first": "2024-01-01T14:00:00.000Z",
+            "first_precision": "minute",
+            "days": 61.0,
+        }
     ]
     r = cli("coverage", "--matter", "M-1")
     assert r.exit_code == 0
     screen = " ".join(r.stdout.split())
-    for said in (
-        "A gap of 41 days, from 2024-01-25 09:00:00 -05:00 to 2024-03-06 09:00:00 -05:00, in a thread whose median gap is 24 hours",
-        "holds 40,000 messages of this chat: WhatsApp exports stop at about 40,000, dropping the oldest: messages before 2024-01-01 09:00:00 -05:00 may be missing.",
-        "Matter M-1 opened 2023-11-01 10:00:00 -04:00; its first archived message is 2024-01-01 09:00:00 -05:00, 61 days later",
+    for (
+        said
+    ) in (  # (a WhatsApp time to the minute, as the export wrote it; the matter's, the archive's own, to the second)
+        "A gap of 41 days, from 2024-01-25 09:00 -05:00 to 2024-03-06 09:00 -05:00, in a thread whose median gap is 24 hours",
+        "holds 40,000 messages of this chat: WhatsApp exports stop at about 40,000, dropping the oldest: messages before 2024-01-01 09:00 -05:00 may be missing.",
+        "Matter M-1 opened 2023-11-01 10:00:00 -04:00; its first archived message is 2024-01-01 09:00 -05:00, 61 days later",
         "3 conversations of M-1: 2 with something to say, 1 with nothing.",
     ):
         assert said in screen
@@ -328,4 +389,5 @@ def test_the_caps_date_is_the_first_lines_when_a_line_further_down_is_older(cli,
         "media": False,
         "cap": 40_000,
         "first": "2025-01-08T11:40:00.000Z",  # the first line's time, not the odd line's (2024-12-25)
+        "first_precision": "minute",
     }

@@ -468,12 +468,17 @@ def test_an_sms_has_a_guid_of_each_phone_s_own_and_is_matched_by_sender_text_and
         (CHAT, OWNER, "out", "Parking is behind the building.", BOTH_I)
     ]
     at = {"Alex Owner": "2024-03-04T14:00:00.000Z", "Jordan Lee": "2024-03-04T14:00:03.000Z"}
+    same_guid = {"Alex Owner": "2024-03-01T17:07:30.000Z", "Jordan Lee": "2024-03-01T17:07:30.350Z"}
     assert [
         tuple(r)
         for r in archive.conn.execute(
             "SELECT m.sent_at, k.sent_at, k.import_id FROM phone_copies k JOIN messages m ON m.id = k.message_id"
+            " ORDER BY m.sent_at"
         )
-    ] == [(at[first], at[then], 2)]
+    ] == [
+        (same_guid[first], same_guid[then], 2),  # (an iMessage of one guid whose time differs: the time there)
+        (at[first], at[then], 2),
+    ]
     assert [m[4] for m in messages(archive, IN_I)].count(BOTH_I) == 9
     for args in imports:
         assert ", added 0, " in cli("import", *args).stdout
@@ -519,6 +524,52 @@ def test_a_transcript_of_both_iphones_says_where_each_message_was_found_and_veri
     )
     assert all(f["phones"] in [v for (b, _), v in phones_of.items() if b == bodies[f["message"]]] for f in found_on)
     assert cli("verify", pdf).exit_code == 0
+
+
+@pytest.mark.parametrize("client_first", [False, True])
+def test_the_time_the_other_iphone_recorded_is_said_where_it_differs(
+    with_jordan, archive, phones, tmp_path, client_first
+):
+    # (the client's phone dates "Yes, 3pm at the office." 350 ms after the owner's Mac: one guid, two times)
+    cli, (owner_db, client_db) = with_jordan, phones
+    imports = [[client_db, "--custodian", "Jordan Lee"], [owner_db]]
+    for args in imports if client_first else imports[::-1]:
+        assert cli("import", *args).exit_code == 0
+    assert cli("matter", "open", "LEE-1", "--client", "Jordan Lee", "--title", "Lease").exit_code == 0
+    at = {"Alex Owner": "2024-03-01T17:07:30.000Z", "Jordan Lee": "2024-03-01T17:07:30.350Z"}
+    then = "Alex Owner" if client_first else "Jordan Lee"  # (the phone imported second)
+    (mid,) = archive.conn.execute("SELECT id FROM messages WHERE source_id = ?", (G + "02",)).fetchone()
+    assert [tuple(r) for r in archive.conn.execute("SELECT * FROM phone_copies")] == [
+        (mid, mid, 2, "ROWID 2", at[then])  # (the second import; the message is ROWID 2 of both chat.db files)
+    ]
+    said = (
+        f"(recorded there at 2024-03-01 12:07:30.{at[then][20:23]} -05:00)"  # (to the second it would read as the own)
+    )
+
+    shown = cli("conversation", "show", "1").stdout.splitlines()
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "LEE-1", "--out", pdf).exit_code == 0
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+
+    phones = ", ".join(
+        f"{name}'s phone" + (f" {said}" if name == then else "") for name in ("Alex Owner", "Jordan Lee")
+    )
+    assert [line.strip() for line in shown if "recorded there at" in line] == [f"found on: {phones}"]
+    assert [
+        f.get("recorded") for f in json.loads(manifest.read(pdf))["disclosures"]["found_on"] if f["message"] == mid
+    ] == [{then: at[then]}]
+    assert text.replace("’", "'").count(f"found on: {phones}") == 1
+    assert (
+        text.count("recorded there at") == 2
+    )  # (that message's, and the cover's explanation: '("recorded there at")')
+    assert cli("verify", pdf).exit_code == 0
+    # either phone's export read again keeps the time it kept, once
+    before = snapshot(archive)["phone_copies"]
+    for args in imports:
+        assert ", added 0, " in cli("import", *args).stdout
+    assert snapshot(archive)["phone_copies"] == before
 
 
 @pytest.mark.parametrize(

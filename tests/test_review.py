@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -330,6 +332,54 @@ def test_a_term_added_reaches_the_archive_and_a_term_removed_clears_only_its_ope
     assert cli("review", "lexicon", "add", "newcat", "x").stderr.startswith("Error: 'newcat' is a new category")
 
 
+def test_a_term_added_or_removed_changes_the_reason_of_an_open_flag_and_one_added_back_reopens_never_raises(
+    archive, cli
+):
+    ingest_records(archive, [msg(1, "the hearing"), msg(2, "the hearing and the motion"), msg(3, "a hearing again")])
+    assert cli("review", "ack", "3", "--note", "seen").exit_code == 0
+
+    def lexicon(*args) -> tuple[str, dict]:
+        """What a lexicon change says of the scan it ran, and what the scan's audit entry (its JSON) says it changed."""
+        said = cli("review", "lexicon", *args)
+        assert said.exit_code == 0
+        (entry,) = archive.conn.execute(
+            "SELECT details FROM audit_log WHERE command = 'review scan' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return said.stdout.splitlines()[-1], {
+            k: json.loads(entry)[k] for k in ("raised", "reopened", "cleared", "reasons_changed")
+        }
+
+    nothing = {"raised": {}, "reopened": {}, "cleared": {}, "reasons_changed": {}}
+    assert lexicon("remove", "deadlines", "hearing") == (
+        "Review: 0 flags raised, 1 open flag cleared, the reason of 1 open flag changed.",
+        nothing | {"cleared": {"deadlines": 1}, "reasons_changed": {"deadlines": 1}},
+    )
+    assert flags(archive) == [
+        ("deadlines", "1.1", "cleared", {"terms": ["hearing"]}),  # (as it was when cleared)
+        ("deadlines", "1.2", "open", {"terms": ["motion"]}),  # its terms as they match now
+        ("deadlines", "1.3", "reviewed", {"terms": ["hearing"]}),  # what the person decided on stands
+    ]
+    assert lexicon("add", "deadlines", "hearing") == (
+        "Review: 0 flags raised, 1 cleared flag opened again, the reason of 1 open flag changed.",
+        nothing | {"reopened": {"deadlines": 1}, "reasons_changed": {"deadlines": 1}},
+    )
+    assert lexicon("add", "deadlines", "again") == ("Review: 0 flags raised.", nothing)
+    assert flags(archive) == [
+        ("deadlines", "1.1", "open", {"terms": ["hearing"]}),
+        ("deadlines", "1.2", "open", {"terms": ["hearing", "motion"]}),
+        ("deadlines", "1.3", "reviewed", {"terms": ["hearing"]}),  # (it matches "again" now: still what was decided on)
+    ]
+    # (--json says what the audit entry says)
+    scanned = json.loads(cli("review", "lexicon", "remove", "deadlines", "motion", "--json").stdout)["scan"]
+    assert (scanned["raised"], scanned["reopened"], scanned["cleared"], scanned["reasons_changed"]) == (
+        {},
+        {},
+        {},
+        {"deadlines": 1},
+    )
+    assert flags(archive)[1] == ("deadlines", "1.2", "open", {"terms": ["hearing"]})
+
+
 def test_an_earlier_version_with_a_term_keeps_its_flag(archive):
     from textfile.model import Version
 
@@ -511,3 +561,18 @@ def test_filing_and_unfiling_review_again_at_once(archive, cli):
 
     assert unfiled.exit_code == 0, unfiled.output
     assert [(r, n, s) for r, n, s, _ in flags(archive)] == [("no_consent", "1.2", "cleared")]
+
+
+def test_a_reason_s_time_edited_in_the_file_is_shown_as_stored(archive, archive_path, cli):
+    """A flag's reason whose time is no instant (edited in the file) is listed with the time as stored."""
+    ingest_records(archive, [msg(1, "STOP"), msg(2, "One more thing", out=True)])
+    with closing(sqlite3.connect(archive_path)) as conn, conn:
+        conn.execute(
+            "UPDATE review_flags SET reason = json_set(reason, '$.at', 'the first of March')"
+            " WHERE rule = 'after_opt_out'"
+        )
+
+    shown = cli("review")
+
+    assert shown.exit_code == 0
+    assert "│ texted after +12025550143 sent STOP (the first of March) │" in shown.stdout

@@ -418,9 +418,13 @@ TABLES: dict[str, Table] = {
     "phone_copies": Table(
         "Other phones' copies",
         "A message as another phone holds it (an Android SMS has another date, direction and id on each phone),"
-        " matched to the copy the archive keeps.",
+        " matched to the copy the archive keeps; or an iMessage of the same id on both phones whose time there"
+        " is another.",
         {
-            "alias_id": Column("Copy's id", "The id this phone's copy has, found again when its export is re-read."),
+            "alias_id": Column(
+                "Copy's id",
+                "The id this phone's copy has, found again when its export is re-read (an iMessage's: the message's own).",
+            ),
             "message_id": Column("Message", "The archived message it is a copy of."),
             "import_id": Column("Import", "The import of that phone."),
             "source_ref": Column("Place in the export", "Where that phone's export holds it."),

@@ -288,7 +288,7 @@ def _show_filed(done: filing.ManualFiling, tz, scanned) -> None:
 
 def _say_review(scanned) -> None:
     """What the review scan the change ran raised or cleared, when it did (`textfile review` lists them)."""
-    if scanned.new_flags or scanned.cleared:
+    if scanned.new_flags or scanned.cleared or scanned.reasons_changed:
         say(scanned_line(scanned)[:-1] + " (textfile review).")
 
 

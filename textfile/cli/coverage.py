@@ -42,13 +42,15 @@ def _line(text: str, indent: int = 0) -> None:
 
 
 def show_coverage(r: CoverageReport, tz) -> None:
+    """The report in words: each message time at its source's precision (a WhatsApp time to the minute); an
+    import's and a matter's times, the archive's own clock, to the second."""
     shown = [c for c in r.conversations if c.problems]
     for c in shown:
         _conversation(c, tz)
     for late in r.late_starts:
         _line(
             f"Matter {late.matter} opened {times.display(late.opened_at, tz)}; its first archived message is"
-            f" {times.display(late.first, tz)}, {late.days:g} days later: the messages before may never have been exported."
+            f" {times.display(late.first, tz, late.first_precision)}, {late.days:g} days later: the messages before may never have been exported."
         )
     n = len(r.conversations)
     where = f"of {r.matter}" if r.matter else "filed"
@@ -75,7 +77,8 @@ def _conversation(c: ConversationCoverage, tz) -> None:
         _line(f"{_group(g, tz)}; {_export(g.seen_again, tz)} holds {them} again: that export left {them} out.", 2)
     for h in c.holes:
         _line(
-            f"A gap of {h.days:g} days, from {times.display(h.after, tz)} to {times.display(h.before, tz)}, in a thread"
+            f"A gap of {h.days:g} days, from {times.display(h.after, tz, h.after_precision)}"
+            f" to {times.display(h.before, tz, h.before_precision)}, in a thread"
             f" whose median gap is {h.median_hours:g} hours: messages may be missing.",
             2,
         )
@@ -83,17 +86,15 @@ def _conversation(c: ConversationCoverage, tz) -> None:
         media = " with media" if cap.media else ""
         _line(
             f"{_export(cap.export, tz)} holds {cap.messages:,} messages of this chat: WhatsApp exports{media} stop at"
-            f" about {cap.cap:,}, dropping the oldest: messages before {times.display(cap.first, tz)} may be missing.",
+            f" about {cap.cap:,}, dropping the oldest: messages before {times.display(cap.first, tz, cap.first_precision)}"
+            " may be missing.",
             2,
         )
 
 
 def _group(g: Missing, tz) -> str:
-    span = (
-        times.display(g.first, tz)
-        if g.first == g.last
-        else f"{times.display(g.first, tz)} to {times.display(g.last, tz)}"
-    )
+    first = times.display(g.first, tz, g.first_precision)
+    span = first if g.first == g.last else f"{first} to {times.display(g.last, tz, g.last_precision)}"
     return (
         f"{g.messages:,} message{'s' if g.messages != 1 else ''} ({span}) not in {_export(g.lacking, tz)},"
         f" last seen in {_export(g.last_seen, tz)}"

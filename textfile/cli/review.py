@@ -110,9 +110,9 @@ def _report(pdf: Path, filters: Filters, json_: bool, quiet: bool) -> None:
 
 
 def _show_queue(q: review.Queue, tz, states, unanswered: bool) -> None:
-    new = q.scan.new_flags
-    if new:
-        say(f"Reviewed what is new: {new} new flag{'s' if new != 1 else ''}.")
+    new, others = sum(q.scan.raised.values()), _other_changes(q.scan, cleared=False)
+    if new or others:
+        say(f"Reviewed what is new: {', '.join([f'{new} new flag' + ('s' if new != 1 else ''), *others])}.")
     if not q.flags:
         say(
             f"No flagged message from a client went without a response within {took(q.within_s)}."
@@ -335,9 +335,20 @@ def _show_change(done: review.Changed) -> None:
 
 
 def scanned_line(s: review.ScanResult) -> str:
-    """What a scan changed, in one line ("Review: 2 flags raised, 1 open flag cleared.")."""
-    parts = [f"{s.new_flags} flag{'s' if s.new_flags != 1 else ''} raised"]
-    if s.cleared:
-        n = sum(s.cleared.values())
-        parts.append(f"{n} open flag{'s' if n != 1 else ''} cleared")
-    return "Review: " + ", ".join(parts) + "."
+    """What a scan changed, in one line ("Review: 2 flags raised, 1 open flag cleared."): a flag opened
+    again is said as such, never as raised; an open flag whose reason changed (a term added or removed), too."""
+    n = sum(s.raised.values())
+    return "Review: " + ", ".join([f"{n} flag{'s' if n != 1 else ''} raised", *_other_changes(s)]) + "."
+
+
+def _other_changes(s: review.ScanResult, cleared: bool = True) -> list[str]:
+    """What a scan changed besides the flags it raised: flags opened again, cleared (unless not asked), and
+    open flags whose reason changed."""
+    said = []
+    if n := sum(s.reopened.values()):
+        said.append(f"{n} cleared flag{'s' if n != 1 else ''} opened again")
+    if cleared and (n := sum(s.cleared.values())):
+        said.append(f"{n} open flag{'s' if n != 1 else ''} cleared")
+    if n := sum(s.reasons_changed.values()):
+        said.append(f"the reason{'s' if n != 1 else ''} of {n} open flag{'s' if n != 1 else ''} changed")
+    return said

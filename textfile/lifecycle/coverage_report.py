@@ -17,6 +17,9 @@ Decisions (the rules are stated in `RULES`, printed by the command's help and th
   LATE_DAYS days after the matter opened.
 - Over each conversation's whole history as archived (a filing's window aside); it reports and
   changes nothing (exit 0: `textfile status` is the command that asks for a person).
+- Every message time is kept as stored (UTC, to the millisecond) with its message's precision beside it
+  (`…_precision`: "minute" for a WhatsApp time written to the minute, "second", or "millisecond", as the
+  conversation listings give it), so the command prints it no finer than the source wrote it.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ RULES = {
     "late_start": f"a matter whose conversations' first archived message is over {LATE_DAYS} days after it opened",
 }
 DAY_S = 86_400
+PRECISION = "coalesce(m.time_precision, 'millisecond')"  # (a message time's precision, as listings give it)
 
 
 @dataclass(slots=True, eq=False)
@@ -65,7 +69,9 @@ class Missing(Result):
 
     messages: int
     first: str
+    first_precision: str
     last: str
+    last_precision: str
     lacking: Export  # the export that first lacked them
     last_seen: Export  # the last export of that phone that held them before
     seen_again: Export | None  # a later export of that phone that holds them again: the lacking one was cut
@@ -75,7 +81,9 @@ class Missing(Result):
 @dataclass(slots=True, eq=False)
 class Hole(Result):
     after: str  # the message before the gap
+    after_precision: str
     before: str  # the message after it
+    before_precision: str
     days: float
     median_hours: float
 
@@ -87,6 +95,7 @@ class Cap(Result):
     media: bool
     cap: int
     first: str  # the time of the export's first line of the chat: messages before it may be missing
+    first_precision: str
 
 
 @dataclass(slots=True, eq=False)
@@ -97,7 +106,9 @@ class ConversationCoverage(Result):
     matters: list[str]
     messages: int
     first: str | None
+    first_precision: str | None
     last: str | None
+    last_precision: str | None
     missing: list[Missing] = field(default_factory=list)  # not held again: deleted on the phone, or cut
     left_out: list[Missing] = field(default_factory=list)  # held again by a later export: that export was cut
     holes: list[Hole] = field(default_factory=list)
@@ -112,7 +123,8 @@ class ConversationCoverage(Result):
 class LateStart(Result):
     matter: str
     opened_at: str
-    first: str
+    first: str  # the matter's first archived message
+    first_precision: str
     days: float
 
 
@@ -178,21 +190,22 @@ def _conversation(conn: sqlite3.Connection, cid: int, exports: _Exports) -> Conv
             (cid,),
         )
     ]
-    instants = [
-        r[0] for r in conn.execute("SELECT sent_at FROM messages WHERE conversation_id = ? ORDER BY sent_at", (cid,))
-    ]
+    timed = conn.execute(
+        f"SELECT m.sent_at, {PRECISION} FROM messages m WHERE m.conversation_id = ? ORDER BY m.sent_at, m.rowid",
+        (cid,),
+    ).fetchall()
     found = ConversationCoverage(
         cid,
         c["title"],
         c["platform"],
         matters,
-        len(instants),
-        instants[0] if instants else None,
-        instants[-1] if instants else None,
+        len(timed),
+        *(timed[0] if timed else (None, None)),
+        *(timed[-1] if timed else (None, None)),
     )
     for group in _missing(conn, cid, exports):
         (found.left_out if group.seen_again else found.missing).append(group)
-    found.holes = holes(instants)
+    found.holes = holes(timed)
     if c["platform"] == "whatsapp":
         found.caps = _caps(conn, cid, exports)
     return found
@@ -200,30 +213,37 @@ def _conversation(conn: sqlite3.Connection, cid: int, exports: _Exports) -> Conv
 
 def _missing(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Missing]:
     groups: dict[tuple, list] = {}
-    for mid, sent_at, lacking, seen, again in conn.execute(
-        "SELECT a.message_id, m.sent_at, a.import_id, a.last_seen_import_id, a.seen_again_import_id"
+    for mid, sent_at, precision, lacking, seen, again in conn.execute(
+        f"SELECT a.message_id, m.sent_at, {PRECISION}, a.import_id, a.last_seen_import_id, a.seen_again_import_id"
         " FROM missing_from_phone a JOIN messages m ON m.id = a.message_id WHERE m.conversation_id = ?"
         " ORDER BY a.import_id, m.sent_at, m.rowid",
         (cid,),
     ):
-        groups.setdefault((lacking, seen, again), []).append((mid, sent_at))
+        groups.setdefault((lacking, seen, again), []).append((mid, sent_at, precision))
     return [
         Missing(
-            len(rows), rows[0][1], rows[-1][1], exports(lacking), exports(seen), exports(again), [r[0] for r in rows]
+            len(rows),
+            *rows[0][1:],
+            *rows[-1][1:],
+            exports(lacking),
+            exports(seen),
+            exports(again),
+            [r[0] for r in rows],
         )
         for (lacking, seen, again), rows in groups.items()
     ]
 
 
-def holes(instants: list[str]) -> list[Hole]:
-    """The gaps of a regular thread (`RULES["hole"]`), in time order."""
-    if len(instants) < HOLE_MIN_MESSAGES:
+def holes(timed: list[tuple[str, str]]) -> list[Hole]:
+    """The gaps of a regular thread (`RULES["hole"]`), in time order, from its messages' (time, precision)
+    in time order."""
+    if len(timed) < HOLE_MIN_MESSAGES:
         return []
-    seconds = [times.from_iso(t).timestamp() for t in instants]
+    seconds = [times.from_iso(t).timestamp() for t, _ in timed]
     gaps = [b - a for a, b in zip(seconds, seconds[1:])]
     median = statistics.median(gaps)
     return [
-        Hole(instants[i], instants[i + 1], round(g / DAY_S, 1), round(median / 3600, 1))
+        Hole(*timed[i], *timed[i + 1], round(g / DAY_S, 1), round(median / 3600, 1))
         for i, g in enumerate(gaps)
         if g > HOLE_TIMES * median and g > HOLE_MIN_DAYS * DAY_S
     ]
@@ -242,38 +262,44 @@ def _caps(conn: sqlite3.Connection, cid: int, exports: _Exports) -> list[Cap]:
         cap = WHATSAPP_CAP_MEDIA if media else WHATSAPP_CAP
         if n < CAP_NEARLY * cap:
             continue
-        first = _first_line(conn, cid, import_id)
+        first, precision = _first_line(conn, cid, import_id)
         if not conn.execute(
             f"SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ?1 AND m.sent_at < ?2 AND NOT {sightings.held('?3')})",
             (cid, first, import_id),
         ).fetchone()[0]:
-            out.append(Cap(exports(import_id), n, bool(media), cap, first))
+            out.append(Cap(exports(import_id), n, bool(media), cap, first, precision))
     return out
 
 
-def _first_line(conn: sqlite3.Connection, cid: int, import_id: int) -> str:
-    """The time of an export's first line of a chat: the cap drops the lines before it, whatever the times of
-    the lines after it (a line out of time order is not the first), as the span in coverage.py reads it; the
-    earliest time where no line is known."""
+def _first_line(conn: sqlite3.Connection, cid: int, import_id: int) -> tuple[str, str]:
+    """The time (and its precision) of an export's first line of a chat: the cap drops the lines before it,
+    whatever the times of the lines after it (a line out of time order is not the first), as the span in
+    coverage.py reads it; the earliest time where no line is known."""
     return conn.execute(  # (the messages it found first, by their index by import; then its later sightings: m031)
-        "SELECT s.sent_at FROM (SELECT m.source_ref, m.sent_at FROM messages m"
+        f"SELECT s.sent_at, s.precision FROM (SELECT m.source_ref, m.sent_at, {PRECISION} AS precision FROM messages m"
         " WHERE m.import_id = ?1 AND m.conversation_id = ?2 AND m.source_ref IS NOT NULL"
-        " UNION ALL SELECT s.source_ref, m.sent_at FROM message_sightings s JOIN messages m ON m.id = s.message_id"
-        " WHERE s.import_id = ?1 AND m.conversation_id = ?2) s"
+        f" UNION ALL SELECT s.source_ref, m.sent_at, {PRECISION} FROM message_sightings s"
+        " JOIN messages m ON m.id = s.message_id WHERE s.import_id = ?1 AND m.conversation_id = ?2) s"
         " ORDER BY CASE WHEN s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END IS NULL,"
         " CASE WHEN s.source_ref LIKE 'line %' THEN CAST(substr(s.source_ref, 6) AS INTEGER) END, s.sent_at LIMIT 1",
         (import_id, cid),
-    ).fetchone()[0]
+    ).fetchone()
 
 
 def _late_start(conn: sqlite3.Connection, matter: sqlite3.Row) -> LateStart | None:
     """A matter whose first archived message came more than LATE_DAYS days after it opened."""
-    (first,) = conn.execute(
-        "SELECT min(m.sent_at) FROM messages m JOIN filings f ON f.conversation_id = m.conversation_id"
-        " WHERE f.matter_id = ? AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at)",
+    row = conn.execute(
+        f"SELECT m.sent_at, {PRECISION} FROM messages m JOIN filings f ON f.conversation_id = m.conversation_id"
+        " WHERE f.matter_id = ? AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at)"
+        " ORDER BY m.sent_at, m.rowid LIMIT 1",
         (matter["id"],),
     ).fetchone()
-    if first is None:
+    if row is None:
         return None
+    first, precision = row
     days = (times.from_iso(first).timestamp() - times.from_iso(matter["opened_at"]).timestamp()) / DAY_S
-    return LateStart(matter["reference"], matter["opened_at"], first, round(days, 1)) if days > LATE_DAYS else None
+    return (
+        LateStart(matter["reference"], matter["opened_at"], first, precision, round(days, 1))
+        if days > LATE_DAYS
+        else None
+    )

@@ -111,7 +111,14 @@ class Decision(Result):
 
 
 def _day(stored, tz) -> str:
-    return times.day(stored, tz) if isinstance(stored, str) and stored else ""
+    """A reason's stored instant as its day on the clock of `tz`; a value that is no instant (a reason
+    edited in the file) as it is stored: what the archive holds is shown, never a traceback."""
+    if not stored:
+        return ""
+    try:
+        return times.day(stored, tz)
+    except (TypeError, ValueError, OverflowError):
+        return str(stored)
 
 
 def describe(rule: str, reason: dict, tz) -> str:

@@ -14,7 +14,12 @@ what was read, in SQL:
 - a rule that holds and has no flag: a flag is raised, `open`;
 - a flag `cleared` whose rule holds again: opened again (the same flag: never two);
 - an `open` flag whose rule no longer holds: `cleared` (a person's `reviewed` or `dismissed`
-  stands, whatever the rules say now).
+  stands, whatever the rules say now);
+- an `open` flag whose rule holds for another reason (a term added to its category or removed: its
+  terms as they match now): its reason as it holds now, said as a reason changed, never as raised. A
+  `reviewed` or `dismissed` flag keeps the reason the person decided on: `review show` prints it
+  beside the decision, and nothing else keeps what the person saw (the decision's record and its
+  audit entry name the flag, its state and note, not its reason).
 One audit entry says what a scan changed, by rule; a scan that changes nothing writes nothing.
 Each import runs one in its transaction (after filing, so its new threads' clients are known),
 and `review` runs one before it lists.
@@ -35,12 +40,14 @@ from textfile.review.rules import EVERYTHING, Scope
 
 @dataclass(slots=True, eq=False)
 class ScanResult(Result):
-    """What a scan did: flags raised, opened again and cleared, by rule; opt-outs and opt-ins recorded;
-    the messages it read (`full`: the groups of rules it read over every message)."""
+    """What a scan did: flags raised, opened again and cleared, and open flags whose reason changed, by
+    rule; opt-outs and opt-ins recorded; the messages it read (`full`: the groups of rules it read over
+    every message)."""
 
     raised: dict[str, int] = field(default_factory=dict)
     reopened: dict[str, int] = field(default_factory=dict)
     cleared: dict[str, int] = field(default_factory=dict)
+    reasons_changed: dict[str, int] = field(default_factory=dict)  # open flags given the reason that holds now
     opt_changes: int = 0
     read: int = 0
     full: list[str] = field(default_factory=list)
@@ -51,7 +58,7 @@ class ScanResult(Result):
 
     @property
     def changed(self) -> bool:
-        return bool(self.raised or self.reopened or self.cleared or self.opt_changes)
+        return bool(self.raised or self.reopened or self.cleared or self.reasons_changed or self.opt_changes)
 
 
 def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettings) -> dict[str, str]:
@@ -261,6 +268,36 @@ def _reconcile(
         ((now, f"cleared by a scan: {why}", r[0]) for r in clear),
     )
     _count(result.cleared, ((rule, 1) for _, rule in clear))
+    _new_reasons(conn, flagged, rowid, plus, rules_sql, named, before, result)
+
+
+def _new_reasons(
+    conn: sqlite3.Connection,
+    flagged: str,
+    rowid: str,
+    plus: str,
+    rules_sql: str,
+    named: list[str],
+    before: int,
+    result: ScanResult,
+) -> None:
+    """An open flag (raised before this scan) whose rule holds for another reason now, over `flagged`: its
+    reason as it holds now (temp.review_reasons: the flags and their new reasons, counted by rule, then
+    written), in SQL: a term added to a category a full review reads changes the reason of every flag of it
+    that the term matches. A reviewed or dismissed flag keeps its reason: what the person decided on."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_reasons (id INTEGER PRIMARY KEY, rule TEXT, reason TEXT)")
+    conn.execute("DELETE FROM temp.review_reasons")
+    conn.execute(
+        f"INSERT INTO temp.review_reasons SELECT f.id, f.rule, h.reason FROM {flagged}"
+        f" JOIN temp.review_holds h ON h.rowid = {rowid} AND h.rule = f.rule"
+        f" WHERE {plus}f.rule IN {rules_sql} AND {plus}f.state = 'open' AND f.id <= ? AND h.reason <> f.reason",
+        (*named, before),
+    )
+    _count(result.reasons_changed, conn.execute("SELECT rule, count(*) FROM temp.review_reasons GROUP BY rule"))
+    conn.execute(
+        "UPDATE review_flags SET reason = (SELECT r.reason FROM temp.review_reasons r WHERE r.id = review_flags.id)"
+        " WHERE id IN (SELECT id FROM temp.review_reasons)"
+    )
 
 
 def _count(total: dict[str, int], counts) -> None:

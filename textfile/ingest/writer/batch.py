@@ -105,7 +105,7 @@ class Batch:
     attachments: list[tuple] = field(default_factory=list)
     versions: list[tuple] = field(default_factory=list)  # their edit history
     sources: list[tuple] = field(default_factory=list)  # later sightings: this source holds a message again
-    copies: list[tuple] = field(default_factory=list)  # another phone's copies matched (`copy_of`)
+    copies: list[tuple] = field(default_factory=list)  # another phone's copies: matched (`copy_of`), or its time there
     receipts: list[tuple] = field(default_factory=list)  # receipts filled in (`fill_receipts`)
     already: int = 0  # already present
 
@@ -281,7 +281,7 @@ class Batches:
             batch.already += 1
             self.fill_receipts(p, mid, known, batch.receipts)
             return known.content_hash
-        if self.phones and self.same_on_another_phone(p, mid, known):
+        if self.phones and self.same_on_another_phone(p, mid, known, batch.copies):
             batch.already += 1
             return known.content_hash
         if self.changed(p, known):

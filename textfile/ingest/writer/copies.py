@@ -13,7 +13,9 @@ A format may give only some services' copies identities of each phone's own (iMe
 record that differs from a message archived from another phone only in what is each phone's own (its
 time there, within COPY_WITHIN; deleted or failed there, PER_PHONE_FLAGS; its receipts) is that message,
 as first archived (`same_on_another_phone`), said as an assumption; a different text is an edit,
-as on the owner's own phone.
+as on the owner's own phone. The time that phone gives it, where it is another, is kept in `phone_copies`
+as a matched copy's is (its identity there being the message's own), so a transcript says it ("recorded
+there at"), whichever format the copy came in.
 """
 
 from __future__ import annotations
@@ -109,13 +111,15 @@ class Copies:
             (mid, self.source.custodian_client),
         ).fetchone()[0]
 
-    def same_on_another_phone(self, p: _Pending, mid: str, known: Known) -> bool:
+    def same_on_another_phone(self, p: _Pending, mid: str, known: Known, copies: list[tuple]) -> bool:
         """Whether a record of the same identity as a message archived from another phone (an iMessage guid is
         the same on the sender's and the receiver's phone) differs from it only in what is each phone's
         own: the time each phone gives it (within COPY_WITHIN) and PER_PHONE_FLAGS (deleted there, failed
         to send from there). Then it is the same message: a source, never a version; the message keeps
-        the first phone's time and status, as a message matched by `copy_of` does. Anything else that
-        differs (its text) is what it is on the owner's phone: a new version (`changed`)."""
+        the first phone's time and status, as a message matched by `copy_of` does, and the time this
+        phone gives it, where it is another, goes to `copies` (the batch's `phone_copies` rows), as a
+        matched copy's does. Anything else that differs (its text) is what it is on the owner's phone: a
+        new version (`changed`)."""
         if not self.from_another_phone(mid):
             return False
         row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
@@ -130,7 +134,18 @@ class Copies:
         what = ("time" if row["sent_at"] != p.sent_at else None, "flags" if flags != p.flags else None)
         what = " and ".join(w for w in what if w)
         self.per_phone[what] = self.per_phone.get(what, 0) + 1
+        if row["sent_at"] != p.sent_at:
+            self.time_there(p, mid, copies)
         return True
+
+    def time_there(self, p: _Pending, mid: str, copies: list[tuple]) -> None:
+        """The time this phone gives an archived message of the same identity, kept as a matched copy's is
+        (`phone_copies`: the record's id, here the message's own or its alias), once: the same phone's
+        export read again finds it kept. `alias_id` is that table's key, so a third phone's time of the same
+        identity finds the second's there and is not kept (its sighting is)."""
+        kept = self.conn.execute("SELECT EXISTS (SELECT 1 FROM phone_copies WHERE alias_id = ?)", (p.id,)).fetchone()[0]
+        if not kept:
+            copies.append((p.id, mid, self.result.import_id, p.record.source_ref, p.sent_at))
 
     def say_per_phone(self) -> None:
         """The assumption of the records that differed from another phone's copy only in that phone's own facts."""

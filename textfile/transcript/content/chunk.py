@@ -343,7 +343,9 @@ def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
         "versions": _versions(facts.versions.get(r["id"], []), r["body"], tz, precision),
         "reactions": [_reaction(x, tz, facts.clients, precision) for x in facts.reactions.get(r["id"], [])],
         "attachments": [_attachment(a, facts.media) for a in found],
-        "found_on": found_on_said(facts.phones.get(r["id"], []), facts.elsewhere.get(r["id"], {}), tz, precision),
+        "found_on": found_on_said(
+            facts.phones.get(r["id"], []), facts.elsewhere.get(r["id"], {}), tz, precision, r["sent_at"]
+        ),
     }
 
 

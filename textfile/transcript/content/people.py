@@ -45,14 +45,25 @@ def times_elsewhere(conn: sqlite3.Connection, cond: str, params: list, owner_nam
     return found
 
 
-def found_on_said(names: list[str], elsewhere: dict[str, str], tz: ZoneInfo, precision: str | None) -> str:
+def found_on_said(names: list[str], elsewhere: dict[str, str], tz: ZoneInfo, precision: str | None, own: str) -> str:
     """ "Alex Owner's phone, Sam Client's phone (recorded there at 12:00:03 -05:00)": whose phones, and the
-    time a phone recorded where it is not the one shown."""
+    time a phone recorded where it is not the one shown (the message's `own`)."""
     return ", ".join(
         f"{name}'s phone"
-        + (f" (recorded there at {times.display(elsewhere[name], tz, precision)})" if name in elsewhere else "")
+        + (f" (recorded there at {_recorded(elsewhere[name], own, tz, precision)})" if name in elsewhere else "")
         for name in names
     )
+
+
+def _recorded(at: str, own: str, tz: ZoneInfo, precision: str | None) -> str:
+    """The time another phone recorded, at the message's precision; to the millisecond where at that
+    precision it would read as the message's own (two iPhones' times of one iMessage can be under a second
+    apart): "recorded there at" the very time shown would say that nothing differs."""
+    shown = times.display(at, tz, precision)
+    if shown != times.display(own, tz, precision):
+        return shown
+    whole = times.display(at, tz)  # "2024-03-01 12:07:30 -05:00"
+    return f"{whole[:19]}.{times.from_iso(at).microsecond // 1000:03d}{whole[19:]}"
 
 
 def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str) -> list[dict]:
