@@ -1111,3 +1111,31 @@ def m031_first_sighting_in_its_message(db: Database) -> None:
             UNION ALL SELECT message_id, import_id, source_ref FROM message_sightings;
     """,
     )
+
+
+@migrations()
+def m032_review_reads_rows_numbered_again(db: Database) -> None:
+    """The review scan read the messages past the row number it had read to (`review_settings.scanned_to`),
+    but SQLite numbers a new row one more than the largest there is: once `dispose` deleted the archive's
+    last rows, the next import's messages took their numbers, and the scan held them read. Their texts
+    were never reviewed: a STOP not recorded as an opt-out, a deadline not flagged. The scan now also reads
+    the messages an import added since it last ran whatever their number (scan.py `_edited`). An archive
+    with a disposal is read again whole by its next scan (`scanned_to` 0; the flags it holds stay, a
+    person's decisions stand, only what the rules say and no flag says is raised), audited here; one
+    without a disposal never numbered a row again and is left as it is."""
+    from textfile import audit
+
+    if db.execute("SELECT 1 FROM disposals LIMIT 1").fetchone() is None:
+        return
+    if db.execute("SELECT 1 FROM review_settings WHERE scanned_to > 0").fetchone() is None:
+        return
+    db.execute("UPDATE review_settings SET scanned_to = 0")
+    audit.append(
+        db.conn,
+        "migration: review reads every message again",
+        {
+            "records": {"review_settings": audit.current_records(db.conn)["review_settings"]},
+            "note": "a disposal deleted the last rows: messages imported since may have taken their numbers,"
+            " which the review scan held read; its next run reads every message",
+        },
+    )

@@ -198,7 +198,9 @@ def _with_conversations_of(conn: sqlite3.Connection, new: Scope, said: list) -> 
 
 
 def _edited(conn: sqlite3.Connection, since_import: int, scanned_to: int) -> int:
-    """Put in temp.review_edited the messages already read that an import since changed; how many."""
+    """Put in temp.review_edited the messages already read that an import since changed, and those an import
+    since added at a number already read (SQLite numbers a new row one more than the largest there is: after
+    `dispose` deleted the last rows, the next messages take their numbers); how many."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS review_edited (rowid INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM temp.review_edited")
     if not scanned_to:
@@ -206,6 +208,10 @@ def _edited(conn: sqlite3.Connection, since_import: int, scanned_to: int) -> int
     conn.execute(
         "INSERT OR IGNORE INTO temp.review_edited SELECT m.rowid FROM message_versions v"
         " CROSS JOIN messages m ON m.id = v.message_id WHERE v.import_id > ? AND m.rowid <= ?",
+        (since_import, scanned_to),
+    )
+    conn.execute(  # (messages_import: what the imports since brought, their rowids in the index)
+        "INSERT OR IGNORE INTO temp.review_edited SELECT rowid FROM messages WHERE import_id > ? AND rowid <= ?",
         (since_import, scanned_to),
     )
     return conn.execute("SELECT count(*) FROM temp.review_edited").fetchone()[0]
