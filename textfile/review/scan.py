@@ -236,7 +236,11 @@ def _reconcile(
         " ORDER BY h.rowid, h.rule",
         (now, *named),
     )
-    _count(result.raised, conn.execute("SELECT rule, count(*) FROM review_flags WHERE id > ? GROUP BY rule", (before,)))
+    # counted as they stream by: GROUP BY sorted them first, holding the rules of a million-message review's
+    # 500,000 new flags in memory (16 MB more at the writer's peak)
+    _count(
+        result.raised, ((rule, 1) for (rule,) in conn.execute("SELECT rule FROM review_flags WHERE id > ?", (before,)))
+    )
     # a flag's message in scope: from the flags when the scope is all (by the flag's message, not by its
     # state: "+" keeps SQLite from the state's index); else from the messages, in the order of their ids
     # (temp.review_scope), so that finding their flags reads the flags' index in its order (in an archive
