@@ -576,3 +576,45 @@ def test_a_reason_s_time_edited_in_the_file_is_shown_as_stored(archive, archive_
 
     assert shown.exit_code == 0
     assert "│ texted after +12025550143 sent STOP (the first of March) │" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "edit, said",
+    [
+        ("reason = json_set(reason, '$.at', 12345)", "texted after +12025550143 sent STOP (12345)"),
+        ("reason = json_set(reason, '$.at', json('{\"a\":1}'))", 'texted after +12025550143 sent STOP ({"a":1})'),
+        ("reason = 'not json'", "after_opt_out: not json"),
+        ("reason = '[1, 2]'", "after_opt_out: [1, 2]"),
+        ("reason = json_object('terms', 'hearing')", 'after_opt_out: {"terms": "hearing"}'),
+    ],
+)
+def test_a_reason_edited_in_the_file_is_shown_as_stored_whatever_it_is(archive, archive_path, cli, edit, said):
+    """Whatever a flag's reason became in the file (a number or an object for its time, no JSON, no object,
+    terms that are no list), every listing shows it as stored: never a traceback (`status` says the archive
+    was changed)."""
+    ingest_records(archive, [msg(1, "STOP"), msg(2, "One more thing", out=True)])
+    with closing(sqlite3.connect(archive_path)) as conn, conn:
+        conn.execute(f"UPDATE review_flags SET {edit} WHERE rule = 'after_opt_out'")
+    (flag,) = archive.conn.execute("SELECT id FROM review_flags WHERE rule = 'after_opt_out'").fetchone()
+
+    def bare(text: str) -> str:  # (a table wraps a long cell: its words compared without the wrapping)
+        return "".join(c for c in text if not c.isspace() and c not in '│┃"\\')
+
+    for args in (("review",), ("review", "--json"), ("review", "--csv"), ("review", "show", str(flag))):
+        shown = cli(*args)
+        assert shown.exit_code == 0, (args, shown.output)
+        assert bare(said) in bare(shown.stdout), (args, shown.stdout)
+
+
+def test_a_decision_s_time_edited_in_the_file_is_shown_as_stored(archive, archive_path, cli):
+    ingest_records(archive, [msg(1, "STOP"), msg(2, "One more thing", out=True)])
+    (flag,) = archive.conn.execute("SELECT id FROM review_flags WHERE rule = 'after_opt_out'").fetchone()
+    assert cli("review", "ack", str(flag), "--note", "called them").exit_code == 0
+    with closing(sqlite3.connect(archive_path)) as conn, conn:
+        conn.execute("UPDATE review_flags SET decided_at = 'yesterday'")
+
+    shown = cli("review", "show", str(flag))
+    again = cli("review", "ack", str(flag), "--note", "twice")
+
+    assert shown.exit_code == 0 and "reviewed by " in shown.stdout and " on yesterday" in shown.stdout, shown.output
+    assert again.exit_code == 1 and " on yesterday" in again.output, again.output

@@ -7,6 +7,7 @@ a time in a DST gap or overlap is resolved the same way every time and reported,
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -83,17 +84,38 @@ def archive_zone(conn) -> ZoneInfo:
 
 def day(stored: str, tz: ZoneInfo) -> str:
     """The date of a stored instant on the clock of `tz` (YYYY-MM-DD): not its UTC date, which is the next
-    day in the evening west of Greenwich."""
-    return from_iso(stored).astimezone(tz).date().isoformat()
+    day in the evening west of Greenwich. A value that is no instant (edited in the file) as it is stored."""
+    instant = _stored_instant(stored)
+    return _as_stored(stored) if instant is None else instant.astimezone(tz).date().isoformat()
+
+
+def _stored_instant(stored) -> datetime | None:
+    """A stored instant read back; None for a value that is none (edited in the file: a number, a word),
+    which what prints it shows as it is stored (`verify` and `status` say the archive was changed): never a
+    traceback."""
+    try:
+        return from_iso(stored)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return None
+
+
+def _as_stored(value) -> str:
+    """A stored value that is no instant, as the archive holds it (a number or an object from a reason's
+    JSON: as JSON)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def display(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
     """A stored instant as a wall clock in `tz` with its UTC offset: 2024-03-01 12:05:09 -05:00, or
     2024-03-01 12:05 -05:00 for a source that wrote its time to the minute (precision "minute");
-    "" where there is none (a receipt never read, a filing with no end)."""
+    "" where there is none (a receipt never read, a filing with no end); a value that is no instant as it
+    is stored."""
     if not stored:
         return ""
-    local = from_iso(stored).astimezone(tz)
+    instant = _stored_instant(stored)
+    if instant is None:
+        return _as_stored(stored)
+    local = instant.astimezone(tz)
     offset = local.strftime("%z")
     return (
         local.strftime("%Y-%m-%d %H:%M " if precision == "minute" else "%Y-%m-%d %H:%M:%S ")

@@ -111,21 +111,38 @@ class Decision(Result):
 
 
 def _day(stored, tz) -> str:
-    """A reason's stored instant as its day on the clock of `tz`; a value that is no instant (a reason
-    edited in the file) as it is stored: what the archive holds is shown, never a traceback."""
-    if not stored:
-        return ""
+    """A reason's stored instant as its day on the clock of `tz` (a value that is no instant, edited in the
+    file, as it is stored: `times.day`)."""
+    return times.day(stored, tz) if stored else ""
+
+
+def reason_of(stored: str) -> dict:
+    """A flag's reason as stored (JSON, an object); one that is not (edited in the file) kept as its text,
+    under `as_stored`, for `describe` to show: what the archive holds is shown, never a traceback."""
     try:
-        return times.day(stored, tz)
-    except (TypeError, ValueError, OverflowError):
-        return str(stored)
+        reason = json.loads(stored)
+    except (TypeError, ValueError):
+        return {"as_stored": stored}
+    return reason if isinstance(reason, dict) else {"as_stored": stored}
 
 
 def describe(rule: str, reason: dict, tz) -> str:
     """Why a flag was raised, in words: "deadlines: hearing, court date", "texted after STOP on …" (its
-    day on the clock of `tz`)."""
+    day on the clock of `tz`); a reason not as textfile writes it (edited in the file) as it is stored."""
+    try:
+        return _described(rule, reason, tz)
+    except (TypeError, AttributeError, KeyError):
+        return f"{rule}: {json.dumps(reason, ensure_ascii=False)}"
+
+
+def _described(rule: str, reason: dict, tz) -> str:
+    if "as_stored" in reason:
+        return f"{rule}: {reason['as_stored']}"
     if "terms" in reason:
-        return f"{rule}: {', '.join([*reason['terms'], *reason.get('amounts', [])])}"
+        terms, amounts = reason["terms"], reason.get("amounts", [])
+        if not isinstance(terms, list) or not isinstance(amounts, list):
+            raise TypeError("not lists")
+        return f"{rule}: {', '.join(str(t) for t in [*terms, *amounts])}"
     if rule == "opt_out":
         return f"{'opted out' if reason.get('change') == 'out' else 'opted back in'} ({reason.get('keyword')})"
     if rule == "after_opt_out":
@@ -195,7 +212,7 @@ def flags(
     }
     out = []
     for r in rows:
-        reason = json.loads(r["reason"])
+        reason = reason_of(r["reason"])
         known = facts[r["mrow"]]
         flag = Flag(
             r["id"],
