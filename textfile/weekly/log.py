@@ -116,7 +116,7 @@ def log_lines(report: RunReport) -> list[str]:
     lines = [
         f"archive {report.inbox}: {len(report.imported)} imported, {report.already_archived} already archived,"
         f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
-        f" {len(report.failed)} failed, {len(report.rendered)} transcripts rendered"
+        f" {len(report.failed)} failed, {len(report.rendered)} transcript{'' if len(report.rendered) == 1 else 's'} rendered"
     ]
     for r in report.imported:  # (ingest's ImportResult, as its as_dict says it)
         skipped = r.get("skipped") or {}
