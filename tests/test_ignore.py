@@ -15,7 +15,12 @@ from textfile import audit, times
 from textfile.cli import app
 
 SMS = FIXTURES / "android" / "sms-20240301.xml"
-TODAY = datetime.now(ZoneInfo("America/New_York")).date().isoformat()  # (the archive's zone: conftest.OWNER)
+
+
+def today() -> str:
+    """Today in the archive's zone (conftest.OWNER), asked when a test compares, not when the module was
+    read: a suite started before midnight in New York compared the day before (05:00 UTC)."""
+    return datetime.now(ZoneInfo("America/New_York")).date().isoformat()
 
 
 def last_entry(archive) -> tuple[str, dict]:
@@ -150,7 +155,7 @@ def test_deletable_says_ignored_threads_last_on_one_line(cli, office, archive, t
     ]
     last = verdicts[-1]
     assert (last["verdict"], last["safe"]) == (
-        f"not client-related (ignored on {TODAY}: personal) — delete when you like",
+        f"not client-related (ignored on {today()}: personal) — delete when you like",
         True,
     )
     assert last["ignored"]["reason"] == "personal" and [v["ignored"] for v in verdicts[:-1]] == [None] * 4
@@ -168,14 +173,14 @@ def test_deletable_says_ignored_threads_last_on_one_line(cli, office, archive, t
     # the ones set aside: one line each, after the table
     assert shown[-2:] == [
         "Not client-related (textfile conversation ignore), 1: delete when you like",
-        f"  2 +12025550178 (android, 1): ignored on {TODAY}: personal",
+        f"  2 +12025550178 (android, 1): ignored on {today()}: personal",
     ]
     # Without a reason, the date alone.
     assert cli("conversation", "unignore", "2").exit_code == 0
     assert cli("conversation", "ignore", "2").exit_code == 0
     assert (
         json.loads(cli("deletable", "--json").stdout)[-1]["verdict"]
-        == f"not client-related (ignored on {TODAY}) — delete when you like"
+        == f"not client-related (ignored on {today()}) — delete when you like"
     )
 
 
@@ -265,8 +270,8 @@ def test_conversations_ignored_lists_what_was_set_aside_when_by_whom_and_why(cli
         if line.startswith("│")
     ]
     assert rows == [
-        ["2", "android", "+12025550178", "1", TODAY, me, "family"],
-        ["3", "android", "72975", "1", TODAY, me, "handle ignored: 2FA codes"],
+        ["2", "android", "+12025550178", "1", today(), me, "family"],
+        ["3", "android", "72975", "1", today(), me, "handle ignored: 2FA codes"],
     ]
     # nothing waits to be filed (2 and 3 set aside, the rest filed): a sentence, not an empty table
     assert cli("conversations", "--unfiled").stdout == "No conversation waits to be filed.\n"
@@ -315,7 +320,7 @@ def test_a_new_thread_from_ignored_handles_is_ignored_on_arrival(cli, archive):
     )
     assert (
         cli("handle", "list").stdout
-        == f"+12025550178: ignored on {TODAY}: bank (by {me})\n72975: ignored on {TODAY}: 2FA codes (by {me})\n"
+        == f"+12025550178: ignored on {today()}: bank (by {me})\n72975: ignored on {today()}: 2FA codes (by {me})\n"
     )
     verified(cli)
 
