@@ -618,3 +618,19 @@ def test_a_decision_s_time_edited_in_the_file_is_shown_as_stored(archive, archiv
 
     assert shown.exit_code == 0 and "reviewed by " in shown.stdout and " on yesterday" in shown.stdout, shown.output
     assert again.exit_code == 1 and " on yesterday" in again.output, again.output
+
+
+def test_a_flag_a_scan_cleared_is_shown_as_the_scan_s_decision(archive, cli):
+    """`review show` of a flag a scan cleared: "cleared by a scan on …: why", not "cleared by textfile on …:
+    cleared by a scan: why" (second reader)."""
+    ingest_records(archive, [msg(1, "STOP"), msg(2, "One more thing", out=True)])
+    (flag,) = archive.conn.execute("SELECT id FROM review_flags WHERE rule = 'after_opt_out'").fetchone()
+    assert cli("conversation", "ignore", "1", "--reason", "personal").exit_code == 0
+
+    shown = cli("review", "show", str(flag))
+
+    assert shown.exit_code == 0, shown.output
+    (said,) = [line for line in shown.stdout.splitlines() if line.startswith("  cleared")]
+    assert said.startswith("  cleared by a scan on ") and said.endswith(
+        ": an opt-in came before it, or its conversation is set aside"
+    ), said

@@ -419,3 +419,18 @@ def test_status_reads_at_80_columns(cli, office, tmp_path, monkeypatch):
         "│ 1 │ calls-20240301.xml │ android │ 7     │ 0       │" in lines
     )  # (a file name whole; the import time left out)
     assert "(columns left out at 80 columns: Imported; --json has everything)" in lines
+
+
+def test_the_open_flags_line_says_its_breakdown_beside_the_open_not_the_new(cli, archive):
+    """ "Review flags open: 2 (1 after_opt_out, 1 opt_out), 2 new": the counts by rule are of the open flags
+    (the second reader read them as the new ones' when they followed "new")."""
+    from conftest import ingest_records, msg
+
+    ingest_records(archive, [msg(1, "STOP"), msg(2, "One more thing", out=True)])
+
+    shown = cli("status")
+
+    lines = [line for line in shown.stdout.splitlines() if line.startswith("Review flags open")]
+    assert lines == [
+        "Review flags open: 2 (1 after_opt_out, 1 opt_out), 2 new (textfile review; textfile review --unanswered)"
+    ], shown.stdout

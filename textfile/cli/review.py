@@ -16,6 +16,7 @@ from textfile.errors import InvalidInput, NotFound
 from textfile.review import queue, report, settings
 from textfile.review.queue import Filters
 from textfile.review.response import took
+from textfile.review.scan import SCAN_CLEARED
 
 Unanswered = Annotated[
     bool,
@@ -178,7 +179,12 @@ def review_show(
 def _show_flag(f: queue.Flag, tz) -> None:
     say(f"Flag {f.id}: {f.why} — {f.state}")
     if f.decided_at:
-        say(f"  {f.state} by {f.decided_by} on {times.display(f.decided_at, tz)}" + (f": {f.note}" if f.note else ""))
+        by, note = f.decided_by, f.note
+        if (
+            f.state == "cleared" and note and note.startswith(SCAN_CLEARED)
+        ):  # (not "cleared by textfile …: cleared by a scan")
+            by, note = "a scan", note[len(SCAN_CLEARED) :]
+        say(f"  {f.state} by {by} on {times.display(f.decided_at, tz)}" + (f": {note}" if note else ""))
     for line in f.context:
         mark = ">" if line.number == f.number else " "
         who = "me" if line.direction == "out" else (line.sender or "?")

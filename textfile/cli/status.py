@@ -49,7 +49,7 @@ def show_status(s: Status, tz) -> None:
     if s.open_flags:
         by_rule = ", ".join(f"{n} {rule}" for rule, n in s.open_flags.items())
         say(
-            f"Review flags open: {sum(s.open_flags.values())}, {s.new_flags} new ({by_rule})"
+            f"Review flags open: {sum(s.open_flags.values())} ({by_rule}), {s.new_flags} new"
             " (textfile review; textfile review --unanswered)"
         )
     if s.exchanges_without_note:

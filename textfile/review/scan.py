@@ -37,6 +37,9 @@ from textfile.results import Result
 from textfile.review import rules, settings
 from textfile.review.rules import EVERYTHING, Scope
 
+# The note of a flag a scan cleared, before why (`review show` says it as the scan's decision).
+SCAN_CLEARED = "cleared by a scan: "
+
 
 @dataclass(slots=True, eq=False)
 class ScanResult(Result):
@@ -275,7 +278,7 @@ def _reconcile(
     ).fetchall()
     conn.executemany(
         "UPDATE review_flags SET state = 'cleared', decided_at = ?, decided_by = 'textfile', note = ? WHERE id = ?",
-        ((now, f"cleared by a scan: {why}", r[0]) for r in clear),
+        ((now, f"{SCAN_CLEARED}{why}", r[0]) for r in clear),
     )
     _count(result.cleared, ((rule, 1) for _, rule in clear))
     _new_reasons(conn, flagged, rowid, plus, rules_sql, named, before, result)
