@@ -22,6 +22,7 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed
 from textfile.ingest import ReaderProcess, import_path, policy
 from textfile.ingest.writer import _Writer, batch, conversations
+from textfile.integrity import check_archive
 
 pytestmark = pytest.mark.skipif(
     "forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver here"
@@ -63,6 +64,8 @@ def import_both_ways(tmp_path, monkeypatch, path, **options) -> tuple[dict, dict
         with Archive.create(tmp_path / f"{way}.db", **OWNER) as archive:
             made = [import_path(archive, path, parallel=True, **options)]
             made.append(import_path(archive, path, parallel=True, **options))  # and again: nothing new
+            # (the digests the audit log sealed add up, whichever process hashed each message)
+            assert check_archive(archive.conn)["problems"] == [], way
             results[way] = (content(archive), made)
     (here, made_here), (there, made_there) = results["here"], results["reader"]
     assert made_there[0].reader and made_there[0].reader["peak_rss_mb"] > 0  # it did go through the second process
