@@ -105,9 +105,10 @@ def _as_stored(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def display(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> str:
+def display(stored: str | None, tz: ZoneInfo, precision: str | None = None, *, milliseconds: bool = False) -> str:
     """A stored instant as a wall clock in `tz` with its UTC offset: 2024-03-01 12:05:09 -05:00, or
-    2024-03-01 12:05 -05:00 for a source that wrote its time to the minute (precision "minute");
+    2024-03-01 12:05 -05:00 for a source that wrote its time to the minute (precision "minute"), or
+    with `milliseconds` 2024-03-01 12:05:09.350 -05:00 (where the second would hide a difference: people.py);
     "" where there is none (a receipt never read, a filing with no end); a value that is no instant as it
     is stored."""
     if not stored:
@@ -117,12 +118,13 @@ def display(stored: str | None, tz: ZoneInfo, precision: str | None = None) -> s
         return _as_stored(stored)
     local = instant.astimezone(tz)
     offset = local.strftime("%z")
-    return (
-        local.strftime("%Y-%m-%d %H:%M " if precision == "minute" else "%Y-%m-%d %H:%M:%S ")
-        + offset[:3]
-        + ":"
-        + offset[3:]
-    )
+    if precision == "minute":
+        wall = local.strftime("%Y-%m-%d %H:%M")
+    elif milliseconds:
+        wall = f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d}"
+    else:
+        wall = local.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{wall} {offset[:3]}:{offset[3:]}"
 
 
 def written_wall(stored: str, tz: ZoneInfo, flag: str) -> datetime | None:

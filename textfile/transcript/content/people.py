@@ -60,10 +60,7 @@ def _recorded(at: str, own: str, tz: ZoneInfo, precision: str | None) -> str:
     precision it would read as the message's own (two iPhones' times of one iMessage can be under a second
     apart): "recorded there at" the very time shown would say that nothing differs."""
     shown = times.display(at, tz, precision)
-    if shown != times.display(own, tz, precision):
-        return shown
-    whole = times.display(at, tz)  # "2024-03-01 12:07:30 -05:00"
-    return f"{whole[:19]}.{times.from_iso(at).microsecond // 1000:03d}{whole[19:]}"
+    return shown if shown != times.display(own, tz, precision) else times.display(at, tz, milliseconds=True)
 
 
 def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str) -> list[dict]:
