@@ -180,9 +180,7 @@ def _show_flag(f: queue.Flag, tz) -> None:
     say(f"Flag {f.id}: {f.why} — {f.state}")
     if f.decided_at:
         by, note = f.decided_by, f.note
-        if (
-            f.state == "cleared" and note and note.startswith(SCAN_CLEARED)
-        ):  # (not "cleared by textfile …: cleared by a scan")
+        if f.state == "cleared" and (note or "").startswith(SCAN_CLEARED):  # (not "by textfile …: cleared by a scan")
             by, note = "a scan", note[len(SCAN_CLEARED) :]
         say(f"  {f.state} by {by} on {times.display(f.decided_at, tz)}" + (f": {note}" if note else ""))
     for line in f.context:

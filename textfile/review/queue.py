@@ -130,18 +130,22 @@ def describe(rule: str, reason: dict, tz) -> str:
     """Why a flag was raised, in words: "deadlines: hearing, court date", "texted after STOP on …" (its
     day on the clock of `tz`); a reason not as textfile writes it (edited in the file) as it is stored."""
     try:
-        return _described(rule, reason, tz)
-    except (TypeError, AttributeError, KeyError):
-        return f"{rule}: {json.dumps(reason, ensure_ascii=False)}"
+        said = _described(rule, reason, tz)
+    except (TypeError, AttributeError):  # (a value of another type than textfile writes there)
+        said = None
+    if said is not None:
+        return said
+    return f"{rule}: {reason['as_stored'] if 'as_stored' in reason else json.dumps(reason, ensure_ascii=False)}"
 
 
-def _described(rule: str, reason: dict, tz) -> str:
+def _described(rule: str, reason: dict, tz) -> str | None:
+    """`describe`'s words for a reason as textfile writes it; None for another."""
     if "as_stored" in reason:
-        return f"{rule}: {reason['as_stored']}"
+        return None
     if "terms" in reason:
         terms, amounts = reason["terms"], reason.get("amounts", [])
         if not isinstance(terms, list) or not isinstance(amounts, list):
-            raise TypeError("not lists")
+            return None
         return f"{rule}: {', '.join(str(t) for t in [*terms, *amounts])}"
     if rule == "opt_out":
         return f"{'opted out' if reason.get('change') == 'out' else 'opted back in'} ({reason.get('keyword')})"
