@@ -951,7 +951,7 @@ def m025_disposed_messages(db: Database) -> None:
         db.conn,
         "migration: disposed messages recorded",
         {
-            "records": {"disposed_messages": audit.current_records(db.conn)["disposed_messages"]},
+            "records": audit.current_records(db.conn, ("disposed_messages",)),
             "note": "the ids the disposals made before this version deleted: never archived again",
         },
     )
@@ -1134,7 +1134,7 @@ def m032_review_reads_rows_numbered_again(db: Database) -> None:
         db.conn,
         "migration: review reads every message again",
         {
-            "records": {"review_settings": audit.current_records(db.conn)["review_settings"]},
+            "records": audit.current_records(db.conn, ("review_settings",)),
             "note": "a disposal deleted the last rows: messages imported since may have taken their numbers,"
             " which the review scan held read; its next run reads every message",
         },
