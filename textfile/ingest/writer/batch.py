@@ -9,6 +9,13 @@ batch's query also says which ids an earlier batch of the source gave), so that 
 again changes nothing. A message's first sighting is its own row (`source_ref`, m031); only a later one
 (a known message seen again, a second sighting in one source, another phone's copy) is a row of
 `message_sightings`.
+
+Which comes first, the query or the rows, is decided batch by batch (`insert_first`): a batch of a
+source the archive mostly holds is looked up first, as above; a batch of a source mostly new (a first
+import, the new end of an overlapping export) is inserted first, each row skipped where its id is
+archived already (`ON CONFLICT (id) DO NOTHING`, never `INSERT OR IGNORE`, which would also skip a row
+that breaks a CHECK), and only the ids that did not go in are looked up (`inserted_first`). The rows,
+and everything else the batch writes, are the same either way.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from textfile import audit
+from textfile.errors import ImportFailed
 from textfile.fingerprint import message_content_hash
 from textfile.ingest.prepare import Prepared, StoredAttachment, prepare
 from textfile.ingest.writer.attachments import INSERT_ATTACHMENT
@@ -35,6 +43,8 @@ INSERT_MESSAGE = (
     " status, delivered_at, read_at, duration_s, flags, source_id, reply_to, version, content_hash, import_id, time_precision,"
     " source_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# The same, when a batch is inserted before it is looked up (`inserted_first`): an archived id is not written.
+INSERT_NEW_MESSAGE = INSERT_MESSAGE + " ON CONFLICT (id) DO NOTHING"
 # A sighting other than a message's first (the first is its row's `import_id` and `source_ref`: m031).
 INSERT_SIGHTING = "INSERT OR IGNORE INTO message_sightings (message_id, import_id, source_ref) VALUES (?, ?, ?)"
 
@@ -116,6 +126,8 @@ class Batches:
         self.has_aliases = self.conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
         # the precision a known message had -> how many now have the source's (`fill_receipts`)
         self.precision_set: dict[str | None, int] = {}
+        # the next batch is inserted before it is looked up (the last one was mostly new): `inserted_first`
+        self.insert_first = True
 
     def take(self, records: Iterable, progress: Progress | None) -> int:
         """Each record of the stream to where it goes; returns how many there were."""
@@ -168,19 +180,53 @@ class Batches:
         if not self.pending:
             return
         pending, self.pending = self.pending, []
-        batch = self.sort_out(pending)
+        first = self.inserted_first(pending) if self.insert_first else None
+        batch = self.sort_out(pending) if first is None else first[0]
         self.result.added += len(batch.added)
         self.result.already_present += batch.already
-        self.write(batch)
+        self.write(batch, None if first is None else first[1])
+        self.insert_first = 2 * len(batch.added) > len(pending)  # (mostly new: the next one is likely to be too)
         if self.reactions:
             self.write_reactions(final=False)
         if self.source.fold_edits and batch.added:
             self.find_pairs(batch.added)
 
-    def sort_out(self, pending: list[_Pending]) -> Batch:
+    def inserted_first(self, pending: list[_Pending]) -> tuple[Batch, int] | None:
+        """A batch inserted before it is looked up, with the largest rowid before it (`write` then writes the
+        rest); None, with nothing written, where only a look-up can tell what a message is (another phone's
+        copies to match, an alias in a conversation archived before, one id twice in the batch).
+
+        Every row goes in unless its id is archived (an earlier import, an earlier batch of this one). When
+        they all did, none of them is known: the batch is what `sort_out` finds for it, without its query.
+        When some did not, `sort_out` is given those alone, looked up, and says what each pending message
+        is, in order, as it would have: the rows it adds are the ones that went in."""
+        if self.copies or (self.has_aliases and any(p.conversation_id not in self.created for p in pending)):
+            return None
+        if len({p.id for p in pending}) < len(pending):
+            return None
+        c = self.conn
+        last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
+        batch = Batch()
+        for p in pending:
+            self.add(p, batch)
+        if c.executemany(INSERT_NEW_MESSAGE, batch.messages).rowcount == len(batch.messages):
+            return batch, last_rowid
+        went_in = [mid for (mid,) in c.execute("SELECT id FROM messages WHERE rowid > ? ORDER BY rowid", (last_rowid,))]
+        new = set(went_in)
+        batch = self.sort_out(pending, self.existing([p for p in pending if p.id not in new]))
+        if [row[0] for row in batch.messages] != went_in:
+            raise ImportFailed(
+                self.source.path,
+                "internal error: a batch inserted first is not what its look-up finds; nothing was imported",
+            )
+        return batch, last_rowid
+
+    def sort_out(self, pending: list[_Pending], existing: dict[str, Known] | None = None) -> Batch:
         """Each pending message: new (`add`), another phone's copy of an archived one (`copy_of`), the source
-        contradicting itself (skipped), or known (`settle`)."""
-        existing = self.existing(pending)
+        contradicting itself (skipped), or known (`settle`). `existing`: what the archive holds of them, when
+        asked already (`inserted_first`)."""
+        if existing is None:
+            existing = self.existing(pending)
         # id -> the content hash this source gave it first: what this batch writes (new or updated) or
         # found already present; for an id an earlier batch of this source gave, what the archive holds
         # now. A later record of the same id with other content is the source contradicting itself
@@ -289,14 +335,17 @@ class Batches:
         batch.already += 1
         return known.content_hash
 
-    def write(self, batch: Batch) -> None:
+    def write(self, batch: Batch, inserted_after: int | None = None) -> None:
         """A batch's rows, in order: new messages (in source order: the rowid breaks ties between equal
         timestamps, each with its first sighting), their terms in the import's digest, the full-text index,
-        attachments, edit history; then the later sightings, another phone's copies, receipts filled in."""
+        attachments, edit history; then the later sightings, another phone's copies, receipts filled in.
+        `inserted_after`: the messages are in already, after that rowid (`inserted_first`)."""
         c = self.conn
         import_id = self.result.import_id
-        last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
-        c.executemany(INSERT_MESSAGE, batch.messages)
+        last_rowid = inserted_after
+        if last_rowid is None:
+            last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
+            c.executemany(INSERT_MESSAGE, batch.messages)
         audit.count_new_messages(
             c, ((import_id, p.id, p.content_hash) for p in batch.added)
         )  # (textfile/audit/imports.py)
