@@ -349,8 +349,9 @@ def run_read(path: Path, numbers: int) -> dict:
 
 def run_ours(path: Path, db: Path, numbers: int) -> dict:
     from textfile.archive import Archive
-    from textfile.ingest import import_path
+    from textfile.ingest import import_path, warm_up
 
+    warm_up([path])  # (as `textfile import` does, before it opens the archive)
     with Archive.create(
         db,
         owner_name="Alex Owner",

@@ -87,8 +87,9 @@ def read_child(path: Path, identify: bool) -> None:
 def child(path: Path, db: Path, create: bool) -> None:
     """Import `path` into `db` (made first when `create`); print the import's figures as JSON."""
     from textfile.archive import Archive
-    from textfile.ingest import import_path
+    from textfile.ingest import import_path, warm_up
 
+    warm_up([path])  # (as `textfile import` does, before it opens the archive)
     if create:
         archive = Archive.create(
             db, owner_name=OWNER, phones=["+12025550100"], emails=[], tz="Europe/London", region="GB", bates_prefix="TF"

@@ -106,8 +106,9 @@ def generate(path: Path, n: int, seed: int = 3) -> None:
 
 def run_ours(path: Path, db: Path) -> dict:
     from textfile.archive import Archive
-    from textfile.ingest import import_path
+    from textfile.ingest import import_path, warm_up
 
+    warm_up([path])  # (as `textfile import` does, before it opens the archive)
     with Archive.create(
         db, owner_name=OWNER, phones=["+12025550100"], emails=[], tz="Europe/London", region="GB", bates_prefix="TF"
     ) as archive:

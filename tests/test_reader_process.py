@@ -369,3 +369,31 @@ def test_a_message_hashed_by_the_writer_is_the_one_the_reader_would_have_sent(tm
                 assert completed(tuple(whole)) == whole
                 compared += 1
     assert compared > 100
+
+
+def test_a_large_source_has_its_reading_process_readied_before_the_archive_opens(tmp_path, monkeypatch, cli):
+    """`textfile import` starts the forkserver the reading process is forked from, with the reading modules,
+    before it opens the archive (`ingest.warm_up`): only when a source is large enough to be read there."""
+    readied = []
+    opened = []
+    monkeypatch.setattr(policy.processes, "start_forkserver", lambda preload: readied.append((preload, list(opened))))
+    real_open = Archive.open.__func__
+    monkeypatch.setattr(Archive, "open", classmethod(lambda cls, *a, **k: opened.append(1) or real_open(cls, *a, **k)))
+    assert cli("import", FIXTURES / "android" / "sms-20240301.xml").exit_code == 0
+    assert readied == []  # (a small source is read here: nothing to start)
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+    opened.clear()
+    assert cli("import", "--me", "Alex Owner", FIXTURES / "android" / "sms-20240308.xml", export).exit_code == 0
+    [(preload, opened_before)] = readied
+    assert preload == ["__main__", "textfile.ingest.reader"] + [
+        f"textfile.importers.{name}" for name in ("android", "imessage", "whatsapp")
+    ]
+    assert opened_before == []  # before the archive was opened
+    assert opened  # (which it was, after)
+
+
+def test_the_forkserver_readied_ahead_forks_the_reading_process(tmp_path, archive):
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+    ingest.warm_up([export])
+    result = import_path(archive, export, me="Alex Owner", parallel=True)
+    assert result.added == 40_001 and result.reader and result.reader["peak_rss_mb"] > 0

@@ -17,6 +17,7 @@ anything it starts later.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from textfile import scratch
@@ -25,6 +26,24 @@ from textfile import scratch
 def start(process) -> None:
     """Start a multiprocessing process (and the forkserver or resource tracker it may need first)
     with the current directory off the new interpreter's path, in the run's temporary folder."""
+    with _settings():
+        process.start()
+
+
+def start_forkserver(preload: list[str]) -> None:
+    """Start the forkserver now, importing `preload` (its modules import while this process goes on), so
+    that a process started later is forked at once; started already, it is left as it is. Starting is
+    asynchronous: the server's failure to start is met, and handled, by the first process started."""
+    from multiprocessing import forkserver
+
+    forkserver.set_forkserver_preload(preload)
+    with _settings():
+        forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _settings():
+    """The environment a new interpreter starts with (see the module's docstring), for the start only."""
     import multiprocessing.process
 
     run = scratch.current()
@@ -38,7 +57,7 @@ def start(process) -> None:
     before = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
-        process.start()
+        yield
     finally:
         for name, value in before.items():
             if value is None:

@@ -109,6 +109,7 @@ def import_(
     """Import phone exports. Each file goes in whole or not at all; importing it again adds only what is new.
 
     Example: textfile import sms-20240301.xml "WhatsApp Chat with Sam Client.txt\""""
+    from textfile.ingest import warm_up
     from textfile.sources import expand
 
     sources = expand(paths)
@@ -119,6 +120,7 @@ def import_(
     options = dict(format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation)
     options |= dict(attachments_root=attachments_root, custodian=custodian)
     options |= dict(corrects_tz=corrects_tz, corrects_reading=corrects_reading)
+    warm_up(sources)
     with open_archive() as archive:
         results = [_import_one(archive, path, options, quiet or json_) for path in sources]
         if not (
