@@ -29,56 +29,56 @@ ORDERED = CONTENT | {
 WAYS = ("looked up first", "chosen per batch", "inserted first")
 
 
-def whatsapp(path: Path, lines: range) -> Path:
-    """A WhatsApp export of some of 60 numbered lines (two of them the same message twice: one minute, one
-    sender, one text), so that two exports overlap where their ranges do."""
+def whatsapp(path: Path, lines: range, edited: dict[int, str] | None = None) -> Path:
+    """A WhatsApp export of some of 80 numbered lines (two of them the same message twice: one minute, one
+    sender, one text), so that two exports overlap where their ranges do; `edited`: lines whose text was
+    edited since an earlier export (a fold)."""
     text = []
     for n in lines:
         minute = n if n not in (31, 32) else 30
         body = f"line {n} about the lease" if n not in (31, 32) else "ok"
+        if n in (edited or {}):
+            body = f"{edited[n]} <This message was edited>"
         who = "Sam Client" if n % 3 else "Alex Owner"
         text.append(f"12/03/2024, {9 + minute // 60:02d}:{minute % 60:02d} - {who}: {body}")
+    path.parent.mkdir(exist_ok=True)
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     return path
 
 
-def run(tmp_path: Path, way: str, sources: list) -> tuple[dict, list, dict]:
-    """The archive's rows after importing `sources` in order (`imported`),
-    each batch going `way`; the counts of each import; how many batches were inserted first, and how many
-    of those met archived ids."""
-    seen = {"inserted first": 0, "then looked up": 0}
+def run(tmp_path: Path, way: str, sources: list) -> tuple[dict, list, list]:
+    """The archive's rows after importing `sources` in order (`imported`), each batch going `way`; the
+    counts of each import; for each, how many of its batches were inserted first, and how many of those
+    met archived ids."""
+    seen: list[dict] = []
     inserted_first = Batches.inserted_first
 
     def counted(self, pending):
         made = inserted_first(self, pending)
-        seen["inserted first"] += made is not None
+        seen[-1]["inserted first"] += made is not None
         return made
 
     sort_out = Batches.sort_out
 
     def sorted_out(self, pending, existing=None):
-        seen["then looked up"] += existing is not None
+        seen[-1]["then looked up"] += existing is not None
         return sort_out(self, pending, existing)
 
     with pytest.MonkeyPatch.context() as monkeypatch:
-        return patched(tmp_path, monkeypatch, way, sources, counted, sorted_out, seen)
-
-
-def patched(tmp_path, monkeypatch, way, sources, counted, sorted_out, seen):
-    monkeypatch.setattr(Batches, "inserted_first", counted)
-    monkeypatch.setattr(Batches, "sort_out", sorted_out)
-    if way == "looked up first":
-        monkeypatch.setattr(
-            Batches, "insert_first", property(lambda self: False, lambda self, value: None), raising=False
-        )
-    elif way == "inserted first":
-        monkeypatch.setattr(
-            Batches, "insert_first", property(lambda self: True, lambda self, value: None), raising=False
-        )
-    with Archive.create(tmp_path / f"{way}.db", **OWNER) as archive:
-        made = [imported(archive, source) for source in sources]
-        assert check_archive(archive.conn)["problems"] == [], way
-        rows = {name: [tuple(r) for r in archive.conn.execute(sql)] for name, sql in ORDERED.items()}
+        monkeypatch.setattr(Batches, "inserted_first", counted)
+        monkeypatch.setattr(Batches, "sort_out", sorted_out)
+        if way != "chosen per batch":
+            always = way == "inserted first"
+            monkeypatch.setattr(
+                Batches, "insert_first", property(lambda self: always, lambda self, value: None), raising=False
+            )
+        with Archive.create(tmp_path / f"{way}.db", **OWNER) as archive:
+            made = []
+            for source in sources:
+                seen.append({"inserted first": 0, "then looked up": 0})
+                made.append(imported(archive, source))
+            assert check_archive(archive.conn)["problems"] == [], way
+            rows = {name: [tuple(r) for r in archive.conn.execute(sql)] for name, sql in ORDERED.items()}
     return rows, made, seen
 
 
@@ -93,8 +93,8 @@ def imported(archive: Archive, source) -> dict:
     return import_path(archive, path, **options).as_dict() | {"import_id": 0}
 
 
-def every_way(tmp_path, monkeypatch, sources, size: int = 4) -> dict:
-    """The three ways compared; what each way did with its batches."""
+def every_way(tmp_path, monkeypatch, sources, size: int = 4) -> dict[str, list[dict]]:
+    """The three ways compared; what each way did with the batches of each source."""
     monkeypatch.setattr(batch, "BATCH", size)  # many batches, some of them part new and part archived
     results = {way: run(tmp_path, way, sources) for way in WAYS}
     first_rows, first_made, _ = results[WAYS[0]]
@@ -103,21 +103,40 @@ def every_way(tmp_path, monkeypatch, sources, size: int = 4) -> dict:
         rows, made, _ = results[way]
         assert rows == first_rows, way
         assert made == first_made, way
-    assert results["looked up first"][2]["inserted first"] == 0
+    assert all(seen["inserted first"] == 0 for seen in results["looked up first"][2])
     return {way: seen for way, (_, _, seen) in results.items()}
 
 
 def test_overlapping_exports_make_the_same_archive_whichever_way_each_batch_goes(tmp_path, monkeypatch):
+    name = "WhatsApp Chat with Sam Client.txt"
     sources = [
-        (whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", range(0, 40)), {"me": "Alex Owner"}),
-        (whatsapp(tmp_path / "later" / "WhatsApp Chat with Sam Client.txt", range(20, 60)), {"me": "Alex Owner"})
-        if (tmp_path / "later").mkdir() is None
-        else None,
+        (whatsapp(tmp_path / "week1" / name, range(0, 40)), {"me": "Alex Owner"}),
+        (whatsapp(tmp_path / "week2" / name, range(20, 60)), {"me": "Alex Owner"}),
     ]
     seen = every_way(tmp_path, monkeypatch, sources)
     # the second export's batches that straddle the first's end met archived ids after inserting
-    assert seen["inserted first"]["then looked up"] > 0
-    assert seen["chosen per batch"]["inserted first"] > 0
+    assert seen["inserted first"][1]["then looked up"] > 0
+    assert seen["chosen per batch"][1]["inserted first"] > 0
+
+
+def test_an_edit_folded_before_is_looked_up_and_the_rest_inserted_first(tmp_path, monkeypatch):
+    """Once an edit between two exports is folded (the id of its edited text an alias of the message), an
+    export that has the edited text is looked up first where it does, whichever the way; the rest of it, and
+    the new end of the next export, are inserted first all the same."""
+    name = "WhatsApp Chat with Sam Client.txt"
+    amended = {25: "line 25, amended"}
+    sources = [
+        (whatsapp(tmp_path / "week1" / name, range(0, 40)), {"me": "Alex Owner"}),
+        (whatsapp(tmp_path / "week2" / name, range(20, 60), edited=amended), {"me": "Alex Owner"}),
+        (whatsapp(tmp_path / "week3" / name, range(20, 80), edited=amended), {"me": "Alex Owner"}),
+    ]
+    seen = every_way(tmp_path, monkeypatch, sources)
+    with Archive.open(tmp_path / "chosen per batch.db") as archive:
+        assert [tuple(r) for r in archive.conn.execute("SELECT rule FROM message_aliases")] == [("edited",)]
+    chosen, always = seen["chosen per batch"], seen["inserted first"]
+    # week 3, 60 lines in 15 batches: the one with the edited text (lines 24-27) is looked up first
+    assert always[2]["inserted first"] == 14
+    assert chosen[2]["inserted first"] >= 5  # (its new end, lines 60-79, in 5 batches)
 
 
 @pytest.mark.parametrize(
@@ -146,4 +165,4 @@ def test_one_id_twice_in_a_source_is_found_after_inserting(tmp_path, monkeypatch
     records[6] = replace(msg(2), source_ref="element 99")
     records[9] = replace(msg(3), body="contradicted", source_ref="element 98")
     seen = every_way(tmp_path, monkeypatch, [records, records[:4] + [msg(n) for n in range(12, 20)]])
-    assert seen["inserted first"]["then looked up"] >= 3
+    assert seen["inserted first"][0]["then looked up"] >= 2 and seen["inserted first"][1]["then looked up"] >= 1

@@ -373,7 +373,8 @@ def test_a_message_hashed_by_the_writer_is_the_one_the_reader_would_have_sent(tm
 
 def test_a_large_source_has_its_reading_process_readied_before_the_archive_opens(tmp_path, monkeypatch, cli):
     """`textfile import` starts the forkserver the reading process is forked from, with the reading modules,
-    before it opens the archive (`ingest.warm_up`): only when a source is large enough to be read there."""
+    before it opens the archive (`ingest.warm_up`): only when a source is a file large enough to be read
+    there (a folder is not looked into: its size would be the sum of its files')."""
     readied = []
     opened = []
     monkeypatch.setattr(policy.processes, "start_forkserver", lambda preload: readied.append((preload, list(opened))))
@@ -397,3 +398,21 @@ def test_the_forkserver_readied_ahead_forks_the_reading_process(tmp_path, archiv
     ingest.warm_up([export])
     result = import_path(archive, export, me="Alex Owner", parallel=True)
     assert result.added == 40_001 and result.reader and result.reader["peak_rss_mb"] > 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_the_forkserver_starts_deaf_to_ctrl_c_and_this_process_does_not(tmp_path):
+    """A Ctrl-C while the forkserver imported its modules printed a KeyboardInterrupt traceback from it: it
+    starts with SIGINT blocked (after multiprocessing's resource tracker, whose start unblocks it), and the
+    process that started it has SIGINT as it was."""
+    code = (
+        "import signal, time\n"
+        "from multiprocessing import forkserver\n"
+        "from textfile import processes\n"
+        "processes.start_forkserver(['__main__', 'textfile.ingest.reader'])\n"
+        "pid = forkserver._forkserver._forkserver_pid\n"
+        "blocked = [l.split()[1] for l in open(f'/proc/{pid}/status') if l.startswith('SigBlk')][0]\n"
+        "print(int(blocked, 16) & (1 << (signal.SIGINT - 1)) != 0, signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, ()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["True", "False"], "")

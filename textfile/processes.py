@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 
 from textfile import scratch
 
@@ -43,7 +44,8 @@ def start_forkserver(preload: list[str]) -> None:
 
 @contextlib.contextmanager
 def _settings():
-    """The environment a new interpreter starts with (see the module's docstring), for the start only."""
+    """The environment a new interpreter starts with (see the module's docstring), for the start only; and
+    Ctrl-C held back while it starts (`_ctrl_c_held`)."""
     import multiprocessing.process
 
     run = scratch.current()
@@ -57,10 +59,31 @@ def _settings():
     before = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
-        yield
+        with _ctrl_c_held():
+            yield
     finally:
         for name, value in before.items():
             if value is None:
                 del os.environ[name]
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _ctrl_c_held():
+    """SIGINT blocked in this thread while a process starts, so that the new interpreter (the forkserver,
+    and every process forked from it) starts with it blocked: a Ctrl-C while the forkserver imports its
+    modules printed a KeyboardInterrupt traceback from there (the processes textfile starts ignore Ctrl-C,
+    but only once they have started). This process's own Ctrl-C is delivered when the start is done.
+    multiprocessing's resource tracker, which the start needs, is started first: starting it unblocks SIGINT."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)

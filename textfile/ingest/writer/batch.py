@@ -10,12 +10,14 @@ again changes nothing. A message's first sighting is its own row (`source_ref`, 
 (a known message seen again, a second sighting in one source, another phone's copy) is a row of
 `message_sightings`.
 
-Which comes first, the query or the rows, is decided batch by batch (`insert_first`): a batch of a
-source the archive mostly holds is looked up first, as above; a batch of a source mostly new (a first
-import, the new end of an overlapping export) is inserted first, each row skipped where its id is
-archived already (`ON CONFLICT (id) DO NOTHING`, never `INSERT OR IGNORE`, which would also skip a row
-that breaks a CHECK), and only the ids that did not go in are looked up (`inserted_first`). The rows,
-and everything else the batch writes, are the same either way.
+Which comes first, the query or the rows, is decided batch by batch (`insert_first`), from the batch
+before: after a batch mostly new (a first import, the new end of an overlapping export) the next is
+inserted first, each row skipped where its id is archived already (`ON CONFLICT (id) DO NOTHING`, never
+`INSERT OR IGNORE`, which would also skip a row that breaks a CHECK), and only the ids that did not go
+in are looked up (`inserted_first`); after a batch mostly known (a source the archive holds), the next
+is looked up first, as above. An import's first batch is inserted first: when the archive holds it, that
+costs one statement that writes nothing. The rows, and everything else the batch writes, are the same
+either way.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ class Batches:
         self.has_aliases = self.conn.execute("SELECT EXISTS (SELECT 1 FROM message_aliases)").fetchone()[0]
         # the precision a known message had -> how many now have the source's (`fill_receipts`)
         self.precision_set: dict[str | None, int] = {}
-        # the next batch is inserted before it is looked up (the last one was mostly new): `inserted_first`
+        # the next batch is inserted before it is looked up (`inserted_first`): the first, and any after a batch mostly new
         self.insert_first = True
 
     def take(self, records: Iterable, progress: Progress | None) -> int:
@@ -193,14 +195,18 @@ class Batches:
 
     def inserted_first(self, pending: list[_Pending]) -> tuple[Batch, int] | None:
         """A batch inserted before it is looked up, with the largest rowid before it (`write` then writes the
-        rest); None, with nothing written, where only a look-up can tell what a message is (another phone's
-        copies to match, an alias in a conversation archived before, one id twice in the batch).
+        rest); None, with nothing written, where only a look-up can tell what a message is: another phone's
+        copies to match (an import where the archive holds a client's phone), an id that is an alias of an
+        archived message (`existing`: an edit folded into it, in a conversation archived before), one id
+        twice in the batch.
 
         Every row goes in unless its id is archived (an earlier import, an earlier batch of this one). When
         they all did, none of them is known: the batch is what `sort_out` finds for it, without its query.
         When some did not, `sort_out` is given those alone, looked up, and says what each pending message
         is, in order, as it would have: the rows it adds are the ones that went in."""
-        if self.copies or (self.has_aliases and any(p.conversation_id not in self.created for p in pending)):
+        if self.copies or (
+            self.has_aliases and self.aliased(p.id for p in pending if p.conversation_id not in self.created)
+        ):
             return None
         if len({p.id for p in pending}) < len(pending):
             return None
@@ -392,6 +398,17 @@ class Batches:
                 {p.id for p in pending if p.id not in found and p.conversation_id not in self.created},
             )
         return found
+
+    def aliased(self, ids: Iterable[str]) -> bool:
+        """Whether one of `ids` is an alias of an archived message (`message_aliases`: the ids of the edits
+        folded, a small table)."""
+        ids = list(ids)
+        return any(
+            self.conn.execute(
+                f"SELECT 1 FROM message_aliases WHERE alias_id IN ({','.join('?' * len(chunk))}) LIMIT 1", chunk
+            ).fetchone()
+            for chunk in (ids[start : start + 900] for start in range(0, len(ids), 900))
+        )
 
     def look_up(self, found: dict[str, Known], sql: str, ids: set[str]) -> None:
         """`found` given the archived message `m` of each of `ids` that `sql` finds (the id it was asked for,
