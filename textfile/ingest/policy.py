@@ -34,15 +34,17 @@ from textfile.phones import validate_region
 PARALLEL_MIN_BYTES = 4 << 20
 
 
+# What the reading process imports (`warm_up`): every importer (which one a source needs is known later).
+READERS = [f"textfile.importers.{name}" for name in REGISTRY]
+
+
 def warm_up(paths: list[Path]) -> None:
     """When one of `paths` is a file large enough to be read by a second process, start now what that process
     is forked from (the forkserver, the reading modules imported), so that it starts while this one opens
     the archive and works out what the importer is told, not after: on a 200,000-message export, ~0.2 s of
     the import's start during which the second core was idle. Anything that stops it is met again, and
     handled, when the reading process starts (`ReaderProcess.start`)."""
-    import multiprocessing
-
-    if (os.cpu_count() or 1) < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+    if not ReaderProcess.possible():
         return
     try:
         if not any(path.is_file() and path.stat().st_size >= PARALLEL_MIN_BYTES for path in paths):
@@ -50,10 +52,6 @@ def warm_up(paths: list[Path]) -> None:
         processes.start_forkserver(["__main__", "textfile.ingest.reader", *READERS])
     except Exception:  # noqa: BLE001 — an unreadable path, no socket folder: left to the import to meet
         return
-
-
-# What the reading process imports (`warm_up`): every importer (which one a source needs is known later).
-READERS = [f"textfile.importers.{name}" for name in REGISTRY]
 
 
 def own_name(path: Path) -> str:

@@ -43,6 +43,14 @@ class ReaderProcess:
         self.path, self.process, self.connection = path, process, connection
         self.stats: dict = {}  # the reading process's own CPU time and peak RSS, when it finished
 
+    @staticmethod
+    def possible() -> bool:
+        """Whether this machine can read in a second process: a second core, and a clean way to start a
+        process (forkserver)."""
+        import multiprocessing
+
+        return (os.cpu_count() or 1) >= 2 and "forkserver" in multiprocessing.get_all_start_methods()
+
     @classmethod
     def start(cls, module, path: Path, options: ImportOptions) -> ReaderProcess | None:
         """A running reader, or None where there is no second core, no clean way to start a
@@ -51,12 +59,7 @@ class ReaderProcess:
         import multiprocessing
 
         name = getattr(module, "__name__", None)
-        if (
-            (os.cpu_count() or 1) < 2
-            or "forkserver" not in multiprocessing.get_all_start_methods()
-            or name is None
-            or sys.modules.get(name) is not module
-        ):
+        if not cls.possible() or name is None or sys.modules.get(name) is not module:
             return None
         context = multiprocessing.get_context("forkserver")
         receiver, sender = context.Pipe(duplex=False)
