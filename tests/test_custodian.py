@@ -572,6 +572,95 @@ def test_the_time_the_other_iphone_recorded_is_said_where_it_differs(
     assert snapshot(archive)["phone_copies"] == before
 
 
+def _client_clock_hours_ahead(client_db) -> None:
+    """The client's phone dates "Yes, 3pm at the office." (G02) and its reading 3 hours after the owner's Mac does: one guid,
+    the clock of one phone wrong by hours."""
+    conn = sqlite3.connect(client_db)
+    three_hours = 3 * 3600 * 1_000_000_000
+    sent = (1709323650 - 978307200) * 1_000_000_000  # 2024-03-01T20:07:30Z: the owner's Mac's 17:07:30, 3 hours on
+    conn.execute("UPDATE message SET date = ?, date_read = date_read + ? WHERE guid = ?", (sent, three_hours, G + "02"))
+    conn.execute("UPDATE chat_message_join SET message_date = ? WHERE message_id = 2", (sent,))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("client_first", [False, True])
+def test_one_guid_whose_times_on_the_two_phones_are_hours_apart_is_one_message_as_first_archived(
+    with_jordan, archive, phones, tmp_path, client_first
+):
+    # An iMessage guid names one message on every phone: a time hours apart is still that phone's own, not an edit.
+    cli, (owner_db, client_db) = with_jordan, phones
+    _client_clock_hours_ahead(client_db)
+    imports = [[client_db, "--custodian", "Jordan Lee"], [owner_db]]
+    first, then = imports[::-1] if not client_first else imports
+    assert cli("import", *first).exit_code == 0
+    c = archive.conn
+    (mid,) = c.execute("SELECT id FROM messages WHERE source_id = ?", (G + "02",)).fetchone()
+    as_first_archived = tuple(c.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone())
+    r = cli("import", *then, "--json")
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.stdout)
+    assert (result["added"], result["updated"]) == ((7, 0) if client_first else (4, 0))
+    later = "earlier" if client_first else "later"  # (the phone imported second, against the first)
+    said = (
+        "1 message found on another phone as well differs from that copy only in the time this phone gives it, more than"
+        f" 2 minutes from that copy's (ROWID 2: 3 h 00 min 00 s {later} on this phone): each is one message, kept as first archived"
+    )
+    assert [a for a in result["assumptions"] if "another phone" in a] == [said]
+    entry = json.loads(
+        c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    )
+    assert entry["per_phone_differences"] == {"time apart": 1}
+    # The message is the first phone's copy, whole: its time, text, receipts, content hash, one version and no earlier one.
+    assert tuple(c.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone()) == as_first_archived
+    owner_s = ("2024-03-01T17:07:30.000Z", "2024-03-01T17:07:31.000Z", "2024-03-01T17:08:00.000Z")
+    client_s = ("2024-03-01T20:07:30.000Z", None, "2024-03-01T20:07:58.000Z")
+    assert tuple(
+        c.execute("SELECT body, sent_at, delivered_at, read_at, version FROM messages WHERE id = ?", (mid,)).fetchone()
+    ) == ("Yes, 3pm at the office.", *(client_s if client_first else owner_s), 1)
+    assert c.execute("SELECT count(*) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0] == 0
+    assert [tuple(r) for r in c.execute("SELECT body, origin FROM message_versions")] == [
+        ("Actually, 3 works better.", "edit_history")
+    ]
+    # The other phone's time is kept where it was found, and said.
+    assert [tuple(r) for r in c.execute("SELECT * FROM phone_copies")] == [
+        (mid, mid, 2, "ROWID 2", (owner_s if client_first else client_s)[0])
+    ]
+    # Either order gives the same messages, each with both phones among its sources where both hold it.
+    assert sorted(messages(archive, IN_I), key=lambda m: (m[0], m[3], m[4])) == sorted(
+        EXPECTED_I, key=lambda m: (m[0], m[3], m[4])
+    )
+    # Either phone's export read again adds nothing and changes nothing.
+    before = snapshot(archive)
+    for args in imports:
+        again = cli("import", *args)
+        assert ", added 0, " in again.stdout and ", updated 0" in again.stdout, again.output
+    after = snapshot(archive)
+    for table in ("imports", "message_sources", "audit_log", "import_custodians"):
+        before.pop(table), after.pop(table)
+    assert after == before
+    assert cli("verify").exit_code == 0
+    recorded = "2024-03-01 12:07:30 -05:00" if client_first else "2024-03-01 15:07:30 -05:00"
+    shown = cli("conversation", "show", "1").stdout.splitlines()
+    owner_phone, client_phone = "Alex Owner's phone", "Jordan Lee's phone"
+    found_on = (
+        f"found on: {owner_phone} (recorded there at {recorded}), {client_phone}"
+        if client_first
+        else f"found on: {owner_phone}, {client_phone} (recorded there at {recorded})"
+    )
+    assert [line.strip() for line in shown if "recorded there at" in line] == [found_on]
+    assert cli("matter", "open", "LEE-1", "--client", "Jordan Lee", "--title", "Lease").exit_code == 0
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "LEE-1", "--out", pdf).exit_code == 0
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert text.replace("\u2019", "'").count(found_on) == 1
+    assert said in text.replace("\u2019", "'")  # (the assumption, on the cover)
+    assert cli("verify", pdf).exit_code == 0
+    assert cli("verify").exit_code == 0
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [

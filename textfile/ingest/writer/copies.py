@@ -11,11 +11,13 @@ matched to which phone's copy is said.
 A format may give only some services' copies identities of each phone's own (iMessage: SMS and RCS,
 `COPIES_DIFFER`); the rest (an iMessage guid) is the same on both phones and found by its identity. Such a
 record that differs from a message archived from another phone only in what is each phone's own (its
-time there, within COPY_WITHIN; deleted or failed there, PER_PHONE_FLAGS; its receipts) is that message,
-as first archived (`same_on_another_phone`), said as an assumption; a different text is an edit,
-as on the owner's own phone. The time that phone gives it, where it is another, is kept in `phone_copies`
-as a matched copy's is (its identity there being the message's own), so a transcript says it ("recorded
-there at"), whichever format the copy came in.
+time there, however far apart: a phone's clock can be wrong by hours; deleted or failed there,
+PER_PHONE_FLAGS; its receipts) is that message, as first archived (`same_on_another_phone`), said as an
+assumption, with how far apart the two times are where they are further apart than COPY_WITHIN; a
+different text is an edit, as on the owner's own phone. COPY_WITHIN bounds only the matching of copies
+that share no identity (`copy_of`). The time that phone gives it, where it is another, is kept in
+`phone_copies` as a matched copy's is (its identity there being the message's own), so a transcript says
+it ("recorded there at"), whichever format the copy came in.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from typing import TYPE_CHECKING
 
 from textfile import times
 from textfile.ingest.prepare import _flags_json
-from textfile.ingest.writer.notices import _count
+from textfile.ingest.writer.notices import MAX_REFS, _count
 
 if TYPE_CHECKING:
     from textfile.ingest.writer.batch import Known, _Pending
 
-COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of one message may be (`copy_of`)
+COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of a copy matched by its text may be (`copy_of`)
 COPY_RULE = "copy on another phone"  # what `Batches.existing` calls an id found in `phone_copies`
 PER_PHONE_FLAGS = ("deleted", "failed")  # a message's state on one phone, not what it is (`same_on_another_phone`)
 
@@ -47,6 +49,8 @@ class Copies:
         )
         # what differed only per phone (`same_on_another_phone`) -> how many messages
         self.per_phone: dict[str, int] = {}
+        # the same, where the two times are further apart than COPY_WITHIN -> how far, per record ("ROWID 2: 3 h … later")
+        self.times_apart: dict[str, list[str]] = {}
         self.copies = self.source.copies_differ if self.phones else False
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
 
@@ -114,27 +118,32 @@ class Copies:
     def same_on_another_phone(self, p: _Pending, mid: str, known: Known, copies: list[tuple]) -> bool:
         """Whether a record of the same identity as a message archived from another phone (an iMessage guid is
         the same on the sender's and the receiver's phone) differs from it only in what is each phone's
-        own: the time each phone gives it (within COPY_WITHIN) and PER_PHONE_FLAGS (deleted there, failed
-        to send from there). Then it is the same message: a source, never a version; the message keeps
-        the first phone's time and status, as a message matched by `copy_of` does, and the time this
-        phone gives it, where it is another, goes to `copies` (the batch's `phone_copies` rows), as a
-        matched copy's does. Anything else that differs (its text) is what it is on the owner's phone: a
+        own: the time each phone gives it, however far apart (the identity, not the time, says which message
+        it is: COPY_WITHIN is for `copy_of`, which has only the time to go by), and PER_PHONE_FLAGS (deleted
+        there, failed to send from there). Then it is the same message: a source, never a version; the
+        message keeps the first phone's time and status, as a message matched by `copy_of` does, and the
+        time this phone gives it, where it is another, goes to `copies` (the batch's `phone_copies` rows),
+        as a matched copy's does. Times further apart than COPY_WITHIN are said apart, with how far
+        (`say_per_phone`). Anything else that differs (its text) is what it is on the owner's phone: a
         new version (`changed`)."""
         if not self.from_another_phone(mid):
             return False
         row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
-        if abs(times.from_iso(row["sent_at"]) - times.from_iso(p.sent_at)) > COPY_WITHIN:
-            return False
         flags = _flags_json(
             [f for f in json.loads(p.flags) if f not in PER_PHONE_FLAGS]
             + [f for f in json.loads(row["flags"]) if f in PER_PHONE_FLAGS]
         )
         if p.content_hash_with(sent_at=row["sent_at"], flags=flags) != known.content_hash:
             return False
-        what = ("time" if row["sent_at"] != p.sent_at else None, "flags" if flags != p.flags else None)
-        what = " and ".join(w for w in what if w)
+        here = times.from_iso(p.sent_at) - times.from_iso(row["sent_at"])  # (this phone's time, less the message's)
+        time = "time apart" if abs(here) > COPY_WITHIN else "time" if here else None
+        what = " and ".join(w for w in (time, "flags" if flags != p.flags else None) if w)
         self.per_phone[what] = self.per_phone.get(what, 0) + 1
-        if row["sent_at"] != p.sent_at:
+        if time == "time apart":  # (one phone's clock wrong by hours, say: a person should see how far)
+            side = "later" if here > timedelta(0) else "earlier"
+            ref = p.record.source_ref or p.id[:12]
+            self.times_apart.setdefault(what, []).append(f"{ref}: {_apart(abs(here))} {side} on this phone")
+        if time:
             self.time_there(p, mid, copies)
         return True
 
@@ -149,14 +158,31 @@ class Copies:
 
     def say_per_phone(self) -> None:
         """The assumption of the records that differed from another phone's copy only in that phone's own facts."""
-        said = {
-            "time": f"the time this phone gives it (within {int(COPY_WITHIN.total_seconds() // 60)} minutes)",
-            "flags": "its state on this phone (deleted or failed there)",
-        }
+        minutes = int(COPY_WITHIN.total_seconds() // 60)
         for what, n in sorted(self.per_phone.items()):
+            apart = self.times_apart.get(what, [])
+            said = {
+                "time": f"the time this phone gives it (within {minutes} minutes)",
+                "time apart": f"the time this phone gives it, more than {minutes} minutes from that copy's"
+                f" ({'; '.join(apart[:MAX_REFS])}{f'; and {len(apart) - MAX_REFS} more' if len(apart) > MAX_REFS else ''})",
+                "flags": "its state on this phone (deleted or failed there)",
+            }
             self.note(
                 f"{_count(n, 'message')} found on another phone as well differ{'s' if n == 1 else ''} from that copy only in "
                 f"{' and '.join(said[w] for w in what.split(' and '))}: each is one message, kept as first archived",
                 "assumption",
             )
         self.changes["per_phone_differences"] = dict(sorted(self.per_phone.items()))
+
+
+def _apart(delta: timedelta) -> str:
+    """How far apart two times are: "3 h 00 min 00 s", with days and milliseconds where there are any."""
+    ms = round(delta / timedelta(milliseconds=1))
+    s, ms = divmod(ms, 1000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    d, h = divmod(h, 24)
+    seconds = f"{s:02d}.{ms:03d} s" if ms else f"{s:02d} s"
+    if d:
+        return f"{d} d {h} h {m:02d} min {seconds}"
+    return f"{h} h {m:02d} min {seconds}" if h else f"{m} min {seconds}"
