@@ -661,6 +661,48 @@ def test_one_guid_whose_times_on_the_two_phones_are_hours_apart_is_one_message_a
     assert cli("verify").exit_code == 0
 
 
+def test_times_far_apart_are_said_per_message_with_what_else_differed_there(with_jordan, archive, phones):
+    # G01, sent from the client's phone, is dated there 1 day 2 h 3 min 4.5 s before the owner's Mac received it, and
+    # failed to send there; G02 is 3 hours later there. Each is one message as the owner's Mac archived it.
+    cli, (owner_db, client_db) = with_jordan, phones
+    _client_clock_hours_ahead(client_db)
+    conn = sqlite3.connect(client_db)
+    # the owner's Mac's time of G01, 2024-03-01T17:05:09Z, less 1 d 2 h 03 min 04.5 s (93,784.5 s), in ns since 2001
+    earlier = (1709312709 - 978307200 - 93784) * 1_000_000_000 - 500_000_000
+    conn.execute("UPDATE message SET date = ?, error = 1 WHERE guid = ?", (earlier, G + "01"))
+    conn.commit()
+    conn.close()
+    assert cli("import", owner_db).exit_code == 0
+    c = archive.conn
+    ids = [c.execute("SELECT id FROM messages WHERE source_id = ?", (G + n,)).fetchone()[0] for n in ("01", "02")]
+    as_archived = [tuple(r) for r in c.execute("SELECT * FROM messages ORDER BY id")]
+    r = cli("import", client_db, "--custodian", "Jordan Lee", "--json")
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.stdout)
+    assert (result["added"], result["already_present"], result["updated"]) == (4, 8, 0)
+    assert [a for a in result["assumptions"] if "another phone" in a] == [
+        "1 message found on another phone as well differs from that copy only in the time this phone gives it, more than"
+        " 2 minutes from that copy's (ROWID 2: 3 h 00 min 00 s later on this phone): each is one message, kept as first archived",
+        "1 message found on another phone as well differs from that copy only in the time this phone gives it, more than"
+        " 2 minutes from that copy's (ROWID 1: 1 d 2 h 03 min 04.500 s earlier on this phone) and its state on this phone"
+        " (deleted or failed there): each is one message, kept as first archived",
+    ]
+    entry = json.loads(
+        c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    )
+    assert entry["per_phone_differences"] == {"time apart": 1, "time apart and flags": 1}
+    # Every message the owner's Mac archived is as it was (no version of either); the client's own messages are new.
+    assert [tuple(r) for r in c.execute("SELECT * FROM messages WHERE import_id = 1 ORDER BY id")] == as_archived
+    assert [tuple(r) for r in c.execute("SELECT body, origin FROM message_versions")] == [
+        ("Actually, 3 works better.", "edit_history")
+    ]
+    assert [tuple(r) for r in c.execute("SELECT * FROM phone_copies ORDER BY sent_at")] == [
+        (ids[0], ids[0], 2, "ROWID 1", "2024-02-29T15:02:04.500Z"),
+        (ids[1], ids[1], 2, "ROWID 2", "2024-03-01T20:07:30.000Z"),
+    ]
+    assert cli("verify").exit_code == 0
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [
