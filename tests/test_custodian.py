@@ -703,6 +703,51 @@ def test_times_far_apart_are_said_per_message_with_what_else_differed_there(with
     assert cli("verify").exit_code == 0
 
 
+def test_times_far_apart_name_the_first_records_and_count_the_rest(with_jordan, archive, phones):
+    # 22 iMessages the owner's Mac sent, each dated an hour later on the client's phone: the notice names 20 (MAX_REFS).
+    cli, (owner_db, client_db) = with_jordan, phones
+    start = (1709632800 - 978307200) * 1_000_000_000  # 2024-03-05T10:00:00Z
+    for db, from_me, later in ((owner_db, 1, 0), (client_db, 0, 3600)):
+        conn = sqlite3.connect(db)
+        for n in range(1, 23):
+            insert_message(
+                conn,
+                {
+                    "ROWID": 100 + n,
+                    "guid": f"A11E0000-0000-4000-8000-000000000{100 + n}",
+                    "chat": 1,
+                    "is_from_me": from_me,
+                    "handle_id": 1 - from_me,
+                    "text": f"Note {n}",
+                    "date": start + (60 * n + later) * 1_000_000_000,
+                },
+            )
+        conn.commit()
+        conn.close()
+    assert cli("import", owner_db).exit_code == 0
+    r = cli("import", client_db, "--custodian", "Jordan Lee")
+    assert r.exit_code == 0 and "added 4, already present 30, updated 0" in r.stdout, r.output
+    refs = "; ".join(f"ROWID {100 + n}: 1 h 00 min 00 s later on this phone" for n in range(1, 21))
+    assert [line for line in r.stdout.splitlines() if "more than 2 minutes" in line] == [
+        "  assumed: 22 messages found on another phone as well differ from that copy only in the time this phone gives it,"
+        f" more than 2 minutes from that copy's ({refs}; and 2 more): each is one message, kept as first archived"
+    ]
+    # each message at the owner's Mac's time, no version of it; the client's phone's time kept where it was found
+    assert [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.body, m.sent_at, m.version, k.alias_id = m.id, k.source_ref, k.sent_at FROM messages m"
+            " JOIN phone_copies k ON k.message_id = m.id WHERE m.body LIKE 'Note %' ORDER BY m.sent_at"
+        )
+    ] == [
+        (f"Note {n}", f"2024-03-05T10:{n:02d}:00.000Z", 1, 1, f"ROWID {100 + n}", f"2024-03-05T11:{n:02d}:00.000Z")
+        for n in range(1, 23)
+    ]
+    assert [tuple(r) for r in archive.conn.execute("SELECT body, origin FROM message_versions")] == [
+        ("Actually, 3 works better.", "edit_history")
+    ]
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [
