@@ -86,7 +86,8 @@ def _years_first(e: _OrderEvidence) -> _Decided:
 
 def _misfits(s: _Survey, order: str) -> tuple[int, int, str]:
     """The header dates impossible in `order` ("dmy" or "mdy"): how many, the first's line, its date as
-    written. (A date whose second number is above 12 has no month read day first; one whose first is, read month first.)"""
+    written. (A date whose second number is above 12 has no month read day first; one whose first
+    is, read month first.)"""
     if order == "dmy":
         return s.second_over_12, s.second_over_12_line, s.second_over_12_date
     return s.first_over_12, s.first_over_12_line, s.first_over_12_date
