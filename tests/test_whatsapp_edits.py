@@ -781,6 +781,42 @@ def test_a_date_order_chosen_between_two_contradicted_readings_is_imported_with_
     ]
 
 
+def test_a_chat_whose_dates_contradict_both_orders_is_read_next_week_as_a_person_chose(cli, archive, tmp_path):
+    """A person chose month/day/year for a chat whose dates contradict both orders. The weekly run read next week's
+    export as day/month/year, the more dates' order, over that choice: the lines read as months before were skipped
+    ("unparseable line before the first message") and the two kept as text were archived again as messages of their
+    own. A choice between two contradicted readings is the chat's, as an order given for it is when its dates read
+    either way: read alike, and said."""
+    mixed = "03/13/2024, 09:01 - Sam Client: a\n03/14/2024, 09:02 - Alex Owner: b\n" + UK_CHAT.split("\n", 1)[1]
+    report = imported(cli, us_export(tmp_path / "week1", mixed), "--date-order", "mdy")
+    assert report["added"] == 2
+    week2 = us_export(tmp_path / "week2", mixed + "03/15/2024, 10:00 - Sam Client: Sent it back\n")
+    weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
+    assert weekly.exit_code == 0, weekly.output
+    [taken] = json.loads(weekly.stdout)["imported"]
+    assert ((taken["added"], taken["already_present"], taken["updated"], taken["skipped"]), taken["warnings"]) == (
+        (1, 2, 0, {}),
+        [
+            f"{US_CHAT}: dates read as month/day/year, as --date-order mdy said for this chat in import 1: 2 header"
+            " dates have a first number above 12 (the first at line 3), 3 a second one (the first at line 1); the 2"
+            " that fit only day/month/year were kept as text of the message before them (pass --date-order to choose)"
+        ],
+    )
+    ny = "America/New_York"
+    assert chat(archive) == [
+        ("2024-03-13T13:01:00.000Z", SAM, "a", "[]", 1, ny),
+        (
+            "2024-03-14T13:02:00.000Z",
+            ALEX,
+            "b\n25/03/2024, 14:02 - Sam Client: Did you sign it?\n26/03/2024, 08:15 - Alex Owner: Yes, this morning",
+            "[]",
+            1,
+            ny,
+        ),
+        ("2024-03-15T14:00:00.000Z", SAM, "Sent it back", "[]", 1, ny),
+    ]
+
+
 def test_an_order_given_for_a_chat_before_that_a_newer_export_disproves_is_refused(cli, archive, tmp_path):
     """A chat read as month/day/year by a person's word (its dates read either way) is read so next week with no flag
     (`_said_before`). Next week's export has 13/1/25, which has no month 13: it disproves that word. It was read over

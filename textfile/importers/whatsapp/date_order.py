@@ -4,14 +4,14 @@ Decisions:
 - Day/month order: a date with a number above 12 proves it. An order a person gave (--date-order,
   or before for this chat) that the dates disprove (some are impossible in it, none in the other) is
   refused, never read: each header impossible in it would be kept as text of another message. Where
-  dates of both kinds occur, --date-order chooses between two readings each contradicted, and the
-  misfits are named. Else, in turn, the order a person gave for this chat before
-  (`ImportOptions.chat_date_orders`: --date-order, or a correction; so the weekly run, which takes no
-  --date-order, reads it alike), the dated attachment names (a third, cold reading: only such a
-  file, a short one), the order in which the dates advance, the region's usual order; an order not
-  proven is an assumption naming what it rested on. For a chat the archive holds, the order is told
-  to ingest (`DateOrder`), which refuses an order that would move its messages unless the import
-  corrects the earlier reading.
+  dates of both kinds occur, --date-order chooses between two readings each contradicted (so does
+  the order a person gave for this chat before; else the more dates win), and the misfits are named.
+  Else, in turn, the order a person gave for this chat before (`ImportOptions.chat_date_orders`:
+  --date-order, or a correction; so the weekly run, given no --date-order, reads it alike), the dated
+  attachment names (a third, cold reading: only such a file, a short one), the order in which the
+  dates advance, the region's usual order; an order not proven is an assumption naming what it
+  rested on. For a chat the archive holds, the order is told to ingest (`DateOrder`), which refuses
+  an order that would move its messages unless the import corrects the earlier reading.
 - The order's rules are named functions, tried in turn (`DATE_ORDER_RULES`, listed in `_date_order`'s
   docstring): the first that decides gives the order. They read what the survey counted (survey.py).
 """
@@ -145,14 +145,19 @@ def _said_disproven(e: _OrderEvidence) -> _Decided:
 
 
 def _proven_both_ways(e: _OrderEvidence) -> _Decided:
-    """Some dates have a first number above 12, others a second: the more of them win, and that is said."""
+    """Some dates have a first number above 12, others a second: the order a person gave for this chat
+    before (`said`: a choice between two contradicted readings, which a newer export of the chat is read
+    in alike, not moved by a count), else the more of them win; and that is said."""
     s = e.s
     if not (s.first_over_12 and s.second_over_12):
         return None
-    order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
+    if e.said is not None and e.said[0] in OTHER_ORDER:
+        order, why = e.said[0], f", {e.said[1]}"
+    else:
+        order, why = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy", ""
     misfits = s.second_over_12 if order == "dmy" else s.first_over_12
     return order, Notice(
-        f"{e.name}: dates read as {DATE_ORDERS[order]}: {s.first_over_12} header dates have a first number above 12 "
+        f"{e.name}: dates read as {DATE_ORDERS[order]}{why}: {s.first_over_12} header dates have a first number above 12 "
         f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
         f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
         "(pass --date-order to choose)"
@@ -257,7 +262,8 @@ def _date_order(
     not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first; --date-order
     (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
     where this export's dates disprove it (else it waits, below); a first or second number above 12
-    (proof, said only when both occur); every date alike in both orders (the region's); that order a
+    (proof, said only when both occur; where both do, the order a person gave for this chat before,
+    if any, else the more); every date alike in both orders (the region's); that order a
     person gave (`ImportOptions.chat_date_orders`), so that a chat read by a person's word is read
     alike next week with no flag; the dated attachment names (_dated_names); the order in which the dates advance;
     last, the usual order of the region, and only then "nothing in the file tells"."""
