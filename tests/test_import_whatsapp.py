@@ -650,28 +650,81 @@ def test_undecidable_date_order_is_an_assumption_and_can_be_overridden():
     ]
 
 
-def test_a_date_order_that_contradicts_the_file_is_warned_about_and_nothing_is_dropped(tmp_path):
+@pytest.mark.parametrize("chunk", [None, 1, 7])
+@pytest.mark.parametrize(
+    "shape, header",
+    [("android", "{d}/03/2024, {t} - "), ("ios", "\u200e[{d}/03/2024, {t}:00] ")],  # (found by two regexes: survey.py)
+)
+def test_a_date_order_the_files_dates_disprove_is_refused(tmp_path, monkeypatch, chunk, shape, header):
+    """Walk report (date order): --date-order mdy on a day-first chat was read with a warning, every header whose
+    date has no month read so kept as text of the message before it (61% of a real chat's messages). Dates impossible
+    in the order given, none in the other: the file proves the other, and the order given is refused."""
+    if chunk:  # (the lines are counted chunk by chunk)
+        monkeypatch.setattr(whatsapp.decoding, "CHUNK", chunk)
+    lines = [("12", "09:01", "Sam Client", "a"), ("25", "14:02", "Alex Owner", "b"), ("26", "09:00", "Sam Client", "c")]
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
-        "12/03/2024, 09:01 - Sam Client: a\n13/03/2024, 09:02 - Alex Owner: b\n",
+        "".join(header.format(d=d, t=t) + f"{who}: {text}\n" for d, t, who, text in lines),
+    )
+    with pytest.raises(ImportFailed) as refused:
+        records(chat, date_order="mdy")
+    assert refused.value.reason == (
+        "--date-order mdy contradicts the file's dates: 2 header dates are impossible as month/day/year (the first,"
+        " 25/03/2024, at line 2) and none as day/month/year; pass --date-order dmy, the order they prove, or leave"
+        " --date-order out"
+    )
+    # the order they prove, given or not, reads every line as a message
+    for given in ({"date_order": "dmy"}, {}):
+        got = records(chat, **given)
+        assert [(times.to_iso(m.sent_at), m.sender.handle, m.body) for m in got] == [
+            ("2024-03-12T13:01:00.000Z", "Sam Client", "a"),
+            ("2024-03-25T18:02:00.000Z", "Alex Owner", "b"),
+            ("2024-03-26T13:00:00.000Z", "Sam Client", "c"),
+        ]
+
+
+def test_one_date_that_disproves_the_order_given_is_enough_to_refuse_it(tmp_path):
+    """However few the dates impossible in the order given, with none in the other it is not a choice between two
+    readings: read so, each such header would be kept as text of another person's message."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "03/01/2024, 09:01 - Sam Client: a\n03/05/2024, 09:02 - Alex Owner: b\n03/13/2024, 09:03 - Sam Client: c\n",
+    )
+    with pytest.raises(ImportFailed) as refused:
+        records(chat, date_order="dmy")
+    assert str(refused.value) == (
+        f"{chat}: --date-order dmy contradicts the file's dates: 1 header date is impossible as day/month/year"
+        " (03/13/2024, at line 3) and none as month/day/year; pass --date-order mdy, the order they prove, or leave"
+        " --date-order out"
+    )
+
+
+def test_a_date_order_chosen_between_two_contradicted_readings_stands_and_its_misfits_are_named(tmp_path):
+    """Dates of both kinds (25/02 and 02/27): each order has dates impossible in it, and --date-order chooses
+    between them, the minority's as well: the headers impossible in it are kept as text, and that is said."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Pat.txt",
+        "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n",
     )
     got = records(chat, date_order="mdy")
-    assert [r.text for r in got if isinstance(r, Notice)] == [
-        "WhatsApp Chat with Sam Client.txt: 1 lines look like message headers but their dates are impossible in "
-        "--date-order mdy (the first at line 2); they were kept as text of the message before them"
-    ]
-    assert [(times.to_iso(m.sent_at), m.body) for m in got if isinstance(m, Message)] == [
-        ("2024-12-03T14:01:00.000Z", "a\n13/03/2024, 09:02 - Alex Owner: b")
+    assert got[0] == Notice(
+        "WhatsApp Chat with Pat.txt: 2 lines look like message headers but their dates are impossible in --date-order mdy"
+        " (the first at line 2); they were kept as text of the message before them"
+    )
+    assert [(times.to_iso(m.sent_at), m.sender.handle, m.body) for m in got[1:]] == [
+        ("2024-01-02T15:00:00.000Z", "Pat", "a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c"),
+        ("2024-02-27T15:00:00.000Z", "Pat", "d"),
     ]
 
 
 def test_no_valid_date_in_the_given_order_fails(tmp_path):
+    """--date-order ymd on a chat whose dates are all written day or month first: no header is one."""
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
         "13/03/2024, 09:01 - Sam Client: hi\n14/03/2024, 09:02 - Alex Owner: ok\n",
     )
-    with pytest.raises(ImportFailed, match="no line has a valid date when read in mdy order"):
-        records(chat, date_order="mdy")
+    with pytest.raises(ImportFailed, match="no line has a valid date when read in ymd order"):
+        records(chat, date_order="ymd")
 
 
 def test_a_component_over_12_decides_the_order_for_the_whole_file(tmp_path):

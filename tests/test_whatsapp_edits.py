@@ -716,6 +716,157 @@ def test_a_chat_imported_with_a_date_order_is_read_in_it_by_the_weekly_run(cli, 
         import_path(archive, us_export(tmp_path / "week2", US_WEEK2), date_order="mdy")
 
 
+# Day first, as a UK phone writes it: "25/03/2024" has no month 25, so the file proves day/month/year.
+UK_CHAT = (
+    "12/03/2024, 09:01 - Sam Client: The lease arrived\n"
+    "25/03/2024, 14:02 - Sam Client: Did you sign it?\n"
+    "26/03/2024, 08:15 - Alex Owner: Yes, this morning\n"
+)
+UK_ROWS = [
+    ("2024-03-12T13:01:00.000Z", SAM, "The lease arrived", "[]", 1, "America/New_York"),
+    ("2024-03-25T18:02:00.000Z", SAM, "Did you sign it?", "[]", 1, "America/New_York"),
+    ("2024-03-26T12:15:00.000Z", ALEX, "Yes, this morning", "[]", 1, "America/New_York"),
+]
+
+
+def test_an_import_whose_dates_disprove_its_date_order_is_refused_and_the_archive_is_unchanged(cli, archive, tmp_path):
+    """Walk report (date order): `import --date-order mdy` of a day-first export was read with a warning, each header
+    whose date has no month read so kept as text of the message before it: 61% of a real chat's messages were merged
+    into other people's. The file proves the other order: refused, by `import` as by the weekly run's --date-order."""
+    export = us_export(tmp_path / "export", UK_CHAT)
+    before = snapshot(archive)
+    refusal = (
+        "--date-order mdy contradicts the file's dates: 2 header dates are impossible as month/day/year (the first,"
+        " 25/03/2024, at line 2) and none as day/month/year; pass --date-order dmy, the order they prove, or leave"
+        " --date-order out"
+    )
+    for flags in ((), ("--corrects-reading",)):
+        refused = cli("import", export, "--date-order", "mdy", *flags)
+        assert (refused.exit_code, refused.output) == (1, f"Error: {export}: {refusal}\n")
+        assert snapshot(archive) == before
+    inbox = settled_inbox(tmp_path, export)
+    weekly = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--date-order", "mdy", "--json")
+    assert (weekly.exit_code, weekly.stderr) == (1, f"Error: {inbox / US_CHAT}: {refusal}\n")
+    assert json.loads(weekly.stdout)["failed"] == [{"path": str(inbox / US_CHAT), "reason": refusal}]
+    assert snapshot(archive) == before
+    # the order the dates prove, given or not, reads every line as a message
+    report = imported(cli, export)
+    assert (report["added"], report["warnings"], report["assumptions"]) == (3, [], [])
+    assert chat(archive) == UK_ROWS
+
+
+def test_a_date_order_chosen_between_two_contradicted_readings_is_imported_with_its_misfits_named(
+    cli, archive, tmp_path
+):
+    """Dates of both kinds: 25/03/2024 fits day/month/year only, 03/27/2024 month/day/year only. --date-order chooses
+    between two contradicted readings: not a guess, and it stands, the headers impossible in it named (kept as text)."""
+    export = us_export(tmp_path / "export", UK_CHAT + "03/27/2024, 10:00 - Sam Client: Sent it back\n")
+    report = imported(cli, export, "--date-order", "dmy")
+    assert (report["added"], report["warnings"]) == (
+        3,
+        [
+            f"{US_CHAT}: 1 lines look like message headers but their dates are impossible in --date-order dmy (the first"
+            " at line 4); they were kept as text of the message before them"
+        ],
+    )
+    assert chat(archive) == UK_ROWS[:2] + [
+        (
+            "2024-03-26T12:15:00.000Z",
+            ALEX,
+            "Yes, this morning\n03/27/2024, 10:00 - Sam Client: Sent it back",
+            "[]",
+            1,
+            "America/New_York",
+        )
+    ]
+
+
+def test_a_chat_whose_dates_contradict_both_orders_is_read_next_week_as_a_person_chose(cli, archive, tmp_path):
+    """A person chose month/day/year for a chat whose dates contradict both orders. The weekly run read next week's
+    export as day/month/year, the more dates' order, over that choice: the lines read as months before were skipped
+    ("unparseable line before the first message") and the two kept as text were archived again as messages of their
+    own. A choice between two contradicted readings is the chat's, as an order given for it is when its dates read
+    either way: read alike, and said."""
+    mixed = "03/13/2024, 09:01 - Sam Client: a\n03/14/2024, 09:02 - Alex Owner: b\n" + UK_CHAT.split("\n", 1)[1]
+    report = imported(cli, us_export(tmp_path / "week1", mixed), "--date-order", "mdy")
+    assert report["added"] == 2
+    week2 = us_export(tmp_path / "week2", mixed + "03/15/2024, 10:00 - Sam Client: Sent it back\n")
+    weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
+    assert weekly.exit_code == 0, weekly.output
+    [taken] = json.loads(weekly.stdout)["imported"]
+    assert ((taken["added"], taken["already_present"], taken["updated"], taken["skipped"]), taken["warnings"]) == (
+        (1, 2, 0, {}),
+        [
+            f"{US_CHAT}: dates read as month/day/year, as --date-order mdy said for this chat in import 1: 2 header"
+            " dates have a first number above 12 (the first at line 3), 3 a second one (the first at line 1); the 2"
+            " that fit only day/month/year were kept as text of the message before them (pass --date-order to choose)"
+        ],
+    )
+    ny = "America/New_York"
+    assert chat(archive) == [
+        ("2024-03-13T13:01:00.000Z", SAM, "a", "[]", 1, ny),
+        (
+            "2024-03-14T13:02:00.000Z",
+            ALEX,
+            "b\n25/03/2024, 14:02 - Sam Client: Did you sign it?\n26/03/2024, 08:15 - Alex Owner: Yes, this morning",
+            "[]",
+            1,
+            ny,
+        ),
+        ("2024-03-15T14:00:00.000Z", SAM, "Sent it back", "[]", 1, ny),
+    ]
+
+
+def test_an_order_given_for_a_chat_before_that_a_newer_export_disproves_is_refused(cli, archive, tmp_path):
+    """A chat read as month/day/year by a person's word (its dates read either way) is read so next week with no flag
+    (`_said_before`). Next week's export has 13/1/25, which has no month 13: it disproves that word. It was read over
+    in silence (day/month/year, proven), or refused by ingest advising the very --date-order the export disproves.
+    Refused by the importer, naming the word and the way out, whether by `import`, `import --corrects-reading` with
+    no --date-order, or the weekly run; an order a correction gave is that word too."""
+    assert cli("import", us_export(tmp_path / "week1", US_WEEK1), "--date-order", "mdy", "--quiet").exit_code == 0
+    as_said = chat(archive)
+    week2 = us_export(tmp_path / "week2", US_WEEK1 + "13/1/25, 10:00\u202fAM - Sam Client: See you then\n")
+    before = snapshot(archive)
+    said = (
+        "this chat's dates are read as month/day/year, as --date-order mdy said for this chat in import 1, but this"
+        " export's dates contradict it: 1 header date is impossible as month/day/year (13/1/25, at line 3) and none"
+        " as day/month/year; pass --date-order dmy, the order they prove (with --corrects-reading if that moves"
+        " messages archived as month/day/year)"
+    )
+    for flags in ((), ("--corrects-reading",)):
+        refused = cli("import", week2, *flags)
+        assert (refused.exit_code, refused.output) == (1, f"Error: {week2}: {said}\n")
+        assert snapshot(archive) == before
+    inbox = settled_inbox(tmp_path, week2)
+    weekly = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--json")
+    assert (weekly.exit_code, weekly.stderr) == (1, f"Error: {inbox / US_CHAT}: {said}\n")
+    assert json.loads(weekly.stdout)["failed"] == [{"path": str(inbox / US_CHAT), "reason": said}]
+    assert snapshot(archive) == before and chat(archive) == as_said
+    # the way out: the order the dates prove, correcting the messages read the other way
+    report = imported(cli, week2, "--date-order", "dmy", "--corrects-reading")
+    assert (report["added"], report["updated"]) == (1, 2)
+    ny = "America/New_York"
+    assert chat(archive) == [
+        ("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
+        ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 2, ny),
+        ("2025-01-13T15:00:00.000Z", SAM, "See you then", "[]", 1, ny),
+    ]
+    # that correction is the chat's word now: an export whose dates disprove it is refused, naming it
+    week3 = us_export(
+        tmp_path / "week3", "1/14/25, 9:00\u202fAM - Alex Owner: Thanks\n1/14/25, 9:05\u202fAM - Sam Client: Bye\n"
+    )
+    before = snapshot(archive)
+    refused = cli("import", week3)
+    assert (refused.exit_code, refused.output) == (
+        1,
+        f"Error: {week3}: this chat's dates are read as day/month/year, as import 2 corrected this chat's reading, but"
+        " this export's dates contradict it: 2 header dates are impossible as day/month/year (the first, 1/14/25, at"
+        " line 1) and none as month/day/year; pass --date-order mdy, the order they prove (with --corrects-reading if"
+        " that moves messages archived as day/month/year)\n",
+    )
+    assert snapshot(archive) == before
+
+
 def test_any_other_reading_of_a_known_time_as_written_is_refused_unless_it_corrects_the_earlier(archive):
     """The same time as written (the identity holds it), in the same zone and date order, at another instant: a DST hour
     read as its other occurrence, say, by a newer reading. Refused like a zone, naming both readings."""

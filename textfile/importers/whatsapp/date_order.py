@@ -1,13 +1,17 @@
 """The file's day/month order: the rules that settle it, as named functions tried in turn.
 
 Decisions:
-- Day/month order: a date with a number above 12 proves it. Else, in turn, the order a person gave
-  for this chat before (`ImportOptions.chat_date_orders`: --date-order, or a correction; so the
-  weekly run, which takes no --date-order, reads it alike), the dated attachment names (a third,
-  cold reading: only such a file, a short one), the order in which the dates advance, the region's
-  usual order; an order not proven is an assumption naming what it rested on. For a chat the
-  archive holds, the order is told to ingest (`DateOrder`), which refuses an order that would move
-  its messages unless the import corrects the earlier reading.
+- Day/month order: a date with a number above 12 proves it. An order a person gave (--date-order,
+  or before for this chat) that the dates disprove (some are impossible in it, none in the other) is
+  refused, never read: each header impossible in it would be kept as text of another message. Where
+  dates of both kinds occur, --date-order chooses between two readings each contradicted (so does
+  the order a person gave for this chat before; else the more dates win), and the misfits are named.
+  Else, in turn, the order a person gave for this chat before (`ImportOptions.chat_date_orders`:
+  --date-order, or a correction; so the weekly run, given no --date-order, reads it alike), the dated
+  attachment names (a third, cold reading: only such a file, a short one), the order in which the
+  dates advance, the region's usual order; an order not proven is an assumption naming what it
+  rested on. For a chat the archive holds, the order is told to ingest (`DateOrder`), which refuses
+  an order that would move its messages unless the import corrects the earlier reading.
 - The order's rules are named functions, tried in turn (`DATE_ORDER_RULES`, listed in `_date_order`'s
   docstring): the first that decides gives the order. They read what the survey counted (survey.py).
 """
@@ -18,6 +22,7 @@ import re
 from datetime import date
 from functools import cached_property
 
+from textfile.errors import ImportFailed
 from textfile.importers.whatsapp.decoding import _chunks
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _date
 from textfile.importers.whatsapp.source import _Source
@@ -79,16 +84,42 @@ def _years_first(e: _OrderEvidence) -> _Decided:
     return None
 
 
+def _misfits(s: _Survey, order: str) -> tuple[int, int, str]:
+    """The header dates impossible in `order` ("dmy" or "mdy"): how many, the first's line, its date as
+    written. (A date whose second number is above 12 has no month read day first; one whose first
+    is, read month first.)"""
+    if order == "dmy":
+        return s.second_over_12, s.second_over_12_line, s.second_over_12_date
+    return s.first_over_12, s.first_over_12_line, s.first_over_12_date
+
+
+def _refuse_disproven(e: _OrderEvidence, order: str, given: str, way_out: str) -> None:
+    """An order a person gave ("dmy" or "mdy", `given`: how) that the file's dates disprove: some are impossible
+    in it and none in the other order, which they so prove. Refused (ImportFailed), never read: read so, each of
+    those headers would be kept as text of another person's message, evidence rewritten on a mistaken word."""
+    misfits, line, written = _misfits(e.s, order)
+    other = OTHER_ORDER[order]
+    if not misfits or _misfits(e.s, other)[0]:
+        return
+    raise ImportFailed(
+        e.source.path,
+        f"{given}: {misfits} header date{' is' if misfits == 1 else 's are'} impossible as {DATE_ORDERS[order]}"
+        f" ({'the first, ' if misfits > 1 else ''}{written}, at line {line}) and none as {DATE_ORDERS[other]};"
+        f" pass --date-order {other}, the order they prove{way_out}",
+    )
+
+
 def _order_given(e: _OrderEvidence) -> _Decided:
-    """--date-order; the headers whose dates are impossible in it are named (kept as text)."""
+    """--date-order. One the file's dates disprove is refused (`_refuse_disproven`); one they contradict where
+    they contradict the other order too (dates of both kinds) is the person's choice between two readings, and
+    stands: the headers whose dates are impossible in it are named (kept as text)."""
     given = e.options.date_order
     if not given:
         return None
-    s = e.s
-    misfits, line = {
-        "dmy": (s.second_over_12, s.second_over_12_line),
-        "mdy": (s.first_over_12, s.first_over_12_line),
-    }.get(given, (0, 0))
+    if given not in OTHER_ORDER:  # ("ymd": the survey does not count the dates impossible year first)
+        return given, None
+    _refuse_disproven(e, given, f"--date-order {given} contradicts the file's dates", ", or leave --date-order out")
+    misfits, line, _written = _misfits(e.s, given)
     if not misfits:
         return given, None
     return given, Notice(
@@ -97,15 +128,36 @@ def _order_given(e: _OrderEvidence) -> _Decided:
     )
 
 
+def _said_disproven(e: _OrderEvidence) -> _Decided:
+    """The order a person gave for this chat before (`said`), where this export's dates disprove it (a
+    newer export of a chat read by a person's word, say): refused as such a --date-order is
+    (`_refuse_disproven`), not read over in silence by the proof. Else it decides nothing."""
+    if e.said is None or e.said[0] not in OTHER_ORDER:
+        return None
+    order, where = e.said
+    _refuse_disproven(
+        e,
+        order,
+        f"this chat's dates are read as {DATE_ORDERS[order]}, {where}, but this export's dates contradict it",
+        f" (with --corrects-reading if that moves messages archived as {DATE_ORDERS[order]})",
+    )
+    return None
+
+
 def _proven_both_ways(e: _OrderEvidence) -> _Decided:
-    """Some dates have a first number above 12, others a second: the more of them win, and that is said."""
+    """Some dates have a first number above 12, others a second: the order a person gave for this chat
+    before (`said`: a choice between two contradicted readings, which a newer export of the chat is read
+    in alike, not moved by a count), else the more of them win; and that is said."""
     s = e.s
     if not (s.first_over_12 and s.second_over_12):
         return None
-    order = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy"
+    if e.said is not None and e.said[0] in OTHER_ORDER:
+        order, why = e.said[0], f", {e.said[1]}"
+    else:
+        order, why = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy", ""
     misfits = s.second_over_12 if order == "dmy" else s.first_over_12
     return order, Notice(
-        f"{e.name}: dates read as {DATE_ORDERS[order]}: {s.first_over_12} header dates have a first number above 12 "
+        f"{e.name}: dates read as {DATE_ORDERS[order]}{why}: {s.first_over_12} header dates have a first number above 12 "
         f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
         f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
         "(pass --date-order to choose)"
@@ -192,6 +244,7 @@ def _usual_in_region(e: _OrderEvidence) -> _Decided:
 DATE_ORDER_RULES = (
     _years_first,
     _order_given,
+    _said_disproven,  # (decides nothing: refuses, or lets the rules below decide)
     _proven_both_ways,
     _proven,
     _read_alike,
@@ -206,11 +259,13 @@ def _date_order(
     source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None
 ) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
-    not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first; --date-order;
-    a first or second number above 12 (proof, said only when both occur); every date alike in both
-    orders (the region's); the order a person gave for this chat before (`said`:
-    `ImportOptions.chat_date_orders`), so that a chat read by a person's word is read alike next week
-    with no flag; the dated attachment names (_dated_names); the order in which the dates advance;
+    not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first; --date-order
+    (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
+    where this export's dates disprove it (else it waits, below); a first or second number above 12
+    (proof, said only when both occur; where both do, the order a person gave for this chat before,
+    if any, else the more); every date alike in both orders (the region's); that order a
+    person gave (`ImportOptions.chat_date_orders`), so that a chat read by a person's word is read
+    alike next week with no flag; the dated attachment names (_dated_names); the order in which the dates advance;
     last, the usual order of the region, and only then "nothing in the file tells"."""
     evidence = _OrderEvidence(source, s, options, said)
     for rule in DATE_ORDER_RULES:

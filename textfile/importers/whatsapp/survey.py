@@ -26,6 +26,8 @@ class _Survey:
     second_over_12: int = 0
     first_over_12_line: int = 0  # the line of the first such header
     second_over_12_line: int = 0
+    first_over_12_date: str = ""  # its date as written ("25/03/2024")
+    second_over_12_date: str = ""
     ambiguous: int = 0  # dates where either order is possible and they differ
     back_dmy: int = 0
     back_mdy: int = 0
@@ -215,9 +217,13 @@ def _remember(cache: dict, limit: int, key, value):
 
 
 def _evidence_at(s: _Survey, kind: str, chunk: str, m: re.Match) -> None:
-    """The line of the first header whose first (second) number is above 12, for the notices: the
-    line breaks in the chunks before, and in this one up to it (see _messages)."""
+    """The line of the first header whose first (second) number is above 12, for the notices and the
+    refusals (date_order.py): the line breaks in the chunks before, and in this one up to it (see
+    _messages); and its date as written (taken from the match here, not in the loop: only the first's)."""
     setattr(s, f"{kind}_over_12_line", s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1))
+    g = m.groups()
+    d1, sep, d2, era, d3 = g[:3] + (None, g[3]) if g[0] is not None else g[8:13]
+    setattr(s, f"{kind}_over_12_date", f"{d1}{sep}{d2}{sep}{era or ''}{d3}")
 
 
 def _dates_went_back(s: _Survey, progress: _Progress, facts: _DateFacts) -> None:
