@@ -228,8 +228,8 @@ def test_small_sources_are_read_here():
 
 
 def test_object_caches_stay_bounded_when_every_batch_brings_copies(monkeypatch, archive):
-    """From a reading process, conversations and senders arrive as new objects with every batch;
-    the writer's by-identity caches must not keep them all."""
+    """Conversations and senders may arrive as new objects with every message (an importer that makes
+    them anew, or more than a reading process numbers); the writer's by-identity caches must not keep them all."""
     import copy
 
     from conftest import SAM_CHAT, msg
@@ -369,6 +369,41 @@ def test_a_message_hashed_by_the_writer_is_the_one_the_reader_would_have_sent(tm
                 assert completed(tuple(whole)) == whole
                 compared += 1
     assert compared > 100
+
+
+def test_each_conversation_and_sender_is_sent_once_and_each_message_arrives_as_prepared(tmp_path, monkeypatch):
+    """The reading process sends a message's conversation and sender as numbers, each object once, with the
+    batch that first uses it (`_Numbered`); equal objects are one; past MAX the object itself goes in the
+    message. Each message, pickled as the pipe does and resolved by the writer (`_resolved`, `completed`), is
+    exactly what `prepare` made, over the fixtures' messages (groups, owners, calls, attachments)."""
+    import pickle
+
+    from textfile.importers import detect
+    from textfile.ingest import reader
+    from textfile.ingest.prepare import completed, prepare
+    from textfile.model import ImportOptions, Message
+
+    sources = [p for p in sorted((FIXTURES / "android").glob("*.xml"))]
+    sources += [p for p in sorted((FIXTURES / "whatsapp").iterdir()) if p.suffix in (".txt", ".zip")]
+    sources.append(build.build_modern(tmp_path / "Users" / "alex"))
+    options = ImportOptions(tz="America/New_York", region="US", owner_name="Alex Owner", me="Alex Owner")
+    messages = [r for s in sources for r in detect(s).read(s, options) if isinstance(r, Message)]
+    met = {o for m in messages for o in (m.conversation, m.sender) if o is not None}
+    for limit in (reader._Numbered.MAX, 3):
+        monkeypatch.setattr(reader._Numbered, "MAX", limit)
+        numbered, objects, sent, inline = reader._Numbered(), [], [], 0
+        for start in range(0, len(messages), 5):  # (batches of 5, pickled as the pipe does)
+            prepared = [prepare(m, "US") for m in messages[start : start + 5]]
+            plain = [numbered.plain(p) for p in prepared]
+            new, batch = pickle.loads(pickle.dumps((numbered.taken(), plain)))
+            sent += new
+            objects.extend(new)
+            for record, whole in zip(batch, prepared, strict=True):
+                inline += sum(type(record[i]) is not int for i in (1, 2) if record[i] is not None)
+                assert completed(reader._resolved(record, objects)) == whole
+        assert len(sent) == len(set(sent)) == min(limit, len(met))  # each sent once, equal objects as one
+        assert (inline > 0) == (limit < len(met))  # past MAX, in the messages themselves
+    assert len(messages) > 100 and len(met) > 10
 
 
 def test_a_large_source_has_its_reading_process_readied_before_the_archive_opens(tmp_path, monkeypatch, cli):

@@ -124,9 +124,9 @@ def _flags_json(flags) -> str:
 _ID, _CONTENT_HASH = Prepared._fields.index("id"), Prepared._fields.index("content_hash")
 
 
-def completed(record: tuple) -> Prepared:
-    """A message as the reading process sends it (a plain tuple of `Prepared`), with its id and content
-    hash where it left them to this process (`prepare(…, hashed=False)`)."""
+def completed(record: tuple | list) -> Prepared:
+    """A message as the reading process sends it (the fields of `Prepared`, reader._resolved), with its id and
+    content hash where it left them to this process (`prepare(…, hashed=False)`)."""
     p = Prepared._make(record)
     if type(p.id) is str:
         return p

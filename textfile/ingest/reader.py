@@ -83,6 +83,7 @@ class ReaderProcess:
         return self._records()
 
     def _records(self):
+        objects: list = []  # the conversations and senders the reading process numbered (`_Numbered`), in order
         while True:
             try:
                 tag, payload = self.connection.recv()
@@ -91,8 +92,10 @@ class ReaderProcess:
                     self.path, "internal error: the reading process ended without a word; nothing was imported"
                 ) from None
             if tag == "records":
-                for record in payload:
-                    yield completed(record) if type(record) is tuple else record
+                new, batch = payload
+                objects.extend(new)
+                for record in batch:
+                    yield completed(_resolved(record, objects)) if type(record) is tuple else record
             elif tag == "done":
                 self.stats = payload
                 return
@@ -148,19 +151,20 @@ def _reader_main(
         with fewer_collections():  # (this process holds a batch as it pickles it: fewer collections of it)
             module = importlib.import_module(module_name)
             batch, size, hash_here = [], 0, True
+            numbered = _Numbered()
             for record in module.read(Path(path), options):
                 if isinstance(record, Message):
                     record = prepare(record, options.region, hashed=hash_here)
                     size += sum(len(blob.data) for blob in record.blobs)
-                    record = tuple(record)  # a plain tuple pickles in half the time of a NamedTuple
+                    record = numbered.plain(record)
                 elif isinstance(record, ChatFile):
                     size += len(record.data)
                 batch.append(record)
                 if len(batch) >= batch_items or size >= batch_bytes:
-                    connection.send(("records", batch))
+                    connection.send(("records", (numbered.taken(), batch)))
                     batch, size = [], 0
                     hash_here = _waiting(connection) >= low_water
-            connection.send(("records", batch))
+            connection.send(("records", (numbered.taken(), batch)))
             usage = resource.getrusage(resource.RUSAGE_SELF)
             connection.send(
                 ("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024})
@@ -177,6 +181,62 @@ def _reader_main(
         _tell(connection, ("crashed", f"{type(exc).__name__}: {exc}"))
     finally:
         connection.close()
+
+
+class _Numbered:
+    """The conversations and senders of the messages sent, each sent once: a message carries its number in
+    their place, and the batch that first uses a number brings its object (`taken`), which the writer keeps
+    in order (`_resolved`). Sent in every message instead, each batch pickled every conversation and sender
+    it held anew and the writer unpickled them anew: 1.5 µs a message of 1.9 for 20,000 iMessage messages
+    over 200 chats, and the writer then met each batch's copies as objects it had not seen (`_ByIdentity`).
+    Numbered by value (equal objects are one): importers reuse one object for many messages, found first by
+    identity. At most MAX objects are numbered (memory stays flat whatever an importer makes); any other is
+    sent in the message as before."""
+
+    MAX = 1 << 16
+    RECENT = 4096  # objects recognized by identity
+
+    def __init__(self) -> None:
+        self.numbers: dict = {}  # object -> its number
+        self.new: list = []  # objects numbered since the last batch was sent
+        self.recent: dict = {}  # id(object) -> (object, its number)
+
+    def plain(self, p) -> tuple:
+        """A prepared message as a plain tuple (it pickles in half the time of a NamedTuple), its conversation
+        and sender numbered."""
+        sender = p[2]
+        return (p[0], self.number(p[1]), None if sender is None else self.number(sender)) + p[3:]
+
+    def number(self, obj):
+        hit = self.recent.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        n = self.numbers.get(obj)
+        if n is None:
+            if len(self.numbers) >= self.MAX:
+                return obj
+            n = self.numbers[obj] = len(self.numbers)
+            self.new.append(obj)
+        if len(self.recent) >= self.RECENT:
+            self.recent.clear()
+        self.recent[id(obj)] = (obj, n)  # (the object kept with it: a recycled id() never matches)
+        return n
+
+    def taken(self) -> list:
+        """The objects numbered since the last call, in the order of their numbers."""
+        new, self.new = self.new, []
+        return new
+
+
+def _resolved(record: tuple, objects: list) -> list:
+    """A message as the reading process sent it, its conversation and sender the objects their numbers name."""
+    fields = list(record)
+    conversation, sender = fields[1], fields[2]
+    if type(conversation) is int:
+        fields[1] = objects[conversation]
+    if type(sender) is int:
+        fields[2] = objects[sender]
+    return fields
 
 
 def _waiting(connection) -> int:

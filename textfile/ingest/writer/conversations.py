@@ -20,9 +20,9 @@ OBJECT_CACHE = 4096  # objects `_ByIdentity` keeps (see there)
 
 class _ByIdentity:
     """Values for objects recognized by identity (importers reuse one Conversation or Participant
-    object for many messages), keyed by id(obj) plus a context. The object is kept beside its
-    value so that a recycled id() never matches; bounded, since from a reading process every
-    batch brings new copies."""
+    object for many messages; a reading process sends each once, reader._Numbered), keyed by id(obj)
+    plus a context. The object is kept beside its value so that a recycled id() never matches;
+    bounded, since an importer may make a new object for every message."""
 
     def __init__(self):
         self.items: dict = {}
