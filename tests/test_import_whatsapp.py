@@ -2741,6 +2741,29 @@ def test_the_written_time_of_a_second_occurrence_is_derived_from_its_instant(zon
     assert times.written_wall(second, tz, "time_nonexistent") is None
 
 
+def test_a_precision_another_phone_gave_is_kept_and_not_said_to_follow_the_export(archive, monkeypatch):
+    """A message first archived from another phone keeps that phone's receipts and precision (`fill_receipts`):
+    the notice that messages now print at this export's precision counts only those it set."""
+    from textfile.ingest import import_path
+    from textfile.ingest.writer import _Writer
+
+    chat = WA / "WhatsApp Chat with Sam Client.txt"
+    import_path(archive, chat, me="Alex Owner")
+    with archive.transaction() as conn:  # (a precision other than this export's, as m008 may have left)
+        conn.execute("UPDATE messages SET time_precision = 'second'")
+    real_init = _Writer.init_copies
+    monkeypatch.setattr(_Writer, "init_copies", lambda self: (real_init(self), setattr(self, "phones", True))[0])
+    monkeypatch.setattr(_Writer, "from_another_phone", lambda self, mid: True)  # (each: a client's phone gave it first)
+    again = import_path(archive, chat, me="Alex Owner")
+    assert (again.added, again.updated) == (0, 0)
+    assert [r[0] for r in archive.conn.execute("SELECT DISTINCT time_precision FROM messages")] == ["second"]
+    assert not [w for w in again.warnings if "precision" in w]
+    details = json.loads(
+        archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC").fetchone()[0]
+    )
+    assert "time_precision_set" not in details
+
+
 def test_a_precision_m008_inferred_wrongly_follows_the_export_when_it_is_imported_again(archive):
     """m008 had to infer the precision of messages archived before it was recorded; the next import of the
     export states it (not hashed): the archive follows, says how many, and audits it."""

@@ -437,11 +437,11 @@ class Batches:
         delivered = m.delivered_at if not known.delivered_at else None
         read = m.read_at if not known.read_at else None
         precision = m.time_precision if m.time_precision and m.time_precision != known.time_precision else None
-        if precision:
+        if not (delivered or read or precision) or (self.phones and self.from_another_phone(mid)):
+            return  # (another phone's receipts and precision are that phone's: the message keeps the first phone's)
+        if precision:  # (counted where written: `say_precision_set` says these now print at this export's)
             self.precision_set[known.time_precision] = self.precision_set.get(known.time_precision, 0) + 1
-        if (delivered or read or precision) and not (self.phones and self.from_another_phone(mid)):
-            # (another phone's receipts are that phone's: the message keeps those of the phone that gave it first)
-            receipts.append((delivered, read, precision, mid))
+        receipts.append((delivered, read, precision, mid))
 
     def say_precision_set(self) -> None:
         """The notice, and the audit record, of the known messages whose time's precision now follows the source."""
