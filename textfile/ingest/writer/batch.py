@@ -352,9 +352,13 @@ class Batches:
         if last_rowid is None:
             last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
             c.executemany(INSERT_MESSAGE, batch.messages)
-        audit.count_new_messages(
-            c, ((import_id, p.id, p.content_hash) for p in batch.added)
-        )  # (textfile/audit/imports.py)
+        audit.count_new_messages(  # (textfile/audit/imports.py; the term the reading process computed, if it did)
+            c,
+            (
+                (import_id, p.id, p.content_hash, p.record.term if p.content_hash == p.record.content_hash else None)
+                for p in batch.added
+            ),
+        )
         if batch.messages:  # the full-text index, in bulk (see migration m004)
             c.execute(
                 "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,)
