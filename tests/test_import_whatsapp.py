@@ -741,6 +741,18 @@ def test_date_order_ymd_on_a_chat_whose_dates_are_mostly_written_day_or_month_fi
     )
 
 
+def test_no_valid_date_in_the_order_given_fails(tmp_path):
+    """--date-order mdy chosen between two contradicted readings, where every header of the file's own style (Android's
+    dash) is impossible in it, and only a line of another style (iOS's bracket) fits: no header is one."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "25/03/2024, 09:01 - Sam Client: hi\n26/03/2024, 09:02 - Alex Owner: ok\n[03/27/2024, 10:00:00] Sam Client: x\n",
+    )
+    with pytest.raises(ImportFailed) as failed:
+        records(chat, date_order="mdy")
+    assert str(failed.value) == f"{chat}: no line has a valid date when read in mdy order (check --date-order)"
+
+
 YEAR_FIRST = [
     ("2024-03-12", "09:01", "Sam Client", "a"),
     ("2024-03-13", "09:02", "Alex Owner", "b"),
