@@ -717,14 +717,135 @@ def test_a_date_order_chosen_between_two_contradicted_readings_stands_and_its_mi
     ]
 
 
-def test_no_valid_date_in_the_given_order_fails(tmp_path):
-    """--date-order ymd on a chat whose dates are all written day or month first: no header is one."""
+@pytest.mark.parametrize(
+    "first, second, instead",
+    [("13", "14", "--date-order dmy, the order they prove"), ("03", "05", "--date-order dmy or mdy")],
+)
+def test_date_order_ymd_on_a_chat_whose_dates_are_mostly_written_day_or_month_first_is_refused(
+    tmp_path, first, second, instead
+):
+    """Walk report (date order): --date-order ymd on a chat whose headers mostly write the day or month first kept each
+    of them as text, with no notice (the survey counted no date impossible year first): here the two before the one
+    written year first were skipped as lines before the first message. Refused as a disproven dmy or mdy is, naming
+    the --date-order that reads them: the order their dates prove, else either."""
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
-        "13/03/2024, 09:01 - Sam Client: hi\n14/03/2024, 09:02 - Alex Owner: ok\n",
+        f"{first}/04/2024, 09:01 - Sam Client: hi\n{second}/04/2024, 09:02 - Alex Owner: ok\n"
+        "2024-04-15, 09:03 - Sam Client: later\n",
     )
-    with pytest.raises(ImportFailed, match="no line has a valid date when read in ymd order"):
+    with pytest.raises(ImportFailed) as refused:
         records(chat, date_order="ymd")
+    assert str(refused.value) == (
+        f"{chat}: --date-order ymd contradicts the file's dates: 2 header dates are impossible as year/month/day (the"
+        f" first, {first}/04/2024, at line 1); pass {instead}, or leave --date-order out"
+    )
+
+
+def test_no_valid_date_in_the_order_given_fails(tmp_path):
+    """--date-order mdy chosen between two contradicted readings, where every header of the file's own style (Android's
+    dash) is impossible in it, and only a line of another style (iOS's bracket) fits: no header is one."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "25/03/2024, 09:01 - Sam Client: hi\n26/03/2024, 09:02 - Alex Owner: ok\n[03/27/2024, 10:00:00] Sam Client: x\n",
+    )
+    with pytest.raises(ImportFailed) as failed:
+        records(chat, date_order="mdy")
+    assert str(failed.value) == f"{chat}: no line has a valid date when read in mdy order (check --date-order)"
+
+
+YEAR_FIRST = [
+    ("2024-03-12", "09:01", "Sam Client", "a"),
+    ("2024-03-13", "09:02", "Alex Owner", "b"),
+    ("25/03/2024", "14:02", "Sam Client", "c"),
+    ("2024-03-26", "09:00", "Sam Client", "d"),
+]
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 7])
+@pytest.mark.parametrize("shape, header", [("android", "{d}, {t} - "), ("ios", "\u200e[{d}, {t}:00] ")])
+def test_a_header_written_day_first_in_a_year_first_chat_is_kept_as_text_and_named(
+    tmp_path, monkeypatch, chunk, shape, header
+):
+    """Walk report (date order): a chat whose headers mostly write the year first is read as year/month/day before
+    any other rule, and a header written day first (25/03/2024) was kept as text of the message before it in silence,
+    with --date-order ymd or none. An export writes every header in one shape: a line of another is text, as a line
+    of another style is, and it is named (how many, the first as written and its line, the --date-order that reads
+    it). That order reads both shapes, every line a message; the other, which the date disproves, is refused."""
+    if chunk:  # (the lines are counted chunk by chunk)
+        monkeypatch.setattr(whatsapp.decoding, "CHUNK", chunk)
+    lines = [header.format(d=d, t=t) + f"{who}: {text}" for d, t, who, text in YEAR_FIRST]
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
+    rows = [
+        ("line 1", "2024-03-12T13:01:00.000Z", "in", "Sam Client", "a", [], [], "message", None),
+        ("line 2", "2024-03-13T13:02:00.000Z", "out", "Alex Owner", "b", [], [], "message", None),
+        ("line 3", "2024-03-25T18:02:00.000Z", "in", "Sam Client", "c", [], [], "message", None),
+        ("line 4", "2024-03-26T13:00:00.000Z", "in", "Sam Client", "d", [], [], "message", None),
+    ]
+    for given in ({}, {"date_order": "ymd"}):
+        got = records(chat, **given)
+        assert got[0] == Notice(
+            "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as 3 of its 4 header dates are written;"
+            " the other is written day or month first (25/03/2024, at line 3): that line was kept as text of the"
+            " message before it (pass --date-order dmy, the order its date proves, to read it as a message)"
+        )
+        assert [row(m) for m in got[1:]] == [rows[0], rows[1][:4] + (f"b\n{lines[2]}",) + rows[1][5:], rows[3]]
+    assert [row(m) for m in records(chat, date_order="dmy")] == rows
+    with pytest.raises(ImportFailed) as refused:
+        records(chat, date_order="mdy")
+    assert refused.value.reason == (
+        "--date-order mdy contradicts the file's dates: 1 header date is impossible as month/day/year (25/03/2024,"
+        " at line 3) and none as day/month/year; pass --date-order dmy, the order they prove, or leave --date-order out"
+    )
+
+
+def test_headers_written_day_or_month_first_in_a_year_first_chat_that_prove_no_order_are_named(tmp_path):
+    """Several headers of the other shape, each date reading either way: named, the first of them, and either
+    --date-order reads them."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "2024-03-12, 09:01 - Sam Client: a\n04/03/2024, 14:02 - Sam Client: b\n2024-03-13, 09:02 - Alex Owner: c\n"
+        "05/03/2024, 14:02 - Sam Client: d\n2024-03-26, 09:00 - Sam Client: e\n2024-03-27, 09:00 - Alex Owner: f\n",
+    )
+    got = records(chat)
+    assert got[0] == Notice(
+        "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as 4 of its 6 header dates are written; the"
+        " other 2 are written day or month first (the first, 04/03/2024, at line 2): those lines were kept as text of"
+        " the message before them (pass --date-order dmy or mdy to read them as messages)"
+    )
+    assert [row(m) for m in got[1:]] == [
+        (
+            "line 1",
+            "2024-03-12T13:01:00.000Z",
+            "in",
+            "Sam Client",
+            "a\n04/03/2024, 14:02 - Sam Client: b",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        (
+            "line 3",
+            "2024-03-13T13:02:00.000Z",
+            "out",
+            "Alex Owner",
+            "c\n05/03/2024, 14:02 - Sam Client: d",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        ("line 5", "2024-03-26T13:00:00.000Z", "in", "Sam Client", "e", [], [], "message", None),
+        ("line 6", "2024-03-27T13:00:00.000Z", "out", "Alex Owner", "f", [], [], "message", None),
+    ]
+    assert [(m.source_ref, times.to_iso(m.sent_at), m.body) for m in records(chat, date_order="mdy")] == [
+        ("line 1", "2024-03-12T13:01:00.000Z", "a"),
+        ("line 2", "2024-04-03T18:02:00.000Z", "b"),
+        ("line 3", "2024-03-13T13:02:00.000Z", "c"),
+        ("line 4", "2024-05-03T18:02:00.000Z", "d"),
+        ("line 5", "2024-03-26T13:00:00.000Z", "e"),
+        ("line 6", "2024-03-27T13:00:00.000Z", "f"),
+    ]
 
 
 def test_a_component_over_12_decides_the_order_for_the_whole_file(tmp_path):

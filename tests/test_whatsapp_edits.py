@@ -867,6 +867,78 @@ def test_an_order_given_for_a_chat_before_that_a_newer_export_disproves_is_refus
     assert snapshot(archive) == before
 
 
+# Year first, as a phone set to ISO dates writes it; line 3 is written day first, of another shape than the file's.
+YEAR_FIRST_CHAT = (
+    "2024-03-12, 09:01 - Sam Client: The lease arrived\n"
+    "2024-03-13, 09:02 - Alex Owner: Did you sign it?\n"
+    "25/03/2024, 14:02 - Sam Client: Signed and sent back\n"
+    "2024-03-26, 08:15 - Alex Owner: Thanks\n"
+)
+YEAR_FIRST_ROWS = [
+    ("2024-03-12T13:01:00.000Z", SAM, "The lease arrived", "[]", 1, "America/New_York"),
+    ("2024-03-13T13:02:00.000Z", ALEX, "Did you sign it?", "[]", 1, "America/New_York"),
+    ("2024-03-25T18:02:00.000Z", SAM, "Signed and sent back", "[]", 1, "America/New_York"),
+    ("2024-03-26T12:15:00.000Z", ALEX, "Thanks", "[]", 1, "America/New_York"),
+]
+
+
+def test_a_header_written_day_first_in_a_year_first_chat_is_named_on_the_imports_transcript(cli, archive, tmp_path):
+    """Walk report (date order): in a chat whose headers mostly write the year first, a header written day first
+    was kept as text of the message before it, Sam's message archived as Alex's, and the import said nothing. Kept
+    so (a line of another shape than the file's), it is named where the person sees it, with the way to read it."""
+    export = us_export(tmp_path / "export", YEAR_FIRST_CHAT)
+    done = cli("import", export)
+    assert (done.exit_code, done.output) == (
+        0,
+        f"{export}: whatsapp, added 3, already present 0, updated 0, skipped 0\n  warning: {US_CHAT}: dates read as"
+        " year/month/day, as 3 of its 4 header dates are written; the other is written day or month first"
+        " (25/03/2024, at line 3): that line was kept as text of the message before it (pass --date-order dmy, the"
+        " order its date proves, to read it as a message)\n1 conversation of this export waits to be filed: 1"
+        " (textfile conversations --unfiled; textfile file N --matter REF, or textfile conversation ignore N)\n",
+    )
+    merged = YEAR_FIRST_ROWS[1][:2] + ("Did you sign it?\n25/03/2024, 14:02 - Sam Client: Signed and sent back",)
+    assert chat(archive) == [YEAR_FIRST_ROWS[0], merged + YEAR_FIRST_ROWS[1][3:], YEAR_FIRST_ROWS[3]]
+
+
+def test_a_year_first_chat_read_in_a_persons_day_first_order_is_read_so_by_the_weekly_run(cli, archive, tmp_path):
+    """A person read a year-first chat with --date-order dmy, which reads its header written day first as a message.
+    The weekly run, given no --date-order, read next week's export year first before any other rule: that header
+    kept as text, Alex's message archived again with Sam's in it. The order a person gave for the chat reads both
+    shapes next week too."""
+    report = imported(cli, us_export(tmp_path / "week1", YEAR_FIRST_CHAT), "--date-order", "dmy")
+    assert (report["added"], report["warnings"], report["assumptions"]) == (4, [], [])
+    week2 = us_export(tmp_path / "week2", YEAR_FIRST_CHAT + "2024-03-27, 10:00 - Sam Client: See you Friday\n")
+    weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
+    assert weekly.exit_code == 0, weekly.output
+    [taken] = json.loads(weekly.stdout)["imported"]
+    assert (taken["added"], taken["already_present"], taken["updated"], taken["warnings"]) == (1, 4, 0, [])
+    assert chat(archive) == YEAR_FIRST_ROWS + [
+        ("2024-03-27T14:00:00.000Z", SAM, "See you Friday", "[]", 1, "America/New_York")
+    ]
+
+
+def test_date_order_ymd_on_a_chat_mostly_written_day_first_is_refused_and_the_archive_is_unchanged(
+    cli, archive, tmp_path
+):
+    """Walk report (date order): `--date-order ymd` on a day-first export with one header written year first read
+    that one alone: the three before it were skipped as lines before the first message, and nothing said so.
+    Refused, by `import` as by the weekly run's --date-order, naming the order the dates prove."""
+    export = us_export(tmp_path / "export", UK_CHAT + "2024-03-27, 10:00 - Sam Client: Sent it back\n")
+    before = snapshot(archive)
+    refusal = (
+        "--date-order ymd contradicts the file's dates: 3 header dates are impossible as year/month/day (the first,"
+        " 12/03/2024, at line 1); pass --date-order dmy, the order they prove, or leave --date-order out"
+    )
+    refused = cli("import", export, "--date-order", "ymd")
+    assert (refused.exit_code, refused.output) == (1, f"Error: {export}: {refusal}\n")
+    assert snapshot(archive) == before
+    inbox = settled_inbox(tmp_path, export)
+    weekly = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--date-order", "ymd", "--json")
+    assert (weekly.exit_code, weekly.stderr) == (1, f"Error: {inbox / US_CHAT}: {refusal}\n")
+    assert json.loads(weekly.stdout)["failed"] == [{"path": str(inbox / US_CHAT), "reason": refusal}]
+    assert snapshot(archive) == before
+
+
 def test_any_other_reading_of_a_known_time_as_written_is_refused_unless_it_corrects_the_earlier(archive):
     """The same time as written (the identity holds it), in the same zone and date order, at another instant: a DST hour
     read as its other occurrence, say, by a newer reading. Refused like a zone, naming both readings."""

@@ -1,6 +1,12 @@
 """The file's day/month order: the rules that settle it, as named functions tried in turn.
 
 Decisions:
+- A file whose headers mostly write the year first is read as year/month/day. A header there that
+  writes the day or month first is of another shape than the file's (an export writes all its
+  headers in one): kept as text of the message before it, as a line of another style is, and named
+  with the --date-order that reads it; a day/month or month/day order a person gave reads both
+  shapes (a year written first is read so in any order), checked against those dates like any. A
+  --date-order ymd on a file whose headers do not mostly write the year first is refused.
 - Day/month order: a date with a number above 12 proves it. An order a person gave (--date-order,
   or before for this chat) that the dates disprove (some are impossible in it, none in the other) is
   refused, never read: each header impossible in it would be kept as text of another message. Where
@@ -78,46 +84,95 @@ _Decided = tuple[str, Notice | None] | None  # (order, notice), or None: the rul
 
 
 def _years_first(e: _OrderEvidence) -> _Decided:
-    """Most headers write the year first (2019-10-20): year/month/day, unless --date-order says otherwise."""
-    if e.s.year_first * 2 > e.s.headers:
+    """Most headers write the year first (2019-10-20): year/month/day. Headers whose dates are written day or
+    month first are then of another shape than the file's (an export writes every header in one): kept as text
+    of the message before them, as a line of another style is (header.py), and named (`_other_shape`); unless
+    a person chose day/month or month/day order (--date-order, or before for this chat), which reads both
+    shapes (a date written year first is read so in any order): the rules below check that order against them."""
+    s = e.s
+    if s.year_first * 2 <= s.headers:
+        return None
+    if s.year_first == s.headers:
         return e.options.date_order or "ymd", None
-    return None
+    if (e.options.date_order or (e.said and e.said[0])) in OTHER_ORDER:
+        return None
+    return "ymd", _other_shape(e)
+
+
+def _other_shape(e: _OrderEvidence) -> Notice:
+    """The headers written day or month first in a file whose headers mostly write the year first (`_years_first`):
+    how many, the first as written and its line, kept as text; and the --date-order that reads them."""
+    s = e.s
+    n, line, written = _misfits(s, "ymd")
+    proven = _proven_for_them(s)
+    if n > 1:
+        other, kept, them, prove = f"other {n} are", "those lines were", "them as messages", "their dates prove"
+    else:
+        other, kept, them, prove = "other is", "that line was", "it as a message", "its date proves"
+    way = f"--date-order {proven}, the order {prove}," if proven else "--date-order dmy or mdy"
+    return Notice(
+        f"{e.name}: dates read as {DATE_ORDERS['ymd']}, as {s.year_first} of its {s.headers} header dates are written;"
+        f" the {other} written day or month first ({'the first, ' if n > 1 else ''}{written}, at line {line}):"
+        f" {kept} kept as text of the message before {'them' if n > 1 else 'it'} (pass {way} to read {them})"
+    )
 
 
 def _misfits(s: _Survey, order: str) -> tuple[int, int, str]:
-    """The header dates impossible in `order` ("dmy" or "mdy"): how many, the first's line, its date as
-    written. (A date whose second number is above 12 has no month read day first; one whose first
-    is, read month first.)"""
+    """The header dates impossible in `order`: how many, the first's line, its date as written. (A date whose
+    second number is above 12 has no month read day first; one whose first is, read month first; one
+    written day or month first, "25/03/2024", has none read year first.)"""
+    if order == "ymd":
+        line, written = min((s.first_of[kind] for kind in _DAY_OR_MONTH_FIRST if kind in s.first_of), default=(0, ""))
+        return s.headers - s.year_first, line, written
     if order == "dmy":
-        return s.second_over_12, s.second_over_12_line, s.second_over_12_date
-    return s.first_over_12, s.first_over_12_line, s.first_over_12_date
+        return s.second_over_12, *s.first_of.get("second", (0, ""))
+    return s.first_over_12, *s.first_of.get("first", (0, ""))
+
+
+_DAY_OR_MONTH_FIRST = ("first", "second", "ambiguous", "same")  # the kinds of dates not written year first (_DateFacts)
+
+
+def _proven_for_them(s: _Survey) -> str | None:
+    """The order ("dmy", "mdy") the header dates written day or month first prove: the one every one of them
+    is possible in, where the other is not; None where they prove none (each reads either way, or some
+    read one way only, some the other)."""
+    fitting = [order for order in OTHER_ORDER if not _misfits(s, order)[0]]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _refuse_disproven(e: _OrderEvidence, order: str, given: str, way_out: str) -> None:
-    """An order a person gave ("dmy" or "mdy", `given`: how) that the file's dates disprove: some are impossible
-    in it and none in the other order, which they so prove. Refused (ImportFailed), never read: read so, each of
+    """An order a person gave (`given`: how) that the file's dates disprove: "dmy" or "mdy" where some are
+    impossible in it and none in the other order, which they so prove; "ymd" where some are written day or month
+    first (asked only where at most half are written year first: where more are, `_years_first` names the
+    others). Refused (ImportFailed), never read: read so, each of
     those headers would be kept as text of another person's message, evidence rewritten on a mistaken word."""
     misfits, line, written = _misfits(e.s, order)
-    other = OTHER_ORDER[order]
-    if not misfits or _misfits(e.s, other)[0]:
+    if not misfits:
         return
+    if order == "ymd":
+        proven = _proven_for_them(e.s)
+        none_in_other = ""
+        instead = f"--date-order {proven}, the order they prove" if proven else "--date-order dmy or mdy"
+    else:
+        other = OTHER_ORDER[order]
+        if _misfits(e.s, other)[0]:
+            return
+        none_in_other, instead = f" and none as {DATE_ORDERS[other]}", f"--date-order {other}, the order they prove"
     raise ImportFailed(
         e.source.path,
         f"{given}: {misfits} header date{' is' if misfits == 1 else 's are'} impossible as {DATE_ORDERS[order]}"
-        f" ({'the first, ' if misfits > 1 else ''}{written}, at line {line}) and none as {DATE_ORDERS[other]};"
-        f" pass --date-order {other}, the order they prove{way_out}",
+        f" ({'the first, ' if misfits > 1 else ''}{written}, at line {line}){none_in_other}; pass {instead}{way_out}",
     )
 
 
 def _order_given(e: _OrderEvidence) -> _Decided:
-    """--date-order. One the file's dates disprove is refused (`_refuse_disproven`); one they contradict where
-    they contradict the other order too (dates of both kinds) is the person's choice between two readings, and
-    stands: the headers whose dates are impossible in it are named (kept as text)."""
+    """--date-order. One the file's dates disprove is refused (`_refuse_disproven`; "ymd" comes here only where
+    at most half the dates are written year first); one they contradict where they contradict the other order too
+    (dates of both kinds) is the person's choice between two readings, and stands: the headers whose dates are
+    impossible in it are named (kept as text)."""
     given = e.options.date_order
     if not given:
         return None
-    if given not in OTHER_ORDER:  # ("ymd": the survey does not count the dates impossible year first)
-        return given, None
     _refuse_disproven(e, given, f"--date-order {given} contradicts the file's dates", ", or leave --date-order out")
     misfits, line, _written = _misfits(e.s, given)
     if not misfits:
@@ -158,7 +213,7 @@ def _proven_both_ways(e: _OrderEvidence) -> _Decided:
     misfits = s.second_over_12 if order == "dmy" else s.first_over_12
     return order, Notice(
         f"{e.name}: dates read as {DATE_ORDERS[order]}{why}: {s.first_over_12} header dates have a first number above 12 "
-        f"(the first at line {s.first_over_12_line}), {s.second_over_12} a second one (the first at line {s.second_over_12_line}); "
+        f"(the first at line {s.first_of['first'][0]}), {s.second_over_12} a second one (the first at line {s.first_of['second'][0]}); "
         f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
         "(pass --date-order to choose)"
     )
@@ -259,7 +314,8 @@ def _date_order(
     source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None
 ) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
-    not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first; --date-order
+    not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first (the headers
+    written otherwise named, kept as text, unless a person gave day/month or month/day order); --date-order
     (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
     where this export's dates disprove it (else it waits, below); a first or second number above 12
     (proof, said only when both occur; where both do, the order a person gave for this chat before,

@@ -24,10 +24,8 @@ class _Survey:
     year_first: int = 0
     first_over_12: int = 0
     second_over_12: int = 0
-    first_over_12_line: int = 0  # the line of the first such header
-    second_over_12_line: int = 0
-    first_over_12_date: str = ""  # its date as written ("25/03/2024")
-    second_over_12_date: str = ""
+    # _DateFacts.kind -> (its line, its date as written: "25/03/2024") of the first header of that kind
+    first_of: dict = field(default_factory=dict)
     ambiguous: int = 0  # dates where either order is possible and they differ
     back_dmy: int = 0
     back_mdy: int = 0
@@ -195,7 +193,7 @@ def _survey_chunk(s: _Survey, progress: _Progress, chunk: str) -> None:
         styles[style] = styles.get(style, 0) + 1
         headers += 1
         counts[facts.kind] += 1
-        if counts[facts.kind] == 1 and facts.kind in ("first", "second"):
+        if counts[facts.kind] == 1:
             _evidence_at(s, facts.kind, chunk, m)
         if facts is not progress.facts:  # (the same date again changes nothing)
             _dates_went_back(s, progress, facts)
@@ -217,13 +215,16 @@ def _remember(cache: dict, limit: int, key, value):
 
 
 def _evidence_at(s: _Survey, kind: str, chunk: str, m: re.Match) -> None:
-    """The line of the first header whose first (second) number is above 12, for the notices and the
-    refusals (date_order.py): the line breaks in the chunks before, and in this one up to it (see
-    _messages); and its date as written (taken from the match here, not in the loop: only the first's)."""
-    setattr(s, f"{kind}_over_12_line", s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1))
+    """The first header of a kind of date (`_DateFacts.kind`: its first or second number above 12, written
+    year first, ...), for the notices and the refusals (date_order.py): its line, the line breaks in the
+    chunks before and in this one up to it (see _messages), and its date as written (taken from the
+    match here, not in the loop: only the first's)."""
     g = m.groups()
     d1, sep, d2, era, d3 = g[:3] + (None, g[3]) if g[0] is not None else g[8:13]
-    setattr(s, f"{kind}_over_12_date", f"{d1}{sep}{d2}{sep}{era or ''}{d3}")
+    s.first_of[kind] = (
+        s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1),
+        f"{d1}{sep}{d2}{sep}{era or ''}{d3}",
+    )
 
 
 def _dates_went_back(s: _Survey, progress: _Progress, facts: _DateFacts) -> None:
