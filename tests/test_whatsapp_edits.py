@@ -939,6 +939,34 @@ def test_date_order_ymd_on_a_chat_mostly_written_day_first_is_refused_and_the_ar
     assert snapshot(archive) == before
 
 
+def test_an_export_whose_dates_prove_the_other_order_is_not_advised_the_order_they_disprove(cli, archive, tmp_path):
+    """A chat read as month/day/year, the usual order for region US (its dates read either way). Next week's export
+    has 13/1/25, which proves day/month/year: ingest refused it, advising "--date-order mdy to read this export as
+    before", which the importer refuses (the dates disprove it). The advice is the one way out: --corrects-reading."""
+    assert cli("import", us_export(tmp_path / "week1", US_WEEK1), "--quiet").exit_code == 0
+    week2 = us_export(tmp_path / "week2", US_WEEK1 + "13/1/25, 10:00\u202fAM - Sam Client: See you then\n")
+    before = snapshot(archive)
+    refused = cli("import", week2)
+    assert (refused.exit_code, refused.output) == (
+        1,
+        f"Error: {week2}: line 1: archived with its date read as month/day/year (2025-11-01 09:31 -04:00); read as"
+        " day/month/year it would move to 2025-01-11 09:31 -05:00, and so would every message read that way. This"
+        " export's dates prove day/month/year (some are impossible as month/day/year), so it cannot be read as before:"
+        " pass --corrects-reading, as day/month/year corrects the earlier reading\n",
+    )
+    assert snapshot(archive) == before
+    advised_before = cli("import", week2, "--date-order", "mdy")
+    assert (advised_before.exit_code, snapshot(archive)) == (1, before)
+    report = imported(cli, week2, "--corrects-reading")
+    assert (report["added"], report["updated"]) == (1, 2)
+    ny = "America/New_York"
+    assert chat(archive) == [
+        ("2025-01-11T14:31:00.000Z", ALEX, "Can we meet Thursday?", "[]", 2, ny),
+        ("2025-01-11T14:35:00.000Z", SAM, "Thursday 3 pm works.", "[]", 2, ny),
+        ("2025-01-13T15:00:00.000Z", SAM, "See you then", "[]", 1, ny),
+    ]
+
+
 def test_any_other_reading_of_a_known_time_as_written_is_refused_unless_it_corrects_the_earlier(archive):
     """The same time as written (the identity holds it), in the same zone and date order, at another instant: a DST hour
     read as its other occurrence, say, by a newer reading. Refused like a zone, naming both readings."""

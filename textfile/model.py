@@ -236,6 +236,7 @@ class DateOrder:
     order a correction of the reading read them in."""
 
     order: str
+    proven: bool = False  # the source's own dates prove it (some impossible in the other order): no other reads them
 
 
 Record = Message | Reaction | Skipped | Notice | ChatFile | ChatFilesNamed | Zone | DateOrder

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from textfile import times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.importers.whatsapp.date_order import _date_order
+from textfile.importers.whatsapp.date_order import _date_order, _proven_by_dates
 from textfile.importers.whatsapp.dst import _fall_backs
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, HEADER
 from textfile.importers.whatsapp.media import _ZIP_ERRORS, _Media, _media_records
@@ -118,7 +118,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     order, order_notice = _date_order(source, survey, options, options.chat_date_orders.get(source_key))
     # (a chat the archive holds: ingest names the order where it would move its messages)
     if source_key in options.chat_owners:
-        yield DateOrder(order)
+        yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
     participants = _participants(senders, owner, options.region)
     conversation = _conversation(FORMAT, source_key, chat, participants, survey)

@@ -140,6 +140,13 @@ def _proven_for_them(s: _Survey) -> str | None:
     return fitting[0] if len(fitting) == 1 else None
 
 
+def _proven_by_dates(s: _Survey, order: str) -> bool:
+    """The file's dates prove `order` ("dmy", "mdy"): some are impossible in the other order and none in it, so
+    that a --date-order of the other is refused (`_refuse_disproven`). Told to ingest (`DateOrder.proven`), whose
+    advice where this reading would move archived messages must not be that refused order."""
+    return order in OTHER_ORDER and bool(_misfits(s, OTHER_ORDER[order])[0]) and not _misfits(s, order)[0]
+
+
 def _refuse_disproven(e: _OrderEvidence, order: str, given: str, way_out: str) -> None:
     """An order a person gave (`given`: how) that the file's dates disprove: "dmy" or "mdy" where some are
     impossible in it and none in the other order, which they so prove; "ymd" where some are written day or month

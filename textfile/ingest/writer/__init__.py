@@ -58,6 +58,7 @@ class _Writer(
         # the import row's options, with what a correction corrected (`say_corrections`)
         self.options = dict(source.options)
         self.date_order: str | None = None  # the order the importer read dates in (`DateOrder`)
+        self.date_order_proven = False  # the source's own dates prove it (`DateOrder.proven`)
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.init_batches()
         self.init_conversations()

@@ -152,7 +152,7 @@ class Batches:
             elif isinstance(record, Zone):
                 self.result.zone = record.name
             elif isinstance(record, DateOrder):
-                self.date_order = record.order
+                self.date_order, self.date_order_proven = record.order, record.proven
             else:
                 raise TypeError(f"importer yielded {type(record).__name__}, not a record")
             count += 1

@@ -73,10 +73,18 @@ class Corrections:
             )
         if kind == "date_order" and self.date_order in OTHER_ORDER:
             order, earlier = self.date_order, OTHER_ORDER[self.date_order]
-            return (
+            moved = (
                 f"{m.source_ref}: archived with its date read as {DATE_ORDERS[earlier]} ({was}); read as {DATE_ORDERS[order]} it would"
-                f" move to {now}, and so would every message read that way. Pass --date-order {earlier} to read this export as before,"
-                f" or --corrects-reading if {DATE_ORDERS[order]} corrects the earlier reading"
+                f" move to {now}, and so would every message read that way."
+            )
+            if self.date_order_proven:  # (the importer refuses --date-order {earlier}: this export's dates disprove it)
+                return (
+                    f"{moved} This export's dates prove {DATE_ORDERS[order]} (some are impossible as {DATE_ORDERS[earlier]}), so"
+                    f" it cannot be read as before: pass --corrects-reading, as {DATE_ORDERS[order]} corrects the earlier reading"
+                )
+            return (
+                f"{moved} Pass --date-order {earlier} to read this export as before, or --corrects-reading if {DATE_ORDERS[order]}"
+                " corrects the earlier reading"
             )
         return (
             f"{m.source_ref}: archived as {was} (read in {old}); this import reads the same time as written as {now}, and so would it"
