@@ -680,7 +680,7 @@ def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it
     again = import_path(archive, week1)
     assert (counts(again), again.assumptions, again.warnings) == ((0, 2, 0), [f"{US_CHAT}: {assumed}"], [])
     assert options_of(archive, 3) == same_bytes
-    # so does the weekly run, which takes no --date-order: next week's export goes on from the corrected reading
+    # so does the weekly run, given no --date-order: next week's export goes on from the corrected reading
     week2 = us_export(tmp_path / "week2", US_WEEK2)
     weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
     assert weekly.exit_code == 0, weekly.output
@@ -694,7 +694,7 @@ def test_reading_an_archived_export_with_another_date_order_is_refused_unless_it
 
 
 def test_a_chat_imported_with_a_date_order_is_read_in_it_by_the_weekly_run(cli, archive, tmp_path):
-    """`archive` takes no --date-order: a chat a person read as day/month/year must not be read otherwise next week."""
+    """`archive` given no --date-order: a chat a person read as day/month/year must not be read otherwise next week."""
     assert cli("import", us_export(tmp_path / "week1", US_WEEK1), "--date-order", "dmy", "--quiet").exit_code == 0
     week2 = us_export(tmp_path / "week2", US_WEEK2)
     weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
