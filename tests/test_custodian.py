@@ -491,16 +491,57 @@ def test_the_same_guid_with_another_text_is_an_edit_as_on_the_owner_s_phone(with
     conn.commit()
     conn.close()
     assert cli("import", owner_db).exit_code == 0
-    r = cli("import", client_db, "--custodian", "Jordan Lee")
-    assert "added 4, already present 7, updated 1" in r.stdout, r.output
+    c = archive.conn
+    columns = "id, sent_at, direction, body, status, delivered_at, read_at, flags, version"
+    (owner_s,) = c.execute(f"SELECT {columns} FROM messages WHERE source_id = ?", (G + "01",)).fetchall()
+    r = cli("import", client_db, "--custodian", "Jordan Lee", "--json")
+    [result] = json.loads(r.stdout)
+    assert (result["added"], result["already_present"], result["updated"]) == (4, 7, 1), r.output
+    # The edit is a new version; the time, receipts and state (failed there) are the owner's Mac's, as first archived.
+    assert tuple(c.execute(f"SELECT {columns} FROM messages WHERE source_id = ?", (G + "01",)).fetchone()) == (
+        *tuple(owner_s)[:3],
+        "Are we still on for Tuesday??",
+        *tuple(owner_s)[4:8],
+        2,
+    )
     assert [
-        tuple(x)
-        for x in archive.conn.execute(
-            "SELECT m.body, m.flags, v.body, v.origin FROM messages m JOIN message_versions v"
-            " ON v.message_id = m.id WHERE m.source_id = ?",
-            (G + "01",),
-        )
-    ] == [("Are we still on for Tuesday??", '["failed"]', "Are we still on for Tuesday?", "reimport")]
+        tuple(x) for x in c.execute("SELECT body, origin FROM message_versions WHERE message_id = ?", (owner_s[0],))
+    ] == [("Are we still on for Tuesday?", "reimport")]
+    assert (
+        "1 message found on another phone as well has another text on this one: its text here is a new version (the"
+        " earlier kept), and the message keeps the time, receipts and state (deleted or failed) of the phone that gave"
+        " it first"
+    ) in result["assumptions"]
+    audited = json.loads(
+        c.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC").fetchone()[0]
+    )
+    assert audited["edited_on_another_phone"] == 1
+    assert cli("verify").exit_code == 0
+
+
+def test_an_edit_on_a_phone_whose_clock_is_hours_off_keeps_the_first_phone_s_time(with_jordan, archive, phones):
+    # G02 has another text on the client's phone, whose clock dates it 3 hours later: the edit is a version, the message
+    # stays at the owner's Mac's time, and the client's phone's time is kept where it was found ("recorded there at").
+    cli, (owner_db, client_db) = with_jordan, phones
+    _client_clock_hours_ahead(client_db)
+    conn = sqlite3.connect(client_db)
+    conn.execute("UPDATE message SET text = 'Yes, 4pm at the office.' WHERE guid = ?", (G + "02",))
+    conn.commit()
+    conn.close()
+    assert cli("import", owner_db).exit_code == 0
+    c = archive.conn
+    columns = "id, sent_at, direction, status, delivered_at, read_at, flags"
+    (owner_s,) = c.execute(f"SELECT {columns}, body FROM messages WHERE source_id = ?", (G + "02",)).fetchall()
+    assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
+    assert tuple(
+        c.execute(f"SELECT {columns}, body, version FROM messages WHERE source_id = ?", (G + "02",)).fetchone()
+    ) == (*tuple(owner_s)[:7], "Yes, 4pm at the office.", 2)
+    assert [
+        tuple(r) for r in c.execute("SELECT body, origin FROM message_versions WHERE message_id = ?", (owner_s[0],))
+    ] == [(owner_s[7], "reimport")]
+    assert [tuple(r) for r in c.execute("SELECT * FROM phone_copies")] == [
+        (owner_s[0], owner_s[0], 2, "ROWID 2", "2024-03-01T20:07:30.000Z")
+    ]
     assert cli("verify").exit_code == 0
 
 

@@ -97,6 +97,8 @@ class _Writer(
             self.say_copies()
         if self.per_phone:
             self.say_per_phone()
+        if self.edited_elsewhere:
+            self.say_edited_elsewhere()
         self.say_owner_numbers_kept()
         self.forget_unnamed_owners()
         self.say_moved()

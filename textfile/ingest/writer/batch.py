@@ -333,10 +333,14 @@ class Batches:
             batch.already += 1
             self.fill_receipts(p, mid, known, batch.receipts)
             return known.content_hash
-        if self.phones and self.same_on_another_phone(p, mid, known, batch.copies):
-            batch.already += 1
-            return known.content_hash
+        elsewhere = self.phones and self.from_another_phone(mid)
+        if elsewhere:
+            if self.same_on_another_phone(p, mid, known, batch.copies):
+                batch.already += 1
+                return known.content_hash
+            p = self.edited_on_another_phone(p, mid, batch.copies)
         if self.changed(p, known):
+            self.edited_elsewhere += bool(elsewhere)
             return p.content_hash
         batch.already += 1
         return known.content_hash

@@ -49,6 +49,9 @@ class Copies:
         )
         # what differed only per phone (`same_on_another_phone`) -> how many messages
         self.per_phone: dict[str, int] = {}
+        self.edited_elsewhere = (
+            0  # records of another text than the message archived from another phone (`edited_on_another_phone`)
+        )
         # the same, where the two times are further apart than COPY_WITHIN -> how far, per record ("ROWID 2: 3 h … later")
         self.times_apart: dict[str, list[str]] = {}
         self.copies = self.source.copies_differ if self.phones else False
@@ -125,14 +128,10 @@ class Copies:
         time this phone gives it, where it is another, goes to `copies` (the batch's `phone_copies` rows),
         as a matched copy's does. Times further apart than COPY_WITHIN are said apart, with how far
         (`say_per_phone`). Anything else that differs (its text) is what it is on the owner's phone: a
-        new version (`changed`)."""
-        if not self.from_another_phone(mid):
-            return False
+        new version (`edited_on_another_phone`, then `changed`). Asked only of a message archived from
+        another phone (`from_another_phone`)."""
         row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
-        flags = _flags_json(
-            [f for f in json.loads(p.flags) if f not in PER_PHONE_FLAGS]
-            + [f for f in json.loads(row["flags"]) if f in PER_PHONE_FLAGS]
-        )
+        flags = _first_phone_s_state(p.flags, row["flags"])
         if p.content_hash_with(sent_at=row["sent_at"], flags=flags) != known.content_hash:
             return False
         here = times.from_iso(p.sent_at) - times.from_iso(row["sent_at"])  # (this phone's time, less the message's)
@@ -146,6 +145,25 @@ class Copies:
         if time:
             self.time_there(p, mid, copies)
         return True
+
+    def edited_on_another_phone(self, p: _Pending, mid: str, copies: list[tuple]) -> _Pending:
+        """A record of the same identity as a message archived from another phone, with another text (an edit
+        that phone shows): the edit as it is to be written (`changed`), with what is each phone's own as the
+        message has it, as `same_on_another_phone` keeps it: its time (this phone's kept in `phone_copies`),
+        PER_PHONE_FLAGS, its receipts (this phone's are this phone's: none are filled in). Counted where it is a
+        new version (`edited_elsewhere`), and said (`say_edited_elsewhere`)."""
+        row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
+        flags = _first_phone_s_state(p.flags, row["flags"])
+        if p.sent_at != row["sent_at"]:
+            self.time_there(p, mid, copies)
+        record = p.record._replace(sent_at=row["sent_at"], flags=flags, delivered_at=None, read_at=None)
+        return type(p)(
+            record,
+            p.conversation_id,
+            p.sender_id,
+            p.content_hash_with(sent_at=row["sent_at"], flags=flags),
+            p.attachments,
+        )
 
     def time_there(self, p: _Pending, mid: str, copies: list[tuple]) -> None:
         """The time this phone gives an archived message of the same identity, kept as a matched copy's is
@@ -173,6 +191,25 @@ class Copies:
                 "assumption",
             )
         self.changes["per_phone_differences"] = dict(sorted(self.per_phone.items()))
+
+    def say_edited_elsewhere(self) -> None:
+        """The assumption of the edits read from another phone than the one that gave the message first."""
+        n = self.edited_elsewhere
+        self.note(
+            f"{_count(n, 'message')} found on another phone as well {'has' if n == 1 else 'have'} another text on this"
+            f" one: {'its' if n == 1 else 'each'} text here is a new version (the earlier kept), and the message keeps the"
+            " time, receipts and state (deleted or failed) of the phone that gave it first",
+            "assumption",
+        )
+        self.changes["edited_on_another_phone"] = n
+
+
+def _first_phone_s_state(flags: str, archived: str) -> str:
+    """A record's flags, with PER_PHONE_FLAGS as the archived message's (the first phone's) instead of its own."""
+    return _flags_json(
+        [f for f in json.loads(flags) if f not in PER_PHONE_FLAGS]
+        + [f for f in json.loads(archived) if f in PER_PHONE_FLAGS]
+    )
 
 
 def _apart(delta: timedelta) -> str:
