@@ -125,13 +125,13 @@ def conversation_rsmf(
         )
     )
     saying = {r["id"]: said(r, conversation["platform"], people) for r in rows}
-    found_on = _found_on(conn, rows, owner_name)
+    found = found_on(conn, rows, owner_name)
     if custodian_handle is None:
-        custodian_handle = _collected_from(conn, people, found_on, owner_name)
+        custodian_handle = _collected_from(conn, people, found, owner_name)
     slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)]
     out = []
     for n, part in enumerate(slices, 1):
-        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle, saying, found_on)
+        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle, saying, found)
         name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
         headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
         out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people, saying), _zip(manifest, files))))
@@ -168,19 +168,21 @@ def _redacted(row, spans) -> dict:
     }
 
 
-def _found_on(conn, rows, owner_name: str) -> dict[str, Found]:
-    """Each message's phones (whose, sorted by name) and the times other phones' copies recorded, by message id."""
+def found_on(conn, rows, owner_name: str) -> dict[str, Found]:
+    """Where each message (of `rows`, each with its "id") was found, by message id: whose phones, sorted by
+    name, and the times other phones' copies recorded, read by the transcript's readers (`people`): one
+    reading for every file of a production (rsmf, tabular)."""
     cond, params = "m.id IN (SELECT value FROM json_each(?))", [json.dumps([r["id"] for r in rows])]
     phones = phones_of(conn, cond, params, owner_name)
     elsewhere = times_elsewhere(conn, cond, params, owner_name)
     return {r["id"]: Found(phones.get(r["id"], []), elsewhere.get(r["id"], {})) for r in rows}
 
 
-def _collected_from(conn, people, found_on: dict[str, Found], owner_name: str) -> str | None:
+def _collected_from(conn, people, found: dict[str, Found], owner_name: str) -> str | None:
     """The manifest's custodian (see the module): the owner's handle where the owner's phone holds the
     conversation's messages; the client's handle where one client's phone alone holds a thread the owner
     is not in; else None."""
-    phones = {name for found in found_on.values() for name in found.phones}
+    phones = {name for f in found.values() for name in f.phones}
     owner = next((p["handle"] for p in people if p["is_owner"]), None)
     if owner is not None:
         return owner if owner_name in phones else None

@@ -22,9 +22,9 @@ Decisions, and why:
   stay as they are (ensure_ascii off), so a reader splits on LF, not on every Unicode line break.
 - **Deterministic.** The same archive, ids, zone and Bates give the same bytes.
 - **Found on.** Whose phone(s) each message was found on (`found_on`: each custodian, with the time
-  their phone's copy recorded where it is not the message's own), read by the transcript's readers
-  (`people.phones_of`, `people.times_elsewhere`), so the data says what the PDF's "found on" says,
-  for every message: a message found on the owner's phone alone says so too.
+  their phone's copy recorded where it is not the message's own), read as the RSMF reads it
+  (`rsmf.found_on`, the transcript's readers), so the data says what the PDF's "found on" says, for
+  every message: a message found on the owner's phone alone says so too.
 - **Time precision** as stored: "minute" or "second" where the source wrote its time no finer
   (WhatsApp), null where it did not limit it (Android and iMessage record a clock value: the UTC
   columns give it to the millisecond). Null is not read as "millisecond": an iMessage database before
@@ -43,8 +43,8 @@ from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import NotFound
-from textfile.produce.rsmf import rows_by_message
-from textfile.transcript.content.people import _recorded, phones_of, times_elsewhere
+from textfile.produce.rsmf import found_on, rows_by_message
+from textfile.transcript.content.people import _recorded
 
 __all__ = ["FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
 
@@ -81,7 +81,6 @@ FIELDS = (
     "found_on",  # (last: a column added after the others keeps every earlier column where it was)
 )
 _LISTS = ("flags", "attachments", "reactions", "found_on")
-_OF_IDS = "m.id IN (SELECT value FROM json_each(?))"
 
 
 def message_rows(
@@ -182,21 +181,17 @@ def _replied(cur, messages) -> dict[str, str]:
 def _found_on(conn, messages, tz: ZoneInfo, owner_name: str) -> dict[str, list[dict]]:
     """Each message's custodians (sorted by name), each with the time their phone's copy recorded where it
     differs from the message's own: in UTC as stored, and local as the PDF says it (`_recorded`)."""
-    params = [json.dumps([m["id"] for m in messages])]
-    phones = phones_of(conn, _OF_IDS, params, owner_name)
-    elsewhere = times_elsewhere(conn, _OF_IDS, params, owner_name)
+    found = found_on(conn, messages, owner_name)
     out = {}
     for m in messages:
-        recorded = elsewhere.get(m["id"], {})
+        at = found[m["id"]].elsewhere
         out[m["id"]] = [
             {
                 "custodian": name,
-                "recorded_utc": recorded.get(name),
-                "recorded_local": _recorded(recorded[name], m["sent_at"], tz, m["time_precision"])
-                if name in recorded
-                else None,
+                "recorded_utc": at.get(name),
+                "recorded_local": _recorded(at[name], m["sent_at"], tz, m["time_precision"]) if name in at else None,
             }
-            for name in phones.get(m["id"], [])
+            for name in found[m["id"]].phones
         ]
     return out
 
