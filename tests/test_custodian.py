@@ -4,6 +4,8 @@ other phone's copy of the same message, whichever phone is imported first."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -11,7 +13,7 @@ import sqlite3
 import subprocess
 
 import pytest
-from conftest import FIXTURES, snapshot, transcript_numbers
+from conftest import CORPUS, FIXTURES, snapshot, transcript_numbers
 from imessage_build import build_client_phone, build_modern, insert_message
 
 from textfile.transcript import manifest
@@ -611,6 +613,151 @@ def test_the_time_the_other_iphone_recorded_is_said_where_it_differs(
     for args in imports:
         assert ", added 0, " in cli("import", *args).stdout
     assert snapshot(archive)["phone_copies"] == before
+
+
+def _rsmf_opened(data: bytes) -> tuple[dict, dict]:
+    """An .rsmf's X-RSMF headers and its manifest."""
+    import io
+    import zipfile
+    from email import policy
+    from email.parser import BytesParser
+
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    (part,) = list(message.iter_attachments())
+    with zipfile.ZipFile(io.BytesIO(part.get_payload(decode=True))) as z:
+        found = json.loads(z.read("rsmf_manifest.json"))
+    return {k: str(v) for k, v in message.items() if k.startswith("X-RSMF-")}, found
+
+
+def test_a_production_of_both_iphones_says_in_every_data_file_where_each_message_was_found(
+    with_jordan, archive, phones, tmp_path
+):
+    from textfile.produce import loadfiles
+    from textfile.produce.rsmf_check import validate
+
+    cli, (owner_db, client_db) = with_jordan, phones
+    assert cli("import", owner_db).exit_code == 0
+    assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
+    assert cli("matter", "open", "LEE-1", "--client", "Jordan Lee", "--title", "Lease").exit_code == 0
+    keys = {k: c for c, k in archive.conn.execute("SELECT id, source_key FROM conversations")}
+    # Jordan's thread with Maria, found on Jordan's phone alone and without the owner, goes in too
+    assert cli("file", keys[WITH_MARIA], "--matter", "LEE-1").exit_code == 0
+    out = tmp_path / "vol1"
+    made = cli("produce", "LEE-1", "--out", out, "--exhibits")  # (one PDF per conversation: a document each)
+    assert made.exit_code == 0, made.output
+    produced = [e for e in EXPECTED_I if e[0] != "-;+12025550188"]  # (not filed to the matter)
+    g02 = "Yes, 3pm at the office."  # (Jordan's phone recorded it 350 ms after the owner's Mac)
+    jordan_at = ("2024-03-01T17:07:30.350Z", "2024-03-01 12:07:30.350 -05:00")
+
+    def found_on(body: str, names: str) -> list[dict]:
+        return [
+            {
+                "custodian": name,
+                "recorded_utc": jordan_at[0] if (body, name) == (g02, "Jordan Lee") else None,
+                "recorded_local": jordan_at[1] if (body, name) == (g02, "Jordan Lee") else None,
+            }
+            for name in names.split(", ")
+        ]
+
+    # messages.jsonl and messages.csv: every row's found_on, the same in both
+    rows = [json.loads(line) for line in (out / "DATA" / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
+    key_of = {c: k for k, c in keys.items()}
+    got = sorted((key_of[r["conversation_id"]], r["body"], json.dumps(r["found_on"])) for r in rows)
+    assert got == sorted((key, body, json.dumps(found_on(body, names))) for key, _, _, body, names in produced)
+    table = list(
+        csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"), newline=""))
+    )
+    assert list(table[0])[-1] == "found_on"
+    assert [json.loads(r["found_on"]) for r in table] == [r["found_on"] for r in rows]
+    # an iMessage time is not limited by its source: its precision is empty, and README.txt says what that means
+    assert {(r["time_precision"], len(r["sent_utc"])) for r in rows} == {(None, len(jordan_at[0]))}
+    assert {r["time_precision"] for r in table} == {""}
+    assert [(r["sent_utc"], r["sent_local"], r["time_precision"]) for r in rows if r["body"] == g02] == [
+        ("2024-03-01T17:07:30.000Z", "2024-03-01 12:07:30 -05:00", None)
+    ]
+    readme = " ".join((out / "README.txt").read_text(encoding="utf-8").split())
+    assert (
+        "It is empty (null in the JSONL) where the source records a clock value instead (Android: milliseconds since"
+        " 1970; iMessage: nanoseconds, or whole seconds in Messages databases before macOS 10.13 / iOS 11, which the"
+        " archive does not tell apart): the UTC times give it to the millisecond, the local times to the second, as"
+        " the PDFs show them."
+    ) in readme
+    assert "found_on: whose phone(s) the message was found on" in readme
+
+    # RSMF: each conversation names the custodians of its own messages; each event the phones it was found on
+    said = {
+        (key, body): ", ".join(
+            f"{name}'s phone"
+            + (" (recorded there at 2024-03-01 17:07:30.350 +00:00)" if (body, name) == (g02, "Jordan Lee") else "")
+            for name in names.split(", ")
+        )
+        for key, _, _, body, names in produced
+    }
+    schema = CORPUS / "rsmf" / "rsmf_schema_2_0_0.json"
+    schema = json.loads(schema.read_text()) if schema.exists() else None
+    custodians, events = {}, []
+    bodies = dict(archive.conn.execute("SELECT id, body FROM messages"))
+    for path in sorted((out / "RSMF").iterdir()):
+        data = path.read_bytes()
+        assert validate(data, schema) == []
+        headers, found = _rsmf_opened(data)
+        (conversation,) = found["conversations"]
+        key = key_of[int(conversation["id"].removeprefix("conversation-"))]
+        custodians[key] = (headers["X-RSMF-Custodian"], conversation.get("custodian"))
+        for e in found["events"]:
+            events.append((key, bodies[e["id"]], [c["value"] for c in e["custom"] if c["name"] == "Found on"]))
+    owner_in_group = archive.conn.execute(
+        "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner", (keys[GROUP_I],)
+    ).fetchone()[0]
+    assert custodians == {
+        CHAT: ("Alex Owner; Jordan Lee", OWNER),
+        GROUP_I: ("Alex Owner; Jordan Lee", owner_in_group),
+        WITH_MARIA: ("Jordan Lee", JORDAN),  # (the owner is not in it: its custodian is Jordan's number)
+    }
+    assert sorted(events) == sorted((key, body, [said[key, body]]) for key, _, _, body, _ in produced)
+
+    # the DAT: each document names the custodians of its own messages (an exhibit's NATIVELINK: its RSMF)
+    dat = loadfiles.parse_dat((out / "DATA" / "loadfile.dat").read_bytes())
+    exhibits = {
+        d["BEGBATES"]: key_of[int(d["NATIVELINK"].removeprefix("RSMF/conversation-").removesuffix(".rsmf"))]
+        for d in dat
+        if d["IMAGEPATH"]
+    }
+    by_bates = {a["bates"]: r for r in rows for a in r["attachments"] if a["bates"]}
+    assert [(d["BEGBATES"], d["CUSTODIAN"]) for d in dat] == [
+        *((b, custodians[key][0]) for b, key in exhibits.items()),
+        *((b, "; ".join(f["custodian"] for f in by_bates[b]["found_on"])) for b in by_bates),
+    ]
+    assert sorted(exhibits.values()) == sorted(custodians) and len(by_bates) == 1
+
+    # the extracted text says it under each message's heading where the PDF does: an exhibit of one phone's
+    # messages (Jordan's with Maria) says it of none, as its PDF
+    texts = {
+        key: [
+            line
+            for line in (out / "TEXT" / f"{b}.txt").read_text(encoding="utf-8").splitlines()
+            if line.startswith("found on: ")
+        ]
+        for b, key in exhibits.items()
+    }
+    local = {k: v.replace("17:07:30.350 +00:00", "12:07:30.350 -05:00") for k, v in said.items()}
+    assert {key: sorted(lines) for key, lines in texts.items()} == {
+        CHAT: sorted(f"found on: {local[key, body]}" for key, _, _, body, _ in produced if key == CHAT),
+        GROUP_I: sorted(f"found on: {local[key, body]}" for key, _, _, body, _ in produced if key == GROUP_I),
+        WITH_MARIA: [],
+    }
+    assert (
+        "found on: Alex Owner's phone, Jordan Lee's phone (recorded there at 2024-03-01 12:07:30.350 -05:00)"
+        in texts[CHAT]
+    )
+    if shutil.which("pdftotext") is not None:
+        for b, key in exhibits.items():
+            shown = subprocess.run(
+                ["pdftotext", str(out / "IMAGES" / f"{b}.pdf"), "-"], capture_output=True, text=True, check=True
+            ).stdout
+            shown = " ".join(shown.replace("\u2019", "'").split())
+            assert (shown.count("found on: "), all(line in shown for line in texts[key])) == (len(texts[key]), True)
+    assert cli("verify", out).exit_code == 0
 
 
 def _client_clock_hours_ahead(client_db) -> None:

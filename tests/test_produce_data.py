@@ -66,6 +66,7 @@ def test_rows_are_complete(archive):
         numbers={first: "1.1", second: "1.2"},
         natives={(second, 0): "P-000003"},
         outside={first},
+        owner_name="Alex Owner",
     )
     common = {
         "conversation_id": conversation,
@@ -76,6 +77,7 @@ def test_rows_are_complete(archive):
         "time_precision": None,
         "source_zone": "UTC",
         "duration_s": None,
+        "found_on": [{"custodian": "Alex Owner", "recorded_utc": None, "recorded_local": None}],
     }
     assert rows == [
         {
@@ -142,7 +144,7 @@ def test_rows_are_complete(archive):
 
 def test_csv_and_jsonl_keep_every_character(archive):
     first, second = small_case(archive)
-    rows = message_rows(archive.conn, [first, second], NEW_YORK, None)
+    rows = message_rows(archive.conn, [first, second], NEW_YORK, None, owner_name="Alex Owner")
     data = csv_bytes(rows)
     # the body inside its quotes, byte for byte: line breaks, the RTL marks, the emoji, the comma
     assert ('"' + BODY.replace('"', '""') + '"').encode() in data
@@ -154,7 +156,7 @@ def test_csv_and_jsonl_keep_every_character(archive):
             k: ""
             if v is None
             else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-            if k in ("flags", "attachments", "reactions")
+            if k in ("flags", "attachments", "reactions", "found_on")
             else str(v)
             for k, v in row.items()
         }
@@ -170,7 +172,7 @@ def test_csv_and_jsonl_keep_every_character(archive):
 def test_unknown_message_refused(archive):
     small_case(archive)
     with pytest.raises(NotFound):
-        message_rows(archive.conn, ["no such id"], NEW_YORK, None)
+        message_rows(archive.conn, ["no such id"], NEW_YORK, None, owner_name="Alex Owner")
 
 
 def test_every_source_twice_the_same_bytes(archive):
@@ -182,9 +184,9 @@ def test_every_source_twice_the_same_bytes(archive):
     ids = [r[0] for r in archive.conn.execute("SELECT id FROM messages ORDER BY sent_at, id")]
     platforms = {r[0] for r in archive.conn.execute("SELECT DISTINCT platform FROM conversations")}
     assert {"android", "whatsapp", "imessage"} <= platforms
-    rows = message_rows(archive.conn, ids, NEW_YORK, None)
+    rows = message_rows(archive.conn, ids, NEW_YORK, None, owner_name="Alex Owner")
     assert [r["message_id"] for r in rows] == ids
-    again = message_rows(archive.conn, ids, NEW_YORK, None)
+    again = message_rows(archive.conn, ids, NEW_YORK, None, owner_name="Alex Owner")
     assert csv_bytes(rows) == csv_bytes(again) and jsonl_bytes(rows) == jsonl_bytes(again)
     parsed = list(csv.DictReader(io.StringIO(csv_bytes(rows).decode("utf-8-sig"), newline="")))
     assert [p["body"] for p in parsed] == [r["body"] for r in rows]

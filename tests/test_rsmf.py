@@ -44,6 +44,7 @@ def produce(conn, conversation_id: int, **extra) -> list[tuple[str, bytes]]:
         conversation_id,
         ordered_ids(conn, conversation_id),
         custodian="Alex Owner",
+        owner_name="Alex Owner",
         generator="textfile test",
         **extra,
     )
@@ -186,6 +187,7 @@ def test_a_small_conversation_maps_completely(archive):
                     {"name": "Bates", "value": "TF000001"},
                     {"name": "Service", "value": "SMS"},
                     {"name": "Source zone", "value": "UTC"},
+                    {"name": "Found on", "value": "Alex Owner's phone"},
                 ],
             },
             {
@@ -212,6 +214,7 @@ def test_a_small_conversation_maps_completely(archive):
                     {"name": "Service", "value": "SMS"},
                     {"name": "Source zone", "value": "UTC"},
                     {"name": "Flags", "value": "edited"},
+                    {"name": "Found on", "value": "Alex Owner's phone"},
                 ],
             },
         ],
@@ -340,6 +343,7 @@ def test_a_group_keeps_in_custom_what_rsmf_has_no_place_for(archive):
         {"name": "Read at", "value": "2024-03-01T12:09:00.000Z"},
         {"name": "Service", "value": "SMS"},
         {"name": "Source zone", "value": "UTC"},
+        {"name": "Found on", "value": "Alex Owner's phone"},
     ]
     assert {k: v for k, v in events[second].items() if k != "custom"} == {
         "id": second,
@@ -356,11 +360,15 @@ def test_what_cannot_be_produced_is_refused(archive):
     conversation_id = small_case(archive)
     conn = archive.conn
     with pytest.raises(InvalidInput, match="none given"):
-        conversation_rsmf(conn, conversation_id, [], custodian="Alex Owner", bates=None, generator="t")
+        conversation_rsmf(
+            conn, conversation_id, [], custodian="Alex Owner", owner_name="Alex Owner", bates=None, generator="t"
+        )
     with pytest.raises(InvalidInput, match="not a participant"):
         produce(conn, conversation_id, custodian_handle="+19995550000")
     with pytest.raises(NotFound, match="not in the archive"):
-        conversation_rsmf(conn, conversation_id, ["nope"], custodian="Alex Owner", bates=None, generator="t")
+        conversation_rsmf(
+            conn, conversation_id, ["nope"], custodian="Alex Owner", owner_name="Alex Owner", bates=None, generator="t"
+        )
 
 
 def test_a_header_value_with_a_line_break_is_refused_never_stripped():

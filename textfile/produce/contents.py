@@ -48,6 +48,8 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         number += 1
     numbers = _numbers(conn, chosen)
     facts = _facts(conn, chosen)
+    owner = archive.settings.owner_name
+    custodians = _custodians(conn, ids, owner)
     rows = tabular.message_rows(
         conn,
         ids,
@@ -57,10 +59,11 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         numbers=numbers,
         natives={(n.message_id, n.position): n.bates for n in natives},
         outside=_outside(chosen, facts),
+        owner_name=owner,
     )
     folder.write("DATA/messages.csv", tabular.csv_bytes(rows), "csv")
     folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(rows), "jsonl")
-    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, archive.settings.owner_name)
+    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, owner, custodians)
     natives_of: dict[str, list[documents.Native]] = {}
     for n in natives:
         natives_of.setdefault(n.message_id, []).append(n)
@@ -68,7 +71,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     for p in pdfs:
         folder.write(
             f"TEXT/{p.begbates}.txt",
-            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of),
+            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of, run.zone),
             "text",
             (p.begbates, p.endbates),
         )
@@ -79,8 +82,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
             "text",
             (n.bates, n.bates),
         )
-    custodian = _custodian(conn, ids, archive.settings.owner_name)
-    docs = documents.load_documents(pdfs, natives, facts, custodian, message_bates)
+    docs = documents.load_documents(pdfs, natives, facts, lambda of: _named(custodians, of), message_bates)
     folder.write("DATA/loadfile.dat", loadfiles.dat_bytes(docs), "dat")
     folder.write("DATA/loadfile.opt", loadfiles.opt_bytes([d for d in docs if d.image_path], "VOL001"), "opt")
     folder.write("DATA/redaction-log.csv", _redaction_log(conn, redactions, message_bates, numbers), "log")
@@ -89,8 +91,11 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     return Others(natives, number, len(rsmf), privileged)
 
 
-def _rsmf(conn, chosen, pdfs, message_bates, redactions, folder: Folder, owner: str) -> list[str]:
-    """One .rsmf per conversation (sliced when long); an exhibit names its conversation's."""
+def _rsmf(
+    conn, chosen, pdfs, message_bates, redactions, folder: Folder, owner: str, custodians: dict[str, set[str]]
+) -> list[str]:
+    """One .rsmf per conversation (sliced when long), naming the custodians of its own messages; an exhibit
+    names its conversation's."""
     from textfile.produce import rsmf
 
     written = []
@@ -99,7 +104,8 @@ def _rsmf(conn, chosen, pdfs, message_bates, redactions, folder: Folder, owner: 
             conn,
             c,
             chosen.messages[c],
-            custodian=owner,
+            custodian=_named(custodians, chosen.messages[c]),
+            owner_name=owner,
             bates=message_bates,
             generator=GENERATOR,
             redactions={m: redactions[m] for m in chosen.messages[c] if m in redactions},
@@ -153,19 +159,22 @@ def _facts(conn, chosen) -> dict:
     return {"conversations": conversations, "messages": messages}
 
 
-def _custodian(conn, ids: list[str], owner: str) -> str:
-    """Whom the texts were collected from: the custodians of the imports that hold them (the owner's
-    phone when an import names none)."""
-    names = sorted(
-        {
-            r[0] or owner
-            for r in conn.execute(
-                f"SELECT DISTINCT i.custodian FROM ({sightings.OF_IDS}) s JOIN imports i ON i.id = s.import_id",
-                (json.dumps(ids),),
-            )
-        }
-    )
-    return "; ".join(names) or owner
+def _custodians(conn, ids: list[str], owner: str) -> dict[str, set[str]]:
+    """Whom each message was collected from: the custodians of the imports that hold it (the owner's
+    phone when an import names none), by message id."""
+    found: dict[str, set[str]] = {}
+    for mid, custodian in conn.execute(
+        f"SELECT DISTINCT s.message_id, i.custodian FROM ({sightings.OF_IDS}) s JOIN imports i ON i.id = s.import_id",
+        (json.dumps(ids),),
+    ):
+        found.setdefault(mid, set()).add(custodian or owner)
+    return found
+
+
+def _named(custodians: dict[str, set[str]], ids: list[str]) -> str:
+    """The custodians of these messages, as the load file, the RSMF and the certification name them:
+    "Alex Owner; Jordan Lee"."""
+    return "; ".join(sorted({name for mid in ids for name in custodians.get(mid, ())}))
 
 
 def _redaction_log(conn, redactions: dict, message_bates: dict, numbers: dict) -> bytes:

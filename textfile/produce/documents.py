@@ -11,8 +11,12 @@ Decisions, and why:
   produced (redacted); for a native, what it is (file name, type, size, sha256, the message it
   came with). A platform searches these; they are never OCR of the images.
 - **Load-file records** (`loadfiles.Document`): the DAT lists every document (NATIVELINK for a
-  native, or for an exhibit the conversation's .rsmf when it is one file); the OPT lists the pages
-  of the PDFs (a native has no image).
+  native, or for an exhibit the conversation's .rsmf when it is one file), each with the custodians
+  of its own messages (a native: its message's; a PDF: those of the messages it shows); the OPT lists
+  the pages of the PDFs (a native has no image).
+- **Found on**, in the extracted text: under each message's heading, where the PDF says it (its
+  messages come from more than one phone), in its words: "found on: Alex Owner's phone, Jordan Lee's
+  phone (recorded there at …)".
 - **The native's name** keeps the original's extension when it is a plain one (letters and digits,
   up to 10), else none: a file name from an export is never trusted as a path.
 """
@@ -22,7 +26,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from textfile.produce.loadfiles import Document
 
@@ -82,12 +88,15 @@ def blob(conn: sqlite3.Connection, sha256: str) -> bytes:
     return conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()[0]
 
 
-def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, list[Native]]) -> bytes:
+def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, list[Native]], tz: ZoneInfo) -> bytes:
     """A PDF's extracted text: each message's heading line with the PDF's marks (a draft never sent, a
-    failed send, deleted, edited…, in the transcript's own words), a call as the PDF says it, and its
-    text as produced."""
+    failed send, deleted, edited…, in the transcript's own words), where the PDF says it the phones it was
+    found on, a call as the PDF says it, and its text as produced."""
     from textfile.transcript.content.marks import _call, _marks
+    from textfile.transcript.content.people import found_on_said
 
+    # (as the PDF: only where its messages come from more than one phone; `people._found_on`)
+    phones = len({f["custodian"] for r in rows for f in r["found_on"]}) > 1
     lines = []
     for r in rows:
         who = (
@@ -101,6 +110,10 @@ def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, li
         head += [x for x in (r["service"], r["bates"]) if x]
         marks = _marks(r["status"], r["flags"], r["kind"])
         lines.append(" · ".join(head) + "".join(f" [{m}]" for m in marks))
+        if phones and r["found_on"]:
+            recorded = {f["custodian"]: f["recorded_utc"] for f in r["found_on"] if f["recorded_utc"]}
+            names = [f["custodian"] for f in r["found_on"]]
+            lines.append(f"found on: {found_on_said(names, recorded, tz, r['time_precision'], r['sent_utc'])}")
         if r["kind"] == "call":
             lines.append(_call(r))
         if r["body"]:
@@ -125,11 +138,15 @@ def native_text(native: Native, number: str, message_bates: str | None) -> bytes
 
 
 def load_documents(
-    pdfs: list[PdfDocument], natives_: list[Native], facts: dict, custodian: str, message_bates: dict[str, str]
+    pdfs: list[PdfDocument],
+    natives_: list[Native],
+    facts: dict,
+    custodian_of: Callable[[list[str]], str],
+    message_bates: dict[str, str],
 ) -> list[Document]:
     """The DAT's documents: the PDFs, then the natives (each with its parent: the Bates number of the page
     of the message it came with). `facts`: message id -> (sent_at, conversation title, participants) and
-    conversation -> (title, participants, first sent_at)."""
+    conversation -> (title, participants, first sent_at); `custodian_of`: the custodians of these messages."""
     docs = []
     for p in pdfs:
         titles = [facts["conversations"][c][0] for c in p.conversations]
@@ -138,7 +155,7 @@ def load_documents(
             Document(
                 p.begbates,
                 p.endbates,
-                custodian,
+                custodian_of(p.message_ids),
                 min(facts["conversations"][c][2] for c in p.conversations),
                 tuple(people),
                 " | ".join(titles) if len(titles) < 5 else f"{len(titles)} conversations",
@@ -155,7 +172,7 @@ def load_documents(
             Document(
                 n.bates,
                 n.bates,
-                custodian,
+                custodian_of([n.message_id]),
                 sent_at,
                 tuple(people),
                 title,

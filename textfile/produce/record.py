@@ -34,10 +34,13 @@ WHAT IS HERE
   NATIVES/   each attachment as its original file, named by its Bates number (as received:
              not signed; SHA256SUMS and its signature cover them)
   RSMF/      each conversation in Relativity Short Message Format 2.0 (.rsmf), for review platforms
+             (X-RSMF-Custodian: the custodians of its messages; each event's "Found on": the phones)
   TEXT/      the extracted text of each document, named by its first Bates number
-  DATA/      messages.jsonl and messages.csv (one row per message, every field, UTC and local time);
-             loadfile.dat (Concordance) and loadfile.opt (Opticon) load files;
-             redaction-log.csv{privilege}
+  DATA/      messages.jsonl and messages.csv (one row per message, every field, UTC and local time;
+             found_on: whose phone(s) the message was found on, each with the time that phone's
+             copy recorded where it differs from the message's own);
+             loadfile.dat (Concordance; CUSTODIAN: the custodians the document's messages were
+             collected from) and loadfile.opt (Opticon) load files; redaction-log.csv{privilege}
   CERTIFICATION.pdf / CERTIFICATION.txt
              the declaration under 28 U.S.C. 1746 and FRE 902(13)/(14) that goes with this
              production, as prepared (signed by the declarant on a separate copy: the files here
@@ -81,6 +84,12 @@ REDACTIONS
 
 TIMES
   Times are given in UTC and in {zone} with their offset, at the precision the phone recorded.
+  time_precision (messages.csv, messages.jsonl) is "minute" or "second" where the export wrote
+  its times no finer (WhatsApp); the local times are then shown to that. It is empty (null in
+  the JSONL) where the source records a clock value instead (Android: milliseconds since 1970;
+  iMessage: nanoseconds, or whole seconds in Messages databases before macOS 10.13 / iOS 11,
+  which the archive does not tell apart): the UTC times give it to the millisecond, the local
+  times to the second, as the PDFs show them.
 """
 
 

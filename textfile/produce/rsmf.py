@@ -11,6 +11,14 @@ Decisions, and why:
   is a join, leave or disclaimer only where its text is exactly what the importer wrote.
 - **Traceable.** Every event's `custom` carries the message's id and content hash, and its Bates
   number when the production gives one, so each event leads back to the archive and to the PDF.
+- **Custodians.** `X-RSMF-Custodian` names whom the conversation was collected from (the caller's
+  words: a production names the custodians of the imports that hold its messages). The manifest's
+  conversation `custodian` is one participant id, and every event's direction is the archive owner's:
+  it is the owner's handle where the owner's phone holds the conversation's messages, a client's where
+  that client's phone alone holds a thread the owner is not in (no event of it has a direction), and
+  left out otherwise (naming one of several phones, or the owner for a client's phone, would be false).
+  RSMF has no field for the phones one event was found on: each event's `custom` says it ("Found on"),
+  in the transcript's words (`people.found_on_said`), its times in UTC as every time of the file.
 - **Ids.** An event's id is the message id; a participant's is its handle (phone, email or WhatsApp
   name), unique within a conversation. A reply's `parent` is given only when the parent is an event of
   the same file (RSMF requires it to resolve); otherwise the parent's id goes in `custom`.
@@ -36,10 +44,12 @@ import zipfile
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from textfile.errors import InvalidInput, NotFound
 from textfile.produce.rsmf_check import validate
 from textfile.produce.rsmf_said import Said, said
+from textfile.transcript.content.people import client_names, found_on_said, phones_of, times_elsewhere
 
 __all__ = ["SLICE_SIZE", "VERSION", "conversation_rsmf", "validate"]
 
@@ -51,6 +61,16 @@ PACKED = frozenset(
 )  # the kinds of file whose bytes are compressed already: stored in rsmf.zip as they are
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no clock in the bytes
 DELETED_FLAGS = ("deleted", "unsent")
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where one message was found: whose phones, and the time each other phone's copy recorded where it
+    differs from the message's own (`people.times_elsewhere`)."""
+
+    phones: list[str]
+    elsewhere: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,7 @@ def conversation_rsmf(
     message_ids_in_order: list[str],
     *,
     custodian: str,
+    owner_name: str,
     bates: dict[str, str] | None = None,
     generator: str,
     custodian_handle: str | None = None,
@@ -74,8 +95,9 @@ def conversation_rsmf(
 ) -> list[tuple[str, bytes]]:
     """The conversation's messages (those given, in the order given) as one .rsmf per `slice_size`
     events: [(file name, bytes)]. `custodian` names whom the data was collected from (the
-    X-RSMF-Custodian header); `custodian_handle` is that person's handle in the conversation (the
-    manifest's custodian; default: the archive owner's, when they take part); `bates` maps a message
+    X-RSMF-Custodian header); `owner_name` whose phone an import of no client's phone read (each event's
+    "Found on"); `custodian_handle` is the manifest's custodian, a participant's handle (default: the
+    participant whose phone the conversation was found on, `_collected_from`); `bates` maps a message
     id to its Bates number; `redactions` maps a message id to its redaction spans (produce/redaction.py):
     its text carries "[REDACTED: …]" in their place, and its earlier versions are withheld."""
     if slice_size < 1:
@@ -103,10 +125,13 @@ def conversation_rsmf(
         )
     )
     saying = {r["id"]: said(r, conversation["platform"], people) for r in rows}
+    found = found_on(conn, rows, owner_name)
+    if custodian_handle is None:
+        custodian_handle = _collected_from(conn, people, found, owner_name)
     slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)]
     out = []
     for n, part in enumerate(slices, 1):
-        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle, saying)
+        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle, saying, found)
         name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
         headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
         out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people, saying), _zip(manifest, files))))
@@ -143,6 +168,29 @@ def _redacted(row, spans) -> dict:
     }
 
 
+def found_on(conn, rows, owner_name: str) -> dict[str, Found]:
+    """Where each message (of `rows`, each with its "id") was found, by message id: whose phones, sorted by
+    name, and the times other phones' copies recorded, read by the transcript's readers (`people`): one
+    reading for every file of a production (rsmf, tabular)."""
+    cond, params = "m.id IN (SELECT value FROM json_each(?))", [json.dumps([r["id"] for r in rows])]
+    phones = phones_of(conn, cond, params, owner_name)
+    elsewhere = times_elsewhere(conn, cond, params, owner_name)
+    return {r["id"]: Found(phones.get(r["id"], []), elsewhere.get(r["id"], {})) for r in rows}
+
+
+def _collected_from(conn, people, found: dict[str, Found], owner_name: str) -> str | None:
+    """The manifest's custodian (see the module): the owner's handle where the owner's phone holds the
+    conversation's messages; the client's handle where one client's phone alone holds a thread the owner
+    is not in; else None."""
+    phones = {name for f in found.values() for name in f.phones}
+    owner = next((p["handle"] for p in people if p["is_owner"]), None)
+    if owner is not None:
+        return owner if owner_name in phones else None
+    clients = client_names(conn)
+    theirs = [p["handle"] for p in people if clients.get(p["handle"]) in phones]
+    return theirs[0] if len(phones) == 1 and len(theirs) == 1 else None
+
+
 def rows_by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row]]:
     """The rows `sql` selects for these messages (bound as one JSON array: `json_each(?)`), by message id,
     in its order: one reading for every file of a production (rsmf, tabular)."""
@@ -153,7 +201,14 @@ def rows_by_message(cur, sql: str, ids: list[str]) -> dict[str, list[sqlite3.Row
 
 
 def _manifest(
-    cur, conversation, people, rows, bates: dict[str, str], custodian: str | None, saying: dict[str, Said]
+    cur,
+    conversation,
+    people,
+    rows,
+    bates: dict[str, str],
+    custodian: str | None,
+    saying: dict[str, Said],
+    found_on: dict[str, Found],
 ) -> tuple[dict, _Files]:
     """The manifest of one slice, and the files its events name."""
     ids = [r["id"] for r in rows]
@@ -198,13 +253,14 @@ def _manifest(
             parents,
             in_slice,
             bates.get(r["id"]),
+            found_on[r["id"]],
         )
         for r in rows
     ]
     return {
         "version": VERSION,
         "participants": [_participant(p) for p in people],
-        "conversations": [_conversation(conversation, people, custodian or owner)],
+        "conversations": [_conversation(conversation, people, custodian)],
         "events": events,
     }, _Files(files)
 
@@ -245,7 +301,18 @@ def _conversation(c, people, custodian: str | None) -> dict:
 
 
 def _event(
-    r, says: Said, conversation, context: _Context, versions, reactions, attachments, files, parents, in_slice, bates
+    r,
+    says: Said,
+    conversation,
+    context: _Context,
+    versions,
+    reactions,
+    attachments,
+    files,
+    parents,
+    in_slice,
+    bates,
+    found: Found,
 ):
     """One message as an RSMF event (what it says: rsmf_said.py)."""
     flags = json.loads(r["flags"])
@@ -297,6 +364,7 @@ def _event(
         custom.append(("Duration (s)", str(r["duration_s"])))
     if flags:
         custom.append(("Flags", ", ".join(flags)))
+    custom.append(("Found on", found_on_said(found.phones, found.elsewhere, UTC, r["time_precision"], r["sent_at"])))
     event["custom"] = _custom(custom)
     return event
 

@@ -21,6 +21,15 @@ Decisions, and why:
 - **JSONL lines end in LF** and only there: a body's LF and CR are escaped by JSON; U+2028 and U+2029
   stay as they are (ensure_ascii off), so a reader splits on LF, not on every Unicode line break.
 - **Deterministic.** The same archive, ids, zone and Bates give the same bytes.
+- **Found on.** Whose phone(s) each message was found on (`found_on`: each custodian, with the time
+  their phone's copy recorded where it is not the message's own), read as the RSMF reads it
+  (`rsmf.found_on`, the transcript's readers), so the data says what the PDF's "found on" says, for
+  every message: a message found on the owner's phone alone says so too.
+- **Time precision** as stored: "minute" or "second" where the source wrote its time no finer
+  (WhatsApp), null where it did not limit it (Android and iMessage record a clock value: the UTC
+  columns give it to the millisecond). Null is not read as "millisecond": an iMessage database before
+  macOS 10.13 / iOS 11 records whole seconds, and the archive does not say which a message's was.
+  README.txt says what null means.
 - **Reading** reuses rsmf's per-message reader (`rows_by_message`), so both files read one way.
 """
 
@@ -34,7 +43,8 @@ from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import NotFound
-from textfile.produce.rsmf import rows_by_message
+from textfile.produce.rsmf import found_on, rows_by_message
+from textfile.transcript.content.people import _recorded
 
 __all__ = ["FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
 
@@ -68,8 +78,9 @@ FIELDS = (
     "versions",
     "attachments",
     "reactions",
+    "found_on",  # (last: a column added after the others keeps every earlier column where it was)
 )
-_LISTS = ("flags", "attachments", "reactions")
+_LISTS = ("flags", "attachments", "reactions", "found_on")
 
 
 def message_rows(
@@ -82,12 +93,14 @@ def message_rows(
     numbers: dict[str, str] | None = None,
     natives: dict[tuple[str, int], str] | None = None,
     outside: set[str] | frozenset = frozenset(),
+    owner_name: str,
 ) -> list[dict]:
     """One dict per message id (in the order given), keys in `FIELDS` order. Unknown ids: NotFound.
     `redactions` (a message id -> its spans, produce/redaction.py): the body with "[REDACTED: …]".
     So that every row joins the production's other files: `numbers` (a message id -> "2.15", as the PDF,
     the text files and the logs name it), `natives` ((message id, attachment position) -> the native's
-    Bates number), `outside` (the ids produced as context, outside the window asked for)."""
+    Bates number), `outside` (the ids produced as context, outside the window asked for). `owner_name`:
+    whose phone an import of no client's phone read (`found_on`)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     ids = list(message_ids)
@@ -127,11 +140,13 @@ def message_rows(
         for i in ids
     ]
     replied = _replied(cur, [found[i] for i in ids])
+    found_on = _found_on(conn, [found[i] for i in ids], tz, owner_name)
     for row in rows:
         mid = row["message_id"]
         row["number"] = f"#{numbers[mid]}" if numbers and mid in numbers else None
         row["reply_to_message_id"] = replied.get(mid)
         row["context"] = mid in outside
+        row["found_on"] = found_on[mid]
         for a in row["attachments"]:
             a["bates"] = (natives or {}).get((mid, a["position"]))
     if redactions:
@@ -161,6 +176,24 @@ def _replied(cur, messages) -> dict[str, str]:
         for m in messages
         if m["reply_to"] and (m["conversation_id"], m["reply_to"]) in parents
     }
+
+
+def _found_on(conn, messages, tz: ZoneInfo, owner_name: str) -> dict[str, list[dict]]:
+    """Each message's custodians (sorted by name), each with the time their phone's copy recorded where it
+    differs from the message's own: in UTC as stored, and local as the PDF says it (`_recorded`)."""
+    found = found_on(conn, messages, owner_name)
+    out = {}
+    for m in messages:
+        at = found[m["id"]].elsewhere
+        out[m["id"]] = [
+            {
+                "custodian": name,
+                "recorded_utc": at.get(name),
+                "recorded_local": _recorded(at[name], m["sent_at"], tz, m["time_precision"]) if name in at else None,
+            }
+            for name in found[m["id"]].phones
+        ]
+    return out
 
 
 def _row(m, tz: ZoneInfo, bates: str | None, attachments, reactions, earlier) -> dict:
