@@ -127,7 +127,21 @@ def _say_unfiled(s: Status, tz) -> None:
 
 
 def _say_last_run(s: Status, tz) -> None:
-    """What the last archive run could not do: start, import a file, render a transcript; what it left for the next."""
+    """What the last archive run could not do: start, finish, import a file, render a transcript; what it left for the next."""
+    for r in s.not_finished:
+        said = f"The archive run of {r.inbox} started at {times.display(r.started_at, tz)}"
+        if r.running:
+            say(f"{said} is still running: what it has imported so far is listed as new above")
+        elif r.taken_up_by:
+            say(
+                f"{said} did not finish (stopped part-way: killed, a reboot, a crash); the run started at"
+                f" {times.display(r.taken_up_by, tz)} took up what it left: what it imported is listed as new above"
+            )
+        else:
+            say(
+                f"{said} did not finish (stopped part-way: killed, a reboot, a crash), and no run has finished since:"
+                " what it imported is listed as new above; the next archive run takes up the rest"
+            )
     if s.not_run:
         say(f"The archive run of {times.display(s.not_run.at, tz)} did not run: {s.not_run.reason}")
     if s.failed or s.render_failed:
@@ -193,6 +207,7 @@ def _needs(s: Status) -> list[str]:
         n(len(s.failed), "failed file", "failed files") if s.failed else "",
         n(len(s.render_failed), "failed transcript", "failed transcripts") if s.render_failed else "",
         "a run that did not run" if s.not_run else "",
+        n(len(s.stopped), "run that did not finish", "runs that did not finish") if s.stopped else "",
         n(len(s.stale_matters), "matter with messages in no transcript", "matters with messages in no transcript")
         if s.stale_matters
         else "",
