@@ -4,18 +4,20 @@ with the command that deals with it.
 "New" is what was imported since the start of the last `archive` run (that run's imports included,
 and any made by hand since), or, when no run is recorded, in the last 7 days; the status says which.
 The last run is read from its record beside the log (`weekly.record_run`, `<archive>.run.json`):
-when it started, the files that failed, a run that could not start. A run marks its start on the
-record before it imports anything (`weekly.record_start`), and its end replaces the mark: a run killed
-part-way (cron's timeout, a reboot, Ctrl-C) leaves its start, and "new" then counts from that start,
-with nothing since (what it imported is new, and the status says the run did not finish: this needs a
-person), and, once a later run has finished, from the start of the earliest run before it that did
-not finish (that later run took up what they left; the status still says so): a killed run's imports
-and their assumptions are new until a run that finishes has reported them, and then status reads them.
+when it started, the files that failed, a run that could not start. A run marks its start on that
+record before it imports anything (`weekly.record_start`), and the record of its end replaces the mark:
+a run killed part-way (cron's timeout, a reboot, Ctrl-C) is known by the start it left. "New" then
+counts from that start: what it imported is new, and the status says the run did not finish (unless
+it is still running: it holds the run lock). The next run to finish takes up what it left and keeps
+its start on its own record (`not_finished`): "new" counts from the earliest start of the runs before
+it that did not finish, and the status still names them. So what a killed run imported, and every
+assumption it made, is new until a later run has finished after the one that took it up.
 
 What needs a person (exit 4): a conversation waiting to be filed or set aside, an assumption an
 import since then made that no earlier import made (the same words but for their numbers: next week's
-backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on (or a run that did not run),
-a matter with messages in no transcript, a transcript whose file is gone, a review flag open (a
+backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on
+(or a run that did not run, or one that did not finish with no run finished since), a matter with
+messages in no transcript, a transcript whose file is gone, a review flag open (a
 message the lexicons, the working hours, an opt-out, a missing consent or a minor flagged, which no
 one has reviewed or dismissed: `textfile review`; how many are new is said), messages those imports found no
 longer on the phone (`textfile coverage`). Substantive exchanges that no note to file concerns yet are
@@ -26,8 +28,9 @@ the last review scan are not scanned here (read-only): each import scans what it
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
 What is safe to delete from the phone is said, counted, and needs no one.
 
-Read-only and fast: nothing is written, no audit entry is made; transcripts are checked by their
-file's sha256 only (`textfile verify FILE.pdf` checks one in depth), messages are not re-hashed.
+Read-only and fast: nothing is written, no audit entry is made (whether a run is going on is asked of
+its lock: a shared lock taken and let go at once); transcripts are checked by their file's sha256
+only (`textfile verify FILE.pdf` checks one in depth), messages are not re-hashed.
 """
 
 from __future__ import annotations
@@ -82,14 +85,14 @@ class NotRun(Result):
 @dataclass(slots=True, eq=False)
 class Status(Result):
     since: str  # imports started at or after this instant are new
-    since_run: bool  # since the start of the last archive run (else: the last DAYS days)
+    since_run: bool  # since the start of an archive run (the last, or one before it that did not finish; else: the last DAYS days)
     last_run: dict | None  # the last run's record, as `weekly.record_run` wrote it
     imports: list[NewImport] = field(default_factory=list)
     unfiled: list[WaitingConversation] = field(default_factory=list)
     failed: list[FailedFile] = field(default_factory=list)
     render_failed: list[FailedTranscript] = field(default_factory=list)
     not_run: NotRun | None = None
-    # runs that did not finish since the one before `since` finished, earliest first ("new" counts from the first's start)
+    # the runs that did not finish whose imports are new, earliest first ("new" counts from the first's start)
     not_finished: list[UnfinishedRun] = omit_empty(default_factory=list)
     # files the last run left for the next (still being written): said, needing no one
     waiting: list[str] = field(default_factory=list)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on, matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
+    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
