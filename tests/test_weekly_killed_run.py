@@ -98,7 +98,7 @@ def test_a_run_killed_after_its_first_import_is_said_by_status_and_by_the_next_r
     assert (code, found["since"], found["since_run"], found["last_run"]) == (4, killed, True, record(archive_path))
     assert found["imports"] == [new_import(calls, "android", 7, [CALLS_ASSUMED], [])]
     assert found["not_finished"] == [
-        {"started_at": killed, "inbox": str(office), "taken_up_by": None, "running": False}
+        {"started_at": killed, "inbox": str(office), "followed_by": None, "running": False}
     ]
     lines = cli("status").stdout.splitlines()
     assert lines[0] == f"Imported by the archive run of {times.display(killed, TZ)} and since: 1 file"
@@ -171,14 +171,14 @@ def test_a_run_killed_after_its_first_import_is_said_by_status_and_by_the_next_r
         new_import(sms, "android", 16, [SMS_ASSUMED], SMS_WARNED),
     ]
     assert found["not_finished"] == [
-        {"started_at": killed, "inbox": str(office), "taken_up_by": finished["started_at"], "running": False}
+        {"started_at": killed, "inbox": str(office), "followed_by": finished["started_at"], "running": False}
     ]
     lines = cli("status").stdout.splitlines()
     assert lines[0] == f"Imported by the archive run of {times.display(killed, TZ)} and since: 2 files"
     assert lines[lines.index("  import 1, calls-20240301.xml:") + 1] == f"    assumed: {CALLS_ASSUMED}"
     assert (
         f"The archive run of {office} started at {times.display(killed, TZ)} {STOPPED}; the run started at"
-        f" {times.display(finished['started_at'], TZ)} took up what it left: what it imported is listed as new above"
+        f" {times.display(finished['started_at'], TZ)} has finished since: what it imported is listed as new above"
     ) in lines
     assert lines[-1] == "Needs you: 4 conversations to file or set aside; 2 assumptions no earlier import made."
 
@@ -208,8 +208,8 @@ def test_two_runs_killed_in_a_row_then_one_that_finishes(cli, office, tmp_path, 
     code, found = run_status(cli)
     assert (code, found["since"], [i["import"] for i in found["imports"]]) == (4, first, [1])
     assert found["not_finished"] == [
-        {"started_at": first, "inbox": str(office), "taken_up_by": None, "running": False},
-        {"started_at": second, "inbox": str(office), "taken_up_by": None, "running": False},
+        {"started_at": first, "inbox": str(office), "followed_by": None, "running": False},
+        {"started_at": second, "inbox": str(office), "followed_by": None, "running": False},
     ]
     assert cli("status").stdout.splitlines()[-1] == (
         "Needs you: 1 conversation to file or set aside; 1 assumption no earlier import made; 2 runs that did not"
@@ -235,8 +235,8 @@ def test_two_runs_killed_in_a_row_then_one_that_finishes(cli, office, tmp_path, 
     code, found = run_status(cli)
     assert (found["since"], [i["import"] for i in found["imports"]]) == (first, [1, 2])
     assert found["not_finished"] == [
-        {"started_at": first, "inbox": str(office), "taken_up_by": finished["started_at"], "running": False},
-        {"started_at": second, "inbox": str(office), "taken_up_by": finished["started_at"], "running": False},
+        {"started_at": first, "inbox": str(office), "followed_by": finished["started_at"], "running": False},
+        {"started_at": second, "inbox": str(office), "followed_by": finished["started_at"], "running": False},
     ]
 
 
@@ -250,7 +250,7 @@ def test_a_run_still_going_on_is_said_to_be_running_not_stopped(cli, office, tmp
         lines = cli("status").stdout.splitlines()
     assert (code, found["since"], found["imports"]) == (0, started, [])
     assert found["not_finished"] == [
-        {"started_at": started, "inbox": str(office), "taken_up_by": None, "running": True}
+        {"started_at": started, "inbox": str(office), "followed_by": None, "running": True}
     ]
     assert lines == [
         f"Nothing imported by the archive run of {times.display(started, TZ)} and since.",
@@ -262,3 +262,53 @@ def test_a_run_still_going_on_is_said_to_be_running_not_stopped(cli, office, tmp
     code, found = run_status(cli)
     assert (code, found["not_finished"][0]["running"]) == (4, False)
     assert cli("status").stdout.splitlines()[-1] == "Needs you: 1 run that did not finish."
+
+
+def test_a_run_refused_by_the_archives_checks_keeps_the_killed_runs_start(
+    cli, office, tmp_path, archive_path, monkeypatch
+):
+    """A run that imports nothing because the archive fails its checks still finishes and records: its
+    record keeps the killed run's start, so the killed run's imports stay new."""
+    out = tmp_path / "out"
+    killed_run(cli, monkeypatch, office, out, at_import=2)  # (calls-20240301.xml imported)
+    killed = record(archive_path)["started"][0]["started_at"]
+    with monkeypatch.context() as patch:
+        patch.setattr(weekly_run.audit, "verify", lambda conn, path: ["the audit log was rewritten"])
+        r = cli("archive", office, "--out", out, "--json")
+    report = json.loads(r.stdout)
+    calls = imports(archive_path)[1]
+    assert (r.exit_code, report["imported"], report["problems"][1:]) == (3, [], ["the audit log was rewritten"])
+    assert report["not_finished"] == [
+        {
+            "started_at": killed,
+            "inbox": str(office),
+            "imports": [
+                {
+                    "import": 1,
+                    "path": calls["path"],
+                    "file_name": "calls-20240301.xml",
+                    "format": "android",
+                    "started_at": calls["started_at"],
+                    "added": 7,
+                    "already_present": 0,
+                    "updated": 0,
+                    "assumptions": [CALLS_ASSUMED],
+                    "warnings": [],
+                }
+            ],
+        }
+    ]
+    refused = record(archive_path)
+    assert (refused["exit_code"], refused["not_finished"]) == (
+        3,
+        [{"started_at": killed, "inbox": str(office), "imports": [1]}],
+    )
+    code, found = run_status(cli)
+    assert (code, found["since"], found["imports"]) == (
+        4,
+        killed,
+        [new_import(calls, "android", 7, [CALLS_ASSUMED], [])],
+    )
+    assert found["not_finished"] == [
+        {"started_at": killed, "inbox": str(office), "followed_by": refused["started_at"], "running": False}
+    ]

@@ -5,13 +5,14 @@ with the command that deals with it.
 and any made by hand since), or, when no run is recorded, in the last 7 days; the status says which.
 The last run is read from its record beside the log (`weekly.record_run`, `<archive>.run.json`):
 when it started, the files that failed, a run that could not start. A run marks its start on that
-record before it imports anything (`weekly.record_start`), and the record of its end replaces the mark:
-a run killed part-way (cron's timeout, a reboot, Ctrl-C) is known by the start it left. "New" then
-counts from that start: what it imported is new, and the status says the run did not finish (unless
-it is still running: it holds the run lock). The next run to finish takes up what it left and keeps
-its start on its own record (`not_finished`): "new" counts from the earliest start of the runs before
-it that did not finish, and the status still names them. So what a killed run imported, and every
-assumption it made, is new until a later run has finished after the one that took it up.
+record before it imports anything (`weekly.record_start`), and the record of its end replaces the
+mark: a run killed part-way (cron's timeout, a reboot, Ctrl-C) is known by the start it left. "New"
+then counts from that start: what it imported is new, and the status says the run did not finish
+(unless it is still running: it holds the run lock). The next run to finish (one that imports what
+is left, or one refused by the archive's checks) keeps that start on its own record
+(`not_finished`): "new" then counts from the earliest start of the runs before it that did not
+finish, and the status still names them. So what a killed run imported, and every assumption it
+made, is new until a second run has finished after it.
 
 What needs a person (exit 4): a conversation waiting to be filed or set aside, an assumption an
 import since then made that no earlier import made (the same words but for their numbers: next week's
@@ -68,8 +69,8 @@ class UnfinishedRun(Result):
 
     started_at: str
     inbox: str
-    # the start of the run that finished after it and took up what it left; None: no run has finished since
-    taken_up_by: str | None
+    # the start of the run that finished after it (its record names this one); None: no run has finished since
+    followed_by: str | None
     running: bool  # it holds the run lock now: still going on, not stopped
 
 
@@ -124,7 +125,7 @@ class Status(Result):
     @property
     def stopped(self) -> list[UnfinishedRun]:
         """The runs that did not finish and that no run has finished since (nor still running): they need a person."""
-        return [r for r in self.not_finished if r.taken_up_by is None and not r.running]
+        return [r for r in self.not_finished if r.followed_by is None and not r.running]
 
     @property
     def exit_code(self) -> int:
@@ -190,7 +191,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
 
 def _unfinished(archive: Archive, run: dict) -> list[UnfinishedRun]:
     """The runs that did not finish that "new" covers, earliest first: those begun since the recorded run
-    (`weekly.not_finished`; the newest may be running now), else those the recorded run took up."""
+    (`weekly.not_finished`; the newest may be running now), else those the recorded run found."""
     begun = not_finished(run)
     if begun:
         running = run_in_progress(archive.path)  # (only the newest can be: one run at a time)

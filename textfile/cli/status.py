@@ -132,10 +132,10 @@ def _say_last_run(s: Status, tz) -> None:
         said = f"The archive run of {r.inbox} started at {times.display(r.started_at, tz)}"
         if r.running:
             say(f"{said} is still running: what it has imported so far is listed as new above")
-        elif r.taken_up_by:
+        elif r.followed_by:
             say(
                 f"{said} did not finish (stopped part-way: killed, a reboot, a crash); the run started at"
-                f" {times.display(r.taken_up_by, tz)} took up what it left: what it imported is listed as new above"
+                f" {times.display(r.followed_by, tz)} has finished since: what it imported is listed as new above"
             )
         else:
             say(
