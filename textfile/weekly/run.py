@@ -217,14 +217,15 @@ def archive_inbox(
 ) -> RunReport:
     """Import what is new under `inbox`, then render the matters that have untranscribed messages.
 
-    `mark_start` (the CLI's: `log.record_start`) is given the run's start once nothing can refuse the
-    run any more, before it imports anything, and returns the runs before it that did not finish."""
+    `mark_start` (the CLI's: `log.record_start`) is given the run's start before the run imports anything,
+    and returns the runs before it that did not finish. It is called once only a record can end the run
+    (a run the archive's checks refuse records too), never before an error that records nothing."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise TextfileError(f"{inbox}: not a folder")
     audit.require_key(archive.conn)  # (a run that could change nothing is refused before it reads anything)
     report = RunReport(str(inbox), zone=archive.settings.tz, started_at=times.now_iso())
-    if mark_start is not None:  # (also before a run that imports nothing: its record replaces the mark of those)
+    if mark_start is not None:  # (before the checks: a run they refuse records, and must keep a killed run's start)
         report.not_finished = _not_finished(archive.conn, mark_start(report.started_at), report.started_at)
     failing = audit.verify(
         archive.conn, archive.path
