@@ -4,13 +4,21 @@ with the command that deals with it.
 "New" is what was imported since the start of the last `archive` run (that run's imports included,
 and any made by hand since), or, when no run is recorded, in the last 7 days; the status says which.
 The last run is read from its record beside the log (`weekly.record_run`, `<archive>.run.json`):
-when it started, the files that failed, a run that could not start. A run killed midway records
-nothing, so "new" then still counts from the run before it: nothing slips through unseen.
+when it started, the files that failed, a run that could not start. A run marks its start on that
+record before it imports anything (`weekly.record_start`), and the record of its end replaces the
+mark: a run killed part-way (cron's timeout, a reboot, Ctrl-C) is known by the start it left. "New"
+then counts from that start: what it imported is new, and the status says the run did not finish
+(unless it is still running: it holds the run lock). The next run to finish (one that imports what
+is left, or one refused by the archive's checks) keeps that start on its own record
+(`not_finished`): "new" then counts from the earliest start of the runs before it that did not
+finish, and the status still names them. So what a killed run imported, and every assumption it
+made, is new until a second run has finished after it.
 
 What needs a person (exit 4): a conversation waiting to be filed or set aside, an assumption an
 import since then made that no earlier import made (the same words but for their numbers: next week's
-backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on (or a run that did not run),
-a matter with messages in no transcript, a transcript whose file is gone, a review flag open (a
+backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on
+(or a run that did not run, or one that did not finish with no run finished since), a matter with
+messages in no transcript, a transcript whose file is gone, a review flag open (a
 message the lexicons, the working hours, an opt-out, a missing consent or a minor flagged, which no
 one has reviewed or dismissed: `textfile review`; how many are new is said), messages those imports found no
 longer on the phone (`textfile coverage`). Substantive exchanges that no note to file concerns yet are
@@ -21,8 +29,9 @@ the last review scan are not scanned here (read-only): each import scans what it
 audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
 What is safe to delete from the phone is said, counted, and needs no one.
 
-Read-only and fast: nothing is written, no audit entry is made; transcripts are checked by their
-file's sha256 only (`textfile verify FILE.pdf` checks one in depth), messages are not re-hashed.
+Read-only and fast: nothing is written, no audit entry is made (whether a run is going on is asked of
+its lock: a shared lock taken and let go at once); transcripts are checked by their file's sha256
+only (`textfile verify FILE.pdf` checks one in depth), messages are not re-hashed.
 """
 
 from __future__ import annotations
@@ -38,30 +47,31 @@ from textfile.archive import Archive
 from textfile.ignore import WaitingConversation
 from textfile.integrity import FINE, transcript_states
 from textfile.lifecycle import retention
-from textfile.results import Result, json_name, omit_empty
-from textfile.weekly.log import import_notes, last_run
-from textfile.weekly.run import FailedFile, FailedTranscript, stale_matters
+from textfile.results import Result, omit_empty
+from textfile.weekly.log import import_notes, last_run, not_finished, run_in_progress
+from textfile.weekly.run import ArchivedImport, FailedFile, FailedTranscript, imports_since, stale_matters
 from textfile.weekly.verdicts import failing_checks, verdicts
 
 DAYS = 7  # "new" without a recorded run: imports of the last DAYS days
 
 
 @dataclass(slots=True, eq=False)
-class NewImport(Result):
+class NewImport(ArchivedImport):
     """An import since the last run: what it added, and what it assumed and warned of (`notes`, as printed)."""
 
-    import_: int = json_name("import")
-    path: str
-    file_name: str
-    format: str
-    started_at: str
-    added: int
-    already_present: int
-    updated: int
-    assumptions: list[str]
-    warnings: list[str]
     notes: list[str]
     seen_before: list[str]  # its assumptions an earlier import made too (`_kind`): said, and not news
+
+
+@dataclass(slots=True, eq=False)
+class UnfinishedRun(Result):
+    """An archive run that began and did not finish (the record's `started`, or a later run's `not_finished`)."""
+
+    started_at: str
+    inbox: str
+    # the start of the run that finished after it (its record names this one); None: no run has finished since
+    followed_by: str | None
+    running: bool  # it holds the run lock now: still going on, not stopped
 
 
 @dataclass(slots=True, eq=False)
@@ -76,13 +86,15 @@ class NotRun(Result):
 @dataclass(slots=True, eq=False)
 class Status(Result):
     since: str  # imports started at or after this instant are new
-    since_run: bool  # since the start of the last archive run (else: the last DAYS days)
+    since_run: bool  # since the start of an archive run (the last, or one before it that did not finish; else: the last DAYS days)
     last_run: dict | None  # the last run's record, as `weekly.record_run` wrote it
     imports: list[NewImport] = field(default_factory=list)
     unfiled: list[WaitingConversation] = field(default_factory=list)
     failed: list[FailedFile] = field(default_factory=list)
     render_failed: list[FailedTranscript] = field(default_factory=list)
     not_run: NotRun | None = None
+    # the runs that did not finish whose imports are new, earliest first ("new" counts from the first's start)
+    not_finished: list[UnfinishedRun] = omit_empty(default_factory=list)
     # files the last run left for the next (still being written): said, needing no one
     waiting: list[str] = field(default_factory=list)
     stale_matters: list[str] = field(default_factory=list)
@@ -111,6 +123,11 @@ class Status(Result):
         return sum(len(i.assumptions) - len(i.seen_before) for i in self.imports)
 
     @property
+    def stopped(self) -> list[UnfinishedRun]:
+        """The runs that did not finish and that no run has finished since (nor still running): they need a person."""
+        return [r for r in self.not_finished if r.followed_by is None and not r.running]
+
+    @property
     def exit_code(self) -> int:
         if self.problems or any(t["state"] == "altered" for t in self.transcripts):
             return 3
@@ -120,6 +137,7 @@ class Status(Result):
             self.failed,
             self.render_failed,
             self.not_run,
+            self.stopped,
             self.stale_matters,
             self.transcripts,
             self.open_flags,
@@ -131,9 +149,10 @@ class Status(Result):
 def status(archive: Archive, now: float | None = None) -> Status:
     conn = archive.conn
     run = last_run(archive.path, archive.settings.archive_id)
-    since = run and run.get("started_at")
+    unfinished = _unfinished(archive, run) if run else []
+    since = unfinished[0].started_at if unfinished else run and run.get("started_at")
     week_ago = times.from_unix_s((time.time() if now is None else now) - DAYS * 86400)
-    found = Status(since=since or times.to_iso(week_ago), since_run=bool(since), last_run=run)
+    found = Status(since=since or times.to_iso(week_ago), since_run=bool(since), last_run=run, not_finished=unfinished)
     found.imports = _new_imports(conn, found.since)
     found.unfiled = ignore.waiting(conn, found.since)
     if run:
@@ -170,6 +189,17 @@ def status(archive: Archive, now: float | None = None) -> Status:
     return found
 
 
+def _unfinished(archive: Archive, run: dict) -> list[UnfinishedRun]:
+    """The runs that did not finish that "new" covers, earliest first: those begun since the recorded run
+    (`weekly.not_finished`; the newest may be running now), else those the recorded run found."""
+    begun = not_finished(run)
+    if begun:
+        running = run_in_progress(archive.path)  # (only the newest can be: one run at a time)
+        last = len(begun) - 1
+        return [UnfinishedRun(r["started_at"], r["inbox"], None, running and n == last) for n, r in enumerate(begun)]
+    return [UnfinishedRun(r["started_at"], r["inbox"], run["started_at"], False) for r in run.get("not_finished") or []]
+
+
 def _new_imports(conn: sqlite3.Connection, since: str) -> list[NewImport]:
     """The imports started since `since`, each with the assumptions an earlier import made too."""
     seen = {
@@ -177,26 +207,14 @@ def _new_imports(conn: sqlite3.Connection, since: str) -> list[NewImport]:
         for (texts,) in conn.execute("SELECT assumptions FROM imports WHERE started_at < ?", (since,))
         for text in json.loads(texts)
     }
-    new = []
-    for i in conn.execute("SELECT * FROM imports WHERE started_at >= ? ORDER BY id", (since,)):
-        assumptions, warnings = json.loads(i["assumptions"]), json.loads(i["warnings"])
-        new.append(
-            NewImport(
-                import_=i["id"],
-                path=i["path"],
-                file_name=i["file_name"],
-                format=i["format"],
-                started_at=i["started_at"],
-                added=i["added"],
-                already_present=i["already_present"],
-                updated=i["updated"],
-                assumptions=assumptions,
-                warnings=warnings,
-                notes=import_notes(assumptions, warnings),
-                seen_before=[a for a in assumptions if _kind(a) in seen],
-            )
+    return [
+        NewImport.extending(
+            i,
+            notes=import_notes(i.assumptions, i.warnings),
+            seen_before=[a for a in i.assumptions if _kind(a) in seen],
         )
-    return new
+        for i in imports_since(conn, since)
+    ]
 
 
 def _kind(assumption: str) -> str:

@@ -216,12 +216,21 @@ def archive_(
         render = functools.partial(
             weekly.render_matter, bates_prefix=bates_prefix, cache=not no_cache, cache_size=cache_size
         )
+        # (the run's start on its record before it imports: a run killed part-way is known to the next and to status)
+        mark_start = functools.partial(weekly.record_start, path, archive.settings.archive_id, inbox)
         report = with_progress(
             quiet or json_,
             "Archiving",
             "files",
             lambda progress: weekly.archive_inbox(
-                archive, inbox, out_dir, render=render, **options, parallel=True, on_file=_on_file(progress)
+                archive,
+                inbox,
+                out_dir,
+                render=render,
+                **options,
+                parallel=True,
+                on_file=_on_file(progress),
+                mark_start=mark_start,
             ),
         )
         weekly.append_log(path, weekly.log_lines(report))

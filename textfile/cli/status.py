@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on, matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
+    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
@@ -127,7 +127,21 @@ def _say_unfiled(s: Status, tz) -> None:
 
 
 def _say_last_run(s: Status, tz) -> None:
-    """What the last archive run could not do: start, import a file, render a transcript; what it left for the next."""
+    """What the last archive run could not do: start, finish, import a file, render a transcript; what it left for the next."""
+    for r in s.not_finished:
+        said = f"The archive run of {r.inbox} started at {times.display(r.started_at, tz)}"
+        if r.running:
+            say(f"{said} is still running: what it has imported so far is listed as new above")
+        elif r.followed_by:
+            say(
+                f"{said} did not finish (stopped part-way: killed, a reboot, a crash); the run started at"
+                f" {times.display(r.followed_by, tz)} has finished since: what it imported is listed as new above"
+            )
+        else:
+            say(
+                f"{said} did not finish (stopped part-way: killed, a reboot, a crash), and no run has finished since:"
+                " what it imported is listed as new above; the next archive run takes up the rest"
+            )
     if s.not_run:
         say(f"The archive run of {times.display(s.not_run.at, tz)} did not run: {s.not_run.reason}")
     if s.failed or s.render_failed:
@@ -193,6 +207,7 @@ def _needs(s: Status) -> list[str]:
         n(len(s.failed), "failed file", "failed files") if s.failed else "",
         n(len(s.render_failed), "failed transcript", "failed transcripts") if s.render_failed else "",
         "a run that did not run" if s.not_run else "",
+        n(len(s.stopped), "run that did not finish", "runs that did not finish") if s.stopped else "",
         n(len(s.stale_matters), "matter with messages in no transcript", "matters with messages in no transcript")
         if s.stale_matters
         else "",

@@ -1,7 +1,8 @@
 """The weekly routine: `textfile archive INBOX --out DIR` for cron, and `textfile deletable`.
 
   run.py       the run: import what is new under the inbox, render the matters that gained messages
-  log.py       what a run leaves beside the archive: its lock, its log, its record (read by `status`)
+  log.py       what a run leaves beside the archive: its lock, its log, its record and the mark of its
+               start (read by `status` and by the next run: a run killed part-way is known)
   verdicts.py  deletable: how far each conversation is safe to delete from the phone
 
 The package's names are read as `weekly.archive_inbox`, `weekly.deletable`, … (the tests run them).
@@ -14,20 +15,26 @@ from textfile.weekly.log import (
     last_run,
     log_lines,
     log_path,
+    not_finished,
     record_not_run,
     record_run,
+    record_start,
+    run_in_progress,
     run_lock,
     run_path,
 )
 from textfile.weekly.run import (
     SETTLE_S,
     SNAPSHOT_SERIES,
+    ArchivedImport,
     FailedFile,
     FailedTranscript,
+    NotFinished,
     Rendered,
     RunReport,
     SameBytes,
     archive_inbox,
+    imports_since,
     render_matter,
     snapshot_prefix,
     stale_matters,
@@ -38,9 +45,11 @@ __all__ = [
     "MAX_WARNINGS",
     "SETTLE_S",
     "SNAPSHOT_SERIES",
+    "ArchivedImport",
     "BrokenTranscript",
     "FailedFile",
     "FailedTranscript",
+    "NotFinished",
     "Rendered",
     "RunReport",
     "SameBytes",
@@ -51,12 +60,16 @@ __all__ = [
     "deletable",
     "failing_checks",
     "import_notes",
+    "imports_since",
     "last_run",
     "log_lines",
     "log_path",
+    "not_finished",
     "record_not_run",
     "record_run",
+    "record_start",
     "render_matter",
+    "run_in_progress",
     "run_lock",
     "run_path",
     "snapshot_prefix",

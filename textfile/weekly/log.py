@@ -1,6 +1,11 @@
 """What a run leaves beside the archive: its lock (one run at a time), its log (prose, one line per
 event: cron's only trace) and its record (`record_run`: when it started, what failed), which
-`textfile status` reads."""
+`textfile status` reads.
+
+A run marks its start on the record before it imports anything (`record_start`), and the record of
+its end replaces that mark: a run killed part-way (cron's timeout, a reboot, Ctrl-C) has committed
+the imports it made but leaves only its start, so the next run and `status` know it did not finish
+and count what it imported as new (`not_finished`)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from textfile import audit, times
 from textfile.errors import ArchiveBusy
 
 if TYPE_CHECKING:
-    from textfile.weekly.run import RunReport
+    from textfile.weekly.run import NotFinished, RunReport
 
 MAX_WARNINGS = 10  # per import, in the run's report and `textfile import`'s (all are on the import's record)
 
@@ -65,6 +70,41 @@ def record_run(archive_path: Path, run: dict) -> None:
     os.replace(partial, path)
 
 
+def record_start(archive_path: Path, archive_id: str, inbox: Path, started_at: str) -> list[dict]:
+    """Mark a run begun, before it imports anything: its start added to the record's `started` (the runs
+    begun since the recorded one, none finished), the rest of the record kept. `record_run` at its end
+    replaces the mark; a run killed part-way leaves it. The runs begun before this one and not finished
+    are returned, earliest first (each {"started_at", "inbox"}): this run takes up what they left."""
+    last = last_run(archive_path, archive_id) or {"archive": archive_id, "started_at": None}
+    begun = not_finished(last)
+    record_run(archive_path, last | {"started": [*begun, {"started_at": started_at, "inbox": str(inbox)}]})
+    return begun
+
+
+def not_finished(run: dict) -> list[dict]:
+    """The runs a record says were begun since the run it records and did not finish (killed, or one
+    still running), earliest first; none in a record a run wrote at its end (or the previous release)."""
+    return run.get("started") or []
+
+
+def run_in_progress(archive_path: Path) -> bool:
+    """Whether an `archive` run holds the run lock now (`run_lock`). Asked without writing anything: the
+    lock file is opened read-only and only if it exists, and a shared lock taken and let go at once."""
+    try:
+        fd = os.open(Path(f"{archive_path}.lock"), os.O_RDONLY)
+    except OSError:
+        return False  # (no lock file: no run ever took the lock)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return True
+        raise
+    finally:
+        os.close(fd)  # (closing lets go of the shared lock)
+    return False
+
+
 def last_run(archive_path: Path, archive_id: str) -> dict | None:
     """The last run's record, or None: no run yet, or a record that is unreadable or of another archive (a copy's)."""
     try:
@@ -109,6 +149,25 @@ def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
     return lines
 
 
+def not_finished_lines(run: NotFinished, tz) -> list[str]:
+    """An earlier run that did not finish, as the run that found it says it: cron's only trace of it,
+    with the imports made from its start (each with what it assumed and warned of, as the run's own)."""
+    said = (
+        f"  the archive run of {run.inbox} started at {times.display(run.started_at, tz)} did not finish"
+        " (stopped part-way: killed, a reboot, a crash)"
+    )
+    if not run.imports:
+        return [f"{said}; nothing was imported from its start until this run"]
+    n = len(run.imports)
+    lines = [f"{said}; imported from its start until this run: {n} file{'s' if n != 1 else ''}"]
+    for i in run.imports:
+        lines.append(
+            f"    import {i.import_}, {i.path}: {i.format}, added {i.added}, already present {i.already_present}, updated {i.updated}"
+        )
+        lines += [f"      {line}" for line in import_notes(i.assumptions, i.warnings)]
+    return lines
+
+
 def log_lines(report: RunReport) -> list[str]:
     """What a run did, one line per event, for the terminal and the log file beside the archive."""
     from textfile.lifecycle import coverage
@@ -118,6 +177,8 @@ def log_lines(report: RunReport) -> list[str]:
         f" {len(report.same_bytes)} identical to an earlier import, {len(report.waiting)} still being written,"
         f" {len(report.failed)} failed, {len(report.rendered)} transcript{'' if len(report.rendered) == 1 else 's'} rendered"
     ]
+    for run in report.not_finished:
+        lines += not_finished_lines(run, times.zone(report.zone))
     for r in report.imported:  # (ingest's ImportResult, as its as_dict says it)
         skipped = r.get("skipped") or {}
         lines.append(

@@ -14,10 +14,16 @@ that took them. A file modified within the last minute may still be being writte
 for the next run. The run names each new conversation no matter took (a person files or ignores
 it), and keeps its own record beside the log (`log.record_run`: when it started, what failed), which
 `textfile status` reads.
+
+The archive is left whole by a killed run, but its report is lost: so the run marks its start on the
+record before it imports anything (`mark_start`, `log.record_start`), and a run that finds the start
+of one that did not finish says so, with the imports made from that start on (`NotFinished`): they
+are new to its report and to `status`, with every assumption they made.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +35,7 @@ from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import tree_listing
 from textfile.ignore import WaitingConversation
 from textfile.ingest import import_path, source_digest
-from textfile.results import Result, json_form, json_name
+from textfile.results import Result, json_form, json_name, omit_empty
 from textfile.sources import candidates
 
 SETTLE_S = 60
@@ -76,6 +82,33 @@ class FailedTranscript(Result):
 
 
 @dataclass(slots=True, eq=False)
+class ArchivedImport(Result):
+    """An import as its row in the archive's `imports` records it: what it added, and what it assumed and warned of."""
+
+    import_: int = json_name("import")
+    path: str
+    file_name: str
+    format: str
+    started_at: str
+    added: int
+    already_present: int
+    updated: int
+    assumptions: list[str]
+    warnings: list[str]
+
+
+@dataclass(slots=True, eq=False)
+class NotFinished(Result):
+    """An earlier run that began and did not finish (killed, or the machine stopped), found by a later run:
+    when it started, and the imports made from then until the next run began (its own, and any made by
+    hand meanwhile), which no report has said."""
+
+    started_at: str
+    inbox: str
+    imports: list[ArchivedImport]
+
+
+@dataclass(slots=True, eq=False)
 class RunReport(Result):
     inbox: str
     imported: list[dict] = field(default_factory=list)  # each ingest's ImportResult.as_dict()
@@ -94,6 +127,8 @@ class RunReport(Result):
     # the audit log's last entry when the run ended (audit.head): the log keeps it outside the archive
     head: dict | None = json_name("audit_head", default=None)
     zone: str = json_name(None, default="UTC")  # the archive's: log_lines prints the dates of earlier imports in it
+    # the runs before this one that did not finish, earliest first (none but after a run was killed)
+    not_finished: list[NotFinished] = omit_empty(default_factory=list)
 
     JSON_PROPERTIES = ("exit_code",)
 
@@ -103,9 +138,16 @@ class RunReport(Result):
             return 3
         return 1 if self.failed or self.render_failed else 0
 
+    @property
+    def since(self) -> str:
+        """The start of the earliest run this report covers: a run before it that did not finish, or its own."""
+        return self.not_finished[0].started_at if self.not_finished else self.started_at
+
     def record(self, archive_id: str) -> dict:
-        """What `record_run` keeps of the run: when it started, the imports it made, what failed."""
-        return {
+        """What `record_run` keeps of the run: when it started, the imports it made, what failed; and the
+        runs before it that did not finish, with the imports it found from their start (only when there
+        were such runs: otherwise the record is as the previous release wrote it)."""
+        record = {
             "archive": archive_id,
             "inbox": self.inbox,
             "started_at": self.started_at,
@@ -117,6 +159,12 @@ class RunReport(Result):
             "problems": self.problems,
             "exit_code": self.exit_code,
         }
+        if self.not_finished:
+            record["not_finished"] = [
+                {"started_at": r.started_at, "inbox": r.inbox, "imports": [i.import_ for i in r.imports]}
+                for r in self.not_finished
+            ]
+        return record
 
 
 Renderer = Callable[[Archive, str, Path], Rendered]
@@ -164,14 +212,21 @@ def archive_inbox(
     settle_s: float = SETTLE_S,
     now: float | None = None,
     on_file: Callable[[Path, str], None] | None = None,
+    mark_start: Callable[[str], list[dict]] | None = None,
     **import_options,
 ) -> RunReport:
-    """Import what is new under `inbox`, then render the matters that have untranscribed messages."""
+    """Import what is new under `inbox`, then render the matters that have untranscribed messages.
+
+    `mark_start` (the CLI's: `log.record_start`) is given the run's start before the run imports anything,
+    and returns the runs before it that did not finish. It is called once only a record can end the run
+    (a run the archive's checks refuse records too), never before an error that records nothing."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise TextfileError(f"{inbox}: not a folder")
     audit.require_key(archive.conn)  # (a run that could change nothing is refused before it reads anything)
     report = RunReport(str(inbox), zone=archive.settings.tz, started_at=times.now_iso())
+    if mark_start is not None:  # (before the checks: a run they refuse records, and must keep a killed run's start)
+        report.not_finished = _not_finished(archive.conn, mark_start(report.started_at), report.started_at)
     failing = audit.verify(
         archive.conn, archive.path
     )  # (a restored or altered archive gets nothing new until a person looks)
@@ -198,10 +253,43 @@ def archive_inbox(
     if render is not None:
         _render_stale(archive, out_dir, render, report, on_file)
     conn = archive.conn
-    report.unfiled = [c for c in ignore.waiting(conn, report.started_at) if c.new]
+    report.unfiled = [c for c in ignore.waiting(conn, report.since) if c.new]
     report.problems = audit.verify(conn, archive.path) + audit.check_digests(conn) + audit.check_records(conn)
     report.head = audit.head(conn) | {"archive": archive.settings.archive_id}
     return report
+
+
+def _not_finished(conn, runs: list[dict], until: str) -> list[NotFinished]:
+    """The runs that did not finish (`runs`, earliest first), each with the imports made from its start
+    to the start of the next run (of the next of them, or `until`: this one's)."""
+    ends = [*(r["started_at"] for r in runs), until][1:]
+    return [
+        NotFinished(r["started_at"], r["inbox"], imports_since(conn, r["started_at"], end))
+        for r, end in zip(runs, ends, strict=True)
+    ]
+
+
+def imports_since(conn, since: str, until: str | None = None) -> list[ArchivedImport]:
+    """The imports started at or after `since` (and before `until`), in the order they were made."""
+    rows = conn.execute(
+        "SELECT * FROM imports WHERE started_at >= ?" + (" AND started_at < ?" if until else "") + " ORDER BY id",
+        (since, until) if until else (since,),
+    )
+    return [
+        ArchivedImport(
+            import_=i["id"],
+            path=i["path"],
+            file_name=i["file_name"],
+            format=i["format"],
+            started_at=i["started_at"],
+            added=i["added"],
+            already_present=i["already_present"],
+            updated=i["updated"],
+            assumptions=json.loads(i["assumptions"]),
+            warnings=json.loads(i["warnings"]),
+        )
+        for i in rows
+    ]
 
 
 def _stat(path: Path) -> tuple[int, int]:
