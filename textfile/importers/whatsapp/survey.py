@@ -27,7 +27,8 @@ from textfile.model import Notice
 
 @dataclass
 class _Survey:
-    """What the survey counted of the headers of one style (`_main_style`: the file's own style's)."""
+    """What the survey counted of the headers of one style; the file's own style's (`_main_style`) also says how
+    many headers each style has, and names those of the others."""
 
     style: str | None = None  # the file's style: "dash", "bracket", "colon" (the one most headers are written in)
     styles: dict = field(default_factory=dict)  # style -> how many headers (every style)
