@@ -742,15 +742,15 @@ def test_date_order_ymd_on_a_chat_whose_dates_are_mostly_written_day_or_month_fi
 
 
 def test_no_valid_date_in_the_order_given_fails(tmp_path):
-    """--date-order mdy chosen between two contradicted readings, where every header of the file's own style (Android's
-    dash) is impossible in it, and only a line of another style (iOS's bracket) fits: no header is one."""
+    """Every header's date impossible in the order its dates prove (30 and 31 February: a first number above 12
+    proves day/month/year, in which they are no dates either): no header is one."""
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
-        "25/03/2024, 09:01 - Sam Client: hi\n26/03/2024, 09:02 - Alex Owner: ok\n[03/27/2024, 10:00:00] Sam Client: x\n",
+        "30/02/2024, 09:01 - Sam Client: hi\n31/02/2024, 09:02 - Alex Owner: ok\n",
     )
     with pytest.raises(ImportFailed) as failed:
-        records(chat, date_order="mdy")
-    assert str(failed.value) == f"{chat}: no line has a valid date when read in mdy order (check --date-order)"
+        records(chat)
+    assert str(failed.value) == f"{chat}: no line has a valid date when read in dmy order (check --date-order)"
 
 
 YEAR_FIRST = [
@@ -1461,12 +1461,258 @@ def test_a_long_preface_is_skipped_when_the_format_is_given(tmp_path):
     assert [m.source_ref for m in got if isinstance(m, Message)] == ["line 6", "line 7"]
 
 
-def test_a_header_of_another_style_is_text_of_the_message(tmp_path):
+# An Android export with an iOS line pasted into a message, and an iOS export with an Android and a legacy one.
+OTHER_STYLE_CHATS = {
+    "android": (
+        "12/03/2024, 09:01 - Sam Client: forwarded:\n[12/03/2024, 08:00:00] Someone: quoted\n"
+        "13/03/2024, 09:02 - Alex Owner: ok\n",
+        "WhatsApp Chat with Sam Client.txt: 1 line looks like a message header of another style than the file's 2"
+        " headers ('[12/03/2024, 08:00:00]', at line 2; the first of the file's: '12/03/2024, 09:01 -', at line 1):"
+        " it was kept as text of the message before it (an export writes every header in one style)",
+        [
+            (
+                "line 1",
+                "2024-03-12T13:01:00.000Z",
+                "in",
+                "Sam Client",
+                "forwarded:\n[12/03/2024, 08:00:00] Someone: quoted",
+            ),
+            ("line 3", "2024-03-13T13:02:00.000Z", "out", "Alex Owner", "ok"),
+        ],
+    ),
+    "ios": (
+        "[12/03/2024, 09:01:00] Sam Client: forwarded:\n\u200e12/03/2024, 08:00 - Someone: quoted\n"
+        "[13/03/2024, 09:02:00] Alex Owner: ok\n13/03/2024, 08:00:10: Someone: legacy\n"
+        "[13/03/2024, 09:03:00] Sam Client: bye\n",
+        "WhatsApp Chat with Sam Client.txt: 2 lines look like message headers of another style than the file's 3"
+        " headers (the first, '12/03/2024, 08:00 -', at line 2; the first of the file's: '[12/03/2024, 09:01:00]', at"
+        " line 1): they were kept as text of the message before them (an export writes every header in one style)",
+        [
+            (
+                "line 1",
+                "2024-03-12T13:01:00.000Z",
+                "in",
+                "Sam Client",
+                "forwarded:\n\u200e12/03/2024, 08:00 - Someone: quoted",
+            ),
+            ("line 3", "2024-03-13T13:02:00.000Z", "out", "Alex Owner", "ok\n13/03/2024, 08:00:10: Someone: legacy"),
+            ("line 5", "2024-03-13T13:03:00.000Z", "in", "Sam Client", "bye"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 7])
+@pytest.mark.parametrize("shape", OTHER_STYLE_CHATS)
+def test_a_header_of_another_style_is_text_of_the_message_and_named(tmp_path, monkeypatch, chunk, shape):
+    """An export writes every header in one style; pass 2 reads the file's own, and a line of another style that
+    looks like a header is text of the message before it, a line pasted or forwarded. It was kept so in silence, and
+    its sender ("Someone") taken for a participant of the chat: it is named (how many, the first as written and its
+    line), and no one who wrote no message of the chat is one of its participants."""
+    if chunk:  # (the lines are counted chunk by chunk)
+        monkeypatch.setattr(whatsapp.decoding, "CHUNK", chunk)
+    text, notice, rows = OTHER_STYLE_CHATS[shape]
+    got = records(write(tmp_path / "WhatsApp Chat with Sam Client.txt", text))
+    assert got[0] == Notice(notice)
+    assert [row(m) for m in got[1:]] == [r + ([], [], "message", None) for r in rows]
+    assert [(p.handle, p.display_name, p.is_owner) for p in got[1].conversation.participants] == [
+        ("Alex Owner", "Alex Owner", True),
+        ("Sam Client", "Sam Client", False),
+    ]
+
+
+def test_a_line_of_another_style_before_the_first_header_is_skipped_not_named_as_kept_as_text(tmp_path):
+    """A line of another style before the file's first header is a line before its first message, skipped and
+    reported as such (`_prelude`): the notice names only the lines kept as text of a message."""
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
-        "12/03/2024, 09:01 - Sam Client: forwarded:\n[12/03/2024, 08:00:00] Someone: quoted\n13/03/2024, 09:02 - Alex Owner: ok\n",
+        "[11/03/2024, 08:00:00] Someone: before\n12/03/2024, 09:01 - Sam Client: hi\n"
+        "[12/03/2024, 08:00:00] Someone: quoted\n13/03/2024, 09:02 - Alex Owner: ok\n13/03/2024, 09:03 - Sam Client: bye\n",
     )
-    assert [m.body for m in messages(chat)] == ["forwarded:\n[12/03/2024, 08:00:00] Someone: quoted", "ok"]
+    got = records(chat)
+    assert got[:2] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: 1 line looks like a message header of another style than the file's 3"
+            " headers ('[12/03/2024, 08:00:00]', at line 3; the first of the file's: '12/03/2024, 09:01 -', at line 2):"
+            " it was kept as text of the message before it (an export writes every header in one style)"
+        ),
+        Skipped("unparseable line before the first message", "line 1"),
+    ]
+    assert [row(m) for m in got[2:]] == [
+        (
+            "line 2",
+            "2024-03-12T13:01:00.000Z",
+            "in",
+            "Sam Client",
+            "hi\n[12/03/2024, 08:00:00] Someone: quoted",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        ("line 4", "2024-03-13T13:02:00.000Z", "out", "Alex Owner", "ok", [], [], "message", None),
+        ("line 5", "2024-03-13T13:03:00.000Z", "in", "Sam Client", "bye", [], [], "message", None),
+    ]
+
+
+def test_the_dates_of_lines_of_another_style_prove_no_order(tmp_path):
+    """The day/month order rests on the headers pass 2 reads, the file's style's. Here they have a first number above
+    12 twice and a second once; the iOS lines pasted in had a second twice more, which outnumbered them: the file was
+    read month first, its first message skipped as a line before the first message, and the notice counted lines
+    kept as text (the pasted ones would have been text in either order)."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "25/03/2024, 09:01 - Sam Client: a\n03/26/2024, 09:02 - Alex Owner: b\n[03/27/2024, 10:00:00] Someone: x\n"
+        "26/03/2024, 09:03 - Sam Client: c\n[03/28/2024, 10:00:00] Someone: y\n",
+    )
+    assert records(chat)[:2] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: 2 lines look like message headers of another style than the file's 3"
+            " headers (the first, '[03/27/2024, 10:00:00]', at line 3; the first of the file's: '25/03/2024, 09:01 -',"
+            " at line 1): they were kept as text of the message before them (an export writes every header in one style)"
+        ),
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: dates read as day/month/year: 2 header dates have a first number above 12"
+            " (the first at line 1), 1 a second one (the first at line 2); the 1 that fit only month/day/year were kept"
+            " as text of the message before them (pass --date-order to choose)"
+        ),
+    ]
+    assert [row(m) for m in messages(chat)] == [
+        (
+            "line 1",
+            "2024-03-25T13:01:00.000Z",
+            "in",
+            "Sam Client",
+            "a\n03/26/2024, 09:02 - Alex Owner: b\n[03/27/2024, 10:00:00] Someone: x",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        (
+            "line 4",
+            "2024-03-26T13:03:00.000Z",
+            "in",
+            "Sam Client",
+            "c\n[03/28/2024, 10:00:00] Someone: y",
+            [],
+            [],
+            "message",
+            None,
+        ),
+    ]
+
+
+def test_a_date_order_the_files_own_headers_disprove_is_refused_whatever_lines_of_another_style_fit(tmp_path):
+    """--date-order mdy where every header of the file's style (Android's dash) is impossible so, and only a line of
+    another style (iOS's bracket), which pass 2 reads in no order, fits it: the dates disprove it, and it is refused
+    with the order they prove (it was taken for a choice between two contradicted readings, and no line was read)."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "25/03/2024, 09:01 - Sam Client: hi\n26/03/2024, 09:02 - Alex Owner: ok\n[03/27/2024, 10:00:00] Sam Client: x\n",
+    )
+    with pytest.raises(ImportFailed) as refused:
+        records(chat, date_order="mdy")
+    assert str(refused.value) == (
+        f"{chat}: --date-order mdy contradicts the file's dates: 2 header dates are impossible as month/day/year (the"
+        " first, 25/03/2024, at line 1) and none as day/month/year; pass --date-order dmy, the order they prove, or"
+        " leave --date-order out"
+    )
+
+
+def test_a_year_first_chat_counts_and_advises_on_its_own_styles_headers_only(tmp_path):
+    """A year-first chat with a header written day first and an iOS line written day first: the notice counted the
+    iOS line among the header dates written day or month first, named it first, and advised --date-order dmy to read
+    it as a message, which reads no line of another style. Each is named for what it is."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "2024-03-12, 09:01 - Sam Client: a\n2024-03-13, 09:02 - Alex Owner: b\n[24/03/2024, 10:00:00] Someone: quoted\n"
+        "25/03/2024, 14:02 - Sam Client: c\n2024-03-26, 09:00 - Sam Client: d\n",
+    )
+    got = records(chat)
+    assert got[:2] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: 1 line looks like a message header of another style than the file's 4"
+            " headers ('[24/03/2024, 10:00:00]', at line 3; the first of the file's: '2024-03-12, 09:01 -', at line 1):"
+            " it was kept as text of the message before it (an export writes every header in one style)"
+        ),
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as 3 of its 4 header dates are written;"
+            " the other is written day or month first (25/03/2024, at line 4): that line was kept as text of the"
+            " message before it (pass --date-order dmy, the order its date proves, to read it as a message)"
+        ),
+    ]
+    assert [row(m)[:5] for m in records(chat, date_order="dmy") if isinstance(m, Message)] == [
+        ("line 1", "2024-03-12T13:01:00.000Z", "in", "Sam Client", "a"),
+        ("line 2", "2024-03-13T13:02:00.000Z", "out", "Alex Owner", "b\n[24/03/2024, 10:00:00] Someone: quoted"),
+        ("line 4", "2024-03-25T18:02:00.000Z", "in", "Sam Client", "c"),
+        ("line 5", "2024-03-26T13:00:00.000Z", "in", "Sam Client", "d"),
+    ]
+
+
+def test_a_dated_attachment_name_on_a_line_of_another_style_is_no_evidence_of_the_order(tmp_path):
+    """Dates that read either way, and a dated attachment name only on a pasted line of another style (text of a
+    message, its header no header of this chat): the order rested on it as though its header were one."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "03/04/2024, 09:01 - Sam Client: hi\n[04/03/2024, 08:00:00] Someone: IMG-20240403-WA0001.jpg (file attached)\n"
+        "05/04/2024, 09:02 - Alex Owner: ok\n",
+    )
+    assert records(chat)[:2] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: 1 line looks like a message header of another style than the file's 2"
+            " headers ('[04/03/2024, 08:00:00]', at line 2; the first of the file's: '03/04/2024, 09:01 -', at line 1):"
+            " it was kept as text of the message before it (an export writes every header in one style)"
+        ),
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: nothing in the file tells day/month from month/day order (no header date"
+            " has a number above 12, the dates advance alike in both orders, no dated attachment name fits one order"
+            " only); dates were read as month/day/year (the usual order for region US); pass --date-order dmy if that"
+            " is wrong",
+            kind="assumption",
+        ),
+    ]
+
+
+def test_a_line_of_another_style_whose_date_goes_back_does_not_choose_the_order(tmp_path):
+    """Dates that read either way and advance alike in both orders, and a pasted iOS line at the end whose date goes
+    back read day first: the dates were counted as advancing better month first, and every message read so, its
+    dates moved by the line of another style, which is text in either order. The region's order, as with no such line."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "01/02/2024, 09:01 - Sam Client: a\n01/03/2024, 09:02 - Alex Owner: b\n02/03/2024, 09:03 - Sam Client: c\n"
+        "[12/01/2024, 10:00:00] Someone: pasted\n",
+    )
+    got = records(chat, tz="Europe/Berlin", region="DE")
+    assert got[:2] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: 1 line looks like a message header of another style than the file's 3"
+            " headers ('[12/01/2024, 10:00:00]', at line 4; the first of the file's: '01/02/2024, 09:01 -', at line 1):"
+            " it was kept as text of the message before it (an export writes every header in one style)"
+        ),
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: nothing in the file tells day/month from month/day order (no header date"
+            " has a number above 12, the dates advance alike in both orders, no dated attachment name fits one order"
+            " only); dates were read as day/month/year (the usual order for region DE); pass --date-order mdy if that"
+            " is wrong",
+            kind="assumption",
+        ),
+    ]
+    assert [row(m) for m in got[2:]] == [
+        ("line 1", "2024-02-01T08:01:00.000Z", "in", "Sam Client", "a", [], [], "message", None),
+        ("line 2", "2024-03-01T08:02:00.000Z", "out", "Alex Owner", "b", [], [], "message", None),
+        (
+            "line 3",
+            "2024-03-02T08:03:00.000Z",
+            "in",
+            "Sam Client",
+            "c\n[12/01/2024, 10:00:00] Someone: pasted",
+            [],
+            [],
+            "message",
+            None,
+        ),
+    ]
 
 
 SAM_TRUNCATED_REASON = (

@@ -900,6 +900,48 @@ def test_a_header_written_day_first_in_a_year_first_chat_is_named_on_the_imports
     assert chat(archive) == [YEAR_FIRST_ROWS[0], merged + YEAR_FIRST_ROWS[1][3:], YEAR_FIRST_ROWS[3]]
 
 
+def test_a_line_of_another_style_is_named_on_the_imports_transcript(cli, archive, tmp_path):
+    """Walk report (header styles): an iOS line pasted into an Android chat was kept as text of Sam's message, and its
+    author made a participant of the chat, in silence. Kept as text (an export writes every header in one style), it
+    is named on the transcript and recorded among the import's warnings; the chat's participants are its writers."""
+    export = us_export(
+        tmp_path / "export",
+        "12/03/2024, 09:01 - Sam Client: From the landlord:\n[11/03/2024, 17:45:12] Landlord: The lease is ready\n"
+        "13/03/2024, 09:02 - Alex Owner: Thanks\n",
+    )
+    warning = (
+        f"{US_CHAT}: 1 line looks like a message header of another style than the file's 2 headers ('[11/03/2024,"
+        " 17:45:12]', at line 2; the first of the file's: '12/03/2024, 09:01 -', at line 1): it was kept as text of"
+        " the message before it (an export writes every header in one style)"
+    )
+    done = cli("import", export)
+    assert (done.exit_code, done.output) == (
+        0,
+        f"{export}: whatsapp, added 2, already present 0, updated 0, skipped 0\n  warning: {warning}\n1 conversation of"
+        " this export waits to be filed: 1 (textfile conversations --unfiled; textfile file N --matter REF, or textfile"
+        " conversation ignore N)\n",
+    )
+    ny = "America/New_York"
+    assert chat(archive) == [
+        (
+            "2024-03-12T13:01:00.000Z",
+            SAM,
+            "From the landlord:\n[11/03/2024, 17:45:12] Landlord: The lease is ready",
+            "[]",
+            1,
+            ny,
+        ),
+        ("2024-03-13T13:02:00.000Z", ALEX, "Thanks", "[]", 1, ny),
+    ]
+    assert [
+        tuple(r) for r in archive.conn.execute("SELECT handle, display_name, is_owner FROM participants ORDER BY id")
+    ] == [
+        (ALEX, ALEX, 1),
+        (SAM, SAM, 0),
+    ]
+    assert json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0]) == [warning]
+
+
 def test_a_year_first_chat_read_in_a_persons_day_first_order_is_read_so_by_the_weekly_run(cli, archive, tmp_path):
     """A person read a year-first chat with --date-order dmy, which reads its header written day first as a message.
     The weekly run, given no --date-order, read next week's export year first before any other rule: that header

@@ -15,7 +15,8 @@ The package, one rule in one place (read() below ties them together):
   source.py      the .txt / .zip / unzipped folder: the chat text and the files beside it, detect()
   decoding.py    the chat text's bytes decoded in chunks, the bytes that are not text
   media.py       the files of an export: zip members checked, the file a line names, the files none names
-  survey.py      pass 1: header styles, what the dates say about day/month order, sender candidates
+  survey.py      pass 1: header styles (the file's own: the lines of others are text), what the dates say
+                 about day/month order, sender candidates
   date_order.py  the day/month order: its rules as named functions, tried in turn
   people.py      the chat's name, the senders, the owner, the participants and the conversation they make
   body.py        a message's text: placeholders, deletions, edits, calls, attachments named
@@ -52,7 +53,7 @@ from textfile.importers.whatsapp.people import (
 )
 from textfile.importers.whatsapp.scan import _messages
 from textfile.importers.whatsapp.source import _open_source, _Source, detect
-from textfile.importers.whatsapp.survey import _survey
+from textfile.importers.whatsapp.survey import _other_styles, _survey
 from textfile.model import DateOrder, ImportOptions, Notice, Record, Zone
 
 # What other modules and the tests take from here (the importer's interface is FORMAT … read, detect).
@@ -108,7 +109,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     survey = _survey(source)
     if not survey.headers:
         raise ImportFailed(path, "not a WhatsApp chat export (no line starts with a WhatsApp date and time)")
-    style = max(survey.styles, key=lambda k: survey.styles[k])
+    style = survey.style
     resolved = _senders(survey)
     senders = _sender_counts(survey, resolved)
     chat = _chat_name(source, survey, style, options)
@@ -124,6 +125,9 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     conversation = _conversation(FORMAT, source_key, chat, participants, survey)
     if survey.undecodable.count:
         yield survey.undecodable.notice(path.name, source.encoding)
+    styles_notice = _other_styles(survey, path.name)
+    if styles_notice is not None:
+        yield styles_notice
     if order_notice is not None:
         yield order_notice
     if chat.notice is not None:

@@ -30,7 +30,7 @@ from functools import cached_property
 
 from textfile.errors import ImportFailed
 from textfile.importers.whatsapp.decoding import _chunks
-from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _date
+from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _date, _style
 from textfile.importers.whatsapp.source import _Source
 from textfile.importers.whatsapp.survey import _date_facts, _Survey
 from textfile.model import DATE_ORDERS, OTHER_ORDER, ImportOptions, Notice
@@ -53,7 +53,7 @@ class _OrderEvidence:
 
     @cached_property
     def names(self) -> dict[str, list]:
-        return _dated_names(self.source)
+        return _dated_names(self.source, self.s.style)
 
     @property
     def back(self) -> dict[str, int]:
@@ -347,9 +347,10 @@ _DATED_NAME = re.compile(
 )
 
 
-def _dated_names(source: _Source) -> dict[str, list]:
-    """The dated attachment names on the first line of a message whose header's date reads either
-    way, by the order they fit: {"dmy": [(line, name, header date as written)], "mdy": [...]}.
+def _dated_names(source: _Source, style: str) -> dict[str, list]:
+    """The dated attachment names on the first line of a message whose header (of the file's `style`: a line of
+    another is text) has a date that reads either way, by the order they fit:
+    {"dmy": [(line, name, header date as written)], "mdy": [...]}.
 
     A name fits an order when its date is within a day of the header's date read in that order (a
     message near midnight, a file saved on the next day) and more than a day from it read in the
@@ -369,6 +370,8 @@ def _dated_names(source: _Source) -> dict[str, list]:
                 d1, sep, d2, era, d3, be = (g[0], g[1], g[2], None, g[3], None) if g[0] is not None else g[8:14]
                 line_no += chunk.count("\n", count_from, m.start() + 1)
                 count_from = m.start() + 1
+                if _style(g) != style:
+                    continue
                 facts = _date_facts(d1, d2, d3)
                 if facts is None or facts.kind != "ambiguous":
                     continue

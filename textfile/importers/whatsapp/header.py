@@ -5,7 +5,8 @@ Decisions:
 " (the common
   Android shape tried first, see _AFTER_NEWLINE); the date and time are taken apart by hand (no
   strptime per line) and cached. A line that looks like a header but is not one of the file's own
-  style, or whose date is impossible, is text of the message before it.
+  style, or whose date is impossible, is text of the message before it (and named: the survey's
+  `_other_styles`, the date order's notices).
 
 Examples (invisible characters written out):
   iOS      \u200e[3/14/26, 9:05:11\u202fPM] Sam: text        [20.06.19, 15:58:47] Loris: text
@@ -67,6 +68,14 @@ _COMMON = r"(\d{1,4})([./\-])(\d{1,2})\2(\d{1,4}), (\d{1,2})[:.](\d{2})(?:[:.](\
 
 
 _AFTER_NEWLINE = re.compile(f"\n(?:{_COMMON}|{HEADER.pattern[1:]})")
+
+
+def _style(g: tuple) -> str:
+    """The style of a header found by _AFTER_NEWLINE, from its groups: "dash" (Android), "bracket" (iOS),
+    "colon" (legacy). (The survey and pass 2 tell it in their loops, from the groups they take apart.)"""
+    if g[0] is not None:
+        return "dash"
+    return "bracket" if g[7] is not None else "colon" if g[19][0] == ":" else "dash"
 
 
 _ERAS = {"R": 2018, "H": 1988, "S": 1925, "T": 1911}

@@ -4,6 +4,12 @@ Decisions:
 - The survey counts; others decide: the day/month order (date_order.py), the senders (people.py),
   the times a DST change made twice (dst.py). What it keeps is bounded whatever the file's length:
   caches emptied when full, the days on which the time goes back at most MAX_BACK_DAYS.
+- An export writes every header in one style (Android's dash, iOS's bracket, the legacy colon);
+  pass 2 reads only the file's own, the one most of its headers are written in, and keeps a line
+  of another style as text of the message before it (header.py). So the survey counts each style's
+  headers apart and gives what it counted of the file's own style only: every count, date and
+  sender the other modules rest on is one of the lines read as headers. The lines of other styles
+  are named (`_other_styles`): how many, the first as written and its line.
 """
 
 from __future__ import annotations
@@ -14,13 +20,21 @@ from datetime import date
 
 from textfile.importers.whatsapp import locales
 from textfile.importers.whatsapp.decoding import _chunks, _Undecodable
-from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _Date, _date, _Time, _time
+from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _MARK_START, _clean, _Date, _date, _Time, _time
 from textfile.importers.whatsapp.source import _Source
+from textfile.model import Notice
 
 
 @dataclass
 class _Survey:
-    styles: dict = field(default_factory=dict)  # style -> count
+    """What the survey counted of the headers of one style; the file's own style's (`_main_style`) also says how
+    many headers each style has, and names those of the others."""
+
+    style: str | None = None  # the file's style: "dash", "bracket", "colon" (the one most headers are written in)
+    styles: dict = field(default_factory=dict)  # style -> how many headers (every style)
+    first_header: tuple | None = None  # the file's style's first header: (its line, the header as written)
+    # The headers of other styles after it, kept as text by pass 2: (how many, the first's line, it as written)
+    other_styles: tuple | None = None
     year_first: int = 0
     first_over_12: int = 0
     second_over_12: int = 0
@@ -129,14 +143,10 @@ def _went_back(days: dict | None, day_start: int, before: int, at: int) -> dict 
 
 @dataclass(slots=True)
 class _Progress:
-    """Where the survey stands from one header (and one chunk) to the next."""
+    """Where the survey of one style's headers stands from one of them (and one chunk) to the next."""
 
-    dates: dict = field(default_factory=dict)  # date as written -> _SurveyDay
-    clocks: dict = field(default_factory=dict)  # time as written -> _survey_clock
     counts: dict = field(default_factory=lambda: {"ymd": 0, "first": 0, "second": 0, "ambiguous": 0, "same": 0})
     headers: int = 0
-    date_key: tuple | None = None  # the last header's date as written, and its _SurveyDay
-    day: _SurveyDay | None = None
     facts: _DateFacts | None = None  # the last header's, and the last date to compare in each order
     dmy: tuple | None = None
     mdy: tuple | None = None
@@ -147,13 +157,47 @@ class _Progress:
     seconds: int = -1
 
 
+@dataclass(slots=True)
+class _Reading:
+    """Where the survey stands from one header (and one chunk) to the next, whatever the headers' styles: the
+    caches of dates and times as written, each style's survey and progress, the last header's style."""
+
+    undecodable: _Undecodable
+    dates: dict = field(default_factory=dict)  # date as written -> _SurveyDay
+    clocks: dict = field(default_factory=dict)  # time as written -> _survey_clock
+    date_key: tuple | None = None  # the last header's date as written, and its _SurveyDay
+    day: _SurveyDay | None = None
+    by_style: dict = field(default_factory=dict)  # style -> (_Survey, _Progress), in the order first met
+    style: str | None = None  # the last counted header's
+    # style -> its first header: (its line, the header as written, how many headers of other styles came before it)
+    first_header_of: dict = field(default_factory=dict)
+    # style -> the first header of another style after its first: (its line, the header as written)
+    other_after: dict = field(default_factory=dict)
+
+
 def _survey(source: _Source) -> _Survey:
     """Pass 1: header styles, what the dates say about day/month order, sender name candidates."""
-    s = _Survey()
-    progress = _Progress()
+    reading = _Reading(_Undecodable())
     with source.open_text() as stream:
-        for chunk in _chunks(source.path, stream, s.undecodable):
-            _survey_chunk(s, progress, chunk)
+        for chunk in _chunks(source.path, stream, reading.undecodable):
+            _survey_chunk(reading, chunk)
+    return _main_style(reading)
+
+
+def _main_style(reading: _Reading) -> _Survey:
+    """The survey of the file's style, the one most of its headers are written in (of two as many, the one met
+    first), with how many headers each style has, its first, and the headers of other styles after it (those
+    before it are lines before the file's first message, each skipped as such: scan._prelude)."""
+    styles = {style: progress.headers for style, (_s, progress) in reading.by_style.items()}
+    if not styles:
+        return _Survey(undecodable=reading.undecodable)
+    style = max(styles, key=lambda k: styles[k])
+    s, progress = reading.by_style[style]
+    line, written, before = reading.first_header_of[style]
+    s.style, s.styles, s.first_header = style, styles, (line, written)
+    after = sum(styles.values()) - styles[style] - before
+    if after:
+        s.other_styles = (after, *reading.other_after[style])
     counts = progress.counts
     s.headers = progress.headers
     s.year_first, s.first_over_12 = counts["ymd"], counts["first"]
@@ -161,12 +205,14 @@ def _survey(source: _Source) -> _Survey:
     return s
 
 
-def _survey_chunk(s: _Survey, progress: _Progress, chunk: str) -> None:
+def _survey_chunk(reading: _Reading, chunk: str) -> None:
     """The headers of one chunk: each one's style, date and time (cached), then what they say about
-    the date order, the times and the senders."""
-    styles, dates, clocks, counts = s.styles, progress.dates, progress.clocks, progress.counts
-    last_date_key, day, headers = progress.date_key, progress.day, progress.headers
-    timed, timed_seconds = progress.timed, progress.seconds
+    the date order, the times and the senders, counted in its style's survey."""
+    dates, clocks = reading.dates, reading.clocks
+    last_date_key, day, current = reading.date_key, reading.day, reading.style
+    # (before the file's first header: a progress of no style, which that header's style's replaces)
+    s, progress = reading.by_style.get(current) or (None, _Progress())
+    counts, headers, timed, timed_seconds = progress.counts, progress.headers, progress.timed, progress.seconds
     for m in _AFTER_NEWLINE.finditer(chunk):
         g = m.groups()
         if g[0] is not None:  # the common shape (groups 1-7)
@@ -190,7 +236,11 @@ def _survey_chunk(s: _Survey, progress: _Progress, chunk: str) -> None:
             seconds = _remember(clocks, 20_000, (H, M, S, ap, ap0), _survey_clock(H, M, S, ap, ap0))
         if seconds is False:
             continue
-        styles[style] = styles.get(style, 0) + 1
+        if style != current:  # (in a file of one style, once: at its first header)
+            progress.headers, progress.timed, progress.seconds = headers, timed, timed_seconds
+            s, progress = _switch(reading, current, style, chunk, m)
+            counts, headers, timed, timed_seconds = progress.counts, progress.headers, progress.timed, progress.seconds
+            current = style
         headers += 1
         counts[facts.kind] += 1
         if counts[facts.kind] == 1:
@@ -202,8 +252,8 @@ def _survey_chunk(s: _Survey, progress: _Progress, chunk: str) -> None:
                 _times_went_back(s, progress, timed, timed_seconds, day, seconds)
             timed, timed_seconds = day, seconds
         _sender_candidates(s, headers == 1, chunk, m)
-    progress.date_key, progress.day, progress.headers = last_date_key, day, headers
-    progress.timed, progress.seconds = timed, timed_seconds
+    reading.date_key, reading.day, reading.style = last_date_key, day, current
+    progress.headers, progress.timed, progress.seconds = headers, timed, timed_seconds
 
 
 def _remember(cache: dict, limit: int, key, value):
@@ -214,17 +264,64 @@ def _remember(cache: dict, limit: int, key, value):
     return value
 
 
+def _switch(reading: _Reading, current: str | None, style: str, chunk: str, m: re.Match) -> tuple[_Survey, _Progress]:
+    """A header of another style than the last one's (`current`): its style's survey and progress, begun at the
+    style's first header. Kept for `_main_style`: the first header of each style, and the first header of another
+    style after each style's first (a header of another style than the last's is one)."""
+    if current is not None and current not in reading.other_after:
+        reading.other_after[current] = _as_written(reading.undecodable, chunk, m)
+    if style not in reading.by_style:
+        before = sum(progress.headers for _s, progress in reading.by_style.values())
+        reading.first_header_of[style] = (*_as_written(reading.undecodable, chunk, m), before)
+        reading.by_style[style] = (_Survey(undecodable=reading.undecodable), _Progress())
+    return reading.by_style[style]
+
+
+def _as_written(undecodable: _Undecodable, chunk: str, m: re.Match) -> tuple[int, str]:
+    """A header's line (`_line_at`) and the header as written, without its invisible marks ("[12/03/2024, 08:00:00]")."""
+    return _line_at(undecodable, chunk, m), _clean(m.group(0)[1:]).rstrip()
+
+
+def _other_styles(s: _Survey, name: str) -> Notice | None:
+    """The lines after the file's first header that look like headers of another style than the file's
+    (`_main_style`), which pass 2 keeps as text of the message before them: how many, the first as written
+    and its line. None if there are none.
+    (Not read as messages: an export writes every header in one style, so such a line is text a person
+    pasted or forwarded, a line of another chat's export, say; read as a message, it would take a sender,
+    who may be no one in this chat, and a time read in this chat's zone and date order, out of the message
+    that holds it.)"""
+    if s.other_styles is None:
+        return None
+    n, line, written = s.other_styles
+    own_line, own = s.first_header
+    if n > 1:
+        lines, first, kept = (
+            f"{n} lines look like message headers",
+            "the first, ",
+            "they were kept as text of the message before them",
+        )
+    else:
+        lines, first, kept = "1 line looks like a message header", "", "it was kept as text of the message before it"
+    return Notice(
+        f"{name}: {lines} of another style than the file's {s.headers} headers ({first}{written!r}, at line {line};"
+        f" the first of the file's: {own!r}, at line {own_line}): {kept} (an export writes every header in one style)"
+    )
+
+
 def _evidence_at(s: _Survey, kind: str, chunk: str, m: re.Match) -> None:
     """The first header of a kind of date (`_DateFacts.kind`: its first or second number above 12, written
     year first, ...), for the notices and the refusals (date_order.py): its line, the line breaks in the
-    chunks before and in this one up to it (see _messages), and its date as written (taken from the
+    chunks before and in this one up to it (`_line_at`), and its date as written (taken from the
     match here, not in the loop: only the first's)."""
     g = m.groups()
     d1, sep, d2, era, d3 = g[:3] + (None, g[3]) if g[0] is not None else g[8:13]
-    s.first_of[kind] = (
-        s.undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1),
-        f"{d1}{sep}{d2}{sep}{era or ''}{d3}",
-    )
+    s.first_of[kind] = (_line_at(s.undecodable, chunk, m), f"{d1}{sep}{d2}{sep}{era or ''}{d3}")
+
+
+def _line_at(undecodable: _Undecodable, chunk: str, m: re.Match) -> int:
+    """The line of the header `m` found in `chunk`: the line breaks in the chunks before (counted in
+    `undecodable`, see _chunks) and in this one up to it (see _messages)."""
+    return undecodable.line_breaks + chunk.count("\n", 0, m.start() + 1)
 
 
 def _dates_went_back(s: _Survey, progress: _Progress, facts: _DateFacts) -> None:
