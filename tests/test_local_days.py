@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from conftest import ingest_records, msg
+from hypothesis import given
+from hypothesis import strategies as st
 from test_dispose_said import _disposable
 
 from textfile import times
@@ -87,3 +89,12 @@ def test_a_flag_s_time_is_printed_at_the_precision_its_source_wrote_it(archive, 
     assert [f.time_precision for f in flagged] == ["minute", None]
     assert "2024-03-01 07:01 -05:00" in listed.stdout and "07:01:00" not in listed.stdout
     assert "2024-03-01 07:02:00 -05:00" in listed.stdout
+
+
+@given(st.datetimes(timezones=st.sampled_from([UTC, times.zone("America/New_York"), times.zone("Asia/Kolkata")])))
+def test_an_instant_is_stored_in_utc_to_the_millisecond_as_isoformat_writes_it(instant):
+    """`times.to_iso` writes what isoformat writes in UTC, "Z" for "+00:00", the milliseconds cut (not rounded);
+    and reads back as that instant to the millisecond."""
+    u = instant.astimezone(UTC)
+    assert times.to_iso(instant) == u.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert times.from_iso(times.to_iso(instant)) == u.replace(microsecond=u.microsecond // 1000 * 1000)

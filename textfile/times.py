@@ -66,7 +66,11 @@ def to_iso(instant: datetime) -> str:
     if instant.tzinfo is None:
         raise ValueError("naive datetime")
     u = instant if instant.tzinfo is UTC else instant.astimezone(UTC)
-    return u.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
+    # (isoformat(timespec="milliseconds") less its "+00:00", the milliseconds cut, not rounded, as it cuts them:
+    # written out, a third faster, and every message's times pass here; an f-string is slower than either)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond // 1000
+    )  # fmt: skip
 
 
 def from_iso(text: str) -> datetime:
