@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 from conftest import CORPUS, FIXTURES, snapshot, transcript_numbers
-from imessage_build import build_client_phone, build_modern, insert_message
+from imessage_build import build_client_phone, build_modern, insert_message, typedstream
 
 from textfile.transcript import manifest
 
@@ -544,6 +544,73 @@ def test_an_edit_on_a_phone_whose_clock_is_hours_off_keeps_the_first_phone_s_tim
     assert [tuple(r) for r in c.execute("SELECT * FROM phone_copies")] == [
         (owner_s[0], owner_s[0], 2, "ROWID 2", "2024-03-01T20:07:30.000Z")
     ]
+    assert cli("verify").exit_code == 0
+
+
+@pytest.mark.parametrize("client_first", [False, True])
+def test_two_phones_showing_two_texts_read_again_in_turn_change_nothing(with_jordan, archive, phones, client_first):
+    # G02 has another text on the client's phone (no edit history there): whichever phone came first, the other's text
+    # is an edit, once; each phone's export read again after the other shows a text the message had before: no version.
+    cli, (owner_db, client_db) = with_jordan, phones
+    conn = sqlite3.connect(client_db)
+    conn.execute(
+        "UPDATE message SET attributedBody = ? WHERE guid = ?", (typedstream("Yes, 4pm at the office."), G + "02")
+    )
+    conn.commit()
+    conn.close()
+    imports = [[owner_db], [client_db, "--custodian", "Jordan Lee"]]
+    first, second = imports[::-1] if client_first else imports
+    assert cli("import", *first).exit_code == 0
+    assert cli("import", *second).exit_code == 0
+    c = archive.conn
+    settled = snapshot(archive)
+    (mid, body, version) = c.execute(
+        "SELECT id, body, version FROM messages WHERE source_id = ?", (G + "02",)
+    ).fetchone()
+    texts = ["Yes, 4pm at the office.", "Yes, 3pm at the office."]
+    assert (body, version) == ((texts[1] if client_first else texts[0]), 2)
+    for again in (first, second, first):
+        r = cli("import", *again, "--json")
+        [result] = json.loads(r.stdout)
+        assert (result["added"], result["updated"]) == (0, 0), r.output
+    said = [a for a in result["assumptions"] if "had before an edit" in a]
+    assert said == [
+        "1 message here shows a text it had before an edit the archive holds (an export older than the edit, or another"
+        " phone's copy from before it), and not the text that replaced it: kept as archived, the earlier text among its"
+        " versions (ROWID 2)"
+    ]
+    after = snapshot(archive)
+    for table in ("imports", "message_sources", "message_sightings", "audit_log", "import_custodians", "phone_copies"):
+        settled.pop(table, None), after.pop(table, None)
+    assert after == settled
+    assert c.execute("SELECT count(*) FROM message_versions WHERE message_id = ?", (mid,)).fetchone()[0] == 1
+    assert cli("verify").exit_code == 0
+
+
+def test_an_older_copy_on_the_client_s_phone_does_not_undo_the_owner_s_edit(with_jordan, archive, phones):
+    # The client's phone shows G06 as first sent ("Actually, 3 works better.", no edit reached it); the owner's Mac has the
+    # edit and its history. The later text stands, with its history; the older copy is a sighting, said.
+    cli, (owner_db, client_db) = with_jordan, phones
+    conn = sqlite3.connect(client_db)
+    conn.execute(
+        "UPDATE message SET attributedBody = ?, message_summary_info = NULL, date_edited = 0 WHERE guid = ?",
+        (typedstream("Actually, 3 works better."), G + "06"),
+    )
+    conn.commit()
+    conn.close()
+    assert cli("import", owner_db).exit_code == 0
+    c = archive.conn
+    row = "SELECT id, body, version, flags, content_hash FROM messages WHERE source_id = ?"
+    (owner_s,) = c.execute(row, (G + "06",)).fetchall()
+    versions = "SELECT body, origin FROM message_versions WHERE message_id = ? ORDER BY version"
+    history = [tuple(r) for r in c.execute(versions, (owner_s[0],))]
+    assert history == [("Actually, 3 works better.", "edit_history")]
+    r = cli("import", client_db, "--custodian", "Jordan Lee", "--json")
+    [result] = json.loads(r.stdout)
+    assert result["updated"] == 0, r.output
+    assert tuple(c.execute(row, (G + "06",)).fetchone()) == tuple(owner_s)
+    assert [tuple(r) for r in c.execute(versions, (owner_s[0],))] == history
+    assert any("had before an edit" in a for a in result["assumptions"])
     assert cli("verify").exit_code == 0
 
 

@@ -99,6 +99,7 @@ class _Writer(
             self.say_per_phone()
         if self.edited_elsewhere:
             self.say_edited_elsewhere()
+        self.say_older_texts()
         self.say_owner_numbers_kept()
         self.forget_unnamed_owners()
         self.say_moved()

@@ -85,6 +85,8 @@ class Versions:
     def init_versions(self) -> None:
         # messages archived without the invisible characters their text holds (`new_version`)
         self.invisible_kept: list[str] = []
+        # records showing a text their message had before an edit the archive holds (`superseded`)
+        self.older_texts: list[str] = []
 
     def changed(self, p: _Pending, known: Known) -> bool:
         """A known message whose content differs from the archived one; False when nothing changes.
@@ -98,6 +100,10 @@ class Versions:
         - It is another form of a message folded before (`fold`): the text an export showed before
           the edit, or an edited text that a later edit or deletion replaced. That text is a version
           already; only a corrected time and attachment bytes the archive lacks are taken from it.
+        - It shows a text the message had before and that an edit replaced, and does not know the text
+          archived now (`superseded`): an export older than the edit, or another phone's copy from before
+          it. Older, not an edit: the message stays as it is (else the same two exports read again in
+          turn would make a version each time, the text going back and forth).
         - Otherwise the message changed in the source: `new_version`.
         """
         m = p.record
@@ -115,8 +121,42 @@ class Versions:
             or self.conn.execute("SELECT 1 FROM message_aliases WHERE message_id = ?", (mid,)).fetchone() is not None
         ):
             return self.other_form(p, row, moved)
+        if not moved and self.superseded(p, mid, row["body"]):
+            return False
         self.new_version(p, mid, moved)
         return True
+
+    def superseded(self, p: _Pending, mid: str, archived: str) -> bool:
+        """Whether a record of message `mid` shows a text the message had before (one of its versions) that
+        was replaced by the text archived now (`archived`), which the record does not know (its own edit
+        history does not hold it): then the record is older than the edit. Counted, and said
+        (`say_older_texts`). An edit back to an earlier text is known by its history, which holds the text it
+        replaced."""
+        m = p.record
+        if m.body == archived or any(body == archived for body, _at in m.versions):
+            return False
+        if (
+            self.conn.execute(
+                "SELECT 1 FROM message_versions WHERE message_id = ? AND body = ? LIMIT 1", (mid, m.body)
+            ).fetchone()
+            is None
+        ):
+            return False
+        self.older_texts.append(m.source_ref or p.id[:12])
+        return True
+
+    def say_older_texts(self) -> None:
+        """The assumption of the records that showed a text their message had before an edit the archive holds."""
+        if self.older_texts:
+            n, refs = len(self.older_texts), self.older_texts
+            self.note(
+                f"{_count(n, 'message')} here show{'s' if n == 1 else ''} a text {'it' if n == 1 else 'they'} had before an"
+                " edit the archive holds (an export older than the edit, or another phone's copy from before it), and not"
+                f" the text that replaced it: kept as archived, the earlier text among {'its' if n == 1 else 'their'}"
+                f" versions ({', '.join(refs[:MAX_REFS])}{f' and {n - MAX_REFS} more' if n > MAX_REFS else ''})",
+                "assumption",
+            )
+            self.changes["older_texts"] = n
 
     def new_version(self, p: _Pending, mid: str, moved: bool) -> None:
         """Same message, different content: keep the old state as a version, then update."""
