@@ -11,8 +11,8 @@ import, their digest (`custody`: a multiset hash, digest.py, of every sighting a
 
 Decisions:
 - **Counted in bulk where they are written.** A re-import writes a sighting per message: a trigger that kept
-  each one's term made a re-import of 20,000 messages ~8% slower (CPU time); counted in bulk, the terms cost
-  ~4.5% of it (and of a first import). The writers of new sightings count them in bulk, as the new messages are (`count_new_sightings`, beside `count_new_messages`: the batch writer,
+  each one's term made a re-import of 20,000 messages ~8% slower (CPU time); counted in bulk, the terms
+  (~1.3 µs a sighting) cost ~5% of it, and ~3-4.5% of a first import. The writers of new sightings count them in bulk, as the new messages are (`count_new_sightings`, beside `count_new_messages`: the batch writer,
   and the fold that makes a folded message's first sighting a later one of the message it joins); temporary
   triggers (`watch`) count the rarer changes: a sighting deleted or changed, a message's first sighting
   deleted with it (a fold, a disposal) or changed.
