@@ -359,6 +359,10 @@ DIGEST_BROKEN = (
     "import {}: its messages and versions no longer add up to what the audit log recorded ({}): they were changed, deleted"
     " or added outside textfile"
 )
+CUSTODY_BROKEN = (
+    "import {}: where it found its messages no longer adds up to what the audit log recorded ({}): a message's place in"
+    " its source, or a sighting of it, was changed, deleted or added outside textfile"
+)
 
 
 def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, test_importer):
@@ -374,6 +378,7 @@ def test_verify_detects_a_deleted_message(cli, archive, archive_path, tmp_path, 
     assert json.loads(r.stdout)["problems"] == [
         "the imports added 2 messages, but the archive holds 1: messages were deleted outside textfile",
         DIGEST_BROKEN.format(1, "2 messages recorded, 1 now"),
+        CUSTODY_BROKEN.format(1, "2 sightings recorded, 1 now"),
     ]
 
 
@@ -390,6 +395,7 @@ def test_verify_detects_rows_pointing_at_a_deleted_message(cli, archive, archive
         "the imports added 1 message, but the archive holds 0: messages were deleted outside textfile",
         "1 row of message_sightings points at messages rows that are no longer in the archive",
         DIGEST_BROKEN.format(1, "1 message recorded, 0 now"),
+        CUSTODY_BROKEN.format(1, "1 sighting recorded, 0 now"),
     ]
 
 

@@ -11,6 +11,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 
 import pytest
 from conftest import CORPUS, FIXTURES, snapshot, transcript_numbers
@@ -206,6 +207,42 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
         == 6
     )
     assert text.count("found on: Sam Client's phone") + text.count("found on: Sam Client’s phone") == 1
+
+
+def test_verify_file_fails_where_the_archive_no_longer_finds_a_message_where_the_transcript_says(
+    with_sam, archive, archive_path, tmp_path
+):
+    cli = with_sam
+    assert cli("import", OWNER_XML).exit_code == 0
+    assert cli("matter", "open", "RIV-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("import", CLIENT_XML, "--custodian", "Sam Client").exit_code == 0
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "RIV-1", "--out", pdf).exit_code == 0
+    found_on = {f["message"]: f for f in json.loads(manifest.read(pdf))["disclosures"]["found_on"]}
+    first, second = [mid for mid, f in found_on.items() if f["phones"] == BOTH.split(", ")][:2]
+    assert (found_on[first]["seq"], found_on[first]["recorded"], found_on[second]["seq"]) == (
+        "1.1",
+        {"Sam Client": "2024-03-01T16:59:58.000Z"},
+        "1.2",
+    )
+    assert cli("verify", pdf).exit_code == 0
+    # A client renamed since is the same phone: the transcript still matches.
+    assert cli("client", "edit", "Sam Client", "--name", "Samantha Client").exit_code == 0
+    assert cli("verify", pdf).exit_code == 0
+    # Outside textfile: the time Sam's phone recorded for 1.1 moved, and 1.2's sighting on Sam's phone deleted.
+    with closing(sqlite3.connect(archive_path)) as conn, conn:
+        conn.execute("UPDATE phone_copies SET sent_at = '2024-03-01T16:58:58.000Z' WHERE message_id = ?", (first,))
+        conn.execute("DELETE FROM message_sightings WHERE message_id = ? AND import_id = 2", (second,))
+    r = cli("verify", pdf)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr.splitlines() == [
+        f"Error: {pdf}: message #1.1 ({first[:16]}…): the transcript says it was found on Alex Owner's phone, Samantha Client's phone"
+        " (recorded there at 2024-03-01 11:59:58.000 -05:00), the archive now says Alex Owner's phone, Samantha Client's"
+        " phone (recorded there at 2024-03-01 11:58:58.000 -05:00): where it was found was changed outside textfile",
+        f"Error: {pdf}: message #1.2 ({second[:16]}…): the transcript says it was found on Alex Owner's phone, Samantha Client's phone"
+        " (recorded there at 2024-03-01 12:01:03.000 -05:00), the archive now says Alex Owner's phone; a copy on Samantha Client's"
+        " phone (recorded there at 2024-03-01 12:01:03.000 -05:00): where it was found was changed outside textfile",
+    ]
 
 
 def test_conversation_show_says_on_whose_phone_each_message_was_found(with_sam, archive):

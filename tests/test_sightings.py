@@ -6,6 +6,7 @@ the previous release and migrated, and on one the writer makes now."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import sqlite3
@@ -166,6 +167,32 @@ def test_m031_keeps_every_sighting_of_an_archive_the_previous_release_made(previ
     assert len(firsts) == len(messages)  # (none of these lost its own import's sighting)
 
 
+def test_m033_seals_where_each_import_of_an_archive_the_previous_release_made_found_its_messages(previous, tmp_path):
+    """The previous release recorded no digest of the sightings: m033 records every import's as the archive holds
+    them, so that the archive verifies (its transcript too), and a sighting changed outside textfile after is caught."""
+    db = tmp_path / "archive.db"
+    made(previous, db, tmp_path)
+    checked = run(ROOT, db, "verify")  # (migrated first: m033)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert run(ROOT, db, "verify", tmp_path / "a.pdf").returncode == 0
+    [(command, details)] = rows(db, "SELECT command, details FROM audit_log WHERE details LIKE '%\"custody\":%'")
+    sealed = json.loads(details)["custody"]
+    assert (command, {int(i): d["sightings"] for i, d in sealed.items()}) == (
+        "migration: sightings sealed",
+        dict(rows(db, "SELECT import_id, count(*) FROM message_sources GROUP BY 1")),
+    )
+    with sqlite3.connect(db) as conn:  # outside textfile: a later sighting of the re-imported backup deleted
+        (mid,) = conn.execute("SELECT message_id FROM message_sightings WHERE import_id = 6 LIMIT 1").fetchone()
+        conn.execute("DELETE FROM message_sightings WHERE message_id = ? AND import_id = 6", (mid,))
+    checked = run(ROOT, db, "verify")
+    assert (checked.returncode, checked.stderr) == (
+        3,
+        f"Error: import 6: where it found its messages no longer adds up to what the audit log recorded"
+        f" ({sealed['6']['sightings']:,} sightings recorded, {sealed['6']['sightings'] - 1:,} now): a message's place"
+        " in its source, or a sighting of it, was changed, deleted or added outside textfile\n",
+    )
+
+
 def test_m031_leaves_a_message_whose_import_has_no_sighting_of_it_as_it_was(archive, archive_path):
     """A message whose own import holds no sighting of it (possible after older folds and merges) keeps
     `source_ref` empty and every sighting as a row."""
@@ -258,6 +285,25 @@ def test_a_message_seen_again_in_its_own_source_is_a_later_sighting_unless_at_th
     assert sorted(tuple(r) for r in conn.execute("SELECT * FROM message_sources")) == sorted(
         [(ids[0], 1, "element 1"), (ids[0], 1, "element 3"), (ids[1], 1, "element 2"), (ids[1], 1, "element 4")]
     )
+
+
+@pytest.mark.parametrize("batch", [2000, 1])
+def test_a_place_a_source_gives_twice_is_one_sighting_and_its_import_adds_up(archive, monkeypatch, batch):
+    """The writer inserts a later sighting `OR IGNORE`: the same place given twice (in one batch or two) is one
+    row, and the import's digest of its sightings (audit/custody.py) counts the rows that went in."""
+    from textfile import audit
+    from textfile.ingest.writer import batch as batches
+
+    monkeypatch.setattr(batches, "BATCH", batch)
+    one = msg(1)
+    ingest_records(archive, [one, at(one, "element 3"), at(one, "element 3"), msg(2)])
+    conn = archive.conn
+    ids = [r[0] for r in conn.execute("SELECT id FROM messages ORDER BY rowid")]
+    assert sorted(tuple(r) for r in conn.execute("SELECT * FROM message_sources")) == sorted(
+        [(ids[0], 1, "element 1"), (ids[0], 1, "element 3"), (ids[1], 1, "element 2")]
+    )
+    assert {i: d["sightings"] for i, d in audit.recorded_custody(conn).items()} == {1: 3}
+    assert audit.recorded_custody(conn) == audit.current_custody(conn) and audit.check_custody(conn) == []
 
 
 def test_a_known_message_is_a_later_sighting_of_each_import_that_holds_it(archive):

@@ -43,6 +43,17 @@ def broken(import_id: int, counts: str) -> str:
     )
 
 
+def custody_broken(import_id: int, counts: str) -> str:
+    return (
+        f"import {import_id}: where it found its messages no longer adds up to what the audit log recorded ({counts}):"
+        " a message's place in its source, or a sighting of it, was changed, deleted or added outside textfile"
+    )
+
+
+def sightings(conn, import_id: int) -> int:
+    return conn.execute("SELECT count(*) FROM message_sources WHERE import_id = ?", (import_id,)).fetchone()[0]
+
+
 def records_broken(table: str, counts: str) -> str:
     return f"the archive's {table} no longer add up to what the audit log recorded ({counts}): changed outside textfile"
 
@@ -87,6 +98,10 @@ def test_a_message_deleted_with_its_rows_and_the_count_lowered_is_caught(cli, im
     gone, import_id = conn.execute(
         "SELECT id, import_id FROM messages WHERE body LIKE '%' ORDER BY sent_at LIMIT 1"
     ).fetchone()
+    seen = dict(
+        conn.execute("SELECT import_id, count(*) FROM message_sources WHERE message_id = ? GROUP BY 1", (gone,))
+    )
+    held = {i: sightings(conn, i) for i in seen}
     for table, column in (
         ("message_sightings", "message_id"),  # (its first sighting goes with its row: m031)
         ("message_attachments", "message_id"),
@@ -99,8 +114,10 @@ def test_a_message_deleted_with_its_rows_and_the_count_lowered_is_caught(cli, im
     conn.execute("UPDATE imports SET added = added - 1 WHERE id = ?", (import_id,))
     conn.commit()
     n = conn.execute("SELECT count(*) FROM messages WHERE import_id = ?", (import_id,)).fetchone()[0]
+    assert (import_id, seen) == (3, {3: 1})  # (Kim's first message: its own import's sighting only)
     assert problems(cli) == [
         broken(import_id, f"{n + 1} messages recorded, {n:,} now"),
+        *(custody_broken(i, f"{held[i]} sightings recorded, {held[i] - 1:,} now") for i in sorted(seen)),
         records_broken("imports", "same number of rows, other content"),
     ]
 
@@ -120,7 +137,7 @@ def test_a_message_moved_to_another_import_is_caught(cli, imported):
     target = conn.execute("SELECT id FROM messages WHERE import_id = 3 LIMIT 1").fetchone()[0]
     conn.execute("UPDATE messages SET import_id = 1 WHERE id = ?", (target,))
     conn.commit()
-    assert [p.split(":")[0] for p in problems(cli)] == ["import 1", "import 3"]
+    assert [p.split(":")[0] for p in problems(cli)] == ["import 1", "import 3"] * 2  # (its messages, its sightings)
 
 
 def test_a_forged_message_with_its_sources_and_count_is_caught(cli, imported):
@@ -137,10 +154,82 @@ def test_a_forged_message_with_its_sources_and_count_is_caught(cli, imported):
     conn.commit()
     recompute(conn, forged["id"])
     n = conn.execute("SELECT count(*) FROM messages WHERE import_id = 3").fetchone()[0]
+    s = sightings(conn, 3)
     assert problems(cli) == [
         broken(3, f"{n - 1} messages recorded, {n:,} now"),
+        custody_broken(3, f"{s - 1} sightings recorded, {s:,} now"),
         records_broken("imports", "same number of rows, other content"),
     ]
+
+
+# -- the chain of custody (where each import found each message: its sightings, m031): its own digest --
+
+SEEN_AGAIN = "SELECT message_id, source_ref FROM message_sightings WHERE import_id = 2 ORDER BY message_id LIMIT 1"
+OTHER = "other messages or places"
+
+
+@pytest.mark.parametrize(
+    "edit, said",
+    [
+        (  # a message's first sighting moved to another place in its source
+            lambda c, first, again: c.execute("UPDATE messages SET source_ref = 'sms 99' WHERE id = ?", (first,)),
+            lambda n: [custody_broken(1, f"same number, {OTHER}")],
+        ),
+        (  # a later sighting deleted
+            lambda c, first, again: c.execute(
+                "DELETE FROM message_sightings WHERE message_id = ? AND import_id = 2", (again,)
+            ),
+            lambda n: [custody_broken(2, f"{n[2]:,} sightings recorded, {n[2] - 1:,} now")],
+        ),
+        (  # a sighting added: the first export said to hold a message a second time
+            lambda c, first, again: c.execute("INSERT INTO message_sightings VALUES (?, 1, 'sms 77')", (again,)),
+            lambda n: [custody_broken(1, f"{n[1]:,} sightings recorded, {n[1] + 1:,} now")],
+        ),
+        (  # a later sighting's place changed
+            lambda c, first, again: c.execute(
+                "UPDATE message_sightings SET source_ref = 'sms 98' WHERE message_id = ? AND import_id = 2", (again,)
+            ),
+            lambda n: [custody_broken(2, f"same number, {OTHER}")],
+        ),
+        (  # a later sighting given to another import
+            lambda c, first, again: c.execute(
+                "UPDATE message_sightings SET import_id = 3 WHERE message_id = ? AND import_id = 2", (again,)
+            ),
+            lambda n: [
+                custody_broken(2, f"{n[2]:,} sightings recorded, {n[2] - 1:,} now"),
+                custody_broken(3, f"{n[3]:,} sightings recorded, {n[3] + 1:,} now"),
+            ],
+        ),
+    ],
+    ids=["first-place-changed", "later-deleted", "added", "later-place-changed", "later-moved-to-another-import"],
+)
+def test_where_an_import_found_a_message_changed_outside_textfile_is_caught(cli, imported, edit, said):
+    conn = imported
+    (first,) = conn.execute("SELECT id FROM messages WHERE import_id = 1 ORDER BY id LIMIT 1").fetchone()
+    again, _ = conn.execute(SEEN_AGAIN).fetchone()
+    n = {i: sightings(conn, i) for i in (1, 2, 3)}
+    assert (n[1], n[2] > 0) == (conn.execute("SELECT added FROM imports WHERE id = 1").fetchone()[0], True)
+    edit(conn, first, again)
+    conn.commit()
+    assert problems(cli) == said(n)
+
+
+def test_every_import_records_where_it_found_its_messages(cli, archive_path, imported):
+    """Each import's entry records the digest of its sightings (the re-import's: its later ones), as `verify`
+    recomputes them from the rows."""
+    with Archive.open(archive_path) as archive:
+        entries = [e.details for e in audit.entries(archive.conn, command="import")]
+        assert [sorted(d["custody"]) for d in entries] == [["1"], ["2"], ["3"]]
+        current = audit.current_custody(archive.conn)
+        assert (
+            audit.recorded_custody(archive.conn)
+            == current
+            == {int(i): d["custody"][i] for d in entries for i in d["custody"]}
+        )
+        assert {i: d["sightings"] for i, d in current.items()} == {
+            i: n
+            for i, n in archive.conn.execute("SELECT import_id, count(*) FROM message_sources GROUP BY 1 ORDER BY 1")
+        }
 
 
 def export_text(lines) -> str:

@@ -1139,3 +1139,24 @@ def m032_review_reads_rows_numbered_again(db: Database) -> None:
             " which the review scan held read; its next run reads every message",
         },
     )
+
+
+@migrations()
+def m033_sightings_sealed(db: Database) -> None:
+    """Where each import found its messages (its sightings: a message's first in its own row, the others in
+    `message_sightings`, m031) is in the audit log's digests from now on (audit/custody.py): a place changed,
+    a sighting deleted or one added outside textfile no longer goes unseen by `verify`. The sightings of every
+    import the archive holds are recorded here as they stand, audited, so that each is checked from now on;
+    an archive with no import has none to record. No table or column changes."""
+    from textfile import audit
+
+    if db.execute("SELECT 1 FROM imports LIMIT 1").fetchone() is None:
+        return
+    audit.append(
+        db.conn,
+        "migration: sightings sealed",
+        {
+            "custody": {str(i): d for i, d in sorted(audit.current_custody(db.conn).items())},
+            "note": "where each import found its messages, as the archive held it when this version first opened it",
+        },
+    )

@@ -6,8 +6,9 @@ hash is one loop. So three things hold it from outside the archive:
 - **The key** (key.py): each entry is sealed with HMAC-SHA256 under a key in the user's config folder.
 - **The head** (anchors.py): this machine's record of the last entry, and the transcripts' manifests
   and the weekly log's lines that carry it too.
-- **The digests** (digest.py, imports.py, records.py): each import's messages and versions, and each
-  table of the archive's other records, summed into digests the sealed entries record.
+- **The digests** (digest.py, imports.py, records.py, custody.py): each import's messages and versions,
+  where it found them (its sightings), and each table of the archive's other records, summed into digests
+  the sealed entries record.
 
 What someone holding only `archive.db` (not the key, the head file, the transcripts or the weekly
 log) can still do: delete the whole file, or put back an older copy of it — which the head file
@@ -17,7 +18,7 @@ The package, one module per thing it decides:
 - chain.py: the entries, their hashes, appending one in the change's own transaction
 - entries.py: reading the log (an entry's details, the last entry, `textfile log`)
 - key.py: the key, the seals, the archive's record of its key id
-- digest.py: the multiset hash and the triggers that collect its terms; imports.py and records.py: the digests
+- digest.py: the multiset hash and the triggers that collect its terms; imports.py, records.py and custody.py: the digests
 - anchors.py: the head kept outside the archive, in this machine's file and in the weekly log
 - verify.py: the chain, its seals and its heads checked; an older copy accepted on purpose
 
@@ -38,6 +39,7 @@ from textfile.audit.anchors import (
     record_head,
 )
 from textfile.audit.chain import GENESIS, append, current_user, entry_hash
+from textfile.audit.custody import check_custody, count_new_sightings, current_custody, recorded_custody
 from textfile.audit.digest import RECORDS, TERMS, term, watch
 from textfile.audit.entries import details_of, entries, head
 from textfile.audit.imports import check_digests, count_new_messages, current_digests, pending_digests, recorded_digests
@@ -76,12 +78,15 @@ __all__ = [
     "accepted_heads",
     "append",
     "check_anchor",
+    "check_custody",
     "check_digests",
     "check_holds",
     "check_log",
     "check_records",
     "config_dir",
     "count_new_messages",
+    "count_new_sightings",
+    "current_custody",
     "current_digests",
     "current_records",
     "current_user",
@@ -103,6 +108,7 @@ __all__ = [
     "pending_records",
     "read_key",
     "record_head",
+    "recorded_custody",
     "recorded_digests",
     "recorded_records",
     "require_key",

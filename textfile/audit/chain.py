@@ -4,8 +4,8 @@ Decisions:
 - Each entry's hash covers the previous entry's hash and its own time, command and details, so
   altering, removing or reordering any entry breaks the chain from that point on (`verify`).
 - Entries are written inside the same transaction as the change they describe, with the digests of
-  what the change touched (imports.py, records.py) and, from the archive's first sealed entry on, the
-  entry's seal (key.py).
+  what the change touched (imports.py, records.py, custody.py) and, from the archive's first sealed
+  entry on, the entry's seal (key.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import sqlite3
 
 from textfile import times
+from textfile.audit.custody import pending_custody
 from textfile.audit.imports import pending_digests
 from textfile.audit.key import archive_id_of, key_id, seal, sealing_of
 from textfile.audit.records import pending_records
@@ -55,6 +56,9 @@ def append(conn: sqlite3.Connection, command: str, details: dict) -> str:
     records = pending_records(conn)
     if records:
         details = details | {"records": records}
+    custody = pending_custody(conn)
+    if custody:
+        details = details | {"custody": custody}
     return _append(conn, command, details, sealing.key if sealing else None)
 
 

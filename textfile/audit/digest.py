@@ -80,13 +80,16 @@ def watch(conn: sqlite3.Connection) -> None:
         ]
     for statement in statements:
         conn.execute(statement)
+    from textfile.audit.custody import watch as watch_custody  # (custody.py reads this module's terms)
+
+    watch_custody(conn)
 
 
 # The archive's other records, which decide what a transcript shows, what is filed where, what is on
 # hold and what may be deleted: each table summed into a digest of all its rows' columns, kept like
 # the imports'. Left out: blobs (each checked against its sha256), the sightings (one per message read,
 # the view message_sources: a message's first in its own row, `source_ref` beside its import, the
-# others in message_sightings, m031; the foreign keys and the imports' counts check them), inbox_files
+# others in message_sightings, m031; digested per import as their writers count them, custody.py), inbox_files
 # (the weekly run's note of what it has seen, kept without an entry: a file it wrongly skips is still
 # read by `import`), the audit log itself.
 RECORDS = (

@@ -153,7 +153,7 @@ def _log_table(entries: list[Entry], tz) -> None:
     )
     for e in entries:
         details = ", ".join(
-            f"{k}={_digests_said(v) if k == 'digests' else json.dumps(v, ensure_ascii=False)}"
+            f"{k}={_digests_said(v) if k in ('digests', 'custody') else json.dumps(v, ensure_ascii=False)}"
             if k != "records"
             else f"records of {', '.join(v) if isinstance(v, dict) else '?'}"
             for k, v in e.details.items()
@@ -163,12 +163,15 @@ def _log_table(entries: list[Entry], tz) -> None:
 
 
 def _digests_said(digests: dict) -> str:
-    """An entry's digests in a table: per import (or table of records), its counts and the digest's first 12 digits (--json has them whole)."""
+    """An entry's digests in a table: per import (its messages and versions, or its sightings: custody) or table of
+    records, its counts and the digest's first 12 digits (--json has them whole)."""
     return (
         "{"
         + ", ".join(
             f"import {i}: {d['messages']:,} messages, {d['versions']:,} versions, {d['digest'][:12]}…"
             if "messages" in d
+            else f"import {i}: {d['sightings']:,} sightings, {d['digest'][:12]}…"
+            if "sightings" in d
             else f"{i}: {d['rows']:,} rows, {d['digest'][:12]}…"
             for i, d in digests.items()
         )

@@ -132,10 +132,11 @@ def _check_blobs(conn: sqlite3.Connection, problems: list[str]) -> int:
 
 
 def _audit_problems(conn: sqlite3.Connection, log: Path | None, archive_path: Path | None) -> list[str]:
-    """The audit log (textfile/audit/): its chain, seals and heads, the digests it recorded, the holds it set,
-    and the heads the weekly log recorded."""
+    """The audit log (textfile/audit/): its chain, seals and heads, the digests it recorded (of each import's
+    messages and where it found them, and of the other records), the holds it set, and the heads the weekly
+    log recorded."""
     problems = audit.verify(conn, archive_path)
-    problems += audit.check_digests(conn)
+    problems += audit.check_digests(conn) + audit.check_custody(conn)
     problems += audit.check_records(conn) + audit.check_holds(conn)
     if log is not None:
         problems += audit.check_log(conn, log)

@@ -240,6 +240,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     problems += _message_problems(
         conn, recorded, report.earlier, report.scope.get("numbering") if isinstance(report.scope, dict) else None
     )
+    problems += found_on_problems(conn, row["uuid"], manifest.data, recorded)
     report.ok = not problems
     report.matches = None if problems else "the archive as it was" if report.earlier else "the archive"
     return report
@@ -309,6 +310,84 @@ def _message_problems(
 
     shown = [(mid, digest, number_at(numbering, position)) for position, (mid, digest) in enumerate(recorded, 1)]
     return message_problems(conn, shown, earlier, "transcript", timed=True)
+
+
+def found_on_problems(conn: sqlite3.Connection, uuid: str, data: dict, recorded: list[tuple[str, str]]) -> list[str]:
+    """Where the transcript says each message was found (its manifest's `found_on`: whose phones, and the time
+    another phone recorded), against what the archive says now of the imports the transcript knew of (its
+    sources'): a sighting or another phone's copy deleted, added or changed outside textfile is named. A phone
+    a later import found a message on is not the transcript's to say; a message shown in a state that is no
+    longer its own is the content check's (its own time may have moved); a client renamed since is the same phone."""
+    from textfile import times
+    from textfile.transcript.content.people import phones_of, times_elsewhere
+
+    disclosures = data.get("disclosures")
+    found_on = disclosures.get("found_on") if isinstance(disclosures, dict) else None
+    if not found_on:  # (one phone: the transcript says nothing per message)
+        return []
+    try:
+        said = {f["message"]: (str(f["seq"]), f["phones"], f.get("recorded", {})) for f in found_on}
+        imports = sorted({int(i["import"]) for s in disclosures.get("sources") or [] for i in s["imports"]})
+        tz = times.zone(data.get("zone"))
+    except Exception:
+        return ["the embedded manifest's record of where each message was found (found_on) is damaged"]
+    now = dict(
+        conn.execute(
+            "SELECT m.id, m.content_hash FROM json_each(?) j JOIN messages m ON m.id = j.value",
+            (json.dumps([mid for mid, _ in recorded]),),
+        )
+    )
+    ids = [mid for mid, digest in recorded if mid in said and now.get(mid) == digest]
+    cond, params = "m.id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
+    (owner,) = conn.execute("SELECT owner_name FROM settings").fetchone()
+    phones = phones_of(conn, cond, params, owner, imports)
+    elsewhere = times_elsewhere(conn, cond, params, owner, imports)
+    renamed = _renamed_since(conn, uuid)
+    problems = []
+    for mid in ids:
+        seq, names, at = said[mid]
+        shown = (sorted(renamed.get(n, n) for n in names), {renamed.get(n, n): t for n, t in at.items()})
+        archived = (phones.get(mid, []), elsewhere.get(mid, {}))
+        if shown != archived:
+            problems.append(
+                f"message #{seq} ({mid[:16]}…): the transcript says it was found on {_phones_said(*shown, tz)},"
+                f" the archive now says {_phones_said(*archived, tz)}: where it was found was changed outside textfile"
+            )
+    if len(problems) > MAX_PROBLEMS:
+        problems[MAX_PROBLEMS:] = [f"… and {len(problems) - MAX_PROBLEMS:,} more messages found elsewhere than it says"]
+    return problems
+
+
+def _phones_said(names: list[str], recorded: dict[str, str], tz) -> str:
+    """ "Alex Owner's phone, Sam Client's phone (recorded there at 2024-03-01 11:59:58.000 -05:00)", to the
+    millisecond (a difference the transcript's precision hides is still one); "no phone" for none, then each
+    phone's copy recorded where no sighting says the message was found."""
+    from textfile import times
+
+    def there(name: str) -> str:
+        return (
+            f" (recorded there at {times.display(recorded[name], tz, milliseconds=True)})" if name in recorded else ""
+        )
+
+    said = ", ".join(f"{name}'s phone{there(name)}" for name in names) or "no phone"
+    return "; ".join([said, *(f"a copy on {name}'s phone{there(name)}" for name in recorded if name not in names)])
+
+
+def _renamed_since(conn: sqlite3.Connection, uuid: str) -> dict[str, str]:
+    """Each client's name that `client edit` changed after transcript `uuid` was made: its name now."""
+    renamed: dict[str, str] = {}
+    made = False
+    for command, details in conn.execute(
+        "SELECT command, details FROM audit_log WHERE command IN ('transcript', 'client edit') ORDER BY id"
+    ):
+        d = audit.details_of(details)
+        if command == "transcript":
+            made = made or d.get("transcript") == uuid
+        elif made and isinstance(d.get("client"), str) and isinstance(d.get("renamed_to"), str):
+            old, new = d["client"], d["renamed_to"]
+            renamed = {was: new if now == old else now for was, now in renamed.items()}
+            renamed.setdefault(old, new)
+    return renamed
 
 
 def message_problems(

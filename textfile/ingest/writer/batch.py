@@ -363,6 +363,9 @@ class Batches:
                 for p in batch.added
             ),
         )
+        audit.count_new_sightings(
+            c, ((p.id, import_id, p.record.source_ref) for p in batch.added)
+        )  # (their first sightings: textfile/audit/custody.py)
         if batch.messages:  # the full-text index, in bulk (see migration m004)
             c.execute(
                 "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,)
@@ -372,7 +375,9 @@ class Batches:
         if batch.versions:
             c.executemany(INSERT_VERSION, batch.versions)
         if batch.sources:
+            before = c.total_changes
             c.executemany(INSERT_SIGHTING, batch.sources)
+            audit.count_new_sightings(c, batch.sources, c.total_changes - before)  # (OR IGNORE: how many went in)
         if batch.copies:
             c.executemany(
                 "INSERT INTO phone_copies (alias_id, message_id, import_id, source_ref, sent_at) VALUES (?, ?, ?, ?, ?)",

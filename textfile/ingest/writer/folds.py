@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, NamedTuple
 
-from textfile import times
+from textfile import audit, times
 from textfile.ingest.writer.attachments import _filled_in
 from textfile.ingest.writer.corrections import _retimed_flags
 from textfile.ingest.writer.versions import STATE, _earlier
@@ -209,11 +209,14 @@ class Folds:
                 " kept as its earlier version, not as a second message"
             )
         # n's sightings become o's: its first (its own row's, m031) a row of o's later sightings, then the others
-        c.execute(
-            "INSERT INTO message_sightings (message_id, import_id, source_ref) SELECT ?, import_id, source_ref"
-            " FROM messages WHERE id = ? AND source_ref IS NOT NULL",
-            (o, n),
-        )
+        first = [
+            tuple(r)
+            for r in c.execute(
+                "SELECT ?, import_id, source_ref FROM messages WHERE id = ? AND source_ref IS NOT NULL", (o, n)
+            )
+        ]
+        c.executemany("INSERT INTO message_sightings (message_id, import_id, source_ref) VALUES (?, ?, ?)", first)
+        audit.count_new_sightings(c, first)  # (a new sighting is counted by its writer: textfile/audit/custody.py)
         c.execute("UPDATE message_sightings SET message_id = ? WHERE message_id = ?", (o, n))
         c.execute("DELETE FROM message_attachments WHERE message_id = ?", (n,))
         c.execute("DELETE FROM message_versions WHERE message_id = ?", (n,))

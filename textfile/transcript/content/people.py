@@ -10,6 +10,7 @@ phone recorded where it differs.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from zoneinfo import ZoneInfo
 
@@ -17,29 +18,38 @@ from textfile import sightings, times
 from textfile.transcript.content.scope import Number, Plan
 
 
-def phones_of(conn: sqlite3.Connection, cond: str, params: list, owner_name: str) -> dict[str, list[str]]:
+def phones_of(
+    conn: sqlite3.Connection, cond: str, params: list, owner_name: str, imports: list[int] | None = None
+) -> dict[str, list[str]]:
     """Whose phone(s) each message (of those `cond` selects) was found on, by message id: the client's
-    whose own phone an import read (`import_custodians`), else the archive owner's; sorted by name."""
+    whose own phone an import read (`import_custodians`), else the archive owner's; sorted by name.
+    `imports`: counting the sightings of these imports only (those a transcript knew of: `verify FILE`)."""
     found: dict[str, list[str]] = {}
     for mid, name in conn.execute(
         f"SELECT DISTINCT s.message_id, coalesce(cl.name, ?) FROM ({sightings.of(cond)}) s"
         " LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
-        " ORDER BY 1, 2",
-        [owner_name, *params, *params],
+        + (" WHERE s.import_id IN (SELECT value FROM json_each(?))" if imports is not None else "")
+        + " ORDER BY 1, 2",
+        [owner_name, *params, *params, *([json.dumps(imports)] if imports is not None else [])],
     ):
         found.setdefault(mid, []).append(name)
     return found
 
 
-def times_elsewhere(conn: sqlite3.Connection, cond: str, params: list, owner_name: str) -> dict[str, dict[str, str]]:
+def times_elsewhere(
+    conn: sqlite3.Connection, cond: str, params: list, owner_name: str, imports: list[int] | None = None
+) -> dict[str, dict[str, str]]:
     """Per message (of those `cond` selects): the time another phone's copy of it recorded, by whose phone,
-    where it differs from the message's own (that of the phone whose export was imported first; `phone_copies`)."""
+    where it differs from the message's own (that of the phone whose export was imported first; `phone_copies`).
+    `imports`: the copies these imports found only."""
     found: dict[str, dict[str, str]] = {}
     for mid, name, at in conn.execute(
         "SELECT pc.message_id, coalesce(cl.name, ?), min(pc.sent_at) FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
         " LEFT JOIN import_custodians ic ON ic.import_id = pc.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
-        f" WHERE {cond} AND pc.sent_at <> m.sent_at GROUP BY 1, 2 ORDER BY 1, 2",
-        [owner_name, *params],
+        f" WHERE {cond} AND pc.sent_at <> m.sent_at"
+        + (" AND pc.import_id IN (SELECT value FROM json_each(?))" if imports is not None else "")
+        + " GROUP BY 1, 2 ORDER BY 1, 2",
+        [owner_name, *params, *([json.dumps(imports)] if imports is not None else [])],
     ):
         found.setdefault(mid, {})[name] = at
     return found
