@@ -231,6 +231,26 @@ def test_an_output_folder_that_cannot_be_made_is_a_one_line_error_and_logged(cli
     assert f"archive {office}: not run: {in_the_way}: a file is in the way" in log
 
 
+def test_a_run_given_what_it_cannot_use_did_not_run_and_says_so(cli, office, archive_path, tmp_path):
+    """A missing inbox, an unknown --tz or --date-order (a typo in a cron line) is refused before the run begins,
+    nothing imported: said in the log and by status as a run that did not run, never as one that began and stopped
+    part-way (said every week as a crash), nor left unsaid."""
+    out, missing = tmp_path / "out", tmp_path / "no-inbox"
+    for args, said in (
+        ([missing], f"{missing}: not a folder"),
+        ([office, "--tz", "Mars/Base"], "unknown time zone 'Mars/Base' (use an IANA name such as America/New_York)"),
+        ([office, "--date-order", "xyz"], "--date-order must be dmy, mdy or ymd, not 'xyz'"),
+    ):
+        r = cli("archive", *args, "--out", out, "--mkdir")
+        assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {said}\n")
+        assert json.loads(cli("conversations", "--json").stdout) == []
+        log = archive_path.with_name(archive_path.name + ".log").read_text()
+        assert log.splitlines()[-1].endswith(f"archive {args[0]}: not run: {said}")
+        status = cli("status")
+        assert f"did not run: {said}" in status.stdout and "did not finish" not in status.stdout
+        assert status.exit_code == 4
+
+
 def test_an_output_folder_that_does_not_exist_is_an_error_unless_mkdir(cli, office, archive_path, tmp_path):
     """`archive --out` to a folder that does not exist (a typo in a cron line) is an error naming it, in
     the log too, and nothing is imported; --mkdir makes it, readable by its owner only (issue 15)."""

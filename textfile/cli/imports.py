@@ -212,7 +212,7 @@ def archive_(
     path = resolve_path(state.archive_path)
     options = dict(tz=tz, corrects_tz=corrects_tz, corrects_reading=corrects_reading, me=me, date_order=date_order)
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
-        _check_out_folder(archive, path, inbox, out_dir, mkdir)
+        _check_run(archive, path, inbox, out_dir, mkdir, tz, date_order)
         render = functools.partial(
             weekly.render_matter, bates_prefix=bates_prefix, cache=not no_cache, cache_size=cache_size
         )
@@ -241,13 +241,23 @@ def archive_(
         raise typer.Exit(report.exit_code)
 
 
-def _check_out_folder(archive, path: Path, inbox: Path, out_dir: Path, mkdir: bool) -> None:
-    """The run's --out folder checked; refused, the run did not run: said in the log (cron's only trace)
-    and on the run's record (status says so)."""
-    from textfile import weekly
+def _check_run(
+    archive, path: Path, inbox: Path, out_dir: Path, mkdir: bool, tz: str | None, date_order: str | None
+) -> None:
+    """What the run is given, checked before it begins: INBOX a folder, --tz a zone, --date-order an order,
+    the --out folder. Refused, the run did not run: said in the log (cron's only trace) and on the run's
+    record (status says so), never taken for a run that began and stopped part-way (a typo in a cron line
+    would be said every week as a crash), nor left unsaid (status would say nothing needs you)."""
+    from textfile import times, weekly
+    from textfile.ingest import check_date_order
     from textfile.transcript import output_folder
 
     try:
+        if not Path(inbox).is_dir():
+            raise TextfileError(f"{inbox}: not a folder")
+        if tz is not None:
+            times.zone(tz)
+        check_date_order(date_order)
         output_folder(out_dir, mkdir, "--out")
     except TextfileError as exc:
         weekly.record_not_run(path, archive.settings.archive_id, inbox, str(exc))

@@ -11,7 +11,7 @@ What other modules use is named here.
 """
 
 from textfile.fingerprint import message_content_hash
-from textfile.ingest.policy import import_path, source_digest, warm_up
+from textfile.ingest.policy import check_date_order, import_path, source_digest, warm_up
 from textfile.ingest.reader import ReaderProcess
 from textfile.ingest.transaction import ImportResult, Source, ingest
 from textfile.ingest.writer.corrections import TIME_FLAGS, _rereading
@@ -24,6 +24,7 @@ __all__ = [
     "ReaderProcess",
     "Source",
     "_rereading",
+    "check_date_order",
     "import_path",
     "ingest",
     "message_content_hash",

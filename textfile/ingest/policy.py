@@ -100,8 +100,7 @@ def import_path(
     zone_name = tz or archive.settings.tz
     times.zone(zone_name)
     region = validate_region(region or archive.settings.region)
-    if date_order is not None and date_order not in DATE_ORDERS:
-        raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
+    check_date_order(date_order)
     module = by_name(format) if format else detect(path)
     phone = whose_phone(archive, path, module, custodian, me, region)
     if phone is not None:
@@ -130,6 +129,12 @@ def import_path(
     if source.sent_by_the_phone:
         _same_phone_as_before(archive, source)
     return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
+
+
+def check_date_order(date_order: str | None) -> None:
+    """--date-order, where given, one of DATE_ORDERS; a clear error for anything else."""
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise TextfileError(f"--date-order must be dmy, mdy or ymd, not {date_order!r}")
 
 
 def _given(**options) -> dict:
