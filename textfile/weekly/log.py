@@ -162,7 +162,7 @@ def not_finished_lines(run: NotFinished, tz) -> list[str]:
     lines = [f"{said}; imported from its start until this run: {n} file{'s' if n != 1 else ''}"]
     for i in run.imports:
         lines.append(
-            f"    import {i.import_}, {i.path}: {i.format}, added {i.added}, already present {i.already_present}, updated {i.updated}"
+            f"    import {i.import_}, {i.path}: {i.format}, added {i.added:,}, already present {i.already_present:,}, updated {i.updated:,}"
         )
         lines += [f"      {line}" for line in import_notes(i.assumptions, i.warnings)]
     return lines
@@ -182,7 +182,7 @@ def log_lines(report: RunReport) -> list[str]:
     for r in report.imported:  # (ingest's ImportResult, as its as_dict says it)
         skipped = r.get("skipped") or {}
         lines.append(
-            f"  imported {r['path']}: {r['format']}, added {r['added']}, already present {r['already_present']}, updated {r['updated']}"
+            f"  imported {r['path']}: {r['format']}, added {r['added']:,}, already present {r['already_present']:,}, updated {r['updated']:,}"
             + (f", skipped {sum(skipped.values()):,}" if skipped else "")
         )
         lines += [f"    skipped {n:,}: {reason}" for reason, n in skipped.items()]  # (as `textfile import` says them)
