@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from textfile import times
 from textfile.ingest.prepare import _flags_json
-from textfile.ingest.writer.notices import MAX_REFS, _count
+from textfile.ingest.writer.notices import _count, _refs
 
 if TYPE_CHECKING:
     from textfile.ingest.writer.batch import Known, _Pending
@@ -182,7 +182,7 @@ class Copies:
             said = {
                 "time": f"the time this phone gives it (within {minutes} minutes)",
                 "time apart": f"the time this phone gives it, more than {minutes} minutes from that copy's"
-                f" ({'; '.join(apart[:MAX_REFS])}{f'; and {len(apart) - MAX_REFS} more' if len(apart) > MAX_REFS else ''})",
+                f" ({_refs(apart, '; ', '; and')})",
                 "flags": "its state on this phone (deleted or failed there)",
             }
             self.note(

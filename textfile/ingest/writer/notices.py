@@ -36,3 +36,9 @@ def _filed(matters, before: str = "", after: str = "", none: str = "") -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _refs(refs: list[str], sep: str = ", ", more: str = " and") -> str:
+    """The first MAX_REFS of `refs`, and how many more."""
+    rest = len(refs) - MAX_REFS
+    return sep.join(refs[:MAX_REFS]) + (f"{more} {rest:,} more" if rest > 0 else "")

@@ -17,7 +17,7 @@ from textfile.fingerprint import canonical_json, message_content_hash
 from textfile.ingest.prepare import _flags_json
 from textfile.ingest.writer.attachments import _filled_in
 from textfile.ingest.writer.corrections import _rereading, _retimed_flags
-from textfile.ingest.writer.notices import MAX_REFS, _count
+from textfile.ingest.writer.notices import _count, _refs
 from textfile.model import INVISIBLE
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class Versions:
                 f"{_count(n, 'message')} here show{'s' if n == 1 else ''} a text {'it' if n == 1 else 'they'} had before an"
                 " edit the archive holds (an export older than the edit, or another phone's copy from before it), and not"
                 f" the text that replaced it: kept as archived, the earlier text among {'its' if n == 1 else 'their'}"
-                f" versions ({', '.join(refs[:MAX_REFS])}{f' and {n - MAX_REFS} more' if n > MAX_REFS else ''})",
+                f" versions ({_refs(refs)})",
                 "assumption",
             )
             self.changes["older_texts"] = n
@@ -244,7 +244,7 @@ class Versions:
                 f"{_count(n, 'message')} archived by an earlier textfile without the invisible characters in {'its' if n == 1 else 'their'}"
                 " text that change how text is displayed (direction marks, overrides and isolates, zero-width spaces) now"
                 f" hold{'s' if n == 1 else ''} them as sent; the text as archived before is kept as {'its' if n == 1 else 'each one'}"
-                f" earlier version ({', '.join(refs[:MAX_REFS])}{f' and {n - MAX_REFS} more' if n > MAX_REFS else ''})"
+                f" earlier version ({_refs(refs)})"
             )
             self.changes["invisible_kept"] = n
 
