@@ -17,7 +17,11 @@ from textfile.model import Conversation, Message, Participant
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus"
+# ../shared/corpus beside the checkout; from a worktree one folder deeper (/work/wt/NAME), the same folder of its parent
+CORPUS = next(
+    (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "corpus").is_dir()),
+    ROOT.parent / "shared" / "corpus",
+)
 
 OWNER = dict(
     owner_name="Alex Owner",

@@ -16,6 +16,7 @@ from textfile.produce.rsmf_said import ENCRYPTION_NOTICES
 
 DANA = Participant("+12025550144", "Dana Reyes")
 AT = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+OWNERS = "Alex Owner's phone"  # (where each event's message was found: `rsmf.found_on`)
 
 
 def made(archive, records) -> tuple[list[dict], str, dict[str, str]]:
@@ -30,15 +31,17 @@ def made(archive, records) -> tuple[list[dict], str, dict[str, str]]:
     return manifest["events"], text, dict(conn.execute("SELECT id, content_hash FROM messages"))
 
 
-def event(e: dict, hashes, type_, body, minute, *custom, participant=None, direction=None, deleted=False) -> dict:
-    """The whole event expected of `e`'s message (its id and hash taken from it)."""
+def event(
+    e: dict, hashes, type_, body, minute, *custom, participant=None, direction=None, deleted=False, found_on=OWNERS
+) -> dict:
+    """The whole event expected of `e`'s message (its id and hash taken from it; found on the owner's phone)."""
     out = {"id": e["id"], "type": type_, "body": body}
     if participant:
         out["participant"] = participant
     out |= {"conversation": e["conversation"], "timestamp": f"2024-03-01T12:{minute:02d}:00.000Z", "deleted": deleted}
     if direction:
         out["direction"] = direction
-    pairs = [("Message ID", e["id"]), ("Content hash", hashes[e["id"]]), *custom]
+    pairs = [("Message ID", e["id"]), ("Content hash", hashes[e["id"]]), *custom, ("Found on", found_on)]
     out["custom"] = [{"name": n, "value": v} for n, v in pairs]
     return out
 
