@@ -366,3 +366,14 @@ def test_the_fixture_exports_group_lines(every_source):
         ("imessage", "leave", "jamie@example.com", "jamie@example.com left the conversation"),
         ("imessage", "leave", "+12025550123", "Alex Owner removed +12025550123"),
     ]
+
+
+def test_a_send_that_failed_with_no_status_is_marked_as_the_cover_says(archive):
+    """An iMessage that failed has no status, only the flag: the transcript marks it as failed (its cover says failed
+    sends are marked), and the RSMF event says what the PDF does."""
+    from textfile.transcript.content.marks import _marks
+
+    assert _marks(None, ["failed"], "message") == ["FAILED (not delivered)"]
+    assert _marks("failed", ["failed"], "message") == ["FAILED (not delivered)"]  # (once)
+    events, _text, _hashes = made(archive, [msg(1, "Did you get it?", out=True, flags=frozenset({"failed"}))])
+    assert [e["body"] for e in events] == ["[FAILED (not delivered)] Did you get it?"]

@@ -30,7 +30,9 @@ FLAG_MARKS = {
     "unsent": "UNSENT",
     "edited": "EDITED",
     "draft": None,  # said by the status
-    "failed": None,
+    # (said by the status where it says it; an iMessage that failed has no status, only this flag: the cover says
+    # failed sends are marked)
+    "failed": "FAILED (not delivered)",
     "empty_body": "no text",
     "view_once": "VIEW ONCE (content not in the export)",
     "time_ambiguous": "time ambiguous: clock went back (DST), first occurrence assumed",
