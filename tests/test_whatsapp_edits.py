@@ -765,9 +765,9 @@ def test_a_chat_whose_dates_contradict_both_orders_is_refused_until_a_person_cho
     before = snapshot(archive)
     refusal = (
         "2 header dates have a first number above 12 (the first, 25/03/2024, at line 2), 1 a second one (03/27/2024, at"
-        " line 4): each date order reads only some of them as messages, the others kept as text of the message before"
-        " them; import the file with --date-order dmy to read the 2 as messages, or with --date-order mdy to read the"
-        " 1; the order given is remembered for this chat"
+        " line 4): each date order reads some of them as messages and not the others (kept as text of the message"
+        " before them, or skipped where they come before the first message); import the file with --date-order dmy to"
+        " read the 2 as messages, or with --date-order mdy to read the 1; the order given is remembered for this chat"
     )
     refused = cli("import", export)
     assert (refused.exit_code, refused.output) == (1, f"Error: {export}: {refusal}\n")
@@ -930,7 +930,7 @@ YEAR_FIRST_ROWS = [
 
 YEAR_FIRST_REFUSAL = (
     "3 of its 4 header dates are written year first, 1 day or month first (25/03/2024, at line 3): whether that line"
-    " is a message is the date order's choice; import the file with --date-order dmy (the order its date proves) to"
+    " is a message is the date order's choice; import the file with --date-order dmy, the order its date proves, to"
     " read it as a message, or with --date-order ymd to keep it as text of the message before it (as this chat's"
     " other headers write the year first); the order given is remembered for this chat"
 )

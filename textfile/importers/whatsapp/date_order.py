@@ -150,7 +150,7 @@ def _reads_them(s: _Survey, n: int) -> str:
     proven = _proven_for_them(s)
     if proven is None:
         return "--date-order dmy or mdy"
-    return f"--date-order {proven} (the order {'their dates prove' if n > 1 else 'its date proves'})"
+    return f"--date-order {proven}, the order {'their dates prove' if n > 1 else 'its date proves'},"
 
 
 # The kinds of dates (_DateFacts.kind) each order reads: a date written year first is read so in any order.
@@ -302,9 +302,10 @@ def _proven_both_ways(e: _OrderEvidence) -> _Decided:
     if e.said is None or e.said[0] not in OTHER_ORDER:
         raise ImportFailed(
             e.source.path,
-            f"{counted}: each date order reads only some of them as messages, the others kept as text of the message"
-            f" before them; import the file with --date-order dmy to read the {s.first_over_12} as messages, or with"
-            f" --date-order mdy to read the {s.second_over_12}; the order given is remembered for this chat",
+            f"{counted}: each date order reads some of them as messages and not the others (kept as text of the"
+            " message before them, or skipped where they come before the first message); import the file with"
+            f" --date-order dmy to read the {s.first_over_12} as messages, or with --date-order mdy to read the"
+            f" {s.second_over_12}; the order given is remembered for this chat",
         )
     order, where = e.said
     misfits = s.second_over_12 if order == "dmy" else s.first_over_12
