@@ -3,15 +3,24 @@
 Decisions:
 - A file whose headers mostly write the year first is read as year/month/day. A header there that
   writes the day or month first is of another shape than the file's (an export writes all its
-  headers in one): kept as text of the message before it, as a line of another style is, and named
-  with the --date-order that reads it; a day/month or month/day order a person gave reads both
-  shapes (a year written first is read so in any order), checked against those dates like any. A
-  --date-order ymd on a file whose headers do not mostly write the year first is refused.
+  headers in one): year/month/day order keeps it as text of the message before it, as a line of
+  another style is; a day/month or month/day order reads both shapes (a year written first is read
+  so in any order), checked against those dates like any. A --date-order ymd on a file whose
+  headers do not mostly write the year first is refused.
+- Which lines are messages is chosen before anything is archived. A message's text is part of its
+  identity (identity.py): a message archived with a header line kept as its text, then read in an
+  order that reads that line as a message, is archived again, shorter, beside the first. So where
+  the date order decides it (headers written day or month first among year-first ones, after the
+  first message; dates of both kinds, below) and no one gave an order for the chat (--date-order,
+  or before: `said`), the file is refused, naming both choices and what each does; the order given
+  is remembered for the chat (`ImportOptions.chat_date_orders`), so the weekly run reads the next
+  exports alike. Read in an order a person gave, what it kept as text is named as their choice,
+  with no other order advised. Lines before the first message are skipped, and said so (`_lead`).
 - Day/month order: a date with a number above 12 proves it. An order a person gave (--date-order,
   or before for this chat) that the dates disprove (some are impossible in it, none in the other) is
   refused, never read: each header impossible in it would be kept as text of another message. Where
   dates of both kinds occur, --date-order chooses between two readings each contradicted (so does
-  the order a person gave for this chat before; else the more dates win), and the misfits are named.
+  the order a person gave for this chat before; else the file is refused), and the misfits are named.
   Else, in turn, the order a person gave for this chat before (`ImportOptions.chat_date_orders`:
   --date-order, or a correction; so the weekly run, given no --date-order, reads it alike), the dated
   attachment names (a third, cold reading: only such a file, a short one), the order in which the
@@ -412,11 +421,12 @@ def _date_order(
 ) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
     not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first (the headers
-    written otherwise named, kept as text, unless a person gave day/month or month/day order); --date-order
+    written otherwise kept as text and named, or refused where no one gave an order; unless a person gave
+    day/month or month/day order); --date-order
     (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
     where this export's dates disprove it (else it waits, below); a first or second number above 12
     (proof, said only when both occur; where both do, the order a person gave for this chat before,
-    if any, else the more); every date alike in both orders (the region's); that order a
+    if any, else refused); every date alike in both orders (the region's); that order a
     person gave (`ImportOptions.chat_date_orders`), so that a chat read by a person's word is read
     alike next week with no flag; the dated attachment names (_dated_names); the order in which the dates advance;
     last, the usual order of the region, and only then "nothing in the file tells"."""
