@@ -2196,6 +2196,13 @@ def test_headers_that_contradict_each_other_name_the_lines(tmp_path, monkeypatch
         " before them, or skipped where they come before the first message); import the file with --date-order dmy to"
         " read the 2 as messages, or with --date-order mdy to read the 1; the order given is remembered for this chat"
     )
+    # a chat the archive holds: read before in the more dates' order, which reads alike what it archived
+    with pytest.raises(ImportFailed) as refused_held:
+        records(chat, chat_owners={"pat|alex owner": ("Alex Owner", 1)})
+    assert refused_held.value.reason == refused.value.reason + (
+        "; this chat is archived: before such a file was refused, an import given no order read it as day/month/year,"
+        " and another order would archive again each message archived with such a line as its text"
+    )
     got = records(
         chat, chat_date_orders={"pat|alex owner": ("dmy", "as --date-order dmy said for this chat in import 1")}
     )

@@ -956,6 +956,27 @@ def test_a_year_first_chat_with_a_header_written_day_first_is_refused_until_a_pe
     assert snapshot(archive) == before
 
 
+def test_the_refusal_of_a_chat_the_archive_holds_names_the_order_it_was_read_in_before(cli, archive, tmp_path):
+    """A chat archived before such a file was refused (here from an export with no line written day first; an archive
+    made before this rule holds such lines as text of other messages): its refusal says in which order an import
+    given none read it, which reads alike a message archived with such a line as its text, and that another order
+    would archive that message again."""
+    week1 = us_export(
+        tmp_path / "week1", YEAR_FIRST_CHAT.replace("25/03/2024, 14:02 - Sam Client: Signed and sent back\n", "")
+    )
+    assert imported(cli, week1)["added"] == 3
+    week2 = us_export(tmp_path / "week2", YEAR_FIRST_CHAT)
+    before = snapshot(archive)
+    refused = cli("import", week2)
+    assert (refused.exit_code, refused.output) == (
+        1,
+        f"Error: {week2}: {YEAR_FIRST_REFUSAL}; this chat is archived: before such a file was refused, an import given"
+        " no order read it as year/month/day, and another order would archive again each message archived with such"
+        " a line as its text\n",
+    )
+    assert snapshot(archive) == before
+
+
 GLUED = YEAR_FIRST_ROWS[1][:2] + ("Did you sign it?\n25/03/2024, 14:02 - Sam Client: Signed and sent back",)
 
 

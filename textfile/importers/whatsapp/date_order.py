@@ -49,14 +49,17 @@ _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW"
 
 class _OrderEvidence:
     """What the day/month order rules look at: the survey, the options, the order a person gave for
-    this chat before (`said`), and the dated attachment names (`names`: a third reading of the file,
-    made only when a rule first asks for them)."""
+    this chat before (`said`), whether the archive holds the chat (`held`), and the dated attachment names
+    (`names`: a third reading of the file, made only when a rule first asks for them)."""
 
-    def __init__(self, source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None) -> None:
+    def __init__(
+        self, source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None, held: bool
+    ) -> None:
         self.source = source
         self.s = s
         self.options = options
         self.said = said
+        self.held = held
         self.name = source.path.name
         self.region = options.region.upper()
 
@@ -149,7 +152,21 @@ def _refuse_unchosen_shape(e: _OrderEvidence, n: int, first: str, skipped: int) 
         f" import the file with {_reads_them(s, n)} to read {them} as"
         f" {'messages' if n > 1 else 'a message'}, or with --date-order ymd to keep {them} as text of the message"
         f" before {before} (as this chat's other headers write the year first{skipped_too}); the order given is"
-        " remembered for this chat",
+        f" remembered for this chat{_read_before(e, 'ymd')}",
+    )
+
+
+def _read_before(e: _OrderEvidence, order: str) -> str:
+    """For a chat the archive holds (`held`) refused for want of an order (`_other_shape`, `_proven_both_ways`): the
+    `order` an import given none read it in before such a file was refused (year/month/day; the more dates' order),
+    which reads alike each message archived with such a line as its text; another order would archive it again,
+    shorter (its text is part of its identity). "" for a chat the archive does not hold."""
+    if not e.held:
+        return ""
+    return (
+        "; this chat is archived: before such a file was refused, an import given no order read it as"
+        f" {DATE_ORDERS[order]}, and another order would archive again each message archived with such a line as its"
+        " text"
     )
 
 
@@ -314,7 +331,8 @@ def _proven_both_ways(e: _OrderEvidence) -> _Decided:
             f"{counted}: each date order reads some of them as messages and not the others (kept as text of the"
             " message before them, or skipped where they come before the first message); import the file with"
             f" --date-order dmy to read the {s.first_over_12} as messages, or with --date-order mdy to read the"
-            f" {s.second_over_12}; the order given is remembered for this chat",
+            f" {s.second_over_12}; the order given is remembered for this chat"
+            f"{_read_before(e, 'dmy' if s.first_over_12 >= s.second_over_12 else 'mdy')}",
         )
     order, where = e.said
     misfits = s.second_over_12 if order == "dmy" else s.first_over_12
@@ -417,20 +435,20 @@ DATE_ORDER_RULES = (
 
 
 def _date_order(
-    source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None
+    source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None, held: bool = False
 ) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
     not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first (the headers
     written otherwise kept as text and named, or refused where no one gave an order; unless a person gave
-    day/month or month/day order); --date-order
-    (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
+    day/month or month/day order); --date-order (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
     where this export's dates disprove it (else it waits, below); a first or second number above 12
     (proof, said only when both occur; where both do, the order a person gave for this chat before,
     if any, else refused); every date alike in both orders (the region's); that order a
     person gave (`ImportOptions.chat_date_orders`), so that a chat read by a person's word is read
     alike next week with no flag; the dated attachment names (_dated_names); the order in which the dates advance;
-    last, the usual order of the region, and only then "nothing in the file tells"."""
-    evidence = _OrderEvidence(source, s, options, said)
+    last, the usual order of the region, and only then "nothing in the file tells". (`held`: the archive holds the
+    chat, which a refusal for want of an order names with the order it was read in before: `_read_before`.)"""
+    evidence = _OrderEvidence(source, s, options, said, held)
     for rule in DATE_ORDER_RULES:
         decided = rule(evidence)
         if decided is not None:
