@@ -709,7 +709,7 @@ def test_a_date_order_chosen_between_two_contradicted_readings_stands_and_its_mi
     got = records(chat, date_order="mdy")
     assert got[0] == Notice(
         "WhatsApp Chat with Pat.txt: 2 lines look like message headers but their dates are impossible in --date-order mdy"
-        " (the first at line 2); they were kept as text of the message before them"
+        " (the first at line 2): they were kept as text of the message before them"
     )
     assert [(times.to_iso(m.sent_at), m.sender.handle, m.body) for m in got[1:]] == [
         ("2024-01-02T15:00:00.000Z", "Pat", "a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c"),
@@ -769,8 +769,11 @@ def test_a_header_written_day_first_in_a_year_first_chat_is_kept_as_text_and_nam
     """Walk report (date order): a chat whose headers mostly write the year first is read as year/month/day before
     any other rule, and a header written day first (25/03/2024) was kept as text of the message before it in silence,
     with --date-order ymd or none. An export writes every header in one shape: a line of another is text, as a line
-    of another style is, and it is named (how many, the first as written and its line, the --date-order that reads
-    it). That order reads both shapes, every line a message; the other, which the date disproves, is refused."""
+    of another style is, and it is named (how many, the first as written and its line). With no order given, whether
+    it is a message is the person's choice, made before anything is archived: refused, naming both (the second
+    reader: the notice advised the other order after the message was archived glued, and that re-reading archived it
+    again). --date-order ymd keeps it as text, said as the person's choice; dmy reads both shapes, every line a
+    message; mdy, which the date disproves, is refused."""
     if chunk:  # (the lines are counted chunk by chunk)
         monkeypatch.setattr(whatsapp.decoding, "CHUNK", chunk)
     lines = [header.format(d=d, t=t) + f"{who}: {text}" for d, t, who, text in YEAR_FIRST]
@@ -781,14 +784,21 @@ def test_a_header_written_day_first_in_a_year_first_chat_is_kept_as_text_and_nam
         ("line 3", "2024-03-25T18:02:00.000Z", "in", "Sam Client", "c", [], [], "message", None),
         ("line 4", "2024-03-26T13:00:00.000Z", "in", "Sam Client", "d", [], [], "message", None),
     ]
-    for given in ({}, {"date_order": "ymd"}):
-        got = records(chat, **given)
-        assert got[0] == Notice(
-            "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as 3 of its 4 header dates are written;"
-            " the other is written day or month first (25/03/2024, at line 3): that line was kept as text of the"
-            " message before it (pass --date-order dmy, the order its date proves, to read it as a message)"
-        )
-        assert [row(m) for m in got[1:]] == [rows[0], rows[1][:4] + (f"b\n{lines[2]}",) + rows[1][5:], rows[3]]
+    with pytest.raises(ImportFailed) as refused:
+        records(chat)
+    assert refused.value.reason == (
+        "3 of its 4 header dates are written year first, 1 day or month first (25/03/2024, at line 3): whether that"
+        " line is a message is the date order's choice; import the file with --date-order dmy, the order its date"
+        " proves, to read it as a message, or with --date-order ymd to keep it as text of the message before it (as"
+        " this chat's other headers write the year first); the order given is remembered for this chat"
+    )
+    got = records(chat, date_order="ymd")
+    assert got[0] == Notice(
+        "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as --date-order ymd said and as 3 of its 4"
+        " header dates are written; the other is written day or month first (25/03/2024, at line 3): it was kept as"
+        " text of the message before it"
+    )
+    assert [row(m) for m in got[1:]] == [rows[0], rows[1][:4] + (f"b\n{lines[2]}",) + rows[1][5:], rows[3]]
     assert [row(m) for m in records(chat, date_order="dmy")] == rows
     with pytest.raises(ImportFailed) as refused:
         records(chat, date_order="mdy")
@@ -799,18 +809,26 @@ def test_a_header_written_day_first_in_a_year_first_chat_is_kept_as_text_and_nam
 
 
 def test_headers_written_day_or_month_first_in_a_year_first_chat_that_prove_no_order_are_named(tmp_path):
-    """Several headers of the other shape, each date reading either way: named, the first of them, and either
-    --date-order reads them."""
+    """Several headers of the other shape, each date reading either way: with no order given, refused, naming the
+    first of them and either --date-order that reads them; with --date-order ymd, named, kept as text."""
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
         "2024-03-12, 09:01 - Sam Client: a\n04/03/2024, 14:02 - Sam Client: b\n2024-03-13, 09:02 - Alex Owner: c\n"
         "05/03/2024, 14:02 - Sam Client: d\n2024-03-26, 09:00 - Sam Client: e\n2024-03-27, 09:00 - Alex Owner: f\n",
     )
-    got = records(chat)
+    with pytest.raises(ImportFailed) as refused:
+        records(chat)
+    assert refused.value.reason == (
+        "4 of its 6 header dates are written year first, 2 day or month first (the first, 04/03/2024, at line 2):"
+        " whether those lines are messages is the date order's choice; import the file with --date-order dmy or mdy"
+        " to read them as messages, or with --date-order ymd to keep them as text of the message before each (as this"
+        " chat's other headers write the year first); the order given is remembered for this chat"
+    )
+    got = records(chat, date_order="ymd")
     assert got[0] == Notice(
-        "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as 4 of its 6 header dates are written; the"
-        " other 2 are written day or month first (the first, 04/03/2024, at line 2): those lines were kept as text of"
-        " the message before them (pass --date-order dmy or mdy to read them as messages)"
+        "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as --date-order ymd said and as 4 of its 6"
+        " header dates are written; the other 2 are written day or month first (the first, 04/03/2024, at line 2):"
+        " they were kept as text of the message before them"
     )
     assert [row(m) for m in got[1:]] == [
         (
@@ -845,6 +863,84 @@ def test_headers_written_day_or_month_first_in_a_year_first_chat_that_prove_no_o
         ("line 4", "2024-05-03T18:02:00.000Z", "d"),
         ("line 5", "2024-03-26T13:00:00.000Z", "e"),
         ("line 6", "2024-03-27T13:00:00.000Z", "f"),
+    ]
+
+
+def test_a_header_written_day_first_before_a_year_first_chats_first_message_is_said_as_skipped(tmp_path):
+    """Second reader (#4): a header written day first above the first one written year first is a line before the
+    file's first message, skipped and reported as such (`_prelude`); the notice said it was kept as text of the
+    message before it, which there is none of. Said as skipped; reading it as a message only adds it (no message
+    archived is read otherwise), so the --date-order that does is named, and the import is not refused."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "25/03/2024, 08:00 - Sam Client: first\n2024-03-26, 09:01 - Sam Client: a\n2024-03-27, 09:02 - Alex Owner: b\n",
+    )
+    assert [r if isinstance(r, (Notice, Skipped)) else row(r) for r in records(chat)] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as 2 of its 3 header dates are written;"
+            " the other is written day or month first (25/03/2024, at line 1): it was skipped as a line before the"
+            " first message (pass --date-order dmy, the order its date proves, to read it as a message)"
+        ),
+        Skipped("unparseable line before the first message", "line 1"),
+        ("line 2", "2024-03-26T13:01:00.000Z", "in", "Sam Client", "a", [], [], "message", None),
+        ("line 3", "2024-03-27T13:02:00.000Z", "out", "Alex Owner", "b", [], [], "message", None),
+    ]
+
+
+def test_headers_an_order_given_cannot_read_are_said_as_kept_as_text_or_skipped_before_the_first_message(tmp_path):
+    """Second reader (#4): the headers whose dates the order given cannot read were all said to be kept as text of the
+    message before them, those before the first message too, which are skipped (`_prelude`). Each said for what it
+    became; with no order given, the refusal says what --date-order ymd does with those."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "25/03/2024, 08:00 - Sam Client: first\n2024-03-26, 09:01 - Sam Client: a\n26/03/2024, 09:02 - Alex Owner: b\n"
+        "2024-03-27, 09:03 - Alex Owner: c\n2024-03-28, 09:04 - Sam Client: d\n",
+    )
+    with pytest.raises(ImportFailed) as refused:
+        records(chat)
+    assert refused.value.reason == (
+        "3 of its 5 header dates are written year first, 2 day or month first (the first, 25/03/2024, at line 1):"
+        " whether those lines are messages is the date order's choice; import the file with --date-order dmy, the"
+        " order their dates prove, to read them as messages, or with --date-order ymd to keep them as text of the"
+        " message before each (as this chat's other headers write the year first; the 1 before the first message"
+        " skipped as such); the order given is remembered for this chat"
+    )
+    assert [r if isinstance(r, (Notice, Skipped)) else row(r) for r in records(chat, date_order="ymd")] == [
+        Notice(
+            "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as --date-order ymd said and as 3 of its 5"
+            " header dates are written; the other 2 are written day or month first (the first, 25/03/2024, at line 1):"
+            " 1 was kept as text of the message before it, 1 skipped as a line before the first message"
+        ),
+        Skipped("unparseable line before the first message", "line 1"),
+        (
+            "line 2",
+            "2024-03-26T13:01:00.000Z",
+            "in",
+            "Sam Client",
+            "a\n26/03/2024, 09:02 - Alex Owner: b",
+            [],
+            [],
+            "message",
+            None,
+        ),
+        ("line 4", "2024-03-27T13:03:00.000Z", "out", "Alex Owner", "c", [], [], "message", None),
+        ("line 5", "2024-03-28T13:04:00.000Z", "in", "Sam Client", "d", [], [], "message", None),
+    ]
+    # an order given that reads none of the lines before the first that it reads: skipped, said so
+    dmy_first = write(
+        tmp_path / "WhatsApp Chat with Pat.txt",
+        "03/25/2024, 08:00 - Pat: first\n26/03/2024, 09:01 - Pat: a\n03/27/2024, 09:02 - Alex Owner: b\n"
+        "28/03/2024, 09:03 - Alex Owner: c\n",
+    )
+    assert [r if isinstance(r, (Notice, Skipped)) else row(r)[:5] for r in records(dmy_first, date_order="dmy")] == [
+        Notice(
+            "WhatsApp Chat with Pat.txt: 2 lines look like message headers but their dates are impossible in"
+            " --date-order dmy (the first at line 1): 1 was kept as text of the message before it, 1 skipped as a line"
+            " before the first message"
+        ),
+        Skipped("unparseable line before the first message", "line 1"),
+        ("line 2", "2024-03-26T13:01:00.000Z", "in", "Pat", "a\n03/27/2024, 09:02 - Alex Owner: b"),
+        ("line 4", "2024-03-28T13:03:00.000Z", "out", "Alex Owner", "c"),
     ]
 
 
@@ -1559,25 +1655,33 @@ def test_the_dates_of_lines_of_another_style_prove_no_order(tmp_path):
     """The day/month order rests on the headers pass 2 reads, the file's style's. Here they have a first number above
     12 twice and a second once; the iOS lines pasted in had a second twice more, which outnumbered them: the file was
     read month first, its first message skipped as a line before the first message, and the notice counted lines
-    kept as text (the pasted ones would have been text in either order)."""
+    kept as text (the pasted ones would have been text in either order). Its own headers' dates contradict both
+    orders: with no order given, refused, counting those alone; --date-order dmy reads them, the pasted lines text."""
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
         "25/03/2024, 09:01 - Sam Client: a\n03/26/2024, 09:02 - Alex Owner: b\n[03/27/2024, 10:00:00] Someone: x\n"
         "26/03/2024, 09:03 - Sam Client: c\n[03/28/2024, 10:00:00] Someone: y\n",
     )
-    assert records(chat)[:2] == [
+    with pytest.raises(ImportFailed) as refused:
+        records(chat)
+    assert refused.value.reason == (
+        "2 header dates have a first number above 12 (the first, 25/03/2024, at line 1), 1 a second one (03/26/2024, at"
+        " line 2): each date order reads some of them as messages and not the others (kept as text of the message"
+        " before them, or skipped where they come before the first message); import the file with --date-order dmy to"
+        " read the 2 as messages, or with --date-order mdy to read the 1; the order given is remembered for this chat"
+    )
+    assert records(chat, date_order="dmy")[:2] == [
         Notice(
             "WhatsApp Chat with Sam Client.txt: 2 lines look like message headers of another style than the file's 3"
             " headers (the first, '[03/27/2024, 10:00:00]', at line 3; the first of the file's: '25/03/2024, 09:01 -',"
             " at line 1): they were kept as text of the message before them (an export writes every header in one style)"
         ),
         Notice(
-            "WhatsApp Chat with Sam Client.txt: dates read as day/month/year: 2 header dates have a first number above 12"
-            " (the first at line 1), 1 a second one (the first at line 2); the 1 that fit only month/day/year were kept"
-            " as text of the message before them (pass --date-order to choose)"
+            "WhatsApp Chat with Sam Client.txt: 1 line looks like a message header but its date is impossible in"
+            " --date-order dmy (at line 2): it was kept as text of the message before it"
         ),
     ]
-    assert [row(m) for m in messages(chat)] == [
+    assert [row(m) for m in messages(chat, date_order="dmy")] == [
         (
             "line 1",
             "2024-03-25T13:01:00.000Z",
@@ -1623,13 +1727,22 @@ def test_a_date_order_the_files_own_headers_disprove_is_refused_whatever_lines_o
 def test_a_year_first_chat_counts_and_advises_on_its_own_styles_headers_only(tmp_path):
     """A year-first chat with a header written day first and an iOS line written day first: the notice counted the
     iOS line among the header dates written day or month first, named it first, and advised --date-order dmy to read
-    it as a message, which reads no line of another style. Each is named for what it is."""
+    it as a message, which reads no line of another style. The refusal (no order given) counts and names the file's
+    own style's header only; with --date-order ymd, each is named for what it is."""
     chat = write(
         tmp_path / "WhatsApp Chat with Sam Client.txt",
         "2024-03-12, 09:01 - Sam Client: a\n2024-03-13, 09:02 - Alex Owner: b\n[24/03/2024, 10:00:00] Someone: quoted\n"
         "25/03/2024, 14:02 - Sam Client: c\n2024-03-26, 09:00 - Sam Client: d\n",
     )
-    got = records(chat)
+    with pytest.raises(ImportFailed) as refused:
+        records(chat)
+    assert refused.value.reason == (
+        "3 of its 4 header dates are written year first, 1 day or month first (25/03/2024, at line 4): whether that"
+        " line is a message is the date order's choice; import the file with --date-order dmy, the order its date"
+        " proves, to read it as a message, or with --date-order ymd to keep it as text of the message before it (as"
+        " this chat's other headers write the year first); the order given is remembered for this chat"
+    )
+    got = records(chat, date_order="ymd")
     assert got[:2] == [
         Notice(
             "WhatsApp Chat with Sam Client.txt: 1 line looks like a message header of another style than the file's 4"
@@ -1637,9 +1750,9 @@ def test_a_year_first_chat_counts_and_advises_on_its_own_styles_headers_only(tmp
             " it was kept as text of the message before it (an export writes every header in one style)"
         ),
         Notice(
-            "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as 3 of its 4 header dates are written;"
-            " the other is written day or month first (25/03/2024, at line 4): that line was kept as text of the"
-            " message before it (pass --date-order dmy, the order its date proves, to read it as a message)"
+            "WhatsApp Chat with Sam Client.txt: dates read as year/month/day, as --date-order ymd said and as 3 of its 4"
+            " header dates are written; the other is written day or month first (25/03/2024, at line 4): it was kept as"
+            " text of the message before it"
         ),
     ]
     assert [row(m)[:5] for m in records(chat, date_order="dmy") if isinstance(m, Message)] == [
@@ -2075,11 +2188,28 @@ def test_headers_that_contradict_each_other_name_the_lines(tmp_path, monkeypatch
         tmp_path / "WhatsApp Chat with Pat.txt",
         "01/02/24, 10:00 - Pat: a\n25/02/24, 10:00 - Pat: b\n26/02/24, 10:00 - Alex Owner: c\n02/27/24, 10:00 - Pat: d\n",
     )
-    got = records(chat)
+    with pytest.raises(ImportFailed) as refused:
+        records(chat)
+    assert refused.value.reason == (
+        "2 header dates have a first number above 12 (the first, 25/02/24, at line 2), 1 a second one (02/27/24, at"
+        " line 4): each date order reads some of them as messages and not the others (kept as text of the message"
+        " before them, or skipped where they come before the first message); import the file with --date-order dmy to"
+        " read the 2 as messages, or with --date-order mdy to read the 1; the order given is remembered for this chat"
+    )
+    # a chat the archive holds: read before in the more dates' order, which reads alike what it archived
+    with pytest.raises(ImportFailed) as refused_held:
+        records(chat, chat_owners={"pat|alex owner": ("Alex Owner", 1)})
+    assert refused_held.value.reason == refused.value.reason + (
+        "; this chat is archived: before such a file was refused, an import given no order read it as day/month/year,"
+        " and another order would archive again each message archived with such a line as its text"
+    )
+    got = records(
+        chat, chat_date_orders={"pat|alex owner": ("dmy", "as --date-order dmy said for this chat in import 1")}
+    )
     assert got[0] == Notice(
-        "WhatsApp Chat with Pat.txt: dates read as day/month/year: 2 header dates have a first number above 12 (the first at line 2), "
-        "1 a second one (the first at line 4); the 1 that fit only month/day/year were kept as text of the message before them "
-        "(pass --date-order to choose)"
+        "WhatsApp Chat with Pat.txt: dates read as day/month/year, as --date-order dmy said for this chat in import 1:"
+        " 2 header dates have a first number above 12 (the first, 25/02/24, at line 2), 1 a second one (02/27/24, at"
+        " line 4); the 1 that fits only month/day/year: it was kept as text of the message before it"
     )
     assert [(times.to_iso(m.sent_at)[:10], m.body) for m in got[1:]] == [
         ("2024-02-01", "a"),

@@ -755,6 +755,51 @@ def test_an_import_whose_dates_disprove_its_date_order_is_refused_and_the_archiv
     assert chat(archive) == UK_ROWS
 
 
+def test_a_chat_whose_dates_contradict_both_orders_is_refused_until_a_person_chooses(cli, archive, tmp_path):
+    """Second reader (date order): dates of both kinds (25/03/2024 fits day/month/year only, 03/27/2024 month/day/year
+    only) were read in the more dates' order, the others kept as text of the message before them and archived so, and
+    the import advised --date-order to choose: the other reading archived those messages again, shorter. Each order
+    reads only some lines as messages: with no order given for the chat, refused by `import` and the weekly run alike,
+    naming both choices, and the archive unchanged; the choice made by hand reads every line it can as a message."""
+    export = us_export(tmp_path / "export", UK_CHAT + "03/27/2024, 10:00 - Sam Client: Sent it back\n")
+    before = snapshot(archive)
+    refusal = (
+        "2 header dates have a first number above 12 (the first, 25/03/2024, at line 2), 1 a second one (03/27/2024, at"
+        " line 4): each date order reads some of them as messages and not the others (kept as text of the message"
+        " before them, or skipped where they come before the first message); import the file with --date-order dmy to"
+        " read the 2 as messages, or with --date-order mdy to read the 1; the order given is remembered for this chat"
+    )
+    refused = cli("import", export)
+    assert (refused.exit_code, refused.output) == (1, f"Error: {export}: {refusal}\n")
+    assert snapshot(archive) == before
+    inbox = settled_inbox(tmp_path, export)
+    weekly = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--json")
+    assert (weekly.exit_code, weekly.stderr) == (1, f"Error: {inbox / US_CHAT}: {refusal}\n")
+    assert json.loads(weekly.stdout)["failed"] == [{"path": str(inbox / US_CHAT), "reason": refusal}]
+    assert snapshot(archive) == before
+    report = imported(cli, export, "--date-order", "mdy")
+    assert (report["added"], report["warnings"]) == (
+        2,
+        [
+            f"{US_CHAT}: 2 lines look like message headers but their dates are impossible in --date-order mdy (the"
+            " first at line 2): they were kept as text of the message before them"
+        ],
+    )
+    ny = "America/New_York"
+    assert chat(archive) == [
+        ("2024-03-27T14:00:00.000Z", SAM, "Sent it back", "[]", 1, ny),
+        (
+            "2024-12-03T14:01:00.000Z",
+            SAM,
+            "The lease arrived\n25/03/2024, 14:02 - Sam Client: Did you sign it?\n26/03/2024, 08:15 - Alex Owner: Yes,"
+            " this morning",
+            "[]",
+            1,
+            ny,
+        ),
+    ]
+
+
 def test_a_date_order_chosen_between_two_contradicted_readings_is_imported_with_its_misfits_named(
     cli, archive, tmp_path
 ):
@@ -765,8 +810,8 @@ def test_a_date_order_chosen_between_two_contradicted_readings_is_imported_with_
     assert (report["added"], report["warnings"]) == (
         3,
         [
-            f"{US_CHAT}: 1 lines look like message headers but their dates are impossible in --date-order dmy (the first"
-            " at line 4); they were kept as text of the message before them"
+            f"{US_CHAT}: 1 line looks like a message header but its date is impossible in --date-order dmy (at line 4):"
+            " it was kept as text of the message before it"
         ],
     )
     assert chat(archive) == UK_ROWS[:2] + [
@@ -798,8 +843,9 @@ def test_a_chat_whose_dates_contradict_both_orders_is_read_next_week_as_a_person
         (1, 2, 0, {}),
         [
             f"{US_CHAT}: dates read as month/day/year, as --date-order mdy said for this chat in import 1: 2 header"
-            " dates have a first number above 12 (the first at line 3), 3 a second one (the first at line 1); the 2"
-            " that fit only day/month/year were kept as text of the message before them (pass --date-order to choose)"
+            " dates have a first number above 12 (the first, 25/03/2024, at line 3), 3 a second one (the first,"
+            " 03/13/2024, at line 1); the 2 that fit only day/month/year: they were kept as text of the message before"
+            " them"
         ],
     )
     ny = "America/New_York"
@@ -882,22 +928,105 @@ YEAR_FIRST_ROWS = [
 ]
 
 
-def test_a_header_written_day_first_in_a_year_first_chat_is_named_on_the_imports_transcript(cli, archive, tmp_path):
-    """Walk report (date order): in a chat whose headers mostly write the year first, a header written day first
-    was kept as text of the message before it, Sam's message archived as Alex's, and the import said nothing. Kept
-    so (a line of another shape than the file's), it is named where the person sees it, with the way to read it."""
+YEAR_FIRST_REFUSAL = (
+    "3 of its 4 header dates are written year first, 1 day or month first (25/03/2024, at line 3): whether that line"
+    " is a message is the date order's choice; import the file with --date-order dmy, the order its date proves, to"
+    " read it as a message, or with --date-order ymd to keep it as text of the message before it (as this chat's"
+    " other headers write the year first); the order given is remembered for this chat"
+)
+
+
+def test_a_year_first_chat_with_a_header_written_day_first_is_refused_until_a_person_chooses(cli, archive, tmp_path):
+    """Second reader (date order): a header written day first in a chat whose headers mostly write the year first was
+    kept as text of the message before it, that message archived so, and the import advised --date-order dmy to read
+    it as a message. A message's text is part of its identity: that re-reading archived the message again, shorter,
+    beside the one archived (6 real messages became 8), and next week's export said the longer one was no longer on
+    the phone. Which lines are messages is decided before anything is archived: with no order given for the chat,
+    the import is refused, by `import` and by the weekly run alike, naming both choices and what each does."""
     export = us_export(tmp_path / "export", YEAR_FIRST_CHAT)
-    done = cli("import", export)
-    assert (done.exit_code, done.output) == (
-        0,
-        f"{export}: whatsapp, added 3, already present 0, updated 0, skipped 0\n  warning: {US_CHAT}: dates read as"
-        " year/month/day, as 3 of its 4 header dates are written; the other is written day or month first"
-        " (25/03/2024, at line 3): that line was kept as text of the message before it (pass --date-order dmy, the"
-        " order its date proves, to read it as a message)\n1 conversation of this export waits to be filed: 1"
-        " (textfile conversations --unfiled; textfile file N --matter REF, or textfile conversation ignore N)\n",
+    before = snapshot(archive)
+    for flags in ((), ("--corrects-reading",)):
+        refused = cli("import", export, *flags)
+        assert (refused.exit_code, refused.output) == (1, f"Error: {export}: {YEAR_FIRST_REFUSAL}\n")
+        assert snapshot(archive) == before
+    inbox = settled_inbox(tmp_path, export)
+    weekly = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--json")
+    assert (weekly.exit_code, weekly.stderr) == (1, f"Error: {inbox / US_CHAT}: {YEAR_FIRST_REFUSAL}\n")
+    assert json.loads(weekly.stdout)["failed"] == [{"path": str(inbox / US_CHAT), "reason": YEAR_FIRST_REFUSAL}]
+    assert snapshot(archive) == before
+
+
+def test_the_refusal_of_a_chat_the_archive_holds_names_the_order_it_was_read_in_before(cli, archive, tmp_path):
+    """A chat archived before such a file was refused (here from an export with no line written day first; an archive
+    made before this rule holds such lines as text of other messages): its refusal says in which order an import
+    given none read it, which reads alike a message archived with such a line as its text, and that another order
+    would archive that message again."""
+    week1 = us_export(
+        tmp_path / "week1", YEAR_FIRST_CHAT.replace("25/03/2024, 14:02 - Sam Client: Signed and sent back\n", "")
     )
-    merged = YEAR_FIRST_ROWS[1][:2] + ("Did you sign it?\n25/03/2024, 14:02 - Sam Client: Signed and sent back",)
-    assert chat(archive) == [YEAR_FIRST_ROWS[0], merged + YEAR_FIRST_ROWS[1][3:], YEAR_FIRST_ROWS[3]]
+    assert imported(cli, week1)["added"] == 3
+    week2 = us_export(tmp_path / "week2", YEAR_FIRST_CHAT)
+    before = snapshot(archive)
+    refused = cli("import", week2)
+    assert (refused.exit_code, refused.output) == (
+        1,
+        f"Error: {week2}: {YEAR_FIRST_REFUSAL}; this chat is archived: before such a file was refused, an import given"
+        " no order read it as year/month/day, and another order would archive again each message archived with such"
+        " a line as its text\n",
+    )
+    assert snapshot(archive) == before
+
+
+GLUED = YEAR_FIRST_ROWS[1][:2] + ("Did you sign it?\n25/03/2024, 14:02 - Sam Client: Signed and sent back",)
+
+
+def kept_as_text(why: str, headers: int) -> str:
+    """What an import in year/month/day order, as a person chose (`why`), says of YEAR_FIRST_CHAT's line 3."""
+    return (
+        f"{US_CHAT}: dates read as year/month/day, {why} and as {headers - 1} of its {headers} header dates are written;"
+        " the other is written day or month first (25/03/2024, at line 3): it was kept as text of the message before it"
+    )
+
+
+# each choice's messages, and whether its import names the line written day first
+AS_CHOSEN = {
+    "ymd": ([YEAR_FIRST_ROWS[0], GLUED + YEAR_FIRST_ROWS[1][3:], YEAR_FIRST_ROWS[3]], True),
+    "dmy": (YEAR_FIRST_ROWS, False),
+}
+
+
+@pytest.mark.parametrize("order", AS_CHOSEN)
+def test_the_date_order_a_person_chose_for_a_year_first_chat_is_read_alike_again_and_next_week(
+    cli, archive, tmp_path, order
+):
+    """Either choice, imported by hand, is the chat's: its notice (ymd: the line kept as text) says the order was the
+    person's and advises no other; the same export imported again with no flag, and next week's longer export taken
+    by the weekly run, are read in it: nothing archived twice, nothing said to be no longer on the phone."""
+    rows, named = AS_CHOSEN[order]
+    export = us_export(tmp_path / "week1", YEAR_FIRST_CHAT)
+    report = imported(cli, export, "--date-order", order)
+    said = [kept_as_text(f"as --date-order {order} said", 4)] if named else []
+    assert (report["added"], report["warnings"], report["assumptions"]) == (len(rows), said, [])
+    assert chat(archive) == rows
+    said_before = f"as --date-order {order} said for this chat in import 1"
+    again = imported(cli, export)
+    assert (again["added"], again["already_present"], again["updated"], again["warnings"], again["assumptions"]) == (
+        0,
+        len(rows),
+        0,
+        [kept_as_text(said_before, 4)] if named else [],
+        [],
+    )
+    week2 = us_export(tmp_path / "week2", YEAR_FIRST_CHAT + "2024-03-27, 09:00 - Sam Client: Received, thanks\n")
+    weekly = cli("archive", "--mkdir", settled_inbox(tmp_path, week2), "--out", tmp_path / "out", "--json")
+    assert weekly.exit_code == 0, weekly.output
+    [taken] = json.loads(weekly.stdout)["imported"]
+    assert (
+        (taken["added"], taken["already_present"], taken["updated"], taken.get("missing_from_phone")),
+        taken["warnings"],
+    ) == ((1, len(rows), 0, None), [kept_as_text(said_before, 5)] if named else [])  # (a count of none is left out)
+    assert chat(archive) == rows + [("2024-03-27T13:00:00.000Z", SAM, "Received, thanks", "[]", 1, "America/New_York")]
+    assert archive.conn.execute("SELECT * FROM missing_from_phone").fetchall() == []
 
 
 def test_a_line_of_another_style_is_named_on_the_imports_transcript(cli, archive, tmp_path):

@@ -116,7 +116,8 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     owner = _owner(path, senders, options)
     source_key = _conversation_key(chat.name, owner)
     _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
-    order, order_notice = _date_order(source, survey, options, options.chat_date_orders.get(source_key))
+    said = options.chat_date_orders.get(source_key)
+    order, order_notice = _date_order(source, survey, options, said, source_key in options.chat_owners)
     # (a chat the archive holds: ingest names the order where it would move its messages)
     if source_key in options.chat_owners:
         yield DateOrder(order, _proven_by_dates(survey, order))

@@ -3,15 +3,24 @@
 Decisions:
 - A file whose headers mostly write the year first is read as year/month/day. A header there that
   writes the day or month first is of another shape than the file's (an export writes all its
-  headers in one): kept as text of the message before it, as a line of another style is, and named
-  with the --date-order that reads it; a day/month or month/day order a person gave reads both
-  shapes (a year written first is read so in any order), checked against those dates like any. A
-  --date-order ymd on a file whose headers do not mostly write the year first is refused.
+  headers in one): year/month/day order keeps it as text of the message before it, as a line of
+  another style is; a day/month or month/day order reads both shapes (a year written first is read
+  so in any order), checked against those dates like any. A --date-order ymd on a file whose
+  headers do not mostly write the year first is refused.
+- Which lines are messages is chosen before anything is archived. A message's text is part of its
+  identity (identity.py): a message archived with a header line kept as its text, then read in an
+  order that reads that line as a message, is archived again, shorter, beside the first. So where
+  the date order decides it (headers written day or month first among year-first ones, after the
+  first message; dates of both kinds, below) and no one gave an order for the chat (--date-order,
+  or before: `said`), the file is refused, naming both choices and what each does; the order given
+  is remembered for the chat (`ImportOptions.chat_date_orders`), so the weekly run reads the next
+  exports alike. Read in an order a person gave, what it kept as text is named as their choice,
+  with no other order advised. Lines before the first message are skipped, and said so (`_lead`).
 - Day/month order: a date with a number above 12 proves it. An order a person gave (--date-order,
   or before for this chat) that the dates disprove (some are impossible in it, none in the other) is
   refused, never read: each header impossible in it would be kept as text of another message. Where
   dates of both kinds occur, --date-order chooses between two readings each contradicted (so does
-  the order a person gave for this chat before; else the more dates win), and the misfits are named.
+  the order a person gave for this chat before; else the file is refused), and the misfits are named.
   Else, in turn, the order a person gave for this chat before (`ImportOptions.chat_date_orders`:
   --date-order, or a correction; so the weekly run, given no --date-order, reads it alike), the dated
   attachment names (a third, cold reading: only such a file, a short one), the order in which the
@@ -40,14 +49,17 @@ _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW"
 
 class _OrderEvidence:
     """What the day/month order rules look at: the survey, the options, the order a person gave for
-    this chat before (`said`), and the dated attachment names (`names`: a third reading of the file,
-    made only when a rule first asks for them)."""
+    this chat before (`said`), whether the archive holds the chat (`held`), and the dated attachment names
+    (`names`: a third reading of the file, made only when a rule first asks for them)."""
 
-    def __init__(self, source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None) -> None:
+    def __init__(
+        self, source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None, held: bool
+    ) -> None:
         self.source = source
         self.s = s
         self.options = options
         self.said = said
+        self.held = held
         self.name = source.path.name
         self.region = options.region.upper()
 
@@ -88,7 +100,8 @@ def _years_first(e: _OrderEvidence) -> _Decided:
     month first are then of another shape than the file's (an export writes every header in one): kept as text
     of the message before them, as a line of another style is (header.py), and named (`_other_shape`); unless
     a person chose day/month or month/day order (--date-order, or before for this chat), which reads both
-    shapes (a date written year first is read so in any order): the rules below check that order against them."""
+    shapes (a date written year first is read so in any order): the rules below check that order against them.
+    Where no order was given, a file with such headers after its first message is refused (`_other_shape`)."""
     s = e.s
     if s.year_first * 2 <= s.headers:
         return None
@@ -101,19 +114,105 @@ def _years_first(e: _OrderEvidence) -> _Decided:
 
 def _other_shape(e: _OrderEvidence) -> Notice:
     """The headers written day or month first in a file whose headers mostly write the year first (`_years_first`):
-    how many, the first as written and its line, kept as text; and the --date-order that reads them."""
+    how many, the first as written and its line, what year/month/day order made of them. Where a person gave that
+    order (--date-order ymd, or before for this chat), said as their choice. Where no one did and some would be kept
+    as text of the message before them, refused (ImportFailed): that text is part of the message's identity
+    (identity.py), so a reading in another order afterwards would archive the message again, shorter, beside the
+    one archived; the order must be chosen before anything is archived. Where all come before the file's first
+    message (skipped as such), the --date-order that reads them, which only adds them as messages, is named."""
     s = e.s
     n, line, written = _misfits(s, "ymd")
-    proven = _proven_for_them(s)
-    if n > 1:
-        other, kept, them, prove = f"other {n} are", "those lines were", "them as messages", "their dates prove"
+    skipped = _lead(s, "ymd")
+    first = f"{'the first, ' if n > 1 else ''}{written}, at line {line}"
+    if e.options.date_order or e.said:
+        why = "as --date-order ymd said" if e.options.date_order else e.said[1]
+        advice = ""
+    elif n > skipped:
+        _refuse_unchosen_shape(e, n, first, skipped)
     else:
-        other, kept, them, prove = "other is", "that line was", "it as a message", "its date proves"
-    way = f"--date-order {proven}, the order {prove}," if proven else "--date-order dmy or mdy"
+        advice = f" (pass {_reads_them(s, n)} to read {'them as messages' if n > 1 else 'it as a message'})"
+        why = ""
     return Notice(
-        f"{e.name}: dates read as {DATE_ORDERS['ymd']}, as {s.year_first} of its {s.headers} header dates are written;"
-        f" the {other} written day or month first ({'the first, ' if n > 1 else ''}{written}, at line {line}):"
-        f" {kept} kept as text of the message before {'them' if n > 1 else 'it'} (pass {way} to read {them})"
+        f"{e.name}: dates read as {DATE_ORDERS['ymd']}, {why + ' and ' if why else ''}as {s.year_first} of its"
+        f" {s.headers} header dates are written; the {f'other {n} are' if n > 1 else 'other is'} written day or"
+        f" month first ({first}): {_what_became(n, skipped)}{advice}"
+    )
+
+
+def _refuse_unchosen_shape(e: _OrderEvidence, n: int, first: str, skipped: int) -> None:
+    """Headers written day or month first in a file whose headers mostly write the year first, some after its
+    first message, and no order given for the chat: refused, naming both choices and what each does."""
+    s = e.s
+    them, before = ("them", "each") if n > 1 else ("it", "it")
+    skipped_too = f"; the {skipped} before the first message skipped as such" if skipped else ""
+    raise ImportFailed(
+        e.source.path,
+        f"{s.year_first} of its {s.headers} header dates are written year first, {n} day or month first ({first}):"
+        f" whether {'those lines are messages' if n > 1 else 'that line is a message'} is the date order's choice;"
+        f" import the file with {_reads_them(s, n)} to read {them} as"
+        f" {'messages' if n > 1 else 'a message'}, or with --date-order ymd to keep {them} as text of the message"
+        f" before {before} (as this chat's other headers write the year first{skipped_too}); the order given is"
+        f" remembered for this chat{_read_before(e, 'ymd')}",
+    )
+
+
+def _read_before(e: _OrderEvidence, order: str) -> str:
+    """For a chat the archive holds (`held`) refused for want of an order (`_other_shape`, `_proven_both_ways`): the
+    `order` an import given none read it in before such a file was refused (year/month/day; the more dates' order),
+    which reads alike each message archived with such a line as its text; another order would archive it again,
+    shorter (its text is part of its identity). "" for a chat the archive does not hold."""
+    if not e.held:
+        return ""
+    return (
+        "; this chat is archived: before such a file was refused, an import given no order read it as"
+        f" {DATE_ORDERS[order]}, and another order would archive again each message archived with such a line as its"
+        " text"
+    )
+
+
+def _reads_them(s: _Survey, n: int) -> str:
+    """The --date-order that reads the headers written day or month first (`_years_first`) as messages: the order
+    their dates prove, else either."""
+    proven = _proven_for_them(s)
+    if proven is None:
+        return "--date-order dmy or mdy"
+    return f"--date-order {proven}, the order {'their dates prove' if n > 1 else 'its date proves'},"
+
+
+# The kinds of dates (_DateFacts.kind) each order reads: a date written year first is read so in any order.
+_READ_IN = {
+    "ymd": ("ymd",),
+    "dmy": ("ymd", "first", "ambiguous", "same"),
+    "mdy": ("ymd", "second", "ambiguous", "same"),
+}
+
+
+def _lead(s: _Survey, order: str) -> int:
+    """How many headers come before the first one whose date `order` reads: pass 2 skips them as lines before the
+    first message (scan._prelude); it keeps the other headers impossible in `order` as text of the message before
+    them."""
+    return min((s.before_first[kind] for kind in _READ_IN[order] if kind in s.before_first), default=s.headers)
+
+
+def _what_became(n: int, skipped: int) -> str:
+    """What a reading made of `n` header lines whose dates it cannot read, `skipped` of them before its first
+    message (`_lead`): the others were kept as text of the message before them."""
+    kept = n - skipped
+    if not skipped:
+        return (
+            "it was kept as text of the message before it"
+            if n == 1
+            else "they were kept as text of the message before them"
+        )
+    if not kept:
+        return (
+            "it was skipped as a line before the first message"
+            if n == 1
+            else "they were skipped as lines before the first message"
+        )
+    return (
+        f"{kept} {'was' if kept == 1 else 'were'} kept as text of the message before {'it' if kept == 1 else 'them'},"
+        f" {skipped} skipped as {'a line' if skipped == 1 else 'lines'} before the first message"
     )
 
 
@@ -184,9 +283,14 @@ def _order_given(e: _OrderEvidence) -> _Decided:
     misfits, line, _written = _misfits(e.s, given)
     if not misfits:
         return given, None
+    lines = (
+        "lines look like message headers but their dates are"
+        if misfits > 1
+        else "line looks like a message header but its date is"
+    )
     return given, Notice(
-        f"{e.name}: {misfits} lines look like message headers but their dates are impossible in "
-        f"--date-order {given} (the first at line {line}); they were kept as text of the message before them"
+        f"{e.name}: {misfits} {lines} impossible in --date-order {given} ({'the first ' if misfits > 1 else ''}at"
+        f" line {line}): {_what_became(misfits, _lead(e.s, given))}"
     )
 
 
@@ -207,22 +311,35 @@ def _said_disproven(e: _OrderEvidence) -> _Decided:
 
 
 def _proven_both_ways(e: _OrderEvidence) -> _Decided:
-    """Some dates have a first number above 12, others a second: the order a person gave for this chat
-    before (`said`: a choice between two contradicted readings, which a newer export of the chat is read
-    in alike, not moved by a count), else the more of them win; and that is said."""
+    """Some dates have a first number above 12, others a second: each order reads only some as messages, and keeps
+    the others as text of the message before them. That choice is a person's, made before anything is archived (a
+    message's text is part of its identity: read in the other order afterwards, the message would be archived
+    again, shorter, beside the one archived): the order a person gave for this chat before (`said`), in which a newer
+    export of the chat is read alike, said as their choice; else refused, naming both choices."""
     s = e.s
     if not (s.first_over_12 and s.second_over_12):
         return None
-    if e.said is not None and e.said[0] in OTHER_ORDER:
-        order, why = e.said[0], f", {e.said[1]}"
-    else:
-        order, why = "dmy" if s.first_over_12 >= s.second_over_12 else "mdy", ""
+    first, second = s.first_of["first"], s.first_of["second"]
+    counted = (
+        f"{s.first_over_12} header date{'s have' if s.first_over_12 > 1 else ' has'} a first number above 12"
+        f" ({'the first, ' if s.first_over_12 > 1 else ''}{first[1]}, at line {first[0]}), {s.second_over_12} a second"
+        f" one ({'the first, ' if s.second_over_12 > 1 else ''}{second[1]}, at line {second[0]})"
+    )
+    if e.said is None or e.said[0] not in OTHER_ORDER:
+        raise ImportFailed(
+            e.source.path,
+            f"{counted}: each date order reads some of them as messages and not the others (kept as text of the"
+            " message before them, or skipped where they come before the first message); import the file with"
+            f" --date-order dmy to read the {s.first_over_12} as messages, or with --date-order mdy to read the"
+            f" {s.second_over_12}; the order given is remembered for this chat"
+            f"{_read_before(e, 'dmy' if s.first_over_12 >= s.second_over_12 else 'mdy')}",
+        )
+    order, where = e.said
     misfits = s.second_over_12 if order == "dmy" else s.first_over_12
     return order, Notice(
-        f"{e.name}: dates read as {DATE_ORDERS[order]}{why}: {s.first_over_12} header dates have a first number above 12 "
-        f"(the first at line {s.first_of['first'][0]}), {s.second_over_12} a second one (the first at line {s.first_of['second'][0]}); "
-        f"the {misfits} that fit only {DATE_ORDERS[OTHER_ORDER[order]]} were kept as text of the message before them "
-        "(pass --date-order to choose)"
+        f"{e.name}: dates read as {DATE_ORDERS[order]}, {where}: {counted}; the {misfits} that"
+        f" {'fit' if misfits > 1 else 'fits'} only {DATE_ORDERS[OTHER_ORDER[order]]}:"
+        f" {_what_became(misfits, _lead(s, order))}"
     )
 
 
@@ -318,19 +435,20 @@ DATE_ORDER_RULES = (
 
 
 def _date_order(
-    source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None
+    source: _Source, s: _Survey, options: ImportOptions, said: tuple[str, str] | None = None, held: bool = False
 ) -> tuple[str, Notice | None]:
     """The file's day/month order, and a notice naming what it rested on wherever the headers do
     not prove it: the first of DATE_ORDER_RULES that decides. In turn: years written first (the headers
-    written otherwise named, kept as text, unless a person gave day/month or month/day order); --date-order
-    (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
+    written otherwise kept as text and named, or refused where no one gave an order; unless a person gave
+    day/month or month/day order); --date-order (refused where the dates disprove it); the order a person gave for this chat before (`said`), refused
     where this export's dates disprove it (else it waits, below); a first or second number above 12
     (proof, said only when both occur; where both do, the order a person gave for this chat before,
-    if any, else the more); every date alike in both orders (the region's); that order a
+    if any, else refused); every date alike in both orders (the region's); that order a
     person gave (`ImportOptions.chat_date_orders`), so that a chat read by a person's word is read
     alike next week with no flag; the dated attachment names (_dated_names); the order in which the dates advance;
-    last, the usual order of the region, and only then "nothing in the file tells"."""
-    evidence = _OrderEvidence(source, s, options, said)
+    last, the usual order of the region, and only then "nothing in the file tells". (`held`: the archive holds the
+    chat, which a refusal for want of an order names with the order it was read in before: `_read_before`.)"""
+    evidence = _OrderEvidence(source, s, options, said, held)
     for rule in DATE_ORDER_RULES:
         decided = rule(evidence)
         if decided is not None:

@@ -40,6 +40,9 @@ class _Survey:
     second_over_12: int = 0
     # _DateFacts.kind -> (its line, its date as written: "25/03/2024") of the first header of that kind
     first_of: dict = field(default_factory=dict)
+    # _DateFacts.kind -> how many headers came before the first of that kind (the lines before the first header an
+    # order reads are skipped as lines before the first message, not kept as text: date_order._lead)
+    before_first: dict = field(default_factory=dict)
     ambiguous: int = 0  # dates where either order is possible and they differ
     back_dmy: int = 0
     back_mdy: int = 0
@@ -244,7 +247,7 @@ def _survey_chunk(reading: _Reading, chunk: str) -> None:
         headers += 1
         counts[facts.kind] += 1
         if counts[facts.kind] == 1:
-            _evidence_at(s, facts.kind, chunk, m)
+            _evidence_at(s, facts.kind, headers - 1, chunk, m)
         if facts is not progress.facts:  # (the same date again changes nothing)
             _dates_went_back(s, progress, facts)
         if seconds >= 0:
@@ -308,11 +311,12 @@ def _other_styles(s: _Survey, name: str) -> Notice | None:
     )
 
 
-def _evidence_at(s: _Survey, kind: str, chunk: str, m: re.Match) -> None:
+def _evidence_at(s: _Survey, kind: str, before: int, chunk: str, m: re.Match) -> None:
     """The first header of a kind of date (`_DateFacts.kind`: its first or second number above 12, written
     year first, ...), for the notices and the refusals (date_order.py): its line, the line breaks in the
-    chunks before and in this one up to it (`_line_at`), and its date as written (taken from the
-    match here, not in the loop: only the first's)."""
+    chunks before and in this one up to it (`_line_at`), its date as written (taken from the
+    match here, not in the loop: only the first's), and how many headers of the style came `before` it."""
+    s.before_first[kind] = before
     g = m.groups()
     d1, sep, d2, era, d3 = g[:3] + (None, g[3]) if g[0] is not None else g[8:13]
     s.first_of[kind] = (_line_at(s.undecodable, chunk, m), f"{d1}{sep}{d2}{sep}{era or ''}{d3}")
