@@ -193,6 +193,7 @@ def certification(run: Run, pdfs, others) -> str:
         signing_certificate=run.signer.fingerprint,
         certificate_file="signing-certificate.pem",
         repeats=_repeated(run),
+        copies=certify.copies_of(archive.conn, chosen.ids),
     )
     data, text = certify.certification(facts)
     folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")
