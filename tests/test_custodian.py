@@ -911,6 +911,69 @@ def test_a_thread_the_owner_is_not_in_has_no_direction_in_any_file_of_a_producti
     assert cli("verify", out).exit_code == 0
 
 
+PRESERVATION = (  # (the certification's paragraph 4 as it was before a production held a message of two phones)
+    "4. Preservation. Each message was stored as the export records it in the textfile archive, a single SQLite"
+    " database file, with an identifier derived from its identity in its source and a SHA-256 hash of its content"
+    " (its content hash). The archive records each import with the export's hash value, and for each message every"
+    " export that contained it. Every change to the archive is recorded in an append-only audit log whose entries are"
+    " chained by SHA-256 hash values and sealed with a key kept outside the archive, so that a change made outside"
+    " textfile is detected when the archive is verified (textfile verify)."
+)
+ACCURATE = (
+    "7. The records were produced by the process described above, which produces an accurate result: they reproduce"
+    " the messages as the exports listed in Schedule A record them"
+)
+
+
+def _paragraphs(certification: str, *numbers: str) -> dict[str, str]:
+    """The certification's numbered paragraphs asked for, each on one line, by number."""
+    return {p.split(".")[0]: " ".join(p.split()) for p in certification.split("\n\n") if p.split(".")[0] in numbers}
+
+
+def test_the_certification_says_what_the_archive_keeps_of_a_message_two_phones_record_otherwise(
+    with_jordan, archive, phones, tmp_path
+):
+    """Second reader: the declaration swore each message was stored, and is produced, "as the export records it"; but a
+    message found on two phones keeps the first phone's time, receipts and state, the other phone's time is only in
+    "found on … recorded there at", and an edit one phone shows is a new version."""
+    from textfile.produce.certify import Copies, copies_of
+
+    cli, (owner_db, client_db) = with_jordan, phones
+    # G01 has another text on Jordan's phone, and failed to send there; G02 is dated there 350 ms after the owner's Mac
+    conn = sqlite3.connect(client_db)
+    conn.execute("UPDATE message SET text = 'Are we still on for Tuesday??', error = 1 WHERE guid = ?", (G + "01",))
+    conn.commit()
+    conn.close()
+    # the owner's Mac alone, first: nothing of this is said
+    assert cli("import", owner_db).exit_code == 0
+    assert cli("matter", "open", "LEE-1", "--client", "Jordan Lee", "--title", "Lease").exit_code == 0
+    made = cli("produce", "LEE-1", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    certification = (tmp_path / "vol1" / "CERTIFICATION.txt").read_text(encoding="utf-8")
+    assert _paragraphs(certification, "4", "7") == {"4": PRESERVATION, "7": ACCURATE + "."}
+    assert "more than one phone" not in certification
+
+    assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
+    produced = cli("produce", "LEE-1", "--out", tmp_path / "vol2", "--reproduce")
+    assert produced.exit_code == 0, produced.output
+    ids = [r[0] for r in archive.conn.execute("SELECT message_id FROM production_messages WHERE production_id = 2")]
+    # found on both phones: #1.1, #1.2, #1.3, #1.5, #1.6 and the group's #2.1-#2.3; G02's time there; G01's text there
+    assert copies_of(archive.conn, ids) == Copies(8, 1, 1)
+    assert _paragraphs((tmp_path / "vol2" / "CERTIFICATION.txt").read_text(encoding="utf-8"), "4", "7") == {
+        "4": PRESERVATION
+        + " Of the messages produced, 8 were found on more than one phone (in the exports of more than one custodian"
+        " listed in Schedule A). Each such message is stored once, as the export imported first records it: its time,"
+        " its delivered and read times, its status (sent, received, failed to send) and whether it was deleted there"
+        " are that phone's; another phone's delivered and read times, status and deletion are not stored. Where"
+        " another phone's export records another time for it (1 of these messages), that time is kept beside it and"
+        ' stated with the message in the files produced ("recorded there at"). Where another phone\'s export shows'
+        " another text (1 of these messages), that text is stored as a new version of the message, and the text"
+        " before it is kept as an earlier version.",
+        "7": ACCURATE + ", a message found on more than one phone as paragraph 4 states.",
+    }
+    assert cli("verify", tmp_path / "vol2").exit_code == 0
+
+
 def _client_clock_hours_ahead(client_db) -> None:
     """The client's phone dates "Yes, 3pm at the office." (G02) and its reading 3 hours after the owner's Mac does: one guid,
     the clock of one phone wrong by hours."""
