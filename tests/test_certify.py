@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 
 from textfile import __version__
-from textfile.produce.certify import Certification, ProducedFile, SourceExport, certification
+from textfile.produce.certify import Certification, Copies, ProducedFile, SourceExport, certification
 
 FP = "5b66530aa33a014fb9d8d64a812cf1ed26f79d2bccf2031ee03a771f7db0a03c"
 CLOSING = (
@@ -209,6 +209,55 @@ def test_redactions_window_and_signature_are_said_when_given():
     )
     assert "save for the redactions stated above." in flat
     assert "Contents: 12 messages of 2 conversations" in text and "sent from" not in flat  # (no window: all)
+
+
+PRESERVATION = (
+    "4. Preservation. Each message was stored as the export records it in the textfile archive, a single SQLite"
+    " database file, with an identifier derived from its identity in its source and a SHA-256 hash of its content"
+    " (its content hash). The archive records each import with the export's hash value, and for each message every"
+    " export that contained it. Every change to the archive is recorded in an append-only audit log whose entries are"
+    " chained by SHA-256 hash values and sealed with a key kept outside the archive, so that a change made outside"
+    " textfile is detected when the archive is verified (textfile verify)."
+)
+ONE_COPY = (
+    " Of the messages produced, 1 was found on more than one phone (in the exports of more than one custodian listed"
+    " in Schedule A). Each such message is stored once, as the export imported first records it: its time, its"
+    " delivered and read times, its status (sent, received, failed to send) and whether it was deleted there are that"
+    " phone's; another phone's delivered and read times, status and deletion are not stored."
+)
+ACCURATE = (
+    "7. The records were produced by the process described above, which produces an accurate result: they reproduce"
+    " the messages as the exports listed in Schedule A record them"
+)
+
+
+def paragraphs(text: str) -> dict[str, str]:
+    """Paragraphs 4 and 7, each on one line."""
+    return {p[0]: words(p) for p in text.split("\n\n") if p.startswith(("4. ", "7. "))}
+
+
+def test_a_message_two_phones_hold_is_said_only_where_the_production_holds_one(tmp_path):
+    # (a certification made before its copies were counted said "as the export records it" of every message)
+    assert paragraphs(certification(facts())[1]) == {"4": PRESERVATION, "7": ACCURATE + "."}
+    pdf, text = certification(facts(copies=Copies(1, 0, 0), redactions=2))
+    assert (
+        paragraphs(text)
+        == {
+            "4": PRESERVATION + ONE_COPY,  # (no other time, no other text: neither is said)
+            "7": ACCURATE + ", a message found on more than one phone as paragraph 4 states, save for the redactions"
+            " stated above.",
+        }
+    )
+    assert paragraphs(certification(facts(copies=Copies(1_200, 3, 2)))[1])["4"] == PRESERVATION + ONE_COPY.replace(
+        "1 was", "1,200 were"
+    ) + (
+        " Where another phone's export records another time for it (3 of these messages), that time is kept beside it"
+        ' and stated with the message in the files produced ("recorded there at"). Where another phone\'s export shows'
+        " another text (2 of these messages), that text is stored as a new version of the message, and the text before"
+        " it is kept as an earlier version."
+    )
+    (tmp_path / "c.pdf").write_bytes(pdf)
+    assert bare(PRESERVATION + ONE_COPY) in bare(" ".join(pages(tmp_path / "c.pdf")))  # (the PDF says it too)
 
 
 HOSTILE = "x</p><script>alert(1)</script>\nI declare under penalty of perjury\u2028\u202eevil\x1b[31m\x85"

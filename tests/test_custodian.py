@@ -864,6 +864,220 @@ def test_a_production_of_both_iphones_says_in_every_data_file_where_each_message
     assert cli("verify", out).exit_code == 0
 
 
+def _produced_with_maria(cli, archive, owner_db, client_db, out) -> int:
+    """Both iPhones imported (the owner's Mac first), the matter LEE-1 with Jordan's thread with Maria filed to it
+    too, produced into `out` one exhibit per conversation: the id of Jordan's thread with Maria."""
+    assert cli("import", owner_db).exit_code == 0
+    assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
+    assert cli("matter", "open", "LEE-1", "--client", "Jordan Lee", "--title", "Lease").exit_code == 0
+    (maria,) = archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (WITH_MARIA,)).fetchone()
+    assert cli("file", maria, "--matter", "LEE-1").exit_code == 0
+    made = cli("produce", "LEE-1", "--out", out, "--exhibits")
+    assert made.exit_code == 0, made.output
+    return maria
+
+
+def test_a_thread_the_owner_is_not_in_has_no_direction_in_any_file_of_a_production_as_in_its_pdf(
+    with_jordan, archive, phones, tmp_path
+):
+    """Second reader: Jordan's own thread with Maria (on Jordan's phone; the owner is not in it) read "between others"
+    in its PDF and in `conversation show`, but "in" in messages.csv, messages.jsonl and the text file, and "incoming"
+    in every RSMF event: Jordan's own message to Maria too."""
+    from textfile.produce import loadfiles
+    from textfile.produce.rsmf_check import validate
+
+    cli, (owner_db, client_db) = with_jordan, phones
+    out = tmp_path / "vol1"
+    maria = _produced_with_maria(cli, archive, owner_db, client_db, out)
+    c = archive.conn
+    stored = {r[0]: tuple(r[1:]) for r in c.execute("SELECT body, id, content_hash, direction FROM messages")}
+    bates = dict(c.execute("SELECT message_id, bates FROM production_messages"))
+    assert {stored[b][2] for b in ("Did the lawyer call back?", "Yes, we meet Tuesday at 3:30.")} == {"in"}
+
+    def row(n: int, handle: str, name: str | None, minute: int, body: str) -> dict:
+        mid, content_hash, _ = stored[body]
+        return {
+            "bates": bates[mid],
+            "number": f"#{maria}.{n}",
+            "message_id": mid,
+            "content_hash": content_hash,
+            "conversation_id": maria,
+            "conversation_title": "Maria",
+            "sender_handle": handle,
+            "sender_name": name,
+            "direction": "between_others",
+            "kind": "message",
+            "service": "iMessage",
+            "status": None,
+            "sent_utc": f"2024-03-01T18:0{minute}:00.000Z",
+            "sent_local": f"2024-03-01 13:0{minute}:00 -05:00",
+            "time_precision": None,
+            "source_zone": "UTC",
+            "delivered_utc": None,
+            "delivered_local": None,
+            "read_utc": None,
+            "read_local": None,
+            "duration_s": None,
+            "body": body,
+            "reply_to": None,
+            "reply_to_message_id": None,
+            "context": False,
+            "flags": [],
+            "versions": 1,
+            "attachments": [],
+            "reactions": [],
+            "found_on": [{"custodian": "Jordan Lee", "recorded_utc": None, "recorded_local": None}],
+        }
+
+    expected = [
+        row(1, "+12025550166", None, 0, "Did the lawyer call back?"),
+        row(2, JORDAN, "Jordan Lee", 1, "Yes, we meet Tuesday at 3:30."),  # (Jordan's own, sent from Jordan's phone)
+    ]
+    # messages.jsonl and messages.csv: the thread's rows whole; every other row's direction as stored (the owner's)
+    rows = [json.loads(line) for line in (out / "DATA" / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r for r in rows if r["conversation_id"] == maria] == expected
+    assert sorted((r["body"], r["direction"]) for r in rows if r["conversation_id"] != maria) == sorted(
+        (body, direction) for key, _, direction, body, _ in EXPECTED_I if key in (CHAT, GROUP_I)
+    )
+    table = list(
+        csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"), newline=""))
+    )
+
+    def cell(value) -> str:
+        if isinstance(value, list):
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return "" if value is None else str(value)
+
+    assert [r for r in table if r["conversation_id"] == str(maria)] == [
+        {k: cell(v) for k, v in e.items()} for e in expected
+    ]
+    readme = " ".join((out / "README.txt").read_text(encoding="utf-8").split())
+    assert (
+        'direction: "in" or "out" (received or sent by the archive\'s owner), "system" (a group event), or'
+        ' "between_others" (a thread the owner is not in, found on a client\'s phone: neither, as the PDFs say'
+        ' "between others")'
+    ) in readme
+
+    # the extracted text of the thread's exhibit, whole; its PDF says "between others" of both messages
+    dat = loadfiles.parse_dat((out / "DATA" / "loadfile.dat").read_bytes())
+    (exhibit,) = [d["BEGBATES"] for d in dat if d["NATIVELINK"] == f"RSMF/conversation-{maria}.rsmf"]
+    assert (out / "TEXT" / f"{exhibit}.txt").read_text(encoding="utf-8") == (
+        f"#{maria}.1 · 2024-03-01 13:00:00 -05:00 · +12025550166 · between_others · iMessage · {expected[0]['bates']}\n"
+        "Did the lawyer call back?\n"
+        "\n"
+        f"#{maria}.2 · 2024-03-01 13:01:00 -05:00 · Jordan Lee ({JORDAN}) · between_others · iMessage"
+        f" · {expected[1]['bates']}\n"
+        "Yes, we meet Tuesday at 3:30.\n"
+    )
+    if shutil.which("pdftotext") is not None:
+        shown = subprocess.run(
+            ["pdftotext", str(out / "IMAGES" / f"{exhibit}.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        shown = " ".join(shown.split())
+        assert (shown.count("between others (you are not in this thread)"), "incoming" in shown) == (2, False)
+
+    # RSMF: every event of the thread whole, with no direction (the schema's is optional); the other files' events
+    # keep the owner's
+    schema = CORPUS / "rsmf" / "rsmf_schema_2_0_0.json"
+    schema = json.loads(schema.read_text()) if schema.exists() else None
+    events = {}
+    for path in sorted((out / "RSMF").iterdir()):
+        data = path.read_bytes()
+        assert validate(data, schema) == []
+        _, found = _rsmf_opened(data)
+        events[path.name] = found["events"]
+
+    def event(e: dict) -> dict:
+        return {
+            "id": e["message_id"],
+            "type": "message",
+            "body": e["body"],
+            "participant": e["sender_handle"],
+            "conversation": f"conversation-{maria}",
+            "timestamp": e["sent_utc"],
+            "deleted": False,
+            "custom": [
+                {"name": "Message ID", "value": e["message_id"]},
+                {"name": "Content hash", "value": e["content_hash"]},
+                {"name": "Bates", "value": e["bates"]},
+                {"name": "Service", "value": "iMessage"},
+                {"name": "Source zone", "value": "UTC"},
+                {"name": "Found on", "value": "Jordan Lee's phone"},
+            ],
+        }
+
+    assert events.pop(f"conversation-{maria}.rsmf") == [event(e) for e in expected]
+    by_id = dict(c.execute("SELECT id, direction FROM messages"))
+    words = {"in": "incoming", "out": "outgoing", "system": None}
+    assert {e["id"]: e.get("direction") for found in events.values() for e in found} == {
+        r["message_id"]: words[by_id[r["message_id"]]] for r in rows if r["conversation_id"] != maria
+    }
+    assert cli("verify", out).exit_code == 0
+
+
+PRESERVATION = (  # (the certification's paragraph 4 as it was before a production held a message of two phones)
+    "4. Preservation. Each message was stored as the export records it in the textfile archive, a single SQLite"
+    " database file, with an identifier derived from its identity in its source and a SHA-256 hash of its content"
+    " (its content hash). The archive records each import with the export's hash value, and for each message every"
+    " export that contained it. Every change to the archive is recorded in an append-only audit log whose entries are"
+    " chained by SHA-256 hash values and sealed with a key kept outside the archive, so that a change made outside"
+    " textfile is detected when the archive is verified (textfile verify)."
+)
+ACCURATE = (
+    "7. The records were produced by the process described above, which produces an accurate result: they reproduce"
+    " the messages as the exports listed in Schedule A record them"
+)
+
+
+def _paragraphs(certification: str, *numbers: str) -> dict[str, str]:
+    """The certification's numbered paragraphs asked for, each on one line, by number."""
+    return {p.split(".")[0]: " ".join(p.split()) for p in certification.split("\n\n") if p.split(".")[0] in numbers}
+
+
+def test_the_certification_says_what_the_archive_keeps_of_a_message_two_phones_record_otherwise(
+    with_jordan, archive, phones, tmp_path
+):
+    """Second reader: the declaration swore each message was stored, and is produced, "as the export records it"; but a
+    message found on two phones keeps the first phone's time, receipts and state, the other phone's time is only in
+    "found on … recorded there at", and an edit one phone shows is a new version."""
+    from textfile.produce.certify import Copies, copies_of
+
+    cli, (owner_db, client_db) = with_jordan, phones
+    # G01 has another text on Jordan's phone, and failed to send there; G02 is dated there 350 ms after the owner's Mac
+    conn = sqlite3.connect(client_db)
+    conn.execute("UPDATE message SET text = 'Are we still on for Tuesday??', error = 1 WHERE guid = ?", (G + "01",))
+    conn.commit()
+    conn.close()
+    # the owner's Mac alone, first: nothing of this is said
+    assert cli("import", owner_db).exit_code == 0
+    assert cli("matter", "open", "LEE-1", "--client", "Jordan Lee", "--title", "Lease").exit_code == 0
+    made = cli("produce", "LEE-1", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    certification = (tmp_path / "vol1" / "CERTIFICATION.txt").read_text(encoding="utf-8")
+    assert _paragraphs(certification, "4", "7") == {"4": PRESERVATION, "7": ACCURATE + "."}
+    assert "more than one phone" not in certification
+
+    assert cli("import", client_db, "--custodian", "Jordan Lee").exit_code == 0
+    produced = cli("produce", "LEE-1", "--out", tmp_path / "vol2", "--reproduce")
+    assert produced.exit_code == 0, produced.output
+    ids = [r[0] for r in archive.conn.execute("SELECT message_id FROM production_messages WHERE production_id = 2")]
+    # found on both phones: #1.1, #1.2, #1.3, #1.5, #1.6 and the group's #2.1-#2.3; G02's time there; G01's text there
+    assert copies_of(archive.conn, ids) == Copies(8, 1, 1)
+    assert _paragraphs((tmp_path / "vol2" / "CERTIFICATION.txt").read_text(encoding="utf-8"), "4", "7") == {
+        "4": PRESERVATION
+        + " Of the messages produced, 8 were found on more than one phone (in the exports of more than one custodian"
+        " listed in Schedule A). Each such message is stored once, as the export imported first records it: its time,"
+        " its delivered and read times, its status (sent, received, failed to send) and whether it was deleted there"
+        " are that phone's; another phone's delivered and read times, status and deletion are not stored. Where"
+        " another phone's export records another time for it (1 of these messages), that time is kept beside it and"
+        ' stated with the message in the files produced ("recorded there at"). Where another phone\'s export shows'
+        " another text (1 of these messages), that text is stored as a new version of the message, and the text"
+        " before it is kept as an earlier version.",
+        "7": ACCURATE + ", a message found on more than one phone as paragraph 4 states.",
+    }
+    assert cli("verify", tmp_path / "vol2").exit_code == 0
+
+
 def _client_clock_hours_ahead(client_db) -> None:
     """The client's phone dates "Yes, 3pm at the office." (G02) and its reading 3 hours after the owner's Mac does: one guid,
     the clock of one phone wrong by hours."""

@@ -12,6 +12,13 @@ Decisions, and why:
   place are blank lines to fill in. The § 1746 closing is the statute's words for a declaration made in
   the United States. The declarant reads it and strikes what they cannot attest to: textfile states
   only what its records show.
+- **True of a message two phones record.** A message found on more than one phone (a client's own phone
+  beside the owner's) is one message, as the phone imported first records it: its time, receipts and
+  state there; another phone's time is kept beside it ("recorded there at"), its receipts and state
+  are not, and a text it shows otherwise is a new version (ingest/writer/copies.py). "As the export
+  records it" alone would not be true of such a message: where the production holds any, paragraph 4
+  says what the archive does with them, how many there are (`copies_of`), and paragraph 7 points to
+  it. Where it holds none, neither says a word of it.
 - **One text, two forms.** The words are built once, here (`_declaration`, `_schedules`), as parts
   made of literal text and values; the template lays them out and `_text` writes them as text, so the
   PDF and the text twin say the same words.
@@ -80,6 +87,15 @@ class ProducedFile:
     bates_last: str | None = None
 
 
+class Copies(NamedTuple):
+    """The produced messages found on more than one phone (`copies_of`): how many; of them, how many another
+    phone's copy gives another time (kept, "recorded there at") and another text (a new version)."""
+
+    messages: int
+    other_time: int
+    other_text: int
+
+
 @dataclass(frozen=True, slots=True)
 class Certification:
     """What the certification states. Every text is data: it is escaped, never markup."""
@@ -107,6 +123,7 @@ class Certification:
     signing_certificate: str | None = None  # the SHA-256 fingerprint of the certificate the PDFs are signed under
     certificate_file: str | None = None  # its PEM's path in the production
     repeats: str | None = None  # the earlier productions whose messages it holds again (--reproduce), in words
+    copies: Copies | None = None  # the messages found on more than one phone (`copies_of`); None: none
     tool: str = "textfile"
     version: str = __version__
 
@@ -128,8 +145,9 @@ class Part(NamedTuple):
 
 def sources_of(conn, message_ids: list[str], owner: str) -> tuple[SourceExport, ...]:
     """The exports that hold these messages (every import that read one of them, in import order), each
-    with how many of them it holds; its custodian as named on import, else the archive's `owner`. The one
-    reading of the archive here, for the production command to fill `Certification.sources` with."""
+    with how many of them it holds; its custodian as named on import, else the archive's `owner`. One of
+    the two readings of the archive here (`copies_of`), for the production command to fill
+    `Certification.sources` with."""
     import json
 
     rows = conn.execute(
@@ -139,6 +157,29 @@ def sources_of(conn, message_ids: list[str], owner: str) -> tuple[SourceExport, 
         (json.dumps(list(message_ids)),),
     )
     return tuple(SourceExport(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or owner, r[7]) for r in rows)
+
+
+def copies_of(conn, message_ids: list[str]) -> Copies | None:
+    """Of these messages, those found on more than one phone: exports of more than one custodian hold them
+    (the owner's phone, or a client's: `import_custodians`); of those, how many another phone's copy
+    gives another time (`phone_copies`, as the transcript says it: `people.times_elsewhere`) and how many
+    hold a version that another phone's import made (a text that phone shows otherwise). None when none
+    is. For the production command to fill `Certification.copies` with."""
+    import json
+
+    from textfile import sightings
+
+    found = conn.execute(
+        f"WITH seen AS ({sightings.OF_IDS}), phones AS (SELECT s.message_id FROM seen s LEFT JOIN import_custodians ic"
+        " ON ic.import_id = s.import_id GROUP BY s.message_id HAVING count(DISTINCT coalesce(ic.client_id, 0)) > 1)"
+        " SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
+        " WHERE pc.message_id = p.message_id AND pc.sent_at <> m.sent_at)), 0), coalesce(sum(EXISTS (SELECT 1 FROM"
+        " message_versions v JOIN messages m ON m.id = v.message_id LEFT JOIN import_custodians here ON here.import_id"
+        " = v.import_id LEFT JOIN import_custodians first ON first.import_id = m.import_id WHERE v.message_id ="
+        " p.message_id AND coalesce(here.client_id, 0) <> coalesce(first.client_id, 0))), 0) FROM phones p",
+        (json.dumps(list(message_ids)),),
+    ).fetchone()
+    return Copies(*found) if found[0] else None
 
 
 def certification(facts: Certification) -> tuple[bytes, str]:
@@ -281,6 +322,31 @@ def _kinds(f: Certification) -> str:
     return ", ".join(found) if found else "none"
 
 
+def _copies(f: Certification) -> str:
+    """Paragraph 4's words on the messages found on more than one phone; "" when the production holds none."""
+    c = f.copies
+    if c is None:
+        return ""
+    said = (
+        f" Of the messages produced, {c.messages:,} {'was' if c.messages == 1 else 'were'} found on more than one phone"
+        " (in the exports of more than one custodian listed in Schedule A). Each such message is stored once, as the"
+        " export imported first records it: its time, its delivered and read times, its status (sent, received,"
+        " failed to send) and whether it was deleted there are that phone's; another phone's delivered and read"
+        " times, status and deletion are not stored."
+    )
+    if c.other_time:
+        said += (
+            f" Where another phone's export records another time for it ({c.other_time:,} of these messages), that"
+            ' time is kept beside it and stated with the message in the files produced ("recorded there at").'
+        )
+    if c.other_text:
+        said += (
+            f" Where another phone's export shows another text ({c.other_text:,} of these messages), that text is"
+            " stored as a new version of the message, and the text before it is kept as an earlier version."
+        )
+    return said
+
+
 def _process(f: Certification) -> list[Part]:
     sources = len(f.sources)
     return [
@@ -298,7 +364,7 @@ def _process(f: Certification) -> list[Part]:
             " for each message every export that contained it. Every change to the archive is recorded in an"
             " append-only audit log whose entries are chained by SHA-256 hash values and sealed with a key kept"
             " outside the archive, so that a change made outside textfile is detected when the archive is"
-            " verified (textfile verify)."
+            " verified (textfile verify)." + _copies(f)
         ),
     ]
 
@@ -358,6 +424,7 @@ def _attestation(f: Certification) -> list[Part]:
         _p(
             "7. The records were produced by the process described above, which produces an accurate result: they"
             " reproduce the messages as the exports listed in Schedule A record them"
+            + (", a message found on more than one phone as paragraph 4 states" if f.copies else "")
             + (", save for the redactions stated above." if f.redactions else ".")
         ),
         Part(

@@ -37,8 +37,11 @@ WHAT IS HERE
              (X-RSMF-Custodian: the custodians of its messages; each event's "Found on": the phones)
   TEXT/      the extracted text of each document, named by its first Bates number
   DATA/      messages.jsonl and messages.csv (one row per message, every field, UTC and local time;
-             found_on: whose phone(s) the message was found on, each with the time that phone's
-             copy recorded where it differs from the message's own);
+             direction: "in" or "out" (received or sent by the archive's owner), "system" (a group
+             event), or "between_others" (a thread the owner is not in, found on a client's phone:
+             neither, as the PDFs say "between others"); found_on: whose phone(s) the message was
+             found on, each with the time that phone's copy recorded where it differs from the
+             message's own);
              loadfile.dat (Concordance; CUSTODIAN: the custodians the document's messages were
              collected from) and loadfile.opt (Opticon) load files; redaction-log.csv{privilege}
   CERTIFICATION.pdf / CERTIFICATION.txt
@@ -190,6 +193,7 @@ def certification(run: Run, pdfs, others) -> str:
         signing_certificate=run.signer.fingerprint,
         certificate_file="signing-certificate.pem",
         repeats=_repeated(run),
+        copies=certify.copies_of(archive.conn, chosen.ids),
     )
     data, text = certify.certification(facts)
     folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")

@@ -15,8 +15,10 @@ Decisions, and why:
   words: a production names the custodians of the imports that hold its messages). The manifest's
   conversation `custodian` is one participant id, and every event's direction is the archive owner's:
   it is the owner's handle where the owner's phone holds the conversation's messages, a client's where
-  that client's phone alone holds a thread the owner is not in (no event of it has a direction), and
-  left out otherwise (naming one of several phones, or the owner for a client's phone, would be false).
+  that client's phone alone holds a thread the owner is not in, and left out otherwise (naming one of
+  several phones, or the owner for a client's phone, would be false). An event of a thread the owner is
+  not in has no direction (RSMF's is optional): it is neither incoming nor outgoing for the owner, as
+  the PDF says ("between others"), read by the transcript's reader (`chunk._without_the_owner`).
   RSMF has no field for the phones one event was found on: each event's `custom` says it ("Found on"),
   in the transcript's words (`people.found_on_said`), its times in UTC as every time of the file.
 - **Ids.** An event's id is the message id; a participant's is its handle (phone, email or WhatsApp
@@ -49,6 +51,7 @@ from zoneinfo import ZoneInfo
 from textfile.errors import InvalidInput, NotFound
 from textfile.produce.rsmf_check import validate
 from textfile.produce.rsmf_said import Said, said
+from textfile.transcript.content.chunk import _without_the_owner
 from textfile.transcript.content.people import client_names, found_on_said, phones_of, times_elsewhere
 
 __all__ = ["SLICE_SIZE", "VERSION", "conversation_rsmf", "validate"]
@@ -237,7 +240,11 @@ def _manifest(
     }
     owner = next((p["handle"] for p in people if p["is_owner"]), None)
     others = [p["handle"] for p in people if not p["is_owner"]]
-    context = _Context(owner, others[0] if len(others) == 1 and not conversation["is_group"] else None)
+    context = _Context(
+        owner,
+        others[0] if len(others) == 1 and not conversation["is_group"] else None,
+        bool(_without_the_owner(cur, [conversation["id"]])),
+    )
     files: dict[str, bytes] = {}
     in_slice = set(ids)
     events = [
@@ -269,6 +276,7 @@ def _manifest(
 class _Context:
     owner: str | None  # the archive owner's handle in this conversation
     counterpart: str | None  # in a one-to-one conversation, the other participant's handle
+    between_others: bool  # a thread the owner is not in: its messages are neither incoming nor outgoing
 
 
 def _participant(p) -> dict:
@@ -334,7 +342,7 @@ def _event(
     event["conversation"] = f"conversation-{conversation['id']}"
     event["timestamp"] = r["sent_at"]
     event["deleted"] = any(f in flags for f in DELETED_FLAGS)
-    if r["direction"] in ("in", "out"):
+    if r["direction"] == "out" or (r["direction"] == "in" and not context.between_others):  # (as the PDF)
         event["direction"] = "incoming" if r["direction"] == "in" else "outgoing"
     reacted, taken_back = _reactions(reactions)
     if reacted:

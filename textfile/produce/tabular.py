@@ -30,6 +30,11 @@ Decisions, and why:
   columns give it to the millisecond). Null is not read as "millisecond": an iMessage database before
   macOS 10.13 / iOS 11 records whole seconds, and the archive does not say which a message's was.
   README.txt says what null means.
+- **Direction** as the PDF says it: "in", "out" or "system", in the archive owner's frame; a message of
+  a thread the owner is not in (found on a client's own phone: the client and their spouse) is
+  neither incoming nor outgoing for the owner, and the PDF says "between others": its direction here
+  is BETWEEN_OTHERS, which README.txt defines (stored, it is "in": from someone other than the owner),
+  read by the transcript's own reader (`chunk._without_the_owner`).
 - **Reading** reuses rsmf's per-message reader (`rows_by_message`), so both files read one way.
 """
 
@@ -44,9 +49,12 @@ from zoneinfo import ZoneInfo
 from textfile import times
 from textfile.errors import NotFound
 from textfile.produce.rsmf import found_on, rows_by_message
+from textfile.transcript.content.chunk import _without_the_owner
 from textfile.transcript.content.people import _recorded
 
-__all__ = ["FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
+__all__ = ["BETWEEN_OTHERS", "FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
+
+BETWEEN_OTHERS = "between_others"  # the direction of a message of a thread the owner is not in (the module)
 
 FIELDS = (
     "bates",
@@ -139,6 +147,7 @@ def message_rows(
         _row(found[i], tz, (bates or {}).get(i), attachments.get(i, []), reactions.get(i, []), earlier.get(i))
         for i in ids
     ]
+    between_others = _without_the_owner(conn, sorted({found[i]["conversation_id"] for i in ids}))
     replied = _replied(cur, [found[i] for i in ids])
     found_on = _found_on(conn, [found[i] for i in ids], tz, owner_name)
     for row in rows:
@@ -147,6 +156,8 @@ def message_rows(
         row["reply_to_message_id"] = replied.get(mid)
         row["context"] = mid in outside
         row["found_on"] = found_on[mid]
+        if row["conversation_id"] in between_others and row["direction"] == "in":  # (as the PDF: `chunk._message`)
+            row["direction"] = BETWEEN_OTHERS
         for a in row["attachments"]:
             a["bates"] = (natives or {}).get((mid, a["position"]))
     if redactions:
