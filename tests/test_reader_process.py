@@ -348,11 +348,9 @@ def in_session(session: int) -> list[int]:
 
 
 def test_the_term_the_reader_computes_is_the_one_the_writer_would_add(archive):
-    """A message's term in its import's digest, and its first sighting's, computed by the reading process where it
-    hashed the message (`audit.message_term`, `sighting_term`: bytes), add what the writer's own computation adds
-    (`count_new_messages`, `count_new_sightings`)."""
-    from textfile.audit import count_new_messages, count_new_sightings
-    from textfile.audit.custody import sighting_term
+    """A message's term in its import's digest, computed by the reading process where it hashed the message
+    (`audit.message_term`, bytes), adds what the writer's own computation adds (`count_new_messages`)."""
+    from textfile.audit import count_new_messages
     from textfile.audit.imports import message_term
 
     rows = [(7, f"{n:064x}", f"{n * 31:064x}") for n in range(50)]
@@ -364,15 +362,6 @@ def test_the_term_the_reader_computes_is_the_one_the_writer_would_add(archive):
     sums = [tuple(r) for r in conn.execute("SELECT import_id, kind, count, total FROM temp.digest_sums")]
     assert len(sums) == 3 and len(set(sums)) == 1 and sums[0][:3] == (7, "m", 50)
     conn.execute("DELETE FROM temp.digest_sums")
-    # and a first sighting's, in its import's chain of custody (audit.sighting_term, count_new_sightings)
-    places = [(r[1], 7, f"line {n}") for n, r in enumerate(rows)]
-    conn.execute("DELETE FROM temp.custody_sums")
-    count_new_sightings(conn, places)
-    count_new_sightings(conn, [(*r, sighting_term(r[0], r[2])) for r in places])
-    count_new_sightings(conn, [(*r, sighting_term(r[0], r[2]) if n % 2 else None) for n, r in enumerate(places)])
-    sums = [tuple(r) for r in conn.execute("SELECT import_id, count, total FROM temp.custody_sums")]
-    assert len(sums) == 3 and len(set(sums)) == 1 and sums[0][:2] == (7, 50)
-    conn.execute("DELETE FROM temp.custody_sums")
 
 
 def test_a_message_hashed_by_the_writer_is_the_one_the_reader_would_have_sent(tmp_path):

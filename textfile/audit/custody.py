@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from textfile.audit.digest import MOD, is_digest, plural, term, term_bytes
+from textfile.audit.digest import MOD, is_digest, plural, term
 from textfile.audit.entries import details_of
 
 # A sighting's term text: the message's id and the place in the source (the import is whose digest it is in).
@@ -62,29 +62,18 @@ def watch(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-def sighting_term(message_id: str, place: str) -> bytes:
-    """A sighting's term (its message's id and place), as bytes: what a reading process computes for the first
-    sighting of each message it hashes, so that the writer, the busier process, need not (`count_new_sightings`)."""
-    return term_bytes(KIND, f"{message_id}:{place}")
-
-
 def count_new_sightings(conn: sqlite3.Connection, rows, inserted: int | None = None) -> None:
     """The terms of sightings just written: (message id, import id, place) each, as `message_sightings` takes
-    them, or with a fourth value, its term as `sighting_term` computed it (or None); a place None is no
-    sighting. `inserted`: how many of `rows` went in, where the writer skips some (`OR IGNORE`): fewer, and
-    their imports are counted again from their rows when the entry is written."""
+    them; a place None is no sighting. `inserted`: how many of `rows` went in, where the writer skips some
+    (`OR IGNORE`): fewer, and their imports are counted again from their rows when the entry is written."""
     rows = [r for r in rows if r[2] is not None]
     if inserted is not None and inserted != len(rows):
         conn.executemany("INSERT OR IGNORE INTO temp.custody_recount VALUES (?)", {(r[1],) for r in rows})
         return
     sums: dict[int, list[int]] = {}
-    for row in rows:
-        at = sums.setdefault(row[1], [0, 0])
-        computed = row[3] if len(row) > 3 else None
-        if computed is None:
-            at[0] += term(KIND, f"{row[0]}:{row[2]}")
-        else:
-            at[0] += int.from_bytes(computed, "big")
+    for message_id, import_id, place in rows:
+        at = sums.setdefault(import_id, [0, 0])
+        at[0] += term(KIND, f"{message_id}:{place}")
         at[1] += 1
     conn.executemany(
         "INSERT INTO temp.custody_sums VALUES (?, ?, ?)",

@@ -60,10 +60,8 @@ class Prepared(NamedTuple):
     blobs: tuple[Blob, ...]  # bytes still to be stored
     source_ref: str
     time_precision: str | None = None  # not hashed: a transcript prints the time no finer than the source wrote it
-    # its term in its import's digest (audit.message_term), and its first sighting's (audit.sighting_term), where
-    # the reading process hashed it: the writer adds them
+    # its term in its import's digest (audit.message_term), where the reading process hashed it: the writer adds it
     term: bytes | None = None
-    sighting_term: bytes | None = None
 
 
 def prepare(m: Message, region: str, *, hashed: bool = True) -> Prepared:

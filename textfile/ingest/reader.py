@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from textfile import processes
-from textfile.audit.custody import sighting_term
 from textfile.audit.imports import message_term
 from textfile.errors import ImportFailed, TextfileError
 from textfile.ingest.prepare import completed, prepare
@@ -158,7 +157,7 @@ def _reader_main(
                 if isinstance(record, Message):
                     record = prepare(record, options.region, hashed=hash_here)
                     size += sum(len(blob.data) for blob in record.blobs)
-                    record = numbered.plain(record, _terms(record) if hash_here else (None, None))
+                    record = numbered.plain(record, message_term(record.id, record.content_hash) if hash_here else None)
                 elif isinstance(record, ChatFile):
                     size += len(record.data)
                 batch.append(record)
@@ -203,11 +202,11 @@ class _Numbered:
         self.new: list = []  # objects numbered since the last batch was sent
         self.recent: dict = {}  # id(object) -> (object, its number)
 
-    def plain(self, p, terms: tuple = (None, None)) -> tuple:
+    def plain(self, p, term: bytes | None = None) -> tuple:
         """A prepared message as a plain tuple (it pickles in half the time of a NamedTuple), its conversation
-        and sender numbered, with its terms in its import's digests where given (`_terms`)."""
+        and sender numbered, with its term in its import's digest where given."""
         sender = p[2]
-        return (p[0], self.number(p[1]), None if sender is None else self.number(sender)) + p[3:-2] + terms
+        return (p[0], self.number(p[1]), None if sender is None else self.number(sender)) + p[3:-1] + (term,)
 
     def number(self, obj):
         hit = self.recent.get(id(obj))
@@ -228,11 +227,6 @@ class _Numbered:
         """The objects numbered since the last call, in the order of their numbers."""
         new, self.new = self.new, []
         return new
-
-
-def _terms(p) -> tuple[bytes, bytes | None]:
-    """A message's term in its import's digest, and its first sighting's (audit.message_term, sighting_term)."""
-    return message_term(p.id, p.content_hash), None if p.source_ref is None else sighting_term(p.id, p.source_ref)
 
 
 def _resolved(record: tuple, objects: list) -> list:

@@ -363,9 +363,9 @@ class Batches:
                 for p in batch.added
             ),
         )
-        audit.count_new_sightings(  # (their first sightings: textfile/audit/custody.py; the reading process's terms)
-            c, ((p.id, import_id, p.record.source_ref, p.record.sighting_term) for p in batch.added)
-        )
+        audit.count_new_sightings(
+            c, ((p.id, import_id, p.record.source_ref) for p in batch.added)
+        )  # (their first sightings: textfile/audit/custody.py)
         if batch.messages:  # the full-text index, in bulk (see migration m004)
             c.execute(
                 "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,)
