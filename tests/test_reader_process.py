@@ -347,23 +347,6 @@ def in_session(session: int) -> list[int]:
     return alive
 
 
-def test_the_term_the_reader_computes_is_the_one_the_writer_would_add(archive):
-    """A message's term in its import's digest, computed by the reading process where it hashed the message
-    (`audit.message_term`, bytes), adds what the writer's own computation adds (`count_new_messages`)."""
-    from textfile.audit import count_new_messages
-    from textfile.audit.imports import message_term
-
-    rows = [(7, f"{n:064x}", f"{n * 31:064x}") for n in range(50)]
-    conn = archive.conn
-    conn.execute("DELETE FROM temp.digest_sums")
-    count_new_messages(conn, [(*r, None) for r in rows])
-    count_new_messages(conn, [(*r, message_term(r[1], r[2])) for r in rows])
-    count_new_messages(conn, [(*r, message_term(r[1], r[2]) if r[1] < rows[25][1] else None) for r in rows])
-    sums = [tuple(r) for r in conn.execute("SELECT import_id, kind, count, total FROM temp.digest_sums")]
-    assert len(sums) == 3 and len(set(sums)) == 1 and sums[0][:3] == (7, "m", 50)
-    conn.execute("DELETE FROM temp.digest_sums")
-
-
 def test_a_message_hashed_by_the_writer_is_the_one_the_reader_would_have_sent(tmp_path):
     """`prepare(…, hashed=False)` then `completed` (the writer's half) is exactly `prepare`: every field,
     the id and the content hash, over every message of the fixtures (attachments, edits, calls, groups)."""

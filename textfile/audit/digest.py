@@ -35,12 +35,7 @@ MOD = 1 << 2048  # a sum of 2048-bit terms: no set of rows an attacker can choos
 
 
 def term(kind: str, parts: str) -> int:
-    return int.from_bytes(term_bytes(kind, parts), "big")
-
-
-def term_bytes(kind: str, parts: str) -> bytes:
-    """A term as its 256 bytes (what a reading process computes for the writer: `imports.message_term`)."""
-    return hashlib.shake_256((kind + parts).encode()).digest(256)
+    return int.from_bytes(hashlib.shake_256((kind + parts).encode()).digest(256), "big")
 
 
 def watch(conn: sqlite3.Connection) -> None:

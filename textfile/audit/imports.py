@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
-from textfile.audit.digest import MOD, TERMS, is_digest, plural, term, term_bytes
+from textfile.audit.digest import MOD, TERMS, is_digest, plural, term
 from textfile.audit.entries import details_of
 
 
-def message_term(message_id: str, content_hash: str) -> bytes:
-    """A message's term in its import's digest (TERMS["messages"]), as bytes: what a reading process computes
-    for the messages it hashes, so that the writer, the busier process, need not (`count_new_messages`)."""
-    return term_bytes("m", f"{message_id}:{content_hash}")
-
-
 def count_new_messages(conn: sqlite3.Connection, rows) -> None:
-    """The terms of messages just inserted: (import id, message id, content hash, its term as `message_term`
-    computed it, or None) each."""
+    """The terms of messages just inserted: (import id, message id, content hash) each."""
     sums: dict[int, list[int]] = {}
-    for import_id, message_id, content_hash, computed in rows:
+    for import_id, message_id, content_hash in rows:
         at = sums.setdefault(import_id, [0, 0])
-        if computed is None:
-            at[0] += term("m", f"{message_id}:{content_hash}")
-        else:
-            at[0] += int.from_bytes(computed, "big")
+        at[0] += term("m", f"{message_id}:{content_hash}")
         at[1] += 1
     conn.executemany(
         "INSERT INTO temp.digest_sums VALUES (?, 'm', ?, ?)",

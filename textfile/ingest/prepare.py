@@ -60,8 +60,6 @@ class Prepared(NamedTuple):
     blobs: tuple[Blob, ...]  # bytes still to be stored
     source_ref: str
     time_precision: str | None = None  # not hashed: a transcript prints the time no finer than the source wrote it
-    # its term in its import's digest (audit.message_term), where the reading process hashed it: the writer adds it
-    term: bytes | None = None
 
 
 def prepare(m: Message, region: str, *, hashed: bool = True) -> Prepared:

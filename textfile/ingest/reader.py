@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from textfile import processes
-from textfile.audit.imports import message_term
 from textfile.errors import ImportFailed, TextfileError
 from textfile.ingest.prepare import completed, prepare
 from textfile.model import ChatFile, ImportOptions, Message
@@ -157,7 +156,7 @@ def _reader_main(
                 if isinstance(record, Message):
                     record = prepare(record, options.region, hashed=hash_here)
                     size += sum(len(blob.data) for blob in record.blobs)
-                    record = numbered.plain(record, message_term(record.id, record.content_hash) if hash_here else None)
+                    record = numbered.plain(record)
                 elif isinstance(record, ChatFile):
                     size += len(record.data)
                 batch.append(record)
@@ -202,11 +201,11 @@ class _Numbered:
         self.new: list = []  # objects numbered since the last batch was sent
         self.recent: dict = {}  # id(object) -> (object, its number)
 
-    def plain(self, p, term: bytes | None = None) -> tuple:
+    def plain(self, p) -> tuple:
         """A prepared message as a plain tuple (it pickles in half the time of a NamedTuple), its conversation
-        and sender numbered, with its term in its import's digest where given."""
+        and sender numbered."""
         sender = p[2]
-        return (p[0], self.number(p[1]), None if sender is None else self.number(sender)) + p[3:-1] + (term,)
+        return (p[0], self.number(p[1]), None if sender is None else self.number(sender)) + p[3:]
 
     def number(self, obj):
         hit = self.recent.get(id(obj))

@@ -356,13 +356,9 @@ class Batches:
         if last_rowid is None:
             last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
             c.executemany(INSERT_MESSAGE, batch.messages)
-        audit.count_new_messages(  # (textfile/audit/imports.py; the term the reading process computed, if it did)
-            c,
-            (
-                (import_id, p.id, p.content_hash, p.record.term if p.content_hash == p.record.content_hash else None)
-                for p in batch.added
-            ),
-        )
+        audit.count_new_messages(
+            c, ((import_id, p.id, p.content_hash) for p in batch.added)
+        )  # (textfile/audit/imports.py)
         audit.count_new_sightings(
             c, ((p.id, import_id, p.record.source_ref) for p in batch.added)
         )  # (their first sightings: textfile/audit/custody.py)
