@@ -1163,6 +1163,15 @@ def test_one_guid_whose_times_on_the_two_phones_are_hours_apart_is_one_message_a
     )
     assert text.replace("\u2019", "'").count(found_on) == 1
     assert said in text.replace("\u2019", "'")  # (the assumption, on the cover)
+    # The cover says what a message found on both phones keeps of each (the earlier covers said "exactly as the
+    # export records it" of every message).
+    assert (
+        "its time, its delivered and read times and its state there (deleted, failed) are those recorded by the phone"
+        " whose export was imported first" in text
+    )
+    assert 'as the export records it (a message found on two phones: as said under "Found on")' in text.replace(
+        "\u201c", '"'
+    ).replace("\u201d", '"')
     assert cli("verify", pdf).exit_code == 0
     assert cli("verify").exit_code == 0
 
