@@ -335,10 +335,11 @@ class Batches:
             return known.content_hash
         elsewhere = self.phones and self.from_another_phone(mid)
         if elsewhere:
-            if self.same_on_another_phone(p, mid, known, batch.copies):
+            edit = self.on_another_phone(p, mid, known, batch.copies)
+            if edit is None:  # (the same message as first archived: what differs is that phone's own)
                 batch.already += 1
                 return known.content_hash
-            p = self.edited_on_another_phone(p, mid, batch.copies)
+            p = edit
         if self.changed(p, known):
             self.edited_elsewhere += bool(elsewhere)
             return p.content_hash

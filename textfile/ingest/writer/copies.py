@@ -12,7 +12,7 @@ A format may give only some services' copies identities of each phone's own (iMe
 `COPIES_DIFFER`); the rest (an iMessage guid) is the same on both phones and found by its identity. Such a
 record that differs from a message archived from another phone only in what is each phone's own (its
 time there, however far apart: a phone's clock can be wrong by hours; deleted or failed there,
-PER_PHONE_FLAGS; its receipts) is that message, as first archived (`same_on_another_phone`), said as an
+PER_PHONE_FLAGS; its receipts) is that message, as first archived (`on_another_phone`), said as an
 assumption, with how far apart the two times are where they are further apart than COPY_WITHIN; a
 different text is an edit, as on the owner's own phone. COPY_WITHIN bounds only the matching of copies
 that share no identity (`copy_of`). The time that phone gives it, where it is another, is kept in
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of a copy matched by its text may be (`copy_of`)
 COPY_RULE = "copy on another phone"  # what `Batches.existing` calls an id found in `phone_copies`
-PER_PHONE_FLAGS = ("deleted", "failed")  # a message's state on one phone, not what it is (`same_on_another_phone`)
+PER_PHONE_FLAGS = ("deleted", "failed")  # a message's state on one phone, not what it is (`on_another_phone`)
 
 
 class Copies:
@@ -47,10 +47,10 @@ class Copies:
             self.source.custodian_client is not None
             or self.conn.execute("SELECT EXISTS (SELECT 1 FROM import_custodians)").fetchone()[0]
         )
-        # what differed only per phone (`same_on_another_phone`) -> how many messages
+        # what differed only per phone (`on_another_phone`) -> how many messages
         self.per_phone: dict[str, int] = {}
         self.edited_elsewhere = (
-            0  # records of another text than the message archived from another phone (`edited_on_another_phone`)
+            0  # records of another text than the message archived from another phone (`on_another_phone`)
         )
         # the same, where the two times are further apart than COPY_WITHIN -> how far, per record ("ROWID 2: 3 h … later")
         self.times_apart: dict[str, list[str]] = {}
@@ -118,22 +118,27 @@ class Copies:
             (mid, self.source.custodian_client),
         ).fetchone()[0]
 
-    def same_on_another_phone(self, p: _Pending, mid: str, known: Known, copies: list[tuple]) -> bool:
-        """Whether a record of the same identity as a message archived from another phone (an iMessage guid is
-        the same on the sender's and the receiver's phone) differs from it only in what is each phone's
-        own: the time each phone gives it, however far apart (the identity, not the time, says which message
-        it is: COPY_WITHIN is for `copy_of`, which has only the time to go by), and PER_PHONE_FLAGS (deleted
-        there, failed to send from there). Then it is the same message: a source, never a version; the
-        message keeps the first phone's time and status, as a message matched by `copy_of` does, and the
-        time this phone gives it, where it is another, goes to `copies` (the batch's `phone_copies` rows),
-        as a matched copy's does. Times further apart than COPY_WITHIN are said apart, with how far
-        (`say_per_phone`). Anything else that differs (its text) is what it is on the owner's phone: a
-        new version (`edited_on_another_phone`, then `changed`). Asked only of a message archived from
-        another phone (`from_another_phone`)."""
+    def on_another_phone(self, p: _Pending, mid: str, known: Known, copies: list[tuple]) -> _Pending | None:
+        """A record of the same identity as a message archived from another phone (an iMessage guid is the same on
+        the sender's and the receiver's phone), with what is each phone's own as the message has it: its time
+        there, however far apart (the identity, not the time, says which message it is: COPY_WITHIN is for
+        `copy_of`, which has only the time to go by), PER_PHONE_FLAGS (deleted there, failed to send from there),
+        its receipts (this phone's are this phone's: none are filled in). The time this phone gives it, where it is
+        another, goes to `copies` (the batch's `phone_copies` rows), as a matched copy's does.
+
+        None where the record differs from the message in nothing else: the same message, a source, never a
+        version, as a message matched by `copy_of` is; what differed is counted and said (`say_per_phone`), times
+        further apart than COPY_WITHIN with how far. Else (another text: an edit that phone shows) the edit as it
+        is to be written (`changed`), counted where it is a new version (`edited_elsewhere`) and said
+        (`say_edited_elsewhere`). Asked only of a message archived from another phone (`from_another_phone`)."""
         row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
         flags = _first_phone_s_state(p.flags, row["flags"])
-        if p.content_hash_with(sent_at=row["sent_at"], flags=flags) != known.content_hash:
-            return False
+        if p.sent_at != row["sent_at"]:
+            self.time_there(p, mid, copies)
+        record = p.record._replace(sent_at=row["sent_at"], flags=flags, delivered_at=None, read_at=None)
+        first = p.content_hash_with(sent_at=row["sent_at"], flags=flags)
+        if first != known.content_hash:
+            return type(p)(record, p.conversation_id, p.sender_id, first, p.attachments)
         here = times.from_iso(p.sent_at) - times.from_iso(row["sent_at"])  # (this phone's time, less the message's)
         time = "time apart" if abs(here) > COPY_WITHIN else "time" if here else None
         what = " and ".join(w for w in (time, "flags" if flags != p.flags else None) if w)
@@ -142,28 +147,7 @@ class Copies:
             side = "later" if here > timedelta(0) else "earlier"
             ref = p.record.source_ref or p.id[:12]
             self.times_apart.setdefault(what, []).append(f"{ref}: {_apart(abs(here))} {side} on this phone")
-        if time:
-            self.time_there(p, mid, copies)
-        return True
-
-    def edited_on_another_phone(self, p: _Pending, mid: str, copies: list[tuple]) -> _Pending:
-        """A record of the same identity as a message archived from another phone, with another text (an edit
-        that phone shows): the edit as it is to be written (`changed`), with what is each phone's own as the
-        message has it, as `same_on_another_phone` keeps it: its time (this phone's kept in `phone_copies`),
-        PER_PHONE_FLAGS, its receipts (this phone's are this phone's: none are filled in). Counted where it is a
-        new version (`edited_elsewhere`), and said (`say_edited_elsewhere`)."""
-        row = self.conn.execute("SELECT m.sent_at, m.flags FROM messages m WHERE m.id = ?", (mid,)).fetchone()
-        flags = _first_phone_s_state(p.flags, row["flags"])
-        if p.sent_at != row["sent_at"]:
-            self.time_there(p, mid, copies)
-        record = p.record._replace(sent_at=row["sent_at"], flags=flags, delivered_at=None, read_at=None)
-        return type(p)(
-            record,
-            p.conversation_id,
-            p.sender_id,
-            p.content_hash_with(sent_at=row["sent_at"], flags=flags),
-            p.attachments,
-        )
+        return None
 
     def time_there(self, p: _Pending, mid: str, copies: list[tuple]) -> None:
         """The time this phone gives an archived message of the same identity, kept as a matched copy's is
