@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from textfile.sqlparams import chunks, marks
+
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 # The same encoder, made once: `JSONEncoder.encode` builds a new C encoder on every call, which
 # cost more than the encoding (two calls per imported message). Arguments as `JSONEncoder.iterencode`
@@ -119,9 +121,8 @@ _ATTACHMENTS = "SELECT message_id, position, file_name, mime, blob_sha256, missi
 def stored_hashes(conn: sqlite3.Connection, ids: list[str] | None = None) -> Iterator[StoredHash]:
     """Every stored message (or those of `ids`, in batches), its content hash recomputed from what the
     archive holds: a message changed behind textfile's back recomputes to another hash."""
-    batches = [None] if ids is None else [ids[start : start + 900] for start in range(0, len(ids), 900)]
-    for batch in batches:
-        where, params = ("", []) if batch is None else (f" WHERE message_id IN ({','.join('?' * len(batch))})", batch)
+    for batch in [None] if ids is None else chunks(ids):
+        where, params = ("", []) if batch is None else (f" WHERE message_id IN ({marks(batch)})", batch)
         attachments: dict[str, list[tuple]] = {}
         for a in conn.execute(f"{_ATTACHMENTS}{where} ORDER BY message_id, position", params):
             attachments.setdefault(a[0], []).append(tuple(a)[1:])

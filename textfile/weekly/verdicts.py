@@ -21,6 +21,7 @@ from textfile.filing.conversations import COVERED
 from textfile.ignore import IgnoreMark
 from textfile.integrity import FINE, earlier_state, transcript_states
 from textfile.results import Result
+from textfile.sqlparams import chunks, marks
 
 
 @dataclass(slots=True, eq=False)
@@ -112,10 +113,9 @@ class _Coverage:
         good = [tid for tid, s in states.items() if s["state"] == "ok"]
         self.good = set(good)
         self.transcribed: dict[str, set[str]] = {}  # message id -> the content hashes verified transcripts show of it
-        for start in range(0, len(good), 500):
-            chunk = good[start : start + 500]
+        for chunk in chunks(good):
             for mid, digest in conn.execute(
-                f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({','.join('?' * len(chunk))})",
+                f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({marks(chunk)})",
                 chunk,
             ):
                 self.transcribed.setdefault(mid, set()).add(digest)

@@ -35,6 +35,7 @@ from textfile.ingest.writer.copies import COPY_RULE
 from textfile.ingest.writer.notices import _count
 from textfile.ingest.writer.versions import INSERT_VERSION, _edit_history
 from textfile.model import ChatFile, ChatFilesNamed, DateOrder, Message, Notice, Reaction, Skipped, Zone
+from textfile.sqlparams import chunks, marks
 
 if TYPE_CHECKING:
     from textfile.ingest.transaction import Progress
@@ -412,27 +413,24 @@ class Batches:
     def aliased(self, ids: Iterable[str]) -> bool:
         """Whether one of `ids` is an alias of an archived message (`message_aliases`: the ids of the edits
         folded, a small table)."""
-        ids = list(ids)
         return any(
             self.conn.execute(
-                f"SELECT 1 FROM message_aliases WHERE alias_id IN ({','.join('?' * len(chunk))}) LIMIT 1", chunk
+                f"SELECT 1 FROM message_aliases WHERE alias_id IN ({marks(chunk)}) LIMIT 1", chunk
             ).fetchone()
-            for chunk in (ids[start : start + 900] for start in range(0, len(ids), 900))
+            for chunk in chunks(list(ids))
         )
 
     def look_up(self, found: dict[str, Known], sql: str, ids: set[str]) -> None:
         """`found` given the archived message `m` of each of `ids` that `sql` finds (the id it was asked for,
         then `Known`): whether this import holds it already (it added it, or a sighting of it) is asked in
         the same query, ?1 being this import."""
-        ids = list(ids)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
+        for chunk in chunks(list(ids)):
             for asked, *known in self.conn.execute(
                 sql.format(
                     "m.content_hash, m.version, m.delivered_at, m.read_at, m.conversation_id, m.time_precision,"
                     " m.import_id = ?1 OR EXISTS (SELECT 1 FROM message_sightings s WHERE s.message_id = m.id"
                     " AND s.import_id = ?1), CASE WHEN m.import_id = ?1 THEN m.source_ref END",
-                    ",".join("?" * len(chunk)),
+                    marks(chunk),
                 ),
                 [self.result.import_id, *chunk],
             ):

@@ -15,6 +15,7 @@ from textfile import audit, times
 from textfile.ingest.writer.attachments import _filled_in
 from textfile.ingest.writer.corrections import _retimed_flags
 from textfile.ingest.writer.versions import STATE, _earlier
+from textfile.sqlparams import chunks, marks
 
 if TYPE_CHECKING:
     from textfile.ingest.writer.batch import _Pending
@@ -69,11 +70,10 @@ class Folds:
         for conv_id, sent_at in at_time:
             by_conversation.setdefault(conv_id, []).append(sent_at)
         for conv_id, instants in by_conversation.items():
-            for start in range(0, len(instants), 900):
-                chunk = instants[start : start + 900]
+            for chunk in chunks(instants):
                 for o in self.conn.execute(
                     "SELECT id, sender_id, direction, kind, flags, sent_at, source_zone FROM messages"
-                    f" WHERE conversation_id = ? AND sent_at IN ({','.join('?' * len(chunk))}) AND import_id <> ?",
+                    f" WHERE conversation_id = ? AND sent_at IN ({marks(chunk)}) AND import_id <> ?",
                     [conv_id, *chunk, self.result.import_id],
                 ):
                     for p in at_time[(conv_id, o["sent_at"])]:

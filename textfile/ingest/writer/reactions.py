@@ -5,6 +5,7 @@ from __future__ import annotations
 from textfile import times
 from textfile.fingerprint import content_hash
 from textfile.model import Reaction
+from textfile.sqlparams import chunks, marks
 
 
 class Reactions:
@@ -28,11 +29,9 @@ class Reactions:
         for conv_id, r in aimed:
             by_conversation.setdefault(conv_id, set()).add(r.target_source_id)
         for conv_id, wanted in by_conversation.items():
-            wanted = sorted(wanted)
-            for start in range(0, len(wanted), 900):
-                chunk = wanted[start : start + 900]
+            for chunk in chunks(sorted(wanted)):
                 for source_id, mid in self.conn.execute(
-                    f"SELECT source_id, id FROM messages WHERE conversation_id = ? AND source_id IN ({','.join('?' * len(chunk))})",
+                    f"SELECT source_id, id FROM messages WHERE conversation_id = ? AND source_id IN ({marks(chunk)})",
                     [conv_id, *chunk],
                 ):
                     targets[(conv_id, source_id)] = mid
