@@ -368,8 +368,13 @@ def test_filing_into_a_closed_matter_warns_and_an_empty_window_is_an_error(cli, 
     assert (r.exit_code, r.stderr) == (1, "Error: conversation 1 holds no message in that window: nothing to file\n")
     assert snapshot(archive) == before
     r = cli("file", "1", "--matter", "M-1")
-    assert r.exit_code == 0 and r.stdout == "Filed conversation 1 to M-1 (1 messages).\n"
+    assert r.exit_code == 0 and r.stdout == "Filed conversation 1 to M-1 (1 message).\n"
     closed_at = archive.conn.execute("SELECT closed_at FROM matters").fetchone()[0]
+    again = cli("matter", "close", "M-1")  # (its time as a person reads every time: local, with its offset)
+    assert (again.exit_code, again.stderr) == (
+        1,
+        f"Error: matter 'M-1' is already closed (since {times.display(closed_at, times.archive_zone(archive.conn))})\n",
+    )
     assert (
         r.stderr
         == f"Warning: matter M-1 is closed (since {times.display(closed_at, times.zone('America/New_York'))})\n"

@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import ingest_records, msg
 
+from textfile import times
 from textfile.errors import Conflict
 from textfile.fingerprint import sha256_text
 from textfile.produce import redaction
@@ -105,7 +106,11 @@ def test_unredact_keeps_the_record_and_stops_applying_it(cli, sam):
         {"redaction": 1, "message": body_id(sam)[0], "why_sha256": sha256_text("wrong words")}
     ]
     again = cli("unredact", "1", "--reason", "again")
-    assert again.exit_code == 1 and "already withdrawn" in again.output
+    withdrawn = sam.conn.execute("SELECT withdrawn_at FROM redactions").fetchone()[0]
+    assert (again.exit_code, again.stderr) == (  # (when, as every time a person reads is said: local, with its offset)
+        1,
+        f"Error: redaction 1 was already withdrawn on {times.display(withdrawn, times.archive_zone(sam.conn))}\n",
+    )
     assert cli("unredact", "7", "--reason", "x").exit_code == 1
 
 

@@ -266,7 +266,9 @@ def test_what_the_last_run_failed_on_needs_a_person(cli, office, tmp_path, archi
         [{"path": str(bad), "reason": reason}],
         f"{bad}: a file is in the way; --out must be a folder",
     )
-    assert f"did not run: {bad}: a file is in the way; --out must be a folder" in cli("status").stdout
+    said = cli("status").stdout.splitlines()
+    assert f"did not run: {bad}: a file is in the way; --out must be a folder" in "\n".join(said)
+    assert said[-1].startswith("Needs you: ") and "; an archive run refused before it began" in said[-1]
 
 
 def test_a_matter_with_messages_in_no_transcript_and_a_missing_transcript(cli, office, tmp_path, archive_path):

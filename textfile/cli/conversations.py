@@ -282,7 +282,9 @@ def _show_filed(done: filing.ManualFiling, tz, scanned) -> None:
     window = ""
     if done.from_ or done.until:
         window = f" from {times.display(done.from_, tz) or 'the start'} until {times.display(done.until, tz) or 'now'}"
-    say(f"Filed conversation {done.conversation}{window} to {done.matter} ({done.messages:,} messages).")
+    say(
+        f"Filed conversation {done.conversation}{window} to {done.matter} ({done.messages:,} message{'' if done.messages == 1 else 's'})."
+    )
     _say_review(scanned)
 
 

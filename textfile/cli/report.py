@@ -30,7 +30,7 @@ InMatter = Annotated[str | None, typer.Option(help="Only what is filed to this m
 SearchFrom = Annotated[str | None, typer.Option("--from", help="From this date or time on.")]
 SearchUntil = Annotated[str | None, typer.Option(help="Up to this date (inclusive) or time.")]
 Limit = Annotated[int, typer.Option(min=1, help="At most this many messages.")]
-LastEntries = Annotated[int | None, typer.Option(help="Only the last N entries (of those --command selects).")]
+LastEntries = Annotated[int | None, typer.Option(min=1, help="Only the last N entries (of those --command selects).")]
 OfCommand = Annotated[
     str | None,
     typer.Option("--command", help="Only entries whose command holds this text: ignore, client, file, import…."),

@@ -206,7 +206,7 @@ def _needs(s: Status) -> list[str]:
         else "",
         n(len(s.failed), "failed file", "failed files") if s.failed else "",
         n(len(s.render_failed), "failed transcript", "failed transcripts") if s.render_failed else "",
-        "a run that did not run" if s.not_run else "",
+        "an archive run refused before it began" if s.not_run else "",
         n(len(s.stopped), "run that did not finish", "runs that did not finish") if s.stopped else "",
         n(len(s.stale_matters), "matter with messages in no transcript", "matters with messages in no transcript")
         if s.stale_matters

@@ -80,7 +80,9 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> M
 
 def _close(conn: sqlite3.Connection, row: sqlite3.Row) -> None:
     if row["closed_at"]:
-        raise Conflict(f"matter {row['reference']!r} is already closed (since {row['closed_at']})")
+        raise Conflict(
+            f"matter {row['reference']!r} is already closed (since {times.display(row['closed_at'], times.archive_zone(conn))})"
+        )
     closed_at = times.now_iso()
     conn.execute("UPDATE matters SET closed_at = ? WHERE id = ?", (closed_at, row["id"]))
     # A closed matter takes no new messages: its open-ended filings end now. What is sent

@@ -178,7 +178,9 @@ def withdraw(conn: sqlite3.Connection, redaction: int, why: str) -> Redaction:
     if not found:
         raise NotFound(f"no redaction {redaction} (see `textfile redactions`)")
     if found[0].withdrawn_at:
-        raise Conflict(f"redaction {redaction} was already withdrawn on {found[0].withdrawn_at}")
+        raise Conflict(
+            f"redaction {redaction} was already withdrawn on {times.display(found[0].withdrawn_at, times.archive_zone(conn))}"
+        )
     by, now = audit.current_user(), times.now_iso()
     conn.execute(
         "UPDATE redactions SET withdrawn_at = ?, withdrawn_by = ?, withdrawn_why_sha256 = ? WHERE id = ?",

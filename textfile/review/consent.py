@@ -158,7 +158,7 @@ def revoke_consent(conn: sqlite3.Connection, name: str, revoked: str, tz) -> Con
         raise Conflict(f"client {client['name']!r} has no consent on record to revoke")
     last = standing[-1]
     if at < last.given_at:
-        raise InvalidInput(f"revoked {revoked!r} is before the consent was given ({last.given_at})")
+        raise InvalidInput(f"revoked {revoked!r} is before the consent was given ({times.display(last.given_at, tz)})")
     conn.execute("UPDATE consents SET revoked_at = ? WHERE id = ?", (at, last.id))
     last.revoked_at = at
     audit.append(conn, "client consent revoked", last.to_json())
