@@ -145,4 +145,15 @@ def test_redactions_table_at_80_columns(cli, sam, monkeypatch):
     assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
     shown = cli("redactions").output
     assert all(len(line) <= 80 for line in shown.splitlines())
-    assert "#1.1" in shown and "10–21" in shown and "PII" in shown
+    assert "#1.1" in shown and "11–21" in shown and "PII" in shown
+
+
+def test_the_places_said_to_a_person_count_characters_from_one_both_ends_included(cli, sam):
+    """ "123-45-6789" is the 11th to the 21st character of SSN: said so (--json keeps the offsets, 10 and 21)."""
+    assert SSN[11 - 1 : 21] == "123-45-6789"
+    made = cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII")
+    assert (made.exit_code, made.stdout) == (0, "Redaction 1: message #1.1, characters 11–21 (PII).\n")
+    listed = cli("redactions", "--json")
+    assert [(r["start"], r["end"]) for r in json.loads(listed.stdout)] == [(10, 21)]
+    table = cli("redactions").stdout
+    assert "11–21" in table and "10–21" not in table

@@ -104,7 +104,9 @@ def redact(
         json_=json_,
         quiet=quiet,
         show=lambda rs: say(
-            "; ".join(f"Redaction {r.id}: message #{r.number}, characters {r.start}–{r.end} ({r.reason})" for r in rs)
+            "; ".join(  # (characters counted from 1, both ends included; --json: offsets, end excluded)
+                f"Redaction {r.id}: message #{r.number}, characters {r.start + 1}–{r.end} ({r.reason})" for r in rs
+            )
             + "."
         ),
     )
@@ -148,7 +150,7 @@ def _redactions(found, tz) -> None:
             r.id,
             f"#{r.number}",
             ", ".join(r.matter) or "(unfiled)",
-            f"{r.start}–{r.end}",
+            f"{r.start + 1}–{r.end}",  # (counted from 1, both ends included: as a person counts)
             r.reason,
             f"{times.display(r.created_at, tz, 'minute')} {r.created_by}",
             f"withdrawn {times.display(r.withdrawn_at, tz, 'minute')}" if r.withdrawn_at else "in force",
