@@ -407,3 +407,54 @@ def test_a_held_matter_keeps_its_conversations_and_its_hold_follows_a_new_refere
     assert cli("matter", "edit", "M-1", "--title", "Lease (held)", "--reference", "M-9").exit_code == 0
     assert records(archive)["matters"] == [("M-9", 1, "Lease (held)", 0)]
     assert verified(cli)  # (the audit log's hold of M-1 is M-9's now: audit.check_holds follows the new reference)
+
+
+def test_a_matter_closed_by_mistake_is_reopened_and_the_filings_its_close_ended_run_on(cli, archive, monkeypatch):
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    ingest_records(archive, [msg(1), msg(2), msg(3), msg(4, conversation=DANA_CHAT)])  # Sam's chat filed to M-1
+    assert cli("file", "2", "--matter", "M-1", "--until", "2024-03-01").exit_code == 0  # (a window of its own)
+    with monkeypatch.context() as clock:
+        clock.setattr(times, "now_iso", lambda: "2024-03-01T12:02:30.000Z")
+        assert cli("matter", "close", "M-1").exit_code == 0
+    dana_until = records(archive)["filings"][1][3]
+    assert records(archive)["filings"] == [
+        (1, "M-1", None, "2024-03-01T12:02:30.000Z", "auto"),
+        (2, "M-1", None, dana_until, "manual"),
+    ]
+    assert dana_until != "2024-03-01T12:02:30.000Z"
+    before = snapshot(archive)
+    for args, code, said in (
+        ((), 2, "Error: missing option --reason (see textfile matter reopen --help)\n"),
+        (("--reason", "  "), 1, "Error: say why the matter is reopened (--reason)\n"),
+        (("--reason", "x", "M-9"), 1, "Error: no matter 'M-9'"),
+    ):
+        r = cli("matter", "reopen", *(args[-1:] if args[-1:] == ("M-9",) else ("M-1",)), *args[:2])
+        assert (r.exit_code, r.stderr[: len(said)]) == (code, said), r.output
+        assert r.stderr.count("\n") == 1
+    assert snapshot(archive) == before
+
+    r = cli("matter", "reopen", "M-1", "--reason", "closed by mistake")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Matter M-1 reopened (it had closed 2024-03-01 07:02:30 -05:00); the filings its close ended run on again:"
+        " conversation 1.\n",
+    )
+    assert records(archive)["matters"] == [("M-1", 1, "Lease", 0)]
+    assert records(archive)["filings"] == [(1, "M-1", None, None, "auto"), (2, "M-1", None, dana_until, "manual")]
+    assert audited(archive, 1) == [
+        (
+            "matter reopen",
+            {
+                "matter": "M-1",
+                "closed_at": "2024-03-01T12:02:30.000Z",
+                "conversations": [1],
+                "reason": "closed by mistake",
+            },
+        )
+    ]
+    again = cli("matter", "reopen", "M-1", "--reason", "again")
+    assert (again.exit_code, again.stderr) == (1, "Error: matter 'M-1' is open: there is nothing to reopen\n")
+    listed = json.loads(cli("matter", "list", "--json").stdout)
+    assert [(m["reference"], m["status"], m["closed_at"], m["messages"]) for m in listed] == [("M-1", "open", None, 4)]
+    assert verified(cli)

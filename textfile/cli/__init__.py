@@ -142,7 +142,7 @@ HELP_ORDER = (
     *("init", "import", "conversations", "file", "unfile", "search", "log", "verify", "transcript", "archive"),
     *("deletable", "status", "coverage", "settings", "browse"),
     *("client add", "client edit", "client list", "client show", "client consent", "client minor"),
-    *("matter open", "matter close", "matter hold", "matter release", "matter edit", "matter list"),
+    *("matter open", "matter close", "matter reopen", "matter hold", "matter release", "matter edit", "matter list"),
     *("conversation show", "conversation ignore", "conversation unignore"),
     *("handle ignore", "handle unignore", "handle list"),
     *("review show", "review ack", "review dismiss", "review reopen"),
@@ -151,7 +151,7 @@ HELP_ORDER = (
     *("retention set", "retention show", "retention report", "dispose"),
     *("produce", "productions", "redact", "redactions", "unredact"),
 )
-OPTIONS = {"init": {"cls": NamesEveryMissingOption}, "matter open": {"cls": NamesEveryMissingOption}}
+OPTIONS = {name: {"cls": NamesEveryMissingOption} for name in ("init", "matter open", "matter reopen")}
 
 
 def command_name(fn) -> str:

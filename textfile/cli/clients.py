@@ -40,6 +40,8 @@ Title = Annotated[str, typer.Option(help="A short title.")]
 NewTitle = Annotated[str | None, typer.Option(help="The matter's new title.")]
 NewReference = Annotated[str | None, typer.Option("--reference", help="The matter's new reference.")]
 
+ReopenWhy = Annotated[str, typer.Option("--reason", help="Why it is reopened (recorded in the audit log).")]
+
 
 # -- clients ---------------------------------------------------------------------------------
 
@@ -183,6 +185,31 @@ def matter_close(reference: Reference, json_: Json = False, quiet: Quiet = False
 
     Example: textfile matter close 2026-014"""
     _matter_state(reference, "close", json_, quiet, "closed")
+
+
+@command
+def matter_reopen(reference: Reference, reason: ReopenWhy, json_: Json = False, quiet: Quiet = False):
+    """Reopen a closed matter (closed by mistake, or taken up again): its retention clock stops, and the filings its close ended run on, so the messages since are filed to it as if it had not closed. Audited, with the reason.
+
+    Example: textfile matter reopen 2026-014 --reason 'closed by mistake'"""
+    with open_archive() as archive, archive.transaction() as conn:
+        reopened = filing.reopen_matter(conn, reference, reason)
+    tz = times.zone(archive.settings.tz)
+    emit(reopened, json_=json_, quiet=quiet, show=lambda m: _show_reopened(m, tz))
+
+
+def _show_reopened(m: filing.ReopenedMatter, tz) -> None:
+    resumed = ", ".join(str(c) for c in m.resumed)
+    say(
+        f"Matter {m.reference} reopened (it had closed {times.display(m.was_closed_at, tz)})"
+        + (
+            f"; the filings its close ended run on again: conversation{'s' if len(m.resumed) > 1 else ''} {resumed}"
+            if m.resumed
+            else ""
+        )
+        + "."
+    )
+    _say_filed(m.filed)
 
 
 @command

@@ -41,10 +41,12 @@ from textfile.filing.manual import ManualFiling, RemovedFiling, Unfiled, file_co
 from textfile.filing.matters import (
     Matter,
     OpenedMatter,
+    ReopenedMatter,
     edit_matter,
     list_matters,
     matter,
     open_matter,
+    reopen_matter,
     set_matter_state,
 )
 from textfile.filing.names import client_row, matter_row, no_conversation, require_conversation
@@ -62,6 +64,7 @@ __all__ = [
     "ManualFiling",
     "Matter",
     "OpenedMatter",
+    "ReopenedMatter",
     "ParticipantSummary",
     "RemovedFiling",
     "TakenBack",
@@ -82,6 +85,7 @@ __all__ = [
     "no_conversation",
     "open_matter",
     "require_conversation",
+    "reopen_matter",
     "set_matter_state",
     "unfile",
 ]

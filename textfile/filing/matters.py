@@ -2,6 +2,8 @@
 
 Opening one runs the automatic rule for its client (auto.py). Closing a matter ends its filings
 at that moment: later messages are unfiled, or continue in the client's next open matter. A matter
+closed by mistake (or taken up again) is reopened (`reopen_matter`): the filings its close ended run on
+again, as if it had not been closed; what was filed by hand since stays as it is. A matter
 under legal hold is never reported safe to delete from the phone. A matter's title or reference
 may be corrected (`edit_matter`; never the reference of a held matter, since the audit log records
 holds by reference).
@@ -39,6 +41,16 @@ class Matter(Result):
 class OpenedMatter(Matter):
     """A matter just opened, and the conversations the automatic rule filed to it."""
 
+    filed: list[Filed] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class ReopenedMatter(Matter):
+    """A matter reopened: when it had closed, the conversations whose filings run on again, and what the
+    automatic rule filed to it."""
+
+    was_closed_at: str = ""
+    resumed: list[int] = field(default_factory=list)
     filed: list[Filed] = field(default_factory=list)
 
 
@@ -96,6 +108,38 @@ def _close(conn: sqlite3.Connection, row: sqlite3.Row) -> None:
     ]
     audit.append(
         conn, "matter close", {"matter": row["reference"], "filings_end": closed_at, "conversations": sorted(bounded)}
+    )
+
+
+def reopen_matter(conn: sqlite3.Connection, reference: str, reason: str) -> ReopenedMatter:
+    """Open a closed matter again (closed by mistake, or taken up again): its retention clock stops, and
+    the filings its close ended (those ending at the very instant it closed) run on again, so that the
+    messages since are filed to it as if it had never closed (another matter of the client they went to
+    meanwhile keeps them too). Audited, with the reason and when it had closed; the automatic rule then
+    runs for its client, as on opening."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why the matter is reopened (--reason)")
+    row = live_matter_row(conn, reference, "it cannot be reopened")
+    closed_at = row["closed_at"]
+    if not closed_at:
+        raise Conflict(f"matter {row['reference']!r} is open: there is nothing to reopen")
+    conn.execute("UPDATE matters SET closed_at = NULL WHERE id = ?", (row["id"],))
+    resumed = sorted(
+        r[0]
+        for r in conn.execute(
+            "UPDATE filings SET until_at = NULL WHERE matter_id = ? AND until_at = ? RETURNING conversation_id",
+            (row["id"], closed_at),
+        )
+    )
+    audit.append(
+        conn,
+        "matter reopen",
+        {"matter": row["reference"], "closed_at": closed_at, "conversations": resumed, "reason": reason},
+    )
+    filed = auto_file(conn, client_id=row["client_id"])
+    return ReopenedMatter.extending(
+        matter(conn, row["reference"]), was_closed_at=closed_at, resumed=resumed, filed=filed
     )
 
 
