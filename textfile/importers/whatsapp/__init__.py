@@ -113,7 +113,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     resolved = _senders(survey)
     senders = _sender_counts(survey, resolved)
     chat = _chat_name(source, survey, style, options)
-    owner = _owner(path, senders, options)
+    owner = _owner(path, senders, options, chat.name)
     source_key = _conversation_key(chat.name, owner)
     _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
     said = options.chat_date_orders.get(source_key)

@@ -180,9 +180,12 @@ def _chat_name(source: _Source, s: _Survey, style: str, options: ImportOptions) 
     return _ChatName(chat_name, system_authors, name_notice)
 
 
-def _owner(path: Path, senders: dict[str, int], options: ImportOptions) -> str:
+def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> str:
     """The owner's name as the chat writes it: the sender --me names, or the archive's owner (by name
-    or by one of the owner's numbers); the archive's owner's name when they never wrote in the chat."""
+    or by one of the owner's numbers); the archive's owner's name when they never wrote in the chat
+    (--me naming the archive's owner says so), unless the chat is between two people: there the sender
+    who is not the person the chat is named after is the owner, whatever name the phone gave them
+    (`_between_two`)."""
     region = options.region
     owner_handles = set(options.owner_handles)
     me = _me(senders, options)
@@ -202,6 +205,8 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions) -> str:
     for name in senders:
         if (want and _fold(name) == want) or phones.normalize_handle(name, region) in owner_handles:
             return name
+    if me_is_owner:
+        _between_two(path, senders, options, chat_name)
     if senders and not me_is_owner:
         raise ImportFailed(
             path,
@@ -209,6 +214,21 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions) -> str:
             "pass --me NAME to say which one is you",
         )
     return normalize_name(options.owner_name or "owner")
+
+
+def _between_two(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> None:
+    """Refuse --me naming the archive's owner, who wrote nothing here, where the chat is with one person
+    (it is named after one of its two senders): the other sender is the owner, under the name the phone
+    shows for them. Read as said, the owner's own texts would be archived as a third person's, incoming
+    (the second reader's finding: an owner named "Alex Rivera" in the archive, "Alex Owner" in WhatsApp)."""
+    named = [name for name in senders if _fold(name) == _fold(chat_name)]
+    others = [name for name in senders if _fold(name) != _fold(chat_name)]
+    if len(senders) == 2 and len(named) == 1:
+        raise ImportFailed(
+            path,
+            f"--me {options.me!r} says you wrote nothing in this chat, but it is a chat with {named[0]!r} in which"
+            f" {others[0]!r} wrote too: in a chat between two people that is you; pass --me {others[0]!r}",
+        )
 
 
 def _me(senders: dict[str, int], options: ImportOptions) -> str | None:

@@ -1,0 +1,45 @@
+"""--me naming the archive's owner says the owner wrote nothing in the chat: refused where the chat is
+between two people and the other sender is not the one it is named after (that sender is the owner,
+under the name their phone shows), never read with the owner's texts as a stranger's (second reader:
+an owner "Alex Rivera" in the archive writes as "Alex Owner" in WhatsApp)."""
+
+from __future__ import annotations
+
+from conftest import snapshot
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_me_as_an_owner_who_never_wrote_is_refused_where_the_other_of_two_senders_is_the_owner(cli, archive, tmp_path):
+    bo = write(
+        tmp_path / "WhatsApp Chat with Bo.txt",
+        "20/03/2024, 09:01 - Bo: are you there?\n20/03/2024, 09:02 - Alex R: yes, call me\n",
+    )
+    before = snapshot(archive)
+    r = cli("import", bo, "--me", "Alex Owner")  # (the archive's owner: "you wrote nothing here")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {bo}: --me 'Alex Owner' says you wrote nothing in this chat, but it is a chat with 'Bo' in which"
+        " 'Alex R' wrote too: in a chat between two people that is you; pass --me 'Alex R'\n",
+    )
+    assert snapshot(archive) == before
+    assert cli("import", bo, "--me", "Alex R", "--quiet").exit_code == 0
+    assert [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.direction, p.handle, p.is_owner FROM messages m JOIN participants p ON p.id = m.sender_id"
+            " ORDER BY m.sent_at"
+        )
+    ] == [("in", "Bo", 0), ("out", "Alex R", 1)]
+    # a chat with one person who alone wrote: the owner wrote nothing, as --me says (read as before)
+    only_pat = write(tmp_path / "WhatsApp Chat with Pat.txt", "20/03/2024, 09:01 - Pat: hi\n")
+    assert cli("import", only_pat, "--me", "Alex Owner", "--quiet").exit_code == 0
+    # two senders, neither the one the chat is named after (a group): --me as ever
+    group = write(
+        tmp_path / "WhatsApp Chat with Lease Group.txt",
+        "20/03/2024, 09:01 - Pat: hi\n20/03/2024, 09:02 - Kim: hello\n",
+    )
+    assert cli("import", group, "--me", "Alex Owner", "--quiet").exit_code == 0
