@@ -16,6 +16,13 @@ Decisions:
   is remembered for the chat (`ImportOptions.chat_date_orders`), so the weekly run reads the next
   exports alike. Read in an order a person gave, what it kept as text is named as their choice,
   with no other order advised. Lines before the first message are skipped, and said so (`_lead`).
+  For the same reason, a chat the archive holds read in another order than one a person gave for it
+  (--date-order, a correction's, or a later one the chat is read in), where the two make messages of
+  other lines of the file (a line one keeps as text of the message before it, the other reads as a
+  message), is refused, naming the lines and the way out, --date-order with the earlier order
+  (`_refuse_lines_read_otherwise`, given every order a person gave: `ImportOptions.chat_date_orders_given`).
+  --corrects-reading is refused too: a correction moves archived messages in time, and cannot yet
+  make one message two or two one. An order that makes messages of the same lines is read as before.
 - Day/month order: a date with a number above 12 proves it. An order a person gave (--date-order,
   or before for this chat) that the dates disprove (some are impossible in it, none in the other) is
   refused, never read: each header impossible in it would be kept as text of another message. Where
