@@ -3,8 +3,8 @@ chats it may read, whether a second process reads it — then one transaction wr
 
 Where the identity holds the time as written (WhatsApp's wall clocks), given no zone, an importer of
 wall clocks reads a chat the archive holds in the zone it was last read in (`_chat_zones`), and says
-which (`Zone`); given no day/month order, in the order a person last gave for it, and never so that other
-lines are messages than in an order a person gave for it before (`_chat_date_orders`);
+which (`Zone`); given no day/month order, in the order a person last gave for it, and given or not, it is
+told every order a person gave for it, to refuse a reading that makes messages of other lines (`_chat_date_orders`);
 and it refuses to read a chat the archive holds with another person as its owner (`_chat_owners`: the
 key holds the owner, so it would be a second copy). An importer that joins numbers (Android) is told
 the keys and the numbers the archive already holds (`_numbers_read_before`). WhatsApp names a chat after
