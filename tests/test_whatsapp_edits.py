@@ -1088,6 +1088,135 @@ def test_a_year_first_chat_read_in_a_persons_day_first_order_is_read_so_by_the_w
     ]
 
 
+WEEK2_LINE = "2024-03-27, 09:00 - Sam Client: Received, thanks\n"  # (what next week's export of YEAR_FIRST_CHAT adds)
+
+# A reading in another order than a person gave for the chat that makes messages of other lines: the line written
+# day first (line 3) kept as text of Alex's message, read as a message, or the reverse (`_refuse_lines_read_otherwise`).
+RESPLIT = {
+    ("ymd", "dmy"): (
+        "this chat was read as year/month/day (as --date-order ymd said for this chat in import 1): --date-order dmy"
+        " would read as a message line 3 ('25/03/2024, 14:02 -'), which that reading kept as text of the message before"
+        " it, archiving again, shorter, the message archived with it in its text (a message's text is part of its"
+        " identity). A reading that changes which lines are messages cannot be corrected yet, with --corrects-reading"
+        " or without: pass --date-order ymd to read this file as before (the archive keeps that line as text of the"
+        " message before it: nothing is lost)"
+    ),
+    ("dmy", "ymd"): (
+        "this chat was read as day/month/year (as --date-order dmy said for this chat in import 1): --date-order ymd"
+        " would keep as text of the message before it line 3 ('25/03/2024, 14:02 -'), which that reading read as a"
+        " message, archiving again, longer, the message before it (a message's text is part of its identity). A"
+        " reading that changes which lines are messages cannot be corrected yet, with --corrects-reading or without:"
+        " pass --date-order dmy to read this file as before (the archive keeps that line as a message: nothing is lost)"
+    ),
+}
+
+
+@pytest.mark.parametrize("first, then", RESPLIT)
+def test_an_order_that_makes_messages_of_other_lines_than_the_chats_is_refused_and_the_archive_is_unchanged(
+    cli, archive, tmp_path, first, then
+):
+    """Lead's report: a year-first chat imported with --date-order ymd (line 3, written day first, kept as text of
+    Alex's message), then with --date-order dmy, archived Alex's message again, shorter, beside the first, with no
+    warning; --corrects-reading too ("nothing was corrected"); and the reverse (dmy, then ymd) archived it again,
+    longer. The refusal for want of an order covered only an import given none. Refused by `import`, with
+    --corrects-reading or without, and by the weekly run's --date-order, naming the line, the chat's order, whose
+    word it was, and the way out, which reads the file as before."""
+    export = us_export(tmp_path / "export", YEAR_FIRST_CHAT)
+    rows = AS_CHOSEN[first][0]
+    assert imported(cli, export, "--date-order", first)["added"] == len(rows)
+    before = snapshot(archive)
+    for flags in ((), ("--corrects-reading",)):
+        refused = cli("import", export, "--date-order", then, *flags)
+        assert (refused.exit_code, refused.output) == (1, f"Error: {export}: {RESPLIT[first, then]}\n")
+        assert snapshot(archive) == before
+    # (next week's export: the weekly run does not read again bytes the archive has imported)
+    inbox = settled_inbox(tmp_path, us_export(tmp_path / "week2", YEAR_FIRST_CHAT + WEEK2_LINE))
+    weekly = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--date-order", then, "--json")
+    refusal = RESPLIT[first, then]
+    assert (weekly.exit_code, weekly.stderr) == (1, f"Error: {inbox / US_CHAT}: {refusal}\n")
+    assert json.loads(weekly.stdout)["failed"] == [{"path": str(inbox / US_CHAT), "reason": refusal}]
+    assert snapshot(archive) == before and chat(archive) == rows
+    as_before = imported(cli, export, "--date-order", first)
+    assert (as_before["added"], as_before["already_present"], as_before["updated"]) == (0, len(rows), 0)
+    assert chat(archive) == rows
+
+
+def test_the_weekly_run_refuses_an_order_said_later_that_makes_messages_of_lines_an_earlier_one_kept_as_text(
+    cli, archive, tmp_path
+):
+    """Every order a person gave for a chat counts, not only the latest: a year-first chat read with --date-order ymd
+    (line 3 kept as text), then another export of it with --date-order dmy (every date written year first: read
+    alike). The weekly run, given no order, reads the chat in the latest (dmy), which would read line 3 as a message
+    and archive Alex's message again, shorter: refused, naming both words."""
+    assert imported(cli, us_export(tmp_path / "week1", YEAR_FIRST_CHAT), "--date-order", "ymd")["added"] == 3
+    other = us_export(
+        tmp_path / "other", "2024-03-27, 09:00 - Sam Client: Received\n2024-03-27, 09:05 - Alex Owner: Thanks again\n"
+    )
+    assert imported(cli, other, "--date-order", "dmy")["added"] == 2
+    before = snapshot(archive)
+    inbox = settled_inbox(tmp_path, us_export(tmp_path / "week2", YEAR_FIRST_CHAT + WEEK2_LINE))
+    weekly = cli("archive", "--mkdir", inbox, "--out", tmp_path / "out", "--json")
+    refusal = (
+        "this chat was read as year/month/day (as --date-order ymd said for this chat in import 1): reading it as"
+        " day/month/year (as --date-order dmy said for this chat in import 2) would read as a message line 3"
+        " ('25/03/2024, 14:02 -'), which that reading kept as text of the message before it, archiving again, shorter,"
+        " the message archived with it in its text (a message's text is part of its identity). A reading that changes"
+        " which lines are messages cannot be corrected yet, with --corrects-reading or without: pass --date-order ymd"
+        " to read this file as before (the archive keeps that line as text of the message before it: nothing is lost)"
+    )
+    assert (weekly.exit_code, weekly.stderr) == (1, f"Error: {inbox / US_CHAT}: {refusal}\n")
+    assert json.loads(weekly.stdout)["failed"] == [{"path": str(inbox / US_CHAT), "reason": refusal}]
+    assert snapshot(archive) == before
+
+
+def test_an_order_that_makes_messages_of_no_other_line_than_the_chats_is_read_as_before(cli, archive, tmp_path):
+    """No new refusal where nothing would be archived twice: a year-first chat read with --date-order ymd, then its
+    export read with --date-order dmy, which reads every line alike (all written year first); then an export with a
+    line written day first before its first message, which year/month/day order skips as a line before the first
+    message and dmy reads as a message: added, no message's text changes."""
+    lines = "2024-03-12, 09:01 - Sam Client: The lease arrived\n2024-03-13, 09:02 - Alex Owner: Did you sign it?\n"
+    assert imported(cli, us_export(tmp_path / "week1", lines), "--date-order", "ymd")["added"] == 2
+    alike = imported(cli, us_export(tmp_path / "week1", lines), "--date-order", "dmy")
+    assert (alike["added"], alike["already_present"], alike["updated"], alike["warnings"]) == (0, 2, 0, [])
+    lead = imported(
+        cli, us_export(tmp_path / "week2", "25/02/2024, 10:00 - Sam Client: Forwarded\n" + lines), "--date-order", "dmy"
+    )
+    assert (lead["added"], lead["already_present"], lead["updated"], lead["warnings"]) == (1, 2, 0, [])
+    ny = "America/New_York"
+    assert chat(archive) == [
+        ("2024-02-25T15:00:00.000Z", SAM, "Forwarded", "[]", 1, ny),
+        ("2024-03-12T13:01:00.000Z", SAM, "The lease arrived", "[]", 1, ny),
+        ("2024-03-13T13:02:00.000Z", ALEX, "Did you sign it?", "[]", 1, ny),
+    ]
+
+
+def test_a_chat_whose_dates_contradict_both_orders_is_refused_in_the_other_order_than_a_persons(cli, archive, tmp_path):
+    """Dates of both kinds, no date that reads either way (nothing would move): read with --date-order dmy (lines 2
+    and 4 kept as text), then with mdy, which reads lines 2 and 4 as messages, skips line 1 as a line before its first
+    message and keeps line 3 as text: Sam's message archived again, shorter, and Alex's, longer. Refused, naming
+    each."""
+    export = us_export(
+        tmp_path / "export",
+        "25/03/2024, 09:01 - Sam Client: a\n03/27/2024, 09:02 - Alex Owner: b\n26/03/2024, 09:03 - Sam Client: c\n"
+        "03/28/2024, 09:04 - Alex Owner: d\n",
+    )
+    assert imported(cli, export, "--date-order", "dmy")["added"] == 2
+    before = snapshot(archive)
+    refused = cli("import", export, "--date-order", "mdy")
+    assert (refused.exit_code, refused.output) == (
+        1,
+        f"Error: {export}: this chat was read as day/month/year (as --date-order dmy said for this chat in import 1):"
+        " --date-order mdy would read as messages 2 lines (line 2, '03/27/2024, 09:02 -'; line 4, '03/28/2024, 09:04"
+        " -'), which that reading kept as text of the message before them, archiving again, shorter, each message"
+        " archived with one in its text and keep as text of the message before it line 3 ('26/03/2024, 09:03 -'),"
+        " which that reading read as a message, archiving again, longer, the message before it (a message's text is"
+        " part of its identity). A reading that changes which lines are messages cannot be corrected yet, with"
+        " --corrects-reading or without: pass --date-order dmy to read this file as before (the archive keeps those"
+        " lines as text of the message before them and that line as a message: nothing is lost)\n",
+    )
+    assert snapshot(archive) == before
+
+
 def test_date_order_ymd_on_a_chat_mostly_written_day_first_is_refused_and_the_archive_is_unchanged(
     cli, archive, tmp_path
 ):

@@ -264,6 +264,10 @@ class ImportOptions:
     # With no --date-order: the order a person gave for each conversation of the importer's format
     # (--date-order, or a correction of the reading), by `source_key`: (order, where it was said).
     chat_date_orders: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Given --date-order or not: every order a person gave for each conversation of the importer's format, by
+    # `source_key`: order -> where it was last said, the latest last. A reading that would make messages of other
+    # lines than one of them did is refused (WhatsApp: a message's text is part of its identity).
+    chat_date_orders_given: dict[str, dict[str, str]] = field(default_factory=dict)
     # Every archived conversation of a format whose key holds the owner as the chat writes them
     # (WhatsApp), by `source_key`: (the owner's name as archived, conversation id).
     chat_owners: dict[str, tuple[str, int]] = field(default_factory=dict)

@@ -3,7 +3,8 @@ chats it may read, whether a second process reads it — then one transaction wr
 
 Where the identity holds the time as written (WhatsApp's wall clocks), given no zone, an importer of
 wall clocks reads a chat the archive holds in the zone it was last read in (`_chat_zones`), and says
-which (`Zone`); given no day/month order, in the order a person last gave for it (`_chat_date_orders`);
+which (`Zone`); given no day/month order, in the order a person last gave for it, and given or not, it is
+told every order a person gave for it, to refuse a reading that makes messages of other lines (`_chat_date_orders`);
 and it refuses to read a chat the archive holds with another person as its owner (`_chat_owners`: the
 key holds the owner, so it would be a second copy). An importer that joins numbers (Android) is told
 the keys and the numbers the archive already holds (`_numbers_read_before`). WhatsApp names a chat after
@@ -173,7 +174,7 @@ def _reading_options(
         # --date-order in the order a person gave for it (the importer knows which chat a source is only
         # once it has read it); a correction corrects to the zone and the order given.
         chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and wall_clock else {},
-        chat_date_orders=_chat_date_orders(archive, module.FORMAT) if date_order is None and wall_clock else {},
+        **(_chat_date_orders(archive, module.FORMAT, date_order) if wall_clock else {}),
         chat_owners=_chat_owners(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE else {},
         **(_numbers_read_before(archive, module.FORMAT) if module.JOINS_NUMBERS else {}),
     )
@@ -280,13 +281,14 @@ def _chat_zones(archive: Archive, platform: str, zone: str) -> dict[str, str]:
     }
 
 
-def _chat_date_orders(archive: Archive, platform: str) -> dict[str, tuple[str, str]]:
-    """The day/month order a person last gave for each conversation of `platform` (`--date-order`, or a
-    correction of the reading to another order), by conversation key, with where it was said
-    (`ImportOptions.chat_date_orders`). An import that read a chat by this memory says nothing new: the
-    import that was told is still the one found."""
-    found = {}
-    for key, given, corrected, import_id in archive.conn.execute(
+def _chat_date_orders(archive: Archive, platform: str, date_order: str | None) -> dict:
+    """Every day/month order a person gave for each conversation of `platform` (`--date-order`, or a correction of
+    the reading to another order), by conversation key, each with where it was last said, the latest last
+    (`ImportOptions.chat_date_orders_given`: a reading that would make messages of other lines than one of them did
+    is refused); with no `date_order`, the latest (`ImportOptions.chat_date_orders`, which the chat is read in). An
+    import that read a chat by this memory says nothing new: the import that was told is still the one found."""
+    given: dict[str, dict[str, str]] = {}
+    for key, order, corrected, import_id in archive.conn.execute(
         "SELECT (SELECT c.source_key FROM message_sources s JOIN messages m ON m.id = s.message_id JOIN conversations c"
         " ON c.id = m.conversation_id WHERE s.import_id = i.id LIMIT 1), json_extract(i.options, '$.date_order'),"
         " json_extract(i.options, '$.corrected.date_order.to'), i.id FROM imports i WHERE i.format = ? AND"
@@ -294,13 +296,17 @@ def _chat_date_orders(archive: Archive, platform: str) -> dict[str, tuple[str, s
         " ORDER BY i.id",
         (platform,),
     ):
-        if key is not None:
-            found[key] = (
-                (corrected, f"as import {import_id} corrected this chat's reading")
-                if corrected
-                else (given, f"as --date-order {given} said for this chat in import {import_id}")
-            )
-    return found
+        if key is None:
+            continue
+        orders = given.setdefault(key, {})
+        if corrected:
+            order, where = corrected, f"as import {import_id} corrected this chat's reading"
+        else:
+            where = f"as --date-order {order} said for this chat in import {import_id}"
+        orders.pop(order, None)  # (said again: the latest)
+        orders[order] = where
+    latest = {key: next(reversed(orders.items())) for key, orders in given.items()} if date_order is None else {}
+    return {"chat_date_orders": latest, "chat_date_orders_given": given}
 
 
 def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from textfile import times
 from textfile.errors import ImportFailed, TextfileError
-from textfile.importers.whatsapp.date_order import _date_order, _proven_by_dates
+from textfile.importers.whatsapp.date_order import _date_order, _proven_by_dates, _refuse_lines_read_otherwise
 from textfile.importers.whatsapp.dst import _fall_backs
 from textfile.importers.whatsapp.header import _AFTER_NEWLINE, HEADER
 from textfile.importers.whatsapp.media import _ZIP_ERRORS, _Media, _media_records
@@ -118,6 +118,7 @@ def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
     _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
     said = options.chat_date_orders.get(source_key)
     order, order_notice = _date_order(source, survey, options, said, source_key in options.chat_owners)
+    _refuse_lines_read_otherwise(source, survey, options, order, options.chat_date_orders_given.get(source_key, {}))
     # (a chat the archive holds: ingest names the order where it would move its messages)
     if source_key in options.chat_owners:
         yield DateOrder(order, _proven_by_dates(survey, order))

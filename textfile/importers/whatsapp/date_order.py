@@ -16,6 +16,13 @@ Decisions:
   is remembered for the chat (`ImportOptions.chat_date_orders`), so the weekly run reads the next
   exports alike. Read in an order a person gave, what it kept as text is named as their choice,
   with no other order advised. Lines before the first message are skipped, and said so (`_lead`).
+  For the same reason, a chat the archive holds read in another order than one a person gave for it
+  (--date-order, a correction's, or a later one the chat is read in), where the two make messages of
+  other lines of the file (a line one keeps as text of the message before it, the other reads as a
+  message), is refused, naming the lines and the way out, --date-order with the earlier order
+  (`_refuse_lines_read_otherwise`, given every order a person gave: `ImportOptions.chat_date_orders_given`).
+  --corrects-reading is refused too: a correction moves archived messages in time, and cannot yet
+  make one message two or two one. An order that makes messages of the same lines is read as before.
 - Day/month order: a date with a number above 12 proves it. An order a person gave (--date-order,
   or before for this chat) that the dates disprove (some are impossible in it, none in the other) is
   refused, never read: each header impossible in it would be kept as text of another message. Where
@@ -38,10 +45,10 @@ from datetime import date
 from functools import cached_property
 
 from textfile.errors import ImportFailed
-from textfile.importers.whatsapp.decoding import _chunks
-from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _date, _style
+from textfile.importers.whatsapp.decoding import _chunks, _Undecodable
+from textfile.importers.whatsapp.header import _AFTER_NEWLINE, _date, _style, _time
 from textfile.importers.whatsapp.source import _Source
-from textfile.importers.whatsapp.survey import _date_facts, _Survey
+from textfile.importers.whatsapp.survey import _as_written, _date_facts, _Survey
 from textfile.model import DATE_ORDERS, OTHER_ORDER, ImportOptions, Notice
 
 _MDY_REGIONS = {"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW", "BZ"}
@@ -454,6 +461,116 @@ def _date_order(
         if decided is not None:
             return decided
     raise AssertionError("the last rule always decides")
+
+
+def _refuse_lines_read_otherwise(
+    source: _Source, s: _Survey, options: ImportOptions, order: str, given_before: dict[str, str]
+) -> None:
+    """An import that reads a chat the archive holds in `order` where a person gave another order for it before
+    (`given_before`: each order a person gave, by --date-order or a correction, and where it was said, the latest
+    last: `ImportOptions.chat_date_orders_given`), and the two orders make messages of different lines of this
+    file: refused (ImportFailed), naming those lines and the way out, --date-order with the earlier order. A line
+    one order reads as a message (its date is a date in it) and the other keeps as text of the message before it
+    (after that order's first message) changes the text of a message, part of its identity (identity.py): read
+    so, the message would be archived again, shorter or longer, beside the one archived. A correction of the
+    reading (--corrects-reading) moves archived messages in time; it cannot yet make one message two, or two one,
+    so it is refused too. An earlier order that this file's dates disprove (`_disproven`) read none of its lines:
+    an import in it is refused. The third reading of the file that names the lines is made only where the survey
+    found dates that the two orders read otherwise (`_READ_IN`)."""
+    for earlier, where in reversed(given_before.items()):
+        kinds = set(_READ_IN[order]).symmetric_difference(_READ_IN[earlier])
+        if earlier == order or not kinds.intersection(s.first_of) or _disproven(s, earlier):
+            continue
+        made_messages, made_text = _read_otherwise(source, s.style, order, earlier)
+        if not (made_messages or made_text):
+            continue
+        reading = (
+            f"--date-order {order}"
+            if options.date_order
+            else f"reading it as {DATE_ORDERS[order]}{_where_said(given_before, order)}"
+        )
+        changes, kept = [], []
+        if made_messages:
+            n = len(made_messages)
+            them = "them" if n > 1 else "it"
+            changes.append(
+                f"read as {'messages' if n > 1 else 'a message'} {_lines(made_messages)}, which that reading kept as"
+                f" text of the message before {them}, archiving again, shorter,"
+                f" {'each message archived with one in its text' if n > 1 else 'the message archived with it in its text'}"
+            )
+            kept.append(f"{'those lines' if n > 1 else 'that line'} as text of the message before {them}")
+        if made_text:
+            n = len(made_text)
+            them = "them" if n > 1 else "it"
+            changes.append(
+                f"keep as text of the message before {them} {_lines(made_text)}, which that reading read as"
+                f" {'messages' if n > 1 else 'a message'}, archiving again, longer, the message before {'each' if n > 1 else 'it'}"
+            )
+            kept.append(f"{'those lines' if n > 1 else 'that line'} as {'messages' if n > 1 else 'a message'}")
+        raise ImportFailed(
+            source.path,
+            f"this chat was read as {DATE_ORDERS[earlier]} ({where}): {reading} would {' and '.join(changes)} (a"
+            " message's text is part of its identity). A reading that changes which lines are messages cannot be"
+            f" corrected yet, with --corrects-reading or without: pass --date-order {earlier} to read this file as"
+            f" before (the archive keeps {' and '.join(kept)}: nothing is lost)",
+        )
+
+
+def _where_said(given_before: dict[str, str], order: str) -> str:
+    """ " (as --date-order dmy said for this chat in import 2)" where a person gave `order` for the chat, else ""."""
+    return f" ({given_before[order]})" if order in given_before else ""
+
+
+def _disproven(s: _Survey, order: str) -> bool:
+    """This file's dates disprove `order`, which is refused for it (`_refuse_disproven`, `_said_disproven`): year/month/day
+    where at most half of them are written year first and not all, day/month or month/day where they prove the other."""
+    if order == "ymd":
+        return s.year_first * 2 <= s.headers and s.year_first < s.headers
+    return _proven_by_dates(s, OTHER_ORDER[order])
+
+
+def _read_otherwise(source: _Source, style: str, order: str, earlier: str) -> tuple[list, list]:
+    """The headers of the file's `style` that `order` and `earlier` make messages of differently, as pass 2 reads
+    them (scan.py: a header is a message where its date is a date in the order and its time a time): those `order`
+    reads as messages and `earlier` keeps as text of the message before them (after its first message), and those
+    `earlier` reads as messages and `order` keeps as text; each as (its line, the header as written). A header
+    before an order's first message is skipped by it as a line before the first message: no message's text."""
+    made_messages: list[tuple[int, str]] = []
+    made_text: list[tuple[int, str]] = []
+    began = {order: False, earlier: False}  # each order's first message read
+    undecodable = _Undecodable()
+    with source.open_text() as stream:
+        for chunk in _chunks(source.path, stream, undecodable):
+            for m in _AFTER_NEWLINE.finditer(chunk):
+                g = m.groups()
+                if _style(g) != style:
+                    continue
+                if g[0] is not None:
+                    d1, d2, d3, H, M, S = g[0], g[2], g[3], g[4], g[5], g[6]
+                    era = be = ap0 = ap = None
+                else:
+                    _br, d1, _sep, d2, era, d3, be, ap0, H, M, S, ap, _tr = g[7:]
+                if not _time(H, M, S, ap, ap0):
+                    continue
+                now, before = (bool(_date(d1, d2, era, d3, be, o)) for o in (order, earlier))
+                if now and not before and began[earlier]:
+                    made_messages.append(_as_written(undecodable, chunk, m))
+                elif before and not now and began[order]:
+                    made_text.append(_as_written(undecodable, chunk, m))
+                began[order] = began[order] or now
+                began[earlier] = began[earlier] or before
+    return made_messages, made_text
+
+
+def _lines(found: list[tuple[int, str]]) -> str:
+    """Header lines with their line numbers, as written: "line 3 ('25/03/2024, 10:00 -')", or how many, the first
+    three and how many more."""
+    if len(found) == 1:
+        line, written = found[0]
+        return f"line {line} ({written!r})"
+    shown = "; ".join(f"line {line}, {written!r}" for line, written in found[:3])
+    more = f"; and {len(found) - 3} more" if len(found) > 3 else ""
+    return f"{len(found)} lines ({shown}{more})"
 
 
 # The attachment names that carry a date: Android's, the day the phone saved the file, and iOS's,
