@@ -144,7 +144,7 @@ def flags_now(path: Path) -> dict[tuple[str, str], dict]:
 def sections(pdf: Path) -> dict[int, str]:
     """The report's text after its cover, per flag ("Flag 12: …" up to the next), running headers and footers left out."""
     text = text_of(pdf).split("proves it against the archive.", 1)[1]
-    text = re.sub(r"Page \d+ of \d+ TF-\d{6}|Review report · Sam Client — 2026-014 Lease dispute", " ", text)
+    text = re.sub(r"Page \d+ of \d+ TF-REVIEW-\d{6}|Review report · Sam Client — 2026-014 Lease dispute", " ", text)
     text = " ".join(text.split())
     return {int(m.group(1)): m.group(0).strip() for m in re.finditer(r"Flag (\d+): .*?(?= Flag \d+: |$)", text)}
 
@@ -163,7 +163,7 @@ def test_the_cover_says_scope_filters_counts_settings_and_method(made):
         "Review report Matter 2026-014 — Lease dispute Client Sam Client Owner / custodian Alex Owner, keeper of the archive",
         "Times shown in America/New_York, the archive's zone, each with its offset from UTC",
         "Filters flags in every state; every rule Flags listed 8",
-        f"Pages {result['pages']} Bates numbers TF-000001 to {result['bates_last']} Report id {result['report']}",
+        f"Pages {result['pages']} Bates numbers TF-REVIEW-000001 to {result['bates_last']} Report id {result['report']}",
         "Rule Open Reviewed Dismissed Cleared Total"
         " arrest (lexicon category) 1 0 0 0 1 content_limits (lexicon category) 0 0 1 0 1"
         " deadlines (lexicon category) 0 1 0 0 1 money (lexicon category) 1 0 0 0 1"
@@ -295,8 +295,8 @@ def test_the_manifest_rows_are_the_json_and_csv_rows_with_every_message_hash(mad
         },
     }
     assert data["bates"] == {
-        "prefix": "TF",
-        "first": "TF-000001",
+        "prefix": "TF-REVIEW",
+        "first": "TF-REVIEW-000001",
         "last": result["bates_last"],
         "first_number": 1,
         "last_number": result["pages"],
@@ -325,7 +325,7 @@ def test_the_report_is_recorded_audited_and_private(made):
         "pdf_sha256": result["pdf_sha256"],
         "manifest_sha256": result["manifest_sha256"],
         "pages": result["pages"],
-        "bates_prefix": "TF",
+        "bates_prefix": "TF-REVIEW",
         "bates_first": 1,
         "bates_last": result["pages"],
         "matter_id": matter_id,
@@ -345,34 +345,41 @@ def test_the_report_is_recorded_audited_and_private(made):
         "manifest_sha256": result["manifest_sha256"],
         "pages": result["pages"],
         "flags": flags,
-        "bates_first": "TF-000001",
+        "bates_first": "TF-REVIEW-000001",
         "bates_last": result["bates_last"],
     }
-    assert [tuple(c) for c in counter] == [("TF", result["pages"] + 1)]
+    assert [tuple(c) for c in counter] == [("TF-REVIEW", result["pages"] + 1)]
 
 
-def test_bates_numbers_continue_after_a_transcript_and_a_transcript_after_the_report(copy, tmp_path):
+def test_reports_have_a_series_of_their_own_and_transcripts_run_on_without_a_gap(copy, tmp_path):
+    """A review report is the firm's record, never produced: numbered <prefix>-REVIEW, so that a transcript
+    made after it takes the number after the transcript before it (a production's numbers unbroken)."""
     path, _ = copy
     first = json.loads(run(path, "transcript", "2026-014", "--out", tmp_path / "t1.pdf", "--json").stdout)
     made = json.loads(run(path, "review", "--matter", "2026-014", "--pdf", tmp_path / "r.pdf", "--json").stdout)
+    again = json.loads(run(path, "review", "--matter", "2026-014", "--pdf", tmp_path / "r2.pdf", "--json").stdout)
     after = json.loads(run(path, "transcript", "2026-014", "--out", tmp_path / "t2.pdf", "--json").stdout)
-    number = lambda bates: int(bates.split("-")[1])  # noqa: E731
-    assert number(first["bates_first"]) > 1  # (the module's report took the first numbers)
-    assert number(made["bates_first"]) == number(first["bates_last"]) + 1
+    number = lambda bates: int(bates.rsplit("-", 1)[1])  # noqa: E731
+    assert first["bates_first"] == "TF-000001"  # (the module's report took no number of the archive's series)
+    assert after["bates_first"] == f"TF-{number(first['bates_last']) + 1:06d}"
+    assert made["bates_first"].startswith("TF-REVIEW-") and number(made["bates_first"]) > 1  # (after the module's)
     assert number(made["bates_last"]) == number(made["bates_first"]) + made["pages"] - 1
-    assert number(after["bates_first"]) == number(made["bates_last"]) + 1
+    assert again["bates_first"] == f"TF-REVIEW-{number(made['bates_last']) + 1:06d}"
     pages = subprocess.run(
         ["pdftotext", "-layout", tmp_path / "r.pdf", "-"], capture_output=True, text=True, check=True
     )
     stamped = [page.split() for page in pages.stdout.split("\f")[:-1]]
-    assert [f"TF-{n:06d}" in page for page, n in zip(stamped, range(number(made["bates_first"]), 10**6))] == [
+    assert [f"TF-REVIEW-{n:06d}" in page for page, n in zip(stamped, range(number(made["bates_first"]), 10**6))] == [
         True
     ] * made["pages"]
     assert [
         ("Page", str(i), "of", str(made["pages"])) == tuple(page[page.index("Page") : page.index("Page") + 4])
         for i, page in enumerate(stamped, 1)
     ] == [True] * made["pages"]
-    assert run(path, "verify", tmp_path / "r.pdf", tmp_path / "t1.pdf", tmp_path / "t2.pdf").exit_code == 0
+    assert (
+        run(path, "verify", tmp_path / "r.pdf", tmp_path / "r2.pdf", tmp_path / "t1.pdf", tmp_path / "t2.pdf").exit_code
+        == 0
+    )
 
 
 def test_verify_proves_the_report(made):
@@ -381,7 +388,7 @@ def test_verify_proves_the_report(made):
     assert r.exit_code == 0, r.output
     assert r.output == (
         f"{pdf}: matches the archive (review report {result['report']}, 8 flags, 7 messages, {result['pages']} pages,"
-        f" Bates TF-000001 to {result['bates_last']}).\n"
+        f" Bates TF-REVIEW-000001 to {result['bates_last']}).\n"
     )
     [check] = json.loads(run(path, "verify", pdf, "--json").stdout)
     assert {
@@ -496,7 +503,8 @@ def test_a_report_of_the_whole_archive_with_nothing_matching(copy, tmp_path):
     r = run(path, "review", "--rule", "safety", "--unanswered", "--within", "2h", "--pdf", tmp_path / "none.pdf")
     assert r.exit_code == 0, r.output
     assert re.fullmatch(
-        rf"Wrote {re.escape(str(tmp_path / 'none.pdf'))}: 0 flags, 1 page, Bates TF-\d{{6}} to TF-\d{{6}}\.\n", r.output
+        rf"Wrote {re.escape(str(tmp_path / 'none.pdf'))}: 0 flags, 1 page, Bates TF-REVIEW-\d{{6}} to TF-REVIEW-\d{{6}}\.\n",
+        r.output,
     )
     text = text_of(tmp_path / "none.pdf")
     assert "Review report Scope the whole archive Owner / custodian Alex Owner" in text
@@ -515,25 +523,30 @@ def test_a_report_whose_bates_numbers_were_taken_while_it_was_made_writes_nothin
     path, _ = copy
     rendered = document.render
 
-    def and_meanwhile_a_transcript(*args, **kwargs):
+    meanwhile = []
+
+    def and_meanwhile_another_report(*args, **kwargs):
         done = rendered(*args, **kwargs)
-        assert run(path, "transcript", "2026-014", "--out", tmp_path / "t.pdf").exit_code == 0
+        if not meanwhile:  # (the report made meanwhile renders too: once)
+            meanwhile.append(None)
+            other = run(path, "review", "--pdf", tmp_path / "t.pdf")
+            assert other.exit_code == 0, other.output
         return done
 
-    monkeypatch.setattr(document, "render", and_meanwhile_a_transcript)
+    monkeypatch.setattr(document, "render", and_meanwhile_another_report)
     conn = sqlite3.connect(path)
-    (first,) = conn.execute("SELECT next_number FROM bates_counters").fetchone()
+    (first,) = conn.execute("SELECT next_number FROM bates_counters WHERE prefix = 'TF-REVIEW'").fetchone()
     conn.close()
     r = run(path, "review", "--pdf", tmp_path / "r.pdf")
     assert (r.exit_code, r.output) == (
         1,
-        f"Error: a transcript or report took Bates numbers from TF-{first:06d} on while this report was made;"
+        f"Error: a transcript or report took Bates numbers from TF-REVIEW-{first:06d} on while this report was made;"
         " nothing was written (run it again)\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.db", "report.pdf", "t.pdf"]
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT count(*) FROM review_reports").fetchone() == (1,)
-    assert conn.execute("SELECT count(*) FROM audit_log WHERE command = 'review report'").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM review_reports").fetchone() == (2,)  # (the module's, and the other)
+    assert conn.execute("SELECT count(*) FROM audit_log WHERE command = 'review report'").fetchone() == (2,)
     conn.close()
 
 

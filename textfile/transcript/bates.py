@@ -5,9 +5,10 @@ chosen with its plan, and checked again inside the write transaction that record
 numbers are taken (`recording.py`): two productions made at the same time can never both use a number.
 
 A transcript that shows privileged notes (`--include-privileged`) is not for production: it is numbered
-in a series of its own, <archive prefix>-PRIV, as the weekly snapshots are in <archive prefix>-SNAP, so that
-the produced transcripts' numbers run on without a gap where it would have taken its own (P-000001 to
-P-000003, then P-000004 on, not P-000007). A --bates-prefix given is used as given.
+in a series of its own, <archive prefix>-PRIV, as the weekly snapshots are in <archive prefix>-SNAP and the
+review reports in <archive prefix>-REVIEW, so that the produced transcripts' numbers run on without a gap
+where it would have taken its own (P-000001 to P-000003, then P-000004 on, not P-000007). A --bates-prefix
+given is used as given.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def first_bates(conn, request: Request, archive_prefix: str) -> Series:
 
 
 PRIVILEGED_SERIES = "{prefix}-PRIV"  # a privileged transcript's own series: DEMO-PRIV-000001
+# The review report's own series (DEMO-REVIEW-000001): the firm's compliance record, never produced; in the
+# archive's series it took numbers the next production would have had (a production starting at DEMO-000013).
+REVIEW_SERIES = "{prefix}-REVIEW"
 
 
 def privileged_bates(conn, request: Request, archive_prefix: str) -> tuple[Request, Series]:

@@ -4,8 +4,8 @@ numbers and manifest, recorded so that `textfile verify FILE` can prove it (inte
 `make_report` is the one function the CLI calls. It reads the report's contents in one snapshot
 (contents.py: the scan, the flags with their context and responses, each message's content hash, the
 Bates series), lays out the report (page.py says each thing in words, document.py renders it),
-stamps its page and Bates numbers (continuing the archive's series: no number is used twice across
-transcripts and reports), attaches the manifest (manifest.py), writes the file 0600 beside its name,
+stamps its page and Bates numbers (in a series of its own, <archive prefix>-REVIEW: the firm's record, never
+produced, takes no number a production would have had; no number is used twice), attaches the manifest (manifest.py), writes the file 0600 beside its name,
 and records it with one audit entry before the file takes its name (recording.py).
 
 - contents.py   what the report holds, read in one transaction

@@ -21,7 +21,7 @@ from textfile.archive import validate_bates_prefix
 from textfile.filing.names import client_row, matter_row
 from textfile.review import consent, settings
 from textfile.review.queue import RULE_NAMES, STATES, Filters, Flag
-from textfile.transcript.bates import Series, bates_series
+from textfile.transcript.bates import REVIEW_SERIES, Series, bates_series
 
 if TYPE_CHECKING:
     from textfile.archive import Archive
@@ -101,7 +101,7 @@ class Contents:
 
 def read_contents(archive: Archive, filters: Filters, tz) -> Contents:
     """The report's contents, in one write transaction (the scan may raise flags: see the module)."""
-    prefix = validate_bates_prefix(archive.settings.bates_prefix, stored=True)
+    prefix = REVIEW_SERIES.format(prefix=validate_bates_prefix(archive.settings.bates_prefix, stored=True).rstrip("-"))
     with archive.transaction() as conn:
         found = review.queue_now(conn, tz, filters, context=CONTEXT)
         shown = _Shown(conn)
