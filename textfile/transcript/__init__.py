@@ -174,7 +174,7 @@ def _make_transcript(
     appendix.placed(notes, contents, path)  # (and the cover says them)
     partial = cleanup.enter_context(partial_file(path))
     made = Made(remade.uuid if remade else str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
-    chunks = _chunks(contents, chunk_size, workers)
+    chunks = _chunks(contents, chunk_size, workers, request.imports_until)
     options.fitted(chunks.jobs, contents, asked)
     planned = time.monotonic()
     context = _render_context(archive, request, contents.scope, parts, cache)
@@ -262,10 +262,11 @@ def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, given: tuple, pri
     )
 
 
-def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
+def _chunks(contents: Contents, chunk_size: int, workers: int | None, imports_until: int | None) -> Chunks:
     """The documents to render: the cover, then the messages in chunks that stay put when messages are
     added (`content.jobs`: every `chunk_size` messages of a conversation); a small transcript, or
-    one worker, is rendered in this process."""
+    one worker, is rendered in this process. Each says where its messages were found by the imports up
+    to `imports_until` only (a transcript made again), or by every one."""
     from textfile.transcript import content, render
 
     total = len(contents.plan.rows)
@@ -274,6 +275,7 @@ def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
     jobs = content.jobs(contents.plan, chunk_size)
     for job in jobs:
         job.found_on = bool(contents.cover["phones"])
+        job.imports_until = imports_until
     return Chunks(jobs, 1 if in_process else min(workers, len(jobs)))
 
 

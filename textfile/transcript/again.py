@@ -9,6 +9,11 @@ redactions, notes, for_production), all read from the record, none from the call
 with: a chunk's pages break where it ends; every caller but the tests and benchmarks uses the default).
 
 Decisions, and why:
+- **As of the imports it knew.** Where its messages were found (its sources, whose phones, the times
+  other phones recorded, the exports that lacked them, the U+FFFD each import reported, the pairs an
+  import made) is read by the imports audited before its making only (`sightings.known_until`): an
+  export imported since that holds its messages (the same file again, a newer backup) adds a sighting,
+  not a change to what it showed, and it comes out the same. `verify FILE.pdf` reads them so too.
 - **Nothing recorded.** The file made again is no new transcript: no record, no Bates numbers taken,
   no audit entry (the caller audits the re-production). Its manifest names the recorded transcript,
   so `verify FILE.pdf` proves it as that one (its sha256 is the recorded one).
@@ -30,7 +35,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textfile import times
+from textfile import sightings, times
 from textfile.audit.entries import details_of
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.transcript.request import Request
@@ -57,6 +62,7 @@ class Recorded:
     messages: list[tuple[str, str]]  # (id, content hash) in transcript order
     audit_entry: int  # the entry that audited its making
     include_privileged: bool
+    imports_until: int | None = None  # the last import it knew (`sightings.known_until`)
 
     def options(self) -> dict:
         """The production's options it was made with (`options.checked`'s keywords)."""
@@ -120,6 +126,7 @@ def recorded(conn, uuid: str) -> Recorded:
         messages,
         entry[0],
         bool(entry[1].get("include_privileged")),
+        sightings.known_until(conn, entry[0]),
     )
 
 
@@ -147,6 +154,7 @@ def request(rec: Recorded) -> Request:
         None,
         s["media"],
         bool(s.get("snapshot")),
+        rec.imports_until,
     )
 
 
