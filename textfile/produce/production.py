@@ -342,7 +342,8 @@ def _check_key(conn, number: int, signer) -> None:
 
 
 def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
-    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`)."""
+    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`); one
+    that comes out otherwise is kept, to be named with the other files that differ (`Reproduction.differs`)."""
     from textfile.produce import signing
     from textfile.transcript import make_transcript, pdf
 
@@ -357,6 +358,7 @@ def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
         made = make_transcript(
             run.archive,
             again=transcript,
+            keep_differing=True,
             out=folder.path / name,
             signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
             progress=progress,

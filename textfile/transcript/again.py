@@ -26,7 +26,9 @@ Decisions, and why:
   one whose manifest has the recorded sha256), and a manifest that matches none says the facts it
   records changed (its notes, its cover's disclosures, the textfile version); a file whose sha256 is
   not the recorded one (its pages show what the manifest does not record: an excerpt line's counts,
-  a contact's name; or another signature) is removed, never placed. Nothing is written.
+  a contact's name; or another signature) is removed, never placed. Nothing is written. A production
+  made again asks for it all the same (`keep_differing`): its folder is finished and every file that
+  differs from the production's record named (exit 3), a PDF as any other.
 """
 
 from __future__ import annotations
@@ -200,14 +202,18 @@ def audit_heads(conn, rec: Recorded) -> list[dict | None]:
     return [{"entry": r[0], "hash": r[1]} for r in rows] or [None]
 
 
-def manifest_matched(conn, rec: Recorded, build) -> bytes:
-    """The manifest (`build(audit_head)`) whose sha256 is the recorded one; refused when none is."""
+def manifest_matched(conn, rec: Recorded, build, keep_differing: bool = False) -> bytes:
+    """The manifest (`build(audit_head)`) whose sha256 is the recorded one; refused when none is (with
+    `keep_differing`: the one with the latest candidate, for a file that will be named as differing)."""
     from textfile.transcript import manifest
 
-    for head in audit_heads(conn, rec):
+    heads = audit_heads(conn, rec)
+    for head in heads:
         data = build(head)
         if manifest.sha256(data) == rec.manifest_sha256:
             return data
+    if keep_differing:
+        return build(heads[0])
     raise Conflict(
         f"transcript {rec.uuid} cannot be made again byte for byte: its manifest would differ from the one"
         " recorded (the notes to file it concerns, what its cover discloses, or the textfile version changed"
