@@ -191,3 +191,11 @@ def test_a_transcript_made_again_says_what_it_said_of_an_export_that_lacked_a_me
     assert "again: that export left it out" not in " ".join(text.stdout.split())
     verified = cli("verify", tmp_path / "again.pdf")
     assert verified.exit_code == 0, verified.output
+
+
+def test_only_a_transcript_made_again_is_kept_where_it_differs(archive, tmp_path):
+    from textfile.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"^keep_differing is for a transcript made again: give again=ID$"):
+        make_transcript(archive, matter="M-1", out=tmp_path / "t.pdf", keep_differing=True)
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("archive.db")] == []
