@@ -31,7 +31,8 @@ def _rows(until: int | None) -> str:
     )
     return (
         "SELECT a.message_id, m.rowid, a.import_id, li.file_name, li.started_at, a.last_seen_import_id, si.file_name AS seen_file,"
-        f" si.started_at AS seen_at, {again} AS seen_again_import_id, ai.file_name AS again_file, ai.started_at AS again_at"
+        f" si.started_at AS seen_at, {again}{'' if until is None else ' AS seen_again_import_id'},"
+        " ai.file_name AS again_file, ai.started_at AS again_at"
         " FROM missing_from_phone a JOIN messages m ON m.id = a.message_id JOIN imports li ON li.id = a.import_id"
         f" JOIN imports si ON si.id = a.last_seen_import_id LEFT JOIN imports ai ON ai.id = {again}"
     )
