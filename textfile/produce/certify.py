@@ -143,40 +143,46 @@ class Part(NamedTuple):
     rows: tuple = ()
 
 
-def sources_of(conn, message_ids: list[str], owner: str) -> tuple[SourceExport, ...]:
-    """The exports that hold these messages (every import that read one of them, in import order), each
-    with how many of them it holds; its custodian as named on import, else the archive's `owner`. One of
-    the two readings of the archive here (`copies_of`), for the production command to fill
-    `Certification.sources` with."""
+def sources_of(conn, message_ids: list[str], owner: str, until: int | None = None) -> tuple[SourceExport, ...]:
+    """The exports that hold these messages (every import that read one of them, in import order; up to
+    `until`: a production made again), each with how many of them it holds; its custodian as named on
+    import, else the archive's `owner`. One of the two readings of the archive here (`copies_of`), for
+    the production command to fill `Certification.sources` with."""
     import json
+
+    from textfile import sightings
 
     rows = conn.execute(
         "SELECT i.id, i.file_name, i.format, i.size, i.sha256, i.finished_at, i.custodian,"
         " count(DISTINCT s.message_id) FROM message_sources s JOIN imports i ON i.id = s.import_id"
-        " WHERE s.message_id IN (SELECT value FROM json_each(?)) GROUP BY i.id ORDER BY i.id",
+        f" WHERE s.message_id IN (SELECT value FROM json_each(?)){sightings.up_to('s.import_id', until)}"
+        " GROUP BY i.id ORDER BY i.id",
         (json.dumps(list(message_ids)),),
     )
     return tuple(SourceExport(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or owner, r[7]) for r in rows)
 
 
-def copies_of(conn, message_ids: list[str]) -> Copies | None:
+def copies_of(conn, message_ids: list[str], until: int | None = None) -> Copies | None:
     """Of these messages, those found on more than one phone: exports of more than one custodian hold them
     (the owner's phone, or a client's: `import_custodians`); of those, how many another phone's copy
     gives another time (`phone_copies`, as the transcript says it: `people.times_elsewhere`) and how many
     hold a version that another phone's import made (a text that phone shows otherwise). None when none
-    is. For the production command to fill `Certification.copies` with."""
+    is. By the imports up to `until` only (a production made again). For the production command to fill
+    `Certification.copies` with."""
     import json
 
     from textfile import sightings
 
     found = conn.execute(
-        f"WITH seen AS ({sightings.OF_IDS}), phones AS (SELECT s.message_id FROM seen s LEFT JOIN import_custodians ic"
+        f"WITH seen AS ({sightings.of_ids(until)}), phones AS (SELECT s.message_id FROM seen s LEFT JOIN import_custodians ic"
         " ON ic.import_id = s.import_id GROUP BY s.message_id HAVING count(DISTINCT coalesce(ic.client_id, 0)) > 1)"
         " SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
-        " WHERE pc.message_id = p.message_id AND pc.sent_at <> m.sent_at)), 0), coalesce(sum(EXISTS (SELECT 1 FROM"
+        f" WHERE pc.message_id = p.message_id AND pc.sent_at <> m.sent_at{sightings.up_to('pc.import_id', until)})), 0),"
+        " coalesce(sum(EXISTS (SELECT 1 FROM"
         " message_versions v JOIN messages m ON m.id = v.message_id LEFT JOIN import_custodians here ON here.import_id"
         " = v.import_id LEFT JOIN import_custodians first ON first.import_id = m.import_id WHERE v.message_id ="
-        " p.message_id AND coalesce(here.client_id, 0) <> coalesce(first.client_id, 0))), 0) FROM phones p",
+        f" p.message_id AND coalesce(here.client_id, 0) <> coalesce(first.client_id, 0){sightings.up_to('v.import_id', until)}))"
+        ", 0) FROM phones p",
         (json.dumps(list(message_ids)),),
     ).fetchone()
     return Copies(*found) if found[0] else None

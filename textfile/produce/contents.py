@@ -49,7 +49,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     numbers = _numbers(conn, chosen)
     facts = _facts(conn, chosen)
     owner = archive.settings.owner_name
-    custodians = _custodians(conn, ids, owner)
+    custodians = _custodians(conn, ids, owner, run.imports_until)
     rows = tabular.message_rows(
         conn,
         ids,
@@ -60,10 +60,11 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         natives={(n.message_id, n.position): n.bates for n in natives},
         outside=_outside(chosen, facts),
         owner_name=owner,
+        imports_until=run.imports_until,
     )
     folder.write("DATA/messages.csv", tabular.csv_bytes(rows), "csv")
     folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(rows), "jsonl")
-    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, owner, custodians)
+    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, owner, custodians, run.imports_until)
     natives_of: dict[str, list[documents.Native]] = {}
     for n in natives:
         natives_of.setdefault(n.message_id, []).append(n)
@@ -92,10 +93,18 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
 
 
 def _rsmf(
-    conn, chosen, pdfs, message_bates, redactions, folder: Folder, owner: str, custodians: dict[str, set[str]]
+    conn,
+    chosen,
+    pdfs,
+    message_bates,
+    redactions,
+    folder: Folder,
+    owner: str,
+    custodians: dict[str, set[str]],
+    imports_until: int | None,
 ) -> list[str]:
     """One .rsmf per conversation (sliced when long), naming the custodians of its own messages; an exhibit
-    names its conversation's."""
+    names its conversation's. `imports_until`: where they were found, by the imports up to it only."""
     from textfile.produce import rsmf
 
     written = []
@@ -109,6 +118,7 @@ def _rsmf(
             bates=message_bates,
             generator=GENERATOR,
             redactions={m: redactions[m] for m in chosen.messages[c] if m in redactions},
+            imports_until=imports_until,
         ):
             folder.write(f"RSMF/{name}", data, "rsmf")
             written.append(f"RSMF/{name}")
@@ -159,12 +169,12 @@ def _facts(conn, chosen) -> dict:
     return {"conversations": conversations, "messages": messages}
 
 
-def _custodians(conn, ids: list[str], owner: str) -> dict[str, set[str]]:
-    """Whom each message was collected from: the custodians of the imports that hold it (the owner's
-    phone when an import names none), by message id."""
+def _custodians(conn, ids: list[str], owner: str, until: int | None = None) -> dict[str, set[str]]:
+    """Whom each message was collected from: the custodians of the imports (up to `until`) that hold it
+    (the owner's phone when an import names none), by message id."""
     found: dict[str, set[str]] = {}
     for mid, custodian in conn.execute(
-        f"SELECT DISTINCT s.message_id, i.custodian FROM ({sightings.OF_IDS}) s JOIN imports i ON i.id = s.import_id",
+        f"SELECT DISTINCT s.message_id, i.custodian FROM ({sightings.of_ids(until)}) s JOIN imports i ON i.id = s.import_id",
         (json.dumps(ids),),
     ):
         found.setdefault(mid, set()).add(custodian or owner)

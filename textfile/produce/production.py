@@ -114,6 +114,7 @@ class Run:
     number: int
     zone: object
     earlier: list = field(default_factory=list)  # the earlier productions of its messages (--reproduce)
+    imports_until: int | None = None  # made again: the last import it knew (`sightings.known_until`); none: every one
 
 
 def produce(archive: Archive, request: Request, progress=None) -> Production:
@@ -270,6 +271,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         number,
         times.zone(settings.tz),
         json.loads(row["reproduces"]),
+        _imports_known(conn, number),
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
     others = _finish(run, after, pdfs, message_bates)
@@ -289,6 +291,20 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         audit.append(w, "produce again", again.to_json())
     run.folder.done()
     return again
+
+
+def _imports_known(conn, number: int) -> int | None:
+    """The last import production `number` knew: where its messages were found (the data's found_on, the
+    custodians, the certification's sources and copies) is read by the imports up to it, as it was made
+    (an export imported since that holds them is no change to what it says). None: its audit entry is
+    not found (read by every import; a file that then differs is named)."""
+    from textfile import sightings
+    from textfile.audit.entries import details_of
+
+    for entry, details in conn.execute("SELECT id, details FROM audit_log WHERE command = 'produce' ORDER BY id"):
+        if details_of(details).get("production") == number:
+            return sightings.known_until(conn, entry)
+    return None
 
 
 def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
@@ -326,7 +342,8 @@ def _check_key(conn, number: int, signer) -> None:
 
 
 def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
-    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`)."""
+    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`); one
+    that comes out otherwise is kept, to be named with the other files that differ (`Reproduction.differs`)."""
     from textfile.produce import signing
     from textfile.transcript import make_transcript, pdf
 
@@ -341,6 +358,7 @@ def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
         made = make_transcript(
             run.archive,
             again=transcript,
+            keep_differing=True,
             out=folder.path / name,
             signer=lambda path: signing.sign_pdf(path, run.signer, when=run.now),
             progress=progress,

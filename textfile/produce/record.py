@@ -183,7 +183,7 @@ def certification(run: Run, pdfs, others) -> str:
         messages=len(chosen.ids),
         bates_first=pdfs[0].begbates,
         bates_last=others.natives[-1].bates if others.natives else pdfs[-1].endbates,
-        sources=certify.sources_of(archive.conn, chosen.ids, settings.owner_name),
+        sources=certify.sources_of(archive.conn, chosen.ids, settings.owner_name, run.imports_until),
         files=tuple(
             certify.ProducedFile(f.path, f.sha256, f.size, f.bates_first, f.bates_last)
             for f in sorted(folder.files.values(), key=lambda f: f.path)
@@ -193,7 +193,7 @@ def certification(run: Run, pdfs, others) -> str:
         signing_certificate=run.signer.fingerprint,
         certificate_file="signing-certificate.pem",
         repeats=_repeated(run),
-        copies=certify.copies_of(archive.conn, chosen.ids),
+        copies=certify.copies_of(archive.conn, chosen.ids, run.imports_until),
     )
     data, text = certify.certification(facts)
     folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")

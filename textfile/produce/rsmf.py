@@ -95,6 +95,7 @@ def conversation_rsmf(
     custodian_handle: str | None = None,
     slice_size: int = SLICE_SIZE,
     redactions: dict | None = None,
+    imports_until: int | None = None,
 ) -> list[tuple[str, bytes]]:
     """The conversation's messages (those given, in the order given) as one .rsmf per `slice_size`
     events: [(file name, bytes)]. `custodian` names whom the data was collected from (the
@@ -102,7 +103,8 @@ def conversation_rsmf(
     "Found on"); `custodian_handle` is the manifest's custodian, a participant's handle (default: the
     participant whose phone the conversation was found on, `_collected_from`); `bates` maps a message
     id to its Bates number; `redactions` maps a message id to its redaction spans (produce/redaction.py):
-    its text carries "[REDACTED: …]" in their place, and its earlier versions are withheld."""
+    its text carries "[REDACTED: …]" in their place, and its earlier versions are withheld. `imports_until`:
+    where each was found, by the imports up to this one only (a production made again: `sightings.known_until`)."""
     if slice_size < 1:
         raise InvalidInput("an RSMF slice holds at least one event")
     if not message_ids_in_order:
@@ -128,7 +130,7 @@ def conversation_rsmf(
         )
     )
     saying = {r["id"]: said(r, conversation["platform"], people) for r in rows}
-    found = found_on(conn, rows, owner_name)
+    found = found_on(conn, rows, owner_name, imports_until)
     if custodian_handle is None:
         custodian_handle = _collected_from(conn, people, found, owner_name)
     slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)]
@@ -171,13 +173,13 @@ def _redacted(row, spans) -> dict:
     }
 
 
-def found_on(conn, rows, owner_name: str) -> dict[str, Found]:
+def found_on(conn, rows, owner_name: str, until: int | None = None) -> dict[str, Found]:
     """Where each message (of `rows`, each with its "id") was found, by message id: whose phones, sorted by
     name, and the times other phones' copies recorded, read by the transcript's readers (`people`): one
-    reading for every file of a production (rsmf, tabular)."""
+    reading for every file of a production (rsmf, tabular). `until`: by the imports up to this one only."""
     cond, params = "m.id IN (SELECT value FROM json_each(?))", [json.dumps([r["id"] for r in rows])]
-    phones = phones_of(conn, cond, params, owner_name)
-    elsewhere = times_elsewhere(conn, cond, params, owner_name)
+    phones = phones_of(conn, cond, params, owner_name, until=until)
+    elsewhere = times_elsewhere(conn, cond, params, owner_name, until=until)
     return {r["id"]: Found(phones.get(r["id"], []), elsewhere.get(r["id"], {})) for r in rows}
 
 

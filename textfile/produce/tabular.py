@@ -102,13 +102,15 @@ def message_rows(
     natives: dict[tuple[str, int], str] | None = None,
     outside: set[str] | frozenset = frozenset(),
     owner_name: str,
+    imports_until: int | None = None,
 ) -> list[dict]:
     """One dict per message id (in the order given), keys in `FIELDS` order. Unknown ids: NotFound.
     `redactions` (a message id -> its spans, produce/redaction.py): the body with "[REDACTED: …]".
     So that every row joins the production's other files: `numbers` (a message id -> "2.15", as the PDF,
     the text files and the logs name it), `natives` ((message id, attachment position) -> the native's
     Bates number), `outside` (the ids produced as context, outside the window asked for). `owner_name`:
-    whose phone an import of no client's phone read (`found_on`)."""
+    whose phone an import of no client's phone read (`found_on`); `imports_until`: where each was found, by
+    the imports up to this one only (a production made again: `sightings.known_until`)."""
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
     ids = list(message_ids)
@@ -149,7 +151,7 @@ def message_rows(
     ]
     between_others = _without_the_owner(conn, sorted({found[i]["conversation_id"] for i in ids}))
     replied = _replied(cur, [found[i] for i in ids])
-    found_on = _found_on(conn, [found[i] for i in ids], tz, owner_name)
+    found_on = _found_on(conn, [found[i] for i in ids], tz, owner_name, imports_until)
     for row in rows:
         mid = row["message_id"]
         row["number"] = f"#{numbers[mid]}" if numbers and mid in numbers else None
@@ -189,10 +191,10 @@ def _replied(cur, messages) -> dict[str, str]:
     }
 
 
-def _found_on(conn, messages, tz: ZoneInfo, owner_name: str) -> dict[str, list[dict]]:
+def _found_on(conn, messages, tz: ZoneInfo, owner_name: str, until: int | None) -> dict[str, list[dict]]:
     """Each message's custodians (sorted by name), each with the time their phone's copy recorded where it
     differs from the message's own: in UTC as stored, and local as the PDF says it (`_recorded`)."""
-    found = found_on(conn, messages, owner_name)
+    found = found_on(conn, messages, owner_name, until)
     out = {}
     for m in messages:
         at = found[m["id"]].elsewhere

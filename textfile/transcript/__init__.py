@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from textfile import __version__, audit, scratch, times
 from textfile.archive import Archive
-from textfile.errors import TextfileError
+from textfile.errors import InvalidInput, TextfileError
 from textfile.transcript import again, appendix, joining, options
 from textfile.transcript.again import Recorded
 from textfile.transcript.bates import privileged_bates
@@ -63,14 +63,20 @@ CHUNK = 1000  # messages per rendered document (MEASURED.md: ~1,000 keeps each p
 SMALL = 400  # up to this many messages, one document rendered in this process (no pool to start)
 
 
-def make_transcript(archive: Archive, *, again: str | None = None, **options) -> Transcript:
+def make_transcript(
+    archive: Archive, *, again: str | None = None, keep_differing: bool = False, **options
+) -> Transcript:
     """Render, record and write one transcript; returns what was made. Options: those of
     `_make_transcript` (matter or client, from_/until, tz, out or out_dir, bates_prefix/start, media…,
     and a production's: conversations, context, exhibit, production, redact, notes, signer, for_production:
     options.py).
     `again`: the id of a recorded transcript, made again byte for byte from its record (`again.py`:
-    given only out/out_dir, mkdir, signer and how it is rendered), written to `out`, not recorded."""
+    given only out/out_dir, mkdir, signer and how it is rendered), written to `out`, not recorded.
+    `keep_differing` (with `again`): a file that comes out otherwise is put in place all the same, not
+    refused, for a production made again to name it (its sha256 is not the recorded one)."""
     remade = None
+    if keep_differing and again is None:
+        raise InvalidInput("keep_differing is for a transcript made again: give again=ID")
     if again is not None:
         from textfile.transcript import again as remaking
 
@@ -82,7 +88,9 @@ def make_transcript(archive: Archive, *, again: str | None = None, **options) ->
         scratch.temporary_folder("textfile-transcript-", "the transcript") as parts,
         ExitStack() as cleanup,
     ):
-        return _make_transcript(archive, parts=parts, cleanup=cleanup, remade=remade, **options)
+        return _make_transcript(
+            archive, parts=parts, cleanup=cleanup, remade=remade, keep_differing=keep_differing, **options
+        )
 
 
 @contextmanager
@@ -144,6 +152,7 @@ def _make_transcript(
     signer: Callable[[Path], None] | None = None,
     for_production: bool = False,
     remade: Recorded | None = None,
+    keep_differing: bool = False,
 ) -> Transcript:
     """The request checked; the contents read in one snapshot (scope, Bates series, plan, cover);
     the destination and its partial file; the chunks rendered, the first opening with the cover;
@@ -174,7 +183,7 @@ def _make_transcript(
     appendix.placed(notes, contents, path)  # (and the cover says them)
     partial = cleanup.enter_context(partial_file(path))
     made = Made(remade.uuid if remade else str(uuid.uuid4()), now, path, contents.bates.prefix, contents.bates.number)
-    chunks = _chunks(contents, chunk_size, workers)
+    chunks = _chunks(contents, chunk_size, workers, request.imports_until)
     options.fitted(chunks.jobs, contents, asked)
     planned = time.monotonic()
     context = _render_context(archive, request, contents.scope, parts, cache)
@@ -187,7 +196,19 @@ def _make_transcript(
     made.pages = sum(r["pages"] for r in results)
     _check_cover_slots(results[0])
     message_bates = _finished(
-        archive, request, contents, made, scope_record, notes, results, headers, label_of_page, asked, partial, remade
+        archive,
+        request,
+        contents,
+        made,
+        scope_record,
+        notes,
+        results,
+        headers,
+        label_of_page,
+        asked,
+        partial,
+        remade,
+        keep_differing,
     )
     if context.get("cache"):
         _evict(context["cache"], cache_bytes)
@@ -198,21 +219,37 @@ def _make_transcript(
 
 
 def _finished(
-    archive, request, contents, made, scope_record, notes, results, headers, label_of_page, asked, partial, remade
+    archive,
+    request,
+    contents,
+    made,
+    scope_record,
+    notes,
+    results,
+    headers,
+    label_of_page,
+    asked,
+    partial,
+    remade,
+    keep_differing=False,
 ) -> dict[str, str]:
     """The parts joined and stamped, the manifest attached; the file written (and signed); then the
     transcript recorded and audited and the file put in place, or, made again (`remade`), the file
-    proven the recorded one and put in place, nothing recorded. Each message's Bates number."""
+    proven the recorded one and put in place, nothing recorded (one that is not: refused, or put in
+    place all the same with `keep_differing`). Each message's Bates number."""
 
     def manifest_with(head):
         return _manifest(archive, request, contents, made, scope_record, notes.record(), head)
 
-    manifest_bytes = again.manifest_matched(archive.conn, remade, manifest_with) if remade else manifest_with(HEAD)
+    manifest_bytes = (
+        again.manifest_matched(archive.conn, remade, manifest_with, keep_differing) if remade else manifest_with(HEAD)
+    )
     document = joining.joined(results, made, manifest_bytes, headers, label_of_page, asked.exhibit)
     message_bates = options.message_bates(results, made, len(contents.plan.rows))
     _write(document, partial, made, manifest_bytes, asked.signer)
     if remade:
-        again.check_file(remade, made.pdf_sha256)
+        if not keep_differing:
+            again.check_file(remade, made.pdf_sha256)
         appendix.recorded(notes, lambda: place(partial, made.path))
     else:
         appendix.recorded(
@@ -262,10 +299,11 @@ def _destination(conn, scope: Scope, zone: ZoneInfo, now: str, given: tuple, pri
     )
 
 
-def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
+def _chunks(contents: Contents, chunk_size: int, workers: int | None, imports_until: int | None) -> Chunks:
     """The documents to render: the cover, then the messages in chunks that stay put when messages are
     added (`content.jobs`: every `chunk_size` messages of a conversation); a small transcript, or
-    one worker, is rendered in this process."""
+    one worker, is rendered in this process. Each says where its messages were found by the imports up
+    to `imports_until` only (a transcript made again), or by every one."""
     from textfile.transcript import content, render
 
     total = len(contents.plan.rows)
@@ -274,6 +312,7 @@ def _chunks(contents: Contents, chunk_size: int, workers: int | None) -> Chunks:
     jobs = content.jobs(contents.plan, chunk_size)
     for job in jobs:
         job.found_on = bool(contents.cover["phones"])
+        job.imports_until = imports_until
     return Chunks(jobs, 1 if in_process else min(workers, len(jobs)))
 
 

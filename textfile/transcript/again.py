@@ -9,6 +9,11 @@ redactions, notes, for_production), all read from the record, none from the call
 with: a chunk's pages break where it ends; every caller but the tests and benchmarks uses the default).
 
 Decisions, and why:
+- **As of the imports it knew.** Where its messages were found (its sources, whose phones, the times
+  other phones recorded, the exports that lacked them, the U+FFFD each import reported, the pairs an
+  import made) is read by the imports audited before its making only (`sightings.known_until`): an
+  export imported since that holds its messages (the same file again, a newer backup) adds a sighting,
+  not a change to what it showed, and it comes out the same. `verify FILE.pdf` reads them so too.
 - **Nothing recorded.** The file made again is no new transcript: no record, no Bates numbers taken,
   no audit entry (the caller audits the re-production). Its manifest names the recorded transcript,
   so `verify FILE.pdf` proves it as that one (its sha256 is the recorded one).
@@ -21,7 +26,9 @@ Decisions, and why:
   one whose manifest has the recorded sha256), and a manifest that matches none says the facts it
   records changed (its notes, its cover's disclosures, the textfile version); a file whose sha256 is
   not the recorded one (its pages show what the manifest does not record: an excerpt line's counts,
-  a contact's name; or another signature) is removed, never placed. Nothing is written.
+  a contact's name; or another signature) is removed, never placed. Nothing is written. A production
+  made again asks for it all the same (`keep_differing`): its folder is finished and every file that
+  differs from the production's record named (exit 3), a PDF as any other.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textfile import times
+from textfile import sightings, times
 from textfile.audit.entries import details_of
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.transcript.request import Request
@@ -57,6 +64,7 @@ class Recorded:
     messages: list[tuple[str, str]]  # (id, content hash) in transcript order
     audit_entry: int  # the entry that audited its making
     include_privileged: bool
+    imports_until: int | None = None  # the last import it knew (`sightings.known_until`)
 
     def options(self) -> dict:
         """The production's options it was made with (`options.checked`'s keywords)."""
@@ -120,6 +128,7 @@ def recorded(conn, uuid: str) -> Recorded:
         messages,
         entry[0],
         bool(entry[1].get("include_privileged")),
+        sightings.known_until(conn, entry[0]),
     )
 
 
@@ -147,6 +156,7 @@ def request(rec: Recorded) -> Request:
         None,
         s["media"],
         bool(s.get("snapshot")),
+        rec.imports_until,
     )
 
 
@@ -192,14 +202,18 @@ def audit_heads(conn, rec: Recorded) -> list[dict | None]:
     return [{"entry": r[0], "hash": r[1]} for r in rows] or [None]
 
 
-def manifest_matched(conn, rec: Recorded, build) -> bytes:
-    """The manifest (`build(audit_head)`) whose sha256 is the recorded one; refused when none is."""
+def manifest_matched(conn, rec: Recorded, build, keep_differing: bool = False) -> bytes:
+    """The manifest (`build(audit_head)`) whose sha256 is the recorded one; refused when none is (with
+    `keep_differing`: the one with the latest candidate, for a file that will be named as differing)."""
     from textfile.transcript import manifest
 
-    for head in audit_heads(conn, rec):
+    heads = audit_heads(conn, rec)
+    for head in heads:
         data = build(head)
         if manifest.sha256(data) == rec.manifest_sha256:
             return data
+    if keep_differing:
+        return build(heads[0])
     raise Conflict(
         f"transcript {rec.uuid} cannot be made again byte for byte: its manifest would differ from the one"
         " recorded (the notes to file it concerns, what its cover discloses, or the textfile version changed"

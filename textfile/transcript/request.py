@@ -38,6 +38,7 @@ class Request:
     bates_start: int | None
     media: bool
     snapshot: bool
+    imports_until: int | None = None  # made again: the last import it knew (`sightings.known_until`); none: every one
 
 
 def check_request(
@@ -110,7 +111,7 @@ def read_contents(
                 else ""
             )
             raise NotFound(f"{what} has no messages{window}: nothing to transcribe")
-        cover = content.cover(conn, scope, plan, request.zone, settings.owner_name, settings.tz)
+        cover = content.cover(conn, scope, plan, request.zone, settings.owner_name, settings.tz, request.imports_until)
         if selection.for_production:
             cover = withheld.for_production(conn, cover)
         client_handles = [

@@ -63,6 +63,7 @@ class Job:
     redactions: dict[str, list] = field(default_factory=dict)  # message id -> the spans of its body redacted
     context: list[int] = field(default_factory=list)  # positions of messages shown as context, outside the window
     for_production: bool = False  # the computer's paths not shown (content/withheld.py)
+    imports_until: int | None = None  # made again: where its messages were found, by the imports it knew only
 
 
 LEAD_IN = 50  # the messages the cover's document shows after it: its last page is never the cover's end alone
@@ -214,14 +215,14 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
     if not job.rowids:  # (the cover's document of a transcript with no messages)
         return Chunk([], {}, conversation_files(conn, job.files_of, client_names(conn)), digest(()), 0)
     ordered = _rows(conn, job)
-    facts = _chunk_facts(conn, [r["id"] for r in ordered], job.found_on, tz, media, owner_name)
+    facts = _chunk_facts(conn, [r["id"] for r in ordered], job, tz, media, owner_name)
     conversation_ids = sorted({r["conversation_id"] for r in ordered})
     conversations = conversation_info(conn, conversation_ids, facts.clients)
     for c, said in job.excerpts.items():  # (content/excerpt.py)
         if c in conversations:
             conversations[c]["excerpt"] = said
     facts.others = _without_the_owner(conn, conversation_ids)
-    facts.absent = coverage.marks(conn, [r["id"] for r in ordered], tz)
+    facts.absent = coverage.marks(conn, [r["id"] for r in ordered], tz, job.imports_until)
     messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
     context = set(job.context)
     for m, r in zip(messages, ordered):
@@ -256,9 +257,10 @@ def _rows(conn: sqlite3.Connection, job: Job) -> list[sqlite3.Row]:
 
 
 def _chunk_facts(
-    conn: sqlite3.Connection, ids: list[str], found_on: bool, tz: ZoneInfo, media: bool, owner_name: str
+    conn: sqlite3.Connection, ids: list[str], job: Job, tz: ZoneInfo, media: bool, owner_name: str
 ) -> ChunkFacts:
-    """What the chunk's messages are shown with, read for all of them at once."""
+    """What the chunk's messages are shown with, read for all of them at once (whose phones each was
+    found on where the job says, by the imports it knew)."""
     id_marks = ",".join("?" * len(ids))
     versions = _by_message(
         conn, f"SELECT * FROM message_versions WHERE message_id IN ({id_marks}) ORDER BY message_id, version", ids
@@ -276,8 +278,9 @@ def _chunk_facts(
         ids,
     )
     clients = client_names(conn)
-    phones = phones_of(conn, f"m.id IN ({id_marks})", ids, owner_name) if found_on else {}
-    elsewhere = times_elsewhere(conn, f"m.id IN ({id_marks})", ids, owner_name) if found_on else {}
+    cond, until = f"m.id IN ({id_marks})", job.imports_until
+    phones = phones_of(conn, cond, ids, owner_name, until=until) if job.found_on else {}
+    elsewhere = times_elsewhere(conn, cond, ids, owner_name, until=until) if job.found_on else {}
     return ChunkFacts(tz, media, owner_name, clients, versions, reactions, attachments, phones, elsewhere)
 
 

@@ -46,17 +46,25 @@ class Span:
 
 
 def cover(
-    conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneInfo, owner_name: str = "", archive_zone: str = ""
+    conn: sqlite3.Connection,
+    scope: Scope,
+    p: Plan,
+    tz: ZoneInfo,
+    owner_name: str = "",
+    archive_zone: str = "",
+    until: int | None = None,
 ) -> dict:
     """The cover page's facts: counts per conversation and service, sources, method and limits, and
-    every assumption that shaped what is shown (`disclosures`, which the manifest carries too)."""
+    every assumption that shaped what is shown (`disclosures`, which the manifest carries too).
+    `until`: where the messages were found, by the imports up to this one only (a transcript made again
+    says it as it was made: `sightings.known_until`); none: by every import."""
     cond, params = scope.where()
     counts = _counts(p)
     convs = conversation_info(conn, p.conversations)
     spans = _spans(conn, cond, params)
     precision_of = {cid: _coarsest(span.precisions) for cid, span in spans.items()}
     moves = _moves(conn, cond, params)
-    sources = _sources(conn, cond, params, convs, tz, owner_name, archive_zone, moves)
+    sources = _sources(conn, cond, params, convs, tz, owner_name, archive_zone, moves, until)
     of_import = {i["import"]: s for s in sources for i in s["imports"]}
     names = {n: s["name"] for n, s in of_import.items()}
     disclosures = {
@@ -64,10 +72,10 @@ def cover(
         "corrections": _corrections(moves, sources, tz),
         "time_precision": _time_precision(p, spans),
         "filings": _filings(conn, scope, p, tz, precision_of),
-        "pairings": _pairings(conn, cond, params, p, names),
-        **_marked_messages(conn, cond, params, p, tz, names),
+        "pairings": _pairings(conn, cond, params, p, names, until),
+        **_marked_messages(conn, cond, params, p, tz, names, until),
     }
-    found_on = _found_on(conn, cond, params, p, owner_name)
+    found_on = _found_on(conn, cond, params, p, owner_name, until)
     if found_on:  # (only then: the manifests of transcripts of one phone stay as they were)
         disclosures["found_on"] = found_on
     shown_invisible = invisible(conn, cond, params, p, convs)
@@ -76,7 +84,9 @@ def cover(
     held = _holds(conn, scope, times.zone(archive_zone) if archive_zone else tz)
     if held:  # (only then: the manifests of transcripts of matters never held stay as they were)
         disclosures["legal_hold"] = held
-    if missing := missing_from_phone(conn, cond, params, p, tz):  # (only then: earlier manifests stay as they were)
+    if missing := missing_from_phone(
+        conn, cond, params, p, tz, until
+    ):  # (only then: earlier manifests stay as they were)
         disclosures["missing_from_phone"] = missing
     disposed = _disposed(conn, scope, times.zone(archive_zone) if archive_zone else tz)
     if disposed:  # (only then: earlier manifests stay as they were)

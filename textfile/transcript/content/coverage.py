@@ -16,15 +16,31 @@ import json
 import sqlite3
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.transcript.content.scope import Plan, _numbered
 
-ROWS = (
-    "SELECT a.message_id, m.rowid, a.import_id, li.file_name, li.started_at, a.last_seen_import_id, si.file_name AS seen_file,"
-    " si.started_at AS seen_at, a.seen_again_import_id, ai.file_name AS again_file, ai.started_at AS again_at"
-    " FROM missing_from_phone a JOIN messages m ON m.id = a.message_id JOIN imports li ON li.id = a.import_id"
-    " JOIN imports si ON si.id = a.last_seen_import_id LEFT JOIN imports ai ON ai.id = a.seen_again_import_id"
-)
+
+def _rows(until: int | None) -> str:
+    """SQL of the exports that lacked messages, and of the later ones that held them again: those of the
+    imports up to `until` only (a transcript made again says what it said: a later import that held a
+    message again, or lacked another, is not its to say); every one for None."""
+    again = (
+        "a.seen_again_import_id"
+        if until is None
+        else f"(CASE WHEN a.seen_again_import_id <= {int(until)} THEN a.seen_again_import_id END)"
+    )
+    return (
+        "SELECT a.message_id, m.rowid, a.import_id, li.file_name, li.started_at, a.last_seen_import_id, si.file_name AS seen_file,"
+        f" si.started_at AS seen_at, {again}{'' if until is None else ' AS seen_again_import_id'},"
+        " ai.file_name AS again_file, ai.started_at AS again_at"
+        " FROM missing_from_phone a JOIN messages m ON m.id = a.message_id JOIN imports li ON li.id = a.import_id"
+        f" JOIN imports si ON si.id = a.last_seen_import_id LEFT JOIN imports ai ON ai.id = {again}"
+    )
+
+
+def _where(cond: str, until: int | None) -> str:
+    """SQL WHERE of `cond` and, with `until`, of the exports up to it that lacked the messages."""
+    return f" WHERE {cond}{sightings.up_to('a.import_id', until)}"
 
 
 def _day(stored: str, tz: ZoneInfo) -> str:
@@ -39,20 +55,23 @@ def mark(r, tz: ZoneInfo) -> str:
     return said
 
 
-def marks(conn: sqlite3.Connection, ids: list[str], tz: ZoneInfo) -> dict[str, list[str]]:
-    """message id -> its marks, for a chunk's messages."""
+def marks(conn: sqlite3.Connection, ids: list[str], tz: ZoneInfo, until: int | None = None) -> dict[str, list[str]]:
+    """message id -> its marks, for a chunk's messages (by the imports up to `until`)."""
     found: dict[str, list[str]] = {}
     for r in conn.execute(
-        f"{ROWS} WHERE a.message_id IN (SELECT value FROM json_each(?)) ORDER BY a.message_id, a.import_id",
+        f"{_rows(until)}{_where('a.message_id IN (SELECT value FROM json_each(?))', until)} ORDER BY a.message_id, a.import_id",
         (json.dumps(ids),),
     ):
         found.setdefault(r["message_id"], []).append(mark(r, tz))
     return found
 
 
-def disclosed(conn: sqlite3.Connection, cond: str, params: list, p: Plan, tz: ZoneInfo) -> list[dict]:
-    """Each shown message an export of its phone lacked, with its number, in transcript order."""
-    rows = conn.execute(f"{ROWS} WHERE {cond} ORDER BY a.import_id", params).fetchall()
+def disclosed(
+    conn: sqlite3.Connection, cond: str, params: list, p: Plan, tz: ZoneInfo, until: int | None = None
+) -> list[dict]:
+    """Each shown message an export of its phone lacked (of the imports up to `until`), with its number,
+    in transcript order."""
+    rows = conn.execute(f"{_rows(until)}{_where(cond, until)} ORDER BY a.import_id", params).fetchall()
     if not rows:
         return []
     seq = _numbered(p, (r["rowid"] for r in rows))

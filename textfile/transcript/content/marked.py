@@ -22,7 +22,9 @@ from textfile.transcript.content.sources import _after_prefix
 _HOLDS_FFFD = "(instr(m.body, char(65533)) OR EXISTS (SELECT 1 FROM message_versions v WHERE v.message_id = m.id AND instr(v.body, char(65533))))"
 
 
-def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names: dict[int, str]) -> dict:
+def _marked_messages(
+    conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names: dict[int, str], until: int | None = None
+) -> dict:
     """Messages holding U+FFFD, and times a DST change forced textfile to resolve, with their numbers
     in the transcript.
 
@@ -34,12 +36,13 @@ def _marked_messages(conn, cond: str, params: list, p: Plan, tz: ZoneInfo, names
     such import holds had its U+FFFD in the source's text as it was read (`reported_by` empty); for
     the others, the cover names the imports that reported and quotes what they said (which lines),
     beside the message's own line in each, and claims no more: tying a U+FFFD to a reported byte
-    would take each byte's place in the text, which no warning keeps (WhatsApp's names five lines)."""
+    would take each byte's place in the text, which no warning keeps (WhatsApp's names five lines).
+    `until`: the imports up to this one only hold them (a transcript made again)."""
     hits = _hits(conn, cond, params)
     if not hits:
         return {"undecodable": [], "undecodable_reports": [], "dst": []}
     seq = _numbered(p, (h["rowid"] for h in hits))
-    held = _held_by(conn, cond, params)
+    held = _held_by(conn, cond, params, until)
     shown = [h for h in sorted(hits, key=lambda h: seq.get(h["rowid"], 0)) if h["rowid"] in seq]
     undecodable = []
     for h in shown:
@@ -71,11 +74,11 @@ def _hits(conn, cond: str, params: list) -> list:
     ).fetchall()
 
 
-def _held_by(conn, cond: str, params: list) -> dict[str, list[dict]]:
-    """message -> the imports that hold it, with its line in each (of the messages holding U+FFFD)."""
+def _held_by(conn, cond: str, params: list, until: int | None = None) -> dict[str, list[dict]]:
+    """message -> the imports (up to `until`) that hold it, with its line in each (of the messages holding U+FFFD)."""
     held: dict[str, list[dict]] = {}
     for mid, n, ref in conn.execute(
-        f"SELECT s.message_id, s.import_id, min(s.source_ref) FROM ({sightings.of(f'({cond}) AND {_HOLDS_FFFD}')}) s"
+        f"SELECT s.message_id, s.import_id, min(s.source_ref) FROM ({sightings.of(f'({cond}) AND {_HOLDS_FFFD}', until=until)}) s"
         " GROUP BY s.message_id, s.import_id ORDER BY s.message_id, s.import_id",
         [*params, *params],
     ):

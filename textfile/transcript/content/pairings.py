@@ -7,20 +7,22 @@ taken for which; on the cover one line per message, or one for many pairs of one
 
 from __future__ import annotations
 
+from textfile import sightings
 from textfile.transcript.content.scope import Plan, _numbered, message_numbers
 
 
-def _pairings(conn, cond: str, params: list, p: Plan, names: dict[int, str]) -> list[dict]:
+def _pairings(conn, cond: str, params: list, p: Plan, names: dict[int, str], until: int | None = None) -> list[dict]:
     """The transcript's messages whose versions come from two WhatsApp exports that textfile took for
     one message (ingest's fold: an edit or a deletion between exports; `message_aliases`). Each pair:
     the import that made it (`import`, its line), its rule (edited, deleted: that import brought the
     later form; earlier: it brought the earlier one), and the archived message it was taken for, as
-    the latest import before it that held that message had it (`paired_import`, its line)."""
+    the latest import before it that held that message had it (`paired_import`, its line). `until`: the
+    pairs the imports up to this one made only (a transcript made again)."""
     rows = conn.execute(
         "SELECT m.rowid, a.message_id, a.import_id, a.rule,"
         " (SELECT min(s.source_ref) FROM message_sources s WHERE s.message_id = a.message_id AND s.import_id = a.import_id),"
         " (SELECT max(s.import_id) FROM message_sources s WHERE s.message_id = a.message_id AND s.import_id < a.import_id)"
-        f" FROM message_aliases a JOIN messages m ON m.id = a.message_id WHERE {cond}",
+        f" FROM message_aliases a JOIN messages m ON m.id = a.message_id WHERE {cond}{sightings.up_to('a.import_id', until)}",
         params,
     ).fetchall()
     seq = _numbered(p, (r[0] for r in rows))

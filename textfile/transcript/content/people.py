@@ -19,14 +19,20 @@ from textfile.transcript.content.scope import Number, Plan
 
 
 def phones_of(
-    conn: sqlite3.Connection, cond: str, params: list, owner_name: str, imports: list[int] | None = None
+    conn: sqlite3.Connection,
+    cond: str,
+    params: list,
+    owner_name: str,
+    imports: list[int] | None = None,
+    until: int | None = None,
 ) -> dict[str, list[str]]:
     """Whose phone(s) each message (of those `cond` selects) was found on, by message id: the client's
     whose own phone an import read (`import_custodians`), else the archive owner's; sorted by name.
-    `imports`: counting the sightings of these imports only (those a transcript knew of: `verify FILE`)."""
+    `imports`: counting the sightings of these imports only (those a transcript knew of: `verify FILE`);
+    `until`: of the imports up to this one only (a transcript made again: `sightings.known_until`)."""
     found: dict[str, list[str]] = {}
     for mid, name in conn.execute(
-        f"SELECT DISTINCT s.message_id, coalesce(cl.name, ?) FROM ({sightings.of(cond)}) s"
+        f"SELECT DISTINCT s.message_id, coalesce(cl.name, ?) FROM ({sightings.of(cond, until=until)}) s"
         " LEFT JOIN import_custodians ic ON ic.import_id = s.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
         + (" WHERE s.import_id IN (SELECT value FROM json_each(?))" if imports is not None else "")
         + " ORDER BY 1, 2",
@@ -37,16 +43,21 @@ def phones_of(
 
 
 def times_elsewhere(
-    conn: sqlite3.Connection, cond: str, params: list, owner_name: str, imports: list[int] | None = None
+    conn: sqlite3.Connection,
+    cond: str,
+    params: list,
+    owner_name: str,
+    imports: list[int] | None = None,
+    until: int | None = None,
 ) -> dict[str, dict[str, str]]:
     """Per message (of those `cond` selects): the time another phone's copy of it recorded, by whose phone,
     where it differs from the message's own (that of the phone whose export was imported first; `phone_copies`).
-    `imports`: the copies these imports found only."""
+    `imports`: the copies these imports found only; `until`: those of the imports up to this one only."""
     found: dict[str, dict[str, str]] = {}
     for mid, name, at in conn.execute(
         "SELECT pc.message_id, coalesce(cl.name, ?), min(pc.sent_at) FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
         " LEFT JOIN import_custodians ic ON ic.import_id = pc.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
-        f" WHERE {cond} AND pc.sent_at <> m.sent_at"
+        f" WHERE {cond} AND pc.sent_at <> m.sent_at{sightings.up_to('pc.import_id', until)}"
         + (" AND pc.import_id IN (SELECT value FROM json_each(?))" if imports is not None else "")
         + " GROUP BY 1, 2 ORDER BY 1, 2",
         [owner_name, *params, *([json.dumps(imports)] if imports is not None else [])],
@@ -73,22 +84,26 @@ def _recorded(at: str, own: str, tz: ZoneInfo, precision: str | None) -> str:
     return shown if shown != times.display(own, tz, precision) else times.display(at, tz, milliseconds=True)
 
 
-def _found_on(conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str) -> list[dict]:
+def _found_on(
+    conn: sqlite3.Connection, cond: str, params: list, p: Plan, owner_name: str, until: int | None = None
+) -> list[dict]:
     """Where the transcript's messages come from more than one phone (a client's own phone beside the
-    owner's), whose phone(s) each was found on, in transcript order; else nothing (the cover says it once)."""
+    owner's), whose phone(s) each was found on, in transcript order; else nothing (the cover says it once).
+    `until`: by the imports up to this one only (a transcript made again)."""
     # A message's first sighting, then its later ones (textfile/sightings.py); CROSS JOIN keeps the clients'
     # phones' imports (few) the outer loop: SQLite chose to read every message of the scope first.
     if not conn.execute(
         f"SELECT EXISTS (SELECT 1 FROM import_custodians ic CROSS JOIN messages m ON m.import_id = ic.import_id"
-        f" WHERE ({cond}) AND m.source_ref IS NOT NULL) OR EXISTS (SELECT 1 FROM import_custodians ic"
-        f" CROSS JOIN message_sightings s ON s.import_id = ic.import_id JOIN messages m ON m.id = s.message_id WHERE {cond})",
+        f" WHERE ({cond}) AND m.source_ref IS NOT NULL{sightings.up_to('ic.import_id', until)})"
+        " OR EXISTS (SELECT 1 FROM import_custodians ic CROSS JOIN message_sightings s ON s.import_id = ic.import_id"
+        f" JOIN messages m ON m.id = s.message_id WHERE {cond}{sightings.up_to('ic.import_id', until)})",
         [*params, *params],
     ).fetchone()[0]:
         return []
-    phones = phones_of(conn, cond, params, owner_name)
+    phones = phones_of(conn, cond, params, owner_name, until=until)
     if len({name for names in phones.values() for name in names}) < 2:
         return []
-    elsewhere = times_elsewhere(conn, cond, params, owner_name)
+    elsewhere = times_elsewhere(conn, cond, params, owner_name, until=until)
     return [
         {
             "seq": Number(row.conversation, row.number, n),

@@ -16,7 +16,7 @@ import json
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.model import DATE_ORDERS
 
 COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
@@ -40,15 +40,23 @@ class Reading(NamedTuple):
 
 
 def _sources(
-    conn, cond: str, params: list, convs: dict, tz: ZoneInfo, owner_name: str, archive_zone: str, moves: list[dict]
+    conn,
+    cond: str,
+    params: list,
+    convs: dict,
+    tz: ZoneInfo,
+    owner_name: str,
+    archive_zone: str,
+    moves: list[dict],
+    until: int | None = None,
 ) -> list[dict]:
     """Each source once, however often its bytes were imported (same sha256 and format), with every
     import's date, whose phone it came from, and what was assumed or given when it was read: what
     every import of it shared (`decisions`, `assumptions`), then what each import read otherwise
     (`by_import`: a zone, a notice of its own), so that one import's reading is never told as
     another's. A source whose file name another source has too is named with the start of its sha256
-    as well (`name`)."""
-    held = _held(conn, cond, params)
+    as well (`name`). `until`: the imports up to this one only (a transcript made again)."""
+    held = _held(conn, cond, params, until)
     if not held.by_conversation:
         return []
     corrected = _corrected(moves)
@@ -76,18 +84,19 @@ def _sources(
     return list(sources.values())
 
 
-def _held(conn, cond: str, params: list) -> Held:
-    """The imports that hold the transcript's messages, and how many each holds."""
+def _held(conn, cond: str, params: list, until: int | None = None) -> Held:
+    """The imports (up to `until`) that hold the transcript's messages, and how many each holds."""
     held = Held({}, {})
     # Counted where each part of the sightings is (textfile/sightings.py): a message once for its own import,
     # then once for each other import that holds it (a later sighting in its own import is counted already).
     for import_id, cid, zone, n in conn.execute(
         "SELECT import_id, conversation_id, source_zone, sum(n) FROM ("
         "SELECT m.import_id, m.conversation_id, m.source_zone, count(*) AS n FROM messages m"
-        f" WHERE ({cond}) AND m.source_ref IS NOT NULL GROUP BY 1, 2, 3"
+        f" WHERE ({cond}) AND m.source_ref IS NOT NULL{sightings.up_to('m.import_id', until)} GROUP BY 1, 2, 3"
         " UNION ALL SELECT s.import_id, m.conversation_id, m.source_zone, count(DISTINCT s.message_id)"
         f" FROM message_sightings s JOIN messages m ON m.id = s.message_id WHERE ({cond})"
-        " AND NOT (m.import_id = s.import_id AND m.source_ref IS NOT NULL) GROUP BY 1, 2, 3"
+        f" AND NOT (m.import_id = s.import_id AND m.source_ref IS NOT NULL){sightings.up_to('s.import_id', until)}"
+        " GROUP BY 1, 2, 3"
         ") GROUP BY 1, 2, 3",
         [*params, *params],
     ):

@@ -1,0 +1,201 @@
+"""A production or a transcript made again after later imports (issue 20: `produce --again N`): it is made
+as of the imports it knew. An export imported since that holds its messages (the same file again, a client's
+phone again, the next backup) adds sightings, not changes: every file comes out the same bytes and `verify`
+proves it; a file that still comes out otherwise is named, exit 3; messages the archive holds otherwise are
+refused before anything is written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from textfile.archive import Archive
+from textfile.fingerprint import file_sha256
+from textfile.transcript import make_transcript, manifest
+
+OWNER_XML = FIXTURES / "android" / "sms-20240301.xml"
+NEWER_XML = FIXTURES / "android" / "sms-20240308.xml"  # the owner's next backup: those messages, and two more
+CLIENT_XML = FIXTURES / "android" / "client_phone.xml"
+DELETED = "Sure, call me at 3."  # an SMS of the thread with Sam in both backups
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def imported(cli, *args) -> None:
+    r = cli("import", *args)
+    assert r.exit_code == 0, r.output
+
+
+@pytest.fixture
+def filed(cli):
+    """Sam Client's matter M-1, the owner's backup and Sam's own phone imported, every conversation filed
+    to it: messages found on two phones, some recorded there at another time."""
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    imported(cli, OWNER_XML)
+    imported(cli, CLIENT_XML, "--custodian", "Sam Client")
+    for c in json.loads(cli("conversations", "--unfiled", "--json").stdout):
+        assert cli("file", c["id"], "--matter", "M-1").exit_code == 0
+    return cli
+
+
+def sightings_since(archive, first_import: int) -> tuple[int, int]:
+    """How many sightings, and other phones' copies, the imports from `first_import` on recorded."""
+    conn = archive.conn
+    return (
+        conn.execute("SELECT count(*) FROM message_sources WHERE import_id >= ?", (first_import,)).fetchone()[0],
+        conn.execute("SELECT count(*) FROM phone_copies WHERE import_id >= ?", (first_import,)).fetchone()[0],
+    )
+
+
+def test_made_again_after_the_same_exports_are_imported_again_is_the_same_bytes(filed, archive, tmp_path):
+    cli = filed
+    made = cli("produce", "M-1", "--exhibits", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    # The same two exports again: no message added or changed, a sighting of each by a new import.
+    imported(cli, OWNER_XML)
+    imported(cli, CLIENT_XML, "--custodian", "Sam Client")
+    assert sightings_since(archive, 3) == (25, 0)
+    again = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-again")
+    assert (again.exit_code, again.stderr) == (0, ""), again.output
+    assert again.stdout == (
+        f"Production 1 of M-1 made again in {tmp_path / 'vol1-again'}: every file is the same, byte for byte"
+        " (SHA256SUMS too).\n"
+    )
+    assert files_of(tmp_path / "vol1-again") == files_of(tmp_path / "vol1")
+    verified = cli("verify", tmp_path / "vol1-again", "--json")
+    assert verified.exit_code == 0, verified.output
+    assert [(v["ok"], v["production"]) for v in json.loads(verified.stdout)] == [(True, 1)]
+    # The next backup holds two messages more in the production's window: refused, nothing written.
+    imported(cli, NEWER_XML)
+    refused = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-third")
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "Error: the archive no longer holds production 1's messages as they were produced (0 changed or redacted"
+        " otherwise, 2 more, 0 gone): the same files cannot be made again (`textfile verify` the production's folder"
+        " you have, or produce again with --reproduce)\n"
+    )
+    assert not (tmp_path / "vol1-third").exists()
+
+
+def test_a_file_that_still_comes_out_otherwise_is_named_with_exit_3(filed, archive, tmp_path):
+    cli = filed
+    made = cli("produce", "M-1", "--until", "2024-03-01", "--exhibits", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    # The next backup: the produced messages again (sightings by import 3), and two later ones in the thread
+    # with Sam, outside the window: its exhibit's excerpt line counts them, so that PDF differs, and the
+    # certification that lists its sha256; where the messages were found (the data's found_on, custodians, the
+    # certification's sources) is as the production said.
+    imported(cli, NEWER_XML)
+    assert sightings_since(archive, 3) == (18, 0)
+    again = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-again")
+    folder = tmp_path / "vol1-again"
+    assert (again.exit_code, again.stdout) == (
+        3,
+        f"Production 1 of M-1 made again in {folder}: 3 of its files are not the same.\n",
+    )
+    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf"]
+    assert again.stderr.splitlines() == [
+        f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)" for path in differing
+    ]
+    first, second = files_of(tmp_path / "vol1"), files_of(folder)
+    assert sorted(first) == sorted(second)
+    assert sorted(p for p in first if first[p] != second[p]) == [*differing, "SHA256SUMS", "SHA256SUMS.p7s"]
+    certification = (folder / "CERTIFICATION.txt").read_text().splitlines()
+    assert [
+        line for line in certification if line not in (tmp_path / "vol1" / "CERTIFICATION.txt").read_text().splitlines()
+    ] == [f"  6  TF-000001–TF-000003  {file_sha256(folder / 'IMAGES' / 'TF-000001.pdf')}  IMAGES/TF-000001.pdf"]
+    assert cli("verify", folder).exit_code == 3
+    [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["command"] == "produce again"]
+    assert {k: entry["details"][k] for k in ("production", "identical", "differs")} == {
+        "production": 1,
+        "identical": False,
+        "differs": differing,
+    }
+
+
+def test_a_phone_imported_since_is_not_said_where_the_production_said_one(cli, archive, archive_path, tmp_path):
+    from textfile.produce.rsmf import found_on
+
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    imported(cli, OWNER_XML)  # (the thread with Sam, conversation 1, is filed to M-1 as it arrives)
+    made = cli("produce", "M-1", "--conversation", 1, "--until", "2024-03-01 13:00", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    # Sam's own phone: five of the produced messages found on it too, each recorded there at another time,
+    # and one message more in the thread, after the window (the PDF's excerpt line counts it).
+    imported(cli, CLIENT_XML, "--custodian", "Sam Client")
+    produced = [mid for (mid,) in archive.conn.execute("SELECT message_id FROM production_messages")]
+    now = found_on(archive.conn, [{"id": mid} for mid in produced], "Alex Owner")
+    assert [(f.phones, len(f.elsewhere)) for f in now.values() if len(f.phones) > 1] == [
+        (["Alex Owner", "Sam Client"], 1)
+    ] * 5
+    folder = tmp_path / "vol1-again"
+    again = cli("produce", "M-1", "--again", 1, "--out", folder)
+    assert again.exit_code == 3, again.output
+    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf"]
+    assert again.stderr.splitlines() == [
+        f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)" for path in differing
+    ]
+    # The data (found_on, the custodians), the RSMF's "Found on", the text and the load files say the owner's
+    # phone alone, as the production did; the certification names the one export it knew.
+    first, second = files_of(tmp_path / "vol1"), files_of(folder)
+    assert sorted(p for p in first if first[p] != second[p]) == [*differing, "SHA256SUMS", "SHA256SUMS.p7s"]
+    assert "Sam Client's phone" not in (folder / "TEXT" / "TF-000001.txt").read_text()
+    assert "client_phone.xml" not in (folder / "CERTIFICATION.txt").read_text()
+
+
+def without(tmp_path: Path, source: Path, name: str, *bodies: str) -> Path:
+    """An export of the same phone made later: the same backup, without the elements holding these texts."""
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not any(f'body="{b}"' in line for b in bodies)]
+    assert len(kept) == len(lines) - len(bodies)
+    out = tmp_path / name
+    out.write_text("".join(kept).replace('backup_set="0b6a3c1e', f'backup_set="{name[4:12]}'), encoding="utf-8")
+    return out
+
+
+def test_a_transcript_made_again_says_what_it_said_of_an_export_that_lacked_a_message(
+    cli, archive, archive_path, tmp_path
+):
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    imported(cli, NEWER_XML)
+    imported(cli, without(tmp_path, NEWER_XML, "sms-20240315.xml", DELETED))  # import 2 lacks it
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "M-1", "--out", pdf).exit_code == 0
+    said = json.loads(manifest.read(pdf))["disclosures"]
+    assert [(m["seq"], m["import"], m["seen_again_import"]) for m in said["missing_from_phone"]] == [("1.2", 2, None)]
+    assert [[i["import"] for i in s["imports"]] for s in said["sources"]] == [[1], [2]]
+    [uuid] = [u for (u,) in archive.conn.execute("SELECT uuid FROM transcripts")]
+    # The next backup holds it again (import 3: "that export left it out"); the one that lacked it, again.
+    imported(cli, without(tmp_path, NEWER_XML, "sms-20240322.xml"))
+    imported(cli, tmp_path / "sms-20240315.xml")
+    missing = archive.conn.execute("SELECT import_id, seen_again_import_id FROM missing_from_phone").fetchall()
+    assert [tuple(r) for r in missing] == [(2, 3)]
+    fresh = tmp_path / "fresh.pdf"
+    assert cli("transcript", "M-1", "--out", fresh).exit_code == 0  # (a fresh one says each import)
+    now = json.loads(manifest.read(fresh))["disclosures"]
+    assert [(m["seq"], m["import"], m["seen_again_import"]) for m in now["missing_from_phone"]] == [("1.2", 2, 3)]
+    assert [[i["import"] for i in s["imports"]] for s in now["sources"]] == [[1], [2, 4], [3]]
+    with Archive.open(archive_path) as opened:
+        remade = make_transcript(opened, again=uuid, out=tmp_path / "again.pdf", workers=1)
+    assert (remade.pdf_sha256, (tmp_path / "again.pdf").read_bytes()) == (file_sha256(pdf), pdf.read_bytes())
+    text = subprocess.run(["pdftotext", str(tmp_path / "again.pdf"), "-"], capture_output=True, text=True, check=True)
+    assert "again: that export left it out" not in " ".join(text.stdout.split())
+    verified = cli("verify", tmp_path / "again.pdf")
+    assert verified.exit_code == 0, verified.output
+
+
+def test_only_a_transcript_made_again_is_kept_where_it_differs(archive, tmp_path):
+    from textfile.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"^keep_differing is for a transcript made again: give again=ID$"):
+        make_transcript(archive, matter="M-1", out=tmp_path / "t.pdf", keep_differing=True)
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("archive.db")] == []
