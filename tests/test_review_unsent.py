@@ -10,7 +10,9 @@ through the CLI: Sam texts on Monday 11 March 2024 at 20:00 in New York (00:00 U
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -299,3 +301,28 @@ def test_a_text_a_later_backup_finds_failed_is_cleared_and_one_it_finds_sent_is_
         ),
         ("1.2", "On my way", "no_consent", {"clients": ["Sam Client"]}, "open", None, None),
     ]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_the_review_report_says_a_message_answered_only_by_texts_never_sent_has_no_response(cli, sam, tmp_path):
+    imported(cli, backup(tmp_path, "sms.xml", sms(0, RECEIVED, "The court date is tomorrow, help"), *NEVER_SENT))
+
+    made = cli("review", "--rule", "deadlines", "--pdf", str(tmp_path / "report.pdf"))
+
+    assert made.exit_code == 0, made.output
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    section = text.split("Flag 1: ", 1)[1]
+    assert "No response yet: " in section and "Response: " not in section, section
+    assert (
+        "the response is the first, after it, of: a text the owner sent in that conversation (not a draft, a failed"
+        " send, or a queued text whose sending is not confirmed: the client may never have had it), or a call"
+    ) in text
+    assert (
+        "Of the owner's texts, only those that went out are read: a draft or a failed send never went out, and a"
+        " queued text's sending is not confirmed, so none of them is flagged as a text the owner sent (it proves no"
+        " breach) or taken as a response."
+    ) in text
