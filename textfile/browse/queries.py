@@ -249,8 +249,9 @@ _TOOK = """CASE WHEN {s} < 60 THEN {s} || ' s'
                   ELSE ({s} / 86400) || ' d ' || (({s} / 3600) % 24) || ' h' END"""
 
 # Flags, and the first response to each flagged inbound message (review.response): the first text the
-# owner sent (review.rules.sent) in that conversation after it, or the first call with the sender's number after it (in
-# whatever conversation the phone kept it) that the owner made, or took; the earlier of the two.
+# owner sent (review.rules.sent) in that conversation after it, or the first call with the sender's
+# number after it (in whatever conversation the phone kept it) that the owner made, or took; the
+# earlier of the two.
 _FLAGGED = f"""
 WITH {NAMES},
   flagged AS (

@@ -5,12 +5,12 @@ call logged with the sender's handle (from the call logs already imported, in wh
 the phone kept them): a call the owner made, answered or not (an attempt to respond is a response
 the record should show), or one the owner took. A call the owner missed, rejected or let go to
 voicemail is not a response, nor is a text that never went out (`rules.sent`): a draft, a failed
-send, or a queued one, whose sending is not confirmed (the client may never have had it: the duty to
-respond is not shown met by it). What it was is said with it ("text", "call out, 3 min").
+send, or a queued one whose sending is not confirmed (the client may never have had it, so it shows
+no duty to respond met). What it was is said with it ("text", "call out, 3 min").
 
 Working hours, when set, say whether the message came outside them, whether the response did, and
-for a message after hours whether a text went out (the same: sent) before the hours began again (an
-after-hours notice, or an answer: either tells the client someone saw it).
+for a message after hours whether a text went out (`rules.sent`, as above) before the hours began
+again (an after-hours notice, or an answer: either tells the client someone saw it).
 
 All the flags a list shows are answered at once (`responses`): the messages asked about in a
 temporary table, each one's next text and next answering call found by SQL through the indexes, the

@@ -17,8 +17,9 @@ has not read yet), writing what holds into `temp.review_holds` (message rowid, r
 Texts only (a call has no words and is nobody's text); system lines never; conversations set aside
 as not client-related never (their open flags clear); of the owner's texts, only those that went out
 (`sent`): a draft or a failed send never went out, a queued one is not known to have, so no rule
-flags it (a lexicon's, after hours, after an opt-out, consent, a minor). Each rule is a few queries over the
-indexes (`messages (conversation_id, sent_at)`, the full-text indexes): no Python loop over every message.
+flags it (a lexicon's, after hours, after an opt-out, consent, a minor). Each rule is a few queries
+over the indexes (`messages (conversation_id, sent_at)`, the full-text indexes): no Python loop over
+every message.
 """
 
 from __future__ import annotations
