@@ -31,6 +31,7 @@ from textfile import times
 from textfile.filing.conversations import COVERED, PRECISION_OF
 from textfile.review.queue import RULE_NAMES
 from textfile.review.response import NOT_ANSWERED
+from textfile.review.rules import NOT_SENT, sent
 from textfile.transcript.content.marks import DIRECTION_WORDS, NOT_THE_OWNERS
 
 
@@ -248,8 +249,9 @@ _TOOK = """CASE WHEN {s} < 60 THEN {s} || ' s'
                   ELSE ({s} / 86400) || ' d ' || (({s} / 3600) % 24) || ' h' END"""
 
 # Flags, and the first response to each flagged inbound message (review.response): the first text the
-# owner sent in that conversation after it, or the first call with the sender's number after it (in
-# whatever conversation the phone kept it) that the owner made, or took; the earlier of the two.
+# owner sent (review.rules.sent) in that conversation after it, or the first call with the sender's
+# number after it (in whatever conversation the phone kept it) that the owner made, or took; the
+# earlier of the two.
 _FLAGGED = f"""
 WITH {NAMES},
   flagged AS (
@@ -283,12 +285,14 @@ WITH {NAMES},
     WHERE flag IS NOT NULL AND next IS NOT NULL
   ),
   answers AS (
-    -- each one's next text in its conversation, and its first call
+    -- each one's next text in its conversation that went out (not a draft, a failed send, or a queued one
+    -- whose sending is not confirmed: {", ".join(NOT_SENT)}), and its first call
     SELECT x.flag, t.sent_at AS at, 'text' AS how, t.id, t.duration_s
     FROM flagged x
     JOIN messages t ON t.rowid = (SELECT o.rowid FROM messages o
                                   WHERE o.conversation_id = x.conversation_id AND o.sent_at > x.sent_at
                                     AND o.direction = 'out' AND o.kind = 'message'
+                                    AND {sent("o")}
                                   ORDER BY o.sent_at, o.rowid LIMIT 1)
     WHERE x.direction = 'in'
     UNION ALL

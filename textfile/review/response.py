@@ -4,11 +4,13 @@ The response is the first, after the message, of: a text the owner sent in that 
 call logged with the sender's handle (from the call logs already imported, in whatever conversation
 the phone kept them): a call the owner made, answered or not (an attempt to respond is a response
 the record should show), or one the owner took. A call the owner missed, rejected or let go to
-voicemail is not a response. What it was is said with it ("text", "call out, 3 min").
+voicemail is not a response, nor is a text that never went out (`rules.sent`): a draft, a failed
+send, or a queued one whose sending is not confirmed (the client may never have had it, so it shows
+no duty to respond met). What it was is said with it ("text", "call out, 3 min").
 
 Working hours, when set, say whether the message came outside them, whether the response did, and
-for a message after hours whether a text went out before the hours began again (an after-hours
-notice, or an answer: either tells the client someone saw it).
+for a message after hours whether a text went out (`rules.sent`, as above) before the hours began
+again (an after-hours notice, or an answer: either tells the client someone saw it).
 
 All the flags a list shows are answered at once (`responses`): the messages asked about in a
 temporary table, each one's next text and next answering call found by SQL through the indexes, the
@@ -26,6 +28,7 @@ from typing import NamedTuple
 
 from textfile import times
 from textfile.results import Result
+from textfile.review.rules import sent
 
 NOT_ANSWERED = ("missed", "rejected", "refused", "voicemail")
 
@@ -153,7 +156,7 @@ def _first_answers(conn: sqlite3.Connection, rowids: list[int]) -> _Answers:
     pairs = conn.execute(
         "SELECT a.rowid,"
         " (SELECT o.rowid FROM messages o WHERE o.conversation_id = m.conversation_id AND o.sent_at > m.sent_at"
-        "   AND o.direction = 'out' AND o.kind = 'message' ORDER BY o.sent_at LIMIT 1),"
+        f"   AND o.direction = 'out' AND o.kind = 'message' AND {sent('o')} ORDER BY o.sent_at LIMIT 1),"
         " (SELECT k.rowid FROM temp.review_calls k WHERE k.handle = p.handle AND k.sent_at > m.sent_at"
         "   ORDER BY k.sent_at LIMIT 1)"
         " FROM temp.review_asked a CROSS JOIN messages m ON m.rowid = a.rowid LEFT JOIN participants p ON p.id = m.sender_id"

@@ -15,8 +15,11 @@ has not read yet), writing what holds into `temp.review_holds` (message rowid, r
 - `minor`: a text in a conversation with a client marked a minor, no guardian of theirs in it (with
   their date of birth on record: one sent before their 18th birthday only).
 Texts only (a call has no words and is nobody's text); system lines never; conversations set aside
-as not client-related never (their open flags clear). Each rule is a few queries over the indexes
-(`messages (conversation_id, sent_at)`, the full-text indexes): no Python loop over every message.
+as not client-related never (their open flags clear); of the owner's texts, only those that went out
+(`sent`): a draft or a failed send never went out, a queued one is not known to have, so no rule
+flags it (a lexicon's, after hours, after an opt-out, consent, a minor). Each rule is a few queries
+over the indexes (`messages (conversation_id, sent_at)`, the full-text indexes): no Python loop over
+every message.
 """
 
 from __future__ import annotations
@@ -40,9 +43,26 @@ OPT_OUT_RULES = ("opt_out", "after_opt_out")
 CONSENT_RULES = ("no_consent", "minor")
 BUILT_IN = HOURS_RULES + OPT_OUT_RULES + CONSENT_RULES
 
-# A message of a conversation not set aside, and a text of one (SQL on a message `m`).
+# The statuses of an outgoing text the owner never sent: a draft, a failed send, and one queued or in
+# the outbox. A queued text may or may not have gone out later: its sending is not confirmed (the
+# transcript says so). For the duty to respond an unconfirmed text is no response, and for a rule about
+# what the owner sent it is no proof of a breach: it is neither, and the transcript still shows it.
+NOT_SENT = ("draft", "failed", "outbox", "queued")
+
+
+def sent(m: str = "m") -> str:
+    """SQL: the outgoing text `m` (a message's alias) went out: none of the NOT_SENT statuses, and not
+    flagged "failed" (an iMessage that failed has no status, only the flag; an Android text sent whose
+    delivery report says it failed has the status "delivery failed" and the flag)."""
+    statuses = ", ".join(f"'{status}'" for status in NOT_SENT)
+    return f"(coalesce({m}.status, '') NOT IN ({statuses}) AND instr({m}.flags, '\"failed\"') = 0)"
+
+
+# A message of a conversation not set aside; one received, or one the owner sent (`sent`); a text of
+# a conversation not set aside, received or sent (SQL on a message `m`).
 NOT_ASIDE = "m.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
-TEXT = f"m.kind = 'message' AND m.direction IN ('in', 'out') AND {NOT_ASIDE}"
+SAID = f"(m.direction = 'in' OR (m.direction = 'out' AND {sent()}))"
+TEXT = f"m.kind = 'message' AND {SAID} AND {NOT_ASIDE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +129,7 @@ def lexicon_holds(conn: sqlite3.Connection, lexicon: dict[str, Category], scope:
     conn.execute("DELETE FROM temp.review_hits")
     for name, category in lexicon.items():
         directions = ",".join(f"'{d}'" for d in DIRECTIONS[category.direction])
-        texts = f"m.kind = 'message' AND m.direction IN ({directions}) AND {NOT_ASIDE}"
+        texts = f"m.kind = 'message' AND m.direction IN ({directions}) AND {SAID} AND {NOT_ASIDE}"
         for term in category.terms:
             args = (name, term, phrase(term))
             conn.execute(
@@ -176,7 +196,7 @@ def amounts_in(conn: sqlite3.Connection, direction: str, scope: Scope) -> Iterat
     a currency sign (read once each) or a currency word (through the full-text index), then the
     figure matched in each."""
     directions = ",".join(f"'{d}'" for d in DIRECTIONS[direction])
-    texts = f"{scope.sql()} AND m.kind = 'message' AND m.direction IN ({directions}) AND {NOT_ASIDE}"
+    texts = f"{scope.sql()} AND m.kind = 'message' AND m.direction IN ({directions}) AND {SAID} AND {NOT_ASIDE}"
     for rowid, body in conn.execute(
         f"SELECT m.rowid, m.body FROM messages m WHERE {texts} AND ({_SIGNS_SQL})"
         " UNION SELECT m.rowid, m.body FROM messages_fts f JOIN messages m ON m.rowid = f.rowid"

@@ -4,17 +4,19 @@ A scan reads the messages it has not read yet (rowid past `review_settings.scann
 an import since `scanned_import` changed: an edit, a correction), so after an import it costs what
 the import brought. What the rules read besides the messages is summed into a signature per group
 of rules (the lexicon; the working hours; the opt-outs and their handles' conversations; consents,
-filings, client handles, minors); a group whose signature changed is read again over every message,
-so a consent recorded today, a term added, a conversation filed or set aside reaches the texts
-already there. An opt-out or opt-in the scan itself records (a STOP, a YES in this week's export:
-most weeks bring one) reads again only the conversations of the handle that sent it.
+filings, client handles, minors), with which rules they are (`RULES`); a group whose signature
+changed is read again over every message, so a consent recorded today, a term added, a conversation
+filed or set aside, a rule a new version of textfile changed, reaches the texts already there. An
+opt-out or opt-in the scan itself records (a STOP, a YES in this week's export: most weeks bring
+one) reads again only the conversations of the handle that sent it.
 
 Reconciling what holds (temp.review_holds, which the rules write) with the flags there are, over
 what was read, in SQL:
 - a rule that holds and has no flag: a flag is raised, `open`;
 - a flag `cleared` whose rule holds again: opened again (the same flag: never two);
-- an `open` flag whose rule no longer holds: `cleared` (a person's `reviewed` or `dismissed`
-  stands, whatever the rules say now);
+- an `open` flag whose rule no longer holds: `cleared`, its note saying why (on a text the owner
+  never sent, that: `UNSENT_CLEARED`); a person's `reviewed` or `dismissed` stands, whatever the
+  rules say now;
 - an `open` flag whose rule holds for another reason (a term added to its category or removed: its
   terms as they match now): its reason as it holds now, said as a reason changed, never as raised. A
   `reviewed` or `dismissed` flag keeps the reason the person decided on: `review show` prints it
@@ -39,6 +41,19 @@ from textfile.review.rules import EVERYTHING, Scope
 
 # The note of a flag a scan cleared, before why (`review show` says it as the scan's decision).
 SCAN_CLEARED = "cleared by a scan: "
+# Why a flag on a text the owner never sent is cleared (rules.sent), by what the text is: a flag the rules
+# before issue 36 raised on one (they read a draft, a failed or a queued text as sent), or a text an import
+# since found failed.
+UNSENT_CLEARED = {
+    "draft": "it is a draft, never sent",
+    "failed": "it is a failed send, not delivered",
+    "queued": "it is a queued text whose sending is not confirmed",
+}
+# Which rules the scan runs, beside what they read (`signatures`): a change to what a rule holds, that must
+# reach the messages already read, is a new value here, so that the next scan of an archive reads every
+# message again with the rules as they are now. Issue 36: a text the owner never sent (a draft, a failed
+# or a queued text) is no text the owner sent (rules.sent); the flags the rules before raised on one clear.
+RULES = "sent texts only"
 
 
 @dataclass(slots=True, eq=False)
@@ -65,9 +80,9 @@ class ScanResult(Result):
 
 
 def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettings) -> dict[str, str]:
-    """What each group of rules reads besides the messages, summed."""
+    """What each group of rules reads besides the messages, and which rules they are (RULES), summed."""
     aside = _sum(conn, "SELECT conversation_id FROM conversation_ignores ORDER BY 1")
-    return {
+    read = {
         "lexicon": _digest(json.dumps({k: list(v) for k, v in sorted(lexicon.items())}) + aside),
         "hours": _digest(json.dumps([setting.hours, setting.holidays]) + aside),
         "opt_outs": _digest(
@@ -104,6 +119,7 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
             )
         ),
     }
+    return {group: _digest(f"{RULES}|{said}") for group, said in read.items()}
 
 
 def _births(conn: sqlite3.Connection) -> list[str]:
@@ -220,6 +236,14 @@ def _edited(conn: sqlite3.Connection, since_import: int, scanned_to: int) -> int
     return conn.execute("SELECT count(*) FROM temp.review_edited").fetchone()[0]
 
 
+# What a flag's message is, when it is a text the owner never sent (UNSENT_CLEARED's words); else NULL.
+_UNSENT = (
+    "(SELECT CASE WHEN x.status = 'draft' THEN 'draft' WHEN x.status IN ('outbox', 'queued') THEN 'queued'"
+    " ELSE 'failed' END FROM messages x WHERE x.id = f.message_id AND x.direction = 'out' AND x.kind = 'message'"
+    f" AND NOT {rules.sent('x')})"
+)
+
+
 def _reconcile(
     conn: sqlite3.Connection, decided: set[str], scope: Scope, result: ScanResult, why: str, listed: list[Scope]
 ) -> None:
@@ -272,15 +296,15 @@ def _reconcile(
     )
     _count(result.reopened, ((rule, 1) for _, rule, _ in reopen))
     clear = conn.execute(  # (a flag raised just now holds: only those raised before are read)
-        f"SELECT f.id, f.rule FROM {flagged} WHERE {plus}f.rule IN {rules_sql}"
+        f"SELECT f.id, f.rule, {_UNSENT} FROM {flagged} WHERE {plus}f.rule IN {rules_sql}"
         f" AND {plus}f.state = 'open' AND f.id <= ? AND NOT EXISTS ({held})",
         (*named, before),
     ).fetchall()
     conn.executemany(
         "UPDATE review_flags SET state = 'cleared', decided_at = ?, decided_by = 'textfile', note = ? WHERE id = ?",
-        ((now, f"{SCAN_CLEARED}{why}", r[0]) for r in clear),
+        ((now, f"{SCAN_CLEARED}{UNSENT_CLEARED[unsent] if unsent else why}", r) for r, _, unsent in clear),
     )
-    _count(result.cleared, ((rule, 1) for _, rule in clear))
+    _count(result.cleared, ((rule, 1) for _, rule, _ in clear))
     _new_reasons(conn, flagged, rowid, plus, rules_sql, named, before, result)
 
 

@@ -16,8 +16,9 @@ from textfile.review.response import took
 # How a response is found (review/response.py), as the cover says it.
 RESPONSE_METHOD = (
     "For a flagged message received from a client, the response is the first, after it, of: a text the owner"
-    " sent in that conversation, or a call logged with the sender's number (from the call logs imported, in"
-    " whichever conversation the phone kept them): a call the owner made, answered or not (an attempt to"
+    " sent in that conversation (not a draft, a failed send, or a queued text whose sending is not confirmed:"
+    " the client may never have had it), or a call logged with the sender's number (from the call logs"
+    " imported, in whichever conversation the phone kept them): a call the owner made, answered or not (an attempt to"
     " respond is a response the record should show), or a call the owner took. A call the owner missed,"
     " rejected or let go to voicemail is not a response. The time to respond runs from the message to that"
     " response. With working hours set, the report says whether each message and its response came outside"
