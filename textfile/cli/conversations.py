@@ -283,6 +283,9 @@ def _show_filed(done: filing.ManualFiling, tz, scanned) -> None:
     if done.from_ or done.until:
         window = f" from {times.display(done.from_, tz) or 'the start'} until {times.display(done.until, tz) or 'now'}"
     say(f"Filed conversation {done.conversation}{window} to {done.matter} ({done.messages:,} messages).")
+    if done.unignored:  # (filing says it is a client's thread)
+        said = ignore.said(done.unignored, tz)
+        say(f"It is no longer set aside as not client-related ({said}): filing it says it is a client's.")
     _say_review(scanned)
 
 
