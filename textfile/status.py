@@ -92,7 +92,8 @@ class Status(Result):
     last_run: dict | None  # the last run's record, as `weekly.record_run` wrote it
     imports: list[NewImport] = field(default_factory=list)
     unfiled: list[WaitingConversation] = field(default_factory=list)
-    aside_with_clients: list[AsideWithClients] = field(default_factory=list)
+    # set aside, yet holding a client's handle no forced ignore overruled (the JSON has it only when there are)
+    aside_with_clients: list[AsideWithClients] = omit_empty(default_factory=list)
     failed: list[FailedFile] = field(default_factory=list)
     render_failed: list[FailedTranscript] = field(default_factory=list)
     not_run: NotRun | None = None
