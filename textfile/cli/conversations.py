@@ -25,7 +25,13 @@ Unfiled = Annotated[
 Ignored = Annotated[
     bool, typer.Option("--ignored", help="Only conversations set aside as not client-related: when, by whom, why.")
 ]
-Force = Annotated[bool, typer.Option("--force", help="Ignore it even though it is filed or holds a client's handle.")]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Ignore it even though it is filed or holds a client's handle (one set aside before it held one: keep it so).",
+    ),
+]
 HandleArg = Annotated[
     str, typer.Argument(help="A phone number, short code, email or sender name, as a conversation shows it.")
 ]
@@ -261,7 +267,7 @@ def file_(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """File a conversation, or the part of it between --from and --until, under a matter (the archive is reviewed again at once: whose texts these are decides consent).
+    """File a conversation, or the part of it between --from and --until, under a matter (the archive is reviewed again at once: whose texts these are decides consent). One set aside as not client-related is taken back.
 
     Example: textfile file 6 --matter 2026-014 --from 2024-03-01"""
     with open_archive() as archive:
