@@ -527,6 +527,17 @@ def test_status_names_a_set_aside_thread_holding_a_clients_handle_until_a_person
     assert "aside_with_clients" not in json.loads(cli("status", "--json").stdout)
     again = cli("conversation", "ignore", "2", "--force")
     assert (again.exit_code, again.stderr) == (1, "Error: conversation 2 is already ignored\n")
+    # The number given to another client since: the person overruled Dana's handle, not Kim's. Named again.
+    assert cli("client", "edit", "Dana Reyes", "--remove-phone", "202-555-0178").exit_code == 0
+    r = cli("client", "add", "Kim Other", "--phone", "202-555-0178")
+    assert r.stdout.splitlines()[1] == (
+        f"  warning: conversation 2 is set aside (ignored on {today()}: the dentist's line, Dana's old number) but"
+        " holds +12025550178, a handle of Kim Other: it is neither filed nor reviewed while set aside (textfile"
+        " conversation unignore 2)"
+    )
+    assert [
+        (c["conversation"], c["clients"]) for c in json.loads(cli("status", "--json").stdout)["aside_with_clients"]
+    ] == [(2, ["Kim Other"])]
     # Taken back, it waits to be filed as any other (and, filed, is reviewed).
     assert cli("conversation", "unignore", "2").exit_code == 0
     assert "aside_with_clients" not in json.loads(cli("status", "--json").stdout)

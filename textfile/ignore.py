@@ -234,8 +234,9 @@ def aside_with_clients(
     conn: sqlite3.Connection, conversation_id: int | None = None, handles: list[str] | None = None
 ) -> list[AsideWithClients]:
     """The conversations set aside (or this one) that hold a client's handle (one of `handles`, when
-    given) which no forced ignore overruled: the one that made the conversation's record named it in
-    its audit entry (its handles; an entry made before those were recorded, its clients)."""
+    given) which no forced ignore overruled: the one that made the conversation's record named the
+    handle and its client in its audit entry (an entry made before handles were recorded: the client).
+    A handle since given to another client, or a client renamed, is named again: a person decides."""
     held: dict[int, list[tuple[str, str]]] = {}
     for conv, handle, name in conn.execute(
         "SELECT i.conversation_id, p.handle, c.name FROM conversation_ignores i"
@@ -254,7 +255,7 @@ def aside_with_clients(
         left = [
             (handle, name)
             for handle, name in pairs
-            if not (handle in forced["handles"] if "handles" in forced else name in forced.get("clients", []))
+            if not (name in forced.get("clients", []) and handle in forced.get("handles", [handle]))
         ]
         if left:
             clients = list(dict.fromkeys(name for _, name in left))

@@ -29,7 +29,7 @@ Force = Annotated[
     bool,
     typer.Option(
         "--force",
-        help="Ignore it even though it is filed or holds a client's handle (one set aside before it held one: keep it so).",
+        help="Ignore it even though it is filed or holds a client's handle (or keep one set aside that has come to hold one).",
     ),
 ]
 HandleArg = Annotated[
