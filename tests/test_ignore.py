@@ -107,7 +107,11 @@ def test_a_client_related_thread_is_ignored_only_with_force(cli, office, archive
     assert done == {"conversation": 1, "reason": "personal", "at": done["at"], "by": audit.current_user()}
     assert last_entry(archive) == (
         "conversation ignore",
-        done | {"forced": {"matters": ["M-1"], "clients": ["Sam Client"]}, "records": ["conversation_ignores"]},
+        done
+        | {
+            "forced": {"matters": ["M-1"], "clients": ["Sam Client"], "handles": ["+12025550143"]},
+            "records": ["conversation_ignores"],
+        },
     )
     # Its filing stays as it was: ignoring takes nothing out of a matter.
     assert [
@@ -413,3 +417,206 @@ def test_an_archive_made_before_ignoring_existed_takes_it(tmp_path, commit):
     verified(cli)
     verdicts = json.loads(cli("deletable", "--json").stdout)
     assert verdicts[-1]["conversation"] == 3 and verdicts[-1]["verdict"].startswith("not client-related (ignored on ")
+
+
+# A thread set aside before its number became a client's (the second reader's repro, defect C): the
+# archive never takes a person's set-aside back by itself, but names it at once and until they decide.
+
+DANA_SMS = """<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>
+<smses count="1" backup_set="33333333-5f0e-4d7e-9a51-2f4c8e1d7a10" backup_date="1710100000000" type="full">
+  <sms protocol="0" address="+12025550178" date="1710043200000" type="1" subject="null"
+       body="URGENT: police came, court date tomorrow, call me" toa="null" sc_toa="null"
+       service_center="+12063130004" read="1" status="-1" locked="0" date_sent="1710043198000" sub_id="1"
+       readable_date="" contact_name="Dana Reyes" />
+</smses>
+"""
+
+
+@pytest.fixture
+def dentist(cli, office, archive, tmp_path):
+    """Conversation 2 (+12025550178) set aside as "my dentist"; then the number turns out to be Dana's,
+    a new client with matter 2026-020, and her urgent text arrives in that conversation. Returns the
+    set-aside's record."""
+    assert cli("conversation", "ignore", "2", "--reason", "my dentist").exit_code == 0
+    [(_, reason, at, by)] = ignores(archive)
+    return {"reason": reason, "at": at, "by": by}
+
+
+def dana_arrives(cli, tmp_path) -> None:
+    dana = tmp_path / "dana.xml"
+    dana.write_text(DANA_SMS, encoding="utf-8")
+    assert cli("import", dana, "--quiet").exit_code == 0
+
+
+def test_adding_a_client_whose_number_is_in_a_set_aside_thread_says_so_at_once(cli, dentist, archive, tmp_path):
+    warned = (
+        f"  warning: conversation 2 is set aside (ignored on {today()}: my dentist) but holds +12025550178, a handle"
+        " of Dana Reyes: it is neither filed nor reviewed while set aside (textfile conversation unignore 2)\n"
+    )
+    r = cli("client", "add", "Dana Reyes", "--phone", "202-555-0178")
+    assert (r.exit_code, r.stdout) == (0, "Added client Dana Reyes (+12025550178).\n" + warned)
+    assert ignores(archive) == [(2, "my dentist", dentist["at"], dentist["by"])]  # the person's decision stands
+    r = cli("matter", "open", "2026-020", "--client", "Dana Reyes", "--title", "Lease")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Opened matter 2026-020 for Dana Reyes: Lease.\n"
+        f"  warning: conversation 2 is set aside (ignored on {today()}: my dentist) but holds +12025550178, a handle"
+        " of Dana Reyes: not filed to 2026-020 (textfile file 2 --matter 2026-020 files it and takes the set-aside"
+        " back)\n",
+    )
+    # Given to a client as a correction, the same; and --json carries it.
+    assert cli("client", "edit", "Dana Reyes", "--remove-phone", "202-555-0178").exit_code == 0
+    r = cli("client", "edit", "Dana Reyes", "--add-phone", "202-555-0178")
+    assert (r.exit_code, r.stdout) == (0, "Client Dana Reyes (+12025550178): added +12025550178.\n" + warned)
+    assert cli("client", "edit", "Dana Reyes", "--remove-phone", "202-555-0178").exit_code == 0
+    r = cli("client", "edit", "Dana Reyes", "--add-phone", "202-555-0178", "--json")
+    assert json.loads(r.stdout)["set_aside"] == [
+        {"conversation": 2, "clients": ["Dana Reyes"], "handles": ["+12025550178"], "ignored": dentist}
+    ]
+    # A handle in no set-aside conversation says nothing more.
+    r = cli("client", "add", "Kim Other", "--phone", "202-555-0199")
+    assert (r.exit_code, r.stdout) == (0, "Added client Kim Other (+12025550199).\n")
+    verified(cli)
+
+
+def test_status_names_a_set_aside_thread_holding_a_clients_handle_until_a_person_decides(
+    cli, dentist, archive, tmp_path
+):
+    cli("client", "add", "Dana Reyes", "--phone", "202-555-0178")
+    cli("matter", "open", "2026-020", "--client", "Dana Reyes", "--title", "Lease")
+    dana_arrives(cli, tmp_path)
+    said = [
+        "Set aside, yet holding a client's handle (neither filed nor reviewed while set aside): 1 (textfile"
+        " conversation unignore N; or, if it is not client-related, textfile conversation ignore N --force)",
+        f"  2 +12025550178 (Dana Reyes): ignored on {today()}: my dentist",
+    ]
+    r = cli("status")
+    lines = r.stdout.splitlines()
+    assert r.exit_code == 4 and lines[lines.index(said[0]) + 1] == said[1]
+    assert "1 conversation set aside yet holding a client's handle" in lines[-1]
+    assert json.loads(cli("status", "--json").stdout)["aside_with_clients"] == [
+        {"conversation": 2, "clients": ["Dana Reyes"], "handles": ["+12025550178"], "ignored": dentist}
+    ]
+    # Set aside again without --force: refused, with the way out.
+    before = snapshot(archive)
+    r = cli("conversation", "ignore", "2", "--reason", "still the dentist")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: conversation 2 is already ignored, yet it holds the handle of client Dana Reyes: give --force to"
+        " keep it set aside all the same, or take it back (textfile conversation unignore 2)\n",
+    )
+    assert snapshot(archive) == before
+    # With --force: the person's word, recorded with what it overrules; status has nothing more to say of it.
+    r = cli("conversation", "ignore", "2", "--reason", "the dentist's line, Dana's old number", "--force")
+    assert (r.exit_code, r.stdout) == (0, "Ignored conversation 2: the dentist's line, Dana's old number.\n")
+    [(_, reason, at, by)] = ignores(archive)
+    assert last_entry(archive) == (
+        "conversation ignore",
+        {
+            "conversation": 2,
+            "reason": "the dentist's line, Dana's old number",
+            "at": at,
+            "by": by,
+            "forced": {"matters": [], "clients": ["Dana Reyes"], "handles": ["+12025550178"]},
+            "was": {"at": dentist["at"], "reason": "my dentist", "by": dentist["by"]},
+            "records": ["conversation_ignores"],
+        },
+    )
+    r = cli("status")
+    assert "Set aside, yet holding" not in r.stdout and "set aside yet holding" not in r.stdout
+    assert "aside_with_clients" not in json.loads(cli("status", "--json").stdout)
+    again = cli("conversation", "ignore", "2", "--force")
+    assert (again.exit_code, again.stderr) == (1, "Error: conversation 2 is already ignored\n")
+    # The number given to another client since: the person overruled Dana's handle, not Kim's. Named again.
+    assert cli("client", "edit", "Dana Reyes", "--remove-phone", "202-555-0178").exit_code == 0
+    r = cli("client", "add", "Kim Other", "--phone", "202-555-0178")
+    assert r.stdout.splitlines()[1] == (
+        f"  warning: conversation 2 is set aside (ignored on {today()}: the dentist's line, Dana's old number) but"
+        " holds +12025550178, a handle of Kim Other: it is neither filed nor reviewed while set aside (textfile"
+        " conversation unignore 2)"
+    )
+    assert [
+        (c["conversation"], c["clients"]) for c in json.loads(cli("status", "--json").stdout)["aside_with_clients"]
+    ] == [(2, ["Kim Other"])]
+    # Taken back, it waits to be filed as any other (and, filed, is reviewed).
+    assert cli("conversation", "unignore", "2").exit_code == 0
+    assert "aside_with_clients" not in json.loads(cli("status", "--json").stdout)
+    verified(cli)
+
+
+def test_filing_a_set_aside_thread_takes_the_set_aside_back_and_says_so(cli, dentist, archive, tmp_path):
+    cli("client", "add", "Dana Reyes", "--phone", "202-555-0178")
+    cli("matter", "open", "2026-020", "--client", "Dana Reyes", "--title", "Lease")
+    dana_arrives(cli, tmp_path)
+    urgent = "SELECT rule FROM review_flags f JOIN messages m ON m.id = f.message_id WHERE m.body LIKE 'URGENT%'"
+    assert archive.conn.execute(urgent).fetchall() == []  # (set aside: not reviewed)
+    r = cli("file", "2", "--matter", "2026-020")
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[:2] == [
+        "Filed conversation 2 to 2026-020 (2 messages).",
+        f"It is no longer set aside as not client-related (ignored on {today()}: my dentist): filing it says it is"
+        " a client's.",
+    ]
+    assert ignores(archive) == []
+    entries = [
+        (command, json.loads(details))
+        for command, details in archive.conn.execute(
+            "SELECT command, details FROM audit_log WHERE command IN ('conversation unignore', 'file') ORDER BY id"
+        )
+    ]
+    assert [(c, {k: v for k, v in d.items() if k != "records"}) for c, d in entries] == [
+        ("conversation unignore", {"conversation": 2, "reason": "filed to 2026-020", "was": dentist}),
+        (
+            "file",
+            {"conversation": 2, "matter": "2026-020", "from": None, "until": None, "messages": 2, "by": dentist["by"]},
+        ),
+    ]
+    # Reviewed at once, as any filed thread: the urgent text is flagged.
+    assert sorted(rule for (rule,) in archive.conn.execute(urgent)) == ["arrest", "deadlines"]
+    assert "aside_with_clients" not in json.loads(cli("status", "--json").stdout)
+    verdict = next(v for v in json.loads(cli("deletable", "--json").stdout) if v["conversation"] == 2)
+    assert (verdict["verdict"], verdict["ignored"]) == ("not yet: 2 messages are in no transcript", None)
+    verified(cli)
+
+
+def test_deletable_never_says_delete_when_you_like_of_a_filed_or_a_clients_thread(cli, office, archive, tmp_path):
+    """Set aside with --force (filed, or holding a client's handle), a thread is judged as any other: its
+    messages in no transcript are not safe to delete; it is not listed with the personal threads."""
+    assert cli("conversation", "ignore", "1", "--reason", "mostly chit-chat", "--force").exit_code == 0
+    assert cli("client", "add", "Dana Reyes", "--phone", "202-555-0178").exit_code == 0
+    assert cli("conversation", "ignore", "2", "--reason", "family, not Dana's matter", "--force").exit_code == 0
+    assert cli("conversation", "ignore", "3", "--reason", "2FA codes").exit_code == 0
+    verdicts = {v["conversation"]: v for v in json.loads(cli("deletable", "--json").stdout)}
+    assert [v for v in verdicts][-1] == 3  # only the personal thread comes last
+    assert (verdicts[1]["verdict"], verdicts[1]["safe"], verdicts[1].get("client_related")) == (
+        "not yet: 11 messages are in no transcript",
+        False,
+        {"matters": ["M-1"], "clients": ["Sam Client"], "handles": ["+12025550143"]},
+    )
+    assert (verdicts[2]["verdict"], verdicts[2]["safe"], verdicts[2].get("client_related")) == (
+        f"not safe: 1 message in no matter; it is set aside (ignored on {today()}: family, not Dana's matter), but it"
+        " holds the handle of client Dana Reyes: textfile file 2 --matter REF (then a transcript)",
+        False,
+        {"matters": [], "clients": ["Dana Reyes"], "handles": ["+12025550178"]},
+    )
+    assert (verdicts[3]["verdict"], verdicts[3]["safe"], "client_related" in verdicts[3]) == (
+        f"not client-related (ignored on {today()}: 2FA codes) — delete when you like",
+        True,
+        False,
+    )
+    assert cli("deletable").stdout.splitlines()[-2:] == [
+        "Not client-related (textfile conversation ignore), 1: delete when you like",
+        f"  3 72975 (android, 1): ignored on {today()}: 2FA codes",
+    ]
+    # Transcribed, a forced filed thread is safe up to its last message, as any other.
+    assert cli("transcript", "M-1", "--out", tmp_path / "m1.pdf").exit_code == 0
+    verdicts = {v["conversation"]: v for v in json.loads(cli("deletable", "--json").stdout)}
+    assert (verdicts[1]["verdict"], verdicts[1]["safe"]) == (
+        "safe to delete from the phone up to 2024-03-01 12:32:00 -05:00 (#1.11)",
+        True,
+    )
+    status = json.loads(cli("status", "--json").stdout)
+    assert (status["safe_to_delete"], status["ignored_safe_to_delete"]) == ([1, 4, 5], [3])
+    # Filed by hand, a thread set aside with --force is taken back too, and --json says from what.
+    filed = json.loads(cli("file", "2", "--matter", "M-1", "--also", "--json").stdout)
+    assert filed["unignored"]["reason"] == "family, not Dana's matter"

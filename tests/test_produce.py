@@ -491,3 +491,37 @@ def test_productions_lists_the_log(matter, monkeypatch):
     shown = run(matter["path"], "productions").output
     assert all(len(line) <= 80 for line in shown.splitlines()) and "TF-000001–" in shown
     assert run(matter["path"], "productions", "NOPE").exit_code == 1
+
+
+def test_a_production_of_some_conversations_logs_no_privileged_note_about_the_others(cli, archive, tmp_path):
+    """--conversation scopes the privilege log as the window does: a privileged note about messages of a
+    conversation the production leaves out is not its business (nor counted as withheld); one about a
+    message it produces is logged, and so is one about the matter as a whole."""
+    from textfile import audit, times
+
+    assert cli("client", "add", "Sam Client", "--phone", "(202) 555-0143").exit_code == 0
+    assert cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Custody").exit_code == 0
+    assert cli("import", FIXTURES / "android" / "sms-20240301.xml", "--quiet").exit_code == 0
+    assert cli("note", "add", "2026-014", "memo", "--about", "#1.3", "--privileged").exit_code == 0
+    assert cli("note", "add", "2026-014", "the group", "--about", "#4.1", "--privileged").exit_code == 0
+    assert cli("note", "add", "2026-014", "strategy", "--privileged").exit_code == 0
+    made = cli("produce", "2026-014", "--out", tmp_path / "z", "--conversation", "4")
+    assert made.exit_code == 0, made.output
+    assert "  2 privileged notes withheld, in its privilege log\n" in made.stdout
+    tz = times.zone(archive.settings.tz)
+    dated = dict(archive.conn.execute("SELECT id, created_at FROM notes"))
+    me = audit.current_user()
+    with open(tmp_path / "z" / "DATA" / "privilege-log.csv", newline="", encoding="utf-8") as fp:
+        assert list(csv.reader(fp)) == [
+            ["Note", "Version", "Date", "Author", "Type", "Messages", "Basis"],
+            ["2", "1", times.display(dated[2], tz), me, "Memo to file", "#4.1", "Attorney work product"],
+            [
+                "3",
+                "1",
+                times.display(dated[3], tz),
+                me,
+                "Memo to file",
+                "the matter as a whole",
+                "Attorney work product",
+            ],
+        ]

@@ -13,11 +13,23 @@ so it is named and stays (`conversation ignore N --force` sets it aside). A hand
 participant's is (`phones.normalize_handle`, lenient: a short code stays as written), so it
 matches the participant rows; a client's or the owner's handle is refused.
 
+A set-aside is a person's decision, and the archive never takes it back by itself; but it can be
+overtaken: a number set aside as "my dentist" later becomes a client's (`client add`, `client edit
+--add-phone`). Such a conversation (`aside_with_clients`: set aside, holding a client's handle that
+no `conversation ignore --force` made since overruled) is named at once by the command that made the
+handle a client's, and `status` lists it as needing the person until they take the set-aside back
+(`conversation unignore N`) or confirm it (`conversation ignore N --force`, which replaces the
+record). Which handles a forced ignore overruled is read from its audit entry ("forced"). Filing a
+set-aside conversation by hand takes the set-aside back (filing.file_conversation: filing says the
+thread is a client's), and `deletable` never says "delete when you like" of one that is filed or
+holds a client's handle (`client_related`).
+
 Every change is one audit entry with the reason given; unignoring deletes the row.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -90,6 +102,34 @@ class UnignoredHandle(Result):
 
 
 @dataclass(slots=True, eq=False)
+class ClientRelated(Result):
+    """Why a conversation looks client-related: the matters it is filed to, the clients whose handles it holds."""
+
+    matters: list[str]
+    clients: list[str]
+    handles: list[str]
+
+    @property
+    def why(self) -> str:
+        """ "it is filed to 2026-014; it holds the handle of client Sam Client"."""
+        return "; ".join(
+            ([f"it is filed to {', '.join(self.matters)}"] if self.matters else [])
+            + ([f"it holds the handle of client {', '.join(self.clients)}"] if self.clients else [])
+        )
+
+
+@dataclass(slots=True, eq=False)
+class AsideWithClients(Result):
+    """A conversation set aside that holds a client's handle no forced ignore overruled: neither filed
+    nor reviewed while it stays aside, so a person must say which it is."""
+
+    conversation: int
+    clients: list[str]
+    handles: list[str]  # those clients' handles it holds
+    ignored: IgnoreMark
+
+
+@dataclass(slots=True, eq=False)
 class ListedConversation(ConversationSummary):
     """A conversation as `conversations` lists it, with its record of being set aside (None: it is not)."""
 
@@ -130,33 +170,19 @@ def _reason(reason: str | None) -> str | None:
 def ignore_conversation(
     conn: sqlite3.Connection, conversation_id: int, reason: str | None, force: bool = False
 ) -> IgnoredConversation:
+    """Set a conversation aside; one that looks client-related takes `force`. One already set aside is
+    set aside anew only to confirm it, with `force`, once it holds a client's handle (`aside_with_clients`)."""
     require_conversation(conn, conversation_id)
-    if conversation_id in ignored(conn):
-        raise Conflict(f"conversation {conversation_id} is already ignored")
-    filed = [
-        r[0]
-        for r in conn.execute(
-            "SELECT DISTINCT mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id WHERE f.conversation_id = ? ORDER BY 1",
-            (conversation_id,),
-        )
-    ]
-    clients = [
-        r[0]
-        for r in conn.execute(
-            "SELECT DISTINCT c.name FROM participants p JOIN client_handles h ON h.handle = p.handle JOIN clients c ON c.id = h.client_id"
-            " WHERE p.conversation_id = ? AND p.is_owner = 0 ORDER BY 1",
-            (conversation_id,),
-        )
-    ]
-    if (filed or clients) and not force:
-        why = "; ".join(
-            ([f"it is filed to {', '.join(filed)}"] if filed else [])
-            + ([f"it holds the handle of client {', '.join(clients)}"] if clients else [])
-        )
+    was = ignored(conn).get(conversation_id)
+    if was is not None:
+        _confirming(conn, conversation_id, force)
+    related = client_related(conn, conversation_id).get(conversation_id)
+    if related and not force:
         raise Conflict(
-            f"conversation {conversation_id} looks client-related ({why}): give --force to ignore it all the same"
+            f"conversation {conversation_id} looks client-related ({related.why}): give --force to ignore it all the same"
         )
     record = IgnoredConversation(conversation_id, _reason(reason), times.now_iso(), audit.current_user())
+    conn.execute("DELETE FROM conversation_ignores WHERE conversation_id = ?", (conversation_id,))
     conn.execute(
         "INSERT INTO conversation_ignores (conversation_id, reason, ignored_at, ignored_by) VALUES (?, ?, ?, ?)",
         (conversation_id, record.reason, record.at, record.by),
@@ -164,9 +190,89 @@ def ignore_conversation(
     audit.append(
         conn,
         "conversation ignore",
-        record.to_json() | ({"forced": {"matters": filed, "clients": clients}} if filed or clients else {}),
+        record.to_json() | ({"forced": related.to_json()} if related else {}) | ({"was": was.to_json()} if was else {}),
     )
     return record
+
+
+def _confirming(conn: sqlite3.Connection, conversation_id: int, force: bool) -> None:
+    """A conversation already set aside is set aside anew only when it holds a client's handle since, with `force`."""
+    [overtaken] = aside_with_clients(conn, conversation_id) or [None]
+    if overtaken is None:
+        raise Conflict(f"conversation {conversation_id} is already ignored")
+    if not force:
+        raise Conflict(
+            f"conversation {conversation_id} is already ignored, yet it holds the handle of client"
+            f" {', '.join(overtaken.clients)}: give --force to keep it set aside all the same, or take it back"
+            f" (textfile conversation unignore {conversation_id})"
+        )
+
+
+def client_related(conn: sqlite3.Connection, conversation_id: int | None = None) -> dict[int, ClientRelated]:
+    """Each conversation (or this one) that is filed to a matter or holds a client's handle, and why."""
+    found: dict[int, ClientRelated] = {}
+    for conv, reference in conn.execute(
+        "SELECT DISTINCT f.conversation_id, mt.reference FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+        " WHERE ?1 IS NULL OR f.conversation_id = ?1 ORDER BY 2",
+        (conversation_id,),
+    ):
+        found.setdefault(conv, ClientRelated([], [], [])).matters.append(reference)
+    for conv, handle, name in conn.execute(
+        "SELECT p.conversation_id, p.handle, c.name FROM participants p JOIN client_handles h ON h.handle = p.handle"
+        " JOIN clients c ON c.id = h.client_id WHERE p.is_owner = 0 AND (?1 IS NULL OR p.conversation_id = ?1)"
+        " ORDER BY c.name, p.handle",
+        (conversation_id,),
+    ):
+        related = found.setdefault(conv, ClientRelated([], [], []))
+        related.handles.append(handle)
+        if name not in related.clients:
+            related.clients.append(name)
+    return found
+
+
+def aside_with_clients(
+    conn: sqlite3.Connection, conversation_id: int | None = None, handles: list[str] | None = None
+) -> list[AsideWithClients]:
+    """The conversations set aside (or this one) that hold a client's handle (one of `handles`, when
+    given) which no forced ignore overruled: the one that made the conversation's record named the
+    handle and its client in its audit entry (an entry made before handles were recorded: the client).
+    A handle since given to another client, or a client renamed, is named again: a person decides."""
+    held: dict[int, list[tuple[str, str]]] = {}
+    for conv, handle, name in conn.execute(
+        "SELECT i.conversation_id, p.handle, c.name FROM conversation_ignores i"
+        " JOIN participants p ON p.conversation_id = i.conversation_id AND p.is_owner = 0"
+        " JOIN client_handles h ON h.handle = p.handle JOIN clients c ON c.id = h.client_id"
+        " WHERE ?1 IS NULL OR i.conversation_id = ?1 ORDER BY 1, c.name, p.handle",
+        (conversation_id,),
+    ):
+        if handles is None or handle in handles:
+            held.setdefault(conv, []).append((handle, name))
+    if not held:
+        return []
+    marks, overruled, found = ignored(conn), _overruled(conn), []
+    for conv, pairs in held.items():
+        forced = overruled.get((conv, marks[conv].at), {})
+        left = [
+            (handle, name)
+            for handle, name in pairs
+            if not (name in forced.get("clients", []) and handle in forced.get("handles", [handle]))
+        ]
+        if left:
+            clients = list(dict.fromkeys(name for _, name in left))
+            found.append(AsideWithClients(conv, clients, [handle for handle, _ in left], marks[conv]))
+    return found
+
+
+def _overruled(conn: sqlite3.Connection) -> dict[tuple[int, str], dict]:
+    """What each forced ignore overruled (its audit entry's "forced"), by conversation and the record's time."""
+    found = {}
+    for (details,) in conn.execute(
+        "SELECT details FROM audit_log WHERE command = 'conversation ignore' AND instr(details, '\"forced\"') > 0"
+    ):
+        entry = json.loads(details)
+        if "forced" in entry:
+            found[(entry["conversation"], entry["at"])] = entry["forced"]
+    return found
 
 
 def unignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason: str | None) -> UnignoredConversation:

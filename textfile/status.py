@@ -14,7 +14,9 @@ is left, or one refused by the archive's checks) keeps that start on its own rec
 finish, and the status still names them. So what a killed run imported, and every assumption it
 made, is new until a second run has finished after it.
 
-What needs a person (exit 4): a conversation waiting to be filed or set aside, an assumption an
+What needs a person (exit 4): a conversation waiting to be filed or set aside, or one set aside that
+holds a client's handle no forced ignore overruled (`ignore.aside_with_clients`: a number set aside
+before it became a client's; its texts are neither filed nor reviewed), an assumption an
 import since then made that no earlier import made (the same words but for their numbers: next week's
 backup repairing emoji again is listed, and is not news), a file or transcript the last run failed on
 (or a run that did not run, or one that did not finish with no run finished since), a matter with
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 
 from textfile import ignore, notes, times
 from textfile.archive import Archive
-from textfile.ignore import WaitingConversation
+from textfile.ignore import AsideWithClients, WaitingConversation
 from textfile.integrity import FINE, transcript_states
 from textfile.lifecycle import retention
 from textfile.results import Result, omit_empty
@@ -90,6 +92,8 @@ class Status(Result):
     last_run: dict | None  # the last run's record, as `weekly.record_run` wrote it
     imports: list[NewImport] = field(default_factory=list)
     unfiled: list[WaitingConversation] = field(default_factory=list)
+    # set aside, yet holding a client's handle no forced ignore overruled (the JSON has it only when there are)
+    aside_with_clients: list[AsideWithClients] = omit_empty(default_factory=list)
     failed: list[FailedFile] = field(default_factory=list)
     render_failed: list[FailedTranscript] = field(default_factory=list)
     not_run: NotRun | None = None
@@ -133,6 +137,7 @@ class Status(Result):
             return 3
         needs = (
             self.unfiled,
+            self.aside_with_clients,
             self.assumptions,
             self.failed,
             self.render_failed,
@@ -155,6 +160,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
     found = Status(since=since or times.to_iso(week_ago), since_run=bool(since), last_run=run, not_finished=unfinished)
     found.imports = _new_imports(conn, found.since)
     found.unfiled = ignore.waiting(conn, found.since)
+    found.aside_with_clients = ignore.aside_with_clients(conn)
     if run:
         found.failed = [FailedFile(f["path"], f["reason"]) for f in run.get("failed") or []]
         found.render_failed = [FailedTranscript(f["matter"], f["reason"]) for f in run.get("render_failed") or []]
@@ -184,8 +190,8 @@ def status(archive: Archive, now: float | None = None) -> Status:
     found.problems = failing_checks(archive)
     if not found.problems:
         judged = verdicts(archive, states)
-        found.safe_to_delete = [v.conversation for v in judged if v.safe and not v.ignored]
-        found.ignored_safe_to_delete = [v.conversation for v in judged if v.safe and v.ignored]
+        found.safe_to_delete = [v.conversation for v in judged if v.safe and not v.aside]
+        found.ignored_safe_to_delete = [v.conversation for v in judged if v.safe and v.aside]
     return found
 
 

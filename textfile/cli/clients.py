@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from textfile import filing, times
+from textfile import filing, ignore, times
 from textfile.cli import output
 from textfile.cli.options import ClientName, Json, Quiet, Reason, Reference
 from textfile.cli.output import command, emit, open_archive, say
@@ -53,7 +53,23 @@ def client_add(name: ClientName, phone: Phones = None, email: Emails = None, jso
     Example: textfile client add "Sam Client" --phone "(202) 555-0143\""""
     with open_archive() as archive, archive.transaction() as conn:
         added = filing.add_client(conn, name, phone or [], email or [], archive.settings.region)
-    emit(added, json_=json_, quiet=quiet, show=lambda c: say(f"Added client {c.name} ({_handles(c)})."))
+        tz = times.zone(archive.settings.tz)
+    emit(added, json_=json_, quiet=quiet, show=lambda c: _show_added(c, tz))
+
+
+def _show_added(added: filing.AddedClient, tz) -> None:
+    say(f"Added client {added.name} ({_handles(added)}).")
+    _say_set_aside(added.set_aside, tz)
+
+
+def _say_set_aside(aside: list[ignore.AsideWithClients], tz) -> None:
+    """The conversations set aside that hold a handle just made a client's: one line each, with the way out."""
+    for c in aside:
+        say(
+            f"  warning: conversation {c.conversation} is set aside ({ignore.said(c.ignored, tz)}) but holds"
+            f" {', '.join(c.handles)}, a handle of {', '.join(c.clients)}: it is neither filed nor reviewed while set"
+            f" aside (textfile conversation unignore {c.conversation})"
+        )
 
 
 def _handles(client: filing.Client) -> str:
@@ -76,6 +92,7 @@ def client_edit(
 
     Example: textfile client edit "Sam Client" --add-phone 202-555-0144"""
     with open_archive() as archive, archive.transaction() as conn:
+        tz = times.zone(archive.settings.tz)
         edited = filing.edit_client(
             conn,
             name,
@@ -87,10 +104,10 @@ def client_edit(
             region=archive.settings.region,
             reason=reason,
         )
-    emit(edited, json_=json_, quiet=quiet, show=_show_edited)
+    emit(edited, json_=json_, quiet=quiet, show=lambda e: _show_edited(e, tz))
 
 
-def _show_edited(edited: filing.EditedClient) -> None:
+def _show_edited(edited: filing.EditedClient, tz) -> None:
     changed = edited.changed
     said = "; ".join(
         [f"renamed from {changed.client}"] * (changed.renamed_to is not None)
@@ -109,6 +126,7 @@ def _show_edited(edited: filing.EditedClient) -> None:
             f" of the client's: textfile unfile {f.conversation} --matter {f.matter} if it does not belong there"
         )
     _say_filed(edited.filed)
+    _say_set_aside(edited.set_aside, tz)
 
 
 def _say_filed(filed: list[filing.Filed]) -> None:
@@ -165,12 +183,19 @@ def matter_open(reference: MatterReference, client: OfClient, title: Title, json
     Example: textfile matter open 2026-014 --client "Sam Client" --title Lease"""
     with open_archive() as archive, archive.transaction() as conn:
         opened = filing.open_matter(conn, reference, client, title)
-    emit(opened, json_=json_, quiet=quiet, show=_show_opened)
+        tz = times.zone(archive.settings.tz)
+    emit(opened, json_=json_, quiet=quiet, show=lambda o: _show_opened(o, tz))
 
 
-def _show_opened(opened: filing.OpenedMatter) -> None:
+def _show_opened(opened: filing.OpenedMatter, tz) -> None:
     say(f"Opened matter {opened.reference} for {opened.client}: {opened.title}.")
     _say_filed(opened.filed)
+    for c in opened.set_aside:  # (the automatic rule never files a conversation set aside)
+        say(
+            f"  warning: conversation {c.conversation} is set aside ({ignore.said(c.ignored, tz)}) but holds"
+            f" {', '.join(c.handles)}, a handle of {', '.join(c.clients)}: not filed to {opened.reference}"
+            f" (textfile file {c.conversation} --matter {opened.reference} files it and takes the set-aside back)"
+        )
 
 
 def _matter_state(reference: str, action: str, json_: bool, quiet: bool, said: str) -> None:

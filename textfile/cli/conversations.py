@@ -25,7 +25,13 @@ Unfiled = Annotated[
 Ignored = Annotated[
     bool, typer.Option("--ignored", help="Only conversations set aside as not client-related: when, by whom, why.")
 ]
-Force = Annotated[bool, typer.Option("--force", help="Ignore it even though it is filed or holds a client's handle.")]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Ignore it even though it is filed or holds a client's handle (or keep one set aside that has come to hold one).",
+    ),
+]
 HandleArg = Annotated[
     str, typer.Argument(help="A phone number, short code, email or sender name, as a conversation shows it.")
 ]
@@ -261,7 +267,7 @@ def file_(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """File a conversation, or the part of it between --from and --until, under a matter (the archive is reviewed again at once: whose texts these are decides consent).
+    """File a conversation, or the part of it between --from and --until, under a matter (the archive is reviewed again at once: whose texts these are decides consent). One set aside as not client-related is taken back.
 
     Example: textfile file 6 --matter 2026-014 --from 2024-03-01"""
     with open_archive() as archive:
@@ -285,6 +291,9 @@ def _show_filed(done: filing.ManualFiling, tz, scanned) -> None:
     say(
         f"Filed conversation {done.conversation}{window} to {done.matter} ({done.messages:,} message{'' if done.messages == 1 else 's'})."
     )
+    if done.unignored:  # (filing says it is a client's thread)
+        said = ignore.said(done.unignored, tz)
+        say(f"It is no longer set aside as not client-related ({said}): filing it says it is a client's.")
     _say_review(scanned)
 
 

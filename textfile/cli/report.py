@@ -200,7 +200,7 @@ def _show_verdicts(verdicts: list[Verdict], tz) -> None:
     """The verdicts that matter in a table; the conversations set aside after it, one line each."""
     if not verdicts:
         return say("No conversation is archived yet.")
-    aside = [v for v in verdicts if v.ignored and not v.legal_hold]
+    aside = [v for v in verdicts if v.aside]
     if len(aside) < len(verdicts):
         rows = table(
             *conversation_columns(platform_drop=1, messages_drop=2),
@@ -208,7 +208,7 @@ def _show_verdicts(verdicts: list[Verdict], tz) -> None:
             Col("Verdict", min_width=30),
         )
         for v in verdicts:  # (named as `conversations` names it)
-            if not (v.ignored and not v.legal_hold):
+            if not v.aside:
                 last = times.display(v.last_archived, tz, v.last_archived_precision)
                 add_row(rows, v.conversation, v.platform, _people(v), v.messages, last, v.verdict)
         show(rows)

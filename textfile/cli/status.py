@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from textfile import times
+from textfile import ignore, times
 from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked), the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
+    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
@@ -40,6 +40,7 @@ def show_status(s: Status, tz) -> None:
     _say_imports(s, tz)
     _say_assumptions(s)
     _say_unfiled(s, tz)
+    _say_aside_with_clients(s, tz)
     _say_last_run(s, tz)
     if s.stale_matters:
         say(
@@ -126,6 +127,18 @@ def _say_unfiled(s: Status, tz) -> None:
     show(rows)
 
 
+def _say_aside_with_clients(s: Status, tz) -> None:
+    """The conversations set aside that hold a client's handle: one line each, with the way out."""
+    if not s.aside_with_clients:
+        return
+    say(
+        f"Set aside, yet holding a client's handle (neither filed nor reviewed while set aside): {len(s.aside_with_clients)}"
+        " (textfile conversation unignore N; or, if it is not client-related, textfile conversation ignore N --force)"
+    )
+    for c in s.aside_with_clients:
+        say(f"  {c.conversation} {', '.join(c.handles)} ({', '.join(c.clients)}): {ignore.said(c.ignored, tz)}")
+
+
 def _say_last_run(s: Status, tz) -> None:
     """What the last archive run could not do: start, finish, import a file, render a transcript; what it left for the next."""
     for r in s.not_finished:
@@ -200,6 +213,13 @@ def _needs(s: Status) -> list[str]:
     items = [
         n(len(s.unfiled), "conversation to file or set aside", "conversations to file or set aside")
         if s.unfiled
+        else "",
+        n(
+            len(s.aside_with_clients),
+            "conversation set aside yet holding a client's handle",
+            "conversations set aside yet holding a client's handle",
+        )
+        if s.aside_with_clients
         else "",
         n(s.assumptions, "assumption no earlier import made", "assumptions no earlier import made")
         if s.assumptions

@@ -18,6 +18,7 @@ after each import; the tests and benchmarks file through them).
 
 from textfile.filing.auto import Filed, auto_file
 from textfile.filing.clients import (
+    AddedClient,
     Client,
     ClientChange,
     ClientSummary,
@@ -53,6 +54,7 @@ from textfile.filing.names import client_row, matter_row, no_conversation, requi
 
 __all__ = [
     "COVERED",
+    "AddedClient",
     "Client",
     "ClientChange",
     "ClientSummary",

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from textfile import audit, times
+from textfile import audit, ignore, times
 from textfile.errors import Conflict, InvalidHandle, InvalidInput, NotFound
 from textfile.filing.auto import Filed, auto_file
 from textfile.filing.conversations import ConversationSummary, list_conversations
@@ -46,6 +46,14 @@ class Client(Result):
     minor: bool = False  # marked a minor (`client minor`): review and retention treat them as one
     guardians: list[str] = field(default_factory=list)
     born: str | None = None  # their date of birth, when recorded (`client minor --born`)
+
+
+@dataclass(slots=True, eq=False)
+class AddedClient(Client):
+    """A client just added, and the conversations set aside that hold their handles (named at once:
+    a set-aside made before the number was a client's keeps their texts from filing and review)."""
+
+    set_aside: list[ignore.AsideWithClients] = omit_empty(default_factory=list)
 
 
 @dataclass(slots=True, eq=False)
@@ -100,6 +108,7 @@ class EditedClient(Client):
     filed: list[Filed] = field(default_factory=list)
     unfiled: list[TakenBack] = field(default_factory=list)
     kept: list[KeptByHand] = field(default_factory=list)
+    set_aside: list[ignore.AsideWithClients] = omit_empty(default_factory=list)  # holding a handle it added
 
 
 # -- handles ---------------------------------------------------------------------------------
@@ -146,7 +155,7 @@ def _removed_handles(*, phones: list[str], emails: list[str], region: str) -> li
 # -- adding and correcting a client ----------------------------------------------------------
 
 
-def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: list[str], region: str) -> Client:
+def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: list[str], region: str) -> AddedClient:
     name = name.strip()
     if not name:
         raise InvalidInput("a client needs a name")
@@ -161,7 +170,8 @@ def add_client(conn: sqlite3.Connection, name: str, phones: list[str], emails: l
         [(h, client_id, k) for h, k in dict(handles).items()],
     )
     audit.append(conn, "client add", {"client": name, "handles": [h for h, _ in handles], "by": audit.current_user()})
-    return client(conn, name)
+    aside = ignore.aside_with_clients(conn, handles=[h for h, _ in handles]) if handles else []
+    return AddedClient.extending(client(conn, name), set_aside=aside)
 
 
 def edit_client(
@@ -177,7 +187,8 @@ def edit_client(
     reason: str | None = None,
 ) -> EditedClient:
     """Rename a client, add or remove their handles (one audit entry with the reason), then file what
-    the correction makes unambiguous (`auto_file`, its own entry)."""
+    the correction makes unambiguous (`auto_file`, its own entry); the conversations set aside that hold a
+    handle it added are named (`ignore.aside_with_clients`)."""
     row = client_row(conn, name)
     change = ClientChange(row["name"], renamed_to=_renamed(conn, row, new_name))
     change.removed = _remove_handles(
@@ -194,8 +205,14 @@ def edit_client(
     audit.append(conn, "client edit", change.to_json())
     filed = auto_file(conn, client_id=row["id"])
     kept = _kept_by_hand(conn, row["id"], change.removed) if change.removed else []
+    aside = ignore.aside_with_clients(conn, handles=change.added) if change.added else []
     return EditedClient.extending(
-        client(conn, change.renamed_to or row["name"]), changed=change, filed=filed, unfiled=change.unfiled, kept=kept
+        client(conn, change.renamed_to or row["name"]),
+        changed=change,
+        filed=filed,
+        unfiled=change.unfiled,
+        kept=kept,
+        set_aside=aside,
     )
 
 

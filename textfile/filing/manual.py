@@ -3,6 +3,9 @@
 A filing covers a conversation, or the part of it between `from_at` and `until_at` (inclusive).
 Filing by hand refuses a window with no message in it, and a conversation already under another
 client's matter unless told `also` (a privilege risk); into a closed matter it files, with a warning.
+Filing a conversation set aside as not client-related (ignore.py) takes the set-aside back, in its own
+audit entry ("conversation unignore", its reason the filing): filing it is a person saying the thread
+is a client's, and a thread both filed and set aside would be neither reviewed nor judged as filed.
 
 `unfile` deletes filings: the audit entry keeps each one whole (matter, window, how, who filed it,
 when), transcripts made from it stay as they were, and the conversation is never filed
@@ -14,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from textfile import audit, times
+from textfile import audit, ignore, times
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import live_matter_row, matter_row, require_conversation
 from textfile.results import Result, json_name, omit_empty
@@ -32,6 +35,7 @@ class ManualFiling(Result):
     by: str
     also_filed_under: list[str] = omit_empty(default_factory=list)  # other clients' matters holding it (--also)
     warnings: list[str] = omit_empty(default_factory=list)
+    unignored: ignore.IgnoreMark | None = omit_empty(default=None)  # the set-aside the filing took back (its record)
 
 
 @dataclass(slots=True, eq=False)
@@ -65,13 +69,17 @@ def file_conversation(
     """File a conversation (or its window) under a matter by hand. Refused: a window that holds no
     message, and, without `also`, a conversation filed under another client's matter (one thread in
     two clients' files risks one's privileged messages reaching the other). Filing into a closed
-    matter is allowed (a late backup of the matter's own messages) with a warning."""
+    matter is allowed (a late backup of the matter's own messages) with a warning. A set-aside is
+    taken back (see the module)."""
     require_conversation(conn, conversation_id)
     mt = live_matter_row(conn, reference, "nothing can be filed to it")
     if from_at and until_at and from_at > until_at:
         raise InvalidInput("--from is after --until")
     covered = _messages_to_file(conn, conversation_id, mt, from_at, until_at)
     others = _other_clients_matters(conn, conversation_id, mt, also)
+    aside = ignore.ignored(conn).get(conversation_id)
+    if aside:  # (filing says the thread is a client's: the set-aside is taken back, audited on its own)
+        ignore.unignore_conversation(conn, conversation_id, f"filed to {mt['reference']}")
     by = audit.current_user()
     conn.execute(
         "INSERT INTO filings (conversation_id, matter_id, from_at, until_at, how, created_at, filed_by) VALUES (?, ?, ?, ?, 'manual', ?, ?)",
@@ -79,7 +87,7 @@ def file_conversation(
     )
     done = ManualFiling(conversation_id, mt["reference"], from_at, until_at, covered, by, others)
     audit.append(conn, "file", done.to_json())
-    done.warnings = _warnings(conn, done, mt)
+    done.warnings, done.unignored = _warnings(conn, done, mt), aside
     return done
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from textfile import audit, times
+from textfile import audit, ignore, times
 from textfile.errors import Conflict, InvalidInput
 from textfile.filing.auto import Filed, auto_file
 from textfile.filing.names import client_row, disposed_at, live_matter_row, matter_row
-from textfile.results import Result
+from textfile.results import Result, omit_empty
 
 
 @dataclass(slots=True, eq=False)
@@ -39,9 +39,11 @@ class Matter(Result):
 
 @dataclass(slots=True, eq=False)
 class OpenedMatter(Matter):
-    """A matter just opened, and the conversations the automatic rule filed to it."""
+    """A matter just opened, the conversations the automatic rule filed to it, and those it left because
+    they are set aside though they hold the client's handle (`ignore.aside_with_clients`)."""
 
     filed: list[Filed] = field(default_factory=list)
+    set_aside: list[ignore.AsideWithClients] = omit_empty(default_factory=list)
 
 
 @dataclass(slots=True, eq=False)
@@ -75,7 +77,9 @@ def open_matter(conn: sqlite3.Connection, reference: str, client_name: str, titl
     )
     audit.append(conn, "matter open", {"matter": reference, "client": client["name"], "title": title.strip()})
     filed = auto_file(conn, client_id=client["id"])
-    return OpenedMatter.extending(matter(conn, reference), filed=filed)
+    theirs = [h for (h,) in conn.execute("SELECT handle FROM client_handles WHERE client_id = ?", (client["id"],))]
+    aside = ignore.aside_with_clients(conn, handles=theirs) if theirs else []
+    return OpenedMatter.extending(matter(conn, reference), filed=filed, set_aside=aside)
 
 
 def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> Matter:

@@ -3,10 +3,13 @@
 A production (a transcript, the productions of issue 20) of a matter's messages in a window concerns
 the notes of that matter (of each of the client's matters, for a client's) that concern a message
 sent in the window, and the notes about the matter as a whole; a note about other messages only is
-not its business (`concerning`). Privileged notes are left out unless asked for, and every
-production that leaves one out carries a privilege log: for each, its date, author, type ("Memo to
-file"), the messages it concerns and the basis of the privilege (`privilege_log`), as a page of the
-PDF and as CSV beside it (`csv_bytes`, `write_csv`: RFC 4180, UTF-8, 0600, never over a file).
+not its business (`concerning`). A production limited to some conversations (`produce
+--conversation`) is scoped the same way: a note about messages of other conversations only is not
+its business either; a note about the matter as a whole still is (it concerns whatever of the
+matter is produced). Privileged notes are left out unless asked for, and every production that
+leaves one out carries a privilege log: for each, its date, author, type ("Memo to file"), the
+messages it concerns and the basis of the privilege (`privilege_log`), as a page of the PDF and as
+CSV beside it (`csv_bytes`, `write_csv`: RFC 4180, UTF-8, 0600, never over a file).
 """
 
 from __future__ import annotations
@@ -48,24 +51,41 @@ class LogEntry(Result):
 
 
 def concerning(
-    conn: sqlite3.Connection, matter_ids: int | list[int], from_at: str | None, until_at: str | None
+    conn: sqlite3.Connection,
+    matter_ids: int | list[int],
+    from_at: str | None,
+    until_at: str | None,
+    conversations: list[int] | None = None,
 ) -> list[Note]:
-    """The notes of these matters that a production of the window concerns (see the module), in the order made."""
+    """The notes of these matters that a production of the window (of these `conversations` only, when
+    given) concerns (see the module), in the order made."""
     ids = [matter_ids] if isinstance(matter_ids, int) else list(matter_ids)
     return read(
         conn,
         "n.matter_id IN (SELECT value FROM json_each(?)) AND (NOT EXISTS (SELECT 1 FROM note_messages x WHERE x.note_id = n.id)"
         " OR EXISTS (SELECT 1 FROM note_messages x JOIN messages m ON m.id = x.message_id WHERE x.note_id = n.id"
-        " AND m.sent_at >= ? AND m.sent_at <= ?))",
-        (json.dumps(ids), from_at or "", until_at or "9999"),
+        " AND m.sent_at >= ? AND m.sent_at <= ?"
+        " AND (? IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?)))))",
+        (
+            json.dumps(ids),
+            from_at or "",
+            until_at or "9999",
+            *[json.dumps(conversations) if conversations else None] * 2,
+        ),
     )
 
 
 def privilege_log(
-    conn: sqlite3.Connection, matter_ids: int | list[int], from_at: str | None, until_at: str | None, tz
+    conn: sqlite3.Connection,
+    matter_ids: int | list[int],
+    from_at: str | None,
+    until_at: str | None,
+    tz,
+    conversations: list[int] | None = None,
 ) -> list[LogEntry]:
-    """The privileged notes a production of the window leaves out, each as the log lists it."""
-    return entries([n for n in concerning(conn, matter_ids, from_at, until_at) if n.privileged], tz)
+    """The privileged notes a production of the window (of these `conversations` only, when given)
+    leaves out, each as the log lists it."""
+    return entries([n for n in concerning(conn, matter_ids, from_at, until_at, conversations) if n.privileged], tz)
 
 
 def entries(notes: list[Note], tz) -> list[LogEntry]:

@@ -202,10 +202,11 @@ def _redaction_log(conn, redactions: dict, message_bates: dict, numbers: dict) -
 
 
 def _privilege_log(conn, chosen, zone, folder: Folder) -> int:
-    """The privileged notes of the matter the production leaves out, as the privilege log (when any)."""
+    """The privileged notes of the matter the production leaves out, as the privilege log (when any): those
+    about the matter as a whole, and those about a message of the window in a conversation it produces."""
     from textfile import notes
 
-    log = notes.privilege_log(conn, chosen.matter_id, chosen.from_at, chosen.until_at, zone)
+    log = notes.privilege_log(conn, chosen.matter_id, chosen.from_at, chosen.until_at, zone, chosen.conversations)
     if log:
         from textfile.notes.privilege import csv_bytes
 

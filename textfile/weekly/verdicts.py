@@ -18,9 +18,9 @@ from textfile import audit, ignore, times
 from textfile.archive import Archive
 from textfile.errors import IntegrityFailed
 from textfile.filing.conversations import COVERED
-from textfile.ignore import IgnoreMark
+from textfile.ignore import ClientRelated, IgnoreMark
 from textfile.integrity import FINE, earlier_state, transcript_states
-from textfile.results import Result
+from textfile.results import Result, omit_empty
 from textfile.sqlparams import chunks, marks
 
 
@@ -64,6 +64,13 @@ class Verdict(Result):
     changed_since_transcript: int = 0
     verdict: str = ""
     safe: bool = False
+    # one set aside (`ignored`) that is filed or holds a client's handle: judged as any other, never "delete when you like"
+    client_related: ClientRelated | None = omit_empty(default=None)
+
+    @property
+    def aside(self) -> bool:
+        """Set aside as not client-related, on no hold: "delete when you like", listed last."""
+        return self.ignored is not None and self.client_related is None and not self.legal_hold
 
 
 def deletable(archive: Archive) -> list[Verdict]:
@@ -92,15 +99,17 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[Ve
     broken = _broken_by_conversation(conn, states)
     holds = _holds(conn)
     ignored = ignore.ignored(conn)
+    related = ignore.client_related(conn) if ignored else {}
     tz = times.zone(archive.settings.tz)
     out = []
     for c in conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall():
         entry = _judged(conn, c, coverage, broken.get(c["id"], []), holds.get(c["id"], []), ignored.get(c["id"]))
+        entry.client_related = related.get(c["id"]) if entry.ignored else None
         entry.verdict, entry.safe = _verdict(entry, tz)
         out.append(entry)
     # The verdicts that ask something of a person first (a hold, not safe, not yet), then the safe
     # ones, then the threads a person set aside, so the verdicts that matter come first.
-    return sorted(out, key=lambda e: (e.ignored is not None and not e.legal_hold, bool(e.elsewhere), e.safe))
+    return sorted(out, key=lambda e: (e.aside, bool(e.elsewhere), e.safe))
 
 
 class _Coverage:
@@ -265,10 +274,16 @@ def _verdict(e: Verdict, tz) -> tuple[str, bool]:
             f"not on your phone: found on {' and '.join(e.elsewhere)}'s phone only; nothing of it is yours to delete"
             " (the archive keeps it)"
         ), False
-    if e.ignored:
+    if e.aside:
         return f"not client-related ({ignore.said(e.ignored, tz)}) — delete when you like", True
     if not e.messages:
         return "nothing archived yet", False
+    if e.unfiled and e.client_related:  # set aside, yet filed or a client's: what it holds is in no transcript
+        return (
+            f"not safe: {e.unfiled} message{'s' if e.unfiled != 1 else ''} in no matter; it is set aside"
+            f" ({ignore.said(e.ignored, tz)}), but {e.client_related.why}: textfile file {e.conversation}"
+            " --matter REF (then a transcript)"
+        ), False
     if e.unfiled:
         return (
             f"not safe: {e.unfiled} message{'s' if e.unfiled != 1 else ''} in no matter: textfile file {e.conversation}"
