@@ -10,6 +10,7 @@ import typer
 from textfile import times
 from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
+from textfile.lifecycle.coverage_report import not_archived_said
 
 if TYPE_CHECKING:
     from textfile.lifecycle.coverage_report import ConversationCoverage, CoverageReport, Export, Missing
@@ -62,6 +63,11 @@ def show_coverage(r: CoverageReport, tz) -> None:
             if r.missing_from_phone
             else ""
         )
+        + (
+            f"; {r.attachments_not_archived:,} attachment{'s' if r.attachments_not_archived != 1 else ''} not in the archive"
+            if r.attachments_not_archived
+            else ""
+        )
         + "."
     )
 
@@ -90,6 +96,9 @@ def _conversation(c: ConversationCoverage, tz) -> None:
             " may be missing.",
             2,
         )
+    if c.attachments_not_archived:
+        said = not_archived_said(c.attachments_not_archived, c.platform)
+        _line(f"{said[0].upper()}{said[1:]}.", 2)
 
 
 def _group(g: Missing, tz) -> str:
