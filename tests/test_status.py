@@ -366,7 +366,8 @@ def test_an_altered_transcript_or_a_record_changed_outside_textfile_is_exit_3(cl
     Path(path).write_bytes(bytes(data))
     code, found = run_status(cli)
     assert (code, [t["state"] for t in found["transcripts"]], found["problems"]) == (3, ["altered"], [])
-    assert found["safe_to_delete"] == [LEE]  # (SAM: report.pdf is not in the archive; the groups are in M-1's second transcript only, the altered one)
+    # (SAM: report.pdf is not in the archive; the groups are in M-1's second transcript only, the altered one)
+    assert found["safe_to_delete"] == [LEE]
     assert f"is altered: textfile verify {path} says what differs" in cli("status").stdout
     r = cli("verify", "--deleted", path)  # (a file still there is not deleted)
     assert r.exit_code == 1 and "is still there" in r.stderr

@@ -25,12 +25,12 @@ longer on the phone (`textfile coverage`). Substantive exchanges that no note to
 counted, with the command that lists them (`note list --missing`), and closed matters past their
 retention (`retention report`): neither needs a person this week by itself, nor do attachments of filed
 conversations the archive does not hold the bytes of (an export made without media: `textfile coverage`),
-counted on one line: no import may ever bring some (a part corrupt, a file the phone never downloaded), and
-`deletable` says, thread by thread, what deleting loses. Messages imported since
-the last review scan are not scanned here (read-only): each import scans what it brings. An integrity problem
-(exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
-audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
-What is safe to delete from the phone is said, counted, and needs no one.
+counted on one line: no import may ever bring some (a part corrupt, a file the phone never downloaded),
+and `deletable` says, thread by thread, what deleting loses. Messages imported since the last review scan
+are not scanned here (read-only): each import scans what it brings. An integrity problem (exit 3): a
+transcript whose file no longer has its recorded sha256, or the archive's records and audit log failing
+the checks `deletable` rests on (then no conversation is said safe to delete). What is safe to delete
+from the phone is said, counted, and needs no one.
 
 Read-only and fast: nothing is written, no audit entry is made (whether a run is going on is asked of
 its lock: a shared lock taken and let go at once); transcripts are checked by their file's sha256

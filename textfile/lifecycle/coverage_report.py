@@ -118,7 +118,8 @@ class NotArchived(Result):
 
     @property
     def said(self) -> str:
-        """ "#1.6, media omitted", "#1.14 PTT-20240312-WA0002.opus": the message and what the export named."""
+        """The message and what the export named of the attachment: #1.14 PTT-20240312-WA0002.opus, or, where the
+        export named no file, #1.6, media omitted."""
         if self.file_name:
             return f"#{self.message} {self.file_name}"
         return f"#{self.message}, {'media omitted' if 'omitted' in self.reason else 'no file name'}"
@@ -216,8 +217,8 @@ def not_archived(conn: sqlite3.Connection) -> dict[int, list[NotArchived]]:
 
 
 def not_archived_said(attachments: list[NotArchived], platform: str) -> str:
-    """How many attachments are not in the archive, the first named, and how to fill them in: "2 attachments
-    are not in the archive (the first #1.6, media omitted); export the chat again with media and import it"."""
+    """How many attachments are not in the archive, the first named, what deleting the thread loses and how to
+    fill them in (`coverage` and `deletable` say it alike); WhatsApp's way is to export the chat again with media."""
     n = len(attachments)
     first = f"the first {attachments[0].said}" if n > 1 else attachments[0].said
     them = "them" if n != 1 else "it"
