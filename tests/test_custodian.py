@@ -1363,7 +1363,13 @@ def test_how_far_the_owner_may_delete_rests_on_what_was_found_on_the_owner_s_pho
     ).fetchone()
     assert owners_last < last  # ("Running 10 minutes late" is on Sam's phone only)
     v = next(v for v in json.loads(cli("deletable", "--json").stdout) if v["conversation"] == sam)
-    assert (v["safe"], v["safe_until"], v["last_archived"]) == (True, owners_last, owners_last)
+    # (not safe as a whole: mms 4's report.pdf, corrupt base64 in the owner's backup, is not in the archive)
+    assert (v["safe"], v["safe_until"], v["last_archived"], v["attachments_not_archived"]) == (
+        False,
+        owners_last,
+        owners_last,
+        1,
+    )
 
 
 def test_a_thread_the_owner_is_not_in_is_neither_incoming_nor_outgoing(with_sam, archive):

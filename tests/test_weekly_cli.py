@@ -182,8 +182,10 @@ def test_deletable_follows_the_transcripts(cli, office, tmp_path, archive_path):
 
     rendered = json.loads(cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--json").stdout)["rendered"]
     sam = verdicts()[sam["conversation"]]
-    assert sam["safe"] and sam["safe_until"] == sam["last_archived"]
-    assert sam["verdict"].startswith("safe to delete from the phone up to ")
+    # Every text is in the transcript; mms 4's report.pdf (corrupt base64) is not in the archive: not safe as a whole.
+    assert (sam["safe"], sam["safe_until"], sam["attachments_not_archived"]) == (False, sam["last_archived"], 1)
+    assert sam["verdict"].startswith("safe to delete the texts from the phone up to ")
+    rendered_verdict = sam["verdict"]
     assert "deletable" not in cli("deletable").stderr
 
     m1 = next(r["path"] for r in rendered if r["matter"] == "M-1")
@@ -199,7 +201,9 @@ def test_deletable_follows_the_transcripts(cli, office, tmp_path, archive_path):
     # The next run renders the matter again, and the conversation is safe again.
     again = json.loads(cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--json").stdout)
     assert [r["matter"] for r in again["rendered"]] == ["M-1"]
-    assert verdicts()[sam["conversation"]]["safe"]
+    assert verdicts()[sam["conversation"]]["verdict"] == (
+        f"{rendered_verdict} (note: transcript {m1} is missing (moved? textfile verify --moved NEW.pdf))"
+    )
 
 
 def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
@@ -208,7 +212,9 @@ def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
         return next(v for v in verdicts if v["participants"] == ["Sam Client"])
 
     cli("archive", "--mkdir", office, "--out", tmp_path / "out", "--quiet")
-    assert sam()["safe"] and sam()["legal_hold"] == []
+    # (every text is in the transcript; mms 4's report.pdf is not in the archive: safe but for that attachment)
+    unheld = sam()
+    assert unheld["safe_until"] == unheld["last_archived"] and unheld["legal_hold"] == []
     assert cli("matter", "hold", "M-1").exit_code == 0
     held = sam()
     assert (held["safe"], held["legal_hold"]) == (False, ["M-1"])
@@ -218,7 +224,7 @@ def test_a_legal_hold_is_never_safe_to_delete(cli, office, tmp_path):
     )
     assert "legal hold" in cli("deletable").stdout
     assert cli("matter", "release", "M-1").exit_code == 0
-    assert sam()["safe"]
+    assert sam() == unheld
 
 
 def test_an_output_folder_that_cannot_be_made_is_a_one_line_error_and_logged(cli, office, archive_path):

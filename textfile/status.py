@@ -25,11 +25,14 @@ message the lexicons, the working hours, an opt-out, a missing consent or a mino
 one has reviewed or dismissed: `textfile review`; how many are new is said), messages those imports found no
 longer on the phone (`textfile coverage`). Substantive exchanges that no note to file concerns yet are
 counted, with the command that lists them (`note list --missing`), and closed matters past their
-retention (`retention report`): neither needs a person this week by itself. Messages imported since
-the last review scan are not scanned here (read-only): each import scans what it brings. An integrity problem
-(exit 3): a transcript whose file no longer has its recorded sha256, or the archive's records and
-audit log failing the checks `deletable` rests on (then no conversation is said safe to delete).
-What is safe to delete from the phone is said, counted, and needs no one.
+retention (`retention report`): neither needs a person this week by itself, nor do attachments of filed
+conversations the archive does not hold the bytes of (an export made without media: `textfile coverage`),
+counted on one line: no import may ever bring some (a part corrupt, a file the phone never downloaded),
+and `deletable` says, thread by thread, what deleting loses. Messages imported since the last review scan
+are not scanned here (read-only): each import scans what it brings. An integrity problem (exit 3): a
+transcript whose file no longer has its recorded sha256, or the archive's records and audit log failing
+the checks `deletable` rests on (then no conversation is said safe to delete). What is safe to delete
+from the phone is said, counted, and needs no one.
 
 Read-only and fast: nothing is written, no audit entry is made (whether a run is going on is asked of
 its lock: a shared lock taken and let go at once); transcripts are checked by their file's sha256
@@ -49,6 +52,7 @@ from textfile.archive import Archive
 from textfile.ignore import AsideWithClients, WaitingConversation
 from textfile.integrity import FINE, transcript_states
 from textfile.lifecycle import retention
+from textfile.lifecycle.coverage_report import not_archived_count
 from textfile.results import Result, omit_empty
 from textfile.weekly.log import import_notes, last_run, not_finished, run_in_progress
 from textfile.weekly.run import ArchivedImport, FailedFile, FailedTranscript, imports_since, stale_matters
@@ -115,6 +119,9 @@ class Status(Result):
     exchanges_without_note: int = 0
     # messages the new imports found no longer on the phone, and not held again since (`textfile coverage`)
     missing_from_phone: int | None = omit_empty(default=None)  # (None: none; the JSON has it only when there are)
+    # attachments of filed conversations whose bytes the archive does not hold (`textfile coverage`): said, needing no
+    # one by itself (`deletable` does not call their threads safe to delete)
+    attachments_not_archived: int | None = omit_empty(default=None)
     # closed matters past retention, on no hold, that `dispose` would take (`textfile retention report`): said,
     # needing no one this week by itself (disposal is a person's decision, never urged)
     past_retention: list[str] = field(default_factory=list)
@@ -187,6 +194,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
         ).fetchone()[0]
         or None
     )
+    found.attachments_not_archived = not_archived_count(conn) or None
     found.problems = failing_checks(archive)
     if not found.problems:
         judged = verdicts(archive, states)

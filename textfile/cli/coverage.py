@@ -10,6 +10,7 @@ import typer
 from textfile import times
 from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
+from textfile.lifecycle.coverage_report import not_archived_said
 
 if TYPE_CHECKING:
     from textfile.lifecycle.coverage_report import ConversationCoverage, CoverageReport, Export, Missing
@@ -22,11 +23,11 @@ WIDTH = 80
 
 @command
 def coverage(matter: MatterOption = None, json_: Json = False, quiet: Quiet = False):
-    """What the archive may be missing, per filed conversation: messages no longer on the phone, holes in a regular thread, the WhatsApp export cap, a matter whose archive starts after it opened. Changes nothing; exit 0 (`textfile status` is what asks for a person).
+    """What the archive may be missing, per filed conversation: messages no longer on the phone, holes in a regular thread, the WhatsApp export cap, a matter whose archive starts after it opened, attachments not in the archive. Changes nothing; exit 0 (`textfile status` is what asks for a person).
 
     No longer on the phone: a message an earlier export of the same phone (format, and whose phone: yours or a client's; an iPhone and a Mac apart) held, which a later export lacks although its time is inside the span that export covers for its conversation (its first to last message there; WhatsApp: from its first line): deleted on the phone, or left out of that export; "left out" when a later export holds it again. A message outside that span (a WhatsApp export that dropped the oldest, a backup of the last 30 days) is never counted.
 
-    A hole: a gap over 10x the conversation's median gap and over 14 days, in a conversation of 20 messages or more. The WhatsApp cap: an export holding 95% or more of 40,000 messages of a chat (10,000 with media) no other export of which brought older messages of the chat: messages before its first line (the cap drops the first lines, whatever the times further down) may be missing. A late start: a matter's first archived message over 14 days after the matter opened.
+    A hole: a gap over 10x the conversation's median gap and over 14 days, in a conversation of 20 messages or more. The WhatsApp cap: an export holding 95% or more of 40,000 messages of a chat (10,000 with media) no other export of which brought older messages of the chat: messages before its first line (the cap drops the first lines, whatever the times further down) may be missing. A late start: a matter's first archived message over 14 days after the matter opened. An attachment not in the archive: one whose bytes no import held (an export made without media, a part left out or corrupt): deleting its thread from the phone loses it; an import that holds it (WhatsApp: the chat exported again with media) fills it in.
 
     Example: textfile coverage --matter SMITH-2024"""
     from textfile.lifecycle.coverage_report import report
@@ -62,6 +63,11 @@ def show_coverage(r: CoverageReport, tz) -> None:
             if r.missing_from_phone
             else ""
         )
+        + (
+            f"; {r.attachments_not_archived:,} attachment{'s' if r.attachments_not_archived != 1 else ''} not in the archive"
+            if r.attachments_not_archived
+            else ""
+        )
         + "."
     )
 
@@ -90,6 +96,9 @@ def _conversation(c: ConversationCoverage, tz) -> None:
             " may be missing.",
             2,
         )
+    if c.attachments_not_archived:
+        said = not_archived_said(c.attachments_not_archived, c.platform)
+        _line(f"{said[0].upper()}{said[1:]}.", 2)
 
 
 def _group(g: Missing, tz) -> str:

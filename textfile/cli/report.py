@@ -187,6 +187,8 @@ def deletable(json_: Json = False, quiet: Quiet = False):
     """Per conversation: how far it is safe to delete it from the phone (every message up to then is in a verified transcript);
     conversations set aside as not client-related (`conversation ignore`) come last.
 
+    A thread whose messages up to then have an attachment the archive does not hold (a WhatsApp export made without media, an MMS part corrupt) is not said safe: its texts are, and the verdict says how many attachments deleting the thread loses, the first by its number, and how to fill them in (import an export that holds them), or to delete anyway where they are kept elsewhere or not needed.
+
     Example: textfile deletable"""
     from textfile.weekly.verdicts import deletable as judge
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone (`textfile coverage`), and how many conversations are safe to delete.
+    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone and attachments of filed conversations not in the archive (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
@@ -58,6 +58,13 @@ def show_status(s: Status, tz) -> None:
         say(f"Substantive exchanges with no note to file: {n} (textfile note list --missing)")
     if s.missing_from_phone:
         say(f"{counted(s.missing_from_phone, 'message')} no longer on the phone (textfile coverage)")
+    if s.attachments_not_archived:
+        n = s.attachments_not_archived
+        say(
+            f"{counted(n, 'attachment')} of filed conversations {'are' if n != 1 else 'is'} not in the archive:"
+            f" deleting {'their threads' if n != 1 else 'its thread'} from the phone loses {'them' if n != 1 else 'it'}"
+            " (textfile coverage)"
+        )
     if s.past_retention:
         say(f"Closed matters past retention, on no hold: {', '.join(s.past_retention)} (textfile retention report)")
     for problem in s.problems:

@@ -15,6 +15,11 @@ Decisions (the rules are stated in `RULES`, printed by the command's help and th
   export brought older ones, the archive has them.
 - **An archive that starts late**: a matter whose filed conversations' first message is more than
   LATE_DAYS days after the matter opened.
+- **Attachments not in the archive**: a message's attachment whose bytes no import held (a WhatsApp export
+  made without media, an MMS part left out of a backup or corrupt, an iMessage file not on the device): the
+  archive keeps its name and why (`message_attachments.missing_reason`). Deleting the thread from the phone
+  loses it for good; an import that holds its bytes fills it in (a new version of the message). Read by
+  `deletable` (weekly/verdicts.py) and counted by `status` too (`not_archived`, `not_archived_count`).
 - Over each conversation's whole history as archived (a filing's window aside); it reports and
   changes nothing (exit 0: `textfile status` is the command that asks for a person).
 - Every message time is kept as stored (UTC, to the millisecond) with its message's precision beside it
@@ -49,6 +54,8 @@ RULES = {
     f" ({WHATSAPP_CAP_MEDIA:,} with media): messages before its first line may be missing (said when no other"
     " export brought older ones)",
     "late_start": f"a matter whose conversations' first archived message is over {LATE_DAYS} days after it opened",
+    "attachment_not_archived": "an attachment whose bytes no import held (an export made without media, a part left"
+    " out or corrupt): deleting the thread from the phone loses it; an import that holds it fills it in",
 }
 DAY_S = 86_400
 PRECISION = "coalesce(m.time_precision, 'millisecond')"  # (a message time's precision, as listings give it)
@@ -99,6 +106,26 @@ class Cap(Result):
 
 
 @dataclass(slots=True, eq=False)
+class NotArchived(Result):
+    """An attachment whose bytes the archive does not hold: its message, numbered as `conversation show`
+    numbers it ("1.6"), its place among the message's attachments (from 1), its file name, and why."""
+
+    message: str
+    message_id: str
+    attachment: int
+    file_name: str | None
+    reason: str
+
+    @property
+    def said(self) -> str:
+        """The message and what the export named of the attachment: #1.14 PTT-20240312-WA0002.opus, or, where the
+        export named no file, #1.6, media omitted."""
+        if self.file_name:
+            return f"#{self.message} {self.file_name}"
+        return f"#{self.message}, {'media omitted' if 'omitted' in self.reason else 'no file name'}"
+
+
+@dataclass(slots=True, eq=False)
 class ConversationCoverage(Result):
     conversation: int
     title: str | None
@@ -113,10 +140,11 @@ class ConversationCoverage(Result):
     left_out: list[Missing] = field(default_factory=list)  # held again by a later export: that export was cut
     holes: list[Hole] = field(default_factory=list)
     caps: list[Cap] = field(default_factory=list)
+    attachments_not_archived: list[NotArchived] = field(default_factory=list)
 
     @property
     def problems(self) -> bool:
-        return bool(self.missing or self.left_out or self.holes or self.caps)
+        return bool(self.missing or self.left_out or self.holes or self.caps or self.attachments_not_archived)
 
 
 @dataclass(slots=True, eq=False)
@@ -135,11 +163,15 @@ class CoverageReport(Result):
     late_starts: list[LateStart] = omit_empty(default_factory=list)
     rules: dict = field(default_factory=lambda: dict(RULES))
 
-    JSON_PROPERTIES = ("missing_from_phone",)
+    JSON_PROPERTIES = ("missing_from_phone", "attachments_not_archived")
 
     @property
     def missing_from_phone(self) -> int:
         return sum(g.messages for c in self.conversations for g in c.missing)
+
+    @property
+    def attachments_not_archived(self) -> int:
+        return sum(len(c.attachments_not_archived) for c in self.conversations)
 
 
 def report(conn: sqlite3.Connection, matter: str | None = None) -> CoverageReport:
@@ -156,11 +188,57 @@ def report(conn: sqlite3.Connection, matter: str | None = None) -> CoverageRepor
         ).fetchall()
         ids = [r[0] for r in conn.execute("SELECT DISTINCT conversation_id FROM filings")]
     exports = _Exports(conn)
+    conversations = [_conversation(conn, cid, exports) for cid in sorted(ids)]
+    attachments = not_archived(conn)
+    for c in conversations:
+        c.attachments_not_archived = attachments.get(c.conversation, [])
     return CoverageReport(
         matters[0]["reference"] if matter is not None else None,
-        [_conversation(conn, cid, exports) for cid in sorted(ids)],
+        conversations,
         [late for m in matters if (late := _late_start(conn, m))],
     )
+
+
+def not_archived(conn: sqlite3.Connection) -> dict[int, list[NotArchived]]:
+    """The attachments whose bytes the archive does not hold, by conversation, in message order. Numbering
+    a message counts the messages before it: only the conversations holding such an attachment are read."""
+    out: dict[int, list[NotArchived]] = {}
+    for cid, number, mid, position, name, reason in conn.execute(
+        "SELECT n.conversation_id, n.number, a.message_id, a.position, a.file_name, a.missing_reason FROM ("
+        " SELECT m.id, m.conversation_id,"
+        " row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.rowid) AS number FROM messages m"
+        " WHERE m.conversation_id IN (SELECT m2.conversation_id FROM message_attachments a2"
+        " JOIN messages m2 ON m2.id = a2.message_id WHERE a2.blob_sha256 IS NULL)"
+        ") n JOIN message_attachments a ON a.message_id = n.id WHERE a.blob_sha256 IS NULL"
+        " ORDER BY n.conversation_id, n.number, a.position"
+    ):
+        out.setdefault(cid, []).append(NotArchived(f"{cid}.{number}", mid, position + 1, name, reason))
+    return out
+
+
+def not_archived_said(attachments: list[NotArchived], platform: str) -> str:
+    """How many attachments are not in the archive, the first named, what deleting the thread loses and how to
+    fill them in (`coverage` and `deletable` say it alike); WhatsApp's way is to export the chat again with media."""
+    n = len(attachments)
+    first = f"the first {attachments[0].said}" if n > 1 else attachments[0].said
+    them = "them" if n != 1 else "it"
+    again = (
+        "export the chat again with media and import it"
+        if platform == "whatsapp"
+        else f"import an export that holds {them}"
+    )
+    return (
+        f"{n:,} attachment{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} not in the archive ({first}):"
+        f" deleting the thread from the phone loses {them}; {again} to fill {them} in"
+    )
+
+
+def not_archived_count(conn: sqlite3.Connection) -> int:
+    """How many attachments of filed conversations the archive does not hold the bytes of (`status`)."""
+    return conn.execute(
+        "SELECT count(*) FROM message_attachments a JOIN messages m ON m.id = a.message_id"
+        " WHERE a.blob_sha256 IS NULL AND m.conversation_id IN (SELECT conversation_id FROM filings)"
+    ).fetchone()[0]
 
 
 class _Exports:

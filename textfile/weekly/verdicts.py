@@ -6,6 +6,15 @@ proven by hashing the current message with that reading, `integrity.earlier_stat
 transcript shows as it was before a later import changed what it says (an edit or a deletion in a
 later export, a change in the source) is "changed since its transcript", not covered: the phone
 holds its new state and no transcript does yet; the next weekly run renders the matter again.
+
+An attachment whose bytes the archive does not hold (a WhatsApp export made without media, an MMS part
+left out or corrupt: `coverage_report.not_archived`) is in no transcript either: only its name and why
+are. A thread whose messages up to that instant have one is never said safe to delete: its texts are,
+and the verdict says how many attachments deleting the thread from the phone loses, and how to fill
+them in (an import holding their bytes makes a new version of each message: "changed since its
+transcript" until the matter is rendered again). It is not blocked for good: where the media is kept
+elsewhere or not needed, the person reads what deleting loses and may delete anyway (`safe` stays
+false: the verdict is theirs to weigh, not textfile's to give).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from textfile.errors import IntegrityFailed
 from textfile.filing.conversations import COVERED
 from textfile.ignore import ClientRelated, IgnoreMark
 from textfile.integrity import FINE, earlier_state, transcript_states
+from textfile.lifecycle.coverage_report import NotArchived, not_archived, not_archived_said
 from textfile.results import Result, omit_empty
 from textfile.sqlparams import chunks, marks
 
@@ -62,6 +72,10 @@ class Verdict(Result):
     ignored: IgnoreMark | None
     elsewhere: list[str]  # found only on clients' own phones (each source a `--custodian` import): those clients
     changed_since_transcript: int = 0
+    # the attachments of the messages up to `safe_until` whose bytes the archive does not hold (deleting the
+    # thread from the phone loses them), and how many; the JSON has them only when there are
+    attachments_not_archived: int | None = omit_empty(default=None)
+    attachments_not_archived_at: list[NotArchived] = omit_empty(default_factory=list)
     verdict: str = ""
     safe: bool = False
     # one set aside (`ignored`) that is filed or holds a client's handle: judged as any other, never "delete when you like"
@@ -100,10 +114,19 @@ def verdicts(archive: Archive, states: dict[int, dict] | None = None) -> list[Ve
     holds = _holds(conn)
     ignored = ignore.ignored(conn)
     related = ignore.client_related(conn) if ignored else {}
+    attachments = not_archived(conn)
     tz = times.zone(archive.settings.tz)
     out = []
     for c in conn.execute("SELECT id, platform, title FROM conversations ORDER BY id").fetchall():
-        entry = _judged(conn, c, coverage, broken.get(c["id"], []), holds.get(c["id"], []), ignored.get(c["id"]))
+        entry = _judged(
+            conn,
+            c,
+            coverage,
+            broken.get(c["id"], []),
+            holds.get(c["id"], []),
+            ignored.get(c["id"]),
+            attachments.get(c["id"], []),
+        )
         entry.client_related = related.get(c["id"]) if entry.ignored else None
         entry.verdict, entry.safe = _verdict(entry, tz)
         out.append(entry)
@@ -224,8 +247,10 @@ def _judged(
     broken: list[BrokenTranscript],
     holds: list[str],
     ignored: IgnoreMark | None,
+    attachments: list[NotArchived],
 ) -> Verdict:
-    """A conversation's facts, and how far verified transcripts cover its messages (the verdict in words: `_verdict`)."""
+    """A conversation's facts, and how far verified transcripts cover its messages (the verdict in words: `_verdict`);
+    `attachments`: its attachments not in the archive (those of the messages up to the safe instant are the verdict's)."""
     people = [
         r[0]
         for r in conn.execute(
@@ -238,6 +263,8 @@ def _judged(
     covered = [coverage(m) for m in messages]
     first_gap = next((i for i, said in enumerate(covered) if said != "covered"), len(messages))
     safe = messages[first_gap - 1] if first_gap else None
+    up_to_safe = {m["id"] for m in messages[:first_gap]}
+    lost = [a for a in attachments if a.message_id in up_to_safe]
     return Verdict(
         conversation=c["id"],
         platform=c["platform"],
@@ -257,6 +284,8 @@ def _judged(
         ignored=ignored,
         elsewhere=sorted({x.custodian for x in sources}) if sources and all(x.custodian for x in sources) else [],
         changed_since_transcript=covered[first_gap:].count("changed"),
+        attachments_not_archived=len(lost) or None,
+        attachments_not_archived_at=lost,
     )
 
 
@@ -303,9 +332,15 @@ def _coverage_said(e: Verdict, safe_until: str) -> tuple[str, bool]:
     number = (
         f" (#{e.safe_until_number})" if e.safe_until_number else ""
     )  # (as the latest transcript showing it numbers it)
+    safe = f"safe to delete from the phone up to {safe_until}{number}"
+    if e.attachments_not_archived:  # the texts are; what the archive does not hold of them is lost with the thread
+        safe = (
+            f"safe to delete the texts from the phone up to {safe_until}{number}, not the media:"
+            f" {not_archived_said(e.attachments_not_archived_at, e.platform)}, or delete anyway where"
+            f" {'they are' if e.attachments_not_archived != 1 else 'it is'} kept elsewhere or not needed"
+        )
     if not untranscribed and not changed:
-        verdict = f"safe to delete from the phone up to {safe_until}{number}"
-        return (f"{verdict} (note: {broken})" if broken else verdict), True
+        return (f"{safe} (note: {broken})" if broken else safe), not e.attachments_not_archived
     after = f" after {safe_until}" if safe_until else ""
     parts = []
     if changed:  # a transcript shows it as it was before a later import changed it; the phone holds the new state
@@ -319,7 +354,7 @@ def _coverage_said(e: Verdict, safe_until: str) -> tuple[str, bool]:
         )
     verdict = "not yet: " + " and ".join(parts)
     if safe_until:
-        verdict = f"safe to delete from the phone up to {safe_until}{number}; " + verdict
+        verdict = f"{safe}; " + verdict
     if broken:
         verdict += f" ({broken}: render the matter again)"
     elif changed:
