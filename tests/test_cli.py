@@ -314,20 +314,20 @@ def test_conversations_file_and_search(cli, tmp_path, test_importer):
 def test_log_and_verify(cli, archive_path):
     cli("client", "add", "Sam", "--phone", "202-555-0143")
     entries = json.loads(cli("log", "--json").stdout)
-    assert [e["command"] for e in entries] == ["init", "client add"]
+    assert [e["command"] for e in entries] == ["init", "client add", "review scan"]  # (the archive reviewed at once)
     assert entries[1]["prev_hash"] == entries[0]["hash"]
     assert "client add" in cli("log").stdout
     # --command selects entries by their command (any case); --limit then takes the last of those
     cli("client", "add", "Kim", "--phone", "202-555-0177")
-    assert [e["id"] for e in json.loads(cli("log", "--command", "CLIENT", "--json").stdout)] == [2, 3]
-    assert [e["id"] for e in json.loads(cli("log", "--command", "client", "--limit", "1", "--json").stdout)] == [3]
+    assert [e["id"] for e in json.loads(cli("log", "--command", "CLIENT", "--json").stdout)] == [2, 4]
+    assert [e["id"] for e in json.loads(cli("log", "--command", "client", "--limit", "1", "--json").stdout)] == [4]
     assert json.loads(cli("log", "--command", "unfile", "--json").stdout) == []
     # the table names the tables whose records' digests an entry keeps (--json has the digests)
     assert "records of client_handles, clients" in " ".join(cli("log", "--command", "client").stdout.split())
     r = cli("verify")
     assert (r.exit_code, r.stdout) == (
         0,
-        "Archive verified: 0 messages, 0 attachments, 3 audit entries: all hashes match.\n",
+        "Archive verified: 0 messages, 0 attachments, 5 audit entries: all hashes match.\n",
     )
     with Archive.open(archive_path) as archive:
         archive.conn.execute("UPDATE audit_log SET details = replace(details, 'Sam', 'Pam') WHERE id = 2")

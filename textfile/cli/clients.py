@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from textfile import filing, ignore, times
+from textfile import filing, ignore, review, times
 from textfile.cli import output
 from textfile.cli.options import ClientName, Json, Quiet, Reason, Reference
 from textfile.cli.output import command, emit, open_archive, say
+from textfile.cli.review import say_scanned
 from textfile.cli.tables import Col, add_row, conversations_table, matters_table, show, table
 from textfile.errors import InvalidInput
 
@@ -48,18 +49,21 @@ ReopenWhy = Annotated[str, typer.Option("--reason", help="Why it is reopened (re
 
 @command
 def client_add(name: ClientName, phone: Phones = None, email: Emails = None, json_: Json = False, quiet: Quiet = False):
-    """Add a client with the numbers and emails they text from (numbers are stored in E.164).
+    """Add a client with the numbers and emails they text from (numbers are stored in E.164); the archive is reviewed again at once (whose texts these are decides consent).
 
     Example: textfile client add "Sam Client" --phone "(202) 555-0143\""""
     with open_archive() as archive, archive.transaction() as conn:
-        added = filing.add_client(conn, name, phone or [], email or [], archive.settings.region)
         tz = times.zone(archive.settings.tz)
-    emit(added, json_=json_, quiet=quiet, show=lambda c: _show_added(c, tz))
+        changed = review.change_and_scan(
+            conn, tz, lambda conn: filing.add_client(conn, name, phone or [], email or [], archive.settings.region)
+        )
+    emit(changed.change, json_=json_, quiet=quiet, show=lambda c: _show_added(c, tz, changed.scan))
 
 
-def _show_added(added: filing.AddedClient, tz) -> None:
+def _show_added(added: filing.AddedClient, tz, scanned) -> None:
     say(f"Added client {added.name} ({_handles(added)}).")
     _say_set_aside(added.set_aside, tz)
+    say_scanned(scanned)
 
 
 def _say_set_aside(aside: list[ignore.AsideWithClients], tz) -> None:
@@ -88,26 +92,30 @@ def client_edit(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Correct a client: rename, add or remove a number or email (audited); then file what the change makes unambiguous.
+    """Correct a client: rename, add or remove a number or email (audited); then file what the change makes unambiguous, and review the archive again at once.
 
     Example: textfile client edit "Sam Client" --add-phone 202-555-0144"""
     with open_archive() as archive, archive.transaction() as conn:
         tz = times.zone(archive.settings.tz)
-        edited = filing.edit_client(
+        changed = review.change_and_scan(
             conn,
-            name,
-            new_name=new_name,
-            add_phones=add_phone or [],
-            remove_phones=remove_phone or [],
-            add_emails=add_email or [],
-            remove_emails=remove_email or [],
-            region=archive.settings.region,
-            reason=reason,
+            tz,
+            lambda conn: filing.edit_client(
+                conn,
+                name,
+                new_name=new_name,
+                add_phones=add_phone or [],
+                remove_phones=remove_phone or [],
+                add_emails=add_email or [],
+                remove_emails=remove_email or [],
+                region=archive.settings.region,
+                reason=reason,
+            ),
         )
-    emit(edited, json_=json_, quiet=quiet, show=lambda e: _show_edited(e, tz))
+    emit(changed.change, json_=json_, quiet=quiet, show=lambda e: _show_edited(e, tz, changed.scan))
 
 
-def _show_edited(edited: filing.EditedClient, tz) -> None:
+def _show_edited(edited: filing.EditedClient, tz, scanned) -> None:
     changed = edited.changed
     said = "; ".join(
         [f"renamed from {changed.client}"] * (changed.renamed_to is not None)
@@ -127,6 +135,7 @@ def _show_edited(edited: filing.EditedClient, tz) -> None:
         )
     _say_filed(edited.filed)
     _say_set_aside(edited.set_aside, tz)
+    say_scanned(scanned)
 
 
 def _say_filed(filed: list[filing.Filed]) -> None:

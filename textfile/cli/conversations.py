@@ -12,7 +12,7 @@ from textfile import filing, ignore, review, times
 from textfile.cli import output
 from textfile.cli.options import ConversationNumber, From, Json, Quiet, Reason, Until, numbers
 from textfile.cli.output import command, emit, open_archive, say, warn
-from textfile.cli.review import scanned_line
+from textfile.cli.review import say_scanned
 from textfile.cli.tables import Col, add_row, conversation_columns, conversations_table, show, table
 from textfile.errors import InvalidInput, TextfileError
 
@@ -148,13 +148,17 @@ def _show_thread(shown: Shown, tz) -> None:
 def conversation_ignore(
     conversations: Numbers, reason: Reason = None, force: Force = False, json_: Json = False, quiet: Quiet = False
 ):
-    """Set conversations aside as not client-related: never filed automatically; deletable lists them last. All or none.
+    """Set conversations aside as not client-related: never filed automatically nor reviewed; deletable lists them last. All or none; the archive is reviewed again at once.
 
     Example: textfile conversation ignore 2 14-16 --reason "my dentist\""""
     with open_archive() as archive, archive.transaction() as conn:
         highest = conn.execute("SELECT coalesce(max(id), 0) FROM conversations").fetchone()[0]
-        done = _ignore_all(conn, _numbers(conversations, highest), reason, force)
-    emit(done, json_=json_, quiet=quiet, show=_show_ignored)
+        changed = review.change_and_scan(
+            conn,
+            times.zone(archive.settings.tz),
+            lambda conn: _ignore_all(conn, _numbers(conversations, highest), reason, force),
+        )
+    emit(changed.change, json_=json_, quiet=quiet, show=lambda done: _show_ignored(done, changed.scan))
 
 
 def _ignore_all(conn, numbers: list[int], reason: str | None, force: bool) -> list[ignore.IgnoredConversation]:
@@ -174,9 +178,10 @@ def _ignore_all(conn, numbers: list[int], reason: str | None, force: bool) -> li
     return done
 
 
-def _show_ignored(done: list[ignore.IgnoredConversation]) -> None:
+def _show_ignored(done: list[ignore.IgnoredConversation], scanned) -> None:
     for d in done:
         say(f"Ignored conversation {d.conversation}" + _because(d.reason) + ".")
+    say_scanned(scanned)
 
 
 def _because(reason: str | None) -> str:
@@ -192,17 +197,19 @@ def _numbers(given: list[str], highest: int) -> list[int]:
 def conversation_unignore(
     conversation: ConversationNumber, reason: Reason = None, json_: Json = False, quiet: Quiet = False
 ):
-    """Take back an ignored conversation: filed and judged like any other again.
+    """Take back an ignored conversation: filed and judged like any other again (the archive is reviewed again at once).
 
     Example: textfile conversation unignore 2"""
     with open_archive() as archive, archive.transaction() as conn:
-        done = ignore.unignore_conversation(conn, conversation, reason)
-    emit(
-        done,
-        json_=json_,
-        quiet=quiet,
-        show=lambda d: say(f"Conversation {d.conversation} is no longer ignored{_because(d.reason)}."),
-    )
+        changed = review.change_and_scan(
+            conn, times.zone(archive.settings.tz), lambda conn: ignore.unignore_conversation(conn, conversation, reason)
+        )
+    emit(changed.change, json_=json_, quiet=quiet, show=lambda d: _show_unignored(d, changed.scan))
+
+
+def _show_unignored(d, scanned) -> None:
+    say(f"Conversation {d.conversation} is no longer ignored{_because(d.reason)}.")
+    say_scanned(scanned)
 
 
 @command
@@ -294,13 +301,7 @@ def _show_filed(done: filing.ManualFiling, tz, scanned) -> None:
     if done.unignored:  # (filing says it is a client's thread)
         said = ignore.said(done.unignored, tz)
         say(f"It is no longer set aside as not client-related ({said}): filing it says it is a client's.")
-    _say_review(scanned)
-
-
-def _say_review(scanned) -> None:
-    """What the review scan the change ran raised or cleared, when it did (`textfile review` lists them)."""
-    if scanned.new_flags or scanned.cleared or scanned.reasons_changed:
-        say(scanned_line(scanned)[:-1] + " (textfile review).")
+    say_scanned(scanned)
 
 
 @command
@@ -325,4 +326,4 @@ def _show_unfiled(done: filing.Unfiled, scanned) -> None:
     matters = ", ".join(dict.fromkeys(f.matter for f in done.removed))
     n = len(done.removed)
     say(f"Unfiled conversation {done.conversation} from {matters} ({n} filing{'s' if n != 1 else ''}).")
-    _say_review(scanned)
+    say_scanned(scanned)

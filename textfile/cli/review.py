@@ -338,6 +338,12 @@ def _show_change(done: review.Changed) -> None:
     say(scanned_line(done.scan))
 
 
+def say_scanned(scanned: review.ScanResult) -> None:
+    """What the review scan a change ran raised or cleared, when it did (`textfile review` lists them)."""
+    if scanned.new_flags or scanned.cleared or scanned.reasons_changed:
+        say(scanned_line(scanned)[:-1] + " (textfile review).")
+
+
 def scanned_line(s: review.ScanResult) -> str:
     """What a scan changed, in one line ("Review: 2 flags raised, 1 open flag cleared."): a flag opened
     again is said as such, never as raised; an open flag whose reason changed (a term added or removed), too."""

@@ -1,0 +1,52 @@
+"""A change that decides what the review reads (a client added or corrected, a conversation set aside or
+taken back) reviews the archive again in its own transaction, as filing does: `status` (what cron mails)
+never counts flags a later `textfile review` would change (second reader: a client added left `status`
+one flag short until someone ran `review`)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ingest_records, msg
+
+
+def open_flags(archive) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT f.rule, m.body, f.state FROM review_flags f JOIN messages m ON m.id = f.message_id ORDER BY f.id"
+        )
+    ]
+
+
+def test_a_client_added_edited_or_a_conversation_set_aside_or_taken_back_is_reviewed_at_once(cli, archive):
+    ingest_records(archive, [msg(1, "Can we talk?"), msg(2, "Yes, call me at 5", out=True)])
+    assert open_flags(archive) == []
+    r = cli("client", "add", "Sam Client", "--phone", "+12025550143")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Added client Sam Client (+12025550143).\nReview: 1 flag raised (textfile review).\n",
+    )
+    assert open_flags(archive) == [("no_consent", "Yes, call me at 5", "open")]
+    assert json.loads(cli("status", "--json").stdout)["open_flags"] == {"no_consent": 1}
+
+    r = cli("conversation", "ignore", "1", "--reason", "a test", "--force")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[-1] == "Review: 0 flags raised, 1 open flag cleared (textfile review)."
+    assert open_flags(archive) == [("no_consent", "Yes, call me at 5", "cleared")]
+    assert json.loads(cli("status", "--json").stdout).get("open_flags", {}) == {}
+
+    r = cli("conversation", "unignore", "1")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Conversation 1 is no longer ignored.\nReview: 0 flags raised, 1 cleared flag opened again (textfile review).\n",
+    )
+    assert open_flags(archive) == [("no_consent", "Yes, call me at 5", "open")]
+
+    # the number was another's: the client corrected, the flag on a text to a stranger clears at once
+    r = cli("client", "edit", "Sam Client", "--remove-phone", "+12025550143", "--add-phone", "+12025550144")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[-1] == "Review: 0 flags raised, 1 open flag cleared (textfile review)."
+    assert open_flags(archive) == [("no_consent", "Yes, call me at 5", "cleared")]
+    commands = [c for (c,) in archive.conn.execute("SELECT command FROM audit_log ORDER BY id")]
+    assert commands.count("review scan") == 5  # (the import's, then one for each change)
