@@ -195,3 +195,31 @@ def test_a_folder_that_changed_since_it_was_hashed_is_refused_and_nothing_is_imp
         )
         assert archive.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
         assert archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+
+
+def test_the_weekly_run_records_a_week_s_chat_in_a_folder_of_its_own_as_a_folder(archive, tmp_path):
+    """The cron inbox: a week's chat in a sub-folder is one export, a folder, hashed by the run and
+    imported with what that folder is (the same listing: the run's hash is the import's)."""
+    import os
+    import time
+
+    from textfile import weekly
+
+    week = tmp_path / "inbox" / "week2"
+    week.mkdir(parents=True)
+    shutil.copy(CHAT, week)
+    hour_ago = time.time() - 3600  # (settled: a file written within the last minute waits for the next run)
+    for settled in (week / CHAT.name, week):
+        os.utime(settled, (hour_ago, hour_ago))
+    report = weekly.archive_inbox(archive, tmp_path / "inbox", tmp_path / "out", render=None, me="Alex Owner")
+    assert ([r["path"] for r in report.imported], report.failed) == ([str(week)], [])
+    row = archive.conn.execute("SELECT file_name, size, sha256, options FROM imports").fetchone()
+    assert (row["file_name"], row["size"], row["sha256"], json.loads(row["options"])) == (
+        "week2",
+        SIZE,
+        hashlib.sha256(canonical_json(tree_listing(week)).encode()).hexdigest(),
+        {
+            "folder": {"files": 1, "read_from": {"file": CHAT.name, "size": SIZE, "sha256": CHAT_SHA}},
+            "me": "Alex Owner",
+        },
+    )
