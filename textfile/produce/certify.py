@@ -12,6 +12,12 @@ Decisions, and why:
   place are blank lines to fill in. The § 1746 closing is the statute's words for a declaration made in
   the United States. The declarant reads it and strikes what they cannot attest to: textfile states
   only what its records show.
+- **True of a folder.** An export that is a folder (an unzipped WhatsApp export, an iPhone backup) is
+  recorded with its files' total size and the sha256 of its listing (each file's name, size and
+  modification time: a backup is many gigabytes), not of any content. Where its import recorded that
+  (`Folder`), Schedule A names it as a folder, says what its SHA-256 is of and gives the file the
+  messages were read from with that file's own, and paragraph 3 says what is recorded of a folder;
+  "the file's SHA-256" alone would not be true of it. A production of files says what it said before.
 - **True of a message two phones record.** A message found on more than one phone (a client's own phone
   beside the owner's) is one message, as the phone imported first records it: its time, receipts and
   state there; another phone's time is kept beside it ("recorded there at"), its receipts and state
