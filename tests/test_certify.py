@@ -167,6 +167,53 @@ def test_the_pdf_says_the_same_words_as_the_text(made, tmp_path):
         assert value in in_pdf
 
 
+def test_a_folder_is_named_as_one_and_its_sha256_said_to_be_of_its_listing(tmp_path):
+    """An export that is a folder (an unzipped WhatsApp export) beside one that is a file: paragraph 3 says
+    what a folder's recorded hash value is of; its row names it as a folder, its SHA-256 as its listing's,
+    and the file the messages were read from with that file's own. The file's row is as it was."""
+    from textfile.produce.certify import Folder
+
+    android, whatsapp = facts().sources
+    folder = dataclasses.replace(whatsapp, file_name="week2", folder=Folder(3, "_chat.txt", 4_000, "c" * 64))
+    pdf, text = certification(facts(sources=(android, folder)))
+    assert words(text.split("\n\n3. Collection. ")[1].split("\n\n")[0]) == (
+        "The messages were copied from the 2 exports listed in Schedule A: files exported from the phones or"
+        " accounts that held the messages (an Android backup made with SMS Backup & Restore, a WhatsApp “Export"
+        " chat” file). When it imported each export, textfile computed and recorded the file's size and SHA-256"
+        " hash value (for an export that is a folder, the total size of its files and the SHA-256 hash value of"
+        " the folder's listing: of each file's name, size and modification time, not of the files' content;"
+        " where the messages were read from one file of the folder, that file's name, size and SHA-256 hash"
+        " value too), its format, when it was imported, and whose phone or account it came from (its"
+        " custodian). textfile reads an export without changing it."
+    )
+    a = text[text.index("\nSchedule A: the") + 1 : text.index("\nSchedule B: the")]
+    assert a.split("\n")[2:] == [
+        "Import: 1; File: sms-20240301.xml; Format: Android SMS Backup & Restore XML; Size: 1,234,567 bytes;",
+        "Imported: 2024-03-02 10:00:00 -05:00; Custodian: Alex Owner; Messages produced: 10",
+        f"    SHA-256: {'a' * 64}",
+        "",
+        "Import: 2; Folder: week2 (3 files); Format: WhatsApp “Export chat”; Size: 4,567 bytes (its files",
+        "together); Imported: 2024-03-03 10:00:00 -05:00; Custodian: Sam Client; Messages produced: 2",
+        "    SHA-256 of the folder's listing (each file's name, size and modification time, not the files'"
+        f" content): {'b' * 64}",
+        "    Messages read from its file: _chat.txt (4,000 bytes)",
+        f"    SHA-256 of that file: {'c' * 64}",
+        "",
+    ]
+    (tmp_path / "c.pdf").write_bytes(pdf)
+    shown = words(" ".join(pages(tmp_path / "c.pdf")))
+    for said in (
+        "Import File or folder Format Size Imported Custodian Messages produced",
+        "week2 (3 files)",
+        "4,567 bytes (its files together)",
+        "SHA-256 of the folder's listing (each file's name, size and modification time, not the files' content):"
+        f" {'b' * 64}",
+        "Messages read from its file: _chat.txt (4,000 bytes)",
+        f"SHA-256 of that file: {'c' * 64}",
+    ):
+        assert said in shown, said
+
+
 def test_every_page_is_numbered_and_the_pdf_is_pdf_a_dated_by_the_production(made, tmp_path):
     pdf, _, shown = made
     for n, page in enumerate(shown, 1):

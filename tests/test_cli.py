@@ -218,6 +218,7 @@ def test_importer(monkeypatch):
         detect=lambda p: p.suffix == ".lines",
         read=read,
         foreign_entries=lambda folder: [],
+        read_from=lambda folder: None,
         # (the whole importer interface, textfile.importers.Importer: every flag declared)
         SENT_BY_THE_PHONE=False,
         READS_A_CLIENTS_PHONE=False,

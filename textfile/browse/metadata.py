@@ -132,7 +132,11 @@ TABLES: dict[str, Table] = {
                 "Whose phone or account the export is, as named with --custodian (a client's name for a client's"
                 " phone); empty when none was named.",
             ),
-            "options": Column("Options", "The reading options given for this import (JSON; {} when none)."),
+            "options": Column(
+                "Options",
+                'The reading options given for this import (JSON; {} when none); for a folder, "folder": how many'
+                " files its listing holds and the file its messages were read from, with that file's size and SHA-256.",
+            ),
             "started_at": _at("Started", "the import started"),
             "finished_at": _at("Finished", "the import finished"),
             "added": Column("Added", "Messages new to the archive."),

@@ -49,6 +49,12 @@ class Importer(Protocol):
     def foreign_entries(self, folder: Path) -> list[Path]:
         """What a folder this importer takes whole holds that is not part of it (read on its own): often nothing."""
 
+    def read_from(self, folder: Path) -> Path | None:
+        """The file of a folder this importer takes whole that the messages are read from, where it is one
+        file small enough to hash on every import (an unzipped WhatsApp export's chat text): the import
+        records its sha256, as a folder's own sha256 is of its listing, not of its files' content. None:
+        no such file (the folder is not one this importer takes whole; reading it says why)."""
+
 
 @cache
 def _declared() -> tuple[tuple[str, object, tuple[type, ...]], ...]:
@@ -69,7 +75,7 @@ def conforms(module: ModuleType) -> list[str]:
         elif not isinstance(getattr(module, name), kinds):
             missing.append(f"{name} (not {kind})")
     return missing + [
-        name for name in ("detect", "read", "foreign_entries") if not callable(getattr(module, name, None))
+        name for name in ("detect", "read", "foreign_entries", "read_from") if not callable(getattr(module, name, None))
     ]
 
 

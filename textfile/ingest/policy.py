@@ -66,9 +66,43 @@ def source_digest(path: Path) -> tuple[int, str]:
     than the import)."""
     if path.is_file():
         return file_digest(path)
-    listing = tree_listing(path)  # a tuple encodes as the list it was: digests of archived folders unchanged
+    return _listing_digest(tree_listing(path))
+
+
+def _listing_digest(listing: list[tuple[str, int, int]]) -> tuple[int, str]:
+    """A folder's size (its files' total) and the sha256 of its listing (`tree_listing`)."""
     size = sum(entry[1] for entry in listing)
+    # (a tuple encodes as the list it was: digests of archived folders unchanged)
     return size, hashlib.sha256(canonical_json(listing).encode()).hexdigest()
+
+
+def _digest(path: Path, module, digest: tuple[int, str] | None) -> tuple[int, str, dict | None]:
+    """The source's size and sha256 (`source_digest`, or `digest` where the caller has just computed
+    it) and, for a folder, what its imports row records of it beside them (`_folder`), from the same
+    listing the sha256 is of: a folder that changed since the caller hashed it is refused, or the row
+    would describe another listing than the one its sha256 is of."""
+    if path.is_file():
+        return *(digest or file_digest(path)), None
+    listing = tree_listing(path)
+    size, sha = _listing_digest(listing)
+    if digest is not None and tuple(digest) != (size, sha):
+        raise ImportFailed(path, "the folder changed while it was being read; import it again")
+    return size, sha, _folder(path, module, listing) if path.is_dir() else None
+
+
+def _folder(path: Path, module, listing: list[tuple[str, int, int]]) -> dict:
+    """What an import records of a folder in its options ("folder"), beside its size and sha256, which
+    are its files' total and the sha256 of its listing (each file's name, size and modification time,
+    not their content): how many files it lists, and the file of it the messages are read from where
+    the importer names one (`read_from`: an unzipped WhatsApp export's chat text), with that file's own
+    size and sha256, the one hash of content such a record holds. What a certification or a transcript
+    says of the source's hash is read from here."""
+    folder: dict = {"files": len(listing)}
+    read_from = module.read_from(path)
+    if read_from is not None:
+        size, sha = file_digest(read_from)
+        folder["read_from"] = {"file": read_from.relative_to(path).as_posix(), "size": size, "sha256": sha}
+    return folder
 
 
 def import_path(
@@ -110,7 +144,7 @@ def import_path(
         archive, module, phone, zone_name, region, tz, me, date_order, conversation, attachments_root
     )
     try:
-        size, sha = digest or source_digest(path)
+        size, sha, folder = _digest(path, module, digest)
     except OSError as exc:
         raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
     recorded = _given(
@@ -120,6 +154,7 @@ def import_path(
         attachments_root=str(attachments_root) if attachments_root else None,
         corrects_tz=corrects_tz,
         corrects_reading=corrects_reading,
+        folder=folder,
     )
     if conversation is None and module.CHAT_NAMED_BY_FILE:
         options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
@@ -139,7 +174,7 @@ def check_date_order(date_order: str | None) -> None:
 
 
 def _given(**options) -> dict:
-    """The options the `imports` row records: those given (a flag, when set)."""
+    """The options the `imports` row records: those given (a flag, when set), and what a folder is (`_folder`)."""
     return {k: v for k, v in options.items() if v}
 
 

@@ -12,6 +12,12 @@ Decisions, and why:
   place are blank lines to fill in. The § 1746 closing is the statute's words for a declaration made in
   the United States. The declarant reads it and strikes what they cannot attest to: textfile states
   only what its records show.
+- **True of a folder.** An export that is a folder (an unzipped WhatsApp export, an iPhone backup) is
+  recorded with its files' total size and the sha256 of its listing (each file's name, size and
+  modification time: a backup is many gigabytes), not of any content. Where its import recorded that
+  (`Folder`), Schedule A names it as a folder, says what its SHA-256 is of and gives the file the
+  messages were read from with that file's own, and paragraph 3 says what is recorded of a folder;
+  "the file's SHA-256" alone would not be true of it. A production of files says what it said before.
 - **True of a message two phones record.** A message found on more than one phone (a client's own phone
   beside the owner's) is one message, as the phone imported first records it: its time, receipts and
   state there; another phone's time is kept beside it ("recorded there at"), its receipts and state
@@ -61,6 +67,17 @@ FORMATS = {
 }
 
 
+class Folder(NamedTuple):
+    """An export that is a folder, as its import recorded it (ingest/policy.py `_folder`): how many files
+    its listing holds, and the file of it the messages were read from, with that file's size and sha256,
+    where the import names one (an unzipped WhatsApp export's chat text)."""
+
+    files: int
+    read_from: str | None = None
+    read_size: int | None = None
+    read_sha256: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SourceExport:
     """An export the produced messages were read from, as its import recorded it."""
@@ -68,11 +85,12 @@ class SourceExport:
     import_id: int
     file_name: str
     format: str  # the importer's name: android, imessage, whatsapp
-    size: int  # bytes
-    sha256: str
+    size: int  # bytes; a folder's: its files' total
+    sha256: str  # a folder's: of its listing (each file's name, size and modification time), not of any content
     imported_at: str  # UTC ISO: when the import finished
     custodian: str  # whose phone or account: the custodian named on import, else the archive's owner
     messages: int  # how many of the produced messages this export holds
+    folder: Folder | None = None  # None: a file (or a folder imported before imports recorded what a folder is)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +152,14 @@ class Value(NamedTuple):
     text: str
 
 
+class SourceRow(NamedTuple):
+    """An export's row of Schedule A: its cells (label, value), then its lines beneath them (label, value:
+    a sha256, or the pieces of a sentence)."""
+
+    cells: tuple
+    lines: tuple
+
+
 class Part(NamedTuple):
     """A piece of the certification: its kind (title, subtitle, fields, p, closing, signature, sources,
     files) and what it holds (a paragraph's pieces or a schedule's heading, a list's rows)."""
@@ -159,7 +185,23 @@ def sources_of(conn, message_ids: list[str], owner: str, until: int | None = Non
         " GROUP BY i.id ORDER BY i.id",
         (json.dumps(list(message_ids)),),
     )
-    return tuple(SourceExport(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or owner, r[7]) for r in rows)
+    return tuple(
+        SourceExport(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or owner, r[7], _folder(conn, r[0])) for r in rows
+    )
+
+
+def _folder(conn, import_id: int) -> Folder | None:
+    """What import `import_id` recorded of its source as a folder (its options' "folder"); None: a file."""
+    import json
+
+    (recorded,) = conn.execute(
+        "SELECT json_extract(options, '$.folder') FROM imports WHERE id = ?", (import_id,)
+    ).fetchone()
+    if recorded is None:
+        return None
+    folder = json.loads(recorded)
+    read = folder.get("read_from") or {}
+    return Folder(folder["files"], read.get("file"), read.get("size"), read.get("sha256"))
 
 
 def copies_of(conn, message_ids: list[str], until: int | None = None) -> Copies | None:
@@ -353,15 +395,30 @@ def _copies(f: Certification) -> str:
     return said
 
 
+def _folders(f: Certification) -> str:
+    """Paragraph 3's words on what is recorded of an export that is a folder (Schedule A names it as one);
+    "" when no export is."""
+    folders = [s.folder for s in f.sources if s.folder]
+    if not folders:
+        return ""
+    said = (
+        " (for an export that is a folder, the total size of its files and the SHA-256 hash value of the folder's"
+        " listing: of each file's name, size and modification time, not of the files' content"
+    )
+    if any(folder.read_from for folder in folders):
+        said += "; where the messages were read from one file of the folder, that file's name, size and SHA-256 hash value too"
+    return said + ")"
+
+
 def _process(f: Certification) -> list[Part]:
     sources = len(f.sources)
     return [
         _p(
             f"3. Collection. The messages were copied from the {_count(sources, 'export')}"
             f" listed in Schedule A: files exported from the phones or accounts that held the messages ({_kinds(f)})."
-            " When it imported each export, textfile computed and recorded the file's size and SHA-256 hash value,"
-            " its format, when it was imported, and whose phone or account it came from (its custodian). textfile"
-            " reads an export without changing it."
+            " When it imported each export, textfile computed and recorded the file's size and SHA-256 hash value"
+            f"{_folders(f)}, its format, when it was imported, and whose phone or account it came from (its"
+            " custodian). textfile reads an export without changing it."
         ),
         _p(
             "4. Preservation. Each message was stored as the export records it in the textfile archive, a single"
@@ -445,23 +502,52 @@ def _attestation(f: Certification) -> list[Part]:
 
 
 def _schedules(f: Certification) -> list[Part]:
-    sources = tuple(
-        (
-            ("Import", str(s.import_id)),
-            ("File", _one_line(s.file_name)),
-            ("Format", FORMATS.get(s.format, _one_line(s.format))),
-            ("Size", f"{s.size:,} bytes"),
-            ("Imported", _local(f, s.imported_at)),
-            ("Custodian", _one_line(s.custodian)),
-            ("Messages produced", f"{s.messages:,}"),
-            ("SHA-256", _one_line(s.sha256)),
-        )
-        for s in f.sources
-    )
+    sources = tuple(_source_row(f, s) for s in f.sources)
     return [
         Part("sources", ("Schedule A: the exports the messages were copied from",), sources),
         Part("files", ("Schedule B: the files produced, with their SHA-256 hash values",), tuple(_file_rows(f.files))),
     ]
+
+
+def _source_row(f: Certification, s: SourceExport) -> SourceRow:
+    """An export's row of Schedule A. A folder is named as one, with how many files it holds; its size is
+    theirs together and its SHA-256 is said to be its listing's, followed by the file of it the messages
+    were read from, with that file's own SHA-256, where the import recorded one."""
+    folder = s.folder
+    cells = (
+        ("Import", str(s.import_id)),
+        ("Folder", f"{_one_line(s.file_name)} ({_count(folder.files, 'file')})")
+        if folder
+        else ("File", _one_line(s.file_name)),
+        ("Format", FORMATS.get(s.format, _one_line(s.format))),
+        ("Size", f"{s.size:,} bytes" + (" (its files together)" if folder else "")),
+        ("Imported", _local(f, s.imported_at)),
+        ("Custodian", _one_line(s.custodian)),
+        ("Messages produced", f"{s.messages:,}"),
+    )
+    if folder is None:
+        return SourceRow(cells, (("SHA-256", _one_line(s.sha256)),))
+    lines = [
+        (
+            "SHA-256 of the folder's listing (each file's name, size and modification time, not the files' content)",
+            _one_line(s.sha256),
+        )
+    ]
+    if folder.read_from:
+        lines += [
+            ("Messages read from its file", (_v(folder.read_from), f" ({folder.read_size:,} bytes)")),
+            ("SHA-256 of that file", _one_line(folder.read_sha256)),
+        ]
+    return SourceRow(cells, tuple(lines))
+
+
+def sources_head(rows: tuple[SourceRow, ...]) -> list[str]:
+    """Schedule A's column heads (the PDF's): each column's labels, "File or folder" where rows differ."""
+    heads = []
+    for column in zip(*(row.cells for row in rows)):
+        labels = list(dict.fromkeys(label for label, _ in column))
+        heads.append(" or ".join([labels[0], *(label.lower() for label in labels[1:])]))
+    return heads
 
 
 def _bates(file: ProducedFile) -> str:
@@ -518,8 +604,11 @@ def _text(parts: list[Part]) -> str:
         elif part.kind == "sources":
             for row in part.rows:
                 out += [
-                    _wrapped("; ".join(f"{label}: {value}" for label, value in row[:-1])),
-                    f"    {row[-1][0]}: {row[-1][1]}",
+                    _wrapped("; ".join(f"{label}: {value}" for label, value in row.cells)),
+                    *(
+                        f"    {label}: {value if isinstance(value, str) else _joined(value)}"
+                        for label, value in row.lines
+                    ),
                     "",
                 ]
         elif part.kind == "files":
@@ -574,6 +663,7 @@ def _pdf(parts: list[Part], facts: Certification) -> bytes:
     env.filters["css_string"] = css_string
     env.tests["value"] = lambda piece: isinstance(piece, Value)
     files = next(p for p in parts if p.kind == "files")
+    sources = next(p for p in parts if p.kind == "sources")
     html = env.get_template("certification.html.j2").render(
         parts=parts,
         page_size=page_size(facts.region),
@@ -581,6 +671,7 @@ def _pdf(parts: list[Part], facts: Certification) -> bytes:
         created=facts.produced_at,
         generator=f"{_one_line(facts.tool)} {_one_line(facts.version)}",
         files_head=files_head(files.rows),
+        sources_head=sources_head(sources.rows),
         blocks=_blocks(files.rows),
     )
     fonts, sheets = page_stylesheets(TEMPLATES / "certification.css")

@@ -50,6 +50,7 @@ __all__ = [
     "detect",
     "foreign_entries",
     "read",
+    "read_from",
 ]
 
 FORMAT = "android"
@@ -76,3 +77,8 @@ def read(path: Path, options: ImportOptions) -> Iterator[Record]:
 def foreign_entries(folder: Path) -> list[Path]:
     """An Android backup is a file: no folder is taken whole, so nothing is foreign to one."""
     return []
+
+
+def read_from(folder: Path) -> None:
+    """An Android backup is a file: no folder is taken whole, so none is read from."""
+    return None

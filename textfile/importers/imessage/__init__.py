@@ -39,7 +39,16 @@ from textfile.importers.imessage.source import (
 )
 from textfile.model import ImportOptions, Notice
 
-__all__ = ["FORMAT", "backup_holding", "conversation_key", "detect", "foreign_entries", "read", "whole_backup"]
+__all__ = [
+    "FORMAT",
+    "backup_holding",
+    "conversation_key",
+    "detect",
+    "foreign_entries",
+    "read",
+    "read_from",
+    "whole_backup",
+]
 
 VERSION = "1"
 SENT_BY_THE_PHONE = True  # is_from_me: sent by the phone's owner, not by a named sender (see ingest)
@@ -100,6 +109,13 @@ def read(path: Path, options: ImportOptions) -> Iterator:
             conn.close()
     finally:
         snapshot.close()
+
+
+def read_from(folder: Path) -> None:
+    """None: the database of a Messages folder or of an iPhone backup is read together with its -wal
+    file where it has one (a copy of both, `source.snapshot`), so no one file's sha256 is of what was
+    read; and it may be gigabytes, hashed again on every import."""
+    return None
 
 
 class _Database(NamedTuple):

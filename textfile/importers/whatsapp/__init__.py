@@ -52,7 +52,7 @@ from textfile.importers.whatsapp.people import (
     normalize_name,
 )
 from textfile.importers.whatsapp.scan import _messages
-from textfile.importers.whatsapp.source import _open_source, _Source, detect
+from textfile.importers.whatsapp.source import _export_folder, _NotOneExport, _open_source, _Source, detect
 from textfile.importers.whatsapp.survey import _other_styles, _survey
 from textfile.model import DateOrder, ImportOptions, Notice, Record, Zone
 
@@ -73,6 +73,7 @@ __all__ = [
     "chat_name_from_file",
     "detect",
     "read",
+    "read_from",
 ]
 
 FORMAT = "whatsapp"
@@ -91,6 +92,15 @@ JOINS_NUMBERS = False  # senders are names as written
 def foreign_entries(folder: Path) -> list[Path]:
     """An unzipped export's folder holds its chat and its media: nothing foreign is read from it."""
     return []
+
+
+def read_from(folder: Path) -> Path | None:
+    """An unzipped export's chat text, the file its messages are read from (its media are beside it);
+    None where the folder is not one export (reading it says why)."""
+    try:
+        return _export_folder(folder)
+    except _NotOneExport:
+        return None
 
 
 def read(path: Path, options: ImportOptions) -> Iterator[Record]:

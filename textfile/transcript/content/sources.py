@@ -126,7 +126,10 @@ def _corrected(moves: list[dict]) -> dict[int, set[str]]:
 
 
 def _source(i) -> dict:
-    """A source as its first import read it, before its imports are added."""
+    """A source as its first import read it, before its imports are added; a folder with what its import
+    recorded of it (`folder`: how many files it lists, the file its messages were read from with that
+    file's size and sha256): its own size is its files' total, its sha256 of its listing, not of content."""
+    folder = json.loads(i["options"] or "{}").get("folder")
     return {
         "sha256": i["sha256"],
         "format": i["format"],
@@ -139,6 +142,7 @@ def _source(i) -> dict:
         "custodians": [],
         "phone": "",
         "conversations": [],
+        **({"folder": folder} if folder else {}),  # (a file's source, and its manifest, as they were)
     }
 
 
