@@ -89,7 +89,7 @@ def _queue(unanswered, within, matter, client, conversation, rule, state, all_, 
     if csv:
         typer.echo(report.csv_text(found.flags, tz), nl=False)
         return
-    emit(found, json_=json_, quiet=quiet, show=lambda q: _show_queue(q, tz, states, unanswered))
+    emit(found, json_=json_, quiet=quiet, show=lambda q: _show_queue(q, tz, states, unanswered, filters))
 
 
 def _report(pdf: Path, filters: Filters, json_: bool, quiet: bool) -> None:
@@ -110,7 +110,7 @@ def _report(pdf: Path, filters: Filters, json_: bool, quiet: bool) -> None:
     )
 
 
-def _show_queue(q: review.Queue, tz, states, unanswered: bool) -> None:
+def _show_queue(q: review.Queue, tz, states, unanswered: bool, filters: Filters) -> None:
     new, others = sum(q.scan.raised.values()), _other_changes(q.scan, cleared=False)
     if new or others:
         say(f"Reviewed what is new: {', '.join([f'{new} new flag' + ('s' if new != 1 else ''), *others])}.")
@@ -145,7 +145,9 @@ def _show_queue(q: review.Queue, tz, states, unanswered: bool) -> None:
         )
     show(rows)
     waiting = ", ".join(f"{n} {rule}" for rule, n in q.open.items())
-    say(f"Open flags: {sum(q.open.values())}" + (f" ({waiting})" if waiting else "") + ".")
+    narrowed = filters.matter or filters.client or filters.conversation is not None or filters.rules  # (the list is)
+    said = "Open flags in the whole archive" if narrowed else "Open flags"  # (the count never is: q.open)
+    say(f"{said}: {sum(q.open.values())}" + (f" ({waiting})" if waiting else "") + ".")
     say("Decide with `textfile review ack FLAG --note …` or `textfile review dismiss FLAG --reason …`.")
 
 
@@ -187,12 +189,18 @@ def _show_flag(f: queue.Flag, tz) -> None:
         mark = ">" if line.number == f.number else " "
         who = "me" if line.direction == "out" else (line.sender or "?")
         body = line.body if line.kind == "message" else f"[{line.kind}]"
-        say(f"{mark} #{line.number} {times.display(line.at, tz, line.time_precision)} {who}: {body}")
+        marks = (
+            f" [{'; '.join(line.marks)}]" if line.marks else ""
+        )  # (a draft is said a draft, as the transcript says it)
+        say(f"{mark} #{line.number} {times.display(line.at, tz, line.time_precision)} {who}{marks}: {body}")
     if f.direction == "in":
         say(f"Response: {_response(f)}")
     if f.outside_hours:
         notice = {True: "a text went out before hours began again", False: "no text went out before hours began again"}
-        say(f"Received outside working hours; {notice.get(f.notice_before_hours, '')}".rstrip("; "))
+        if f.direction == "in":
+            say(f"Received outside working hours; {notice.get(f.notice_before_hours, '')}".rstrip("; "))
+        else:
+            say("Sent outside working hours")
 
 
 def _ids(given: list[str]) -> list[int]:

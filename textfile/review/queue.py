@@ -69,6 +69,7 @@ class Line(Result):
     kind: str = "message"
     message_id: str = ""
     time_precision: str | None = None  # the source's ("minute": WhatsApp): its time is printed no finer
+    marks: list[str] = field(default_factory=list)  # what the transcript marks it with: "DRAFT (never sent)", "EDITED"…
 
 
 @dataclass(slots=True, eq=False)
@@ -290,18 +291,22 @@ def _where(conn, states, rules, matter, client, conversation, ids) -> tuple[str,
     return " AND ".join(where), args
 
 
+# A line of context: the message, its sender, and what the transcript marks it with (its status, its flags).
+_LINE = "m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, m.time_precision, m.status, m.flags, p.handle, p.display_name"
+
+
 def _context(conn, numbers: _Numbers, conversation: int, rowid: int, sent_at: str, n: int) -> list[Line]:
     """The `n` messages before a message and the `n` after it, in its conversation, and it."""
+    from textfile.transcript.content.marks import _marks  # (the transcript's words; not imported by every command)
+
     before = conn.execute(
-        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, m.time_precision, p.handle, p.display_name"
-        " FROM messages m"
+        f"SELECT {_LINE} FROM messages m"
         " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
         " AND (m.sent_at < ? OR (m.sent_at = ? AND m.rowid < ?)) ORDER BY m.sent_at DESC, m.rowid DESC LIMIT ?",
         (conversation, sent_at, sent_at, rowid, n),
     ).fetchall()
     after = conn.execute(
-        "SELECT m.rowid, m.id, m.sent_at, m.direction, m.body, m.kind, m.time_precision, p.handle, p.display_name"
-        " FROM messages m"
+        f"SELECT {_LINE} FROM messages m"
         " LEFT JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
         " AND (m.sent_at > ? OR (m.sent_at = ? AND m.rowid >= ?)) ORDER BY m.sent_at, m.rowid LIMIT ?",
         (conversation, sent_at, sent_at, rowid, n + 1),
@@ -316,6 +321,7 @@ def _context(conn, numbers: _Numbers, conversation: int, rowid: int, sent_at: st
             r["kind"],
             r["id"],
             r["time_precision"],
+            _marks(r["status"], json.loads(r["flags"]), r["kind"]),
         )
         for r in [*reversed(before), *after]
     ]
