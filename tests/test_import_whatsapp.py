@@ -1031,9 +1031,9 @@ def test_owner_not_found_lists_the_senders():
 
 
 def test_me_names_the_owner_case_and_space_insensitively():
-    got = messages(SAM, owner_name="Someone Else", me="  sam   CLIENT ")
-    assert {m.sender.handle: m.direction for m in got if m.sender} == {"Sam Client": "out", "Alex Owner": "in"}
-    assert got[0].conversation.source_key == "sam client|sam client"
+    got = messages(SAM, owner_name="Someone Else", me="  alex   OWNER ")
+    assert {m.sender.handle: m.direction for m in got if m.sender} == {"Sam Client": "in", "Alex Owner": "out"}
+    assert got[0].conversation.source_key == "sam client|alex owner"
 
 
 def test_me_by_phone_number():
@@ -2285,13 +2285,13 @@ def test_cli_import_and_clean_errors(cli, archive, tmp_path):
     failed = cli("import", bad, "--format", "whatsapp")
     assert failed.exit_code == 1
     assert f"Error: {bad}: not a WhatsApp chat export (binary data)" in failed.output
-    # another --me for a chat the archive holds would make a second conversation of it (the owner is part of the key): refused
+    # --me naming the person a chat between two people is with (it would be a second conversation of it, the
+    # owner being part of the key, reversed): refused (tests/test_whatsapp_me.py)
     owner = cli("import", SAM, "--format", "whatsapp", "--me", "Sam Client", "--quiet")
     assert owner.exit_code == 1
     assert owner.output == (
-        f"Error: {SAM}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read with"
-        " 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
-        " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another chat\n"
+        f"Error: {SAM}: --me 'Sam Client' names 'Sam Client', the person this chat is with (it is named after them):"
+        " in a chat between two people you are the other sender; pass --me 'Alex Owner'\n"
     )
     assert snapshot(archive) == before
 

@@ -1358,35 +1358,33 @@ def test_another_me_for_a_chat_the_archive_holds_is_refused(cli, archive, tmp_pa
     for path in (week1, week2):  # the same bytes again, and next week's export
         refused = cli("import", path, "--me", SAM)
         assert refused.exit_code == 1
-        assert refused.output == (
-            f"Error: {path}: the chat 'Sam Client' is archived with 'Alex Owner' as the owner (conversation 1); read"
-            " with 'Sam Client' as the owner (--me 'Sam Client'), every message would be archived again, in a second"
-            " conversation. Pass --me 'Alex Owner' to read it as before, or --conversation NAME if this is another"
-            " chat\n"
+        assert refused.output == (  # (the person the chat is with: tests/test_whatsapp_me.py)
+            f"Error: {path}: --me 'Sam Client' names 'Sam Client', the person this chat is with (it is named after"
+            " them): in a chat between two people you are the other sender; pass --me 'Alex Owner'\n"
         )
         assert snapshot(archive) == before
     # the ways out: the owner as before; another chat under another name
     assert counts(import_path(archive, week2, me=ALEX)) == (1, 3, 1)
     other = import_path(archive, week1, me=SAM, conversation="Sam Client (from Sam's phone)")
     assert (counts(other), other.conversations) == ((4, 0, 0), [2])
-    # a chat first read with --me is refused without it, naming that --me
+    # a group chat first read with one --me is refused with another, naming the first
     lee = export(
         tmp_path / "lee",
-        Shape("android", "WhatsApp Chat with Lee Park.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
-        [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", "Alex", "Hi")],
+        Shape("android", "WhatsApp Chat with Lee Park Group.txt", "\n", "{d}/03/2024, {t} - ", "", "", "", str),
+        [("21", "10:00", "Lee Park", "Hello"), ("21", "10:01", "Alex", "Hi"), ("21", "10:02", "Kim", "Hey")],
     )
-    assert counts(import_path(archive, lee, me="Alex")) == (2, 0, 0)
+    assert counts(import_path(archive, lee, me="Alex")) == (3, 0, 0)
     with pytest.raises(ImportFailed) as refused:
         import_path(archive, lee, me="Lee Park")
     assert refused.value.reason == (
-        "the chat 'Lee Park' is archived with 'Alex' as the owner (conversation 3); read with 'Lee Park' as the"
-        " owner (--me 'Lee Park'), every message would be archived again, in a second conversation. Pass --me"
+        "the chat 'Lee Park Group' is archived with 'Alex' as the owner (conversation 3); read with 'Lee Park' as"
+        " the owner (--me 'Lee Park'), every message would be archived again, in a second conversation. Pass --me"
         " 'Alex' to read it as before, or --conversation NAME if this is another chat"
     )
     assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [
         (1, "sam client|alex owner"),
         (2, "sam client (from sam's phone)|sam client"),
-        (3, "lee park|alex"),
+        (3, "lee park group|alex"),
     ]
 
 

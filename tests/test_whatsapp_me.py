@@ -43,3 +43,37 @@ def test_me_as_an_owner_who_never_wrote_is_refused_where_the_other_of_two_sender
         "20/03/2024, 09:01 - Pat: hi\n20/03/2024, 09:02 - Kim: hello\n",
     )
     assert cli("import", group, "--me", "Alex Owner", "--quiet").exit_code == 0
+
+
+def test_a_chat_named_by_a_number_is_with_that_number_however_the_phone_writes_it(cli, archive, tmp_path):
+    """An unsaved contact: the chat is named by the number, its sender written with the marks and the
+    non-breaking hyphen a phone adds; the error says both as a person types them."""
+    chat = write(
+        tmp_path / "WhatsApp Chat with +1 202 555 0143.txt",
+        "05/03/2024, 18:01 - \u202a+1 202 555\u20110143\u202c: hello\n05/03/2024, 18:02 - Alex R: hi\n",
+    )
+    before = snapshot(archive)
+    r = cli("import", chat, "--me", "Alex Owner")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {chat}: --me 'Alex Owner' says you wrote nothing in this chat, but it is a chat with"
+        " '+1 202 555-0143' in which 'Alex R' wrote too: in a chat between two people that is you; pass --me 'Alex R'\n",
+    )
+    assert snapshot(archive) == before
+
+
+def test_me_naming_the_person_a_two_person_chat_is_with_is_refused(cli, archive, tmp_path):
+    """Read so, every message of the client would be the owner's own, outgoing, for good."""
+    sam = write(
+        tmp_path / "WhatsApp Chat with Sam Client.txt",
+        "20/03/2024, 09:01 - Sam Client: are you there?\n20/03/2024, 09:02 - Alex Owner: yes\n",
+    )
+    before = snapshot(archive)
+    r = cli("import", sam, "--me", "sam client")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {sam}: --me 'sam client' names 'Sam Client', the person this chat is with (it is named after them):"
+        " in a chat between two people you are the other sender; pass --me 'Alex Owner'\n",
+    )
+    assert snapshot(archive) == before
+    assert cli("import", sam, "--me", "Alex Owner", "--quiet").exit_code == 0

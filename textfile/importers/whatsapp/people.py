@@ -195,6 +195,7 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
         want_handle = phones.normalize_handle(me, region)
         for name in senders:
             if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
+                _not_the_one_it_is_with(path, senders, options, chat_name, name)
                 return name
         raise ImportFailed(
             path,
@@ -218,17 +219,46 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
 
 def _between_two(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> None:
     """Refuse --me naming the archive's owner, who wrote nothing here, where the chat is with one person
-    (it is named after one of its two senders): the other sender is the owner, under the name the phone
-    shows for them. Read as said, the owner's own texts would be archived as a third person's, incoming
-    (the second reader's finding: an owner named "Alex Rivera" in the archive, "Alex Owner" in WhatsApp)."""
-    named = [name for name in senders if _fold(name) == _fold(chat_name)]
-    others = [name for name in senders if _fold(name) != _fold(chat_name)]
+    (it is named after one of its two senders: `_the_chat_is_with`): the other sender is the owner, under the
+    name the phone shows for them. Read as said, the owner's own texts would be archived as a third person's,
+    incoming (the second reader's finding: an owner named "Alex Rivera" in the archive, "Alex Owner" in
+    WhatsApp). A chat with one sender is left as it is: a group where one person alone wrote looks the same."""
+    named, others = _the_chat_is_with(senders, chat_name, options.region)
     if len(senders) == 2 and len(named) == 1:
         raise ImportFailed(
             path,
-            f"--me {options.me!r} says you wrote nothing in this chat, but it is a chat with {named[0]!r} in which"
-            f" {others[0]!r} wrote too: in a chat between two people that is you; pass --me {others[0]!r}",
+            f"--me {options.me!r} says you wrote nothing in this chat, but it is a chat with {_said(named[0])!r} in"
+            f" which {_said(others[0])!r} wrote too: in a chat between two people that is you; pass --me"
+            f" {_said(others[0])!r}",
         )
+
+
+def _not_the_one_it_is_with(
+    path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str, me: str
+) -> None:
+    """Refuse --me naming the person a chat between two people is with (it is named after them): the owner
+    is the other sender. Read as said, every message of the client would be archived as the owner's own,
+    outgoing, and the chat's key would hold the wrong owner for good (`_same_chat_same_owner`)."""
+    named, others = _the_chat_is_with(senders, chat_name, options.region)
+    if len(senders) == 2 and named == [me]:
+        raise ImportFailed(
+            path,
+            f"--me {options.me!r} names {_said(me)!r}, the person this chat is with (it is named after them): in a"
+            f" chat between two people you are the other sender; pass --me {_said(others[0])!r}",
+        )
+
+
+def _the_chat_is_with(senders: dict[str, int], chat_name: str, region: str) -> tuple[list[str], list[str]]:
+    """The senders the chat is named after (its name as written, or the same phone number however the phone
+    wrote it: "+1 202 555 0143" and "\u202a+1 202 555\u20110143\u202c"), and the others."""
+    key = phones.normalize_handle(chat_name, region)
+    named = [n for n in senders if _fold(n) == _fold(chat_name) or phones.normalize_handle(n, region) == key]
+    return named, [n for n in senders if n not in named]
+
+
+def _said(name: str) -> str:
+    """A sender as a person would type it: without the marks a phone adds around a number."""
+    return phones.clean(name)
 
 
 def _me(senders: dict[str, int], options: ImportOptions) -> str | None:
