@@ -5,8 +5,10 @@ archive's open flags as the whole archive's (second reader's findings, stop 36).
 from __future__ import annotations
 
 import json
+import os
+import time
 
-from test_review_unsent import DRAFT, FAILED, RECEIVED, SENT, backup, sms
+from test_review_unsent import DRAFT, FAILED, RECEIVED, SENT, backup, old_rules, sms
 
 
 def test_review_show_marks_the_texts_around_a_flag_and_says_an_outgoing_text_was_sent_after_hours(cli, tmp_path):
@@ -40,3 +42,28 @@ def test_review_show_marks_the_texts_around_a_flag_and_says_an_outgoing_text_was
     narrowed = cli("review", "--client", "Sam Client", "--rule", "deadlines").stdout.splitlines()
     assert everything[-2].startswith("Open flags: ")
     assert narrowed[-2] == "Open flags in the whole archive: " + everything[-2][len("Open flags: ") :]
+
+
+def test_a_weekly_run_that_imports_nothing_still_reviews_the_archive_as_it_stands(
+    cli, archive, archive_path, tmp_path, monkeypatch
+):
+    """A newer textfile's rules reach an archive on the next weekly run, whatever it imports: the flags the
+    rules before issue 36 raised on a draft clear there, the log says so, and `status` (what cron mails)
+    counts none (second reader, round 2: the run imported nothing and status kept mailing them)."""
+    assert cli("client", "add", "Sam Client", "--phone", "(202) 555-0143").exit_code == 0
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    backup(inbox, "sms-1.xml", sms(0, RECEIVED, "See you at the hearing"), sms(5, DRAFT, "Will call you first"))
+    os.utime(inbox / "sms-1.xml", (time.time() - 7200, time.time() - 7200))
+    with monkeypatch.context() as before:
+        old_rules(before)
+        assert cli("archive", inbox, "--out", out, "--mkdir", "--quiet").exit_code == 0
+        assert json.loads(cli("status", "--json").stdout)["open_flags"] == {"deadlines": 1, "no_consent": 1}
+    r = cli("archive", inbox, "--out", out)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("archive ") and " 0 imported, 1 already archived," in lines[0]
+    assert "  review of the archive as it stands: flags cleared 1 no_consent: textfile review" in lines
+    assert json.loads(cli("status", "--json").stdout)["open_flags"] == {"deadlines": 1}
+    again = cli("archive", inbox, "--out", out).stdout.splitlines()  # (nothing changed since: nothing said)
+    assert not [line for line in again if line.startswith("  review")]

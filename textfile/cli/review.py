@@ -111,7 +111,7 @@ def _report(pdf: Path, filters: Filters, json_: bool, quiet: bool) -> None:
 
 
 def _show_queue(q: review.Queue, tz, states, unanswered: bool, filters: Filters) -> None:
-    new, others = sum(q.scan.raised.values()), _other_changes(q.scan, cleared=False)
+    new, others = sum(q.scan.raised.values()), _other_changes(q.scan)
     if new or others:
         say(f"Reviewed what is new: {', '.join([f'{new} new flag' + ('s' if new != 1 else ''), *others])}.")
     if not q.flags:
@@ -359,13 +359,13 @@ def scanned_line(s: review.ScanResult) -> str:
     return "Review: " + ", ".join([f"{n} flag{'s' if n != 1 else ''} raised", *_other_changes(s)]) + "."
 
 
-def _other_changes(s: review.ScanResult, cleared: bool = True) -> list[str]:
-    """What a scan changed besides the flags it raised: flags opened again, cleared (unless not asked), and
-    open flags whose reason changed."""
+def _other_changes(s: review.ScanResult) -> list[str]:
+    """What a scan changed besides the flags it raised: flags opened again, cleared, and open flags whose
+    reason changed."""
     said = []
     if n := sum(s.reopened.values()):
         said.append(f"{n} cleared flag{'s' if n != 1 else ''} opened again")
-    if cleared and (n := sum(s.cleared.values())):
+    if n := sum(s.cleared.values()):
         said.append(f"{n} open flag{'s' if n != 1 else ''} cleared")
     if n := sum(s.reasons_changed.values()):
         said.append(f"the reason{'s' if n != 1 else ''} of {n} open flag{'s' if n != 1 else ''} changed")

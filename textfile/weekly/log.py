@@ -200,6 +200,12 @@ def log_lines(report: RunReport) -> list[str]:
             f"  review: {total} new flag{'s' if total != 1 else ''} ({', '.join(f'{n} {rule}' for rule, n in sorted(raised.items()))}):"
             " textfile review"
         )
+    if report.reviewed:  # (the scan after the imports: what changed besides what they brought)
+        said = "; ".join(
+            f"{what} {', '.join(f'{n} {rule}' for rule, n in sorted(counts.items()))}"
+            for what, counts in report.reviewed.items()
+        )
+        lines.append(f"  review of the archive as it stands: flags {said}: textfile review")
     for s in report.same_bytes:
         # The same file imported before (by hand, its path given otherwise) or a copy of it under another name.
         when = f"on {times.display(s.imported_at, times.zone(report.zone))} (import {s.import_})"

@@ -129,6 +129,8 @@ class RunReport(Result):
     zone: str = json_name(None, default="UTC")  # the archive's: log_lines prints the dates of earlier imports in it
     # the runs before this one that did not finish, earliest first (none but after a run was killed)
     not_finished: list[NotFinished] = omit_empty(default_factory=list)
+    # what the review scan after the imports changed, that no import's own scan had (`_review`): said when any
+    reviewed: dict = omit_empty(default_factory=dict)
 
     JSON_PROPERTIES = ("exit_code",)
 
@@ -250,6 +252,7 @@ def archive_inbox(
     ]
     for path in candidates(inbox, skip=(Path(out_dir), *own)):
         _take(archive, path, report, on_file, import_options, written_lately)
+    _review(archive, report)
     if render is not None:
         _render_stale(archive, out_dir, render, report, on_file)
     conn = archive.conn
@@ -257,6 +260,21 @@ def archive_inbox(
     report.problems = audit.verify(conn, archive.path) + audit.check_digests(conn) + audit.check_records(conn)
     report.head = audit.head(conn) | {"archive": archive.settings.archive_id}
     return report
+
+
+def _review(archive: Archive, report: RunReport) -> None:
+    """The review as it stands now, whatever the run imported: each import scans what it brought, but a
+    run that imports nothing (every export known) must still read what changed since the last scan (a
+    newer textfile's rules: flags on a text never sent, cleared), or `status`, which cron mails, would
+    count flags that `textfile review` then clears. A scan that finds nothing changed writes nothing."""
+    from textfile.review import scan
+
+    with archive.transaction() as conn:
+        done = scan.scan(conn, times.zone(archive.settings.tz))
+    if done.changed:
+        report.reviewed = {
+            k: v for k, v in (("raised", done.raised), ("reopened", done.reopened), ("cleared", done.cleared)) if v
+        }
 
 
 def _not_finished(conn, runs: list[dict], until: str) -> list[NotFinished]:
