@@ -382,6 +382,35 @@ def test_reports_have_a_series_of_their_own_and_transcripts_run_on_without_a_gap
     )
 
 
+def test_no_bates_prefix_given_names_one_of_the_archive_s_own_series_but_for_what_it_numbers(copy, tmp_path):
+    """A transcript or production numbered in the review reports' series (or the privileged transcripts', the
+    snapshots') would show the other side how many internal pages exist; refused, nothing written (second
+    reader, round 2)."""
+    path, _ = copy
+    before = sqlite3.connect(path).execute("SELECT prefix, next_number FROM bates_counters ORDER BY prefix").fetchall()
+    for args, series, what in (
+        (("transcript", "2026-014", "--out", tmp_path / "t.pdf"), "tf-review", "review reports"),
+        (("transcript", "2026-014", "--out", tmp_path / "t.pdf"), "TF-PRIV", "transcripts that show privileged notes"),
+        (("transcript", "2026-014", "--out", tmp_path / "t.pdf"), "TF-SNAP", "the weekly run's snapshots"),
+        (("produce", "2026-014", "--out", tmp_path / "p", "--mkdir"), "TF-REVIEW", "review reports"),
+        (("produce", "2026-014", "--out", tmp_path / "p", "--mkdir"), "TF-SNAP", "the weekly run's snapshots"),
+    ):
+        r = run(path, *args, "--bates-prefix", series)
+        own = {"review reports": "TF-REVIEW", "transcripts that show privileged notes": "TF-PRIV"}.get(what, "TF-SNAP")
+        assert (r.exit_code, r.output) == (
+            1,
+            f"Error: --bates-prefix {series} names the archive's own series of {what} ({own}-000001 on): give"
+            " another prefix\n",
+        ), args
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.db", "report.pdf"]
+    assert (
+        sqlite3.connect(path).execute("SELECT prefix, next_number FROM bates_counters ORDER BY prefix").fetchall()
+        == before
+    )
+    made = run(path, "transcript", "2026-014", "--out", tmp_path / "t.pdf", "--bates-prefix", "TF-CLIENT", "--json")
+    assert json.loads(made.stdout)["bates_first"] == "TF-CLIENT-000001"
+
+
 def test_verify_proves_the_report(made):
     path, result, pdf = made
     r = run(path, "verify", pdf)

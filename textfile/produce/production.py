@@ -32,7 +32,7 @@ from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 from textfile.produce import contents, documents, record, selection
 from textfile.produce.folder import UNLISTED, Folder
 from textfile.results import Result, omit_empty
-from textfile.transcript.bates import Series, bates_series
+from textfile.transcript.bates import Series, bates_series, check_not_own
 
 
 @dataclass(slots=True)
@@ -128,6 +128,8 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     if request.context and not (from_at or until_at):
         raise InvalidInput("--context N adds messages around a window: give --from or --until too")
     prefix = validate_bates_prefix(request.bates_prefix) if request.bates_prefix else settings.bates_prefix
+    if request.bates_prefix:  # (never one of the archive's own series: transcript/bates.py)
+        check_not_own(prefix, settings.bates_prefix)
     series = bates_series(conn, prefix, settings.bates_prefix)
     chosen = selection.select(conn, request.matter, from_at, until_at, request.conversations, request.context)
     if request.require_reviewed:

@@ -28,7 +28,7 @@ from textfile.archive import Archive
 from textfile.errors import InvalidInput, TextfileError
 from textfile.transcript import again, appendix, joining, options
 from textfile.transcript.again import Recorded
-from textfile.transcript.bates import privileged_bates
+from textfile.transcript.bates import check_not_own, privileged_bates
 from textfile.transcript.content.notes import Appendix
 from textfile.transcript.made import Made, PhaseSeconds, RenderCost, Transcript
 from textfile.transcript.output import (
@@ -179,6 +179,10 @@ def _make_transcript(
     notes = appendix.read(archive.conn, contents, request, include_privileged) if asked.notes else Appendix()
     if notes.privileged and bates_prefix is None and not remade:  # (its own series: bates.py)
         request, contents.bates = privileged_bates(archive.conn, request, archive.settings.bates_prefix)
+    if bates_prefix and not remade:  # (a prefix given names no series of the archive's own but for what it numbers)
+        check_not_own(
+            request.prefix, archive.settings.bates_prefix, privileged=bool(notes.privileged), snapshot=request.snapshot
+        )
     path = _destination(archive.conn, contents.scope, request.zone, now, (out, out_dir, mkdir), bool(notes.privileged))
     appendix.placed(notes, contents, path)  # (and the cover says them)
     partial = cleanup.enter_context(partial_file(path))

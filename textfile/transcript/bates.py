@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from textfile.errors import Conflict
+from textfile.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:
     from textfile.transcript.request import Request
@@ -69,6 +69,29 @@ PRIVILEGED_SERIES = "{prefix}-PRIV"  # a privileged transcript's own series: DEM
 # The review report's own series (DEMO-REVIEW-000001): the firm's compliance record, never produced; in the
 # archive's series it took numbers the next production would have had (a production starting at DEMO-000013).
 REVIEW_SERIES = "{prefix}-REVIEW"
+SNAPSHOT_SERIES = "{prefix}-SNAP"  # the weekly run's own series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
+# What each of the archive's own series numbers: no --bates-prefix takes one for anything else, or a production
+# would be numbered among the firm's internal pages (RIVERA-REVIEW-000009 says 8 such pages exist).
+OWN_SERIES = {"privileged": PRIVILEGED_SERIES, "snapshot": SNAPSHOT_SERIES, "review": REVIEW_SERIES}
+OWN_SERIES_SAID = {
+    "privileged": "transcripts that show privileged notes",
+    "snapshot": "the weekly run's snapshots",
+    "review": "review reports",
+}
+
+
+def check_not_own(prefix: str, archive_prefix: str, *, privileged: bool = False, snapshot: bool = False) -> None:
+    """Refuse a Bates prefix a person gave that names one of the archive's own series (`OWN_SERIES`), but for
+    what that series numbers: a transcript showing privileged notes, the weekly run's snapshot."""
+    base = archive_prefix.rstrip("-")
+    for what, series in OWN_SERIES.items():
+        own = series.format(prefix=base)
+        allowed = (what == "privileged" and privileged) or (what == "snapshot" and snapshot)
+        if prefix.casefold() == own.casefold() and not allowed:
+            raise InvalidInput(
+                f"--bates-prefix {prefix} names the archive's own series of {OWN_SERIES_SAID[what]} ({own}-000001 on):"
+                " give another prefix"
+            )
 
 
 def privileged_bates(conn, request: Request, archive_prefix: str) -> tuple[Request, Series]:

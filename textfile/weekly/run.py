@@ -37,11 +37,9 @@ from textfile.ignore import WaitingConversation
 from textfile.ingest import import_path, source_digest
 from textfile.results import Result, json_form, json_name, omit_empty
 from textfile.sources import candidates
+from textfile.transcript.bates import SNAPSHOT_SERIES
 
 SETTLE_S = 60
-SNAPSHOT_SERIES = (
-    "{prefix}-SNAP"  # the weekly run's own Bates series: DEMO-SNAP-000001 (productions keep DEMO-000001 on)
-)
 
 
 @dataclass(slots=True, eq=False)
