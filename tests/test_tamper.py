@@ -395,26 +395,30 @@ def test_the_log_table_says_digests_briefly_and_json_whole(cli, imported):
 
 def test_an_ordinary_change_after_entries_were_cut_does_not_clear_them(cli, archive_path, imported):
     conn = imported
-    assert (
-        cli("client", "add", "Zed", "--phone", "+12025550166").exit_code == 0
-    )  # the last entry, then cut (a backup from before it put back)
-    (cut,) = conn.execute("SELECT max(id) FROM audit_log").fetchone()
-    conn.execute("DELETE FROM client_handles WHERE client_id = (SELECT id FROM clients WHERE name = 'Zed')")
-    conn.execute("DELETE FROM clients WHERE name = 'Zed'")
-    conn.execute("DELETE FROM audit_log WHERE id = ?", (cut,))
-    conn.commit()
+    backup = sqlite3.connect(":memory:")
+    conn.backup(backup)  # (a backup from before the last change, put back after it)
+    assert cli("client", "add", "Zed", "--phone", "+12025550166").exit_code == 0  # (its entry, and the review scan's)
+    cut = backup.execute("SELECT max(id) FROM audit_log").fetchone()[0] + 1
+    assert [c for (c,) in conn.execute("SELECT command FROM audit_log WHERE id >= ? ORDER BY id", (cut,))] == [
+        "client add",
+        "review scan",
+    ]
+    (last,) = conn.execute("SELECT max(id) FROM audit_log").fetchone()  # (the head this machine records)
+    backup.backup(conn)
     assert any("entries were removed" in p for p in problems(cli))
     assert cli("client", "add", "Pat", "--phone", "+12025550177").exit_code == 0  # a week's ordinary work goes on
     # and the loss is still said: that entry's number is now another entry's
     found = problems(cli)
-    assert any(f"records audit entry {cut} with hash" in p and "the audit log was rewritten" in p for p in found), found
+    assert any(f"records audit entry {last} with hash" in p and "the audit log was rewritten" in p for p in found), (
+        found
+    )
     r = cli("verify", "--accept-older-copy")  # until a person records it as an older copy put back
     assert r.exit_code == 0 and r.stdout.startswith(
-        f"Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit entry {cut} as recorded before."
-    )
+        f"Recorded in the audit log: this archive is an older copy put back on purpose; it does not hold audit entry {last} as recorded before."
+    ), r.output
     assert cli("verify").exit_code == 0
     [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["command"] == "older copy accepted"]
-    assert [m["entry"] for m in entry["details"]["missing"]] == [cut] and entry["details"]["by"]
+    assert [m["entry"] for m in entry["details"]["missing"]] == [last] and entry["details"]["by"]
 
 
 def test_the_archives_record_of_its_key_cleared_or_its_id_changed_is_caught(cli, archive_path, imported):
