@@ -39,7 +39,9 @@ def sam(cli, archive):
         assert r.exit_code == 0, r.output
 
 
-def test_the_second_readers_repro_a_revocation_cannot_take_back_a_mistaken_consent(cli, archive, sam):
+def test_a_consent_withdrawn_stays_on_the_record_and_clears_no_flag(cli, archive, sam):
+    """The second reader's repro: a revocation cannot take back the consent of the 5th (and would say
+    something false about Sam); a withdrawal does."""
     assert flags(archive) == [("no_consent", "1.1", "cleared"), ("no_consent", "1.2", "cleared")]
     r = cli("client", "consent", "Sam Client", "--revoked", "2024-03-05")
     assert (r.exit_code, r.stderr) == (
@@ -47,8 +49,6 @@ def test_the_second_readers_repro_a_revocation_cannot_take_back_a_mistaken_conse
         "Error: revoked '2024-03-05' is before the consent was given (2024-03-06 00:00:00 -05:00)\n",
     )
 
-
-def test_a_consent_withdrawn_stays_on_the_record_and_clears_no_flag(cli, archive, sam):
     r = cli("client", "consent", "Sam Client", "--withdraw", "1", "--reason", WHY)
 
     assert r.exit_code == 0, r.output
