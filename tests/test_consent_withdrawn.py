@@ -130,6 +130,11 @@ def test_a_consent_is_withdrawn_once_and_only_with_a_reason(cli, archive, sam):
     )
     assert [tuple(r) for r in archive.conn.execute("SELECT * FROM consents ORDER BY id")] == before
     assert archive.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == entries
+    # the other withdrawn too: none is in force, and every text is flagged again
+    r = cli("client", "consent", "Sam Client", "--withdraw", "2", "--reason", "wrong client")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[-1] == "Sam Client: no consent to text in force (required: their texts are flagged)."
+    assert flags(archive) == [("no_consent", "1.1", "open"), ("no_consent", "1.2", "open")]
 
 
 def test_the_review_report_shows_it_withdrawn_and_a_transcript_leaves_it_out(cli, archive, sam, tmp_path):

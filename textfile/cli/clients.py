@@ -384,6 +384,11 @@ def _show_consent(h, tz) -> None:
                 f"  withdrawn {times.display(c.withdrawn_at, tz)} by {c.withdrawn_by}, recorded by mistake"
                 f" (reason's sha256 {c.withdrawn_why_sha256[:16]}…): it clears no flag."
             )
+    if h.consents and all(c.withdrawn_at for c in h.consents):
+        say(
+            f"{h.client}: no consent to text in force"
+            + (" (required: their texts are flagged)." if h.required else ".")
+        )
     for o in h.opt_changes:
         said = "opted out" if o.change == "out" else "opted back in"
         say(f"  {said}: {o.handle} sent {o.keyword} on {times.display(o.at, tz)} (conversation {o.conversation}).")
