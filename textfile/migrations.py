@@ -1160,3 +1160,36 @@ def m033_sightings_sealed(db: Database) -> None:
             "note": "where each import found its messages, as the archive held it when this version first opened it",
         },
     )
+
+
+@migrations()
+def m034_consents_and_notes_withdrawn(db: Database) -> None:
+    """A consent recorded by mistake, or a note added to the wrong matter, is withdrawn (`client consent NAME
+    --withdraw N`, `note withdraw N`), never deleted, as a redaction is (m028): who withdrew it, when, and
+    the sha256 of the reason given. A withdrawn consent no longer clears the review's flags; a withdrawn
+    note is no longer shown, logged or counted as an exchange's note. Each row's term in the records'
+    digest (audit/digest.py: every column) gains the new columns, empty: the digests of the two tables are
+    recorded again here as they stand, audited, when either holds a row (an empty table's digest is the same)."""
+    from textfile import audit
+
+    _run(
+        db,
+        """
+        ALTER TABLE consents ADD COLUMN withdrawn_at TEXT;
+        ALTER TABLE consents ADD COLUMN withdrawn_by TEXT;
+        ALTER TABLE consents ADD COLUMN withdrawn_why_sha256 TEXT;
+        ALTER TABLE notes ADD COLUMN withdrawn_at TEXT;
+        ALTER TABLE notes ADD COLUMN withdrawn_by TEXT;
+        ALTER TABLE notes ADD COLUMN withdrawn_why_sha256 TEXT;
+    """,
+    )
+    if db.execute("SELECT 1 FROM consents UNION ALL SELECT 1 FROM notes LIMIT 1").fetchone() is None:
+        return
+    audit.append(
+        db.conn,
+        "migration: consents and notes can be withdrawn",
+        {
+            "records": audit.current_records(db.conn, ("consents", "notes")),
+            "note": "each consent and note gained the columns of a withdrawal, empty: none is withdrawn",
+        },
+    )

@@ -546,8 +546,8 @@ TABLES: dict[str, Table] = {
     ),
     "consents": Table(
         "Consents to be texted",
-        "A client's consent to be contacted by text: when given, how, for what, the signed document, and whether"
-        " it was revoked.",
+        "A client's consent to be contacted by text: when given, how, for what, the signed document, whether"
+        " it was revoked, and whether it was withdrawn as recorded by mistake.",
         {
             "id": Column("Consent", "The consent's number."),
             "client_id": CLIENT,
@@ -559,6 +559,11 @@ TABLES: dict[str, Table] = {
             "revoked_at": _at("Revoked", "it was revoked", "while in force"),
             "recorded_at": _at("Recorded", "it was recorded"),
             "recorded_by": _by("it was recorded"),
+            "withdrawn_at": _at("Withdrawn", "it was withdrawn as recorded by mistake (it clears no flag)", "when not"),
+            "withdrawn_by": Column("Withdrawn by", f"{BY} it was withdrawn; empty when not."),
+            "withdrawn_why_sha256": Column(
+                "Withdrawal reason SHA-256", "SHA-256 of the reason given for withdrawing it; empty when not."
+            ),
         },
         sort_desc="given_at",
     ),
@@ -867,6 +872,13 @@ TABLES: dict[str, Table] = {
             "until_at": _at("Until", "the window it concerns ends", "when not given"),
             "created_at": _at("Written", "it was entered"),
             "created_by": _by("it was entered"),
+            "withdrawn_at": _at(
+                "Withdrawn", "it was withdrawn as added by mistake (no longer listed, shown or logged)", "when not"
+            ),
+            "withdrawn_by": Column("Withdrawn by", f"{BY} it was withdrawn; empty when not."),
+            "withdrawn_why_sha256": Column(
+                "Withdrawal reason SHA-256", "SHA-256 of the reason given for withdrawing it; empty when not."
+            ),
         },
         sort_desc="id",
         label_column="author",

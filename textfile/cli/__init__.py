@@ -147,7 +147,7 @@ HELP_ORDER = (
     *("handle ignore", "handle unignore", "handle list"),
     *("review show", "review ack", "review dismiss", "review reopen"),
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
-    *("note add", "note list", "note show", "note edit"),
+    *("note add", "note list", "note show", "note edit", "note withdraw"),
     *("retention set", "retention show", "retention report", "dispose"),
     *("produce", "productions", "redact", "redactions", "unredact"),
 )

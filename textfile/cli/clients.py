@@ -308,6 +308,18 @@ Revoked = Annotated[
     str | None,
     typer.Option("--revoked", metavar="DATE", help="When the client withdrew their consent (a date, or a time)."),
 ]
+WithdrawConsent = Annotated[
+    int | None,
+    typer.Option(
+        "--withdraw",
+        metavar="N",
+        help="Withdraw consent N, recorded by mistake: it stays on the record, shown as withdrawn, and clears no flag.",
+        show_default=False,
+    ),
+]
+WithdrawReason = Annotated[
+    str | None, typer.Option("--reason", help="With --withdraw: why (its sha256 is kept and audited).")
+]
 
 
 @command
@@ -318,24 +330,28 @@ def client_consent(
     scope: Scope = None,
     doc: Document = None,
     revoked: Revoked = None,
+    withdraw: WithdrawConsent = None,
+    reason: WithdrawReason = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """A client's consent to be texted: record it (--given, --method, --scope, --doc) or its withdrawal (--revoked), or, with neither, show it with the opt-outs and opt-ins their numbers sent (audited; the archive is reviewed again at once).
+    """A client's consent to be texted: record it (--given, --method, --scope, --doc) or its withdrawal (--revoked), take back one recorded by mistake (--withdraw N --reason), or, with none of these, show each consent by its number with the opt-outs and opt-ins their numbers sent (audited; the archive is reviewed again at once).
 
     Example: textfile client consent "Sam Client" --given 2026-01-05 --method written --scope "scheduling only" --doc consent.pdf"""
     from textfile import review
     from textfile.review import consent
 
-    if given is not None and revoked is not None:
-        raise InvalidInput("--given records a consent, --revoked ends one: give one")
+    if sum(x is not None for x in (given, revoked, withdraw)) > 1:
+        raise InvalidInput("--given records a consent, --revoked ends one, --withdraw takes one back: give one")
+    if (reason is not None) != (withdraw is not None):
+        raise InvalidInput("--withdraw N takes back a consent recorded by mistake, with --reason saying why: give both")
     if given is None and (method or scope or doc):
         raise InvalidInput("--method, --scope and --doc describe a consent: give --given too")
     if given is not None and method is None:
         raise InvalidInput("say how the client consented: --method written, verbal or text")
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
-        if given is not None or revoked is not None:
+        if given is not None or revoked is not None or withdraw is not None:
             with archive.transaction() as conn:
                 review.change_and_scan(
                     conn,
@@ -344,6 +360,8 @@ def client_consent(
                         consent.give_consent(conn, name, given, method, scope, doc, tz)
                         if given is not None
                         else consent.revoke_consent(conn, name, revoked, tz)
+                        if revoked is not None
+                        else consent.withdraw_consent(conn, name, withdraw, reason, tz)
                     ),
                 )
         found = consent.history(archive.conn, name)
@@ -360,7 +378,17 @@ def _show_consent(h, tz) -> None:
         document = f"; document {c.document} (sha256 {c.document_sha256[:16]}…)" if c.document else ""
         revoked = f"; revoked {times.display(c.revoked_at, tz)}" if c.revoked_at else ""
         scope = f", {c.scope}" if c.scope else ""
-        say(f"{h.client}: consent given {times.display(c.given_at, tz)} ({c.method}{scope}){document}{revoked}.")
+        say(f"{h.client}: consent {c.id} given {times.display(c.given_at, tz)} ({c.method}{scope}){document}{revoked}.")
+        if c.withdrawn_at:
+            say(
+                f"  withdrawn {times.display(c.withdrawn_at, tz)} by {c.withdrawn_by}, recorded by mistake"
+                f" (reason's sha256 {c.withdrawn_why_sha256[:16]}…): it clears no flag."
+            )
+    if h.consents and all(c.withdrawn_at for c in h.consents):
+        say(
+            f"{h.client}: no consent to text in force"
+            + (" (required: their texts are flagged)." if h.required else ".")
+        )
     for o in h.opt_changes:
         said = "opted out" if o.change == "out" else "opted back in"
         say(f"  {said}: {o.handle} sent {o.keyword} on {times.display(o.at, tz)} (conversation {o.conversation}).")

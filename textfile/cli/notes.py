@@ -1,4 +1,4 @@
-"""Commands on notes to file: `note add|list|show|edit` (textfile/notes/)."""
+"""Commands on notes to file: `note add|list|show|edit|withdraw` (textfile/notes/)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textfile import notes, times
 from textfile.cli.options import From, Json, Quiet, Reference, Until
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
+from textfile.errors import InvalidInput
 from textfile.notes.exchanges import GAP_HOURS, LONG
 
 CHANGED = "changed since this note: the archive now holds a later version"
@@ -52,6 +53,8 @@ Why = Annotated[str | None, typer.Option("--reason", help="Why it changed (kept 
 OfMatter = Annotated[
     str | None, typer.Argument(help="The matter's reference (default: every matter).", metavar="[MATTER]")
 ]
+WithdrawWhy = Annotated[str, typer.Option("--reason", help="Why it is withdrawn (its sha256 is kept and audited).")]
+Withdrawn = Annotated[bool, typer.Option("--withdrawn", help="Also the notes withdrawn (`note withdraw`).")]
 Missing = Annotated[
     bool,
     typer.Option(
@@ -114,15 +117,33 @@ def note_edit(
 
 
 @command
-def note_list(matter: OfMatter = None, missing: Missing = False, json_: Json = False, quiet: Quiet = False):
+def note_withdraw(note: NoteNumber, reason: WithdrawWhy, json_: Json = False, quiet: Quiet = False):
+    """Withdraw a note added by mistake (to the wrong matter, say): it stays on the record with every version (`note show`, `note list --withdrawn`), and is no longer listed, shown in transcripts, logged as privileged or counted as an exchange's note. Audited. To put it where it belongs, add it again: `note add` to the right matter.
+
+    Example: textfile note withdraw 3 --reason "added to the wrong matter: belongs to 2026-015\""""
+    with open_archive() as archive, archive.transaction() as conn:
+        done = notes.withdraw(conn, note, reason)
+    emit(done, json_=json_, quiet=quiet, show=lambda n: say(f"Note {n.id} of {n.matter} withdrawn."))
+
+
+@command
+def note_list(
+    matter: OfMatter = None,
+    missing: Missing = False,
+    withdrawn: Withdrawn = False,
+    json_: Json = False,
+    quiet: Quiet = False,
+):
     """List the notes to file (of a matter, or all), each with the messages it concerns, those that changed since it was written, and how its text begins.
 
-    With --missing: the substantive exchanges that have no note yet. An exchange is a run of texts of one conversation filed to a matter, each within 4 hours of the one before; it is substantive when it has texts both ways and holds 10 texts or more, a text a lexicon of the review flagged, or a text flagged after hours (a flag open or reviewed); it has a note when a note of its matter concerns one of its texts.
+    With --missing: the substantive exchanges that have no note yet. An exchange is a run of texts of one conversation filed to a matter, each within 4 hours of the one before; it is substantive when it has texts both ways and holds 10 texts or more, a text a lexicon of the review flagged, or a text flagged after hours (a flag open or reviewed); it has a note when a note of its matter concerns one of its texts (a withdrawn note does not count).
 
     Example: textfile note list 2026-014 --missing"""
+    if missing and withdrawn:
+        raise InvalidInput("--missing lists exchanges, --withdrawn notes: give one")
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
-        found = notes.missing(archive.conn, tz, matter) if missing else notes.listed(archive.conn, matter)
+        found = notes.missing(archive.conn, tz, matter) if missing else notes.listed(archive.conn, matter, withdrawn)
     emit(found, json_=json_, quiet=quiet, show=lambda f: _exchanges(f) if missing else _notes(f, tz))
 
 
@@ -167,7 +188,7 @@ def _notes(found: list[notes.Note], tz) -> None:
         changed = ", ".join(f"#{m.number}" for m in n.changed)
         add_row(
             rows,
-            n.id,
+            f"{n.id} (withdrawn)" if n.withdrawn_at else n.id,
             n.matter,
             times.display(n.created_at, tz),
             n.author,
@@ -194,6 +215,11 @@ def _show(n: notes.Note, tz) -> None:
     say(
         f"Note {n.id} of {n.matter}, by {n.author}, written {times.display(n.created_at, tz)} (entered by {n.created_by})"
     )
+    if n.withdrawn_at:
+        say(
+            f"Withdrawn {times.display(n.withdrawn_at, tz)} by {n.withdrawn_by} (reason's sha256"
+            f" {n.withdrawn_why_sha256[:16]}…): not listed, shown in transcripts or logged as privileged."
+        )
     say(f"Privileged: {n.current.basis}" if n.privileged else "Not privileged")
     if n.conversation is not None:
         say(

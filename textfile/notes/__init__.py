@@ -8,7 +8,7 @@ Every change is audited with ids and sha256, never a note's text.
 
 - messages.py: messages named as people name them (#2.15), checked against the matter, numbered
 - records.py: a note as the core hands it over, read in one place
-- writing.py: `note add`, `note edit`, each audited
+- writing.py: `note add`, `note edit`, `note withdraw`, each audited
 - privilege.py: the notes a production concerns; the privilege log (and its CSV)
 - exchanges.py: substantive exchanges that have no note yet
 - proof.py: a transcript's notes recorded in its manifest, and checked by `verify FILE.pdf`
@@ -19,8 +19,8 @@ from __future__ import annotations
 from textfile.notes.exchanges import Exchange, count, missing
 from textfile.notes.messages import Bound
 from textfile.notes.privilege import LogEntry, concerning, csv_bytes, csv_path, entries, privilege_log, write_csv
-from textfile.notes.records import TYPE, Note, Version, read
-from textfile.notes.writing import WORK_PRODUCT, About, add, edit, one
+from textfile.notes.records import IN_FORCE, TYPE, Note, Version, read
+from textfile.notes.writing import WORK_PRODUCT, About, add, edit, one, withdraw
 
 __all__ = [
     "TYPE",
@@ -42,17 +42,19 @@ __all__ = [
     "one",
     "privilege_log",
     "read",
+    "withdraw",
     "write_csv",
 ]
 
 
-def listed(conn, matter: str | None = None) -> list[Note]:
-    """The notes of a matter (or of every matter), in the order they were made."""
+def listed(conn, matter: str | None = None, withdrawn: bool = False) -> list[Note]:
+    """The notes of a matter (or of every matter), in the order they were made; those withdrawn too when asked."""
     from textfile.filing.names import live_matter_row
 
+    where = "1" if withdrawn else IN_FORCE
     if matter is None:
-        return read(conn)
-    return read(conn, "n.matter_id = ?", (live_matter_row(conn, matter, "its notes went with it")["id"],))
+        return read(conn, where)
+    return read(conn, f"{where} AND n.matter_id = ?", (live_matter_row(conn, matter, "its notes went with it")["id"],))
 
 
 __all__ += ["listed"]

@@ -7,7 +7,8 @@ The rule, stated in the help and the README:
 - It is **substantive** when it has texts both ways (in and out) and either holds at least LONG (10)
   texts, or a text a lexicon category of the review flagged (deadlines, arrest, money…), or a text
   flagged as after hours; a flag counts while open or reviewed (a dismissed or cleared flag does not).
-- It **has a note** when a note of that matter concerns at least one of its texts.
+- It **has a note** when a note of that matter concerns at least one of its texts (a withdrawn
+  note does not count).
 
 One SQL statement over the indexes (filings; messages (conversation_id, sent_at); review_flags
 (message_id, rule); note_messages (message_id)): window functions cut the runs, nothing is read into
@@ -40,7 +41,7 @@ WITH flagged AS MATERIALIZED (
     FROM review_flags rf JOIN messages m ON m.id = rf.message_id WHERE rf.state IN {_COUNTED} GROUP BY m.rowid
 ), noted AS MATERIALIZED (
     SELECT DISTINCT n.matter_id, m.rowid AS r FROM notes n JOIN note_messages nm ON nm.note_id = n.id
-        JOIN messages m ON m.id = nm.message_id
+        JOIN messages m ON m.id = nm.message_id WHERE n.withdrawn_at IS NULL
 ), texts AS (
     SELECT f.matter_id, m.conversation_id AS c, m.rowid AS r, m.sent_at AS at, m.direction AS d,
         coalesce(fl.lexicon, 0) AS lexicon, coalesce(fl.hours, 0) AS hours, nt.r IS NOT NULL AS noted

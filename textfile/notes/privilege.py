@@ -6,7 +6,8 @@ sent in the window, and the notes about the matter as a whole; a note about othe
 not its business (`concerning`). A production limited to some conversations (`produce
 --conversation`) is scoped the same way: a note about messages of other conversations only is not
 its business either; a note about the matter as a whole still is (it concerns whatever of the
-matter is produced). Privileged notes are left out unless asked for, and every production that
+matter is produced). A withdrawn note (`note withdraw`: added by mistake) is no production's business.
+Privileged notes are left out unless asked for, and every production that
 leaves one out carries a privilege log: for each, its date, author, type ("Memo to file"), the
 messages it concerns and the basis of the privilege (`privilege_log`), as a page of the PDF and as
 CSV beside it (`csv_bytes`, `write_csv`: RFC 4180, UTF-8, 0600, never over a file).
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from textfile import times
 from textfile.errors import Conflict, TextfileError
-from textfile.notes.records import TYPE, Note, read
+from textfile.notes.records import IN_FORCE, TYPE, Note, read
 from textfile.results import Result
 
 CSV_HEADER = ("Note", "Version", "Date", "Author", "Type", "Messages", "Basis")
@@ -62,7 +63,7 @@ def concerning(
     ids = [matter_ids] if isinstance(matter_ids, int) else list(matter_ids)
     return read(
         conn,
-        "n.matter_id IN (SELECT value FROM json_each(?)) AND (NOT EXISTS (SELECT 1 FROM note_messages x WHERE x.note_id = n.id)"
+        f"{IN_FORCE} AND n.matter_id IN (SELECT value FROM json_each(?)) AND (NOT EXISTS (SELECT 1 FROM note_messages x WHERE x.note_id = n.id)"
         " OR EXISTS (SELECT 1 FROM note_messages x JOIN messages m ON m.id = x.message_id WHERE x.note_id = n.id"
         " AND m.sent_at >= ? AND m.sent_at <= ?"
         " AND (? IS NULL OR m.conversation_id IN (SELECT value FROM json_each(?)))))",

@@ -3,7 +3,9 @@
 A note's current state is its last version: an edit adds a version and changes no earlier one, so
 the privilege of a note, and its basis, are a version's (a note made privileged later was not
 privileged before). Read in one place (`read`), for `note list`, `note show`, transcripts and the
-privilege log alike.
+privilege log alike. A note added by mistake (to the wrong matter) is withdrawn, never deleted
+(`note withdraw`): `note show` still gives it whole, with when, by whom and the sha256 of why; what
+reads the notes in force (`IN_FORCE`) leaves it out.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from textfile.notes.messages import Bound, bound
-from textfile.results import Result, json_name
+from textfile.results import Result, json_name, omit_empty
 
 TYPE = "Memo to file"  # what a note is, in the privilege log's words
+IN_FORCE = "n.withdrawn_at IS NULL"  # (SQL on `n`, a note) not withdrawn
 
 
 @dataclass(slots=True, eq=False)
@@ -48,6 +51,9 @@ class Note(Result):
     until: str | None = None
     messages: list[Bound] = field(default_factory=list)
     versions: list[Version] = field(default_factory=list)
+    withdrawn_at: str | None = omit_empty(default=None)
+    withdrawn_by: str | None = omit_empty(default=None)
+    withdrawn_why_sha256: str | None = omit_empty(default=None)
 
     JSON_PROPERTIES = ("privileged",)
 
@@ -104,6 +110,9 @@ def read(conn: sqlite3.Connection, where: str = "1", args: tuple = ()) -> list[N
             r["until_at"],
             messages[r["id"]],
             versions[r["id"]],
+            r["withdrawn_at"],
+            r["withdrawn_by"],
+            r["withdrawn_why_sha256"],
         )
         for r in rows
     ]

@@ -1,9 +1,12 @@
-"""Writing notes: `note add` and `note edit`, each in one transaction with its audit entry.
+"""Writing notes: `note add`, `note edit` and `note withdraw`, each in one transaction with its audit entry.
 
 A note is written against the archive as it is: the messages it concerns are resolved (numbers to
 ids), checked to be filed to its matter, and recorded with their content hashes. An edit adds a
 version (its text, its privilege and basis, why) and rewrites nothing; an edit that changes
-nothing is refused. The audit entries name the note, its version, the sha256 of its text (and of its
+nothing is refused. A note added by mistake (to the wrong matter) is withdrawn, never deleted: it
+keeps every version, and is no longer listed, shown in transcripts, logged as privileged or counted
+as an exchange's note; it is not edited again (`note add` to the right matter is the way out). The
+audit entries name the note, its version, the sha256 of its text (and of its
 basis and an edit's reason, which may say as much), and the ids and hashes of the messages it concerns,
 never the text: disposal must be able to remove every
 byte of a note from the file, and the audit log is append-only.
@@ -15,7 +18,7 @@ import sqlite3
 from typing import NamedTuple
 
 from textfile import audit, times
-from textfile.errors import InvalidInput, NotFound
+from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import live_matter_row
 from textfile.fingerprint import sha256_text
 from textfile.notes import messages
@@ -95,6 +98,7 @@ def edit(
     """A new version of a note: its text, its privilege or its basis changed (what is not given stays);
     audited ("note edit"), with what the version before was."""
     note = one(conn, note_id)
+    _in_force(note, conn, ": a withdrawn note is not edited (`textfile note add` writes it again)")
     was = note.current
     privileged = was.privileged if privileged is None else privileged
     new_text = was.text if text is None else _text(text)
@@ -127,6 +131,40 @@ def edit(
         },
     )
     return note
+
+
+def withdraw(conn: sqlite3.Connection, note_id: int, why: str) -> Note:
+    """Withdraw a note added by mistake: kept on the record with every version, no longer in force;
+    audited ("note withdraw", with the reason's sha256: it may say what the note says)."""
+    why = (why or "").strip()
+    if not why:
+        raise InvalidInput("say why the note is withdrawn (--reason)")
+    note = one(conn, note_id)
+    _in_force(note, conn, "")
+    conn.execute(
+        "UPDATE notes SET withdrawn_at = ?, withdrawn_by = ?, withdrawn_why_sha256 = ? WHERE id = ?",
+        (times.now_iso(), audit.current_user(), sha256_text(why), note_id),
+    )
+    [note] = read(conn, "n.id = ?", (note_id,))
+    audit.append(
+        conn,
+        "note withdraw",
+        {
+            "note": note_id,
+            "matter": note.matter,
+            "version": note.current.version,
+            "text_sha256": note.current.text_sha256,
+            "why_sha256": note.withdrawn_why_sha256,
+        },
+    )
+    return note
+
+
+def _in_force(note: Note, conn: sqlite3.Connection, then: str) -> None:
+    """Refused (Conflict) when the note was withdrawn, `then` saying what that means for the change asked."""
+    if note.withdrawn_at:
+        when = times.display(note.withdrawn_at, times.archive_zone(conn))
+        raise Conflict(f"note {note.id} was already withdrawn on {when}{then}")
 
 
 def _digest(text: str | None) -> str | None:

@@ -5,6 +5,11 @@
   as written), until revoked (`--revoked DATE`: from the start of that day, so a text sent that day
   is flagged rather than passed). The signed document is kept in the archive as a blob, named by
   its sha256. A consent is never deleted: a revocation ends it, a new consent starts another.
+- A consent recorded by mistake (the wrong date, the wrong client) is withdrawn (`--withdraw N
+  --reason`): it stays on the record, shown as withdrawn, and no longer clears a flag. A revocation
+  would say something false about the client (a revocation is a fact about them; a mistake is a fact
+  about the record). Only the reason's sha256 is kept, as `unredact` keeps it: the audit log is
+  append-only, and a reason may say what the client or their document said.
 - An opt-out is an inbound message that is, as a whole, one of the carriers' standard keywords
   (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; START, UNSTOP, YES opt back in), compared with
   its surrounding spaces removed and case folded: "Stop" is an opt-out, "stop texting me" is not
@@ -25,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textfile import audit, times
-from textfile.errors import Conflict, InvalidInput
+from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import client_row
 from textfile.phones import normalize_handle
-from textfile.results import Result
+from textfile.results import Result, omit_empty
 
 OPT_OUT = ("stop", "stopall", "unsubscribe", "cancel", "end", "quit")
 OPT_IN = ("start", "unstop", "yes")
@@ -50,6 +55,9 @@ class Consent(Result):
     revoked_at: str | None
     recorded_at: str
     recorded_by: str
+    withdrawn_at: str | None = omit_empty(default=None)
+    withdrawn_by: str | None = omit_empty(default=None)
+    withdrawn_why_sha256: str | None = omit_empty(default=None)
 
 
 @dataclass(slots=True, eq=False)
@@ -107,6 +115,9 @@ def consents(conn: sqlite3.Connection, client_id: int | None = None) -> list[Con
             r["revoked_at"],
             r["recorded_at"],
             r["recorded_by"],
+            r["withdrawn_at"],
+            r["withdrawn_by"],
+            r["withdrawn_why_sha256"],
         )
         for r in conn.execute(
             f"SELECT k.*, c.name FROM consents k JOIN clients c ON c.id = k.client_id {where} ORDER BY k.given_at, k.id",
@@ -153,7 +164,7 @@ def give_consent(
 def revoke_consent(conn: sqlite3.Connection, name: str, revoked: str, tz) -> Consent:
     client = client_row(conn, name)
     at = times.parse_user_instant(revoked, tz)
-    standing = [c for c in consents(conn, client["id"]) if c.revoked_at is None]
+    standing = [c for c in consents(conn, client["id"]) if c.revoked_at is None and c.withdrawn_at is None]
     if not standing:
         raise Conflict(f"client {client['name']!r} has no consent on record to revoke")
     last = standing[-1]
@@ -163,6 +174,31 @@ def revoke_consent(conn: sqlite3.Connection, name: str, revoked: str, tz) -> Con
     last.revoked_at = at
     audit.append(conn, "client consent revoked", last.to_json())
     return last
+
+
+def withdraw_consent(conn: sqlite3.Connection, name: str, consent_id: int, why: str, tz) -> Consent:
+    """Withdraw a consent recorded by mistake: kept on the record, no longer applied by the review;
+    audited ("client consent withdrawn", with the reason's sha256)."""
+    client = client_row(conn, name)
+    why = (why or "").strip()
+    if not why:
+        raise InvalidInput("say why the consent is withdrawn (--reason)")
+    found = [c for c in consents(conn, client["id"]) if c.id == consent_id]
+    if not found:
+        raise NotFound(f"client {client['name']!r} has no consent {consent_id} (see `textfile client consent NAME`)")
+    record = found[0]
+    if record.withdrawn_at:
+        raise Conflict(
+            f"consent {consent_id} of {client['name']!r} was already withdrawn on {times.display(record.withdrawn_at, tz)}"
+        )
+    record.withdrawn_at, record.withdrawn_by = times.now_iso(), audit.current_user()
+    record.withdrawn_why_sha256 = hashlib.sha256(why.encode("utf-8")).hexdigest()
+    conn.execute(
+        "UPDATE consents SET withdrawn_at = ?, withdrawn_by = ?, withdrawn_why_sha256 = ? WHERE id = ?",
+        (record.withdrawn_at, record.withdrawn_by, record.withdrawn_why_sha256, consent_id),
+    )
+    audit.append(conn, "client consent withdrawn", record.to_json())
+    return record
 
 
 def _store_document(conn: sqlite3.Connection, path: Path) -> str:

@@ -398,7 +398,7 @@ def _gaps(given: list[tuple[str, str | None]]) -> list[tuple[str | None, str | N
 
 def _lacking_consent(conn, clients: dict[int, list[ClientSpan]], scope: Scope) -> None:
     given: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    for k in conn.execute("SELECT client_id, given_at, revoked_at FROM consents"):
+    for k in conn.execute("SELECT client_id, given_at, revoked_at FROM consents WHERE withdrawn_at IS NULL"):
         given[k[0]].append((k[1], k[2]))
     for conversation, spans in clients.items():
         for span in spans:

@@ -106,7 +106,10 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
                     _sum(conn, "SELECT conversation_id, matter_id, from_at, until_at FROM filings ORDER BY 1, 2, 3"),
                     _sum(conn, "SELECT id, client_id FROM matters ORDER BY 1"),
                     _sum(conn, "SELECT handle, client_id FROM client_handles ORDER BY 1"),
-                    _sum(conn, "SELECT id, client_id, given_at, revoked_at FROM consents ORDER BY 1"),
+                    _sum(
+                        conn,
+                        "SELECT id, client_id, given_at, revoked_at FROM consents WHERE withdrawn_at IS NULL ORDER BY 1",
+                    ),
                     _sum(conn, "SELECT client_id, guardians FROM client_minors ORDER BY 1"),
                     *_births(conn),
                     _sum(

@@ -107,6 +107,11 @@ def _client(history, tz) -> dict:
         + (f", document {c.document} (sha256 {c.document_sha256})" if c.document else "")
         + (f"; revoked {times.day(c.revoked_at, tz)}" if c.revoked_at else "")
         + f" (recorded by {c.recorded_by})"
+        + (
+            f"; withdrawn {times.day(c.withdrawn_at, tz)} by {c.withdrawn_by}, recorded by mistake: it clears no flag"
+            if c.withdrawn_at
+            else ""
+        )
         for c in history.consents
     ]
     changes = [

@@ -5,7 +5,8 @@ and the manifest carries it (`disclosures["consent"]`), since whether a text cou
 part of what the messages prove. It is the client's whole history as the archive holds it when the
 transcript is made, whatever the transcript's window (a consent given before the first message shown
 is what covers it; an opt-out after the last still says the client asked to stop):
-- each consent: when given and revoked (instants, and as the cover prints times: in the transcript's
+- each consent (but one withdrawn as recorded by mistake: a fact about the record, not the client):
+  when given and revoked (instants, and as the cover prints times: in the transcript's
   zone with the offset), the method, the scope, the document's name and full sha256 (the document is
   a blob of the archive, found by it), and who recorded it when; none: that none is on record, and
   whether the archive requires one (`review settings`: a text to a client without one is flagged);
@@ -35,7 +36,8 @@ def consent_disclosed(conn: sqlite3.Connection, scope: Scope, p: Plan, tz: ZoneI
     return {
         "client": history.client,
         "required": history.required,
-        "consents": [_consent(c, tz) for c in history.consents],
+        # (a consent withdrawn as recorded by mistake is no fact about the client: left out, as the README says)
+        "consents": [_consent(c, tz) for c in history.consents if c.withdrawn_at is None],
         "opt_changes": _opt_changes(conn, history.opt_changes, p, tz),
         "minor": _minor(history.minor, tz),
     }
