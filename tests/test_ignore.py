@@ -3,7 +3,7 @@ and what they change in automatic filing, imports, `conversations` and `deletabl
 
 import json
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -137,15 +137,14 @@ def test_automatic_filing_skips_an_ignored_conversation(cli, archive):
         {"conversation": 5, "matter": "M-2"},
     ]  # (the groups with Lee in them)
     assert archive.conn.execute("SELECT count(*) FROM filings WHERE conversation_id = 2").fetchone()[0] == 0
-    # Taken back, it is filed the next time the rule runs for Lee.
-    assert cli("conversation", "unignore", "2").exit_code == 0
+    # Taken back, it is filed at once to Lee's one open matter, as the rule files any other conversation of his.
+    r = json.loads(cli("conversation", "unignore", "2", "--json").stdout)
+    assert r["filed"] == [{"conversation": 2, "matter": "M-2"}]
     cli("matter", "close", "M-2")
+    closed_at = archive.conn.execute("SELECT closed_at FROM matters WHERE reference = 'M-2'").fetchone()[0]
     r = json.loads(cli("matter", "open", "M-3", "--client", "Lee Park", "--title", "Repairs", "--json").stdout)
-    assert r["filed"][0] == {"conversation": 2, "matter": "M-3"} and [f["conversation"] for f in r["filed"]] == [
-        2,
-        4,
-        5,
-    ]
+    assert [(f["conversation"], f["matter"]) for f in r["filed"]] == [(2, "M-3"), (4, "M-3"), (5, "M-3")]
+    assert {f["from"] for f in r["filed"]} == {times.to_iso(times.from_iso(closed_at) + timedelta(milliseconds=1))}
     verified(cli)
 
 

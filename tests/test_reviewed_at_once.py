@@ -50,3 +50,22 @@ def test_a_client_added_edited_or_a_conversation_set_aside_or_taken_back_is_revi
     assert open_flags(archive) == [("no_consent", "Yes, call me at 5", "cleared")]
     commands = [c for (c,) in archive.conn.execute("SELECT command FROM audit_log ORDER BY id")]
     assert commands.count("review scan") == 5  # (the import's, then one for each change)
+
+
+def test_a_conversation_taken_back_is_filed_by_the_automatic_rule_as_any_other(cli, archive):
+    """`conversation unignore` (the way out `client add` names for a set-aside thread of a client's number) files
+    it to its client's one open matter, as the client's other conversations were (second reader, round 2)."""
+    ingest_records(archive, [msg(1, "About the lease")])
+    assert cli("conversation", "ignore", "1", "--reason", "my dentist").exit_code == 0
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert archive.conn.execute("SELECT count(*) FROM filings").fetchone()[0] == 0  # (set aside: not filed)
+    r = cli("conversation", "unignore", "1")
+    assert (r.exit_code, r.stdout.splitlines()[:2]) == (
+        0,
+        ["Conversation 1 is no longer ignored.", "  filed conversation 1 to M-1"],
+    )
+    assert [tuple(f) for f in archive.conn.execute("SELECT conversation_id, matter_id, how FROM filings")] == [
+        (1, 1, "auto")
+    ]
+    assert json.loads(cli("conversations", "--unfiled", "--json").stdout) == []

@@ -38,7 +38,7 @@ from textfile.errors import Conflict, InvalidInput
 from textfile.filing.conversations import ConversationSummary, label, list_conversations
 from textfile.filing.names import require_conversation
 from textfile.phones import clean, normalize_handle
-from textfile.results import Result
+from textfile.results import Result, omit_empty
 
 
 @dataclass(slots=True, eq=False)
@@ -65,6 +65,8 @@ class UnignoredConversation(Result):
     conversation: int
     reason: str | None
     was: IgnoreMark
+    # where the automatic rule filed it, taken back (its client's one open matter), as `client add` would have
+    filed: list = omit_empty(default_factory=list)
 
 
 @dataclass(slots=True, eq=False)
@@ -282,6 +284,9 @@ def unignore_conversation(conn: sqlite3.Connection, conversation_id: int, reason
     conn.execute("DELETE FROM conversation_ignores WHERE conversation_id = ?", (conversation_id,))
     record = UnignoredConversation(conversation_id, _reason(reason), was)
     audit.append(conn, "conversation unignore", record.to_json())
+    from textfile.filing.auto import auto_file  # (filing reads what is set aside: imported here, not at the top)
+
+    record.filed = auto_file(conn, conversation_ids=[conversation_id])  # (its own audit entry, `file (automatic)`)
     return record
 
 

@@ -209,6 +209,8 @@ def conversation_unignore(
 
 def _show_unignored(d, scanned) -> None:
     say(f"Conversation {d.conversation} is no longer ignored{_because(d.reason)}.")
+    for f in d.filed:
+        say(f"  filed conversation {f.conversation} to {f.matter}")
     say_scanned(scanned)
 
 
