@@ -458,3 +458,29 @@ def test_a_matter_closed_by_mistake_is_reopened_and_the_filings_its_close_ended_
     listed = json.loads(cli("matter", "list", "--json").stdout)
     assert [(m["reference"], m["status"], m["closed_at"], m["messages"]) for m in listed] == [("M-1", "open", None, 4)]
     assert verified(cli)
+
+
+def test_a_matter_reopened_says_what_another_matter_took_meanwhile_and_what_is_set_aside(cli, archive, monkeypatch):
+    """What came since the close, filed to the client's next matter, is in both once the first is reopened:
+    said, with the way out; a thread of the client's set aside is named, as `matter open` names it."""
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    ingest_records(archive, [msg(1), msg(2), msg(3, conversation=DANA_CHAT)])
+    cli("conversation", "ignore", "2", "--reason", "not Sam's")
+    with monkeypatch.context() as clock:
+        clock.setattr(times, "now_iso", lambda: "2024-03-01T12:01:30.000Z")
+        assert cli("matter", "close", "M-1").exit_code == 0
+    cli("matter", "open", "M-2", "--client", "Sam", "--title", "Deposit")  # (takes Sam's chat from the close on)
+    assert cli("client", "edit", "Sam", "--add-phone", "555-987-6543").exit_code == 0  # (Dana's number: Sam's too)
+    r = cli("matter", "reopen", "M-1", "--reason", "the lease is not settled")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[1:] == [
+        "  conversation 1 is filed to M-2 too since M-1 closed: the messages since are in both (textfile unfile 1"
+        " --matter REF takes it out of the one it does not belong to)",
+        f"  warning: conversation 2 is set aside (ignored on {times.day(times.now_iso(), times.archive_zone(archive.conn))}:"
+        " not Sam's) but holds +15559876543, a handle of Sam: not filed to M-1 (textfile file 2 --matter M-1 files it"
+        " and takes the set-aside back)",
+    ]
+    shown = json.loads(cli("matter", "list", "--json").stdout)
+    assert [(m["reference"], m["status"], m["messages"]) for m in shown] == [("M-1", "open", 2), ("M-2", "open", 1)]
+    assert verified(cli)

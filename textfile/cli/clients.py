@@ -199,11 +199,16 @@ def matter_open(reference: MatterReference, client: OfClient, title: Title, json
 def _show_opened(opened: filing.OpenedMatter, tz) -> None:
     say(f"Opened matter {opened.reference} for {opened.client}: {opened.title}.")
     _say_filed(opened.filed)
-    for c in opened.set_aside:  # (the automatic rule never files a conversation set aside)
+    _say_not_filed_aside(opened.set_aside, opened.reference, tz)
+
+
+def _say_not_filed_aside(aside: list[ignore.AsideWithClients], reference: str, tz) -> None:
+    """The conversations set aside that hold the matter's client's handle: the automatic rule never files one."""
+    for c in aside:
         say(
             f"  warning: conversation {c.conversation} is set aside ({ignore.said(c.ignored, tz)}) but holds"
-            f" {', '.join(c.handles)}, a handle of {', '.join(c.clients)}: not filed to {opened.reference}"
-            f" (textfile file {c.conversation} --matter {opened.reference} files it and takes the set-aside back)"
+            f" {', '.join(c.handles)}, a handle of {', '.join(c.clients)}: not filed to {reference}"
+            f" (textfile file {c.conversation} --matter {reference} files it and takes the set-aside back)"
         )
 
 
@@ -244,6 +249,12 @@ def _show_reopened(m: filing.ReopenedMatter, tz) -> None:
         + "."
     )
     _say_filed(m.filed)
+    for conversation, others in m.also.items():  # (what came since the close is filed to both: said, never silent)
+        say(
+            f"  conversation {conversation} is filed to {', '.join(others)} too since {m.reference} closed: the messages"
+            f" since are in both (textfile unfile {conversation} --matter REF takes it out of the one it does not belong to)"
+        )
+    _say_not_filed_aside(m.set_aside, m.reference, tz)
 
 
 @command

@@ -11,6 +11,7 @@ holds by reference).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -48,12 +49,16 @@ class OpenedMatter(Matter):
 
 @dataclass(slots=True, eq=False)
 class ReopenedMatter(Matter):
-    """A matter reopened: when it had closed, the conversations whose filings run on again, and what the
-    automatic rule filed to it."""
+    """A matter reopened: when it had closed, the conversations whose filings run on again, what the
+    automatic rule filed to it, the conversations of those that another matter took meanwhile (the
+    messages since are filed to both: `also`, conversation -> the other matters), and those set aside
+    that hold the client's handle (as `OpenedMatter`'s)."""
 
     was_closed_at: str = ""
     resumed: list[int] = field(default_factory=list)
     filed: list[Filed] = field(default_factory=list)
+    also: dict[int, list[str]] = omit_empty(default_factory=dict)
+    set_aside: list[ignore.AsideWithClients] = omit_empty(default_factory=list)
 
 
 def open_matter(conn: sqlite3.Connection, reference: str, client_name: str, title: str) -> OpenedMatter:
@@ -77,9 +82,13 @@ def open_matter(conn: sqlite3.Connection, reference: str, client_name: str, titl
     )
     audit.append(conn, "matter open", {"matter": reference, "client": client["name"], "title": title.strip()})
     filed = auto_file(conn, client_id=client["id"])
-    theirs = [h for (h,) in conn.execute("SELECT handle FROM client_handles WHERE client_id = ?", (client["id"],))]
-    aside = ignore.aside_with_clients(conn, handles=theirs) if theirs else []
-    return OpenedMatter.extending(matter(conn, reference), filed=filed, set_aside=aside)
+    return OpenedMatter.extending(matter(conn, reference), filed=filed, set_aside=_set_aside_of(conn, client["id"]))
+
+
+def _set_aside_of(conn: sqlite3.Connection, client_id: int) -> list[ignore.AsideWithClients]:
+    """The conversations set aside that hold one of the client's handles: the automatic rule files none."""
+    theirs = [h for (h,) in conn.execute("SELECT handle FROM client_handles WHERE client_id = ?", (client_id,))]
+    return ignore.aside_with_clients(conn, handles=theirs) if theirs else []
 
 
 def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> Matter:
@@ -142,8 +151,21 @@ def reopen_matter(conn: sqlite3.Connection, reference: str, reason: str) -> Reop
         {"matter": row["reference"], "closed_at": closed_at, "conversations": resumed, "reason": reason},
     )
     filed = auto_file(conn, client_id=row["client_id"])
+    also: dict[int, list[str]] = {}
+    for conversation, other in conn.execute(  # (another matter took what came since the close)
+        "SELECT f.conversation_id, m.reference FROM filings f JOIN matters m ON m.id = f.matter_id"
+        " WHERE f.matter_id <> ? AND (f.until_at IS NULL OR f.until_at > ?) AND f.conversation_id IN"
+        " (SELECT value FROM json_each(?)) ORDER BY f.conversation_id, m.reference",
+        (row["id"], closed_at, json.dumps(resumed)),
+    ):
+        also.setdefault(conversation, []).append(other)
     return ReopenedMatter.extending(
-        matter(conn, row["reference"]), was_closed_at=closed_at, resumed=resumed, filed=filed
+        matter(conn, row["reference"]),
+        was_closed_at=closed_at,
+        resumed=resumed,
+        filed=filed,
+        also=also,
+        set_aside=_set_aside_of(conn, row["client_id"]),
     )
 
 

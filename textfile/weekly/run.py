@@ -264,9 +264,12 @@ def _review(archive: Archive, report: RunReport) -> None:
     """The review as it stands now, whatever the run imported: each import scans what it brought, but a
     run that imports nothing (every export known) must still read what changed since the last scan (a
     newer textfile's rules: flags on a text never sent, cleared), or `status`, which cron mails, would
-    count flags that `textfile review` then clears. A scan that finds nothing changed writes nothing."""
+    count flags that `textfile review` then clears. A scan that finds nothing changed writes nothing; an
+    archive never reviewed (no message imported yet) is left as it is: there is nothing to read again."""
     from textfile.review import scan
 
+    if archive.conn.execute("SELECT 1 FROM review_settings WHERE id = 1").fetchone() is None:
+        return
     with archive.transaction() as conn:
         done = scan.scan(conn, times.zone(archive.settings.tz))
     if done.changed:
