@@ -3282,3 +3282,36 @@ def test_a_precision_m008_inferred_wrongly_follows_the_export_when_it_is_importe
         archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC").fetchone()[0]
     )
     assert details["time_precision_set"] == {"second": held}
+
+
+# -- media the archive does not hold ----------------------------------------------------------
+
+
+def test_a_chat_without_its_media_says_once_what_is_not_archived_and_what_to_do(cli, archive):
+    """Sam's chat: a "<Media omitted>" (#1.6) and a voice note not beside the chat text (#1.14)."""
+    r = cli("import", SAM, "--tz", "America/New_York")
+    assert (r.exit_code, r.stderr) == (0, "")
+    said = (
+        "WhatsApp Chat with Sam Client.txt: 2 attachments are not in the archive (the first #1.6, media omitted):"
+        " 1 omitted by the export, 1 file not found beside the chat text; export the chat again with media and"
+        " import it to fill them in"
+    )
+    assert [line for line in r.stdout.splitlines() if line.startswith("  warning: ")] == [f"  warning: {said}"]
+    assert json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0]) == [said]
+
+
+def test_hundreds_of_media_left_out_are_one_warning_naming_the_first(cli, archive, tmp_path):
+    lines = ["12/03/2024, 09:00 - Sam Client: The photos, as promised"]
+    lines += [f"12/03/2024, 09:{1 + n // 100:02d} - Sam Client: <Media omitted>" for n in range(300)]
+    lines += [
+        "12/03/2024, 09:30 - Sam Client: IMG-20240312-WA0301.jpg (file attached)",
+        "12/03/2024, 09:31 - Alex Owner: Thanks",
+    ]
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
+    r = cli("import", chat, "--tz", "America/New_York", "--date-order", "dmy")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0]) == [
+        "WhatsApp Chat with Sam Client.txt: 301 attachments are not in the archive (the first #1.2, media omitted):"
+        " 300 omitted by the export, 1 file not found beside the chat text; export the chat again with media and"
+        " import it to fill them in"
+    ]

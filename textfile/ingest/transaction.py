@@ -131,6 +131,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         writer.consume(records, progress)
         _not_the_owners(conn, source, result)
         _ignore_on_arrival(conn, writer, result)
+        _media_not_archived(conn, source, result, writer)
         _coverage(conn, source, result, writer)
         _close_import(conn, source, result, writer)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
@@ -204,6 +205,39 @@ def _ignore_on_arrival(conn, writer: _Writer, result: ImportResult) -> None:
         writer.note(f"conversation {a['conversation']} ({', '.join(a['handles'])}) ignored on arrival: {a['reason']}")
     if arrived:
         writer.changes["ignored_on_arrival"] = arrived
+
+
+def _media_not_archived(conn, source: Source, result: ImportResult, writer: _Writer) -> None:
+    """A WhatsApp chat's attachments whose bytes the archive does not hold (exported without media: each
+    `<Media omitted>`; a file not found beside the chat text), said in one warning: how many and why, the
+    first as `conversation show` numbers it, and the way to fill them in. A chat exported without media
+    has hundreds: one warning each would bury the rest. (Android's and iMessage's importers say a missing
+    part where they find it at fault: a corrupt base64.)"""
+    from collections import Counter
+
+    from textfile.lifecycle.coverage_report import not_archived
+
+    if source.format != "whatsapp" or not result.conversations:
+        return
+    found = [a for c, missing in sorted(not_archived(conn, result.conversations).items()) for a in missing]
+    if not found:
+        return
+    why = Counter(_why_not_archived(a.reason) for a in found)
+    n, them = len(found), "them" if len(found) != 1 else "it"
+    writer.note(
+        f"{source.file_name}: {n:,} attachment{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} not in the"
+        f" archive ({'the first ' if n != 1 else ''}{found[0].said}):"
+        f" {', '.join(f'{count:,} {said}' for said, count in why.items())};"
+        f" export the chat again with media and import it to fill {them} in"
+    )
+
+
+def _why_not_archived(reason: str) -> str:
+    """Why an attachment is not in the archive, in short: "omitted by the export" (iOS names the kind of
+    media, Android does not), or the reason's first words ("file not found beside the chat text")."""
+    if "omitted by export" in reason:
+        return "omitted by the export"
+    return reason.split(";")[0].split(" (")[0]
 
 
 def _close_import(conn, source: Source, result: ImportResult, writer: _Writer) -> None:
