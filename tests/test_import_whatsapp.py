@@ -3298,7 +3298,7 @@ def test_a_precision_m008_inferred_wrongly_follows_the_export_when_it_is_importe
         f"{held} messages archived with another precision of its time (second: {held}) now print at the"
         " precision this export writes its times in",
         "WhatsApp Chat with Sam Client.txt: 2 attachments are not in the archive (the first #1.6, media omitted):"
-        " 1 omitted by the export, 1 file not found beside the chat text; export the chat again with media and"
+        " 1 omitted by the export, 1 not found beside the chat text; export the chat again with media and"
         " import it to fill them in",
     ]
     details = json.loads(
@@ -3316,7 +3316,7 @@ def test_a_chat_without_its_media_says_once_what_is_not_archived_and_what_to_do(
     assert (r.exit_code, r.stderr) == (0, "")
     said = (
         "WhatsApp Chat with Sam Client.txt: 2 attachments are not in the archive (the first #1.6, media omitted):"
-        " 1 omitted by the export, 1 file not found beside the chat text; export the chat again with media and"
+        " 1 omitted by the export, 1 not found beside the chat text; export the chat again with media and"
         " import it to fill them in"
     )
     assert [line for line in r.stdout.splitlines() if line.startswith("  warning: ")] == [f"  warning: {said}"]
@@ -3335,6 +3335,6 @@ def test_hundreds_of_media_left_out_are_one_warning_naming_the_first(cli, archiv
     assert (r.exit_code, r.stderr) == (0, "")
     assert json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0]) == [
         "WhatsApp Chat with Sam Client.txt: 301 attachments are not in the archive (the first #1.2, media omitted):"
-        " 300 omitted by the export, 1 file not found beside the chat text; export the chat again with media and"
+        " 300 omitted by the export, 1 not found beside the chat text; export the chat again with media and"
         " import it to fill them in"
     ]

@@ -29,7 +29,6 @@ Decisions (the rules are stated in `RULES`, printed by the command's help and th
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import statistics
 from dataclasses import dataclass, field
@@ -200,21 +199,18 @@ def report(conn: sqlite3.Connection, matter: str | None = None) -> CoverageRepor
     )
 
 
-def not_archived(conn: sqlite3.Connection, conversations: list[int] | None = None) -> dict[int, list[NotArchived]]:
-    """The attachments whose bytes the archive does not hold, by conversation, in message order (of these
-    `conversations` only: an import's). Numbering a message counts the messages before it: only the
-    conversations holding such an attachment are read."""
+def not_archived(conn: sqlite3.Connection) -> dict[int, list[NotArchived]]:
+    """The attachments whose bytes the archive does not hold, by conversation, in message order. Numbering
+    a message counts the messages before it: only the conversations holding such an attachment are read."""
     out: dict[int, list[NotArchived]] = {}
-    among = "" if conversations is None else " AND m2.conversation_id IN (SELECT value FROM json_each(:among))"
     for cid, number, mid, position, name, reason in conn.execute(
         "SELECT n.conversation_id, n.number, a.message_id, a.position, a.file_name, a.missing_reason FROM ("
         " SELECT m.id, m.conversation_id,"
         " row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.rowid) AS number FROM messages m"
         " WHERE m.conversation_id IN (SELECT m2.conversation_id FROM message_attachments a2"
-        f" JOIN messages m2 ON m2.id = a2.message_id WHERE a2.blob_sha256 IS NULL{among})"
+        " JOIN messages m2 ON m2.id = a2.message_id WHERE a2.blob_sha256 IS NULL)"
         ") n JOIN message_attachments a ON a.message_id = n.id WHERE a.blob_sha256 IS NULL"
-        " ORDER BY n.conversation_id, n.number, a.position",
-        {"among": json.dumps(conversations or [])},
+        " ORDER BY n.conversation_id, n.number, a.position"
     ):
         out.setdefault(cid, []).append(NotArchived(f"{cid}.{number}", mid, position + 1, name, reason))
     return out
