@@ -632,3 +632,47 @@ def test_deletable_never_says_delete_when_you_like_of_a_filed_or_a_clients_threa
     # Filed by hand, a thread set aside with --force is taken back too, and --json says from what.
     filed = json.loads(cli("file", "2", "--matter", "M-1", "--also", "--json").stdout)
     assert filed["unignored"]["reason"] == "family, not Dana's matter"
+
+
+def test_an_ignored_handle_is_refused_as_a_clients_until_it_is_unignored(cli, office, archive):
+    """A client's handle is never ignored: one ignored is refused to a client (it would go on setting aside
+    the client's new threads as they arrive), with the way out."""
+    assert cli("handle", "ignore", "72975", "--reason", "2FA").exit_code == 0
+    assert cli("handle", "ignore", "(202) 555-0178", "--reason", "my dentist").exit_code == 0
+    assert cli("client", "add", "Dana Reyes", "--email", "dana@example.com").exit_code == 0
+    before = snapshot(archive)
+    refused = [
+        cli("client", "add", "Bank Client", "--phone", "72975"),
+        cli("client", "add", "Dana Other", "--phone", "202-555-0178"),
+        cli("client", "edit", "Dana Reyes", "--add-phone", "+1 202 555 0178"),
+    ]
+    assert [(r.exit_code, r.stdout, r.stderr) for r in refused] == [
+        (
+            1,
+            "",
+            f"Error: 72975 is an ignored handle (ignored on {today()}: 2FA), and a client's handle is never ignored:"
+            " stop ignoring it first (textfile handle unignore 72975)\n",
+        ),
+        *[
+            (
+                1,
+                "",
+                f"Error: +12025550178 is an ignored handle (ignored on {today()}: my dentist), and a client's handle"
+                " is never ignored: stop ignoring it first (textfile handle unignore +12025550178)\n",
+            )
+        ]
+        * 2,
+    ]
+    assert snapshot(archive) == before
+    # Unignored, the number is Dana's; the thread it set aside is named at once (a person decides).
+    assert cli("handle", "unignore", "+12025550178").exit_code == 0
+    r = cli("client", "edit", "Dana Reyes", "--add-phone", "+1 202 555 0178")
+    assert (r.exit_code, r.stdout.splitlines()[:2]) == (
+        0,
+        [
+            "Client Dana Reyes (dana@example.com, +12025550178): added +12025550178.",
+            f"  warning: conversation 2 is set aside (ignored on {today()}: handle ignored: my dentist) but holds"
+            " +12025550178, a handle of Dana Reyes: it is neither filed nor reviewed while set aside (textfile"
+            " conversation unignore 2)",
+        ],
+    )

@@ -1159,11 +1159,21 @@ def test_committed_zips_are_built_from_their_readable_sources(tmp_path, source, 
 
 
 def test_demo_exports_import_without_assumptions(archive):
+    """The demo's exports: nothing assumed or skipped; the warning is the one media Sam's chat left out."""
     from textfile.ingest import import_path
 
+    warned = {}
     for path in sorted((WA / "demo").iterdir()):
         result = import_path(archive, path)
-        assert result.added > 0 and not result.assumptions and not result.warnings and not result.skipped, path.name
+        assert result.added > 0 and not result.assumptions and not result.skipped, path.name
+        warned[path.name] = result.warnings
+    assert warned == {
+        "WhatsApp Chat - Dana Reyes.zip": [],
+        "WhatsApp Chat with Sam Client.txt": [
+            "WhatsApp Chat with Sam Client.txt: 1 attachment is not in the archive (#2.4, media omitted): 1 omitted by"
+            " the export; export the chat again with media and import it to fill it in"
+        ],
+    }
 
 
 def test_ios_zip_with_media_complete_records():
@@ -2072,7 +2082,9 @@ def test_files_no_message_names_are_stored_once_and_the_transcript_lists_them(cl
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)[0]["warnings"] == [
         f"{export.name}: 1 file in the export named by no message ('IMG-20230921-WA0001.jpg'): kept as files of the chat, "
-        "with no time or sender; transcripts list them at the end"
+        "with no time or sender; transcripts list them at the end",
+        f"{export.name}: 1 attachment is not in the archive (#1.2 PTT-20230922-WA0007.opus): 1 not in the zip; export"
+        " the chat again with media and import it to fill it in",
     ]
     sha = hashlib.sha256(b"\xff\xd8 earlier").hexdigest()
 
@@ -2627,7 +2639,15 @@ def test_an_archive_that_stored_omitted_media_without_their_kind_gains_nothing_f
     before = snapshot(archive)
     assert {r[-1] for r in before["message_attachments"]} == {"omitted by export"}
     again = import_path(archive, chat)
-    assert (again.added, again.already_present, again.updated, again.warnings) == (0, 14, 0, [])
+    assert (again.added, again.already_present, again.updated, again.warnings) == (
+        0,
+        14,
+        0,
+        [
+            f"{chat.name}: 12 attachments are not in the archive (the first #1.2, media omitted): 12 omitted by the"
+            " export; export the chat again with media and import it to fill them in"
+        ],
+    )
     after = snapshot(archive)
     for table in after:
         if table not in ("imports", "message_sources", "audit_log"):
@@ -3274,11 +3294,47 @@ def test_a_precision_m008_inferred_wrongly_follows_the_export_when_it_is_importe
     held = archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     assert (again.added, again.updated) == (0, 0)
     assert [r[0] for r in archive.conn.execute("SELECT DISTINCT time_precision FROM messages")] == ["minute"]
-    assert again.warnings[-1] == (
+    assert again.warnings == [
         f"{held} messages archived with another precision of its time (second: {held}) now print at the"
-        " precision this export writes its times in"
-    )
+        " precision this export writes its times in",
+        "WhatsApp Chat with Sam Client.txt: 2 attachments are not in the archive (the first #1.6, media omitted):"
+        " 1 omitted by the export, 1 not found beside the chat text; export the chat again with media and"
+        " import it to fill them in",
+    ]
     details = json.loads(
         archive.conn.execute("SELECT details FROM audit_log WHERE command = 'import' ORDER BY id DESC").fetchone()[0]
     )
     assert details["time_precision_set"] == {"second": held}
+
+
+# -- media the archive does not hold ----------------------------------------------------------
+
+
+def test_a_chat_without_its_media_says_once_what_is_not_archived_and_what_to_do(cli, archive):
+    """Sam's chat: a "<Media omitted>" (#1.6) and a voice note not beside the chat text (#1.14)."""
+    r = cli("import", SAM, "--tz", "America/New_York")
+    assert (r.exit_code, r.stderr) == (0, "")
+    said = (
+        "WhatsApp Chat with Sam Client.txt: 2 attachments are not in the archive (the first #1.6, media omitted):"
+        " 1 omitted by the export, 1 not found beside the chat text; export the chat again with media and"
+        " import it to fill them in"
+    )
+    assert [line for line in r.stdout.splitlines() if line.startswith("  warning: ")] == [f"  warning: {said}"]
+    assert json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0]) == [said]
+
+
+def test_hundreds_of_media_left_out_are_one_warning_naming_the_first(cli, archive, tmp_path):
+    lines = ["12/03/2024, 09:00 - Sam Client: The photos, as promised"]
+    lines += [f"12/03/2024, 09:{1 + n // 100:02d} - Sam Client: <Media omitted>" for n in range(300)]
+    lines += [
+        "12/03/2024, 09:30 - Sam Client: IMG-20240312-WA0301.jpg (file attached)",
+        "12/03/2024, 09:31 - Alex Owner: Thanks",
+    ]
+    chat = write(tmp_path / "WhatsApp Chat with Sam Client.txt", "\n".join(lines) + "\n")
+    r = cli("import", chat, "--tz", "America/New_York", "--date-order", "dmy")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0]) == [
+        "WhatsApp Chat with Sam Client.txt: 301 attachments are not in the archive (the first #1.2, media omitted):"
+        " 300 omitted by the export, 1 not found beside the chat text; export the chat again with media and"
+        " import it to fill them in"
+    ]

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, snapshot
 
 from textfile.archive import Archive
 from textfile.fingerprint import file_sha256
@@ -199,3 +199,48 @@ def test_only_a_transcript_made_again_is_kept_where_it_differs(archive, tmp_path
     with pytest.raises(InvalidInput, match=r"^keep_differing is for a transcript made again: give again=ID$"):
         make_transcript(archive, matter="M-1", out=tmp_path / "t.pdf", keep_differing=True)
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("archive.db")] == []
+
+
+def refused_again(cli, archive, out: Path) -> str:
+    """`produce M-1 --again 1 --out OUT` refused: exit 1, one line, nothing on stdout, the archive unchanged."""
+    before = snapshot(archive)
+    refused = cli("produce", "M-1", "--again", 1, "--out", out)
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert snapshot(archive) == before
+    return refused.stderr
+
+
+def test_a_matter_retitled_since_is_refused_before_the_folder_is_touched(filed, archive, tmp_path):
+    cli = filed
+    made = cli("produce", "M-1", "--exhibits", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    retitled = cli("matter", "edit", "M-1", "--title", "Lease (renewal)", "--reason", "the lease renewed")
+    assert retitled.exit_code == 0, retitled.output
+    [first, *_] = [u for (u,) in archive.conn.execute("SELECT uuid FROM transcripts ORDER BY id")]
+    out = tmp_path / "vol1-again"
+    out.mkdir(mode=0o755)  # (an empty folder given: --out takes one, and it stays as it was)
+    assert refused_again(cli, archive, out) == (
+        f"Error: transcript {first} cannot be made again byte for byte: its matter's title differ from the"
+        " record's now\n"
+    )
+    assert (list(out.iterdir()), out.stat().st_mode & 0o777) == ([], 0o755)
+
+
+def test_messages_numbered_otherwise_since_are_refused_before_the_folder_is_made(cli, archive, tmp_path):
+    """A message imported since, before the production's window in a conversation it shows: the produced
+    messages are as they were, their numbers in the conversation are not (#1.1 is #1.2 now)."""
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    imported(
+        cli, without(tmp_path, OWNER_XML, "sms-20240229.xml", "Hi Alex, can we talk about the lease? &#55357;&#56832;")
+    )
+    made = cli("produce", "M-1", "--conversation", 1, "--from", "2024-03-01 12:01", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    imported(cli, OWNER_XML)  # (the message at 12:00 is #1.1 now)
+    [transcript] = [u for (u,) in archive.conn.execute("SELECT uuid FROM transcripts")]
+    out = tmp_path / "vol1-again"
+    assert refused_again(cli, archive, out) == (
+        f"Error: transcript {transcript} cannot be made again byte for byte: its messages' numbers in their"
+        " conversations differ from the record's now\n"
+    )
+    assert not out.exists()

@@ -11,7 +11,8 @@ transaction (`on_arrival`), and the import says so. Ignoring a handle does the s
 conversations already archived (in its own audit entry), except one that is filed: a person filed it,
 so it is named and stays (`conversation ignore N --force` sets it aside). A handle is normalized as a
 participant's is (`phones.normalize_handle`, lenient: a short code stays as written), so it
-matches the participant rows; a client's or the owner's handle is refused.
+matches the participant rows; a client's or the owner's handle is refused, and an ignored handle is
+refused as a client's (`refuse_ignored`) until it is unignored.
 
 A set-aside is a person's decision, and the archive never takes it back by itself; but it can be
 overtaken: a number set aside as "my dentist" later becomes a client's (`client add`, `client edit
@@ -333,6 +334,20 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
     record.kept_filed = sorted(c for c in holding if c in filed)
     audit.append(conn, "handle ignore", record.to_json())
     return record
+
+
+def refuse_ignored(conn: sqlite3.Connection, handle: str) -> None:
+    """A handle given to a client (`client add`, `client edit --add-phone`/`--add-email`) that is ignored is
+    refused (Conflict), naming the way out: a client's handle is never ignored, and an ignored one would go
+    on setting aside the client's new threads as they arrive, unseen."""
+    row = conn.execute("SELECT * FROM ignored_handles WHERE handle = ?", (handle,)).fetchone()
+    if row is None:
+        return
+    record = IgnoredHandle(row["handle"], row["reason"], row["ignored_at"], row["ignored_by"])
+    raise Conflict(
+        f"{handle} is an ignored handle ({said(record, times.archive_zone(conn))}), and a client's handle is never"
+        f" ignored: stop ignoring it first (textfile handle unignore {handle})"
+    )
 
 
 def unignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, region: str) -> UnignoredHandle:

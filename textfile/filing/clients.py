@@ -2,7 +2,8 @@
 
 A number a client is given must be valid for the region, or be a handle an import already
 archived (a fictional 555 number a backup holds): the conversations are keyed by it either way.
-One handle belongs to one client, and never to the archive's owner.
+One handle belongs to one client, and never to the archive's owner; an ignored handle is refused
+until it is unignored (a client's handle is never ignored: `ignore.refuse_ignored`).
 
 Corrections: a client is renamed or given or relieved of a handle (`edit_client`), and then the
 automatic rule runs again for them, filing what the change made unambiguous (and a removed handle
@@ -143,6 +144,7 @@ def _check_free(conn: sqlite3.Connection, handle: str, client_id: int | None = N
         raise Conflict(f"{handle} already belongs to client {row['name']!r}; one handle cannot belong to two clients")
     if conn.execute("SELECT 1 FROM owner_handles WHERE handle = ?", (handle,)).fetchone():
         raise Conflict(f"{handle} is one of the archive owner's own handles")
+    ignore.refuse_ignored(conn, handle)
 
 
 def _removed_handles(*, phones: list[str], emails: list[str], region: str) -> list[tuple[str, str]]:

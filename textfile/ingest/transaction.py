@@ -10,6 +10,7 @@ Any exception — a malformed file found at its last byte, a bug, Ctrl-C — rol
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,6 +132,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         writer.consume(records, progress)
         _not_the_owners(conn, source, result)
         _ignore_on_arrival(conn, writer, result)
+        _media_not_archived(conn, source, result, writer)
         _coverage(conn, source, result, writer)
         _close_import(conn, source, result, writer)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
@@ -204,6 +206,49 @@ def _ignore_on_arrival(conn, writer: _Writer, result: ImportResult) -> None:
         writer.note(f"conversation {a['conversation']} ({', '.join(a['handles'])}) ignored on arrival: {a['reason']}")
     if arrived:
         writer.changes["ignored_on_arrival"] = arrived
+
+
+def _media_not_archived(conn, source: Source, result: ImportResult, writer: _Writer) -> None:
+    """A WhatsApp chat's attachments whose bytes the archive does not hold (exported without media: each
+    `<Media omitted>`; a file not found beside the chat text), said in one warning: how many and why, the
+    first as `conversation show` numbers it, and the way to fill them in. A chat exported without media
+    has hundreds: one warning each would bury the rest. (Android's and iMessage's importers say a missing
+    part where they find it at fault: a corrupt base64.)"""
+    from textfile.lifecycle.coverage_report import NotArchived
+    from textfile.notes.messages import number_of
+
+    if source.format != "whatsapp" or not result.conversations:
+        return
+    among = (json.dumps(result.conversations),)
+    rows = conn.execute(
+        "SELECT m.conversation_id, m.sent_at, m.rowid, a.message_id, a.position, a.file_name, a.missing_reason"
+        " FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE a.blob_sha256 IS NULL"
+        " AND m.conversation_id IN (SELECT value FROM json_each(?)) ORDER BY m.conversation_id, m.sent_at, m.rowid,"
+        " a.position",
+        among,
+    ).fetchall()
+    if not rows:
+        return
+    why: dict[str, int] = {}
+    for r in rows:
+        said = _why_not_archived(r[6])
+        why[said] = why.get(said, 0) + 1
+    c, sent_at, rowid, mid, position, name, reason = rows[0]
+    first = NotArchived(number_of(conn, c, sent_at, rowid), mid, position + 1, name, reason).said
+    n, them = len(rows), "them" if len(rows) != 1 else "it"
+    writer.note(
+        f"{source.file_name}: {n:,} attachment{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} not in the"
+        f" archive ({'the first ' if n != 1 else ''}{first}): {', '.join(f'{k:,} {w}' for w, k in why.items())};"
+        f" export the chat again with media and import it to fill {them} in"
+    )
+
+
+def _why_not_archived(reason: str) -> str:
+    """Why an attachment is not in the archive, in short: "omitted by the export" (iOS names the kind of
+    media, Android does not), or the reason's first words ("not found beside the chat text", "not in the zip")."""
+    if "omitted by export" in reason:
+        return "omitted by the export"
+    return reason.split(";")[0].split(" (")[0].removeprefix("file ")
 
 
 def _close_import(conn, source: Source, result: ImportResult, writer: _Writer) -> None:

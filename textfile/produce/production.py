@@ -191,7 +191,7 @@ def _pdfs(run: Run, request: Request, labels: list[str], progress):
 
     archive, chosen, series, folder = run.archive, run.chosen, run.series, run.folder
 
-    groups = [[c] for c in chosen.conversations] if labels else [chosen.conversations]
+    groups = _groups(chosen, labels)
     pdfs: list[documents.PdfDocument] = []
     message_bates: dict[str, str] = {}
     number = series.number
@@ -261,6 +261,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     signer = _signer(archive)
     _check_key(conn, number, signer)
     labels = exhibit_labels(options["exhibit_start"], len(chosen.conversations)) if options["exhibits"] else []
+    _check_transcripts(archive, chosen, labels, options["transcripts"])
     run = Run(
         archive,
         chosen,
@@ -343,16 +344,32 @@ def _check_key(conn, number: int, signer) -> None:
         )
 
 
+def _groups(chosen, labels: list[str]) -> list[list[int]]:
+    """The conversations of each PDF: one each as exhibits (`labels`), or all of them in one."""
+    return [[c] for c in chosen.conversations] if labels else [chosen.conversations]
+
+
+def _check_transcripts(archive: Archive, chosen, labels: list[str], transcripts: list[str]) -> None:
+    """The production's PDFs can be made again from their transcripts' records: as many as it made, each
+    refused as `make_transcript(again=…)` would refuse it before rendering (`check_again`: the matter's title,
+    the messages' numbers, the redactions applied), so nothing is written when one is (its folder not made)."""
+    from textfile.transcript import check_again
+
+    if len(_groups(chosen, labels)) != len(transcripts):
+        raise Conflict("the production's conversations are not those it was made of: it cannot be made again the same")
+    for transcript in transcripts:
+        check_again(archive, transcript)
+
+
 def _pdfs_again(run: Run, transcripts: list[str], labels: list[str], progress):
-    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`); one
-    that comes out otherwise is kept, to be named with the other files that differ (`Reproduction.differs`)."""
+    """The production's PDFs made again from their transcripts' records (`make_transcript(again=…)`, checked
+    already: `_check_transcripts`); one that comes out otherwise is kept, to be named with the other files
+    that differ (`Reproduction.differs`)."""
     from textfile.produce import signing
     from textfile.transcript import make_transcript, pdf
 
     chosen, folder = run.chosen, run.folder
-    groups = [[c] for c in chosen.conversations] if labels else [chosen.conversations]
-    if len(groups) != len(transcripts):
-        raise Conflict("the production's conversations are not those it was made of: it cannot be made again the same")
+    groups = _groups(chosen, labels)
     pdfs, message_bates = [], {}
     number = run.series.number
     for n, (group, transcript) in enumerate(zip(groups, transcripts)):

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [  # what the CLI, the weekly run and `conversation show` use
     "CHUNK",
     "SMALL",
+    "check_again",
     "make_transcript",
     "output_folder",
     "record_deleted",
@@ -91,6 +92,27 @@ def make_transcript(
         return _make_transcript(
             archive, parts=parts, cleanup=cleanup, remade=remade, keep_differing=keep_differing, **options
         )
+
+
+def check_again(archive: Archive, transcript: str) -> None:
+    """Refused (Conflict, NotFound) when the recorded transcript could not be made again byte for byte from
+    what the archive holds now: what `make_transcript(again=…)` refuses before it renders (its messages, the
+    record's scope: `again.check_contents`), asked alone, so a production made again is refused before its
+    folder is made. Nothing is rendered or written."""
+    remade = again.recorded(archive.conn, transcript)
+    asked = again.asked(remade)
+    checked = options.checked(**remade.options())
+    _contents(archive, again.request(remade), asked["matter"], asked["client"], checked, remade)
+
+
+def _contents(archive: Archive, request: Request, matter, client, asked: options.Options, remade):
+    """The contents read in one snapshot, and what the record says of their scope; made again (`remade`):
+    refused when they are not the record's (`again.check_contents`)."""
+    contents = read_contents(archive.conn, archive.settings, request, matter, client, asked.selection)
+    scope_record = {**_scope_record(request, contents), **options.recorded(asked, contents)}
+    if remade:
+        again.check_contents(remade, contents, scope_record)
+    return contents, scope_record
 
 
 @contextmanager
@@ -171,10 +193,7 @@ def _make_transcript(
     )
     asked = options.checked(conversations, context, exhibit, production, redact, notes, signer, for_production)
     cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
-    contents = read_contents(archive.conn, archive.settings, request, matter, client, asked.selection)
-    scope_record = {**_scope_record(request, contents), **options.recorded(asked, contents)}
-    if remade:
-        again.check_contents(remade, contents, scope_record)
+    contents, scope_record = _contents(archive, request, matter, client, asked, remade)
     now = remade.generated_at if remade else times.now_iso()
     notes = appendix.read(archive.conn, contents, request, include_privileged) if asked.notes else Appendix()
     if notes.privileged and bates_prefix is None and not remade:  # (its own series: bates.py)
