@@ -105,6 +105,7 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
                     str(setting.consent_required),
                     _sum(conn, "SELECT conversation_id, matter_id, from_at, until_at FROM filings ORDER BY 1, 2, 3"),
                     _sum(conn, "SELECT id, client_id FROM matters ORDER BY 1"),
+                    _sum(conn, "SELECT id, name FROM clients ORDER BY 1"),  # (a flag's reason names its clients)
                     _sum(conn, "SELECT handle, client_id FROM client_handles ORDER BY 1"),
                     _sum(
                         conn,
