@@ -157,6 +157,10 @@ def test_a_whatsapp_chat_exported_without_media_is_safe_to_delete_up_to_its_text
     (again / "PTT-20240312-WA0002.opus").write_bytes(voice)
     r = cli("import", again / SAM_CHAT.name, "--json")
     assert [(i["added"], i["updated"]) for i in json.loads(r.stdout)] == [(0, 2)]
+    assert [w for w in json.loads(r.stdout)[0]["warnings"] if "attachments" in w] == [  # (said as that, not an edit)
+        "the missing attachments of 2 messages are now in the archive (an earlier export lacked their bytes); the"
+        " earlier versions are kept (line 7, line 17)"
+    ]
     jpg, opus = (hashlib.sha256(b).hexdigest() for b in ((WHATSAPP / "IMG-20240312-WA0001.jpg").read_bytes(), voice))
     assert [
         tuple(r)
@@ -234,7 +238,12 @@ def test_an_mms_part_in_corrupt_base64_keeps_its_thread_from_being_safe_to_delet
     # A backup whose part is whole fills it in, as a new version of the message.
     fixed = tmp_path / "sms-20240301-whole.xml"
     fixed.write_text(SMS.read_text(encoding="utf-8").replace("JVBERi0xLjQK%%%not*base64", "JVBERi0xLjQK"), "utf-8")
-    assert cli("import", fixed).exit_code == 0
+    filled = cli("import", fixed)
+    assert filled.exit_code == 0
+    assert (
+        "  warning: the missing attachments of 1 message are now in the archive (an earlier export lacked their bytes);"
+        " the earlier version is kept (mms 4)"
+    ) in filled.stdout.splitlines()
     assert cli("transcript", "M-1", "--out", tmp_path / "t2.pdf").exit_code == 0
     v = verdicts(cli)[1]
     assert (list(v), v["verdict"], v["safe"]) == (

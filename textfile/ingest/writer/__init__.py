@@ -100,6 +100,7 @@ class _Writer(
         if self.edited_elsewhere:
             self.say_edited_elsewhere()
         self.say_older_texts()
+        self.say_attachments_filled()
         self.say_owner_numbers_kept()
         self.forget_unnamed_owners()
         self.say_moved()

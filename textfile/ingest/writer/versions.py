@@ -87,6 +87,8 @@ class Versions:
         self.invisible_kept: list[str] = []
         # records showing a text their message had before an edit the archive holds (`superseded`)
         self.older_texts: list[str] = []
+        # messages whose only change is an attachment's bytes the archive lacked, now in it (`new_version`)
+        self.attachments_filled: list[str] = []
 
     def changed(self, p: _Pending, known: Known) -> bool:
         """A known message whose content differs from the archived one; False when nothing changes.
@@ -158,6 +160,16 @@ class Versions:
             )
             self.changes["older_texts"] = n
 
+    def say_attachments_filled(self) -> None:
+        """The messages an export with their media completed: what changed is said as that, not as an edit."""
+        if self.attachments_filled:
+            n, refs = len(self.attachments_filled), self.attachments_filled
+            self.note(
+                f"the missing attachments of {_count(n, 'message')} are now in the archive (an earlier export lacked"
+                f" their bytes); the earlier version{'s are' if n != 1 else ' is'} kept ({_refs(refs)})"
+            )
+            self.changes["attachments_filled"] = n
+
     def new_version(self, p: _Pending, mid: str, moved: bool) -> None:
         """Same message, different content: keep the old state as a version, then update."""
         old = self.conn.execute(
@@ -165,6 +177,12 @@ class Versions:
         ).fetchone()
         self.sender_replaced(p, old["sender_id"])
         before = self.unmoved.pop(mid, None) or self.state_of(mid)
+        lacking = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT position FROM message_attachments WHERE message_id = ? AND blob_sha256 IS NULL", (mid,)
+            )
+        }
         number = self.keep_edit_history(mid, p.record.versions) + 1
         self.keep_version(mid, number, old, "reimport", p.sent_at, _earlier(before, _shown(p)))
         self.update_message(p, mid, number + 1)
@@ -175,6 +193,13 @@ class Versions:
             self.count_reread(old["sent_at"], old["source_zone"], p.sent_at, m.source_zone)
         elif _without_invisible(m.body) == _without_invisible(old["body"]) and (m.body or "") != (old["body"] or ""):
             self.invisible_kept.append(m.source_ref or p.id[:12])  # (said once, `say_invisible_kept`)
+        elif (
+            (m.body or "") == (old["body"] or "")
+            and p.sent_at == old["sent_at"]
+            and lacking
+            and any(a.position in lacking and a.sha256 is not None for a in p.attachments)
+        ):  # (an export with the media a former one lacked: said once, `say_attachments_filled`)
+            self.attachments_filled.append(m.source_ref or p.id[:12])
         else:
             self.note(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
 
