@@ -251,8 +251,9 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     if row["reference"] != matter.strip():
         raise InvalidInput(f"production {number} is of matter {row['reference']}, not {matter.strip()}")
     options = json.loads(row["options"])
+    known = _imports_known(conn, number)  # (its messages as the archive held them then: selection.select)
     chosen = selection.select(
-        conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"]
+        conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"], known
     )
     redactions = _redactions(conn, chosen.ids)
     _check_unchanged(conn, number, chosen, redactions)
@@ -271,7 +272,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         number,
         times.zone(settings.tz),
         json.loads(row["reproduces"]),
-        _imports_known(conn, number),
+        known,
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
     others = _finish(run, after, pdfs, message_bates)
@@ -294,10 +295,11 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
 
 
 def _imports_known(conn, number: int) -> int | None:
-    """The last import production `number` knew: where its messages were found (the data's found_on, the
-    custodians, the certification's sources and copies) is read by the imports up to it, as it was made
-    (an export imported since that holds them is no change to what it says). None: its audit entry is
-    not found (read by every import; a file that then differs is named)."""
+    """The last import production `number` knew: its messages (those first archived by the imports up to
+    it), their numbers, and where they were found (the data's found_on, the custodians, the certification's
+    sources and copies) are read as it was made (an export imported since that holds them, or adds messages
+    to their conversations, is no change to what it says). None: its audit entry is not found (read by
+    every import; a file that then differs is named)."""
     from textfile import sightings
     from textfile.audit.entries import details_of
 
