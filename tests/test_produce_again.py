@@ -113,6 +113,73 @@ def test_the_next_backup_changes_no_file_of_a_windowed_production(filed, archive
     assert not (tmp_path / "vol1-third").exists()
 
 
+def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archive, tmp_path):
+    cli = filed
+    made = cli("produce", "M-1", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    # A client added since names a participant of a produced group thread: the PDF shows that name.
+    assert cli("client", "add", "Dana Other", "--phone", "+12025550178").exit_code == 0
+    folder = tmp_path / "vol1-again"
+    again = cli("produce", "M-1", "--again", 1, "--out", folder)
+    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf"]
+    assert (again.exit_code, again.stdout) == (
+        3,
+        f"Production 1 of M-1 made again in {folder}: 3 of its files are not the same, as PRODUCTION-DIFFERS.txt"
+        " in it says.\n",
+    )
+    assert again.stderr.splitlines() == [
+        f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)" for path in differing
+    ]
+    first, second = files_of(tmp_path / "vol1"), files_of(folder)
+    assert sorted(set(second) - set(first)) == ["PRODUCTION-DIFFERS.txt"]
+    assert sorted(p for p in first if first[p] != second[p]) == [*differing, "SHA256SUMS", "SHA256SUMS.p7s"]
+    sums = hashes(first)
+    assert second["PRODUCTION-DIFFERS.txt"].decode().splitlines() == [
+        "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+        "",
+        "This folder is production 1 of matter M-1 made again from the archive as it is now.",
+        "Its messages are those production 1 handed over, as they were produced, but the archive",
+        "says otherwise of them since (a contact's name, a note made privileged, the settings), so the files",
+        "below are not the ones production 1 holds (their sha256 as produced, and as made here),",
+        "nor is SHA256SUMS. It is not production 1: do not hand it over as that production.",
+        "SHA256SUMS lists the files of this folder as they are, this one too, and SHA256SUMS.p7s signs it.",
+        "",
+        *(f"{path}  produced {sums[path]}  here {file_sha256(folder / path)}" for path in differing),
+    ]
+    # SHA256SUMS lists every file as it is, the note too, and is signed: `sha256sum -c` passes.
+    listed = sorted(p for p in second if p not in ("SHA256SUMS", "SHA256SUMS.p7s"))
+    assert second["SHA256SUMS"].decode() == "".join(f"{file_sha256(folder / p)}  {p}\n" for p in listed)
+    checked = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
+    said = (
+        f"made again, differs from production 1 in: {', '.join(differing)} (the archive says otherwise of its"
+        " messages since it was made, as PRODUCTION-DIFFERS.txt says): it is not production 1"
+    )
+    verified = cli("verify", folder)
+    assert (verified.exit_code, verified.stdout, verified.stderr) == (3, "", f"Error: {folder}: {said}\n")
+    [report] = json.loads(cli("verify", folder, "--json").stdout)
+    assert {k: report[k] for k in ("ok", "production", "matter", "problems")} == {
+        "ok": False,
+        "production": 1,
+        "matter": "M-1",
+        "problems": [said],
+    }
+    # Taken out, the note is still named by the signed SHA256SUMS: the folder is no production.
+    (folder / "PRODUCTION-DIFFERS.txt").unlink()
+    stripped = cli("verify", folder)
+    assert (stripped.exit_code, stripped.stderr.splitlines()) == (
+        3,
+        [f"Error: {folder}: {said}", f"Error: {folder}: PRODUCTION-DIFFERS.txt: missing"],
+    )
+    assert cli("verify", tmp_path / "vol1").exit_code == 0
+
+
+def hashes(files: dict[str, bytes]) -> dict[str, str]:
+    import hashlib
+
+    return {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+
+
 def test_a_phone_imported_since_is_not_said_where_the_production_said_one(cli, archive, archive_path, tmp_path):
     from textfile.produce.rsmf import found_on
 
