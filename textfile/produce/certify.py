@@ -16,8 +16,15 @@ Decisions, and why:
   recorded with its files' total size and the sha256 of its listing (each file's name, size and
   modification time: a backup is many gigabytes), not of any content. Where its import recorded that
   (`Folder`), Schedule A names it as a folder, says what its SHA-256 is of and gives the file the
-  messages were read from with that file's own, and paragraph 3 says what is recorded of a folder;
-  "the file's SHA-256" alone would not be true of it. A production of files says what it said before.
+  messages were read from with that file's own, and paragraph 3 says what is recorded of a folder (and
+  calls a WhatsApp export that is a folder one: `_kinds`); "the file's SHA-256" alone would not be true
+  of it. A hash the other side cannot compute proves nothing to them: a note after Schedule A says
+  exactly how the listing is written (`LISTING`: ingest/policy.py `_listing_digest`, `tree_listing`,
+  `canonical_json`). A production of files says what it said before.
+- **One export once.** An export imported more than once (the same bytes, under the same name, of the
+  same custodian) is one row of Schedule A with every import's number and time, its messages counted
+  once, as a transcript's cover lists a source once; listed once per import, the same folder looked
+  like two exports.
 - **True of a message two phones record.** A message found on more than one phone (a client's own phone
   beside the owner's) is one message, as the phone imported first records it: its time, receipts and
   state there; another phone's time is kept beside it ("recorded there at"), its receipts and state
