@@ -170,21 +170,25 @@ def test_the_pdf_says_the_same_words_as_the_text(made, tmp_path):
 def test_a_folder_is_named_as_one_and_its_sha256_said_to_be_of_its_listing(tmp_path):
     """An export that is a folder (an unzipped WhatsApp export) beside one that is a file: paragraph 3 says
     what a folder's recorded hash value is of; its row names it as a folder, its SHA-256 as its listing's,
-    and the file the messages were read from with that file's own. The file's row is as it was."""
+    and the file the messages were read from with that file's own. The file's row is as it was. How the
+    listing is written is said after Schedule A (test_folder_source: it can be computed again so)."""
+    from test_folder_source import LISTING_SAID
+
     from textfile.produce.certify import Folder
 
     android, whatsapp = facts().sources
     folder = dataclasses.replace(whatsapp, file_name="week2", folder=Folder(3, "_chat.txt", 4_000, "c" * 64))
     pdf, text = certification(facts(sources=(android, folder)))
     assert words(text.split("\n\n3. Collection. ")[1].split("\n\n")[0]) == (
-        "The messages were copied from the 2 exports listed in Schedule A: files exported from the phones or"
-        " accounts that held the messages (an Android backup made with SMS Backup & Restore, a WhatsApp “Export"
-        " chat” file). When it imported each export, textfile computed and recorded the file's size and SHA-256"
-        " hash value (for an export that is a folder, the total size of its files and the SHA-256 hash value of"
-        " the folder's listing: of each file's name, size and modification time, not of the files' content;"
-        " where the messages were read from one file of the folder, that file's name, size and SHA-256 hash"
-        " value too), its format, when it was imported, and whose phone or account it came from (its"
-        " custodian). textfile reads an export without changing it."
+        "The messages were copied from the 2 exports listed in Schedule A: files or folders exported from the"
+        " phones or accounts that held the messages (an Android backup made with SMS Backup & Restore, a WhatsApp"
+        " “Export chat” folder). When it imported each export, textfile computed and recorded the file's size and"
+        " SHA-256 hash value (for an export that is a folder, the total size of its files and the SHA-256 hash"
+        " value of the folder's listing: of each file's name, size and modification time, not of the files'"
+        " content; where the messages were read from one file of the folder, that file's name, size and SHA-256"
+        " hash value too; how the listing is written is stated after Schedule A), its format, when it was"
+        " imported, and whose phone or account it came from (its custodian). textfile reads an export without"
+        " changing it."
     )
     a = text[text.index("\nSchedule A: the") + 1 : text.index("\nSchedule B: the")]
     assert a.split("\n")[2:] == [
@@ -199,6 +203,7 @@ def test_a_folder_is_named_as_one_and_its_sha256_said_to_be_of_its_listing(tmp_p
         "    Messages read from its file: _chat.txt (4,000 bytes)",
         f"    SHA-256 of that file: {'c' * 64}",
         "",
+        *LISTING_SAID,
     ]
     (tmp_path / "c.pdf").write_bytes(pdf)
     shown = words(" ".join(pages(tmp_path / "c.pdf")))
@@ -212,6 +217,9 @@ def test_a_folder_is_named_as_one_and_its_sha256_said_to_be_of_its_listing(tmp_p
         f"SHA-256 of that file: {'c' * 64}",
     ):
         assert said in shown, said
+    assert "".join("".join(LISTING_SAID).split()) in "".join(
+        shown.split()
+    )  # (its example may break after a "/" in the PDF)
 
 
 def test_every_page_is_numbered_and_the_pdf_is_pdf_a_dated_by_the_production(made, tmp_path):

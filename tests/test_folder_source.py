@@ -36,17 +36,39 @@ CHAT_SHA = hashlib.sha256(CHAT.read_bytes()).hexdigest()
 SIZE = CHAT.stat().st_size
 NEW_YORK = times.zone("America/New_York")
 PARAGRAPH_3 = (
-    "3. Collection. The messages were copied from the 1 export listed in Schedule A: files exported from the"
-    " phones or accounts that held the messages (a WhatsApp “Export chat” file). When it imported each export,"
+    "3. Collection. The messages were copied from the 1 export listed in Schedule A: {exported} exported from the"
+    " phones or accounts that held the messages (a WhatsApp “Export chat” {kind}). When it imported each export,"
     " textfile computed and recorded the file's size and SHA-256 hash value{folder}, its format, when it was"
     " imported, and whose phone or account it came from (its custodian). textfile reads an export without"
-    " changing it."
+    " changing it.{again}"
 )
 FOLDER_SAID = (
     " (for an export that is a folder, the total size of its files and the SHA-256 hash value of the folder's"
     " listing: of each file's name, size and modification time, not of the files' content; where the messages"
-    " were read from one file of the folder, that file's name, size and SHA-256 hash value too)"
+    " were read from one file of the folder, that file's name, size and SHA-256 hash value too; how the listing"
+    " is written is stated after Schedule A)"
 )
+AS_A_FOLDER = {"exported": "folders", "kind": "folder", "folder": FOLDER_SAID, "again": ""}
+AS_A_FILE = {"exported": "files", "kind": "file", "folder": "", "again": ""}
+AGAIN = (
+    " An export imported more than once (the same bytes, under the same name and custodian) is listed once,"
+    " with the number and time of each import."
+)
+LISTING_SAID = [  # (the note after Schedule A, as the text wraps it)
+    "How a folder's listing is written, so that its SHA-256 hash value can be computed again from the",
+    "folder (or a copy that keeps each file's modification time to the nanosecond): one entry for every",
+    "file in the folder and in its subfolders (a link to a folder is not followed; a link to a file is",
+    "entered with its target's size and time, one whose target is missing with its own), each a list of",
+    'three values: the file\'s path relative to the folder, its parts joined by "/"; its size in bytes;',
+    "and its modification time in whole nanoseconds since 1970-01-01 00:00:00 UTC. The entries are in the",
+    "order of the subfolder they are in (the folder itself first, then its subfolders by their relative",
+    "paths), and within a subfolder in the order of the files' names, paths and names compared character",
+    "by character by Unicode code point. The listing is the JSON list of those entries, with no space or",
+    "line break, each character outside ASCII written as itself, encoded in UTF-8; its SHA-256 hash value",
+    "is that of those bytes. For example:",
+    '[["a.txt",12,1709312460000000000],["media/IMG-1.jpg",20480,1709312461000000000]].',
+    "",
+]
 
 
 def run(archive_path: Path, *args):
@@ -55,21 +77,23 @@ def run(archive_path: Path, *args):
     return result
 
 
-def produced(base: Path, export: Path) -> dict:
-    """`export` imported into a new archive, its chat filed to Sam Client's matter and produced: the
-    archive, its one imports row, the production's folder."""
+def produced(base: Path, export: Path, imports: int = 1) -> dict:
+    """`export` imported into a new archive (`imports` times), its chat filed to Sam Client's matter and
+    produced: the archive, its first imports row (and every one), the production's folder."""
     path = base / "archive.db"
     Archive.create(path, **OWNER).close()
     run(path, "client", "add", "Sam Client", "--phone", "(202) 555-0143")
     run(path, "matter", "open", "2026-014", "--client", "Sam Client", "--title", "Custody")
-    run(path, "import", export, "--me", "Alex Owner")
+    for _ in range(imports):
+        run(path, "import", export, "--me", "Alex Owner")
     run(path, "file", "1", "--matter", "2026-014")
     run(path, "produce", "2026-014", "--out", base / "p", "--mkdir")
     with sqlite3.connect(path) as conn:
         conn.row_factory = sqlite3.Row
-        [row] = [dict(r) for r in conn.execute("SELECT * FROM imports")]
+        rows = [dict(r) for r in conn.execute("SELECT * FROM imports ORDER BY id")]
     conn.close()
-    return {"path": path, "import": row, "out": base / "p"}
+    assert len(rows) == imports
+    return {"path": path, "import": rows[0], "imports": rows, "out": base / "p"}
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +148,7 @@ def test_a_folder_import_records_what_the_folder_is_and_the_chat_text_it_was_rea
 
 def test_the_certification_names_a_folder_as_one_and_says_what_its_sha256_is_of(folder):
     text, row = certified(folder), folder["import"]
-    assert paragraph(text, "3. Collection.") == PARAGRAPH_3.format(folder=FOLDER_SAID)
+    assert paragraph(text, "3. Collection.") == PARAGRAPH_3.format(**AS_A_FOLDER)
     imported = times.display(row["finished_at"], NEW_YORK)
     assert schedule_a(text) == [
         "Schedule A: the exports the messages were copied from",
@@ -136,6 +160,7 @@ def test_the_certification_names_a_folder_as_one_and_says_what_its_sha256_is_of(
         f"    Messages read from its file: {CHAT.name} (1,007 bytes)",
         f"    SHA-256 of that file: {CHAT_SHA}",
         "",
+        *LISTING_SAID,
     ]
 
 
@@ -162,7 +187,7 @@ def test_a_file_is_certified_and_transcribed_as_before(file):
         {"me": "Alex Owner"},
     )
     text = certified(file)
-    assert paragraph(text, "3. Collection.") == PARAGRAPH_3.format(folder="")
+    assert paragraph(text, "3. Collection.") == PARAGRAPH_3.format(**AS_A_FILE)
     imported = times.display(row["finished_at"], NEW_YORK)
     assert schedule_a(text) == [
         "Schedule A: the exports the messages were copied from",
@@ -180,6 +205,77 @@ def test_a_file_is_certified_and_transcribed_as_before(file):
         " From the phone of Alex Owner, the archive's owner (no custodian was named when it was imported)."
         f" sha256 {CHAT_SHA} "
     ) in said
+
+
+def by_the_certification(folder: Path) -> str:
+    """The sha256 of a folder's listing, computed as the certification says it is written (not with
+    textfile's code): its subfolders by relative path (itself first), each one's files by name, each
+    entry [path, size, modification time in ns], compact JSON, UTF-8."""
+    subfolders = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir())
+    entries = []
+    for sub in ["", *subfolders]:
+        here = folder / sub
+        for name in sorted(p.name for p in here.iterdir() if p.is_file()):
+            st = (here / name).stat()
+            entries.append([f"{sub}/{name}" if sub else name, st.st_size, st.st_mtime_ns])
+    listing = json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+def test_the_listing_a_folder_s_sha256_is_of_can_be_computed_again_as_the_certification_says(folder, tmp_path):
+    """The recorded sha256 of the fixture's folder, and of one with subfolders whose names order otherwise
+    by path than by folder ("a" before "a b", though "a b/…" sorts before "a/…") and names outside ASCII."""
+    assert by_the_certification(folder["folder"]) == folder["import"]["sha256"]
+    made = tmp_path / "export"
+    for rel, data in (
+        ("_chat.txt", b"chat"),
+        ("a/z.txt", b"z"),
+        ("a b/c.txt", b"cc"),
+        ("médias/€ 1.opus", b"opus!"),
+        ("médias/Zed.jpg", b""),
+    ):
+        (made / rel).parent.mkdir(parents=True, exist_ok=True)
+        (made / rel).write_bytes(data)
+    listing = tree_listing(made)
+    assert [entry[0] for entry in listing] == ["_chat.txt", "a/z.txt", "a b/c.txt", "médias/Zed.jpg", "médias/€ 1.opus"]
+    assert by_the_certification(made) == hashlib.sha256(canonical_json(listing).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("twice", ["folder", "file"])
+def test_an_export_imported_twice_is_listed_once_with_both_imports(tmp_path, twice):
+    """The same folder (or file) imported twice, the same bytes: Schedule A lists it once, with each
+    import's number and time, and paragraph 3 says so; the messages it holds are counted once."""
+    if twice == "folder":
+        (tmp_path / "week2").mkdir()
+        shutil.copy(CHAT, tmp_path / "week2")
+    made = produced(tmp_path, tmp_path / "week2" if twice == "folder" else CHAT, imports=2)
+    first, second = made["imports"]
+    assert (first["sha256"], first["size"]) == (second["sha256"], second["size"])
+    text = certified(made)
+    said = AS_A_FOLDER if twice == "folder" else AS_A_FILE
+    assert paragraph(text, "3. Collection.") == PARAGRAPH_3.format(**{**said, "again": AGAIN})
+    at = [times.display(row["finished_at"], NEW_YORK) for row in made["imports"]]
+    if twice == "folder":
+        rows = [
+            "Imports: 1, 2; Folder: week2 (1 file); Format: WhatsApp “Export chat”; Size: 1,007 bytes (its files",
+            f"together); Imported: {at[0]} (import 1); {at[1]} (import 2);",
+            "Custodian: Alex Owner; Messages produced: 15",
+            "    SHA-256 of the folder's listing (each file's name, size and modification time, not the files'"
+            f" content): {first['sha256']}",
+            f"    Messages read from its file: {CHAT.name} (1,007 bytes)",
+            f"    SHA-256 of that file: {CHAT_SHA}",
+            "",
+            *LISTING_SAID,
+        ]
+    else:
+        rows = [
+            f"Imports: 1, 2; File: {CHAT.name}; Format: WhatsApp “Export chat”; Size: 1,007",
+            f"bytes; Imported: {at[0]} (import 1); {at[1]} (import 2);",
+            "Custodian: Alex Owner; Messages produced: 15",
+            f"    SHA-256: {CHAT_SHA}",
+            "",
+        ]
+    assert schedule_a(text) == ["Schedule A: the exports the messages were copied from", "", *rows]
 
 
 def test_a_folder_that_changed_since_it_was_hashed_is_refused_and_nothing_is_imported(tmp_path):

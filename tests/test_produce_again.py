@@ -21,6 +21,7 @@ OWNER_XML = FIXTURES / "android" / "sms-20240301.xml"
 NEWER_XML = FIXTURES / "android" / "sms-20240308.xml"  # the owner's next backup: those messages, and two more
 CLIENT_XML = FIXTURES / "android" / "client_phone.xml"
 DELETED = "Sure, call me at 3."  # an SMS of the thread with Sam in both backups
+CORRUPT = "JVBERi0xLjQK%%%not*base64"  # the MMS part in both backups that is not base64 (its file not archived)
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -72,52 +73,111 @@ def test_made_again_after_the_same_exports_are_imported_again_is_the_same_bytes(
     verified = cli("verify", tmp_path / "vol1-again", "--json")
     assert verified.exit_code == 0, verified.output
     assert [(v["ok"], v["production"]) for v in json.loads(verified.stdout)] == [(True, 1)]
-    # The next backup holds two messages more in the production's window: refused, nothing written.
+    # The next backup holds two messages more (in the production's window: it has none): a later import
+    # added them, the production was made without them, and it is made again without them.
     imported(cli, NEWER_XML)
+    third = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-third")
+    assert (third.exit_code, third.stderr) == (0, ""), third.output
+    assert files_of(tmp_path / "vol1-third") == files_of(tmp_path / "vol1")
+    verified = cli("verify", tmp_path / "vol1-third")
+    assert (verified.exit_code, verified.stderr) == (0, "")
+
+
+def test_the_next_backup_changes_no_file_of_a_windowed_production(filed, archive, tmp_path):
+    cli = filed
+    made = cli("produce", "M-1", "--until", "2024-03-01", "--exhibits", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    # The next backup: the produced messages again (sightings by import 3), and two later ones in the thread
+    # with Sam, outside the window: its exhibit's excerpt line counts the messages the archive held when it
+    # was made, not them; where the messages were found (the data's found_on, custodians, the certification's
+    # sources) is as the production said.
+    imported(cli, NEWER_XML)
+    assert sightings_since(archive, 3) == (18, 0)
+    again = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-again")
+    assert (again.exit_code, again.stderr) == (0, ""), again.output
+    assert files_of(tmp_path / "vol1-again") == files_of(tmp_path / "vol1")
+    verified = cli("verify", tmp_path / "vol1-again")
+    assert (verified.exit_code, verified.stderr) == (0, "")
+    # A message of its window archived otherwise since (a backup whose MMS part is whole fills it in: a new
+    # version of the message): refused before anything is written.
+    whole = tmp_path / "sms-20240308-whole.xml"
+    whole.write_text(NEWER_XML.read_text(encoding="utf-8").replace(CORRUPT, "JVBERi0xLjQK"), encoding="utf-8")
+    imported(cli, whole)
     refused = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-third")
     assert (refused.exit_code, refused.stdout) == (1, "")
     assert refused.stderr == (
-        "Error: the archive no longer holds production 1's messages as they were produced (0 changed or redacted"
-        " otherwise, 2 more, 0 gone): the same files cannot be made again (`textfile verify` the production's folder"
+        "Error: the archive no longer holds production 1's messages as they were produced (1 changed or redacted"
+        " otherwise, 0 more, 0 gone): the same files cannot be made again (`textfile verify` the production's folder"
         " you have, or produce again with --reproduce)\n"
     )
     assert not (tmp_path / "vol1-third").exists()
 
 
-def test_a_file_that_still_comes_out_otherwise_is_named_with_exit_3(filed, archive, tmp_path):
+def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archive, tmp_path):
     cli = filed
-    made = cli("produce", "M-1", "--until", "2024-03-01", "--exhibits", "--out", tmp_path / "vol1")
+    made = cli("produce", "M-1", "--out", tmp_path / "vol1")
     assert made.exit_code == 0, made.output
-    # The next backup: the produced messages again (sightings by import 3), and two later ones in the thread
-    # with Sam, outside the window: its exhibit's excerpt line counts them, so that PDF differs, and the
-    # certification that lists its sha256; where the messages were found (the data's found_on, custodians, the
-    # certification's sources) is as the production said.
-    imported(cli, NEWER_XML)
-    assert sightings_since(archive, 3) == (18, 0)
-    again = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-again")
+    # A client added since names a participant of a produced group thread: the PDF shows that name.
+    assert cli("client", "add", "Dana Other", "--phone", "+12025550178").exit_code == 0
     folder = tmp_path / "vol1-again"
+    again = cli("produce", "M-1", "--again", 1, "--out", folder)
+    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf"]
     assert (again.exit_code, again.stdout) == (
         3,
-        f"Production 1 of M-1 made again in {folder}: 3 of its files are not the same.\n",
+        f"Production 1 of M-1 made again in {folder}: 3 of its files are not the same, as PRODUCTION-DIFFERS.txt"
+        " in it says.\n",
     )
-    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf"]
     assert again.stderr.splitlines() == [
         f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)" for path in differing
     ]
     first, second = files_of(tmp_path / "vol1"), files_of(folder)
-    assert sorted(first) == sorted(second)
+    assert sorted(set(second) - set(first)) == ["PRODUCTION-DIFFERS.txt"]
     assert sorted(p for p in first if first[p] != second[p]) == [*differing, "SHA256SUMS", "SHA256SUMS.p7s"]
-    certification = (folder / "CERTIFICATION.txt").read_text().splitlines()
-    assert [
-        line for line in certification if line not in (tmp_path / "vol1" / "CERTIFICATION.txt").read_text().splitlines()
-    ] == [f"  6  TF-000001–TF-000003  {file_sha256(folder / 'IMAGES' / 'TF-000001.pdf')}  IMAGES/TF-000001.pdf"]
-    assert cli("verify", folder).exit_code == 3
-    [entry] = [e for e in json.loads(cli("log", "--json").stdout) if e["command"] == "produce again"]
-    assert {k: entry["details"][k] for k in ("production", "identical", "differs")} == {
+    sums = hashes(first)
+    assert second["PRODUCTION-DIFFERS.txt"].decode().splitlines() == [
+        "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+        "",
+        "This folder is production 1 of matter M-1 made again from the archive as it is now.",
+        "Its messages are those production 1 handed over, as they were produced, but the archive",
+        "says otherwise of them since (a contact's name, a note made privileged, the settings), so the files",
+        "below are not the ones production 1 holds (their sha256 as produced, and as made here),",
+        "nor is SHA256SUMS. It is not production 1: do not hand it over as that production.",
+        "SHA256SUMS lists the files of this folder as they are, this one too, and SHA256SUMS.p7s signs it.",
+        "",
+        *(f"{path}  produced {sums[path]}  here {file_sha256(folder / path)}" for path in differing),
+    ]
+    # SHA256SUMS lists every file as it is, the note too, and is signed: `sha256sum -c` passes.
+    listed = sorted(p for p in second if p not in ("SHA256SUMS", "SHA256SUMS.p7s"))
+    assert second["SHA256SUMS"].decode() == "".join(f"{file_sha256(folder / p)}  {p}\n" for p in listed)
+    checked = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
+    said = (
+        f"made again, differs from production 1 in: {', '.join(differing)} (the archive says otherwise of its"
+        " messages since it was made, as PRODUCTION-DIFFERS.txt says): it is not production 1"
+    )
+    verified = cli("verify", folder)
+    assert (verified.exit_code, verified.stdout, verified.stderr) == (3, "", f"Error: {folder}: {said}\n")
+    [report] = json.loads(cli("verify", folder, "--json").stdout)
+    assert {k: report[k] for k in ("ok", "production", "matter", "problems")} == {
+        "ok": False,
         "production": 1,
-        "identical": False,
-        "differs": differing,
+        "matter": "M-1",
+        "problems": [said],
     }
+    # Taken out, the note is still named by the signed SHA256SUMS: the folder is no production.
+    (folder / "PRODUCTION-DIFFERS.txt").unlink()
+    stripped = cli("verify", folder)
+    assert (stripped.exit_code, stripped.stderr.splitlines()) == (
+        3,
+        [f"Error: {folder}: {said}", f"Error: {folder}: PRODUCTION-DIFFERS.txt: missing"],
+    )
+    assert cli("verify", tmp_path / "vol1").exit_code == 0
+
+
+def hashes(files: dict[str, bytes]) -> dict[str, str]:
+    import hashlib
+
+    return {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
 
 
 def test_a_phone_imported_since_is_not_said_where_the_production_said_one(cli, archive, archive_path, tmp_path):
@@ -129,7 +189,8 @@ def test_a_phone_imported_since_is_not_said_where_the_production_said_one(cli, a
     made = cli("produce", "M-1", "--conversation", 1, "--until", "2024-03-01 13:00", "--out", tmp_path / "vol1")
     assert made.exit_code == 0, made.output
     # Sam's own phone: five of the produced messages found on it too, each recorded there at another time,
-    # and one message more in the thread, after the window (the PDF's excerpt line counts it).
+    # and one message more in the thread, after the window (the PDF's excerpt line counts the messages the
+    # archive held when it was made: not it).
     imported(cli, CLIENT_XML, "--custodian", "Sam Client")
     produced = [mid for (mid,) in archive.conn.execute("SELECT message_id FROM production_messages")]
     now = found_on(archive.conn, [{"id": mid} for mid in produced], "Alex Owner")
@@ -138,15 +199,10 @@ def test_a_phone_imported_since_is_not_said_where_the_production_said_one(cli, a
     ] * 5
     folder = tmp_path / "vol1-again"
     again = cli("produce", "M-1", "--again", 1, "--out", folder)
-    assert again.exit_code == 3, again.output
-    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf"]
-    assert again.stderr.splitlines() == [
-        f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)" for path in differing
-    ]
+    assert (again.exit_code, again.stderr) == (0, ""), again.output
     # The data (found_on, the custodians), the RSMF's "Found on", the text and the load files say the owner's
     # phone alone, as the production did; the certification names the one export it knew.
-    first, second = files_of(tmp_path / "vol1"), files_of(folder)
-    assert sorted(p for p in first if first[p] != second[p]) == [*differing, "SHA256SUMS", "SHA256SUMS.p7s"]
+    assert files_of(folder) == files_of(tmp_path / "vol1")
     assert "Sam Client's phone" not in (folder / "TEXT" / "TF-000001.txt").read_text()
     assert "client_phone.xml" not in (folder / "CERTIFICATION.txt").read_text()
 

@@ -10,22 +10,24 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pikepdf
 import pytest
 from test_transcript_production import (  # noqa: F401 — archive_path is a fixture
     CHATS,
-    OTHER,
     _redaction_core,
     add_messages,
     archive_path,
     at,
     checked,
+    excerpt_lines,
     ids,
     iso,
     make,
     messages,
+    numbers,
     scope_of,
 )
 
@@ -217,38 +219,62 @@ def test_only_where_it_goes_and_how_it_is_rendered_may_be_given(archive_path, tm
     assert not (tmp_path / "a.pdf").exists()
 
 
+def test_made_again_with_the_messages_the_imports_it_knew_held(archive_path, tmp_path):
+    """Messages a later import added are not in it: a later one after its window (its excerpt line counts
+    what the archive held then), an older one in its window or its context from a late export (the archive
+    did not hold it when it was made), each a message a fresh transcript shows or counts."""
+    window = {"from_": iso(at(1, 1)), "until": iso(at(1, 4))}
+    first = make(archive_path, tmp_path / "first.pdf", **window)
+    around = {"from_": iso(at(0, 8)), "until": iso(at(0, 10)), "conversations": [1], "context": 2}
+    context = make(archive_path, tmp_path / "context.pdf", **around, bates_start=first.pages + 1)
+    add_messages(archive_path, [messages(1, 7)[-1]], "b.xml")  # #2.7, after the window
+    add_messages(archive_path, [late_message(), late_message(at_=at(0, 6), n=0)], "c.xml")  # in both, older
+    made_again(archive_path, first, tmp_path / "again.pdf")
+    made_again(archive_path, context, tmp_path / "context-again.pdf")
+    fresh = make(archive_path, tmp_path / "fresh.pdf", **window, bates_start=99)
+    assert (first.messages, fresh.messages) == (4, 5)
+    assert (excerpt_lines(tmp_path / "again.pdf"), excerpt_lines(tmp_path / "fresh.pdf")) == (
+        ["Excerpt: 2 later messages of this conversation are not shown."],
+        ["Excerpt: 3 later messages of this conversation are not shown."],
+    )
+    fresh_context = make(archive_path, tmp_path / "fresh-context.pdf", **around, bates_start=199)
+    assert (numbers(tmp_path / "context-again.pdf"), numbers(tmp_path / "fresh-context.pdf")) == (
+        ["1.6", "1.7", "1.8", "1.9", "1.10", "1.11", "1.12"],
+        ["1.7", "1.8", "1.9", "1.10", "1.11", "1.12", "1.13"],  # (the late one, #1.7 now, is context)
+    )
+    assert (context.messages, fresh_context.messages) == (7, 7)
+
+
 def test_refused_when_the_archive_no_longer_holds_what_it_showed(archive_path, tmp_path):
     window = {"from_": iso(at(1, 1)), "until": iso(at(1, 4))}
     first = make(archive_path, tmp_path / "first.pdf", **window)
-    add_messages(archive_path, [messages(1, 7)[-1]], "b.xml")  # after the window: its excerpt line changes
+    changed = messages(1, 6)[1]  # #2.2, in its window, worded otherwise by a later export: a new version
+    add_messages(archive_path, [replace(changed, body="Chat 1 message 2: worded otherwise.")], "b.xml")
     with pytest.raises(Conflict) as later:
         again(archive_path, first.transcript, tmp_path / "a.pdf")
-    assert "is not the same file" in str(later.value)
+    assert str(later.value) == (
+        f"transcript {first.transcript} cannot be made again byte for byte: the archive no longer holds its"
+        " 4 messages as recorded (1 gone or changed, 0 more in its scope now)"
+    )
+    second = make(archive_path, tmp_path / "second.pdf", **window, bates_start=first.pages + 1)
     with Archive.open(archive_path) as archive:
         archive.conn.execute("UPDATE matters SET title = 'Lease (renamed)'")
         archive.conn.commit()
     with pytest.raises(Conflict) as renamed:
-        again(archive_path, first.transcript, tmp_path / "a.pdf")
-    assert str(renamed.value).endswith("its matter's title differ from the record's now")
-    second = make(archive_path, tmp_path / "second.pdf", **window, bates_start=first.pages + 1)
-    add_messages(archive_path, [late_message()], "c.xml")
-    with pytest.raises(Conflict) as more:
         again(archive_path, second.transcript, tmp_path / "a.pdf")
-    assert str(more.value) == (
-        f"transcript {second.transcript} cannot be made again byte for byte: the archive no longer holds its"
-        " 4 messages as recorded (0 gone or changed, 1 more in its scope now)"
-    )
+    assert str(renamed.value).endswith("its matter's title differ from the record's now")
     assert written(tmp_path) == ["first.pdf", "second.pdf"]
 
 
-def late_message(body: str = "A message imported later.") -> Message:
-    """A message of conversation 2 at #2.3's time (in the window of the test above), imported later."""
+def late_message(body: str = "A message imported later.", at_=None, n: int = 1) -> Message:
+    """A message of conversation 2 at #2.3's time (in the window of the test above), or of conversation
+    `n`+1 at `at_`, imported later."""
     return Message(
-        conversation=CHATS[1],
-        identity=(CHATS[1].source_key, "late"),
-        sent_at=at(1, 3),
+        conversation=CHATS[n],
+        identity=(CHATS[n].source_key, "late"),
+        sent_at=at_ or at(1, 3),
         direction="in",
-        sender=OTHER,
+        sender=CHATS[n].participants[0],
         body=body,
         source_zone="UTC",
         service="SMS",

@@ -273,6 +273,7 @@ def _said(p) -> None:
 
 def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: bool) -> None:
     from textfile.produce import production
+    from textfile.produce.remade import NAME as DIFFERS
 
     with open_archive() as archive:
         made = with_progress(
@@ -297,7 +298,7 @@ def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: 
             + (
                 "every file is the same, byte for byte (SHA256SUMS too)."
                 if r.identical
-                else f"{len(r.differs)} of its files are not the same."
+                else f"{len(r.differs)} of its files are not the same, as {DIFFERS} in it says."
             )
         ),
     )

@@ -16,8 +16,15 @@ Decisions, and why:
   recorded with its files' total size and the sha256 of its listing (each file's name, size and
   modification time: a backup is many gigabytes), not of any content. Where its import recorded that
   (`Folder`), Schedule A names it as a folder, says what its SHA-256 is of and gives the file the
-  messages were read from with that file's own, and paragraph 3 says what is recorded of a folder;
-  "the file's SHA-256" alone would not be true of it. A production of files says what it said before.
+  messages were read from with that file's own, and paragraph 3 says what is recorded of a folder (and
+  calls a WhatsApp export that is a folder one: `_kinds`); "the file's SHA-256" alone would not be true
+  of it. A hash the other side cannot compute proves nothing to them: a note after Schedule A says
+  exactly how the listing is written (`LISTING`: ingest/policy.py `_listing_digest`, `tree_listing`,
+  `canonical_json`). A production of files says what it said before.
+- **One export once.** An export imported more than once (the same bytes, under the same name, of the
+  same custodian) is one row of Schedule A with every import's number and time, its messages counted
+  once, as a transcript's cover lists a source once; listed once per import, the same folder looked
+  like two exports.
 - **True of a message two phones record.** A message found on more than one phone (a client's own phone
   beside the owner's) is one message, as the phone imported first records it: its time, receipts and
   state there; another phone's time is kept beside it ("recorded there at"), its receipts and state
@@ -91,6 +98,7 @@ class SourceExport:
     custodian: str  # whose phone or account: the custodian named on import, else the archive's owner
     messages: int  # how many of the produced messages this export holds
     folder: Folder | None = None  # None: a file (or a folder imported before imports recorded what a folder is)
+    imports: tuple[tuple[int, str], ...] = ()  # imported more than once (the same bytes): every (number, when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,23 +178,47 @@ class Part(NamedTuple):
 
 
 def sources_of(conn, message_ids: list[str], owner: str, until: int | None = None) -> tuple[SourceExport, ...]:
-    """The exports that hold these messages (every import that read one of them, in import order; up to
-    `until`: a production made again), each with how many of them it holds; its custodian as named on
-    import, else the archive's `owner`. One of the two readings of the archive here (`copies_of`), for
-    the production command to fill `Certification.sources` with."""
+    """The exports that hold these messages (those of every import that read one of them, in the order of
+    their first import; up to `until`: a production made again), each with how many of them it holds;
+    its custodian as named on import, else the archive's `owner`. An export imported more than once (the
+    same bytes: sha256, size and format, under the same name, of the same custodian) is one export, with
+    every import's number and time (`imports`), as a transcript's cover lists a source once. One of the
+    two readings of the archive here (`copies_of`), for the production command to fill
+    `Certification.sources` with."""
     import json
 
     from textfile import sightings
 
-    rows = conn.execute(
-        "SELECT i.id, i.file_name, i.format, i.size, i.sha256, i.finished_at, i.custodian,"
-        " count(DISTINCT s.message_id) FROM message_sources s JOIN imports i ON i.id = s.import_id"
-        f" WHERE s.message_id IN (SELECT value FROM json_each(?)){sightings.up_to('s.import_id', until)}"
-        " GROUP BY i.id ORDER BY i.id",
-        (json.dumps(list(message_ids)),),
+    found = (
+        f" FROM message_sources s JOIN imports i ON i.id = s.import_id WHERE s.message_id IN"
+        f" (SELECT value FROM json_each(?)){sightings.up_to('s.import_id', until)}"
     )
+    ids = (json.dumps(list(message_ids)),)
+    exports: dict[tuple, list] = {}
+    for r in conn.execute(
+        "SELECT i.id, i.file_name, i.format, i.size, i.sha256, i.finished_at, i.custodian" + found + " GROUP BY i.id"
+        " ORDER BY i.id",
+        ids,
+    ):
+        exports.setdefault((r[4], r[3], r[2], r[1], r[6]), []).append(r)
+    held = {
+        tuple(r[:5]): r[5]
+        for r in conn.execute(
+            "SELECT i.sha256, i.size, i.format, i.file_name, i.custodian, count(DISTINCT s.message_id)"
+            + found
+            + " GROUP BY i.sha256, i.size, i.format, i.file_name, i.custodian",
+            ids,
+        )
+    }
     return tuple(
-        SourceExport(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or owner, r[7], _folder(conn, r[0])) for r in rows
+        SourceExport(
+            *rows[0][:6],
+            rows[0][6] or owner,
+            held[key],
+            _folder(conn, rows[0][0]),
+            tuple((r[0], r[5]) for r in rows) if len(rows) > 1 else (),
+        )
+        for key, rows in exports.items()
     )
 
 
@@ -358,6 +390,21 @@ KINDS = {
     "android": "an Android backup made with SMS Backup & Restore",
     "whatsapp": "a WhatsApp “Export chat” file",
 }
+FOLDER_KINDS = {"whatsapp": "a WhatsApp “Export chat” folder"}  # (where KINDS says "file")
+LISTING = (
+    "How a folder's listing is written, so that its SHA-256 hash value can be computed again from the"
+    " folder (or a copy that keeps each file's modification time to the nanosecond): one entry for every"
+    " file in the folder and in its subfolders (a link to a folder is not followed; a link to a file is"
+    " entered with its target's size and time, one whose target is missing with its own), each a list of"
+    ' three values: the file\'s path relative to the folder, its parts joined by "/"; its size in bytes;'
+    " and its modification time in whole nanoseconds since 1970-01-01 00:00:00 UTC. The entries are in"
+    " the order of the subfolder they are in (the folder itself first, then its subfolders by their"
+    " relative paths), and within a subfolder in the order of the files' names, paths and names compared"
+    " character by character by Unicode code point. The listing is the JSON list of those entries, with"
+    " no space or line break, each character outside ASCII written as itself, encoded in UTF-8; its"
+    ' SHA-256 hash value is that of those bytes. For example: [["a.txt",12,1709312460000000000],'
+    '["media/IMG-1.jpg",20480,1709312461000000000]].'
+)
 
 
 def _count(n: int, noun: str) -> str:
@@ -365,8 +412,9 @@ def _count(n: int, noun: str) -> str:
 
 
 def _kinds(f: Certification) -> str:
-    """What kinds of export Schedule A holds, in words (only those it holds)."""
-    found = [KINDS.get(k) or f"a {_one_line(k)} export" for k in dict.fromkeys(sorted(s.format for s in f.sources))]
+    """What kinds of export Schedule A holds, in words (only those it holds): a folder as a folder."""
+    kinds = dict.fromkeys(sorted((s.format, s.folder is not None and s.format in FOLDER_KINDS) for s in f.sources))
+    found = [FOLDER_KINDS[k] if folder else KINDS.get(k) or f"a {_one_line(k)} export" for k, folder in kinds]
     return ", ".join(found) if found else "none"
 
 
@@ -407,7 +455,23 @@ def _folders(f: Certification) -> str:
     )
     if any(folder.read_from for folder in folders):
         said += "; where the messages were read from one file of the folder, that file's name, size and SHA-256 hash value too"
-    return said + ")"
+    return said + "; how the listing is written is stated after Schedule A)"
+
+
+def _exported(f: Certification) -> str:
+    """What Schedule A's exports are: files, folders, or files or folders."""
+    folders = [s.folder is not None for s in f.sources]
+    return "folders" if folders and all(folders) else "files or folders" if any(folders) else "files"
+
+
+def _again(f: Certification) -> str:
+    """Paragraph 3's words on an export imported more than once; "" when none was."""
+    if not any(s.imports for s in f.sources):
+        return ""
+    return (
+        " An export imported more than once (the same bytes, under the same name and custodian) is listed once,"
+        " with the number and time of each import."
+    )
 
 
 def _process(f: Certification) -> list[Part]:
@@ -415,10 +479,11 @@ def _process(f: Certification) -> list[Part]:
     return [
         _p(
             f"3. Collection. The messages were copied from the {_count(sources, 'export')}"
-            f" listed in Schedule A: files exported from the phones or accounts that held the messages ({_kinds(f)})."
+            f" listed in Schedule A: {_exported(f)} exported"
+            f" from the phones or accounts that held the messages ({_kinds(f)})."
             " When it imported each export, textfile computed and recorded the file's size and SHA-256 hash value"
             f"{_folders(f)}, its format, when it was imported, and whose phone or account it came from (its"
-            " custodian). textfile reads an export without changing it."
+            " custodian). textfile reads an export without changing it." + _again(f)
         ),
         _p(
             "4. Preservation. Each message was stored as the export records it in the textfile archive, a single"
@@ -505,6 +570,7 @@ def _schedules(f: Certification) -> list[Part]:
     sources = tuple(_source_row(f, s) for s in f.sources)
     return [
         Part("sources", ("Schedule A: the exports the messages were copied from",), sources),
+        *((_p(LISTING),) if any(s.folder for s in f.sources) else ()),
         Part("files", ("Schedule B: the files produced, with their SHA-256 hash values",), tuple(_file_rows(f.files))),
     ]
 
@@ -515,13 +581,13 @@ def _source_row(f: Certification, s: SourceExport) -> SourceRow:
     were read from, with that file's own SHA-256, where the import recorded one."""
     folder = s.folder
     cells = (
-        ("Import", str(s.import_id)),
+        ("Imports", ", ".join(str(n) for n, _ in s.imports)) if s.imports else ("Import", str(s.import_id)),
         ("Folder", f"{_one_line(s.file_name)} ({_count(folder.files, 'file')})")
         if folder
         else ("File", _one_line(s.file_name)),
         ("Format", FORMATS.get(s.format, _one_line(s.format))),
         ("Size", f"{s.size:,} bytes" + (" (its files together)" if folder else "")),
-        ("Imported", _local(f, s.imported_at)),
+        ("Imported", "; ".join(f"{_local(f, at)} (import {n})" for n, at in s.imports) or _local(f, s.imported_at)),
         ("Custodian", _one_line(s.custodian)),
         ("Messages produced", f"{s.messages:,}"),
     )

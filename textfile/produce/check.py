@@ -13,6 +13,9 @@ What is checked, and why:
 - **Every .rsmf** passes the RSMF checks (rsmf_check.py: the structure and its cross-references).
 - **The archive since**: a produced message the archive now holds in a later version, or no longer
   holds (disposed of), is a notice, not a problem: the production is what was produced then.
+- **A production made again that differs** (`remade.py`: its PRODUCTION-DIFFERS.txt, which its
+  SHA256SUMS lists) is said as such, in one problem naming the files that differ from the production's
+  record, not as altered files: it is textfile's own output, and it is not that production.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from textfile import times
 from textfile.errors import InvalidInput, NotFound
+from textfile.produce import remade
 from textfile.produce.folder import INCOMPLETE, SUMS, SUMS_SIGNATURE, UNLISTED, file_sha256, parse_sums
 from textfile.results import Result, omit_empty
 
@@ -100,6 +104,9 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
         "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.sums_sha256 = ?",
         (hashlib.sha256(data).hexdigest(),),
     ).fetchone()
+    differing = None
+    if row is None and remade.NAME in listed:
+        row, differing = _made_again(archive.conn, folder, listed, check)
     if row is None:
         row = _named(archive.conn, folder)
         if row is None:
@@ -114,14 +121,16 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
     if row is not None:
         check.production, check.matter = row["id"], row["reference"]
         check.bates = _bates(archive.conn, row)
-        _against_record(archive.conn, row["id"], listed, check)
+        if differing is None:
+            _against_record(archive.conn, row["id"], listed, check)
         disposed = _disposed(archive.conn, row, check)
     else:
         disposed = False
     _files(folder, listed, check)
     _sums_signed(archive, folder, data, check)
     if not disposed:  # (a disposed matter's PDFs: their sha256 and signatures are checked; their messages are gone)
-        _pdfs(archive, folder, [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf")], check)
+        pdfs = [p for p in listed if p.startswith("IMAGES/") and p.endswith(".pdf") and p not in (differing or ())]
+        _pdfs(archive, folder, pdfs, check)
     _signed(archive, folder, [p for p in listed if p.startswith("IMAGES/") or p == "CERTIFICATION.pdf"], check)
     _rsmf(folder, [p for p in listed if p.startswith("RSMF/")], check)
     if row is not None:
@@ -154,6 +163,38 @@ def _named(conn, folder: Path):
         " WHERE p.id = ? AND m.reference = ?",
         (int(said[1]), said[2]),
     ).fetchone()
+
+
+def _made_again(conn, folder: Path, listed: dict[str, str], check: ProductionCheck):
+    """A production made again that differs (its SHA256SUMS lists a PRODUCTION-DIFFERS.txt): the production
+    the note names (taken out: the one its README.txt names), and the files that differ from its record,
+    said as one problem (None, None: it names none)."""
+    try:
+        said = remade.read((folder / remade.NAME).read_bytes())
+    except OSError:
+        said = None
+    if said is None:
+        row = _named(conn, folder)
+    else:
+        row = conn.execute(
+            "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id"
+            " WHERE p.id = ? AND m.reference = ?",
+            said[:2],
+        ).fetchone()
+    if row is None:
+        return None, None
+    number = row["id"]
+    recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))
+    differs = remade.differing(recorded, {p: sha for p, sha in listed.items() if p != remade.NAME})
+    check.problems.append(
+        f"made again, differs from production {number} in: {', '.join(differs)} (the archive says otherwise of"
+        f" its messages since it was made, as {remade.NAME} says): it is not production {number}"
+    )
+    if said is not None and said[2] != differs:
+        check.problems.append(
+            f"{remade.NAME} names other files than those that differ from production {number}: {', '.join(said[2])}"
+        )
+    return row, set(differs)
 
 
 def _disposed(conn, row, check: ProductionCheck) -> bool:

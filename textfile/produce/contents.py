@@ -46,7 +46,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         native.path = f"NATIVES/{documents.native_name(native.bates, native.file_name)}"
         folder.write(native.path, documents.blob(conn, native.sha256), "native", (native.bates, native.bates))
         number += 1
-    numbers = _numbers(conn, chosen)
+    numbers = _numbers(conn, chosen, run.imports_until)
     facts = _facts(conn, chosen)
     owner = archive.settings.owner_name
     custodians = _custodians(conn, ids, owner, run.imports_until)
@@ -137,13 +137,15 @@ def _outside(chosen, facts: dict) -> set[str]:
     }
 
 
-def _numbers(conn, chosen) -> dict[str, str]:
-    """Each produced message's number in its conversation ("2.15"), as transcripts print it."""
+def _numbers(conn, chosen, until: int | None = None) -> dict[str, str]:
+    """Each produced message's number in its conversation ("2.15"), as transcripts print it (`until`: among
+    the messages first archived by the imports up to it, as a transcript made again numbers them)."""
     wanted = set(chosen.ids)
     found = {}
+    bound = sightings.up_to("import_id", until)
     for c in chosen.conversations:
         for n, (mid,) in enumerate(
-            conn.execute("SELECT id FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid", (c,)), 1
+            conn.execute(f"SELECT id FROM messages WHERE conversation_id = ?{bound} ORDER BY sent_at, rowid", (c,)), 1
         ):
             if mid in wanted:
                 found[mid] = f"{c}.{n}"

@@ -162,11 +162,14 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     return made
 
 
-def _finish(run: Run, first_native: int, pdfs, message_bates):
-    """Every file beside the PDFs, README.txt, the certification, SHA256SUMS."""
+def _finish(run: Run, first_native: int, pdfs, message_bates, before_sums=None):
+    """Every file beside the PDFs, README.txt, the certification, (`before_sums`: what a production made
+    again writes once every other file is summed) SHA256SUMS."""
     others = contents.write_others(run, first_native, pdfs, message_bates)
     run.folder.write("README.txt", record.readme(run, pdfs, others), "readme")
     others.certification_sha256 = record.certification(run, pdfs, others)
+    if before_sums is not None:
+        before_sums()
     others.sums = run.folder.finish(run.signer)
     return others
 
@@ -253,8 +256,9 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     if row["reference"] != matter.strip():
         raise InvalidInput(f"production {number} is of matter {row['reference']}, not {matter.strip()}")
     options = json.loads(row["options"])
+    known = _imports_known(conn, number)  # (its messages as the archive held them then: selection.select)
     chosen = selection.select(
-        conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"]
+        conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"], known
     )
     redactions = _redactions(conn, chosen.ids)
     _check_unchanged(conn, number, chosen, redactions)
@@ -274,13 +278,13 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         number,
         times.zone(settings.tz),
         json.loads(row["reproduces"]),
-        _imports_known(conn, number),
+        known,
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
-    others = _finish(run, after, pdfs, message_bates)
     recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))
+    differs: list[str] = []
+    others = _finish(run, after, pdfs, message_bates, lambda: differs.extend(_said_differing(run, row, recorded)))
     made = {f.path: f.sha256 for f in run.folder.files.values()}
-    differs = sorted(p for p in set(recorded) | set(made) if recorded.get(p) != made.get(p))
     again = Reproduction(
         number,
         row["reference"],
@@ -296,11 +300,24 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     return again
 
 
+def _said_differing(run: Run, row, recorded: dict[str, str]) -> list[str]:
+    """The files that differ from the production's record, named in the folder itself (`remade.py`:
+    PRODUCTION-DIFFERS.txt, which SHA256SUMS then lists) when there are any."""
+    from textfile.produce import remade
+
+    made = {f.path: f.sha256 for f in run.folder.files.values()}
+    differs = remade.differing(recorded, made)
+    if differs:
+        run.folder.write(remade.NAME, remade.note(run.number, row["reference"], recorded, made), "notice")
+    return differs
+
+
 def _imports_known(conn, number: int) -> int | None:
-    """The last import production `number` knew: where its messages were found (the data's found_on, the
-    custodians, the certification's sources and copies) is read by the imports up to it, as it was made
-    (an export imported since that holds them is no change to what it says). None: its audit entry is
-    not found (read by every import; a file that then differs is named)."""
+    """The last import production `number` knew: its messages (those first archived by the imports up to
+    it), their numbers, and where they were found (the data's found_on, the custodians, the certification's
+    sources and copies) are read as it was made (an export imported since that holds them, or adds messages
+    to their conversations, is no change to what it says). None: its audit entry is not found (read by
+    every import; a file that then differs is named)."""
     from textfile import sightings
     from textfile.audit.entries import details_of
 

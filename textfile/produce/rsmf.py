@@ -48,6 +48,7 @@ from email import policy
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+from textfile import sightings
 from textfile.errors import InvalidInput, NotFound
 from textfile.produce.rsmf_check import validate
 from textfile.produce.rsmf_said import Said, said
@@ -136,7 +137,9 @@ def conversation_rsmf(
     slices = [rows[i : i + slice_size] for i in range(0, len(rows), slice_size)]
     out = []
     for n, part in enumerate(slices, 1):
-        manifest, files = _manifest(cur, conversation, people, part, bates or {}, custodian_handle, saying, found)
+        manifest, files = _manifest(
+            cur, conversation, people, part, bates or {}, custodian_handle, saying, found, imports_until
+        )
         name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
         headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
         out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people, saying), _zip(manifest, files))))
@@ -214,8 +217,10 @@ def _manifest(
     custodian: str | None,
     saying: dict[str, Said],
     found_on: dict[str, Found],
+    until: int | None = None,
 ) -> tuple[dict, _Files]:
-    """The manifest of one slice, and the files its events name."""
+    """The manifest of one slice, and the files its events name (`until`: a reply's parent among the
+    messages first archived by the imports up to it only, as a production made again knew them)."""
     ids = [r["id"] for r in rows]
     versions = rows_by_message(
         cur, "SELECT * FROM message_versions WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY version", ids
@@ -236,7 +241,7 @@ def _manifest(
         r["source_id"]: r["id"]
         for r in cur.execute(
             "SELECT id, source_id FROM messages WHERE conversation_id = ? AND source_id IN"
-            " (SELECT value FROM json_each(?))",
+            f" (SELECT value FROM json_each(?)){sightings.up_to('import_id', until)}",
             (conversation["id"], json.dumps(sorted({r["reply_to"] for r in rows if r["reply_to"]}))),
         )
     }

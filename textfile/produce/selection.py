@@ -22,6 +22,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from textfile import sightings
 from textfile.errors import Conflict, InvalidInput, NotFound
 
 IN_MATTER = (
@@ -57,8 +58,11 @@ def select(
     until_at: str | None,
     conversations: list[int] | None,
     context: int = 0,
+    imports_until: int | None = None,
 ) -> Selection:
-    """The matter's messages to produce (see the module's decisions); NotFound when there are none."""
+    """The matter's messages to produce (see the module's decisions); NotFound when there are none.
+    `imports_until` (a production made again): only the messages first archived by the imports up to it,
+    those the archive held when it was made; none: every one (the SQL unchanged)."""
     from textfile.filing.names import live_matter_row
 
     if from_at and until_at and from_at > until_at:
@@ -68,6 +72,7 @@ def select(
     row = live_matter_row(conn, matter, "there is nothing left to produce")
     client = conn.execute("SELECT name FROM clients WHERE id = ?", (row["client_id"],)).fetchone()[0]
     params = {"matter": row["id"], "from_at": from_at, "until_at": until_at}
+    bound = sightings.up_to("m.import_id", imports_until)
     filed = [
         c for (c,) in conn.execute("SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ?", (row["id"],))
     ]
@@ -79,7 +84,7 @@ def select(
                 raise NotFound(
                     f"conversation {c} is not filed to matter {row['reference']} (see `textfile conversations`)"
                 )
-        _check_filed(conn, row["reference"], conversations, params)
+        _check_filed(conn, row["reference"], conversations, params, bound)
     chosen = sorted(set(conversations or filed))
     messages: dict[int, list[str]] = {}
     hashes: dict[str, str] = {}
@@ -87,7 +92,7 @@ def select(
     for c in chosen:
         rows = conn.execute(
             f"SELECT m.id, m.content_hash, m.sent_at, {WINDOW} AS inside FROM messages m"
-            f" WHERE m.conversation_id = :c AND {IN_MATTER} ORDER BY m.sent_at, m.rowid",
+            f" WHERE m.conversation_id = :c AND {IN_MATTER}{bound} ORDER BY m.sent_at, m.rowid",
             {**params, "c": c},
         ).fetchall()
         inside = [i for i, r in enumerate(rows) if r["inside"]]
@@ -105,13 +110,14 @@ def select(
     return Selection(row["id"], row["reference"], row["title"], client, from_at, until_at, order, messages, hashes)
 
 
-def _check_filed(conn: sqlite3.Connection, reference: str, conversations: list[int], params: dict) -> None:
-    """Every message of the named conversations in the window is filed to the matter."""
+def _check_filed(conn: sqlite3.Connection, reference: str, conversations: list[int], params: dict, bound: str) -> None:
+    """Every message of the named conversations in the window is filed to the matter (`bound`: of the
+    imports a production made again knew, `select`)."""
     from textfile.notes.messages import number_of
 
     outside = conn.execute(
         "SELECT m.conversation_id, m.sent_at, m.rowid FROM messages m"
-        f" WHERE m.conversation_id IN (SELECT value FROM json_each(:cs)) AND {WINDOW} AND NOT {IN_MATTER}"
+        f" WHERE m.conversation_id IN (SELECT value FROM json_each(:cs)) AND {WINDOW} AND NOT {IN_MATTER}{bound}"
         " ORDER BY m.conversation_id, m.sent_at, m.rowid LIMIT 11",
         {**params, "cs": json.dumps(conversations)},
     ).fetchall()

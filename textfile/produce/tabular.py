@@ -46,7 +46,7 @@ import json
 import sqlite3
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.errors import NotFound
 from textfile.produce.rsmf import found_on, rows_by_message
 from textfile.transcript.content.chunk import _without_the_owner
@@ -150,7 +150,7 @@ def message_rows(
         for i in ids
     ]
     between_others = _without_the_owner(conn, sorted({found[i]["conversation_id"] for i in ids}))
-    replied = _replied(cur, [found[i] for i in ids])
+    replied = _replied(cur, [found[i] for i in ids], imports_until)
     found_on = _found_on(conn, [found[i] for i in ids], tz, owner_name, imports_until)
     for row in rows:
         mid = row["message_id"]
@@ -171,16 +171,18 @@ def message_rows(
     return [{k: row[k] for k in FIELDS} for row in rows]
 
 
-def _replied(cur, messages) -> dict[str, str]:
+def _replied(cur, messages, until: int | None = None) -> dict[str, str]:
     """A reply's message id -> the archive's id of the message it replies to, when the archive holds it
-    (a reply names its parent by the source's own id: an iMessage guid, a WhatsApp quote)."""
+    (a reply names its parent by the source's own id: an iMessage guid, a WhatsApp quote); `until`: when
+    the imports up to it held it (a production made again)."""
     wanted = {(m["conversation_id"], m["reply_to"]) for m in messages if m["reply_to"]}
     if not wanted:
         return {}
     parents = {
         (r[0], r[1]): r[2]
         for r in cur.execute(
-            "SELECT conversation_id, source_id, id FROM messages WHERE source_id IN (SELECT value FROM json_each(?))",
+            "SELECT conversation_id, source_id, id FROM messages WHERE source_id IN (SELECT value FROM json_each(?))"
+            + sightings.up_to("import_id", until),
             (json.dumps(sorted({w[1] for w in wanted})),),
         )
     }

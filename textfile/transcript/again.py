@@ -9,11 +9,15 @@ redactions, notes, for_production), all read from the record, none from the call
 with: a chunk's pages break where it ends; every caller but the tests and benchmarks uses the default).
 
 Decisions, and why:
-- **As of the imports it knew.** Where its messages were found (its sources, whose phones, the times
-  other phones recorded, the exports that lacked them, the U+FFFD each import reported, the pairs an
-  import made) is read by the imports audited before its making only (`sightings.known_until`): an
-  export imported since that holds its messages (the same file again, a newer backup) adds a sighting,
-  not a change to what it showed, and it comes out the same. `verify FILE.pdf` reads them so too.
+- **As of the imports it knew.** Its messages are those first archived by the imports audited before
+  its making (`sightings.known_until`; `Scope.imports_until`): its window, context, the messages'
+  numbers in their conversations and an excerpt line's counts are as they were, and a message a later
+  import added (a newer backup; an older message a late export brought, which was not in the archive
+  then) is not in it. Where they were found (its sources, whose phones, the times other phones
+  recorded, the exports that lacked them, the U+FFFD each import reported, the pairs an import made)
+  is read by those imports only: an export imported since that holds its messages (the same file
+  again, a newer backup) adds a sighting, not a change to what it showed, and it comes out the same.
+  `verify FILE.pdf` reads them so too.
 - **Nothing recorded.** The file made again is no new transcript: no record, no Bates numbers taken,
   no audit entry (the caller audits the re-production). Its manifest names the recorded transcript,
   so `verify FILE.pdf` proves it as that one (its sha256 is the recorded one).
@@ -25,8 +29,8 @@ Decisions, and why:
   last entry when it was first made (an entry before the transcript's own, found in the chain: the
   one whose manifest has the recorded sha256), and a manifest that matches none says the facts it
   records changed (its notes, its cover's disclosures, the textfile version); a file whose sha256 is
-  not the recorded one (its pages show what the manifest does not record: an excerpt line's counts,
-  a contact's name; or another signature) is removed, never placed. Nothing is written. A production
+  not the recorded one (its pages show what the manifest does not record: a contact's name; or
+  another signature) is removed, never placed. Nothing is written. A production
   made again asks for it all the same (`keep_differing`): its folder is finished and every file that
   differs from the production's record named (exit 3), a PDF as any other.
 """
@@ -226,8 +230,7 @@ def check_file(rec: Recorded, sha256: str) -> None:
     if sha256 != rec.pdf_sha256:
         raise Conflict(
             f"transcript {rec.uuid} made again is not the same file (sha256 {sha256}, recorded {rec.pdf_sha256}):"
-            " its pages differ (messages added since to a conversation it shows in part change its excerpt line;"
-            " a contact's name; the owner or page size in the settings) or its signature does (another signing"
-            " key or time), or it was rendered otherwise (another chunk size, version of WeasyPrint or fonts);"
-            " nothing was written"
+            " its pages differ (a contact's name; the owner or page size in the settings) or its signature does"
+            " (another signing key or time), or it was rendered otherwise (another chunk size, version of"
+            " WeasyPrint or fonts); nothing was written"
         )

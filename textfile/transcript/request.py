@@ -97,6 +97,7 @@ def read_contents(
     conn.execute("BEGIN")  # one consistent snapshot for the plan and the cover
     try:
         scope = content.resolve_scope(conn, matter, client, request.from_at, request.until_at)
+        scope.imports_until = request.imports_until  # (made again: its messages as the imports it knew held them)
         if selection.conversations:
             scope.conversations = excerpt.check_selection(conn, scope, selection.conversations)
         if selection.context and scope.window()[0]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from textfile import times
+from textfile import sightings, times
 from textfile.errors import InvalidInput, NotFound
 from textfile.filing.names import live_matter_row
 
@@ -41,9 +41,11 @@ class Scope:
     conversations: tuple[int, ...] = ()  # only these of the scope's conversations (a production's selection)
     context: int = 0  # up to this many filed messages shown before and after the window (`content/excerpt.py`)
     context_rows: tuple[int, ...] = ()  # their rowids: shown whatever the window
+    imports_until: int | None = None  # made again: only the messages first archived by the imports it knew
 
     def where(self) -> tuple[str, list]:
-        """SQL condition on `messages m` selecting the scope's messages, and its parameters."""
+        """SQL condition on `messages m` selecting the scope's messages, and its parameters (made again:
+        only those first archived by an import up to `imports_until`; none: every one, the SQL unchanged)."""
         if self.conversation_id is not None:
             cond, params = "m.conversation_id = ?", [self.conversation_id]
         elif self.matter_id is not None:
@@ -63,6 +65,7 @@ class Scope:
                 " WHERE h.client_id = ? AND p.is_owner = 0))"
             )
             params = [self.client_id, self.client_id]
+        cond += sightings.up_to("m.import_id", self.imports_until)
         if self.conversations:
             cond += f" AND m.conversation_id IN ({','.join('?' * len(self.conversations))})"
             params += list(self.conversations)
@@ -220,7 +223,7 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
     offset, at, rows, runs, totals = {}, 0, [], [], {}
     for c in order:
         offset[c] = at
-        numbers, totals[c] = _numbers(conn, c, groups[c])
+        numbers, totals[c] = _numbers(conn, c, groups[c], scope.imports_until)
         rows += [Planned(*row, n) for row, n in zip(groups.pop(c), numbers)]
         for n in numbers:
             if runs and runs[-1][0] == c and runs[-1][1] + runs[-1][2] == n:
@@ -239,17 +242,23 @@ def plan(conn: sqlite3.Connection, scope: Scope) -> Plan:
     return result
 
 
-def _numbers(conn: sqlite3.Connection, conversation: int, group: list[tuple]) -> tuple[list[int], int]:
+def _numbers(
+    conn: sqlite3.Connection, conversation: int, group: list[tuple], until: int | None = None
+) -> tuple[list[int], int]:
     """Each message's number in its conversation (from 1, all its messages in time order), for these
-    messages of it (rows in that order): 1, 2, 3… when they are all of it; and how many it has."""
-    (total,) = conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation,)).fetchone()
+    messages of it (rows in that order): 1, 2, 3… when they are all of it; and how many it has. `until`:
+    of the messages first archived by the imports up to it only (a transcript made again, as it was)."""
+    bound = sightings.up_to("import_id", until)
+    (total,) = conn.execute(
+        f"SELECT count(*) FROM messages WHERE conversation_id = ?{bound}", (conversation,)
+    ).fetchone()
     if total == len(group):
         return list(range(1, total + 1)), total
     rank = {
         rowid: n
         for n, (rowid,) in enumerate(
             conn.execute(
-                "SELECT rowid FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid", (conversation,)
+                f"SELECT rowid FROM messages WHERE conversation_id = ?{bound} ORDER BY sent_at, rowid", (conversation,)
             ),
             1,
         )
