@@ -484,3 +484,20 @@ def test_a_matter_reopened_says_what_another_matter_took_meanwhile_and_what_is_s
     shown = json.loads(cli("matter", "list", "--json").stdout)
     assert [(m["reference"], m["status"], m["messages"]) for m in shown] == [("M-1", "open", 2), ("M-2", "open", 1)]
     assert verified(cli)
+
+
+def test_a_matter_reopened_names_no_other_matter_that_took_no_message_since(cli, archive, monkeypatch):
+    """Another matter opened meanwhile, but no message came after the close: nothing is in both, nothing said."""
+    cli("client", "add", "Sam", "--phone", "202-555-0143")
+    cli("matter", "open", "M-1", "--client", "Sam", "--title", "Lease")
+    ingest_records(archive, [msg(1), msg(2)])
+    with monkeypatch.context() as clock:
+        clock.setattr(times, "now_iso", lambda: "2024-03-01T12:05:00.000Z")
+        assert cli("matter", "close", "M-1").exit_code == 0
+    cli("matter", "open", "M-2", "--client", "Sam", "--title", "Deposit")
+    r = cli("matter", "reopen", "M-1", "--reason", "closed by mistake")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Matter M-1 reopened (it had closed 2024-03-01 07:05:00 -05:00); the filings its close ended run on again:"
+        " conversation 1.\n",
+    )

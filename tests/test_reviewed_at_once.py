@@ -81,3 +81,30 @@ def test_a_client_renamed_is_named_so_in_the_reasons_of_open_flags(cli, archive)
     r = cli("client", "edit", "Sam Client", "--name", "Samuel Client")
     assert r.stdout.splitlines()[-1] == "Review: 0 flags raised, the reason of 1 open flag changed (textfile review)."
     assert json.loads(archive.conn.execute(reason).fetchone()[0]) == {"clients": ["Samuel Client"]}
+
+
+def test_a_consent_recorded_says_what_the_review_it_ran_changed_and_when_none_is_in_force(cli, archive):
+    ingest_records(archive, [msg(1, "Can we talk?"), msg(2, "Yes, call me at 5", out=True)])
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    given = cli("client", "consent", "Sam Client", "--given", "2024-01-05", "--method", "written")
+    assert given.stdout.splitlines()[-1] == "Review: 0 flags raised, 1 open flag cleared (textfile review)."
+    revoked = cli("client", "consent", "Sam Client", "--revoked", "2024-03-01")
+    assert revoked.stdout.splitlines()[-2:] == [
+        "Sam Client: no consent to text in force (required: their texts are flagged).",
+        "Review: 0 flags raised, 1 cleared flag opened again (textfile review).",
+    ]
+    assert "Review:" not in cli("client", "consent", "Sam Client").stdout  # (shown, nothing changed: nothing said)
+
+
+def test_the_status_of_a_chat_s_assumptions_does_not_count_them_again_under_another_file_name():
+    """The same chat as a .txt one week and a .zip the next: its assumptions begin with the source's name, and
+    are the ones a person was shown (second reader, round 3: status mailed them as new every week)."""
+    from textfile import status
+
+    said = ": times read as wall-clock times in America/New_York (the archive's zone)"
+    assert status._kind("WhatsApp Chat with Sam.txt" + said, "WhatsApp Chat with Sam.txt") == status._kind(
+        "WhatsApp Chat with Sam.zip" + said, "WhatsApp Chat with Sam.zip"
+    )
+    assert status._kind("sms-2.xml: repaired 3 emoji", "sms-2.xml") == status._kind(
+        "sms-1.xml: repaired 2 emoji", "sms-1.xml"
+    )

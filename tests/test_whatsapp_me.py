@@ -77,3 +77,19 @@ def test_me_naming_the_person_a_two_person_chat_is_with_is_refused(cli, archive,
     )
     assert snapshot(archive) == before
     assert cli("import", sam, "--me", "Alex Owner", "--quiet").exit_code == 0
+
+
+def test_the_senders_an_error_lists_are_said_as_a_person_types_them(cli, archive):
+    """WhatsApp writes a name with a narrow no-break space, a number inside bidi marks with no-break spaces and a
+    non-breaking hyphen: listed so (\\u202a…), no one could type them back (second reader, round 3)."""
+    from conftest import FIXTURES
+
+    lease = FIXTURES / "whatsapp" / "WhatsApp Chat with Lease Committee.txt"
+    r = cli("import", lease, "--me", "Maija")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {lease}: --me 'Maija' matches none of the senders found: 'Alex Owner', 'Dr: Smith', '~ Maija',"
+        " '+1 202 555-0147'; pass one of them as written, or the archive's owner 'Alex Owner' for a chat in which"
+        " you never wrote\n",
+    )
+    assert cli("import", lease, "--me", "~ Maija", "--quiet").exit_code == 0  # (as listed, it is taken)

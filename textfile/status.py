@@ -217,22 +217,24 @@ def _unfinished(archive: Archive, run: dict) -> list[UnfinishedRun]:
 def _new_imports(conn: sqlite3.Connection, since: str) -> list[NewImport]:
     """The imports started since `since`, each with the assumptions an earlier import made too."""
     seen = {
-        _kind(text)
-        for (texts,) in conn.execute("SELECT assumptions FROM imports WHERE started_at < ?", (since,))
+        _kind(text, name)
+        for texts, name in conn.execute("SELECT assumptions, file_name FROM imports WHERE started_at < ?", (since,))
         for text in json.loads(texts)
     }
     return [
         NewImport.extending(
             i,
             notes=import_notes(i.assumptions, i.warnings),
-            seen_before=[a for a in i.assumptions if _kind(a) in seen],
+            seen_before=[a for a in i.assumptions if _kind(a, i.file_name) in seen],
         )
         for i in imports_since(conn, since)
     ]
 
 
-def _kind(assumption: str) -> str:
-    """An assumption's words without its numbers, counts and file names' digits: "repaired 2 emoji …"
-    made again by next week's backup ("repaired 3 emoji …") is one a person has seen (it is listed, and
-    does not by itself need them); a new kind of assumption does."""
-    return re.sub(r"\d+", "#", assumption)
+def _kind(assumption: str, source: str) -> str:
+    """An assumption's words without the name of the source that made it and without its numbers, counts
+    and file names' digits: "repaired 2 emoji …" made again by next week's backup ("repaired 3 emoji …"), or
+    a chat's zone said of its .txt one week and of its .zip the next, is one a person has seen (it is listed,
+    and does not by itself need them); a new kind of assumption does."""
+    said = assumption.removeprefix(f"{source}: ")
+    return re.sub(r"\d+", "#", said)

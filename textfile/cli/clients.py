@@ -360,11 +360,12 @@ def client_consent(
         raise InvalidInput("--method, --scope and --doc describe a consent: give --given too")
     if given is not None and method is None:
         raise InvalidInput("say how the client consented: --method written, verbal or text")
+    scanned = None
     with open_archive() as archive:
         tz = times.zone(archive.settings.tz)
         if given is not None or revoked is not None or withdraw is not None:
             with archive.transaction() as conn:
-                review.change_and_scan(
+                scanned = review.change_and_scan(
                     conn,
                     tz,
                     lambda conn: (
@@ -376,10 +377,10 @@ def client_consent(
                     ),
                 )
         found = consent.history(archive.conn, name)
-    emit(found, json_=json_, quiet=quiet, show=lambda h: _show_consent(h, tz))
+    emit(found, json_=json_, quiet=quiet, show=lambda h: _show_consent(h, tz, scanned.scan if scanned else None))
 
 
-def _show_consent(h, tz) -> None:
+def _show_consent(h, tz, scanned=None) -> None:
     if not h.consents:
         say(
             f"{h.client}: no consent to text on record"
@@ -395,7 +396,7 @@ def _show_consent(h, tz) -> None:
                 f"  withdrawn {times.display(c.withdrawn_at, tz)} by {c.withdrawn_by}, recorded by mistake"
                 f" (reason's sha256 {c.withdrawn_why_sha256[:16]}…): it clears no flag."
             )
-    if h.consents and all(c.withdrawn_at for c in h.consents):
+    if h.consents and all(c.withdrawn_at or c.revoked_at for c in h.consents):
         say(
             f"{h.client}: no consent to text in force"
             + (" (required: their texts are flagged)." if h.required else ".")
@@ -406,6 +407,8 @@ def _show_consent(h, tz) -> None:
     if h.minor:
         guardians = ", ".join(h.minor.guardians) or "none named"
         say(f"  A minor (guardians: {guardians}): texts without a guardian in the conversation are flagged.")
+    if scanned is not None:  # (the change reviewed the archive at once: what it raised or cleared)
+        say_scanned(scanned)
 
 
 @command

@@ -152,10 +152,12 @@ def reopen_matter(conn: sqlite3.Connection, reference: str, reason: str) -> Reop
     )
     filed = auto_file(conn, client_id=row["client_id"])
     also: dict[int, list[str]] = {}
-    for conversation, other in conn.execute(  # (another matter took what came since the close)
+    for conversation, other in conn.execute(  # (another matter took messages that came since the close)
         "SELECT f.conversation_id, m.reference FROM filings f JOIN matters m ON m.id = f.matter_id"
-        " WHERE f.matter_id <> ? AND (f.until_at IS NULL OR f.until_at > ?) AND f.conversation_id IN"
-        " (SELECT value FROM json_each(?)) ORDER BY f.conversation_id, m.reference",
+        " WHERE f.matter_id <> ?1 AND f.conversation_id IN (SELECT value FROM json_each(?3)) AND EXISTS (SELECT 1"
+        " FROM messages x WHERE x.conversation_id = f.conversation_id AND x.sent_at > ?2"
+        " AND (f.from_at IS NULL OR x.sent_at >= f.from_at) AND (f.until_at IS NULL OR x.sent_at <= f.until_at))"
+        " ORDER BY f.conversation_id, m.reference",
         (row["id"], closed_at, json.dumps(resumed)),
     ):
         also.setdefault(conversation, []).append(other)

@@ -276,7 +276,8 @@ def _me(senders: dict[str, int], options: ImportOptions) -> str | None:
 
 def _listed(senders: dict[str, int]) -> str:
     real = sorted(senders)
-    return (", ".join(repr(n) for n in real[:20]) + (f" and {len(real) - 20} more" if len(real) > 20 else "")) or "none"
+    said = [repr(_said(n)) for n in real[:20]]  # (as a person types them: --me takes them so)
+    return (", ".join(said) + (f" and {len(real) - 20} more" if len(real) > 20 else "")) or "none"
 
 
 def _conversation_key(chat_name: str, owner: str) -> str:
