@@ -107,8 +107,8 @@ def test_the_next_backup_changes_no_file_of_a_windowed_production(filed, archive
     assert (refused.exit_code, refused.stdout) == (1, "")
     assert refused.stderr == (
         "Error: the archive no longer holds production 1's messages as they were produced (1 changed or redacted"
-        " otherwise, 0 more, 0 gone): the same files cannot be made again (`textfile verify` the production's folder"
-        " you have, or produce again with --reproduce)\n"
+        " otherwise: #1.8 a later version, 0 more, 0 gone): the same files cannot be made again (`textfile verify`"
+        " the production's folder you have, or produce again with --reproduce)\n"
     )
     assert not (tmp_path / "vol1-third").exists()
 

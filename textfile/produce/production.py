@@ -337,13 +337,33 @@ def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
     }
     now = {mid: (chosen.hashes[mid], [s.id for s in redactions.get(mid, [])]) for mid in chosen.ids}
     if now != recorded:
-        changed = sum(1 for m in set(now) & set(recorded) if now[m] != recorded[m])
+        changed = [m for m in set(now) & set(recorded) if now[m] != recorded[m]]
         added, gone = len(set(now) - set(recorded)), len(set(recorded) - set(now))
         raise Conflict(
-            f"the archive no longer holds production {number}'s messages as they were produced ({changed} changed or"
-            f" redacted otherwise, {added} more, {gone} gone): the same files cannot be made again"
-            f" (`textfile verify` the production's folder you have, or produce again with --reproduce)"
+            f"the archive no longer holds production {number}'s messages as they were produced ({len(changed)} changed"
+            f" or redacted otherwise{_which(conn, changed, now, recorded)}, {added} more, {gone} gone): the same files"
+            " cannot be made again (`textfile verify` the production's folder you have, or produce again with"
+            " --reproduce)"
         )
+
+
+def _which(conn, changed: list[str], now: dict, recorded: dict) -> str:
+    """The messages changed since the production, by number, and how: a later version (an edit; an attachment's
+    bytes an earlier export lacked, filled in: `conversation show N` lists the versions), or the redactions."""
+    from textfile.notes.messages import number_of
+
+    if not changed:
+        return ""
+    rows = conn.execute(
+        "SELECT id, conversation_id, sent_at, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))"
+        " ORDER BY conversation_id, sent_at, rowid",
+        (json.dumps(changed),),
+    ).fetchall()
+    said = []
+    for mid, conversation, sent_at, rowid in rows[:5]:
+        how = "a later version" if now[mid][0] != recorded[mid][0] else "redacted otherwise"
+        said.append(f"#{number_of(conn, conversation, sent_at, rowid)} {how}")
+    return ": " + ", ".join(said) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
 
 
 def _check_key(conn, number: int, signer) -> None:
