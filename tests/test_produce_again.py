@@ -103,6 +103,9 @@ def test_the_next_backup_changes_no_file_of_a_windowed_production(filed, archive
     whole = tmp_path / "sms-20240308-whole.xml"
     whole.write_text(NEWER_XML.read_text(encoding="utf-8").replace(CORRUPT, "JVBERi0xLjQK"), encoding="utf-8")
     imported(cli, whole)
+    checked = cli("verify", tmp_path / "vol1")  # (the production as handed over still proves; the archive moved on)
+    assert checked.exit_code == 0, checked.output
+    assert "1 produced message the archive now holds in a later version" in checked.stdout, checked.stdout
     refused = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-third")
     assert (refused.exit_code, refused.stdout) == (1, "")
     assert refused.stderr == (

@@ -307,9 +307,13 @@ def _since(conn, production: int, check: ProductionCheck) -> None:
         (production,),
     ).fetchone()
     if changed:
-        check.notices.append(f"{changed} produced message(s) the archive now holds in a later version")
+        check.notices.append(
+            f"{changed} produced message{'s' if changed != 1 else ''} the archive now holds in a later version"
+        )
     if gone:
-        check.notices.append(f"{gone} produced message(s) the archive no longer holds (disposed of)")
+        check.notices.append(
+            f"{gone} produced message{'s' if gone != 1 else ''} the archive no longer holds (disposed of)"
+        )
     from textfile.notes.messages import number_of
     from textfile.produce.redaction import handed_over
 
