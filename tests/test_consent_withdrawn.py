@@ -59,6 +59,7 @@ def test_a_consent_withdrawn_stays_on_the_record_and_clears_no_flag(cli, archive
         "Sam Client: consent 1 given 2024-03-05 00:00:00 -05:00 (text).",
         f"  withdrawn {when} by {audit.current_user()}, recorded by mistake (reason's sha256 {sha[:16]}…): it clears no flag.",
         "Sam Client: consent 2 given 2024-03-06 00:00:00 -05:00 (written).",
+        "Review: 0 flags raised, 1 cleared flag opened again (textfile review).",  # (the review it ran, at once)
     ]
     # the text of the 5th is flagged again (the same flag, opened again); the 6th's stays covered
     assert flags(archive) == [("no_consent", "1.1", "open"), ("no_consent", "1.2", "cleared")]
@@ -133,7 +134,10 @@ def test_a_consent_is_withdrawn_once_and_only_with_a_reason(cli, archive, sam):
     # the other withdrawn too: none is in force, and every text is flagged again
     r = cli("client", "consent", "Sam Client", "--withdraw", "2", "--reason", "wrong client")
     assert r.exit_code == 0, r.output
-    assert r.stdout.splitlines()[-1] == "Sam Client: no consent to text in force (required: their texts are flagged)."
+    assert r.stdout.splitlines()[-2:] == [
+        "Sam Client: no consent to text in force (required: their texts are flagged).",
+        "Review: 0 flags raised, 1 cleared flag opened again (textfile review).",
+    ]
     assert flags(archive) == [("no_consent", "1.1", "open"), ("no_consent", "1.2", "open")]
 
 
