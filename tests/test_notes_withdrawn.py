@@ -9,14 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, ROOT, ingest_records, msg
+from earlier_release import run, textfile_of
 
 from textfile import audit, times
 from textfile.fingerprint import sha256_text
@@ -172,30 +170,7 @@ PREVIOUS = "59edfa728264ca8f04aa721b89f90453cf7d4c49"  # the last commit before 
 @pytest.fixture
 def previous(tmp_path):
     """The textfile of the last commit before m034, from this checkout's history; skipped where there is none."""
-    if subprocess.run(["git", "-C", ROOT, "cat-file", "-e", f"{PREVIOUS}^{{commit}}"], capture_output=True).returncode:
-        pytest.skip(f"commit {PREVIOUS} (before m034) is not in this checkout's history")
-    folder = tmp_path / "previous"
-    folder.mkdir()
-    archived = subprocess.run(["git", "-C", ROOT, "archive", PREVIOUS, "textfile"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", folder], input=archived.stdout, check=True)
-    return folder
-
-
-def run(code: Path, db: Path, *args) -> subprocess.CompletedProcess:
-    env = os.environ | {
-        "PYTHONPATH": str(code),
-        "TEXTFILE_KEY": str(db.parent / "key"),
-        "XDG_CONFIG_HOME": str(db.parent / "config"),
-        "TEXTFILE_ARCHIVE": str(db),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "textfile", "--archive", str(db), *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=db.parent,
-    )
-    return done
+    return textfile_of(PREVIOUS, tmp_path / "previous", "the last commit before m034")
 
 
 def test_an_archive_made_before_m034_migrates_verifies_and_withdraws(previous, tmp_path):

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, ROOT, ingest_records, msg, unwatch
+from earlier_release import run, textfile_of
 from lifecycle_build import exports
 
 PREVIOUS = "7838489"  # the release before m031
@@ -82,32 +79,7 @@ def one_of_each(folder: Path) -> list[tuple]:
 @pytest.fixture
 def previous(tmp_path):
     """The previous release's textfile, from this checkout's history; skipped where there is none."""
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout: the previous release cannot be taken from its history")
-    if subprocess.run(["git", "-C", ROOT, "cat-file", "-e", f"{PREVIOUS}^{{commit}}"], capture_output=True).returncode:
-        pytest.skip(f"commit {PREVIOUS} (the previous release) is not in this checkout's history")
-    folder = tmp_path / "previous"
-    folder.mkdir()
-    archived = subprocess.run(["git", "-C", ROOT, "archive", PREVIOUS, "textfile"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", folder], input=archived.stdout, check=True)
-    return folder
-
-
-def run(code: Path, db: Path, *args) -> subprocess.CompletedProcess:
-    """`python -m textfile --archive DB ARGS` with the textfile at `code`, its key and settings in the test's folder."""
-    env = os.environ | {
-        "PYTHONPATH": str(code),
-        "TEXTFILE_KEY": str(db.parent / "key"),
-        "XDG_CONFIG_HOME": str(db.parent / "config"),
-        "TEXTFILE_ARCHIVE": str(db),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "textfile", "--archive", str(db), *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=db.parent,
-    )
+    return textfile_of(PREVIOUS, tmp_path / "previous", "the previous release")
 
 
 def made(code: Path, db: Path, folder: Path) -> None:
