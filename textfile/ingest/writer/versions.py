@@ -177,27 +177,36 @@ class Versions:
         ).fetchone()
         self.sender_replaced(p, old["sender_id"])
         before = self.unmoved.pop(mid, None) or self.state_of(mid)
-        lacking = {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT position FROM message_attachments WHERE message_id = ? AND blob_sha256 IS NULL", (mid,)
-            )
-        }
+        m = p.record
+        # Only a record the same but for an attachment's bytes can be a fill-in: the archive is asked which of
+        # its attachments lack their bytes for that one alone, before they are replaced (not for every edit).
+        same_but_bytes = (
+            not moved
+            and (m.body or "") == (old["body"] or "")
+            and p.sent_at == old["sent_at"]
+            and any(a.sha256 is not None for a in p.attachments)
+        )
+        lacking = (
+            {
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT position FROM message_attachments WHERE message_id = ? AND blob_sha256 IS NULL", (mid,)
+                )
+            }
+            if same_but_bytes
+            else set()
+        )
         number = self.keep_edit_history(mid, p.record.versions) + 1
         self.keep_version(mid, number, old, "reimport", p.sent_at, _earlier(before, _shown(p)))
         self.update_message(p, mid, number + 1)
         self.set_attachments(mid, p.attachments)
         self.result.updated += 1
-        m = p.record
         if moved:
             self.count_reread(old["sent_at"], old["source_zone"], p.sent_at, m.source_zone)
         elif _without_invisible(m.body) == _without_invisible(old["body"]) and (m.body or "") != (old["body"] or ""):
             self.invisible_kept.append(m.source_ref or p.id[:12])  # (said once, `say_invisible_kept`)
-        elif (
-            (m.body or "") == (old["body"] or "")
-            and p.sent_at == old["sent_at"]
-            and lacking
-            and any(a.position in lacking and a.sha256 is not None for a in p.attachments)
+        elif any(
+            a.position in lacking and a.sha256 is not None for a in p.attachments
         ):  # (an export with the media a former one lacked: said once, `say_attachments_filled`)
             self.attachments_filled.append(m.source_ref or p.id[:12])
         else:
