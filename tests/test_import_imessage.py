@@ -751,7 +751,10 @@ def test_import_into_archive_and_again_adds_nothing(archive, modern_db):
     )
     assert first.warnings == [
         f"ROWID 11 ({G}11): its text (attributedBody) cannot be read: string length 19 runs past the end of "
-        "the 90-byte blob; imported with an empty body"
+        "the 90-byte blob; imported with an empty body",
+        "chat.db: 1 attachment is not in the archive (#1.7 scan.pdf): 1 not found; import the messages again with"
+        " their files (a Messages folder with its Attachments folder, --attachments-root, or an iPhone backup that"
+        " holds it) to fill it in",
     ]
     assert rows(archive, "SELECT source_key, title, is_group FROM conversations ORDER BY id") == [
         ("-;+12025550123", None, 0),

@@ -1193,3 +1193,17 @@ def m034_consents_and_notes_withdrawn(db: Database) -> None:
             "note": "each consent and note gained the columns of a withdrawal, empty: none is withdrawn",
         },
     )
+
+
+@migrations()
+def m035_attachments_not_archived(db: Database) -> None:
+    """The attachments whose bytes the archive does not hold are indexed apart (a partial index: only those rows,
+    by message): each import says how many of its conversations' attachments are not in the archive, and
+    `status`, `coverage` and `deletable` count them. Without it each read every message of those conversations,
+    or every attachment of the archive: 0.18 s after a WhatsApp import of 200,000 messages, most of them
+    neither. An index holds no record of its own: no digest changes, nothing to audit."""
+    _run(
+        db,
+        "CREATE INDEX IF NOT EXISTS message_attachments_missing ON message_attachments (message_id)"
+        " WHERE blob_sha256 IS NULL;",
+    )

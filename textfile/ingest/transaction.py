@@ -209,26 +209,21 @@ def _ignore_on_arrival(conn, writer: _Writer, result: ImportResult) -> None:
 
 
 def _media_not_archived(conn, source: Source, result: ImportResult, writer: _Writer) -> None:
-    """A WhatsApp chat's attachments whose bytes the archive does not hold (exported without media: each
-    `<Media omitted>`; a file not found beside the chat text), said in one warning: how many and why, the
-    first as `conversation show` numbers it, and the way to fill them in. A chat exported without media
-    has hundreds: one warning each would bury the rest. (Android's and iMessage's importers say a missing
-    part where they find it at fault: a corrupt base64.)"""
+    """The attachments of the conversations an import touched whose bytes the archive does not hold (a WhatsApp
+    chat exported without media: each `<Media omitted>`; a file not found beside the chat text or in the Messages
+    folder; a part the backup did not include), said in one warning: how many and why, the first as
+    `conversation show` numbers it, and the way to fill them in. An export without media has hundreds: one
+    warning each would bury the rest. An importer says a part it found at fault where it finds it (a corrupt
+    base64, a path leading out, a zip member that cannot be read): where those are all there is, nothing more
+    is said; among others, they are counted with them."""
     from textfile.lifecycle.coverage_report import NotArchived
     from textfile.notes.messages import number_of
 
-    if source.format != "whatsapp" or not result.conversations:
+    if not result.conversations:
         return
-    among = (json.dumps(result.conversations),)
-    rows = conn.execute(
-        "SELECT m.conversation_id, m.sent_at, m.rowid, a.message_id, a.position, a.file_name, a.missing_reason"
-        " FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE a.blob_sha256 IS NULL"
-        " AND m.conversation_id IN (SELECT value FROM json_each(?)) ORDER BY m.conversation_id, m.sent_at, m.rowid,"
-        " a.position",
-        among,
-    ).fetchall()
-    if not rows:
-        return
+    rows = _not_archived_in(conn, result.conversations, result.added + result.already_present + result.updated)
+    if all(r[6].startswith(_SAID_BY_THE_IMPORTER) for r in rows):
+        return  # (none, or each named by its importer's own warning already: said once)
     why: dict[str, int] = {}
     for r in rows:
         said = _why_not_archived(r[6])
@@ -239,15 +234,67 @@ def _media_not_archived(conn, source: Source, result: ImportResult, writer: _Wri
     writer.note(
         f"{source.file_name}: {n:,} attachment{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} not in the"
         f" archive ({'the first ' if n != 1 else ''}{first}): {', '.join(f'{k:,} {w}' for w, k in why.items())};"
-        f" export the chat again with media and import it to fill {them} in"
+        f" {_FILL_IN.get(source.format, _FILL_IN[None]).format(them=them)}"
     )
+
+
+# How an export of each format fills in the bytes of the attachments an import did not bring (a later import of
+# the same messages with them: versions.py, `say_attachments_filled`).
+_FILL_IN = {
+    "whatsapp": "export the chat again with media and import it to fill {them} in",
+    "imessage": "import the messages again with their files (a Messages folder with its Attachments folder,"
+    " --attachments-root, or an iPhone backup that holds {them}) to fill {them} in",
+    None: "import a backup that holds {them} to fill {them} in",
+}
+
+
+def _not_archived_in(conn, conversations: list[int], seen: int) -> list[tuple]:
+    """The attachments of `conversations` whose bytes the archive does not hold, in message order, with their
+    message's conversation, time and row (`number_of`). Read from the smaller side: the attachments not archived
+    (the index m035 keeps of them), or the messages of the conversations (about the `seen` the import read)."""
+    (missing,) = conn.execute(
+        "SELECT count(*) FROM message_attachments INDEXED BY message_attachments_missing WHERE blob_sha256 IS NULL"
+    ).fetchone()
+    if not missing:
+        return []
+    joined = (
+        "message_attachments a INDEXED BY message_attachments_missing CROSS JOIN messages m ON m.id = a.message_id"
+        if missing < seen
+        else "messages m CROSS JOIN message_attachments a ON a.message_id = m.id"
+    )
+    return conn.execute(
+        "SELECT m.conversation_id, m.sent_at, m.rowid, a.message_id, a.position, a.file_name, a.missing_reason"
+        f" FROM {joined} WHERE a.blob_sha256 IS NULL AND m.conversation_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY m.conversation_id, m.sent_at, m.rowid, a.position",
+        (json.dumps(conversations),),
+    ).fetchall()
+
+
+# The reasons an importer names each attachment by in a warning of its own where it finds it (Android's corrupt
+# base64, iMessage's paths leading out, WhatsApp's zip members that cannot be read): an import that misses only
+# those says nothing more of them.
+_SAID_BY_THE_IMPORTER = ("corrupt base64: ", "not read: ", "in the zip, but ")
+
+# Why an attachment is not in the archive, in short, for the reasons that go on with a path or an error
+# (iMessage's, Android's): by how the reason begins.
+_WHY_BEGINNING = (
+    ("file not found: ", "not found"),
+    ("cannot read ", "not readable"),
+    ("not read: ", "leading outside the folders read"),
+    ("corrupt base64: ", "corrupt base64"),
+    ("no file recorded in the database", "never downloaded to the phone"),
+)
 
 
 def _why_not_archived(reason: str) -> str:
     """Why an attachment is not in the archive, in short: "omitted by the export" (iOS names the kind of
-    media, Android does not), or the reason's first words ("not found beside the chat text", "not in the zip")."""
+    media, Android does not), what a reason naming a path or an error begins with (`_WHY_BEGINNING`), or the
+    reason's first words ("not found beside the chat text", "not in the zip", "not included in the backup")."""
     if "omitted by export" in reason:
         return "omitted by the export"
+    for beginning, said in _WHY_BEGINNING:
+        if reason.startswith(beginning):
+            return said
     return reason.split(";")[0].split(" (")[0].removeprefix("file ")
 
 
