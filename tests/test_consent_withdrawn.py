@@ -200,7 +200,7 @@ def test_verify_says_a_consent_its_transcript_shows_was_withdrawn_since(cli, arc
             "method": "text",
             "withdrawn_at": at,
             "withdrawn_by": by,
-            "why_sha256": sha256_text(WHY),
+            "withdrawn_why_sha256": sha256_text(WHY),
         }
     ]
     verified = cli("verify", pdf)

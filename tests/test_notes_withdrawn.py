@@ -186,11 +186,11 @@ def test_verify_says_the_notes_its_transcript_showed_were_withdrawn_since(cli, n
     (at2, by), (at1, _), sha = withdrawal(noted.conn, 2), withdrawal(noted.conn, 1), sha256_text(WHY)
     report = json.loads(cli("verify", pdf, "--json").stdout)[0]
     assert report == {**before, "withdrawn": report["withdrawn"]}  # (nothing else said otherwise)
+    withdrawn = {"withdrawn_by": by, "withdrawn_why_sha256": sha}
     assert report["withdrawn"] == [
-        {"kind": "note", "id": 2, "version": 1, "where": "shown", "withdrawn_at": at2, "withdrawn_by": by, "why_sha256": sha},
-        {"kind": "note", "id": 1, "version": 1, "where": "privilege log", "withdrawn_at": at1, "withdrawn_by": by,
-         "why_sha256": sha},
-    ]  # fmt: skip
+        {"kind": "note", "id": 2, "version": 1, "where": "shown", "withdrawn_at": at2, **withdrawn},
+        {"kind": "note", "id": 1, "version": 1, "where": "privilege log", "withdrawn_at": at1, **withdrawn},
+    ]
     verified = cli("verify", pdf)
     assert (verified.exit_code, verified.stderr) == (0, "")
     bates = report["bates"]

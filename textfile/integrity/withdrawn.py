@@ -97,7 +97,7 @@ def _withdrawal(row) -> dict:
     return {
         "withdrawn_at": row["withdrawn_at"],
         "withdrawn_by": row["withdrawn_by"],
-        "why_sha256": row["withdrawn_why_sha256"],
+        "withdrawn_why_sha256": row["withdrawn_why_sha256"],
     }
 
 
