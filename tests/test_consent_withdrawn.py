@@ -174,3 +174,43 @@ def test_the_review_report_shows_it_withdrawn_and_a_transcript_leaves_it_out(cli
     ]
     verified = cli("verify", pdf)
     assert verified.exit_code == 0, verified.output
+
+
+def test_verify_says_a_consent_its_transcript_shows_was_withdrawn_since(cli, archive, sam, tmp_path):
+    """A transcript made before the withdrawal still verifies (it is what was made), and `verify` says, as
+    information, the consent its cover shows that was withdrawn since: which one, when and by whom (never the
+    reason: only its sha256 is kept)."""
+    pdf = tmp_path / "m-1.pdf"
+    assert cli("transcript", "M-1", "--out", pdf).exit_code == 0
+    before = json.loads(cli("verify", pdf, "--json").stdout)[0]
+    assert before["withdrawn"] == []
+
+    assert cli("client", "consent", "Sam Client", "--withdraw", "1", "--reason", WHY).exit_code == 0
+
+    (at,) = archive.conn.execute("SELECT withdrawn_at FROM consents WHERE id = 1").fetchone()
+    by = audit.current_user()
+    report = json.loads(cli("verify", pdf, "--json").stdout)[0]
+    assert report == {**before, "withdrawn": report["withdrawn"]}  # (nothing else said otherwise)
+    assert report["withdrawn"] == [
+        {
+            "kind": "consent",
+            "id": 1,
+            "client": "Sam Client",
+            "given_local": "2024-03-05 00:00:00 -05:00",
+            "method": "text",
+            "withdrawn_at": at,
+            "withdrawn_by": by,
+            "withdrawn_why_sha256": sha256_text(WHY),
+        }
+    ]
+    verified = cli("verify", pdf)
+    assert (verified.exit_code, verified.stderr) == (0, "")
+    bates = report["bates"]
+    assert verified.stdout.splitlines() == [
+        f"{pdf}: matches the archive (transcript {report['transcript']}, 2 messages, {report['pages']} pages,"
+        f" Bates {bates['first']} to {bates['last']}).",
+        "  consent 1 of Sam Client, which its cover shows (given 2024-03-05 00:00:00 -05:00, text), was withdrawn"
+        f" since the transcript was made, on {times.display(at, NY)} by {by} (recorded by mistake: a transcript"
+        " made now leaves it out)",
+    ]
+    assert WHY not in verified.stdout + json.dumps(report)

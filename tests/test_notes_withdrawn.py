@@ -164,6 +164,73 @@ def test_a_production_made_before_is_made_again_naming_its_privilege_log(cli, no
     assert "privileged note" not in later.stdout and not (tmp_path / "vol2" / "DATA" / "privilege-log.csv").exists()
 
 
+def withdrawal(conn, note: int) -> tuple[str, str]:
+    """When note `note` was withdrawn (as stored), and by whom."""
+    return tuple(conn.execute("SELECT withdrawn_at, withdrawn_by FROM notes WHERE id = ?", (note,)).fetchone())
+
+
+def test_verify_says_the_notes_its_transcript_showed_were_withdrawn_since(cli, noted, tmp_path):
+    """A transcript made before still verifies (it is what was made); `verify` says, as information, each note
+    it shows or lists in its privilege log that was withdrawn since: its number and version as the transcript
+    gives them, when and by whom (never the reason: only its sha256 is kept)."""
+    r = cli("note", "add", "M-1", "Sam called about the deposit.", "--about", "#1.3")
+    assert r.exit_code == 0, r.output
+    pdf = tmp_path / "t.pdf"
+    assert cli("transcript", "M-1", "--out", pdf).exit_code == 0
+    before = json.loads(cli("verify", pdf, "--json").stdout)[0]
+    assert before["withdrawn"] == []
+
+    for note in (2, 1):
+        assert cli("note", "withdraw", note, "--reason", WHY).exit_code == 0
+
+    (at2, by), (at1, _), sha = withdrawal(noted.conn, 2), withdrawal(noted.conn, 1), sha256_text(WHY)
+    report = json.loads(cli("verify", pdf, "--json").stdout)[0]
+    assert report == {**before, "withdrawn": report["withdrawn"]}  # (nothing else said otherwise)
+    withdrawn = {"withdrawn_by": by, "withdrawn_why_sha256": sha}
+    assert report["withdrawn"] == [
+        {"kind": "note", "id": 2, "version": 1, "where": "shown", "withdrawn_at": at2, **withdrawn},
+        {"kind": "note", "id": 1, "version": 1, "where": "privilege log", "withdrawn_at": at1, **withdrawn},
+    ]
+    verified = cli("verify", pdf)
+    assert (verified.exit_code, verified.stderr) == (0, "")
+    bates = report["bates"]
+    made_now = "(recorded by mistake: a transcript made now leaves it out)"
+    assert verified.stdout.splitlines() == [
+        f"{pdf}: matches the archive (transcript {report['transcript']}, 10 messages, {report['pages']} pages,"
+        f" Bates {bates['first']} to {bates['last']}).",
+        f"  note 2 (version 1), which it shows, was withdrawn since the transcript was made, on {times.display(at2, NY)}"
+        f" by {by} {made_now}",
+        "  note 1 (version 1), which its privilege log lists, was withdrawn since the transcript was made, on"
+        f" {times.display(at1, NY)} by {by} {made_now}",
+    ]
+    assert WHY not in verified.stdout + json.dumps(report)
+
+
+def test_verify_dir_says_a_note_its_privilege_log_lists_was_withdrawn_since(cli, noted, tmp_path):
+    """A production made before still verifies; `verify DIR` says, as a notice, the note its privilege log
+    (DATA/privilege-log.csv) lists that was withdrawn since."""
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    before = json.loads(cli("verify", tmp_path / "vol1", "--json").stdout)[0]
+
+    assert cli("note", "withdraw", "1", "--reason", WHY).exit_code == 0
+
+    at, by = withdrawal(noted.conn, 1)
+    notice = (
+        "note 1 (version 1), which its privilege log lists, was withdrawn since the production was made, on"
+        f" {times.display(at, NY)}"
+        f" by {by} (recorded by mistake: a production made now leaves it out)"
+    )
+    report = json.loads(cli("verify", tmp_path / "vol1", "--json").stdout)[0]
+    assert report == {**before, "notices": [notice]}
+    verified = cli("verify", tmp_path / "vol1")
+    assert (verified.exit_code, verified.stderr) == (0, "")
+    assert verified.stdout.splitlines() == [
+        f"{tmp_path / 'vol1'}: production 1 of M-1 matches the archive: {report['files']} files as SHA256SUMS lists"
+        f" them, 1 signed PDF, 1 RSMF file; Bates {report['bates'][0]} to {report['bates'][1]}.",
+        f"  {notice}",
+    ]
+
+
 PREVIOUS = "59edfa728264ca8f04aa721b89f90453cf7d4c49"  # the last commit before m034
 
 

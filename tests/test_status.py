@@ -428,8 +428,8 @@ def test_status_reads_at_80_columns(cli, office, tmp_path, monkeypatch):
 
 
 def test_the_open_flags_line_says_its_breakdown_beside_the_open_not_the_new(cli, archive):
-    """ "Review flags open: 2 (1 after_opt_out, 1 opt_out), 2 new": the counts by rule are of the open flags
-    (the second reader read them as the new ones' when they followed "new")."""
+    """ "Review flags open: 2 (after_opt_out: 1, opt_out: 1), 2 new": the counts by rule are of the open flags
+    (the second reader read them as the new ones' when they followed "new"), each after its rule's name."""
     from conftest import ingest_records, msg
 
     ingest_records(archive, [msg(1, "STOP"), msg(2, "One more thing", out=True)])
@@ -438,5 +438,21 @@ def test_the_open_flags_line_says_its_breakdown_beside_the_open_not_the_new(cli,
 
     lines = [line for line in shown.stdout.splitlines() if line.startswith("Review flags open")]
     assert lines == [
-        "Review flags open: 2 (1 after_opt_out, 1 opt_out), 2 new (textfile review; textfile review --unanswered)"
+        "Review flags open: 2 (after_opt_out: 1, opt_out: 1), 2 new (textfile review; textfile review --unanswered)"
     ], shown.stdout
+
+
+def test_a_lexicon_category_is_named_before_its_count(cli, archive):
+    """A lexicon's category is a plural name ("deadlines"): "deadlines: 1", not "1 deadlines"; --json keeps
+    the rule as its key."""
+    from conftest import ingest_records, msg
+
+    ingest_records(archive, [msg(1, "The court date is tomorrow")])
+
+    shown = cli("status")
+
+    lines = [line for line in shown.stdout.splitlines() if line.startswith("Review flags open")]
+    assert lines == ["Review flags open: 1 (deadlines: 1), 1 new (textfile review; textfile review --unanswered)"], (
+        shown.stdout
+    )
+    assert json.loads(cli("status", "--json").stdout)["open_flags"] == {"deadlines": 1}

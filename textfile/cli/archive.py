@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from textfile import times
 from textfile.archive import Archive, resolve_path
 from textfile.cli.options import Json, Quiet, Reason
 from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
@@ -163,7 +164,7 @@ def settings(
     """Show the archive's settings, or change those review reads: working hours and holidays, whether a text to a client with no consent on record is flagged, the lexicons' languages (each change audited, and the archive reviewed again at once).
 
     Example: textfile settings --hours "Mon-Fri 09:00-18:00" --holidays 2026-12-24..2026-12-26"""
-    from textfile import review, times
+    from textfile import review
     from textfile.review import settings as review_settings
 
     with open_archive() as archive:
@@ -343,6 +344,9 @@ def _verify_productions(paths: list[Path], json_: bool, quiet: bool) -> None:
 
     with open_archive() as archive:
         reports = [verify_production(archive, p) if p.is_dir() else verify_pdfs(archive, [p])[0] for p in paths]
+        for r in reports:
+            if hasattr(r, "production") and r.production is not None:
+                r.notices += _withdrawn_notices(archive.conn, r)
     emit(reports, json_=json_, quiet=quiet)
     for r in reports:
         if r.ok and not quiet and not json_:
@@ -351,6 +355,13 @@ def _verify_productions(paths: list[Path], json_: bool, quiet: bool) -> None:
             warn(f"Error: {r.path if hasattr(r, 'path') else r.folder}: {problem}")
     if not all(r.ok for r in reports):
         raise typer.Exit(3)
+
+
+def _withdrawn_notices(conn, r) -> list[str]:
+    """The notes a production's privilege log lists that were withdrawn since: notices (integrity/withdrawn.py)."""
+    from textfile.integrity.withdrawn import production_withdrawn, withdrawn_lines
+
+    return withdrawn_lines(production_withdrawn(conn, r.production, r.folder), times.archive_zone(conn), "production")
 
 
 def _say_production(r) -> None:
@@ -368,6 +379,7 @@ def _say_production(r) -> None:
 def _say_pdf(r: PdfCheck) -> None:
     from textfile.integrity.earlier import counted
     from textfile.integrity.reports import ReportCheck, report_lines
+    from textfile.integrity.withdrawn import withdrawn_lines
     from textfile.transcript.manifest import earlier_lines
 
     if isinstance(r, ReportCheck):  # a review report (issue 18)
@@ -384,6 +396,8 @@ def _say_pdf(r: PdfCheck) -> None:
     )
     for line in earlier_lines(r.earlier, r.zone):
         say(line)
+    for line in withdrawn_lines(r.withdrawn, times.zone(r.zone)):  # (information: it is what was made)
+        say(f"  {line}")
     if r.privilege_log_absent:  # (the PDF is proven without it; notes/proof.py)
         say(f"  its privilege log {r.privilege_log_absent} is not beside it: not checked")
     if r.moved_from:

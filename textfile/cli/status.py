@@ -48,7 +48,8 @@ def show_status(s: Status, tz) -> None:
         )
     _say_transcripts(s, tz)
     if s.open_flags:
-        by_rule = ", ".join(f"{n} {rule}" for rule, n in s.open_flags.items())
+        # (a rule's name after its count: "deadlines: 1", not "1 deadlines", a lexicon category's name being plural)
+        by_rule = ", ".join(f"{rule}: {n}" for rule, n in s.open_flags.items())
         say(
             f"Review flags open: {sum(s.open_flags.values())} ({by_rule}), {s.new_flags} new"
             " (textfile review; textfile review --unanswered)"

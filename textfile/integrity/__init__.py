@@ -6,7 +6,8 @@ CLI exits 3 when there are any.
 
 The package: this module checks the archive (`check_archive`, in named steps); transcripts.py, the
 recorded transcripts (their files, their rows, the states of messages they show); earlier.py, a
-message's state that a later import replaced (`earlier_state`).
+message's state that a later import replaced (`earlier_state`); reports.py, a review report checked;
+withdrawn.py, the consents and notes a transcript or a production showed that were withdrawn since.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ changed or is missing, or the archive never made this transcript. A message a la
 (an edit or a deletion seen in a later export, a corrected zone, a number read anew, a change in the
 source) is no disagreement when the transcript shows a state the archive keeps as a version of it,
 vouched for by that import (`integrity.earlier_state`): the transcript matches the archive as it
-was, and the report names each such message and what changed it (`earlier`). The report is a typed
+was, and the report names each such message and what changed it (`earlier`); each consent and note it
+shows that was withdrawn since is information too (`withdrawn`: integrity/withdrawn.py). The report is a typed
 result (`PdfCheck`) whose JSON form has only what the check reached: a check that stopped at an
 unreadable manifest says no Bates range.
 """
@@ -26,6 +27,7 @@ from typing import NamedTuple
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
+from textfile.integrity.withdrawn import withdrawn_since
 from textfile.notes.proof import log_not_beside, notes_problems
 from textfile.results import Result
 
@@ -177,6 +179,7 @@ class PdfCheck(Result):
     recorded_gone: bool = NOT_REACHED  # the archive records it at another path, where it no longer is
     moved_from: str | None = NOT_REACHED  # where it was recorded before `verify --moved` recorded it here
     privilege_log_absent: str = NOT_REACHED  # the CSV its manifest records, not beside it: not checked (notes/proof.py)
+    withdrawn: list[dict] = NOT_REACHED  # the consents and notes it shows, withdrawn since (integrity/withdrawn.py)
 
     def to_json(self) -> dict:
         return {k: v for k, v in Result.to_json(self).items() if v is not NOT_REACHED}
@@ -236,6 +239,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     absent = log_not_beside(manifest.data.get("notes"), path)
     if absent:
         report.privilege_log_absent = absent
+    report.withdrawn = withdrawn_since(conn, manifest.data, row["id"])
     report.earlier = []
     problems += _message_problems(
         conn, recorded, report.earlier, report.scope.get("numbering") if isinstance(report.scope, dict) else None
