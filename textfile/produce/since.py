@@ -4,17 +4,18 @@ again (`produce --again N`) that differs does (`remade.py`: PRODUCTION-DIFFERS.t
 Decisions, and why:
 - **Only what the archive records, dated.** Each change is read from its own record: a client added,
   renamed, or given or relieved of a number (the audit log's "client add" and "client edit" entries after
-  the production's own), the matter renamed ("matter edit"), a note of the matter that its privilege log
-  lists added, edited or withdrawn (`note_versions`, `notes.withdrawn_at`). Which file a change altered,
-  the archive does not record, and this does not guess.
+  the production's own), a note of the matter that its privilege log lists added, edited or withdrawn
+  (`note_versions`, `notes.withdrawn_at`). Which file a change altered, the archive does not record, and
+  this does not guess.
 - **Only what the production's files can show.** A client matters where one of their numbers is a
-  participant's in the produced conversations (the files name that participant by them) or they are the
-  matter's client; a note where it concerns the produced messages (or the whole matter) and is privileged
+  participant's in the produced conversations (the files name that participant by them); a note where it concerns the produced messages (or the whole matter) and is privileged
   before or after the change (the privilege log lists privileged notes only). A consent is left out: a
   production's cover withholds the client's consents (transcript/content/withheld.py), so no consent given
   or withdrawn since changes a file of it.
-- **Not the messages, nor their redactions**: a production whose messages or redactions changed since is
-  refused before anything is written (production.py `_check_unchanged`), so they are never a cause here.
+- **Not the messages, nor their redactions, nor the matter**: a production whose messages or redactions
+  changed since is refused before anything is written (production.py `_check_unchanged`), and so is one
+  whose matter was retitled or renamed, or whose client was (its transcripts cannot be made again: their
+  covers name them), so they are never a cause.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from textfile import times
 from textfile.audit.entries import details_of
 from textfile.produce.certify import _one_line
 
-_AUDITED = ("client add", "client edit", "matter edit")
+_AUDITED = ("client add", "client edit")
 
 
 def produced_entry(conn, number: int) -> int | None:
@@ -56,7 +57,7 @@ def changes(conn, row, conversations: list[int], zone) -> list[str]:
             (json.dumps(conversations),),
         )
     }
-    found = _clients(conn, entries, handles, row["matter_id"]) + _matter(entries, row["reference"]) + _notes(conn, row)
+    found = _clients(conn, entries, handles) + _notes(conn, row)
     return [f"{times.day(at, zone)}  {said}" for at, said in sorted(found, key=lambda f: f[0])]
 
 
@@ -72,27 +73,26 @@ def _numbers(handles: list[str]) -> str:
     )
 
 
-def _clients(conn, entries, handles: set[str], matter_id: int) -> list[tuple[str, str]]:
-    """A client added with a participant's number, renamed (where they are the matter's client or have a
-    participant's number), given or relieved of a participant's number."""
+def _clients(conn, entries, handles: set[str]) -> list[tuple[str, str]]:
+    """A client added with a participant's number, renamed (where they have one), given or relieved of one."""
     found = []
     for n, (at, command, d) in enumerate(entries):
         name = d.get("client")
         if command == "client add":
             ours = [h for h in d.get("handles") or () if h in handles]
             if ours:
-                found.append((at, f"client {_quoted(name)} added, with {_numbers(ours)}"))
+                found.append((at, f"client {_quoted(name)} added ({_numbers(ours)})"))
         elif command == "client edit":
             added = [h for h in d.get("added") or () if h in handles]
             removed = [h for h in d.get("removed") or () if h in handles]
-            if d.get("renamed_to") and (
-                added or removed or _ours(conn, _named_now(entries[n + 1 :], d["renamed_to"]), handles, matter_id)
-            ):
-                found.append((at, f"client {_quoted(name)} renamed {_quoted(d['renamed_to'])}"))
+            renamed = d.get("renamed_to")
+            ours = (added + removed or _ours(conn, _named_now(entries[n + 1 :], renamed), handles)) if renamed else []
+            if ours:
+                found.append((at, f"client {_quoted(name)} renamed {_quoted(renamed)} ({_numbers(ours)})"))
             if added:
-                found.append((at, f"client {_quoted(d.get('renamed_to') or name)} given {_numbers(added)}"))
+                found.append((at, f"client {_quoted(renamed or name)} given {_numbers(added)}"))
             if removed:
-                found.append((at, f"client {_quoted(d.get('renamed_to') or name)} relieved of {_numbers(removed)}"))
+                found.append((at, f"client {_quoted(renamed or name)} relieved of {_numbers(removed)}"))
     return found
 
 
@@ -104,32 +104,16 @@ def _named_now(later, name: str) -> str:
     return name
 
 
-def _ours(conn, name: str, handles: set[str], matter_id: int) -> bool:
-    """The client named so now is the matter's client, or has a participant's number."""
-    found = conn.execute(
-        "SELECT c.id = (SELECT client_id FROM matters WHERE id = ?) OR EXISTS (SELECT 1 FROM client_handles h"
-        " WHERE h.client_id = c.id AND h.handle IN (SELECT value FROM json_each(?))) FROM clients c WHERE c.name = ?",
-        (matter_id, json.dumps(sorted(handles)), name),
-    ).fetchone()
-    return bool(found and found[0])
-
-
-def _matter(entries, reference: str) -> list[tuple[str, str]]:
-    """The matter renamed or retitled: its entries found by every reference it had (its own now, then the
-    ones it was renamed from, latest first)."""
-    names = {reference}
-    for _at, command, d in reversed(entries):
-        if command == "matter edit" and (d.get("reference") or {}).get("to") in names:
-            names.add(d["reference"]["from"])
-    found = []
-    for at, command, d in entries:
-        if command != "matter edit" or d.get("matter") not in names:
-            continue
-        if d.get("reference"):
-            found.append((at, f"matter {_quoted(d['reference']['from'])} renamed {_quoted(d['reference']['to'])}"))
-        if d.get("title"):
-            found.append((at, f"matter {_quoted(d['matter'])} retitled {_quoted(d['title']['to'])}"))
-    return found
+def _ours(conn, name: str, handles: set[str]) -> list[str]:
+    """The participants' numbers the client named so now has, sorted."""
+    return [
+        h
+        for (h,) in conn.execute(
+            "SELECT h.handle FROM clients c JOIN client_handles h ON h.client_id = c.id WHERE c.name = ?"
+            " AND h.handle IN (SELECT value FROM json_each(?)) ORDER BY h.handle",
+            (name, json.dumps(sorted(handles))),
+        )
+    ]
 
 
 _CONCERNS = (
