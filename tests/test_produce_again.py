@@ -193,6 +193,19 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
         "matter": "M-1",
         "problems": [said],
     }
+    # The folder's own files are checked against its SHA256SUMS all the same.
+    csv = folder / "DATA" / "messages.csv"
+    kept = csv.read_bytes()
+    csv.write_bytes(kept + b"\n")
+    tampered = cli("verify", folder)
+    assert (tampered.exit_code, tampered.stderr.splitlines()) == (
+        3,
+        [
+            f"Error: {folder}: {said}",
+            f"Error: {folder}: DATA/messages.csv: changed (its sha256 is not the one produced)",
+        ],
+    )
+    csv.write_bytes(kept)
     # Taken out, the note is still named by the signed SHA256SUMS: the folder is no production.
     (folder / "PRODUCTION-DIFFERS.txt").unlink()
     stripped = cli("verify", folder)
@@ -433,4 +446,113 @@ def test_what_differs_is_said_with_the_changes_the_archive_records_since(filed, 
         3,
         f"Error: {folder}: made again, differs from production 1 in: {', '.join(differing)} (made from the archive"
         " as it is now: PRODUCTION-DIFFERS.txt says why): it is not production 1\n",
+    )
+
+
+def recorded_otherwise(archive, path: str) -> str:
+    """Production 1's record of `path` set to another sha256, as a file laid out otherwise since (another
+    version of textfile or of its fonts) would differ, which the archive records nowhere; the one it had."""
+    (was,) = archive.conn.execute(
+        "SELECT sha256 FROM production_files WHERE production_id = 1 AND path = ?", (path,)
+    ).fetchone()
+    with archive.conn:
+        archive.conn.execute(
+            "UPDATE production_files SET sha256 = ? WHERE production_id = 1 AND path = ?", ("0" * 64, path)
+        )
+    return was
+
+
+def test_a_file_that_differs_for_no_recorded_change_is_said_so(filed, archive, tmp_path):
+    cli = filed
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    produced = files_of(tmp_path / "vol1")
+    recorded_otherwise(archive, "DATA/messages.csv")
+    folder = tmp_path / "vol1-again"
+    assert cli("produce", "M-1", "--again", 1, "--out", folder).exit_code == 3
+    assert sorted(set(produced) - set(files_of(folder))) == ["CERTIFICATION.pdf", "CERTIFICATION.txt"]
+    sums = hashes(produced)
+    assert (folder / "PRODUCTION-DIFFERS.txt").read_text(encoding="utf-8") == "\n".join(
+        [
+            "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+            "",
+            f"This folder is NOT production 1 of matter M-1 as it was made on {made_on(archive, 1)}. It is a",
+            "re-making of it from the archive as it is now, and it differs from it: do not hand it over as",
+            "production 1. SHA256SUMS lists the files of this folder as they are, this one too, and",
+            "SHA256SUMS.p7s signs it.",
+            "",
+            "WHAT DIFFERS",
+            "Each file that is not the one production 1 holds, with its sha256 as produced and as here",
+            '("(none)": not in that folder, or not in this one):',
+            f"CERTIFICATION.pdf  produced {sums['CERTIFICATION.pdf']}  here (none)",
+            f"CERTIFICATION.txt  produced {sums['CERTIFICATION.txt']}  here (none)",
+            f"DATA/messages.csv  produced {'0' * 64}  here {sums['DATA/messages.csv']}",
+            "",
+            "WHY",
+            "Not its messages, nor their redactions: each message is the version production 1 handed",
+            "over (its content hash as recorded), redacted as it was; the archive refuses to make a production",
+            "again otherwise.",
+            "The archive records no change since production 1 was made to what its files can show:",
+            "the archive does not record why (another version of textfile, of WeasyPrint or of its fonts",
+            "lays a file out otherwise, and is recorded nowhere).",
+            "",
+            *NO_CERTIFICATION,
+        ]
+    )
+
+
+def test_a_certification_whose_words_are_the_production_s_is_kept_where_only_its_pdf_differs(filed, archive, tmp_path):
+    """Every other file the one produced and the certification's text twin too: its words are production 1's
+    own, and true of this folder's files; only its PDF's bytes differ, and the note says so."""
+    cli = filed
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    produced = files_of(tmp_path / "vol1")
+    recorded_otherwise(archive, "CERTIFICATION.pdf")
+    folder = tmp_path / "vol1-again"
+    again = cli("produce", "M-1", "--again", 1, "--out", folder)
+    assert (again.exit_code, again.stderr) == (
+        3,
+        f"Error: {folder}: CERTIFICATION.pdf is not the file production 1 holds (the archive changed since)\n",
+    )
+    made = files_of(folder)
+    assert made["CERTIFICATION.txt"] == produced["CERTIFICATION.txt"]
+    assert made["CERTIFICATION.txt"].decode().splitlines()[:4] == [
+        "CERTIFICATION OF RECORDS PRODUCED",
+        "",
+        "Declaration under 28 U.S.C. § 1746, for authentication under Federal Rules of Evidence 902(13) and",
+        "902(14)",
+    ]
+    assert made["PRODUCTION-DIFFERS.txt"].decode() == "\n".join(
+        [
+            "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+            "",
+            f"This folder is NOT production 1 of matter M-1 as it was made on {made_on(archive, 1)}. It is a",
+            "re-making of it from the archive as it is now, and it differs from it: do not hand it over as",
+            "production 1. SHA256SUMS lists the files of this folder as they are, this one too, and",
+            "SHA256SUMS.p7s signs it.",
+            "",
+            "WHAT DIFFERS",
+            "Each file that is not the one production 1 holds, with its sha256 as produced and as here",
+            '("(none)": not in that folder, or not in this one):',
+            f"CERTIFICATION.pdf  produced {'0' * 64}  here {hashes(made)['CERTIFICATION.pdf']}",
+            "",
+            "WHY",
+            "Not its messages, nor their redactions: each message is the version production 1 handed",
+            "over (its content hash as recorded), redacted as it was; the archive refuses to make a production",
+            "again otherwise.",
+            "The archive records no change since production 1 was made to what its files can show:",
+            "the archive does not record why (another version of textfile, of WeasyPrint or of its fonts",
+            "lays a file out otherwise, and is recorded nowhere).",
+            "",
+            "CERTIFICATION",
+            "CERTIFICATION.txt is the one production 1 holds: the certification's words are that",
+            "production's own, and true of this folder's other files, each the one produced. Only the bytes",
+            "of CERTIFICATION.pdf differ (how it was laid out or signed).",
+            "",
+        ]
+    )
+    verified = cli("verify", folder)
+    assert (verified.exit_code, verified.stderr) == (
+        3,
+        f"Error: {folder}: made again, differs from production 1 in: CERTIFICATION.pdf (made from the archive as"
+        " it is now: PRODUCTION-DIFFERS.txt says why): it is not production 1\n",
     )
