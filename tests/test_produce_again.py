@@ -134,29 +134,55 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
         f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)" for path in differing
     ]
     first, second = files_of(tmp_path / "vol1"), files_of(folder)
+    # No certification: it would state that these files are production 1 (they are not), and a paralegal
+    # sends the one in the folder with it. The note says so, and why, at the top and at its end.
     assert sorted(set(second) - set(first)) == ["PRODUCTION-DIFFERS.txt"]
-    assert sorted(p for p in first if first[p] != second[p]) == [*differing, "SHA256SUMS", "SHA256SUMS.p7s"]
-    sums = hashes(first)
-    assert second["PRODUCTION-DIFFERS.txt"].decode().splitlines() == [
-        "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
-        "",
-        "This folder is production 1 of matter M-1 made again from the archive as it is now.",
-        "Its messages are those production 1 handed over, as they were produced, but the archive",
-        "says otherwise of them since (a contact's name, a note made privileged, the settings), so the files",
-        "below are not the ones production 1 holds (their sha256 as produced, and as made here),",
-        "nor is SHA256SUMS. It is not production 1: do not hand it over as that production.",
-        "SHA256SUMS lists the files of this folder as they are, this one too, and SHA256SUMS.p7s signs it.",
-        "",
-        *(f"{path}  produced {sums[path]}  here {file_sha256(folder / path)}" for path in differing),
+    assert sorted(set(first) - set(second)) == ["CERTIFICATION.pdf", "CERTIFICATION.txt"]
+    assert sorted(p for p in second if p in first and first[p] != second[p]) == [
+        "IMAGES/TF-000001.pdf",
+        "SHA256SUMS",
+        "SHA256SUMS.p7s",
     ]
+    sums = hashes(first)
+    image = "IMAGES/TF-000001.pdf"
+    assert second["PRODUCTION-DIFFERS.txt"].decode() == "\n".join(
+        [
+            "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+            "",
+            f"This folder is NOT production 1 of matter M-1 as it was made on {made_on(archive, 1)}. It is a",
+            "re-making of it from the archive as it is now, and it differs from it: do not hand it over as",
+            "production 1. SHA256SUMS lists the files of this folder as they are, this one too, and",
+            "SHA256SUMS.p7s signs it.",
+            "",
+            "WHAT DIFFERS",
+            "Each file that is not the one production 1 holds, with its sha256 as produced and as here",
+            '("(none)": not in that folder, or not in this one):',
+            f"CERTIFICATION.pdf  produced {sums['CERTIFICATION.pdf']}  here (none)",
+            f"CERTIFICATION.txt  produced {sums['CERTIFICATION.txt']}  here (none)",
+            f"{image}  produced {sums[image]}  here {file_sha256(folder / image)}",
+            "",
+            "WHY",
+            "Not its messages, nor their redactions: each message is the version production 1 handed",
+            "over (its content hash as recorded), redacted as it was; the archive refuses to make a production",
+            "again otherwise.",
+            "The archive records these changes since production 1 was made, to what its files can",
+            "show (it does not record which file each one changed):",
+            f"  {today(archive)}  client “Dana Other” added (+12025550178: a participant's number in the"
+            " conversations produced)",
+            "Whether anything else changed (another version of textfile, of WeasyPrint or of its fonts), the",
+            "archive does not record.",
+            "",
+            *NO_CERTIFICATION,
+        ]
+    )
     # SHA256SUMS lists every file as it is, the note too, and is signed: `sha256sum -c` passes.
     listed = sorted(p for p in second if p not in ("SHA256SUMS", "SHA256SUMS.p7s"))
     assert second["SHA256SUMS"].decode() == "".join(f"{file_sha256(folder / p)}  {p}\n" for p in listed)
     checked = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
     said = (
-        f"made again, differs from production 1 in: {', '.join(differing)} (the archive says otherwise of its"
-        " messages since it was made, as PRODUCTION-DIFFERS.txt says): it is not production 1"
+        f"made again, differs from production 1 in: {', '.join(differing)} (made from the archive as it is now:"
+        " PRODUCTION-DIFFERS.txt says why): it is not production 1"
     )
     verified = cli("verify", folder)
     assert (verified.exit_code, verified.stdout, verified.stderr) == (3, "", f"Error: {folder}: {said}\n")
@@ -167,6 +193,19 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
         "matter": "M-1",
         "problems": [said],
     }
+    # The folder's own files are checked against its SHA256SUMS all the same.
+    csv = folder / "DATA" / "messages.csv"
+    kept = csv.read_bytes()
+    csv.write_bytes(kept + b"\n")
+    tampered = cli("verify", folder)
+    assert (tampered.exit_code, tampered.stderr.splitlines()) == (
+        3,
+        [
+            f"Error: {folder}: {said}",
+            f"Error: {folder}: DATA/messages.csv: changed (its sha256 is not the one produced)",
+        ],
+    )
+    csv.write_bytes(kept)
     # Taken out, the note is still named by the signed SHA256SUMS: the folder is no production.
     (folder / "PRODUCTION-DIFFERS.txt").unlink()
     stripped = cli("verify", folder)
@@ -175,6 +214,34 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
         [f"Error: {folder}: {said}", f"Error: {folder}: PRODUCTION-DIFFERS.txt: missing"],
     )
     assert cli("verify", tmp_path / "vol1").exit_code == 0
+
+
+NO_CERTIFICATION = [
+    "NO CERTIFICATION",
+    "CERTIFICATION.pdf and CERTIFICATION.txt are left out of this folder. A certification is the",
+    "declaration a person signs, under penalty of perjury, that the files it lists are the production",
+    "made on its date; these files are not production 1, and no production was made of them:",
+    "there is nothing here to certify, and a certification here would misstate what they are.",
+    "Production 1's own certification is in the folder it was made in. To hand these messages",
+    "over again, make a new production of them (`textfile produce` with --reproduce): it has its own",
+    "number, Bates numbers and certification.",
+    "",
+]
+
+
+def made_on(archive, number: int) -> str:
+    """When production `number` was made, as its README and PRODUCTION-DIFFERS.txt say it."""
+    from textfile import times
+
+    (at,) = archive.conn.execute("SELECT created_at FROM productions WHERE id = ?", (number,)).fetchone()
+    return times.display(at, times.zone(archive.settings.tz))
+
+
+def today(archive) -> str:
+    """The archive's date now (the tests' changes are made today)."""
+    from textfile import times
+
+    return times.day(times.now_iso(), times.zone(archive.settings.tz))
 
 
 def hashes(files: dict[str, bytes]) -> dict[str, str]:
@@ -307,3 +374,188 @@ def test_a_message_imported_since_that_would_number_the_produced_ones_otherwise_
     )
     assert all(p.read_bytes() == (second / p.relative_to(first)).read_bytes() for p in first.rglob("*") if p.is_file())
     assert cli("verify", second).exit_code == 0
+
+
+def test_what_differs_is_said_with_the_changes_the_archive_records_since(filed, archive, tmp_path):
+    cli = filed
+    for args in (
+        ("note", "add", "M-1", "an early note", "--privileged"),
+        ("client", "add", "Dana Other", "--phone", "+12025550178"),  # (a participant of the group thread)
+        ("client", "add", "Kim Nobody", "--phone", "+12025550999"),  # (in no conversation produced)
+        ("client", "consent", "Sam Client", "--given", "2024-01-05", "--method", "written"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    made = cli("produce", "M-1", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    for args in (
+        ("client", "edit", "Dana Other", "--name", "Dana Another"),
+        ("client", "edit", "Kim Nobody", "--name", "Kim Somebody"),
+        ("note", "add", "M-1", "strategy", "--privileged"),
+        ("note", "add", "M-1", "plain, not privileged"),
+        ("note", "add", "M-1", "plain, then privileged"),
+        ("note", "edit", "4", "--privileged"),
+        ("note", "withdraw", "1", "--reason", "wrong matter"),
+        ("client", "consent", "Sam Client", "--withdraw", "1", "--reason", "recorded by mistake"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    folder = tmp_path / "vol1-again"
+    again = cli("produce", "M-1", "--again", 1, "--out", folder)
+    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "DATA/privilege-log.csv", "IMAGES/TF-000001.pdf"]
+    assert (again.exit_code, again.stderr.splitlines()) == (
+        3,
+        [
+            f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)"
+            for path in differing
+        ],
+    )
+    sums, day = hashes(files_of(tmp_path / "vol1")), today(archive)
+    here = {p: file_sha256(folder / p) if (folder / p).exists() else "(none)" for p in differing}
+    # The renamed client in the thread and the privileged notes are said, each dated; the client in none of
+    # the conversations produced, the note that is not privileged, the consent (withheld from a production's
+    # cover) are not: nothing of them is in its files.
+    assert (folder / "PRODUCTION-DIFFERS.txt").read_text(encoding="utf-8") == "\n".join(
+        [
+            "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+            "",
+            f"This folder is NOT production 1 of matter M-1 as it was made on {made_on(archive, 1)}. It is a",
+            "re-making of it from the archive as it is now, and it differs from it: do not hand it over as",
+            "production 1. SHA256SUMS lists the files of this folder as they are, this one too, and",
+            "SHA256SUMS.p7s signs it.",
+            "",
+            "WHAT DIFFERS",
+            "Each file that is not the one production 1 holds, with its sha256 as produced and as here",
+            '("(none)": not in that folder, or not in this one):',
+            *(f"{path}  produced {sums[path]}  here {here[path]}" for path in differing),
+            "",
+            "WHY",
+            "Not its messages, nor their redactions: each message is the version production 1 handed",
+            "over (its content hash as recorded), redacted as it was; the archive refuses to make a production",
+            "again otherwise.",
+            "The archive records these changes since production 1 was made, to what its files can",
+            "show (it does not record which file each one changed):",
+            f"  {day}  client “Dana Other” renamed “Dana Another” (+12025550178: a participant's number in the"
+            " conversations produced)",
+            f"  {day}  note 2 added, privileged: the privilege log lists it",
+            f"  {day}  note 4 edited (version 2), made privileged: the privilege log lists this version",
+            f"  {day}  note 1 withdrawn, privileged: the privilege log leaves it out",
+            "Whether anything else changed (another version of textfile, of WeasyPrint or of its fonts), the",
+            "archive does not record.",
+            "",
+            *NO_CERTIFICATION,
+        ]
+    )
+    verified = cli("verify", folder)
+    assert (verified.exit_code, verified.stderr) == (
+        3,
+        f"Error: {folder}: made again, differs from production 1 in: {', '.join(differing)} (made from the archive"
+        " as it is now: PRODUCTION-DIFFERS.txt says why): it is not production 1\n",
+    )
+
+
+def recorded_otherwise(archive, path: str) -> str:
+    """Production 1's record of `path` set to another sha256, as a file laid out otherwise since (another
+    version of textfile or of its fonts) would differ, which the archive records nowhere; the one it had."""
+    (was,) = archive.conn.execute(
+        "SELECT sha256 FROM production_files WHERE production_id = 1 AND path = ?", (path,)
+    ).fetchone()
+    with archive.conn:
+        archive.conn.execute(
+            "UPDATE production_files SET sha256 = ? WHERE production_id = 1 AND path = ?", ("0" * 64, path)
+        )
+    return was
+
+
+def test_a_file_that_differs_for_no_recorded_change_is_said_so(filed, archive, tmp_path):
+    cli = filed
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    produced = files_of(tmp_path / "vol1")
+    recorded_otherwise(archive, "DATA/messages.csv")
+    folder = tmp_path / "vol1-again"
+    assert cli("produce", "M-1", "--again", 1, "--out", folder).exit_code == 3
+    assert sorted(set(produced) - set(files_of(folder))) == ["CERTIFICATION.pdf", "CERTIFICATION.txt"]
+    sums = hashes(produced)
+    assert (folder / "PRODUCTION-DIFFERS.txt").read_text(encoding="utf-8") == "\n".join(
+        [
+            "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+            "",
+            f"This folder is NOT production 1 of matter M-1 as it was made on {made_on(archive, 1)}. It is a",
+            "re-making of it from the archive as it is now, and it differs from it: do not hand it over as",
+            "production 1. SHA256SUMS lists the files of this folder as they are, this one too, and",
+            "SHA256SUMS.p7s signs it.",
+            "",
+            "WHAT DIFFERS",
+            "Each file that is not the one production 1 holds, with its sha256 as produced and as here",
+            '("(none)": not in that folder, or not in this one):',
+            f"CERTIFICATION.pdf  produced {sums['CERTIFICATION.pdf']}  here (none)",
+            f"CERTIFICATION.txt  produced {sums['CERTIFICATION.txt']}  here (none)",
+            f"DATA/messages.csv  produced {'0' * 64}  here {sums['DATA/messages.csv']}",
+            "",
+            "WHY",
+            "Not its messages, nor their redactions: each message is the version production 1 handed",
+            "over (its content hash as recorded), redacted as it was; the archive refuses to make a production",
+            "again otherwise.",
+            "The archive records no change since production 1 was made to what its files can show:",
+            "the archive does not record why (another version of textfile, of WeasyPrint or of its fonts",
+            "lays a file out otherwise, and is recorded nowhere).",
+            "",
+            *NO_CERTIFICATION,
+        ]
+    )
+
+
+def test_a_certification_whose_words_are_the_production_s_is_kept_where_only_its_pdf_differs(filed, archive, tmp_path):
+    """Every other file the one produced and the certification's text twin too: its words are production 1's
+    own, and true of this folder's files; only its PDF's bytes differ, and the note says so."""
+    cli = filed
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    produced = files_of(tmp_path / "vol1")
+    recorded_otherwise(archive, "CERTIFICATION.pdf")
+    folder = tmp_path / "vol1-again"
+    again = cli("produce", "M-1", "--again", 1, "--out", folder)
+    assert (again.exit_code, again.stderr) == (
+        3,
+        f"Error: {folder}: CERTIFICATION.pdf is not the file production 1 holds (the archive changed since)\n",
+    )
+    made = files_of(folder)
+    assert made["CERTIFICATION.txt"] == produced["CERTIFICATION.txt"]
+    assert made["CERTIFICATION.txt"].decode().splitlines()[:4] == [
+        "CERTIFICATION OF RECORDS PRODUCED",
+        "",
+        "Declaration under 28 U.S.C. § 1746, for authentication under Federal Rules of Evidence 902(13) and",
+        "902(14)",
+    ]
+    assert made["PRODUCTION-DIFFERS.txt"].decode() == "\n".join(
+        [
+            "PRODUCTION 1 OF MATTER M-1 MADE AGAIN: NOT THE FILES PRODUCED",
+            "",
+            f"This folder is NOT production 1 of matter M-1 as it was made on {made_on(archive, 1)}. It is a",
+            "re-making of it from the archive as it is now, and it differs from it: do not hand it over as",
+            "production 1. SHA256SUMS lists the files of this folder as they are, this one too, and",
+            "SHA256SUMS.p7s signs it.",
+            "",
+            "WHAT DIFFERS",
+            "Each file that is not the one production 1 holds, with its sha256 as produced and as here",
+            '("(none)": not in that folder, or not in this one):',
+            f"CERTIFICATION.pdf  produced {'0' * 64}  here {hashes(made)['CERTIFICATION.pdf']}",
+            "",
+            "WHY",
+            "Not its messages, nor their redactions: each message is the version production 1 handed",
+            "over (its content hash as recorded), redacted as it was; the archive refuses to make a production",
+            "again otherwise.",
+            "The archive records no change since production 1 was made to what its files can show:",
+            "the archive does not record why (another version of textfile, of WeasyPrint or of its fonts",
+            "lays a file out otherwise, and is recorded nowhere).",
+            "",
+            "CERTIFICATION",
+            "CERTIFICATION.txt is the one production 1 holds: the certification's words are that",
+            "production's own, and true of this folder's other files, each the one produced. Only the bytes",
+            "of CERTIFICATION.pdf differ (how it was laid out or signed).",
+            "",
+        ]
+    )
+    verified = cli("verify", folder)
+    assert (verified.exit_code, verified.stderr) == (
+        3,
+        f"Error: {folder}: made again, differs from production 1 in: CERTIFICATION.pdf (made from the archive as"
+        " it is now: PRODUCTION-DIFFERS.txt says why): it is not production 1\n",
+    )

@@ -268,6 +268,12 @@ def certification(facts: Certification) -> tuple[bytes, str]:
     return _pdf(parts, facts), _text(parts)
 
 
+def text(facts: Certification) -> str:
+    """The certification's plain-text twin alone (what `certification` returns beside the PDF): the same
+    words, read without laying out the PDF (a production made again asks whether they are the ones produced)."""
+    return _text(_declaration(facts) + _schedules(facts))
+
+
 # -- the words ------------------------------------------------------------------------------
 
 

@@ -187,8 +187,8 @@ def _made_again(conn, folder: Path, listed: dict[str, str], check: ProductionChe
     recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))
     differs = remade.differing(recorded, {p: sha for p, sha in listed.items() if p != remade.NAME})
     check.problems.append(
-        f"made again, differs from production {number} in: {', '.join(differs)} (the archive says otherwise of"
-        f" its messages since it was made, as {remade.NAME} says): it is not production {number}"
+        f"made again, differs from production {number} in: {', '.join(differs)} (made from the archive as it is"
+        f" now: {remade.NAME} says why): it is not production {number}"
     )
     if said is not None and said[2] != differs:
         check.problems.append(

@@ -29,7 +29,7 @@ from pathlib import Path
 from textfile import audit, times
 from textfile.archive import Archive, validate_bates_prefix
 from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
-from textfile.produce import contents, documents, record, selection
+from textfile.produce import contents, documents, record, remade, selection
 from textfile.produce.folder import UNLISTED, Folder
 from textfile.results import Result, omit_empty
 from textfile.transcript.bates import Series, bates_series, check_not_own
@@ -162,14 +162,17 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     return made
 
 
-def _finish(run: Run, first_native: int, pdfs, message_bates, before_sums=None):
-    """Every file beside the PDFs, README.txt, the certification, (`before_sums`: what a production made
-    again writes once every other file is summed) SHA256SUMS."""
+def _finish(run: Run, first_native: int, pdfs, message_bates, recorded: dict[str, str] | None = None):
+    """Every file beside the PDFs, README.txt, the certification, SHA256SUMS. Made again (`recorded`: the
+    production's files, path -> sha256): the certification only where it is the one produced (`_certifies`),
+    and PRODUCTION-DIFFERS.txt when a file is not (`_said_differing`)."""
     others = contents.write_others(run, first_native, pdfs, message_bates)
     run.folder.write("README.txt", record.readme(run, pdfs, others), "readme")
-    others.certification_sha256 = record.certification(run, pdfs, others)
-    if before_sums is not None:
-        before_sums()
+    facts = record.certification_facts(run, pdfs, others)
+    if recorded is None or _certifies(run, facts, recorded):
+        others.certification_sha256 = record.certification(run, facts)
+    if recorded is not None:
+        _said_differing(run, recorded)
     others.sums = run.folder.finish(run.signer)
     return others
 
@@ -282,9 +285,9 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
     recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))
-    differs: list[str] = []
-    others = _finish(run, after, pdfs, message_bates, lambda: differs.extend(_said_differing(run, row, recorded)))
+    others = _finish(run, after, pdfs, message_bates, recorded)
     made = {f.path: f.sha256 for f in run.folder.files.values()}
+    differs = remade.differing(recorded, {p: sha for p, sha in made.items() if p != remade.NAME})
     again = Reproduction(
         number,
         row["reference"],
@@ -300,16 +303,37 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     return again
 
 
-def _said_differing(run: Run, row, recorded: dict[str, str]) -> list[str]:
-    """The files that differ from the production's record, named in the folder itself (`remade.py`:
-    PRODUCTION-DIFFERS.txt, which SHA256SUMS then lists) when there are any."""
-    from textfile.produce import remade
+def _certifies(run: Run, facts, recorded: dict[str, str]) -> bool:
+    """A production made again is certified only where every file written so far is the one produced and
+    the certification would say the words production N's did (its text twin's sha256 is the recorded one):
+    a certification states that its files are production N, and of a folder that is not, it would misstate
+    (`remade.py`: PRODUCTION-DIFFERS.txt says it is left out, and why)."""
+    import hashlib
+
+    from textfile.produce import certify
 
     made = {f.path: f.sha256 for f in run.folder.files.values()}
-    differs = remade.differing(recorded, made)
-    if differs:
-        run.folder.write(remade.NAME, remade.note(run.number, row["reference"], recorded, made), "notice")
-    return differs
+    if remade.differing({p: sha for p, sha in recorded.items() if p not in remade.CERTIFICATIONS}, made):
+        return False
+    text = certify.text(facts).encode("utf-8")
+    return hashlib.sha256(text).hexdigest() == recorded.get("CERTIFICATION.txt")
+
+
+def _said_differing(run: Run, recorded: dict[str, str]) -> None:
+    """The files that differ from the production's record, named in the folder itself with why, as the
+    archive records it (`remade.py`: PRODUCTION-DIFFERS.txt, which SHA256SUMS then lists), when there are any."""
+    from textfile.produce import since
+
+    made = {f.path: f.sha256 for f in run.folder.files.values()}
+    if not remade.differing(recorded, made):
+        return
+    conn = run.archive.conn
+    row = conn.execute(
+        "SELECT p.*, m.reference FROM productions p JOIN matters m ON m.id = p.matter_id WHERE p.id = ?", (run.number,)
+    ).fetchone()
+    why = since.changes(conn, row, run.chosen.conversations, run.zone)
+    made_on = times.display(run.now, run.zone)
+    run.folder.write(remade.NAME, remade.note(run.number, row["reference"], made_on, recorded, made, why), "notice")
 
 
 def _imports_known(conn, number: int) -> int | None:
@@ -319,12 +343,10 @@ def _imports_known(conn, number: int) -> int | None:
     to their conversations, is no change to what it says). None: its audit entry is not found (read by
     every import; a file that then differs is named)."""
     from textfile import sightings
-    from textfile.audit.entries import details_of
+    from textfile.produce.since import produced_entry
 
-    for entry, details in conn.execute("SELECT id, details FROM audit_log WHERE command = 'produce' ORDER BY id"):
-        if details_of(details).get("production") == number:
-            return sightings.known_until(conn, entry)
-    return None
+    entry = produced_entry(conn, number)
+    return None if entry is None else sightings.known_until(conn, entry)
 
 
 def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:

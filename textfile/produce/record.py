@@ -159,14 +159,27 @@ def _bound(conn, chosen, given: str | None, pick) -> str | None:
     return pick(given, edge) if edge else given
 
 
-def certification(run: Run, pdfs, others) -> str:
-    """CERTIFICATION.pdf (signed) and CERTIFICATION.txt: the declaration, pre-filled with every file
-    written so far (all but itself and SHA256SUMS); the PDF's sha256."""
+def certification(run: Run, facts) -> str:
+    """CERTIFICATION.pdf (signed) and CERTIFICATION.txt: the declaration (`facts`: `certification_facts`);
+    the PDF's sha256."""
     from textfile.produce import certify, signing
+
+    folder = run.folder
+    data, text = certify.certification(facts)
+    folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")
+    folder.write_unsummed("CERTIFICATION.pdf", data)
+    signing.sign_pdf(folder.path / "CERTIFICATION.pdf", run.signer, when=run.now)
+    return folder.add("CERTIFICATION.pdf", "certification").sha256
+
+
+def certification_facts(run: Run, pdfs, others):
+    """What the certification states (`certify.Certification`): the production, its sources and every file
+    written so far (all but the certification and SHA256SUMS)."""
+    from textfile.produce import certify
 
     archive, chosen, folder, now = run.archive, run.chosen, run.folder, run.now
     settings = archive.settings
-    facts = certify.Certification(
+    return certify.Certification(
         production=str(run.number),
         produced_at=now,
         produced_by=run.by,
@@ -195,11 +208,6 @@ def certification(run: Run, pdfs, others) -> str:
         repeats=_repeated(run),
         copies=certify.copies_of(archive.conn, chosen.ids, run.imports_until),
     )
-    data, text = certify.certification(facts)
-    folder.write("CERTIFICATION.txt", text.encode("utf-8"), "certification")
-    folder.write_unsummed("CERTIFICATION.pdf", data)
-    signing.sign_pdf(folder.path / "CERTIFICATION.pdf", run.signer, when=now)
-    return folder.add("CERTIFICATION.pdf", "certification").sha256
 
 
 def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Production:
