@@ -233,6 +233,25 @@ def test_an_assumption_earlier_imports_made_too_is_listed_and_is_not_news(cli, o
     assert (code, found["assumptions"], [len(i["seen_before"]) for i in found["imports"]]) == (4, 1, [1, 0])
 
 
+def test_an_assumption_an_import_of_this_week_made_already_is_not_news_again(cli, archive):
+    """The same chat imported twice in a week by hand (no archive run): its assumptions are new once."""
+    chat = FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt"
+    assert cli("import", chat, "--me", "Alex Owner", "--quiet").exit_code == 0
+    code, first = run_status(cli)
+    assert cli("import", chat, "--me", "Alex Owner", "--quiet").exit_code == 0
+
+    code, found = run_status(cli)
+
+    made = first["imports"][0]["assumptions"]
+    assert made and first["assumptions"] == len(made)
+    assert [(i["assumptions"], i["seen_before"]) for i in found["imports"]] == [(made, []), (made, made)]
+    assert (code, found["assumptions"]) == (4, len(made))
+    lines = cli("status").stdout.splitlines()
+    assert [line for line in lines if line.startswith("    assumed, as by earlier imports: ")] == [
+        f"    assumed, as by earlier imports: {a}" for a in made
+    ]
+
+
 def test_without_a_run_new_is_the_last_seven_days(cli, office, archive_path):
     assert cli("import", office / "sms-20240301.xml", "--quiet").exit_code == 0
     with Archive.open(archive_path) as archive:

@@ -215,20 +215,25 @@ def _unfinished(archive: Archive, run: dict) -> list[UnfinishedRun]:
 
 
 def _new_imports(conn: sqlite3.Connection, since: str) -> list[NewImport]:
-    """The imports started since `since`, each with the assumptions an earlier import made too."""
+    """The imports started since `since`, each with the assumptions an earlier import made too: one before
+    `since`, or one of these before it (the same file imported twice this week assumes what it did once)."""
     seen = {
         _kind(text, name)
         for texts, name in conn.execute("SELECT assumptions, file_name FROM imports WHERE started_at < ?", (since,))
         for text in json.loads(texts)
     }
-    return [
-        NewImport.extending(
-            i,
-            notes=import_notes(i.assumptions, i.warnings),
-            seen_before=[a for a in i.assumptions if _kind(a, i.file_name) in seen],
+    out = []
+    for i in imports_since(conn, since):  # (in the order they were made)
+        kinds = [_kind(a, i.file_name) for a in i.assumptions]
+        out.append(
+            NewImport.extending(
+                i,
+                notes=import_notes(i.assumptions, i.warnings),
+                seen_before=[a for a, kind in zip(i.assumptions, kinds, strict=True) if kind in seen],
+            )
         )
-        for i in imports_since(conn, since)
-    ]
+        seen.update(kinds)
+    return out
 
 
 def _kind(assumption: str, source: str) -> str:
