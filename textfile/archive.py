@@ -298,6 +298,46 @@ class Archive:
         if audit.head(self.conn) != before:
             audit.record_head(self.conn, self.path)
 
+    def add_owner_handles(self, phones: Sequence[str], emails: Sequence[str]) -> list[str]:
+        """Numbers and iMessage emails of the owner's that `init` was not given (a work phone), added to theirs,
+        audited; the handles added, normalized. Refused (InvalidInput, nothing added) for one that is already
+        theirs, a client's, or another person's in a conversation archived (what was archived of them stays
+        theirs: adding it would make the owner a party the archive holds as someone else). Messages archived
+        before keep the sender they were archived with until an import says otherwise (a new version each)."""
+        region = self.settings.region
+        handles = [_OwnerHandle(normalize_phone(n, region), "phone") for n in phones]
+        handles += [_OwnerHandle(normalize_email(e), "email") for e in emails]
+        conn = self.conn
+        for n, h in enumerate(handles):
+            if h.handle in self.settings.owner_handles:
+                raise InvalidInput(f"{h.handle} is already one of your {h.kind}s")
+            if any(h.handle == other.handle for other in handles[:n]):
+                raise InvalidInput(f"{h.handle} is given twice")
+            client = conn.execute(
+                "SELECT c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?",
+                (h.handle,),
+            ).fetchone()
+            if client is not None:
+                raise InvalidInput(f"{h.handle} is a handle of client {client[0]}, not yours")
+            held = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT conversation_id FROM participants WHERE handle = ? AND is_owner = 0 ORDER BY 1",
+                    (h.handle,),
+                )
+            ]
+            if held:
+                said = ", ".join(map(str, held[:5])) + (" …" if len(held) > 5 else "")
+                raise InvalidInput(
+                    f"{h.handle} is another person in archived conversation{'s' if len(held) != 1 else ''} {said}:"
+                    " it cannot be made yours (what was archived of them stays theirs)"
+                )
+        with self.transaction():
+            conn.executemany("INSERT INTO owner_handles (handle, kind) VALUES (?, ?)", handles)
+            audit.append(conn, "settings", {"owner_handles_added": [h.handle for h in handles]})
+        self._settings = None
+        return [h.handle for h in handles]
+
     # -- reading ---------------------------------------------------------------------------
 
     @property

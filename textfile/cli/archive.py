@@ -51,6 +51,18 @@ Holidays = Annotated[
         show_default=False,
     ),
 ]
+AddPhones = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--add-phone",
+        metavar="NUMBER",
+        help="Add a phone number of yours that init was not given, e.g. a work phone (repeatable; audited).",
+    ),
+]
+AddEmails = Annotated[
+    list[str] | None,
+    typer.Option("--add-email", metavar="EMAIL", help="Add an iMessage email of yours (repeatable; audited)."),
+]
 ConsentRequired = Annotated[
     bool | None,
     typer.Option(
@@ -158,16 +170,19 @@ def settings(
     holidays: Holidays = None,
     consent_required: ConsentRequired = None,
     review_languages: ReviewLanguages = None,
+    add_phone: AddPhones = None,
+    add_email: AddEmails = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Show the archive's settings, or change those review reads: working hours and holidays, whether a text to a client with no consent on record is flagged, the lexicons' languages (each change audited, and the archive reviewed again at once).
+    """Show the archive's settings, or change those review reads: working hours and holidays, whether a text to a client with no consent on record is flagged, the lexicons' languages (each change audited, and the archive reviewed again at once); or add a number or email of yours.
 
     Example: textfile settings --hours "Mon-Fri 09:00-18:00" --holidays 2026-12-24..2026-12-26"""
     from textfile import review
     from textfile.review import settings as review_settings
 
     with open_archive() as archive:
+        added = archive.add_owner_handles(add_phone or [], add_email or []) if add_phone or add_email else []
         if any(v is not None for v in (hours, holidays, consent_required, review_languages)):
             with archive.transaction() as conn:
                 changed = review.change_and_scan(
@@ -185,14 +200,22 @@ def settings(
         else:
             scanned = None
         found = archive.settings.as_dict() | {"review": review_settings.current(archive.conn).to_json()}
-    emit(found, json_=json_, quiet=quiet, show=lambda f: _show_settings(f, scanned))
+    emit(found, json_=json_, quiet=quiet, show=lambda f: _show_settings(f, scanned, added))
 
 
-def _show_settings(found: dict, scanned) -> None:
+def _show_settings(found: dict, scanned, added: list[str]) -> None:
+    if added:
+        it, they = ("it", "it") if len(added) == 1 else ("them", "they")
+        say(
+            f"Added {', '.join(added)} to yours: imports from now on count {it} as yours. Messages already archived"
+            f" keep the sender they were archived with until their export is imported again saying {they} sent them"
+            f" (or with --me): each then a new version, the earlier kept."
+        )
     r = found["review"]
     say(
         f"Owner: {found['owner_name']}; zone {found['tz']}; region {found['region']}; Bates prefix {found['bates_prefix']}."
     )
+    say(f"Your numbers and emails: {', '.join(found['owner_handles']) or 'none'}.")
     say(
         "Working hours: "
         + (
