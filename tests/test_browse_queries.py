@@ -280,7 +280,7 @@ def test_a_message_changed_since_its_transcript_is_said_so(archive, archive_path
     later = ingest_records(archive, [replace(msg(3, "Thanks"), body="Thanks!")], name="sms-later.xml")
     assert (later.updated, later.warnings) == (
         1,
-        ["element 3: changed since it was archived; the earlier version is kept"],
+        ["element 3: changed since it was archived (its text); the earlier version is kept"],
     )
     [found] = run(archive_path, "messages_in_no_transcript")
     assert (found["Message"], found["Text"], found["Why"], found["Message id"]) == (

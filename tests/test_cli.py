@@ -243,6 +243,7 @@ def test_import_prints_counts_and_files_and_is_idempotent(cli, tmp_path, test_im
     assert (
         r.stdout
         == f"{export}: lines, added 2, already present 0, updated 0, skipped 0\n  filed conversation 1 to M-1\n"
+        "  review: 1 flag raised (money: 1) (textfile review)\n"  # ("the offer": as its --json gives `flags`)
     )
     export.write_text("1 hello\n2 the offer is attached\n3 thanks\n")
     [result] = json.loads(cli("import", export, "--json").stdout)

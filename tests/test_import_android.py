@@ -1473,8 +1473,8 @@ def test_reimporting_into_an_archive_that_holds_the_invented_number(tmp_path, ma
             f"conversations 1 (+10669462731, 3 messages{said[1]}), 2 (+33669462731, 1 message{said[2]}) are one thread, which this source"
             " writes with +33669462731: merged into conversation 2, with every message and every filing of each; conversation 1 no longer"
             f" exists{two_matters}",
-            "sms 1: changed since it was archived; the earlier version is kept",
-            "mms 1: changed since it was archived; the earlier version is kept",
+            "sms 1: changed since it was archived (who sent it); the earlier version is kept",
+            "mms 1: changed since it was archived (who sent it); the earlier version is kept",
             "conversation 2: every message from +10669462731 is now from +33669462731; +10669462731 is no longer listed among its people,"
             " and each of those messages keeps it as the sender of its earlier version",
         ]
@@ -1621,8 +1621,8 @@ def test_a_filed_conversation_goes_on_when_next_weeks_backup_joins_its_number(cl
         " how +33669462731 is written within FR (+33), and this backup also writes +33669462731: the two are one handle",
         f"  assumed: {TAKEN.text}",
         f"  warning: {REKEYED}",
-        "  warning: sms 1: changed since it was archived; the earlier version is kept",
-        "  warning: sms 2: changed since it was archived; the earlier version is kept",
+        "  warning: sms 1: changed since it was archived (who sent it, its marks); the earlier version is kept",
+        "  warning: sms 2: changed since it was archived (its marks); the earlier version is kept",
         f"  warning: {REPLACED}",
     ]
     # The same conversation, still filed to M1, now under the number the backup gives it, with all three messages.
@@ -1786,7 +1786,7 @@ def test_a_national_number_one_backup_joins_with_one_country_and_the_next_with_a
     assert second.warnings == [
         "conversation 1 (+33612345678) is where an earlier import put a number that this source reads as +31612345678 (see the"
         " importer's notices): it is left as it is",
-        "sms 1: changed since it was archived; the earlier version is kept",
+        "sms 1: changed since it was archived (who sent it); the earlier version is kept",
         "1 message archived in conversation 1 moved to conversation 2 (filed to no matter), where this source reads them (see the"
         " importer's notices)",
     ]
@@ -2793,7 +2793,7 @@ def test_an_archive_made_before_reads_week_2_with_the_number_week_1_joined(archi
     again = import_path(archive, week2)
     assert (again.already_present, again.updated) == (0, 1)
     assert again.warnings == [
-        "sms 1: changed since it was archived; the earlier version is kept",
+        "sms 1: changed since it was archived (who sent it, its marks); the earlier version is kept",
         "conversation 1: every message from 0669462731 is now from +33669462731; 0669462731 is no longer listed"
         " among its people, and each of those messages keeps it as the sender of its earlier version",
     ]

@@ -3323,6 +3323,19 @@ def test_a_chat_without_its_media_says_once_what_is_not_archived_and_what_to_do(
     assert json.loads(archive.conn.execute("SELECT warnings FROM imports").fetchone()[0]) == [said]
 
 
+def test_an_import_says_what_its_review_raised_as_its_json_does(cli, archive, tmp_path):
+    r = cli("import", SAM, "--tz", "America/New_York")
+    assert (r.exit_code, r.stderr) == (0, "")
+    raised = archive.conn.execute("SELECT rule, count(*) FROM review_flags GROUP BY rule").fetchall()
+    assert [tuple(row) for row in raised] == [("deadlines", 1)]
+    assert [line for line in r.stdout.splitlines() if "review" in line] == [
+        "  review: 1 flag raised (deadlines: 1) (textfile review)"
+    ]
+    [again] = json.loads(cli("import", SAM, "--tz", "America/New_York", "--json").stdout)
+    assert (again["added"], "flags" in again) == (0, False)  # (nothing new: nothing raised, nothing said)
+    assert "review:" not in cli("import", SAM, "--tz", "America/New_York").stdout
+
+
 def test_hundreds_of_media_left_out_are_one_warning_naming_the_first(cli, archive, tmp_path):
     lines = ["12/03/2024, 09:00 - Sam Client: The photos, as promised"]
     lines += [f"12/03/2024, 09:{1 + n // 100:02d} - Sam Client: <Media omitted>" for n in range(300)]

@@ -493,7 +493,8 @@ def test_what_an_import_assumed_and_warned_of_is_said_alike_by_import_and_by_the
                 for said in archive.conn.execute("SELECT assumptions, warnings FROM imports WHERE id = 2").fetchone()
             )
         assert warnings == [
-            f"sms {n}: changed since it was archived; the earlier version is kept" for n in range(1, 13)
+            f"sms {n}: changed since it was archived (its status, its marks); the earlier version is kept"
+            for n in range(1, 13)
         ]
         notes = weekly.import_notes(assumptions, warnings)
         assert len(assumptions) == 1 and notes == [f"assumed: {assumptions[0]}"] + [

@@ -52,6 +52,29 @@ def _earlier(before: dict, after: dict) -> str | None:
     return canonical_json(was) if was else None
 
 
+# What a warning calls each part of a message that changed (`_what_changed`).
+_PARTS = {
+    "body": "its text",
+    "sent_at": "its time",
+    "sender": "who sent it",
+    "direction": "its direction",
+    "kind": "its kind",
+    "status": "its status",
+    "duration_s": "its duration",
+    "flags": "its marks",
+    "reply_to": "what it replies to",
+    "attachments": "its attachments",
+}
+
+
+def _what_changed(old, p: _Pending, earlier: str | None) -> str:
+    """What of a message changed, in words ("its text, who sent it"): its text and time from the row `old`,
+    the rest from its version's `earlier` (`_earlier`); "" when none of them did (its identity's reading)."""
+    parts = [k for k in ("body", "sent_at") if (old[k] or "") != ((p.record.body or "") if k == "body" else p.sent_at)]
+    parts += list(json.loads(earlier)) if earlier else []
+    return ", ".join(_PARTS[k] for k in _PARTS if k in parts)
+
+
 def _listed(attachments) -> list:
     """Attachments as a version records them: [file name, sha256 or None], in order."""
     return [[a.file_name, a.sha256] for a in sorted(attachments)]
@@ -197,7 +220,8 @@ class Versions:
             else set()
         )
         number = self.keep_edit_history(mid, p.record.versions) + 1
-        self.keep_version(mid, number, old, "reimport", p.sent_at, _earlier(before, _shown(p)))
+        earlier = _earlier(before, _shown(p))
+        self.keep_version(mid, number, old, "reimport", p.sent_at, earlier)
         self.update_message(p, mid, number + 1)
         self.set_attachments(mid, p.attachments)
         self.result.updated += 1
@@ -210,7 +234,11 @@ class Versions:
         ):  # (an export with the media a former one lacked: said once, `say_attachments_filled`)
             self.attachments_filled.append(m.source_ref or p.id[:12])
         else:
-            self.note(f"{m.source_ref or p.id[:12]}: changed since it was archived; the earlier version is kept")
+            what = _what_changed(old, p, earlier)
+            self.note(
+                f"{m.source_ref or p.id[:12]}: changed since it was archived{f' ({what})' if what else ''};"
+                " the earlier version is kept"
+            )
 
     def sender_replaced(self, p: _Pending, was: int | None) -> None:
         """A new version from another sender than participant `was`: in a conversation re-keyed or merged,
