@@ -57,8 +57,9 @@ def renumbered_lines(moved: list[dict]) -> list[str]:
         for i, m in enumerate(moved[:SHOWN])
     )
     more = f", and {n - SHOWN:,} more" if n > SHOWN else ""
+    numbers, have = ("numbers", "have") if n != 1 else ("number", "has")
     return [
-        f"  The numbers of {n:,} of its messages have moved since it was made (a number counts its conversation's"
-        f" messages in time order as the archive holds them now): {said}{more}; a number typed from it names the"
-        " message `textfile conversation show` numbers so"
+        f"  The {numbers} of {n:,} of its messages {have} moved since it was made (a number counts its"
+        f" conversation's messages in time order as the archive holds them now): {said}{more}; a number typed"
+        " from it names the message `textfile conversation show` numbers so"
     ]

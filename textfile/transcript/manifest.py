@@ -182,9 +182,7 @@ class PdfCheck(Result):
     moved_from: str | None = NOT_REACHED  # where it was recorded before `verify --moved` recorded it here
     privilege_log_absent: str = NOT_REACHED  # the CSV its manifest records, not beside it: not checked (notes/proof.py)
     withdrawn: list[dict] = NOT_REACHED  # the consents and notes it shows, withdrawn since (integrity/withdrawn.py)
-    renumbered: list[dict] = (
-        NOT_REACHED  # its messages numbered otherwise now than it printed (integrity/renumbered.py)
-    )
+    renumbered: list[dict] = NOT_REACHED  # its messages numbered otherwise now (integrity/renumbered.py)
 
     def to_json(self) -> dict:
         return {k: v for k, v in Result.to_json(self).items() if v is not NOT_REACHED}
