@@ -8,7 +8,7 @@ import typer
 
 from textfile import notes, times
 from textfile.cli.options import From, Json, Quiet, Reference, Until
-from textfile.cli.output import command, emit, open_archive, say
+from textfile.cli.output import command, emit, open_archive, say, warn
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.errors import InvalidInput
 from textfile.notes.exchanges import GAP_HOURS, LONG
@@ -24,8 +24,9 @@ About = Annotated[
     typer.Option(
         "--about",
         metavar="MESSAGE",
-        help="A message the note concerns, as numbered by `conversation show` and transcripts (#2.15), or the start"
-        " of its id; repeatable.",
+        help="A message the note concerns: its number as `conversation show` numbers it now (#2.15; a later import"
+        " can move numbers, so one from an older transcript may name another message: you are warned), or the start"
+        " of its id, which never moves (prefer it where you have it); repeatable.",
     ),
 ]
 InConversation = Annotated[
@@ -90,6 +91,8 @@ def note_add(
             times.parse_user_instant(until, tz, end_of_day=True) if until else None,
         )
         added = notes.add(conn, matter, text, window, privileged, basis, author)
+    for warning in added.warnings:
+        warn(f"Warning: {warning}")
     emit(added, json_=json_, quiet=quiet, show=lambda n: say(f"Added {_said(n)}."))
 
 

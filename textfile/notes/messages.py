@@ -5,7 +5,10 @@ A person names a message as `review`, `conversation show` and the transcripts pr
 (`transcript.content.scope`); or by the start of its id (8 hex digits or more, as `verify` names
 one). The number is resolved once, when the note is written: a note records message ids (and each
 one's content hash), never numbers, since a message archived later with an earlier time moves the
-numbers after it. Every number shown is computed again from the id (`numbers`).
+numbers after it. Every number shown is computed again from the id (`numbers`). A number typed
+from a transcript made before the numbers moved names another message than it printed: `note add`
+warns, naming both, when the newest transcript that printed the number gave it another message
+(`printed_otherwise`); an id's start never moves.
 
 A window (`--conversation N --from --until`) binds every message of that conversation in it, as
 the archive holds them when the note is written. Each message must be filed to the note's matter
@@ -19,6 +22,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
+from textfile import times
 from textfile.errors import InvalidInput, NotFound
 from textfile.filing.names import require_conversation
 from textfile.results import Result
@@ -53,13 +57,87 @@ class Bound(Result):
 
 def resolve(conn: sqlite3.Connection, given: list[str]) -> list[str]:
     """The ids of the messages named (`#2.15`, `2.15`, an id's start), each once, in the order given."""
-    found: dict[str, None] = {}
-    for text in given:
-        for part in filter(None, re.split(r"[\s,]+", text.strip())):
-            found[_one(conn, part)] = None
+    found = {_one(conn, part): None for part in _parts(given)}
     if not found:
         raise InvalidInput("name the messages (--about #2.15, as `textfile conversation show` numbers them)")
     return list(found)
+
+
+def _parts(given: list[str]) -> list[str]:
+    """Each message named, as given: "#2.15 #2.16" and "#2.15,#2.16" are two."""
+    return [part for text in given for part in filter(None, re.split(r"[\s,]+", text.strip()))]
+
+
+def printed_otherwise(conn: sqlite3.Connection, given: list[str]) -> list[str]:
+    """A warning for each number named (`#2.15`) that the newest transcript printing it (not deleted on
+    purpose) gave another message: the messages of its conversation numbered otherwise since (an
+    import archived one with an earlier time), so a number typed from it names another message now.
+    Each names the message the number names now and the one the transcript printed under it, with its
+    number now. Certain (the transcript's record keeps the numbers it printed, `scope.numbering`) and
+    cheap (transcripts' records, newest first, until one printed the number); an id named never moves."""
+    tz = times.archive_zone(conn)
+    warnings = []
+    for part in dict.fromkeys(_parts(given)):
+        number = _NUMBER.fullmatch(part)
+        if not number:
+            continue
+        conversation, n = int(number[1]), int(number[2])
+        printed = _newest_printing(conn, conversation, n)
+        now = _one(conn, part)
+        if printed is None or printed["message_id"] == now:
+            continue
+        warnings.append(
+            f"#{conversation}.{n} names {_described(conn, now, tz)} now, which the note concerns; transcript"
+            f" {printed['path']} (made {times.display(printed['created_at'], tz)}) printed #{conversation}.{n}"
+            f" for {_described(conn, printed['message_id'], tz, numbered=True)}"
+        )
+    return warnings
+
+
+def _newest_printing(conn: sqlite3.Connection, conversation: int, n: int) -> sqlite3.Row | None:
+    """The newest transcript not deleted on purpose that printed #conversation.n: its path, when it was
+    made, and the message it printed under that number (`message_id`); None when none printed it."""
+    for t in conn.execute(
+        "SELECT id, path, created_at, scope FROM transcripts"
+        " WHERE id NOT IN (SELECT transcript_id FROM transcript_retirements) ORDER BY id DESC"
+    ):
+        position = _position(t["scope"], conversation, n)
+        if position is not None:
+            return conn.execute(
+                "SELECT ? AS path, ? AS created_at, message_id FROM transcript_messages"
+                " WHERE transcript_id = ? AND position = ?",
+                (t["path"], t["created_at"], t["id"], position),
+            ).fetchone()
+    return None
+
+
+def _position(scope: str, conversation: int, n: int) -> int | None:
+    """Where a transcript printed #conversation.n (its position, from 1), by its scope's numbering (runs
+    of [conversation, first number, count], as `transcript.content.number_at` reads them); None when it
+    did not, or numbered its messages by position (made before they were numbered per conversation)."""
+    try:
+        at = 0
+        for run in json.loads(scope).get("numbering") or ():
+            c, first, count = run if len(run) == 3 else (run[0], 1, run[1])
+            if c == conversation and first <= n < first + count:
+                return at + n - first + 1
+            at += count
+    except (TypeError, ValueError, AttributeError):  # (a damaged record names no position)
+        pass
+    return None
+
+
+def _described(conn: sqlite3.Connection, message_id: str, tz, numbered: bool = False) -> str:
+    """ "the incoming message of 2026-11-06 12:00:00 -05:00" (`numbered`: then ", #1.8 now"), or that it is no
+    longer in the archive."""
+    row = conn.execute(
+        "SELECT conversation_id, sent_at, rowid, direction FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    if row is None:
+        return f"a message no longer in the archive ({message_id[:16]}…)"
+    way = {"in": "incoming ", "out": "outgoing "}.get(row["direction"], "")
+    number = f", #{number_of(conn, row['conversation_id'], row['sent_at'], row['rowid'])} now" if numbered else ""
+    return f"the {way}message of {times.display(row['sent_at'], tz)}{number}"
 
 
 def _one(conn: sqlite3.Connection, text: str) -> str:

@@ -54,6 +54,9 @@ class Note(Result):
     withdrawn_at: str | None = omit_empty(default=None)
     withdrawn_by: str | None = omit_empty(default=None)
     withdrawn_why_sha256: str | None = omit_empty(default=None)
+    # (`note add`) each number named that the newest transcript printing it gave another message
+    # (notes/messages.py `printed_otherwise`): said as a warning, the note added all the same
+    warnings: list[str] = omit_empty(default_factory=list)
 
     JSON_PROPERTIES = ("privileged",)
 

@@ -67,6 +67,7 @@ def add(
         [(note_id, mid) for mid in ids],
     )
     [note] = read(conn, "n.id = ?", (note_id,))
+    note.warnings = messages.printed_otherwise(conn, list(about.messages))
     audit.append(
         conn,
         "note add",

@@ -10,7 +10,8 @@ changed or is missing, or the archive never made this transcript. A message a la
 source) is no disagreement when the transcript shows a state the archive keeps as a version of it,
 vouched for by that import (`integrity.earlier_state`): the transcript matches the archive as it
 was, and the report names each such message and what changed it (`earlier`); each consent and note it
-shows that was withdrawn since is information too (`withdrawn`: integrity/withdrawn.py). The report is a typed
+shows that was withdrawn since is information too (`withdrawn`: integrity/withdrawn.py), and so is each
+message it shows that the archive numbers otherwise now (`renumbered`: integrity/renumbered.py). The report is a typed
 result (`PdfCheck`) whose JSON form has only what the check reached: a check that stopped at an
 unreadable manifest says no Bates range.
 """
@@ -27,6 +28,7 @@ from typing import NamedTuple
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
+from textfile.integrity.renumbered import renumbered
 from textfile.integrity.withdrawn import withdrawn_since
 from textfile.notes.proof import log_not_beside, notes_problems
 from textfile.results import Result
@@ -180,6 +182,7 @@ class PdfCheck(Result):
     moved_from: str | None = NOT_REACHED  # where it was recorded before `verify --moved` recorded it here
     privilege_log_absent: str = NOT_REACHED  # the CSV its manifest records, not beside it: not checked (notes/proof.py)
     withdrawn: list[dict] = NOT_REACHED  # the consents and notes it shows, withdrawn since (integrity/withdrawn.py)
+    renumbered: list[dict] = NOT_REACHED  # its messages numbered otherwise now (integrity/renumbered.py)
 
     def to_json(self) -> dict:
         return {k: v for k, v in Result.to_json(self).items() if v is not NOT_REACHED}
@@ -241,9 +244,9 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
         report.privilege_log_absent = absent
     report.withdrawn = withdrawn_since(conn, manifest.data, row["id"])
     report.earlier = []
-    problems += _message_problems(
-        conn, recorded, report.earlier, report.scope.get("numbering") if isinstance(report.scope, dict) else None
-    )
+    numbering = report.scope.get("numbering") if isinstance(report.scope, dict) else None
+    problems += _message_problems(conn, recorded, report.earlier, numbering)
+    report.renumbered = renumbered(conn, recorded, numbering)
     problems += found_on_problems(conn, row["uuid"], manifest.data, recorded)
     report.ok = not problems
     report.matches = None if problems else "the archive as it was" if report.earlier else "the archive"
