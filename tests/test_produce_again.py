@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, snapshot
+from conftest import FIXTURES, ROOT, snapshot
+from earlier_release import run, textfile_of
 
 from textfile.archive import Archive
 from textfile.fingerprint import file_sha256
@@ -216,6 +217,49 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
         [f"Error: {folder}: {said}", f"Error: {folder}: PRODUCTION-DIFFERS.txt: missing"],
     )
     assert cli("verify", tmp_path / "vol1").exit_code == 0
+
+
+BEFORE_README = "6e72afea22ac8b9284517abd8ec0336fb3483596"  # the last commit whose folder made again kept README.txt
+
+
+def test_a_folder_made_again_before_its_readme_said_so_is_still_named_by_its_readme(tmp_path):
+    """A production made again that differs, by the textfile before README.txt said so: its README.txt is
+    production 1's (first line "PRODUCTION 1 OF MATTER M-1 (Lease)"). With its PRODUCTION-DIFFERS.txt taken
+    out, `verify DIR` still finds production 1 by that line, as it finds it by "NOT PRODUCTION 1 …" now."""
+    previous = textfile_of(BEFORE_README, tmp_path / "previous", "the last commit before README.txt said so")
+    db = tmp_path / "archive.db"
+    init = ("init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York")
+    for args in [
+        (*init, "--region", "US", "--bates-prefix", "TF"),
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
+        ("import", OWNER_XML),
+        ("import", CLIENT_XML, "--custodian", "Sam Client"),
+    ]:
+        done = run(previous, db, *args)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    for c in json.loads(run(previous, db, "conversations", "--unfiled", "--json").stdout):
+        assert run(previous, db, "file", c["id"], "--matter", "M-1").returncode == 0
+    assert run(previous, db, "produce", "M-1", "--out", tmp_path / "vol1").returncode == 0
+    assert run(previous, db, "client", "add", "Dana Other", "--phone", "+12025550178").returncode == 0
+    folder = tmp_path / "vol1-again"
+    assert run(previous, db, "produce", "M-1", "--again", 1, "--out", folder).returncode == 3
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    assert readme == (tmp_path / "vol1" / "README.txt").read_text(encoding="utf-8")
+    assert readme.startswith("PRODUCTION 1 OF MATTER M-1 (Lease)\n")
+
+    (folder / "PRODUCTION-DIFFERS.txt").unlink()
+    verified = run(ROOT, db, "verify", folder)  # (this code)
+
+    said = (
+        "made again, differs from production 1 in: CERTIFICATION.pdf, CERTIFICATION.txt, IMAGES/TF-000001.pdf"
+        " (made from the archive as it is now: PRODUCTION-DIFFERS.txt says why): it is not production 1"
+    )
+    assert (verified.returncode, verified.stdout, verified.stderr.splitlines()) == (
+        3,
+        "",
+        [f"Error: {folder}: {said}", f"Error: {folder}: PRODUCTION-DIFFERS.txt: missing"],
+    )
 
 
 NO_CERTIFICATION = [
