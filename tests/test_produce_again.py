@@ -439,10 +439,36 @@ def test_a_matter_retitled_since_is_refused_before_the_folder_is_touched(filed, 
     out = tmp_path / "vol1-again"
     out.mkdir(mode=0o755)  # (an empty folder given: --out takes one, and it stays as it was)
     assert refused_again(cli, archive, out) == (
-        f"Error: transcript {first} cannot be made again byte for byte: its matter's title differ from the"
+        f"Error: transcript {first} cannot be made again byte for byte: its matter's title differs from the"
         " record's now\n"
     )
     assert (list(out.iterdir()), out.stat().st_mode & 0o777) == ([], 0o755)
+
+
+def test_a_matter_given_another_reference_since_is_refused_by_its_old_reference_and_its_new(filed, archive, tmp_path):
+    """After `matter edit M-1 --reference M-2`, production 1 is of matter M-2; its files name it M-1 (each PDF's
+    cover, the load files, README.txt, the certification) and cannot be made again the same: refused, saying
+    so, before anything is written (not "no matter 'M-1'")."""
+    cli = filed
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    edited = cli("matter", "edit", "M-1", "--reference", "M-2", "--reason", "the court's number")
+    assert edited.exit_code == 0, edited.output
+    out = tmp_path / "vol1-again"
+    before = snapshot(archive)
+    refused = [cli("produce", matter, "--again", 1, "--out", out) for matter in ("M-2", "M-1")]
+    assert [(r.exit_code, r.stdout, r.stderr) for r in refused] == [
+        (
+            1,
+            "",
+            "Error: production 1 was made of matter M-1, whose reference is M-2 now: its files name it M-1 and"
+            " cannot be made again the same (`textfile verify` the production's folder you have, or produce its"
+            " messages again with --reproduce)\n",
+        ),
+        (1, "", "Error: production 1 is of matter M-2, not M-1\n"),
+    ]
+    assert (snapshot(archive), out.exists()) == (before, False)
+    verified = cli("verify", tmp_path / "vol1")
+    assert (verified.exit_code, verified.stderr) == (0, "")
 
 
 def test_a_message_imported_since_that_would_number_the_produced_ones_otherwise_is_not_the_production_s(

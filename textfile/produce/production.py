@@ -277,6 +277,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     if row["reference"] != matter.strip():
         raise InvalidInput(f"production {number} is of matter {row['reference']}, not {matter.strip()}")
     options = json.loads(row["options"])
+    _check_reference(conn, number, row["reference"], options["transcripts"])
     known = _imports_known(conn, number)  # (its messages as the archive held them then: selection.select)
     chosen = selection.select(
         conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"], known
@@ -405,6 +406,23 @@ def _which(conn, changed: list[str], now: dict, recorded: dict) -> str:
         how = "a later version" if now[mid][0] != recorded[mid][0] else "redacted otherwise"
         said.append(f"#{number_of(conn, conversation, sent_at, rowid)} {how}")
     return ": " + ", ".join(said) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+
+
+def _check_reference(conn, number: int, reference: str, transcripts: list[str]) -> None:
+    """The matter production `number` is of still has the reference it was made under (its PDFs' records say
+    it): its files name the matter by it (each PDF's cover, the load files, README.txt, the certification), so
+    under another (`matter edit --reference`) none of them could be made again the same."""
+    found = conn.execute(
+        "SELECT json_extract(scope, '$.matter') FROM transcripts WHERE uuid IN (SELECT value FROM json_each(?))"
+        " AND json_extract(scope, '$.matter') <> ? LIMIT 1",
+        (json.dumps(transcripts), reference),
+    ).fetchone()
+    if found is not None:
+        raise Conflict(
+            f"production {number} was made of matter {found[0]}, whose reference is {reference} now: its files name"
+            f" it {found[0]} and cannot be made again the same (`textfile verify` the production's folder you have,"
+            " or produce its messages again with --reproduce)"
+        )
 
 
 def _check_key(conn, number: int, signer) -> None:
