@@ -18,6 +18,7 @@ from earlier_release import run, textfile_of
 
 from textfile import audit, times
 from textfile.fingerprint import sha256_text
+from textfile.produce.check import verify_production
 from textfile.transcript import manifest
 
 NY = times.zone("America/New_York")
@@ -156,8 +157,15 @@ def test_a_production_made_before_is_made_again_naming_its_privilege_log(cli, no
     assert again.exit_code == 3, again.output
     # (the declaration and the README count the privileged notes withheld: they say it otherwise too)
     assert again.stderr.splitlines() == [
-        f"Error: {tmp_path / 'again'}: {name} is not the file production 1 holds (the archive changed since)"
-        for name in ("CERTIFICATION.pdf", "CERTIFICATION.txt", "DATA/privilege-log.csv", "README.txt")
+        *(
+            f"Error: {tmp_path / 'again'}: {name} left out: this folder is not production 1, and has no certification"
+            " (PRODUCTION-DIFFERS.txt says why)"
+            for name in ("CERTIFICATION.pdf", "CERTIFICATION.txt")
+        ),
+        *(
+            f"Error: {tmp_path / 'again'}: {name} is not the file production 1 holds (the archive changed since)"
+            for name in ("DATA/privilege-log.csv", "README.txt")
+        ),
     ]
     later = cli("produce", "M-1", "--reproduce", "--out", tmp_path / "vol2")
     assert later.exit_code == 0, later.output
@@ -222,6 +230,8 @@ def test_verify_dir_says_a_note_its_privilege_log_lists_was_withdrawn_since(cli,
     )
     report = json.loads(cli("verify", tmp_path / "vol1", "--json").stdout)[0]
     assert report == {**before, "notices": [notice]}
+    # (said by the core, for every caller: the command line only prints it)
+    assert verify_production(noted, tmp_path / "vol1").to_json() == report
     verified = cli("verify", tmp_path / "vol1")
     assert (verified.exit_code, verified.stderr) == (0, "")
     assert verified.stdout.splitlines() == [

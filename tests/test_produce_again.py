@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, snapshot
+from conftest import FIXTURES, ROOT, snapshot
+from earlier_release import run, textfile_of
 
 from textfile.archive import Archive
 from textfile.fingerprint import file_sha256
@@ -124,15 +125,13 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
     assert cli("client", "add", "Dana Other", "--phone", "+12025550178").exit_code == 0
     folder = tmp_path / "vol1-again"
     again = cli("produce", "M-1", "--again", 1, "--out", folder)
-    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf"]
+    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "IMAGES/TF-000001.pdf", "README.txt"]
     assert (again.exit_code, again.stdout) == (
         3,
-        f"Production 1 of M-1 made again in {folder}: 3 of its files are not the same, as PRODUCTION-DIFFERS.txt"
+        f"Production 1 of M-1 made again in {folder}: 4 of its files are not the same, as PRODUCTION-DIFFERS.txt"
         " in it says.\n",
     )
-    assert again.stderr.splitlines() == [
-        f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)" for path in differing
-    ]
+    assert again.stderr.splitlines() == said_differing(folder, differing)
     first, second = files_of(tmp_path / "vol1"), files_of(folder)
     # No certification: it would state that these files are production 1 (they are not), and a paralegal
     # sends the one in the folder with it. The note says so, and why, at the top and at its end.
@@ -140,9 +139,12 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
     assert sorted(set(first) - set(second)) == ["CERTIFICATION.pdf", "CERTIFICATION.txt"]
     assert sorted(p for p in second if p in first and first[p] != second[p]) == [
         "IMAGES/TF-000001.pdf",
+        "README.txt",
         "SHA256SUMS",
         "SHA256SUMS.p7s",
     ]
+    # Its README.txt says first that it is not production 1, and lists the note, not a certification.
+    assert second["README.txt"].decode() == not_the_production(first["README.txt"].decode(), archive)
     sums = hashes(first)
     image = "IMAGES/TF-000001.pdf"
     assert second["PRODUCTION-DIFFERS.txt"].decode() == "\n".join(
@@ -160,6 +162,7 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
             f"CERTIFICATION.pdf  produced {sums['CERTIFICATION.pdf']}  here (none)",
             f"CERTIFICATION.txt  produced {sums['CERTIFICATION.txt']}  here (none)",
             f"{image}  produced {sums[image]}  here {file_sha256(folder / image)}",
+            f"README.txt  produced {sums['README.txt']}  here {file_sha256(folder / 'README.txt')}",
             "",
             "WHY",
             "Not its messages, nor their redactions: each message is the version production 1 handed",
@@ -216,6 +219,49 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
     assert cli("verify", tmp_path / "vol1").exit_code == 0
 
 
+BEFORE_README = "6e72afea22ac8b9284517abd8ec0336fb3483596"  # the last commit whose folder made again kept README.txt
+
+
+def test_a_folder_made_again_before_its_readme_said_so_is_still_named_by_its_readme(tmp_path):
+    """A production made again that differs, by the textfile before README.txt said so: its README.txt is
+    production 1's (first line "PRODUCTION 1 OF MATTER M-1 (Lease)"). With its PRODUCTION-DIFFERS.txt taken
+    out, `verify DIR` still finds production 1 by that line, as it finds it by "NOT PRODUCTION 1 …" now."""
+    previous = textfile_of(BEFORE_README, tmp_path / "previous", "the last commit before README.txt said so")
+    db = tmp_path / "archive.db"
+    init = ("init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York")
+    for args in [
+        (*init, "--region", "US", "--bates-prefix", "TF"),
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
+        ("import", OWNER_XML),
+        ("import", CLIENT_XML, "--custodian", "Sam Client"),
+    ]:
+        done = run(previous, db, *args)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    for c in json.loads(run(previous, db, "conversations", "--unfiled", "--json").stdout):
+        assert run(previous, db, "file", c["id"], "--matter", "M-1").returncode == 0
+    assert run(previous, db, "produce", "M-1", "--out", tmp_path / "vol1").returncode == 0
+    assert run(previous, db, "client", "add", "Dana Other", "--phone", "+12025550178").returncode == 0
+    folder = tmp_path / "vol1-again"
+    assert run(previous, db, "produce", "M-1", "--again", 1, "--out", folder).returncode == 3
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    assert readme == (tmp_path / "vol1" / "README.txt").read_text(encoding="utf-8")
+    assert readme.startswith("PRODUCTION 1 OF MATTER M-1 (Lease)\n")
+
+    (folder / "PRODUCTION-DIFFERS.txt").unlink()
+    verified = run(ROOT, db, "verify", folder)  # (this code)
+
+    said = (
+        "made again, differs from production 1 in: CERTIFICATION.pdf, CERTIFICATION.txt, IMAGES/TF-000001.pdf"
+        " (made from the archive as it is now: PRODUCTION-DIFFERS.txt says why): it is not production 1"
+    )
+    assert (verified.returncode, verified.stdout, verified.stderr.splitlines()) == (
+        3,
+        "",
+        [f"Error: {folder}: {said}", f"Error: {folder}: PRODUCTION-DIFFERS.txt: missing"],
+    )
+
+
 NO_CERTIFICATION = [
     "NO CERTIFICATION",
     "CERTIFICATION.pdf and CERTIFICATION.txt are left out of this folder. A certification is the",
@@ -225,8 +271,55 @@ NO_CERTIFICATION = [
     "Production 1's own certification is in the folder it was made in. To hand these messages",
     "over again, make a new production of them (`textfile produce` with --reproduce): it has its own",
     "number, Bates numbers and certification.",
+    "README.txt says at its top that this folder is not production 1, and lists no certification:",
+    "it is not the README.txt production 1 holds for that reason, if for no other.",
     "",
 ]
+
+
+def said_differing(folder: Path, differing: list[str]) -> list[str]:
+    """What `produce --again 1` says on stderr of each file of `differing`: the certification left out on
+    purpose, every other file not the one produced."""
+    return [
+        f"Error: {folder}: {path} left out: this folder is not production 1, and has no certification"
+        " (PRODUCTION-DIFFERS.txt says why)"
+        if path.startswith("CERTIFICATION.")
+        else f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)"
+        for path in differing
+    ]
+
+
+def not_the_production(produced: str, archive) -> str:
+    """The README.txt of production 1 of M-1 (Lease), `produced`, as a folder made again that differs has it:
+    that it is not production 1, first; PRODUCTION-DIFFERS.txt where the certification was; no certification
+    to check."""
+    from textfile.produce.contents import GENERATOR
+
+    (by,) = archive.conn.execute("SELECT created_by FROM productions WHERE id = 1").fetchone()
+    owner = archive.settings.owner_name
+    head = "\n".join(
+        [
+            "NOT PRODUCTION 1 OF MATTER M-1 (Lease): MADE AGAIN, AND IT DIFFERS",
+            f"This folder is production 1 made again from the archive as it is now, with {GENERATOR}.",
+            "It is not that production: some of its files are not the ones produced, and it has no",
+            "certification (PRODUCTION-DIFFERS.txt says which files, and why). Do not hand it over as production 1.",
+            f"Production 1 was produced {made_on(archive, 1)} from the archive of {owner}, by system user {by}.",
+        ]
+    )
+    certification = (
+        "  CERTIFICATION.pdf / CERTIFICATION.txt\n"
+        "             the declaration under 28 U.S.C. 1746 and FRE 902(13)/(14) that goes with this\n"
+        "             production, as prepared (signed by the declarant on a separate copy: the files here\n"
+        "             stay as produced)\n"
+    )
+    note = "  PRODUCTION-DIFFERS.txt\n             the files that are not the ones production 1 holds, and why\n"
+    first_two = "\n".join(produced.splitlines()[:2])
+    assert produced.startswith("PRODUCTION 1 OF MATTER M-1 (Lease)\n") and produced.count(certification) == 1
+    return (
+        produced.replace(first_two, head, 1)
+        .replace(certification, note)
+        .replace("Every PDF of IMAGES/ and CERTIFICATION.pdf is as signed", "Every PDF of IMAGES/ is as signed")
+    )
 
 
 def made_on(archive, number: int) -> str:
@@ -346,10 +439,36 @@ def test_a_matter_retitled_since_is_refused_before_the_folder_is_touched(filed, 
     out = tmp_path / "vol1-again"
     out.mkdir(mode=0o755)  # (an empty folder given: --out takes one, and it stays as it was)
     assert refused_again(cli, archive, out) == (
-        f"Error: transcript {first} cannot be made again byte for byte: its matter's title differ from the"
+        f"Error: transcript {first} cannot be made again byte for byte: its matter's title differs from the"
         " record's now\n"
     )
     assert (list(out.iterdir()), out.stat().st_mode & 0o777) == ([], 0o755)
+
+
+def test_a_matter_given_another_reference_since_is_refused_by_its_old_reference_and_its_new(filed, archive, tmp_path):
+    """After `matter edit M-1 --reference M-2`, production 1 is of matter M-2; its files name it M-1 (each PDF's
+    cover, the load files, README.txt, the certification) and cannot be made again the same: refused, saying
+    so, before anything is written (not "no matter 'M-1'")."""
+    cli = filed
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    edited = cli("matter", "edit", "M-1", "--reference", "M-2", "--reason", "the court's number")
+    assert edited.exit_code == 0, edited.output
+    out = tmp_path / "vol1-again"
+    before = snapshot(archive)
+    refused = [cli("produce", matter, "--again", 1, "--out", out) for matter in ("M-2", "M-1")]
+    assert [(r.exit_code, r.stdout, r.stderr) for r in refused] == [
+        (
+            1,
+            "",
+            "Error: production 1 was made of matter M-1, whose reference is M-2 now: its files name it M-1 and"
+            " cannot be made again the same (`textfile verify` the production's folder you have, or produce its"
+            " messages again with --reproduce)\n",
+        ),
+        (1, "", "Error: production 1 is of matter M-2, not M-1\n"),
+    ]
+    assert (snapshot(archive), out.exists()) == (before, False)
+    verified = cli("verify", tmp_path / "vol1")
+    assert (verified.exit_code, verified.stderr) == (0, "")
 
 
 def test_a_message_imported_since_that_would_number_the_produced_ones_otherwise_is_not_the_production_s(
@@ -400,14 +519,14 @@ def test_what_differs_is_said_with_the_changes_the_archive_records_since(filed, 
         assert cli(*args).exit_code == 0, args
     folder = tmp_path / "vol1-again"
     again = cli("produce", "M-1", "--again", 1, "--out", folder)
-    differing = ["CERTIFICATION.pdf", "CERTIFICATION.txt", "DATA/privilege-log.csv", "IMAGES/TF-000001.pdf"]
-    assert (again.exit_code, again.stderr.splitlines()) == (
-        3,
-        [
-            f"Error: {folder}: {path} is not the file production 1 holds (the archive changed since)"
-            for path in differing
-        ],
-    )
+    differing = [
+        "CERTIFICATION.pdf",
+        "CERTIFICATION.txt",
+        "DATA/privilege-log.csv",
+        "IMAGES/TF-000001.pdf",
+        "README.txt",
+    ]
+    assert (again.exit_code, again.stderr.splitlines()) == (3, said_differing(folder, differing))
     sums, day = hashes(files_of(tmp_path / "vol1")), today(archive)
     here = {p: file_sha256(folder / p) if (folder / p).exists() else "(none)" for p in differing}
     # The renamed client in the thread and the privileged notes are said, each dated; the client in none of
@@ -489,6 +608,7 @@ def test_a_file_that_differs_for_no_recorded_change_is_said_so(filed, archive, t
             f"CERTIFICATION.pdf  produced {sums['CERTIFICATION.pdf']}  here (none)",
             f"CERTIFICATION.txt  produced {sums['CERTIFICATION.txt']}  here (none)",
             f"DATA/messages.csv  produced {'0' * 64}  here {sums['DATA/messages.csv']}",
+            f"README.txt  produced {sums['README.txt']}  here {file_sha256(folder / 'README.txt')}",
             "",
             "WHY",
             "Not its messages, nor their redactions: each message is the version production 1 handed",

@@ -170,9 +170,13 @@ def test_csv_and_jsonl_keep_every_character(archive):
 
 
 def test_unknown_message_refused(archive):
-    small_case(archive)
-    with pytest.raises(NotFound):
-        message_rows(archive.conn, ["no such id"], NEW_YORK, None, owner_name="Alex Owner")
+    first, _ = small_case(archive)
+    with pytest.raises(NotFound) as one:
+        message_rows(archive.conn, [first, "no such id"], NEW_YORK, None, owner_name="Alex Owner")
+    assert str(one.value) == "1 message not in the archive, first no such id"
+    with pytest.raises(NotFound) as two:
+        message_rows(archive.conn, ["nope", first, "no such id"], NEW_YORK, None, owner_name="Alex Owner")
+    assert str(two.value) == "2 messages not in the archive, first nope"
 
 
 def test_every_source_twice_the_same_bytes(archive):

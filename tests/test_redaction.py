@@ -73,7 +73,13 @@ def test_words_more_than_once_need_occurrence_or_all(cli, sam):
     assert [(s.start, s.end) for s in redaction.spans(sam.conn, [body_id(sam)[0]])[body_id(sam)[0]]] == [
         (SSN.rfind("555-0143"), SSN.rfind("555-0143") + 8)
     ]
-    assert cli("redact", "#1.1", "--span", "555-0143", "--reason", "PII", "--occurrence", "3").exit_code == 1
+    beyond = cli("redact", "#1.1", "--span", "555-0143", "--reason", "PII", "--occurrence", "3")
+    assert (beyond.exit_code, beyond.stderr) == (
+        1,
+        "Error: the words occur 2 times in message #1.1: no occurrence 3\n",
+    )
+    once = cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII", "--occurrence", "2")
+    assert (once.exit_code, once.stderr) == (1, "Error: the words occur once in message #1.1: no occurrence 2\n")
     # --all of words one of which is already redacted: refused as a whole, nothing half done
     clash = cli("redact", "#1.1", "--span", "555-0143", "--reason", "PII", "--all")
     assert clash.exit_code == 1 and "overlap redaction 1" in clash.output

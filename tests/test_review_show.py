@@ -40,7 +40,8 @@ def test_review_show_marks_the_texts_around_a_flag_and_says_an_outgoing_text_was
 
     everything = cli("review").stdout.splitlines()
     narrowed = cli("review", "--client", "Sam Client", "--rule", "deadlines").stdout.splitlines()
-    assert everything[-2].startswith("Open flags: ")
+    # (each rule's name before its count, as `status` says them: not "1 deadlines")
+    assert everything[-2] == "Open flags: 4 (after_hours_in: 1, after_hours_out: 1, deadlines: 1, no_consent: 1)."
     assert narrowed[-2] == "Open flags in the whole archive: " + everything[-2][len("Open flags: ") :]
 
 
@@ -63,7 +64,7 @@ def test_a_weekly_run_that_imports_nothing_still_reviews_the_archive_as_it_stand
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0].startswith("archive ") and " 0 imported, 1 already archived," in lines[0]
-    assert "  review of the archive as it stands: flags cleared 1 no_consent: textfile review" in lines
+    assert "  review of the archive as it stands: flags cleared 1 (no_consent: 1): textfile review" in lines
     assert json.loads(cli("status", "--json").stdout)["open_flags"] == {"deadlines": 1}
     again = cli("archive", inbox, "--out", out).stdout.splitlines()  # (nothing changed since: nothing said)
     assert not [line for line in again if line.startswith("  review")]

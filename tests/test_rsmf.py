@@ -365,10 +365,12 @@ def test_what_cannot_be_produced_is_refused(archive):
         )
     with pytest.raises(InvalidInput, match="not a participant"):
         produce(conn, conversation_id, custodian_handle="+19995550000")
-    with pytest.raises(NotFound, match="not in the archive"):
-        conversation_rsmf(
-            conn, conversation_id, ["nope"], custodian="Alex Owner", owner_name="Alex Owner", bates=None, generator="t"
-        )
+    for ids, said in ((["nope"], "1 message"), (["nope", "nor this"], "2 messages")):
+        with pytest.raises(NotFound) as missing:
+            conversation_rsmf(
+                conn, conversation_id, ids, custodian="Alex Owner", owner_name="Alex Owner", bates=None, generator="t"
+            )
+        assert str(missing.value) == f"{said} not in the archive, first nope"
 
 
 def test_a_header_value_with_a_line_break_is_refused_never_stripped():

@@ -260,9 +260,22 @@ def test_refused_when_the_archive_no_longer_holds_what_it_showed(archive_path, t
     with Archive.open(archive_path) as archive:
         archive.conn.execute("UPDATE matters SET title = 'Lease (renamed)'")
         archive.conn.commit()
+    refused = f"transcript {second.transcript} cannot be made again byte for byte: its"
     with pytest.raises(Conflict) as renamed:
         again(archive_path, second.transcript, tmp_path / "a.pdf")
-    assert str(renamed.value).endswith("its matter's title differ from the record's now")
+    assert str(renamed.value) == f"{refused} matter's title differs from the record's now"
+    with Archive.open(archive_path) as archive:
+        archive.conn.execute("UPDATE clients SET name = 'Sam Renamed'")
+        archive.conn.commit()
+    with pytest.raises(Conflict) as both:
+        again(archive_path, second.transcript, tmp_path / "a.pdf")
+    assert str(both.value) == f"{refused} client and matter's title differ from the record's now"
+    with Archive.open(archive_path) as archive:
+        archive.conn.execute("UPDATE matters SET title = 'Lease'")
+        archive.conn.commit()
+    with pytest.raises(Conflict) as client:
+        again(archive_path, second.transcript, tmp_path / "a.pdf")
+    assert str(client.value) == f"{refused} client differs from the record's now"
     assert written(tmp_path) == ["first.pdf", "second.pdf"]
 
 

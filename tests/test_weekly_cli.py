@@ -573,7 +573,7 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
         "    warning: mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
         "    warning: replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD",
         # (Sam has no consent to text on record: the three texts sent; the draft, failed and queued ones never went out)
-        "  review: 3 new flags (3 no_consent): textfile review",
+        "  review: 3 new flags (no_consent: 3): textfile review",
     ] + [
         f"  new conversation {n} ({label}; android) is not filed: textfile file {n} --matter REF, or textfile conversation ignore {n}"
         for n, label in new

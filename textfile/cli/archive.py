@@ -367,9 +367,6 @@ def _verify_productions(paths: list[Path], json_: bool, quiet: bool) -> None:
 
     with open_archive() as archive:
         reports = [verify_production(archive, p) if p.is_dir() else verify_pdfs(archive, [p])[0] for p in paths]
-        for r in reports:
-            if hasattr(r, "production") and r.production is not None:
-                r.notices += _withdrawn_notices(archive.conn, r)
     emit(reports, json_=json_, quiet=quiet)
     for r in reports:
         if r.ok and not quiet and not json_:
@@ -378,13 +375,6 @@ def _verify_productions(paths: list[Path], json_: bool, quiet: bool) -> None:
             warn(f"Error: {r.path if hasattr(r, 'path') else r.folder}: {problem}")
     if not all(r.ok for r in reports):
         raise typer.Exit(3)
-
-
-def _withdrawn_notices(conn, r) -> list[str]:
-    """The notes a production's privilege log lists that were withdrawn since: notices (integrity/withdrawn.py)."""
-    from textfile.integrity.withdrawn import production_withdrawn, withdrawn_lines
-
-    return withdrawn_lines(production_withdrawn(conn, r.production, r.folder), times.archive_zone(conn), "production")
 
 
 def _say_production(r) -> None:

@@ -304,7 +304,12 @@ def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: 
     )
     if not made.identical:
         for path in made.differs:
-            warn(f"Error: {made.folder}: {path} is not the file production {number} holds (the archive changed since)")
+            warn(
+                f"Error: {made.folder}: {path} left out: this folder is not production {number}, and has no"
+                f" certification ({DIFFERS} says why)"
+                if path in made.left_out
+                else f"Error: {made.folder}: {path} is not the file production {number} holds (the archive changed since)"
+            )
         raise typer.Exit(3)
 
 

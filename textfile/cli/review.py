@@ -144,7 +144,7 @@ def _show_queue(q: review.Queue, tz, states, unanswered: bool, filters: Filters)
             *([f.state] if states != ("open",) else []),
         )
     show(rows)
-    waiting = ", ".join(f"{n} {rule}" for rule, n in q.open.items())
+    waiting = ", ".join(f"{rule}: {n}" for rule, n in q.open.items())  # ("deadlines: 1", as `status` says it)
     narrowed = filters.matter or filters.client or filters.conversation is not None or filters.rules  # (the list is)
     said = "Open flags in the whole archive" if narrowed else "Open flags"  # (the count never is: q.open)
     say(f"{said}: {sum(q.open.values())}" + (f" ({waiting})" if waiting else "") + ".")

@@ -13,6 +13,8 @@ What is checked, and why:
 - **Every .rsmf** passes the RSMF checks (rsmf_check.py: the structure and its cross-references).
 - **The archive since**: a produced message the archive now holds in a later version, or no longer
   holds (disposed of), is a notice, not a problem: the production is what was produced then.
+- **Notes withdrawn since**: a note its privilege log lists that was withdrawn since (recorded by
+  mistake) is a notice (integrity/withdrawn.py), for every caller, not only the command line.
 - **A production made again that differs** (`remade.py`: its PRODUCTION-DIFFERS.txt, which its
   SHA256SUMS lists) is said as such, in one problem naming the files that differ from the production's
   record, not as altered files: it is textfile's own output, and it is not that production.
@@ -135,6 +137,7 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
     _rsmf(folder, [p for p in listed if p.startswith("RSMF/")], check)
     if row is not None:
         _since(archive.conn, row["id"], check)
+        _withdrawn(archive.conn, row["id"], folder, check)
     check.files = len(listed)
     check.ok = not check.problems
     return check
@@ -142,7 +145,8 @@ def verify_production(archive, folder: str | Path) -> ProductionCheck:
 
 def _named(conn, folder: Path):
     """The production a folder whose SHA256SUMS was changed is: the one made there, or the one its README.txt
-    names (its first line: "PRODUCTION 3 OF MATTER …")."""
+    names (its first line: "PRODUCTION 3 OF MATTER …", or made again and differing, "NOT PRODUCTION 3 OF
+    MATTER …": remade.py)."""
     import re
 
     found = conn.execute(
@@ -155,7 +159,7 @@ def _named(conn, folder: Path):
         first = (folder / "README.txt").read_text(encoding="utf-8").splitlines()[0]
     except (OSError, UnicodeDecodeError, IndexError):
         return None
-    said = re.fullmatch(r"PRODUCTION (\d+) OF MATTER (\S+) .*", first)
+    said = re.fullmatch(r"(?:NOT )?PRODUCTION (\d+) OF MATTER (\S+) .*", first)
     if said is None:
         return None
     return conn.execute(
@@ -333,3 +337,11 @@ def _since(conn, production: int, check: ProductionCheck) -> None:
     )
     if named:
         check.notices.append(f"redacted since, handed over unredacted by this production: {', '.join(named)}")
+
+
+def _withdrawn(conn, production: int, folder: Path, check: ProductionCheck) -> None:
+    """Notices: the notes the production's privilege log lists that were withdrawn since (integrity/withdrawn.py)."""
+    from textfile.integrity.withdrawn import production_withdrawn, withdrawn_lines
+
+    withdrawn = production_withdrawn(conn, production, folder)
+    check.notices += withdrawn_lines(withdrawn, times.archive_zone(conn), "production")

@@ -165,16 +165,33 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
 def _finish(run: Run, first_native: int, pdfs, message_bates, recorded: dict[str, str] | None = None):
     """Every file beside the PDFs, README.txt, the certification, SHA256SUMS. Made again (`recorded`: the
     production's files, path -> sha256): the certification only where it is the one produced (`_certifies`),
-    and PRODUCTION-DIFFERS.txt when a file is not (`_said_differing`)."""
+    else a README.txt that says first the folder is not the production; and PRODUCTION-DIFFERS.txt when a
+    file is not the one produced (`_said_differing`)."""
     others = contents.write_others(run, first_native, pdfs, message_bates)
-    run.folder.write("README.txt", record.readme(run, pdfs, others), "readme")
-    facts = record.certification_facts(run, pdfs, others)
-    if recorded is None or _certifies(run, facts, recorded):
+    readme = record.readme(run, pdfs, others)
+    facts = _facts_with(record.certification_facts(run, pdfs, others), readme)
+    if recorded is None or _certifies(facts, recorded):
+        run.folder.write("README.txt", readme, "readme")
         others.certification_sha256 = record.certification(run, facts)
+    else:  # (no certification: a file differs, and README.txt says first that the folder is not the production)
+        run.folder.write("README.txt", record.readme(run, pdfs, others, differs=remade.NAME), "readme")
     if recorded is not None:
         _said_differing(run, recorded)
     others.sums = run.folder.finish(run.signer)
     return others
+
+
+def _facts_with(facts, readme: bytes):
+    """The certification's facts (`facts`: of the files written so far) with README.txt (`readme`) among the
+    files it lists: a production made again asks whether they are the production's before README.txt is
+    written, to write the one that says it is not the production when they are not."""
+    import dataclasses
+    import hashlib
+
+    from textfile.produce import certify
+
+    listed = certify.ProducedFile("README.txt", hashlib.sha256(readme).hexdigest(), len(readme), None, None)
+    return dataclasses.replace(facts, files=tuple(sorted((*facts.files, listed), key=lambda f: f.path)))
 
 
 def _redactions(conn, ids: list[str]) -> dict:
@@ -243,6 +260,7 @@ class Reproduction(Result):
     sums_sha256: str
     files: int
     differs: list[str] = omit_empty(default_factory=list)  # files whose bytes are not those produced
+    left_out: list[str] = omit_empty(default_factory=list)  # of them, the certification left out (remade.py)
 
 
 def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool = False, progress=None) -> Reproduction:
@@ -259,6 +277,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     if row["reference"] != matter.strip():
         raise InvalidInput(f"production {number} is of matter {row['reference']}, not {matter.strip()}")
     options = json.loads(row["options"])
+    _check_reference(conn, number, row["reference"], options["transcripts"])
     known = _imports_known(conn, number)  # (its messages as the archive held them then: selection.select)
     chosen = selection.select(
         conn, row["reference"], row["from_at"], row["until_at"], options["conversations"], options["context"], known
@@ -296,6 +315,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         others.sums,
         len(made) + len(UNLISTED),
         differs,
+        [p for p in remade.CERTIFICATIONS if p in recorded and p not in made],
     )
     with archive.transaction() as w:
         audit.append(w, "produce again", again.to_json())
@@ -303,7 +323,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
     return again
 
 
-def _certifies(run: Run, facts, recorded: dict[str, str]) -> bool:
+def _certifies(facts, recorded: dict[str, str]) -> bool:
     """A production made again is certified only where every file written so far is the one produced and
     the certification would say the words production N's did (its text twin's sha256 is the recorded one):
     a certification states that its files are production N, and of a folder that is not, it would misstate
@@ -312,7 +332,7 @@ def _certifies(run: Run, facts, recorded: dict[str, str]) -> bool:
 
     from textfile.produce import certify
 
-    made = {f.path: f.sha256 for f in run.folder.files.values()}
+    made = {f.path: f.sha256 for f in facts.files}  # (every file written so far, README.txt as it would be)
     if remade.differing({p: sha for p, sha in recorded.items() if p not in remade.CERTIFICATIONS}, made):
         return False
     text = certify.text(facts).encode("utf-8")
@@ -386,6 +406,23 @@ def _which(conn, changed: list[str], now: dict, recorded: dict) -> str:
         how = "a later version" if now[mid][0] != recorded[mid][0] else "redacted otherwise"
         said.append(f"#{number_of(conn, conversation, sent_at, rowid)} {how}")
     return ": " + ", ".join(said) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+
+
+def _check_reference(conn, number: int, reference: str, transcripts: list[str]) -> None:
+    """The matter production `number` is of still has the reference it was made under (its PDFs' records say
+    it): its files name the matter by it (each PDF's cover, the load files, README.txt, the certification), so
+    under another (`matter edit --reference`) none of them could be made again the same."""
+    found = conn.execute(
+        "SELECT json_extract(scope, '$.matter') FROM transcripts WHERE uuid IN (SELECT value FROM json_each(?))"
+        " AND json_extract(scope, '$.matter') <> ? LIMIT 1",
+        (json.dumps(transcripts), reference),
+    ).fetchone()
+    if found is not None:
+        raise Conflict(
+            f"production {number} was made of matter {found[0]}, whose reference is {reference} now: its files name"
+            f" it {found[0]} and cannot be made again the same (`textfile verify` the production's folder you have,"
+            " or produce its messages again with --reproduce)"
+        )
 
 
 def _check_key(conn, number: int, signer) -> None:

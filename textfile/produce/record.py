@@ -25,8 +25,7 @@ def next_production_number(conn) -> int:
 
 
 README = """\
-PRODUCTION {number} OF MATTER {matter} ({title})
-Produced {when} from the archive of {owner}, by system user {by}, with {generator}.
+{head}
 Bates numbers {first} to {last}: {pages}{natives}.{repeats}
 
 WHAT IS HERE
@@ -44,11 +43,7 @@ WHAT IS HERE
              message's own);
              loadfile.dat (Concordance; CUSTODIAN: the custodians the document's messages were
              collected from) and loadfile.opt (Opticon) load files; redaction-log.csv{privilege}
-  CERTIFICATION.pdf / CERTIFICATION.txt
-             the declaration under 28 U.S.C. 1746 and FRE 902(13)/(14) that goes with this
-             production, as prepared (signed by the declarant on a separate copy: the files here
-             stay as produced)
-  signing-certificate.pem
+{certification}  signing-certificate.pem
              the certificate the PDFs and SHA256SUMS are signed with; its SHA-256 fingerprint
              (as openssl prints it):
              {fingerprint}
@@ -68,7 +63,7 @@ HOW TO CHECK IT (no textfile needed; run in this folder)
      Every line must say OK; then this must print nothing:
        find . -type f | sed 's|^\\./||' | grep -vxF -e SHA256SUMS -e SHA256SUMS.p7s \\
          | sort | comm -23 - <(cut -c67- SHA256SUMS | sort)
-  4. Every PDF of IMAGES/ and CERTIFICATION.pdf is as signed: open it in a PDF reader that shows
+  4. Every PDF of IMAGES/{and_certification} is as signed: open it in a PDF reader that shows
      signatures (Adobe Acrobat Reader), or with pyHanko's command line (pip install pyhanko-cli):
        pyhanko sign validate --trust signing-certificate.pem --trust-replace IMAGES/<file>.pdf
      The signature must be valid (INTACT:TRUSTED,UNTOUCHED) and cover the whole file.
@@ -96,18 +91,51 @@ TIMES
 """
 
 
-def readme(run: Run, pdfs, others) -> bytes:
-    """README.txt: what the folder holds and how the other side checks it without textfile."""
+PRODUCED = """\
+PRODUCTION {number} OF MATTER {matter} ({title})
+Produced {when} from the archive of {owner}, by system user {by}, with {generator}."""
+
+CERTIFIED = """\
+  CERTIFICATION.pdf / CERTIFICATION.txt
+             the declaration under 28 U.S.C. 1746 and FRE 902(13)/(14) that goes with this
+             production, as prepared (signed by the declarant on a separate copy: the files here
+             stay as produced)
+"""
+
+# A production made again that differs (remade.py): its README says so first, and names no certification.
+NOT_PRODUCED = """\
+NOT PRODUCTION {number} OF MATTER {matter} ({title}): MADE AGAIN, AND IT DIFFERS
+This folder is production {number} made again from the archive as it is now, with {generator}.
+It is not that production: some of its files are not the ones produced, and it has no
+certification ({differs} says which files, and why). Do not hand it over as production {number}.
+Production {number} was produced {when} from the archive of {owner}, by system user {by}."""
+
+DIFFERS = """\
+  {differs}
+             the files that are not the ones production {number} holds, and why
+"""
+
+
+def readme(run: Run, pdfs, others, differs: str | None = None) -> bytes:
+    """README.txt: what the folder holds and how the other side checks it without textfile. Made again
+    and differing (`differs`: the name of the note that says so, remade.NAME): that it is not the production,
+    first, and the note in place of the certification it lacks."""
     chosen, settings, natives = run.chosen, run.archive.settings, len(run_natives := others.natives)
+    said = {
+        "number": run.number,
+        "matter": _one_line(chosen.matter),
+        "title": _one_line(chosen.matter_title),
+        "when": times.display(run.now, run.zone),
+        "owner": _one_line(settings.owner_name),
+        "by": _one_line(run.by),
+        "generator": GENERATOR,
+        "differs": differs,
+    }
     return README.format(
-        number=run.number,
-        matter=_one_line(chosen.matter),
-        title=_one_line(chosen.matter_title),
-        when=times.display(run.now, run.zone),
-        owner=_one_line(settings.owner_name),
-        by=_one_line(run.by),
+        head=(NOT_PRODUCED if differs else PRODUCED).format(**said),
+        certification=(DIFFERS if differs else CERTIFIED).format(**said),
+        and_certification="" if differs else " and CERTIFICATION.pdf",
         repeats=_repeats(run),
-        generator=GENERATOR,
         first=pdfs[0].begbates,
         last=run_natives[-1].bates if natives else pdfs[-1].endbates,
         pages=_n(sum(p.pages for p in pdfs), "PDF page"),

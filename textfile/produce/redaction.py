@@ -115,7 +115,8 @@ def add(
     if occurrence is not None:
         if not 1 <= occurrence <= len(places):
             raise InvalidInput(
-                f"the words occur {len(places)} time(s) in message {message}: no occurrence {occurrence}"
+                f"the words occur {'once' if len(places) == 1 else f'{len(places)} times'} in message {message}:"
+                f" no occurrence {occurrence}"
             )
         places = [places[occurrence - 1]]
     elif len(places) > 1 and not every:

@@ -27,6 +27,12 @@ Decisions, and why:
   the messages, `--reproduce`, gets its own). Only where every other file is the one produced and the
   certification's words are production N's own (its text twin is the file produced: true of this
   folder's files) is it written, its PDF differing in its bytes alone.
+- **README.txt says it first** (`record.readme(differs=…)`): a folder without a certification has a
+  README.txt whose first line is "NOT PRODUCTION N OF MATTER M …", pointing to this file, and that lists
+  no certification (it is not production N's README.txt, and is named among the files that differ).
+  Where the certification is kept, README.txt is the one produced: the certification lists its sha256,
+  and its words must stay true of this folder's files. `verify DIR` finds production N from either
+  first line (`check._named`) when this file is taken out.
 - **`verify DIR` says it plainly**: "made again, differs from production N in: …" as its one problem
   about the record (exit 3), the files still checked against SHA256SUMS and its signature, and the PDFs
   that are the produced ones checked as transcripts.
@@ -114,6 +120,8 @@ def _certification(number: int, made: dict[str, str]) -> list[str]:
         f"Production {number}'s own certification is in the folder it was made in. To hand these messages",
         "over again, make a new production of them (`textfile produce` with --reproduce): it has its own",
         "number, Bates numbers and certification.",
+        f"README.txt says at its top that this folder is not production {number}, and lists no certification:",
+        f"it is not the README.txt production {number} holds for that reason, if for no other.",
     ]
 
 

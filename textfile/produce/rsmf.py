@@ -158,7 +158,9 @@ def _messages(cur, conversation_id: int, ids: list[str]) -> list[sqlite3.Row]:
     }
     missing = [i for i in ids if i not in found]
     if missing:
-        raise NotFound(f"{len(missing)} message(s) not in the archive, first {missing[0]}")
+        raise NotFound(
+            f"{len(missing):,} message{'' if len(missing) == 1 else 's'} not in the archive, first {missing[0]}"
+        )
     other = [i for i in ids if found[i]["conversation_id"] != conversation_id]
     if other:
         raise InvalidInput(f"message {other[0]} is not of conversation {conversation_id}")

@@ -125,7 +125,9 @@ def message_rows(
     }
     missing = [i for i in ids if i not in found]
     if missing:
-        raise NotFound(f"{len(missing)} message(s) not in the archive, first {missing[0]}")
+        raise NotFound(
+            f"{len(missing):,} message{'' if len(missing) == 1 else 's'} not in the archive, first {missing[0]}"
+        )
     attachments = rows_by_message(
         cur,
         "SELECT message_id, position, file_name, blob_sha256, missing_reason FROM message_attachments"

@@ -180,11 +180,17 @@ def check_contents(rec: Recorded, contents: Contents, scope_record: dict) -> Non
         )
     differ = sorted(k for k in set(rec.scope) | set(scope_record) if rec.scope.get(k) != scope_record.get(k))
     if differ:
+        said = [_said(k) for k in differ]
+        listed = ", ".join(said[:-1]) + f" and {said[-1]}" if len(said) > 1 else said[0]
+        one = len(differ) == 1 and differ[0] not in PLURAL
         raise Conflict(
-            f"transcript {rec.uuid} cannot be made again byte for byte: its {', '.join(_said(k) for k in differ)}"
-            " differ from the record's now"
+            f"transcript {rec.uuid} cannot be made again byte for byte: its {listed}"
+            f" {'differs' if one else 'differ'} from the record's now"
         )
     contents.bates = Series(rec.prefix, rec.first_number)
+
+
+PLURAL = {"numbering", "redactions", "conversations", "notes"}  # (said as a plural: "its … differ")
 
 
 def _said(key: str) -> str:

@@ -196,14 +196,10 @@ def log_lines(report: RunReport) -> list[str]:
             raised[rule] = raised.get(rule, 0) + n
     if raised:
         total = sum(raised.values())
-        lines.append(
-            f"  review: {total} new flag{'s' if total != 1 else ''} ({', '.join(f'{n} {rule}' for rule, n in sorted(raised.items()))}):"
-            " textfile review"
-        )
+        lines.append(f"  review: {total} new flag{'s' if total != 1 else ''} ({_by_rule(raised)}): textfile review")
     if report.reviewed:  # (the scan after the imports: what changed besides what they brought)
         said = "; ".join(
-            f"{what} {', '.join(f'{n} {rule}' for rule, n in sorted(counts.items()))}"
-            for what, counts in report.reviewed.items()
+            f"{what} {sum(counts.values())} ({_by_rule(counts)})" for what, counts in report.reviewed.items()
         )
         lines.append(f"  review of the archive as it stands: flags {said}: textfile review")
     for s in report.same_bytes:
@@ -233,3 +229,9 @@ def log_lines(report: RunReport) -> list[str]:
     if report.head:
         lines.append(f"  {audit.head_line(report.head['archive'], report.head)}")
     return lines
+
+
+def _by_rule(counts: dict[str, int]) -> str:
+    """Flags counted by rule, each rule's name before its count ("deadlines: 1, no_consent: 2", as `status`
+    says them: a lexicon category's name is a plural, "1 deadlines" is not English)."""
+    return ", ".join(f"{rule}: {n}" for rule, n in sorted(counts.items()))
