@@ -15,7 +15,8 @@ from textfile.errors import InvalidInput
 Message = Annotated[
     str,
     typer.Argument(
-        help="The message, as `conversation show` and transcripts number it (#2.15), or the start of its id.",
+        help="The message, as `conversation show` numbers it now (#2.15; a later import can move numbers), or the"
+        " start of its id, which never moves.",
         metavar="MESSAGE",
     ),
 ]

@@ -7,9 +7,11 @@ A window's bounds are printed at the precision of the messages they bound where 
 
 Messages are numbered within their conversation: `#2.123` is the 123rd message of conversation 2
 (the archive's number for it, on its heading), counted over the whole conversation in time order,
-whatever the transcript's window or filing: a message has the same number in every transcript that
-shows it (and in `conversation show`), and a gap in the numbers is a message the transcript does not
-show. Numbered through the whole transcript, one conversation's growth would renumber every
+whatever the transcript's window or filing: transcripts made of the archive as it stands, and
+`conversation show`, give a message the same number, and a gap in the numbers is a message the
+transcript does not show. A later import that archives a message with an earlier time moves every
+number after it: `verify FILE.pdf` names the numbers a transcript printed that moved since
+(integrity/renumbered.py), and `note add` warns of one typed from it. Numbered through the whole transcript, one conversation's growth would renumber every
 conversation after it, and no rendered page could be reused (measured: ~30% reused after 100 new
 messages, against ~96% numbered per conversation). The transcript's record and its manifest keep
 the numbering as runs (conversation, first number, how many, in transcript order: `scope.numbering`),
