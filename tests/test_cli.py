@@ -505,6 +505,30 @@ def test_an_empty_file_a_damaged_zip_and_a_bad_email_are_named_as_such(cli, arch
     assert (r.exit_code, r.stderr) == (1, "Error: not a valid email address: 'foo'\n")
 
 
+def test_a_damaged_database_and_an_archive_are_named_as_such(cli, archive, archive_path, tmp_path):
+    """A chat.db cut short is a database the iMessage importer cannot read, not an "unrecognized export"; an
+    archive given to `import` is an archive (second reader round 4)."""
+    from imessage_build import build_modern
+
+    db = build_modern(tmp_path / "home")
+    cut = tmp_path / "cut" / "chat.db"
+    cut.parent.mkdir()
+    cut.write_bytes(db.read_bytes()[:8192])
+    before = snapshot(archive)
+    r = cli("import", cut)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {cut}: a SQLite database that is not a readable iMessage chat.db (damaged or truncated, or another"
+        " app's): --format imessage says what is wrong with it\n",
+    )
+    r = cli("import", archive_path)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {archive_path}: a textfile archive, not a phone's export (textfile --archive FILE opens one)\n",
+    )
+    assert snapshot(archive) == before
+
+
 BACKUP = '<smses count="1"><sms address="+12025550143" date="1709312400000" type="1" body="{}" /></smses>\n'
 DOCTYPE = (
     "refused: the file declares a DOCTYPE (entities could expand without bound); SMS Backup & Restore backups never do"

@@ -126,11 +126,18 @@ def _why_unrecognized(path: Path) -> str:
         return "unsupported or unrecognized export (a folder that is neither an iPhone backup nor an unzipped WhatsApp export)"
     try:
         with open(path, "rb") as fp:
-            head = fp.read(4)
+            head = fp.read(16)
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
     if not head:
         return "the file is empty"
+    if head == b"SQLite format 3\0":  # (an iMessage chat.db the iMessage importer could not read as one)
+        if _is_an_archive(path):
+            return "a textfile archive, not a phone's export (textfile --archive FILE opens one)"
+        return (
+            "a SQLite database that is not a readable iMessage chat.db (damaged or truncated, or another app's):"
+            " --format imessage says what is wrong with it"
+        )
     if head.startswith(b"PK"):
         import zipfile
 
@@ -145,6 +152,23 @@ def _why_unrecognized(path: Path) -> str:
             return "a damaged or truncated zip file"
         return "a zip file without a WhatsApp chat in it"
     return "unsupported or unrecognized export"
+
+
+def _is_an_archive(path: Path) -> bool:
+    """Whether `path` is a textfile archive: read immutable (nothing written beside it), and where a write-ahead
+    log is beside it (an archive in use holds its rows there), read only with it."""
+    import sqlite3
+    from contextlib import closing
+
+    modes = ["mode=ro&immutable=1"] + (["mode=ro"] if Path(f"{path}-wal").exists() else [])
+    for mode in modes:
+        try:
+            with closing(sqlite3.connect(f"file:{path}?{mode}", uri=True)) as conn:
+                if conn.execute("SELECT archive_id FROM settings WHERE id = 1").fetchone() is not None:
+                    return True
+        except sqlite3.Error:
+            continue
+    return False
 
 
 def by_name(name: str) -> Importer:
