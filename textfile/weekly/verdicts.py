@@ -144,16 +144,48 @@ class _Coverage:
         self.audited: dict = {}
         good = [tid for tid, s in states.items() if s["state"] == "ok"]
         self.good = set(good)
-        self.transcribed: dict[str, set[str]] = {}  # message id -> the content hashes verified transcripts show of it
+        # message id -> the content hashes verified transcripts show of it, each with the transcripts showing it
+        self.transcribed: dict[str, dict[str, set[int]]] = {}
         for chunk in chunks(good):
-            for mid, digest in conn.execute(
-                f"SELECT message_id, content_hash FROM transcript_messages WHERE transcript_id IN ({marks(chunk)})",
+            for mid, digest, tid in conn.execute(
+                "SELECT message_id, content_hash, transcript_id FROM transcript_messages"
+                f" WHERE transcript_id IN ({marks(chunk)})",
                 chunk,
             ):
-                self.transcribed.setdefault(mid, set()).add(digest)
+                self.transcribed.setdefault(mid, {}).setdefault(digest, set()).add(tid)
+        self.file: set[int] | None = None  # the transcripts of the conversation's matters (`of_file`)
+
+    def of_file(self, conversation_id: int) -> None:
+        """Count, for this conversation, only the transcripts of the matters it is filed to (a client's
+        transcript: of those matters' clients): one of another client's matter, made before the conversation was
+        filed elsewhere by mistake, puts its texts in the wrong file, not in theirs. A conversation filed nowhere
+        keeps every transcript (its verdict says it is filed nowhere)."""
+        matters = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT matter_id FROM filings WHERE conversation_id = ?", (conversation_id,)
+            )
+        ]
+        self.file = (
+            None
+            if not matters
+            else {
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT t.id FROM transcripts t WHERE t.matter_id IN (SELECT value FROM json_each(?1))"
+                    " OR (t.matter_id IS NULL AND t.client_id IN"
+                    " (SELECT client_id FROM matters WHERE id IN (SELECT value FROM json_each(?1))))",
+                    (json.dumps(matters),),
+                )
+            }
+        )
 
     def __call__(self, m) -> str:
-        shown = self.transcribed.get(m["id"], ())
+        shown = [
+            digest
+            for digest, tids in self.transcribed.get(m["id"], {}).items()
+            if self.file is None or tids & self.file
+        ]
         if m["content_hash"] in shown:
             return "covered"
         states = [
@@ -172,7 +204,7 @@ class _Coverage:
             " WHERE tm.message_id = ? ORDER BY t.id DESC",
             (message_id,),
         ):
-            if transcript_id in self.good:
+            if transcript_id in self.good and (self.file is None or transcript_id in self.file):
                 try:
                     numbering = json.loads(scope or "{}").get("numbering")
                 except (ValueError, AttributeError):
@@ -260,6 +292,7 @@ def _judged(
     ]
     sources = _sources(conn, c["id"])
     messages = _owners_messages(conn, c["id"], sources)
+    coverage.of_file(c["id"])
     covered = [coverage(m) for m in messages]
     first_gap = next((i for i, said in enumerate(covered) if said != "covered"), len(messages))
     safe = messages[first_gap - 1] if first_gap else None

@@ -1,0 +1,45 @@
+"""`deletable` counts only the transcripts of the matters a conversation is filed to: one filed by mistake to another
+client's matter and transcribed there, then filed where it belongs, is not safe to delete on the strength of the
+other client's transcript (its texts are in the wrong file, none in theirs) until its own matter's transcript holds
+it (second reader round 4, #6)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES
+
+SMS = FIXTURES / "android" / "sms-20240301.xml"
+
+
+def verdict(cli, conversation: int) -> dict:
+    r = cli("deletable", "--json")
+    assert r.exit_code == 0, r.output
+    return next(v for v in json.loads(r.stdout) if v["conversation"] == conversation)
+
+
+def test_another_clients_transcript_does_not_make_a_thread_safe_to_delete(cli, archive, tmp_path):
+    for args in [
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("client", "add", "Pat Reed", "--phone", "+12025550133"),
+        ("matter", "open", "S-1", "--client", "Sam Client", "--title", "Lease"),
+        ("matter", "open", "P-1", "--client", "Pat Reed", "--title", "Family"),
+        ("import", SMS),
+    ]:
+        assert cli(*args).exit_code == 0, args
+    assert cli("unfile", "1", "--matter", "S-1", "--reason", "to show the mistake").exit_code == 0
+    assert cli("file", "1", "--matter", "P-1", "--also").exit_code == 0  # (the mistake: Pat's matter)
+    assert cli("transcript", "P-1", "--out", tmp_path / "p.pdf").exit_code == 0
+    wrongly = verdict(cli, 1)  # (its texts safe up to its last: report.pdf, corrupt in the backup, is said apart)
+    assert (wrongly["safe_until_number"], wrongly["untranscribed"]) == ("1.11", 0)
+
+    assert cli("unfile", "1", "--matter", "P-1", "--reason", "Sam's thread, not Pat's").exit_code == 0
+    assert cli("file", "1", "--matter", "S-1").exit_code == 0
+    moved = verdict(cli, 1)
+
+    assert (moved["safe"], moved["safe_until"], moved["untranscribed"]) == (False, None, 11)
+    assert moved["verdict"] == "not yet: 11 messages are in no transcript"
+
+    assert cli("transcript", "S-1", "--out", tmp_path / "s.pdf").exit_code == 0
+    again = verdict(cli, 1)
+    assert (again["safe_until_number"], again["untranscribed"]) == ("1.11", 0)
