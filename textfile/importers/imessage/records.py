@@ -70,6 +70,9 @@ def read_database(
     notice = files.leading_out_notice()
     if notice is not None:
         yield notice
+    notice = chats.check_senders(path)  # (raises where its sent messages are someone else's)
+    if notice is not None:
+        yield notice
 
 
 def _messages(
