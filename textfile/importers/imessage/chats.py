@@ -21,6 +21,8 @@ Decisions:
   none is attributed as before, to the owner's first handle (on a client's phone, --me's), and that is
   said as an assumption, counted. A conversation lists the owner under the handle its chat names
   (chat.last_addressed_handle, else account_login) where that is theirs, else under that same first one.
+  An archive whose owner has no number or email cannot check the handle: what the phone sent is the
+  owner's, with no handle, as before, and the handles it names are said.
 - A database whose sent messages name a handle that is none of the phone's owner's is someone else's
   device (a colleague's Mac with the same client's thread, a client's phone read without --custodian):
   it is refused, naming the handles and the way out, and nothing is imported. So is one where only some
@@ -95,6 +97,7 @@ class Chats:
         self.unnamed = 0  # of them, those that name no handle
         self.foreign: dict[str, int] = {}  # a handle none of the phone owner's -> messages sent from it
         self.first_foreign = ""  # the first of those, as the source refers to it
+        self.unchecked: dict[str, int] = {}  # the handles they name, where the owner has none in the archive
         self.handles: dict[int, str] = {}
         self.participants: dict[int, Participant] = {}
         self.chats: dict[int, Conversation] = {}
@@ -184,7 +187,9 @@ class Chats:
             handle = self.handle_named(named)
             sender = self.sent_from[named] = (self._phone_owner(handle) or handle) if handle else ""
         if sender.__class__ is str:
-            if sender:
+            if sender and not self.own_handles:  # (an owner with no handle in the archive: nothing to check against)
+                self.unchecked[sender] = self.unchecked.get(sender, 0) + 1
+            elif sender:
                 self.foreign[sender] = self.foreign.get(sender, 0) + 1
                 self.first_foreign = self.first_foreign or f"ROWID {row.ROWID}"
             else:
@@ -197,11 +202,19 @@ class Chats:
         (module docstring); else the assumption made of those that name none, if any."""
         if self.foreign:
             raise ImportFailed(path, self._not_theirs())
+        if self.unchecked:
+            n = sum(self.unchecked.values())
+            return Notice(
+                f"{n:,} sent message{' names' if n == 1 else 's name'} {', '.join(sorted(self.unchecked))} as the handle"
+                f" {'it' if n == 1 else 'they'} went from; the owner has no number or email in the archive to check that"
+                f" against: attributed to the owner with no handle ({self.owner.handle})",
+                kind="assumption",
+            )
         if not self.unnamed:
             return None
         n, handle = self.unnamed, self.owner.handle
         if self.custodian:
-            whose = f"the number or email of {self.custodian}'s phone (--me)"
+            whose = f"the handle {self.custodian}'s phone is taken to have"
         else:
             whose = "the owner's first" if len(self.own_handles) > 1 else "the owner's only handle"
         return Notice(

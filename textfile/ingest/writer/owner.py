@@ -85,7 +85,7 @@ class OwnerNumbers:
         m = p.record
         if (
             self.source.custodian_client is not None
-            or m.direction != "out"
+            or m.direction == "in"  # (what the owner sent, and the group events they made)
             or m.sender is None
             or not m.sender.is_owner
         ):
