@@ -11,7 +11,7 @@ from pathlib import Path
 
 import imessage_build as build
 import pytest
-from conftest import ROOT
+from conftest import OWNER, ROOT
 from earlier_release import run, textfile_of
 
 from textfile.archive import Archive
@@ -86,9 +86,17 @@ def test_sent_messages_are_from_the_handle_the_database_names(cli, archive, tmp_
 
 
 def test_the_account_names_the_handle_where_the_caller_id_does_not(archive, tmp_path):
-    result = import_path(archive, chat_db(tmp_path, None, "P:(202) 555-0100"))
+    result = import_path(archive, chat_db(tmp_path, None, "E:Alex@Example.com"))
     assert [a for a in result.assumptions if not a.startswith("attachment files")] == []  # (no sender assumed)
-    assert sent(archive) == [(ref, OWNER_FIRST, "Alex Owner", 1, d, body, v) for ref, d, body, v in SENT]
+    assert sent(archive) == [(ref, OWNER_EMAIL, "Alex Owner", 1, d, body, v) for ref, d, body, v in SENT]
+
+
+def test_a_number_the_database_names_is_read_as_handles_are(tmp_path):
+    second = "+12025550101"  # (the owner's second number: not the one an earlier release picked)
+    with Archive.create(tmp_path / "archive.db", **{**OWNER, "phones": [OWNER_FIRST, second]}) as archive:
+        result = import_path(archive, chat_db(tmp_path, "(202) 555-0101", "p:0"))
+        assert [a for a in result.assumptions if not a.startswith("attachment files")] == []
+        assert sent(archive) == [(ref, second, "Alex Owner", 1, d, body, v) for ref, d, body, v in SENT]
 
 
 def test_sent_messages_that_name_no_handle_are_the_owner_s_first_and_that_is_said(cli, archive, tmp_path):
