@@ -891,9 +891,11 @@ def test_old_and_backup_and_corpus_import_twice_without_duplicates(tmp_path):
     owner["phones"] = [*OWNER["phones"], "+17324475860"]  # (the corpus databases' own handles: CORPUS_OPTIONS)
     with Archive.create(tmp_path / "archive.db", **owner) as archive:
         for path in sources:
-            first = import_path(archive, path)
+            # (xevg's group chat holds its owner's own number: said to be the owner's phone, as the refusal asks)
+            mine = {"custodian": "Alex Owner"} if path.name.startswith("xevg") else {}
+            first = import_path(archive, path, **mine)
             assert first.added > 0
-            again = import_path(archive, path)
+            again = import_path(archive, path, **mine)
             assert (again.added, again.updated) == (0, 0)
 
 
