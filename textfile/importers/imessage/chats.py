@@ -197,31 +197,41 @@ class Chats:
             return self.owner
         return sender
 
-    def check_senders(self, path: Path) -> Notice | None:
+    def check_senders(self, path: Path) -> list[Notice]:
         """After the last row: ImportFailed where sent messages name a handle none of the phone owner's
-        (module docstring); else the assumption made of those that name none, if any."""
+        (module docstring); else the assumptions made of those that name none, or name one that the archive
+        cannot check (its owner has no handle)."""
         if self.foreign:
             raise ImportFailed(path, self._not_theirs())
+        said = []
         if self.unchecked:
             n = sum(self.unchecked.values())
-            return Notice(
-                f"{n:,} sent message{' names' if n == 1 else 's name'} {', '.join(sorted(self.unchecked))} as the handle"
-                f" {'it' if n == 1 else 'they'} went from; the owner has no number or email in the archive to check that"
-                f" against: attributed to the owner with no handle ({self.owner.handle})",
-                kind="assumption",
+            said.append(
+                Notice(
+                    f"{n:,} sent message{' names' if n == 1 else 's name'} {', '.join(sorted(self.unchecked))} as the"
+                    f" handle {'it' if n == 1 else 'they'} went from; the owner has no number or email in the archive to"
+                    f" check that against: attributed to the owner with no handle ({self.owner.handle})",
+                    kind="assumption",
+                )
             )
-        if not self.unnamed:
-            return None
-        n, handle = self.unnamed, self.owner.handle
-        if self.custodian:
-            whose = f"the handle {self.custodian}'s phone is taken to have"
-        else:
-            whose = "the owner's first" if len(self.own_handles) > 1 else "the owner's only handle"
-        return Notice(
-            f"{n:,} sent message{' names' if n == 1 else 's name'} no handle {'it was' if n == 1 else 'they were'}"
-            f" sent from: attributed to {handle}, {whose}",
-            kind="assumption",
-        )
+        if self.unnamed:
+            n, handle = self.unnamed, self.owner.handle
+            if self.custodian:
+                whom = f"{handle}, the handle {self.custodian}'s phone is taken to have"
+            elif not self.own_handles:
+                whom = f"the owner with no handle ({handle}): the archive has no number or email of theirs"
+            elif len(self.own_handles) > 1:
+                whom = f"{handle}, the owner's first"
+            else:
+                whom = f"{handle}, the owner's only handle"
+            said.append(
+                Notice(
+                    f"{n:,} sent message{' names' if n == 1 else 's name'} no handle {'it was' if n == 1 else 'they were'}"
+                    f" sent from: attributed to {whom}",
+                    kind="assumption",
+                )
+            )
+        return said
 
     def _not_theirs(self) -> str:
         """Why a database whose sent messages name someone else's handle is refused, and the way out."""
