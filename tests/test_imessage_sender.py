@@ -149,6 +149,11 @@ def test_an_archive_made_before_the_handle_was_read_is_not_changed_by_reading_it
     assert made.returncode == 0, made.stderr
     db = chat_db(tmp_path, OWNER_EMAIL, f"e:{OWNER_EMAIL}")
     assert run(previous, archive_path, "import", db).returncode == 0
+    with Archive.open(archive_path) as archive:
+        people = owners(archive)
+    assert people == [
+        (key, OWNER_FIRST, "Alex Owner") for key in ("+;chat493827161", "-;+12025550123", "-;+12025550188")
+    ]
     r = run(ROOT, archive_path, "import", db, "--json")
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)[0]
@@ -162,3 +167,6 @@ def test_an_archive_made_before_the_handle_was_read_is_not_changed_by_reading_it
     assert verified.returncode == 0 and "all hashes match" in verified.stdout, verified.stdout + verified.stderr
     with Archive.open(archive_path) as archive:
         assert sent(archive) == [(ref, OWNER_FIRST, "Alex Owner", 1, d, body, v) for ref, d, body, v in SENT]
+        # The owner is not listed under the handle no message keeps; the SMS chat, with no message of theirs, lists
+        # them under the handle its chat names (last_addressed_handle) as well: a person added, nothing changed.
+        assert owners(archive) == sorted([*people, ("-;+12025550188", OWNER_EMAIL, "Alex Owner")])

@@ -6,9 +6,10 @@ is no longer listed (`forget_unnamed_owners`).
 Which of the owner's handles sent an iMessage went unread before: the importer's first release gave every
 message the owner sent their first handle, whatever handle chat.db says it went from. A reading that names
 another of the owner's handles for a message archived with that first one keeps the archived sender
-(`keep_owner_number`), and says so: the same database imported again is not a changed message. So does a
-reading that gives the first handle (a database that names none: the importer's assumption) to a message
-archived from another handle of the owner's that an earlier reading named.
+(`keep_owner_number`), and says so: the same database imported again is not a changed message, and the
+owner is not listed under the handle it names where no message is from it (`forget_unread_owner_handles`).
+So does a reading that gives the first handle (a database that names none: the importer's assumption) to
+a message archived from another handle of the owner's that an earlier reading named.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class OwnerNumbers:
         self.owner_numbers_kept: dict[str, int] = {}  # the owner's number --me gave -> messages read with none
         self.owner_handles_kept: dict[tuple[str, str], int] = {}  # (archived, read) -> messages (READS_SENDING_HANDLE)
         self.first_owner_handle: str | None = None
+        self.owner_handles_unread: set[int] = set()  # the participants of the handles read there (`keep_owner_handle`)
         # The owner with no number, whom this import's reading (False) or an earlier one (True) gave messages that now have a
         # number of the owner's: listed no more where they name nothing.
         self.unnamed_owners: dict[int, bool] = {}
@@ -103,6 +105,7 @@ class OwnerNumbers:
             return None
         digest = p.content_hash_with(handle=row["handle"])
         if digest == known_hash:
+            self.owner_handles_unread.add(p.sender_id)
             p.sender_id, p.content_hash = row["id"], digest
             kept = (row["handle"], m.handle)
             self.owner_handles_kept[kept] = self.owner_handles_kept.get(kept, 0) + 1
@@ -129,6 +132,19 @@ class OwnerNumbers:
                     f" import read {'it' if one else 'they'} went from, where this source gives {read}, the owner's first"
                 )
             self.note(text, kind="assumption")
+
+    def forget_unread_owner_handles(self) -> None:
+        """The owner under a handle only messages that kept their archived sender name (`keep_owner_handle`): not
+        listed among a conversation's people where no message names it, so the conversation reads as before."""
+        for pid in sorted(self.owner_handles_unread):
+            row = self.conn.execute(
+                "SELECT conversation_id, handle FROM participants WHERE id = ? AND is_owner = 1", (pid,)
+            ).fetchone()
+            if row is not None:
+                self.forget_participant(
+                    pid,
+                    {"conversation": row["conversation_id"], "was": row["handle"], "now": "the owner's first handle"},
+                )
 
     def forget_unnamed_owners(self) -> None:
         """The owner with no number, where no message names it any more (`forget_participant`); said where an
