@@ -135,8 +135,8 @@ def test_someone_else_s_database_is_refused_and_the_archive_unchanged(cli, archi
     assert r.exit_code == 1
     assert r.output == (
         f"Error: {db}: {said}: it is someone else's device (if this is a client's own phone, import it with --custodian"
-        " NAME; if it is a number or email of the owner's, textfile cannot yet add it to the owner's handles (init sets"
-        " them)); nothing was imported\n"
+        " NAME; if it is a number or email of the owner's, add it first (textfile settings --add-phone … or --add-email"
+        " …)); nothing was imported\n"
     )
     assert _md5(archive_path) == before
 

@@ -250,7 +250,7 @@ class Chats:
         if not self.custodian:
             way = (
                 "if this is a client's own phone, import it with --custodian NAME; if it is a number or email of the"
-                " owner's, textfile cannot yet add it to the owner's handles (init sets them)"
+                " owner's, add it first (textfile settings --add-phone … or --add-email …)"
             )
         elif set(self.foreign) <= self.options.owner_handles:
             way = "those are the owner's: import the owner's own device without --custodian"
