@@ -374,6 +374,8 @@ def test_a_client_s_own_iphone_after_the_owner_s_mac_is_one_archive_of_both(with
     assert [a for a in result["assumptions"] if not a.startswith("attachment files")] == [
         f"this is Jordan Lee's phone, as --custodian says: its handle is taken to be {JORDAN}, their only handle in the archive"
         " (--me did not give one); what it sent is attributed to Jordan Lee",
+        f"6 sent messages name no handle they were sent from: attributed to {JORDAN}, the handle Jordan Lee's phone is"
+        " taken to have",
         "1 message found on another phone as well differs from that copy only in the time this phone gives it (within 2 minutes):"
         " each is one message, kept as first archived",
     ]

@@ -6,7 +6,8 @@ Decisions:
   imported with an empty body, flagged and said in a warning. Its subject, when it has one, is its
   first line. A link preview's text is the link itself; another iMessage app's content (Apple Pay,
   polls, handwriting…) is not rendered: its text and attachments are imported, with a warning.
-- Its direction is the archive owner's (chats.py: a client's phone is read in the owner's frame).
+- Its direction is the archive owner's (chats.py: a client's phone is read in the owner's frame); what the
+  phone sent is from the handle the database names (chats.py, `Chats.sent_by`).
 - Its times are instants (Apple's 2001 epoch, schema.instant); a message with no usable date is
   filed at 2001-01-01T00:00:00Z, and one with no guid is identified by its ROWID, each with a warning.
 """
@@ -64,6 +65,7 @@ class MessageReader:
         self.by_chat = chats.chats
         self.participants = chats.participants
         self.owner = chats.owner
+        self.own_handles = chats.own_handles
         self.archive_owner = chats.archive_owner
         self.custodian = chats.custodian
 
@@ -72,7 +74,7 @@ class MessageReader:
         rowid, guid, is_from_me, item_type = row.ROWID, row.guid, row.is_from_me, row.item_type
         ref = f"ROWID {rowid}"
         conversation = self.by_chat.get(row.chat_id) or self.chats.orphan(row.handle_id, row.cache_roomnames, ref, out)
-        sender = self.owner if is_from_me else self._sender(row, conversation)
+        sender = self.chats.sent_by(row) if is_from_me else self._sender(row, conversation)
         sent_at = instant(row.date)
         if sent_at is None:
             sent_at = _undated(row, ref, out)
@@ -127,7 +129,7 @@ class MessageReader:
         (not a group event), the one other person of its conversation, if there is one."""
         sender = self.participants.get(row.handle_id)
         if sender is None and not row.item_type:
-            others = [p for p in conversation.participants if p is not self.owner]
+            others = [p for p in conversation.participants if p is not self.owner and p.handle not in self.own_handles]
             if len(others) == 1:
                 sender = others[0]
         return sender

@@ -70,6 +70,7 @@ def read_database(
     notice = files.leading_out_notice()
     if notice is not None:
         yield notice
+    yield from chats.check_senders(path)  # (raises where its sent messages are someone else's)
 
 
 def _messages(

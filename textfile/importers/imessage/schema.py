@@ -51,6 +51,8 @@ class MessageRow(NamedTuple):
     message_summary_info: bytes | None
     cache_roomnames: str | None
     balloon_bundle_id: str | None
+    destination_caller_id: str | None  # the phone's own handle the message was sent from (or came to)
+    account: str | None  # the account it went through, "e:casey@example.com" or "p:+12025550100"
     chat_id: (
         int | None
     )  # chat_message_join's (or, for a message in "Recently Deleted", chat_recoverable_message_join's)
@@ -74,7 +76,7 @@ ATTACHMENT_COLUMNS = AttachmentRow._fields[1:]
 INTEGER_COLUMNS = {"handle_id", "is_from_me", "error", "date", "date_read", "date_delivered", "date_edited", "date_retracted",
                    "item_type", "group_action_type", "other_handle", "associated_message_type"}  # fmt: skip
 TEXT_COLUMNS = {"guid", "text", "subject", "service", "group_title", "associated_message_guid", "associated_message_emoji",
-                "thread_originator_guid", "cache_roomnames", "balloon_bundle_id", "filename", "mime_type", "transfer_name"}  # fmt: skip
+                "thread_originator_guid", "cache_roomnames", "balloon_bundle_id", "destination_caller_id", "account", "filename", "mime_type", "transfer_name"}  # fmt: skip
 
 
 def column(alias: str, name: str, present: set[str]) -> str:

@@ -103,6 +103,7 @@ class _Writer(
         self.say_attachments_filled()
         self.say_owner_numbers_kept()
         self.forget_unnamed_owners()
+        self.forget_unread_owner_handles()
         self.say_moved()
         self.say_invisible_kept()
         self.say_precision_set()
