@@ -30,8 +30,8 @@ def test_a_number_added_is_the_owners_shown_and_audited(cli, archive):
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout.splitlines()[:3] == [
         "Added +12025550101, alex.work@example.com to yours: imports from now on count them as yours. Messages"
-        " already archived keep the sender they were archived with until their export is imported again saying"
-        " they sent them (or with --me): each then a new version, the earlier kept.",
+        " already archived keep the sender they were archived with (an Android backup imported again with --me"
+        " NUMBER gives what that phone sent to NUMBER: each a new version, the earlier kept).",
         "Owner: Alex Owner; zone America/New_York; region US; Bates prefix TF.",
         "Your numbers and emails: +12025550100, +12025550101, alex.work@example.com, alex@example.com.",
     ]

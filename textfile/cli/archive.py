@@ -205,11 +205,11 @@ def settings(
 
 def _show_settings(found: dict, scanned, added: list[str]) -> None:
     if added:
-        it, they = ("it", "it") if len(added) == 1 else ("them", "they")
+        it = "it" if len(added) == 1 else "them"
         say(
             f"Added {', '.join(added)} to yours: imports from now on count {it} as yours. Messages already archived"
-            f" keep the sender they were archived with until their export is imported again saying {they} sent them"
-            f" (or with --me): each then a new version, the earlier kept."
+            " keep the sender they were archived with (an Android backup imported again with --me NUMBER gives what"
+            " that phone sent to NUMBER: each a new version, the earlier kept)."
         )
     r = found["review"]
     say(
