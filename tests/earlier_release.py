@@ -13,6 +13,21 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+# `init` of the archive an earlier release makes, as these tests give it (Bates prefix T)
+INIT = (
+    "init",
+    "--owner",
+    "Alex Owner",
+    "--phone",
+    "+1 202 555 0100",
+    "--tz",
+    "America/New_York",
+    "--region",
+    "US",
+    "--bates-prefix",
+    "T",
+)
+
 
 def textfile_of(commit: str, folder: Path, what: str) -> Path:
     """`folder` holding the `textfile` package as it was at `commit` (`what` says which release it is, for the

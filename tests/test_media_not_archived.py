@@ -12,7 +12,7 @@ import sqlite3
 import imessage_build as build
 import pytest
 from conftest import FIXTURES
-from earlier_release import run, textfile_of
+from earlier_release import INIT, run, textfile_of
 
 from textfile.ingest import import_path
 from textfile.ingest.transaction import _not_archived_in, _why_not_archived
@@ -142,19 +142,7 @@ def test_an_archive_made_before_m035_gains_the_index_and_verifies(tmp_path):
     code = textfile_of(BEFORE_M035, tmp_path / "previous", "the last commit before m035")
     db = tmp_path / "archive.db"
     for args in [
-        (
-            "init",
-            "--owner",
-            "Alex Owner",
-            "--phone",
-            "+1 202 555 0100",
-            "--tz",
-            "America/New_York",
-            "--region",
-            "US",
-            "--bates-prefix",
-            "T",
-        ),
+        INIT,
         ("import", SMS),
     ]:
         done = run(code, db, *args)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, ROOT, ingest_records, msg
-from earlier_release import run, textfile_of
+from earlier_release import INIT, run, textfile_of
 
 from textfile import audit, times
 from textfile.fingerprint import sha256_text
@@ -253,19 +253,7 @@ def previous(tmp_path):
 def test_an_archive_made_before_m034_migrates_verifies_and_withdraws(previous, tmp_path):
     db = tmp_path / "archive.db"
     for args in [
-        (
-            "init",
-            "--owner",
-            "Alex Owner",
-            "--phone",
-            "+1 202 555 0100",
-            "--tz",
-            "America/New_York",
-            "--region",
-            "US",
-            "--bates-prefix",
-            "T",
-        ),
+        INIT,
         ("client", "add", "Sam Client", "--phone", "+12025550143"),
         ("matter", "open", "A-1", "--client", "Sam Client", "--title", "Lease"),
         ("import", FIXTURES / "android" / "sms-20240301.xml"),
