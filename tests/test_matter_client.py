@@ -157,8 +157,12 @@ def test_a_matter_with_work_made_under_its_client_stays_theirs(cli, archive, tmp
             "it has 3 transcripts, 1 production and 1 note made as Pat Reed's",  # (a production's transcript too)
         ),
         (
+            ("review", "--matter", "2026-106", "--all", "--pdf", tmp_path / "report.pdf"),
+            "it has 3 transcripts, 1 production, 1 note and 1 review report made as Pat Reed's",
+        ),
+        (
             ("matter", "hold", "2026-106"),
-            "it has 3 transcripts, 1 production and 1 note made as Pat Reed's and is under legal hold",
+            "it has 3 transcripts, 1 production, 1 note and 1 review report made as Pat Reed's and is under legal hold",
         ),
     ):
         assert cli(*step).exit_code == 0, step

@@ -294,7 +294,7 @@ def matter_edit(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Correct a matter's title, reference or client (audited); a matter moved to another client is then reviewed again at once (whose texts these are decides consent).
+    """Correct a matter's title, reference or client (audited); a matter moved to another client is reviewed again at once (whose matter a conversation is filed to decides whose consent its texts need).
 
     Example: textfile matter edit 2026-014 --title "Lease dispute, 12 Elm St\""""
     with open_archive() as archive, archive.transaction() as conn:
