@@ -280,7 +280,7 @@ def test_matter_edit_changes_title_and_reference(cli, archive):
     before = snapshot(archive)
     for args, message in (
         (("2026-014", "--reference", "m-2"), "a matter 'm-2' already exists"),
-        (("2026-014", "--title", "Lease"), "nothing to change: give --title or --reference with a new value"),
+        (("2026-014", "--title", "Lease"), "nothing to change: give --title, --reference or --client with a new value"),
         (("M-1", "--title", "X"), "no matter 'M-1' (see `textfile matter list`)"),
     ):
         r = cli("matter", "edit", *args)

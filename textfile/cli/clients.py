@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -40,8 +41,18 @@ OfClient = Annotated[str, typer.Option(help="The client the matter belongs to.")
 Title = Annotated[str, typer.Option(help="A short title.")]
 NewTitle = Annotated[str | None, typer.Option(help="The matter's new title.")]
 NewReference = Annotated[str | None, typer.Option("--reference", help="The matter's new reference.")]
+NewClient = Annotated[
+    str | None,
+    typer.Option(
+        "--client",
+        help="The client it belongs to, when it was opened for the wrong one (with --reason): refused once a"
+        " transcript, production, note or review report was made of it, while it is on hold, or while a"
+        " conversation of the first client's is filed to it.",
+    ),
+]
 
 ReopenWhy = Annotated[str, typer.Option("--reason", help="Why it is reopened (recorded in the audit log).")]
+CloseWhy = Annotated[str | None, typer.Option("--reason", help="Why it is closed (recorded in the audit log).")]
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -212,18 +223,18 @@ def _say_not_filed_aside(aside: list[ignore.AsideWithClients], reference: str, t
         )
 
 
-def _matter_state(reference: str, action: str, json_: bool, quiet: bool, said: str) -> None:
+def _matter_state(reference: str, action: str, json_: bool, quiet: bool, said: str, reason: str | None = None) -> None:
     with open_archive() as archive, archive.transaction() as conn:
-        changed = filing.set_matter_state(conn, reference, action)
+        changed = filing.set_matter_state(conn, reference, action, reason)
     emit(changed, json_=json_, quiet=quiet, show=lambda m: say(f"Matter {m.reference} {said}."))
 
 
 @command
-def matter_close(reference: Reference, json_: Json = False, quiet: Quiet = False):
+def matter_close(reference: Reference, reason: CloseWhy = None, json_: Json = False, quiet: Quiet = False):
     """Close a matter: its filings end now; later messages go to the client's next open matter, or wait unfiled.
 
-    Example: textfile matter close 2026-014"""
-    _matter_state(reference, "close", json_, quiet, "closed")
+    Example: textfile matter close 2026-014 --reason 'settled'"""
+    _matter_state(reference, "close", json_, quiet, "closed", reason)
 
 
 @command
@@ -278,16 +289,45 @@ def matter_edit(
     reference: Reference,
     title: NewTitle = None,
     new_reference: NewReference = None,
+    client: NewClient = None,
     reason: Reason = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Correct a matter's title or reference (audited).
+    """Correct a matter's title, reference or client (audited); a matter moved to another client is reviewed again at once (whose matter a conversation is filed to decides whose consent its texts need).
 
     Example: textfile matter edit 2026-014 --title "Lease dispute, 12 Elm St\""""
     with open_archive() as archive, archive.transaction() as conn:
-        edited = filing.edit_matter(conn, reference, title=title, new_reference=new_reference, reason=reason)
-    emit(edited, json_=json_, quiet=quiet, show=lambda m: say(f"Matter {m.reference} for {m.client}: {m.title}."))
+        tz = times.zone(archive.settings.tz)
+        edit = partial(
+            filing.edit_matter,
+            reference=reference,
+            title=title,
+            new_reference=new_reference,
+            client_name=client,
+            reason=reason,
+        )
+        if client is None:
+            edited, scanned = edit(conn), None
+        else:  # (whose matter a conversation is filed to is what the review rules read of it)
+            changed = review.change_and_scan(conn, tz, edit)
+            edited, scanned = changed.change, changed.scan
+    emit(edited, json_=json_, quiet=quiet, show=lambda m: _show_matter_edited(m, scanned))
+
+
+def _show_matter_edited(m: filing.EditedMatter, scanned) -> None:
+    if m.moved_from is None:
+        say(f"Matter {m.reference} for {m.client}: {m.title}.")
+        return
+    moved = ", ".join(str(c) for c in m.moved)
+    say(
+        f"Matter {m.reference} moved from {m.moved_from} to {m.client}: {m.title}"
+        + (f"; the filings of conversation{'s' if len(m.moved) > 1 else ''} {moved} moved with it" if m.moved else "")
+        + "."
+    )
+    _say_filed(m.filed)
+    if scanned is not None:
+        say_scanned(scanned)
 
 
 @command

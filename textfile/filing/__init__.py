@@ -40,6 +40,7 @@ from textfile.filing.conversations import (
 )
 from textfile.filing.manual import ManualFiling, RemovedFiling, Unfiled, file_conversation, unfile
 from textfile.filing.matters import (
+    EditedMatter,
     Matter,
     OpenedMatter,
     ReopenedMatter,
@@ -60,6 +61,7 @@ __all__ = [
     "ClientSummary",
     "ConversationSummary",
     "EditedClient",
+    "EditedMatter",
     "Filed",
     "Handle",
     "KeptByHand",

@@ -5,8 +5,8 @@ at that moment: later messages are unfiled, or continue in the client's next ope
 closed by mistake (or taken up again) is reopened (`reopen_matter`): the filings its close ended run on
 again, as if it had not been closed; what was filed by hand since stays as it is. A matter
 under legal hold is never reported safe to delete from the phone. A matter's title or reference
-may be corrected (`edit_matter`; never the reference of a held matter, since the audit log records
-holds by reference).
+may be corrected (`edit_matter`), and so may its client, when it was opened for the wrong one: only
+while nothing made of it names the first client (`_unmovable`).
 """
 
 from __future__ import annotations
@@ -91,11 +91,12 @@ def _set_aside_of(conn: sqlite3.Connection, client_id: int) -> list[ignore.Aside
     return ignore.aside_with_clients(conn, handles=theirs) if theirs else []
 
 
-def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> Matter:
-    """Close a matter, or put it under legal hold or release it (`action`: close, hold, release)."""
+def set_matter_state(conn: sqlite3.Connection, reference: str, action: str, reason: str | None = None) -> Matter:
+    """Close a matter (with why, when said), or put it under legal hold or release it (`action`: close,
+    hold, release)."""
     row = live_matter_row(conn, reference, f"it cannot be {'put on hold' if action == 'hold' else action + 'd'}")
     if action == "close":
-        _close(conn, row)
+        _close(conn, row, reason)
     elif action in ("hold", "release"):
         _hold(conn, row, action)
     else:
@@ -103,7 +104,11 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str) -> M
     return matter(conn, row["reference"])
 
 
-def _close(conn: sqlite3.Connection, row: sqlite3.Row) -> None:
+def _close(conn: sqlite3.Connection, row: sqlite3.Row, reason: str | None) -> None:
+    """End the matter's open filings now. The reason, when given, is audited as `reopen_matter` audits its
+    own (a close without one is audited as it always was)."""
+    if reason is not None and not reason.strip():
+        raise InvalidInput("say why the matter is closed (--reason), or give no --reason")
     if row["closed_at"]:
         raise Conflict(
             f"matter {row['reference']!r} is already closed (since {times.display(row['closed_at'], times.archive_zone(conn))})"
@@ -119,9 +124,8 @@ def _close(conn: sqlite3.Connection, row: sqlite3.Row) -> None:
             (closed_at, row["id"]),
         )
     ]
-    audit.append(
-        conn, "matter close", {"matter": row["reference"], "filings_end": closed_at, "conversations": sorted(bounded)}
-    )
+    details = {"matter": row["reference"], "filings_end": closed_at, "conversations": sorted(bounded)}
+    audit.append(conn, "matter close", details | ({"reason": reason.strip()} if reason is not None else {}))
 
 
 def reopen_matter(conn: sqlite3.Connection, reference: str, reason: str) -> ReopenedMatter:
@@ -179,15 +183,28 @@ def _hold(conn: sqlite3.Connection, row: sqlite3.Row, action: str) -> None:
     audit.append(conn, f"matter {action}", {"matter": row["reference"]})
 
 
+@dataclass(slots=True, eq=False)
+class EditedMatter(Matter):
+    """A matter corrected; when it moved to another client, the client it moved from, the conversations
+    whose filings moved with it, and what the automatic rule then filed for either client."""
+
+    moved_from: str | None = omit_empty(default=None)
+    moved: list[int] = omit_empty(default_factory=list)
+    filed: list[Filed] = omit_empty(default_factory=list)
+
+
 def edit_matter(
     conn: sqlite3.Connection,
     reference: str,
     *,
     title: str | None = None,
     new_reference: str | None = None,
+    client_name: str | None = None,
     reason: str | None = None,
-) -> Matter:
-    """Change a matter's title or reference (one audit entry, with the reason)."""
+) -> EditedMatter:
+    """Change a matter's title, reference or client (one audit entry, with the reason). A matter moves to
+    another client (opened for the wrong one) only while nothing made of it names the first (`_unmovable`);
+    the automatic rule then runs for both clients, as on opening: either may now have one open matter."""
     row = live_matter_row(conn, reference, "it cannot be edited")
     details: dict = {"matter": row["reference"]}
     if new_reference is not None and new_reference.strip() != row["reference"]:
@@ -201,18 +218,95 @@ def edit_matter(
         if not title.strip():
             raise InvalidInput("a matter needs a title")
         details["title"] = {"from": row["title"], "to": title.strip()}
+    was = conn.execute("SELECT * FROM clients WHERE id = ?", (row["client_id"],)).fetchone()
+    to = client_row(conn, client_name) if client_name is not None else was
+    if to["id"] != was["id"]:
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput("say why the matter moves to another client (--reason)")
+        refused = _unmovable(conn, row, was, to)
+        if refused:
+            raise Conflict(f"matter {row['reference']!r} cannot move from {was['name']} to {to['name']}: {refused}")
+        details["client"] = {"from": was["name"], "to": to["name"]}
     if len(details) == 1:
-        raise InvalidInput("nothing to change: give --title or --reference with a new value")
+        raise InvalidInput("nothing to change: give --title, --reference or --client with a new value")
     conn.execute(
-        "UPDATE matters SET reference = ?, title = ? WHERE id = ?",
+        "UPDATE matters SET reference = ?, title = ?, client_id = ? WHERE id = ?",
         (
             details.get("reference", {}).get("to", row["reference"]),
             details.get("title", {}).get("to", row["title"]),
+            to["id"],
             row["id"],
         ),
     )
+    moved = _conversations_of(conn, row["id"]) if "client" in details else []
+    if moved:  # (the filings that go with it: of no handle of the first client's, `_unmovable`)
+        details["conversations"] = moved
     audit.append(conn, "matter edit", details | {"reason": reason})
-    return matter(conn, details.get("reference", {}).get("to", row["reference"]))
+    filed = auto_file(conn, client_id=to["id"]) + auto_file(conn, client_id=was["id"]) if "client" in details else []
+    return EditedMatter.extending(
+        matter(conn, details.get("reference", {}).get("to", row["reference"])),
+        moved_from=was["name"] if "client" in details else None,
+        moved=moved,
+        filed=filed,
+    )
+
+
+def _unmovable(conn: sqlite3.Connection, row: sqlite3.Row, was: sqlite3.Row, to: sqlite3.Row) -> str:
+    """Why the matter cannot move from client `was` to `to` ("" if it can). What was made of it names its
+    client (a transcript's cover, a production, a note to file, a review report), and a legal hold was
+    put on it as theirs: records of the matter that stay as they are, so the matter stays theirs. A
+    conversation filed to it that holds a handle of the first client would put that client's texts in
+    the other's file: it is taken out first, by a person (`unfile`). Consents are the client's, not the
+    matter's; a filing of anyone else's conversation (filed by hand) moves with the matter."""
+    made = [
+        _counted(n, noun)
+        for noun, table in (
+            ("transcript", "transcripts"),
+            ("production", "productions"),
+            ("note", "notes"),
+            ("review report", "review_reports"),
+        )
+        if (n := conn.execute(f"SELECT count(*) FROM {table} WHERE matter_id = ?", (row["id"],)).fetchone()[0])
+    ]
+    why = []
+    if made or row["legal_hold"]:
+        said = [f"it has {_listed(made)} made as {was['name']}'s"] if made else []
+        if row["legal_hold"]:
+            said.append(f"{'is' if made else 'it is'} under legal hold")
+        why.append(" and ".join(said) + f" (open a matter for {to['name']} instead, and close this one with --reason)")
+    theirs: dict[int, list[str]] = {}
+    for conversation, handle in conn.execute(
+        "SELECT DISTINCT p.conversation_id, p.handle FROM participants p"
+        " JOIN client_handles h ON h.handle = p.handle AND h.client_id = ?"
+        " WHERE p.conversation_id IN (SELECT conversation_id FROM filings WHERE matter_id = ?) ORDER BY 1, 2",
+        (was["id"], row["id"]),
+    ):
+        theirs.setdefault(conversation, []).append(handle)
+    for conversation, handles in theirs.items():
+        why.append(
+            f"conversation {conversation} holds {', '.join(handles)}, a handle of {was['name']}: moving would put"
+            f" {was['name']}'s texts in {to['name']}'s file (textfile unfile {conversation} --matter {row['reference']} takes it out"
+            " first)"
+        )
+    return "; ".join(why)
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _conversations_of(conn: sqlite3.Connection, matter_id: int) -> list[int]:
+    return [
+        c
+        for (c,) in conn.execute(
+            "SELECT DISTINCT conversation_id FROM filings WHERE matter_id = ? ORDER BY 1", (matter_id,)
+        )
+    ]
 
 
 def matter(conn: sqlite3.Connection, reference: str) -> Matter:
