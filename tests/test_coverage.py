@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -391,3 +392,60 @@ def test_the_caps_date_is_the_first_lines_when_a_line_further_down_is_older(cli,
         "first": "2025-01-08T11:40:00.000Z",  # the first line's time, not the odd line's (2024-12-25)
         "first_precision": "minute",
     }
+
+
+def test_a_kind_the_later_export_holds_none_of_is_said_not_compared_once(cli, archive, lease, tmp_path):
+    """A backup made without MMS cannot say whether the conversation's archived MMS are still on the phone: the
+    import says how many it could not compare, where (defect 7 of reader37), and the same bytes again say nothing."""
+    imported(cli, ANDROID / "sms-20240301.xml")
+    imported(cli, ANDROID / "sms-20240308.xml")
+    week3 = without(tmp_path, ANDROID / "sms-20240308.xml", "sms-20240315.xml", DELETED)
+    no_mms = tmp_path / "sms-20240315-no-mms.xml"
+    text = re.sub(r"  <mms .*?</mms>\n", "", week3.read_text(encoding="utf-8"), flags=re.S)
+    no_mms.write_text(text.replace('count="18"', 'count="12"'), encoding="utf-8")
+    assert cli("import", no_mms).stdout.splitlines() == [
+        f"{no_mms}: android, added 0, already present 12, updated 0, skipped 0",
+        "  assumed: repaired 2 emoji written as UTF-16 surrogate-pair references",
+        "  assumed: this phone's number is taken to be +12025550100, the owner's only number in the archive, and what"
+        " it sent is attributed to it: no MMS of this backup names the phone's own number, and --me did not",
+        "  warning: 2 MMS of conversation 1 (archived before) were not compared: this export holds no MMS, so whether"
+        " they are still on the phone is not known",
+        "  warning: replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD",
+        "  no longer on the phone: 1 message an earlier export of this phone held is not in this one, inside the span"
+        " it covers: deleted on the phone, or left out of the export (textfile coverage)",
+        "2 conversations of this export wait to be filed: 2, 3 (textfile conversations --unfiled; textfile file N"
+        " --matter REF, or textfile conversation ignore N)",
+    ]
+    # only the SMS was compared, and recorded missing
+    assert [r["message_id"] for r in rows(archive)] == [message_id(archive, DELETED)]
+    [again] = imported(cli, no_mms)  # (the same bytes: their first import said it)
+    assert again["warnings"] == [
+        "replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD"
+    ]
+    # (the line is said as the import ends, from what coverage decided in its transaction: not on its record)
+    (recorded,) = archive.conn.execute("SELECT warnings FROM imports WHERE id = 3").fetchone()
+    assert json.loads(recorded) == again["warnings"]
+
+
+def test_a_chat_db_with_no_sms_says_the_sms_it_could_not_compare(cli, archive, tmp_path):
+    """A Mac's chat.db holding no SMS this week: the SMS the conversation held last week, inside this export's span,
+    were not compared (one of them deleted on the phone would otherwise go unreported, without a word)."""
+    from imessage_build import build_modern, modern_data
+
+    week1 = modern_data()
+    sms = {"ROWID": 40, "guid": "SMS-40", "chat": 1, "handle_id": 4, "text": "Running 5 min late", "service": "SMS"}
+    week1["MESSAGES"] = [*week1["MESSAGES"], sms | {"date": week1["ns"]("2024-03-01T17:12:30Z")}]
+    week2 = modern_data()
+    week2["MESSAGES"] = [m for m in week2["MESSAGES"] if m.get("service", "iMessage") != "SMS"]
+    imported(cli, build_modern(tmp_path / "w1", data=week1))
+    [second] = imported(cli, build_modern(tmp_path / "w2", data=week2))
+    assert second["warnings"] == [
+        "1 SMS of conversation 1 (archived before) was not compared: this export holds no SMS, so whether it is still"
+        " on the phone is not known",
+        "ROWID 11 (5E1F0000-0000-4000-8000-000000000011): its text (attributedBody) cannot be read: string length 19"
+        " runs past the end of the 90-byte blob; imported with an empty body",
+        "chat.db: 1 attachment is not in the archive (#1.8 scan.pdf): 1 not found; import the messages again with"
+        " their files (a Messages folder with its Attachments folder, --attachments-root, or an iPhone backup that"
+        " holds it) to fill it in",
+    ]
+    assert "missing_from_phone" not in second

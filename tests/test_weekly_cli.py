@@ -624,3 +624,56 @@ def test_the_weekly_runs_tz_and_date_order_reach_every_import(cli, tmp_path, arc
         ("Pat", "2024-02-01T09:00:00.000Z"),
         ("Pat", "2024-02-03T10:00:00.000Z"),
     ]
+
+
+def test_a_tz_for_wall_clocks_is_not_recorded_for_an_export_of_instants(cli, tmp_path, archive_path):
+    """--tz reads WhatsApp's wall clocks; an Android backup's or an iMessage database's times are instants, which
+    carry their own offset. `import --tz` with one says the zone was not used, and records the archive's, as without
+    --tz (defect 11 of reader37); the archive run's --tz, for every WhatsApp export of an inbox mixing formats by its
+    own definition, is left unused for the others without a word, every week."""
+    from imessage_build import build_modern
+
+    def chat(folder: Path, name: str) -> Path:
+        folder.mkdir(exist_ok=True)
+        path = folder / f"WhatsApp Chat with {name}.txt"
+        path.write_text(
+            f"01/02/24, 09:00 - {name}: Can we meet?\n03/02/24, 10:00 - Alex Owner: Yes\n", encoding="utf-8"
+        )
+        os.utime(path, (HOUR_AGO, HOUR_AGO))
+        return path
+
+    mac = build_modern(tmp_path / "mac")
+    r = cli("import", FIXTURES / "android" / "sms-20240301.xml", mac, chat(tmp_path, "Pat"), "--tz", "Europe/London")
+    assert r.exit_code == 0, r.output
+    unused = [line for line in r.stdout.splitlines() if "--tz" in line]
+    assert unused == [
+        "  warning: --tz Europe/London was not used: an Android backup's times are instants (Unix milliseconds, UTC),"
+        " which carry their own offset; --tz gives the zone of WhatsApp's wall-clock times. The import records the"
+        " archive's zone, America/New_York, as without --tz",
+        "  warning: --tz Europe/London was not used: an iMessage database's times are instants (counted from"
+        " 2001-01-01 UTC), which carry their own offset; --tz gives the zone of WhatsApp's wall-clock times. The"
+        " import records the archive's zone, America/New_York, as without --tz",
+    ]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "sms-20240308.xml")
+    chat(inbox, "Kim")
+    r = cli("archive", inbox, "--out", tmp_path / "out", "--mkdir", "--tz", "Europe/London", "--date-order", "dmy")
+    assert r.exit_code == 0 and "--tz" not in r.output, r.output
+    with Archive.open(archive_path) as archive:
+        imports = [
+            (i["file_name"], i["zone"], [w for w in json.loads(i["warnings"]) if "--tz" in w])
+            for i in archive.conn.execute("SELECT * FROM imports ORDER BY id")
+        ]
+        zones = archive.conn.execute(
+            "SELECT DISTINCT c.platform, m.source_zone FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " ORDER BY 1"
+        ).fetchall()
+    assert imports == [
+        ("sms-20240301.xml", "America/New_York", [unused[0][len("  warning: ") :]]),
+        ("chat.db", "America/New_York", [unused[1][len("  warning: ") :]]),
+        ("WhatsApp Chat with Pat.txt", "Europe/London", []),
+        ("WhatsApp Chat with Kim.txt", "Europe/London", []),
+        ("sms-20240308.xml", "America/New_York", []),
+    ]
+    assert [tuple(z) for z in zones] == [("android", "UTC"), ("imessage", "UTC"), ("whatsapp", "Europe/London")]

@@ -215,6 +215,9 @@ def archive_(
 
     path = resolve_path(state.archive_path)
     options = dict(tz=tz, corrects_tz=corrects_tz, corrects_reading=corrects_reading, me=me, date_order=date_order)
+    # (--tz is the zone of every WhatsApp export's wall clocks, by its help: the exports of an inbox whose times
+    # are instants are read without it, and without a word each week, where `import --tz` says so)
+    options["tz_for_wall_clocks"] = True
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
         _check_run(archive, path, inbox, out_dir, mkdir, tz, date_order)
         render = functools.partial(

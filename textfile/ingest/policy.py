@@ -9,6 +9,14 @@ and it refuses to read a chat the archive holds with another person as its owner
 key holds the owner, so it would be a second copy). An importer that joins numbers (Android) is told
 the keys and the numbers the archive already holds (`_numbers_read_before`). WhatsApp names a chat after
 its file: the same bytes under another name go where they went before (`_chat_of_same_bytes`).
+
+A `--tz` given for a format whose times are instants (Android, iMessage: each carries its own offset)
+reads nothing: the import records the archive's zone, as it does without `--tz`, and says the zone given
+was not used (`_zone`) — not refused, since one `import` takes any mix of formats with one `--tz` for its
+WhatsApp chats. The archive run's `--tz` is, by its own definition, for the WhatsApp exports of an inbox
+that mixes formats: it is left unused for the others without a word (`tz_for_wall_clocks`).
+What coverage could not compare for want of a kind of record in the export is said on the import's
+warnings, first (`coverage.not_compared`).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from textfile.importers import REGISTRY, by_name, detect
 from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, whose_phone
 from textfile.ingest.reader import ReaderProcess
 from textfile.ingest.transaction import ImportResult, Progress, Source, ingest
+from textfile.lifecycle import coverage
 from textfile.model import DATE_ORDERS, ImportOptions, Notice
 from textfile.phones import validate_region
 
@@ -122,21 +131,25 @@ def import_path(
     parallel: bool = False,
     corrects_tz: bool = False,
     corrects_reading: bool = False,
+    tz_for_wall_clocks: bool = False,
 ) -> ImportResult:
     """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot.
     `digest` is the source's (size, sha256) when the caller has just computed it (no second read).
     `corrects_tz`: `tz` corrects the zone an earlier import read the same messages in; `corrects_reading`:
     this import's reading of the wall clock (its zone, its date order, how it reads a time as written)
     corrects an earlier import's reading of the same messages (see _Writer.changed).
+    `tz_for_wall_clocks`: `tz` was given for the formats whose times are wall clocks only (the archive run's,
+    for every WhatsApp export of its inbox): where this source's times are instants it is not used, unsaid.
     `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
     whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
     starts that process imports the main script again."""
     path = Path(path)
-    zone_name = tz or archive.settings.tz
-    times.zone(zone_name)
+    times.zone(tz or archive.settings.tz)
     region = validate_region(region or archive.settings.region)
     check_date_order(date_order)
     module = by_name(format) if format else detect(path)
+    tz, tz_unused = _zone(archive, module, tz, tz_for_wall_clocks)
+    zone_name = tz or archive.settings.tz
     phone = whose_phone(archive, path, module, custodian, me, region)
     if phone is not None:
         custodian = phone.name
@@ -162,9 +175,37 @@ def import_path(
         path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
     )
     said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
+    said += tz_unused
     if source.sent_by_the_phone:
         _same_phone_as_before(archive, source)
-    return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
+    result = _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
+    # (first: the import's first warnings are those printed, and this one is on no record to look up)
+    result.warnings[:0] = coverage.not_compared(archive.conn, result.import_id)
+    return result
+
+
+# What each format whose times are instants writes them as (`_zone`'s warning).
+_INSTANTS = {
+    "android": "an Android backup's times are instants (Unix milliseconds, UTC)",
+    "imessage": "an iMessage database's times are instants (counted from 2001-01-01 UTC)",
+}
+
+
+def _zone(archive: Archive, module, tz: str | None, for_wall_clocks: bool) -> tuple[str | None, list[Notice]]:
+    """The --tz this import reads in: `tz` where the format's times are wall clocks (WhatsApp); None (the
+    archive's zone is recorded, as without --tz) where they are instants, which carry their own offset, with a
+    warning that the zone given was not used, unless it was given for wall clocks only (`for_wall_clocks`)."""
+    if tz is None or module.WALL_CLOCK:
+        return tz, []
+    if for_wall_clocks:
+        return None, []
+    what = _INSTANTS.get(module.FORMAT, f"a {module.FORMAT} export's times are instants")
+    return None, [
+        Notice(
+            f"--tz {tz} was not used: {what}, which carry their own offset; --tz gives the zone of WhatsApp's"
+            f" wall-clock times. The import records the archive's zone, {archive.settings.tz}, as without --tz"
+        )
+    ]
 
 
 def check_date_order(date_order: str | None) -> None:

@@ -19,7 +19,13 @@ Decisions:
 - **The same kind of record.** An export that holds no record of a kind at all (no call: an SMS
   backup beside a separate call-log backup; no MMS: a backup made with MMS turned off) says nothing
   of that kind: a message is compared only with an export holding at least one of its kind and
-  service.
+  service. It is not silent about it: where a conversation it holds has archived messages of such a
+  kind inside its span, which an earlier export of the phone held and which the rules above would
+  otherwise have compared (this export the later one, sharing a message with it), the import says how
+  many, by kind, and in which conversations (`not_compared`): an SMS deleted from a Mac whose next
+  chat.db holds no SMS would otherwise go unreported without a word. `record` leaves them in
+  `temp.coverage_not_compared`, inside the import's transaction (rolled back with it), for the import
+  to say once it is done (ingest/policy.py): nothing is recorded of them, the messages counted being archived.
 - **Order.** Exports are compared in the order they were imported, and only where this export is
   the later one for that conversation (its last message there no earlier than that of the export
   that last held the message): an older export imported late is read, and records nothing. Bytes
@@ -96,6 +102,10 @@ def record(
     """What this import shows its phone no longer holds, and what it holds again (see the module). `known`: how
     many of its messages the archive held before it (none: it shares no message with any export, and can say
     nothing of one). `disposed`: the records of this export skipped as disposed of, held by it all the same."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS coverage_not_compared (import_id INTEGER, c INTEGER, k TEXT, n INTEGER)"
+    )
+    conn.execute("DELETE FROM temp.coverage_not_compared")  # (an earlier import's: said by then)
     if _read_before(conn, source, import_id):  # (the same export again: its first import says it all)
         return Seen()
     kind = device(source)
@@ -236,8 +246,8 @@ def _compare(conn: sqlite3.Connection, import_id: int, lines: bool, disposed: Se
     spans, kinds = _held(conn, import_id, lines, disposed)
     ends = _Ends(conn)
     ends.ends |= {(import_id, c): last for c, (_, last) in spans.items()}  # (its disposed records included)
-    kind_marks = ",".join("?" * len(kinds))
     rows = []
+    not_compared: dict[tuple[int, str], int] = {}  # (conversation, kind) -> messages the kind rule left out
     for cid, (first, last) in spans.items():
         lacking = [
             r
@@ -249,18 +259,25 @@ def _compare(conn: sqlite3.Connection, import_id: int, lines: bool, disposed: Se
         ]
         if not lacking:
             continue
-        for mid, seen in conn.execute(
-            f"SELECT m.id, {LAST_SEEN} AS seen FROM messages m WHERE m.rowid IN (SELECT value FROM json_each(?))"
-            f" AND m.kind || '|' || coalesce(m.service, '') IN ({kind_marks}) AND NOT {OPEN} ORDER BY m.sent_at, m.rowid",
-            (json.dumps(lacking), *sorted(kinds)),
+        for mid, seen, kind in conn.execute(
+            f"SELECT m.id, {LAST_SEEN} AS seen, m.kind || '|' || coalesce(m.service, '') FROM messages m"
+            f" WHERE m.rowid IN (SELECT value FROM json_each(?)) AND NOT {OPEN} ORDER BY m.sent_at, m.rowid",
+            (json.dumps(lacking),),
         ):
             if seen is None or last < ends.end(seen, cid) or not ends.share(seen, import_id, cid):
                 continue
-            rows.append((mid, import_id, seen, first, last))
+            if kind in kinds:
+                rows.append((mid, import_id, seen, first, last))
+            else:  # (the kind rule: this export holds none of its kind, so its absence says nothing)
+                not_compared[(cid, kind)] = not_compared.get((cid, kind), 0) + 1
     conn.executemany(
         "INSERT INTO missing_from_phone (message_id, import_id, last_seen_import_id, span_first, span_last)"
         " VALUES (?, ?, ?, ?, ?)",
         rows,
+    )
+    conn.executemany(
+        "INSERT INTO temp.coverage_not_compared VALUES (?, ?, ?, ?)",
+        [(import_id, c, k, n) for (c, k), n in not_compared.items()],
     )
     return Seen(len(rows), _seen_again(conn, import_id, ends))
 
@@ -280,6 +297,48 @@ def _seen_again(conn: sqlite3.Connection, import_id: int, ends: _Ends) -> int:
         "UPDATE missing_from_phone SET seen_again_import_id = ? WHERE message_id = ? AND import_id = ?", again
     )
     return len(again)
+
+
+# A kind of record as coverage tells kinds apart (its kind and service), as a count of it says it: one, many.
+_KIND_WORDS = {
+    "message|SMS": ("SMS", "SMS"),
+    "message|MMS": ("MMS", "MMS"),
+    "message|iMessage": ("iMessage", "iMessages"),
+    "call|Phone": ("call", "calls"),
+}
+MAX_CONVERSATIONS_NAMED = 12  # in a not-compared line; then "…"
+
+
+def _kind_words(kind: str) -> tuple[str, str]:
+    """How a kind of record (kind|service) is said, one and many: "SMS", "iMessages", "RCS messages", "calls"."""
+    if kind in _KIND_WORDS:
+        return _KIND_WORDS[kind]
+    record, _, service = kind.partition("|")
+    noun = "call" if record == "call" else "message"
+    return (f"{service} {noun}", f"{service} {noun}s") if service else (noun, f"{noun}s")
+
+
+def not_compared(conn: sqlite3.Connection, import_id: int) -> list[str]:
+    """What `record` could not compare for this import under the kind rule (see the module), a line a kind:
+    how many archived messages of it, in which of the conversations the export holds, and why. [] when
+    nothing. Asked after the import's transaction, on its connection (the table holds the last import's only)."""
+    by_kind: dict[str, dict[int, int]] = {}
+    for c, k, n in conn.execute(
+        "SELECT c, k, n FROM temp.coverage_not_compared WHERE import_id = ? ORDER BY k, c", (import_id,)
+    ):
+        by_kind.setdefault(k, {})[c] = n
+    lines = []
+    for kind, per_conversation in by_kind.items():
+        n = sum(per_conversation.values())
+        one, many = _kind_words(kind)
+        named = [str(c) for c in per_conversation]
+        listed = ", ".join(named[:MAX_CONVERSATIONS_NAMED]) + (" …" if len(named) > MAX_CONVERSATIONS_NAMED else "")
+        lines.append(
+            f"{n:,} {one if n == 1 else many} of conversation{'s' if len(named) != 1 else ''} {listed} (archived before)"
+            f" {'was' if n == 1 else 'were'} not compared: this export holds no {many}, so whether"
+            f" {'it is' if n == 1 else 'they are'} still on the phone is not known"
+        )
+    return lines
 
 
 def import_line(missing: int, seen_again: int) -> str:
