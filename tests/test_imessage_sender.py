@@ -1,6 +1,7 @@
 """What the owner's phone sent is from the handle chat.db says it went from (destination_caller_id, else account),
 never one picked; where it names none the owner's first handle is taken and said; a database whose sent messages
-name someone else's handle is refused; an archive made before the handle was read is not changed by reading it."""
+name someone else's handle is refused; an archive made before the handle was read takes the handle each message names,
+as a new version of it (evidence replaces the assumption the importer made before, never the other way round)."""
 
 from __future__ import annotations
 
@@ -141,7 +142,10 @@ def test_someone_else_s_database_is_refused_and_the_archive_unchanged(cli, archi
     assert _md5(archive_path) == before
 
 
-def test_an_archive_made_before_the_handle_was_read_is_not_changed_by_reading_it(tmp_path):
+def test_an_archive_made_before_the_handle_was_read_takes_the_handle_each_names_as_a_new_version(tmp_path):
+    """The importer before gave every sent message the owner's first handle without reading it: the handle the
+    database names replaces that assumption, each message a new version (the earlier keeps the first handle), said
+    once; read again, nothing changes, and a database naming none keeps what was read (evidence is not undone)."""
     previous = textfile_of(PREVIOUS, tmp_path / "previous", "main before the sending handle was read")
     archive_path = tmp_path / "earlier.db"
     made = run(previous, archive_path, "init", "--owner", "Alex Owner", "--phone", OWNER_FIRST, "--email", OWNER_EMAIL,
@@ -157,16 +161,32 @@ def test_an_archive_made_before_the_handle_was_read_is_not_changed_by_reading_it
     r = run(ROOT, archive_path, "import", db, "--json")
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)[0]
-    assert (result["added"], result["updated"], result["already_present"]) == (0, 0, 15)
+    assert (result["added"], result["updated"], result["already_present"]) == (0, 5, 10)
     assert (
-        "5 messages the owner sent name alex@example.com as the handle they went from; each keeps +12025550100, the"
-        " owner's first handle, which an earlier import gave every message the owner sent without reading which handle"
-        " sent it"
-    ) in result["assumptions"]
+        "5 messages the owner sent name alex@example.com as the handle they went from, where an earlier import gave"
+        " them +12025550100, the owner's first handle, without reading it: each a new version from alex@example.com,"
+        " the earlier kept (ROWID 2, ROWID 6, ROWID 9, ROWID 12, ROWID 17)"
+    ) in result["warnings"]
+    assert not [w for w in result["warnings"] if "changed since it was archived" in w]
     verified = run(ROOT, archive_path, "verify")
     assert verified.returncode == 0 and "all hashes match" in verified.stdout, verified.stdout + verified.stderr
     with Archive.open(archive_path) as archive:
-        assert sent(archive) == [(ref, OWNER_FIRST, "Alex Owner", 1, d, body, v) for ref, d, body, v in SENT]
-        # The owner is not listed under the handle no message keeps; the SMS chat, with no message of theirs, lists
-        # them under the handle its chat names (last_addressed_handle) as well: a person added, nothing changed.
-        assert owners(archive) == sorted([*people, ("-;+12025550188", OWNER_EMAIL, "Alex Owner")])
+        assert sent(archive) == [(ref, OWNER_EMAIL, "Alex Owner", 1, d, body, v + 1) for ref, d, body, v in SENT]
+        assert [
+            tuple(r)
+            for r in archive.conn.execute(
+                "SELECT v.version, json_extract(v.earlier, '$.sender') FROM message_versions v"
+                " JOIN messages m ON m.id = v.message_id WHERE m.source_ref = 'ROWID 2'"
+            )
+        ] == [(1, OWNER_FIRST)]
+        # the owner under both handles: the first sent the earlier versions
+        assert owners(archive) == sorted([*people, *((key, OWNER_EMAIL, "Alex Owner") for key, _, _ in people)])
+    again = json.loads(run(ROOT, archive_path, "import", db, "--json").stdout)[0]
+    assert (again["added"], again["updated"], again["already_present"]) == (0, 0, 15)
+    unnamed = chat_db(tmp_path / "unnamed")  # (the same messages, naming no handle: the first is assumed)
+    kept = json.loads(run(ROOT, archive_path, "import", unnamed, "--json").stdout)[0]
+    assert (kept["added"], kept["updated"]) == (0, 0)
+    assert (
+        "5 messages the owner sent keep alex@example.com, the handle an earlier import read they went from, where"
+        " this source gives +12025550100, the owner's first"
+    ) in kept["assumptions"]

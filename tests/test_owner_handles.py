@@ -30,8 +30,9 @@ def test_a_number_added_is_the_owners_shown_and_audited(cli, archive):
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout.splitlines()[:3] == [
         "Added +12025550101, alex.work@example.com to yours: imports from now on count them as yours. Messages"
-        " already archived keep the sender they were archived with (an Android backup imported again with --me"
-        " NUMBER gives what that phone sent to NUMBER: each a new version, the earlier kept).",
+        " already archived keep the sender they were archived with until their export is imported again (an"
+        " iMessage database naming it, an Android backup with --me NUMBER): each then a new version, the earlier"
+        " kept.",
         "Owner: Alex Owner; zone America/New_York; region US; Bates prefix TF.",
         "Your numbers and emails: +12025550100, +12025550101, alex.work@example.com, alex@example.com.",
     ]
@@ -62,7 +63,8 @@ def test_a_number_added_is_the_owners_shown_and_audited(cli, archive):
         (
             ("--add-phone", "+1 202 555 0178"),
             "Error: +12025550178 is another person in archived conversations 2, 4, 5: it cannot be made yours (what"
-            " was archived of them stays theirs)",
+            " was archived of them stays theirs); if that is your own thread with it, set it aside first (textfile"
+            " conversation ignore 2)",
         ),
         (("--add-phone", "not a number"), None),
     ],
@@ -103,4 +105,23 @@ def test_the_work_phones_texts_go_to_its_number_once_it_is_the_owners(cli, archi
         "SELECT count(*) FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.direction = 'out'"
     ).fetchone()[0]
     assert versions == 6
+    assert cli("verify").exit_code == 0
+
+
+def test_a_number_only_threads_set_aside_hold_as_another_person_can_be_made_the_owners(cli, archive):
+    """The owner texted their own work phone: that thread holds the number as another person. Set aside (no client's
+    record), it no longer keeps the number from being theirs; the thread stays as archived."""
+    assert cli("import", SMS, "--quiet").exit_code == 0
+    for conversation in ("2", "4"):
+        assert cli("conversation", "ignore", conversation, "--reason", "my own work phone").exit_code == 0
+    refused = cli("settings", "--add-phone", "+1 202 555 0178")
+    assert refused.stderr.startswith("Error: +12025550178 is another person in archived conversation 5: ")
+    assert cli("conversation", "ignore", "5", "--reason", "my own work phone").exit_code == 0
+    before = [tuple(r) for r in archive.conn.execute("SELECT * FROM participants ORDER BY id")]
+
+    r = cli("settings", "--add-phone", "+1 202 555 0178")
+
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert "+12025550178" in json.loads(cli("settings", "--json").stdout)["owner_handles"]
+    assert [tuple(r) for r in archive.conn.execute("SELECT * FROM participants ORDER BY id")] == before
     assert cli("verify").exit_code == 0

@@ -301,8 +301,9 @@ class Archive:
     def add_owner_handles(self, phones: Sequence[str], emails: Sequence[str]) -> list[str]:
         """Numbers and iMessage emails of the owner's that `init` was not given (a work phone), added to theirs,
         audited; the handles added, normalized. Refused (InvalidInput, nothing added) for one that is already
-        theirs, a client's, or another person's in a conversation archived (what was archived of them stays
-        theirs: adding it would make the owner a party the archive holds as someone else). Messages archived
+        theirs, a client's, or another person's in a conversation archived and not set aside (what was archived of
+        them stays theirs: adding it would make the owner a party the archive holds as someone else; a thread set
+        aside, the owner's own with their work phone, is no client's record). Messages archived
         before keep the sender they were archived with until an import says otherwise (a new version each)."""
         region = self.settings.region
         handles = [_OwnerHandle(normalize_phone(n, region), "phone") for n in phones]
@@ -322,7 +323,8 @@ class Archive:
             held = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT DISTINCT conversation_id FROM participants WHERE handle = ? AND is_owner = 0 ORDER BY 1",
+                    "SELECT DISTINCT conversation_id FROM participants WHERE handle = ? AND is_owner = 0"
+                    " AND conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores) ORDER BY 1",
                     (h.handle,),
                 )
             ]
@@ -330,7 +332,8 @@ class Archive:
                 said = ", ".join(map(str, held[:5])) + (" …" if len(held) > 5 else "")
                 raise InvalidInput(
                     f"{h.handle} is another person in archived conversation{'s' if len(held) != 1 else ''} {said}:"
-                    " it cannot be made yours (what was archived of them stays theirs)"
+                    " it cannot be made yours (what was archived of them stays theirs); if that is your own thread"
+                    f" with it, set it aside first (textfile conversation ignore {held[0]})"
                 )
         with self.transaction():
             conn.executemany("INSERT INTO owner_handles (handle, kind) VALUES (?, ?)", handles)

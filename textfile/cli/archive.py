@@ -208,8 +208,8 @@ def _show_settings(found: dict, scanned, added: list[str]) -> None:
         it = "it" if len(added) == 1 else "them"
         say(
             f"Added {', '.join(added)} to yours: imports from now on count {it} as yours. Messages already archived"
-            " keep the sender they were archived with (an Android backup imported again with --me NUMBER gives what"
-            " that phone sent to NUMBER: each a new version, the earlier kept)."
+            " keep the sender they were archived with until their export is imported again (an iMessage database"
+            " naming it, an Android backup with --me NUMBER): each then a new version, the earlier kept."
         )
     r = found["review"]
     say(

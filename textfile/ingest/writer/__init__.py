@@ -101,6 +101,7 @@ class _Writer(
             self.say_edited_elsewhere()
         self.say_older_texts()
         self.say_attachments_filled()
+        self.say_senders_read()
         self.say_owner_numbers_kept()
         self.forget_unnamed_owners()
         self.forget_unread_owner_handles()

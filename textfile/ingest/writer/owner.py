@@ -4,12 +4,12 @@ told (`keep_owner_number`), and the owner with no number, once every message of 
 is no longer listed (`forget_unnamed_owners`).
 
 Which of the owner's handles sent an iMessage went unread before: the importer's first release gave every
-message the owner sent their first handle, whatever handle chat.db says it went from. A reading that names
-another of the owner's handles for a message archived with that first one keeps the archived sender
-(`keep_owner_number`), and says so: the same database imported again is not a changed message, and the
-owner is not listed under the handle it names where no message is from it (`forget_unread_owner_handles`).
-So does a reading that gives the first handle (a database that names none: the importer's assumption) to
-a message archived from another handle of the owner's that an earlier reading named.
+message the owner sent their first handle, whatever handle chat.db says it went from. Evidence replaces that
+assumption, never the other way round: a reading that names another of the owner's handles for a message
+archived with the first makes a new version of it from the handle named (its earlier version keeps the
+first; said once, counted: `Versions.say_senders_read`); a reading that gives the first handle to a message
+archived from another handle of the owner's that an earlier reading named (a database that names none:
+the importer's assumption) keeps the archived sender (`keep_owner_handle`), and says so.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ class OwnerNumbers:
         return digest
 
     def keep_owner_handle(self, p: _Pending, mid: str, known_hash: str) -> str | None:
-        """A message the owner's phone sent, read as from one of the owner's handles and archived as from another,
-        one of the two their first (module docstring): the archived sender stands where that alone differs."""
+        """A message the owner's phone sent, read as from the owner's first handle and archived as from another of
+        theirs (module docstring): the archived sender stands where that alone differs."""
         m = p.record
         if (
             self.source.custodian_client is not None
@@ -101,8 +101,8 @@ class OwnerNumbers:
             " WHERE m.id = ? AND p.is_owner = 1",
             (mid,),
         ).fetchone()
-        if row is None or row["handle"] == m.handle or first not in (row["handle"], m.handle):
-            return None
+        if row is None or m.handle != first or row["handle"] == first:
+            return None  # (only the importer's assumption, the first handle, yields to a handle a reading named)
         digest = p.content_hash_with(handle=row["handle"])
         if digest == known_hash:
             self.owner_handles_unread.add(p.sender_id)
@@ -119,19 +119,11 @@ class OwnerNumbers:
             )
         for (archived, read), n in sorted(self.owner_handles_kept.items()):
             one = n == 1
-            if archived == self.first_owner_handle:
-                text = (
-                    f"{_count(n, 'message')} the owner sent {'names' if one else 'name'} {read} as the handle"
-                    f" {'it' if one else 'they'} went from; {'it keeps' if one else 'each keeps'} {archived}, the owner's"
-                    " first handle, which an earlier import gave every message the owner sent without reading which"
-                    " handle sent it"
-                )
-            else:
-                text = (
-                    f"{_count(n, 'message')} the owner sent {'keeps' if one else 'keep'} {archived}, the handle an earlier"
-                    f" import read {'it' if one else 'they'} went from, where this source gives {read}, the owner's first"
-                )
-            self.note(text, kind="assumption")
+            self.note(
+                f"{_count(n, 'message')} the owner sent {'keeps' if one else 'keep'} {archived}, the handle an earlier"
+                f" import read {'it' if one else 'they'} went from, where this source gives {read}, the owner's first",
+                kind="assumption",
+            )
 
     def forget_unread_owner_handles(self) -> None:
         """The owner under a handle only messages that kept their archived sender name (`keep_owner_handle`): not

@@ -112,6 +112,9 @@ class Versions:
         self.older_texts: list[str] = []
         # messages whose only change is an attachment's bytes the archive lacked, now in it (`new_version`)
         self.attachments_filled: list[str] = []
+        # (the owner's first handle an earlier import gave, the handle read now) -> messages whose only change is
+        # that: the handle they went from, read where an importer before did not read it (owner.py, `new_version`)
+        self.senders_read: dict[tuple[str, str], list[str]] = {}
 
     def changed(self, p: _Pending, known: Known) -> bool:
         """A known message whose content differs from the archived one; False when nothing changes.
@@ -233,12 +236,38 @@ class Versions:
             a.position in lacking and a.sha256 is not None for a in p.attachments
         ):  # (an export with the media a former one lacked: said once, `say_attachments_filled`)
             self.attachments_filled.append(m.source_ref or p.id[:12])
+        elif (read := self.sender_read(before, m, _what_changed(old, p, earlier))) is not None:
+            self.senders_read.setdefault(read, []).append(m.source_ref or p.id[:12])  # (said once: `say_senders_read`)
         else:
             what = _what_changed(old, p, earlier)
             self.note(
                 f"{m.source_ref or p.id[:12]}: changed since it was archived{f' ({what})' if what else ''};"
                 " the earlier version is kept"
             )
+
+    def sender_read(self, before: dict, m, what: str) -> tuple[str, str] | None:
+        """(the owner's first handle, the handle read) where a message the owner sent changed in that alone: an
+        importer that reads which of the owner's handles sent it (owner.READS_SENDING_HANDLE) naming another than
+        the first, which an earlier import gave it without reading it; else None."""
+        from textfile.ingest.writer.owner import READS_SENDING_HANDLE
+
+        if what != _PARTS["sender"] or self.source.format not in READS_SENDING_HANDLE or not m.sender.is_owner:
+            return None
+        first = self.conn.execute("SELECT min(handle) FROM owner_handles").fetchone()[0]
+        return (first, m.handle) if before["sender"] == first else None
+
+    def say_senders_read(self) -> None:
+        """The messages whose sender a reading named where an earlier import gave the owner's first handle, said once
+        for each handle: evidence replaced an assumption (owner.py)."""
+        for (first, read), refs in sorted(self.senders_read.items()):
+            n = len(refs)
+            it, names, each = ("it", "names", "a new version") if n == 1 else ("them", "name", "each a new version")
+            self.note(
+                f"{_count(n, 'message')} the owner sent {names} {read} as the handle {'it' if n == 1 else 'they'} went"
+                f" from, where an earlier import gave {it} {first}, the owner's first handle, without reading it:"
+                f" {each} from {read}, the earlier kept ({_refs(refs)})"
+            )
+            self.changes["senders_read"] = self.changes.get("senders_read", 0) + n
 
     def sender_replaced(self, p: _Pending, was: int | None) -> None:
         """A new version from another sender than participant `was`: in a conversation re-keyed or merged,
