@@ -844,7 +844,8 @@ def test_me_that_is_not_one_of_the_archives_numbers_is_said():
     assert (
         Notice(
             "--me '202-555-0177' (+12025550177) is not one of the archive's own numbers or emails: it counts as yours,"
-            " but what this phone sent is attributed to the archive's number +12025550100",
+            " but what this phone sent is attributed to the archive's number +12025550100 (textfile settings"
+            " --add-phone +12025550177 makes it one of yours; import the backup again then)",
             "assumption",
         )
         in got
@@ -2505,7 +2506,7 @@ def test_me_that_is_none_of_two_numbers_names_no_number(tmp_path):
     )
     assert [r.text for r in got if isinstance(r, Notice)][0] == (
         "--me '202-555-0177' (+12025550177) is not one of the archive's own numbers or emails: it counts as yours, but not as this"
-        " phone's number"
+        " phone's number (textfile settings --add-phone +12025550177 makes it one of yours; import the backup again then)"
     )
 
 

@@ -89,6 +89,11 @@ def test_the_work_phones_texts_go_to_its_number_once_it_is_the_owners(cli, archi
     once the number is added, the same backup imported again attributes them to it, each a new version."""
     first = cli("import", SMS, "--me", WORK)
     assert first.exit_code == 0
+    assert (
+        "  assumed: --me '+1 202 555 0101' (+12025550101) is not one of the archive's own numbers or emails: it counts"
+        " as yours, but what this phone sent is attributed to the archive's number +12025550100 (textfile settings"
+        " --add-phone +12025550101 makes it one of yours; import the backup again then)"
+    ) in first.stdout.splitlines()
     assert senders_of_sent(archive) == [("+12025550100", 1, 7)]
 
     assert cli("settings", "--add-phone", WORK, "--quiet").exit_code == 0
