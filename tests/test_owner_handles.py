@@ -130,3 +130,25 @@ def test_a_number_only_threads_set_aside_hold_as_another_person_can_be_made_the_
     assert "+12025550178" in json.loads(cli("settings", "--json").stdout)["owner_handles"]
     assert [tuple(r) for r in archive.conn.execute("SELECT * FROM participants ORDER BY id")] == before
     assert cli("verify").exit_code == 0
+
+
+def test_me_naming_a_number_not_the_owners_is_said_once_without_contradiction(cli, archive, tmp_path):
+    """A backup whose MMS name no number of the phone's, read with --me naming a number not the owner's: the owner's
+    only number is taken, and the line says --me named none of theirs (not that --me named nothing)."""
+    backup = tmp_path / "sms-work.xml"
+    backup.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<smses count="1">\n'
+        '<sms address="+12025550143" date="1709312400000" type="2" body="On my way" read="1" status="-1" />\n'
+        "</smses>\n",
+        encoding="utf-8",
+    )
+    r = cli("import", backup, "--me", WORK)
+    assert r.exit_code == 0, r.output
+    assert [line for line in r.stdout.splitlines() if line.startswith("  assumed: ")] == [
+        "  assumed: --me '+1 202 555 0101' (+12025550101) is not one of the archive's own numbers or emails: it counts"
+        " as yours, but what this phone sent is attributed to the archive's number +12025550100 (textfile settings"
+        " --add-phone +12025550101 makes it one of yours; import the backup again then)",
+        "  assumed: this phone's number is taken to be +12025550100, the owner's only number in the archive, and what"
+        " it sent is attributed to it: no MMS of this backup names the phone's own number, and --me names none of"
+        " the owner's",
+    ]

@@ -217,6 +217,7 @@ class _Owner:
             self.name = options.owner_name
             self.numbers = frozenset(h for h in archived if h.startswith("+"))  # the owner's phone numbers (settings)
             self.handle, self.by = self.phone_number(archived, me, options.me)
+        self.me_given = me is not None  # (an address --me gave, though none of the owner's: `notices_after`)
         self.as_sender: dict[str | None, Participant] = {}
         self.assumed = False  # whether what the phone sent was given the owner with no number (`sender`)
 
@@ -278,7 +279,8 @@ class _Owner:
         if self.by == "only" and read_any and self.handle not in self.owned:
             yield Notice(
                 f"this phone's number is taken to be {self.handle}, the owner's only number in the archive, and what it sent"
-                " is attributed to it: no MMS of this backup names the phone's own number, and --me did not",
+                " is attributed to it: no MMS of this backup names the phone's own number, and --me "
+                + ("names none of the owner's" if self.me_given else "did not"),
                 "assumption",
             )
         elif self.by == "--me" and len(self.numbers) > 1:
