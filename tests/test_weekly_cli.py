@@ -559,14 +559,15 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
     assert r.exit_code == 0, r.output
     me = (
         "assumed: --me '202-555-0199' (+12025550199) is not one of the archive's own numbers or emails: it counts as yours, but what"
-        " this phone sent is attributed to the archive's number +12025550100"
+        " this phone sent is attributed to the archive's number +12025550100 (textfile settings --add-phone +12025550199"
+        " makes it one of yours; import the backup again then)"
     )
     new = [(2, "+12025550178"), (3, "(private number)"), (4, "72975")]
     expected = [
         f"  imported {calls}: android, added 7, already present 0, updated 0",
         f"    {me}",
         "    assumed: this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is"
-        " attributed to it: no MMS of this backup names the phone's own number, and --me did not",
+        " attributed to it: no MMS of this backup names the phone's own number, and --me names none of the owner's",
         f"  imported {sms}: android, added 16, already present 0, updated 0",
         f"    {me}",
         "    assumed: repaired 2 emoji written as UTF-16 surrogate-pair references",

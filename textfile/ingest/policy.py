@@ -15,8 +15,6 @@ reads nothing: the import records the archive's zone, as it does without `--tz`,
 was not used (`_zone`) — not refused, since one `import` takes any mix of formats with one `--tz` for its
 WhatsApp chats. The archive run's `--tz` is, by its own definition, for the WhatsApp exports of an inbox
 that mixes formats: it is left unused for the others without a word (`tz_for_wall_clocks`).
-What coverage could not compare for want of a kind of record in the export is said on the import's
-warnings, first (`coverage.not_compared`).
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ from textfile.importers import REGISTRY, by_name, detect
 from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, whose_phone
 from textfile.ingest.reader import ReaderProcess
 from textfile.ingest.transaction import ImportResult, Progress, Source, ingest
-from textfile.lifecycle import coverage
 from textfile.model import DATE_ORDERS, ImportOptions, Notice
 from textfile.phones import validate_region
 
@@ -178,10 +175,7 @@ def import_path(
     said += tz_unused
     if source.sent_by_the_phone:
         _same_phone_as_before(archive, source)
-    result = _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
-    # (first: the import's first warnings are those printed, and this one is on no record to look up)
-    result.warnings[:0] = coverage.not_compared(archive.conn, result.import_id)
-    return result
+    return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
 
 
 # What each format whose times are instants writes them as (`_zone`'s warning).

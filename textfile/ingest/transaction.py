@@ -165,6 +165,9 @@ def _coverage(conn, source: Source, result: ImportResult, writer: _Writer) -> No
     )
     result.missing_from_phone, result.seen_again = seen
     writer.changes |= seen.audited()
+    # what the kind rule left out (an export that holds no SMS): first among the warnings, the notes' cap never
+    # cutting it, and on the import's record (status, log)
+    result.warnings[:0] = coverage.not_compared(conn, result.import_id)
 
 
 def _open_import(conn, source: Source) -> ImportResult:

@@ -25,7 +25,7 @@ Decisions:
   many, by kind, and in which conversations (`not_compared`): an SMS deleted from a Mac whose next
   chat.db holds no SMS would otherwise go unreported without a word. `record` leaves them in
   `temp.coverage_not_compared`, inside the import's transaction (rolled back with it), for the import
-  to say once it is done (ingest/policy.py): nothing is recorded of them, the messages counted being archived.
+  to say among its warnings, first (ingest/transaction.py `_coverage`): on its record, as every warning is.
 - **Order.** Exports are compared in the order they were imported, and only where this export is
   the later one for that conversation (its last message there no earlier than that of the export
   that last held the message): an older export imported late is read, and records nothing. Bytes
@@ -321,7 +321,7 @@ def _kind_words(kind: str) -> tuple[str, str]:
 def not_compared(conn: sqlite3.Connection, import_id: int) -> list[str]:
     """What `record` could not compare for this import under the kind rule (see the module), a line a kind:
     how many archived messages of it, in which of the conversations the export holds, and why. [] when
-    nothing. Asked after the import's transaction, on its connection (the table holds the last import's only)."""
+    nothing. Asked in the import's transaction, once `record` ran (the table holds the last import's only)."""
     by_kind: dict[str, dict[int, int]] = {}
     for c, k, n in conn.execute(
         "SELECT c, k, n FROM temp.coverage_not_compared WHERE import_id = ? ORDER BY k, c", (import_id,)
