@@ -91,6 +91,10 @@ def device(source: Source) -> str | None:
     return "iphone" if path.name.lower() == "sms.db" else "mac"
 
 
+# What `record` could not compare under the kind rule, for the import to say (`not_compared`).
+NOT_COMPARED = "CREATE TEMP TABLE IF NOT EXISTS coverage_not_compared (import_id INTEGER, c INTEGER, k TEXT, n INTEGER)"
+
+
 def record(
     conn: sqlite3.Connection,
     source: Source,
@@ -102,9 +106,7 @@ def record(
     """What this import shows its phone no longer holds, and what it holds again (see the module). `known`: how
     many of its messages the archive held before it (none: it shares no message with any export, and can say
     nothing of one). `disposed`: the records of this export skipped as disposed of, held by it all the same."""
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS coverage_not_compared (import_id INTEGER, c INTEGER, k TEXT, n INTEGER)"
-    )
+    conn.execute(NOT_COMPARED)
     conn.execute("DELETE FROM temp.coverage_not_compared")  # (an earlier import's: said by then)
     if _read_before(conn, source, import_id):  # (the same export again: its first import says it all)
         return Seen()
@@ -322,6 +324,7 @@ def not_compared(conn: sqlite3.Connection, import_id: int) -> list[str]:
     """What `record` could not compare for this import under the kind rule (see the module), a line a kind:
     how many archived messages of it, in which of the conversations the export holds, and why. [] when
     nothing. Asked in the import's transaction, once `record` ran (the table holds the last import's only)."""
+    conn.execute(NOT_COMPARED)  # (none where `record` did not run: the lifecycle benchmark's import without it)
     by_kind: dict[str, dict[int, int]] = {}
     for c, k, n in conn.execute(
         "SELECT c, k, n FROM temp.coverage_not_compared WHERE import_id = ? ORDER BY k, c", (import_id,)
