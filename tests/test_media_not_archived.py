@@ -15,7 +15,7 @@ from conftest import FIXTURES
 from earlier_release import INIT, run, textfile_of
 
 from textfile.ingest import import_path
-from textfile.ingest.transaction import _not_archived_in, _why_not_archived
+from textfile.ingest.transaction import FIRST, _not_archived_in, _why_not_archived
 
 SMS = FIXTURES / "android" / "sms-20240301.xml"  # (mms 4's report.pdf: corrupt base64)
 SCAN = "Library/Messages/Attachments/cd/02/CD02C0DE-0000-4000-8000-000000000002/scan.pdf"  # (modern.py: not written)
@@ -126,13 +126,16 @@ def test_both_ways_of_reading_the_attachments_not_archived_read_the_same_rows(ar
     ).fetchall()
     assert [r[5] for r in expected] == ["report.pdf", "scan.pdf"]
 
-    from_the_index = _not_archived_in(conn, conversations, seen=1_000_000)
-    from_the_messages = _not_archived_in(conn, conversations, seen=0)
+    columns = "m.conversation_id, m.sent_at, m.rowid, a.message_id, a.position, a.file_name, a.missing_reason"
+    from_the_index = sorted(tuple(r) for r in _not_archived_in(conn, conversations, 1_000_000, columns))
+    from_the_messages = sorted(tuple(r) for r in _not_archived_in(conn, conversations, 0, columns))
 
-    assert [tuple(r) for r in from_the_index] == [tuple(r) for r in from_the_messages] == [tuple(r) for r in expected]
-    assert [tuple(r) for r in _not_archived_in(conn, conversations[-1:], seen=0)] == [
-        tuple(r) for r in expected if r[0] == conversations[-1]
-    ]
+    assert from_the_index == from_the_messages == sorted(tuple(r) for r in expected)
+    for seen in (0, 1_000_000):  # (the first, in message order)
+        assert [tuple(r) for r in _not_archived_in(conn, conversations, seen, FIRST)] == [tuple(expected[0])]
+        assert [tuple(r) for r in _not_archived_in(conn, conversations[-1:], seen, FIRST)] == [
+            tuple(r) for r in expected if r[0] == conversations[-1]
+        ][:1]
 
 
 BEFORE_M035 = "422399022c6940e685490ccba1602a5ed99aaeb1"  # the last commit before m035
