@@ -1,7 +1,8 @@
 """`deletable` counts only the transcripts of the matters a conversation is filed to: one filed by mistake to another
 client's matter and transcribed there, then filed where it belongs, is not safe to delete on the strength of the
 other client's transcript (its texts are in the wrong file, none in theirs) until its own matter's transcript holds
-it (second reader round 4, #6)."""
+it (second reader round 4, #6); `verify` of the other client's transcript says it holds a conversation filed
+elsewhere now (round 5, #6)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,15 @@ def test_another_clients_transcript_does_not_make_a_thread_safe_to_delete(cli, a
     moved = verdict(cli, 1)
 
     assert (moved["safe"], moved["safe_until"], moved["untranscribed"]) == (False, None, 11)
+    # Pat's transcript still verifies (it is what was made), and says it holds a conversation filed elsewhere now
+    checked = cli("verify", tmp_path / "p.pdf")
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout.splitlines()[1:] == [
+        "  conversation 1, which it shows, is filed to its matter no longer (now to S-1 (Sam Client)): if its texts"
+        " are another client's, this transcript holds them in the wrong file"
+    ]
+    [report] = json.loads(cli("verify", tmp_path / "p.pdf", "--json").stdout)
+    assert report["unfiled"] == [{"conversation": 1, "filed_now": [{"matter": "S-1", "client": "Sam Client"}]}]
     assert moved["verdict"] == "not yet: 11 messages are in no transcript"
 
     assert cli("transcript", "S-1", "--out", tmp_path / "s.pdf").exit_code == 0

@@ -391,6 +391,7 @@ def _say_production(r) -> None:
 
 def _say_pdf(r: PdfCheck) -> None:
     from textfile.integrity.earlier import counted
+    from textfile.integrity.refiled import unfiled_lines
     from textfile.integrity.renumbered import renumbered_lines
     from textfile.integrity.reports import ReportCheck, report_lines
     from textfile.integrity.withdrawn import withdrawn_lines
@@ -408,7 +409,7 @@ def _say_pdf(r: PdfCheck) -> None:
         f"{r.path}: matches {r.matches} (transcript {r.transcript}, {counted(r.messages, 'message')}, {counted(r.pages, 'page')},"
         f" Bates {bates['first']} to {bates['last']})."
     )
-    for line in earlier_lines(r.earlier, r.zone) + renumbered_lines(r.renumbered):
+    for line in earlier_lines(r.earlier, r.zone) + renumbered_lines(r.renumbered) + unfiled_lines(r.unfiled):
         say(line)
     for line in withdrawn_lines(r.withdrawn, times.zone(r.zone)):  # (information: it is what was made)
         say(f"  {line}")

@@ -11,7 +11,8 @@ source) is no disagreement when the transcript shows a state the archive keeps a
 vouched for by that import (`integrity.earlier_state`): the transcript matches the archive as it
 was, and the report names each such message and what changed it (`earlier`); each consent and note it
 shows that was withdrawn since is information too (`withdrawn`: integrity/withdrawn.py), and so is each
-message it shows that the archive numbers otherwise now (`renumbered`: integrity/renumbered.py). The report is a typed
+message it shows that the archive numbers otherwise now (`renumbered`: integrity/renumbered.py), and each
+conversation it shows that is filed to its matter no longer (`unfiled`: integrity/refiled.py). The report is a typed
 result (`PdfCheck`) whose JSON form has only what the check reached: a check that stopped at an
 unreadable manifest says no Bates range.
 """
@@ -28,6 +29,7 @@ from typing import NamedTuple
 from textfile import audit
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
+from textfile.integrity.refiled import unfiled_since
 from textfile.integrity.renumbered import renumbered
 from textfile.integrity.withdrawn import withdrawn_since
 from textfile.notes.proof import log_not_beside, notes_problems
@@ -183,6 +185,9 @@ class PdfCheck(Result):
     privilege_log_absent: str = NOT_REACHED  # the CSV its manifest records, not beside it: not checked (notes/proof.py)
     withdrawn: list[dict] = NOT_REACHED  # the consents and notes it shows, withdrawn since (integrity/withdrawn.py)
     renumbered: list[dict] = NOT_REACHED  # its messages numbered otherwise now (integrity/renumbered.py)
+    unfiled: list[dict] = (
+        NOT_REACHED  # the conversations it shows, filed to its matter no longer (integrity/refiled.py)
+    )
 
     def to_json(self) -> dict:
         return {k: v for k, v in Result.to_json(self).items() if v is not NOT_REACHED}
@@ -247,6 +252,7 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
     numbering = report.scope.get("numbering") if isinstance(report.scope, dict) else None
     problems += _message_problems(conn, recorded, report.earlier, numbering)
     report.renumbered = renumbered(conn, recorded, numbering)
+    report.unfiled = unfiled_since(conn, row["id"])
     problems += found_on_problems(conn, row["uuid"], manifest.data, recorded)
     report.ok = not problems
     report.matches = None if problems else "the archive as it was" if report.earlier else "the archive"
