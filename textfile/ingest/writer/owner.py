@@ -81,6 +81,13 @@ class OwnerNumbers:
             self.owner_numbers_kept[row["handle"]] = self.owner_numbers_kept.get(row["handle"], 0) + 1
         return digest
 
+    def owners_first_handle(self) -> str:
+        """The owner's first handle (the one an earlier iMessage importer gave every sent message), read once."""
+        if self.first_owner_handle is None:
+            row = self.conn.execute("SELECT min(handle) FROM owner_handles").fetchone()
+            self.first_owner_handle = row[0] or ""
+        return self.first_owner_handle
+
     def keep_owner_handle(self, p: _Pending, mid: str, known_hash: str) -> str | None:
         """A message the owner's phone sent, read as from the owner's first handle and archived as from another of
         theirs (module docstring): the archived sender stands where that alone differs."""
@@ -92,10 +99,7 @@ class OwnerNumbers:
             or not m.sender.is_owner
         ):
             return None
-        if self.first_owner_handle is None:
-            row = self.conn.execute("SELECT min(handle) FROM owner_handles").fetchone()
-            self.first_owner_handle = row[0] or ""
-        first = self.first_owner_handle
+        first = self.owners_first_handle()
         row = self.conn.execute(
             "SELECT p.id, p.handle FROM messages m JOIN participants p ON p.id = m.sender_id"
             " WHERE m.id = ? AND p.is_owner = 1",

@@ -253,7 +253,7 @@ class Versions:
 
         if what != _PARTS["sender"] or self.source.format not in READS_SENDING_HANDLE or not m.sender.is_owner:
             return None
-        first = self.conn.execute("SELECT min(handle) FROM owner_handles").fetchone()[0]
+        first = self.owners_first_handle()  # (owner.py: read once an import, not once a message)
         return (first, m.handle) if before["sender"] == first else None
 
     def say_senders_read(self) -> None:
