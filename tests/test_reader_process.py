@@ -19,7 +19,7 @@ from conftest import FIXTURES, OWNER, snapshot
 
 from textfile import ingest
 from textfile.archive import Archive
-from textfile.errors import ImportFailed
+from textfile.errors import ImportFailed, TextfileError
 from textfile.ingest import ReaderProcess, import_path, policy
 from textfile.ingest.writer import _Writer, batch, conversations
 from textfile.integrity import check_archive
@@ -451,3 +451,68 @@ def test_the_forkserver_starts_deaf_to_ctrl_c_and_this_process_does_not(tmp_path
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["True", "False"], "")
+
+
+def test_a_large_whatsapp_export_is_surveyed_before_the_archive_opens(tmp_path, archive, started):
+    """`warm_up` starts the first large source's reading process at once where its importer can read some of
+    it before it is told how (`begin`: WhatsApp's survey, which reads the whole chat), forked from this process
+    before it opens the archive; the import tells it the options and takes it. What it writes is what a
+    reading process the import started writes."""
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+    ingest.warm_up([export])
+    early = ReaderProcess._early
+    assert early is not None and early.process.is_alive() and early.told is not None
+    result = import_path(archive, export, me="Alex Owner", parallel=True)
+    assert started == [early] and ReaderProcess._early is None
+    early.process.join(5)
+    assert early.process.exitcode == 0
+    with Archive.create(tmp_path / "later.db", **OWNER) as later:
+        made = import_path(later, export, me="Alex Owner", parallel=True)
+        assert started[1] is not early  # (started by the import: nothing was warmed up)
+        assert content(later) == content(archive)
+    assert result.as_dict() | {"reader": None, "import_id": 0} == made.as_dict() | {"reader": None, "import_id": 0}
+    assert result.added == 40_001 and result.reader["peak_rss_mb"] > 0
+
+
+def test_an_early_reading_process_no_import_takes_ends(tmp_path, archive, started):
+    """The import fails before it reads (a refusal of its own), or reads another source: the reading process
+    started for that source ends, and no other outlives the import."""
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+    before = snapshot(archive)
+    ingest.warm_up([export])
+    early = ReaderProcess._early
+    with pytest.raises(TextfileError, match="unknown time zone"):
+        import_path(archive, export, tz="Nowhere/Land", parallel=True)
+    assert ReaderProcess._early is None and started == [] and snapshot(archive) == before
+    early.process.join(5)
+    assert early.process.exitcode == 0  # (its options' pipe closed: it ended of itself)
+    other = big_whatsapp(tmp_path / "WhatsApp Chat with Kim.txt", lines=40_000)
+    ingest.warm_up([export])
+    early = ReaderProcess._early
+    result = import_path(archive, other, me="Alex Owner", parallel=True)
+    assert result.added == 40_001 and result.reader
+    assert started[0] is not early and not early.process.is_alive() and not started[0].process.is_alive()
+
+
+def test_what_an_early_reading_process_meets_is_said_when_the_import_reads(tmp_path, monkeypatch, archive, started):
+    """What the importer's `begin` raises in a reading process started early is the import's error, once the
+    import reads (the same line, the archive unchanged), and only if the import's own checks passed first."""
+    from textfile.importers import whatsapp
+
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+
+    def refuse(path):
+        raise ImportFailed(path, "the survey refuses it")
+
+    monkeypatch.setattr(whatsapp, "begin", refuse)  # (the forked process has it too)
+    before = snapshot(archive)
+    ingest.warm_up([export])
+    with pytest.raises(TextfileError, match="unknown time zone"):
+        import_path(archive, export, tz="Nowhere/Land", parallel=True)
+    ingest.warm_up([export])
+    with pytest.raises(ImportFailed) as failed:
+        import_path(archive, export, me="Alex Owner", parallel=True)
+    assert str(failed.value) == f"{export}: the survey refuses it"
+    assert snapshot(archive) == before and len(started) == 1
+    started[0].process.join(5)
+    assert started[0].process.exitcode == 0

@@ -120,7 +120,7 @@ def import_(
     options = dict(format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation)
     options |= dict(attachments_root=attachments_root, custodian=custodian)
     options |= dict(corrects_tz=corrects_tz, corrects_reading=corrects_reading)
-    warm_up(sources)
+    warm_up(sources, format)
     with open_archive() as archive:
         results = [_import_one(archive, path, options, quiet or json_) for path in sources]
         if not (

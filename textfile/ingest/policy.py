@@ -45,11 +45,13 @@ PARALLEL_MIN_BYTES = 4 << 20
 READERS = [f"textfile.importers.{name}" for name in REGISTRY]
 
 
-def warm_up(paths: list[Path]) -> None:
+def warm_up(paths: list[Path], format: str | None = None) -> None:
     """When one of `paths` is a file large enough to be read by a second process, start now what that process
     is forked from (the forkserver, the reading modules imported), so that it starts while this one opens
     the archive and works out what the importer is told, not after: on a 200,000-message export, ~0.2 s of
-    the import's start during which the second core was idle. Anything that stops it is met again, and
+    the import's start during which the second core was idle. When the first of them is, and its importer
+    can read some of it before it is told how (`begin`: WhatsApp's survey), its reading process starts now
+    too (`ReaderProcess.start_early`), and its import takes it. Anything that stops it is met again, and
     handled, when the reading process starts (`ReaderProcess.start`)."""
     if not ReaderProcess.possible():
         return
@@ -57,7 +59,10 @@ def warm_up(paths: list[Path]) -> None:
         if not any(path.is_file() and path.stat().st_size >= PARALLEL_MIN_BYTES for path in paths):
             return
         processes.start_forkserver(["__main__", "textfile.ingest.reader", *READERS])
-    except Exception:  # noqa: BLE001 — an unreadable path, no socket folder: left to the import to meet
+        first = paths[0]
+        if first.is_file() and first.stat().st_size >= PARALLEL_MIN_BYTES:
+            ReaderProcess.start_early(by_name(format) if format else detect(first), first)
+    except Exception:  # noqa: BLE001 — an unreadable path, no socket folder, no format: left to the import to meet
         return
 
 
@@ -140,7 +145,48 @@ def import_path(
     `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
     whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
     starts that process imports the main script again."""
-    path = Path(path)
+    try:
+        return _import_path(
+            archive,
+            Path(path),
+            format=format,
+            tz=tz,
+            region=region,
+            me=me,
+            date_order=date_order,
+            conversation=conversation,
+            attachments_root=attachments_root,
+            custodian=custodian,
+            progress=progress,
+            digest=digest,
+            parallel=parallel,
+            corrects_tz=corrects_tz,
+            corrects_reading=corrects_reading,
+            tz_for_wall_clocks=tz_for_wall_clocks,
+        )
+    finally:
+        ReaderProcess.discard_early()  # (started for this source by `warm_up`, and not taken: it failed first)
+
+
+def _import_path(
+    archive: Archive,
+    path: Path,
+    *,
+    format: str | None,
+    tz: str | None,
+    region: str | None,
+    me: str | None,
+    date_order: str | None,
+    conversation: str | None,
+    attachments_root: str | os.PathLike | None,
+    custodian: str | None,
+    progress: Progress | None,
+    digest: tuple[int, str] | None,
+    parallel: bool,
+    corrects_tz: bool,
+    corrects_reading: bool,
+    tz_for_wall_clocks: bool,
+) -> ImportResult:
     times.zone(tz or archive.settings.tz)
     region = validate_region(region or archive.settings.region)
     check_date_order(date_order)

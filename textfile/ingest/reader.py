@@ -39,8 +39,14 @@ class ReaderProcess:
     BATCH_BYTES = 8 << 20  # attachment bytes per batch: a batch of photos stays small
     LOW_WATER = 256 << 10  # bytes waiting in the pipe under which the writer hashes the next batch (~2 batches)
 
-    def __init__(self, path: Path, process, connection):
+    # A reading process started before the import knew what to tell the importer (`start_early`), which the
+    # import's `start` takes, or which is stopped (`discard_early`).
+    _early: ReaderProcess | None = None
+
+    def __init__(self, path: Path, process, connection, told=None, module_name: str | None = None):
         self.path, self.process, self.connection = path, process, connection
+        self.told = told  # started early: the pipe its options go down (`start`), closed once sent
+        self.module_name = module_name
         self.stats: dict = {}  # the reading process's own CPU time and peak RSS, when it finished
 
     @staticmethod
@@ -55,29 +61,101 @@ class ReaderProcess:
     def start(cls, module, path: Path, options: ImportOptions) -> ReaderProcess | None:
         """A running reader, or None where there is no second core, no clean way to start a
         process (forkserver), an importer the child cannot import, or the start fails (then
-        the source is simply read in this process)."""
+        the source is simply read in this process). The one started early for this source and importer
+        (`start_early`) is told the options and taken, where it still runs; any other started early is stopped."""
         import multiprocessing
 
         name = getattr(module, "__name__", None)
         if not cls.possible() or name is None or sys.modules.get(name) is not module:
+            cls.discard_early()
             return None
-        context = multiprocessing.get_context("forkserver")
+        early, cls._early = cls._early, None
+        if early is not None:
+            if early.module_name == name and early.path == Path(path) and early.process.is_alive():
+                try:
+                    early.told.send(options)
+                except OSError:  # (it died: started anew below)
+                    early.close()
+                else:
+                    early.told.close()
+                    return early
+            else:
+                early.close()
+        return cls._launch(multiprocessing.get_context("forkserver"), name, path, options)
+
+    @classmethod
+    def start_early(cls, module, path: Path) -> None:
+        """Start reading `path` with `module` before the import knows what to tell the importer: the importer's
+        `begin` (what it can read of a source before it is told how: WhatsApp's survey, which reads the whole
+        chat) runs while this process opens the archive and works out the options, which `start` then sends it.
+        On a 200,000-message WhatsApp export the survey took ~0.5 s during which the writer could only wait,
+        and the forkserver only forks ~0.2 s after it was asked to start (its interpreter imports the
+        reading modules): this process is forked from this one instead, now, before it has opened the archive
+        (no connection of it is copied into the child) — only on Linux, and only where this process runs no
+        other thread (a fork copies one thread: a lock another held would stay held in the child)."""
+        import multiprocessing
+        import threading
+
+        cls.discard_early()
+        name = getattr(module, "__name__", None)
+        if (
+            not sys.platform.startswith("linux")
+            or not callable(getattr(module, "begin", None))
+            or not cls.possible()
+            or "fork" not in multiprocessing.get_all_start_methods()
+            or threading.active_count() != 1
+            or name is None
+            or sys.modules.get(name) is not module
+        ):
+            return
+        cls._early = cls._launch(multiprocessing.get_context("fork"), name, path, None)
+
+    @classmethod
+    def discard_early(cls) -> None:
+        """Stop a reading process started early that no import took (the import failed before it read, or
+        read another source)."""
+        early, cls._early = cls._early, None
+        if early is not None:
+            early.close()
+
+    @classmethod
+    def _launch(cls, context, name: str, path: Path, options: ImportOptions | None) -> ReaderProcess | None:
+        """The process started, reading `path` with the importer `name`; told its options later (`start_early`)
+        where `options` is None."""
         receiver, sender = context.Pipe(duplex=False)
         _widen(receiver)
+        told_here, told = context.Pipe(duplex=False) if options is None else (None, None)
+        # (a forked child holds a copy of every descriptor of this process: it closes this side's ends, or it
+        # would never see the pipe of its options closed)
+        ours = [receiver] if told is None else [receiver, told]
         try:
             process = context.Process(
                 target=_reader_main,
-                args=(name, str(path), options, sender, cls.BATCH_ITEMS, cls.BATCH_BYTES, cls.LOW_WATER),
+                args=(
+                    name,
+                    str(path),
+                    options,
+                    sender,
+                    cls.BATCH_ITEMS,
+                    cls.BATCH_BYTES,
+                    cls.LOW_WATER,
+                    told_here,
+                )
+                + ((ours,) if context.get_start_method() == "fork" else ()),
                 daemon=True,
                 name="textfile-reader",
             )
             processes.start(process)
         except Exception:  # noqa: BLE001 — no socket folder, a process limit, a dead forkserver: read here
             receiver.close()
+            if told is not None:
+                told.close()
             return None
         finally:
             sender.close()
-        return cls(path, process, receiver)
+            if told_here is not None:
+                told_here.close()
+        return cls(Path(path), process, receiver, told, name)
 
     def __enter__(self):
         return self._records()
@@ -107,6 +185,13 @@ class ReaderProcess:
                 raise ImportFailed(self.path, f"internal error while importing ({payload}); nothing was imported")
 
     def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def close(self) -> None:
+        """End the reading process: it ends of itself, its pipes closed; else it is terminated, then killed."""
+        if self.told is not None:
+            self.told.close()  # (started early and never told: it ends at once)
         self.connection.close()  # a child still sending gets a broken pipe and ends
         self.process.join(timeout=5)
         if self.process.is_alive():
@@ -115,7 +200,27 @@ class ReaderProcess:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
-        return False
+
+
+def _begun_then_told(module, path: Path, told) -> tuple:
+    """A reading process started early: the importer's `begin`, then the options the import sends; what
+    `begin` read and the options (None where the import went on without this process: the pipe closed).
+    What `begin` raised is raised once the options came, as `read` would have raised it, after whatever the
+    import refused first."""
+    failed = begun = None
+    try:
+        begun = module.begin(path)
+    except Exception as exc:  # noqa: BLE001 — raised below, once told (SystemExit, when terminated, is not held)
+        failed = exc
+    try:
+        options = told.recv()
+    except (EOFError, OSError):
+        return None, None
+    finally:
+        told.close()
+    if failed is not None:
+        raise failed
+    return begun, options
 
 
 def _widen(connection) -> None:
@@ -137,8 +242,11 @@ def _reader_main(
     batch_items: int,
     batch_bytes: int,
     low_water: int,
+    told=None,
+    theirs: list | None = None,
 ) -> None:
-    """The reading process: the importer's records, messages prepared, sent in batches."""
+    """The reading process: the importer's records, messages prepared, sent in batches. Started early
+    (`told`: the pipe its options come down), the importer's `begin` first, then the options awaited."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle; it ends us
@@ -149,10 +257,18 @@ def _reader_main(
         from textfile.ingest.transaction import fewer_collections
 
         with fewer_collections():  # (this process holds a batch as it pickles it: fewer collections of it)
+            for connection_of_theirs in theirs or ():
+                connection_of_theirs.close()
             module = importlib.import_module(module_name)
+            begun = None
+            if told is not None:  # started early
+                begun, options = _begun_then_told(module, Path(path), told)
+                if options is None:
+                    return  # (the import went on without this process)
+            records = module.read(Path(path), options) if told is None else module.read(Path(path), options, begun)
             batch, size, hash_here = [], 0, True
             numbered = _Numbered()
-            for record in module.read(Path(path), options):
+            for record in records:
                 if isinstance(record, Message):
                     record = prepare(record, options.region, hashed=hash_here)
                     size += sum(len(blob.data) for blob in record.blobs)

@@ -53,7 +53,7 @@ from textfile.importers.whatsapp.people import (
 )
 from textfile.importers.whatsapp.scan import _messages
 from textfile.importers.whatsapp.source import _export_folder, _NotOneExport, _open_source, _Source, detect
-from textfile.importers.whatsapp.survey import _other_styles, _survey
+from textfile.importers.whatsapp.survey import _other_styles, _Survey, _survey
 from textfile.model import DateOrder, ImportOptions, Notice, Record, Zone
 
 # What other modules and the tests take from here (the importer's interface is FORMAT … read, detect).
@@ -70,6 +70,7 @@ __all__ = [
     "_Source",
     "_fold",
     "_read",
+    "begin",
     "chat_name_from_file",
     "detect",
     "read",
@@ -103,20 +104,33 @@ def read_from(folder: Path) -> Path | None:
         return None
 
 
-def read(path: Path, options: ImportOptions) -> Iterator[Record]:
-    path = Path(path)
-    source = _open_source(path)
+def begin(path: Path) -> tuple[_Source, _Survey]:
+    """What can be read of the export before the import says how to read it: the source opened, and the
+    survey (pass 1, which reads the whole file and needs no option). A reading process started early does
+    it while the import opens the archive and works out its options (`ReaderProcess.start_early`); `read`
+    then goes on from it."""
+    source = _open_source(Path(path))
     try:
-        yield from _read(source, options)
+        return source, _survey(source)
+    except BaseException:
+        source.close()
+        raise
+
+
+def read(path: Path, options: ImportOptions, begun: tuple[_Source, _Survey] | None = None) -> Iterator[Record]:
+    source, survey = begun if begun is not None else (_open_source(Path(path)), None)
+    try:
+        yield from _read(source, options, survey)
     finally:
         source.close()
 
 
-def _read(source: _Source, options: ImportOptions) -> Iterator[Record]:
-    """The two passes: the survey, what it settles (the senders, the chat, the owner, the day/month
-    order, the zone), then the records."""
+def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None) -> Iterator[Record]:
+    """The two passes: the survey (done already, where given), what it settles (the senders, the chat, the
+    owner, the day/month order, the zone), then the records."""
     path = source.path
-    survey = _survey(source)
+    if survey is None:
+        survey = _survey(source)
     if not survey.headers:
         raise ImportFailed(path, "not a WhatsApp chat export (no line starts with a WhatsApp date and time)")
     style = survey.style
