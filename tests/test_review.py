@@ -496,6 +496,31 @@ def test_amounts_of_money_are_flagged_as_written(archive):
     ]
 
 
+def test_each_currency_sign_is_found_wherever_it_stands(archive):
+    """The signs other than "$" are looked for in texts that are not all ASCII (rules._SIGNS_SQL): each is found,
+    in a text of its own, after an emoji or a curly quote, after a NUL character."""
+    ingest_records(
+        archive,
+        [
+            msg(1, "deposit £500"),
+            msg(2, "¥3000 it is"),
+            msg(3, "₹ 2,500 sent"),
+            msg(4, "it’s €40"),
+            msg(5, "👍 $12"),
+            msg(6, "a\x00b £7"),
+            msg(7, "all ascii and no sign 500"),
+        ],
+    )
+    assert [(rule, ref, reason["amounts"]) for rule, ref, _state, reason in flags(archive)] == [
+        ("money", "1.1", ["£500"]),
+        ("money", "1.2", ["¥3000"]),
+        ("money", "1.3", ["₹ 2,500"]),
+        ("money", "1.4", ["€40"]),
+        ("money", "1.5", ["$12"]),
+        ("money", "1.6", ["£7"]),
+    ]
+
+
 def test_review_state_survives_the_weekly_run_and_nothing_is_flagged_twice(cli, tmp_path, archive):
     import os
     import shutil

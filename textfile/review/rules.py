@@ -168,7 +168,14 @@ AMOUNT = re.compile(  # (a figure ends in a digit: "Just $4,000." names $4,000, 
     r"|\b\d(?:[\d.,]*\d)?\s?(?:k\s?)?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|reais|pesos|grand)\b",
     re.IGNORECASE,
 )
-_SIGNS_SQL = " OR ".join(f"instr(m.body, '{c}') > 0" for c in "$€£¥₹")
+# A text with a currency sign in it. The signs other than "$" are not ASCII, so they are looked for only in a
+# text that is not all ASCII (fewer characters than bytes: a count, where each `instr` compares at every
+# character): 0.07 s over 200,000 texts where five `instr` took 0.12 s.
+_SIGNS_SQL = (
+    "instr(m.body, '$') > 0 OR (length(m.body) < length(CAST(m.body AS BLOB)) AND ("
+    + " OR ".join(f"instr(m.body, '{c}') > 0" for c in "€£¥₹")
+    + "))"
+)
 # the currency words, as the full-text index finds them (a figure glued to its word, "40000dollars", is
 # one token to the index, and is not found this way: the sign's scan finds "$40,000")
 _CURRENCY_WORDS = " OR ".join(
