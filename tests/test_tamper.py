@@ -651,3 +651,48 @@ def test_details_written_outside_textfile_are_said_not_crashed_on(cli, imported,
     r = cli("verify")
     assert r.exit_code == 3 and "its content does not match its hash" in r.stderr and "internal error" not in r.output
     assert cli("verify", "--accept-older-copy").exit_code == 1
+
+
+def test_rows_inserted_in_bulk_add_up_as_a_trigger_would_have_added_them(archive):
+    """`audit.inserted_in_bulk` (the review scan's new flags): the rows one statement inserts are summed by one
+    query after it, to the digest the row trigger gives; the trigger is back after it, whatever happened in it."""
+    from conftest import ingest_records, msg
+
+    from textfile.audit.records import recorded_records
+
+    conn = archive.conn
+    with archive.transaction():  # (a first entry: the records' digests start from here)
+        audit.append(conn, "test", {})
+    ingest_records(archive, [msg(n, f"the hearing {n}") for n in range(1, 6)])  # (the scan raises flags in bulk)
+    flags = conn.execute("SELECT count(*) FROM review_flags").fetchone()[0]
+    assert flags == 5
+    assert recorded_records(conn)["review_flags"] == audit.current_records(conn, ("review_flags",))["review_flags"]
+    assert audit.check_records(conn) == []
+
+    def trigger() -> bool:
+        return (
+            conn.execute(
+                "SELECT 1 FROM temp.sqlite_master WHERE type = 'trigger' AND name = 'record_review_flags_insert'"
+            ).fetchone()
+            is not None
+        )
+
+    assert trigger()
+    with archive.transaction():
+        with pytest.raises(sqlite3.IntegrityError):
+            with audit.inserted_in_bulk(conn, "review_flags"):
+                assert not trigger()
+                conn.execute("INSERT INTO review_flags (message_id, rule, raised_at) VALUES ('nobody', 'x', 'now')")
+        assert trigger()
+        # one row by a plain statement (the trigger's term) and two in bulk, in one entry
+        message = conn.execute("SELECT id FROM messages ORDER BY rowid LIMIT 1").fetchone()[0]
+        conn.execute("INSERT INTO review_flags (message_id, rule, raised_at) VALUES (?, 'a', 'now')", (message,))
+        with audit.inserted_in_bulk(conn, "review_flags"):
+            conn.execute(
+                "INSERT INTO review_flags (message_id, rule, raised_at) SELECT id, 'b', 'now' FROM messages"
+                " ORDER BY rowid LIMIT 2"
+            )
+        audit.append(conn, "test", {})
+    assert recorded_records(conn)["review_flags"] == audit.current_records(conn, ("review_flags",))["review_flags"]
+    assert recorded_records(conn)["review_flags"]["rows"] == flags + 3
+    assert audit.check_records(conn) == []

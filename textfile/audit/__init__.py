@@ -40,7 +40,7 @@ from textfile.audit.anchors import (
 )
 from textfile.audit.chain import GENESIS, append, current_user, entry_hash
 from textfile.audit.custody import check_custody, count_new_sightings, current_custody, recorded_custody
-from textfile.audit.digest import RECORDS, TERMS, term, watch
+from textfile.audit.digest import RECORDS, TERMS, inserted_in_bulk, term, watch
 from textfile.audit.entries import details_of, entries, head
 from textfile.audit.imports import check_digests, count_new_messages, current_digests, pending_digests, recorded_digests
 from textfile.audit.key import (
@@ -99,6 +99,7 @@ __all__ = [
     "head_path",
     "hold_history",
     "heads_in_log",
+    "inserted_in_bulk",
     "key_id",
     "key_path",
     "made_sealed",

@@ -40,22 +40,38 @@ def pending_records(conn: sqlite3.Connection) -> dict[str, dict]:
     """The digests of the tables this transaction changed (all of them, the first time: then the
     archive's records as they stand are the start)."""
     try:
-        if conn.execute("SELECT 1 FROM temp.record_changes LIMIT 1").fetchone() is None:
+        if (
+            conn.execute(
+                "SELECT 1 FROM temp.record_changes UNION ALL SELECT 1 FROM temp.record_sums LIMIT 1"
+            ).fetchone()
+            is None
+        ):
             return {}
     except sqlite3.OperationalError:  # not watched (a migration before m015)
         return {}
     recorded = recorded_records(conn)
     if recorded is None:
         conn.execute("DELETE FROM temp.record_changes")
+        conn.execute("DELETE FROM temp.record_sums")
         return current_records(conn)
-    sums = {}
-    for table, sign, parts in conn.execute("SELECT tab, sign, parts FROM temp.record_changes"):
+    sums: dict[str, list[int]] = {}
+
+    def at(table: str) -> list[int]:
         if table not in sums:
             was = recorded.get(table, {"digest": "0", "rows": 0})
             sums[table] = [int(was["digest"], 16), was["rows"]]
-        sums[table][0] += sign * term(table, parts)
-        sums[table][1] += sign
+        return sums[table]
+
+    for table, sign, parts in conn.execute("SELECT tab, sign, parts FROM temp.record_changes"):
+        row = at(table)
+        row[0] += sign * term(table, parts)
+        row[1] += sign
+    for table, count, total in conn.execute("SELECT tab, count, total FROM temp.record_sums"):  # (`inserted_in_bulk`)
+        row = at(table)
+        row[0] += int(total, 16)
+        row[1] += count
     conn.execute("DELETE FROM temp.record_changes")
+    conn.execute("DELETE FROM temp.record_sums")
     said = {t: {"digest": f"{total % MOD:0512x}", "rows": rows} for t, (total, rows) in sums.items()}
     return {t: d for t, d in sorted(said.items()) if d != recorded.get(t)}
 

@@ -259,14 +259,15 @@ def _reconcile(
     named = sorted(decided)
     now = times.now_iso()
     (before,) = conn.execute("SELECT coalesce(max(id), 0) FROM review_flags").fetchone()
-    conn.execute(
-        "INSERT INTO review_flags (message_id, rule, reason, raised_at) SELECT m.id, h.rule, h.reason, ?"
-        " FROM temp.review_holds h CROSS JOIN messages m ON m.rowid = h.rowid"
-        f" WHERE h.rule IN {rules_sql}"
-        " AND NOT EXISTS (SELECT 1 FROM review_flags f WHERE f.message_id = m.id AND f.rule = h.rule)"
-        " ORDER BY h.rowid, h.rule",
-        (now, *named),
-    )
+    with audit.inserted_in_bulk(conn, "review_flags"):  # (the records' digest: one query, not a trigger per flag)
+        conn.execute(
+            "INSERT INTO review_flags (message_id, rule, reason, raised_at) SELECT m.id, h.rule, h.reason, ?"
+            " FROM temp.review_holds h CROSS JOIN messages m ON m.rowid = h.rowid"
+            f" WHERE h.rule IN {rules_sql}"
+            " AND NOT EXISTS (SELECT 1 FROM review_flags f WHERE f.message_id = m.id AND f.rule = h.rule)"
+            " ORDER BY h.rowid, h.rule",
+            (now, *named),
+        )
     # counted as they stream by: GROUP BY sorted them first, holding the rules of a million-message review's
     # 500,000 new flags in memory (16 MB more at the writer's peak)
     _count(
