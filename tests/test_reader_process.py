@@ -484,8 +484,7 @@ def test_an_early_reading_process_no_import_takes_ends(tmp_path, archive, starte
     with pytest.raises(TextfileError, match="unknown time zone"):
         import_path(archive, export, tz="Nowhere/Land", parallel=True)
     assert ReaderProcess._early is None and started == [] and snapshot(archive) == before
-    early.process.join(5)
-    assert early.process.exitcode == 0  # (its options' pipe closed: it ended of itself)
+    assert not early.process.is_alive()  # (never told: ended at once, not after its survey)
     other = big_whatsapp(tmp_path / "WhatsApp Chat with Kim.txt", lines=40_000)
     ingest.warm_up([export])
     early = ReaderProcess._early
@@ -516,3 +515,20 @@ def test_what_an_early_reading_process_meets_is_said_when_the_import_reads(tmp_p
     assert snapshot(archive) == before and len(started) == 1
     started[0].process.join(5)
     assert started[0].process.exitcode == 0
+
+
+def test_an_early_reading_process_still_surveying_is_ended_at_once(tmp_path, monkeypatch, archive, started):
+    """An import that fails before it reads (or a Ctrl-C during its start) does not wait for the survey of a
+    long chat to end: the process started early and never told its options is terminated."""
+    import time as clock
+
+    from textfile.importers import whatsapp
+
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+    monkeypatch.setattr(whatsapp, "begin", lambda path: clock.sleep(60))  # (a survey of a very long chat)
+    ingest.warm_up([export])
+    early = ReaderProcess._early
+    began = clock.monotonic()
+    with pytest.raises(TextfileError, match="unknown time zone"):
+        import_path(archive, export, tz="Nowhere/Land", parallel=True)
+    assert clock.monotonic() - began < 4 and not early.process.is_alive()

@@ -78,6 +78,7 @@ class ReaderProcess:
                     early.close()
                 else:
                     early.told.close()
+                    early.told = None
                     return early
             else:
                 early.close()
@@ -189,10 +190,14 @@ class ReaderProcess:
         return False
 
     def close(self) -> None:
-        """End the reading process: it ends of itself, its pipes closed; else it is terminated, then killed."""
-        if self.told is not None:
-            self.told.close()  # (started early and never told: it ends at once)
+        """End the reading process: it ends of itself, its pipes closed; else it is terminated, then killed. One
+        started early and never told its options is terminated at once: it may be surveying a chat of millions of
+        lines (a Ctrl-C during the import's start must not wait for it), and it holds nothing to finish."""
         self.connection.close()  # a child still sending gets a broken pipe and ends
+        if self.told is not None:
+            self.told.close()
+            self.told = None
+            self.process.terminate()  # SIGTERM: it cleans up on the way out
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.terminate()  # SIGTERM: it cleans up on the way out
