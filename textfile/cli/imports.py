@@ -169,8 +169,8 @@ def _say_import(r: ImportResult) -> None:
         say(f"  filed conversation {f.conversation} to {f.matter}")
     if r.flags:  # (the review scan the import ran: raised, or opened again; `--json` gives them as `flags`)
         n = sum(r.flags.values())
-        by_rule = ", ".join(f"{rule}: {k}" for rule, k in r.flags.items())
-        say(f"  review: {n} flag{'s' if n != 1 else ''} raised ({by_rule}) (textfile review)")
+        by_rule = ", ".join(f"{rule}: {k:,}" for rule, k in r.flags.items())
+        say(f"  review: {n:,} flag{'s' if n != 1 else ''} raised ({by_rule}) (textfile review)")
 
 
 def _say_waiting(archive, results: list[ImportResult | ImportFailure], sources: int) -> None:
