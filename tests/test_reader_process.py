@@ -453,16 +453,32 @@ def test_the_forkserver_starts_deaf_to_ctrl_c_and_this_process_does_not(tmp_path
     assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["True", "False"], "")
 
 
-def test_a_large_whatsapp_export_is_surveyed_before_the_archive_opens(tmp_path, archive, started):
+def test_a_large_whatsapp_export_is_surveyed_before_the_archive_opens(tmp_path, monkeypatch, archive, started):
     """`warm_up` starts the first large source's reading process at once where its importer can read some of
     it before it is told how (`begin`: WhatsApp's survey, which reads the whole chat), forked from this process
     before it opens the archive; the import tells it the options and takes it. What it writes is what a
     reading process the import started writes."""
+    import time as clock
+
+    from textfile.importers import whatsapp
+
     export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+    surveyed = tmp_path / "surveyed"
+    real_begin = whatsapp.begin
+
+    def begin(path):  # (in the forked process: when its survey ended, on the clock every process reads)
+        begun = real_begin(path)
+        surveyed.write_text(str(clock.monotonic()))
+        return begun
+
+    monkeypatch.setattr(whatsapp, "begin", begin)
     ingest.warm_up([export])
     early = ReaderProcess._early
     assert early is not None and early.process.is_alive() and early.told is not None
+    clock.sleep(1.5)  # (the archive opening, the options worked out: the survey of 40,000 lines took ~0.1 s)
+    importing = clock.monotonic()
     result = import_path(archive, export, me="Alex Owner", parallel=True)
+    assert float(surveyed.read_text()) < importing  # surveyed before the import was told anything
     assert started == [early] and ReaderProcess._early is None
     early.process.join(5)
     assert early.process.exitcode == 0
