@@ -105,6 +105,13 @@ def normalize_handle(text: str, region: str) -> str:
     return _read(text, region, earlier=False)
 
 
+def address(text: str, region: str) -> str | None:
+    """`text` as a number with its country code or an email (`normalize_handle`), the handle a phone is known
+    by; None for a name, a short code or a number kept as written, which no phone has as its own."""
+    handle = normalize_handle(text, region)
+    return handle if handle.startswith("+") or is_email(handle) else None
+
+
 @lru_cache(maxsize=262144)
 def handle_key(text: str, region: str) -> str:
     """The handle earlier versions gave `text` (the region's code added to any number of a possible

@@ -218,6 +218,9 @@ def archive_(
     # (--tz is the zone of every WhatsApp export's wall clocks, by its help: the exports of an inbox whose times
     # are instants are read without it, and without a word each week, where `import --tz` says so)
     options["tz_for_wall_clocks"] = True
+    # (and --me is your name in its WhatsApp chats or the number of its Android backups' phone, by its help: where an
+    # export's importer does not read it, an iMessage database or a name for an Android backup, it goes unsaid too)
+    options["me_where_read"] = True
     with open_archive() as archive, weekly.run_lock(path, wait=wait):
         _check_run(archive, path, inbox, out_dir, mkdir, tz, date_order)
         render = functools.partial(

@@ -14,7 +14,11 @@ A `--tz` given for a format whose times are instants (Android, iMessage: each ca
 reads nothing: the import records the archive's zone, as it does without `--tz`, and says the zone given
 was not used (`_zone`) — not refused, since one `import` takes any mix of formats with one `--tz` for its
 WhatsApp chats. The archive run's `--tz` is, by its own definition, for the WhatsApp exports of an inbox
-that mixes formats: it is left unused for the others without a word (`tz_for_wall_clocks`).
+that mixes formats: it is left unused for the others without a word (`tz_for_wall_clocks`). So is a `--me`
+its importer does not read (`_me`): an iMessage database from the owner's own device marks what they sent
+and the handle each went from, and an Android backup takes --me as the phone's number, never a name; the
+archive run's `--me`, by its own definition a WhatsApp name or an Android number, is left unused for the
+others without a word too (`me_where_read`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, who
 from textfile.ingest.reader import ReaderProcess
 from textfile.ingest.transaction import ImportResult, Progress, Source, ingest
 from textfile.model import DATE_ORDERS, ImportOptions, Notice
-from textfile.phones import validate_region
+from textfile.phones import address, is_email, validate_region
 
 # Sources at least this big (~30,000 WhatsApp messages) are read by a second process (`ReaderProcess`);
 # a smaller one is read in less time than that process takes to start.
@@ -134,6 +138,7 @@ def import_path(
     corrects_tz: bool = False,
     corrects_reading: bool = False,
     tz_for_wall_clocks: bool = False,
+    me_where_read: bool = False,
 ) -> ImportResult:
     """Import one export file or folder; raises ImportFailed (archive unchanged) when it cannot.
     `digest` is the source's (size, sha256) when the caller has just computed it (no second read).
@@ -142,6 +147,8 @@ def import_path(
     corrects an earlier import's reading of the same messages (see _Writer.changed).
     `tz_for_wall_clocks`: `tz` was given for the formats whose times are wall clocks only (the archive run's,
     for every WhatsApp export of its inbox): where this source's times are instants it is not used, unsaid.
+    `me_where_read`: `me` was given for the sources that read it only (the archive run's, a WhatsApp name or an
+    Android number): where this source's importer does not read it, it is not used, unsaid.
     `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
     whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
     starts that process imports the main script again."""
@@ -163,6 +170,7 @@ def import_path(
             corrects_tz=corrects_tz,
             corrects_reading=corrects_reading,
             tz_for_wall_clocks=tz_for_wall_clocks,
+            me_where_read=me_where_read,
         )
     finally:
         ReaderProcess.discard_early()  # (started for this source by `warm_up`, and not taken: it failed first)
@@ -186,6 +194,7 @@ def _import_path(
     corrects_tz: bool,
     corrects_reading: bool,
     tz_for_wall_clocks: bool,
+    me_where_read: bool,
 ) -> ImportResult:
     times.zone(tz or archive.settings.tz)
     region = validate_region(region or archive.settings.region)
@@ -219,6 +228,7 @@ def _import_path(
     )
     said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
     said += tz_unused
+    said += _me(archive, module, me, phone, region, me_where_read)
     if source.sent_by_the_phone:
         _same_phone_as_before(archive, source)
     return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
@@ -246,6 +256,39 @@ def _zone(archive: Archive, module, tz: str | None, for_wall_clocks: bool) -> tu
             f" wall-clock times. The import records the archive's zone, {archive.settings.tz}, as without --tz"
         )
     ]
+
+
+def _me(
+    archive: Archive, module, me: str | None, phone: CustodianPhone | None, region: str, where_read: bool
+) -> list[Notice]:
+    """A warning that the --me given was not used, where this source's importer does not read it: an iMessage
+    database from the owner's own device (it marks what they sent, and names the handle each went from) —
+    with how to make --me one of the owner's handles where it is none of them — and an Android backup given
+    a --me that is no number or email (it reads --me as the phone's number: a name is for a WhatsApp chat in
+    the same command). Nothing where it was given for the sources that read it only (`where_read`), or for a
+    client's phone (`phone`), whose handle it is."""
+    if me is None or phone is not None or where_read:
+        return []
+    handle = address(me, region)
+    if module.FORMAT == "imessage":
+        why = (
+            "an iMessage database marks the messages its owner sent and names the handle each went from; --me names"
+            " the handle of a client's phone, with --custodian"
+        )
+        if handle is not None and handle not in archive.settings.owner_handles:
+            add = "--add-email" if is_email(handle) else "--add-phone"
+            why += (
+                f". {handle} is not one of the archive's own numbers or emails: textfile settings {add} {handle}"
+                " makes it one of yours"
+            )
+    elif module.FORMAT == "android" and handle is None:
+        why = (
+            f"an Android backup takes --me as the number of the phone it came from, and this is no phone number (in"
+            f" region {region}) or email; a name in --me is for WhatsApp chats"
+        )
+    else:
+        return []
+    return [Notice(f"--me {me!r} was not used: {why}")]
 
 
 def check_date_order(date_order: str | None) -> None:

@@ -201,9 +201,7 @@ class _Owner:
         archived = frozenset(options.owner_handles)
         # --me counts here only as an address (the number of the phone the backup came from): the
         # same command may carry the owner's name for a WhatsApp file beside this backup.
-        me = phones.normalize_handle(options.me, self.region) if options.me else None
-        if me is not None and not (me.startswith("+") or phones.is_email(me)):
-            me = None
+        me = phones.address(options.me, self.region) if options.me else None
         self.custodian = options.custodian  # a client's name: the phone is theirs (custodian.py)
         self.owned: dict[str, _Refs] = {}  # those the MMS read so far name as this phone's (`_own_numbers`)
         if self.custodian:
