@@ -17,6 +17,7 @@ import pytest
 from conftest import ME, ingest_records, msg
 
 from textfile import times
+from textfile.fingerprint import sha256_text
 from textfile.integrity.earlier import counted
 from textfile.integrity.renumbered import renumbered
 from textfile.model import Conversation, Participant
@@ -215,6 +216,11 @@ def test_redact_warns_of_a_number_the_newest_transcript_printed_for_another_mess
     pdf = transcript(cli, tmp_path)
     before = ids(archive)
     new = earlier_message(archive, "2024-03-01T12:02:30")
+    refused = cli("redact", "#1.3", "--span", "message 3", "--reason", "PII")  # (words #1.3 no longer holds)
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        "Error: message #1.3 does not hold those words (matched exactly, as sent)\n",
+    )  # (refused, nothing redacted: no warning, as `note add` refused warns of nothing)
     made, err = redacted(cli, "#1.3")
     warning = (
         "#1.3 names the incoming message of 2024-03-01 07:02:30 -05:00 now, which the redaction concerns; transcript"
@@ -222,13 +228,27 @@ def test_redact_warns_of_a_number_the_newest_transcript_printed_for_another_mess
         " #1.4 now"
     )
     # the words are redacted all the same, in the message #1.3 names now (as `note add` adds its note)
-    assert [(r["id"], r["message_id"], r["number"], r["warnings"]) for r in made] == [(1, new, "1.3", [warning])]
+    assert made == [
+        {
+            "id": 1,
+            "message_id": new,
+            "number": "1.3",
+            "matter": ["M-1"],
+            "start": 0,
+            "end": 7,
+            "span_sha256": sha256_text("message"),
+            "reason": "PII",
+            "created_at": made[0]["created_at"],
+            "created_by": made[0]["created_by"],
+            "warnings": [warning],
+        }
+    ]
     assert err == f"Warning: {warning}\n"
     # #1.2 did not move, #1.6 no transcript printed, and an id never moves: no warning
     for named in ("#1.2", "#1.6", before[2][:12]):
         made, err = redacted(cli, named)
         assert ("warnings" in made[0], err) == (False, ""), named
-    said = cli("redact", "1.5", "--span", "message", "--reason", "PII")  # (said whatever --json says)
+    said = cli("redact", "1.5", "--span", "message", "--reason", "PII")  # (without --json too)
     assert (said.exit_code, said.stdout) == (0, "Redaction 5: message #1.5, characters 1–7 (PII).\n")
     assert said.stderr == (
         "Warning: #1.5 names the outgoing message of 2024-03-01 07:04:00 -05:00 now, which the redaction concerns;"
@@ -256,17 +276,6 @@ def test_redact_warns_of_a_number_typed_from_a_production(cli, sam, tmp_path):
         " those words are in the other side's hands (a clawback is for you to ask); the redaction applies from the"
         " next production on.",
     ]
-
-
-def test_nothing_is_warned_of_when_redact_refuses(cli, sam, tmp_path):
-    archive = sam(3)
-    transcript(cli, tmp_path)
-    earlier_message(archive, "2024-03-01T11:00:00")
-    refused = cli("redact", "#1.2", "--span", "no such words", "--reason", "PII")
-    assert (refused.exit_code, refused.stderr) == (
-        1,
-        "Error: message #1.2 does not hold those words (matched exactly, as sent)\n",
-    )
 
 
 # -- verify DIR: the numbers a production's PDFs printed that moved since ----------------------------------
