@@ -1,8 +1,9 @@
 """Message numbers that moved since a transcript was made: a later import archived a message with an
 earlier time (the client's own phone held one the owner's did not), so every later number of its
 conversation moved by one. `verify FILE.pdf` still passes and says, as information, which numbers the
-transcript printed that the archive gives its messages no longer; `note add --about #N.M` typed from
-that transcript warns, naming the message the number names now and the one the transcript printed.
+transcript printed that the archive gives its messages no longer, and `verify DIR` says so of each PDF
+of a production; `note add --about #N.M` and `redact #N.M` typed from that transcript (or production)
+warn, naming the message the number names now and the one the transcript printed.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ingest_records, msg
+from conftest import ME, ingest_records, msg
 
 from textfile import times
+from textfile.fingerprint import sha256_text
 from textfile.integrity.earlier import counted
 from textfile.integrity.renumbered import renumbered
+from textfile.model import Conversation, Participant
+from textfile.produce.check import verify_production
 
 NY = times.zone("America/New_York")
 MOVED = (
@@ -195,3 +199,181 @@ def test_no_warning_for_a_number_unmoved_unprinted_or_printed_again_nor_for_an_i
         f" transcript {first} (made {made_at(archive, first)}) printed #1.3 for the incoming message of"
         " 2024-03-01 07:03:00 -05:00, #1.4 now\n"
     )
+
+
+# -- redact #N.M typed from a transcript or a production made before the numbers moved ---------------------
+
+
+def redacted(cli, number: str, span: str = "message") -> tuple[list[dict], str]:
+    """`redact NUMBER --span SPAN --reason PII --json`: the redactions' JSON and what it said on stderr (exit 0)."""
+    result = cli("redact", number, "--span", span, "--reason", "PII", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), result.stderr
+
+
+def test_redact_warns_of_a_number_the_newest_transcript_printed_for_another_message(cli, sam, tmp_path):
+    archive = sam(5)
+    pdf = transcript(cli, tmp_path)
+    before = ids(archive)
+    new = earlier_message(archive, "2024-03-01T12:02:30")
+    refused = cli("redact", "#1.3", "--span", "message 3", "--reason", "PII")  # (words #1.3 no longer holds)
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        "Error: message #1.3 does not hold those words (matched exactly, as sent)\n",
+    )  # (refused, nothing redacted: no warning, as `note add` refused warns of nothing)
+    made, err = redacted(cli, "#1.3")
+    warning = (
+        "#1.3 names the incoming message of 2024-03-01 07:02:30 -05:00 now, which the redaction concerns; transcript"
+        f" {pdf} (made {made_at(archive, pdf)}) printed #1.3 for the incoming message of 2024-03-01 07:03:00 -05:00,"
+        " #1.4 now"
+    )
+    # the words are redacted all the same, in the message #1.3 names now (as `note add` adds its note)
+    assert made == [
+        {
+            "id": 1,
+            "message_id": new,
+            "number": "1.3",
+            "matter": ["M-1"],
+            "start": 0,
+            "end": 7,
+            "span_sha256": sha256_text("message"),
+            "reason": "PII",
+            "created_at": made[0]["created_at"],
+            "created_by": made[0]["created_by"],
+            "warnings": [warning],
+        }
+    ]
+    assert err == f"Warning: {warning}\n"
+    # #1.2 did not move, #1.6 no transcript printed, and an id never moves: no warning
+    for named in ("#1.2", "#1.6", before[2][:12]):
+        made, err = redacted(cli, named)
+        assert ("warnings" in made[0], err) == (False, ""), named
+    said = cli("redact", "1.5", "--span", "message", "--reason", "PII")  # (without --json too)
+    assert (said.exit_code, said.stdout) == (0, "Redaction 5: message #1.5, characters 1–7 (PII).\n")
+    assert said.stderr == (
+        "Warning: #1.5 names the outgoing message of 2024-03-01 07:04:00 -05:00 now, which the redaction concerns;"
+        f" transcript {pdf} (made {made_at(archive, pdf)}) printed #1.5 for the incoming message of"
+        " 2024-03-01 07:05:00 -05:00, #1.6 now\n"
+    )
+
+
+def test_redact_warns_of_a_number_typed_from_a_production(cli, sam, tmp_path):
+    archive = sam(3)
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    [(pdf, made)] = archive.conn.execute("SELECT path, created_at FROM transcripts").fetchall()
+    earlier_message(archive, "2024-03-01T11:00:00")  # before every one: all 3 move
+    [redaction], err = redacted(cli, "#1.2")
+    warning = (
+        "#1.2 names the incoming message of 2024-03-01 07:01:00 -05:00 now, which the redaction concerns;"
+        f" transcript {pdf} (made {times.display(made, NY)}) printed #1.2 for the outgoing message of"
+        " 2024-03-01 07:02:00 -05:00, #1.3 now"
+    )
+    assert redaction["warnings"] == [warning]
+    # (then, as before, that the message #1.2 names now was produced: the production printed it as #1.1)
+    assert err.splitlines() == [
+        f"Warning: {warning}",
+        f"Warning: message #1.2 was produced before, unredacted, in production 1 ({redaction['produced'][0]['bates']}):"
+        " those words are in the other side's hands (a clawback is for you to ask); the redaction applies from the"
+        " next production on.",
+    ]
+
+
+# -- verify DIR: the numbers a production's PDFs printed that moved since ----------------------------------
+
+
+def production(cli, archive, tmp_path: Path, *args: str) -> tuple[Path, list[str]]:
+    """`produce M-1 … --out vol1`: its folder and its PDFs' paths in it (IMAGES/…), as its record lists them."""
+    made = cli("produce", "M-1", "--out", tmp_path / "vol1", *args)
+    assert made.exit_code == 0, made.output
+    pdfs = [
+        r[0]
+        for r in archive.conn.execute("SELECT path FROM production_files WHERE kind = 'pdf' ORDER BY path")
+        if r[0].startswith("IMAGES/")
+    ]
+    return tmp_path / "vol1", pdfs
+
+
+def verified_dir(cli, folder: Path) -> tuple[dict, str]:
+    """`verify DIR --json`'s report and `verify DIR`'s output: both pass, exit 0, nothing on stderr."""
+    data = cli("verify", folder, "--json")
+    assert data.exit_code == 0, data.output
+    text = cli("verify", folder)
+    assert (text.exit_code, text.stderr) == (0, ""), text.output
+    [report] = json.loads(data.stdout)
+    assert (report["ok"], report["problems"]) == (True, [])
+    return report, text.stdout
+
+
+def test_verify_dir_says_which_numbers_its_pdf_printed_moved(cli, sam, tmp_path):
+    archive = sam(5)
+    folder, [pdf] = production(cli, archive, tmp_path)
+    before_report, _ = verified_dir(cli, folder)
+    assert "renumbered" not in before_report and "notices" not in before_report
+    before = ids(archive)
+    earlier_message(archive, "2024-03-01T12:02:30")  # between #1.2 and #1.3
+    report, out = verified_dir(cli, folder)
+    notice = (
+        f"{pdf}: The numbers of 3 of its messages have {MOVED}: #1.3 on this transcript is #1.4 now, #1.4 is #1.5"
+        f" now, #1.5 is #1.6 now; {TYPED}"
+    )
+    assert report == {
+        **before_report,
+        "renumbered": [
+            {"pdf": pdf, "message": "1.3", "id": before[2], "now": "1.4"},
+            {"pdf": pdf, "message": "1.4", "id": before[3], "now": "1.5"},
+            {"pdf": pdf, "message": "1.5", "id": before[4], "now": "1.6"},
+        ],
+        "notices": [notice],
+    }
+    assert verify_production(archive, folder).to_json() == report  # (said by the core, for every caller)
+    bates = report["bates"]
+    assert out.splitlines() == [
+        f"{folder}: production 1 of M-1 matches the archive: {report['files']} files as SHA256SUMS lists them,"
+        f" 1 signed PDF, 1 RSMF file; Bates {bates[0]} to {bates[1]}.",
+        f"  {notice}",
+    ]
+
+
+def test_verify_dir_names_each_pdf_whose_numbers_moved(cli, sam, tmp_path):
+    """One PDF per conversation (--exhibits): each PDF's moved numbers said under its own name, in the
+    folder's order; a PDF whose numbers did not move is not named."""
+    archive = sam(2)
+    jo = Participant("+12025550144", "Jo Witness")
+    jo_chat = Conversation("android", jo.handle, None, False, (jo, ME))
+    ingest_records(archive, [msg(n, conversation=jo_chat) for n in (3, 4)], name="jo.xml")
+    assert cli("file", "2", "--matter", "M-1").exit_code == 0
+    folder, [sams, jos] = production(cli, archive, tmp_path, "--exhibits")
+    sam_ids, jo_ids = (
+        ids(archive),
+        [r[0] for r in archive.conn.execute("SELECT id FROM messages WHERE conversation_id = 2 ORDER BY sent_at")],
+    )
+    earlier_message(archive, "2024-03-01T11:00:00")  # before Sam's two; Jo's conversation keeps its numbers
+    report, out = verified_dir(cli, folder)
+    sam_notice = (
+        f"{sams}: The numbers of 2 of its messages have {MOVED}: #1.1 on this transcript is #1.2 now, #1.2 is #1.3"
+        f" now; {TYPED}"
+    )
+    assert (report["renumbered"], report["notices"]) == (
+        [
+            {"pdf": sams, "message": "1.1", "id": sam_ids[0], "now": "1.2"},
+            {"pdf": sams, "message": "1.2", "id": sam_ids[1], "now": "1.3"},
+        ],
+        [sam_notice],
+    )
+    assert out.splitlines()[1:] == [f"  {sam_notice}"]
+    ingest_records(  # Jo's phone brings one before #2.2: it moves
+        archive,
+        [replace(msg(60, conversation=jo_chat), sent_at=datetime(2024, 3, 1, 12, 3, 30, tzinfo=UTC))],
+        name="jos-phone.xml",
+    )
+    report, out = verified_dir(cli, folder)
+    jo_notice = f"{jos}: The number of 1 of its messages has {MOVED}: #2.2 on this transcript is #2.3 now; {TYPED}"
+    assert (report["renumbered"], report["notices"]) == (
+        [
+            {"pdf": sams, "message": "1.1", "id": sam_ids[0], "now": "1.2"},
+            {"pdf": sams, "message": "1.2", "id": sam_ids[1], "now": "1.3"},
+            {"pdf": jos, "message": "2.2", "id": jo_ids[1], "now": "2.3"},
+        ],
+        [sam_notice, jo_notice],
+    )
+    assert out.splitlines()[1:] == [f"  {sam_notice}", f"  {jo_notice}"]

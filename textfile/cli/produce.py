@@ -100,6 +100,8 @@ def redact(
 
     with open_archive() as archive, archive.transaction() as conn:
         made = redaction.add(conn, message, span, reason, occurrence, every)
+    for warning in made[0].warnings:  # (every redaction made is of the one message named)
+        warn(f"Warning: {warning}")
     emit(
         made,
         json_=json_,

@@ -7,8 +7,8 @@ one). The number is resolved once, when the note is written: a note records mess
 one's content hash), never numbers, since a message archived later with an earlier time moves the
 numbers after it. Every number shown is computed again from the id (`numbers`). A number typed
 from a transcript made before the numbers moved names another message than it printed: `note add`
-warns, naming both, when the newest transcript that printed the number gave it another message
-(`printed_otherwise`); an id's start never moves.
+(and `redact`, which names its message so too) warns, naming both, when the newest transcript that
+printed the number gave it another message (`printed_otherwise`); an id's start never moves.
 
 A window (`--conversation N --from --until`) binds every message of that conversation in it, as
 the archive holds them when the note is written. Each message must be filed to the note's matter
@@ -68,13 +68,14 @@ def _parts(given: list[str]) -> list[str]:
     return [part for text in given for part in filter(None, re.split(r"[\s,]+", text.strip()))]
 
 
-def printed_otherwise(conn: sqlite3.Connection, given: list[str]) -> list[str]:
+def printed_otherwise(conn: sqlite3.Connection, given: list[str], concerns: str = "the note") -> list[str]:
     """A warning for each number named (`#2.15`) that the newest transcript printing it (not deleted on
     purpose) gave another message: the messages of its conversation numbered otherwise since (an
     import archived one with an earlier time), so a number typed from it names another message now.
-    Each names the message the number names now and the one the transcript printed under it, with its
-    number now. Certain (the transcript's record keeps the numbers it printed, `scope.numbering`) and
-    cheap (transcripts' records, newest first, until one printed the number); an id named never moves."""
+    Each names the message the number names now (the one `concerns` concerns: "the note", "the
+    redaction") and the one the transcript printed under it, with its number now. Certain (the
+    transcript's record keeps the numbers it printed, `scope.numbering`) and cheap (transcripts'
+    records, newest first, until one printed the number); an id named never moves."""
     tz = times.archive_zone(conn)
     warnings = []
     for part in dict.fromkeys(_parts(given)):
@@ -87,7 +88,7 @@ def printed_otherwise(conn: sqlite3.Connection, given: list[str]) -> list[str]:
         if printed is None or printed["message_id"] == now:
             continue
         warnings.append(
-            f"#{conversation}.{n} names {_described(conn, now, tz)} now, which the note concerns; transcript"
+            f"#{conversation}.{n} names {_described(conn, now, tz)} now, which {concerns} concerns; transcript"
             f" {printed['path']} (made {times.display(printed['created_at'], tz)}) printed #{conversation}.{n}"
             f" for {_described(conn, printed['message_id'], tz, numbered=True)}"
         )

@@ -9,7 +9,9 @@ What is checked, and why:
   a problem too (something was added).
 - **Every PDF** is checked as a transcript against the archive (`verify FILE.pdf`: its manifest,
   every message's content hash) and its PAdES signature: intact, covering the whole file, made with
-  this archive's signing key.
+  this archive's signing key. The messages a PDF shows that the archive numbers otherwise now (an
+  import archived an earlier one since: integrity/renumbered.py) are a notice, in `verify FILE.pdf`'s
+  words: a number typed from the production names another message now.
 - **Every .rsmf** passes the RSMF checks (rsmf_check.py: the structure and its cross-references).
 - **The archive since**: a produced message the archive now holds in a later version, or no longer
   holds (disposed of), is a notice, not a problem: the production is what was produced then.
@@ -46,6 +48,9 @@ class ProductionCheck(Result):
     rsmf: int = 0
     problems: list[str] = field(default_factory=list)
     notices: list[str] = omit_empty(default_factory=list)
+    # the messages its PDFs show that the archive numbers otherwise now, in order: {"pdf" (its path in the
+    # folder), "message" (its number as printed), "id", "now"} (integrity/renumbered.py); a notice each PDF
+    renumbered: list[dict] = omit_empty(default_factory=list)
 
 
 def refuse_production_parts(conn, paths) -> None:
@@ -265,13 +270,19 @@ def _sums_signed(archive, folder: Path, data: bytes, check: ProductionCheck) -> 
 
 
 def _pdfs(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
-    """Each PDF of IMAGES/ checked as the transcript it is (`verify FILE.pdf`)."""
+    """Each PDF of IMAGES/ checked as the transcript it is (`verify FILE.pdf`): its problems, and its
+    messages numbered otherwise now (a notice, in `verify FILE.pdf`'s words)."""
+    from textfile.integrity.renumbered import renumbered_lines
     from textfile.transcript import verify_pdfs
+    from textfile.transcript.manifest import NOT_REACHED
 
     existing = [p for p in paths if (folder / p).is_file()]
     for rel, report in zip(existing, verify_pdfs(archive, [folder / p for p in existing])):
         for problem in report.problems:
             check.problems.append(f"{rel}: {problem}")
+        moved = [] if report.renumbered is NOT_REACHED else report.renumbered
+        check.renumbered += [{"pdf": rel, **m} for m in moved]
+        check.notices += [f"{rel}: {line.strip()}" for line in renumbered_lines(moved)]
     check.pdfs = len(existing)
 
 

@@ -74,6 +74,9 @@ class Redaction(Result):
     withdrawn_by: str | None = omit_empty(default=None)
     # the productions that handed the message over before (its words went out in them): production, bates
     produced: list[dict] = omit_empty(default_factory=list)
+    # (`redact`) the number named, when the newest transcript printing it gave another message
+    # (notes/messages.py `printed_otherwise`): said as a warning, the words redacted all the same
+    warnings: list[str] = omit_empty(default_factory=list)
 
 
 def _sha(text: str) -> str:
@@ -100,8 +103,9 @@ def add(
     conn: sqlite3.Connection, message: str, span: str, reason: str, occurrence: int | None = None, every: bool = False
 ) -> list[Redaction]:
     """Redact the words `span` of a message (as `#2.15` or an id's start names it): one redaction per
-    place chosen; audited ("redact")."""
-    from textfile.notes.messages import resolve
+    place chosen; audited ("redact"). A number that a transcript made before printed for another
+    message is warned of (`warnings`), as `note add` warns of it."""
+    from textfile.notes.messages import printed_otherwise, resolve
 
     if not span:
         raise InvalidInput("--span names the words to redact: it is empty")
@@ -151,8 +155,10 @@ def add(
         },
     )
     found = _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
+    warnings = printed_otherwise(conn, [message], "the redaction")
     for r in found:
         r.produced = handed_over(conn, mid, r.start, r.end)
+        r.warnings = warnings
     return found
 
 
