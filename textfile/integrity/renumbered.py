@@ -6,8 +6,8 @@ client's own phone held one the owner's did not) moves every later number of tha
 one, and a message disposed of or moved in time moves them too. Bates numbers never move. A
 transcript's manifest and record keep the numbers it printed (`scope.numbering`), so `verify
 FILE.pdf` says, as information (the transcript still shows what it showed), which of its messages
-are numbered otherwise now (and `verify DIR` of each PDF of a production, in the same words): a number typed from the PDF (`note add --about`, `redact`) names the
-message the archive numbers so now.
+are numbered otherwise now (and `verify DIR` of each PDF of a production, in the same words): a
+number typed from the PDF (`note add --about`, `redact`) names the message the archive numbers so now.
 """
 
 from __future__ import annotations
