@@ -216,17 +216,20 @@ def test_redact_warns_of_a_number_the_newest_transcript_printed_for_another_mess
     pdf = transcript(cli, tmp_path)
     before = ids(archive)
     new = earlier_message(archive, "2024-03-01T12:02:30")
-    refused = cli("redact", "#1.3", "--span", "message 3", "--reason", "PII")  # (words #1.3 no longer holds)
-    assert (refused.exit_code, refused.stderr) == (
-        1,
-        "Error: message #1.3 does not hold those words (matched exactly, as sent)\n",
-    )  # (refused, nothing redacted: no warning, as `note add` refused warns of nothing)
-    made, err = redacted(cli, "#1.3")
     warning = (
         "#1.3 names the incoming message of 2024-03-01 07:02:30 -05:00 now, which the redaction concerns; transcript"
         f" {pdf} (made {made_at(archive, pdf)}) printed #1.3 for the incoming message of 2024-03-01 07:03:00 -05:00,"
         " #1.4 now"
     )
+    refused = cli("redact", "#1.3", "--span", "message 3", "--reason", "PII")  # (words #1.3 no longer holds)
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"Error: message #1.3 does not hold those words (matched exactly, as sent); {warning}\n",
+    )  # (refused, nothing redacted: the number's move, the likely cause, said in the error)
+    assert cli("redact", "#1.2", "--span", "no such words", "--reason", "PII").stderr == (
+        "Error: message #1.2 does not hold those words (matched exactly, as sent)\n"  # (#1.2 did not move)
+    )
+    made, err = redacted(cli, "#1.3")
     # the words are redacted all the same, in the message #1.3 names now (as `note add` adds its note)
     assert made == [
         {

@@ -114,8 +114,12 @@ def add(
     row = conn.execute("SELECT id, body, content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
     body = row["body"] or ""
     places = _found(body, span)
-    if not places:
-        raise InvalidInput(f"message {message} does not hold those words (matched exactly, as sent)")
+    if not places:  # (a number typed from a transcript made before the numbers moved: the likely cause, said)
+        moved = printed_otherwise(conn, [message], "the redaction")
+        raise InvalidInput(
+            f"message {message} does not hold those words (matched exactly, as sent)"
+            + "".join(f"; {warning}" for warning in moved)
+        )
     if occurrence is not None:
         if not 1 <= occurrence <= len(places):
             raise InvalidInput(
