@@ -62,9 +62,8 @@ class ShownConversation(Result):
 @dataclass(slots=True, eq=False)
 class Shown(Result):
     conversation: ShownConversation
-    messages: list[
-        dict
-    ]  # each as the transcript reads it (content.load_chunk), its layout keys left out, `seq` named `number`
+    # each as the transcript reads it (content.load_chunk), its layout keys left out, `seq` named `number`
+    messages: list[dict]
 
 
 def thread(
