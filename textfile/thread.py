@@ -26,8 +26,8 @@ from textfile.transcript.content import Scope, conversation_info, fmt_bound, job
 from textfile.transcript.render import plain
 
 LAYOUT_ONLY = ("new_day", "day_continued", "continued", "omitted")  # load_chunk's keys for the PDF's layout
-# A message's number ("2.15") is `number` here as in every other command's --json (`review`, `note`); the
-# transcript's code calls it `seq`.
+# A message's number ("2.15") is `number` here, as `review --json` and `note` name it; the transcript's
+# code calls it `seq`.
 NAMED = {"seq": "number"}
 
 

@@ -153,9 +153,8 @@ def _log_table(entries: list[Entry], tz) -> None:
         Col("#", whole=True),
         Col("When", whole=True, drop=2),
         Col("Command"),
-        Col(
-            "Details", min_width=20, first=True
-        ),  # ("conversation unignore" wraps at its words where they need the room)
+        # The details have the room a command's name cannot be whole in ("conversation unignore" wraps at its words).
+        Col("Details", min_width=20, first=True),
         Col("Hash", whole=True, drop=1),
     )
     for e in entries:
