@@ -1,5 +1,6 @@
 """Every command through the CLI: output, --json, --quiet, exit codes and one-line errors."""
 
+import getpass
 import json
 import os
 import shutil
@@ -9,10 +10,11 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, messages_folder, msg, snapshot
+from conftest import FIXTURES, ingest_records, messages_folder, msg, snapshot
 from whatsapp_build import build_zip, damage, declare_size, encrypt
 
 import textfile.importers
+from textfile import times
 from textfile.archive import Archive
 from textfile.errors import ImportFailed
 
@@ -311,6 +313,55 @@ def test_conversations_file_and_search(cli, tmp_path, test_importer):
     assert cli("search", "settlement", "--limit", "0").exit_code == 2
     r = cli("search", "x", "--matter", "none")
     assert (r.exit_code, r.stderr) == (1, "Error: no matter 'none' (see `textfile matter list`)\n")
+
+
+def test_log_at_80_columns_gives_the_details_the_room_each_number_and_time_whole(cli, archive, monkeypatch):
+    """A new user's journey: at 80 columns `log` gave "conversation unignore" 21 columns and its
+    details 20. The details now have the room the command's name cannot be whole in (it wraps at
+    its words); each entry's number and time whole on one line. At 120 the name is whole, the hash there."""
+    monkeypatch.setattr(getpass, "getuser", lambda: "paralegal")
+    ingest_records(archive, [msg(1, "Hello")])
+    assert cli("conversation", "ignore", 1, "--reason", "a wrong number").exit_code == 0
+    assert cli("conversation", "unignore", 1, "--reason", "Sam's new number").exit_code == 0
+    ignored, unignored = json.loads(cli("log", "--command", "conversation", "--json").stdout)
+    at = ignored["details"]["at"]  # (the times and hashes as the entries hold them; each as long as any)
+    when = [times.display(e["at"], times.zone("America/New_York")) for e in (ignored, unignored)]
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli("log", "--command", "conversation").stdout.splitlines() == [
+        "┏━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
+        "┃ # ┃ When                       ┃ Command      ┃ Details                      ┃",
+        "┡━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩",
+        f'│ {ignored["id"]} │ {when[0]} │ conversation │ at="{at} │',
+        '│   │                            │ ignore       │ ", by="paralegal",           │',
+        '│   │                            │              │ conversation=1, reason="a    │',
+        '│   │                            │              │ wrong number", records of    │',
+        "│   │                            │              │ conversation_ignores         │",
+        f"│ {unignored['id']} │ {when[1]} │ conversation │ conversation=1,              │",
+        '│   │                            │ unignore     │ reason="Sam\'s new number",   │',
+        "│   │                            │              │ records of                   │",
+        "│   │                            │              │ conversation_ignores,        │",
+        '│   │                            │              │ was={"at":                   │',
+        f'│   │                            │              │ "{at}",  │',
+        '│   │                            │              │ "by": "paralegal", "reason": │',
+        '│   │                            │              │ "a wrong number"}            │',
+        "└───┴────────────────────────────┴──────────────┴──────────────────────────────┘",
+        "(columns left out at 80 columns: Hash; --json has everything)",
+    ]
+    monkeypatch.setenv("COLUMNS", "120")
+    assert cli("log", "--command", "conversation").stdout.splitlines() == [
+        "┏━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┓",
+        "┃ # ┃ When                       ┃ Command               ┃ Details                                      ┃ Hash         ┃",
+        "┡━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━┩",
+        f'│ {ignored["id"]} │ {when[0]} │ conversation ignore   │ at="{at}",               │ {ignored["hash"][:12]} │',
+        '│   │                            │                       │ by="paralegal", conversation=1, reason="a    │              │',
+        '│   │                            │                       │ wrong number", records of                    │              │',
+        "│   │                            │                       │ conversation_ignores                         │              │",
+        f'│ {unignored["id"]} │ {when[1]} │ conversation unignore │ conversation=1, reason="Sam\'s new number",   │ {unignored["hash"][:12]} │',
+        '│   │                            │                       │ records of conversation_ignores, was={"at":  │              │',
+        f'│   │                            │                       │ "{at}", "by":            │              │',
+        '│   │                            │                       │ "paralegal", "reason": "a wrong number"}     │              │',
+        "└───┴────────────────────────────┴───────────────────────┴──────────────────────────────────────────────┴──────────────┘",
+    ]
 
 
 def test_log_and_verify(cli, archive_path):

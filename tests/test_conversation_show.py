@@ -111,7 +111,7 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
     }
     [one] = shown["messages"]
     assert one == {
-        "seq": f"{n}.4",
+        "number": f"{n}.4",  # (as `review --json` numbers a message: conversation.place over the whole conversation)
         "conversation": n,
         "day": "Friday, 1 March 2024",
         "time": "2024-03-01 12:12:00 -05:00",

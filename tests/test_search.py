@@ -363,3 +363,43 @@ def test_on_a_terminal_a_match_is_highlighted_with_no_brackets(cli, archive, mon
     assert (
         "[the contract]" not in shown and "\x1b[2J" not in shown
     )  # (the message's own escape code is shown, never sent)
+
+
+def test_at_80_columns_a_found_message_keeps_30_columns_its_time_and_number_whole(cli, archive, monkeypatch):
+    """A new user's journey: at 80 columns each hit's text had 16 columns (a long message three or four
+    words a line) beside the conversation's and the sender's names. Its text now keeps 30 and has the
+    room the names cannot be whole in: the sender gives way (said under the table; --json has it), each
+    time and conversation number whole on one line. At 120 every column is there, the names whole."""
+    ingest_records(
+        archive,
+        [
+            msg(1, "The landlord replied: he will keep the deposit until the kitchen is repaired."),
+            msg(2, "Send me the landlord's letter", out=True),
+        ],
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli("search", "landlord").stdout.splitlines() == [
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
+        "┃ When                       ┃ Conversation ┃ Message                          ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩",
+        "│ 2024-03-01 07:01:00 -05:00 │ 1 Sam Client │ The [landlord] replied: he will  │",
+        "│                            │ +12025550143 │ keep the deposit until the       │",
+        "│                            │              │ kitchen is repaired.             │",
+        "│ 2024-03-01 07:02:00 -05:00 │ 1 Sam Client │ Send me the [landlord]'s letter  │",
+        "│                            │ +12025550143 │                                  │",
+        "└────────────────────────────┴──────────────┴──────────────────────────────────┘",
+        "(columns left out at 80 columns: From; --json has everything)",
+        "2 messages",
+    ]
+    monkeypatch.setenv("COLUMNS", "120")
+    assert cli("search", "landlord").stdout.splitlines() == [
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
+        "┃ When                       ┃ Conversation              ┃ From                    ┃ Message                           ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩",
+        "│ 2024-03-01 07:01:00 -05:00 │ 1 Sam Client +12025550143 │ Sam Client +12025550143 │ The [landlord] replied: he will   │",
+        "│                            │                           │                         │ keep the deposit until the        │",
+        "│                            │                           │                         │ kitchen is repaired.              │",
+        "│ 2024-03-01 07:02:00 -05:00 │ 1 Sam Client +12025550143 │ Alex Owner +12025550100 │ Send me the [landlord]'s letter   │",
+        "└────────────────────────────┴───────────────────────────┴─────────────────────────┴───────────────────────────────────┘",
+        "2 messages",
+    ]

@@ -26,6 +26,9 @@ from textfile.transcript.content import Scope, conversation_info, fmt_bound, job
 from textfile.transcript.render import plain
 
 LAYOUT_ONLY = ("new_day", "day_continued", "continued", "omitted")  # load_chunk's keys for the PDF's layout
+# A message's number ("2.15") is `number` here, as `review --json` and `note` name it; the transcript's
+# code calls it `seq`.
+NAMED = {"seq": "number"}
 
 
 @dataclass(slots=True, eq=False)
@@ -59,7 +62,8 @@ class ShownConversation(Result):
 @dataclass(slots=True, eq=False)
 class Shown(Result):
     conversation: ShownConversation
-    messages: list[dict]  # each as the transcript reads it (content.load_chunk), its layout keys left out
+    # each as the transcript reads it (content.load_chunk), its layout keys left out, `seq` named `number`
+    messages: list[dict]
 
 
 def thread(
@@ -112,7 +116,8 @@ def _messages(
     from_at: str | None,
     until_at: str | None,
 ) -> list[dict]:
-    """The conversation's messages in the window, as the transcript reads them (its layout keys left out)."""
+    """The conversation's messages in the window, as the transcript reads them (its layout keys left out,
+    its number named as the other commands name it)."""
     scope = Scope(None, None, None, 0, "", from_at, until_at, conversation_id=conversation_id)
     messages = []
     phones = conn.execute(  # copies from more than one phone (a client's own, `--custodian`): each message says whose, as a transcript does
@@ -125,7 +130,7 @@ def _messages(
     for job in jobs(plan(conn, scope), CHUNK):
         job.found_on = phones > 1
         for m in load_chunk(conn, job, tz, False, owner_name).messages:
-            messages.append({k: v for k, v in m.items() if k not in LAYOUT_ONLY})
+            messages.append({NAMED.get(k, k): v for k, v in m.items() if k not in LAYOUT_ONLY})
     return messages
 
 
@@ -192,7 +197,7 @@ def message_lines(m: dict) -> list[str]:
         )
     written = f" (written in the export as {m['written']})" if m["written"] else ""
     first = [
-        f"#{m['seq']} {m['time']}{written} {sender} · {m['direction_word']}"
+        f"#{m['number']} {m['time']}{written} {sender} · {m['direction_word']}"
         + (f" · {m['service']}" if m["service"] else "")
     ]
     first += [f"[{k}]" for k in m["marks"]]

@@ -72,8 +72,13 @@ def search(
 
 
 def _show_hits(found: list[Hit], tz) -> None:
+    # The message keeps 30 columns, as `deletable`'s verdict does (at 80 the sender gives way: --json has it),
+    # and has the room the names cannot all be whole in.
     rows = table(
-        Col("When", whole=True), Col("Conversation", drop=2), Col("From", drop=1), Col("Message", min_width=16)
+        Col("When", whole=True),
+        Col("Conversation", drop=2),
+        Col("From", drop=1),
+        Col("Message", min_width=30, first=True),
     )
     for hit in found:
         add_row(
@@ -148,7 +153,8 @@ def _log_table(entries: list[Entry], tz) -> None:
         Col("#", whole=True),
         Col("When", whole=True, drop=2),
         Col("Command"),
-        Col("Details", min_width=20),
+        # The details have the room a command's name cannot be whole in ("conversation unignore" wraps at its words).
+        Col("Details", min_width=20, first=True),
         Col("Hash", whole=True, drop=1),
     )
     for e in entries:

@@ -25,12 +25,17 @@ class Col:
     or cut, so the column is as wide as its widest value. Otherwise its text wraps at spaces, never
     narrower than `min_width`, or than its longest word when `min_width` is None (names, handles:
     never broken); a word longer than the column folds onto the next line, never "…". `drop`: which
-    columns give way when the terminal is too narrow for all of them, 1 first, then 2…; 0 never."""
+    columns give way when the terminal is too narrow for all of them, 1 first, then 2…; 0 never.
+    `first`: the text the table is for (a message, a log entry's details). The room left once every
+    column has its least width makes the other wrapping columns whole (each value on one line) where
+    it can, and then goes to this one; where it cannot, it goes to this one first, the names beside
+    it wrapped at their words."""
 
     header: str
     whole: bool = False
     drop: int = 0
     min_width: int | None = None
+    first: bool = False
 
 
 class Width(NamedTuple):
@@ -43,8 +48,9 @@ class Width(NamedTuple):
 class Rows:
     """A table that fits the terminal it is printed on: at its width, the columns that give way
     first are left out until the rest fit at their minimum widths, and a line under the table says
-    which were (--json has everything); the room left goes to the wrapping columns. Never a column
-    of zero width, never a value cut to "…"."""
+    which were (--json has everything); the room left goes to the wrapping columns (`Col.first`:
+    to the text the table is for before the names beside it, unless they can all be whole). Never a
+    column of zero width, never a value cut to "…"."""
 
     def __init__(self, columns: list[Col]):
         self.columns = columns
@@ -56,8 +62,13 @@ class Rows:
         width = {i: widths[i].minimum for i in kept}
         growing = [i for i in kept if not self.columns[i].whole]
         room = _room(options.max_width, kept)
-        while sum(width.values()) < room and (wanting := [i for i in growing if width[i] < widths[i].natural]):
-            width[min(wanting, key=lambda i: width[i])] += 1  # the narrowest first: the room shared evenly
+        before = [i for i in growing if self.columns[i].first]  # the text the table is for…
+        names = [i for i in growing if not self.columns[i].first]
+        if sum(width.values()) + sum(widths[i].natural - width[i] for i in names) <= room:
+            before = names  # …unless the names beside it can all be whole: then they are, and it has the rest
+        for sharing in (before, growing):
+            while sum(width.values()) < room and (wanting := [i for i in sharing if width[i] < widths[i].natural]):
+                width[min(wanting, key=lambda i: width[i])] += 1  # the narrowest first: the room shared evenly
         table = Table()
         for i in kept:
             table.add_column(self.columns[i].header, width=width[i], overflow="fold")
