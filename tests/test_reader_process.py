@@ -453,7 +453,37 @@ def test_the_forkserver_starts_deaf_to_ctrl_c_and_this_process_does_not(tmp_path
     assert (done.returncode, done.stdout.split(), done.stderr) == (0, ["True", "False"], "")
 
 
-def test_a_large_whatsapp_export_is_surveyed_before_the_archive_opens(tmp_path, monkeypatch, archive, started):
+@pytest.fixture
+def one_thread(monkeypatch):
+    """This process as the command line is when it forks a reading process early: one thread (a test before
+    may have left one of its own, a browse server's, idle: `start_early` then forks nothing)."""
+    import threading
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+def test_no_reading_process_is_forked_early_beside_another_thread(tmp_path, archive, started):
+    """A fork copies one thread: a lock another thread held would stay held in the child. With another
+    thread running, the reading process is started by the import, from the forkserver, as before."""
+    import threading
+
+    export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        ingest.warm_up([export])
+        assert ReaderProcess._early is None
+        result = import_path(archive, export, me="Alex Owner", parallel=True)
+    finally:
+        done.set()
+        other.join()
+    assert result.added == 40_001 and result.reader and len(started) == 1 and started[0].told is None
+
+
+def test_a_large_whatsapp_export_is_surveyed_before_the_archive_opens(
+    tmp_path, monkeypatch, archive, started, one_thread
+):
     """`warm_up` starts the first large source's reading process at once where its importer can read some of
     it before it is told how (`begin`: WhatsApp's survey, which reads the whole chat), forked from this process
     before it opens the archive; the import tells it the options and takes it. What it writes is what a
@@ -490,7 +520,7 @@ def test_a_large_whatsapp_export_is_surveyed_before_the_archive_opens(tmp_path, 
     assert result.added == 40_001 and result.reader["peak_rss_mb"] > 0
 
 
-def test_an_early_reading_process_no_import_takes_ends(tmp_path, archive, started):
+def test_an_early_reading_process_no_import_takes_ends(tmp_path, archive, started, one_thread):
     """The import fails before it reads (a refusal of its own), or reads another source: the reading process
     started for that source ends, and no other outlives the import."""
     export = big_whatsapp(tmp_path / "WhatsApp Chat with Sam Client.txt", lines=40_000)
@@ -509,7 +539,9 @@ def test_an_early_reading_process_no_import_takes_ends(tmp_path, archive, starte
     assert started[0] is not early and not early.process.is_alive() and not started[0].process.is_alive()
 
 
-def test_what_an_early_reading_process_meets_is_said_when_the_import_reads(tmp_path, monkeypatch, archive, started):
+def test_what_an_early_reading_process_meets_is_said_when_the_import_reads(
+    tmp_path, monkeypatch, archive, started, one_thread
+):
     """What the importer's `begin` raises in a reading process started early is the import's error, once the
     import reads (the same line, the archive unchanged), and only if the import's own checks passed first."""
     from textfile.importers import whatsapp
@@ -533,7 +565,7 @@ def test_what_an_early_reading_process_meets_is_said_when_the_import_reads(tmp_p
     assert started[0].process.exitcode == 0
 
 
-def test_an_early_reading_process_still_surveying_is_ended_at_once(tmp_path, monkeypatch, archive, started):
+def test_an_early_reading_process_still_surveying_is_ended_at_once(tmp_path, monkeypatch, archive, started, one_thread):
     """An import that fails before it reads (or a Ctrl-C during its start) does not wait for the survey of a
     long chat to end: the process started early and never told its options is terminated."""
     import time as clock
