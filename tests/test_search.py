@@ -53,6 +53,7 @@ def test_text_a_later_export_shows_deleted_or_edited_is_still_found(cli, tmp_pat
     [hit] = json.loads(cli("search", "sister says", "--json").stdout)
     assert hit == {
         "id": hit["id"],
+        "number": "1.2",
         "conversation": 1,
         "conversation_title": "Sam Client",
         "conversation_name": "Sam Client",
@@ -220,6 +221,7 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
     [hit] = json.loads(cli("search", "Noted", "--json").stdout)
     assert hit == {
         "id": hit["id"],
+        "number": hit["number"],
         "conversation": 2,
         "conversation_title": "Case 2024-17",
         "conversation_name": "Case 2024-17",
@@ -403,3 +405,18 @@ def test_at_80_columns_a_found_message_keeps_30_columns_its_time_and_number_whol
         "└────────────────────────────┴───────────────────────────┴─────────────────────────┴───────────────────────────────────┘",
         "2 messages",
     ]
+
+
+def test_each_hit_says_its_number_as_conversation_show_numbers_it(cli):
+    """A paralegal scripting from `search --json` gets each message's number ("2.15"), the one `conversation
+    show`, `review`, `note add --about` and `redact` take."""
+    from conftest import FIXTURES
+
+    for week in ("sms-20240301.xml", "sms-20240308.xml"):
+        assert cli("import", FIXTURES / "android" / week, "--quiet").exit_code == 0
+    hits = json.loads(cli("search", "at", "--json").stdout)
+    assert [(h["conversation"], h["number"]) for h in hits] == [(1, "1.2"), (4, "4.1"), (1, "1.11")]
+    for hit in hits:
+        shown = json.loads(cli("conversation", "show", str(hit["conversation"]), "--json").stdout)["messages"]
+        same = [m["number"] for m in shown if (m["sent_at"], m["body"]) == (hit["sent_at"], hit["body"])]
+        assert same == [hit["number"]], hit

@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from textfile.errors import InvalidInput
 from textfile.filing.names import client_row, matter_row
+from textfile.notes.messages import number_of
 from textfile.results import Result, json_name
 from textfile.transcript.content import client_names, conversation_info, own_title, sender_name
 
@@ -65,6 +66,9 @@ class Hit(Result):
     """A message found: its current text, where it is, who sent it, and the earlier versions that matched."""
 
     id: str
+    number: (
+        str  # its number in its conversation, "2.15" (as `conversation show`, `review`, `note` and `redact` name it)
+    )
     conversation: int
     conversation_title: str | None
     conversation_name: str
@@ -133,6 +137,7 @@ def search(
     return [
         Hit(
             id=r["id"],
+            number=number_of(conn, r["conversation_id"], r["sent_at"], r["rowid"]),
             conversation=r["conversation_id"],
             conversation_title=r["title"],
             conversation_name=named[r["conversation_id"]].name,
