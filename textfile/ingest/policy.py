@@ -152,86 +152,46 @@ def import_path(
     `parallel`: a large source may be read by a second process (`ReaderProcess`). Only for callers
     whose main script is guarded by `if __name__ == "__main__"` (the CLI): the forkserver that
     starts that process imports the main script again."""
+    path = Path(path)
     try:
-        return _import_path(
-            archive,
-            Path(path),
-            format=format,
-            tz=tz,
-            region=region,
+        times.zone(tz or archive.settings.tz)
+        region = validate_region(region or archive.settings.region)
+        check_date_order(date_order)
+        module = by_name(format) if format else detect(path)
+        tz, tz_unused = _zone(archive, module, tz, tz_for_wall_clocks)
+        zone_name = tz or archive.settings.tz
+        phone = whose_phone(archive, path, module, custodian, me, region)
+        if phone is not None:
+            custodian = phone.name
+        options = _reading_options(
+            archive, module, phone, zone_name, region, tz, me, date_order, conversation, attachments_root
+        )
+        try:
+            size, sha, folder = _digest(path, module, digest)
+        except OSError as exc:
+            raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
+        recorded = _given(
             me=me,
             date_order=date_order,
             conversation=conversation,
-            attachments_root=attachments_root,
-            custodian=custodian,
-            progress=progress,
-            digest=digest,
-            parallel=parallel,
+            attachments_root=str(attachments_root) if attachments_root else None,
             corrects_tz=corrects_tz,
             corrects_reading=corrects_reading,
-            tz_for_wall_clocks=tz_for_wall_clocks,
-            me_where_read=me_where_read,
+            folder=folder,
         )
+        if conversation is None and module.CHAT_NAMED_BY_FILE:
+            options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
+        source = _source(
+            path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
+        )
+        said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
+        said += tz_unused
+        said += _me(archive, module, me, phone, region, me_where_read)
+        if source.sent_by_the_phone:
+            _same_phone_as_before(archive, source)
+        return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
     finally:
         ReaderProcess.discard_early()  # (started for this source by `warm_up`, and not taken: it failed first)
-
-
-def _import_path(
-    archive: Archive,
-    path: Path,
-    *,
-    format: str | None,
-    tz: str | None,
-    region: str | None,
-    me: str | None,
-    date_order: str | None,
-    conversation: str | None,
-    attachments_root: str | os.PathLike | None,
-    custodian: str | None,
-    progress: Progress | None,
-    digest: tuple[int, str] | None,
-    parallel: bool,
-    corrects_tz: bool,
-    corrects_reading: bool,
-    tz_for_wall_clocks: bool,
-    me_where_read: bool,
-) -> ImportResult:
-    times.zone(tz or archive.settings.tz)
-    region = validate_region(region or archive.settings.region)
-    check_date_order(date_order)
-    module = by_name(format) if format else detect(path)
-    tz, tz_unused = _zone(archive, module, tz, tz_for_wall_clocks)
-    zone_name = tz or archive.settings.tz
-    phone = whose_phone(archive, path, module, custodian, me, region)
-    if phone is not None:
-        custodian = phone.name
-    options = _reading_options(
-        archive, module, phone, zone_name, region, tz, me, date_order, conversation, attachments_root
-    )
-    try:
-        size, sha, folder = _digest(path, module, digest)
-    except OSError as exc:
-        raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
-    recorded = _given(
-        me=me,
-        date_order=date_order,
-        conversation=conversation,
-        attachments_root=str(attachments_root) if attachments_root else None,
-        corrects_tz=corrects_tz,
-        corrects_reading=corrects_reading,
-        folder=folder,
-    )
-    if conversation is None and module.CHAT_NAMED_BY_FILE:
-        options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
-    source = _source(
-        path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
-    )
-    said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
-    said += tz_unused
-    said += _me(archive, module, me, phone, region, me_where_read)
-    if source.sent_by_the_phone:
-        _same_phone_as_before(archive, source)
-    return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
 
 
 # What each format whose times are instants writes them as (`_zone`'s warning).
