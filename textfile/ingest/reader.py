@@ -265,12 +265,13 @@ def _reader_main(
             for connection_of_theirs in theirs or ():
                 connection_of_theirs.close()
             module = importlib.import_module(module_name)
-            begun = None
-            if told is not None:  # started early
+            if told is None:
+                records = module.read(Path(path), options)
+            else:  # started early
                 begun, options = _begun_then_told(module, Path(path), told)
                 if options is None:
                     return  # (the import went on without this process)
-            records = module.read(Path(path), options) if told is None else module.read(Path(path), options, begun)
+                records = module.read(Path(path), options, begun)
             batch, size, hash_here = [], 0, True
             numbered = _Numbered()
             for record in records:
