@@ -224,21 +224,23 @@ def _media_not_archived(conn, source: Source, result: ImportResult, writer: _Wri
 
     if not result.conversations:
         return
-    seen = result.added + result.already_present + result.updated
     # each reason in short -> [how many, where it is first in message order]: counted as the rows stream by, in no
-    # order (a chat without media has 30,000), and said in the order of their first attachments
+    # order (a chat without media has 30,000), and said in the order of their first attachments; the first of all
+    # kept whole, as `conversation show` numbers its message
     why: dict[str, list] = {}
     said_already = True
-    for reason, *at in _not_archived_in(
-        conn, result.conversations, seen, "a.missing_reason, m.conversation_id, m.sent_at, m.rowid, a.position"
-    ):
+    first_row = None
+    for row in _not_archived_in(conn, result.conversations, result.added + result.already_present + result.updated):
+        at, reason = row[:4], row[6]
         counted = why.setdefault(_why_not_archived(reason), [0, at])
         counted[0] += 1
         counted[1] = min(counted[1], at)
+        if first_row is None or at < first_row[:4]:
+            first_row = row
         said_already = said_already and reason.startswith(_SAID_BY_THE_IMPORTER)
     if said_already:
         return  # (none, or each named by its importer's own warning already: said once)
-    [(c, sent_at, rowid, mid, position, name, reason)] = _not_archived_in(conn, result.conversations, seen, FIRST)
+    c, sent_at, rowid, position, mid, name, reason = first_row
     first = NotArchived(number_of(conn, c, sent_at, rowid), mid, position + 1, name, reason).said
     n = sum(k for k, _ in why.values())
     them = "them" if n != 1 else "it"
@@ -260,35 +262,27 @@ _FILL_IN = {
 }
 
 
-# The first attachment not archived, in message order (`_not_archived_in`), with what numbers its message.
-FIRST = (
-    "m.conversation_id, m.sent_at, m.rowid, a.message_id, a.position, a.file_name, a.missing_reason",
-    " ORDER BY m.conversation_id, m.sent_at, m.rowid, a.position LIMIT 1",
-)
-
-
-def _not_archived_in(conn, conversations: list[int], seen: int, columns: str | tuple[str, str]):
-    """The attachments of `conversations` whose bytes the archive does not hold: `columns` of each (a cursor, in no
-    order), or FIRST (the first, in message order: a list of one or none). Read from the smaller side: the
-    attachments not archived (the index m035 keeps of them), or the messages of the conversations (about the `seen`
-    the import read). Never all of them in order: sorting 30,000 rows raised the writer's peak by 14 MB."""
+def _not_archived_in(conn, conversations: list[int], seen: int):
+    """The attachments of `conversations` whose bytes the archive does not hold, in no order: their message's
+    conversation, time and row, the attachment's position (what orders them, and numbers the message:
+    `number_of`), its message, file name and reason. Read from the smaller side: the attachments not archived
+    (the index m035 keeps of them), or the messages of the conversations (about the `seen` the import read).
+    Never all of them in order: sorting 30,000 rows raised the writer's peak by 14 MB."""
     (missing,) = conn.execute(
         "SELECT count(*) FROM message_attachments INDEXED BY message_attachments_missing WHERE blob_sha256 IS NULL"
     ).fetchone()
     if not missing:
-        return []
+        return ()
     joined = (
         "message_attachments a INDEXED BY message_attachments_missing CROSS JOIN messages m ON m.id = a.message_id"
         if missing < seen
         else "messages m CROSS JOIN message_attachments a ON a.message_id = m.id"
     )
-    selected, order = (columns, "") if isinstance(columns, str) else columns
-    rows = conn.execute(
-        f"SELECT {selected} FROM {joined} WHERE a.blob_sha256 IS NULL"
-        f" AND m.conversation_id IN (SELECT value FROM json_each(?)){order}",
+    return conn.execute(
+        "SELECT m.conversation_id, m.sent_at, m.rowid, a.position, a.message_id, a.file_name, a.missing_reason"
+        f" FROM {joined} WHERE a.blob_sha256 IS NULL AND m.conversation_id IN (SELECT value FROM json_each(?))",
         (json.dumps(conversations),),
     )
-    return rows if isinstance(columns, str) else rows.fetchall()
 
 
 # The reasons an importer names each attachment by in a warning of its own where it finds it (Android's corrupt
