@@ -163,10 +163,7 @@ class Chats:
     def handle_named(self, named: str | None) -> str:
         """The handle a message's destination_caller_id or account (a chat's last_addressed_handle or
         account_login) names, normalized: a number or an email; "" for none (empty, or "p:0" and the like)."""
-        if not named:
-            return ""
-        handle = phones.normalize_handle(ACCOUNT_KIND.sub("", named.strip()), self.region)
-        return handle if handle.startswith("+") or "@" in handle else ""
+        return (named and phones.address(ACCOUNT_KIND.sub("", named.strip()), self.region)) or ""
 
     def _phone_owner(self, handle: str) -> Participant | None:
         """The phone's owner under `handle`, where it is one of theirs (module docstring)."""
