@@ -228,21 +228,25 @@ class Versions:
         self.update_message(p, mid, number + 1)
         self.set_attachments(mid, p.attachments)
         self.result.updated += 1
+        ref = m.source_ref or p.id[:12]
         if moved:
             self.count_reread(old["sent_at"], old["source_zone"], p.sent_at, m.source_zone)
-        elif _without_invisible(m.body) == _without_invisible(old["body"]) and (m.body or "") != (old["body"] or ""):
-            self.invisible_kept.append(m.source_ref or p.id[:12])  # (said once, `say_invisible_kept`)
-        elif any(
-            a.position in lacking and a.sha256 is not None for a in p.attachments
-        ):  # (an export with the media a former one lacked: said once, `say_attachments_filled`)
-            self.attachments_filled.append(m.source_ref or p.id[:12])
-        elif (read := self.sender_read(before, m, _what_changed(old, p, earlier))) is not None:
-            self.senders_read.setdefault(read, []).append(m.source_ref or p.id[:12])  # (said once: `say_senders_read`)
+            return
+        if _without_invisible(m.body) == _without_invisible(old["body"]) and (m.body or "") != (old["body"] or ""):
+            self.invisible_kept.append(ref)  # (said once, `say_invisible_kept`)
+            return
+        if any(a.position in lacking and a.sha256 is not None for a in p.attachments):
+            self.attachments_filled.append(
+                ref
+            )  # (an export with the media a former one lacked: `say_attachments_filled`)
+            return
+        what = _what_changed(old, p, earlier)
+        read = self.sender_read(before, m, what)
+        if read is not None:
+            self.senders_read.setdefault(read, []).append(ref)  # (said once: `say_senders_read`)
         else:
-            what = _what_changed(old, p, earlier)
             self.note(
-                f"{m.source_ref or p.id[:12]}: changed since it was archived{f' ({what})' if what else ''};"
-                " the earlier version is kept"
+                f"{ref}: changed since it was archived{f' ({what})' if what else ''}; the earlier version is kept"
             )
 
     def sender_read(self, before: dict, m, what: str) -> tuple[str, str] | None:
