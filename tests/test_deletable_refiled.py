@@ -53,3 +53,19 @@ def test_another_clients_transcript_does_not_make_a_thread_safe_to_delete(cli, a
     assert cli("transcript", "S-1", "--out", tmp_path / "s.pdf").exit_code == 0
     again = verdict(cli, 1)
     assert (again["safe_until_number"], again["untranscribed"]) == ("1.11", 0)
+
+
+def test_a_client_transcript_of_conversations_with_their_handle_says_none_was_unfiled(cli, archive, tmp_path):
+    """A client's transcript shows every conversation with one of their handles, filed or not (transcript scope):
+    `verify` says of none of those that it is filed to its matter no longer (it said so of each, none filed)."""
+    for args in [
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("import", SMS),
+        ("transcript", "--client", "Sam Client", "--out", tmp_path / "sam.pdf"),
+    ]:
+        assert cli(*args).exit_code == 0, args
+    checked = cli("verify", tmp_path / "sam.pdf")
+    assert checked.exit_code == 0, checked.output
+    assert "filed to its matter no longer" not in checked.stdout
+    [report] = json.loads(cli("verify", tmp_path / "sam.pdf", "--json").stdout)
+    assert report["unfiled"] == []

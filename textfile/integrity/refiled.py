@@ -4,7 +4,7 @@ A conversation filed by mistake to another client's matter, transcribed there, t
 belongs (`unfile`, `file`), leaves a transcript in the first client's file that holds the other client's texts.
 The transcript is still what was made, and verifies; `deletable` no longer counts it for that conversation
 (weekly/verdicts.py). `verify FILE.pdf` says, for each conversation it shows that is filed to its matter (a client's
-transcript: to any of the client's matters) no longer, where it is filed now, so the person can take the
+transcript: to any of the client's matters, unless it is one with a handle of theirs) no longer, where it is filed now, so the person can take the
 transcript out of that file.
 """
 
@@ -20,16 +20,19 @@ def unfiled_since(conn: sqlite3.Connection, transcript_id: int) -> list[dict]:
     if row is None:
         return []
     if row["matter_id"] is not None:
-        its = "SELECT conversation_id FROM filings WHERE matter_id = ?"
-        arg = row["matter_id"]
-    else:
-        its = "SELECT f.conversation_id FROM filings f JOIN matters x ON x.id = f.matter_id WHERE x.client_id = ?"
-        arg = row["client_id"]
+        its, args = "SELECT conversation_id FROM filings WHERE matter_id = ?", (row["matter_id"],)
+    else:  # (a client's transcript shows, as its scope does, their matters' conversations and those with their handles)
+        its = (
+            "SELECT f.conversation_id FROM filings f JOIN matters x ON x.id = f.matter_id WHERE x.client_id = ?"
+            " UNION SELECT p.conversation_id FROM participants p JOIN client_handles h ON h.handle = p.handle"
+            " WHERE h.client_id = ? AND p.is_owner = 0"
+        )
+        args = (row["client_id"], row["client_id"])
     out = []
     for (conversation,) in conn.execute(
         "SELECT DISTINCT m.conversation_id FROM transcript_messages tm JOIN messages m ON m.id = tm.message_id"
         f" WHERE tm.transcript_id = ? AND m.conversation_id NOT IN ({its}) ORDER BY 1",
-        (transcript_id, arg),
+        (transcript_id, *args),
     ):
         filed = [
             {"matter": reference, "client": client}
