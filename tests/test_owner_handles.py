@@ -67,6 +67,8 @@ def test_a_number_added_is_the_owners_shown_and_audited(cli, archive):
             " conversation ignore 2)",
         ),
         (("--add-phone", "not a number"), None),
+        # (refused with the rest of what was asked: a bad --hours adds no handle, review-of-the-change #2)
+        (("--add-phone", "+1 202 555 0199", "--hours", "garbage"), None),
     ],
 )
 def test_a_handle_that_is_not_the_owners_to_add_is_refused_and_nothing_changes(cli, archive, args, error):
@@ -152,3 +154,17 @@ def test_me_naming_a_number_not_the_owners_is_said_once_without_contradiction(cl
         " it sent is attributed to it: no MMS of this backup names the phone's own number, and --me names none of"
         " the owner's",
     ]
+
+
+def test_an_ignored_handle_is_not_made_the_owners(cli, archive):
+    """`handle ignore` refuses one of the owner's handles; `settings --add-phone` refuses an ignored one the same way,
+    naming the way out (review of the change, #5)."""
+    assert cli("handle", "ignore", "+1 202 555 0199", "--reason", "spam").exit_code == 0
+    before = snapshot(archive)
+    r = cli("settings", "--add-phone", "+1 202 555 0199")
+    assert r.exit_code == 1
+    [line] = r.stderr.splitlines()
+    assert line.startswith("Error: +12025550199 is an ignored handle (") and line.endswith(
+        "), and your own handle is never ignored: stop ignoring it first (textfile handle unignore +12025550199)"
+    )
+    assert snapshot(archive) == before

@@ -308,7 +308,14 @@ class Archive:
         region = self.settings.region
         handles = [_OwnerHandle(normalize_phone(n, region), "phone") for n in phones]
         handles += [_OwnerHandle(normalize_email(e), "email") for e in emails]
-        conn = self.conn
+        with self.transaction() as conn:  # (checked in the transaction that adds them: no other writer in between)
+            self._add_owner_handles(conn, handles)
+        self._settings = None
+        return [h.handle for h in handles]
+
+    def _add_owner_handles(self, conn: sqlite3.Connection, handles: list[_OwnerHandle]) -> None:
+        from textfile.ignore import refuse_ignored
+
         for n, h in enumerate(handles):
             if h.handle in self.settings.owner_handles:
                 raise InvalidInput(f"{h.handle} is already one of your {h.kind}s")
@@ -335,11 +342,9 @@ class Archive:
                     " it cannot be made yours (what was archived of them stays theirs); if that is your own thread"
                     f" with it, set it aside first (textfile conversation ignore {held[0]})"
                 )
-        with self.transaction():
-            conn.executemany("INSERT INTO owner_handles (handle, kind) VALUES (?, ?)", handles)
-            audit.append(conn, "settings", {"owner_handles_added": [h.handle for h in handles]})
-        self._settings = None
-        return [h.handle for h in handles]
+            refuse_ignored(conn, h.handle, "your own")
+        conn.executemany("INSERT INTO owner_handles (handle, kind) VALUES (?, ?)", handles)
+        audit.append(conn, "settings", {"owner_handles_added": [h.handle for h in handles]})
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -336,16 +336,17 @@ def ignore_handle(conn: sqlite3.Connection, text: str, reason: str | None, regio
     return record
 
 
-def refuse_ignored(conn: sqlite3.Connection, handle: str) -> None:
-    """A handle given to a client (`client add`, `client edit --add-phone`/`--add-email`) that is ignored is
-    refused (Conflict), naming the way out: a client's handle is never ignored, and an ignored one would go
-    on setting aside the client's new threads as they arrive, unseen."""
+def refuse_ignored(conn: sqlite3.Connection, handle: str, whose: str = "a client's") -> None:
+    """A handle given to a client (`client add`, `client edit --add-phone`/`--add-email`) or to the owner
+    (`settings --add-phone`/`--add-email`: `whose` "your own") that is ignored is refused (Conflict), naming the
+    way out: such a handle is never ignored (`ignore_handle` refuses both), and an ignored one would go on
+    setting aside its new threads as they arrive, unseen."""
     row = conn.execute("SELECT * FROM ignored_handles WHERE handle = ?", (handle,)).fetchone()
     if row is None:
         return
     record = IgnoredHandle(row["handle"], row["reason"], row["ignored_at"], row["ignored_by"])
     raise Conflict(
-        f"{handle} is an ignored handle ({said(record, times.archive_zone(conn))}), and a client's handle is never"
+        f"{handle} is an ignored handle ({said(record, times.archive_zone(conn))}), and {whose} handle is never"
         f" ignored: stop ignoring it first (textfile handle unignore {handle})"
     )
 

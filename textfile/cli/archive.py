@@ -4,6 +4,7 @@ moved or deleted on purpose)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -181,9 +182,13 @@ def settings(
     from textfile import review
     from textfile.review import settings as review_settings
 
-    with open_archive() as archive:
+    reviewing = any(v is not None for v in (hours, holidays, consent_required, review_languages))
+    with (
+        open_archive() as archive,
+        archive.transaction() if reviewing or add_phone or add_email else contextlib.nullcontext(),
+    ):  # (what is asked, all or nothing: a bad --hours adds no handle)
         added = archive.add_owner_handles(add_phone or [], add_email or []) if add_phone or add_email else []
-        if any(v is not None for v in (hours, holidays, consent_required, review_languages)):
+        if reviewing:
             with archive.transaction() as conn:
                 changed = review.change_and_scan(
                     conn,
