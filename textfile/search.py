@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from textfile.errors import InvalidInput
 from textfile.filing.names import client_row, matter_row
-from textfile.notes.messages import number_of
+from textfile.notes.messages import numbers_in
 from textfile.results import Result, json_name
 from textfile.transcript.content import client_names, conversation_info, own_title, sender_name
 
@@ -134,10 +134,11 @@ def search(
         cid: _named(c)
         for cid, c in conversation_info(conn, sorted({r["conversation_id"] for r in rows}), clients).items()
     }
+    numbers = numbers_in(conn, [(r["conversation_id"], r["rowid"]) for r in rows])
     return [
         Hit(
             id=r["id"],
-            number=number_of(conn, r["conversation_id"], r["sent_at"], r["rowid"]),
+            number=numbers[r["conversation_id"], r["rowid"]],
             conversation=r["conversation_id"],
             conversation_title=r["title"],
             conversation_name=named[r["conversation_id"]].name,

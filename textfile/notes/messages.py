@@ -205,6 +205,30 @@ def number_of(conn: sqlite3.Connection, conversation: int, sent_at: str, rowid: 
     return f"{conversation}.{before + 1}"
 
 
+def numbers_in(conn: sqlite3.Connection, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The numbers of many messages, each (conversation, rowid): one pass over each of their conversations in
+    time order, up to the last of them wanted (`number_of` counts through the conversation again for each: a
+    search's 100 hits in a conversation of 200,000 messages took 1.0 s so, 0.07 s so)."""
+    by_conversation: dict[int, set[int]] = {}
+    for conversation, rowid in wanted:
+        by_conversation.setdefault(conversation, set()).add(rowid)
+    numbers = {}
+    for conversation, rowids in by_conversation.items():
+        left = set(rowids)
+        for n, (rowid,) in enumerate(
+            conn.execute(
+                "SELECT rowid FROM messages WHERE conversation_id = ? ORDER BY sent_at, rowid", (conversation,)
+            ),
+            1,
+        ):
+            if rowid in left:
+                numbers[conversation, rowid] = f"{conversation}.{n}"
+                left.discard(rowid)
+                if not left:
+                    break
+    return numbers
+
+
 def bound(conn: sqlite3.Connection, note_ids: list[int]) -> dict[int, list[Bound]]:
     """The messages each note concerns, as the archive holds them now, in time order."""
     out: dict[int, list[Bound]] = {n: [] for n in note_ids}
