@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from textfile import audit, ignore, times
+from textfile.audit.digest import plural
 from textfile.errors import Conflict, InvalidInput
 from textfile.filing.auto import Filed, auto_file
 from textfile.filing.names import client_row, disposed_at, live_matter_row, matter_row
@@ -260,7 +261,7 @@ def _unmovable(conn: sqlite3.Connection, row: sqlite3.Row, was: sqlite3.Row, to:
     the other's file: it is taken out first, by a person (`unfile`). Consents are the client's, not the
     matter's; a filing of anyone else's conversation (filed by hand) moves with the matter."""
     made = [
-        _counted(n, noun)
+        plural(n, noun)
         for noun, table in (
             ("transcript", "transcripts"),
             ("production", "productions"),
@@ -290,10 +291,6 @@ def _unmovable(conn: sqlite3.Connection, row: sqlite3.Row, was: sqlite3.Row, to:
             " first)"
         )
     return "; ".join(why)
-
-
-def _counted(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _listed(items: list[str]) -> str:
