@@ -163,11 +163,11 @@ def _coverage(conn, source: Source, result: ImportResult, writer: _Writer) -> No
         result.already_present + result.updated,
         writer.disposed_held(),  # (what it held that a disposal deleted: in its span all the same)
     )
-    result.missing_from_phone, result.seen_again = seen
+    result.missing_from_phone, result.seen_again = seen.missing, seen.seen_again
     writer.changes |= seen.audited()
     # what the kind rule left out (an export that holds no SMS): first among the warnings, the notes' cap never
     # cutting it, and on the import's record (status, log)
-    result.warnings[:0] = coverage.not_compared(conn, result.import_id)
+    result.warnings[:0] = coverage.not_compared(seen)
 
 
 def _open_import(conn, source: Source) -> ImportResult:

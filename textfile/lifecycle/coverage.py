@@ -23,9 +23,9 @@ Decisions:
   kind inside its span, which an earlier export of the phone held and which the rules above would
   otherwise have compared (this export the later one, sharing a message with it), the import says how
   many, by kind, and in which conversations (`not_compared`): an SMS deleted from a Mac whose next
-  chat.db holds no SMS would otherwise go unreported without a word. `record` leaves them in
-  `temp.coverage_not_compared`, inside the import's transaction (rolled back with it), for the import
-  to say among its warnings, first (ingest/transaction.py `_coverage`): on its record, as every warning is.
+  chat.db holds no SMS would otherwise go unreported without a word. `record` returns them with what it
+  recorded (`Seen.not_compared`), for the import to say among its warnings, first (ingest/transaction.py
+  `_coverage`): on its record, as every warning is.
 - **Order.** Exports are compared in the order they were imported, and only where this export is
   the later one for that conversation (its last message there no earlier than that of the export
   that last held the message): an older export imported late is read, and records nothing. Bytes
@@ -70,6 +70,8 @@ class Seen(NamedTuple):
 
     missing: int = 0
     seen_again: int = 0
+    # (conversation, kind|service) -> archived messages the kind rule left uncompared (`not_compared`)
+    not_compared: dict | None = None
 
     def audited(self) -> dict:
         """For the import's audit entry: the counts (the rows themselves are in its records digest)."""
@@ -91,10 +93,6 @@ def device(source: Source) -> str | None:
     return "iphone" if path.name.lower() == "sms.db" else "mac"
 
 
-# What `record` could not compare under the kind rule, for the import to say (`not_compared`).
-NOT_COMPARED = "CREATE TEMP TABLE IF NOT EXISTS coverage_not_compared (import_id INTEGER, c INTEGER, k TEXT, n INTEGER)"
-
-
 def record(
     conn: sqlite3.Connection,
     source: Source,
@@ -106,8 +104,6 @@ def record(
     """What this import shows its phone no longer holds, and what it holds again (see the module). `known`: how
     many of its messages the archive held before it (none: it shares no message with any export, and can say
     nothing of one). `disposed`: the records of this export skipped as disposed of, held by it all the same."""
-    conn.execute(NOT_COMPARED)
-    conn.execute("DELETE FROM temp.coverage_not_compared")  # (an earlier import's: said by then)
     if _read_before(conn, source, import_id):  # (the same export again: its first import says it all)
         return Seen()
     kind = device(source)
@@ -277,11 +273,7 @@ def _compare(conn: sqlite3.Connection, import_id: int, lines: bool, disposed: Se
         " VALUES (?, ?, ?, ?, ?)",
         rows,
     )
-    conn.executemany(
-        "INSERT INTO temp.coverage_not_compared VALUES (?, ?, ?, ?)",
-        [(import_id, c, k, n) for (c, k), n in not_compared.items()],
-    )
-    return Seen(len(rows), _seen_again(conn, import_id, ends))
+    return Seen(len(rows), _seen_again(conn, import_id, ends), not_compared)
 
 
 def _seen_again(conn: sqlite3.Connection, import_id: int, ends: _Ends) -> int:
@@ -320,15 +312,11 @@ def _kind_words(kind: str) -> tuple[str, str]:
     return (f"{service} {noun}", f"{service} {noun}s") if service else (noun, f"{noun}s")
 
 
-def not_compared(conn: sqlite3.Connection, import_id: int) -> list[str]:
-    """What `record` could not compare for this import under the kind rule (see the module), a line a kind:
-    how many archived messages of it, in which of the conversations the export holds, and why. [] when
-    nothing. Asked in the import's transaction, once `record` ran (the table holds the last import's only)."""
-    conn.execute(NOT_COMPARED)  # (none where `record` did not run: the lifecycle benchmark's import without it)
+def not_compared(seen: Seen) -> list[str]:
+    """What `record` could not compare under the kind rule (see the module), a line a kind: how many archived
+    messages of it, in which of the conversations the export holds, and why. [] when nothing."""
     by_kind: dict[str, dict[int, int]] = {}
-    for c, k, n in conn.execute(
-        "SELECT c, k, n FROM temp.coverage_not_compared WHERE import_id = ? ORDER BY k, c", (import_id,)
-    ):
+    for (c, k), n in sorted((seen.not_compared or {}).items(), key=lambda item: (item[0][1], item[0][0])):
         by_kind.setdefault(k, {})[c] = n
     lines = []
     for kind, per_conversation in by_kind.items():
