@@ -248,6 +248,9 @@ _UNSENT = (
 )
 
 
+_RAISED = "SELECT count(*) FROM review_flags WHERE state = 'open' AND rule = ? AND id > ?"
+
+
 def _reconcile(
     conn: sqlite3.Connection, decided: set[str], scope: Scope, result: ScanResult, why: str, listed: list[Scope]
 ) -> None:
@@ -268,10 +271,11 @@ def _reconcile(
             " ORDER BY h.rowid, h.rule",
             (now, *named),
         )
-    # counted as they stream by: GROUP BY sorted them first, holding the rules of a million-message review's
-    # 500,000 new flags in memory (16 MB more at the writer's peak)
+    # counted by rule in the index of states and rules (a flag raised is open; the rowid ends each entry): no
+    # flag read (each read to be counted took 0.05 s for 100,000; GROUP BY sorted them first, in memory)
     _count(
-        result.raised, ((rule, 1) for (rule,) in conn.execute("SELECT rule FROM review_flags WHERE id > ?", (before,)))
+        result.raised,
+        ((rule, conn.execute(_RAISED, (rule, before)).fetchone()[0]) for rule in named),
     )
     # a flag's message in scope: from the flags when the scope is all (by the flag's message, not by its
     # state: "+" keeps SQLite from the state's index); else from the messages, in the order of their ids
@@ -344,4 +348,5 @@ def _new_reasons(
 
 def _count(total: dict[str, int], counts) -> None:
     for rule, n in counts:
-        total[rule] = total.get(rule, 0) + n
+        if n:
+            total[rule] = total.get(rule, 0) + n
