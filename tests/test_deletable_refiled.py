@@ -69,3 +69,51 @@ def test_a_client_transcript_of_conversations_with_their_handle_says_none_was_un
     assert "filed to its matter no longer" not in checked.stdout
     [report] = json.loads(cli("verify", tmp_path / "sam.pdf", "--json").stdout)
     assert report["unfiled"] == []
+
+
+def test_verify_dir_says_which_conversation_a_production_showed_is_filed_to_its_matter_no_longer(
+    cli, archive, tmp_path
+):
+    """A conversation filed by mistake to Pat's matter and produced in it, then filed where it belongs: `verify DIR`
+    still passes (the production is what was produced) and says, of the PDF that shows it, that it is filed to the
+    matter no longer and where it is now: if its texts are Sam's, they went to the other side in Pat's matter."""
+    from textfile.produce.check import verify_production
+
+    for args in [
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("client", "add", "Pat Reed", "--phone", "+12025550133"),
+        ("matter", "open", "S-1", "--client", "Sam Client", "--title", "Lease"),
+        ("matter", "open", "P-1", "--client", "Pat Reed", "--title", "Family"),
+        ("import", SMS),
+        ("unfile", "1", "--matter", "S-1", "--reason", "to show the mistake"),
+        ("file", "1", "--matter", "P-1"),  # (the mistake: Pat's matter)
+        ("produce", "P-1", "--out", tmp_path / "vol1"),
+    ]:
+        assert cli(*args).exit_code == 0, args
+    folder = tmp_path / "vol1"
+    [pdf] = [
+        r[0]
+        for r in archive.conn.execute("SELECT path FROM production_files WHERE kind = 'pdf' ORDER BY path")
+        if r[0].startswith("IMAGES/")
+    ]
+    [before] = json.loads(cli("verify", folder, "--json").stdout)
+    assert (before["ok"], "unfiled" in before, "notices" in before) == (True, False, False)
+
+    assert cli("unfile", "1", "--matter", "P-1", "--reason", "Sam's thread, not Pat's").exit_code == 0
+    assert cli("file", "1", "--matter", "S-1").exit_code == 0
+    data = cli("verify", folder, "--json")
+    assert data.exit_code == 0, data.output
+    [report] = json.loads(data.stdout)
+    notice = (
+        f"{pdf}: conversation 1, which it shows, is filed to its matter no longer (now to S-1 (Sam Client)): if its"
+        " texts are another client's, they were produced in this matter"
+    )
+    assert report == {
+        **before,
+        "unfiled": [{"pdf": pdf, "conversation": 1, "filed_now": [{"matter": "S-1", "client": "Sam Client"}]}],
+        "notices": [notice],
+    }
+    assert verify_production(archive, folder).to_json() == report  # (said by the core, for every caller)
+    text = cli("verify", folder)
+    assert (text.exit_code, text.stderr) == (0, ""), text.output
+    assert text.stdout.splitlines()[1:] == [f"  {notice}"]

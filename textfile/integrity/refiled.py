@@ -46,8 +46,12 @@ def unfiled_since(conn: sqlite3.Connection, transcript_id: int) -> list[dict]:
     return out
 
 
-def unfiled_lines(unfiled: list[dict]) -> list[str]:
-    """`unfiled` in words, one line each."""
+# What a conversation unfiled since means for a transcript (`unfiled_lines`).
+IN_THE_WRONG_FILE = "this transcript holds them in the wrong file"
+
+
+def unfiled_lines(unfiled: list[dict], meaning: str = IN_THE_WRONG_FILE) -> list[str]:
+    """`unfiled` in words, one line each: what it means if its texts are another client's (`meaning`)."""
     lines = []
     for u in unfiled:
         now = (
@@ -57,6 +61,6 @@ def unfiled_lines(unfiled: list[dict]) -> list[str]:
         )
         lines.append(
             f"  conversation {u['conversation']}, which it shows, is filed to its matter no longer ({now}): if its"
-            " texts are another client's, this transcript holds them in the wrong file"
+            f" texts are another client's, {meaning}"
         )
     return lines

@@ -15,6 +15,9 @@ What is checked, and why:
 - **Every .rsmf** passes the RSMF checks (rsmf_check.py: the structure and its cross-references).
 - **The archive since**: a produced message the archive now holds in a later version, or no longer
   holds (disposed of), is a notice, not a problem: the production is what was produced then.
+- **Conversations unfiled since**: a conversation a PDF shows that is filed to the production's matter no
+  longer (filed there by mistake, then where it belongs: integrity/refiled.py) is a notice: if its texts are
+  another client's, they were produced in this matter, and the person must know it to claw them back.
 - **Notes withdrawn since**: a note its privilege log lists that was withdrawn since (recorded by
   mistake) is a notice (integrity/withdrawn.py), for every caller, not only the command line.
 - **A production made again that differs** (`remade.py`: its PRODUCTION-DIFFERS.txt, which its
@@ -51,6 +54,9 @@ class ProductionCheck(Result):
     # the messages its PDFs show that the archive numbers otherwise now, in order: {"pdf" (its path in the
     # folder), "message" (its number as printed), "id", "now"} (integrity/renumbered.py); a notice each PDF
     renumbered: list[dict] = omit_empty(default_factory=list)
+    # the conversations its PDFs show that are filed to its matter no longer: {"pdf", "conversation", "filed_now"}
+    # (integrity/refiled.py); a notice each: if their texts are another client's, they were produced in this matter
+    unfiled: list[dict] = omit_empty(default_factory=list)
 
 
 def refuse_production_parts(conn, paths) -> None:
@@ -271,7 +277,9 @@ def _sums_signed(archive, folder: Path, data: bytes, check: ProductionCheck) -> 
 
 def _pdfs(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
     """Each PDF of IMAGES/ checked as the transcript it is (`verify FILE.pdf`): its problems, and its
-    messages numbered otherwise now (a notice, in `verify FILE.pdf`'s words)."""
+    messages numbered otherwise now and its conversations filed to the matter no longer (notices, in
+    `verify FILE.pdf`'s words)."""
+    from textfile.integrity.refiled import unfiled_lines
     from textfile.integrity.renumbered import renumbered_lines
     from textfile.transcript import verify_pdfs
     from textfile.transcript.manifest import NOT_REACHED
@@ -283,7 +291,14 @@ def _pdfs(archive, folder: Path, paths: list[str], check: ProductionCheck) -> No
         moved = [] if report.renumbered is NOT_REACHED else report.renumbered
         check.renumbered += [{"pdf": rel, **m} for m in moved]
         check.notices += [f"{rel}: {line.strip()}" for line in renumbered_lines(moved)]
+        unfiled = [] if report.unfiled is NOT_REACHED else report.unfiled
+        check.unfiled += [{"pdf": rel, **u} for u in unfiled]
+        check.notices += [f"{rel}: {line.strip()}" for line in unfiled_lines(unfiled, PRODUCED)]
     check.pdfs = len(existing)
+
+
+# What a conversation unfiled since means for a production (`unfiled_lines`): its texts went to the other side.
+PRODUCED = "they were produced in this matter"
 
 
 def _signed(archive, folder: Path, paths: list[str], check: ProductionCheck) -> None:
