@@ -13,6 +13,16 @@ from conftest import FIXTURES
 SMS = FIXTURES / "android" / "sms-20240301.xml"
 
 
+# Sam's and Pat's matters, then the backup whose conversation 1 is Sam's (filed to S-1 on arrival)
+SAM_AND_PAT = [
+    ("client", "add", "Sam Client", "--phone", "+12025550143"),
+    ("client", "add", "Pat Reed", "--phone", "+12025550133"),
+    ("matter", "open", "S-1", "--client", "Sam Client", "--title", "Lease"),
+    ("matter", "open", "P-1", "--client", "Pat Reed", "--title", "Family"),
+    ("import", SMS),
+]
+
+
 def verdict(cli, conversation: int) -> dict:
     r = cli("deletable", "--json")
     assert r.exit_code == 0, r.output
@@ -21,11 +31,7 @@ def verdict(cli, conversation: int) -> dict:
 
 def test_another_clients_transcript_does_not_make_a_thread_safe_to_delete(cli, archive, tmp_path):
     for args in [
-        ("client", "add", "Sam Client", "--phone", "+12025550143"),
-        ("client", "add", "Pat Reed", "--phone", "+12025550133"),
-        ("matter", "open", "S-1", "--client", "Sam Client", "--title", "Lease"),
-        ("matter", "open", "P-1", "--client", "Pat Reed", "--title", "Family"),
-        ("import", SMS),
+        *SAM_AND_PAT,
     ]:
         assert cli(*args).exit_code == 0, args
     assert cli("unfile", "1", "--matter", "S-1", "--reason", "to show the mistake").exit_code == 0
@@ -80,11 +86,7 @@ def test_verify_dir_says_which_conversation_a_production_showed_is_filed_to_its_
     from textfile.produce.check import verify_production
 
     for args in [
-        ("client", "add", "Sam Client", "--phone", "+12025550143"),
-        ("client", "add", "Pat Reed", "--phone", "+12025550133"),
-        ("matter", "open", "S-1", "--client", "Sam Client", "--title", "Lease"),
-        ("matter", "open", "P-1", "--client", "Pat Reed", "--title", "Family"),
-        ("import", SMS),
+        *SAM_AND_PAT,
         ("unfile", "1", "--matter", "S-1", "--reason", "to show the mistake"),
         ("file", "1", "--matter", "P-1"),  # (the mistake: Pat's matter)
         ("produce", "P-1", "--out", tmp_path / "vol1"),
