@@ -226,7 +226,7 @@ def _decide(given: list[str], state: str, note: str | None, by: str | None, json
 def review_ack(flags: FlagNumbers, note: Note = None, by: By = None, json_: Json = False, quiet: Quiet = False):
     """Mark flags reviewed: by whom (you), when, and what was done (audited).
 
-    Example: textfile review ack 12 --note "called her back at 9:05, hearing moved"""
+    Example: textfile review ack 12 --note "called her back at 9:05, hearing moved\""""
     _decide(flags, "reviewed", note, by, json_, quiet)
 
 
@@ -234,7 +234,7 @@ def review_ack(flags: FlagNumbers, note: Note = None, by: By = None, json_: Json
 def review_dismiss(flags: FlagNumbers, reason: Why, by: By = None, json_: Json = False, quiet: Quiet = False):
     """Dismiss flags that need nothing, saying why (audited).
 
-    Example: textfile review dismiss 14 --reason "'trial' is a free trial of an app"""
+    Example: textfile review dismiss 14 --reason "'trial' is a free trial of an app\""""
     _decide(flags, "dismissed", reason, by, json_, quiet)
 
 
@@ -242,7 +242,7 @@ def review_dismiss(flags: FlagNumbers, reason: Why, by: By = None, json_: Json =
 def review_reopen(flags: FlagNumbers, reason: Why, by: By = None, json_: Json = False, quiet: Quiet = False):
     """Take back a decision on flags (reviewed or dismissed by mistake): open again, saying why (audited).
 
-    Example: textfile review reopen 14 --reason "dismissed the wrong flag"""
+    Example: textfile review reopen 14 --reason "dismissed the wrong flag\""""
     _decide(flags, "open", reason, by, json_, quiet)
 
 
@@ -296,7 +296,7 @@ def review_lexicon_add(
 ):
     """Add words or phrases to a category (audited); the messages already archived are reviewed for them at once.
 
-    Example: textfile review lexicon add deadlines "mediation" "arbitration hearing"""
+    Example: textfile review lexicon add deadlines "mediation" "arbitration hearing\""""
     if direction is not None and direction not in ("in", "out", "any"):
         raise InvalidInput(f"--direction is in, out or any, not {direction!r}")
     _lexicon_change(lambda conn: settings.add_terms(conn, category, terms, direction), json_, quiet)
