@@ -65,7 +65,7 @@ def test_show_reads_a_thread_with_the_transcripts_attribution(cli, tmp_path):
     assert r.stdout == re.sub(r"#(\d)", rf"#{n}.\1", ALL_OF_IT).replace("Conversation 1 ", f"Conversation {n} ")
 
 
-def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
+def test_show_a_window_and_where_it_is_filed(cli, archive, tmp_path):
     n = one_to_one(cli, tmp_path)
     assert (
         cli("matter", "open", "2026-014", "--client", "Sam Client", "--title", "Lease").exit_code == 0
@@ -110,7 +110,11 @@ def test_show_a_window_and_where_it_is_filed(cli, tmp_path):
         "until": "2024-03-01T17:12:00.000Z",
     }
     [one] = shown["messages"]
+    [(its_id,)] = archive.conn.execute(
+        "SELECT id FROM messages WHERE conversation_id = ? AND sent_at = '2024-03-01T17:12:00.000Z'", (n,)
+    )
     assert one == {
+        "id": its_id,  # (the reference that never moves, as `search --json` gives it)
         "number": f"{n}.4",  # (as `review --json` numbers a message: conversation.place over the whole conversation)
         "conversation": n,
         "day": "Friday, 1 March 2024",

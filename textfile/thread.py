@@ -62,7 +62,7 @@ class ShownConversation(Result):
 @dataclass(slots=True, eq=False)
 class Shown(Result):
     conversation: ShownConversation
-    # each as the transcript reads it (content.load_chunk), its layout keys left out, `seq` named `number`
+    # each as the transcript reads it (content.load_chunk), its layout keys left out, `seq` named `number`, with its id
     messages: list[dict]
 
 
@@ -129,8 +129,9 @@ def _messages(
     ).fetchone()[0]
     for job in jobs(plan(conn, scope), CHUNK):
         job.found_on = phones > 1
-        for m in load_chunk(conn, job, tz, False, owner_name).messages:
-            messages.append({NAMED.get(k, k): v for k, v in m.items() if k not in LAYOUT_ONLY})
+        chunk = load_chunk(conn, job, tz, False, owner_name)
+        for m, message_id in zip(chunk.messages, chunk.ids, strict=True):  # (its id: the reference that never moves)
+            messages.append({"id": message_id} | {NAMED.get(k, k): v for k, v in m.items() if k not in LAYOUT_ONLY})
     return messages
 
 
