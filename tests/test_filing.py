@@ -252,3 +252,39 @@ def test_closing_ends_a_filing_that_starts_later_too(archive):
         (None, "2500-01-01T00:00:00.000Z"),
         ("2999-01-01T00:00:00.000Z", closed["closed_at"]),
     ]
+
+
+def test_filing_one_clients_thread_to_another_clients_matter_is_warned_of(cli, archive):
+    """Sam's thread filed by hand to Kim's matter (second reader, round 6, #4): filed, as asked (a witness's thread may
+    belong there), with a warning naming whose thread it is and the way back; Kim's own thread, or a thread with no
+    client's handle, is filed without one."""
+    add(archive, "Sam Client", "+12025550143")
+    add(archive, "Kim Lee", "+12025550177")
+    open_matter(archive, "K-1", "Kim Lee")
+    stranger = Participant("+12025550199", "Jo")
+    ingest_records(
+        archive,
+        [
+            msg(1),
+            msg(2, conversation=KIM_CHAT),
+            msg(3, conversation=Conversation("android", stranger.handle, None, False, (stranger, ME))),
+        ],
+    )
+    sams, kims, jos = (
+        archive.conn.execute("SELECT conversation_id FROM participants WHERE handle = ?", (h,)).fetchone()[0]
+        for h in ("+12025550143", "+12025550177", "+12025550199")
+    )
+    assert cli("unfile", kims).exit_code == 0  # (filed to K-1 on arrival: filed again by hand below)
+
+    r = cli("file", sams, "--matter", "K-1", "--json")
+    assert r.exit_code == 0, r.output
+    warning = (
+        f"conversation {sams} is with Sam Client (+12025550143) and not with Kim Lee, the client of K-1: filed all the"
+        f" same; if its texts are another client's, take it back with `textfile unfile {sams} --matter K-1`"
+    )
+    assert r.stderr == f"Warning: {warning}\n"
+    assert json.loads(r.stdout)["warnings"] == [warning]
+    assert ("K-1", "manual") in [(ref, how) for c, ref, how in filed(archive) if c == sams]
+    for other in (kims, jos):
+        quiet = cli("file", other, "--matter", "K-1")
+        assert (quiet.exit_code, quiet.stderr) == (0, ""), quiet.output

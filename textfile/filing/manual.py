@@ -146,7 +146,28 @@ def _warnings(conn: sqlite3.Connection, done: ManualFiling, mt: sqlite3.Row) -> 
         warnings.append(
             f"conversation {done.conversation} is now filed under more than one client's matters: {', '.join([*done.also_filed_under, mt['reference']])}"
         )
+    warnings += _with_another_client(conn, done.conversation, mt)
     return warnings
+
+
+def _with_another_client(conn: sqlite3.Connection, conversation_id: int, mt: sqlite3.Row) -> list[str]:
+    """A conversation with another client's handle and none of the matter's client's, filed to the matter: said, for
+    it is filed all the same (a witness's thread may belong there), but one client's texts in another's file is the
+    mistake a person makes most easily, and the one that puts privileged texts in the wrong hands."""
+    with_clients = conn.execute(
+        "SELECT DISTINCT c.id, c.name, p.handle FROM participants p JOIN client_handles h ON h.handle = p.handle"
+        " JOIN clients c ON c.id = h.client_id WHERE p.conversation_id = ? AND p.is_owner = 0 ORDER BY c.name, p.handle",
+        (conversation_id,),
+    ).fetchall()
+    if not with_clients or any(r["id"] == mt["client_id"] for r in with_clients):
+        return []
+    (client,) = conn.execute("SELECT name FROM clients WHERE id = ?", (mt["client_id"],)).fetchone()
+    said = ", ".join(f"{r['name']} ({r['handle']})" for r in with_clients)
+    return [
+        f"conversation {conversation_id} is with {said} and not with {client}, the client of {mt['reference']}:"
+        f" filed all the same; if its texts are another client's, take it back with"
+        f" `textfile unfile {conversation_id} --matter {mt['reference']}`"
+    ]
 
 
 def unfile(
