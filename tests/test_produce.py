@@ -358,6 +358,13 @@ def test_redacting_a_produced_message_warns_and_verify_says_so(matter):
     leak = json.loads(run(path, "search", "leak under the sink", "--json").output)[0]
     first = next(r for r in json.loads(run(path, "redactions", "--json").output) if r["message_id"] == leak["id"])
     assert run(path, "unredact", first["id"], "--reason", "made again below").exit_code == 0
+    # a redaction the production applied, withdrawn since: its words withheld there, shown by a production made now
+    unredacted = run(path, "verify", matter["out"], "--json")
+    assert unredacted.exit_code == 0, unredacted.output
+    assert json.loads(unredacted.output)[0]["notices"] == [
+        "redaction withdrawn since (`unredact`), applied by this production (the words withheld here, shown by a"
+        f" production made now): #{leak['number']} (redaction {first['id']})"
+    ]
     again = run(path, "redact", leak["id"][:16], "--span", "under the sink", "--reason", "PII")
     assert again.exit_code == 0 and "was produced before" not in again.stderr
     assert "redacted since" not in run(path, "verify", matter["out"]).output

@@ -14,7 +14,10 @@ What is checked, and why:
   words: a number typed from the production names another message now.
 - **Every .rsmf** passes the RSMF checks (rsmf_check.py: the structure and its cross-references).
 - **The archive since**: a produced message the archive now holds in a later version, or no longer
-  holds (disposed of), is a notice, not a problem: the production is what was produced then.
+  holds (disposed of), is a notice, not a problem: the production is what was produced then; so is one
+  redacted since (handed over unredacted), and a redaction it applied that was withdrawn since (`unredact`:
+  its words withheld here, shown by a production made now, which `produce --again` therefore refuses to
+  make the same).
 - **Conversations unfiled since**: a conversation a PDF shows that is filed to the production's matter no
   longer (filed there by mistake, then where it belongs: integrity/refiled.py) is a notice: if its texts are
   another client's, they were produced in this matter, and the person must know it to claw them back.
@@ -330,7 +333,8 @@ def _rsmf(folder: Path, paths: list[str], check: ProductionCheck) -> None:
 
 
 def _since(conn, production: int, check: ProductionCheck) -> None:
-    """Notices: produced messages the archive holds in a later version since, or no longer holds."""
+    """Notices: produced messages the archive holds in a later version since, or no longer holds; redacted since
+    (handed over unredacted), or their redactions withdrawn since (withheld here)."""
     changed, gone = conn.execute(
         "SELECT sum(m.id IS NOT NULL AND m.content_hash <> pm.content_hash), sum(m.id IS NULL)"
         " FROM production_messages pm LEFT JOIN messages m ON m.id = pm.message_id WHERE pm.production_id = ?",
@@ -363,6 +367,20 @@ def _since(conn, production: int, check: ProductionCheck) -> None:
     )
     if named:
         check.notices.append(f"redacted since, handed over unredacted by this production: {', '.join(named)}")
+    withdrawn = conn.execute(  # (those it applied, as its record lists them, that no redaction of the same words replaced)
+        "SELECT DISTINCT r.id, m.conversation_id, m.sent_at, m.rowid FROM production_messages pm, json_each(pm.redactions) j"
+        " JOIN redactions r ON r.id = j.value JOIN messages m ON m.id = r.message_id"
+        " WHERE pm.production_id = ? AND r.withdrawn_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM redactions o"
+        '  WHERE o.message_id = r.message_id AND o.start = r.start AND o."end" = r."end" AND o.withdrawn_at IS NULL)'
+        " ORDER BY m.sent_at, m.rowid, r.id",
+        (production,),
+    ).fetchall()
+    if withdrawn:
+        said = ", ".join(f"#{number_of(conn, r[1], r[2], r[3])} (redaction {r[0]})" for r in withdrawn)
+        check.notices.append(
+            f"redaction{'s' if len(withdrawn) != 1 else ''} withdrawn since (`unredact`), applied by this production"
+            f" (the words withheld here, shown by a production made now): {said}"
+        )
 
 
 def _withdrawn(conn, production: int, folder: Path, check: ProductionCheck) -> None:
