@@ -312,3 +312,59 @@ def test_a_run_refused_by_the_archives_checks_keeps_the_killed_runs_start(
     assert found["not_finished"] == [
         {"started_at": killed, "inbox": str(office), "followed_by": refused["started_at"], "running": False}
     ]
+
+
+def test_a_run_stopped_by_a_busy_archive_says_so_not_killed(cli, office, tmp_path, archive_path, monkeypatch):
+    """A run that began and met an error it could not go past (the archive held by another command for longer than the
+    wait: second reader, round 6, #6) says the error (one line, exit 1) and leaves it in the log and on its start in the
+    record: status and the next run say it stopped on that, not that it was killed; what it imported before is taken
+    up by the next run as a killed run's is."""
+    from textfile.errors import ArchiveBusy
+
+    out = tmp_path / "out"
+    busy = f"{archive_path}: another textfile command has been writing to the archive for over 60 s; try again when it has finished"
+    real, started = weekly_run.import_path, []
+
+    def import_path(*args, **kwargs):  # (the second import meets the archive held by another command)
+        started.append(args[1])
+        if len(started) == 2:
+            raise ArchiveBusy(busy)
+        return real(*args, **kwargs)
+
+    logged = 0
+    with monkeypatch.context() as patch:
+        patch.setattr(weekly_run, "import_path", import_path)
+        r = cli("archive", office, "--out", out, "--mkdir", "--quiet")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {busy}\n")
+    [start] = record(archive_path)["started"]
+    assert start == {"started_at": start["started_at"], "inbox": str(office), "stopped": busy}
+    assert log_since(archive_path, logged) == [
+        f"archive {office}: stopped: {busy}; the next run takes up what it imported"
+    ]
+    stopped = f"did not finish (stopped: {busy})"
+
+    code, found = run_status(cli)
+    assert found["not_finished"] == [
+        {
+            "started_at": start["started_at"],
+            "inbox": str(office),
+            "followed_by": None,
+            "running": False,
+            "stopped": busy,
+        }
+    ]
+    said = f"The archive run of {office} started at {times.display(start['started_at'], TZ)} {stopped}, and no run"
+    assert any(line.startswith(said) for line in cli("status").stdout.splitlines())
+    assert not any(STOPPED in line for line in cli("status").stdout.splitlines())
+
+    logged = len(Path(f"{archive_path}.log").read_text(encoding="utf-8").splitlines())
+    again = cli("archive", office, "--out", out)
+    assert again.exit_code == 0, again.output
+    calls = imports(archive_path)[1]
+    assert (
+        f"  the archive run of {office} started at {times.display(start['started_at'], TZ)} {stopped}; imported from"
+        " its start until this run: 1 file" in log_since(archive_path, logged)
+    )
+    assert record(archive_path)["not_finished"] == [
+        {"started_at": start["started_at"], "inbox": str(office), "imports": [calls["id"]], "stopped": busy}
+    ]

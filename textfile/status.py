@@ -78,6 +78,7 @@ class UnfinishedRun(Result):
     # the start of the run that finished after it (its record names this one); None: no run has finished since
     followed_by: str | None
     running: bool  # it holds the run lock now: still going on, not stopped
+    stopped: str | None = omit_empty(default=None)  # the error it stopped on (`weekly.record_stopped`); None: no word
 
 
 @dataclass(slots=True, eq=False)
@@ -210,8 +211,14 @@ def _unfinished(archive: Archive, run: dict) -> list[UnfinishedRun]:
     if begun:
         running = run_in_progress(archive.path)  # (only the newest can be: one run at a time)
         last = len(begun) - 1
-        return [UnfinishedRun(r["started_at"], r["inbox"], None, running and n == last) for n, r in enumerate(begun)]
-    return [UnfinishedRun(r["started_at"], r["inbox"], run["started_at"], False) for r in run.get("not_finished") or []]
+        return [
+            UnfinishedRun(r["started_at"], r["inbox"], None, running and n == last, r.get("stopped"))
+            for n, r in enumerate(begun)
+        ]
+    return [
+        UnfinishedRun(r["started_at"], r["inbox"], run["started_at"], False, r.get("stopped"))
+        for r in run.get("not_finished") or []
+    ]
 
 
 def _new_imports(conn: sqlite3.Connection, since: str) -> list[NewImport]:

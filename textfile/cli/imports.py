@@ -227,22 +227,32 @@ def archive_(
             weekly.render_matter, bates_prefix=bates_prefix, cache=not no_cache, cache_size=cache_size
         )
         # (the run's start on its record before it imports: a run killed part-way is known to the next and to status)
-        mark_start = functools.partial(weekly.record_start, path, archive.settings.archive_id, inbox)
-        report = with_progress(
-            quiet or json_,
-            "Archiving",
-            "files",
-            lambda progress: weekly.archive_inbox(
-                archive,
-                inbox,
-                out_dir,
-                render=render,
-                **options,
-                parallel=True,
-                on_file=_on_file(progress),
-                mark_start=mark_start,
-            ),
-        )
+        started: list[str] = []
+
+        def mark_start(at: str) -> list[dict]:
+            started.append(at)
+            return weekly.record_start(path, archive.settings.archive_id, inbox, at)
+
+        try:
+            report = with_progress(
+                quiet or json_,
+                "Archiving",
+                "files",
+                lambda progress: weekly.archive_inbox(
+                    archive,
+                    inbox,
+                    out_dir,
+                    render=render,
+                    **options,
+                    parallel=True,
+                    on_file=_on_file(progress),
+                    mark_start=mark_start,
+                ),
+            )
+        except TextfileError as exc:  # (begun, then stopped on what it met: said as that, never as killed)
+            if started:
+                weekly.record_stopped(path, archive.settings.archive_id, inbox, started[0], str(exc))
+            raise
         weekly.append_log(path, weekly.log_lines(report))
         weekly.record_run(path, report.record(archive.settings.archive_id))
     emit(report, json_=json_, quiet=quiet, show=_say_report)

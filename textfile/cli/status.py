@@ -12,6 +12,7 @@ from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.integrity.earlier import counted
+from textfile.weekly.log import why_not_finished
 
 if TYPE_CHECKING:
     from textfile.status import Status
@@ -155,12 +156,12 @@ def _say_last_run(s: Status, tz) -> None:
             say(f"{said} is still running: what it has imported so far is listed as new above")
         elif r.followed_by:
             say(
-                f"{said} did not finish (stopped part-way: killed, a reboot, a crash); the run started at"
+                f"{said} did not finish ({why_not_finished(r.stopped)}); the run started at"
                 f" {times.display(r.followed_by, tz)} has finished since: what it imported is listed as new above"
             )
         else:
             say(
-                f"{said} did not finish (stopped part-way: killed, a reboot, a crash), and no run has finished since:"
+                f"{said} did not finish ({why_not_finished(r.stopped)}), and no run has finished since:"
                 " what it imported is listed as new above; the next archive run takes up the rest"
             )
     if s.not_run:

@@ -114,6 +114,23 @@ def last_run(archive_path: Path, archive_id: str) -> dict | None:
     return run if isinstance(run, dict) and run.get("archive") == archive_id else None
 
 
+def record_stopped(archive_path: Path, archive_id: str, inbox: Path, started_at: str, reason: str) -> None:
+    """A run that began and stopped on an error it met (the archive busy past the wait, a full disk): said in the
+    log now, and its start on the record says why, so that `status` and the next run say it, not "killed". What it
+    imported before is taken up by the next run, as a killed run's is (its start stays on the record)."""
+    append_log(archive_path, [f"archive {inbox}: stopped: {reason}; the next run takes up what it imported"])
+    last = last_run(archive_path, archive_id)
+    if last is not None:
+        begun = [r | {"stopped": reason} if r["started_at"] == started_at else r for r in not_finished(last)]
+        record_run(archive_path, last | {"started": begun})
+
+
+def why_not_finished(stopped: str | None) -> str:
+    """Why a run did not finish, as the log and `status` say it: the error it stopped on, else what stops a run
+    and leaves no word (`record_stopped`)."""
+    return f"stopped: {stopped}" if stopped else "stopped part-way: killed, a reboot, a crash"
+
+
 def record_not_run(archive_path: Path, archive_id: str, inbox: Path, reason: str) -> None:
     """A run that could not start (its --out folder refused): said in the log, cron's only trace, and on
     the last run's record, which `status` reads (the record of the run before it kept)."""
@@ -154,7 +171,7 @@ def not_finished_lines(run: NotFinished, tz) -> list[str]:
     with the imports made from its start (each with what it assumed and warned of, as the run's own)."""
     said = (
         f"  the archive run of {run.inbox} started at {times.display(run.started_at, tz)} did not finish"
-        " (stopped part-way: killed, a reboot, a crash)"
+        f" ({why_not_finished(run.stopped)})"
     )
     if not run.imports:
         return [f"{said}; nothing was imported from its start until this run"]

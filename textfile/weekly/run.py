@@ -104,6 +104,7 @@ class NotFinished(Result):
     started_at: str
     inbox: str
     imports: list[ArchivedImport]
+    stopped: str | None = omit_empty(default=None)  # the error it stopped on (`log.record_stopped`); None: no word
 
 
 @dataclass(slots=True, eq=False)
@@ -162,6 +163,7 @@ class RunReport(Result):
         if self.not_finished:
             record["not_finished"] = [
                 {"started_at": r.started_at, "inbox": r.inbox, "imports": [i.import_ for i in r.imports]}
+                | ({"stopped": r.stopped} if r.stopped else {})
                 for r in self.not_finished
             ]
         return record
@@ -283,7 +285,7 @@ def _not_finished(conn, runs: list[dict], until: str) -> list[NotFinished]:
     to the start of the next run (of the next of them, or `until`: this one's)."""
     ends = [*(r["started_at"] for r in runs), until][1:]
     return [
-        NotFinished(r["started_at"], r["inbox"], imports_since(conn, r["started_at"], end))
+        NotFinished(r["started_at"], r["inbox"], imports_since(conn, r["started_at"], end), r.get("stopped"))
         for r, end in zip(runs, ends, strict=True)
     ]
 
