@@ -207,6 +207,13 @@ def test_the_transcript_says_on_whose_phone_each_message_was_found_and_verify_pr
         == 6
     )
     assert text.count("found on: Sam Client's phone") + text.count("found on: Sam Client’s phone") == 1
+    # the cover says whose phones the exports came from: the owner's too, not only the custodian's (round 6, #10)
+    assert (
+        re.sub("’", "'", " ".join(text.split())).count(
+            "keeper of the archive; exports taken from the owner's phone and from the phone(s) of Sam Client"
+        )
+        == 1
+    )
 
 
 def test_verify_file_fails_where_the_archive_no_longer_finds_a_message_where_the_transcript_says(
