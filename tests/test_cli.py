@@ -768,7 +768,7 @@ def test_a_message_s_time_prints_at_the_precision_its_source_wrote(cli, tmp_path
         "last_precision": "minute",
     }
     assert cli("search", "Thursday").stdout.splitlines()[3] == (
-        "│ 2024-03-13 09:07 -04:00 │ 1 Sam Client │ Alex Owner │ [Thursday] 3 pm works. │"
+        "│ 2024-03-13 09:07 -04:00 │ #1.2 │ Sam Client   │ Alex Owner │ [Thursday] 3 pm works. │"
     )  # (the owner by name, as transcripts say)
     assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf", "--quiet").exit_code == 0
     assert cli("deletable").stdout.splitlines()[3] == (

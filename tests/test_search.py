@@ -40,13 +40,13 @@ def two_weeks(cli, tmp_path: Path) -> None:
 def test_text_a_later_export_shows_deleted_or_edited_is_still_found(cli, tmp_path):
     two_weeks(cli, tmp_path)
     assert cli("search", "sister says").stdout.splitlines()[3:] == [
-        "│ 2024-03-13 09:07 -04:00 │ 1 Sam Client │ Sam Client │ now: This message was deleted                                                                                │",
-        "│                         │              │            │ earlier version 1, from the earlier export, kept by import 2: My [sister] [says] the second page is missing. │",
-        "└─────────────────────────┴──────────────┴────────────┴──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘",
+        "│ 2024-03-13 09:07 -04:00 │ #1.2 │ Sam Client   │ Sam Client │ now: This message was deleted                                                                                │",
+        "│                         │      │              │            │ earlier version 1, from the earlier export, kept by import 2: My [sister] [says] the second page is missing. │",
+        "└─────────────────────────┴──────┴──────────────┴────────────┴──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘",
         "1 message",
     ]
     # Both texts match: the current one, and beside it the earlier one.
-    assert [line.split("│")[4].strip() for line in cli("search", "3 pm").stdout.splitlines()[3:5]] == [
+    assert [line.split("│")[5].strip() for line in cli("search", "3 pm").stdout.splitlines()[3:5]] == [
         "now: Thursday [3]:30 [pm] works.",
         "earlier version 1, from the earlier export, kept by import 2: Thursday [3] [pm] works.",
     ]
@@ -102,11 +102,12 @@ def test_an_imessage_edits_first_text_is_found_beside_the_edited_one(cli, archiv
     ] == [
         [
             "2024-03-01 12:10:00 -05:00",
-            "1 +12025550123",
+            "#1.3",
+            "+12025550123",
             "Alex Owner +12025550100",
             "now: Actually, 3:30 [works] [better].",
         ],
-        ["", "", "", "earlier version 1, from the edit history, kept by import 1: Actually, 3 [works] [better]."],
+        ["", "", "", "", "earlier version 1, from the edit history, kept by import 1: Actually, 3 [works] [better]."],
     ]
     [hit] = json.loads(cli("search", "works better", "--json").stdout)
     assert (hit["body"], hit["snippet"], hit["versions"]) == (
@@ -182,41 +183,45 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
     )
 
     def rows(text: str) -> list[list[str]]:
-        return [
+        """The table's rows, but for each hit's number: checked against the hits' (--json) here."""
+        shown = [
             [cell.strip() for cell in line.split("│")[1:-1]] for line in cli("search", text).stdout.splitlines()[3:-2]
         ]
+        hits = json.loads(cli("search", text, "--json").stdout)
+        assert [r[1] for r in shown if r[1]] == [f"#{h['number']}" for h in hits]
+        return [[r[0], *r[2:]] for r in shown]
 
     assert rows("Tuesday") == [
         [
             "2024-03-01 12:05:09 -05:00",
-            "1 Sam Client +12025550123",
+            "Sam Client +12025550123",
             "Sam Client +12025550123",
             "Are we still on for [Tuesday]?",
         ],
         [
             "2024-03-01 12:13:00 -05:00",
-            "1 Sam Client +12025550123",
+            "Sam Client +12025550123",
             "Sam Client +12025550123",
             "…yes, [Tuesday]. I will bring the lease, the two letters from the landlord, and the photos…",
         ],
     ]
     assert rows("works better")[0][:3] == [
         "2024-03-01 12:10:00 -05:00",
-        "1 Sam Client +12025550123",
+        "Sam Client +12025550123",
         "Alex Owner +12025550100",
     ]
     assert rows("Noted") == [
-        ["2024-03-02 04:03:00 -05:00", "2 Case 2024-17", "Sam Client +12025550123", "[Noted]."]
+        ["2024-03-02 04:03:00 -05:00", "Case 2024-17", "Sam Client +12025550123", "[Noted]."]
     ]  # (its title alone)
     assert rows("lease note") == [
-        ["2024-03-01 07:01:00 -05:00", "4 +12025550177", "Alex Owner +12025550100", "owner wrote this [lease] [note]"],
+        ["2024-03-01 07:01:00 -05:00", "+12025550177", "Alex Owner +12025550100", "owner wrote this [lease] [note]"],
         [
             "2024-03-01 07:02:00 -05:00",
-            "4 +12025550177",
+            "+12025550177",
             "sender not named in the export",
             "[lease] [note] from nobody named",
         ],
-        ["2024-03-01 07:03:00 -05:00", "4 +12025550177", "(no sender)", "[lease] [note] of the system"],
+        ["2024-03-01 07:03:00 -05:00", "+12025550177", "(no sender)", "[lease] [note] of the system"],
     ]
     [hit] = json.loads(cli("search", "Noted", "--json").stdout)
     assert hit == {
@@ -265,7 +270,7 @@ def test_a_hit_names_its_sender_and_conversation_as_the_transcript_does(cli, arc
 
 def test_a_titled_group_is_one_line_of_a_table_named_by_its_title(cli, monkeypatch):
     """Review (minor): at 80 columns every row of `search` listed each member of a titled group with
-    their number, four lines a hit; `deletable` listed them without the title, `conversations` after it.
+    their number, four lines a hit (its title may wrap: the hit's number, "#1.5", takes its room); `deletable` listed them without the title, `conversations` after it.
     A table names such a conversation by its title alone (the cover's rule: a title that is no
     participant's name); --json still lists the participants."""
     assert (
@@ -279,13 +284,15 @@ def test_a_titled_group_is_one_line_of_a_table_named_by_its_title(cli, monkeypat
         == 0
     )
     monkeypatch.setenv("COLUMNS", "80")
-    assert cli("search", "rent").stdout.splitlines() == [
-        "┏━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┓",
-        "┃ When                    ┃ Conversation      ┃ From      ┃ Message        ┃",
-        "┡━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━┩",
-        "│ 2024-02-05 18:03 -05:00 │ 1 Lease Committee │ Dr: Smith │ Agenda: [rent] │",
-        "│ 2024-02-14 09:00 -05:00 │ 1 Lease Committee │ Dr: Smith │ [Rent] is due  │",
-        "└─────────────────────────┴───────────────────┴───────────┴────────────────┘",
+    assert cli("search", "rent").stdout.splitlines() == [  # (each hit's number, then its conversation's title)
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┓",
+        "┃ When                    ┃ #    ┃ Conversation   ┃ From      ┃ Message        ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━┩",
+        "│ 2024-02-05 18:03 -05:00 │ #1.5 │ Lease          │ Dr: Smith │ Agenda: [rent] │",
+        "│                         │      │ Committee      │           │                │",
+        "│ 2024-02-14 09:00 -05:00 │ #1.9 │ Lease          │ Dr: Smith │ [Rent] is due  │",
+        "│                         │      │ Committee      │           │                │",
+        "└─────────────────────────┴──────┴────────────────┴───────────┴────────────────┘",
         "2 messages",
     ]
     assert [
@@ -319,7 +326,7 @@ CONTRACT = "[draft] I read the contract. The deal: the contract is void, contrac
 
 
 def cells(stdout: str) -> list[str]:
-    return [line.split("│")[4].strip() for line in stdout.splitlines()[3:-2]]
+    return [line.split("│")[5].strip() for line in stdout.splitlines()[3:-2]]
 
 
 def test_piped_a_match_is_in_brackets_and_a_phrase_is_one_match(cli, archive):
@@ -370,8 +377,9 @@ def test_on_a_terminal_a_match_is_highlighted_with_no_brackets(cli, archive, mon
 def test_at_80_columns_a_found_message_keeps_30_columns_its_time_and_number_whole(cli, archive, monkeypatch):
     """A new user's journey: at 80 columns each hit's text had 16 columns (a long message three or four
     words a line) beside the conversation's and the sender's names. Its text now keeps 30 and has the
-    room the names cannot be whole in: the sender gives way (said under the table; --json has it), each
-    time and conversation number whole on one line. At 120 every column is there, the names whole."""
+    room the names cannot be whole in: the names give way (said under the table; --json has them), each
+    time and message number ("#1.2", what `note add --about` and `redact` take) whole on one line. At 120
+    every column is there."""
     ingest_records(
         archive,
         [
@@ -381,28 +389,26 @@ def test_at_80_columns_a_found_message_keeps_30_columns_its_time_and_number_whol
     )
     monkeypatch.setenv("COLUMNS", "80")
     assert cli("search", "landlord").stdout.splitlines() == [
-        "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
-        "┃ When                       ┃ Conversation ┃ Message                          ┃",
-        "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩",
-        "│ 2024-03-01 07:01:00 -05:00 │ 1 Sam Client │ The [landlord] replied: he will  │",
-        "│                            │ +12025550143 │ keep the deposit until the       │",
-        "│                            │              │ kitchen is repaired.             │",
-        "│ 2024-03-01 07:02:00 -05:00 │ 1 Sam Client │ Send me the [landlord]'s letter  │",
-        "│                            │ +12025550143 │                                  │",
-        "└────────────────────────────┴──────────────┴──────────────────────────────────┘",
-        "(columns left out at 80 columns: From; --json has everything)",
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
+        "┃ When                       ┃ #    ┃ Message                                  ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩",
+        "│ 2024-03-01 07:01:00 -05:00 │ #1.1 │ The [landlord] replied: he will keep the │",
+        "│                            │      │ deposit until the kitchen is repaired.   │",
+        "│ 2024-03-01 07:02:00 -05:00 │ #1.2 │ Send me the [landlord]'s letter          │",
+        "└────────────────────────────┴──────┴──────────────────────────────────────────┘",
+        "(columns left out at 80 columns: Conversation, From; --json has everything)",
         "2 messages",
     ]
     monkeypatch.setenv("COLUMNS", "120")
     assert cli("search", "landlord").stdout.splitlines() == [
-        "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
-        "┃ When                       ┃ Conversation              ┃ From                    ┃ Message                           ┃",
-        "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩",
-        "│ 2024-03-01 07:01:00 -05:00 │ 1 Sam Client +12025550143 │ Sam Client +12025550143 │ The [landlord] replied: he will   │",
-        "│                            │                           │                         │ keep the deposit until the        │",
-        "│                            │                           │                         │ kitchen is repaired.              │",
-        "│ 2024-03-01 07:02:00 -05:00 │ 1 Sam Client +12025550143 │ Alex Owner +12025550100 │ Send me the [landlord]'s letter   │",
-        "└────────────────────────────┴───────────────────────────┴─────────────────────────┴───────────────────────────────────┘",
+        "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
+        "┃ When                       ┃ #    ┃ Conversation ┃ From         ┃ Message                                            ┃",
+        "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩",
+        "│ 2024-03-01 07:01:00 -05:00 │ #1.1 │ Sam Client   │ Sam Client   │ The [landlord] replied: he will keep the deposit   │",
+        "│                            │      │ +12025550143 │ +12025550143 │ until the kitchen is repaired.                     │",
+        "│ 2024-03-01 07:02:00 -05:00 │ #1.2 │ Sam Client   │ Alex Owner   │ Send me the [landlord]'s letter                    │",
+        "│                            │      │ +12025550143 │ +12025550100 │                                                    │",
+        "└────────────────────────────┴──────┴──────────────┴──────────────┴────────────────────────────────────────────────────┘",
         "2 messages",
     ]
 

@@ -73,9 +73,11 @@ def search(
 
 def _show_hits(found: list[Hit], tz) -> None:
     # The message keeps 30 columns, as `deletable`'s verdict does (at 80 the sender gives way: --json has it),
-    # and has the room the names cannot all be whole in.
+    # and has the room the names cannot all be whole in. Its number ("#2.15"), whole, as `review` lists it: what
+    # `note add --about` and `redact` take.
     rows = table(
         Col("When", whole=True),
+        Col("#", whole=True),
         Col("Conversation", drop=2),
         Col("From", drop=1),
         Col("Message", min_width=30, first=True),
@@ -84,7 +86,8 @@ def _show_hits(found: list[Hit], tz) -> None:
         add_row(
             rows,
             times.display(hit.sent_at, tz, hit.time_precision),
-            f"{hit.conversation} {hit.conversation_name}".strip(),
+            f"#{hit.number}",
+            hit.conversation_name or str(hit.conversation),  # (its number begins the message's)
             _sender(hit),
             _hit_text(hit),
         )
