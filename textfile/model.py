@@ -52,6 +52,10 @@ class Participant:
     handle: str  # E.164 phone, lower-cased email, or a WhatsApp name as written
     display_name: str | None = None
     is_owner: bool = False
+    # The number as the export writes it, where it has no country code and `handle` is the import's reading of it in
+    # its region (Android): an archive that read the same written number in another region as another handle refuses
+    # the import (ingest/writer/regions.py). Not part of who the participant is.
+    written: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,9 @@ class _Numbers:
         self.root = root  # smses or calls: which attribute holds the numbers
         self.region = options.region
         self.addresses: dict[str, _Address] = {}
+        # a handle read in the region from a number written without a country code -> how it was first written
+        # (model.Participant.written: the writer refuses a reading another region gave the archive otherwise)
+        self.written_as: dict[str, str] = {}
         self.forms: dict[str, set[str]] | None = None  # international numbers in this backup, by national digits
         self.joined_keys = options.joined_keys
         self.joins: dict[str, dict[str, str]] | None = None  # what earlier imports joined (`joined_before`)
@@ -153,6 +156,13 @@ class _Numbers:
             found = _Address(handle, key, key)
             if self.archived_as_written and handle.startswith("+") and handle not in self.archived_numbers:
                 self.written_elsewhere(handle)
+        if (
+            found.flag != "joined"
+            and found.handle not in self.written_as
+            and len(self.written_as) < 100_000
+            and phones.no_country_code(raw)
+        ):
+            self.written_as[found.handle] = phones.clean(raw)
         if len(self.addresses) < 100_000:
             self.addresses[raw] = found
         return found

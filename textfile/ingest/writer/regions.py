@@ -1,0 +1,85 @@
+"""Regions: a number written without a country code that this import's region reads as another handle than
+the one the archive holds for it.
+
+A number written without a country code ("2025550143") is whatever the import's region makes of it
+(phones.normalize_handle): +12025550143 read in US, +442025550143 read in GB. An archive that read it in
+one region and an import that reads it in another would hold one person under two numbers: new
+conversations, the same messages archived twice (an Android message's identity holds the number as read),
+a country code the number was never written with, and deletions on the phone that never happened
+(coverage). So where the archive holds the handle that another region it used (its own, or an earlier
+import's, as the `imports` row records) makes of the same written number, and this import's region makes
+another, the import is refused, naming the number as written, both readings and the way out: the region
+the archive read it in. Numbers written with their country code, emails and names read the same in every
+region and are never looked at; a number that clashes with nothing archived (a client's phone from
+another country, read in its own region) is imported as before.
+
+Checked where the writer first meets each participant (`participant_id`), once per number as written:
+one query for a number not met before, none for the messages after it.
+"""
+
+from __future__ import annotations
+
+from textfile.errors import ImportFailed
+from textfile.phones import is_email, normalize_handle
+
+
+def _reading(handle: str) -> str:
+    """A handle as the refusal names it: a number kept as written is said to be one."""
+    return handle if handle.startswith("+") or is_email(handle) else f"{handle} (kept as written)"
+
+
+class Regions:
+    def init_regions(self) -> None:
+        # the regions other than this import's that the archive read numbers in: its own, and each import's
+        self.other_regions = sorted(
+            {r for (r,) in self.conn.execute("SELECT region FROM settings UNION SELECT region FROM imports")}
+            - {self.region}
+        )
+        self.written_checked: set[str] = set()  # numbers as written already looked up (`check_region`)
+
+    def check_region(self, participant, handle: str) -> None:
+        """Refuse (`region_refusal`) a participant whose number, written without a country code
+        (`Participant.written`), this import reads as `handle` where the archive holds another region's
+        reading of it."""
+        written = participant.written
+        if written is None or not self.other_regions or written in self.written_checked:
+            return
+        self.written_checked.add(written)
+        readings = {region: normalize_handle(written, region) for region in self.other_regions}
+        others = sorted({h for h in readings.values() if h != handle})
+        if not others:
+            return
+        marks = ",".join("?" * len(others))
+        held = self.conn.execute(
+            f"SELECT handle FROM participants WHERE handle IN ({marks}) ORDER BY id LIMIT 1", others
+        ).fetchone()
+        if held is not None:
+            regions = [region for region, h in readings.items() if h == held[0]]
+            raise ImportFailed(self.source.path, self.region_refusal(written, held[0], regions, handle))
+
+    def region_refusal(self, written: str, held: str, regions: list[str], handle: str) -> str:
+        """Why the number `written` cannot be read as `handle` in this import's region, where the archive holds
+        `held`, which `regions` make of it: the earliest import in one of them with a message in a conversation
+        of `held` (or the archive's own region), and the way out."""
+        marks = ",".join("?" * len(regions))
+        found = self.conn.execute(
+            "SELECT i.id, i.file_name, i.region FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id"
+            " JOIN message_sources s ON s.message_id = m.id JOIN imports i ON i.id = s.import_id"
+            f" WHERE p.handle = ? AND i.region IN ({marks}) ORDER BY i.id LIMIT 1",
+            (held, *regions),
+        ).fetchone()
+        (own,) = self.conn.execute("SELECT region FROM settings").fetchone()
+        if found is not None:
+            region = found["region"]
+            by = f"read in region {region} by import {found['id']} of {found['file_name']}"
+        else:
+            region = own if own in regions else regions[0]
+            by = f"read in region {region}"
+        out = f"Pass --region {region} to read this export as before" + (
+            f" (or no --region: {region} is the archive's region)" if region == own else ""
+        )
+        return (
+            f"{written}, written without a country code, is archived as {_reading(held)} ({by}); read in region"
+            f" {self.region} it would be {_reading(handle)}, another number, and so would every number written without"
+            f" one: messages archived already would be archived again under it. {out}"
+        )
