@@ -13,8 +13,9 @@ the archive read it in. Numbers written with their country code, emails and name
 region and are never looked at; a number that clashes with nothing archived (a client's phone from
 another country, read in its own region) is imported as before.
 
-Checked where the writer first meets each participant (`participant_id`), once per number as written:
-one query for a number not met before, none for the messages after it.
+Checked where the writer first meets each participant (`participant_id`), once per number as written, and
+only by an import whose region is not the only one the archive used: the archive's numbers are read once,
+when the first number another region reads otherwise turns up (`archived_numbers`), and nothing after.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ class Regions:
             - {self.region}
         )
         self.written_checked: set[str] = set()  # numbers as written already looked up (`check_region`)
+        self.numbers_archived: set[str] | None = None  # (`archived_numbers`)
+        (self.participants_before,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()
 
     def check_region(self, participant, handle: str) -> None:
         """Refuse (`region_refusal`) a participant whose number, written without a country code
-        (`Participant.written`), this import reads as `handle` where the archive holds another region's
-        reading of it."""
+        (`Participant.written`), this import reads as `handle` where the archive held another region's
+        reading of it before this import."""
         written = participant.written
         if written is None or not self.other_regions or written in self.written_checked:
             return
@@ -49,13 +52,24 @@ class Regions:
         others = sorted({h for h in readings.values() if h != handle})
         if not others:
             return
-        marks = ",".join("?" * len(others))
-        held = self.conn.execute(
-            f"SELECT handle FROM participants WHERE handle IN ({marks}) ORDER BY id LIMIT 1", others
-        ).fetchone()
+        held = next((h for h in others if h in self.archived_numbers()), None)
         if held is not None:
-            regions = [region for region, h in readings.items() if h == held[0]]
-            raise ImportFailed(self.source.path, self.region_refusal(written, held[0], regions, handle))
+            regions = [region for region, h in readings.items() if h == held]
+            raise ImportFailed(self.source.path, self.region_refusal(written, held, regions, handle))
+
+    def archived_numbers(self) -> set[str]:
+        """The participants' numbers the archive held before this import (those it adds are its own reading, not
+        the archive's), read once, when the first number another region reads otherwise turns up: one query, not
+        one a number (`participants` has no index of handles)."""
+        if self.numbers_archived is None:
+            self.numbers_archived = {
+                h
+                for (h,) in self.conn.execute(
+                    "SELECT DISTINCT handle FROM participants WHERE id <= ? AND handle GLOB '[+0-9]*'",
+                    (self.participants_before,),
+                )
+            }
+        return self.numbers_archived
 
     def region_refusal(self, written: str, held: str, regions: list[str], handle: str) -> str:
         """Why the number `written` cannot be read as `handle` in this import's region, where the archive holds
