@@ -8,10 +8,12 @@ conversations, the same messages archived twice (an Android message's identity h
 a country code the number was never written with, and deletions on the phone that never happened
 (coverage). So where the archive holds the handle that another region it used (its own, or an earlier
 import's, as the `imports` row records) makes of the same written number, and this import's region makes
-another, the import is refused, naming the number as written, both readings and the way out: the region
-the archive read it in. Numbers written with their country code, emails and names read the same in every
-region and are never looked at; a number that clashes with nothing archived (a client's phone from
-another country, read in its own region) is imported as before.
+another, each with its country code, the import is refused, naming the number as written, both readings
+and the way out: the region the archive read it in. A reading that keeps the number as written gives it no
+code and is not refused (the importer says what it may be: importers/android/numbers.py). Numbers written
+with their country code, emails and names read the same in every region and are never looked at; a number
+that clashes with nothing archived (a client's phone from another country, read in its own region) is
+imported as before.
 
 Checked where the writer first meets each participant (`participant_id`), once per number as written, and
 only by an import whose region is not the only one the archive used: the archive's numbers are read once,
@@ -21,12 +23,7 @@ when the first number another region reads otherwise turns up (`archived_numbers
 from __future__ import annotations
 
 from textfile.errors import ImportFailed
-from textfile.phones import is_email, normalize_handle
-
-
-def _reading(handle: str) -> str:
-    """A handle as the refusal names it: a number kept as written is said to be one."""
-    return handle if handle.startswith("+") or is_email(handle) else f"{handle} (kept as written)"
+from textfile.phones import normalize_handle
 
 
 class Regions:
@@ -42,14 +39,16 @@ class Regions:
 
     def check_region(self, participant, handle: str) -> None:
         """Refuse (`region_refusal`) a participant whose number, written without a country code
-        (`Participant.written`), this import reads as `handle` where the archive held another region's
-        reading of it before this import."""
+        (`Participant.written`), this import gives a country code as `handle` where the archive held another
+        region's reading of it with another code before this import. A reading that keeps the number as written
+        gives it no code: that one number may be another kept as written, or joined, the importer says
+        (importers/android/numbers.py), as it does for any number of another country."""
         written = participant.written
-        if written is None or not self.other_regions or written in self.written_checked:
+        if written is None or not self.other_regions or written in self.written_checked or handle[0] != "+":
             return
         self.written_checked.add(written)
         readings = {region: normalize_handle(written, region) for region in self.other_regions}
-        others = sorted({h for h in readings.values() if h != handle})
+        others = sorted({h for h in readings.values() if h != handle and h[0] == "+"})
         if not others:
             return
         held = next((h for h in others if h in self.archived_numbers()), None)
@@ -93,7 +92,7 @@ class Regions:
             f" (or no --region: {region} is the archive's region)" if region == own else ""
         )
         return (
-            f"{written}, written without a country code, is archived as {_reading(held)} ({by}); read in region"
-            f" {self.region} it would be {_reading(handle)}, another number, and so would every number written without"
+            f"{written}, written without a country code, is archived as {held} ({by}); read in region"
+            f" {self.region} it would be {handle}, another number, and so would every number written without"
             f" one: messages archived already would be archived again under it. {out}"
         )
