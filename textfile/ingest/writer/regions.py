@@ -52,9 +52,25 @@ class Regions:
         if not others:
             return
         held = next((h for h in others if h in self.archived_numbers()), None)
-        if held is not None:
+        if held is not None and not self.read_here_before(handle):
             regions = [region for region, h in readings.items() if h == held]
             raise ImportFailed(self.source.path, self.region_refusal(written, held, regions, handle))
+
+    def read_here_before(self, handle: str) -> bool:
+        """Whether an earlier import in this import's region has messages in a conversation of `handle`: then the
+        archive holds this reading of the number too (both readings are archived already), and this import adds no
+        number. A handle archived only from its international form (+12025550143 as written) is no reading of a
+        number written without a code, and does not count."""
+        return (
+            handle in self.archived_numbers()
+            and self.conn.execute(
+                "SELECT 1 FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id JOIN message_sources s"
+                " ON s.message_id = m.id JOIN imports i ON i.id = s.import_id WHERE p.handle = ? AND p.id <= ? AND i.region = ?"
+                " AND i.id < ? LIMIT 1",
+                (handle, self.participants_before, self.region, self.result.import_id),
+            ).fetchone()
+            is not None
+        )
 
     def archived_numbers(self) -> set[str]:
         """The participants' numbers the archive held before this import (those it adds are its own reading, not
@@ -87,7 +103,7 @@ class Regions:
             by = f"read in region {region} by import {found['id']} of {found['file_name']}"
         else:
             region = own if own in regions else regions[0]
-            by = f"read in region {region}"
+            by = f"as region {region}, the archive's, reads it" if region == own else f"as region {region} reads it"
         out = f"Pass --region {region} to read this export as before" + (
             f" (or no --region: {region} is the archive's region)" if region == own else ""
         )
