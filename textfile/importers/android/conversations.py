@@ -113,9 +113,8 @@ class _Conversations:
             return found
         if key is None:
             key = _joined(others)
-        written = self.numbers.written_as
-        people = [Participant(h, names.get(h), written=written.get(h)) for h in others]
-        people += [Participant(h, written=written.get(h)) for h in members if h not in others]
+        people = [Participant(h, names.get(h)) for h in others]
+        people += [Participant(h) for h in members if h not in others]
         own = own or self.owner.handle
         if own is not None:
             people.append(Participant(own, self.owner.name, self.owner.custodian is None))

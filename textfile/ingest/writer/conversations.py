@@ -92,7 +92,6 @@ class Conversations:
         pid = self.participants.get(key)
         if pid is not None:
             return pid
-        self.check_region(participant, handle)
         row = self.conn.execute(
             "SELECT id, display_name, is_owner FROM participants WHERE conversation_id = ? AND handle = ?", key
         ).fetchone()

@@ -15,9 +15,11 @@ with their country code, emails and names read the same in every region and are 
 that clashes with nothing archived (a client's phone from another country, read in its own region) is
 imported as before.
 
-Checked where the writer first meets each participant (`participant_id`), once per number as written, and
-only by an import whose region is not the only one the archive used: the archive's numbers are read once,
-when the first number another region reads otherwise turns up (`archived_numbers`), and nothing after.
+Checked once the source is read, when its importer names the numbers it writes without a country code
+and what this import's region made of each (`model.NumbersWritten`, Android's only: an iMessage handle or a
+WhatsApp sender written without a code is rare), inside the import's transaction, which a refusal undoes;
+only by an import whose region is not the only one the archive used. The archive's numbers are read once,
+when the first number another region reads otherwise turns up (`archived_numbers`).
 """
 
 from __future__ import annotations
@@ -33,28 +35,26 @@ class Regions:
             {r for (r,) in self.conn.execute("SELECT region FROM settings UNION SELECT region FROM imports")}
             - {self.region}
         )
-        self.written_checked: set[str] = set()  # numbers as written already looked up (`check_region`)
         self.numbers_archived: set[str] | None = None  # (`archived_numbers`)
         (self.participants_before,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()
 
-    def check_region(self, participant, handle: str) -> None:
-        """Refuse (`region_refusal`) a participant whose number, written without a country code
-        (`Participant.written`), this import gives a country code as `handle` where the archive held another
-        region's reading of it with another code before this import. A reading that keeps the number as written
-        gives it no code: that one number may be another kept as written, or joined, the importer says
-        (importers/android/numbers.py), as it does for any number of another country."""
-        written = participant.written
-        if written is None or not self.other_regions or written in self.written_checked or handle[0] != "+":
+    def check_regions(self, readings: tuple[tuple[str, str], ...]) -> None:
+        """Refuse (`region_refusal`) the first number written without a country code (`model.NumbersWritten`) that
+        this import gives a country code as `handle` where the archive held another region's reading of it with
+        another code before this import. A reading that keeps the number as written gives it no code: that
+        number may be another kept as written, or joined, the importer says (importers/android/numbers.py), as
+        it does for any number of another country."""
+        if not self.other_regions:
             return
-        self.written_checked.add(written)
-        readings = {region: normalize_handle(written, region) for region in self.other_regions}
-        others = sorted({h for h in readings.values() if h != handle and h[0] == "+"})
-        if not others:
-            return
-        held = next((h for h in others if h in self.archived_numbers()), None)
-        if held is not None and not self.read_here_before(handle):
-            regions = [region for region, h in readings.items() if h == held]
-            raise ImportFailed(self.source.path, self.region_refusal(written, held, regions, handle))
+        for written, handle in readings:
+            if handle[0] != "+":
+                continue
+            read = {region: normalize_handle(written, region) for region in self.other_regions}
+            others = sorted({h for h in read.values() if h != handle and h[0] == "+"})
+            held = next((h for h in others if h in self.archived_numbers()), None)
+            if held is not None and not self.read_here_before(handle):
+                regions = [region for region, h in read.items() if h == held]
+                raise ImportFailed(self.source.path, self.region_refusal(written, held, regions, handle))
 
     def read_here_before(self, handle: str) -> bool:
         """Whether an earlier import in this import's region has messages in a conversation of `handle`: then the
