@@ -10,7 +10,7 @@ from conftest import FIXTURES, snapshot
 
 WEEK1 = FIXTURES / "android" / "sms-20240301.xml"
 WEEK2 = FIXTURES / "android" / "sms-20240308.xml"
-WAY_OUT = "another number, and so would every number written without one: messages archived already would be archived again under it."
+TWICE = "another number, and so would every number written without one: messages archived already would be archived again under it."
 
 
 def refused_in_gb(cli, archive):
@@ -22,7 +22,7 @@ def refused_in_gb(cli, archive):
         1,
         "",
         f"Error: {WEEK2}: (202) 555-0143, written without a country code, is archived as +12025550143 (read in region"
-        f" US by import 1 of sms-20240301.xml); read in region GB it would be +442025550143, {WAY_OUT} Pass --region"
+        f" US by import 1 of sms-20240301.xml); read in region GB it would be +442025550143, {TWICE} Pass --region"
         " US to read this export as before (or no --region: US is the archive's region)\n",
     )
     assert snapshot(archive) == before
@@ -149,7 +149,7 @@ def test_a_clients_phone_from_another_country_read_in_its_region_is_imported(cli
     assert (r.exit_code, r.stderr) == (
         1,
         f"Error: {WEEK2}: (202) 555-0143, written without a country code, is archived as +12025550143 (read in region"
-        f" US by import 1 of sms-20240301.xml); read in region GB it would be +442025550143, {WAY_OUT} Pass --region"
+        f" US by import 1 of sms-20240301.xml); read in region GB it would be +442025550143, {TWICE} Pass --region"
         " US to read this export as before (or no --region: US is the archive's region)\n",
     )
     assert snapshot(archive) == before
@@ -181,7 +181,7 @@ def test_a_backup_read_in_the_archives_region_where_an_earlier_import_read_its_n
         1,
         "",
         f"Error: {WEEK2}: (202) 555-0143, written without a country code, is archived as +442025550143 (read in region"
-        f" GB by import 1 of sms-20240301.xml); read in region US it would be +12025550143, {WAY_OUT} Pass --region GB"
+        f" GB by import 1 of sms-20240301.xml); read in region US it would be +12025550143, {TWICE} Pass --region GB"
         " to read this export as before\n",
     )
     assert snapshot(archive) == before
