@@ -11,7 +11,7 @@ A record stream may contain, in any order:
   - `ChatFile`  a file the export holds that no message names, kept with its conversation;
   - `ChatFilesNamed`  after them, their names: ingest says which it kept (not those it skipped);
   - `Zone`      the zone the importer read the source's wall clocks in, when not `ImportOptions.tz`;
-  - `NumbersWritten`  after them, the numbers the source writes without a country code, as the region read them.
+  - `NumbersWritten`  after the messages, the numbers the source writes without a country code, as read (Android).
 """
 
 from __future__ import annotations
