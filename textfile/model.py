@@ -10,7 +10,8 @@ A record stream may contain, in any order:
   - `Notice`    a warning or an assumption the importer made, shown to the user and recorded;
   - `ChatFile`  a file the export holds that no message names, kept with its conversation;
   - `ChatFilesNamed`  after them, their names: ingest says which it kept (not those it skipped);
-  - `Zone`      the zone the importer read the source's wall clocks in, when not `ImportOptions.tz`.
+  - `Zone`      the zone the importer read the source's wall clocks in, when not `ImportOptions.tz`;
+  - `NumbersWritten`  after the messages, the numbers the source writes without a country code, as read (Android).
 """
 
 from __future__ import annotations
@@ -224,6 +225,16 @@ class Zone:
     name: str
 
 
+@dataclass(frozen=True)
+class NumbersWritten:
+    """The numbers a source writes without a country code ("2025550143"), each with the handle the import's
+    region read it as (+12025550143 in US, +442025550143 in GB), in the order the source first writes them;
+    after its messages (Android). An import whose region reads one as another number than another region gave
+    the archive is refused (ingest/writer/regions.py)."""
+
+    readings: tuple[tuple[str, str], ...]  # (the number as written, the handle read)
+
+
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
 OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}  # the order an ambiguous date has read the other way round
 
@@ -239,7 +250,7 @@ class DateOrder:
     proven: bool = False  # the source's own dates prove it (some impossible in the other order): no other reads them
 
 
-Record = Message | Reaction | Skipped | Notice | ChatFile | ChatFilesNamed | Zone | DateOrder
+Record = Message | Reaction | Skipped | Notice | ChatFile | ChatFilesNamed | Zone | DateOrder | NumbersWritten
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,13 @@ def as_written(value: str) -> str:
     return digits if sum(c.isdigit() for c in digits) >= 5 else value
 
 
+def no_country_code(text: str) -> bool:
+    """Whether `text` is a number written without a country code (no leading "+" or "00"): one that each
+    region reads its own way ("2025550143" is +12025550143 in the US, +442025550143 in GB)."""
+    value = clean(text)
+    return bool(_PHONE_CHARS.match(value)) and not value.startswith(("+", "00"))
+
+
 @lru_cache(maxsize=65536)
 def written_without_code(handle: str, region: str) -> bool:
     """A number kept as written (digits only, no "+") that is not a short code of the region

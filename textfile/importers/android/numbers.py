@@ -34,7 +34,7 @@ import phonenumbers
 from textfile import phones
 from textfile.importers.android.notices import _Refs
 from textfile.importers.android.source import SCAN_TAIL, _raw_reads, _text
-from textfile.model import ImportOptions, Notice
+from textfile.model import ImportOptions, Notice, NumbersWritten
 
 
 class _Address(NamedTuple):
@@ -125,6 +125,8 @@ class _Numbers:
         self.root = root  # smses or calls: which attribute holds the numbers
         self.region = options.region
         self.addresses: dict[str, _Address] = {}
+        # each number written without a country code -> the handle read (`written`), in the order first met
+        self.no_code: dict[str, str] = {}
         self.forms: dict[str, set[str]] | None = None  # international numbers in this backup, by national digits
         self.joined_keys = options.joined_keys
         self.joins: dict[str, dict[str, str]] | None = None  # what earlier imports joined (`joined_before`)
@@ -153,9 +155,16 @@ class _Numbers:
             found = _Address(handle, key, key)
             if self.archived_as_written and handle.startswith("+") and handle not in self.archived_numbers:
                 self.written_elsewhere(handle)
+        if found.flag != "joined" and len(self.no_code) < 100_000 and phones.no_country_code(raw):
+            self.no_code.setdefault(phones.clean(raw), found.handle)
         if len(self.addresses) < 100_000:
             self.addresses[raw] = found
         return found
+
+    def written(self) -> NumbersWritten:
+        """The numbers this backup writes without a country code, each as read in the region (a joined one is
+        read as the international number the backup writes, whatever the region: not among them)."""
+        return NumbersWritten(tuple(self.no_code.items()))
 
     def joined_before(self) -> dict[str, dict[str, str]]:
         """The numbers earlier imports joined with their international form (`ImportOptions.joined_keys`:

@@ -13,7 +13,7 @@ from textfile.importers.android.dates import _Dates
 from textfile.importers.android.numbers import _Numbers
 from textfile.importers.android.owner import _Owner
 from textfile.importers.android.sms import _Box
-from textfile.model import ImportOptions, Notice
+from textfile.model import ImportOptions, Notice, NumbersWritten
 
 
 class _Reader:
@@ -34,9 +34,12 @@ class _Reader:
         notices, self.notices = self.notices, []
         return notices
 
-    def notices_after(self, read_any: bool) -> Iterator[Notice]:
-        """What is said once the backup is read: the numbers kept as written or joined, the dates read as
+    def notices_after(self, read_any: bool) -> Iterator[Notice | NumbersWritten]:
+        """What is said once the backup is read: the numbers written without a country code as read (which the
+        writer checks against the archive's readings), the numbers kept as written or joined, the dates read as
         seconds, the number this phone was taken to have."""
+        if self.numbers.no_code:
+            yield self.numbers.written()
         yield from self.numbers.notices()
         yield from self.dates.notices()
         yield from self.owner.notices_after(read_any)

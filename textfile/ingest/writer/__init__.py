@@ -9,6 +9,7 @@
 - folds.py: an edit or a deletion between two exports, one message and not two
 - copies.py: one message found on two phones
 - owner.py: the owner's number a reading does not say
+- regions.py: a number written without a country code that the archive read in another region (refused)
 - attachments.py, reactions.py: bytes, files and reactions
 - disposed.py: a message a disposal deleted is never archived again
 - notices.py: what the import says (warnings, assumptions, skipped records)
@@ -30,6 +31,7 @@ from textfile.ingest.writer.merges import Merges
 from textfile.ingest.writer.notices import Notices
 from textfile.ingest.writer.owner import OwnerNumbers
 from textfile.ingest.writer.reactions import Reactions
+from textfile.ingest.writer.regions import Regions
 from textfile.ingest.writer.versions import Versions
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class _Writer(
     Folds,
     Copies,
     OwnerNumbers,
+    Regions,
     Attachments,
     Reactions,
     Disposed,
@@ -62,6 +65,7 @@ class _Writer(
         self.changes: dict = {}  # for the audit entry: what was folded, which times were corrected
         self.init_batches()
         self.init_conversations()
+        self.init_regions()
         self.init_merges()
         self.init_versions()
         self.init_corrections()

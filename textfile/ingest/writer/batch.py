@@ -34,7 +34,7 @@ from textfile.ingest.writer.attachments import INSERT_ATTACHMENT
 from textfile.ingest.writer.copies import COPY_RULE
 from textfile.ingest.writer.notices import _count
 from textfile.ingest.writer.versions import INSERT_VERSION, _edit_history
-from textfile.model import ChatFile, ChatFilesNamed, DateOrder, Message, Notice, Reaction, Skipped, Zone
+from textfile.model import ChatFile, ChatFilesNamed, DateOrder, Message, Notice, NumbersWritten, Reaction, Skipped, Zone
 from textfile.sqlparams import chunks, marks
 
 if TYPE_CHECKING:
@@ -154,6 +154,8 @@ class Batches:
                 self.result.zone = record.name
             elif isinstance(record, DateOrder):
                 self.date_order, self.date_order_proven = record.order, record.proven
+            elif isinstance(record, NumbersWritten):
+                self.check_regions(record.readings)
             else:
                 raise TypeError(f"importer yielded {type(record).__name__}, not a record")
             count += 1

@@ -1,0 +1,114 @@
+"""Regions: a number written without a country code that this import's region reads as another handle than
+the one the archive holds for it.
+
+A number written without a country code ("2025550143") is whatever the import's region makes of it
+(phones.normalize_handle): +12025550143 read in US, +442025550143 read in GB. An archive that read it in
+one region and an import that reads it in another would hold one person under two numbers: new
+conversations, the same messages archived twice (an Android message's identity holds the number as read),
+a country code the number was never written with, and deletions on the phone that never happened
+(coverage). So where the archive holds the handle that another region it used (its own, or an earlier
+import's, as the `imports` row records) makes of the same written number, and this import's region makes
+another, each with its country code, the import is refused, naming the number as written, both readings
+and the way out: the region the archive read it in. A reading that keeps the number as written gives it no
+code and is not refused (the importer says what it may be: importers/android/numbers.py). Numbers written
+with their country code, emails and names read the same in every region and are never looked at; a number
+that clashes with nothing archived (a client's phone from another country, read in its own region) is
+imported as before.
+
+Checked once the source is read, when its importer names the numbers it writes without a country code
+and what this import's region made of each (`model.NumbersWritten`, Android's only: an iMessage handle or a
+WhatsApp sender written without a code is rare), inside the import's transaction, which a refusal undoes;
+only by an import whose region is not the only one the archive used. The archive's numbers are read once,
+when the first number another region reads otherwise turns up (`archived_numbers`).
+"""
+
+from __future__ import annotations
+
+from textfile.errors import ImportFailed
+from textfile.phones import normalize_handle
+
+
+class Regions:
+    def init_regions(self) -> None:
+        # the regions other than this import's that the archive read numbers in: its own, and each import's
+        self.other_regions = sorted(
+            {r for (r,) in self.conn.execute("SELECT region FROM settings UNION SELECT region FROM imports")}
+            - {self.region}
+        )
+        self.numbers_archived: set[str] | None = None  # (`archived_numbers`)
+        (self.participants_before,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()
+
+    def check_regions(self, readings: tuple[tuple[str, str], ...]) -> None:
+        """Refuse (`region_refusal`) the first number written without a country code (`model.NumbersWritten`) that
+        this import gives a country code as `handle` where the archive held another region's reading of it with
+        another code before this import. A reading that keeps the number as written gives it no code: that
+        number may be another kept as written, or joined, the importer says (importers/android/numbers.py), as
+        it does for any number of another country."""
+        if not self.other_regions:
+            return
+        for written, handle in readings:
+            if handle[0] != "+":
+                continue
+            read = {region: normalize_handle(written, region) for region in self.other_regions}
+            others = sorted({h for h in read.values() if h != handle and h[0] == "+"})
+            held = next((h for h in others if h in self.archived_numbers()), None)
+            if held is not None and not self.read_here_before(handle):
+                regions = [region for region, h in read.items() if h == held]
+                raise ImportFailed(self.source.path, self.region_refusal(written, held, regions, handle))
+
+    def read_here_before(self, handle: str) -> bool:
+        """Whether an earlier import in this import's region has messages in a conversation of `handle`: then the
+        archive holds this reading of the number too (both readings are archived already), and this import adds no
+        number. A handle archived only from its international form (+12025550143 as written) is no reading of a
+        number written without a code, and does not count."""
+        return (
+            handle in self.archived_numbers()
+            and self.conn.execute(
+                "SELECT 1 FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id JOIN message_sources s"
+                " ON s.message_id = m.id JOIN imports i ON i.id = s.import_id WHERE p.handle = ? AND p.id <= ? AND i.region = ?"
+                " AND i.id < ? LIMIT 1",
+                (handle, self.participants_before, self.region, self.result.import_id),
+            ).fetchone()
+            is not None
+        )
+
+    def archived_numbers(self) -> set[str]:
+        """The participants' numbers the archive held before this import (those it adds are its own reading, not
+        the archive's), read once, when the first number another region reads otherwise turns up: one query, not
+        one a number (`participants` has no index of handles)."""
+        if self.numbers_archived is None:
+            self.numbers_archived = {
+                h
+                for (h,) in self.conn.execute(
+                    "SELECT DISTINCT handle FROM participants WHERE id <= ? AND handle GLOB '[+0-9]*'",
+                    (self.participants_before,),
+                )
+            }
+        return self.numbers_archived
+
+    def region_refusal(self, written: str, held: str, regions: list[str], handle: str) -> str:
+        """Why the number `written` cannot be read as `handle` in this import's region, where the archive holds
+        `held`, which `regions` make of it: the earliest import in one of them with a message in a conversation
+        of `held` (or the archive's own region), and the way out."""
+        marks = ",".join("?" * len(regions))
+        found = self.conn.execute(
+            "SELECT i.id, i.file_name, i.region FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id"
+            " JOIN message_sources s ON s.message_id = m.id JOIN imports i ON i.id = s.import_id"
+            f" WHERE p.handle = ? AND i.region IN ({marks}) ORDER BY i.id LIMIT 1",
+            (held, *regions),
+        ).fetchone()
+        (own,) = self.conn.execute("SELECT region FROM settings").fetchone()
+        if found is not None:
+            region = found["region"]
+            by = f"read in region {region} by import {found['id']} of {found['file_name']}"
+        else:
+            region = own if own in regions else regions[0]
+            by = f"as region {region}, the archive's, reads it" if region == own else f"as region {region} reads it"
+        out = f"Pass --region {region} to read this export as before" + (
+            f" (or no --region: {region} is the archive's region)" if region == own else ""
+        )
+        return (
+            f"{written}, written without a country code, is archived as {held} ({by}); read in region"
+            f" {self.region} it would be {handle}, another number, and so would every number written without"
+            f" one: messages archived already would be archived again under it. {out}"
+        )
