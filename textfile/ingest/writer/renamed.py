@@ -106,9 +106,27 @@ def _said(conn, conv_id: int, other: int, n: int, compared: int, import_id: int)
     (archived,) = conn.execute("SELECT title FROM conversations WHERE id = ?", (other,)).fetchone()
     (file_name,) = conn.execute("SELECT file_name FROM imports WHERE id = ?", (import_id,)).fetchone()
     messages = "message" if compared == 1 else "messages"
+    owner, archived_owner = (_owner(conn, c) for c in (conv_id, other))
+    # (a client's own export of their chat with the owner is named after the owner, and read with the client as its
+    # owner: --conversation would not lead it there, its key holding the client)
+    theirs = (
+        f"; if it is a client's own export of that chat (read with {owner!r} as its owner), import it with --custodian CLIENT"
+        if owner is not None and archived_owner is not None and owner.casefold() != archived_owner.casefold()
+        else ""
+    )
     return (
         f"conversation {other} {archived!r} (first imported from {file_name!r}) already holds {n} of this chat's"
         f" {compared} {messages} compared (its first, up to the last that conversation holds): this looks like a"
         f" renamed export of that chat, which would be archived again as a new conversation {title!r}. Import it with"
-        f" --conversation {archived!r} to add only its new messages to that chat"
+        f" --conversation {archived!r} to add only its new messages to that chat{theirs}"
     )
+
+
+def _owner(conn, conv_id: int) -> str | None:
+    """A conversation's owner as named there."""
+    row = conn.execute(
+        "SELECT coalesce(display_name, handle) FROM participants WHERE conversation_id = ? AND is_owner ORDER BY id"
+        " LIMIT 1",
+        (conv_id,),
+    ).fetchone()
+    return None if row is None else row[0]
