@@ -282,12 +282,12 @@ def test_an_iphone_and_a_mac_are_two_devices(cli, archive, tmp_path):
     ]
 
 
-def whatsapp_chat(folder: Path, name: str, instants: list[datetime]) -> Path:
-    """A WhatsApp (Android) export of a chat with Sam Client, one message at each time."""
+def whatsapp_chat(folder: Path, name: str, instants: list[datetime], text: str = "message") -> Path:
+    """A WhatsApp (Android) export of a chat with Sam Client, one message at each time ("message 0", "message 1" …,
+    or another `text`: chats whose messages are the same are one chat under two names, refused)."""
     folder.mkdir(exist_ok=True)
     lines = [
-        f"{t:%d/%m/%Y, %H:%M} - {'Sam Client' if n % 2 else 'Alex Owner'}: message {n}\n"
-        for n, t in enumerate(instants)
+        f"{t:%d/%m/%Y, %H:%M} - {'Sam Client' if n % 2 else 'Alex Owner'}: {text} {n}\n" for n, t in enumerate(instants)
     ]
     path = folder / f"WhatsApp Chat with {name}.txt"
     path.write_text("".join(lines), encoding="utf-8")
@@ -300,7 +300,14 @@ def test_the_cap_a_hole_and_a_late_start_are_reported_and_a_regular_thread_has_n
     holed = [start + timedelta(days=n) for n in range(25)] + [start + timedelta(days=65 + n) for n in range(5)]
     capped = [start + timedelta(minutes=n) for n in range(40_000)]
     for name, at in (("Regular", daily), ("Holed", holed), ("Capped", capped)):
-        imported(cli, whatsapp_chat(tmp_path / "exports", name, at), "--me", "Alex Owner", "--date-order", "dmy")
+        imported(
+            cli,
+            whatsapp_chat(tmp_path / "exports", name, at, f"{name} message"),
+            "--me",
+            "Alex Owner",
+            "--date-order",
+            "dmy",
+        )
     for conversation in (1, 2, 3):
         assert cli("file", conversation, "--matter", "M-1").exit_code == 0
     with archive.transaction() as conn:  # the matter opened a week before its first message archived: not late

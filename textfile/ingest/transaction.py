@@ -20,6 +20,7 @@ from textfile.archive import Archive
 from textfile.fingerprint import canonical_json
 from textfile.ingest.custodian import _not_the_owners
 from textfile.ingest.writer import _Writer
+from textfile.ingest.writer.renamed import refuse_a_chat_archived_again
 
 Progress = Callable[[int], None]
 
@@ -131,6 +132,7 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         writer = _Writer(conn, result, source)
         writer.consume(records, progress)
         _not_the_owners(conn, source, result)
+        refuse_a_chat_archived_again(conn, source, result, writer.created)
         _ignore_on_arrival(conn, writer, result)
         _media_not_archived(conn, source, result, writer)
         _coverage(conn, source, result, writer)

@@ -1,0 +1,169 @@
+"""A WhatsApp export of an archived chat under another file name (filed by date, a renamed group, a zip saved
+otherwise) is refused, naming the chat and --conversation, not archived again as a new conversation
+(textfile/ingest/writer/renamed.py); another chat that shares a message by chance, and a client's own phone,
+import as before."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, OWNER, snapshot
+from typer.testing import CliRunner
+from whatsapp_build import build_zip
+
+from textfile.archive import Archive
+from textfile.cli import app
+
+WA = FIXTURES / "whatsapp"
+SAM = WA / "demo" / "WhatsApp Chat with Sam Client.txt"  # 14 messages from 3/1/24 to 3/14/24, one a call
+LEASE = WA / "WhatsApp Chat with Lease Committee.txt"
+JORDAN_SOURCE = WA / "ios-zip-source"
+JORDAN_ZIP = WA / "WhatsApp Chat - Jordan Lee.zip"
+NEW_LINE = "3/21/24, 9:00 AM - Sam Client: Thanks again\n"
+
+
+def written(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def imported(cli, *args) -> dict:
+    r = cli("import", *args, "--json")
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.output)
+    return result
+
+
+def held(archive: Archive) -> dict[str, list[tuple]]:
+    """What the archive holds of the chats: its conversations (but when each row was made), participants, messages,
+    their versions, attachments and sources, whole rows."""
+    conn = archive.conn
+    tables = ("participants", "messages", "message_versions", "message_attachments", "message_sources")
+    return {
+        "conversations": [
+            tuple(r) for r in conn.execute("SELECT id, platform, source_key, title, is_group FROM conversations")
+        ]
+    } | {name: [tuple(r) for r in conn.execute(f"SELECT * FROM {name} ORDER BY 1, 2")] for name in tables}
+
+
+def refused(cli, archive: Archive, path: Path, *args) -> list[str]:
+    """The import's output lines, having checked it failed and left the archive as it was (and sound)."""
+    before = snapshot(archive)
+    r = cli("import", path, *args)
+    assert r.exit_code == 1, r.output
+    assert snapshot(archive) == before
+    assert cli("verify").exit_code == 0
+    return r.output.strip().splitlines()
+
+
+def test_a_chat_exported_again_under_a_dated_name_is_refused_and_goes_in_with_conversation(cli, archive, tmp_path):
+    imported(cli, SAM)
+    renamed = written(tmp_path / "WhatsApp Chat with Sam Client 2024-03-21.txt", SAM.read_text("utf-8") + NEW_LINE)
+    assert refused(cli, archive, renamed) == [
+        f"Error: {renamed}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
+        " already holds 13 of this chat's 13 messages compared (its first, up to the last that conversation holds):"
+        " this looks like a renamed export of that chat, which would be archived again as a new conversation"
+        " 'Sam Client 2024-03-21'. Import it with --conversation 'Sam Client' to add only its new messages to that chat"
+    ]
+    r = imported(cli, renamed, "--conversation", "Sam Client")
+    assert (r["added"], r["already_present"], r["updated"], r["conversations"]) == (1, 14, 0, [1])
+    # the same as the next export imported under the chat's own name
+    with Archive.create(tmp_path / "other.db", **OWNER) as other:
+        runner = CliRunner()
+
+        def other_cli(*args):
+            return runner.invoke(
+                app, ["--archive", str(tmp_path / "other.db"), *map(str, args)], catch_exceptions=False
+            )
+
+        imported(other_cli, SAM)
+        imported(other_cli, written(tmp_path / "own name" / SAM.name, renamed.read_text("utf-8")))
+        assert held(other) == held(archive)
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, title FROM conversations")] == [(1, "Sam Client")]
+
+
+def test_a_renamed_group_is_refused(cli, archive, tmp_path):
+    imported(cli, LEASE)
+    renamed = written(
+        tmp_path / "WhatsApp Chat with Lease Committee 2024.txt",
+        LEASE.read_text("utf-8")
+        + '15/02/2024, 10:00 - Alex Owner changed the group name from "Lease Committee" to "Lease Committee 2024"\n'
+        + "15/02/2024, 10:01 - Dr: Smith: Meeting moved to 8\n",
+    )
+    assert refused(cli, archive, renamed) == [
+        f"Error: {renamed}: conversation 1 'Lease Committee' (first imported from 'WhatsApp Chat with Lease Committee.txt')"
+        " already holds 9 of this chat's 9 messages compared (its first, up to the last that conversation holds):"
+        " this looks like a renamed export of that chat, which would be archived again as a new conversation"
+        " 'Lease Committee 2024'. Import it with --conversation 'Lease Committee' to add only its new messages to that"
+        " chat"
+    ]
+
+
+def test_a_zip_under_another_name_is_refused(cli, archive, tmp_path):
+    imported(cli, JORDAN_ZIP)
+    source = tmp_path / "source"
+    shutil.copytree(JORDAN_SOURCE, source)
+    with (source / "_chat.txt").open("a", encoding="utf-8") as chat:
+        chat.write("[21.03.24, 09:00:00] Jordan Lee: See you on Friday\n")
+    zipped = build_zip(source, tmp_path / "WhatsApp Chat - Evil.zip")
+    assert refused(cli, archive, zipped) == [
+        f"Error: {zipped}: conversation 1 'Jordan Lee' (first imported from 'WhatsApp Chat - Jordan Lee.zip')"
+        " already holds 6 of this chat's 6 messages compared (its first, up to the last that conversation holds):"
+        " this looks like a renamed export of that chat, which would be archived again as a new conversation 'Evil'."
+        " Import it with --conversation 'Jordan Lee' to add only its new messages to that chat"
+    ]
+
+
+def test_another_chat_sharing_one_message_imports_and_its_own_renamed_export_names_it(cli, archive, tmp_path):
+    imported(cli, SAM)
+    tenants = (
+        "3/1/24, 9:20 AM - Kim: Did everyone get the landlord's letter?\n"
+        "3/1/24, 9:31 AM - Sam Client: ok\n"  # (as Sam wrote to Alex in that minute)
+        "3/1/24, 9:40 AM - Alex Owner: Meeting on Friday then\n"
+    )
+    r = imported(cli, written(tmp_path / "WhatsApp Chat with Tenants.txt", tenants))
+    assert (r["added"], r["already_present"], r["conversations"]) == (3, 0, [2])
+    assert [
+        tuple(m)
+        for m in archive.conn.execute(
+            "SELECT m.sent_at, p.display_name, m.direction, m.body FROM messages m JOIN participants p"
+            " ON p.id = m.sender_id WHERE m.conversation_id = 2 ORDER BY m.sent_at"
+        )
+    ] == [
+        ("2024-03-01T14:20:00.000Z", "Kim", "in", "Did everyone get the landlord's letter?"),
+        ("2024-03-01T14:31:00.000Z", "Sam Client", "in", "ok"),
+        ("2024-03-01T14:40:00.000Z", "Alex Owner", "out", "Meeting on Friday then"),
+    ]
+    # its own export under another name is that chat's, not Sam's, with which it shares the "ok"
+    renamed = written(
+        tmp_path / "WhatsApp Chat with Tenants 2024.txt", tenants + "3/2/24, 8:00 AM - Kim: Friday at 6 then\n"
+    )
+    assert refused(cli, archive, renamed)[0].startswith(
+        f"Error: {renamed}: conversation 2 'Tenants' (first imported from 'WhatsApp Chat with Tenants.txt')"
+        " already holds 3 of this chat's 3 messages compared"
+    )
+
+
+def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
+    imported(cli, SAM)
+    theirs = written(tmp_path / "WhatsApp Chat with Alex Owner.txt", SAM.read_text("utf-8") + NEW_LINE)
+    assert refused(cli, archive, theirs, "--me", "Sam Client") == [
+        f"Error: {theirs}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
+        " already holds 13 of this chat's 13 messages compared (its first, up to the last that conversation holds):"
+        " this looks like a renamed export of that chat, which would be archived again as a new conversation"
+        " 'Alex Owner'. Import it with --conversation 'Sam Client' to add only its new messages to that chat; if it is"
+        " a client's own export of that chat (read with 'Sam Client' as its owner), import it with --custodian CLIENT"
+    ]
+    r = imported(cli, theirs, "--me", "Sam Client", "--custodian", "Sam Client")
+    assert (r["added"], r["already_present"], r["conversations"]) == (15, 0, [2])
+    assert [tuple(c) for c in archive.conn.execute("SELECT id, source_key, title FROM conversations")] == [
+        (1, "sam client|alex owner", "Sam Client"),
+        (2, "alex owner|sam client", "Alex Owner"),
+    ]
+    assert [tuple(i) for i in archive.conn.execute("SELECT id, file_name, custodian FROM imports")] == [
+        (1, SAM.name, None),
+        (2, theirs.name, "Sam Client"),
+    ]
