@@ -222,3 +222,12 @@ def transcript_numbers(pdf) -> list[str]:
 
     data = json.loads(manifest.read(pdf))
     return [str(number_at(data["scope"]["numbering"], p)) for p in range(1, data["message_count"] + 1)]
+
+
+# The country code the fixtures' Android backups gave the numbers they write without one, read in region US (an
+# assumption each import records and every transcript of them prints: second reader, round 6, #7).
+CODES = "numbers written without a country code were read as numbers of region US (the archive's region) and given its code +1"
+CALLS_CODES = f"{CODES} — as written: 2025550143 as +12025550143"  # (calls-20240301.xml)
+SMS_CODES = (  # (sms-20240301.xml and sms-20240308.xml)
+    f"{CODES} — as written: (202) 555-0143 as +12025550143, 2025550143 as +12025550143, 2025550191 as +12025550191"
+)

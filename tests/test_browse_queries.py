@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ME, SAM_CHAT, ingest_records, msg
+from conftest import ME, SAM_CHAT, SMS_CODES, ingest_records, msg
 from test_coverage import ANDROID, DELETED, WHATSAPP, imported, without
 
 from textfile import ignore, times
@@ -494,6 +494,7 @@ def test_imports_and_their_assumptions_are_each_imports_record(archive, archive_
             "Skipped": 0,
             "Why skipped": "",
             "Assumed and warned": "assumed: repaired 2 emoji written as UTF-16 surrogate-pair references\n"
+            f"assumed: {SMS_CODES}\n"
             "warning: mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing\n"
             "warning: replaced 2 invalid character references or control characters"
             " (lone surrogates, &#0; …) with U+FFFD",

@@ -413,6 +413,8 @@ def test_a_kind_the_later_export_holds_none_of_is_said_not_compared_once(cli, ar
     assert cli("import", no_mms).stdout.splitlines() == [
         f"{no_mms}: android, added 0, already present 12, updated 0, skipped 0",
         "  assumed: repaired 2 emoji written as UTF-16 surrogate-pair references",
+        "  assumed: numbers written without a country code were read as numbers of region US (the archive's region)"
+        " and given its code +1 — as written: 2025550143 as +12025550143",
         "  assumed: this phone's number is taken to be +12025550100, the owner's only number in the archive, and what"
         " it sent is attributed to it: no MMS of this backup names the phone's own number, and --me did not",
         "  warning: 2 MMS of conversation 1 (archived before) were not compared: this export holds no MMS, so whether"

@@ -10,7 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from conftest import FIXTURES, snapshot
+from conftest import CALLS_CODES, FIXTURES, SMS_CODES, snapshot
 from test_weekly_cli import HOUR_AGO, office  # noqa: F401 (a fixture: two clients, a matter each, an inbox of last week's backups)
 
 from textfile import times, weekly
@@ -95,9 +95,9 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
                 "added": 7,
                 "already_present": 0,
                 "updated": 0,
-                "assumptions": [CALLS_ASSUMED],
+                "assumptions": [CALLS_CODES, CALLS_ASSUMED],
                 "warnings": [],
-                "notes": [f"assumed: {CALLS_ASSUMED}"],
+                "notes": [f"assumed: {CALLS_CODES}", f"assumed: {CALLS_ASSUMED}"],
                 "seen_before": [],
             },
             {
@@ -109,10 +109,10 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
                 "added": 16,
                 "already_present": 0,
                 "updated": 0,
-                "assumptions": [SMS_ASSUMED],
+                "assumptions": [SMS_ASSUMED, SMS_CODES],
                 "warnings": SMS_WARNED,
-                "notes": [f"assumed: {SMS_ASSUMED}"] + [f"warning: {w}" for w in SMS_WARNED],
-                "seen_before": [],
+                "notes": [f"assumed: {SMS_ASSUMED}", f"assumed: {SMS_CODES}"] + [f"warning: {w}" for w in SMS_WARNED],
+                "seen_before": [SMS_CODES],  # (the calls' backup gave its numbers the code just before: no news)
             },
         ],
         "unfiled": [
@@ -135,7 +135,7 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
         "exchanges_without_note": 1,  # conversation 1: 11 texts both ways in half an hour
         "attachments_not_archived": 1,
         "past_retention": [],
-        "assumptions": 2,
+        "assumptions": 3,
         "exit_code": 4,
     }
     text = cli("status")
@@ -154,7 +154,7 @@ def test_the_weekly_question_answered_item_by_item(cli, office, tmp_path, archiv
         "1 attachment of filed conversations is not in the archive: deleting its thread from the phone loses it"
         " (textfile coverage)",
         "Safe to delete from the phone: 1 conversation (textfile deletable says up to when)",
-        "Needs you: 4 conversations to file or set aside; 2 assumptions no earlier import made.",
+        "Needs you: 4 conversations to file or set aside; 3 assumptions no earlier import made.",
     ]
 
     # Set aside and run again: nothing new since that run, nothing waiting; the ignored ones counted apart.
@@ -205,7 +205,7 @@ def test_an_assumption_earlier_imports_made_too_is_listed_and_is_not_news(cli, o
     code, found = run_status(cli)
     [week] = found["imports"]
     assert (week["assumptions"], week["seen_before"]) == (
-        ["repaired 3 emoji written as UTF-16 surrogate-pair references"],
+        ["repaired 3 emoji written as UTF-16 surrogate-pair references", SMS_CODES],
     ) * 2
     assert (code, found["assumptions"], found["unfiled"], found["waiting"]) == (
         0,
@@ -230,7 +230,7 @@ def test_an_assumption_earlier_imports_made_too_is_listed_and_is_not_news(cli, o
         == 0
     )
     code, found = run_status(cli)
-    assert (code, found["assumptions"], [len(i["seen_before"]) for i in found["imports"]]) == (4, 1, [1, 0])
+    assert (code, found["assumptions"], [len(i["seen_before"]) for i in found["imports"]]) == (4, 1, [2, 0])
 
 
 def test_an_assumption_an_import_of_this_week_made_already_is_not_news_again(cli, archive):

@@ -170,8 +170,11 @@ def test_whatsapp_zone_date_order_and_who_me_was_are_on_the_cover(made):
         " the dates advance alike in both orders, no dated attachment name fits one order only); dates were read as"
         " month/day/year (the usual order for region US); pass --date-order dmy if that is wrong."
     ) in cover
-    assert (
-        "• sms-20240301.xml: assumed on import: repaired 2 emoji written as UTF-16 surrogate-pair references." in cover
+    assert (  # (the country code its numbers written without one were given: an assumption, on the transcript)
+        "• sms-20240301.xml: assumed on import: repaired 2 emoji written as UTF-16 surrogate-pair references; numbers"
+        " written without a country code were read as numbers of region US (the archive's region) and given its code +1"
+        " — as written: (202) 555-0143 as +12025550143, 2025550143 as +12025550143, 2025550191 as +12025550191."
+        in cover
     )
     assert (
         "• WhatsApp Chat with Bo.txt: times read as wall-clock times in America/New_York (the archive's zone); dates read as"

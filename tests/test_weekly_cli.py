@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import CALLS_CODES, FIXTURES, SMS_CODES
 
 from textfile import times
 from textfile.archive import Archive
@@ -566,11 +566,13 @@ def test_the_weekly_run_names_each_new_unfiled_chat_and_what_it_took_me_for(cli,
     expected = [
         f"  imported {calls}: android, added 7, already present 0, updated 0",
         f"    {me}",
+        f"    assumed: {CALLS_CODES}",
         "    assumed: this phone's number is taken to be +12025550100, the owner's only number in the archive, and what it sent is"
         " attributed to it: no MMS of this backup names the phone's own number, and --me names none of the owner's",
         f"  imported {sms}: android, added 16, already present 0, updated 0",
         f"    {me}",
         "    assumed: repaired 2 emoji written as UTF-16 surrogate-pair references",
+        f"    assumed: {SMS_CODES}",
         "    warning: mms 4: attachment report.pdf has corrupt base64 (Only base64 data is allowed); kept as missing",
         "    warning: replaced 2 invalid character references or control characters (lone surrogates, &#0; …) with U+FFFD",
         # (Sam has no consent to text on record: the three texts sent; the draft, failed and queued ones never went out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import CALLS_CODES, SMS_CODES
 from test_status import CALLS_ASSUMED, SMS_ASSUMED, SMS_WARNED, run_status
 from test_weekly_cli import office  # noqa: F401 (a fixture: two clients, a matter each, an inbox of last week's backups)
 
@@ -58,8 +59,11 @@ def imports(archive_path: Path) -> dict[int, dict]:
         return {r["id"]: dict(r) for r in archive.conn.execute("SELECT id, path, started_at FROM imports")}
 
 
-def new_import(row: dict, format_, added: int, assumptions: list[str], warnings: list[str]) -> dict:
-    """An import as `status --json` lists it among the new ones (no earlier import assumed the same)."""
+def new_import(
+    row: dict, format_, added: int, assumptions: list[str], warnings: list[str], seen_before: list[str] = ()
+) -> dict:
+    """An import as `status --json` lists it among the new ones (`seen_before`: its assumptions an earlier import
+    made too)."""
     return {
         "import": row["id"],
         "path": row["path"],
@@ -72,7 +76,7 @@ def new_import(row: dict, format_, added: int, assumptions: list[str], warnings:
         "assumptions": assumptions,
         "warnings": warnings,
         "notes": [f"assumed: {a}" for a in assumptions] + [f"warning: {w}" for w in warnings],
-        "seen_before": [],
+        "seen_before": list(seen_before),
     }
 
 
@@ -96,20 +100,21 @@ def test_a_run_killed_after_its_first_import_is_said_by_status_and_by_the_next_r
     # status: what the killed run imported is new (not what came after the run before it), and it needs a person.
     code, found = run_status(cli)
     assert (code, found["since"], found["since_run"], found["last_run"]) == (4, killed, True, record(archive_path))
-    assert found["imports"] == [new_import(calls, "android", 7, [CALLS_ASSUMED], [])]
+    assert found["imports"] == [new_import(calls, "android", 7, [CALLS_CODES, CALLS_ASSUMED], [])]
     assert found["not_finished"] == [
         {"started_at": killed, "inbox": str(office), "followed_by": None, "running": False}
     ]
     lines = cli("status").stdout.splitlines()
     assert lines[0] == f"Imported by the archive run of {times.display(killed, TZ)} and since: 1 file"
-    assert lines[lines.index("  import 1, calls-20240301.xml:") + 1] == f"    assumed: {CALLS_ASSUMED}"
+    at = lines.index("  import 1, calls-20240301.xml:")
+    assert lines[at + 1 : at + 3] == [f"    assumed: {CALLS_CODES}", f"    assumed: {CALLS_ASSUMED}"]
     said = (
         f"The archive run of {office} started at {times.display(killed, TZ)} {STOPPED}, and no run has finished"
         " since: what it imported is listed as new above; the next archive run takes up the rest"
     )
     assert said in lines
     assert lines[-1] == (
-        "Needs you: 1 conversation to file or set aside; 1 assumption no earlier import made; 1 run that did not"
+        "Needs you: 1 conversation to file or set aside; 2 assumptions no earlier import made; 1 run that did not"
         " finish; 2 matters with messages in no transcript."
     )
 
@@ -136,9 +141,11 @@ def test_a_run_killed_after_its_first_import_is_said_by_status_and_by_the_next_r
         f"  the archive run of {office} started at {times.display(killed, TZ)} {STOPPED}; imported from its start"
         " until this run: 1 file",
         f"    import 1, {calls['path']}: android, added 7, already present 0, updated 0",
+        f"      assumed: {CALLS_CODES}",
         f"      assumed: {CALLS_ASSUMED}",
         f"  imported {sms['path']}: android, added 16, already present 0, updated 0",
         f"    assumed: {SMS_ASSUMED}",
+        f"    assumed: {SMS_CODES}",
     ] + [f"    warning: {w}" for w in SMS_WARNED]
     assert r.stdout.splitlines()[: len(expected)] == expected
     assert log_since(archive_path, logged)[: len(expected)] == expected
@@ -167,20 +174,21 @@ def test_a_run_killed_after_its_first_import_is_said_by_status_and_by_the_next_r
     code, found = run_status(cli)
     assert (code, found["since"], found["last_run"]) == (4, killed, finished)
     assert found["imports"] == [
-        new_import(calls, "android", 7, [CALLS_ASSUMED], []),
-        new_import(sms, "android", 16, [SMS_ASSUMED], SMS_WARNED),
+        new_import(calls, "android", 7, [CALLS_CODES, CALLS_ASSUMED], []),
+        new_import(sms, "android", 16, [SMS_ASSUMED, SMS_CODES], SMS_WARNED, [SMS_CODES]),
     ]
     assert found["not_finished"] == [
         {"started_at": killed, "inbox": str(office), "followed_by": finished["started_at"], "running": False}
     ]
     lines = cli("status").stdout.splitlines()
     assert lines[0] == f"Imported by the archive run of {times.display(killed, TZ)} and since: 2 files"
-    assert lines[lines.index("  import 1, calls-20240301.xml:") + 1] == f"    assumed: {CALLS_ASSUMED}"
+    at = lines.index("  import 1, calls-20240301.xml:")
+    assert lines[at + 1 : at + 3] == [f"    assumed: {CALLS_CODES}", f"    assumed: {CALLS_ASSUMED}"]
     assert (
         f"The archive run of {office} started at {times.display(killed, TZ)} {STOPPED}; the run started at"
         f" {times.display(finished['started_at'], TZ)} has finished since: what it imported is listed as new above"
     ) in lines
-    assert lines[-1] == "Needs you: 4 conversations to file or set aside; 2 assumptions no earlier import made."
+    assert lines[-1] == "Needs you: 4 conversations to file or set aside; 3 assumptions no earlier import made."
 
     # The run after that reported them: new counts from its own start again, as after any run.
     assert cli("archive", office, "--out", out, "--quiet").exit_code == 0
@@ -212,17 +220,18 @@ def test_two_runs_killed_in_a_row_then_one_that_finishes(cli, office, tmp_path, 
         {"started_at": second, "inbox": str(office), "followed_by": None, "running": False},
     ]
     assert cli("status").stdout.splitlines()[-1] == (
-        "Needs you: 1 conversation to file or set aside; 1 assumption no earlier import made; 2 runs that did not"
+        "Needs you: 1 conversation to file or set aside; 2 assumptions no earlier import made; 2 runs that did not"
         " finish; 2 matters with messages in no transcript."
     )
 
     r = cli("archive", office, "--out", out)
     assert r.exit_code == 0, r.output
     calls = imports(archive_path)[1]
-    assert r.stdout.splitlines()[1:5] == [
+    assert r.stdout.splitlines()[1:6] == [
         f"  the archive run of {office} started at {times.display(first, TZ)} {STOPPED}; imported from its start"
         " until this run: 1 file",
         f"    import 1, {calls['path']}: android, added 7, already present 0, updated 0",
+        f"      assumed: {CALLS_CODES}",
         f"      assumed: {CALLS_ASSUMED}",
         f"  the archive run of {office} started at {times.display(second, TZ)} {STOPPED}; nothing was imported from"
         " its start until this run",
@@ -292,7 +301,7 @@ def test_a_run_refused_by_the_archives_checks_keeps_the_killed_runs_start(
                     "added": 7,
                     "already_present": 0,
                     "updated": 0,
-                    "assumptions": [CALLS_ASSUMED],
+                    "assumptions": [CALLS_CODES, CALLS_ASSUMED],
                     "warnings": [],
                 }
             ],
@@ -307,7 +316,7 @@ def test_a_run_refused_by_the_archives_checks_keeps_the_killed_runs_start(
     assert (code, found["since"], found["imports"]) == (
         4,
         killed,
-        [new_import(calls, "android", 7, [CALLS_ASSUMED], [])],
+        [new_import(calls, "android", 7, [CALLS_CODES, CALLS_ASSUMED], [])],
     )
     assert found["not_finished"] == [
         {"started_at": killed, "inbox": str(office), "followed_by": refused["started_at"], "running": False}

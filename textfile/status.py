@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from textfile import ignore, notes, times
 from textfile.archive import Archive
 from textfile.ignore import AsideWithClients, WaitingConversation
+from textfile.ingest.writer.regions import AS_WRITTEN
 from textfile.integrity import FINE, transcript_states
 from textfile.lifecycle import retention
 from textfile.lifecycle.coverage_report import not_archived_count
@@ -248,5 +249,5 @@ def _kind(assumption: str, source: str) -> str:
     and file names' digits: "repaired 2 emoji …" made again by next week's backup ("repaired 3 emoji …"), or
     a chat's zone said of its .txt one week and of its .zip the next, is one a person has seen (it is listed,
     and does not by itself need them); a new kind of assumption does."""
-    said = assumption.removeprefix(f"{source}: ")
+    said = assumption.removeprefix(f"{source}: ").split(AS_WRITTEN)[0]  # (the numbers it gave a code, by name)
     return re.sub(r"\d+", "#", said)

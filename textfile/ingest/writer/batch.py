@@ -155,7 +155,7 @@ class Batches:
             elif isinstance(record, DateOrder):
                 self.date_order, self.date_order_proven = record.order, record.proven
             elif isinstance(record, NumbersWritten):
-                self.check_regions(record.readings)
+                self.numbers_written(record.readings)
             else:
                 raise TypeError(f"importer yielded {type(record).__name__}, not a record")
             count += 1

@@ -24,8 +24,16 @@ when the first number another region reads otherwise turns up (`archived_numbers
 
 from __future__ import annotations
 
+import phonenumbers
+
 from textfile.errors import ImportFailed
 from textfile.phones import normalize_handle
+
+# The numbers an import's assumption names as read, of those it gave a country code (the count says the rest),
+# after AS_WRITTEN: what follows it is no part of the assumption's kind (`status`: next week's backup, with other
+# numbers, assumes what this one did).
+SAID = 5
+AS_WRITTEN = " — as written: "
 
 
 class Regions:
@@ -37,6 +45,26 @@ class Regions:
         )
         self.numbers_archived: set[str] | None = None  # (`archived_numbers`)
         (self.participants_before,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()
+
+    def numbers_written(self, readings: tuple[tuple[str, str], ...]) -> None:
+        """The numbers the source writes without a country code (`model.NumbersWritten`): refused where this
+        region reads an archived one otherwise (`check_regions`); else the country code this import gave them, an
+        assumption (no value is invented unsaid: it is recorded, and printed on every transcript of them)."""
+        self.check_regions(readings)
+        given = [(written, handle) for written, handle in readings if handle[0] == "+"]
+        if given:
+            self.note(self.codes_given(given), "assumption")
+
+    def codes_given(self, given: list[tuple[str, str]]) -> str:
+        (own,) = self.conn.execute("SELECT region FROM settings").fetchone()
+        whose = "the archive's region" if self.region == own else "the region this import was given"
+        code = phonenumbers.country_code_for_region(self.region)
+        said = ", ".join(f"{written} as {handle}" for written, handle in given[:SAID])
+        more = f" and {len(given) - SAID:,} more" if len(given) > SAID else ""
+        return (
+            f"numbers written without a country code were read as numbers of region {self.region} ({whose}) and"
+            f" given its code +{code}{AS_WRITTEN}{said}{more}"
+        )
 
     def check_regions(self, readings: tuple[tuple[str, str], ...]) -> None:
         """Refuse (`region_refusal`) the first number written without a country code (`model.NumbersWritten`) that
