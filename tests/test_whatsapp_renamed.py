@@ -64,7 +64,7 @@ def test_a_chat_exported_again_under_a_dated_name_is_refused_and_goes_in_with_co
     renamed = written(tmp_path / "WhatsApp Chat with Sam Client 2024-03-21.txt", SAM.read_text("utf-8") + NEW_LINE)
     assert refused(cli, archive, renamed) == [
         f"Error: {renamed}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
-        " already holds 13 of this chat's 13 messages compared (its first, up to the last that conversation holds):"
+        " already holds 8 of this chat's 8 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation"
         " 'Sam Client 2024-03-21'. Import it with --conversation 'Sam Client' to add only its new messages to that chat"
     ]
@@ -95,7 +95,7 @@ def test_a_renamed_group_is_refused(cli, archive, tmp_path):
     )
     assert refused(cli, archive, renamed) == [
         f"Error: {renamed}: conversation 1 'Lease Committee' (first imported from 'WhatsApp Chat with Lease Committee.txt')"
-        " already holds 9 of this chat's 9 messages compared (its first, up to the last that conversation holds):"
+        " already holds 5 of this chat's 5 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation"
         " 'Lease Committee 2024'. Import it with --conversation 'Lease Committee' to add only its new messages to that"
         " chat"
@@ -111,7 +111,7 @@ def test_a_zip_under_another_name_is_refused(cli, archive, tmp_path):
     zipped = build_zip(source, tmp_path / "WhatsApp Chat - Evil.zip")
     assert refused(cli, archive, zipped) == [
         f"Error: {zipped}: conversation 1 'Jordan Lee' (first imported from 'WhatsApp Chat - Jordan Lee.zip')"
-        " already holds 6 of this chat's 6 messages compared (its first, up to the last that conversation holds):"
+        " already holds 3 of this chat's 3 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation 'Evil'."
         " Import it with --conversation 'Jordan Lee' to add only its new messages to that chat"
     ]
@@ -143,7 +143,7 @@ def test_another_chat_sharing_one_message_imports_and_its_own_renamed_export_nam
     )
     assert refused(cli, archive, renamed)[0].startswith(
         f"Error: {renamed}: conversation 2 'Tenants' (first imported from 'WhatsApp Chat with Tenants.txt')"
-        " already holds 3 of this chat's 3 messages compared"
+        " already holds 2 of this chat's 2 messages received compared"
     )
 
 
@@ -152,7 +152,7 @@ def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
     theirs = written(tmp_path / "WhatsApp Chat with Alex Owner.txt", SAM.read_text("utf-8") + NEW_LINE)
     assert refused(cli, archive, theirs, "--me", "Sam Client") == [
         f"Error: {theirs}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
-        " already holds 13 of this chat's 13 messages compared (its first, up to the last that conversation holds):"
+        " already holds 4 of this chat's 4 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation"
         " 'Alex Owner'. Import it with --conversation 'Sam Client' to add only its new messages to that chat; if it is"
         " a client's own export of that chat (read with 'Sam Client' as its owner), import it with --custodian CLIENT"
@@ -167,3 +167,31 @@ def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
         (1, SAM.name, None),
         (2, theirs.name, "Sam Client"),
     ]
+
+
+def test_chats_that_share_only_the_owners_broadcast_each_import_as_their_own(cli, archive, tmp_path):
+    """The owner's broadcast (one text sent to many chats at once, in the same minute) is in each of those chats: it
+    says nothing of which chat an export is. Only what the other side wrote is compared (second reader, round 7, B:
+    Max Roe's chat was refused as Pat Smith's, and the refusal's way in merged them; a chat holding only the
+    broadcast was refused too)."""
+    broadcast = "3/1/24, 9:00 AM - Alex Owner: New office address from April:\n3/1/24, 9:00 AM - Alex Owner: 12 Main St, Suite 4\n"
+    pat = written(tmp_path / "WhatsApp Chat with Pat Smith.txt", broadcast + "3/1/24, 9:05 AM - Pat Smith: Noted\n")
+    max_roe = written(
+        tmp_path / "WhatsApp Chat with Max Roe.txt",
+        broadcast + "3/2/24, 10:00 AM - Max Roe: I signed the settlement, sending it now\n",
+    )
+    kit = written(tmp_path / "WhatsApp Chat with Kit Lane.txt", broadcast)
+    for path, added, conversation in ((pat, 3, 1), (max_roe, 3, 2), (kit, 2, 3)):
+        r = imported(cli, path)
+        assert (r["added"], r["already_present"], r["conversations"]) == (added, 0, [conversation])
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, title FROM conversations ORDER BY id")] == [
+        (1, "Pat Smith"),
+        (2, "Max Roe"),
+        (3, "Kit Lane"),
+    ]
+    assert [
+        tuple(m)
+        for m in archive.conn.execute(
+            "SELECT m.conversation_id, m.direction, m.body FROM messages m WHERE m.direction = 'in' ORDER BY m.rowid"
+        )
+    ] == [(1, "in", "Noted"), (2, "in", "I signed the settlement, sending it now")]

@@ -6,10 +6,13 @@ since its last export, a zip saved under another name would archive the whole ch
 every message twice in search, transcripts and productions, its review flags raised again. (The same bytes under
 a copy's name, and a name taken from the senders, find the chat already: policy.py.)
 
-So a conversation an import of such a format created is compared, by its first messages in time order, with the
-other conversations of its format the archive held before: where one holds nearly all of them (the same time, text
-and sender), the import is refused, naming that chat and the way in (`--conversation`, which names the chat).
-A chance match (two chats each with an "ok" at the same minute) is one message of many, never nearly all.
+So a conversation an import of such a format created is compared, by its first messages received in time order
+(the other side's: what the owner sent may have gone to many chats at once, a broadcast, and says nothing of which
+chat this is; found in another conversation whichever way they went there, as a client's own export of the chat
+holds the owner's texts as received), with the other conversations of its format the archive held before: where one holds nearly all of
+them (the same time, text and sender), the import is refused, naming that chat and the way in (`--conversation`,
+which names the chat). A chance match (two chats each with an "ok" at the same minute) is one message of many,
+never nearly all; a chat in which nobody but the owner wrote is not compared.
 
 A client's phone (`--custodian CLIENT`) is left out: its export names the chat after the owner, and its key holds
 the client as the chat's owner, so `--conversation` could not lead it into the owner's copy of the chat.
@@ -64,13 +67,13 @@ def _a_clients_phone(conn, source: Source) -> bool:
 
 
 def _archived_already(conn, conv_id: int, others: list[int]) -> tuple[int, int, int, int] | None:
-    """The archived conversation among `others` that holds nearly all of `conv_id`'s first messages (by time, text,
-    and sender where both have one) of those in its own span (from its first message to its last: an export made
+    """The archived conversation among `others` that holds nearly all of `conv_id`'s first messages received (by time,
+    text, and sender where both have one) of those in its own span (from its first message to its last: an export made
     since holds later messages, one that WhatsApp cut holds earlier ones): (that conversation, how many of them it
     holds, how many were compared, the earliest import of a message found there); None where there is none."""
     first = conn.execute(
         "SELECT m.sent_at, m.body, p.handle FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
-        " WHERE m.conversation_id = ? AND m.kind = 'message' ORDER BY m.sent_at, m.rowid LIMIT ?",
+        " WHERE m.conversation_id = ? AND m.kind = 'message' AND m.direction = 'in' ORDER BY m.sent_at, m.rowid LIMIT ?",
         (conv_id, COMPARED),
     ).fetchall()
     held: dict[int, int] = {}
@@ -116,7 +119,7 @@ def _said(conn, conv_id: int, other: int, n: int, compared: int, import_id: int)
     )
     return (
         f"conversation {other} {archived!r} (first imported from {file_name!r}) already holds {n} of this chat's"
-        f" {compared} {messages} compared (its first, up to the last that conversation holds): this looks like a"
+        f" {compared} {messages} received compared (its first, up to the last that conversation holds): this looks like a"
         f" renamed export of that chat, which would be archived again as a new conversation {title!r}. Import it with"
         f" --conversation {archived!r} to add only its new messages to that chat{theirs}"
     )
