@@ -6,6 +6,7 @@ country, whose numbers clash with nothing archived, is read in its own region as
 
 from __future__ import annotations
 
+import pytest
 from conftest import FIXTURES, snapshot
 
 WEEK1 = FIXTURES / "android" / "sms-20240301.xml"
@@ -191,3 +192,44 @@ def test_a_backup_read_in_the_archives_region_where_an_earlier_import_read_its_n
         0,
         f"{WEEK2}: android, added 2, already present 16, updated 0, skipped 0",
     )
+
+
+# A UK client's own phone, its numbers written as the UK writes them (second reader, round 7, A).
+NIGEL = """<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>
+<smses count="2" backup_set="aa1c7e2a-90b4-4c1f-8e3d-6a7b2c9f0e99" backup_date="1709319600000" type="full">
+  <sms protocol="0" address="+12025550100" date="1709312398000" type="2" subject="null" body="Alex, the landlord wrote again." toa="null" sc_toa="null" service_center="null" read="1" status="-1" locked="0" date_sent="0" sub_id="1" readable_date="Mar 1, 2024 11:59:58 AM" contact_name="Alex (lawyer)" />
+  <sms protocol="0" address="07912 345678" date="1709313500000" type="1" subject="null" body="Pay the rent by Friday or else." toa="null" sc_toa="null" service_center="+447911000000" read="1" status="-1" locked="0" date_sent="1709313499000" sub_id="1" readable_date="Mar 1, 2024 12:18:20 PM" contact_name="Landlord" />
+</smses>
+"""
+
+
+@pytest.mark.parametrize(
+    "first, then, as_read, would_be, region",
+    [
+        ((), ("--region", "GB"), "07912345678", "+447912345678", "US"),
+        (("--region", "GB"), (), "+447912345678", "07912345678", "GB"),
+    ],
+)
+def test_the_same_phones_backup_read_once_as_written_and_once_in_its_region_is_refused(
+    cli, archive, tmp_path, first, then, as_read, would_be, region
+):
+    """A UK client's backup imported into a US archive without --region keeps 07912 345678 as written; the same
+    backup read with --region GB would make it +447912345678: a second Landlord, the same message archived twice.
+    Refused both ways round, naming the number, the earlier reading and the region that reads it so."""
+    backup = tmp_path / "nigel.xml"
+    backup.write_text(NIGEL, encoding="utf-8")
+    assert cli("client", "add", "Nigel Brit", "--phone", "+44 7911 123456").exit_code == 0
+    assert cli("import", backup, "--custodian", "Nigel Brit", *first).exit_code == 0
+    before = snapshot(archive)
+    r = cli("import", backup, "--custodian", "Nigel Brit", *then)
+    out = f"Pass --region {region} to read this export as before" + (
+        " (or no --region: US is the archive's region)" if region == "US" else ""
+    )
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        f"Error: {backup}: 07912 345678, written without a country code, is archived as {as_read} (read in region"
+        f" {region} by import 1 of nigel.xml); read in region {'GB' if region == 'US' else 'US'} it would be"
+        f" {would_be}, another number: messages archived already would be archived again under it. {out}\n",
+    )
+    assert snapshot(archive) == before

@@ -34,6 +34,8 @@ from textfile.phones import normalize_handle
 # numbers, assumes what this one did).
 SAID = 5
 AS_WRITTEN = " — as written: "
+# (every number written without a code that both regions give one: said where it is so)
+SO_WOULD = ", and so would every number written without one"
 
 
 class Regions:
@@ -44,6 +46,7 @@ class Regions:
             - {self.region}
         )
         self.numbers_archived: set[str] | None = None  # (`archived_numbers`)
+        self.phone_regions: list[str] | None = None  # (`same_phone_regions`)
         (self.participants_before,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()
 
     def numbers_written(self, readings: tuple[tuple[str, str], ...]) -> None:
@@ -75,6 +78,7 @@ class Regions:
         if not self.other_regions:
             return
         for written, handle in readings:
+            self.check_same_phone(written, handle)
             if handle[0] != "+":
                 continue
             read = {region: normalize_handle(written, region) for region in self.other_regions}
@@ -83,6 +87,36 @@ class Regions:
             if held is not None and not self.read_here_before(handle):
                 regions = [region for region, h in read.items() if h == held]
                 raise ImportFailed(self.source.path, self.region_refusal(written, held, regions, handle))
+
+    def check_same_phone(self, written: str, handle: str) -> None:
+        """Refuse where an earlier import of this very phone (the owner's, or the same client's: `import_custodians`)
+        read `written` in another region as another handle the archive holds, one of the two keeping it as written
+        (`check_regions` leaves those: a UK number the owner's US phone keeps as written is not the client's UK
+        phone's +44 one). The same backup imported once without --region and once with it would archive its
+        messages twice (second reader, round 7, A)."""
+        for region in self.same_phone_regions():
+            earlier = normalize_handle(written, region)
+            if (
+                earlier != handle
+                and (earlier[0] != "+" or handle[0] != "+")
+                and earlier in self.archived_numbers()
+                and not self.read_here_before(handle)
+            ):
+                raise ImportFailed(self.source.path, self.region_refusal(written, earlier, [region], handle))
+
+    def same_phone_regions(self) -> list[str]:
+        """The regions, other than this import's, that earlier imports of this format from this phone read in (the
+        owner's phone: no custodian; a client's: theirs), read once."""
+        if self.phone_regions is None:
+            self.phone_regions = [
+                region
+                for (region,) in self.conn.execute(
+                    "SELECT DISTINCT i.region FROM imports i LEFT JOIN import_custodians c ON c.import_id = i.id"
+                    " WHERE i.id < ? AND i.format = ? AND c.client_id IS ? AND i.region <> ? ORDER BY 1",
+                    (self.result.import_id, self.source.format, self.source.custodian_client, self.region),
+                )
+            ]
+        return self.phone_regions
 
     def read_here_before(self, handle: str) -> bool:
         """Whether an earlier import in this import's region has messages in a conversation of `handle`: then the
@@ -137,6 +171,6 @@ class Regions:
         )
         return (
             f"{written}, written without a country code, is archived as {held} ({by}); read in region"
-            f" {self.region} it would be {handle}, another number, and so would every number written without"
-            f" one: messages archived already would be archived again under it. {out}"
+            f" {self.region} it would be {handle}, another number{SO_WOULD if held[0] == handle[0] == '+' else ''}:"
+            f" messages archived already would be archived again under it. {out}"
         )
