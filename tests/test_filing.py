@@ -288,3 +288,29 @@ def test_filing_one_clients_thread_to_another_clients_matter_is_warned_of(cli, a
     for other in (kims, jos):
         quiet = cli("file", other, "--matter", "K-1")
         assert (quiet.exit_code, quiet.stderr) == (0, ""), quiet.output
+
+
+def test_a_whatsapp_chat_named_for_another_client_filed_to_a_matter_is_warned_of(cli, archive):
+    """A WhatsApp chat names its people as the phone's contacts do, with no number: Sam Client's chat filed to Kim's
+    matter is warned of by Sam's name (second reader, round 7, E); Kim's own chat is not."""
+    add(archive, "Sam Client", "+12025550143")
+    add(archive, "Kim Lee", "+12025550177")
+    open_matter(archive, "K-1", "Kim Lee")
+    owner = Participant("Alex Owner", "Alex Owner", is_owner=True)
+    chats = {
+        name: Conversation("whatsapp", name, name, False, (Participant(name, name), owner))
+        for name in ("Sam Client", "Kim Lee")
+    }
+    ingest_records(archive, [msg(1, conversation=chats["Sam Client"]), msg(2, conversation=chats["Kim Lee"])])
+    sams, kims = (
+        archive.conn.execute("SELECT id FROM conversations WHERE source_key = ?", (name,)).fetchone()[0]
+        for name in ("Sam Client", "Kim Lee")
+    )
+    r = cli("file", sams, "--matter", "K-1")
+    assert (r.exit_code, r.stderr) == (
+        0,
+        f"Warning: conversation {sams} is with Sam Client (by name) and not with Kim Lee, the client of K-1: filed all"
+        f" the same; if its texts are another client's, take it back with `textfile unfile {sams} --matter K-1`\n",
+    )
+    mine = cli("file", kims, "--matter", "K-1")
+    assert (mine.exit_code, mine.stderr) == (0, ""), mine.output

@@ -154,15 +154,33 @@ def _with_another_client(conn: sqlite3.Connection, conversation_id: int, mt: sql
     """A conversation with another client's handle and none of the matter's client's, filed to the matter: said, for
     it is filed all the same (a witness's thread may belong there), but one client's texts in another's file is the
     mistake a person makes most easily, and the one that puts privileged texts in the wrong hands."""
-    with_clients = conn.execute(
-        "SELECT DISTINCT c.id, c.name, p.handle FROM participants p JOIN client_handles h ON h.handle = p.handle"
-        " JOIN clients c ON c.id = h.client_id WHERE p.conversation_id = ? AND p.is_owner = 0 ORDER BY c.name, p.handle",
-        (conversation_id,),
-    ).fetchall()
-    if not with_clients or any(r["id"] == mt["client_id"] for r in with_clients):
+    with_clients = [
+        (r["id"], r["name"], r["handle"])
+        for r in conn.execute(
+            "SELECT DISTINCT c.id, c.name, p.handle FROM participants p JOIN client_handles h ON h.handle = p.handle"
+            " JOIN clients c ON c.id = h.client_id WHERE p.conversation_id = ? AND p.is_owner = 0 ORDER BY c.name, p.handle",
+            (conversation_id,),
+        )
+    ]
+    # (a WhatsApp chat names its people as the phone's contacts do, with no number: a client's name is theirs too)
+    names = {
+        r[0].casefold()
+        for r in conn.execute(
+            "SELECT handle FROM participants WHERE conversation_id = ? AND is_owner = 0 UNION"
+            " SELECT display_name FROM participants WHERE conversation_id = ? AND is_owner = 0 AND display_name IS NOT NULL",
+            (conversation_id, conversation_id),
+        )
+    }
+    by_handle = {client_id for client_id, _, _ in with_clients}
+    with_clients += [
+        (r["id"], r["name"], "by name")
+        for r in conn.execute("SELECT id, name FROM clients ORDER BY name")
+        if r["name"].casefold() in names and r["id"] not in by_handle
+    ]
+    if not with_clients or any(client_id == mt["client_id"] for client_id, _, _ in with_clients):
         return []
     (client,) = conn.execute("SELECT name FROM clients WHERE id = ?", (mt["client_id"],)).fetchone()
-    said = ", ".join(f"{r['name']} ({r['handle']})" for r in with_clients)
+    said = ", ".join(f"{name} ({handle})" for _, name, handle in with_clients)
     return [
         f"conversation {conversation_id} is with {said} and not with {client}, the client of {mt['reference']}:"
         f" filed all the same; if its texts are another client's, take it back with"
