@@ -263,8 +263,8 @@ def test_a_run_still_going_on_is_said_to_be_running_not_stopped(cli, office, tmp
     ]
     assert lines == [
         f"Nothing imported by the archive run of {times.display(started, TZ)} and since.",
-        f"The archive run of {office} started at {times.display(started, TZ)} is still running: what it has imported"
-        " so far is listed as new above",
+        f"The archive run of {office} started at {times.display(started, TZ)} is still running: it has imported"
+        " nothing yet",  # (nothing listed above: round 7, H)
         "Nothing needs you.",
     ]
     # The lock let go, the same record is a run that did not finish.
@@ -377,3 +377,16 @@ def test_a_run_stopped_by_a_busy_archive_says_so_not_killed(cli, office, tmp_pat
     assert record(archive_path)["not_finished"] == [
         {"started_at": start["started_at"], "inbox": str(office), "imports": [calls["id"]], "stopped": busy}
     ]
+
+
+def test_a_run_stopped_before_it_imported_anything_says_nothing_was(cli, office, tmp_path, archive_path, monkeypatch):
+    """Status of a run killed before its first import said "what it imported is listed as new above" over an empty
+    list (second reader, round 7, H)."""
+    killed_run(cli, monkeypatch, office, tmp_path / "out", at_import=1)
+    [start] = record(archive_path)["started"]
+    lines = cli("status").stdout.splitlines()
+    assert (
+        f"The archive run of {office} started at {times.display(start['started_at'], TZ)} {STOPPED}, and no run has"
+        " finished since: nothing was imported since it started; the next archive run takes up the rest"
+    ) in lines
+    assert not any("listed as new above" in line for line in lines)

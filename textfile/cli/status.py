@@ -150,19 +150,23 @@ def _say_aside_with_clients(s: Status, tz) -> None:
 
 def _say_last_run(s: Status, tz) -> None:
     """What the last archive run could not do: start, finish, import a file, render a transcript; what it left for the next."""
+    # (what it imported is listed above as new; nothing is, where nothing was imported since it started)
+    listed = "what it imported is listed as new above" if s.imports else "nothing was imported since it started"
     for r in s.not_finished:
         said = f"The archive run of {r.inbox} started at {times.display(r.started_at, tz)}"
         if r.running:
-            say(f"{said} is still running: what it has imported so far is listed as new above")
+            say(
+                f"{said} is still running: {'what it has imported so far is listed as new above' if s.imports else 'it has imported nothing yet'}"
+            )
         elif r.followed_by:
             say(
                 f"{said} did not finish ({why_not_finished(r.stopped)}); the run started at"
-                f" {times.display(r.followed_by, tz)} has finished since: what it imported is listed as new above"
+                f" {times.display(r.followed_by, tz)} has finished since: {listed}"
             )
         else:
             say(
                 f"{said} did not finish ({why_not_finished(r.stopped)}), and no run has finished since:"
-                " what it imported is listed as new above; the next archive run takes up the rest"
+                f" {listed}; the next archive run takes up the rest"
             )
     if s.not_run:
         say(f"The archive run of {times.display(s.not_run.at, tz)} did not run: {s.not_run.reason}")
