@@ -179,12 +179,16 @@ def import_path(
             corrects_reading=corrects_reading,
             folder=folder,
         )
+        named_before: list[Notice] = []
         if conversation is None and module.CHAT_NAMED_BY_FILE:
             options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
+            if options.conversation is None:
+                options, recorded, named_before = _named_as_before(archive, module.FORMAT, path, options, recorded)
         source = _source(
             path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
         )
         said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
+        said += named_before
         said += tz_unused
         said += _me(archive, module, me, phone, region, me_where_read)
         if source.sent_by_the_phone:
@@ -309,6 +313,34 @@ def _same_bytes_same_chat(
         return options, recorded
     title, earlier = same_chat
     return replace(options, conversation=title), recorded | {"conversation": title, "same_bytes_as": earlier}
+
+
+def _named_as_before(
+    archive: Archive, format: str, path: Path, options: ImportOptions, recorded: dict
+) -> tuple[ImportOptions, dict, list[Notice]]:
+    """WhatsApp names a chat after its file: an export whose file names the chat as an earlier one did that was
+    told which chat it is (`--conversation`: a group renamed since it was archived, "… Lease Committee 2024.txt")
+    goes into that chat, as that import was told, every week (an archive run has no --conversation), said as an
+    assumption; `--conversation` names another."""
+    from textfile.importers.whatsapp.people import chat_name_from_file
+
+    name = chat_name_from_file(own_name(path))
+    if name is None:
+        return options, recorded, []
+    for earlier, file_name, told in archive.conn.execute(
+        "SELECT id, file_name, json_extract(options, '$.conversation') FROM imports WHERE format = ?"
+        " AND json_extract(options, '$.conversation') IS NOT NULL AND json_extract(options, '$.same_bytes_as') IS NULL"
+        " ORDER BY id DESC",
+        (format,),
+    ):
+        if told != name and (chat_name_from_file(file_name) or "").casefold() == name.casefold():
+            notice = Notice(
+                f"{own_name(path)} names the chat {name!r}: imported into the chat {told!r}, as import {earlier} of a file"
+                f" naming it so was told (--conversation {told!r}); pass --conversation NAME if it is another chat",
+                "assumption",
+            )
+            return replace(options, conversation=told), recorded | {"conversation": told, "named_as": earlier}, [notice]
+    return options, recorded, []
 
 
 def _source(
