@@ -105,3 +105,17 @@ def test_a_sender_that_is_no_number_stays_exactly_as_written(written):
     """Fewer than five digits is no number anywhere: no character of it is dropped (an Android address
     or a WhatsApp sender like this is shown as the phone showed it)."""
     assert phones.normalize_handle(written, "US") == written
+
+
+def test_an_invalid_number_with_its_country_code_is_not_said_to_be_invalid_for_the_region():
+    """ "+44 7911 654321" is no valid number in itself: the archive's region had no say in it (second reader, round 7, H)."""
+    from textfile.errors import InvalidHandle
+    from textfile.phones import normalize_phone
+
+    for text, said in (
+        ("+44 7911 654321", "not a valid phone number: '+44 7911 654321'"),
+        ("555-01", "not a valid phone number for region US: '555-01'"),
+    ):
+        with pytest.raises(InvalidHandle) as raised:
+            normalize_phone(text, "US")
+        assert str(raised.value) == said

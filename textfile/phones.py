@@ -87,8 +87,9 @@ def normalize_phone(text: str, region: str) -> str:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise InvalidHandle(f"not a valid phone number: {text!r}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidHandle(f"not a valid phone number for region {region}: {text!r}")
+    if not phonenumbers.is_valid_number(number):  # (with its country code written, the region has no say in it)
+        where = "" if value.startswith("+") else f" for region {region}"
+        raise InvalidHandle(f"not a valid phone number{where}: {text!r}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -146,7 +146,8 @@ def _warnings(conn: sqlite3.Connection, done: ManualFiling, mt: sqlite3.Row) -> 
         warnings.append(
             f"conversation {done.conversation} is now filed under more than one client's matters: {', '.join([*done.also_filed_under, mt['reference']])}"
         )
-    warnings += _with_another_client(conn, done.conversation, mt)
+    else:  # (--also said it belongs to both: that warning says the rest)
+        warnings += _with_another_client(conn, done.conversation, mt)
     return warnings
 
 
