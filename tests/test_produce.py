@@ -361,10 +361,21 @@ def test_redacting_a_produced_message_warns_and_verify_says_so(matter):
     # a redaction the production applied, withdrawn since: its words withheld there, shown by a production made now
     unredacted = run(path, "verify", matter["out"], "--json")
     assert unredacted.exit_code == 0, unredacted.output
-    assert json.loads(unredacted.output)[0]["notices"] == [
-        "redaction withdrawn since (`unredact`), applied by this production (the words withheld here, shown by a"
-        f" production made now): #{leak['number']} (redaction {first['id']})"
-    ]
+    withdrawn = "redaction withdrawn since (`unredact`), applied by this production (the words withheld here, shown by"
+    withdrawn += f" a production made now): #{leak['number']} (redaction {first['id']})"
+    [folder] = json.loads(unredacted.output)
+    assert (folder["notices"], folder["redactions_withdrawn"]) == (
+        [withdrawn],
+        [{"message": leak["number"], "redaction": first["id"]}],
+    )
+    # and each PDF of it checked alone: the one that shows the message says so, the others nothing (round 7, F)
+    said = {}
+    for pdf in sorted((matter["out"] / "IMAGES").glob("*.pdf")):
+        [alone] = json.loads(run(path, "verify", pdf, "--json").output)
+        said[pdf.name] = alone["redactions_withdrawn"]
+        if alone["redactions_withdrawn"]:
+            assert f"  {withdrawn}" in run(path, "verify", pdf).output.splitlines()
+    assert sorted(said.values(), key=len) == [[]] * (len(said) - 1) + [folder["redactions_withdrawn"]]
     again = run(path, "redact", leak["id"][:16], "--span", "under the sink", "--reason", "PII")
     assert again.exit_code == 0 and "was produced before" not in again.stderr
     assert "redacted since" not in run(path, "verify", matter["out"]).output

@@ -400,6 +400,7 @@ def _say_pdf(r: PdfCheck) -> None:
     from textfile.integrity.renumbered import renumbered_lines
     from textfile.integrity.reports import ReportCheck, report_lines
     from textfile.integrity.withdrawn import withdrawn_lines
+    from textfile.produce.check import redactions_withdrawn_lines
     from textfile.transcript.manifest import earlier_lines
 
     if isinstance(r, ReportCheck):  # a review report (issue 18)
@@ -418,6 +419,9 @@ def _say_pdf(r: PdfCheck) -> None:
         say(line)
     for line in withdrawn_lines(r.withdrawn, times.zone(r.zone)):  # (information: it is what was made)
         say(f"  {line}")
+    if isinstance(r.redactions_withdrawn, list):  # (a production's PDF: what it withheld that a production now shows)
+        for line in redactions_withdrawn_lines(r.redactions_withdrawn):
+            say(f"  {line}")
     if r.privilege_log_absent:  # (the PDF is proven without it; notes/proof.py)
         say(f"  its privilege log {r.privilege_log_absent} is not beside it: not checked")
     if r.moved_from:

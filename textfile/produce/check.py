@@ -60,6 +60,8 @@ class ProductionCheck(Result):
     # the conversations its PDFs show that are filed to its matter no longer: {"pdf", "conversation", "filed_now"}
     # (integrity/refiled.py); a notice each: if their texts are another client's, they were produced in this matter
     unfiled: list[dict] = omit_empty(default_factory=list)
+    # the redactions it applied, withdrawn since (`redactions_withdrawn`): {"message", "redaction"}
+    redactions_withdrawn: list[dict] = omit_empty(default_factory=list)
 
 
 def refuse_production_parts(conn, paths) -> None:
@@ -367,20 +369,40 @@ def _since(conn, production: int, check: ProductionCheck) -> None:
     )
     if named:
         check.notices.append(f"redacted since, handed over unredacted by this production: {', '.join(named)}")
-    withdrawn = conn.execute(  # (those it applied, as its record lists them, that no redaction of the same words replaced)
-        "SELECT DISTINCT r.id, m.conversation_id, m.sent_at, m.rowid FROM production_messages pm, json_each(pm.redactions) j"
-        " JOIN redactions r ON r.id = j.value JOIN messages m ON m.id = r.message_id"
-        " WHERE pm.production_id = ? AND r.withdrawn_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM redactions o"
-        '  WHERE o.message_id = r.message_id AND o.start = r.start AND o."end" = r."end" AND o.withdrawn_at IS NULL)'
-        " ORDER BY m.sent_at, m.rowid, r.id",
-        (production,),
-    ).fetchall()
-    if withdrawn:
-        said = ", ".join(f"#{number_of(conn, r[1], r[2], r[3])} (redaction {r[0]})" for r in withdrawn)
-        check.notices.append(
-            f"redaction{'s' if len(withdrawn) != 1 else ''} withdrawn since (`unredact`), applied by this production"
-            f" (the words withheld here, shown by a production made now): {said}"
+    check.redactions_withdrawn = redactions_withdrawn(conn, production)
+    check.notices += redactions_withdrawn_lines(check.redactions_withdrawn)
+
+
+def redactions_withdrawn(conn, production: int, transcript_id: int | None = None) -> list[dict]:
+    """The redactions production `production` applied (as its record lists them) that were withdrawn since
+    (`unredact`) and that no redaction of the same words replaced, of the messages its PDF `transcript_id` shows
+    where given: {"message" (its number now), "redaction"}, in the messages' order. Their words are withheld in
+    what was produced, and shown by a production made now (`produce --again` refuses to make it the same)."""
+    from textfile.notes.messages import number_of
+
+    shown = " AND m.id IN (SELECT message_id FROM transcript_messages WHERE transcript_id = ?)" if transcript_id else ""
+    return [
+        {"message": number_of(conn, r[1], r[2], r[3]), "redaction": r[0]}
+        for r in conn.execute(
+            "SELECT DISTINCT r.id, m.conversation_id, m.sent_at, m.rowid FROM production_messages pm,"
+            " json_each(pm.redactions) j JOIN redactions r ON r.id = j.value JOIN messages m ON m.id = r.message_id"
+            " WHERE pm.production_id = ? AND r.withdrawn_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM redactions o"
+            '  WHERE o.message_id = r.message_id AND o.start = r.start AND o."end" = r."end" AND o.withdrawn_at IS NULL)'
+            f"{shown} ORDER BY m.sent_at, m.rowid, r.id",
+            (production, transcript_id) if transcript_id else (production,),
         )
+    ]
+
+
+def redactions_withdrawn_lines(withdrawn: list[dict]) -> list[str]:
+    """`redactions_withdrawn` in words: a line, or none."""
+    if not withdrawn:
+        return []
+    said = ", ".join(f"#{w['message']} (redaction {w['redaction']})" for w in withdrawn)
+    return [
+        f"redaction{'s' if len(withdrawn) != 1 else ''} withdrawn since (`unredact`), applied by this production"
+        f" (the words withheld here, shown by a production made now): {said}"
+    ]
 
 
 def _withdrawn(conn, production: int, folder: Path, check: ProductionCheck) -> None:

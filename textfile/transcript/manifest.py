@@ -188,6 +188,9 @@ class PdfCheck(Result):
     unfiled: list[dict] = (
         NOT_REACHED  # the conversations it shows, filed to its matter no longer (integrity/refiled.py)
     )
+    # a production's PDF: the redactions the production applied to what it shows, withdrawn since
+    # (produce/check.py `redactions_withdrawn`; `recorded.verify_pdfs`)
+    redactions_withdrawn: list[dict] = NOT_REACHED
 
     def to_json(self) -> dict:
         return {k: v for k, v in Result.to_json(self).items() if v is not NOT_REACHED}

@@ -76,7 +76,24 @@ def verify_pdfs(archive: Archive, paths: list[str | os.PathLike]) -> list[PdfChe
             continue
         recorded = r.recorded_path
         r.recorded_gone = bool(recorded and recorded != str(Path(r.path).resolve()) and not _holds(recorded, r.sha256))
+        _redactions_withdrawn(archive.conn, r)
     return reports
+
+
+def _redactions_withdrawn(conn, r) -> None:
+    """A production's PDF checked alone: the redactions the production applied to what it shows, withdrawn since
+    (its words are withheld in it, and shown by a production made now), as `verify DIR` says them."""
+    from textfile.produce.check import redactions_withdrawn
+
+    if not isinstance(r.sha256, str):  # (NOT_REACHED: no file hash, no production to find)
+        return
+    found = conn.execute(
+        "SELECT pf.production_id, t.id FROM production_files pf JOIN transcripts t ON t.pdf_sha256 = pf.sha256"
+        " WHERE pf.sha256 = ? AND pf.kind = 'pdf' LIMIT 1",
+        (r.sha256,),
+    ).fetchone()
+    if found is not None:
+        r.redactions_withdrawn = redactions_withdrawn(conn, found[0], found[1])
 
 
 def _holds(path: str, sha: str) -> bool:
