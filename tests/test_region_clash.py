@@ -6,6 +6,8 @@ country, whose numbers clash with nothing archived, is read in its own region as
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import FIXTURES, snapshot
 
@@ -233,3 +235,28 @@ def test_the_same_phones_backup_read_once_as_written_and_once_in_its_region_is_r
         f" {would_be}, another number: messages archived already would be archived again under it. {out}\n",
     )
     assert snapshot(archive) == before
+
+
+def test_another_phones_reading_of_a_number_never_refuses_this_phones(cli, archive, tmp_path):
+    """The owner's US phone keeps a UK number as written; the UK client's phone, read in GB after a first backup read
+    without --region that never wrote the number, gives it +44: imported (only this phone's readings count: second
+    reader, round 8, 3)."""
+    owners = tmp_path / "owner-uk.xml"
+    owners.write_text(NIGEL.replace('address="+12025550100"', 'address="+12025550177"'), encoding="utf-8")
+    first = tmp_path / "nigel-w1.xml"
+    first.write_text(
+        re.sub(r"\n  <sms [^\n]*07912 345678[^\n]*", "", NIGEL).replace('count="2"', 'count="1"'), encoding="utf-8"
+    )
+    backup = tmp_path / "nigel.xml"
+    backup.write_text(NIGEL, encoding="utf-8")
+    assert cli("client", "add", "Nigel Brit", "--phone", "+44 7911 123456").exit_code == 0
+    assert cli("import", owners).exit_code == 0  # (the owner's phone: 07912 345678 kept as written)
+    assert cli("import", first, "--custodian", "Nigel Brit").exit_code == 0  # (read in US; no number without a code)
+    r = cli("import", backup, "--custodian", "Nigel Brit", "--region", "GB")
+    assert r.exit_code == 0, r.output
+    assert (
+        archive.conn.execute(
+            "SELECT count(*) FROM participants WHERE handle IN ('07912345678', '+447912345678')"
+        ).fetchone()[0]
+        == 2
+    )  # (each phone's reading, as each read it: the import warns that they are not joined)

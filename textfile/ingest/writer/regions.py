@@ -100,9 +100,32 @@ class Regions:
                 earlier != handle
                 and (earlier[0] != "+" or handle[0] != "+")
                 and earlier in self.archived_numbers()
+                and self.this_phone_read(earlier, region)
                 and not self.read_here_before(handle)
             ):
                 raise ImportFailed(self.source.path, self.region_refusal(written, earlier, [region], handle))
+
+    def this_phone_read(self, handle: str, region: str) -> bool:
+        """Whether an earlier import of this phone in `region` holds messages in a conversation of `handle`: the number
+        archived so by this phone, not another (the owner's US phone keeping a UK number as written says nothing of
+        the client's UK phone: second reader, round 8, 3)."""
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id"
+                " JOIN message_sources s ON s.message_id = m.id JOIN imports i ON i.id = s.import_id"
+                " LEFT JOIN import_custodians c ON c.import_id = i.id WHERE p.handle = ? AND p.id <= ? AND i.region = ?"
+                " AND i.format = ? AND c.client_id IS ? AND i.id < ? LIMIT 1",
+                (
+                    handle,
+                    self.participants_before,
+                    region,
+                    self.source.format,
+                    self.source.custodian_client,
+                    self.result.import_id,
+                ),
+            ).fetchone()
+            is not None
+        )
 
     def same_phone_regions(self) -> list[str]:
         """The regions, other than this import's, that earlier imports of this format from this phone read in (the
