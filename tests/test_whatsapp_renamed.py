@@ -222,3 +222,21 @@ def test_a_renamed_groups_next_export_goes_where_the_last_was_told(cli, archive,
         " Committee'); pass --conversation NAME if it is another chat"
     ) in r["assumptions"]
     assert [tuple(c) for c in archive.conn.execute("SELECT id, title FROM conversations")] == [(1, "Lease Committee")]
+
+
+def test_a_chat_held_under_the_files_name_takes_its_exports_whatever_another_was_told(cli, archive, tmp_path):
+    """Two people named John: the plumber's export, told apart with --conversation, never takes the bank's next
+    export, whose file names the chat the archive holds as 'John' (second reader, round 8, 1)."""
+    bank = "3/1/24, 9:00 AM - John: Hi Alex, John from the bank\n3/1/24, 9:05 AM - Alex Owner: Hello John\n"
+    plumber = "3/2/24, 8:00 AM - John: The boiler is fixed\n3/2/24, 8:10 AM - Alex Owner: Thanks!\n"
+    name = "WhatsApp Chat with John.txt"
+    assert imported(cli, written(tmp_path / "j1" / name, bank))["conversations"] == [1]
+    told = imported(cli, written(tmp_path / "j2" / name, plumber), "--conversation", "John plumber")
+    assert told["conversations"] == [2]
+    later = bank + "3/3/24, 10:00 AM - John: The loan is approved\n"
+    r = imported(cli, written(tmp_path / "j3" / name, later))
+    assert (r["added"], r["already_present"], r["conversations"]) == (1, 2, [1])
+    assert not any("names the chat" in a for a in r["assumptions"])
+    assert [
+        tuple(m) for m in archive.conn.execute("SELECT conversation_id, body FROM messages WHERE body LIKE '%loan%'")
+    ] == [(1, "The loan is approved")]

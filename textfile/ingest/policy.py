@@ -318,19 +318,31 @@ def _same_bytes_same_chat(
 def _named_as_before(
     archive: Archive, format: str, path: Path, options: ImportOptions, recorded: dict
 ) -> tuple[ImportOptions, dict, list[Notice]]:
-    """WhatsApp names a chat after its file: an export whose file names the chat as an earlier one did that was
-    told which chat it is (`--conversation`: a group renamed since it was archived, "… Lease Committee 2024.txt")
-    goes into that chat, as that import was told, every week (an archive run has no --conversation), said as an
-    assumption; `--conversation` names another."""
-    from textfile.importers.whatsapp.people import chat_name_from_file
+    """WhatsApp names a chat after its file: an export whose file names a chat the archive does not hold, as an
+    earlier one did that was told which chat it is (`--conversation`: a group renamed since it was archived, "…
+    Lease Committee 2024.txt"), goes into that chat, as the latest such import was told, every week (an archive run
+    has no --conversation), said as an assumption; `--conversation` names another. A chat the archive holds under
+    the file's name is that chat, whatever another file of that name was told (a second "John", told apart with
+    --conversation, never takes the first John's exports: second reader, round 8, 1)."""
+    from textfile.importers.whatsapp.people import _fold, chat_name_from_file
 
     name = chat_name_from_file(own_name(path))
     if name is None:
         return options, recorded, []
-    for earlier, file_name, told in archive.conn.execute(
+    held = {
+        key.split("|", 1)[0]
+        for (key,) in archive.conn.execute("SELECT source_key FROM conversations WHERE platform = ?", (format,))
+    }
+    if _fold(name) in held:
+        return options, recorded, []
+    for (
+        earlier,
+        file_name,
+        told,
+    ) in archive.conn.execute(  # (only what a person said: not what this rule or the bytes did)
         "SELECT id, file_name, json_extract(options, '$.conversation') FROM imports WHERE format = ?"
         " AND json_extract(options, '$.conversation') IS NOT NULL AND json_extract(options, '$.same_bytes_as') IS NULL"
-        " ORDER BY id DESC",
+        " AND json_extract(options, '$.named_as') IS NULL ORDER BY id DESC",
         (format,),
     ):
         if told != name and (chat_name_from_file(file_name) or "").casefold() == name.casefold():
