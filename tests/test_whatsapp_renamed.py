@@ -66,7 +66,8 @@ def test_a_chat_exported_again_under_a_dated_name_is_refused_and_goes_in_with_co
         f"Error: {renamed}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
         " already holds 8 of this chat's 8 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation"
-        " 'Sam Client 2024-03-21'. Import it with --conversation 'Sam Client' to add only its new messages to that chat"
+        " 'Sam Client 2024-03-21'. Import it with --conversation 'Sam Client' to add only its new messages to that chat;"
+        " if it is another chat, name it with --conversation NAME"
     ]
     r = imported(cli, renamed, "--conversation", "Sam Client")
     assert (r["added"], r["already_present"], r["updated"], r["conversations"]) == (1, 14, 0, [1])
@@ -98,7 +99,7 @@ def test_a_renamed_group_is_refused(cli, archive, tmp_path):
         " already holds 5 of this chat's 5 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation"
         " 'Lease Committee 2024'. Import it with --conversation 'Lease Committee' to add only its new messages to that"
-        " chat"
+        " chat; if it is another chat, name it with --conversation NAME"
     ]
 
 
@@ -113,7 +114,8 @@ def test_a_zip_under_another_name_is_refused(cli, archive, tmp_path):
         f"Error: {zipped}: conversation 1 'Jordan Lee' (first imported from 'WhatsApp Chat - Jordan Lee.zip')"
         " already holds 3 of this chat's 3 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation 'Evil'."
-        " Import it with --conversation 'Jordan Lee' to add only its new messages to that chat"
+        " Import it with --conversation 'Jordan Lee' to add only its new messages to that chat; if it is another chat,"
+        " name it with --conversation NAME"
     ]
 
 
@@ -155,7 +157,8 @@ def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
         " already holds 4 of this chat's 4 messages received compared (its first, up to the last that conversation holds):"
         " this looks like a renamed export of that chat, which would be archived again as a new conversation"
         " 'Alex Owner'. Import it with --conversation 'Sam Client' to add only its new messages to that chat; if it is"
-        " a client's own export of that chat (read with 'Sam Client' as its owner), import it with --custodian CLIENT"
+        " another chat, name it with --conversation NAME; if it is a client's own export of that chat (read with 'Sam"
+        " Client' as its owner), import it with --custodian CLIENT"
     ]
     r = imported(cli, theirs, "--me", "Sam Client", "--custodian", "Sam Client")
     assert (r["added"], r["already_present"], r["conversations"]) == (15, 0, [2])
@@ -240,3 +243,29 @@ def test_a_chat_held_under_the_files_name_takes_its_exports_whatever_another_was
     assert [
         tuple(m) for m in archive.conn.execute("SELECT conversation_id, body FROM messages WHERE body LIKE '%loan%'")
     ] == [(1, "The loan is approved")]
+
+
+def test_a_renamed_chat_only_the_owner_wrote_in_is_refused_and_a_new_name_takes_a_chat_mistaken(cli, archive, tmp_path):
+    """An unanswered chat's export under a dated name is compared by the owner's texts, with chats in which only the
+    owner wrote too (round 8, 2: archived again); one such chat mistaken for another (each holding only the owner's
+    broadcast) goes in under the name a person gives it (--conversation NAME: a new chat's name is theirs to say)."""
+    reminders = (
+        "3/1/24, 9:00 AM - Alex Owner: Jo, please send the signed lease\n"
+        "3/4/24, 9:00 AM - Alex Owner: Reminder: the signed lease\n"
+    )
+    imported(cli, written(tmp_path / "WhatsApp Chat with Jo Doe.txt", reminders))
+    renamed = written(
+        tmp_path / "WhatsApp Chat with Jo Doe 2024-03.txt", reminders + "3/8/24, 9:00 AM - Alex Owner: Last reminder\n"
+    )
+    assert refused(cli, archive, renamed) == [
+        f"Error: {renamed}: conversation 1 'Jo Doe' (first imported from 'WhatsApp Chat with Jo Doe.txt') already holds"
+        " 2 of this chat's 2 messages the owner sent (no one else wrote in it) compared (its first, up to the last that"
+        " conversation holds): this looks like a renamed export of that chat, which would be archived again as a new"
+        " conversation 'Jo Doe 2024-03'. Import it with --conversation 'Jo Doe' to add only its new messages to that"
+        " chat; if it is another chat, name it with --conversation NAME"
+    ]
+    # another unanswered chat holding the very same texts (a broadcast): refused as Jo's, and taken in under its name
+    other = written(tmp_path / "WhatsApp Chat with Kit Lane.txt", reminders + "3/9/24, 9:00 AM - Alex Owner: Kit?\n")
+    assert refused(cli, archive, other)[0].startswith(f"Error: {other}: conversation 1 'Jo Doe'")
+    r = imported(cli, other, "--conversation", "Kit Lane")
+    assert (r["added"], r["already_present"], r["conversations"]) == (3, 0, [2])

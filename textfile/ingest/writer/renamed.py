@@ -39,7 +39,7 @@ def refuse_a_chat_archived_again(conn, source: Source, result: ImportResult, cre
     format already held: a renamed export of that chat. Nothing is read where the import created no conversation
     (a re-import), or where the archive holds no other of the format's conversations (a first import: one query)."""
     new = [c for c in result.conversations if c in created]
-    if not new or not by_name(source.format).CHAT_NAMED_BY_FILE or _a_clients_phone(conn, source):
+    if not new or not by_name(source.format).CHAT_NAMED_BY_FILE or _a_clients_phone(conn, source) or _named(source):
         return
     others = [
         row[0]
@@ -56,6 +56,13 @@ def refuse_a_chat_archived_again(conn, source: Source, result: ImportResult, cre
             raise ImportFailed(source.path, _said(conn, conv_id, *found))
 
 
+def _named(source: Source) -> bool:
+    """A person named the chat (`--conversation`), and the archive held no chat of that name: they said it is a new
+    chat, which no comparison overrules (the way in for a chat this check mistook, whose own name it refused)."""
+    options = source.options
+    return bool(options.get("conversation")) and not options.get("same_bytes_as") and not options.get("named_as")
+
+
 def _a_clients_phone(conn, source: Source) -> bool:
     """The import names a custodian other than the archive's owner (whose own device `--custodian` may name)."""
     if source.custodian_client is not None:
@@ -66,16 +73,19 @@ def _a_clients_phone(conn, source: Source) -> bool:
     return source.custodian.strip().casefold() != owner.casefold()
 
 
-def _archived_already(conn, conv_id: int, others: list[int]) -> tuple[int, int, int, int] | None:
+def _archived_already(conn, conv_id: int, others: list[int]) -> tuple[int, int, int, int, bool] | None:
     """The archived conversation among `others` that holds nearly all of `conv_id`'s first messages received (by time,
     text, and sender where both have one) of those in its own span (from its first message to its last: an export made
     since holds later messages, one that WhatsApp cut holds earlier ones): (that conversation, how many of them it
-    holds, how many were compared, the earliest import of a message found there); None where there is none."""
-    first = conn.execute(
-        "SELECT m.sent_at, m.body, p.handle FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
-        " WHERE m.conversation_id = ? AND m.kind = 'message' AND m.direction = 'in' ORDER BY m.sent_at, m.rowid LIMIT ?",
-        (conv_id, COMPARED),
-    ).fetchall()
+    holds, how many were compared, the earliest import of a message found there, whether they were the owner's: no one
+    else wrote in it); None where there is none."""
+    first = _first(conn, conv_id, "in")
+    # a chat in which only the owner wrote (an unanswered reminder): its texts, compared with chats in which only the
+    # owner wrote too, never one the other side answered (a broadcast there says nothing of this chat: round 7, B; an
+    # owner-only chat renamed was archived again: round 8, 2)
+    owner_only = not first
+    if owner_only:
+        first = _first(conn, conv_id, "out")
     held: dict[int, int] = {}
     imported: dict[int, int] = {}
     among = json.dumps(others)
@@ -90,6 +100,13 @@ def _archived_already(conn, conv_id: int, others: list[int]) -> tuple[int, int, 
             held[other] = held.get(other, 0) + 1
             imported[other] = min(imported.get(other, import_id), import_id)
     for other in sorted(held, key=lambda c: (-held[c], c)):
+        if (
+            owner_only
+            and conn.execute(
+                "SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' LIMIT 1", (other,)
+            ).fetchone()
+        ):
+            continue
         since, until = conn.execute(  # (two seeks on the index: min and max in one select would read them all)
             "SELECT (SELECT min(sent_at) FROM messages WHERE conversation_id = ?1),"
             " (SELECT max(sent_at) FROM messages WHERE conversation_id = ?1)",
@@ -98,11 +115,20 @@ def _archived_already(conn, conv_id: int, others: list[int]) -> tuple[int, int, 
         compared = sum(since <= m["sent_at"] <= until for m in first)
         # nearly all, and at least 2: one "ok" at the same minute in two chats is chance (a one-message chat's one is not)
         if held[other] >= compared * NEARLY_ALL and (held[other] >= 2 or len(first) == 1):
-            return other, held[other], compared, imported[other]
+            return other, held[other], compared, imported[other], owner_only
     return None
 
 
-def _said(conn, conv_id: int, other: int, n: int, compared: int, import_id: int) -> str:
+def _first(conn, conv_id: int, direction: str) -> list:
+    """A conversation's first messages of a direction, in time order: (sent_at, body, sender's handle)."""
+    return conn.execute(
+        "SELECT m.sent_at, m.body, p.handle FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
+        " WHERE m.conversation_id = ? AND m.kind = 'message' AND m.direction = ? ORDER BY m.sent_at, m.rowid LIMIT ?",
+        (conv_id, direction, COMPARED),
+    ).fetchall()
+
+
+def _said(conn, conv_id: int, other: int, n: int, compared: int, import_id: int, owner_only: bool) -> str:
     """The refusal: how many of the chat's messages the archived chat holds, which chat (and the file it was first
     imported from), what this looks like, and the way in."""
     (title,) = conn.execute("SELECT title FROM conversations WHERE id = ?", (conv_id,)).fetchone()
@@ -117,11 +143,13 @@ def _said(conn, conv_id: int, other: int, n: int, compared: int, import_id: int)
         if owner is not None and archived_owner is not None and owner.casefold() != archived_owner.casefold()
         else ""
     )
+    which = "the owner sent (no one else wrote in it)" if owner_only else "received"
     return (
         f"conversation {other} {archived!r} (first imported from {file_name!r}) already holds {n} of this chat's"
-        f" {compared} {messages} received compared (its first, up to the last that conversation holds): this looks like a"
+        f" {compared} {messages} {which} compared (its first, up to the last that conversation holds): this looks like a"
         f" renamed export of that chat, which would be archived again as a new conversation {title!r}. Import it with"
-        f" --conversation {archived!r} to add only its new messages to that chat{theirs}"
+        f" --conversation {archived!r} to add only its new messages to that chat; if it is another chat, name it with"
+        f" --conversation NAME{theirs}"
     )
 
 
