@@ -106,7 +106,9 @@ def _say_assumptions(s: Status) -> None:
     noted = [i for i in s.imports if i.notes]
     if not noted:
         return
-    say("What they assumed and warned of (an assumption wrong? import the file again with --tz, --date-order, --me or --conversation):")
+    say(
+        "What they assumed and warned of (an assumption wrong? import the file again with --tz, --date-order, --me or --conversation):"
+    )
     for i in noted:
         say(f"  import {i.import_}, {i.file_name}:")
         before = {f"assumed: {a}" for a in i.seen_before}
