@@ -380,15 +380,22 @@ def redactions_withdrawn(conn, production: int, transcript_id: int | None = None
     what was produced, and shown by a production made now (`produce --again` refuses to make it the same)."""
     from textfile.notes.messages import number_of
 
-    shown = " AND m.id IN (SELECT message_id FROM transcript_messages WHERE transcript_id = ?)" if transcript_id else ""
+    # (a PDF's: from its own messages, each found in the production's record by its key; `verify DIR` checks every
+    # PDF of the production, and reading the whole record for each cost as many passes as it has PDFs)
+    produced = (
+        "transcript_messages tm JOIN production_messages pm ON pm.production_id = ?1 AND pm.message_id = tm.message_id"
+        " WHERE tm.transcript_id = ?2"
+        if transcript_id
+        else "production_messages pm WHERE pm.production_id = ?1"
+    )
     return [
         {"message": number_of(conn, r[1], r[2], r[3]), "redaction": r[0]}
         for r in conn.execute(
-            "SELECT DISTINCT r.id, m.conversation_id, m.sent_at, m.rowid FROM production_messages pm,"
-            " json_each(pm.redactions) j JOIN redactions r ON r.id = j.value JOIN messages m ON m.id = r.message_id"
-            " WHERE pm.production_id = ? AND r.withdrawn_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM redactions o"
-            '  WHERE o.message_id = r.message_id AND o.start = r.start AND o."end" = r."end" AND o.withdrawn_at IS NULL)'
-            f"{shown} ORDER BY m.sent_at, m.rowid, r.id",
+            "SELECT DISTINCT r.id, m.conversation_id, m.sent_at, m.rowid FROM (SELECT pm.redactions FROM"
+            f" {produced}) pm, json_each(pm.redactions) j JOIN redactions r ON r.id = j.value"
+            " JOIN messages m ON m.id = r.message_id WHERE r.withdrawn_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+            ' redactions o WHERE o.message_id = r.message_id AND o.start = r.start AND o."end" = r."end"'
+            " AND o.withdrawn_at IS NULL) ORDER BY m.sent_at, m.rowid, r.id",
             (production, transcript_id) if transcript_id else (production,),
         )
     ]
