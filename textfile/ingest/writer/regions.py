@@ -45,6 +45,7 @@ class Regions:
             {r for (r,) in self.conn.execute("SELECT region FROM settings UNION SELECT region FROM imports")}
             - {self.region}
         )
+        (self.archive_region,) = self.conn.execute("SELECT region FROM settings").fetchone()
         self.numbers_archived: set[str] | None = None  # (`archived_numbers`)
         self.phone_regions: list[str] | None = None  # (`same_phone_regions`)
         (self.participants_before,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()
@@ -59,8 +60,7 @@ class Regions:
             self.note(self.codes_given(given), "assumption")
 
     def codes_given(self, given: list[tuple[str, str]]) -> str:
-        (own,) = self.conn.execute("SELECT region FROM settings").fetchone()
-        whose = "the archive's region" if self.region == own else "the region this import was given"
+        whose = "the archive's region" if self.region == self.archive_region else "the region this import was given"
         code = phonenumbers.country_code_for_region(self.region)
         said = ", ".join(f"{written} as {handle}" for written, handle in given[:SAID])
         more = f" and {len(given) - SAID:,} more" if len(given) > SAID else ""
@@ -109,20 +109,23 @@ class Regions:
         """Whether an earlier import of this phone in `region` holds messages in a conversation of `handle`: the number
         archived so by this phone, not another (the owner's US phone keeping a UK number as written says nothing of
         the client's UK phone: second reader, round 8, 3)."""
+        return self.read_before(handle, region, this_phone=True)
+
+    def read_before(self, handle: str, region: str, *, this_phone: bool = False) -> bool:
+        """Whether an earlier import in `region` (of this phone only, where `this_phone`: this format, the same
+        custodian) has messages in a conversation the archive held before this import with `handle` in it."""
+        phone = (
+            " AND i.format = ? AND (SELECT c.client_id FROM import_custodians c WHERE c.import_id = i.id) IS ?"
+            if this_phone
+            else ""
+        )
         return (
             self.conn.execute(
-                "SELECT 1 FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id"
-                " JOIN message_sources s ON s.message_id = m.id JOIN imports i ON i.id = s.import_id"
-                " LEFT JOIN import_custodians c ON c.import_id = i.id WHERE p.handle = ? AND p.id <= ? AND i.region = ?"
-                " AND i.format = ? AND c.client_id IS ? AND i.id < ? LIMIT 1",
-                (
-                    handle,
-                    self.participants_before,
-                    region,
-                    self.source.format,
-                    self.source.custodian_client,
-                    self.result.import_id,
-                ),
+                "SELECT 1 FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id JOIN message_sources s"
+                " ON s.message_id = m.id JOIN imports i ON i.id = s.import_id WHERE p.handle = ? AND p.id <= ?"
+                f" AND i.region = ? AND i.id < ?{phone} LIMIT 1",
+                (handle, self.participants_before, region, self.result.import_id)
+                + ((self.source.format, self.source.custodian_client) if this_phone else ()),
             ).fetchone()
             is not None
         )
@@ -146,16 +149,7 @@ class Regions:
         archive holds this reading of the number too (both readings are archived already), and this import adds no
         number. A handle archived only from its international form (+12025550143 as written) is no reading of a
         number written without a code, and does not count."""
-        return (
-            handle in self.archived_numbers()
-            and self.conn.execute(
-                "SELECT 1 FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id JOIN message_sources s"
-                " ON s.message_id = m.id JOIN imports i ON i.id = s.import_id WHERE p.handle = ? AND p.id <= ? AND i.region = ?"
-                " AND i.id < ? LIMIT 1",
-                (handle, self.participants_before, self.region, self.result.import_id),
-            ).fetchone()
-            is not None
-        )
+        return handle in self.archived_numbers() and self.read_before(handle, self.region)
 
     def archived_numbers(self) -> set[str]:
         """The participants' numbers the archive held before this import (those it adds are its own reading, not
@@ -182,7 +176,7 @@ class Regions:
             f" WHERE p.handle = ? AND i.region IN ({marks}) ORDER BY i.id LIMIT 1",
             (held, *regions),
         ).fetchone()
-        (own,) = self.conn.execute("SELECT region FROM settings").fetchone()
+        own = self.archive_region
         if found is not None:
             region = found["region"]
             by = f"read in region {region} by import {found['id']} of {found['file_name']}"
