@@ -11,6 +11,8 @@ own process (so peak RSS is its own), all in the same run on the same files:
   - chatminer: `WhatsAppParser(path).parse_file()` + `get_df()`, parse only;
   - floor:     SQLite alone storing the rows ours stored (benchmarks/support/floor.py, median of 3): no
                parsing, no Python per row, timed from BEGIN to COMMIT.
+Ours and read are medians of 3 too, measured in turn round by round (support/near_floor.py `in_rounds`; their
+peak RSS the largest of the 3); the peers one run each.
 The peers run from their own virtual environment (default /tmp/bench-peers; created with
 `python3 -m venv` and `pip install whatstk chat-miner` when missing), never the project's.
 Targets (issue 3): our full import faster than either peer's parse alone; our peak RSS flat
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +43,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from support.child import run_child  # noqa: E402
 from support.isolated import isolate  # noqa: E402
-from support.near_floor import ratio_line, store_floor  # noqa: E402
+from support.near_floor import in_rounds, ratio_line, store_floor  # noqa: E402
 
 PYTHON = sys.executable
 PEERS = Path("/tmp/bench-peers")
@@ -239,9 +242,13 @@ def main() -> None:
                 )
             if args.generate_only:
                 continue
-            runs = {"ours": measure("ours", path, work / "archive.db")}
-            floor = store_floor(work / "archive.db")
-            runs["read"] = measure("read", path)
+            runs = in_rounds(
+                {
+                    "ours": (partial(measure, "ours", path, work / "archive.db"), "process_seconds"),
+                    "read": (partial(measure, "read", path), "seconds"),
+                }
+            )
+            floor = store_floor(work / "archive.db")  # (the last round's archive: each holds the same rows)
             if peers:
                 runs["whatstk"] = measure("whatstk", path)
                 runs["chatminer"] = measure("chatminer", path)
@@ -251,6 +258,7 @@ def main() -> None:
                 print(
                     f"  {n:>7,} {what:9}: {r['seconds']:6.2f} s work, {r['process_seconds']:6.2f} s whole process, "
                     f"{r['messages']:>7,} messages, peak RSS {r['peak_rss_mb']:5.0f} MB"
+                    + (f", median of {', '.join(f'{x:.2f}' for x in r['rounds'])} s" if "rounds" in r else "")
                     + (
                         f" (+ reading process: {reader['peak_rss_mb']:.0f} MB, {reader['cpu_seconds']:.2f} s CPU)"
                         if reader
