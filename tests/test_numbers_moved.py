@@ -68,14 +68,15 @@ def earlier_message(archive, when: str, n: int = 50) -> str:
     return archive.conn.execute("SELECT id FROM messages WHERE body = ?", (f"message {n}",)).fetchone()[0]
 
 
-def verified(cli, pdf: Path) -> tuple[dict, str]:
-    """`verify PDF --json`'s report and `verify PDF`'s output: both pass, exit 0, nothing on stderr."""
-    data = cli("verify", pdf, "--json")
+def verified(cli, path: Path, matches: str | None = "the archive") -> tuple[dict, str]:
+    """`verify PATH --json`'s report and `verify PATH`'s output: both pass, exit 0, nothing on stderr; a
+    transcript PDF's report says it matches `matches` (a production's folder, None, says no such thing)."""
+    data = cli("verify", path, "--json")
     assert data.exit_code == 0, data.output
-    text = cli("verify", pdf)
+    text = cli("verify", path)
     assert (text.exit_code, text.stderr) == (0, ""), text.output
     [report] = json.loads(data.stdout)
-    assert (report["ok"], report["problems"], report["matches"]) == (True, [], "the archive")
+    assert (report["ok"], report["problems"], report.get("matches")) == (True, [], matches)
     return report, text.stdout
 
 
@@ -296,25 +297,14 @@ def production(cli, archive, tmp_path: Path, *args: str) -> tuple[Path, list[str
     return tmp_path / "vol1", pdfs
 
 
-def verified_dir(cli, folder: Path) -> tuple[dict, str]:
-    """`verify DIR --json`'s report and `verify DIR`'s output: both pass, exit 0, nothing on stderr."""
-    data = cli("verify", folder, "--json")
-    assert data.exit_code == 0, data.output
-    text = cli("verify", folder)
-    assert (text.exit_code, text.stderr) == (0, ""), text.output
-    [report] = json.loads(data.stdout)
-    assert (report["ok"], report["problems"]) == (True, [])
-    return report, text.stdout
-
-
 def test_verify_dir_says_which_numbers_its_pdf_printed_moved(cli, sam, tmp_path):
     archive = sam(5)
     folder, [pdf] = production(cli, archive, tmp_path)
-    before_report, _ = verified_dir(cli, folder)
+    before_report, _ = verified(cli, folder, None)
     assert "renumbered" not in before_report and "notices" not in before_report
     before = ids(archive)
     earlier_message(archive, "2024-03-01T12:02:30")  # between #1.2 and #1.3
-    report, out = verified_dir(cli, folder)
+    report, out = verified(cli, folder, None)
     notice = (
         f"{pdf}: The numbers of 3 of its messages have {MOVED}: #1.3 on this transcript is #1.4 now, #1.4 is #1.5"
         f" now, #1.5 is #1.6 now; {TYPED}"
@@ -351,7 +341,7 @@ def test_verify_dir_names_each_pdf_whose_numbers_moved(cli, sam, tmp_path):
         [r[0] for r in archive.conn.execute("SELECT id FROM messages WHERE conversation_id = 2 ORDER BY sent_at")],
     )
     earlier_message(archive, "2024-03-01T11:00:00")  # before Sam's two; Jo's conversation keeps its numbers
-    report, out = verified_dir(cli, folder)
+    report, out = verified(cli, folder, None)
     sam_notice = (
         f"{sams}: The numbers of 2 of its messages have {MOVED}: #1.1 on this transcript is #1.2 now, #1.2 is #1.3"
         f" now; {TYPED}"
@@ -369,7 +359,7 @@ def test_verify_dir_names_each_pdf_whose_numbers_moved(cli, sam, tmp_path):
         [replace(msg(60, conversation=jo_chat), sent_at=datetime(2024, 3, 1, 12, 3, 30, tzinfo=UTC))],
         name="jos-phone.xml",
     )
-    report, out = verified_dir(cli, folder)
+    report, out = verified(cli, folder, None)
     jo_notice = f"{jos}: The number of 1 of its messages has {MOVED}: #2.2 on this transcript is #2.3 now; {TYPED}"
     assert (report["renumbered"], report["notices"]) == (
         [
