@@ -126,6 +126,12 @@ def test_android_24h_complete_records():
             ' as the first of the two: line 19 (written "03/11/2024, 01:30", read as 2024-11-03 01:30 -04:00)',
             kind="assumption",
         ),
+        # (a text of "null" alone: a view-once photo or video, or a person's word; said, with its line)
+        Notice(
+            'WhatsApp Chat with Sam Client.txt: 1 message whose whole text is "null" was read as a photo or video sent to'
+            " be viewed once, which WhatsApp's export writes so; the text is kept as written (line 13)",
+            kind="assumption",
+        ),
     ]
     got = [r for r in got if isinstance(r, Message)]
     rows = [row(m) for m in got]
@@ -3351,3 +3357,15 @@ def test_hundreds_of_media_left_out_are_one_warning_naming_the_first(cli, archiv
         " 300 omitted by the export, 1 not found beside the chat text; export the chat again with media and"
         " import it to fill them in"
     ]
+
+
+def test_texts_read_as_view_once_are_said_with_their_lines():
+    """A text of "null" alone is read as a view-once photo or video: an assumption (a person may have typed the
+    word), said with the lines, the first five named."""
+    from textfile.importers.whatsapp.scan import view_once_notice
+
+    assert view_once_notice("chat.txt", [3, 9, 12, 40, 41, 50, 77]) == Notice(
+        'chat.txt: 7 messages whose whole text is "null" were read as a photo or video sent to be viewed once, which'
+        " WhatsApp's export writes so; the text is kept as written (lines 3, 9, 12, 40, 41 and 2 more)",
+        kind="assumption",
+    )

@@ -28,6 +28,7 @@ from textfile.importers.whatsapp.people import _as_written, _fold, normalize_nam
 from textfile.importers.whatsapp.survey import _day_start, _remember, _time_of_day
 from textfile.model import (
     Message,
+    Notice,
     Participant,
     Record,
     Skipped,
@@ -165,6 +166,22 @@ def _messages(
     notice = chat.dst.notice(path.name, options.tz)
     if notice is not None:
         yield notice
+    if chat.view_once:
+        yield view_once_notice(path.name, chat.view_once)
+
+
+def view_once_notice(name: str, lines: list[int]) -> Notice:
+    """What was assumed of the texts that are the word "null" alone: a photo or video sent to be viewed once,
+    which WhatsApp's export writes so (the text is kept as written; the transcript marks it VIEW ONCE). A
+    person may have typed the word: said, with the lines, so that it can be checked against the phone."""
+    shown = ", ".join(str(n) for n in lines[:5]) + (f" and {len(lines) - 5:,} more" if len(lines) > 5 else "")
+    many = len(lines) != 1
+    return Notice(
+        f'{name}: {len(lines):,} message{"s" if many else ""} whose whole text is "null" {"were" if many else "was"}'
+        f" read as a photo or video sent to be viewed once, which WhatsApp's export writes so; the text is kept"
+        f" as written (line{'s' if many else ''} {shown})",
+        kind="assumption",
+    )
 
 
 def _refuse_a_cut_header(path, header: str, text: str, participants: dict, at: int) -> None:
@@ -196,6 +213,7 @@ class _Chat:
         "written_names",
         "dst",
         "occurrences",
+        "view_once",
     )
 
     def __init__(
@@ -212,6 +230,7 @@ class _Chat:
         self.written_names: dict[str, str] = {}  # sender -> as written (_as_written), for identities
         self.dst = _Resolved(tz, fall_backs)
         self.occurrences = _Occurrences(source.path, in_order)
+        self.view_once: list[int] = []  # the lines of the texts read as view-once media ("null": `view_once_notice`)
 
     def message(self, day: _Day, clock: _Clock, line_no: int, line_marked: bool, header_match, text: str) -> Message:
         """A message from its header and its text (all its lines): the sender, the instant, the text read
@@ -246,6 +265,8 @@ class _Chat:
             attachments = tuple(_attachment(self.source, file, omitted, line_no) for file, omitted in attachments)
         else:
             attachments = ()
+            if "view_once" in flags:
+                self.view_once.append(line_no)
         if time_flag:
             sent_at = self.daylight_saving(time_flag, day, clock, line_no, header_match, sent_at)
             flags = flags | {time_flag}
