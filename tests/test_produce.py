@@ -103,6 +103,12 @@ def test_sha256sum_and_verify_accept_it(matter):
     [report] = json.loads(verified.output)
     assert report["ok"] is True and report["problems"] == [] and report["production"] == 1
     assert report["bates"] == [matter["made"]["bates_first"], matter["made"]["bates_last"]]
+    # the whole archive's check says it read no production's folder, and what does
+    whole = run(matter["path"], "verify")
+    assert whole.exit_code == 0, whole.output
+    assert whole.stdout.splitlines()[-1] == (
+        "  1 production: its folder is not read here; textfile verify DIR checks it (textfile productions lists them)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -92,10 +92,20 @@ def test_privileged_notes_are_left_out_and_listed_in_the_privilege_log_page_and_
         "privilege_log": {"file": "t.privilege-log.csv", "sha256": manifest.sha256(log_file.read_bytes())},
     }
     assert cli("verify", pdf).exit_code == 0
+    whole_archive = cli("verify")
+    assert whole_archive.exit_code == 0, whole_archive.output
+    assert ", 1 transcript (1 privilege log beside them): all hashes match.\n" in whole_archive.stdout
     log_file.write_bytes(log_file.read_bytes().replace(b"Common interest", b"Common interest (waived)"))
     altered = cli("verify", pdf)
     assert altered.exit_code == 3
     assert "the privilege log beside it (t.privilege-log.csv) was altered" in altered.output
+    # the whole archive's check reads it too (the sha256 its transcript's sealed audit entry recorded)
+    altered = cli("verify")
+    assert altered.exit_code == 3
+    assert (
+        f"Error: transcript 1 ({pdf}): the privilege log beside it (t.privilege-log.csv) was altered: its sha256 is"
+        f" {manifest.sha256(log_file.read_bytes())}, the transcript's manifest recorded "
+    ) in altered.stderr
 
 
 def test_include_privileged_puts_them_in_a_marked_appendix_with_no_log(cli, noted, tmp_path):
@@ -194,6 +204,10 @@ def test_verify_says_when_the_privilege_log_is_not_beside_the_pdf(cli, noted, tm
     assert result.exit_code == 0  # (the PDF itself is proven)
     assert "  its privilege log t.privilege-log.csv is not beside it: not checked\n" in result.output
     assert json.loads(cli("verify", pdf, "--json").stdout)[0]["privilege_log_absent"] == "t.privilege-log.csv"
+    whole_archive = cli("verify")  # (nor is it a problem of the archive: the log it did not find, it does not count)
+    assert whole_archive.exit_code == 0, whole_archive.output
+    assert ", 1 transcript: all hashes match.\n" in whole_archive.stdout
+    assert json.loads(cli("verify", "--json").stdout)["privilege_logs"] == 0
 
 
 def test_an_orphan_log_in_the_out_dir_is_passed_over_for_the_next_free_name(cli, noted, tmp_path):

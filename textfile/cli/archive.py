@@ -15,6 +15,7 @@ from textfile.archive import Archive, resolve_path
 from textfile.cli.options import Json, Quiet, Reason
 from textfile.cli.output import command, emit, open_archive, say, state, warn, with_progress
 from textfile.errors import InvalidInput
+from textfile.integrity.earlier import counted
 
 if TYPE_CHECKING:
     from textfile.integrity import ArchiveCheck
@@ -251,7 +252,7 @@ def verify(
     json_: Json = False,
     quiet: Quiet = False,
 ):
-    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain with its seals and recorded heads, every import's digest, every transcript. Exit 3 on any problem.
+    """Check the archive: SQLite integrity, every message's content hash, every attachment, the audit chain with its seals and recorded heads, every import's digest, every transcript's file and the privilege log beside it (a production's folder is checked by naming it). Exit 3 on any problem.
 
     With PDF files: check each transcript against the archive (its file hash, its manifest, every message it shows). With a production's folder (`textfile produce`): every file against SHA256SUMS and the production's record, every PDF as a transcript and its signature, every RSMF file.
 
@@ -302,7 +303,18 @@ def _say_verified(report: ArchiveCheck) -> None:
                 (report.audit_entries, "audit entry"),
             )
         )
-        say(f"Archive verified: {counts.replace('audit entrys', 'audit entries')}: all hashes match.")
+        said = f"Archive verified: {counts.replace('audit entrys', 'audit entries')}"
+        if report.transcripts:  # (what was checked of them: each file, each privilege log beside one)
+            said += f", {counted(report.transcripts, 'transcript')}"
+            if report.privilege_logs:
+                said += f" ({counted(report.privilege_logs, 'privilege log')} beside them)"
+        say(f"{said}: all hashes match.")
+        if report.productions:
+            one = report.productions == 1
+            say(
+                f"  {counted(report.productions, 'production')}: {'its folder is' if one else 'their folders are'} not"
+                f" read here; textfile verify DIR checks {'it' if one else 'one'} (textfile productions lists them)"
+            )
 
 
 def _accept_older_copy(json_: bool, quiet: bool) -> None:

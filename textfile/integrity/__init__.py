@@ -21,7 +21,7 @@ from pathlib import Path
 from textfile import audit
 from textfile.fingerprint import stored_hashes
 from textfile.integrity.earlier import counted, earlier_state
-from textfile.integrity.transcripts import FINE, shown_states, transcript_records, transcript_states
+from textfile.integrity.transcripts import FINE, privilege_logs, shown_states, transcript_records, transcript_states
 from textfile.results import Result
 
 __all__ = ["FINE", "ArchiveCheck", "check_archive", "earlier_state", "transcript_records", "transcript_states"]
@@ -39,6 +39,8 @@ class ArchiveCheck(Result):
     transcripts: int
     problems: list[str]
     disposals: list[str]  # one line per matter disposed of (lifecycle/disposal/)
+    privilege_logs: int = 0  # the transcripts' privilege logs found beside them and checked
+    productions: int = 0  # the productions recorded, whose folders `verify DIR` checks (not read here)
 
 
 def check_archive(
@@ -62,13 +64,18 @@ def check_archive(
         if t["state"] not in FINE
     ]
     problems += transcript_records(conn)
+    logs, altered = privilege_logs(conn, transcripts)
+    problems += altered
     problems += shown_states(conn)
     from textfile import times
     from textfile.lifecycle.disposal.records import disposal_lines, disposed_present
 
     problems += disposed_present(conn)
     tz = times.archive_zone(conn)
-    return ArchiveCheck(not problems, checked, blobs, entries, len(transcripts), problems, disposal_lines(conn, tz))
+    productions = conn.execute("SELECT count(*) FROM productions").fetchone()[0]
+    return ArchiveCheck(
+        not problems, checked, blobs, entries, len(transcripts), problems, disposal_lines(conn, tz), logs, productions
+    )
 
 
 def _sqlite_check(conn: sqlite3.Connection) -> list[str]:

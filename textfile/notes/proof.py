@@ -37,10 +37,12 @@ def notes_problems(conn: sqlite3.Connection, record, pdf: str | Path) -> list[st
             problems.append(
                 f"note {note} version {version}, which the transcript {what}, differs from the archive's (its text's sha256)"
             )
-    return problems + _log_problems(log, Path(pdf))
+    return problems + log_problems(log, Path(pdf))
 
 
-def _log_problems(log, pdf: Path) -> list[str]:
+def log_problems(log, pdf: Path) -> list[str]:
+    """The privilege log's CSV beside `pdf` against its record (`log`: its file name and sha256): altered, a
+    problem; not there, none (`log_not_beside` says it was not checked)."""
     if not log:
         return []
     if not isinstance(log, dict) or not isinstance(log.get("file"), str) or "/" in log["file"]:
