@@ -390,3 +390,20 @@ def test_a_run_stopped_before_it_imported_anything_says_nothing_was(cli, office,
         " finished since: nothing was imported since it started; the next archive run takes up the rest"
     ) in lines
     assert not any("listed as new above" in line for line in lines)
+
+
+def test_a_quiet_run_still_says_an_earlier_run_did_not_finish(cli, office, tmp_path, archive_path, monkeypatch):
+    """Under --quiet (cron, whose mail is often the only trace) the run after a killed one says it, a line on stderr,
+    and nothing else that is not an error (second reader, round 9, #6)."""
+    out = tmp_path / "out"
+    killed_run(cli, monkeypatch, office, out, at_import=2)  # (calls-20240301.xml imported)
+    [start] = record(archive_path)["started"]
+    r = cli("archive", office, "--out", out, "--quiet")
+    assert (r.exit_code, r.stdout) == (0, "")
+    assert r.stderr == (
+        f"the archive run of {office} started at {times.display(start['started_at'], TZ)} {STOPPED}; imported from"
+        " its start until this run: 1 file (textfile status says more)\n"
+    )
+    # said once: the run after that has nothing to say
+    again = cli("archive", office, "--out", out, "--quiet")
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")

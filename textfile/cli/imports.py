@@ -208,7 +208,7 @@ def archive_(
 ):
     """The weekly run, for cron: import every new export under INBOX, render a transcript for each matter that gained messages, report.
 
-    Exit 0 when everything went in, 1 when a file or a transcript failed (the rest still went in), 3 when an integrity check failed.
+    Exit 0 when everything went in, 1 when a file or a transcript failed (the rest still went in), 3 when an integrity check failed. With --quiet it prints only the files that failed and, once, an earlier run that did not finish.
 
     Example: textfile archive ~/Exports --out ~/Transcripts"""
     from textfile import weekly
@@ -256,6 +256,8 @@ def archive_(
         weekly.append_log(path, weekly.log_lines(report))
         weekly.record_run(path, report.record(archive.settings.archive_id))
     emit(report, json_=json_, quiet=quiet, show=_say_report)
+    if quiet and not json_:
+        _say_not_finished(report)
     _say_failures(report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
@@ -294,6 +296,16 @@ def _say_report(report: RunReport) -> None:
 
     for line in log_lines(report):
         say(line)
+
+
+def _say_not_finished(report: RunReport) -> None:
+    """Under --quiet (cron): an earlier run that did not finish (killed, the machine stopped) still said, a line
+    each on stderr. Cron's output is often its only trace: the log beside the archive and `status` say more."""
+    from textfile import times
+    from textfile.weekly.log import not_finished_lines
+
+    for run in report.not_finished:
+        warn(f"{not_finished_lines(run, times.zone(report.zone))[0].strip()} (textfile status says more)")
 
 
 def _say_failures(report: RunReport) -> None:
