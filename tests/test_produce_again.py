@@ -111,10 +111,32 @@ def test_the_next_backup_changes_no_file_of_a_windowed_production(filed, archive
     assert (refused.exit_code, refused.stdout) == (1, "")
     assert refused.stderr == (
         "Error: the archive no longer holds production 1's messages as they were produced (1 changed or redacted"
-        " otherwise: #1.8 a later version, 0 more, 0 gone): the same files cannot be made again (`textfile verify`"
+        " otherwise: #1.8 a later version): the same files cannot be made again (`textfile verify`"
         " the production's folder you have, or produce again with --reproduce)\n"
     )
     assert not (tmp_path / "vol1-third").exists()
+
+
+def test_made_again_after_a_conversation_was_unfiled_names_its_messages(filed, archive, tmp_path):
+    """A message the production showed that its matter no longer holds (unfiled since) is named by its number,
+    not said gone: it is still in the archive (second reader, round 9, #4)."""
+    cli = filed
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    [(conversation, messages)] = archive.conn.execute(
+        "SELECT conversation_id, count(*) FROM messages WHERE conversation_id ="
+        " (SELECT min(conversation_id) FROM messages) GROUP BY conversation_id"
+    ).fetchall()
+    assert cli("unfile", conversation, "--reason", "not the client's").exit_code == 0
+    refused = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-again")
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    shown = ", ".join(f"#{conversation}.{n}" for n in range(1, min(messages, 5) + 1))
+    more = f" and {messages - 5} more" if messages > 5 else ""
+    assert refused.stderr == (
+        f"Error: the archive no longer holds production 1's messages as they were produced ({messages} messages it"
+        f" showed no longer in its scope: {shown}{more} (unfiled from the matter since, or deleted)): the same files"
+        " cannot be made again (`textfile verify` the production's folder you have, or produce again with --reproduce)\n"
+    )
+    assert not (tmp_path / "vol1-again").exists()
 
 
 def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archive, tmp_path):

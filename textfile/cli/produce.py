@@ -67,7 +67,9 @@ Again = Annotated[
         "--again",
         metavar="N",
         help="Make production N again into a new folder, with its own numbers, options and time: the same bytes,"
-        " file for file (exit 3 naming the files that differ, when the archive changed since).",
+        " file for file. Refused (exit 1, nothing written) when the archive no longer holds its messages as produced"
+        " (edited, redacted otherwise, unfiled from the matter); exit 3 naming the files that differ when what else"
+        " they say changed since.",
     ),
 ]
 Parents = Annotated[

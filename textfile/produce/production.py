@@ -29,6 +29,7 @@ from pathlib import Path
 from textfile import audit, times
 from textfile.archive import Archive, validate_bates_prefix
 from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
+from textfile.integrity.earlier import counted
 from textfile.produce import contents, documents, record, remade, selection
 from textfile.produce.folder import UNLISTED, Folder
 from textfile.results import Result, omit_empty
@@ -380,13 +381,35 @@ def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
     now = {mid: (chosen.hashes[mid], [s.id for s in redactions.get(mid, [])]) for mid in chosen.ids}
     if now != recorded:
         changed = [m for m in set(now) & set(recorded) if now[m] != recorded[m]]
-        added, gone = len(set(now) - set(recorded)), len(set(recorded) - set(now))
+        added, left = set(now) - set(recorded), set(recorded) - set(now)
+        said = [
+            f"{len(changed)} changed or redacted otherwise{_which(conn, changed, now, recorded)}" if changed else "",
+            f"{counted(len(added), 'message')} its scope holds now that it did not" if added else "",
+            f"{counted(len(left), 'message')} it showed no longer in its scope{_numbered(conn, left)}"
+            " (unfiled from the matter since, or deleted)"
+            if left
+            else "",
+        ]
         raise Conflict(
-            f"the archive no longer holds production {number}'s messages as they were produced ({len(changed)} changed"
-            f" or redacted otherwise{_which(conn, changed, now, recorded)}, {added} more, {gone} gone): the same files"
-            " cannot be made again (`textfile verify` the production's folder you have, or produce again with"
-            " --reproduce)"
+            f"the archive no longer holds production {number}'s messages as they were produced"
+            f" ({'; '.join(s for s in said if s)}): the same files cannot be made again (`textfile verify` the"
+            " production's folder you have, or produce again with --reproduce)"
         )
+
+
+def _numbered(conn, ids: set[str]) -> str:
+    """The messages of `ids` the archive still holds, by number (the first five), after ": "; "" when it holds none."""
+    from textfile.notes.messages import number_of
+
+    rows = conn.execute(
+        "SELECT conversation_id, sent_at, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))"
+        " ORDER BY conversation_id, sent_at, rowid",
+        (json.dumps(sorted(ids)),),
+    ).fetchall()
+    if not rows:
+        return ""
+    shown = ", ".join(f"#{number_of(conn, *r)}" for r in rows[:5])
+    return f": {shown}" + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
 
 
 def _which(conn, changed: list[str], now: dict, recorded: dict) -> str:
