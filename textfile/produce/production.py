@@ -397,38 +397,31 @@ def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
         )
 
 
-def _numbered(conn, ids: set[str]) -> str:
-    """The messages of `ids` the archive still holds, by number (the first five), after ": "; "" when it holds none."""
+def _numbered(conn, ids, how=None) -> str:
+    """The messages of `ids` the archive still holds, by number in the order the transcript shows them (the
+    first five, each followed by `how(id)` where given), after ": "; "" when it holds none."""
     from textfile.notes.messages import number_of
 
     rows = conn.execute(
-        "SELECT conversation_id, sent_at, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))"
+        "SELECT id, conversation_id, sent_at, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))"
         " ORDER BY conversation_id, sent_at, rowid",
         (json.dumps(sorted(ids)),),
     ).fetchall()
     if not rows:
         return ""
-    shown = ", ".join(f"#{number_of(conn, *r)}" for r in rows[:5])
+    shown = ", ".join(
+        f"#{number_of(conn, conversation, sent_at, rowid)}" + (f" {how(mid)}" if how else "")
+        for mid, conversation, sent_at, rowid in rows[:5]
+    )
     return f": {shown}" + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
 
 
 def _which(conn, changed: list[str], now: dict, recorded: dict) -> str:
     """The messages changed since the production, by number, and how: a later version (an edit; an attachment's
     bytes an earlier export lacked, filled in: `conversation show N` lists the versions), or the redactions."""
-    from textfile.notes.messages import number_of
-
-    if not changed:
-        return ""
-    rows = conn.execute(
-        "SELECT id, conversation_id, sent_at, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))"
-        " ORDER BY conversation_id, sent_at, rowid",
-        (json.dumps(changed),),
-    ).fetchall()
-    said = []
-    for mid, conversation, sent_at, rowid in rows[:5]:
-        how = "a later version" if now[mid][0] != recorded[mid][0] else "redacted otherwise"
-        said.append(f"#{number_of(conn, conversation, sent_at, rowid)} {how}")
-    return ": " + ", ".join(said) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+    return _numbered(
+        conn, changed, lambda mid: "a later version" if now[mid][0] != recorded[mid][0] else "redacted otherwise"
+    )
 
 
 def _check_reference(conn, number: int, reference: str, transcripts: list[str]) -> None:
