@@ -16,7 +16,6 @@ hashing took 0.42–0.70 s of CPU in eight runs a minute apart).
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 from collections.abc import Callable
@@ -28,8 +27,8 @@ ROUNDS = 3
 
 
 def in_rounds(measures: dict[str, tuple[Callable[[], dict], str]], rounds: int = ROUNDS) -> dict[str, dict]:
-    """Each measure (name -> (the call, the key of its seconds)) run `rounds` times, in turn round by round; for
-    each, the run whose seconds are the median, with every run's seconds (`rounds`) and the largest peak RSS of
+    """Each measure (name -> (the call, the key of its seconds)) run `rounds` times (an odd number), in turn
+    round by round; for each, the run whose seconds are the median (the middle one), with every run's seconds (`rounds`) and the largest peak RSS of
     them (`peak_rss_mb`, where the runs give it: a memory figure is never the lucky run's)."""
     runs: dict[str, list[dict]] = {name: [] for name in measures}
     for _ in range(rounds):
@@ -38,10 +37,8 @@ def in_rounds(measures: dict[str, tuple[Callable[[], dict], str]], rounds: int =
     chosen = {}
     for name, (_measure, key) in measures.items():
         made = runs[name]
-        seconds = [r[key] for r in made]
-        median = sorted(made, key=lambda r: r[key])[len(made) // 2] if len(made) % 2 else None
-        run = dict(median) if median is not None else dict(made[-1]) | {key: statistics.median(seconds)}
-        run["rounds"] = seconds
+        run = dict(sorted(made, key=lambda r: r[key])[len(made) // 2])
+        run["rounds"] = [r[key] for r in made]
         if all("peak_rss_mb" in r for r in made):
             run["peak_rss_mb"] = max(r["peak_rss_mb"] for r in made)
         if all(r.get("reader") for r in made):  # (a second, reading process: its own peak)

@@ -21,7 +21,14 @@ from pathlib import Path
 from textfile import audit
 from textfile.fingerprint import stored_hashes
 from textfile.integrity.earlier import counted, earlier_state
-from textfile.integrity.transcripts import FINE, privilege_logs, shown_states, transcript_records, transcript_states
+from textfile.integrity.transcripts import (
+    FINE,
+    privilege_logs,
+    shown_states,
+    transcript_entries,
+    transcript_records,
+    transcript_states,
+)
 from textfile.results import Result
 
 __all__ = ["FINE", "ArchiveCheck", "check_archive", "earlier_state", "transcript_records", "transcript_states"]
@@ -63,8 +70,9 @@ def check_archive(
         for t in transcripts.values()
         if t["state"] not in FINE
     ]
-    problems += transcript_records(conn)
-    logs, altered = privilege_logs(conn, transcripts)
+    recorded = transcript_entries(conn)
+    problems += transcript_records(conn, entries=recorded)
+    logs, altered = privilege_logs(conn, transcripts, recorded)
     problems += altered
     problems += shown_states(conn)
     from textfile import times

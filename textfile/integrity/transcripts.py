@@ -16,37 +16,42 @@ from textfile.integrity.earlier import counted, earlier_state
 _RECORDED = {"pdf_sha256": "pdf_sha256", "manifest_sha256": "manifest_sha256", "pages": "pages", "messages": "messages"}
 
 
-def privilege_logs(conn: sqlite3.Connection, states: dict[int, dict]) -> tuple[int, list[str]]:
-    """The privilege logs written beside the transcripts whose file is as recorded (`states`), each against the
-    sha256 its transcript's sealed audit entry recorded (the same the PDF's manifest holds): how many were
-    checked, and each altered one. One moved away is not checked (as `verify FILE.pdf` says): the PDF is
-    proven without it."""
-    from textfile.notes.proof import log_problems
-
-    logs = {}
-    for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'transcript'"):
-        d = audit.details_of(details)
-        if isinstance(d.get("privilege_log"), dict):
-            logs[d.get("transcript")] = d["privilege_log"]
-    checked, problems = 0, []
-    for row in conn.execute("SELECT id, uuid, path FROM transcripts ORDER BY id"):
-        log = logs.get(row["uuid"])
-        if log is None or states.get(row["id"], {}).get("state") != "ok":
-            continue
-        pdf = Path(row["path"])
-        if isinstance(log.get("file"), str) and "/" not in log["file"] and pdf.with_name(log["file"]).is_file():
-            checked += 1
-        problems += [f"transcript {row['id']} ({row['path']}): {p}" for p in log_problems(log, pdf)]
-    return checked, problems
-
-
-def transcript_records(conn: sqlite3.Connection, uuid: str | None = None) -> list[str]:
-    """Every transcript's row (or the one of `uuid`) as the audit entry made with it recorded it: a
-    row rewritten to match an altered file, or made outside textfile, is caught."""
+def transcript_entries(conn: sqlite3.Connection) -> dict[str, dict]:
+    """What the sealed audit entry made with each transcript recorded, by the transcript's uuid."""
     entries = {}
     for (details,) in conn.execute("SELECT details FROM audit_log WHERE command = 'transcript'"):
         d = audit.details_of(details)
         entries[d.get("transcript")] = d
+    return entries
+
+
+def privilege_logs(
+    conn: sqlite3.Connection, states: dict[int, dict], entries: dict[str, dict]
+) -> tuple[int, list[str]]:
+    """The privilege logs written beside the transcripts whose file is as recorded (`states`), each against the
+    sha256 its transcript's sealed audit entry (`entries`) recorded (the same the PDF's manifest holds): how
+    many were checked, and each altered one. One moved away is not checked (as `verify FILE.pdf` says): the
+    PDF is proven without it."""
+    from textfile.notes.proof import log_name, log_problems
+
+    checked, problems = 0, []
+    for row in conn.execute("SELECT id, uuid, path FROM transcripts ORDER BY id"):
+        log = entries.get(row["uuid"], {}).get("privilege_log")
+        if not isinstance(log, dict) or states.get(row["id"], {}).get("state") != "ok":
+            continue
+        pdf = Path(row["path"])
+        name = log_name(log)
+        checked += name is not None and pdf.with_name(name).is_file()
+        problems += [f"transcript {row['id']} ({row['path']}): {p}" for p in log_problems(log, pdf)]
+    return checked, problems
+
+
+def transcript_records(
+    conn: sqlite3.Connection, uuid: str | None = None, entries: dict[str, dict] | None = None
+) -> list[str]:
+    """Every transcript's row (or the one of `uuid`) as the audit entry made with it recorded it (`entries`,
+    read here when not given): a row rewritten to match an altered file, or made outside textfile, is caught."""
+    entries = transcript_entries(conn) if entries is None else entries
     problems = []
     for row in conn.execute(
         "SELECT * FROM transcripts" + (" WHERE uuid = ?" if uuid else "") + " ORDER BY id", (uuid,) if uuid else ()

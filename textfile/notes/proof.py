@@ -45,9 +45,10 @@ def log_problems(log, pdf: Path) -> list[str]:
     problem; not there, none (`log_not_beside` says it was not checked)."""
     if not log:
         return []
-    if not isinstance(log, dict) or not isinstance(log.get("file"), str) or "/" in log["file"]:
+    name = log_name(log)
+    if name is None:
         return ["the embedded manifest's record of the privilege log is damaged"]
-    path = pdf.with_name(log["file"])
+    path = pdf.with_name(name)
     if not path.is_file():
         return []
     actual = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -62,7 +63,15 @@ def log_problems(log, pdf: Path) -> list[str]:
 def log_not_beside(record, pdf: str | Path) -> str | None:
     """The name of the privilege log's CSV the manifest records (`record`: its notes) when it is not
     beside the PDF, so that it could not be checked; None when it is there, or there is none."""
-    log = record.get("privilege_log") if isinstance(record, dict) else None
-    if not isinstance(log, dict) or not isinstance(log.get("file"), str) or "/" in log["file"]:
+    name = log_name(record.get("privilege_log") if isinstance(record, dict) else None)
+    if name is None:
         return None  # (none, or damaged: notes_problems says so)
-    return None if Path(pdf).with_name(log["file"]).is_file() else log["file"]
+    return None if Path(pdf).with_name(name).is_file() else name
+
+
+def log_name(log) -> str | None:
+    """The file name a privilege log's record (`log`) gives, beside its PDF; None when there is no record or
+    it is damaged (not a file name alone)."""
+    if not isinstance(log, dict) or not isinstance(log.get("file"), str) or "/" in log["file"]:
+        return None
+    return log["file"]
