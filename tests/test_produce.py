@@ -549,3 +549,78 @@ def test_a_production_of_some_conversations_logs_no_privileged_note_about_the_ot
                 "Attorney work product",
             ],
         ]
+
+
+def _everything_in(folder: Path) -> dict[str, bytes]:
+    """Every byte a production hands over, opened: each file, each PDF stream decompressed (the embedded
+    manifest among them), each RSMF's zip members."""
+    import zipfile
+    from email import policy
+    from email.parser import BytesParser
+
+    found = {}
+    for f in files_of(folder):
+        data = (folder / f).read_bytes()
+        found[f] = data
+        if f.endswith(".pdf") and not f.startswith("NATIVES/"):  # (a native is the bytes the phone had)
+            with pikepdf.open(folder / f) as pdf:
+                for obj in pdf.objects:
+                    if isinstance(obj, pikepdf.Stream):
+                        found[f"{f}#{obj.objgen}"] = obj.read_bytes()
+        if f.endswith(".rsmf"):
+            (part,) = list(BytesParser(policy=policy.default).parsebytes(data).iter_attachments())
+            with zipfile.ZipFile(io.BytesIO(part.get_payload(decode=True))) as z:
+                found.update({f"{f}!{name}": z.read(name) for name in z.namelist()})
+    return found
+
+
+def test_a_redacted_message_s_id_and_content_hash_are_keyed_in_every_file(matter):
+    """Both are sha256 over the words a redaction withholds (the content hash always, the id of a WhatsApp or
+    Android SMS message): a production shows them keyed, the same in every file, and verify ties them back."""
+    import sqlite3
+
+    out = matter["out"]
+    with sqlite3.connect(matter["path"]) as conn:
+        [(mid, digest)] = conn.execute(
+            "SELECT m.id, m.content_hash FROM redactions r JOIN messages m ON m.id = r.message_id WHERE r.id = 1"
+        ).fetchall()  # (the one the production applied; a later test redacts another)
+        ids = {r[0] for r in conn.execute("SELECT id FROM messages")}
+    leaked = {name: [v for v in (mid, digest) if v[:16].encode() in data] for name, data in _everything_in(out).items()}
+    assert {name: found for name, found in leaked.items() if found} == {}
+    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"))))
+    [row] = [r for r in rows if "[REDACTED" in r["body"]]
+    keyed_id, keyed_hash = row["message_id"], row["content_hash"]
+    assert keyed_id.startswith("redacted-") and keyed_hash.startswith("redacted-") and len(keyed_id) == 73
+    assert {r["message_id"] for r in rows if r is not row} <= ids  # (the others as the archive has them)
+    jsonl = [json.loads(line) for line in (out / "DATA" / "messages.jsonl").read_text().splitlines()]
+    assert [(r["message_id"], r["content_hash"]) for r in jsonl if "[REDACTED" in r["body"]] == [(keyed_id, keyed_hash)]
+    log = list(csv.DictReader(io.StringIO((out / "DATA" / "redaction-log.csv").read_text())))
+    assert [r["Message ID"] for r in log] == [keyed_id]
+    events = [e for p in sorted((out / "RSMF").iterdir()) for e in opened(p.read_bytes())["events"]]
+    [event] = [e for e in events if "[REDACTED" in (e.get("body") or "")]
+    custom = {c["name"]: c["value"] for c in event["custom"]}
+    assert (event["id"], custom["Message ID"], custom["Content hash"]) == (keyed_id, keyed_id, keyed_hash)
+    from textfile.transcript import manifest
+
+    data = json.loads(manifest.read(out / "IMAGES" / "TF-000001.pdf"))
+    assert [keyed_id, keyed_hash] in data["messages"] and list(data["scope"]["redactions"]) == [keyed_id]
+    checked = run(matter["path"], "verify", out / "IMAGES" / "TF-000001.pdf", "--json")
+    assert checked.exit_code == 0 and json.loads(checked.output)[0]["ok"] is True, checked.output
+
+
+def test_without_the_key_a_keyed_production_pdf_is_said_not_tied_to_the_archive(matter, monkeypatch, tmp_path):
+    monkeypatch.setenv("TEXTFILE_KEY", str(tmp_path / "no-key"))
+    checked = run(matter["path"], "verify", matter["out"] / "IMAGES" / "TF-000001.pdf")
+    assert checked.exit_code == 3
+    assert (
+        "the redacted messages it names by keyed ids (1) cannot be tied to the archive: the key that seals the audit"
+        f" log is not at {tmp_path / 'no-key'} (set $TEXTFILE_KEY to where it is)" in checked.output
+    )
+
+
+def test_keyed_values_replace_whole_strings_only():
+    from textfile.transcript.keyed import Keyed
+
+    keyed = Keyed({"a" * 64: "redacted-x"})
+    value = {"a" * 64: ["a" * 64, f"text {'a' * 64}", 3, None], "body": "a" * 63}
+    assert keyed(value) == {"redacted-x": ["redacted-x", f"text {'a' * 64}", 3, None], "body": "a" * 63}

@@ -106,7 +106,7 @@ def test_the_next_backup_changes_no_file_of_a_windowed_production(filed, archive
     imported(cli, whole)
     checked = cli("verify", tmp_path / "vol1")  # (the production as handed over still proves; the archive moved on)
     assert checked.exit_code == 0, checked.output
-    assert "1 produced message the archive now holds in a later version" in checked.stdout, checked.stdout
+    assert "1 produced message the archive now holds in a later version: #1.8" in checked.stdout, checked.stdout
     refused = cli("produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-third")
     assert (refused.exit_code, refused.stdout) == (1, "")
     assert refused.stderr == (
@@ -701,3 +701,37 @@ def test_a_certification_whose_words_are_the_production_s_is_kept_where_only_its
         f"Error: {folder}: made again, differs from production 1 in: CERTIFICATION.pdf (made from the archive as"
         " it is now: PRODUCTION-DIFFERS.txt says why): it is not production 1\n",
     )
+
+
+BEFORE_KEYED = "9443f7453d1c6e1e2615f9b07eaad8a8427585e7"  # the last commit whose productions named redacted messages plainly
+
+
+def test_a_production_made_before_redacted_messages_were_keyed_is_made_again_the_same(tmp_path):
+    """A production made by the textfile before a redacted message's id and content hash were keyed
+    (transcript/keyed.py) is made again, by this one, the same bytes, file for file (plain, as it was
+    handed over); a production made now keys them."""
+    previous = textfile_of(BEFORE_KEYED, tmp_path / "previous", "the last commit before redacted ids were keyed")
+    db = tmp_path / "archive.db"
+    init = ("init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York")
+    for args in [
+        (*init, "--region", "US", "--bates-prefix", "TF"),
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
+        ("import", OWNER_XML),
+        ("redact", "#1.1", "--span", "Hi", "--reason", "PII"),
+        ("produce", "M-1", "--out", tmp_path / "vol1"),
+    ]:
+        done = run(previous, db, *args)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    [log] = list((tmp_path / "vol1" / "DATA" / "redaction-log.csv").read_text().splitlines()[1:])
+    assert "redacted-" not in log  # (plain, as that release made it)
+
+    again = run(ROOT, db, "produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-again")
+
+    assert (again.returncode, again.stderr) == (0, ""), again.stdout
+    assert files_of(tmp_path / "vol1-again") == files_of(tmp_path / "vol1")
+    assert run(ROOT, db, "verify", tmp_path / "vol1").returncode == 0
+    made = run(ROOT, db, "produce", "M-1", "--reproduce", "--out", tmp_path / "vol2")
+    assert made.returncode == 0, made.stderr
+    [log] = list((tmp_path / "vol2" / "DATA" / "redaction-log.csv").read_text().splitlines()[1:])
+    assert log.split(",")[3].startswith("redacted-")

@@ -120,12 +120,77 @@ def test_unredact_keeps_the_record_and_stops_applying_it(cli, sam):
     assert cli("unredact", "7", "--reason", "x").exit_code == 1
 
 
-def test_a_changed_text_under_a_redaction_is_refused_never_shifted(cli, sam):
+def test_a_changed_text_still_holding_the_words_elsewhere_is_refused_never_shifted(cli, sam):
+    assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
+    mid = body_id(sam)[0]
+    sam.conn.execute("UPDATE messages SET body = ? WHERE id = ?", ("Note: 123-45-6789 is my SSN", mid))
+    with pytest.raises(
+        Conflict,
+        match="redaction 1 changed since it was made \\(a later export\\), and the words are in it at another place now:"
+        " withdraw it",
+    ):
+        redaction.spans(sam.conn, [mid])
+    [listed] = json.loads(cli("redactions", "--json").output)
+    assert listed["words"] == "moved"
+
+
+def test_words_edited_away_stay_withheld_with_the_earlier_version(cli, sam):
+    """The words are in the version the redaction was made on only: it stays in force on it, nothing of the
+    text now is covered, and (as for every redacted message) a production withholds the earlier versions."""
     assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
     mid = body_id(sam)[0]
     sam.conn.execute("UPDATE messages SET body = ? WHERE id = ?", ("My SSN is 987-65-4321 now", mid))
-    with pytest.raises(Conflict, match="redaction 1 changed since it was made"):
-        redaction.spans(sam.conn, [mid])
+    assert redaction.spans(sam.conn, [mid]) == {mid: [Span(1, 10, 21, "PII", earlier=True)]}
+    assert redaction.apply("My SSN is 987-65-4321 now", [Span(1, 10, 21, "PII", earlier=True)]) == (
+        "My SSN is 987-65-4321 now"
+    )
+    [listed] = json.loads(cli("redactions", "--json").output)
+    assert listed["words"] == "earlier version"
+    assert "in force (in an earlier version only, withheld)" in " ".join(cli("redactions").output.split())
+    # a new redaction of the text now is not refused for overlapping the earlier text's offsets
+    assert cli("redact", "#1.1", "--span", "987-65-4321", "--reason", "PII").exit_code == 0
+
+
+WHATSAPP = """\
+05/04/2024, 10:01 - Sam Client: Hi Alex, my SSN is 123-45-6789 and the landlord called again
+05/04/2024, 10:02 - Alex Owner: Thanks, noted.
+"""
+
+
+def test_a_production_after_a_later_export_edited_the_redacted_words_away_withholds_them(cli, tmp_path):
+    """Second reader, round 10: the production was refused, and its advice (withdraw, redact again) could not be
+    followed, since the words were in the earlier version only; withdrawing handed them over."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    for folder, text in (
+        (first, WHATSAPP),
+        (
+            later,
+            WHATSAPP.replace(
+                "my SSN is 123-45-6789 and the landlord called again",
+                "the landlord called again <This message was edited>",
+            )
+            + "05/04/2024, 10:09 - Sam Client: Friday at noon\n",
+        ),
+    ):
+        folder.mkdir()
+        (folder / "WhatsApp Chat with Sam Client.txt").write_text(text, encoding="utf-8")
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    assert cli("import", first / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
+    assert cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy").exit_code == 0
+    made = cli("produce", "M-1", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    for f in (tmp_path / "vol1").rglob("*"):
+        assert not f.is_file() or b"123-45-6789" not in f.read_bytes(), f
+    import subprocess
+
+    [pdf] = (tmp_path / "vol1" / "IMAGES").iterdir()
+    text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
+    assert "Hi Alex, the landlord called again" in text and "1 earlier version withheld (redacted)" in text
+    assert "6789" not in text and "REDACTED —" not in text  # (nothing of the text now is covered)
+    assert cli("verify", tmp_path / "vol1").exit_code == 0
 
 
 def test_apply_and_segments():

@@ -25,6 +25,7 @@ from test_transcript_production import (  # noqa: F401 — archive_path is a fix
     excerpt_lines,
     ids,
     iso,
+    keyed_id,
     make,
     messages,
     numbers,
@@ -144,7 +145,7 @@ def test_made_again_with_its_redactions_and_refused_when_they_changed(archive_pa
     with Archive.open(archive_path) as archive, archive.transaction() as conn:
         [lease] = redaction.add(conn, "#1.5", "the lease", "PII")
     first = make(archive_path, tmp_path / "first.pdf", redact=True, notes=False)
-    assert scope_of(Path(first.path))["redactions"] == {ids(archive_path)["1.5"]: [lease.id]}
+    assert scope_of(Path(first.path))["redactions"] == {keyed_id(archive_path, "1.5"): [lease.id]}
     made_again(archive_path, first, tmp_path / "again.pdf")
     with Archive.open(archive_path) as archive, archive.transaction() as conn:
         redaction.add(conn, "#1.6", "the deposit", "other")

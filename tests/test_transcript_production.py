@@ -112,6 +112,16 @@ def scope_of(pdf: Path) -> dict:
     return json.loads(manifest.read(pdf))["scope"]
 
 
+def keyed_id(path: Path, number: str) -> str:
+    """A message's id as a production names it when it redacts it (transcript/keyed.py)."""
+    from textfile.transcript import keyed
+
+    mid = ids(path)[number]
+    with Archive.open(path) as archive:
+        (digest,) = archive.conn.execute("SELECT content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
+        return keyed.for_production(archive.conn, [(mid, digest)]).value(mid)
+
+
 def ids(path: Path) -> dict[str, str]:
     """Each message's id by its number ("1.5")."""
     with Archive.open(path) as archive:
@@ -359,7 +369,9 @@ def test_redactions_are_black_boxes_and_the_words_are_nowhere_in_the_pdf(archive
         " reason; a redacted message's earlier versions are withheld (they hold the words)."
     ) in cover
     raw = manifest.read(pdf)
-    assert json.loads(raw)["scope"]["redactions"] == {numbered["1.5"]: [4], numbered["1.7"]: [9, 11]}
+    scope = json.loads(raw)["scope"]["redactions"]  # (each redacted message by its keyed id: transcript/keyed.py)
+    assert sorted(scope.values()) == [[4], [9, 11]] and all(k.startswith("redacted-") for k in scope)
+    assert not any(numbered[n].encode() in raw for n in ("1.5", "1.7"))
     assert b"SECRETWORD" not in raw and b"the lease" not in raw
     report = checked(archive_path, pdf)
     assert (report.ok, report.problems) == (True, [])
@@ -489,7 +501,7 @@ def test_the_archives_redactions_applied_end_to_end(archive_path, tmp_path):
     assert lines[lines.index(next(x for x in lines if x.startswith("#1.5 "))) + 1] == (
         "Chat 0 message 5: REDACTED — PII and the deposit."
     )
-    assert json.loads(manifest.read(pdf))["scope"]["redactions"] == {ids(archive_path)["1.5"]: [made.id]}
+    assert json.loads(manifest.read(pdf))["scope"]["redactions"] == {keyed_id(archive_path, "1.5"): [made.id]}
     assert checked(archive_path, pdf).ok
     with Archive.open(archive_path) as archive, archive.transaction() as conn:
         redaction.withdraw(conn, made.id, "a mistake")

@@ -158,9 +158,20 @@ def _redactions(found, tz) -> None:
             f"{r.start + 1}–{r.end}",  # (counted from 1, both ends included: as a person counts)
             r.reason,
             f"{times.display(r.created_at, tz, 'minute')} {r.created_by}",
-            f"withdrawn {times.display(r.withdrawn_at, tz, 'minute')}" if r.withdrawn_at else "in force",
+            f"withdrawn {times.display(r.withdrawn_at, tz, 'minute')}"
+            if r.withdrawn_at
+            else f"in force ({_WORDS[r.words]})"
+            if r.words
+            else "in force",
         )
     show(rows)
+
+
+# where a redaction's words are when they are not where it was made (produce/redaction.py `Redaction.words`)
+_WORDS = {
+    "earlier version": "in an earlier version only, withheld",
+    "moved": "its words moved: redo it",
+}
 
 
 @command

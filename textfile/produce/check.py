@@ -30,6 +30,7 @@ What is checked, and why:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -337,14 +338,18 @@ def _rsmf(folder: Path, paths: list[str], check: ProductionCheck) -> None:
 def _since(conn, production: int, check: ProductionCheck) -> None:
     """Notices: produced messages the archive holds in a later version since, or no longer holds; redacted since
     (handed over unredacted), or their redactions withdrawn since (withheld here)."""
-    changed, gone = conn.execute(
-        "SELECT sum(m.id IS NOT NULL AND m.content_hash <> pm.content_hash), sum(m.id IS NULL)"
+    from textfile.produce.production import numbered
+
+    changed, gone, which = conn.execute(
+        "SELECT sum(m.id IS NOT NULL AND m.content_hash <> pm.content_hash), sum(m.id IS NULL),"
+        " json_group_array(CASE WHEN m.content_hash <> pm.content_hash THEN m.id END)"
         " FROM production_messages pm LEFT JOIN messages m ON m.id = pm.message_id WHERE pm.production_id = ?",
         (production,),
     ).fetchone()
     if changed:
         check.notices.append(
             f"{changed} produced message{'s' if changed != 1 else ''} the archive now holds in a later version"
+            + numbered(conn, [m for m in json.loads(which) if m])
         )
     if gone:
         check.notices.append(

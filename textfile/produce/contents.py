@@ -62,9 +62,11 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         owner_name=owner,
         imports_until=run.imports_until,
     )
-    folder.write("DATA/messages.csv", tabular.csv_bytes(rows), "csv")
-    folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(rows), "jsonl")
-    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, owner, custodians, run.imports_until)
+    keyed = run.keyed()  # (a redacted message's id and content hash, keyed: transcript/keyed.py)
+    shown = [keyed(r) for r in rows] if keyed else rows
+    folder.write("DATA/messages.csv", tabular.csv_bytes(shown), "csv")
+    folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(shown), "jsonl")
+    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, owner, custodians, run.imports_until, keyed)
     natives_of: dict[str, list[documents.Native]] = {}
     for n in natives:
         natives_of.setdefault(n.message_id, []).append(n)
@@ -86,7 +88,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     docs = documents.load_documents(pdfs, natives, facts, lambda of: _named(custodians, of), message_bates)
     folder.write("DATA/loadfile.dat", loadfiles.dat_bytes(docs), "dat")
     folder.write("DATA/loadfile.opt", loadfiles.opt_bytes([d for d in docs if d.image_path], "VOL001"), "opt")
-    folder.write("DATA/redaction-log.csv", _redaction_log(conn, redactions, message_bates, numbers), "log")
+    folder.write("DATA/redaction-log.csv", _redaction_log(redactions, message_bates, numbers, keyed), "log")
     privileged = _privilege_log(conn, chosen, run.zone, folder)
     folder.write("signing-certificate.pem", signing.certificate_pem(run.signer), "certificate")
     return Others(natives, number, len(rsmf), privileged)
@@ -102,6 +104,7 @@ def _rsmf(
     owner: str,
     custodians: dict[str, set[str]],
     imports_until: int | None,
+    keyed,
 ) -> list[str]:
     """One .rsmf per conversation (sliced when long), naming the custodians of its own messages; an exhibit
     names its conversation's. `imports_until`: where they were found, by the imports up to it only."""
@@ -119,6 +122,7 @@ def _rsmf(
             generator=GENERATOR,
             redactions={m: redactions[m] for m in chosen.messages[c] if m in redactions},
             imports_until=imports_until,
+            keyed=keyed,
         ):
             folder.write(f"RSMF/{name}", data, "rsmf")
             written.append(f"RSMF/{name}")
@@ -189,8 +193,8 @@ def _named(custodians: dict[str, set[str]], ids: list[str]) -> str:
     return "; ".join(sorted({name for mid in ids for name in custodians.get(mid, ())}))
 
 
-def _redaction_log(conn, redactions: dict, message_bates: dict, numbers: dict) -> bytes:
-    """Every redaction applied: its number, the message (number, id, Bates), the reason."""
+def _redaction_log(redactions: dict, message_bates: dict, numbers: dict, keyed) -> bytes:
+    """Every redaction applied: its number, the message (number, keyed id, Bates), the reason."""
     import csv
     import io
 
@@ -199,7 +203,7 @@ def _redaction_log(conn, redactions: dict, message_bates: dict, numbers: dict) -
     writer.writerow(("Redaction", "Bates", "Message", "Message ID", "Reason"))
     for mid in sorted(redactions, key=lambda m: (message_bates[m], numbers[m])):
         for s in redactions[mid]:  # (never where or how long: that would tell of what is hidden)
-            writer.writerow((s.id, message_bates[mid], f"#{numbers[mid]}", mid, s.reason))
+            writer.writerow((s.id, message_bates[mid], f"#{numbers[mid]}", keyed.value(mid), s.reason))
     return out.getvalue().encode("utf-8")
 
 

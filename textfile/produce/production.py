@@ -116,6 +116,16 @@ class Run:
     zone: object
     earlier: list = field(default_factory=list)  # the earlier productions of its messages (--reproduce)
     imports_until: int | None = None  # made again: the last import it knew (`sightings.known_until`); none: every one
+    keyed_ids: bool = True  # made again: whether it was made keying them (productions made before it was did not)
+
+    def keyed(self):
+        """The redacted messages' ids and content hashes as the production's files show them (transcript/keyed.py;
+        as they are in a production made before they were keyed, made again)."""
+        from textfile.transcript import keyed
+
+        if not self.keyed_ids:
+            return keyed.NONE
+        return keyed.for_production(self.archive.conn, ((m, self.chosen.hashes[m]) for m in self.redactions))
 
 
 def produce(archive: Archive, request: Request, progress=None) -> Production:
@@ -302,6 +312,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         times.zone(settings.tz),
         json.loads(row["reproduces"]),
         known,
+        _keyed_ids(conn, options["transcripts"]),
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
     recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))
@@ -322,6 +333,17 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         audit.append(w, "produce again", again.to_json())
     run.folder.done()
     return again
+
+
+def _keyed_ids(conn, transcripts: list[str]) -> bool:
+    """Whether the production keyed its redacted messages' ids and content hashes (its PDFs' records say so, as
+    every production since they were keyed: transcript/keyed.py); one made before, made again, does not."""
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM transcripts WHERE uuid IN (SELECT value FROM json_each(?)) AND json_extract(scope, '$.keyed')",
+            (json.dumps(transcripts),),
+        ).fetchone()
+    )
 
 
 def _certifies(facts, recorded: dict[str, str]) -> bool:
@@ -385,7 +407,7 @@ def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
         said = [
             f"{len(changed)} changed or redacted otherwise{_which(conn, changed, now, recorded)}" if changed else "",
             f"{counted(len(added), 'message')} its scope holds now that it did not" if added else "",
-            f"{counted(len(left), 'message')} it showed no longer in its scope{_numbered(conn, left)}"
+            f"{counted(len(left), 'message')} it showed no longer in its scope{numbered(conn, left)}"
             " (unfiled from the matter since, or deleted)"
             if left
             else "",
@@ -397,7 +419,7 @@ def _check_unchanged(conn, number: int, chosen, redactions: dict) -> None:
         )
 
 
-def _numbered(conn, ids, how=None) -> str:
+def numbered(conn, ids, how=None) -> str:
     """The messages of `ids` the archive still holds, by number in the order the transcript shows them (the
     first five, each followed by `how(id)` where given), after ": "; "" when it holds none."""
     from textfile.notes.messages import number_of
@@ -419,7 +441,7 @@ def _numbered(conn, ids, how=None) -> str:
 def _which(conn, changed: list[str], now: dict, recorded: dict) -> str:
     """The messages changed since the production, by number, and how: a later version (an edit; an attachment's
     bytes an earlier export lacked, filled in: `conversation show N` lists the versions), or the redactions."""
-    return _numbered(
+    return numbered(
         conn, changed, lambda mid: "a later version" if now[mid][0] != recorded[mid][0] else "redacted otherwise"
     )
 

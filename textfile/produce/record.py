@@ -78,7 +78,7 @@ REDACTIONS
   {redactions}, each shown as a black box with its reason in the PDFs and as
   "[REDACTED: PII]", "[REDACTED: Privileged]" or "[REDACTED]" in the RSMF, CSV, JSONL and text
   files; DATA/redaction-log.csv lists them. A redacted message's earlier versions (edits) are
-  withheld.
+  withheld.{keyed}
 
 TIMES
   Times are given in UTC and in {zone} with their offset, at the precision the phone recorded.
@@ -90,6 +90,10 @@ TIMES
   times to the second, as the PDFs show them.
 """
 
+
+KEYED = """ Its message_id and content_hash are given keyed ("redacted-" and an HMAC-SHA256 under
+  a key the producing party keeps), the same in every file: both are computed over its words, and
+  given plain they would let a guess of the words withheld be checked."""
 
 PRODUCED = """\
 PRODUCTION {number} OF MATTER {matter} ({title})
@@ -144,6 +148,7 @@ def readme(run: Run, pdfs, others, differs: str | None = None) -> bytes:
         privilege="; privilege-log.csv (the privileged notes withheld)" if others.privileged_notes else "",
         fingerprint=_openssl_form(run.signer.fingerprint),
         redactions=_n(sum(len(v) for v in run.redactions.values()), "redaction"),
+        keyed=KEYED if run.keyed_ids else "",  # (not in a production made before they were keyed, made again)
         zone=settings.tz,
     ).encode("utf-8")
 

@@ -11,7 +11,12 @@ Decisions, and why:
   A span that overlaps a redaction already made is refused (say it once).
 - **Never at the wrong place.** When a production applies the redactions, each span's words must
   still hash to what was chosen; a message whose text changed under a redaction (a later export
-  with an edit) is refused by name, never redacted at offsets that now cover other words.
+  with an edit) and still holds the words elsewhere is refused by name, never redacted at offsets
+  that now cover other words (withdraw it and redact the words where they are now).
+- **Words edited away stay withheld.** When a later export's edit took the words out of the text
+  altogether, they are left in the earlier version the redaction was made on only: the redaction
+  stays in force on it (`Span.earlier`), a production shows the text as it is now, whole, and withholds
+  the earlier versions, as for every redacted message. Withdrawing it would hand them over.
 - **Fixed on the record.** A mistake is withdrawn (`unredact N --reason`), never deleted; both
   are audited with ids, offsets and sha256 (of the span, of the reason), never the words: a disposal
   must be able to remove every byte of the text, and the audit log is append-only.
@@ -48,12 +53,15 @@ MARK = "[REDACTED: {label}]"  # the span's place in text outputs
 
 
 class Span(NamedTuple):
-    """A redaction as a production applies it: code-point offsets in the body, and the reason."""
+    """A redaction as a production applies it: code-point offsets in the body, and the reason. `earlier`:
+    its words are in an earlier version of the message only (a later export edited them away): nothing of
+    the text shown now is covered, and the message's earlier versions are withheld, as for every redaction."""
 
     id: int
     start: int
     end: int
     reason: str
+    earlier: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -72,6 +80,9 @@ class Redaction(Result):
     created_by: str
     withdrawn_at: str | None = omit_empty(default=None)
     withdrawn_by: str | None = omit_empty(default=None)
+    # in force, where its words are not in the message's text as made (a later export's edit): "earlier
+    # version" (edited away: withheld with the earlier versions), or "moved" (`produce` refuses until redone)
+    words: str | None = omit_empty(default=None)
     # the productions that handed the message over before (its words went out in them): production, bates
     produced: list[dict] = omit_empty(default_factory=list)
     # (`redact`) the number named, when the newest transcript printing it gave another message
@@ -131,7 +142,7 @@ def add(
         raise InvalidInput(
             f"the words occur {len(places)} times in message {message}: say which with --occurrence N, or --all"
         )
-    taken = _active(conn, [mid]).get(mid, [])
+    taken = [s for s in _placed(conn, [mid]).get(mid, []) if not s.earlier]  # (an earlier text's offsets: none here)
     by, now = audit.current_user(), times.now_iso()
     made = []
     for start in places:
@@ -230,6 +241,12 @@ def _read(conn: sqlite3.Connection, cond: str, params: tuple) -> list[Redaction]
         f" FROM redactions r JOIN messages m ON m.id = r.message_id WHERE {cond} ORDER BY r.id",
         params,
     ).fetchall()
+    placed = {
+        s.id: "earlier version" if s.earlier else "moved"
+        for spans_of in _placed(conn, {r["message_id"] for r in rows if r["withdrawn_at"] is None}).values()
+        for s in spans_of
+        if s.earlier or s.start < 0
+    }
     return [
         Redaction(
             r["id"],
@@ -244,6 +261,7 @@ def _read(conn: sqlite3.Connection, cond: str, params: tuple) -> list[Redaction]
             r["created_by"],
             r["withdrawn_at"],
             r["withdrawn_by"],
+            placed.get(r["id"]),
         )
         for r in rows
     ]
@@ -267,31 +285,51 @@ def _active(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
 def spans(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
     """The redactions in force on these messages, by message, in text order; refused (Conflict) when a
     message's text no longer holds the words a redaction was made on, at its place."""
+    found = _placed(conn, message_ids)
+    moved = sorted(s.id for spans_of in found.values() for s in spans_of if s.start < 0)
+    if moved:
+        said = ", ".join(str(n) for n in moved)
+        raise Conflict(
+            f"the text under redaction{'s' if len(moved) > 1 else ''} {said} changed since it was made (a later export),"
+            " and the words are in it at another place now: withdraw it (`textfile unredact N`) and redact the words"
+            " where they are now (`textfile redactions`)"
+        )
+    return found
+
+
+def _placed(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
+    """The redactions in force on these messages, each where its words are in the text now: at its place
+    (as made); in an earlier version only (`earlier`: edited away since); or, moved to another place, with
+    a start of -1 (`spans` refuses them)."""
     found = _active(conn, message_ids)
     if not found:
         return found
-    stale = []
-    for r in conn.execute(
-        'SELECT r.id, r.start, r."end", r.span_sha256, m.body FROM redactions r JOIN messages m ON m.id = r.message_id'
-        " WHERE r.withdrawn_at IS NULL AND r.message_id IN (SELECT value FROM json_each(?)) ORDER BY r.id",
-        (_json(found),),
-    ):
-        if _sha((r["body"] or "")[r["start"] : r["end"]]) != r["span_sha256"]:
-            stale.append(r["id"])
-    if stale:
-        said = ", ".join(str(n) for n in stale)
-        raise Conflict(
-            f"the text under redaction{'s' if len(stale) > 1 else ''} {said} changed since it was made (a later export):"
-            " withdraw it (`textfile unredact N`) and redact the words again (`textfile redactions`)"
+    bodies = dict(
+        conn.execute("SELECT id, body FROM messages WHERE id IN (SELECT value FROM json_each(?))", (_json(found),))
+    )
+    words = dict(
+        conn.execute(
+            "SELECT id, span_sha256 FROM redactions WHERE withdrawn_at IS NULL"
+            " AND message_id IN (SELECT value FROM json_each(?))",
+            (_json(found),),
         )
-    return found
+    )
+    placed: dict[str, list[Span]] = {}
+    for mid, spans_of in found.items():
+        body = bodies.get(mid) or ""
+        for s in spans_of:
+            if _sha(body[s.start : s.end]) != words[s.id]:
+                elsewhere = any(_sha(body[i : i + s.end - s.start]) == words[s.id] for i in range(len(body)))
+                s = s._replace(start=-1, end=-1) if elsewhere else s._replace(earlier=True)
+            placed.setdefault(mid, []).append(s)
+    return placed
 
 
 def segments(body: str, spans_of_message: list[Span]) -> list[tuple[str, str | None]]:
     """The body as runs: (text, None) as sent, ("", label) where a span is redacted."""
     runs: list[tuple[str, str | None]] = []
     at = 0
-    for span in sorted(spans_of_message, key=lambda s: s.start):
+    for span in sorted((s for s in spans_of_message if not s.earlier), key=lambda s: s.start):
         if span.start > at:
             runs.append((body[at : span.start], None))
         runs.append(("", LABELS[span.reason]))

@@ -97,6 +97,7 @@ def conversation_rsmf(
     slice_size: int = SLICE_SIZE,
     redactions: dict | None = None,
     imports_until: int | None = None,
+    keyed=None,
 ) -> list[tuple[str, bytes]]:
     """The conversation's messages (those given, in the order given) as one .rsmf per `slice_size`
     events: [(file name, bytes)]. `custodian` names whom the data was collected from (the
@@ -105,7 +106,8 @@ def conversation_rsmf(
     participant whose phone the conversation was found on, `_collected_from`); `bates` maps a message
     id to its Bates number; `redactions` maps a message id to its redaction spans (produce/redaction.py):
     its text carries "[REDACTED: …]" in their place, and its earlier versions are withheld. `imports_until`:
-    where each was found, by the imports up to this one only (a production made again: `sightings.known_until`)."""
+    where each was found, by the imports up to this one only (a production made again: `sightings.known_until`).
+    `keyed`: the redacted messages' ids and content hashes as the production shows them (transcript/keyed.py)."""
     if slice_size < 1:
         raise InvalidInput("an RSMF slice holds at least one event")
     if not message_ids_in_order:
@@ -142,7 +144,12 @@ def conversation_rsmf(
         )
         name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
         headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
-        out.append((f"{name}.rsmf", _rfc5322(headers, _text(part, people, saying), _zip(manifest, files))))
+        out.append(
+            (
+                f"{name}.rsmf",
+                _rfc5322(headers, _text(part, people, saying), _zip(keyed(manifest) if keyed else manifest, files)),
+            )
+        )
     return out
 
 

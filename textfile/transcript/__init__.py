@@ -173,6 +173,7 @@ def _make_transcript(
     notes: bool = True,
     signer: Callable[[Path], None] | None = None,
     for_production: bool = False,
+    keyed: bool = True,
     remade: Recorded | None = None,
     keep_differing: bool = False,
 ) -> Transcript:
@@ -191,7 +192,7 @@ def _make_transcript(
         if remade
         else check_request(archive.settings, tz, from_, until, bates_prefix, bates_start, media, snapshot)
     )
-    asked = options.checked(conversations, context, exhibit, production, redact, notes, signer, for_production)
+    asked = options.checked(conversations, context, exhibit, production, redact, notes, signer, for_production, keyed)
     cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
     contents, scope_record = _contents(archive, request, matter, client, asked, remade)
     now = remade.generated_at if remade else times.now_iso()
@@ -476,22 +477,28 @@ def _manifest(
     notes: dict | None = None,
     head=HEAD,
 ) -> bytes:
-    from textfile.transcript import manifest
+    """The manifest's bytes; a production's redacted messages named in it by their keyed id and content hash
+    (keyed.py: both are computed over the words it withholds)."""
+    from textfile.transcript import keyed, manifest
 
+    redacted = (contents.redactions or {}) if scope_record.get("keyed") else {}
+    shown = keyed.for_production(
+        archive.conn, ((row.id, row.content_hash) for row in contents.plan.rows if row.id in redacted)
+    )
     return manifest.build(
         transcript_id=made.id,
         archive_id=archive.settings.archive_id,
         generated_at=made.generated_at,
         version=__version__,
-        scope=scope_record,
+        scope=shown(scope_record),
         zone=request.zone_name,
         media=request.media,
         pages=made.pages,
         bates_prefix=made.prefix,
         bates_first=made.first_number,
         bates_last=made.last_number,
-        disclosures=contents.cover["disclosures"],
-        messages=((row.id, row.content_hash) for row in contents.plan.rows),
+        disclosures=shown(contents.cover["disclosures"]),
+        messages=((shown.value(row.id), shown.value(row.content_hash)) for row in contents.plan.rows),
         audit_head=audit.head(archive.conn) if head is HEAD else head,
         notes=notes,
     )

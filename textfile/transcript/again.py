@@ -81,6 +81,7 @@ class Recorded:
             "redact": "redactions" in s,
             "notes": s.get("notes", True),
             "for_production": s.get("for_production", False),  # (one recorded before it was asked: whole)
+            "keyed": s.get("keyed", False),  # (one made before redacted messages were keyed: plain)
         }
 
 

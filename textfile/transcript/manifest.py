@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from textfile import audit
+from textfile.errors import TextfileError
 from textfile.fingerprint import canonical_json, file_sha256, stored_hashes  # noqa: F401 — manifest.file_sha256 for callers
 from textfile.integrity import earlier_state, transcript_records
 from textfile.integrity.refiled import unfiled_since
@@ -244,6 +245,11 @@ def verify_pdf(conn: sqlite3.Connection, archive_id: str, path: str | Path) -> P
             (row["id"],),
         )
     ]
+    manifest, unkeyed = _unkeyed(conn, manifest, recorded)
+    if unkeyed:
+        problems.append(unkeyed)
+        return report
+    report.scope = manifest.data.get("scope")
     if recorded != manifest.messages:
         problems.append("the manifest's messages differ from those the archive recorded for this transcript")
     problems += notes_problems(conn, manifest.data.get("notes"), path)
@@ -267,6 +273,30 @@ class Manifest(NamedTuple):
 
     data: dict
     messages: list[tuple[str, str]]
+
+
+def _unkeyed(
+    conn: sqlite3.Connection, manifest: Manifest, recorded: list[tuple[str, str]]
+) -> tuple[Manifest, str | None]:
+    """A production PDF's manifest with its redacted messages' keyed ids and content hashes read back into
+    the archive's (keyed.py), by the key that seals the audit log; a problem when that key is not here."""
+    from textfile.audit.key import key_id, key_path, read_key
+    from textfile.transcript import keyed
+
+    named = keyed.keyed_in(manifest.data)
+    if not named:
+        return manifest, None
+    try:
+        key = read_key()
+    except TextfileError:
+        key = None
+    if key is None or key_id(key) != conn.execute("SELECT key_id FROM settings").fetchone()[0]:
+        return manifest, (
+            f"the redacted messages it names by keyed ids ({len(named)}) cannot be tied to the archive: the key that"
+            f" seals the audit log is not at {key_path()} (set $TEXTFILE_KEY to where it is)"
+        )
+    back = keyed.unkeyed(key, recorded, named)
+    return Manifest(back(manifest.data), [tuple(pair) for pair in back(manifest.messages)]), None
 
 
 def _parsed(raw: bytes) -> Manifest | None:

@@ -40,6 +40,7 @@ class Options:
     production: str | None = None
     notes: bool = True
     signer: Callable[[Path], None] | None = None
+    keyed: bool = True  # a redacted message's id and content hash keyed in the manifest (keyed.py; not before it was)
 
 
 def checked(
@@ -51,6 +52,7 @@ def checked(
     notes: bool = True,
     signer: Callable[[Path], None] | None = None,
     for_production: bool = False,
+    keyed: bool = True,
 ) -> Options:
     """The options checked before the archive is read."""
     if not isinstance(context, int) or isinstance(context, bool) or context < 0:
@@ -72,7 +74,7 @@ def checked(
     if production is not None and (not production.strip() or "\n" in production or "\r" in production):
         raise InvalidInput(f"production {production!r}: give one line, e.g. 'Production 3'")
     selection = Selection(tuple(conversations or ()), context, bool(redact), bool(for_production))
-    return Options(selection, exhibit, production.strip() if production else None, bool(notes), signer)
+    return Options(selection, exhibit, production.strip() if production else None, bool(notes), signer, bool(keyed))
 
 
 def fitted(jobs: list[Job], contents: Contents, options: Options) -> None:
@@ -154,6 +156,8 @@ def recorded(options: Options, contents: Contents) -> dict:
         out["for_production"] = True
     if contents.redactions is not None:  # (asked for: the redaction ids applied, per message)
         out["redactions"] = {mid: [span.id for span in spans] for mid, spans in sorted(contents.redactions.items())}
+        if options.keyed:  # (said, so that it is made again so: a transcript made before it was keyed none)
+            out["keyed"] = True
     return out
 
 
