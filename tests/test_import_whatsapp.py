@@ -1032,7 +1032,7 @@ def test_owner_not_found_lists_the_senders():
         records(SAM, owner_name="Someone Else")
     assert failed.value.reason == (
         "none of the senders is the archive's owner 'Someone Else'; senders found: 'Alex Owner', 'Sam Client'; "
-        "pass --me NAME to say which one is you"
+        "pass --me NAME to say which one is you (once: later imports of this chat are read as it says)"
     )
 
 
@@ -3369,3 +3369,39 @@ def test_texts_read_as_view_once_are_said_with_their_lines():
         " WhatsApp's export writes so; the text is kept as written (lines 3, 9, 12, 40, 41 and 2 more)",
         kind="assumption",
     )
+
+
+def test_a_chat_once_given_me_is_read_so_by_later_imports_without_it(cli, archive, tmp_path):
+    """Second reader, round 9: the owner's WhatsApp name is not the archive owner's; `import --me` once, and the
+    weekly run (no --me: every chat of the inbox) still refused next week's export of the chat, every week."""
+    chat = tmp_path / "WhatsApp Chat with Dana.txt"
+    lines = ["01/02/24, 10:00 - Dana: hi", "01/02/24, 10:05 - Alex: hello Dana"]
+    chat.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused = cli("import", chat)
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"Error: {chat}: none of the senders is the archive's owner 'Alex Owner'; senders found: 'Alex', 'Dana';"
+        " pass --me NAME to say which one is you (once: later imports of this chat are read as it says)\n",
+    )
+    assert cli("import", chat, "--me", "Alex", "-q").exit_code == 0
+    chat.write_text("\n".join([*lines, "03/02/24, 09:00 - Alex: see you Friday"]) + "\n", encoding="utf-8")
+
+    later = cli("import", chat, "--json")
+
+    assert later.exit_code == 0, later.output
+    [result] = json.loads(later.stdout)
+    assert (result["added"], result["already_present"]) == (1, 2)
+    assert (
+        f"{chat.name}: you are 'Alex' in this chat, as an earlier import of it was told (--me); pass --me NAME if that"
+        " is wrong"
+    ) in result["assumptions"]
+    assert [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT c.id, m.direction, m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " ORDER BY m.sent_at"
+        )
+    ] == [(1, "in", "hi"), (1, "out", "hello Dana"), (1, "out", "see you Friday")]
+    other = tmp_path / "WhatsApp Chat with Lee.txt"  # (another chat is not this one: refused as before)
+    other.write_text("01/02/24, 10:00 - Lee: hi\n01/02/24, 10:05 - Alex: hello\n", encoding="utf-8")
+    assert cli("import", other).exit_code == 1

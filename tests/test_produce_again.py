@@ -703,7 +703,9 @@ def test_a_certification_whose_words_are_the_production_s_is_kept_where_only_its
     )
 
 
-BEFORE_KEYED = "9443f7453d1c6e1e2615f9b07eaad8a8427585e7"  # the last commit whose productions named redacted messages plainly
+BEFORE_KEYED = (
+    "9443f7453d1c6e1e2615f9b07eaad8a8427585e7"  # the last commit whose productions named redacted messages plainly
+)
 
 
 def test_a_production_made_before_redacted_messages_were_keyed_is_made_again_the_same(tmp_path):

@@ -475,3 +475,65 @@ def test_a_lexicon_category_is_named_before_its_count(cli, archive):
         shown.stdout
     )
     assert json.loads(cli("status", "--json").stdout)["open_flags"] == {"deadlines": 1}
+
+
+def test_a_date_order_guessed_for_another_chat_is_not_this_chat_s(cli, archive):
+    """Second reader, round 10: a chat never imported before had its guessed date order said "as by earlier
+    imports", and left out of "Needs you", because another chat's order had been guessed too."""
+    for chat in ("WhatsApp Chat with Old Friend.txt", "WhatsApp Chat with Pat.txt"):
+        assert cli("import", FIXTURES / "whatsapp" / chat, "--me", "Alex Owner", "--quiet").exit_code == 0
+
+    code, found = run_status(cli)
+
+    guessed = [[a for a in i["assumptions"] if "--date-order" in a] for i in found["imports"]]
+    assert [len(g) for g in guessed] == [1, 1]
+    assert all(g[0] not in i["seen_before"] for g, i in zip(guessed, found["imports"], strict=True))
+    lines = cli("status").stdout.splitlines()
+    assert f"    assumed: {guessed[1][0]}" in lines
+    # the same chat imported again (its .zip, next week's copy) guessed what it did: no news
+    assert (
+        cli("import", FIXTURES / "whatsapp" / "WhatsApp Chat with Pat.txt", "--me", "Alex Owner", "-q").exit_code == 0
+    )
+    code, again = run_status(cli)
+    assert guessed[1][0] in again["imports"][2]["seen_before"]
+
+
+def test_a_transcript_showing_a_conversation_filed_elsewhere_since_is_said(cli, archive, tmp_path):
+    """Second reader, round 10: a filing mistake fixed (`unfile`) left the transcript holding the other person's
+    texts in the client's file, said by `verify FILE.pdf` alone."""
+    for chat in ("WhatsApp Chat with Sam Client.txt", "WhatsApp Chat with Pat.txt"):
+        assert cli("import", FIXTURES / "whatsapp" / chat, "--me", "Alex Owner", "-q").exit_code == 0
+    assert cli("client", "add", "Sam Client", "-q").exit_code == 0
+    assert cli("client", "add", "Pat Other", "-q").exit_code == 0
+    for matter, client in (("M-1", "Sam Client"), ("M-2", "Sam Client"), ("P-1", "Pat Other")):
+        assert cli("matter", "open", matter, "--client", client, "--title", "T", "-q").exit_code == 0
+    assert cli("file", "2", "--matter", "M-1", "-q").exit_code == 0
+    assert cli("transcript", "M-1", "--out", tmp_path / "m1.pdf", "-q").exit_code == 0
+    assert cli("unfile", "2", "--matter", "M-1", "--reason", "not the client's: a neighbour", "-q").exit_code == 0
+
+    code, found = run_status(cli)
+
+    [transcript] = found["held_elsewhere"]
+    assert transcript == {
+        "transcript": 1,
+        "path": str(tmp_path / "m1.pdf"),
+        "matter": "M-1",
+        "client": "Sam Client",
+        "unfiled": [{"conversation": 2, "filed_now": []}],
+    }
+    assert code == 4
+    lines = cli("status").stdout.splitlines()
+    assert f"  {tmp_path / 'm1.pdf'} of M-1:" in lines
+    assert (
+        "    conversation 2, which it shows, is filed to its matter no longer (now to no matter): if its texts are"
+        " another client's, it is in the wrong file"
+    ) in lines
+    assert "1 transcript showing a conversation filed elsewhere since" in lines[-1]
+    # filed to another matter of the same client: still in the client's file, nothing to say
+    assert cli("file", "2", "--matter", "M-2", "-q").exit_code == 0
+    assert "held_elsewhere" not in run_status(cli)[1]
+    # to another client's matter: said, with where
+    assert cli("unfile", "2", "--matter", "M-2", "--reason", "Pat's", "-q").exit_code == 0
+    assert cli("file", "2", "--matter", "P-1", "-q").exit_code == 0
+    [transcript] = run_status(cli)[1]["held_elsewhere"]
+    assert transcript["unfiled"] == [{"conversation": 2, "filed_now": [{"matter": "P-1", "client": "Pat Other"}]}]

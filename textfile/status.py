@@ -111,6 +111,10 @@ class Status(Result):
     transcripts: list[dict] = field(
         default_factory=list
     )  # missing or altered (integrity.transcript_states, and the matter)
+    # transcripts on file as recorded that show a conversation filed since to no matter of their client (a
+    # filing mistake fixed: integrity/refiled.py): {"transcript", "path", "matter", "client", "unfiled": [{
+    # "conversation", "filed_now"}]}; if its texts are another client's, the transcript is in the wrong file
+    held_elsewhere: list[dict] = omit_empty(default_factory=list)
     safe_to_delete: list[int] | None = None  # None: the archive fails its checks, nothing is said safe
     ignored_safe_to_delete: list[int] | None = None
     problems: list[str] = field(default_factory=list)  # the checks deletable rests on, failing (weekly.failing_checks)
@@ -154,6 +158,7 @@ class Status(Result):
             self.stopped,
             self.stale_matters,
             self.transcripts,
+            self.held_elsewhere,
             self.open_flags,
             self.missing_from_phone,
         )
@@ -180,6 +185,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
     states = transcript_states(conn)
     matters = dict(conn.execute("SELECT id, reference FROM matters"))
     found.transcripts = [s | {"matter": matters.get(s["matter_id"])} for s in states.values() if s["state"] not in FINE]
+    found.held_elsewhere = _held_elsewhere(conn, states)
     found.open_flags = dict(
         conn.execute("SELECT rule, count(*) FROM review_flags WHERE state = 'open' GROUP BY rule ORDER BY rule")
     )
@@ -203,6 +209,36 @@ def status(archive: Archive, now: float | None = None) -> Status:
         found.safe_to_delete = [v.conversation for v in judged if v.safe and not v.aside]
         found.ignored_safe_to_delete = [v.conversation for v in judged if v.safe and v.aside]
     return found
+
+
+def _held_elsewhere(conn: sqlite3.Connection, states: dict[int, dict]) -> list[dict]:
+    """The transcripts on file as recorded (`states`: "ok") that show a conversation filed since to no matter
+    of their client (`refiled.unfiled_since`; one moved to another matter of the same client is still in its
+    file): said by `verify FILE.pdf` alone before (second reader, round 10)."""
+    from textfile.integrity.refiled import unfiled_since
+
+    out = []
+    for t in conn.execute(
+        "SELECT t.id, t.path, x.reference, coalesce(c.name, d.name) AS client FROM transcripts t"
+        " LEFT JOIN matters x ON x.id = t.matter_id LEFT JOIN clients c ON c.id = x.client_id"
+        " LEFT JOIN clients d ON d.id = t.client_id ORDER BY t.id"
+    ):
+        if states.get(t["id"], {}).get("state") != "ok":
+            continue
+        unfiled = [
+            u for u in unfiled_since(conn, t["id"]) if not any(f["client"] == t["client"] for f in u["filed_now"])
+        ]
+        if unfiled:
+            out.append(
+                {
+                    "transcript": t["id"],
+                    "path": t["path"],
+                    "matter": t["reference"],
+                    "client": t["client"],
+                    "unfiled": unfiled,
+                }
+            )
+    return out
 
 
 def _unfinished(archive: Archive, run: dict) -> list[UnfinishedRun]:
@@ -248,6 +284,10 @@ def _kind(assumption: str, source: str) -> str:
     """An assumption's words without the name of the source that made it and without its numbers, counts
     and file names' digits: "repaired 2 emoji …" made again by next week's backup ("repaired 3 emoji …"), or
     a chat's zone said of its .txt one week and of its .zip the next, is one a person has seen (it is listed,
-    and does not by itself need them); a new kind of assumption does."""
+    and does not by itself need them); a new kind of assumption does. So does a guess of a chat's own date
+    order (those name --date-order) for a chat no earlier import guessed it for (without its extension):
+    what was guessed for other chats says nothing of this one's dates (second reader, round 10)."""
     said = assumption.removeprefix(f"{source}: ").split(AS_WRITTEN)[0]  # (the numbers it gave a code, by name)
+    if "--date-order" in said:
+        said = f"{source.rsplit('.', 1)[0]}: {said}"
     return re.sub(r"\d+", "#", said)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, review flags open, messages those imports found no longer on the phone and attachments of filed conversations not in the archive (`textfile coverage`), and how many conversations are safe to delete.
+    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, transcripts showing a conversation filed since to none of their client's matters, review flags open, messages those imports found no longer on the phone and attachments of filed conversations not in the archive (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
@@ -48,6 +48,7 @@ def show_status(s: Status, tz) -> None:
             f"Matters with messages in no transcript: {', '.join(s.stale_matters)} (the next archive run renders them, or textfile transcript REF)"
         )
     _say_transcripts(s, tz)
+    _say_held_elsewhere(s)
     if s.open_flags:
         # (a rule's name after its count: "deadlines: 1", not "1 deadlines", a lexicon category's name being plural)
         by_rule = ", ".join(f"{rule}: {n}" for rule, n in s.open_flags.items())
@@ -206,6 +207,22 @@ def _say_transcripts(s: Status, tz) -> None:
         )
 
 
+def _say_held_elsewhere(s: Status) -> None:
+    """The transcripts that show a conversation filed since to no matter of their client: where each is filed now."""
+    from textfile.integrity.refiled import unfiled_lines
+
+    if not s.held_elsewhere:
+        return
+    say(
+        "Transcripts showing a conversation filed since to none of their client's matters (if its texts are another"
+        " client's, take the transcript out of the client's file, then textfile verify --deleted PATH):"
+    )
+    for t in s.held_elsewhere:
+        say(f"  {t['path']}" + (f" of {t['matter']}" if t["matter"] else f" of {t['client']}") + ":")
+        for line in unfiled_lines(t["unfiled"], "it is in the wrong file"):
+            say(f"  {line}")
+
+
 def _say_safe_to_delete(s: Status) -> None:
     if s.safe_to_delete is None:
         say("Safe to delete from the phone: nothing can be said until textfile verify passes.")
@@ -247,6 +264,13 @@ def _needs(s: Status) -> list[str]:
         if s.stale_matters
         else "",
         n(len(s.transcripts), "transcript missing", "transcripts missing") if s.transcripts else "",
+        n(
+            len(s.held_elsewhere),
+            "transcript showing a conversation filed elsewhere since",
+            "transcripts showing a conversation filed elsewhere since",
+        )
+        if s.held_elsewhere
+        else "",
         n(sum(s.open_flags.values()), "review flag open", "review flags open") if s.open_flags else "",
         n(s.missing_from_phone, "message no longer on the phone", "messages no longer on the phone")
         if s.missing_from_phone

@@ -137,7 +137,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     resolved = _senders(survey)
     senders = _sender_counts(survey, resolved)
     chat = _chat_name(source, survey, style, options)
-    owner = _owner(path, senders, options, chat.name)
+    owner, owner_notice = _owner(path, senders, options, chat.name)
     source_key = _conversation_key(chat.name, owner)
     _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
     said = options.chat_date_orders.get(source_key)
@@ -158,6 +158,8 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
         yield order_notice
     if chat.notice is not None:
         yield chat.notice
+    if owner_notice is not None:
+        yield owner_notice
     yield from _messages(
         source,
         options,

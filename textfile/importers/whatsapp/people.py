@@ -180,12 +180,13 @@ def _chat_name(source: _Source, s: _Survey, style: str, options: ImportOptions) 
     return _ChatName(chat_name, system_authors, name_notice)
 
 
-def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> str:
+def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> tuple[str, Notice | None]:
     """The owner's name as the chat writes it: the sender --me names, or the archive's owner (by name
     or by one of the owner's numbers); the archive's owner's name when they never wrote in the chat
     (--me naming the archive's owner says so), unless the chat is between two people: there the sender
     who is not the person the chat is named after is the owner, whatever name the phone gave them
-    (`_between_two`)."""
+    (`_between_two`); with no --me, where none of these is a sender, the owner earlier imports of the chat were
+    told (`_owner_before`, said by the notice given with it)."""
     region = options.region
     owner_handles = set(options.owner_handles)
     me = _me(senders, options)
@@ -196,7 +197,7 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
         for name in senders:
             if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
                 _not_the_one_it_is_with(path, senders, options, chat_name, name)
-                return name
+                return name, None
         raise ImportFailed(
             path,
             f"--me {options.me!r} matches none of the senders found: {_listed(senders)}; pass one of them as written, "
@@ -205,16 +206,36 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
     want = _fold(options.owner_name) if options.owner_name else None
     for name in senders:
         if (want and _fold(name) == want) or phones.normalize_handle(name, region) in owner_handles:
-            return name
+            return name, None
     if me_is_owner:
         _between_two(path, senders, options, chat_name)
     if senders and not me_is_owner:
+        remembered = _owner_before(senders, options, chat_name)
+        if remembered is not None:
+            return remembered, Notice(
+                f"{path.name}: you are {_said(remembered)!r} in this chat, as an earlier import of it was told"
+                " (--me); pass --me NAME if that is wrong",
+                kind="assumption",
+            )
         raise ImportFailed(
             path,
             f"none of the senders is the archive's owner {options.owner_name!r}; senders found: {_listed(senders)}; "
-            "pass --me NAME to say which one is you",
+            "pass --me NAME to say which one is you (once: later imports of this chat are read as it says)",
         )
-    return normalize_name(options.owner_name or "owner")
+    return normalize_name(options.owner_name or "owner"), None
+
+
+def _owner_before(senders: dict[str, int], options: ImportOptions, chat_name: str) -> str | None:
+    """With no --me, in a chat whose senders do not include the archive's owner: the sender the archive holds
+    this chat with as its owner (an earlier import of it was given --me), when it holds it with one only. The
+    weekly run reads next week's export of the chat as a person said once, rather than refusing it every week
+    (second reader, round 9); `_owner` says so on every import."""
+    prefix = f"{_fold(chat_name)}|"
+    archived = {name for key, (name, _conv) in options.chat_owners.items() if key.startswith(prefix)}
+    if len(archived) != 1:
+        return None
+    [earlier] = archived
+    return next((name for name in senders if _fold(name) == _fold(earlier)), None)
 
 
 def _between_two(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> None:
