@@ -509,6 +509,7 @@ def test_productions_lists_the_log(matter, monkeypatch):
         "files": matter["made"]["files"],
         "folder": str(matter["out"]),
         "reproduces": [],
+        "listed": matter["made"]["files"] - 2,  # (all but SHA256SUMS and SHA256SUMS.p7s)
     }
     assert all(p["reproduces"] for p in listed[1:])  # (the later ones of this module: --reproduce)
     monkeypatch.setenv("COLUMNS", "80")
@@ -624,3 +625,22 @@ def test_keyed_values_replace_whole_strings_only():
     keyed = Keyed({"a" * 64: "redacted-x"})
     value = {"a" * 64: ["a" * 64, f"text {'a' * 64}", 3, None], "body": "a" * 63}
     assert keyed(value) == {"redacted-x": ["redacted-x", f"text {'a' * 64}", 3, None], "body": "a" * 63}
+
+
+def test_the_three_file_counts_are_said_with_what_each_counts(matter, tmp_path):
+    """Second reader, round 9: `produce` said 22 files, `productions --json` 24, the certification 20, and
+    none said what it counted. `produce` now ties them, each to what it counts in the folder."""
+    import re
+
+    out = tmp_path / "again"
+    made = run(matter["path"], "produce", "M-1", "--reproduce", "--out", out)
+    assert made.exit_code == 0, made.output
+    in_folder = files_of(out)
+    sums = (out / "SHA256SUMS").read_text().splitlines()
+    [schedule] = re.findall(r"^Files: (\d+),", (out / "CERTIFICATION.txt").read_text(), re.M)
+    assert (len(sums), int(schedule)) == (len(in_folder) - 2, len(in_folder) - 4)
+    lines = [line.strip() for line in made.output.splitlines()]
+    assert f"{len(in_folder)} files: {len(sums)} listed in SHA256SUMS, which SHA256SUMS.p7s signs;" in lines
+    assert f"the certification's Schedule B lists {schedule} (all but CERTIFICATION.pdf and .txt)." in lines
+    [listed] = [p for p in json.loads(run(matter["path"], "productions", "--json").output) if p["folder"] == str(out)]
+    assert (listed["files"], listed["listed"]) == (len(in_folder), len(sums))

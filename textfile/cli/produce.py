@@ -279,7 +279,7 @@ def _said(p) -> None:
             f"  It repeats {counted(again, 'message')} of production{'s' if len(p.reproduces) > 1 else ''} {earlier}"
         )
     lines += [
-        f"  {counted(p.files - 2, 'file')}, listed in SHA256SUMS, signed in SHA256SUMS.p7s.",
+        *_files_said(p),
         f"  Check it: textfile verify {p.folder}",
         "  The declaration (CERTIFICATION.pdf) is signed by its declarant on a copy,",
         "  served with the production: the files of the folder stay as they are.",
@@ -327,6 +327,21 @@ def _again(matter: str, number: int, out: str, mkdir: bool, json_: bool, quiet: 
                 else f"Error: {made.folder}: {path} is not the file production {number} holds (the archive changed since)"
             )
         raise typer.Exit(3)
+
+
+def _files_said(p) -> list[str]:
+    """The folder's files, and how its counts tie: SHA256SUMS lists all but itself and its signature; the
+    certification's Schedule B all it lists but the certification (a declaration cannot list its own hash)."""
+    from textfile.integrity.earlier import counted
+
+    listed = p.files - 2
+    said = [f"  {counted(p.files, 'file')}: {listed:,} listed in SHA256SUMS, which SHA256SUMS.p7s signs"]
+    if p.certification_sha256:
+        said[0] += ";"
+        said.append(f"  the certification's Schedule B lists {listed - 2:,} (all but CERTIFICATION.pdf and .txt).")
+    else:
+        said[0] += "."
+    return said
 
 
 @command

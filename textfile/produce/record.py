@@ -373,9 +373,10 @@ class Listed(Result):
     bates_first: str
     bates_last: str
     messages: int  # as the production log still holds them (a disposal removes its messages' rows)
-    files: int
+    files: int  # in its folder: those SHA256SUMS lists (`listed`), and SHA256SUMS and SHA256SUMS.p7s
     folder: str
     reproduces: list[int] = field(default_factory=list)
+    listed: int = 0  # the files SHA256SUMS lists (the certification's Schedule B: all but CERTIFICATION.pdf, .txt)
 
 
 def listed(conn, matter: str | None = None) -> list[Listed]:
@@ -399,6 +400,7 @@ def listed(conn, matter: str | None = None) -> list[Listed]:
             r["files"] + len(UNLISTED),
             r["folder"],
             [e["production"] for e in json.loads(r["reproduces"])],
+            r["files"],
         )
         for r in conn.execute(
             "SELECT p.*, m.reference,"
