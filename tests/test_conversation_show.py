@@ -43,7 +43,7 @@ Messages: 8, from 2024-03-01 12:05:09 -05:00 to 2024-03-01 12:16:00 -05:00
     Attachment 1: receipt.png, image/png, 73 bytes, sha256 97a3a410c9bca540512251c37ce63982edccbed54c6f2e1d06ec717b9f753e29
 #7 2024-03-01 12:15:00 -05:00 Sam Client +12025550123 · incoming · iMessage
     Attachment 1: scan.pdf, application/pdf — not in the archive: file not found: ~/Library/Messages/Attachments/cd/02/CD02C0DE-0000-4000-8000-000000000002/scan.pdf
-#8 2024-03-01 12:16:00 -05:00 Sam Client +12025550123 · incoming · iMessage [no text]
+#8 2024-03-01 12:16:00 -05:00 Sam Client +12025550123 · incoming · iMessage [TEXT NOT READABLE (in the export, but it could not be decoded)]
 """
 
 

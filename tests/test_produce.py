@@ -644,3 +644,32 @@ def test_the_three_file_counts_are_said_with_what_each_counts(matter, tmp_path):
     assert f"the certification's Schedule B lists {schedule} (all but CERTIFICATION.pdf and .txt)." in lines
     [listed] = [p for p in json.loads(run(matter["path"], "productions", "--json").output) if p["folder"] == str(out)]
     assert (listed["files"], listed["listed"]) == (len(in_folder), len(sums))
+
+
+def test_a_text_the_export_holds_but_that_could_not_be_read_is_said_so_in_every_form(matter):
+    """Second reader, round 10: the iMessage fixture's row whose attributedBody cannot be decoded (the import
+    warns of it) was shown as "[no text]", a client seeming to send an empty message."""
+    import subprocess
+
+    out = matter["out"]
+    mark = "TEXT NOT READABLE (in the export, but it could not be decoded)"
+    pdf_text = subprocess.run(
+        ["pdftotext", "-layout", out / "IMAGES" / "TF-000001.pdf", "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert mark in " ".join(pdf_text.split())
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((out / "TEXT").glob("*.txt")))
+    assert text.count(f"[{mark}]") == 1
+    events = [e for p in sorted((out / "RSMF").iterdir()) for e in opened(p.read_bytes())["events"]]
+    assert [e["body"] for e in events if mark in (e.get("body") or "")] == [f"[{mark}]"]
+
+
+def test_only_a_text_an_import_reported_unreadable_is_taken_for_one(tmp_path):
+    from textfile.transcript.content.unreadable import unreadable
+
+    with Archive.create(tmp_path / "a.db", **OWNER) as archive:
+        import_path(archive, build_modern(tmp_path / "home"))
+        import_path(archive, FIXTURES / "android" / "sms-20240301.xml")
+        empty = dict(archive.conn.execute("SELECT id, source_id FROM messages WHERE flags LIKE '%empty_body%'"))
+        found = unreadable(archive.conn, list(empty))
+    assert len(empty) > 1  # (an Android MMS with no text among them: "no text", as it is)
+    assert [empty[m] for m in found] == ["5E1F0000-0000-4000-8000-000000000011"]

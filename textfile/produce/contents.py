@@ -71,10 +71,13 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     for n in natives:
         natives_of.setdefault(n.message_id, []).append(n)
     by_id = {r["message_id"]: r for r in rows}
+    from textfile.transcript.content.unreadable import unreadable
+
+    gone = unreadable(conn, ids, run.imports_until)  # (their text could not be read: the PDFs say so too)
     for p in pdfs:
         folder.write(
             f"TEXT/{p.begbates}.txt",
-            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of, run.zone),
+            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of, run.zone, gone),
             "text",
             (p.begbates, p.endbates),
         )

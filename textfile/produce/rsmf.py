@@ -132,7 +132,10 @@ def conversation_rsmf(
             ).digest()[:16]
         )
     )
-    saying = {r["id"]: said(r, conversation["platform"], people) for r in rows}
+    from textfile.transcript.content.unreadable import unreadable
+
+    gone = unreadable(conn, [r["id"] for r in rows], imports_until)
+    saying = {r["id"]: said(r, conversation["platform"], people, r["id"] in gone) for r in rows}
     found = found_on(conn, rows, owner_name, imports_until)
     if custodian_handle is None:
         custodian_handle = _collected_from(conn, people, found, owner_name)

@@ -37,6 +37,7 @@ from textfile.transcript.content.people import (
     times_elsewhere,
 )
 from textfile.transcript.content.scope import Number, Plan
+from textfile.transcript.content.unreadable import shown_flags, unreadable
 
 
 @dataclass
@@ -189,6 +190,7 @@ class ChunkFacts:
     absent: dict[str, list[str]] = field(
         default_factory=dict
     )  # a later export of its phone lacked it (content/coverage.py)
+    unreadable: set[str] = field(default_factory=set)  # their text could not be read (content/unreadable.py)
 
 
 @dataclass(slots=True)
@@ -223,6 +225,7 @@ def load_chunk(conn: sqlite3.Connection, job: Job, tz: ZoneInfo, media: bool, ow
             conversations[c]["excerpt"] = said
     facts.others = _without_the_owner(conn, conversation_ids)
     facts.absent = coverage.marks(conn, [r["id"] for r in ordered], tz, job.imports_until)
+    facts.unreadable = unreadable(conn, [r["id"] for r in ordered], job.imports_until)
     messages = [_message(r, job.start + offset, job, facts) for offset, r in enumerate(ordered)]
     context = set(job.context)
     for m, r in zip(messages, ordered):
@@ -333,7 +336,7 @@ def _message(r: sqlite3.Row, pos: int, job: Job, facts: ChunkFacts) -> dict:
         "body": "" if stands_for_attachments(r["body"], len(found)) else r["body"] or "",
         "marks": _marks(
             r["status"],
-            flags,
+            shown_flags(flags, r["id"] in facts.unreadable),
             r["kind"],
             "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"]),
         )

@@ -34,6 +34,8 @@ FLAG_MARKS = {
     # failed sends are marked)
     "failed": "FAILED (not delivered)",
     "empty_body": "no text",
+    # (a text the export holds that could not be read: content/unreadable.py)
+    "unreadable_body": "TEXT NOT READABLE (in the export, but it could not be decoded)",
     "view_once": "VIEW ONCE (content not in the export)",
     "time_ambiguous": "time ambiguous: clock went back (DST), first occurrence assumed",
     "time_nonexistent": "time did not exist: clock jumped forward (DST), read with the earlier offset",
