@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 from conftest import CORPUS, FIXTURES, snapshot, transcript_numbers
@@ -378,6 +379,9 @@ def test_a_client_s_own_iphone_after_the_owner_s_mac_is_one_archive_of_both(with
     assert r.exit_code == 0, r.output
     result = json.loads(r.stdout)[0] if r.stdout.lstrip().startswith("[") else json.loads(r.stdout)
     assert (result["added"], result["already_present"], result["updated"]) == (4, 8, 0)
+    # its attachments are looked for beside its database, never in this user's own home (the owner's Messages)
+    [looked] = [a for a in result["assumptions"] if a.startswith("attachment files")]
+    assert str(Path.home()) not in looked.split("looked for under: ")[1].split(", ")
     assert [a for a in result["assumptions"] if not a.startswith("attachment files")] == [
         f"this is Jordan Lee's phone, as --custodian says: its handle is taken to be {JORDAN}, their only handle in the archive"
         " (--me did not give one); what it sent is attributed to Jordan Lee",

@@ -2,7 +2,7 @@
 
 Decisions:
 - An attachment is read only from an attachments folder (Attachments/ or StickerCache/ of a Messages
-  folder: the home's, the one chat.db sits in, or --attachments-root) or from the backup's own files,
+  folder: the home's (not for a client's phone: --custodian), the one chat.db sits in, or --attachments-root) or from the backup's own files,
   with `..` and links resolved, and checked again as the file is opened (not through a link, and where
   the system says the open file is), so a link swapped in meanwhile cannot lead out (confined.py). A crafted
   path ("/etc/passwd", "…/Attachments/../../.ssh/id_rsa", a link to outside, a Manifest.db entry naming
@@ -122,6 +122,8 @@ class AttachmentFiles:
         if parent.name in ("Messages", "SMS") and parent.parent.name == "Library":
             roots.append(parent.parent.parent)  # the home folder the path implies
         roots.append(parent)  # a copied Messages folder: chat.db beside Attachments/
-        if Path.home() not in roots:
+        # this user's own home, where the owner's Mac keeps its Messages: never for a client's phone's database
+        # (--custodian), whose files are not this user's (second reader, round 10)
+        if Path.home() not in roots and self.options.custodian is None:
             roots.append(Path.home())
         return roots
