@@ -241,6 +241,23 @@ def test_a_production_made_again_that_differs_says_so_in_its_folder(filed, archi
     assert cli("verify", tmp_path / "vol1").exit_code == 0
 
 
+def ran(previous: Path, tmp_path: Path, *then: tuple) -> Path:
+    """An archive made by an earlier release (`previous`): Sam Client's matter M-1 and the owner's backup,
+    then `then`'s commands, each of which must succeed. Its path."""
+    db = tmp_path / "archive.db"
+    init = ("init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York")
+    for args in [
+        (*init, "--region", "US", "--bates-prefix", "TF"),
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
+        ("import", OWNER_XML),
+        *then,
+    ]:
+        done = run(previous, db, *args)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return db
+
+
 BEFORE_README = "6e72afea22ac8b9284517abd8ec0336fb3483596"  # the last commit whose folder made again kept README.txt
 
 
@@ -249,17 +266,7 @@ def test_a_folder_made_again_before_its_readme_said_so_is_still_named_by_its_rea
     production 1's (first line "PRODUCTION 1 OF MATTER M-1 (Lease)"). With its PRODUCTION-DIFFERS.txt taken
     out, `verify DIR` still finds production 1 by that line, as it finds it by "NOT PRODUCTION 1 …" now."""
     previous = textfile_of(BEFORE_README, tmp_path / "previous", "the last commit before README.txt said so")
-    db = tmp_path / "archive.db"
-    init = ("init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York")
-    for args in [
-        (*init, "--region", "US", "--bates-prefix", "TF"),
-        ("client", "add", "Sam Client", "--phone", "+12025550143"),
-        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
-        ("import", OWNER_XML),
-        ("import", CLIENT_XML, "--custodian", "Sam Client"),
-    ]:
-        done = run(previous, db, *args)
-        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    db = ran(previous, tmp_path, ("import", CLIENT_XML, "--custodian", "Sam Client"))
     for c in json.loads(run(previous, db, "conversations", "--unfiled", "--json").stdout):
         assert run(previous, db, "file", c["id"], "--matter", "M-1").returncode == 0
     assert run(previous, db, "produce", "M-1", "--out", tmp_path / "vol1").returncode == 0
@@ -713,18 +720,12 @@ def test_a_production_made_before_redacted_messages_were_keyed_is_made_again_the
     (transcript/keyed.py) is made again, by this one, the same bytes, file for file (plain, as it was
     handed over); a production made now keys them."""
     previous = textfile_of(BEFORE_KEYED, tmp_path / "previous", "the last commit before redacted ids were keyed")
-    db = tmp_path / "archive.db"
-    init = ("init", "--owner", "Alex Owner", "--phone", "+1 202 555 0100", "--tz", "America/New_York")
-    for args in [
-        (*init, "--region", "US", "--bates-prefix", "TF"),
-        ("client", "add", "Sam Client", "--phone", "+12025550143"),
-        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
-        ("import", OWNER_XML),
+    db = ran(
+        previous,
+        tmp_path,
         ("redact", "#1.1", "--span", "Hi", "--reason", "PII"),
         ("produce", "M-1", "--out", tmp_path / "vol1"),
-    ]:
-        done = run(previous, db, *args)
-        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    )
     [log] = list((tmp_path / "vol1" / "DATA" / "redaction-log.csv").read_text().splitlines()[1:])
     assert "redacted-" not in log  # (plain, as that release made it)
 
