@@ -3405,3 +3405,28 @@ def test_a_chat_once_given_me_is_read_so_by_later_imports_without_it(cli, archiv
     other = tmp_path / "WhatsApp Chat with Lee.txt"  # (another chat is not this one: refused as before)
     other.write_text("01/02/24, 10:00 - Lee: hi\n01/02/24, 10:05 - Alex: hello\n", encoding="utf-8")
     assert cli("import", other).exit_code == 1
+    # next month's export, the thread cleared from the phone since: the owner wrote nothing in it (round 11)
+    chat.write_text("05/02/24, 10:00 - Dana: are you there?\n", encoding="utf-8")
+    for given in ((), ("--me", "Alex")):
+        done = cli("import", chat, *given, "--json")
+        assert done.exit_code == 0, done.output
+    assert [
+        tuple(r) for r in archive.conn.execute("SELECT conversation_id, direction, body FROM messages ORDER BY sent_at")
+    ][-1] == (1, "in", "are you there?")
+    assert archive.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
+
+
+def test_a_chat_the_owner_never_wrote_in_once_given_me_is_read_so_later(cli, archive, tmp_path):
+    """Round 11: imported with --me naming the archive's owner (who wrote nothing), the chat's next export
+    was refused without --me, against the promise of the refusal itself."""
+    chat = tmp_path / "WhatsApp Chat with Lease Committee.txt"
+    chat.write_text("01/02/24, 10:00 - Dana: meeting at 5\n01/02/24, 10:05 - Kim: ok\n", encoding="utf-8")
+    assert cli("import", chat, "--me", "Alex Owner", "-q").exit_code == 0
+    chat.write_text(chat.read_text(encoding="utf-8") + "03/02/24, 09:00 - Dana: moved to 6\n", encoding="utf-8")
+
+    later = cli("import", chat, "--json")
+
+    assert later.exit_code == 0, later.output
+    [result] = json.loads(later.stdout)
+    assert (result["added"], result["already_present"]) == (1, 2)
+    assert any("you are 'Alex Owner' in this chat, as an earlier import" in a for a in result["assumptions"])

@@ -185,12 +185,14 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
     or by one of the owner's numbers); the archive's owner's name when they never wrote in the chat
     (--me naming the archive's owner says so), unless the chat is between two people: there the sender
     who is not the person the chat is named after is the owner, whatever name the phone gave them
-    (`_between_two`); with no --me, where none of these is a sender, the owner earlier imports of the chat were
-    told (`_owner_before`, said by the notice given with it)."""
+    (`_between_two`). A chat the archive holds is read with the owner it holds it with (`_owner_before`:
+    an earlier import was told it with --me), with no --me, or with --me naming them, whether they wrote
+    in this export or not; with no --me said by the notice given with it."""
     region = options.region
     owner_handles = set(options.owner_handles)
     me = _me(senders, options)
     me_is_owner = bool(me and options.owner_name and _fold(me) == _fold(options.owner_name))
+    before = _owner_before(options, chat_name)
     if me and not me_is_owner:
         want = _fold(me)
         want_handle = phones.normalize_handle(me, region)
@@ -198,6 +200,9 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
             if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
                 _not_the_one_it_is_with(path, senders, options, chat_name, name)
                 return name, None
+        if before is not None and _fold(before) == want:  # (the owner the chat is archived with, silent here)
+            _between_two(path, senders, options, chat_name)
+            return before, None
         raise ImportFailed(
             path,
             f"--me {options.me!r} matches none of the senders found: {_listed(senders)}; pass one of them as written, "
@@ -210,10 +215,12 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
     if me_is_owner:
         _between_two(path, senders, options, chat_name)
     if senders and not me_is_owner:
-        remembered = _owner_before(senders, options, chat_name)
-        if remembered is not None:
-            return remembered, Notice(
-                f"{path.name}: you are {_said(remembered)!r} in this chat, as an earlier import of it was told"
+        if before is not None and (
+            any(_fold(name) == _fold(before) for name in senders) or not _between_two_named(senders, chat_name, region)
+        ):
+            owner = next((name for name in senders if _fold(name) == _fold(before)), before)
+            return owner, Notice(
+                f"{path.name}: you are {_said(owner)!r} in this chat, as an earlier import of it was told"
                 " (--me); pass --me NAME if that is wrong",
                 kind="assumption",
             )
@@ -225,17 +232,20 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
     return normalize_name(options.owner_name or "owner"), None
 
 
-def _owner_before(senders: dict[str, int], options: ImportOptions, chat_name: str) -> str | None:
-    """With no --me, in a chat whose senders do not include the archive's owner: the sender the archive holds
-    this chat with as its owner (an earlier import of it was given --me), when it holds it with one only. The
-    weekly run reads next week's export of the chat as a person said once, rather than refusing it every week
-    (second reader, round 9); `_owner` says so on every import."""
+def _owner_before(options: ImportOptions, chat_name: str) -> str | None:
+    """The owner the archive holds this chat with, when it holds it with one only (an earlier import of it
+    was given --me). The weekly run reads next week's export of the chat as a person said once, rather than
+    refusing it every week (second reader, round 9), even where the owner wrote nothing in it (round 11)."""
     prefix = f"{_fold(chat_name)}|"
     archived = {name for key, (name, _conv) in options.chat_owners.items() if key.startswith(prefix)}
-    if len(archived) != 1:
-        return None
-    [earlier] = archived
-    return next((name for name in senders if _fold(name) == _fold(earlier)), None)
+    return next(iter(archived)) if len(archived) == 1 else None
+
+
+def _between_two_named(senders: dict[str, int], chat_name: str, region: str) -> bool:
+    """The chat is between two people and named after one of them: its other sender is the owner (a phone
+    that renamed them), not someone the owner never wrote beside (`_between_two`)."""
+    named, _others = _the_chat_is_with(senders, chat_name, region)
+    return len(senders) == 2 and len(named) == 1
 
 
 def _between_two(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> None:
@@ -245,7 +255,7 @@ def _between_two(path: Path, senders: dict[str, int], options: ImportOptions, ch
     incoming (the second reader's finding: an owner named "Alex Rivera" in the archive, "Alex Owner" in
     WhatsApp). A chat with one sender is left as it is: a group where one person alone wrote looks the same."""
     named, others = _the_chat_is_with(senders, chat_name, options.region)
-    if len(senders) == 2 and len(named) == 1:
+    if _between_two_named(senders, chat_name, options.region):
         raise ImportFailed(
             path,
             f"--me {options.me!r} says you wrote nothing in this chat, but it is a chat with {_said(named[0])!r} in"
