@@ -660,7 +660,13 @@ def test_a_text_the_export_holds_but_that_could_not_be_read_is_said_so_in_every_
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((out / "TEXT").glob("*.txt")))
     assert text.count(f"[{mark}]") == 1
     events = [e for p in sorted((out / "RSMF").iterdir()) for e in opened(p.read_bytes())["events"]]
-    assert [e["body"] for e in events if mark in (e.get("body") or "")] == [f"[{mark}]"]
+    [event] = [e for e in events if mark in (e.get("body") or "")]
+    assert event["body"] == f"[{mark}]"
+    assert {c["name"]: c["value"] for c in event["custom"]}["Flags"] == "unreadable_body"
+    jsonl = [json.loads(line) for line in (out / "DATA" / "messages.jsonl").read_text().splitlines()]
+    assert [(r["body"], r["flags"]) for r in jsonl if "unreadable_body" in r["flags"]] == [("", ["unreadable_body"])]
+    rows = list(csv.DictReader(io.StringIO((out / "DATA" / "messages.csv").read_text(encoding="utf-8-sig"))))
+    assert [r["flags"] for r in rows if "unreadable" in r["flags"]] == ['["unreadable_body"]']
 
 
 def test_only_a_text_an_import_reported_unreadable_is_taken_for_one(tmp_path):

@@ -62,6 +62,11 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         owner_name=owner,
         imports_until=run.imports_until,
     )
+    from textfile.transcript.content.unreadable import shown_flags, unreadable
+
+    gone = unreadable(conn, ids, run.imports_until)  # (their text could not be read: said so, as the PDFs say it)
+    for r in rows:
+        r["flags"] = shown_flags(r["flags"], r["message_id"] in gone)
     keyed = run.keyed()  # (a redacted message's id and content hash, keyed: transcript/keyed.py)
     shown = [keyed(r) for r in rows] if keyed else rows
     folder.write("DATA/messages.csv", tabular.csv_bytes(shown), "csv")
@@ -71,13 +76,10 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     for n in natives:
         natives_of.setdefault(n.message_id, []).append(n)
     by_id = {r["message_id"]: r for r in rows}
-    from textfile.transcript.content.unreadable import unreadable
-
-    gone = unreadable(conn, ids, run.imports_until)  # (their text could not be read: the PDFs say so too)
     for p in pdfs:
         folder.write(
             f"TEXT/{p.begbates}.txt",
-            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of, run.zone, gone),
+            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of, run.zone),
             "text",
             (p.begbates, p.endbates),
         )

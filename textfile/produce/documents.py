@@ -88,20 +88,12 @@ def blob(conn: sqlite3.Connection, sha256: str) -> bytes:
     return conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()[0]
 
 
-def pdf_text(
-    rows: list[dict],
-    numbers: dict[str, str],
-    natives_of: dict[str, list[Native]],
-    tz: ZoneInfo,
-    unreadable: set[str] = frozenset(),
-) -> bytes:
+def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, list[Native]], tz: ZoneInfo) -> bytes:
     """A PDF's extracted text: each message's heading line with the PDF's marks (a draft never sent, a
-    failed send, deleted, edited…, a text that could not be read (`unreadable`: content/unreadable.py), in
-    the transcript's own words), where the PDF says it the phones it was found on, a call as the PDF says
-    it, and its text as produced."""
+    failed send, deleted, edited…, a text that could not be read, in the transcript's own words), where the
+    PDF says it the phones it was found on, a call as the PDF says it, and its text as produced."""
     from textfile.transcript.content.marks import _call, _marks
     from textfile.transcript.content.people import found_on_said
-    from textfile.transcript.content.unreadable import shown_flags
 
     # (as the PDF: only where its messages come from more than one phone; `people._found_on`)
     phones = len({f["custodian"] for r in rows for f in r["found_on"]}) > 1
@@ -116,7 +108,7 @@ def pdf_text(
             who += f" ({r['sender_handle']})"
         head = [f"#{numbers[r['message_id']]}", r["sent_local"], who, r["direction"]]
         head += [x for x in (r["service"], r["bates"]) if x]
-        marks = _marks(r["status"], shown_flags(r["flags"], r["message_id"] in unreadable), r["kind"])
+        marks = _marks(r["status"], r["flags"], r["kind"])
         lines.append(" · ".join(head) + "".join(f" [{m}]" for m in marks))
         if phones and r["found_on"]:
             recorded = {f["custodian"]: f["recorded_utc"] for f in r["found_on"] if f["recorded_utc"]}

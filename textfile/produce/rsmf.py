@@ -132,10 +132,14 @@ def conversation_rsmf(
             ).digest()[:16]
         )
     )
-    from textfile.transcript.content.unreadable import unreadable
+    from textfile.transcript.content.unreadable import shown_flags, unreadable
 
-    gone = unreadable(conn, [r["id"] for r in rows], imports_until)
-    saying = {r["id"]: said(r, conversation["platform"], people, r["id"] in gone) for r in rows}
+    gone = unreadable(conn, [r["id"] for r in rows], imports_until)  # (said so in its text and its flags)
+    rows = [
+        {**dict(r), "flags": json.dumps(shown_flags(json.loads(r["flags"]), True))} if r["id"] in gone else r
+        for r in rows
+    ]
+    saying = {r["id"]: said(r, conversation["platform"], people) for r in rows}
     found = found_on(conn, rows, owner_name, imports_until)
     if custodian_handle is None:
         custodian_handle = _collected_from(conn, people, found, owner_name)

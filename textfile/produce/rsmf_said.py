@@ -67,12 +67,9 @@ class Said(NamedTuple):
     of: str | None = None
 
 
-def said(r, platform: str, people, unreadable: bool = False) -> Said:
-    """What the event of the message `r` says, for a conversation of `platform` with these participants
-    (`unreadable`: its text is in the export, but could not be read: content/unreadable.py)."""
-    from textfile.transcript.content.unreadable import shown_flags
-
-    flags = shown_flags(json.loads(r["flags"]), unreadable)
+def said(r, platform: str, people) -> Said:
+    """What the event of the message `r` says, for a conversation of `platform` with these participants."""
+    flags = json.loads(r["flags"])
     second = "time_ambiguous" in flags and second_occurrence(r["sent_at"], r["source_zone"])
     parts = [f"[{mark}]" for mark in _marks(r["status"], flags, r["kind"], second)]
     if r["kind"] == "call":
