@@ -679,3 +679,24 @@ def test_only_a_text_an_import_reported_unreadable_is_taken_for_one(tmp_path):
         found = unreadable(archive.conn, list(empty))
     assert len(empty) > 1  # (an Android MMS with no text among them: "no text", as it is)
     assert [empty[m] for m in found] == ["5E1F0000-0000-4000-8000-000000000011"]
+
+
+def test_a_reply_to_a_redacted_message_outside_the_production_names_it_keyed(tmp_path):
+    """Round 11: with a window, a reply whose target is a redacted message before it named the target by its
+    real id (reply_to_message_id, the RSMF's "Reply to"), tying it to the keyed id of other productions."""
+    path = tmp_path / "archive.db"
+    with Archive.create(path, **OWNER) as archive:
+        import_path(archive, build_modern(tmp_path / "home"))
+    assert run(path, "client", "add", "Sam Client", "--phone", "+12025550123").exit_code == 0
+    assert run(path, "matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert run(path, "redact", "#1.1", "--span", "Tuesday", "--reason", "PII").exit_code == 0
+    made = run(path, "produce", "M-1", "--from", "2024-03-01 12:10", "--out", tmp_path / "vol1")
+    assert made.exit_code == 0, made.output
+    with Archive.open(path) as archive:
+        (target,) = archive.conn.execute("SELECT message_id FROM redactions").fetchone()
+    leaked = {name: data for name, data in _everything_in(tmp_path / "vol1").items() if target[:16].encode() in data}
+    assert leaked == {}
+    rows = list(
+        csv.DictReader(io.StringIO((tmp_path / "vol1" / "DATA" / "messages.csv").read_text(encoding="utf-8-sig")))
+    )
+    assert [r["reply_to_message_id"][:9] for r in rows if r["reply_to_message_id"]] == ["redacted-"]

@@ -67,7 +67,8 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     gone = unreadable(conn, ids, run.imports_until)  # (their text could not be read: said so, as the PDFs say it)
     for r in rows:
         r["flags"] = shown_flags(r["flags"], r["message_id"] in gone)
-    keyed = run.keyed()  # (a redacted message's id and content hash, keyed: transcript/keyed.py)
+    # (a redacted message's id and content hash, keyed: transcript/keyed.py; a reply's, outside it, too)
+    keyed = run.keyed(r["reply_to_message_id"] for r in rows if r["reply_to_message_id"])
     shown = [keyed(r) for r in rows] if keyed else rows
     folder.write("DATA/messages.csv", tabular.csv_bytes(shown), "csv")
     folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(shown), "jsonl")

@@ -118,14 +118,22 @@ class Run:
     imports_until: int | None = None  # made again: the last import it knew (`sightings.known_until`); none: every one
     keyed_ids: bool = True  # made again: whether it was made keying them (productions made before it was did not)
 
-    def keyed(self):
+    def keyed(self, named=()):
         """The redacted messages' ids and content hashes as the production's files show them (transcript/keyed.py;
-        as they are in a production made before they were keyed, made again)."""
+        as they are in a production made before they were keyed, made again): those it holds, and those of
+        `named` (messages outside it its files name: a reply's) with a redaction in force."""
+        from textfile.produce.redaction import in_force
         from textfile.transcript import keyed
 
         if not self.keyed_ids:
             return keyed.NONE
-        return keyed.for_production(self.archive.conn, ((m, self.chosen.hashes[m]) for m in self.redactions))
+        conn = self.archive.conn
+        pairs = [(m, self.chosen.hashes[m]) for m in self.redactions]
+        outside = sorted(in_force(conn, set(named) - set(self.chosen.hashes)))
+        pairs += conn.execute(
+            "SELECT id, content_hash FROM messages WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(outside),)
+        ).fetchall()
+        return keyed.for_production(conn, [tuple(p) for p in pairs])
 
 
 def produce(archive: Archive, request: Request, progress=None) -> Production:

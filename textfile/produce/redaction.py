@@ -271,6 +271,11 @@ def _json(values) -> str:
     return json.dumps(list(values))
 
 
+def in_force(conn: sqlite3.Connection, message_ids) -> set[str]:
+    """The messages of `message_ids` with a redaction in force."""
+    return set(_active(conn, message_ids))
+
+
 def _active(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
     found: dict[str, list[Span]] = {}
     for r in conn.execute(
