@@ -228,3 +228,33 @@ def test_the_places_said_to_a_person_count_characters_from_one_both_ends_include
     assert [(r["start"], r["end"]) for r in json.loads(listed.stdout)] == [(10, 21)]
     table = cli("redactions").stdout
     assert "11–21" in table and "10–21" not in table
+
+
+def test_words_an_edit_took_out_before_they_were_redacted_can_be_redacted_in_the_earlier_version(cli, tmp_path):
+    """Round 11: the words were in an earlier version only (the edit came before the redaction), and `redact`
+    said the message did not hold them, with no way to withhold that version but a false redaction."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    edited = WHATSAPP.replace(
+        "my SSN is 123-45-6789 and the landlord called again", "the landlord called again <This message was edited>"
+    )
+    for folder, text in ((first, WHATSAPP), (later, edited)):
+        folder.mkdir()
+        (folder / "WhatsApp Chat with Sam Client.txt").write_text(text, encoding="utf-8")
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    for folder in (first, later):
+        assert cli("import", folder / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+
+    made = cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII")
+
+    assert made.exit_code == 0, made.output
+    assert (
+        "the words are in an earlier version of message #1.1 only (version 1): a production shows its text as it"
+        " is now, whole, and withholds its earlier versions"
+    ) in " ".join(made.output.split())
+    [listed] = json.loads(cli("redactions", "--json").output)
+    assert listed["words"] == "earlier version"
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1").exit_code == 0
+    for f in (tmp_path / "vol1").rglob("*"):
+        assert not f.is_file() or b"123-45-6789" not in f.read_bytes(), f

@@ -6,7 +6,8 @@ Decisions, and why:
   (privileged, PII, other), who and when. The message keeps every character; a production shows a
   black box (PDF) or "[REDACTED: PII]" (RSMF, CSV, JSONL, text) in the span's place.
 - **Named by its words.** `redact MESSAGE --span "…"` finds the words in the message's text as it is
-  now, exactly (no case folding, no normalising: evidence is matched as sent). Words found more
+  now, exactly (no case folding, no normalising: evidence is matched as sent), else in its latest earlier
+  version that holds them (an edit took them out: the redaction then withholds the earlier versions). Words found more
   than once are refused unless `--occurrence N` or `--all` says which; words not found are refused.
   A span that overlaps a redaction already made is refused (say it once).
 - **Never at the wrong place.** When a production applies the redactions, each span's words must
@@ -123,8 +124,17 @@ def add(
     reason = _reason(reason)
     [mid] = resolve(conn, [message])
     row = conn.execute("SELECT id, body, content_hash FROM messages WHERE id = ?", (mid,)).fetchone()
-    body = row["body"] or ""
+    body, chosen_in, version = row["body"] or "", row["content_hash"], None
     places = _found(body, span)
+    if not places:  # (words an edit took out: in an earlier version only, which a production then withholds)
+        for v, earlier, digest in conn.execute(
+            "SELECT version, body, content_hash FROM message_versions WHERE message_id = ? ORDER BY version DESC",
+            (mid,),
+        ):
+            if _found(earlier or "", span):
+                body, version, places = earlier, v, _found(earlier, span)
+                chosen_in = digest or chosen_in  # (a version the edit history gave has no hash of its own)
+                break
     if not places:  # (a number typed from a transcript made before the numbers moved: the likely cause, said)
         moved = printed_otherwise(conn, [message], "the redaction")
         raise InvalidInput(
@@ -142,7 +152,8 @@ def add(
         raise InvalidInput(
             f"the words occur {len(places)} times in message {message}: say which with --occurrence N, or --all"
         )
-    taken = [s for s in _placed(conn, [mid]).get(mid, []) if not s.earlier]  # (an earlier text's offsets: none here)
+    # (the offsets of the text now, for words of the text now; an earlier version's redactions withhold it whole)
+    taken = [s for s in _placed(conn, [mid]).get(mid, []) if not s.earlier] if version is None else []
     by, now = audit.current_user(), times.now_iso()
     made = []
     for start in places:
@@ -154,7 +165,7 @@ def add(
             conn.execute(
                 'INSERT INTO redactions (message_id, content_hash, start, "end", span_sha256, reason, created_at, created_by)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (mid, row["content_hash"], start, end, _sha(span), reason, now, by),
+                (mid, chosen_in, start, end, _sha(span), reason, now, by),
             ).lastrowid
         )
         taken.append(Span(made[-1], start, end, reason))
@@ -163,7 +174,8 @@ def add(
         "redact",
         {
             "message": mid,
-            "content_hash": row["content_hash"],
+            "content_hash": chosen_in,
+            **({"version": version} if version is not None else {}),
             "redactions": [{"id": n, "start": s, "end": s + len(span)} for n, s in zip(made, places)],
             "span_sha256": _sha(span),
             "reason": reason,
@@ -171,6 +183,12 @@ def add(
     )
     found = _read(conn, "r.id IN (SELECT value FROM json_each(?))", (_json(made),))
     warnings = printed_otherwise(conn, [message], "the redaction")
+    if version is not None:
+        warnings = [
+            f"the words are in an earlier version of message {message} only (version {version}): a production shows"
+            " its text as it is now, whole, and withholds its earlier versions",
+            *warnings,
+        ]
     for r in found:
         r.produced = handed_over(conn, mid, r.start, r.end)
         r.warnings = warnings
@@ -296,8 +314,8 @@ def spans(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
         said = ", ".join(str(n) for n in moved)
         raise Conflict(
             f"the text under redaction{'s' if len(moved) > 1 else ''} {said} changed since it was made (a later export),"
-            " and the words are in it at another place now: withdraw it (`textfile unredact N`) and redact the words"
-            " where they are now (`textfile redactions`)"
+            f" and the words are in it at another place now: withdraw {'each' if len(moved) > 1 else 'it'}"
+            f' (`textfile unredact {moved[0]} --reason "the words moved"`) and redact the words where they are now'
         )
     return found
 
