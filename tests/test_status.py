@@ -509,6 +509,8 @@ def test_a_transcript_showing_a_conversation_filed_elsewhere_since_is_said(cli, 
         assert cli("matter", "open", matter, "--client", client, "--title", "T", "-q").exit_code == 0
     assert cli("file", "2", "--matter", "M-1", "-q").exit_code == 0
     assert cli("transcript", "M-1", "--out", tmp_path / "m1.pdf", "-q").exit_code == 0
+    # (a production's PDF, served, is not taken out of a file: `verify DIR` says what to claw back)
+    assert cli("produce", "M-1", "--out", tmp_path / "vol1", "-q").exit_code == 0
     assert cli("unfile", "2", "--matter", "M-1", "--reason", "not the client's: a neighbour", "-q").exit_code == 0
 
     code, found = run_status(cli)

@@ -214,14 +214,16 @@ def status(archive: Archive, now: float | None = None) -> Status:
 def _held_elsewhere(conn: sqlite3.Connection, states: dict[int, dict]) -> list[dict]:
     """The transcripts on file as recorded (`states`: "ok") that show a conversation filed since to no matter
     of their client (`refiled.unfiled_since`; one moved to another matter of the same client is still in its
-    file): said by `verify FILE.pdf` alone before (second reader, round 10)."""
+    file): said by `verify FILE.pdf` alone before (second reader, round 10). A production's PDFs are not: served,
+    they are not taken out of a file, and `verify DIR` says what to claw back."""
     from textfile.integrity.refiled import unfiled_since
 
     out = []
     for t in conn.execute(
         "SELECT t.id, t.path, x.reference, coalesce(c.name, d.name) AS client FROM transcripts t"
         " LEFT JOIN matters x ON x.id = t.matter_id LEFT JOIN clients c ON c.id = x.client_id"
-        " LEFT JOIN clients d ON d.id = t.client_id ORDER BY t.id"
+        " LEFT JOIN clients d ON d.id = t.client_id"
+        " WHERE json_extract(t.scope, '$.production') IS NULL ORDER BY t.id"  # (a production's PDF: `verify DIR`)
     ):
         if states.get(t["id"], {}).get("state") != "ok":
             continue

@@ -367,6 +367,7 @@ def _productions(found, tz) -> None:
         Col("Made", drop=2),
         Col("Bates", whole=True),
         Col("Msgs", whole=True, drop=3),
+        Col("Files", whole=True, drop=4),
         Col("Folder", drop=1),
     )
     for p in found:
@@ -377,6 +378,7 @@ def _productions(found, tz) -> None:
             f"{times.display(p.made_at, tz, 'minute')} {p.made_by}",
             f"{p.bates_first}–{p.bates_last}",
             p.messages,
+            p.files,
             p.folder + (f" (repeats {', '.join(map(str, p.reproduces))})" if p.reproduces else ""),
         )
     show(rows)
