@@ -614,8 +614,8 @@ def test_without_the_key_a_keyed_production_pdf_is_said_not_tied_to_the_archive(
     checked = run(matter["path"], "verify", matter["out"] / "IMAGES" / "TF-000001.pdf")
     assert checked.exit_code == 3
     assert (
-        "the redacted messages it names by keyed ids (1) cannot be tied to the archive: the key that seals the audit"
-        f" log is not at {tmp_path / 'no-key'} (set $TEXTFILE_KEY to where it is)" in checked.output
+        "the redacted messages it names by keyed ids (1) cannot be tied to the archive without the key that seals"
+        f" its audit log: {tmp_path / 'no-key'}: no key is there (set $TEXTFILE_KEY to where it is)" in checked.output
     )
 
 

@@ -292,8 +292,9 @@ def _unkeyed(
         key = None
     if key is None or key_id(key) != conn.execute("SELECT key_id FROM settings").fetchone()[0]:
         return manifest, (
-            f"the redacted messages it names by keyed ids ({len(named)}) cannot be tied to the archive: the key that"
-            f" seals the audit log is not at {key_path()} (set $TEXTFILE_KEY to where it is)"
+            f"the redacted messages it names by keyed ids ({len(named)}) cannot be tied to the archive without the"
+            f" key that seals its audit log: {key_path()}: {'no key is there' if key is None else 'that is another key'}"
+            " (set $TEXTFILE_KEY to where it is)"
         )
     back = keyed.unkeyed(key, recorded, named)
     return Manifest(back(manifest.data), [tuple(pair) for pair in back(manifest.messages)]), None
