@@ -69,7 +69,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
         r["flags"] = shown_flags(r["flags"], r["message_id"] in gone)
     # (a redacted message's id and content hash, keyed: transcript/keyed.py; a reply's, outside it, too)
     keyed = run.keyed(r["reply_to_message_id"] for r in rows if r["reply_to_message_id"])
-    shown = [keyed(r) for r in rows] if keyed else rows
+    shown = [keyed(r) if keyed.holds(r["message_id"], r["reply_to_message_id"]) else r for r in rows]
     folder.write("DATA/messages.csv", tabular.csv_bytes(shown), "csv")
     folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(shown), "jsonl")
     rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, owner, custodians, run.imports_until, keyed)

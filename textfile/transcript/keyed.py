@@ -49,6 +49,10 @@ class Keyed:
         """A JSON value with every string (a key or a value) that is one of those keyed replaced."""
         return _replaced(value, self.shown) if self.shown else value
 
+    def holds(self, *values) -> bool:
+        """Whether any of `values` is one it keys (a row naming none is shown as it is)."""
+        return any(v in self.shown for v in values if v)
+
     def value(self, text: str) -> str:
         return self.shown.get(text, text)
 
