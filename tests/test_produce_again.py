@@ -738,3 +738,75 @@ def test_a_production_made_before_redacted_messages_were_keyed_is_made_again_the
     assert made.returncode == 0, made.stderr
     [log] = list((tmp_path / "vol2" / "DATA" / "redaction-log.csv").read_text().splitlines()[1:])
     assert log.split(",")[3].startswith("redacted-")
+
+
+BEFORE_EDITIONS = "3452c491e4b7522d80f2e8bc839530da25607e18"  # the last commit whose productions recorded no edition
+
+REDACTED_CHAT = """\
+05/04/2024, 10:01 - Sam Client: Hi Alex, my SSN is 123-45-6789 and the landlord called again
+05/04/2024, 10:02 - Alex Owner: Thanks, noted.
+"""
+
+
+def test_a_production_made_before_editions_is_made_again_the_same(tmp_path):
+    """A production made by the textfile before productions recorded their edition (production.EDITION): made
+    again by this one, the same bytes, file for file — its RSMF counting a missing attachment from 0, its TEXT/
+    and certification silent on the withheld earlier version and the keyed ids. One made now says them."""
+    previous = textfile_of(BEFORE_EDITIONS, tmp_path / "previous", "the last commit before productions had editions")
+    first, later = tmp_path / "first", tmp_path / "later"
+    for folder, text in (
+        (first, REDACTED_CHAT),
+        (
+            later,
+            REDACTED_CHAT.replace("my SSN is 123-45-6789 and ", "").replace(
+                " again\n", " again <This message was edited>\n"
+            ),
+        ),
+    ):
+        folder.mkdir()
+        (folder / "WhatsApp Chat with Sam Client.txt").write_text(text, encoding="utf-8")
+    db = ran(previous, tmp_path, ("import", first / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy"))
+    unfiled = json.loads(run(previous, db, "conversations", "--unfiled", "--json").stdout)
+    for c in unfiled:
+        assert run(previous, db, "file", c["id"], "--matter", "M-1").returncode == 0
+    [chat] = [c["id"] for c in unfiled if c["platform"] == "whatsapp"]
+    for args in (
+        ("redact", f"#{chat}.1", "--span", "123-45-6789", "--reason", "PII"),
+        ("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy"),
+        ("produce", "M-1", "--out", tmp_path / "vol1"),
+    ):
+        done = run(previous, db, *args)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    before = files_of(tmp_path / "vol1")
+    said = b"\n".join(before[p] for p in before if p.startswith(("TEXT/", "CERTIFICATION.txt")))
+    assert b"withheld (redacted)" not in said and b"keyed" not in said  # (as that release made them)
+
+    again = run(ROOT, db, "produce", "M-1", "--again", 1, "--out", tmp_path / "vol1-again")
+
+    assert (again.returncode, again.stderr) == (0, ""), again.stdout
+    assert files_of(tmp_path / "vol1-again") == before
+    assert run(ROOT, db, "verify", tmp_path / "vol1").returncode == 0
+    made = run(ROOT, db, "produce", "M-1", "--reproduce", "--out", tmp_path / "vol2")
+    assert made.returncode == 0, made.stderr
+    now = files_of(tmp_path / "vol2")
+    assert b"[1 earlier version withheld (redacted)]" in b"\n".join(now[p] for p in now if p.startswith("TEXT/"))
+    assert b"are given keyed in every file" in now["CERTIFICATION.txt"].replace(b"\n", b" ")
+    rsmf = [p for p in before if p.startswith("RSMF/")]
+    missing = [b"Attachment 0 not in the archive", b"Attachment 1 not in the archive"]
+    assert [[m in _manifest(before[p]) for m in missing] for p in rsmf].count([True, False]) == 1
+    assert [[m in _manifest(now[p]) for m in missing] for p in rsmf].count([False, True]) == 1
+    again = run(ROOT, db, "produce", "M-1", "--again", 2, "--out", tmp_path / "vol2-again")
+    assert (again.returncode, again.stderr) == (0, ""), again.stdout
+    assert files_of(tmp_path / "vol2-again") == now
+
+
+def _manifest(rsmf: bytes) -> bytes:
+    """An RSMF file's manifest (rsmf_manifest.json in its zip)."""
+    import io
+    import zipfile
+    from email import policy
+    from email.parser import BytesParser
+
+    (part,) = list(BytesParser(policy=policy.default).parsebytes(rsmf).iter_attachments())
+    with zipfile.ZipFile(io.BytesIO(part.get_payload(decode=True))) as z:
+        return z.read("rsmf_manifest.json")

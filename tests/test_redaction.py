@@ -190,6 +190,19 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
     text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
     assert "Hi Alex, the landlord called again" in text and "1 earlier version withheld (redacted)" in text
     assert "6789" not in text and "REDACTED —" not in text  # (nothing of the text now is covered)
+    # the extracted text says so as the PDF does (second reader, round 11), and so does the certification
+    [extracted] = [f for f in (tmp_path / "vol1" / "TEXT").iterdir() if f.stem == pdf.stem]
+    assert extracted.read_text().split("\n")[1:3] == [
+        "Hi Alex, the landlord called again",
+        "[1 earlier version withheld (redacted)]",
+    ]
+    certified = " ".join((tmp_path / "vol1" / "CERTIFICATION.txt").read_text().split())
+    assert (
+        "A redacted message's identifier and content hash, both computed over its words, are given keyed in every"
+        " file (“redacted-” and an HMAC-SHA256 under a key the producing party keeps), so that they cannot be used"
+        " to check a guess of the words withheld. The redacted messages' earlier versions (edits), which may hold"
+        " the words, are withheld: 1 in all."
+    ) in certified
     assert cli("verify", tmp_path / "vol1").exit_code == 0
 
 

@@ -146,6 +146,8 @@ class Certification:
     files: tuple[ProducedFile, ...]  # every file but the certification itself and SHA256SUMS
     redactions: int = 0
     redaction_log: str | None = None  # its path in the production, when there is one
+    keyed: bool = False  # a redacted message's identifier and content hash are given keyed (transcript/keyed.py)
+    withheld_versions: int = 0  # the redacted messages' earlier versions, withheld (they hold the words)
     signing_certificate: str | None = None  # the SHA-256 fingerprint of the certificate the PDFs are signed under
     certificate_file: str | None = None  # its PEM's path in the production
     repeats: str | None = None  # the earlier productions whose messages it holds again (--reproduce), in words
@@ -524,6 +526,23 @@ def _production(f: Certification) -> Part:
             " each listed with its reason in the redaction log",
             *((" (", _v(f.redaction_log), ")") if f.redaction_log else ()),
             "; the archive keeps the original text.",
+            *(
+                (
+                    " A redacted message's identifier and content hash, both computed over its words, are given keyed"
+                    " in every file (“redacted-” and an HMAC-SHA256 under a key the producing party keeps),"
+                    " so that they cannot be used to check a guess of the words withheld.",
+                )
+                if f.keyed
+                else ()
+            ),
+            *(
+                (
+                    " The redacted messages' earlier versions (edits), which may hold the words, are withheld:"
+                    f" {f.withheld_versions:,} in all.",
+                )
+                if f.withheld_versions
+                else ()
+            ),
         )
     return _p(
         "5. Production. textfile generated each file of this production from the archive: the messages as"

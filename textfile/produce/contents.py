@@ -26,6 +26,7 @@ class Others:
     next_number: int  # the series' next free number once the natives are numbered
     rsmf: int
     privileged_notes: int
+    withheld_versions: int = 0  # the earlier versions of the redacted messages, withheld (they hold the words)
     certification_sha256: str | None = None  # CERTIFICATION.pdf's
     sums: str = ""  # SHA256SUMS's sha256
 
@@ -72,7 +73,7 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     shown = [keyed(r) if keyed.holds(r["message_id"], r["reply_to_message_id"]) else r for r in rows]
     folder.write("DATA/messages.csv", tabular.csv_bytes(shown), "csv")
     folder.write("DATA/messages.jsonl", tabular.jsonl_bytes(shown), "jsonl")
-    rsmf = _rsmf(conn, chosen, pdfs, message_bates, redactions, folder, owner, custodians, run.imports_until, keyed)
+    rsmf = _rsmf(run, pdfs, message_bates, custodians, keyed)
     natives_of: dict[str, list[documents.Native]] = {}
     for n in natives:
         natives_of.setdefault(n.message_id, []).append(n)
@@ -80,7 +81,13 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     for p in pdfs:
         folder.write(
             f"TEXT/{p.begbates}.txt",
-            documents.pdf_text([by_id[m] for m in p.message_ids], numbers, natives_of, run.zone),
+            documents.pdf_text(
+                [by_id[m] for m in p.message_ids],
+                numbers,
+                natives_of,
+                run.zone,
+                redactions if run.edition >= 2 else {},  # (said from edition 2 on: production.EDITION)
+            ),
             "text",
             (p.begbates, p.endbates),
         )
@@ -97,25 +104,17 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
     folder.write("DATA/redaction-log.csv", _redaction_log(redactions, message_bates, numbers, keyed), "log")
     privileged = _privilege_log(conn, chosen, run.zone, folder)
     folder.write("signing-certificate.pem", signing.certificate_pem(run.signer), "certificate")
-    return Others(natives, number, len(rsmf), privileged)
+    withheld = sum(r["versions"] - 1 for r in rows if r["message_id"] in redactions)
+    return Others(natives, number, len(rsmf), privileged, withheld)
 
 
-def _rsmf(
-    conn,
-    chosen,
-    pdfs,
-    message_bates,
-    redactions,
-    folder: Folder,
-    owner: str,
-    custodians: dict[str, set[str]],
-    imports_until: int | None,
-    keyed,
-) -> list[str]:
+def _rsmf(run: Run, pdfs, message_bates, custodians: dict[str, set[str]], keyed) -> list[str]:
     """One .rsmf per conversation (sliced when long), naming the custodians of its own messages; an exhibit
-    names its conversation's. `imports_until`: where they were found, by the imports up to it only."""
+    names its conversation's. `run.imports_until`: where they were found, by the imports up to it only."""
     from textfile.produce import rsmf
 
+    conn, chosen, redactions, folder = run.archive.conn, run.chosen, run.redactions, run.folder
+    owner, imports_until = run.archive.settings.owner_name, run.imports_until
     written = []
     for c in chosen.conversations:
         for name, data in rsmf.conversation_rsmf(
@@ -129,6 +128,7 @@ def _rsmf(
             redactions={m: redactions[m] for m in chosen.messages[c] if m in redactions},
             imports_until=imports_until,
             keyed=keyed,
+            first_attachment=1 if run.edition >= 2 else 0,  # (production.EDITION)
         ):
             folder.write(f"RSMF/{name}", data, "rsmf")
             written.append(f"RSMF/{name}")

@@ -88,10 +88,17 @@ def blob(conn: sqlite3.Connection, sha256: str) -> bytes:
     return conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()[0]
 
 
-def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, list[Native]], tz: ZoneInfo) -> bytes:
+def pdf_text(
+    rows: list[dict],
+    numbers: dict[str, str],
+    natives_of: dict[str, list[Native]],
+    tz: ZoneInfo,
+    redactions: dict | None = None,
+) -> bytes:
     """A PDF's extracted text: each message's heading line with the PDF's marks (a draft never sent, a
     failed send, deleted, edited…, a text that could not be read, in the transcript's own words), where the
-    PDF says it the phones it was found on, a call as the PDF says it, and its text as produced."""
+    PDF says it the phones it was found on, a call as the PDF says it, and its text as produced; a redacted
+    message's (`redactions`: the ids) earlier versions withheld, as the PDF says it."""
     from textfile.transcript.content.marks import _call, _marks
     from textfile.transcript.content.people import found_on_said
 
@@ -118,6 +125,9 @@ def pdf_text(rows: list[dict], numbers: dict[str, str], natives_of: dict[str, li
             lines.append(_call(r))
         if r["body"]:
             lines.append(r["body"])
+        earlier = r["versions"] - 1
+        if redactions and r["message_id"] in redactions and earlier:
+            lines.append(f"[{earlier} earlier version{'s' if earlier != 1 else ''} withheld (redacted)]")
         for a in r["attachments"]:
             native = next((n for n in natives_of.get(r["message_id"], []) if n.position == a["position"]), None)
             lines.append(

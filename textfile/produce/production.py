@@ -35,6 +35,16 @@ from textfile.produce.folder import UNLISTED, Folder
 from textfile.results import Result, omit_empty
 from textfile.transcript.bates import Series, bates_series, check_not_own
 
+# What a production's files say, edition by edition (recorded in its options; one made before editions were
+# recorded has none: 1), so that a production made again says what it said when it was made (`produce --again`
+# makes it byte for byte: a wording changed for every production would make every earlier one differ):
+# 1. as made before 2026-12-07.
+# 2. TEXT/ says a redacted message's earlier versions are withheld, as its PDF page does; the RSMF counts an
+#    attachment not in the archive from 1, as the PDF does ("Attachment 1 not in the archive", not 0); the
+#    certification says that a redacted message's identifier and content hash are given keyed and its earlier
+#    versions withheld (README.txt already did).
+EDITION = 2
+
 
 @dataclass(slots=True)
 class Request:
@@ -117,6 +127,7 @@ class Run:
     earlier: list = field(default_factory=list)  # the earlier productions of its messages (--reproduce)
     imports_until: int | None = None  # made again: the last import it knew (`sightings.known_until`); none: every one
     keyed_ids: bool = True  # made again: whether it was made keying them (productions made before it was did not)
+    edition: int = EDITION  # made again: the edition it was made in (`EDITION`)
 
     def keyed(self, named=()):
         """The redacted messages' ids and content hashes as the production's files show them (transcript/keyed.py;
@@ -321,6 +332,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         json.loads(row["reproduces"]),
         known,
         _keyed_ids(conn, options["transcripts"]),
+        options.get("edition", 1),
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
     recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))

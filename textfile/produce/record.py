@@ -236,6 +236,9 @@ def certification_facts(run: Run, pdfs, others):
         ),
         redactions=sum(len(v) for v in run.redactions.values()),
         redaction_log="DATA/redaction-log.csv",
+        # (said from edition 2 on: production.EDITION)
+        keyed=run.edition >= 2 and run.keyed_ids and bool(run.redactions),
+        withheld_versions=others.withheld_versions if run.edition >= 2 else 0,
         signing_certificate=run.signer.fingerprint,
         certificate_file="signing-certificate.pem",
         repeats=_repeated(run),
@@ -271,6 +274,7 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         "require_reviewed": request.require_reviewed,
         "reproduce": request.reproduce,
         "transcripts": [p.transcript for p in pdfs],
+        "edition": run.edition,  # (what its files say: production.EDITION)
     }
     with archive.transaction() as conn:
         natives_from = int(pdfs[-1].endbates.rsplit("-", 1)[1]) + 1

@@ -98,6 +98,7 @@ def conversation_rsmf(
     redactions: dict | None = None,
     imports_until: int | None = None,
     keyed=None,
+    first_attachment: int = 1,
 ) -> list[tuple[str, bytes]]:
     """The conversation's messages (those given, in the order given) as one .rsmf per `slice_size`
     events: [(file name, bytes)]. `custodian` names whom the data was collected from (the
@@ -107,7 +108,9 @@ def conversation_rsmf(
     id to its Bates number; `redactions` maps a message id to its redaction spans (produce/redaction.py):
     its text carries "[REDACTED: …]" in their place, and its earlier versions are withheld. `imports_until`:
     where each was found, by the imports up to this one only (a production made again: `sightings.known_until`).
-    `keyed`: the redacted messages' ids and content hashes as the production shows them (transcript/keyed.py)."""
+    `keyed`: the redacted messages' ids and content hashes as the production shows them (transcript/keyed.py).
+    `first_attachment`: the number a message's first attachment is counted as, where one is not in the archive
+    (1, as the PDF counts them; 0 in a production made before: production.EDITION)."""
     if slice_size < 1:
         raise InvalidInput("an RSMF slice holds at least one event")
     if not message_ids_in_order:
@@ -147,7 +150,16 @@ def conversation_rsmf(
     out = []
     for n, part in enumerate(slices, 1):
         manifest, files = _manifest(
-            cur, conversation, people, part, bates or {}, custodian_handle, saying, found, imports_until
+            cur,
+            conversation,
+            people,
+            part,
+            bates or {},
+            custodian_handle,
+            saying,
+            found,
+            imports_until,
+            first_attachment,
         )
         name = f"conversation-{conversation_id}" + (f"-part-{n:03d}-of-{len(slices):03d}" if len(slices) > 1 else "")
         headers = _headers(manifest, part, people, custodian, generator, collection, conversation["platform"])
@@ -234,9 +246,11 @@ def _manifest(
     saying: dict[str, Said],
     found_on: dict[str, Found],
     until: int | None = None,
+    first_attachment: int = 1,
 ) -> tuple[dict, _Files]:
     """The manifest of one slice, and the files its events name (`until`: a reply's parent among the
-    messages first archived by the imports up to it only, as a production made again knew them)."""
+    messages first archived by the imports up to it only, as a production made again knew them;
+    `first_attachment`: as `conversation_rsmf`'s)."""
     ids = [r["id"] for r in rows]
     versions = rows_by_message(
         cur, "SELECT * FROM message_versions WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY version", ids
@@ -267,6 +281,7 @@ def _manifest(
         owner,
         others[0] if len(others) == 1 and not conversation["is_group"] else None,
         bool(_without_the_owner(cur, [conversation["id"]])),
+        first_attachment,
     )
     files: dict[str, bytes] = {}
     in_slice = set(ids)
@@ -300,6 +315,7 @@ class _Context:
     owner: str | None  # the archive owner's handle in this conversation
     counterpart: str | None  # in a one-to-one conversation, the other participant's handle
     between_others: bool  # a thread the owner is not in: its messages are neither incoming nor outgoing
+    first_attachment: int = 1  # (`conversation_rsmf`)
 
 
 def _participant(p) -> dict:
@@ -371,7 +387,7 @@ def _event(
     if reacted:
         event["reactions"] = reacted
     custom += taken_back
-    named, missing = _attachments(attachments, files)
+    named, missing = _attachments(attachments, files, context.first_attachment)
     if named:
         event["attachments"] = named
     custom += missing
@@ -417,14 +433,15 @@ def _reactions(rows) -> tuple[list[dict], list[tuple[str, str]]]:
     return standing, taken_back
 
 
-def _attachments(rows, files: dict[str, bytes]) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Attachments the archive holds, named in the zip by their hash; those it lacks, in `custom`."""
+def _attachments(rows, files: dict[str, bytes], first: int = 1) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Attachments the archive holds, named in the zip by their hash; those it lacks, in `custom`, counted from
+    `first` (`conversation_rsmf`)."""
     named, missing = [], []
     for a in rows:
         if a["blob_sha256"] is None:
             missing.append(
                 (
-                    f"Attachment {a['position']} not in the archive",
+                    f"Attachment {a['position'] + first} not in the archive",
                     f"{a['file_name'] or '(no name)'}: {a['missing_reason']}",
                 )
             )
