@@ -68,6 +68,26 @@ def test_a_group_with_two_clients_each_with_a_matter_waits_for_a_person(archive)
     assert filed(archive) == []
 
 
+def test_a_group_with_two_clients_waits_for_a_person_when_one_has_no_open_matter(archive):
+    """Second reader, round 12: once Kim's matter closed, the next import touching the group filed it to Sam's
+    matter automatically, Kim's texts in Sam's file with no word; a person decides, as `file` warns them."""
+    add(archive, "Sam", "202-555-0143")
+    add(archive, "Kim", "202-555-0177")
+    open_matter(archive, "M-1", "Sam")
+    group = Conversation("android", "+12025550143~+12025550177", None, True, (SAM_CHAT.participants[0], KIM, ME))
+    kim_only = replace(msg(1, conversation=group), sender=KIM)
+    ingest_records(archive, [kim_only])  # (Kim has no matter: she never had one)
+    open_matter(archive, "M-2", "Kim")
+    with archive.transaction() as conn:
+        filing.set_matter_state(conn, "M-2", "close")
+    ingest_records(archive, [kim_only, msg(2, conversation=group)])
+    assert filed(archive) == []
+    assert [c["id"] for c in filing.list_conversations(archive.conn, unfiled_only=True)] == [1]
+    # one client's conversation still goes to their only open matter
+    ingest_records(archive, [msg(3)])
+    assert filed(archive) == [(2, "M-1", "auto")]
+
+
 def test_opening_a_matter_later_files_that_clients_waiting_conversations(archive):
     add(archive, "Sam", "202-555-0143")
     ingest_records(archive, [msg(1), msg(1, conversation=KIM_CHAT)])

@@ -2,7 +2,9 @@
 a client, is filed to that client's only open matter (except a thread found on a client's own phone
 that the owner is not in: every thread of that phone holds the client's handle; a person files it). If the participants' clients have no open
 matter, or several between them, the conversation waits in the unfiled queue for a person to
-decide (`textfile file`). The rule runs after every import for the conversations it touched, and
+decide (`textfile file`); so does one that holds the handles of more than one client, whatever their matters
+(a group of two clients: once one of them has no open matter, their texts would otherwise go into the other's
+file unsaid, the mistake `file` warns of: second reader, round 12). The rule runs after every import for the conversations it touched, and
 again for a client whenever one of their matters is opened (or their handles are corrected: clients.py).
 """
 
@@ -68,6 +70,9 @@ def auto_file(
         "      OR EXISTS (SELECT 1 FROM filings f JOIN matters fm ON fm.id = f.matter_id WHERE f.conversation_id = c.id"
         "                 AND f.until_at = fm.closed_at AND f.until_at = (SELECT max(f2.until_at) FROM filings f2 WHERE f2.conversation_id = c.id)))"
         " AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.command = 'unfile' AND json_extract(a.details, '$.conversation') = c.id)"
+        # one client's handles only, whether the others have an open matter or not (the module's docstring)
+        " AND (SELECT count(DISTINCT h3.client_id) FROM participants p3 JOIN client_handles h3 ON h3.handle = p3.handle"
+        "      WHERE p3.conversation_id = c.id AND p3.is_owner = 0) = 1"
         + "".join(f" AND {w}" for w in where)
         + " GROUP BY c.id HAVING count(DISTINCT mt.id) = 1 ORDER BY c.id",
         params,
