@@ -1365,7 +1365,7 @@ def test_another_me_for_a_chat_the_archive_holds_is_refused(cli, archive, tmp_pa
         assert snapshot(archive) == before
     # the ways out: the owner as before; another chat under another name
     assert counts(import_path(archive, week2, me=ALEX)) == (1, 3, 1)
-    other = import_path(archive, week1, me=SAM, conversation="Sam Client (from Sam's phone)")
+    other = import_path(archive, week1, conversation="Sam Client (another chat)")  # (--me Sam: round 12's refusal)
     assert (counts(other), other.conversations) == ((4, 0, 0), [2])
     # a group chat first read with one --me is refused with another, naming the first
     lee = export(
@@ -1383,7 +1383,7 @@ def test_another_me_for_a_chat_the_archive_holds_is_refused(cli, archive, tmp_pa
     )
     assert [tuple(r) for r in archive.conn.execute("SELECT id, source_key FROM conversations ORDER BY id")] == [
         (1, "sam client|alex owner"),
-        (2, "sam client (from sam's phone)|sam client"),
+        (2, "sam client (another chat)|alex owner"),
         (3, "lee park group|alex"),
     ]
 

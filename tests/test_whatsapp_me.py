@@ -5,7 +5,12 @@ an owner "Alex Rivera" in the archive writes as "Alex Owner" in WhatsApp)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from conftest import snapshot
+
+from textfile.errors import ImportFailed
 
 
 def write(path, text):
@@ -92,4 +97,41 @@ def test_the_senders_an_error_lists_are_said_as_a_person_types_them(cli, archive
         " '+1 202 555-0147'; pass one of them as written, or the archive's owner 'Alex Owner' for a chat in which"
         " you never wrote\n",
     )
-    assert cli("import", lease, "--me", "~ Maija", "--quiet").exit_code == 0  # (as listed, it is taken)
+    r = cli("import", lease, "--me", "~ Maija")  # (as listed, it is taken: the sender it names is said)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {lease}: --me '~ Maija' names '~ Maija', but 'Alex Owner', who is you (the archive's owner), wrote in"
+        " this chat too: on your own phone's export pass --me 'Alex Owner' or no --me; an export from a client's"
+        " phone is imported with --custodian CLIENT\n",
+    )
+
+
+def test_me_naming_another_sender_beside_the_archive_owner_is_refused_unless_archived_so(cli, archive, tmp_path):
+    """Second reader, round 12: the group in which "Alex Owner" (the archive's owner) wrote, imported with --me "Dr:
+    Smith", was archived with Dr: Smith's texts as the owner's, and the chat's key held her for good: no later
+    import could read it with the right owner. Refused, nothing archived; a chat the archive already holds with
+    that owner (made by a release before this one) is still read as before, week after week."""
+    from conftest import FIXTURES
+
+    from textfile.importers.whatsapp.people import _owner
+    from textfile.model import ImportOptions
+
+    lease = FIXTURES / "whatsapp" / "WhatsApp Chat with Lease Committee.txt"
+    r = cli("import", lease, "--me", "Dr: Smith")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {lease}: --me 'Dr: Smith' names 'Dr: Smith', but 'Alex Owner', who is you (the archive's owner),"
+        " wrote in this chat too: on your own phone's export pass --me 'Alex Owner' or no --me; an export from a"
+        " client's phone is imported with --custodian CLIENT\n",
+    )
+    assert archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    assert cli("import", lease, "--me", "Alex Owner", "--quiet").exit_code == 0
+    # by the owner's number too, and never for a client's own phone
+    senders = {"Alex Owner": 3, "Dr: Smith": 2, "+1 202 555 0100": 1}
+    options = ImportOptions("UTC", "US", "Someone Else", frozenset({"+12025550100"}), me="Dr: Smith")
+    with pytest.raises(ImportFailed, match="names 'Dr: Smith', but '\\+1 202 555 0100', who is you"):
+        _owner(lease, senders, options, "Lease Committee")
+    assert _owner(lease, senders, replace(options, another_phone=True), "Lease Committee") == ("Dr: Smith", None)
+    # archived with her as the owner already: read so, as the refusal of any other reading says to
+    archived = replace(options, chat_owners={"lease committee|dr: smith": ("Dr: Smith", 8)})
+    assert _owner(lease, senders, archived, "Lease Committee") == ("Dr: Smith", None)

@@ -152,14 +152,16 @@ def test_another_chat_sharing_one_message_imports_and_its_own_renamed_export_nam
 def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
     imported(cli, SAM)
     theirs = written(tmp_path / "WhatsApp Chat with Alex Owner.txt", SAM.read_text("utf-8") + NEW_LINE)
-    assert refused(cli, archive, theirs, "--me", "Sam Client") == [
-        f"Error: {theirs}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
-        " already holds 4 of this chat's 4 messages received compared (its first, up to the last that conversation holds):"
-        " this looks like a renamed export of that chat, which would be archived again as a new conversation"
-        " 'Alex Owner'. Import it with --conversation 'Sam Client' to add only its new messages to that chat; if it is"
-        " another chat, name it with --conversation NAME; if it is a client's own export of that chat (read with 'Sam"
-        " Client' as its owner), import it with --custodian CLIENT"
+    assert refused(cli, archive, theirs, "--me", "Sam Client") == [  # (the owner wrote in it: round 12)
+        f"Error: {theirs}: --me 'Sam Client' names 'Sam Client', but 'Alex Owner', who is you (the archive's owner),"
+        " wrote in this chat too: on your own phone's export pass --me 'Alex Owner' or no --me; an export from a"
+        " client's phone is imported with --custodian CLIENT"
     ]
+    [said] = refused(cli, archive, theirs)  # (with no --me: read as the owner's, it is the chat renamed)
+    assert said.startswith(
+        f"Error: {theirs}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
+        " already holds 8 of this chat's 8 messages received compared"
+    )
     r = imported(cli, theirs, "--me", "Sam Client", "--custodian", "Sam Client")
     assert (r["added"], r["already_present"], r["conversations"]) == (15, 0, [2])
     assert [tuple(c) for c in archive.conn.execute("SELECT id, source_key, title FROM conversations")] == [

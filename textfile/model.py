@@ -266,6 +266,9 @@ class ImportOptions:
     # client's number that phone had (ingest checks it is theirs). None: the archive owner's phone.
     custodian: str | None = None
     custodian_handles: frozenset[str] = frozenset()  # normalized
+    # --custodian naming a client where the format is read as written, not in the owner's frame (WhatsApp): the
+    # export is from that client's phone (`custodian` stays None: none of the owner's frame applies).
+    another_phone: bool = False
     date_order: str | None = None  # --date-order (WhatsApp): "dmy" | "mdy" | "ymd"
     conversation: str | None = None  # --conversation (WhatsApp)
     attachments_root: Path | None = None  # --attachments-root (iMessage)

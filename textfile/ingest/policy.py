@@ -166,6 +166,8 @@ def import_path(
         options = _reading_options(
             archive, module, phone, zone_name, region, tz, me, date_order, conversation, attachments_root
         )
+        if phone is None and custodian and custodian.strip().casefold() != archive.settings.owner_name.casefold():
+            options = replace(options, another_phone=True)  # (a format read as written: WhatsApp)
         try:
             size, sha, folder = _digest(path, module, digest)
         except OSError as exc:

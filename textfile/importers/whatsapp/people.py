@@ -199,6 +199,8 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
         for name in senders:
             if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
                 _not_the_one_it_is_with(path, senders, options, chat_name, name)
+                if before is None or _fold(before) != _fold(name):  # (archived so: read as before)
+                    _not_beside_the_archive_owner(path, senders, options, name)
                 return name, None
         if before is not None and _fold(before) == want:  # (the owner the chat is archived with, silent here)
             _between_two(path, senders, options, chat_name)
@@ -262,6 +264,32 @@ def _between_two(path: Path, senders: dict[str, int], options: ImportOptions, ch
             f" which {_said(others[0])!r} wrote too: in a chat between two people that is you; pass --me"
             f" {_said(others[0])!r}",
         )
+
+
+def _not_beside_the_archive_owner(path: Path, senders: dict[str, int], options: ImportOptions, me: str) -> None:
+    """Refuse --me naming a sender other than the archive's owner where the archive's owner (by name, or by one of
+    their numbers) wrote in the chat too, on the owner's own phone (no --custodian): the owner's texts would be
+    archived as a third person's, incoming, and the other's as the owner's, outgoing — and the chat's key would
+    hold the wrong owner for good, every later export read with it (second reader, round 12: a group in which
+    "Alex Owner" wrote, imported with --me "Dr: Smith"). A chat already archived with that owner is read as before."""
+    if options.custodian is not None or options.another_phone or _is_archive_owner(me, options):
+        return
+    owner = next((name for name in sorted(senders) if _is_archive_owner(name, options)), None)
+    if owner is not None:
+        raise ImportFailed(
+            path,
+            f"--me {options.me!r} names {_said(me)!r}, but {_said(owner)!r}, who is you (the archive's owner), wrote in"
+            f" this chat too: on your own phone's export pass --me {_said(owner)!r} or no --me; an export from a"
+            " client's phone is imported with --custodian CLIENT",
+        )
+
+
+def _is_archive_owner(name: str, options: ImportOptions) -> bool:
+    """A sender that is the archive's owner: by name, or by one of their numbers."""
+    return bool(
+        (options.owner_name and _fold(name) == _fold(options.owner_name))
+        or phones.normalize_handle(name, options.region) in options.owner_handles
+    )
 
 
 def _not_the_one_it_is_with(
