@@ -173,6 +173,45 @@ def test_retention_report_lists_what_can_go_and_why_the_rest_cannot(cli, archive
     ]
 
 
+def test_a_hold_and_its_release_are_audited_with_their_reasons(cli, archive, filed):
+    """Second reader, round 12: `matter hold` took no --reason, though close, reopen and unfile do; a hold's reason
+    is the one a court asks for."""
+    held = cli("matter", "hold", "A-1", "--reason", "malpractice claim notice of 2026-11-30")
+    assert (held.exit_code, held.output) == (0, "Matter A-1 is under legal hold.\n")
+    assert cli("matter", "release", "A-1", "--reason", "claim withdrawn").exit_code == 0
+    assert cli("matter", "hold", "A-1").exit_code == 0  # (a reason is not required)
+    blank = cli("matter", "release", "A-1", "--reason", " ")
+    assert (blank.exit_code, blank.stderr) == (
+        1,
+        "Error: say why the matter's hold is released (--reason), or give no --reason\n",
+    )
+    assert [
+        (command, {k: v for k, v in json.loads(details).items() if k != "records"})  # (the records' digests)
+        for command, details in archive.conn.execute(
+            "SELECT command, details FROM audit_log WHERE command LIKE 'matter %' AND command != 'matter open' ORDER BY id"
+        )
+    ] == [
+        ("matter hold", {"matter": "A-1", "reason": "malpractice claim notice of 2026-11-30"}),
+        ("matter release", {"matter": "A-1", "reason": "claim withdrawn"}),
+        ("matter hold", {"matter": "A-1"}),
+    ]
+
+
+def test_a_policy_of_0_years_is_warned_of_and_1_year_is_said_so(cli, archive, filed):
+    """Second reader, round 12: --years 0 was taken without a word (a file disposed of the day it closed), and a
+    refusal said "1 years"."""
+    zero = cli("retention", "set", "--matter", "A-1", "--years", "0")
+    assert (zero.exit_code, zero.stderr) == (
+        0,
+        "Warning: --years 0: a matter's file may be disposed of (every message deleted) the day it closes, this"
+        " matter included\n",
+    )
+    assert cli("retention", "set", "--years", "1", "--quiet").stderr == ""
+    assert cli("matter", "close", "B-1").exit_code == 0
+    refused = cli("dispose", "B-1")
+    assert refused.exit_code == 1 and ": 1 year after it closed (archive policy)" in refused.stderr, refused.output
+
+
 REFUSALS = {
     "open": ("matter A-1 is open: only a closed matter is disposed of (textfile matter close A-1)",),
     "kept": ("matter A-1 is kept until ",),

@@ -53,6 +53,11 @@ NewClient = Annotated[
 
 ReopenWhy = Annotated[str, typer.Option("--reason", help="Why it is reopened (recorded in the audit log).")]
 CloseWhy = Annotated[str | None, typer.Option("--reason", help="Why it is closed (recorded in the audit log).")]
+HoldWhy = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why: the litigation or request that calls for it (recorded in the audit log)."),
+]
+ReleaseWhy = Annotated[str | None, typer.Option("--reason", help="Why the hold ends (recorded in the audit log).")]
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -269,19 +274,19 @@ def _show_reopened(m: filing.ReopenedMatter, tz) -> None:
 
 
 @command
-def matter_hold(reference: Reference, json_: Json = False, quiet: Quiet = False):
+def matter_hold(reference: Reference, reason: HoldWhy = None, json_: Json = False, quiet: Quiet = False):
     """Put a matter under legal hold: its conversations are never reported safe to delete from the phone, its transcripts' cover says so, and it is never disposed of.
 
-    Example: textfile matter hold 2026-014"""
-    _matter_state(reference, "hold", json_, quiet, "is under legal hold")
+    Example: textfile matter hold 2026-014 --reason 'malpractice claim notice of 2026-11-30'"""
+    _matter_state(reference, "hold", json_, quiet, "is under legal hold", reason)
 
 
 @command
-def matter_release(reference: Reference, json_: Json = False, quiet: Quiet = False):
+def matter_release(reference: Reference, reason: ReleaseWhy = None, json_: Json = False, quiet: Quiet = False):
     """Release a matter's legal hold.
 
-    Example: textfile matter release 2026-014"""
-    _matter_state(reference, "release", json_, quiet, "is released from legal hold")
+    Example: textfile matter release 2026-014 --reason 'claim withdrawn'"""
+    _matter_state(reference, "release", json_, quiet, "is released from legal hold", reason)
 
 
 @command

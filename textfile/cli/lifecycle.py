@@ -9,7 +9,7 @@ import typer
 
 from textfile import times
 from textfile.cli.options import Json, Quiet, Reference
-from textfile.cli.output import command, emit, open_archive, say
+from textfile.cli.output import command, emit, open_archive, say, warn
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.errors import InvalidInput
 
@@ -47,6 +47,11 @@ def retention_set(
 
     with open_archive() as archive, archive.transaction() as conn:
         policy = retention.set_policy(conn, matter, years, basis)
+    if policy.years == 0:  # (second reader, round 12: accepted without a word, a file disposed of the day it closed)
+        warn(
+            "Warning: --years 0: a matter's file may be disposed of (every message deleted) the day it closes,"
+            f" {'this matter' if matter else 'every matter under the archive policy'} included"
+        )
     emit(
         policy,
         json_=json_,

@@ -99,7 +99,7 @@ def set_matter_state(conn: sqlite3.Connection, reference: str, action: str, reas
     if action == "close":
         _close(conn, row, reason)
     elif action in ("hold", "release"):
-        _hold(conn, row, action)
+        _hold(conn, row, action, reason)
     else:
         raise InvalidInput(f"unknown matter action {action!r}")
     return matter(conn, row["reference"])
@@ -176,12 +176,19 @@ def reopen_matter(conn: sqlite3.Connection, reference: str, reason: str) -> Reop
     )
 
 
-def _hold(conn: sqlite3.Connection, row: sqlite3.Row, action: str) -> None:
+def _hold(conn: sqlite3.Connection, row: sqlite3.Row, action: str, reason: str | None = None) -> None:
+    """Put the matter under legal hold, or release it; the reason, when given (the litigation or the request that
+    called for it, or what ended it), audited as a close's is (second reader, round 12)."""
+    if reason is not None and not reason.strip():
+        raise InvalidInput(
+            f"say why the matter's hold is {'placed' if action == 'hold' else 'released'} (--reason), or give no --reason"
+        )
     wanted = 1 if action == "hold" else 0
     if row["legal_hold"] == wanted:
         raise Conflict(f"matter {row['reference']!r} is {'already' if wanted else 'not'} under legal hold")
     conn.execute("UPDATE matters SET legal_hold = ? WHERE id = ?", (wanted, row["id"]))
-    audit.append(conn, f"matter {action}", {"matter": row["reference"]})
+    details = {"matter": row["reference"]}
+    audit.append(conn, f"matter {action}", details | ({"reason": reason.strip()} if reason is not None else {}))
 
 
 @dataclass(slots=True, eq=False)

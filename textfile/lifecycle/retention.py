@@ -288,7 +288,8 @@ def obstacles(conn: sqlite3.Connection, matter: sqlite3.Row, found: Retention, t
     if found.unknown:
         said.append(found.unknown)
     elif not found.past:
-        why = f"{found.policy.years} years after it closed ({found.policy.source} policy)"
+        years = found.policy.years
+        why = f"{years} year{'' if years == 1 else 's'} after it closed ({found.policy.source} policy)"
         if found.born:
             why += f", or after {found.client}'s 18th birthday when later (born {found.born})"
         said.append(f"matter {ref} is kept until {found.keep_until}: {why}")
