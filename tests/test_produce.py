@@ -700,3 +700,38 @@ def test_a_reply_to_a_redacted_message_outside_the_production_names_it_keyed(tmp
         csv.DictReader(io.StringIO((tmp_path / "vol1" / "DATA" / "messages.csv").read_text(encoding="utf-8-sig")))
     )
     assert [r["reply_to_message_id"][:9] for r in rows if r["reply_to_message_id"]] == ["redacted-"]
+
+
+def test_a_production_says_what_took_its_series_numbers_before_it(cli, archive, tmp_path):
+    """Second reader, round 9: a working transcript takes numbers of the archive's series, so a production may
+    start at TF-000006 with no word of TF-000001 to TF-000005. Its README.txt says what they were, in order: the
+    owner's own transcripts, not produced; earlier productions; numbers a --bates-start passed over, not used."""
+    from conftest import ingest_records, msg
+
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-9", "--client", "Sam Client", "--title", "Old").exit_code == 0
+    ingest_records(archive, [msg(n, out=n % 2 == 0) for n in range(1, 5)])
+    assert cli("produce", "M-9", "--out", tmp_path / "p1").exit_code == 0  # (it starts the series: nothing before)
+    readme = (tmp_path / "p1" / "README.txt").read_text()
+    assert "The numbers before it" not in readme
+    for args in (
+        ("transcript", "M-9", "--out", tmp_path / "t1.pdf"),
+        ("transcript", "M-9", "--out", tmp_path / "t2.pdf"),
+        ("transcript", "M-9", "--out", tmp_path / "t3.pdf", "--bates-start", "9"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    ranges = archive.conn.execute("SELECT bates_first, bates_last FROM transcripts ORDER BY id").fetchall()
+    (p1_first, p1_last), t1, t2, t3 = [tuple(r) for r in ranges]
+    assert (p1_first, t1[0], t2[0], t3[0]) == (1, p1_last + 1, t1[1] + 1, 9) and t2[1] < 8
+    made = cli("produce", "M-9", "--out", tmp_path / "p2", "--reproduce")
+    assert made.exit_code == 0, made.output
+    readme = (tmp_path / "p2" / "README.txt").read_text()
+    b = lambda n: f"TF-{n:06d}"  # noqa: E731
+    assert (
+        f"\nThe numbers before it in this series: {b(1)} to {b(p1_last)}: production 1; {b(t1[0])} to {b(t2[1])}:"
+        f" transcripts made for the archive owner's own file, not produced; {b(t2[1] + 1)} to {b(8)}: not used;"
+        f" {b(9)} to {b(t3[1])}: transcripts made for the archive owner's own file, not produced.\n"
+    ) in readme
+    again = cli("produce", "M-9", "--again", "2", "--out", tmp_path / "p2-again")
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "p2-again" / "README.txt").read_text() == readme

@@ -42,7 +42,8 @@ from textfile.transcript.bates import Series, bates_series, check_not_own
 # 2. TEXT/ says a redacted message's earlier versions are withheld, as its PDF page does; the RSMF counts an
 #    attachment not in the archive from 1, as the PDF does ("Attachment 1 not in the archive", not 0); the
 #    certification says that a redacted message's identifier and content hash are given keyed and its earlier
-#    versions withheld (README.txt already did).
+#    versions withheld (README.txt already did); README.txt says what took the numbers of its series before it
+#    (record.preceding: the archive owner's own transcripts, earlier productions, numbers not used).
 EDITION = 2
 
 
@@ -128,6 +129,7 @@ class Run:
     imports_until: int | None = None  # made again: the last import it knew (`sightings.known_until`); none: every one
     keyed_ids: bool = True  # made again: whether it was made keying them (productions made before it was did not)
     edition: int = EDITION  # made again: the edition it was made in (`EDITION`)
+    preceded_by: list | None = None  # what took its series' numbers before it (record.preceding), as recorded
 
     def keyed(self, named=()):
         """The redacted messages' ids and content hashes as the production's files show them (transcript/keyed.py;
@@ -180,6 +182,7 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
         record.next_production_number(conn),
         zone,
         earlier,
+        preceded_by=record.preceding(conn, series),
     )
     pdfs, message_bates, after = _pdfs(run, request, labels, progress)
     seconds = {"pdf": round(time.monotonic() - started, 2)}
@@ -333,6 +336,7 @@ def produce_again(archive: Archive, matter: str, number: int, out, mkdir: bool =
         known,
         _keyed_ids(conn, options["transcripts"]),
         options.get("edition", 1),
+        options.get("preceded_by"),
     )
     pdfs, message_bates, after = _pdfs_again(run, options["transcripts"], labels, progress)
     recorded = dict(conn.execute("SELECT path, sha256 FROM production_files WHERE production_id = ?", (number,)))

@@ -26,7 +26,7 @@ def next_production_number(conn) -> int:
 
 README = """\
 {head}
-Bates numbers {first} to {last}: {pages}{natives}.{repeats}
+Bates numbers {first} to {last}: {pages}{natives}.{repeats}{preceded}
 
 WHAT IS HERE
   IMAGES/    the texts as PDF, Bates-numbered on every page{exhibits}, signed (PAdES)
@@ -150,7 +150,70 @@ def readme(run: Run, pdfs, others, differs: str | None = None) -> bytes:
         redactions=_n(sum(len(v) for v in run.redactions.values()), "redaction"),
         keyed=KEYED if run.keyed_ids else "",  # (not in a production made before they were keyed, made again)
         zone=settings.tz,
+        preceded=_preceded(run),
     ).encode("utf-8")
+
+
+def preceding(conn, series) -> list[list] | None:
+    """What took the numbers of the production's series before its first (`series.number`), in their order: each
+    run of numbers as [first, last, what]: what is a production's number, "file" (transcripts made for the firm's
+    own file, never produced: `textfile transcript` numbers in the archive's series), or None (not used: a
+    --bates-start past them). None where the production starts the series. Recorded with the production (its
+    options), so that made again it says what it said (a transcript's record may go with a disposal since)."""
+    start = series.number
+    if start <= 1:
+        return None
+    taken = [
+        (first, min(last, start - 1), number)
+        for first, last, number in conn.execute(
+            "SELECT bates_first, bates_last, id FROM productions WHERE bates_prefix = ? COLLATE NOCASE"
+            " AND bates_first < ? ORDER BY bates_first",
+            (series.prefix, start),
+        )
+    ]
+    taken += [
+        (first, min(last, start - 1), "file")
+        for first, last in conn.execute(
+            "SELECT bates_first, bates_last FROM transcripts WHERE bates_prefix = ? COLLATE NOCASE AND bates_first < ?"
+            " AND json_extract(scope, '$.production') IS NULL ORDER BY bates_first",
+            (series.prefix, start),
+        )
+    ]
+    runs: list[list] = []
+    at = 1
+    for first, last, what in sorted(taken, key=lambda t: (t[0], t[1])):
+        if first > at:
+            runs.append([at, first - 1, None])
+        if runs and runs[-1][2] == what == "file" and runs[-1][1] + 1 >= first:
+            runs[-1][1] = max(runs[-1][1], last)  # (one run of the firm's transcripts)
+        elif last >= at:
+            runs.append([max(first, at), last, what])
+        at = max(at, last + 1)
+    if at < start:
+        runs.append([at, start - 1, None])
+    return runs
+
+
+def _preceded(run: Run) -> str:
+    """README.txt's word on the numbers of its series before it (`preceding`): a production that starts at
+    TF-000006 says what TF-000001 to TF-000005 were (second reader, round 9: a gap no one explained). From
+    edition 2 on (production.EDITION)."""
+    if run.edition < 2 or not run.preceded_by:
+        return ""
+    from textfile.transcript import pdf
+
+    said = []
+    for first, last, what in run.preceded_by:
+        numbers = pdf.bates(run.series.prefix, first) + (
+            "" if first == last else f" to {pdf.bates(run.series.prefix, last)}"
+        )
+        if what == "file":
+            said.append(f"{numbers}: transcripts made for the archive owner's own file, not produced")
+        elif what is None:
+            said.append(f"{numbers}: not used")
+        else:
+            said.append(f"{numbers}: production {what}")
+    return "\nThe numbers before it in this series: " + "; ".join(said) + "."
 
 
 def _n(count: int, noun: str) -> str:
@@ -275,6 +338,7 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         "reproduce": request.reproduce,
         "transcripts": [p.transcript for p in pdfs],
         "edition": run.edition,  # (what its files say: production.EDITION)
+        "preceded_by": run.preceded_by,  # (what took its series' numbers before it: `preceding`)
     }
     with archive.transaction() as conn:
         natives_from = int(pdfs[-1].endbates.rsplit("-", 1)[1]) + 1
