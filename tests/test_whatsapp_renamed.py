@@ -155,23 +155,44 @@ def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
     assert refused(cli, archive, theirs, "--me", "Sam Client") == [  # (the owner wrote in it: round 12)
         f"Error: {theirs}: --me 'Sam Client' names 'Sam Client', but 'Alex Owner', who is you (the archive's owner),"
         " wrote in this chat too: on your own phone's export pass --me 'Alex Owner' or no --me; an export from a"
-        " client's phone is imported with --custodian CLIENT"
+        " client's phone is imported with --custodian CLIENT and no --me"
     ]
     [said] = refused(cli, archive, theirs)  # (with no --me: read as the owner's, it is the chat renamed)
     assert said.startswith(
         f"Error: {theirs}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
         " already holds 8 of this chat's 8 messages received compared"
     )
-    r = imported(cli, theirs, "--me", "Sam Client", "--custodian", "Sam Client")
-    assert (r["added"], r["already_present"], r["conversations"]) == (15, 0, [2])
+    # Second reader, round 13: with --me naming the client, the chat was archived a second time, the client as its
+    # owner and every direction reversed. Read as the owner's, it is the owner's chat, found on the client's phone.
+    assert refused(cli, archive, theirs, "--me", "Sam Client", "--custodian", "Sam Client") == [
+        f"Error: {theirs}: --me 'Sam Client' names 'Sam Client', but 'Alex Owner', who is you (the archive's owner),"
+        " wrote in this chat: a client's own export of it is read as yours, your texts sent and theirs received, the"
+        " same chat as your own export of it; give --custodian without --me"
+    ]
+    # read as the owner's, it is compared as the owner's own export would be: the way in is the one it names
+    [said] = refused(cli, archive, theirs, "--custodian", "Sam Client")
+    assert (
+        said.startswith(
+            f"Error: {theirs}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
+            " already holds 8 of this chat's 8 messages received compared"
+        )
+        and "Import it with --conversation 'Sam Client' to add only its new messages to that chat" in said
+    )
+    r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client")
+    assert (r["added"], r["already_present"], r["skipped"], r["conversations"]) == (1, 14, {}, [1])
     assert [tuple(c) for c in archive.conn.execute("SELECT id, source_key, title FROM conversations")] == [
         (1, "sam client|alex owner", "Sam Client"),
-        (2, "alex owner|sam client", "Alex Owner"),
     ]
     assert [tuple(i) for i in archive.conn.execute("SELECT id, file_name, custodian FROM imports")] == [
         (1, SAM.name, None),
         (2, theirs.name, "Sam Client"),
     ]
+    assert [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT direction FROM messages WHERE body = ?", (NEW_LINE.split(": ", 1)[1].strip(),)
+        )
+    ] == [("in",)]  # (the client's text, received: the owner's frame)
 
 
 def test_chats_that_share_only_the_owners_broadcast_each_import_as_their_own(cli, archive, tmp_path):

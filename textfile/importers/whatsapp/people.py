@@ -268,20 +268,31 @@ def _between_two(path: Path, senders: dict[str, int], options: ImportOptions, ch
 
 def _not_beside_the_archive_owner(path: Path, senders: dict[str, int], options: ImportOptions, me: str) -> None:
     """Refuse --me naming a sender other than the archive's owner where the archive's owner (by name, or by one of
-    their numbers) wrote in the chat too, on the owner's own phone (no --custodian): the owner's texts would be
-    archived as a third person's, incoming, and the other's as the owner's, outgoing — and the chat's key would
-    hold the wrong owner for good, every later export read with it (second reader, round 12: a group in which
-    "Alex Owner" wrote, imported with --me "Dr: Smith"). A chat already archived with that owner is read as before."""
-    if options.custodian is not None or options.another_phone or _is_archive_owner(me, options):
+    their numbers) wrote in the chat too: the owner's texts would be archived as a third person's, incoming, and
+    the other's as the owner's, outgoing — and the chat's key would hold the wrong owner for good, every later
+    export read with it (second reader, round 12: a group in which "Alex Owner" wrote, imported with --me "Dr:
+    Smith"). So on a client's own phone too (--custodian: round 13): a chat the owner wrote in is read as the
+    owner's, the same conversation as the owner's own export of it, and found on the client's phone; --me naming
+    the client made it a second copy with every direction reversed. A chat already archived with that owner is
+    read as before."""
+    if _is_archive_owner(me, options):
         return
     owner = next((name for name in sorted(senders) if _is_archive_owner(name, options)), None)
-    if owner is not None:
+    if owner is None:
+        return
+    if options.another_phone:
         raise ImportFailed(
             path,
             f"--me {options.me!r} names {_said(me)!r}, but {_said(owner)!r}, who is you (the archive's owner), wrote in"
-            f" this chat too: on your own phone's export pass --me {_said(owner)!r} or no --me; an export from a"
-            " client's phone is imported with --custodian CLIENT",
+            " this chat: a client's own export of it is read as yours, your texts sent and theirs received, the same"
+            " chat as your own export of it; give --custodian without --me",
         )
+    raise ImportFailed(
+        path,
+        f"--me {options.me!r} names {_said(me)!r}, but {_said(owner)!r}, who is you (the archive's owner), wrote in"
+        f" this chat too: on your own phone's export pass --me {_said(owner)!r} or no --me; an export from a"
+        " client's phone is imported with --custodian CLIENT and no --me",
+    )
 
 
 def _is_archive_owner(name: str, options: ImportOptions) -> bool:

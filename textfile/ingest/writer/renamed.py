@@ -14,8 +14,10 @@ them (the same time, text and sender), the import is refused, naming that chat a
 which names the chat). A chance match (two chats each with an "ok" at the same minute) is one message of many,
 never nearly all; a chat in which nobody but the owner wrote is not compared.
 
-A client's phone (`--custodian CLIENT`) is left out: its export names the chat after the owner, and its key holds
-the client as the chat's owner, so `--conversation` could not lead it into the owner's copy of the chat.
+A client's phone (`--custodian CLIENT`) is left out where its chat is read with the client as its owner (a chat
+the archive's owner is not in): its key holds the client, so `--conversation` could not lead it into the owner's
+copy. One the archive's owner wrote in is read as the owner's (the importer refuses --me naming the client there:
+second reader, round 13), and is compared: named after the owner on the client's phone, it was archived again.
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ def refuse_a_chat_archived_again(conn, source: Source, result: ImportResult, cre
     format already held: a renamed export of that chat. Nothing is read where the import created no conversation
     (a re-import), or where the archive holds no other of the format's conversations (a first import: one query)."""
     new = [c for c in result.conversations if c in created]
-    if not new or not by_name(source.format).CHAT_NAMED_BY_FILE or _a_clients_phone(conn, source) or _named(source):
+    if _a_clients_phone(conn, source):  # (only its chats read as the archive owner's: the module's docstring)
+        (owner,) = conn.execute("SELECT owner_name FROM settings").fetchone()
+        new = [c for c in new if (_owner(conn, c) or "").casefold() == owner.casefold()]
+    if not new or not by_name(source.format).CHAT_NAMED_BY_FILE or _named(source):
         return
     others = [
         row[0]
