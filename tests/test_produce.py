@@ -735,3 +735,8 @@ def test_a_production_says_what_took_its_series_numbers_before_it(cli, archive, 
     again = cli("produce", "M-9", "--again", "2", "--out", tmp_path / "p2-again")
     assert again.exit_code == 0, again.output
     assert (tmp_path / "p2-again" / "README.txt").read_text() == readme
+    # each message repeated is counted once, however many productions held it before (second reader, round 13)
+    assert "  It repeats 4 messages of production 1\n" in made.stdout
+    third = cli("produce", "M-9", "--out", tmp_path / "p3", "--reproduce")
+    assert "  It repeats 4 messages of productions 1, 2\n" in third.stdout, third.stdout
+    assert json.loads(cli("produce", "M-9", "--out", tmp_path / "p4", "--reproduce", "--json").stdout)["repeated"] == 4

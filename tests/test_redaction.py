@@ -203,6 +203,21 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
         " to check a guess of the words withheld. The redacted messages' earlier versions (edits), which may hold"
         " the words, are withheld: 1 in all."
     ) in certified
+    # and the counts tell it from a black box (second reader, round 13), on the cover, in README.txt and sworn
+    cover = " ".join(text.split())
+    assert (
+        "1 passage in 1 message (PII 1), 1 of words an edit took out since, in an earlier version only (nothing of"
+        " the text shown is covered); a redacted message's earlier versions are withheld"
+    ) in cover
+    readme = " ".join((tmp_path / "vol1" / "README.txt").read_text().split())
+    assert (
+        "0 redactions of the text produced (and 1 of words an edit took out since, found in earlier versions only,"
+        " which are withheld), each shown as a black box"
+    ) in readme
+    assert (
+        "0 redactions were applied to the text produced and 1 made to words an edit took out since, found only in"
+        " earlier versions of a message, which are withheld, each listed with its reason"
+    ) in certified
     assert cli("verify", tmp_path / "vol1").exit_code == 0
 
 

@@ -309,6 +309,7 @@ class Span(NamedTuple):
     start: int
     end: int
     reason: str
+    earlier: bool = False  # (produce/redaction.py's: words in an earlier version only)
 
 
 LABELS = {"privileged": "Privileged", "PII": "PII", "other": "Redacted"}

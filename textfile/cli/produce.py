@@ -274,9 +274,8 @@ def _said(p) -> None:
         lines.append(f"  {counted(p.privileged_notes, 'privileged note')} withheld, in its privilege log")
     if p.reproduces:
         earlier = ", ".join(str(e["production"]) for e in p.reproduces)
-        again = sum(e["messages"] for e in p.reproduces)
-        lines.append(
-            f"  It repeats {counted(again, 'message')} of production{'s' if len(p.reproduces) > 1 else ''} {earlier}"
+        lines.append(  # (each message once, however many earlier productions held it: second reader, round 13)
+            f"  It repeats {counted(p.repeated, 'message')} of production{'s' if len(p.reproduces) > 1 else ''} {earlier}"
         )
     lines += [
         *_files_said(p),

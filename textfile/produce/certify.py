@@ -146,6 +146,7 @@ class Certification:
     files: tuple[ProducedFile, ...]  # every file but the certification itself and SHA256SUMS
     redactions: int = 0
     redaction_log: str | None = None  # its path in the production, when there is one
+    earlier_redactions: int = 0  # of `redactions`, those of words in an earlier version only (withheld with it)
     keyed: bool = False  # a redacted message's identifier and content hash are given keyed (transcript/keyed.py)
     withheld_versions: int = 0  # the redacted messages' earlier versions, withheld (they hold the words)
     signing_certificate: str | None = None  # the SHA-256 fingerprint of the certificate the PDFs are signed under
@@ -521,9 +522,16 @@ def _production(f: Certification) -> Part:
         )
     redacted = ()
     if f.redactions:
+        shown = f.redactions - f.earlier_redactions
         redacted = (
-            f" {f.redactions:,} redaction{'s were' if f.redactions != 1 else ' was'} applied to the text produced,"
-            " each listed with its reason in the redaction log",
+            f" {shown:,} redaction{'s were' if shown != 1 else ' was'} applied to the text produced"
+            + (
+                f" and {f.earlier_redactions:,} made to words an edit took out since, found only in earlier versions of"
+                f" {'a message' if f.earlier_redactions == 1 else 'messages'}, which are withheld"
+                if f.earlier_redactions
+                else ""
+            )
+            + ", each listed with its reason in the redaction log",
             *((" (", _v(f.redaction_log), ")") if f.redaction_log else ()),
             "; the archive keeps the original text.",
             *(

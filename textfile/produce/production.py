@@ -86,6 +86,7 @@ class Production(Result):
     sums_sha256: str
     certification_sha256: str | None
     reproduces: list[dict] = omit_empty(default_factory=list)
+    repeated: int = omit_empty(default=0)  # its messages produced before, each counted once (in several: once)
     seconds: dict = field(default_factory=dict)
 
 

@@ -147,7 +147,7 @@ def readme(run: Run, pdfs, others, differs: str | None = None) -> bytes:
         exhibits=", one exhibit per conversation" if pdfs[0].exhibit else "",
         privilege="; privilege-log.csv (the privileged notes withheld)" if others.privileged_notes else "",
         fingerprint=_openssl_form(run.signer.fingerprint),
-        redactions=_n(sum(len(v) for v in run.redactions.values()), "redaction"),
+        redactions=_redactions_said(run),
         keyed=KEYED if run.keyed_ids else "",  # (not in a production made before they were keyed, made again)
         zone=settings.tz,
         preceded=_preceded(run),
@@ -214,6 +214,25 @@ def _preceded(run: Run) -> str:
         else:
             said.append(f"{numbers}: production {what}")
     return "\nThe numbers before it in this series: " + "; ".join(said) + "."
+
+
+def _redactions_said(run: Run) -> str:
+    """README.txt's count of the redactions: from edition 2 on (production.EDITION), those of words an edit took
+    out since (in an earlier version only: no page shows a box for them) apart (second reader, round 13)."""
+    n, earlier = _redaction_counts(run)
+    if not earlier:
+        return _n(n, "redaction")
+    return (
+        f"{_n(n - earlier, 'redaction')} of the text produced (and {earlier:,} of words an edit took out since, found"
+        " in earlier versions only, which are withheld)"
+    )
+
+
+def _redaction_counts(run: Run) -> tuple[int, int]:
+    """How many redactions the production applies, and of those how many are of words in an earlier version only
+    (said apart from edition 2 on; 0 before)."""
+    spans = [span for found in run.redactions.values() for span in found]
+    return len(spans), sum(span.earlier for span in spans) if run.edition >= 2 else 0
 
 
 def _n(count: int, noun: str) -> str:
@@ -297,7 +316,8 @@ def certification_facts(run: Run, pdfs, others):
             certify.ProducedFile(f.path, f.sha256, f.size, f.bates_first, f.bates_last)
             for f in sorted(folder.files.values(), key=lambda f: f.path)
         ),
-        redactions=sum(len(v) for v in run.redactions.values()),
+        redactions=_redaction_counts(run)[0],
+        earlier_redactions=_redaction_counts(run)[1],
         redaction_log="DATA/redaction-log.csv",
         # (said from edition 2 on: production.EDITION)
         keyed=run.edition >= 2 and run.keyed_ids and bool(run.redactions),
@@ -427,6 +447,13 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         sums_sha256=sums,
         certification_sha256=others.certification_sha256,
         reproduces=earlier,
+        repeated=conn.execute(
+            "SELECT count(DISTINCT message_id) FROM production_messages WHERE production_id != ?"
+            " AND message_id IN (SELECT value FROM json_each(?))",
+            (production_id, json.dumps(chosen.ids)),
+        ).fetchone()[0]
+        if earlier
+        else 0,
     )
 
 

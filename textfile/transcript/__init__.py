@@ -174,6 +174,7 @@ def _make_transcript(
     signer: Callable[[Path], None] | None = None,
     for_production: bool = False,
     keyed: bool = True,
+    earlier_said: bool = True,
     remade: Recorded | None = None,
     keep_differing: bool = False,
 ) -> Transcript:
@@ -192,7 +193,9 @@ def _make_transcript(
         if remade
         else check_request(archive.settings, tz, from_, until, bates_prefix, bates_start, media, snapshot)
     )
-    asked = options.checked(conversations, context, exhibit, production, redact, notes, signer, for_production, keyed)
+    asked = options.checked(
+        conversations, context, exhibit, production, redact, notes, signer, for_production, keyed, earlier_said
+    )
     cache_bytes = render_cache.size_of(cache_size)  # (a size that is none refused before anything is rendered)
     contents, scope_record = _contents(archive, request, matter, client, asked, remade)
     now = remade.generated_at if remade else times.now_iso()

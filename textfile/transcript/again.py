@@ -82,6 +82,7 @@ class Recorded:
             "notes": s.get("notes", True),
             "for_production": s.get("for_production", False),  # (one recorded before it was asked: whole)
             "keyed": s.get("keyed", False),  # (one made before redacted messages were keyed: plain)
+            "earlier_said": s.get("earlier_said", False),  # (one made before: each redaction "a black box")
         }
 
 

@@ -41,6 +41,8 @@ class Options:
     notes: bool = True
     signer: Callable[[Path], None] | None = None
     keyed: bool = True  # a redacted message's id and content hash keyed in the manifest (keyed.py; not before it was)
+    # the cover tells a redaction of words in an earlier version only from one shown as a black box (not before it did)
+    earlier_said: bool = True
 
 
 def checked(
@@ -53,6 +55,7 @@ def checked(
     signer: Callable[[Path], None] | None = None,
     for_production: bool = False,
     keyed: bool = True,
+    earlier_said: bool = True,
 ) -> Options:
     """The options checked before the archive is read."""
     if not isinstance(context, int) or isinstance(context, bool) or context < 0:
@@ -74,7 +77,15 @@ def checked(
     if production is not None and (not production.strip() or "\n" in production or "\r" in production):
         raise InvalidInput(f"production {production!r}: give one line, e.g. 'Production 3'")
     selection = Selection(tuple(conversations or ()), context, bool(redact), bool(for_production))
-    return Options(selection, exhibit, production.strip() if production else None, bool(notes), signer, bool(keyed))
+    return Options(
+        selection,
+        exhibit,
+        production.strip() if production else None,
+        bool(notes),
+        signer,
+        bool(keyed),
+        bool(earlier_said),
+    )
 
 
 def fitted(jobs: list[Job], contents: Contents, options: Options) -> None:
@@ -125,10 +136,17 @@ def cover_said(options: Options, contents: Contents) -> dict:
     if contents.redactions:
         spans = [span for found in contents.redactions.values() for span in found]
         n, messages = len(spans), len(contents.redactions)
+        earlier = sum(span.earlier for span in spans) if options.earlier_said else 0
+        how = "each shown as a black box with its reason"
+        if earlier:  # (second reader, round 13: "each shown as a black box" of words no page shows)
+            how = (f"{n - earlier} shown as a black box with its reason, " if n > earlier else "") + (
+                f"{earlier} of words an edit took out since, in an earlier version only (nothing of the text shown"
+                " is covered)"
+            )
         said["redacted"] = (
             f"{n} passage{'s' if n != 1 else ''} in {messages} message{'s' if messages != 1 else ''}"
-            f" ({', '.join(f'{reason} {count}' for reason, count in _reasons(spans))}), each shown as a black box"
-            " with its reason; a redacted message's earlier versions are withheld (they hold the words)."
+            f" ({', '.join(f'{reason} {count}' for reason, count in _reasons(spans))}), {how};"
+            " a redacted message's earlier versions are withheld (they hold the words)."
             " The archive keeps every message whole; the manifest lists the redactions applied."
         )
     elif contents.redactions is not None:
@@ -158,6 +176,8 @@ def recorded(options: Options, contents: Contents) -> dict:
         out["redactions"] = {mid: [span.id for span in spans] for mid, spans in sorted(contents.redactions.items())}
         if options.keyed:  # (said, so that it is made again so: a transcript made before it was keyed none)
             out["keyed"] = True
+        if options.earlier_said and any(s.earlier for spans in contents.redactions.values() for s in spans):
+            out["earlier_said"] = True  # (said where it changes the cover: one made before says each a black box)
     return out
 
 
