@@ -179,7 +179,13 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
     assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
     assert cli("file", "1", "--matter", "M-1").exit_code == 0
     assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
-    assert cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy").exit_code == 0
+    imported = cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy")
+    assert imported.exit_code == 0
+    assert (  # (said at the import, round 11: not first when a production is made)
+        "  warning: WhatsApp Chat with Sam Client.txt: message #1.1: the words under redaction 1 are not in the text"
+        " this export gives it (an edit took them out): the redaction stays in force, withholding the message's"
+        " earlier versions, which hold them\n"
+    ) in imported.stdout
     made = cli("produce", "M-1", "--out", tmp_path / "vol1")
     assert made.exit_code == 0, made.output
     for f in (tmp_path / "vol1").rglob("*"):
@@ -219,6 +225,40 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
         " earlier versions of a message, which are withheld, each listed with its reason"
     ) in certified
     assert cli("verify", tmp_path / "vol1").exit_code == 0
+
+
+def test_an_import_that_moves_a_redaction_s_words_says_so(cli, tmp_path):
+    """Second reader, round 11: an export whose edit moved a redaction's words was imported without a word;
+    `produce` was the first to say it, refusing the matter."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    for folder, text in (
+        (first, WHATSAPP),
+        (
+            later,
+            WHATSAPP.replace(
+                "Hi Alex, my SSN is 123-45-6789 and the landlord called again",
+                "123-45-6789 is my SSN, and the landlord called again <This message was edited>",
+            ),
+        ),
+    ):
+        folder.mkdir()
+        (folder / "WhatsApp Chat with Sam Client.txt").write_text(text, encoding="utf-8")
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    assert cli("import", first / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
+    imported = cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy")
+    assert imported.exit_code == 0, imported.output
+    assert (
+        "  warning: WhatsApp Chat with Sam Client.txt: message #1.1: the words under redaction 1 are at another place"
+        " in the text this export gives it: `produce` refuses the matter until it is redone (`textfile unredact 1"
+        ' --reason "the words moved"`, then redact them where they are now)\n'
+    ) in imported.stdout
+    refused = cli("produce", "M-1", "--out", tmp_path / "vol1")
+    assert refused.exit_code == 1 and "the words are in it at another place now" in refused.stderr
+    again = cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy")
+    assert "redaction 1" not in again.stdout  # (said by the import that changed the text, once)
 
 
 def test_apply_and_segments():

@@ -135,11 +135,48 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         refuse_a_chat_archived_again(conn, source, result, writer.created)
         _ignore_on_arrival(conn, writer, result)
         _media_not_archived(conn, source, result, writer)
+        _redactions_moved(conn, source, result, writer)
         _coverage(conn, source, result, writer)
         _close_import(conn, source, result, writer)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
         result.flags = _review(conn)
     return result
+
+
+def _redactions_moved(conn, source: Source, result: ImportResult, writer: _Writer) -> None:
+    """A redaction in force on a message this import gave a new version whose text no longer holds its words where
+    it was made: said now, as a warning, not first when `produce` refuses the matter (second reader, round 11). Its
+    words moved to another place: it must be redone; taken out by an edit: it withholds the earlier versions."""
+    from textfile.notes.messages import number_of
+    from textfile.produce import redaction
+
+    ids = [
+        mid
+        for (mid,) in conn.execute(
+            "SELECT DISTINCT message_id FROM redactions WHERE withdrawn_at IS NULL AND message_id IN"
+            " (SELECT message_id FROM message_versions WHERE import_id = ?) ORDER BY message_id",
+            (result.import_id,),
+        )
+    ]
+    if not ids:
+        return
+    placed = redaction._placed(conn, ids)
+    for mid in ids:
+        row = conn.execute("SELECT conversation_id, sent_at, rowid FROM messages WHERE id = ?", (mid,)).fetchone()
+        number = number_of(conn, *row)
+        for span in placed.get(mid, []):
+            if span.start < 0:
+                writer.note(
+                    f"{source.file_name}: message #{number}: the words under redaction {span.id} are at another place in"
+                    f" the text this export gives it: `produce` refuses the matter until it is redone"
+                    f' (`textfile unredact {span.id} --reason "the words moved"`, then redact them where they are now)'
+                )
+            elif span.earlier:
+                writer.note(
+                    f"{source.file_name}: message #{number}: the words under redaction {span.id} are not in the text this"
+                    " export gives it (an edit took them out): the redaction stays in force, withholding the message's"
+                    " earlier versions, which hold them"
+                )
 
 
 def _review(conn) -> dict[str, int]:
