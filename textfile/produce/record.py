@@ -75,7 +75,7 @@ HOW TO CHECK IT (no textfile needed; run in this folder)
      formula and a phone number as a number. messages.jsonl holds the same rows, exactly.
 
 REDACTIONS
-  {redactions}, each shown as a black box with its reason in the PDFs and as
+{redactions_line}
   "[REDACTED: PII]", "[REDACTED: Privileged]" or "[REDACTED]" in the RSMF, CSV, JSONL and text
   files; DATA/redaction-log.csv lists them. A redacted message's earlier versions (edits) are
   withheld.{keyed}
@@ -147,7 +147,9 @@ def readme(run: Run, pdfs, others, differs: str | None = None) -> bytes:
         exhibits=", one exhibit per conversation" if pdfs[0].exhibit else "",
         privilege="; privilege-log.csv (the privileged notes withheld)" if others.privileged_notes else "",
         fingerprint=_openssl_form(run.signer.fingerprint),
-        redactions=_redactions_said(run),
+        redactions_line=_wrapped(
+            f"  {_redactions_said(run)}, each shown as a black box with its reason in the PDFs and as"
+        ),
         keyed=KEYED if run.keyed_ids else "",  # (not in a production made before they were keyed, made again)
         zone=settings.tz,
         preceded=_preceded(run),
@@ -213,7 +215,18 @@ def _preceded(run: Run) -> str:
             said.append(f"{numbers}: not used")
         else:
             said.append(f"{numbers}: production {what}")
-    return "\nThe numbers before it in this series: " + "; ".join(said) + "."
+    return "\n" + _wrapped("The numbers before it in this series: " + "; ".join(said) + ".")
+
+
+def _wrapped(text: str) -> str:
+    """A paragraph of README.txt no wider than its other lines (100 columns; indented as its first line is). A line
+    that fits is itself: what a production made before said stays as it was."""
+    import textwrap
+
+    if len(text) <= 100:
+        return text
+    indent = text[: len(text) - len(text.lstrip(" "))]
+    return textwrap.fill(text, width=100, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _redactions_said(run: Run) -> str:
