@@ -728,10 +728,12 @@ def test_a_production_says_what_took_its_series_numbers_before_it(cli, archive, 
     readme = (tmp_path / "p2" / "README.txt").read_text()
     b = lambda n: f"TF-{n:06d}"  # noqa: E731
     assert (
-        f"\nThe numbers before it in this series: {b(1)} to {b(p1_last)}: production 1; {b(t1[0])} to {b(t2[1])}:"
+        f" The numbers before it in this series: {b(1)} to {b(p1_last)}: production 1; {b(t1[0])} to {b(t2[1])}:"
         f" transcripts made for the archive owner's own file, not produced; {b(t2[1] + 1)} to {b(8)}: not used;"
-        f" {b(9)} to {b(t3[1])}: transcripts made for the archive owner's own file, not produced.\n"
-    ) in readme
+        f" {b(9)} to {b(t3[1])}: transcripts made for the archive owner's own file, not produced. WHAT IS HERE"
+    ) in " ".join(readme.split())
+    said = readme[readme.index("The numbers before it") :].split("\n\n")[0]
+    assert len(said.splitlines()) > 1 and max(len(line) for line in said.splitlines()) <= 100  # (README.txt's width)
     again = cli("produce", "M-9", "--again", "2", "--out", tmp_path / "p2-again")
     assert again.exit_code == 0, again.output
     assert (tmp_path / "p2-again" / "README.txt").read_text() == readme
