@@ -88,6 +88,27 @@ def test_a_group_with_two_clients_waits_for_a_person_when_one_has_no_open_matter
     assert filed(archive) == [(2, "M-1", "auto")]
 
 
+def test_another_client_joining_a_filed_group_is_warned_of(archive):
+    """Second reader, round 14: a group filed to Sam's matter that a later export shows Kim added to took Kim's
+    texts into Sam's file with no word (the automatic rule guards only the first filing)."""
+    add(archive, "Sam", "202-555-0143")
+    add(archive, "Kim", "202-555-0177")
+    open_matter(archive, "M-1", "Sam")
+    sam = SAM_CHAT.participants[0]
+    before = Conversation("android", "lease group", None, True, (sam, ME))
+    first = ingest_records(archive, [msg(1, conversation=before)])
+    assert filed(archive) == [(1, "M-1", "auto")] and first.warnings == []
+    after = Conversation("android", "lease group", None, True, (sam, KIM, ME))
+    later = ingest_records(archive, [msg(1, conversation=before), replace(msg(2, conversation=after), sender=KIM)])
+    assert later.warnings == [
+        "sms-test.xml: conversation 1, filed to M-1 (Sam), now holds Kim's number or email (+12025550177), another"
+        " client's: their texts in it are in that file; if they must not be, take it out (textfile unfile 1 --matter"
+        " REF) and file it where it belongs"
+    ]
+    again = ingest_records(archive, [replace(msg(2, conversation=after), sender=KIM)])
+    assert again.warnings == []  # (said by the import that brought them, once)
+
+
 def test_opening_a_matter_later_files_that_clients_waiting_conversations(archive):
     add(archive, "Sam", "202-555-0143")
     ingest_records(archive, [msg(1), msg(1, conversation=KIM_CHAT)])

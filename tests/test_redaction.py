@@ -188,6 +188,7 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
     ) in imported.stdout
     made = cli("produce", "M-1", "--out", tmp_path / "vol1")
     assert made.exit_code == 0, made.output
+    assert "; 1 redaction (1 of words in an earlier version only)\n" in made.stdout  # (round 14)
     for f in (tmp_path / "vol1").rglob("*"):
         assert not f.is_file() or b"123-45-6789" not in f.read_bytes(), f
     import subprocess

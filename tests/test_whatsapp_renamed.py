@@ -169,15 +169,12 @@ def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
         " wrote in this chat: a client's own export of it is read as yours, your texts sent and theirs received, the"
         " same chat as your own export of it; give --custodian without --me"
     ]
-    # read as the owner's, it is compared as the owner's own export would be: the way in is the one it names
-    [said] = refused(cli, archive, theirs, "--custodian", "Sam Client")
-    assert (
-        said.startswith(
-            f"Error: {theirs}: conversation 1 'Sam Client' (first imported from 'WhatsApp Chat with Sam Client.txt')"
-            " already holds 8 of this chat's 8 messages received compared"
-        )
-        and "Import it with --conversation 'Sam Client' to add only its new messages to that chat" in said
-    )
+    # named after the owner, as every client's chat with the owner is on their phone: a person names it (round 14)
+    assert refused(cli, archive, theirs, "--custodian", "Sam Client") == [
+        f"Error: {theirs}: on the client's phone this chat is named after you ('Alex Owner'), as every client's chat"
+        " with you is: name it as your archive names your chat with them, with --conversation NAME (their name), so"
+        " that it is that chat and never another client's"
+    ]
     r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client")
     assert (r["added"], r["already_present"], r["skipped"], r["conversations"]) == (1, 14, {}, [1])
     assert [tuple(c) for c in archive.conn.execute("SELECT id, source_key, title FROM conversations")] == [
@@ -193,6 +190,16 @@ def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
             "SELECT direction FROM messages WHERE body = ?", (NEW_LINE.split(": ", 1)[1].strip(),)
         )
     ] == [("in",)]  # (the client's text, received: the owner's frame)
+    # another client's export of their chat with the owner has the same file name: never taken for Sam's (round 14)
+    pats = written(
+        tmp_path / "pat" / "WhatsApp Chat with Alex Owner.txt",
+        "3/22/24, 9:00 AM - Pat Two: Hello\n3/22/24, 9:01 AM - Alex Owner: Hi Pat\n",
+    )
+    assert cli("client", "add", "Pat Two", "--phone", "+12025550177").exit_code == 0
+    [said] = refused(cli, archive, pats, "--custodian", "Pat Two")
+    assert "on the client's phone this chat is named after you ('Alex Owner')" in said
+    r = imported(cli, pats, "--custodian", "Pat Two", "--conversation", "Pat Two")
+    assert (r["added"], r["conversations"]) == (2, [2])
 
 
 def test_chats_that_share_only_the_owners_broadcast_each_import_as_their_own(cli, archive, tmp_path):

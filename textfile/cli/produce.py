@@ -268,7 +268,8 @@ def _said(p) -> None:
         f"  Bates {p.bates_first} to {p.bates_last}: {counted(p.pages, 'PDF page')} in {counted(len(p.pdfs), 'PDF')},"
         f" {counted(p.natives, 'native file')}",
         f"  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
-        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}",
+        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}"
+        + (f" ({p.earlier_redactions:,} of words in an earlier version only)" if p.earlier_redactions else ""),
     ]
     if p.privileged_notes:
         lines.append(f"  {counted(p.privileged_notes, 'privileged note')} withheld, in its privilege log")

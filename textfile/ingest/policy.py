@@ -184,7 +184,7 @@ def import_path(
         named_before: list[Notice] = []
         if conversation is None and module.CHAT_NAMED_BY_FILE:
             options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
-            if options.conversation is None:
+            if options.conversation is None and not options.another_phone:  # (a client's file names the owner)
                 options, recorded, named_before = _named_as_before(archive, module.FORMAT, path, options, recorded)
         source = _source(
             path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
@@ -344,7 +344,9 @@ def _named_as_before(
     ) in archive.conn.execute(  # (only what a person said: not what this rule or the bytes did)
         "SELECT id, file_name, json_extract(options, '$.conversation') FROM imports WHERE format = ?"
         " AND json_extract(options, '$.conversation') IS NOT NULL AND json_extract(options, '$.same_bytes_as') IS NULL"
-        " AND json_extract(options, '$.named_as') IS NULL ORDER BY id DESC",
+        " AND json_extract(options, '$.named_as') IS NULL"
+        # (not a client's phone's: its file names the owner, whichever client's chat it is: round 14)
+        " AND (custodian IS NULL OR lower(custodian) = lower((SELECT owner_name FROM settings))) ORDER BY id DESC",
         (format,),
     ):
         if told != name and (chat_name_from_file(file_name) or "").casefold() == name.casefold():

@@ -136,11 +136,38 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
         _ignore_on_arrival(conn, writer, result)
         _media_not_archived(conn, source, result, writer)
         _redactions_moved(conn, source, result, writer)
+        _another_client_joined(conn, source, writer)
         _coverage(conn, source, result, writer)
         _close_import(conn, source, result, writer)
         result.filed = filing.auto_file(conn, conversation_ids=result.conversations)
         result.flags = _review(conn)
     return result
+
+
+def _another_client_joined(conn, source: Source, writer: _Writer) -> None:
+    """A conversation filed to a client's matters that this import gave the handle of another client (added to a
+    group since): said, as `file` says it of a conversation filed by hand, since their texts are now in the first
+    client's file (second reader, round 14: auto-filing guards the first filing only)."""
+    for conv_id, handle in writer.joined:
+        other = conn.execute(
+            "SELECT c.id, c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?",
+            (handle,),
+        ).fetchone()
+        if other is None:
+            continue
+        filed = conn.execute(
+            "SELECT DISTINCT x.reference, c.id, c.name FROM filings f JOIN matters x ON x.id = f.matter_id"
+            " JOIN clients c ON c.id = x.client_id WHERE f.conversation_id = ? ORDER BY x.reference",
+            (conv_id,),
+        ).fetchall()
+        if not filed or any(row[1] == other[0] for row in filed):
+            continue
+        matters = ", ".join(f"{row[0]} ({row[2]})" for row in filed)
+        writer.note(
+            f"{source.file_name}: conversation {conv_id}, filed to {matters}, now holds {other[1]}'s number or email"
+            f" ({handle}), another client's: their texts in it are in that file; if they must not be, take it out"
+            f" (textfile unfile {conv_id} --matter REF) and file it where it belongs"
+        )
 
 
 def _redactions_moved(conn, source: Source, result: ImportResult, writer: _Writer) -> None:

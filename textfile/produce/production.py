@@ -87,6 +87,7 @@ class Production(Result):
     certification_sha256: str | None
     reproduces: list[dict] = omit_empty(default_factory=list)
     repeated: int = omit_empty(default=0)  # its messages produced before, each counted once (in several: once)
+    earlier_redactions: int = omit_empty(default=0)  # of `redactions`, those of words in an earlier version only
     seconds: dict = field(default_factory=dict)
 
 

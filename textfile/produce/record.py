@@ -460,6 +460,7 @@ def record(run: Run, request, pdfs, others, message_bates, earlier, sums) -> Pro
         sums_sha256=sums,
         certification_sha256=others.certification_sha256,
         reproduces=earlier,
+        earlier_redactions=_redaction_counts(run)[1],
         repeated=conn.execute(
             "SELECT count(DISTINCT message_id) FROM production_messages WHERE production_id != ?"
             " AND message_id IN (SELECT value FROM json_each(?))",

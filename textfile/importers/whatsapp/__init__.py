@@ -43,6 +43,7 @@ from textfile.importers.whatsapp.people import (
     _conversation,
     _conversation_key,
     _fold,
+    _not_named_after_the_owner,
     _owner,
     _participants,
     _same_chat_same_owner,
@@ -138,6 +139,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     senders = _sender_counts(survey, resolved)
     chat = _chat_name(source, survey, style, options)
     owner, owner_notice = _owner(path, senders, options, chat.name)
+    _not_named_after_the_owner(path, options, chat.name, owner)
     source_key = _conversation_key(chat.name, owner)
     _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
     said = options.chat_date_orders.get(source_key)

@@ -198,7 +198,8 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
         want_handle = phones.normalize_handle(me, region)
         for name in senders:
             if _fold(name) == want or phones.normalize_handle(name, region) == want_handle:
-                _not_the_one_it_is_with(path, senders, options, chat_name, name)
+                if not options.another_phone:  # (on a client's phone their chat with you is named after you)
+                    _not_the_one_it_is_with(path, senders, options, chat_name, name)
                 if before is None or _fold(before) != _fold(name):  # (archived so: read as before)
                     _not_beside_the_archive_owner(path, senders, options, name)
                 return name, None
@@ -293,6 +294,20 @@ def _not_beside_the_archive_owner(path: Path, senders: dict[str, int], options: 
         f" this chat too: on your own phone's export pass --me {_said(owner)!r} or no --me; an export from a"
         " client's phone is imported with --custodian CLIENT and no --me",
     )
+
+
+def _not_named_after_the_owner(path: Path, options: ImportOptions, chat_name: str, owner: str) -> None:
+    """Refuse a client's own export (--custodian) of a chat its file names after the archive's owner, unless a person
+    names the chat (--conversation): on a client's phone their chat with you is named after you, so every client's
+    chat with you has that name, and read by it, two clients' chats would be one conversation (second reader,
+    round 14). Named as your own archive names the chat (the client's name), it is the same chat as your copy."""
+    if options.another_phone and not options.conversation and _fold(chat_name) == _fold(owner):
+        raise ImportFailed(
+            path,
+            f"on the client's phone this chat is named after you ({_said(owner)!r}), as every client's chat with you is:"
+            " name it as your archive names your chat with them, with --conversation NAME (their name), so that it is"
+            " that chat and never another client's",
+        )
 
 
 def _is_archive_owner(name: str, options: ImportOptions) -> bool:

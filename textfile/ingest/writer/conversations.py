@@ -48,6 +48,7 @@ class Conversations:
         self.senders = _ByIdentity()  # Participant, in a conversation -> participant id
         self.touched: set[int] = set()
         self.created: set[int] = set()  # conversations this import created: nothing archived there to fold into
+        self.joined: list[tuple[int, str]] = []  # people this import added to conversations archived before (handles)
         self.has_other_keys = self.conn.execute("SELECT EXISTS (SELECT 1 FROM conversation_keys)").fetchone()[0]
         self.resolved: set[tuple] = set()  # (platform, source_key, other_keys) looked up (`resolve`)
         self.rejoined: set[int] = set()  # conversations this import re-keyed or merged into (`resolve`)
@@ -100,6 +101,8 @@ class Conversations:
                 "INSERT INTO participants (conversation_id, handle, display_name, is_owner) VALUES (?, ?, ?, ?)",
                 (conv_id, handle, participant.display_name, int(participant.is_owner)),
             ).lastrowid
+            if conv_id not in self.created and not participant.is_owner:
+                self.joined.append((conv_id, handle))  # (transaction.py `_another_client_joined`)
         else:
             pid = row["id"]
             if participant.display_name and not row["display_name"]:
