@@ -109,6 +109,42 @@ def test_another_client_joining_a_filed_group_is_warned_of(archive):
     assert again.warnings == []  # (said by the import that brought them, once)
 
 
+def _group_filed_to_a_closed_matter(archive) -> Conversation:
+    """Sam's group filed to M-1, closed since (its filing ended then): the group as Kim, another client, joins it."""
+    add(archive, "Sam", "202-555-0143")
+    add(archive, "Kim", "202-555-0177")
+    open_matter(archive, "M-1", "Sam")
+    sam = SAM_CHAT.participants[0]
+    ingest_records(archive, [msg(1, conversation=Conversation("android", "lease group", None, True, (sam, ME)))])
+    with archive.transaction() as conn:
+        filing.set_matter_state(conn, "M-1", "close")
+    return Conversation("android", "lease group", None, True, (sam, KIM, ME))
+
+
+def _joined(matters: str) -> list[str]:
+    return [
+        f"sms-test.xml: conversation 1, filed to {matters}, now holds Kim's number or email (+12025550177), another"
+        " client's: their texts in it are in that file; if they must not be, take it out (textfile unfile 1 --matter"
+        " REF) and file it where it belongs"
+    ]
+
+
+def test_another_client_joining_names_a_closed_matter_only_where_its_filing_holds_their_texts(archive):
+    """A closed matter's filing ended when it closed: a text sent since is not in that file, and the warning does
+    not name it (the reread of round 14's fix); a text sent before it closed is, and it does."""
+    after = _group_filed_to_a_closed_matter(archive)
+    open_matter(archive, "M-3", "Sam")
+    assert filed(archive) == [(1, "M-1", "auto"), (1, "M-3", "auto")]
+    since = replace(msg(2, conversation=after), sender=KIM, sent_at=datetime.now(UTC) + timedelta(days=1))
+    assert ingest_records(archive, [since]).warnings == _joined("M-3 (Sam)")
+
+
+def test_another_client_joining_names_a_closed_matter_whose_filing_holds_their_texts(archive):
+    after = _group_filed_to_a_closed_matter(archive)
+    sent_before_it_closed = replace(msg(2, conversation=after), sender=KIM)  # (in 2024)
+    assert ingest_records(archive, [sent_before_it_closed]).warnings == _joined("M-1 (Sam)")
+
+
 def test_opening_a_matter_later_files_that_clients_waiting_conversations(archive):
     add(archive, "Sam", "202-555-0143")
     ingest_records(archive, [msg(1), msg(1, conversation=KIM_CHAT)])

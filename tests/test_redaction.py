@@ -157,21 +157,11 @@ WHATSAPP = """\
 """
 
 
-def test_a_production_after_a_later_export_edited_the_redacted_words_away_withholds_them(cli, tmp_path):
-    """Second reader, round 10: the production was refused, and its advice (withdraw, redact again) could not be
-    followed, since the words were in the earlier version only; withdrawing handed them over."""
+def _redacted_then_exported_again(cli, tmp_path, later_text: str):
+    """Sam's WhatsApp chat imported and filed, its SSN redacted, then a later export of it (`later_text`) imported:
+    the later import's result."""
     first, later = tmp_path / "first", tmp_path / "later"
-    for folder, text in (
-        (first, WHATSAPP),
-        (
-            later,
-            WHATSAPP.replace(
-                "my SSN is 123-45-6789 and the landlord called again",
-                "the landlord called again <This message was edited>",
-            )
-            + "05/04/2024, 10:09 - Sam Client: Friday at noon\n",
-        ),
-    ):
+    for folder, text in ((first, WHATSAPP), (later, later_text)):
         folder.mkdir()
         (folder / "WhatsApp Chat with Sam Client.txt").write_text(text, encoding="utf-8")
     assert cli("client", "add", "Sam Client").exit_code == 0
@@ -180,7 +170,17 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
     assert cli("file", "1", "--matter", "M-1").exit_code == 0
     assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
     imported = cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy")
-    assert imported.exit_code == 0
+    assert imported.exit_code == 0, imported.output
+    return imported
+
+
+def test_a_production_after_a_later_export_edited_the_redacted_words_away_withholds_them(cli, tmp_path):
+    """Second reader, round 10: the production was refused, and its advice (withdraw, redact again) could not be
+    followed, since the words were in the earlier version only; withdrawing handed them over."""
+    edited = WHATSAPP.replace(
+        "my SSN is 123-45-6789 and the landlord called again", "the landlord called again <This message was edited>"
+    )
+    imported = _redacted_then_exported_again(cli, tmp_path, edited + "05/04/2024, 10:09 - Sam Client: Friday at noon\n")
     assert (  # (said at the import, round 11: not first when a production is made)
         "  warning: WhatsApp Chat with Sam Client.txt: message #1.1: the words under redaction 1 are not in the text"
         " this export gives it (an edit took them out): the redaction stays in force, withholding the message's"
@@ -188,7 +188,7 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
     ) in imported.stdout
     made = cli("produce", "M-1", "--out", tmp_path / "vol1")
     assert made.exit_code == 0, made.output
-    assert "; 1 redaction (1 of words in an earlier version only)\n" in made.stdout  # (round 14)
+    assert "; 1 redaction\n  of which 1 of words an edit took out since, in an earlier version only\n" in made.stdout
     for f in (tmp_path / "vol1").rglob("*"):
         assert not f.is_file() or b"123-45-6789" not in f.read_bytes(), f
     import subprocess
@@ -231,26 +231,11 @@ def test_a_production_after_a_later_export_edited_the_redacted_words_away_withho
 def test_an_import_that_moves_a_redaction_s_words_says_so(cli, tmp_path):
     """Second reader, round 11: an export whose edit moved a redaction's words was imported without a word;
     `produce` was the first to say it, refusing the matter."""
-    first, later = tmp_path / "first", tmp_path / "later"
-    for folder, text in (
-        (first, WHATSAPP),
-        (
-            later,
-            WHATSAPP.replace(
-                "Hi Alex, my SSN is 123-45-6789 and the landlord called again",
-                "123-45-6789 is my SSN, and the landlord called again <This message was edited>",
-            ),
-        ),
-    ):
-        folder.mkdir()
-        (folder / "WhatsApp Chat with Sam Client.txt").write_text(text, encoding="utf-8")
-    assert cli("client", "add", "Sam Client").exit_code == 0
-    assert cli("import", first / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy").exit_code == 0
-    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
-    assert cli("file", "1", "--matter", "M-1").exit_code == 0
-    assert cli("redact", "#1.1", "--span", "123-45-6789", "--reason", "PII").exit_code == 0
-    imported = cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy")
-    assert imported.exit_code == 0, imported.output
+    moved = WHATSAPP.replace(
+        "Hi Alex, my SSN is 123-45-6789 and the landlord called again",
+        "123-45-6789 is my SSN, and the landlord called again <This message was edited>",
+    )
+    imported = _redacted_then_exported_again(cli, tmp_path, moved)
     assert (
         "  warning: WhatsApp Chat with Sam Client.txt: message #1.1: the words under redaction 1 are at another place"
         " in the text this export gives it: `produce` refuses the matter until it is redone (`textfile unredact 1"
@@ -258,7 +243,7 @@ def test_an_import_that_moves_a_redaction_s_words_says_so(cli, tmp_path):
     ) in imported.stdout
     refused = cli("produce", "M-1", "--out", tmp_path / "vol1")
     assert refused.exit_code == 1 and "the words are in it at another place now" in refused.stderr
-    again = cli("import", later / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy")
+    again = cli("import", tmp_path / "later" / "WhatsApp Chat with Sam Client.txt", "--date-order", "dmy")
     assert "redaction 1" not in again.stdout  # (said by the import that changed the text, once)
 
 

@@ -268,9 +268,10 @@ def _said(p) -> None:
         f"  Bates {p.bates_first} to {p.bates_last}: {counted(p.pages, 'PDF page')} in {counted(len(p.pdfs), 'PDF')},"
         f" {counted(p.natives, 'native file')}",
         f"  {counted(p.messages, 'message')} of {counted(p.conversations, 'conversation')};"
-        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}"
-        + (f" ({p.earlier_redactions:,} of words in an earlier version only)" if p.earlier_redactions else ""),
+        f" {counted(p.rsmf, 'RSMF file')}; {counted(p.redactions, 'redaction')}",
     ]
+    if p.earlier_redactions:  # (on a line of its own: at 80 columns)
+        lines.append(f"  of which {p.earlier_redactions:,} of words an edit took out since, in an earlier version only")
     if p.privileged_notes:
         lines.append(f"  {counted(p.privileged_notes, 'privileged note')} withheld, in its privilege log")
     if p.reproduces:

@@ -147,7 +147,8 @@ def ingest(archive: Archive, source: Source, records: Iterable, *, progress: Pro
 def _another_client_joined(conn, source: Source, writer: _Writer) -> None:
     """A conversation filed to a client's matters that this import gave the handle of another client (added to a
     group since): said, as `file` says it of a conversation filed by hand, since their texts are now in the first
-    client's file (second reader, round 14: auto-filing guards the first filing only)."""
+    client's file (second reader, round 14: auto-filing guards the first filing only). An ended filing (a matter
+    closed, a filing cut off) is named only where it holds a text of theirs."""
     for conv_id, handle in writer.joined:
         other = conn.execute(
             "SELECT c.id, c.name FROM client_handles h JOIN clients c ON c.id = h.client_id WHERE h.handle = ?",
@@ -157,8 +158,11 @@ def _another_client_joined(conn, source: Source, writer: _Writer) -> None:
             continue
         filed = conn.execute(
             "SELECT DISTINCT x.reference, c.id, c.name FROM filings f JOIN matters x ON x.id = f.matter_id"
-            " JOIN clients c ON c.id = x.client_id WHERE f.conversation_id = ? ORDER BY x.reference",
-            (conv_id,),
+            " JOIN clients c ON c.id = x.client_id WHERE f.conversation_id = ? AND (f.until_at IS NULL OR EXISTS"
+            "  (SELECT 1 FROM messages m JOIN participants p ON p.id = m.sender_id WHERE m.conversation_id = ?"
+            "   AND p.handle = ? AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND m.sent_at <= f.until_at))"
+            " ORDER BY x.reference",
+            (conv_id, conv_id, handle),
         ).fetchall()
         if not filed or any(row[1] == other[0] for row in filed):
             continue
@@ -177,17 +181,20 @@ def _redactions_moved(conn, source: Source, result: ImportResult, writer: _Write
     from textfile.notes.messages import number_of
     from textfile.produce import redaction
 
+    # Driven from the redactions in force (few), each asking the versions' key (message_id, version) whether this
+    # import gave its message one: `message_versions` has no index on import_id, and is scanned otherwise.
     ids = [
         mid
         for (mid,) in conn.execute(
-            "SELECT DISTINCT message_id FROM redactions WHERE withdrawn_at IS NULL AND message_id IN"
-            " (SELECT message_id FROM message_versions WHERE import_id = ?) ORDER BY message_id",
+            "SELECT DISTINCT r.message_id FROM redactions r WHERE r.withdrawn_at IS NULL AND EXISTS"
+            " (SELECT 1 FROM message_versions v WHERE v.message_id = r.message_id AND v.import_id = ?)"
+            " ORDER BY r.message_id",
             (result.import_id,),
         )
     ]
     if not ids:
         return
-    placed = redaction._placed(conn, ids)
+    placed = redaction.placed(conn, ids)
     for mid in ids:
         row = conn.execute("SELECT conversation_id, sent_at, rowid FROM messages WHERE id = ?", (mid,)).fetchone()
         number = number_of(conn, *row)

@@ -307,6 +307,7 @@ def certification_facts(run: Run, pdfs, others):
 
     archive, chosen, folder, now = run.archive, run.chosen, run.folder, run.now
     settings = archive.settings
+    redactions, earlier_redactions = _redaction_counts(run)
     return certify.Certification(
         production=str(run.number),
         produced_at=now,
@@ -329,8 +330,8 @@ def certification_facts(run: Run, pdfs, others):
             certify.ProducedFile(f.path, f.sha256, f.size, f.bates_first, f.bates_last)
             for f in sorted(folder.files.values(), key=lambda f: f.path)
         ),
-        redactions=_redaction_counts(run)[0],
-        earlier_redactions=_redaction_counts(run)[1],
+        redactions=redactions,
+        earlier_redactions=earlier_redactions,
         redaction_log="DATA/redaction-log.csv",
         # (said from edition 2 on: production.EDITION)
         keyed=run.edition >= 2 and run.keyed_ids and bool(run.redactions),

@@ -43,6 +43,7 @@ __all__ = [
     "add",
     "apply",
     "listed",
+    "placed",
     "segments",
     "spans",
     "withdraw",
@@ -153,7 +154,7 @@ def add(
             f"the words occur {len(places)} times in message {message}: say which with --occurrence N, or --all"
         )
     # (the offsets of the text now, for words of the text now; an earlier version's redactions withhold it whole)
-    taken = [s for s in _placed(conn, [mid]).get(mid, []) if not s.earlier] if version is None else []
+    taken = [s for s in placed(conn, [mid]).get(mid, []) if not s.earlier] if version is None else []
     by, now = audit.current_user(), times.now_iso()
     made = []
     for start in places:
@@ -259,9 +260,9 @@ def _read(conn: sqlite3.Connection, cond: str, params: tuple) -> list[Redaction]
         f" FROM redactions r JOIN messages m ON m.id = r.message_id WHERE {cond} ORDER BY r.id",
         params,
     ).fetchall()
-    placed = {
+    where = {
         s.id: "earlier version" if s.earlier else "moved"
-        for spans_of in _placed(conn, {r["message_id"] for r in rows if r["withdrawn_at"] is None}).values()
+        for spans_of in placed(conn, {r["message_id"] for r in rows if r["withdrawn_at"] is None}).values()
         for s in spans_of
         if s.earlier or s.start < 0
     }
@@ -279,7 +280,7 @@ def _read(conn: sqlite3.Connection, cond: str, params: tuple) -> list[Redaction]
             r["created_by"],
             r["withdrawn_at"],
             r["withdrawn_by"],
-            placed.get(r["id"]),
+            where.get(r["id"]),
         )
         for r in rows
     ]
@@ -308,7 +309,7 @@ def _active(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
 def spans(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
     """The redactions in force on these messages, by message, in text order; refused (Conflict) when a
     message's text no longer holds the words a redaction was made on, at its place."""
-    found = _placed(conn, message_ids)
+    found = placed(conn, message_ids)
     moved = sorted(s.id for spans_of in found.values() for s in spans_of if s.start < 0)
     if moved:
         said = ", ".join(str(n) for n in moved)
@@ -320,7 +321,7 @@ def spans(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
     return found
 
 
-def _placed(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
+def placed(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
     """The redactions in force on these messages, each where its words are in the text now: at its place
     (as made); in an earlier version only (`earlier`: edited away since); or, moved to another place, with
     a start of -1 (`spans` refuses them)."""
@@ -337,15 +338,15 @@ def _placed(conn: sqlite3.Connection, message_ids) -> dict[str, list[Span]]:
             (_json(found),),
         )
     )
-    placed: dict[str, list[Span]] = {}
+    at: dict[str, list[Span]] = {}
     for mid, spans_of in found.items():
         body = bodies.get(mid) or ""
         for s in spans_of:
             if _sha(body[s.start : s.end]) != words[s.id]:
                 elsewhere = any(_sha(body[i : i + s.end - s.start]) == words[s.id] for i in range(len(body)))
                 s = s._replace(start=-1, end=-1) if elsewhere else s._replace(earlier=True)
-            placed.setdefault(mid, []).append(s)
-    return placed
+            at.setdefault(mid, []).append(s)
+    return at
 
 
 def segments(body: str, spans_of_message: list[Span]) -> list[tuple[str, str | None]]:

@@ -189,7 +189,6 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
     an earlier import was told it with --me), with no --me, or with --me naming them, whether they wrote
     in this export or not; with no --me said by the notice given with it."""
     region = options.region
-    owner_handles = set(options.owner_handles)
     me = _me(senders, options)
     me_is_owner = bool(me and options.owner_name and _fold(me) == _fold(options.owner_name))
     before = _owner_before(options, chat_name)
@@ -211,9 +210,8 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
             f"--me {options.me!r} matches none of the senders found: {_listed(senders)}; pass one of them as written, "
             f"or the archive's owner {options.owner_name!r} for a chat in which you never wrote",
         )
-    want = _fold(options.owner_name) if options.owner_name else None
     for name in senders:
-        if (want and _fold(name) == want) or phones.normalize_handle(name, region) in owner_handles:
+        if _is_archive_owner(name, options):
             return name, None
     if me_is_owner:
         _between_two(path, senders, options, chat_name)
