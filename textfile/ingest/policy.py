@@ -477,12 +477,14 @@ def _chat_date_orders(archive: Archive, platform: str, date_order: str | None) -
 
 
 def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
-    """Every conversation of `platform` by its key: the owner's name as archived, and its number (`ImportOptions.chat_owners`)."""
+    """Every conversation of `platform` by its key: the owner's name as archived, and its number (`ImportOptions.chat_owners`).
+    A thread of a client's phone that the owner is not in (keyed "… without the owner") has no owner: its name is ""."""
     return {
         key: (name, conv_id)
         for key, name, conv_id in archive.conn.execute(
-            "SELECT c.source_key, (SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
-            " ORDER BY p.id LIMIT 1), c.id FROM conversations c WHERE c.platform = ?",
+            "SELECT c.source_key, coalesce((SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
+            " ORDER BY p.id LIMIT 1), CASE WHEN c.source_key LIKE '% without the owner' THEN '' END), c.id"
+            " FROM conversations c WHERE c.platform = ?",
             (platform,),
         )
         if name is not None

@@ -41,7 +41,6 @@ from textfile.importers.whatsapp.media import _ZIP_ERRORS, _Media, _media_record
 from textfile.importers.whatsapp.people import (
     _chat_name,
     _conversation,
-    _conversation_key,
     _fold,
     _not_named_after_the_owner,
     _owner,
@@ -49,6 +48,7 @@ from textfile.importers.whatsapp.people import (
     _same_chat_same_owner,
     _sender_counts,
     _senders,
+    _without_the_owner,
     chat_name_from_file,
     normalize_name,
 )
@@ -140,8 +140,9 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     chat = _chat_name(source, survey, style, options)
     owner, owner_notice = _owner(path, senders, options, chat.name)
     _not_named_after_the_owner(path, options, chat.name, owner)
-    source_key = _conversation_key(chat.name, owner)
-    _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
+    source_key, alone = _without_the_owner(senders, options, chat.name, owner)
+    if not alone:
+        _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
     said = options.chat_date_orders.get(source_key)
     order, order_notice = _date_order(source, survey, options, said, source_key in options.chat_owners)
     _refuse_lines_read_otherwise(source, survey, options, order, options.chat_date_orders_given.get(source_key, {}))
@@ -149,8 +150,8 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     if source_key in options.chat_owners:
         yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
-    participants = _participants(senders, owner, options.region)
-    conversation = _conversation(FORMAT, source_key, chat, participants, survey)
+    participants = _participants(senders, owner, options.region, owner_in_it=not alone)
+    conversation = _conversation(FORMAT, source_key, chat, participants, survey, owner_in_it=not alone)
     if survey.undecodable.count:
         yield survey.undecodable.notice(path.name, source.encoding)
     styles_notice = _other_styles(survey, path.name)

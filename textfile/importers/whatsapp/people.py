@@ -117,7 +117,11 @@ def _same_chat_same_owner(path: Path, chat_name: str, source_key: str, owner: st
     if source_key in options.chat_owners:
         return
     prefix = f"{_fold(chat_name)}|"
-    archived = sorted((conv_id, name) for key, (name, conv_id) in options.chat_owners.items() if key.startswith(prefix))
+    archived = sorted(
+        (conv_id, name)
+        for key, (name, conv_id) in options.chat_owners.items()
+        if key.startswith(prefix) and not key.endswith(WITHOUT_THE_OWNER)  # (a client's thread the owner is not in)
+    )
     if archived:
         conv_id, earlier = archived[0]
         given = f"--me {options.me!r}" if options.me else "no --me given"
@@ -225,6 +229,13 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
                 " (--me); pass --me NAME if that is wrong",
                 kind="assumption",
             )
+        if options.another_phone:  # (a client's phone: the thread may be one they had without you)
+            raise ImportFailed(
+                path,
+                f"none of the senders is you (the archive's owner {options.owner_name!r}); senders found:"
+                f" {_listed(senders)}; on a client's phone, a chat you are not in is imported with --me naming the"
+                " client as it writes them, and archived as between others (neither sent nor received by you)",
+            )
         raise ImportFailed(
             path,
             f"none of the senders is the archive's owner {options.owner_name!r}; senders found: {_listed(senders)}; "
@@ -238,7 +249,11 @@ def _owner_before(options: ImportOptions, chat_name: str) -> str | None:
     was given --me). The weekly run reads next week's export of the chat as a person said once, rather than
     refusing it every week (second reader, round 9), even where the owner wrote nothing in it (round 11)."""
     prefix = f"{_fold(chat_name)}|"
-    archived = {name for key, (name, _conv) in options.chat_owners.items() if key.startswith(prefix)}
+    archived = {
+        name
+        for key, (name, _conv) in options.chat_owners.items()
+        if key.startswith(prefix) and not key.endswith(WITHOUT_THE_OWNER)  # (a client's thread the owner is not in)
+    }
     return next(iter(archived)) if len(archived) == 1 else None
 
 
@@ -308,6 +323,29 @@ def _not_named_after_the_owner(path: Path, options: ImportOptions, chat_name: st
         )
 
 
+WITHOUT_THE_OWNER = (
+    " without the owner"  # (a key's end, as Android's and iMessage's: the transcript's "between others")
+)
+
+
+def _without_the_owner(senders: dict[str, int], options: ImportOptions, chat_name: str, owner: str) -> tuple[str, bool]:
+    """The chat's key, and whether it is a thread of a client's own phone (--custodian, read in the owner's frame)
+    that the archive's owner is not in: --me names the client, and neither the owner (by name or by one of their
+    numbers) writes in it nor is it named after them (the client and their spouse). Its messages are neither sent
+    nor received by the owner: no one in it is the owner, and its key says so, as Android's and iMessage's do, so
+    that transcripts and productions say "between others" (it was archived with the client as its owner, their
+    texts "outgoing"). A chat archived so by an earlier release is read as before (its key is held)."""
+    key = _conversation_key(chat_name, owner)
+    alone = (
+        options.another_phone
+        and key not in options.chat_owners
+        and not _is_archive_owner(owner, options)
+        and not _is_archive_owner(chat_name, options)
+        and not any(_is_archive_owner(name, options) for name in senders)
+    )
+    return (key + WITHOUT_THE_OWNER, True) if alone else (key, False)
+
+
 def _is_archive_owner(name: str, options: ImportOptions) -> bool:
     """A sender that is the archive's owner: by name, or by one of their numbers."""
     return bool(
@@ -368,24 +406,31 @@ def _conversation_key(chat_name: str, owner: str) -> str:
     return f"{_fold(chat_name)}|{_fold(_as_written(owner))}"
 
 
-def _participants(senders: dict[str, int], owner: str, region: str) -> dict[str, Participant]:
-    """Each sender as written -> its participant; the owner too when they never wrote ("\x00owner")."""
-    owner_fold = _fold(owner)
+def _participants(senders: dict[str, int], owner: str, region: str, owner_in_it: bool = True) -> dict[str, Participant]:
+    """Each sender as written -> its participant; the owner too when they never wrote ("\x00owner"). In a thread
+    the owner is not in (`owner_in_it` false: `_without_the_owner`) no one is the owner."""
+    owner_fold = _fold(owner) if owner_in_it else None
     participants: dict[str, Participant] = {}
     for name in senders:
         participants[name] = Participant(
             phones.normalize_handle(name, region), normalize_name(name), _fold(name) == owner_fold
         )
-    if not any(p.is_owner for p in participants.values()):
+    if owner_in_it and not any(p.is_owner for p in participants.values()):
         participants["\x00owner"] = Participant(phones.normalize_handle(owner, region), normalize_name(owner), True)
     return participants
 
 
 def _conversation(
-    platform: str, source_key: str, chat: _ChatName, participants: dict[str, Participant], s: _Survey
+    platform: str,
+    source_key: str,
+    chat: _ChatName,
+    participants: dict[str, Participant],
+    s: _Survey,
+    owner_in_it: bool = True,
 ) -> Conversation:
     """The conversation: a group when more than one person besides the owner writes (the chat's own
-    name as an author is not one), or when a system line speaks of a group."""
+    name as an author is not one), or when a system line speaks of a group; in a thread the owner is not
+    in, more than two people."""
     others = [
         p for p in participants.values() if not p.is_owner and _fold(p.display_name or "") not in chat.system_authors
     ]
@@ -393,6 +438,6 @@ def _conversation(
         platform=platform,
         source_key=source_key,
         title=chat.name,
-        is_group=len(others) > 1 or s.group_hint,
+        is_group=len(others) > (1 if owner_in_it else 2) or s.group_hint,
         participants=tuple(participants[k] for k in sorted(participants)),
     )

@@ -1,0 +1,128 @@
+"""A WhatsApp chat from a client's own phone (`--custodian`) that the archive's owner is not in (the client and their
+spouse): archived as between others, as Android's and iMessage's are: no one in it is the owner, every message is
+neither sent nor received by the owner, and transcripts and productions say so. It was archived with the client as
+its owner, their texts "outgoing" and the client "(owner)" (an item left by second reader round 14); a chat an
+earlier release archived so is read as before (people.py `_without_the_owner`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+from conftest import snapshot
+
+from textfile.importers.whatsapp.people import _without_the_owner
+from textfile.model import ImportOptions
+
+SPOUSE = (
+    "05/04/2024, 10:00 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp,"
+    " can read or listen to them. Tap to learn more.\n"
+    "05/04/2024, 10:01 - Sam Client: The landlord came by again\n"
+    "05/04/2024, 10:02 - Pat Spouse: Did he say anything about the locks?\n"
+)
+
+
+def export(folder: Path, text: str = SPOUSE, name: str = "WhatsApp Chat with Pat Spouse.txt") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def rows(archive, sql: str) -> list[tuple]:
+    return [tuple(r) for r in archive.conn.execute(sql)]
+
+
+def test_a_clients_thread_without_the_owner_is_archived_between_others(cli, archive, tmp_path):
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    path = export(tmp_path / "sam")
+    before = snapshot(archive)
+    r = cli("import", path, "--custodian", "Sam Client", "--date-order", "dmy")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {path}: none of the senders is you (the archive's owner 'Alex Owner'); senders found: 'Pat Spouse',"
+        " 'Sam Client'; on a client's phone, a chat you are not in is imported with --me naming the client as it"
+        " writes them, and archived as between others (neither sent nor received by you)\n",
+    )
+    assert snapshot(archive) == before
+    args = ("--custodian", "Sam Client", "--me", "Sam Client", "--date-order", "dmy", "--json")
+    r = cli("import", path, *args)
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.stdout)
+    assert (result["added"], result["already_present"], result["conversations"]) == (3, 0, [1])
+    assert rows(archive, "SELECT id, platform, source_key, title, is_group FROM conversations") == [
+        (1, "whatsapp", "pat spouse|sam client without the owner", "Pat Spouse", 0)
+    ]
+    assert rows(archive, "SELECT handle, display_name, is_owner FROM participants ORDER BY handle") == [
+        ("Pat Spouse", "Pat Spouse", 0),
+        ("Sam Client", "Sam Client", 0),
+    ]
+    assert rows(
+        archive,
+        "SELECT m.direction, p.display_name, m.body FROM messages m LEFT JOIN participants p ON p.id = m.sender_id"
+        " ORDER BY m.sent_at, m.rowid",
+    ) == [
+        ("system", None, SPOUSE.splitlines()[0].split(" - ", 1)[1]),
+        ("in", "Sam Client", "The landlord came by again"),
+        ("in", "Pat Spouse", "Did he say anything about the locks?"),
+    ]
+    assert rows(archive, "SELECT file_name, custodian FROM imports") == [(path.name, "Sam Client")]
+    # next week's longer export: only what is new, in the same conversation
+    longer = export(tmp_path / "later", SPOUSE + "06/04/2024, 09:00 - Sam Client: He changed the locks\n")
+    r = cli("import", longer, *args)
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.stdout)
+    assert (result["added"], result["already_present"], result["conversations"]) == (1, 3, [1])
+    # the transcript says it: neither incoming nor outgoing, and no one is "(owner)"
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    made = cli("transcript", "M-1", "--mkdir", "--out-dir", tmp_path / "out", "--json")
+    assert made.exit_code == 0, made.output
+    pdf = json.loads(made.stdout)["path"]
+    text = " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert text.count("between others (you are not in this thread)") == 3
+    assert "(owner)" not in text and "outgoing" not in text
+    assert cli("verify").exit_code == 0
+
+
+def test_the_owners_own_chat_of_the_same_name_is_another_conversation(cli, archive, tmp_path):
+    """The owner's chat named "Pat Spouse" (the owner wrote in it) and the client's thread of that name are two
+    conversations, in either order: neither is refused as the other read with another owner."""
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    owners = export(
+        tmp_path / "owner",
+        "05/04/2024, 11:00 - Pat Spouse: Is Sam free on Friday?\n05/04/2024, 11:05 - Alex Owner: I will ask her\n",
+    )
+    args = ("--custodian", "Sam Client", "--me", "Sam Client", "--date-order", "dmy")
+    assert cli("import", export(tmp_path / "sam"), *args).exit_code == 0
+    r = cli("import", owners, "--date-order", "dmy")
+    assert r.exit_code == 0, r.output
+    assert rows(archive, "SELECT id, source_key FROM conversations ORDER BY id") == [
+        (1, "pat spouse|sam client without the owner"),
+        (2, "pat spouse|alex owner"),
+    ]
+    assert rows(archive, "SELECT conversation_id, direction, body FROM messages WHERE conversation_id = 2") == [
+        (2, "in", "Is Sam free on Friday?"),
+        (2, "out", "I will ask her"),
+    ]
+    r = cli("import", export(tmp_path / "sam2", SPOUSE + "06/04/2024, 09:00 - Pat Spouse: ok\n"), *args)
+    assert r.exit_code == 0, r.output
+    assert rows(archive, "SELECT conversation_id, count(*) FROM messages GROUP BY 1") == [(1, 4), (2, 2)]
+
+
+def test_a_chat_archived_with_the_client_as_its_owner_is_read_as_before():
+    """An earlier release archived such a thread keyed with the client as its owner: the key is held, and it is read
+    as before (every message would otherwise be archived again, in a second conversation)."""
+    senders = {"Sam Client": 1, "Pat Spouse": 1}
+    options = ImportOptions("America/New_York", "US", owner_name="Alex Owner", another_phone=True)
+    assert _without_the_owner(senders, options, "Pat Spouse", "Sam Client") == (
+        "pat spouse|sam client without the owner",
+        True,
+    )
+    held = replace(options, chat_owners={"pat spouse|sam client": ("Sam Client", 4)})
+    assert _without_the_owner(senders, held, "Pat Spouse", "Sam Client") == ("pat spouse|sam client", False)
+    # the owner's own phone, a chat the owner wrote in, or one named after the owner: the owner is in it
+    assert _without_the_owner(senders, replace(options, another_phone=False), "Pat Spouse", "Sam Client")[1] is False
+    assert _without_the_owner({**senders, "Alex Owner": 1}, options, "Pat Spouse", "Sam Client")[1] is False
+    assert _without_the_owner(senders, options, "Alex Owner", "Sam Client")[1] is False
