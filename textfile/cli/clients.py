@@ -448,7 +448,9 @@ def _show_consent(h, tz, scanned=None) -> None:
         )
     for o in h.opt_changes:
         said = "opted out" if o.change == "out" else "opted back in"
-        say(f"  {said}: {o.handle} sent {o.keyword} on {times.display(o.at, tz)} (conversation {o.conversation}).")
+        say(
+            f"  {said}: {o.handle} sent {o.keyword} on {times.display(o.at, tz, o.precision)} (conversation {o.conversation})."
+        )
     if h.minor:
         guardians = ", ".join(h.minor.guardians) or "none named"
         say(f"  A minor (guardians: {guardians}): texts without a guardian in the conversation are flagged.")

@@ -70,6 +70,7 @@ class OptChange(Result):
     change: str  # out or in
     keyword: str
     at: str
+    precision: str | None = None  # the message's time precision ("minute": WhatsApp), to print it at no finer one
 
 
 @dataclass(slots=True, eq=False)
@@ -230,8 +231,8 @@ def said_keywords(conn: sqlite3.Connection, condition: str, args: tuple = ()) ->
     messages: what the review scan records in `opt_outs`, and what a transcript's cover states."""
     words = " OR ".join('"' + w + '"' for w in OPT_OUT + OPT_IN)
     found = []
-    for message_id, body, at, handle, conversation in conn.execute(
-        "SELECT m.id, m.body, m.sent_at, p.handle, m.conversation_id FROM messages_fts f"
+    for message_id, body, at, handle, conversation, precision in conn.execute(
+        "SELECT m.id, m.body, m.sent_at, p.handle, m.conversation_id, m.time_precision FROM messages_fts f"
         " JOIN messages m ON m.rowid = f.rowid JOIN participants p ON p.id = m.sender_id"
         " WHERE messages_fts MATCH ? AND m.direction = 'in' AND m.kind = 'message' AND length(trim(m.body, ?)) <= ?"
         f" AND {condition} ORDER BY m.sent_at, m.id",
@@ -239,16 +240,18 @@ def said_keywords(conn: sqlite3.Connection, condition: str, args: tuple = ()) ->
     ).fetchall():
         said = keyword(body)
         if said is not None:
-            found.append(OptChange(message_id, conversation, handle, said[0], said[1], at))
+            found.append(OptChange(message_id, conversation, handle, said[0], said[1], at, precision))
     return found
 
 
 def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> list[OptChange]:
     where = f"WHERE o.handle IN ({','.join('?' * len(handles))})" if handles is not None else ""
     return [
-        OptChange(r["message_id"], r["conversation_id"], r["handle"], r["change"], r["keyword"], r["at"])
+        OptChange(
+            r["message_id"], r["conversation_id"], r["handle"], r["change"], r["keyword"], r["at"], r["time_precision"]
+        )
         for r in conn.execute(
-            "SELECT o.*, m.conversation_id FROM opt_outs o CROSS JOIN messages m ON m.id = o.message_id"
+            "SELECT o.*, m.conversation_id, m.time_precision FROM opt_outs o CROSS JOIN messages m ON m.id = o.message_id"
             f" {where} ORDER BY o.at, o.message_id",
             handles or (),
         )
@@ -256,12 +259,26 @@ def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> l
 
 
 def history(conn: sqlite3.Connection, name: str) -> ConsentHistory:
+    """A client's consents, the opt-outs and opt-ins they sent (read from the messages, so a transcript's
+    cover says them whether or not a review scan has read them yet), and their minority. What they sent: from
+    their numbers and addresses, and from the other person of each one-to-one conversation filed to one of their
+    matters (a WhatsApp client, known by the name their chat writes, has no number on record: their STOP was
+    flagged by the review, whose holds are by handle, and yet the cover said no opt-out was on record: second
+    reader, round 15)."""
     from textfile.review import settings
 
-    """A client's consents, the opt-outs and opt-ins their handles sent (read from the messages, so a
-    transcript's cover says them whether or not a review scan has read them yet), and their minority."""
     client = client_row(conn, name)
-    handles = [r[0] for r in conn.execute("SELECT handle FROM client_handles WHERE client_id = ?", (client["id"],))]
+    handles = [
+        r[0]
+        for r in conn.execute(
+            "SELECT handle FROM client_handles WHERE client_id = ?"
+            " UNION SELECT p.handle FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+            " JOIN conversations c ON c.id = f.conversation_id JOIN participants p ON p.conversation_id = c.id"
+            " WHERE mt.client_id = ? AND p.is_owner = 0"
+            " AND (SELECT count(*) FROM participants q WHERE q.conversation_id = c.id AND q.is_owner = 0) = 1",
+            (client["id"], client["id"]),
+        )
+    ]
     return ConsentHistory(
         client["name"],
         settings.current(conn).consent_required,

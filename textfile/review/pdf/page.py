@@ -115,7 +115,7 @@ def _client(history, tz) -> dict:
         for c in history.consents
     ]
     changes = [
-        f"{o.keyword} from {o.handle} on {times.display(o.at, tz)} ({'opted out' if o.change == 'out' else 'opted back in'})"
+        f"{o.keyword} from {o.handle} on {times.display(o.at, tz, o.precision)} ({'opted out' if o.change == 'out' else 'opted back in'})"
         for o in history.opt_changes
     ]
     minor = (

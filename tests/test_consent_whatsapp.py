@@ -1,0 +1,62 @@
+"""A WhatsApp client's STOP (second reader, round 15): a client known by the name their chat writes has no number on
+record, and their STOP, which the review flagged (and every text after it), was missing from the transcript's cover,
+from the review report and from `client consent`, each of which read opt-outs from the client's numbers and addresses
+only. Each now also reads the other person of each one-to-one conversation filed to the client's matters; a group's
+or a thread between others' senders are not the client."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+CHAT = (
+    "11/10/26, 6:30 PM - Morgan Client: STOP\n"
+    "11/11/26, 9:00 AM - Alex Owner: Noted, I will only call from now on.\n"
+    "11/16/26, 10:00 AM - Alex Owner: Checking in. Call me.\n"
+)
+GROUP = (
+    "11/12/26, 8:00 AM - Kit Other: STOP\n"
+    "11/12/26, 8:05 AM - Morgan Client: sorry about Kit\n"
+    "11/12/26, 8:06 AM - Alex Owner: No problem\n"
+)
+
+
+def written(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def test_a_whatsapp_clients_stop_is_on_the_cover_and_in_client_consent(cli, archive, tmp_path):
+    for args in (
+        ("client", "add", "Morgan Client"),
+        ("matter", "open", "M1", "--client", "Morgan Client", "--title", "Therapy"),
+        ("client", "consent", "Morgan Client", "--given", "2026-11-01", "--method", "verbal"),
+        ("import", written(tmp_path / "a", "WhatsApp Chat with Morgan Client.txt", CHAT)),
+        ("import", written(tmp_path / "b", "WhatsApp Chat with Lease Group.txt", GROUP)),
+        ("file", "1", "--matter", "M1"),
+        ("file", "2", "--matter", "M1"),
+    ):
+        r = cli(*args)
+        assert r.exit_code == 0, (args, r.output)
+    said = cli("client", "consent", "Morgan Client")
+    assert said.stdout.splitlines()[1:] == [
+        "  opted out: Morgan Client sent STOP on 2026-11-10 18:30 -05:00 (conversation 1)."  # (not Kit's, in the group)
+    ]
+    data = json.loads(cli("client", "consent", "Morgan Client", "--json").stdout)
+    [stop] = data["opt_changes"]
+    assert {k: stop[k] for k in ("conversation", "handle", "change", "keyword", "at", "precision")} == {
+        "conversation": 1,
+        "handle": "Morgan Client",
+        "change": "out",
+        "keyword": "STOP",
+        "at": "2026-11-10T23:30:00.000Z",
+        "precision": "minute",
+    }
+    made = cli("transcript", "M1", "--mkdir", "--out-dir", tmp_path / "out", "--json")
+    assert made.exit_code == 0, made.output
+    pdf = json.loads(made.stdout)["path"]
+    text = " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "Opted out: “STOP” from Morgan Client on 2026-11-10 18:30 -05:00, message #1.1." in text
+    assert "from Kit Other" not in text and "No opt-out" not in text
