@@ -60,3 +60,43 @@ def test_a_whatsapp_clients_stop_is_on_the_cover_and_in_client_consent(cli, arch
     text = " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout.split())
     assert "Opted out: “STOP” from Morgan Client on 2026-11-10 18:30 -05:00, message #1.1." in text
     assert "from Kit Other" not in text and "No opt-out" not in text
+
+
+def flags(archive) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT f.rule, m.body, f.state FROM review_flags f JOIN messages m ON m.id = f.message_id"
+            " WHERE f.rule LIKE '%opt_out' ORDER BY m.sent_at, f.rule"
+        )
+    ]
+
+
+def test_a_consent_given_after_an_opt_out_ends_it(cli, archive, tmp_path):
+    """Second reader, round 15: a client who sent STOP could opt back in only by texting START; the consent they gave
+    in a session since was no way back, and every later text to them stayed flagged. A consent given after the
+    opt-out ends it, as an opt-in does; withdrawn as recorded by mistake, it ends nothing."""
+    for args in (
+        ("client", "add", "Morgan Client"),
+        ("matter", "open", "M1", "--client", "Morgan Client", "--title", "Therapy"),
+        ("client", "consent", "Morgan Client", "--given", "2026-11-01", "--method", "verbal"),
+        ("import", written(tmp_path / "a", "WhatsApp Chat with Morgan Client.txt", CHAT)),
+        ("file", "1", "--matter", "M1"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    stopped = [
+        ("opt_out", "STOP", "open"),
+        ("after_opt_out", "Noted, I will only call from now on.", "open"),
+        ("after_opt_out", "Checking in. Call me.", "open"),
+    ]
+    assert flags(archive) == stopped
+    given = cli("client", "consent", "Morgan Client", "--given", "2026-11-15", "--method", "written")
+    assert given.exit_code == 0 and "1 open flag cleared" in given.stdout, given.output
+    assert flags(archive) == [*stopped[:2], ("after_opt_out", "Checking in. Call me.", "cleared")]
+    withdrawn = cli("client", "consent", "Morgan Client", "--withdraw", "2", "--reason", "wrong client")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert flags(archive) == stopped  # (the same flag, opened again)
+    # given before the opt-out, a consent ends nothing
+    assert cli("client", "consent", "Morgan Client", "--given", "2026-11-05", "--method", "written").exit_code == 0
+    assert flags(archive) == stopped
+    assert cli("verify").exit_code == 0

@@ -657,5 +657,5 @@ def test_a_flag_a_scan_cleared_is_shown_as_the_scan_s_decision(archive, cli):
     assert shown.exit_code == 0, shown.output
     (said,) = [line for line in shown.stdout.splitlines() if line.startswith("  cleared")]
     assert said.startswith("  cleared by a scan on ") and said.endswith(
-        ": an opt-in came before it, or its conversation is set aside"
+        ": an opt-in or a consent given since came before it, or its conversation is set aside"
     ), said

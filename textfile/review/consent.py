@@ -258,6 +258,17 @@ def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> l
     ]
 
 
+# Each client's handles, as what they said is read (their opt-outs, STOP and START): their numbers and addresses,
+# and the other person of each one-to-one conversation filed to one of their matters (a WhatsApp client, whom the
+# chat knows by the name it writes: `history`). SQL: (client_id, handle) rows.
+CLIENTS_HANDLES = (
+    "SELECT client_id, handle FROM client_handles"
+    " UNION SELECT mt.client_id, p.handle FROM filings f JOIN matters mt ON mt.id = f.matter_id"
+    " JOIN participants p ON p.conversation_id = f.conversation_id WHERE p.is_owner = 0"
+    " AND (SELECT count(*) FROM participants q WHERE q.conversation_id = f.conversation_id AND q.is_owner = 0) = 1"
+)
+
+
 def history(conn: sqlite3.Connection, name: str) -> ConsentHistory:
     """A client's consents, the opt-outs and opt-ins they sent (read from the messages, so a transcript's
     cover says them whether or not a review scan has read them yet), and their minority. What they sent: from
@@ -269,15 +280,7 @@ def history(conn: sqlite3.Connection, name: str) -> ConsentHistory:
 
     client = client_row(conn, name)
     handles = [
-        r[0]
-        for r in conn.execute(
-            "SELECT handle FROM client_handles WHERE client_id = ?"
-            " UNION SELECT p.handle FROM filings f JOIN matters mt ON mt.id = f.matter_id"
-            " JOIN conversations c ON c.id = f.conversation_id JOIN participants p ON p.conversation_id = c.id"
-            " WHERE mt.client_id = ? AND p.is_owner = 0"
-            " AND (SELECT count(*) FROM participants q WHERE q.conversation_id = c.id AND q.is_owner = 0) = 1",
-            (client["id"], client["id"]),
-        )
+        r[0] for r in conn.execute(f"SELECT handle FROM ({CLIENTS_HANDLES}) WHERE client_id = ?", (client["id"],))
     ]
     return ConsentHistory(
         client["name"],

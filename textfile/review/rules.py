@@ -284,7 +284,8 @@ def opt_out_holds(conn: sqlite3.Connection, scope: Scope) -> None:
     by_handle: dict[str, list[consent.OptChange]] = defaultdict(list)
     for change in consent.opt_changes(conn):
         by_handle[change.handle].append(change)
-    spans = {handle: found for handle, said in by_handle.items() if (found := _opted_out_spans(said))}
+    given = _consents_given(conn, sorted(by_handle))
+    spans = {handle: found for handle, said in by_handle.items() if (found := _opted_out_spans(said, given[handle]))}
     if scope.everything:  # each span's texts, through the (conversation, time) index
         for handle, handle_spans in spans.items():
             for since, until, stop in handle_spans:
@@ -318,14 +319,30 @@ def opt_out_holds(conn: sqlite3.Connection, scope: Scope) -> None:
     )
 
 
-def _opted_out_spans(said: list[consent.OptChange]) -> list[tuple[str, str | None, consent.OptChange]]:
-    """(from, until or None, the opt-out) for each time a handle's last word was an opt-out."""
+def _consents_given(conn: sqlite3.Connection, handles: list[str]) -> dict[str, list[str]]:
+    """When each of these handles' client gave a consent to be texted (none withdrawn as recorded by mistake)."""
+    given: dict[str, list[str]] = defaultdict(list)
+    for handle, at in conn.execute(
+        f"SELECT h.handle, k.given_at FROM ({consent.CLIENTS_HANDLES}) h JOIN consents k ON k.client_id = h.client_id"
+        " WHERE k.withdrawn_at IS NULL AND h.handle IN (SELECT value FROM json_each(?)) ORDER BY 1, 2",
+        (json.dumps(handles),),
+    ):
+        given[handle].append(at)
+    return given
+
+
+def _opted_out_spans(
+    said: list[consent.OptChange], consents_given: list[str] = ()
+) -> list[tuple[str, str | None, consent.OptChange]]:
+    """(from, until or None, the opt-out) for each time a handle's last word was an opt-out. A consent its client
+    gave after it (agreed in a session or in writing to be texted again, recorded with `client consent --given`)
+    ends it, as an opt-in does: the carriers' START was the only way back in (second reader, round 15)."""
     spans, stop = [], None
-    for change in sorted(said, key=lambda c: c.at):
-        if change.change == "out" and stop is None:
+    for at, change in sorted([(c.at, c) for c in said] + [(at, None) for at in consents_given], key=lambda x: x[0]):
+        if change is not None and change.change == "out" and stop is None:
             stop = change
-        elif change.change == "in" and stop is not None:
-            spans.append((stop.at, change.at, stop))
+        elif (change is None or change.change == "in") and stop is not None:
+            spans.append((stop.at, at, stop))
             stop = None
     if stop is not None:
         spans.append((stop.at, None, stop))

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from textfile import audit, times
 from textfile.results import Result
-from textfile.review import rules, settings
+from textfile.review import consent, rules, settings
 from textfile.review.rules import EVERYTHING, Scope
 
 # The note of a flag a scan cleared, before why (`review show` says it as the scan's decision).
@@ -94,6 +94,12 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
                         conn,
                         "SELECT conversation_id, handle FROM participants WHERE is_owner = 0"
                         " AND handle IN (SELECT handle FROM opt_outs) ORDER BY 1, 2",
+                    ),
+                    _sum(  # (a consent given after an opt-out ends it: `rules._opted_out_spans`)
+                        conn,
+                        f"SELECT h.handle, k.given_at FROM ({consent.CLIENTS_HANDLES}) h JOIN consents k"
+                        " ON k.client_id = h.client_id WHERE k.withdrawn_at IS NULL"
+                        " AND h.handle IN (SELECT handle FROM opt_outs) ORDER BY 1, 2",
                     ),
                 ]
             )
@@ -181,7 +187,7 @@ def scan(conn: sqlite3.Connection, tz) -> ScanResult:
             "opt_outs",
             lambda scope: rules.opt_out_holds(conn, scope),
             set(rules.OPT_OUT_RULES),
-            "an opt-in came before it, or its conversation is set aside",
+            "an opt-in or a consent given since came before it, or its conversation is set aside",
         ),
         (
             "consent",
