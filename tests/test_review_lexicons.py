@@ -308,3 +308,27 @@ def test_an_amount_ends_at_its_last_digit_not_at_the_full_stop_after_it():
         ["$40k"],
         ["$1.5 million"],
     ]
+
+
+def test_the_crisis_wording_a_therapist_meets_flags_as_safety(archive):
+    """Second reader, round 15: "I feel unsafe" and "I cannot do this anymore", in working hours, raised nothing (the
+    list had "not safe" and "want to die" only); an everyday "unsafe" does not flag."""
+    found = flagged(
+        archive,
+        [
+            ("I feel unsafe", False),
+            ("I can't do this anymore", False),
+            ("I cannot go on like this", False),
+            ("Honestly they'd be better off without me", False),
+            ("There is no reason to live", False),
+            ("The porch steps are unsafe", False),
+        ],
+    )
+    assert found == {
+        "I feel unsafe": [("safety", "feel unsafe")],
+        "I can't do this anymore": [("safety", "can't do this anymore")],
+        "I cannot go on like this": [("safety", "cannot go on")],
+        "Honestly they'd be better off without me": [("safety", "better off without me")],
+        "There is no reason to live": [("safety", "no reason to live")],
+        "The porch steps are unsafe": [],
+    }
