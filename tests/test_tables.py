@@ -156,3 +156,22 @@ def test_every_table_fits_80_and_120_columns_leaving_out_columns_by_priority_nev
             (120, "log"): [[]],
         }
     )
+
+
+def test_the_review_queue_keeps_why_a_flag_holds_at_every_width(cli, archive, monkeypatch):
+    """Second reader, round 15: at 100 columns `review` left out From and Why and kept Sent, at 80 it kept Why: the
+    reason a flag holds gives way after the time it was sent, at every width."""
+    from conftest import ingest_records, msg
+
+    ingest_records(
+        archive,
+        [
+            msg(1, "The hearing is moved and the deadline for the filing is Friday, can you call me about it today"),
+            msg(2, "STOP"),
+            msg(3, "Understood, I will call you instead of texting from now on about the hearing", out=True),
+        ],
+    )
+    for width in range(80, 131):
+        monkeypatch.setenv("COLUMNS", str(width))
+        [printed] = tables(cli("review").stdout)
+        assert "Why" in printed["headers"], (width, printed["left_out"])

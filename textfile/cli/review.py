@@ -124,9 +124,9 @@ def _show_queue(q: review.Queue, tz, states, unanswered: bool, filters: Filters)
     rows = table(
         Col("Flag", whole=True),
         Col("Message", whole=True),
-        Col("Sent", whole=True, drop=3),
+        Col("Sent", whole=True, drop=2),  # (the reason a flag holds gives way last: second reader, round 15)
         Col("From", drop=1),
-        Col("Why", min_width=12, drop=2),
+        Col("Why", min_width=12, drop=3),
         Col("Text", min_width=16),
         Col("Response", min_width=12),  # (what --unanswered is about: never left out)
         *([Col("State", whole=True)] if states != ("open",) else []),
