@@ -13,7 +13,7 @@ listed last in `--help` until a line of HELP_ORDER places it.
   status.py         status, and its screen
   coverage.py       coverage: what the archive may be missing
   transcripts.py    transcript
-  notes.py          note add|list|show|edit
+  notes.py          note add|list|show|edit|move|withdraw
   lifecycle.py      retention …, dispose
   browse.py         browse: the archive in Datasette, read-only
   output.py         the one way a command prints (`emit`: --json, --quiet, its tables) and fails (`command`)
@@ -147,7 +147,7 @@ HELP_ORDER = (
     *("handle ignore", "handle unignore", "handle list"),
     *("review show", "review ack", "review dismiss", "review reopen"),
     *("review lexicon show", "review lexicon add", "review lexicon remove", "review lexicon reset"),
-    *("note add", "note list", "note show", "note edit", "note withdraw"),
+    *("note add", "note list", "note show", "note edit", "note move", "note withdraw"),
     *("retention set", "retention show", "retention report", "dispose"),
     *("produce", "productions", "redact", "redactions", "unredact"),
 )

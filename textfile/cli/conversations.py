@@ -321,6 +321,8 @@ def unfile(
         changed = review.change_and_scan(
             conn, times.zone(archive.settings.tz), lambda conn: filing.unfile(conn, conversation, matter, reason)
         )
+    for warning in changed.change.warnings:  # (the notes it left behind: notes/stranded.py)
+        warn(f"Warning: {warning}")
     emit(changed.change, json_=json_, quiet=quiet, show=lambda done: _show_unfiled(done, changed.scan))
 
 

@@ -55,6 +55,8 @@ OfMatter = Annotated[
     str | None, typer.Argument(help="The matter's reference (default: every matter).", metavar="[MATTER]")
 ]
 WithdrawWhy = Annotated[str, typer.Option("--reason", help="Why it is withdrawn (its sha256 is kept and audited).")]
+ToMatter = Annotated[str, typer.Option("--matter", help="The matter to move it to (of the same client).")]
+MoveWhy = Annotated[str, typer.Option("--reason", help="Why it is moved (its sha256 is kept and audited).")]
 Withdrawn = Annotated[bool, typer.Option("--withdrawn", help="Also the notes withdrawn (`note withdraw`).")]
 Missing = Annotated[
     bool,
@@ -130,6 +132,18 @@ def note_withdraw(note: NoteNumber, reason: WithdrawWhy, json_: Json = False, qu
 
 
 @command
+def note_move(note: NoteNumber, matter: ToMatter, reason: MoveWhy, json_: Json = False, quiet: Quiet = False):
+    """Move a note to another matter of its client, where the messages it concerns are filed now (a conversation filed to the wrong matter first, then where it belongs: `unfile` and `file` name the notes it leaves behind). It keeps its number, every version, its date and its privilege; each message must be filed to that matter at its time, as for `note add`. Audited (with the reason's sha256).
+
+    Example: textfile note move 3 --matter 2026-015 --reason "the conversation belongs to 2026-015\""""
+    with open_archive() as archive, archive.transaction() as conn:
+        moved = notes.move(conn, note, matter, reason)
+    for warning in moved.warnings:
+        warn(f"Warning: {warning}")
+    emit(moved, json_=json_, quiet=quiet, show=lambda n: say(f"Moved {_said(n)}."))
+
+
+@command
 def note_list(
     matter: OfMatter = None,
     missing: Missing = False,
@@ -191,7 +205,7 @@ def _notes(found: list[notes.Note], tz) -> None:
         changed = ", ".join(f"#{m.number}" for m in n.changed)
         add_row(
             rows,
-            f"{n.id} (withdrawn)" if n.withdrawn_at else n.id,
+            f"{n.id} (withdrawn)" if n.withdrawn_at else f"{n.id} (left behind)" if n.stranded else n.id,
             n.matter,
             times.display(n.created_at, tz),
             n.author,
@@ -203,6 +217,9 @@ def _notes(found: list[notes.Note], tz) -> None:
     show(rows)
     if any(n.changed for n in found):
         say(f"Changed: messages {CHANGED} (textfile note show NOTE).")
+    for n in found:  # (left behind: its messages filed to its matter no longer, notes/stranded.py)
+        if n.stranded:
+            say(f"Left behind: {n.stranded.said}")
 
 
 def _begins(text: str, most: int = PREVIEW) -> str:

@@ -9,7 +9,9 @@ is a client's, and a thread both filed and set aside would be neither reviewed n
 
 `unfile` deletes filings: the audit entry keeps each one whole (matter, window, how, who filed it,
 when), transcripts made from it stay as they were, and the conversation is never filed
-automatically again (a person took it out; a person files it).
+automatically again (a person took it out; a person files it). Both warn of each note in force about a
+message of the conversation that is no longer filed to the note's matter at its time (notes/stranded.py:
+a conversation filed to the wrong matter, then where it belongs), naming the `note move` that mends it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from textfile import audit, ignore, times
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import live_matter_row, matter_row, require_conversation
+from textfile.notes.stranded import warnings as left_behind
 from textfile.results import Result, json_name, omit_empty
 
 
@@ -55,6 +58,8 @@ class Unfiled(Result):
     conversation: int
     removed: list[RemovedFiling] = field(default_factory=list)
     reason: str | None = None
+    # the notes in force of its messages left behind, with the way out (notes/stranded.py): said, not audited
+    warnings: list[str] = omit_empty(default_factory=list)
 
 
 def file_conversation(
@@ -87,7 +92,7 @@ def file_conversation(
     )
     done = ManualFiling(conversation_id, mt["reference"], from_at, until_at, covered, by, others)
     audit.append(conn, "file", done.to_json())
-    done.warnings, done.unignored = _warnings(conn, done, mt), aside
+    done.warnings, done.unignored = _warnings(conn, done, mt) + left_behind(conn, [conversation_id]), aside
     return done
 
 
@@ -220,4 +225,5 @@ def unfile(
     ]
     done = Unfiled(conversation_id, removed, reason)
     audit.append(conn, "unfile", done.to_json())
+    done.warnings = left_behind(conn, [conversation_id])
     return done

@@ -8,7 +8,8 @@ Every change is audited with ids and sha256, never a note's text.
 
 - messages.py: messages named as people name them (#2.15), checked against the matter, numbered
 - records.py: a note as the core hands it over, read in one place
-- writing.py: `note add`, `note edit`, `note withdraw`, each audited
+- writing.py: `note add`, `note edit`, `note move`, `note withdraw`, each audited
+- stranded.py: notes whose messages are no longer filed to their matter (left behind by a refiling)
 - privilege.py: the notes a production concerns; the privilege log (and its CSV)
 - exchanges.py: substantive exchanges that have no note yet
 - proof.py: a transcript's notes recorded in its manifest, and checked by `verify FILE.pdf`
@@ -20,7 +21,8 @@ from textfile.notes.exchanges import Exchange, count, missing
 from textfile.notes.messages import Bound
 from textfile.notes.privilege import LogEntry, concerning, csv_bytes, csv_path, entries, privilege_log, write_csv
 from textfile.notes.records import IN_FORCE, TYPE, Note, Version, read
-from textfile.notes.writing import WORK_PRODUCT, About, add, edit, one, withdraw
+from textfile.notes.stranded import Stranded, stranded
+from textfile.notes.writing import WORK_PRODUCT, About, add, edit, move, one, withdraw
 
 __all__ = [
     "TYPE",
@@ -29,6 +31,7 @@ __all__ = [
     "Bound",
     "Exchange",
     "LogEntry",
+    "Stranded",
     "Note",
     "Version",
     "add",
@@ -39,9 +42,11 @@ __all__ = [
     "edit",
     "entries",
     "missing",
+    "move",
     "one",
     "privilege_log",
     "read",
+    "stranded",
     "withdraw",
     "write_csv",
 ]

@@ -30,10 +30,17 @@ from textfile.results import Result
 # A message's number as printed (#2.15), or the start of its id.
 _NUMBER = re.compile(r"#?(\d+)\.(\d+)")
 _ID = re.compile(r"[0-9a-f]{8,64}")
-_IN_MATTER = (
-    "EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = ? AND f.conversation_id = m.conversation_id"
-    " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
-)
+
+
+def in_matter(matter: str = "?") -> str:
+    """(SQL on `m`, a message) a filing of the matter `matter` (SQL: a parameter, or a column) covers it at its time."""
+    return (
+        f"EXISTS (SELECT 1 FROM filings f WHERE f.matter_id = {matter} AND f.conversation_id = m.conversation_id"
+        " AND (f.from_at IS NULL OR m.sent_at >= f.from_at) AND (f.until_at IS NULL OR m.sent_at <= f.until_at))"
+    )
+
+
+_IN_MATTER = in_matter()
 
 
 @dataclass(slots=True, eq=False)

@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from textfile.notes.messages import Bound, bound
+from textfile.notes.stranded import Stranded, stranded
 from textfile.results import Result, json_name, omit_empty
 
 TYPE = "Memo to file"  # what a note is, in the privilege log's words
@@ -57,6 +58,8 @@ class Note(Result):
     # (`note add`) each number named that the newest transcript printing it gave another message
     # (notes/messages.py `printed_otherwise`): said as a warning, the note added all the same
     warnings: list[str] = omit_empty(default_factory=list)
+    # (in force) left behind: messages it concerns no longer filed to its matter at their time (stranded.py)
+    stranded: Stranded | None = omit_empty(default=None)
 
     JSON_PROPERTIES = ("privileged",)
 
@@ -100,7 +103,8 @@ def read(conn: sqlite3.Connection, where: str = "1", args: tuple = ()) -> list[N
             )
         )
     messages = bound(conn, ids)
-    return [
+    left = {s.note: s for s in stranded(conn, note_ids=ids)}
+    notes = [
         Note(
             r["id"],
             r["reference"],
@@ -119,3 +123,6 @@ def read(conn: sqlite3.Connection, where: str = "1", args: tuple = ()) -> list[N
         )
         for r in rows
     ]
+    for n in notes:
+        n.stranded = left.get(n.id)
+    return notes

@@ -1,11 +1,13 @@
-"""Writing notes: `note add`, `note edit` and `note withdraw`, each in one transaction with its audit entry.
+"""Writing notes: `note add`, `note edit`, `note move` and `note withdraw`, each in one transaction with its audit entry.
 
 A note is written against the archive as it is: the messages it concerns are resolved (numbers to
 ids), checked to be filed to its matter, and recorded with their content hashes. An edit adds a
 version (its text, its privilege and basis, why) and rewrites nothing; an edit that changes
 nothing is refused. A note added by mistake (to the wrong matter) is withdrawn, never deleted: it
 keeps every version, and is no longer listed, shown in transcripts, logged as privileged or counted
-as an exchange's note; it is not edited again (`note add` to the right matter is the way out). The
+as an exchange's note; it is not edited again (`note add` to the right matter is the way out). A note
+in force whose messages were filed to another matter of its client since (filed to the wrong one first)
+is moved there (`note move`): its matter changes, nothing else, and the audit entry says from where. The
 audit entries name the note, its version, the sha256 of its text (and of its
 basis and an edit's reason, which may say as much), and the ids and hashes of the messages it concerns,
 never the text: disposal must be able to remove every
@@ -159,6 +161,54 @@ def withdraw(conn: sqlite3.Connection, note_id: int, why: str) -> Note:
         },
     )
     return note
+
+
+def move(conn: sqlite3.Connection, note_id: int, matter: str, why: str) -> Note:
+    """Move a note in force to another matter of its client, every message it concerns filed to that matter at
+    its time (as `add` checks): its id, versions, date and privilege stay; audited ("note move", with the
+    reason's sha256, as a withdrawal's). Refused out of a matter under legal hold (as `unfile` is)."""
+    why = (why or "").strip()
+    if not why:
+        raise InvalidInput("say why the note is moved (--reason)")
+    note = one(conn, note_id)
+    _in_force(note, conn, ": a withdrawn note is not moved (`textfile note add` writes it again)")
+    to = live_matter_row(conn, matter, "no note can be moved to it")
+    was = conn.execute("SELECT * FROM matters WHERE id = ?", (note.matter_id,)).fetchone()
+    if to["id"] == was["id"]:
+        raise InvalidInput(f"note {note_id} is already of matter {to['reference']}: nothing to move")
+    if to["client_id"] != was["client_id"]:
+        names = dict(
+            conn.execute("SELECT id, name FROM clients WHERE id IN (?, ?)", (to["client_id"], was["client_id"]))
+        )
+        raise Conflict(
+            f"matter {to['reference']} is {names[to['client_id']]}'s, and note {note_id} is of {names[was['client_id']]}'s"
+            f" matter {was['reference']}: a note is moved only to another matter of its client"
+        )
+    if was["legal_hold"]:
+        raise Conflict(f"note {note_id} is of matter {was['reference']}, under legal hold: release the hold first")
+    messages.check_in_matter(conn, to["id"], to["reference"], [m.message_id for m in note.messages])
+    conn.execute("UPDATE notes SET matter_id = ? WHERE id = ?", (to["id"], note_id))
+    [moved] = read(conn, "n.id = ?", (note_id,))
+    if to["closed_at"]:
+        moved.warnings = [
+            f"matter {to['reference']} is closed (since {times.display(to['closed_at'], times.archive_zone(conn))})"
+        ]
+    audit.append(
+        conn,
+        "note move",
+        {
+            "note": note_id,
+            "matter": to["reference"],
+            "from": was["reference"],
+            "by": audit.current_user(),
+            "version": moved.current.version,
+            "text_sha256": moved.current.text_sha256,
+            "privileged": moved.privileged,
+            "messages": [[m.message_id, m.content_hash] for m in moved.messages],
+            "why_sha256": sha256_text(why),
+        },
+    )
+    return moved
 
 
 def _in_force(note: Note, conn: sqlite3.Connection, then: str) -> None:

@@ -1,0 +1,104 @@
+"""Notes left behind: a note in force whose messages (some or all) are no longer filed to its matter at
+their time.
+
+A note is written about its matter's own messages (`messages.check_in_matter`), but a filing can change
+after it: a conversation filed to the wrong matter is unfiled from it and filed where it belongs. The
+note stays with its matter, and a transcript or production of the matter its messages are filed to now
+neither shows it nor, when privileged, lists it in its privilege log. Such a note is said wherever a
+person can mend it: `unfile` and `file` (and `client edit`, which takes back automatic filings) warn of
+each one concerning the conversation they changed, `note list` marks it, `status` lists it; the way out
+is `note move N --matter REF --reason TEXT`, to the matter of the same client its messages are filed to
+(named when there is exactly one), which keeps the note's id, versions and date.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from textfile.notes.messages import in_matter, number_of
+from textfile.results import Result
+
+MOVE = "textfile note move {note} --matter {matter} --reason TEXT"
+
+
+@dataclass(slots=True, eq=False)
+class Stranded(Result):
+    """A note in force whose messages (`messages`, numbered "#1.1" as now) are no longer filed to its matter at
+    their time, and the client's other matters that every message it concerns is filed to now (`filed_to`)."""
+
+    note: int
+    matter: str
+    privileged: bool
+    messages: list[str] = field(default_factory=list)
+    filed_to: list[str] = field(default_factory=list)
+
+    JSON_PROPERTIES = ("command",)
+
+    @property
+    def command(self) -> str:
+        """The command that mends it: the move to the one matter its messages are filed to (REF: none or several)."""
+        return MOVE.format(note=self.note, matter=self.filed_to[0] if len(self.filed_to) == 1 else "REF")
+
+    @property
+    def said(self) -> str:
+        """The note, its matter and its messages in words, and the way out: one line."""
+        privileged = ", privileged," if self.privileged else ""
+        where = (
+            f"filed to {', '.join(self.filed_to)} now" if self.filed_to else "filed to no other matter of its client"
+        )
+        them = "its message" if len(self.messages) == 1 else "messages"
+        return (
+            f"note {self.note} of {self.matter}{privileged} concerns {them} {', '.join(self.messages)}, no longer"
+            f" filed to {self.matter} at {'its' if len(self.messages) == 1 else 'their'} time ({where}):"
+            f" `{self.command}`"
+        )
+
+
+def stranded(
+    conn: sqlite3.Connection, conversations: list[int] | None = None, note_ids: list[int] | None = None
+) -> list[Stranded]:
+    """The notes in force left behind (see the module), in the order made: those concerning a message of these
+    `conversations`, or these notes, when given."""
+    rows = conn.execute(
+        "SELECT n.id, mt.reference, mt.client_id, n.matter_id, m.conversation_id, m.sent_at, m.rowid,"
+        " (SELECT v.privileged FROM note_versions v WHERE v.note_id = n.id ORDER BY v.version DESC LIMIT 1) AS privileged"
+        " FROM notes n JOIN matters mt ON mt.id = n.matter_id JOIN note_messages nm ON nm.note_id = n.id"
+        " JOIN messages m ON m.id = nm.message_id"
+        f" WHERE n.withdrawn_at IS NULL AND NOT {in_matter('n.matter_id')}"
+        " AND (?1 IS NULL OR n.id IN (SELECT x.note_id FROM note_messages x JOIN messages y ON y.id = x.message_id"
+        "      WHERE y.conversation_id IN (SELECT value FROM json_each(?1))))"
+        " AND (?2 IS NULL OR n.id IN (SELECT value FROM json_each(?2)))"
+        " ORDER BY n.id, m.sent_at, m.rowid",
+        (
+            json.dumps(conversations) if conversations is not None else None,
+            json.dumps(note_ids) if note_ids is not None else None,
+        ),
+    ).fetchall()
+    out: dict[int, Stranded] = {}
+    for r in rows:
+        if r["id"] not in out:
+            out[r["id"]] = Stranded(r["id"], r["reference"], bool(r["privileged"]), [], _filed_to(conn, r))
+        out[r["id"]].messages.append(f"#{number_of(conn, r['conversation_id'], r['sent_at'], r['rowid'])}")
+    return list(out.values())
+
+
+def _filed_to(conn: sqlite3.Connection, note: sqlite3.Row) -> list[str]:
+    """The client's other matters (not disposed of) that every message the note concerns is filed to at its time."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT mt.reference FROM matters mt WHERE mt.client_id = ? AND mt.id <> ?"
+            " AND mt.id NOT IN (SELECT matter_id FROM disposals) AND NOT EXISTS (SELECT 1 FROM note_messages nm"
+            f" JOIN messages m ON m.id = nm.message_id WHERE nm.note_id = ? AND NOT {in_matter('mt.id')})"
+            " ORDER BY mt.reference",
+            (note["client_id"], note["matter_id"], note["id"]),
+        )
+    ]
+
+
+def warnings(conn: sqlite3.Connection, conversations: list[int]) -> list[str]:
+    """A warning for each note in force left behind that concerns a message of these `conversations` (what a
+    filing change says: `unfile`, `file`, `client edit`)."""
+    return [s.said for s in stranded(conn, conversations)] if conversations else []
