@@ -121,6 +121,8 @@ class Status(Result):
     # review flags open, by rule, and how many of them were raised since `since` (`textfile review`)
     open_flags: dict[str, int] = field(default_factory=dict)
     new_flags: int = 0
+    # notes in force left behind: their messages no longer filed to their matter (notes/stranded.py; `note move`)
+    notes_left_behind: list[notes.Stranded] = omit_empty(default_factory=list)
     # substantive exchanges no note concerns (`note list --missing`): said, needing no one by itself
     exchanges_without_note: int = 0
     # messages the new imports found no longer on the phone, and not held again since (`textfile coverage`)
@@ -159,6 +161,7 @@ class Status(Result):
             self.stale_matters,
             self.transcripts,
             self.held_elsewhere,
+            self.notes_left_behind,
             self.open_flags,
             self.missing_from_phone,
         )
@@ -193,6 +196,7 @@ def status(archive: Archive, now: float | None = None) -> Status:
         "SELECT count(*) FROM review_flags WHERE state = 'open' AND raised_at >= ?", (found.since,)
     ).fetchone()
     found.exchanges_without_note = notes.count(conn)
+    found.notes_left_behind = notes.stranded(conn)
     found.past_retention = [r.matter for r in retention.report(conn, times.zone(archive.settings.tz)) if r.disposable]
     found.missing_from_phone = (
         conn.execute(

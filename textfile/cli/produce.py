@@ -258,6 +258,8 @@ def produce(
         warn(production.interrupted(out))
         raise typer.Exit(130) from None
     emit(made, json_=json_, quiet=quiet, show=_said)
+    for warning in made.warnings:  # (notes of another matter: notes/stranded.py)
+        warn(f"Warning: {warning}")
 
 
 def _said(p) -> None:

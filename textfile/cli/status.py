@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, transcripts showing a conversation filed since to none of their client's matters, review flags open, messages those imports found no longer on the phone and attachments of filed conversations not in the archive (`textfile coverage`), and how many conversations are safe to delete.
+    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, transcripts showing a conversation filed since to none of their client's matters, notes left behind by a refiling (`note move`), review flags open, messages those imports found no longer on the phone and attachments of filed conversations not in the archive (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
@@ -56,6 +56,10 @@ def show_status(s: Status, tz) -> None:
             f"Review flags open: {sum(s.open_flags.values())} ({by_rule}), {s.new_flags} new"
             " (textfile review; textfile review --unanswered)"
         )
+    if s.notes_left_behind:
+        say("Notes left behind: their messages are no longer filed to their matter (move each where they are):")
+        for left in s.notes_left_behind:
+            say(f"  {left.said}")
     if s.exchanges_without_note:
         n = s.exchanges_without_note
         say(f"Substantive exchanges with no note to file: {n} (textfile note list --missing)")
@@ -270,6 +274,9 @@ def _needs(s: Status) -> list[str]:
             "transcripts showing a conversation filed elsewhere since",
         )
         if s.held_elsewhere
+        else "",
+        n(len(s.notes_left_behind), "note left behind by a refiling", "notes left behind by a refiling")
+        if s.notes_left_behind
         else "",
         n(sum(s.open_flags.values()), "review flag open", "review flags open") if s.open_flags else "",
         n(s.missing_from_phone, "message no longer on the phone", "messages no longer on the phone")

@@ -80,6 +80,8 @@ def transcript(
             ),
         )
     emit(made, json_=json_, quiet=quiet, show=_say_made)
+    for warning in made.warnings:  # (notes of another matter: notes/stranded.py)
+        warn(f"Warning: {warning}")
     if made.notes and made.notes["privileged_shown"]:  # (said whatever --json or --quiet say)
         from textfile.integrity.earlier import counted
 

@@ -102,3 +102,33 @@ def warnings(conn: sqlite3.Connection, conversations: list[int]) -> list[str]:
     """A warning for each note in force left behind that concerns a message of these `conversations` (what a
     filing change says: `unfile`, `file`, `client edit`)."""
     return [s.said for s in stranded(conn, conversations)] if conversations else []
+
+
+def elsewhere(conn: sqlite3.Connection, matter_ids: list[int], message_ids: list[str], made: str) -> list[str]:
+    """A warning for each privileged note in force of a matter not in `matter_ids` that concerns a message of
+    `message_ids`, which a transcript or production (`made`) of those matters shows: it is neither shown nor in
+    the privilege log (a note of another matter is not its business: `privilege.concerning`), so the other side
+    is never told of it. The output stays as it is; the warning names the note, its matter and `note move`."""
+    ours = conn.execute(
+        "SELECT mt.reference, mt.client_id FROM matters mt WHERE mt.id IN (SELECT value FROM json_each(?)) ORDER BY mt.id",
+        (json.dumps(matter_ids),),
+    ).fetchall()
+    shown: dict[int, Stranded] = {}
+    for r in conn.execute(
+        "SELECT n.id, mt.reference, mt.client_id, m.conversation_id, m.sent_at, m.rowid FROM notes n"
+        " JOIN matters mt ON mt.id = n.matter_id JOIN note_messages nm ON nm.note_id = n.id"
+        " JOIN messages m ON m.id = nm.message_id"
+        " WHERE n.withdrawn_at IS NULL AND n.matter_id NOT IN (SELECT value FROM json_each(?1))"
+        " AND nm.message_id IN (SELECT value FROM json_each(?2))"
+        " AND (SELECT v.privileged FROM note_versions v WHERE v.note_id = n.id ORDER BY v.version DESC LIMIT 1)"
+        " ORDER BY n.id, m.sent_at, m.rowid",
+        (json.dumps(matter_ids), json.dumps(sorted(message_ids))),
+    ):
+        same = [o["reference"] for o in ours if o["client_id"] == r["client_id"]]
+        shown.setdefault(r["id"], Stranded(r["id"], r["reference"], True, [], same[:1] if len(same) == 1 else []))
+        shown[r["id"]].messages.append(f"#{number_of(conn, r['conversation_id'], r['sent_at'], r['rowid'])}")
+    return [
+        f"note {s.note} of {s.matter}, privileged, concerns {', '.join(s.messages)}, which this {made} shows: a note"
+        f" of another matter, it is neither in its notes nor in its privilege log; if it belongs here: `{s.command}`"
+        for s in shown.values()
+    ]

@@ -30,6 +30,7 @@ from textfile import audit, times
 from textfile.archive import Archive, validate_bates_prefix
 from textfile.errors import Conflict, InvalidInput, NotFound, TextfileError
 from textfile.integrity.earlier import counted
+from textfile.notes.stranded import elsewhere
 from textfile.produce import contents, documents, record, remade, selection
 from textfile.produce.folder import UNLISTED, Folder
 from textfile.results import Result, omit_empty
@@ -89,6 +90,8 @@ class Production(Result):
     repeated: int = omit_empty(default=0)  # its messages produced before, each counted once (in several: once)
     earlier_redactions: int = omit_empty(default=0)  # of `redactions`, those of words in an earlier version only
     seconds: dict = field(default_factory=dict)
+    # privileged notes of another matter about a produced message (notes/stranded.py `elsewhere`): said, not recorded
+    warnings: list[str] = omit_empty(default_factory=list)
 
 
 def exhibit_labels(start: str, count: int) -> list[str]:
@@ -194,6 +197,7 @@ def produce(archive: Archive, request: Request, progress=None) -> Production:
     made = record.record(run, request, pdfs, others, message_bates, earlier, others.sums)
     run.folder.done()
     made.seconds = {**seconds, "total": round(time.monotonic() - started, 2)}
+    made.warnings = elsewhere(conn, [chosen.matter_id], chosen.ids, "production")
     return made
 
 

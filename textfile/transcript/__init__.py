@@ -241,8 +241,23 @@ def _make_transcript(
         _evict(context["cache"], cache_bytes)
     made_now = _summary(request, contents, made, results, len(chunks.jobs), Phases(started, planned, rendered))
     made_now.notes = notes.summary()
+    if asked.notes:  # (a production's PDFs show no notes: the production says it, `produce`)
+        made_now.warnings = _notes_elsewhere(archive.conn, contents)
     made_now.message_bates = message_bates
     return made_now
+
+
+def _notes_elsewhere(conn, contents) -> list[str]:
+    """The privileged notes of another matter about a message the transcript shows (notes/stranded.py)."""
+    from textfile.notes.stranded import elsewhere
+
+    scope = contents.scope
+    matters = (
+        [scope.matter_id]
+        if scope.matter_id is not None
+        else [r[0] for r in conn.execute("SELECT id FROM matters WHERE client_id = ?", (scope.client_id,))]
+    )
+    return elsewhere(conn, matters, [row.id for row in contents.plan.rows], "transcript")
 
 
 def _finished(

@@ -78,5 +78,7 @@ class Transcript(Result):
     render: RenderCost
     # the notes to file shown and left out, and the privilege log written beside it (content/notes.py)
     notes: dict | None = omit_empty(default=None)
+    # privileged notes of another matter about a message it shows (notes/stranded.py `elsewhere`): said, not recorded
+    warnings: list[str] = omit_empty(default_factory=list)
     # message id -> the Bates number of the page its entry starts on (a production quotes them; not in the JSON form)
     message_bates: dict[str, str] = json_name(None, default_factory=dict)
