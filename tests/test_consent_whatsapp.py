@@ -100,3 +100,17 @@ def test_a_consent_given_after_an_opt_out_ends_it(cli, archive, tmp_path):
     assert cli("client", "consent", "Morgan Client", "--given", "2026-11-05", "--method", "written").exit_code == 0
     assert flags(archive) == stopped
     assert cli("verify").exit_code == 0
+
+
+def test_a_note_shows_a_whatsapp_time_at_its_precision(cli, archive, tmp_path):
+    """Second reader, round 15: `note show` printed a WhatsApp time with seconds the export never wrote."""
+    for args in (
+        ("client", "add", "Morgan Client"),
+        ("matter", "open", "M1", "--client", "Morgan Client", "--title", "Therapy"),
+        ("import", written(tmp_path / "a", "WhatsApp Chat with Morgan Client.txt", CHAT)),
+        ("file", "1", "--matter", "M1"),
+        ("note", "add", "M1", "Called instead", "--about", "#1.2"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    shown = cli("note", "show", "1").stdout.splitlines()
+    assert "  #1.2  2026-11-11 09:00 -05:00  out" in shown, shown

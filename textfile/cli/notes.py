@@ -250,7 +250,7 @@ def _show(n: notes.Note, tz) -> None:
         say("About the matter as a whole.")
     for m in n.messages:
         mark = f"  {CHANGED}" if m.changed else ""
-        say(f"  #{m.number}  {times.display(m.sent_at, tz)}  {m.direction}{mark}")
+        say(f"  #{m.number}  {times.display(m.sent_at, tz, m.time_precision)}  {m.direction}{mark}")
         for gone in m.missing_from_phone:  # (lifecycle/coverage.py)
             day = times.from_iso(gone["imported_at"]).astimezone(tz).strftime("%Y-%m-%d")
             say(f"    no longer on the phone: not in the export imported on {day} ({gone['file_name']})")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from textfile import times
 from textfile.errors import InvalidInput, NotFound
 from textfile.filing.names import require_conversation
-from textfile.results import Result
+from textfile.results import Result, omit_empty
 
 # A message's number as printed (#2.15), or the start of its id.
 _NUMBER = re.compile(r"#?(\d+)\.(\d+)")
@@ -60,6 +60,7 @@ class Bound(Result):
     # the later exports of its phone that no longer hold it (lifecycle/coverage.py), not since seen
     # again: {"import", "file_name", "imported_at"}
     missing_from_phone: list[dict] = field(default_factory=list)
+    time_precision: str | None = omit_empty(default=None)  # the source's ("minute": WhatsApp): printed at no finer one
 
 
 def resolve(conn: sqlite3.Connection, given: list[str]) -> list[str]:
@@ -241,7 +242,7 @@ def bound(conn: sqlite3.Connection, note_ids: list[int]) -> dict[int, list[Bound
     out: dict[int, list[Bound]] = {n: [] for n in note_ids}
     for r in conn.execute(
         "SELECT nm.note_id, nm.message_id, nm.content_hash, m.content_hash AS now, m.conversation_id, m.sent_at,"
-        " m.direction, m.rowid FROM note_messages nm JOIN messages m ON m.id = nm.message_id"
+        " m.direction, m.rowid, m.time_precision FROM note_messages nm JOIN messages m ON m.id = nm.message_id"
         " WHERE nm.note_id IN (SELECT value FROM json_each(?)) ORDER BY nm.note_id, m.sent_at, m.rowid",
         (json.dumps(note_ids),),
     ):
@@ -256,6 +257,7 @@ def bound(conn: sqlite3.Connection, note_ids: list[int]) -> dict[int, list[Bound
                 r["content_hash"],
                 r["now"],
                 r["content_hash"] != r["now"],
+                time_precision=r["time_precision"],
             )
         )
     _missing_from_phone(conn, [m for ms in out.values() for m in ms])
