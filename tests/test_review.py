@@ -166,6 +166,14 @@ def test_consent_refuses_what_does_not_make_sense(cli, sam):
     )
     r = cli("client", "consent", "Sam Client", "--given", "2024-01-02", "--method", "carrier pigeon")
     assert (r.exit_code, r.stderr) == (1, "Error: not a consent method: 'carrier pigeon' (written, verbal or text)\n")
+    # revoked already: a second --revoked (to mend the date) says how (second reader, round 15)
+    assert cli("client", "consent", "Sam Client", "--given", "2024-01-02", "--method", "text").exit_code == 0
+    assert cli("client", "consent", "Sam Client", "--revoked", "2024-02-02").exit_code == 0
+    assert cli("client", "consent", "Sam Client", "--revoked", "2024-02-05").stderr == (
+        "Error: client 'Sam Client' has no consent in force to revoke: consent 1 was revoked on 2024-02-02 00:00:00"
+        " -05:00; to correct that date, withdraw it as recorded by mistake (textfile client consent 'Sam Client'"
+        " --withdraw 1 --reason TEXT), record it again with --given, and revoke it on the right date\n"
+    )
 
 
 def test_consent_not_required_raises_no_such_flag(archive, cli, sam):

@@ -167,7 +167,7 @@ def test_the_cover_says_scope_filters_counts_settings_and_method(made):
         "Rule Open Reviewed Dismissed Cleared Total"
         " arrest (lexicon category) 1 0 0 0 1 content_limits (lexicon category) 0 0 1 0 1"
         " deadlines (lexicon category) 0 1 0 0 1 money (lexicon category) 1 0 0 0 1"
-        " after_hours_in (received after hours) 2 0 0 0 2 no_consent (no consent on record) 0 0 0 2 2"
+        " after_hours_in (received after hours) 2 0 0 0 2 no_consent (no consent in force) 0 0 0 2 2"
         " All rules 4 1 1 2 8",
         "Working hours: Mon-Fri 09:00-18:00, in America/New_York.",
         "Lexicon languages: en.",
@@ -235,7 +235,7 @@ def test_each_flag_shows_its_state_its_message_in_context_and_its_response(made)
     assert "مرحبا" in text and "<b>not bold</b> & {{ 7*7 }} ␇ bell," in text
     cleared = flags["no_consent", "1.4"]
     assert shown[cleared["id"]].startswith(
-        f"Flag {cleared['id']}: no consent on record: Sam Client Cleared by textfile on {local(cleared['decided_at'])}:"
+        f"Flag {cleared['id']}: no consent in force: Sam Client Cleared by textfile on {local(cleared['decided_at'])}:"
         " its rule no longer holds. Note: cleared by a scan"
     )
 

@@ -72,7 +72,7 @@ def test_a_conversation_taken_back_is_filed_by_the_automatic_rule_as_any_other(c
 
 
 def test_a_client_renamed_is_named_so_in_the_reasons_of_open_flags(cli, archive):
-    """A flag's reason names its clients ("no consent on record: Sam Client"): renamed, the reason follows at
+    """A flag's reason names its clients ("no consent in force: Sam Client"): renamed, the reason follows at
     once, said as a reason changed (second reader, round 2: the old name stayed)."""
     ingest_records(archive, [msg(1, "Can we talk?"), msg(2, "Yes, call me at 5", out=True)])
     assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0

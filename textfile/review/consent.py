@@ -165,7 +165,16 @@ def give_consent(
 def revoke_consent(conn: sqlite3.Connection, name: str, revoked: str, tz) -> Consent:
     client = client_row(conn, name)
     at = times.parse_user_instant(revoked, tz)
-    standing = [c for c in consents(conn, client["id"]) if c.revoked_at is None and c.withdrawn_at is None]
+    recorded = [c for c in consents(conn, client["id"]) if c.withdrawn_at is None]
+    standing = [c for c in recorded if c.revoked_at is None]
+    if not standing and recorded:  # (a revocation's date mended: said how, second reader, round 15)
+        was = recorded[-1]
+        raise Conflict(
+            f"client {client['name']!r} has no consent in force to revoke: consent {was.id} was revoked on"
+            f" {times.display(was.revoked_at, tz)}; to correct that date, withdraw it as recorded by mistake"
+            f" (textfile client consent {client['name']!r} --withdraw {was.id} --reason TEXT), record it again"
+            " with --given, and revoke it on the right date"
+        )
     if not standing:
         raise Conflict(f"client {client['name']!r} has no consent on record to revoke")
     last = standing[-1]

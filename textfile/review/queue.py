@@ -28,7 +28,7 @@ RULE_NAMES = {
     "after_hours_out": "sent after hours",
     "opt_out": "opt-out or opt-in",
     "after_opt_out": "texted after an opt-out",
-    "no_consent": "no consent on record",
+    "no_consent": "no consent in force",  # (one revoked, or given since, may be on record)
     "minor": "a minor client",
 }
 
