@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 
 from test_review_unsent import DRAFT, FAILED, RECEIVED, SENT, backup, old_rules, sms
@@ -68,3 +69,29 @@ def test_a_weekly_run_that_imports_nothing_still_reviews_the_archive_as_it_stand
     assert json.loads(cli("status", "--json").stdout)["open_flags"] == {"deadlines": 1}
     again = cli("archive", inbox, "--out", out).stdout.splitlines()  # (nothing changed since: nothing said)
     assert not [line for line in again if line.startswith("  review")]
+
+
+def test_review_show_lists_every_decision_made_on_a_flag(cli, tmp_path, monkeypatch):
+    """Second reader, round 15: after an ack and a reopen, `review show` said only "open": the ack, its note and the
+    reopen's reason were in `review_decisions` (and as hashes in the audit log), and shown nowhere."""
+    monkeypatch.setenv("LOGNAME", "paralegal3")
+    assert cli("client", "add", "Sam Client", "--phone", "(202) 555-0143").exit_code == 0
+    assert (
+        cli("import", backup(tmp_path, "sms-week.xml", sms(0, RECEIVED, "The court date is tomorrow")), "-q").exit_code
+        == 0
+    )
+    [flag] = [f["id"] for f in json.loads(cli("review", "--json").stdout)["flags"] if f["rule"] == "deadlines"]
+    assert cli("review", "show", str(flag)).stdout.splitlines()[1].startswith("> #1.1")  # (no decision: none listed)
+    assert cli("review", "ack", str(flag), "--note", "wrong flag", "--by", "Dr Lee").exit_code == 0
+    assert cli("review", "reopen", str(flag), "--reason", "acked the wrong flag").exit_code == 0
+    shown = cli("review", "show", str(flag)).stdout.splitlines()
+    assert [re.sub(r" on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [-+]\d\d:\d\d", "", line) for line in shown[1:4]] == [
+        "  Decisions, oldest first:",
+        "    reviewed by Dr Lee, entered by paralegal3: wrong flag",
+        "    reopened by paralegal3: acked the wrong flag",
+    ]
+    history = json.loads(cli("review", "show", str(flag), "--json").stdout)["history"]
+    assert [(d["state"], d["note"], d["by"], d["entered_by"]) for d in history] == [
+        ("reviewed", "wrong flag", "Dr Lee", "paralegal3"),
+        ("open", "acked the wrong flag", "paralegal3", "paralegal3"),
+    ]

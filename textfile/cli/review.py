@@ -166,7 +166,7 @@ def _response(f: queue.Flag) -> str:
 def review_show(
     flag: Annotated[int, typer.Argument(help="The flag's number.")], json_: Json = False, quiet: Quiet = False
 ):
-    """One flag: its message with the two before and after it, why it was raised, the response, and its state.
+    """One flag: its message with the two before and after it, why it was raised, the response, its state, and every decision a person made on it.
 
     Example: textfile review show 12"""
     with open_archive() as archive:
@@ -185,6 +185,12 @@ def _show_flag(f: queue.Flag, tz) -> None:
         if f.state == "cleared" and (note or "").startswith(SCAN_CLEARED):  # (not "by textfile …: cleared by a scan")
             by, note = "a scan", note[len(SCAN_CLEARED) :]
         say(f"  {f.state} by {by} on {times.display(f.decided_at, tz)}" + (f": {note}" if note else ""))
+    if len(f.history) > 1 or (f.history and f.history[-1].state != f.state):  # (what came before the state now)
+        say("  Decisions, oldest first:")
+        for d in f.history:
+            entered = f", entered by {d.entered_by}" if d.entered_by != d.by else ""
+            said = "reopened" if d.state == "open" else d.state
+            say(f"    {said} by {d.by} on {times.display(d.at, tz)}{entered}" + (f": {d.note}" if d.note else ""))
     for line in f.context:
         mark = ">" if line.number == f.number else " "
         who = "me" if line.direction == "out" else (line.sender or "?")

@@ -18,7 +18,7 @@ from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import client_row, matter_row
 from textfile.fingerprint import sha256_text
-from textfile.results import Result
+from textfile.results import Result, omit_empty
 from textfile.review import response, settings
 from textfile.review.response import Response
 
@@ -98,6 +98,21 @@ class Flag(Result):
     waiting_s: int | None = None
     context: list[Line] = field(default_factory=list)
     time_precision: str | None = None  # the source's ("minute": WhatsApp): its time is printed no finer
+    # (`review show`) every decision a person made on it, oldest first (`review_decisions`, m027): its state is
+    # only the latest (second reader, round 15: an ack, then a reopen, showed only "open")
+    history: list[Decided] = omit_empty(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class Decided(Result):
+    """A decision a person made on a flag (`review ack|dismiss|reopen`): the state it put the flag in, the note (a
+    reopen's reason), who decided, when, and who entered it."""
+
+    state: str
+    note: str | None
+    by: str
+    at: str
+    entered_by: str
 
 
 @dataclass(slots=True, eq=False)
@@ -247,6 +262,14 @@ def flags(
             flag.response.number = numbers(*facts_at[flag.response.message_id])
         if context:
             flag.context = _context(conn, numbers, r["conversation_id"], r["mrow"], r["sent_at"], context)
+            flag.history = [
+                Decided(*d)
+                for d in conn.execute(
+                    "SELECT state, note, decided_by, decided_at, entered_by FROM review_decisions WHERE flag_id = ?"
+                    " ORDER BY id",
+                    (flag.id,),
+                )
+            ]
         out.append(flag)
     return out
 
