@@ -231,3 +231,10 @@ CALLS_CODES = f"{CODES} — as written: 2025550143 as +12025550143"  # (calls-20
 SMS_CODES = (  # (sms-20240301.xml and sms-20240308.xml)
     f"{CODES} — as written: (202) 555-0143 as +12025550143, 2025550143 as +12025550143, 2025550191 as +12025550191"
 )
+
+
+# What `import` says of a WhatsApp export read in the archive's zone (America/New_York) with no --tz (cli/imports.py).
+ZONE_SAID = (
+    "  assumed: times read as wall-clock times in America/New_York, the archive's zone (the export writes none);"
+    " pass --tz ZONE if the phone was set to another\n"
+)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, snapshot
+from conftest import CORPUS, FIXTURES, ZONE_SAID, snapshot
 from whatsapp_build import build_zip, damage, declare_size, encrypt
 
 from textfile import times
@@ -2794,7 +2794,7 @@ def test_the_import_says_how_each_time_a_dst_change_left_open_was_read(cli, arch
     done = cli("import", chat)
     assert done.exit_code == 0, done.output
     assert done.output == (
-        f"{chat}: whatsapp, added 9, already present 0, updated 0, skipped 0\n  assumed: {notice}\n"
+        f"{chat}: whatsapp, added 9, already present 0, updated 0, skipped 0\n{ZONE_SAID}  assumed: {notice}\n"
         "1 conversation of this export waits to be filed: 1 (textfile conversations --unfiled; textfile file N --matter REF,"
         " or textfile conversation ignore N)\n"
     )

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import ZONE_SAID, snapshot
 
 from textfile.errors import ImportFailed, TextfileError
 from textfile.ingest import import_path
@@ -1044,9 +1044,9 @@ def test_a_line_of_another_style_is_named_on_the_imports_transcript(cli, archive
         " the message before it (an export writes every header in one style)"
     )
     done = cli("import", export)
-    assert (done.exit_code, done.output) == (
+    assert (done.exit_code, done.output) == (  # (the zone, as the transcript says it: second reader, round 15)
         0,
-        f"{export}: whatsapp, added 2, already present 0, updated 0, skipped 0\n  warning: {warning}\n1 conversation of"
+        f"{export}: whatsapp, added 2, already present 0, updated 0, skipped 0\n{ZONE_SAID}  warning: {warning}\n1 conversation of"
         " this export waits to be filed: 1 (textfile conversations --unfiled; textfile file N --matter REF, or textfile"
         " conversation ignore N)\n",
     )

@@ -147,11 +147,14 @@ def _import_one(archive, path: Path, options: dict, quiet: bool) -> ImportResult
         warn(f"Error: {exc}")
         return ImportFailure(str(path), exc.reason)
     if not quiet:
-        _say_import(result)
+        _say_import(result, None if options["tz"] else archive.settings.tz)
     return result
 
 
-def _say_import(r: ImportResult) -> None:
+def _say_import(r: ImportResult, archive_zone: str | None = None) -> None:
+    """What one import did, and what it assumed; `archive_zone`: the archive's, where no --tz was given (a format
+    whose times carry no zone read in it is said so, as the transcript says it: second reader, round 15)."""
+    from textfile.importers import by_name
     from textfile.lifecycle import coverage
     from textfile.weekly.log import import_notes
 
@@ -161,6 +164,11 @@ def _say_import(r: ImportResult) -> None:
     )
     for reason, count in r.skipped.items():
         say(f"  skipped {count:,}: {reason}")
+    if archive_zone is not None and r.zone == archive_zone and by_name(r.format).WALL_CLOCK:
+        say(
+            f"  assumed: times read as wall-clock times in {r.zone}, the archive's zone (the export writes none);"
+            " pass --tz ZONE if the phone was set to another"
+        )
     for line in import_notes(r.assumptions, r.warnings):
         say(f"  {line}")
     if line := coverage.import_line(r.missing_from_phone, r.seen_again):
