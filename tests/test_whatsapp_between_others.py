@@ -68,6 +68,8 @@ def test_a_clients_thread_without_the_owner_is_archived_between_others(cli, arch
         ("in", "Pat Spouse", "Did he say anything about the locks?"),
     ]
     assert rows(archive, "SELECT file_name, custodian FROM imports") == [(path.name, "Sam Client")]
+    # found on the client's phone (round 16: productions said the owner's, and `deletable` "safe to delete")
+    assert rows(archive, "SELECT import_id, client_id, phone FROM import_custodians") == [(1, 1, "")]
     # next week's longer export: only what is new, in the same conversation
     longer = export(tmp_path / "later", SPOUSE + "06/04/2024, 09:00 - Sam Client: He changed the locks\n")
     r = cli("import", longer, *args)
@@ -83,7 +85,15 @@ def test_a_clients_thread_without_the_owner_is_archived_between_others(cli, arch
     text = " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout.split())
     assert text.count("between others (you are not in this thread)") == 3
     assert "(owner)" not in text and "outgoing" not in text
+    assert "found on Sam Client's phone only" in " ".join(cli("deletable").stdout.split())
     assert cli("verify").exit_code == 0
+    # --custodian names a client of the archive, as for every format
+    r = cli("import", longer, "--custodian", "Pat Spouse", "--me", "Sam Client")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {longer}: --custodian 'Pat Spouse' is not a client of this archive: add them first (textfile client"
+        " add 'Pat Spouse')\n",
+    )
 
 
 def test_the_owners_own_chat_of_the_same_name_is_another_conversation(cli, archive, tmp_path):

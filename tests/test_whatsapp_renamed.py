@@ -151,6 +151,7 @@ def test_another_chat_sharing_one_message_imports_and_its_own_renamed_export_nam
 
 def test_a_clients_own_export_imports_with_custodian(cli, archive, tmp_path):
     imported(cli, SAM)
+    assert cli("client", "add", "Sam Client").exit_code == 0  # (--custodian names a client: round 16)
     theirs = written(tmp_path / "WhatsApp Chat with Alex Owner.txt", SAM.read_text("utf-8") + NEW_LINE)
     assert refused(cli, archive, theirs, "--me", "Sam Client") == [  # (the owner wrote in it: round 12)
         f"Error: {theirs}: --me 'Sam Client' names 'Sam Client', but 'Alex Owner', who is you (the archive's owner),"

@@ -168,6 +168,8 @@ def import_path(
         )
         if phone is None and custodian and custodian.strip().casefold() != archive.settings.owner_name.casefold():
             options = replace(options, another_phone=True)  # (a format read as written: WhatsApp)
+            phone = _clients_export(archive, path, custodian)
+            custodian = phone.name
         try:
             size, sha, folder = _digest(path, module, digest)
         except OSError as exc:
@@ -357,6 +359,21 @@ def _named_as_before(
             )
             return replace(options, conversation=told), recorded | {"conversation": told, "named_as": earlier}, [notice]
     return options, recorded, []
+
+
+def _clients_export(archive: Archive, path: Path, custodian: str) -> CustodianPhone:
+    """A client's own export of a format read as written (WhatsApp: every line names its sender), as
+    `import_custodians` records it: the client, who must be one, and no number (the export gives none).
+    Its messages are found on the client's phone, not the owner's: a production's `found_on` and `deletable`
+    said the owner's (second reader, round 16)."""
+    row = archive.conn.execute("SELECT id, name FROM clients WHERE name = ?", (custodian.strip(),)).fetchone()
+    if row is None:
+        raise ImportFailed(
+            path,
+            f"--custodian {custodian.strip()!r} is not a client of this archive: add them first"
+            f" (textfile client add {custodian.strip()!r})",
+        )
+    return CustodianPhone(row["id"], row["name"], frozenset(), "", None)
 
 
 def _source(
