@@ -136,3 +136,31 @@ def test_a_chat_archived_with_the_client_as_its_owner_is_read_as_before():
     assert _without_the_owner(senders, replace(options, another_phone=False), "Pat Spouse", "Sam Client")[1] is False
     assert _without_the_owner({**senders, "Alex Owner": 1}, options, "Pat Spouse", "Sam Client")[1] is False
     assert _without_the_owner(senders, options, "Alex Owner", "Sam Client")[1] is False
+
+
+def test_a_thread_without_the_owner_raises_no_flag_of_the_owners_duties(cli, archive, tmp_path):
+    """Second reader, round 16: the client's STOP to their spouse, in a thread on the client's phone the owner is not
+    in, was taken for the client's opt-out of the owner's texts (on the cover, in `client consent`, and flagging
+    the owner's next text to them), and their texts at night were flagged as received after hours, each waiting
+    for a response no one of the firm owed. The lexicons still read it."""
+    for args in (
+        ("settings", "--hours", "Mon-Fri 09:00-18:00"),
+        ("client", "add", "Sam Client", "--phone", "+12025550143"),
+        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease"),
+        ("client", "consent", "Sam Client", "--given", "2024-01-01", "--method", "written"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    night = "05/04/2024, 22:01 - Sam Client: STOP\n05/04/2024, 22:02 - Pat Spouse: I feel unsafe around you\n"
+    path = export(tmp_path / "sam", night)
+    assert cli("import", path, "--custodian", "Sam Client", "--me", "Sam Client", "--date-order", "dmy").exit_code == 0
+    mine = export(
+        tmp_path / "mine", "08/04/2024, 10:00 - Alex Owner: See you Friday\n", "WhatsApp Chat with Sam Client.txt"
+    )
+    assert cli("import", mine, "--date-order", "dmy").exit_code == 0
+    for conversation in ("1", "2"):
+        assert cli("file", conversation, "--matter", "M-1").exit_code == 0
+    assert rows(
+        archive,
+        "SELECT f.rule, m.body, f.state FROM review_flags f JOIN messages m ON m.id = f.message_id ORDER BY f.id",
+    ) == [("safety", "I feel unsafe around you", "open")]
+    assert "opted out" not in cli("client", "consent", "Sam Client").stdout

@@ -63,6 +63,7 @@ def sent(m: str = "m") -> str:
 NOT_ASIDE = "m.conversation_id NOT IN (SELECT conversation_id FROM conversation_ignores)"
 SAID = f"(m.direction = 'in' OR (m.direction = 'out' AND {sent()}))"
 TEXT = f"m.kind = 'message' AND {SAID} AND {NOT_ASIDE}"
+WITH_YOU = consent.WITH_YOU  # (a thread the owner is in: see there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +233,7 @@ def hours_holds(conn: sqlite3.Connection, working, tz, scope: Scope) -> None:
     from textfile.review import periods
 
     first, last = conn.execute(
-        f"SELECT min(m.sent_at), max(m.sent_at) FROM messages m WHERE {scope.sql()} AND {TEXT}"
+        f"SELECT min(m.sent_at), max(m.sent_at) FROM messages m WHERE {scope.sql()} AND {TEXT} AND {WITH_YOU}"
     ).fetchone()
     if first is None:
         return
@@ -251,7 +252,7 @@ def hours_holds(conn: sqlite3.Connection, working, tz, scope: Scope) -> None:
         "INSERT OR IGNORE INTO temp.review_holds SELECT m.rowid, 'after_hours_' || m.direction,"
         f" json_object('local', strftime('%Y-%m-%dT%H:%M', m.sent_at, {offset} || ' minutes')"
         f"   || printf('%+03d:%02d', {offset} / 60, abs({offset}) % 60))"
-        f" FROM messages m WHERE {scope.sql()} AND {TEXT}"
+        f" FROM messages m WHERE {scope.sql()} AND {TEXT} AND {WITH_YOU}"
         " AND coalesce((SELECT close_at FROM temp.review_open WHERE open_at <= m.sent_at ORDER BY open_at DESC LIMIT 1), '')"
         "     <= m.sent_at"
     )
@@ -279,7 +280,7 @@ def opt_out_holds(conn: sqlite3.Connection, scope: Scope) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO temp.review_holds SELECT m.rowid, 'opt_out',"
         " json_object('change', o.change, 'handle', o.handle, 'keyword', o.keyword)"
-        f" FROM opt_outs o CROSS JOIN messages m ON m.id = o.message_id WHERE {scope.sql()} AND {TEXT}"
+        f" FROM opt_outs o CROSS JOIN messages m ON m.id = o.message_id WHERE {scope.sql()} AND {TEXT} AND {WITH_YOU}"
     )
     by_handle: dict[str, list[consent.OptChange]] = defaultdict(list)
     for change in consent.opt_changes(conn):
@@ -399,7 +400,7 @@ def _name(
             args.append(value)
     conn.execute(
         "INSERT INTO temp.review_named SELECT m.rowid, ?, ? FROM messages m WHERE m.conversation_id = ?"
-        f" AND {' AND '.join(conditions)} AND {scope.sql()} AND {TEXT}",
+        f" AND {' AND '.join(conditions)} AND {scope.sql()} AND {TEXT} AND {WITH_YOU}",
         args,
     )
 

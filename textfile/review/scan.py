@@ -53,7 +53,7 @@ UNSENT_CLEARED = {
 # reach the messages already read, is a new value here, so that the next scan of an archive reads every
 # message again with the rules as they are now. Issue 36: a text the owner never sent (a draft, a failed
 # or a queued text) is no text the owner sent (rules.sent); the flags the rules before raised on one clear.
-RULES = "sent texts only"
+RULES = "sent texts only; threads between others"
 
 
 @dataclass(slots=True, eq=False)
