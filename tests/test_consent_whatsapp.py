@@ -114,3 +114,20 @@ def test_a_note_shows_a_whatsapp_time_at_its_precision(cli, archive, tmp_path):
         assert cli(*args).exit_code == 0, args
     shown = cli("note", "show", "1").stdout.splitlines()
     assert "  #1.2  2026-11-11 09:00 -05:00  out" in shown, shown
+
+
+def test_a_consent_that_ended_an_opt_out_ends_it_only_while_in_force():
+    """Second reader, round 16: STOP, then a consent, revoked since: a text after the revocation was flagged by
+    nothing (the consent given before the STOP still covered it). The opt-out holds again from the revocation,
+    unless the client opted back in by text meanwhile."""
+    from textfile.review.consent import OptChange
+    from textfile.review.rules import _opted_out_spans
+
+    stop = OptChange("m1", 1, "Morgan Client", "out", "STOP", "2026-11-10T15:30:00.000Z")
+    start = OptChange("m2", 1, "Morgan Client", "in", "START", "2026-11-13T15:00:00.000Z")
+    given, revoked = "2026-11-12T15:00:00.000Z", "2026-11-14T15:00:00.000Z"
+    assert _opted_out_spans([stop], [(given, None)]) == [(stop.at, given, stop)]
+    assert _opted_out_spans([stop], [(given, revoked)]) == [(stop.at, given, stop), (revoked, None, stop)]
+    assert _opted_out_spans([stop, start], [(given, revoked)]) == [(stop.at, given, stop)]
+    # a consent given before the opt-out ends nothing, revoked or not
+    assert _opted_out_spans([stop], [("2026-11-01T04:00:00.000Z", revoked)]) == [(stop.at, None, stop)]

@@ -24,6 +24,7 @@ every message.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import sqlite3
@@ -320,33 +321,54 @@ def opt_out_holds(conn: sqlite3.Connection, scope: Scope) -> None:
     )
 
 
-def _consents_given(conn: sqlite3.Connection, handles: list[str]) -> dict[str, list[str]]:
-    """When each of these handles' client gave a consent to be texted (none withdrawn as recorded by mistake)."""
-    given: dict[str, list[str]] = defaultdict(list)
-    for handle, at in conn.execute(
-        f"SELECT h.handle, k.given_at FROM ({consent.CLIENTS_HANDLES}) h JOIN consents k ON k.client_id = h.client_id"
-        " WHERE k.withdrawn_at IS NULL AND h.handle IN (SELECT value FROM json_each(?)) ORDER BY 1, 2",
+def _consents_given(conn: sqlite3.Connection, handles: list[str]) -> dict[str, list[tuple[str, str | None]]]:
+    """When each of these handles' client gave a consent to be texted, and revoked it (None: in force), none
+    withdrawn as recorded by mistake."""
+    given: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for handle, at, revoked in conn.execute(
+        f"SELECT h.handle, k.given_at, k.revoked_at FROM ({consent.CLIENTS_HANDLES}) h JOIN consents k"
+        " ON k.client_id = h.client_id WHERE k.withdrawn_at IS NULL AND h.handle IN (SELECT value FROM json_each(?))"
+        " ORDER BY 1, 2",
         (json.dumps(handles),),
     ):
-        given[handle].append(at)
+        given[handle].append((at, revoked))
     return given
 
 
 def _opted_out_spans(
-    said: list[consent.OptChange], consents_given: list[str] = ()
+    said: list[consent.OptChange], consents: list[tuple[str, str | None]] = ()
 ) -> list[tuple[str, str | None, consent.OptChange]]:
     """(from, until or None, the opt-out) for each time a handle's last word was an opt-out. A consent its client
     gave after it (agreed in a session or in writing to be texted again, recorded with `client consent --given`)
-    ends it, as an opt-in does: the carriers' START was the only way back in (second reader, round 15)."""
-    spans, stop = [], None
-    for at, change in sorted([(c.at, c) for c in said] + [(at, None) for at in consents_given], key=lambda x: x[0]):
-        if change is not None and change.change == "out" and stop is None:
-            stop = change
-        elif (change is None or change.change == "in") and stop is not None:
-            spans.append((stop.at, at, stop))
+    ends it, as an opt-in does: the carriers' START was the only way back in (second reader, round 15); only while
+    in force: revoked, the opt-out it ended holds again from then (round 16: a text after the revocation was
+    flagged by nothing, the consent given before the opt-out being still in force)."""
+    events = [(c.at, 0, i, c) for i, c in enumerate(said)] + [
+        (given, 1, len(said) + i, revoked) for i, (given, revoked) in enumerate(consents)
+    ]
+    heapq.heapify(events)
+    spans, stop, since, n = [], None, None, len(events)
+    resumable = None  # the opt-out a consent ended, that its revocation makes hold again (unless a START came)
+    while events:
+        at, kind, _, x = heapq.heappop(events)
+        if kind == 0:  # (a keyword: STOP, or START)
+            resumable = None
+            if x.change == "out" and stop is None:
+                stop, since = x, at
+            elif x.change == "in" and stop is not None:
+                spans.append((since, at, stop))
+                stop = None
+        elif kind == 1 and stop is not None:  # (a consent given; `x`: when it was revoked, or None)
+            spans.append((since, at, stop))
+            if x is not None:
+                n += 1
+                heapq.heappush(events, (x, 2, n, stop))
+                resumable = stop
             stop = None
+        elif kind == 2 and stop is None and resumable is x:  # (that consent revoked)
+            stop, since, resumable = x, at, None
     if stop is not None:
-        spans.append((stop.at, None, stop))
+        spans.append((since, None, stop))
     return spans
 
 

@@ -97,7 +97,7 @@ def signatures(conn: sqlite3.Connection, lexicon, setting: settings.ReviewSettin
                     ),
                     _sum(  # (a consent given after an opt-out ends it: `rules._opted_out_spans`)
                         conn,
-                        f"SELECT h.handle, k.given_at FROM ({consent.CLIENTS_HANDLES}) h JOIN consents k"
+                        f"SELECT h.handle, k.given_at, k.revoked_at FROM ({consent.CLIENTS_HANDLES}) h JOIN consents k"
                         " ON k.client_id = h.client_id WHERE k.withdrawn_at IS NULL"
                         " AND h.handle IN (SELECT handle FROM opt_outs) ORDER BY 1, 2",
                     ),
