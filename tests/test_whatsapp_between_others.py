@@ -164,3 +164,45 @@ def test_a_thread_without_the_owner_raises_no_flag_of_the_owners_duties(cli, arc
         "SELECT f.rule, m.body, f.state FROM review_flags f JOIN messages m ON m.id = f.message_id ORDER BY f.id",
     ) == [("safety", "I feel unsafe around you", "open")]
     assert "opted out" not in cli("client", "consent", "Sam Client").stdout
+
+
+def test_a_thread_without_the_owner_is_never_archived_again_in_the_owners_frame(cli, archive, tmp_path):
+    """Second reader, round 16: the same thread read without --custodian (a paralegal's slip) was refused as a
+    "renamed export" with the advice --conversation, which archived it whole a second time with the client as its
+    owner; a group on the client's phone the owner was added to since was archived again as a second conversation
+    the same way. Each is refused, saying what to do; the same bytes again, with --custodian alone, go in as before."""
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    path = export(tmp_path / "sam")
+    dmy = ("--date-order", "dmy")
+    assert cli("import", path, "--custodian", "Sam Client", "--me", "Sam Client", *dmy).exit_code == 0
+    again = cli("import", path, "--custodian", "Sam Client", *dmy, "--json")  # (no --me: as the import before)
+    assert again.exit_code == 0, again.output
+    [result] = json.loads(again.stdout)
+    assert (result["added"], result["already_present"], result["conversations"]) == (0, 3, [1])
+    assert (
+        f"{path.name}: read as the thread on the client's phone that you are not in, 'Sam Client' being the client,"
+        " as an earlier import of it was told (--me); pass --me NAME if that is wrong"
+    ) in result["assumptions"]
+    before = snapshot(archive)
+    slip = cli("import", path, "--me", "Sam Client", *dmy)
+    assert (slip.exit_code, slip.stderr) == (
+        1,
+        f"Error: {path}: the chat 'Pat Spouse' is archived as a thread on a client's phone that you are not in"
+        " (conversation 1, read with --me 'Sam Client' and --custodian): import its exports the same way, with"
+        " --custodian CLIENT --me 'Sam Client', or name another chat with --conversation NAME\n",
+    )
+    joined = export(
+        tmp_path / "week2",
+        SPOUSE + "06/04/2024, 09:00 - Sam Client added Alex Owner\n06/04/2024, 09:05 - Alex Owner: Hello\n",
+    )
+    for args in ((), ("--conversation", "Pat Spouse")):
+        r = cli("import", joined, "--custodian", "Sam Client", *dmy, *args)
+        assert (r.exit_code, r.stderr) == (
+            1,
+            f"Error: {joined}: the chat 'Pat Spouse' is archived as a thread on the client's phone that you were not in"
+            " (conversation 1), and in this export you write in it (added since?): textfile cannot yet add it to"
+            " that conversation, whose messages would be read as sent to you; to archive it apart, as a conversation"
+            " of its own, name it with --conversation NAME (another name: the messages both hold are then archived"
+            " twice)\n",
+        )
+    assert snapshot(archive) == before

@@ -42,6 +42,7 @@ from textfile.importers.whatsapp.people import (
     _chat_name,
     _conversation,
     _fold,
+    _not_a_thread_without_you,
     _not_named_after_the_owner,
     _owner,
     _participants,
@@ -143,6 +144,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     source_key, alone = _without_the_owner(senders, options, chat.name, owner)
     if not alone:
         _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
+        _not_a_thread_without_you(path, chat.name, source_key, options)
     said = options.chat_date_orders.get(source_key)
     order, order_notice = _date_order(source, survey, options, said, source_key in options.chat_owners)
     _refuse_lines_read_otherwise(source, survey, options, order, options.chat_date_orders_given.get(source_key, {}))

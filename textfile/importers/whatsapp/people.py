@@ -230,6 +230,13 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
                 kind="assumption",
             )
         if options.another_phone:  # (a client's phone: the thread may be one they had without you)
+            client = _client_before(senders, options, chat_name)
+            if client is not None:
+                return client, Notice(
+                    f"{path.name}: read as the thread on the client's phone that you are not in, {_said(client)!r}"
+                    " being the client, as an earlier import of it was told (--me); pass --me NAME if that is wrong",
+                    kind="assumption",
+                )
             raise ImportFailed(
                 path,
                 f"none of the senders is you (the archive's owner {options.owner_name!r}); senders found:"
@@ -344,6 +351,48 @@ def _without_the_owner(senders: dict[str, int], options: ImportOptions, chat_nam
         and not any(_is_archive_owner(name, options) for name in senders)
     )
     return (key + WITHOUT_THE_OWNER, True) if alone else (key, False)
+
+
+def _client_before(senders: dict[str, int], options: ImportOptions, chat_name: str) -> str | None:
+    """The sender an earlier import of this chat from a client's phone was told is the client (--me), where the archive
+    holds it as a thread the owner is not in (`_without_the_owner`), with one such sender: next week's export, or
+    the same bytes again, is read as that one was (second reader, round 16)."""
+    prefix = f"{_fold(chat_name)}|"
+    held = {
+        k[len(prefix) : -len(WITHOUT_THE_OWNER)]
+        for k in options.chat_owners
+        if k.startswith(prefix) and k.endswith(WITHOUT_THE_OWNER)
+    }
+    named = [name for name in sorted(senders) if _fold(_as_written(name)) in held]
+    return named[0] if len(named) == 1 else None
+
+
+def _not_a_thread_without_you(path: Path, chat_name: str, source_key: str, options: ImportOptions) -> None:
+    """Refuse an export read in the owner's frame of a chat the archive holds as a thread on a client's phone that
+    the owner is not in (`_without_the_owner`), which would be archived again, whole, as a second conversation
+    (second reader, round 16): read from the client's phone without --custodian (a paralegal's slip), the way in is
+    --custodian; from the client's phone with the owner in it now (added to the group since), textfile cannot add it
+    to that conversation (its earlier messages would be read as sent to the owner), and says so."""
+    prefix = f"{_fold(chat_name)}|"
+    if source_key + WITHOUT_THE_OWNER in options.chat_owners:
+        conv_id = options.chat_owners[source_key + WITHOUT_THE_OWNER][1]
+        raise ImportFailed(
+            path,
+            f"the chat {chat_name!r} is archived as a thread on a client's phone that you are not in (conversation"
+            f" {conv_id}, read with --me {options.me!r} and --custodian): import its exports the same way, with"
+            f" --custodian CLIENT --me {options.me!r}, or name another chat with --conversation NAME",
+        )
+    held = sorted(
+        c for k, (_n, c) in options.chat_owners.items() if k.startswith(prefix) and k.endswith(WITHOUT_THE_OWNER)
+    )
+    if options.another_phone and held:
+        raise ImportFailed(
+            path,
+            f"the chat {chat_name!r} is archived as a thread on the client's phone that you were not in (conversation"
+            f" {held[0]}), and in this export you write in it (added since?): textfile cannot yet add it to that"
+            " conversation, whose messages would be read as sent to you; to archive it apart, as a conversation of"
+            " its own, name it with --conversation NAME (another name: the messages both hold are then archived twice)",
+        )
 
 
 def _is_archive_owner(name: str, options: ImportOptions) -> bool:
