@@ -60,6 +60,12 @@ def test_a_whatsapp_clients_stop_is_on_the_cover_and_in_client_consent(cli, arch
     text = " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout.split())
     assert "Opted out: “STOP” from Morgan Client on 2026-11-10 18:30 -05:00, message #1.1." in text
     assert "from Kit Other" not in text and "No opt-out" not in text
+    # filed to another client's matter too, the chat is no longer known to be Morgan's alone (round 16)
+    assert cli("client", "add", "Riley Other").exit_code == 0
+    assert cli("matter", "open", "R1", "--client", "Riley Other", "--title", "Lease").exit_code == 0
+    assert cli("file", "1", "--matter", "R1", "--also").exit_code == 0
+    assert "opted out" not in cli("client", "consent", "Riley Other").stdout
+    assert "opted out: Morgan Client sent STOP" in cli("client", "consent", "Morgan Client").stdout  # (named so)
 
 
 def flags(archive) -> list[tuple]:
