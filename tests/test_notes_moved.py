@@ -11,7 +11,7 @@ import json
 import pytest
 from conftest import ingest_records, msg
 
-from textfile import audit
+from textfile import audit, times
 from textfile.fingerprint import sha256_text
 
 ADVICE = "Advised Sam to keep paying rent into escrow."
@@ -111,6 +111,15 @@ def test_note_move_keeps_the_note_and_is_audited(cli, refiled):
     }
     assert "Left behind" not in cli("note", "list").stdout
     assert cli("status", "--json").stdout.count("notes_left_behind") == 0
+    # `note show` says it moved (second reader, round 16: only the audit log did)
+    (at,) = conn.execute("SELECT at FROM audit_log WHERE command = 'note move'").fetchone()
+    shown = cli("note", "show", "1").stdout.splitlines()
+    assert shown[1] == (
+        f"Moved from M-1 to M-2 {times.display(at, times.zone('America/New_York'))} by {audit.current_user()}"
+        f" (reason's sha256 {sha256_text('the conversation is M-2' + chr(39) + 's')[:16]}…)"
+    )
+    [move] = json.loads(cli("note", "show", "1", "--json").stdout)["moves"]
+    assert (move["from"], move["to"], move["at"]) == ("M-1", "M-2", at)
     assert cli("verify").exit_code == 0
 
 

@@ -240,6 +240,11 @@ def _show(n: notes.Note, tz) -> None:
             f"Withdrawn {times.display(n.withdrawn_at, tz)} by {n.withdrawn_by} (reason's sha256"
             f" {n.withdrawn_why_sha256[:16]}…): not listed, shown in transcripts or logged as privileged."
         )
+    for m in n.moves:  # (a note whose messages were refiled: `note move`)
+        say(
+            f"Moved from {m['from']} to {m['to']} {times.display(m['at'], tz)} by {m['by']} (reason's sha256"
+            f" {m['why_sha256'][:16]}…)"
+        )
     say(f"Privileged: {n.current.basis}" if n.privileged else "Not privileged")
     if n.conversation is not None:
         say(

@@ -60,6 +60,9 @@ class Note(Result):
     warnings: list[str] = omit_empty(default_factory=list)
     # (in force) left behind: messages it concerns no longer filed to its matter at their time (stranded.py)
     stranded: Stranded | None = omit_empty(default=None)
+    # (`note show`) each time it was moved to another matter (`note move`): {at, from, to, by, why_sha256}, from the
+    # audit log, which alone records it (the note's row holds its matter now)
+    moves: list[dict] = omit_empty(default_factory=list)
 
     JSON_PROPERTIES = ("privileged",)
 

@@ -16,6 +16,7 @@ byte of a note from the file, and the audit log is append-only.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import NamedTuple
 
@@ -228,6 +229,17 @@ def one(conn: sqlite3.Connection, note_id: int) -> Note:
     found = read(conn, "n.id = ?", (note_id,))
     if not found:
         raise NotFound(f"no note {note_id} (see `textfile note list`)")
+    found[0].moves = [
+        {"at": at, "from": d["from"], "to": d["matter"], "by": d["by"], "why_sha256": d["why_sha256"]}
+        for at, d in (
+            (at, json.loads(details))
+            for at, details in conn.execute(
+                "SELECT at, details FROM audit_log WHERE command = 'note move'"
+                " AND json_extract(details, '$.note') = ? ORDER BY id",
+                (note_id,),
+            )
+        )
+    ]
     return found[0]
 
 
