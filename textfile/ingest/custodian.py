@@ -62,13 +62,7 @@ def _custodian_phone(
     --me, which must be one of theirs; without it, their only handle of the kind the format's phone has
     (a number; for iMessage also an email), taken and said. No client, a --me not theirs, none or several
     such handles: ImportFailed, before anything is read."""
-    row = archive.conn.execute("SELECT id, name FROM clients WHERE name = ?", (custodian.strip(),)).fetchone()
-    if row is None:
-        raise ImportFailed(
-            path,
-            f"--custodian {custodian.strip()!r} is not a client of this archive: add them first"
-            f" (textfile client add {custodian.strip()!r} --phone …)",
-        )
+    row = client_named(archive, path, custodian, " --phone …")
     held = dict(
         archive.conn.execute(
             "SELECT handle, kind FROM client_handles WHERE client_id = ? ORDER BY handle", (row["id"],)
@@ -101,6 +95,19 @@ def _custodian_phone(
         f"this is {row['name']}'s phone, as --custodian says: its {what} is taken to be {fitting[0]}, their only"
         f" {what} in the archive (--me did not give one); what it sent is attributed to {row['name']}",
     )
+
+
+def client_named(archive: Archive, path: Path, custodian: str, add: str = ""):
+    """The client (id, name) `--custodian` names; ImportFailed where there is none (`add`: the rest of the command
+    that adds them, as the format needs)."""
+    row = archive.conn.execute("SELECT id, name FROM clients WHERE name = ?", (custodian.strip(),)).fetchone()
+    if row is None:
+        raise ImportFailed(
+            path,
+            f"--custodian {custodian.strip()!r} is not a client of this archive: add them first"
+            f" (textfile client add {custodian.strip()!r}{add})",
+        )
+    return row
 
 
 def _same_phone_as_before(archive: Archive, source: Source) -> None:

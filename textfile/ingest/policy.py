@@ -34,7 +34,7 @@ from textfile.archive import Archive
 from textfile.errors import ImportFailed, TextfileError
 from textfile.fingerprint import canonical_json, file_digest, tree_listing
 from textfile.importers import REGISTRY, by_name, detect
-from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, whose_phone
+from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, client_named, whose_phone
 from textfile.ingest.reader import ReaderProcess
 from textfile.ingest.transaction import ImportResult, Progress, Source, ingest
 from textfile.model import DATE_ORDERS, ImportOptions, Notice
@@ -366,13 +366,7 @@ def _clients_export(archive: Archive, path: Path, custodian: str) -> CustodianPh
     `import_custodians` records it: the client, who must be one, and no number (the export gives none).
     Its messages are found on the client's phone, not the owner's: a production's `found_on` and `deletable`
     said the owner's (second reader, round 16)."""
-    row = archive.conn.execute("SELECT id, name FROM clients WHERE name = ?", (custodian.strip(),)).fetchone()
-    if row is None:
-        raise ImportFailed(
-            path,
-            f"--custodian {custodian.strip()!r} is not a client of this archive: add them first"
-            f" (textfile client add {custodian.strip()!r})",
-        )
+    row = client_named(archive, path, custodian)
     return CustodianPhone(row["id"], row["name"], frozenset(), "", None)
 
 
