@@ -123,7 +123,7 @@ def note_edit(
 
 @command
 def note_withdraw(note: NoteNumber, reason: WithdrawWhy, json_: Json = False, quiet: Quiet = False):
-    """Withdraw a note added by mistake (to the wrong matter, say): it stays on the record with every version (`note show`, `note list --withdrawn`), and is no longer listed, shown in transcripts, logged as privileged or counted as an exchange's note. Audited. To put it where it belongs, add it again: `note add` to the right matter.
+    """Withdraw a note added by mistake (to the wrong matter, say): it stays on the record with every version (`note show`, `note list --withdrawn`), and is no longer listed, shown in transcripts, logged as privileged or counted as an exchange's note. Audited. To put it where it belongs, add it again: `note add` to the right matter (a note whose messages were refiled to another matter of the client is moved instead, keeping its history: `note move`).
 
     Example: textfile note withdraw 3 --reason "added to the wrong matter: belongs to 2026-015\""""
     with open_archive() as archive, archive.transaction() as conn:
