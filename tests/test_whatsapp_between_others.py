@@ -184,10 +184,11 @@ def test_a_thread_without_the_owner_is_never_archived_again_in_the_owners_frame(
         " as an earlier import of it was told (--me); pass --me NAME if that is wrong"
     ) in result["assumptions"]
     before = snapshot(archive)
-    slip = cli("import", path, "--me", "Sam Client", *dmy)
+    week3 = export(tmp_path / "week3", SPOUSE + "07/04/2024, 09:00 - Pat Spouse: ok\n")  # (not the same bytes)
+    slip = cli("import", week3, "--me", "Sam Client", *dmy)
     assert (slip.exit_code, slip.stderr) == (
         1,
-        f"Error: {path}: the chat 'Pat Spouse' is archived as a thread on a client's phone that you are not in"
+        f"Error: {week3}: the chat 'Pat Spouse' is archived as a thread on a client's phone that you are not in"
         " (conversation 1, read with --me 'Sam Client' and --custodian): import its exports the same way, with"
         " --custodian CLIENT --me 'Sam Client', or name another chat with --conversation NAME\n",
     )
@@ -204,5 +205,23 @@ def test_a_thread_without_the_owner_is_never_archived_again_in_the_owners_frame(
             " that conversation, whose messages would be read as sent to you; to archive it apart, as a conversation"
             " of its own, name it with --conversation NAME (another name: the messages both hold are then archived"
             " twice)\n",
+        )
+    assert snapshot(archive) == before
+
+
+def test_a_clients_export_again_as_the_owners_is_refused(cli, archive, tmp_path):
+    """Second reader, round 17: a client's own export imported again without --custodian (or naming the owner) was
+    taken for the owner's phone: its messages "found on" the owner's phone too, and `deletable` called them safe to
+    delete. The same bytes are one phone's, as for Android and iMessage."""
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    path = export(tmp_path / "sam")
+    assert cli("import", path, "--custodian", "Sam Client", "--me", "Sam Client", "--date-order", "dmy").exit_code == 0
+    before = snapshot(archive)
+    for args in ((), ("--custodian", "Alex Owner")):
+        r = cli("import", path, "--me", "Sam Client", "--date-order", "dmy", *args)
+        assert (r.exit_code, r.stderr) == (
+            1,
+            f"Error: {path}: these bytes were imported before (import 1, {path.name}) as Sam Client's phone"
+            " (--custodian 'Sam Client'): import them the same way, or not at all; nothing was imported\n",
         )
     assert snapshot(archive) == before

@@ -195,8 +195,7 @@ def import_path(
         said += named_before
         said += tz_unused
         said += _me(archive, module, me, phone, region, me_where_read)
-        if source.sent_by_the_phone:
-            _same_phone_as_before(archive, source)
+        _same_phone_as_before(archive, source)  # (WhatsApp too: a client's export again as the owner's, round 17)
         return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
     finally:
         ReaderProcess.discard_early()  # (started for this source by `warm_up`, and not taken: it failed first)
