@@ -137,3 +137,29 @@ def test_a_consent_that_ended_an_opt_out_ends_it_only_while_in_force():
     assert _opted_out_spans([stop, start], [(given, revoked)]) == [(stop.at, given, stop)]
     # a consent given before the opt-out ends nothing, revoked or not
     assert _opted_out_spans([stop], [("2026-11-01T04:00:00.000Z", revoked)]) == [(stop.at, None, stop)]
+
+
+def test_a_revocation_ends_every_consent_in_force(cli, archive, tmp_path):
+    """Second reader, round 17: `--revoked` ended the latest consent only; an older one still in force covered every
+    later text, and the client's withdrawal flagged nothing."""
+    for args in (
+        ("client", "add", "Morgan Client"),
+        ("matter", "open", "M1", "--client", "Morgan Client", "--title", "Therapy"),
+        (
+            "import",
+            written(tmp_path / "a", "WhatsApp Chat with Morgan Client.txt", "11/16/26, 10:00 AM - Alex Owner: Hi\n"),
+        ),
+        ("file", "1", "--matter", "M1"),
+        ("client", "consent", "Morgan Client", "--given", "2026-11-01", "--method", "verbal"),
+        ("client", "consent", "Morgan Client", "--given", "2026-11-12 10:00", "--method", "written"),
+        ("client", "consent", "Morgan Client", "--revoked", "2026-11-14 10:00"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, revoked_at FROM consents ORDER BY id")] == [
+        (1, "2026-11-14T15:00:00.000Z"),
+        (2, "2026-11-14T15:00:00.000Z"),
+    ]
+    assert [
+        tuple(r) for r in archive.conn.execute("SELECT command FROM audit_log WHERE command LIKE 'client consent%'")
+    ] == [("client consent",), ("client consent",), ("client consent revoked",), ("client consent revoked",)]
+    assert [tuple(r) for r in archive.conn.execute("SELECT rule, state FROM review_flags")] == [("no_consent", "open")]

@@ -177,13 +177,17 @@ def revoke_consent(conn: sqlite3.Connection, name: str, revoked: str, tz) -> Con
         )
     if not standing:
         raise Conflict(f"client {client['name']!r} has no consent on record to revoke")
+    # A client who withdraws their consent withdraws it whole: every consent in force given before then ends (an
+    # older one left standing covered every later text; second reader, round 17).
     last = standing[-1]
-    if at < last.given_at:
+    if at < last.given_at:  # (to take back a consent recorded by mistake is a withdrawal: --withdraw)
         raise InvalidInput(f"revoked {revoked!r} is before the consent was given ({times.display(last.given_at, tz)})")
-    conn.execute("UPDATE consents SET revoked_at = ? WHERE id = ?", (at, last.id))
-    last.revoked_at = at
-    audit.append(conn, "client consent revoked", last.to_json())
-    return last
+    ending = [c for c in standing if c.given_at <= at]
+    for c in ending:
+        conn.execute("UPDATE consents SET revoked_at = ? WHERE id = ?", (at, c.id))
+        c.revoked_at = at
+        audit.append(conn, "client consent revoked", c.to_json())
+    return ending[-1]
 
 
 def withdraw_consent(conn: sqlite3.Connection, name: str, consent_id: int, why: str, tz) -> Consent:
