@@ -163,3 +163,22 @@ def test_a_revocation_ends_every_consent_in_force(cli, archive, tmp_path):
         tuple(r) for r in archive.conn.execute("SELECT command FROM audit_log WHERE command LIKE 'client consent%'")
     ] == [("client consent",), ("client consent",), ("client consent revoked",), ("client consent revoked",)]
     assert [tuple(r) for r in archive.conn.execute("SELECT rule, state FROM review_flags")] == [("no_consent", "open")]
+
+
+def test_a_third_persons_stop_in_a_chat_filed_to_two_clients_is_on_both(cli, archive, tmp_path):
+    """Second reader, round 17: a one-to-one chat with a third person (a guardian), filed to two clients' matters:
+    their STOP, which flags the owner's next text, was on neither client's cover."""
+    chat = "11/09/26, 10:00 AM - Alex Owner: Hello\n11/10/26, 10:30 AM - Pat Guardian: STOP\n"
+    for args in (
+        ("client", "add", "Morgan Client"),
+        ("client", "add", "Riley Other"),
+        ("matter", "open", "M1", "--client", "Morgan Client", "--title", "A"),
+        ("matter", "open", "R1", "--client", "Riley Other", "--title", "B"),
+        ("import", written(tmp_path / "a", "WhatsApp Chat with Pat Guardian.txt", chat)),
+        ("file", "1", "--matter", "M1"),
+        ("file", "1", "--matter", "R1", "--also"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    for client in ("Morgan Client", "Riley Other"):
+        said = cli("client", "consent", client).stdout
+        assert "  opted out: Pat Guardian sent STOP on 2026-11-10 10:30 -05:00 (conversation 1)." in said, said

@@ -205,8 +205,8 @@ def test_the_cover_states_consents_revoked_opt_outs_with_their_numbers_and_the_m
         " the guardian's number or address: +12025550188."
         " An opt-out is an incoming message that is, as a whole, STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT"
         " (case and the spaces around it aside: the carriers' keywords); START, UNSTOP or YES opts back in, as does"
-        " a consent the client gave after it (listed above). Each applies to the number or address that sent it,"
-        " in every conversation, until the next. "
+        " a consent the client gave after it, while in force (listed above). Each applies to the number or address"
+        " that sent it, in every conversation, until the next. "
     )
     with Archive.open(path) as archive:
         check = manifest.verify_pdf(archive.conn, archive.settings.archive_id, pdf)

@@ -285,13 +285,13 @@ def opt_changes(conn: sqlite3.Connection, handles: list[str] | None = None) -> l
 CLIENTS_HANDLES = (
     "SELECT client_id, handle FROM client_handles"
     " UNION SELECT mt.client_id, p.handle FROM filings f JOIN matters mt ON mt.id = f.matter_id"
-    " JOIN clients c ON c.id = mt.client_id JOIN participants p ON p.conversation_id = f.conversation_id"
-    " WHERE p.is_owner = 0"
+    " JOIN participants p ON p.conversation_id = f.conversation_id WHERE p.is_owner = 0"
     " AND (SELECT count(*) FROM participants q WHERE q.conversation_id = f.conversation_id AND q.is_owner = 0) = 1"
-    # (filed to another client's matter too, the other person is this client's where the chat names them so only:
-    # round 16, a client's STOP listed as another's)
-    " AND (lower(coalesce(p.display_name, p.handle)) = lower(c.name) OR NOT EXISTS (SELECT 1 FROM filings f2"
-    "  JOIN matters m2 ON m2.id = f2.matter_id WHERE f2.conversation_id = f.conversation_id AND m2.client_id <> mt.client_id))"
+    # (but not another client, by name or number, in a chat filed to this client's matter too: round 16, one
+    # client's STOP listed under another's consent; round 17, a third person's STOP is each client's to know)
+    " AND NOT EXISTS (SELECT 1 FROM clients c2 WHERE c2.id <> mt.client_id"
+    "  AND (lower(c2.name) = lower(coalesce(p.display_name, p.handle))"
+    "   OR EXISTS (SELECT 1 FROM client_handles h2 WHERE h2.client_id = c2.id AND h2.handle = p.handle)))"
 )
 
 
