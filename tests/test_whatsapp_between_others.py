@@ -225,3 +225,40 @@ def test_a_clients_export_again_as_the_owners_is_refused(cli, archive, tmp_path)
             " (--custodian 'Sam Client'): import them the same way, or not at all; nothing was imported\n",
         )
     assert snapshot(archive) == before
+
+
+def test_a_clients_export_named_after_the_owner_who_wrote_nothing_is_the_owners_chat(cli, archive, tmp_path):
+    """Second reader, round 17: a client's own export of their chat with the owner, in which only the client wrote
+    (the owner answered by phone), was read with the client as its owner, their texts "outgoing": their plea at night
+    raised no after-hours flag and their STOP was no opt-out. It is the owner's chat with them."""
+    assert cli("settings", "--hours", "Mon-Fri 09:00-18:00").exit_code == 0
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    path = export(
+        tmp_path / "sam",
+        "13/11/2026, 22:30 - Sam Client: Are you there? I need help tonight\n16/11/2026, 10:00 - Sam Client: STOP\n",
+        "WhatsApp Chat with Alex Owner.txt",
+    )
+    dmy = ("--custodian", "Sam Client", "--date-order", "dmy")
+    r = cli("import", path, *dmy, "--me", "Sam Client")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {path}: --me 'Sam Client': on the client's phone this chat is named after you, so it is your chat"
+        " with them, in which you wrote nothing in this export; give --custodian without --me\n",
+    )
+    r = cli("import", path, *dmy, "--conversation", "Sam Client", "--json")
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.stdout)
+    assert (
+        f"{path.name}: on the client's phone this chat is named after you: read as your chat with them, in which you"
+        " wrote nothing in this export (their texts received)"
+    ) in result["assumptions"]
+    assert rows(archive, "SELECT source_key FROM conversations") == [("sam client|alex owner",)]
+    assert rows(archive, "SELECT handle, is_owner FROM participants ORDER BY handle") == [
+        ("Alex Owner", 1),
+        ("Sam Client", 0),
+    ]
+    assert rows(archive, "SELECT direction, body FROM messages ORDER BY sent_at") == [
+        ("in", "Are you there? I need help tonight"),
+        ("in", "STOP"),
+    ]
+    assert rows(archive, "SELECT rule FROM review_flags ORDER BY id") == [("after_hours_in",), ("opt_out",)]

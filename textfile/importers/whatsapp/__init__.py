@@ -42,6 +42,7 @@ from textfile.importers.whatsapp.people import (
     _chat_name,
     _conversation,
     _fold,
+    _is_archive_owner,
     _not_a_thread_without_you,
     _not_named_after_the_owner,
     _owner,
@@ -139,7 +140,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     resolved = _senders(survey)
     senders = _sender_counts(survey, resolved)
     chat = _chat_name(source, survey, style, options)
-    owner, owner_notice = _owner(path, senders, options, chat.name)
+    owner, owner_notice = _owner(path, senders, options, chat.name, _named_after_the_owner(source, options))
     _not_named_after_the_owner(path, options, chat.name, owner)
     source_key, alone = _without_the_owner(senders, options, chat.name, owner)
     if not alone:
@@ -179,6 +180,15 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
         _fall_backs(survey.backs[order], tz),
     )
     yield from _media_records(source, conversation)
+
+
+def _named_after_the_owner(source: _Source, options: ImportOptions) -> bool:
+    """The export's own file name (not --conversation) names the chat after the archive's owner, as a client's phone
+    names their chat with the owner."""
+    names = [chat_name_from_file(source.chat_file_name)]
+    if source.container_name:
+        names.append(chat_name_from_file(source.container_name))
+    return any(name and _is_archive_owner(name, options) for name in names)
 
 
 def _zone(path: Path, options: ImportOptions, source_key: str) -> Generator[Record, None, tuple[ImportOptions, tzinfo]]:

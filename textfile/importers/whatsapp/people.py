@@ -184,7 +184,9 @@ def _chat_name(source: _Source, s: _Survey, style: str, options: ImportOptions) 
     return _ChatName(chat_name, system_authors, name_notice)
 
 
-def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str) -> tuple[str, Notice | None]:
+def _owner(
+    path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str, with_owner: bool = False
+) -> tuple[str, Notice | None]:
     """The owner's name as the chat writes it: the sender --me names, or the archive's owner (by name
     or by one of the owner's numbers); the archive's owner's name when they never wrote in the chat
     (--me naming the archive's owner says so), unless the chat is between two people: there the sender
@@ -195,6 +197,8 @@ def _owner(path: Path, senders: dict[str, int], options: ImportOptions, chat_nam
     region = options.region
     me = _me(senders, options)
     me_is_owner = bool(me and options.owner_name and _fold(me) == _fold(options.owner_name))
+    if with_owner and options.another_phone and not any(_is_archive_owner(name, options) for name in senders):
+        return _with_you_silent(path, options, me, me_is_owner)
     before = _owner_before(options, chat_name)
     if me and not me_is_owner:
         want = _fold(me)
@@ -351,6 +355,24 @@ def _without_the_owner(senders: dict[str, int], options: ImportOptions, chat_nam
         and not any(_is_archive_owner(name, options) for name in senders)
     )
     return (key + WITHOUT_THE_OWNER, True) if alone else (key, False)
+
+
+def _with_you_silent(path: Path, options: ImportOptions, me: str | None, me_is_owner: bool) -> tuple[str, Notice]:
+    """A client's own export (--custodian) of their chat with the owner (its file named after the owner, as a
+    client's phone names it), in which the owner wrote nothing (answered by phone): read as the owner's chat with
+    them, the owner in it, the client's texts received. It was read with the client as its owner, their texts
+    "outgoing": no after-hours text, no opt-out (second reader, round 17)."""
+    if me and not me_is_owner:
+        raise ImportFailed(
+            path,
+            f"--me {options.me!r}: on the client's phone this chat is named after you, so it is your chat with them,"
+            " in which you wrote nothing in this export; give --custodian without --me",
+        )
+    return normalize_name(options.owner_name), Notice(
+        f"{path.name}: on the client's phone this chat is named after you: read as your chat with them, in which you"
+        " wrote nothing in this export (their texts received)",
+        kind="assumption",
+    )
 
 
 def _client_before(senders: dict[str, int], options: ImportOptions, chat_name: str) -> str | None:
