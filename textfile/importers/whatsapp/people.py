@@ -197,7 +197,12 @@ def _owner(
     region = options.region
     me = _me(senders, options)
     me_is_owner = bool(me and options.owner_name and _fold(me) == _fold(options.owner_name))
-    if with_owner and options.another_phone and not any(_is_archive_owner(name, options) for name in senders):
+    if (
+        with_owner
+        and options.another_phone
+        and not any(_is_archive_owner(name, options) for name in senders)
+        and not (me and _conversation_key(chat_name, me) in options.chat_owners)  # (archived so before: as it was)
+    ):
         return _with_you_silent(path, options, me, me_is_owner)
     before = _owner_before(options, chat_name)
     if me and not me_is_owner:
