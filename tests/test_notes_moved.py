@@ -11,7 +11,7 @@ import json
 import pytest
 from conftest import ingest_records, msg
 
-from textfile import audit, times
+from textfile import audit, filing, times
 from textfile.fingerprint import sha256_text
 
 ADVICE = "Advised Sam to keep paying rent into escrow."
@@ -53,7 +53,7 @@ def test_unfile_and_file_name_the_note_left_behind(cli, refiled):
     )
     listed = cli("note", "list")
     assert listed.stdout.splitlines()[-1] == f"Left behind: {LEFT}"
-    assert "│ 1 (left behind) │" in listed.stdout and "│ 2    " in listed.stdout
+    assert "│ 1    │ left behind │ M-1 " in listed.stdout and "│ 2    │             │ M-1 " in listed.stdout
     [first, second] = json.loads(cli("note", "list", "--json").stdout)
     assert first["stranded"] == {
         "note": 1,
@@ -73,6 +73,18 @@ def test_unfile_and_file_name_the_note_left_behind(cli, refiled):
     assert lines[at + 1] == f"  {LEFT}"
     assert lines[-1].startswith("Needs you: ") and "1 note left behind by a refiling" in lines[-1]
     assert json.loads(cli("status", "--json").stdout)["notes_left_behind"] == [first["stranded"]]
+
+
+def test_note_list_at_80_columns_keeps_the_matter_beside_the_mark(cli, refiled, monkeypatch):
+    assert cli("unfile", "1", "--matter", "M-1").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+
+    listed = cli("note", "list").stdout.splitlines()
+
+    assert listed[1] == "┃ Note ┃ State   ┃ Matter ┃ Privileged ┃ Messages ┃ Changed ┃ Begins           ┃"
+    assert listed[3].startswith("│ 1    │ left    │ M-1    │ yes ") and listed[4].startswith("│      │ behind  │")
+    assert "(columns left out at 80 columns: Written, Author; --json has everything)" in listed
+    assert max(len(line) for line in listed[:-1]) <= 80
 
 
 def test_note_move_keeps_the_note_and_is_audited(cli, refiled):
@@ -159,6 +171,7 @@ def test_note_move_refused(cli, refiled):
 def test_transcripts_before_verify_and_the_matter_it_belongs_to_warns(cli, refiled, tmp_path):
     before = tmp_path / "before.pdf"
     assert cli("transcript", "M-1", "--out", before).exit_code == 0
+    assert cli("produce", "M-1", "--out", tmp_path / "vol0").exit_code == 0
     assert cli("unfile", "1", "--matter", "M-1").exit_code == 0
     assert cli("file", "1", "--matter", "M-2").exit_code == 0
     warned = (
@@ -169,7 +182,7 @@ def test_transcripts_before_verify_and_the_matter_it_belongs_to_warns(cli, refil
     made = cli("transcript", "M-2", "--out", tmp_path / "m2.pdf")
     assert (made.exit_code, made.stderr) == (0, warned.format("transcript"))
     assert not (tmp_path / "m2.privilege-log.csv").exists()
-    produced = cli("produce", "M-2", "--out", tmp_path / "vol1")
+    produced = cli("produce", "M-2", "--out", tmp_path / "vol1", "--reproduce")  # (M-1 produced them: vol0)
     assert (produced.exit_code, produced.stderr) == (0, warned.format("production"))
     assert not (tmp_path / "vol1" / "DATA" / "privilege-log.csv").exists()
 
@@ -177,9 +190,53 @@ def test_transcripts_before_verify_and_the_matter_it_belongs_to_warns(cli, refil
 
     verified = cli("verify", before)
     assert verified.exit_code == 0, verified.output
+    # each output of M-1 made before says the note it logs was moved since (it said nothing: round 17's note)
+    (at,) = refiled.conn.execute("SELECT at FROM audit_log WHERE command = 'note move'").fetchone()
+    moved = (
+        f"note 1 (version 1), which its privilege log lists, was moved since to matter M-2, on"
+        f" {times.display(at, times.zone('America/New_York'))} by {audit.current_user()} (its messages were refiled"
+        " there: a {} of this matter made now leaves it out)"
+    )
+    assert f"  {moved.format('transcript')}" in verified.stdout.splitlines()
+    [shown] = json.loads(cli("verify", before, "--json").stdout)[0]["withdrawn"]
+    assert shown == {
+        "kind": "note moved",
+        "id": 1,
+        "version": 1,
+        "where": "privilege log",
+        "moved_to": "M-2",
+        "moved_at": at,
+        "moved_by": audit.current_user(),
+    }
+    production = cli("verify", tmp_path / "vol0")
+    assert production.exit_code == 0, production.output
+    assert moved.format("production") in production.stdout
     again = cli("produce", "M-2", "--out", tmp_path / "vol2", "--reproduce")
     assert (again.exit_code, again.stderr) == (0, "")
     assert (tmp_path / "vol2" / "DATA" / "privilege-log.csv").read_text().splitlines()[1].startswith("1,1,")
     later = cli("transcript", "M-2", "--out", tmp_path / "m2-after.pdf")
     assert (later.exit_code, later.stderr) == (0, "")
     assert (tmp_path / "m2-after.privilege-log.csv").exists()
+
+
+def test_client_edit_taking_back_a_filing_warns_of_the_notes_left_behind(cli, archive):
+    """`client edit --remove-phone` takes back the automatic filings a number removed was the only ground for
+    (a mistyped number): a note of that matter about those texts is left behind, and said, as `unfile` says it."""
+    assert cli("client", "add", "Sam Client", "--phone", "+12025550143").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Lease").exit_code == 0
+    ingest_records(archive, [msg(n, out=n % 2 == 0) for n in range(1, 11)])
+    with archive.transaction() as conn:  # (what an import does: `import` files a client's new thread)
+        filing.auto_file(conn)
+    assert [tuple(r) for r in archive.conn.execute("SELECT conversation_id, how FROM filings")] == [(1, "auto")]
+    assert cli("note", "add", "M-1", ADVICE, "--about", "#1.2", "--privileged").exit_code == 0
+
+    r = cli("client", "edit", "Sam Client", "--remove-phone", "+12025550143", "--reason", "mistyped")
+
+    assert r.exit_code == 0, r.output
+    said = LEFT.replace(" (filed to M-2 now)", " (filed to no other matter of its client)").replace(
+        "--matter M-2", "--matter REF"
+    )
+    assert r.stderr == f"Warning: {said}\n"
+    assert "unfiled conversation 1 from M-1" in r.stdout
+    edited = json.loads(cli("note", "list", "--json").stdout)
+    assert edited[0]["stranded"]["messages"] == ["#1.2"]

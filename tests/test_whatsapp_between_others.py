@@ -45,7 +45,9 @@ def test_a_clients_thread_without_the_owner_is_archived_between_others(cli, arch
         1,
         f"Error: {path}: none of the senders is you (the archive's owner 'Alex Owner'); senders found: 'Pat Spouse',"
         " 'Sam Client'; on a client's phone, a chat you are not in is imported with --me naming the client as it"
-        " writes them, and archived as between others (neither sent nor received by you)\n",
+        " writes them, and archived as between others (neither sent nor received by you); if you are in it under the"
+        " name their phone gives you, name the chat as your archive does (--conversation NAME) and pass --me NAME, the"
+        " sender who is you\n",
     )
     assert snapshot(archive) == before
     args = ("--custodian", "Sam Client", "--me", "Sam Client", "--date-order", "dmy", "--json")
@@ -166,6 +168,17 @@ def test_a_thread_without_the_owner_raises_no_flag_of_the_owners_duties(cli, arc
         "SELECT f.rule, m.body, f.state FROM review_flags f JOIN messages m ON m.id = f.message_id ORDER BY f.id",
     ) == [("safety", "I feel unsafe around you", "open")]
     assert "opted out" not in cli("client", "consent", "Sam Client").stdout
+    # its lexicon flag looks for no response: none was the owner's to give (it read "none yet", waiting: round 17)
+    [flag] = json.loads(cli("review", "--json").stdout)["flags"]
+    assert (flag["between_others"], flag["response"], flag["waiting_s"]) == (True, None, None)
+    assert "none owed (between others)" in cli("review").stdout
+    assert json.loads(cli("review", "--unanswered", "--within", "1h", "--json").stdout)["flags"] == []
+    assert cli("review", "--pdf", tmp_path / "review.pdf").exit_code == 0
+    said = " ".join(
+        subprocess.run(["pdftotext", tmp_path / "review.pdf", "-"], capture_output=True, text=True).stdout.split()
+    )
+    assert "between others (the owner is not in this thread), from Pat Spouse" in said
+    assert "A thread on a client's phone that the owner is not in: no response is looked for." in said
 
 
 def test_a_thread_without_the_owner_is_never_archived_again_in_the_owners_frame(cli, archive, tmp_path):

@@ -235,6 +235,17 @@ class NumbersWritten:
     readings: tuple[tuple[str, str], ...]  # (the number as written, the handle read)
 
 
+# The end of the key of a conversation found on a client's own phone that the owner is not in (the client and their
+# spouse): every importer keys such a thread so, so that no chat of the owner's phone has its key; it has no owner,
+# its messages are neither incoming nor outgoing for the owner, and transcripts say "between others".
+WITHOUT_THE_OWNER = " without the owner"
+
+
+def between_others(key: str) -> str:
+    """SQL: whether the conversation whose `source_key` is the column `key` is a thread without the owner."""
+    return f"{key} LIKE '%{WITHOUT_THE_OWNER}'"
+
+
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
 OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}  # the order an ambiguous date has read the other way round
 

@@ -29,8 +29,9 @@ import sqlite3
 
 from textfile import times
 from textfile.filing.conversations import COVERED, PRECISION_OF
+from textfile.model import between_others
 from textfile.review.queue import RULE_NAMES
-from textfile.review.response import NOT_ANSWERED
+from textfile.review.response import NONE_OWED, NOT_ANSWERED
 from textfile.review.rules import NOT_SENT, sent
 from textfile.transcript.content.marks import DIRECTION_WORDS, NOT_THE_OWNERS
 
@@ -223,7 +224,7 @@ SELECT nb.n AS "Message",
        l.label AS "Conversation",
        {SENDER} AS "From",
        coalesce(p.handle, '') AS "Number",
-       CASE WHEN m.direction = 'in' AND c.source_key LIKE '% without the owner' THEN {_text(NOT_THE_OWNERS)}
+       CASE WHEN m.direction = 'in' AND {between_others("c.source_key")} THEN {_text(NOT_THE_OWNERS)}
             ELSE {_case("m.direction", DIRECTION_WORDS, "m.direction")} END AS "Direction",
        m.kind AS "Kind",
        coalesce(m.service, '') AS "Service",
@@ -341,6 +342,8 @@ _NOT_A_TIME = """CASE WHEN w.s IS NULL
 # Python): "text after 2 h 05 min", "call out, 3 min after 20 min". A call's minutes are rounded half
 # to even, as Python rounds them.
 _RESPONSE = f"""CASE WHEN x.direction IS NOT 'in' THEN ''
+            WHEN x.conversation_id IN (SELECT id FROM conversations WHERE {between_others("source_key")})
+              THEN {_text(NONE_OWED)}
             WHEN r.flag IS NULL THEN 'none yet'
             ELSE r.how
                  || CASE WHEN r.how LIKE 'call%' AND r.duration_s

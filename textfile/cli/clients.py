@@ -12,7 +12,7 @@ from rich.text import Text
 from textfile import filing, ignore, review, times
 from textfile.cli import output
 from textfile.cli.options import ClientName, Json, Quiet, Reason, Reference
-from textfile.cli.output import command, emit, open_archive, say
+from textfile.cli.output import command, emit, open_archive, say, warn
 from textfile.cli.review import say_scanned
 from textfile.cli.tables import Col, add_row, conversations_table, matters_table, show, table
 from textfile.errors import InvalidInput
@@ -128,6 +128,8 @@ def client_edit(
                 reason=reason,
             ),
         )
+    for warning in changed.change.warnings:  # (the notes a filing it took back left behind: notes/stranded.py)
+        warn(f"Warning: {warning}")
     emit(changed.change, json_=json_, quiet=quiet, show=lambda e: _show_edited(e, tz, changed.scan))
 
 

@@ -191,13 +191,16 @@ def _concerns(n: notes.Note) -> str:
 def _notes(found: list[notes.Note], tz) -> None:
     if not found:
         return say("No notes.")
+    states = {n.id: "withdrawn" if n.withdrawn_at else "left behind" if n.stranded else "" for n in found}
+    stated = any(states.values())  # (a column of its own, only when a note has one: at 80 columns it wraps)
     rows = table(
         Col("Note", whole=True),
-        Col("Matter", whole=True, drop=2),
+        *([Col("State", min_width=6)] if stated else []),
+        Col("Matter", whole=True, drop=3),
         Col("Written", whole=True, drop=1),
-        Col("Author", drop=3),
+        Col("Author", drop=2),  # (a solo practice's notes are all its own: the matter says more)
         Col("Privileged", whole=True),
-        Col("Messages", min_width=12),
+        Col("Messages", min_width=8),
         Col("Changed", min_width=6),
         Col("Begins", min_width=16),
     )
@@ -205,7 +208,8 @@ def _notes(found: list[notes.Note], tz) -> None:
         changed = ", ".join(f"#{m.number}" for m in n.changed)
         add_row(
             rows,
-            f"{n.id} (withdrawn)" if n.withdrawn_at else f"{n.id} (left behind)" if n.stranded else n.id,
+            n.id,
+            *([states[n.id]] if stated else []),
             n.matter,
             times.display(n.created_at, tz),
             n.author,

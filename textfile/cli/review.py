@@ -15,7 +15,7 @@ from textfile.cli.tables import Col, add_row, show, table
 from textfile.errors import InvalidInput, NotFound
 from textfile.review import queue, report, settings
 from textfile.review.queue import Filters
-from textfile.review.response import took
+from textfile.review.response import NONE_OWED, took
 from textfile.review.scan import SCAN_CLEARED
 
 Unanswered = Annotated[
@@ -154,6 +154,8 @@ def _show_queue(q: review.Queue, tz, states, unanswered: bool, filters: Filters)
 def _response(f: queue.Flag) -> str:
     if f.direction != "in":
         return ""
+    if f.between_others:
+        return NONE_OWED
     if f.response is None:
         return f"none yet ({took(f.waiting_s or 0)} so far)"
     said = f.response.said

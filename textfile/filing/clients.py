@@ -23,6 +23,7 @@ from textfile.filing.auto import Filed, auto_file
 from textfile.filing.conversations import ConversationSummary, list_conversations
 from textfile.filing.matters import Matter, list_matters
 from textfile.filing.names import client_row
+from textfile.notes.stranded import warnings as left_behind
 from textfile.phones import normalize_client_handle, normalize_email, normalize_handle
 from textfile.results import Result, json_name, omit_empty
 
@@ -110,6 +111,8 @@ class EditedClient(Client):
     unfiled: list[TakenBack] = field(default_factory=list)
     kept: list[KeptByHand] = field(default_factory=list)
     set_aside: list[ignore.AsideWithClients] = omit_empty(default_factory=list)  # holding a handle it added
+    # the notes in force left behind in the conversations it took back or filed (notes/stranded.py), with the way out
+    warnings: list[str] = omit_empty(default_factory=list)
 
 
 # -- handles ---------------------------------------------------------------------------------
@@ -208,6 +211,7 @@ def edit_client(
     filed = auto_file(conn, client_id=row["id"])
     kept = _kept_by_hand(conn, row["id"], change.removed) if change.removed else []
     aside = ignore.aside_with_clients(conn, handles=change.added) if change.added else []
+    refiled = sorted({f.conversation for f in change.unfiled} | {f.conversation for f in filed})
     return EditedClient.extending(
         client(conn, change.renamed_to or row["name"]),
         changed=change,
@@ -215,6 +219,7 @@ def edit_client(
         unfiled=change.unfiled,
         kept=kept,
         set_aside=aside,
+        warnings=left_behind(conn, refiled),
     )
 
 

@@ -37,7 +37,7 @@ from textfile.importers import REGISTRY, by_name, detect
 from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, client_named, whose_phone
 from textfile.ingest.reader import ReaderProcess
 from textfile.ingest.transaction import ImportResult, Progress, Source, ingest
-from textfile.model import DATE_ORDERS, ImportOptions, Notice
+from textfile.model import DATE_ORDERS, ImportOptions, Notice, between_others
 from textfile.phones import address, is_email, validate_region
 
 # Sources at least this big (~30,000 WhatsApp messages) are read by a second process (`ReaderProcess`);
@@ -164,12 +164,13 @@ def import_path(
         if phone is not None:
             custodian = phone.name
         options = _reading_options(
-            archive, module, phone, zone_name, region, tz, me, date_order, conversation, attachments_root
+            archive, module, phone, zone_name, region, tz, me, date_order, conversation, attachments_root, custodian
         )
         if phone is None and custodian and custodian.strip().casefold() != archive.settings.owner_name.casefold():
-            options = replace(options, another_phone=True)  # (a format read as written: WhatsApp)
             phone = _clients_export(archive, path, custodian)
             custodian = phone.name
+            # (a format read as written: WhatsApp; the client named, as their phone may write them)
+            options = replace(options, another_phone=True, custodian=custodian)
         try:
             size, sha, folder = _digest(path, module, digest)
         except OSError as exc:
@@ -280,6 +281,7 @@ def _reading_options(
     date_order: str | None,
     conversation: str | None,
     attachments_root: str | os.PathLike | None,
+    custodian: str | None = None,
 ) -> ImportOptions:
     """What the importer is told: the reading asked for, whose phone, and what the archive remembers of
     the chats it may read."""
@@ -299,7 +301,9 @@ def _reading_options(
         # With no --tz, a chat the archive holds is read in the zone it was last read in, with no
         # --date-order in the order a person gave for it (the importer knows which chat a source is only
         # once it has read it); a correction corrects to the zone and the order given.
-        chat_zones=_chat_zones(archive, module.FORMAT, zone_name) if tz is None and wall_clock else {},
+        chat_zones=_chat_zones(archive, module.FORMAT, zone_name, phone.name if phone else custodian)
+        if tz is None and wall_clock
+        else {},
         **(_chat_date_orders(archive, module.FORMAT, date_order) if wall_clock else {}),
         chat_owners=_chat_owners(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE else {},
         **(_numbers_read_before(archive, module.FORMAT) if module.JOINS_NUMBERS else {}),
@@ -444,15 +448,28 @@ def _read_and_write(
         ) from exc
 
 
-def _chat_zones(archive: Archive, platform: str, zone: str) -> dict[str, str]:
-    """The zone each conversation of `platform` was last read in (that of its latest message), where it
-    is not `zone`, by conversation key (`ImportOptions.chat_zones`)."""
+def _chat_zones(archive: Archive, platform: str, zone: str, custodian: str | None) -> dict[str, str]:
+    """The zone each conversation of `platform` was last read in on this phone (that of its latest message an
+    import of the phone read first: `custodian`'s, the owner's when None), where it is not `zone`, by conversation
+    key (`ImportOptions.chat_zones`). A phone's clock is its own: the same chat on a client's phone in Chicago
+    and the owner's in New York is read in each phone's zone, never in the other's (second reader, round 17 #3:
+    the owner's export was read in the zone a client's export had been given)."""
+    owners = custodian is None or custodian.strip().casefold() == archive.settings.owner_name.strip().casefold()
+    mine = (
+        "SELECT id FROM imports WHERE format = ?1 AND"
+        + (" (custodian IS NULL OR lower(custodian) = lower((SELECT owner_name FROM settings)))" if owners else "")
+        + ("" if owners else " lower(custodian) = lower(?2)")
+    )
     return {
         key: read_in
         for key, read_in in archive.conn.execute(
-            "SELECT c.source_key, (SELECT m.source_zone FROM messages m WHERE m.conversation_id = c.id"
-            " ORDER BY m.sent_at DESC, m.rowid DESC LIMIT 1) FROM conversations c WHERE c.platform = ?",
-            (platform,),
+            # (walked back from its latest message in time order, `+` keeping the query on that index: the
+            # messages another phone's import read first are few; a client's phone asks only its own chats)
+            f"WITH mine AS ({mine}) SELECT c.source_key, (SELECT m.source_zone FROM messages m"
+            " WHERE m.conversation_id = c.id AND +m.import_id IN mine ORDER BY m.sent_at DESC, m.rowid DESC LIMIT 1)"
+            " FROM conversations c WHERE c.platform = ?1"
+            + ("" if owners else " AND c.id IN (SELECT x.conversation_id FROM messages x WHERE x.import_id IN mine)"),
+            (platform,) if owners else (platform, custodian.strip()),
         )
         if read_in and read_in != zone
     }
@@ -493,7 +510,7 @@ def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
         key: (name, conv_id)
         for key, name, conv_id in archive.conn.execute(
             "SELECT c.source_key, coalesce((SELECT coalesce(p.display_name, p.handle) FROM participants p WHERE p.conversation_id = c.id AND p.is_owner"
-            " ORDER BY p.id LIMIT 1), CASE WHEN c.source_key LIKE '% without the owner' THEN '' END), c.id"
+            f" ORDER BY p.id LIMIT 1), CASE WHEN {between_others('c.source_key')} THEN '' END), c.id"
             " FROM conversations c WHERE c.platform = ?",
             (platform,),
         )

@@ -178,7 +178,7 @@ def _redactions_moved(conn, source: Source, result: ImportResult, writer: _Write
     """A redaction in force on a message this import gave a new version whose text no longer holds its words where
     it was made: said now, as a warning, not first when `produce` refuses the matter (second reader, round 11). Its
     words moved to another place: it must be redone; taken out by an edit: it withholds the earlier versions."""
-    from textfile.notes.messages import number_of
+    from textfile.notes.messages import numbers_in
     from textfile.produce import redaction
 
     # Driven from the redactions in force (few), each asking the versions' key (message_id, version) whether this
@@ -195,9 +195,16 @@ def _redactions_moved(conn, source: Source, result: ImportResult, writer: _Write
     if not ids:
         return
     placed = redaction.placed(conn, ids)
+    where = {
+        mid: (c, rowid)
+        for mid, c, rowid in conn.execute(
+            "SELECT id, conversation_id, rowid FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }
+    numbers = numbers_in(conn, list(where.values()))
     for mid in ids:
-        row = conn.execute("SELECT conversation_id, sent_at, rowid FROM messages WHERE id = ?", (mid,)).fetchone()
-        number = number_of(conn, *row)
+        number = numbers[where[mid]]
         for span in placed.get(mid, []):
             if span.start < 0:
                 writer.note(

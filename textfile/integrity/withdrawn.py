@@ -14,6 +14,10 @@ What a transcript showed is what its manifest recorded when it was made, not a r
   nothing changes later (when it was given, the method, when and by whom it was recorded). A production's
   cover shows none (content/withheld.py).
 A rendering never shows a consent or a note already withdrawn, so each one found was withdrawn since.
+A note moved since to another matter of its client (`note move`: its messages were refiled) is said the same
+way, kind "note moved": a transcript or production of one matter shows, or logs, only that matter's notes, so a
+note of another matter now was moved since; made now, it leaves the note out (where, when and by whom, from the
+audit log's "note move"; a note moved back says nothing). A client's transcript (all their matters) says none.
 A production (`verify DIR`) shows no note in its PDFs; its privilege log (DATA/privilege-log.csv, checked
 against the sha256 the production recorded) lists the privileged notes it withheld, by id and version.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,7 +40,8 @@ PRIVILEGE_LOG = "DATA/privilege-log.csv"  # (a production's: produce/contents.py
 def withdrawn_since(conn: sqlite3.Connection, manifest: dict, transcript_id: int) -> list[dict]:
     """Each consent and note a transcript's `manifest` records it showed that is withdrawn now (see the
     module), consents first, each in the order the transcript shows it."""
-    return _consents(conn, manifest, transcript_id) + _notes(conn, manifest.get("notes"))
+    (matter,) = conn.execute("SELECT matter_id FROM transcripts WHERE id = ?", (transcript_id,)).fetchone()
+    return _consents(conn, manifest, transcript_id) + _notes(conn, manifest.get("notes"), matter)
 
 
 def _consents(conn: sqlite3.Connection, manifest: dict, transcript_id: int) -> list[dict]:
@@ -71,7 +77,7 @@ def _consents(conn: sqlite3.Connection, manifest: dict, transcript_id: int) -> l
     return out
 
 
-def _notes(conn: sqlite3.Connection, record) -> list[dict]:
+def _notes(conn: sqlite3.Connection, record, matter: int | None) -> list[dict]:
     if not isinstance(record, dict):
         return []
     out = []
@@ -81,16 +87,40 @@ def _notes(conn: sqlite3.Connection, record) -> list[dict]:
                 note, version = int(named[0]), int(named[1])
             except (TypeError, ValueError, IndexError):
                 continue  # (damaged: notes/proof.py says so)
-            out += _note(conn, note, version, where)
+            out += _note(conn, note, version, where, matter)
     return out
 
 
-def _note(conn: sqlite3.Connection, note: int, version: int, where: str) -> list[dict]:
+def _note(conn: sqlite3.Connection, note: int, version: int, where: str, matter: int | None) -> list[dict]:
+    """The note withdrawn since, or moved since to another matter than `matter` (the output's: None, a client's)."""
     row = conn.execute(
-        "SELECT id, withdrawn_at, withdrawn_by, withdrawn_why_sha256 FROM notes WHERE id = ? AND withdrawn_at IS NOT NULL",
+        "SELECT id, matter_id, withdrawn_at, withdrawn_by, withdrawn_why_sha256 FROM notes WHERE id = ?", (note,)
+    ).fetchone()
+    if row is None:
+        return []
+    if row["withdrawn_at"] is not None:
+        return [{"kind": "note", "id": note, "version": version, "where": where, **_withdrawal(row)}]
+    if matter is None or row["matter_id"] == matter:
+        return []
+    moved = conn.execute(
+        "SELECT at, details FROM audit_log WHERE command = 'note move' AND json_extract(details, '$.note') = ?"
+        " ORDER BY id DESC LIMIT 1",
         (note,),
     ).fetchone()
-    return [] if row is None else [{"kind": "note", "id": note, "version": version, "where": where, **_withdrawal(row)}]
+    if moved is None:
+        return []  # (not moved by textfile: `verify` of the archive says what changed it)
+    details = json.loads(moved["details"])
+    return [
+        {
+            "kind": "note moved",
+            "id": note,
+            "version": version,
+            "where": where,
+            "moved_to": details.get("matter"),
+            "moved_at": moved["at"],
+            "moved_by": details.get("by"),
+        }
+    ]
 
 
 def _withdrawal(row) -> dict:
@@ -113,9 +143,10 @@ def production_withdrawn(conn: sqlite3.Connection, production: int, folder: str 
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != recorded[0]:
         return []
+    (matter,) = conn.execute("SELECT matter_id FROM productions WHERE id = ?", (production,)).fetchone()
     out = []
     for row in list(csv.reader(io.StringIO(data.decode("utf-8"))))[1:]:  # (its header: notes.privilege.CSV_HEADER)
-        out += _note(conn, int(row[0]), int(row[1]), "privilege log")
+        out += _note(conn, int(row[0]), int(row[1]), "privilege log", matter)
     return out
 
 
@@ -132,6 +163,12 @@ def withdrawn_lines(withdrawn: list[dict], tz: ZoneInfo, made: str = "transcript
             what = f"note {w['id']} (version {w['version']}), which it shows,"
         else:
             what = f"note {w['id']} (version {w['version']}), which its privilege log lists,"
+        if w["kind"] == "note moved":
+            lines.append(
+                f"{what} was moved since to matter {w['moved_to']}, on {times.display(w['moved_at'], tz)} by"
+                f" {w['moved_by']} (its messages were refiled there: a {made} of this matter made now leaves it out)"
+            )
+            continue
         lines.append(
             f"{what} was withdrawn since the {made} was made, on {times.display(w['withdrawn_at'], tz)}"
             f" by {w['withdrawn_by']} (recorded by mistake: a {made} made now leaves it out)"

@@ -240,17 +240,18 @@ def numbers_in(conn: sqlite3.Connection, wanted: list[tuple[int, int]]) -> dict[
 def bound(conn: sqlite3.Connection, note_ids: list[int]) -> dict[int, list[Bound]]:
     """The messages each note concerns, as the archive holds them now, in time order."""
     out: dict[int, list[Bound]] = {n: [] for n in note_ids}
-    for r in conn.execute(
+    rows = conn.execute(
         "SELECT nm.note_id, nm.message_id, nm.content_hash, m.content_hash AS now, m.conversation_id, m.sent_at,"
         " m.direction, m.rowid, m.time_precision FROM note_messages nm JOIN messages m ON m.id = nm.message_id"
         " WHERE nm.note_id IN (SELECT value FROM json_each(?)) ORDER BY nm.note_id, m.sent_at, m.rowid",
         (json.dumps(note_ids),),
-    ):
-        number = number_of(conn, r["conversation_id"], r["sent_at"], r["rowid"])
+    ).fetchall()
+    numbers = numbers_in(conn, [(r["conversation_id"], r["rowid"]) for r in rows])
+    for r in rows:
         out[r["note_id"]].append(
             Bound(
                 r["message_id"],
-                number,
+                numbers[r["conversation_id"], r["rowid"]],
                 r["conversation_id"],
                 r["sent_at"],
                 r["direction"],

@@ -17,10 +17,12 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from textfile.notes.messages import in_matter, number_of
+from textfile.notes.messages import in_matter, numbers_in
 from textfile.results import Result
 
 MOVE = "textfile note move {note} --matter {matter} --reason TEXT"
+# whether the latest version of note `n` is privileged (SQL)
+PRIVILEGED_NOW = "(SELECT v.privileged FROM note_versions v WHERE v.note_id = n.id ORDER BY v.version DESC LIMIT 1)"
 
 
 @dataclass(slots=True, eq=False)
@@ -63,7 +65,7 @@ def stranded(
     `conversations`, or these notes, when given."""
     rows = conn.execute(
         "SELECT n.id, mt.reference, mt.client_id, n.matter_id, m.conversation_id, m.sent_at, m.rowid,"
-        " (SELECT v.privileged FROM note_versions v WHERE v.note_id = n.id ORDER BY v.version DESC LIMIT 1) AS privileged"
+        f" {PRIVILEGED_NOW} AS privileged"
         " FROM notes n JOIN matters mt ON mt.id = n.matter_id JOIN note_messages nm ON nm.note_id = n.id"
         " JOIN messages m ON m.id = nm.message_id"
         f" WHERE n.withdrawn_at IS NULL AND NOT {in_matter('n.matter_id')}"
@@ -76,11 +78,12 @@ def stranded(
             json.dumps(note_ids) if note_ids is not None else None,
         ),
     ).fetchall()
+    numbers = numbers_in(conn, [(r["conversation_id"], r["rowid"]) for r in rows])
     out: dict[int, Stranded] = {}
     for r in rows:
         if r["id"] not in out:
             out[r["id"]] = Stranded(r["id"], r["reference"], bool(r["privileged"]), [], _filed_to(conn, r))
-        out[r["id"]].messages.append(f"#{number_of(conn, r['conversation_id'], r['sent_at'], r['rowid'])}")
+        out[r["id"]].messages.append(f"#{numbers[r['conversation_id'], r['rowid']]}")
     return list(out.values())
 
 
@@ -113,20 +116,22 @@ def elsewhere(conn: sqlite3.Connection, matter_ids: list[int], message_ids: list
         "SELECT mt.reference, mt.client_id FROM matters mt WHERE mt.id IN (SELECT value FROM json_each(?)) ORDER BY mt.id",
         (json.dumps(matter_ids),),
     ).fetchall()
-    shown: dict[int, Stranded] = {}
-    for r in conn.execute(
+    rows = conn.execute(
         "SELECT n.id, mt.reference, mt.client_id, m.conversation_id, m.sent_at, m.rowid FROM notes n"
         " JOIN matters mt ON mt.id = n.matter_id JOIN note_messages nm ON nm.note_id = n.id"
         " JOIN messages m ON m.id = nm.message_id"
         " WHERE n.withdrawn_at IS NULL AND n.matter_id NOT IN (SELECT value FROM json_each(?1))"
         " AND nm.message_id IN (SELECT value FROM json_each(?2))"
-        " AND (SELECT v.privileged FROM note_versions v WHERE v.note_id = n.id ORDER BY v.version DESC LIMIT 1)"
+        f" AND {PRIVILEGED_NOW}"
         " ORDER BY n.id, m.sent_at, m.rowid",
         (json.dumps(matter_ids), json.dumps(sorted(message_ids))),
-    ):
+    ).fetchall()
+    numbers = numbers_in(conn, [(r["conversation_id"], r["rowid"]) for r in rows])
+    shown: dict[int, Stranded] = {}
+    for r in rows:
         same = [o["reference"] for o in ours if o["client_id"] == r["client_id"]]
         shown.setdefault(r["id"], Stranded(r["id"], r["reference"], True, [], same[:1] if len(same) == 1 else []))
-        shown[r["id"]].messages.append(f"#{number_of(conn, r['conversation_id'], r['sent_at'], r['rowid'])}")
+        shown[r["id"]].messages.append(f"#{numbers[r['conversation_id'], r['rowid']]}")
     return [
         f"note {s.note} of {s.matter}, privileged, concerns {', '.join(s.messages)}, which this {made} shows: a note"
         f" of another matter, it is neither in its notes nor in its privilege log; if it belongs here: `{s.command}`"

@@ -32,6 +32,7 @@ from pathlib import Path
 from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import client_row
+from textfile.model import between_others
 from textfile.phones import normalize_handle
 from textfile.results import Result, omit_empty
 
@@ -236,7 +237,7 @@ def _store_document(conn: sqlite3.Connection, path: Path) -> str:
 # or minor rule reads it (review/rules.py) (a client's STOP to their spouse was taken for an opt-out of the owner's texts, and
 # their texts at night for texts received after hours, each waiting for a response; second reader, round 16).
 # The lexicons read it: what it says may still need a professional's attention.
-WITH_YOU = "m.conversation_id NOT IN (SELECT id FROM conversations WHERE source_key LIKE '% without the owner')"
+WITH_YOU = f"m.conversation_id NOT IN (SELECT id FROM conversations WHERE {between_others('source_key')})"
 
 # Python's whitespace (what str.strip() removes), for SQL's trim(): a keyword's text, stripped, is 11
 # characters at most ("unsubscribe"), and case folding never shortens a text.

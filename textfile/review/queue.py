@@ -18,6 +18,7 @@ from textfile import audit, times
 from textfile.errors import Conflict, InvalidInput, NotFound
 from textfile.filing.names import client_row, matter_row
 from textfile.fingerprint import sha256_text
+from textfile.model import between_others
 from textfile.results import Result, omit_empty
 from textfile.review import response, settings
 from textfile.review.response import Response
@@ -101,6 +102,9 @@ class Flag(Result):
     # (`review show`) every decision a person made on it, oldest first (`review_decisions`, m027): its state is
     # only the latest (second reader, round 15: an ack, then a reopen, showed only "open")
     history: list[Decided] = omit_empty(default_factory=list)
+    # a thread on a client's phone that the owner is not in (model.between_others): a lexicon's flag there looks
+    # for no response, which the owner never owed (it read "none yet", waiting: second reader, round 17)
+    between_others: bool | None = omit_empty(default=None)
 
 
 @dataclass(slots=True, eq=False)
@@ -218,9 +222,15 @@ def flags(
     ).fetchall()
     working = settings.working_hours(conn) if tz is not None else None
     zone = tz or times.archive_zone(conn)  # (a reason's dates: on the archive's clock)
-    facts = response.responses(
-        conn, {r["mrow"]: r["sent_at"] for r in rows}, {r["mrow"] for r in rows if r["direction"] == "in"}, working, tz
-    )
+    apart = {
+        c
+        for (c,) in conn.execute(
+            f"SELECT id FROM conversations WHERE id IN (SELECT value FROM json_each(?)) AND {between_others('source_key')}",
+            (json.dumps(sorted({r["conversation_id"] for r in rows})),),
+        )
+    }
+    owed = {r["mrow"] for r in rows if r["direction"] == "in" and r["conversation_id"] not in apart}
+    facts = response.responses(conn, {r["mrow"]: r["sent_at"] for r in rows}, owed, working, tz)
     numbers, now = _Numbers(conn), times.now_iso()
     answers = [f.response.message_id for f in facts.values() if f.response is not None]
     facts_at = {  # each response's conversation and rowid: its number
@@ -256,12 +266,15 @@ def flags(
             response=known.response,
             time_precision=r["time_precision"],
         )
-        if r["direction"] == "in" and flag.response is None:
+        if r["conversation_id"] in apart:
+            flag.between_others = True
+        elif r["direction"] == "in" and flag.response is None:
             flag.waiting_s = response.waited(r["sent_at"], now)
         if flag.response is not None:
             flag.response.number = numbers(*facts_at[flag.response.message_id])
         if context:
             flag.context = _context(conn, numbers, r["conversation_id"], r["mrow"], r["sent_at"], context)
+        if ids is not None:  # (flags asked for by id: `review show`, which lists every decision)
             flag.history = [
                 Decided(*d)
                 for d in conn.execute(
@@ -352,7 +365,11 @@ def _context(conn, numbers: _Numbers, conversation: int, rowid: int, sent_at: st
 
 def unanswered(flagged: list[Flag], within_s: int) -> list[Flag]:
     """The flagged inbound messages no response reached within `within_s` seconds (still waiting, or answered later)."""
-    return [f for f in flagged if f.direction == "in" and (f.response is None or f.response.after_s > within_s)]
+    return [
+        f
+        for f in flagged
+        if f.direction == "in" and not f.between_others and (f.response is None or f.response.after_s > within_s)
+    ]
 
 
 def duration(text: str) -> int:

@@ -95,6 +95,9 @@ class Hours:
         return self.opens[i] if i < len(self.opens) else None
 
 
+NONE_OWED = "none owed (between others)"  # a flagged text of a thread the owner is not in (queue.Flag.between_others)
+
+
 def responses(conn: sqlite3.Connection, asked: dict[int, str], inbound: set[int], working, tz) -> dict[int, Facts]:
     """For each message asked about (rowid -> sent_at), its facts; a response only for `inbound` ones."""
     if not asked:

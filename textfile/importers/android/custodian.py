@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from textfile.importers.android.conversations import PLATFORM
-from textfile.model import Conversation, ImportOptions, Message, Participant, Record
+from textfile.model import WITHOUT_THE_OWNER, Conversation, ImportOptions, Message, Participant, Record
 
 
 class _Frame:
@@ -77,7 +77,7 @@ class _Frame:
                 for p in conversation.participants
             )
             others = sorted({p.handle for p in people if not p.is_owner})
-            key = "~".join(others) if with_owner else f"{'~'.join(others)} without the owner"
+            key = "~".join(others) if with_owner else f"{'~'.join(others)}{WITHOUT_THE_OWNER}"
             found = Conversation(
                 PLATFORM,
                 key,

@@ -41,7 +41,7 @@ import phonenumbers
 from textfile import phones
 from textfile.errors import ImportFailed
 from textfile.importers.imessage.schema import MessageRow, columns
-from textfile.model import Conversation, ImportOptions, Notice, Participant
+from textfile.model import WITHOUT_THE_OWNER, Conversation, ImportOptions, Notice, Participant
 
 FORMAT = "imessage"  # the importer's name, and the platform of the conversations it reads
 GROUP_STYLE = 43
@@ -279,7 +279,7 @@ class Chats:
             if with_owner:
                 key, title, people = f"-;{self.owner.handle}", None, (self.archive_owner,)
             else:
-                key = f"-;{'~'.join(sorted({self.owner.handle, key[2:]}))} without the owner"
+                key = f"-;{'~'.join(sorted({self.owner.handle, key[2:]}))}{WITHOUT_THE_OWNER}"
         return Conversation(FORMAT, key, title, is_group, tuple(dict.fromkeys(people)) + (self.owner,))
 
     def orphan(self, handle_id, room_names: str | None, ref: str, out: list) -> Conversation:

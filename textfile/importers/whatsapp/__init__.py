@@ -5,9 +5,12 @@ Decisions:
   header style, which day/month order its dates allow, who writes), the second yields messages.
   Memory stays flat however long the chat; zip members are streamed the same way, never extracted.
 - The zone of the wall clock: --tz; without it, for a chat the archive holds, the zone it was
-  last read in (`ImportOptions.chat_zones`, by conversation key, which only the survey settles:
-  no second reading), with an assumption saying so and a `Zone` record that the import records;
-  else the archive's. A --tz that moves archived messages is refused by ingest unless it corrects.
+  last read in on the same phone (`ImportOptions.chat_zones`, by conversation key, which only the
+  survey settles: no second reading), with an assumption saying so and a `Zone` record that the
+  import records; else the archive's. A --tz that moves archived messages is refused by ingest
+  unless it corrects. A client's export of the same chat (--custodian) is matched to the owner's
+  copies by its identity where both phones write the same wall clock, else by sender, text and
+  time (`COPIES_DIFFER`: phones in other zones, an Android's minutes against an iPhone's seconds).
 
 The package, one rule in one place (read() below ties them together):
   locales.py     every word WhatsApp writes, one block per language (add or fix a language there)
@@ -51,6 +54,7 @@ from textfile.importers.whatsapp.people import (
     _sender_counts,
     _senders,
     _without_the_owner,
+    _you_on_their_phone,
     chat_name_from_file,
     normalize_name,
 )
@@ -89,7 +93,9 @@ SENT_BY_THE_PHONE = False  # every line names its sender; the owner is found by 
 READS_A_CLIENTS_PHONE = (
     False  # a client's own export is recorded as from their phone (--custodian), not read in the owner's frame
 )
-COPIES_DIFFER = False  # not matched across phones
+# each phone's export of a chat writes its times on that phone's clock, in its own format (an Android's minutes, an
+# iPhone's seconds): where they differ, its records are matched to another phone's copies (ingest/writer/copies.py)
+COPIES_DIFFER = True
 JOINS_NUMBERS = False  # senders are names as written
 
 
@@ -142,6 +148,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     chat = _chat_name(source, survey, style, options)
     owner, owner_notice = _owner(path, senders, options, chat.name, _named_after_the_owner(source, options))
     _not_named_after_the_owner(path, options, chat.name, owner)
+    owner, owner_written, you_notice = _you_on_their_phone(path, options, chat.name, owner)
     source_key, alone = _without_the_owner(senders, options, chat.name, owner)
     if not alone:
         _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
@@ -153,7 +160,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     if source_key in options.chat_owners:
         yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
-    participants = _participants(senders, owner, options.region, owner_in_it=not alone)
+    participants = _participants(senders, owner, options.region, owner_in_it=not alone, owner_written=owner_written)
     conversation = _conversation(FORMAT, source_key, chat, participants, survey, owner_in_it=not alone)
     if survey.undecodable.count:
         yield survey.undecodable.notice(path.name, source.encoding)
@@ -166,6 +173,8 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
         yield chat.notice
     if owner_notice is not None:
         yield owner_notice
+    if you_notice is not None:
+        yield you_notice
     yield from _messages(
         source,
         options,

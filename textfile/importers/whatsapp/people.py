@@ -22,7 +22,7 @@ from textfile import phones
 from textfile.errors import ImportFailed
 from textfile.importers.whatsapp import locales
 from textfile.importers.whatsapp.header import _INVISIBLE
-from textfile.model import Conversation, ImportOptions, Notice, Participant
+from textfile.model import WITHOUT_THE_OWNER, Conversation, ImportOptions, Notice, Participant
 
 if TYPE_CHECKING:  # (the survey and the source take names from here: only the annotations come from there)
     from textfile.importers.whatsapp.source import _Source
@@ -246,11 +246,20 @@ def _owner(
                     " being the client, as an earlier import of it was told (--me); pass --me NAME if that is wrong",
                     kind="assumption",
                 )
+            if before is not None:  # (archived as your chat with them: their phone names you as it likes)
+                raise ImportFailed(
+                    path,
+                    f"none of the senders is you by your name or numbers, but the chat {chat_name!r} is archived as"
+                    f" your chat with them; senders found: {_listed(senders)}: on the client's phone you are under the"
+                    " name it gives you (a contact name): pass --me NAME, the sender who is you, as written",
+                )
             raise ImportFailed(
                 path,
                 f"none of the senders is you (the archive's owner {options.owner_name!r}); senders found:"
                 f" {_listed(senders)}; on a client's phone, a chat you are not in is imported with --me naming the"
-                " client as it writes them, and archived as between others (neither sent nor received by you)",
+                " client as it writes them, and archived as between others (neither sent nor received by you); if"
+                " you are in it under the name their phone gives you, name the chat as your archive does"
+                " (--conversation NAME) and pass --me NAME, the sender who is you",
             )
         raise ImportFailed(
             path,
@@ -339,11 +348,6 @@ def _not_named_after_the_owner(path: Path, options: ImportOptions, chat_name: st
         )
 
 
-WITHOUT_THE_OWNER = (
-    " without the owner"  # (a key's end, as Android's and iMessage's: the transcript's "between others")
-)
-
-
 def _without_the_owner(senders: dict[str, int], options: ImportOptions, chat_name: str, owner: str) -> tuple[str, bool]:
     """The chat's key, and whether it is a thread of a client's own phone (--custodian, read in the owner's frame)
     that the archive's owner is not in: --me names the client, and neither the owner (by name or by one of their
@@ -360,6 +364,43 @@ def _without_the_owner(senders: dict[str, int], options: ImportOptions, chat_nam
         and not any(_is_archive_owner(name, options) for name in senders)
     )
     return (key + WITHOUT_THE_OWNER, True) if alone else (key, False)
+
+
+def _you_on_their_phone(
+    path: Path, options: ImportOptions, chat_name: str, owner: str
+) -> tuple[str, str | None, Notice | None]:
+    """On a client's phone (--custodian) the owner is the sender their phone names as it likes: a contact name
+    ("Atty Park", told with --me in a chat the archive holds as yours with them) or a bare number (one of yours). Their
+    copy of your chat with them is that chat all the same: its key and its owner are the ones your archive holds it
+    with (or your name, for a chat it does not hold), and that sender is the owner's participant, so each message is
+    matched to your own copy of it (second reader, round 17 #4: such an export was archived as a thread between others,
+    or refused with advice that looped). A contact name is told: --me naming a sender other than the client, in the
+    chat a person named as the archive holds it with you (--conversation). Returns the owner as the key and participants name them, the sender so
+    written where it is another name (else None), and the assumption that says so."""
+    if not options.another_phone:
+        return owner, None, None
+    before = _owner_before(options, chat_name)
+    by_number = _is_archive_owner(owner, options) and _fold(owner) != _fold(options.owner_name or "")
+    told = (  # (--me naming the client is a thread they had without you: `_without_the_owner`)
+        bool(options.me)
+        and options.conversation is not None
+        and before is not None
+        and _fold(owner) == _fold(options.me or "")
+        and _fold(owner) != _fold(options.custodian or "")
+    )
+    if not (by_number or told) or _fold(owner) == _fold(before or ""):
+        return owner, None, None
+    held = before or normalize_name(options.owner_name)
+    how = "one of your numbers" if by_number else "--me"
+    return (
+        held,
+        owner,
+        Notice(
+            f"{path.name}: on the client's phone you are {_said(owner)!r} ({how}): read as {held!r}, as your archive"
+            " holds your chat with them, each of your texts sent",
+            kind="assumption",
+        ),
+    )
 
 
 def _with_you_silent(path: Path, options: ImportOptions, me: str | None, me_is_owner: bool) -> tuple[str, Notice]:
@@ -482,12 +523,18 @@ def _conversation_key(chat_name: str, owner: str) -> str:
     return f"{_fold(chat_name)}|{_fold(_as_written(owner))}"
 
 
-def _participants(senders: dict[str, int], owner: str, region: str, owner_in_it: bool = True) -> dict[str, Participant]:
+def _participants(
+    senders: dict[str, int], owner: str, region: str, owner_in_it: bool = True, owner_written: str | None = None
+) -> dict[str, Participant]:
     """Each sender as written -> its participant; the owner too when they never wrote ("\x00owner"). In a thread
-    the owner is not in (`owner_in_it` false: `_without_the_owner`) no one is the owner."""
+    the owner is not in (`owner_in_it` false: `_without_the_owner`) no one is the owner. `owner_written`: the sender
+    who is the owner under another name on a client's phone (`_you_on_their_phone`): the owner's participant."""
     owner_fold = _fold(owner) if owner_in_it else None
     participants: dict[str, Participant] = {}
     for name in senders:
+        if owner_written is not None and name == owner_written:
+            participants[name] = Participant(phones.normalize_handle(owner, region), normalize_name(owner), True)
+            continue
         participants[name] = Participant(
             phones.normalize_handle(name, region), normalize_name(name), _fold(name) == owner_fold
         )

@@ -227,7 +227,13 @@ class _Chat:
         self.tz = tz
         self.system_authors = system_authors
         self.offsets: dict = {}  # (_instant)
-        self.written_names: dict[str, str] = {}  # sender -> as written (_as_written), for identities
+        self.written_names: dict[str, str] = {  # sender -> as written (_as_written), for identities; the owner
+            # under another name on a client's phone (people._you_on_their_phone) as the owner's own phone writes them,
+            # so each message has the identity of the owner's copy, however that phone names them from week to week
+            name: _as_written(p.display_name)
+            for name, p in participants.items()
+            if p.is_owner and name != "\x00owner" and normalize_name(name) != p.display_name
+        }
         self.dst = _Resolved(tz, fall_backs)
         self.occurrences = _Occurrences(source.path, in_order)
         self.view_once: list[int] = []  # the lines of the texts read as view-once media ("null": `view_once_notice`)

@@ -252,7 +252,7 @@ class Batches:
             if (
                 known is None
                 and self.copies
-                and p.record.sender is not None
+                and (p.record.sender is not None or p.record.direction == "system")
                 and (self.copies is True or p.record.service in self.copies)
             ):
                 copy = self.copy_ids.get(p.id) or self.copy_of(p)

@@ -63,12 +63,13 @@ class Copies:
         received), so a record of one phone is matched to a message of the same conversation found on
         another phone only: the same sender, kind and text (for an MMS, the same attachments' bytes
         too), its time within COPY_WITHIN, not already matched by another record of this phone; the
-        nearest in time first. A record whose text differs is another message. Counted by the phone(s)
+        nearest in time first. A line of the chat's own (no sender: WhatsApp's "Messages and calls are
+        end-to-end encrypted", "… changed the subject") is matched to such a line of the same text. A record whose text differs is another message. Counted by the phone(s)
         the message was found on, and said as an assumption (`say_copies`)."""
         m = p.record
         at = times.from_iso(p.sent_at)
         rows = self.conn.execute(
-            "SELECT m.id, m.sent_at FROM messages m WHERE m.conversation_id = ? AND m.sender_id = ? AND m.kind = ? AND m.body = ?"
+            "SELECT m.id, m.sent_at FROM messages m WHERE m.conversation_id = ? AND m.sender_id IS ? AND m.kind = ? AND m.body = ?"
             " AND m.sent_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians c"
             " ON c.import_id = s.import_id WHERE s.message_id = m.id AND c.client_id IS ?)",
             (

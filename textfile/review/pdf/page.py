@@ -163,6 +163,8 @@ def state_said(f: Flag, tz) -> str:
 def _message_said(f: Flag, owner: str) -> str:
     if f.direction == "out":
         who = f"outgoing, from {owner} (the owner)"
+    elif f.between_others:  # (a thread on a client's phone that the owner is not in: as its transcript says it)
+        who = f"between others (the owner is not in this thread), from {f.sender or 'an unknown sender'}"
     elif f.direction == "in":
         who = f"incoming, from {f.sender or 'an unknown sender'}"
     else:
@@ -209,6 +211,8 @@ def response_said(f: Flag, contents: Contents, tz) -> list[str]:
     hours) or how long it has waited; and for one received after hours, whether a notice went out."""
     if f.direction != "in":
         return ["A message the owner sent: no response is looked for."]
+    if f.between_others:
+        return ["A thread on a client's phone that the owner is not in: no response is looked for."]
     lines = []
     r = f.response
     if r is None:

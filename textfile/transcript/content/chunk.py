@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from textfile import times
+from textfile.model import between_others
 from textfile.transcript.content import coverage, withheld
 from textfile.transcript.content.marks import (
     DIRECTION_WORDS,
@@ -301,7 +302,8 @@ def _without_the_owner(conn: sqlite3.Connection, conversation_ids: list[int]) ->
     return {
         cid
         for (cid,) in conn.execute(
-            f"SELECT id FROM conversations WHERE id IN ({','.join('?' * len(conversation_ids))}) AND source_key LIKE '% without the owner'",
+            f"SELECT id FROM conversations WHERE id IN ({','.join('?' * len(conversation_ids))})"
+            f" AND {between_others('source_key')}",
             conversation_ids,
         )
     }

@@ -1,0 +1,199 @@
+"""A phone's clock is its own: with no --tz, a WhatsApp chat is read in the zone it was last read in on the phone
+the export comes from (the owner's, or a client's: `--custodian`), never in the zone another phone's export of the
+same chat was given (second reader, round 17 #3: after a client's export read in America/Chicago, the owner's own
+export was read in Chicago too, an hour off)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES
+
+SAM = FIXTURES / "whatsapp" / "demo" / "WhatsApp Chat with Sam Client.txt"  # 14 messages, 3/1/24 to 3/14/24
+CHICAGO, NEW_YORK = "America/Chicago", "America/New_York"  # (the archive's: conftest.OWNER)
+LAST_READ = "the zone this chat's messages were last read in"
+
+
+def imported(cli, *args) -> dict:
+    r = cli("import", *args, "--json")
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.stdout)
+    return result
+
+
+def test_each_phone_is_read_in_its_own_zone(cli, archive, tmp_path):
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    theirs = tmp_path / "WhatsApp Chat with Alex Owner.txt"  # (the client's phone names the chat after the owner)
+    theirs.write_text(SAM.read_text("utf-8") + "3/20/24, 9:00 AM - Sam Client: Got it\n", encoding="utf-8")
+    client = ("--custodian", "Sam Client", "--conversation", "Sam Client")
+    first = imported(cli, theirs, *client, "--tz", CHICAGO)
+    assert (first["zone"], first["added"]) == (CHICAGO, 15)
+
+    # the owner's own export, no --tz: the archive's zone, not the zone the client's phone was read in; each of
+    # its messages is the client's copy's, an hour apart, and said so
+    ours = imported(cli, SAM)
+    assert (ours["zone"], ours["added"], ours["already_present"]) == (NEW_YORK, 0, 14)
+    assert not any(LAST_READ in said for said in ours["assumptions"])
+    assert any("1 h 00 min 00 s earlier on this phone" in said for said in ours["assumptions"])
+
+    # the client's export again, a text added, no --tz: their phone's zone, as it was last read in, said so
+    with theirs.open("a", encoding="utf-8") as f:
+        f.write("3/21/24, 9:00 AM - Sam Client: Thanks again\n")
+    again = imported(cli, theirs, *client)
+    assert (again["zone"], again["added"]) == (CHICAGO, 1)
+    assert (
+        f"{theirs.name}: times read as wall-clock times in {CHICAGO}, {LAST_READ}, not the archive's {NEW_YORK};"
+        in (" ".join(again["assumptions"]))
+    )
+    assert [tuple(r) for r in archive.conn.execute("SELECT source_zone FROM messages WHERE import_id = 3")] == [
+        (CHICAGO,)
+    ]
+
+    # and the owner's phone again, a text of theirs added: New York still, whatever the client's was read in since
+    newer = tmp_path / "ours" / SAM.name
+    newer.parent.mkdir()
+    newer.write_text(SAM.read_text("utf-8") + "3/22/24, 9:00 AM - Alex Owner: See you Monday\n", encoding="utf-8")
+    ours_again = imported(cli, newer)
+    assert (ours_again["zone"], ours_again["added"]) == (NEW_YORK, 1)
+    assert not any(LAST_READ in said for said in ours_again["assumptions"])
+    assert [tuple(r) for r in archive.conn.execute("SELECT id, zone, custodian FROM imports ORDER BY id")] == [
+        (1, CHICAGO, "Sam Client"),
+        (2, NEW_YORK, None),
+        (3, CHICAGO, "Sam Client"),
+        (4, NEW_YORK, None),
+    ]
+
+
+def test_a_phone_read_in_another_zone_is_read_in_it_again(cli, archive, tmp_path):
+    """The owner's phone read with --tz: its next export is read in that zone, as before (a client's phone read
+    since in another zone changes nothing)."""
+    imported(cli, SAM, "--tz", "Europe/London")
+    newer = tmp_path / SAM.name
+    newer.write_text(SAM.read_text("utf-8") + "3/22/24, 9:00 AM - Alex Owner: See you Monday\n", encoding="utf-8")
+    again = imported(cli, newer)
+    assert (again["zone"], again["added"]) == ("Europe/London", 1)
+    assert any(f"in Europe/London, {LAST_READ}" in said for said in again["assumptions"])
+
+
+OURS = (  # the owner's Android phone in New York: minutes
+    "3/1/24, 9:02 AM - Sam Client: Hi Alex, the landlord says the deposit is not coming back\n"
+    "3/1/24, 9:04 AM - Alex Owner: Do you have the lease?\n"
+    "3/1/24, 9:31 AM - Sam Client: ok\n"
+    "3/1/24, 9:31 AM - Sam Client: ok\n"
+)
+THEIRS = (  # the client's iPhone in Chicago, an hour behind: seconds; one text more
+    "[3/1/24, 8:02:17 AM] Sam Client: Hi Alex, the landlord says the deposit is not coming back\n"
+    "[3/1/24, 8:04:40 AM] Alex Owner: Do you have the lease?\n"
+    "[3/1/24, 8:31:05 AM] Sam Client: ok\n"
+    "[3/1/24, 8:31:50 AM] Sam Client: ok\n"
+    "[3/1/24, 8:40:00 AM] Sam Client: I found it, sending now\n"
+)
+
+
+def found_on(archive) -> list[tuple]:
+    """Each message: its time, text, and the imports that found it."""
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.sent_at, m.body, (SELECT group_concat(s.import_id, ',') FROM (SELECT import_id FROM message_sources"
+            " WHERE message_id = m.id ORDER BY 1) s) FROM messages m ORDER BY m.sent_at, m.rowid"
+        )
+    ]
+
+
+def test_one_chat_on_two_phones_in_two_zones_is_one_set_of_messages(cli, archive, tmp_path):
+    """Round 17 #2: each phone's export read correctly in its own zone, each message was archived twice (WhatsApp
+    copies were matched only where both phones write the same wall clock). They are matched as Android's copies
+    are: sender, text and time within two minutes, said as an assumption; found on both phones."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(OURS, encoding="utf-8")
+    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
+    theirs.write_text(THEIRS, encoding="utf-8")
+
+    assert imported(cli, ours)["added"] == 4
+    r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
+
+    assert (r["added"], r["already_present"]) == (1, 4)
+    assert (
+        "4 messages matched to the copy from Alex Owner's phone by sender, text and time within 2 minutes: each is"
+        " one message, found on both phones" in r["assumptions"]
+    )
+    assert found_on(archive) == [
+        ("2024-03-01T14:02:00.000Z", "Hi Alex, the landlord says the deposit is not coming back", "1,2"),
+        ("2024-03-01T14:04:00.000Z", "Do you have the lease?", "1,2"),
+        ("2024-03-01T14:31:00.000Z", "ok", "1,2"),
+        ("2024-03-01T14:31:00.000Z", "ok", "1,2"),
+        ("2024-03-01T14:40:00.000Z", "I found it, sending now", "2"),
+    ]
+    # the same again changes nothing, and each phone's time of a copy is kept ("recorded there at")
+    theirs.write_text(THEIRS + "[3/1/24, 8:45:00 AM] Sam Client: Sent\n", encoding="utf-8")
+    again = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client")
+    assert (again["zone"], again["added"], again["already_present"]) == (CHICAGO, 1, 5)
+    assert [tuple(r) for r in archive.conn.execute("SELECT sent_at FROM phone_copies ORDER BY sent_at")] == [
+        ("2024-03-01T14:02:17.000Z",),
+        ("2024-03-01T14:04:40.000Z",),
+        ("2024-03-01T14:31:05.000Z",),
+        ("2024-03-01T14:31:50.000Z",),
+    ]
+    assert cli("verify").exit_code == 0
+
+
+def test_the_owner_under_a_contact_name_or_a_number_on_the_clients_phone(cli, archive, tmp_path):
+    """Round 17 #4: a client's phone names the owner as it likes: a contact name ("Atty Park"), or one of the owner's
+    numbers. Their copy of the chat is the owner's chat with them all the same: the same conversation, the owner's
+    texts sent by the owner, each message matched to the owner's own copy. A contact name is said with --me (the
+    refusal says so; it advised a thread between others); a number of the owner's is known, said as an assumption."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(OURS, encoding="utf-8")
+    assert imported(cli, ours)["added"] == 4
+    contact = tmp_path / "atty" / "WhatsApp Chat - Atty Park.txt"
+    contact.parent.mkdir()
+    contact.write_text(THEIRS.replace("Alex Owner", "Atty Park"), encoding="utf-8")
+    client = ("--custodian", "Sam Client", "--tz", CHICAGO)
+
+    r = cli("import", contact, *client, "--conversation", "Sam Client")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {contact}: none of the senders is you by your name or numbers, but the chat 'Sam Client' is archived"
+        " as your chat with them; senders found: 'Atty Park', 'Sam Client': on the client's phone you are under the"
+        " name it gives you (a contact name): pass --me NAME, the sender who is you, as written\n",
+    )
+    r = imported(cli, contact, *client, "--conversation", "Sam Client", "--me", "Atty Park")
+    assert (r["added"], r["already_present"], r["conversations"]) == (1, 4, [1])
+    assert (
+        f"{contact.name}: on the client's phone you are 'Atty Park' (--me): read as 'Alex Owner', as your archive holds"
+        " your chat with them, each of your texts sent" in r["assumptions"]
+    )
+    assert found_on(archive)[:2] == [
+        ("2024-03-01T14:02:00.000Z", "Hi Alex, the landlord says the deposit is not coming back", "1,2"),
+        ("2024-03-01T14:04:00.000Z", "Do you have the lease?", "1,2"),
+    ]
+    assert [tuple(p) for p in archive.conn.execute("SELECT display_name, is_owner FROM participants ORDER BY id")] == [
+        ("Alex Owner", 1),
+        ("Sam Client", 0),
+    ]
+
+    # a bare number of the owner's: the same chat, with no --me
+    number = tmp_path / "num" / "WhatsApp Chat with +1 202 555 0100.txt"
+    number.parent.mkdir()
+    number.write_text(
+        THEIRS.replace("Alex Owner", "+1 202 555 0100") + "[3/1/24, 8:50:00 AM] +1 202 555 0100: Got it, thanks\n",
+        encoding="utf-8",
+    )
+    r = imported(cli, number, *client, "--conversation", "Sam Client")
+    assert (r["added"], r["already_present"], r["conversations"]) == (1, 5, [1])
+    assert (
+        f"{number.name}: on the client's phone you are '+1 202 555 0100' (one of your numbers): read as 'Alex Owner', as"
+        " your archive holds your chat with them, each of your texts sent" in r["assumptions"]
+    )
+    assert [
+        tuple(m)
+        for m in archive.conn.execute(
+            "SELECT m.direction, p.display_name FROM messages m JOIN participants p ON p.id = m.sender_id"
+            " WHERE m.body = 'Got it, thanks'"
+        )
+    ] == [("out", "Alex Owner")]
+    assert archive.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
+    assert cli("verify").exit_code == 0
