@@ -19,6 +19,12 @@ LEFT = (
     "note 1 of M-1, privileged, concerns its message #1.2, no longer filed to M-1 at its time (filed to M-2 now):"
     " `textfile note move 1 --matter M-2 --reason TEXT`"
 )
+# filed to no other matter: a move is refused until it is, so the way out names the filing first (round 18 #13)
+NOWHERE = (
+    "note 1 of M-1, privileged, concerns its message #1.2, no longer filed to M-1 at its time (filed to no other"
+    " matter of its client): file it where it belongs (`textfile file 1 --matter REF`), then `textfile note move 1"
+    " --matter REF --reason TEXT`; or, written by mistake, `textfile note withdraw 1 --reason TEXT`"
+)
 
 
 @pytest.fixture
@@ -38,11 +44,7 @@ def refiled(cli, archive):
 def test_unfile_and_file_name_the_note_left_behind(cli, refiled):
     unfiled = cli("unfile", "1", "--matter", "M-1", "--reason", "belongs to M-2", "--json")
     assert unfiled.exit_code == 0, unfiled.output
-    assert json.loads(unfiled.stdout)["warnings"] == [
-        LEFT.replace(" (filed to M-2 now)", " (filed to no other matter of its client)").replace(
-            "--matter M-2", "--matter REF"
-        )
-    ]
+    assert json.loads(unfiled.stdout)["warnings"] == [NOWHERE]
 
     filed = cli("file", "1", "--matter", "M-2")
 
@@ -233,10 +235,7 @@ def test_client_edit_taking_back_a_filing_warns_of_the_notes_left_behind(cli, ar
     r = cli("client", "edit", "Sam Client", "--remove-phone", "+12025550143", "--reason", "mistyped")
 
     assert r.exit_code == 0, r.output
-    said = LEFT.replace(" (filed to M-2 now)", " (filed to no other matter of its client)").replace(
-        "--matter M-2", "--matter REF"
-    )
-    assert r.stderr == f"Warning: {said}\n"
+    assert r.stderr == f"Warning: {NOWHERE}\n"
     assert "unfiled conversation 1 from M-1" in r.stdout
     edited = json.loads(cli("note", "list", "--json").stdout)
     assert edited[0]["stranded"]["messages"] == ["#1.2"]

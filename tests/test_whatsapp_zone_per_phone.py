@@ -6,8 +6,9 @@ export was read in Chicago too, an hour off)."""
 from __future__ import annotations
 
 import json
+import subprocess
 
-from conftest import FIXTURES
+from conftest import FIXTURES, snapshot
 
 SAM = FIXTURES / "whatsapp" / "demo" / "WhatsApp Chat with Sam Client.txt"  # 14 messages, 3/1/24 to 3/14/24
 CHICAGO, NEW_YORK = "America/Chicago", "America/New_York"  # (the archive's: conftest.OWNER)
@@ -137,6 +138,21 @@ def test_one_chat_on_two_phones_in_two_zones_is_one_set_of_messages(cli, archive
         ("2024-03-01T14:31:50.000Z",),
     ]
     assert cli("verify").exit_code == 0
+    # the transcript's cover says the client's copies are shown at the owner's phone's times, never that a correction
+    # superseded them (second reader, round 18 #7: "since superseded … another import corrected the zone")
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", tmp_path / "t.pdf", "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "superseded" not in text
+    assert (
+        f"times read as wall-clock times in {CHICAGO}; 4 of its 6 messages were archived first from another phone and"
+        " are shown at the time that phone recorded (found on both)" in text
+    )
 
 
 def test_the_owner_under_a_contact_name_or_a_number_on_the_clients_phone(cli, archive, tmp_path):
@@ -197,3 +213,132 @@ def test_the_owner_under_a_contact_name_or_a_number_on_the_clients_phone(cli, ar
     ] == [("out", "Alex Owner")]
     assert archive.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
     assert cli("verify").exit_code == 0
+    # the transcript names each file's owner as that file writes them (round 18 #10: "written by 'Alex Owner'")
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", tmp_path / "t.pdf", "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "--me 'Atty Park' given: the messages written by 'Atty Park' are the owner's (Alex Owner)" in text
+    assert "you are '+1 202 555 0100' (one of your numbers): read as 'Alex Owner'" in text
+    assert text.count("the archive's owner has that name") == 1  # (the owner's own export only)
+
+
+def test_a_clients_copy_read_as_a_thread_without_you_under_your_chats_name_is_refused(cli, archive, tmp_path):
+    """Round 18 #8: `--me CLIENT` (a thread you are not in) with `--conversation` naming the owner's own chat archived
+    the whole chat again, "between others", beside the chat named."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(OURS, encoding="utf-8")
+    assert imported(cli, ours)["added"] == 4
+    theirs = tmp_path / "WhatsApp Chat - Atty Park.txt"
+    theirs.write_text(THEIRS.replace("Alex Owner", "Atty Park"), encoding="utf-8")
+    before = snapshot(archive)
+    r = cli("import", theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--me", "Sam Client")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {theirs}: --me 'Sam Client' reads this export as a thread you are not in, but --conversation names"
+        " 'Sam Client', your own chat (with 'Alex Owner' as you): if this is the client's copy of that chat, give no"
+        " --me, or --me NAME naming the sender who is you as their phone writes you; if it is a thread without you,"
+        " name it after the other person (--conversation NAME, a new name)\n",
+    )
+    assert snapshot(archive) == before
+
+
+GROUP_OURS = (
+    "3/1/24, 9:00 AM - Dana Reyes: Meeting on Friday?\n"
+    "3/1/24, 9:02 AM - Alex Owner: Please each send me photos of the damage\n"
+    "3/1/24, 9:05 AM - Sam Client: Will do\n"
+)
+GROUP_THEIRS = (  # the client's iPhone in Chicago, the owner under a contact name
+    "[3/1/24, 8:00:10 AM] Dana Reyes: Meeting on Friday?\n"
+    "[3/1/24, 8:02:30 AM] Atty Park: Please each send me photos of the damage\n"
+    "[3/1/24, 8:05:05 AM] Sam Client: Will do\n"
+)
+
+
+def test_a_group_on_the_clients_phone_with_the_owner_under_a_contact_name(cli, archive, tmp_path):
+    """Round 18 #2: the same group on a client's phone, the owner under a contact name, was read with no --me as the
+    owner silent in it ("as an earlier import of it was told", which none was), the owner's text added again as a
+    stranger's; with --me and no --conversation, as a thread without the owner, the whole group archived twice."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Tenants.txt"
+    ours.write_text(GROUP_OURS, encoding="utf-8")
+    assert imported(cli, ours)["added"] == 3
+    theirs = tmp_path / "theirs" / "WhatsApp Chat - Tenants.txt"
+    theirs.parent.mkdir()
+    theirs.write_text(GROUP_THEIRS, encoding="utf-8")
+    client = ("--custodian", "Sam Client", "--tz", CHICAGO)
+    before = snapshot(archive)
+
+    r = cli("import", theirs, *client)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {theirs}: none of the senders is you by your name or numbers, but the chat 'Tenants' is archived as"
+        " yours; senders found: 'Atty Park', 'Dana Reyes', 'Sam Client': on the client's phone you may be under the"
+        " name it gives you (a contact name): pass --me NAME, the sender who is you, as written, or --me 'Alex Owner'"
+        " if you wrote nothing in this export\n",
+    )
+    r = cli("import", theirs, *client, "--me", "Atty Park")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {theirs}: the chat 'Tenants' is archived as yours, and --me 'Atty Park' names another sender: if"
+        " 'Atty Park' is you as the client's phone writes you, say which chat with --conversation 'Tenants'; if it"
+        " is a thread you are not in, --me names the client as their phone writes them and --conversation gives it"
+        " a name of its own\n",
+    )
+    assert snapshot(archive) == before
+
+    r = imported(cli, theirs, *client, "--me", "Atty Park", "--conversation", "Tenants")
+    assert (r["added"], r["already_present"], r["conversations"]) == (0, 3, [1])
+    assert [tuple(p) for p in archive.conn.execute("SELECT display_name, is_owner FROM participants ORDER BY id")] == [
+        ("Alex Owner", 1),
+        ("Dana Reyes", 0),
+        ("Sam Client", 0),
+    ]
+
+
+def test_copies_that_each_phone_writes_its_own_way_are_matched(cli, archive, tmp_path):
+    """Round 18: a message deleted on both phones (each writes its own placeholder, #4), a location an iPhone writes
+    after a direction mark (#5), and two "ok"s an Android export writes to the minute, the iPhone's one falling in the
+    first one's minute (#6): each is one message, found on both phones."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(
+        "4/2/24, 10:00 AM - Sam Client: This message was deleted\n"
+        "4/2/24, 10:02 AM - Sam Client: ok\n"
+        "4/2/24, 10:03 AM - Sam Client: ok\n"
+        "4/2/24, 10:06 AM - Alex Owner: Location: https://maps.google.com/?q=40.7,-74.0\n",
+        encoding="utf-8",
+    )
+    theirs = tmp_path / "WhatsApp Chat - Atty Park.txt"
+    theirs.write_text(
+        "[4/2/24, 9:00:20 AM] Sam Client: \u200eYou deleted this message.\n"
+        "[4/2/24, 9:02:59 AM] Sam Client: ok\n"
+        "[4/2/24, 9:03:40 AM] Sam Client: ok\n"
+        "[4/2/24, 9:06:10 AM] Atty Park: \u200eLocation: https://maps.google.com/?q=40.7,-74.0\n",
+        encoding="utf-8",
+    )
+    assert imported(cli, ours)["added"] == 4
+    args = ("--custodian", "Sam Client", "--conversation", "Sam Client", "--me", "Atty Park", "--tz", CHICAGO)
+    r = imported(cli, theirs, *args)
+    assert (r["added"], r["already_present"]) == (0, 4), r
+    assert [row[2] for row in found_on(archive)] == ["1,2", "1,2", "1,2", "1,2"]
+    assert [tuple(r) for r in archive.conn.execute("SELECT sent_at FROM phone_copies ORDER BY sent_at")] == [
+        ("2024-04-02T14:00:20.000Z",),
+        ("2024-04-02T14:02:59.000Z",),  # (the first "ok": its minute, 10:02, holds 10:02:59)
+        ("2024-04-02T14:03:40.000Z",),
+        ("2024-04-02T14:06:10.000Z",),
+    ]
+    assert [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.sent_at, c.sent_at FROM phone_copies c JOIN messages m ON m.id = c.message_id ORDER BY c.sent_at"
+        )
+    ][1:3] == [
+        ("2024-04-02T14:02:00.000Z", "2024-04-02T14:02:59.000Z"),
+        ("2024-04-02T14:03:00.000Z", "2024-04-02T14:03:40.000Z"),
+    ]

@@ -51,11 +51,24 @@ class Stranded(Result):
             f"filed to {', '.join(self.filed_to)} now" if self.filed_to else "filed to no other matter of its client"
         )
         them = "its message" if len(self.messages) == 1 else "messages"
+        # (filed nowhere else: a move is refused until they are, so the way out names the filing first: round 18 #13)
+        way = (
+            f"`{self.command}`"
+            if self.filed_to
+            else f"file {'it' if len(self.messages) == 1 else 'them'} where {'it belongs' if len(self.messages) == 1 else 'they belong'}"
+            f" ({', '.join(f'`textfile file {c} --matter REF`' for c in self._conversations)}), then `{self.command}`;"
+            " or, written by mistake,"
+            f" `textfile note withdraw {self.note} --reason TEXT`"
+        )
         return (
             f"note {self.note} of {self.matter}{privileged} concerns {them} {', '.join(self.messages)}, no longer"
-            f" filed to {self.matter} at {'its' if len(self.messages) == 1 else 'their'} time ({where}):"
-            f" `{self.command}`"
+            f" filed to {self.matter} at {'its' if len(self.messages) == 1 else 'their'} time ({where}): {way}"
         )
+
+    @property
+    def _conversations(self) -> list[str]:
+        """The conversations of its messages ("#2.1" is conversation 2's), each once."""
+        return list(dict.fromkeys(m.lstrip("#").split(".")[0] for m in self.messages))
 
 
 def stranded(

@@ -48,6 +48,7 @@ from textfile.importers.whatsapp.people import (
     _is_archive_owner,
     _not_a_thread_without_you,
     _not_named_after_the_owner,
+    _not_your_chat_as_without_you,
     _owner,
     _participants,
     _same_chat_same_owner,
@@ -150,6 +151,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     _not_named_after_the_owner(path, options, chat.name, owner)
     owner, owner_written, you_notice = _you_on_their_phone(path, options, chat.name, owner)
     source_key, alone = _without_the_owner(senders, options, chat.name, owner)
+    _not_your_chat_as_without_you(path, options, chat.name, alone)
     if not alone:
         _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
         _not_a_thread_without_you(path, chat.name, source_key, options)

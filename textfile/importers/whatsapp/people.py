@@ -232,10 +232,24 @@ def _owner(
         if before is not None and (
             any(_fold(name) == _fold(before) for name in senders) or not _between_two_named(senders, chat_name, region)
         ):
-            owner = next((name for name in senders if _fold(name) == _fold(before)), before)
-            return owner, Notice(
-                f"{path.name}: you are {_said(owner)!r} in this chat, as an earlier import of it was told"
-                " (--me); pass --me NAME if that is wrong",
+            owner = next((name for name in senders if _fold(name) == _fold(before)), None)
+            if owner is not None:
+                return owner, Notice(
+                    f"{path.name}: you are {_said(owner)!r} in this chat, as an earlier import of it was told"
+                    " (--me); pass --me NAME if that is wrong",
+                    kind="assumption",
+                )
+            if options.another_phone:  # (their phone may write you by a contact name: round 18 #2)
+                raise ImportFailed(
+                    path,
+                    f"none of the senders is you by your name or numbers, but the chat {chat_name!r} is archived as"
+                    f" yours; senders found: {_listed(senders)}: on the client's phone you may be under the name it"
+                    f" gives you (a contact name): pass --me NAME, the sender who is you, as written, or --me"
+                    f" {options.owner_name!r} if you wrote nothing in this export",
+                )
+            return before, Notice(  # (it said "as an earlier import of it was told (--me)", which none was)
+                f"{path.name}: none of its senders is you: read as the archive holds this chat, you being"
+                f" {_said(before)!r}, silent in this export; pass --me NAME if one of its senders is you",
                 kind="assumption",
             )
         if options.another_phone:  # (a client's phone: the thread may be one they had without you)
@@ -366,6 +380,9 @@ def _without_the_owner(senders: dict[str, int], options: ImportOptions, chat_nam
     return (key + WITHOUT_THE_OWNER, True) if alone else (key, False)
 
 
+YOU_ON_THEIR_PHONE = "on the client's phone you are "  # (the assumption's words: transcripts find it by them)
+
+
 def _you_on_their_phone(
     path: Path, options: ImportOptions, chat_name: str, owner: str
 ) -> tuple[str, str | None, Notice | None]:
@@ -380,6 +397,20 @@ def _you_on_their_phone(
     if not options.another_phone:
         return owner, None, None
     before = _owner_before(options, chat_name)
+    if (
+        options.me
+        and options.conversation is None
+        and before is not None
+        and _fold(owner) == _fold(options.me)
+        and _fold(owner) not in (_fold(options.custodian or ""), _fold(before))
+    ):  # (a group keeps its name on every phone: round 18 #2, read as a thread without you, archived twice)
+        raise ImportFailed(
+            path,
+            f"the chat {chat_name!r} is archived as yours, and --me {options.me!r} names another sender: if"
+            f" {_said(owner)!r} is you as the client's phone writes you, say which chat with --conversation"
+            f" {chat_name!r}; if it is a thread you are not in, --me names the client as their phone writes them and"
+            " --conversation gives it a name of its own",
+        )
     by_number = _is_archive_owner(owner, options) and _fold(owner) != _fold(options.owner_name or "")
     told = (  # (--me naming the client is a thread they had without you: `_without_the_owner`)
         bool(options.me)
@@ -396,7 +427,7 @@ def _you_on_their_phone(
         held,
         owner,
         Notice(
-            f"{path.name}: on the client's phone you are {_said(owner)!r} ({how}): read as {held!r}, as your archive"
+            f"{path.name}: {YOU_ON_THEIR_PHONE}{_said(owner)!r} ({how}): read as {held!r}, as your archive"
             " holds your chat with them, each of your texts sent",
             kind="assumption",
         ),
@@ -419,6 +450,22 @@ def _with_you_silent(path: Path, options: ImportOptions, me: str | None, me_is_o
         " wrote nothing in this export (their texts received)",
         kind="assumption",
     )
+
+
+def _not_your_chat_as_without_you(path: Path, options: ImportOptions, chat_name: str, alone: bool) -> None:
+    """Refuse a thread read as one the owner is not in (`_without_the_owner`: --me naming the client) under a name
+    (--conversation) the archive holds as the owner's own chat: it would be archived whole a second time, "between
+    others", beside the chat it names (second reader, round 18 #8: the client's copy of their chat with the owner,
+    read with --me CLIENT --conversation CLIENT)."""
+    before = _owner_before(options, chat_name)
+    if alone and options.conversation is not None and before is not None:
+        raise ImportFailed(
+            path,
+            f"--me {options.me!r} reads this export as a thread you are not in, but --conversation names"
+            f" {chat_name!r}, your own chat (with {_said(before)!r} as you): if this is the client's copy of that"
+            " chat, give no --me, or --me NAME naming the sender who is you as their phone writes you; if it is a"
+            " thread without you, name it after the other person (--conversation NAME, a new name)",
+        )
 
 
 def _client_before(senders: dict[str, int], options: ImportOptions, chat_name: str) -> str | None:

@@ -34,6 +34,27 @@ if TYPE_CHECKING:
     from textfile.ingest.writer.batch import Known, _Pending
 
 COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of a copy matched by its text may be (`copy_of`)
+MINUTE, _NO_TIME = timedelta(minutes=1), timedelta(0)  # what a time written to the minute spans (WhatsApp on Android)
+# A text as compared across phones: without the direction marks one phone's export writes and the other's does not
+# (an iPhone's U+200E before "Location:"; second reader, round 18 #5). SQL, `{0}` the column; and in Python.
+_UNMARKED = "replace(replace({0}, char(8206), ''), char(8207), '')"
+# A message deleted on both phones is one, whatever each writes in its place ("You deleted this message." on the
+# sender's, "This message was deleted" on the other's: round 18 #4). SQL, `{0}` the flags column.
+_DELETED = "EXISTS (SELECT 1 FROM json_each({0}) WHERE value = 'deleted')"
+
+
+def _unmarked(text: str) -> str:
+    return text.replace("\u200e", "").replace("\u200f", "")
+
+
+def _time_gap(one, one_spans: timedelta, other, other_spans: timedelta) -> tuple[timedelta, timedelta]:
+    """How far apart two phones' times of a message are, each spanning what its precision leaves open (a minute's
+    time, 10:02, is any instant of 10:02:00–10:02:59): no gap where they overlap; then how far their starts are
+    (round 18 #6: an iPhone's 10:02:59 went to the Android "ok" of 10:03, not to the one of 10:02)."""
+    gap = max(one - (other + other_spans), other - (one + one_spans), timedelta(0))
+    return gap, abs(one - other)
+
+
 COPY_RULE = "copy on another phone"  # what `Batches.existing` calls an id found in `phone_copies`
 PER_PHONE_FLAGS = ("deleted", "failed")  # a message's state on one phone, not what it is (`on_another_phone`)
 
@@ -69,22 +90,32 @@ class Copies:
         m = p.record
         at = times.from_iso(p.sent_at)
         rows = self.conn.execute(
-            "SELECT m.id, m.sent_at FROM messages m WHERE m.conversation_id = ? AND m.sender_id IS ? AND m.kind = ? AND m.body = ?"
+            "SELECT m.id, m.sent_at, m.time_precision FROM messages m WHERE m.conversation_id = ? AND m.sender_id IS ?"
+            f" AND m.kind = ? AND ({_UNMARKED.format('m.body')} = ? OR (? AND {_DELETED.format('m.flags')}))"
             " AND m.sent_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians c"
             " ON c.import_id = s.import_id WHERE s.message_id = m.id AND c.client_id IS ?)",
             (
                 p.conversation_id,
                 p.sender_id,
                 m.kind,
-                m.body,
-                times.to_iso(at - COPY_WITHIN),
-                times.to_iso(at + COPY_WITHIN),
+                _unmarked(m.body),
+                "deleted" in m.flags,
+                times.to_iso(at - COPY_WITHIN - MINUTE),
+                times.to_iso(at + COPY_WITHIN + MINUTE),
                 self.source.custodian_client,
             ),
         ).fetchall()
         taken = set(self.copy_ids.values())
         attachments = [a.sha256 for a in sorted(p.attachments)]
-        for row in sorted(rows, key=lambda r: (abs(times.from_iso(r["sent_at"]) - at), r["id"])):
+        mine = MINUTE if m.time_precision == "minute" else _NO_TIME
+        apart = {
+            r["id"]: _time_gap(
+                times.from_iso(r["sent_at"]), MINUTE if r["time_precision"] == "minute" else _NO_TIME, at, mine
+            )
+            for r in rows
+        }
+        near = sorted((r for r in rows if apart[r["id"]][0] <= COPY_WITHIN), key=lambda r: (apart[r["id"]], r["id"]))
+        for row in near:
             if row["id"] in taken or [a.sha256 for a in self.attachments_of(row["id"])] != attachments:
                 continue
             phones = ", ".join(

@@ -27,7 +27,10 @@ class Held(NamedTuple):
     """How many of the transcript's messages each import holds: per conversation, and per zone they are shown at."""
 
     by_conversation: dict[int, dict[int, int]]  # import -> conversation -> messages
-    by_zone: dict[int, dict[str, int]]  # import -> zone its messages are shown at -> messages
+    by_zone: dict[int, dict[str, int]]  # import -> zone its messages are shown at -> messages (its phone's)
+    # import -> its messages another phone's import archived first (a client's copy of the owner's chat): shown at
+    # the time that phone recorded, never "superseded" by a correction (second reader, round 18 #7)
+    elsewhere: dict[int, int]
 
 
 class Reading(NamedTuple):
@@ -72,7 +75,15 @@ def _sources(
         at = _add_import(s, i, options, assumptions, held.by_conversation[i["id"]], tz)
         fixed = corrected.get(i["id"], set())
         decisions = (
-            [_reading(i["zone"], "zone" in fixed, held.by_zone[i["id"]], archive_zone)]
+            [
+                _reading(
+                    i["zone"],
+                    "zone" in fixed,
+                    held.by_zone.get(i["id"], {}),
+                    archive_zone,
+                    held.elsewhere.get(i["id"], 0),
+                )
+            ]
             if i["format"] == "whatsapp"
             else []
         )
@@ -86,25 +97,38 @@ def _sources(
 
 def _held(conn, cond: str, params: list, until: int | None = None) -> Held:
     """The imports (up to `until`) that hold the transcript's messages, and how many each holds."""
-    held = Held({}, {})
+    held = Held({}, {}, {})
     # Counted where each part of the sightings is (textfile/sightings.py): a message once for its own import,
-    # then once for each other import that holds it (a later sighting in its own import is counted already).
-    for import_id, cid, zone, n in conn.execute(
-        "SELECT import_id, conversation_id, source_zone, sum(n) FROM ("
-        "SELECT m.import_id, m.conversation_id, m.source_zone, count(*) AS n FROM messages m"
+    # then once for each other import that holds it (a later sighting in its own import is counted already),
+    # apart where that import is another phone's than the one that archived the message first, read in another zone.
+    for import_id, cid, zone, elsewhere, n in conn.execute(
+        "SELECT import_id, conversation_id, source_zone, elsewhere, sum(n) FROM ("
+        "SELECT m.import_id, m.conversation_id, m.source_zone, 0 AS elsewhere, count(*) AS n FROM messages m"
         f" WHERE ({cond}) AND m.source_ref IS NOT NULL{sightings.up_to('m.import_id', until)} GROUP BY 1, 2, 3"
-        " UNION ALL SELECT s.import_id, m.conversation_id, m.source_zone, count(DISTINCT s.message_id)"
-        f" FROM message_sightings s JOIN messages m ON m.id = s.message_id WHERE ({cond})"
+        f" UNION ALL SELECT s.import_id, m.conversation_id, m.source_zone, m.source_zone IS NOT i.zone AND"
+        f" {_PHONE.format('i')} IS NOT {_PHONE.format('j')}, count(DISTINCT s.message_id)"
+        " FROM message_sightings s JOIN messages m ON m.id = s.message_id JOIN imports i ON i.id = s.import_id"
+        f" JOIN imports j ON j.id = m.import_id WHERE ({cond})"
         f" AND NOT (m.import_id = s.import_id AND m.source_ref IS NOT NULL){sightings.up_to('s.import_id', until)}"
-        " GROUP BY 1, 2, 3"
-        ") GROUP BY 1, 2, 3",
+        " GROUP BY 1, 2, 3, 4"
+        ") GROUP BY 1, 2, 3, 4",
         [*params, *params],
     ):
         per = held.by_conversation.setdefault(import_id, {})
         per[cid] = per.get(cid, 0) + n
+        if elsewhere:
+            held.elsewhere[import_id] = held.elsewhere.get(import_id, 0) + n
+            continue
         zones = held.by_zone.setdefault(import_id, {})
         zones[zone] = zones.get(zone, 0) + n
     return held
+
+
+# Whose phone import `{0}` read (SQL): '' for the owner's (no custodian, or the owner named), else the custodian.
+_PHONE = (
+    "(CASE WHEN {0}.custodian IS NULL OR lower({0}.custodian) = lower((SELECT owner_name FROM settings)) THEN ''"
+    " ELSE lower({0}.custodian) END)"
+)
 
 
 def _corrected(moves: list[dict]) -> dict[int, set[str]]:
@@ -228,16 +252,23 @@ def _cover_assumptions(texts: list[str], prefix: str) -> dict:
     return {"assumptions_shown": shown, "assumptions_more": len(texts) - len(shown)}
 
 
-def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone: str) -> str:
+def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone: str, elsewhere: int = 0) -> str:
     """The zone an import read a clock without one in, whether that reading corrected an earlier one
     (it moved messages: `_moves`, never merely because --corrects-tz was given), and whether its
-    messages are still shown at that reading: another import that corrected the zone moved them to its own."""
+    messages are still shown at that reading: another import that corrected the zone moved them to its own.
+    `elsewhere`: how many of them another phone's import, read in another zone, archived first (shown at the time
+    that phone recorded: their "found on" says this phone's time)."""
     text = f"times read as wall-clock times in {zone}" + (" (the archive's zone)" if zone == archive_zone else "")
     if corrected:
         text += ", correcting an earlier reading (below)"
     total = sum(shown_in.values())
     moved = total - shown_in.get(zone, 0)
-    if moved == total:
+    if elsewhere:
+        text += (
+            f"; {elsewhere} of its {total + elsewhere} messages were archived first from another phone and are shown"
+            " at the time that phone recorded (found on both)"
+        )
+    if total and moved == total:
         text += ", since superseded: none of its messages is shown at that reading (another import corrected the zone, below)"
     elif moved:
         text += f", since superseded for {moved} of its {total} messages (another import corrected the zone, below)"
@@ -334,6 +365,7 @@ def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, 
     (`_reading`): the day/month order (and whether it corrected an earlier one: ingest recorded that it did, `_moves`),
     who the owner is in a chat that names people by name."""
     from textfile.importers.whatsapp import _fold as fold_name  # (the importer's rule for the same name)
+    from textfile.importers.whatsapp.people import YOU_ON_THEIR_PHONE
 
     out = []
     if i["format"] != "whatsapp":
@@ -344,12 +376,16 @@ def _given(i, options: dict, convs: dict, conversations: dict, owner_name: str, 
             + (", correcting an earlier reading (below)" if corrected else "")
         )
     owners = [p for cid in conversations for p in convs.get(cid, {}).get("participants", []) if p["is_owner"]]
+    # (a client's phone that writes the owner otherwise says so among its assumptions: people._you_on_their_phone)
+    renamed = any(YOU_ON_THEIR_PHONE in said for said in json.loads(i["assumptions"] or "[]"))
     for p in owners:
         written = p["name"] or p["handle"]
-        if options.get("me"):
+        if options.get("me"):  # (the sender as this export writes them: the participant may be named otherwise)
             out.append(
-                f"--me {options['me']!r} given: the messages written by {written!r} are the owner's ({owner_name})"
+                f"--me {options['me']!r} given: the messages written by {options['me']!r} are the owner's ({owner_name})"
             )
+        elif renamed:
+            continue
         elif fold_name(written) == fold_name(
             owner_name
         ):  # (as the importer found it: else by one of the owner's numbers)
