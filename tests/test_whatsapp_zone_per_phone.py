@@ -342,3 +342,28 @@ def test_copies_that_each_phone_writes_its_own_way_are_matched(cli, archive, tmp
         ("2024-04-02T14:02:00.000Z", "2024-04-02T14:02:59.000Z"),
         ("2024-04-02T14:03:00.000Z", "2024-04-02T14:03:40.000Z"),
     ]
+
+
+def test_a_new_chat_on_the_clients_phone_with_the_owner_by_number(cli, archive, tmp_path):
+    """A chat the archive does not hold yet, the owner written by their number on the client's phone: keyed with the
+    owner's name, so the owner's own export of it later is the same chat; the assumption says whence the name."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    club = tmp_path / "WhatsApp Chat with Book Club.txt"
+    club.write_text(
+        "3/1/24, 9:00 AM - Dana Reyes: Friday?\n3/1/24, 9:01 AM - +1 202 555 0100: Friday works\n"
+        "3/1/24, 9:02 AM - Sam Client: Same\n",
+        encoding="utf-8",
+    )
+    r = imported(cli, club, "--custodian", "Sam Client")
+    assert (
+        f"{club.name}: on the client's phone you are '+1 202 555 0100' (one of your numbers): read as 'Alex Owner',"
+        " your name in your archive, each of your texts sent" in r["assumptions"]
+    )
+    assert [tuple(c) for c in archive.conn.execute("SELECT source_key FROM conversations")] == [
+        ("book club|alex owner",)
+    ]
+    ours = tmp_path / "ours" / club.name
+    ours.parent.mkdir()
+    ours.write_text(club.read_text("utf-8").replace("+1 202 555 0100", "Alex Owner"), encoding="utf-8")
+    again = imported(cli, ours)
+    assert (again["added"], again["already_present"], again["conversations"]) == (0, 3, [1])

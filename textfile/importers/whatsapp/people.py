@@ -392,8 +392,9 @@ def _you_on_their_phone(
     with (or your name, for a chat it does not hold), and that sender is the owner's participant, so each message is
     matched to your own copy of it (second reader, round 17 #4: such an export was archived as a thread between others,
     or refused with advice that looped). A contact name is told: --me naming a sender other than the client, in the
-    chat a person named as the archive holds it with you (--conversation). Returns the owner as the key and participants name them, the sender so
-    written where it is another name (else None), and the assumption that says so."""
+    chat a person named as the archive holds it with you (--conversation). Returns the owner as the key and the
+    participants name them, the sender so written where it is another name (else None), and the assumption that
+    says so."""
     if not options.another_phone:
         return owner, None, None
     before = _owner_before(options, chat_name)
@@ -427,8 +428,9 @@ def _you_on_their_phone(
         held,
         owner,
         Notice(
-            f"{path.name}: {YOU_ON_THEIR_PHONE}{_said(owner)!r} ({how}): read as {held!r}, as your archive"
-            " holds your chat with them, each of your texts sent",
+            f"{path.name}: {YOU_ON_THEIR_PHONE}{_said(owner)!r} ({how}): read as {held!r},"
+            + (" as your archive holds your chat with them" if before is not None else " your name in your archive")
+            + ", each of your texts sent",
             kind="assumption",
         ),
     )
