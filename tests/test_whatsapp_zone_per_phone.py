@@ -91,6 +91,15 @@ THEIRS = (  # the client's iPhone in Chicago, an hour behind: seconds; one text 
 )
 
 
+def transcript_text(cli, folder) -> str:
+    """Conversation 1 filed to a new matter M-1 of Sam Client, its transcript's text, its white space made single."""
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    assert cli("transcript", "M-1", "--out", folder / "t.pdf").exit_code == 0
+    done = subprocess.run(["pdftotext", folder / "t.pdf", "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
 def found_on(archive) -> list[tuple]:
     """Each message: its time, text, and the imports that found it."""
     return [
@@ -140,14 +149,7 @@ def test_one_chat_on_two_phones_in_two_zones_is_one_set_of_messages(cli, archive
     assert cli("verify").exit_code == 0
     # the transcript's cover says the client's copies are shown at the owner's phone's times, never that a correction
     # superseded them (second reader, round 18 #7: "since superseded … another import corrected the zone")
-    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
-    assert cli("file", "1", "--matter", "M-1").exit_code == 0
-    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
-    text = " ".join(
-        subprocess.run(
-            ["pdftotext", tmp_path / "t.pdf", "-"], capture_output=True, text=True, check=True
-        ).stdout.split()
-    )
+    text = transcript_text(cli, tmp_path)
     assert "superseded" not in text
     assert (
         f"times read as wall-clock times in {CHICAGO}; 4 of its 6 messages were archived first from another phone and"
@@ -214,14 +216,7 @@ def test_the_owner_under_a_contact_name_or_a_number_on_the_clients_phone(cli, ar
     assert archive.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
     assert cli("verify").exit_code == 0
     # the transcript names each file's owner as that file writes them (round 18 #10: "written by 'Alex Owner'")
-    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
-    assert cli("file", "1", "--matter", "M-1").exit_code == 0
-    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
-    text = " ".join(
-        subprocess.run(
-            ["pdftotext", tmp_path / "t.pdf", "-"], capture_output=True, text=True, check=True
-        ).stdout.split()
-    )
+    text = transcript_text(cli, tmp_path)
     assert "--me 'Atty Park' given: the messages written by 'Atty Park' are the owner's (Alex Owner)" in text
     assert "you are '+1 202 555 0100' (one of your numbers): read as 'Alex Owner'" in text
     assert text.count("the archive's owner has that name") == 1  # (the owner's own export only)
