@@ -282,11 +282,12 @@ def test_a_clients_export_named_after_the_owner_who_wrote_nothing_is_the_owners_
 def test_a_silent_owners_chat_archived_with_the_client_as_owner_is_read_as_before():
     """A release before this one archived such a chat with the client as its owner (`--me CLIENT`): its key is held,
     and it is read as it was (every message would otherwise be archived again, in a second conversation)."""
-    from textfile.importers.whatsapp.people import _owner
+    from textfile.importers.whatsapp.people import _owner, _owner_before
 
     senders = {"Sam Client": 2}
     options = ImportOptions("America/New_York", "US", owner_name="Alex Owner", another_phone=True, me="Sam Client")
     with pytest.raises(ImportFailed):
-        _owner(Path("x.txt"), senders, options, "Alex Owner", with_owner=True)
+        _owner(Path("x.txt"), senders, options, "Alex Owner", with_owner=True, before=None)
     held = replace(options, chat_owners={"alex owner|sam client": ("Sam Client", 3)})
-    assert _owner(Path("x.txt"), senders, held, "Alex Owner", with_owner=True) == ("Sam Client", None)
+    before = _owner_before(held, "Alex Owner")
+    assert _owner(Path("x.txt"), senders, held, "Alex Owner", with_owner=True, before=before) == ("Sam Client", None)

@@ -113,7 +113,7 @@ def test_me_naming_another_sender_beside_the_archive_owner_is_refused_unless_arc
     that owner (made by a release before this one) is still read as before, week after week."""
     from conftest import FIXTURES
 
-    from textfile.importers.whatsapp.people import _owner
+    from textfile.importers.whatsapp.people import _owner, _owner_before
     from textfile.model import ImportOptions
 
     lease = FIXTURES / "whatsapp" / "WhatsApp Chat with Lease Committee.txt"
@@ -130,9 +130,10 @@ def test_me_naming_another_sender_beside_the_archive_owner_is_refused_unless_arc
     senders = {"Alex Owner": 3, "Dr: Smith": 2, "+1 202 555 0100": 1}
     options = ImportOptions("UTC", "US", "Someone Else", frozenset({"+12025550100"}), me="Dr: Smith")
     with pytest.raises(ImportFailed, match="names 'Dr: Smith', but '\\+1 202 555 0100', who is you"):
-        _owner(lease, senders, options, "Lease Committee")
+        _owner(lease, senders, options, "Lease Committee", before=None)
     with pytest.raises(ImportFailed, match="a client's own export of it is read as yours, your texts sent and theirs"):
-        _owner(lease, senders, replace(options, another_phone=True), "Lease Committee")  # (--custodian: round 13)
+        _owner(lease, senders, replace(options, another_phone=True), "Lease Committee", before=None)  # (round 13)
     # archived with her as the owner already: read so, as the refusal of any other reading says to
     archived = replace(options, chat_owners={"lease committee|dr: smith": ("Dr: Smith", 8)})
-    assert _owner(lease, senders, archived, "Lease Committee") == ("Dr: Smith", None)
+    before = _owner_before(archived, "Lease Committee")
+    assert _owner(lease, senders, archived, "Lease Committee", before=before) == ("Dr: Smith", None)

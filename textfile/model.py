@@ -46,6 +46,9 @@ INVISIBLE = {
 }
 # of those, the ones that can reorder whole words
 REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# and the others, which only mark (direction marks, the zero-width space, the byte order mark): one phone's export
+# may write them where another's does not, around the same text (an iPhone's U+200E before "Location:")
+MARKS_ONLY = "".join(ch for ch in INVISIBLE if ch not in REORDERING)
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,12 @@ WITHOUT_THE_OWNER = " without the owner"
 def between_others(key: str) -> str:
     """SQL: whether the conversation whose `source_key` is the column `key` is a thread without the owner."""
     return f"{key} LIKE '%{WITHOUT_THE_OWNER}'"
+
+
+def the_owners_phone(custodian: str) -> str:
+    """SQL: whether the import whose `imports.custodian` is the column `custodian` read the owner's own phone (no
+    custodian, or the owner named), not a client's."""
+    return f"({custodian} IS NULL OR lower({custodian}) = lower((SELECT owner_name FROM settings)))"
 
 
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}

@@ -37,7 +37,7 @@ from textfile.importers import REGISTRY, by_name, detect
 from textfile.ingest.custodian import CustodianPhone, _same_phone_as_before, client_named, whose_phone
 from textfile.ingest.reader import ReaderProcess
 from textfile.ingest.transaction import ImportResult, Progress, Source, ingest
-from textfile.model import DATE_ORDERS, ImportOptions, Notice, between_others
+from textfile.model import DATE_ORDERS, ImportOptions, Notice, between_others, the_owners_phone
 from textfile.phones import address, is_email, validate_region
 
 # Sources at least this big (~30,000 WhatsApp messages) are read by a second process (`ReaderProcess`);
@@ -351,7 +351,7 @@ def _named_as_before(
         " AND json_extract(options, '$.conversation') IS NOT NULL AND json_extract(options, '$.same_bytes_as') IS NULL"
         " AND json_extract(options, '$.named_as') IS NULL"
         # (not a client's phone's: its file names the owner, whichever client's chat it is: round 14)
-        " AND (custodian IS NULL OR lower(custodian) = lower((SELECT owner_name FROM settings))) ORDER BY id DESC",
+        f" AND {the_owners_phone('custodian')} ORDER BY id DESC",
         (format,),
     ):
         if told != name and (chat_name_from_file(file_name) or "").casefold() == name.casefold():
@@ -455,10 +455,8 @@ def _chat_zones(archive: Archive, platform: str, zone: str, custodian: str | Non
     and the owner's in New York is read in each phone's zone, never in the other's (second reader, round 17 #3:
     the owner's export was read in the zone a client's export had been given)."""
     owners = custodian is None or custodian.strip().casefold() == archive.settings.owner_name.strip().casefold()
-    mine = (
-        "SELECT id FROM imports WHERE format = ?1 AND"
-        + (" (custodian IS NULL OR lower(custodian) = lower((SELECT owner_name FROM settings)))" if owners else "")
-        + ("" if owners else " lower(custodian) = lower(?2)")
+    mine = "SELECT id FROM imports WHERE format = ?1 AND" + (
+        f" {the_owners_phone('custodian')}" if owners else " lower(custodian) = lower(?2)"
     )
     return {
         key: read_in

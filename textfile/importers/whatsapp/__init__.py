@@ -50,6 +50,7 @@ from textfile.importers.whatsapp.people import (
     _not_named_after_the_owner,
     _not_your_chat_as_without_you,
     _owner,
+    _owner_before,
     _participants,
     _same_chat_same_owner,
     _sender_counts,
@@ -147,11 +148,14 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     resolved = _senders(survey)
     senders = _sender_counts(survey, resolved)
     chat = _chat_name(source, survey, style, options)
-    owner, owner_notice = _owner(path, senders, options, chat.name, _named_after_the_owner(source, options))
+    before = _owner_before(options, chat.name)  # (the owner the archive holds this chat with)
+    owner, owner_notice = _owner(
+        path, senders, options, chat.name, _named_after_the_owner(source, options), before=before
+    )
     _not_named_after_the_owner(path, options, chat.name, owner)
-    owner, owner_written, you_notice = _you_on_their_phone(path, options, chat.name, owner)
+    owner, owner_written, you_notice = _you_on_their_phone(path, options, chat.name, owner, before)
     source_key, alone = _without_the_owner(senders, options, chat.name, owner)
-    _not_your_chat_as_without_you(path, options, chat.name, alone)
+    _not_your_chat_as_without_you(path, options, chat.name, alone, before)
     if not alone:
         _same_chat_same_owner(path, chat.name, source_key, normalize_name(owner), options)
         _not_a_thread_without_you(path, chat.name, source_key, options)

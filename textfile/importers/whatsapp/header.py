@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from textfile.importers.whatsapp import locales
+from textfile.model import INVISIBLE
 
-_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u061c\u200b"
+_MARKS = "".join(INVISIBLE)  # every mark a name or a header may carry
 
 
 _M = f"[{_MARKS}]*+"  # possessive: a line of nothing but marks is read in time linear in its length (fuzz finding)

@@ -185,7 +185,13 @@ def _chat_name(source: _Source, s: _Survey, style: str, options: ImportOptions) 
 
 
 def _owner(
-    path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str, with_owner: bool = False
+    path: Path,
+    senders: dict[str, int],
+    options: ImportOptions,
+    chat_name: str,
+    with_owner: bool = False,
+    *,
+    before: str | None,
 ) -> tuple[str, Notice | None]:
     """The owner's name as the chat writes it: the sender --me names, or the archive's owner (by name
     or by one of the owner's numbers); the archive's owner's name when they never wrote in the chat
@@ -193,7 +199,7 @@ def _owner(
     who is not the person the chat is named after is the owner, whatever name the phone gave them
     (`_between_two`). A chat the archive holds is read with the owner it holds it with (`_owner_before`:
     an earlier import was told it with --me), with no --me, or with --me naming them, whether they wrote
-    in this export or not; with no --me said by the notice given with it."""
+    in this export or not; with no --me said by the notice given with it. `before`: `_owner_before`."""
     region = options.region
     me = _me(senders, options)
     me_is_owner = bool(me and options.owner_name and _fold(me) == _fold(options.owner_name))
@@ -204,7 +210,6 @@ def _owner(
         and not (me and _conversation_key(chat_name, me) in options.chat_owners)  # (archived so before: as it was)
     ):
         return _with_you_silent(path, options, me, me_is_owner)
-    before = _owner_before(options, chat_name)
     if me and not me_is_owner:
         want = _fold(me)
         want_handle = phones.normalize_handle(me, region)
@@ -384,7 +389,7 @@ YOU_ON_THEIR_PHONE = "on the client's phone you are "  # (the assumption's words
 
 
 def _you_on_their_phone(
-    path: Path, options: ImportOptions, chat_name: str, owner: str
+    path: Path, options: ImportOptions, chat_name: str, owner: str, before: str | None
 ) -> tuple[str, str | None, Notice | None]:
     """On a client's phone (--custodian) the owner is the sender their phone names as it likes: a contact name
     ("Atty Park", told with --me in a chat the archive holds as yours with them) or a bare number (one of yours). Their
@@ -394,17 +399,19 @@ def _you_on_their_phone(
     or refused with advice that looped). A contact name is told: --me naming a sender other than the client, in the
     chat a person named as the archive holds it with you (--conversation). Returns the owner as the key and the
     participants name them, the sender so written where it is another name (else None), and the assumption that
-    says so."""
+    says so. `before`: `_owner_before`."""
     if not options.another_phone:
         return owner, None, None
-    before = _owner_before(options, chat_name)
-    if (
-        options.me
-        and options.conversation is None
+    # --me names a sender who is neither the client (a thread they had without you: `_without_the_owner`) nor the
+    # owner the archive holds the chat with: the owner as this phone writes them, in a chat the archive holds
+    told = (
+        bool(options.me)
         and before is not None
-        and _fold(owner) == _fold(options.me)
-        and _fold(owner) not in (_fold(options.custodian or ""), _fold(before))
-    ):  # (a group keeps its name on every phone: round 18 #2, read as a thread without you, archived twice)
+        and _fold(owner) == _fold(options.me or "")
+        and _fold(owner) not in (_fold(options.custodian or ""), _fold(before or ""))
+    )
+    if told and options.conversation is None:
+        # (a group keeps its name on every phone: round 18 #2, read as a thread without you, archived twice)
         raise ImportFailed(
             path,
             f"the chat {chat_name!r} is archived as yours, and --me {options.me!r} names another sender: if"
@@ -413,13 +420,6 @@ def _you_on_their_phone(
             " --conversation gives it a name of its own",
         )
     by_number = _is_archive_owner(owner, options) and _fold(owner) != _fold(options.owner_name or "")
-    told = (  # (--me naming the client is a thread they had without you: `_without_the_owner`)
-        bool(options.me)
-        and options.conversation is not None
-        and before is not None
-        and _fold(owner) == _fold(options.me or "")
-        and _fold(owner) != _fold(options.custodian or "")
-    )
     if not (by_number or told) or _fold(owner) == _fold(before or ""):
         return owner, None, None
     held = before or normalize_name(options.owner_name)
@@ -454,12 +454,13 @@ def _with_you_silent(path: Path, options: ImportOptions, me: str | None, me_is_o
     )
 
 
-def _not_your_chat_as_without_you(path: Path, options: ImportOptions, chat_name: str, alone: bool) -> None:
+def _not_your_chat_as_without_you(
+    path: Path, options: ImportOptions, chat_name: str, alone: bool, before: str | None
+) -> None:
     """Refuse a thread read as one the owner is not in (`_without_the_owner`: --me naming the client) under a name
     (--conversation) the archive holds as the owner's own chat: it would be archived whole a second time, "between
     others", beside the chat it names (second reader, round 18 #8: the client's copy of their chat with the owner,
-    read with --me CLIENT --conversation CLIENT)."""
-    before = _owner_before(options, chat_name)
+    read with --me CLIENT --conversation CLIENT). `before`: `_owner_before`."""
     if alone and options.conversation is not None and before is not None:
         raise ImportFailed(
             path,

@@ -22,6 +22,7 @@ it ("recorded there at"), whichever format the copy came in.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -29,22 +30,25 @@ from typing import TYPE_CHECKING
 from textfile import times
 from textfile.ingest.prepare import _flags_json
 from textfile.ingest.writer.notices import _count, _refs
+from textfile.model import MARKS_ONLY
 
 if TYPE_CHECKING:
     from textfile.ingest.writer.batch import Known, _Pending
 
 COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of a copy matched by its text may be (`copy_of`)
 MINUTE, _NO_TIME = timedelta(minutes=1), timedelta(0)  # what a time written to the minute spans (WhatsApp on Android)
-# A text as compared across phones: without the direction marks one phone's export writes and the other's does not
-# (an iPhone's U+200E before "Location:"; second reader, round 18 #5). SQL, `{0}` the column; and in Python.
-_UNMARKED = "replace(replace({0}, char(8206), ''), char(8207), '')"
+# A text as compared across phones: without the marks one phone's export writes and the other's does not
+# (`model.MARKS_ONLY`: an iPhone's U+200E before "Location:"; second reader, round 18 #5). SQL, `{0}` the column
+# (one replace() around another per mark); and in Python.
+_UNMARKED = functools.reduce(lambda sql, ch: f"replace({sql}, char({ord(ch)}), '')", MARKS_ONLY, "{0}")
+_WITHOUT_MARKS = str.maketrans(dict.fromkeys(MARKS_ONLY))
 # A message deleted on both phones is one, whatever each writes in its place ("You deleted this message." on the
 # sender's, "This message was deleted" on the other's: round 18 #4). SQL, `{0}` the flags column.
 _DELETED = "EXISTS (SELECT 1 FROM json_each({0}) WHERE value = 'deleted')"
 
 
 def _unmarked(text: str) -> str:
-    return text.replace("\u200e", "").replace("\u200f", "")
+    return text.translate(_WITHOUT_MARKS)
 
 
 def _time_gap(one, one_spans: timedelta, other, other_spans: timedelta) -> tuple[timedelta, timedelta]:

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from textfile import sightings, times
-from textfile.model import DATE_ORDERS
+from textfile.model import DATE_ORDERS, the_owners_phone
 
 COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
 COVER_ONLY = ("imported", "assumptions_shown", "assumptions_more", "name", "names", "shown_by_import")
@@ -125,10 +125,7 @@ def _held(conn, cond: str, params: list, until: int | None = None) -> Held:
 
 
 # Whose phone import `{0}` read (SQL): '' for the owner's (no custodian, or the owner named), else the custodian.
-_PHONE = (
-    "(CASE WHEN {0}.custodian IS NULL OR lower({0}.custodian) = lower((SELECT owner_name FROM settings)) THEN ''"
-    " ELSE lower({0}.custodian) END)"
-)
+_PHONE = f"(CASE WHEN {the_owners_phone('{0}.custodian')} THEN '' ELSE lower({{0}}.custodian) END)"
 
 
 def _corrected(moves: list[dict]) -> dict[int, set[str]]:
