@@ -362,3 +362,53 @@ def test_a_new_chat_on_the_clients_phone_with_the_owner_by_number(cli, archive, 
     ours.write_text(club.read_text("utf-8").replace("+1 202 555 0100", "Alex Owner"), encoding="utf-8")
     again = imported(cli, ours)
     assert (again["added"], again["already_present"], again["conversations"]) == (0, 3, [1])
+
+
+def test_a_clients_export_read_in_an_assumed_zone_an_hour_off_is_refused(cli, archive, tmp_path):
+    """Round 18 #1: the client's Chicago export imported without --tz was read in New York, an hour off, and each of
+    the messages both phones hold was archived a second time (the usual slip; a correction afterwards cannot join
+    them). Its messages matching the owner's copies an hour away, it is refused, naming the phone's clock; read in
+    its zone it matches. With --tz given, the zone is read as given, and the import says what it found."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(OURS, encoding="utf-8")
+    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
+    theirs.write_text(THEIRS, encoding="utf-8")
+    assert imported(cli, ours)["added"] == 4
+    client = ("--custodian", "Sam Client", "--conversation", "Sam Client")
+
+    before = snapshot(archive)
+    r = cli("import", theirs, *client)
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {theirs}: 4 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and"
+        " text, each 1 h 00 min 00 s later than read here: its times were read in America/New_York, assumed (no --tz),"
+        " but its phone's clock read UTC-06:00 then: import it with --tz naming the zone that phone was in; nothing"
+        " was imported\n",
+    )
+    assert snapshot(archive) == before
+
+    # told a wrong zone, it is read as told, and what was found is said
+    wrong = imported(cli, theirs, *client, "--tz", "America/Denver")
+    assert (wrong["added"], wrong["already_present"]) == (5, 0)
+    assert (
+        f"4 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text, each"
+        " 1 h 00 min 00 s earlier than read here: archived as messages of their own, read in America/Denver as --tz"
+        " says; if that was not this phone's zone, each is a message archived twice, which textfile cannot yet join"
+        " afterwards" in wrong["warnings"]
+    )
+
+
+def test_a_few_texts_an_hour_apart_by_chance_are_no_shift(cli, archive, tmp_path):
+    """The same short text from the same sender an hour apart on the other phone is not a zone read wrong: an
+    export whose copies matched where they are is imported, however many such texts it also holds (fewer than it
+    matched, or fewer than three)."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(OURS + "3/1/24, 10:31 AM - Sam Client: ok\n", encoding="utf-8")
+    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
+    theirs.write_text(THEIRS + "[3/1/24, 8:33:00 AM] Sam Client: ok\n", encoding="utf-8")
+    assert imported(cli, ours)["added"] == 5
+    r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
+    assert (r["added"], r["already_present"]) == (2, 4)
+    assert not any("match the copies archived" in said for said in r["warnings"] + r["assumptions"])

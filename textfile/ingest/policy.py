@@ -189,8 +189,11 @@ def import_path(
             options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
             if options.conversation is None and not options.another_phone:  # (a client's file names the owner)
                 options, recorded, named_before = _named_as_before(archive, module.FORMAT, path, options, recorded)
-        source = _source(
-            path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
+        source = replace(
+            _source(
+                path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
+            ),
+            zone_given=tz is not None,
         )
         said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
         said += named_before

@@ -97,6 +97,8 @@ class _Writer(
             self.say_corrections()
         if self.replaced:
             self.drop_replaced()
+        if self.shifted:
+            self.refuse_shifted()
         if self.copies_found:
             self.say_copies()
         if self.per_phone:

@@ -26,8 +26,10 @@ import functools
 import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from textfile import times
+from textfile.errors import ImportFailed
 from textfile.ingest.prepare import _flags_json
 from textfile.ingest.writer.notices import _count, _refs
 from textfile.model import MARKS_ONLY
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
 
 COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of a copy matched by its text may be (`copy_of`)
 MINUTE, _NO_TIME = timedelta(minutes=1), timedelta(0)  # what a time written to the minute spans (WhatsApp on Android)
+# How far apart another phone's copy may be found when an export was read in another zone than its phone's
+# (`shifted_twin`): a whole number of half hours (zones such as India's are), up to a day's worth of zones.
+SHIFT_STEP, SHIFT_MOST = timedelta(minutes=30), timedelta(hours=14)
+SHIFTED_AT_LEAST = 3  # copies so shifted, at the least, before an export read in an assumed zone is refused
 # A text as compared across phones: without the marks one phone's export writes and the other's does not
 # (`model.MARKS_ONLY`: an iPhone's U+200E before "Location:"; second reader, round 18 #5). SQL, `{0}` the column
 # (one replace() around another per mark); and in Python.
@@ -81,6 +87,8 @@ class Copies:
         self.times_apart: dict[str, list[str]] = {}
         self.copies = self.source.copies_differ if self.phones else False
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
+        # (how far, the phone) -> (how many records' copies were that far away, the last one's time: `shifted_twin`)
+        self.shifted: dict[tuple[timedelta, str], tuple[int, str, str]] = {}  # (… and the zone it was read in)
 
     def copy_of(self, p: _Pending) -> str | None:
         """The archived message this record is another phone's copy of, or None. An SMS has another date,
@@ -133,7 +141,77 @@ class Copies:
             )
             self.copies_found[phones] = self.copies_found.get(phones, 0) + 1
             return row["id"]
+        if self.source.wall_clock:
+            self.shifted_twin(p, at, mine)
         return None
+
+    def shifted_twin(self, p: _Pending, at, spans: timedelta) -> None:
+        """A record of a format whose times are wall-clock times (WhatsApp) that matched no copy: whether another
+        phone's copy of it is a whole number of half hours away instead (SHIFT_STEP, up to SHIFT_MOST), as every copy
+        is when this export was read in another zone than its phone's (second reader, round 18 #1: a client's export
+        imported without --tz archived each shared message a second time). Counted by how far and on which phone,
+        for `refuse_shifted`."""
+        m = p.record
+        rows = self.conn.execute(
+            "SELECT m.sent_at, m.time_precision, coalesce((SELECT cl.name FROM import_custodians c JOIN clients cl"
+            " ON cl.id = c.client_id WHERE c.import_id = m.import_id), (SELECT owner_name FROM settings))"
+            " FROM messages m WHERE m.conversation_id = ? AND m.sender_id IS ? AND m.kind = ?"
+            f" AND {_UNMARKED.format('m.body')} = ? AND m.sent_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM"
+            " message_sources s LEFT JOIN import_custodians c ON c.import_id = s.import_id WHERE s.message_id = m.id"
+            " AND c.client_id IS ?)",
+            (
+                p.conversation_id,
+                p.sender_id,
+                m.kind,
+                _unmarked(m.body),
+                times.to_iso(at - SHIFT_MOST - COPY_WITHIN - MINUTE),
+                times.to_iso(at + SHIFT_MOST + COPY_WITHIN + MINUTE),
+                self.source.custodian_client,
+            ),
+        ).fetchall()
+        for sent_at, precision, phone in rows:
+            there = times.from_iso(sent_at)
+            shift = round((there - at) / SHIFT_STEP) * SHIFT_STEP
+            if (
+                shift
+                and _time_gap(there - shift, MINUTE if precision == "minute" else _NO_TIME, at, spans)[0] <= COPY_WITHIN
+            ):
+                self.shifted[shift, phone] = (
+                    self.shifted.get((shift, phone), (0,))[0] + 1,
+                    p.sent_at,
+                    m.source_zone or self.source.zone,
+                )
+                return
+
+    def refuse_shifted(self) -> None:
+        """Refuse an export read in an assumed zone (no --tz) whose messages matched fewer copies on another phone
+        than they would have a fixed number of half hours away (`shifted_twin`): its phone was in another zone, and
+        read so, each message found on both phones would be archived twice. With --tz given, said as a warning."""
+        if not self.shifted:
+            return
+        (shift, phone), (n, sent_at, zone) = max(self.shifted.items(), key=lambda kv: (kv[1][0], kv[0][0]))
+        matched = sum(self.copies_found.values())
+        if n < SHIFTED_AT_LEAST or n <= matched:
+            return
+        read = times.from_iso(sent_at)
+        offset = read.astimezone(ZoneInfo(zone)).utcoffset() - shift  # (the phone's clock: as read, less the shift)
+        way = "later" if shift > timedelta(0) else "earlier"
+        found = (
+            f"{_count(n, 'message')} of {self.source.file_name} match the copies archived from {phone}'s phone"
+            f" by sender and text, each {_apart(abs(shift))} {way} than read here"
+            + (f" (and {matched} within {int(COPY_WITHIN.total_seconds() // 60)} minutes)" if matched else "")
+        )
+        if self.source.zone_given:
+            self.note(  # (the zone a person gave is read as given)
+                f"{found}: archived as messages of their own, read in {zone} as --tz says; if that was not this"
+                " phone's zone, each is a message archived twice, which textfile cannot yet join afterwards"
+            )
+            return
+        raise ImportFailed(
+            self.source.path,
+            f"{found}: its times were read in {zone}, assumed (no --tz), but its phone's clock read UTC{_utc(offset)}"
+            f" then: import it with --tz naming the zone that phone was in; nothing was imported",
+        )
 
     def say_copies(self) -> None:
         """The assumption, and the audit record, of the records matched to another phone's copy (`copy_of`)."""
@@ -230,6 +308,13 @@ def _first_phone_s_state(flags: str, archived: str) -> str:
         [f for f in json.loads(flags) if f not in PER_PHONE_FLAGS]
         + [f for f in json.loads(archived) if f in PER_PHONE_FLAGS]
     )
+
+
+def _utc(offset: timedelta) -> str:
+    """A UTC offset as "+05:30" or "-05:00"."""
+    minutes = round(offset / timedelta(minutes=1))
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _apart(delta: timedelta) -> str:
