@@ -412,3 +412,51 @@ def test_a_few_texts_an_hour_apart_by_chance_are_no_shift(cli, archive, tmp_path
     r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
     assert (r["added"], r["already_present"]) == (2, 4)
     assert not any("match the copies archived" in said for said in r["warnings"] + r["assumptions"])
+
+
+def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archive, tmp_path):
+    """Round 18 #3: a client's phone writes the client under the name they gave WhatsApp ("Sammy C"). In their copy
+    of a chat the archive holds as the owner's with them alone, that sender was a third participant, and each of
+    their texts was archived again. The one sender besides the owner is the client, the participant the archive
+    holds, said as an assumption; each text matches the owner's copy, and the same file again adds nothing. A chat
+    the archive holds with more than one other person is read as before."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(OURS, encoding="utf-8")
+    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
+    theirs.write_text(THEIRS.replace("Sam Client:", "Sammy C:"), encoding="utf-8")
+    assert imported(cli, ours)["added"] == 4
+    client = ("--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
+
+    r = imported(cli, theirs, *client)
+    assert (r["added"], r["already_present"]) == (1, 4)
+    assert (
+        f"{theirs.name}: on their phone the client is 'Sammy C': read as 'Sam Client', the one person besides you in"
+        " your chat with them as your archive holds it" in r["assumptions"]
+    )
+    assert [tuple(p) for p in archive.conn.execute("SELECT handle, display_name, is_owner FROM participants")] == [
+        ("Alex Owner", "Alex Owner", 1),
+        ("Sam Client", "Sam Client", 0),
+    ]
+    assert found_on(archive) == [
+        ("2024-03-01T14:02:00.000Z", "Hi Alex, the landlord says the deposit is not coming back", "1,2"),
+        ("2024-03-01T14:04:00.000Z", "Do you have the lease?", "1,2"),
+        ("2024-03-01T14:31:00.000Z", "ok", "1,2"),
+        ("2024-03-01T14:31:00.000Z", "ok", "1,2"),
+        ("2024-03-01T14:40:00.000Z", "I found it, sending now", "2"),
+    ]
+    again = imported(cli, theirs, *client)
+    assert (again["added"], again["already_present"]) == (0, 5)
+
+    # a group of three on the client's phone, held with two others: nobody is read as another
+    group = tmp_path / "WhatsApp Chat with Tenants.txt"
+    group.write_text(
+        "3/2/24, 9:00 AM - Alex Owner: Meeting at 5\n3/2/24, 9:01 AM - Sam Client: ok\n3/2/24, 9:02 AM - Dana: yes\n",
+        encoding="utf-8",
+    )
+    assert imported(cli, group)["added"] == 3
+    mine = tmp_path / "theirs" / group.name
+    mine.parent.mkdir()
+    mine.write_text("[3/2/24, 8:00:10 AM] Alex Owner: Meeting at 5\n[3/2/24, 8:01:10 AM] Sammy C: ok\n", encoding="utf-8")
+    r = imported(cli, mine, "--custodian", "Sam Client", "--tz", CHICAGO)
+    assert not any("on their phone the client is" in said for said in r["assumptions"])

@@ -305,6 +305,9 @@ class ImportOptions:
     # Every archived conversation of a format whose key holds the owner as the chat writes them
     # (WhatsApp), by `source_key`: (the owner's name as archived, conversation id).
     chat_owners: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Of those, each with one person besides the owner: that person's participant, (handle, display name). A client's
+    # phone writes the client under a name of its own ("Sammy C"), read as this one (WhatsApp: `_client_on_their_phone`).
+    chat_others: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     # The other keys archived conversations of the importer's format are known under (`conversation_keys`:
     # the thread read another way), each with the conversation's own key and the import that recorded it
     # ("import 3 of sms-20240308.xml"): a number an earlier backup joined with its international form is

@@ -309,6 +309,9 @@ def _reading_options(
         else {},
         **(_chat_date_orders(archive, module.FORMAT, date_order) if wall_clock else {}),
         chat_owners=_chat_owners(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE else {},
+        chat_others=_chat_others(archive, module.FORMAT)
+        if module.CHAT_NAMED_BY_FILE and phone is None and custodian
+        else {},
         **(_numbers_read_before(archive, module.FORMAT) if module.JOINS_NUMBERS else {}),
     )
 
@@ -516,6 +519,20 @@ def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
             (platform,),
         )
         if name is not None
+    }
+
+
+def _chat_others(archive: Archive, platform: str) -> dict[str, tuple[str, str | None]]:
+    """Every conversation of `platform` the owner is in with one other person, by its key: that person's handle and
+    display name (`ImportOptions.chat_others`)."""
+    return {
+        key: (handle, name)
+        for key, handle, name in archive.conn.execute(
+            "SELECT c.source_key, min(p.handle), min(p.display_name) FROM conversations c JOIN participants p"
+            " ON p.conversation_id = c.id AND NOT p.is_owner WHERE c.platform = ? AND EXISTS (SELECT 1 FROM participants"
+            " o WHERE o.conversation_id = c.id AND o.is_owner) GROUP BY c.id HAVING count(*) = 1",
+            (platform,),
+        )
     }
 
 

@@ -43,6 +43,7 @@ from textfile.importers.whatsapp.header import _AFTER_NEWLINE, HEADER
 from textfile.importers.whatsapp.media import _ZIP_ERRORS, _Media, _media_records
 from textfile.importers.whatsapp.people import (
     _chat_name,
+    _client_on_their_phone,
     _conversation,
     _fold,
     _is_archive_owner,
@@ -166,7 +167,17 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     if source_key in options.chat_owners:
         yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
-    participants = _participants(senders, owner, options.region, owner_in_it=not alone, owner_written=owner_written)
+    client_written, client, client_notice = _client_on_their_phone(
+        path, senders, options, source_key, owner, owner_written
+    )
+    participants = _participants(
+        senders,
+        owner,
+        options.region,
+        owner_in_it=not alone,
+        owner_written=owner_written,
+        client=None if client is None else (client_written, client),
+    )
     conversation = _conversation(FORMAT, source_key, chat, participants, survey, owner_in_it=not alone)
     if survey.undecodable.count:
         yield survey.undecodable.notice(path.name, source.encoding)
@@ -181,6 +192,8 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
         yield owner_notice
     if you_notice is not None:
         yield you_notice
+    if client_notice is not None:
+        yield client_notice
     yield from _messages(
         source,
         options,

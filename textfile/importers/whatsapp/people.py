@@ -436,6 +436,40 @@ def _you_on_their_phone(
     )
 
 
+def _client_on_their_phone(
+    path: Path, senders: dict[str, int], options: ImportOptions, source_key: str, owner: str, owner_written: str | None
+) -> tuple[str | None, Participant | None, Notice | None]:
+    """On a client's phone (--custodian) the client is the sender their own phone names as it likes (their profile
+    name, "Sammy C"). In their copy of a chat the archive holds as yours with them alone (`ImportOptions.chat_others`),
+    the one sender besides you is the client, whatever the name: the participant your archive holds them as, so that
+    each of their texts is matched to your copy of it (second reader, round 18 #3: such a sender was a third
+    participant, and each of their texts was archived twice). Returns that sender as written, the participant, and
+    the assumption that says so; (None, None, None) where nothing is read so."""
+    held = options.chat_others.get(source_key) if options.another_phone else None
+    if held is None:
+        return None, None, None
+    theirs = [
+        name
+        for name in senders
+        if name not in (owner, owner_written) and _fold(name) != _fold(owner) and not _is_archive_owner(name, options)
+    ]
+    if len(theirs) != 1:
+        return None, None, None
+    handle, display = held
+    name = theirs[0]
+    if phones.normalize_handle(name, options.region) == handle or _fold(name) == _fold(display or ""):
+        return None, None, None
+    return (
+        name,
+        Participant(handle, display, False),
+        Notice(
+            f"{path.name}: on their phone the client is {_said(name)!r}: read as {display or handle!r}, the one person"
+            " besides you in your chat with them as your archive holds it",
+            kind="assumption",
+        ),
+    )
+
+
 def _with_you_silent(path: Path, options: ImportOptions, me: str | None, me_is_owner: bool) -> tuple[str, Notice]:
     """A client's own export (--custodian) of their chat with the owner (its file named after the owner, as a
     client's phone names it), in which the owner wrote nothing (answered by phone): read as the owner's chat with
@@ -574,16 +608,26 @@ def _conversation_key(chat_name: str, owner: str) -> str:
 
 
 def _participants(
-    senders: dict[str, int], owner: str, region: str, owner_in_it: bool = True, owner_written: str | None = None
+    senders: dict[str, int],
+    owner: str,
+    region: str,
+    owner_in_it: bool = True,
+    owner_written: str | None = None,
+    client: tuple[str, Participant] | None = None,
 ) -> dict[str, Participant]:
     """Each sender as written -> its participant; the owner too when they never wrote ("\x00owner"). In a thread
     the owner is not in (`owner_in_it` false: `_without_the_owner`) no one is the owner. `owner_written`: the sender
-    who is the owner under another name on a client's phone (`_you_on_their_phone`): the owner's participant."""
+    who is the owner under another name on a client's phone (`_you_on_their_phone`): the owner's participant.
+    `client`: the sender who is the client under another name on their own phone, and the participant the archive
+    holds them as (`_client_on_their_phone`)."""
     owner_fold = _fold(owner) if owner_in_it else None
     participants: dict[str, Participant] = {}
     for name in senders:
         if owner_written is not None and name == owner_written:
             participants[name] = Participant(phones.normalize_handle(owner, region), normalize_name(owner), True)
+            continue
+        if client is not None and name == client[0]:
+            participants[name] = client[1]
             continue
         participants[name] = Participant(
             phones.normalize_handle(name, region), normalize_name(name), _fold(name) == owner_fold

@@ -228,11 +228,12 @@ class _Chat:
         self.system_authors = system_authors
         self.offsets: dict = {}  # (_instant)
         self.written_names: dict[str, str] = {  # sender -> as written (_as_written), for identities; the owner
-            # under another name on a client's phone (people._you_on_their_phone) as the owner's own phone writes them,
-            # so each message has the identity of the owner's copy, however that phone names them from week to week
+            # under another name on a client's phone (people._you_on_their_phone), or the client on their own
+            # (people._client_on_their_phone), as the owner's own phone writes them, so each message has the identity
+            # of the owner's copy, however that phone names them from week to week
             name: _as_written(p.display_name)
             for name, p in participants.items()
-            if p.is_owner and name != "\x00owner" and normalize_name(name) != p.display_name
+            if name != "\x00owner" and p.display_name is not None and normalize_name(name) != p.display_name
         }
         self.dst = _Resolved(tz, fall_backs)
         self.occurrences = _Occurrences(source.path, in_order)
