@@ -91,6 +91,18 @@ THEIRS = (  # the client's iPhone in Chicago, an hour behind: seconds; one text 
 )
 
 
+def two_phones(cli, folder, theirs: str = THEIRS, ours: str = OURS) -> tuple:
+    """Sam Client added, the owner's export of their chat imported; the two exports' paths (the client's not
+    imported)."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours_path = folder / "WhatsApp Chat with Sam Client.txt"
+    ours_path.write_text(ours, encoding="utf-8")
+    theirs_path = folder / "WhatsApp Chat - Alex Owner.txt"
+    theirs_path.write_text(theirs, encoding="utf-8")
+    assert imported(cli, ours_path)["added"] == ours.count("\n")
+    return ours_path, theirs_path
+
+
 def transcript_text(cli, folder) -> str:
     """Conversation 1 filed to a new matter M-1 of Sam Client, its transcript's text, its white space made single."""
     assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
@@ -115,13 +127,7 @@ def test_one_chat_on_two_phones_in_two_zones_is_one_set_of_messages(cli, archive
     """Round 17 #2: each phone's export read correctly in its own zone, each message was archived twice (WhatsApp
     copies were matched only where both phones write the same wall clock). They are matched as Android's copies
     are: sender, text and time within two minutes, said as an assumption; found on both phones."""
-    assert cli("client", "add", "Sam Client").exit_code == 0
-    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
-    ours.write_text(OURS, encoding="utf-8")
-    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
-    theirs.write_text(THEIRS, encoding="utf-8")
-
-    assert imported(cli, ours)["added"] == 4
+    ours, theirs = two_phones(cli, tmp_path)
     r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
 
     assert (r["added"], r["already_present"]) == (1, 4)
@@ -369,12 +375,7 @@ def test_a_clients_export_read_in_an_assumed_zone_an_hour_off_is_refused(cli, ar
     the messages both phones hold was archived a second time (the usual slip; a correction afterwards cannot join
     them). Its messages matching the owner's copies an hour away, it is refused, naming the phone's clock; read in
     its zone it matches. With --tz given, the zone is read as given, and the import says what it found."""
-    assert cli("client", "add", "Sam Client").exit_code == 0
-    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
-    ours.write_text(OURS, encoding="utf-8")
-    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
-    theirs.write_text(THEIRS, encoding="utf-8")
-    assert imported(cli, ours)["added"] == 4
+    ours, theirs = two_phones(cli, tmp_path)
     client = ("--custodian", "Sam Client", "--conversation", "Sam Client")
 
     before = snapshot(archive)
@@ -403,12 +404,9 @@ def test_a_few_texts_an_hour_apart_by_chance_are_no_shift(cli, archive, tmp_path
     """The same short text from the same sender an hour apart on the other phone is not a zone read wrong: an
     export whose copies matched where they are is imported, however many such texts it also holds (fewer than it
     matched, or fewer than three)."""
-    assert cli("client", "add", "Sam Client").exit_code == 0
-    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
-    ours.write_text(OURS + "3/1/24, 10:31 AM - Sam Client: ok\n", encoding="utf-8")
-    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
-    theirs.write_text(THEIRS + "[3/1/24, 8:33:00 AM] Sam Client: ok\n", encoding="utf-8")
-    assert imported(cli, ours)["added"] == 5
+    ours, theirs = two_phones(
+        cli, tmp_path, THEIRS + "[3/1/24, 8:33:00 AM] Sam Client: ok\n", OURS + "3/1/24, 10:31 AM - Sam Client: ok\n"
+    )
     r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
     assert (r["added"], r["already_present"]) == (2, 4)
     assert not any("match the copies archived" in said for said in r["warnings"] + r["assumptions"])
@@ -420,12 +418,7 @@ def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archi
     their texts was archived again. The one sender besides the owner is the client, the participant the archive
     holds, said as an assumption; each text matches the owner's copy, and the same file again adds nothing. A chat
     the archive holds with more than one other person is read as before."""
-    assert cli("client", "add", "Sam Client").exit_code == 0
-    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
-    ours.write_text(OURS, encoding="utf-8")
-    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
-    theirs.write_text(THEIRS.replace("Sam Client:", "Sammy C:"), encoding="utf-8")
-    assert imported(cli, ours)["added"] == 4
+    ours, theirs = two_phones(cli, tmp_path, THEIRS.replace("Sam Client:", "Sammy C:"))
     client = ("--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
 
     r = imported(cli, theirs, *client)
@@ -457,6 +450,8 @@ def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archi
     assert imported(cli, group)["added"] == 3
     mine = tmp_path / "theirs" / group.name
     mine.parent.mkdir()
-    mine.write_text("[3/2/24, 8:00:10 AM] Alex Owner: Meeting at 5\n[3/2/24, 8:01:10 AM] Sammy C: ok\n", encoding="utf-8")
+    mine.write_text(
+        "[3/2/24, 8:00:10 AM] Alex Owner: Meeting at 5\n[3/2/24, 8:01:10 AM] Sammy C: ok\n", encoding="utf-8"
+    )
     r = imported(cli, mine, "--custodian", "Sam Client", "--tz", CHICAGO)
     assert not any("on their phone the client is" in said for said in r["assumptions"])
