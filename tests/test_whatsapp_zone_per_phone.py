@@ -455,3 +455,24 @@ def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archi
     )
     r = imported(cli, mine, "--custodian", "Sam Client", "--tz", CHICAGO)
     assert not any("on their phone the client is" in said for said in r["assumptions"])
+
+
+def test_the_client_under_their_own_name_first_is_the_name_the_chat_is_given(cli, archive, tmp_path):
+    """The other order: the client's export first, of a chat the archive does not hold, named after the owner on their
+    phone and given the name the owner's phone gives it (--conversation): the client is that name, which the owner's
+    own export writes them by; it then matches every copy, with no third participant."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    theirs = tmp_path / "WhatsApp Chat - Alex Owner.txt"
+    theirs.write_text(THEIRS.replace("Sam Client:", "Sammy C:"), encoding="utf-8")
+    r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
+    assert r["added"] == 5
+    assert (
+        f"{theirs.name}: on their phone the client is 'Sammy C': read as 'Sam Client', the name the chat is given"
+        " (--conversation), as your own phone names them" in r["assumptions"]
+    )
+    ours = tmp_path / "WhatsApp Chat with Sam Client.txt"
+    ours.write_text(OURS, encoding="utf-8")
+    assert (imported(cli, ours)["added"], archive.conn.execute("SELECT count(*) FROM participants").fetchone()[0]) == (
+        0,
+        2,
+    )

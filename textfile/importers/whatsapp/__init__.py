@@ -168,7 +168,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
         yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
     client_written, client, client_notice = _client_on_their_phone(
-        path, senders, options, source_key, owner, owner_written
+        path, senders, options, source_key, owner, owner_written, _named_after_the_owner(source, options, owner_written)
     )
     participants = _participants(
         senders,
@@ -210,13 +210,16 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     yield from _media_records(source, conversation)
 
 
-def _named_after_the_owner(source: _Source, options: ImportOptions) -> bool:
-    """The export's own file name (not --conversation) names the chat after the archive's owner, as a client's phone
-    names their chat with the owner."""
+def _named_after_the_owner(source: _Source, options: ImportOptions, written: str | None = None) -> bool:
+    """The export's own file name (not --conversation) names the chat after the archive's owner (or `written`, the
+    sender who is the owner on this phone), as a client's phone names their chat with the owner."""
     names = [chat_name_from_file(source.chat_file_name)]
     if source.container_name:
         names.append(chat_name_from_file(source.container_name))
-    return any(name and _is_archive_owner(name, options) for name in names)
+    return any(
+        name and (_is_archive_owner(name, options) or (written is not None and _fold(name) == _fold(written)))
+        for name in names
+    )
 
 
 def _zone(path: Path, options: ImportOptions, source_key: str) -> Generator[Record, None, tuple[ImportOptions, tzinfo]]:

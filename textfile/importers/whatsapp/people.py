@@ -437,16 +437,31 @@ def _you_on_their_phone(
 
 
 def _client_on_their_phone(
-    path: Path, senders: dict[str, int], options: ImportOptions, source_key: str, owner: str, owner_written: str | None
+    path: Path,
+    senders: dict[str, int],
+    options: ImportOptions,
+    source_key: str,
+    owner: str,
+    owner_written: str | None,
+    with_the_owner: bool,
 ) -> tuple[str | None, Participant | None, Notice | None]:
     """On a client's phone (--custodian) the client is the sender their own phone names as it likes (their profile
     name, "Sammy C"). In their copy of a chat the archive holds as yours with them alone (`ImportOptions.chat_others`),
     the one sender besides you is the client, whatever the name: the participant your archive holds them as, so that
     each of their texts is matched to your copy of it (second reader, round 18 #3: such a sender was a third
-    participant, and each of their texts was archived twice). Returns that sender as written, the participant, and
-    the assumption that says so; (None, None, None) where nothing is read so."""
-    held = options.chat_others.get(source_key) if options.another_phone else None
-    if held is None:
+    participant, and each of their texts was archived twice). In a chat it does not hold yet, named after you on
+    their phone (`with_the_owner`: a chat of two) and named as your own phone names it (--conversation: their name
+    there), they are that name, the name your own phone's export of the chat writes them by. Returns that sender as
+    written, the participant, and the assumption that says so; (None, None, None) where nothing is read so."""
+    if not options.another_phone:
+        return None, None, None
+    held = options.chat_others.get(source_key)
+    if held is not None:
+        why = "the one person besides you in your chat with them as your archive holds it"
+    elif with_the_owner and options.conversation and source_key not in options.chat_owners:
+        held = (phones.normalize_handle(options.conversation, options.region), normalize_name(options.conversation))
+        why = "the name the chat is given (--conversation), as your own phone names them"
+    else:
         return None, None, None
     theirs = [
         name
@@ -463,8 +478,7 @@ def _client_on_their_phone(
         name,
         Participant(handle, display, False),
         Notice(
-            f"{path.name}: on their phone the client is {_said(name)!r}: read as {display or handle!r}, the one person"
-            " besides you in your chat with them as your archive holds it",
+            f"{path.name}: on their phone the client is {_said(name)!r}: read as {display or handle!r}, {why}",
             kind="assumption",
         ),
     )
