@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from conftest import FIXTURES, snapshot
 
@@ -370,22 +372,50 @@ def test_a_new_chat_on_the_clients_phone_with_the_owner_by_number(cli, archive, 
     assert (again["added"], again["already_present"], again["conversations"]) == (0, 3, [1])
 
 
+SHARED = [  # (UTC, sender, text): one chat as both phones hold it
+    ("2024-03-01 14:02:00", "Sam Client", "Hi Alex, the landlord says the deposit is not coming back"),
+    ("2024-03-01 14:04:00", "Alex Owner", "Do you have the lease?"),
+    ("2024-03-01 14:20:00", "Sam Client", "The lease is in the drawer at home"),
+    ("2024-03-01 14:31:00", "Sam Client", "ok"),
+    ("2024-03-01 14:40:00", "Alex Owner", "Send me page 4 when you can"),
+]
+
+
+def exports(folder, ours: list, theirs: list, zone: str) -> tuple:
+    """The owner's Android export (New York, minutes) of `ours`, and the client's iPhone export (`zone`, seconds) of
+    `theirs`: (UTC, sender, text) each."""
+
+    def when(utc: str, tz: str, fmt: str) -> str:
+        at = datetime.fromisoformat(utc).replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+        return f"{at.month}/{at.day}/{at:%y}, {at.hour % 12 or 12}:{at.strftime(fmt)}"
+
+    folder.mkdir(exist_ok=True)
+    mine = folder / "WhatsApp Chat with Sam Client.txt"
+    mine.write_text("".join(f"{when(t, NEW_YORK, '%M %p')} - {w}: {x}\n" for t, w, x in ours), encoding="utf-8")
+    other = folder / "WhatsApp Chat - Alex Owner.txt"
+    other.write_text("".join(f"[{when(t, zone, '%M:%S %p')}] {w}: {x}\n" for t, w, x in theirs), encoding="utf-8")
+    return mine, other
+
+
 def test_a_clients_export_read_in_an_assumed_zone_an_hour_off_is_refused(cli, archive, tmp_path):
     """Round 18 #1: the client's Chicago export imported without --tz was read in New York, an hour off, and each of
     the messages both phones hold was archived a second time (the usual slip; a correction afterwards cannot join
-    them). Its messages matching the owner's copies an hour away, it is refused, naming the phone's clock; read in
-    its zone it matches. With --tz given, the zone is read as given, and the import says what it found."""
-    ours, theirs = two_phones(cli, tmp_path)
+    them). Its texts matching the owner's copies as a clock at UTC-06:00 writes them, it is refused; read in its zone
+    it matches. With --tz given, the zone is read as given, and the import says what it found."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours, theirs = exports(tmp_path, SHARED, SHARED, CHICAGO)
+    assert imported(cli, ours)["added"] == 5
     client = ("--custodian", "Sam Client", "--conversation", "Sam Client")
 
     before = snapshot(archive)
     r = cli("import", theirs, *client)
     assert (r.exit_code, r.stderr) == (
         1,
-        f"Error: {theirs}: 4 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and"
-        " text, each 1 h 00 min 00 s later than read here: its times were read in America/New_York, assumed (no --tz),"
-        " but its phone's clock read UTC-06:00 then: import it with --tz naming the zone that phone was in; nothing"
-        " was imported\n",
+        f"Error: {theirs}: 5 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and"
+        " text as a phone whose clock read UTC-06:00 writes them (each 1 h 00 min 00 s later than read here): its"
+        " times were read in America/New_York, assumed (no --tz); if its phone was in another zone then, import it"
+        " with --tz naming that zone; if its times are right as read, say so with --tz America/New_York; nothing was"
+        " imported\n",
     )
     assert snapshot(archive) == before
 
@@ -393,23 +423,57 @@ def test_a_clients_export_read_in_an_assumed_zone_an_hour_off_is_refused(cli, ar
     wrong = imported(cli, theirs, *client, "--tz", "America/Denver")
     assert (wrong["added"], wrong["already_present"]) == (5, 0)
     assert (
-        f"4 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text, each"
-        " 1 h 00 min 00 s earlier than read here: archived as messages of their own, read in America/Denver as --tz"
-        " says; if that was not this phone's zone, each is a message archived twice, which textfile cannot yet join"
-        " afterwards" in wrong["warnings"]
+        f"5 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text as a phone"
+        " whose clock read UTC-06:00 writes them (each 1 h 00 min 00 s earlier than read here): archived as messages of"
+        " their own, read in America/Denver as --tz says; if that was not this phone's zone, each is a message archived"
+        " twice, which textfile cannot yet join afterwards" in wrong["warnings"]
     )
+    right = imported(cli, theirs, *client, "--tz", CHICAGO, "--conversation", "Sam Client (Chicago)")
+    assert (right["added"], right["warnings"]) == (5, [])
 
 
-def test_a_few_texts_an_hour_apart_by_chance_are_no_shift(cli, archive, tmp_path):
-    """The same short text from the same sender an hour apart on the other phone is not a zone read wrong: an
-    export whose copies matched where they are is imported, however many such texts it also holds (fewer than it
-    matched, or fewer than three)."""
-    ours, theirs = two_phones(
-        cli, tmp_path, THEIRS + "[3/1/24, 8:33:00 AM] Sam Client: ok\n", OURS + "3/1/24, 10:31 AM - Sam Client: ok\n"
-    )
-    r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
-    assert (r["added"], r["already_present"]) == (2, 4)
-    assert not any("match the copies archived" in said for said in r["warnings"] + r["assumptions"])
+def test_every_zone_read_wrong_is_found(cli, archive, tmp_path):
+    """Round 19 #2-#4: a phone 16 hours away (Auckland), one a quarter hour off the half (Kathmandu, +05:45), and a
+    London phone across the day New York changes its clocks (5 hours off, then 4: one clock, UTC+00:00) are each
+    refused, naming the clock."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    later = [(t.replace("03-01", "03-11"), w, x + " again") for t, w, x in SHARED[:2]]
+    for zone, shared, clock in (
+        ("Pacific/Auckland", SHARED, "+13:00"),
+        ("Asia/Kathmandu", SHARED, "+05:45"),
+        ("Europe/London", SHARED[:2] + later, "+00:00"),
+    ):
+        ours, theirs = exports(tmp_path / zone.replace("/", "-"), shared, shared, zone)
+        assert imported(cli, ours, "--conversation", f"Sam Client {zone}")["added"] == len(shared)
+        r = cli("import", theirs, "--custodian", "Sam Client", "--conversation", f"Sam Client {zone}")
+        assert r.exit_code == 1 and f"as a phone whose clock read UTC{clock} writes them" in r.stderr, (zone, r.stderr)
+
+
+def test_texts_said_again_at_another_time_are_no_shift(cli, archive, tmp_path):
+    """Round 19 #1: a correct export (New York) of the afternoon, whose short replies ("ok", "Thanks") the client also
+    sent in the morning the owner's export holds, was refused as read in the wrong zone, and following the advice lost
+    them. Short texts, and texts found at more than one distance, are no sign of a zone: imported as read, and said
+    where a longer text is found so (fewer than three)."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    morning = [
+        ("2024-03-01 14:00:00", "Sam Client", "ok"),
+        ("2024-03-01 14:05:00", "Sam Client", "Thanks"),
+        ("2024-03-01 14:10:00", "Sam Client", "ok"),
+        ("2024-03-01 14:15:00", "Sam Client", "See you at the hearing then"),
+    ]
+    afternoon = [(t.replace(" 14:", " 19:"), w, x) for t, w, x in morning]
+    morning.append(("2024-03-01 14:20:00", "Alex Owner", "Good morning, Sam"))
+    afternoon.append(("2024-03-01 19:20:00", "Alex Owner", "Good afternoon, Sam"))
+    ours, theirs = exports(tmp_path, morning, afternoon, NEW_YORK)
+    assert imported(cli, ours)["added"] == 5
+    r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client")
+    assert (r["added"], r["already_present"]) == (5, 0)
+    assert [w for w in r["warnings"] if "match the copies archived" in w] == [
+        f"4 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text as a phone"
+        " whose clock read UTC+00:00 writes them (each 5 h 00 min 00 s earlier than read here): archived as messages"
+        " of their own, read in America/New_York; if that was not this phone's zone, each is a message archived"
+        " twice, which textfile cannot yet join afterwards"
+    ]
 
 
 def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archive, tmp_path):

@@ -40,9 +40,32 @@ if TYPE_CHECKING:
 COPY_WITHIN = timedelta(seconds=120)  # how far apart two phones' times of a copy matched by its text may be (`copy_of`)
 MINUTE, _NO_TIME = timedelta(minutes=1), timedelta(0)  # what a time written to the minute spans (WhatsApp on Android)
 # How far apart another phone's copy may be found when an export was read in another zone than its phone's
-# (`shifted_twin`): a whole number of half hours (zones such as India's are), up to a day's worth of zones.
-SHIFT_STEP, SHIFT_MOST = timedelta(minutes=30), timedelta(hours=14)
-SHIFTED_AT_LEAST = 3  # copies so shifted, at the least, before an export read in an assumed zone is refused
+# (`shifted_twin`): a whole number of quarter hours (Nepal's +05:45), as far as two zones can be (UTC-12 to +14).
+SHIFT_STEP, SHIFT_MOST = timedelta(minutes=15), timedelta(hours=26)
+SHIFTED_AT_LEAST = 3  # distinct texts so shifted, at the least, before an export read in an assumed zone is refused
+LONG_TEXT = 12  # characters: a text shorter ("ok", "Thanks!") is said the same at other times too
+
+
+class _Shifted:
+    """The records whose copies another phone writes as one other clock does (`shifted_twin`)."""
+
+    __slots__ = ("zone", "shifts", "n", "texts")
+
+    def __init__(self, zone: str) -> None:
+        self.zone = zone  # the zone read in
+        self.shifts: set[timedelta] = set()  # how far the copies were from the times read here
+        self.n = 0
+        self.texts: set[str] = set()  # the distinct texts of LONG_TEXT characters or more
+
+    def how_far(self) -> str:
+        """ "each 1 h 00 min 00 s later", or "4 h 00 min 00 s to 5 h 00 min 00 s later" (a daylight-saving change)."""
+        way = "later" if min(self.shifts) > _NO_TIME else "earlier" if max(self.shifts) < _NO_TIME else "away"
+        spans = sorted({abs(shift) for shift in self.shifts})
+        if len(spans) == 1:
+            return f"each {_apart(spans[0])} {way}"
+        return f"{_apart(spans[0])} to {_apart(spans[-1])} {way}"
+
+
 # A text as compared across phones: without the marks one phone's export writes and the other's does not
 # (`model.MARKS_ONLY`: an iPhone's U+200E before "Location:"; second reader, round 18 #5). SQL, `{0}` the column
 # (one replace() around another per mark); and in Python.
@@ -87,8 +110,8 @@ class Copies:
         self.times_apart: dict[str, list[str]] = {}
         self.copies = self.source.copies_differ if self.phones else False
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
-        # (how far, the phone) -> (how many records' copies were that far away, the last one's time: `shifted_twin`)
-        self.shifted: dict[tuple[timedelta, str], tuple[int, str, str]] = {}  # (… and the zone it was read in)
+        # (the clock another phone's copies were written by, that phone) -> the records so found (`shifted_twin`)
+        self.shifted: dict[tuple[timedelta, str], _Shifted] = {}
 
     def copy_of(self, p: _Pending) -> str | None:
         """The archived message this record is another phone's copy of, or None. An SMS has another date,
@@ -147,10 +170,13 @@ class Copies:
 
     def shifted_twin(self, p: _Pending, at, spans: timedelta) -> None:
         """A record of a format whose times are wall-clock times (WhatsApp) that matched no copy: whether another
-        phone's copy of it is a whole number of half hours away instead (SHIFT_STEP, up to SHIFT_MOST), as every copy
-        is when this export was read in another zone than its phone's (second reader, round 18 #1: a client's export
-        imported without --tz archived each shared message a second time). Counted by how far and on which phone,
-        for `refuse_shifted`."""
+        phone's copy of it is a whole number of quarter hours away instead (SHIFT_STEP, up to SHIFT_MOST: every zone
+        against every other), as every copy is when this export was read in another zone than its phone's (second
+        reader, round 18 #1: a client's export imported without --tz archived each shared message a second time).
+        Counted by the clock that phone would have had (the zone read in, less the shift: a daylight-saving change
+        in one zone and not the other is one clock; round 19 #4) and the other phone, with the distinct texts of
+        LONG_TEXT characters or more. A record whose text is there at more than one shift (a repeated "ok") is no
+        evidence of either, and is not counted (round 19 #1). For `refuse_shifted`."""
         m = p.record
         rows = self.conn.execute(
             "SELECT m.sent_at, m.time_precision, coalesce((SELECT cl.name FROM import_custodians c JOIN clients cl"
@@ -169,6 +195,7 @@ class Copies:
                 self.source.custodian_client,
             ),
         ).fetchall()
+        found = set()
         for sent_at, precision, phone in rows:
             there = times.from_iso(sent_at)
             shift = round((there - at) / SHIFT_STEP) * SHIFT_STEP
@@ -176,41 +203,47 @@ class Copies:
                 shift
                 and _time_gap(there - shift, MINUTE if precision == "minute" else _NO_TIME, at, spans)[0] <= COPY_WITHIN
             ):
-                self.shifted[shift, phone] = (
-                    self.shifted.get((shift, phone), (0,))[0] + 1,
-                    p.sent_at,
-                    m.source_zone or self.source.zone,
-                )
-                return
+                found.add((shift, phone))
+        if len(found) != 1:
+            return
+        ((shift, phone),) = found
+        zone = m.source_zone or self.source.zone
+        clock = at.astimezone(ZoneInfo(zone)).utcoffset() - shift  # (the phone's clock: as read, less the shift)
+        seen = self.shifted.setdefault((clock, phone), _Shifted(zone))
+        seen.shifts.add(shift)
+        seen.n += 1
+        text = _unmarked(m.body)
+        if len(text) >= LONG_TEXT:
+            seen.texts.add(text)
 
     def refuse_shifted(self) -> None:
-        """Refuse an export read in an assumed zone (no --tz) whose messages matched fewer copies on another phone
-        than they would have a fixed number of half hours away (`shifted_twin`): its phone was in another zone, and
-        read so, each message found on both phones would be archived twice. With --tz given, said as a warning."""
-        if not self.shifted:
-            return
-        (shift, phone), (n, sent_at, zone) = max(self.shifted.items(), key=lambda kv: (kv[1][0], kv[0][0]))
+        """Refuse an export read in an assumed zone (no --tz) of which at least SHIFTED_AT_LEAST distinct texts match
+        another phone's copies as one other clock writes them (`shifted_twin`): its phone was in another zone, and
+        read so, each message found on both phones would be archived twice. Fewer, or with --tz given (read as
+        told), said as a warning: never silently (round 19 #5: a phone that changed zones within one export)."""
+        (clock, phone), seen = max(self.shifted.items(), key=lambda kv: (len(kv[1].texts), kv[1].n))
+        if not seen.texts and seen.n < SHIFTED_AT_LEAST:
+            return  # (short texts repeated: "ok" an hour later is no sign of a zone read wrong)
         matched = sum(self.copies_found.values())
-        if n < SHIFTED_AT_LEAST or n <= matched:
-            return
-        read = times.from_iso(sent_at)
-        offset = read.astimezone(ZoneInfo(zone)).utcoffset() - shift  # (the phone's clock: as read, less the shift)
-        way = "later" if shift > timedelta(0) else "earlier"
+        within = int(COPY_WITHIN.total_seconds() // 60)
         found = (
-            f"{_count(n, 'message')} of {self.source.file_name} match the copies archived from {phone}'s phone"
-            f" by sender and text, each {_apart(abs(shift))} {way} than read here"
-            + (f" (and {matched} within {int(COPY_WITHIN.total_seconds() // 60)} minutes)" if matched else "")
+            f"{_count(seen.n, 'message')} of {self.source.file_name} match the copies archived from {phone}'s phone by"
+            f" sender and text as a phone whose clock read UTC{_utc(clock)} writes them ({seen.how_far()} than read"
+            " here)" + (f", and {matched} within {within} minutes of the time read here" if matched else "")
         )
-        if self.source.zone_given:
-            self.note(  # (the zone a person gave is read as given)
-                f"{found}: archived as messages of their own, read in {zone} as --tz says; if that was not this"
-                " phone's zone, each is a message archived twice, which textfile cannot yet join afterwards"
+        if self.source.zone_given or len(seen.texts) < SHIFTED_AT_LEAST:
+            self.note(  # (a zone a person gave is read as given)
+                f"{found}: archived as messages of their own, read in {seen.zone}"
+                + (" as --tz says" if self.source.zone_given else "")
+                + "; if that was not this phone's zone, each is a message archived twice, which textfile cannot yet"
+                " join afterwards"
             )
             return
         raise ImportFailed(
             self.source.path,
-            f"{found}: its times were read in {zone}, assumed (no --tz), but its phone's clock read UTC{_utc(offset)}"
-            f" then: import it with --tz naming the zone that phone was in; nothing was imported",
+            f"{found}: its times were read in {seen.zone}, assumed (no --tz); if its phone was in another zone then,"
+            f" import it with --tz naming that zone; if its times are right as read, say so with --tz {seen.zone};"
+            " nothing was imported",
         )
 
     def say_copies(self) -> None:
