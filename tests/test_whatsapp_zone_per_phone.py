@@ -540,3 +540,48 @@ def test_the_client_under_their_own_name_first_is_the_name_the_chat_is_given(cli
         0,
         2,
     )
+
+
+def test_a_sender_named_as_you_whose_texts_match_none_of_yours_is_refused(cli, archive, tmp_path):
+    """Round 19 #7: the client's thread with Bob (you are not in it) read with --me naming the client as their phone
+    writes them ("Sammy C") and --conversation naming your own chat with Bob: the client's texts were archived as
+    yours, sent to Bob. None of them matching your own phone's texts of the same day, it is refused, and the way in
+    (a name of its own) reads it as a thread between others."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = tmp_path / "WhatsApp Chat with Bob Smith.txt"
+    ours.write_text(
+        "3/1/24, 10:00 AM - Bob Smith: Alex, I am the landlord's agent\n"
+        "3/1/24, 10:05 AM - Alex Owner: Please put that in writing\n",
+        encoding="utf-8",
+    )
+    assert imported(cli, ours)["added"] == 2
+    theirs = tmp_path / "WhatsApp Chat - Bobby.txt"
+    theirs.write_text(
+        "[3/1/24, 11:00:00 AM] Bobby: Sam, you will get half the deposit\n"
+        "[3/1/24, 11:05:00 AM] Sammy C: My lawyer will answer\n",
+        encoding="utf-8",
+    )
+    client = ("--custodian", "Sam Client", "--me", "Sammy C")
+    before = snapshot(archive)
+    r = cli("import", theirs, *client, "--conversation", "Bob Smith")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f"Error: {theirs}: 1 text of {theirs.name} read as yours matches none of the 1 text your own phone has of yours"
+        " in conversation 1 over the same days: --me 'Sammy C' may not be you; if 'Sammy C' is the client as their"
+        " phone writes them, this is a thread you are not in: give it a name of its own (--conversation NEW) with"
+        " --me; nothing was imported\n",
+    )
+    assert snapshot(archive) == before
+    r = imported(cli, theirs, *client, "--conversation", "Bob (Sam's phone)")
+    assert r["added"] == 2
+    assert [
+        tuple(row)
+        for row in archive.conn.execute(
+            "SELECT c.source_key, p.handle, m.direction FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " JOIN participants p ON p.id = m.sender_id WHERE m.import_id = ? ORDER BY m.sent_at",
+            (r["import_id"],),
+        )
+    ] == [  # (a thread without you: no text of it is yours)
+        ("bob (sam's phone)|sammy c without the owner", "Bobby", "in"),
+        ("bob (sam's phone)|sammy c without the owner", "Sammy C", "in"),
+    ]

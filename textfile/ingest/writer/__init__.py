@@ -100,6 +100,8 @@ class _Writer(
             self.drop_replaced()
         if self.shifted:
             self.refuse_shifted()
+        if self.source.custodian_client is not None and self.source.wall_clock and self.source.custodian:
+            self.mistaken_owner()
         if self.copies_found:
             self.say_copies()
         if self.per_phone:

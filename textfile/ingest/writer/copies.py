@@ -32,7 +32,7 @@ from textfile import times
 from textfile.errors import ImportFailed
 from textfile.ingest.prepare import _flags_json
 from textfile.ingest.writer.notices import _count, _refs
-from textfile.model import MARKS_ONLY
+from textfile.model import MARKS_ONLY, the_owners_phone
 
 if TYPE_CHECKING:
     from textfile.ingest.writer.batch import Known, _Pending
@@ -246,6 +246,45 @@ class Copies:
             " nothing was imported",
         )
 
+    def mistaken_owner(self) -> None:
+        """A client's export (WhatsApp) whose texts read as the owner's match none of the owner's own copies of the
+        chat, though the owner's phone has texts of theirs in it over the same days: the sender read as the owner is
+        most likely someone else (second reader, round 19 #7: --me naming the client as their phone writes them, in a
+        chat named as one the owner holds, archived the client's texts as the lawyer's). Refused where --me said so;
+        said as a warning where the sender has the owner's name (round 18 #9: a cousin who shares it)."""
+        import_id = self.result.import_id
+        for conv_id, n, first, last in self.conn.execute(
+            "SELECT conversation_id, count(*), min(sent_at), max(sent_at) FROM messages WHERE import_id = ?"
+            " AND direction = 'out' GROUP BY conversation_id",
+            (import_id,),
+        ).fetchall():
+            found = self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM message_sightings s JOIN messages m ON m.id = s.message_id"
+                " WHERE s.import_id = ? AND m.conversation_id = ? AND m.direction = 'out')",
+                (import_id, conv_id),
+            ).fetchone()[0]
+            theirs = self.conn.execute(
+                "SELECT count(*) FROM messages m JOIN imports i ON i.id = m.import_id WHERE m.conversation_id = ?"
+                f" AND m.direction = 'out' AND m.sent_at BETWEEN ? AND ? AND m.import_id <> ? AND {the_owners_phone('i.custodian')}",
+                (conv_id, _moved(first, -_HALF_DAY), _moved(last, _HALF_DAY), import_id),
+            ).fetchone()[0]
+            if found or not theirs:
+                continue
+            said = (
+                f"{_count(n, 'text')} of {self.source.file_name} read as yours {'matches' if n == 1 else 'match'} none"
+                f" of the {_count(theirs, 'text')}"
+                f" your own phone has of yours in conversation {conv_id} over the same days"
+            )
+            me = self.source.options.get("me")
+            if me is None:
+                self.note(f"{said}: the sender read as you may be someone else with your name")
+                continue
+            raise ImportFailed(
+                self.source.path,
+                f"{said}: --me {me!r} may not be you; if {me!r} is the client as their phone writes them, this is a"
+                " thread you are not in: give it a name of its own (--conversation NEW) with --me; nothing was imported",
+            )
+
     def say_copies(self) -> None:
         """The assumption, and the audit record, of the records matched to another phone's copy (`copy_of`)."""
         for phones, n in sorted(self.copies_found.items()):
@@ -341,6 +380,13 @@ def _first_phone_s_state(flags: str, archived: str) -> str:
         [f for f in json.loads(flags) if f not in PER_PHONE_FLAGS]
         + [f for f in json.loads(archived) if f in PER_PHONE_FLAGS]
     )
+
+
+_HALF_DAY = timedelta(hours=12)
+
+
+def _moved(at: str, by: timedelta) -> str:
+    return times.to_iso(times.from_iso(at) + by)
 
 
 def _utc(offset: timedelta) -> str:
