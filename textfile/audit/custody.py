@@ -62,11 +62,6 @@ def watch(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-def sighting_term(message_id: str, place: str) -> int:
-    """A sighting's term in its import's custody digest: the message's id and the place in the source (`KIND`)."""
-    return term(KIND, f"{message_id}:{place}")
-
-
 def count_new_sightings(conn: sqlite3.Connection, rows, inserted: int | None = None) -> None:
     """The terms of sightings just written: (message id, import id, place) each, as `message_sightings` takes
     them; a place None is no sighting. `inserted`: how many of `rows` went in, where the writer skips some
@@ -78,7 +73,7 @@ def count_new_sightings(conn: sqlite3.Connection, rows, inserted: int | None = N
     sums: dict[int, list[int]] = {}
     for message_id, import_id, place in rows:
         at = sums.setdefault(import_id, [0, 0])
-        at[0] += sighting_term(message_id, place)
+        at[0] += term(KIND, f"{message_id}:{place}")
         at[1] += 1
     conn.executemany(
         "INSERT INTO temp.custody_sums VALUES (?, ?, ?)",

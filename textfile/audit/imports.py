@@ -8,17 +8,12 @@ from textfile.audit.digest import MOD, TERMS, is_digest, plural, term
 from textfile.audit.entries import details_of
 
 
-def message_term(message_id: str, content_hash: str) -> int:
-    """A message's term in its import's digest: its id and content hash (`TERMS`)."""
-    return term("m", f"{message_id}:{content_hash}")
-
-
 def count_new_messages(conn: sqlite3.Connection, rows) -> None:
     """The terms of messages just inserted: (import id, message id, content hash) each."""
     sums: dict[int, list[int]] = {}
     for import_id, message_id, content_hash in rows:
         at = sums.setdefault(import_id, [0, 0])
-        at[0] += message_term(message_id, content_hash)
+        at[0] += term("m", f"{message_id}:{content_hash}")
         at[1] += 1
     conn.executemany(
         "INSERT INTO temp.digest_sums VALUES (?, 'm', ?, ?)",

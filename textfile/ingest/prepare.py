@@ -122,7 +122,6 @@ def _flags_json(flags) -> str:
 
 
 _ID, _CONTENT_HASH = Prepared._fields.index("id"), Prepared._fields.index("content_hash")
-_SOURCE_REF = Prepared._fields.index("source_ref")
 
 
 def completed(record: tuple | list) -> Prepared:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from textfile import processes
 from textfile.errors import ImportFailed, TextfileError
-from textfile.ingest.prepare import _CONTENT_HASH, _ID, _SOURCE_REF, completed, prepare
-from textfile.ingest.presummed import Presummed, TermSums
+from textfile.ingest.prepare import completed, prepare
 from textfile.model import ChatFile, ImportOptions, Message
 
 
@@ -172,17 +171,8 @@ class ReaderProcess:
                     self.path, "internal error: the reading process ended without a word; nothing was imported"
                 ) from None
             if tag == "records":
-                new, batch, sums = payload
+                new, batch = payload
                 objects.extend(new)
-                if sums is not None:  # (the batch's messages, as the reading process hashed and summed them)
-                    yield Presummed(
-                        *sums,
-                        tuple(
-                            (r[_ID], r[_CONTENT_HASH], r[_SOURCE_REF])
-                            for r in batch
-                            if type(r) is tuple and type(r[_ID]) is str
-                        ),
-                    )
                 for record in batch:
                     yield completed(_resolved(record, objects)) if type(record) is tuple else record
             elif tag == "done":
@@ -284,22 +274,19 @@ def _reader_main(
                 records = module.read(Path(path), options, begun)
             batch, size, hash_here = [], 0, True
             numbered = _Numbered()
-            sums = TermSums()  # (the audit terms of the messages this process hashed: presummed.py)
             for record in records:
                 if isinstance(record, Message):
                     record = prepare(record, options.region, hashed=hash_here)
                     size += sum(len(blob.data) for blob in record.blobs)
-                    if hash_here:
-                        sums.add(record.id, record.content_hash, record.source_ref)
                     record = numbered.plain(record)
                 elif isinstance(record, ChatFile):
                     size += len(record.data)
                 batch.append(record)
                 if len(batch) >= batch_items or size >= batch_bytes:
-                    connection.send(("records", (numbered.taken(), batch, sums.taken())))
+                    connection.send(("records", (numbered.taken(), batch)))
                     batch, size = [], 0
                     hash_here = _waiting(connection) >= low_water
-            connection.send(("records", (numbered.taken(), batch, sums.taken())))
+            connection.send(("records", (numbered.taken(), batch)))
             usage = resource.getrusage(resource.RUSAGE_SELF)
             connection.send(
                 ("done", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024})

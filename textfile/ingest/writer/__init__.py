@@ -80,7 +80,6 @@ class _Writer(
         """The whole stream written (`take`, `flush`); then what only the whole source shows (`conclude`)."""
         count = self.take(records, progress)
         self.flush()
-        self.presums.settle(self.conn, self.result.import_id, final=True)
         self.write_reactions()
         self.conclude()
         self.result.conversations = sorted(self.touched)

@@ -30,7 +30,6 @@ from textfile import audit
 from textfile.errors import ImportFailed
 from textfile.fingerprint import message_content_hash
 from textfile.ingest.prepare import Prepared, StoredAttachment, prepare
-from textfile.ingest.presummed import Presummed, Presums
 from textfile.ingest.writer.attachments import INSERT_ATTACHMENT
 from textfile.ingest.writer.copies import COPY_RULE
 from textfile.ingest.writer.notices import _count
@@ -132,7 +131,6 @@ class Batches:
         self.precision_set: dict[str | None, int] = {}
         # the next batch is inserted before it is looked up (`inserted_first`): the first, and any after a batch mostly new
         self.insert_first = True
-        self.presums = Presums()  # the audit terms of batches the reading process summed (presummed.py)
 
     def take(self, records: Iterable, progress: Progress | None) -> int:
         """Each record of the stream to where it goes; returns how many there were."""
@@ -140,8 +138,6 @@ class Batches:
         for record in records:
             if type(record) is Prepared:
                 self.accept(record)
-            elif type(record) is Presummed:
-                self.presums.add(record)
             elif isinstance(record, Message):
                 self.accept(prepare(record, self.region))
             elif isinstance(record, Reaction):
@@ -194,7 +190,6 @@ class Batches:
         self.result.added += len(batch.added)
         self.result.already_present += batch.already
         self.write(batch, None if first is None else first[1])
-        self.presums.settle(self.conn, self.result.import_id, final=False)
         self.insert_first = 2 * len(batch.added) > len(pending)  # (mostly new: the next one is likely to be too)
         if self.reactions:
             self.write_reactions(final=False)
@@ -365,11 +360,12 @@ class Batches:
         if last_rowid is None:
             last_rowid = c.execute("SELECT coalesce(max(rowid), 0) FROM messages").fetchone()[0]
             c.executemany(INSERT_MESSAGE, batch.messages)
-        # their terms in the import's digests (audit/imports.py, and of their first sightings, audit/custody.py), where
-        # the reading process did not sum them (presummed.py)
-        messages, sightings = self.presums.claim(batch.added)
-        audit.count_new_messages(c, ((import_id, p.id, p.content_hash) for p in messages))
-        audit.count_new_sightings(c, ((p.id, import_id, p.record.source_ref) for p in sightings))
+        audit.count_new_messages(
+            c, ((import_id, p.id, p.content_hash) for p in batch.added)
+        )  # (textfile/audit/imports.py)
+        audit.count_new_sightings(
+            c, ((p.id, import_id, p.record.source_ref) for p in batch.added)
+        )  # (their first sightings: textfile/audit/custody.py)
         if batch.messages:  # the full-text index, in bulk (see migration m004)
             c.execute(
                 "INSERT INTO messages_fts (rowid, body) SELECT rowid, body FROM messages WHERE rowid > ?", (last_rowid,)
