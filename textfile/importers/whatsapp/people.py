@@ -451,9 +451,11 @@ def _client_on_their_phone(
     each of their texts is matched to your copy of it (second reader, round 18 #3: such a sender was a third
     participant, and each of their texts was archived twice). In a chat it does not hold yet, named after you on
     their phone (`with_the_owner`: a chat of two) and named as your own phone names it (--conversation: their name
-    there), they are that name, the name your own phone's export of the chat writes them by. Returns that sender as
-    written, the participant, and the assumption that says so; (None, None, None) where nothing is read so."""
-    if not options.another_phone:
+    there), they are that name, the name your own phone's export of the chat writes them by. Either way only where
+    that name is the client's (--custodian): a chat named as another person's (--conversation "Bob Smith", a slip)
+    would give the client's texts to that person (round 20 #1). Returns that sender as written, the participant, and
+    the assumption that says so; (None, None, None) where nothing is read so."""
+    if not options.another_phone or not options.custodian:
         return None, None, None
     held = options.chat_others.get(source_key)
     if held is not None:
@@ -462,6 +464,8 @@ def _client_on_their_phone(
         held = (phones.normalize_handle(options.conversation, options.region), normalize_name(options.conversation))
         why = "the name the chat is given (--conversation), as your own phone names them"
     else:
+        return None, None, None
+    if _fold(held[1] or held[0]) != _fold(options.custodian):  # (only ever the client whose phone it is: round 20 #1)
         return None, None, None
     theirs = [
         name

@@ -43,6 +43,8 @@ MINUTE, _NO_TIME = timedelta(minutes=1), timedelta(0)  # what a time written to 
 # (`shifted_twin`): a whole number of quarter hours (Nepal's +05:45), as far as two zones can be (UTC-12 to +14).
 SHIFT_STEP, SHIFT_MOST = timedelta(minutes=15), timedelta(hours=26)
 SHIFTED_AT_LEAST = 3  # distinct texts so shifted, at the least, before an export read in an assumed zone is refused
+DAY = timedelta(days=1)
+CLOCKS = (timedelta(hours=-12), timedelta(hours=14))  # the UTC offsets a phone's clock can read
 LONG_TEXT = 12  # characters: a text shorter ("ok", "Thanks!") is said the same at other times too
 
 
@@ -201,6 +203,7 @@ class Copies:
             shift = round((there - at) / SHIFT_STEP) * SHIFT_STEP
             if (
                 shift
+                and shift % DAY  # (the same wall clock a day apart: a text sent daily, never a zone)
                 and _time_gap(there - shift, MINUTE if precision == "minute" else _NO_TIME, at, spans)[0] <= COPY_WITHIN
             ):
                 found.add((shift, phone))
@@ -209,6 +212,8 @@ class Copies:
         ((shift, phone),) = found
         zone = m.source_zone or self.source.zone
         clock = at.astimezone(ZoneInfo(zone)).utcoffset() - shift  # (the phone's clock: as read, less the shift)
+        if not CLOCKS[0] <= clock <= CLOCKS[1]:
+            return  # (no phone's clock reads so: round 20 #4, a daily text read as UTC+19:00)
         seen = self.shifted.setdefault((clock, phone), _Shifted(zone))
         seen.shifts.add(shift)
         seen.n += 1
@@ -217,41 +222,55 @@ class Copies:
             seen.texts.add(text)
 
     def refuse_shifted(self) -> None:
-        """Refuse an export read in an assumed zone (no --tz) of which at least SHIFTED_AT_LEAST distinct texts match
-        another phone's copies as one other clock writes them (`shifted_twin`): its phone was in another zone, and
-        read so, each message found on both phones would be archived twice. Fewer, or with --tz given (read as
-        told), said as a warning: never silently (round 19 #5: a phone that changed zones within one export)."""
+        """Refuse an export read in an assumed zone (no --tz) of which at least SHIFTED_AT_LEAST distinct texts, and
+        more messages than it matched where they are, match another phone's copies as another clock writes them
+        (`shifted_twin`): its phone seems to have been in another zone, and read so, each message found on both
+        phones would be archived twice. The clocks are counted together (a daylight-saving change on that phone
+        is two: round 20 #6) and the likeliest named. Fewer, more matched where they are (a phone that changed
+        zones within one export: no one --tz reads it, round 20 #7), or with --tz given (read as told): said as
+        a warning, never silently (round 19 #5)."""
         (clock, phone), seen = max(self.shifted.items(), key=lambda kv: (len(kv[1].texts), kv[1].n))
-        if not seen.texts and seen.n < SHIFTED_AT_LEAST:
+        n = sum(s.n for s in self.shifted.values())
+        texts = set().union(*(s.texts for s in self.shifted.values()))
+        if not texts and n < SHIFTED_AT_LEAST:
             return  # (short texts repeated: "ok" an hour later is no sign of a zone read wrong)
         matched = sum(self.copies_found.values())
         within = int(COPY_WITHIN.total_seconds() // 60)
+        others = len(self.shifted) - 1
         found = (
-            f"{_count(seen.n, 'message')} of {self.source.file_name} match the copies archived from {phone}'s phone by"
+            f"{_count(n, 'message')} of {self.source.file_name} match the copies archived from {phone}'s phone by"
             f" sender and text as a phone whose clock read UTC{_utc(clock)} writes them ({seen.how_far()} than read"
-            " here)" + (f", and {matched} within {within} minutes of the time read here" if matched else "")
+            " here"
+            + (f"; {others} other clock{'s' if others > 1 else ''} too" if others else "")
+            + ")"
+            + (f", and {matched} within {within} minutes of the time read here" if matched else "")
         )
-        if self.source.zone_given or len(seen.texts) < SHIFTED_AT_LEAST:
+        if self.source.zone_given or len(texts) < SHIFTED_AT_LEAST or n <= matched:
             self.note(  # (a zone a person gave is read as given)
                 f"{found}: archived as messages of their own, read in {seen.zone}"
                 + (" as --tz says" if self.source.zone_given else "")
-                + "; if that was not this phone's zone, each is a message archived twice, which textfile cannot yet"
-                " join afterwards"
+                + "; if that was not this phone's zone"
+                + (" for all of them (it may have changed zones within this export)" if matched else "")
+                + ", each is a message archived twice, which textfile cannot yet join afterwards"
             )
             return
         raise ImportFailed(
             self.source.path,
-            f"{found}: its times were read in {seen.zone}, assumed (no --tz); if its phone was in another zone then,"
-            f" import it with --tz naming that zone; if its times are right as read, say so with --tz {seen.zone};"
-            " nothing was imported",
+            f"{found}: its times were read in {seen.zone}, assumed (no --tz), and may be wrong: if they are right as"
+            f" read, say so with --tz {seen.zone}; if its phone was in another zone, import it with --tz naming that"
+            " zone; nothing was imported",
         )
 
     def mistaken_owner(self) -> None:
         """A client's export (WhatsApp) whose texts read as the owner's match none of the owner's own copies of the
-        chat, though the owner's phone has texts of theirs in it over the same days: the sender read as the owner is
-        most likely someone else (second reader, round 19 #7: --me naming the client as their phone writes them, in a
-        chat named as one the owner holds, archived the client's texts as the lawyer's). Refused where --me said so;
-        said as a warning where the sender has the owner's name (round 18 #9: a cousin who shares it)."""
+        chat, though the owner's phone has texts of theirs in it over the same days: the sender read as the owner
+        may be someone else (second reader, round 19 #7: --me naming the client as their phone writes them, in a
+        chat named as one the owner holds, archived the client's texts as the lawyer's; round 18 #9: a cousin who
+        shares the owner's name). Said as a warning, not refused: the owner's own export may not hold those hours
+        (a cleared chat, a text deleted there), and nothing would let a person say so (round 20 #2). Not where the
+        copies seem shifted in time (`refuse_shifted` says so: round 20 #3)."""
+        if self.shifted:
+            return
         import_id = self.result.import_id
         for conv_id, n, first, last in self.conn.execute(
             "SELECT conversation_id, count(*), min(sent_at), max(sent_at) FROM messages WHERE import_id = ?"
@@ -276,13 +295,14 @@ class Copies:
                 f" your own phone has of yours in conversation {conv_id} over the same days"
             )
             me = self.source.options.get("me")
-            if me is None:
-                self.note(f"{said}: the sender read as you may be someone else with your name")
-                continue
-            raise ImportFailed(
-                self.source.path,
-                f"{said}: --me {me!r} may not be you; if {me!r} is the client as their phone writes them, this is a"
-                " thread you are not in: give it a name of its own (--conversation NEW) with --me; nothing was imported",
+            self.note(
+                f"{said}: "
+                + (
+                    f"--me {me!r} may not be you (if it is the client as their phone writes them, this is a thread"
+                    " you are not in, to be imported under a name of its own)"
+                    if me
+                    else "the sender read as you may be someone else with your name"
+                )
             )
 
     def say_copies(self) -> None:
