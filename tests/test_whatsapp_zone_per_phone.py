@@ -626,12 +626,18 @@ def test_the_client_is_never_read_as_another_person(cli, archive, tmp_path):
     (--conversation "Bob Smith"), read the client ("Sammy C") as Bob: the client's texts became the other side's. Only
     the client whose phone it is is read so; here, a sender of its own."""
     assert cli("client", "add", "Sam Client").exit_code == 0
-    ours, theirs = exports(tmp_path, [(t, w.replace("Sam Client", "Bob Smith"), x) for t, w, x in SHARED], [], CHICAGO)
+    bob = [(t, "Bob Smith", x) if w == "Sam Client" else (t, w, x + " (to Bob)") for t, w, x in SHARED]
+    ours, theirs = exports(tmp_path, bob, [], CHICAGO)
     ours.rename(ours.with_name("WhatsApp Chat with Bob Smith.txt"))
     assert imported(cli, ours.with_name("WhatsApp Chat with Bob Smith.txt"))["added"] == 5
     theirs.write_text(THEIRS.replace("Sam Client:", "Sammy C:"), encoding="utf-8")
     r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Bob Smith", "--tz", CHICAGO)
     assert not any("on their phone the client is" in said for said in r["assumptions"])
+    assert [w for w in r["warnings"] if "read as yours" in w] == [
+        f"1 text of {theirs.name} read as yours matches none of the 2 texts your own phone has of yours in conversation 1"
+        " over the same days: the sender read as you may be someone else with your name, or this export another chat"
+        " than the one it went into (--conversation)"
+    ]
     assert [tuple(p) for p in archive.conn.execute("SELECT handle FROM participants ORDER BY id")] == [
         ("Alex Owner",),
         ("Bob Smith",),

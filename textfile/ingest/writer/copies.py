@@ -301,7 +301,8 @@ class Copies:
                     f"--me {me!r} may not be you (if it is the client as their phone writes them, this is a thread"
                     " you are not in, to be imported under a name of its own)"
                     if me
-                    else "the sender read as you may be someone else with your name"
+                    else "the sender read as you may be someone else with your name, or this export another chat than"
+                    " the one it went into (--conversation)"
                 )
             )
 
