@@ -189,10 +189,18 @@ def import_path(
             options, recorded = _same_bytes_same_chat(archive, module.FORMAT, sha, options, recorded)
             if options.conversation is None and not options.another_phone:  # (a client's file names the owner)
                 options, recorded, named_before = _named_as_before(archive, module.FORMAT, path, options, recorded)
-        source = replace(
-            _source(
-                path, size, sha, module, zone_name, region, custodian, recorded, phone, corrects_tz, corrects_reading
-            ),
+        source = _source(
+            path,
+            size,
+            sha,
+            module,
+            zone_name,
+            region,
+            custodian,
+            recorded,
+            phone,
+            corrects_tz,
+            corrects_reading,
             zone_given=tz is not None,
         )
         said = [Notice(phone.assumed, "assumption")] if phone and phone.assumed else []
@@ -391,6 +399,8 @@ def _source(
     phone: CustodianPhone | None,
     corrects_tz: bool,
     corrects_reading: bool,
+    *,
+    zone_given: bool,
 ) -> Source:
     """What the `imports` row says of this source, and what the writer must know of its format."""
     return Source(
@@ -408,6 +418,7 @@ def _source(
         wall_clock=module.WALL_CLOCK,
         corrects_tz=corrects_tz,
         corrects_reading=corrects_reading,
+        zone_given=zone_given,
         owner_numbers=module.JOINS_NUMBERS and phone is None,
         custodian_client=phone.client_id if phone else None,
         custodian_phone=phone.number if phone else None,

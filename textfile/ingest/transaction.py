@@ -104,7 +104,7 @@ class Source:
     copies_differ: bool | frozenset[str] = False
     # the format says "sent by this phone" (iMessage, Android): whose phone matters (`_not_the_owners`)
     sent_by_the_phone: bool = False
-    zone_given: bool = False  # --tz given (else the zone read in was assumed: `Copies.refuse_shifted`)
+    zone_given: bool = False  # --tz given (else the zone read in was assumed: `Copies.say_shifted`)
 
 
 # The cyclic garbage collector's first threshold while an import writes, and while its reading process

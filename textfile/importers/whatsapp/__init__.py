@@ -150,8 +150,9 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     senders = _sender_counts(survey, resolved)
     chat = _chat_name(source, survey, style, options)
     before = _owner_before(options, chat.name)  # (the owner the archive holds this chat with)
+    file_names = _chat_names_in_file_names(source)
     owner, owner_notice = _owner(
-        path, senders, options, chat.name, _named_after_the_owner(source, options), before=before
+        path, senders, options, chat.name, _named_after_the_owner(file_names, options), before=before
     )
     _not_named_after_the_owner(path, options, chat.name, owner)
     owner, owner_written, you_notice = _you_on_their_phone(path, options, chat.name, owner, before)
@@ -168,7 +169,13 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
         yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
     client_written, client, client_notice = _client_on_their_phone(
-        path, senders, options, source_key, owner, owner_written, _named_after_the_owner(source, options, owner_written)
+        path,
+        senders,
+        options,
+        source_key,
+        owner,
+        owner_written,
+        _named_after_the_owner(file_names, options, owner_written),
     )
     participants = _participants(
         senders,
@@ -210,15 +217,20 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     yield from _media_records(source, conversation)
 
 
-def _named_after_the_owner(source: _Source, options: ImportOptions, written: str | None = None) -> bool:
-    """The export's own file name (not --conversation) names the chat after the archive's owner (or `written`, the
-    sender who is the owner on this phone), as a client's phone names their chat with the owner."""
+def _chat_names_in_file_names(source: _Source) -> list[str]:
+    """The chat names the export's own file names give (the .txt's, and the .zip's it came in), not --conversation."""
     names = [chat_name_from_file(source.chat_file_name)]
     if source.container_name:
         names.append(chat_name_from_file(source.container_name))
+    return [name for name in names if name]
+
+
+def _named_after_the_owner(file_names: list[str], options: ImportOptions, written: str | None = None) -> bool:
+    """The export's file names (`_chat_names_in_file_names`) name the chat after the archive's owner (or `written`,
+    the sender who is the owner on this phone), as a client's phone names their chat with the owner."""
     return any(
-        name and (_is_archive_owner(name, options) or (written is not None and _fold(name) == _fold(written)))
-        for name in names
+        _is_archive_owner(name, options) or (written is not None and _fold(name) == _fold(written))
+        for name in file_names
     )
 
 

@@ -470,7 +470,7 @@ def _client_on_their_phone(
     theirs = [
         name
         for name in senders
-        if name not in (owner, owner_written) and _fold(name) != _fold(owner) and not _is_archive_owner(name, options)
+        if name != owner_written and _fold(name) != _fold(owner) and not _is_archive_owner(name, options)
     ]
     if len(theirs) != 1:
         return None, None, None

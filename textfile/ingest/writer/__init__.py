@@ -98,9 +98,9 @@ class _Writer(
         if self.replaced:
             self.drop_replaced()
         if self.shifted:
-            self.refuse_shifted()
+            self.say_shifted()
         if self.source.custodian_client is not None and self.source.wall_clock and self.source.custodian:
-            self.mistaken_owner()
+            self.owner_unmatched()
         if self.copies_found:
             self.say_copies()
         if self.per_phone:

@@ -178,7 +178,7 @@ class Copies:
         Counted by the clock that phone would have had (the zone read in, less the shift: a daylight-saving change
         in one zone and not the other is one clock; round 19 #4) and the other phone, with the distinct texts of
         LONG_TEXT characters or more. A record whose text is there at more than one shift (a repeated "ok") is no
-        evidence of either, and is not counted (round 19 #1). For `refuse_shifted`."""
+        evidence of either, and is not counted (round 19 #1). For `say_shifted`."""
         m = p.record
         rows = self.conn.execute(
             "SELECT m.sent_at, m.time_precision, coalesce((SELECT cl.name FROM import_custodians c JOIN clients cl"
@@ -221,7 +221,7 @@ class Copies:
         if len(text) >= LONG_TEXT:
             seen.texts.add(text)
 
-    def refuse_shifted(self) -> None:
+    def say_shifted(self) -> None:
         """Refuse an export read in an assumed zone (no --tz) of which at least SHIFTED_AT_LEAST distinct texts, and
         more messages than it matched where they are, match another phone's copies as another clock writes them
         (`shifted_twin`): its phone seems to have been in another zone, and read so, each message found on both
@@ -251,7 +251,8 @@ class Copies:
                 + (" as --tz says" if self.source.zone_given else "")
                 + "; if that was not this phone's zone"
                 + (" for all of them (it may have changed zones within this export)" if matched else "")
-                + ", each is a message archived twice, which textfile cannot yet join afterwards"
+                + ", each is a message archived twice, which textfile cannot yet join afterwards",
+                "assumption",  # (on the transcript too: a message there may be one of the other phone's, twice)
             )
             return
         raise ImportFailed(
@@ -261,14 +262,14 @@ class Copies:
             " zone; nothing was imported",
         )
 
-    def mistaken_owner(self) -> None:
+    def owner_unmatched(self) -> None:
         """A client's export (WhatsApp) whose texts read as the owner's match none of the owner's own copies of the
         chat, though the owner's phone has texts of theirs in it over the same days: the sender read as the owner
         may be someone else (second reader, round 19 #7: --me naming the client as their phone writes them, in a
         chat named as one the owner holds, archived the client's texts as the lawyer's; round 18 #9: a cousin who
         shares the owner's name). Said as a warning, not refused: the owner's own export may not hold those hours
         (a cleared chat, a text deleted there), and nothing would let a person say so (round 20 #2). Not where the
-        copies seem shifted in time (`refuse_shifted` says so: round 20 #3)."""
+        copies seem shifted in time (`say_shifted` says so: round 20 #3)."""
         if self.shifted:
             return
         import_id = self.result.import_id
@@ -303,7 +304,8 @@ class Copies:
                     if me
                     else "the sender read as you may be someone else with your name, or this export another chat than"
                     " the one it went into (--conversation)"
-                )
+                ),
+                "assumption",  # (on the transcript too: its texts read as yours may not be)
             )
 
     def say_copies(self) -> None:
