@@ -267,6 +267,7 @@ class Batches:
                 batch.already += 1
                 if copy is not None and p.id not in self.copy_ids:
                     self.copy_ids[p.id] = copy
+                    self.copies_taken.add(copy)
                     batch.copies.append((p.id, copy, import_id, p.record.source_ref, p.sent_at))
                 continue
             mine = written.get(mid)
@@ -285,6 +286,8 @@ class Batches:
                 self.add(p, batch)
             else:
                 written[mid] = self.settle(p, mid, known, batch)
+        if self.unmatched:
+            self.shifted_twins()
         return batch
 
     def add(self, p: _Pending, batch: Batch) -> None:

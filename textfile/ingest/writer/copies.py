@@ -82,6 +82,17 @@ def _unmarked(text: str) -> str:
     return text.translate(_WITHOUT_MARKS)
 
 
+def _stretches(instants: list, reach: timedelta) -> list[tuple]:
+    """The stretches of time within `reach` of the instants (in order), those that overlap joined."""
+    out: list[list] = []
+    for at in instants:
+        if out and at - reach <= out[-1][1]:
+            out[-1][1] = at + reach
+        else:
+            out.append([at - reach, at + reach])
+    return [tuple(stretch) for stretch in out]
+
+
 def _time_gap(one, one_spans: timedelta, other, other_spans: timedelta) -> tuple[timedelta, timedelta]:
     """How far apart two phones' times of a message are, each spanning what its precision leaves open (a minute's
     time, 10:02, is any instant of 10:02:00–10:02:59): no gap where they overlap; then how far their starts are
@@ -98,6 +109,7 @@ class Copies:
     def init_copies(self) -> None:
         # Another phone's copies (`copy_of`): looked for only where the archive holds another phone's import.
         self.copy_ids: dict[str, str] = {}  # a record's id -> the message another phone archived it as (this import)
+        self.copies_taken: set[str] = set()  # those messages (a set kept beside it: building one per record was O(n²))
         # A message of the same identity on two phones (an iMessage guid): looked at only where the archive holds a client's phone.
         self.phones = (
             self.source.custodian_client is not None
@@ -114,6 +126,7 @@ class Copies:
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
         # (the clock another phone's copies were written by, that phone) -> the records so found (`shifted_twin`)
         self.shifted: dict[tuple[timedelta, str], _Shifted] = {}
+        self.unmatched: list[tuple] = []  # this batch's records that matched no copy, for `shifted_twins`
 
     def copy_of(self, p: _Pending) -> str | None:
         """The archived message this record is another phone's copy of, or None. An SMS has another date,
@@ -142,7 +155,7 @@ class Copies:
                 self.source.custodian_client,
             ),
         ).fetchall()
-        taken = set(self.copy_ids.values())
+        taken = self.copies_taken
         attachments = [a.sha256 for a in sorted(p.attachments)]
         mine = MINUTE if m.time_precision == "minute" else _NO_TIME
         apart = {
@@ -167,10 +180,41 @@ class Copies:
             self.copies_found[phones] = self.copies_found.get(phones, 0) + 1
             return row["id"]
         if self.source.wall_clock:
-            self.shifted_twin(p, at, mine)
+            self.unmatched.append((p, at, mine))  # (`shifted_twins`, once the batch is sorted out)
         return None
 
-    def shifted_twin(self, p: _Pending, at, spans: timedelta) -> None:
+    def shifted_twins(self) -> None:
+        """`shifted_twin` for each record of the batch that matched no copy (`unmatched`), the other phones' messages
+        it may be a copy of read in one query for each stretch of time their reach covers (a query per record, over
+        52 hours each, more than doubled the import of a client's export that matched nothing)."""
+        unmatched, self.unmatched = self.unmatched, []
+        reach = SHIFT_MOST + COPY_WITHIN + MINUTE
+        by_conversation: dict[int, list] = {}
+        for item in unmatched:
+            by_conversation.setdefault(item[0].conversation_id, []).append(item)
+        for conversation_id, items in by_conversation.items():
+            items.sort(key=lambda item: item[1])
+            found: dict[
+                tuple, list[tuple]
+            ] = {}  # (sender, kind, text unmarked) -> its copies' (time, precision, phone)
+            for start, end in _stretches([at for _, at, _ in items], reach):
+                for sender_id, kind, body, sent_at, precision, phone in self.conn.execute(
+                    "SELECT m.sender_id, m.kind, m.body, m.sent_at, m.time_precision, coalesce((SELECT cl.name FROM"
+                    " import_custodians c JOIN clients cl ON cl.id = c.client_id WHERE c.import_id = m.import_id),"
+                    " (SELECT owner_name FROM settings)) FROM messages m WHERE m.conversation_id = ? AND m.sent_at"
+                    " BETWEEN ? AND ? AND m.body IS NOT NULL AND NOT EXISTS (SELECT 1 FROM message_sources s"
+                    " LEFT JOIN import_custodians c ON c.import_id = s.import_id WHERE s.message_id = m.id"
+                    " AND c.client_id IS ?)",
+                    (conversation_id, times.to_iso(start), times.to_iso(end), self.source.custodian_client),
+                ):
+                    found.setdefault((sender_id, kind, _unmarked(body)), []).append(
+                        (times.from_iso(sent_at), precision, phone)
+                    )
+            for p, at, spans in items:
+                copies = found.get((p.sender_id, p.record.kind, _unmarked(p.record.body)), ())
+                self.shifted_twin(p, at, spans, [c for c in copies if abs(c[0] - at) <= reach])
+
+    def shifted_twin(self, p: _Pending, at, spans: timedelta, copies: list[tuple]) -> None:
         """A record of a format whose times are wall-clock times (WhatsApp) that matched no copy: whether another
         phone's copy of it is a whole number of quarter hours away instead (SHIFT_STEP, up to SHIFT_MOST: every zone
         against every other), as every copy is when this export was read in another zone than its phone's (second
@@ -178,28 +222,11 @@ class Copies:
         Counted by the clock that phone would have had (the zone read in, less the shift: a daylight-saving change
         in one zone and not the other is one clock; round 19 #4) and the other phone, with the distinct texts of
         LONG_TEXT characters or more. A record whose text is there at more than one shift (a repeated "ok") is no
-        evidence of either, and is not counted (round 19 #1). For `say_shifted`."""
+        evidence of either, and is not counted (round 19 #1). `copies`: the other phones' messages of its sender, kind
+        and text within reach, as (time, precision, phone) (`shifted_twins`). For `say_shifted`."""
         m = p.record
-        rows = self.conn.execute(
-            "SELECT m.sent_at, m.time_precision, coalesce((SELECT cl.name FROM import_custodians c JOIN clients cl"
-            " ON cl.id = c.client_id WHERE c.import_id = m.import_id), (SELECT owner_name FROM settings))"
-            " FROM messages m WHERE m.conversation_id = ? AND m.sender_id IS ? AND m.kind = ?"
-            f" AND {_UNMARKED.format('m.body')} = ? AND m.sent_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM"
-            " message_sources s LEFT JOIN import_custodians c ON c.import_id = s.import_id WHERE s.message_id = m.id"
-            " AND c.client_id IS ?)",
-            (
-                p.conversation_id,
-                p.sender_id,
-                m.kind,
-                _unmarked(m.body),
-                times.to_iso(at - SHIFT_MOST - COPY_WITHIN - MINUTE),
-                times.to_iso(at + SHIFT_MOST + COPY_WITHIN + MINUTE),
-                self.source.custodian_client,
-            ),
-        ).fetchall()
         found = set()
-        for sent_at, precision, phone in rows:
-            there = times.from_iso(sent_at)
+        for there, precision, phone in copies:
             shift = round((there - at) / SHIFT_STEP) * SHIFT_STEP
             if (
                 shift
