@@ -277,7 +277,10 @@ def test_what_the_last_run_failed_on_needs_a_person(cli, office, tmp_path, archi
     reason = json.loads(Path(f"{archive_path}.run.json").read_text())["failed"][0]["reason"]
     assert reason.startswith("truncated or malformed XML")
     assert (code, found["failed"], found["last_run"]["exit_code"]) == (4, [{"path": str(bad), "reason": reason}], 1)
-    assert f"  {bad}: {reason}" in cli("status").stdout.splitlines()
+    assert (
+        f"  {bad}: {reason}; export it again in its place, or move it out of the inbox"
+        in cli("status").stdout.splitlines()
+    )
 
     # A run that could not start is said, and what the run before it failed on still is.
     r = cli("archive", office, "--out", bad)

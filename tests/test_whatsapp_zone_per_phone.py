@@ -6,6 +6,8 @@ export was read in Chicago too, an hour off)."""
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -648,3 +650,29 @@ def test_the_client_is_never_read_as_another_person(cli, archive, tmp_path):
         ("Bob Smith",),
         ("Sammy C",),
     ]
+
+
+def test_a_file_the_weekly_run_refuses_for_its_zone_says_the_command_that_takes_it(cli, archive, tmp_path):
+    """Round 19 #8: the owner, in London for the week, let the weekly run take their export; refused (its times read
+    in New York matched the client's copies five hours off), `status` listed it with no command, and `archive --tz`
+    would give every file of the inbox that zone. It names the command; imported so, the next run finds it archived."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    inbox = tmp_path / "inbox"
+    ours, theirs = exports(inbox, SHARED, SHARED, CHICAGO, "Europe/London")
+    theirs = theirs.rename(tmp_path / theirs.name)  # (the client's export, imported by hand)
+    assert imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)["added"]
+    hour_ago = datetime.now().timestamp() - 3600
+    os.utime(ours, (hour_ago, hour_ago))
+    out = tmp_path / "out"
+    assert cli("archive", inbox, "--out", out, "--mkdir", "--quiet").exit_code == 1
+    said = [line for line in cli("status").stdout.splitlines() if str(ours) in line]
+    assert len(said) == 1 and said[0].startswith(f"  {ours}: 5 messages of {ours.name} match the copies archived from")
+    assert said[0].endswith(
+        "import it with --tz naming that zone; nothing was imported; to take it: textfile import"
+        f" {shlex.quote(str(ours))} with the option it names (the next run then finds it archived)"
+    )
+    assert imported(cli, ours, "--tz", "Europe/London")["already_present"] == 5
+    r = cli("archive", inbox, "--out", out, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["failed"] == []
+    assert not any(str(ours) in line for line in cli("status").stdout.splitlines())

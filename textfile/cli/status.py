@@ -12,7 +12,7 @@ from textfile.cli.options import Json, Quiet
 from textfile.cli.output import command, emit, open_archive, say
 from textfile.cli.tables import Col, add_row, show, table
 from textfile.integrity.earlier import counted
-from textfile.weekly.log import why_not_finished
+from textfile.weekly.log import failed_file, why_not_finished
 
 if TYPE_CHECKING:
     from textfile.status import Status
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def status(json_: Json = False, quiet: Quiet = False):
     """What needs a person this week, each with the command that deals with it. Changes nothing.
 
-    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, transcripts showing a conversation filed since to none of their client's matters, notes left behind by a refiling (`note move`), review flags open, messages those imports found no longer on the phone and attachments of filed conversations not in the archive (`textfile coverage`), and how many conversations are safe to delete.
+    What was imported since the last `archive` run (or since the start of a run that did not finish: killed, a reboot; else in the last 7 days) and what those imports assumed, conversations waiting to be filed (the new ones marked) and those set aside that hold a client's handle, the files and transcripts the last run failed on (a file refused with the command that takes it; and a run that did not finish), matters with messages in no transcript, transcripts missing or altered, transcripts showing a conversation filed since to none of their client's matters, notes left behind by a refiling (`note move`), review flags open, messages those imports found no longer on the phone and attachments of filed conversations not in the archive (`textfile coverage`), and how many conversations are safe to delete.
 
     Exit 0 when nothing needs a person, 4 when something does (for cron: `textfile status > FILE || mail … < FILE` mails the screen only when something needs you), 3 when an integrity check fails (a transcript altered, the audit log or the archive's records changed outside textfile).
 
@@ -182,7 +182,7 @@ def _say_last_run(s: Status, tz) -> None:
             f"Failed in the last archive run ({times.display(s.last_run['started_at'], tz)}; the next run tries them again):"
         )
         for f in s.failed:
-            say(f"  {f.path}: {f.reason}")
+            say(f"  {failed_file(f.path, f.reason)}")
         for f in s.render_failed:
             say(f"  transcript of {f.matter}: {f.reason} (textfile transcript {f.matter})")
     if s.waiting:

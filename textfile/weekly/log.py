@@ -13,6 +13,8 @@ import errno
 import fcntl
 import json
 import os
+import re
+import shlex
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +25,7 @@ from textfile.errors import ArchiveBusy
 if TYPE_CHECKING:
     from textfile.weekly.run import NotFinished, RunReport
 
+OPTION = re.compile(r"(?<![\w-])--[a-z]")  # a reason that names an option of textfile's (`failed_file`)
 MAX_WARNINGS = 10  # per import, in the run's report and `textfile import`'s (all are on the import's record)
 
 
@@ -157,6 +160,19 @@ def append_log(archive_path: Path, lines: list[str]) -> None:
             fp.write(f"{stamp} {line}\n")
 
 
+def failed_file(path: str, reason: str) -> str:
+    """A file an archive run failed on, with the command that deals with it (round 19 #8: a file the run refused,
+    its zone to be given, was listed with no way in; `archive --tz` gives every file of the inbox that zone). A
+    refusal that names an option: the file imported alone with it (the next run finds its bytes archived and
+    tries it no more); any other (a broken export, a file that cannot be read): a new export in its place."""
+    if OPTION.search(reason):
+        return (
+            f"{path}: {reason}; to take it: textfile import {shlex.quote(path)} with the option it names (the next"
+            " run then finds it archived)"
+        )
+    return f"{path}: {reason}; export it again in its place, or move it out of the inbox"
+
+
 def import_notes(assumptions: list[str], warnings: list[str]) -> list[str]:
     """What an import assumed and warned of, a line each, as `textfile import` and the run's report
     print them: every assumption, the first MAX_WARNINGS warnings and how many more its record holds."""
@@ -236,7 +252,7 @@ def log_lines(report: RunReport) -> list[str]:
     for path in report.waiting:
         lines.append(f"  left for the next run (modified within the last minute): {path}")
     for f in report.failed:
-        lines.append(f"  FAILED {f.path}: {f.reason}")
+        lines.append(f"  FAILED {failed_file(f.path, f.reason)}")
     for r in report.rendered:
         lines.append(f"  rendered {r.matter}: {r.path}")
     for f in report.render_failed:
