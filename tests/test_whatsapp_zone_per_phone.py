@@ -271,17 +271,24 @@ GROUP_THEIRS = (  # the client's iPhone in Chicago, the owner under a contact na
 )
 
 
+def two_phones_in_a_group(cli, folder, theirs: str):
+    """Sam Client added, the owner's export of the group Tenants (GROUP_OURS) imported; the client's export of it,
+    `theirs`, written (not imported): its path."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    ours = folder / "WhatsApp Chat with Tenants.txt"
+    ours.write_text(GROUP_OURS, encoding="utf-8")
+    assert imported(cli, ours)["added"] == 3
+    path = folder / "theirs" / "WhatsApp Chat - Tenants.txt"
+    path.parent.mkdir()
+    path.write_text(theirs, encoding="utf-8")
+    return path
+
+
 def test_a_group_on_the_clients_phone_with_the_owner_under_a_contact_name(cli, archive, tmp_path):
     """Round 18 #2: the same group on a client's phone, the owner under a contact name, was read with no --me as the
     owner silent in it ("as an earlier import of it was told", which none was), the owner's text added again as a
     stranger's; with --me and no --conversation, as a thread without the owner, the whole group archived twice."""
-    assert cli("client", "add", "Sam Client").exit_code == 0
-    ours = tmp_path / "WhatsApp Chat with Tenants.txt"
-    ours.write_text(GROUP_OURS, encoding="utf-8")
-    assert imported(cli, ours)["added"] == 3
-    theirs = tmp_path / "theirs" / "WhatsApp Chat - Tenants.txt"
-    theirs.parent.mkdir()
-    theirs.write_text(GROUP_THEIRS, encoding="utf-8")
+    theirs = two_phones_in_a_group(cli, tmp_path, GROUP_THEIRS)
     client = ("--custodian", "Sam Client", "--tz", CHICAGO)
     assert (
         refused(cli, archive, theirs, *client)
@@ -488,7 +495,7 @@ def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archi
     of a chat the archive holds as the owner's with them alone, that sender was a third participant, and each of
     their texts was archived again. The one sender besides the owner is the client, the participant the archive
     holds, said as an assumption; each text matches the owner's copy, and the same file again adds nothing. A chat
-    the archive holds with more than one other person is read as before."""
+    the archive holds with more than one other person is not read so unasked (--client-as)."""
     ours, theirs = two_phones(cli, tmp_path, THEIRS.replace("Sam Client:", "Sammy C:"))
     client = ("--custodian", "Sam Client", "--conversation", "Sam Client", "--tz", CHICAGO)
 
@@ -512,7 +519,8 @@ def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archi
     again = imported(cli, theirs, *client)
     assert (again["added"], again["already_present"]) == (0, 5)
 
-    # a group of three on the client's phone, held with two others: nobody is read as another
+    # a group of three on the client's phone, held with two others: nobody is read as the client unasked (round 19
+    # #6: refused, naming the senders; test_the_client_under_their_own_name_in_a_group)
     group = tmp_path / "WhatsApp Chat with Tenants.txt"
     group.write_text(
         "3/2/24, 9:00 AM - Alex Owner: Meeting at 5\n3/2/24, 9:01 AM - Sam Client: ok\n3/2/24, 9:02 AM - Dana: yes\n",
@@ -524,8 +532,8 @@ def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archi
     mine.write_text(
         "[3/2/24, 8:00:10 AM] Alex Owner: Meeting at 5\n[3/2/24, 8:01:10 AM] Sammy C: ok\n", encoding="utf-8"
     )
-    r = imported(cli, mine, "--custodian", "Sam Client", "--tz", CHICAGO)
-    assert not any("on their phone the client is" in said for said in r["assumptions"])
+    said = refused(cli, archive, mine, "--custodian", "Sam Client", "--tz", CHICAGO)
+    assert "none of the senders is the client 'Sam Client'" in said and "pass --client-as NAME" in said
 
 
 def test_the_client_under_their_own_name_first_is_the_name_the_chat_is_given(cli, archive, tmp_path):
@@ -676,3 +684,64 @@ def test_a_file_the_weekly_run_refuses_for_its_zone_says_the_command_that_takes_
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["failed"] == []
     assert not any(str(ours) in line for line in cli("status").stdout.splitlines())
+
+
+def test_the_client_under_their_own_name_in_a_group(cli, archive, tmp_path):
+    """Round 19 #6: in a group the archive holds, the client's own export writes the client under the name they gave
+    WhatsApp ("Sammy C"): read as written, a new person, each of their texts archived twice. Refused, naming the
+    senders; --client-as NAME says which sender is the client (their texts are then the client's copies), or, naming
+    the client, that they wrote nothing in this export."""
+    theirs = two_phones_in_a_group(
+        cli, tmp_path, GROUP_THEIRS.replace("Atty Park", "Alex Owner").replace("Sam Client", "Sammy C")
+    )
+    client = ("--custodian", "Sam Client", "--tz", CHICAGO)
+    assert refused(cli, archive, theirs, *client) == (
+        f"Error: {theirs}: none of the senders is the client 'Sam Client', whose phone this is (--custodian), but your"
+        " archive holds the group 'Tenants' with them in it; senders found: 'Alex Owner', 'Dana Reyes', 'Sammy C': on"
+        " their own phone the client is under the name they gave WhatsApp: pass --client-as NAME, the sender who is the"
+        " client, as written (one of 'Dana Reyes', 'Sammy C'), or --client-as 'Sam Client' if they wrote nothing in"
+        " this export\n"
+    )
+    assert refused(cli, archive, theirs, *client, "--client-as", "Sam C") == (
+        f"Error: {theirs}: --client-as 'Sam C' matches none of the senders found: 'Alex Owner', 'Dana Reyes', 'Sammy C';"
+        " pass one of them as written, or the client's name 'Sam Client' if they wrote nothing in this export\n"
+    )
+    assert refused(cli, archive, theirs, *client, "--client-as", "alex owner") == (
+        f"Error: {theirs}: --client-as 'alex owner' names you (the archive's owner), not the client\n"
+    )
+    r = cli("import", theirs, "--client-as", "Sammy C")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: --client-as names the sender who is the client whose phone the export came from: give --custodian"
+        " CLIENT too\n",
+    )
+
+    r = imported(cli, theirs, *client, "--client-as", "Sammy C")
+    assert (r["added"], r["already_present"], r["conversations"]) == (0, 3, [1])
+    assert (
+        f"{theirs.name}: on their phone the client is 'Sammy C': read as 'Sam Client', as --client-as says"
+        in (r["assumptions"])
+    )
+    assert [tuple(p) for p in archive.conn.execute("SELECT handle, is_owner FROM participants ORDER BY id")] == [
+        ("Alex Owner", 1),
+        ("Dana Reyes", 0),
+        ("Sam Client", 0),
+    ]
+    assert [row[1:] for row in found_on(archive)] == [
+        ("Meeting on Friday?", "1,2"),
+        ("Please each send me photos of the damage", "1,2"),
+        ("Will do", "1,2"),
+    ]
+
+    # the client silent in their export: said with their own name; a text of theirs later is theirs
+    silent = tmp_path / "silent" / theirs.name
+    silent.parent.mkdir()
+    silent.write_text(
+        "[3/2/24, 8:00:10 AM] Dana Reyes: Photos sent to the landlord\n"
+        "[3/2/24, 8:01:00 AM] Alex Owner: Thank you Dana\n",
+        encoding="utf-8",
+    )
+    assert "none of the senders is the client 'Sam Client'" in refused(cli, archive, silent, *client)
+    r = imported(cli, silent, *client, "--client-as", "Sam Client")
+    assert (r["added"], r["already_present"]) == (2, 0)
+    assert not any("on their phone the client is" in said for said in r["assumptions"])

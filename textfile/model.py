@@ -289,6 +289,8 @@ class ImportOptions:
     # --custodian naming a client where the format is read as written, not in the owner's frame (WhatsApp): the
     # export is from that client's phone (`custodian` stays None: none of the owner's frame applies).
     another_phone: bool = False
+    # --client-as (WhatsApp, with --custodian): the sender who is that client, as their own phone writes them
+    client_as: str | None = None
     date_order: str | None = None  # --date-order (WhatsApp): "dmy" | "mdy" | "ymd"
     conversation: str | None = None  # --conversation (WhatsApp)
     attachments_root: Path | None = None  # --attachments-root (iMessage)
@@ -308,6 +310,9 @@ class ImportOptions:
     # Of those, each with one person besides the owner: that person's participant, (handle, display name). A client's
     # phone writes the client under a name of its own ("Sammy C"), read as this one (WhatsApp: `_client_on_their_phone`).
     chat_others: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # Of those with more than one (a group), for a client's export: each person besides the owner, (handle, display
+    # name): the client among them is read as such, under whatever name their own phone gives them (WhatsApp: `_client_as`).
+    chat_people: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     # The other keys archived conversations of the importer's format are known under (`conversation_keys`:
     # the thread read another way), each with the conversation's own key and the import that recorded it
     # ("import 3 of sms-20240308.xml"): a number an earlier backup joined with its international form is

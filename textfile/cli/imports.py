@@ -49,6 +49,12 @@ Custodian = Annotated[
         help="Whose phone the export came from (recorded on the import). An Android backup or an iMessage export may come from a client's own phone: name the client (--me: their number, or for iMessage their email, the phone had)."
     ),
 ]
+ClientAs = Annotated[
+    str | None,
+    typer.Option(
+        help="With --custodian, for a WhatsApp chat: the sender who is that client, as their own phone writes them (the name they gave WhatsApp), or the client's name if they wrote nothing in it."
+    ),
+]
 Inbox = Annotated[
     Path, typer.Argument(help="Folder of exports (searched recursively, any mix of formats).", show_default=False)
 ]
@@ -103,6 +109,7 @@ def import_(
     conversation: ChatName = None,
     attachments_root: AttachmentsRoot = None,
     custodian: Custodian = None,
+    client_as: ClientAs = None,
     json_: Json = False,
     quiet: Quiet = False,
 ):
@@ -118,7 +125,11 @@ def import_(
             f"--conversation names one chat: give it with one export, not {len(sources)} ({', '.join(p.name for p in sources[:3])}…)"
         )
     options = dict(format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation)
-    options |= dict(attachments_root=attachments_root, custodian=custodian)
+    if client_as is not None and not custodian:
+        raise InvalidInput(
+            "--client-as names the sender who is the client whose phone the export came from: give --custodian CLIENT too"
+        )
+    options |= dict(attachments_root=attachments_root, custodian=custodian, client_as=client_as)
     options |= dict(corrects_tz=corrects_tz, corrects_reading=corrects_reading)
     warm_up(sources, format)
     with open_archive() as archive:

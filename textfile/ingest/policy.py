@@ -128,6 +128,7 @@ def import_path(
     tz: str | None = None,
     region: str | None = None,
     me: str | None = None,
+    client_as: str | None = None,
     date_order: str | None = None,
     conversation: str | None = None,
     attachments_root: str | os.PathLike | None = None,
@@ -170,13 +171,14 @@ def import_path(
             phone = _clients_export(archive, path, custodian)
             custodian = phone.name
             # (a format read as written: WhatsApp; the client named, as their phone may write them)
-            options = replace(options, another_phone=True, custodian=custodian)
+            options = replace(options, another_phone=True, custodian=custodian, client_as=client_as)
         try:
             size, sha, folder = _digest(path, module, digest)
         except OSError as exc:
             raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
         recorded = _given(
             me=me,
+            client_as=client_as,
             date_order=date_order,
             conversation=conversation,
             attachments_root=str(attachments_root) if attachments_root else None,
@@ -207,6 +209,13 @@ def import_path(
         said += named_before
         said += tz_unused
         said += _me(archive, module, me, phone, region, me_where_read)
+        if client_as is not None and not options.another_phone:
+            said.append(
+                Notice(
+                    f"--client-as {client_as!r} was not used: it names the client in a WhatsApp export of their own"
+                    " phone (--custodian CLIENT); another format gives each person's number"
+                )
+            )
         _same_phone_as_before(archive, source)  # (WhatsApp too: a client's export again as the owner's, round 17)
         return _read_and_write(archive, module, path, options, source, said, size, parallel, progress)
     finally:
@@ -317,9 +326,11 @@ def _reading_options(
         else {},
         **(_chat_date_orders(archive, module.FORMAT, date_order) if wall_clock else {}),
         chat_owners=_chat_owners(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE else {},
-        chat_others=_chat_others(archive, module.FORMAT)
-        if module.CHAT_NAMED_BY_FILE and phone is None and custodian
-        else {},
+        **(
+            dict(chat_others=_chat_others(archive, module.FORMAT), chat_people=_chat_people(archive, module.FORMAT))
+            if module.CHAT_NAMED_BY_FILE and phone is None and custodian
+            else {}
+        ),
         **(_numbers_read_before(archive, module.FORMAT) if module.JOINS_NUMBERS else {}),
     )
 
@@ -545,6 +556,20 @@ def _chat_others(archive: Archive, platform: str) -> dict[str, tuple[str, str | 
             (platform,),
         )
     }
+
+
+def _chat_people(archive: Archive, platform: str) -> dict[str, list[tuple[str, str | None]]]:
+    """Every group of `platform` the owner is in, by its key: each person besides the owner, (handle, display name)
+    (`ImportOptions.chat_people`)."""
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for key, handle, name in archive.conn.execute(
+        "SELECT c.source_key, p.handle, p.display_name FROM conversations c JOIN participants p ON p.conversation_id"
+        " = c.id AND NOT p.is_owner WHERE c.platform = ? AND c.is_group AND EXISTS (SELECT 1 FROM participants o"
+        " WHERE o.conversation_id = c.id AND o.is_owner) ORDER BY p.id",
+        (platform,),
+    ):
+        out.setdefault(key, []).append((handle, name))
+    return out
 
 
 def _numbers_read_before(archive: Archive, platform: str) -> dict:

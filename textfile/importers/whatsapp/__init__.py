@@ -43,6 +43,7 @@ from textfile.importers.whatsapp.header import _AFTER_NEWLINE, HEADER
 from textfile.importers.whatsapp.media import _ZIP_ERRORS, _Media, _media_records
 from textfile.importers.whatsapp.people import (
     _chat_name,
+    _client_as,
     _client_on_their_phone,
     _conversation,
     _fold,
@@ -168,15 +169,17 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     if source_key in options.chat_owners:
         yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
-    client_written, client, client_notice = _client_on_their_phone(
-        path,
-        senders,
-        options,
-        source_key,
-        owner,
-        owner_written,
-        _named_after_the_owner(file_names, options, owner_written),
-    )
+    client_written, client, client_notice = _client_as(path, senders, options, chat.name, source_key, owner)
+    if client is None and options.client_as is None:
+        client_written, client, client_notice = _client_on_their_phone(
+            path,
+            senders,
+            options,
+            source_key,
+            owner,
+            owner_written,
+            _named_after_the_owner(file_names, options, owner_written),
+        )
     participants = _participants(
         senders,
         owner,

@@ -488,6 +488,64 @@ def _client_on_their_phone(
     )
 
 
+def _client_as(
+    path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str, source_key: str, owner: str
+) -> tuple[str | None, Participant | None, Notice | None]:
+    """The client on their own phone (--custodian) in a group, or where --client-as names them: the sender who is the
+    client, the participant the archive holds them as, and the assumption that says so. A phone writes its own
+    person under the name they gave WhatsApp ("Sammy C"), which the owner's copy of a group does not (it writes the
+    name the owner's phone gives them): read as written, each of the client's texts in a group the archive holds was
+    a new person's, archived twice (second reader, round 19 #6). --client-as NAME says which sender it is (or, naming
+    the client, that they wrote nothing in this export); with none, a client's export of a group the archive holds
+    with the client in it, in which no sender has the client's name, is refused, naming the senders. (None, None,
+    None) where no sender is read so (a chat of two: `_client_on_their_phone`)."""
+    if not options.another_phone or not options.custodian:
+        return None, None, None
+    custodian = _fold(options.custodian)
+    held = options.chat_people.get(source_key) or (
+        [options.chat_others[source_key]] if source_key in options.chat_others else []
+    )
+    as_held = next(((h, d) for h, d in held if _fold(d or h) == custodian), None)
+    if options.client_as is None:
+        group = source_key in options.chat_people
+        if not group or as_held is None or any(_fold(name) == custodian for name in senders):
+            return None, None, None
+        others = [name for name in senders if _fold(name) != _fold(owner) and not _is_archive_owner(name, options)]
+        raise ImportFailed(
+            path,
+            f"none of the senders is the client {options.custodian!r}, whose phone this is (--custodian), but your"
+            f" archive holds the group {chat_name!r} with them in it; senders found: {_listed(senders)}: on their own"
+            " phone the client is under the name they gave WhatsApp: pass --client-as NAME, the sender who is the"
+            f" client, as written{f' (one of {_listed(others)})' if others else ''}, or --client-as"
+            f" {options.custodian!r} if they wrote nothing in this export",
+        )
+    want = _fold(options.client_as)
+    name = next((name for name in senders if _fold(name) == want), None)
+    if name is None:
+        if want == custodian:  # (the client wrote nothing in this export: no sender is read as them)
+            return None, None, None
+        raise ImportFailed(
+            path,
+            f"--client-as {options.client_as!r} matches none of the senders found: {_listed(senders)}; pass one of"
+            f" them as written, or the client's name {options.custodian!r} if they wrote nothing in this export",
+        )
+    if _fold(name) == _fold(owner) or _is_archive_owner(name, options):
+        raise ImportFailed(path, f"--client-as {options.client_as!r} names you (the archive's owner), not the client")
+    handle, display = as_held or (
+        phones.normalize_handle(options.custodian, options.region),
+        normalize_name(options.custodian),
+    )
+    return (
+        name,
+        Participant(handle, display, False),
+        Notice(
+            f"{path.name}: on their phone the client is {_said(name)!r}: read as {display or handle!r}, as --client-as"
+            " says",
+            kind="assumption",
+        ),
+    )
+
+
 def _with_you_silent(path: Path, options: ImportOptions, me: str | None, me_is_owner: bool) -> tuple[str, Notice]:
     """A client's own export (--custodian) of their chat with the owner (its file named after the owner, as a
     client's phone names it), in which the owner wrote nothing (answered by phone): read as the owner's chat with
