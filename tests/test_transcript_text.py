@@ -36,7 +36,6 @@ from test_transcript_layout import archive_with
 from textfile.archive import Archive
 from textfile.model import INVISIBLE, Attachment, Conversation, Participant, Version
 from textfile.transcript.manifest import read as manifest_bytes
-from textfile.transcript.render.document import TEMPLATES
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 
@@ -270,28 +269,3 @@ def test_the_cover_explains_each_mark_that_occurs_with_counts_and_the_manifest_l
         (last, {"U+202E": 1, "U+2066": 1, "U+2069": 1}),
     ]
     assert all(len(m["message"]) == 64 for m in manifest["disclosures"]["invisible"])
-
-
-def test_an_option_or_a_time_textfile_names_is_never_broken_across_lines(tmp_path):
-    """Round 19 #9: the cover broke "--conversation" after its dashes ("as --" at a line's end, "conversation said"
-    on the next; plain text read "as -conversation said"). What textfile says (`prose`: assumptions, decisions) keeps
-    each of its options, and each time it prints, on one line, and marks what would not be seen as any text is."""
-    from weasyprint import HTML
-
-    from textfile.transcript.render.text import prose
-
-    said = "; ".join(
-        f"read as the chat 'Sam\u202e{n}', as --conversation said, at 2024-03-0{n} 10:0{n} -05:00 (--date-order dmy)"
-        for n in range(1, 8)
-    )
-    html = str(prose(said))
-    assert html.count('<span class="nw">--conversation</span>') == 7
-    assert '<span class="nw">2024-03-01 10:01 -05:00</span>' in html
-    assert html.count("⟦RLO⟧") == 7 and "\u202e" not in html  # (marked, not applied, as `visible` prints it)
-    rule = next(line for line in (TEMPLATES / "transcript.css").read_text().splitlines() if line.startswith(".nw "))
-    pdf = tmp_path / "said.pdf"
-    HTML(string=f"<style>@page {{ size: 62mm 300mm; margin: 4mm }} {rule}</style><p>{html}</p>").write_pdf(pdf)
-    lines = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
-    text = " ".join(lines.split())
-    assert text.count(" --conversation said") == 7 and text.count("(--date-order dmy)") == 7, lines
-    assert all(f"2024-03-0{n} 10:0{n} -05:00" in text for n in range(1, 8)), lines

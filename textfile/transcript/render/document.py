@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, FileSystemLoader
 
 from textfile import times
-from textfile.transcript.render.text import css_string, direction, isolated, nowrap_times, printable, prose, visible
+from textfile.transcript.render.text import css_string, direction, isolated, nowrap_times, printable, visible
 
 if TYPE_CHECKING:
     from textfile.transcript.content.chunk import Chunk
@@ -26,7 +26,6 @@ def environment() -> Environment:
     env.filters["css_string"] = css_string
     env.filters["nowrap_times"] = nowrap_times
     env.filters["visible"] = visible
-    env.filters["prose"] = prose
     env.filters["isolated"] = isolated
     return env
 

@@ -49,25 +49,6 @@ def nowrap_times(text: str) -> Markup:
     return Markup("").join(out)
 
 
-# An option of textfile's own named in what it says ("as --conversation said"): a line may break after a hyphen, and
-# one broke inside it ("as --" at a line's end, "conversation said" on the next: second reader, round 19 #9).
-_OPTION = r"(?<![\w-])--[a-z]+(?:-[a-z]+)*"
-_UNBROKEN = re.compile(f"({_TIME.pattern}|{_OPTION})")
-
-
-def prose(text: str) -> Markup:
-    """What textfile says of the archive (an assumption, a decision), which may quote its texts (a chat's name):
-    as `visible` prints it, with every displayed time and every option of textfile's (--conversation) kept on one
-    line."""
-    out = []
-    for n, part in enumerate(_UNBROKEN.split(str(text))):
-        if n % 2:
-            out += [Markup('<span class="nw">'), Markup.escape(part), Markup("</span>")]
-        elif part:
-            out.append(Markup.escape(visible(part)))
-    return Markup("").join(out)
-
-
 # What text a message holds that would not be seen as it is: a character the source could not decode
 # (U+FFFD), an object replacement character (U+FFFC: where the source had an object, an attachment,
 # and which fonts draw as nothing), and the characters that change how the text around them is
