@@ -745,3 +745,31 @@ def test_the_client_under_their_own_name_in_a_group(cli, archive, tmp_path):
     r = imported(cli, silent, *client, "--client-as", "Sam Client")
     assert (r["added"], r["already_present"]) == (2, 0)
     assert not any("on their phone the client is" in said for said in r["assumptions"])
+
+
+def test_the_time_another_phone_recorded_is_said_as_that_phone_wrote_it(cli, archive, tmp_path):
+    """Round 18 #12: the client's iPhone export imported first (seconds), the owner's Android export's copy of a
+    message (9:02, to the minute) was said "recorded there at 09:02:00", seconds that export never wrote; in the other
+    order the iPhone's 09:02:17 was said to the millisecond. Each phone's time is said as its export wrote it."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    client = ("--custodian", "Sam Client", "--tz", CHICAGO)
+    first, second = tmp_path / "client first", tmp_path / "owner first"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "WhatsApp Chat - Alex Owner.txt").write_text(THEIRS, encoding="utf-8")
+        (folder / "WhatsApp Chat with Sam Client.txt").write_text(OURS, encoding="utf-8")
+    imported(cli, first / "WhatsApp Chat - Alex Owner.txt", *client, "--conversation", "Sam Client")
+    assert imported(cli, first / "WhatsApp Chat with Sam Client.txt")["already_present"] == 4
+    assert imported(cli, second / "WhatsApp Chat with Sam Client.txt", "--conversation", "Sam (2)")["added"] == 4
+    theirs = imported(cli, second / "WhatsApp Chat - Alex Owner.txt", *client, "--conversation", "Sam (2)")
+    assert theirs["already_present"] == 4
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    assert cli("file", "2", "--matter", "M-1").exit_code == 0
+    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
+    done = subprocess.run(["pdftotext", tmp_path / "t.pdf", "-"], capture_output=True, text=True, check=True)
+    text = " ".join(done.stdout.split())
+    assert "#1.1 2024-03-01 09:02:17 -05:00" in text and "#2.1 2024-03-01 09:02 -05:00" in text
+    assert text.count("Alex Owner's phone (recorded there at 2024-03-01 09:02 -05:00)") == 1  # (conversation 1)
+    assert text.count("Sam Client's phone (recorded there at 2024-03-01 09:02:17 -05:00)") == 1  # (conversation 2)
+    assert "recorded there at 2024-03-01 09:02:00" not in text and ".000 -05:00" not in text

@@ -85,7 +85,6 @@ def write_others(run: Run, first_native: int, pdfs, message_bates) -> Others:
                 [by_id[m] for m in p.message_ids],
                 numbers,
                 natives_of,
-                run.zone,
                 redactions if run.edition >= 2 else {},  # (said from edition 2 on: production.EDITION)
             ),
             "text",

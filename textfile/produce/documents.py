@@ -28,7 +28,6 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from textfile.produce.loadfiles import Document
 
@@ -92,7 +91,6 @@ def pdf_text(
     rows: list[dict],
     numbers: dict[str, str],
     natives_of: dict[str, list[Native]],
-    tz: ZoneInfo,
     redactions: dict | None = None,
 ) -> bytes:
     """A PDF's extracted text: each message's heading line with the PDF's marks (a draft never sent, a
@@ -100,7 +98,7 @@ def pdf_text(
     PDF says it the phones it was found on, a call as the PDF says it, and its text as produced; a redacted
     message's (`redactions`: the ids) earlier versions withheld, as the PDF says it."""
     from textfile.transcript.content.marks import _call, _marks
-    from textfile.transcript.content.people import found_on_said
+    from textfile.transcript.content.people import phones_said
 
     # (as the PDF: only where its messages come from more than one phone; `people._found_on`)
     phones = len({f["custodian"] for r in rows for f in r["found_on"]}) > 1
@@ -118,9 +116,7 @@ def pdf_text(
         marks = _marks(r["status"], r["flags"], r["kind"])
         lines.append(" · ".join(head) + "".join(f" [{m}]" for m in marks))
         if phones and r["found_on"]:
-            recorded = {f["custodian"]: f["recorded_utc"] for f in r["found_on"] if f["recorded_utc"]}
-            names = [f["custodian"] for f in r["found_on"]]
-            lines.append(f"found on: {found_on_said(names, recorded, tz, r['time_precision'], r['sent_utc'])}")
+            lines.append(f"found on: {phones_said({f['custodian']: f['recorded_local'] for f in r['found_on']})}")
         if r["kind"] == "call":
             lines.append(_call(r))
         if r["body"]:

@@ -53,7 +53,7 @@ from textfile.errors import InvalidInput, NotFound
 from textfile.produce.rsmf_check import validate
 from textfile.produce.rsmf_said import Said, said
 from textfile.transcript.content.chunk import _without_the_owner
-from textfile.transcript.content.people import client_names, found_on_said, phones_of, times_elsewhere
+from textfile.transcript.content.people import Copy, client_names, copies_elsewhere, found_on_said, phones_of
 
 __all__ = ["SLICE_SIZE", "VERSION", "conversation_rsmf", "validate"]
 
@@ -71,10 +71,10 @@ UTC = ZoneInfo("UTC")
 @dataclass(frozen=True)
 class Found:
     """Where one message was found: whose phones, and the time each other phone's copy recorded where it
-    differs from the message's own (`people.times_elsewhere`)."""
+    differs from the message's own (`people.copies_elsewhere`)."""
 
     phones: list[str]
-    elsewhere: dict[str, str]
+    elsewhere: dict[str, Copy]
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def found_on(conn, rows, owner_name: str, until: int | None = None) -> dict[str,
     reading for every file of a production (rsmf, tabular). `until`: by the imports up to this one only."""
     cond, params = "m.id IN (SELECT value FROM json_each(?))", [json.dumps([r["id"] for r in rows])]
     phones = phones_of(conn, cond, params, owner_name, until=until)
-    elsewhere = times_elsewhere(conn, cond, params, owner_name, until=until)
+    elsewhere = copies_elsewhere(conn, cond, params, owner_name, until=until)
     return {r["id"]: Found(phones.get(r["id"], []), elsewhere.get(r["id"], {})) for r in rows}
 
 

@@ -50,7 +50,7 @@ from textfile import sightings, times
 from textfile.errors import NotFound
 from textfile.produce.rsmf import found_on, rows_by_message
 from textfile.transcript.content.chunk import _without_the_owner
-from textfile.transcript.content.people import _recorded
+from textfile.transcript.content.people import recorded
 
 __all__ = ["BETWEEN_OTHERS", "FIELDS", "csv_bytes", "jsonl_bytes", "message_rows"]
 
@@ -197,7 +197,7 @@ def _replied(cur, messages, until: int | None = None) -> dict[str, str]:
 
 def _found_on(conn, messages, tz: ZoneInfo, owner_name: str, until: int | None) -> dict[str, list[dict]]:
     """Each message's custodians (sorted by name), each with the time their phone's copy recorded where it
-    differs from the message's own: in UTC as stored, and local as the PDF says it (`_recorded`)."""
+    differs from the message's own: in UTC as stored, and local as the PDF says it (`people.recorded`)."""
     found = found_on(conn, messages, owner_name, until)
     out = {}
     for m in messages:
@@ -205,8 +205,8 @@ def _found_on(conn, messages, tz: ZoneInfo, owner_name: str, until: int | None) 
         out[m["id"]] = [
             {
                 "custodian": name,
-                "recorded_utc": at.get(name),
-                "recorded_local": _recorded(at[name], m["sent_at"], tz, m["time_precision"]) if name in at else None,
+                "recorded_utc": at[name].at if name in at else None,
+                "recorded_local": recorded(at[name], m["sent_at"], tz, m["time_precision"]) if name in at else None,
             }
             for name in found[m["id"]].phones
         ]

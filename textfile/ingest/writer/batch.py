@@ -268,6 +268,7 @@ class Batches:
                 if copy is not None and p.id not in self.copy_ids:
                     self.copy_ids[p.id] = copy
                     self.copies_taken.add(copy)
+                    self.copies_precision.add(p.record.time_precision)
                     batch.copies.append((p.id, copy, import_id, p.record.source_ref, p.sent_at))
                 continue
             mine = written.get(mid)

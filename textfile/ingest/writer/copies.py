@@ -124,6 +124,7 @@ class Copies:
         self.times_apart: dict[str, list[str]] = {}
         self.copies = self.source.copies_differ if self.phones else False
         self.copies_found: dict[str, int] = {}  # the phone(s) a matched message was found on before -> how many
+        self.copies_precision: set[str | None] = set()  # the precisions of the times of those records (`say_copies`)
         # (the clock another phone's copies were written by, that phone) -> the records so found (`shifted_twin`)
         self.shifted: dict[tuple[timedelta, str], _Shifted] = {}
         self.unmatched: list[tuple] = []  # this batch's records that matched no copy, for `shifted_twins`
@@ -344,6 +345,10 @@ class Copies:
                 "assumption",
             )
         self.changes["matched_copies"] = dict(sorted(self.copies_found.items()))
+        if len(self.copies_precision) == 1 and None not in self.copies_precision:
+            # (what `phone_copies` keeps of their times is an instant: the precision this export wrote them at, as
+            # a transcript says them; second reader, round 18 #12)
+            (self.options["copies_time_precision"],) = self.copies_precision
 
     def from_another_phone(self, mid: str) -> bool:
         """Whether the archived message `mid` was archived from another phone than this import's (the

@@ -32,10 +32,10 @@ from textfile.transcript.content.marks import (
 from textfile.transcript.content.people import (
     client_names,
     conversation_info,
+    copies_elsewhere,
     found_on_said,
     phones_of,
     sender_name,
-    times_elsewhere,
 )
 from textfile.transcript.content.scope import Number, Plan
 from textfile.transcript.content.unreadable import shown_flags, unreadable
@@ -284,7 +284,7 @@ def _chunk_facts(
     clients = client_names(conn)
     cond, until = f"m.id IN ({id_marks})", job.imports_until
     phones = phones_of(conn, cond, ids, owner_name, until=until) if job.found_on else {}
-    elsewhere = times_elsewhere(conn, cond, ids, owner_name, until=until) if job.found_on else {}
+    elsewhere = copies_elsewhere(conn, cond, ids, owner_name, until=until) if job.found_on else {}
     return ChunkFacts(tz, media, owner_name, clients, versions, reactions, attachments, phones, elsewhere)
 
 

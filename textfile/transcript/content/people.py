@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from textfile import sightings, times
@@ -42,6 +43,43 @@ def phones_of(
     return found
 
 
+class Copy(NamedTuple):
+    """Another phone's copy of a message, as it recorded it: its time (stored), and the precision its export wrote
+    times at where its import recorded one (`ImportOptions`' "copies_time_precision": a WhatsApp export on Android
+    writes minutes, on an iPhone seconds); None where it did not (an import before this was recorded, a format
+    whose times are instants)."""
+
+    at: str
+    precision: str | None
+
+
+def copies_elsewhere(
+    conn: sqlite3.Connection,
+    cond: str,
+    params: list,
+    owner_name: str,
+    imports: list[int] | None = None,
+    until: int | None = None,
+) -> dict[str, dict[str, Copy]]:
+    """Per message (of those `cond` selects): another phone's copy of it, by whose phone, where its time differs
+    from the message's own (that of the phone whose export was imported first; `phone_copies`), the earliest where
+    that phone gave more than one. `imports`: the copies these imports found only; `until`: those of the imports up
+    to this one only."""
+    found: dict[str, dict[str, Copy]] = {}
+    for mid, name, at, precision in conn.execute(
+        "SELECT pc.message_id, coalesce(cl.name, ?), min(pc.sent_at),"
+        " (SELECT json_extract(i.options, '$.copies_time_precision') FROM imports i WHERE i.id = pc.import_id)"
+        " FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
+        " LEFT JOIN import_custodians ic ON ic.import_id = pc.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
+        f" WHERE {cond} AND pc.sent_at <> m.sent_at{sightings.up_to('pc.import_id', until)}"
+        + (" AND pc.import_id IN (SELECT value FROM json_each(?))" if imports is not None else "")
+        + " GROUP BY 1, 2 ORDER BY 1, 2",  # (the import's precision is the earliest copy's: SQLite's min() row)
+        [owner_name, *params, *([json.dumps(imports)] if imports is not None else [])],
+    ):
+        found.setdefault(mid, {})[name] = Copy(at, precision)
+    return found
+
+
 def times_elsewhere(
     conn: sqlite3.Connection,
     cond: str,
@@ -50,38 +88,36 @@ def times_elsewhere(
     imports: list[int] | None = None,
     until: int | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Per message (of those `cond` selects): the time another phone's copy of it recorded, by whose phone,
-    where it differs from the message's own (that of the phone whose export was imported first; `phone_copies`).
-    `imports`: the copies these imports found only; `until`: those of the imports up to this one only."""
-    found: dict[str, dict[str, str]] = {}
-    for mid, name, at in conn.execute(
-        "SELECT pc.message_id, coalesce(cl.name, ?), min(pc.sent_at) FROM phone_copies pc JOIN messages m ON m.id = pc.message_id"
-        " LEFT JOIN import_custodians ic ON ic.import_id = pc.import_id LEFT JOIN clients cl ON cl.id = ic.client_id"
-        f" WHERE {cond} AND pc.sent_at <> m.sent_at{sightings.up_to('pc.import_id', until)}"
-        + (" AND pc.import_id IN (SELECT value FROM json_each(?))" if imports is not None else "")
-        + " GROUP BY 1, 2 ORDER BY 1, 2",
-        [owner_name, *params, *([json.dumps(imports)] if imports is not None else [])],
-    ):
-        found.setdefault(mid, {})[name] = at
-    return found
+    """`copies_elsewhere`, their times only: what a transcript's manifest records, and `verify` compares."""
+    return {
+        mid: {name: copy.at for name, copy in copies.items()}
+        for mid, copies in copies_elsewhere(conn, cond, params, owner_name, imports, until).items()
+    }
 
 
-def found_on_said(names: list[str], elsewhere: dict[str, str], tz: ZoneInfo, precision: str | None, own: str) -> str:
+def found_on_said(names: list[str], elsewhere: dict[str, Copy], tz: ZoneInfo, precision: str | None, own: str) -> str:
     """ "Alex Owner's phone, Sam Client's phone (recorded there at 12:00:03 -05:00)": whose phones, and the
-    time a phone recorded where it is not the one shown (the message's `own`)."""
-    return ", ".join(
-        f"{name}'s phone"
-        + (f" (recorded there at {_recorded(elsewhere[name], own, tz, precision)})" if name in elsewhere else "")
-        for name in names
+    time a phone recorded where it is not the one shown (the message's `own`, at its `precision`)."""
+    return phones_said(
+        {name: recorded(elsewhere[name], own, tz, precision) if name in elsewhere else None for name in names}
     )
 
 
-def _recorded(at: str, own: str, tz: ZoneInfo, precision: str | None) -> str:
-    """The time another phone recorded, at the message's precision; to the millisecond where at that
-    precision it would read as the message's own (two iPhones' times of one iMessage can be under a second
-    apart): "recorded there at" the very time shown would say that nothing differs."""
-    shown = times.display(at, tz, precision)
-    return shown if shown != times.display(own, tz, precision) else times.display(at, tz, milliseconds=True)
+def phones_said(recorded_there: dict[str, str | None]) -> str:
+    """ "Alex Owner's phone, Sam Client's phone (recorded there at 12:00:03 -05:00)", from each phone's name and the
+    time it recorded as said (`recorded`), or None where it is the message's own."""
+    return ", ".join(
+        f"{name}'s phone" + (f" (recorded there at {at})" if at else "") for name, at in recorded_there.items()
+    )
+
+
+def recorded(copy: Copy, own: str, tz: ZoneInfo, precision: str | None) -> str:
+    """The time another phone recorded, at the precision its export wrote it (second reader, round 18 #12: an
+    Android export's 09:02 was said as 09:02:00, seconds it never wrote), else the message's; to the millisecond
+    where so it would read as the message's own (two iPhones' times of one iMessage can be under a second apart):
+    "recorded there at" the very time shown would say that nothing differs."""
+    shown = times.display(copy.at, tz, copy.precision or precision)
+    return shown if shown != times.display(own, tz, precision) else times.display(copy.at, tz, milliseconds=True)
 
 
 def _found_on(
