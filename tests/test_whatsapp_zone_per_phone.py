@@ -518,6 +518,11 @@ def test_the_client_under_their_own_name_on_their_phone_is_the_client(cli, archi
     ]
     again = imported(cli, theirs, *client)
     assert (again["added"], again["already_present"]) == (0, 5)
+    assert refused(cli, archive, theirs, *client, "--client-as", "Sam Client") == (  # (round 21 #4)
+        f"Error: {theirs}: --client-as 'Sam Client' says the client wrote nothing in this export, but your archive holds"
+        " this chat as yours with them alone, and 'Sammy C' wrote in it: that sender is the client; pass --client-as"
+        " 'Sammy C', or no --client-as\n"
+    )
 
     # a group of three on the client's phone, held with two others: nobody is read as the client unasked (round 19
     # #6: refused, naming the senders; test_the_client_under_their_own_name_in_a_group)
@@ -696,11 +701,16 @@ def test_the_client_under_their_own_name_in_a_group(cli, archive, tmp_path):
     )
     client = ("--custodian", "Sam Client", "--tz", CHICAGO)
     assert refused(cli, archive, theirs, *client) == (
-        f"Error: {theirs}: none of the senders is the client 'Sam Client', whose phone this is (--custodian), but your"
-        " archive holds the group 'Tenants' with them in it; senders found: 'Alex Owner', 'Dana Reyes', 'Sammy C': on"
-        " their own phone the client is under the name they gave WhatsApp: pass --client-as NAME, the sender who is the"
-        " client, as written (one of 'Dana Reyes', 'Sammy C'), or --client-as 'Sam Client' if they wrote nothing in"
-        " this export\n"
+        f"Error: {theirs}: none of the senders is the client 'Sam Client', whose phone this is (--custodian), in the"
+        " group 'Tenants'; senders found: 'Alex Owner', 'Dana Reyes', 'Sammy C': on their own phone the client is"
+        " under the name they gave WhatsApp: pass --client-as NAME, the sender who is the client, as written (one of"
+        " 'Sammy C'), or --client-as 'Sam Client' if they wrote nothing in this export\n"
+    )
+    # (round 21 #4: a sender the archive holds in the group as a person of their own is not the client)
+    assert refused(cli, archive, theirs, *client, "--client-as", "Dana Reyes") == (
+        f"Error: {theirs}: --client-as 'Dana Reyes' names 'Dana Reyes', whom your archive holds in this chat as a"
+        " person of their own, not the client 'Sam Client': pass the sender who is the client, as written (one of"
+        " 'Sammy C'), or --client-as 'Sam Client' if they wrote nothing in this export\n"
     )
     assert refused(cli, archive, theirs, *client, "--client-as", "Sam C") == (
         f"Error: {theirs}: --client-as 'Sam C' matches none of the senders found: 'Alex Owner', 'Dana Reyes', 'Sammy C';"
@@ -744,7 +754,29 @@ def test_the_client_under_their_own_name_in_a_group(cli, archive, tmp_path):
     assert "none of the senders is the client 'Sam Client'" in refused(cli, archive, silent, *client)
     r = imported(cli, silent, *client, "--client-as", "Sam Client")
     assert (r["added"], r["already_present"]) == (2, 0)
-    assert not any("on their phone the client is" in said for said in r["assumptions"])
+    assert [
+        said for said in r["assumptions"] if "Sam Client" in said
+    ] == [  # (round 21 #8: said, and on the transcript)
+        f"{silent.name}: the client 'Sam Client' wrote nothing in this export, as --client-as says"
+    ]
+
+    # a group the archive does not hold yet (round 21 #3): the same
+    new = tmp_path / "new" / "WhatsApp Chat - Book Club.txt"
+    new.parent.mkdir()
+    new.write_text(
+        silent.read_text("utf-8").replace("Dana Reyes", "Lee Park") + "[3/2/24, 8:05:00 AM] Sammy C: Hi all\n"
+    )
+    assert "none of the senders is the client 'Sam Client', whose phone this is (--custodian), in the group 'Book" in (
+        refused(cli, archive, new, *client)
+    )
+    r = imported(cli, new, *client, "--client-as", "Sammy C")
+    assert [
+        tuple(p)
+        for p in archive.conn.execute(
+            "SELECT p.handle FROM participants p JOIN conversations c ON c.id = p.conversation_id WHERE c.title = 'Book Club'"
+            " ORDER BY p.id"
+        )
+    ] == [("Alex Owner",), ("Lee Park",), ("Sam Client",)]
 
 
 def test_the_time_another_phone_recorded_is_said_as_that_phone_wrote_it(cli, archive, tmp_path):

@@ -169,7 +169,7 @@ def _read(source: _Source, options: ImportOptions, survey: _Survey | None = None
     if source_key in options.chat_owners:
         yield DateOrder(order, _proven_by_dates(survey, order))
     options, tz = yield from _zone(path, options, source_key)
-    client_written, client, client_notice = _client_as(path, senders, options, chat.name, source_key, owner)
+    client_written, client, client_notice = _client_as(path, senders, options, chat.name, source_key, owner, alone)
     if client is None and options.client_as is None:
         client_written, client, client_notice = _client_on_their_phone(
             path,

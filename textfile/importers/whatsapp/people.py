@@ -489,48 +489,84 @@ def _client_on_their_phone(
 
 
 def _client_as(
-    path: Path, senders: dict[str, int], options: ImportOptions, chat_name: str, source_key: str, owner: str
+    path: Path,
+    senders: dict[str, int],
+    options: ImportOptions,
+    chat_name: str,
+    source_key: str,
+    owner: str,
+    alone: bool,
 ) -> tuple[str | None, Participant | None, Notice | None]:
     """The client on their own phone (--custodian) in a group, or where --client-as names them: the sender who is the
     client, the participant the archive holds them as, and the assumption that says so. A phone writes its own
     person under the name they gave WhatsApp ("Sammy C"), which the owner's copy of a group does not (it writes the
-    name the owner's phone gives them): read as written, each of the client's texts in a group the archive holds was
-    a new person's, archived twice (second reader, round 19 #6). --client-as NAME says which sender it is (or, naming
-    the client, that they wrote nothing in this export); with none, a client's export of a group the archive holds
-    with the client in it, in which no sender has the client's name, is refused, naming the senders. (None, None,
-    None) where no sender is read so (a chat of two: `_client_on_their_phone`)."""
-    if not options.another_phone or not options.custodian:
+    name the owner's phone gives them): read as written, each of the client's texts in a group was a new person's,
+    archived twice beside the owner's copy (second reader, round 19 #6; a group not yet held, round 21 #3).
+    --client-as NAME says which sender it is (or, naming the client, that they wrote nothing in this export); with
+    none, a client's export of a group in which no sender has the client's name is refused, naming the senders who
+    may be them. A sender the archive holds in that chat as a person of their own is never the client (round 21 #4),
+    nor is the client silent in a chat of two held with them where another wrote. (None, None, None) where nothing is
+    read so (a chat of two: `_client_on_their_phone`; a thread without you: --me is the client)."""
+    if not options.another_phone or not options.custodian or alone:
         return None, None, None
     custodian = _fold(options.custodian)
     held = options.chat_people.get(source_key) or (
         [options.chat_others[source_key]] if source_key in options.chat_others else []
     )
     as_held = next(((h, d) for h, d in held if _fold(d or h) == custodian), None)
+    held_others = {_fold(d or h) for h, d in held} - {custodian}  # (the others the archive holds in this chat)
+    others = [name for name in senders if _fold(name) != _fold(owner) and not _is_archive_owner(name, options)]
+    maybe = [name for name in others if _fold(name) not in held_others]  # (who may be the client)
+    may_be = f" (one of {_listed(maybe)})" if maybe else ""
     if options.client_as is None:
-        group = source_key in options.chat_people
-        if not group or as_held is None or any(_fold(name) == custodian for name in senders):
+        group = source_key in options.chat_people or (source_key not in options.chat_others and len(others) > 1)
+        if not group or any(_fold(name) == custodian for name in senders):
             return None, None, None
-        others = [name for name in senders if _fold(name) != _fold(owner) and not _is_archive_owner(name, options)]
         raise ImportFailed(
             path,
-            f"none of the senders is the client {options.custodian!r}, whose phone this is (--custodian), but your"
-            f" archive holds the group {chat_name!r} with them in it; senders found: {_listed(senders)}: on their own"
-            " phone the client is under the name they gave WhatsApp: pass --client-as NAME, the sender who is the"
-            f" client, as written{f' (one of {_listed(others)})' if others else ''}, or --client-as"
+            f"none of the senders is the client {options.custodian!r}, whose phone this is (--custodian), in the group"
+            f" {chat_name!r}; senders found: {_listed(senders)}: on their own phone the client is under the name they"
+            f" gave WhatsApp: pass --client-as NAME, the sender who is the client, as written{may_be}, or --client-as"
             f" {options.custodian!r} if they wrote nothing in this export",
         )
     want = _fold(options.client_as)
     name = next((name for name in senders if _fold(name) == want), None)
-    if name is None:
-        if want == custodian:  # (the client wrote nothing in this export: no sender is read as them)
-            return None, None, None
+    if name is None and want != custodian:
         raise ImportFailed(
             path,
             f"--client-as {options.client_as!r} matches none of the senders found: {_listed(senders)}; pass one of"
             f" them as written, or the client's name {options.custodian!r} if they wrote nothing in this export",
         )
+    if name is None:  # (the client wrote nothing in this export)
+        if as_held is not None and source_key in options.chat_others and others:
+            raise ImportFailed(
+                path,
+                f"--client-as {options.client_as!r} says the client wrote nothing in this export, but your archive"
+                f" holds this chat as yours with them alone, and {_said(others[0])!r} wrote in it: that sender is the"
+                f" client; pass --client-as {_said(others[0])!r}, or no --client-as",
+            )
+        return (
+            None,
+            None,
+            Notice(
+                f"{path.name}: the client {options.custodian!r} wrote nothing in this export, as --client-as says"
+                + (
+                    f"; {_listed(maybe)} read as {'people' if len(maybe) > 1 else 'a person'} of their own"
+                    if maybe
+                    else ""
+                ),
+                kind="assumption",
+            ),
+        )
     if _fold(name) == _fold(owner) or _is_archive_owner(name, options):
         raise ImportFailed(path, f"--client-as {options.client_as!r} names you (the archive's owner), not the client")
+    if _fold(name) in held_others:
+        raise ImportFailed(
+            path,
+            f"--client-as {options.client_as!r} names {_said(name)!r}, whom your archive holds in this chat as a person"
+            f" of their own, not the client {options.custodian!r}: pass the sender who is the client, as"
+            f" written{may_be}, or --client-as {options.custodian!r} if they wrote nothing in this export",
+        )
     handle, display = as_held or (
         phones.normalize_handle(options.custodian, options.region),
         normalize_name(options.custodian),
