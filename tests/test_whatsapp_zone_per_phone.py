@@ -805,3 +805,23 @@ def test_the_time_another_phone_recorded_is_said_as_that_phone_wrote_it(cli, arc
     assert text.count("Alex Owner's phone (recorded there at 2024-03-01 09:02 -05:00)") == 1  # (conversation 1)
     assert text.count("Sam Client's phone (recorded there at 2024-03-01 09:02:17 -05:00)") == 1  # (conversation 2)
     assert "recorded there at 2024-03-01 09:02:00" not in text and ".000 -05:00" not in text
+
+
+def test_two_short_texts_at_another_clock_are_said(cli, archive, tmp_path):
+    """Round 21 #5: a London export read in New York whose only shared texts are two short ones ("Call me?", "Sure,
+    5 min") archived both twice, 5 hours apart, and said nothing (short texts were not counted, and the check for
+    texts read as yours was left to the zone's). Two or more short texts at one other clock are said, as an
+    assumption the transcript prints; one is not ("ok" an hour later)."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    shared = [("2024-03-01 14:00:00", "Alex Owner", "Call me?"), ("2024-03-01 14:01:00", "Sam Client", "Sure, 5 min")]
+    ours, theirs = exports(
+        tmp_path, shared, [*shared, ("2024-03-02 10:00:00", "Sam Client", "I found it")], "Europe/London"
+    )
+    assert imported(cli, ours)["added"] == 2
+    r = imported(cli, theirs, "--custodian", "Sam Client", "--conversation", "Sam Client")
+    assert [said for said in r["assumptions"] if "match the copies archived" in said] == [
+        f"2 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text as a phone"
+        " whose clock read UTC+00:00 writes them (each 5 h 00 min 00 s earlier than read here): archived as messages"
+        " of their own, read in America/New_York; if that was not this phone's zone, each is a message archived"
+        " twice, which textfile cannot yet join afterwards"
+    ]
