@@ -195,9 +195,8 @@ class Copies:
             by_conversation.setdefault(item[0].conversation_id, []).append(item)
         for conversation_id, items in by_conversation.items():
             items.sort(key=lambda item: item[1])
-            found: dict[
-                tuple, list[tuple]
-            ] = {}  # (sender, kind, text unmarked) -> its copies' (time, precision, phone)
+            # (sender, kind, text unmarked) -> its copies' (time, precision, phone)
+            found: dict[tuple, list[tuple]] = {}
             for start, end in _stretches([at for _, at, _ in items], reach):
                 for sender_id, kind, body, sent_at, precision, phone in self.conn.execute(
                     "SELECT m.sender_id, m.kind, m.body, m.sent_at, m.time_precision, coalesce((SELECT cl.name FROM"
