@@ -123,7 +123,22 @@ def one_round(folder: Path, ours: Path, theirs: dict[str, tuple[Path, str]]) -> 
         times[case] = textfile(
             db, "import", path, "--custodian", CLIENT, "--conversation", CLIENT, "--tz", zone, "--quiet"
         )
+        _check(db, case)
     return times
+
+
+def _check(db: Path, case: str) -> None:
+    """Each case measured what it says: every message matched (copies), none (new), none and each found at
+    another clock (shifted); a figure of another case is never printed as this one's."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        added, said = conn.execute("SELECT added, assumptions FROM imports ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    shifted = any("match the copies archived" in line for line in json.loads(said))
+    if (added == 0, shifted) != {"copies": (True, False), "new": (False, False), "shifted": (False, True)}[case]:
+        raise SystemExit(f"the {case} case measured something else: added {added}, shifted said: {shifted}")
 
 
 def main() -> None:
@@ -146,7 +161,8 @@ def main() -> None:
             (folder / case).mkdir()
             theirs[case] = (iphone(folder / case / f"WhatsApp Chat - {OWNER}.txt", messages, clock), read_in)
         rounds = [one_round(folder, ours, theirs) for _ in range(args.runs)]
-    print(f"A client's export of {n:,} messages against the owner's, medians of {args.runs} rounds:")
+    rounds_said = "one round" if args.runs == 1 else f"medians of {args.runs} rounds"
+    print(f"A client's export of {n:,} messages against the owner's, {rounds_said}:")
     base = statistics.median(r["owner's export"] for r in rounds)
     print(f"  {'import':<32} {'seconds':>8} {'µs/message':>11} {'÷ owner':>8}")
     for case in ("owner's export", "copies", "new", "shifted"):

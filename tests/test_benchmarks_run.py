@@ -202,3 +202,22 @@ def test_the_reimport_benchmark_runs_at_a_small_size(tmp_path):
         r" [\d.]+ s, into an empty one [\d.]+ s = [\d.]+× \(CPU [\d.]+×\)",
         out,
     ), out
+
+
+def test_the_copies_benchmark_runs_at_a_small_size():
+    run = subprocess.run(
+        [sys.executable, "benchmarks/copies.py", "--messages", "300", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert lines[0] == "A client's export of 300 messages against the owner's, one round:"
+    assert [line.split("  ")[1].strip() for line in lines[2:]] == [
+        "owner's export",
+        "client's: copies",
+        "client's: new",
+        "client's: shifted",
+    ]
