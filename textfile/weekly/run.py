@@ -55,7 +55,7 @@ class SameBytes(Result):
 
 @dataclass(slots=True, eq=False)
 class FailedFile(Result):
-    path: str
+    path: str  # absolute: `status` and cron say it, with the command that takes it, from wherever they run (round 21 #11)
     reason: str
 
 
@@ -329,7 +329,7 @@ def _take(archive: Archive, path: Path, report: RunReport, on_file, import_optio
     try:
         size, mtime_ns = _stat(path)
     except OSError as exc:
-        report.failed.append(FailedFile(str(path), f"cannot read: {exc.strerror or exc}"))
+        report.failed.append(FailedFile(str(path.absolute()), f"cannot read: {exc.strerror or exc}"))
         return
     row = archive.conn.execute("SELECT size, mtime_ns FROM inbox_files WHERE path = ?", (key,)).fetchone()
     if row is not None and (row["size"], row["mtime_ns"]) == (size, mtime_ns):
@@ -352,9 +352,9 @@ def _take(archive: Archive, path: Path, report: RunReport, on_file, import_optio
                 (key, size, mtime_ns, sha256, import_id, times.now_iso()),
             )
     except ImportFailed as exc:
-        report.failed.append(FailedFile(str(path), exc.reason))
+        report.failed.append(FailedFile(str(path.absolute()), exc.reason))
     except OSError as exc:
-        report.failed.append(FailedFile(str(path), f"cannot read: {exc.strerror or exc}"))
+        report.failed.append(FailedFile(str(path.absolute()), f"cannot read: {exc.strerror or exc}"))
 
 
 def _import_once(archive: Archive, path: Path, digest: tuple[int, str], report: RunReport, import_options: dict) -> int:
