@@ -55,7 +55,9 @@ class SameBytes(Result):
 
 @dataclass(slots=True, eq=False)
 class FailedFile(Result):
-    path: str  # absolute: `status` and cron say it, with the command that takes it, from wherever they run (round 21 #11)
+    path: (
+        str  # absolute: `status` and cron say it, with the command that takes it, from wherever they run (round 21 #11)
+    )
     reason: str
 
 

@@ -518,6 +518,23 @@ def _client_as(
     others = [name for name in senders if _fold(name) != _fold(owner) and not _is_archive_owner(name, options)]
     maybe = [name for name in others if _fold(name) not in held_others]  # (who may be the client)
     may_be = f" (one of {_listed(maybe)})" if maybe else ""
+    # A chat the archive holds as yours with one other person who is not the client by name ("Bob Smith"): on the
+    # client's phone, a chat of yours with them is with the client, so that person is the client as your phone names
+    # them, or the chat is another (a slip of --conversation: round 21 #6, the client's texts went into your chat
+    # with Bob, and yours there twice)
+    named_otherwise = None if as_held is not None else options.chat_others.get(source_key)
+    if options.client_as is None and named_otherwise is not None and others and not options.me:
+        # (with --me, the texts read as yours that match none of yours are said: `owner_unmatched`, round 19 #7)
+        held_name = named_otherwise[1] or named_otherwise[0]
+        if not any(_fold(name) == _fold(held_name) for name in senders):
+            raise ImportFailed(
+                path,
+                f"your archive holds {chat_name!r} as your chat with {held_name!r} alone, who is none of the senders of"
+                f" this export of the phone of {options.custodian!r} (--custodian): {_listed(senders)}; if it is your"
+                " chat with the client, name it as your archive names that chat (--conversation NAME); if"
+                f" {held_name!r} is the client as your phone names them, pass --client-as NAME, the sender who is the"
+                f" client{may_be}",
+            )
     if options.client_as is None:
         group = source_key in options.chat_people or (source_key not in options.chat_others and len(others) > 1)
         if not group or any(_fold(name) == custodian for name in senders):
@@ -567,9 +584,10 @@ def _client_as(
             f" of their own, not the client {options.custodian!r}: pass the sender who is the client, as"
             f" written{may_be}, or --client-as {options.custodian!r} if they wrote nothing in this export",
         )
-    handle, display = as_held or (
-        phones.normalize_handle(options.custodian, options.region),
-        normalize_name(options.custodian),
+    handle, display = (
+        as_held
+        or named_otherwise  # (the one other person of a chat of two held as yours: the client, as --client-as says)
+        or (phones.normalize_handle(options.custodian, options.region), normalize_name(options.custodian))
     )
     return (
         name,
