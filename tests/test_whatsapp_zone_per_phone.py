@@ -679,6 +679,11 @@ def test_the_client_named_otherwise_on_your_phone(cli, archive, tmp_path):
     )
     client = ("--custodian", "Sam Client", "--conversation", "Sam", "--tz", CHICAGO)
     assert "your archive holds 'Sam' as your chat with 'Sam' alone" in refused(cli, archive, theirs, *client)
+    assert refused(cli, archive, theirs, *client, "--client-as", "Sam Client") == (
+        f"Error: {theirs}: --client-as 'Sam Client' says the client wrote nothing in this export, but your archive holds"
+        " this chat as yours with 'Sam' alone, and 'Sammy C' wrote in it: that sender is the client; pass --client-as"
+        " 'Sammy C', or no --client-as\n"
+    )
     r = imported(cli, theirs, *client, "--client-as", "Sammy C")
     assert (r["added"], r["already_present"]) == (0, 5)
     assert (

@@ -555,12 +555,13 @@ def _client_as(
             f" them as written, or the client's name {options.custodian!r} if they wrote nothing in this export",
         )
     if name is None:  # (the client wrote nothing in this export)
-        if as_held is not None and source_key in options.chat_others and others:
+        if source_key in options.chat_others and others:  # (a chat of two: the one other sender is the client)
+            them = "them" if named_otherwise is None else repr(named_otherwise[1] or named_otherwise[0])
             raise ImportFailed(
                 path,
                 f"--client-as {options.client_as!r} says the client wrote nothing in this export, but your archive"
-                f" holds this chat as yours with them alone, and {_said(others[0])!r} wrote in it: that sender is the"
-                f" client; pass --client-as {_said(others[0])!r}, or no --client-as",
+                f" holds this chat as yours with {them} alone, and {_said(others[0])!r} wrote in it: that sender is"
+                f" the client; pass --client-as {_said(others[0])!r}, or no --client-as",
             )
         return (
             None,
@@ -577,7 +578,7 @@ def _client_as(
         )
     if _fold(name) == _fold(owner) or _is_archive_owner(name, options):
         raise ImportFailed(path, f"--client-as {options.client_as!r} names you (the archive's owner), not the client")
-    if _fold(name) in held_others:
+    if _fold(name) in held_others and named_otherwise is None:  # (else that person, as --client-as says)
         raise ImportFailed(
             path,
             f"--client-as {options.client_as!r} names {_said(name)!r}, whom your archive holds in this chat as a person"
