@@ -59,23 +59,14 @@ def chat(n: int, seed: int) -> list[tuple[datetime, str, str]]:
     return out
 
 
-def android(path: Path, messages) -> Path:
-    """The owner's export: `M/D/YY, H:MM AM - Name: text`, in New York."""
-    lines = []
-    for at, who, text in messages:
-        local = at.astimezone(OURS_ZONE)
-        lines.append(f"{local.month}/{local.day}/{local:%y}, {local:%-I:%M %p} - {who}: {text}\n")
-    path.write_text("".join(lines), encoding="utf-8")
-    return path
+# Each phone's line, from its clock's local time: the owner's Android (to the minute), the client's iPhone (seconds)
+ANDROID = "{0.month}/{0.day}/{0:%y}, {0:%-I:%M %p} - {1}: {2}\n"
+IPHONE = "[{0.month}/{0.day}/{0:%y}, {0:%-I:%M:%S %p}] {1}: {2}\n"
 
 
-def iphone(path: Path, messages, zone: ZoneInfo) -> Path:
-    """The client's export: `[M/D/YY, H:MM:SS AM] Name: text`, its clock in `zone`."""
-    lines = []
-    for at, who, text in messages:
-        local = at.astimezone(zone)
-        lines.append(f"[{local.month}/{local.day}/{local:%y}, {local:%-I:%M:%S %p}] {who}: {text}\n")
-    path.write_text("".join(lines), encoding="utf-8")
+def export(path: Path, messages, zone: ZoneInfo, line: str) -> Path:
+    """`messages` as a WhatsApp export whose phone's clock is in `zone`, each written as `line` writes it."""
+    path.write_text("".join(line.format(at.astimezone(zone), who, text) for at, who, text in messages), "utf-8")
     return path
 
 
@@ -151,7 +142,7 @@ def main() -> None:
         folder = Path(tmp)
         isolate(folder)
         shared, other = chat(n, 7), chat(n, 8)
-        ours = android(folder / f"WhatsApp Chat with {CLIENT}.txt", shared)
+        ours = export(folder / f"WhatsApp Chat with {CLIENT}.txt", shared, OURS_ZONE, ANDROID)
         theirs = {}
         for case, messages, clock, read_in in (
             ("copies", shared, THEIRS_ZONE, "America/Chicago"),
@@ -159,7 +150,7 @@ def main() -> None:
             ("shifted", shared, THEIRS_ZONE, "America/Denver"),
         ):
             (folder / case).mkdir()
-            theirs[case] = (iphone(folder / case / f"WhatsApp Chat - {OWNER}.txt", messages, clock), read_in)
+            theirs[case] = (export(folder / case / f"WhatsApp Chat - {OWNER}.txt", messages, clock, IPHONE), read_in)
         rounds = [one_round(folder, ours, theirs) for _ in range(args.runs)]
     rounds_said = "one round" if args.runs == 1 else f"medians of {args.runs} rounds"
     print(f"A client's export of {n:,} messages against the owner's, {rounds_said}:")

@@ -666,17 +666,14 @@ def test_the_client_named_otherwise_on_your_phone(cli, archive, tmp_path):
     export of your chat, given your chat's name, is refused until --client-as names the sender who is the client, who
     is then the one other person of that chat as your archive holds it; each message matched to your copy."""
     assert cli("client", "add", "Sam Client").exit_code == 0
-    ours, theirs = exports(tmp_path, [(t, "Sam" if w == "Sam Client" else w, x) for t, w, x in SHARED], [], CHICAGO)
+    ours, theirs = exports(
+        tmp_path,
+        [(t, "Sam" if w == "Sam Client" else w, x) for t, w, x in SHARED],
+        [(t, "Sammy C" if w == "Sam Client" else w, x) for t, w, x in SHARED],
+        CHICAGO,
+    )
     ours = ours.rename(ours.with_name("WhatsApp Chat with Sam.txt"))
     assert imported(cli, ours)["added"] == 5
-    theirs.write_text(
-        "".join(
-            f"[{datetime.fromisoformat(t).replace(tzinfo=UTC).astimezone(ZoneInfo(CHICAGO)):%-m/%-d/%y, %-I:%M:%S %p}]"
-            f" {'Sammy C' if w == 'Sam Client' else w}: {x}\n"
-            for t, w, x in SHARED
-        ),
-        encoding="utf-8",
-    )
     client = ("--custodian", "Sam Client", "--conversation", "Sam", "--tz", CHICAGO)
     assert "your archive holds 'Sam' as your chat with 'Sam' alone" in refused(cli, archive, theirs, *client)
     assert refused(cli, archive, theirs, *client, "--client-as", "Sam Client") == (

@@ -124,11 +124,11 @@ def import_(
         raise InvalidInput(
             f"--conversation names one chat: give it with one export, not {len(sources)} ({', '.join(p.name for p in sources[:3])}…)"
         )
-    options = dict(format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation)
     if client_as is not None and not custodian:
         raise InvalidInput(
             "--client-as names the sender who is the client whose phone the export came from: give --custodian CLIENT too"
         )
+    options = dict(format=format, tz=tz, region=region, me=me, date_order=date_order, conversation=conversation)
     options |= dict(attachments_root=attachments_root, custodian=custodian, client_as=client_as)
     options |= dict(corrects_tz=corrects_tz, corrects_reading=corrects_reading)
     warm_up(sources, format)

@@ -326,11 +326,7 @@ def _reading_options(
         else {},
         **(_chat_date_orders(archive, module.FORMAT, date_order) if wall_clock else {}),
         chat_owners=_chat_owners(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE else {},
-        **(
-            dict(chat_others=_chat_others(archive, module.FORMAT), chat_people=_chat_people(archive, module.FORMAT))
-            if module.CHAT_NAMED_BY_FILE and phone is None and custodian
-            else {}
-        ),
+        **(_chat_people(archive, module.FORMAT) if module.CHAT_NAMED_BY_FILE and phone is None and custodian else {}),
         **(_numbers_read_before(archive, module.FORMAT) if module.JOINS_NUMBERS else {}),
     )
 
@@ -544,32 +540,22 @@ def _chat_owners(archive: Archive, platform: str) -> dict[str, tuple[str, int]]:
     }
 
 
-def _chat_others(archive: Archive, platform: str) -> dict[str, tuple[str, str | None]]:
-    """Every conversation of `platform` the owner is in with one other person, by its key: that person's handle and
-    display name (`ImportOptions.chat_others`)."""
-    return {
-        key: (handle, name)
-        for key, handle, name in archive.conn.execute(
-            "SELECT c.source_key, min(p.handle), min(p.display_name) FROM conversations c JOIN participants p"
-            " ON p.conversation_id = c.id AND NOT p.is_owner WHERE c.platform = ? AND EXISTS (SELECT 1 FROM participants"
-            " o WHERE o.conversation_id = c.id AND o.is_owner) GROUP BY c.id HAVING count(*) = 1",
-            (platform,),
-        )
-    }
-
-
-def _chat_people(archive: Archive, platform: str) -> dict[str, list[tuple[str, str | None]]]:
-    """Every group of `platform` the owner is in, by its key: each person besides the owner, (handle, display name)
-    (`ImportOptions.chat_people`)."""
-    out: dict[str, list[tuple[str, str | None]]] = {}
-    for key, handle, name in archive.conn.execute(
-        "SELECT c.source_key, p.handle, p.display_name FROM conversations c JOIN participants p ON p.conversation_id"
-        " = c.id AND NOT p.is_owner WHERE c.platform = ? AND c.is_group AND EXISTS (SELECT 1 FROM participants o"
-        " WHERE o.conversation_id = c.id AND o.is_owner) ORDER BY p.id",
+def _chat_people(archive: Archive, platform: str) -> dict:
+    """The people besides the owner of every conversation of `platform` the owner is in, as (handle, display name),
+    by its key, one query for both: those with one such person (`ImportOptions.chat_others`: that person), and the
+    groups (`ImportOptions.chat_people`: each of them)."""
+    people: dict[str, tuple[bool, list[tuple[str, str | None]]]] = {}
+    for key, group, handle, name in archive.conn.execute(
+        "SELECT c.source_key, c.is_group, p.handle, p.display_name FROM conversations c JOIN participants p"
+        " ON p.conversation_id = c.id AND NOT p.is_owner WHERE c.platform = ? AND EXISTS (SELECT 1 FROM participants"
+        " o WHERE o.conversation_id = c.id AND o.is_owner) ORDER BY c.id, p.id",
         (platform,),
     ):
-        out.setdefault(key, []).append((handle, name))
-    return out
+        people.setdefault(key, (bool(group), []))[1].append((handle, name))
+    return {
+        "chat_others": {key: them[0] for key, (_, them) in people.items() if len(them) == 1},
+        "chat_people": {key: them for key, (group, them) in people.items() if group},
+    }
 
 
 def _numbers_read_before(archive: Archive, platform: str) -> dict:

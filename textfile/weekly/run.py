@@ -55,9 +55,8 @@ class SameBytes(Result):
 
 @dataclass(slots=True, eq=False)
 class FailedFile(Result):
-    path: (
-        str  # absolute: `status` and cron say it, with the command that takes it, from wherever they run (round 21 #11)
-    )
+    # absolute: `status` and cron say it, with the command that takes it, from wherever they run (round 21 #11)
+    path: str
     reason: str
 
 
@@ -328,10 +327,11 @@ def _take(archive: Archive, path: Path, report: RunReport, on_file, import_optio
     """One export of the inbox: skipped when known, left for the next run when `written_lately`, else
     imported (or recorded as bytes an earlier import took) with its `inbox_files` row."""
     key = str(path.resolve())
+    where = str(path.absolute())  # (as a failed file is named: `FailedFile`)
     try:
         size, mtime_ns = _stat(path)
     except OSError as exc:
-        report.failed.append(FailedFile(str(path.absolute()), f"cannot read: {exc.strerror or exc}"))
+        report.failed.append(FailedFile(where, f"cannot read: {exc.strerror or exc}"))
         return
     row = archive.conn.execute("SELECT size, mtime_ns FROM inbox_files WHERE path = ?", (key,)).fetchone()
     if row is not None and (row["size"], row["mtime_ns"]) == (size, mtime_ns):
@@ -354,9 +354,9 @@ def _take(archive: Archive, path: Path, report: RunReport, on_file, import_optio
                 (key, size, mtime_ns, sha256, import_id, times.now_iso()),
             )
     except ImportFailed as exc:
-        report.failed.append(FailedFile(str(path.absolute()), exc.reason))
+        report.failed.append(FailedFile(where, exc.reason))
     except OSError as exc:
-        report.failed.append(FailedFile(str(path.absolute()), f"cannot read: {exc.strerror or exc}"))
+        report.failed.append(FailedFile(where, f"cannot read: {exc.strerror or exc}"))
 
 
 def _import_once(archive: Archive, path: Path, digest: tuple[int, str], report: RunReport, import_options: dict) -> int:
