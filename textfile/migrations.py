@@ -1207,3 +1207,32 @@ def m035_attachments_not_archived(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS message_attachments_missing ON message_attachments (message_id)"
         " WHERE blob_sha256 IS NULL;",
     )
+
+
+@migrations()
+def m036_aliases_of_another_clock(db: Database) -> None:
+    """A message one phone wrote in two of its exports at other clocks (WhatsApp: the phone's wall clock, in
+    whatever zone it was in when each export was made; or at another precision, a chat moved from Android to an
+    iPhone) is one message: the later export's id of it is an alias of it, rule 'clock' (ingest's
+    `Clocks`). The table is rebuilt for its CHECK to allow that rule (no other table points at it): the same
+    columns, rows and index, so the records' digest is unchanged."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'message_aliases'").fetchone()
+    was = "CHECK (rule IN ('edited', 'deleted', 'earlier'))"
+    if was not in sql:
+        raise sqlite3.OperationalError(f"m036: message_aliases is not as textfile made it: {sql!r}")
+    rebuilt = sql.replace("CREATE TABLE message_aliases (", "CREATE TABLE message_aliases_m036 (", 1).replace(
+        was, "CHECK (rule IN ('edited', 'deleted', 'earlier', 'clock'))"
+    )
+    indexes = [
+        r[0]
+        for r in db.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'message_aliases' AND type IN ('index', 'trigger')"
+            " AND sql IS NOT NULL"
+        )
+    ]
+    db.execute(rebuilt)
+    db.execute("INSERT INTO message_aliases_m036 SELECT * FROM message_aliases")
+    db.execute("DROP TABLE message_aliases")
+    db.execute("ALTER TABLE message_aliases_m036 RENAME TO message_aliases")
+    for statement in indexes:
+        db.execute(statement)

@@ -255,6 +255,10 @@ def the_owners_phone(custodian: str) -> str:
     return f"({custodian} IS NULL OR lower({custodian}) = lower((SELECT owner_name FROM settings)))"
 
 
+# `message_aliases.rule` of an identity one phone's export wrote a message under at another clock than an earlier
+# export of it (another zone or precision: ingest's `clock_twins`, m036); the transcript names each such pair.
+CLOCK_RULE = "clock"
+
 DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
 OTHER_ORDER = {"dmy": "mdy", "mdy": "dmy"}  # the order an ambiguous date has read the other way round
 

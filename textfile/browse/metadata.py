@@ -377,7 +377,8 @@ TABLES: dict[str, Table] = {
     ),
     "message_aliases": Table(
         "Other identities of messages",
-        "The other ids a message was read under (a WhatsApp message edited or deleted between exports), so that"
+        "The other ids a message was read under (a WhatsApp message edited or deleted between exports, or exported"
+        " again by its phone at another clock), so that"
         " importing that export again finds the message.",
         {
             "alias_id": Column("Other id", "The other id."),
@@ -386,7 +387,8 @@ TABLES: dict[str, Table] = {
             "rule": Column(
                 "Why",
                 "edited: its id as a later export showed it edited; deleted: as a later export showed it deleted;"
-                " earlier: the id of an earlier form of it, imported after the later one.",
+                " earlier: the id of an earlier form of it, imported after the later one; clock: its id in an export"
+                " of the same phone that wrote its time at another clock (another zone or precision).",
             ),
         },
         hidden=True,

@@ -8,6 +8,7 @@
 - corrections.py: a known message this import reads at another time (refused, or corrected)
 - folds.py: an edit or a deletion between two exports, one message and not two
 - copies.py: one message found on two phones
+- clocks.py: one phone's message in two of its exports, written at other clocks
 - owner.py: the owner's number a reading does not say
 - regions.py: a number written without a country code that the archive read in another region (refused)
 - attachments.py, reactions.py: bytes, files and reactions
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from textfile.ingest.writer.attachments import Attachments
 from textfile.ingest.writer.batch import Batches
+from textfile.ingest.writer.clocks import Clocks
 from textfile.ingest.writer.conversations import Conversations
 from textfile.ingest.writer.copies import Copies
 from textfile.ingest.writer.corrections import Corrections
@@ -46,6 +48,7 @@ class _Writer(
     Corrections,
     Folds,
     Copies,
+    Clocks,
     OwnerNumbers,
     Regions,
     Attachments,
@@ -71,6 +74,7 @@ class _Writer(
         self.init_corrections()
         self.init_folds()
         self.init_copies()
+        self.init_clocks()
         self.init_owner_numbers()
         self.init_reactions()
         self.init_notices()
@@ -101,6 +105,8 @@ class _Writer(
             self.say_shifted()
         if self.source.custodian_client is not None and self.source.wall_clock and self.source.custodian:
             self.owner_unmatched()
+        if self.clock_found:
+            self.say_clocks()
         if self.copies_found:
             self.say_copies()
         if self.per_phone:

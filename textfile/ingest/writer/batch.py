@@ -34,7 +34,18 @@ from textfile.ingest.writer.attachments import INSERT_ATTACHMENT
 from textfile.ingest.writer.copies import COPY_RULE
 from textfile.ingest.writer.notices import _count
 from textfile.ingest.writer.versions import INSERT_VERSION, _edit_history
-from textfile.model import ChatFile, ChatFilesNamed, DateOrder, Message, Notice, NumbersWritten, Reaction, Skipped, Zone
+from textfile.model import (
+    CLOCK_RULE,
+    ChatFile,
+    ChatFilesNamed,
+    DateOrder,
+    Message,
+    Notice,
+    NumbersWritten,
+    Reaction,
+    Skipped,
+    Zone,
+)
 from textfile.sqlparams import chunks, marks
 
 if TYPE_CHECKING:
@@ -120,6 +131,7 @@ class Batch:
     sources: list[tuple] = field(default_factory=list)  # later sightings: this source holds a message again
     copies: list[tuple] = field(default_factory=list)  # another phone's copies: matched (`copy_of`), or its time there
     receipts: list[tuple] = field(default_factory=list)  # receipts filled in (`fill_receipts`)
+    aliases: list[tuple] = field(default_factory=list)  # this phone's message read at another clock (`clock_twins`)
     already: int = 0  # already present
 
 
@@ -207,8 +219,10 @@ class Batches:
         they all did, none of them is known: the batch is what `sort_out` finds for it, without its query.
         When some did not, `sort_out` is given those alone, looked up, and says what each pending message
         is, in order, as it would have: the rows it adds are the ones that went in."""
-        if self.copies or (
-            self.has_aliases and self.aliased(p.id for p in pending if p.conversation_id not in self.created)
+        if (
+            self.copies
+            or (self.has_aliases and self.aliased(p.id for p in pending if p.conversation_id not in self.created))
+            or (self.source.wall_clock and any(self.at_other_clocks(p) for p in pending))
         ):
             return None
         if len({p.id for p in pending}) < len(pending):
@@ -219,6 +233,10 @@ class Batches:
         for p in pending:
             self.add(p, batch)
         if c.executemany(INSERT_NEW_MESSAGE, batch.messages).rowcount == len(batch.messages):
+            if self.source.wall_clock:  # (as `sort_out` would: none is known)
+                self.none_known_here(pending, {}, {})
+                if self.unmatched:
+                    self.shifted_twins()
             return batch, last_rowid
         went_in = [mid for (mid,) in c.execute("SELECT id FROM messages WHERE rowid > ? ORDER BY rowid", (last_rowid,))]
         new = set(went_in)
@@ -236,6 +254,10 @@ class Batches:
         asked already (`inserted_first`)."""
         if existing is None:
             existing = self.existing(pending)
+        # a record of this phone's message as an earlier export of it wrote it at another clock (`clock_twins`)
+        clocked = self.clock_twins(pending, existing) if self.source.wall_clock else {}
+        if self.source.wall_clock:
+            self.none_known_here(pending, existing, clocked)
         # id -> the content hash this source gave it first: what this batch writes (new or updated) or
         # found already present; for an id an earlier batch of this source gave, what the archive holds
         # now. A later record of the same id with other content is the source contradicting itself
@@ -248,6 +270,11 @@ class Batches:
         batch = Batch()
         for p in pending:
             known = existing.get(p.id)
+            if known is None and p.id in clocked:
+                known = clocked[p.id]
+                batch.aliases.append((p.id, known.id, import_id, known.rule))
+            if known is not None and known.rule == CLOCK_RULE:  # (its time as first archived: `clock_twins`)
+                p = self.as_archived(p, known)
             copy = None
             if (
                 known is None
@@ -387,6 +414,11 @@ class Batches:
                 "INSERT INTO phone_copies (alias_id, message_id, import_id, source_ref, sent_at) VALUES (?, ?, ?, ?, ?)",
                 batch.copies,
             )
+        if batch.aliases:
+            c.executemany(
+                "INSERT INTO message_aliases (alias_id, message_id, import_id, rule) VALUES (?, ?, ?, ?)", batch.aliases
+            )
+            self.has_aliases = True
         if batch.receipts:
             c.executemany(
                 "UPDATE messages SET delivered_at = coalesce(delivered_at, ?), read_at = coalesce(read_at, ?),"

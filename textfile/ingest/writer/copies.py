@@ -181,38 +181,60 @@ class Copies:
             self.copies_found[phones] = self.copies_found.get(phones, 0) + 1
             return row["id"]
         if self.source.wall_clock:
-            self.unmatched.append((p, at, mine))  # (`shifted_twins`, once the batch is sorted out)
+            self.unmatched.append((p, at, mine, False))  # (`shifted_twins`, once the batch is sorted out)
         return None
 
     def shifted_twins(self) -> None:
         """`shifted_twin` for each record of the batch that matched no copy (`unmatched`), the other phones' messages
         it may be a copy of read in one query for each stretch of time their reach covers (a query per record, over
         52 hours each, more than doubled the import of a client's export that matched nothing)."""
-        unmatched, self.unmatched = self.unmatched, []
+        unmatched = list({item[0].id: item for item in sorted(self.unmatched, key=lambda item: item[3])}.values())
+        self.unmatched = []  # (a record `none_known_here` gave as well is taken as it gave it: this phone's own too)
         reach = SHIFT_MOST + COPY_WITHIN + MINUTE
         by_conversation: dict[int, list] = {}
         for item in unmatched:
             by_conversation.setdefault(item[0].conversation_id, []).append(item)
         for conversation_id, items in by_conversation.items():
             items.sort(key=lambda item: item[1])
-            # (sender, kind, text unmarked) -> its copies' (time, precision, phone)
+            # (sender, kind, text unmarked) -> its copies' (time, precision, phone; None: this phone's own, an
+            # earlier import's, given by `none_known_here`)
             found: dict[tuple, list[tuple]] = {}
-            for start, end in _stretches([at for _, at, _ in items], reach):
-                for sender_id, kind, body, sent_at, precision, phone in self.conn.execute(
+            for start, end in _stretches([item[1] for item in items], reach):
+                for sender_id, kind, body, sent_at, precision, phone, mine in self.conn.execute(
                     "SELECT m.sender_id, m.kind, m.body, m.sent_at, m.time_precision, coalesce((SELECT cl.name FROM"
                     " import_custodians c JOIN clients cl ON cl.id = c.client_id WHERE c.import_id = m.import_id),"
-                    " (SELECT owner_name FROM settings)) FROM messages m WHERE m.conversation_id = ? AND m.sent_at"
-                    " BETWEEN ? AND ? AND m.body IS NOT NULL AND NOT EXISTS (SELECT 1 FROM message_sources s"
-                    " LEFT JOIN import_custodians c ON c.import_id = s.import_id WHERE s.message_id = m.id"
-                    " AND c.client_id IS ?)",
-                    (conversation_id, times.to_iso(start), times.to_iso(end), self.source.custodian_client),
+                    " (SELECT owner_name FROM settings)), (SELECT c.client_id FROM import_custodians c"
+                    " WHERE c.import_id = m.import_id) IS ?1 AND m.import_id <> ?5 FROM messages m"
+                    " WHERE m.conversation_id = ?2 AND m.sent_at BETWEEN ?3 AND ?4 AND m.body IS NOT NULL"
+                    " AND (NOT EXISTS (SELECT 1 FROM message_sources s LEFT JOIN import_custodians c"
+                    " ON c.import_id = s.import_id WHERE s.message_id = m.id AND c.client_id IS ?1)"
+                    " OR ((SELECT c.client_id FROM import_custodians c WHERE c.import_id = m.import_id) IS ?1"
+                    " AND m.import_id <> ?5))",
+                    (
+                        self.source.custodian_client,
+                        conversation_id,
+                        times.to_iso(start),
+                        times.to_iso(end),
+                        self.result.import_id,
+                    ),
                 ):
                     found.setdefault((sender_id, kind, _unmarked(body)), []).append(
-                        (times.from_iso(sent_at), precision, phone)
+                        (times.from_iso(sent_at), precision, None if mine else phone)
                     )
-            for p, at, spans in items:
+            for p, at, spans, own in items:
+                if p.id in self.copy_ids:
+                    continue  # (matched to a copy where it is after all: an earlier record's twin)
                 copies = found.get((p.sender_id, p.record.kind, _unmarked(p.record.body)), ())
-                self.shifted_twin(p, at, spans, [c for c in copies if abs(c[0] - at) <= reach])
+                self.shifted_twin(
+                    p,
+                    at,
+                    spans,
+                    [
+                        (there, precision, phone)
+                        for there, precision, phone in copies
+                        if abs(there - at) <= reach and (phone is not None or own)
+                    ],
+                )
 
     def shifted_twin(self, p: _Pending, at, spans: timedelta, copies: list[tuple]) -> None:
         """A record of a format whose times are wall-clock times (WhatsApp) that matched no copy: whether another
@@ -261,11 +283,14 @@ class Copies:
         texts = set().union(*(s.texts for s in self.shifted.values()))
         if not texts and n < 2:
             return  # (one short text: "ok" an hour later is no sign of a zone read wrong; two are said: round 21 #5)
-        matched = sum(self.copies_found.values())
+        matched = sum(self.copies_found.values()) + sum(self.clock_found.values())
         within = int(COPY_WITHIN.total_seconds() // 60)
         others = len(self.shifted) - 1
+        archived = (
+            f"the copies archived from {phone}'s phone" if phone else "the messages this phone's earlier export gave"
+        )
         found = (
-            f"{_count(n, 'message')} of {self.source.file_name} match the copies archived from {phone}'s phone by"
+            f"{_count(n, 'message')} of {self.source.file_name} match {archived} by"
             f" sender and text as a phone whose clock read UTC{_utc(clock)} writes them ({seen.how_far()} than read"
             " here"
             + (f"; {others} other clock{'s' if others > 1 else ''} too" if others else "")

@@ -21,10 +21,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from textfile import audit, times
+from textfile.model import CLOCK_RULE
 from textfile.transcript.content.consent import consent_disclosed
 from textfile.transcript.content.coverage import disclosed as missing_from_phone
 from textfile.transcript.content.marked import _marked_messages, _numbers_said, _undecodable_said, invisible
-from textfile.transcript.content.pairings import _pairings, _pairings_said
+from textfile.transcript.content.pairings import _clock_pairings_said, _pairings, _pairings_said
 from textfile.transcript.content.people import _found_on, conversation_info, own_title
 from textfile.transcript.content.scope import Plan, Scope, fmt_bound
 from textfile.transcript.content.sources import COVER_ONLY, _corrections, _moves, _sources
@@ -107,7 +108,10 @@ def cover(
         "imessage": "imessage" in platforms,
         "minute_conversations": sorted(cid for cid in p.conversations if precision_of.get(cid) == "minute"),
         **_first_and_last(spans, tz, precision_of),
-        "pairings": _pairings_said(disclosures["pairings"], of_import),
+        "pairings": _pairings_said([x for x in disclosures["pairings"] if x["rule"] != CLOCK_RULE], of_import),
+        "clock_pairings": _clock_pairings_said(
+            [x for x in disclosures["pairings"] if x["rule"] == CLOCK_RULE], of_import
+        ),
         "undecodable": _undecodable_said(disclosures),
         "invisible": shown_invisible["legend"],
         "invisible_in": _numbers_said([m["seq"] for m in shown_invisible["messages"]]),

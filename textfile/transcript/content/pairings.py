@@ -99,3 +99,26 @@ def _where(source: dict, n: int, line: str | None = None) -> str:
     name = source["file_names"][0]
     same_name = f"sha256 {source['sha256'][:12]}; " if source["name"] != name else ""
     return f"{name} ({same_name}import {n}{f', {line}' if line else ''})"
+
+
+def _clock_pairings_said(pairings: list[dict], of_import: dict[int, dict]) -> list[str]:
+    """The cover's lines for the pairs of one phone's message written at other clocks in two of its exports
+    (`_pairings`, rule CLOCK_RULE: ingest's `clock_twins`): one per message, or one for many between two imports."""
+    groups: dict[tuple, list[dict]] = {}
+    for x in pairings:
+        groups.setdefault((x["import"], x["paired_import"]), []).append(x)
+    out = []
+    for (n, paired), found in sorted(groups.items(), key=lambda g: g[1][0]["seq"]):
+        if len(found) <= PAIRED_EACH:
+            out += [
+                f"#{x['seq']}: the text in {_where(of_import[n], n, x['line'])} was taken for the same message in"
+                f" {_where(of_import[paired], paired, x['paired_line'])}"
+                for x in found
+            ]
+        else:
+            out.append(
+                f"{message_numbers([x['seq'] for x in found])} ({len(found)} messages): the texts in {_where(of_import[n], n)}"
+                f" were taken for the same messages in {_where(of_import[paired], paired)} (each pair's lines are in the"
+                " manifest)"
+            )
+    return out

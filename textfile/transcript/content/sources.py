@@ -17,7 +17,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from textfile import sightings, times
-from textfile.model import DATE_ORDERS, the_owners_phone
+from textfile.model import CLOCK_RULE, DATE_ORDERS, the_owners_phone
 
 COVER_ASSUMPTIONS = 5  # per source, and per import where its imports differ; the manifest holds every one
 COVER_ONLY = ("imported", "assumptions_shown", "assumptions_more", "name", "names", "shown_by_import")
@@ -31,6 +31,9 @@ class Held(NamedTuple):
     # import -> its messages another phone's import archived first (a client's copy of the owner's chat): shown at
     # the time that phone recorded, never "superseded" by a correction (second reader, round 18 #7)
     elsewhere: dict[int, int]
+    # import -> its messages this phone's earlier export gave, read at another clock (ingest's `clock_twins`): shown
+    # at that reading, the same messages, never "superseded" either (second reader, round 21 #1)
+    other_clock: dict[int, int]
 
 
 class Reading(NamedTuple):
@@ -82,6 +85,7 @@ def _sources(
                     held.by_zone.get(i["id"], {}),
                     archive_zone,
                     held.elsewhere.get(i["id"], 0),
+                    held.other_clock.get(i["id"], 0),
                 )
             ]
             if i["format"] == "whatsapp"
@@ -97,16 +101,19 @@ def _sources(
 
 def _held(conn, cond: str, params: list, until: int | None = None) -> Held:
     """The imports (up to `until`) that hold the transcript's messages, and how many each holds."""
-    held = Held({}, {}, {})
+    held = Held({}, {}, {}, {})
     # Counted where each part of the sightings is (textfile/sightings.py): a message once for its own import,
     # then once for each other import that holds it (a later sighting in its own import is counted already),
-    # apart where that import is another phone's than the one that archived the message first, read in another zone.
+    # apart where that import is another phone's than the one that archived the message first, read in another zone
+    # (1), or where it read at another clock a message its phone gave in an earlier export (2: a 'clock' alias).
     for import_id, cid, zone, elsewhere, n in conn.execute(
         "SELECT import_id, conversation_id, source_zone, elsewhere, sum(n) FROM ("
         "SELECT m.import_id, m.conversation_id, m.source_zone, 0 AS elsewhere, count(*) AS n FROM messages m"
         f" WHERE ({cond}) AND m.source_ref IS NOT NULL{sightings.up_to('m.import_id', until)} GROUP BY 1, 2, 3"
-        f" UNION ALL SELECT s.import_id, m.conversation_id, m.source_zone, m.source_zone IS NOT i.zone AND"
-        f" {_PHONE.format('i')} IS NOT {_PHONE.format('j')}, count(DISTINCT s.message_id)"
+        f" UNION ALL SELECT s.import_id, m.conversation_id, m.source_zone, CASE WHEN m.source_zone IS NOT i.zone AND"
+        f" {_PHONE.format('i')} IS NOT {_PHONE.format('j')} THEN 1 WHEN EXISTS (SELECT 1 FROM message_aliases a"
+        f" WHERE a.message_id = m.id AND a.rule = '{CLOCK_RULE}' AND a.import_id <= s.import_id) THEN 2 ELSE 0 END,"
+        " count(DISTINCT s.message_id)"
         " FROM message_sightings s JOIN messages m ON m.id = s.message_id JOIN imports i ON i.id = s.import_id"
         f" JOIN imports j ON j.id = m.import_id WHERE ({cond})"
         f" AND NOT (m.import_id = s.import_id AND m.source_ref IS NOT NULL){sightings.up_to('s.import_id', until)}"
@@ -117,7 +124,8 @@ def _held(conn, cond: str, params: list, until: int | None = None) -> Held:
         per = held.by_conversation.setdefault(import_id, {})
         per[cid] = per.get(cid, 0) + n
         if elsewhere:
-            held.elsewhere[import_id] = held.elsewhere.get(import_id, 0) + n
+            apart = held.elsewhere if elsewhere == 1 else held.other_clock
+            apart[import_id] = apart.get(import_id, 0) + n
             continue
         zones = held.by_zone.setdefault(import_id, {})
         zones[zone] = zones.get(zone, 0) + n
@@ -249,12 +257,15 @@ def _cover_assumptions(texts: list[str], prefix: str) -> dict:
     return {"assumptions_shown": shown, "assumptions_more": len(texts) - len(shown)}
 
 
-def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone: str, elsewhere: int = 0) -> str:
+def _reading(
+    zone: str, corrected: bool, shown_in: dict[str, int], archive_zone: str, elsewhere: int = 0, other_clock: int = 0
+) -> str:
     """The zone an import read a clock without one in, whether that reading corrected an earlier one
     (it moved messages: `_moves`, never merely because --corrects-tz was given), and whether its
     messages are still shown at that reading: another import that corrected the zone moved them to its own.
     `elsewhere`: how many of them another phone's import, read in another zone, archived first (shown at the time
-    that phone recorded: their "found on" says this phone's time)."""
+    that phone recorded: their "found on" says this phone's time). `other_clock`: how many of them this phone's earlier
+    export gave, read at another clock (shown at that reading: the pairs are listed below)."""
     text = f"times read as wall-clock times in {zone}" + (" (the archive's zone)" if zone == archive_zone else "")
     if corrected:
         text += ", correcting an earlier reading (below)"
@@ -264,6 +275,11 @@ def _reading(zone: str, corrected: bool, shown_in: dict[str, int], archive_zone:
         text += (
             f"; {elsewhere} of its {total + elsewhere} messages were archived first from another phone and are shown"
             " at the time that phone recorded (found on both)"
+        )
+    if other_clock:
+        text += (
+            f"; {other_clock} of its {total + elsewhere + other_clock} messages were archived first from this phone's"
+            " earlier export, read at another clock, and are shown at that reading (the same messages: below)"
         )
     if total and moved == total:
         text += ", since superseded: none of its messages is shown at that reading (another import corrected the zone, below)"

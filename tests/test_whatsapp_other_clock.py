@@ -1,0 +1,230 @@
+"""One phone's chat exported twice, its times written at other clocks, is one set of messages (second reader, round
+21 #1 and #2). WhatsApp writes each time as the phone's clock shows it when the chat is exported: exported in London
+and again at home in New York, or moved from an Android phone (minutes) to an iPhone (seconds), every message has
+another time as written, so another identity, and each was archived twice with nothing said. A record of a new
+identity is now matched to the message its phone gave in the earlier export at the same instant, with the same
+sender and text: one message, its new identity an alias of it (rule 'clock', m036), said as an assumption and named
+on the transcript. Read in the wrong zone (no --tz: the zone the chat was last read in), the export is refused where
+three texts or more say which clock its phone had."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+
+from conftest import FIXTURES, snapshot
+from earlier_release import INIT, run, textfile_of
+
+LONDON = (  # the owner's Android phone in London: minutes
+    "3/1/24, 14:02 - Sam Client: Hi Alex, the landlord says the deposit is not coming back\n"
+    "3/1/24, 14:04 - Alex Owner: Do you have the lease?\n"
+    "3/1/24, 14:31 - Sam Client: ok\n"
+    "3/1/24, 14:31 - Sam Client: ok\n"
+    "3/1/24, 14:40 - Sam Client: I found it, sending it tonight\n"
+)
+HOME = (  # the same phone at home in New York, five hours behind; a text more
+    "3/1/24, 09:02 - Sam Client: Hi Alex, the landlord says the deposit is not coming back\n"
+    "3/1/24, 09:04 - Alex Owner: Do you have the lease?\n"
+    "3/1/24, 09:31 - Sam Client: ok\n"
+    "3/1/24, 09:31 - Sam Client: ok\n"
+    "3/1/24, 09:40 - Sam Client: I found it, sending it tonight\n"
+    "3/2/24, 10:00 - Alex Owner: Got it, thank you\n"
+)
+IPHONE = (  # the chat moved to an iPhone at home: seconds
+    "[3/1/24, 9:02:17 AM] Sam Client: Hi Alex, the landlord says the deposit is not coming back\n"
+    "[3/1/24, 9:04:40 AM] Alex Owner: Do you have the lease?\n"
+    "[3/1/24, 9:31:05 AM] Sam Client: ok\n"
+    "[3/1/24, 9:31:50 AM] Sam Client: ok\n"
+    "[3/1/24, 9:40:00 AM] Sam Client: I found it, sending it tonight\n"
+    "[3/2/24, 10:00:00 AM] Alex Owner: Got it, thank you\n"
+)
+NAME = "WhatsApp Chat with Sam Client.txt"
+ONE_MESSAGE = (
+    "5 messages of WhatsApp Chat with Sam Client.txt are the same as messages this phone's earlier export gave, read"
+    " there at another clock ({}): the same sender and text at the same instant, the time written in another zone"
+    " or at another precision; each is one message, kept as first archived"
+)
+
+
+def export(folder, text: str, name: str = NAME):
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def imported(cli, *args) -> dict:
+    r = cli("import", *args, "--json")
+    assert r.exit_code == 0, r.output
+    [result] = json.loads(r.stdout)
+    return result
+
+
+def messages(archive) -> list[tuple]:
+    """Each message: its time, precision, zone, text, and the imports that hold it (with the line)."""
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.sent_at, m.time_precision, m.source_zone, m.body, (SELECT group_concat(s.import_id || ':' ||"
+            " s.source_ref, ' ') FROM (SELECT import_id, source_ref FROM message_sources WHERE message_id = m.id"
+            " ORDER BY 1) s) FROM messages m ORDER BY m.sent_at, m.rowid"
+        )
+    ]
+
+
+def test_the_same_phone_exported_in_another_zone_is_one_set_of_messages(cli, archive, tmp_path):
+    imported(cli, export(tmp_path / "london", LONDON), "--tz", "Europe/London")
+    home = export(tmp_path / "home", HOME)
+
+    r = imported(cli, home, "--tz", "America/New_York")
+
+    assert (r["added"], r["already_present"]) == (1, 5)
+    assert ONE_MESSAGE.format("Europe/London, to the minute") in r["assumptions"]
+    london = ("minute", "Europe/London")
+    assert messages(archive) == [
+        (
+            "2024-03-01T14:02:00.000Z",
+            *london,
+            "Hi Alex, the landlord says the deposit is not coming back",
+            "1:line 1 2:line 1",
+        ),
+        ("2024-03-01T14:04:00.000Z", *london, "Do you have the lease?", "1:line 2 2:line 2"),
+        ("2024-03-01T14:31:00.000Z", *london, "ok", "1:line 3 2:line 3"),
+        ("2024-03-01T14:31:00.000Z", *london, "ok", "1:line 4 2:line 4"),
+        ("2024-03-01T14:40:00.000Z", *london, "I found it, sending it tonight", "1:line 5 2:line 5"),
+        ("2024-03-02T15:00:00.000Z", "minute", "America/New_York", "Got it, thank you", "2:line 6"),
+    ]
+    aliases = archive.conn.execute(
+        "SELECT a.import_id, a.rule, m.body FROM message_aliases a JOIN messages m ON m.id = a.message_id ORDER BY m.rowid"
+    ).fetchall()
+    assert [tuple(a) for a in aliases] == [
+        (2, "clock", "Hi Alex, the landlord says the deposit is not coming back"),
+        (2, "clock", "Do you have the lease?"),
+        (2, "clock", "ok"),
+        (2, "clock", "ok"),
+        (2, "clock", "I found it, sending it tonight"),
+    ]
+
+    # the same export again, with --tz or without (New York now: the zone the chat was last read in) adds nothing
+    # and says nothing of clocks: its identities are known
+    before = snapshot(archive)
+    for args in (("--tz", "America/New_York"), ()):
+        again = imported(cli, home, *args)
+        assert (again["added"], again["already_present"], again["updated"]) == (0, 6, 0)
+        assert not [said for said in again["assumptions"] if "clock" in said]
+    assert snapshot(archive)["messages"] == before["messages"]
+    assert snapshot(archive)["message_aliases"] == before["message_aliases"]
+    assert cli("verify").exit_code == 0
+
+    # the transcript says which messages were paired, and that import 2's are shown at import 1's reading
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
+    assert cli("file", "1", "--matter", "M-1").exit_code == 0
+    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
+    text = " ".join(
+        subprocess.run(["pdftotext", tmp_path / "t.pdf", "-"], capture_output=True, text=True).stdout.split()
+    )
+    assert "superseded" not in text
+    assert (
+        "5 of its 6 messages were archived first from this phone's earlier export, read at another clock, and are shown"
+        " at that reading (the same messages: below)" in text
+    )
+    assert (
+        "#1.1–#1.5 (5 messages): the texts in WhatsApp Chat with Sam Client.txt (sha256" in text
+        and "were taken for the same messages in WhatsApp Chat with Sam Client.txt (sha256" in text
+    )
+    assert cli("verify", tmp_path / "t.pdf").exit_code == 0
+
+
+def test_read_in_the_zone_the_chat_was_last_read_in_it_is_refused(cli, archive, tmp_path):
+    """No --tz: the export is read in Europe/London, where its phone no longer was. Its texts match the earlier
+    export's five hours off: refused, naming the clock, rather than archived a second time."""
+    imported(cli, export(tmp_path / "london", LONDON), "--tz", "Europe/London")
+    home = export(tmp_path / "home", HOME)
+    before = snapshot(archive)
+
+    r = cli("import", home)
+
+    assert r.exit_code == 1, r.output
+    assert snapshot(archive) == before
+    assert r.stderr.startswith(
+        f"Error: {home}: 5 messages of {NAME} match the messages this phone's earlier export gave by sender and text as"
+        " a phone whose clock read UTC-05:00 writes them (each 5 h 00 min 00 s later than read here): its times were"
+        " read in Europe/London, assumed (no --tz), and may be wrong"
+    )
+    assert imported(cli, home, "--tz", "America/New_York")["added"] == 1
+
+
+def test_a_chat_moved_from_android_to_an_iphone(cli, archive, tmp_path):
+    imported(cli, export(tmp_path / "android", HOME))
+    iphone = export(tmp_path / "iphone", IPHONE + "[3/2/24, 10:05:00 AM] Alex Owner: New on the iPhone\n")
+    chat = ("--conversation", "Sam Client")
+
+    r = imported(cli, iphone, *chat)
+
+    assert (r["added"], r["already_present"]) == (1, 6)
+    assert ONE_MESSAGE.replace("5 messages", "6 messages").format("America/New_York, to the minute") in r["assumptions"]
+    assert [(at, precision, body) for at, precision, _, body, _ in messages(archive)] == [
+        ("2024-03-01T14:02:00.000Z", "minute", "Hi Alex, the landlord says the deposit is not coming back"),
+        ("2024-03-01T14:04:00.000Z", "minute", "Do you have the lease?"),
+        ("2024-03-01T14:31:00.000Z", "minute", "ok"),
+        ("2024-03-01T14:31:00.000Z", "minute", "ok"),
+        ("2024-03-01T14:40:00.000Z", "minute", "I found it, sending it tonight"),
+        ("2024-03-02T15:00:00.000Z", "minute", "Got it, thank you"),
+        ("2024-03-02T15:05:00.000Z", "second", "New on the iPhone"),
+    ]
+    # again: found by the identities it gave, at the times as first archived (no reading to correct)
+    again = imported(cli, iphone, *chat)
+    assert (again["added"], again["already_present"], again["updated"]) == (0, 7, 0)
+    assert cli("verify").exit_code == 0
+
+
+def test_the_next_weekly_export_of_one_phone_says_nothing_of_clocks(cli, archive, tmp_path):
+    """The usual week: the same phone, the same zone, the chat exported again with new texts (short ones repeated at
+    other hours among them). Nothing is matched at another clock, and nothing is said of one."""
+    week1 = HOME + "3/2/24, 11:00 - Sam Client: ok\n3/2/24, 13:00 - Sam Client: ok\n"
+    imported(cli, export(tmp_path / "week1", week1))
+    week2 = (
+        week1 + "3/2/24, 15:00 - Sam Client: ok\n3/2/24, 16:00 - Sam Client: ok\n3/2/24, 16:30 - Alex Owner: Thanks\n"
+    )
+
+    r = imported(cli, export(tmp_path / "week2", week2))
+
+    assert (r["added"], r["already_present"]) == (3, 8)
+    assert not [said for said in r["assumptions"] + r["warnings"] if "clock" in said]
+    assert archive.conn.execute("SELECT count(*) FROM message_aliases").fetchone()[0] == 0
+
+
+BEFORE_M036 = "72aed80e704e2c0ed265f990f4182b009bef2517"  # the last commit before m036
+
+
+def test_an_archive_made_before_m036_takes_the_same_phone_at_another_clock(tmp_path):
+    """An archive made by the release before m036, a WhatsApp edit folded between two exports in it (an alias of
+    rule 'edited'): migrated, it verifies, keeps its aliases, and takes the phone's export from another zone."""
+    code = textfile_of(BEFORE_M036, tmp_path / "previous", "the last commit before m036")
+    db = tmp_path / "archive.db"
+    london = export(tmp_path / "london", LONDON)
+    edited = export(
+        tmp_path / "edited", LONDON.replace("sending it tonight", "sending it now <This message was edited>")
+    )
+    for args in [INIT, ("import", london, "--tz", "Europe/London"), ("import", edited, "--tz", "Europe/London")]:
+        done = run(code, db, *args)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    with sqlite3.connect(db) as raw:
+        was = raw.execute("SELECT alias_id, message_id, import_id, rule FROM message_aliases").fetchall()
+    raw.close()
+    assert [row[3] for row in was] == ["edited"]
+
+    checked = run(FIXTURES.parent, db, "verify")  # (this code: the archive migrated first)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    home = export(tmp_path / "home", HOME.replace("sending it tonight", "sending it now <This message was edited>"))
+    done = run(FIXTURES.parent, db, "import", home, "--tz", "America/New_York")
+    assert done.returncode == 0, done.stdout + done.stderr
+    with sqlite3.connect(db) as raw:
+        now = raw.execute("SELECT alias_id, message_id, import_id, rule FROM message_aliases ORDER BY rowid").fetchall()
+        count = raw.execute("SELECT count(*) FROM messages").fetchone()[0]
+    raw.close()
+    assert now[:1] == was and [row[3] for row in now[1:]] == ["clock"] * 5
+    assert count == 6
+    assert run(FIXTURES.parent, db, "verify").returncode == 0
