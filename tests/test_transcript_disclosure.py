@@ -159,10 +159,15 @@ SAM_DST = (
 
 def test_whatsapp_zone_date_order_and_who_me_was_are_on_the_cover(made):
     cover = cover_text(made)
-    assert (
-        "• WhatsApp Chat with Sam Client.txt: times read as wall-clock times in America/New_York (the archive's zone);"
-        f" the messages written by 'Alex Owner' are the owner's: the archive's owner has that name; assumed on import: {SAM_DST}."
+    assert (  # (read twice: with --tz, as told, then without: the archive's zone, each said as it was; round 21 #9)
+        "• WhatsApp Chat with Sam Client.txt: the messages written by 'Alex Owner' are the owner's: the archive's owner has"
+        f" that name; assumed on import: {SAM_DST}. By import: ◦ import 3 ("
     ) in cover
+    assert re.search(
+        r"◦ import 3 \([^)]*\): times read as wall-clock times in America/New_York, as --tz said\. ◦ import 4 \([^)]*\):"
+        r" times read as wall-clock times in America/New_York \(the archive's zone\)\.",
+        cover,
+    )
     assert (
         "• WhatsApp Chat with Pat.txt: times read as wall-clock times in America/New_York (the archive's zone);"
         " --me 'Alex Owner' given: the messages written by 'Alex Owner' are the owner's (Alex Owner);"
@@ -334,7 +339,7 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
     conn.close()
     [sam] = [s for s in disclosures["sources"] if s["file_names"] == ["WhatsApp Chat with Sam Client.txt"]]
     assert [json.loads(i["options"]) for i in imports] == [
-        {},
+        {"tz": "America/New_York"},
         {"conversation": "Sam Client", "same_bytes_as": "WhatsApp Chat with Sam Client.txt"},
     ]
     assert sam == {
@@ -361,12 +366,20 @@ def test_the_manifest_carries_what_the_cover_discloses(made):
         "conversations": [ids["Sam Client"]],
         "phone": "Alex Owner, the archive's owner (no custodian was named when it was imported)",
         "assumptions": [f"WhatsApp Chat with Sam Client.txt: {SAM_DST}"],
-        "decisions": [
-            "times read as wall-clock times in America/New_York (the archive's zone)",
-            "the messages written by 'Alex Owner' are the owner's: the archive's owner has that name",
+        "decisions": ["the messages written by 'Alex Owner' are the owner's: the archive's owner has that name"],
+        "by_import": [  # (the first was told its zone, the second assumed it: round 21 #9)
+            {
+                "imports": [imports[0]["id"]],
+                "decisions": ["times read as wall-clock times in America/New_York, as --tz said"],
+                "assumptions": [],
+            },
+            {
+                "imports": [imports[1]["id"]],
+                "decisions": ["times read as wall-clock times in America/New_York (the archive's zone)"],
+                "assumptions": [],
+            },
         ],
-        "by_import": [],
-    }  # (both imports read it alike)
+    }
     assert [f for f in disclosures["filings"] if f["how"] == "manual"] == [
         {
             "conversation": f["conversation_id"],
@@ -582,10 +595,10 @@ def test_a_corrected_zone_is_disclosed_with_who_when_which_import_and_how_many_m
         f"• {week1}: the messages written by 'Alex Owner' are the owner's: the archive's owner has that name. By import:"
         f" ◦ import 1 ({one}): times read as wall-clock times in America/New_York (the archive's zone), since superseded: none of"
         " its messages is shown at that reading (another import corrected the zone, below)."
-        f" ◦ import 2 ({two}): times read as wall-clock times in Europe/London, correcting an earlier reading (below)."
+        f" ◦ import 2 ({two}): times read as wall-clock times in Europe/London, as --tz said, correcting an earlier reading (below)."
     ) in cover
     assert (
-        f"• {week2}: times read as wall-clock times in Europe/London; the messages written by 'Alex Owner' are the owner's:"
+        f"• {week2}: times read as wall-clock times in Europe/London, as --tz said; the messages written by 'Alex Owner' are the owner's:"
         " the archive's owner has that name."
     ) in cover
     assert (
@@ -971,11 +984,11 @@ def test_each_imports_reading_and_assumptions_stay_with_that_import_after_two_co
         "• WhatsApp Chat with Noa Levi.txt: the messages written by 'Alex Owner' are the owner's: the archive's owner has that name."
         f" By import: ◦ import 1 ({one}): times read as wall-clock times in America/New_York (the archive's zone), since superseded:"
         " none of its messages is shown at that reading (another import corrected the zone, below); assumed on import:"
-        f" {dst[0]}. ◦ import 2 ({two}): times read as wall-clock times in Europe/London, correcting an earlier reading (below),"
+        f" {dst[0]}. ◦ import 2 ({two}): times read as wall-clock times in Europe/London, as --tz said, correcting an earlier reading (below),"
         " since superseded: none of its messages is shown at that reading (another import corrected the zone, below)."
         f" ◦ import 3 ({three}): times read as wall-clock times in Europe/London, since superseded: none of its messages is shown"
         f" at that reading (another import corrected the zone, below); assumed on import: {zone[0]}."
-        f" ◦ import 4 ({four}): times read as wall-clock times in Europe/Paris, correcting an earlier reading (below)."
+        f" ◦ import 4 ({four}): times read as wall-clock times in Europe/Paris, as --tz said, correcting an earlier reading (below)."
     ) in cover
     assert (
         f"• The reading of WhatsApp Chat with Noa Levi.txt was corrected by paralegal3 on {two} (import 2): zone America/New_York →"
@@ -1101,12 +1114,13 @@ def test_a_zone_correction_is_told_and_a_later_dst_reread_of_the_same_message_is
         ]
     conn.close()
     assert [i[3] for i in imports] == [
-        {},
+        {"tz": "Europe/London"},
         {
             "conversation": "Bo Chen",
             "corrected": {"tz": {"from": {"Europe/London": 2}, "to": "America/New_York"}},
             "corrects_tz": True,
             "same_bytes_as": "WhatsApp Chat with Bo Chen.txt",
+            "tz": "America/New_York",
         },
         {},
     ]
@@ -1120,8 +1134,8 @@ def test_a_zone_correction_is_told_and_a_later_dst_reread_of_the_same_message_is
     ) in cover
     assert cover.count("was corrected by") == 1 and cover.count("correcting an earlier reading") == 1
     assert (
-        f" ◦ import 2 ({two}): times read as wall-clock times in America/New_York (the archive's zone), correcting an earlier reading (below)"
-        in cover
+        f" ◦ import 2 ({two}): times read as wall-clock times in America/New_York, as --tz said, correcting an earlier reading"
+        " (below)" in cover
     )
     assert (
         "• #1.3: the export wrote 2025-11-02 01:10, which occurred twice in America/New_York (the clocks went back); the second,"

@@ -1316,7 +1316,7 @@ def test_a_correction_that_corrects_nothing_is_said_and_not_recorded(cli, archiv
     assert report["warnings"] == [
         "--corrects-tz: no archived message was read in another zone than Europe/London; nothing was corrected"
     ]
-    assert options_of(archive, 1) == {}
+    assert options_of(archive, 1) == {"tz": "Europe/London"}  # (the zone given is recorded; no correction is)
     # no --tz: the chat is read in the zone it was last read in, so nothing moves either
     again = import_path(archive, week2, corrects_tz=True)
     assert (counts(again), again.zone) == ((1, 3, 1), "Europe/London")

@@ -9,12 +9,13 @@ three texts or more say which clock its phone had."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
+from datetime import datetime, timedelta
 
 from conftest import FIXTURES, snapshot
 from earlier_release import INIT, run, textfile_of
+from test_whatsapp_zone_per_phone import imported
 
 LONDON = (  # the owner's Android phone in London: minutes
     "3/1/24, 14:02 - Sam Client: Hi Alex, the landlord says the deposit is not coming back\n"
@@ -52,13 +53,6 @@ def export(folder, text: str, name: str = NAME):
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def imported(cli, *args) -> dict:
-    r = cli("import", *args, "--json")
-    assert r.exit_code == 0, r.output
-    [result] = json.loads(r.stdout)
-    return result
 
 
 def messages(archive) -> list[tuple]:
@@ -131,7 +125,7 @@ def test_the_same_phone_exported_in_another_zone_is_one_set_of_messages(cli, arc
         " at that reading (the same messages: below)" in text
     )
     assert (
-        "#1.1–#1.5 (5 messages): the texts in WhatsApp Chat with Sam Client.txt (sha256" in text
+        "#1.1–#1.5 (5 messages): the messages in WhatsApp Chat with Sam Client.txt (sha256" in text
         and "were taken for the same messages in WhatsApp Chat with Sam Client.txt (sha256" in text
     )
     assert cli("verify", tmp_path / "t.pdf").exit_code == 0
@@ -228,3 +222,143 @@ def test_an_archive_made_before_m036_takes_the_same_phone_at_another_clock(tmp_p
     assert now[:1] == was and [row[3] for row in now[1:]] == ["clock"] * 5
     assert count == 6
     assert run(FIXTURES.parent, db, "verify").returncode == 0
+
+
+def test_a_clients_phone_exported_again_in_another_zone_with_the_owners_copies(cli, archive, tmp_path):
+    """Round 22 #1: the client's first export matched the owner's copies (so none of its messages is its own); the
+    client's phone's next export, from another zone, archived every shared message again. It is matched to the
+    copies the client's phone gave, at their time there."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    imported(cli, export(tmp_path / "ours", HOME))
+    client = ("--custodian", "Sam Client", "--conversation", "Sam Client")
+    chicago = IPHONE.replace("[3/1/24, 9:", "[3/1/24, 8:").replace("[3/2/24, 10:", "[3/2/24, 9:")
+    first = imported(
+        cli, export(tmp_path / "chicago", chicago, "WhatsApp Chat - Alex Owner.txt"), *client, "--tz", "America/Chicago"
+    )
+    assert (first["added"], first["already_present"]) == (0, 6)
+    london = (
+        IPHONE.replace("[3/1/24, 9:", "[3/1/24, 2:").replace(" AM] ", " PM] ").replace("[3/2/24, 10:", "[3/2/24, 3:")
+    )
+    london += "[3/2/24, 4:00:00 PM] Sam Client: In London now\n"
+    again = export(tmp_path / "london", london, "WhatsApp Chat - Alex Owner.txt")
+
+    r = imported(cli, again, *client, "--tz", "Europe/London")
+
+    assert (r["added"], r["already_present"]) == (1, 6)
+    assert (
+        "6 messages of WhatsApp Chat - Alex Owner.txt are the same as messages this phone's earlier export gave, read"
+        " there at another clock (America/Chicago, to the second)" in " ".join(r["assumptions"])
+    )
+    assert not [said for said in r["warnings"] + r["assumptions"] if "may not be you" in said or "match none" in said]
+    assert [body for *_, body, _ in messages(archive)][-1] == "In London now"
+    assert archive.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 7
+    assert imported(cli, again, *client, "--tz", "Europe/London")["added"] == 0
+    assert cli("verify").exit_code == 0
+
+
+def test_an_edit_between_two_exports_at_other_clocks_is_a_new_version(cli, archive, tmp_path):
+    """Round 22 #2: an edit and a deletion between the London and the New York export made second messages (the fold
+    looked for the earlier form at the same time as written only)."""
+    imported(cli, export(tmp_path / "london", LONDON), "--tz", "Europe/London")
+    home = HOME.replace(
+        "09:40 - Sam Client: I found it, sending it tonight",
+        "09:40 - Sam Client: Found it, sending it now <This message was edited>",
+    )
+    home = home.replace("09:04 - Alex Owner: Do you have the lease?", "09:04 - Alex Owner: This message was deleted")
+
+    r = imported(cli, export(tmp_path / "home", home), "--tz", "America/New_York")
+
+    assert (r["added"], r["already_present"], r["updated"]) == (1, 3, 2)
+    assert [(body, versions) for _, _, _, body, versions in _with_versions(archive)] == [
+        ("Hi Alex, the landlord says the deposit is not coming back", 1),
+        ("This message was deleted", 2),
+        ("ok", 1),
+        ("ok", 1),
+        ("Found it, sending it now", 2),
+        ("Got it, thank you", 1),
+    ]
+    assert cli("verify").exit_code == 0
+
+
+def _with_versions(archive) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in archive.conn.execute(
+            "SELECT m.sent_at, m.time_precision, m.source_zone, m.body, m.version FROM messages m ORDER BY m.sent_at, m.rowid"
+        )
+    ]
+
+
+def test_a_match_at_another_clock_keeps_the_first_reading(cli, archive, tmp_path):
+    """Round 22 #3: in the hour New York repeats (2024-11-03), a New York export matched the London reading of the same
+    messages, and rewrote them as read in New York, flagged ambiguous, with a version each. The first reading stays."""
+    london = (  # (London is at UTC in November)
+        "11/3/24, 05:30 - Sam Client: Now he is shouting outside my door\n"  # 01:30 EDT, the first 01:30 in New York
+        "11/3/24, 05:45 - Alex Owner: Call the police if you feel unsafe\n"  # 01:45 EDT
+        "11/3/24, 06:40 - Sam Client: Police came, he left, going to bed now\n"  # 01:40 EST, the second 01:40
+    )
+    ny = (
+        "11/3/24, 01:30 - Sam Client: Now he is shouting outside my door\n"
+        "11/3/24, 01:45 - Alex Owner: Call the police if you feel unsafe\n"
+        "11/3/24, 01:40 - Sam Client: Police came, he left, going to bed now\n"
+    )
+    imported(cli, export(tmp_path / "london", london), "--tz", "Europe/London")
+    before = snapshot(archive)["messages"]
+
+    r = imported(cli, export(tmp_path / "ny", ny), "--tz", "America/New_York")
+
+    assert (r["added"], r["already_present"], r["updated"]) == (0, 3, 0)
+    assert not r["warnings"]
+    assert snapshot(archive)["messages"] == before
+    assert archive.conn.execute("SELECT count(*) FROM message_versions").fetchone()[0] == 0
+
+
+def test_a_long_chat_exported_again_with_new_texts_is_not_refused(cli, archive, tmp_path):
+    """Round 22 #4: past the first 2,000 records, a batch of new messages alone was looked for among the phone's own at
+    other clocks, and texts the chat repeats every 15 hours had it refused as read at UTC+10:00."""
+    texts = [f"Recurring update number {k} about the lease" for k in range(30)]
+    start = datetime(2024, 1, 1, 8, 0)
+
+    def lines(n: int) -> str:
+        return "".join(
+            f"{at:%-m/%-d/%y, %H:%M} - {'Sam Client' if k % 2 else 'Alex Owner'}: {texts[k % 30]}\n"
+            for k in range(n)
+            for at in [start + timedelta(minutes=30 * k)]
+        )
+
+    imported(cli, export(tmp_path / "week1", lines(2000)))
+
+    r = imported(cli, export(tmp_path / "week2", lines(2040)))
+
+    assert (r["added"], r["already_present"]) == (40, 2000)
+    assert not [said for said in r["assumptions"] + r["warnings"] if "match the messages" in said]
+
+
+def test_a_chat_cleared_after_each_export_is_not_refused(cli, archive, tmp_path):
+    """Round 22 #5: the chat cleared after last week's export; three everyday texts the client sends again the next
+    morning had the import refused as read at UTC+12:45 (a clock of two texts, one other of one)."""
+    imported(
+        cli,
+        export(
+            tmp_path / "week1",
+            (
+                "1/7/24, 14:00 - Sam Client: Can you call me when you get a chance?\n"
+                "1/7/24, 14:20 - Alex Owner: Yes, in ten minutes\n"
+                "1/7/24, 15:44 - Sam Client: He is outside the building again\n"
+                "1/7/24, 17:13 - Sam Client: I sent the photos to your email\n"
+                "1/7/24, 17:30 - Alex Owner: Thanks!\n"
+            ),
+        ),
+    )
+    week2 = (
+        "1/8/24, 08:01 - Sam Client: Can you call me when you get a chance?\n"
+        "1/8/24, 08:40 - Alex Owner: Calling now\n"
+        "1/8/24, 09:30 - Sam Client: He is outside the building again\n"
+        "1/8/24, 11:00 - Sam Client: I sent the photos to your email\n"
+        "1/8/24, 11:05 - Alex Owner: Thanks!\n"
+    )
+
+    r = imported(cli, export(tmp_path / "week2", week2))
+
+    assert (r["added"], r["already_present"]) == (5, 0)
+    assert not [said for said in r["assumptions"] + r["warnings"] if "match the messages" in said]

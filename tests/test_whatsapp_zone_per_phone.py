@@ -432,8 +432,8 @@ def test_a_clients_export_read_in_an_assumed_zone_an_hour_off_is_refused(cli, ar
     assert (
         f"5 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text as a phone"
         " whose clock read UTC-06:00 writes them (each 1 h 00 min 00 s earlier than read here): archived as messages of"
-        " their own, read in America/Denver as --tz says; if that was not this phone's zone, each is a message archived"
-        " twice, which textfile cannot yet join afterwards" in wrong["assumptions"]
+        " their own, read in America/Denver as --tz says; if that was not this phone's zone, each of them (line 1, line 2,"
+        " line 3, line 4, line 5) is a message archived twice, once at each reading" in wrong["assumptions"]
     )
     right = imported(cli, theirs, *client, "--tz", CHICAGO, "--conversation", "Sam Client (Chicago)")
     assert (right["added"], right["warnings"]) == (5, [])
@@ -441,8 +441,8 @@ def test_a_clients_export_read_in_an_assumed_zone_an_hour_off_is_refused(cli, ar
     # the transcript says it: a message on it may be one of the other phone's, twice
     assert (
         "whose clock read UTC-06:00 writes them (each 1 h 00 min 00 s earlier than read here): archived as messages of"
-        " their own, read in America/Denver as --tz says; if that was not this phone's zone, each is a message archived"
-        " twice" in transcript_text(cli, tmp_path)
+        " their own, read in America/Denver as --tz says; if that was not this phone's zone, each of them (line 1, line 2,"
+        " line 3, line 4, line 5) is a message archived twice" in transcript_text(cli, tmp_path)
     )
 
 
@@ -485,8 +485,8 @@ def test_texts_said_again_at_another_time_are_no_shift(cli, archive, tmp_path):
     assert [w for w in r["assumptions"] if "match the copies archived" in w] == [
         f"4 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text as a phone"
         " whose clock read UTC+00:00 writes them (each 5 h 00 min 00 s earlier than read here): archived as messages"
-        " of their own, read in America/New_York; if that was not this phone's zone, each is a message archived"
-        " twice, which textfile cannot yet join afterwards"
+        " of their own, read in America/New_York; if that was not this phone's zone, each of them (line 1, line 2,"
+        " line 3, line 4) is a message archived twice, once at each reading"
     ]
 
 
@@ -636,8 +636,8 @@ def test_what_no_one_zone_explains_is_said_not_refused(cli, archive, tmp_path):
         f"5 messages of {ours.name} match the copies archived from Sam Client's phone by sender and text as a phone whose"
         " clock read UTC+00:00 writes them (each 5 h 00 min 00 s earlier than read here), and 5 within 2 minutes of the"
         " time read here: archived as messages of their own, read in America/New_York; if that was not this phone's"
-        " zone for all of them (it may have changed zones within this export), each is a message archived twice, which"
-        " textfile cannot yet join afterwards"
+        " zone for all of them (it may have changed zones within this export), each of them (line 6, line 7, line 8,"
+        " line 9, line 10) is a message archived twice, once at each reading"
     ]
 
 
@@ -851,6 +851,27 @@ def test_two_short_texts_at_another_clock_are_said(cli, archive, tmp_path):
     assert [said for said in r["assumptions"] if "match the copies archived" in said] == [
         f"2 messages of {theirs.name} match the copies archived from Alex Owner's phone by sender and text as a phone"
         " whose clock read UTC+00:00 writes them (each 5 h 00 min 00 s earlier than read here): archived as messages"
-        " of their own, read in America/New_York; if that was not this phone's zone, each is a message archived"
-        " twice, which textfile cannot yet join afterwards"
+        " of their own, read in America/New_York; if that was not this phone's zone, each of them (line 1, line 2) is"
+        " a message archived twice, once at each reading"
     ]
+
+
+def test_a_zone_given_is_said_as_given(cli, archive, tmp_path):
+    """Round 21 #9: a --tz given was said on the cover as "(the archive's zone)" where it was that zone, and not at
+    all where it was another. The import records it (its options' "tz"), and the cover says it was given."""
+    assert cli("client", "add", "Sam Client").exit_code == 0
+    imported(cli, SAM, "--tz", NEW_YORK)
+    london = tmp_path / "london" / SAM.name
+    london.parent.mkdir()
+    london.write_text("3/15/24, 14:00 - Sam Client: Landed in London, call you tomorrow\n", encoding="utf-8")
+    imported(cli, london, "--tz", "Europe/London")
+    assert [json.loads(o)["tz"] for (o,) in archive.conn.execute("SELECT options FROM imports ORDER BY id")] == [
+        NEW_YORK,
+        "Europe/London",
+    ]
+
+    text = transcript_text(cli, tmp_path)
+
+    assert f"times read as wall-clock times in {NEW_YORK}, as --tz said" in text
+    assert "times read as wall-clock times in Europe/London, as --tz said" in text
+    assert "(the archive's zone)" not in text

@@ -177,6 +177,7 @@ def import_path(
         except OSError as exc:
             raise ImportFailed(path, f"cannot read: {exc.strerror or exc}") from None
         recorded = _given(
+            tz=tz,  # (a zone a person gave: the transcript says it was given, not assumed; round 21 #9)
             me=me,
             client_as=client_as,
             date_order=date_order,

@@ -288,7 +288,12 @@ class Batches:
                 firsts[mid] = p.record.source_ref  # new: its row holds this first sighting (`add`)
             elif firsts.get(mid) != p.record.source_ref:
                 batch.sources.append((mid, import_id, p.record.source_ref))
-            if copy is not None or (known is not None and known.rule == COPY_RULE):
+            if (
+                copy is not None
+                or (known is not None and known.rule == COPY_RULE)
+                # (this phone's copy of another phone's message, at another clock: as the copy it was, `clock_twins`)
+                or (known is not None and known.rule == CLOCK_RULE and self.phones and self.from_another_phone(mid))
+            ):
                 # Another phone's copy of an archived message (`copy_of`): one message, found on both phones;
                 # what differs between the copies (the time each phone gives it, its status there) is per phone.
                 batch.already += 1

@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import timedelta
+import zoneinfo
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textfile import times
 from textfile.errors import ImportFailed
 from textfile.ingest.prepare import _flags_json
-from textfile.ingest.writer.notices import _count, _refs
+from textfile.ingest.writer.notices import MAX_REFS, _count, _refs
 from textfile.model import MARKS_ONLY, the_owners_phone
 
 if TYPE_CHECKING:
@@ -51,13 +52,14 @@ LONG_TEXT = 12  # characters: a text shorter ("ok", "Thanks!") is said the same 
 class _Shifted:
     """The records whose copies another phone writes as one other clock does (`shifted_twin`)."""
 
-    __slots__ = ("zone", "shifts", "n", "texts")
+    __slots__ = ("zone", "shifts", "n", "texts", "refs")
 
     def __init__(self, zone: str) -> None:
         self.zone = zone  # the zone read in
         self.shifts: set[timedelta] = set()  # how far the copies were from the times read here
         self.n = 0
         self.texts: set[str] = set()  # the distinct texts of LONG_TEXT characters or more
+        self.refs: list[str] = []  # where the first MAX_REFS of them are in the export ("line 12")
 
     def how_far(self) -> str:
         """ "each 1 h 00 min 00 s later", or "4 h 00 min 00 s to 5 h 00 min 00 s later" (a daylight-saving change)."""
@@ -261,11 +263,13 @@ class Copies:
         ((shift, phone),) = found
         zone = m.source_zone or self.source.zone
         clock = at.astimezone(ZoneInfo(zone)).utcoffset() - shift  # (the phone's clock: as read, less the shift)
-        if not CLOCKS[0] <= clock <= CLOCKS[1]:
-            return  # (no phone's clock reads so: round 20 #4, a daily text read as UTC+19:00)
+        if not CLOCKS[0] <= clock <= CLOCKS[1] or not _read_somewhere(at.year, clock):
+            return  # (no phone's clock reads so: round 20 #4, a daily text read as UTC+19:00; round 22 #5, UTC+13:30)
         seen = self.shifted.setdefault((clock, phone), _Shifted(zone))
         seen.shifts.add(shift)
         seen.n += 1
+        if len(seen.refs) < MAX_REFS:
+            seen.refs.append(m.source_ref or p.id[:12])
         text = _unmarked(m.body)
         if len(text) >= LONG_TEXT:
             seen.texts.add(text)
@@ -278,19 +282,22 @@ class Copies:
         is two: round 20 #6) and the likeliest named. Fewer, more matched where they are (a phone that changed
         zones within one export: no one --tz reads it, round 20 #7), or with --tz given (read as told): said as
         a warning, never silently (round 19 #5)."""
-        (clock, phone), seen = max(self.shifted.items(), key=lambda kv: (len(kv[1].texts), kv[1].n))
-        n = sum(s.n for s in self.shifted.values())
-        texts = set().union(*(s.texts for s in self.shifted.values()))
+        shifted = self.shifted_evidence()
+        if not shifted:
+            return
+        (clock, phone), seen = max(shifted.items(), key=lambda kv: (len(kv[1].texts), kv[1].n))
+        n = sum(s.n for s in shifted.values())
+        texts = set().union(*(s.texts for s in shifted.values()))
         if not texts and n < 2:
             return  # (one short text: "ok" an hour later is no sign of a zone read wrong; two are said: round 21 #5)
         matched = sum(self.copies_found.values()) + sum(self.clock_found.values())
         within = int(COPY_WITHIN.total_seconds() // 60)
-        others = len(self.shifted) - 1
+        others = len(shifted) - 1
         archived = (
             f"the copies archived from {phone}'s phone" if phone else "the messages this phone's earlier export gave"
         )
         found = (
-            f"{_count(n, 'message')} of {self.source.file_name} match {archived} by"
+            f"{_count(n, 'message')} of {self.source.file_name} match{'es' if n == 1 else ''} {archived} by"
             f" sender and text as a phone whose clock read UTC{_utc(clock)} writes them ({seen.how_far()} than read"
             " here"
             + (f"; {others} other clock{'s' if others > 1 else ''} too" if others else "")
@@ -303,16 +310,38 @@ class Copies:
                 + (" as --tz says" if self.source.zone_given else "")
                 + "; if that was not this phone's zone"
                 + (" for all of them (it may have changed zones within this export)" if matched else "")
-                + ", each is a message archived twice, which textfile cannot yet join afterwards",
+                + ("" if phone else ", or this phone's earlier export was read in a zone it was not in")
+                + f", each of them ({_lines(shifted.values(), n)}) is a message archived twice, once at each reading",
                 "assumption",  # (on the transcript too: a message there may be one of the other phone's, twice)
             )
             return
         raise ImportFailed(
             self.source.path,
-            f"{found}: its times were read in {seen.zone}, assumed (no --tz), and may be wrong: if they are right as"
-            f" read, say so with --tz {seen.zone}; if its phone was in another zone, import it with --tz naming that"
-            " zone; nothing was imported",
+            f"{found}: its times were read in {seen.zone}, assumed (no --tz), and may be wrong"
+            + ("" if phone else ", or this phone's earlier export was read in a zone it was not in")
+            + f": if they are right as read, say so with --tz {seen.zone}; if its phone was in another zone, import it"
+            " with --tz naming that zone"
+            + (
+                ""
+                if phone
+                else "; if the earlier export's reading was wrong, correct it first (textfile import THAT-EXPORT --tz"
+                " ZONE --corrects-tz), then import this one"
+            )
+            + "; nothing was imported",
         )
+
+    def shifted_evidence(self) -> dict:
+        """`shifted`, less this phone's own earlier messages found at another clock where they are no evidence of one:
+        a phone's own texts recur (the same "Can you call me?" the next morning, hours from the first), so its own
+        are evidence only where one clock explains at least 2 and most of the records that could have been found
+        so (`own_asked`: `none_known_here`; second reader, round 22 #5: a chat cleared after each weekly export was
+        refused for three everyday texts at two clocks)."""
+        own = [kv for kv in self.shifted.items() if kv[0][1] is None]
+        if not own:
+            return self.shifted
+        (key, top) = max(own, key=lambda kv: (len(kv[1].texts), kv[1].n))
+        keep = top.n >= 2 and 2 * top.n > self.own_asked
+        return {k: s for k, s in self.shifted.items() if k[1] is not None or (keep and k == key)}
 
     def owner_unmatched(self) -> None:
         """A client's export (WhatsApp) whose texts read as the owner's match none of the owner's own copies of the
@@ -462,6 +491,27 @@ def _first_phone_s_state(flags: str, archived: str) -> str:
 
 
 _HALF_DAY = timedelta(hours=12)
+
+
+def _lines(shifted, n: int) -> str:
+    """Where the records `shifted_twin` found are in the export: "line 3, line 5 and 2 more" (of `n` in all)."""
+    refs = [ref for seen in shifted for ref in seen.refs][:MAX_REFS]
+    rest = n - len(refs)
+    return ", ".join(refs) + (f" and {rest:,} more" if rest > 0 else "")
+
+
+@functools.cache
+def _read_somewhere(year: int, offset: timedelta) -> bool:
+    """Whether some zone's clocks read UTC`offset` in `year` (at the start of a quarter: standard and summer time):
+    +05:45 (Nepal) does, +13:30 does not (second reader, round 22 #5)."""
+    for name in sorted(zoneinfo.available_timezones()):
+        try:
+            zone = ZoneInfo(name)
+        except (ValueError, OSError):
+            continue
+        if any(datetime(year, month, 1, tzinfo=UTC).astimezone(zone).utcoffset() == offset for month in (1, 4, 7, 10)):
+            return True
+    return False
 
 
 def _moved(at: str, by: timedelta) -> str:

@@ -72,12 +72,15 @@ class Folds:
         for conv_id, instants in by_conversation.items():
             for chunk in chunks(instants):
                 for o in self.conn.execute(
-                    "SELECT id, sender_id, direction, kind, flags, sent_at, source_zone FROM messages"
+                    "SELECT id, sender_id, direction, kind, flags, sent_at, source_zone, (SELECT c.client_id FROM"
+                    " import_custodians c WHERE c.import_id = messages.import_id) IS ? FROM messages"
                     f" WHERE conversation_id = ? AND sent_at IN ({marks(chunk)}) AND import_id <> ?",
-                    [conv_id, *chunk, self.result.import_id],
+                    [self.source.custodian_client, conv_id, *chunk, self.result.import_id],
                 ):
                     for p in at_time[(conv_id, o["sent_at"])]:
-                        if p.record.source_zone == o["source_zone"]:
+                        # (the same time as written: the same instant read in the same zone; or, where this phone's
+                        # earlier export was read at another clock, the same instant it gave: `clock_twins`, round 22 #2)
+                        if p.record.source_zone == o["source_zone"] or (o[7] and self.at_other_clocks(p)):
                             self.pair(_candidate(p), Candidate(*o[:5]))
 
     def find_pairs_at_earlier_readings(self) -> None:

@@ -8,6 +8,7 @@ taken for which; on the cover one line per message, or one for many pairs of one
 from __future__ import annotations
 
 from textfile import sightings
+from textfile.model import CLOCK_RULE
 from textfile.transcript.content.scope import Plan, _numbered, message_numbers
 
 
@@ -16,12 +17,15 @@ def _pairings(conn, cond: str, params: list, p: Plan, names: dict[int, str], unt
     one message (ingest's fold: an edit or a deletion between exports; `message_aliases`). Each pair:
     the import that made it (`import`, its line), its rule (edited, deleted: that import brought the
     later form; earlier: it brought the earlier one), and the archived message it was taken for, as
-    the latest import before it that held that message had it (`paired_import`, its line). `until`: the
+    the latest import before it that held that message had it (`paired_import`, its line; for CLOCK_RULE, the
+    message's own import, whose reading it is shown at). `until`: the
     pairs the imports up to this one made only (a transcript made again)."""
     rows = conn.execute(
         "SELECT m.rowid, a.message_id, a.import_id, a.rule,"
         " (SELECT min(s.source_ref) FROM message_sources s WHERE s.message_id = a.message_id AND s.import_id = a.import_id),"
-        " (SELECT max(s.import_id) FROM message_sources s WHERE s.message_id = a.message_id AND s.import_id < a.import_id)"
+        # (a message one phone wrote at another clock: paired with the import whose reading it is shown at, its own)
+        f" CASE WHEN a.rule = '{CLOCK_RULE}' THEN m.import_id ELSE (SELECT max(s.import_id) FROM message_sources s"
+        " WHERE s.message_id = a.message_id AND s.import_id < a.import_id) END"
         f" FROM message_aliases a JOIN messages m ON m.id = a.message_id WHERE {cond}{sightings.up_to('a.import_id', until)}",
         params,
     ).fetchall()
@@ -111,13 +115,13 @@ def _clock_pairings_said(pairings: list[dict], of_import: dict[int, dict]) -> li
     for (n, paired), found in sorted(groups.items(), key=lambda g: g[1][0]["seq"]):
         if len(found) <= PAIRED_EACH:
             out += [
-                f"#{x['seq']}: the text in {_where(of_import[n], n, x['line'])} was taken for the same message in"
+                f"#{x['seq']}: the message in {_where(of_import[n], n, x['line'])} was taken for the same message in"
                 f" {_where(of_import[paired], paired, x['paired_line'])}"
                 for x in found
             ]
         else:
             out.append(
-                f"{message_numbers([x['seq'] for x in found])} ({len(found)} messages): the texts in {_where(of_import[n], n)}"
+                f"{message_numbers([x['seq'] for x in found])} ({len(found)} messages): the messages in {_where(of_import[n], n)}"
                 f" were taken for the same messages in {_where(of_import[paired], paired)} (each pair's lines are in the"
                 " manifest)"
             )

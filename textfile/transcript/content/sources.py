@@ -81,6 +81,7 @@ def _sources(
             [
                 _reading(
                     i["zone"],
+                    options.get("tz") is not None,
                     "zone" in fixed,
                     held.by_zone.get(i["id"], {}),
                     archive_zone,
@@ -258,15 +259,24 @@ def _cover_assumptions(texts: list[str], prefix: str) -> dict:
 
 
 def _reading(
-    zone: str, corrected: bool, shown_in: dict[str, int], archive_zone: str, elsewhere: int = 0, other_clock: int = 0
+    zone: str,
+    given: bool,
+    corrected: bool,
+    shown_in: dict[str, int],
+    archive_zone: str,
+    elsewhere: int = 0,
+    other_clock: int = 0,
 ) -> str:
-    """The zone an import read a clock without one in, whether that reading corrected an earlier one
+    """The zone an import read a clock without one in (`given`: as --tz said, which the imports made before it was
+    recorded do not say: they are said as they were), whether that reading corrected an earlier one
     (it moved messages: `_moves`, never merely because --corrects-tz was given), and whether its
     messages are still shown at that reading: another import that corrected the zone moved them to its own.
     `elsewhere`: how many of them another phone's import, read in another zone, archived first (shown at the time
     that phone recorded: their "found on" says this phone's time). `other_clock`: how many of them this phone's earlier
     export gave, read at another clock (shown at that reading: the pairs are listed below)."""
-    text = f"times read as wall-clock times in {zone}" + (" (the archive's zone)" if zone == archive_zone else "")
+    text = f"times read as wall-clock times in {zone}" + (
+        ", as --tz said" if given else " (the archive's zone)" if zone == archive_zone else ""
+    )
     if corrected:
         text += ", correcting an earlier reading (below)"
     total = sum(shown_in.values())

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, FileSystemLoader
 
 from textfile import times
-from textfile.transcript.render.text import css_string, direction, isolated, nowrap_times, printable, visible
+from textfile.transcript.render.text import (
+    css_string,
+    direction,
+    isolated,
+    nowrap_given,
+    nowrap_times,
+    printable,
+    visible,
+)
 
 if TYPE_CHECKING:
     from textfile.transcript.content.chunk import Chunk
@@ -25,6 +33,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=False)
     env.filters["css_string"] = css_string
     env.filters["nowrap_times"] = nowrap_times
+    env.filters["nowrap_given"] = nowrap_given
     env.filters["visible"] = visible
     env.filters["isolated"] = isolated
     return env

@@ -49,6 +49,15 @@ def nowrap_times(text: str) -> Markup:
     return Markup("").join(out)
 
 
+GIVEN_TZ = "as --tz said"  # (sources._reading: a zone a person gave, recorded since round 21 #9)
+
+
+def nowrap_given(text: str) -> Markup:
+    """Text with "--tz" in GIVEN_TZ kept on one line (a line broken at its hyphens read "-tz" once extracted). Only
+    that phrase, which no transcript made before it holds: a cover made again is the same bytes (round 19 #9)."""
+    return Markup('as <span class="nw">--tz</span> said').join(Markup.escape(part) for part in text.split(GIVEN_TZ))
+
+
 # What text a message holds that would not be seen as it is: a character the source could not decode
 # (U+FFFD), an object replacement character (U+FFFC: where the source had an object, an attachment,
 # and which fonts draw as nothing), and the characters that change how the text around them is
