@@ -59,6 +59,7 @@ INSERT_MESSAGE = (
 )
 # The same, when a batch is inserted before it is looked up (`inserted_first`): an archived id is not written.
 INSERT_NEW_MESSAGE = INSERT_MESSAGE + " ON CONFLICT (id) DO NOTHING"
+FOLD_RULES = ("edited", "deleted", "earlier")  # `message_aliases.rule` of an edit folded between two exports (folds.py)
 # A sighting other than a message's first (the first is its row's `import_id` and `source_ref`: m031).
 INSERT_SIGHTING = "INSERT OR IGNORE INTO message_sightings (message_id, import_id, source_ref) VALUES (?, ?, ?)"
 
@@ -273,7 +274,11 @@ class Batches:
             if known is None and p.id in clocked:
                 known = clocked[p.id]
                 batch.aliases.append((p.id, known.id, import_id, known.rule))
-            if known is not None and known.rule == CLOCK_RULE:  # (its time as first archived: `clock_twins`)
+            if known is not None and (
+                known.rule == CLOCK_RULE  # (its time as first archived: `clock_twins`)
+                # (an edit folded in at another precision of its time: `find_pairs_at_other_precisions`)
+                or (known.rule in FOLD_RULES and known.time_precision != p.record.time_precision)
+            ):
                 p = self.as_archived(p, known)
             copy = None
             if (
@@ -487,7 +492,13 @@ class Batches:
         m = p.record
         delivered = m.delivered_at if not known.delivered_at else None
         read = m.read_at if not known.read_at else None
-        precision = m.time_precision if m.time_precision and m.time_precision != known.time_precision else None
+        # (the precision of a message found by another identity, an edit folded into it or another clock's reading, is
+        # the reading's that gave it: another export's precision is not its own; round 22 #7)
+        precision = (
+            m.time_precision
+            if m.time_precision and m.time_precision != known.time_precision and known.rule is None
+            else None
+        )
         if not (delivered or read or precision) or (self.phones and self.from_another_phone(mid)):
             return  # (another phone's receipts and precision are that phone's: the message keeps the first phone's)
         if precision:  # (counted where written: `say_precision_set` says these now print at this export's)

@@ -27,7 +27,15 @@ import json
 from typing import TYPE_CHECKING
 
 from textfile import times
-from textfile.ingest.writer.copies import _NO_TIME, COPY_WITHIN, MINUTE, SHIFT_MOST, _stretches, _time_gap, _unmarked
+from textfile.ingest.writer.copies import (
+    _NO_TIME,
+    COPY_WITHIN,
+    MINUTE,
+    SHIFT_MOST,
+    _same_time,
+    _stretches,
+    _unmarked,
+)
 from textfile.ingest.writer.corrections import _retimed_flags
 from textfile.ingest.writer.notices import _count
 from textfile.model import CLOCK_RULE
@@ -62,8 +70,7 @@ class Clocks:
         self.clock_found: dict[str, int] = {}  # the earlier reading ("Europe/London, to the minute") -> how many
         # conversation -> the first and last time of this phone's messages there (`none_known_here`)
         self.earlier_span: dict[int, tuple] = {}
-        self.known_in: set[int] = set()  # conversations where this import knew a record (`none_known_here`)
-        self.own_asked = 0  # the records `none_known_here` gave `shifted_twins` (`shifted_evidence`)
+        self.known_in: set[int] = set()  # conversations where this import knew its records (`none_known_here`)
 
     def at_other_clocks(self, p: _Pending) -> bool:
         """Whether the conversation of this record holds messages this phone gave, read at another clock than this
@@ -140,7 +147,7 @@ class Clocks:
                     )
                     if (zone, precision) != (m.source_zone, m.time_precision)
                     and mid not in self.clock_taken
-                    and _time_gap(there, there_spans, at, spans)[0] == _NO_TIME
+                    and _same_time(there, there_spans, at, spans)
                 )
                 if near:
                     _, _, mid, zone, precision = near[0]
@@ -186,8 +193,8 @@ class Clocks:
         self.changes["same_phone_other_clock"] = dict(sorted(self.clock_found.items()))
 
     def none_known_here(self, pending: list[_Pending], existing: dict[str, Known], clocked: dict[str, Known]) -> None:
-        """The records of a conversation of which this import knows none, by identity or at another clock (in this
-        batch or an earlier one: round 22 #4, a weekly export's new messages past the first batch), within SHIFT_MOST
+        """The records of a conversation of which this import knows less than half, by identity or at another clock (in
+        this batch or any earlier one: round 22 #4, a weekly export's new messages past the first batch), within SHIFT_MOST
         of the times of this phone's earlier messages there: for `shifted_twins`, which looks for this phone's own
         at a whole number of quarter hours away too (`shifted_evidence`). An export of the chat that this phone's
         earlier export overlaps shares the identities of the messages both hold, unless its times were written, or
@@ -197,8 +204,10 @@ class Clocks:
         for p in pending:
             by_conversation.setdefault(p.conversation_id, []).append(p)
         for conversation_id, records in by_conversation.items():
-            if any(p.id in existing or p.id in clocked for p in records):
-                self.known_in.add(conversation_id)
+            if 2 * sum(p.id in existing or p.id in clocked for p in records) >= len(records):
+                self.known_in.add(
+                    conversation_id
+                )  # (half at least: not one "ok" of another time known by chance, r23 #2)
             if conversation_id in self.created or conversation_id in self.known_in:
                 continue
             span = self.earlier_span.get(conversation_id)
@@ -212,7 +221,8 @@ class Clocks:
                 continue
             first, last = (times.from_iso(at) for at in span)
             for p in records:
+                if p.id in existing or p.id in clocked:
+                    continue
                 at = times.from_iso(p.sent_at)
                 if first - SHIFT_MOST <= at <= last + SHIFT_MOST:  # (at another clock, as far as two zones are apart)
                     self.unmatched.append((p, at, _spans(p.record.time_precision), True))
-                    self.own_asked += 1

@@ -43,8 +43,9 @@ MINUTE, _NO_TIME = timedelta(minutes=1), timedelta(0)  # what a time written to 
 # How far apart another phone's copy may be found when an export was read in another zone than its phone's
 # (`shifted_twin`): a whole number of quarter hours (Nepal's +05:45), as far as two zones can be (UTC-12 to +14).
 SHIFT_STEP, SHIFT_MOST = timedelta(minutes=15), timedelta(hours=26)
+OWN_AT_LEAST = 3  # this phone's own records at one other clock, at the least, before they are said (`shifted_evidence`)
 SHIFTED_AT_LEAST = 3  # distinct texts so shifted, at the least, before an export read in an assumed zone is refused
-DAY = timedelta(days=1)
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 CLOCKS = (timedelta(hours=-12), timedelta(hours=14))  # the UTC offsets a phone's clock can read
 LONG_TEXT = 12  # characters: a text shorter ("ok", "Thanks!") is said the same at other times too
 
@@ -71,9 +72,14 @@ class _Shifted:
 
 
 # A text as compared across phones: without the marks one phone's export writes and the other's does not
-# (`model.MARKS_ONLY`: an iPhone's U+200E before "Location:"; second reader, round 18 #5). SQL, `{0}` the column
-# (one replace() around another per mark); and in Python.
-_UNMARKED = functools.reduce(lambda sql, ch: f"replace({sql}, char({ord(ch)}), '')", MARKS_ONLY, "{0}")
+# (`model.MARKS_ONLY`: an iPhone's U+200E before "Location:"; second reader, round 18 #5), and a shared location's
+# word as Android writes it ("location: https://maps…", where an iPhone writes "Location:"; round 22 #8). SQL, `{0}`
+# the column (one replace() around another per mark); and in Python.
+_LOCATION = "location: "
+_UNMARKED = (
+    f"(CASE WHEN substr({{0}}, 1, {len(_LOCATION)}) = 'Location: ' THEN '{_LOCATION}' || substr({{0}}, {len(_LOCATION) + 1})"
+    " ELSE {0} END)"
+).format(functools.reduce(lambda sql, ch: f"replace({sql}, char({ord(ch)}), '')", MARKS_ONLY, "{0}"))
 _WITHOUT_MARKS = str.maketrans(dict.fromkeys(MARKS_ONLY))
 # A message deleted on both phones is one, whatever each writes in its place ("You deleted this message." on the
 # sender's, "This message was deleted" on the other's: round 18 #4). SQL, `{0}` the flags column.
@@ -81,7 +87,8 @@ _DELETED = "EXISTS (SELECT 1 FROM json_each({0}) WHERE value = 'deleted')"
 
 
 def _unmarked(text: str) -> str:
-    return text.translate(_WITHOUT_MARKS)
+    text = text.translate(_WITHOUT_MARKS)
+    return _LOCATION + text[len(_LOCATION) :] if text.startswith("Location: ") else text
 
 
 def _stretches(instants: list, reach: timedelta) -> list[tuple]:
@@ -101,6 +108,16 @@ def _time_gap(one, one_spans: timedelta, other, other_spans: timedelta) -> tuple
     (round 18 #6: an iPhone's 10:02:59 went to the Android "ok" of 10:03, not to the one of 10:02)."""
     gap = max(one - (other + other_spans), other - (one + one_spans), timedelta(0))
     return gap, abs(one - other)
+
+
+def _same_time(one, one_spans: timedelta, other, other_spans: timedelta) -> bool:
+    """Whether two readings of a time are one instant as each precision writes it: a minute's time, 10:02, is any
+    instant from 10:02:00 up to (not including) 10:03:00 (one phone's clock read twice: `clock_twins`, the fold)."""
+    if one_spans and not other_spans:
+        return one <= other < one + one_spans
+    if other_spans and not one_spans:
+        return other <= one < other + other_spans
+    return one == other
 
 
 COPY_RULE = "copy on another phone"  # what `Batches.existing` calls an id found in `phone_copies`
@@ -315,33 +332,41 @@ class Copies:
                 "assumption",  # (on the transcript too: a message there may be one of the other phone's, twice)
             )
             return
+        if (
+            phone is None
+        ):  # (this phone's own: one of its two readings is wrong, and saying this one is right is no way out)
+            raise ImportFailed(
+                self.source.path,
+                f"{found}: its times were read in {seen.zone}, assumed (no --tz), or those of this phone's earlier export"
+                " in a zone it was not in; either way each message both hold would be archived twice: if this phone was"
+                " in another zone when it made this export, import it with --tz naming that zone; if it was in"
+                f" {seen.zone}, the earlier export's reading is the wrong one: correct it first (textfile import"
+                " THAT-EXPORT --tz ITS-ZONE --corrects-tz), then import this one; nothing was imported",
+            )
         raise ImportFailed(
             self.source.path,
-            f"{found}: its times were read in {seen.zone}, assumed (no --tz), and may be wrong"
-            + ("" if phone else ", or this phone's earlier export was read in a zone it was not in")
-            + f": if they are right as read, say so with --tz {seen.zone}; if its phone was in another zone, import it"
-            " with --tz naming that zone"
-            + (
-                ""
-                if phone
-                else "; if the earlier export's reading was wrong, correct it first (textfile import THAT-EXPORT --tz"
-                " ZONE --corrects-tz), then import this one"
-            )
-            + "; nothing was imported",
+            f"{found}: its times were read in {seen.zone}, assumed (no --tz), and may be wrong: if they are right as"
+            f" read, say so with --tz {seen.zone}; if its phone was in another zone, import it with --tz naming that"
+            " zone; nothing was imported",
         )
 
     def shifted_evidence(self) -> dict:
-        """`shifted`, less this phone's own earlier messages found at another clock where they are no evidence of one:
-        a phone's own texts recur (the same "Can you call me?" the next morning, hours from the first), so its own
-        are evidence only where one clock explains at least 2 and most of the records that could have been found
-        so (`own_asked`: `none_known_here`; second reader, round 22 #5: a chat cleared after each weekly export was
-        refused for three everyday texts at two clocks)."""
+        """`shifted`, less this phone's own earlier messages found at another clock where they are no evidence of one.
+        A phone's own texts recur (the same "Can you call me?" the next morning, hours from the first: second reader,
+        round 22 #5, a chat cleared after each weekly export refused for three everyday texts at two clocks), so its
+        own are evidence only where one clock (with its daylight-saving other, an hour off) explains OWN_AT_LEAST
+        records, and three times as many as any other clock: texts that recur by chance scatter over many clocks, a chat read in
+        the wrong zone lines up at one whatever else it holds (round 23 #1: its new texts and its repeated "ok"s,
+        counted against it, had 1,501 messages archived twice unsaid)."""
         own = [kv for kv in self.shifted.items() if kv[0][1] is None]
         if not own:
             return self.shifted
-        (key, top) = max(own, key=lambda kv: (len(kv[1].texts), kv[1].n))
-        keep = top.n >= 2 and 2 * top.n > self.own_asked
-        return {k: s for k, s in self.shifted.items() if k[1] is not None or (keep and k == key)}
+        ((clock, _), _) = max(own, key=lambda kv: (len(kv[1].texts), kv[1].n))
+        near = {k for k, _ in own if abs(k[0] - clock) in (_NO_TIME, HOUR)}
+        n = sum(s.n for k, s in own if k in near)
+        rival = max((s.n for k, s in own if k not in near), default=0)
+        keep = n >= OWN_AT_LEAST and n >= 3 * rival
+        return {k: s for k, s in self.shifted.items() if k[1] is not None or (keep and k in near)}
 
     def owner_unmatched(self) -> None:
         """A client's export (WhatsApp) whose texts read as the owner's match none of the owner's own copies of the

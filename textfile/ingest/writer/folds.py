@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from textfile import audit, times
 from textfile.ingest.writer.attachments import _filled_in
+from textfile.ingest.writer.copies import _NO_TIME, MINUTE, _same_time
 from textfile.ingest.writer.corrections import _retimed_flags
 from textfile.ingest.writer.versions import STATE, _earlier
 from textfile.sqlparams import chunks, marks
@@ -52,6 +53,8 @@ def _form(flags_json: str) -> int:
 class Folds:
     def init_folds(self) -> None:
         self.pairs: list[tuple[str, str]] = []  # (added message, archived message): maybe two forms of one (`fold`)
+        # those of them at another clock: a zone or a precision of the same instant (`pair_at_other_clock`)
+        self.at_other_clock: set[tuple[str, str]] = set()
         # in an import that may correct a reading: what was added, to look for at earlier readings
         self.added_here: list[Added] = []
 
@@ -80,8 +83,49 @@ class Folds:
                     for p in at_time[(conv_id, o["sent_at"])]:
                         # (the same time as written: the same instant read in the same zone; or, where this phone's
                         # earlier export was read at another clock, the same instant it gave: `clock_twins`, round 22 #2)
-                        if p.record.source_zone == o["source_zone"] or (o[7] and self.at_other_clocks(p)):
+                        if p.record.source_zone == o["source_zone"]:
                             self.pair(_candidate(p), Candidate(*o[:5]))
+                        elif o[7] and self.at_other_clocks(p):
+                            self.pair_at_other_clock(p, Candidate(*o[:5]))
+        self.find_pairs_at_other_precisions([p for ps in at_time.values() for p in ps])
+
+    def find_pairs_at_other_precisions(self, added: list[_Pending]) -> None:
+        """The same as `find_pairs`, where this phone's earlier export wrote the chat's times at another precision
+        (Android's minutes, an iPhone's seconds: the chat moved from one to the other): an archived message of this
+        phone whose time's span holds the added one's (10:05 holds 10:05:33), read at another clock (`at_other_clocks`).
+        Such a pair is folded at the archived message's time, the precision it was first archived at (`fold`;
+        second reader, round 22 #2b)."""
+        for p in added:
+            if not self.at_other_clocks(p):
+                continue
+            at = times.from_iso(p.sent_at)
+            spans = MINUTE if p.record.time_precision == "minute" else _NO_TIME
+            for o in self.conn.execute(
+                "SELECT m.id, m.sender_id, m.direction, m.kind, m.flags, m.sent_at, m.time_precision FROM messages m"
+                " LEFT JOIN import_custodians c ON c.import_id = m.import_id WHERE m.conversation_id = ? AND m.sent_at"
+                " BETWEEN ? AND ? AND m.sent_at <> ? AND m.import_id <> ? AND c.client_id IS ? AND m.time_precision IS NOT ?",
+                (
+                    p.conversation_id,
+                    times.to_iso(at - MINUTE),
+                    times.to_iso(at + MINUTE),
+                    p.sent_at,
+                    self.result.import_id,
+                    self.source.custodian_client,
+                    p.record.time_precision,
+                ),
+            ).fetchall():
+                there = MINUTE if o["time_precision"] == "minute" else _NO_TIME
+                if _same_time(times.from_iso(o["sent_at"]), there, at, spans):
+                    self.pair_at_other_clock(p, Candidate(*o[:5]))
+
+    def pair_at_other_clock(self, p: _Pending, o: Candidate) -> None:
+        """`pair`, for an archived message of this phone read at another clock (another zone, or precision): folded at
+        the message's reading, as first archived (`fold`; round 23 #3: folded at the later reading, the message's zone
+        was rewritten, and the cover told of a zone correction no one made)."""
+        before = len(self.pairs)
+        self.pair(_candidate(p), o)
+        if len(self.pairs) > before:
+            self.at_other_clock.add((p.id, o.id))
 
     def find_pairs_at_earlier_readings(self) -> None:
         """An import that corrects an earlier reading (its zone, its date order: `changed`) moves only
@@ -160,6 +204,8 @@ class Folds:
             new = [mid for side, mid in group if side == "new"]
             old = [mid for side, mid in group if side == "old"]
             if len(new) == len(old) == 1:
+                if (new[0], old[0]) in self.at_other_clock:  # (at the reading first archived: one instant)
+                    self.read_as(new[0], old[0])
                 self.fold_pair(new[0], old[0])
                 continue
             refs = sorted(self.reference(mid, import_id) for mid in new)
@@ -169,6 +215,19 @@ class Folds:
                 " form of another; each is kept as a message of its own"
             )
             self.changes["not_folded"] = self.changes.get("not_folded", 0) + len(new)
+
+    def read_as(self, n: str, o: str) -> None:
+        """Message `n` (added by this import) at the reading of archived message `o`, the same instant at another
+        clock (`pair_at_other_clock`): its time, zone, precision and what that reading said of the time (TIME_FLAGS),
+        before it is folded into `o`."""
+        (flags,) = self.conn.execute("SELECT flags FROM messages WHERE id = ?", (n,)).fetchone()
+        sent_at, zone, precision, reading = self.conn.execute(
+            "SELECT sent_at, source_zone, time_precision, flags FROM messages WHERE id = ?", (o,)
+        ).fetchone()
+        self.conn.execute(
+            "UPDATE messages SET sent_at = ?, source_zone = ?, time_precision = ?, flags = ? WHERE id = ?",
+            (sent_at, zone, precision, _retimed_flags(flags, json.loads(reading)), n),
+        )
 
     def fold_pair(self, n: str, o: str) -> None:
         """Message `n` (added by this import) into archived message `o`, of which it is another form (`fold`)."""
