@@ -9,6 +9,7 @@ three texts or more say which clock its phone had."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import subprocess
 from datetime import datetime, timedelta
@@ -438,3 +439,59 @@ def test_a_shared_location_is_one_message_across_android_and_iphone(cli, archive
     r = imported(cli, export(tmp_path / "iphone", iphone), "--conversation", "Sam Client")
 
     assert (r["added"], r["already_present"]) == (0, 7)
+
+
+def _chat(messages: list[tuple]) -> str:
+    """An Android export (24-hour clock) of (time, sender, text)."""
+    return "".join(f"{at:%-m/%-d/%y, %H:%M} - {sender}: {text}\n" for at, sender, text in messages)
+
+
+def test_a_busy_groups_next_week_is_not_refused(cli, archive, tmp_path):
+    """Round 24 #1: a group's week of 300 messages, then the same chat with 4,500 more (16 texts said over and over):
+    the batch of mostly new messages was looked for among the phone's own at other clocks, and texts recurring by
+    chance at one clock had it refused (seeds 1 and 5 of 14). Same phone, same zone: nothing is said."""
+    rng = random.Random(1)
+    people = ["Alex Owner", "Sam Client", "Dana Reyes", "Jordan Lee", "Kim Park", "Bo Chen"]
+    texts = [
+        "ok", "Thanks!", "lol", "Yes", "No", "Sounds good to me", "I can bring the documents tomorrow",
+        "Who is coming to the meeting on Friday?", "Running a few minutes late, sorry", "Can someone call the landlord?",
+        "The tenants association meets at 7", "Did anyone get the letter from the management company?",
+        "Good morning everyone", "See you all there", "I agree with Dana", "Please keep this chat on topic",
+    ]  # fmt: skip
+    at, messages = datetime(2024, 2, 1, 12, 0), []
+    for n, mean in ((300, 6), (4500, 1.4)):
+        for _ in range(n):
+            at = (at + timedelta(seconds=rng.expovariate(1 / (mean * 60)))).replace(second=0, microsecond=0)
+            messages.append((at, rng.choice(people), rng.choice(texts)))
+    name = "WhatsApp Chat with Lease Committee.txt"
+    imported(cli, export(tmp_path / "week1", _chat(messages[:300]), name), "--me", "Alex Owner")
+
+    r = imported(cli, export(tmp_path / "week2", _chat(messages), name), "--me", "Alex Owner")
+
+    assert (r["added"], r["already_present"]) == (4500, 300)
+    assert not [said for said in r["assumptions"] + r["warnings"] if "match the messages" in said]
+
+
+def test_texts_sent_at_fixed_times_each_day_are_no_shift(cli, archive, tmp_path):
+    """Round 24 #2: the same three texts each morning and each evening, 9 hours apart, the chat cleared after each
+    weekly export: the next morning's were 15 hours from the evening before, and the import was refused as read at
+    UTC+10:00. A text this phone wrote more than once within reach is no evidence of a clock."""
+    block = ["Leaving the house now", "Made it, all quiet here", "Took my pills, feeling ok"]
+
+    def week(first: datetime) -> str:
+        return _chat(
+            [
+                (first + timedelta(days=d, hours=h, minutes=m), "Sam Client", text)
+                for d in range(7)
+                for h in (0, 9)
+                for m, text in zip((0, 40, 60), block, strict=True)
+            ]
+            + [(first + timedelta(days=6, hours=4), "Alex Owner", "Thanks, noted")]
+        )
+
+    imported(cli, export(tmp_path / "week1", week(datetime(2024, 1, 1, 8, 0))))
+
+    r = imported(cli, export(tmp_path / "week2", week(datetime(2024, 1, 8, 8, 0))))
+
+    assert (r["added"], r["already_present"]) == (43, 0)
+    assert not [said for said in r["assumptions"] + r["warnings"] if "match the messages" in said]

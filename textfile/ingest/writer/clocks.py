@@ -193,9 +193,9 @@ class Clocks:
         self.changes["same_phone_other_clock"] = dict(sorted(self.clock_found.items()))
 
     def none_known_here(self, pending: list[_Pending], existing: dict[str, Known], clocked: dict[str, Known]) -> None:
-        """The records of a conversation of which this import knows less than half, by identity or at another clock (in
-        this batch or any earlier one: round 22 #4, a weekly export's new messages past the first batch), within SHIFT_MOST
-        of the times of this phone's earlier messages there: for `shifted_twins`, which looks for this phone's own
+        """The records of a conversation of which this import knows few (less than half; or a tenth, three at least), by
+        identity or at another clock, in this batch or any earlier one (round 22 #4, a weekly export's new messages past
+        the first batch), within SHIFT_MOST of the times of this phone's earlier messages there: for `shifted_twins`, which looks for this phone's own
         at a whole number of quarter hours away too (`shifted_evidence`). An export of the chat that this phone's
         earlier export overlaps shares the identities of the messages both hold, unless its times were written, or
         read, at another clock (the export read in the zone the chat was last read in, its phone since in another:
@@ -204,10 +204,10 @@ class Clocks:
         for p in pending:
             by_conversation.setdefault(p.conversation_id, []).append(p)
         for conversation_id, records in by_conversation.items():
-            if 2 * sum(p.id in existing or p.id in clocked for p in records) >= len(records):
-                self.known_in.add(
-                    conversation_id
-                )  # (half at least: not one "ok" of another time known by chance, r23 #2)
+            known = sum(p.id in existing or p.id in clocked for p in records)
+            if 2 * known >= len(records) or (known >= 3 and 10 * known >= len(records)):
+                # (not one "ok" of another time known by chance, round 23 #2; a tenth of a busy week, round 24 #1)
+                self.known_in.add(conversation_id)
             if conversation_id in self.created or conversation_id in self.known_in:
                 continue
             span = self.earlier_span.get(conversation_id)

@@ -147,6 +147,8 @@ class Copies:
         # (the clock another phone's copies were written by, that phone) -> the records so found (`shifted_twin`)
         self.shifted: dict[tuple[timedelta, str], _Shifted] = {}
         self.unmatched: list[tuple] = []  # this batch's records that matched no copy, for `shifted_twins`
+        self.own_runs: dict[int, dict[timedelta, int]] = {}  # conversation -> shift -> the run going on (`own_run`)
+        self.own_longest: dict[timedelta, int] = {}  # shift -> the longest run of this phone's own records found at it
 
     def copy_of(self, p: _Pending) -> str | None:
         """The archived message this record is another phone's copy of, or None. An SMS has another date,
@@ -248,6 +250,7 @@ class Copies:
                     p,
                     at,
                     spans,
+                    own,
                     [
                         (there, precision, phone)
                         for there, precision, phone in copies
@@ -255,7 +258,7 @@ class Copies:
                     ],
                 )
 
-    def shifted_twin(self, p: _Pending, at, spans: timedelta, copies: list[tuple]) -> None:
+    def shifted_twin(self, p: _Pending, at, spans: timedelta, own: bool, copies: list[tuple]) -> None:
         """A record of a format whose times are wall-clock times (WhatsApp) that matched no copy: whether another
         phone's copy of it is a whole number of quarter hours away instead (SHIFT_STEP, up to SHIFT_MOST: every zone
         against every other), as every copy is when this export was read in another zone than its phone's (second
@@ -264,7 +267,8 @@ class Copies:
         in one zone and not the other is one clock; round 19 #4) and the other phone, with the distinct texts of
         LONG_TEXT characters or more. A record whose text is there at more than one shift (a repeated "ok") is no
         evidence of either, and is not counted (round 19 #1). `copies`: the other phones' messages of its sender, kind
-        and text within reach, as (time, precision, phone) (`shifted_twins`). For `say_shifted`."""
+        and text within reach, as (time, precision, phone) (`shifted_twins`); `own`: this phone's own are among them
+        (`none_known_here`), whose runs `own_run` counts. For `say_shifted`."""
         m = p.record
         found = set()
         for there, precision, phone in copies:
@@ -275,6 +279,9 @@ class Copies:
                 and _time_gap(there - shift, MINUTE if precision == "minute" else _NO_TIME, at, spans)[0] <= COPY_WITHIN
             ):
                 found.add((shift, phone))
+        if own:  # (a text this phone wrote once within reach, or more often: "ok", a text sent at fixed times each day)
+            mine = [there for there, _, phone in copies if phone is None]
+            self.own_run(p.conversation_id, {shift for shift, phone in found if phone is None}, len(mine) == 1)
         if len(found) != 1:
             return
         ((shift, phone),) = found
@@ -350,22 +357,37 @@ class Copies:
             " zone; nothing was imported",
         )
 
+    def own_run(self, conversation_id: int, shifts: set[timedelta], once: bool) -> None:
+        """The runs, in time order, of this phone's own records found at one shift (`shifted_twin`): a record whose text
+        this phone wrote `once` within reach, found at that shift, adds one; one found at it among others, or whose
+        text this phone wrote more often (a repeated "ok"; a text sent at 8:00 and 17:00 each day: round 24 #2),
+        neither adds nor breaks it; any other breaks it. The longest run of each shift is kept (`shifted_evidence`)."""
+        runs = self.own_runs.setdefault(conversation_id, {})
+        for shift in [s for s in runs if s not in shifts]:
+            del runs[shift]
+        if len(shifts) == 1 and once:
+            (shift,) = shifts
+            runs[shift] = runs.get(shift, 0) + 1
+            self.own_longest[shift] = max(self.own_longest.get(shift, 0), runs[shift])
+
     def shifted_evidence(self) -> dict:
         """`shifted`, less this phone's own earlier messages found at another clock where they are no evidence of one.
         A phone's own texts recur (the same "Can you call me?" the next morning, hours from the first: second reader,
         round 22 #5, a chat cleared after each weekly export refused for three everyday texts at two clocks), so its
         own are evidence only where one clock (with its daylight-saving other, an hour off) explains OWN_AT_LEAST
-        records, and three times as many as any other clock: texts that recur by chance scatter over many clocks, a chat read in
-        the wrong zone lines up at one whatever else it holds (round 23 #1: its new texts and its repeated "ok"s,
-        counted against it, had 1,501 messages archived twice unsaid)."""
+        records one after another (`own_run`): the messages of a chat read in the wrong zone line up at one clock in a
+        run, whatever else the export holds (round 23 #1: its new texts and its repeated "ok"s, counted against it, had
+        1,501 messages archived twice unsaid); texts that recur by chance, or at fixed times of day, stand alone (round
+        24 #1, #2: 18 scattered among a busy group's 4,500 new messages; a text sent at 8:00 and 17:00 each day, 15 h
+        from one evening to the next morning)."""
         own = [kv for kv in self.shifted.items() if kv[0][1] is None]
         if not own:
             return self.shifted
         ((clock, _), _) = max(own, key=lambda kv: (len(kv[1].texts), kv[1].n))
         near = {k for k, _ in own if abs(k[0] - clock) in (_NO_TIME, HOUR)}
         n = sum(s.n for k, s in own if k in near)
-        rival = max((s.n for k, s in own if k not in near), default=0)
-        keep = n >= OWN_AT_LEAST and n >= 3 * rival
+        run = max(self.own_longest.get(shift, 0) for k, s in own if k in near for shift in s.shifts)
+        keep = n >= OWN_AT_LEAST and run >= OWN_AT_LEAST
         return {k: s for k, s in self.shifted.items() if k[1] is not None or (keep and k in near)}
 
     def owner_unmatched(self) -> None:
