@@ -401,6 +401,13 @@ def test_an_edit_folded_at_another_clock_keeps_the_first_reading(cli, archive, t
         "Europe/London",
         "Found it, sending it now",
     )
+    # the cover: import 2's messages are all shown at import 1's reading, none "superseded" (round 24 #3)
+    text = _transcript(cli, tmp_path)
+    assert "superseded" not in text and "corrected the zone" not in text
+    assert (
+        "times read as wall-clock times in America/New_York, as --tz said; 5 of its 6 messages were archived first from"
+        " this phone's earlier export, read at another clock, and are shown at that reading" in text
+    )
 
     iphone = IPHONE.replace(
         "[3/1/24, 9:04:40 AM] Alex Owner: Do you have the lease?",
@@ -495,3 +502,16 @@ def test_texts_sent_at_fixed_times_each_day_are_no_shift(cli, archive, tmp_path)
 
     assert (r["added"], r["already_present"]) == (43, 0)
     assert not [said for said in r["assumptions"] + r["warnings"] if "match the messages" in said]
+
+
+def _transcript(cli, folder) -> str:
+    """Conversation 1 filed to a new matter M-1 of Sam Client, its transcript's text, its white space made single."""
+    for args in (
+        ("client", "add", "Sam Client"),
+        ("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit"),
+        ("file", "1", "--matter", "M-1"),
+        ("transcript", "M-1", "--out", folder / "t.pdf"),
+    ):
+        assert cli(*args).exit_code == 0
+    done = subprocess.run(["pdftotext", folder / "t.pdf", "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.split())

@@ -106,14 +106,18 @@ def _held(conn, cond: str, params: list, until: int | None = None) -> Held:
     # Counted where each part of the sightings is (textfile/sightings.py): a message once for its own import,
     # then once for each other import that holds it (a later sighting in its own import is counted already),
     # apart where that import is another phone's than the one that archived the message first, read in another zone
-    # (1), or where it read at another clock a message its phone gave in an earlier export (2: a 'clock' alias).
+    # (1), or where it read at another clock a message its phone gave in an earlier export (2: a 'clock' alias, or an
+    # edit it folded in there).
     for import_id, cid, zone, elsewhere, n in conn.execute(
         "SELECT import_id, conversation_id, source_zone, elsewhere, sum(n) FROM ("
         "SELECT m.import_id, m.conversation_id, m.source_zone, 0 AS elsewhere, count(*) AS n FROM messages m"
         f" WHERE ({cond}) AND m.source_ref IS NOT NULL{sightings.up_to('m.import_id', until)} GROUP BY 1, 2, 3"
         f" UNION ALL SELECT s.import_id, m.conversation_id, m.source_zone, CASE WHEN m.source_zone IS NOT i.zone AND"
         f" {_PHONE.format('i')} IS NOT {_PHONE.format('j')} THEN 1 WHEN EXISTS (SELECT 1 FROM message_aliases a"
-        f" WHERE a.message_id = m.id AND a.rule = '{CLOCK_RULE}' AND a.import_id <= s.import_id) THEN 2 ELSE 0 END,"
+        f" WHERE a.message_id = m.id AND a.rule = '{CLOCK_RULE}' AND a.import_id <= s.import_id) THEN 2"
+        # (an edit this import folded in at another clock, the message still at its first import's reading: round 24 #3)
+        " WHEN m.source_zone IS NOT i.zone AND m.source_zone IS j.zone AND EXISTS (SELECT 1 FROM message_aliases a"
+        " WHERE a.message_id = m.id AND a.import_id = s.import_id) THEN 2 ELSE 0 END,"
         " count(DISTINCT s.message_id)"
         " FROM message_sightings s JOIN messages m ON m.id = s.message_id JOIN imports i ON i.id = s.import_id"
         f" JOIN imports j ON j.id = m.import_id WHERE ({cond})"
