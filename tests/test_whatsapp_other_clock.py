@@ -113,13 +113,7 @@ def test_the_same_phone_exported_in_another_zone_is_one_set_of_messages(cli, arc
     assert cli("verify").exit_code == 0
 
     # the transcript says which messages were paired, and that import 2's are shown at import 1's reading
-    assert cli("client", "add", "Sam Client").exit_code == 0
-    assert cli("matter", "open", "M-1", "--client", "Sam Client", "--title", "Deposit").exit_code == 0
-    assert cli("file", "1", "--matter", "M-1").exit_code == 0
-    assert cli("transcript", "M-1", "--out", tmp_path / "t.pdf").exit_code == 0
-    text = " ".join(
-        subprocess.run(["pdftotext", tmp_path / "t.pdf", "-"], capture_output=True, text=True).stdout.split()
-    )
+    text = _transcript(cli, tmp_path)
     assert "superseded" not in text
     assert (
         "5 of its 6 messages were archived first from this phone's earlier export, read at another clock, and are shown"
